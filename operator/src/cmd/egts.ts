@@ -1,0 +1,103 @@
+/** The `egts` command line: `standalone`, `translate`, `version`. */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { env } from "../config/env";
+import { startEchoBackend } from "../demo/echo-backend";
+import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
+import { createLogger } from "../log";
+import { StandaloneGateway } from "../pipeline/standalone";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+import { runTranslate, type TranslateOutput } from "./translate";
+
+const VERSION = "0.1.0";
+
+const USAGE = `usage: egts <command> [flags]
+
+commands:
+  standalone --config-dir DIR [--xds-port 18000] [--listen-address 127.0.0.1] [--demo-backend]
+             run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
+  translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
+             translate YAML offline and print the result as YAML
+  version    print versions
+`;
+
+/** Entry point; returns the exit code (standalone runs until a signal). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case "standalone":
+      return standalone(rest);
+    case "translate":
+      return translateCmd(rest);
+    case "version":
+      process.stdout.write(`egts ${VERSION}\nenvoy (pinned wheel) ${ENVOY_VERSION}\ncontroller ${DEFAULT_CONTROLLER_NAME}\n`);
+      return 0;
+    default:
+      process.stderr.write(cmd && cmd !== "help" && cmd !== "--help" ? `unknown command ${cmd}\n${USAGE}` : USAGE);
+      return cmd && cmd !== "help" && cmd !== "--help" ? 2 : 0;
+  }
+}
+
+async function translateCmd(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      file: { type: "string", short: "f", multiple: true },
+      to: { type: "string", default: "status" },
+      "controller-name": { type: "string" },
+      "listen-address": { type: "string" },
+    },
+  });
+  const to = values.to as TranslateOutput;
+  if (!["status", "ir", "xds", "all"].includes(to)) throw new Error(`--to must be status, ir, xds or all (got ${to})`);
+  if (!values.file?.length) throw new Error("translate needs -f FILE");
+  return runTranslate(values.file, to, { controllerName: values["controller-name"], listenAddress: values["listen-address"] });
+}
+
+async function standalone(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      "config-dir": { type: "string" },
+      "xds-port": { type: "string", default: "18000" },
+      "listen-address": { type: "string", default: "127.0.0.1" },
+      "controller-name": { type: "string" },
+      "demo-backend": { type: "boolean", default: false },
+      "demo-backend-port": { type: "string", default: "3000" },
+      "envoy-log-level": { type: "string", default: "warn" },
+    },
+  });
+  const dir = values["config-dir"];
+  if (!dir) throw new Error("standalone needs --config-dir DIR");
+  const log = createLogger(env().logLevel);
+  const envoyBin = findEnvoy();
+  const demo = values["demo-backend"]
+    ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
+    : undefined;
+  if (demo) log("info", "demo backend listening", { url: demo.url });
+  const gw = new StandaloneGateway({
+    configDir: dir,
+    envoyBin,
+    xdsPort: Number(values["xds-port"]),
+    listenAddress: values["listen-address"],
+    controllerName: values["controller-name"],
+    stateDir: await mkdtemp(join(tmpdir(), "egts-")),
+    envoyLogLevel: values["envoy-log-level"],
+    logger: log,
+  });
+  await gw.start();
+  log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", { configDir: dir, envoy: envoyBin });
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string): void => {
+      log("info", `received ${sig}, stopping`);
+      resolve();
+    };
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.once("SIGTERM", () => stop("SIGTERM"));
+  });
+  await gw.stop();
+  await demo?.close();
+  return 0;
+}

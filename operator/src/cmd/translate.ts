@@ -1,0 +1,73 @@
+/** `egts translate`: Gateway API YAML in, statuses / IR / xDS out (offline, no Envoy, no cluster). */
+import { readFile, readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { expandAny } from "../../../proto/any";
+import { formatInputError, parseManifests, type InputError } from "../provider/file/parse";
+import type { KubeObject } from "../resources/meta";
+import { snapshotFromObjects } from "../resources/snapshot";
+import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
+import { buildNodeResources } from "../xds/translate/resources";
+import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
+
+/** Output forms of `egts translate`. */
+export type TranslateOutput = "status" | "ir" | "xds" | "all";
+
+/** Reads files or folders of YAML into objects, collecting errors with file and line. */
+export async function readInputs(paths: readonly string[]): Promise<{ objects: KubeObject[]; errors: InputError[] }> {
+  const objects: KubeObject[] = [];
+  const errors: InputError[] = [];
+  for (const p of paths) {
+    const files = (await stat(p)).isDirectory()
+      ? (await readdir(p)).filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => join(p, n))
+      : [p];
+    for (const f of files) {
+      const r = parseManifests(f, await readFile(f, "utf8"));
+      objects.push(...r.objects);
+      errors.push(...r.errors);
+    }
+  }
+  return { objects, errors };
+}
+
+/** Renders a translation result as YAML documents. */
+export function renderTranslation(result: TranslateResult, to: TranslateOutput): string {
+  const docs: unknown[] = [];
+  if (to === "status" || to === "all") docs.push(...result.statuses.map(statusDoc));
+  if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
+  if (to === "xds" || to === "all") docs.push(...result.xdsIr.map((ir) => ({ node: ir.name, resources: xdsDoc(buildNodeResources(ir)) })));
+  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+}
+
+function statusDoc(s: TranslateResult["statuses"][number]): unknown {
+  return {
+    apiVersion: s.apiVersion,
+    kind: s.kind,
+    metadata: s.namespace ? { name: s.name, namespace: s.namespace } : { name: s.name },
+    status: s.status,
+  };
+}
+
+/** Envoy resources of one node as readable data, keyed by short type name, sorted by name. */
+export function xdsDoc(resources: ReturnType<typeof buildNodeResources>): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const [typeUrl, byName] of resources) {
+    const codec = lookupTypeCodec(typeUrl);
+    const list = [...byName.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([, any]) => expandAny(codec.toJSON(codec.decode(any.value))));
+    if (list.length > 0) out[SHORT_NAME[typeUrl] ?? typeUrl] = list;
+  }
+  return out;
+}
+
+/** Runs the subcommand; returns the exit code. */
+export async function runTranslate(files: readonly string[], to: TranslateOutput, opts: TranslateOptions): Promise<number> {
+  const { objects, errors } = await readInputs(files);
+  if (errors.length > 0) {
+    for (const e of errors) process.stderr.write(`error: ${formatInputError(e)}\n`);
+    return 1;
+  }
+  process.stdout.write(renderTranslation(translate(snapshotFromObjects(objects), opts), to));
+  return 0;
+}

@@ -1,0 +1,77 @@
+/**
+ * The one module that reads environment variables. Everything else takes an {@link EgtsEnv}
+ * (or calls {@link loadEnv}) so tests can pass their own values instead of mutating
+ * `process.env`. Add new variables here, with their default, rather than reading
+ * `process.env` elsewhere.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** Raw variables, as found in `process.env`. */
+export type EnvVars = Readonly<Record<string, string | undefined>>;
+
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Typed view of the environment variables egts uses. */
+export interface EgtsEnv {
+  /** ENVOY_BIN: explicit path of the Envoy binary (checked first by findEnvoy). */
+  readonly envoyBin: string | undefined;
+  /** EGTS_CACHE: cache root for downloaded tools (default ~/.cache/egts). Outside the repo. */
+  readonly cacheDir: string;
+  /** EGTS_LOG_LEVEL: debug | info | warn | error (default info). */
+  readonly logLevel: LogLevel;
+  /** ENVOY_GATEWAY_NAMESPACE: namespace the control plane runs in (default envoy-gateway-system). */
+  readonly namespace: string;
+  /** PATH, split into its directories (empty entries dropped). */
+  readonly path: readonly string[];
+  /** HOME (falls back to os.homedir()). */
+  readonly home: string;
+  /** CI: true when set to anything but "", "0" or "false". */
+  readonly ci: boolean;
+}
+
+/** Thrown when a variable is set to a value egts cannot use. */
+export class EnvError extends Error {
+  override name = "EnvError";
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  const v = value?.trim();
+  return v === undefined || v === "" ? undefined : v;
+}
+
+function parseLogLevel(value: string | undefined): LogLevel {
+  const v = nonEmpty(value)?.toLowerCase();
+  if (v === undefined) return "info";
+  if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
+  throw new EnvError(`EGTS_LOG_LEVEL=${value} is not one of ${LOG_LEVELS.join(", ")}`);
+}
+
+function parseBool(value: string | undefined): boolean {
+  const v = nonEmpty(value)?.toLowerCase();
+  return v !== undefined && v !== "0" && v !== "false";
+}
+
+/** Parses the environment. `vars` defaults to `process.env`; tests pass their own object. */
+export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
+  const home = nonEmpty(vars.HOME) ?? homedir();
+  const pathSep = process.platform === "win32" ? ";" : ":";
+  return {
+    envoyBin: nonEmpty(vars.ENVOY_BIN),
+    cacheDir: nonEmpty(vars.EGTS_CACHE) ?? join(home, ".cache", "egts"),
+    logLevel: parseLogLevel(vars.EGTS_LOG_LEVEL),
+    namespace: nonEmpty(vars.ENVOY_GATEWAY_NAMESPACE) ?? "envoy-gateway-system",
+    path: (vars.PATH ?? "").split(pathSep).filter((p) => p !== ""),
+    home,
+    ci: parseBool(vars.CI),
+  };
+}
+
+let current: EgtsEnv | undefined;
+
+/** The process environment, parsed once on first use. */
+export function env(): EgtsEnv {
+  current ??= loadEnv();
+  return current;
+}

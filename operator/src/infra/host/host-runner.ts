@@ -1,0 +1,169 @@
+/**
+ * The host runner (standalone mode): one Envoy process per Gateway on this machine, each with a bootstrap
+ * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; stop() leaves no
+ * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Subject, type Observable } from "rxjs";
+import type { ProxyInfraIr } from "../../ir/infra-ir";
+import { buildBootstrap } from "./bootstrap";
+
+/** Host runner settings. */
+export interface HostRunnerOptions {
+  /** Envoy binary. */
+  readonly envoyBin: string;
+  /** Our xDS server. */
+  readonly xdsHost: string;
+  /** Our xDS server port. */
+  readonly xdsPort: number;
+  /** Folder for bootstraps and admin address files. */
+  readonly stateDir: string;
+  /** Envoy log level. @default "warn" */
+  readonly logLevel?: string;
+  /** Worker threads per Envoy. @default 1 */
+  readonly concurrency?: number;
+  /** Where Envoy's own output goes. @default "inherit" (our stderr) */
+  readonly envoyOutput?: "inherit" | "ignore";
+  /** First restart delay; doubles up to 5 s. @default 200 */
+  readonly restartBackoffMs?: number;
+}
+
+/** Something that happened to a proxy process. */
+export interface ProxyEvent {
+  /** started, exited (unexpectedly), stopped (by us). */
+  readonly kind: "started" | "exited" | "stopped";
+  /** Gateway `namespace/name`. */
+  readonly name: string;
+  /** Process id. */
+  readonly pid?: number;
+  /** Exit code or signal, for exits. */
+  readonly detail?: string;
+}
+
+interface Proxy {
+  readonly ir: ProxyInfraIr;
+  readonly id: number;
+  child?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+  timer?: NodeJS.Timeout;
+  startedAt: number;
+}
+
+const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+
+/** Runs Envoy processes for the Gateways of the infra IR. */
+export class HostRunner {
+  private readonly proxies = new Map<string, Proxy>();
+  private readonly events = new Subject<ProxyEvent>();
+  private nextId = 0;
+  /** Process lifecycle events. */
+  readonly events$: Observable<ProxyEvent> = this.events.asObservable();
+
+  constructor(private readonly opts: HostRunnerOptions) {}
+
+  /** Starts proxies for new Gateways and stops those of removed ones; existing ones are left alone. */
+  async reconcile(infra: readonly ProxyInfraIr[]): Promise<void> {
+    const want = new Map(infra.map((p) => [p.name, p]));
+    for (const [name, p] of this.proxies) if (!want.has(name)) await this.stopProxy(p);
+    for (const [name, ir] of want) {
+      if (this.proxies.has(name)) continue;
+      const p: Proxy = { ir, id: this.nextId++, restarts: 0, stopping: false, startedAt: 0 };
+      this.proxies.set(name, p);
+      await this.start(p);
+    }
+  }
+
+  /** Names and pids of running proxies. */
+  list(): { name: string; pid?: number; restarts: number }[] {
+    return [...this.proxies.values()].map((p) => ({ name: p.ir.name, pid: p.child?.pid, restarts: p.restarts }));
+  }
+
+  /** The admin URL of a proxy, once Envoy has written it. */
+  async adminUrl(name: string, timeoutMs = 10_000): Promise<string> {
+    const p = this.proxies.get(name);
+    if (!p) throw new Error(`no proxy for ${name}`);
+    const file = this.file(p, "admin-address");
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const addr = (await readFile(file, "utf8")).trim();
+        if (addr) return `http://${addr}`;
+      } catch {
+        // not written yet
+      }
+      if (Date.now() > deadline) throw new Error(`Envoy for ${name} did not write its admin address to ${file}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** Stops every proxy: SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 3000): Promise<void> {
+    await Promise.all([...this.proxies.values()].map((p) => this.stopProxy(p, graceMs)));
+    this.events.complete();
+  }
+
+  private file(p: Proxy, what: string): string {
+    return join(this.opts.stateDir, `${p.ir.namespace}-${p.ir.gatewayName}-${p.id}.${what}`);
+  }
+
+  private async start(p: Proxy): Promise<void> {
+    await mkdir(this.opts.stateDir, { recursive: true });
+    const config = this.file(p, "bootstrap.json");
+    const adminFile = this.file(p, "admin-address");
+    await rm(adminFile, { force: true });
+    const bootstrap = buildBootstrap({ nodeId: p.ir.name, xdsHost: this.opts.xdsHost, xdsPort: this.opts.xdsPort, adminPort: 0 });
+    await writeFile(config, JSON.stringify(bootstrap, null, 2));
+    const args = [
+      "-c", config,
+      "--use-dynamic-base-id",
+      "--admin-address-path", adminFile,
+      "--log-level", this.opts.logLevel ?? "warn",
+      "--concurrency", String(this.opts.concurrency ?? 1),
+      "--drain-time-s", "1",
+    ];
+    const [cmd, argv] = SETPRIV
+      ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
+      : [this.opts.envoyBin, args];
+    const child = spawn(cmd, argv, { stdio: ["ignore", this.opts.envoyOutput ?? "inherit", this.opts.envoyOutput ?? "inherit"] });
+    p.child = child;
+    p.startedAt = Date.now();
+    this.events.next({ kind: "started", name: p.ir.name, pid: child.pid });
+    child.on("exit", (code, signal) => this.onExit(p, child, code, signal));
+    child.on("error", (err) => this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }));
+  }
+
+  private onExit(p: Proxy, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (p.child !== child) return;
+    p.child = undefined;
+    if (p.stopping) return;
+    const detail = signal ? `signal ${signal}` : `code ${code}`;
+    this.events.next({ kind: "exited", name: p.ir.name, pid: child.pid, detail });
+    // A proxy that ran for a while gets a fresh backoff.
+    if (Date.now() - p.startedAt > 30_000) p.restarts = 0;
+    const delay = Math.min(5000, (this.opts.restartBackoffMs ?? 200) * 2 ** p.restarts);
+    p.restarts++;
+    p.timer = setTimeout(() => {
+      p.timer = undefined;
+      if (!p.stopping) void this.start(p).catch((err: Error) => this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }));
+    }, delay);
+  }
+
+  private async stopProxy(p: Proxy, graceMs = 3000): Promise<void> {
+    p.stopping = true;
+    clearTimeout(p.timer);
+    this.proxies.delete(p.ir.name);
+    const child = p.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.events.next({ kind: "stopped", name: p.ir.name, pid: child?.pid });
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * Standalone mode: file provider → translate → xDS cache → delta ADS server, and the host runner
+ * starting one Envoy per Gateway. Bad input never stops the pipeline: errors are logged with file and
+ * line and the last good configuration keeps serving.
+ */
+import { Subject, concatMap, from, type Observable, type Subscription } from "rxjs";
+import { formatInputError, type InputError } from "../provider/file/parse";
+import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
+import type { Logger } from "../log";
+import { HostRunner } from "../infra/host/host-runner";
+import { XdsCache } from "../xds/cache/snapshot-cache";
+import { XdsServer } from "../xds/server";
+import { StatusLog } from "./status-log";
+import { translateAndPublish, type PassResult } from "./translate-step";
+
+/** Standalone settings. */
+export interface StandaloneOptions {
+  /** Folder of Gateway API YAML. */
+  readonly configDir: string;
+  /** Envoy binary; undefined runs no proxies (xDS only). */
+  readonly envoyBin?: string;
+  /** xDS server bind host. @default "127.0.0.1" */
+  readonly xdsHost?: string;
+  /** xDS server port (0 = any free port). @default 18000 */
+  readonly xdsPort?: number;
+  /** Address Envoy listeners bind to. @default "127.0.0.1" */
+  readonly listenAddress?: string;
+  /** GatewayClass controller name. */
+  readonly controllerName?: string;
+  /** Folder for bootstraps. */
+  readonly stateDir: string;
+  /** Envoy's log level. @default "warn" */
+  readonly envoyLogLevel?: string;
+  /** Where Envoy's output goes. @default "inherit" */
+  readonly envoyOutput?: "inherit" | "ignore";
+  /** Logger. */
+  readonly logger: Logger;
+}
+
+/** What happened in one pass of the pipeline. */
+export type PipelineEvent =
+  | { readonly kind: "published"; readonly pass: PassResult }
+  | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
+  | { readonly kind: "failed"; readonly error: Error };
+
+/** A running standalone gateway. */
+export class StandaloneGateway {
+  /** The xDS cache. */
+  readonly cache = new XdsCache();
+  /** The delta ADS server. */
+  readonly server: XdsServer;
+  /** Host-run Envoys (absent without an Envoy binary). */
+  readonly runner?: HostRunner;
+  /** Latest statuses. */
+  readonly statuses: StatusLog;
+  private readonly events = new Subject<PipelineEvent>();
+  /** Every pass's outcome. */
+  readonly events$: Observable<PipelineEvent> = this.events.asObservable();
+  private sub?: Subscription;
+  private port = 0;
+  private last?: PipelineEvent;
+
+  constructor(private readonly opts: StandaloneOptions) {
+    this.server = new XdsServer(this.cache, { logger: opts.logger });
+    this.statuses = new StatusLog(opts.logger);
+  }
+
+  /** The bound xDS port. */
+  get xdsPort(): number {
+    return this.port;
+  }
+
+  /** The most recent pass's outcome. */
+  get lastEvent(): PipelineEvent | undefined {
+    return this.last;
+  }
+
+  /** Starts the xDS server, then the provider and the proxies; resolves after the first pass. */
+  async start(): Promise<void> {
+    const host = this.opts.xdsHost ?? "127.0.0.1";
+    this.port = await this.server.start(`${host}:${this.opts.xdsPort ?? 18000}`);
+    this.opts.logger("info", "xDS server listening", { address: `${host}:${this.port}` });
+    if (this.opts.envoyBin) {
+      (this as { runner?: HostRunner }).runner = new HostRunner({
+        envoyBin: this.opts.envoyBin,
+        xdsHost: host,
+        xdsPort: this.port,
+        stateDir: this.opts.stateDir,
+        logLevel: this.opts.envoyLogLevel,
+        envoyOutput: this.opts.envoyOutput,
+      });
+      this.runner?.events$.subscribe((e) =>
+        this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, { gateway: e.name, pid: e.pid, detail: e.detail }),
+      );
+    }
+    const first = new Promise<void>((resolve) => {
+      const s = this.events$.subscribe(() => {
+        resolve();
+        queueMicrotask(() => s.unsubscribe());
+      });
+    });
+    this.sub = watchDirectory(this.opts.configDir)
+      .pipe(concatMap((e) => from(this.handle(e))))
+      .subscribe({
+        next: (e) => {
+          this.last = e;
+          this.events.next(e);
+        },
+        error: (err: Error) => this.opts.logger("error", "file provider stopped", { error: err.message }),
+      });
+    await first;
+  }
+
+  private async handle(e: ProviderEvent): Promise<PipelineEvent> {
+    if (e.kind === "error") {
+      for (const err of e.errors) this.opts.logger("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
+      return { kind: "input-error", errors: e.errors };
+    }
+    try {
+      const pass = translateAndPublish(e.snapshot, this.cache, {
+        controllerName: this.opts.controllerName,
+        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+      });
+      for (const bad of pass.invalid) this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
+      this.statuses.apply(pass.result.statuses);
+      await this.runner?.reconcile(pass.result.infraIr);
+      this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
+      return { kind: "published", pass };
+    } catch (err) {
+      this.opts.logger("error", "translation failed, keeping the last good configuration", { error: (err as Error).message });
+      return { kind: "failed", error: err as Error };
+    }
+  }
+
+  /** Stops the provider, the proxies and the server. */
+  async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+    await this.runner?.stop();
+    await this.server.stop();
+    this.events.complete();
+  }
+}

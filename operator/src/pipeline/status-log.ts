@@ -1,0 +1,72 @@
+/** The standalone status edge: keeps the latest status of every object and logs what changed. */
+import type { StatusUpdate } from "../translate/conditions";
+import type { Condition } from "../resources/meta";
+import type { Logger } from "../log";
+
+/** Key of a status: `Kind namespace/name`. */
+export function statusKey(s: Pick<StatusUpdate, "kind" | "namespace" | "name">): string {
+  return `${s.kind} ${s.namespace ? s.namespace + "/" : ""}${s.name}`;
+}
+
+/** Holds statuses; `apply` returns how many changed (and logs each change). */
+export class StatusLog {
+  private readonly current = new Map<string, string>();
+  private readonly byKey = new Map<string, StatusUpdate>();
+
+  constructor(private readonly log: Logger) {}
+
+  /** Records a new full set of statuses; unchanged ones cost nothing. */
+  apply(statuses: readonly StatusUpdate[]): number {
+    let changed = 0;
+    const seen = new Set<string>();
+    for (const s of statuses) {
+      const key = statusKey(s);
+      seen.add(key);
+      const text = JSON.stringify(s.status);
+      if (this.current.get(key) === text) continue;
+      this.current.set(key, text);
+      this.byKey.set(key, s);
+      changed++;
+      const problems = falseConditions(s.status);
+      if (problems.length > 0) {
+        for (const c of problems) this.log("warn", `${key}: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+      } else this.log("info", `${key}: ok`);
+    }
+    for (const key of [...this.current.keys()]) {
+      if (!seen.has(key)) {
+        this.current.delete(key);
+        this.byKey.delete(key);
+      }
+    }
+    return changed;
+  }
+
+  /** The latest status of an object. */
+  get(kind: string, namespace: string | undefined, name: string): StatusUpdate | undefined {
+    return this.byKey.get(statusKey({ kind, namespace, name }));
+  }
+
+  /** All current statuses. */
+  all(): StatusUpdate[] {
+    return [...this.byKey.values()];
+  }
+}
+
+/** Conditions that report a problem (Conflicted=True counts; other types count when False). */
+export function falseConditions(status: unknown): Condition[] {
+  const out: Condition[] = [];
+  const visit = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(visit);
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (Array.isArray(o.conditions)) {
+        for (const c of o.conditions as Condition[]) {
+          if ((c.type === "Conflicted" && c.status === "True") || (c.type !== "Conflicted" && c.status === "False")) out.push(c);
+        }
+      }
+      for (const [k, child] of Object.entries(o)) if (k !== "conditions") visit(child);
+    }
+  };
+  visit(status);
+  return out;
+}

@@ -1,0 +1,38 @@
+/** Snapshot → cache update: translate, validate the IR, build Envoy resources, set them per node. */
+import { validateXdsIr } from "../ir/validate";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
+import type { XdsCache } from "../xds/cache/snapshot-cache";
+import { buildNodeResources } from "../xds/translate/resources";
+
+/** Outcome of one pass, for logs and tests. */
+export interface PassResult {
+  /** The translator's output. */
+  readonly result: TranslateResult;
+  /** Gateways whose IR failed validation (kept on their previous config). */
+  readonly invalid: readonly { readonly name: string; readonly problems: readonly string[] }[];
+  /** Milliseconds spent translating and building. */
+  readonly ms: number;
+}
+
+/**
+ * Runs one translation and publishes it. A Gateway whose IR does not validate keeps its previous
+ * resources; Gateways that disappeared are removed from the cache.
+ */
+export function translateAndPublish(snapshot: ResourceSnapshot, cache: XdsCache, opts: TranslateOptions): PassResult {
+  const t0 = performance.now();
+  const result = translate(snapshot, opts);
+  const invalid: { name: string; problems: string[] }[] = [];
+  const live = new Set<string>();
+  for (const ir of result.xdsIr) {
+    live.add(ir.name);
+    const problems = validateXdsIr(ir);
+    if (problems.length > 0) {
+      invalid.push({ name: ir.name, problems });
+      continue;
+    }
+    cache.setNode(ir.name, buildNodeResources(ir));
+  }
+  for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
+  return { result, invalid, ms: performance.now() - t0 };
+}

@@ -1,0 +1,114 @@
+/** Backend references: Service (+ EndpointSlices) and Envoy Gateway Backend → one shared cluster each. */
+import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from "../resources/core";
+import { ENVOY_GATEWAY_GROUP, type Backend } from "../resources/envoy-gateway";
+import type { BackendRef } from "../resources/gateway-api";
+import { keyOf } from "../resources/meta";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { Reason, type RefProblem } from "./conditions";
+
+/** Index of the snapshot's backends, built once per translation. */
+export class BackendIndex {
+  private readonly services = new Map<string, Service>();
+  private readonly backends = new Map<string, Backend>();
+  private readonly slices = new Map<string, EndpointSlice[]>();
+
+  constructor(snapshot: ResourceSnapshot) {
+    for (const s of snapshot.services) this.services.set(keyOf(s.metadata), s);
+    for (const b of snapshot.backends) this.backends.set(keyOf(b.metadata), b);
+    for (const es of snapshot.endpointSlices) {
+      const svc = es.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (!svc) continue;
+      const k = `${es.metadata.namespace ?? "default"}/${svc}`;
+      const list = this.slices.get(k) ?? [];
+      list.push(es);
+      this.slices.set(k, list);
+    }
+  }
+
+  /**
+   * Resolves one backendRef of a route in `routeNamespace` to a cluster, or says why it cannot.
+   * The cluster name depends only on the backend, so every route using it shares it.
+   */
+  resolve(ref: BackendRef, routeNamespace: string): ClusterIr | RefProblem {
+    const group = ref.group ?? "";
+    const kind = ref.kind ?? "Service";
+    const ns = ref.namespace ?? routeNamespace;
+    if (ns !== routeNamespace) {
+      return {
+        reason: Reason.RefNotPermitted,
+        message: `backendRef ${kind} ${ns}/${ref.name} is in another namespace; cross-namespace references need a ReferenceGrant, which this version does not support yet`,
+      };
+    }
+    if (group === "" && kind === "Service") return this.resolveService(ref, ns);
+    if (group === ENVOY_GATEWAY_GROUP && kind === "Backend") return this.resolveBackend(ref, ns);
+    return {
+      reason: Reason.InvalidKind,
+      message: `backendRef kind ${group ? group + "/" : ""}${kind} is not supported; use a core Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
+    };
+  }
+
+  private resolveService(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+    const svc = this.services.get(`${ns}/${ref.name}`);
+    if (!svc) return { reason: Reason.BackendNotFound, message: `Service ${ns}/${ref.name} not found` };
+    if (ref.port === undefined) {
+      return { reason: Reason.UnsupportedValue, message: `backendRef to Service ${ns}/${ref.name} must set port` };
+    }
+    const port = (svc.spec.ports ?? []).find((p) => p.port === ref.port);
+    if (!port) {
+      return {
+        reason: Reason.BackendNotFound,
+        message: `Service ${ns}/${ref.name} has no port ${ref.port} (ports: ${(svc.spec.ports ?? []).map((p) => p.port).join(", ") || "none"})`,
+      };
+    }
+    const endpoints: EndpointIr[] = [];
+    for (const slice of this.slices.get(`${ns}/${ref.name}`) ?? []) {
+      const sp = (slice.ports ?? []).find((p) => (p.name ?? "") === (port.name ?? "")) ?? (slice.ports?.length === 1 ? slice.ports[0] : undefined);
+      const targetPort = sp?.port ?? (typeof port.targetPort === "number" ? port.targetPort : port.port);
+      for (const ep of slice.endpoints ?? []) {
+        if (ep.conditions?.ready === false) continue;
+        for (const host of ep.addresses) endpoints.push({ host, port: targetPort });
+      }
+    }
+    endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+    return {
+      name: `service/${ns}/${ref.name}/${ref.port}`,
+      discovery: "static",
+      endpoints: dedupe(endpoints),
+      protocol: port.appProtocol === "kubernetes.io/h2c" ? "h2c" : "http1",
+    };
+  }
+
+  private resolveBackend(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+    const backend = this.backends.get(`${ns}/${ref.name}`);
+    if (!backend) return { reason: Reason.BackendNotFound, message: `Backend ${ns}/${ref.name} not found` };
+    const endpoints: EndpointIr[] = [];
+    let dns = false;
+    for (const ep of backend.spec.endpoints ?? []) {
+      if (ep.ip) endpoints.push({ host: ep.ip.address, port: ep.ip.port });
+      else if (ep.fqdn) {
+        dns = true;
+        endpoints.push({ host: ep.fqdn.hostname, port: ep.fqdn.port });
+      } else {
+        return {
+          reason: Reason.UnsupportedValue,
+          message: `Backend ${ns}/${ref.name}: only ip and fqdn endpoints are supported in this version`,
+        };
+      }
+    }
+    if (endpoints.length === 0) {
+      return { reason: Reason.BackendNotFound, message: `Backend ${ns}/${ref.name} has no endpoints` };
+    }
+    const h2c = (backend.spec.appProtocols ?? []).includes("gateway.envoyproxy.io/h2c");
+    return { name: `backend/${ns}/${ref.name}`, discovery: dns ? "dns" : "static", endpoints, protocol: h2c ? "h2c" : "http1" };
+  }
+}
+
+function dedupe(eps: EndpointIr[]): EndpointIr[] {
+  return eps.filter((e, i) => i === 0 || e.host !== eps[i - 1].host || e.port !== eps[i - 1].port);
+}
+
+/** True when a resolution result is a problem rather than a cluster. */
+export function isProblem(r: ClusterIr | RefProblem): r is RefProblem {
+  return (r as RefProblem).reason !== undefined;
+}

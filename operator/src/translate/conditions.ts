@@ -1,0 +1,66 @@
+/** Condition types and reasons from the Gateway API spec, and helpers that build conditions. */
+import type { Condition } from "../resources/meta";
+
+/** Condition types. */
+export const CondType = {
+  Accepted: "Accepted",
+  Programmed: "Programmed",
+  ResolvedRefs: "ResolvedRefs",
+  Conflicted: "Conflicted",
+  SupportedVersion: "SupportedVersion",
+} as const;
+
+/** Reasons, spelled as in the Gateway API spec. */
+export const Reason = {
+  Accepted: "Accepted",
+  Programmed: "Programmed",
+  Invalid: "Invalid",
+  InvalidParameters: "InvalidParameters",
+  ListenersNotValid: "ListenersNotValid",
+  ResolvedRefs: "ResolvedRefs",
+  NoConflicts: "NoConflicts",
+  HostnameConflict: "HostnameConflict",
+  ProtocolConflict: "ProtocolConflict",
+  UnsupportedProtocol: "UnsupportedProtocol",
+  InvalidRouteKinds: "InvalidRouteKinds",
+  NotAllowedByListeners: "NotAllowedByListeners",
+  NoMatchingListenerHostname: "NoMatchingListenerHostname",
+  NoMatchingParent: "NoMatchingParent",
+  UnsupportedValue: "UnsupportedValue",
+  BackendNotFound: "BackendNotFound",
+  InvalidKind: "InvalidKind",
+  RefNotPermitted: "RefNotPermitted",
+} as const;
+
+/** Builds a condition. */
+export function condition(
+  type: string,
+  ok: boolean,
+  reason: string,
+  message: string,
+  observedGeneration?: number,
+): Condition {
+  return { type, status: ok ? "True" : "False", reason, message, observedGeneration };
+}
+
+/** A status to write on one object: the edge (file log, status writer) decides how. */
+export interface StatusUpdate {
+  /** apiVersion of the object. */
+  readonly apiVersion: string;
+  /** Kind. */
+  readonly kind: string;
+  /** Namespace (absent for cluster-scoped). */
+  readonly namespace?: string;
+  /** Name. */
+  readonly name: string;
+  /** The whole status subresource. */
+  readonly status: unknown;
+}
+
+/** A problem found while resolving a reference: the reason to report and a message saying what to fix. */
+export interface RefProblem {
+  /** Reason for ResolvedRefs=False. */
+  readonly reason: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}

@@ -1,0 +1,28 @@
+/** GatewayClass: accept the classes whose controllerName is ours. */
+import type { GatewayClass } from "../resources/gateway-api";
+import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+
+/** Returns the names of the classes we manage and their statuses. */
+export function processGatewayClasses(
+  classes: readonly GatewayClass[],
+  controllerName: string,
+): { accepted: Set<string>; statuses: StatusUpdate[] } {
+  const accepted = new Set<string>();
+  const statuses: StatusUpdate[] = [];
+  for (const gc of classes) {
+    if (gc.spec?.controllerName !== controllerName) continue;
+    accepted.add(gc.metadata.name);
+    const gen = gc.metadata.generation;
+    statuses.push({
+      apiVersion: gc.apiVersion,
+      kind: "GatewayClass",
+      name: gc.metadata.name,
+      status: {
+        conditions: [
+          condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
+        ],
+      },
+    });
+  }
+  return { accepted, statuses };
+}

@@ -1,0 +1,12 @@
+/** A route rule match attached to a listener: the unit the virtual host builder sorts. */
+import type { RouteIr } from "../ir/xds-ir";
+
+/** One (rule, match) of a route, attached to one listener for one hostname. */
+export interface RouteEntry {
+  /** Hostname it serves (`*` for any). */
+  readonly hostname: string;
+  /** The IR route. */
+  readonly route: RouteIr;
+  /** Sort keys for the spec's precedence ties: creation time, `namespace/name`, rule and match index. */
+  readonly tie: { readonly created: string; readonly key: string; readonly rule: number; readonly match: number };
+}

@@ -1,0 +1,88 @@
+/**
+ * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
+ * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
+ */
+import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { ProxyInfraIr } from "../ir/infra-ir";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+import { keyOf, namespaceOf } from "../resources/meta";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { BackendIndex } from "./backends";
+import type { StatusUpdate } from "./conditions";
+import { gatewayStatus, processGateway, type GatewayState } from "./gateway";
+import { processGatewayClasses } from "./gatewayclass";
+import { processHTTPRoute } from "./httproute";
+import { buildHttpListeners } from "./virtual-hosts";
+
+/** Translator settings (pure values; the config module fills them). */
+export interface TranslateOptions {
+  /** GatewayClass controller name we own. @default "gateway.envoyproxy.io/gatewayclass-controller" */
+  readonly controllerName?: string;
+  /** Address the Envoy listeners bind to and the Gateways report. @default "0.0.0.0" */
+  readonly listenAddress?: string;
+}
+
+/** What one translation produces. */
+export interface TranslateResult {
+  /** Status of every object we own, in a stable order. */
+  readonly statuses: readonly StatusUpdate[];
+  /** One xDS IR per accepted Gateway, sorted by name. */
+  readonly xdsIr: readonly GatewayXdsIr[];
+  /** One proxy per accepted Gateway, sorted by name. */
+  readonly infraIr: readonly ProxyInfraIr[];
+}
+
+/** Translates a snapshot. */
+export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
+  const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+  const address = opts.listenAddress ?? "0.0.0.0";
+
+  // 1. GatewayClasses first: they decide which Gateways are ours.
+  const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName);
+
+  // 2. Gateways of our classes: validate listeners and detect conflicts before any route attaches,
+  //    because a conflicted listener must not accept routes.
+  const gateways = new Map<string, GatewayState>();
+  for (const gw of [...snapshot.gateways].sort(byKey)) {
+    if (classes.accepted.has(gw.spec.gatewayClassName)) gateways.set(keyOf(gw.metadata), processGateway(gw));
+  }
+
+  // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
+  const ctx = {
+    gateways,
+    backends: new BackendIndex(snapshot),
+    namespaces: new Map(snapshot.namespaces.map((n) => [n.metadata.name, n])),
+    clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
+    controllerName,
+  };
+  const routeStatuses: StatusUpdate[] = [];
+  for (const route of [...snapshot.httpRoutes].sort(byKey)) {
+    const s = processHTTPRoute(route, ctx);
+    if (s) routeStatuses.push(s);
+  }
+
+  // 4. Only now are listener statuses (attachedRoutes) and the IR complete.
+  const xdsIr: GatewayXdsIr[] = [];
+  const infraIr: ProxyInfraIr[] = [];
+  const gatewayStatuses: StatusUpdate[] = [];
+  for (const gw of gateways.values()) {
+    gatewayStatuses.push(gatewayStatus(gw, [address]));
+    const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
+    xdsIr.push({ name: gw.key, http: buildHttpListeners(gw, address), clusters });
+    infraIr.push({
+      name: gw.key,
+      namespace: namespaceOf(gw.gateway.metadata),
+      gatewayName: gw.gateway.metadata.name,
+      ports: gw.gateway.spec.listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol })),
+    });
+  }
+  return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses], xdsIr, infraIr };
+}
+
+function byKey(a: { metadata: { name: string; namespace?: string } }, b: { metadata: { name: string; namespace?: string } }): number {
+  return cmp(keyOf(a.metadata), keyOf(b.metadata));
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

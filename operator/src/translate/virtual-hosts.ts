@@ -1,0 +1,78 @@
+/** Listeners sharing a port become one Envoy listener; their attached routes become ordered virtual hosts. */
+import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
+import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
+import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
+import type { RouteEntry } from "./route-entry";
+
+/** Builds one HTTP listener IR per port of the Gateway. */
+export function buildHttpListeners(gw: GatewayState, address: string): HttpListenerIr[] {
+  const byPort = new Map<number, ListenerState[]>();
+  for (const l of gw.listeners) {
+    if (!listenerReady(l) || l.listener.protocol !== "HTTP") continue;
+    byPort.set(l.listener.port, [...(byPort.get(l.listener.port) ?? []), l]);
+  }
+  return [...byPort.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([port, listeners]) => ({
+      name: `${gw.key}/${port}`,
+      address,
+      port,
+      virtualHosts: virtualHosts(`${gw.key}/${port}`, listeners),
+    }));
+}
+
+/**
+ * One virtual host per distinct hostname. A request for host H is served by the most specific listener
+ * whose hostname matches H, and within it by every route whose hostname covers H, in precedence order.
+ */
+function virtualHosts(prefix: string, listeners: ListenerState[]): VirtualHostIr[] {
+  const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
+  const hosts = new Set<string>();
+  for (const l of sorted) for (const e of l.entries) hosts.add(e.hostname);
+  return [...hosts].sort(compareHostSpecificity).map((host) => {
+    const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));
+    const entries = (owner?.entries ?? []).filter((e) => hostnameMatches(e.hostname, host));
+    return { name: `${prefix}/${host}`, domains: [host], routes: sortRoutes(entries) };
+  });
+}
+
+/** Sorts entries by the Gateway API's precedence rules and drops duplicates of the same route. */
+export function sortRoutes(entries: readonly RouteEntry[]): RouteIr[] {
+  const sorted = [...entries].sort(comparePrecedence);
+  const seen = new Set<string>();
+  const out: RouteIr[] = [];
+  for (const e of sorted) {
+    if (seen.has(e.route.name)) continue;
+    seen.add(e.route.name);
+    out.push(e.route);
+  }
+  return out;
+}
+
+const PATH_RANK = { Exact: 3, RegularExpression: 2, PathPrefix: 1 } as const;
+
+/**
+ * Precedence (spec, HTTPRouteRule): hostname specificity; Exact path over prefix (regex, being
+ * implementation-specific, sits between); longer paths; method match; more header matches; more query
+ * matches; then the oldest route, then `namespace/name`, then rule and match order.
+ */
+function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
+  const ma = a.route.match;
+  const mb = b.route.match;
+  return (
+    compareHostSpecificity(a.hostname, b.hostname) ||
+    PATH_RANK[mb.path.type] - PATH_RANK[ma.path.type] ||
+    mb.path.value.length - ma.path.value.length ||
+    Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
+    mb.headers.length - ma.headers.length ||
+    mb.queryParams.length - ma.queryParams.length ||
+    cmp(a.tie.created, b.tie.created) ||
+    cmp(a.tie.key, b.tie.key) ||
+    a.tie.rule - b.tie.rule ||
+    a.tie.match - b.tie.match
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,151 @@
+/**
+ * Per-node xDS resource cache. One node is one Gateway (one Envoy fleet). Every resource is versioned by
+ * a hash of its encoded bytes, so setting the same content twice is a no-op, and each update reports
+ * exactly which names were added, updated or removed per type.
+ */
+import { createHash } from "node:crypto";
+import { Observable, Subject } from "rxjs";
+import { Any } from "../../../../proto/gen/google/protobuf/any";
+
+/** Resources handed to the cache: typeUrl → resource name → packed resource. */
+export type ResourceSet = ReadonlyMap<string, ReadonlyMap<string, Any>>;
+
+/** One cached resource with its content version. */
+export interface CachedResource {
+  /** Resource name (e.g. the cluster name). */
+  readonly name: string;
+  /** Content hash: first 16 hex chars of sha256 over the Any value bytes. */
+  readonly version: string;
+  /** The packed resource as it is sent to Envoy. */
+  readonly value: Any;
+}
+
+/** An immutable view of one node's resources. */
+export interface NodeSnapshot {
+  /** Node id (Envoy's `node.id`). */
+  readonly nodeId: string;
+  /** Monotonically increasing per node; bumped on every effective change. */
+  readonly version: number;
+  /** typeUrl → name → resource. Types with no resources may be absent. */
+  readonly resources: ReadonlyMap<string, ReadonlyMap<string, CachedResource>>;
+}
+
+/** What changed for one resource type. */
+export interface TypeDiff {
+  /** Names that are new or whose content changed. */
+  readonly upserted: readonly string[];
+  /** Names that are gone. */
+  readonly removed: readonly string[];
+}
+
+/** What changed for one node in one update. */
+export interface CacheDiff {
+  /** Snapshot version after the update (unchanged when the diff is empty). */
+  readonly version: number;
+  /** Per typeUrl, only types with a change are present. */
+  readonly types: ReadonlyMap<string, TypeDiff>;
+  /** True when nothing changed (no event was emitted). */
+  readonly empty: boolean;
+}
+
+/** A change event: emitted once per effective update of a node. */
+export interface CacheChange {
+  /** The node that changed. */
+  readonly nodeId: string;
+  /** What changed. */
+  readonly diff: CacheDiff;
+}
+
+const EMPTY_TYPE: ReadonlyMap<string, CachedResource> = new Map();
+
+/** Content version of a packed resource: sha256 over the value bytes, hex, first 16 chars. */
+export function resourceVersion(value: Any): string {
+  return createHash("sha256").update(value.value).digest("hex").slice(0, 16);
+}
+
+/** Per-node resource store with content-hash versions and change diffs. */
+export class XdsCache {
+  private readonly nodes = new Map<string, NodeSnapshot>();
+  private readonly subject = new Subject<CacheChange>();
+
+  /** Emits `{ nodeId, diff }` for every effective change (never for no-op updates). */
+  readonly changes$: Observable<CacheChange> = this.subject.asObservable();
+
+  /**
+   * Replaces the resource set of a node and returns what changed. Hashing is O(resources); the diff (and
+   * therefore what the server sends) is O(changed). Unchanged resources keep their previous objects.
+   */
+  setNode(nodeId: string, resources: ResourceSet): CacheDiff {
+    const prev = this.nodes.get(nodeId);
+    const prevRes = prev?.resources ?? new Map<string, ReadonlyMap<string, CachedResource>>();
+    const next = new Map<string, ReadonlyMap<string, CachedResource>>();
+    const types = new Map<string, TypeDiff>();
+
+    for (const [typeUrl, byName] of resources) {
+      const old = prevRes.get(typeUrl) ?? EMPTY_TYPE;
+      const upserted: string[] = [];
+      const removed: string[] = [];
+      const fresh = new Map<string, CachedResource>();
+      for (const [name, value] of byName) {
+        const version = resourceVersion(value);
+        const before = old.get(name);
+        if (before && before.version === version) {
+          fresh.set(name, before);
+        } else {
+          fresh.set(name, { name, version, value });
+          upserted.push(name);
+        }
+      }
+      for (const name of old.keys()) if (!fresh.has(name)) removed.push(name);
+      if (upserted.length > 0 || removed.length > 0) types.set(typeUrl, { upserted, removed });
+      // Reuse the previous map when the type did not change, so unchanged snapshots share structure.
+      if (fresh.size > 0) next.set(typeUrl, upserted.length === 0 && removed.length === 0 ? old : fresh);
+    }
+    for (const [typeUrl, old] of prevRes) {
+      if (resources.has(typeUrl) || old.size === 0) continue;
+      types.set(typeUrl, { upserted: [], removed: [...old.keys()] });
+    }
+
+    const isNew = prev === undefined;
+    if (types.size === 0 && !isNew) {
+      return { version: prev.version, types, empty: true };
+    }
+    const version = (prev?.version ?? 0) + 1;
+    this.nodes.set(nodeId, { nodeId, version, resources: next });
+    const diff: CacheDiff = { version, types, empty: types.size === 0 };
+    if (!diff.empty) this.subject.next({ nodeId, diff });
+    return diff;
+  }
+
+  /**
+   * Forgets a node. Emits a diff removing every resource it had (so connected streams remove them)
+   * and returns it; returns an empty diff when the node was unknown.
+   */
+  deleteNode(nodeId: string): CacheDiff {
+    const prev = this.nodes.get(nodeId);
+    if (!prev) return { version: 0, types: new Map(), empty: true };
+    this.nodes.delete(nodeId);
+    const types = new Map<string, TypeDiff>();
+    for (const [typeUrl, byName] of prev.resources) {
+      if (byName.size > 0) types.set(typeUrl, { upserted: [], removed: [...byName.keys()] });
+    }
+    const diff: CacheDiff = { version: prev.version + 1, types, empty: types.size === 0 };
+    if (!diff.empty) this.subject.next({ nodeId, diff });
+    return diff;
+  }
+
+  /** The current snapshot of a node, or undefined when the node is unknown. */
+  getNode(nodeId: string): NodeSnapshot | undefined {
+    return this.nodes.get(nodeId);
+  }
+
+  /** Ids of all nodes in the cache. */
+  nodeIds(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Completes `changes$`. */
+  close(): void {
+    this.subject.complete();
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * The delta ADS server: serves {@link XdsCache} node snapshots to Envoy over
+ * `envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources`.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { Observable, Subject, Subscription } from "rxjs";
+import {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+  DiscoveryRequest,
+  DiscoveryResponse,
+} from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
+import type { XdsCache } from "../cache/snapshot-cache";
+import { AggregatedDiscoveryServiceDefinition } from "./service";
+import { DeltaStream, StreamContext } from "./stream";
+import {
+  CounterName,
+  TypeStats,
+  XdsEvent,
+  XdsLogger,
+  XdsServerOptions,
+  XdsStats,
+  emptyTypeStats,
+  jsonLogger,
+  shortName,
+  zeroCounters,
+} from "./types";
+
+/** Extra options for {@link XdsServer.start}. */
+export interface StartOptions {
+  /** Server credentials (mTLS); insecure when omitted. */
+  credentials?: grpc.ServerCredentials;
+}
+
+/** Delta ADS server over grpc-js. */
+export class XdsServer {
+  private server: grpc.Server | undefined;
+  private cacheSub: Subscription | undefined;
+  private nextStreamId = 0;
+  private readonly streams = new Set<DeltaStream>();
+  private readonly byNode = new Map<string, Set<DeltaStream>>();
+  private totals: TypeStats = emptyTypeStats();
+  private perNode = new Map<string, TypeStats>();
+  private readonly events = new Subject<XdsEvent>();
+  private readonly log: XdsLogger;
+  private readonly ctx: StreamContext;
+
+  /** Stream events: connect, disconnect, sent, ack, nack. */
+  readonly events$: Observable<XdsEvent> = this.events.asObservable();
+
+  /** Creates a server for `cache`; nothing listens until {@link start}. */
+  constructor(
+    private readonly cache: XdsCache,
+    opts: XdsServerOptions = {},
+  ) {
+    this.log = opts.logger ?? jsonLogger("info");
+    this.ctx = {
+      cache,
+      log: this.log,
+      ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+      edsSubscribeWaitMs: opts.edsSubscribeWaitMs ?? 2000,
+      register: (s): void => this.register(s),
+      unregister: (s): void => this.unregister(s),
+      emit: (e): void => this.events.next(e),
+      count: (nodeId, typeUrl, counter, n): void => this.count(nodeId, typeUrl, counter, n),
+    };
+  }
+
+  /** Binds `address` ("host:port", port 0 picks one), starts serving and resolves with the bound port. */
+  start(address: string, opts: StartOptions = {}): Promise<number> {
+    if (this.server) return Promise.reject(new Error("xds server already started"));
+    const server = new grpc.Server({
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      "grpc.max_send_message_length": -1,
+    });
+    server.addService(AggregatedDiscoveryServiceDefinition, {
+      deltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+        this.onDeltaStream(call),
+      streamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
+        this.log("warn", "state-of-the-world ADS is not supported; configure Envoy with DELTA_GRPC", {});
+        call.emit("error", {
+          code: grpc.status.UNIMPLEMENTED,
+          details: "StreamAggregatedResources is not implemented; use DeltaAggregatedResources",
+        });
+      },
+    });
+    this.server = server;
+    this.cacheSub = this.cache.changes$.subscribe(({ nodeId }) => {
+      const streams = this.byNode.get(nodeId);
+      if (streams) for (const s of streams) s.requestSync();
+      else if (!this.cache.getNode(nodeId)) this.perNode.delete(nodeId);
+    });
+    const credentials = opts.credentials ?? grpc.ServerCredentials.createInsecure();
+    return new Promise<number>((resolve, reject) => {
+      server.bindAsync(address, credentials, (err, port) => {
+        if (err) {
+          this.server = undefined;
+          this.cacheSub?.unsubscribe();
+          this.cacheSub = undefined;
+          reject(err);
+          return;
+        }
+        this.log("info", "xds server listening", { address, port });
+        resolve(port);
+      });
+    });
+  }
+
+  /** Ends all streams, then shuts down gracefully, forcing after `graceMs` (default 2000). */
+  async stop(graceMs = 2000): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.cacheSub?.unsubscribe();
+    this.cacheSub = undefined;
+    for (const s of [...this.streams]) s.end();
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** A copy of the counters: totals, per node and open streams. */
+  stats(): XdsStats {
+    const copy = (t: TypeStats): TypeStats => {
+      const out: TypeStats = {};
+      for (const [k, v] of Object.entries(t)) out[k] = { ...v };
+      return out;
+    };
+    const nodes: Record<string, TypeStats> = {};
+    for (const [id, t] of this.perNode) nodes[id] = copy(t);
+    const nodeStreams: Record<string, number> = {};
+    for (const [id, set] of this.byNode) nodeStreams[id] = set.size;
+    return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams };
+  }
+
+  /** Zeroes all counters (tests measure one step at a time). */
+  resetStats(): void {
+    this.totals = emptyTypeStats();
+    this.perNode = new Map();
+  }
+
+  /** Open streams of a node (for tests and debugging). */
+  streamsOf(nodeId: string): readonly DeltaStream[] {
+    return [...(this.byNode.get(nodeId) ?? [])];
+  }
+
+  private onDeltaStream(call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
+    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx);
+    this.streams.add(stream);
+  }
+
+  private register(s: DeltaStream): void {
+    let set = this.byNode.get(s.nodeId);
+    if (!set) this.byNode.set(s.nodeId, (set = new Set()));
+    set.add(s);
+    if (!this.perNode.has(s.nodeId)) this.perNode.set(s.nodeId, emptyTypeStats());
+  }
+
+  private unregister(s: DeltaStream): void {
+    this.streams.delete(s);
+    const set = this.byNode.get(s.nodeId);
+    if (!set) return;
+    set.delete(s);
+    if (set.size === 0) {
+      this.byNode.delete(s.nodeId);
+      if (!this.cache.getNode(s.nodeId)) this.perNode.delete(s.nodeId);
+    }
+  }
+
+  private count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void {
+    if (n === 0) return;
+    const key = shortName(typeUrl);
+    const total = (this.totals[key] ??= zeroCounters());
+    total[counter] += n;
+    let node = this.perNode.get(nodeId);
+    if (!node) this.perNode.set(nodeId, (node = emptyTypeStats()));
+    const c = (node[key] ??= zeroCounters());
+    c[counter] += n;
+  }
+}

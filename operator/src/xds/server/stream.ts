@@ -1,0 +1,441 @@
+/**
+ * State and push logic of one DeltaAggregatedResources stream.
+ *
+ * Requests are handled as they arrive (subscriptions, ACK/NACK); pushes are serialized on a promise chain so
+ * only one sync runs at a time. A sync pushes additions/updates in ADD_ORDER, waiting for each ACK, waits for
+ * Envoy to subscribe to the endpoints of newly sent EDS clusters before going on to listeners and routes, and
+ * then pushes removals in REMOVE_ORDER.
+ */
+import type * as grpc from "@grpc/grpc-js";
+import { unpack } from "../../../../proto/any";
+import { Cluster_DiscoveryType } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import {
+  DeltaDiscoveryRequest,
+  DeltaDiscoveryResponse,
+} from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
+import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
+import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
+import type { CounterName, XdsEvent, XdsLogger } from "./types";
+
+/** Outcome of waiting for the reply to one response. */
+export type AckResult = "ack" | "nack" | "timeout" | "closed";
+
+/** What a stream needs from its server. */
+export interface StreamContext {
+  /** The resource cache. */
+  readonly cache: XdsCache;
+  /** Logger. */
+  readonly log: XdsLogger;
+  /** ACK wait per response. */
+  readonly ackTimeoutMs: number;
+  /** Wait for EDS subscriptions after new EDS clusters. */
+  readonly edsSubscribeWaitMs: number;
+  /** Called once the node id is known. */
+  register(stream: DeltaStream): void;
+  /** Called once when the stream ends (whether or not it was registered). */
+  unregister(stream: DeltaStream): void;
+  /** Emits an event. */
+  emit(event: XdsEvent): void;
+  /** Adds to a counter of (node, type). */
+  count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void;
+}
+
+/** Subscription state of one type on one stream. */
+export interface TypeState {
+  /** Client wants every resource of the type. */
+  wildcard: boolean;
+  /** Explicitly subscribed names. */
+  readonly subscribed: Set<string>;
+  /** name → version the client has, or was sent (ACKed or not). */
+  readonly sent: Map<string, string>;
+  /** Nonce of the last response of this type. */
+  pendingNonce?: string;
+}
+
+interface Outstanding {
+  readonly typeUrl: string;
+  readonly names: readonly string[];
+  readonly resolve: (r: AckResult) => void;
+}
+
+type DuplexCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
+
+const MAX_OUTSTANDING = 64;
+
+/** One delta ADS stream. */
+export class DeltaStream {
+  /** Envoy node id, known after the first request. */
+  nodeId = "";
+  private readonly types = new Map<string, TypeState>();
+  private readonly outstanding = new Map<string, Outstanding>();
+  private requestWaiters: Array<() => void> = [];
+  private nonceCounter = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private syncQueued = false;
+  private closed = false;
+  private hadSnapshot = false;
+
+  /** Wires the stream to a grpc call; `id` is unique per server. */
+  constructor(
+    readonly id: number,
+    private readonly call: DuplexCall,
+    private readonly ctx: StreamContext,
+  ) {
+    call.on("data", (req: DeltaDiscoveryRequest) => {
+      try {
+        this.onRequest(req);
+      } catch (err) {
+        this.ctx.log("error", "xds request handling failed", { stream: id, node: this.nodeId, error: String(err) });
+      }
+    });
+    call.on("end", () => {
+      this.close();
+      this.safeEnd();
+    });
+    call.on("cancelled", () => this.close());
+    call.on("error", (err: Error) => this.close(err.message));
+    call.on("close", () => this.close());
+  }
+
+  /** True once the stream ended. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Subscription state of a type (for tests and debugging). */
+  typeState(typeUrl: string): Readonly<TypeState> | undefined {
+    return this.types.get(typeUrl);
+  }
+
+  /** Queues a sync unless one is already queued; the queued sync reads the latest snapshot when it starts. */
+  requestSync(): void {
+    if (this.syncQueued || this.closed || !this.nodeId) return;
+    this.syncQueued = true;
+    this.chain = this.chain
+      .then(() => {
+        this.syncQueued = false;
+        return this.sync();
+      })
+      .catch((err: unknown) => {
+        this.ctx.log("error", "xds sync failed", { stream: this.id, node: this.nodeId, error: String(err) });
+      });
+  }
+
+  /** Ends the stream from the server side (OK status). */
+  end(): void {
+    this.close();
+    this.safeEnd();
+  }
+
+  /** Resolves when the current sync chain has drained (for tests and shutdown). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private safeEnd(): void {
+    try {
+      if (!this.call.writableEnded && !this.call.cancelled) this.call.end();
+    } catch {
+      // the call is already gone
+    }
+  }
+
+  private close(error?: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const o of this.outstanding.values()) o.resolve("closed");
+    this.outstanding.clear();
+    this.wakeRequestWaiters();
+    this.ctx.unregister(this);
+    if (this.nodeId) {
+      this.ctx.log(error ? "warn" : "info", "xds stream closed", { stream: this.id, node: this.nodeId, error });
+      this.ctx.emit({ kind: "disconnect", nodeId: this.nodeId, streamId: this.id, error });
+    }
+  }
+
+  private onRequest(req: DeltaDiscoveryRequest): void {
+    if (this.closed) return;
+    if (!this.nodeId) {
+      const nodeId = req.node?.id ?? "";
+      if (!nodeId) {
+        this.ctx.log("warn", "xds stream without node.id in its first request", { stream: this.id });
+        this.closed = true;
+        this.ctx.unregister(this);
+        this.call.emit("error", { code: 3 /* INVALID_ARGUMENT */, details: "first request must carry node.id" });
+        return;
+      }
+      this.nodeId = nodeId;
+      this.ctx.register(this);
+      this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
+      this.ctx.emit({ kind: "connect", nodeId, streamId: this.id });
+    }
+    const typeUrl = req.typeUrl;
+    if (!typeUrl) {
+      this.ctx.log("warn", "xds request without type_url ignored", { stream: this.id, node: this.nodeId });
+      return;
+    }
+
+    let changed = false;
+    let ts = this.types.get(typeUrl);
+    if (!ts) {
+      ts = { wildcard: req.resourceNamesSubscribe.length === 0, subscribed: new Set(), sent: new Map() };
+      this.types.set(typeUrl, ts);
+      changed = true;
+    }
+    const initial = req.initialResourceVersions;
+    for (const name of req.resourceNamesSubscribe) {
+      if (name === "*") {
+        if (!ts.wildcard) changed = true;
+        ts.wildcard = true;
+      } else if (!ts.subscribed.has(name)) {
+        ts.subscribed.add(name);
+        // A fresh subscription is answered even if we think the client has it, unless it told us its version.
+        if (!(name in initial)) ts.sent.delete(name);
+        changed = true;
+      }
+    }
+    for (const name of req.resourceNamesUnsubscribe) {
+      if (name === "*") {
+        if (ts.wildcard) {
+          ts.wildcard = false;
+          for (const n of [...ts.sent.keys()]) if (!ts.subscribed.has(n)) ts.sent.delete(n);
+          changed = true;
+        }
+      } else if (ts.subscribed.delete(name) || ts.sent.has(name)) {
+        if (!ts.wildcard) ts.sent.delete(name);
+        changed = true;
+      }
+    }
+    for (const [name, version] of Object.entries(initial)) {
+      ts.sent.set(name, version);
+      changed = true;
+    }
+
+    if (req.responseNonce) this.onReply(typeUrl, req);
+    this.wakeRequestWaiters();
+    if (changed) this.requestSync();
+  }
+
+  private onReply(typeUrl: string, req: DeltaDiscoveryRequest): void {
+    const o = this.outstanding.get(req.responseNonce);
+    if (!o) {
+      this.ctx.log("debug", "xds reply with unknown nonce", { node: this.nodeId, nonce: req.responseNonce, typeUrl });
+      return;
+    }
+    this.outstanding.delete(req.responseNonce);
+    const nack = req.errorDetail !== undefined;
+    this.ctx.count(this.nodeId, o.typeUrl, nack ? "nacks" : "acks", 1);
+    if (nack) {
+      const message = req.errorDetail?.message ?? "";
+      this.ctx.log("warn", "envoy rejected xds update (NACK)", {
+        stream: this.id,
+        node: this.nodeId,
+        typeUrl: o.typeUrl,
+        nonce: req.responseNonce,
+        error: message,
+      });
+      this.ctx.emit({
+        kind: "nack",
+        nodeId: this.nodeId,
+        streamId: this.id,
+        typeUrl: o.typeUrl,
+        nonce: req.responseNonce,
+        names: o.names,
+        error: message,
+      });
+      o.resolve("nack");
+    } else {
+      this.ctx.log("debug", "xds ACK", { node: this.nodeId, typeUrl: o.typeUrl, nonce: req.responseNonce });
+      this.ctx.emit({
+        kind: "ack",
+        nodeId: this.nodeId,
+        streamId: this.id,
+        typeUrl: o.typeUrl,
+        nonce: req.responseNonce,
+        names: o.names,
+      });
+      o.resolve("ack");
+    }
+  }
+
+  private wakeRequestWaiters(): void {
+    const waiters = this.requestWaiters;
+    this.requestWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** Resolves on the next request (or close), or after `ms`. */
+  private nextRequest(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.requestWaiters.push(done);
+    });
+  }
+
+  private isSubscribed(typeUrl: string, name: string): boolean {
+    const ts = this.types.get(typeUrl);
+    return ts !== undefined && (ts.wildcard || ts.subscribed.has(name));
+  }
+
+  /** Resources of a type the client is subscribed to and does not have at the snapshot's version. */
+  private pendingUpserts(ts: TypeState, byName: ReadonlyMap<string, CachedResource> | undefined): CachedResource[] {
+    const out: CachedResource[] = [];
+    if (!byName) return out;
+    if (ts.wildcard) {
+      for (const r of byName.values()) if (ts.sent.get(r.name) !== r.version) out.push(r);
+    } else {
+      for (const name of ts.subscribed) {
+        const r = byName.get(name);
+        if (r && ts.sent.get(name) !== r.version) out.push(r);
+      }
+    }
+    return out;
+  }
+
+  private async sync(): Promise<void> {
+    if (this.closed) return;
+    let snap: NodeSnapshot | undefined = this.ctx.cache.getNode(this.nodeId);
+    if (!snap) {
+      // Before the node's first snapshot, keep whatever Envoy has (e.g. after a control-plane restart).
+      if (!this.hadSnapshot) return;
+      snap = { nodeId: this.nodeId, version: 0, resources: new Map() };
+    }
+    this.hadSnapshot = true;
+    const resources = snap.resources;
+    const version = String(snap.version);
+
+    const extra = [...resources.keys()].filter((t) => !ADD_ORDER.includes(t)).sort();
+    for (const typeUrl of [...ADD_ORDER, ...extra]) {
+      if (this.closed) return;
+      const ts = this.types.get(typeUrl);
+      const upserts = ts ? this.pendingUpserts(ts, resources.get(typeUrl)) : [];
+      if (upserts.length > 0) await this.send(typeUrl, version, upserts, []);
+      if (typeUrl === TypeUrl.Cluster && upserts.length > 0) await this.waitForEdsSubscriptions(upserts, snap);
+    }
+    for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
+      if (this.closed) return;
+      const ts = this.types.get(typeUrl);
+      if (!ts) continue;
+      const byName = resources.get(typeUrl);
+      const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
+      if (removed.length > 0) await this.send(typeUrl, version, [], removed);
+    }
+  }
+
+  /**
+   * Envoy subscribes to a cluster's ClusterLoadAssignment only after it received the cluster. Wait (bounded)
+   * for those subscriptions so endpoints go out before listeners and routes that use the clusters.
+   */
+  private async waitForEdsSubscriptions(clusters: readonly CachedResource[], snap: NodeSnapshot): Promise<void> {
+    const endpoints = snap.resources.get(TypeUrl.Endpoint);
+    if (!endpoints || this.ctx.edsSubscribeWaitMs <= 0) return;
+    const want: string[] = [];
+    for (const c of clusters) {
+      const edsName = edsServiceName(c);
+      if (edsName !== undefined && endpoints.has(edsName) && !this.isSubscribed(TypeUrl.Endpoint, edsName)) {
+        want.push(edsName);
+      }
+    }
+    if (want.length === 0) return;
+    const deadline = Date.now() + this.ctx.edsSubscribeWaitMs;
+    const missing = (): string[] => want.filter((n) => !this.isSubscribed(TypeUrl.Endpoint, n));
+    while (!this.closed && missing().length > 0) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.ctx.log("info", "envoy did not subscribe to endpoints of new clusters in time; continuing", {
+          node: this.nodeId,
+          missing: missing().slice(0, 10),
+          count: missing().length,
+        });
+        return;
+      }
+      await this.nextRequest(left);
+    }
+  }
+
+  /** Sends one response, records it as sent and waits for its ACK/NACK (bounded). */
+  private async send(
+    typeUrl: string,
+    systemVersionInfo: string,
+    upserts: readonly CachedResource[],
+    removed: readonly string[],
+  ): Promise<AckResult> {
+    const ts = this.types.get(typeUrl);
+    if (!ts || this.closed) return "closed";
+    const nonce = String(++this.nonceCounter);
+    const response: DeltaDiscoveryResponse = {
+      systemVersionInfo,
+      typeUrl,
+      nonce,
+      resources: upserts.map((r) => ({ name: r.name, aliases: [], version: r.version, resource: r.value })),
+      removedResources: [...removed],
+      removedResourceNames: [],
+    };
+    for (const r of upserts) ts.sent.set(r.name, r.version);
+    for (const n of removed) ts.sent.delete(n);
+    ts.pendingNonce = nonce;
+
+    let resolveFn: (r: AckResult) => void = () => undefined;
+    const result = new Promise<AckResult>((resolve) => (resolveFn = resolve));
+    const names = upserts.map((r) => r.name);
+    this.outstanding.set(nonce, { typeUrl, names: names.length > 0 ? names : removed, resolve: resolveFn });
+    if (this.outstanding.size > MAX_OUTSTANDING) {
+      const oldest = this.outstanding.keys().next().value;
+      if (oldest !== undefined) this.outstanding.delete(oldest);
+    }
+
+    try {
+      this.call.write(response);
+    } catch (err) {
+      this.close(`write failed: ${String(err)}`);
+      return "closed";
+    }
+    this.ctx.count(this.nodeId, typeUrl, "responsesSent", 1);
+    this.ctx.count(this.nodeId, typeUrl, "resourcesSent", upserts.length);
+    this.ctx.count(this.nodeId, typeUrl, "removalsSent", removed.length);
+    this.ctx.log("debug", "xds response sent", {
+      node: this.nodeId,
+      typeUrl,
+      nonce,
+      resources: upserts.length,
+      removed: removed.length,
+    });
+    this.ctx.emit({
+      kind: "sent",
+      nodeId: this.nodeId,
+      streamId: this.id,
+      typeUrl,
+      nonce,
+      names,
+      removed: [...removed],
+    });
+
+    const timer = setTimeout(() => resolveFn("timeout"), this.ctx.ackTimeoutMs);
+    const r = await result;
+    clearTimeout(timer);
+    if (r === "timeout") {
+      this.ctx.log("warn", "no ACK for xds response in time; continuing", {
+        node: this.nodeId,
+        typeUrl,
+        nonce,
+        timeoutMs: this.ctx.ackTimeoutMs,
+      });
+    }
+    return r;
+  }
+}
+
+/** The ClusterLoadAssignment name an EDS cluster asks for, or undefined for non-EDS clusters. */
+export function edsServiceName(cluster: CachedResource): string | undefined {
+  try {
+    const c = unpack(ClusterType, cluster.value);
+    if (c.type !== Cluster_DiscoveryType.EDS) return undefined;
+    return c.edsClusterConfig?.serviceName || c.name || cluster.name;
+  } catch {
+    return undefined;
+  }
+}

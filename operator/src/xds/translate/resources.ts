@@ -1,0 +1,34 @@
+/** GatewayXdsIr → the full set of Envoy resources for that Gateway's node, packed and keyed by type and name. */
+import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { pack } from "../../../../proto/any";
+import type { GatewayXdsIr } from "../../ir/xds-ir";
+import { ClusterType, EndpointType, ListenerType, RouteType, TypeUrl } from "../types";
+import { buildCluster, buildLoadAssignment } from "./cluster";
+import { buildHttpListener } from "./listener";
+import { buildRouteConfiguration } from "./route";
+
+/** Resources by type URL, then by name. */
+export type NodeResources = Map<string, Map<string, Any>>;
+
+/** Builds every resource of one Gateway. */
+export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
+  const clusters = new Map<string, Any>();
+  const endpoints = new Map<string, Any>();
+  const listeners = new Map<string, Any>();
+  const routes = new Map<string, Any>();
+  for (const c of ir.clusters) {
+    clusters.set(c.name, pack(ClusterType, buildCluster(c)));
+    if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
+  }
+  for (const l of ir.http) {
+    listeners.set(l.name, pack(ListenerType, buildHttpListener(l)));
+    routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
+  }
+  return new Map([
+    [TypeUrl.Cluster, clusters],
+    [TypeUrl.Endpoint, endpoints],
+    [TypeUrl.Listener, listeners],
+    [TypeUrl.Route, routes],
+    [TypeUrl.Secret, new Map()],
+  ]);
+}

@@ -1,0 +1,77 @@
+/**
+ * The xDS resource types we serve, registered for Any packing, and the order in which they are pushed.
+ */
+import { lookupType, registerType, type RegisteredType } from "../../../proto/any";
+import { Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster";
+import { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint";
+import { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener";
+import { RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route";
+import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
+import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
+import { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
+import { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
+import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
+import { Cors, CorsPolicy } from "../../../proto/gen/envoy/extensions/filters/http/cors/v3/cors";
+
+/** Top-level xDS resource types. */
+export const ClusterType = registerType("envoy.config.cluster.v3.Cluster", Cluster);
+export const EndpointType = registerType("envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment);
+export const ListenerType = registerType("envoy.config.listener.v3.Listener", Listener);
+export const RouteType = registerType("envoy.config.route.v3.RouteConfiguration", RouteConfiguration);
+export const SecretType = registerType("envoy.extensions.transport_sockets.tls.v3.Secret", Secret);
+
+/** Extension configs carried inside the top-level resources. */
+export const HcmType = registerType(
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+  HttpConnectionManager,
+);
+export const RouterType = registerType("envoy.extensions.filters.http.router.v3.Router", Router);
+export const TcpProxyType = registerType("envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", TcpProxy);
+export const UdpProxyType = registerType("envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig", UdpProxyConfig);
+export const HttpProtocolOptionsType = registerType(
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+  HttpProtocolOptions,
+);
+export const CorsType = registerType("envoy.extensions.filters.http.cors.v3.Cors", Cors);
+export const CorsPolicyType = registerType("envoy.extensions.filters.http.cors.v3.CorsPolicy", CorsPolicy);
+
+/** Type URLs of the resources the delta server serves. */
+export const TypeUrl = {
+  Cluster: ClusterType.typeUrl,
+  Endpoint: EndpointType.typeUrl,
+  Listener: ListenerType.typeUrl,
+  Route: RouteType.typeUrl,
+  Secret: SecretType.typeUrl,
+} as const;
+
+/**
+ * Push order for additions and updates: secrets and clusters (with their endpoints) must exist
+ * before the listeners and routes that refer to them.
+ */
+export const ADD_ORDER: readonly string[] = [
+  TypeUrl.Secret,
+  TypeUrl.Cluster,
+  TypeUrl.Endpoint,
+  TypeUrl.Listener,
+  TypeUrl.Route,
+];
+
+/** Push order for removals: the reverse, so nothing in use disappears before its users. */
+export const REMOVE_ORDER: readonly string[] = [...ADD_ORDER].reverse();
+
+/** Short names used in logs, metrics and golden file names. */
+export const SHORT_NAME: Readonly<Record<string, string>> = {
+  [TypeUrl.Cluster]: "cds",
+  [TypeUrl.Endpoint]: "eds",
+  [TypeUrl.Listener]: "lds",
+  [TypeUrl.Route]: "rds",
+  [TypeUrl.Secret]: "sds",
+};
+
+/** The codec of a registered top-level type; throws for an unknown type URL. */
+export function lookupTypeCodec(typeUrl: string): RegisteredType<unknown>["codec"] {
+  const t = lookupType(typeUrl);
+  if (!t) throw new Error(`unregistered type ${typeUrl}`);
+  return t.codec;
+}

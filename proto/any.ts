@@ -1,0 +1,78 @@
+/**
+ * Typed helpers for `google.protobuf.Any`: pack a ts-proto message with its type URL, unpack it back,
+ * and expand nested `Any` values into readable objects (for golden files and `egts translate --to xds`).
+ */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Any } from "./gen/google/protobuf/any";
+
+/** The encode/decode functions ts-proto generates for every message. */
+export interface MessageCodec<T> {
+  encode(message: T, writer?: BinaryWriter): BinaryWriter;
+  decode(input: BinaryReader | Uint8Array, length?: number): T;
+  fromPartial(object: never): T;
+  toJSON(message: T): unknown;
+}
+
+/** A message type known to the Any registry: its fully-qualified proto name and its codec. */
+export interface RegisteredType<T> {
+  /** Fully-qualified proto name, e.g. `envoy.config.cluster.v3.Cluster`. */
+  readonly name: string;
+  /** `type.googleapis.com/` + name. */
+  readonly typeUrl: string;
+  /** ts-proto codec. */
+  readonly codec: MessageCodec<T>;
+}
+
+const registry = new Map<string, RegisteredType<unknown>>();
+
+/** Registers a message type so that {@link unpack} and {@link expandAny} can decode it. */
+export function registerType<T>(name: string, codec: MessageCodec<T>): RegisteredType<T> {
+  const type: RegisteredType<T> = { name, typeUrl: `type.googleapis.com/${name}`, codec };
+  registry.set(type.typeUrl, type as RegisteredType<unknown>);
+  return type;
+}
+
+/** Packs a message into an `Any`. */
+export function pack<T>(type: RegisteredType<T>, message: T): Any {
+  return { typeUrl: type.typeUrl, value: toBuffer(type.codec.encode(message).finish()) };
+}
+
+/** Unpacks an `Any` of the expected type; throws with both type URLs when it is another type. */
+export function unpack<T>(type: RegisteredType<T>, any: Any): T {
+  if (any.typeUrl !== type.typeUrl) {
+    throw new Error(`expected an Any of ${type.typeUrl}, got ${any.typeUrl}`);
+  }
+  return type.codec.decode(any.value);
+}
+
+/** Looks up a registered type by type URL. */
+export function lookupType(typeUrl: string): RegisteredType<unknown> | undefined {
+  return registry.get(typeUrl);
+}
+
+/**
+ * Turns the `toJSON` form of a message into a readable object: every nested Any whose type is
+ * registered is decoded and shown as `{ "@type": url, ...fields }` (proto3 JSON style).
+ */
+export function expandAny(json: unknown): unknown {
+  if (Array.isArray(json)) return json.map(expandAny);
+  if (json === null || typeof json !== "object") return json;
+  const obj = json as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  const anyShaped = keys.every((k) => k === "typeUrl" || k === "value") && typeof obj.typeUrl === "string";
+  if (anyShaped && (obj.value === undefined || typeof obj.value === "string")) {
+    const type = registry.get(obj.typeUrl as string);
+    if (type) {
+      const msg = type.codec.decode(Buffer.from((obj.value as string | undefined) ?? "", "base64"));
+      return { "@type": type.typeUrl, ...(expandAny(type.codec.toJSON(msg)) as object) };
+    }
+  }
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) out[k] = expandAny(v);
+  return out;
+}
+
+/** Wraps encoded bytes as a Buffer without copying (ts-proto with env=node types bytes as Buffer). */
+export function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
