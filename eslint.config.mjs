@@ -64,11 +64,21 @@ export default defineConfig(
       // Exported API states its types; local helpers may infer.
       "@typescript-eslint/explicit-module-boundary-types": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
-      "@typescript-eslint/consistent-type-imports": ["warn", { fixStyle: "inline-type-imports" }],
       complexity: ["warn", 15],
       "max-params": ["warn", 5],
       eqeqeq: ["error", "always", { null: "ignore" }],
       "no-console": "off",
+    },
+  },
+  {
+    // operator/src/config/env.ts is the one module that reads environment variables.
+    files: ["operator/**/*.ts"],
+    ignores: ["operator/src/config/env.ts"],
+    rules: {
+      "no-restricted-properties": [
+        "error",
+        { object: "process", property: "env", message: "Read environment variables via operator/src/config/env.ts." },
+      ],
     },
   },
   {

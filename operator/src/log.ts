@@ -11,6 +11,7 @@ export function createLogger(min: LogLevel, out: (line: string) => void = (l) =>
   return (level, msg, fields) => {
     if (RANK[level] < RANK[min]) return;
     const kv = Object.entries(fields ?? {})
+      .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${k}=${typeof v === "string" && !/\s/.test(v) ? v : JSON.stringify(v)}`)
       .join(" ");
     out(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${msg}${kv ? " " + kv : ""}`);

@@ -361,10 +361,7 @@ describe("delta ADS server", function () {
   });
 
   it("pushes CDS, then EDS once Envoy subscribes, then LDS/RDS", async () => {
-    cache.setNode(
-      NODE,
-      snapshot({ [CDS]: { c0: "" }, [EDS]: { c0: "" }, [LDS]: { l1: "" }, [RDS]: { r1: "" } }),
-    );
+    cache.setNode(NODE, snapshot({ [CDS]: { c0: "" }, [EDS]: { c0: "" }, [LDS]: { l1: "" }, [RDS]: { r1: "" } }));
     const e = envoy();
     // Behaves like Envoy: ACKs everything; subscribes to a cluster's endpoints 300ms after receiving it,
     // and to the route config of a listener right away.
@@ -421,6 +418,40 @@ describe("delta ADS server", function () {
     assert.equal(m.cds.resourcesSent + m.lds.resourcesSent + m.eds.resourcesSent, 0);
   });
 
+  it("sends endpoints while Envoy holds the CDS ACK for warming clusters", async () => {
+    await server.stop(200);
+    await startServer({ ackTimeoutMs: 3000, edsSubscribeWaitMs: 3000 });
+    cache.setNode(NODE, snapshot({ [CDS]: { c0: "" }, [EDS]: { c0: "" }, [RDS]: { r1: "" } }));
+    const e = envoy();
+    // Like Envoy after initialization: a new EDS cluster warms, its CDS ACK is held until its endpoints arrive.
+    let held: DeltaDiscoveryResponse | undefined;
+    e.onResponse = (r): void => {
+      if (r.typeUrl === CDS && r.resources.length > 0) {
+        held = r;
+        e.subscribe(
+          EDS,
+          r.resources.map((x) => x.name),
+        );
+        return;
+      }
+      e.ack(r);
+      if (r.typeUrl === EDS && held) {
+        e.ack(held);
+        held = undefined;
+      }
+    };
+    e.subscribe(CDS);
+    e.subscribe(RDS, ["r1"]);
+    const t0 = Date.now();
+    await e.waitFor((all) => all.some((r) => r.typeUrl === RDS));
+    assert.ok(Date.now() - t0 < 1000, `took ${Date.now() - t0} ms: the server waited for the held CDS ACK`);
+    assert.deepEqual(
+      e.timeline.filter((t) => t.startsWith("recv")),
+      ["recv cds +c0", "recv eds +c0", "recv rds +r1"],
+    );
+    await e.waitFor(() => server.stats().types.cds.acks === 1 && server.stats().types.rds.acks === 1);
+  });
+
   it("continues after edsSubscribeWaitMs when Envoy never subscribes", async () => {
     await server.stop(200);
     await startServer({ edsSubscribeWaitMs: 300 });
@@ -431,7 +462,10 @@ describe("delta ADS server", function () {
     const t0 = Date.now();
     await e.waitFor((all) => all.some((r) => r.typeUrl === RDS));
     assert.ok(Date.now() - t0 >= 250, "RDS should wait for the EDS subscription window");
-    assert.deepEqual(e.timeline.filter((t) => t.startsWith("recv")), ["recv cds +c0", "recv rds +r1"]);
+    assert.deepEqual(
+      e.timeline.filter((t) => t.startsWith("recv")),
+      ["recv cds +c0", "recv rds +r1"],
+    );
   });
 
   it("removes routes and listeners before endpoints and clusters", async () => {
@@ -462,10 +496,7 @@ describe("delta ADS server", function () {
   });
 
   it("uses initial_resource_versions on reconnect", async () => {
-    cache.setNode(
-      NODE,
-      snapshot({ [CDS]: { keep: "", stale: "", gone: "" }, [EDS]: { keep: "", gone: "" } }),
-    );
+    cache.setNode(NODE, snapshot({ [CDS]: { keep: "", stale: "", gone: "" }, [EDS]: { keep: "", gone: "" } }));
     const first = ackingEnvoy();
     first.subscribe(CDS);
     first.subscribe(EDS, ["keep", "gone"]);
@@ -481,10 +512,12 @@ describe("delta ADS server", function () {
     const second = ackingEnvoy();
     second.subscribe(CDS, [], cdsHave);
     second.subscribe(EDS, ["keep", "gone"], edsHave);
-    await second.waitFor(() => server.stats().types.cds.removalsSent === 1 && server.stats().types.eds.removalsSent === 1);
+    await second.waitFor(
+      () => server.stats().types.cds.removalsSent === 1 && server.stats().types.eds.removalsSent === 1,
+    );
     await sleep(200); // nothing else may follow
     const got = second.timeline.filter((t) => t.startsWith("recv"));
-    assert.deepEqual(got, ["recv cds +added +stale", "recv eds -gone", "recv cds -gone"]);
+    assert.deepEqual(got, ["recv cds +stale +added", "recv eds -gone", "recv cds -gone"]);
     const s = server.stats().nodes[NODE];
     assert.equal(s.cds.resourcesSent, 2);
     assert.equal(s.eds.resourcesSent, 0);

@@ -29,6 +29,8 @@ export interface EgtsEnv {
   readonly home: string;
   /** CI: true when set to anything but "", "0" or "false". */
   readonly ci: boolean;
+  /** EGTS_TEST_LOG: tests print control-plane and Envoy logs when true. */
+  readonly testLog: boolean;
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -65,6 +67,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     path: (vars.PATH ?? "").split(pathSep).filter((p) => p !== ""),
     home,
     ci: parseBool(vars.CI),
+    testLog: parseBool(vars.EGTS_TEST_LOG),
   };
 }
 

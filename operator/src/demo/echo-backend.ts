@@ -91,7 +91,13 @@ export function startEchoBackend(opts: EchoBackendOptions = {}): Promise<EchoBac
         send(req, res, 400, { backend: name, error: p.error });
         return;
       }
-      const body: EchoResponse = { backend: name, method: req.method ?? "", path, host: req.headers.host ?? "", headers: req.headers };
+      const body: EchoResponse = {
+        backend: name,
+        method: req.method ?? "",
+        path,
+        host: req.headers.host ?? "",
+        headers: req.headers,
+      };
       if (p.delayMs === 0) {
         send(req, res, p.status, body);
         return;

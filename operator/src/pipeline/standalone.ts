@@ -79,7 +79,6 @@ export class StandaloneGateway {
   async start(): Promise<void> {
     const host = this.opts.xdsHost ?? "127.0.0.1";
     this.port = await this.server.start(`${host}:${this.opts.xdsPort ?? 18000}`);
-    this.opts.logger("info", "xDS server listening", { address: `${host}:${this.port}` });
     if (this.opts.envoyBin) {
       (this as { runner?: HostRunner }).runner = new HostRunner({
         envoyBin: this.opts.envoyBin,

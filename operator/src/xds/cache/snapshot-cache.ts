@@ -63,6 +63,28 @@ export function resourceVersion(value: Any): string {
   return createHash("sha256").update(value.value).digest("hex").slice(0, 16);
 }
 
+/** Versions one type's resources against the previous ones; `diff` is undefined when nothing changed. */
+function diffType(
+  old: ReadonlyMap<string, CachedResource>,
+  byName: ReadonlyMap<string, Any>,
+): { fresh: Map<string, CachedResource>; diff: TypeDiff | undefined } {
+  const upserted: string[] = [];
+  const removed: string[] = [];
+  const fresh = new Map<string, CachedResource>();
+  for (const [name, value] of byName) {
+    const version = resourceVersion(value);
+    const before = old.get(name);
+    if (before && before.version === version) {
+      fresh.set(name, before);
+    } else {
+      fresh.set(name, { name, version, value });
+      upserted.push(name);
+    }
+  }
+  for (const name of old.keys()) if (!fresh.has(name)) removed.push(name);
+  return { fresh, diff: upserted.length > 0 || removed.length > 0 ? { upserted, removed } : undefined };
+}
+
 /** Per-node resource store with content-hash versions and change diffs. */
 export class XdsCache {
   private readonly nodes = new Map<string, NodeSnapshot>();
@@ -83,35 +105,26 @@ export class XdsCache {
 
     for (const [typeUrl, byName] of resources) {
       const old = prevRes.get(typeUrl) ?? EMPTY_TYPE;
-      const upserted: string[] = [];
-      const removed: string[] = [];
-      const fresh = new Map<string, CachedResource>();
-      for (const [name, value] of byName) {
-        const version = resourceVersion(value);
-        const before = old.get(name);
-        if (before && before.version === version) {
-          fresh.set(name, before);
-        } else {
-          fresh.set(name, { name, version, value });
-          upserted.push(name);
-        }
-      }
-      for (const name of old.keys()) if (!fresh.has(name)) removed.push(name);
-      if (upserted.length > 0 || removed.length > 0) types.set(typeUrl, { upserted, removed });
+      const { fresh, diff } = diffType(old, byName);
+      if (diff) types.set(typeUrl, diff);
       // Reuse the previous map when the type did not change, so unchanged snapshots share structure.
-      if (fresh.size > 0) next.set(typeUrl, upserted.length === 0 && removed.length === 0 ? old : fresh);
+      if (fresh.size > 0) next.set(typeUrl, diff ? fresh : old);
     }
     for (const [typeUrl, old] of prevRes) {
-      if (resources.has(typeUrl) || old.size === 0) continue;
-      types.set(typeUrl, { upserted: [], removed: [...old.keys()] });
+      if (!resources.has(typeUrl) && old.size > 0) types.set(typeUrl, { upserted: [], removed: [...old.keys()] });
     }
 
-    const isNew = prev === undefined;
-    if (types.size === 0 && !isNew) {
-      return { version: prev.version, types, empty: true };
-    }
-    const version = (prev?.version ?? 0) + 1;
-    this.nodes.set(nodeId, { nodeId, version, resources: next });
+    if (prev && types.size === 0) return { version: prev.version, types, empty: true };
+    return this.commit(nodeId, (prev?.version ?? 0) + 1, next, types);
+  }
+
+  private commit(
+    nodeId: string,
+    version: number,
+    resources: Map<string, ReadonlyMap<string, CachedResource>>,
+    types: ReadonlyMap<string, TypeDiff>,
+  ): CacheDiff {
+    this.nodes.set(nodeId, { nodeId, version, resources });
     const diff: CacheDiff = { version, types, empty: types.size === 0 };
     if (!diff.empty) this.subject.next({ nodeId, diff });
     return diff;

@@ -22,7 +22,10 @@ function codec<T>(fns: { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8
   serialize: (m: T) => Buffer;
   deserialize: (b: Buffer) => T;
 } {
-  return { serialize: (m: T): Buffer => toBuffer(fns.encode(m).finish()), deserialize: (b: Buffer): T => fns.decode(b) };
+  return {
+    serialize: (m: T): Buffer => toBuffer(fns.encode(m).finish()),
+    deserialize: (b: Buffer): T => fns.decode(b),
+  };
 }
 
 /** Codec for delta requests. */

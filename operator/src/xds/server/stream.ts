@@ -17,8 +17,11 @@ import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-c
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
 import type { CounterName, XdsEvent, XdsLogger } from "./types";
 
-/** Outcome of waiting for the reply to one response. */
-export type AckResult = "ack" | "nack" | "timeout" | "closed";
+/**
+ * Outcome of waiting for the reply to one response; "released" means the wait ended early because what it
+ * waited for happened otherwise (Envoy subscribed to the endpoints of new clusters before ACKing them).
+ */
+export type AckResult = "ack" | "nack" | "timeout" | "closed" | "released";
 
 /** What a stream needs from its server. */
 export interface StreamContext {
@@ -175,6 +178,14 @@ export class DeltaStream {
       return;
     }
 
+    const changed = this.applySubscriptions(typeUrl, req);
+    if (req.responseNonce) this.onReply(typeUrl, req);
+    this.wakeRequestWaiters();
+    if (changed) this.requestSync();
+  }
+
+  /** Applies (un)subscriptions and initial versions of a request; true when the subscription state changed. */
+  private applySubscriptions(typeUrl: string, req: DeltaDiscoveryRequest): boolean {
     let changed = false;
     let ts = this.types.get(typeUrl);
     if (!ts) {
@@ -183,37 +194,14 @@ export class DeltaStream {
       changed = true;
     }
     const initial = req.initialResourceVersions;
-    for (const name of req.resourceNamesSubscribe) {
-      if (name === "*") {
-        if (!ts.wildcard) changed = true;
-        ts.wildcard = true;
-      } else if (!ts.subscribed.has(name)) {
-        ts.subscribed.add(name);
-        // A fresh subscription is answered even if we think the client has it, unless it told us its version.
-        if (!(name in initial)) ts.sent.delete(name);
-        changed = true;
-      }
-    }
-    for (const name of req.resourceNamesUnsubscribe) {
-      if (name === "*") {
-        if (ts.wildcard) {
-          ts.wildcard = false;
-          for (const n of [...ts.sent.keys()]) if (!ts.subscribed.has(n)) ts.sent.delete(n);
-          changed = true;
-        }
-      } else if (ts.subscribed.delete(name) || ts.sent.has(name)) {
-        if (!ts.wildcard) ts.sent.delete(name);
-        changed = true;
-      }
-    }
+    if (subscribe(ts, req.resourceNamesSubscribe, initial)) changed = true;
+    if (unsubscribe(ts, req.resourceNamesUnsubscribe)) changed = true;
     for (const [name, version] of Object.entries(initial)) {
       ts.sent.set(name, version);
       changed = true;
     }
 
-    if (req.responseNonce) this.onReply(typeUrl, req);
-    this.wakeRequestWaiters();
-    if (changed) this.requestSync();
+    return changed;
   }
 
   private onReply(typeUrl: string, req: DeltaDiscoveryRequest): void {
@@ -313,8 +301,17 @@ export class DeltaStream {
       if (this.closed) return;
       const ts = this.types.get(typeUrl);
       const upserts = ts ? this.pendingUpserts(ts, resources.get(typeUrl)) : [];
-      if (upserts.length > 0) await this.send(typeUrl, version, upserts, []);
-      if (typeUrl === TypeUrl.Cluster && upserts.length > 0) await this.waitForEdsSubscriptions(upserts, snap);
+      if (upserts.length === 0) continue;
+      if (typeUrl !== TypeUrl.Cluster) {
+        await this.send(typeUrl, version, upserts, []);
+        continue;
+      }
+      // Envoy holds the CDS ACK while new EDS clusters warm, i.e. until it has their endpoints: stop waiting
+      // for the ACK once it subscribed to them, send the endpoints, and let the CDS ACK arrive later.
+      const want = this.edsNamesToAwait(upserts, snap);
+      const subscribed = (): boolean => want.every((n) => this.isSubscribed(TypeUrl.Endpoint, n));
+      await this.send(typeUrl, version, upserts, [], want.length > 0 ? subscribed : undefined);
+      if (want.length > 0) await this.waitForEdsSubscriptions(want);
     }
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
@@ -326,13 +323,10 @@ export class DeltaStream {
     }
   }
 
-  /**
-   * Envoy subscribes to a cluster's ClusterLoadAssignment only after it received the cluster. Wait (bounded)
-   * for those subscriptions so endpoints go out before listeners and routes that use the clusters.
-   */
-  private async waitForEdsSubscriptions(clusters: readonly CachedResource[], snap: NodeSnapshot): Promise<void> {
+  /** EDS names of newly sent EDS clusters that the snapshot has and the client has not subscribed to yet. */
+  private edsNamesToAwait(clusters: readonly CachedResource[], snap: NodeSnapshot): string[] {
     const endpoints = snap.resources.get(TypeUrl.Endpoint);
-    if (!endpoints || this.ctx.edsSubscribeWaitMs <= 0) return;
+    if (!endpoints || this.ctx.edsSubscribeWaitMs <= 0) return [];
     const want: string[] = [];
     for (const c of clusters) {
       const edsName = edsServiceName(c);
@@ -340,7 +334,14 @@ export class DeltaStream {
         want.push(edsName);
       }
     }
-    if (want.length === 0) return;
+    return want;
+  }
+
+  /**
+   * Envoy subscribes to a cluster's ClusterLoadAssignment only after it received the cluster. Wait (bounded)
+   * for those subscriptions so endpoints go out before listeners and routes that use the clusters.
+   */
+  private async waitForEdsSubscriptions(want: readonly string[]): Promise<void> {
     const deadline = Date.now() + this.ctx.edsSubscribeWaitMs;
     const missing = (): string[] => want.filter((n) => !this.isSubscribed(TypeUrl.Endpoint, n));
     while (!this.closed && missing().length > 0) {
@@ -363,6 +364,7 @@ export class DeltaStream {
     systemVersionInfo: string,
     upserts: readonly CachedResource[],
     removed: readonly string[],
+    releaseEarly?: () => boolean,
   ): Promise<AckResult> {
     const ts = this.types.get(typeUrl);
     if (!ts || this.closed) return "closed";
@@ -379,8 +381,15 @@ export class DeltaStream {
     for (const n of removed) ts.sent.delete(n);
     ts.pendingNonce = nonce;
 
+    let settled = false;
     let resolveFn: (r: AckResult) => void = () => undefined;
-    const result = new Promise<AckResult>((resolve) => (resolveFn = resolve));
+    const result = new Promise<AckResult>((resolve) => {
+      resolveFn = (r): void => {
+        if (settled) return;
+        settled = true;
+        resolve(r);
+      };
+    });
     const names = upserts.map((r) => r.name);
     this.outstanding.set(nonce, { typeUrl, names: names.length > 0 ? names : removed, resolve: resolveFn });
     if (this.outstanding.size > MAX_OUTSTANDING) {
@@ -415,6 +424,14 @@ export class DeltaStream {
     });
 
     const timer = setTimeout(() => resolveFn("timeout"), this.ctx.ackTimeoutMs);
+    if (releaseEarly) {
+      const check = (): void => {
+        if (settled) return;
+        if (releaseEarly()) resolveFn("released");
+        else this.requestWaiters.push(check);
+      };
+      this.requestWaiters.push(check);
+    }
     const r = await result;
     clearTimeout(timer);
     if (r === "timeout") {
@@ -427,6 +444,40 @@ export class DeltaStream {
     }
     return r;
   }
+}
+
+/** Adds subscriptions ("*" = wildcard); true when something changed. */
+function subscribe(ts: TypeState, names: readonly string[], initial: Readonly<Record<string, string>>): boolean {
+  let changed = false;
+  for (const name of names) {
+    if (name === "*") {
+      if (!ts.wildcard) changed = true;
+      ts.wildcard = true;
+    } else if (!ts.subscribed.has(name)) {
+      ts.subscribed.add(name);
+      // A fresh subscription is answered even if we think the client has it, unless it told us its version.
+      if (!(name in initial)) ts.sent.delete(name);
+      changed = true;
+    }
+  }
+  return changed;
+}
+
+/** Removes subscriptions ("*" ends wildcard) and forgets what the client no longer wants; true when changed. */
+function unsubscribe(ts: TypeState, names: readonly string[]): boolean {
+  let changed = false;
+  for (const name of names) {
+    if (name === "*") {
+      if (!ts.wildcard) continue;
+      ts.wildcard = false;
+      for (const n of [...ts.sent.keys()]) if (!ts.subscribed.has(n)) ts.sent.delete(n);
+      changed = true;
+    } else if (ts.subscribed.delete(name) || ts.sent.has(name)) {
+      if (!ts.wildcard) ts.sent.delete(name);
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** The ClusterLoadAssignment name an EDS cluster asks for, or undefined for non-EDS clusters. */

@@ -1,0 +1,65 @@
+/**
+ * A configuration Envoy rejects (here: a route regex beyond RE2's default program size limit, which only
+ * Envoy checks) is NACKed; the server logs Envoy's error and counts it; Envoy keeps serving the previous one.
+ */
+import assert from "node:assert/strict";
+import { firstValueFrom, filter } from "rxjs";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { eventually, freePort, httpGet } from "../support/http";
+import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { startTestGateway, type TestGateway } from "../support/standalone";
+
+const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
+
+function regexRoute(): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: huge-regex, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [regex.example.com]
+  rules:
+    - matches: [{ path: { type: RegularExpression, value: "${TOO_BIG_REGEX}" } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
+`;
+}
+
+describe("NACK from real Envoy", function () {
+  let backend: EchoBackend;
+  let t: TestGateway;
+  let port: number;
+
+  before(async function () {
+    backend = await startEchoBackend({ name: "b" });
+    port = await freePort();
+    t = await startTestGateway({
+      "gateway.yaml": gatewayYaml(port),
+      "routes.yaml": `${backendYaml("b", backend.port)}---\n${routeYaml("ok", "ok.example.com", "b")}`,
+    });
+    await eventually(async () => (await httpGet(port, "ok.example.com")).status === 200, 15_000, "the ok route");
+  });
+
+  after(async function () {
+    await t?.close();
+    await backend?.close();
+  });
+
+  it("is logged with Envoy's error, counted, and the previous routes keep serving", async function () {
+    const node = "default/eg";
+    const nacksBefore = t.gw.server.stats().nodes[node].rds.nacks;
+    const nack = firstValueFrom(t.gw.server.events$.pipe(filter((e) => e.kind === "nack")));
+    await t.write("regex.yaml", regexRoute() + "---\n" + routeYaml("also-new", "also.example.com", "b"));
+    const e = await nack;
+    assert.equal(e.nodeId, node);
+    assert.match(String(e.error), /regex|program size/i);
+    assert.equal(t.gw.server.stats().nodes[node].rds.nacks, nacksBefore + 1);
+    assert.ok(t.logs.some((l) => l.includes("NACK") && /program size|regex/i.test(l)), "the NACK is logged with Envoy's message");
+    // Envoy kept the previous RouteConfiguration: the old route serves, the rejected update's routes do not.
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+    assert.equal((await httpGet(port, "also.example.com")).status, 404);
+    // Removing the bad route makes the next update acceptable again.
+    await t.remove("regex.yaml");
+    await t.write("also.yaml", routeYaml("also-new", "also.example.com", "b"));
+    await eventually(async () => (await httpGet(port, "also.example.com")).status === 200, 5000, "the route after the fix");
+  });
+});
