@@ -53,25 +53,50 @@ describe("parseManifests", () => {
     assert.ok(r.errors.length >= 1);
     const e = r.errors[0];
     assert.equal(e.file, FILE);
-    assert.ok(e.line >= 6 && e.line <= 8, `error line ${e.line} should be at or just after the unterminated [ on line 6`);
+    assert.ok(
+      e.line >= 6 && e.line <= 8,
+      `error line ${e.line} should be at or just after the unterminated [ on line 6`,
+    );
     assert.ok(e.column >= 1);
     assert.match(formatInputError(e), /^config\/routes\.yaml:\d+:\d+: .+/);
   });
 
-  it("reports a tab-indentation / mapping error at its exact line and column", () => {
+  it("reports tab indentation at its exact line and column", () => {
     const text = [
       "apiVersion: v1", // 1
       "kind: Service", // 2
       "metadata:", // 3
       "  name: app", // 4
-      "   bad: indentation", // 5: over-indented key under a scalar
+      "spec:", // 5
+      "\ttype: ClusterIP", // 6: a tab used as indentation
     ].join("\n");
     const r = parseManifests(FILE, text);
     assert.deepEqual(r.objects, []);
     assert.ok(r.errors.length >= 1);
-    assert.equal(r.errors[0].file, FILE);
-    assert.equal(r.errors[0].line, 5);
-    assert.equal(r.errors[0].column, 7, formatInputError(r.errors[0]));
+    assert.equal(formatInputError(r.errors[0]), `${FILE}:6:1: Tabs are not allowed as indentation`);
+  });
+
+  it("locates errors in a later document of the file by their line in the whole file", () => {
+    const text = [
+      "apiVersion: v1", // 1
+      "kind: Namespace", // 2
+      "metadata: { name: ok }", // 3
+      "---", // 4
+      "apiVersion: v1", // 5
+      "kind: Namespace", // 6
+      "metadata: { name: bad", // 7: unterminated flow mapping
+      "---", // 8
+      "apiVersion: v1", // 9
+      "kind: Namespace", // 10
+      "metadata: { name: fine }", // 11
+    ].join("\n");
+    const r = parseManifests(FILE, text);
+    assert.deepEqual(r.objects, []);
+    assert.ok(r.errors.length >= 1);
+    for (const e of r.errors) {
+      assert.equal(e.file, FILE);
+      assert.ok(e.line >= 7 && e.line <= 8, `${formatInputError(e)}: expected line 7 or 8`);
+    }
   });
 
   it("reports a duplicate key at the duplicate's line", () => {
@@ -116,10 +141,10 @@ describe("parseManifests", () => {
     ].join("\n");
     const r = parseManifests(FILE, text);
     assert.deepEqual(r.objects, []);
-    assert.deepEqual(
-      r.errors.map(formatInputError),
-      [`${FILE}:5:1: Service: missing metadata.name`, `${FILE}:10:1: Service: missing metadata.name`],
-    );
+    assert.deepEqual(r.errors.map(formatInputError), [
+      `${FILE}:5:1: Service: missing metadata.name`,
+      `${FILE}:10:1: Service: missing metadata.name`,
+    ]);
   });
 
   it("rejects a document that is not a mapping", () => {

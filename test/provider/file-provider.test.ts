@@ -1,0 +1,201 @@
+/** The file provider on a real temporary directory: initial read, re-read on change, errors with file:line. */
+import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subscription } from "rxjs";
+import { readDirectory, watchDirectory, type ProviderEvent } from "../../operator/src/provider/file/file-provider";
+import { formatInputError } from "../../operator/src/provider/file/parse";
+
+const CLASS = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata:
+  name: eg
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+`;
+
+const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata:
+  name: eg
+  namespace: default
+spec:
+  gatewayClassName: eg
+  listeners:
+    - name: http
+      protocol: HTTP
+      port: 80
+`;
+
+function route(name: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+  parentRefs: [{ name: eg }]
+`;
+}
+
+/** Line 4 has an unterminated flow mapping. */
+const BROKEN = `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: { broken
+spec: {}
+`;
+
+/** Collects the events of a watch and lets a test wait for the next one that satisfies a predicate. */
+class EventLog {
+  readonly events: ProviderEvent[] = [];
+  private waiters: { pred: (e: ProviderEvent) => boolean; resolve: (e: ProviderEvent) => void }[] = [];
+  private seen = 0;
+
+  push(e: ProviderEvent): void {
+    this.events.push(e);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.pred(e)) return true;
+      w.resolve(e);
+      return false;
+    });
+  }
+
+  /** The next event (not yet consumed) satisfying `pred`, within `ms`. */
+  next(what: string, pred: (e: ProviderEvent) => boolean, ms: number): Promise<ProviderEvent> {
+    const already = this.events.slice(this.seen).find(pred);
+    if (already) {
+      this.seen = this.events.indexOf(already) + 1;
+      return Promise.resolve(already);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`no ${what} within ${ms}ms; events: ${JSON.stringify(this.summary())}`)),
+        ms,
+      );
+      this.waiters.push({
+        pred,
+        resolve: (e) => {
+          clearTimeout(timer);
+          this.seen = this.events.length;
+          resolve(e);
+        },
+      });
+    });
+  }
+
+  summary(): string[] {
+    return this.events.map((e) =>
+      e.kind === "snapshot"
+        ? `snapshot(${e.snapshot.httpRoutes.map((r) => r.metadata.name).join(",")})`
+        : `error(${e.errors.map(formatInputError).join("; ")})`,
+    );
+  }
+}
+
+function routeNames(e: ProviderEvent): string[] {
+  assert.equal(e.kind, "snapshot", JSON.stringify(e));
+  return e.kind === "snapshot" ? e.snapshot.httpRoutes.map((r) => r.metadata.name).sort() : [];
+}
+
+describe("file provider", () => {
+  let dir: string;
+  let sub: Subscription | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "egts-file-provider-"));
+    writeFileSync(join(dir, "00-class.yaml"), `${CLASS}---\n${GATEWAY}`);
+    writeFileSync(join(dir, "10-route-a.yaml"), route("a"));
+  });
+
+  afterEach(() => {
+    sub?.unsubscribe();
+    sub = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("readDirectory", () => {
+    it("reads every YAML file into one snapshot, ignoring other and hidden files", async () => {
+      writeFileSync(join(dir, "README.md"), "not yaml: [");
+      writeFileSync(join(dir, ".hidden.yaml"), "not: [valid");
+      writeFileSync(join(dir, "20-route-b.yml"), route("b"));
+      const e = await readDirectory(dir);
+      assert.equal(e.kind, "snapshot", JSON.stringify(e));
+      if (e.kind !== "snapshot") return;
+      assert.equal(e.files, 3);
+      assert.deepEqual(
+        e.snapshot.gatewayClasses.map((g) => g.metadata.name),
+        ["eg"],
+      );
+      assert.deepEqual(
+        e.snapshot.gateways.map((g) => g.metadata.name),
+        ["eg"],
+      );
+      assert.deepEqual(
+        e.snapshot.httpRoutes.map((r) => r.metadata.name),
+        ["a", "b"],
+      );
+    });
+
+    it("returns an error event naming the broken file and line, and no snapshot", async () => {
+      writeFileSync(join(dir, "30-broken.yaml"), BROKEN);
+      const e = await readDirectory(dir);
+      assert.equal(e.kind, "error");
+      if (e.kind !== "error") return;
+      assert.ok(e.errors.length >= 1);
+      for (const err of e.errors) {
+        assert.equal(err.file, join(dir, "30-broken.yaml"));
+        assert.ok(err.line >= 4 && err.line <= 6, formatInputError(err));
+      }
+    });
+  });
+
+  describe("watchDirectory", () => {
+    it("emits the initial snapshot, a new snapshot within 1s of a write, and an error naming file and line", async function () {
+      this.timeout(10_000);
+      const log = new EventLog();
+      sub = watchDirectory(dir).subscribe({ next: (e) => log.push(e), error: (err) => assert.fail(err) });
+
+      const initial = await log.next("initial snapshot", () => true, 1000);
+      assert.deepEqual(routeNames(initial), ["a"]);
+
+      writeFileSync(join(dir, "20-route-b.yaml"), route("b"));
+      const added = await log.next(
+        "snapshot with route b",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes.length === 2,
+        1000,
+      );
+      assert.deepEqual(routeNames(added), ["a", "b"]);
+
+      writeFileSync(join(dir, "30-broken.yaml"), BROKEN);
+      const broken = await log.next("error event", (e) => e.kind === "error", 1000);
+      assert.equal(broken.kind, "error");
+      if (broken.kind === "error") {
+        const where = broken.errors.map(formatInputError);
+        assert.ok(where.length >= 1);
+        for (const w of where) assert.match(w, /30-broken\.yaml:[4-6]:\d+: /, w);
+      }
+
+      // Fixing the file brings snapshots back; the broken state produced no snapshot in between.
+      unlinkSync(join(dir, "30-broken.yaml"));
+      const fixed = await log.next("snapshot after the fix", (e) => e.kind === "snapshot", 1000);
+      assert.deepEqual(routeNames(fixed), ["a", "b"]);
+    });
+
+    it("coalesces a burst of writes into few snapshots and ends on the final content", async function () {
+      this.timeout(10_000);
+      const log = new EventLog();
+      sub = watchDirectory(dir, { debounceMs: 50, maxWaitMs: 400 }).subscribe((e) => log.push(e));
+      await log.next("initial snapshot", () => true, 1000);
+      for (let i = 0; i < 20; i++) writeFileSync(join(dir, "10-route-a.yaml"), route(`a${i}`));
+      const last = await log.next(
+        "snapshot with the last write",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes[0]?.metadata.name === "a19",
+        1500,
+      );
+      assert.deepEqual(routeNames(last), ["a19"]);
+      assert.ok(log.events.length <= 4, `expected the burst to be debounced: ${JSON.stringify(log.summary())}`);
+    });
+  });
+});
