@@ -15,7 +15,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { filter, firstValueFrom, map, timeout } from "rxjs";
+import { filter, firstValueFrom, map, tap, timeout, type Observable } from "rxjs";
 import { startEchoBackend } from "../operator/src/demo/echo-backend";
 import { findEnvoy } from "../operator/src/infra/host/envoy-binary";
 import { createLogger } from "../operator/src/log";
@@ -23,7 +23,18 @@ import { StandaloneGateway } from "../operator/src/pipeline/standalone";
 import { readDirectory } from "../operator/src/provider/file/file-provider";
 import { TypeUrl } from "../operator/src/xds/types";
 import { backendObject, gatewayObjects, routeHost, routeObject, toYaml } from "./lib/fixtures";
-import { envInfo, finish, fullGc, mb, median, percentile, round, table, type BenchReport, type Metric } from "./lib/report";
+import {
+  envInfo,
+  finish,
+  fullGc,
+  mb,
+  median,
+  percentile,
+  round,
+  table,
+  type BenchReport,
+  type Metric,
+} from "./lib/report";
 
 const STEP_TIMEOUT_MS = 30_000;
 
@@ -67,7 +78,8 @@ async function first200(port: number, host: string, deadline: number): Promise<n
   for (;;) {
     const status = await get(port, host);
     if (status === 200) return performance.now();
-    if (performance.now() > deadline) throw new Error(`no 200 for ${host} within ${STEP_TIMEOUT_MS} ms (last status ${status})`);
+    if (performance.now() > deadline)
+      throw new Error(`no 200 for ${host} within ${STEP_TIMEOUT_MS} ms (last status ${status})`);
     await sleep(1);
   }
 }
@@ -85,10 +97,132 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
 
 interface Rep {
   published: number;
-  passMs: number;
+  pass: number;
   sent: number;
   ack: number;
   ok: number;
+}
+
+interface Fixture {
+  readonly port: number;
+  readonly backendAddress: { readonly host: string; readonly port: number };
+}
+
+interface Measured {
+  readonly samples: Rep[];
+  readonly readParseMs: number[];
+  readonly initialReadyMs: number;
+  readonly memory: { rss: number; heapUsed: number; envoyRss?: number };
+}
+
+/** Times one added route: from just before the file write to published / sent / ACK / first 200. */
+async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number): Promise<Rep> {
+  const at = <T>(o: Observable<T>): Promise<number> =>
+    firstValueFrom(
+      o.pipe(
+        map(() => performance.now()),
+        timeout(STEP_TIMEOUT_MS),
+      ),
+    );
+  const ackP = at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && e.typeUrl === TypeUrl.Route)));
+  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && e.typeUrl === TypeUrl.Route)));
+  let passMs = NaN;
+  const pubP = at(
+    gw.events$.pipe(
+      filter((e) => e.kind === "published"),
+      tap((e) => (passMs = e.kind === "published" ? e.pass.ms : NaN)),
+    ),
+  );
+  const t0 = performance.now();
+  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
+  const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
+  const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
+  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0 };
+}
+
+/** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
+async function measure(
+  gw: StandaloneGateway,
+  dir: string,
+  fx: Fixture,
+  nRoutes: number,
+  reps: number,
+): Promise<Measured> {
+  process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
+  const tStart = performance.now();
+  await gw.start();
+  await first200(fx.port, routeHost(0), performance.now() + 60_000);
+  const initialReadyMs = performance.now() - tStart;
+
+  // How much of a pass is the file provider re-reading and re-parsing every file.
+  const readParseMs: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await readDirectory(dir);
+    readParseMs.push(performance.now() - t0);
+  }
+
+  const samples: Rep[] = [];
+  for (let rep = -1; rep < reps; rep++) {
+    // rep -1 is a warm-up.
+    const r = await addOne(gw, dir, fx, nRoutes + rep + 1);
+    if (rep >= 0) samples.push(r);
+    process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${r.ack.toFixed(1)} ms, 200 ${r.ok.toFixed(1)} ms\n`);
+    await sleep(300); // let a possible second watch event (and its no-op pass) settle
+  }
+
+  fullGc();
+  const mu = process.memoryUsage();
+  const envoyRss = await rssOf(gw.runner?.list()[0]?.pid);
+  return { samples, readParseMs, initialReadyMs, memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss } };
+}
+
+const LABELS: [keyof Rep, string][] = [
+  ["pass", "pipeline pass (translate+build+setNode)"],
+  ["published", "write → published"],
+  ["sent", "write → RDS sent"],
+  ["ack", "write → RDS ACK (Envoy)"],
+  ["ok", "write → first 200 via Envoy"],
+];
+
+function report(m: Measured, params: Record<string, unknown>, nRoutes: number, reps: number): void {
+  const col = (k: keyof Rep): number[] => m.samples.map((s) => s[k]);
+  const metrics: Record<string, Metric> = {};
+  const rows: (string | number)[][] = [];
+  for (const [k, label] of LABELS) {
+    const xs = col(k);
+    const s = { median: median(xs), p90: percentile(xs, 90), max: Math.max(...xs) };
+    metrics[`${k}_ms.median`] = { value: round(s.median), unit: "ms" };
+    metrics[`${k}_ms.p90`] = { value: round(s.p90), unit: "ms" };
+    metrics[`${k}_ms.max`] = { value: round(s.max), unit: "ms" };
+    rows.push([label, s.median, s.p90, s.max]);
+  }
+  metrics["provider_read_parse_ms.median"] = { value: round(median(m.readParseMs)), unit: "ms" };
+  metrics["initial_ready_ms"] = { value: round(m.initialReadyMs), unit: "ms" };
+  metrics["cp_rss_MB"] = { value: round(mb(m.memory.rss), 1), unit: "MB" };
+  metrics["cp_heap_used_MB"] = { value: round(mb(m.memory.heapUsed), 1), unit: "MB" };
+  if (m.memory.envoyRss !== undefined) metrics["envoy_rss_MB"] = { value: round(mb(m.memory.envoyRss), 1), unit: "MB" };
+
+  const out: BenchReport = {
+    name: "propagation",
+    finishedAt: new Date().toISOString(),
+    env: envInfo(),
+    params,
+    metrics,
+    samples: Object.fromEntries(LABELS.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+  };
+  const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
+  const other = table(
+    ["other", "value"],
+    [
+      ["provider read+parse of all files (ms, median of 5)", median(m.readParseMs)],
+      [`cold start: start() → first 200 with ${nRoutes} routes (ms)`, m.initialReadyMs],
+      ["control plane RSS after (MB)", mb(m.memory.rss)],
+      ["control plane heap used after GC (MB)", mb(m.memory.heapUsed)],
+      ["Envoy RSS after (MB)", m.memory.envoyRss !== undefined ? mb(m.memory.envoyRss) : NaN],
+    ],
+  );
+  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, other]);
 }
 
 async function main(): Promise<void> {
@@ -99,10 +233,9 @@ async function main(): Promise<void> {
 
   const envoyBin = findEnvoy();
   const echo = await startEchoBackend({ name: "bench" });
-  const port = await freePort();
+  const fx: Fixture = { port: await freePort(), backendAddress: { host: "127.0.0.1", port: echo.port } };
   const dir = await mkdtemp(join(tmpdir(), "egts-bench-config-"));
   const stateDir = await mkdtemp(join(tmpdir(), "egts-bench-state-"));
-  const fx = { port, backendAddress: { host: "127.0.0.1", port: echo.port } };
   await writeFile(join(dir, "00-gateway.yaml"), toYaml(gatewayObjects(fx)));
   await writeFile(join(dir, "01-backends.yaml"), toYaml(Array.from({ length: 100 }, (_, j) => backendObject(j, fx))));
   await writeFile(join(dir, "02-routes.yaml"), toYaml(Array.from({ length: nRoutes }, (_, i) => routeObject(i, fx))));
@@ -116,61 +249,9 @@ async function main(): Promise<void> {
     logger: createLogger("warn", (line) => process.stderr.write(line + "\n")),
     envoyOutput: "ignore",
   });
-
-  const samples: Rep[] = [];
-  let readParseMs: number[] = [];
-  let initialReadyMs = NaN;
-  let memory: { rss: number; heapUsed: number; heapTotal: number; envoyRss?: number } | undefined;
+  let m: Measured;
   try {
-    process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
-    const tStart = performance.now();
-    await gw.start();
-    await first200(port, routeHost(0), performance.now() + 60_000);
-    initialReadyMs = performance.now() - tStart;
-
-    // How much of a pass is the file provider re-reading and re-parsing every file.
-    readParseMs = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = performance.now();
-      await readDirectory(dir);
-      readParseMs.push(performance.now() - t0);
-    }
-
-    // rep -1 is a warm-up.
-    for (let rep = -1; rep < reps; rep++) {
-      const idx = nRoutes + rep + 1;
-      const host = routeHost(idx);
-      const ack$ = gw.server.events$.pipe(
-        filter((e) => e.kind === "ack" && e.typeUrl === TypeUrl.Route),
-        map(() => performance.now()),
-        timeout(STEP_TIMEOUT_MS),
-      );
-      const sent$ = gw.server.events$.pipe(
-        filter((e) => e.kind === "sent" && e.typeUrl === TypeUrl.Route),
-        map(() => performance.now()),
-        timeout(STEP_TIMEOUT_MS),
-      );
-      const pub$ = gw.events$.pipe(
-        filter((e) => e.kind === "published"),
-        map((e) => ({ at: performance.now(), ms: e.kind === "published" ? e.pass.ms : NaN })),
-        timeout(STEP_TIMEOUT_MS),
-      );
-      const ackP = firstValueFrom(ack$);
-      const sentP = firstValueFrom(sent$);
-      const pubP = firstValueFrom(pub$);
-      const t0 = performance.now();
-      await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
-      const okP = first200(port, host, t0 + STEP_TIMEOUT_MS);
-      const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
-      if (rep >= 0) samples.push({ published: pub.at - t0, passMs: pub.ms, sent: sent - t0, ack: ack - t0, ok: ok - t0 });
-      process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${(ack - t0).toFixed(1)} ms, 200 ${(ok - t0).toFixed(1)} ms\n`);
-      await sleep(300); // let a possible second watch event (and its no-op pass) settle
-    }
-
-    fullGc();
-    const mu = process.memoryUsage();
-    const pid = gw.runner?.list()[0]?.pid;
-    memory = { rss: mu.rss, heapUsed: mu.heapUsed, heapTotal: mu.heapTotal, envoyRss: await rssOf(pid) };
+    m = await measure(gw, dir, fx, nRoutes, reps);
   } finally {
     agent.destroy();
     await gw.stop();
@@ -178,53 +259,14 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
     await rm(stateDir, { recursive: true, force: true });
   }
-
-  const col = (k: keyof Rep): number[] => samples.map((s) => s[k]);
-  const metrics: Record<string, Metric> = {};
-  const rows: (string | number)[][] = [];
-  const labels: [keyof Rep, string][] = [
-    ["passMs", "pipeline pass (translate+build+setNode)"],
-    ["published", "write → published"],
-    ["sent", "write → RDS sent"],
-    ["ack", "write → RDS ACK (Envoy)"],
-    ["ok", "write → first 200 via Envoy"],
-  ];
-  for (const [k, label] of labels) {
-    const xs = col(k);
-    const s = { median: median(xs), p90: percentile(xs, 90), max: Math.max(...xs) };
-    metrics[`${k}_ms.median`] = { value: round(s.median), unit: "ms" };
-    metrics[`${k}_ms.p90`] = { value: round(s.p90), unit: "ms" };
-    metrics[`${k}_ms.max`] = { value: round(s.max), unit: "ms" };
-    rows.push([label, s.median, s.p90, s.max]);
-  }
-  metrics["provider_read_parse_ms.median"] = { value: round(median(readParseMs)), unit: "ms" };
-  metrics["initial_ready_ms"] = { value: round(initialReadyMs), unit: "ms" };
-  if (memory) {
-    metrics["cp_rss_MB"] = { value: round(mb(memory.rss), 1), unit: "MB" };
-    metrics["cp_heap_used_MB"] = { value: round(mb(memory.heapUsed), 1), unit: "MB" };
-    if (memory.envoyRss !== undefined) metrics["envoy_rss_MB"] = { value: round(mb(memory.envoyRss), 1), unit: "MB" };
-  }
-
-  const report: BenchReport = {
-    name: "propagation",
-    finishedAt: new Date().toISOString(),
-    env: envInfo(),
-    params: { routes: nRoutes, reps, exposeGc: gcOk, envoyBin, note: "control plane = this process (also runs the echo backend and the HTTP poller)" },
-    metrics,
-    samples: Object.fromEntries(labels.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+  const params = {
+    routes: nRoutes,
+    reps,
+    exposeGc: gcOk,
+    envoyBin,
+    note: "control plane = this process (also runs the echo backend and the HTTP poller)",
   };
-  const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
-  const other = table(
-    ["other", "value"],
-    [
-      ["provider read+parse of all files (ms, median of 5)", median(readParseMs)],
-      [`cold start: start() → first 200 with ${nRoutes} routes (ms)`, initialReadyMs],
-      ["control plane RSS after (MB)", memory ? mb(memory.rss) : NaN],
-      ["control plane heap used after GC (MB)", memory ? mb(memory.heapUsed) : NaN],
-      ["Envoy RSS after (MB)", memory?.envoyRss !== undefined ? mb(memory.envoyRss) : NaN],
-    ],
-  );
-  finish(report, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, other]);
+  report(m, params, nRoutes, reps);
 }
 
 main().then(

@@ -42,7 +42,8 @@ function time<T>(fn: () => T): [T, number] {
 
 function bytesOf(res: NodeResources, typeUrl?: string): number {
   let n = 0;
-  for (const [t, byName] of res) if (typeUrl === undefined || t === typeUrl) for (const a of byName.values()) n += a.value.length;
+  for (const [t, byName] of res)
+    if (typeUrl === undefined || t === typeUrl) for (const a of byName.values()) n += a.value.length;
   return n;
 }
 
@@ -61,12 +62,19 @@ function runSize(n: number, iterations: number): SizeResult {
   // The changed input's resources, built once outside the timed region (setNode does not mutate them).
   const res2 = buildNodeResources(translate(changedSnapshot, OPTS).xdsIr[0]!);
 
-  const samples: Record<string, number[]> = { translate_ms: [], build_ms: [], setNode_first_ms: [], setNode_changed_ms: [], setNode_noop_ms: [] };
-  let keep: { result: unknown; res: NodeResources; cache: XdsCache } | undefined;
+  const samples: Record<string, number[]> = {
+    translate_ms: [],
+    build_ms: [],
+    setNode_first_ms: [],
+    setNode_changed_ms: [],
+    setNode_noop_ms: [],
+  };
+  // The last iteration's output, kept alive for the heap measurement (emptied before each iteration's GC).
+  const held: { result: ReturnType<typeof translate>; res: NodeResources; cache: XdsCache }[] = [];
   let changedUpserts = "";
   for (let it = -1; it < iterations; it++) {
     // it = -1 is a warm-up (JIT), not recorded. Each iteration starts from a collected heap.
-    keep = undefined;
+    held.length = 0;
     fullGc();
     const [result, tTranslate] = time(() => translate(snapshot, OPTS));
     const ir = result.xdsIr[0];
@@ -78,7 +86,9 @@ function runSize(n: number, iterations: number): SizeResult {
     const [diff, tChanged] = time(() => cache.setNode(ir.name, res2));
     const [noop, tNoop] = time(() => cache.setNode(ir.name, res2));
     if (noop.empty !== true) throw new Error("setting the same resources twice was not a no-op");
-    changedUpserts = [...diff.types].map(([t, d]) => `${SHORT_NAME[t] ?? t}:${d.upserted.length}+${d.removed.length}-`).join(" ");
+    changedUpserts = [...diff.types]
+      .map(([t, d]) => `${SHORT_NAME[t] ?? t}:${d.upserted.length}+${d.removed.length}-`)
+      .join(" ");
     if (it >= 0) {
       samples.translate_ms!.push(tTranslate);
       samples.build_ms!.push(tBuild);
@@ -86,11 +96,11 @@ function runSize(n: number, iterations: number): SizeResult {
       samples.setNode_changed_ms!.push(tChanged);
       samples.setNode_noop_ms!.push(tNoop);
     }
-    keep = { result, res, cache };
+    held.push({ result, res, cache });
   }
-  const k = keep!;
+  const k = held[0]!;
   const routes = k.res.get(TypeUrl.Route)!;
-  const ir = (k.result as ReturnType<typeof translate>).xdsIr[0]!;
+  const ir = k.result.xdsIr[0]!;
   const vhosts = ir.http.reduce((s, l) => s + l.virtualHosts.length, 0);
   const nRoutes = ir.http.reduce((s, l) => s + l.virtualHosts.reduce((a, v) => a + v.routes.length, 0), 0);
   const counts = { virtualHosts: vhosts, routes: nRoutes, clusters: ir.clusters.length };
@@ -101,7 +111,7 @@ function runSize(n: number, iterations: number): SizeResult {
   // Heap with input objects, both snapshots, one translation result, its resources and the cache alive.
   fullGc();
   const heapUsed = process.memoryUsage().heapUsed;
-  void [objects, snapshot, changedSnapshot, res2, k];
+  void [objects, snapshot, changedSnapshot, res2, held];
   return {
     n,
     samples,
@@ -118,7 +128,8 @@ function main(): void {
   const sizes = (arg("sizes") ?? process.env.BENCH_SIZES ?? "1000,5000,10000").split(",").map(Number);
   const iterations = Number(arg("iterations") ?? process.env.BENCH_ITERATIONS ?? 5);
   const gcOk = fullGc();
-  if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers and steadier timings\n");
+  if (!gcOk)
+    process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers and steadier timings\n");
 
   const results: SizeResult[] = [];
   for (const n of sizes) {
@@ -145,15 +156,31 @@ function main(): void {
       sizes,
       iterations,
       exposeGc: gcOk,
-      fixture: "1 Gateway / 1 HTTP listener, 100 Backends; per route: own hostname, 2 rules, 4 matches, 1 header filter, weighted backends",
-      details: Object.fromEntries(results.map((r) => [`n=${r.n}`, { ...r.counts, totalResourceKB: round(r.totalBytes / 1024, 1), changedDiff: r.changedUpserts }])),
+      fixture:
+        "1 Gateway / 1 HTTP listener, 100 Backends; per route: own hostname, 2 rules, 4 matches, 1 header filter, weighted backends",
+      details: Object.fromEntries(
+        results.map((r) => [
+          `n=${r.n}`,
+          { ...r.counts, totalResourceKB: round(r.totalBytes / 1024, 1), changedDiff: r.changedUpserts },
+        ]),
+      ),
     },
     metrics,
     samples,
   };
   const med = (r: SizeResult, k: string): number => median(r.samples[k]!);
   const main = table(
-    ["routes", "translate ms", "build ms", "setNode 1st ms", "setNode 1-changed ms", "setNode no-op ms", "heap used MB", "heap retained MB", "RouteConfig KB"],
+    [
+      "routes",
+      "translate ms",
+      "build ms",
+      "setNode 1st ms",
+      "setNode 1-changed ms",
+      "setNode no-op ms",
+      "heap used MB",
+      "heap retained MB",
+      "RouteConfig KB",
+    ],
     results.map((r) => [
       r.n,
       med(r, "translate_ms"),
@@ -167,8 +194,22 @@ function main(): void {
     ]),
   );
   const shape = table(
-    ["routes", "virtual hosts", "envoy routes", "clusters", "all resources KB", "diff after 1 route changed (type:upserted+removed-)"],
-    results.map((r) => [r.n, r.counts.virtualHosts, r.counts.routes, r.counts.clusters, r.totalBytes / 1024, r.changedUpserts || "(none)"]),
+    [
+      "routes",
+      "virtual hosts",
+      "envoy routes",
+      "clusters",
+      "all resources KB",
+      "diff after 1 route changed (type:upserted+removed-)",
+    ],
+    results.map((r) => [
+      r.n,
+      r.counts.virtualHosts,
+      r.counts.routes,
+      r.counts.clusters,
+      r.totalBytes / 1024,
+      r.changedUpserts || "(none)",
+    ]),
   );
   finish(report, [`medians of ${iterations} iterations (after 1 warm-up):\n` + main, shape]);
 }

@@ -47,7 +47,9 @@ export function gatewayObjects(opts: FixtureOptions = {}): KubeObject[] {
       metadata: { name: "bench", namespace: ns, generation: 1 },
       spec: {
         gatewayClassName: "bench",
-        listeners: [{ name: "http", protocol: "HTTP", port: opts.port ?? 8080, allowedRoutes: { namespaces: { from: "Same" } } }],
+        listeners: [
+          { name: "http", protocol: "HTTP", port: opts.port ?? 8080, allowedRoutes: { namespaces: { from: "Same" } } },
+        ],
       },
     },
   ];
@@ -90,16 +92,31 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
         {
           matches: [
             { path: { type: "PathPrefix", value: `/api/v${1 + (i % 3)}${opts.variant ? `-${opts.variant}` : ""}` } },
-            { path: { type: "Exact", value: "/api/health" }, headers: [{ type: "Exact", name: "x-probe", value: "true" }] },
+            {
+              path: { type: "Exact", value: "/api/health" },
+              headers: [{ type: "Exact", name: "x-probe", value: "true" }],
+            },
           ],
-          filters: [{ type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "x-route", value: routeName(i) }] } }],
+          filters: [
+            {
+              type: "RequestHeaderModifier",
+              requestHeaderModifier: { set: [{ name: "x-route", value: routeName(i) }] },
+            },
+          ],
           backendRefs: [
             { group: "gateway.envoyproxy.io", kind: "Backend", name: b0, weight: 90 },
             { group: "gateway.envoyproxy.io", kind: "Backend", name: b1, weight: 10 },
           ],
         },
         {
-          matches: [{ path: { type: "PathPrefix", value: "/" }, method: "GET", queryParams: [{ type: "Exact", name: "lang", value: "en" }] }, { path: { type: "PathPrefix", value: "/" } }],
+          matches: [
+            {
+              path: { type: "PathPrefix", value: "/" },
+              method: "GET",
+              queryParams: [{ type: "Exact", name: "lang", value: "en" }],
+            },
+            { path: { type: "PathPrefix", value: "/" } },
+          ],
           backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: b0 }],
         },
       ],

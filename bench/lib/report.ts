@@ -28,7 +28,12 @@ export interface BenchReport {
 /** Environment description for a report. */
 export function envInfo(): BenchReport["env"] {
   const c = cpus();
-  return { node: process.version, platform: `${process.platform}-${process.arch}`, cpus: c.length, cpuModel: c[0]?.model ?? "unknown" };
+  return {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: c.length,
+    cpuModel: c[0]?.model ?? "unknown",
+  };
 }
 
 /** Median of the samples (mean of the middle two for even counts). */
@@ -68,7 +73,9 @@ export function fullGc(): boolean {
 
 /** Folder of results files: $BENCH_RESULTS_DIR, else <repo>/bench/results (this file runs from dist/bench/lib). */
 export function resultsDir(): string {
-  return process.env.BENCH_RESULTS_DIR ? resolve(process.env.BENCH_RESULTS_DIR) : resolve(__dirname, "..", "..", "..", "bench", "results");
+  return process.env.BENCH_RESULTS_DIR
+    ? resolve(process.env.BENCH_RESULTS_DIR)
+    : resolve(__dirname, "..", "..", "..", "bench", "results");
 }
 
 /** Formats rows as an aligned text table; numbers are right-aligned. */
@@ -83,7 +90,11 @@ export function table(headers: readonly string[], rows: readonly (readonly (stri
       })
       .join("  ")
       .trimEnd();
-  return [line(cells[0]!, true), widths.map((w) => "-".repeat(w)).join("  "), ...cells.slice(1).map((r) => line(r, false))].join("\n");
+  return [
+    line(cells[0]!, true),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...cells.slice(1).map((r) => line(r, false)),
+  ].join("\n");
 }
 
 /** Number formatting for tables. */
@@ -128,7 +139,13 @@ export function finish(report: BenchReport, tables: readonly string[]): BenchRep
     const rows = Object.entries(report.metrics).map(([k, m]) => {
       const before = prev?.metrics?.[k]?.value;
       const pct = report.changePct?.[k];
-      return [k, m.unit, before === undefined ? "-" : fmt(before), fmt(m.value), pct === undefined ? "-" : `${pct > 0 ? "+" : ""}${pct.toFixed(1)}%`];
+      return [
+        k,
+        m.unit,
+        before === undefined ? "-" : fmt(before),
+        fmt(m.value),
+        pct === undefined ? "-" : `${pct > 0 ? "+" : ""}${pct.toFixed(1)}%`,
+      ];
     });
     process.stdout.write(`vs previous run (${prev.finishedAt}); lower is better for every metric:\n`);
     process.stdout.write(table(["metric", "unit", "previous", "now", "change"], rows) + "\n\n");

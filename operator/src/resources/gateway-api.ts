@@ -24,12 +24,24 @@ export interface RouteGroupKind {
   readonly kind: string;
 }
 
+/** A metav1.LabelSelector: matchLabels AND matchExpressions. */
+export interface LabelSelector {
+  /** Labels that must equal these values. */
+  readonly matchLabels?: Readonly<Record<string, string>>;
+  /** Set-based requirements. */
+  readonly matchExpressions?: readonly {
+    readonly key: string;
+    readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+    readonly values?: readonly string[];
+  }[];
+}
+
 /** Listener.allowedRoutes. */
 export interface AllowedRoutes {
   /** Which namespaces routes may come from. */
   readonly namespaces?: {
     readonly from?: "Same" | "All" | "Selector";
-    readonly selector?: { readonly matchLabels?: Readonly<Record<string, string>> };
+    readonly selector?: LabelSelector;
   };
   /** Which kinds may attach. */
   readonly kinds?: readonly RouteGroupKind[];

@@ -63,6 +63,7 @@ export class BackendIndex {
     }
     const endpoints: EndpointIr[] = [];
     for (const slice of this.slices.get(`${ns}/${ref.name}`) ?? []) {
+      if (slice.addressType === "FQDN") continue; // EDS takes IPs only
       const sp = (slice.ports ?? []).find((p) => (p.name ?? "") === (port.name ?? "")) ?? (slice.ports?.length === 1 ? slice.ports[0] : undefined);
       const targetPort = sp?.port ?? (typeof port.targetPort === "number" ? port.targetPort : port.port);
       for (const ep of slice.endpoints ?? []) {

@@ -22,8 +22,8 @@ export interface ListenerState {
   resolvedRefs?: { reason: string; message: string };
   /** Why it conflicts with another listener, if so. */
   conflicted?: { reason: string; message: string };
-  /** Number of routes attached. */
-  attachedRoutes: number;
+  /** Keys of the routes attached (a route with two parentRefs to one listener counts once). */
+  readonly attached: Set<string>;
   /** Route rules attached, with the hostnames they serve on this listener. */
   readonly entries: RouteEntry[];
 }
@@ -52,7 +52,7 @@ export function processGateway(gateway: Gateway): GatewayState {
 
 function checkListener(listener: Listener): ListenerState {
   const kinds = SUPPORTED[listener.protocol];
-  const state: ListenerState = { listener, supportedKinds: [], attachedRoutes: 0, entries: [] };
+  const state: ListenerState = { listener, supportedKinds: [], attached: new Set(), entries: [] };
   if (!kinds) {
     state.accepted = {
       reason: Reason.UnsupportedProtocol,
@@ -149,7 +149,7 @@ function listenerStatus(l: ListenerState, gen: number | undefined): unknown {
   return {
     name: l.listener.name,
     supportedKinds: l.supportedKinds,
-    attachedRoutes: l.attachedRoutes,
+    attachedRoutes: l.attached.size,
     conditions: [
       l.accepted
         ? condition(CondType.Accepted, false, l.accepted.reason, l.accepted.message, gen)

@@ -9,7 +9,7 @@ export function processGatewayClasses(
 ): { accepted: Set<string>; statuses: StatusUpdate[] } {
   const accepted = new Set<string>();
   const statuses: StatusUpdate[] = [];
-  for (const gc of classes) {
+  for (const gc of [...classes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))) {
     if (gc.spec?.controllerName !== controllerName) continue;
     accepted.add(gc.metadata.name);
     const gen = gc.metadata.generation;

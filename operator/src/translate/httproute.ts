@@ -8,6 +8,7 @@ import { BackendIndex, isProblem } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
+import { selectorMatches } from "../resources/labels";
 
 /** What translating the route's rules produced (the same for every parent). */
 interface CompiledRules {
@@ -96,7 +97,7 @@ function attach(route: HTTPRoute, ref: ParentReference, gw: GatewayState, compil
     const hosts = intersectHostnames(l.listener.hostname, route.spec.hostnames ?? []);
     if (hosts.length === 0) continue;
     attached++;
-    l.attachedRoutes++;
+    l.attached.add(`HTTPRoute/${keyOf(route.metadata)}`);
     for (const h of hosts) {
       for (const r of compiled.routes) {
         l.entries.push({
@@ -126,9 +127,8 @@ function allowsRoute(l: ListenerState, routeNs: string, gw: GatewayState, namesp
   const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
   if (from === "All") return true;
   if (from === "Same") return routeNs === namespaceOf(gw.gateway.metadata);
-  const want = l.listener.allowedRoutes?.namespaces?.selector?.matchLabels ?? {};
-  const labels = namespaces.get(routeNs)?.metadata.labels ?? {};
-  return Object.entries(want).every(([k, v]) => labels[k] === v);
+  const selector = l.listener.allowedRoutes?.namespaces?.selector ?? {};
+  return selectorMatches(selector, namespaces.get(routeNs)?.metadata.labels ?? {});
 }
 
 /** Turns the route's rules into IR routes (independent of parents). */
@@ -138,7 +138,9 @@ function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
   const clusters: ClusterIr[] = [];
   let refProblem: RefProblem | undefined;
   let unsupported: string | undefined;
-  (route.spec.rules ?? []).forEach((rule, ri) => {
+  // The CRD defaults rules to one rule matching PathPrefix "/" (with no backends: 500).
+  const rules: readonly HTTPRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
+  rules.forEach((rule, ri) => {
     const filters = compileFilters(rule, ri);
     if (typeof filters === "string") {
       unsupported ??= filters;
@@ -154,8 +156,10 @@ function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
         continue;
       }
       if (ref.filters && ref.filters.length > 0) unsupported ??= `rule ${ri}: per-backendRef filters are not supported yet`;
-      clusters.push(r);
-      if (weight > 0) dests.push({ cluster: r.name, weight });
+      if (weight > 0) {
+        clusters.push(r);
+        dests.push({ cluster: r.name, weight });
+      }
     }
     const action = actionFor(dests);
     const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
@@ -188,8 +192,8 @@ function compileMatch(m: HTTPRouteMatch): RouteMatchIr {
   const path = { type: m.path?.type ?? "PathPrefix", value: m.path?.value ?? "/" } as const;
   return {
     path,
-    headers: (m.headers ?? []).map((h) => ({ name: h.name, type: h.type ?? "Exact", value: h.value })),
-    queryParams: (m.queryParams ?? []).map((q) => ({ name: q.name, type: q.type ?? "Exact", value: q.value })),
+    headers: firstPerName(m.headers ?? [], true).map((h) => ({ name: h.name, type: h.type ?? "Exact", value: h.value })),
+    queryParams: firstPerName(m.queryParams ?? [], false).map((q) => ({ name: q.name, type: q.type ?? "Exact", value: q.value })),
     ...(m.method ? { method: m.method } : {}),
   };
 }
@@ -207,4 +211,18 @@ function compileFilters(rule: HTTPRouteRule, ri: number): Pick<RouteIr, "request
 
 function headerMod(f: HTTPHeaderFilter | undefined): HeaderModIr {
   return { set: [...(f?.set ?? [])], add: [...(f?.add ?? [])], remove: [...(f?.remove ?? [])] };
+}
+
+/**
+ * The spec: when a match names the same header (case-insensitive) or query parameter (case-sensitive)
+ * twice, only the first entry counts.
+ */
+function firstPerName<T extends { readonly name: string }>(items: readonly T[], caseInsensitive: boolean): T[] {
+  const seen = new Set<string>();
+  return items.filter((i) => {
+    const key = caseInsensitive ? i.name.toLowerCase() : i.name;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }

@@ -9,7 +9,7 @@ import { keyOf, namespaceOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { BackendIndex } from "./backends";
 import type { StatusUpdate } from "./conditions";
-import { gatewayStatus, processGateway, type GatewayState } from "./gateway";
+import { gatewayStatus, listenerReady, processGateway, type GatewayState } from "./gateway";
 import { processGatewayClasses } from "./gatewayclass";
 import { processHTTPRoute } from "./httproute";
 import { buildHttpListeners } from "./virtual-hosts";
@@ -67,13 +67,15 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const gatewayStatuses: StatusUpdate[] = [];
   for (const gw of gateways.values()) {
     gatewayStatuses.push(gatewayStatus(gw, [address]));
+    const ready = gw.listeners.filter(listenerReady);
+    if (ready.length === 0) continue; // not accepted: nothing to run or serve
     const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
     xdsIr.push({ name: gw.key, http: buildHttpListeners(gw, address), clusters });
     infraIr.push({
       name: gw.key,
       namespace: namespaceOf(gw.gateway.metadata),
       gatewayName: gw.gateway.metadata.name,
-      ports: gw.gateway.spec.listeners.map((l) => ({ name: l.name, port: l.port, protocol: l.protocol })),
+      ports: ready.map(({ listener: l }) => ({ name: l.name, port: l.port, protocol: l.protocol })),
     });
   }
   return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses], xdsIr, infraIr };

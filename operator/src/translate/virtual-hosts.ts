@@ -28,6 +28,9 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
 function virtualHosts(prefix: string, listeners: ListenerState[]): VirtualHostIr[] {
   const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
   const hosts = new Set<string>();
+  // Every listener hostname gets a virtual host, even with no routes: a request for it must not fall
+  // through to a less specific listener's routes (the most specific listener hostname wins).
+  for (const l of sorted) if (l.listener.hostname) hosts.add(l.listener.hostname);
   for (const l of sorted) for (const e of l.entries) hosts.add(e.hostname);
   return [...hosts].sort(compareHostSpecificity).map((host) => {
     const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));

@@ -6,7 +6,7 @@
  * Envoy to subscribe to the endpoints of newly sent EDS clusters before going on to listeners and routes, and
  * then pushes removals in REMOVE_ORDER.
  */
-import type * as grpc from "@grpc/grpc-js";
+import * as grpc from "@grpc/grpc-js";
 import { unpack } from "../../../../proto/any";
 import { Cluster_DiscoveryType } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import {
@@ -164,7 +164,7 @@ export class DeltaStream {
         this.ctx.log("warn", "xds stream without node.id in its first request", { stream: this.id });
         this.closed = true;
         this.ctx.unregister(this);
-        this.call.emit("error", { code: 3 /* INVALID_ARGUMENT */, details: "first request must carry node.id" });
+        this.call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: "first request must carry node.id" });
         return;
       }
       this.nodeId = nodeId;

@@ -1,6 +1,6 @@
 /**
- * Spec checks that the translator currently gets wrong (found while writing the golden tests).
- * Each test states the Gateway API rule it checks; they fail until operator/src is fixed.
+ * Spec checks found while writing the golden tests (each was a translator bug once).
+ * Each test states the Gateway API rule it checks.
  */
 import * as assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
@@ -43,7 +43,7 @@ interface ParentStatus {
   conditions: { type: string; status: string; reason: string }[];
 }
 
-describe("translator spec checks (known bugs)", () => {
+describe("translator spec checks", () => {
   it("allowedRoutes Selector with matchExpressions does not admit a namespace the expression excludes", () => {
     // Listener.allowedRoutes.namespaces.selector is a metav1.LabelSelector: matchLabels AND matchExpressions.
     const input = objects(`${CLASS}---
