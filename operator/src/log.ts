@@ -7,7 +7,10 @@ export type Logger = (level: LogLevel, msg: string, fields?: Record<string, unkn
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 
 /** A logger that writes lines at or above `min` to `out`. */
-export function createLogger(min: LogLevel, out: (line: string) => void = (l) => process.stderr.write(l + "\n")): Logger {
+export function createLogger(
+  min: LogLevel,
+  out: (line: string) => void = (l) => process.stderr.write(l + "\n"),
+): Logger {
   return (level, msg, fields) => {
     if (RANK[level] < RANK[min]) return;
     const kv = Object.entries(fields ?? {})

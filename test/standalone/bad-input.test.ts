@@ -37,23 +37,40 @@ describe("bad input (real Envoy)", function () {
     if (e.kind !== "input-error") return;
     assert.equal(e.errors[0].file, join(t.dir, "broken.yaml"));
     assert.equal(e.errors[0].line, 5, `expected the error on line 5, got ${JSON.stringify(e.errors[0])}`);
-    assert.ok(t.logs.some((l) => l.includes(`broken.yaml:5:`)), "the log names file and line");
+    assert.ok(
+      t.logs.some((l) => l.includes(`broken.yaml:5:`)),
+      "the log names file and line",
+    );
     // Meanwhile a change in another file is not applied either (the input as a whole is invalid) …
-    await t.write("routes.yaml", `${backendYaml("good", backend.port)}---\n${routeYaml("good", "renamed.example.com", "good")}`);
+    await t.write(
+      "routes.yaml",
+      `${backendYaml("good", backend.port)}---\n${routeYaml("good", "renamed.example.com", "good")}`,
+    );
     await new Promise((r) => setTimeout(r, 500));
     // … and the last good configuration keeps serving.
     assert.equal((await httpGet(port, "good.example.com")).status, 200);
     assert.equal((await httpGet(port, "renamed.example.com")).status, 404);
     // Fixing the file applies everything.
     await t.remove("broken.yaml");
-    await eventually(async () => (await httpGet(port, "renamed.example.com")).status === 200, 5000, "the renamed route after the fix");
-    await t.write("routes.yaml", `${backendYaml("good", backend.port)}---\n${routeYaml("good", "good.example.com", "good")}`);
+    await eventually(
+      async () => (await httpGet(port, "renamed.example.com")).status === 200,
+      5000,
+      "the renamed route after the fix",
+    );
+    await t.write(
+      "routes.yaml",
+      `${backendYaml("good", backend.port)}---\n${routeYaml("good", "good.example.com", "good")}`,
+    );
     await eventually(async () => (await httpGet(port, "good.example.com")).status === 200, 5000, "the route restored");
   });
 
   it("a backendRef to a missing Backend gets ResolvedRefs=False BackendNotFound and its rule answers 500", async function () {
     await t.write("missing.yaml", routeYaml("missing", "missing.example.com", "does-not-exist"));
-    await eventually(async () => (await httpGet(port, "missing.example.com")).status === 500, 5000, "500 from the invalid rule");
+    await eventually(
+      async () => (await httpGet(port, "missing.example.com")).status === 500,
+      5000,
+      "500 from the invalid rule",
+    );
     const status = t.gw.statuses.get("HTTPRoute", "default", "missing")?.status as {
       parents: { conditions: { type: string; status: string; reason: string; message: string }[] }[];
     };

@@ -14,7 +14,9 @@ describe("delta xDS with 1,000 routes (real Envoy)", function () {
   before(async function () {
     backend = await startEchoBackend({ name: "b" });
     port = await freePort();
-    const routes = Array.from({ length: 1000 }, (_, i) => routeYaml(`r${i}`, `r${i}.example.com`, `b${i % 10}`)).join("---\n");
+    const routes = Array.from({ length: 1000 }, (_, i) => routeYaml(`r${i}`, `r${i}.example.com`, `b${i % 10}`)).join(
+      "---\n",
+    );
     const backends = Array.from({ length: 10 }, (_, i) => backendYaml(`b${i}`, backend.port)).join("---\n");
     t = await startTestGateway({ "gateway.yaml": gatewayYaml(port), "backends.yaml": backends, "routes.yaml": routes });
     await eventually(async () => (await httpGet(port, "r999.example.com")).status === 200, 20_000, "route 999");
@@ -41,7 +43,11 @@ describe("delta xDS with 1,000 routes (real Envoy)", function () {
     assert.equal(sent("lds"), 0, "no Listener");
     assert.equal(removed("rds") + removed("cds") + removed("eds") + removed("lds"), 0, "no removals");
     // Envoy may serve the new route a moment before its ACK reaches us.
-    await eventually(async () => t.gw.server.stats().nodes[node].rds.acks - snap.rds.acks === 1, 2000, "Envoy's ACK of the RouteConfiguration");
+    await eventually(
+      async () => t.gw.server.stats().nodes[node].rds.acks - snap.rds.acks === 1,
+      2000,
+      "Envoy's ACK of the RouteConfiguration",
+    );
     // Unchanged routes still answer.
     assert.equal((await httpGet(port, "r0.example.com")).status, 200);
   });
@@ -49,10 +55,20 @@ describe("delta xDS with 1,000 routes (real Envoy)", function () {
   it("adding a route to a new backend sends one Cluster, one ClusterLoadAssignment and one RouteConfiguration", async function () {
     const node = "default/eg";
     const snap = structuredClone(t.gw.server.stats().nodes[node]);
-    await t.write("new2.yaml", `${backendYaml("fresh", backend.port)}---\n${routeYaml("new2", "new2.example.com", "fresh")}`);
-    await eventually(async () => (await httpGet(port, "new2.example.com")).status === 200, 5000, "the second new route");
+    await t.write(
+      "new2.yaml",
+      `${backendYaml("fresh", backend.port)}---\n${routeYaml("new2", "new2.example.com", "fresh")}`,
+    );
+    await eventually(
+      async () => (await httpGet(port, "new2.example.com")).status === 200,
+      5000,
+      "the second new route",
+    );
     const after = t.gw.server.stats().nodes[node];
     const sent = (type: string): number => after[type].resourcesSent - snap[type].resourcesSent;
-    assert.deepEqual({ cds: sent("cds"), eds: sent("eds"), rds: sent("rds"), lds: sent("lds") }, { cds: 1, eds: 1, rds: 1, lds: 0 });
+    assert.deepEqual(
+      { cds: sent("cds"), eds: sent("eds"), rds: sent("rds"), lds: sent("lds") },
+      { cds: 1, eds: 1, rds: 1, lds: 0 },
+    );
   });
 });

@@ -35,7 +35,11 @@ describe("Envoy restart (real Envoy)", function () {
     process.kill(before.pid, "SIGKILL");
     const ev = await restarted;
     assert.notEqual(ev.pid, before.pid);
-    const ms = await eventually(async () => (await httpGet(port, "r.example.com", "/", { agent: undefined })).status === 200, 15_000, "the restarted Envoy to serve");
+    const ms = await eventually(
+      async () => (await httpGet(port, "r.example.com", "/", { agent: undefined })).status === 200,
+      15_000,
+      "the restarted Envoy to serve",
+    );
     assert.equal(runner.list()[0].restarts, 1);
     assert.ok(ms < 15_000);
   });

@@ -53,13 +53,20 @@ describe("NACK from real Envoy", function () {
     assert.equal(e.nodeId, node);
     assert.match(String(e.error), /regex|program size/i);
     assert.equal(t.gw.server.stats().nodes[node].rds.nacks, nacksBefore + 1);
-    assert.ok(t.logs.some((l) => l.includes("NACK") && /program size|regex/i.test(l)), "the NACK is logged with Envoy's message");
+    assert.ok(
+      t.logs.some((l) => l.includes("NACK") && /program size|regex/i.test(l)),
+      "the NACK is logged with Envoy's message",
+    );
     // Envoy kept the previous RouteConfiguration: the old route serves, the rejected update's routes do not.
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.equal((await httpGet(port, "also.example.com")).status, 404);
     // Removing the bad route makes the next update acceptable again.
     await t.remove("regex.yaml");
     await t.write("also.yaml", routeYaml("also-new", "also.example.com", "b"));
-    await eventually(async () => (await httpGet(port, "also.example.com")).status === 200, 5000, "the route after the fix");
+    await eventually(
+      async () => (await httpGet(port, "also.example.com")).status === 200,
+      5000,
+      "the route after the fix",
+    );
   });
 });

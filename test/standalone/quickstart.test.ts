@@ -19,7 +19,11 @@ describe("standalone quickstart (real Envoy)", function () {
       .replace("port: 8888", `port: ${port}`)
       .replace("port: 3000", `port: ${backend.port}`);
     t = await startTestGateway({ "quickstart.yaml": yaml });
-    await eventually(async () => (await httpGet(port, "www.example.com", "/get")).status === 200, 15_000, "Envoy to serve the quickstart route");
+    await eventually(
+      async () => (await httpGet(port, "www.example.com", "/get")).status === 200,
+      15_000,
+      "Envoy to serve the quickstart route",
+    );
   });
 
   after(async function () {
@@ -47,8 +51,15 @@ describe("standalone quickstart (real Envoy)", function () {
     const other = await startEchoBackend({ name: "other" });
     try {
       const start = Date.now();
-      await t.write("added.yaml", `${backendYaml("other", other.port)}---\n${routeYaml("added", "added.example.com", "other")}`);
-      await eventually(async () => (await httpGet(port, "added.example.com", "/")).status === 200, 5000, "the added route");
+      await t.write(
+        "added.yaml",
+        `${backendYaml("other", other.port)}---\n${routeYaml("added", "added.example.com", "other")}`,
+      );
+      await eventually(
+        async () => (await httpGet(port, "added.example.com", "/")).status === 200,
+        5000,
+        "the added route",
+      );
       const ms = Date.now() - start;
       const body = JSON.parse((await httpGet(port, "added.example.com", "/")).body) as { backend: string };
       assert.equal(body.backend, "other");
@@ -59,10 +70,15 @@ describe("standalone quickstart (real Envoy)", function () {
   });
 
   it("reports the Gateway and route statuses as Accepted", function () {
-    const gw = t.gw.statuses.get("Gateway", "default", "eg")?.status as { conditions: { type: string; status: string }[] };
+    const gw = t.gw.statuses.get("Gateway", "default", "eg")?.status as {
+      conditions: { type: string; status: string }[];
+    };
     assert.deepEqual(
       gw.conditions.map((c) => [c.type, c.status]),
-      [["Accepted", "True"], ["Programmed", "True"]],
+      [
+        ["Accepted", "True"],
+        ["Programmed", "True"],
+      ],
     );
   });
 });

@@ -25,7 +25,12 @@ describe("route changes under traffic (real Envoy)", function () {
   let port: number;
 
   const churnRoute = (i: number): string =>
-    routeYaml("churn", "churn.example.com", i % 2 === 0 ? "blue" : "green", i % 4 < 2 ? { responseHeader: ["x-flip", String(i)] } : {});
+    routeYaml(
+      "churn",
+      "churn.example.com",
+      i % 2 === 0 ? "blue" : "green",
+      i % 4 < 2 ? { responseHeader: ["x-flip", String(i)] } : {},
+    );
 
   before(async function () {
     [blue, green, steady] = await Promise.all([
@@ -36,12 +41,20 @@ describe("route changes under traffic (real Envoy)", function () {
     port = await freePort();
     t = await startTestGateway({
       "gateway.yaml": gatewayYaml(port),
-      "backends.yaml": [backendYaml("blue", blue.port), backendYaml("green", green.port), backendYaml("steady", steady.port)].join("---\n"),
+      "backends.yaml": [
+        backendYaml("blue", blue.port),
+        backendYaml("green", green.port),
+        backendYaml("steady", steady.port),
+      ].join("---\n"),
       "steady.yaml": routeYaml("steady", "steady.example.com", "steady"),
       "churn.yaml": churnRoute(0),
     });
     await eventually(async () => (await httpGet(port, "churn.example.com")).status === 200, 15_000, "the churn route");
-    await eventually(async () => (await httpGet(port, "steady.example.com")).status === 200, 15_000, "the steady route");
+    await eventually(
+      async () => (await httpGet(port, "steady.example.com")).status === 200,
+      15_000,
+      "the steady route",
+    );
   });
 
   after(async function () {
@@ -84,7 +97,10 @@ describe("route changes under traffic (real Envoy)", function () {
     assert.equal(tallies.steady.failed.length, 0, `failed requests on the untouched route: ${summary}`);
     // The changes really happened while traffic flowed.
     assert.deepEqual([...tallies.churn.backends].sort(), ["blue", "green"], summary);
-    assert.ok(tallies.churn.withHeader > 0 && tallies.churn.withHeader < tallies.churn.ok, `header toggled: ${tallies.churn.withHeader}/${tallies.churn.ok}`);
+    assert.ok(
+      tallies.churn.withHeader > 0 && tallies.churn.withHeader < tallies.churn.ok,
+      `header toggled: ${tallies.churn.withHeader}/${tallies.churn.ok}`,
+    );
     assert.ok(tallies.churn.ok > 200, `enough traffic: ${summary}`);
     // The final state is the 20th version: blue, with header x-flip: 20.
     const last = await httpGet(port, "churn.example.com");

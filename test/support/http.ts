@@ -18,14 +18,29 @@ export interface HttpResult {
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
 
 /** Sends one request; never throws (socket errors come back as status 0). */
-export function httpGet(port: number, host: string, path = "/", opts: { method?: string; headers?: Record<string, string>; agent?: Agent } = {}): Promise<HttpResult> {
+export function httpGet(
+  port: number,
+  host: string,
+  path = "/",
+  opts: { method?: string; headers?: Record<string, string>; agent?: Agent } = {},
+): Promise<HttpResult> {
   return new Promise((resolve) => {
     const req = request(
-      { host: "127.0.0.1", port, path, method: opts.method ?? "GET", headers: { host, ...opts.headers }, agent: opts.agent ?? keepAlive, timeout: 10_000 },
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: opts.method ?? "GET",
+        headers: { host, ...opts.headers },
+        agent: opts.agent ?? keepAlive,
+        timeout: 10_000,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
         res.on("error", (err) => resolve({ status: 0, headers: {}, body: "", error: err.message }));
       },
     );
@@ -36,7 +51,12 @@ export function httpGet(port: number, host: string, path = "/", opts: { method?:
 }
 
 /** Polls until `check` passes or the time is up; returns the elapsed milliseconds. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<number> {
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 20,
+): Promise<number> {
   const start = Date.now();
   for (;;) {
     if (await check()) return Date.now() - start;

@@ -29,7 +29,12 @@ spec:
 }
 
 /** An HTTPRoute `default/<name>` for `host` to the Backend `backend`, with optional response headers to set. */
-export function routeYaml(name: string, host: string, backend: string, opts: { responseHeader?: [string, string]; path?: string } = {}): string {
+export function routeYaml(
+  name: string,
+  host: string,
+  backend: string,
+  opts: { responseHeader?: [string, string]; path?: string } = {},
+): string {
   const filters = opts.responseHeader
     ? `
       filters:

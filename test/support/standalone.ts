@@ -23,7 +23,10 @@ export interface TestGateway {
 }
 
 /** Starts a gateway with the given files; waits for the first translation. */
-export async function startTestGateway(files: Record<string, string>, opts: { withEnvoy?: boolean } = {}): Promise<TestGateway> {
+export async function startTestGateway(
+  files: Record<string, string>,
+  opts: { withEnvoy?: boolean } = {},
+): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
   const dir = await mkdtemp(join(tmpdir(), "egts-test-config-"));
   const stateDir = await mkdtemp(join(tmpdir(), "egts-test-state-"));

@@ -32,7 +32,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     case "translate":
       return translateCmd(rest);
     case "version":
-      process.stdout.write(`egts ${VERSION}\nenvoy (pinned wheel) ${ENVOY_VERSION}\ncontroller ${DEFAULT_CONTROLLER_NAME}\n`);
+      process.stdout.write(
+        `egts ${VERSION}\nenvoy (pinned wheel) ${ENVOY_VERSION}\ncontroller ${DEFAULT_CONTROLLER_NAME}\n`,
+      );
       return 0;
     default:
       process.stderr.write(cmd && cmd !== "help" && cmd !== "--help" ? `unknown command ${cmd}\n${USAGE}` : USAGE);
@@ -53,7 +55,10 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
   const to = values.to as TranslateOutput;
   if (!["status", "ir", "xds", "all"].includes(to)) throw new Error(`--to must be status, ir, xds or all (got ${to})`);
   if (!values.file?.length) throw new Error("translate needs -f FILE");
-  return runTranslate(values.file, to, { controllerName: values["controller-name"], listenAddress: values["listen-address"] });
+  return runTranslate(values.file, to, {
+    controllerName: values["controller-name"],
+    listenAddress: values["listen-address"],
+  });
 }
 
 async function standalone(argv: readonly string[]): Promise<number> {
@@ -88,7 +93,10 @@ async function standalone(argv: readonly string[]): Promise<number> {
     logger: log,
   });
   await gw.start();
-  log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", { configDir: dir, envoy: envoyBin });
+  log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", {
+    configDir: dir,
+    envoy: envoyBin,
+  });
   await new Promise<void>((resolve) => {
     const stop = (sig: string): void => {
       log("info", `received ${sig}, stopping`);

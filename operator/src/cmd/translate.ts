@@ -19,7 +19,10 @@ export async function readInputs(paths: readonly string[]): Promise<{ objects: K
   const errors: InputError[] = [];
   for (const p of paths) {
     const files = (await stat(p)).isDirectory()
-      ? (await readdir(p)).filter((n) => /\.(ya?ml|json)$/.test(n)).sort().map((n) => join(p, n))
+      ? (await readdir(p))
+          .filter((n) => /\.(ya?ml|json)$/.test(n))
+          .sort()
+          .map((n) => join(p, n))
       : [p];
     for (const f of files) {
       const r = parseManifests(f, await readFile(f, "utf8"));
@@ -35,7 +38,8 @@ export function renderTranslation(result: TranslateResult, to: TranslateOutput):
   const docs: unknown[] = [];
   if (to === "status" || to === "all") docs.push(...result.statuses.map(statusDoc));
   if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
-  if (to === "xds" || to === "all") docs.push(...result.xdsIr.map((ir) => ({ node: ir.name, resources: xdsDoc(buildNodeResources(ir)) })));
+  if (to === "xds" || to === "all")
+    docs.push(...result.xdsIr.map((ir) => ({ node: ir.name, resources: xdsDoc(buildNodeResources(ir)) })));
   return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
 }
 
@@ -62,7 +66,11 @@ export function xdsDoc(resources: ReturnType<typeof buildNodeResources>): Record
 }
 
 /** Runs the subcommand; returns the exit code. */
-export async function runTranslate(files: readonly string[], to: TranslateOutput, opts: TranslateOptions): Promise<number> {
+export async function runTranslate(
+  files: readonly string[],
+  to: TranslateOutput,
+  opts: TranslateOptions,
+): Promise<number> {
   const { objects, errors } = await readInputs(files);
   if (errors.length > 0) {
     for (const e of errors) process.stderr.write(`error: ${formatInputError(e)}\n`);

@@ -89,7 +89,11 @@ export class StandaloneGateway {
         envoyOutput: this.opts.envoyOutput,
       });
       this.runner?.events$.subscribe((e) =>
-        this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, { gateway: e.name, pid: e.pid, detail: e.detail }),
+        this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
+          gateway: e.name,
+          pid: e.pid,
+          detail: e.detail,
+        }),
       );
     }
     const first = new Promise<void>((resolve) => {
@@ -112,7 +116,8 @@ export class StandaloneGateway {
 
   private async handle(e: ProviderEvent): Promise<PipelineEvent> {
     if (e.kind === "error") {
-      for (const err of e.errors) this.opts.logger("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
+      for (const err of e.errors)
+        this.opts.logger("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
       return { kind: "input-error", errors: e.errors };
     }
     try {
@@ -120,13 +125,16 @@ export class StandaloneGateway {
         controllerName: this.opts.controllerName,
         listenAddress: this.opts.listenAddress ?? "127.0.0.1",
       });
-      for (const bad of pass.invalid) this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
+      for (const bad of pass.invalid)
+        this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
       this.statuses.apply(pass.result.statuses);
       await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
     } catch (err) {
-      this.opts.logger("error", "translation failed, keeping the last good configuration", { error: (err as Error).message });
+      this.opts.logger("error", "translation failed, keeping the last good configuration", {
+        error: (err as Error).message,
+      });
       return { kind: "failed", error: err as Error };
     }
   }

@@ -61,7 +61,8 @@ export function falseConditions(status: unknown): Condition[] {
       const o = v as Record<string, unknown>;
       if (Array.isArray(o.conditions)) {
         for (const c of o.conditions as Condition[]) {
-          if ((c.type === "Conflicted" && c.status === "True") || (c.type !== "Conflicted" && c.status === "False")) out.push(c);
+          if ((c.type === "Conflicted" && c.status === "True") || (c.type !== "Conflicted" && c.status === "False"))
+            out.push(c);
         }
       }
       for (const [k, child] of Object.entries(o)) if (k !== "conditions") visit(child);

@@ -9,7 +9,12 @@ export interface GatewayClassSpec {
   /** Controller that manages Gateways of this class. */
   readonly controllerName: string;
   /** Optional parameters (EnvoyProxy). */
-  readonly parametersRef?: { readonly group: string; readonly kind: string; readonly name: string; readonly namespace?: string };
+  readonly parametersRef?: {
+    readonly group: string;
+    readonly kind: string;
+    readonly name: string;
+    readonly namespace?: string;
+  };
   /** Description. */
   readonly description?: string;
 }
@@ -114,9 +119,17 @@ export interface HTTPRouteMatch {
   /** Path match; PathPrefix "/" by default. */
   readonly path?: { readonly type?: "Exact" | "PathPrefix" | "RegularExpression"; readonly value?: string };
   /** Header matches (ANDed). */
-  readonly headers?: readonly { readonly type?: "Exact" | "RegularExpression"; readonly name: string; readonly value: string }[];
+  readonly headers?: readonly {
+    readonly type?: "Exact" | "RegularExpression";
+    readonly name: string;
+    readonly value: string;
+  }[];
   /** Query parameter matches (ANDed). */
-  readonly queryParams?: readonly { readonly type?: "Exact" | "RegularExpression"; readonly name: string; readonly value: string }[];
+  readonly queryParams?: readonly {
+    readonly type?: "Exact" | "RegularExpression";
+    readonly name: string;
+    readonly value: string;
+  }[];
   /** HTTP method. */
   readonly method?: string;
 }

@@ -1,6 +1,6 @@
 /** Backend references: Service (+ EndpointSlices) and Envoy Gateway Backend → one shared cluster each. */
 import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
-import { SERVICE_NAME_LABEL, type EndpointSlice, type Service } from "../resources/core";
+import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
 import { ENVOY_GATEWAY_GROUP, type Backend } from "../resources/envoy-gateway";
 import type { BackendRef } from "../resources/gateway-api";
 import { keyOf } from "../resources/meta";
@@ -61,16 +61,7 @@ export class BackendIndex {
         message: `Service ${ns}/${ref.name} has no port ${ref.port} (ports: ${(svc.spec.ports ?? []).map((p) => p.port).join(", ") || "none"})`,
       };
     }
-    const endpoints: EndpointIr[] = [];
-    for (const slice of this.slices.get(`${ns}/${ref.name}`) ?? []) {
-      if (slice.addressType === "FQDN") continue; // EDS takes IPs only
-      const sp = (slice.ports ?? []).find((p) => (p.name ?? "") === (port.name ?? "")) ?? (slice.ports?.length === 1 ? slice.ports[0] : undefined);
-      const targetPort = sp?.port ?? (typeof port.targetPort === "number" ? port.targetPort : port.port);
-      for (const ep of slice.endpoints ?? []) {
-        if (ep.conditions?.ready === false) continue;
-        for (const host of ep.addresses) endpoints.push({ host, port: targetPort });
-      }
-    }
+    const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
     return {
       name: `service/${ns}/${ref.name}/${ref.port}`,
@@ -101,8 +92,30 @@ export class BackendIndex {
       return { reason: Reason.BackendNotFound, message: `Backend ${ns}/${ref.name} has no endpoints` };
     }
     const h2c = (backend.spec.appProtocols ?? []).includes("gateway.envoyproxy.io/h2c");
-    return { name: `backend/${ns}/${ref.name}`, discovery: dns ? "dns" : "static", endpoints, protocol: h2c ? "h2c" : "http1" };
+    return {
+      name: `backend/${ns}/${ref.name}`,
+      discovery: dns ? "dns" : "static",
+      endpoints,
+      protocol: h2c ? "h2c" : "http1",
+    };
   }
+}
+
+/** The ready IP endpoints of a Service port, from its EndpointSlices (ports matched by name). */
+function sliceEndpoints(slices: readonly EndpointSlice[], port: ServicePort): EndpointIr[] {
+  const endpoints: EndpointIr[] = [];
+  const fallbackPort = typeof port.targetPort === "number" ? port.targetPort : port.port;
+  for (const slice of slices) {
+    if (slice.addressType === "FQDN") continue; // EDS takes IPs only
+    const ports = slice.ports ?? [];
+    const sp = ports.find((p) => (p.name ?? "") === (port.name ?? "")) ?? (ports.length === 1 ? ports[0] : undefined);
+    const targetPort = sp?.port ?? fallbackPort;
+    for (const ep of slice.endpoints ?? []) {
+      if (ep.conditions?.ready === false) continue;
+      for (const host of ep.addresses) endpoints.push({ host, port: targetPort });
+    }
+  }
+  return endpoints;
 }
 
 function dedupe(eps: EndpointIr[]): EndpointIr[] {

@@ -9,7 +9,9 @@ export function processGatewayClasses(
 ): { accepted: Set<string>; statuses: StatusUpdate[] } {
   const accepted = new Set<string>();
   const statuses: StatusUpdate[] = [];
-  for (const gc of [...classes].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0))) {
+  for (const gc of [...classes].sort((a, b) =>
+    a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+  )) {
     if (gc.spec?.controllerName !== controllerName) continue;
     accepted.add(gc.metadata.name);
     const gen = gc.metadata.generation;
@@ -18,9 +20,7 @@ export function processGatewayClasses(
       kind: "GatewayClass",
       name: gc.metadata.name,
       status: {
-        conditions: [
-          condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
-        ],
+        conditions: [condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen)],
       },
     });
   }

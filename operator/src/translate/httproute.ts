@@ -1,6 +1,12 @@
 /** HTTPRoute: attach to parent listeners, resolve backends, and turn rules into IR routes. */
 import type { ClusterIr, HeaderModIr, RouteIr, RouteMatchIr, WeightedDestinationIr } from "../ir/xds-ir";
-import type { HTTPHeaderFilter, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, ParentReference } from "../resources/gateway-api";
+import type {
+  HTTPHeaderFilter,
+  HTTPRoute,
+  HTTPRouteMatch,
+  HTTPRouteRule,
+  ParentReference,
+} from "../resources/gateway-api";
 import { GATEWAY_API_GROUP } from "../resources/gateway-api";
 import type { Namespace } from "../resources/core";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
@@ -51,7 +57,13 @@ export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpd
       : attach(route, ref, gw, compiled, ctx);
     const resolved = compiled.refProblem
       ? condition(CondType.ResolvedRefs, false, compiled.refProblem.reason, compiled.refProblem.message, gen)
-      : condition(CondType.ResolvedRefs, true, Reason.ResolvedRefs, "Resolved all the Object references for the Route", gen);
+      : condition(
+          CondType.ResolvedRefs,
+          true,
+          Reason.ResolvedRefs,
+          "Resolved all the Object references for the Route",
+          gen,
+        );
     parents.push({
       parentRef: cleanRef(ref),
       controllerName: ctx.controllerName,
@@ -59,7 +71,13 @@ export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpd
     });
   }
   if (parents.length === 0) return undefined;
-  return { apiVersion: route.apiVersion, kind: "HTTPRoute", namespace: ns, name: route.metadata.name, status: { parents } };
+  return {
+    apiVersion: route.apiVersion,
+    kind: "HTTPRoute",
+    namespace: ns,
+    name: route.metadata.name,
+    status: { parents },
+  };
 }
 
 function cleanRef(ref: ParentReference): ParentReference {
@@ -72,7 +90,13 @@ function cleanRef(ref: ParentReference): ParentReference {
 }
 
 /** Attaches the compiled rules to the matching listeners of one parent Gateway. */
-function attach(route: HTTPRoute, ref: ParentReference, gw: GatewayState, compiled: CompiledRules, ctx: RouteContext): Condition {
+function attach(
+  route: HTTPRoute,
+  ref: ParentReference,
+  gw: GatewayState,
+  compiled: CompiledRules,
+  ctx: RouteContext,
+): Condition {
   const ns = namespaceOf(route.metadata);
   const candidates = gw.listeners.filter(
     (l) =>
@@ -80,8 +104,15 @@ function attach(route: HTTPRoute, ref: ParentReference, gw: GatewayState, compil
       (ref.port === undefined || l.listener.port === ref.port),
   );
   if (candidates.length === 0) {
-    const what = [ref.sectionName && `sectionName "${ref.sectionName}"`, ref.port && `port ${ref.port}`].filter(Boolean).join(" and ");
-    return condition(CondType.Accepted, false, Reason.NoMatchingParent, `Gateway ${gw.key} has no listener with ${what}`);
+    const what = [ref.sectionName && `sectionName "${ref.sectionName}"`, ref.port && `port ${ref.port}`]
+      .filter(Boolean)
+      .join(" and ");
+    return condition(
+      CondType.Accepted,
+      false,
+      Reason.NoMatchingParent,
+      `Gateway ${gw.key} has no listener with ${what}`,
+    );
   }
   const allowed = candidates.filter((l) => listenerReady(l) && allowsRoute(l, ns, gw, ctx.namespaces));
   if (allowed.length === 0) {
@@ -103,7 +134,12 @@ function attach(route: HTTPRoute, ref: ParentReference, gw: GatewayState, compil
         l.entries.push({
           hostname: h,
           route: r.route,
-          tie: { created: route.metadata.creationTimestamp ?? "", key: keyOf(route.metadata), rule: r.rule, match: r.match },
+          tie: {
+            created: route.metadata.creationTimestamp ?? "",
+            key: keyOf(route.metadata),
+            rule: r.rule,
+            match: r.match,
+          },
         });
       }
     }
@@ -122,7 +158,12 @@ function attach(route: HTTPRoute, ref: ParentReference, gw: GatewayState, compil
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }
 
-function allowsRoute(l: ListenerState, routeNs: string, gw: GatewayState, namespaces: ReadonlyMap<string, Namespace>): boolean {
+function allowsRoute(
+  l: ListenerState,
+  routeNs: string,
+  gw: GatewayState,
+  namespaces: ReadonlyMap<string, Namespace>,
+): boolean {
   if (!l.supportedKinds.some((k) => k.kind === "HTTPRoute")) return false;
   const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
   if (from === "All") return true;
@@ -155,7 +196,8 @@ function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
         if (weight > 0) dests.push({ weight });
         continue;
       }
-      if (ref.filters && ref.filters.length > 0) unsupported ??= `rule ${ri}: per-backendRef filters are not supported yet`;
+      if (ref.filters && ref.filters.length > 0)
+        unsupported ??= `rule ${ri}: per-backendRef filters are not supported yet`;
       if (weight > 0) {
         clusters.push(r);
         dests.push({ cluster: r.name, weight });
@@ -192,8 +234,16 @@ function compileMatch(m: HTTPRouteMatch): RouteMatchIr {
   const path = { type: m.path?.type ?? "PathPrefix", value: m.path?.value ?? "/" } as const;
   return {
     path,
-    headers: firstPerName(m.headers ?? [], true).map((h) => ({ name: h.name, type: h.type ?? "Exact", value: h.value })),
-    queryParams: firstPerName(m.queryParams ?? [], false).map((q) => ({ name: q.name, type: q.type ?? "Exact", value: q.value })),
+    headers: firstPerName(m.headers ?? [], true).map((h) => ({
+      name: h.name,
+      type: h.type ?? "Exact",
+      value: h.value,
+    })),
+    queryParams: firstPerName(m.queryParams ?? [], false).map((q) => ({
+      name: q.name,
+      type: q.type ?? "Exact",
+      value: q.value,
+    })),
     ...(m.method ? { method: m.method } : {}),
   };
 }
@@ -204,7 +254,8 @@ function compileFilters(rule: HTTPRouteRule, ri: number): Pick<RouteIr, "request
   for (const f of rule.filters ?? []) {
     if (f.type === "RequestHeaderModifier") out.requestHeaders = headerMod(f.requestHeaderModifier);
     else if (f.type === "ResponseHeaderModifier") out.responseHeaders = headerMod(f.responseHeaderModifier);
-    else return `rule ${ri}: filter type ${f.type} is not supported yet (supported: RequestHeaderModifier, ResponseHeaderModifier)`;
+    else
+      return `rule ${ri}: filter type ${f.type} is not supported yet (supported: RequestHeaderModifier, ResponseHeaderModifier)`;
   }
   return out;
 }

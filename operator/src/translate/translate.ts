@@ -81,7 +81,10 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses], xdsIr, infraIr };
 }
 
-function byKey(a: { metadata: { name: string; namespace?: string } }, b: { metadata: { name: string; namespace?: string } }): number {
+function byKey(
+  a: { metadata: { name: string; namespace?: string } },
+  b: { metadata: { name: string; namespace?: string } },
+): number {
   return cmp(keyOf(a.metadata), keyOf(b.metadata));
 }
 

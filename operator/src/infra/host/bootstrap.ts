@@ -43,7 +43,11 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
           load_assignment: {
             cluster_name: XDS_CLUSTER,
             endpoints: [
-              { lb_endpoints: [{ endpoint: { address: { socket_address: { address: o.xdsHost, port_value: o.xdsPort } } } }] },
+              {
+                lb_endpoints: [
+                  { endpoint: { address: { socket_address: { address: o.xdsHost, port_value: o.xdsPort } } } },
+                ],
+              },
             ],
           },
           typed_extension_protocol_options: {

@@ -115,20 +115,32 @@ export class HostRunner {
     const config = this.file(p, "bootstrap.json");
     const adminFile = this.file(p, "admin-address");
     await rm(adminFile, { force: true });
-    const bootstrap = buildBootstrap({ nodeId: p.ir.name, xdsHost: this.opts.xdsHost, xdsPort: this.opts.xdsPort, adminPort: 0 });
+    const bootstrap = buildBootstrap({
+      nodeId: p.ir.name,
+      xdsHost: this.opts.xdsHost,
+      xdsPort: this.opts.xdsPort,
+      adminPort: 0,
+    });
     await writeFile(config, JSON.stringify(bootstrap, null, 2));
     const args = [
-      "-c", config,
+      "-c",
+      config,
       "--use-dynamic-base-id",
-      "--admin-address-path", adminFile,
-      "--log-level", this.opts.logLevel ?? "warn",
-      "--concurrency", String(this.opts.concurrency ?? 1),
-      "--drain-time-s", "1",
+      "--admin-address-path",
+      adminFile,
+      "--log-level",
+      this.opts.logLevel ?? "warn",
+      "--concurrency",
+      String(this.opts.concurrency ?? 1),
+      "--drain-time-s",
+      "1",
     ];
     const [cmd, argv] = SETPRIV
       ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
       : [this.opts.envoyBin, args];
-    const child = spawn(cmd, argv, { stdio: ["ignore", this.opts.envoyOutput ?? "inherit", this.opts.envoyOutput ?? "inherit"] });
+    const child = spawn(cmd, argv, {
+      stdio: ["ignore", this.opts.envoyOutput ?? "inherit", this.opts.envoyOutput ?? "inherit"],
+    });
     p.child = child;
     p.startedAt = Date.now();
     this.events.next({ kind: "started", name: p.ir.name, pid: child.pid });
@@ -148,7 +160,10 @@ export class HostRunner {
     p.restarts++;
     p.timer = setTimeout(() => {
       p.timer = undefined;
-      if (!p.stopping) void this.start(p).catch((err: Error) => this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }));
+      if (!p.stopping)
+        void this.start(p).catch((err: Error) =>
+          this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }),
+        );
     }, delay);
   }
 

@@ -46,9 +46,11 @@ export function parseManifests(file: string, text: string): ParseResult {
 }
 
 function checkObject(v: unknown): string | undefined {
-  if (typeof v !== "object" || Array.isArray(v)) return "a document must be a mapping with apiVersion, kind and metadata";
+  if (typeof v !== "object" || Array.isArray(v))
+    return "a document must be a mapping with apiVersion, kind and metadata";
   const o = v as Record<string, unknown>;
-  if (o.kind === "List" && Array.isArray(o.items)) return "List documents are not supported; write one object per document";
+  if (o.kind === "List" && Array.isArray(o.items))
+    return "List documents are not supported; write one object per document";
   if (typeof o.apiVersion !== "string") return "missing apiVersion";
   if (typeof o.kind !== "string") return "missing kind";
   const md = o.metadata as Record<string, unknown> | undefined;

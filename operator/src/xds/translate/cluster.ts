@@ -1,5 +1,9 @@
 /** ClusterIr → Envoy Cluster (+ ClusterLoadAssignment for EDS clusters). */
-import { Cluster, Cluster_DiscoveryType, Cluster_DnsLookupFamily } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import {
+  Cluster,
+  Cluster_DiscoveryType,
+  Cluster_DnsLookupFamily,
+} from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { pack } from "../../../../proto/any";
 import type { ClusterIr } from "../../ir/xds-ir";
@@ -15,9 +19,7 @@ export function buildCluster(ir: ClusterIr): Cluster {
     name: ir.name,
     connectTimeout: CONNECT_TIMEOUT,
     typedExtensionProtocolOptions:
-      ir.protocol === "h2c"
-        ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, http2Options()) }
-        : {},
+      ir.protocol === "h2c" ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, http2Options()) } : {},
   };
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({

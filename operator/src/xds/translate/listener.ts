@@ -1,6 +1,9 @@
 /** HttpListenerIr → Envoy Listener with an HTTP connection manager that fetches its routes over RDS. */
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
-import { HttpConnectionManager, HttpConnectionManager_CodecType } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import {
+  HttpConnectionManager,
+  HttpConnectionManager_CodecType,
+} from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { pack } from "../../../../proto/any";
 import type { HttpListenerIr } from "../../ir/xds-ir";
 import { HcmType, RouterType } from "../types";
@@ -15,11 +18,15 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
     statPrefix: `http-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
-    httpFilters: [{ name: "envoy.filters.http.router", typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) }],
+    httpFilters: [
+      { name: "envoy.filters.http.router", typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
+    ],
   } as never);
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
-    filterChains: [{ filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] }],
+    filterChains: [
+      { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
+    ],
   } as never);
 }

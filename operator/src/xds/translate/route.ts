@@ -1,7 +1,5 @@
 /** HttpListenerIr → Envoy RouteConfiguration (virtual hosts and routes in precedence order). */
-import {
-  RouteConfiguration,
-} from "../../../../proto/gen/envoy/config/route/v3/route";
+import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import {
   RouteAction_ClusterNotFoundResponseCode,
   type HeaderMatcher,
@@ -9,7 +7,10 @@ import {
   type Route,
   type RouteMatch,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
-import { HeaderValueOption_HeaderAppendAction, type HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
+import {
+  HeaderValueOption_HeaderAppendAction,
+  type HeaderValueOption,
+} from "../../../../proto/gen/envoy/config/core/v3/base";
 import type { HeaderModIr, HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr } from "../../ir/xds-ir";
 
 /**
@@ -34,17 +35,26 @@ export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfigur
 function buildRoute(ir: RouteIr): Route {
   const route: Partial<Route> = { name: ir.name, match: buildMatch(ir.match) };
   if (ir.action.kind === "direct") {
-    route.directResponse = { status: ir.action.status, ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}) } as Route["directResponse"];
+    route.directResponse = {
+      status: ir.action.status,
+      ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
+    } as Route["directResponse"];
   } else {
     const dests = ir.action.destinations;
     const invalid = dests.some((d) => d.cluster === undefined);
-    const common = invalid ? { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR } : {};
-    route.route = (dests.length === 1
-      ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER, ...common }
-      : {
-          weightedClusters: { clusters: dests.map((d) => ({ name: d.cluster ?? INVALID_BACKEND_CLUSTER, weight: d.weight })) },
-          ...common,
-        }) as Route["route"];
+    const common = invalid
+      ? { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR }
+      : {};
+    route.route = (
+      dests.length === 1
+        ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER, ...common }
+        : {
+            weightedClusters: {
+              clusters: dests.map((d) => ({ name: d.cluster ?? INVALID_BACKEND_CLUSTER, weight: d.weight })),
+            },
+            ...common,
+          }
+    ) as Route["route"];
   }
   if (ir.requestHeaders) {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
@@ -82,12 +92,20 @@ function headerMatcher(h: StringMatchIr): HeaderMatcher {
 }
 
 function stringMatcher(s: StringMatchIr): NonNullable<HeaderMatcher["stringMatch"]> {
-  return (s.type === "Exact" ? { exact: s.value } : { safeRegex: { regex: s.value } }) as NonNullable<HeaderMatcher["stringMatch"]>;
+  return (s.type === "Exact" ? { exact: s.value } : { safeRegex: { regex: s.value } }) as NonNullable<
+    HeaderMatcher["stringMatch"]
+  >;
 }
 
 function headerOptions(mod: HeaderModIr): HeaderValueOption[] {
   return [
-    ...mod.set.map((h) => ({ header: { key: h.name, value: h.value }, appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD })),
-    ...mod.add.map((h) => ({ header: { key: h.name, value: h.value }, appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD })),
+    ...mod.set.map((h) => ({
+      header: { key: h.name, value: h.value },
+      appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+    })),
+    ...mod.add.map((h) => ({
+      header: { key: h.name, value: h.value },
+      appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD,
+    })),
   ] as HeaderValueOption[];
 }
