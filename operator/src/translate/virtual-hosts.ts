@@ -32,11 +32,40 @@ function virtualHosts(prefix: string, listeners: ListenerState[]): VirtualHostIr
   // through to a less specific listener's routes (the most specific listener hostname wins).
   for (const l of sorted) if (l.listener.hostname) hosts.add(l.listener.hostname);
   for (const l of sorted) for (const e of l.entries) hosts.add(e.hostname);
+  const index = new Map(sorted.map((l) => [l, indexEntries(l.entries)]));
   return [...hosts].sort(compareHostSpecificity).map((host) => {
     const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));
-    const entries = (owner?.entries ?? []).filter((e) => hostnameMatches(e.hostname, host));
+    const idx = owner ? index.get(owner) : undefined;
+    const entries = idx ? entriesFor(idx, host) : [];
     return { name: `${prefix}/${host}`, domains: [host], routes: sortRoutes(entries) };
   });
+}
+
+/** A listener's entries bucketed by exact hostname, with the (usually few) wildcard ones apart. */
+interface EntryIndex {
+  readonly exact: Map<string, RouteEntry[]>;
+  readonly wildcard: RouteEntry[];
+}
+
+function indexEntries(entries: readonly RouteEntry[]): EntryIndex {
+  const exact = new Map<string, RouteEntry[]>();
+  const wildcard: RouteEntry[] = [];
+  for (const e of entries) {
+    if (e.hostname === "*" || e.hostname.startsWith("*.")) wildcard.push(e);
+    else {
+      const list = exact.get(e.hostname);
+      if (list) list.push(e);
+      else exact.set(e.hostname, [e]);
+    }
+  }
+  return { exact, wildcard };
+}
+
+/** The entries whose hostname covers `host`: O(entries for host + wildcard entries), not O(all entries). */
+function entriesFor(idx: EntryIndex, host: string): RouteEntry[] {
+  const out = host.startsWith("*.") || host === "*" ? [] : [...(idx.exact.get(host) ?? [])];
+  for (const e of idx.wildcard) if (hostnameMatches(e.hostname, host)) out.push(e);
+  return out;
 }
 
 /** Sorts entries by the Gateway API's precedence rules and drops duplicates of the same route. */

@@ -10,7 +10,7 @@ import { Observable, concatMap, from, startWith } from "rxjs";
 import type { KubeObject } from "../../resources/meta";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
 import { debounceWithMaxWait } from "../../streams/debounce";
-import { parseManifests, type InputError } from "./parse";
+import { parseManifests, type InputError, type ParseResult } from "./parse";
 
 /** What the provider emits. */
 export type ProviderEvent =
@@ -27,8 +27,14 @@ export interface FileProviderOptions {
 
 const YAML_FILE = /\.(ya?ml|json)$/;
 
-/** Reads every YAML file in `dir` (sorted, not recursive) into a snapshot or a list of errors. */
-export async function readDirectory(dir: string): Promise<ProviderEvent> {
+/** Parsed files by path, with the text they were parsed from, so an unchanged file is not parsed again. */
+export type ParseCache = Map<string, { readonly text: string; readonly result: ParseResult }>;
+
+/**
+ * Reads every YAML file in `dir` (sorted, not recursive) into a snapshot or a list of errors. With a
+ * cache, only files whose text changed are parsed again (parsing dominates the cost of a change).
+ */
+export async function readDirectory(dir: string, cache?: ParseCache): Promise<ProviderEvent> {
   const names = (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith(".")).sort();
   const objects: KubeObject[] = [];
   const errors: InputError[] = [];
@@ -41,9 +47,15 @@ export async function readDirectory(dir: string): Promise<ProviderEvent> {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") continue; // removed while we read
       throw err;
     }
-    const r = parseManifests(file, text);
+    const cached = cache?.get(file);
+    const r = cached && cached.text === text ? cached.result : parseManifests(file, text);
+    cache?.set(file, { text, result: r });
     objects.push(...r.objects);
     errors.push(...r.errors);
+  }
+  if (cache) {
+    const present = new Set(names.map((n) => join(dir, n)));
+    for (const f of [...cache.keys()]) if (!present.has(f)) cache.delete(f);
   }
   if (errors.length > 0) return { kind: "error", errors };
   return { kind: "snapshot", snapshot: snapshotFromObjects(objects), files: names.length };
@@ -51,6 +63,7 @@ export async function readDirectory(dir: string): Promise<ProviderEvent> {
 
 /** Watches `dir` and emits an event at start and after every (debounced) change. */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
+  const cache: ParseCache = new Map();
   const changes$ = new Observable<void>((subscriber) => {
     let watcher: FSWatcher | undefined;
     try {
@@ -64,6 +77,6 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
   return changes$.pipe(
     debounceWithMaxWait(opts.debounceMs ?? 30, opts.maxWaitMs ?? 200),
     startWith(undefined),
-    concatMap(() => from(readDirectory(dir))),
+    concatMap(() => from(readDirectory(dir, cache))),
   );
 }
