@@ -27,7 +27,17 @@ async function runQuickstart(): Promise<{ child: ChildProcess; output: () => str
     .replace("port: 8888", `port: ${port}`)
     .replace("port: 3000", `port: ${backendPort}`);
   await writeFile(join(dir, "quickstart.yaml"), yaml);
-  const args = ["bin/egts.js", "standalone", "--config-dir", dir, "--xds-port", String(xdsPort), "--demo-backend", "--demo-backend-port", String(backendPort)];
+  const args = [
+    "bin/egts.js",
+    "standalone",
+    "--config-dir",
+    dir,
+    "--xds-port",
+    String(xdsPort),
+    "--demo-backend",
+    "--demo-backend-port",
+    String(backendPort),
+  ];
   const child = spawn("node", args, { env: { ...process.env, ENVOY_BIN: envoy }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
@@ -40,7 +50,11 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     it(`serves the quickstart and leaves no Envoy behind after ${signal}`, async function () {
       const { child, output, port, dir } = await runQuickstart();
       try {
-        await eventually(async () => (await httpGet(port, "www.example.com", "/get")).status === 200, 20_000, "the quickstart through the CLI");
+        await eventually(
+          async () => (await httpGet(port, "www.example.com", "/get")).status === 200,
+          20_000,
+          "the quickstart through the CLI",
+        );
         const body = JSON.parse((await httpGet(port, "www.example.com", "/get")).body) as { backend: string };
         assert.equal(body.backend, "demo-backend");
         const pid = Number(/envoy started gateway=default\/eg pid=(\d+)/.exec(output())?.[1]);

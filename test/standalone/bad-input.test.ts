@@ -4,29 +4,22 @@ import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { firstValueFrom, filter } from "rxjs";
-import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { eventually, httpGet } from "../support/http";
+import { backendYaml, routeYaml } from "../support/manifests";
+import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
 describe("bad input (real Envoy)", function () {
-  let backend: EchoBackend;
+  let g: BasicGateway;
   let t: TestGateway;
   let port: number;
 
   before(async function () {
-    backend = await startEchoBackend({ name: "good" });
-    port = await freePort();
-    t = await startTestGateway({
-      "gateway.yaml": gatewayYaml(port),
-      "routes.yaml": `${backendYaml("good", backend.port)}---\n${routeYaml("good", "good.example.com", "good")}`,
-    });
-    await eventually(async () => (await httpGet(port, "good.example.com")).status === 200, 15_000, "the good route");
+    g = await startBasicGateway({ backend: "good", route: "good", host: "good.example.com" });
+    ({ t, port } = g);
   });
 
   after(async function () {
-    await t?.close();
-    await backend?.close();
+    await g?.close();
   });
 
   it("malformed YAML is reported with file and line, and the previous config keeps serving", async function () {
@@ -44,7 +37,7 @@ describe("bad input (real Envoy)", function () {
     // Meanwhile a change in another file is not applied either (the input as a whole is invalid) …
     await t.write(
       "routes.yaml",
-      `${backendYaml("good", backend.port)}---\n${routeYaml("good", "renamed.example.com", "good")}`,
+      `${backendYaml("good", g.backend.port)}---\n${routeYaml("good", "renamed.example.com", "good")}`,
     );
     await new Promise((r) => setTimeout(r, 500));
     // … and the last good configuration keeps serving.
@@ -59,7 +52,7 @@ describe("bad input (real Envoy)", function () {
     );
     await t.write(
       "routes.yaml",
-      `${backendYaml("good", backend.port)}---\n${routeYaml("good", "good.example.com", "good")}`,
+      `${backendYaml("good", g.backend.port)}---\n${routeYaml("good", "good.example.com", "good")}`,
     );
     await eventually(async () => (await httpGet(port, "good.example.com")).status === 200, 5000, "the route restored");
   });

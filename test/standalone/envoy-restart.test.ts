@@ -1,29 +1,22 @@
 /** The host runner restarts a killed Envoy, which gets its full config back over xDS. */
 import assert from "node:assert/strict";
 import { firstValueFrom, filter } from "rxjs";
-import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { eventually, httpGet } from "../support/http";
+
+import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
 describe("Envoy restart (real Envoy)", function () {
-  let backend: EchoBackend;
+  let g: BasicGateway;
   let t: TestGateway;
   let port: number;
 
   before(async function () {
-    backend = await startEchoBackend({ name: "b" });
-    port = await freePort();
-    t = await startTestGateway({
-      "gateway.yaml": gatewayYaml(port),
-      "routes.yaml": `${backendYaml("b", backend.port)}---\n${routeYaml("r", "r.example.com", "b")}`,
-    });
-    await eventually(async () => (await httpGet(port, "r.example.com")).status === 200, 15_000, "the route");
+    g = await startBasicGateway({ backend: "b", route: "r", host: "r.example.com" });
+    ({ t, port } = g);
   });
 
   after(async function () {
-    await t?.close();
-    await backend?.close();
+    await g?.close();
   });
 
   it("kill -9 of Envoy: restarted with a new pid, serves again", async function () {

@@ -4,10 +4,9 @@
  */
 import assert from "node:assert/strict";
 import { firstValueFrom, filter } from "rxjs";
-import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { eventually, httpGet } from "../support/http";
+import { routeYaml } from "../support/manifests";
+import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
 const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
 
@@ -25,23 +24,17 @@ spec:
 }
 
 describe("NACK from real Envoy", function () {
-  let backend: EchoBackend;
+  let g: BasicGateway;
   let t: TestGateway;
   let port: number;
 
   before(async function () {
-    backend = await startEchoBackend({ name: "b" });
-    port = await freePort();
-    t = await startTestGateway({
-      "gateway.yaml": gatewayYaml(port),
-      "routes.yaml": `${backendYaml("b", backend.port)}---\n${routeYaml("ok", "ok.example.com", "b")}`,
-    });
-    await eventually(async () => (await httpGet(port, "ok.example.com")).status === 200, 15_000, "the ok route");
+    g = await startBasicGateway({ backend: "b", route: "ok", host: "ok.example.com" });
+    ({ t, port } = g);
   });
 
   after(async function () {
-    await t?.close();
-    await backend?.close();
+    await g?.close();
   });
 
   it("is logged with Envoy's error, counted, and the previous routes keep serving", async function () {

@@ -4,7 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
 import { StandaloneGateway } from "../../operator/src/pipeline/standalone";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";
+import { eventually, freePort, httpGet } from "./http";
+import { backendYaml, gatewayYaml, routeYaml } from "./manifests";
 
 /** A running gateway in a test. */
 export interface TestGateway {
@@ -56,6 +59,41 @@ export async function startTestGateway(
       await gw.stop();
       await rm(dir, { recursive: true, force: true });
       await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A gateway with one echo backend and one route to it, already serving. */
+export interface BasicGateway {
+  /** The gateway. */
+  readonly t: TestGateway;
+  /** Envoy's HTTP listener port. */
+  readonly port: number;
+  /** The echo backend. */
+  readonly backend: EchoBackend;
+  /** Stops the gateway and the backend. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts Gateway `default/eg` on a free port, Backend `<backend>` (an echo server of that name) and
+ * HTTPRoute `<route>` for `host`, and waits until Envoy serves it.
+ */
+export async function startBasicGateway(o: { backend: string; route: string; host: string }): Promise<BasicGateway> {
+  const backend = await startEchoBackend({ name: o.backend });
+  const port = await freePort();
+  const t = await startTestGateway({
+    "gateway.yaml": gatewayYaml(port),
+    "routes.yaml": `${backendYaml(o.backend, backend.port)}---\n${routeYaml(o.route, o.host, o.backend)}`,
+  });
+  await eventually(async () => (await httpGet(port, o.host)).status === 200, 15_000, `the route for ${o.host}`);
+  return {
+    t,
+    port,
+    backend,
+    async close() {
+      await t.close();
+      await backend.close();
     },
   };
 }
