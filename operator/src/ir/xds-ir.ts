@@ -7,8 +7,14 @@
 export interface GatewayXdsIr {
   /** `namespace/name` of the Gateway; also the Envoy node id. */
   readonly name: string;
-  /** HTTP listeners, one per port. */
+  /** HTTP and HTTPS listeners, one per port. */
   readonly http: readonly HttpListenerIr[];
+  /** TCP, TLS passthrough and TLS terminate (TLSRoute/TCPRoute) listeners, one per port; absent when none. */
+  readonly tcp?: readonly TcpListenerIr[];
+  /** UDP listeners, one per port; absent when none. */
+  readonly udp?: readonly UdpListenerIr[];
+  /** Certificates and keys the listeners use (served over SDS), sorted by name; absent when none. */
+  readonly secrets?: readonly SecretIr[];
   /** Upstream clusters, one per backend, shared by every route that uses it. */
   readonly clusters: readonly ClusterIr[];
 }
@@ -23,6 +29,80 @@ export interface HttpListenerIr {
   readonly port: number;
   /** Virtual hosts, most specific domain first. */
   readonly virtualHosts: readonly VirtualHostIr[];
+  /** HTTPS: one TLS filter chain per SNI group; absent for plain HTTP. */
+  readonly tls?: readonly TlsChainIr[];
+}
+
+/** TLS termination for the connections whose SNI matches `serverNames`. */
+export interface TlsChainIr {
+  /** SNI names this chain serves (exact or `*.suffix`); empty means any (the default chain). */
+  readonly serverNames: readonly string[];
+  /** How the connection is terminated. */
+  readonly tls: DownstreamTlsIr;
+}
+
+/** Downstream TLS termination settings. */
+export interface DownstreamTlsIr {
+  /** Names of the SecretIr certificates to offer (Envoy picks by SNI and key type). */
+  readonly certificates: readonly string[];
+  /** Client certificate validation (mutual TLS); absent when clients are not asked for a certificate. */
+  readonly clientValidation?: ClientValidationIr;
+}
+
+/** How client certificates are validated. */
+export interface ClientValidationIr {
+  /** PEM CA bundle client certificates must chain to. */
+  readonly caCertificate: string;
+  /** true: connections without a valid certificate are accepted too (AllowInsecureFallback). */
+  readonly optional: boolean;
+}
+
+/** A certificate and its private key, served to Envoy as an SDS Secret. */
+export interface SecretIr {
+  /** Stable name: `secret/namespace/name`. */
+  readonly name: string;
+  /** PEM certificate chain. */
+  readonly certificateChain: string;
+  /** PEM private key. */
+  readonly privateKey: string;
+}
+
+/** One TCP listener: connections are proxied (tcp_proxy) by SNI, or all to one route. */
+export interface TcpListenerIr {
+  /** Stable name: `namespace/gateway/port`. */
+  readonly name: string;
+  /** Address to bind. */
+  readonly address: string;
+  /** Port to bind. */
+  readonly port: number;
+  /** Filter chains; at most one without server names. */
+  readonly chains: readonly TcpChainIr[];
+}
+
+/** Where the connections of one SNI group go. */
+export interface TcpChainIr {
+  /** Stable name: `tlsroute/ns/name` or `tcproute/ns/name`. */
+  readonly name: string;
+  /** SNI names (exact or `*.suffix`); empty means any connection (no SNI needed). */
+  readonly serverNames: readonly string[];
+  /** TLS termination (TLS listener in Terminate mode); absent to pass the bytes through. */
+  readonly tls?: DownstreamTlsIr;
+  /** Weighted destinations; an invalid share's connections are refused. Empty: every connection is refused. */
+  readonly destinations: readonly WeightedDestinationIr[];
+}
+
+/** One UDP listener: datagrams are proxied (udp_proxy) to one route's backends. */
+export interface UdpListenerIr {
+  /** Stable name: `namespace/gateway/port/udp`. */
+  readonly name: string;
+  /** Address to bind. */
+  readonly address: string;
+  /** Port to bind. */
+  readonly port: number;
+  /** Name of the route it serves (`udproute/ns/name`). */
+  readonly route: string;
+  /** Weighted destinations; datagrams for an invalid share are dropped. */
+  readonly destinations: readonly WeightedDestinationIr[];
 }
 
 /** A virtual host: a set of domains and its ordered routes. */
@@ -73,6 +153,79 @@ export interface WeightedDestinationIr {
   readonly cluster?: string;
   /** Relative weight (> 0). */
   readonly weight: number;
+  /** Request header changes for requests sent to this destination only. */
+  readonly requestHeaders?: HeaderModIr;
+  /** Response header changes for responses from this destination only. */
+  readonly responseHeaders?: HeaderModIr;
+}
+
+/** A path change: the whole path, or the matched prefix (whole path segments, trailing `/` ignored). */
+export type PathModifierIr =
+  | { readonly type: "ReplaceFullPath"; readonly value: string }
+  | { readonly type: "ReplacePrefixMatch"; readonly prefix: string; readonly value: string };
+
+/** A redirect answer (RequestRedirect filter). */
+export interface RedirectIr {
+  /** Scheme of the Location; absent keeps the request's. */
+  readonly scheme?: "http" | "https";
+  /** Host of the Location; absent keeps the request's. */
+  readonly hostname?: string;
+  /** Port of the Location; absent when it is the default port of the Location's scheme (then left out). */
+  readonly port?: number;
+  /** Path change; absent keeps the request's path. */
+  readonly path?: PathModifierIr;
+  /** 301, 302, 303, 307 or 308. */
+  readonly statusCode: 301 | 302 | 303 | 307 | 308;
+}
+
+/** A request change before forwarding (URLRewrite filter). */
+export interface UrlRewriteIr {
+  /** New Host header. */
+  readonly hostname?: string;
+  /** Path change. */
+  readonly path?: PathModifierIr;
+}
+
+/** A copy of requests sent to another cluster, whose answers are ignored. */
+export interface MirrorIr {
+  /** Cluster the copies go to. */
+  readonly cluster: string;
+  /** Share of requests mirrored, in millionths (1000000 = all). */
+  readonly perMillion: number;
+}
+
+/** A CORS policy (CORS filter). */
+export interface CorsIr {
+  /** Allowed origins: exact strings, or RE2 patterns for wildcard origins. */
+  readonly allowOrigins: readonly { readonly type: "Exact" | "RegularExpression"; readonly value: string }[];
+  /** Access-Control-Allow-Methods values. */
+  readonly allowMethods: readonly string[];
+  /** Access-Control-Allow-Headers values. */
+  readonly allowHeaders: readonly string[];
+  /** Access-Control-Expose-Headers values. */
+  readonly exposeHeaders: readonly string[];
+  /** Access-Control-Max-Age in seconds. */
+  readonly maxAgeSeconds: number;
+  /** Whether Access-Control-Allow-Credentials: true is sent. */
+  readonly allowCredentials: boolean;
+}
+
+/** Request timeouts in milliseconds; 0 disables a timeout. */
+export interface TimeoutsIr {
+  /** Whole request, all retries included. */
+  readonly requestMs?: number;
+  /** Each attempt to a backend. */
+  readonly backendRequestMs?: number;
+}
+
+/** When and how often a request is retried. */
+export interface RetryIr {
+  /** Upstream status codes that trigger a retry (connection failures always do). */
+  readonly codes: readonly number[];
+  /** Retries after the first attempt (> 0). */
+  readonly attempts: number;
+  /** Base backoff interval in milliseconds; absent means Envoy's default (25 ms). */
+  readonly backoffMs?: number;
 }
 
 /** A route: match plus action. */
@@ -81,14 +234,25 @@ export interface RouteIr {
   readonly name: string;
   /** Match. */
   readonly match: RouteMatchIr;
-  /** Forward to weighted destinations, or answer directly. */
+  /** Forward to weighted destinations, answer directly, or redirect. */
   readonly action:
     | { readonly kind: "forward"; readonly destinations: readonly WeightedDestinationIr[] }
-    | { readonly kind: "direct"; readonly status: number; readonly body?: string };
+    | { readonly kind: "direct"; readonly status: number; readonly body?: string }
+    | { readonly kind: "redirect"; readonly redirect: RedirectIr };
   /** Request header changes. */
   readonly requestHeaders?: HeaderModIr;
   /** Response header changes. */
   readonly responseHeaders?: HeaderModIr;
+  /** Host and path rewrite before forwarding. */
+  readonly urlRewrite?: UrlRewriteIr;
+  /** Mirrors of forwarded requests. */
+  readonly mirrors?: readonly MirrorIr[];
+  /** CORS policy (answers preflights, adds CORS response headers). */
+  readonly cors?: CorsIr;
+  /** Request and per-attempt timeouts. */
+  readonly timeouts?: TimeoutsIr;
+  /** Retry policy. */
+  readonly retry?: RetryIr;
 }
 
 /** One address an upstream cluster sends to. */
@@ -109,4 +273,16 @@ export interface ClusterIr {
   readonly endpoints: readonly EndpointIr[];
   /** Upstream HTTP protocol. */
   readonly protocol: "http1" | "h2c";
+  /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */
+  readonly tls?: UpstreamTlsIr;
+}
+
+/** How Envoy originates TLS to a backend and validates its certificate. */
+export interface UpstreamTlsIr {
+  /** SNI sent to the backend. */
+  readonly sni: string;
+  /** PEM CA bundle the backend certificate must chain to; absent means the system CAs. */
+  readonly caCertificate?: string;
+  /** The backend certificate must carry at least one of these SANs. */
+  readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
 }

@@ -49,5 +49,33 @@ export interface EndpointSlice {
 /** Namespace. */
 export type Namespace = KubeObject<unknown>;
 
+/** ConfigMap; its contents are top-level `data`, not under spec. */
+export interface ConfigMap {
+  /** v1. */
+  readonly apiVersion: string;
+  /** ConfigMap. */
+  readonly kind: string;
+  /** Metadata. */
+  readonly metadata: import("./meta").ObjectMeta;
+  /** String values by key (e.g. `ca.crt`). */
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** Secret; its contents are top-level `data` (base64 values), not under spec. */
+export interface Secret {
+  /** v1. */
+  readonly apiVersion: string;
+  /** Secret. */
+  readonly kind: string;
+  /** Metadata. */
+  readonly metadata: import("./meta").ObjectMeta;
+  /** Secret type, e.g. `kubernetes.io/tls`. */
+  readonly type?: string;
+  /** Base64 values by key (`tls.crt`, `tls.key`). */
+  readonly data?: Readonly<Record<string, string>>;
+  /** Plain-text values by key; the API server merges them into `data`. */
+  readonly stringData?: Readonly<Record<string, string>>;
+}
+
 /** The label on an EndpointSlice naming its Service. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";

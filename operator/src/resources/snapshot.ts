@@ -1,7 +1,16 @@
 /** An immutable snapshot of every resource a provider knows, the translator's only input. */
-import type { Service, EndpointSlice, Namespace } from "./core";
+import type { ConfigMap, Secret, Service, EndpointSlice, Namespace } from "./core";
 import type { Backend } from "./envoy-gateway";
-import type { Gateway, GatewayClass, HTTPRoute } from "./gateway-api";
+import type {
+  BackendTLSPolicy,
+  Gateway,
+  GatewayClass,
+  HTTPRoute,
+  ReferenceGrant,
+  TCPRoute,
+  TLSRoute,
+  UDPRoute,
+} from "./gateway-api";
 import type { KubeObject } from "./meta";
 
 /** All resources, grouped by kind. Providers build it; nothing mutates it. */
@@ -20,6 +29,20 @@ export interface ResourceSnapshot {
   readonly endpointSlices: readonly EndpointSlice[];
   /** Namespaces (for label selectors). */
   readonly namespaces: readonly Namespace[];
+  /** ReferenceGrants (v1 or v1beta1): the cross-namespace references their namespaces allow. */
+  readonly referenceGrants: readonly ReferenceGrant[];
+  /** BackendTLSPolicies (v1). */
+  readonly backendTLSPolicies: readonly BackendTLSPolicy[];
+  /** ConfigMaps (CA bundles for BackendTLSPolicy). */
+  readonly configMaps: readonly ConfigMap[];
+  /** Secrets (listener certificates). */
+  readonly secrets: readonly Secret[];
+  /** TLSRoutes (v1). */
+  readonly tlsRoutes: readonly TLSRoute[];
+  /** TCPRoutes (v1). */
+  readonly tcpRoutes: readonly TCPRoute[];
+  /** UDPRoutes (v1). */
+  readonly udpRoutes: readonly UDPRoute[];
   /** Objects of kinds this version does not handle, kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
 }
@@ -33,22 +56,66 @@ export const EMPTY_SNAPSHOT: ResourceSnapshot = {
   services: [],
   endpointSlices: [],
   namespaces: [],
+  referenceGrants: [],
+  backendTLSPolicies: [],
+  configMaps: [],
+  secrets: [],
+  tlsRoutes: [],
+  tcpRoutes: [],
+  udpRoutes: [],
   unknown: [],
 };
+
+/** Kinds read only in some apiVersions (those Gateway API v1.7 serves); other versions count as unknown. */
+const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
+  ReferenceGrant: ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
+  BackendTLSPolicy: ["gateway.networking.k8s.io/v1"],
+  TLSRoute: ["gateway.networking.k8s.io/v1"],
+  TCPRoute: ["gateway.networking.k8s.io/v1"],
+  UDPRoute: ["gateway.networking.k8s.io/v1"],
+};
+
+function served(o: KubeObject): boolean {
+  const versions = SERVED_VERSIONS[o.kind];
+  return versions === undefined || versions.includes(o.apiVersion);
+}
 
 /** Sorts objects into a snapshot by kind. */
 export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSnapshot {
   const byKind: Record<string, KubeObject[]> = {};
-  for (const o of objects) (byKind[o.kind] ??= []).push(o);
-  const known = new Set(["GatewayClass", "Gateway", "HTTPRoute", "Backend", "Service", "EndpointSlice", "Namespace"]);
+  for (const o of objects) if (served(o)) (byKind[o.kind] ??= []).push(o);
+  const known = new Set([
+    "GatewayClass",
+    "Gateway",
+    "HTTPRoute",
+    "Backend",
+    "Service",
+    "EndpointSlice",
+    "Namespace",
+    "ReferenceGrant",
+    "BackendTLSPolicy",
+    "ConfigMap",
+    "Secret",
+    "TLSRoute",
+    "TCPRoute",
+    "UDPRoute",
+  ]);
+  const of = <T>(kind: string): T[] => (byKind[kind] ?? []) as unknown as T[];
   return {
-    gatewayClasses: (byKind.GatewayClass ?? []) as GatewayClass[],
-    gateways: (byKind.Gateway ?? []) as Gateway[],
-    httpRoutes: (byKind.HTTPRoute ?? []) as HTTPRoute[],
-    backends: (byKind.Backend ?? []) as Backend[],
-    services: (byKind.Service ?? []) as Service[],
-    endpointSlices: (byKind.EndpointSlice ?? []) as unknown as EndpointSlice[],
-    namespaces: (byKind.Namespace ?? []) as Namespace[],
-    unknown: objects.filter((o) => !known.has(o.kind)),
+    gatewayClasses: of<GatewayClass>("GatewayClass"),
+    gateways: of<Gateway>("Gateway"),
+    httpRoutes: of<HTTPRoute>("HTTPRoute"),
+    backends: of<Backend>("Backend"),
+    services: of<Service>("Service"),
+    endpointSlices: of<EndpointSlice>("EndpointSlice"),
+    namespaces: of<Namespace>("Namespace"),
+    referenceGrants: of<ReferenceGrant>("ReferenceGrant"),
+    backendTLSPolicies: of<BackendTLSPolicy>("BackendTLSPolicy"),
+    configMaps: of<ConfigMap>("ConfigMap"),
+    secrets: of<Secret>("Secret"),
+    tlsRoutes: of<TLSRoute>("TLSRoute"),
+    tcpRoutes: of<TCPRoute>("TCPRoute"),
+    udpRoutes: of<UDPRoute>("UDPRoute"),
+    unknown: objects.filter((o) => !known.has(o.kind) || !served(o)),
   };
 }

@@ -2,18 +2,31 @@
 import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
 import { ENVOY_GATEWAY_GROUP, type Backend } from "../resources/envoy-gateway";
-import type { BackendRef } from "../resources/gateway-api";
+import { GATEWAY_API_GROUP, type BackendRef } from "../resources/gateway-api";
 import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
-import { Reason, type RefProblem } from "./conditions";
+import { BackendTlsPolicyIndex } from "./backendtlspolicy";
+import { Reason, type RefProblem, type StatusUpdate } from "./conditions";
+import { ReferenceGrantIndex } from "./reference-grants";
+
+/** Route kinds that refer to backends (the `from` of a ReferenceGrant). */
+export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
 
 /** Index of the snapshot's backends, built once per translation. */
 export class BackendIndex {
   private readonly services = new Map<string, Service>();
   private readonly backends = new Map<string, Backend>();
   private readonly slices = new Map<string, EndpointSlice[]>();
+  /** Cross-namespace references the ReferenceGrants allow. */
+  readonly grants: ReferenceGrantIndex;
+  /** BackendTLSPolicies by target. */
+  private readonly tlsPolicies: BackendTlsPolicyIndex;
+  /** Cluster name → keys of the BackendTLSPolicies targeting its Service port. */
+  private readonly clusterPolicies = new Map<string, readonly string[]>();
 
   constructor(snapshot: ResourceSnapshot) {
+    this.grants = new ReferenceGrantIndex(snapshot.referenceGrants ?? []);
+    this.tlsPolicies = new BackendTlsPolicyIndex(snapshot.backendTLSPolicies ?? [], snapshot.configMaps ?? []);
     for (const s of snapshot.services) this.services.set(keyOf(s.metadata), s);
     for (const b of snapshot.backends) this.backends.set(keyOf(b.metadata), b);
     for (const es of snapshot.endpointSlices) {
@@ -27,25 +40,49 @@ export class BackendIndex {
   }
 
   /**
-   * Resolves one backendRef of a route in `routeNamespace` to a cluster, or says why it cannot.
-   * The cluster name depends only on the backend, so every route using it shares it.
+   * Resolves one backendRef of a `fromKind` route in `routeNamespace` to a cluster, or says why it cannot.
+   * A backend in another namespace needs a ReferenceGrant there. The cluster name depends only on the
+   * backend, so every route using it shares it.
    */
-  resolve(ref: BackendRef, routeNamespace: string): ClusterIr | RefProblem {
+  resolve(ref: BackendRef, routeNamespace: string, fromKind: RouteKind = "HTTPRoute"): ClusterIr | RefProblem {
     const group = ref.group ?? "";
     const kind = ref.kind ?? "Service";
     const ns = ref.namespace ?? routeNamespace;
-    if (ns !== routeNamespace) {
+    const isService = group === "" && kind === "Service";
+    if (!isService && !(group === ENVOY_GATEWAY_GROUP && kind === "Backend")) {
       return {
-        reason: Reason.RefNotPermitted,
-        message: `backendRef ${kind} ${ns}/${ref.name} is in another namespace; cross-namespace references need a ReferenceGrant, which this version does not support yet`,
+        reason: Reason.InvalidKind,
+        message: `backendRef kind ${group ? group + "/" : ""}${kind} is not supported; use a core Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
       };
     }
-    if (group === "" && kind === "Service") return this.resolveService(ref, ns);
-    if (group === ENVOY_GATEWAY_GROUP && kind === "Backend") return this.resolveBackend(ref, ns);
-    return {
-      reason: Reason.InvalidKind,
-      message: `backendRef kind ${group ? group + "/" : ""}${kind} is not supported; use a core Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
-    };
+    const denied = this.grants.check(
+      { group: GATEWAY_API_GROUP, kind: fromKind, namespace: routeNamespace },
+      { group, kind, namespace: ns, name: ref.name },
+    );
+    if (denied) return { reason: denied.reason, message: `backendRef to ${denied.message}` };
+    return isService ? this.resolveService(ref, ns) : this.resolveBackend(ref, ns);
+  }
+
+  /** Keys of the BackendTLSPolicies that target the Service port behind a cluster (empty for others). */
+  policiesOf(clusterName: string): readonly string[] {
+    return this.clusterPolicies.get(clusterName) ?? [];
+  }
+
+  /**
+   * BackendTLSPolicy statuses, once every route has attached: a policy's ancestors are the Gateways
+   * that use a cluster it applies to (`clustersByGateway`: Gateway key → its clusters by name).
+   */
+  policyStatuses(
+    clustersByGateway: ReadonlyMap<string, ReadonlyMap<string, ClusterIr>>,
+    controllerName: string,
+  ): StatusUpdate[] {
+    const ancestors = new Map<string, Set<string>>();
+    for (const [gw, clusters] of clustersByGateway) {
+      for (const name of clusters.keys()) {
+        for (const p of this.policiesOf(name)) ancestors.set(p, (ancestors.get(p) ?? new Set()).add(gw));
+      }
+    }
+    return this.tlsPolicies.statuses(ancestors, controllerName);
   }
 
   private resolveService(ref: BackendRef, ns: string): ClusterIr | RefProblem {
@@ -63,11 +100,16 @@ export class BackendIndex {
     }
     const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
+    const name = `service/${ns}/${ref.name}/${ref.port}`;
+    const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
+    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
     return {
-      name: `service/${ns}/${ref.name}/${ref.port}`,
+      name,
       discovery: "static",
-      endpoints: dedupe(endpoints),
+      // An unusable BackendTLSPolicy makes the backend fail (503) rather than connect without it.
+      endpoints: policy.fail ? [] : dedupe(endpoints),
       protocol: port.appProtocol === "kubernetes.io/h2c" ? "h2c" : "http1",
+      ...(policy.tls ? { tls: policy.tls } : {}),
     };
   }
 

@@ -27,9 +27,16 @@ export const Reason = {
   NoMatchingListenerHostname: "NoMatchingListenerHostname",
   NoMatchingParent: "NoMatchingParent",
   UnsupportedValue: "UnsupportedValue",
+  IncompatibleFilters: "IncompatibleFilters",
   BackendNotFound: "BackendNotFound",
   InvalidKind: "InvalidKind",
   RefNotPermitted: "RefNotPermitted",
+  InvalidCertificateRef: "InvalidCertificateRef",
+  InvalidCACertificateRef: "InvalidCACertificateRef",
+  InvalidCACertificateKind: "InvalidCACertificateKind",
+  NoValidCACertificate: "NoValidCACertificate",
+  SupportedVersion: "SupportedVersion",
+  UnsupportedVersion: "UnsupportedVersion",
 } as const;
 
 /** Builds a condition. */

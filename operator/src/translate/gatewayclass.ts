@@ -1,6 +1,7 @@
 /** GatewayClass: accept the classes whose controllerName is ours. */
 import type { GatewayClass } from "../resources/gateway-api";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { GATEWAY_API_VERSION, supportedFeatures } from "./features";
 
 /** Returns the names of the classes we manage and their statuses. */
 export function processGatewayClasses(
@@ -20,7 +21,18 @@ export function processGatewayClasses(
       kind: "GatewayClass",
       name: gc.metadata.name,
       status: {
-        conditions: [condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen)],
+        conditions: [
+          condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
+          // Standalone has no CRDs to inspect: the resources are read as Gateway API GATEWAY_API_VERSION.
+          condition(
+            CondType.SupportedVersion,
+            true,
+            Reason.SupportedVersion,
+            `Gateway API ${GATEWAY_API_VERSION} is supported`,
+            gen,
+          ),
+        ],
+        supportedFeatures: supportedFeatures(),
       },
     });
   }

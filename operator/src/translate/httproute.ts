@@ -1,32 +1,15 @@
 /** HTTPRoute: attach to parent listeners, resolve backends, and turn rules into IR routes. */
-import type { ClusterIr, HeaderModIr, RouteIr, RouteMatchIr, WeightedDestinationIr } from "../ir/xds-ir";
-import type {
-  HTTPHeaderFilter,
-  HTTPRoute,
-  HTTPRouteMatch,
-  HTTPRouteRule,
-  ParentReference,
-} from "../resources/gateway-api";
+import type { ClusterIr, RouteIr } from "../ir/xds-ir";
+import type { HTTPRoute, ParentReference } from "../resources/gateway-api";
 import { GATEWAY_API_GROUP } from "../resources/gateway-api";
 import type { Namespace } from "../resources/core";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
-import { BackendIndex, isProblem } from "./backends";
-import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
+import type { BackendIndex } from "./backends";
+import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { compileRules, redirectFor, type CompiledRoute, type CompiledRules } from "./httproute-rules";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
 import { selectorMatches } from "../resources/labels";
-
-/** What translating the route's rules produced (the same for every parent). */
-interface CompiledRules {
-  /** One IR route per (rule, match), with its indices. */
-  readonly routes: { readonly route: RouteIr; readonly rule: number; readonly match: number }[];
-  /** Clusters the rules use. */
-  readonly clusters: ClusterIr[];
-  /** First unresolved reference, if any. */
-  readonly refProblem?: RefProblem;
-  /** First unsupported feature, if any (the route is not accepted). */
-  readonly unsupported?: string;
-}
 
 /** Context shared by all routes of one translation. */
 export interface RouteContext {
@@ -53,7 +36,13 @@ export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpd
     const gw = ctx.gateways.get(`${ref.namespace ?? ns}/${ref.name}`);
     if (!gw) continue; // not one of our Gateways: its controller owns this parent's status
     const accepted = compiled.unsupported
-      ? condition(CondType.Accepted, false, Reason.UnsupportedValue, compiled.unsupported, gen)
+      ? condition(
+          CondType.Accepted,
+          false,
+          compiled.unsupported.reason ?? Reason.UnsupportedValue,
+          compiled.unsupported.error,
+          gen,
+        )
       : attach(route, ref, gw, compiled, ctx);
     const resolved = compiled.refProblem
       ? condition(CondType.ResolvedRefs, false, compiled.refProblem.reason, compiled.refProblem.message, gen)
@@ -133,7 +122,7 @@ function attach(
       for (const r of compiled.routes) {
         l.entries.push({
           hostname: h,
-          route: r.route,
+          route: routeFor(r, l),
           tie: {
             created: route.metadata.creationTimestamp ?? "",
             key: keyOf(route.metadata),
@@ -158,6 +147,11 @@ function attach(
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }
 
+/** The IR route as served on one listener (a redirect's default port is the listener's). */
+function routeFor(r: CompiledRoute, l: ListenerState): RouteIr {
+  return r.redirect ? redirectFor(r.route, r.redirect, l.listener) : r.route;
+}
+
 function allowsRoute(
   l: ListenerState,
   routeNs: string,
@@ -170,110 +164,4 @@ function allowsRoute(
   if (from === "Same") return routeNs === namespaceOf(gw.gateway.metadata);
   const selector = l.listener.allowedRoutes?.namespaces?.selector ?? {};
   return selectorMatches(selector, namespaces.get(routeNs)?.metadata.labels ?? {});
-}
-
-/** Turns the route's rules into IR routes (independent of parents). */
-function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
-  const ns = namespaceOf(route.metadata);
-  const routes: CompiledRules["routes"][number][] = [];
-  const clusters: ClusterIr[] = [];
-  let refProblem: RefProblem | undefined;
-  let unsupported: string | undefined;
-  // The CRD defaults rules to one rule matching PathPrefix "/" (with no backends: 500).
-  const rules: readonly HTTPRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
-  rules.forEach((rule, ri) => {
-    const filters = compileFilters(rule, ri);
-    if (typeof filters === "string") {
-      unsupported ??= filters;
-      return;
-    }
-    const dests: WeightedDestinationIr[] = [];
-    for (const ref of rule.backendRefs ?? []) {
-      const weight = ref.weight ?? 1;
-      const r = backends.resolve(ref, ns);
-      if (isProblem(r)) {
-        refProblem ??= r;
-        if (weight > 0) dests.push({ weight });
-        continue;
-      }
-      if (ref.filters && ref.filters.length > 0)
-        unsupported ??= `rule ${ri}: per-backendRef filters are not supported yet`;
-      if (weight > 0) {
-        clusters.push(r);
-        dests.push({ cluster: r.name, weight });
-      }
-    }
-    const action = actionFor(dests);
-    const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-    matches.forEach((m, mi) => {
-      routes.push({
-        rule: ri,
-        match: mi,
-        route: {
-          name: `httproute/${ns}/${route.metadata.name}/rule/${ri}/match/${mi}`,
-          match: compileMatch(m),
-          action,
-          ...filters,
-        },
-      });
-    });
-  });
-  return { routes, clusters, refProblem, unsupported };
-}
-
-/**
- * The spec: with no backendRefs, or when every weight is 0, or every backend is invalid, requests get 500;
- * an invalid backend among valid ones gets its share of requests answered with 500.
- */
-function actionFor(dests: WeightedDestinationIr[]): RouteIr["action"] {
-  if (dests.length === 0 || dests.every((d) => d.cluster === undefined)) return { kind: "direct", status: 500 };
-  return { kind: "forward", destinations: dests };
-}
-
-function compileMatch(m: HTTPRouteMatch): RouteMatchIr {
-  const path = { type: m.path?.type ?? "PathPrefix", value: m.path?.value ?? "/" } as const;
-  return {
-    path,
-    headers: firstPerName(m.headers ?? [], true).map((h) => ({
-      name: h.name,
-      type: h.type ?? "Exact",
-      value: h.value,
-    })),
-    queryParams: firstPerName(m.queryParams ?? [], false).map((q) => ({
-      name: q.name,
-      type: q.type ?? "Exact",
-      value: q.value,
-    })),
-    ...(m.method ? { method: m.method } : {}),
-  };
-}
-
-/** Returns the rule's header changes, or a message when it uses a filter this version cannot program. */
-function compileFilters(rule: HTTPRouteRule, ri: number): Pick<RouteIr, "requestHeaders" | "responseHeaders"> | string {
-  const out: { requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr } = {};
-  for (const f of rule.filters ?? []) {
-    if (f.type === "RequestHeaderModifier") out.requestHeaders = headerMod(f.requestHeaderModifier);
-    else if (f.type === "ResponseHeaderModifier") out.responseHeaders = headerMod(f.responseHeaderModifier);
-    else
-      return `rule ${ri}: filter type ${f.type} is not supported yet (supported: RequestHeaderModifier, ResponseHeaderModifier)`;
-  }
-  return out;
-}
-
-function headerMod(f: HTTPHeaderFilter | undefined): HeaderModIr {
-  return { set: [...(f?.set ?? [])], add: [...(f?.add ?? [])], remove: [...(f?.remove ?? [])] };
-}
-
-/**
- * The spec: when a match names the same header (case-insensitive) or query parameter (case-sensitive)
- * twice, only the first entry counts.
- */
-function firstPerName<T extends { readonly name: string }>(items: readonly T[], caseInsensitive: boolean): T[] {
-  const seen = new Set<string>();
-  return items.filter((i) => {
-    const key = caseInsensitive ? i.name.toLowerCase() : i.name;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }

@@ -12,6 +12,9 @@ import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerReady, processGateway, type GatewayState } from "./gateway";
 import { processGatewayClasses } from "./gatewayclass";
 import { processHTTPRoute } from "./httproute";
+import { buildL4Ir, withTls } from "./l4-listeners";
+import { processL4Routes } from "./l4-routes";
+import { ListenerRefs } from "./listener-tls";
 import { buildHttpListeners } from "./virtual-hosts";
 
 /** Translator settings (pure values; the config module fills them). */
@@ -40,17 +43,21 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   // 1. GatewayClasses first: they decide which Gateways are ours.
   const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName);
 
-  // 2. Gateways of our classes: validate listeners and detect conflicts before any route attaches,
-  //    because a conflicted listener must not accept routes.
+  // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
+  //    before any route attaches, because a conflicted listener must not accept routes.
+  const backends = new BackendIndex(snapshot);
+  const listenerRefs = new ListenerRefs(snapshot, backends.grants);
   const gateways = new Map<string, GatewayState>();
   for (const gw of [...snapshot.gateways].sort(byKey)) {
-    if (classes.accepted.has(gw.spec.gatewayClassName)) gateways.set(keyOf(gw.metadata), processGateway(gw));
+    if (classes.accepted.has(gw.spec.gatewayClassName)) {
+      gateways.set(keyOf(gw.metadata), processGateway(gw, listenerRefs));
+    }
   }
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {
     gateways,
-    backends: new BackendIndex(snapshot),
+    backends,
     namespaces: new Map(snapshot.namespaces.map((n) => [n.metadata.name, n])),
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
     controllerName,
@@ -60,8 +67,13 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     const s = processHTTPRoute(route, ctx);
     if (s) routeStatuses.push(s);
   }
+  routeStatuses.push(...processL4Routes(snapshot, ctx));
 
-  // 4. Only now are listener statuses (attachedRoutes) and the IR complete.
+  // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
+  //    once every route has attached.
+  const policyStatuses = ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName);
+
+  // 5. Only now are listener statuses (attachedRoutes) and the IR complete.
   const xdsIr: GatewayXdsIr[] = [];
   const infraIr: ProxyInfraIr[] = [];
   const gatewayStatuses: StatusUpdate[] = [];
@@ -70,7 +82,12 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     const ready = gw.listeners.filter(listenerReady);
     if (ready.length === 0) continue; // not accepted: nothing to run or serve
     const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-    xdsIr.push({ name: gw.key, http: buildHttpListeners(gw, address), clusters });
+    xdsIr.push({
+      name: gw.key,
+      http: withTls(buildHttpListeners(gw, address), gw),
+      ...buildL4Ir(gw, address),
+      clusters,
+    });
     infraIr.push({
       name: gw.key,
       namespace: namespaceOf(gw.gateway.metadata),
@@ -78,7 +95,7 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
       ports: ready.map(({ listener: l }) => ({ name: l.name, port: l.port, protocol: l.protocol })),
     });
   }
-  return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses], xdsIr, infraIr };
+  return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses], xdsIr, infraIr };
 }
 
 function byKey(

@@ -8,7 +8,7 @@ import type { RouteEntry } from "./route-entry";
 export function buildHttpListeners(gw: GatewayState, address: string): HttpListenerIr[] {
   const byPort = new Map<number, ListenerState[]>();
   for (const l of gw.listeners) {
-    if (!listenerReady(l) || l.listener.protocol !== "HTTP") continue;
+    if (!listenerReady(l) || (l.listener.protocol !== "HTTP" && l.listener.protocol !== "HTTPS")) continue;
     byPort.set(l.listener.port, [...(byPort.get(l.listener.port) ?? []), l]);
   }
   return [...byPort.entries()]

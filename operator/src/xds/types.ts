@@ -13,6 +13,12 @@ import { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tc
 import { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
 import { Cors, CorsPolicy } from "../../../proto/gen/envoy/extensions/filters/http/cors/v3/cors";
+import {
+  DownstreamTlsContext,
+  UpstreamTlsContext,
+} from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
+import { TlsInspector } from "../../../proto/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector";
+import { Route as UdpRoute } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/route";
 
 /** Top-level xDS resource types. */
 export const ClusterType = registerType("envoy.config.cluster.v3.Cluster", Cluster);
@@ -35,6 +41,20 @@ export const HttpProtocolOptionsType = registerType(
 );
 export const CorsType = registerType("envoy.extensions.filters.http.cors.v3.Cors", Cors);
 export const CorsPolicyType = registerType("envoy.extensions.filters.http.cors.v3.CorsPolicy", CorsPolicy);
+export const UpstreamTlsContextType = registerType(
+  "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+  UpstreamTlsContext,
+);
+
+export const DownstreamTlsContextType = registerType(
+  "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
+  DownstreamTlsContext,
+);
+export const TlsInspectorType = registerType(
+  "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
+  TlsInspector,
+);
+export const UdpRouteType = registerType("envoy.extensions.filters.udp.udp_proxy.v3.Route", UdpRoute);
 
 /** Type URLs of the resources the delta server serves. */
 export const TypeUrl = {

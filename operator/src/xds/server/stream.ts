@@ -306,12 +306,7 @@ export class DeltaStream {
         await this.send(typeUrl, version, upserts, []);
         continue;
       }
-      // Envoy holds the CDS ACK while new EDS clusters warm, i.e. until it has their endpoints: stop waiting
-      // for the ACK once it subscribed to them, send the endpoints, and let the CDS ACK arrive later.
-      const want = this.edsNamesToAwait(upserts, snap);
-      const subscribed = (): boolean => want.every((n) => this.isSubscribed(TypeUrl.Endpoint, n));
-      await this.send(typeUrl, version, upserts, [], want.length > 0 ? subscribed : undefined);
-      if (want.length > 0) await this.waitForEdsSubscriptions(want);
+      if (ts) await this.pushClusters(ts, upserts, snap, version);
     }
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
@@ -321,6 +316,46 @@ export class DeltaStream {
       const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
       if (removed.length > 0) await this.send(typeUrl, version, [], removed);
     }
+  }
+
+  /** Sends clusters, then (for new and updated EDS clusters) their endpoints, as Envoy's warming needs. */
+  private async pushClusters(
+    ts: TypeState,
+    upserts: readonly CachedResource[],
+    snap: NodeSnapshot,
+    version: string,
+  ): Promise<void> {
+    // Envoy holds the CDS ACK while new EDS clusters warm, i.e. until it has their endpoints: stop waiting
+    // for the ACK once it subscribed to them, send the endpoints, and let the CDS ACK arrive later.
+    const want = this.edsNamesToAwait(upserts, snap);
+    const updated = this.updatedEdsNames(ts, upserts, snap);
+    const subscribed = (): boolean => want.every((n) => this.isSubscribed(TypeUrl.Endpoint, n));
+    const acked = this.send(TypeUrl.Cluster, version, upserts, [], want.length > 0 ? subscribed : undefined);
+    // Envoy also warms an *updated* EDS cluster (e.g. new TLS settings) until it receives its endpoints
+    // again, even unchanged, and holds the CDS ACK until then: resend them before waiting for that ACK.
+    if (updated.length > 0) await this.resendEndpoints(updated, snap, version);
+    await acked;
+    if (want.length > 0) await this.waitForEdsSubscriptions(want);
+  }
+
+  /** EDS names of EDS clusters the client already has (about to be updated) and whose endpoints it subscribed to. */
+  private updatedEdsNames(ts: TypeState, clusters: readonly CachedResource[], snap: NodeSnapshot): string[] {
+    const endpoints = snap.resources.get(TypeUrl.Endpoint);
+    if (!endpoints) return [];
+    return clusters
+      .filter((c) => ts.sent.has(c.name))
+      .map(edsServiceName)
+      .filter((n): n is string => n !== undefined && endpoints.has(n) && this.isSubscribed(TypeUrl.Endpoint, n));
+  }
+
+  /** Sends the named ClusterLoadAssignments again, whatever the client was last sent. */
+  private async resendEndpoints(names: readonly string[], snap: NodeSnapshot, version: string): Promise<void> {
+    const eds = this.types.get(TypeUrl.Endpoint);
+    const byName = snap.resources.get(TypeUrl.Endpoint);
+    if (!eds || !byName) return;
+    for (const n of names) eds.sent.delete(n);
+    const upserts = this.pendingUpserts(eds, byName).filter((r) => names.includes(r.name));
+    if (upserts.length > 0) await this.send(TypeUrl.Endpoint, version, upserts, []);
   }
 
   /** EDS names of newly sent EDS clusters that the snapshot has and the client has not subscribed to yet. */

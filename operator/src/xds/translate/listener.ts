@@ -1,32 +1,60 @@
-/** HttpListenerIr → Envoy Listener with an HTTP connection manager that fetches its routes over RDS. */
+/**
+ * HttpListenerIr → Envoy Listener with an HTTP connection manager that fetches its routes over RDS.
+ * HTTPS: one filter chain per SNI group, each terminating TLS and running the same connection manager.
+ */
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
+import {
+  FilterChainMatch,
+  type Filter,
+  type FilterChain,
+} from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import {
   HttpConnectionManager,
   HttpConnectionManager_CodecType,
 } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { pack } from "../../../../proto/any";
 import type { HttpListenerIr } from "../../ir/xds-ir";
-import { HcmType, RouterType } from "../types";
+import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
+import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
+import { downstreamTls, tlsInspector } from "./tls";
+
+/** ALPN offered on HTTPS listeners. */
+const HTTPS_ALPN = ["h2", "http/1.1"];
 
 /**
  * Builds the Listener. It only names its RouteConfiguration, so route changes never touch the
  * listener (a listener update drains connections; a route update does not).
  */
 export function buildHttpListener(ir: HttpListenerIr): Listener {
-  const hcm = HttpConnectionManager.fromPartial({
-    statPrefix: `http-${ir.port}`,
-    codecType: HttpConnectionManager_CodecType.AUTO,
-    rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
-    httpFilters: [
-      { name: "envoy.filters.http.router", typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
-    ],
-  } as never);
+  const hcm = hcmFilter(ir);
+  const filterChains = ir.tls
+    ? ir.tls.map((c): Partial<FilterChain> => ({
+        ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
+        transportSocket: downstreamTls(c.tls, HTTPS_ALPN),
+        filters: [hcm],
+      }))
+    : [{ filters: [hcm] }];
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
-    filterChains: [
-      { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
-    ],
+    ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
+    filterChains,
   } as never);
+}
+
+/** A filter chain match on SNI names (other fields at their defaults). */
+export function serverNames(names: readonly string[]): FilterChainMatch {
+  return FilterChainMatch.fromPartial({ serverNames: [...names] });
+}
+
+function hcmFilter(ir: HttpListenerIr): Filter {
+  const hcm = HttpConnectionManager.fromPartial({
+    statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
+    codecType: HttpConnectionManager_CodecType.AUTO,
+    rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
+    httpFilters: hcmHttpFilters(),
+    ...hcmRouteOptions(),
+  } as never);
+  return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

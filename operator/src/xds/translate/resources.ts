@@ -2,10 +2,13 @@
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { pack } from "../../../../proto/any";
 import type { GatewayXdsIr } from "../../ir/xds-ir";
-import { ClusterType, EndpointType, ListenerType, RouteType, TypeUrl } from "../types";
+import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
 import { buildCluster, buildLoadAssignment } from "./cluster";
 import { buildHttpListener } from "./listener";
 import { buildRouteConfiguration } from "./route";
+import { buildSecret } from "./secret";
+import { buildTcpListener } from "./tcp";
+import { buildUdpListener } from "./udp";
 
 /** Resources by type URL, then by name. */
 export type NodeResources = Map<string, Map<string, Any>>;
@@ -24,11 +27,14 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     listeners.set(l.name, pack(ListenerType, buildHttpListener(l)));
     routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
   }
+  for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l)));
+  for (const l of ir.udp ?? []) listeners.set(l.name, pack(ListenerType, buildUdpListener(l)));
+  const secrets = new Map((ir.secrets ?? []).map((s) => [s.name, pack(SecretType, buildSecret(s))]));
   return new Map([
     [TypeUrl.Cluster, clusters],
     [TypeUrl.Endpoint, endpoints],
     [TypeUrl.Listener, listeners],
     [TypeUrl.Route, routes],
-    [TypeUrl.Secret, new Map()],
+    [TypeUrl.Secret, secrets],
   ]);
 }

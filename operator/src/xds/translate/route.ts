@@ -5,13 +5,13 @@ import {
   type HeaderMatcher,
   type QueryParameterMatcher,
   type Route,
+  type RouteAction,
   type RouteMatch,
+  type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
-import {
-  HeaderValueOption_HeaderAppendAction,
-  type HeaderValueOption,
-} from "../../../../proto/gen/envoy/config/core/v3/base";
-import type { HeaderModIr, HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr } from "../../ir/xds-ir";
+import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import { corsPerFilterConfig } from "./cors";
+import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -39,22 +39,10 @@ function buildRoute(ir: RouteIr): Route {
       status: ir.action.status,
       ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
     } as Route["directResponse"];
+  } else if (ir.action.kind === "redirect") {
+    route.redirect = redirectAction(ir.action.redirect);
   } else {
-    const dests = ir.action.destinations;
-    const invalid = dests.some((d) => d.cluster === undefined);
-    const common = invalid
-      ? { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR }
-      : {};
-    route.route = (
-      dests.length === 1
-        ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER, ...common }
-        : {
-            weightedClusters: {
-              clusters: dests.map((d) => ({ name: d.cluster ?? INVALID_BACKEND_CLUSTER, weight: d.weight })),
-            },
-            ...common,
-          }
-    ) as Route["route"];
+    route.route = buildRouteAction(ir, ir.action.destinations);
   }
   if (ir.requestHeaders) {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
@@ -64,7 +52,41 @@ function buildRoute(ir: RouteIr): Route {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
   }
+  if (ir.cors) route.typedPerFilterConfig = corsPerFilterConfig(ir.cors);
   return route as Route;
+}
+
+/** Forwarding: one cluster, or weighted clusters (also for one destination with its own header changes). */
+function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[]): RouteAction {
+  const invalid = dests.some((d) => d.cluster === undefined);
+  const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders);
+  const target =
+    dests.length === 1 && !perDest
+      ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER }
+      : { weightedClusters: { clusters: dests.map(clusterWeight) } };
+  return {
+    ...target,
+    ...(invalid ? { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR } : {}),
+    ...rewriteFields(ir.urlRewrite),
+    ...(ir.mirrors ? { requestMirrorPolicies: mirrorPolicies(ir.mirrors) } : {}),
+    ...timeoutAndRetryFields(ir.timeouts, ir.retry),
+  } as RouteAction;
+}
+
+function clusterWeight(d: WeightedDestinationIr): WeightedCluster_ClusterWeight {
+  return {
+    name: d.cluster ?? INVALID_BACKEND_CLUSTER,
+    weight: d.weight,
+    ...(d.requestHeaders
+      ? { requestHeadersToAdd: headerOptions(d.requestHeaders), requestHeadersToRemove: [...d.requestHeaders.remove] }
+      : {}),
+    ...(d.responseHeaders
+      ? {
+          responseHeadersToAdd: headerOptions(d.responseHeaders),
+          responseHeadersToRemove: [...d.responseHeaders.remove],
+        }
+      : {}),
+  } as WeightedCluster_ClusterWeight;
 }
 
 function buildMatch(m: RouteMatchIr): RouteMatch {
@@ -95,17 +117,4 @@ function stringMatcher(s: StringMatchIr): NonNullable<HeaderMatcher["stringMatch
   return (s.type === "Exact" ? { exact: s.value } : { safeRegex: { regex: s.value } }) as NonNullable<
     HeaderMatcher["stringMatch"]
   >;
-}
-
-function headerOptions(mod: HeaderModIr): HeaderValueOption[] {
-  return [
-    ...mod.set.map((h) => ({
-      header: { key: h.name, value: h.value },
-      appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
-    })),
-    ...mod.add.map((h) => ({
-      header: { key: h.name, value: h.value },
-      appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD,
-    })),
-  ] as HeaderValueOption[];
 }

@@ -1,0 +1,49 @@
+/** CORS → a CORS policy (Envoy's cors filter answers preflights and adds the response headers). */
+import type { CorsIr } from "../../ir/xds-ir";
+import type { HTTPCORSFilter } from "../../resources/gateway-api";
+import type { FilterContext, FilterError } from "./types";
+
+/** The methods `*` stands for when it cannot be sent as is (with credentials). */
+const ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
+
+/** The spec's default Access-Control-Max-Age. */
+const DEFAULT_MAX_AGE = 5;
+
+/** Compiles a CORS filter. */
+export function compileCors(f: HTTPCORSFilter | undefined, ctx: FilterContext): CorsIr | FilterError {
+  const c = f ?? {};
+  for (const [field, list] of [
+    ["allowOrigins", c.allowOrigins],
+    ["allowMethods", c.allowMethods],
+    ["allowHeaders", c.allowHeaders],
+  ] as const) {
+    if ((list ?? []).includes("*") && (list ?? []).length > 1) {
+      return { error: `${ctx.where}: CORS ${field} cannot contain "*" alongside other values` };
+    }
+  }
+  const credentials = c.allowCredentials === true;
+  const methods = [...(c.allowMethods ?? [])];
+  return {
+    allowOrigins: (c.allowOrigins ?? []).map(originMatcher),
+    // With credentials the browser does not accept `*`, so it is spelled out.
+    allowMethods: credentials && methods[0] === "*" ? ALL_METHODS : methods,
+    allowHeaders: [...(c.allowHeaders ?? [])],
+    exposeHeaders: [...(c.exposeHeaders ?? [])],
+    maxAgeSeconds: c.maxAge ?? DEFAULT_MAX_AGE,
+    allowCredentials: credentials,
+  };
+}
+
+/**
+ * An origin without `*` matches exactly. `*` alone matches any origin; elsewhere it is a greedy match
+ * to the left that may span several DNS labels (`https://*.example.com` matches `https://a.b.example.com`).
+ */
+export function originMatcher(origin: string): CorsIr["allowOrigins"][number] {
+  if (origin === "*") return { type: "RegularExpression", value: ".*" };
+  if (!origin.includes("*")) return { type: "Exact", value: origin };
+  const pattern = origin
+    .split("*")
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+    .join(".*");
+  return { type: "RegularExpression", value: `^${pattern}$` };
+}

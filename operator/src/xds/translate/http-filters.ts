@@ -1,0 +1,43 @@
+/**
+ * The HTTP filters of every HTTP connection manager, in order, and the upgrades it allows. A feature that
+ * needs an HTTP filter registers it here (one entry); its per-route config goes in the Route's
+ * typed_per_filter_config under the same name. Filters without per-route config do nothing.
+ */
+import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import type { HttpConnectionManager_UpgradeConfig } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { pack } from "../../../../proto/any";
+import { CorsType, RouterType } from "../types";
+
+/** Name of Envoy's CORS filter (also the typed_per_filter_config key). */
+export const CORS_FILTER = "envoy.filters.http.cors";
+
+/** Name of the router, always last. */
+export const ROUTER_FILTER = "envoy.filters.http.router";
+
+/** The HCM's http_filters: feature filters first, the router last. */
+export function hcmHttpFilters(): HttpFilter[] {
+  return [
+    { name: CORS_FILTER, typedConfig: pack(CorsType, CorsType.codec.fromPartial({} as never)) },
+    { name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
+  ] as HttpFilter[];
+}
+
+/**
+ * HCM options routes rely on: the port is stripped from Host before routing (hostnames match without it,
+ * and a redirect to a scheme's default port must not carry the client's port), and WebSocket upgrades
+ * are allowed.
+ */
+export function hcmRouteOptions(): {
+  stripAnyHostPort: boolean;
+  upgradeConfigs: HttpConnectionManager_UpgradeConfig[];
+} {
+  return { stripAnyHostPort: true, upgradeConfigs: hcmUpgradeConfigs() };
+}
+
+/**
+ * Upgrades the HCM allows: WebSocket, for every route (as Envoy Gateway does), so a backend that speaks
+ * WebSocket (e.g. a Service port with appProtocol kubernetes.io/ws) can be reached through any route.
+ */
+export function hcmUpgradeConfigs(): HttpConnectionManager_UpgradeConfig[] {
+  return [{ upgradeType: "websocket", filters: [] }] as unknown as HttpConnectionManager_UpgradeConfig[];
+}

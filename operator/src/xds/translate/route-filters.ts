@@ -1,0 +1,151 @@
+/** Small builders for the parts of an Envoy Route that come from HTTPRoute filters, timeouts and retries. */
+import type { Duration } from "../../../../proto/gen/google/protobuf/duration";
+import {
+  HeaderValueOption_HeaderAppendAction,
+  type HeaderValueOption,
+} from "../../../../proto/gen/envoy/config/core/v3/base";
+import {
+  RedirectAction_RedirectResponseCode,
+  type RedirectAction,
+  type RetryPolicy,
+  type RouteAction,
+  type RouteAction_RequestMirrorPolicy,
+} from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import type { RegexMatchAndSubstitute } from "../../../../proto/gen/envoy/type/matcher/v3/regex";
+import { FractionalPercent_DenominatorType } from "../../../../proto/gen/envoy/type/v3/percent";
+import type {
+  HeaderModIr,
+  MirrorIr,
+  PathModifierIr,
+  RedirectIr,
+  RetryIr,
+  TimeoutsIr,
+  UrlRewriteIr,
+} from "../../ir/xds-ir";
+
+const RESPONSE_CODE: Readonly<Record<RedirectIr["statusCode"], RedirectAction_RedirectResponseCode>> = {
+  301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY,
+  302: RedirectAction_RedirectResponseCode.FOUND,
+  303: RedirectAction_RedirectResponseCode.SEE_OTHER,
+  307: RedirectAction_RedirectResponseCode.TEMPORARY_REDIRECT,
+  308: RedirectAction_RedirectResponseCode.PERMANENT_REDIRECT,
+};
+
+/** Envoy's retry back-off base interval must be more than 1 ms. */
+const MIN_BACKOFF_MS = 2;
+
+/** Milliseconds → protobuf Duration. */
+export function duration(ms: number): Duration {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1_000_000 };
+}
+
+/** RequestRedirect → RedirectAction. */
+export function redirectAction(r: RedirectIr): RedirectAction {
+  const out: Partial<RedirectAction> = { responseCode: RESPONSE_CODE[r.statusCode] };
+  if (r.scheme !== undefined) out.schemeRedirect = r.scheme;
+  if (r.hostname !== undefined) out.hostRedirect = r.hostname;
+  if (r.port !== undefined) out.portRedirect = r.port;
+  if (r.path?.type === "ReplaceFullPath") out.pathRedirect = r.path.value;
+  else if (r.path) out.regexRewrite = prefixRewrite(r.path);
+  return out as RedirectAction;
+}
+
+/**
+ * A path change as an RE2 rewrite of the path (Envoy keeps the query string). A prefix replacement
+ * swaps whole segments: the route matched the prefix as a path-separated prefix, so the pattern only has
+ * to anchor it; an empty replacement also eats the slashes after the prefix and puts one back.
+ */
+export function pathRewrite(p: PathModifierIr): RegexMatchAndSubstitute {
+  if (p.type === "ReplaceFullPath")
+    return { pattern: { regex: "^/.*$" }, substitution: p.value } as RegexMatchAndSubstitute;
+  return prefixRewrite(p);
+}
+
+function prefixRewrite(p: Extract<PathModifierIr, { type: "ReplacePrefixMatch" }>): RegexMatchAndSubstitute {
+  const prefix = escapeRegex(p.prefix.replace(/\/+$/, ""));
+  const value = p.value.replace(/\/+$/, "");
+  return (
+    value === ""
+      ? { pattern: { regex: `^${prefix}/*` }, substitution: "/" }
+      : { pattern: { regex: `^${prefix}` }, substitution: value.replace(/\\/g, "\\\\") }
+  ) as RegexMatchAndSubstitute;
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** URLRewrite → the RouteAction fields that rewrite the Host header and the path. */
+export function rewriteFields(rw: UrlRewriteIr | undefined): Partial<RouteAction> {
+  if (!rw) return {};
+  return {
+    ...(rw.hostname !== undefined ? { hostRewriteLiteral: rw.hostname } : {}),
+    ...(rw.path ? { regexRewrite: pathRewrite(rw.path) } : {}),
+  };
+}
+
+/** RequestMirror → one mirror policy per mirror, with its share as a runtime fraction. */
+export function mirrorPolicies(mirrors: readonly MirrorIr[] | undefined): RouteAction_RequestMirrorPolicy[] {
+  return (mirrors ?? []).map(
+    (m) =>
+      ({
+        cluster: m.cluster,
+        ...(m.perMillion < 1_000_000
+          ? {
+              runtimeFraction: {
+                defaultValue: { numerator: m.perMillion, denominator: FractionalPercent_DenominatorType.MILLION },
+              },
+            }
+          : {}),
+      }) as RouteAction_RequestMirrorPolicy,
+  );
+}
+
+/**
+ * Timeouts and retries → RouteAction fields. `timeouts.request` is the route timeout (all attempts);
+ * `timeouts.backendRequest` is the per-attempt timeout, which Envoy keeps in the retry policy (with no
+ * retry configured, a policy with 0 retries carries it). With only a backendRequest timeout, the whole
+ * request is bounded by its attempts, so the route timeout is turned off.
+ */
+export function timeoutAndRetryFields(t: TimeoutsIr | undefined, retry: RetryIr | undefined): Partial<RouteAction> {
+  const out: Partial<RouteAction> = {};
+  const perTry = t?.backendRequestMs;
+  if (t?.requestMs !== undefined) out.timeout = duration(t.requestMs);
+  else if (perTry !== undefined) out.timeout = duration(0);
+  if (retry || (perTry !== undefined && perTry > 0)) {
+    out.retryPolicy = retryPolicy(retry, perTry !== undefined && perTry > 0 ? perTry : undefined);
+  }
+  return out;
+}
+
+/**
+ * The spec asks for retries when the connection failed or the backend refused the request before
+ * processing it, and on the configured status codes; never after a reset once the request was sent.
+ */
+function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): RetryPolicy {
+  const on = ["connect-failure", "refused-stream", "reset-before-request"];
+  if (retry && retry.codes.length > 0) on.push("retriable-status-codes");
+  return {
+    retryOn: on.join(","),
+    numRetries: retry?.attempts ?? 0,
+    retriableStatusCodes: [...(retry?.codes ?? [])],
+    ...(retry?.backoffMs !== undefined
+      ? { retryBackOff: { baseInterval: duration(Math.max(retry.backoffMs, MIN_BACKOFF_MS)) } }
+      : {}),
+    ...(perTryMs !== undefined ? { perTryTimeout: duration(perTryMs) } : {}),
+  } as Partial<RetryPolicy> as RetryPolicy;
+}
+
+/** Header set/add → Envoy header options (set overwrites, add appends). */
+export function headerOptions(mod: HeaderModIr): HeaderValueOption[] {
+  return [
+    ...mod.set.map((h) => ({
+      header: { key: h.name, value: h.value },
+      appendAction: HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD,
+    })),
+    ...mod.add.map((h) => ({
+      header: { key: h.name, value: h.value },
+      appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD,
+    })),
+  ] as HeaderValueOption[];
+}

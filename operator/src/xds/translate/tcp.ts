@@ -1,0 +1,50 @@
+/** TcpListenerIr → Envoy Listener whose filter chains (by SNI) proxy connections with tcp_proxy. */
+import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
+import type { FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
+import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
+import { pack } from "../../../../proto/any";
+import type { TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import { TcpProxyType } from "../types";
+import { INVALID_BACKEND_CLUSTER } from "./route";
+import { serverNames } from "./listener";
+import { downstreamTls, tlsInspector } from "./tls";
+
+/**
+ * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
+ * terminates TLS. A connection for an invalid backendRef goes to a cluster that does not exist, which
+ * Envoy answers by closing it: the spec's "reject the connection", respecting weights.
+ */
+export function buildTcpListener(ir: TcpListenerIr): Listener {
+  const inspect = ir.chains.some((c) => c.serverNames.length > 0 || c.tls !== undefined);
+  return Listener.fromPartial({
+    name: ir.name,
+    address: { socketAddress: { address: ir.address, portValue: ir.port } },
+    ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
+    filterChains: ir.chains.map(chain),
+  } as never);
+}
+
+function chain(c: TcpChainIr): Partial<FilterChain> {
+  return {
+    name: c.name,
+    ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
+    ...(c.tls ? { transportSocket: downstreamTls(c.tls, []) } : {}),
+    filters: [
+      { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, tcpProxy(c.name, c.destinations)) },
+    ],
+  } as Partial<FilterChain>;
+}
+
+/** tcp_proxy to one cluster, or weighted clusters when there are several destinations. */
+export function tcpProxy(statName: string, dests: readonly WeightedDestinationIr[]): TcpProxy {
+  const stat = `tcp-${statName.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
+  if (dests.length <= 1) {
+    return TcpProxy.fromPartial({ statPrefix: stat, cluster: dests[0]?.cluster ?? INVALID_BACKEND_CLUSTER });
+  }
+  return TcpProxy.fromPartial({
+    statPrefix: stat,
+    weightedClusters: {
+      clusters: dests.map((d) => ({ name: d.cluster ?? INVALID_BACKEND_CLUSTER, weight: d.weight })),
+    },
+  });
+}

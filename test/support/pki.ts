@@ -1,0 +1,80 @@
+/** Throwaway certificates for tests, made with the `openssl` command in a temporary folder. */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A PEM certificate and its private key. */
+export interface KeyPair {
+  /** PEM certificate. */
+  readonly cert: string;
+  /** PEM private key. */
+  readonly key: string;
+}
+
+/** A test CA that issues leaf certificates. */
+export interface TestCa extends KeyPair {
+  /** Issues a certificate with common name `cn` and DNS SANs `dnsNames` (default: [cn]). */
+  issue(cn: string, dnsNames?: readonly string[]): KeyPair;
+}
+
+function withDir<T>(fn: (dir: string, ssl: (...args: string[]) => void) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), "egts-pki-"));
+  const ssl = (...args: string[]): void => {
+    execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
+  };
+  try {
+    return fn(dir, ssl);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+
+/** Creates a self-signed CA named `name` (valid 2 days). */
+export function makeCa(name: string): TestCa {
+  const ca = withDir((dir, ssl) => {
+    ssl("req", "-x509", ...EC, "-days", "2", "-subj", `/CN=${name}`, "-keyout", "ca.key", "-out", "ca.crt");
+    return { cert: readFileSync(join(dir, "ca.crt"), "utf8"), key: readFileSync(join(dir, "ca.key"), "utf8") };
+  });
+  return {
+    ...ca,
+    issue: (cn, dnsNames = [cn]) =>
+      withDir((dir, ssl) => {
+        writeFileSync(join(dir, "ca.crt"), ca.cert);
+        writeFileSync(join(dir, "ca.key"), ca.key);
+        writeFileSync(join(dir, "leaf.ext"), `subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(",")}\n`);
+        ssl("req", ...EC, "-subj", `/CN=${cn}`, "-keyout", "leaf.key", "-out", "leaf.csr");
+        ssl(
+          ...["x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"],
+          ...["-days", "2", "-extfile", "leaf.ext", "-out", "leaf.crt"],
+        );
+        return { cert: readFileSync(join(dir, "leaf.crt"), "utf8"), key: readFileSync(join(dir, "leaf.key"), "utf8") };
+      }),
+  };
+}
+
+/** A `kubernetes.io/tls` Secret `default/<name>` holding the pair (base64 data, as the API server stores it). */
+export function tlsSecretYaml(name: string, pair: KeyPair): string {
+  const b64 = (s: string): string => Buffer.from(s).toString("base64");
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: ${name}, namespace: default }
+type: kubernetes.io/tls
+data:
+  tls.crt: ${b64(pair.cert)}
+  tls.key: ${b64(pair.key)}
+`;
+}
+
+/** A ConfigMap `default/<name>` with a PEM bundle under `ca.crt`. */
+export function caConfigMapYaml(name: string, pem: string): string {
+  return `apiVersion: v1
+kind: ConfigMap
+metadata: { name: ${name}, namespace: default }
+data:
+  ca.crt: |
+    ${pem.trim().split("\n").join("\n    ")}
+`;
+}
