@@ -11,7 +11,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
-import { gatewayYaml } from "../support/manifests";
+import { gatewayYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 /** A CA and a server certificate for `host` signed by it, as PEM. */
@@ -81,15 +81,11 @@ endpoints: [{ addresses: [127.0.0.1] }]
 }
 
 function routeYaml(name: string, host: string, backend: { ns: string; name: string; port: number }): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules:
-    - backendRefs: [{ name: ${backend.name}, namespace: ${backend.ns}, port: ${backend.port} }]
-`;
+  return httpRouteYaml(
+    name,
+    host,
+    `    - backendRefs: [{ name: ${backend.name}, namespace: ${backend.ns}, port: ${backend.port} }]`,
+  );
 }
 
 function caYaml(pem: string): string {

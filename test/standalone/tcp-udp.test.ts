@@ -8,7 +8,7 @@ import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { connect as tcpConnect, createServer, type Server } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { eventually, freePort } from "../support/http";
-import { backendYaml } from "../support/manifests";
+import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -19,25 +19,13 @@ interface Ports {
 }
 
 function gatewayYaml(p: Ports): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: tcp, protocol: TCP, port: ${p.tcp} }
+  return `${gatewayWithListenersYaml(`    - { name: tcp, protocol: TCP, port: ${p.tcp} }
     - { name: udp, protocol: UDP, port: ${p.udp} }
     - name: tls
       protocol: TLS
       port: ${p.tls}
       hostname: term.example.com
-      tls: { mode: Terminate, certificateRefs: [{ name: term-cert }] }
----
+      tls: { mode: Terminate, certificateRefs: [{ name: term-cert }] }`)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: TCPRoute
 metadata: { name: echo, namespace: default }

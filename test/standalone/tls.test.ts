@@ -9,7 +9,7 @@ import { request } from "node:https";
 import { createServer as createTlsServer, connect, type PeerCertificate, type Server } from "node:tls";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml } from "../support/manifests";
+import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml, type KeyPair, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -21,24 +21,14 @@ interface Ports {
 }
 
 function gatewayYaml(p: Ports): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  tls:
+  const frontendTls = `  tls:
     frontend:
       default: {}
       perPort:
         - port: ${p.mtls}
           tls: { validation: { caCertificateRefs: [{ group: "", kind: ConfigMap, name: client-ca }] } }
-  listeners:
-    - name: exact
+`;
+  const listeners = `    - name: exact
       protocol: HTTPS
       port: ${p.https}
       hostname: a.example.com
@@ -50,8 +40,8 @@ spec:
       tls: { certificateRefs: [{ name: wild-cert }] }
     - { name: mtls, protocol: HTTPS, port: ${p.mtls}, tls: { certificateRefs: [{ name: wild-cert }] } }
     - { name: pass, protocol: TLS, port: ${p.tls}, tls: { mode: Passthrough } }
-    - { name: bad, protocol: HTTPS, port: ${p.bad}, tls: { certificateRefs: [{ name: nope }] } }
----
+    - { name: bad, protocol: HTTPS, port: ${p.bad}, tls: { certificateRefs: [{ name: nope }] } }`;
+  return `${gatewayWithListenersYaml(listeners, frontendTls)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: web, namespace: default }

@@ -1,20 +1,42 @@
 /** YAML builders for test scenarios. */
 
-/** GatewayClass `eg` + Gateway `default/eg` with one HTTP listener on `port`. */
-export function gatewayYaml(port: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
+/** GatewayClass `eg` for our controller. */
+export const GATEWAY_CLASS_YAML = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: { name: eg }
 spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
----
+`;
+
+/**
+ * GatewayClass `eg` + Gateway `default/eg` with the given listeners: YAML list items indented by four
+ * spaces. `specYaml` adds other spec fields (indented by two spaces), e.g. `tls:`.
+ */
+export function gatewayWithListenersYaml(listenersYaml: string, specYaml = ""): string {
+  return `${GATEWAY_CLASS_YAML}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: eg, namespace: default }
 spec:
   gatewayClassName: eg
-  listeners:
-    - { name: http, protocol: HTTP, port: ${port} }
-`;
+${specYaml}  listeners:
+${listenersYaml.replace(/\n?$/, "\n")}`;
+}
+
+/** GatewayClass `eg` + Gateway `default/eg` with one HTTP listener on `port`. */
+export function gatewayYaml(port: number): string {
+  return gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`);
+}
+
+/** An HTTPRoute `default/<name>` on Gateway `eg` for `host`; `rulesYaml` holds the rules, indented by four spaces. */
+export function httpRouteYaml(name: string, host: string, rulesYaml: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [${host}]
+  rules:
+${rulesYaml.replace(/\n?$/, "\n")}`;
 }
 
 /** A Backend `default/<name>` at 127.0.0.1:`port`. */
@@ -42,14 +64,10 @@ export function routeYaml(
           responseHeaderModifier:
             set: [{ name: ${opts.responseHeader[0]}, value: "${opts.responseHeader[1]}" }]`
     : "";
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules:
-    - matches: [{ path: { type: PathPrefix, value: ${opts.path ?? "/"} } }]${filters}
-      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }]
-`;
+  return httpRouteYaml(
+    name,
+    host,
+    `    - matches: [{ path: { type: PathPrefix, value: ${opts.path ?? "/"} } }]${filters}
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }]`,
+  );
 }

@@ -9,16 +9,13 @@ import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import type { GatewayXdsIr } from "../../operator/src/ir/xds-ir";
 import type { StatusUpdate } from "../../operator/src/translate/conditions";
 import { translate } from "../../operator/src/translate/translate";
+import { GATEWAY_CLASS_YAML } from "../support/manifests";
 
 function objects(text: string): KubeObject[] {
   return parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
 }
 
-const CLASS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
-`;
+const CLASS = GATEWAY_CLASS_YAML;
 
 function find(statuses: readonly StatusUpdate[], kind: string, key: string): StatusUpdate {
   const s = statuses.find((x) => x.kind === kind && `${x.namespace ?? ""}/${x.name}` === key);
