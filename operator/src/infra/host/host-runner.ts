@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
-import { buildBootstrap } from "./bootstrap";
+import { buildBootstrap } from "../bootstrap";
 
 /** Host runner settings. */
 export interface HostRunnerOptions {

@@ -1,0 +1,366 @@
+/**
+ * `GatewayProxy`: the Kubernetes objects that run one Gateway's Envoy proxies (or a GatewayClass's, with
+ * `mergeGateways`): ServiceAccount, ConfigMap with the bootstrap, Deployment or DaemonSet, Service, and
+ * optionally an HPA and a PDB. Rendering is pure: no I/O, same props → same manifests.
+ */
+import { ApiObject } from "cdk8s";
+import { Construct } from "constructs";
+import { buildBootstrap } from "../operator/src/infra/bootstrap";
+import type {
+  EnvoyProxyKubernetesProvider,
+  EnvoyProxySpec,
+  KubernetesContainerSpec,
+  KubernetesDaemonSetSpec,
+  KubernetesDeploymentSpec,
+  KubernetesHorizontalPodAutoscalerSpec,
+  KubernetesPatchSpec,
+  KubernetesPodDisruptionBudgetSpec,
+  KubernetesPodSpec,
+  KubernetesServiceSpec,
+} from "../operator/src/resources/envoy-proxy";
+import { objectLabels, selectorLabels, type ProxyOwner } from "./names";
+import { applyPatch, strategicMergePatch } from "./patch";
+
+/** Envoy's admin port, on loopback inside the pod. */
+export const ENVOY_ADMIN_PORT = 19000;
+/** The readiness listener's port (`GET /ready`). */
+export const ENVOY_READINESS_PORT = 19003;
+/** Default namespace of the controller and of the proxies it creates. */
+export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
+/** Where the bootstrap ConfigMap is mounted. */
+export const BOOTSTRAP_PATH = "/config/envoy.json";
+/** Where the xDS client certificate Secret is mounted. */
+export const XDS_CERTS_DIR = "/certs";
+
+/** One port the proxies serve: the Service port and the container port Envoy binds. */
+export interface ProxyPort {
+  /** Port name (at most 15 characters), e.g. `http-80`. */
+  readonly name: string;
+  /** Service port: the Gateway listener's port. */
+  readonly port: number;
+  /** Port Envoy listens on in the container. */
+  readonly containerPort: number;
+  /** Transport protocol. */
+  readonly protocol: "TCP" | "UDP";
+}
+
+/** One object `GatewayProxy.add` renders. */
+interface ObjectToAdd {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Everything but apiVersion, kind and metadata. */
+  readonly body: Record<string, unknown>;
+  /** The EnvoyProxy patch for this object. */
+  readonly patch?: KubernetesPatchSpec;
+  /** Labels and annotations of this object only. */
+  readonly metadata?: ExtraMetadata;
+}
+
+/** Labels and annotations added to one object. */
+interface ExtraMetadata {
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** Properties of a `GatewayProxy`. */
+export interface GatewayProxyProps {
+  /** The Gateway (or merged GatewayClass) these proxies serve. */
+  readonly owner: ProxyOwner;
+  /** Base name of every object, e.g. `envoy-default-eg-1a2b3c4d`. */
+  readonly name: string;
+  /** Envoy node id the control plane serves this proxy's config under. */
+  readonly nodeId: string;
+  /** Ports to expose. */
+  readonly ports: readonly ProxyPort[];
+  /** Namespace of the objects. @default envoy-gateway-system */
+  readonly namespace?: string;
+  /** Envoy image, unless EnvoyProxy sets one. */
+  readonly image: string;
+  /** The xDS server the proxies connect to. */
+  readonly xds: {
+    /** Host name or IP. */
+    readonly host: string;
+    /** Port. @default 18000 */
+    readonly port?: number;
+    /** Secret (tls.crt, tls.key, ca.crt) with the proxies' xDS client certificate; plaintext when absent. */
+    readonly tlsSecretName?: string;
+    /** Name the xDS server's certificate carries. @default host */
+    readonly serverName?: string;
+  };
+  /** Gateway `spec.infrastructure` labels and annotations, put on every object. @default none */
+  readonly infrastructure?: {
+    readonly labels?: Readonly<Record<string, string>>;
+    readonly annotations?: Readonly<Record<string, string>>;
+  };
+  /** The EnvoyProxy in effect (Gateway's parametersRef, else the GatewayClass's). @default none */
+  readonly envoyProxy?: EnvoyProxySpec;
+}
+
+const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "512Mi" } };
+
+/**
+ * The container port Envoy binds for a listener port: ports below 1024 move up by 10000 because Envoy
+ * runs as a non-root user without NET_BIND_SERVICE (the Service still exposes the listener's port).
+ */
+export function containerPortFor(port: number): number {
+  return port < 1024 ? port + 10000 : port;
+}
+
+/** Rejects port lists no Service would accept, with a message quoting the values. */
+function validatePorts(ports: readonly ProxyPort[]): void {
+  const seen = new Set<string>();
+  for (const p of ports) {
+    if (p.name.length > 15) throw new Error(`port name "${p.name}" is longer than 15 characters`);
+    const key = `${p.protocol}/${p.port}`;
+    if (seen.has(key)) throw new Error(`port ${key} is listed twice`);
+    seen.add(key);
+  }
+}
+
+/** Rejects contradictory EnvoyProxy settings, with a message naming them. */
+function validateProvider(k: EnvoyProxyKubernetesProvider): void {
+  if (k.envoyDeployment && k.envoyDaemonSet) {
+    throw new Error("EnvoyProxy sets both envoyDeployment and envoyDaemonSet; choose one");
+  }
+  if (k.envoyDaemonSet && k.envoyHpa) throw new Error("envoyHpa needs envoyDeployment, not envoyDaemonSet");
+  const hpa = k.envoyHpa;
+  if (hpa && (hpa.minReplicas ?? 1) > hpa.maxReplicas) {
+    throw new Error(`envoyHpa.minReplicas (${hpa.minReplicas}) is greater than maxReplicas (${hpa.maxReplicas})`);
+  }
+}
+
+/** The keys of `o` among `keys` that are set. */
+function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (o[key] !== undefined) out[key] = o[key];
+  return out;
+}
+
+/** `o` without its undefined values. */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+/** The Kubernetes objects of one Gateway's proxies. */
+export class GatewayProxy extends Construct {
+  /** Namespace of the rendered objects. */
+  readonly namespace: string;
+  /** `provider.kubernetes` of the EnvoyProxy, or empty. */
+  private readonly k8s: EnvoyProxyKubernetesProvider;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: GatewayProxyProps,
+  ) {
+    super(scope, id);
+    this.k8s = props.envoyProxy?.provider?.kubernetes ?? {};
+    validatePorts(props.ports);
+    validateProvider(this.k8s);
+    this.namespace = props.namespace ?? DEFAULT_CONTROLLER_NAMESPACE;
+    const saName = this.k8s.envoyServiceAccount?.name ?? props.name;
+    this.add("service-account", { apiVersion: "v1", kind: "ServiceAccount", name: saName, body: {} });
+    const data = { "envoy.json": this.bootstrapJson() };
+    this.add("config", { apiVersion: "v1", kind: "ConfigMap", name: props.name, body: { data } });
+    if (this.k8s.envoyDaemonSet) this.addDaemonSet(this.k8s.envoyDaemonSet);
+    else this.addDeployment(this.k8s.envoyDeployment ?? {});
+    this.addService(this.k8s.envoyService);
+    if (this.k8s.envoyHpa) this.addHpa(this.k8s.envoyHpa);
+    if (this.k8s.envoyPDB) this.addPdb(this.k8s.envoyPDB);
+  }
+
+  private addDaemonSet(d: KubernetesDaemonSetSpec): void {
+    const spec = defined({
+      updateStrategy: d.strategy,
+      selector: { matchLabels: selectorLabels(this.props.owner) },
+      template: this.podTemplate(d),
+    });
+    const name = d.name ?? this.props.name;
+    this.add("daemonset", { apiVersion: "apps/v1", kind: "DaemonSet", name, body: { spec }, patch: d.patch });
+  }
+
+  private addDeployment(d: KubernetesDeploymentSpec): void {
+    const spec = defined({
+      replicas: this.k8s.envoyHpa ? undefined : (d.replicas ?? 1), // the HPA owns the count
+      strategy: d.strategy,
+      selector: { matchLabels: selectorLabels(this.props.owner) },
+      template: this.podTemplate(d),
+    });
+    const name = d.name ?? this.props.name;
+    this.add("deployment", { apiVersion: "apps/v1", kind: "Deployment", name, body: { spec }, patch: d.patch });
+  }
+
+  private addHpa(hpa: KubernetesHorizontalPodAutoscalerSpec): void {
+    const cpu80 = { type: "Utilization", averageUtilization: 80 };
+    const target = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: this.k8s.envoyDeployment?.name ?? this.props.name,
+    };
+    const spec = defined({
+      scaleTargetRef: target,
+      minReplicas: hpa.minReplicas ?? 1,
+      maxReplicas: hpa.maxReplicas,
+      metrics: hpa.metrics ?? [{ type: "Resource", resource: { name: "cpu", target: cpu80 } }],
+      behavior: hpa.behavior,
+    });
+    const kind = "HorizontalPodAutoscaler";
+    this.add("hpa", { apiVersion: "autoscaling/v2", kind, name: this.props.name, body: { spec }, patch: hpa.patch });
+  }
+
+  private addPdb(pdb: KubernetesPodDisruptionBudgetSpec): void {
+    const spec = defined({
+      selector: { matchLabels: selectorLabels(this.props.owner) },
+      minAvailable: pdb.minAvailable,
+      maxUnavailable: pdb.maxUnavailable,
+    });
+    const kind = "PodDisruptionBudget";
+    this.add("pdb", { apiVersion: "policy/v1", kind, name: this.props.name, body: { spec }, patch: pdb.patch });
+  }
+
+  /** The bootstrap the pods start from, as pretty JSON. */
+  private bootstrapJson(): string {
+    const { xds, nodeId } = this.props;
+    const bootstrap = buildBootstrap({
+      nodeId,
+      xdsHost: xds.host,
+      xdsPort: xds.port ?? 18000,
+      adminPort: ENVOY_ADMIN_PORT,
+      readinessPort: ENVOY_READINESS_PORT,
+      ...(xds.tlsSecretName
+        ? {
+            xdsTls: {
+              certFile: `${XDS_CERTS_DIR}/tls.crt`,
+              keyFile: `${XDS_CERTS_DIR}/tls.key`,
+              caFile: `${XDS_CERTS_DIR}/ca.crt`,
+              serverName: xds.serverName ?? xds.host,
+            },
+          }
+        : {}),
+    });
+    return `${JSON.stringify(bootstrap, null, 2)}\n`;
+  }
+
+  /** Metadata shared by every object: our labels, then the Gateway's infrastructure labels/annotations. */
+  private metadata(name: string, extra?: ExtraMetadata): Record<string, unknown> {
+    const infra = this.props.infrastructure;
+    const labels = { ...infra?.labels, ...extra?.labels, ...objectLabels(this.props.owner) };
+    const annotations = { ...infra?.annotations, ...extra?.annotations };
+    return {
+      name,
+      namespace: this.namespace,
+      labels,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    };
+  }
+
+  /** Adds one object, patched last with the EnvoyProxy patch for it. */
+  private add(id: string, o: ObjectToAdd): void {
+    const metadata = this.metadata(o.name, o.metadata);
+    const manifest = applyPatch({ apiVersion: o.apiVersion, kind: o.kind, metadata, ...o.body }, o.patch);
+    new ApiObject(this, id, manifest as ConstructorParameters<typeof ApiObject>[2]);
+  }
+
+  private podTemplate(workload: {
+    pod?: KubernetesPodSpec;
+    container?: KubernetesContainerSpec;
+  }): Record<string, unknown> {
+    const pod = workload.pod ?? {};
+    const labels = { ...this.props.infrastructure?.labels, ...pod.labels, ...selectorLabels(this.props.owner) };
+    const annotations = { ...this.props.infrastructure?.annotations, ...pod.annotations };
+    const volumes: Record<string, unknown>[] = [{ name: "bootstrap", configMap: { name: this.props.name } }];
+    const mounts: Record<string, unknown>[] = [{ name: "bootstrap", mountPath: "/config", readOnly: true }];
+    if (this.props.xds.tlsSecretName) {
+      volumes.push({ name: "xds-certs", secret: { secretName: this.props.xds.tlsSecretName } });
+      mounts.push({ name: "xds-certs", mountPath: XDS_CERTS_DIR, readOnly: true });
+    }
+    const podSpec = {
+      serviceAccountName: this.k8s.envoyServiceAccount?.name ?? this.props.name,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 60,
+      securityContext: pod.securityContext ?? {
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        runAsNonRoot: true,
+        fsGroup: 65532,
+      },
+      containers: [this.envoyContainer(workload.container ?? {}, mounts)],
+      volumes: [...volumes, ...(pod.volumes ?? [])],
+      ...pick(pod, ["affinity", "tolerations", "nodeSelector", "topologySpreadConstraints", "imagePullSecrets"]),
+    };
+    return {
+      metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+      spec: podSpec,
+    };
+  }
+
+  private envoyContainer(c: KubernetesContainerSpec, mounts: Record<string, unknown>[]): Record<string, unknown> {
+    const level = this.props.envoyProxy?.logging?.level?.default ?? "warn";
+    const concurrency = this.props.envoyProxy?.concurrency;
+    const args = [
+      "--config-path",
+      BOOTSTRAP_PATH,
+      "--log-level",
+      level,
+      ...(concurrency !== undefined ? ["--concurrency", String(concurrency)] : []),
+      "--drain-strategy",
+      "immediate",
+    ];
+    const ports = [
+      ...this.props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
+      { name: "readiness", containerPort: ENVOY_READINESS_PORT, protocol: "TCP" },
+    ];
+    const base = {
+      name: "envoy",
+      image: c.image ?? this.props.image,
+      imagePullPolicy: "IfNotPresent",
+      args,
+      env: [
+        { name: "ENVOY_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "ENVOY_POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      ],
+      ports,
+      resources: c.resources ?? DEFAULT_RESOURCES,
+      readinessProbe: {
+        httpGet: { path: "/ready", port: ENVOY_READINESS_PORT, scheme: "HTTP" },
+        periodSeconds: 5,
+        failureThreshold: 1,
+      },
+      securityContext: {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        ...c.securityContext,
+      },
+      volumeMounts: [...mounts, ...(c.volumeMounts ?? [])],
+    };
+    // User env and mounts merge by name/path, so a user may override ours.
+    return strategicMergePatch(base, c.env ? { env: c.env } : {}) as Record<string, unknown>;
+  }
+
+  private addService(s: KubernetesServiceSpec | undefined): void {
+    const type = s?.type ?? "LoadBalancer";
+    const spec = {
+      type,
+      selector: selectorLabels(this.props.owner),
+      ports: this.props.ports.map((p) => ({
+        name: p.name,
+        port: p.port,
+        targetPort: p.containerPort,
+        protocol: p.protocol,
+      })),
+      ...(type !== "ClusterIP" ? { externalTrafficPolicy: s?.externalTrafficPolicy ?? "Local" } : {}),
+      ...pick(s ?? {}, [
+        "loadBalancerClass",
+        "allocateLoadBalancerNodePorts",
+        "loadBalancerSourceRanges",
+        "loadBalancerIP",
+      ]),
+    };
+    const name = s?.name ?? this.props.name;
+    const metadata = { labels: s?.labels, annotations: s?.annotations };
+    this.add("service", { apiVersion: "v1", kind: "Service", name, body: { spec }, patch: s?.patch, metadata });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Renders the infra IR into Kubernetes manifests: one `GatewayProxy` per proxy in a cdk8s chart, synthesized
+ * in memory. Pure: the operator's applier and `cdk8s synth` call the same function.
+ */
+import { App, Chart } from "cdk8s";
+import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
+import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
+import { containerPortFor, GatewayProxy, type GatewayProxyProps, type ProxyPort } from "./gateway-proxy";
+import { proxyObjectName } from "./names";
+
+/** Settings of the controller that every proxy shares. */
+export interface RenderOptions {
+  /** Namespace of the proxies. @default envoy-gateway-system */
+  readonly namespace?: string;
+  /** Envoy image. */
+  readonly image: string;
+  /** The xDS server the proxies connect to. */
+  readonly xds: GatewayProxyProps["xds"];
+  /** Bind listener ports below 1024 as they are instead of port + 10000. @default false */
+  readonly useListenerPortAsContainerPort?: boolean;
+}
+
+/** A proxy to render: the infra IR plus what Kubernetes mode adds to it. */
+export interface ProxyToRender extends ProxyInfraIr {
+  /** The EnvoyProxy in effect for this Gateway. @default none */
+  readonly envoyProxy?: EnvoyProxySpec;
+  /** Gateway `spec.infrastructure` labels and annotations. @default none */
+  readonly infrastructure?: GatewayProxyProps["infrastructure"];
+}
+
+/** A rendered manifest. */
+export interface Manifest {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+  };
+  readonly [key: string]: unknown;
+}
+
+/** The Service/container ports of a proxy: one per distinct listener port and transport. */
+export function proxyPorts(ir: ProxyInfraIr, useListenerPort = false): ProxyPort[] {
+  const seen = new Map<string, ProxyPort>();
+  for (const p of ir.ports) {
+    const transport = p.protocol === "UDP" ? "UDP" : "TCP";
+    const key = `${transport}/${p.port}`;
+    if (seen.has(key)) continue;
+    const name = `${p.protocol.toLowerCase()}-${p.port}`.slice(0, 15);
+    const containerPort = useListenerPort ? p.port : containerPortFor(p.port);
+    seen.set(key, { name, port: p.port, containerPort, protocol: transport });
+  }
+  return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
+}
+
+/** Adds the objects of one proxy to a chart. */
+export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOptions): GatewayProxy {
+  return new GatewayProxy(chart, proxy.name.replace("/", "-"), {
+    owner: { kind: "Gateway", namespace: proxy.namespace, name: proxy.gatewayName },
+    name: proxyObjectName(proxy.namespace, proxy.gatewayName),
+    nodeId: proxy.name,
+    ports: proxyPorts(proxy, options.useListenerPortAsContainerPort),
+    image: options.image,
+    xds: options.xds,
+    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
+    ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
+  });
+}
+
+/** Renders every proxy's objects, sorted by kind, namespace and name. */
+export function renderProxies(proxies: readonly ProxyToRender[], options: RenderOptions): Manifest[] {
+  const app = new App({ outdir: "cdk8s.out" });
+  const chart = new Chart(app, "egts-proxies", { disableResourceNameHashes: true });
+  for (const proxy of proxies) addProxy(chart, proxy, options);
+  const manifests = chart.toJson() as Manifest[];
+  const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
+  return manifests.sort((a, b) => key(a).localeCompare(key(b)));
+}

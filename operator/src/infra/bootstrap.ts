@@ -1,0 +1,145 @@
+/**
+ * The Envoy bootstrap: node identity, delta ADS to our server, admin, and (in Kubernetes) a readiness
+ * listener and mTLS to the xDS server. Host-run proxies and Kubernetes pods share this one builder.
+ */
+
+/** Client certificate files Envoy presents to the xDS server, and the CA it trusts the server with. */
+export interface XdsTlsFiles {
+  /** PEM certificate chain. */
+  readonly certFile: string;
+  /** PEM private key. */
+  readonly keyFile: string;
+  /** PEM CA bundle that signed the xDS server's certificate. */
+  readonly caFile: string;
+  /** Name the server certificate must carry (SNI and SAN check). */
+  readonly serverName: string;
+}
+
+/** Inputs of the bootstrap. */
+export interface BootstrapOptions {
+  /** Node id and cluster: the Gateway's `namespace/name`. */
+  readonly nodeId: string;
+  /** xDS server host (loopback in standalone, the controller's Service name in Kubernetes). */
+  readonly xdsHost: string;
+  /** xDS server port. @default 18000 */
+  readonly xdsPort: number;
+  /** Admin interface port (0 = any free port). */
+  readonly adminPort: number;
+  /** Admin interface address. @default 127.0.0.1 */
+  readonly adminAddress?: string;
+  /** A listener on 0.0.0.0:port answering `GET /ready` from admin's /ready (pod readiness). @default none */
+  readonly readinessPort?: number;
+  /** mTLS to the xDS server. @default plaintext */
+  readonly xdsTls?: XdsTlsFiles;
+}
+
+/** Name of the static cluster pointing at our xDS server. */
+export const XDS_CLUSTER = "xds_cluster";
+/** Name of the static cluster pointing at Envoy's own admin interface (readiness). */
+export const ADMIN_CLUSTER = "envoy_admin";
+
+/** Proto3 JSON of a static cluster with one host:port endpoint. */
+function staticCluster(name: string, host: string, port: number, extra: Record<string, unknown> = {}): unknown {
+  const address = { socket_address: { address: host, port_value: port } };
+  return {
+    name,
+    type: /^[\d.]+$/.test(host) ? "STATIC" : "STRICT_DNS",
+    connect_timeout: "1s",
+    load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] },
+    ...extra,
+  };
+}
+
+/** The xDS cluster: HTTP/2, with an UpstreamTlsContext when mTLS files are given. */
+function xdsCluster(o: BootstrapOptions): unknown {
+  const tls = o.xdsTls;
+  const transport = tls
+    ? {
+        transport_socket: {
+          name: "envoy.transport_sockets.tls",
+          typed_config: {
+            "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+            sni: tls.serverName,
+            common_tls_context: {
+              tls_certificates: [
+                { certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } },
+              ],
+              validation_context: {
+                trusted_ca: { filename: tls.caFile },
+                match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }],
+              },
+            },
+          },
+        },
+      }
+    : {};
+  return staticCluster(XDS_CLUSTER, o.xdsHost, o.xdsPort, {
+    typed_extension_protocol_options: {
+      "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+        "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+        explicit_http_config: { http2_protocol_options: {} },
+      },
+    },
+    ...transport,
+  });
+}
+
+/** A listener that forwards `/ready` to admin's /ready: 200 once Envoy has its initial xDS config. */
+function readinessListener(port: number): unknown {
+  const route = { match: { prefix: "/ready" }, route: { cluster: ADMIN_CLUSTER } };
+  return {
+    name: "envoy-gateway-proxy-ready",
+    address: { socket_address: { address: "0.0.0.0", port_value: port } },
+    filter_chains: [
+      {
+        filters: [
+          {
+            name: "envoy.filters.network.http_connection_manager",
+            typed_config: {
+              "@type":
+                "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+              stat_prefix: "readiness",
+              route_config: { name: "readiness", virtual_hosts: [{ name: "ready", domains: ["*"], routes: [route] }] },
+              http_filters: [
+                {
+                  name: "envoy.filters.http.router",
+                  typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    ],
+  };
+}
+
+/**
+ * Builds the bootstrap as plain data in Envoy's proto3 JSON form. Everything but the xDS cluster, admin
+ * and the readiness listener comes over delta ADS.
+ */
+export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
+  const ads = { ads: {}, resource_api_version: "V3" };
+  const adminAddress = o.adminAddress ?? "127.0.0.1";
+  const clusters = [xdsCluster(o)];
+  const listeners: unknown[] = [];
+  if (o.readinessPort !== undefined) {
+    clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
+    listeners.push(readinessListener(o.readinessPort));
+  }
+  return {
+    node: { id: o.nodeId, cluster: o.nodeId },
+    admin: { address: { socket_address: { address: adminAddress, port_value: o.adminPort } } },
+    dynamic_resources: {
+      ads_config: {
+        api_type: "DELTA_GRPC",
+        transport_api_version: "V3",
+        set_node_on_first_message_only: true,
+        grpc_services: [{ envoy_grpc: { cluster_name: XDS_CLUSTER } }],
+      },
+      cds_config: ads,
+      lds_config: ads,
+    },
+    static_resources: listeners.length > 0 ? { clusters, listeners } : { clusters },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * EnvoyProxy (gateway.envoyproxy.io/v1alpha1): how the Envoy proxies of a GatewayClass or Gateway are
+ * deployed. Field names follow Envoy Gateway's API reference; only the Kubernetes provider is modelled.
+ */
+import type { KubeObject } from "./meta";
+
+/** A patch applied to a rendered object after everything else. */
+export interface KubernetesPatchSpec {
+  /** `StrategicMerge` (lists of named items merge by name) or `JSONMerge` (RFC 7386). @default StrategicMerge */
+  readonly type?: "StrategicMerge" | "JSONMerge";
+  /** The patch document. */
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+/** Resource requests and limits of a container. */
+export interface ResourceRequirements {
+  /** Requests, e.g. `{ cpu: 100m, memory: 512Mi }`. */
+  readonly requests?: Readonly<Record<string, string>>;
+  /** Limits. */
+  readonly limits?: Readonly<Record<string, string>>;
+}
+
+/** Settings of the Envoy container. */
+export interface KubernetesContainerSpec {
+  /** Extra environment variables. */
+  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+  /** Resources. @default requests cpu 100m, memory 512Mi */
+  readonly resources?: ResourceRequirements;
+  /** Container security context (merged over ours). */
+  readonly securityContext?: Readonly<Record<string, unknown>>;
+  /** Envoy image. @default the image the controller is configured with */
+  readonly image?: string;
+  /** Extra volume mounts. */
+  readonly volumeMounts?: readonly Readonly<Record<string, unknown>>[];
+}
+
+/** Settings of the Envoy pods. */
+export interface KubernetesPodSpec {
+  /** Pod annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Pod labels (selector labels cannot be overridden). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Pod security context. */
+  readonly securityContext?: Readonly<Record<string, unknown>>;
+  /** Affinity. */
+  readonly affinity?: Readonly<Record<string, unknown>>;
+  /** Tolerations. */
+  readonly tolerations?: readonly Readonly<Record<string, unknown>>[];
+  /** Extra volumes. */
+  readonly volumes?: readonly Readonly<Record<string, unknown>>[];
+  /** Node selector. */
+  readonly nodeSelector?: Readonly<Record<string, string>>;
+  /** Topology spread constraints. */
+  readonly topologySpreadConstraints?: readonly Readonly<Record<string, unknown>>[];
+  /** Image pull secrets. */
+  readonly imagePullSecrets?: readonly { readonly name: string }[];
+}
+
+/** `envoyDeployment`. */
+export interface KubernetesDeploymentSpec {
+  /** Replicas; ignored when an HPA is configured. @default 1 */
+  readonly replicas?: number;
+  /** Deployment strategy. */
+  readonly strategy?: Readonly<Record<string, unknown>>;
+  /** Pod settings. */
+  readonly pod?: KubernetesPodSpec;
+  /** Envoy container settings. */
+  readonly container?: KubernetesContainerSpec;
+  /** A patch applied to the rendered Deployment. */
+  readonly patch?: KubernetesPatchSpec;
+  /** Name of the Deployment. @default a name derived from the Gateway */
+  readonly name?: string;
+}
+
+/** `envoyDaemonSet`. */
+export interface KubernetesDaemonSetSpec {
+  /** Update strategy. */
+  readonly strategy?: Readonly<Record<string, unknown>>;
+  /** Pod settings. */
+  readonly pod?: KubernetesPodSpec;
+  /** Envoy container settings. */
+  readonly container?: KubernetesContainerSpec;
+  /** A patch applied to the rendered DaemonSet. */
+  readonly patch?: KubernetesPatchSpec;
+  /** Name of the DaemonSet. @default a name derived from the Gateway */
+  readonly name?: string;
+}
+
+/** `envoyService`. */
+export interface KubernetesServiceSpec {
+  /** Service type. @default LoadBalancer */
+  readonly type?: "LoadBalancer" | "ClusterIP" | "NodePort";
+  /** Service annotations. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Service labels. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** loadBalancerClass. */
+  readonly loadBalancerClass?: string;
+  /** allocateLoadBalancerNodePorts. */
+  readonly allocateLoadBalancerNodePorts?: boolean;
+  /** loadBalancerSourceRanges. */
+  readonly loadBalancerSourceRanges?: readonly string[];
+  /** loadBalancerIP. */
+  readonly loadBalancerIP?: string;
+  /** externalTrafficPolicy. @default Local */
+  readonly externalTrafficPolicy?: "Local" | "Cluster";
+  /** A patch applied to the rendered Service. */
+  readonly patch?: KubernetesPatchSpec;
+  /** Name of the Service. @default a name derived from the Gateway */
+  readonly name?: string;
+}
+
+/** `envoyHpa`: a HorizontalPodAutoscaler (autoscaling/v2) for the Deployment. */
+export interface KubernetesHorizontalPodAutoscalerSpec {
+  /** Minimum replicas. @default 1 */
+  readonly minReplicas?: number;
+  /** Maximum replicas. */
+  readonly maxReplicas: number;
+  /** Metrics. @default 80% average CPU utilization */
+  readonly metrics?: readonly Readonly<Record<string, unknown>>[];
+  /** Scaling behavior. */
+  readonly behavior?: Readonly<Record<string, unknown>>;
+  /** A patch applied to the rendered HPA. */
+  readonly patch?: KubernetesPatchSpec;
+}
+
+/** `envoyPDB`: a PodDisruptionBudget for the proxies. */
+export interface KubernetesPodDisruptionBudgetSpec {
+  /** minAvailable (number or percentage). */
+  readonly minAvailable?: number | string;
+  /** maxUnavailable (number or percentage). */
+  readonly maxUnavailable?: number | string;
+  /** A patch applied to the rendered PDB. */
+  readonly patch?: KubernetesPatchSpec;
+}
+
+/** `provider.kubernetes`. */
+export interface EnvoyProxyKubernetesProvider {
+  /** Run the proxies as a Deployment (the default). */
+  readonly envoyDeployment?: KubernetesDeploymentSpec;
+  /** Run the proxies as a DaemonSet instead. */
+  readonly envoyDaemonSet?: KubernetesDaemonSetSpec;
+  /** The Service in front of the proxies. */
+  readonly envoyService?: KubernetesServiceSpec;
+  /** An optional HPA. */
+  readonly envoyHpa?: KubernetesHorizontalPodAutoscalerSpec;
+  /** An optional PDB. */
+  readonly envoyPDB?: KubernetesPodDisruptionBudgetSpec;
+  /** The ServiceAccount. */
+  readonly envoyServiceAccount?: { readonly name?: string };
+}
+
+/** EnvoyProxy spec. */
+export interface EnvoyProxySpec {
+  /** Where the proxies run. */
+  readonly provider?: { readonly type: "Kubernetes"; readonly kubernetes?: EnvoyProxyKubernetesProvider };
+  /** Run every Gateway of the class on one shared set of proxies. @default false */
+  readonly mergeGateways?: boolean;
+  /** Envoy worker threads. @default Envoy's default (one per core) */
+  readonly concurrency?: number;
+  /** Envoy's log level by component, e.g. `{ default: warn }`. */
+  readonly logging?: { readonly level?: Readonly<Record<string, string>> };
+}
+
+/** EnvoyProxy. */
+export type EnvoyProxy = KubeObject<EnvoyProxySpec>;
