@@ -1,0 +1,178 @@
+/**
+ * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
+ * Authentication (certificates, tokens, exec plugins, in-cluster) comes from `@kubernetes/client-node`'s
+ * KubeConfig; requests go through undici with the dispatcher it prepares.
+ */
+import { createInterface } from "node:readline";
+import { Readable } from "node:stream";
+import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
+import { fetch } from "undici";
+import type { KubeObject } from "../../resources/meta";
+
+/** An error answer of the API server, with its HTTP status and `Status.reason`. */
+export class KubeApiError extends Error {
+  constructor(
+    /** HTTP status code. */
+    readonly status: number,
+    /** `Status.reason`, e.g. NotFound, Conflict, Expired, Gone. */
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "KubeApiError";
+  }
+}
+
+/** A list answer. */
+export interface KubeList<T = KubeObject> {
+  /** Items. */
+  readonly items: readonly T[];
+  /** The collection's resourceVersion, to watch from. */
+  readonly metadata: { readonly resourceVersion: string; readonly continue?: string };
+}
+
+/** One watch event. */
+export interface WatchEvent<T = KubeObject> {
+  /** ADDED, MODIFIED, DELETED, BOOKMARK or ERROR. */
+  readonly type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
+  /** The object (a Status for ERROR). */
+  readonly object: T;
+}
+
+/** Options of a request. */
+export interface RequestOptions {
+  readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
+  readonly body?: string;
+  readonly contentType?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** Loads a KubeConfig: from `path` if given, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
+export function loadKubeConfig(path?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** The REST client every Kubernetes edge of the operator uses. */
+export class KubeClient {
+  private readonly server: string;
+
+  constructor(private readonly kc: KubeConfig) {
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new Error("the kubeconfig has no current cluster; set current-context");
+    this.server = cluster.server.replace(/\/+$/, "");
+  }
+
+  /** Sends one request; resolves the parsed JSON body, rejects with KubeApiError on a non-2xx answer. */
+  async request<T>(method: HttpMethod, path: string, o: RequestOptions = {}): Promise<T> {
+    const response = await this.send(method, path, o);
+    const text = await response.text();
+    if (response.status >= 300) throw apiError(response.status, text, `${method} ${path}`);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** GET a collection (all pages). */
+  async list<T = KubeObject>(path: string, query: RequestOptions["query"] = {}): Promise<KubeList<T>> {
+    const items: T[] = [];
+    let cont: string | undefined;
+    let resourceVersion: string;
+    do {
+      const page = await this.request<KubeList<T>>(HttpMethod.GET, path, {
+        query: { ...query, limit: 500, continue: cont },
+      });
+      items.push(...page.items);
+      resourceVersion = page.metadata.resourceVersion;
+      cont = page.metadata.continue || undefined;
+    } while (cont);
+    return { items, metadata: { resourceVersion } };
+  }
+
+  /**
+   * Watches a collection from `resourceVersion` with bookmarks until the server closes the stream, the
+   * signal aborts or `onEvent` throws. Resolves when the stream ends; rejects with KubeApiError on an error
+   * answer (410 Gone when the version is too old).
+   */
+  async watch<T = KubeObject>(
+    path: string,
+    resourceVersion: string,
+    onEvent: (e: WatchEvent<T>) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const query = { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 290 };
+    // Our own controller, so that leaving early (onEvent threw) also closes the connection.
+    const stream = new AbortController();
+    const stop = (): void => stream.abort();
+    signal.addEventListener("abort", stop, { once: true });
+    try {
+      const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal });
+      if (response.status !== 200) throw apiError(response.status, await response.text(), `WATCH ${path}`);
+      if (!response.body) return;
+      const lines = createInterface({ input: Readable.fromWeb(response.body as never), crlfDelay: Infinity });
+      for await (const line of lines) {
+        if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
+      }
+    } catch (err) {
+      if (!signal.aborted) throw err;
+    } finally {
+      signal.removeEventListener("abort", stop);
+      stream.abort();
+    }
+  }
+
+  /** Server-side apply of a whole object (or its status with `subresource: "status"`) as `fieldManager`. */
+  async apply<T extends KubeObject>(
+    path: string,
+    object: unknown,
+    fieldManager: string,
+    subresource?: "status",
+  ): Promise<T> {
+    return this.request<T>(HttpMethod.PATCH, subresource ? `${path}/${subresource}` : path, {
+      query: { fieldManager, force: true },
+      body: JSON.stringify(object),
+      contentType: "application/apply-patch+yaml",
+    });
+  }
+
+  /** DELETE an object with background propagation; a missing object is not an error. */
+  async delete(path: string): Promise<void> {
+    try {
+      await this.request(HttpMethod.DELETE, path, {
+        body: JSON.stringify({ propagationPolicy: "Background" }),
+        contentType: "application/json",
+      });
+    } catch (err) {
+      if (!(err instanceof KubeApiError && err.status === 404)) throw err;
+    }
+  }
+
+  private async send(method: HttpMethod, path: string, o: RequestOptions): ReturnType<typeof fetch> {
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(o.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    }
+    const ctx = new RequestContext(url.toString(), method);
+    await this.kc.applySecurityAuthentication(ctx);
+    const headers = ctx.getHeaders() as Record<string, string>;
+    if (o.contentType) headers["content-type"] = o.contentType;
+    headers.accept = "application/json";
+    return fetch(url, {
+      method,
+      headers,
+      body: o.body,
+      dispatcher: ctx.getDispatcher() as never,
+      signal: o.signal,
+    });
+  }
+}
+
+/** Builds a KubeApiError from an error answer's body (a metav1.Status when the API server wrote it). */
+function apiError(status: number, text: string, what: string): KubeApiError {
+  try {
+    const s = JSON.parse(text) as { reason?: string; message?: string };
+    return new KubeApiError(status, s.reason ?? "", `${what}: ${status} ${s.message ?? text}`);
+  } catch {
+    return new KubeApiError(status, "", `${what}: ${status} ${text.slice(0, 200)}`);
+  }
+}

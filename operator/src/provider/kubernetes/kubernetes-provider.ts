@@ -1,0 +1,125 @@
+/**
+ * The Kubernetes provider: one reflector per watched kind (per namespace in namespaced mode) merged into a
+ * store, and, once every reflector has synced, a debounced stream of immutable snapshots of it. Nothing is
+ * emitted before the initial sync, so the translator never sees a half-listed cluster.
+ */
+import { filter, map, merge, Observable, scan } from "rxjs";
+import type { Logger } from "../../log";
+import type { LabelSelector } from "../../resources/gateway-api";
+import { selectorMatches } from "../../resources/labels";
+import type { KubeObject } from "../../resources/meta";
+import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
+import { debounceWithMaxWait } from "../../streams/debounce";
+import type { KubeClient } from "./client";
+import { apiVersionOf, collectionPath, WATCHED_KINDS, type WatchedKind } from "./kinds";
+import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } from "./reflector";
+
+/** Provider settings; the watch modes are Envoy Gateway's `provider.kubernetes.watch`. */
+export interface KubernetesProviderOptions {
+  /** Only GatewayClasses with this controllerName are read. */
+  readonly controllerName: string;
+  /** Watch only these namespaces (namespaced kinds); cluster-wide when absent. @default all */
+  readonly namespaces?: readonly string[];
+  /** Read namespaced objects only from namespaces whose labels match. @default all */
+  readonly namespaceSelector?: LabelSelector;
+  /** Quiet period after a change. @default 50 */
+  readonly debounceMs?: number;
+  /** Longest wait under a steady stream of changes. @default 500 */
+  readonly maxWaitMs?: number;
+  /** Reflector backoff. @default 200 first, 30000 at most */
+  readonly initialBackoffMs?: number;
+  /** Logger. */
+  readonly log: Logger;
+  /** Counters of all reflectors together. */
+  readonly stats?: ReflectorStats;
+  /** Kinds to watch. @default WATCHED_KINDS */
+  readonly kinds?: readonly WatchedKind[];
+}
+
+/** Secret types the translator reads; others (Helm releases, tokens) are dropped to save memory. */
+const SECRET_TYPES = new Set(["kubernetes.io/tls", "Opaque", undefined]);
+
+interface Source {
+  readonly id: string;
+  readonly kind: WatchedKind;
+  readonly path: string;
+}
+
+interface Store {
+  readonly objects: Map<string, Map<string, KubeObject>>;
+  readonly synced: Set<string>;
+}
+
+function objectKey(o: KubeObject): string {
+  return `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}
+
+function sourcesOf(kinds: readonly WatchedKind[], namespaces?: readonly string[]): Source[] {
+  return kinds.flatMap((kind) => {
+    const scoped = kind.namespaced && namespaces && namespaces.length > 0 ? namespaces : [undefined];
+    return scoped.map((ns) => ({ id: `${kind.kind}@${ns ?? "*"}`, kind, path: collectionPath(kind, ns) }));
+  });
+}
+
+function apply(store: Store, source: string, e: ReflectorEvent): Store {
+  let bucket = store.objects.get(source);
+  if (!bucket || e.type === "sync") {
+    bucket = new Map();
+    store.objects.set(source, bucket);
+  }
+  if (e.type === "sync") {
+    for (const o of e.items) bucket.set(objectKey(o), o);
+    store.synced.add(source);
+  } else if (e.type === "upsert") bucket.set(objectKey(e.object), e.object);
+  else bucket.delete(objectKey(e.object));
+  return store;
+}
+
+/** Whether the translator should see `o`, given the controller name and the namespace selector. */
+function wanted(o: KubeObject, opts: KubernetesProviderOptions, selected?: ReadonlySet<string>): boolean {
+  if (o.kind === "GatewayClass") {
+    return (o.spec as { controllerName?: string } | undefined)?.controllerName === opts.controllerName;
+  }
+  if (o.kind === "Secret" && !SECRET_TYPES.has((o as KubeObject & { type?: string }).type)) return false;
+  if (selected && o.kind !== "Namespace" && o.metadata.namespace !== undefined) {
+    return selected.has(o.metadata.namespace);
+  }
+  return true;
+}
+
+/** Builds the snapshot of the store as it is now. */
+function snapshotOf(store: Store, opts: KubernetesProviderOptions): ResourceSnapshot {
+  const all: KubeObject[] = [];
+  for (const bucket of store.objects.values()) all.push(...bucket.values());
+  const selector = opts.namespaceSelector;
+  const selected = selector
+    ? new Set(
+        all
+          .filter((o) => o.kind === "Namespace" && selectorMatches(selector, o.metadata.labels ?? {}))
+          .map((o) => o.metadata.name),
+      )
+    : undefined;
+  return snapshotFromObjects(all.filter((o) => wanted(o, opts, selected)));
+}
+
+/** The stream of snapshots; see the module comment. Unsubscribing stops every watch. */
+export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProviderOptions): Observable<ResourceSnapshot> {
+  const sources = sourcesOf(opts.kinds ?? WATCHED_KINDS, opts.namespaces);
+  const stats = opts.stats ?? newReflectorStats();
+  const events = sources.map((s) =>
+    reflect(client, s.path, {
+      log: opts.log,
+      stats,
+      optional: s.kind.optional ?? false,
+      stamp: { apiVersion: apiVersionOf(s.kind), kind: s.kind.kind },
+      ...(opts.initialBackoffMs !== undefined ? { initialBackoffMs: opts.initialBackoffMs } : {}),
+    }).pipe(map((event) => ({ source: s.id, event }))),
+  );
+  const seed: Store = { objects: new Map(), synced: new Set() };
+  return merge(...events).pipe(
+    scan((store, { source, event }) => apply(store, source, event), seed),
+    filter((store) => store.synced.size === sources.length),
+    debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500),
+    map((store) => snapshotOf(store, opts)),
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * A reflector: list + watch of one collection as a stream of events. It resumes a broken watch from the
+ * last resourceVersion it saw (bookmarks keep that fresh), lists again on 410 Gone, and retries errors with
+ * exponential backoff and jitter, forever, until unsubscribed.
+ */
+import { Observable } from "rxjs";
+import type { Logger } from "../../log";
+import type { KubeObject } from "../../resources/meta";
+import { KubeApiError, type KubeClient, type WatchEvent } from "./client";
+
+/** What a reflector emits. */
+export type ReflectorEvent =
+  /** A full list: replaces everything known of the collection (first list and every relist). */
+  | { readonly type: "sync"; readonly items: readonly KubeObject[] }
+  /** An object was added or changed. */
+  | { readonly type: "upsert"; readonly object: KubeObject }
+  /** An object was deleted. */
+  | { readonly type: "delete"; readonly object: KubeObject };
+
+/** Reflector settings. */
+export interface ReflectorOptions {
+  /** First retry delay. @default 200 */
+  readonly initialBackoffMs?: number;
+  /** Longest retry delay. @default 30000 */
+  readonly maxBackoffMs?: number;
+  /** A 404 on list means the CRD is absent: emit an empty sync and list again after this. @default 30000 */
+  readonly absentRetryMs?: number;
+  /** Treat a 404 on list as an absent optional kind (else as an error). @default false */
+  readonly optional?: boolean;
+  /** Logger. */
+  readonly log: Logger;
+  /** Counters for tests and metrics. */
+  readonly stats?: ReflectorStats;
+  /** apiVersion and kind to set on listed items (a list's items carry neither). */
+  readonly stamp: { readonly apiVersion: string; readonly kind: string };
+}
+
+/** What a reflector did, for tests and metrics. */
+export interface ReflectorStats {
+  lists: number;
+  watches: number;
+  relistsOnGone: number;
+  errors: number;
+}
+
+/** An empty ReflectorStats. */
+export function newReflectorStats(): ReflectorStats {
+  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0 };
+}
+
+/**
+ * The object as the translator wants it: apiVersion and kind set, and without managedFields (large, never
+ * read by the translator).
+ */
+function slim(o: KubeObject, stamp: ReflectorOptions["stamp"]): KubeObject {
+  const { managedFields: _m, ...metadata } = o.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+  return { ...o, apiVersion: stamp.apiVersion, kind: stamp.kind, metadata };
+}
+
+/** A delay of `base * 2^attempt`, capped, with ±25% jitter so replicas do not retry in lockstep. */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number, random = Math.random): number {
+  const capped = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
+  return Math.round(capped * (0.75 + 0.5 * random()));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+  });
+}
+
+/** List + watch of `path` (a collection path) as events; see the module comment. */
+export function reflect(client: KubeClient, path: string, o: ReflectorOptions): Observable<ReflectorEvent> {
+  const initial = o.initialBackoffMs ?? 200;
+  const max = o.maxBackoffMs ?? 30_000;
+  const stats = o.stats ?? newReflectorStats();
+  return new Observable<ReflectorEvent>((subscriber) => {
+    const abort = new AbortController();
+    const { signal } = abort;
+    let resourceVersion: string | undefined;
+    let attempt = 0;
+    const onEvent = (e: WatchEvent): void => {
+      if (e.type === "ERROR") {
+        const status = e.object as unknown as { code?: number; message?: string };
+        throw new KubeApiError(status.code ?? 500, "", `watch ${path}: ${status.message ?? "error event"}`);
+      }
+      resourceVersion = e.object.metadata.resourceVersion ?? resourceVersion;
+      attempt = 0; // the watch delivers: the connection is healthy
+      if (e.type === "BOOKMARK") return;
+      const object = slim(e.object, o.stamp);
+      subscriber.next(e.type === "DELETED" ? { type: "delete", object } : { type: "upsert", object });
+    };
+    const listOnce = async (): Promise<void> => {
+      stats.lists++;
+      try {
+        const list = await client.list(path);
+        resourceVersion = list.metadata.resourceVersion;
+        subscriber.next({ type: "sync", items: list.items.map((item) => slim(item, o.stamp)) });
+      } catch (err) {
+        if (!(o.optional && err instanceof KubeApiError && err.status === 404)) throw err;
+        subscriber.next({ type: "sync", items: [] });
+        await sleep(o.absentRetryMs ?? 30_000, signal);
+      }
+    };
+    const loop = async (): Promise<void> => {
+      while (!signal.aborted) {
+        try {
+          if (resourceVersion === undefined) {
+            await listOnce();
+            if (resourceVersion === undefined) continue; // absent optional kind: list again
+          }
+          stats.watches++;
+          await client.watch(path, resourceVersion, onEvent, signal);
+        } catch (err) {
+          if (signal.aborted) break;
+          if (err instanceof KubeApiError && (err.status === 410 || err.reason === "Expired")) {
+            stats.relistsOnGone++;
+            o.log("info", "watch expired; listing again", { path });
+            resourceVersion = undefined;
+            continue;
+          }
+          stats.errors++;
+          const delay = backoffDelay(attempt++, initial, max);
+          o.log("warn", "list/watch failed; retrying", { path, error: String(err), retryInMs: delay });
+          await sleep(delay, signal);
+        }
+      }
+    };
+    void loop();
+    return () => abort.abort();
+  });
+}

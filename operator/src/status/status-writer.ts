@@ -1,0 +1,94 @@
+/**
+ * The status writer: the one edge that writes status to the API server. It compares each desired status
+ * (merged into the live object's, see merge-status.ts) with the live one and patches only what changed,
+ * with the live resourceVersion as a precondition so a concurrent change is never overwritten.
+ */
+import { HttpMethod } from "@kubernetes/client-node";
+import type { Logger } from "../log";
+import type { KubeObject } from "../resources/meta";
+import type { StatusUpdate } from "../translate/conditions";
+import { KubeApiError, type KubeClient } from "../provider/kubernetes/client";
+import { objectPath, WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
+import { mergeStatus, statusChanged } from "./merge-status";
+
+/** What the writer did, for tests and metrics. */
+export interface StatusWriterStats {
+  /** Status patches sent and accepted. */
+  writes: number;
+  /** Desired statuses equal to the live ones: nothing sent. */
+  unchanged: number;
+  /** Patches refused because the object changed meanwhile (the next snapshot retries). */
+  conflicts: number;
+  /** Other failures. */
+  errors: number;
+}
+
+/** Status writer settings. */
+export interface StatusWriterOptions {
+  /** Our controller name: route parents and policy ancestors of other controllers are kept. */
+  readonly controllerName: string;
+  /** Logger. */
+  readonly log: Logger;
+  /** The clock for lastTransitionTime. @default now, RFC 3339 in seconds */
+  readonly now?: () => string;
+}
+
+/** An object as listed, with its status. */
+type LiveObject = KubeObject & { readonly status?: unknown };
+
+function rfc3339Now(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** `kind/namespace/name`. */
+export function statusKey(o: { kind: string; namespace?: string; name: string }): string {
+  return `${o.kind}/${o.namespace ?? ""}/${o.name}`;
+}
+
+/** Writes statuses; see the module comment. */
+export class StatusWriter {
+  /** Counters. */
+  readonly stats: StatusWriterStats = { writes: 0, unchanged: 0, conflicts: 0, errors: 0 };
+  private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [k.kind, k]));
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly opts: StatusWriterOptions,
+  ) {}
+
+  /**
+   * Writes every update whose object is among `live` (objects already deleted are skipped) and differs
+   * from it. Resolves when all patches are done; failures are counted and logged, never thrown.
+   */
+  async write(updates: readonly StatusUpdate[], live: readonly LiveObject[]): Promise<void> {
+    const byKey = new Map(live.map((o) => [statusKey({ ...o.metadata, kind: o.kind }), o]));
+    const now = (this.opts.now ?? rfc3339Now)();
+    await Promise.all(updates.map((u) => this.writeOne(u, byKey.get(statusKey(u)), now)));
+  }
+
+  private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
+    const kind = this.kinds.get(u.kind);
+    if (!live || !kind) return;
+    const next = mergeStatus(live.status, u.status, this.opts.controllerName, now);
+    if (!statusChanged(live.status, next)) {
+      this.stats.unchanged++;
+      return;
+    }
+    const path = `${objectPath(kind, u.name, u.namespace)}/status`;
+    const body = { metadata: { resourceVersion: live.metadata.resourceVersion }, status: next };
+    try {
+      await this.client.request(HttpMethod.PATCH, path, {
+        body: JSON.stringify(body),
+        contentType: "application/merge-patch+json",
+      });
+      this.stats.writes++;
+    } catch (err) {
+      if (err instanceof KubeApiError && (err.status === 409 || err.status === 404)) {
+        this.stats.conflicts++;
+        return;
+      }
+      this.stats.errors++;
+      this.opts.log("warn", "status write failed", { object: statusKey(u), error: String(err) });
+    }
+  }
+}

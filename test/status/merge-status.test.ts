@@ -1,0 +1,68 @@
+/** Status merging: transition times, other controllers' entries, change detection. */
+import assert from "node:assert/strict";
+import { mergeStatus, statusChanged } from "../../operator/src/status/merge-status";
+
+const OURS = "gateway.envoyproxy.io/gatewayclass-controller";
+const T0 = "2026-01-01T00:00:00Z";
+const T1 = "2026-01-02T00:00:00Z";
+
+const accepted = (status: "True" | "False") => ({ type: "Accepted", status, reason: "Accepted", message: "m" });
+
+describe("status merge", () => {
+  it("keeps lastTransitionTime while a condition's status is unchanged, and sets now when it flips", () => {
+    const live = { conditions: [{ ...accepted("True"), lastTransitionTime: T0 }] };
+    const same = mergeStatus(live, { conditions: [accepted("True")] }, OURS, T1) as typeof live;
+    assert.equal(same.conditions[0]?.lastTransitionTime, T0);
+    assert.equal(statusChanged(live, same), false, "an unchanged status needs no write");
+    const flipped = mergeStatus(live, { conditions: [accepted("False")] }, OURS, T1) as typeof live;
+    assert.equal(flipped.conditions[0]?.lastTransitionTime, T1);
+    assert.equal(statusChanged(live, flipped), true);
+  });
+
+  it("pairs listener conditions by listener name", () => {
+    const live = {
+      listeners: [
+        { name: "b", attachedRoutes: 1, conditions: [{ ...accepted("True"), lastTransitionTime: T0 }] },
+        { name: "a", attachedRoutes: 0, conditions: [{ ...accepted("True"), lastTransitionTime: T0 }] },
+      ],
+    };
+    const desired = {
+      listeners: [
+        { name: "a", attachedRoutes: 0, conditions: [accepted("True")] },
+        { name: "new", attachedRoutes: 0, conditions: [accepted("True")] },
+      ],
+    };
+    const out = mergeStatus(live, desired, OURS, T1) as typeof live;
+    assert.deepEqual(
+      out.listeners.map((l) => [l.name, l.conditions[0]?.lastTransitionTime]),
+      [
+        ["a", T0],
+        ["new", T1],
+      ],
+    );
+  });
+
+  it("keeps route parents written by other controllers and replaces ours", () => {
+    const theirs = { parentRef: { name: "other-gw" }, controllerName: "example.com/other", conditions: [] };
+    const oldOurs = {
+      parentRef: { name: "eg" },
+      controllerName: OURS,
+      conditions: [{ ...accepted("False"), lastTransitionTime: T0 }],
+    };
+    const live = { parents: [theirs, oldOurs] };
+    const desired = { parents: [{ parentRef: { name: "eg" }, controllerName: OURS, conditions: [accepted("True")] }] };
+    const out = mergeStatus(live, desired, OURS, T1) as {
+      parents: { controllerName: string; conditions: { lastTransitionTime: string }[] }[];
+    };
+    assert.deepEqual(
+      out.parents.map((p) => p.controllerName),
+      ["example.com/other", OURS],
+    );
+    assert.equal(out.parents[1]?.conditions[0]?.lastTransitionTime, T1, "status flipped False → True");
+  });
+
+  it("detects no change when only object key order differs", () => {
+    assert.equal(statusChanged({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 }), false);
+    assert.equal(statusChanged({ a: [1, 2] }, { a: [2, 1] }), true, "list order counts");
+  });
+});
