@@ -32,6 +32,9 @@ const ROOTS = [
   "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto",
   "envoy/extensions/filters/http/router/v3/router.proto",
   "envoy/extensions/filters/http/cors/v3/cors.proto",
+  "envoy/extensions/filters/http/stateful_session/v3/stateful_session.proto",
+  "envoy/extensions/http/stateful_session/cookie/v3/cookie.proto",
+  "envoy/extensions/http/stateful_session/header/v3/header.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
 ];
 

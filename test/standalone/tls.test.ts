@@ -5,13 +5,13 @@
  */
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
-import { request } from "node:https";
-import { createServer as createTlsServer, connect, type PeerCertificate, type Server } from "node:tls";
+import { createServer as createTlsServer, type Server } from "node:tls";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
-import { caConfigMapYaml, makeCa, tlsSecretYaml, type KeyPair, type TestCa } from "../support/pki";
+import { caConfigMapYaml, makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
+import { httpsGet, tlsExchange } from "../support/tls-client";
 
 interface Ports {
   readonly https: number;
@@ -57,60 +57,6 @@ spec:
   hostnames: [pass.example.com]
   rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: tls-backend }] }]
 `;
-}
-
-interface HttpsResult {
-  readonly status: number;
-  readonly body: string;
-  readonly peer: PeerCertificate;
-}
-
-/** GET / over HTTPS to 127.0.0.1:port with SNI and Host `servername`, trusting `ca`. */
-function httpsGet(port: number, servername: string, ca: string, client?: KeyPair): Promise<HttpsResult> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        servername,
-        path: "/",
-        headers: { host: servername },
-        ca,
-        agent: false,
-        ...(client ? { cert: client.cert, key: client.key } : {}),
-      },
-      (res) => {
-        const peer = (res.socket as import("node:tls").TLSSocket).getPeerCertificate();
-        let body = "";
-        res.on("data", (c: Buffer) => (body += c.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer }));
-      },
-    );
-    req.on("error", reject);
-    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
-    req.end();
-  });
-}
-
-/** Opens a TLS connection with SNI `servername`, sends `text`, and returns the reply and the peer certificate. */
-function tlsExchange(
-  port: number,
-  servername: string,
-  ca: string,
-  text: string,
-): Promise<{ reply: string; peer: PeerCertificate }> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: "127.0.0.1", port, servername, ca }, () => {
-      const peer = socket.getPeerCertificate();
-      socket.once("data", (d: Buffer) => {
-        resolve({ reply: d.toString(), peer });
-        socket.end();
-      });
-      socket.write(text);
-    });
-    socket.on("error", reject);
-    socket.setTimeout(5000, () => socket.destroy(new Error("timeout")));
-  });
 }
 
 async function until<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
@@ -195,12 +141,12 @@ describe("HTTPS and TLS listeners (real Envoy)", function () {
     const client = ca.issue("client");
     await until(
       "mTLS with a client cert",
-      () => httpsGet(ports.mtls, "c.example.com", ca.cert, client),
+      () => httpsGet(ports.mtls, "c.example.com", ca.cert, { client }),
       (v) => v.status === 200,
     );
     await assert.rejects(httpsGet(ports.mtls, "c.example.com", ca.cert));
     const stranger = makeCa("egts stranger CA").issue("client");
-    await assert.rejects(httpsGet(ports.mtls, "c.example.com", ca.cert, stranger));
+    await assert.rejects(httpsGet(ports.mtls, "c.example.com", ca.cert, { client: stranger }));
   });
 
   it("TLS passthrough: the client sees the backend's own certificate and talks to it", async function () {

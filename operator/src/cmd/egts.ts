@@ -1,12 +1,13 @@
 /** The `egts` command line: `standalone`, `translate`, `version`. */
 import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { env } from "../config/env";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { createLogger } from "../log";
+import { Controller } from "../pipeline/controller";
 import { StandaloneGateway } from "../pipeline/standalone";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { runTranslate, type TranslateOutput } from "./translate";
@@ -18,6 +19,9 @@ const USAGE = `usage: egts <command> [flags]
 commands:
   standalone --config-dir DIR [--xds-port 18000] [--listen-address 127.0.0.1] [--demo-backend]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
+  controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
+             [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
+             run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
   translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
              translate YAML offline and print the result as YAML
   version    print versions
@@ -31,6 +35,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return standalone(rest);
     case "translate":
       return translateCmd(rest);
+    case "controller":
+      return controllerCmd(rest);
     case "version":
       process.stdout.write(
         `egts ${VERSION}\nenvoy (pinned wheel) ${ENVOY_VERSION}\ncontroller ${DEFAULT_CONTROLLER_NAME}\n`,
@@ -107,5 +113,55 @@ async function standalone(argv: readonly string[]): Promise<number> {
   });
   await gw.stop();
   await demo?.close();
+  return 0;
+}
+
+/** The default Envoy image: the upstream distroless build of the Envoy version we test with. */
+const DEFAULT_ENVOY_IMAGE = `docker.io/envoyproxy/envoy:distroless-v${ENVOY_VERSION}`;
+
+async function controllerCmd(argv: readonly string[]): Promise<number> {
+  const e = env();
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      kubeconfig: { type: "string" },
+      namespace: { type: "string", default: e.namespace },
+      "controller-name": { type: "string", default: DEFAULT_CONTROLLER_NAME },
+      "xds-listen": { type: "string", default: "0.0.0.0:18000" },
+      "xds-address": { type: "string" },
+      "xds-tls-secret": { type: "string" },
+      "envoy-image": { type: "string", default: DEFAULT_ENVOY_IMAGE },
+      "watch-namespaces": { type: "string" },
+    },
+  });
+  const log = createLogger(e.logLevel);
+  const namespace = values.namespace;
+  const [xdsHost = `envoy-gateway.${namespace}.svc.cluster.local`, xdsPort = "18000"] = (values["xds-address"] ?? "")
+    .split(":")
+    .filter((p) => p !== "");
+  const controller = new Controller({
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    namespace,
+    controllerName: values["controller-name"],
+    identity: e.podName ?? hostname(),
+    xdsListen: values["xds-listen"],
+    render: {
+      image: values["envoy-image"],
+      xds: {
+        host: xdsHost,
+        port: Number(xdsPort),
+        ...(values["xds-tls-secret"] ? { tlsSecretName: values["xds-tls-secret"] } : {}),
+      },
+    },
+    ...(values["watch-namespaces"] ? { watch: { namespaces: values["watch-namespaces"].split(",") } } : {}),
+    logger: log,
+  });
+  await controller.start();
+  log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", () => resolve());
+    process.once("SIGTERM", () => resolve());
+  });
+  await controller.stop();
   return 0;
 }

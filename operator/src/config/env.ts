@@ -23,6 +23,8 @@ export interface EgtsEnv {
   readonly logLevel: LogLevel;
   /** ENVOY_GATEWAY_NAMESPACE: namespace the control plane runs in (default envoy-gateway-system). */
   readonly namespace: string;
+  /** POD_NAME: this replica's identity for leader election (default: the host name). */
+  readonly podName: string | undefined;
   /** PATH, split into its directories (empty entries dropped). */
   readonly path: readonly string[];
   /** HOME (falls back to os.homedir()). */
@@ -64,6 +66,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     cacheDir: nonEmpty(vars.EGTS_CACHE) ?? join(home, ".cache", "egts"),
     logLevel: parseLogLevel(vars.EGTS_LOG_LEVEL),
     namespace: nonEmpty(vars.ENVOY_GATEWAY_NAMESPACE) ?? "envoy-gateway-system",
+    podName: nonEmpty(vars.POD_NAME),
     path: (vars.PATH ?? "").split(pathSep).filter((p) => p !== ""),
     home,
     ci: parseBool(vars.CI),

@@ -10,4 +10,8 @@ export interface ProxyInfraIr {
   readonly gatewayName: string;
   /** Ports the proxy listens on. */
   readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: string }[];
+  /** Labels for the objects created for the proxy (Gateway spec.infrastructure.labels); absent when none. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations for those objects (Gateway spec.infrastructure.annotations); absent when none. */
+  readonly annotations?: Readonly<Record<string, string>>;
 }

@@ -1,5 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
-import type { ClusterIr, GatewayXdsIr, WeightedDestinationIr } from "./xds-ir";
+import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
 /** Returns the problems found in an IR (empty when it is valid). */
 export function validateXdsIr(ir: GatewayXdsIr): string[] {
@@ -15,21 +15,30 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
     if (ports.has(l.port)) problems.push(`two listeners on port ${l.port}`);
     ports.add(l.port);
     for (const vh of l.virtualHosts) {
-      for (const r of vh.routes) {
-        for (const m of r.mirrors ?? []) {
-          if (!clusters.has(m.cluster)) problems.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
-        }
-        if (r.action.kind !== "forward") continue;
-        for (const d of r.action.destinations) {
-          if (d.cluster !== undefined && !clusters.has(d.cluster)) {
-            problems.push(`route ${r.name} refers to unknown cluster ${d.cluster}`);
-          }
-          if (!(d.weight > 0)) problems.push(`route ${r.name}: weight ${d.weight} must be > 0`);
-        }
-      }
+      for (const r of vh.routes) problems.push(...routeProblems(r, clusters));
     }
   }
   problems.push(...l4Problems(ir, clusters, ports));
+  return problems;
+}
+
+/** One HTTP route: known clusters, positive weights, named sessions. */
+function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const m of r.mirrors ?? []) {
+    if (!clusters.has(m.cluster)) problems.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
+  }
+  // Envoy rejects a stateful session without a cookie or header name (the whole RouteConfiguration).
+  if (r.sessionPersistence && r.sessionPersistence.name === "") {
+    problems.push(`route ${r.name}: session persistence needs a ${r.sessionPersistence.type.toLowerCase()} name`);
+  }
+  if (r.action.kind !== "forward") return problems;
+  for (const d of r.action.destinations) {
+    if (d.cluster !== undefined && !clusters.has(d.cluster)) {
+      problems.push(`route ${r.name} refers to unknown cluster ${d.cluster}`);
+    }
+    if (!(d.weight > 0)) problems.push(`route ${r.name}: weight ${d.weight} must be > 0`);
+  }
   return problems;
 }
 

@@ -31,6 +31,13 @@ export interface HttpListenerIr {
   readonly virtualHosts: readonly VirtualHostIr[];
   /** HTTPS: one TLS filter chain per SNI group; absent for plain HTTP. */
   readonly tls?: readonly TlsChainIr[];
+  /**
+   * TLS listeners sharing the port with HTTPS ones: their SNI names are proxied (tcp_proxy), not
+   * terminated for HTTP; absent when none. None of their server names is also an HTTPS chain's.
+   */
+  readonly tlsRoutes?: readonly TcpChainIr[];
+  /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
+  readonly additionalAddresses?: readonly string[];
 }
 
 /** TLS termination for the connections whose SNI matches `serverNames`. */
@@ -77,6 +84,8 @@ export interface TcpListenerIr {
   readonly port: number;
   /** Filter chains; at most one without server names. */
   readonly chains: readonly TcpChainIr[];
+  /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
+  readonly additionalAddresses?: readonly string[];
 }
 
 /** Where the connections of one SNI group go. */
@@ -103,6 +112,8 @@ export interface UdpListenerIr {
   readonly route: string;
   /** Weighted destinations; datagrams for an invalid share are dropped. */
   readonly destinations: readonly WeightedDestinationIr[];
+  /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
+  readonly additionalAddresses?: readonly string[];
 }
 
 /** A virtual host: a set of domains and its ordered routes. */
@@ -157,6 +168,8 @@ export interface WeightedDestinationIr {
   readonly requestHeaders?: HeaderModIr;
   /** Response header changes for responses from this destination only. */
   readonly responseHeaders?: HeaderModIr;
+  /** Host header for requests sent to this destination only (a backendRef's URLRewrite hostname). */
+  readonly hostRewrite?: string;
 }
 
 /** A path change: the whole path, or the matched prefix (whole path segments, trailing `/` ignored). */
@@ -253,7 +266,36 @@ export interface RouteIr {
   readonly timeouts?: TimeoutsIr;
   /** Retry policy. */
   readonly retry?: RetryIr;
+  /**
+   * Status answered for the share of an invalid backendRef: 503 for GRPCRoute (gRPC clients see
+   * UNAVAILABLE, as the spec requires); absent means 500 (HTTPRoute).
+   */
+  readonly invalidBackendStatus?: 503;
+  /** Session persistence: requests carrying the session's cookie or header go to the same endpoint. */
+  readonly sessionPersistence?: SessionPersistenceIr;
 }
+
+/**
+ * Session persistence within the chosen cluster (the weighted split still picks the cluster). The
+ * session names its endpoint in a cookie or header that Envoy sets on the response.
+ */
+export type SessionPersistenceIr =
+  | {
+      /** Cookie-based. */
+      readonly type: "Cookie";
+      /** Cookie name. */
+      readonly name: string;
+      /** Cookie Path attribute. */
+      readonly path: string;
+      /** Max-Age in seconds (a permanent cookie); absent for a session cookie. */
+      readonly ttlSeconds?: number;
+    }
+  | {
+      /** Header-based. */
+      readonly type: "Header";
+      /** Header name (request and response). */
+      readonly name: string;
+    };
 
 /** One address an upstream cluster sends to. */
 export interface EndpointIr {

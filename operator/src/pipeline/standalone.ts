@@ -3,6 +3,7 @@
  * starting one Envoy per Gateway. Bad input never stops the pipeline: errors are logged with file and
  * line and the last good configuration keeps serving.
  */
+import { networkInterfaces } from "node:os";
 import { Subject, concatMap, from, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
@@ -124,6 +125,7 @@ export class StandaloneGateway {
       const pass = translateAndPublish(e.snapshot, this.cache, {
         controllerName: this.opts.controllerName,
         listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+        localAddresses: localAddresses(),
       });
       for (const bad of pass.invalid)
         this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
@@ -146,4 +148,9 @@ export class StandaloneGateway {
     await this.server.stop();
     this.events.complete();
   }
+}
+
+/** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
 }

@@ -10,15 +10,30 @@ export const DEFAULT_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-contr
 /** One endpoint of a Backend: an IP, a hostname or a unix socket. */
 export interface BackendEndpoint {
   /** IP address and port. */
-  readonly ip?: { readonly address: string; readonly port: number };
+  readonly ip?: {
+    /** IPv4 or IPv6 address. */
+    readonly address: string;
+    /** Port. @minimum 1 @maximum 65535 */
+    readonly port: number;
+  };
   /** DNS name and port. */
-  readonly fqdn?: { readonly hostname: string; readonly port: number };
+  readonly fqdn?: {
+    /** Hostname, resolved by Envoy. */
+    readonly hostname: string;
+    /** Port. @minimum 1 @maximum 65535 */
+    readonly port: number;
+  };
   /** Unix domain socket. */
-  readonly unix?: { readonly path: string };
+  readonly unix?: {
+    /** Path of the socket. */
+    readonly path: string;
+  };
 }
 
-/** Backend spec. */
+/** Backend spec: where the backend's traffic goes. */
 export interface BackendSpec {
+  /** Envoy Gateway's other Backend fields (type, tls, fallback, …): kept as written, not yet acted on. */
+  readonly [field: string]: unknown;
   /** Endpoints. */
   readonly endpoints?: readonly BackendEndpoint[];
   /** Application protocols (e.g. gateway.envoyproxy.io/h2c). */

@@ -23,7 +23,12 @@ export interface ResourceRequirements {
 /** Settings of the Envoy container. */
 export interface KubernetesContainerSpec {
   /** Extra environment variables. */
-  readonly env?: readonly { readonly name: string; readonly value?: string }[];
+  readonly env?: readonly {
+    /** Variable name. */
+    readonly name: string;
+    /** Value. @default empty */
+    readonly value?: string;
+  }[];
   /** Resources. @default requests cpu 100m, memory 512Mi */
   readonly resources?: ResourceRequirements;
   /** Container security context (merged over ours). */
@@ -53,12 +58,15 @@ export interface KubernetesPodSpec {
   /** Topology spread constraints. */
   readonly topologySpreadConstraints?: readonly Readonly<Record<string, unknown>>[];
   /** Image pull secrets. */
-  readonly imagePullSecrets?: readonly { readonly name: string }[];
+  readonly imagePullSecrets?: readonly {
+    /** Name of a Secret in the proxies' namespace. */
+    readonly name: string;
+  }[];
 }
 
 /** `envoyDeployment`. */
 export interface KubernetesDeploymentSpec {
-  /** Replicas; ignored when an HPA is configured. @default 1 */
+  /** Replicas; ignored when an HPA is configured. @default 1 @minimum 0 */
   readonly replicas?: number;
   /** Deployment strategy. */
   readonly strategy?: Readonly<Record<string, unknown>>;
@@ -112,9 +120,9 @@ export interface KubernetesServiceSpec {
 
 /** `envoyHpa`: a HorizontalPodAutoscaler (autoscaling/v2) for the Deployment. */
 export interface KubernetesHorizontalPodAutoscalerSpec {
-  /** Minimum replicas. @default 1 */
+  /** Minimum replicas. @default 1 @minimum 1 */
   readonly minReplicas?: number;
-  /** Maximum replicas. */
+  /** Maximum replicas. @minimum 1 */
   readonly maxReplicas: number;
   /** Metrics. @default 80% average CPU utilization */
   readonly metrics?: readonly Readonly<Record<string, unknown>>[];
@@ -147,19 +155,35 @@ export interface EnvoyProxyKubernetesProvider {
   /** An optional PDB. */
   readonly envoyPDB?: KubernetesPodDisruptionBudgetSpec;
   /** The ServiceAccount. */
-  readonly envoyServiceAccount?: { readonly name?: string };
+  readonly envoyServiceAccount?: {
+    /** Name of the ServiceAccount. @default a name derived from the Gateway */
+    readonly name?: string;
+  };
 }
 
-/** EnvoyProxy spec. */
+/** EnvoyProxy spec: where and how the proxies run. */
 export interface EnvoyProxySpec {
+  /**
+   * Envoy Gateway's other EnvoyProxy fields (telemetry, bootstrap, shutdown, …): accepted and kept as
+   * written so existing YAML applies, not yet acted on.
+   */
+  readonly [field: string]: unknown;
   /** Where the proxies run. */
-  readonly provider?: { readonly type: "Kubernetes"; readonly kubernetes?: EnvoyProxyKubernetesProvider };
+  readonly provider?: {
+    /** The provider; only Kubernetes is supported. */
+    readonly type: "Kubernetes";
+    /** Settings of the Kubernetes objects that run the proxies. */
+    readonly kubernetes?: EnvoyProxyKubernetesProvider;
+  };
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
-  /** Envoy worker threads. @default Envoy's default (one per core) */
+  /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
-  /** Envoy's log level by component, e.g. `{ default: warn }`. */
-  readonly logging?: { readonly level?: Readonly<Record<string, string>> };
+  /** Envoy's logging. */
+  readonly logging?: {
+    /** Log level by component, e.g. `{ default: warn }`. */
+    readonly level?: Readonly<Record<string, string>>;
+  };
 }
 
 /** EnvoyProxy. */

@@ -135,6 +135,22 @@ export interface GatewaySpec {
   readonly addresses?: readonly { readonly type?: string; readonly value: string }[];
   /** Gateway-wide TLS settings. */
   readonly tls?: GatewayTLSConfig;
+  /** Labels and annotations for the resources created for this Gateway. */
+  readonly infrastructure?: GatewayInfrastructure;
+  /** Which ListenerSets may attach (none by default). */
+  readonly allowedListeners?: {
+    readonly namespaces?: { readonly from?: "Same" | "All" | "Selector" | "None"; readonly selector?: LabelSelector };
+  };
+}
+
+/** Gateway spec.infrastructure. */
+export interface GatewayInfrastructure {
+  /** Labels for the resources created for the Gateway. */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Annotations for the resources created for the Gateway. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** Implementation-specific parameters (a local reference). */
+  readonly parametersRef?: { readonly group: string; readonly kind: string; readonly name: string };
 }
 /** Gateway. */
 export type Gateway = KubeObject<GatewaySpec>;
@@ -321,8 +337,27 @@ export interface HTTPRouteRule {
   readonly timeouts?: HTTPRouteTimeouts;
   /** Retry. */
   readonly retry?: HTTPRouteRetry;
-  /** Session persistence (experimental channel only; not supported). */
-  readonly sessionPersistence?: unknown;
+  /** Session persistence (experimental channel; deprecated in favour of the Backend resource). */
+  readonly sessionPersistence?: SessionPersistence;
+}
+
+/** Session persistence: a client's requests keep going to the endpoint that answered its first one. */
+export interface SessionPersistence {
+  /** Cookie (default) or Header. */
+  readonly type?: string;
+  /** How long the session lasts (Gateway API duration). */
+  readonly absoluteTimeout?: string;
+  /** Cookie settings (type Cookie). */
+  readonly cookie?: {
+    /** Cookie name; generated when absent. */
+    readonly name?: string;
+    /** Cookie Path attribute (default "/"). */
+    readonly path?: string;
+    /** Session (default: no Expires/Max-Age) or Permanent (Max-Age = absoluteTimeout). */
+    readonly lifetimeType?: string;
+  };
+  /** Header settings (type Header). */
+  readonly header?: { readonly name: string };
 }
 
 /** HTTPRoute spec. */
@@ -450,3 +485,84 @@ export type TLSRoute = KubeObject<TLSRouteSpec>;
 export type TCPRoute = KubeObject<L4RouteSpec>;
 /** UDPRoute (v1 in Gateway API v1.7). */
 export type UDPRoute = KubeObject<L4RouteSpec>;
+
+/** ListenerSet spec: extra listeners for one parent Gateway. */
+export interface ListenerSetSpec {
+  /** The parent Gateway (group and kind default to the Gateway API's Gateway). */
+  readonly parentRef: {
+    readonly group?: string;
+    readonly kind?: string;
+    readonly name: string;
+    readonly namespace?: string;
+  };
+  /** Listeners, shaped like Gateway listeners. */
+  readonly listeners: readonly Listener[];
+}
+/** ListenerSet (v1 in Gateway API v1.7). */
+export type ListenerSet = KubeObject<ListenerSetSpec>;
+
+/** GRPCRoute method match: a gRPC service and/or method (at least one), Exact (default) or RegularExpression. */
+export interface GRPCMethodMatch {
+  /** Exact (default) or RegularExpression (RE2). */
+  readonly type?: string;
+  /** Fully qualified service, e.g. `pkg.Service`; absent matches any service. */
+  readonly service?: string;
+  /** Method, e.g. `Echo`; absent matches any method. */
+  readonly method?: string;
+}
+
+/** GRPCRoute header match. */
+export interface GRPCHeaderMatch {
+  /** Exact (default) or RegularExpression (RE2). */
+  readonly type?: string;
+  /** Header name (case-insensitive). */
+  readonly name: string;
+  /** Value or pattern. */
+  readonly value: string;
+}
+
+/** GRPCRoute match: method and headers, ANDed. */
+export interface GRPCRouteMatch {
+  /** Service/method match; absent matches every method. */
+  readonly method?: GRPCMethodMatch;
+  /** Header matches (ANDed). */
+  readonly headers?: readonly GRPCHeaderMatch[];
+}
+
+/** GRPCRoute filter: the HTTPRoute filter fields GRPCRoute allows. */
+export type GRPCRouteFilter = Pick<
+  HTTPRouteFilter,
+  "type" | "requestHeaderModifier" | "responseHeaderModifier" | "requestMirror" | "extensionRef"
+>;
+
+/** A weighted reference from a GRPCRoute rule to a backend, with its own filters. */
+export interface GRPCBackendRef extends Omit<BackendRef, "filters"> {
+  /** Filters applied only to requests sent to this backend. */
+  readonly filters?: readonly GRPCRouteFilter[];
+}
+
+/** GRPCRoute rule. */
+export interface GRPCRouteRule {
+  /** Optional rule name (unique within the route). */
+  readonly name?: string;
+  /** Matches (ORed); absent matches every gRPC request. */
+  readonly matches?: readonly GRPCRouteMatch[];
+  /** Filters. */
+  readonly filters?: readonly GRPCRouteFilter[];
+  /** Backends. */
+  readonly backendRefs?: readonly GRPCBackendRef[];
+  /** Session persistence (experimental channel only; not supported). */
+  readonly sessionPersistence?: unknown;
+}
+
+/** GRPCRoute spec. */
+export interface GRPCRouteSpec {
+  /** Parents. */
+  readonly parentRefs?: readonly ParentReference[];
+  /** Hostnames (the :authority of gRPC requests). */
+  readonly hostnames?: readonly string[];
+  /** Rules. */
+  readonly rules?: readonly GRPCRouteRule[];
+}
+/** GRPCRoute (v1 in Gateway API v1.7). */
+export type GRPCRoute = KubeObject<GRPCRouteSpec>;

@@ -5,7 +5,9 @@ import type {
   BackendTLSPolicy,
   Gateway,
   GatewayClass,
+  GRPCRoute,
   HTTPRoute,
+  ListenerSet,
   ReferenceGrant,
   TCPRoute,
   TLSRoute,
@@ -43,6 +45,10 @@ export interface ResourceSnapshot {
   readonly tcpRoutes: readonly TCPRoute[];
   /** UDPRoutes (v1). */
   readonly udpRoutes: readonly UDPRoute[];
+  /** GRPCRoutes (v1); absent means none. */
+  readonly grpcRoutes?: readonly GRPCRoute[];
+  /** ListenerSets (v1): extra listeners for Gateways that allow them; absent means none. */
+  readonly listenerSets?: readonly ListenerSet[];
   /** Objects of kinds this version does not handle, kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
 }
@@ -63,6 +69,8 @@ export const EMPTY_SNAPSHOT: ResourceSnapshot = {
   tlsRoutes: [],
   tcpRoutes: [],
   udpRoutes: [],
+  grpcRoutes: [],
+  listenerSets: [],
   unknown: [],
 };
 
@@ -73,6 +81,8 @@ const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
   TLSRoute: ["gateway.networking.k8s.io/v1"],
   TCPRoute: ["gateway.networking.k8s.io/v1"],
   UDPRoute: ["gateway.networking.k8s.io/v1"],
+  GRPCRoute: ["gateway.networking.k8s.io/v1"],
+  ListenerSet: ["gateway.networking.k8s.io/v1"],
 };
 
 function served(o: KubeObject): boolean {
@@ -99,6 +109,8 @@ export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSna
     "TLSRoute",
     "TCPRoute",
     "UDPRoute",
+    "GRPCRoute",
+    "ListenerSet",
   ]);
   const of = <T>(kind: string): T[] => (byKind[kind] ?? []) as unknown as T[];
   return {
@@ -116,6 +128,8 @@ export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSna
     tlsRoutes: of<TLSRoute>("TLSRoute"),
     tcpRoutes: of<TCPRoute>("TCPRoute"),
     udpRoutes: of<UDPRoute>("UDPRoute"),
+    grpcRoutes: of<GRPCRoute>("GRPCRoute"),
+    listenerSets: of<ListenerSet>("ListenerSet"),
     unknown: objects.filter((o) => !known.has(o.kind) || !served(o)),
   };
 }

@@ -7,7 +7,9 @@ export const CondType = {
   Programmed: "Programmed",
   ResolvedRefs: "ResolvedRefs",
   Conflicted: "Conflicted",
+  OverlappingTLSConfig: "OverlappingTLSConfig",
   SupportedVersion: "SupportedVersion",
+  PartiallyInvalid: "PartiallyInvalid",
 } as const;
 
 /** Reasons, spelled as in the Gateway API spec. */
@@ -37,6 +39,12 @@ export const Reason = {
   NoValidCACertificate: "NoValidCACertificate",
   SupportedVersion: "SupportedVersion",
   UnsupportedVersion: "UnsupportedVersion",
+  OverlappingHostnames: "OverlappingHostnames",
+  NotAllowed: "NotAllowed",
+  ParentNotAccepted: "ParentNotAccepted",
+  ParentNotProgrammed: "ParentNotProgrammed",
+  UnsupportedAddress: "UnsupportedAddress",
+  AddressNotUsable: "AddressNotUsable",
 } as const;
 
 /** Builds a condition. */

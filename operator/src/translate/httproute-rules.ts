@@ -8,18 +8,24 @@ import type {
   RetryIr,
   RouteIr,
   RouteMatchIr,
+  SessionPersistenceIr,
   TimeoutsIr,
   UrlRewriteIr,
   WeightedDestinationIr,
 } from "../ir/xds-ir";
 import type { BackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, Listener } from "../resources/gateway-api";
 import { namespaceOf } from "../resources/meta";
-import { isProblem, type BackendIndex } from "./backends";
-import type { RefProblem } from "./conditions";
+import { isProblem, type BackendIndex, type RouteKind } from "./backends";
+import { CondType, Reason, type RefProblem } from "./conditions";
 import { compileFilters, isFilterError, type FilterError, type RuleFilters } from "./filters";
 import type { PathTemplate, RedirectTemplate } from "./filters/types";
 import { compileRetry } from "./rule-retry";
+import { compileSessionPersistence } from "./rule-session";
 import { compileTimeouts } from "./rule-timeouts";
+import { matchRegexProblem } from "./regex";
+
+/** A URLRewrite before the matched prefix is known. */
+type UrlRewriteTemplate = NonNullable<RuleFilters["urlRewrite"]>;
 
 /** One IR route of a rule, with what is settled only when it is attached to a listener. */
 export interface CompiledRoute {
@@ -41,50 +47,97 @@ export interface CompiledRules {
   readonly clusters: ClusterIr[];
   /** First unresolved reference, if any. */
   readonly refProblem?: RefProblem;
-  /** First unsupported or invalid feature, if any (the route is not accepted). */
+  /** A problem that makes the whole route unacceptable; also set when every rule was dropped. */
   readonly unsupported?: FilterError;
+  /** Invalid rules, dropped (the others are served): one error each, in rule order. */
+  readonly dropped: readonly FilterError[];
 }
 
-/** Mutable accumulator while compiling. */
-interface Acc {
-  routes: CompiledRoute[];
+/** What resolving a rule's backends accumulates: the clusters used and the first problems. */
+export interface BackendAcc {
   clusters: ClusterIr[];
   refProblem?: RefProblem;
   unsupported?: FilterError;
 }
 
+/** Where backendRefs are resolved from: the route's namespace and kind (the `from` of ReferenceGrants). */
+export interface BackendScope {
+  /** The route's namespace. */
+  readonly ns: string;
+  /** Backends. */
+  readonly backends: BackendIndex;
+  /** The route's kind. */
+  readonly kind: RouteKind;
+}
+
+/** Mutable accumulator while compiling. */
+interface Acc extends BackendAcc {
+  routes: CompiledRoute[];
+  dropped: FilterError[];
+}
+
 /** Turns the route's rules into IR routes. */
 export function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
-  const acc: Acc = { routes: [], clusters: [] };
+  const acc: Acc = { routes: [], clusters: [], dropped: [] };
   // The CRD defaults rules to one rule matching PathPrefix "/" (with no backends: 500).
   const rules: readonly HTTPRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const names = rules.map((r) => r.name).filter((n): n is string => n !== undefined);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) acc.unsupported = { error: `rule name "${dup}" is used twice; rule names must be unique` };
   rules.forEach((rule, ri) => compileRule(route, rule, ri, backends, acc));
+  if (acc.dropped.length === rules.length) acc.unsupported ??= everyRuleDropped(acc.dropped);
   return acc;
+}
+
+/** With no valid rule left the route is not accepted, for the first rule's reason. */
+function everyRuleDropped(dropped: readonly FilterError[]): FilterError {
+  if (dropped.length === 1) return dropped[0];
+  return { reason: dropped[0].reason, error: `every rule is invalid: ${dropped.map((d) => d.error).join("; ")}` };
+}
+
+/**
+ * The spec's PartiallyInvalid condition (approach "Drop Rule(s)"): set only when some rules were dropped
+ * and others are served; its message starts with "Dropped Rule" and names the rules and the fix.
+ */
+export function partiallyInvalid(
+  compiled: CompiledRules,
+): { type: string; reason: string; message: string } | undefined {
+  if (compiled.unsupported || compiled.dropped.length === 0) return undefined;
+  const many = compiled.dropped.length > 1;
+  return {
+    type: CondType.PartiallyInvalid,
+    reason: Reason.UnsupportedValue,
+    message:
+      `Dropped Rule${many ? "s" : ""}: ${compiled.dropped.map((d) => d.error).join("; ")}. ` +
+      `Fix or remove ${many ? "these rules" : "this rule"}; the route's other rules are served`,
+  };
 }
 
 function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends: BackendIndex, acc: Acc): void {
   const ns = namespaceOf(route.metadata);
   const where = rule.name !== undefined ? `rule "${rule.name}"` : `rule ${ri}`;
   const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
-  const compiled = compileRuleOptions(rule, where, matches);
+  const ruleKey = `${ns}/${route.metadata.name}/${rule.name ?? ri}`;
+  const compiled = compileRuleOptions(rule, where, matches, ruleKey);
   if (isFilterError(compiled)) {
-    acc.unsupported ??= compiled;
+    acc.dropped.push(compiled); // the spec's "Drop Rule(s)": the route's valid rules are still served
     return;
   }
-  const { filters, timeouts, retry } = compiled;
-  const dests = destinations(rule.backendRefs ?? [], ns, where, backends, acc);
-  const mirrors = resolveMirrors(filters, ns, backends, acc);
+  const { filters, timeouts, retry, session } = compiled;
+  const scope: BackendScope = { ns, backends, kind: "HTTPRoute" };
+  const split = backendRewrites(destinations(rule.backendRefs ?? [], where, scope, acc), compiled.backendRewrites);
+  const dests = split.dests;
+  const mirrors = resolveMirrors(filters, scope, acc);
   const base = commonFields(filters);
   const forwarding = !filters.redirect && dests.some((d) => d.cluster !== undefined);
-  const forwardOnly = forwarding ? forwardFields(mirrors, timeouts, retry) : {};
+  const forwardOnly = forwarding
+    ? { ...forwardFields(mirrors, timeouts, retry), ...(session ? { sessionPersistence: session } : {}) }
+    : {};
   const action = actionFor(dests); // shared by the rule's matches
+  const rewrite = mergeRewrites(filters.urlRewrite, split.routeRewrite);
   matches.forEach((m, mi) => {
     const match = compileMatch(m);
     const prefix = match.path.value;
-    const rewrite = filters.urlRewrite;
     acc.routes.push({
       rule: ri,
       match: mi,
@@ -101,12 +154,25 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
   });
 }
 
-/** The rule's filters, timeouts and retry, or the first problem with them. */
+/** A rule's settings, checked before anything is resolved (an invalid rule is dropped whole). */
+interface RuleOptions {
+  filters: RuleFilters;
+  timeouts?: TimeoutsIr;
+  retry?: RetryIr;
+  session?: SessionPersistenceIr;
+  /** URLRewrite of each backendRef that gets traffic (weight > 0), in order; undefined where none. */
+  backendRewrites: (UrlRewriteTemplate | undefined)[];
+}
+
+/** The rule's filters, timeouts, retry and session persistence, or the first problem with them. */
 function compileRuleOptions(
   rule: HTTPRouteRule,
   where: string,
   matches: readonly HTTPRouteMatch[],
-): { filters: RuleFilters; timeouts?: TimeoutsIr; retry?: RetryIr } | FilterError {
+  ruleKey: string,
+): RuleOptions | FilterError {
+  const badRegex = matchRegexProblem(matches, where);
+  if (badRegex) return { error: badRegex, reason: Reason.UnsupportedValue };
   const filters = compileFilters(rule.filters ?? [], { where, matches });
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);
@@ -115,13 +181,68 @@ function compileRuleOptions(
   if (typeof timeouts === "string") return { error: timeouts };
   const retry = compileRetry(rule.retry, where);
   if (typeof retry === "string") return { error: retry };
-  return { filters, timeouts, retry };
+  const session = compileSessionPersistence(rule.sessionPersistence, where, ruleKey);
+  if (typeof session === "string") return { error: session };
+  const backendRewrites = checkBackendFilters(rule.backendRefs ?? [], where, matches);
+  if (isFilterError(backendRewrites)) return backendRewrites;
+  return { filters, timeouts, retry, session, backendRewrites };
 }
 
-type RouteExtras = Omit<RouteIr, "name" | "match" | "action">;
+/**
+ * Checks every backendRef's filters (so a bad one drops the rule before anything is resolved) and
+ * returns the URLRewrite of each backendRef that gets traffic. Envoy can rewrite the Host per weighted
+ * backend but not the path, so a path change on a backendRef needs it to be the only one with traffic.
+ */
+function checkBackendFilters(
+  refs: readonly BackendRef[],
+  where: string,
+  matches: readonly HTTPRouteMatch[],
+): (UrlRewriteTemplate | undefined)[] | FilterError {
+  const rewrites: (UrlRewriteTemplate | undefined)[] = [];
+  for (const [bi, ref] of refs.entries()) {
+    const mods = backendFilters(ref, `${where} backendRef ${bi}`, "HTTPRoute", matches);
+    if (isFilterError(mods)) return mods;
+    if ((ref.weight ?? 1) > 0) rewrites.push(mods.urlRewrite);
+  }
+  if (rewrites.length > 1 && rewrites.some((r) => r?.path)) {
+    return {
+      error: `${where}: a URLRewrite path change on a backendRef needs that backendRef to be the rule's only one with traffic (Envoy cannot change the path per weighted backend); move the path change to the rule's filters`,
+    };
+  }
+  return rewrites;
+}
+
+/**
+ * Applies the backendRefs' URLRewrites: with one destination it becomes the route's rewrite; with
+ * several, each destination gets its Host rewrite (paths were checked by checkBackendFilters).
+ */
+function backendRewrites(
+  dests: WeightedDestinationIr[],
+  rewrites: readonly (UrlRewriteTemplate | undefined)[],
+): { dests: WeightedDestinationIr[]; routeRewrite?: UrlRewriteTemplate } {
+  if (dests.length === 1) return { dests, ...(rewrites[0] ? { routeRewrite: rewrites[0] } : {}) };
+  return {
+    dests: dests.map((d, i) => {
+      const host = rewrites[i]?.hostname;
+      return host !== undefined && d.cluster !== undefined ? { ...d, hostRewrite: host } : d;
+    }),
+  };
+}
+
+/** The rule's URLRewrite with a backendRef's on top (the backendRef's fields win). */
+function mergeRewrites(
+  rule: UrlRewriteTemplate | undefined,
+  backend: UrlRewriteTemplate | undefined,
+): UrlRewriteTemplate | undefined {
+  if (!rule || !backend) return rule ?? backend;
+  return { ...rule, ...backend };
+}
+
+/** Route fields other than name, match and action. */
+export type RouteExtras = Omit<RouteIr, "name" | "match" | "action">;
 
 /** Fields every route of the rule carries, whatever its action. */
-function commonFields(filters: RuleFilters): RouteExtras {
+export function commonFields(filters: RuleFilters): RouteExtras {
   return {
     ...(filters.requestHeaders ? { requestHeaders: filters.requestHeaders } : {}),
     ...(filters.responseHeaders ? { responseHeaders: filters.responseHeaders } : {}),
@@ -130,7 +251,11 @@ function commonFields(filters: RuleFilters): RouteExtras {
 }
 
 /** Fields that only mean something when the route forwards to a backend. */
-function forwardFields(mirrors: MirrorIr[], timeouts: TimeoutsIr | undefined, retry: RetryIr | undefined): RouteExtras {
+export function forwardFields(
+  mirrors: MirrorIr[],
+  timeouts: TimeoutsIr | undefined,
+  retry: RetryIr | undefined,
+): RouteExtras {
   return {
     ...(mirrors.length > 0 ? { mirrors } : {}),
     ...(timeouts ? { timeouts } : {}),
@@ -143,31 +268,26 @@ function ruleProblem(rule: HTTPRouteRule, filters: RuleFilters, where: string): 
   if (filters.redirect && (rule.backendRefs ?? []).length > 0) {
     return { error: `${where}: RequestRedirect cannot be used together with backendRefs; remove the backendRefs` };
   }
-  if (rule.sessionPersistence !== undefined) {
-    return {
-      error: `${where}: sessionPersistence is in Gateway API's experimental channel only and is not supported; remove it`,
-    };
-  }
   return undefined;
 }
 
 /** Resolves the backendRefs into weighted destinations, compiling their own filters. */
-function destinations(
+export function destinations(
   refs: readonly BackendRef[],
-  ns: string,
   where: string,
-  backends: BackendIndex,
-  acc: Acc,
+  scope: BackendScope,
+  acc: BackendAcc,
 ): WeightedDestinationIr[] {
   const dests: WeightedDestinationIr[] = [];
   refs.forEach((ref, bi) => {
     const weight = ref.weight ?? 1;
-    const mods = backendFilters(ref, `${where} backendRef ${bi}`);
-    if (isFilterError(mods)) {
-      acc.unsupported ??= mods;
+    const filtered = backendFilters(ref, `${where} backendRef ${bi}`, scope.kind, []);
+    if (isFilterError(filtered)) {
+      acc.unsupported ??= filtered;
       return;
     }
-    const r = backends.resolve(ref, ns);
+    const { urlRewrite: _applied, ...mods } = filtered; // URLRewrite: see backendRewrites
+    const r = scope.backends.resolve(ref, scope.ns, scope.kind);
     if (isProblem(r)) {
       acc.refProblem ??= r;
       if (weight > 0) dests.push({ weight });
@@ -181,23 +301,27 @@ function destinations(
   return dests;
 }
 
-/** A backendRef's filters: header modifiers only. */
+/** A backendRef's filters: header modifiers, and (HTTPRoute) URLRewrite. */
 function backendFilters(
   ref: BackendRef,
   where: string,
-): { requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr } | FilterError {
+  kind: RouteKind,
+  matches: readonly HTTPRouteMatch[],
+): { requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr; urlRewrite?: UrlRewriteTemplate } | FilterError {
   if (!ref.filters || ref.filters.length === 0) return {};
-  const other = ref.filters.find((f) => f.type !== "RequestHeaderModifier" && f.type !== "ResponseHeaderModifier");
+  const allowed = ["RequestHeaderModifier", "ResponseHeaderModifier", ...(kind === "HTTPRoute" ? ["URLRewrite"] : [])];
+  const other = ref.filters.find((f) => !allowed.includes(f.type));
   if (other) {
     return {
-      error: `${where}: filter ${other.type} is not supported on a backendRef (supported there: RequestHeaderModifier, ResponseHeaderModifier); move it to the rule`,
+      error: `${where}: filter ${other.type} is not supported on a backendRef (supported there: ${allowed.join(", ")}); move it to the rule`,
     };
   }
-  const compiled = compileFilters(ref.filters, { where, matches: [] });
+  const compiled = compileFilters(ref.filters, { where, matches });
   if (isFilterError(compiled)) return compiled;
   return {
     ...(compiled.requestHeaders ? { requestHeaders: compiled.requestHeaders } : {}),
     ...(compiled.responseHeaders ? { responseHeaders: compiled.responseHeaders } : {}),
+    ...(compiled.urlRewrite ? { urlRewrite: compiled.urlRewrite } : {}),
   };
 }
 
@@ -205,10 +329,10 @@ function backendFilters(
  * Mirrors whose backend resolves. The spec: an unresolvable mirror backend is dropped (not configured)
  * and reported on ResolvedRefs.
  */
-function resolveMirrors(filters: RuleFilters, ns: string, backends: BackendIndex, acc: Acc): MirrorIr[] {
+export function resolveMirrors(filters: RuleFilters, scope: BackendScope, acc: BackendAcc): MirrorIr[] {
   const out: MirrorIr[] = [];
   for (const m of filters.mirrors) {
-    const r = backends.resolve(m.backendRef, ns);
+    const r = scope.backends.resolve(m.backendRef, scope.ns, scope.kind);
     if (isProblem(r)) {
       acc.refProblem ??= { reason: r.reason, message: `RequestMirror ${r.message}` };
       continue;

@@ -12,9 +12,13 @@ import type {
   UdpListenerIr,
 } from "../ir/xds-ir";
 import { listenerReady, type GatewayState, type L4Entry, type ListenerState } from "./gateway";
-import { compareHostSpecificity } from "./hostnames";
+import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 
-/** Adds the TLS filter chains of the Gateway's HTTPS listeners to the HTTP listener IR of their port. */
+/**
+ * Adds the TLS filter chains of the Gateway's HTTPS listeners to the HTTP listener IR of their port, and
+ * the chains of the TLS listeners sharing that port (an SNI name goes to the most specific listener
+ * hostname matching it, whichever protocol that listener has).
+ */
 export function withTls(http: readonly HttpListenerIr[], gw: GatewayState): HttpListenerIr[] {
   return http.map((h) => {
     const https = readyOn(gw, h.port, ["HTTPS"]);
@@ -23,7 +27,9 @@ export function withTls(http: readonly HttpListenerIr[], gw: GatewayState): Http
     for (const l of https) {
       if (l.tls) tls.push({ serverNames: l.listener.hostname ? [l.listener.hostname] : [], tls: l.tls });
     }
-    return { ...h, tls: tls.sort(bySpecificity) };
+    const tlsListeners = readyOn(gw, h.port, ["TLS"]);
+    const tlsRoutes = tlsListeners.length > 0 ? tcpChains(tlsListeners, https) : [];
+    return { ...h, tls: tls.sort(bySpecificity), ...(tlsRoutes.length > 0 ? { tlsRoutes } : {}) };
   });
 }
 
@@ -39,14 +45,17 @@ export function buildL4Ir(gw: GatewayState, address: string): Pick<GatewayXdsIr,
   };
 }
 
-/** One TCP listener IR per port of the Gateway's ready TLS and TCP listeners. */
+/** One TCP listener IR per port of the Gateway's ready TLS and TCP listeners (not shared with HTTPS ones). */
 export function buildTcpListeners(gw: GatewayState, address: string): TcpListenerIr[] {
-  return portsOf(gw, ["TLS", "TCP"]).map((port) => ({
-    name: `${gw.key}/${port}`,
-    address,
-    port,
-    chains: tcpChains(readyOn(gw, port, ["TLS", "TCP"])),
-  }));
+  const https = new Set(portsOf(gw, ["HTTPS"]));
+  return portsOf(gw, ["TLS", "TCP"])
+    .filter((port) => !https.has(port))
+    .map((port) => ({
+      name: `${gw.key}/${port}`,
+      address,
+      port,
+      chains: tcpChains(readyOn(gw, port, ["TLS", "TCP"])),
+    }));
 }
 
 /** One UDP listener IR per port: the oldest attached UDPRoute wins the port (a UDP port has one route). */
@@ -75,17 +84,13 @@ export function gatewaySecrets(gw: GatewayState): SecretIr[] {
  * The filter chains of one port. Every SNI name goes to one route: the most specific listener hostname
  * owns a name, and among its routes the oldest wins (then `namespace/name`). A listener with no route
  * still gets a chain that refuses connections, so its hostname never falls through to another listener.
+ * A name that an HTTPS listener on the same port (`https`) matches more specifically is left to it.
  */
-function tcpChains(listeners: readonly ListenerState[]): TcpChainIr[] {
-  const owner = new Map<string, { l: ListenerState; e: L4Entry }>();
-  for (const l of listeners) {
-    for (const e of [...l.l4].sort(byAge)) {
-      for (const h of e.hostnames) if (!owner.has(h)) owner.set(h, { l, e });
-    }
-  }
+function tcpChains(listeners: readonly ListenerState[], https: readonly ListenerState[] = []): TcpChainIr[] {
+  const owner = sniOwners(listeners, https);
   const chains = new Map<string, TcpChainIr & { serverNames: string[] }>();
   for (const [host, { l, e }] of owner) {
-    const id = `${e.name}/${l.listener.name}`;
+    const id = `${e.name}/${l.id}`;
     const chain = chains.get(id) ?? {
       name: id,
       serverNames: [],
@@ -98,8 +103,8 @@ function tcpChains(listeners: readonly ListenerState[]): TcpChainIr[] {
   for (const l of listeners) {
     const host = l.listener.hostname ?? "*";
     if (owner.has(host)) continue;
-    chains.set(`listener/${l.listener.name}`, {
-      name: `listener/${l.listener.name}`,
+    chains.set(`listener/${l.id}`, {
+      name: `listener/${l.id}`,
       serverNames: host === "*" ? [] : [host],
       destinations: [],
       ...(l.tls ? { tls: l.tls } : {}),
@@ -108,6 +113,26 @@ function tcpChains(listeners: readonly ListenerState[]): TcpChainIr[] {
   return [...chains.values()]
     .map((c) => ({ ...c, serverNames: [...c.serverNames].sort(compareHostSpecificity) }))
     .sort(bySpecificity);
+}
+
+/** Which listener and route own each SNI name (see tcpChains). */
+function sniOwners(
+  listeners: readonly ListenerState[],
+  https: readonly ListenerState[],
+): Map<string, { l: ListenerState; e: L4Entry }> {
+  const owner = new Map<string, { l: ListenerState; e: L4Entry }>();
+  const toHttps = (l: ListenerState, h: string): boolean =>
+    https.some(
+      (x) =>
+        hostnameMatches(x.listener.hostname, h) &&
+        listenerRank(x.listener.hostname) > listenerRank(l.listener.hostname),
+    );
+  for (const l of listeners) {
+    for (const e of [...l.l4].sort(byAge)) {
+      for (const h of e.hostnames) if (!owner.has(h) && !toHttps(l, h)) owner.set(h, { l, e });
+    }
+  }
+  return owner;
 }
 
 function readyOn(gw: GatewayState, port: number, protocols: readonly string[]): ListenerState[] {

@@ -8,14 +8,54 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import type { GatewayState } from "./gateway";
+import type { GatewayState, ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
-import { allowedListeners, routeStatus, useClusters, type ParentContext } from "./parent-refs";
+import { allowedListeners, parentGateway, routeStatus, useClusters, type ParentContext } from "./parent-refs";
 
 /** Context for L4 routes. */
 export interface L4RouteContext extends ParentContext {
   /** Backends. */
   readonly backends: BackendIndex;
+  /** TCP and UDP listeners → `Kind/namespace/name` of the one route they serve (filled in by processL4Routes). */
+  readonly winners?: ReadonlyMap<ListenerState, string>;
+}
+
+/**
+ * A TCP or UDP listener has no hostname to tell routes apart, so it serves one route: the oldest (then
+ * by `namespace/name`) of the TCPRoutes or UDPRoutes that would attach to it. The others are told so
+ * (Accepted=False on that parent when no other listener takes them) and are not counted in attachedRoutes.
+ */
+function singleRouteWinners(
+  snapshot: Pick<ResourceSnapshot, "tcpRoutes" | "udpRoutes">,
+  ctx: L4RouteContext,
+): Map<ListenerState, string> {
+  const winners = new Map<ListenerState, string>();
+  const routes = [
+    ...(snapshot.tcpRoutes ?? []).map((route) => ({ kind: "TCPRoute" as const, route })),
+    ...(snapshot.udpRoutes ?? []).map((route) => ({ kind: "UDPRoute" as const, route })),
+  ].sort((a, b) => cmpAge(a.route, b.route));
+  for (const { kind, route } of routes) {
+    if ((route.spec.rules ?? []).length > 1) continue; // not accepted anywhere
+    const ns = namespaceOf(route.metadata);
+    for (const ref of route.spec.parentRefs ?? []) {
+      const gw = parentGateway(ref, ns, ctx);
+      const allowed = gw ? allowedListeners(kind, ns, ref, gw, ctx.namespaces) : [];
+      if (!Array.isArray(allowed)) continue;
+      for (const l of allowed) {
+        const single = l.listener.protocol === "TCP" || l.listener.protocol === "UDP";
+        if (single && !winners.has(l)) winners.set(l, `${kind}/${keyOf(route.metadata)}`);
+      }
+    }
+  }
+  return winners;
+}
+
+function cmpAge(a: KubeObject<unknown>, b: KubeObject<unknown>): number {
+  const ca = a.metadata.creationTimestamp ?? "";
+  const cb = b.metadata.creationTimestamp ?? "";
+  const ka = keyOf(a.metadata);
+  const kb = keyOf(b.metadata);
+  return ca < cb ? -1 : ca > cb ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 type L4Kind = "TLSRoute" | "TCPRoute" | "UDPRoute";
@@ -33,6 +73,8 @@ export function processL4Routes(
   snapshot: Pick<ResourceSnapshot, "tlsRoutes" | "tcpRoutes" | "udpRoutes">,
   ctx: L4RouteContext,
 ): StatusUpdate[] {
+  const winners = singleRouteWinners(snapshot, ctx);
+  ctx = { ...ctx, winners };
   const statuses = [
     ...sorted(snapshot.tlsRoutes).map((r) => processTLSRoute(r, ctx)),
     ...sorted(snapshot.tcpRoutes).map((r) => processTCPRoute(r, ctx)),
@@ -119,7 +161,13 @@ function attach(
   if (!Array.isArray(allowed)) return allowed;
   const key = keyOf(route.metadata);
   let attached = 0;
+  const taken: string[] = [];
   for (const l of allowed) {
+    const winner = ctx.winners?.get(l);
+    if (winner !== undefined && winner !== `${kind}/${key}`) {
+      taken.push(`${l.listener.name} (serves ${winner})`);
+      continue;
+    }
     // TCP and UDP listeners have no hostname; a TCPRoute on a TLS listener serves the listener's hostname.
     const hosts = intersectHostnames(l.listener.hostname, hostnames);
     if (hosts.length === 0) continue;
@@ -131,6 +179,14 @@ function attach(
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });
+  }
+  if (attached === 0 && taken.length > 0) {
+    return condition(
+      CondType.Accepted,
+      false,
+      Reason.NotAllowedByListeners,
+      `a ${kind === "UDPRoute" ? "UDP" : "TCP"} listener serves one route, the oldest: listeners ${taken.join(", ")} of Gateway ${gw.key} are taken; use another listener or port`,
+    );
   }
   if (attached === 0) {
     return condition(

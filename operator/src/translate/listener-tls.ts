@@ -49,10 +49,27 @@ export interface ListenerTlsResult {
   readonly notAccepted?: RefProblem;
 }
 
-/** Resolves the certificates (and, for HTTPS, the client validation) of a terminating listener. */
-export function resolveListenerTls(gateway: Gateway, listener: Listener, refs: ListenerRefs): ListenerTlsResult {
+/** Who declares a listener: its Gateway or a ListenerSet (certificateRefs are relative to it). */
+export interface ListenerDeclarer {
+  /** Gateway or ListenerSet. */
+  readonly kind: "Gateway" | "ListenerSet";
+  /** Its namespace. */
+  readonly namespace: string;
+}
+
+/**
+ * Resolves the certificates (and, for HTTPS, the client validation) of a terminating listener. A
+ * ListenerSet's certificateRefs are relative to the ListenerSet (and ReferenceGrants from ListenerSet);
+ * the frontend client validation is always the Gateway's.
+ */
+export function resolveListenerTls(
+  gateway: Gateway,
+  listener: Listener,
+  refs: ListenerRefs,
+  declarer?: ListenerDeclarer,
+): ListenerTlsResult {
   const gwNs = namespaceOf(gateway.metadata);
-  const certs = resolveCertificates(gwNs, listener, refs);
+  const certs = resolveCertificates(declarer ?? { kind: "Gateway", namespace: gwNs }, listener, refs);
   const { secrets } = certs;
   let problem = certs.problem;
   const validation = listener.protocol === "HTTPS" ? frontendValidation(gateway, listener.port) : undefined;
@@ -72,7 +89,7 @@ export function resolveListenerTls(gateway: Gateway, listener: Listener, refs: L
 
 /** The listener's certificates that can be served, and the first problem with the others. */
 function resolveCertificates(
-  gwNs: string,
+  from: ListenerDeclarer,
   listener: Listener,
   refs: ListenerRefs,
 ): { secrets: SecretIr[]; problem?: RefProblem } {
@@ -89,7 +106,7 @@ function resolveCertificates(
   const secrets: SecretIr[] = [];
   let problem: RefProblem | undefined;
   for (const ref of certRefs) {
-    const r = resolveCertificate(gwNs, ref, refs);
+    const r = resolveCertificate(from, ref, refs);
     if ("reason" in r) problem ??= r;
     else secrets.push(r);
   }
@@ -104,10 +121,14 @@ function frontendValidation(gateway: Gateway, port: number): TLSConfig["validati
   return perPort ? perPort.tls.validation : frontend.default?.validation;
 }
 
-function resolveCertificate(gwNs: string, ref: SecretObjectReference, refs: ListenerRefs): SecretIr | RefProblem {
+function resolveCertificate(
+  from: ListenerDeclarer,
+  ref: SecretObjectReference,
+  refs: ListenerRefs,
+): SecretIr | RefProblem {
   const group = ref.group ?? "";
   const kind = ref.kind ?? "Secret";
-  const ns = ref.namespace ?? gwNs;
+  const ns = ref.namespace ?? from.namespace;
   const what = `certificateRef ${group ? group + "/" : ""}${kind} ${ns}/${ref.name}`;
   if (group !== "" || kind !== "Secret") {
     return {
@@ -115,10 +136,16 @@ function resolveCertificate(gwNs: string, ref: SecretObjectReference, refs: List
       message: `${what}: only core Secrets (type kubernetes.io/tls) are supported`,
     };
   }
-  const denied = checkCertificateRef(refs.grants, gwNs, ref);
+  const denied = checkCertificateRef(refs.grants, from.namespace, ref, from.kind);
   if (denied) return { reason: denied.reason, message: `certificateRef to ${denied.message}` };
   const secret = refs.secret(`${ns}/${ref.name}`);
   if (!secret) return { reason: Reason.InvalidCertificateRef, message: `${what} not found; create it` };
+  if (secret.type !== undefined && secret.type !== "kubernetes.io/tls") {
+    return {
+      reason: Reason.InvalidCertificateRef,
+      message: `${what} has type ${secret.type}; a certificate must be a Secret of type kubernetes.io/tls`,
+    };
+  }
   const crt = secretValue(secret, "tls.crt");
   const key = secretValue(secret, "tls.key");
   if (crt === undefined || key === undefined) {

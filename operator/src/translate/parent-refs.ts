@@ -8,12 +8,14 @@ import { GATEWAY_API_GROUP, type ParentReference } from "../resources/gateway-ap
 import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
+import { listenerReady, ownListeners, type GatewayState, type ListenerState } from "./gateway";
 
 /** The part of the translation context parent handling needs. */
 export interface ParentContext {
   /** Accepted Gateways by `namespace/name`. */
   readonly gateways: ReadonlyMap<string, GatewayState>;
+  /** ListenerSets naming one of our Gateways, by `namespace/name`, with that Gateway; absent means none. */
+  readonly listenerSets?: ReadonlyMap<string, GatewayState>;
   /** Namespaces, for allowedRoutes selectors. */
   readonly namespaces: ReadonlyMap<string, Namespace>;
   /** Clusters used per Gateway key (filled in). */
@@ -26,22 +28,29 @@ export interface ParentContext {
 export type RouteObject = KubeObject<{ readonly parentRefs?: readonly ParentReference[] }>;
 
 /**
- * Runs `accept` for each parentRef naming one of our Gateways and assembles the route status
- * (Accepted from `accept`, ResolvedRefs from `refProblem`); undefined when no parent is ours.
+ * Runs `accept` for each parentRef naming one of our Gateways (or a ListenerSet of one, passing its
+ * Gateway) and assembles the route status (Accepted from `accept`, ResolvedRefs from `refProblem`, then
+ * `whenAccepted` where the route is accepted); undefined when no parent is ours.
  */
 export function routeStatus(
   route: RouteObject,
   ctx: ParentContext,
   refProblem: RefProblem | undefined,
   accept: (ref: ParentReference, gw: GatewayState) => Condition,
+  whenAccepted?: { readonly type: string; readonly reason: string; readonly message: string },
 ): StatusUpdate | undefined {
   const ns = namespaceOf(route.metadata);
   const gen = route.metadata.generation;
   const parents: unknown[] = [];
   for (const ref of route.spec.parentRefs ?? []) {
-    if ((ref.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP || (ref.kind ?? "Gateway") !== "Gateway") continue;
-    const gw = ctx.gateways.get(`${ref.namespace ?? ns}/${ref.name}`);
+    const gw = parentGateway(ref, ns, ctx);
     if (!gw) continue; // not one of our Gateways: its controller owns this parent's status
+    const accepted = accept(ref, gw);
+    // A condition that only holds for an accepted route (PartiallyInvalid), after the others.
+    const extra =
+      whenAccepted && accepted.status === "True"
+        ? [condition(whenAccepted.type, true, whenAccepted.reason, whenAccepted.message, gen)]
+        : [];
     const resolved = refProblem
       ? condition(CondType.ResolvedRefs, false, refProblem.reason, refProblem.message, gen)
       : condition(
@@ -54,7 +63,7 @@ export function routeStatus(
     parents.push({
       parentRef: cleanParentRef(ref),
       controllerName: ctx.controllerName,
-      conditions: [{ ...accept(ref, gw), observedGeneration: gen }, resolved],
+      conditions: [{ ...accepted, observedGeneration: gen }, resolved, ...extra],
     });
   }
   if (parents.length === 0) return undefined;
@@ -65,6 +74,15 @@ export function routeStatus(
     name: route.metadata.name,
     status: { parents },
   };
+}
+
+/** The Gateway a parentRef (to a Gateway or a ListenerSet) leads to, if it is one of ours. */
+export function parentGateway(ref: ParentReference, routeNs: string, ctx: ParentContext): GatewayState | undefined {
+  if ((ref.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP) return undefined;
+  const key = `${ref.namespace ?? routeNs}/${ref.name}`;
+  const kind = ref.kind ?? "Gateway";
+  if (kind === "Gateway") return ctx.gateways.get(key);
+  return kind === "ListenerSet" ? ctx.listenerSets?.get(key) : undefined;
 }
 
 /** The parentRef with its defaults written out, as status.parents[].parentRef. */
@@ -78,8 +96,9 @@ export function cleanParentRef(ref: ParentReference): ParentReference {
 }
 
 /**
- * The listeners of `gw` a parentRef selects (by sectionName and port) that accept a route of `kind` from
- * namespace `routeNs`, or the Accepted=False condition saying why there are none.
+ * The listeners a parentRef selects (the Gateway's own, or a ListenerSet's; then by sectionName and port)
+ * that accept a route of `kind` from namespace `routeNs`, or the Accepted=False condition saying why
+ * there are none. `gw` is the Gateway the parentRef leads to.
  */
 export function allowedListeners(
   kind: string,
@@ -88,7 +107,16 @@ export function allowedListeners(
   gw: GatewayState,
   namespaces: ReadonlyMap<string, Namespace>,
 ): ListenerState[] | Condition {
-  const candidates = gw.listeners.filter(
+  const parent = selectedParent(ref, routeNs, gw);
+  if (parent.rejected) {
+    return condition(
+      CondType.Accepted,
+      false,
+      Reason.NotAllowedByListeners,
+      `${parent.what} is not attached to Gateway ${gw.key}: ${parent.rejected}`,
+    );
+  }
+  const candidates = parent.listeners.filter(
     (l) =>
       (ref.sectionName === undefined || l.listener.name === ref.sectionName) &&
       (ref.port === undefined || l.listener.port === ref.port),
@@ -97,12 +125,7 @@ export function allowedListeners(
     const what = [ref.sectionName && `sectionName "${ref.sectionName}"`, ref.port && `port ${ref.port}`]
       .filter(Boolean)
       .join(" and ");
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NoMatchingParent,
-      `Gateway ${gw.key} has no listener with ${what}`,
-    );
+    return condition(CondType.Accepted, false, Reason.NoMatchingParent, `${parent.what} has no listener with ${what}`);
   }
   const allowed = candidates.filter((l) => listenerReady(l) && allowsRoute(l, kind, routeNs, gw, namespaces));
   if (allowed.length > 0) return allowed;
@@ -120,29 +143,48 @@ export function allowedListeners(
     CondType.Accepted,
     false,
     Reason.NotAllowedByListeners,
-    `no listener of Gateway ${gw.key} (${names}) accepts ${kind}s from namespace ${routeNs}; check the listeners' protocol and allowedRoutes`,
+    `no listener of ${parent.what} (${names}) accepts ${kind}s from namespace ${routeNs}; check the listeners' protocol and allowedRoutes`,
   );
 }
 
-/** True when the listener allows routes of `kind` from `routeNs` (supportedKinds and allowedRoutes.namespaces). */
+/** The listeners of the Gateway or ListenerSet a parentRef names, or why that ListenerSet is not attached. */
+function selectedParent(
+  ref: ParentReference,
+  routeNs: string,
+  gw: GatewayState,
+): { what: string; listeners: readonly ListenerState[]; rejected?: string } {
+  if ((ref.kind ?? "Gateway") === "Gateway") return { what: `Gateway ${gw.key}`, listeners: ownListeners(gw) };
+  const key = `${ref.namespace ?? routeNs}/${ref.name}`;
+  const ls = gw.listenerSets.find((s) => s.key === key);
+  return { what: `ListenerSet ${key}`, listeners: ls?.listeners ?? [], rejected: ls?.rejected?.message };
+}
+
+/**
+ * True when the listener allows routes of `kind` from `routeNs` (supportedKinds and allowedRoutes.namespaces;
+ * "Same" is the namespace of the Gateway or ListenerSet that declares the listener).
+ */
 export function allowsRoute(
   l: ListenerState,
   kind: string,
   routeNs: string,
-  gw: GatewayState,
+  _gw: GatewayState,
   namespaces: ReadonlyMap<string, Namespace>,
 ): boolean {
   if (!l.supportedKinds.some((k) => k.kind === kind)) return false;
   const from = l.listener.allowedRoutes?.namespaces?.from ?? "Same";
   if (from === "All") return true;
-  if (from === "Same") return routeNs === namespaceOf(gw.gateway.metadata);
+  if (from === "Same") return routeNs === l.owner.namespace;
   const selector = l.listener.allowedRoutes?.namespaces?.selector ?? {};
   return selectorMatches(selector, namespaces.get(routeNs)?.metadata.labels ?? {});
 }
 
-/** Records that the Gateway uses these clusters (once a route attached to it). */
+/**
+ * Records that the Gateway uses these clusters (once a route attached to it). A backend that a GRPCRoute
+ * (or its Service's appProtocol) reaches over h2c stays h2c when another route uses it too: one cluster
+ * per backend, and a backend that serves gRPC speaks HTTP/2.
+ */
 export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: readonly ClusterIr[]): void {
   const map = ctx.clustersByGateway.get(gatewayKey) ?? new Map<string, ClusterIr>();
-  for (const c of clusters) map.set(c.name, c);
+  for (const c of clusters) map.set(c.name, map.get(c.name)?.protocol === "h2c" ? { ...c, protocol: "h2c" } : c);
   ctx.clustersByGateway.set(gatewayKey, map);
 }

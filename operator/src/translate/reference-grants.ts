@@ -84,16 +84,17 @@ export interface SecretRef {
 }
 
 /**
- * Checks a Gateway's certificateRef (Gateway → Secret) against the grants: undefined when it is in the
- * Gateway's namespace or a ReferenceGrant allows it, otherwise RefNotPermitted with what to add.
+ * Checks a Gateway's (or a ListenerSet's) certificateRef → Secret against the grants: undefined when it is
+ * in the referrer's namespace or a ReferenceGrant allows it, otherwise RefNotPermitted with what to add.
  */
 export function checkCertificateRef(
   grants: ReferenceGrantIndex,
   gatewayNamespace: string,
   ref: SecretRef,
+  fromKind: "Gateway" | "ListenerSet" = "Gateway",
 ): RefProblem | undefined {
   return grants.check(
-    { group: GATEWAY_API_GROUP, kind: "Gateway", namespace: gatewayNamespace },
+    { group: GATEWAY_API_GROUP, kind: fromKind, namespace: gatewayNamespace },
     {
       group: ref.group ?? "",
       kind: ref.kind ?? "Secret",

@@ -9,4 +9,9 @@ export interface RouteEntry {
   readonly route: RouteIr;
   /** Sort keys for the spec's precedence ties: creation time, `namespace/name`, rule and match index. */
   readonly tie: { readonly created: string; readonly key: string; readonly rule: number; readonly match: number };
+  /**
+   * Set for a GRPCRoute's entry: its precedence key (service, method, header matches; see grpcroute.ts),
+   * compared element by element, larger first. Absent for an HTTPRoute's entry.
+   */
+  readonly grpc?: readonly number[];
 }

@@ -5,17 +5,18 @@
 import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { keyOf, namespaceOf } from "../resources/meta";
+import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { BackendIndex } from "./backends";
 import type { StatusUpdate } from "./conditions";
-import { gatewayStatus, listenerReady, processGateway, type GatewayState } from "./gateway";
+import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
+import { buildGatewayIr } from "./gateway-ir";
 import { processGatewayClasses } from "./gatewayclass";
+import { processGRPCRoutes } from "./grpcroute";
 import { processHTTPRoute } from "./httproute";
-import { buildL4Ir, withTls } from "./l4-listeners";
 import { processL4Routes } from "./l4-routes";
+import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { buildHttpListeners } from "./virtual-hosts";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -23,6 +24,8 @@ export interface TranslateOptions {
   readonly controllerName?: string;
   /** Address the Envoy listeners bind to and the Gateways report. @default "0.0.0.0" */
   readonly listenAddress?: string;
+  /** This machine's IP addresses, which a Gateway's spec.addresses may request. @default only listenAddress */
+  readonly localAddresses?: readonly string[];
 }
 
 /** What one translation produces. */
@@ -46,19 +49,26 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.
   const backends = new BackendIndex(snapshot);
+  //    A Gateway's merged listener list includes those of the ListenerSets it allows, so they are
+  //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);
+  const namespaces = new Map(snapshot.namespaces.map((n) => [n.metadata.name, n]));
+  const setsByParent = listenerSetsByParent(snapshot.listenerSets ?? []);
   const gateways = new Map<string, GatewayState>();
   for (const gw of [...snapshot.gateways].sort(byKey)) {
     if (classes.accepted.has(gw.spec.gatewayClassName)) {
-      gateways.set(keyOf(gw.metadata), processGateway(gw, listenerRefs));
+      const listenerSets = setsByParent.get(keyOf(gw.metadata)) ?? [];
+      const addresses = { listenAddress: address, localAddresses: opts.localAddresses };
+      gateways.set(keyOf(gw.metadata), processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses }));
     }
   }
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {
     gateways,
+    listenerSets: listenerSetParents(gateways),
     backends,
-    namespaces: new Map(snapshot.namespaces.map((n) => [n.metadata.name, n])),
+    namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
     controllerName,
   };
@@ -67,6 +77,9 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     const s = processHTTPRoute(route, ctx);
     if (s) routeStatuses.push(s);
   }
+  // GRPCRoutes after HTTPRoutes: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled
+  // there (the older keeps it), which may reject an HTTPRoute already attached (its status is replaced).
+  routeStatuses.push(...processGRPCRoutes(snapshot.grpcRoutes ?? [], ctx, routeStatuses));
   routeStatuses.push(...processL4Routes(snapshot, ctx));
 
   // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
@@ -78,22 +91,12 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const infraIr: ProxyInfraIr[] = [];
   const gatewayStatuses: StatusUpdate[] = [];
   for (const gw of gateways.values()) {
-    gatewayStatuses.push(gatewayStatus(gw, [address]));
-    const ready = gw.listeners.filter(listenerReady);
-    if (ready.length === 0) continue; // not accepted: nothing to run or serve
+    gatewayStatuses.push(gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus));
     const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-    xdsIr.push({
-      name: gw.key,
-      http: withTls(buildHttpListeners(gw, address), gw),
-      ...buildL4Ir(gw, address),
-      clusters,
-    });
-    infraIr.push({
-      name: gw.key,
-      namespace: namespaceOf(gw.gateway.metadata),
-      gatewayName: gw.gateway.metadata.name,
-      ports: ready.map(({ listener: l }) => ({ name: l.name, port: l.port, protocol: l.protocol })),
-    });
+    const ir = buildGatewayIr(gw, clusters);
+    if (!ir) continue; // not accepted, or no usable address: nothing to run or serve
+    xdsIr.push(ir.xds);
+    infraIr.push(ir.infra);
   }
   return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses], xdsIr, infraIr };
 }

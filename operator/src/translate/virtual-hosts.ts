@@ -86,23 +86,37 @@ const PATH_RANK = { Exact: 3, RegularExpression: 2, PathPrefix: 1 } as const;
 /**
  * Precedence (spec, HTTPRouteRule): hostname specificity; Exact path over prefix (regex, being
  * implementation-specific, sits between); longer paths; method match; more header matches; more query
- * matches; then the oldest route, then `namespace/name`, then rule and match order.
+ * matches; then the oldest route, then `namespace/name`, then rule and match order. GRPCRoute entries
+ * compare by their own key (GRPCRouteRule: service, method, header matches) in place of the path, method,
+ * header and query comparisons.
  */
 function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
-  const ma = a.route.match;
-  const mb = b.route.match;
   return (
     compareHostSpecificity(a.hostname, b.hostname) ||
-    PATH_RANK[mb.path.type] - PATH_RANK[ma.path.type] ||
-    mb.path.value.length - ma.path.value.length ||
-    Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
-    mb.headers.length - ma.headers.length ||
-    mb.queryParams.length - ma.queryParams.length ||
+    (a.grpc && b.grpc ? compareKeys(b.grpc, a.grpc) : compareHttpMatch(a, b)) ||
     cmp(a.tie.created, b.tie.created) ||
     cmp(a.tie.key, b.tie.key) ||
     a.tie.rule - b.tie.rule ||
     a.tie.match - b.tie.match
   );
+}
+
+function compareHttpMatch(a: RouteEntry, b: RouteEntry): number {
+  const ma = a.route.match;
+  const mb = b.route.match;
+  return (
+    PATH_RANK[mb.path.type] - PATH_RANK[ma.path.type] ||
+    mb.path.value.length - ma.path.value.length ||
+    Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
+    mb.headers.length - ma.headers.length ||
+    mb.queryParams.length - ma.queryParams.length
+  );
+}
+
+/** Element-wise comparison of two precedence keys of equal length. */
+function compareKeys(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return 0;
 }
 
 function cmp(a: string, b: string): number {

@@ -19,6 +19,12 @@ import {
 } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { TlsInspector } from "../../../proto/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector";
 import { Route as UdpRoute } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/route";
+import {
+  StatefulSession,
+  StatefulSessionPerRoute,
+} from "../../../proto/gen/envoy/extensions/filters/http/stateful_session/v3/stateful_session";
+import { CookieBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/cookie/v3/cookie";
+import { HeaderBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/header/v3/header";
 
 /** Top-level xDS resource types. */
 export const ClusterType = registerType("envoy.config.cluster.v3.Cluster", Cluster);
@@ -55,6 +61,22 @@ export const TlsInspectorType = registerType(
   TlsInspector,
 );
 export const UdpRouteType = registerType("envoy.extensions.filters.udp.udp_proxy.v3.Route", UdpRoute);
+export const StatefulSessionType = registerType(
+  "envoy.extensions.filters.http.stateful_session.v3.StatefulSession",
+  StatefulSession,
+);
+export const StatefulSessionPerRouteType = registerType(
+  "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute",
+  StatefulSessionPerRoute,
+);
+export const CookieSessionStateType = registerType(
+  "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState",
+  CookieBasedSessionState,
+);
+export const HeaderSessionStateType = registerType(
+  "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState",
+  HeaderBasedSessionState,
+);
 
 /** Type URLs of the resources the delta server serves. */
 export const TypeUrl = {

@@ -3,9 +3,6 @@ import type { CorsIr } from "../../ir/xds-ir";
 import type { HTTPCORSFilter } from "../../resources/gateway-api";
 import type { FilterContext, FilterError } from "./types";
 
-/** The methods `*` stands for when it cannot be sent as is (with credentials). */
-const ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
-
 /** The spec's default Access-Control-Max-Age. */
 const DEFAULT_MAX_AGE = 5;
 
@@ -22,13 +19,16 @@ export function compileCors(f: HTTPCORSFilter | undefined, ctx: FilterContext): 
     }
   }
   const credentials = c.allowCredentials === true;
-  const methods = [...(c.allowMethods ?? [])];
+  const expose = [...(c.exposeHeaders ?? [])];
   return {
+    // The spec: with credentials, `*` must never be sent back. Envoy never sends it for origins, methods
+    // or headers: for `*` it echoes the request's Origin, Access-Control-Request-Method and
+    // Access-Control-Request-Headers (which the spec allows without credentials too).
     allowOrigins: (c.allowOrigins ?? []).map(originMatcher),
-    // With credentials the browser does not accept `*`, so it is spelled out.
-    allowMethods: credentials && methods[0] === "*" ? ALL_METHODS : methods,
+    allowMethods: [...(c.allowMethods ?? [])],
     allowHeaders: [...(c.allowHeaders ?? [])],
-    exposeHeaders: [...(c.exposeHeaders ?? [])],
+    // Expose headers cannot be echoed from the request: with credentials a `*` is left out.
+    exposeHeaders: credentials ? expose.filter((h) => h !== "*") : expose,
     maxAgeSeconds: c.maxAge ?? DEFAULT_MAX_AGE,
     allowCredentials: credentials,
   };

@@ -6,10 +6,13 @@
 import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { HttpConnectionManager_UpgradeConfig } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { pack } from "../../../../proto/any";
-import { CorsType, RouterType } from "../types";
+import { CorsType, RouterType, StatefulSessionType } from "../types";
 
 /** Name of Envoy's CORS filter (also the typed_per_filter_config key). */
 export const CORS_FILTER = "envoy.filters.http.cors";
+
+/** Name of Envoy's stateful session filter (session persistence; per-route config only). */
+export const STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
 
 /** Name of the router, always last. */
 export const ROUTER_FILTER = "envoy.filters.http.router";
@@ -18,6 +21,11 @@ export const ROUTER_FILTER = "envoy.filters.http.router";
 export function hcmHttpFilters(): HttpFilter[] {
   return [
     { name: CORS_FILTER, typedConfig: pack(CorsType, CorsType.codec.fromPartial({} as never)) },
+    // Without a session_state the filter does nothing; routes with session persistence configure it.
+    {
+      name: STATEFUL_SESSION_FILTER,
+      typedConfig: pack(StatefulSessionType, StatefulSessionType.codec.fromPartial({} as never)),
+    },
     { name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
   ] as HttpFilter[];
 }

@@ -17,7 +17,9 @@ import type { HttpListenerIr } from "../../ir/xds-ir";
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
+import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
+import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
 
 /** ALPN offered on HTTPS listeners. */
 const HTTPS_ALPN = ["h2", "http/1.1"];
@@ -35,12 +37,26 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
         filters: [hcm],
       }))
     : [{ filters: [hcm] }];
+  // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
+  filterChains.push(...(ir.tlsRoutes ?? []).map(tcpChain));
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
+    ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
     filterChains,
   } as never);
+}
+
+/** Listener.additional_addresses: more addresses to bind, on the same port (and socket protocol). */
+export function additionalAddresses(
+  addresses: readonly string[] | undefined,
+  port: number,
+  protocol?: SocketAddress_Protocol,
+): { additionalAddresses?: unknown[] } {
+  if (!addresses || addresses.length === 0) return {};
+  const socket = (address: string): unknown => ({ address, portValue: port, ...(protocol ? { protocol } : {}) });
+  return { additionalAddresses: addresses.map((a) => ({ address: { socketAddress: socket(a) } })) };
 }
 
 /** A filter chain match on SNI names (other fields at their defaults). */

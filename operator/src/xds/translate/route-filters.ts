@@ -120,11 +120,16 @@ export function timeoutAndRetryFields(t: TimeoutsIr | undefined, retry: RetryIr 
 
 /**
  * The spec asks for retries when the connection failed or the backend refused the request before
- * processing it, and on the configured status codes; never after a reset once the request was sent.
+ * processing it, and on the configured status codes. It also asks that an attempt reaching the
+ * backendRequest timeout be retried (after the backoff): Envoy retries a per-try timeout only under
+ * "reset", which also covers a connection reset after the request was sent, so "reset" is on only when
+ * both retries and a backendRequest timeout are configured. Envoy's backoff is fully jittered: the
+ * N-th retry waits a random time in [0, 2^(N-1) × backoff), capped at 10 × backoff.
  */
 function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): RetryPolicy {
   const on = ["connect-failure", "refused-stream", "reset-before-request"];
   if (retry && retry.codes.length > 0) on.push("retriable-status-codes");
+  if (retry && perTryMs !== undefined) on.push("reset");
   return {
     retryOn: on.join(","),
     numRetries: retry?.attempts ?? 0,

@@ -11,6 +11,7 @@ import {
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { corsPerFilterConfig } from "./cors";
+import { sessionPerFilterConfig } from "./session";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 
 /**
@@ -52,25 +53,37 @@ function buildRoute(ir: RouteIr): Route {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
   }
-  if (ir.cors) route.typedPerFilterConfig = corsPerFilterConfig(ir.cors);
+  if (ir.cors || ir.sessionPersistence) {
+    route.typedPerFilterConfig = {
+      ...(ir.cors ? corsPerFilterConfig(ir.cors) : {}),
+      ...(ir.sessionPersistence ? sessionPerFilterConfig(ir.sessionPersistence) : {}),
+    };
+  }
   return route as Route;
 }
 
 /** Forwarding: one cluster, or weighted clusters (also for one destination with its own header changes). */
 function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[]): RouteAction {
   const invalid = dests.some((d) => d.cluster === undefined);
-  const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders);
+  const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders || d.hostRewrite !== undefined);
   const target =
     dests.length === 1 && !perDest
       ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER }
       : { weightedClusters: { clusters: dests.map(clusterWeight) } };
   return {
     ...target,
-    ...(invalid ? { clusterNotFoundResponseCode: RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR } : {}),
+    ...(invalid ? { clusterNotFoundResponseCode: invalidBackendCode(ir) } : {}),
     ...rewriteFields(ir.urlRewrite),
     ...(ir.mirrors ? { requestMirrorPolicies: mirrorPolicies(ir.mirrors) } : {}),
     ...timeoutAndRetryFields(ir.timeouts, ir.retry),
   } as RouteAction;
+}
+
+/** What Envoy answers for an invalid backendRef's share: 500, or 503 for gRPC routes (UNAVAILABLE). */
+function invalidBackendCode(ir: RouteIr): RouteAction_ClusterNotFoundResponseCode {
+  return ir.invalidBackendStatus === 503
+    ? RouteAction_ClusterNotFoundResponseCode.SERVICE_UNAVAILABLE
+    : RouteAction_ClusterNotFoundResponseCode.INTERNAL_SERVER_ERROR;
 }
 
 function clusterWeight(d: WeightedDestinationIr): WeightedCluster_ClusterWeight {
@@ -86,6 +99,7 @@ function clusterWeight(d: WeightedDestinationIr): WeightedCluster_ClusterWeight 
           responseHeadersToRemove: [...d.responseHeaders.remove],
         }
       : {}),
+    ...(d.hostRewrite !== undefined ? { hostRewriteLiteral: d.hostRewrite } : {}),
   } as WeightedCluster_ClusterWeight;
 }
 

@@ -6,7 +6,7 @@ import { pack } from "../../../../proto/any";
 import type { TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
-import { serverNames } from "./listener";
+import { additionalAddresses, serverNames } from "./listener";
 import { downstreamTls, tlsInspector } from "./tls";
 
 /**
@@ -19,12 +19,14 @@ export function buildTcpListener(ir: TcpListenerIr): Listener {
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
+    ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
-    filterChains: ir.chains.map(chain),
+    filterChains: ir.chains.map(tcpChain),
   } as never);
 }
 
-function chain(c: TcpChainIr): Partial<FilterChain> {
+/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy. */
+export function tcpChain(c: TcpChainIr): Partial<FilterChain> {
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),

@@ -5,6 +5,7 @@ import { UdpProxyConfig } from "../../../../proto/gen/envoy/extensions/filters/u
 import { pack } from "../../../../proto/any";
 import type { UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { UdpProxyType, UdpRouteType } from "../types";
+import { additionalAddresses } from "./listener";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 
 /**
@@ -29,6 +30,7 @@ export function buildUdpListener(ir: UdpListenerIr): Listener {
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port, protocol: SocketAddress_Protocol.UDP } },
+    ...additionalAddresses(ir.additionalAddresses, ir.port, SocketAddress_Protocol.UDP),
     udpListenerConfig: {},
     listenerFilters: [{ name: "envoy.filters.udp_listener.udp_proxy", typedConfig: pack(UdpProxyType, config) }],
   } as never);

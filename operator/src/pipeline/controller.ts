@@ -1,0 +1,227 @@
+/**
+ * Kubernetes mode: Kubernetes provider → translate → xDS cache → delta ADS server on every replica; on the
+ * leader only, the rendered proxy objects are applied (and pruned) and statuses written (only on change).
+ * The proxies' Deployments are watched too, so Gateway Programmed follows their availability.
+ */
+import {
+  combineLatest,
+  concatMap,
+  from,
+  map,
+  scan,
+  startWith,
+  Subject,
+  type Observable,
+  type Subscription,
+} from "rxjs";
+import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "../../../constructs/render";
+import { proxyObjectName } from "../../../constructs/names";
+import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
+import { LeaseElection } from "../leader/lease-election";
+import type { Logger } from "../log";
+import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
+import { kubernetesSnapshots, type KubernetesProviderOptions } from "../provider/kubernetes/kubernetes-provider";
+import { reflect, type ReflectorEvent } from "../provider/kubernetes/reflector";
+import type { ProxyInfraIr } from "../ir/infra-ir";
+import type { EnvoyProxy } from "../resources/envoy-proxy";
+import type { KubeObject } from "../resources/meta";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
+import { StatusWriter } from "../status/status-writer";
+import { XdsCache } from "../xds/cache/snapshot-cache";
+import { XdsServer } from "../xds/server";
+import { translateAndPublish, type PassResult } from "./translate-step";
+
+/** Controller settings. */
+export interface ControllerOptions {
+  /** Kubeconfig file; the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
+  readonly kubeconfig?: string;
+  /** Namespace of the controller and of the proxies it creates. */
+  readonly namespace: string;
+  /** GatewayClass controller name. */
+  readonly controllerName: string;
+  /** This replica's identity for leader election (the pod name). */
+  readonly identity: string;
+  /** xDS server bind address, `host:port`. @default 0.0.0.0:18000 */
+  readonly xdsListen?: string;
+  /** How the proxies render (image, the xDS address they dial, TLS secret). */
+  readonly render: RenderOptions;
+  /** Watch scope. */
+  readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
+  /** Lease timings (tests shorten them). */
+  readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
+  /** Logger. */
+  readonly logger: Logger;
+}
+
+/** What one pass did. */
+export interface ControllerPass {
+  /** Translation outcome. */
+  readonly pass: PassResult;
+  /** Whether this replica led during the pass (applied infra and wrote status). */
+  readonly leader: boolean;
+  /** The applier's result (leader only). */
+  readonly applied?: ApplyResult;
+}
+
+type Deployments = ReadonlyMap<string, KubeObject & { status?: { availableReplicas?: number } }>;
+
+/** A running controller. */
+export class Controller {
+  /** The xDS cache. */
+  readonly cache = new XdsCache();
+  /** The delta ADS server. */
+  readonly server: XdsServer;
+  /** The API client. */
+  readonly client: KubeClient;
+  /** Leader election. */
+  readonly election: LeaseElection;
+  /** Status writer (its stats count writes). */
+  readonly statusWriter: StatusWriter;
+  /** Infra applier. */
+  readonly applier: InfraApplier;
+  private readonly passes = new Subject<ControllerPass>();
+  /** Every pass's outcome. */
+  readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
+  private sub?: Subscription;
+  private port = 0;
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
+    this.server = new XdsServer(this.cache, { logger: opts.logger });
+    this.election = new LeaseElection(this.client, {
+      namespace: opts.namespace,
+      identity: opts.identity,
+      log: opts.logger,
+      ...(opts.lease?.durationMs ? { leaseDurationMs: opts.lease.durationMs } : {}),
+      ...(opts.lease?.retryMs ? { retryPeriodMs: opts.lease.retryMs } : {}),
+      ...(opts.lease?.renewDeadlineMs ? { renewDeadlineMs: opts.lease.renewDeadlineMs } : {}),
+    });
+    this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: opts.logger });
+    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: opts.logger });
+  }
+
+  /** The bound xDS port. */
+  get xdsPort(): number {
+    return this.port;
+  }
+
+  /** Starts the xDS server, the election and the watches. */
+  async start(): Promise<void> {
+    this.port = await this.server.start(this.opts.xdsListen ?? "0.0.0.0:18000");
+    this.election.start();
+    const snapshots = kubernetesSnapshots(this.client, {
+      controllerName: this.opts.controllerName,
+      log: this.opts.logger,
+      ...this.opts.watch,
+    });
+    const leader = this.election.leader$.pipe(
+      map((isLeader) => {
+        if (isLeader) this.applier.reset(); // a new leader applies everything once
+        return isLeader;
+      }),
+    );
+    this.sub = combineLatest([snapshots, this.deployments(), leader])
+      .pipe(concatMap(([snapshot, deployments, isLeader]) => from(this.handle(snapshot, deployments, isLeader))))
+      .subscribe({
+        next: (p) => this.passes.next(p),
+        error: (err: Error) => this.opts.logger("error", "controller pipeline stopped", { error: err.message }),
+      });
+  }
+
+  /** Stops everything; the leader releases its lease. */
+  async stop(): Promise<void> {
+    this.sub?.unsubscribe();
+    await this.election.stop();
+    await this.server.stop();
+    this.passes.complete();
+  }
+
+  /** The proxies' Deployments in our namespace, by name. */
+  private deployments(): Observable<Deployments> {
+    const path = `/apis/apps/v1/namespaces/${this.opts.namespace}/deployments?labelSelector=${encodeURIComponent(MANAGED_SELECTOR)}`;
+    return reflect(this.client, path, {
+      log: this.opts.logger,
+      stamp: { apiVersion: "apps/v1", kind: "Deployment" },
+    }).pipe(
+      scan((acc: Map<string, KubeObject>, e: ReflectorEvent) => {
+        if (e.type === "sync") {
+          acc.clear();
+          for (const o of e.items) acc.set(o.metadata.name, o);
+        } else if (e.type === "upsert") acc.set(e.object.metadata.name, e.object);
+        else acc.delete(e.object.metadata.name);
+        return acc;
+      }, new Map<string, KubeObject>()),
+      startWith(new Map<string, KubeObject>()),
+    );
+  }
+
+  private async handle(snapshot: ResourceSnapshot, deployments: Deployments, leader: boolean): Promise<ControllerPass> {
+    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName });
+    if (!leader) return { pass, leader };
+    let applied: ApplyResult | undefined;
+    try {
+      applied = await this.applier.reconcile(this.render(pass.result.infraIr, snapshot));
+    } catch (err) {
+      this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
+    }
+    const statuses = withInfraStatus(pass.result.statuses, (ns, name) => this.observe(snapshot, deployments, ns, name));
+    await this.statusWriter.write(statuses, liveObjects(snapshot));
+    return { pass, leader, ...(applied ? { applied } : {}) };
+  }
+
+  /** The manifests of every proxy, with EnvoyProxy settings resolved from the GatewayClass. */
+  render(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): Manifest[] {
+    const proxies: ProxyToRender[] = infra.map((ir) => {
+      const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
+      return envoyProxy ? { ...ir, envoyProxy } : ir;
+    });
+    return renderProxies(proxies, { ...this.opts.render, namespace: this.opts.namespace });
+  }
+
+  private observe(snapshot: ResourceSnapshot, deployments: Deployments, ns: string, name: string): ProxyObservation {
+    const objectName = proxyObjectName(ns, name);
+    const service = snapshot.services.find(
+      (s) => s.metadata.namespace === this.opts.namespace && s.metadata.name === objectName,
+    );
+    const deployment = deployments.get(objectName);
+    return {
+      ...(service ? { service } : {}),
+      availableReplicas: deployment?.status?.availableReplicas ?? 0,
+      workload: `${this.opts.namespace}/${objectName}`,
+    };
+  }
+}
+
+/** Every object of the snapshot (the status writer compares against their live status). */
+function liveObjects(s: ResourceSnapshot): KubeObject[] {
+  return [
+    ...s.gatewayClasses,
+    ...s.gateways,
+    ...s.httpRoutes,
+    ...(s.grpcRoutes ?? []),
+    ...s.tlsRoutes,
+    ...s.tcpRoutes,
+    ...s.udpRoutes,
+    ...(s.listenerSets ?? []),
+    ...s.backendTLSPolicies,
+  ];
+}
+
+/**
+ * The EnvoyProxy for a Gateway: its own `infrastructure.parametersRef` (same namespace), else its
+ * GatewayClass's `parametersRef`. Objects of kind EnvoyProxy reach the snapshot as unknown kinds.
+ */
+function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): EnvoyProxy["spec"] | undefined {
+  const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
+  if (!gateway) return undefined;
+  const proxies = s.unknown.filter((o): o is EnvoyProxy => o.kind === "EnvoyProxy");
+  const find = (refNs: string | undefined, refName: string): EnvoyProxy | undefined =>
+    proxies.find((p) => p.metadata.name === refName && p.metadata.namespace === refNs);
+  const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
+    .infrastructure?.parametersRef;
+  if (infraRef?.kind === "EnvoyProxy") return find(ns, infraRef.name)?.spec;
+  const cls = s.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName);
+  const ref = cls?.spec.parametersRef;
+  return ref?.kind === "EnvoyProxy" ? find(ref.namespace, ref.name)?.spec : undefined;
+}

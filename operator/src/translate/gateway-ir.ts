@@ -1,0 +1,43 @@
+/** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
+import type { ProxyInfraIr } from "../ir/infra-ir";
+import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import { namespaceOf } from "../resources/meta";
+import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
+import { buildL4Ir, withTls } from "./l4-listeners";
+import { buildHttpListeners } from "./virtual-hosts";
+
+/** The IR of a Gateway, or undefined when it is not accepted or has no usable address (nothing to serve). */
+export function buildGatewayIr(
+  gw: GatewayState,
+  clusters: readonly ClusterIr[],
+): { readonly xds: GatewayXdsIr; readonly infra: ProxyInfraIr } | undefined {
+  const [address, ...more] = gw.addresses;
+  if (!gatewayAccepted(gw) || address === undefined) return undefined;
+  // A fresh array per listener: the IR stays plain data with no shared parts.
+  const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
+  const l4 = buildL4Ir(gw, address);
+  const xds: GatewayXdsIr = {
+    name: gw.key,
+    http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),
+    ...l4,
+    ...(l4.tcp ? { tcp: l4.tcp.map((l) => ({ ...l, ...extra() })) } : {}),
+    ...(l4.udp ? { udp: l4.udp.map((l) => ({ ...l, ...extra() })) } : {}),
+    clusters,
+  };
+  const infra = gw.gateway.spec.infrastructure;
+  return {
+    xds,
+    infra: {
+      name: gw.key,
+      namespace: namespaceOf(gw.gateway.metadata),
+      gatewayName: gw.gateway.metadata.name,
+      ports: gw.listeners
+        .filter(listenerReady)
+        .map(({ id, listener: l }) => ({ name: id, port: l.port, protocol: l.protocol })),
+      ...(infra?.labels && Object.keys(infra.labels).length > 0 ? { labels: { ...infra.labels } } : {}),
+      ...(infra?.annotations && Object.keys(infra.annotations).length > 0
+        ? { annotations: { ...infra.annotations } }
+        : {}),
+    },
+  };
+}

@@ -1,0 +1,352 @@
+/**
+ * GRPCRoute: gRPC service/method and header matches become IR routes on HTTP and HTTPS listeners. Attaching
+ * (parentRefs, allowedRoutes, hostnames), backends (ReferenceGrants, weights, per-backendRef header filters)
+ * and the RequestHeaderModifier, ResponseHeaderModifier and RequestMirror filters work as for HTTPRoute;
+ * what differs: a gRPC method is the request path `/<service>/<method>`, backends are reached over HTTP/2
+ * cleartext, an invalid backend is answered with 503 (gRPC UNAVAILABLE), and rules are ordered by
+ * GRPCRouteRule precedence.
+ */
+import type { RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../ir/xds-ir";
+import type {
+  GRPCHeaderMatch,
+  GRPCMethodMatch,
+  GRPCRoute,
+  GRPCRouteMatch,
+  GRPCRouteRule,
+} from "../resources/gateway-api";
+import { keyOf, namespaceOf, type Condition } from "../resources/meta";
+import type { BackendIndex } from "./backends";
+import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { compileFilters, isFilterError, type FilterError } from "./filters";
+import type { GatewayState } from "./gateway";
+import { detachGrpcHttpConflicts, rejectConflictedParents } from "./grpc-http-conflicts";
+import { intersectHostnames } from "./hostnames";
+import type { RouteContext } from "./httproute";
+import {
+  commonFields,
+  destinations,
+  forwardFields,
+  partiallyInvalid,
+  resolveMirrors,
+  type BackendAcc,
+  type BackendScope,
+} from "./httproute-rules";
+import { allowedListeners, routeStatus, useClusters } from "./parent-refs";
+import { re2Problem } from "./regex";
+
+/** Filters a GRPCRoute rule or backendRef may use (the GRPCRouteFilter types). */
+const GRPC_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"];
+
+/** Filters a GRPCRoute backendRef may use here. */
+const BACKEND_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier"];
+
+/** Exact service names: the CRD's pattern (dot-separated identifiers, optionally with a leading dot). */
+const SERVICE_NAME = /^\.?[a-z_][a-z_0-9]*(\.[a-z_][a-z_0-9]*)*$/i;
+
+/** Exact method names: the CRD's pattern. */
+const METHOD_NAME = /^[A-Za-z_][A-Za-z_0-9]*$/;
+
+/** One IR route of a rule, with its GRPCRouteRule precedence key. */
+interface CompiledGrpcRoute {
+  readonly route: RouteIr;
+  readonly rule: number;
+  readonly match: number;
+  readonly rank: readonly number[];
+}
+
+/** What translating the route's rules produced (the same for every parent). */
+interface CompiledGrpcRules extends BackendAcc {
+  routes: CompiledGrpcRoute[];
+  /** Invalid rules, dropped (the others are served): one error each, in rule order. */
+  dropped: FilterError[];
+}
+
+/** Clusters a GRPCRoute attached to a Gateway wants, registered once conflicts with HTTPRoutes are settled. */
+interface PendingClusters {
+  readonly gatewayKey: string;
+  readonly id: string;
+  readonly clusters: CompiledGrpcRules["clusters"];
+}
+
+/**
+ * Attaches every GRPCRoute (sorted by `namespace/name`) and returns their statuses. Runs after the HTTPRoutes
+ * attached: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled here (the older keeps
+ * it), which may reject an HTTPRoute; its status in `httpStatuses` is then replaced.
+ */
+export function processGRPCRoutes(
+  routes: readonly GRPCRoute[],
+  ctx: RouteContext,
+  httpStatuses: StatusUpdate[],
+): StatusUpdate[] {
+  const pending: PendingClusters[] = [];
+  const statuses: StatusUpdate[] = [];
+  for (const route of [...routes].sort((a, b) => cmp(keyOf(a.metadata), keyOf(b.metadata)))) {
+    const s = processGRPCRoute(route, ctx, pending);
+    if (s) statuses.push(s);
+  }
+  if (statuses.length === 0) return statuses;
+  const rejections = detachGrpcHttpConflicts(ctx.gateways.values());
+  rejectConflictedParents(httpStatuses, rejections, ctx);
+  rejectConflictedParents(statuses, rejections, ctx);
+  // A rejected GRPCRoute must not turn a backend it shares with an HTTPRoute into an h2c cluster.
+  for (const p of pending) {
+    if (ctx.gateways.get(p.gatewayKey)?.listeners.some((l) => l.attached.has(p.id))) {
+      useClusters(ctx, p.gatewayKey, p.clusters);
+    }
+  }
+  return statuses;
+}
+
+function processGRPCRoute(route: GRPCRoute, ctx: RouteContext, pending: PendingClusters[]): StatusUpdate | undefined {
+  const compiled = compileGrpcRules(route, ctx.backends);
+  return routeStatus(
+    route,
+    ctx,
+    compiled.refProblem,
+    (ref, gw) => {
+      if (compiled.unsupported) {
+        const { reason, error } = compiled.unsupported;
+        return condition(CondType.Accepted, false, reason ?? Reason.UnsupportedValue, error);
+      }
+      const allowed = allowedListeners("GRPCRoute", namespaceOf(route.metadata), ref, gw, ctx.namespaces);
+      return Array.isArray(allowed) ? attach(route, compiled, allowed, gw, pending) : allowed;
+    },
+    partiallyInvalid(compiled),
+  );
+}
+
+/** Adds the compiled routes to every allowed listener whose hostname intersects the route's. */
+function attach(
+  route: GRPCRoute,
+  compiled: CompiledGrpcRules,
+  allowed: GatewayState["listeners"],
+  gw: GatewayState,
+  pending: PendingClusters[],
+): Condition {
+  const key = keyOf(route.metadata);
+  const id = `GRPCRoute/${key}`;
+  let attached = 0;
+  for (const l of allowed) {
+    const hosts = intersectHostnames(l.listener.hostname, route.spec.hostnames ?? []);
+    if (hosts.length === 0) continue;
+    attached++;
+    l.attached.add(id);
+    for (const hostname of hosts) {
+      for (const r of compiled.routes) {
+        l.entries.push({
+          hostname,
+          route: r.route,
+          tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
+          grpc: r.rank,
+        });
+      }
+    }
+  }
+  if (attached === 0) {
+    return condition(
+      CondType.Accepted,
+      false,
+      Reason.NoMatchingListenerHostname,
+      `none of the route's hostnames (${(route.spec.hostnames ?? []).join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
+    );
+  }
+  pending.push({ gatewayKey: gw.key, id, clusters: compiled.clusters });
+  return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
+}
+
+/**
+ * Turns the route's rules into IR routes; backends become h2c clusters. An invalid rule is dropped and the
+ * others are served (PartiallyInvalid, as for HTTPRoute); with no valid rule the route is not accepted.
+ */
+function compileGrpcRules(route: GRPCRoute, backends: BackendIndex): CompiledGrpcRules {
+  const acc: CompiledGrpcRules = { routes: [], clusters: [], dropped: [] };
+  // No rules: the route still matches every gRPC request (with no backends: UNAVAILABLE).
+  const rules: readonly GRPCRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
+  const names = rules.map((r) => r.name).filter((n): n is string => n !== undefined);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) acc.unsupported = { error: `rule name "${dup}" is used twice; rule names must be unique` };
+  const scope: BackendScope = { ns: namespaceOf(route.metadata), backends, kind: "GRPCRoute" };
+  rules.forEach((rule, ri) => compileRule(route, rule, ri, scope, acc));
+  if (acc.dropped.length === rules.length) {
+    acc.unsupported ??=
+      acc.dropped.length === 1
+        ? acc.dropped[0]
+        : {
+            reason: acc.dropped[0].reason,
+            error: `every rule is invalid: ${acc.dropped.map((d) => d.error).join("; ")}`,
+          };
+  }
+  return { ...acc, clusters: acc.clusters.map((c) => (c.protocol === "h2c" ? c : { ...c, protocol: "h2c" })) };
+}
+
+function compileRule(
+  route: GRPCRoute,
+  rule: GRPCRouteRule,
+  ri: number,
+  scope: BackendScope,
+  acc: CompiledGrpcRules,
+): void {
+  const where = rule.name !== undefined ? `rule "${rule.name}"` : `rule ${ri}`;
+  const matches: readonly GRPCRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
+  const compiledMatches = matches.map((m, mi) => compileMatch(m, `${where} match ${mi}`));
+  const problem = ruleProblem(rule, where) ?? compiledMatches.find(isFilterError);
+  const filters = problem ?? compileFilters(rule.filters ?? [], { where, matches: [] });
+  if (isFilterError(filters)) {
+    acc.dropped.push(filters); // the spec's "Drop Rule(s)": the route's valid rules are still served
+    return;
+  }
+  const dests = destinations(rule.backendRefs ?? [], where, scope, acc);
+  const mirrors = resolveMirrors(filters, scope, acc);
+  const forwarding = dests.some((d) => d.cluster !== undefined);
+  const action: RouteIr["action"] = forwarding
+    ? { kind: "forward", destinations: dests }
+    : { kind: "direct", status: 503 }; // the spec: no valid backend → UNAVAILABLE
+  const extras = {
+    ...commonFields(filters),
+    ...(forwarding ? forwardFields(mirrors, undefined, undefined) : {}),
+    ...(forwarding && dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
+  };
+  compiledMatches.forEach((m, mi) => {
+    if (isFilterError(m)) return;
+    acc.routes.push({
+      rule: ri,
+      match: mi,
+      rank: m.rank,
+      route: {
+        name: `grpcroute/${scope.ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`,
+        match: m.match,
+        action,
+        ...extras,
+      },
+    });
+  });
+}
+
+function invalid(d: WeightedDestinationIr): boolean {
+  return d.cluster === undefined;
+}
+
+/**
+ * Filter types GRPCRoute does not have, backendRef filters other than header modifiers (checked here so a
+ * bad one drops the rule), and experimental fields.
+ */
+function ruleProblem(rule: GRPCRouteRule, where: string): FilterError | undefined {
+  const other = (rule.filters ?? []).find((f) => !GRPC_FILTERS.includes(f.type));
+  if (other) {
+    return {
+      error: `${where}: filter type ${other.type} is not a GRPCRoute filter (GRPCRoute has ${GRPC_FILTERS.join(", ")})`,
+    };
+  }
+  for (const [bi, ref] of (rule.backendRefs ?? []).entries()) {
+    const at = `${where} backendRef ${bi}`;
+    const bad = (ref.filters ?? []).find((f) => !BACKEND_FILTERS.includes(f.type));
+    if (bad) {
+      return {
+        error: `${at}: filter ${bad.type} is not supported on a backendRef (supported there: ${BACKEND_FILTERS.join(", ")}); move it to the rule`,
+      };
+    }
+    const compiled = compileFilters(ref.filters ?? [], { where: at, matches: [] });
+    if (isFilterError(compiled)) return compiled;
+  }
+  if (rule.sessionPersistence !== undefined) {
+    return {
+      error: `${where}: sessionPersistence is in Gateway API's experimental channel only and is not supported; remove it`,
+    };
+  }
+  return undefined;
+}
+
+/** A match as an IR match plus its precedence key, or why it cannot be programmed. */
+interface CompiledMatch {
+  readonly match: RouteMatchIr;
+  readonly rank: readonly number[];
+}
+
+/**
+ * A gRPC request's path is `/<service>/<method>`. Exact service and method: that exact path; service
+ * only: the prefix `/<service>/`; method only: any service (a regex); RegularExpression: one regex over
+ * the path, each part as written (a missing part matches any name).
+ *
+ * The precedence key follows GRPCRouteRule: characters of the service, then of the method, then header
+ * matches. A RegularExpression part (implementation-specific) ranks below any Exact one of the same part
+ * and above none: key = [exact service chars, regex service, exact method chars, regex method, headers].
+ */
+function compileMatch(m: GRPCRouteMatch, where: string): CompiledMatch | FilterError {
+  const headers = compileHeaders(m.headers ?? [], where);
+  if (isFilterError(headers)) return headers;
+  if (!m.method) {
+    const path = { type: "PathPrefix", value: "/" } as const;
+    return { match: { path, headers, queryParams: [] }, rank: [0, 0, 0, 0, headers.length] };
+  }
+  const path = methodPath(m.method, where);
+  if (isFilterError(path)) return path;
+  const service = m.method.service ?? "";
+  const method = m.method.method ?? "";
+  const rank =
+    (m.method.type ?? "Exact") === "Exact"
+      ? [service.length, 0, method.length, 0, headers.length]
+      : [0, service ? 1 : 0, 0, method ? 1 : 0, headers.length];
+  return { match: { path, headers, queryParams: [] }, rank };
+}
+
+function methodPath(mm: GRPCMethodMatch, where: string): RouteMatchIr["path"] | FilterError {
+  const type = mm.type ?? "Exact";
+  const service = mm.service ?? "";
+  const method = mm.method ?? "";
+  if (type !== "Exact" && type !== "RegularExpression") {
+    return unsupported(`${where}: method match type ${type} is not supported; use Exact or RegularExpression`);
+  }
+  if (service === "" && method === "") {
+    return unsupported(`${where}: a method match needs a service, a method or both`);
+  }
+  return type === "Exact" ? exactPath(service, method, where) : regexPath(service, method, where);
+}
+
+function exactPath(service: string, method: string, where: string): RouteMatchIr["path"] | FilterError {
+  if (service !== "" && !SERVICE_NAME.test(service)) {
+    return unsupported(`${where}: service "${service}" is not a valid gRPC service name (dot-separated identifiers)`);
+  }
+  if (method !== "" && !METHOD_NAME.test(method)) {
+    return unsupported(`${where}: method "${method}" is not a valid gRPC method name (letters, digits and _)`);
+  }
+  if (service === "") return { type: "RegularExpression", value: `/[^/]+/${method}` };
+  if (method === "") return { type: "PathPrefix", value: `/${service}/` };
+  return { type: "Exact", value: `/${service}/${method}` };
+}
+
+/** Each part as a group of the path regex; a missing part matches any name. */
+function regexPath(service: string, method: string, where: string): RouteMatchIr["path"] | FilterError {
+  for (const p of [service, method]) {
+    const bad = p === "" ? undefined : re2Problem(p);
+    if (bad) return unsupported(`${where}: method match pattern "${p}" ${bad}`);
+  }
+  const part = (p: string): string => (p === "" ? "[^/]+" : `(?:${p})`);
+  return { type: "RegularExpression", value: `/${part(service)}/${part(method)}` };
+}
+
+/** Header matches: only the first of names equal ignoring case counts (the spec). */
+function compileHeaders(headers: readonly GRPCHeaderMatch[], where: string): StringMatchIr[] | FilterError {
+  const seen = new Set<string>();
+  const out: StringMatchIr[] = [];
+  for (const h of headers) {
+    const key = h.name.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const type = h.type ?? "Exact";
+    if (type !== "Exact" && type !== "RegularExpression") {
+      return unsupported(`${where}: header match type ${type} is not supported; use Exact or RegularExpression`);
+    }
+    const bad = type === "RegularExpression" ? re2Problem(h.value) : undefined;
+    if (bad) return unsupported(`${where}: header ${h.name} pattern "${h.value}" ${bad}`);
+    out.push({ name: h.name, type, value: h.value });
+  }
+  return out;
+}
+
+function unsupported(error: string): FilterError {
+  return { error, reason: Reason.UnsupportedValue };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

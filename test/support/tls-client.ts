@@ -1,0 +1,57 @@
+/** TLS clients for the traffic tests: HTTPS GET and a raw TLS exchange, each returning the peer certificate. */
+import { request } from "node:https";
+import { connect, type PeerCertificate, type TLSSocket } from "node:tls";
+import type { KeyPair } from "./pki";
+
+/** An HTTPS answer and the certificate the server presented. */
+export interface HttpsResult {
+  readonly status: number;
+  readonly body: string;
+  readonly peer: PeerCertificate;
+}
+
+/**
+ * GET / over HTTPS to `address` (default 127.0.0.1):`port` with SNI and Host `servername`, trusting `ca`,
+ * presenting `client` if given.
+ */
+export function httpsGet(
+  port: number,
+  servername: string,
+  ca: string,
+  opts: { readonly client?: KeyPair; readonly address?: string } = {},
+): Promise<HttpsResult> {
+  return new Promise((resolve, reject) => {
+    const client = opts.client ? { cert: opts.client.cert, key: opts.client.key } : {};
+    const options = { host: opts.address ?? "127.0.0.1", port, servername, path: "/", ca, agent: false };
+    const req = request({ ...options, headers: { host: servername }, ...client }, (res) => {
+      const peer = (res.socket as TLSSocket).getPeerCertificate();
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer }));
+    });
+    req.on("error", reject);
+    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
+    req.end();
+  });
+}
+
+/** Opens a TLS connection with SNI `servername`, sends `text`, and returns the first reply and the peer certificate. */
+export function tlsExchange(
+  port: number,
+  servername: string,
+  ca: string,
+  text: string,
+): Promise<{ reply: string; peer: PeerCertificate }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, servername, ca }, () => {
+      const peer = socket.getPeerCertificate();
+      socket.once("data", (d: Buffer) => {
+        resolve({ reply: d.toString(), peer });
+        socket.end();
+      });
+      socket.write(text);
+    });
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error("timeout")));
+  });
+}
