@@ -28,7 +28,7 @@ export interface TestGateway {
 /** Starts a gateway with the given files; waits for the first translation. */
 export async function startTestGateway(
   files: Record<string, string>,
-  opts: { withEnvoy?: boolean } = {},
+  opts: { withEnvoy?: boolean; xdsCertDir?: string } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
   const dir = await mkdtemp(join(tmpdir(), "egts-test-config-"));
@@ -47,6 +47,7 @@ export async function startTestGateway(
     stateDir,
     logger: log,
     envoyOutput: process.env.EGTS_TEST_LOG ? "inherit" : "ignore",
+    ...(opts.xdsCertDir ? { xdsCertDir: opts.xdsCertDir } : {}),
   });
   await gw.start();
   return {

@@ -1,5 +1,5 @@
 /** The `egts` command line: `standalone`, `translate`, `version`. */
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -7,7 +7,15 @@ import { env } from "../config/env";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { createLogger } from "../log";
+import {
+  CONTROLLER_SECRET,
+  generateControlPlaneCerts,
+  PROXY_SECRET,
+  tlsSecret,
+  writeCertDir,
+} from "../certgen/certgen";
 import { Controller } from "../pipeline/controller";
+import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway } from "../pipeline/standalone";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { runTranslate, type TranslateOutput } from "./translate";
@@ -18,10 +26,13 @@ const USAGE = `usage: egts <command> [flags]
 
 commands:
   standalone --config-dir DIR [--xds-port 18000] [--listen-address 127.0.0.1] [--demo-backend]
+             [--xds-cert-dir DIR]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
   controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
+  certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE]
+             issue the xDS mTLS certificates: into DIR, or as the Secrets envoy-gateway and envoy
   translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
              translate YAML offline and print the result as YAML
   version    print versions
@@ -37,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       return translateCmd(rest);
     case "controller":
       return controllerCmd(rest);
+    case "certgen":
+      return certgenCmd(rest);
     case "version":
       process.stdout.write(
         `egts ${VERSION}\nenvoy (pinned wheel) ${ENVOY_VERSION}\ncontroller ${DEFAULT_CONTROLLER_NAME}\n`,
@@ -78,6 +91,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
       "demo-backend": { type: "boolean", default: false },
       "demo-backend-port": { type: "string", default: "3000" },
       "envoy-log-level": { type: "string", default: "warn" },
+      "xds-cert-dir": { type: "string" },
     },
   });
   const dir = values["config-dir"];
@@ -96,6 +110,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
     controllerName: values["controller-name"],
     stateDir: await mkdtemp(join(tmpdir(), "egts-")),
     envoyLogLevel: values["envoy-log-level"],
+    ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
   });
   await gw.start();
@@ -132,6 +147,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "xds-tls-secret": { type: "string" },
       "envoy-image": { type: "string", default: DEFAULT_ENVOY_IMAGE },
       "watch-namespaces": { type: "string" },
+      "xds-cert-dir": { type: "string" },
     },
   });
   const log = createLogger(e.logLevel);
@@ -154,6 +170,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       },
     },
     ...(values["watch-namespaces"] ? { watch: { namespaces: values["watch-namespaces"].split(",") } } : {}),
+    ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
   });
   await controller.start();
@@ -163,5 +180,35 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     process.once("SIGTERM", () => resolve());
   });
   await controller.stop();
+  return 0;
+}
+
+async function certgenCmd(argv: readonly string[]): Promise<number> {
+  const e = env();
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      local: { type: "string" },
+      namespace: { type: "string", default: e.namespace },
+      kubeconfig: { type: "string" },
+    },
+  });
+  const certs = generateControlPlaneCerts(values.namespace);
+  if (values.local) {
+    await mkdir(values.local, { recursive: true });
+    writeCertDir(values.local, certs);
+    process.stdout.write(`certgen: wrote ca.crt, controller.crt/.key and proxy.crt/.key into ${values.local}\n`);
+    return 0;
+  }
+  const client = new KubeClient(loadKubeConfig(values.kubeconfig));
+  const secrets = [
+    tlsSecret(values.namespace, CONTROLLER_SECRET, certs.ca, certs.controller),
+    tlsSecret(values.namespace, PROXY_SECRET, certs.ca, certs.proxy),
+  ];
+  for (const secret of secrets) {
+    const name = (secret as { metadata: { name: string } }).metadata.name;
+    const created = await client.createIfAbsent(`/api/v1/namespaces/${values.namespace}/secrets`, secret);
+    process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${created ? "created" : "exists; left as is"}\n`);
+  }
   return 0;
 }

@@ -16,6 +16,7 @@ import {
 } from "rxjs";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "../../../constructs/render";
 import { proxyObjectName } from "../../../constructs/names";
+import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { LeaseElection } from "../leader/lease-election";
 import type { Logger } from "../log";
@@ -48,6 +49,8 @@ export interface ControllerOptions {
   readonly render: RenderOptions;
   /** Watch scope. */
   readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
+  /** The mounted `envoy-gateway` Secret (ca.crt, tls.crt, tls.key): serve xDS over mTLS. @default plaintext */
+  readonly xdsCertDir?: string;
   /** Lease timings (tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
   /** Logger. */
@@ -108,7 +111,11 @@ export class Controller {
 
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
-    this.port = await this.server.start(this.opts.xdsListen ?? "0.0.0.0:18000");
+    const certDir = this.opts.xdsCertDir;
+    this.port = await this.server.start(
+      this.opts.xdsListen ?? "0.0.0.0:18000",
+      certDir ? { credentials: xdsServerCredentials(certDir) } : {},
+    );
     this.election.start();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,

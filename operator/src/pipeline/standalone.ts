@@ -8,6 +8,7 @@ import { Subject, concatMap, from, type Observable, type Subscription } from "rx
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
+import { proxyTlsFiles, xdsServerCredentials } from "../certgen/certgen";
 import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
@@ -34,6 +35,8 @@ export interface StandaloneOptions {
   readonly envoyLogLevel?: string;
   /** Where Envoy's output goes. @default "inherit" */
   readonly envoyOutput?: "inherit" | "ignore";
+  /** A certificate folder from `egts certgen --local`: serve xDS over mTLS. @default plaintext */
+  readonly xdsCertDir?: string;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -79,7 +82,11 @@ export class StandaloneGateway {
   /** Starts the xDS server, then the provider and the proxies; resolves after the first pass. */
   async start(): Promise<void> {
     const host = this.opts.xdsHost ?? "127.0.0.1";
-    this.port = await this.server.start(`${host}:${this.opts.xdsPort ?? 18000}`);
+    const certDir = this.opts.xdsCertDir;
+    this.port = await this.server.start(
+      `${host}:${this.opts.xdsPort ?? 18000}`,
+      certDir ? { credentials: xdsServerCredentials(certDir) } : {},
+    );
     if (this.opts.envoyBin) {
       (this as { runner?: HostRunner }).runner = new HostRunner({
         envoyBin: this.opts.envoyBin,
@@ -88,6 +95,7 @@ export class StandaloneGateway {
         stateDir: this.opts.stateDir,
         logLevel: this.opts.envoyLogLevel,
         envoyOutput: this.opts.envoyOutput,
+        ...(certDir ? { xdsTls: proxyTlsFiles(certDir) } : {}),
       });
       this.runner?.events$.subscribe((e) =>
         this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {

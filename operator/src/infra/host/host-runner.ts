@@ -9,7 +9,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
-import { buildBootstrap } from "../bootstrap";
+import { buildBootstrap, type XdsTlsFiles } from "../bootstrap";
 
 /** Host runner settings. */
 export interface HostRunnerOptions {
@@ -29,6 +29,8 @@ export interface HostRunnerOptions {
   readonly envoyOutput?: "inherit" | "ignore";
   /** First restart delay; doubles up to 5 s. @default 200 */
   readonly restartBackoffMs?: number;
+  /** mTLS to the xDS server: the client certificate files each Envoy presents. @default plaintext */
+  readonly xdsTls?: XdsTlsFiles;
 }
 
 /** Something that happened to a proxy process. */
@@ -120,6 +122,7 @@ export class HostRunner {
       xdsHost: this.opts.xdsHost,
       xdsPort: this.opts.xdsPort,
       adminPort: 0,
+      ...(this.opts.xdsTls ? { xdsTls: this.opts.xdsTls } : {}),
     });
     await writeFile(config, JSON.stringify(bootstrap, null, 2));
     const args = [

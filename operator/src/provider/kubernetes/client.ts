@@ -135,6 +135,17 @@ export class KubeClient {
     });
   }
 
+  /** POST `object` to the collection `path`; resolves false when it already exists (409), true when created. */
+  async createIfAbsent(path: string, object: unknown): Promise<boolean> {
+    try {
+      await this.request(HttpMethod.POST, path, { body: JSON.stringify(object), contentType: "application/json" });
+      return true;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) return false;
+      throw err;
+    }
+  }
+
   /** DELETE an object with background propagation; a missing object is not an error. */
   async delete(path: string): Promise<void> {
     try {
