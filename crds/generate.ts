@@ -481,20 +481,24 @@ export function findRepoRoot(): string {
   throw new Error(`crds: cannot find ${RESOURCES} above ${__dirname} or in ${process.cwd()}`);
 }
 
+/** Where the CRDs go: crds/ and the Helm chart's crds/ (Helm installs that folder before the templates). */
+const OUTPUT_DIRS = ["crds", join("helm", "egts", "crds")];
+
 function main(argv: readonly string[]): number {
   const root = findRepoRoot();
-  const dir = join(root, "crds");
   if (argv.includes("--check")) {
-    const stale = checkCrds(root, dir);
+    const stale = OUTPUT_DIRS.flatMap((d) => checkCrds(root, join(root, d)).map((f) => join(d, f)));
     if (stale.length) {
-      console.error(`crds/ is out of date (${stale.join(", ")}); run: npm run gen:crds`);
+      console.error(`generated CRDs are out of date (${stale.join(", ")}); run: npm run gen:crds`);
       return 1;
     }
-    console.log("crds/ is up to date");
+    console.log(`${OUTPUT_DIRS.join(" and ")} are up to date`);
     return 0;
   }
-  const written = writeCrds(root, dir);
-  console.log(`generated ${written.length} CRDs into crds/`);
+  for (const d of OUTPUT_DIRS) {
+    const written = writeCrds(root, join(root, d));
+    console.log(`generated ${written.length} CRDs into ${d}/`);
+  }
   return 0;
 }
 

@@ -3,6 +3,7 @@
  * leader only, the rendered proxy objects are applied (and pruned) and statuses written (only on change).
  * The proxies' Deployments are watched too, so Gateway Programmed follows their availability.
  */
+import type { Server } from "node:http";
 import {
   combineLatest,
   concatMap,
@@ -31,6 +32,7 @@ import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
+import { startMetricsServer } from "./metrics-server";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -51,6 +53,8 @@ export interface ControllerOptions {
   readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
   /** The mounted `envoy-gateway` Secret (ca.crt, tls.crt, tls.key): serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
+  /** Port of /healthz, /readyz and /metrics. @default 19001 */
+  readonly metricsPort?: number;
   /** Lease timings (tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
   /** Logger. */
@@ -88,6 +92,10 @@ export class Controller {
   readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
   private sub?: Subscription;
   private port = 0;
+  private metrics?: Server;
+  private metricsBound = 0;
+  private ready = false;
+  private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0 };
 
   constructor(private readonly opts: ControllerOptions) {
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
@@ -109,6 +117,11 @@ export class Controller {
     return this.port;
   }
 
+  /** The bound metrics port. */
+  get metricsPort(): number {
+    return this.metricsBound;
+  }
+
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
     const certDir = this.opts.xdsCertDir;
@@ -116,6 +129,15 @@ export class Controller {
       this.opts.xdsListen ?? "0.0.0.0:18000",
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
+    const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, {
+      xds: () => this.server.stats(),
+      status: () => ({ ...this.statusWriter.stats }),
+      infra: () => ({ ...this.infraTotals }),
+      leader: () => this.election.isLeader,
+      ready: () => this.ready,
+    });
+    this.metrics = metrics.server;
+    this.metricsBound = metrics.port;
     this.election.start();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
@@ -131,7 +153,12 @@ export class Controller {
     this.sub = combineLatest([snapshots, this.deployments(), leader])
       .pipe(concatMap(([snapshot, deployments, isLeader]) => from(this.handle(snapshot, deployments, isLeader))))
       .subscribe({
-        next: (p) => this.passes.next(p),
+        next: (p) => {
+          this.ready = true;
+          if (p.applied)
+            for (const k of ["applied", "unchanged", "pruned", "failed"] as const) this.infraTotals[k] += p.applied[k];
+          this.passes.next(p);
+        },
         error: (err: Error) => this.opts.logger("error", "controller pipeline stopped", { error: err.message }),
       });
   }
@@ -141,6 +168,7 @@ export class Controller {
     this.sub?.unsubscribe();
     await this.election.stop();
     await this.server.stop();
+    await new Promise<void>((resolve) => (this.metrics ? this.metrics.close(() => resolve()) : resolve()));
     this.passes.complete();
   }
 
