@@ -1,0 +1,470 @@
+/**
+ * A throwaway Kubernetes control plane on loopback, for the Kubernetes test tier: etcd, kube-apiserver and
+ * kube-controller-manager built by `scripts/install-kube.sh`, with certificates made by openssl, the
+ * Gateway API standard CRDs installed, and an admin kubeconfig. There is no kubelet and no scheduler:
+ * objects are stored and controllers run (Deployments get ReplicaSets and Pods, namespaces get their
+ * default ServiceAccount, deletions cascade), but Pods stay Pending and never run.
+ *
+ * ```ts
+ * const cluster = await startKubeCluster();
+ * await cluster.kubectl(["get", "crd"]);
+ * await cluster.stop();
+ * ```
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { createServer, type AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { env as processEnv, type EgtsEnv } from "../../operator/src/config/env";
+import { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
+import { ManagedProcess, registerCleanup } from "./proc";
+import { findKubeTools, type KubeTools } from "./tools";
+
+/**
+ * kube-controller-manager controllers that make sense without kubelet, scheduler or cloud: namespaces,
+ * service accounts, workloads (Deployment → ReplicaSet → Pods, which stay Pending), garbage collection,
+ * endpoints, PodDisruptionBudgets, RBAC aggregation, the kube-root-ca.crt ConfigMaps, admission policy status.
+ */
+export const DEFAULT_CONTROLLERS: readonly string[] = [
+  "serviceaccount-token-controller",
+  "serviceaccount-controller",
+  "namespace-controller",
+  "garbage-collector-controller",
+  "deployment-controller",
+  "replicaset-controller",
+  "statefulset-controller",
+  "daemonset-controller",
+  "disruption-controller",
+  "endpoints-controller",
+  "endpointslice-controller",
+  "endpointslice-mirroring-controller",
+  "root-ca-certificate-publisher-controller",
+  "clusterrole-aggregation-controller",
+  "resourcequota-controller",
+  "service-cidr-controller",
+  "validatingadmissionpolicy-status-controller",
+];
+
+/** Options of {@link startKubeCluster}. */
+export interface KubeClusterOptions {
+  /** The binaries (default: {@link findKubeTools} on the egts cache). */
+  readonly tools?: KubeTools;
+  /** Environment (default: the process's, via operator/src/config/env.ts). */
+  readonly env?: EgtsEnv;
+  /** Service CIDR. @default "10.96.0.0/16" */
+  readonly serviceCidr?: string;
+  /** kube-controller-manager --controllers. @default DEFAULT_CONTROLLERS */
+  readonly controllers?: readonly string[];
+  /** Files or folders of CRDs (or any manifests) applied after start. @default the Gateway API standard CRDs */
+  readonly manifests?: readonly string[];
+  /** Copy the components' logs to stderr. @default EGTS_TEST_LOG */
+  readonly echoLogs?: boolean;
+  /** Time allowed for the whole start. @default 180000 */
+  readonly startTimeoutMs?: number;
+  /** Leave the temporary folder (data, certificates, logs) after stop(). @default false */
+  readonly keepDir?: boolean;
+}
+
+/** Result of running a command. */
+export interface RunResult {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command that failed: its output and exit code or signal. */
+export class RunError extends Error {
+  override name = "RunError";
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Exit code, or undefined when it was killed (see `signal`) or could not start. */
+  readonly code: number | undefined;
+  readonly signal: string | undefined;
+
+  constructor(
+    message: string,
+    result: RunResult & { readonly code: number | undefined; readonly signal: string | undefined },
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    ({ stdout: this.stdout, stderr: this.stderr, code: this.code, signal: this.signal } = result);
+  }
+}
+
+/** Runs `command`; rejects with a {@link RunError} (message: its stderr) when it fails. */
+export function run(
+  command: string,
+  args: readonly string[],
+  opts: { readonly input?: string; readonly timeoutMs?: number; readonly env?: NodeJS.ProcessEnv } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      command,
+      [...args],
+      { timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024, env: opts.env, encoding: "utf8" },
+      (err, stdout, stderr) => {
+        if (err) {
+          const why = stderr.trim() || err.message;
+          const code = typeof err.code === "number" ? err.code : undefined;
+          const signal = err.signal ?? undefined;
+          const msg = `${command} ${args.join(" ")} failed (${signal ?? `code ${code ?? err.code}`}): ${why}`;
+          reject(new RunError(msg, { stdout, stderr, code, signal }, { cause: err }));
+        } else resolve({ stdout, stderr });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    else child.stdin?.end();
+  });
+}
+
+/** `count` distinct free TCP ports on 127.0.0.1 (held together while they are picked). */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const srv = createServer();
+          srv.once("error", reject);
+          srv.listen(0, "127.0.0.1", () => resolve(srv));
+        }),
+    ),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/** The first host address of an IPv4 CIDR (the `kubernetes` Service's ClusterIP). */
+function firstIp(cidr: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  if (!m) throw new Error(`serviceCidr ${cidr} is not an IPv4 CIDR`);
+  const n = m.slice(1, 5).reduce((acc, o) => acc * 256 + Number(o), 0);
+  const mask = Number(m[5]) === 0 ? 0 : (2 ** 32 - 2 ** (32 - Number(m[5]))) >>> 0;
+  const ip = ((n & mask) >>> 0) + 1;
+  return [24, 16, 8, 0].map((s) => (ip >>> s) & 255).join(".");
+}
+
+interface HttpResult {
+  readonly status: number;
+  readonly body: string;
+}
+
+function get(url: string, tls?: { ca: string; cert: string; key: string }): Promise<HttpResult> {
+  return new Promise((resolve, reject) => {
+    const req = (tls ? httpsRequest : httpRequest)(url, { method: "GET", timeout: 5000, ...(tls ?? {}) }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** A running control plane. Call {@link KubeCluster.stop} when done. */
+export class KubeCluster {
+  private readonly processes: ManagedProcess[] = [];
+  private stopped: Promise<void> | undefined;
+  private readonly unregisterCleanup: () => void;
+  private readonly tlsFiles: { ca: string; cert: string; key: string };
+
+  /** Temporary folder: etcd data, certificates, kubeconfigs, logs. */
+  readonly dir: string;
+  readonly tools: KubeTools;
+  /** API server URL, https://127.0.0.1:<port>. */
+  readonly server: string;
+  /** Admin kubeconfig (O=system:masters). */
+  readonly kubeconfig: string;
+  readonly pki: ClusterPki;
+  private readonly keepDir: boolean;
+
+  /** @internal use {@link startKubeCluster}. */
+  constructor(init: {
+    readonly dir: string;
+    readonly tools: KubeTools;
+    readonly server: string;
+    readonly kubeconfig: string;
+    readonly pki: ClusterPki;
+    readonly keepDir: boolean;
+  }) {
+    ({ dir: this.dir, tools: this.tools, server: this.server, kubeconfig: this.kubeconfig, pki: this.pki } = init);
+    this.keepDir = init.keepDir;
+    const dir = init.dir;
+    this.unregisterCleanup = registerCleanup(() => {
+      if (!init.keepDir) rmSync(dir, { recursive: true, force: true });
+    });
+    this.tlsFiles = {
+      ca: readFileSync(init.pki.caCert, "utf8"),
+      cert: readFileSync(init.pki.adminCert, "utf8"),
+      key: readFileSync(init.pki.adminKey, "utf8"),
+    };
+  }
+
+  /** Process ids of etcd, kube-apiserver and kube-controller-manager (those started so far). */
+  get pids(): Readonly<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const p of this.processes) if (p.pid !== undefined) out[p.name] = p.pid;
+    return out;
+  }
+
+  /** The components, for their logs and exit state. */
+  get components(): readonly ManagedProcess[] {
+    return this.processes;
+  }
+
+  /** Environment for tools run against this cluster (kubectl, helm, chainsaw): KUBECONFIG and Helm's folders. */
+  toolEnv(): NodeJS.ProcessEnv {
+    const helm = join(this.dir, "helm");
+    return {
+      ...process.env,
+      KUBECONFIG: this.kubeconfig,
+      HELM_CACHE_HOME: join(helm, "cache"),
+      HELM_CONFIG_HOME: join(helm, "config"),
+      HELM_DATA_HOME: join(helm, "data"),
+    };
+  }
+
+  /** Runs kubectl as admin; resolves to its stdout. */
+  async kubectl(
+    args: readonly string[],
+    opts: { readonly input?: string; readonly timeoutMs?: number } = {},
+  ): Promise<string> {
+    const base = ["--kubeconfig", this.kubeconfig, "--cache-dir", join(this.dir, "kubectl-cache")];
+    const { stdout } = await run(this.tools.kubectl, [...base, ...args], { ...opts, env: this.toolEnv() });
+    return stdout;
+  }
+
+  /** `kubectl <args> -o json`, parsed. */
+  async kubectlJson<T = unknown>(args: readonly string[]): Promise<T> {
+    return JSON.parse(await this.kubectl([...args, "-o", "json"])) as T;
+  }
+
+  /** GET `path` on the API server as admin. */
+  getRaw(path: string): Promise<HttpResult> {
+    return get(`${this.server}${path}`, this.tlsFiles);
+  }
+
+  /** @internal */
+  addProcess(p: ManagedProcess): void {
+    this.processes.push(p);
+  }
+
+  /**
+   * Polls `check` until it returns true; fails early, with the component's log, when a component exited,
+   * and after `timeoutMs` with the last error.
+   */
+  async waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = "";
+    for (;;) {
+      const dead = this.processes.find((p) => !p.running);
+      if (dead) throw new Error(`${dead.name} exited (${dead.exit}) while waiting for ${what}:\n${dead.tail()}`);
+      try {
+        if (await check()) return;
+      } catch (e) {
+        last = e instanceof Error ? e.message : String(e);
+      }
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}: ${last}`);
+      await sleep(200);
+    }
+  }
+
+  /** Stops every component (controller manager, API server, etcd: each process group) and removes the folder. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      for (const p of [...this.processes].reverse()) await p.stop();
+      if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
+      this.unregisterCleanup();
+    })();
+    return this.stopped;
+  }
+}
+
+/** Names of the CustomResourceDefinitions in a file or folder of YAML. */
+function crdNames(path: string): string[] {
+  let files: string[];
+  try {
+    files = readdirSync(path)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(path, f));
+  } catch {
+    files = [path];
+  }
+  const names: string[] = [];
+  for (const file of files) {
+    for (const doc of parseAllDocuments(readFileSync(file, "utf8"))) {
+      const obj = doc.toJS() as { kind?: string; metadata?: { name?: string } } | null;
+      if (obj?.kind === "CustomResourceDefinition" && obj.metadata?.name) names.push(obj.metadata.name);
+    }
+  }
+  return names;
+}
+
+async function startEtcd(
+  cluster: KubeCluster,
+  tools: KubeTools,
+  ports: { client: number; peer: number },
+  echo: boolean,
+) {
+  const client = `http://127.0.0.1:${ports.client}`;
+  const peer = `http://127.0.0.1:${ports.peer}`;
+  const etcd = new ManagedProcess({
+    name: "etcd",
+    command: tools.etcd,
+    args: [
+      ...["--name", "egts-e2e", "--data-dir", join(cluster.dir, "etcd")],
+      ...["--listen-client-urls", client, "--advertise-client-urls", client],
+      ...["--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer],
+      ...["--initial-cluster", `egts-e2e=${peer}`, "--initial-cluster-state", "new"],
+      // A test cluster: durability is not needed, speed is.
+      ...["--unsafe-no-fsync", "--log-level", "warn"],
+    ],
+    logFile: join(cluster.dir, "etcd.log"),
+    echo,
+  });
+  cluster.addProcess(etcd);
+  await cluster.waitFor("etcd /health", async () => {
+    const res = await get(`${client}/health`);
+    return res.status === 200 && (JSON.parse(res.body) as { health?: string }).health === "true";
+  });
+  return client;
+}
+
+/** Starts etcd, kube-apiserver and kube-controller-manager, and applies the CRDs. */
+export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<KubeCluster> {
+  const e = opts.env ?? processEnv();
+  const tools = opts.tools ?? findKubeTools(e);
+  const echo = opts.echoLogs ?? e.testLog;
+  const serviceCidr = opts.serviceCidr ?? "10.96.0.0/16";
+  const timeoutMs = opts.startTimeoutMs ?? 180_000;
+  const started = Date.now();
+  const left = (): number => Math.max(1000, timeoutMs - (Date.now() - started));
+
+  const dir = mkdtempSync(join(tmpdir(), "egts-kube-"));
+  let cluster: KubeCluster | undefined;
+  try {
+    const pkiDir = join(dir, "pki");
+    mkdirSync(pkiDir, { mode: 0o700 });
+    const pki = makeClusterPki(pkiDir, firstIp(serviceCidr));
+    const [etcdClient, etcdPeer, apiPort, kcmPort] = await freePorts(4);
+    const server = `https://127.0.0.1:${apiPort}`;
+    const kubeconfig = join(dir, "admin.kubeconfig");
+    writeFileSync(
+      kubeconfig,
+      kubeconfigYaml({ server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey, user: "admin" }),
+      { mode: 0o600 },
+    );
+    const kcmKubeconfig = join(dir, "controller-manager.kubeconfig");
+    writeFileSync(
+      kcmKubeconfig,
+      kubeconfigYaml({
+        server,
+        caCert: pki.caCert,
+        clientCert: pki.controllerManagerCert,
+        clientKey: pki.controllerManagerKey,
+        user: "system:kube-controller-manager",
+      }),
+      { mode: 0o600 },
+    );
+    cluster = new KubeCluster({ dir, tools, server, kubeconfig, pki, keepDir: opts.keepDir ?? false });
+    const c = cluster;
+
+    const etcdUrl = await startEtcd(c, tools, { client: etcdClient, peer: etcdPeer }, echo);
+
+    c.addProcess(
+      new ManagedProcess({
+        name: "kube-apiserver",
+        command: tools.kubeApiserver,
+        args: [
+          `--etcd-servers=${etcdUrl}`,
+          "--bind-address=127.0.0.1",
+          "--advertise-address=127.0.0.1",
+          // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
+          "--endpoint-reconciler-type=none",
+          `--secure-port=${apiPort}`,
+          `--cert-dir=${join(dir, "apiserver-certs")}`,
+          `--tls-cert-file=${pki.apiserverCert}`,
+          `--tls-private-key-file=${pki.apiserverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+          `--service-account-key-file=${pki.saPub}`,
+          `--service-account-signing-key-file=${pki.saKey}`,
+          "--authorization-mode=Node,RBAC",
+          `--service-cluster-ip-range=${serviceCidr}`,
+          "--allow-privileged=true",
+          "--profiling=false",
+          "--v=0",
+        ],
+        logFile: join(dir, "kube-apiserver.log"),
+        echo,
+      }),
+    );
+    await c.waitFor(
+      "kube-apiserver /readyz",
+      async () => {
+        const res = await c.getRaw("/readyz");
+        return res.status === 200 && res.body.trim() === "ok";
+      },
+      left(),
+    );
+
+    const kcm = new ManagedProcess({
+      name: "kube-controller-manager",
+      command: tools.kubeControllerManager,
+      args: [
+        `--kubeconfig=${kcmKubeconfig}`,
+        // No --authentication/authorization-kubeconfig: delegated authentication would wait for a
+        // front-proxy CA that this API server does not have. Its /healthz stays open (always-allow path).
+        "--bind-address=127.0.0.1",
+        `--secure-port=${kcmPort}`,
+        `--cert-dir=${join(dir, "controller-manager-certs")}`,
+        `--service-account-private-key-file=${pki.saKey}`,
+        `--root-ca-file=${pki.caCert}`,
+        "--use-service-account-credentials=true",
+        "--leader-elect=false",
+        `--controllers=${(opts.controllers ?? DEFAULT_CONTROLLERS).join(",")}`,
+        "--profiling=false",
+        "--v=0",
+      ],
+      logFile: join(dir, "kube-controller-manager.log"),
+      echo,
+    });
+    c.addProcess(kcm);
+
+    const manifests = opts.manifests ?? [tools.gatewayApiCrds];
+    for (const m of manifests) await c.kubectl(["apply", "--server-side", "-f", m], { timeoutMs: left() });
+    const crds = manifests.flatMap(crdNames);
+    if (crds.length > 0) {
+      await c.kubectl(
+        [
+          "wait",
+          "--for=condition=Established",
+          `--timeout=${Math.ceil(left() / 1000)}s`,
+          ...crds.map((n) => `crd/${n}`),
+        ],
+        { timeoutMs: left() + 5000 },
+      );
+    }
+
+    // The controller manager works once the namespace `default` has its ServiceAccount.
+    await c.waitFor(
+      "kube-controller-manager (ServiceAccount default/default)",
+      async () => (await c.getRaw("/api/v1/namespaces/default/serviceaccounts/default")).status === 200,
+      left(),
+    );
+    return c;
+  } catch (err) {
+    if (cluster) await cluster.stop();
+    else rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

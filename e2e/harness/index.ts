@@ -1,0 +1,20 @@
+/** Test harness of the Kubernetes tier: a throwaway control plane on loopback and the tools around it. */
+export {
+  DEFAULT_CONTROLLERS,
+  KubeCluster,
+  run,
+  RunError,
+  startKubeCluster,
+  type KubeClusterOptions,
+  type RunResult,
+} from "./cluster";
+export { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
+export { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
+export {
+  findKubeTools,
+  INSTALL_KUBE,
+  KUBE_VERSIONS,
+  KubeToolsMissingError,
+  kubeToolPaths,
+  type KubeTools,
+} from "./tools";
