@@ -233,6 +233,26 @@ export class KubeCluster {
     };
   }
 
+  /** A kubeconfig that authenticates with a bearer token (e.g. a ServiceAccount's) instead of the admin certificate. */
+  tokenKubeconfig(token: string): string {
+    const ca = readFileSync(this.pki.caCert).toString("base64");
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "  - name: egts-e2e",
+      `    cluster: { server: "${this.server}", certificate-authority-data: ${ca} }`,
+      "users:",
+      `  - name: token`,
+      `    user: { token: "${token}" }`,
+      "contexts:",
+      "  - name: egts-e2e",
+      "    context: { cluster: egts-e2e, user: token }",
+      "current-context: egts-e2e",
+      "",
+    ].join("\n");
+  }
+
   /** Runs kubectl as admin; resolves to its stdout. */
   async kubectl(
     args: readonly string[],

@@ -10,6 +10,7 @@ export {
 } from "./cluster";
 export { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
 export { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
+export { SimulatedKubelet, type KubeletOptions } from "./kubelet";
 export {
   findKubeTools,
   INSTALL_KUBE,

@@ -17,6 +17,7 @@ import {
 } from "rxjs";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "../../../constructs/render";
 import { proxyObjectName } from "../../../constructs/names";
+import { containerPortFor } from "../../../constructs/gateway-proxy";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { LeaseElection } from "../leader/lease-election";
@@ -192,7 +193,8 @@ export class Controller {
   }
 
   private async handle(snapshot: ResourceSnapshot, deployments: Deployments, leader: boolean): Promise<ControllerPass> {
-    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName });
+    const bind = this.opts.render.useListenerPortAsContainerPort ? undefined : containerPortFor;
+    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
     if (!leader) return { pass, leader };
     let applied: ApplyResult | undefined;
     try {

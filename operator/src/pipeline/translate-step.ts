@@ -1,5 +1,6 @@
 /** Snapshot → cache update: translate, validate the IR, build Envoy resources, set them per node. */
 import { validateXdsIr } from "../ir/validate";
+import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
@@ -19,7 +20,12 @@ export interface PassResult {
  * Runs one translation and publishes it. A Gateway whose IR does not validate keeps its previous
  * resources; Gateways that disappeared are removed from the cache.
  */
-export function translateAndPublish(snapshot: ResourceSnapshot, cache: XdsCache, opts: TranslateOptions): PassResult {
+export function translateAndPublish(
+  snapshot: ResourceSnapshot,
+  cache: XdsCache,
+  opts: TranslateOptions,
+  bindPort?: (port: number) => number,
+): PassResult {
   const t0 = performance.now();
   const result = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
@@ -31,8 +37,22 @@ export function translateAndPublish(snapshot: ResourceSnapshot, cache: XdsCache,
       invalid.push({ name: ir.name, problems });
       continue;
     }
-    cache.setNode(ir.name, buildNodeResources(ir));
+    cache.setNode(ir.name, buildNodeResources(bindPort ? withBindPorts(ir, bindPort) : ir));
   }
   for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
   return { result, invalid, ms: performance.now() - t0 };
+}
+
+/**
+ * The IR with every listener bound to `bindPort(port)` instead of its Gateway port: in Kubernetes the
+ * proxies bind unprivileged container ports (80 → 10080) behind a Service that exposes the Gateway's.
+ */
+export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => number): GatewayXdsIr {
+  const rebind = <L extends { readonly port: number }>(l: L): L => ({ ...l, port: bindPort(l.port) });
+  return {
+    ...ir,
+    http: ir.http.map(rebind),
+    ...(ir.tcp ? { tcp: ir.tcp.map(rebind) } : {}),
+    ...(ir.udp ? { udp: ir.udp.map(rebind) } : {}),
+  };
 }

@@ -1,0 +1,273 @@
+/**
+ * A stand-in for the kubelet, for the pods of the images we know: there is no container runtime here, so
+ * each pod of a watched namespace whose container image is Envoy (or our controller) runs as a host
+ * process. What is simulated, exactly:
+ * - the image: `envoyproxy/envoy*` runs the host's Envoy binary, `*egts*` runs `node bin/egts.js`; the
+ *   container's own args (and env values, including fieldRef metadata.name/namespace) are used as they are;
+ * - volumes: ConfigMap and Secret volumes are written to a temporary folder and bind-mounted at their
+ *   mountPath in a private mount namespace (`unshare --mount`), so paths in args and in mounted files work
+ *   (an absent mountPath directory is created, empty, on the host: the bind mount needs it);
+ * - the ServiceAccount token: for pods with a serviceAccountName and `automountServiceAccountToken` not
+ *   false, a kubeconfig with a token from the TokenRequest API for that ServiceAccount is given in
+ *   KUBECONFIG (in-cluster config needs the Service network, which is not routable here);
+ * - networking: the pod shares the host's network; podIP is the host's first non-loopback IPv4 address;
+ * - readiness: the container's httpGet readinessProbe is polled on 127.0.0.1, and the pod's status
+ *   (phase Running, Ready, ContainersReady) is written through the API once it answers 200.
+ * Nothing else (scheduling, restarts with backoff, resource limits, probes other than httpGet) is.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { networkInterfaces, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { KubeCluster } from "./cluster";
+import { ManagedProcess } from "./proc";
+
+/** The parts of a Pod the simulation reads. */
+interface Pod {
+  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
+  spec: {
+    serviceAccountName?: string;
+    automountServiceAccountToken?: boolean;
+    containers: Container[];
+    volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
+  };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  volumeMounts?: { name: string; mountPath: string }[];
+  readinessProbe?: { httpGet?: { path: string; port: number | string } };
+  ports?: { name?: string; containerPort: number }[];
+}
+
+/** How images map to host programs. */
+export interface KubeletOptions {
+  /** The Envoy binary. */
+  readonly envoyBin: string;
+  /** The repository root (for bin/egts.js). */
+  readonly repoRoot: string;
+  /** Namespaces whose pods run here. */
+  readonly namespaces: readonly string[];
+  /** Copy the processes' output to stderr. */
+  readonly echo?: boolean;
+}
+
+interface Running {
+  readonly process: ManagedProcess;
+  readonly dir: string;
+  ready: boolean;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The host's first non-loopback IPv4 address (the API server refuses loopback pod IPs), else 127.0.0.1. */
+function hostIp(): string {
+  const all = Object.values(networkInterfaces()).flatMap((l) => l ?? []);
+  return all.find((i) => i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
+}
+
+/** The simulated kubelet; see the module comment. */
+export class SimulatedKubelet {
+  private readonly running = new Map<string, Running>();
+  private stopped = false;
+  private loop?: Promise<void>;
+  /** Pods started so far, by `namespace/name` (for tests). */
+  readonly started: string[] = [];
+
+  constructor(
+    private readonly cluster: KubeCluster,
+    private readonly opts: KubeletOptions,
+  ) {}
+
+  /** Starts reconciling every 500 ms. */
+  start(): void {
+    this.loop = (async () => {
+      while (!this.stopped) {
+        try {
+          await this.reconcile();
+        } catch (err) {
+          if (this.opts.echo) process.stderr.write(`kubelet: ${String(err)}\n`);
+        }
+        await sleep(500);
+      }
+    })();
+  }
+
+  /** Kills every pod process and removes their folders. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop;
+    await Promise.all([...this.running.keys()].map((uid) => this.kill(uid)));
+  }
+
+  /** Kills the process of one pod without telling the API (a crashed node, for tests). */
+  async kill(uid: string): Promise<void> {
+    const r = this.running.get(uid);
+    if (!r) return;
+    this.running.delete(uid);
+    await r.process.stop(2000);
+    rmSync(r.dir, { recursive: true, force: true });
+  }
+
+  private async reconcile(): Promise<void> {
+    const pods: Pod[] = [];
+    for (const ns of this.opts.namespaces) {
+      pods.push(...(await this.cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", ns])).items);
+    }
+    const live = new Set(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.uid));
+    for (const uid of [...this.running.keys()]) if (!live.has(uid)) await this.kill(uid);
+    for (const pod of pods) {
+      if (pod.metadata.deletionTimestamp) continue;
+      const r = this.running.get(pod.metadata.uid);
+      if (!r) await this.run(pod);
+      else if (!r.ready && (await this.probe(pod))) {
+        r.ready = true;
+        await this.reportReady(pod);
+      }
+    }
+  }
+
+  private program(image: string): { command: string; prefix: string[] } | undefined {
+    if (/envoyproxy\/envoy/.test(image)) return { command: this.opts.envoyBin, prefix: [] };
+    if (/egts/.test(image)) return { command: process.execPath, prefix: [join(this.opts.repoRoot, "bin", "egts.js")] };
+    return undefined;
+  }
+
+  private async run(pod: Pod): Promise<void> {
+    const container = pod.spec.containers[0];
+    if (!container) return;
+    const program = this.program(container.image);
+    if (!program) return;
+    const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
+    const mounts = await this.writeVolumes(pod, container, dir);
+    const env = await this.containerEnv(pod, container, dir);
+    // Bind-mount each volume at its mountPath in a private mount namespace, then exec the program.
+    const script = [
+      ...mounts.map((m) => `mkdir -p '${m.target}' && mount --bind '${m.source}' '${m.target}'`),
+      'exec "$@"',
+    ].join(" && ");
+    const args = ["--mount", "--propagation", "private", "sh", "-c", script, "sh", program.command];
+    const process_ = new ManagedProcess({
+      name: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
+      command: "unshare",
+      args: [...args, ...program.prefix, ...(container.args ?? [])],
+      logFile: join(dir, "output.log"),
+      env,
+      ...(this.opts.echo ? { echo: true } : {}),
+    });
+    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false });
+    this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make. */
+  private async writeVolumes(pod: Pod, c: Container, dir: string): Promise<{ source: string; target: string }[]> {
+    const out: { source: string; target: string }[] = [];
+    for (const m of c.volumeMounts ?? []) {
+      const v = pod.spec.volumes?.find((x) => x.name === m.name);
+      if (!v) continue;
+      const source = join(dir, "volumes", m.name);
+      mkdirSync(source, { recursive: true });
+      if (v.configMap) {
+        const cm = await this.cluster.kubectlJson<{ data?: Record<string, string> }>([
+          "get",
+          "configmap",
+          v.configMap.name,
+          "-n",
+          pod.metadata.namespace,
+        ]);
+        for (const [file, text] of Object.entries(cm.data ?? {})) writeFileSync(join(source, file), text);
+      } else if (v.secret) {
+        const s = await this.cluster.kubectlJson<{ data?: Record<string, string> }>([
+          "get",
+          "secret",
+          v.secret.secretName,
+          "-n",
+          pod.metadata.namespace,
+        ]);
+        for (const [file, b64] of Object.entries(s.data ?? {}))
+          writeFileSync(join(source, file), Buffer.from(b64, "base64"));
+      } else continue;
+      out.push({ source: resolve(source), target: m.mountPath });
+    }
+    return out;
+  }
+
+  /** The container's environment, with fieldRefs resolved, and KUBECONFIG for its ServiceAccount. */
+  private async containerEnv(pod: Pod, c: Container, dir: string): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, EGTS_CACHE: process.env.EGTS_CACHE };
+    for (const e of c.env ?? []) {
+      const field = e.valueFrom?.fieldRef?.fieldPath;
+      env[e.name] =
+        field === "metadata.name"
+          ? pod.metadata.name
+          : field === "metadata.namespace"
+            ? pod.metadata.namespace
+            : e.value;
+    }
+    const sa = pod.spec.serviceAccountName;
+    if (sa && pod.spec.automountServiceAccountToken !== false) {
+      const token = (
+        await this.cluster.kubectl(["create", "token", sa, "-n", pod.metadata.namespace, "--duration", "1h"])
+      ).trim();
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(kubeconfig, this.cluster.tokenKubeconfig(token));
+      env.KUBECONFIG = kubeconfig;
+    }
+    return env;
+  }
+
+  /** GET the readinessProbe on 127.0.0.1; a container without one is ready once started. */
+  private async probe(pod: Pod): Promise<boolean> {
+    const c = pod.spec.containers[0];
+    const get = c?.readinessProbe?.httpGet;
+    if (!get) return true;
+    const port = typeof get.port === "number" ? get.port : c?.ports?.find((p) => p.name === get.port)?.containerPort;
+    if (!port) return false;
+    return new Promise((resolve_) => {
+      const req = request({ host: "127.0.0.1", port, path: get.path, timeout: 1000 }, (res) => {
+        res.resume();
+        resolve_(res.statusCode === 200);
+      });
+      req.on("error", () => resolve_(false));
+      req.on("timeout", () => req.destroy());
+      req.end();
+    });
+  }
+
+  private async reportReady(pod: Pod): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const cond = (type: string): object => ({ type, status: "True", lastTransitionTime: now });
+    const status = {
+      phase: "Running",
+      podIP: hostIp(),
+      podIPs: [{ ip: hostIp() }],
+      hostIP: hostIp(),
+      startTime: now,
+      conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map(cond),
+      containerStatuses: pod.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: true,
+        started: true,
+        restartCount: 0,
+        state: { running: { startedAt: now } },
+      })),
+    };
+    await this.cluster.kubectl([
+      "patch",
+      "pod",
+      pod.metadata.name,
+      "-n",
+      pod.metadata.namespace,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * The controller against a real API server: it watches Gateway API resources, applies each Gateway's proxy
+ * objects, writes status only on change, and the Envoy pod (run on this host by the simulated kubelet from
+ * the Deployment the controller made) serves traffic to a backend whose EndpointSlice points at loopback.
+ */
+import assert from "node:assert/strict";
+import { networkInterfaces } from "node:os";
+import { resolve } from "node:path";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { createLogger } from "../../operator/src/log";
+import { Controller } from "../../operator/src/pipeline/controller";
+import { proxyObjectName } from "../../constructs/names";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { requireEnvoy } from "../../test/support/envoy";
+import { eventually, freePort, httpGet } from "../../test/support/http";
+import { SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+
+const REPO = resolve(__dirname, "../../..");
+
+/** A non-loopback IPv4 address of this host: EndpointSlices may not point at loopback. */
+function hostAddress(): string {
+  const ip = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .find((i) => i.family === "IPv4" && !i.internal)?.address;
+  if (!ip) throw new Error("the Kubernetes tier needs a non-loopback IPv4 address on this host");
+  return ip;
+}
+const NS = "envoy-gateway-system";
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface Status {
+  conditions?: Condition[];
+  addresses?: { type: string; value: string }[];
+  listeners?: { name: string; attachedRoutes: number }[];
+  parents?: { conditions: Condition[] }[];
+}
+interface Obj {
+  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  status?: Status;
+}
+
+function cond(s: Status | undefined, type: string): Condition | undefined {
+  return s?.conditions?.find((c) => c.type === type);
+}
+
+describe("controller against a real API server (Kubernetes tier)", function () {
+  this.timeout(180_000);
+  let cluster: KubeCluster;
+  let controller: Controller;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  let port: number;
+  const proxyName = proxyObjectName("default", "eg");
+  const get = (args: string[]): Promise<Obj> => cluster.kubectlJson<Obj>(["get", ...args]);
+  const apply = (yaml: string): Promise<string> =>
+    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
+    await cluster.kubectl(["create", "namespace", NS]);
+    const ip = hostAddress();
+    echo = await startEchoBackend({ name: "k8s-echo", host: ip });
+    port = await freePort();
+    const xdsPort = await freePort();
+    controller = new Controller({
+      kubeconfig: cluster.kubeconfig,
+      namespace: NS,
+      controllerName: DEFAULT_CONTROLLER_NAME,
+      identity: "controller-a",
+      xdsListen: `127.0.0.1:${xdsPort}`,
+      metricsPort: 0,
+      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
+      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
+      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
+    });
+    await controller.start();
+    kubelet = new SimulatedKubelet(cluster, {
+      envoyBin: requireEnvoy(),
+      repoRoot: REPO,
+      namespaces: [NS],
+      echo: Boolean(process.env.EGTS_TEST_LOG),
+    });
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: eg }
+spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: echo, namespace: default }
+spec: { ports: [{ name: http, port: 80, targetPort: ${echo.port} }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: echo-1, namespace: default, labels: { kubernetes.io/service-name: echo } }
+addressType: IPv4
+ports: [{ name: http, port: ${echo.port} }]
+endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [www.example.com]
+  rules: [{ backendRefs: [{ name: echo, port: 80 }] }]
+`);
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await controller?.stop();
+    await echo?.close();
+    await cluster?.stop();
+  });
+
+  it("accepts the GatewayClass and writes its status", async () => {
+    await eventually(
+      async () => cond((await get(["gatewayclass", "eg"])).status, "Accepted")?.status === "True",
+      30_000,
+      "GatewayClass Accepted",
+    );
+  });
+
+  it("applies the proxy's Deployment, Service, ServiceAccount and ConfigMap with Envoy Gateway's labels", async () => {
+    for (const kind of ["deployment", "service", "serviceaccount", "configmap"]) {
+      await eventually(
+        async () => Boolean(await get([kind, proxyName, "-n", NS]).catch(() => undefined)),
+        30_000,
+        `${kind} ${proxyName}`,
+      );
+      const o = await get([kind, proxyName, "-n", NS]);
+      assert.equal(o.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-name"], "eg");
+      assert.equal(o.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-namespace"], "default");
+    }
+  });
+
+  it("keeps the Gateway Programmed False (Pending) until the Envoy Deployment has an available replica", async () => {
+    await eventually(
+      async () => cond((await get(["gateway", "eg", "-n", "default"])).status, "Programmed")?.reason === "Pending",
+      30_000,
+      "Programmed Pending",
+    );
+  });
+
+  it("is Programmed with the Service's address once the Envoy pod runs, and Envoy serves the route", async () => {
+    kubelet.start();
+    await eventually(
+      async () => cond((await get(["gateway", "eg", "-n", "default"])).status, "Programmed")?.status === "True",
+      90_000,
+      "Gateway Programmed True",
+    );
+    const gw = await get(["gateway", "eg", "-n", "default"]);
+    const svc = await get(["service", proxyName, "-n", NS]);
+    assert.deepEqual(gw.status?.addresses, [
+      { type: "IPAddress", value: (svc.spec as { clusterIP: string }).clusterIP },
+    ]);
+    await eventually(
+      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      30_000,
+      "traffic through the host-run Envoy pod",
+    );
+    const r = await httpGet(port, "www.example.com");
+    assert.equal((JSON.parse(r.body) as { backend: string }).backend, "k8s-echo");
+  });
+
+  it("reports route status and attachedRoutes, and an invalid route's reason", async () => {
+    const route = await get(["httproute", "web", "-n", "default"]);
+    assert.equal(cond(route.status?.parents?.[0], "Accepted")?.status, "True");
+    assert.equal((await get(["gateway", "eg", "-n", "default"])).status?.listeners?.[0]?.attachedRoutes, 1);
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: broken, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  rules: [{ backendRefs: [{ name: missing, port: 80 }] }]
+`);
+    await eventually(
+      async () =>
+        cond((await get(["httproute", "broken", "-n", "default"])).status?.parents?.[0], "ResolvedRefs")?.reason ===
+        "BackendNotFound",
+      30_000,
+      "BackendNotFound",
+    );
+    await eventually(
+      async () => (await get(["gateway", "eg", "-n", "default"])).status?.listeners?.[0]?.attachedRoutes === 2,
+      30_000,
+      "attachedRoutes 2",
+    );
+    await cluster.kubectl(["delete", "httproute", "broken", "-n", "default"]);
+    await eventually(
+      async () => (await get(["gateway", "eg", "-n", "default"])).status?.listeners?.[0]?.attachedRoutes === 1,
+      30_000,
+      "attachedRoutes back to 1",
+    );
+  });
+
+  it("does not rewrite unchanged status (status writes counted by the API server)", async () => {
+    const statusPatches = async (): Promise<number> => {
+      const metrics = (await cluster.getRaw("/metrics")).body;
+      let total = 0;
+      for (const line of metrics.split("\n")) {
+        if (
+          line.startsWith("apiserver_request_total{") &&
+          line.includes('subresource="status"') &&
+          line.includes('verb="PATCH"')
+        ) {
+          total += Number(line.split(" ").at(-1));
+        }
+      }
+      return total;
+    };
+    await new Promise((r) => setTimeout(r, 2000)); // let the last change settle
+    const before = await statusPatches();
+    // Touch unrelated objects: new snapshots, same statuses.
+    for (let i = 0; i < 5; i++)
+      await cluster.kubectl(["label", "service", "echo", "-n", "default", `touch=${i}`, "--overwrite"]);
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await statusPatches(), before, "no status PATCH for snapshots that change no status");
+    assert.ok(controller.statusWriter.stats.unchanged > 0, "the writer compared and skipped");
+  });
+
+  it("updates the Deployment in place when the EnvoyProxy changes", async () => {
+    const uid = (await get(["deployment", proxyName, "-n", NS])).metadata.uid;
+    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: custom, namespace: ${NS} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment: { replicas: 2 }
+      envoyService: { type: ClusterIP }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: eg }
+spec:
+  controllerName: ${DEFAULT_CONTROLLER_NAME}
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: custom, namespace: ${NS} }
+`);
+    await eventually(
+      async () => (await get(["deployment", proxyName, "-n", NS])).spec?.replicas === 2,
+      30_000,
+      "replicas 2",
+    );
+    assert.equal((await get(["deployment", proxyName, "-n", NS])).metadata.uid, uid, "same object, updated in place");
+    assert.equal((await get(["service", proxyName, "-n", NS])).spec?.type, "ClusterIP");
+  });
+
+  it("prunes the proxy objects when the Gateway is deleted", async () => {
+    await cluster.kubectl(["delete", "gateway", "eg", "-n", "default"]);
+    for (const kind of ["deployment", "service", "serviceaccount", "configmap"]) {
+      await eventually(
+        async () => !(await get([kind, proxyName, "-n", NS]).catch(() => undefined)),
+        30_000,
+        `${kind} pruned`,
+      );
+    }
+  });
+});
