@@ -21,12 +21,13 @@ import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { env as processEnv, type EgtsEnv } from "../../operator/src/config/env";
 import { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
-import { ManagedProcess, registerCleanup } from "./proc";
+import { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
 import { findKubeTools, type KubeTools } from "./tools";
 
 /**
  * kube-controller-manager controllers that make sense without kubelet, scheduler or cloud: namespaces,
- * service accounts, workloads (Deployment → ReplicaSet → Pods, which stay Pending), garbage collection,
+ * service accounts, workloads (Deployment → ReplicaSet → Pods, Job → Pods; they stay Pending unless the
+ * simulated kubelet runs them), garbage collection,
  * endpoints, PodDisruptionBudgets, RBAC aggregation, the kube-root-ca.crt ConfigMaps, admission policy status.
  */
 export const DEFAULT_CONTROLLERS: readonly string[] = [
@@ -36,6 +37,8 @@ export const DEFAULT_CONTROLLERS: readonly string[] = [
   "garbage-collector-controller",
   "deployment-controller",
   "replicaset-controller",
+  "job-controller",
+  "ttl-after-finished-controller",
   "statefulset-controller",
   "daemonset-controller",
   "disruption-controller",
@@ -186,6 +189,8 @@ export class KubeCluster {
   readonly kubeconfig: string;
   readonly pki: ClusterPki;
   private readonly keepDir: boolean;
+  /** How kube-apiserver was started, for {@link KubeCluster.restartApiServer}. */
+  private apiServerStart: StartOptions | undefined;
 
   /** @internal use {@link startKubeCluster}. */
   constructor(init: {
@@ -276,6 +281,46 @@ export class KubeCluster {
   /** @internal */
   addProcess(p: ManagedProcess): void {
     this.processes.push(p);
+  }
+
+  /** @internal starts kube-apiserver (and remembers how, for {@link KubeCluster.restartApiServer}). */
+  startApiServer(opts: StartOptions): void {
+    this.apiServerStart = opts;
+    this.addProcess(new ManagedProcess(opts));
+  }
+
+  /** Waits until kube-apiserver answers `ok` on /readyz. */
+  waitForApiServer(timeoutMs = 60_000): Promise<void> {
+    return this.waitFor(
+      "kube-apiserver /readyz",
+      async () => {
+        const res = await this.getRaw("/readyz");
+        return res.status === 200 && res.body.trim() === "ok";
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Stops kube-apiserver (SIGTERM to its process group, SIGKILL after `graceMs`), waits `downMs`, and starts
+   * it again with the same arguments and port; etcd keeps the data. Resolves once /readyz answers `ok`,
+   * with the times (ms) the API server was down (stop begun → new process started) and until it was ready.
+   */
+  async restartApiServer(
+    opts: { readonly downMs?: number; readonly graceMs?: number; readonly timeoutMs?: number } = {},
+  ): Promise<{ readonly downMs: number; readonly readyMs: number }> {
+    const start = this.apiServerStart;
+    const index = this.processes.findIndex((p) => p.name === "kube-apiserver");
+    if (!start || index < 0) throw new Error("kube-apiserver was not started by this cluster");
+    const began = Date.now();
+    await this.processes[index]?.stop(opts.graceMs ?? 5000);
+    if (opts.downMs) await sleep(opts.downMs);
+    // The old process has exited, so its socket is closed; Go listens with SO_REUSEADDR: the port is free.
+    const next = new ManagedProcess(start);
+    this.processes[index] = next;
+    const downMs = Date.now() - began;
+    await this.waitForApiServer(opts.timeoutMs ?? 60_000);
+    return { downMs, readyMs: Date.now() - began };
   }
 
   /**
@@ -400,42 +445,33 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
 
     const etcdUrl = await startEtcd(c, tools, { client: etcdClient, peer: etcdPeer }, echo);
 
-    c.addProcess(
-      new ManagedProcess({
-        name: "kube-apiserver",
-        command: tools.kubeApiserver,
-        args: [
-          `--etcd-servers=${etcdUrl}`,
-          "--bind-address=127.0.0.1",
-          "--advertise-address=127.0.0.1",
-          // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
-          "--endpoint-reconciler-type=none",
-          `--secure-port=${apiPort}`,
-          `--cert-dir=${join(dir, "apiserver-certs")}`,
-          `--tls-cert-file=${pki.apiserverCert}`,
-          `--tls-private-key-file=${pki.apiserverKey}`,
-          `--client-ca-file=${pki.caCert}`,
-          "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-          `--service-account-key-file=${pki.saPub}`,
-          `--service-account-signing-key-file=${pki.saKey}`,
-          "--authorization-mode=Node,RBAC",
-          `--service-cluster-ip-range=${serviceCidr}`,
-          "--allow-privileged=true",
-          "--profiling=false",
-          "--v=0",
-        ],
-        logFile: join(dir, "kube-apiserver.log"),
-        echo,
-      }),
-    );
-    await c.waitFor(
-      "kube-apiserver /readyz",
-      async () => {
-        const res = await c.getRaw("/readyz");
-        return res.status === 200 && res.body.trim() === "ok";
-      },
-      left(),
-    );
+    c.startApiServer({
+      name: "kube-apiserver",
+      command: tools.kubeApiserver,
+      args: [
+        `--etcd-servers=${etcdUrl}`,
+        "--bind-address=127.0.0.1",
+        "--advertise-address=127.0.0.1",
+        // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
+        "--endpoint-reconciler-type=none",
+        `--secure-port=${apiPort}`,
+        `--cert-dir=${join(dir, "apiserver-certs")}`,
+        `--tls-cert-file=${pki.apiserverCert}`,
+        `--tls-private-key-file=${pki.apiserverKey}`,
+        `--client-ca-file=${pki.caCert}`,
+        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+        `--service-account-key-file=${pki.saPub}`,
+        `--service-account-signing-key-file=${pki.saKey}`,
+        "--authorization-mode=Node,RBAC",
+        `--service-cluster-ip-range=${serviceCidr}`,
+        "--allow-privileged=true",
+        "--profiling=false",
+        "--v=0",
+      ],
+      logFile: join(dir, "kube-apiserver.log"),
+      echo,
+    });
+    await c.waitForApiServer(left());
 
     const kcm = new ManagedProcess({
       name: "kube-controller-manager",

@@ -12,7 +12,9 @@
  *   KUBECONFIG (in-cluster config needs the Service network, which is not routable here);
  * - networking: the pod shares the host's network; podIP is the host's first non-loopback IPv4 address;
  * - readiness: the container's httpGet readinessProbe is polled on 127.0.0.1, and the pod's status
- *   (phase Running, Ready, ContainersReady) is written through the API once it answers 200.
+ *   (phase Running, Ready, ContainersReady) is written through the API once it answers 200;
+ * - completion: a pod with restartPolicy Never (a Job's) whose process exits is reported Succeeded (exit
+ *   code 0) or Failed, with the container's exit code.
  * Nothing else (scheduling, restarts with backoff, resource limits, probes other than httpGet) is.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -26,6 +28,7 @@ import { ManagedProcess } from "./proc";
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
   spec: {
+    restartPolicy?: string;
     serviceAccountName?: string;
     automountServiceAccountToken?: boolean;
     containers: Container[];
@@ -60,6 +63,7 @@ interface Running {
   readonly process: ManagedProcess;
   readonly dir: string;
   ready: boolean;
+  finished: boolean;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -124,7 +128,10 @@ export class SimulatedKubelet {
       if (pod.metadata.deletionTimestamp) continue;
       const r = this.running.get(pod.metadata.uid);
       if (!r) await this.run(pod);
-      else if (!r.ready && (await this.probe(pod))) {
+      else if (!r.process.running && pod.spec.restartPolicy === "Never" && !r.finished) {
+        r.finished = true;
+        await this.reportFinished(pod, r.process.exit ?? "");
+      } else if (!r.ready && r.process.running && (await this.probe(pod))) {
         r.ready = true;
         await this.reportReady(pod);
       }
@@ -159,7 +166,7 @@ export class SimulatedKubelet {
       env,
       ...(this.opts.echo ? { echo: true } : {}),
     });
-    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false });
+    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false, finished: false });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
@@ -238,6 +245,40 @@ export class SimulatedKubelet {
     });
   }
 
+  /** Reports a finished pod: Succeeded when the process exited with code 0, else Failed. */
+  private async reportFinished(pod: Pod, exit: string): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const code = /^code (\d+)$/.exec(exit)?.[1];
+    const exitCode = code === undefined ? 137 : Number(code);
+    const status = {
+      phase: exitCode === 0 ? "Succeeded" : "Failed",
+      conditions: [{ type: "Ready", status: "False", reason: "PodCompleted", lastTransitionTime: now }],
+      containerStatuses: pod.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: false,
+        restartCount: 0,
+        state: { terminated: { exitCode, reason: exitCode === 0 ? "Completed" : "Error", finishedAt: now } },
+      })),
+    };
+    await this.patchStatus(pod, status);
+  }
+
+  private async patchStatus(pod: Pod, status: object): Promise<void> {
+    await this.cluster.kubectl([
+      "patch",
+      "pod",
+      pod.metadata.name,
+      "-n",
+      pod.metadata.namespace,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    ]);
+  }
+
   private async reportReady(pod: Pod): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     const cond = (type: string): object => ({ type, status: "True", lastTransitionTime: now });
@@ -258,16 +299,6 @@ export class SimulatedKubelet {
         state: { running: { startedAt: now } },
       })),
     };
-    await this.cluster.kubectl([
-      "patch",
-      "pod",
-      pod.metadata.name,
-      "-n",
-      pod.metadata.namespace,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status }),
-    ]);
+    await this.patchStatus(pod, status);
   }
 }

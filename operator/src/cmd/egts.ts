@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
@@ -131,9 +132,6 @@ async function standalone(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-/** The default Envoy image: the upstream distroless build of the Envoy version we test with. */
-const DEFAULT_ENVOY_IMAGE = `docker.io/envoyproxy/envoy:distroless-v${ENVOY_VERSION}`;
-
 async function controllerCmd(argv: readonly string[]): Promise<number> {
   const e = env();
   const { values } = parseArgs({
@@ -141,34 +139,30 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     options: {
       kubeconfig: { type: "string" },
       namespace: { type: "string", default: e.namespace },
-      "controller-name": { type: "string", default: DEFAULT_CONTROLLER_NAME },
+      "controller-name": { type: "string", default: CONTROLLER_DEFAULTS.controllerName },
       "xds-listen": { type: "string", default: "0.0.0.0:18000" },
       "xds-address": { type: "string" },
-      "xds-tls-secret": { type: "string" },
-      "envoy-image": { type: "string", default: DEFAULT_ENVOY_IMAGE },
+      "xds-tls-secret": { type: "string", default: CONTROLLER_DEFAULTS.xdsTlsSecret },
+      "envoy-image": { type: "string", default: CONTROLLER_DEFAULTS.envoyImage },
       "watch-namespaces": { type: "string" },
       "xds-cert-dir": { type: "string" },
     },
   });
   const log = createLogger(e.logLevel);
   const namespace = values.namespace;
-  const [xdsHost = `envoy-gateway.${namespace}.svc.cluster.local`, xdsPort = "18000"] = (values["xds-address"] ?? "")
-    .split(":")
-    .filter((p) => p !== "");
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     namespace,
     controllerName: values["controller-name"],
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
-    render: {
-      image: values["envoy-image"],
-      xds: {
-        host: xdsHost,
-        port: Number(xdsPort),
-        ...(values["xds-tls-secret"] ? { tlsSecretName: values["xds-tls-secret"] } : {}),
-      },
-    },
+    // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
+    render: controllerRenderOptions({
+      namespace,
+      envoyImage: values["envoy-image"],
+      xdsTlsSecret: values["xds-tls-secret"],
+      ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
+    }),
     ...(values["watch-namespaces"] ? { watch: { namespaces: values["watch-namespaces"].split(",") } } : {}),
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,

@@ -1,0 +1,256 @@
+/**
+ * The Helm chart installed into a real API server: the certgen pre-install Job issues the xDS
+ * certificates, the controller runs (as a host process started by the simulated kubelet) with only the
+ * chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; a chainsaw
+ * suite then checks the quickstart Gateway end to end, and traffic flows through the Envoy pod over mTLS xDS.
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
+import { join, resolve } from "node:path";
+import { proxyObjectName } from "../../constructs/names";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { requireEnvoy } from "../../test/support/envoy";
+import { eventually, freePort, httpGet } from "../../test/support/http";
+import { run, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+
+const REPO = resolve(__dirname, "../../..");
+const NS = "envoy-gateway-system";
+
+function hostAddress(): string {
+  const ip = Object.values(networkInterfaces())
+    .flatMap((l) => l ?? [])
+    .find((i) => i.family === "IPv4" && !i.internal)?.address;
+  if (!ip) throw new Error("the Kubernetes tier needs a non-loopback IPv4 address on this host");
+  return ip;
+}
+
+interface Obj {
+  metadata: { name: string; labels?: Record<string, string> };
+  spec?: { holderIdentity?: string };
+  status?: { conditions?: { type: string; status: string; reason: string }[]; succeeded?: number };
+  data?: Record<string, string>;
+}
+
+/** The chainsaw suite for the quickstart: apply, then assert status and the proxy's objects. */
+function writeQuickstartSuite(dir: string, ip: string, echoPort: number, port: number): void {
+  const suite = join(dir, "quickstart");
+  mkdirSync(suite, { recursive: true });
+  writeFileSync(
+    join(suite, "resources.yaml"),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: default }
+spec:
+  gatewayClassName: envoy
+  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: backend, namespace: default }
+spec: { ports: [{ name: http, port: 3000, targetPort: ${echoPort} }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: backend-1, namespace: default, labels: { kubernetes.io/service-name: backend } }
+addressType: IPv4
+ports: [{ name: http, port: ${echoPort} }]
+endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: backend, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [www.example.com]
+  rules: [{ backendRefs: [{ name: backend, port: 3000 }] }]
+`,
+  );
+  writeFileSync(
+    join(suite, "gateway-programmed.yaml"),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: default }
+status:
+  (conditions[?type == 'Accepted']):
+    - status: "True"
+  (conditions[?type == 'Programmed']):
+    - status: "True"
+  (length(addresses)): 1
+  listeners:
+    - name: http
+      attachedRoutes: 1
+`,
+  );
+  writeFileSync(
+    join(suite, "route-accepted.yaml"),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: backend, namespace: default }
+status:
+  parents:
+    - controllerName: gateway.envoyproxy.io/gatewayclass-controller
+      (conditions[?type == 'Accepted']):
+        - status: "True"
+      (conditions[?type == 'ResolvedRefs']):
+        - status: "True"
+`,
+  );
+  writeFileSync(
+    join(suite, "proxy.yaml"),
+    `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${proxyObjectName("default", "eg")}
+  namespace: ${NS}
+  labels:
+    gateway.envoyproxy.io/owning-gateway-name: eg
+    gateway.envoyproxy.io/owning-gateway-namespace: default
+status:
+  availableReplicas: 1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: ${proxyObjectName("default", "eg")}
+  namespace: ${NS}
+spec:
+  type: LoadBalancer
+  ports:
+    - port: ${port}
+`,
+  );
+  writeFileSync(
+    join(suite, "chainsaw-test.yaml"),
+    `apiVersion: chainsaw.kyverno.io/v1alpha1
+kind: Test
+metadata: { name: quickstart }
+spec:
+  namespace: default
+  timeouts: { apply: 30s, assert: 120s }
+  steps:
+    - name: apply the quickstart
+      try:
+        - apply: { file: resources.yaml }
+    - name: the proxy runs and the Gateway is programmed
+      try:
+        - assert: { file: proxy.yaml }
+        - assert: { file: gateway-programmed.yaml }
+        - assert: { file: route-accepted.yaml }
+`,
+  );
+}
+
+describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", function () {
+  this.timeout(300_000);
+  let cluster: KubeCluster;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  const ip = hostAddress();
+  const helm = (args: string[]): Promise<string> =>
+    run(cluster.tools.helm, args, { env: cluster.toolEnv(), timeoutMs: 280_000 }).then((r) => r.stdout);
+  const get = (args: string[]): Promise<Obj> => cluster.kubectlJson<Obj>(["get", ...args]);
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    echo = await startEchoBackend({ name: "helm-echo", host: ip });
+    kubelet = new SimulatedKubelet(cluster, {
+      envoyBin: requireEnvoy(),
+      repoRoot: REPO,
+      namespaces: [NS],
+      echo: Boolean(process.env.EGTS_TEST_LOG),
+    });
+    kubelet.start();
+    await helm([
+      "install",
+      "egts",
+      join(REPO, "helm", "egts"),
+      "-n",
+      NS,
+      "--create-namespace",
+      "--set",
+      `xdsAddress=${ip}:18000`,
+      "--wait",
+      "--timeout",
+      "4m",
+    ]);
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await echo?.close();
+    await cluster?.stop();
+  });
+
+  it("ran the certgen Job, which created the xDS certificate Secrets", async () => {
+    for (const name of ["envoy-gateway", "envoy"]) {
+      const s = await get(["secret", name, "-n", NS]);
+      assert.ok(
+        s.data?.["tls.crt"] && s.data["tls.key"] && s.data["ca.crt"],
+        `Secret ${name} has ca.crt, tls.crt, tls.key`,
+      );
+    }
+    assert.ok(
+      kubelet.started.some((p) => p.startsWith(`${NS}/envoy-gateway-certgen-`)),
+      "the certgen pod ran",
+    );
+  });
+
+  it("runs the controller with the chart's ServiceAccount: it leads and GatewayClass envoy is Accepted", async () => {
+    await eventually(
+      async () =>
+        (
+          await get(["lease", "egts-controller-leader", "-n", NS]).catch(() => undefined)
+        )?.spec?.holderIdentity?.startsWith("envoy-gateway-") ?? false,
+      60_000,
+      "the controller pod holds the Lease",
+    );
+    await eventually(
+      async () =>
+        (await get(["gatewayclass", "envoy"])).status?.conditions?.find((c) => c.type === "Accepted")?.status ===
+        "True",
+      60_000,
+      "GatewayClass envoy Accepted",
+    );
+    // What the controller's ServiceAccount may do is what the chart's RBAC grants, no more.
+    const canI = (verb: string, what: string, ns: string, subresource?: string): Promise<boolean> =>
+      cluster
+        .kubectl([
+          "auth",
+          "can-i",
+          verb,
+          what,
+          "-n",
+          ns,
+          ...(subresource ? [`--subresource=${subresource}`] : []),
+          `--as=system:serviceaccount:${NS}:envoy-gateway`,
+        ])
+        .then(
+          (out) => out.trim() === "yes",
+          () => false,
+        );
+    assert.equal(await canI("patch", "gateways.gateway.networking.k8s.io", "default"), false);
+    assert.equal(await canI("patch", "gateways.gateway.networking.k8s.io", "default", "status"), true);
+    assert.equal(await canI("create", "deployments.apps", NS), true);
+    assert.equal(await canI("create", "deployments.apps", "default"), false);
+    assert.equal(await canI("delete", "secrets", NS), false);
+  });
+
+  it("passes the chainsaw quickstart suite, and Envoy serves the route over mTLS xDS", async () => {
+    const port = await freePort();
+    const dir = join(cluster.dir, "chainsaw");
+    writeQuickstartSuite(dir, ip, echo.port, port);
+    const res = await run(cluster.tools.chainsaw, ["test", "--no-color", "--test-dir", dir], {
+      env: cluster.toolEnv(),
+      timeoutMs: 200_000,
+    });
+    assert.match(res.stdout, /Passed\s+tests\s+1/);
+    await eventually(
+      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      30_000,
+      "traffic through Envoy",
+    );
+    const r = await httpGet(port, "www.example.com");
+    assert.equal((JSON.parse(r.body) as { backend: string }).backend, "helm-echo");
+  });
+});

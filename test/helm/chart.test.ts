@@ -1,0 +1,58 @@
+/** The Helm chart: `helm lint` passes and `helm template` renders what the golden files record. */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { findKubeTools } from "../../e2e/harness";
+import { caseName, checkGolden, goldenInputs, repoRoot, testdataDir } from "../support/golden";
+
+interface Case {
+  readonly valuesFiles?: readonly string[];
+  readonly set?: readonly string[];
+}
+
+describe("helm chart (helm/egts)", () => {
+  const helm = (args: readonly string[]): string =>
+    execFileSync(findKubeTools().helm, [...args], {
+      encoding: "utf8",
+      cwd: repoRoot(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+  const chart = join(repoRoot(), "helm", "egts");
+
+  it("passes helm lint with the default and the production values", () => {
+    assert.match(helm(["lint", chart]), /0 chart\(s\) failed/);
+    assert.match(helm(["lint", chart, "-f", join(chart, "values-prod.yaml")]), /0 chart\(s\) failed/);
+  });
+
+  for (const inFile of goldenInputs(testdataDir("helm"))) {
+    it(`renders ${caseName(inFile)} as recorded`, () => {
+      const c = parse(readFileSync(inFile, "utf8")) as Case;
+      const args = ["template", "egts", chart, "-n", "envoy-gateway-system", "--include-crds"];
+      for (const f of c.valuesFiles ?? []) args.push("-f", join(repoRoot(), f));
+      for (const s of c.set ?? []) args.push("--set", s);
+      checkGolden(inFile, helm(args));
+    });
+  }
+
+  it("gives the production profile 3 replicas and a 2Gi memory limit, the development one 1 and none", () => {
+    const render = (extra: string[]): { kind: string; spec?: Record<string, unknown> }[] =>
+      helm(["template", "egts", chart, "-n", "envoy-gateway-system", ...extra])
+        .split(/^---$/m)
+        .map((d) => parse(d) as { kind: string; spec?: Record<string, unknown> })
+        .filter(Boolean);
+    type Deploy = { replicas: number; template: { spec: { containers: { resources: Record<string, unknown> }[] } } };
+    const deployment = (docs: ReturnType<typeof render>): Deploy =>
+      docs.find((d) => d.kind === "Deployment")?.spec as unknown as Deploy;
+    const dev = deployment(render([]));
+    const prod = deployment(render(["-f", join(chart, "values-prod.yaml")]));
+    assert.equal(dev.replicas, 1);
+    assert.deepEqual(dev.template.spec.containers[0]?.resources, { requests: { cpu: "100m", memory: "256Mi" } });
+    assert.equal(prod.replicas, 3);
+    assert.deepEqual(prod.template.spec.containers[0]?.resources, {
+      requests: { cpu: "200m", memory: "512Mi" },
+      limits: { memory: "2Gi" },
+    });
+  });
+});
