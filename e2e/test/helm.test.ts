@@ -12,7 +12,7 @@ import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { run, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import { run, RunError, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -127,6 +127,8 @@ kind: Test
 metadata: { name: quickstart }
 spec:
   namespace: default
+  # Keep the quickstart after the suite: the test then sends traffic through it.
+  skipDelete: true
   timeouts: { apply: 30s, assert: 120s }
   steps:
     - name: apply the quickstart
@@ -139,6 +141,92 @@ spec:
         - assert: { file: route-accepted.yaml }
 `,
   );
+}
+
+/** A chainsaw suite for route problems: a missing backend and a listener the route cannot use. */
+function writeInvalidRouteSuite(dir: string, port: number): void {
+  const suite = join(dir, "invalid-routes");
+  mkdirSync(suite, { recursive: true });
+  writeFileSync(
+    join(suite, "chainsaw-test.yaml"),
+    `apiVersion: chainsaw.kyverno.io/v1alpha1
+kind: Test
+metadata: { name: invalid-routes }
+spec:
+  namespace: default
+  timeouts: { apply: 30s, assert: 60s }
+  steps:
+    - name: a route to a missing Service and a route to a missing listener
+      try:
+        - apply:
+            resource:
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: Gateway
+              metadata: { name: eg, namespace: default }
+              spec:
+                gatewayClassName: envoy
+                listeners: [{ name: http, protocol: HTTP, port: ${port} }]
+        - apply:
+            resource:
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: HTTPRoute
+              metadata: { name: missing-backend, namespace: default }
+              spec:
+                parentRefs: [{ name: eg }]
+                rules: [{ backendRefs: [{ name: nope, port: 80 }] }]
+        - apply:
+            resource:
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: HTTPRoute
+              metadata: { name: missing-listener, namespace: default }
+              spec:
+                parentRefs: [{ name: eg, sectionName: https }]
+                rules: [{ backendRefs: [{ name: backend, port: 3000 }] }]
+        - assert:
+            resource:
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: HTTPRoute
+              metadata: { name: missing-backend, namespace: default }
+              status:
+                parents:
+                  - (conditions[?type == 'ResolvedRefs']):
+                      - status: "False"
+                        reason: BackendNotFound
+        - assert:
+            resource:
+              apiVersion: gateway.networking.k8s.io/v1
+              kind: HTTPRoute
+              metadata: { name: missing-listener, namespace: default }
+              status:
+                parents:
+                  - (conditions[?type == 'Accepted']):
+                      - status: "False"
+                        reason: NoMatchingParent
+    - name: deleting the Gateway prunes its proxy
+      try:
+        - delete:
+            ref: { apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, name: eg, namespace: default }
+        - error:
+            resource:
+              apiVersion: apps/v1
+              kind: Deployment
+              metadata: { name: ${proxyObjectName("default", "eg")}, namespace: ${NS} }
+`,
+  );
+}
+
+/** Runs chainsaw on `dir`; a failure carries chainsaw's report (which step, which assertion). */
+async function chainsaw(cluster: KubeCluster, dir: string): Promise<string> {
+  try {
+    const res = await run(cluster.tools.chainsaw, ["test", "--no-color", "--test-dir", dir], {
+      env: cluster.toolEnv(),
+      timeoutMs: 200_000,
+    });
+    return res.stdout;
+  } catch (err) {
+    if (err instanceof RunError) throw new Error(`chainsaw failed:\n${err.stdout.slice(-4000)}`, { cause: err });
+    throw err;
+  }
 }
 
 describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", function () {
@@ -240,11 +328,7 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     const port = await freePort();
     const dir = join(cluster.dir, "chainsaw");
     writeQuickstartSuite(dir, ip, echo.port, port);
-    const res = await run(cluster.tools.chainsaw, ["test", "--no-color", "--test-dir", dir], {
-      env: cluster.toolEnv(),
-      timeoutMs: 200_000,
-    });
-    assert.match(res.stdout, /Passed\s+tests\s+1/);
+    assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
     await eventually(
       async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
       30_000,
@@ -252,5 +336,11 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     );
     const r = await httpGet(port, "www.example.com");
     assert.equal((JSON.parse(r.body) as { backend: string }).backend, "helm-echo");
+  });
+
+  it("passes the chainsaw suite for invalid routes and pruning", async () => {
+    const dir = join(cluster.dir, "chainsaw-invalid");
+    writeInvalidRouteSuite(dir, await freePort());
+    assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
   });
 });
