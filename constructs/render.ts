@@ -3,6 +3,7 @@
  * in memory. Pure: the operator's applier and `cdk8s synth` call the same function.
  */
 import { App, Chart } from "cdk8s";
+import type { Construct } from "constructs";
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
 import { containerPortFor, GatewayProxy, type GatewayProxyProps, type ProxyPort } from "./gateway-proxy";
@@ -70,12 +71,25 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
   });
 }
 
+/**
+ * A chart holding the objects of `proxies`. The one way proxies become a chart: `renderProxies` (what the
+ * controller applies) and `cdk8s synth` (constructs/synth.ts) both build theirs here.
+ */
+export function proxyChart(
+  scope: Construct,
+  id: string,
+  proxies: readonly ProxyToRender[],
+  options: RenderOptions,
+): Chart {
+  const chart = new Chart(scope, id, { disableResourceNameHashes: true });
+  for (const proxy of proxies) addProxy(chart, proxy, options);
+  return chart;
+}
+
 /** Renders every proxy's objects, sorted by kind, namespace and name. */
 export function renderProxies(proxies: readonly ProxyToRender[], options: RenderOptions): Manifest[] {
   const app = new App({ outdir: "cdk8s.out" });
-  const chart = new Chart(app, "egts-proxies", { disableResourceNameHashes: true });
-  for (const proxy of proxies) addProxy(chart, proxy, options);
-  const manifests = chart.toJson() as Manifest[];
+  const manifests = proxyChart(app, "egts-proxies", proxies, options).toJson() as Manifest[];
   const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
   return manifests.sort((a, b) => key(a).localeCompare(key(b)));
 }

@@ -33,6 +33,13 @@ export interface EgtsEnv {
   readonly ci: boolean;
   /** EGTS_TEST_LOG: tests print control-plane and Envoy logs when true. */
   readonly testLog: boolean;
+  /**
+   * EGTS_SYNTH_INPUT: the file or folder of Gateway API YAML that `cdk8s synth` (constructs/synth.ts) renders
+   * the proxies of, relative to the working directory (default examples/kubernetes).
+   */
+  readonly synthInput: string;
+  /** CDK8S_OUTDIR: where a cdk8s app writes its manifests; set by `cdk8s synth` from cdk8s.yaml's `output`. */
+  readonly cdk8sOutdir: string | undefined;
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -71,6 +78,8 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     home,
     ci: parseBool(vars.CI),
     testLog: parseBool(vars.EGTS_TEST_LOG),
+    synthInput: nonEmpty(vars.EGTS_SYNTH_INPUT) ?? join("examples", "kubernetes"),
+    cdk8sOutdir: nonEmpty(vars.CDK8S_OUTDIR),
   };
 }
 

@@ -57,6 +57,8 @@ export class LeaseElection {
   /** The last lease record seen and when (local clock) it last changed. */
   private observed: { record: string; at: number } | undefined;
   private lastRenew = 0;
+  /** The acquire/renew attempt under way. */
+  private inFlight: Promise<void> | undefined;
   private readonly path: string;
 
   constructor(
@@ -75,7 +77,10 @@ export class LeaseElection {
   /** Starts trying to acquire and renew. */
   start(): void {
     const tick = async (): Promise<void> => {
-      await this.tryAcquireOrRenew();
+      if (this.stopped) return;
+      this.inFlight = this.tryAcquireOrRenew();
+      await this.inFlight;
+      this.inFlight = undefined;
       if (!this.stopped) this.timer = setTimeout(() => void tick(), this.opts.retryPeriodMs ?? 2000);
     };
     void tick();
@@ -83,8 +88,11 @@ export class LeaseElection {
 
   /** Stops; a leader releases the lease so another replica can take over at once. */
   async stop(): Promise<void> {
+    if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    // A renewal still under way would race the release (and win with a 409 for us): let it finish first.
+    await this.inFlight;
     if (this.leader.value) {
       try {
         const lease = await this.client.request<Lease>(HttpMethod.GET, this.path);
@@ -95,6 +103,18 @@ export class LeaseElection {
         this.opts.log("warn", "could not release the lease", { error: String(err) });
       }
     }
+    this.setLeader(false);
+  }
+
+  /**
+   * TEST ONLY: simulates a crash of this replica. Stops trying to acquire and renew (after the request under
+   * way, if any) WITHOUT releasing the lease, so the others must wait for it to expire, as after a killed
+   * process. `leader$` turns false (nothing here acts as leader any more); a later stop() does nothing.
+   */
+  async abandon(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.inFlight;
     this.setLeader(false);
   }
 

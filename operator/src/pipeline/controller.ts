@@ -15,7 +15,8 @@ import {
   type Observable,
   type Subscription,
 } from "rxjs";
-import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "../../../constructs/render";
+import { renderInfra } from "../../../constructs/from-snapshot";
+import type { Manifest, RenderOptions } from "../../../constructs/render";
 import { proxyObjectName } from "../../../constructs/names";
 import { containerPortFor } from "../../../constructs/gateway-proxy";
 import { xdsServerCredentials } from "../certgen/certgen";
@@ -24,9 +25,8 @@ import { LeaseElection } from "../leader/lease-election";
 import type { Logger } from "../log";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { kubernetesSnapshots, type KubernetesProviderOptions } from "../provider/kubernetes/kubernetes-provider";
-import { reflect, type ReflectorEvent } from "../provider/kubernetes/reflector";
+import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } from "../provider/kubernetes/reflector";
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { EnvoyProxy } from "../resources/envoy-proxy";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
@@ -97,6 +97,8 @@ export class Controller {
   private metricsBound = 0;
   private ready = false;
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0 };
+  /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
+  readonly reflectorStats: ReflectorStats = newReflectorStats();
 
   constructor(private readonly opts: ControllerOptions) {
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
@@ -143,6 +145,7 @@ export class Controller {
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       log: this.opts.logger,
+      stats: this.reflectorStats,
       ...this.opts.watch,
     });
     const leader = this.election.leader$.pipe(
@@ -168,8 +171,24 @@ export class Controller {
   async stop(): Promise<void> {
     this.sub?.unsubscribe();
     await this.election.stop();
+    await this.shutdown();
+  }
+
+  /**
+   * TEST ONLY: simulates a crashed replica: the watches, the election and the servers stop, but the lease
+   * is NOT released (see {@link LeaseElection.abandon}), so another replica takes over only once it expires.
+   */
+  async abandon(): Promise<void> {
+    this.sub?.unsubscribe();
+    await this.election.abandon();
+    await this.shutdown();
+  }
+
+  private async shutdown(): Promise<void> {
     await this.server.stop();
-    await new Promise<void>((resolve) => (this.metrics ? this.metrics.close(() => resolve()) : resolve()));
+    const metrics = this.metrics;
+    this.metrics = undefined;
+    await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
     this.passes.complete();
   }
 
@@ -178,6 +197,7 @@ export class Controller {
     const path = `/apis/apps/v1/namespaces/${this.opts.namespace}/deployments?labelSelector=${encodeURIComponent(MANAGED_SELECTOR)}`;
     return reflect(this.client, path, {
       log: this.opts.logger,
+      stats: this.reflectorStats,
       stamp: { apiVersion: "apps/v1", kind: "Deployment" },
     }).pipe(
       scan((acc: Map<string, KubeObject>, e: ReflectorEvent) => {
@@ -207,13 +227,12 @@ export class Controller {
     return { pass, leader, ...(applied ? { applied } : {}) };
   }
 
-  /** The manifests of every proxy, with EnvoyProxy settings resolved from the GatewayClass. */
+  /**
+   * The manifests of every proxy, with EnvoyProxy settings resolved from the Gateway or its GatewayClass
+   * (constructs/from-snapshot.ts, shared with `cdk8s synth`).
+   */
   render(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): Manifest[] {
-    const proxies: ProxyToRender[] = infra.map((ir) => {
-      const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
-      return envoyProxy ? { ...ir, envoyProxy } : ir;
-    });
-    return renderProxies(proxies, { ...this.opts.render, namespace: this.opts.namespace });
+    return renderInfra(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
   }
 
   private observe(snapshot: ResourceSnapshot, deployments: Deployments, ns: string, name: string): ProxyObservation {
@@ -243,22 +262,4 @@ function liveObjects(s: ResourceSnapshot): KubeObject[] {
     ...(s.listenerSets ?? []),
     ...s.backendTLSPolicies,
   ];
-}
-
-/**
- * The EnvoyProxy for a Gateway: its own `infrastructure.parametersRef` (same namespace), else its
- * GatewayClass's `parametersRef`. Objects of kind EnvoyProxy reach the snapshot as unknown kinds.
- */
-function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): EnvoyProxy["spec"] | undefined {
-  const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-  if (!gateway) return undefined;
-  const proxies = s.unknown.filter((o): o is EnvoyProxy => o.kind === "EnvoyProxy");
-  const find = (refNs: string | undefined, refName: string): EnvoyProxy | undefined =>
-    proxies.find((p) => p.metadata.name === refName && p.metadata.namespace === refNs);
-  const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
-    .infrastructure?.parametersRef;
-  if (infraRef?.kind === "EnvoyProxy") return find(ns, infraRef.name)?.spec;
-  const cls = s.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName);
-  const ref = cls?.spec.parametersRef;
-  return ref?.kind === "EnvoyProxy" ? find(ref.namespace, ref.name)?.spec : undefined;
 }

@@ -3,8 +3,7 @@
  * Authentication (certificates, tokens, exec plugins, in-cluster) comes from `@kubernetes/client-node`'s
  * KubeConfig; requests go through undici with the dispatcher it prepares.
  */
-import { createInterface } from "node:readline";
-import { Readable } from "node:stream";
+import type { ReadableStream } from "node:stream/web";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import type { KubeObject } from "../../resources/meta";
@@ -92,13 +91,14 @@ export class KubeClient {
   /**
    * Watches a collection from `resourceVersion` with bookmarks until the server closes the stream, the
    * signal aborts or `onEvent` throws. Resolves when the stream ends; rejects with KubeApiError on an error
-   * answer (410 Gone when the version is too old).
+   * answer (410 Gone when the version is too old). `onOpen` is called once the server accepted the watch.
    */
   async watch<T = KubeObject>(
     path: string,
     resourceVersion: string,
     onEvent: (e: WatchEvent<T>) => void,
     signal: AbortSignal,
+    onOpen?: () => void,
   ): Promise<void> {
     const query = { watch: true, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: 290 };
     // Our own controller, so that leaving early (onEvent threw) also closes the connection.
@@ -108,11 +108,9 @@ export class KubeClient {
     try {
       const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal });
       if (response.status !== 200) throw apiError(response.status, await response.text(), `WATCH ${path}`);
+      onOpen?.();
       if (!response.body) return;
-      const lines = createInterface({ input: Readable.fromWeb(response.body as never), crlfDelay: Infinity });
-      for await (const line of lines) {
-        if (line.trim()) onEvent(JSON.parse(line) as WatchEvent<T>);
-      }
+      await forEachLine(response.body, (line) => onEvent(JSON.parse(line) as WatchEvent<T>));
     } catch (err) {
       if (!signal.aborted) throw err;
     } finally {
@@ -175,6 +173,31 @@ export class KubeClient {
       dispatcher: ctx.getDispatcher() as never,
       signal: o.signal,
     });
+  }
+}
+
+/**
+ * Calls `onLine` for each non-empty line of `body` until it ends; rejects when the stream fails (connection
+ * lost) or `onLine` throws. Read straight from the web stream, not through node:readline over
+ * Readable.fromWeb: when the connection was cut or we aborted it, that adapter emitted an 'error' nobody
+ * listened to any more, an uncaught exception that took the whole process down. A trailing line without
+ * its newline (the connection was cut mid-event) is dropped: the caller resumes from the last complete one.
+ */
+async function forEachLine(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = "";
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) if (line.trim()) onLine(line);
+    }
+  } finally {
+    reader.cancel().catch(() => undefined);
   }
 }
 

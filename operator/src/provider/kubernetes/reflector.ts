@@ -2,6 +2,12 @@
  * A reflector: list + watch of one collection as a stream of events. It resumes a broken watch from the
  * last resourceVersion it saw (bookmarks keep that fresh), lists again on 410 Gone, and retries errors with
  * exponential backoff and jitter, forever, until unsubscribed.
+ *
+ * The backoff starts afresh whenever the API server answers (a list succeeds or a watch is established,
+ * even on a quiet collection that delivers no event), and while the API server is unavailable (restarting:
+ * connections refused, then 503/429 while it starts) it grows only to `unavailableMaxBackoffMs` (2 s), so
+ * the watches resume within about that long once it is back, instead of after up to 30 s of a backoff that
+ * kept growing through the outage.
  */
 import { Observable } from "rxjs";
 import type { Logger } from "../../log";
@@ -23,6 +29,11 @@ export interface ReflectorOptions {
   readonly initialBackoffMs?: number;
   /** Longest retry delay. @default 30000 */
   readonly maxBackoffMs?: number;
+  /**
+   * Longest retry delay while the API server is unavailable (connection refused or cut, 429, 502, 503,
+   * 504): short, so that the watches resume within about this long once it is back. @default 2000
+   */
+  readonly unavailableMaxBackoffMs?: number;
   /** A 404 on list means the CRD is absent: emit an empty sync and list again after this. @default 30000 */
   readonly absentRetryMs?: number;
   /** Treat a 404 on list as an absent optional kind (else as an error). @default false */
@@ -41,11 +52,13 @@ export interface ReflectorStats {
   watches: number;
   relistsOnGone: number;
   errors: number;
+  /** Watch requests open now (one per reflector at most; more would be a leak). */
+  open: number;
 }
 
 /** An empty ReflectorStats. */
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0 };
+  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0 };
 }
 
 /**
@@ -63,6 +76,18 @@ export function backoffDelay(attempt: number, initialMs: number, maxMs: number, 
   return Math.round(capped * (0.75 + 0.5 * random()));
 }
 
+/** HTTP answers of an API server that is starting, overloaded or behind a proxy that lost it. */
+const UNAVAILABLE = new Set([429, 502, 503, 504]);
+
+/**
+ * Whether `err` says the API server is unavailable rather than that the request is wrong: no HTTP answer
+ * at all (undici's "fetch failed" on a refused connection, "terminated" on a cut one) or an answer above.
+ */
+export function isUnavailable(err: unknown): boolean {
+  if (err instanceof KubeApiError) return UNAVAILABLE.has(err.status);
+  return err instanceof TypeError && (err.message === "fetch failed" || err.message === "terminated");
+}
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -75,6 +100,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function reflect(client: KubeClient, path: string, o: ReflectorOptions): Observable<ReflectorEvent> {
   const initial = o.initialBackoffMs ?? 200;
   const max = o.maxBackoffMs ?? 30_000;
+  const unavailableMax = Math.min(max, o.unavailableMaxBackoffMs ?? 2000);
   const stats = o.stats ?? newReflectorStats();
   return new Observable<ReflectorEvent>((subscriber) => {
     const abort = new AbortController();
@@ -97,6 +123,7 @@ export function reflect(client: KubeClient, path: string, o: ReflectorOptions): 
       try {
         const list = await client.list(path);
         resourceVersion = list.metadata.resourceVersion;
+        attempt = 0; // the API server answers: the next failure starts the backoff afresh
         subscriber.next({ type: "sync", items: list.items.map((item) => slim(item, o.stamp)) });
       } catch (err) {
         if (!(o.optional && err instanceof KubeApiError && err.status === 404)) throw err;
@@ -112,7 +139,12 @@ export function reflect(client: KubeClient, path: string, o: ReflectorOptions): 
             if (resourceVersion === undefined) continue; // absent optional kind: list again
           }
           stats.watches++;
-          await client.watch(path, resourceVersion, onEvent, signal);
+          stats.open++;
+          try {
+            await client.watch(path, resourceVersion, onEvent, signal, () => (attempt = 0));
+          } finally {
+            stats.open--;
+          }
         } catch (err) {
           if (signal.aborted) break;
           if (err instanceof KubeApiError && (err.status === 410 || err.reason === "Expired")) {
@@ -122,7 +154,7 @@ export function reflect(client: KubeClient, path: string, o: ReflectorOptions): 
             continue;
           }
           stats.errors++;
-          const delay = backoffDelay(attempt++, initial, max);
+          const delay = backoffDelay(attempt++, initial, isUnavailable(err) ? unavailableMax : max);
           o.log("warn", "list/watch failed; retrying", { path, error: String(err), retryInMs: delay });
           await sleep(delay, signal);
         }

@@ -1,0 +1,51 @@
+/**
+ * From a resource snapshot to the proxies' manifests: translate, resolve each Gateway's EnvoyProxy, render.
+ * The controller (operator/src/pipeline/controller.ts) applies what `renderInfra` returns, and `cdk8s synth`
+ * (constructs/synth.ts) previews the same proxies, so the two cannot disagree.
+ */
+import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
+import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
+import { envoyProxyFor } from "../operator/src/translate/envoy-proxy";
+import { translate, type TranslateOptions } from "../operator/src/translate/translate";
+import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
+
+/**
+ * The proxies to render for the infra IR: each with the EnvoyProxy in effect for its Gateway and the
+ * Gateway's `spec.infrastructure` labels and annotations.
+ */
+export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): ProxyToRender[] {
+  return infra.map((ir) => {
+    const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
+    const infrastructure = {
+      ...(ir.labels ? { labels: ir.labels } : {}),
+      ...(ir.annotations ? { annotations: ir.annotations } : {}),
+    };
+    return {
+      ...ir,
+      ...(envoyProxy ? { envoyProxy } : {}),
+      ...(ir.labels || ir.annotations ? { infrastructure } : {}),
+    };
+  });
+}
+
+/** The manifests of every proxy of the infra IR: what the controller server-side-applies. */
+export function renderInfra(
+  infra: readonly ProxyInfraIr[],
+  snapshot: ResourceSnapshot,
+  options: RenderOptions,
+): Manifest[] {
+  return renderProxies(proxiesToRender(infra, snapshot), options);
+}
+
+/** Settings of {@link renderForSnapshot}. */
+export interface SnapshotRenderOptions {
+  /** How the translator runs (the controller passes only its controller name). */
+  readonly translate: TranslateOptions;
+  /** How the proxies render. */
+  readonly render: RenderOptions;
+}
+
+/** Translates a snapshot and renders its proxies, as one controller pass does. */
+export function renderForSnapshot(snapshot: ResourceSnapshot, options: SnapshotRenderOptions): Manifest[] {
+  return renderInfra(translate(snapshot, options.translate).infraIr, snapshot, options.render);
+}

@@ -1,0 +1,57 @@
+/**
+ * The defaults of `egts controller` that decide how the proxies render. `cdk8s synth` (constructs/synth.ts)
+ * previews with the same ones, so they are written once, here, and cannot drift apart.
+ */
+import type { RenderOptions } from "../../../constructs/render";
+import { PROXY_SECRET } from "../certgen/certgen";
+import { ENVOY_VERSION } from "../infra/host/envoy-binary";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+
+/** Flag defaults of `egts controller` (the namespace defaults to ENVOY_GATEWAY_NAMESPACE, see env.ts). */
+export const CONTROLLER_DEFAULTS = {
+  /** GatewayClass controller name. */
+  controllerName: DEFAULT_CONTROLLER_NAME,
+  /** Envoy image: the upstream distroless build of the Envoy version we test with. */
+  envoyImage: `docker.io/envoyproxy/envoy:distroless-v${ENVOY_VERSION}`,
+  /** Port of the xDS server the proxies dial. */
+  xdsPort: 18000,
+  /** Secret with the proxies' xDS client certificate, issued by `egts certgen`. */
+  xdsTlsSecret: PROXY_SECRET,
+} as const;
+
+/** The DNS name of the control plane's xDS Service in `namespace`; its certificate carries this name. */
+export function xdsServiceHost(namespace: string): string {
+  return `envoy-gateway.${namespace}.svc.cluster.local`;
+}
+
+/** The `egts controller` flags that shape the rendered proxies; absent ones take the defaults. */
+export interface ControllerRenderFlags {
+  /** Namespace of the control plane and of the proxies. */
+  readonly namespace: string;
+  /** `--xds-address HOST[:PORT]`. @default the xDS Service of `namespace`, port 18000 */
+  readonly xdsAddress?: string;
+  /** `--envoy-image`. @default CONTROLLER_DEFAULTS.envoyImage */
+  readonly envoyImage?: string;
+  /** `--xds-tls-secret`; an empty string renders plaintext xDS. @default CONTROLLER_DEFAULTS.xdsTlsSecret */
+  readonly xdsTlsSecret?: string;
+}
+
+/** The render options of `egts controller` for the given flags. */
+export function controllerRenderOptions(flags: ControllerRenderFlags): RenderOptions {
+  const service = xdsServiceHost(flags.namespace);
+  const [host = service, port = String(CONTROLLER_DEFAULTS.xdsPort)] = (flags.xdsAddress ?? "")
+    .split(":")
+    .filter((p) => p !== "");
+  const tlsSecretName = flags.xdsTlsSecret ?? CONTROLLER_DEFAULTS.xdsTlsSecret;
+  return {
+    namespace: flags.namespace,
+    image: flags.envoyImage ?? CONTROLLER_DEFAULTS.envoyImage,
+    xds: {
+      host,
+      port: Number(port),
+      // The certificate names the Service, whatever address the proxies dial.
+      serverName: service,
+      ...(tlsSecretName ? { tlsSecretName } : {}),
+    },
+  };
+}
