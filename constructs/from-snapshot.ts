@@ -7,6 +7,7 @@ import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
 import { envoyProxyFor } from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
+import type { OwnerReference } from "./gateway-proxy";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
 
 /**
@@ -20,12 +21,22 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
       ...(ir.labels ? { labels: ir.labels } : {}),
       ...(ir.annotations ? { annotations: ir.annotations } : {}),
     };
+    const ownerReference = classOwner(snapshot, ir.namespace, ir.gatewayName);
     return {
       ...ir,
       ...(envoyProxy ? { envoyProxy } : {}),
       ...(ir.labels || ir.annotations ? { infrastructure } : {}),
+      ...(ownerReference ? { ownerReference } : {}),
     };
   });
+}
+
+/** The owner reference to a Gateway's GatewayClass, when the class has a uid (objects read from a cluster). */
+function classOwner(snapshot: ResourceSnapshot, ns: string, name: string): OwnerReference | undefined {
+  const gateway = snapshot.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
+  const cls = snapshot.gatewayClasses.find((c) => c.metadata.name === gateway?.spec.gatewayClassName);
+  const uid = cls?.metadata.uid;
+  return cls && uid ? { apiVersion: cls.apiVersion, kind: "GatewayClass", name: cls.metadata.name, uid } : undefined;
 }
 
 /** The manifests of every proxy of the infra IR: what the controller server-side-applies. */

@@ -95,6 +95,19 @@ export interface GatewayProxyProps {
   };
   /** The EnvoyProxy in effect (Gateway's parametersRef, else the GatewayClass's). @default none */
   readonly envoyProxy?: EnvoyProxySpec;
+  /**
+   * Owner of every object: the Gateway's GatewayClass (cluster-scoped; a namespaced owner in another
+   * namespace is not allowed), so deleting the class garbage-collects its proxies. @default none
+   */
+  readonly ownerReference?: OwnerReference;
+}
+
+/** A metav1.OwnerReference. */
+export interface OwnerReference {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly uid: string;
 }
 
 const DEFAULT_RESOURCES = { requests: { cpu: "100m", memory: "512Mi" } };
@@ -247,11 +260,13 @@ export class GatewayProxy extends Construct {
     const infra = this.props.infrastructure;
     const labels = { ...infra?.labels, ...extra?.labels, ...objectLabels(this.props.owner) };
     const annotations = { ...infra?.annotations, ...extra?.annotations };
+    const owner = this.props.ownerReference;
     return {
       name,
       namespace: this.namespace,
       labels,
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...(owner ? { ownerReferences: [{ ...owner, blockOwnerDeletion: false }] } : {}),
     };
   }
 

@@ -27,6 +27,8 @@ export interface ProxyToRender extends ProxyInfraIr {
   readonly envoyProxy?: EnvoyProxySpec;
   /** Gateway `spec.infrastructure` labels and annotations. @default none */
   readonly infrastructure?: GatewayProxyProps["infrastructure"];
+  /** Owner of the objects (the GatewayClass, when its uid is known). @default none */
+  readonly ownerReference?: GatewayProxyProps["ownerReference"];
 }
 
 /** A rendered manifest. */
@@ -68,6 +70,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
     ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
+    ...(proxy.ownerReference ? { ownerReference: proxy.ownerReference } : {}),
   });
 }
 

@@ -40,7 +40,12 @@ interface Status {
   parents?: { conditions: Condition[] }[];
 }
 interface Obj {
-  metadata: { name: string; uid: string; labels?: Record<string, string> };
+  metadata: {
+    name: string;
+    uid: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string; uid: string }[];
+  };
   spec?: Record<string, unknown>;
   status?: Status;
 }
@@ -146,6 +151,9 @@ spec:
       const o = await get([kind, proxyName, "-n", NS]);
       assert.equal(o.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-name"], "eg");
       assert.equal(o.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-namespace"], "default");
+      const owner = o.metadata.ownerReferences?.[0];
+      assert.deepEqual([owner?.kind, owner?.name], ["GatewayClass", "eg"], `${kind} is owned by its GatewayClass`);
+      assert.equal(owner?.uid, (await get(["gatewayclass", "eg"])).metadata.uid);
     }
   });
 
