@@ -31,6 +31,7 @@ commands:
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
   controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
+             [--watch-namespace-selector key=value,…]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE]
              issue the xDS mTLS certificates: into DIR, or as the Secrets envoy-gateway and envoy
@@ -145,6 +146,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "xds-tls-secret": { type: "string", default: CONTROLLER_DEFAULTS.xdsTlsSecret },
       "envoy-image": { type: "string", default: CONTROLLER_DEFAULTS.envoyImage },
       "watch-namespaces": { type: "string" },
+      "watch-namespace-selector": { type: "string" },
       "xds-cert-dir": { type: "string" },
     },
   });
@@ -163,7 +165,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       xdsTlsSecret: values["xds-tls-secret"],
       ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
     }),
-    ...(values["watch-namespaces"] ? { watch: { namespaces: values["watch-namespaces"].split(",") } } : {}),
+    watch: watchScope(values["watch-namespaces"], values["watch-namespace-selector"]),
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
   });
@@ -205,4 +207,26 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
     process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${created ? "created" : "exists; left as is"}\n`);
   }
   return 0;
+}
+
+/**
+ * The watch scope of `egts controller` (Envoy Gateway's watch.namespaces / namespaceSelector): a comma list
+ * of namespaces, and/or `key=value` labels a namespace must carry.
+ */
+export function watchScope(
+  namespaces: string | undefined,
+  selector: string | undefined,
+): { namespaces?: string[]; namespaceSelector?: { matchLabels: Record<string, string> } } {
+  const matchLabels: Record<string, string> = {};
+  for (const pair of (selector ?? "").split(",").filter((p) => p !== "")) {
+    const [key, value, ...rest] = pair.split("=");
+    if (!key || value === undefined || rest.length > 0) {
+      throw new Error(`--watch-namespace-selector wants key=value pairs separated by commas (got "${pair}")`);
+    }
+    matchLabels[key.trim()] = value.trim();
+  }
+  return {
+    ...(namespaces ? { namespaces: namespaces.split(",").filter((n) => n !== "") } : {}),
+    ...(Object.keys(matchLabels).length > 0 ? { namespaceSelector: { matchLabels } } : {}),
+  };
 }
