@@ -5,7 +5,7 @@
  */
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
-import { envoyProxyFor } from "../operator/src/translate/envoy-proxy";
+import { classEnvoyProxy, envoyProxyFor } from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
 import type { OwnerReference } from "./gateway-proxy";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
@@ -16,6 +16,7 @@ import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } 
  */
 export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): ProxyToRender[] {
   return infra.map((ir) => {
+    if (ir.gatewayClass !== undefined) return mergedProxyToRender(ir, ir.gatewayClass, snapshot);
     const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
     const infrastructure = {
       ...(ir.labels ? { labels: ir.labels } : {}),
@@ -31,10 +32,22 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
   });
 }
 
+/** The merged proxies of a GatewayClass: its EnvoyProxy, owned by the class; no Gateway's infrastructure. */
+function mergedProxyToRender(ir: ProxyInfraIr, className: string, snapshot: ResourceSnapshot): ProxyToRender {
+  const envoyProxy = classEnvoyProxy(snapshot, className);
+  const ownerReference = classOwnerByName(snapshot, className);
+  return { ...ir, ...(envoyProxy ? { envoyProxy } : {}), ...(ownerReference ? { ownerReference } : {}) };
+}
+
 /** The owner reference to a Gateway's GatewayClass, when the class has a uid (objects read from a cluster). */
 function classOwner(snapshot: ResourceSnapshot, ns: string, name: string): OwnerReference | undefined {
   const gateway = snapshot.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-  const cls = snapshot.gatewayClasses.find((c) => c.metadata.name === gateway?.spec.gatewayClassName);
+  return gateway ? classOwnerByName(snapshot, gateway.spec.gatewayClassName) : undefined;
+}
+
+/** The owner reference to a GatewayClass, when it has a uid. */
+function classOwnerByName(snapshot: ResourceSnapshot, className: string): OwnerReference | undefined {
+  const cls = snapshot.gatewayClasses.find((c) => c.metadata.name === className);
   const uid = cls?.metadata.uid;
   return cls && uid ? { apiVersion: cls.apiVersion, kind: "GatewayClass", name: cls.metadata.name, uid } : undefined;
 }

@@ -7,7 +7,7 @@ import type { Construct } from "constructs";
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
 import { containerPortFor, GatewayProxy, type GatewayProxyProps, type ProxyPort } from "./gateway-proxy";
-import { proxyObjectName } from "./names";
+import { mergedProxyObjectName, proxyObjectName, type ProxyOwner } from "./names";
 
 /** Settings of the controller that every proxy shares. */
 export interface RenderOptions {
@@ -58,11 +58,36 @@ export function proxyPorts(ir: ProxyInfraIr, useListenerPort = false): ProxyPort
   return [...seen.values()].sort((a, b) => a.port - b.port || a.protocol.localeCompare(b.protocol));
 }
 
+/** Who a proxy serves: its Gateway, or every Gateway of its GatewayClass (`mergeGateways`). */
+export function proxyOwnerOf(ir: ProxyInfraIr): ProxyOwner {
+  return ir.gatewayClass !== undefined
+    ? { kind: "GatewayClass", name: ir.gatewayClass }
+    : { kind: "Gateway", namespace: ir.namespace, name: ir.gatewayName };
+}
+
+/** The base name of a proxy's objects (Deployment, Service, …). */
+export function proxyObjectNameOf(ir: ProxyInfraIr): string {
+  return ir.gatewayClass !== undefined
+    ? mergedProxyObjectName(ir.gatewayClass)
+    : proxyObjectName(ir.namespace, ir.gatewayName);
+}
+
+/** For each Gateway (`namespace/name`) the infra IR runs proxies for, the base name of their objects. */
+export function proxyObjectNamesByGateway(infra: readonly ProxyInfraIr[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const ir of infra) {
+    const objectName = proxyObjectNameOf(ir);
+    for (const key of ir.gateways ?? [`${ir.namespace}/${ir.gatewayName}`]) out.set(key, objectName);
+  }
+  return out;
+}
+
 /** Adds the objects of one proxy to a chart. */
 export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOptions): GatewayProxy {
-  return new GatewayProxy(chart, proxy.name.replace("/", "-"), {
-    owner: { kind: "Gateway", namespace: proxy.namespace, name: proxy.gatewayName },
-    name: proxyObjectName(proxy.namespace, proxy.gatewayName),
+  const name = proxyObjectNameOf(proxy);
+  return new GatewayProxy(chart, proxy.gatewayClass !== undefined ? name : proxy.name.replace("/", "-"), {
+    owner: proxyOwnerOf(proxy),
+    name,
     nodeId: proxy.name,
     ports: proxyPorts(proxy, options.useListenerPortAsContainerPort),
     image: options.image,

@@ -16,8 +16,7 @@ import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import type { StatusUpdate } from "../operator/src/translate/conditions";
 import { translate } from "../operator/src/translate/translate";
 import { proxiesToRender } from "./from-snapshot";
-import { proxyObjectName } from "./names";
-import { proxyChart, type ProxyToRender } from "./render";
+import { proxyChart, proxyObjectNameOf, type ProxyToRender } from "./render";
 
 /** What to synthesize. */
 export interface SynthOptions {
@@ -52,11 +51,15 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const render = controllerRenderOptions({ namespace: options.namespace });
   const notes: string[] = [];
   for (const proxy of proxies) {
-    const id = proxyObjectName(proxy.namespace, proxy.gatewayName);
+    const id = proxyObjectNameOf(proxy);
     proxyChart(app, id, [proxy], render);
     const ports = proxy.ports.map((p) => `${p.protocol}/${p.port}`).join(", ") || "none";
     const customised = proxy.envoyProxy ? ", with its EnvoyProxy" : "";
-    notes.push(`Gateway ${proxy.name}: ${id}.k8s.yaml (listeners ${ports}${customised})`);
+    const what =
+      proxy.gatewayClass !== undefined
+        ? `GatewayClass ${proxy.gatewayClass} (Gateways ${(proxy.gateways ?? []).join(", ")})`
+        : `Gateway ${proxy.name}`;
+    notes.push(`${what}: ${id}.k8s.yaml (listeners ${ports}${customised})`);
   }
   notes.push(...unrenderedGateways(result.statuses, proxies));
   app.synth();
@@ -65,7 +68,7 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
 
 /** A note for every Gateway of ours that gets no proxy, quoting why (its Accepted condition). */
 function unrenderedGateways(statuses: readonly StatusUpdate[], proxies: readonly ProxyToRender[]): string[] {
-  const rendered = new Set(proxies.map((p) => p.name));
+  const rendered = new Set(proxies.flatMap((p) => p.gateways ?? [p.name]));
   return statuses
     .filter((s) => s.kind === "Gateway" && !rendered.has(`${s.namespace ?? ""}/${s.name}`))
     .map((s) => {

@@ -19,3 +19,4 @@ export {
   kubeToolPaths,
   type KubeTools,
 } from "./tools";
+export { hostAddress, requestCount, statusPatches } from "./observe";

@@ -19,9 +19,10 @@
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
-import { networkInterfaces, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { KubeCluster } from "./cluster";
+import { hostAddress } from "./observe";
 import { ManagedProcess } from "./proc";
 
 /** The parts of a Pod the simulation reads. */
@@ -67,12 +68,6 @@ interface Running {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** The host's first non-loopback IPv4 address (the API server refuses loopback pod IPs), else 127.0.0.1. */
-function hostIp(): string {
-  const all = Object.values(networkInterfaces()).flatMap((l) => l ?? []);
-  return all.find((i) => i.family === "IPv4" && !i.internal)?.address ?? "127.0.0.1";
-}
 
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
@@ -284,9 +279,9 @@ export class SimulatedKubelet {
     const cond = (type: string): object => ({ type, status: "True", lastTransitionTime: now });
     const status = {
       phase: "Running",
-      podIP: hostIp(),
-      podIPs: [{ ip: hostIp() }],
-      hostIP: hostIp(),
+      podIP: hostAddress(),
+      podIPs: [{ ip: hostAddress() }],
+      hostIP: hostAddress(),
       startTime: now,
       conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map(cond),
       containerStatuses: pod.spec.containers.map((c) => ({

@@ -4,27 +4,18 @@
  * the Deployment the controller made) serves traffic to a backend whose EndpointSlice points at loopback.
  */
 import assert from "node:assert/strict";
-import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { createLogger } from "../../operator/src/log";
 import { Controller } from "../../operator/src/pipeline/controller";
-import { proxyObjectName } from "../../constructs/names";
+import { mergedProxyObjectName, OWNING_GATEWAY_CLASS, proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import { hostAddress, SimulatedKubelet, startKubeCluster, statusPatches, type KubeCluster } from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 
-/** A non-loopback IPv4 address of this host: EndpointSlices may not point at loopback. */
-function hostAddress(): string {
-  const ip = Object.values(networkInterfaces())
-    .flatMap((l) => l ?? [])
-    .find((i) => i.family === "IPv4" && !i.internal)?.address;
-  if (!ip) throw new Error("the Kubernetes tier needs a non-loopback IPv4 address on this host");
-  return ip;
-}
 const NS = "envoy-gateway-system";
 
 interface Condition {
@@ -218,27 +209,13 @@ spec:
   });
 
   it("does not rewrite unchanged status (status writes counted by the API server)", async () => {
-    const statusPatches = async (): Promise<number> => {
-      const metrics = (await cluster.getRaw("/metrics")).body;
-      let total = 0;
-      for (const line of metrics.split("\n")) {
-        if (
-          line.startsWith("apiserver_request_total{") &&
-          line.includes('subresource="status"') &&
-          line.includes('verb="PATCH"')
-        ) {
-          total += Number(line.split(" ").at(-1));
-        }
-      }
-      return total;
-    };
     await new Promise((r) => setTimeout(r, 2000)); // let the last change settle
-    const before = await statusPatches();
+    const before = await statusPatches(cluster);
     // Touch unrelated objects: new snapshots, same statuses.
     for (let i = 0; i < 5; i++)
       await cluster.kubectl(["label", "service", "echo", "-n", "default", `touch=${i}`, "--overwrite"]);
     await new Promise((r) => setTimeout(r, 3000));
-    assert.equal(await statusPatches(), before, "no status PATCH for snapshots that change no status");
+    assert.equal(await statusPatches(cluster), before, "no status PATCH for snapshots that change no status");
     assert.ok(controller.statusWriter.stats.unchanged > 0, "the writer compared and skipped");
   });
 
@@ -277,6 +254,76 @@ spec:
         async () => !(await get([kind, proxyName, "-n", NS]).catch(() => undefined)),
         30_000,
         `${kind} pruned`,
+      );
+    }
+  });
+
+  it("serves every Gateway of a class with mergeGateways from one proxy, whose Service address they all report", async () => {
+    const port2 = await freePort();
+    const merged = mergedProxyObjectName("eg");
+    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: custom, namespace: ${NS} }
+spec:
+  mergeGateways: true
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment: { replicas: 1 }
+      envoyService: { type: ClusterIP }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: m1, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: m2, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: http, protocol: HTTP, port: ${port2} }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: merged-web, namespace: default }
+spec:
+  parentRefs: [{ name: m1 }, { name: m2 }]
+  hostnames: [merged.example.com]
+  rules: [{ backendRefs: [{ name: echo, port: 80 }] }]
+`);
+    await eventually(
+      async () => Boolean(await get(["service", merged, "-n", NS]).catch(() => undefined)),
+      30_000,
+      `service ${merged}`,
+    );
+    const svc = await get(["service", merged, "-n", NS]);
+    assert.equal(svc.metadata.labels?.[OWNING_GATEWAY_CLASS], "eg");
+    const ports = (svc.spec as { ports: { port: number }[] }).ports.map((p) => p.port).sort((a, b) => a - b);
+    assert.deepEqual(
+      ports,
+      [port, port2].sort((a, b) => a - b),
+      "the union of the Gateways' ports",
+    );
+    const deployment = await get(["deployment", merged, "-n", NS]);
+    assert.equal(deployment.metadata.labels?.[OWNING_GATEWAY_CLASS], "eg");
+    assert.ok(!(await get(["deployment", proxyObjectName("default", "m1"), "-n", NS]).catch(() => undefined)));
+    const address = [{ type: "IPAddress", value: (svc.spec as { clusterIP: string }).clusterIP }];
+    for (const name of ["m1", "m2"]) {
+      await eventually(
+        async () => cond((await get(["gateway", name, "-n", "default"])).status, "Programmed")?.status === "True",
+        90_000,
+        `Gateway ${name} Programmed True`,
+      );
+      assert.deepEqual((await get(["gateway", name, "-n", "default"])).status?.addresses, address);
+    }
+    for (const p of [port, port2]) {
+      await eventually(
+        async () => (await httpGet(p, "merged.example.com").catch(() => undefined))?.status === 200,
+        30_000,
+        `traffic on port ${p} through the merged Envoy pod`,
       );
     }
   });

@@ -7,7 +7,6 @@
  *   the controller's watches resume promptly afterwards (a new route is served), with one watch per kind.
  */
 import assert from "node:assert/strict";
-import { networkInterfaces } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { createLogger } from "../../operator/src/log";
@@ -17,7 +16,7 @@ import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import { hostAddress, SimulatedKubelet, startKubeCluster, statusPatches, type KubeCluster } from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -44,36 +43,11 @@ interface Lease {
   spec: { holderIdentity?: string; leaseTransitions?: number };
 }
 
-/** A non-loopback IPv4 address of this host: EndpointSlices may not point at loopback. */
-function hostAddress(): string {
-  const ip = Object.values(networkInterfaces())
-    .flatMap((l) => l ?? [])
-    .find((i) => i.family === "IPv4" && !i.internal)?.address;
-  if (!ip) throw new Error("the Kubernetes tier needs a non-loopback IPv4 address on this host");
-  return ip;
-}
-
 function cond(s: Status | undefined, type: string): Condition | undefined {
   return s?.conditions?.find((c) => c.type === type);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Sum of the API server's apiserver_request_total rows that match every label given. */
-async function requestCount(cluster: KubeCluster, labels: readonly string[]): Promise<number> {
-  const metrics = (await cluster.getRaw("/metrics")).body;
-  let total = 0;
-  for (const line of metrics.split("\n")) {
-    if (line.startsWith("apiserver_request_total{") && labels.every((l) => line.includes(l))) {
-      total += Number(line.split(" ").at(-1));
-    }
-  }
-  return total;
-}
-
-/** Status PATCHes the API server has served (any client). */
-const statusPatches = (cluster: KubeCluster): Promise<number> =>
-  requestCount(cluster, ['subresource="status"', 'verb="PATCH"']);
 
 /** WATCH requests open now on the API server for `resource` (apiserver_longrunning_requests). */
 async function openWatches(cluster: KubeCluster, resource: string): Promise<number> {

@@ -6,24 +6,15 @@
  */
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { networkInterfaces } from "node:os";
 import { join, resolve } from "node:path";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { run, RunError, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import { hostAddress, run, RunError, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
-
-function hostAddress(): string {
-  const ip = Object.values(networkInterfaces())
-    .flatMap((l) => l ?? [])
-    .find((i) => i.family === "IPv4" && !i.internal)?.address;
-  if (!ip) throw new Error("the Kubernetes tier needs a non-loopback IPv4 address on this host");
-  return ip;
-}
 
 interface Obj {
   metadata: { name: string; labels?: Record<string, string> };

@@ -1,12 +1,12 @@
-/** The infra IR: which Envoy proxies must exist, one per Gateway. */
+/** The infra IR: which Envoy proxies must exist, one per Gateway, or one per GatewayClass with `mergeGateways`. */
 
 /** One Envoy proxy to run. */
 export interface ProxyInfraIr {
-  /** `namespace/name` of the Gateway; the Envoy node id. */
+  /** `namespace/name` of the Gateway, or the GatewayClass name of merged proxies; the Envoy node id. */
   readonly name: string;
-  /** Gateway namespace. */
+  /** Gateway namespace; empty for merged proxies. */
   readonly namespace: string;
-  /** Gateway name. */
+  /** Gateway name; empty for merged proxies. */
   readonly gatewayName: string;
   /** Ports the proxy listens on. */
   readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: string }[];
@@ -14,4 +14,11 @@ export interface ProxyInfraIr {
   readonly labels?: Readonly<Record<string, string>>;
   /** Annotations for those objects (Gateway spec.infrastructure.annotations); absent when none. */
   readonly annotations?: Readonly<Record<string, string>>;
+  /**
+   * The GatewayClass whose Gateways these proxies all serve (its EnvoyProxy sets `mergeGateways`); absent
+   * for the proxies of one Gateway.
+   */
+  readonly gatewayClass?: string;
+  /** `namespace/name` of every Gateway merged proxies serve, sorted; absent for one Gateway's proxies. */
+  readonly gateways?: readonly string[];
 }

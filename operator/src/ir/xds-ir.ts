@@ -5,7 +5,7 @@
 
 /** Everything one Gateway's Envoy serves. */
 export interface GatewayXdsIr {
-  /** `namespace/name` of the Gateway; also the Envoy node id. */
+  /** `namespace/name` of the Gateway, or the GatewayClass name of merged Gateways; also the Envoy node id. */
   readonly name: string;
   /** HTTP and HTTPS listeners, one per port. */
   readonly http: readonly HttpListenerIr[];

@@ -16,7 +16,7 @@ import {
   type Subscription,
 } from "rxjs";
 import { renderInfra } from "../../../constructs/from-snapshot";
-import type { Manifest, RenderOptions } from "../../../constructs/render";
+import { proxyObjectNamesByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
 import { proxyObjectName } from "../../../constructs/names";
 import { containerPortFor } from "../../../constructs/gateway-proxy";
 import { xdsServerCredentials } from "../certgen/certgen";
@@ -222,7 +222,10 @@ export class Controller {
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
     }
-    const statuses = withInfraStatus(pass.result.statuses, (ns, name) => this.observe(snapshot, deployments, ns, name));
+    const objectNames = proxyObjectNamesByGateway(pass.result.infraIr);
+    const statuses = withInfraStatus(pass.result.statuses, (ns, name) =>
+      this.observe(snapshot, deployments, objectNames.get(`${ns}/${name}`) ?? proxyObjectName(ns, name)),
+    );
     await this.statusWriter.write(statuses, liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}) };
   }
@@ -235,8 +238,11 @@ export class Controller {
     return renderInfra(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
   }
 
-  private observe(snapshot: ResourceSnapshot, deployments: Deployments, ns: string, name: string): ProxyObservation {
-    const objectName = proxyObjectName(ns, name);
+  /**
+   * The proxies serving a Gateway, by the base name of their objects: the Gateway's own, or its
+   * GatewayClass's merged ones (`mergeGateways`), whose Service address every Gateway of the class reports.
+   */
+  private observe(snapshot: ResourceSnapshot, deployments: Deployments, objectName: string): ProxyObservation {
     const service = snapshot.services.find(
       (s) => s.metadata.namespace === this.opts.namespace && s.metadata.name === objectName,
     );

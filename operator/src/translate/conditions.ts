@@ -45,6 +45,7 @@ export const Reason = {
   ParentNotProgrammed: "ParentNotProgrammed",
   UnsupportedAddress: "UnsupportedAddress",
   AddressNotUsable: "AddressNotUsable",
+  PortUnavailable: "PortUnavailable",
 } as const;
 
 /** Builds a condition. */

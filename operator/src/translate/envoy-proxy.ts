@@ -18,7 +18,24 @@ export function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): En
   const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
     .infrastructure?.parametersRef;
   if (infraRef?.kind === "EnvoyProxy") return find(ns, infraRef.name)?.spec;
-  const cls = s.gatewayClasses.find((c) => c.metadata.name === gateway.spec.gatewayClassName);
-  const ref = cls?.spec.parametersRef;
-  return ref?.kind === "EnvoyProxy" ? find(ref.namespace, ref.name)?.spec : undefined;
+  return classEnvoyProxy(s, gateway.spec.gatewayClassName);
+}
+
+/** The EnvoyProxy a GatewayClass's `parametersRef` names, if it exists. */
+export function classEnvoyProxy(s: ResourceSnapshot, className: string): EnvoyProxy["spec"] | undefined {
+  const ref = s.gatewayClasses.find((c) => c.metadata.name === className)?.spec.parametersRef;
+  if (ref?.kind !== "EnvoyProxy") return undefined;
+  const proxy = s.unknown.find(
+    (o): o is EnvoyProxy =>
+      o.kind === "EnvoyProxy" && o.metadata.name === ref.name && o.metadata.namespace === ref.namespace,
+  );
+  return proxy?.spec;
+}
+
+/**
+ * Whether every Gateway of the class runs on one shared set of proxies: its GatewayClass's EnvoyProxy sets
+ * `mergeGateways: true` (a Gateway's own EnvoyProxy cannot opt in or out, as in Envoy Gateway).
+ */
+export function mergesGateways(s: ResourceSnapshot, className: string): boolean {
+  return classEnvoyProxy(s, className)?.mergeGateways === true;
 }

@@ -17,6 +17,7 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
+import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -32,9 +33,9 @@ export interface TranslateOptions {
 export interface TranslateResult {
   /** Status of every object we own, in a stable order. */
   readonly statuses: readonly StatusUpdate[];
-  /** One xDS IR per accepted Gateway, sorted by name. */
+  /** One xDS IR per accepted Gateway (per GatewayClass with `mergeGateways`), sorted by name. */
   readonly xdsIr: readonly GatewayXdsIr[];
-  /** One proxy per accepted Gateway, sorted by name. */
+  /** One proxy per accepted Gateway (per GatewayClass with `mergeGateways`), sorted by name. */
   readonly infraIr: readonly ProxyInfraIr[];
 }
 
@@ -62,6 +63,10 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
       gateways.set(keyOf(gw.metadata), processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses }));
     }
   }
+  //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
+  //    one uses unless Envoy can serve both there.
+  const merged = mergedClasses(snapshot, classes.accepted);
+  markMergedConflicts(gateways.values(), merged);
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {
@@ -87,17 +92,17 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const policyStatuses = ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName);
 
   // 5. Only now are listener statuses (attachedRoutes) and the IR complete.
-  const xdsIr: GatewayXdsIr[] = [];
-  const infraIr: ProxyInfraIr[] = [];
+  const built: GatewayIr[] = [];
   const gatewayStatuses: StatusUpdate[] = [];
   for (const gw of gateways.values()) {
     gatewayStatuses.push(gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus));
     const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
     const ir = buildGatewayIr(gw, clusters);
     if (!ir) continue; // not accepted, or no usable address: nothing to run or serve
-    xdsIr.push(ir.xds);
-    infraIr.push(ir.infra);
+    built.push({ gw, ...ir });
   }
+  // 6. Gateways of a merged class become one node and one proxy.
+  const { xds: xdsIr, infra: infraIr } = mergeGatewayIrs(built, merged);
   return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses], xdsIr, infraIr };
 }
 

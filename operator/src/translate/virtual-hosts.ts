@@ -25,7 +25,7 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
  * One virtual host per distinct hostname. A request for host H is served by the most specific listener
  * whose hostname matches H, and within it by every route whose hostname covers H, in precedence order.
  */
-function virtualHosts(prefix: string, listeners: ListenerState[]): VirtualHostIr[] {
+export function virtualHosts(prefix: string, listeners: readonly ListenerState[]): VirtualHostIr[] {
   const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
   const hosts = new Set<string>();
   // Every listener hostname gets a virtual host, even with no routes: a request for it must not fall

@@ -109,7 +109,8 @@ export class HostRunner {
   }
 
   private file(p: Proxy, what: string): string {
-    return join(this.opts.stateDir, `${p.ir.namespace}-${p.ir.gatewayName}-${p.id}.${what}`);
+    const base = p.ir.gatewayClass ?? `${p.ir.namespace}-${p.ir.gatewayName}`;
+    return join(this.opts.stateDir, `${base}-${p.id}.${what}`);
   }
 
   private async start(p: Proxy): Promise<void> {
