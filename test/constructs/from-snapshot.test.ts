@@ -58,16 +58,18 @@ describe("constructs: proxies from a snapshot", () => {
     assert.equal(replicas("b"), 3);
   });
 
-  it("renders no EnvoyProxy when the referenced one does not exist", () => {
-    const [proxy] = proxies([CLASS, gateway("a")]);
-    assert.ok(proxy);
-    assert.equal(proxy.envoyProxy, undefined);
+  it("renders no proxy for a class whose EnvoyProxy does not exist (the class is InvalidParameters)", () => {
+    assert.deepEqual(proxies([CLASS, gateway("a")]), []);
+    const [proxy] = proxies([CLASS, envoyProxy("system", "class-proxy", 2), gateway("a")]);
+    assert.equal(proxy?.envoyProxy?.provider?.kubernetes?.envoyDeployment?.replicas, 2);
   });
 
   it("passes the Gateway's spec.infrastructure labels and annotations to the objects", () => {
-    const [proxy] = proxies([CLASS, gateway("a", { labels: { team: "a" }, annotations: { note: "x" } })]);
+    const classProxy = envoyProxy("system", "class-proxy", 1);
+    const labelled = gateway("a", { labels: { team: "a" }, annotations: { note: "x" } });
+    const [proxy] = proxies([CLASS, classProxy, labelled]);
     assert.deepEqual(proxy?.infrastructure, { labels: { team: "a" }, annotations: { note: "x" } });
-    const [plain] = proxies([CLASS, gateway("a")]);
+    const [plain] = proxies([CLASS, classProxy, gateway("a")]);
     assert.equal(plain?.infrastructure, undefined);
   });
 });

@@ -1,12 +1,34 @@
 /** GatewayClass: accept the classes whose controllerName is ours. */
+import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import type { GatewayClass } from "../resources/gateway-api";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { GATEWAY_API_VERSION, supportedFeatures } from "./features";
 
-/** Returns the names of the classes we manage and their statuses. */
+/**
+ * Why a class's parametersRef is unusable, if so: it must name an EnvoyProxy (gateway.envoyproxy.io) with a
+ * namespace, and that EnvoyProxy must exist (`envoyProxies` holds `namespace/name` keys).
+ */
+function invalidParameters(gc: GatewayClass, envoyProxies: ReadonlySet<string>): string | undefined {
+  const ref = gc.spec.parametersRef;
+  if (!ref) return undefined;
+  if (ref.group !== ENVOY_GATEWAY_GROUP || ref.kind !== "EnvoyProxy") {
+    return `parametersRef ${ref.group || "core"}/${ref.kind} ${ref.name} is not supported; refer to a ${ENVOY_GATEWAY_GROUP} EnvoyProxy or remove it`;
+  }
+  if (!ref.namespace) return `parametersRef to EnvoyProxy ${ref.name} needs a namespace (EnvoyProxy is namespaced)`;
+  if (!envoyProxies.has(`${ref.namespace}/${ref.name}`)) {
+    return `EnvoyProxy ${ref.namespace}/${ref.name} named in parametersRef does not exist; create it or remove parametersRef`;
+  }
+  return undefined;
+}
+
+/**
+ * Returns the names of the classes we manage and accept, and their statuses. A class whose parametersRef is
+ * unusable is Accepted=False InvalidParameters, and its Gateways are not served until that is fixed.
+ */
 export function processGatewayClasses(
   classes: readonly GatewayClass[],
   controllerName: string,
+  envoyProxies: ReadonlySet<string> = new Set(),
 ): { accepted: Set<string>; statuses: StatusUpdate[] } {
   const accepted = new Set<string>();
   const statuses: StatusUpdate[] = [];
@@ -14,15 +36,18 @@ export function processGatewayClasses(
     a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
   )) {
     if (gc.spec?.controllerName !== controllerName) continue;
-    accepted.add(gc.metadata.name);
     const gen = gc.metadata.generation;
+    const invalid = invalidParameters(gc, envoyProxies);
+    if (!invalid) accepted.add(gc.metadata.name);
     statuses.push({
       apiVersion: gc.apiVersion,
       kind: "GatewayClass",
       name: gc.metadata.name,
       status: {
         conditions: [
-          condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
+          invalid
+            ? condition(CondType.Accepted, false, Reason.InvalidParameters, invalid, gen)
+            : condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
           // Standalone has no CRDs to inspect: the resources are read as Gateway API GATEWAY_API_VERSION.
           condition(
             CondType.SupportedVersion,
@@ -32,7 +57,7 @@ export function processGatewayClasses(
             gen,
           ),
         ],
-        supportedFeatures: supportedFeatures(),
+        ...(invalid ? {} : { supportedFeatures: supportedFeatures() }),
       },
     });
   }

@@ -45,7 +45,12 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const address = opts.listenAddress ?? "0.0.0.0";
 
   // 1. GatewayClasses first: they decide which Gateways are ours.
-  const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName);
+  const envoyProxies = new Set(
+    snapshot.unknown
+      .filter((o) => o.kind === "EnvoyProxy")
+      .map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+  );
+  const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName, envoyProxies);
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.
