@@ -20,3 +20,4 @@ export {
   type KubeTools,
 } from "./tools";
 export { hostAddress, requestCount, statusPatches } from "./observe";
+export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";

@@ -3,9 +3,10 @@
  * modules into the egts cache (`$EGTS_CACHE`, default ~/.cache/egts). The versions are pinned here and at
  * the top of that script: change both together.
  */
-import { accessSync, constants, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { env, type EgtsEnv } from "../../operator/src/config/env";
+import { isExecutableFile } from "../../operator/src/infra/host/envoy-binary";
 
 /** Versions pinned by scripts/install-kube.sh. */
 export const KUBE_VERSIONS = {
@@ -49,16 +50,6 @@ export function kubeToolPaths(cacheDir: string): KubeTools {
     chainsaw: join(cacheDir, `chainsaw-${v.chainsaw}`, "bin", "chainsaw"),
     gatewayApiCrds: join(cacheDir, `gateway-api-${v.gatewayApi}`, "standard"),
   };
-}
-
-function isExecutableFile(file: string): boolean {
-  try {
-    if (!statSync(file).isFile()) return false;
-    accessSync(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function isDir(dir: string): boolean {

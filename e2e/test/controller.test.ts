@@ -12,7 +12,14 @@ import { mergedProxyObjectName, OWNING_GATEWAY_CLASS, proxyObjectName } from "..
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { hostAddress, SimulatedKubelet, startKubeCluster, statusPatches, type KubeCluster } from "../harness";
+import {
+  hostAddress,
+  quickstartYaml,
+  SimulatedKubelet,
+  startKubeCluster,
+  statusPatches,
+  type KubeCluster,
+} from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 
@@ -83,38 +90,7 @@ describe("controller against a real API server (Kubernetes tier)", function () {
       namespaces: [NS],
       echo: Boolean(process.env.EGTS_TEST_LOG),
     });
-    await apply(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: default }
-spec: { ports: [{ name: http, port: 80, targetPort: ${echo.port} }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: echo-1, namespace: default, labels: { kubernetes.io/service-name: echo } }
-addressType: IPv4
-ports: [{ name: http, port: ${echo.port} }]
-endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: web, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [www.example.com]
-  rules: [{ backendRefs: [{ name: echo, port: 80 }] }]
-`);
+    await apply(quickstartYaml(port, ip, echo.port));
   });
 
   after(async () => {

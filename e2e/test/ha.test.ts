@@ -16,7 +16,15 @@ import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { hostAddress, SimulatedKubelet, startKubeCluster, statusPatches, type KubeCluster } from "../harness";
+import {
+  echoRouteYaml,
+  hostAddress,
+  quickstartYaml,
+  SimulatedKubelet,
+  startKubeCluster,
+  statusPatches,
+  type KubeCluster,
+} from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -63,46 +71,6 @@ async function openWatches(cluster: KubeCluster, resource: string): Promise<numb
     }
   }
   return total;
-}
-
-/** GatewayClass eg, Gateway default/eg (listener on `port`), Service+EndpointSlice echo, HTTPRoute `web`. */
-function setupYaml(port: number, ip: string, echoPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
----
-apiVersion: v1
-kind: Service
-metadata: { name: echo, namespace: default }
-spec: { ports: [{ name: http, port: 80, targetPort: ${echoPort} }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: echo-1, namespace: default, labels: { kubernetes.io/service-name: echo } }
-addressType: IPv4
-ports: [{ name: http, port: ${echoPort} }]
-endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
----
-${routeYaml("web", "www.example.com")}`;
-}
-
-function routeYaml(name: string, host: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules: [{ backendRefs: [{ name: echo, port: 80 }] }]
-`;
 }
 
 /** The test's view of one in-process controller: the controller and every pass it made. */
@@ -160,7 +128,7 @@ describe("leader election failover (Kubernetes tier)", function () {
     echo = await startEchoBackend({ name: "ha-echo", host: ip });
     const port = await freePort();
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: setupYaml(port, ip, echo.port),
+      input: quickstartYaml(port, ip, echo.port),
     });
     const a = await startReplica(cluster, "controller-a");
     replicas.push(a, await startReplica(cluster, "controller-b", a.controller.xdsPort));
@@ -354,7 +322,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
     });
     kubelet.start();
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: setupYaml(port, ip, echo.port),
+      input: quickstartYaml(port, ip, echo.port),
     });
   });
 
@@ -421,7 +389,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
     // A change after the restart converges: status and traffic for a new host.
     const changedAt = Date.now();
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: routeYaml("web2", "new.example.com"),
+      input: echoRouteYaml("web2", "new.example.com"),
     });
     await eventually(
       async () =>

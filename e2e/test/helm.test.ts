@@ -11,7 +11,15 @@ import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { hostAddress, run, RunError, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import {
+  hostAddress,
+  hostServiceYaml,
+  run,
+  RunError,
+  SimulatedKubelet,
+  startKubeCluster,
+  type KubeCluster,
+} from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -36,18 +44,7 @@ spec:
   gatewayClassName: envoy
   listeners: [{ name: http, protocol: HTTP, port: ${port} }]
 ---
-apiVersion: v1
-kind: Service
-metadata: { name: backend, namespace: default }
-spec: { ports: [{ name: http, port: 3000, targetPort: ${echoPort} }] }
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata: { name: backend-1, namespace: default, labels: { kubernetes.io/service-name: backend } }
-addressType: IPv4
-ports: [{ name: http, port: ${echoPort} }]
-endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
----
+${hostServiceYaml("backend", 3000, ip, echoPort)}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: backend, namespace: default }

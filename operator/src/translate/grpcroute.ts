@@ -20,7 +20,6 @@ import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { compileFilters, isFilterError, type FilterError } from "./filters";
 import type { GatewayState } from "./gateway";
 import { detachGrpcHttpConflicts, rejectConflictedParents } from "./grpc-http-conflicts";
-import { intersectHostnames } from "./hostnames";
 import type { RouteContext } from "./httproute";
 import {
   commonFields,
@@ -31,7 +30,13 @@ import {
   type BackendAcc,
   type BackendScope,
 } from "./httproute-rules";
-import { allowedListeners, routeStatus, useClusters } from "./parent-refs";
+import {
+  allowedListeners,
+  attachByHostname,
+  noMatchingListenerHostname,
+  routeStatus,
+  useClusters,
+} from "./parent-refs";
 import { re2Problem } from "./regex";
 
 /** Filters a GRPCRoute rule or backendRef may use (the GRPCRouteFilter types). */
@@ -125,31 +130,16 @@ function attach(
 ): Condition {
   const key = keyOf(route.metadata);
   const id = `GRPCRoute/${key}`;
-  let attached = 0;
-  for (const l of allowed) {
-    const hosts = intersectHostnames(l.listener.hostname, route.spec.hostnames ?? []);
-    if (hosts.length === 0) continue;
-    attached++;
-    l.attached.add(id);
-    for (const hostname of hosts) {
-      for (const r of compiled.routes) {
-        l.entries.push({
-          hostname,
-          route: r.route,
-          tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
-          grpc: r.rank,
-        });
-      }
-    }
-  }
-  if (attached === 0) {
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NoMatchingListenerHostname,
-      `none of the route's hostnames (${(route.spec.hostnames ?? []).join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
-    );
-  }
+  const hostnames = route.spec.hostnames ?? [];
+  const attached = attachByHostname(allowed, hostnames, id, (hostname) =>
+    compiled.routes.map((r) => ({
+      hostname,
+      route: r.route,
+      tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
+      grpc: r.rank,
+    })),
+  );
+  if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   pending.push({ gatewayKey: gw.key, id, clusters: compiled.clusters });
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }

@@ -6,8 +6,15 @@ import type { BackendIndex } from "./backends";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { compileRules, partiallyInvalid, redirectFor, type CompiledRoute, type CompiledRules } from "./httproute-rules";
 import type { GatewayState, ListenerState } from "./gateway";
-import { intersectHostnames } from "./hostnames";
-import { allowedListeners, routeStatus, useClusters, type ParentContext } from "./parent-refs";
+import {
+  allowedListeners,
+  attachByHostname,
+  noMatchingListenerHostname,
+  routeStatus,
+  useClusters,
+  type ParentContext,
+} from "./parent-refs";
+import type { RouteEntry } from "./route-entry";
 
 /** Context shared by all routes of one translation. */
 export interface RouteContext extends ParentContext {
@@ -45,35 +52,18 @@ function attach(
 ): Condition {
   const allowed = allowedListeners("HTTPRoute", namespaceOf(route.metadata), ref, gw, ctx.namespaces);
   if (!Array.isArray(allowed)) return allowed;
-  let attached = 0;
-  for (const l of allowed) {
-    const hosts = intersectHostnames(l.listener.hostname, route.spec.hostnames ?? []);
-    if (hosts.length === 0) continue;
-    attached++;
-    l.attached.add(`HTTPRoute/${keyOf(route.metadata)}`);
-    for (const h of hosts) {
-      for (const r of compiled.routes) {
-        l.entries.push({
-          hostname: h,
-          route: routeFor(r, l),
-          tie: {
-            created: route.metadata.creationTimestamp ?? "",
-            key: keyOf(route.metadata),
-            rule: r.rule,
-            match: r.match,
-          },
-        });
-      }
-    }
-  }
-  if (attached === 0) {
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NoMatchingListenerHostname,
-      `none of the route's hostnames (${(route.spec.hostnames ?? []).join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
-    );
-  }
+  const key = keyOf(route.metadata);
+  const tie = (r: CompiledRoute): RouteEntry["tie"] => ({
+    created: route.metadata.creationTimestamp ?? "",
+    key,
+    rule: r.rule,
+    match: r.match,
+  });
+  const hostnames = route.spec.hostnames ?? [];
+  const attached = attachByHostname(allowed, hostnames, `HTTPRoute/${key}`, (hostname, l) =>
+    compiled.routes.map((r) => ({ hostname, route: routeFor(r, l), tie: tie(r) })),
+  );
+  if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }

@@ -10,7 +10,14 @@ import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import type { GatewayState, ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
-import { allowedListeners, parentGateway, routeStatus, useClusters, type ParentContext } from "./parent-refs";
+import {
+  allowedListeners,
+  noMatchingListenerHostname,
+  parentGateway,
+  routeStatus,
+  useClusters,
+  type ParentContext,
+} from "./parent-refs";
 
 /** Context for L4 routes. */
 export interface L4RouteContext extends ParentContext {
@@ -188,14 +195,7 @@ function attach(
       `a ${kind === "UDPRoute" ? "UDP" : "TCP"} listener serves one route, the oldest: listeners ${taken.join(", ")} of Gateway ${gw.key} are taken; use another listener or port`,
     );
   }
-  if (attached === 0) {
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NoMatchingListenerHostname,
-      `none of the route's hostnames (${hostnames.join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
-    );
-  }
+  if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }

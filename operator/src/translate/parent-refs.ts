@@ -9,6 +9,8 @@ import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { listenerReady, ownListeners, type GatewayState, type ListenerState } from "./gateway";
+import { intersectHostnames } from "./hostnames";
+import type { RouteEntry } from "./route-entry";
 
 /** The part of the translation context parent handling needs. */
 export interface ParentContext {
@@ -187,4 +189,40 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
   const map = ctx.clustersByGateway.get(gatewayKey) ?? new Map<string, ClusterIr>();
   for (const c of clusters) map.set(c.name, map.get(c.name)?.protocol === "h2c" ? { ...c, protocol: "h2c" } : c);
   ctx.clustersByGateway.set(gatewayKey, map);
+}
+
+/**
+ * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
+ * intersects the route's: each such listener counts it as attached and gets `entriesFor(hostname, listener)`
+ * for each intersected hostname. Returns how many listeners took the route.
+ */
+export function attachByHostname(
+  allowed: readonly ListenerState[],
+  hostnames: readonly string[],
+  id: string,
+  entriesFor: (hostname: string, l: ListenerState) => RouteEntry[],
+): number {
+  let attached = 0;
+  for (const l of allowed) {
+    const hosts = intersectHostnames(l.listener.hostname, hostnames);
+    if (hosts.length === 0) continue;
+    attached++;
+    l.attached.add(id);
+    for (const hostname of hosts) l.entries.push(...entriesFor(hostname, l));
+  }
+  return attached;
+}
+
+/** Accepted=False NoMatchingListenerHostname, naming the route's hostnames and those of the Gateway's listeners. */
+export function noMatchingListenerHostname(
+  hostnames: readonly string[],
+  gw: GatewayState,
+  allowed: readonly ListenerState[],
+): Condition {
+  return condition(
+    CondType.Accepted,
+    false,
+    Reason.NoMatchingListenerHostname,
+    `none of the route's hostnames (${hostnames.join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
+  );
 }

@@ -19,7 +19,8 @@ export function cachedEnvoyPath(cacheDir: string): string {
   return join(cacheDir, `envoy-${ENVOY_VERSION}`, "envoy", "_bin", "envoy");
 }
 
-function isExecutableFile(file: string): boolean {
+/** Whether `file` is a regular file this process may execute. */
+export function isExecutableFile(file: string): boolean {
   try {
     if (!statSync(file).isFile()) return false;
     accessSync(file, constants.X_OK);
