@@ -139,6 +139,8 @@ export interface GatewayInputs {
   readonly namespaces: ReadonlyMap<string, Namespace>;
   /** Where listeners can bind (spec.addresses). */
   readonly addresses: AddressContext;
+  /** The EnvoyProxies that exist, as `namespace/name`. */
+  readonly envoyProxies: ReadonlySet<string>;
 }
 
 /**
@@ -160,7 +162,7 @@ export function processGateway(gateway: Gateway, inputs: GatewayInputs): Gateway
     listenerSets: [],
     addresses: addr.addresses,
   };
-  const notAccepted = invalidParameters(gateway) ?? addr.unsupported;
+  const notAccepted = invalidParameters(gateway, inputs.envoyProxies) ?? addr.unsupported;
   if (notAccepted) state.notAccepted = notAccepted;
   if (addr.unusable) state.addressProblem = addr.unusable;
   const ownReady = !notAccepted && listeners.some(listenerReady);
@@ -195,15 +197,27 @@ function attachListenerSet(
 }
 
 /**
- * spec.infrastructure.parametersRef: Envoy Gateway's EnvoyProxy is the only kind of parameters a Gateway
- * may refer to; anything else makes it not accepted (InvalidParameters).
+ * spec.infrastructure.parametersRef: Envoy Gateway's EnvoyProxy, in the Gateway's namespace, is the only kind
+ * of parameters a Gateway may refer to; another kind, or an EnvoyProxy that does not exist, makes it not
+ * accepted (InvalidParameters), as the spec asks, rather than running it with the class's settings.
  */
-function invalidParameters(gateway: Gateway): { reason: string; message: string } | undefined {
+function invalidParameters(
+  gateway: Gateway,
+  envoyProxies: ReadonlySet<string>,
+): { reason: string; message: string } | undefined {
   const ref = gateway.spec.infrastructure?.parametersRef;
-  if (!ref || (ref.group === ENVOY_GATEWAY_GROUP && ref.kind === "EnvoyProxy")) return undefined;
+  if (!ref) return undefined;
+  if (ref.group !== ENVOY_GATEWAY_GROUP || ref.kind !== "EnvoyProxy") {
+    return {
+      reason: Reason.InvalidParameters,
+      message: `infrastructure.parametersRef ${ref.group}/${ref.kind} ${ref.name} is not supported; refer to a ${ENVOY_GATEWAY_GROUP} EnvoyProxy or remove it`,
+    };
+  }
+  const ns = namespaceOf(gateway.metadata);
+  if (envoyProxies.has(`${ns}/${ref.name}`)) return undefined;
   return {
     reason: Reason.InvalidParameters,
-    message: `infrastructure.parametersRef ${ref.group}/${ref.kind} ${ref.name} is not supported; refer to a ${ENVOY_GATEWAY_GROUP} EnvoyProxy or remove it`,
+    message: `EnvoyProxy ${ns}/${ref.name} named in infrastructure.parametersRef does not exist; create it in the Gateway's namespace or remove parametersRef`,
   };
 }
 

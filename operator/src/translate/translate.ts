@@ -65,7 +65,10 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     if (classes.accepted.has(gw.spec.gatewayClassName)) {
       const listenerSets = setsByParent.get(keyOf(gw.metadata)) ?? [];
       const addresses = { listenAddress: address, localAddresses: opts.localAddresses };
-      gateways.set(keyOf(gw.metadata), processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses }));
+      gateways.set(
+        keyOf(gw.metadata),
+        processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
+      );
     }
   }
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
