@@ -6,6 +6,7 @@
 import { ApiObject } from "cdk8s";
 import { Construct } from "constructs";
 import { buildBootstrap } from "../operator/src/infra/bootstrap";
+import { envoyProxyProblem } from "../operator/src/translate/envoy-proxy";
 import type {
   EnvoyProxyKubernetesProvider,
   EnvoyProxySpec,
@@ -131,18 +132,6 @@ function validatePorts(ports: readonly ProxyPort[]): void {
   }
 }
 
-/** Rejects contradictory EnvoyProxy settings, with a message naming them. */
-function validateProvider(k: EnvoyProxyKubernetesProvider): void {
-  if (k.envoyDeployment && k.envoyDaemonSet) {
-    throw new Error("EnvoyProxy sets both envoyDeployment and envoyDaemonSet; choose one");
-  }
-  if (k.envoyDaemonSet && k.envoyHpa) throw new Error("envoyHpa needs envoyDeployment, not envoyDaemonSet");
-  const hpa = k.envoyHpa;
-  if (hpa && (hpa.minReplicas ?? 1) > hpa.maxReplicas) {
-    throw new Error(`envoyHpa.minReplicas (${hpa.minReplicas}) is greater than maxReplicas (${hpa.maxReplicas})`);
-  }
-}
-
 /** The keys of `o` among `keys` that are set. */
 function pick<T extends object, K extends keyof T>(o: T, keys: readonly K[]): Partial<Pick<T, K>> {
   const out: Partial<Pick<T, K>> = {};
@@ -170,7 +159,8 @@ export class GatewayProxy extends Construct {
     super(scope, id);
     this.k8s = props.envoyProxy?.provider?.kubernetes ?? {};
     validatePorts(props.ports);
-    validateProvider(this.k8s);
+    const problem = envoyProxyProblem(props.envoyProxy); // the translator makes such a Gateway InvalidParameters
+    if (problem) throw new Error(`EnvoyProxy: ${problem}`);
     this.namespace = props.namespace ?? DEFAULT_CONTROLLER_NAMESPACE;
     const saName = this.k8s.envoyServiceAccount?.name ?? props.name;
     this.add("service-account", { apiVersion: "v1", kind: "ServiceAccount", name: saName, body: {} });

@@ -72,6 +72,16 @@ export function proxyObjectNameOf(ir: ProxyInfraIr): string {
     : proxyObjectName(ir.namespace, ir.gatewayName);
 }
 
+/** For each Gateway (`namespace/name`) the infra IR runs proxies for, who owns those proxies. */
+export function proxyOwnersByGateway(infra: readonly ProxyInfraIr[]): Map<string, ProxyOwner> {
+  const out = new Map<string, ProxyOwner>();
+  for (const ir of infra) {
+    const owner = proxyOwnerOf(ir);
+    for (const key of ir.gateways ?? [`${ir.namespace}/${ir.gatewayName}`]) out.set(key, owner);
+  }
+  return out;
+}
+
 /** For each Gateway (`namespace/name`) the infra IR runs proxies for, the base name of their objects. */
 export function proxyObjectNamesByGateway(infra: readonly ProxyInfraIr[]): Map<string, string> {
   const out = new Map<string, string>();

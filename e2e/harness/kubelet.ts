@@ -13,9 +13,17 @@
  * - networking: the pod shares the host's network; podIP is the host's first non-loopback IPv4 address;
  * - readiness: the container's httpGet readinessProbe is polled on 127.0.0.1, and the pod's status
  *   (phase Running, Ready, ContainersReady) is written through the API once it answers 200;
+ * - deletion: a pod with a deletionTimestamp has its process killed and is then deleted with grace period 0;
  * - completion: a pod with restartPolicy Never (a Job's) whose process exits is reported Succeeded (exit
- *   code 0) or Failed, with the container's exit code.
- * Nothing else (scheduling, restarts with backoff, resource limits, probes other than httpGet) is.
+ *   code 0) or Failed, with the container's exit code;
+ * - restarts: any other pod whose process exits is reported not Ready and started again after a backoff
+ *   (1 s, doubling, at most 10 s), with its restartCount;
+ * - the node: one Node object, `simulated-node`, registered with a Ready condition, so that the DaemonSet
+ *   controller creates DaemonSet pods (it looks for nodes, not for a kubelet); the `not-ready` taint the API
+ *   server puts on a new Node is removed, as the node lifecycle controller (not run here) would once the
+ *   node is Ready; pods are not bound to it (no scheduler runs), but the DaemonSet controller finds its pods
+ *   by their node affinity.
+ * Nothing else (scheduling, resource limits, probes other than httpGet, liveness) is.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -65,13 +73,22 @@ interface Running {
   readonly dir: string;
   ready: boolean;
   finished: boolean;
+  /** Restarts so far (restartPolicy Always). */
+  restarts: number;
+  /** When the exit of the current process was noticed (restartPolicy Always). */
+  exitedAt?: number;
 }
+
+/** The Node the simulated kubelet registers. */
+export const SIMULATED_NODE = "simulated-node";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
+  /** Pods whose deletion was finished (their uids). */
+  private readonly deleted = new Set<string>();
   private stopped = false;
   private loop?: Promise<void>;
   /** Pods started so far, by `namespace/name` (for tests). */
@@ -85,6 +102,9 @@ export class SimulatedKubelet {
   /** Starts reconciling every 500 ms. */
   start(): void {
     this.loop = (async () => {
+      await this.registerNode().catch((err: unknown) => {
+        if (this.opts.echo) process.stderr.write(`kubelet: node registration: ${String(err)}\n`);
+      });
       while (!this.stopped) {
         try {
           await this.reconcile();
@@ -119,18 +139,79 @@ export class SimulatedKubelet {
     }
     const live = new Set(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.uid));
     for (const uid of [...this.running.keys()]) if (!live.has(uid)) await this.kill(uid);
-    for (const pod of pods) {
-      if (pod.metadata.deletionTimestamp) continue;
-      const r = this.running.get(pod.metadata.uid);
-      if (!r) await this.run(pod);
-      else if (!r.process.running && pod.spec.restartPolicy === "Never" && !r.finished) {
-        r.finished = true;
-        await this.reportFinished(pod, r.process.exit ?? "");
-      } else if (!r.ready && r.process.running && (await this.probe(pod))) {
-        r.ready = true;
-        await this.reportReady(pod);
-      }
+    for (const pod of pods) await this.sync(pod);
+  }
+
+  /** One pod's step: finish its deletion, start it, report it finished, restart it, or report it Ready. */
+  private async sync(pod: Pod): Promise<void> {
+    if (pod.metadata.deletionTimestamp) return this.finishDeletion(pod);
+    const r = this.running.get(pod.metadata.uid);
+    if (!r) return this.run(pod);
+    if (!r.process.running && pod.spec.restartPolicy === "Never") {
+      if (r.finished) return;
+      r.finished = true;
+      return this.reportFinished(pod, r.process.exit ?? "");
     }
+    if (!r.process.running) return this.restartLater(pod, r);
+    if (!r.ready && (await this.probe(pod))) {
+      r.ready = true;
+      await this.reportReady(pod, r.restarts);
+    }
+  }
+
+  /**
+   * A pod being deleted whose process is gone (killed above, or never ours to run): the kubelet's last
+   * word, a delete with grace period 0, removes the object, so a Deployment's old pods do not linger.
+   */
+  private async finishDeletion(pod: Pod): Promise<void> {
+    if (this.running.has(pod.metadata.uid) || this.deleted.has(pod.metadata.uid)) return;
+    this.deleted.add(pod.metadata.uid);
+    await this.cluster.kubectl([
+      "delete",
+      "pod",
+      pod.metadata.name,
+      "-n",
+      pod.metadata.namespace,
+      "--grace-period=0",
+      "--force",
+      "--ignore-not-found",
+    ]);
+  }
+
+  /** Registers {@link SIMULATED_NODE} with a Ready condition (idempotent). */
+  private async registerNode(): Promise<void> {
+    const node = { apiVersion: "v1", kind: "Node", metadata: { name: SIMULATED_NODE } };
+    await this.cluster.kubectl(["apply", "--server-side", "--field-manager=simulated-kubelet", "-f", "-"], {
+      input: JSON.stringify(node),
+    });
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const ready = { type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: now };
+    const address = { type: "InternalIP", address: hostAddress() };
+    await this.cluster.kubectl([
+      "patch",
+      "node",
+      SIMULATED_NODE,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status: { conditions: [{ ...ready, lastTransitionTime: now }], addresses: [address] } }),
+    ]);
+    await this.cluster.kubectl(["patch", "node", SIMULATED_NODE, "--type=merge", "-p", '{"spec":{"taints":null}}']);
+  }
+
+  /**
+   * A container of a restartPolicy Always/OnFailure pod exited: the pod is reported not Ready at once, and
+   * the container started again after 1 s, 2 s, 4 s … (at most 10 s) since the exit was noticed.
+   */
+  private async restartLater(pod: Pod, r: Running): Promise<void> {
+    if (r.exitedAt === undefined) {
+      r.exitedAt = Date.now();
+      r.ready = false;
+      await this.reportNotReady(pod, r.restarts);
+    }
+    if (Date.now() - r.exitedAt < Math.min(10_000, 1000 * 2 ** r.restarts)) return;
+    await this.kill(pod.metadata.uid);
+    await this.run(pod, r.restarts + 1);
   }
 
   private program(image: string): { command: string; prefix: string[] } | undefined {
@@ -139,7 +220,7 @@ export class SimulatedKubelet {
     return undefined;
   }
 
-  private async run(pod: Pod): Promise<void> {
+  private async run(pod: Pod, restarts = 0): Promise<void> {
     const container = pod.spec.containers[0];
     if (!container) return;
     const program = this.program(container.image);
@@ -161,7 +242,7 @@ export class SimulatedKubelet {
       env,
       ...(this.opts.echo ? { echo: true } : {}),
     });
-    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false, finished: false });
+    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false, finished: false, restarts });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
@@ -274,7 +355,30 @@ export class SimulatedKubelet {
     ]);
   }
 
-  private async reportReady(pod: Pod): Promise<void> {
+  private async reportNotReady(pod: Pod, restarts: number): Promise<void> {
+    const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+    const cond = (type: string): object => ({
+      type,
+      status: "False",
+      reason: "ContainersNotReady",
+      lastTransitionTime: now,
+    });
+    const status = {
+      conditions: ["ContainersReady", "Ready"].map(cond),
+      containerStatuses: pod.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: false,
+        started: false,
+        restartCount: restarts,
+        state: { waiting: { reason: "CrashLoopBackOff" } },
+      })),
+    };
+    await this.patchStatus(pod, status);
+  }
+
+  private async reportReady(pod: Pod, restarts = 0): Promise<void> {
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     const cond = (type: string): object => ({ type, status: "True", lastTransitionTime: now });
     const status = {
@@ -290,7 +394,7 @@ export class SimulatedKubelet {
         imageID: "",
         ready: true,
         started: true,
-        restartCount: 0,
+        restartCount: restarts,
         state: { running: { startedAt: now } },
       })),
     };

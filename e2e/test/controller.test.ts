@@ -223,9 +223,133 @@ spec:
     assert.equal((await get(["service", proxyName, "-n", NS])).spec?.type, "ClusterIP");
   });
 
+  it("runs the proxies as a DaemonSet with a PodDisruptionBudget when the EnvoyProxy says so, and serves from it", async () => {
+    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: custom, namespace: ${NS} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDaemonSet: {}
+      envoyService: { type: ClusterIP }
+      envoyPDB: { minAvailable: 1 }
+`);
+    await eventually(
+      async () => Boolean(await get(["daemonset", proxyName, "-n", NS]).catch(() => undefined)),
+      30_000,
+      "DaemonSet created",
+    );
+    await eventually(
+      async () => !(await get(["deployment", proxyName, "-n", NS]).catch(() => undefined)),
+      30_000,
+      "Deployment pruned",
+    );
+    const ds = await get(["daemonset", proxyName, "-n", NS]);
+    assert.equal(ds.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-name"], "eg");
+    // The Deployment's pods go (their Envoy processes too), leaving only the DaemonSet's.
+    await eventually(
+      async () => {
+        const pods = await cluster.kubectlJson<{ items: { metadata: { ownerReferences?: { kind: string }[] } }[] }>([
+          "get",
+          "pods",
+          "-n",
+          NS,
+          "-l",
+          "gateway.envoyproxy.io/owning-gateway-name=eg",
+        ]);
+        const owners = pods.items.map((p) => p.metadata.ownerReferences?.[0]?.kind);
+        return owners.length === 1 && owners[0] === "DaemonSet";
+      },
+      60_000,
+      "only the DaemonSet's pod left",
+    );
+    // The DaemonSet controller made a pod for the simulated node; once it is Ready, the Gateway is Programmed
+    // because of the DaemonSet (there is no Deployment left), and Envoy in that pod serves the route.
+    await eventually(
+      async () => {
+        const d = (await get(["daemonset", proxyName, "-n", NS])) as unknown as {
+          status?: { numberAvailable?: number };
+        };
+        return d.status?.numberAvailable === 1;
+      },
+      90_000,
+      "DaemonSet numberAvailable 1",
+    );
+    await eventually(
+      async () => cond((await get(["gateway", "eg", "-n", "default"])).status, "Programmed")?.status === "True",
+      30_000,
+      "Gateway Programmed True with the DaemonSet",
+    );
+    await eventually(
+      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      30_000,
+      "traffic through the DaemonSet's Envoy pod",
+    );
+    // The disruption controller counts the pods the PDB selects: the DaemonSet's.
+    await eventually(
+      async () => {
+        const pdb = (await get(["pdb", proxyName, "-n", NS])) as unknown as {
+          spec: { minAvailable?: number };
+          status?: { expectedPods?: number; currentHealthy?: number };
+        };
+        return pdb.spec.minAvailable === 1 && pdb.status?.expectedPods === 1 && pdb.status.currentHealthy === 1;
+      },
+      30_000,
+      "PDB selects the Envoy pod",
+    );
+  });
+
+  it("adds a HorizontalPodAutoscaler for the Deployment and leaves the replica count to it", async () => {
+    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: custom, namespace: ${NS} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment: {}
+      envoyService: { type: ClusterIP }
+      envoyHpa: { minReplicas: 1, maxReplicas: 3 }
+`);
+    await eventually(
+      async () => Boolean(await get(["hpa", proxyName, "-n", NS]).catch(() => undefined)),
+      30_000,
+      "HPA created",
+    );
+    for (const kind of ["daemonset", "pdb"]) {
+      await eventually(
+        async () => !(await get([kind, proxyName, "-n", NS]).catch(() => undefined)),
+        30_000,
+        `${kind} pruned`,
+      );
+    }
+    const hpa = (await get(["hpa", proxyName, "-n", NS])) as unknown as {
+      apiVersion: string;
+      spec: { minReplicas: number; maxReplicas: number; scaleTargetRef: { kind: string; name: string } };
+    };
+    assert.equal(hpa.apiVersion, "autoscaling/v2");
+    assert.deepEqual(
+      [hpa.spec.minReplicas, hpa.spec.maxReplicas, hpa.spec.scaleTargetRef.kind, hpa.spec.scaleTargetRef.name],
+      [1, 3, "Deployment", proxyName],
+    );
+    // Our field manager does not own spec.replicas, so the HPA's changes are not undone by the next apply.
+    const deployment = (await get(["deployment", proxyName, "-n", NS, "--show-managed-fields"])) as unknown as {
+      metadata: { managedFields: { manager: string; fieldsV1?: { "f:spec"?: Record<string, unknown> } }[] };
+    };
+    const ours = deployment.metadata.managedFields.find((f) => f.manager === "envoy-gateway");
+    assert.ok(ours?.fieldsV1?.["f:spec"], "the Deployment is ours");
+    assert.ok(!("f:replicas" in (ours.fieldsV1["f:spec"] ?? {})), "spec.replicas is not ours");
+    await eventually(
+      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      60_000,
+      "traffic through the Deployment's Envoy pod again",
+    );
+  });
+
   it("prunes the proxy objects when the Gateway is deleted", async () => {
     await cluster.kubectl(["delete", "gateway", "eg", "-n", "default"]);
-    for (const kind of ["deployment", "service", "serviceaccount", "configmap"]) {
+    for (const kind of ["deployment", "service", "serviceaccount", "configmap", "hpa"]) {
       await eventually(
         async () => !(await get([kind, proxyName, "-n", NS]).catch(() => undefined)),
         30_000,

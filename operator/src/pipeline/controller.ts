@@ -1,7 +1,7 @@
 /**
  * Kubernetes mode: Kubernetes provider → translate → xDS cache → delta ADS server on every replica; on the
  * leader only, the rendered proxy objects are applied (and pruned) and statuses written (only on change).
- * The proxies' Deployments are watched too, so Gateway Programmed follows their availability.
+ * The proxies' Deployments and DaemonSets are watched too, so Gateway Programmed follows their availability.
  */
 import type { Server } from "node:http";
 import {
@@ -16,8 +16,8 @@ import {
   type Subscription,
 } from "rxjs";
 import { renderInfra } from "../../../constructs/from-snapshot";
-import { proxyObjectNamesByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
-import { proxyObjectName } from "../../../constructs/names";
+import { proxyOwnersByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
+import { selectorLabels, type ProxyOwner } from "../../../constructs/names";
 import { containerPortFor } from "../../../constructs/gateway-proxy";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
@@ -72,7 +72,15 @@ export interface ControllerPass {
   readonly applied?: ApplyResult;
 }
 
-type Deployments = ReadonlyMap<string, KubeObject & { status?: { availableReplicas?: number } }>;
+/** A proxy workload as watched: a Deployment or a DaemonSet. */
+type Workload = KubeObject & { status?: { availableReplicas?: number; numberAvailable?: number } };
+/** The proxies' workloads in our namespace, by `Kind/name`. */
+type Workloads = ReadonlyMap<string, Workload>;
+/** The workload kinds a proxy runs as. */
+const WORKLOAD_KINDS = [
+  { kind: "Deployment", resource: "deployments" },
+  { kind: "DaemonSet", resource: "daemonsets" },
+] as const;
 
 /** A running controller. */
 export class Controller {
@@ -154,8 +162,8 @@ export class Controller {
         return isLeader;
       }),
     );
-    this.sub = combineLatest([snapshots, this.deployments(), leader])
-      .pipe(concatMap(([snapshot, deployments, isLeader]) => from(this.handle(snapshot, deployments, isLeader))))
+    this.sub = combineLatest([snapshots, this.workloads(), leader])
+      .pipe(concatMap(([snapshot, workloads, isLeader]) => from(this.handle(snapshot, workloads, isLeader))))
       .subscribe({
         next: (p) => {
           this.ready = true;
@@ -192,27 +200,30 @@ export class Controller {
     this.passes.complete();
   }
 
-  /** The proxies' Deployments in our namespace, by name. */
-  private deployments(): Observable<Deployments> {
-    const path = `/apis/apps/v1/namespaces/${this.opts.namespace}/deployments?labelSelector=${encodeURIComponent(MANAGED_SELECTOR)}`;
-    return reflect(this.client, path, {
-      log: this.opts.logger,
-      stats: this.reflectorStats,
-      stamp: { apiVersion: "apps/v1", kind: "Deployment" },
-    }).pipe(
-      scan((acc: Map<string, KubeObject>, e: ReflectorEvent) => {
-        if (e.type === "sync") {
-          acc.clear();
-          for (const o of e.items) acc.set(o.metadata.name, o);
-        } else if (e.type === "upsert") acc.set(e.object.metadata.name, e.object);
-        else acc.delete(e.object.metadata.name);
-        return acc;
-      }, new Map<string, KubeObject>()),
-      startWith(new Map<string, KubeObject>()),
+  /** The proxies' Deployments and DaemonSets in our namespace (ours by label), by `Kind/name`. */
+  private workloads(): Observable<Workloads> {
+    const selector = encodeURIComponent(MANAGED_SELECTOR);
+    const watches = WORKLOAD_KINDS.map(({ kind, resource }) =>
+      reflect(this.client, `/apis/apps/v1/namespaces/${this.opts.namespace}/${resource}?labelSelector=${selector}`, {
+        log: this.opts.logger,
+        stats: this.reflectorStats,
+        stamp: { apiVersion: "apps/v1", kind },
+      }).pipe(
+        scan((acc: Map<string, Workload>, e: ReflectorEvent) => {
+          if (e.type === "sync") {
+            acc.clear();
+            for (const o of e.items) acc.set(`${kind}/${o.metadata.name}`, o);
+          } else if (e.type === "upsert") acc.set(`${kind}/${e.object.metadata.name}`, e.object);
+          else acc.delete(`${kind}/${e.object.metadata.name}`);
+          return acc;
+        }, new Map<string, Workload>()),
+        startWith(new Map<string, Workload>()),
+      ),
     );
+    return combineLatest(watches).pipe(map((maps) => new Map(maps.flatMap((m) => [...m]))));
   }
 
-  private async handle(snapshot: ResourceSnapshot, deployments: Deployments, leader: boolean): Promise<ControllerPass> {
+  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     const bind = this.opts.render.useListenerPortAsContainerPort ? undefined : containerPortFor;
     const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
     if (!leader) return { pass, leader };
@@ -222,9 +233,9 @@ export class Controller {
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
     }
-    const objectNames = proxyObjectNamesByGateway(pass.result.infraIr);
+    const owners = proxyOwnersByGateway(pass.result.infraIr);
     const statuses = withInfraStatus(pass.result.statuses, (ns, name) =>
-      this.observe(snapshot, deployments, objectNames.get(`${ns}/${name}`) ?? proxyObjectName(ns, name)),
+      this.observe(snapshot, workloads, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
     );
     await this.statusWriter.write(statuses, liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}) };
@@ -239,20 +250,31 @@ export class Controller {
   }
 
   /**
-   * The proxies serving a Gateway, by the base name of their objects: the Gateway's own, or its
-   * GatewayClass's merged ones (`mergeGateways`), whose Service address every Gateway of the class reports.
+   * The proxies serving a Gateway: its own, or its GatewayClass's merged ones (`mergeGateways`), whose Service
+   * address every Gateway of the class reports. Found by their selector labels, not by name, because an
+   * EnvoyProxy may rename the Service, Deployment or DaemonSet.
    */
-  private observe(snapshot: ResourceSnapshot, deployments: Deployments, objectName: string): ProxyObservation {
-    const service = snapshot.services.find(
-      (s) => s.metadata.namespace === this.opts.namespace && s.metadata.name === objectName,
-    );
-    const deployment = deployments.get(objectName);
+  private observe(snapshot: ResourceSnapshot, workloads: Workloads, owner: ProxyOwner): ProxyObservation {
+    const labels = Object.entries(selectorLabels(owner));
+    const ours = (o: KubeObject): boolean =>
+      o.metadata.namespace === this.opts.namespace && labels.every(([k, v]) => o.metadata.labels?.[k] === v);
+    const service = snapshot.services.filter(ours).sort(byName)[0];
+    const entry = [...workloads].filter(([, w]) => ours(w)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0];
+    const status = entry?.[1].status;
     return {
       ...(service ? { service } : {}),
-      availableReplicas: deployment?.status?.availableReplicas ?? 0,
-      workload: `${this.opts.namespace}/${objectName}`,
+      availableReplicas: status?.availableReplicas ?? status?.numberAvailable ?? 0,
+      workload: entry ? `${entry[0]} ${this.opts.namespace}/${entry[1].metadata.name}` : `of ${ownerText(owner)}`,
     };
   }
+}
+
+function byName(a: KubeObject, b: KubeObject): number {
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+function ownerText(owner: ProxyOwner): string {
+  return owner.kind === "Gateway" ? `Gateway ${owner.namespace}/${owner.name}` : `GatewayClass ${owner.name}`;
 }
 
 /** Every object of the snapshot (the status writer compares against their live status). */

@@ -39,3 +39,37 @@ export function classEnvoyProxy(s: ResourceSnapshot, className: string): EnvoyPr
 export function mergesGateways(s: ResourceSnapshot, className: string): boolean {
   return classEnvoyProxy(s, className)?.mergeGateways === true;
 }
+
+/**
+ * Why an EnvoyProxy cannot be rendered, if so: settings that contradict each other (a Deployment and a
+ * DaemonSet; an HPA for a DaemonSet; HPA minReplicas above maxReplicas; a PDB with both minAvailable and
+ * maxUnavailable). The class or Gateway that refers to it is then InvalidParameters with this message, and
+ * the renderer (constructs/gateway-proxy.ts) refuses it too.
+ */
+export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
+  const k = spec?.provider?.kubernetes;
+  if (!k) return undefined;
+  if (k.envoyDeployment && k.envoyDaemonSet) return "it sets both envoyDeployment and envoyDaemonSet; choose one";
+  if (k.envoyDaemonSet && k.envoyHpa) return "envoyHpa scales a Deployment, and it sets envoyDaemonSet";
+  const hpa = k.envoyHpa;
+  if (hpa && (hpa.minReplicas ?? 1) > hpa.maxReplicas) {
+    return `envoyHpa.minReplicas (${hpa.minReplicas ?? 1}) is greater than maxReplicas (${hpa.maxReplicas})`;
+  }
+  const pdb = k.envoyPDB;
+  if (pdb && pdb.minAvailable !== undefined && pdb.maxUnavailable !== undefined) {
+    return "envoyPDB sets both minAvailable and maxUnavailable; a PodDisruptionBudget takes one";
+  }
+  return undefined;
+}
+
+/** EnvoyProxy specs by `namespace/name`. */
+export type EnvoyProxies = ReadonlyMap<string, EnvoyProxy["spec"]>;
+
+/** The EnvoyProxies of a snapshot, by `namespace/name`. */
+export function envoyProxiesByKey(s: ResourceSnapshot): Map<string, EnvoyProxy["spec"]> {
+  const out = new Map<string, EnvoyProxy["spec"]>();
+  for (const o of s.unknown) {
+    if (o.kind === "EnvoyProxy") out.set(`${o.metadata.namespace ?? ""}/${o.metadata.name}`, (o as EnvoyProxy).spec);
+  }
+  return out;
+}

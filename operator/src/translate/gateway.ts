@@ -9,6 +9,7 @@ import { GATEWAY_API_GROUP } from "../resources/gateway-api";
 import { selectorMatches } from "../resources/labels";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import { resolveAddresses, type AddressContext } from "./gateway-addresses";
 import { hostnameMatches } from "./hostnames";
@@ -139,8 +140,8 @@ export interface GatewayInputs {
   readonly namespaces: ReadonlyMap<string, Namespace>;
   /** Where listeners can bind (spec.addresses). */
   readonly addresses: AddressContext;
-  /** The EnvoyProxies that exist, as `namespace/name`. */
-  readonly envoyProxies: ReadonlySet<string>;
+  /** The EnvoyProxies that exist, by `namespace/name`. */
+  readonly envoyProxies: EnvoyProxies;
 }
 
 /**
@@ -203,7 +204,7 @@ function attachListenerSet(
  */
 function invalidParameters(
   gateway: Gateway,
-  envoyProxies: ReadonlySet<string>,
+  envoyProxies: EnvoyProxies,
 ): { reason: string; message: string } | undefined {
   const ref = gateway.spec.infrastructure?.parametersRef;
   if (!ref) return undefined;
@@ -213,12 +214,14 @@ function invalidParameters(
       message: `infrastructure.parametersRef ${ref.group}/${ref.kind} ${ref.name} is not supported; refer to a ${ENVOY_GATEWAY_GROUP} EnvoyProxy or remove it`,
     };
   }
-  const ns = namespaceOf(gateway.metadata);
-  if (envoyProxies.has(`${ns}/${ref.name}`)) return undefined;
-  return {
-    reason: Reason.InvalidParameters,
-    message: `EnvoyProxy ${ns}/${ref.name} named in infrastructure.parametersRef does not exist; create it in the Gateway's namespace or remove parametersRef`,
-  };
+  const key = `${namespaceOf(gateway.metadata)}/${ref.name}`;
+  const named = `EnvoyProxy ${key} named in infrastructure.parametersRef`;
+  if (!envoyProxies.has(key)) {
+    const message = `${named} does not exist; create it in the Gateway's namespace or remove parametersRef`;
+    return { reason: Reason.InvalidParameters, message };
+  }
+  const problem = envoyProxyProblem(envoyProxies.get(key));
+  return problem ? { reason: Reason.InvalidParameters, message: `${named} is invalid: ${problem}` } : undefined;
 }
 
 /** ListenerSet precedence: oldest first, then `namespace/name`. */

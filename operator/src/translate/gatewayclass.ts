@@ -2,23 +2,26 @@
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import type { GatewayClass } from "../resources/gateway-api";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
 import { GATEWAY_API_VERSION, supportedFeatures } from "./features";
 
 /**
  * Why a class's parametersRef is unusable, if so: it must name an EnvoyProxy (gateway.envoyproxy.io) with a
- * namespace, and that EnvoyProxy must exist (`envoyProxies` holds `namespace/name` keys).
+ * namespace, and that EnvoyProxy must exist (`envoyProxies` is keyed `namespace/name`) and be renderable.
  */
-function invalidParameters(gc: GatewayClass, envoyProxies: ReadonlySet<string>): string | undefined {
+function invalidParameters(gc: GatewayClass, envoyProxies: EnvoyProxies): string | undefined {
   const ref = gc.spec.parametersRef;
   if (!ref) return undefined;
   if (ref.group !== ENVOY_GATEWAY_GROUP || ref.kind !== "EnvoyProxy") {
     return `parametersRef ${ref.group || "core"}/${ref.kind} ${ref.name} is not supported; refer to a ${ENVOY_GATEWAY_GROUP} EnvoyProxy or remove it`;
   }
   if (!ref.namespace) return `parametersRef to EnvoyProxy ${ref.name} needs a namespace (EnvoyProxy is namespaced)`;
-  if (!envoyProxies.has(`${ref.namespace}/${ref.name}`)) {
-    return `EnvoyProxy ${ref.namespace}/${ref.name} named in parametersRef does not exist; create it or remove parametersRef`;
+  const key = `${ref.namespace}/${ref.name}`;
+  if (!envoyProxies.has(key)) {
+    return `EnvoyProxy ${key} named in parametersRef does not exist; create it or remove parametersRef`;
   }
-  return undefined;
+  const problem = envoyProxyProblem(envoyProxies.get(key));
+  return problem ? `EnvoyProxy ${key} named in parametersRef is invalid: ${problem}` : undefined;
 }
 
 /**
@@ -28,7 +31,7 @@ function invalidParameters(gc: GatewayClass, envoyProxies: ReadonlySet<string>):
 export function processGatewayClasses(
   classes: readonly GatewayClass[],
   controllerName: string,
-  envoyProxies: ReadonlySet<string> = new Set(),
+  envoyProxies: EnvoyProxies = new Map(),
 ): { accepted: Set<string>; statuses: StatusUpdate[] } {
   const accepted = new Set<string>();
   const statuses: StatusUpdate[] = [];

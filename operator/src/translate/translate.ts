@@ -17,6 +17,7 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
+import { envoyProxiesByKey } from "./envoy-proxy";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 
 /** Translator settings (pure values; the config module fills them). */
@@ -45,11 +46,7 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const address = opts.listenAddress ?? "0.0.0.0";
 
   // 1. GatewayClasses first: they decide which Gateways are ours.
-  const envoyProxies = new Set(
-    snapshot.unknown
-      .filter((o) => o.kind === "EnvoyProxy")
-      .map((o) => `${o.metadata.namespace ?? ""}/${o.metadata.name}`),
-  );
+  const envoyProxies = envoyProxiesByKey(snapshot);
   const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName, envoyProxies);
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
