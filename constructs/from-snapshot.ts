@@ -18,25 +18,40 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
   return infra.map((ir) => {
     if (ir.gatewayClass !== undefined) return mergedProxyToRender(ir, ir.gatewayClass, snapshot);
     const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
-    const infrastructure = {
-      ...(ir.labels ? { labels: ir.labels } : {}),
-      ...(ir.annotations ? { annotations: ir.annotations } : {}),
-    };
     const ownerReference = classOwner(snapshot, ir.namespace, ir.gatewayName);
     return {
       ...ir,
       ...(envoyProxy ? { envoyProxy } : {}),
-      ...(ir.labels || ir.annotations ? { infrastructure } : {}),
+      ...infrastructureOf(ir),
       ...(ownerReference ? { ownerReference } : {}),
     };
   });
 }
 
-/** The merged proxies of a GatewayClass: its EnvoyProxy, owned by the class; no Gateway's infrastructure. */
+/**
+ * The merged proxies of a GatewayClass: its EnvoyProxy, owned by the class, with the union of its Gateways'
+ * `spec.infrastructure` labels and annotations (the translator's merged infra IR).
+ */
 function mergedProxyToRender(ir: ProxyInfraIr, className: string, snapshot: ResourceSnapshot): ProxyToRender {
   const envoyProxy = classEnvoyProxy(snapshot, className);
   const ownerReference = classOwnerByName(snapshot, className);
-  return { ...ir, ...(envoyProxy ? { envoyProxy } : {}), ...(ownerReference ? { ownerReference } : {}) };
+  return {
+    ...ir,
+    ...(envoyProxy ? { envoyProxy } : {}),
+    ...infrastructureOf(ir),
+    ...(ownerReference ? { ownerReference } : {}),
+  };
+}
+
+/** The infra IR's labels and annotations as the renderer's `infrastructure`; empty when it has none. */
+function infrastructureOf(ir: ProxyInfraIr): Pick<ProxyToRender, "infrastructure"> {
+  if (!ir.labels && !ir.annotations) return {};
+  return {
+    infrastructure: {
+      ...(ir.labels ? { labels: ir.labels } : {}),
+      ...(ir.annotations ? { annotations: ir.annotations } : {}),
+    },
+  };
 }
 
 /** The owner reference to a Gateway's GatewayClass, when the class has a uid (objects read from a cluster). */

@@ -1,7 +1,8 @@
 /**
  * EnvoyProxy `mergeGateways`: every Gateway of the class renders to one set of proxy objects, named and
- * labelled after the GatewayClass, exposing the union of the Gateways' ports, whose bootstrap asks for the
- * class's xDS node (the one the translator publishes).
+ * labelled after the GatewayClass, exposing the union of the Gateways' ports and carrying the union of their
+ * infrastructure labels and annotations, whose bootstrap asks for the class's xDS node (the one the
+ * translator publishes).
  */
 import * as assert from "node:assert/strict";
 import { renderInfra } from "../../constructs/from-snapshot";
@@ -110,6 +111,40 @@ describe("constructs: merged Gateways (EnvoyProxy mergeGateways)", () => {
         ["team/b", name],
       ],
     );
+  });
+
+  it("puts the union of the Gateways' infrastructure labels and annotations on every object, the older Gateway's value winning", () => {
+    const withInfra = (gw: KubeObject, created: string, infrastructure: Record<string, unknown>): KubeObject => {
+      const g = gw as KubeObject & { spec: Record<string, unknown> };
+      return { ...g, metadata: { ...g.metadata, creationTimestamp: created }, spec: { ...g.spec, infrastructure } };
+    };
+    const [a, b] = GATEWAYS;
+    const out = render(
+      snapshotFromObjects([
+        CLASS,
+        ENVOY_PROXY,
+        // b is older than a, although a sorts first by name
+        withInfra(a, "2026-01-02T00:00:00Z", {
+          labels: { "cost-center": "from-a", tier: "edge", [OWNING_GATEWAY_CLASS]: "not-ours" },
+          annotations: { "example.com/contact": "team-a" },
+        }),
+        withInfra(b, "2026-01-01T00:00:00Z", { labels: { "cost-center": "from-b", owner: "team-b" } }),
+      ]),
+    );
+    const deployment = only(out, "Deployment");
+    for (const m of [deployment, only(out, "Service"), only(out, "ServiceAccount"), only(out, "ConfigMap")]) {
+      const labels = m.metadata.labels ?? {};
+      assert.deepEqual(
+        [labels["cost-center"], labels.tier, labels.owner, labels[OWNING_GATEWAY_CLASS]],
+        ["from-b", "edge", "team-b", "eg"],
+        `${m.kind} labels`,
+      );
+      assert.equal(m.metadata.annotations?.["example.com/contact"], "team-a", `${m.kind} annotations`);
+    }
+    const pod = (deployment.spec as { template: { metadata: Manifest["metadata"] } }).template.metadata;
+    assert.equal(pod.labels?.owner, "team-b");
+    assert.equal(pod.labels?.[OWNING_GATEWAY_CLASS], "eg");
+    assert.equal(pod.annotations?.["example.com/contact"], "team-a");
   });
 
   it("keeps one proxy per Gateway without mergeGateways", () => {

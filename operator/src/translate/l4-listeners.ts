@@ -127,7 +127,11 @@ function sniOwners(
         hostnameMatches(x.listener.hostname, h) &&
         listenerRank(x.listener.hostname) > listenerRank(l.listener.hostname),
     );
-  for (const l of listeners) {
+  // Most specific listener hostname first (then in the order given): it owns the names it matches.
+  const bySpecificHostname = [...listeners].sort(
+    (a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname),
+  );
+  for (const l of bySpecificHostname) {
     for (const e of [...l.l4].sort(byAge)) {
       for (const h of e.hostnames) if (!owner.has(h) && !toHttps(l, h)) owner.set(h, { l, e });
     }

@@ -5,16 +5,22 @@
  * Two steps, both run by `translate`:
  * - `markMergedConflicts`, before routes attach: a listener of a younger Gateway whose port an older Gateway
  *   of the class already uses is not accepted (PortUnavailable), unless Envoy can serve both on one
- *   listener: plain HTTP with distinct hostnames on the same addresses;
- * - `mergeGatewayIrs`, once the per-Gateway IR is built: one xDS IR and one infra IR per merged class.
+ *   listener, by the rules that hold inside one Gateway: HTTP with HTTP, or HTTPS and TLS with each other,
+ *   with distinct hostnames, on the same addresses (and HTTPS listeners validating client certificates alike);
+ * - `mergeGatewayIrs`, once the per-Gateway IR is built: one xDS IR and one infra IR per merged class. A port
+ *   several Gateways share becomes one Envoy listener built from all their listeners there, as if one Gateway
+ *   declared them: virtual hosts for HTTP and HTTPS, one TLS filter chain per HTTPS listener (its own
+ *   certificates for its own hostname) and the SNI chains of the TLS listeners.
  */
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { ClusterIr, GatewayXdsIr, HttpListenerIr, SecretIr } from "../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, HttpListenerIr, SecretIr, TcpListenerIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { Reason } from "./conditions";
 import { mergesGateways } from "./envoy-proxy";
-import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
-import { virtualHosts } from "./virtual-hosts";
+import { gatewayAccepted, listenerReady, type GatewayState, type ListenerState } from "./gateway";
+import { hostnameMatches } from "./hostnames";
+import { buildTcpListeners, withTls } from "./l4-listeners";
+import { buildHttpListeners } from "./virtual-hosts";
 
 /** The accepted GatewayClasses whose EnvoyProxy sets `mergeGateways: true`. */
 export function mergedClasses(snapshot: ResourceSnapshot, accepted: ReadonlySet<string>): Set<string> {
@@ -31,6 +37,8 @@ interface Claim {
  * Marks, in each merged class, the listeners of younger Gateways (creation time, then `namespace/name`)
  * that cannot share their port with the listeners older Gateways hold: Accepted=False PortUnavailable and
  * Programmed=False, with a message naming the older Gateway. Conflicts inside one Gateway are already marked.
+ * HTTPS and TLS listeners of different Gateways sharing a port whose hostnames overlap get
+ * OverlappingTLSConfig, as inside one Gateway.
  */
 export function markMergedConflicts(gateways: Iterable<GatewayState>, merged: ReadonlySet<string>): void {
   for (const group of byClass([...gateways], merged, (gw) => gw).values()) {
@@ -47,42 +55,81 @@ export function markMergedConflicts(gateways: Iterable<GatewayState>, merged: Re
           l.unprogrammable = { reason: Reason.Invalid, message };
         }
       }
-      claimed.push(...mine);
+      // A Gateway left with no listener of its own is not accepted: its ListenerSets' listeners hold nothing.
+      if (gatewayAccepted(gw)) claimed.push(...mine);
     }
+    markOverlaps(claimed);
   }
 }
 
 /** Why `l` of `gw` cannot have its port, or undefined when it can. */
 function portProblem(gw: GatewayState, l: ListenerState, claimed: readonly Claim[]): string | undefined {
-  const clash = claimed.find((c) => portKey(c.l) === portKey(l) && !shareable(gw, l, c));
-  if (!clash) return undefined;
-  const { port, protocol } = l.listener;
-  const other = clash.l.listener;
-  const why =
-    protocol === "HTTP" && other.protocol === "HTTP" && sameHostname(l, clash.l)
-      ? `with the same hostname "${other.hostname ?? "*"}"`
-      : protocol === "HTTP" && other.protocol === "HTTP"
-        ? "on other addresses"
-        : "and only HTTP listeners with distinct hostnames can share a port between Gateways";
-  return (
-    `port ${port} is already used by ${other.protocol} listener ${other.name} of Gateway ${clash.gw.key}, ` +
-    `which shares the merged proxies of GatewayClass ${gw.gateway.spec.gatewayClassName} and is older, ${why}; ` +
-    "use another port"
-  );
+  for (const c of claimed) {
+    if (portKey(c.l) !== portKey(l)) continue;
+    const why = clash(gw, l, c);
+    if (why === undefined) continue;
+    const other = c.l.listener;
+    return (
+      `port ${l.listener.port} is already used by ${other.protocol} listener ${other.name} of Gateway ${c.gw.key}, ` +
+      `which shares the merged proxies of GatewayClass ${gw.gateway.spec.gatewayClassName} and is older, ${why}; ` +
+      "use another port"
+    );
+  }
+  return undefined;
 }
 
-/** Envoy serves both on one listener: plain HTTP, distinct hostnames, the same addresses. */
-function shareable(gw: GatewayState, l: ListenerState, c: Claim): boolean {
-  return (
-    l.listener.protocol === "HTTP" &&
-    c.l.listener.protocol === "HTTP" &&
-    !sameHostname(l, c.l) &&
-    gw.addresses.join(",") === c.gw.addresses.join(",")
-  );
+/**
+ * Why Envoy cannot serve `l` of `gw` and the claimed listener on one listener, or undefined when it can: the
+ * rules for listeners on one port of one Gateway (HTTP with HTTP, HTTPS and TLS with each other, distinct
+ * hostnames; TCP and UDP alone), plus what one Gateway has by construction: the same addresses, and for
+ * HTTPS the same client certificate validation (spec.tls.frontend is per port), because the HTTPS listeners
+ * of a port share one route table: a client could otherwise reach a Gateway that asks for a certificate
+ * over a connection set up, without one, for another Gateway's hostname.
+ */
+function clash(gw: GatewayState, l: ListenerState, c: Claim): string | undefined {
+  const mine = l.listener.protocol;
+  const theirs = c.l.listener.protocol;
+  const alone = [mine, theirs].find((p) => p === "TCP" || p === "UDP");
+  if (alone) return `and a ${alone} listener needs a port of its own`;
+  if (!compatibleProtocols(mine, theirs)) {
+    return `and ${mine} cannot share a port with ${theirs} (only HTTP with HTTP, or HTTPS and TLS with each other)`;
+  }
+  if ((l.listener.hostname ?? "") === (c.l.listener.hostname ?? "")) {
+    return `with the same hostname "${c.l.listener.hostname ?? "*"}"`;
+  }
+  if (gw.addresses.join(",") !== c.gw.addresses.join(",")) return "on other addresses";
+  if (mine === "HTTPS" && theirs === "HTTPS" && !sameClientValidation(l, c.l)) {
+    return "and validates client certificates differently (spec.tls.frontend)";
+  }
+  return undefined;
 }
 
-function sameHostname(a: ListenerState, b: ListenerState): boolean {
-  return (a.listener.hostname ?? "") === (b.listener.hostname ?? "");
+/** Protocols one Envoy listener serves together: the same one, or HTTPS and TLS (told apart by SNI). */
+function compatibleProtocols(a: string, b: string): boolean {
+  const tls = (p: string): boolean => p === "HTTPS" || p === "TLS";
+  return a === b || (tls(a) && tls(b));
+}
+
+function sameClientValidation(a: ListenerState, b: ListenerState): boolean {
+  return JSON.stringify(a.tls?.clientValidation ?? null) === JSON.stringify(b.tls?.clientValidation ?? null);
+}
+
+/**
+ * OverlappingTLSConfig between Gateways: HTTPS and TLS listeners of different Gateways on one port whose
+ * hostnames overlap without being equal (each names the other as `namespace/gateway/listener`).
+ */
+function markOverlaps(claimed: readonly Claim[]): void {
+  const tls = claimed.filter((c) => c.l.listener.protocol === "HTTPS" || c.l.listener.protocol === "TLS");
+  for (const a of tls) {
+    for (const b of tls) {
+      if (a.gw === b.gw || portKey(a.l) !== portKey(b.l)) continue;
+      const ha = a.l.listener.hostname;
+      const hb = b.l.listener.hostname;
+      if (hostnameMatches(ha, hb ?? "*") || hostnameMatches(hb, ha ?? "*")) {
+        (a.l.overlapsTls ??= []).push(`${b.gw.key}/${b.l.id}`);
+      }
+    }
+  }
 }
 
 /** The port space of a listener: UDP ports are separate from TCP-based ones. */
@@ -123,14 +170,24 @@ export function mergeGatewayIrs(
   return { xds: xds.sort((a, b) => cmp(a.name, b.name)), infra: infra.sort((a, b) => cmp(a.name, b.name)) };
 }
 
-/** One node's xDS IR for the Gateways of a class: listeners by port, clusters and secrets deduplicated. */
+/**
+ * One node's xDS IR for the Gateways of a class: a port one Gateway uses keeps that Gateway's listener, a
+ * port several share gets one listener `<class>/<port>` (see `sharedListeners`); clusters and secrets are
+ * deduplicated by name. A secret's name is its Secret's (`secret/namespace/name`), so two Gateways naming
+ * one Secret share its SDS resource, and different Secrets never collide.
+ */
 function mergeXds(className: string, group: readonly GatewayIr[]): GatewayXdsIr {
-  const tcp = group.flatMap((g) => g.xds.tcp ?? []).sort(byPort);
+  const shared = sharedPorts(group);
+  const own = <L extends { readonly port: number }>(ls: readonly L[] | undefined): L[] =>
+    (ls ?? []).filter((l) => !shared.has(l.port));
+  const joint = [...shared].map((port) => sharedListeners(className, port, group));
+  const http = [...group.flatMap((g) => own(g.xds.http)), ...joint.flatMap((j) => j.http)].sort(byPort);
+  const tcp = [...group.flatMap((g) => own(g.xds.tcp)), ...joint.flatMap((j) => j.tcp)].sort(byPort);
   const udp = group.flatMap((g) => g.xds.udp ?? []).sort(byPort);
   const secrets = uniqueByName<SecretIr>(group.flatMap((g) => g.xds.secrets ?? []));
   return {
     name: className,
-    http: mergeHttp(className, group),
+    http,
     ...(tcp.length > 0 ? { tcp } : {}),
     ...(udp.length > 0 ? { udp } : {}),
     ...(secrets.length > 0 ? { secrets } : {}),
@@ -139,35 +196,62 @@ function mergeXds(className: string, group: readonly GatewayIr[]): GatewayXdsIr 
 }
 
 /**
- * HTTP listeners: one per port. A port several Gateways use (only plain HTTP with distinct hostnames gets
- * this far) becomes one listener `<class>/<port>` whose virtual hosts are built from all their listeners,
- * so a host goes to the most specific listener hostname, whichever Gateway declares it.
+ * The TCP-based ports (HTTP, HTTPS, TLS, TCP) that listeners of several Gateways use. UDP ports are never
+ * shared: a UDP listener serves one route, so markMergedConflicts leaves a UDP port to one Gateway.
  */
-function mergeHttp(className: string, group: readonly GatewayIr[]): HttpListenerIr[] {
-  const byPortNumber = new Map<number, GatewayIr[]>();
+function sharedPorts(group: readonly GatewayIr[]): Set<number> {
+  const users = new Map<number, number>();
   for (const g of group) {
-    for (const h of g.xds.http) byPortNumber.set(h.port, [...(byPortNumber.get(h.port) ?? []), g]);
+    for (const port of new Set(tcpBased(g).map((l) => l.port))) users.set(port, (users.get(port) ?? 0) + 1);
   }
-  return [...byPortNumber.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([port, users]) => {
-      const first = users[0].xds.http.find((h) => h.port === port) as HttpListenerIr;
-      if (users.length === 1) return first;
-      const name = `${className}/${port}`;
-      const listeners = users.flatMap((u) =>
-        u.gw.listeners.filter((l) => listenerReady(l) && l.listener.protocol === "HTTP" && l.listener.port === port),
-      );
-      return {
-        name,
-        address: first.address,
-        port,
-        virtualHosts: virtualHosts(name, listeners),
-        ...(first.additionalAddresses ? { additionalAddresses: [...first.additionalAddresses] } : {}),
-      };
-    });
+  return new Set([...users].filter(([, n]) => n > 1).map(([port]) => port));
 }
 
-/** The class's proxy: the union of the Gateways' ports. */
+function tcpBased(g: GatewayIr): readonly { readonly port: number }[] {
+  return [...g.xds.http, ...(g.xds.tcp ?? [])];
+}
+
+/**
+ * The listener of a port several Gateways share, built as for one Gateway (`<class>` in place of
+ * `namespace/name`) from all their ready listeners on that port (markMergedConflicts left only compatible
+ * ones, with distinct hostnames and the same addresses): HTTP or HTTPS virtual hosts, where a host goes to
+ * the most specific listener hostname, whichever Gateway declares it; a TLS filter chain per HTTPS listener
+ * with that listener's certificates; and the SNI chains of TLS listeners (an HTTP listener IR when the port
+ * has an HTTPS listener, else a TCP one). Listener ids get their Gateway's key, as names repeat across
+ * Gateways; the oldest Gateway's listeners come first (the precedence between Gateways).
+ */
+function sharedListeners(
+  className: string,
+  port: number,
+  group: readonly GatewayIr[],
+): { readonly http: HttpListenerIr[]; readonly tcp: TcpListenerIr[] } {
+  const users = group
+    .filter((g) => tcpBased(g).some((l) => l.port === port))
+    .map((g) => g.gw)
+    .sort(byAge);
+  const listeners = users.flatMap((gw) =>
+    gw.listeners
+      .filter((l) => listenerReady(l) && l.listener.port === port && l.listener.protocol !== "UDP")
+      .map((l): ListenerState => ({ ...l, id: `${gw.key}/${l.id}` })),
+  );
+  const joint: GatewayState = { ...users[0], key: className, listeners };
+  const [address, ...more] = users[0].addresses;
+  // A fresh array per listener: the IR stays plain data with no shared parts.
+  const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
+  return {
+    http: withTls(buildHttpListeners(joint, address), joint).map((l) => ({ ...l, ...extra() })),
+    tcp: buildTcpListeners(joint, address).map((l) => ({ ...l, ...extra() })),
+  };
+}
+
+/**
+ * The class's proxy: the union of the Gateways' ports, and of their `spec.infrastructure` labels and
+ * annotations, the older Gateway's value winning a key both set (the spec asks for every Gateway's labels
+ * on the objects created for it; here the objects serve them all). Envoy Gateway defines nothing for this:
+ * its translator starts one infra IR per Gateway under the class's key, so the Gateway it happens to
+ * translate last replaces the others' labels and annotations (envoyproxy/gateway#6501 reports a merged
+ * Service's annotations flapping between Gateways); the union keeps all of them, deterministically.
+ */
 function mergeInfra(className: string, group: readonly GatewayIr[]): ProxyInfraIr {
   const ports = new Map<string, ProxyInfraIr["ports"][number]>();
   for (const g of group) {
@@ -176,14 +260,26 @@ function mergeInfra(className: string, group: readonly GatewayIr[]): ProxyInfraI
       if (!ports.has(key)) ports.set(key, { ...p, name: `${g.gw.key}/${p.name}` });
     }
   }
+  const oldestFirst = [...group].sort((a, b) => byAge(a.gw, b.gw));
+  const labels = union(oldestFirst.map((g) => g.infra.labels));
+  const annotations = union(oldestFirst.map((g) => g.infra.annotations));
   return {
     name: className,
     namespace: "",
     gatewayName: "",
     ports: [...ports.values()].sort((a, b) => a.port - b.port || cmp(a.protocol, b.protocol)),
+    ...(labels ? { labels } : {}),
+    ...(annotations ? { annotations } : {}),
     gatewayClass: className,
     gateways: group.map((g) => g.gw.key),
   };
+}
+
+/** The union of maps, the first to set a key winning it, with sorted keys; undefined when empty. */
+function union(maps: readonly (Readonly<Record<string, string>> | undefined)[]): Record<string, string> | undefined {
+  const out = new Map<string, string>();
+  for (const m of maps) for (const [k, v] of Object.entries(m ?? {})) if (!out.has(k)) out.set(k, v);
+  return out.size > 0 ? Object.fromEntries([...out].sort(([a], [b]) => cmp(a, b))) : undefined;
 }
 
 /** Items of the merged classes, by class name. */
