@@ -5,9 +5,9 @@
  */
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
-import { classEnvoyProxy, envoyProxyFor } from "../operator/src/translate/envoy-proxy";
+import { classEnvoyProxy, envoyProxyFor, envoyProxyForNode } from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
-import type { OwnerReference } from "./gateway-proxy";
+import { containerPortFor, type OwnerReference } from "./gateway-proxy";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
 
 /**
@@ -87,4 +87,19 @@ export interface SnapshotRenderOptions {
 /** Translates a snapshot and renders its proxies, as one controller pass does. */
 export function renderForSnapshot(snapshot: ResourceSnapshot, options: SnapshotRenderOptions): Manifest[] {
   return renderInfra(translate(snapshot, options.translate).infraIr, snapshot, options.render);
+}
+
+/**
+ * How the proxies behind each xDS node bind their listeners, matching the container ports `renderInfra`
+ * gives them: listener ports below 1024 move to port + 10000, unless `always` (the controller's flag) or the
+ * node's EnvoyProxy sets `useListenerPortAsContainerPort` (then undefined: ports as they are).
+ */
+export function containerBindPorts(
+  snapshot: ResourceSnapshot,
+  always: boolean,
+): (node: string) => ((port: number) => number) | undefined {
+  return (node) =>
+    always || envoyProxyForNode(snapshot, node)?.provider?.kubernetes?.useListenerPortAsContainerPort === true
+      ? undefined
+      : containerPortFor;
 }

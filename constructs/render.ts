@@ -17,7 +17,10 @@ export interface RenderOptions {
   readonly image: string;
   /** The xDS server the proxies connect to. */
   readonly xds: GatewayProxyProps["xds"];
-  /** Bind listener ports below 1024 as they are instead of port + 10000. @default false */
+  /**
+   * Bind listener ports below 1024 as they are instead of port + 10000, for every proxy (an EnvoyProxy's
+   * `useListenerPortAsContainerPort` does it for its own). @default false
+   */
   readonly useListenerPortAsContainerPort?: boolean;
 }
 
@@ -99,7 +102,11 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     owner: proxyOwnerOf(proxy),
     name,
     nodeId: proxy.name,
-    ports: proxyPorts(proxy, options.useListenerPortAsContainerPort),
+    ports: proxyPorts(
+      proxy,
+      options.useListenerPortAsContainerPort === true ||
+        proxy.envoyProxy?.provider?.kubernetes?.useListenerPortAsContainerPort === true,
+    ),
     image: options.image,
     xds: options.xds,
     ...(options.namespace ? { namespace: options.namespace } : {}),

@@ -15,10 +15,9 @@ import {
   type Observable,
   type Subscription,
 } from "rxjs";
-import { renderInfra } from "../../../constructs/from-snapshot";
+import { containerBindPorts, renderInfra } from "../../../constructs/from-snapshot";
 import { proxyOwnersByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
 import { selectorLabels, type ProxyOwner } from "../../../constructs/names";
-import { containerPortFor } from "../../../constructs/gateway-proxy";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { LeaseElection } from "../leader/lease-election";
@@ -224,7 +223,7 @@ export class Controller {
   }
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
-    const bind = this.opts.render.useListenerPortAsContainerPort ? undefined : containerPortFor;
+    const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
     if (!leader) return { pass, leader };
     let applied: ApplyResult | undefined;

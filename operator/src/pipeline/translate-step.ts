@@ -18,13 +18,14 @@ export interface PassResult {
 
 /**
  * Runs one translation and publishes it. A Gateway whose IR does not validate keeps its previous
- * resources; Gateways that disappeared are removed from the cache.
+ * resources; Gateways that disappeared are removed from the cache. `bindPort(node)` says how the proxies of
+ * a node bind their listener ports (undefined: as they are).
  */
 export function translateAndPublish(
   snapshot: ResourceSnapshot,
   cache: XdsCache,
   opts: TranslateOptions,
-  bindPort?: (port: number) => number,
+  bindPort?: (node: string) => ((port: number) => number) | undefined,
 ): PassResult {
   const t0 = performance.now();
   const result = translate(snapshot, opts);
@@ -37,7 +38,8 @@ export function translateAndPublish(
       invalid.push({ name: ir.name, problems });
       continue;
     }
-    cache.setNode(ir.name, buildNodeResources(bindPort ? withBindPorts(ir, bindPort) : ir));
+    const bind = bindPort?.(ir.name);
+    cache.setNode(ir.name, buildNodeResources(bind ? withBindPorts(ir, bind) : ir));
   }
   for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
   return { result, invalid, ms: performance.now() - t0 };

@@ -154,6 +154,13 @@ export interface EnvoyProxyKubernetesProvider {
   readonly envoyHpa?: KubernetesHorizontalPodAutoscalerSpec;
   /** An optional PDB. */
   readonly envoyPDB?: KubernetesPodDisruptionBudgetSpec;
+  /**
+   * Bind each listener on its own port in the container. By default a listener port below 1024 is bound as
+   * port + 10000 (the Service still exposes the listener's port), so Envoy needs no NET_BIND_SERVICE
+   * capability; with this set, give the container that capability (a container patch) to use such ports.
+   * @default false
+   */
+  readonly useListenerPortAsContainerPort?: boolean;
   /** The ServiceAccount. */
   readonly envoyServiceAccount?: {
     /** Name of the ServiceAccount. @default a name derived from the Gateway */

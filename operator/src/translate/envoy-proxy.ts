@@ -33,6 +33,15 @@ export function classEnvoyProxy(s: ResourceSnapshot, className: string): EnvoyPr
 }
 
 /**
+ * The EnvoyProxy of the proxies behind an xDS node: a Gateway's node is named `namespace/name`, the merged
+ * proxies of a class (`mergeGateways`) are named after the class.
+ */
+export function envoyProxyForNode(s: ResourceSnapshot, node: string): EnvoyProxy["spec"] | undefined {
+  const slash = node.indexOf("/");
+  return slash < 0 ? classEnvoyProxy(s, node) : envoyProxyFor(s, node.slice(0, slash), node.slice(slash + 1));
+}
+
+/**
  * Whether every Gateway of the class runs on one shared set of proxies: its GatewayClass's EnvoyProxy sets
  * `mergeGateways: true` (a Gateway's own EnvoyProxy cannot opt in or out, as in Envoy Gateway).
  */
