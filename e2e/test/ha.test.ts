@@ -304,7 +304,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
   let replica: Replica;
   let kubelet: SimulatedKubelet;
   let port: number;
-  const reflectors = WATCHED_KINDS.length + 1; // every kind cluster-wide, and the proxies' Deployments
+  const reflectors = WATCHED_KINDS.length + 2; // every kind cluster-wide, and the proxies' Deployments and DaemonSets
 
   before(async () => {
     cluster = await startKubeCluster();
