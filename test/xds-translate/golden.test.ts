@@ -28,7 +28,9 @@ export function renderXds(objects: readonly KubeObject[]): string {
   for (const ir of [...xdsIr].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const byType = xdsDoc(buildNodeResources(ir));
     for (const type of Object.keys(byType).sort()) {
-      docs.push(stringify({ node: ir.name, type, resources: byType[type] }, { lineWidth: 0 }));
+      docs.push(
+        stringify({ node: ir.name, type, resources: byType[type] }, { lineWidth: 0, aliasDuplicateObjects: false }),
+      );
     }
   }
   return docs.join("---\n");

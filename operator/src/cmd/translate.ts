@@ -40,7 +40,8 @@ export function renderTranslation(result: TranslateResult, to: TranslateOutput):
   if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
   if (to === "xds" || to === "all")
     docs.push(...result.xdsIr.map((ir) => ({ node: ir.name, resources: xdsDoc(buildNodeResources(ir)) })));
-  return docs.map((d) => stringify(d, { lineWidth: 0 })).join("---\n");
+  // No anchors and aliases (&a1 … *a1) for repeated objects: every object is written out where it is.
+  return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
 
 function statusDoc(s: TranslateResult["statuses"][number]): unknown {
