@@ -48,6 +48,18 @@ interface Obj {
   status?: Status;
 }
 
+/** EnvoyProxy `custom` (the GatewayClass's parameters) with a ClusterIP Service and `kubernetes` settings. */
+function envoyProxyYaml(...kubernetes: string[]): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: custom, namespace: ${NS} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+${[...kubernetes, "envoyService: { type: ClusterIP }"].map((k) => `      ${k}\n`).join("")}`;
+}
+
 function cond(s: Status | undefined, type: string): Condition | undefined {
   return s?.conditions?.find((c) => c.type === type);
 }
@@ -197,16 +209,7 @@ spec:
 
   it("updates the Deployment in place when the EnvoyProxy changes", async () => {
     const uid = (await get(["deployment", proxyName, "-n", NS])).metadata.uid;
-    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: custom, namespace: ${NS} }
-spec:
-  provider:
-    type: Kubernetes
-    kubernetes:
-      envoyDeployment: { replicas: 2 }
-      envoyService: { type: ClusterIP }
----
+    await apply(`${envoyProxyYaml("envoyDeployment: { replicas: 2 }")}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: { name: eg }
@@ -224,17 +227,7 @@ spec:
   });
 
   it("runs the proxies as a DaemonSet with a PodDisruptionBudget when the EnvoyProxy says so, and serves from it", async () => {
-    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: custom, namespace: ${NS} }
-spec:
-  provider:
-    type: Kubernetes
-    kubernetes:
-      envoyDaemonSet: {}
-      envoyService: { type: ClusterIP }
-      envoyPDB: { minAvailable: 1 }
-`);
+    await apply(envoyProxyYaml("envoyDaemonSet: {}", "envoyPDB: { minAvailable: 1 }"));
     await eventually(
       async () => Boolean(await get(["daemonset", proxyName, "-n", NS]).catch(() => undefined)),
       30_000,
@@ -301,17 +294,7 @@ spec:
   });
 
   it("adds a HorizontalPodAutoscaler for the Deployment and leaves the replica count to it", async () => {
-    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: custom, namespace: ${NS} }
-spec:
-  provider:
-    type: Kubernetes
-    kubernetes:
-      envoyDeployment: {}
-      envoyService: { type: ClusterIP }
-      envoyHpa: { minReplicas: 1, maxReplicas: 3 }
-`);
+    await apply(envoyProxyYaml("envoyDeployment: {}", "envoyHpa: { minReplicas: 1, maxReplicas: 3 }"));
     await eventually(
       async () => Boolean(await get(["hpa", proxyName, "-n", NS]).catch(() => undefined)),
       30_000,
