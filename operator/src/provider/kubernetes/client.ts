@@ -183,7 +183,7 @@ export class KubeClient {
  * listened to any more, an uncaught exception that took the whole process down. A trailing line without
  * its newline (the connection was cut mid-event) is dropped: the caller resumes from the last complete one.
  */
-async function forEachLine(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
+export async function forEachLine(body: ReadableStream<Uint8Array>, onLine: (line: string) => void): Promise<void> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = "";

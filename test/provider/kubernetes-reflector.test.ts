@@ -1,0 +1,116 @@
+/**
+ * The pure parts of the Kubernetes provider's watch loop: the retry delays, which failures count as "the API
+ * server is unavailable" (short backoff), and the line reader of watch streams. The loop itself runs
+ * against a real API server in e2e/test/reflector.test.ts and the restart test of e2e/test/ha.test.ts.
+ */
+import * as assert from "node:assert/strict";
+import { forEachLine, KubeApiError } from "../../operator/src/provider/kubernetes/client";
+import { backoffDelay, isUnavailable } from "../../operator/src/provider/kubernetes/reflector";
+
+/** A stream of the given chunks (bytes as the network delivers them), then its end or an error. */
+function streamOf(chunks: readonly Uint8Array[], end: Error | "end" = "end"): ReadableStream<Uint8Array> {
+  let i = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (i < chunks.length) controller.enqueue(chunks[i++]);
+      else if (end === "end") controller.close();
+      else controller.error(end);
+    },
+  });
+}
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+async function linesOf(stream: ReadableStream<Uint8Array>): Promise<string[]> {
+  const out: string[] = [];
+  await forEachLine(stream, (l) => out.push(l));
+  return out;
+}
+
+describe("Kubernetes provider: reflector backoff", () => {
+  it("doubles from the initial delay and stops at the cap", () => {
+    const mid = (): number => 0.5; // no jitter
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 6].map((a) => backoffDelay(a, 200, 2000, mid)),
+      [200, 400, 800, 1600, 2000, 2000, 2000],
+    );
+    assert.equal(backoffDelay(5000, 200, 30_000, mid), 30_000, "no overflow after many attempts");
+  });
+
+  it("jitters by ±25% so replicas do not retry in lockstep", () => {
+    assert.equal(
+      backoffDelay(2, 200, 30_000, () => 0),
+      600,
+    );
+    assert.equal(
+      backoffDelay(2, 200, 30_000, () => 0.999999),
+      1000,
+    );
+    const seen = new Set(Array.from({ length: 50 }, () => backoffDelay(3, 200, 30_000)));
+    assert.ok(seen.size > 10, `random delays differ (${seen.size} distinct of 50)`);
+    for (const d of seen) assert.ok(d >= 1200 && d <= 2000, `${d} within 1600 ±25%`);
+  });
+
+  it("treats no answer, 429 and 5xx gateway answers as unavailable, other answers as errors", () => {
+    for (const status of [429, 502, 503, 504]) assert.equal(isUnavailable(new KubeApiError(status, "", "x")), true);
+    for (const status of [400, 401, 403, 404, 410, 500]) {
+      assert.equal(isUnavailable(new KubeApiError(status, "", "x")), false, `status ${status}`);
+    }
+    assert.equal(isUnavailable(new TypeError("fetch failed")), true, "connection refused");
+    assert.equal(isUnavailable(new TypeError("terminated")), true, "connection cut");
+    assert.equal(isUnavailable(new TypeError("x is not a function")), false);
+    assert.equal(isUnavailable(new Error("fetch failed")), false, "only undici's TypeError");
+  });
+});
+
+describe("Kubernetes provider: watch stream line reader", () => {
+  it("joins lines split across chunks and skips empty lines", async () => {
+    const chunks = ['{"type":"ADD', 'ED"}\n\n{"type":', '"MODIFIED"}\n', "\n", '{"type":"DELETED"}\n'].map(bytes);
+    assert.deepEqual(await linesOf(streamOf(chunks)), [
+      '{"type":"ADDED"}',
+      '{"type":"MODIFIED"}',
+      '{"type":"DELETED"}',
+    ]);
+  });
+
+  it("decodes a multi-byte character split between chunks", async () => {
+    const all = bytes('{"name":"café ✓"}\n');
+    const cut = all.indexOf(0xe2); // first byte of ✓
+    assert.ok(cut > 0);
+    assert.deepEqual(await linesOf(streamOf([all.slice(0, cut + 1), all.slice(cut + 1)])), ['{"name":"café ✓"}']);
+  });
+
+  it("drops a trailing line without its newline (an event cut mid-way)", async () => {
+    assert.deepEqual(await linesOf(streamOf([bytes('{"a":1}\n{"b":')])), ['{"a":1}']);
+  });
+
+  it("rejects, after the complete lines, when the stream fails (a cut connection, simulated by an erroring stream)", async () => {
+    const seen: string[] = [];
+    await assert.rejects(
+      forEachLine(streamOf([bytes("one\ntw")], new Error("socket hang up")), (l) => seen.push(l)),
+      /socket hang up/,
+    );
+    assert.deepEqual(seen, ["one"]);
+  });
+
+  it("rejects with the handler's error and cancels the stream", async () => {
+    let cancelled = false;
+    let pulls = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls++;
+        controller.enqueue(bytes(`line ${pulls}\n`));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    await assert.rejects(
+      forEachLine(stream, (l) => {
+        if (l === "line 2") throw new Error("bad event");
+      }),
+      /bad event/,
+    );
+    assert.equal(cancelled, true, "the reader cancelled the stream");
+  });
+});
