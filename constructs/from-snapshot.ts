@@ -7,18 +7,25 @@ import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
 import { classEnvoyProxy, envoyProxyFor, envoyProxyForNode } from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
-import { containerPortFor, type OwnerReference } from "./gateway-proxy";
+import { containerPortFor, keepsListenerPorts, type OwnerReference } from "./gateway-proxy";
 import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
 
 /**
- * The proxies to render for the infra IR: each with the EnvoyProxy in effect for its Gateway and the
- * Gateway's `spec.infrastructure` labels and annotations.
+ * The proxies to render for the infra IR: each with the EnvoyProxy in effect for it (its Gateway's, else its
+ * GatewayClass's; the class's for the merged proxies of a class), the infrastructure labels and annotations
+ * of the infra IR (the union of the Gateways' when merged), and an owner reference to the GatewayClass.
  */
 export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): ProxyToRender[] {
   return infra.map((ir) => {
-    if (ir.gatewayClass !== undefined) return mergedProxyToRender(ir, ir.gatewayClass, snapshot);
-    const envoyProxy = envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
-    const ownerReference = classOwner(snapshot, ir.namespace, ir.gatewayName);
+    const merged = ir.gatewayClass !== undefined;
+    const envoyProxy = merged
+      ? classEnvoyProxy(snapshot, ir.gatewayClass)
+      : envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
+    const className =
+      ir.gatewayClass ??
+      snapshot.gateways.find((g) => g.metadata.namespace === ir.namespace && g.metadata.name === ir.gatewayName)?.spec
+        .gatewayClassName;
+    const ownerReference = className === undefined ? undefined : classOwnerByName(snapshot, className);
     return {
       ...ir,
       ...(envoyProxy ? { envoyProxy } : {}),
@@ -26,21 +33,6 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
       ...(ownerReference ? { ownerReference } : {}),
     };
   });
-}
-
-/**
- * The merged proxies of a GatewayClass: its EnvoyProxy, owned by the class, with the union of its Gateways'
- * `spec.infrastructure` labels and annotations (the translator's merged infra IR).
- */
-function mergedProxyToRender(ir: ProxyInfraIr, className: string, snapshot: ResourceSnapshot): ProxyToRender {
-  const envoyProxy = classEnvoyProxy(snapshot, className);
-  const ownerReference = classOwnerByName(snapshot, className);
-  return {
-    ...ir,
-    ...(envoyProxy ? { envoyProxy } : {}),
-    ...infrastructureOf(ir),
-    ...(ownerReference ? { ownerReference } : {}),
-  };
 }
 
 /** The infra IR's labels and annotations as the renderer's `infrastructure`; empty when it has none. */
@@ -52,12 +44,6 @@ function infrastructureOf(ir: ProxyInfraIr): Pick<ProxyToRender, "infrastructure
       ...(ir.annotations ? { annotations: ir.annotations } : {}),
     },
   };
-}
-
-/** The owner reference to a Gateway's GatewayClass, when the class has a uid (objects read from a cluster). */
-function classOwner(snapshot: ResourceSnapshot, ns: string, name: string): OwnerReference | undefined {
-  const gateway = snapshot.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
-  return gateway ? classOwnerByName(snapshot, gateway.spec.gatewayClassName) : undefined;
 }
 
 /** The owner reference to a GatewayClass, when it has a uid. */
@@ -98,8 +84,5 @@ export function containerBindPorts(
   snapshot: ResourceSnapshot,
   always: boolean,
 ): (node: string) => ((port: number) => number) | undefined {
-  return (node) =>
-    always || envoyProxyForNode(snapshot, node)?.provider?.kubernetes?.useListenerPortAsContainerPort === true
-      ? undefined
-      : containerPortFor;
+  return (node) => (keepsListenerPorts(envoyProxyForNode(snapshot, node), always) ? undefined : containerPortFor);
 }

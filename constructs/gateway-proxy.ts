@@ -121,6 +121,14 @@ export function containerPortFor(port: number): number {
   return port < 1024 ? port + 10000 : port;
 }
 
+/**
+ * Whether a proxy binds its listeners on their own ports instead of {@link containerPortFor}: its EnvoyProxy
+ * sets `useListenerPortAsContainerPort`, or the controller does for every proxy (`always`).
+ */
+export function keepsListenerPorts(envoyProxy: EnvoyProxySpec | undefined, always: boolean): boolean {
+  return always || envoyProxy?.provider?.kubernetes?.useListenerPortAsContainerPort === true;
+}
+
 /** Rejects port lists no Service would accept, with a message quoting the values. */
 function validatePorts(ports: readonly ProxyPort[]): void {
   const seen = new Set<string>();

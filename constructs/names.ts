@@ -43,12 +43,31 @@ export type ProxyOwner =
   | { readonly kind: "Gateway"; readonly namespace: string; readonly name: string }
   | { readonly kind: "GatewayClass"; readonly name: string };
 
+/** The selector labels every proxy has, whoever owns it. */
+const PROXY_LABELS = { "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy" } as const;
+
 /** The selector labels of a proxy's pods; never overridable by users. */
 export function selectorLabels(owner: ProxyOwner): Record<string, string> {
-  const common = { "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy" };
   return owner.kind === "Gateway"
-    ? { ...common, [OWNING_GATEWAY_NAME]: owner.name, [OWNING_GATEWAY_NAMESPACE]: owner.namespace }
-    : { ...common, [OWNING_GATEWAY_CLASS]: owner.name };
+    ? { ...PROXY_LABELS, [OWNING_GATEWAY_NAME]: owner.name, [OWNING_GATEWAY_NAMESPACE]: owner.namespace }
+    : { ...PROXY_LABELS, [OWNING_GATEWAY_CLASS]: owner.name };
+}
+
+/** A key naming a proxy owner: `Gateway/<namespace>/<name>` or `GatewayClass/<name>`. */
+export function proxyOwnerKey(owner: ProxyOwner): string {
+  return owner.kind === "Gateway" ? `Gateway/${owner.namespace}/${owner.name}` : `GatewayClass/${owner.name}`;
+}
+
+/** The key of the owner whose {@link selectorLabels} `labels` carry, if they carry them. */
+export function proxyOwnerKeyOfLabels(labels: Readonly<Record<string, string>> | undefined): string | undefined {
+  if (!labels || Object.entries(PROXY_LABELS).some(([k, v]) => labels[k] !== v)) return undefined;
+  const className = labels[OWNING_GATEWAY_CLASS];
+  if (className !== undefined) return proxyOwnerKey({ kind: "GatewayClass", name: className });
+  const name = labels[OWNING_GATEWAY_NAME];
+  const namespace = labels[OWNING_GATEWAY_NAMESPACE];
+  return name !== undefined && namespace !== undefined
+    ? proxyOwnerKey({ kind: "Gateway", namespace, name })
+    : undefined;
 }
 
 /** Labels of every object we create: the selector labels plus `app.kubernetes.io/managed-by`. */

@@ -6,7 +6,13 @@ import { App, Chart } from "cdk8s";
 import type { Construct } from "constructs";
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
-import { containerPortFor, GatewayProxy, type GatewayProxyProps, type ProxyPort } from "./gateway-proxy";
+import {
+  containerPortFor,
+  GatewayProxy,
+  keepsListenerPorts,
+  type GatewayProxyProps,
+  type ProxyPort,
+} from "./gateway-proxy";
 import { mergedProxyObjectName, proxyObjectName, type ProxyOwner } from "./names";
 
 /** Settings of the controller that every proxy shares. */
@@ -102,11 +108,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     owner: proxyOwnerOf(proxy),
     name,
     nodeId: proxy.name,
-    ports: proxyPorts(
-      proxy,
-      options.useListenerPortAsContainerPort === true ||
-        proxy.envoyProxy?.provider?.kubernetes?.useListenerPortAsContainerPort === true,
-    ),
+    ports: proxyPorts(proxy, keepsListenerPorts(proxy.envoyProxy, options.useListenerPortAsContainerPort === true)),
     image: options.image,
     xds: options.xds,
     ...(options.namespace ? { namespace: options.namespace } : {}),

@@ -17,7 +17,7 @@ import {
 } from "rxjs";
 import { containerBindPorts, renderInfra } from "../../../constructs/from-snapshot";
 import { proxyOwnersByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
-import { selectorLabels, type ProxyOwner } from "../../../constructs/names";
+import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { LeaseElection } from "../leader/lease-election";
@@ -26,6 +26,7 @@ import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { kubernetesSnapshots, type KubernetesProviderOptions } from "../provider/kubernetes/kubernetes-provider";
 import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } from "../provider/kubernetes/reflector";
 import type { ProxyInfraIr } from "../ir/infra-ir";
+import type { Service } from "../resources/core";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
@@ -233,8 +234,9 @@ export class Controller {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
     }
     const owners = proxyOwnersByGateway(pass.result.infraIr);
+    const objects = this.proxyObjects(snapshot, workloads);
     const statuses = withInfraStatus(pass.result.statuses, (ns, name) =>
-      this.observe(snapshot, workloads, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
+      this.observe(objects, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
     );
     await this.statusWriter.write(statuses, liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}) };
@@ -249,16 +251,25 @@ export class Controller {
   }
 
   /**
-   * The proxies serving a Gateway: its own, or its GatewayClass's merged ones (`mergeGateways`), whose Service
-   * address every Gateway of the class reports. Found by their selector labels, not by name, because an
-   * EnvoyProxy may rename the Service, Deployment or DaemonSet.
+   * The proxies' Services (in our namespace) and workloads, by owner ({@link proxyOwnerKey}), found by their
+   * selector labels, not by name, because an EnvoyProxy may rename the Service, Deployment or DaemonSet.
+   * Built once per pass: a lookup per Gateway then.
    */
-  private observe(snapshot: ResourceSnapshot, workloads: Workloads, owner: ProxyOwner): ProxyObservation {
-    const labels = Object.entries(selectorLabels(owner));
-    const ours = (o: KubeObject): boolean =>
-      o.metadata.namespace === this.opts.namespace && labels.every(([k, v]) => o.metadata.labels?.[k] === v);
-    const service = snapshot.services.filter(ours).sort(byName)[0];
-    const entry = [...workloads].filter(([, w]) => ours(w)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))[0];
+  private proxyObjects(snapshot: ResourceSnapshot, workloads: Workloads): ProxyObjects {
+    const services = snapshot.services
+      .filter((svc) => svc.metadata.namespace === this.opts.namespace)
+      .map((svc): [string, Service] => [svc.metadata.name, svc]);
+    return { services: indexByOwner(services), workloads: indexByOwner(workloads) };
+  }
+
+  /**
+   * The proxies serving a Gateway: its own, or its GatewayClass's merged ones (`mergeGateways`), whose Service
+   * address every Gateway of the class reports.
+   */
+  private observe(objects: ProxyObjects, owner: ProxyOwner): ProxyObservation {
+    const key = proxyOwnerKey(owner);
+    const service = objects.services.get(key)?.[1];
+    const entry = objects.workloads.get(key);
     const status = entry?.[1].status;
     return {
       ...(service ? { service } : {}),
@@ -268,8 +279,22 @@ export class Controller {
   }
 }
 
-function byName(a: KubeObject, b: KubeObject): number {
-  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+/** The proxies' objects of one pass, by owner key: each `[key, object]`. */
+interface ProxyObjects {
+  readonly services: ReadonlyMap<string, readonly [string, Service]>;
+  readonly workloads: ReadonlyMap<string, readonly [string, Workload]>;
+}
+
+/** `[key, object]` entries by the owner their labels name; for an owner with several, the first by key. */
+function indexByOwner<T extends KubeObject>(
+  entries: Iterable<readonly [string, T]>,
+): Map<string, readonly [string, T]> {
+  const out = new Map<string, readonly [string, T]>();
+  for (const entry of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const owner = proxyOwnerKeyOfLabels(entry[1].metadata.labels);
+    if (owner !== undefined && !out.has(owner)) out.set(owner, entry);
+  }
+  return out;
 }
 
 function ownerText(owner: ProxyOwner): string {
