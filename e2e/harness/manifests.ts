@@ -1,5 +1,6 @@
 /** YAML the Kubernetes-tier tests apply: a Service backed by a server on this host, and the quickstart. */
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { httpRouteYaml } from "../../test/support/manifests";
 
 /**
  * Service `default/<name>` on `port` whose EndpointSlice points at `ip`:`targetPort` (a server on this host;
@@ -22,14 +23,7 @@ endpoints: [{ addresses: [${ip}], conditions: { ready: true } }]
 
 /** HTTPRoute `default/<name>` on Gateway `eg` for `host`, to Service `echo` port 80. */
 export function echoRouteYaml(name: string, host: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules: [{ backendRefs: [{ name: echo, port: 80 }] }]
-`;
+  return httpRouteYaml(name, host, "    - backendRefs: [{ name: echo, port: 80 }]");
 }
 
 /**

@@ -9,22 +9,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
-import { backendYaml, gatewayYaml } from "../support/manifests";
+import { backendYaml, gatewayYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const ref = (name: string, extra = ""): string =>
   `{ group: gateway.envoyproxy.io, kind: Backend, name: ${name}${extra} }`;
 
 function route(name: string, host: string, rules: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules:
-${rules}---
-`;
+  return `${httpRouteYaml(name, host, rules)}---\n`;
 }
 
 const ROUTES = [
