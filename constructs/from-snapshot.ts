@@ -5,10 +5,17 @@
  */
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
-import { classEnvoyProxy, envoyProxyFor, envoyProxyForNode } from "../operator/src/translate/envoy-proxy";
+import { classEnvoyProxy, envoyProxyForNode, envoyProxyOf } from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
 import { containerPortFor, keepsListenerPorts, type OwnerReference } from "./gateway-proxy";
-import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } from "./render";
+import {
+  renderProxies,
+  renderProxiesChecked,
+  type Manifest,
+  type ProxyToRender,
+  type RenderOptions,
+  type RenderOutcome,
+} from "./render";
 
 /**
  * The proxies to render for the infra IR: each with the EnvoyProxy in effect for it (its Gateway's, else its
@@ -18,17 +25,22 @@ import { renderProxies, type Manifest, type ProxyToRender, type RenderOptions } 
 export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): ProxyToRender[] {
   return infra.map((ir) => {
     const merged = ir.gatewayClass !== undefined;
-    const envoyProxy = merged
-      ? classEnvoyProxy(snapshot, ir.gatewayClass)
-      : envoyProxyFor(snapshot, ir.namespace, ir.gatewayName);
-    const className =
-      ir.gatewayClass ??
-      snapshot.gateways.find((g) => g.metadata.namespace === ir.namespace && g.metadata.name === ir.gatewayName)?.spec
-        .gatewayClassName;
+    const classSpec = merged ? classEnvoyProxy(snapshot, ir.gatewayClass) : undefined;
+    const found = merged
+      ? classSpec && { spec: classSpec, origin: "GatewayClass" as const }
+      : envoyProxyOf(snapshot, ir.namespace, ir.gatewayName);
+    const gateway = snapshot.gateways.find(
+      (g) => g.metadata.namespace === ir.namespace && g.metadata.name === ir.gatewayName,
+    );
+    const className = ir.gatewayClass ?? gateway?.spec.gatewayClassName;
     const ownerReference = className === undefined ? undefined : classOwnerByName(snapshot, className);
+    const createdAt = merged
+      ? snapshot.gatewayClasses.find((c) => c.metadata.name === className)?.metadata.creationTimestamp
+      : gateway?.metadata.creationTimestamp;
     return {
       ...ir,
-      ...(envoyProxy ? { envoyProxy } : {}),
+      ...(found ? { envoyProxy: found.spec, envoyProxyOrigin: found.origin } : {}),
+      ...(createdAt ? { createdAt } : {}),
       ...infrastructureOf(ir),
       ...(ownerReference ? { ownerReference } : {}),
     };
@@ -60,6 +72,18 @@ export function renderInfra(
   options: RenderOptions,
 ): Manifest[] {
   return renderProxies(proxiesToRender(infra, snapshot), options);
+}
+
+/**
+ * The manifests of every proxy that renders, and a problem for each one that does not (the controller applies
+ * the first and reports the second on the Gateways), so one Gateway's bad render never stops the others'.
+ */
+export function renderInfraChecked(
+  infra: readonly ProxyInfraIr[],
+  snapshot: ResourceSnapshot,
+  options: RenderOptions,
+): RenderOutcome {
+  return renderProxiesChecked(proxiesToRender(infra, snapshot), options);
 }
 
 /** Settings of {@link renderForSnapshot}. */

@@ -21,6 +21,19 @@ import type {
 } from "../operator/src/resources/envoy-proxy";
 import { objectLabels, selectorLabels, type ProxyOwner } from "./names";
 import { applyPatch, strategicMergePatch } from "./patch";
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  objectIdentityViolations,
+  POD_SECURITY_CONTEXT,
+  podViolations,
+  satelliteViolations,
+  showValue,
+  TMP_MOUNT,
+  TMP_VOLUME,
+  type EnvoyProxyOrigin,
+  type OwnPod,
+  type Violation,
+} from "./proxy-policy";
 
 /** Envoy's admin port, on loopback inside the pod. */
 export const ENVOY_ADMIN_PORT = 19000;
@@ -56,6 +69,8 @@ interface ObjectToAdd {
   readonly patch?: KubernetesPatchSpec;
   /** Labels and annotations of this object only. */
   readonly metadata?: ExtraMetadata;
+  /** For a Deployment or DaemonSet: what its pods keep of their own, checked after the patch. */
+  readonly own?: OwnPod;
 }
 
 /** Labels and annotations added to one object. */
@@ -96,6 +111,11 @@ export interface GatewayProxyProps {
   };
   /** The EnvoyProxy in effect (Gateway's parametersRef, else the GatewayClass's). @default none */
   readonly envoyProxy?: EnvoyProxySpec;
+  /**
+   * Who wrote `envoyProxy`: the GatewayClass's (the cluster operator's, trusted) or the Gateway's own (a
+   * tenant's, held to docs/adr/0003-envoyproxy-privilege-boundary.md). @default GatewayClass
+   */
+  readonly envoyProxyOrigin?: EnvoyProxyOrigin;
   /**
    * Owner of every object: the Gateway's GatewayClass (cluster-scoped; a namespaced owner in another
    * namespace is not allowed), so deleting the class garbage-collects its proxies. @default none
@@ -158,6 +178,10 @@ export class GatewayProxy extends Construct {
   readonly namespace: string;
   /** `provider.kubernetes` of the EnvoyProxy, or empty. */
   private readonly k8s: EnvoyProxyKubernetesProvider;
+  /** Who wrote the EnvoyProxy. */
+  private get origin(): EnvoyProxyOrigin {
+    return this.props.envoyProxyOrigin ?? "GatewayClass";
+  }
 
   constructor(
     scope: Construct,
@@ -167,10 +191,11 @@ export class GatewayProxy extends Construct {
     super(scope, id);
     this.k8s = props.envoyProxy?.provider?.kubernetes ?? {};
     validatePorts(props.ports);
-    const problem = envoyProxyProblem(props.envoyProxy); // the translator makes such a Gateway InvalidParameters
+    // The translator makes such a Gateway (or class) InvalidParameters; this is the renderer's own guard.
+    const problem = envoyProxyProblem(props.envoyProxy, this.origin);
     if (problem) throw new Error(`EnvoyProxy: ${problem}`);
     this.namespace = props.namespace ?? DEFAULT_CONTROLLER_NAMESPACE;
-    const saName = this.k8s.envoyServiceAccount?.name ?? props.name;
+    const saName = this.serviceAccountName();
     this.add("service-account", { apiVersion: "v1", kind: "ServiceAccount", name: saName, body: {} });
     const data = { "envoy.json": this.bootstrapJson() };
     this.add("config", { apiVersion: "v1", kind: "ConfigMap", name: props.name, body: { data } });
@@ -188,7 +213,8 @@ export class GatewayProxy extends Construct {
       template: this.podTemplate(d),
     });
     const name = d.name ?? this.props.name;
-    this.add("daemonset", { apiVersion: "apps/v1", kind: "DaemonSet", name, body: { spec }, patch: d.patch });
+    const own = this.ownPod();
+    this.add("daemonset", { apiVersion: "apps/v1", kind: "DaemonSet", name, body: { spec }, patch: d.patch, own });
   }
 
   private addDeployment(d: KubernetesDeploymentSpec): void {
@@ -199,7 +225,8 @@ export class GatewayProxy extends Construct {
       template: this.podTemplate(d),
     });
     const name = d.name ?? this.props.name;
-    this.add("deployment", { apiVersion: "apps/v1", kind: "Deployment", name, body: { spec }, patch: d.patch });
+    const own = this.ownPod();
+    this.add("deployment", { apiVersion: "apps/v1", kind: "Deployment", name, body: { spec }, patch: d.patch, own });
   }
 
   private addHpa(hpa: KubernetesHorizontalPodAutoscalerSpec): void {
@@ -271,8 +298,27 @@ export class GatewayProxy extends Construct {
   /** Adds one object, patched last with the EnvoyProxy patch for it. */
   private add(id: string, o: ObjectToAdd): void {
     const metadata = this.metadata(o.name, o.metadata);
-    const manifest = applyPatch({ apiVersion: o.apiVersion, kind: o.kind, metadata, ...o.body }, o.patch);
+    const rendered = { apiVersion: o.apiVersion, kind: o.kind, metadata, ...o.body };
+    const manifest = applyPatch(rendered, o.patch);
+    this.check(o, rendered, manifest);
     new ApiObject(this, id, manifest as ConstructorParameters<typeof ApiObject>[2]);
+  }
+
+  /**
+   * The renderer's guard on the patched result (the translator judged the same settings on a skeleton):
+   * identity and labels for every EnvoyProxy, the whole boundary for a Gateway's own.
+   */
+  private check(o: ObjectToAdd, rendered: Record<string, unknown>, patched: Record<string, unknown>): void {
+    const trusted = this.origin === "GatewayClass";
+    const found: Violation[] = [...objectIdentityViolations(rendered, patched)];
+    if (o.own) found.push(...podViolations(podSpecOf(patched), o.own, trusted));
+    else if (!trusted) found.push(...satelliteViolations(o.kind, rendered, patched));
+    const v = found[0];
+    if (v) {
+      throw new Error(
+        `EnvoyProxy (${this.origin}'s): the ${o.kind} ${o.name} would set ${v.field} to ${showValue(v.value)}: ${v.why}`,
+      );
+    }
   }
 
   private podTemplate(workload: {
@@ -288,16 +334,13 @@ export class GatewayProxy extends Construct {
       volumes.push({ name: "xds-certs", secret: { secretName: this.props.xds.tlsSecretName } });
       mounts.push({ name: "xds-certs", mountPath: XDS_CERTS_DIR, readOnly: true });
     }
+    volumes.push({ ...TMP_VOLUME }); // the root filesystem is read-only
+    mounts.push({ ...TMP_MOUNT });
     const podSpec = {
-      serviceAccountName: this.k8s.envoyServiceAccount?.name ?? this.props.name,
+      serviceAccountName: this.serviceAccountName(),
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 60,
-      securityContext: pod.securityContext ?? {
-        runAsUser: 65532,
-        runAsGroup: 65532,
-        runAsNonRoot: true,
-        fsGroup: 65532,
-      },
+      securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
       containers: [this.envoyContainer(workload.container ?? {}, mounts)],
       volumes: [...volumes, ...(pod.volumes ?? [])],
       ...pick(pod, ["affinity", "tolerations", "nodeSelector", "topologySpreadConstraints", "imagePullSecrets"]),
@@ -308,10 +351,25 @@ export class GatewayProxy extends Construct {
     };
   }
 
-  private envoyContainer(c: KubernetesContainerSpec, mounts: Record<string, unknown>[]): Record<string, unknown> {
+  /** The proxies' ServiceAccount: derived from the Gateway, or the class's EnvoyProxy's name for it. */
+  private serviceAccountName(): string {
+    return this.k8s.envoyServiceAccount?.name ?? this.props.name;
+  }
+
+  /** What every proxy pod keeps of its own, whatever the EnvoyProxy's patch says. */
+  private ownPod(): OwnPod {
+    const tmpl = this.podTemplate({}) as { spec: { volumes: Record<string, unknown>[] } };
+    return {
+      serviceAccountName: this.serviceAccountName(),
+      volumes: tmpl.spec.volumes,
+      container: { name: "envoy", image: this.props.image, args: this.envoyArgs() },
+    };
+  }
+
+  private envoyArgs(): string[] {
     const level = this.props.envoyProxy?.logging?.level?.default ?? "warn";
     const concurrency = this.props.envoyProxy?.concurrency;
-    const args = [
+    return [
       "--config-path",
       BOOTSTRAP_PATH,
       "--log-level",
@@ -320,6 +378,10 @@ export class GatewayProxy extends Construct {
       "--drain-strategy",
       "immediate",
     ];
+  }
+
+  private envoyContainer(c: KubernetesContainerSpec, mounts: Record<string, unknown>[]): Record<string, unknown> {
+    const args = this.envoyArgs();
     const ports = [
       ...this.props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
       { name: "readiness", containerPort: ENVOY_READINESS_PORT, protocol: "TCP" },
@@ -340,13 +402,7 @@ export class GatewayProxy extends Construct {
         periodSeconds: 5,
         failureThreshold: 1,
       },
-      securityContext: {
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
-        readOnlyRootFilesystem: true,
-        runAsNonRoot: true,
-        ...c.securityContext,
-      },
+      securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
       volumeMounts: [...mounts, ...(c.volumeMounts ?? [])],
     };
     // User env and mounts merge by name/path, so a user may override ours.
@@ -376,4 +432,10 @@ export class GatewayProxy extends Construct {
     const metadata = { labels: s?.labels, annotations: s?.annotations };
     this.add("service", { apiVersion: "v1", kind: "Service", name, body: { spec }, patch: s?.patch, metadata });
   }
+}
+
+/** The pod template spec of a rendered Deployment or DaemonSet. */
+function podSpecOf(workload: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  const spec = (workload as { spec?: { template?: { spec?: Record<string, unknown> } } }).spec;
+  return spec?.template?.spec ?? {};
 }

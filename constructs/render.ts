@@ -13,7 +13,8 @@ import {
   type GatewayProxyProps,
   type ProxyPort,
 } from "./gateway-proxy";
-import { mergedProxyObjectName, proxyObjectName, type ProxyOwner } from "./names";
+import { mergedProxyObjectName, proxyObjectName, proxyOwnerKey, type ProxyOwner } from "./names";
+import type { EnvoyProxyOrigin } from "./proxy-policy";
 
 /** Settings of the controller that every proxy shares. */
 export interface RenderOptions {
@@ -38,6 +39,31 @@ export interface ProxyToRender extends ProxyInfraIr {
   readonly infrastructure?: GatewayProxyProps["infrastructure"];
   /** Owner of the objects (the GatewayClass, when its uid is known). @default none */
   readonly ownerReference?: GatewayProxyProps["ownerReference"];
+  /** Who wrote `envoyProxy`: the GatewayClass's or the Gateway's own. @default GatewayClass */
+  readonly envoyProxyOrigin?: EnvoyProxyOrigin;
+  /**
+   * When its Gateway (or, merged, its GatewayClass) was created (RFC 3339): when two proxies would render an
+   * object of the same name, the older keeps it. @default unknown (younger than any known)
+   */
+  readonly createdAt?: string;
+}
+
+/** A proxy the renderer refused (its objects are left out), and why. */
+export interface RenderProblem {
+  /** The proxy (its xDS node name). */
+  readonly proxy: string;
+  /** The Gateways (`namespace/name`) it serves. */
+  readonly gateways: readonly string[];
+  /** Why, naming the object and the field. */
+  readonly message: string;
+}
+
+/** What {@link renderProxiesChecked} rendered and refused. */
+export interface RenderOutcome {
+  /** The manifests of every proxy that rendered, sorted by kind, namespace and name. */
+  readonly manifests: Manifest[];
+  /** One per refused proxy. */
+  readonly problems: RenderProblem[];
 }
 
 /** A rendered manifest. */
@@ -113,6 +139,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     xds: options.xds,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
+    ...(proxy.envoyProxyOrigin ? { envoyProxyOrigin: proxy.envoyProxyOrigin } : {}),
     ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
     ...(proxy.ownerReference ? { ownerReference: proxy.ownerReference } : {}),
   });
@@ -133,10 +160,62 @@ export function proxyChart(
   return chart;
 }
 
-/** Renders every proxy's objects, sorted by kind, namespace and name. */
+/** The key of a manifest: `Kind/namespace/name`. */
+function manifestKey(m: Manifest): string {
+  return `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
+}
+
+/** The Gateways a proxy serves. */
+function gatewaysOf(proxy: ProxyToRender): string[] {
+  return [...(proxy.gateways ?? [`${proxy.namespace}/${proxy.gatewayName}`])];
+}
+
+/** Oldest first (unknown creation last), then by node name: who keeps a contested object name. */
+function byAge(a: ProxyToRender, b: ProxyToRender): number {
+  const ca = a.createdAt ?? "\uffff";
+  const cb = b.createdAt ?? "\uffff";
+  return ca < cb ? -1 : ca > cb ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/**
+ * Renders each proxy on its own, so that one proxy's bad settings (a refused EnvoyProxy, a patch that breaks
+ * the boundary) leave out that proxy only; and when two proxies would render an object of the same kind and
+ * name (class-level custom names), the younger one is left out with a problem naming the older.
+ */
+export function renderProxiesChecked(proxies: readonly ProxyToRender[], options: RenderOptions): RenderOutcome {
+  const manifests: Manifest[] = [];
+  const problems: RenderProblem[] = [];
+  const taken = new Map<string, string>();
+  for (const proxy of [...proxies].sort(byAge)) {
+    const refuse = (message: string): void => {
+      problems.push({ proxy: proxy.name, gateways: gatewaysOf(proxy), message });
+    };
+    let mine: Manifest[];
+    try {
+      mine = proxyChart(new App({ outdir: "cdk8s.out" }), "egts-proxies", [proxy], options).toJson() as Manifest[];
+    } catch (err) {
+      refuse(`its proxies cannot be rendered: ${(err as Error).message}`);
+      continue;
+    }
+    const clash = mine.find((m) => taken.has(manifestKey(m)));
+    if (clash) {
+      const other = taken.get(manifestKey(clash)) ?? "";
+      refuse(
+        `its ${clash.kind} ${clash.metadata.namespace ?? ""}/${clash.metadata.name} has the name of ${other}'s (older); object names chosen in an EnvoyProxy must differ between Gateways`,
+      );
+      continue;
+    }
+    const owner = proxyOwnerKey(proxyOwnerOf(proxy)).replace("/", " ");
+    for (const m of mine) taken.set(manifestKey(m), owner);
+    manifests.push(...mine);
+  }
+  return { manifests: manifests.sort((a, b) => manifestKey(a).localeCompare(manifestKey(b))), problems };
+}
+
+/** Renders every proxy's objects, sorted by kind, namespace and name; throws on the first refused proxy. */
 export function renderProxies(proxies: readonly ProxyToRender[], options: RenderOptions): Manifest[] {
-  const app = new App({ outdir: "cdk8s.out" });
-  const manifests = proxyChart(app, "egts-proxies", proxies, options).toJson() as Manifest[];
-  const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ""}/${m.metadata.name}`;
-  return manifests.sort((a, b) => key(a).localeCompare(key(b)));
+  const { manifests, problems } = renderProxiesChecked(proxies, options);
+  const first = problems[0];
+  if (first) throw new Error(`${first.proxy}: ${first.message}`);
+  return manifests;
 }

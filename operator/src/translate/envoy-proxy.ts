@@ -2,14 +2,45 @@
  * Which EnvoyProxy customises a Gateway's proxies. Pure: the controller's render and `cdk8s synth`
  * (constructs/synth.ts) both resolve it here, so a preview shows what the controller applies.
  */
-import type { EnvoyProxy } from "../resources/envoy-proxy";
+import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
+import {
+  CONTAINER_SECURITY_CONTEXT,
+  objectIdentityViolations,
+  POD_SECURITY_CONTEXT,
+  podViolations,
+  satelliteViolations,
+  showValue,
+  TMP_MOUNT,
+  TMP_VOLUME,
+  type EnvoyProxyOrigin,
+  type OwnPod,
+  type Violation,
+} from "../../../constructs/proxy-policy";
+import type {
+  EnvoyProxy,
+  EnvoyProxyKubernetesProvider,
+  KubernetesContainerSpec,
+  KubernetesPatchSpec,
+  KubernetesPodSpec,
+} from "../resources/envoy-proxy";
 import type { ResourceSnapshot } from "../resources/snapshot";
+
+export type { EnvoyProxyOrigin } from "../../../constructs/proxy-policy";
 
 /**
  * The EnvoyProxy for a Gateway: its own `infrastructure.parametersRef` (same namespace), else its
  * GatewayClass's `parametersRef`. Objects of kind EnvoyProxy reach the snapshot as unknown kinds.
  */
 export function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): EnvoyProxy["spec"] | undefined {
+  return envoyProxyOf(s, ns, name)?.spec;
+}
+
+/** The EnvoyProxy in effect for a Gateway, as {@link envoyProxyFor}, and who wrote it: the Gateway or its class. */
+export function envoyProxyOf(
+  s: ResourceSnapshot,
+  ns: string,
+  name: string,
+): { readonly spec: EnvoyProxy["spec"]; readonly origin: EnvoyProxyOrigin } | undefined {
   const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
   if (!gateway) return undefined;
   const proxies = s.unknown.filter((o): o is EnvoyProxy => o.kind === "EnvoyProxy");
@@ -17,8 +48,12 @@ export function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): En
     proxies.find((p) => p.metadata.name === refName && p.metadata.namespace === refNs);
   const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
     .infrastructure?.parametersRef;
-  if (infraRef?.kind === "EnvoyProxy") return find(ns, infraRef.name)?.spec;
-  return classEnvoyProxy(s, gateway.spec.gatewayClassName);
+  if (infraRef?.kind === "EnvoyProxy") {
+    const own = find(ns, infraRef.name)?.spec;
+    return own ? { spec: own, origin: "Gateway" } : undefined;
+  }
+  const spec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
+  return spec ? { spec, origin: "GatewayClass" } : undefined;
 }
 
 /** The EnvoyProxy a GatewayClass's `parametersRef` names, if it exists. */
@@ -52,12 +87,24 @@ export function mergesGateways(s: ResourceSnapshot, className: string): boolean 
 /**
  * Why an EnvoyProxy cannot be rendered, if so: settings that contradict each other (a Deployment and a
  * DaemonSet; an HPA for a DaemonSet; HPA minReplicas above maxReplicas; a PDB with both minAvailable and
- * maxUnavailable). The class or Gateway that refers to it is then InvalidParameters with this message, and
- * the renderer (constructs/gateway-proxy.ts) refuses it too.
+ * maxUnavailable), or settings beyond what its `origin` may set (docs/adr/0003-envoyproxy-privilege-boundary.md):
+ * a Gateway's own EnvoyProxy (a tenant's) may not weaken the proxy pod's isolation, name objects, pick the
+ * image or reach the controller's namespace's Secrets; no EnvoyProxy's patch may change an object's kind,
+ * apiVersion, name, namespace, owner references or our labels, or the pod's ServiceAccount. Patches are
+ * judged by their result on the rendered object, not by their text. The class or Gateway that refers to it is
+ * then InvalidParameters with this message, and the renderer (constructs/gateway-proxy.ts) refuses it too.
  */
-export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
+export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: EnvoyProxyOrigin): string | undefined {
   const k = spec?.provider?.kubernetes;
   if (!k) return undefined;
+  const contradiction = contradictionOf(k);
+  if (contradiction) return contradiction;
+  const problems = boundaryProblems(k, origin === "GatewayClass");
+  return problems.length > 0 ? problems.join("; ") : undefined;
+}
+
+/** Settings of `provider.kubernetes` that contradict each other. */
+function contradictionOf(k: EnvoyProxyKubernetesProvider): string | undefined {
   if (k.envoyDeployment && k.envoyDaemonSet) return "it sets both envoyDeployment and envoyDaemonSet; choose one";
   if (k.envoyDaemonSet && k.envoyHpa) return "envoyHpa scales a Deployment, and it sets envoyDaemonSet";
   const hpa = k.envoyHpa;
@@ -69,6 +116,143 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined): string 
     return "envoyPDB sets both minAvailable and maxUnavailable; a PodDisruptionBudget takes one";
   }
   return undefined;
+}
+
+const FIELD_PREFIX = "spec.provider.kubernetes.";
+const TENANT_ONLY = "is not allowed in a Gateway's EnvoyProxy (only in its GatewayClass's)";
+
+/** One violation as a message: the EnvoyProxy field (or the patch that caused it), the value and why. */
+function describe(at: string, v: Violation, viaPatch: boolean): string {
+  const scope = v.always ? "is not allowed in any EnvoyProxy" : TENANT_ONLY;
+  return viaPatch
+    ? `${FIELD_PREFIX}${at}.patch sets ${v.field} to ${showValue(v.value)}, which ${scope}: ${v.why}`
+    : `${FIELD_PREFIX}${at}.${v.field} (${showValue(v.value)}) ${scope}: ${v.why}`;
+}
+
+/** Violations of a patched object, minus those its unpatched form already has (reported as fields). */
+function patchProblems(at: string, before: Violation[], after: Violation[]): string[] {
+  const known = new Set(before.map((v) => v.field));
+  return after.filter((v) => !known.has(v.field)).map((v) => describe(at, v, true));
+}
+
+/** Every setting of `provider.kubernetes` beyond what a trusted (class) or untrusted (Gateway) EnvoyProxy may set. */
+function boundaryProblems(k: EnvoyProxyKubernetesProvider, trusted: boolean): string[] {
+  const out = trusted ? [] : tenantFieldProblems(k);
+  const at = k.envoyDaemonSet ? "envoyDaemonSet" : "envoyDeployment";
+  const w = k.envoyDaemonSet ?? k.envoyDeployment ?? {};
+  const own = skeletonOwnPod(k);
+  const before = workloadSkeleton(at === "envoyDaemonSet" ? "DaemonSet" : "Deployment", w, own);
+  const beforeV = podViolations(podSpecOf(before), own, trusted);
+  out.push(...beforeV.map((v) => describe(at, v, false)));
+  if (w.patch) {
+    const after = applyPatch(before, w.patch);
+    out.push(...objectIdentityViolations(before, after).map((v) => describe(at, v, true)));
+    out.push(...patchProblems(at, beforeV, podViolations(podSpecOf(after), own, trusted)));
+  }
+  const satellites: readonly [string, string, KubernetesPatchSpec | undefined][] = [
+    ["envoyService", "Service", k.envoyService?.patch],
+    ["envoyHpa", "HorizontalPodAutoscaler", k.envoyHpa?.patch],
+    ["envoyPDB", "PodDisruptionBudget", k.envoyPDB?.patch],
+  ];
+  for (const [field, kind, patch] of satellites) {
+    if (!patch) continue;
+    const sBefore = satelliteSkeleton(kind);
+    const sAfter = applyPatch(sBefore, patch);
+    const vs = [
+      ...objectIdentityViolations(sBefore, sAfter),
+      ...(trusted ? [] : satelliteViolations(kind, sBefore, sAfter)),
+    ];
+    out.push(...vs.map((v) => describe(field, v, true)));
+  }
+  return out;
+}
+
+/** Fields a Gateway's EnvoyProxy may not set at all: object names and image pull Secrets. */
+function tenantFieldProblems(k: EnvoyProxyKubernetesProvider): string[] {
+  const out: string[] = [];
+  const names: readonly [string, string | undefined][] = [
+    ["envoyDeployment.name", k.envoyDeployment?.name],
+    ["envoyDaemonSet.name", k.envoyDaemonSet?.name],
+    ["envoyService.name", k.envoyService?.name],
+    ["envoyServiceAccount.name", k.envoyServiceAccount?.name],
+  ];
+  const why = "the proxies' objects live in the controller's namespace and are named after their Gateway";
+  for (const [field, value] of names) {
+    if (value !== undefined) out.push(describe(field.split(".")[0] ?? "", { field: "name", value, why }, false));
+  }
+  for (const at of ["envoyDeployment", "envoyDaemonSet"] as const) {
+    const secrets = k[at]?.pod?.imagePullSecrets;
+    if (secrets !== undefined) {
+      const v = {
+        field: "pod.imagePullSecrets",
+        value: secrets,
+        why: "they name Secrets of the controller's namespace",
+      };
+      out.push(describe(at, v, false));
+    }
+  }
+  return out;
+}
+
+/** Stands for values the renderer fills in (names, image, args): a patch that changes one is seen. */
+const RENDERED = "<rendered>";
+const SKELETON_LABELS = { "app.kubernetes.io/managed-by": "envoy-gateway", "app.kubernetes.io/component": "proxy" };
+const SKELETON_METADATA = {
+  name: RENDERED,
+  namespace: RENDERED,
+  labels: SKELETON_LABELS,
+  ownerReferences: [{ apiVersion: RENDERED, kind: "GatewayClass", name: RENDERED, uid: RENDERED }],
+};
+
+/** What the renderer gives every pod of its own (see constructs/gateway-proxy.ts). */
+function skeletonOwnPod(k: EnvoyProxyKubernetesProvider): OwnPod {
+  return {
+    serviceAccountName: k.envoyServiceAccount?.name ?? RENDERED,
+    volumes: [{ name: "bootstrap", configMap: { name: RENDERED } }, TMP_VOLUME],
+    container: { name: "envoy", image: RENDERED, args: [RENDERED] },
+  };
+}
+
+/** A Deployment or DaemonSet as the renderer builds it from the EnvoyProxy's pod and container settings. */
+function workloadSkeleton(
+  kind: string,
+  w: { pod?: KubernetesPodSpec; container?: KubernetesContainerSpec },
+  own: OwnPod,
+): Record<string, unknown> {
+  const pod = w.pod ?? {};
+  const c = w.container ?? {};
+  const container = strategicMergePatch(
+    {
+      name: own.container.name,
+      image: c.image ?? own.container.image,
+      args: own.container.args,
+      env: [],
+      securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
+      volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
+    },
+    c.env ? { env: c.env } : {},
+  );
+  const spec = {
+    serviceAccountName: own.serviceAccountName,
+    automountServiceAccountToken: false,
+    securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
+    containers: [container],
+    volumes: [...own.volumes, ...(pod.volumes ?? [])],
+  };
+  const template = { metadata: { labels: SKELETON_LABELS }, spec };
+  return { apiVersion: "apps/v1", kind, metadata: SKELETON_METADATA, spec: { selector: RENDERED, template } };
+}
+
+/** A Service, HPA or PDB skeleton: identity, and the fields that point at the proxies. */
+function satelliteSkeleton(kind: string): Record<string, unknown> {
+  const apiVersion = kind === "Service" ? "v1" : kind === "PodDisruptionBudget" ? "policy/v1" : "autoscaling/v2";
+  const spec = { selector: { ...SKELETON_LABELS }, scaleTargetRef: { kind: "Deployment", name: RENDERED } };
+  return { apiVersion, kind, metadata: SKELETON_METADATA, spec };
+}
+
+function podSpecOf(workload: unknown): Readonly<Record<string, unknown>> {
+  const spec = (workload as { spec?: { template?: { spec?: Record<string, unknown> } } }).spec;
+  return spec?.template?.spec ?? {};
 }
 
 /** EnvoyProxy specs by `namespace/name`. */

@@ -220,7 +220,7 @@ function invalidParameters(
     const message = `${named} does not exist; create it in the Gateway's namespace or remove parametersRef`;
     return { reason: Reason.InvalidParameters, message };
   }
-  const problem = envoyProxyProblem(envoyProxies.get(key));
+  const problem = envoyProxyProblem(envoyProxies.get(key), "Gateway");
   return problem ? { reason: Reason.InvalidParameters, message: `${named} is invalid: ${problem}` } : undefined;
 }
 

@@ -20,7 +20,7 @@ function invalidParameters(gc: GatewayClass, envoyProxies: EnvoyProxies): string
   if (!envoyProxies.has(key)) {
     return `EnvoyProxy ${key} named in parametersRef does not exist; create it or remove parametersRef`;
   }
-  const problem = envoyProxyProblem(envoyProxies.get(key));
+  const problem = envoyProxyProblem(envoyProxies.get(key), "GatewayClass");
   return problem ? `EnvoyProxy ${key} named in parametersRef is invalid: ${problem}` : undefined;
 }
 
