@@ -72,7 +72,7 @@ describe("constructs: cdk8s synth", function () {
   /** What the controller's render applies for a snapshot (translated as its pass does). */
   function applied(snapshot: ResourceSnapshot): Manifest[] {
     const infra = translate(snapshot, { controllerName: CONTROLLER_DEFAULTS.controllerName }).infraIr;
-    return controller.render(infra, snapshot);
+    return controller.render(infra, snapshot).manifests;
   }
 
   it("writes, for examples/kubernetes, exactly the manifests the controller applies", async () => {

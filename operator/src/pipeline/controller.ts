@@ -15,11 +15,13 @@ import {
   type Observable,
   type Subscription,
 } from "rxjs";
-import { containerBindPorts, renderInfra } from "../../../constructs/from-snapshot";
-import { proxyOwnersByGateway, type Manifest, type RenderOptions } from "../../../constructs/render";
+import { containerBindPorts, renderInfraChecked } from "../../../constructs/from-snapshot";
+import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
 import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
+import { withInfraProblems } from "../infra/kubernetes/infra-problems";
+import { mergesGateways } from "../translate/envoy-proxy";
 import { LeaseElection } from "../leader/lease-election";
 import type { Logger } from "../log";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
@@ -70,6 +72,8 @@ export interface ControllerPass {
   readonly leader: boolean;
   /** The applier's result (leader only). */
   readonly applied?: ApplyResult;
+  /** Proxies the renderer refused this pass (leader only; each reported on its Gateways). */
+  readonly renderProblems?: number;
 }
 
 /** A proxy workload as watched: a Deployment or a DaemonSet. */
@@ -104,7 +108,7 @@ export class Controller {
   private metrics?: Server;
   private metricsBound = 0;
   private ready = false;
-  private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0 };
+  private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0, renderFailed: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
 
@@ -168,7 +172,9 @@ export class Controller {
         next: (p) => {
           this.ready = true;
           if (p.applied)
-            for (const k of ["applied", "unchanged", "pruned", "failed"] as const) this.infraTotals[k] += p.applied[k];
+            for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
+              this.infraTotals[k] += p.applied[k];
+          this.infraTotals.renderFailed += p.renderProblems ?? 0;
           this.passes.next(p);
         },
         error: (err: Error) => this.opts.logger("error", "controller pipeline stopped", { error: err.message }),
@@ -227,27 +233,34 @@ export class Controller {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
     if (!leader) return { pass, leader };
+    const rendered = this.render(pass.result.infraIr, snapshot);
+    for (const p of rendered.problems) this.opts.logger("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
     try {
-      applied = await this.applier.reconcile(this.render(pass.result.infraIr, snapshot));
+      const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
+      applied = await this.applier.reconcile(rendered.manifests, { protectedOwners });
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
     }
     const owners = proxyOwnersByGateway(pass.result.infraIr);
     const objects = this.proxyObjects(snapshot, workloads);
-    const statuses = withInfraStatus(pass.result.statuses, (ns, name) =>
+    const observed = withInfraStatus(pass.result.statuses, (ns, name) =>
       this.observe(objects, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
     );
+    const statuses = withInfraProblems(observed, rendered.problems, applied?.conflicts ?? [], (gw) => {
+      const owner = owners.get(gw);
+      return owner && proxyOwnerKey(owner);
+    });
     await this.statusWriter.write(statuses, liveObjects(snapshot));
-    return { pass, leader, ...(applied ? { applied } : {}) };
+    return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 
   /**
-   * The manifests of every proxy, with EnvoyProxy settings resolved from the Gateway or its GatewayClass
-   * (constructs/from-snapshot.ts, shared with `cdk8s synth`).
+   * The manifests of every proxy that renders, with EnvoyProxy settings resolved from the Gateway or its
+   * GatewayClass (constructs/from-snapshot.ts, shared with `cdk8s synth`), and a problem per proxy that does not.
    */
-  render(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): Manifest[] {
-    return renderInfra(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
+  render(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): RenderOutcome {
+    return renderInfraChecked(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
   }
 
   /**
@@ -299,6 +312,31 @@ function indexByOwner<T extends KubeObject>(
 
 function ownerText(owner: ProxyOwner): string {
   return owner.kind === "Gateway" ? `Gateway ${owner.namespace}/${owner.name}` : `GatewayClass ${owner.name}`;
+}
+
+/**
+ * The proxy owners of every Gateway of our classes that exists: prune keeps their objects even when this pass
+ * renders none for them (their EnvoyProxy became invalid, their render failed), until the Gateway is deleted
+ * or leaves our classes.
+ */
+function existingOwners(s: ResourceSnapshot, controllerName: string): Set<string> {
+  const ours = new Set(
+    s.gatewayClasses.filter((c) => c.spec.controllerName === controllerName).map((c) => c.metadata.name),
+  );
+  const out = new Set<string>();
+  for (const g of s.gateways) {
+    const cls = g.spec.gatewayClassName;
+    if (!ours.has(cls)) continue;
+    const ns = g.metadata.namespace ?? "";
+    out.add(
+      proxyOwnerKey(
+        mergesGateways(s, cls)
+          ? { kind: "GatewayClass", name: cls }
+          : { kind: "Gateway", namespace: ns, name: g.metadata.name },
+      ),
+    );
+  }
+  return out;
 }
 
 /** Every object of the snapshot (the status writer compares against their live status). */

@@ -1,12 +1,21 @@
 /**
  * The infra applier: server-side applies the rendered proxy manifests with one field manager and prunes
  * the proxy objects (found by label) that the desired set no longer has. Only the leader runs it.
+ *
+ * It never takes over an object it did not make: before the first apply of an object it reads the live one,
+ * and if that exists without our `app.kubernetes.io/managed-by` label and the labels of the same owner (the
+ * Gateway, or the GatewayClass of merged proxies), none of that owner's objects are applied and the conflict is
+ * reported (the controller keeps that Gateway from being Programmed). Each owner's objects succeed or fail on
+ * their own. Prune deletes only labelled objects of our namespace whose owner is neither desired nor protected
+ * (a Gateway that still exists keeps its last objects when its render fails).
  */
 import type { Logger } from "../../log";
+import { HttpMethod } from "@kubernetes/client-node";
 import { KubeApiError, type KubeClient } from "../../provider/kubernetes/client";
+import type { KubeObject } from "../../resources/meta";
 import { collectionPath, objectPath, type WatchedKind } from "../../provider/kubernetes/kinds";
 import type { Manifest } from "../../../../constructs/render";
-import { FIELD_MANAGER } from "../../../../constructs/names";
+import { FIELD_MANAGER, proxyOwnerKeyOfLabels } from "../../../../constructs/names";
 import { canonical } from "../../status/merge-status";
 
 /** The kinds the renderer produces, with their REST names. */
@@ -39,6 +48,42 @@ export interface ApplyResult {
   readonly pruned: number;
   /** Objects that failed (logged; retried on the next reconcile). */
   readonly failed: number;
+  /** Objects not applied because an object of their owner exists and is not ours (see {@link ApplyConflict}). */
+  readonly refused: number;
+  /** One per owner whose objects were not applied because one of them exists and was not made by us. */
+  readonly conflicts: readonly ApplyConflict[];
+}
+
+/** An owner whose objects were left alone: one of them exists in the cluster and is not ours. */
+export interface ApplyConflict {
+  /** The owner ({@link proxyOwnerKeyOfLabels}): `Gateway/<ns>/<name>` or `GatewayClass/<name>`. */
+  readonly owner: string;
+  /** The live object in the way, `Kind/namespace/name`. */
+  readonly object: string;
+  /** Why, for the Gateway's status. */
+  readonly message: string;
+}
+
+/** What a reconcile must leave alone besides the desired objects. */
+export interface ReconcileOptions {
+  /**
+   * Owner keys whose objects prune keeps when none of theirs is desired this pass (their Gateway exists but
+   * rendered nothing). @default none
+   */
+  readonly protectedOwners?: ReadonlySet<string>;
+}
+
+const MANAGED_BY = "app.kubernetes.io/managed-by";
+
+/** Why a live object is not ours to apply for `owner`, or undefined when it is. */
+function notOursBecause(live: KubeObject, owner: string | undefined): string | undefined {
+  const labels = live.metadata.labels ?? {};
+  if (labels[MANAGED_BY] !== FIELD_MANAGER) {
+    return `it exists without the label ${MANAGED_BY}=${FIELD_MANAGER}, so this controller did not create it`;
+  }
+  const liveOwner = proxyOwnerKeyOfLabels(labels);
+  if (liveOwner !== owner) return `it belongs to ${liveOwner ?? "no Gateway"}, not ${owner ?? "no Gateway"}`;
+  return undefined;
 }
 
 /** Applier settings. */
@@ -72,40 +117,81 @@ export class InfraApplier {
     this.prunedFor = undefined;
   }
 
-  /** Makes the cluster's proxy objects equal `manifests`. */
-  async reconcile(manifests: readonly Manifest[]): Promise<ApplyResult> {
-    let applied = 0;
-    let unchanged = 0;
-    let failed = 0;
-    for (const m of manifests) {
-      const kind = this.kinds.get(m.kind);
-      if (!kind) throw new Error(`the applier does not manage kind ${m.kind}`);
-      const text = canonical(m);
-      if (this.applied.get(keyOf(m)) === text) {
-        unchanged++;
+  /** Makes the cluster's proxy objects equal `manifests`; see the module comment. */
+  async reconcile(manifests: readonly Manifest[], options: ReconcileOptions = {}): Promise<ApplyResult> {
+    const counts = { applied: 0, unchanged: 0, failed: 0, refused: 0 };
+    const conflicts: ApplyConflict[] = [];
+    for (const [owner, group] of groupByOwner(manifests)) {
+      const conflict = await this.conflictOf(owner, group);
+      if (conflict) {
+        conflicts.push(conflict);
+        counts.refused += group.length;
+        this.opts.log("warn", "not taking over an object this controller did not create", { ...conflict });
         continue;
       }
-      try {
-        await this.client.apply(objectPath(kind, m.metadata.name, m.metadata.namespace), m, FIELD_MANAGER);
-        this.applied.set(keyOf(m), text);
-        applied++;
-      } catch (err) {
-        failed++;
-        this.opts.log("warn", "apply failed", { object: keyOf(m), error: String(err) });
-      }
+      for (const m of group) counts[await this.applyOne(m)]++;
     }
     const keep = new Set(manifests.map(keyOf));
-    const keepKey = [...keep].sort().join("\n");
+    // A protected owner with desired objects this pass gets its stale ones pruned as usual.
+    const desiredOwners = new Set(manifests.map((m) => proxyOwnerKeyOfLabels(m.metadata.labels)));
+    const idle = [...(options.protectedOwners ?? [])].filter((o) => !desiredOwners.has(o));
+    const keepOwners = new Set([...idle, ...conflicts.map((c) => c.owner)]);
+    const keepKey = [...keep, ...[...keepOwners].map((o) => `owner:${o}`)].sort().join("\n");
     let pruned = 0;
-    if (failed === 0 && keepKey !== this.prunedFor) {
-      pruned = await this.prune(keep);
+    if (counts.failed === 0 && keepKey !== this.prunedFor) {
+      pruned = await this.prune(keep, keepOwners);
       this.prunedFor = keepKey;
     }
-    return { applied, unchanged, pruned, failed };
+    return { ...counts, pruned, conflicts };
   }
 
-  /** Deletes labelled proxy objects not in `keep`. */
-  private async prune(keep: ReadonlySet<string>): Promise<number> {
+  /** Applies one manifest unless it is unchanged since our last apply. */
+  private async applyOne(m: Manifest): Promise<"applied" | "unchanged" | "failed"> {
+    const kind = this.kindOf(m);
+    const text = canonical(m);
+    if (this.applied.get(keyOf(m)) === text) return "unchanged";
+    try {
+      await this.client.apply(objectPath(kind, m.metadata.name, m.metadata.namespace), m, FIELD_MANAGER);
+      this.applied.set(keyOf(m), text);
+      return "applied";
+    } catch (err) {
+      this.opts.log("warn", "apply failed", { object: keyOf(m), error: String(err) });
+      return "failed";
+    }
+  }
+
+  private kindOf(m: Manifest): WatchedKind {
+    const kind = this.kinds.get(m.kind);
+    if (!kind) throw new Error(`the applier does not manage kind ${m.kind}`);
+    return kind;
+  }
+
+  /**
+   * The first object of `group` that exists and is not ours (see {@link notOursBecause}). Objects we applied
+   * before are ours and are not read again; a read that fails counts as a conflict for this pass.
+   */
+  private async conflictOf(owner: string | undefined, group: readonly Manifest[]): Promise<ApplyConflict | undefined> {
+    for (const m of group) {
+      if (this.applied.has(keyOf(m))) continue;
+      const path = objectPath(this.kindOf(m), m.metadata.name, m.metadata.namespace);
+      let why: string | undefined;
+      try {
+        why = notOursBecause(await this.client.request<KubeObject>(HttpMethod.GET, path), owner);
+      } catch (err) {
+        if (err instanceof KubeApiError && err.status === 404) continue;
+        why = `it could not be read: ${String(err)}`;
+      }
+      if (why) {
+        const object = keyOf(m);
+        const message = `the ${m.kind} ${m.metadata.namespace ?? ""}/${m.metadata.name} is not applied: ${why}; rename or delete it`;
+        return { owner: owner ?? "", object, message };
+      }
+    }
+    return undefined;
+  }
+
+  /** Deletes labelled proxy objects of our namespace that are not in `keep` and whose owner is not in `keepOwners`. */
+  private async prune(keep: ReadonlySet<string>, keepOwners: ReadonlySet<string>): Promise<number> {
     let pruned = 0;
     for (const kind of MANAGED_KINDS) {
       let items;
@@ -118,7 +204,9 @@ export class InfraApplier {
       }
       for (const o of items) {
         const key = keyOf({ kind: kind.kind, metadata: o.metadata });
-        if (keep.has(key)) continue;
+        if (keep.has(key) || o.metadata.namespace !== this.opts.namespace) continue;
+        const owner = proxyOwnerKeyOfLabels(o.metadata.labels);
+        if (owner === undefined || keepOwners.has(owner)) continue;
         await this.client.delete(objectPath(kind, o.metadata.name, o.metadata.namespace));
         this.applied.delete(key);
         pruned++;
@@ -127,4 +215,14 @@ export class InfraApplier {
     }
     return pruned;
   }
+}
+
+/** Manifests by the owner their labels name (undefined for none), in order. */
+function groupByOwner(manifests: readonly Manifest[]): Map<string | undefined, Manifest[]> {
+  const out = new Map<string | undefined, Manifest[]>();
+  for (const m of manifests) {
+    const owner = proxyOwnerKeyOfLabels(m.metadata.labels);
+    out.set(owner, [...(out.get(owner) ?? []), m]);
+  }
+  return out;
 }
