@@ -55,4 +55,26 @@ describe("helm chart (helm/egts)", () => {
       limits: { memory: "2Gi" },
     });
   });
+
+  it("grants Secrets (and the other namespaced reads) per watched namespace when watchNamespaces is set", () => {
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    type Doc = { kind: string; metadata: { name: string; namespace?: string }; rules?: Rule[] };
+    const docs = (extra: string[]): Doc[] =>
+      helm(["template", "egts", chart, "-n", "envoy-gateway-system", ...extra])
+        .split(/^---$/m)
+        .map((d) => parse(d) as Doc)
+        .filter(Boolean);
+    const readsSecrets = (d: Doc): boolean =>
+      (d.rules ?? []).some((r) => r.apiGroups.includes("") && r.resources.includes("secrets"));
+    const scoped = docs(["--set", "watchNamespaces={team-a,team-b}"]);
+    const clusterRole = scoped.find((d) => d.kind === "ClusterRole");
+    assert.ok(clusterRole, "no ClusterRole");
+    assert.equal(readsSecrets(clusterRole), false, "the ClusterRole grants Secrets although watchNamespaces is set");
+    const roles = scoped.filter((d) => d.kind === "Role" && readsSecrets(d)).map((d) => d.metadata.namespace);
+    assert.deepEqual(roles.sort(), ["team-a", "team-b"]);
+    const bindings = scoped.filter((d) => d.kind === "RoleBinding").map((d) => d.metadata.namespace);
+    assert.ok(bindings.includes("team-a") && bindings.includes("team-b"), `RoleBindings in ${bindings.join(", ")}`);
+    const all = docs([]);
+    assert.equal(readsSecrets(all.find((d) => d.kind === "ClusterRole") ?? { kind: "", metadata: { name: "" } }), true);
+  });
 });
