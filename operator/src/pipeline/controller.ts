@@ -108,7 +108,7 @@ export class Controller {
   private metrics?: Server;
   private metricsBound = 0;
   private ready = false;
-  private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0, renderFailed: 0 };
+  private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
 
@@ -174,7 +174,6 @@ export class Controller {
           if (p.applied)
             for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
               this.infraTotals[k] += p.applied[k];
-          this.infraTotals.renderFailed += p.renderProblems ?? 0;
           this.passes.next(p);
         },
         error: (err: Error) => this.opts.logger("error", "controller pipeline stopped", { error: err.message }),

@@ -1,0 +1,162 @@
+/**
+ * The EnvoyProxy privilege boundary and the applier's ownership rule against a real API server
+ * (docs/adr/0003-envoyproxy-privilege-boundary.md): a tenant's EnvoyProxy asking for a privileged proxy with a
+ * hostPath volume makes its Gateway InvalidParameters and creates nothing; an object in the controller's
+ * namespace with the name a Gateway's proxy would use, not created by us, is not taken over, while another
+ * Gateway of the same pass still gets its proxies.
+ */
+import assert from "node:assert/strict";
+import { proxyObjectName } from "../../constructs/names";
+import { createLogger } from "../../operator/src/log";
+import { Controller } from "../../operator/src/pipeline/controller";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { eventually, freePort } from "../../test/support/http";
+import { startKubeCluster, type KubeCluster } from "../harness";
+import { resolve } from "node:path";
+
+const REPO = resolve(__dirname, "../../..");
+const NS = "envoy-gateway-system";
+const TENANT = "team-a";
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface Obj {
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    managedFields?: { manager: string; operation: string }[];
+    resourceVersion: string;
+  };
+  data?: Record<string, string>;
+  status?: { conditions?: Condition[] };
+}
+interface ObjList {
+  items: Obj[];
+}
+
+function gatewayYaml(name: string, listenerPort: number, infra = ""): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: ${TENANT} }
+spec:
+  gatewayClassName: eg
+${infra}  listeners: [{ name: http, protocol: HTTP, port: ${listenerPort} }]
+`;
+}
+
+describe("EnvoyProxy privilege boundary and applier ownership (Kubernetes tier)", function () {
+  this.timeout(180_000);
+  let cluster: KubeCluster;
+  let controller: Controller;
+  const get = <T = Obj>(args: string[]): Promise<T> => cluster.kubectlJson<T>(["get", ...args]);
+  const apply = (yaml: string): Promise<string> =>
+    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+  const condition = async (name: string, type: string): Promise<Condition | undefined> =>
+    (await get(["gateway", name, "-n", TENANT])).status?.conditions?.find((c) => c.type === type);
+  const proxyObjects = async (gateway: string): Promise<string[]> =>
+    (
+      await get<ObjList>([
+        "deployment,daemonset,service,serviceaccount,configmap",
+        "-n",
+        NS,
+        "-l",
+        `gateway.envoyproxy.io/owning-gateway-name=${gateway}`,
+      ])
+    ).items.map((o) => o.metadata.name);
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
+    await cluster.kubectl(["create", "namespace", NS]);
+    await cluster.kubectl(["create", "namespace", TENANT]);
+    const xdsPort = await freePort();
+    controller = new Controller({
+      kubeconfig: cluster.kubeconfig,
+      namespace: NS,
+      controllerName: DEFAULT_CONTROLLER_NAME,
+      identity: "controller-a",
+      xdsListen: `127.0.0.1:${xdsPort}`,
+      metricsPort: 0,
+      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
+      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
+      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
+    });
+    await controller.start();
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: eg }
+spec:
+  controllerName: ${DEFAULT_CONTROLLER_NAME}
+`);
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await cluster?.stop();
+  });
+
+  it("makes a tenant Gateway whose EnvoyProxy asks for privileged + hostPath InvalidParameters and creates no proxy objects", async () => {
+    await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: escalate, namespace: ${TENANT} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        pod: { volumes: [{ name: root, hostPath: { path: / } }] }
+        container:
+          securityContext: { privileged: true }
+          volumeMounts: [{ name: root, mountPath: /host }]
+---
+${gatewayYaml("tenant", 8080, "  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: escalate } }\n")}---
+${gatewayYaml("neighbour", 8081)}`);
+    await eventually(
+      async () => (await condition("tenant", "Accepted"))?.reason === "InvalidParameters",
+      30_000,
+      "Gateway tenant Accepted False InvalidParameters",
+    );
+    const accepted = await condition("tenant", "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.match(
+      accepted?.message ?? "",
+      /EnvoyProxy team-a\/escalate .*spec\.provider\.kubernetes\.envoyDeployment\.container\.securityContext\.privileged \(true\) is not allowed in a Gateway's EnvoyProxy/,
+    );
+    assert.match(accepted?.message ?? "", /envoyDeployment\.pod\.volumes\[root\] \(\["hostPath"\]\)/);
+    // The neighbour of the same namespace and pass gets its proxies; by then the tenant's pass has run too.
+    await eventually(async () => (await proxyObjects("neighbour")).length === 4, 30_000, "neighbour's proxy objects");
+    assert.deepEqual(await proxyObjects("tenant"), []);
+  });
+
+  it("does not take over an object it did not create, and still applies another Gateway's proxies in the same pass", async () => {
+    const squatted = proxyObjectName(TENANT, "squatted");
+    await cluster.kubectl(["create", "configmap", squatted, "-n", NS, "--from-literal=owner=someone-else"]);
+    const before = await get(["configmap", squatted, "-n", NS]);
+    await apply(`${gatewayYaml("squatted", 8090)}---\n${gatewayYaml("valid", 8091)}`);
+    await eventually(
+      async () => (await condition("squatted", "Programmed"))?.reason === "Invalid",
+      30_000,
+      "Gateway squatted Programmed False Invalid",
+    );
+    const programmed = await condition("squatted", "Programmed");
+    assert.equal(programmed?.status, "False");
+    assert.match(
+      programmed?.message ?? "",
+      new RegExp(
+        `ConfigMap ${NS}/${squatted} is not applied: it exists without the label app.kubernetes.io/managed-by=envoy-gateway`,
+      ),
+    );
+    await eventually(async () => (await proxyObjects("valid")).length === 4, 30_000, "valid's proxy objects");
+    const after = await get(["configmap", squatted, "-n", NS]);
+    assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, "the ConfigMap was written");
+    assert.deepEqual(after.data, { owner: "someone-else" });
+    assert.deepEqual(after.metadata.managedFields, before.metadata.managedFields);
+    assert.equal(after.metadata.labels, undefined);
+    // None of the squatted Gateway's other objects were applied either.
+    assert.deepEqual(await proxyObjects("squatted"), []);
+  });
+});
