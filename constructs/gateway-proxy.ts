@@ -33,6 +33,7 @@ import {
   type EnvoyProxyOrigin,
   type OwnPod,
   type Violation,
+  workloadSelectorViolations,
 } from "./proxy-policy";
 
 /** Envoy's admin port, on loopback inside the pod. */
@@ -311,8 +312,10 @@ export class GatewayProxy extends Construct {
   private check(o: ObjectToAdd, rendered: Record<string, unknown>, patched: Record<string, unknown>): void {
     const trusted = this.origin === "GatewayClass";
     const found: Violation[] = [...objectIdentityViolations(rendered, patched)];
-    if (o.own) found.push(...podViolations(podSpecOf(patched), o.own, trusted));
-    else if (!trusted) found.push(...satelliteViolations(o.kind, rendered, patched));
+    if (o.own) {
+      found.push(...workloadSelectorViolations(rendered, patched));
+      found.push(...podViolations(podSpecOf(patched), o.own, trusted));
+    } else if (!trusted) found.push(...satelliteViolations(o.kind, rendered, patched));
     const v = found[0];
     if (v) {
       throw new Error(

@@ -278,7 +278,7 @@ export function objectIdentityViolations(before: Obj, after: Obj): Violation[] {
   }
   const labels = obj(am.labels);
   for (const [k, v] of Object.entries(obj(bm.labels))) {
-    if (k.startsWith("app.kubernetes.io/") || k.startsWith("gateway.envoyproxy.io/")) {
+    if (isReservedLabel(k)) {
       if (labels[k] !== v) {
         const lwhy = "the controller finds, selects and prunes its objects by this label";
         out.push({ field: `metadata.labels[${k}]`, value: labels[k] ?? null, why: lwhy, always: true });
@@ -286,6 +286,37 @@ export function objectIdentityViolations(before: Obj, after: Obj): Violation[] {
     }
   }
   return out;
+}
+
+/**
+ * What a Deployment's or DaemonSet's patch may never change, for any EnvoyProxy: its selector and the pod
+ * template's reserved labels, which decide which Services send traffic to the pods (a changed selector could
+ * make a proxy pod an endpoint of the controller's own Service).
+ */
+export function workloadSelectorViolations(before: Obj, after: Obj): Violation[] {
+  const out: Violation[] = [];
+  const b = obj(before.spec);
+  const a = obj(after.spec);
+  const why = "Services find the proxy pods (and no other) by these labels";
+  if (!same(b.selector, a.selector)) out.push({ field: "spec.selector", value: a.selector ?? null, why, always: true });
+  const bl = obj(obj(obj(b.template).metadata).labels);
+  const al = obj(obj(obj(a.template).metadata).labels);
+  for (const [k, v] of Object.entries(bl)) {
+    if (isReservedLabel(k) && al[k] !== v) {
+      out.push({ field: `spec.template.metadata.labels[${k}]`, value: al[k] ?? null, why, always: true });
+    }
+  }
+  for (const k of Object.keys(al)) {
+    if (isReservedLabel(k) && !(k in bl)) {
+      out.push({ field: `spec.template.metadata.labels[${k}]`, value: al[k], why, always: true });
+    }
+  }
+  return out;
+}
+
+/** Labels under the prefixes the controller and the Helm chart select by. */
+function isReservedLabel(key: string): boolean {
+  return key.startsWith("app.kubernetes.io/") || key.startsWith("gateway.envoyproxy.io/");
 }
 
 /**

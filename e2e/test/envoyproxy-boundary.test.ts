@@ -159,4 +159,35 @@ ${gatewayYaml("neighbour", 8081)}`);
     // None of the squatted Gateway's other objects were applied either.
     assert.deepEqual(await proxyObjects("squatted"), []);
   });
+
+  it("keeps the last proxy objects of a Gateway that still exists when its EnvoyProxy turns invalid (no prune)", async () => {
+    const epYaml = (securityContext: string): string => `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: keeper, namespace: ${TENANT} }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment: { container: { securityContext: ${securityContext} } }
+`;
+    const infra =
+      "  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: keeper } }\n";
+    await apply(`${epYaml("{ runAsUser: 1000 }")}---\n${gatewayYaml("keeper", 8095, infra)}`);
+    await eventually(async () => (await proxyObjects("keeper")).length === 4, 30_000, "keeper's proxy objects");
+    const objects = (await proxyObjects("keeper")).sort();
+    await apply(epYaml("{ privileged: true }"));
+    await eventually(
+      async () => (await condition("keeper", "Accepted"))?.reason === "InvalidParameters",
+      30_000,
+      "Gateway keeper Accepted False InvalidParameters",
+    );
+    // A later pass (another Gateway's change) must not prune them either.
+    await apply(gatewayYaml("later", 8096));
+    await eventually(async () => (await proxyObjects("later")).length === 4, 30_000, "later's proxy objects");
+    assert.deepEqual((await proxyObjects("keeper")).sort(), objects);
+    const deployment = await get<{
+      spec: { template: { spec: { containers: { securityContext: Record<string, unknown> }[] } } };
+    }>(["deployment", proxyObjectName(TENANT, "keeper"), "-n", NS]);
+    assert.notEqual(deployment.spec.template.spec.containers[0]?.securityContext.privileged, true);
+  });
 });

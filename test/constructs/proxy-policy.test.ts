@@ -207,6 +207,12 @@ describe("constructs: EnvoyProxy privilege boundary", () => {
     ["metadata.namespace", { metadata: { namespace: "kube-system" } }, /metadata\.namespace/],
     ["ownerReferences", { metadata: { ownerReferences: [] } }, /metadata\.ownerReferences/],
     ["our labels", { metadata: { labels: { "app.kubernetes.io/managed-by": "helm" } } }, /managed-by/],
+    [
+      "the pods' reserved labels",
+      { spec: { template: { metadata: { labels: { "app.kubernetes.io/component": "controller" } } } } },
+      /spec\.template\.metadata\.labels\[app\.kubernetes\.io\/component\]/,
+    ],
+    ["the selector", { spec: { selector: { matchLabels: { app: "x" } } } }, /spec\.selector/],
   ];
   for (const [what, value, field] of IDENTITY) {
     for (const type of ["StrategicMerge", "JSONMerge"] as const) {

@@ -15,6 +15,7 @@ import {
   type EnvoyProxyOrigin,
   type OwnPod,
   type Violation,
+  workloadSelectorViolations,
 } from "../../../constructs/proxy-policy";
 import type {
   EnvoyProxy,
@@ -146,7 +147,8 @@ function boundaryProblems(k: EnvoyProxyKubernetesProvider, trusted: boolean): st
   out.push(...beforeV.map((v) => describe(at, v, false)));
   if (w.patch) {
     const after = applyPatch(before, w.patch);
-    out.push(...objectIdentityViolations(before, after).map((v) => describe(at, v, true)));
+    const fixed = [...objectIdentityViolations(before, after), ...workloadSelectorViolations(before, after)];
+    out.push(...fixed.map((v) => describe(at, v, true)));
     out.push(...patchProblems(at, beforeV, podViolations(podSpecOf(after), own, trusted)));
   }
   const satellites: readonly [string, string, KubernetesPatchSpec | undefined][] = [
@@ -239,7 +241,7 @@ function workloadSkeleton(
     containers: [container],
     volumes: [...own.volumes, ...(pod.volumes ?? [])],
   };
-  const template = { metadata: { labels: SKELETON_LABELS }, spec };
+  const template = { metadata: { labels: { ...SKELETON_LABELS, "app.kubernetes.io/name": "envoy" } }, spec };
   return { apiVersion: "apps/v1", kind, metadata: SKELETON_METADATA, spec: { selector: RENDERED, template } };
 }
 
