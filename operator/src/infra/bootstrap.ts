@@ -25,10 +25,10 @@ export interface BootstrapOptions {
   readonly xdsPort: number;
   /** Admin interface port (0 = any free port). */
   readonly adminPort: number;
-  /** Admin interface address. @default 127.0.0.1 */
-  readonly adminAddress?: string;
-  /** A listener on 0.0.0.0:port answering `GET /ready` from admin's /ready (pod readiness). @default none */
+  /** A listener on 0.0.0.0:port answering only `GET /ready`, from admin's /ready (pod readiness). @default none */
   readonly readinessPort?: number;
+  /** A listener on 0.0.0.0:port answering only `GET /stats/prometheus`, from admin. @default none */
+  readonly statsPort?: number;
   /** mTLS to the xDS server. @default plaintext */
   readonly xdsTls?: XdsTlsFiles;
 }
@@ -84,12 +84,40 @@ function xdsCluster(o: BootstrapOptions): unknown {
   });
 }
 
-/** A listener that forwards `/ready` to admin's /ready: 200 once Envoy has its initial xDS config. */
-function readinessListener(port: number): unknown {
-  const route = { match: { prefix: "/ready" }, route: { cluster: ADMIN_CLUSTER } };
+/** The one request an admin-forwarding listener lets through: `GET <path>`, byte for byte, no query. */
+interface AdminPath {
+  /** Listener name. */
+  readonly name: string;
+  /** Port on 0.0.0.0. */
+  readonly port: number;
+  /** The admin path served, e.g. `/ready`. */
+  readonly path: string;
+}
+
+/** The readiness path (admin's /ready: 200 once Envoy has its initial xDS config). */
+export const READINESS_PATH = "/ready";
+/** The Prometheus stats path. */
+export const STATS_PATH = "/stats/prometheus";
+
+/**
+ * A listener that forwards exactly `GET <path>` to Envoy's admin interface and answers everything else
+ * itself with a 404, so admin's other endpoints (config_dump with secrets, quitquitquit, healthcheck/fail,
+ * runtime_modify...) are unreachable from outside the pod. The HCM first normalises the path (RFC 3986 dot
+ * segments and percent-decoding of unreserved characters, merged slashes), rejects encoded slashes (400)
+ * rather than guessing what they mean, and the route then compares the raw `:path` (query included) and the
+ * method exactly: `/ready/../config_dump` becomes `/config_dump` (404), `/ready%2f..` is rejected, and
+ * `/ready?x`, `/readyz`, `POST /ready` match nothing.
+ */
+function adminPathListener(a: AdminPath): unknown {
+  const exact = (name: string, value: string): unknown => ({ name, string_match: { exact: value } });
+  const forward = {
+    match: { path: a.path, headers: [exact(":path", a.path), exact(":method", "GET")] },
+    route: { cluster: ADMIN_CLUSTER },
+  };
+  const refuse = { match: { prefix: "/" }, direct_response: { status: 404 } };
   return {
-    name: "envoy-gateway-proxy-ready",
-    address: { socket_address: { address: "0.0.0.0", port_value: port } },
+    name: a.name,
+    address: { socket_address: { address: "0.0.0.0", port_value: a.port } },
     filter_chains: [
       {
         filters: [
@@ -98,8 +126,14 @@ function readinessListener(port: number): unknown {
             typed_config: {
               "@type":
                 "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-              stat_prefix: "readiness",
-              route_config: { name: "readiness", virtual_hosts: [{ name: "ready", domains: ["*"], routes: [route] }] },
+              stat_prefix: a.name,
+              normalize_path: true,
+              merge_slashes: true,
+              path_with_escaped_slashes_action: "REJECT_REQUEST",
+              route_config: {
+                name: a.name,
+                virtual_hosts: [{ name: a.name, domains: ["*"], routes: [forward, refuse] }],
+              },
               http_filters: [
                 {
                   name: "envoy.filters.http.router",
@@ -116,17 +150,23 @@ function readinessListener(port: number): unknown {
 
 /**
  * Builds the bootstrap as plain data in Envoy's proto3 JSON form. Everything but the xDS cluster, admin
- * and the readiness listener comes over delta ADS.
+ * (on 127.0.0.1) and the readiness/stats listeners comes over delta ADS.
  */
 export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
   const ads = { ads: {}, resource_api_version: "V3" };
-  const adminAddress = o.adminAddress ?? "127.0.0.1";
+  // Admin binds loopback only, always: it can dump every secret and stop the proxy.
+  const adminAddress = "127.0.0.1";
   const clusters = [xdsCluster(o)];
   const listeners: unknown[] = [];
   if (o.readinessPort !== undefined) {
-    clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
-    listeners.push(readinessListener(o.readinessPort));
+    listeners.push(
+      adminPathListener({ name: "envoy-gateway-proxy-ready", port: o.readinessPort, path: READINESS_PATH }),
+    );
   }
+  if (o.statsPort !== undefined) {
+    listeners.push(adminPathListener({ name: "envoy-gateway-proxy-stats", port: o.statsPort, path: STATS_PATH }));
+  }
+  if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
   return {
     node: { id: o.nodeId, cluster: o.nodeId },
     admin: { address: { socket_address: { address: adminAddress, port_value: o.adminPort } } },
