@@ -70,7 +70,7 @@ describe("constructs: GatewayProxy", () => {
     assert.equal(xds.transport_socket, undefined, "plaintext without a TLS secret");
   });
 
-  it("mounts the xDS client certificate and configures mTLS when a Secret is given", () => {
+  it("mounts the proxy's own xDS client certificate Secret and configures mTLS when mTLS is on", () => {
     const out = renderProxies([PROXY], { ...OPTIONS, xds: { ...OPTIONS.xds, tlsSecretName: "envoy" } });
     const cm = find(out, "ConfigMap");
     const xds = JSON.parse(cm.data["envoy.json"]).static_resources.clusters[0];
@@ -79,7 +79,9 @@ describe("constructs: GatewayProxy", () => {
       "/certs/tls.crt",
     );
     const pod = find(out, "Deployment").spec.template.spec;
-    assert.deepEqual(pod.volumes[1], { name: "xds-certs", secret: { secretName: "envoy" } });
+    // Its own Secret (issued by the controller for its node id), never the shared `envoy` one.
+    const own = `${find(out, "Deployment").metadata.name}-xds`;
+    assert.deepEqual(pod.volumes[1], { name: "xds-certs", secret: { secretName: own } });
   });
 
   it("applies EnvoyProxy: replicas, resources, service type and annotations, pod labels, patches", () => {

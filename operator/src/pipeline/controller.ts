@@ -34,6 +34,7 @@ import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import { startMetricsServer } from "./metrics-server";
+import { ProxyCertIssuer } from "./proxy-certs";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -96,6 +97,8 @@ export class Controller {
   readonly statusWriter: StatusWriter;
   /** Infra applier. */
   readonly applier: InfraApplier;
+  /** Issues each proxy's xDS client certificate Secret (mTLS only). */
+  readonly proxyCerts?: ProxyCertIssuer;
   private readonly passes = new Subject<ControllerPass>();
   /** Every pass's outcome. */
   readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
@@ -121,6 +124,10 @@ export class Controller {
     });
     this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: opts.logger });
     this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: opts.logger });
+    if (opts.xdsCertDir && opts.render.xds.tlsSecretName) {
+      const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: opts.logger };
+      this.proxyCerts = new ProxyCertIssuer(this.client, certs);
+    }
   }
 
   /** The bound xDS port. */
@@ -232,6 +239,11 @@ export class Controller {
       applied = await this.applier.reconcile(this.render(pass.result.infraIr, snapshot));
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
+    }
+    try {
+      await this.proxyCerts?.sync(pass.result.infraIr);
+    } catch (err) {
+      this.opts.logger("error", "proxy certificates failed", { error: (err as Error).message });
     }
     const owners = proxyOwnersByGateway(pass.result.infraIr);
     const objects = this.proxyObjects(snapshot, workloads);

@@ -22,3 +22,4 @@ export {
   shortName,
   jsonLogger,
 } from "./types";
+export { NODE_IDENTITY_PREFIX, nodeIdentityUri, nodeIdsOfSubjectAltName, isLoopbackListen } from "./identity";

@@ -11,6 +11,7 @@ import {
   DiscoveryResponse,
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { XdsCache } from "../cache/snapshot-cache";
+import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition } from "./service";
 import { DeltaStream, StreamContext } from "./stream";
 import {
@@ -30,6 +31,11 @@ import {
 export interface StartOptions {
   /** Server credentials (mTLS); insecure when omitted. */
   credentials?: grpc.ServerCredentials;
+  /**
+   * Serve a node only to a client whose verified certificate grants its node id (identity.ts); other
+   * streams end with PERMISSION_DENIED. @default true with credentials, false without
+   */
+  requireNodeIdentity?: boolean;
 }
 
 /** Delta ADS server over grpc-js. */
@@ -44,6 +50,8 @@ export class XdsServer {
   private readonly events = new Subject<XdsEvent>();
   private readonly log: XdsLogger;
   private readonly ctx: StreamContext;
+  private requireIdentity = false;
+  private refusedStreams = 0;
 
   /** Stream events: connect, disconnect, sent, ack, nack. */
   readonly events$: Observable<XdsEvent> = this.events.asObservable();
@@ -63,12 +71,14 @@ export class XdsServer {
       unregister: (s): void => this.unregister(s),
       emit: (e): void => this.events.next(e),
       count: (nodeId, typeUrl, counter, n): void => this.count(nodeId, typeUrl, counter, n),
+      refused: (): void => void this.refusedStreams++,
     };
   }
 
   /** Binds `address` ("host:port", port 0 picks one), starts serving and resolves with the bound port. */
   start(address: string, opts: StartOptions = {}): Promise<number> {
     if (this.server) return Promise.reject(new Error("xds server already started"));
+    this.requireIdentity = opts.requireNodeIdentity ?? opts.credentials !== undefined;
     const server = new grpc.Server({
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       "grpc.max_send_message_length": -1,
@@ -137,7 +147,7 @@ export class XdsServer {
     for (const [id, t] of this.perNode) nodes[id] = copy(t);
     const nodeStreams: Record<string, number> = {};
     for (const [id, set] of this.byNode) nodeStreams[id] = set.size;
-    return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams };
+    return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams, refused: this.refusedStreams };
   }
 
   /** Zeroes all counters (tests measure one step at a time). */
@@ -152,7 +162,10 @@ export class XdsServer {
   }
 
   private onDeltaStream(call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
-    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx);
+    const granted = this.requireIdentity
+      ? nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
+      : undefined;
+    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, granted);
     this.streams.add(stream);
   }
 

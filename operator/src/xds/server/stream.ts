@@ -41,6 +41,8 @@ export interface StreamContext {
   emit(event: XdsEvent): void;
   /** Adds to a counter of (node, type). */
   count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void;
+  /** Counts a stream refused because its certificate does not grant the node id it asked for. */
+  refused(): void;
 }
 
 /** Subscription state of one type on one stream. */
@@ -78,11 +80,15 @@ export class DeltaStream {
   private closed = false;
   private hadSnapshot = false;
 
-  /** Wires the stream to a grpc call; `id` is unique per server. */
+  /**
+   * Wires the stream to a grpc call; `id` is unique per server. `grantedNodeIds` are the node ids the
+   * client's certificate grants (undefined: no identity check, plaintext on loopback).
+   */
   constructor(
     readonly id: number,
     private readonly call: DuplexCall,
     private readonly ctx: StreamContext,
+    private readonly grantedNodeIds?: readonly string[],
   ) {
     call.on("data", (req: DeltaDiscoveryRequest) => {
       try {
@@ -167,6 +173,10 @@ export class DeltaStream {
         this.call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: "first request must carry node.id" });
         return;
       }
+      if (this.grantedNodeIds && !this.grantedNodeIds.includes(nodeId)) {
+        this.refuse(nodeId);
+        return;
+      }
       this.nodeId = nodeId;
       this.ctx.register(this);
       this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
@@ -182,6 +192,23 @@ export class DeltaStream {
     if (req.responseNonce) this.onReply(typeUrl, req);
     this.wakeRequestWaiters();
     if (changed) this.requestSync();
+  }
+
+  /** Ends the stream with PERMISSION_DENIED: the client certificate does not grant `nodeId`. */
+  private refuse(nodeId: string): void {
+    const granted = this.grantedNodeIds ?? [];
+    this.ctx.log("warn", "xds stream refused: the client certificate does not grant this node id", {
+      stream: this.id,
+      node: nodeId.slice(0, 256),
+      granted: granted.slice(0, 4).map((g) => g.slice(0, 256)),
+    });
+    this.ctx.refused();
+    this.closed = true;
+    this.ctx.unregister(this);
+    this.call.emit("error", {
+      code: grpc.status.PERMISSION_DENIED,
+      details: `the client certificate does not grant node id ${JSON.stringify(nodeId.slice(0, 256))}`,
+    });
   }
 
   /** Applies (un)subscriptions and initial versions of a request; true when the subscription state changed. */

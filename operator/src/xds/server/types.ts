@@ -66,6 +66,8 @@ export interface XdsStats {
   nodes: Record<string, TypeStats>;
   /** Open streams per node id. */
   nodeStreams: Record<string, number>;
+  /** Streams refused because the client certificate did not grant the node id they asked for. */
+  refused: number;
 }
 
 /** Counter names of {@link TypeCounters}. */
