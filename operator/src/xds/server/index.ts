@@ -16,6 +16,7 @@ export {
   XdsServerOptions,
   XdsEvent,
   XdsStats,
+  XdsStateSizes,
   TypeStats,
   TypeCounters,
   CounterName,

@@ -20,6 +20,7 @@ import {
   XdsEvent,
   XdsLogger,
   XdsServerOptions,
+  XdsStateSizes,
   XdsStats,
   emptyTypeStats,
   jsonLogger,
@@ -50,6 +51,7 @@ export class XdsServer {
   private readonly events = new Subject<XdsEvent>();
   private readonly log: XdsLogger;
   private readonly ctx: StreamContext;
+  private readonly maxRequestBytes: number;
   private requireIdentity = false;
   private refusedStreams = 0;
 
@@ -62,11 +64,14 @@ export class XdsServer {
     opts: XdsServerOptions = {},
   ) {
     this.log = opts.logger ?? jsonLogger("info");
+    this.maxRequestBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
     this.ctx = {
       cache,
       log: this.log,
       ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
       edsSubscribeWaitMs: opts.edsSubscribeWaitMs ?? 2000,
+      maxNamesPerType: opts.maxNamesPerType ?? 100_000,
+      maxTypesPerStream: opts.maxTypesPerStream ?? 32,
       register: (s): void => this.register(s),
       unregister: (s): void => this.unregister(s),
       emit: (e): void => this.events.next(e),
@@ -80,7 +85,7 @@ export class XdsServer {
     if (this.server) return Promise.reject(new Error("xds server already started"));
     this.requireIdentity = opts.requireNodeIdentity ?? opts.credentials !== undefined;
     const server = new grpc.Server({
-      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      "grpc.max_receive_message_length": this.maxRequestBytes,
       "grpc.max_send_message_length": -1,
     });
     server.addService(AggregatedDiscoveryServiceDefinition, {
@@ -148,6 +153,18 @@ export class XdsServer {
     const nodeStreams: Record<string, number> = {};
     for (const [id, set] of this.byNode) nodeStreams[id] = set.size;
     return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams, refused: this.refusedStreams };
+  }
+
+  /** Sizes of the internal per-stream and per-node state; back to the baseline once streams are gone. */
+  stateSizes(): XdsStateSizes {
+    let names = 0;
+    for (const s of this.streams) names += s.nameCount;
+    return {
+      streams: this.streams.size,
+      nodesWithStreams: this.byNode.size,
+      nodeCounters: this.perNode.size,
+      names,
+    };
   }
 
   /** Zeroes all counters (tests measure one step at a time). */

@@ -15,7 +15,7 @@ import {
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
-import type { CounterName, XdsEvent, XdsLogger } from "./types";
+import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
 
 /**
  * Outcome of waiting for the reply to one response; "released" means the wait ended early because what it
@@ -33,6 +33,10 @@ export interface StreamContext {
   readonly ackTimeoutMs: number;
   /** Wait for EDS subscriptions after new EDS clusters. */
   readonly edsSubscribeWaitMs: number;
+  /** Most names per type per stream. */
+  readonly maxNamesPerType: number;
+  /** Most types per stream. */
+  readonly maxTypesPerStream: number;
   /** Called once the node id is known. */
   register(stream: DeltaStream): void;
   /** Called once when the stream ends (whether or not it was registered). */
@@ -111,6 +115,13 @@ export class DeltaStream {
     return this.closed;
   }
 
+  /** Subscribed names and sent-version entries over all types (the stream's memory, roughly). */
+  get nameCount(): number {
+    let n = 0;
+    for (const ts of this.types.values()) n += ts.subscribed.size + ts.sent.size;
+    return n;
+  }
+
   /** Subscription state of a type (for tests and debugging). */
   typeState(typeUrl: string): Readonly<TypeState> | undefined {
     return this.types.get(typeUrl);
@@ -155,6 +166,8 @@ export class DeltaStream {
     for (const o of this.outstanding.values()) o.resolve("closed");
     this.outstanding.clear();
     this.wakeRequestWaiters();
+    // Nothing of a closed stream is kept, even if the call object lingers in grpc-js for a while.
+    this.types.clear();
     this.ctx.unregister(this);
     if (this.nodeId) {
       this.ctx.log(error ? "warn" : "info", "xds stream closed", { stream: this.id, node: this.nodeId, error });
@@ -188,10 +201,37 @@ export class DeltaStream {
       return;
     }
 
+    const tooMuch = this.exceedsBounds(typeUrl, req);
+    if (tooMuch) {
+      this.fail(grpc.status.RESOURCE_EXHAUSTED, tooMuch);
+      return;
+    }
     const changed = this.applySubscriptions(typeUrl, req);
     if (req.responseNonce) this.onReply(typeUrl, req);
     this.wakeRequestWaiters();
     if (changed) this.requestSync();
+  }
+
+  /** Why a request would take the stream beyond its bounds, or undefined when it fits. */
+  private exceedsBounds(typeUrl: string, req: DeltaDiscoveryRequest): string | undefined {
+    const ts = this.types.get(typeUrl);
+    if (!ts && this.types.size >= this.ctx.maxTypesPerStream) {
+      return `more than ${this.ctx.maxTypesPerStream} resource types on one stream`;
+    }
+    const subscribed = (ts?.subscribed.size ?? 0) + req.resourceNamesSubscribe.length;
+    const versions = (ts?.sent.size ?? 0) + Object.keys(req.initialResourceVersions).length;
+    const max = this.ctx.maxNamesPerType;
+    if (subscribed > max || versions > max) {
+      return `more than ${max} resource names of ${shortName(typeUrl)} on one stream`;
+    }
+    return undefined;
+  }
+
+  /** Ends the stream with an error status (logged). */
+  private fail(code: grpc.status, details: string): void {
+    this.ctx.log("warn", "xds stream ended: over its bounds", { stream: this.id, node: this.nodeId, error: details });
+    this.call.emit("error", { code, details });
+    this.close(details);
   }
 
   /** Ends the stream with PERMISSION_DENIED: the client certificate does not grant `nodeId`. */
