@@ -74,10 +74,17 @@ describe("constructs: GatewayProxy", () => {
     const out = renderProxies([PROXY], { ...OPTIONS, xds: { ...OPTIONS.xds, tlsSecretName: "envoy" } });
     const cm = find(out, "ConfigMap");
     const xds = JSON.parse(cm.data["envoy.json"]).static_resources.clusters[0];
+    // The certificate comes over file-based SDS (reloaded when the Secret volume changes): the SDS files are
+    // in the ConfigMap next to the bootstrap and point at the mounted Secret.
+    const ctx = xds.transport_socket.typed_config.common_tls_context;
     assert.equal(
-      xds.transport_socket.typed_config.common_tls_context.tls_certificates[0].certificate_chain.filename,
-      "/certs/tls.crt",
+      ctx.tls_certificate_sds_secret_configs[0].sds_config.path_config_source.path,
+      "/config/xds-client-certificate-sds.json",
     );
+    const sds = JSON.parse(cm.data["xds-client-certificate-sds.json"]).resources[0];
+    assert.equal(sds.tls_certificate.certificate_chain.filename, "/certs/tls.crt");
+    assert.equal(sds.tls_certificate.watched_directory.path, "/certs");
+    assert.ok(cm.data["xds-trusted-ca-sds.json"]);
     const pod = find(out, "Deployment").spec.template.spec;
     // Its own Secret (issued by the controller for its node id), never the shared `envoy` one.
     const own = `${find(out, "Deployment").metadata.name}-xds`;

@@ -180,8 +180,19 @@ export function proxyTlsFiles(dir: string, serverName = CONTROLLER_SECRET): XdsT
   };
 }
 
-/** xDS server credentials from a certificate folder, requiring a client certificate signed by its CA. */
-export function xdsServerCredentials(certDir: string): grpc.ServerCredentials {
-  const t = readServerTls(certDir);
-  return grpc.ServerCredentials.createSsl(t.ca, [{ cert_chain: t.cert, private_key: t.key }], true);
+/**
+ * xDS server credentials from a certificate folder, requiring a client certificate signed by its CA. The
+ * certificate, key and CA are re-read every `refreshMs`, so a certgen re-run (or the kubelet updating the
+ * mounted Secret) takes effect for new connections without a restart.
+ */
+export function xdsServerCredentials(certDir: string, refreshMs = 5000): grpc.ServerCredentials {
+  readServerTls(certDir); // fail now, with the file name, if a file is missing
+  const local = existsSync(join(certDir, FILES.controllerCert));
+  const provider = new grpc.experimental.FileWatcherCertificateProvider({
+    certificateFile: join(certDir, local ? FILES.controllerCert : "tls.crt"),
+    privateKeyFile: join(certDir, local ? FILES.controllerKey : "tls.key"),
+    caCertificateFile: join(certDir, FILES.ca),
+    refreshIntervalMs: refreshMs,
+  });
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
 }

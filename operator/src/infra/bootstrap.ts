@@ -13,6 +13,72 @@ export interface XdsTlsFiles {
   readonly caFile: string;
   /** Name the server certificate must carry (SNI and SAN check). */
   readonly serverName: string;
+  /**
+   * Folder holding the two SDS files of {@link xdsSdsFiles}: the client certificate and the CA then come
+   * over file-based SDS and Envoy reloads them whenever the certificate folder changes (a rename in it, as
+   * Kubernetes' atomic Secret-volume update and our own writes do), without a restart. @default static files
+   */
+  readonly sdsDir?: string;
+}
+
+/** SDS resource names and file names of the xDS client certificate and trusted CA. */
+const SDS = {
+  certificate: { name: "xds_client_certificate", file: "xds-client-certificate-sds.json" },
+  ca: { name: "xds_trusted_ca", file: "xds-trusted-ca-sds.json" },
+} as const;
+
+/** The directory of a file path. */
+function dirOf(file: string): string {
+  const i = file.lastIndexOf("/");
+  return i > 0 ? file.slice(0, i) : "/";
+}
+
+/**
+ * The SDS files (file name → JSON) `xdsTls.sdsDir` must hold: one Secret each, pointing at the certificate
+ * files and watching their folder.
+ */
+export function xdsSdsFiles(tls: XdsTlsFiles): Record<string, string> {
+  const secretType = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
+  const watched = { path: dirOf(tls.certFile) };
+  const file = (resource: Record<string, unknown>): string =>
+    `${JSON.stringify({ resources: [{ "@type": secretType, ...resource }] }, null, 2)}\n`;
+  return {
+    [SDS.certificate.file]: file({
+      name: SDS.certificate.name,
+      tls_certificate: {
+        certificate_chain: { filename: tls.certFile },
+        private_key: { filename: tls.keyFile },
+        watched_directory: watched,
+      },
+    }),
+    [SDS.ca.file]: file({
+      name: SDS.ca.name,
+      validation_context: { trusted_ca: { filename: tls.caFile }, watched_directory: { path: dirOf(tls.caFile) } },
+    }),
+  };
+}
+
+/** The CommonTlsContext of the xDS cluster: static files, or file-based SDS when `sdsDir` is set. */
+function xdsCommonTlsContext(tls: XdsTlsFiles): Record<string, unknown> {
+  const sanCheck = { match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }] };
+  const sdsDir = tls.sdsDir;
+  if (sdsDir === undefined) {
+    return {
+      tls_certificates: [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }],
+      validation_context: { trusted_ca: { filename: tls.caFile }, ...sanCheck },
+    };
+  }
+  const sds = (s: { name: string; file: string }): unknown => ({
+    name: s.name,
+    sds_config: { path_config_source: { path: `${sdsDir}/${s.file}` }, resource_api_version: "V3" },
+  });
+  return {
+    tls_certificate_sds_secret_configs: [sds(SDS.certificate)],
+    combined_validation_context: {
+      default_validation_context: sanCheck,
+      validation_context_sds_secret_config: sds(SDS.ca),
+    },
+  };
 }
 
 /** Inputs of the bootstrap. */
@@ -60,15 +126,7 @@ function xdsCluster(o: BootstrapOptions): unknown {
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
             sni: tls.serverName,
-            common_tls_context: {
-              tls_certificates: [
-                { certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } },
-              ],
-              validation_context: {
-                trusted_ca: { filename: tls.caFile },
-                match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }],
-              },
-            },
+            common_tls_context: xdsCommonTlsContext(tls),
           },
         },
       }

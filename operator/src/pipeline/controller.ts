@@ -107,6 +107,8 @@ export class Controller {
   private metrics?: Server;
   private metricsBound = 0;
   private ready = false;
+  private lastInfra: readonly ProxyInfraIr[] = [];
+  private certTimer?: NodeJS.Timeout;
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
@@ -157,6 +159,11 @@ export class Controller {
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
     this.election.start();
+    // Proxy certificates are renewed once a third of their lifetime is left, even when nothing else changes.
+    this.certTimer = setInterval(() => {
+      if (this.election.isLeader) void this.proxyCerts?.sync(this.lastInfra).catch(() => undefined);
+    }, 3_600_000);
+    this.certTimer.unref();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       log: this.opts.logger,
@@ -200,6 +207,7 @@ export class Controller {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.certTimer);
     await this.server.stop();
     const metrics = this.metrics;
     this.metrics = undefined;
@@ -240,6 +248,7 @@ export class Controller {
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
     }
+    this.lastInfra = pass.result.infraIr;
     try {
       await this.proxyCerts?.sync(pass.result.infraIr);
     } catch (err) {

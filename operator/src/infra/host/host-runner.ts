@@ -4,7 +4,7 @@
  * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
@@ -16,7 +16,7 @@ import {
   readCertificateAuthority,
   writeProxyCertDir,
 } from "../../certgen/certgen";
-import { buildBootstrap, type XdsTlsFiles } from "../bootstrap";
+import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 
 /** Host runner settings. */
 export interface HostRunnerOptions {
@@ -75,6 +75,8 @@ export class HostRunner {
   private readonly events = new Subject<ProxyEvent>();
   private nextId = 0;
   private certTimer?: NodeJS.Timeout;
+  private certWatcher?: FSWatcher;
+  private certDebounce?: NodeJS.Timeout;
   /** Process lifecycle events. */
   readonly events$: Observable<ProxyEvent> = this.events.asObservable();
 
@@ -83,6 +85,12 @@ export class HostRunner {
     if (opts.xdsCerts) {
       this.certTimer = setInterval(() => this.refreshCertificates(), opts.certCheckMs ?? 60_000);
       this.certTimer.unref();
+      // `egts certgen --local DIR` re-run: re-issue from the new CA at once (debounced: it writes 4 files).
+      this.certWatcher = watch(opts.xdsCerts.certDir, () => {
+        clearTimeout(this.certDebounce);
+        this.certDebounce = setTimeout(() => this.refreshCertificates(), 200);
+      });
+      this.certWatcher.on("error", () => undefined);
     }
   }
 
@@ -139,6 +147,8 @@ export class HostRunner {
   /** Stops every proxy: SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 3000): Promise<void> {
     clearInterval(this.certTimer);
+    clearTimeout(this.certDebounce);
+    this.certWatcher?.close();
     await Promise.all([...this.proxies.values()].map((p) => this.stopProxy(p, graceMs)));
     this.events.complete();
   }
@@ -155,11 +165,16 @@ export class HostRunner {
     const dir = this.file(p, "xds-certs");
     const ca = readCertificateAuthority(certs.certDir);
     const current = existsSync(join(dir, "tls.crt")) ? readFileSync(join(dir, "tls.crt"), "utf8") : undefined;
-    if (needsReissue(current, ca.cert, p.ir.name)) {
+    const currentCa = existsSync(join(dir, "ca.crt")) ? readFileSync(join(dir, "ca.crt"), "utf8") : undefined;
+    const files: XdsTlsFiles = { ...proxyTlsFiles(dir, certs.serverName), sdsDir: dir };
+    if (currentCa !== ca.cert || needsReissue(current, ca.cert, p.ir.name)) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
       writeProxyCertDir(dir, ca.cert, issueProxyCertificate(ca, p.ir.name));
+      for (const [name, text] of Object.entries(xdsSdsFiles(files))) {
+        if (!existsSync(join(dir, name))) writeFileSync(join(dir, name), text);
+      }
     }
-    return proxyTlsFiles(dir, certs.serverName);
+    return files;
   }
 
   private async start(p: Proxy): Promise<void> {
