@@ -343,4 +343,24 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     writeInvalidRouteSuite(dir, await freePort());
     assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
   });
+
+  it("egts certgen --overwrite replaces the controller's certificates (rotation); without it they are kept", async () => {
+    const before = await get(["secret", "envoy-gateway", "-n", NS]);
+    const certgen = (extra: string[]): Promise<string> =>
+      run(process.execPath, [
+        join(REPO, "bin", "egts.js"),
+        "certgen",
+        "--namespace",
+        NS,
+        "--kubeconfig",
+        cluster.kubeconfig,
+        ...extra,
+      ]).then((r) => r.stdout);
+    assert.match(await certgen([]), /exists; left as is/);
+    assert.equal((await get(["secret", "envoy-gateway", "-n", NS])).data?.["ca.crt"], before.data?.["ca.crt"]);
+    assert.match(await certgen(["--overwrite"]), /replaced/);
+    const after = await get(["secret", "envoy-gateway", "-n", NS]);
+    assert.notEqual(after.data?.["ca.crt"], before.data?.["ca.crt"], "a new CA");
+    assert.ok(after.data?.["ca.key"] && after.data["tls.crt"] && after.data["tls.key"]);
+  });
 });

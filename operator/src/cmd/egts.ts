@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import { startEchoBackend } from "../demo/echo-backend";
@@ -29,7 +30,7 @@ commands:
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
              [--xds-cert-dir DIR | --insecure-xds]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
-  certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE]
+  certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
              issue the xDS CA and server certificate: into DIR, or as the Secret envoy-gateway
              (proxies get their own client certificates from the controller or standalone)
   translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
@@ -191,6 +192,7 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
       local: { type: "string" },
       namespace: { type: "string", default: e.namespace },
       kubeconfig: { type: "string" },
+      overwrite: { type: "boolean", default: false },
     },
   });
   const certs = generateControlPlaneCerts(values.namespace);
@@ -202,10 +204,23 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
   }
   const client = new KubeClient(loadKubeConfig(values.kubeconfig));
   const secret = controllerSecret(values.namespace, certs);
-  const created = await client.createIfAbsent(`/api/v1/namespaces/${values.namespace}/secrets`, secret);
-  process.stdout.write(
-    `certgen: Secret ${values.namespace}/${CONTROLLER_SECRET} ${created ? "created" : "exists; left as is"}\n`,
-  );
+  const path = `/api/v1/namespaces/${values.namespace}/secrets`;
+  const created = await client.createIfAbsent(path, secret);
+  if (!created && values.overwrite) {
+    // Rotation: the controller and the proxies pick the new files up without a restart.
+    const current = await client.request<{ metadata: { resourceVersion: string } }>(
+      HttpMethod.GET,
+      `${path}/${CONTROLLER_SECRET}`,
+    );
+    const replacement = secret as { metadata: Record<string, unknown> };
+    replacement.metadata.resourceVersion = current.metadata.resourceVersion;
+    await client.request(HttpMethod.PUT, `${path}/${CONTROLLER_SECRET}`, {
+      body: JSON.stringify(replacement),
+      contentType: "application/json",
+    });
+  }
+  const outcome = created ? "created" : values.overwrite ? "replaced" : "exists; left as is (--overwrite replaces it)";
+  process.stdout.write(`certgen: Secret ${values.namespace}/${CONTROLLER_SECRET} ${outcome}\n`);
   return 0;
 }
 
