@@ -5,7 +5,7 @@
  */
 import { ApiObject } from "cdk8s";
 import { Construct } from "constructs";
-import { buildBootstrap } from "../operator/src/infra/bootstrap";
+import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../operator/src/infra/bootstrap";
 import { envoyProxyProblem } from "../operator/src/translate/envoy-proxy";
 import type {
   EnvoyProxyKubernetesProvider,
@@ -198,7 +198,9 @@ export class GatewayProxy extends Construct {
     this.namespace = props.namespace ?? DEFAULT_CONTROLLER_NAMESPACE;
     const saName = this.serviceAccountName();
     this.add("service-account", { apiVersion: "v1", kind: "ServiceAccount", name: saName, body: {} });
-    const data = { "envoy.json": this.bootstrapJson() };
+    const tls = this.xdsTlsFiles();
+    // With mTLS, the SDS files that make Envoy reload its xDS certificate when the Secret volume changes.
+    const data = { "envoy.json": this.bootstrapJson(), ...(tls ? xdsSdsFiles(tls) : {}) };
     this.add("config", { apiVersion: "v1", kind: "ConfigMap", name: props.name, body: { data } });
     if (this.k8s.envoyDaemonSet) this.addDaemonSet(this.k8s.envoyDaemonSet);
     else this.addDeployment(this.k8s.envoyDeployment ?? {});
@@ -258,25 +260,30 @@ export class GatewayProxy extends Construct {
     this.add("pdb", { apiVersion: "policy/v1", kind, name: this.props.name, body: { spec }, patch: pdb.patch });
   }
 
+  /** The mounted xDS client certificate (delivered to Envoy over file-based SDS), or undefined for plaintext. */
+  private xdsTlsFiles(): XdsTlsFiles | undefined {
+    const { xds } = this.props;
+    if (!xds.tlsSecretName) return undefined;
+    return {
+      certFile: `${XDS_CERTS_DIR}/tls.crt`,
+      keyFile: `${XDS_CERTS_DIR}/tls.key`,
+      caFile: `${XDS_CERTS_DIR}/ca.crt`,
+      serverName: xds.serverName ?? xds.host,
+      sdsDir: BOOTSTRAP_PATH.slice(0, BOOTSTRAP_PATH.lastIndexOf("/")),
+    };
+  }
+
   /** The bootstrap the pods start from, as pretty JSON. */
   private bootstrapJson(): string {
     const { xds, nodeId } = this.props;
+    const xdsTls = this.xdsTlsFiles();
     const bootstrap = buildBootstrap({
       nodeId,
       xdsHost: xds.host,
       xdsPort: xds.port ?? 18000,
       adminPort: ENVOY_ADMIN_PORT,
       readinessPort: ENVOY_READINESS_PORT,
-      ...(xds.tlsSecretName
-        ? {
-            xdsTls: {
-              certFile: `${XDS_CERTS_DIR}/tls.crt`,
-              keyFile: `${XDS_CERTS_DIR}/tls.key`,
-              caFile: `${XDS_CERTS_DIR}/ca.crt`,
-              serverName: xds.serverName ?? xds.host,
-            },
-          }
-        : {}),
+      ...(xdsTls ? { xdsTls } : {}),
     });
     return `${JSON.stringify(bootstrap, null, 2)}\n`;
   }

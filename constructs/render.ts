@@ -127,6 +127,14 @@ export function proxyObjectNamesByGateway(infra: readonly ProxyInfraIr[]): Map<s
   return out;
 }
 
+/**
+ * The Secret with a proxy's own xDS client certificate (its node id in a URI SAN), issued by the controller;
+ * mounted by the proxy's pods whenever `RenderOptions.xds.tlsSecretName` turns mTLS on.
+ */
+export function proxyXdsSecretName(objectName: string): string {
+  return `${objectName}-xds`;
+}
+
 /** Adds the objects of one proxy to a chart. */
 export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOptions): GatewayProxy {
   const name = proxyObjectNameOf(proxy);
@@ -136,7 +144,8 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     nodeId: proxy.name,
     ports: proxyPorts(proxy, keepsListenerPorts(proxy.envoyProxy, options.useListenerPortAsContainerPort === true)),
     image: options.image,
-    xds: options.xds,
+    // mTLS: each proxy mounts its own certificate, never a shared one.
+    xds: options.xds.tlsSecretName ? { ...options.xds, tlsSecretName: proxyXdsSecretName(name) } : options.xds,
     ...(options.namespace ? { namespace: options.namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
     ...(proxy.envoyProxyOrigin ? { envoyProxyOrigin: proxy.envoyProxyOrigin } : {}),

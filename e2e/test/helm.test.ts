@@ -5,6 +5,7 @@
  * suite then checks the quickstart Gateway end to end, and traffic flows through the Envoy pod over mTLS xDS.
  */
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { proxyObjectName } from "../../constructs/names";
@@ -258,14 +259,14 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     await cluster?.stop();
   });
 
-  it("ran the certgen Job, which created the xDS certificate Secrets", async () => {
-    for (const name of ["envoy-gateway", "envoy"]) {
-      const s = await get(["secret", name, "-n", NS]);
-      assert.ok(
-        s.data?.["tls.crt"] && s.data["tls.key"] && s.data["ca.crt"],
-        `Secret ${name} has ca.crt, tls.crt, tls.key`,
-      );
-    }
+  it("ran the certgen Job, which created the controller's Secret (with the CA key) and no shared proxy Secret", async () => {
+    const s = await get(["secret", "envoy-gateway", "-n", NS]);
+    assert.ok(
+      s.data?.["tls.crt"] && s.data["tls.key"] && s.data["ca.crt"] && s.data["ca.key"],
+      "Secret envoy-gateway has ca.crt, ca.key, tls.crt, tls.key",
+    );
+    const shared = await get(["secret", "envoy", "-n", NS]).catch(() => undefined);
+    assert.equal(shared, undefined, "no shared `envoy` client certificate Secret");
     assert.ok(
       kubelet.started.some((p) => p.startsWith(`${NS}/envoy-gateway-certgen-`)),
       "the certgen pod ran",
@@ -324,11 +325,42 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     );
     const r = await httpGet(port, "www.example.com");
     assert.equal((JSON.parse(r.body) as { backend: string }).backend, "helm-echo");
+    // The proxy pod mounts its own certificate Secret, which names its node id and nothing else.
+    const name = proxyObjectName("default", "eg");
+    const deploy = (await cluster.kubectlJson(["get", "deployment", name, "-n", NS])) as {
+      spec: { template: { spec: { volumes: { name: string; secret?: { secretName: string } }[] } } };
+    };
+    const secrets = deploy.spec.template.spec.volumes.flatMap((v) => (v.secret ? [v.secret.secretName] : []));
+    assert.deepEqual(secrets, [`${name}-xds`]);
+    const own = await get(["secret", `${name}-xds`, "-n", NS]);
+    const cert = new X509Certificate(Buffer.from(own.data?.["tls.crt"] ?? "", "base64"));
+    assert.equal(cert.subjectAltName, "URI:spiffe://gateway.envoyproxy.io/node/default/eg");
+    assert.equal(own.data?.["ca.key"], undefined, "the CA key never reaches a proxy");
   });
 
   it("passes the chainsaw suite for invalid routes and pruning", async () => {
     const dir = join(cluster.dir, "chainsaw-invalid");
     writeInvalidRouteSuite(dir, await freePort());
     assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
+  });
+
+  it("egts certgen --overwrite replaces the controller's certificates (rotation); without it they are kept", async () => {
+    const before = await get(["secret", "envoy-gateway", "-n", NS]);
+    const certgen = (extra: string[]): Promise<string> =>
+      run(process.execPath, [
+        join(REPO, "bin", "egts.js"),
+        "certgen",
+        "--namespace",
+        NS,
+        "--kubeconfig",
+        cluster.kubeconfig,
+        ...extra,
+      ]).then((r) => r.stdout);
+    assert.match(await certgen([]), /exists; left as is/);
+    assert.equal((await get(["secret", "envoy-gateway", "-n", NS])).data?.["ca.crt"], before.data?.["ca.crt"]);
+    assert.match(await certgen(["--overwrite"]), /replaced/);
+    const after = await get(["secret", "envoy-gateway", "-n", NS]);
+    assert.notEqual(after.data?.["ca.crt"], before.data?.["ca.crt"], "a new CA");
+    assert.ok(after.data?.["ca.key"] && after.data["tls.crt"] && after.data["tls.key"]);
   });
 });

@@ -5,13 +5,16 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateControlPlaneCerts } from "../../operator/src/certgen/certgen";
+import { generateControlPlaneCerts, issueProxyCertificate, needsReissue } from "../../operator/src/certgen/certgen";
+import { nodeIdsOfSubjectAltName } from "../../operator/src/xds/server";
 
 describe("certgen: X.509 issuing", () => {
   const certs = generateControlPlaneCerts("envoy-gateway-system");
   const ca = new X509Certificate(certs.ca.cert);
   const controller = new X509Certificate(certs.controller.cert);
-  const proxy = new X509Certificate(certs.proxy.cert);
+  const authority = { ...certs.ca, commonName: "envoy-gateway-ca" };
+  const proxyCert = issueProxyCertificate(authority, "default/eg");
+  const proxy = new X509Certificate(proxyCert.cert);
 
   it("issues a CA that signs the controller and proxy certificates", () => {
     assert.equal(ca.ca, true);
@@ -34,7 +37,7 @@ describe("certgen: X.509 issuing", () => {
     for (const [name, pem] of Object.entries({
       ca: certs.ca.cert,
       controller: certs.controller.cert,
-      proxy: certs.proxy.cert,
+      proxy: proxyCert.cert,
     }))
       writeFileSync(join(dir, `${name}.pem`), pem);
     const verify = (file: string, purpose: string): string =>
@@ -45,5 +48,29 @@ describe("certgen: X.509 issuing", () => {
     assert.match(verify("controller.pem", "sslserver"), /OK/);
     assert.match(verify("proxy.pem", "sslclient"), /OK/);
     assert.throws(() => verify("proxy.pem", "sslserver"), "the proxy certificate is for clients only");
+  });
+});
+
+describe("certgen: per-proxy identities", () => {
+  const certs = generateControlPlaneCerts("envoy-gateway-system");
+  const authority = { ...certs.ca, commonName: "envoy-gateway-ca" };
+
+  it("names the node id in a URI SAN, and only that node id", () => {
+    const cert = new X509Certificate(issueProxyCertificate(authority, "team-a/web").cert);
+    assert.equal(cert.subjectAltName, "URI:spiffe://gateway.envoyproxy.io/node/team-a/web");
+    assert.deepEqual(nodeIdsOfSubjectAltName(cert.subjectAltName), ["team-a/web"]);
+    assert.deepEqual(nodeIdsOfSubjectAltName("DNS:envoy, DNS:*.envoy-gateway-system"), [], "the shared cert");
+    assert.deepEqual(nodeIdsOfSubjectAltName(undefined), []);
+  });
+
+  it("asks for re-issue when missing, for another node, from another CA, or with a third of its life left", () => {
+    const pem = issueProxyCertificate(authority, "default/eg", 30).cert;
+    assert.equal(needsReissue(pem, certs.ca.cert, "default/eg"), false);
+    assert.equal(needsReissue(undefined, certs.ca.cert, "default/eg"), true);
+    assert.equal(needsReissue("garbage", certs.ca.cert, "default/eg"), true);
+    assert.equal(needsReissue(pem, certs.ca.cert, "default/other"), true);
+    assert.equal(needsReissue(pem, generateControlPlaneCerts("x").ca.cert, "default/eg"), true);
+    assert.equal(needsReissue(pem, certs.ca.cert, "default/eg", Date.now() + 19 * 86_400_000), false);
+    assert.equal(needsReissue(pem, certs.ca.cert, "default/eg", Date.now() + 21 * 86_400_000), true);
   });
 });

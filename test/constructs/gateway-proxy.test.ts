@@ -70,16 +70,25 @@ describe("constructs: GatewayProxy", () => {
     assert.equal(xds.transport_socket, undefined, "plaintext without a TLS secret");
   });
 
-  it("mounts the xDS client certificate and configures mTLS when a Secret is given", () => {
+  it("mounts the proxy's own xDS client certificate Secret and configures mTLS when mTLS is on", () => {
     const out = renderProxies([PROXY], { ...OPTIONS, xds: { ...OPTIONS.xds, tlsSecretName: "envoy" } });
     const cm = find(out, "ConfigMap");
     const xds = JSON.parse(cm.data["envoy.json"]).static_resources.clusters[0];
+    // The certificate comes over file-based SDS (reloaded when the Secret volume changes): the SDS files are
+    // in the ConfigMap next to the bootstrap and point at the mounted Secret.
+    const ctx = xds.transport_socket.typed_config.common_tls_context;
     assert.equal(
-      xds.transport_socket.typed_config.common_tls_context.tls_certificates[0].certificate_chain.filename,
-      "/certs/tls.crt",
+      ctx.tls_certificate_sds_secret_configs[0].sds_config.path_config_source.path,
+      "/config/xds-client-certificate-sds.json",
     );
+    const sds = JSON.parse(cm.data["xds-client-certificate-sds.json"]).resources[0];
+    assert.equal(sds.tls_certificate.certificate_chain.filename, "/certs/tls.crt");
+    assert.equal(sds.tls_certificate.watched_directory.path, "/certs");
+    assert.ok(cm.data["xds-trusted-ca-sds.json"]);
     const pod = find(out, "Deployment").spec.template.spec;
-    assert.deepEqual(pod.volumes[1], { name: "xds-certs", secret: { secretName: "envoy" } });
+    // Its own Secret (issued by the controller for its node id), never the shared `envoy` one.
+    const own = `${find(out, "Deployment").metadata.name}-xds`;
+    assert.deepEqual(pod.volumes[1], { name: "xds-certs", secret: { secretName: own } });
   });
 
   it("applies EnvoyProxy: replicas, resources, service type and annotations, pod labels, patches", () => {

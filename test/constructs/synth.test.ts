@@ -103,7 +103,10 @@ describe("constructs: cdk8s synth", function () {
     assert.equal(deploy.spec.replicas, 2, "EnvoyProxy envoyDeployment.replicas");
     const envoy = deploy.spec.template.spec.containers[0];
     assert.equal(envoy.image, CONTROLLER_DEFAULTS.envoyImage);
-    assert.deepEqual(deploy.spec.template.spec.volumes[1], { name: "xds-certs", secret: { secretName: "envoy" } });
+    assert.deepEqual(deploy.spec.template.spec.volumes[1], {
+      name: "xds-certs",
+      secret: { secretName: `${deploy.metadata.name}-xds` },
+    });
     const svc = find(manifests, "Service");
     assert.equal(svc.metadata.annotations?.["service.beta.kubernetes.io/aws-load-balancer-internal"], "true");
     assert.deepEqual(svc.spec.ports, [{ name: "http-80", port: 80, targetPort: 10080, protocol: "TCP" }]);

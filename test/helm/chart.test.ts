@@ -65,7 +65,12 @@ describe("helm chart (helm/egts)", () => {
         .map((d) => parse(d) as Doc)
         .filter(Boolean);
     const readsSecrets = (d: Doc): boolean =>
-      (d.rules ?? []).some((r) => r.apiGroups.includes("") && r.resources.includes("secrets"));
+      (d.rules ?? []).some(
+        (r) =>
+          r.apiGroups.includes("") &&
+          r.resources.includes("secrets") &&
+          r.verbs.some((v) => ["get", "list", "watch"].includes(v)),
+      );
     const scoped = docs(["--set", "watchNamespaces={team-a,team-b}"]);
     const clusterRole = scoped.find((d) => d.kind === "ClusterRole");
     assert.ok(clusterRole, "no ClusterRole");

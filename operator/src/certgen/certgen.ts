@@ -1,27 +1,38 @@
 /**
- * `certgen`: the certificates for mTLS between the proxies and the xDS server, as Envoy Gateway names
- * them: a CA, the control plane's serving certificate (Secret `envoy-gateway`) and the proxies' client
- * certificate (Secret `envoy`), both Secrets carrying `ca.crt`, `tls.crt` and `tls.key`.
+ * `certgen`: the certificates for mTLS between the proxies and the xDS server: a CA and the control plane's
+ * serving certificate (Secret `envoy-gateway`: `ca.crt`, `tls.crt`, `tls.key`, plus `ca.key`, which only the
+ * controller mounts). Each proxy gets its own client certificate, issued from the CA by the controller (or
+ * the standalone host runner), naming its node id; the xDS server serves a node only to its certificate.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import type { XdsTlsFiles } from "../infra/bootstrap";
+import { nodeIdentityUri, nodeIdsOfSubjectAltName } from "../xds/server/identity";
 import { issueCertificate, type IssuedCertificate } from "./x509";
 
-/** Name of the control plane's Service and of the Secret with its serving certificate. */
+/** Name of the control plane's Service and of the Secret with its serving certificate (and the CA key). */
 export const CONTROLLER_SECRET = "envoy-gateway";
-/** Name of the Secret with the proxies' client certificate. */
+/**
+ * Name of Envoy Gateway's shared proxy client certificate Secret. egts no longer issues it: a certificate
+ * without a node identity gets no configuration (see {@link issueProxyCertificate}).
+ */
 export const PROXY_SECRET = "envoy";
+/** Subject of the CA (issuer of every other certificate). */
+const CA_NAME = "envoy-gateway-ca";
+/** Lifetime of a proxy's client certificate; re-issued once less than a third is left. */
+export const PROXY_CERT_DAYS = 30;
 
-/** The three certificates. */
+/** A CA that can sign: its certificate and key. */
+export type CertificateAuthority = IssuedCertificate & { readonly commonName: string };
+
+/** The control plane's certificates. */
 export interface ControlPlaneCerts {
-  /** The CA that signed the other two (its key is not kept in any Secret). */
+  /** The CA that signs the controller's and the proxies' certificates; its key stays with the controller. */
   readonly ca: IssuedCertificate;
   /** The xDS server's certificate (server and client auth). */
   readonly controller: IssuedCertificate;
-  /** The proxies' client certificate. */
-  readonly proxy: IssuedCertificate;
 }
 
 /** The DNS names the controller's Service answers to in `namespace`. */
@@ -34,11 +45,9 @@ export function controllerDnsNames(namespace: string, service = CONTROLLER_SECRE
   ];
 }
 
-/** Issues the CA, the controller's certificate and the proxies' certificate. */
+/** Issues the CA and the controller's certificate. */
 export function generateControlPlaneCerts(namespace: string, days = 365 * 5): ControlPlaneCerts {
-  const caName = "envoy-gateway-ca";
-  const ca = issueCertificate({ commonName: caName, isCa: true, days });
-  const issuer = { ...ca, commonName: caName };
+  const ca = issueCertificate({ commonName: CA_NAME, isCa: true, days });
   const controller = issueCertificate(
     {
       commonName: CONTROLLER_SECRET,
@@ -46,43 +55,87 @@ export function generateControlPlaneCerts(namespace: string, days = 365 * 5): Co
       ipAddresses: ["127.0.0.1"],
       days,
     },
-    issuer,
+    { ...ca, commonName: CA_NAME },
   );
-  const proxy = issueCertificate(
-    { commonName: PROXY_SECRET, dnsNames: [PROXY_SECRET, `*.${namespace}`], usages: ["client"], days },
-    issuer,
-  );
-  return { ca, controller, proxy };
+  return { ca, controller };
 }
 
-/** A `kubernetes.io/tls` Secret manifest holding one certificate and the CA. */
-export function tlsSecret(namespace: string, name: string, ca: IssuedCertificate, cert: IssuedCertificate): object {
+/**
+ * A proxy's client certificate, granting exactly `nodeId`: the URI SAN {@link nodeIdentityUri}, checked by
+ * the xDS server against the node id the proxy asks for.
+ */
+export function issueProxyCertificate(
+  ca: CertificateAuthority,
+  nodeId: string,
+  days = PROXY_CERT_DAYS,
+): IssuedCertificate {
+  const commonName = nodeId.length <= 64 ? nodeId : nodeId.slice(0, 64);
+  return issueCertificate({ commonName, uris: [nodeIdentityUri(nodeId)], usages: ["client"], days }, ca);
+}
+
+/**
+ * Whether a proxy certificate should be (re-)issued: it is missing or unreadable, another CA signed it, it
+ * does not grant `nodeId`, or less than a third of its lifetime is left.
+ */
+export function needsReissue(cert: string | undefined, ca: string, nodeId: string, now = Date.now()): boolean {
+  if (!cert) return true;
+  try {
+    const x = new X509Certificate(cert);
+    if (!x.checkIssued(new X509Certificate(ca)) || !x.verify(new X509Certificate(ca).publicKey)) return true;
+    if (!nodeIdsOfSubjectAltName(x.subjectAltName).includes(nodeId)) return true;
+    const from = Date.parse(x.validFrom);
+    const to = Date.parse(x.validTo);
+    return now > to - (to - from) / 3;
+  } catch {
+    return true;
+  }
+}
+
+/** A `kubernetes.io/tls` Secret manifest holding one certificate and the CA (and `extra` keys). */
+export function tlsSecret(
+  namespace: string,
+  name: string,
+  ca: IssuedCertificate,
+  cert: IssuedCertificate,
+  extra: Readonly<Record<string, string>> = {},
+): object {
   const b64 = (s: string): string => Buffer.from(s).toString("base64");
+  const more = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, b64(v)]));
   return {
     apiVersion: "v1",
     kind: "Secret",
     type: "kubernetes.io/tls",
     metadata: { name, namespace, labels: { "app.kubernetes.io/managed-by": "envoy-gateway-certgen" } },
-    data: { "ca.crt": b64(ca.cert), "tls.crt": b64(cert.cert), "tls.key": b64(cert.key) },
+    data: { "ca.crt": b64(ca.cert), "tls.crt": b64(cert.cert), "tls.key": b64(cert.key), ...more },
   };
+}
+
+/** The controller's Secret: its certificate, the CA, and the CA key (the controller issues proxy certificates). */
+export function controllerSecret(namespace: string, certs: ControlPlaneCerts): object {
+  return tlsSecret(namespace, CONTROLLER_SECRET, certs.ca, certs.controller, { "ca.key": certs.ca.key });
 }
 
 /** File names of a local certificate folder (`egts certgen --local DIR`, `egts standalone --xds-cert-dir DIR`). */
 const FILES = {
   ca: "ca.crt",
+  caKey: "ca.key",
   controllerCert: "controller.crt",
   controllerKey: "controller.key",
-  proxyCert: "proxy.crt",
-  proxyKey: "proxy.key",
 } as const;
 
-/** Writes the certificates into `dir` (keys readable by the owner only). */
+/** Writes `text` to `file` atomically (a reader never sees half a file): a temporary file, then rename. */
+function writeAtomic(file: string, text: string, mode = 0o644): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode });
+  renameSync(tmp, file);
+}
+
+/** Writes the certificates into `dir` (keys readable by the owner only), replacing what is there. */
 export function writeCertDir(dir: string, certs: ControlPlaneCerts): void {
-  writeFileSync(join(dir, FILES.ca), certs.ca.cert);
-  writeFileSync(join(dir, FILES.controllerCert), certs.controller.cert);
-  writeFileSync(join(dir, FILES.controllerKey), certs.controller.key, { mode: 0o600 });
-  writeFileSync(join(dir, FILES.proxyCert), certs.proxy.cert);
-  writeFileSync(join(dir, FILES.proxyKey), certs.proxy.key, { mode: 0o600 });
+  writeAtomic(join(dir, FILES.caKey), certs.ca.key, 0o600);
+  writeAtomic(join(dir, FILES.controllerKey), certs.controller.key, 0o600);
+  writeAtomic(join(dir, FILES.controllerCert), certs.controller.cert);
+  writeAtomic(join(dir, FILES.ca), certs.ca.cert);
 }
 
 /**
@@ -99,18 +152,47 @@ export function readServerTls(dir: string): { readonly ca: Buffer; readonly cert
   };
 }
 
-/** The proxies' side of a certificate folder, as bootstrap file paths; `serverName` is checked in the server's SANs. */
+/** The CA of a certificate folder (local or the mounted `envoy-gateway` Secret), with its key. */
+export function readCertificateAuthority(dir: string): CertificateAuthority {
+  const keyFile = join(dir, FILES.caKey);
+  if (!existsSync(keyFile)) {
+    throw new Error(
+      `${keyFile} is missing: proxies get per-Gateway certificates signed by the CA; re-run egts certgen`,
+    );
+  }
+  return { cert: readFileSync(join(dir, FILES.ca), "utf8"), key: readFileSync(keyFile, "utf8"), commonName: CA_NAME };
+}
+
+/** Writes a proxy's certificate folder (`ca.crt`, `tls.crt`, `tls.key`), each file replaced atomically. */
+export function writeProxyCertDir(dir: string, ca: string, cert: IssuedCertificate): void {
+  writeAtomic(join(dir, "tls.key"), cert.key, 0o600);
+  writeAtomic(join(dir, "tls.crt"), cert.cert);
+  writeAtomic(join(dir, "ca.crt"), ca);
+}
+
+/** The proxies' side of a proxy certificate folder, as bootstrap file paths; `serverName` is checked in the server's SANs. */
 export function proxyTlsFiles(dir: string, serverName = CONTROLLER_SECRET): XdsTlsFiles {
   return {
-    certFile: join(dir, FILES.proxyCert),
-    keyFile: join(dir, FILES.proxyKey),
-    caFile: join(dir, FILES.ca),
+    certFile: join(dir, "tls.crt"),
+    keyFile: join(dir, "tls.key"),
+    caFile: join(dir, "ca.crt"),
     serverName,
   };
 }
 
-/** xDS server credentials from a certificate folder, requiring a client certificate signed by its CA. */
-export function xdsServerCredentials(certDir: string): grpc.ServerCredentials {
-  const t = readServerTls(certDir);
-  return grpc.ServerCredentials.createSsl(t.ca, [{ cert_chain: t.cert, private_key: t.key }], true);
+/**
+ * xDS server credentials from a certificate folder, requiring a client certificate signed by its CA. The
+ * certificate, key and CA are re-read every `refreshMs`, so a certgen re-run (or the kubelet updating the
+ * mounted Secret) takes effect for new connections without a restart.
+ */
+export function xdsServerCredentials(certDir: string, refreshMs = 5000): grpc.ServerCredentials {
+  readServerTls(certDir); // fail now, with the file name, if a file is missing
+  const local = existsSync(join(certDir, FILES.controllerCert));
+  const provider = new grpc.experimental.FileWatcherCertificateProvider({
+    certificateFile: join(certDir, local ? FILES.controllerCert : "tls.crt"),
+    privateKeyFile: join(certDir, local ? FILES.controllerKey : "tls.key"),
+    caCertificateFile: join(certDir, FILES.ca),
+    refreshIntervalMs: refreshMs,
+  });
+  return grpc.experimental.createCertificateProviderServerCredentials(provider, provider, true);
 }

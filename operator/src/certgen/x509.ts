@@ -62,8 +62,8 @@ function extension(id: string, critical: boolean, value: Buffer): Buffer {
   return seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
 }
 
-/** subjectAltName: DNS names and IP addresses (v4 or v6). */
-function altNames(dns: readonly string[], ips: readonly string[]): Buffer {
+/** subjectAltName: DNS names, IP addresses (v4 or v6) and URIs. */
+function altNames(dns: readonly string[], ips: readonly string[], uris: readonly string[]): Buffer {
   const ipBytes = (ip: string): Buffer =>
     ip.includes(":")
       ? Buffer.from(
@@ -74,7 +74,11 @@ function altNames(dns: readonly string[], ips: readonly string[]): Buffer {
             .flatMap((h) => [parseInt(h, 16) >> 8, parseInt(h, 16) & 0xff]),
         )
       : Buffer.from(ip.split(".").map(Number));
-  return seq(...dns.map((d) => tlv(0x82, Buffer.from(d, "ascii"))), ...ips.map((ip) => tlv(0x87, ipBytes(ip))));
+  return seq(
+    ...dns.map((d) => tlv(0x82, Buffer.from(d, "ascii"))),
+    ...ips.map((ip) => tlv(0x87, ipBytes(ip))),
+    ...uris.map((u) => tlv(0x86, Buffer.from(u, "ascii"))),
+  );
 }
 
 /** A key pair and its certificate, in PEM. */
@@ -95,6 +99,8 @@ export interface CertificateRequest {
   readonly dnsNames?: readonly string[];
   /** IP subjectAltNames. */
   readonly ipAddresses?: readonly string[];
+  /** URI subjectAltNames (e.g. a SPIFFE id). */
+  readonly uris?: readonly string[];
   /** A CA certificate (may sign others). @default false */
   readonly isCa?: boolean;
   /** Extended key usages. @default server and client auth */
@@ -119,8 +125,8 @@ function extensions(req: CertificateRequest): Buffer {
     );
     list.push(extension("2.5.29.37", false, seq(...eku)));
   }
-  if ((req.dnsNames?.length ?? 0) + (req.ipAddresses?.length ?? 0) > 0) {
-    list.push(extension("2.5.29.17", false, altNames(req.dnsNames ?? [], req.ipAddresses ?? [])));
+  if ((req.dnsNames?.length ?? 0) + (req.ipAddresses?.length ?? 0) + (req.uris?.length ?? 0) > 0) {
+    list.push(extension("2.5.29.17", false, altNames(req.dnsNames ?? [], req.ipAddresses ?? [], req.uris ?? [])));
   }
   return explicit(3, seq(...list));
 }

@@ -3,21 +3,17 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { createLogger } from "../log";
-import {
-  CONTROLLER_SECRET,
-  generateControlPlaneCerts,
-  PROXY_SECRET,
-  tlsSecret,
-  writeCertDir,
-} from "../certgen/certgen";
+import { controllerSecret, CONTROLLER_SECRET, generateControlPlaneCerts, writeCertDir } from "../certgen/certgen";
 import { Controller } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway } from "../pipeline/standalone";
+import { isLoopbackListen } from "../xds/server";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { runTranslate, type TranslateOutput } from "./translate";
 
@@ -31,10 +27,12 @@ commands:
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
   controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
-             [--watch-namespace-selector key=value,…]
+             [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
+             [--xds-cert-dir DIR | --insecure-xds]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
-  certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE]
-             issue the xDS mTLS certificates: into DIR, or as the Secrets envoy-gateway and envoy
+  certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
+             issue the xDS CA and server certificate: into DIR, or as the Secret envoy-gateway
+             (proxies get their own client certificates from the controller or standalone)
   translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
              translate YAML offline and print the result as YAML
   version    print versions
@@ -148,10 +146,17 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "watch-namespaces": { type: "string" },
       "watch-namespace-selector": { type: "string" },
       "xds-cert-dir": { type: "string" },
+      "insecure-xds": { type: "boolean", default: false },
     },
   });
   const log = createLogger(e.logLevel);
   const namespace = values.namespace;
+  if (!values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(values["xds-listen"])) {
+    throw new Error(
+      `refusing to serve plaintext xDS on ${values["xds-listen"]}: anyone who reaches it gets every Gateway's ` +
+        "configuration and TLS keys; give --xds-cert-dir DIR (mTLS), listen on loopback, or pass --insecure-xds",
+    );
+  }
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     namespace,
@@ -187,25 +192,35 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
       local: { type: "string" },
       namespace: { type: "string", default: e.namespace },
       kubeconfig: { type: "string" },
+      overwrite: { type: "boolean", default: false },
     },
   });
   const certs = generateControlPlaneCerts(values.namespace);
   if (values.local) {
     await mkdir(values.local, { recursive: true });
     writeCertDir(values.local, certs);
-    process.stdout.write(`certgen: wrote ca.crt, controller.crt/.key and proxy.crt/.key into ${values.local}\n`);
+    process.stdout.write(`certgen: wrote ca.crt, ca.key and controller.crt/.key into ${values.local}\n`);
     return 0;
   }
   const client = new KubeClient(loadKubeConfig(values.kubeconfig));
-  const secrets = [
-    tlsSecret(values.namespace, CONTROLLER_SECRET, certs.ca, certs.controller),
-    tlsSecret(values.namespace, PROXY_SECRET, certs.ca, certs.proxy),
-  ];
-  for (const secret of secrets) {
-    const name = (secret as { metadata: { name: string } }).metadata.name;
-    const created = await client.createIfAbsent(`/api/v1/namespaces/${values.namespace}/secrets`, secret);
-    process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${created ? "created" : "exists; left as is"}\n`);
+  const secret = controllerSecret(values.namespace, certs);
+  const path = `/api/v1/namespaces/${values.namespace}/secrets`;
+  const created = await client.createIfAbsent(path, secret);
+  if (!created && values.overwrite) {
+    // Rotation: the controller and the proxies pick the new files up without a restart.
+    const current = await client.request<{ metadata: { resourceVersion: string } }>(
+      HttpMethod.GET,
+      `${path}/${CONTROLLER_SECRET}`,
+    );
+    const replacement = secret as { metadata: Record<string, unknown> };
+    replacement.metadata.resourceVersion = current.metadata.resourceVersion;
+    await client.request(HttpMethod.PUT, `${path}/${CONTROLLER_SECRET}`, {
+      body: JSON.stringify(replacement),
+      contentType: "application/json",
+    });
   }
+  const outcome = created ? "created" : values.overwrite ? "replaced" : "exists; left as is (--overwrite replaces it)";
+  process.stdout.write(`certgen: Secret ${values.namespace}/${CONTROLLER_SECRET} ${outcome}\n`);
   return 0;
 }
 

@@ -13,6 +13,72 @@ export interface XdsTlsFiles {
   readonly caFile: string;
   /** Name the server certificate must carry (SNI and SAN check). */
   readonly serverName: string;
+  /**
+   * Folder holding the two SDS files of {@link xdsSdsFiles}: the client certificate and the CA then come
+   * over file-based SDS and Envoy reloads them whenever the certificate folder changes (a rename in it, as
+   * Kubernetes' atomic Secret-volume update and our own writes do), without a restart. @default static files
+   */
+  readonly sdsDir?: string;
+}
+
+/** SDS resource names and file names of the xDS client certificate and trusted CA. */
+const SDS = {
+  certificate: { name: "xds_client_certificate", file: "xds-client-certificate-sds.json" },
+  ca: { name: "xds_trusted_ca", file: "xds-trusted-ca-sds.json" },
+} as const;
+
+/** The directory of a file path. */
+function dirOf(file: string): string {
+  const i = file.lastIndexOf("/");
+  return i > 0 ? file.slice(0, i) : "/";
+}
+
+/**
+ * The SDS files (file name → JSON) `xdsTls.sdsDir` must hold: one Secret each, pointing at the certificate
+ * files and watching their folder.
+ */
+export function xdsSdsFiles(tls: XdsTlsFiles): Record<string, string> {
+  const secretType = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
+  const watched = { path: dirOf(tls.certFile) };
+  const file = (resource: Record<string, unknown>): string =>
+    `${JSON.stringify({ resources: [{ "@type": secretType, ...resource }] }, null, 2)}\n`;
+  return {
+    [SDS.certificate.file]: file({
+      name: SDS.certificate.name,
+      tls_certificate: {
+        certificate_chain: { filename: tls.certFile },
+        private_key: { filename: tls.keyFile },
+        watched_directory: watched,
+      },
+    }),
+    [SDS.ca.file]: file({
+      name: SDS.ca.name,
+      validation_context: { trusted_ca: { filename: tls.caFile }, watched_directory: { path: dirOf(tls.caFile) } },
+    }),
+  };
+}
+
+/** The CommonTlsContext of the xDS cluster: static files, or file-based SDS when `sdsDir` is set. */
+function xdsCommonTlsContext(tls: XdsTlsFiles): Record<string, unknown> {
+  const sanCheck = { match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }] };
+  const sdsDir = tls.sdsDir;
+  if (sdsDir === undefined) {
+    return {
+      tls_certificates: [{ certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } }],
+      validation_context: { trusted_ca: { filename: tls.caFile }, ...sanCheck },
+    };
+  }
+  const sds = (s: { name: string; file: string }): unknown => ({
+    name: s.name,
+    sds_config: { path_config_source: { path: `${sdsDir}/${s.file}` }, resource_api_version: "V3" },
+  });
+  return {
+    tls_certificate_sds_secret_configs: [sds(SDS.certificate)],
+    combined_validation_context: {
+      default_validation_context: sanCheck,
+      validation_context_sds_secret_config: sds(SDS.ca),
+    },
+  };
 }
 
 /** Inputs of the bootstrap. */
@@ -25,10 +91,10 @@ export interface BootstrapOptions {
   readonly xdsPort: number;
   /** Admin interface port (0 = any free port). */
   readonly adminPort: number;
-  /** Admin interface address. @default 127.0.0.1 */
-  readonly adminAddress?: string;
-  /** A listener on 0.0.0.0:port answering `GET /ready` from admin's /ready (pod readiness). @default none */
+  /** A listener on 0.0.0.0:port answering only `GET /ready`, from admin's /ready (pod readiness). @default none */
   readonly readinessPort?: number;
+  /** A listener on 0.0.0.0:port answering only `GET /stats/prometheus`, from admin. @default none */
+  readonly statsPort?: number;
   /** mTLS to the xDS server. @default plaintext */
   readonly xdsTls?: XdsTlsFiles;
 }
@@ -60,15 +126,7 @@ function xdsCluster(o: BootstrapOptions): unknown {
           typed_config: {
             "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
             sni: tls.serverName,
-            common_tls_context: {
-              tls_certificates: [
-                { certificate_chain: { filename: tls.certFile }, private_key: { filename: tls.keyFile } },
-              ],
-              validation_context: {
-                trusted_ca: { filename: tls.caFile },
-                match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }],
-              },
-            },
+            common_tls_context: xdsCommonTlsContext(tls),
           },
         },
       }
@@ -84,12 +142,40 @@ function xdsCluster(o: BootstrapOptions): unknown {
   });
 }
 
-/** A listener that forwards `/ready` to admin's /ready: 200 once Envoy has its initial xDS config. */
-function readinessListener(port: number): unknown {
-  const route = { match: { prefix: "/ready" }, route: { cluster: ADMIN_CLUSTER } };
+/** The one request an admin-forwarding listener lets through: `GET <path>`, byte for byte, no query. */
+interface AdminPath {
+  /** Listener name. */
+  readonly name: string;
+  /** Port on 0.0.0.0. */
+  readonly port: number;
+  /** The admin path served, e.g. `/ready`. */
+  readonly path: string;
+}
+
+/** The readiness path (admin's /ready: 200 once Envoy has its initial xDS config). */
+export const READINESS_PATH = "/ready";
+/** The Prometheus stats path. */
+export const STATS_PATH = "/stats/prometheus";
+
+/**
+ * A listener that forwards exactly `GET <path>` to Envoy's admin interface and answers everything else
+ * itself with a 404, so admin's other endpoints (config_dump with secrets, quitquitquit, healthcheck/fail,
+ * runtime_modify...) are unreachable from outside the pod. The HCM first normalises the path (RFC 3986 dot
+ * segments and percent-decoding of unreserved characters, merged slashes), rejects encoded slashes (400)
+ * rather than guessing what they mean, and the route then compares the raw `:path` (query included) and the
+ * method exactly: `/ready/../config_dump` becomes `/config_dump` (404), `/ready%2f..` is rejected, and
+ * `/ready?x`, `/readyz`, `POST /ready` match nothing.
+ */
+function adminPathListener(a: AdminPath): unknown {
+  const exact = (name: string, value: string): unknown => ({ name, string_match: { exact: value } });
+  const forward = {
+    match: { path: a.path, headers: [exact(":path", a.path), exact(":method", "GET")] },
+    route: { cluster: ADMIN_CLUSTER },
+  };
+  const refuse = { match: { prefix: "/" }, direct_response: { status: 404 } };
   return {
-    name: "envoy-gateway-proxy-ready",
-    address: { socket_address: { address: "0.0.0.0", port_value: port } },
+    name: a.name,
+    address: { socket_address: { address: "0.0.0.0", port_value: a.port } },
     filter_chains: [
       {
         filters: [
@@ -98,8 +184,14 @@ function readinessListener(port: number): unknown {
             typed_config: {
               "@type":
                 "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-              stat_prefix: "readiness",
-              route_config: { name: "readiness", virtual_hosts: [{ name: "ready", domains: ["*"], routes: [route] }] },
+              stat_prefix: a.name,
+              normalize_path: true,
+              merge_slashes: true,
+              path_with_escaped_slashes_action: "REJECT_REQUEST",
+              route_config: {
+                name: a.name,
+                virtual_hosts: [{ name: a.name, domains: ["*"], routes: [forward, refuse] }],
+              },
               http_filters: [
                 {
                   name: "envoy.filters.http.router",
@@ -116,17 +208,23 @@ function readinessListener(port: number): unknown {
 
 /**
  * Builds the bootstrap as plain data in Envoy's proto3 JSON form. Everything but the xDS cluster, admin
- * and the readiness listener comes over delta ADS.
+ * (on 127.0.0.1) and the readiness/stats listeners comes over delta ADS.
  */
 export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
   const ads = { ads: {}, resource_api_version: "V3" };
-  const adminAddress = o.adminAddress ?? "127.0.0.1";
+  // Admin binds loopback only, always: it can dump every secret and stop the proxy.
+  const adminAddress = "127.0.0.1";
   const clusters = [xdsCluster(o)];
   const listeners: unknown[] = [];
   if (o.readinessPort !== undefined) {
-    clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
-    listeners.push(readinessListener(o.readinessPort));
+    listeners.push(
+      adminPathListener({ name: "envoy-gateway-proxy-ready", port: o.readinessPort, path: READINESS_PATH }),
+    );
   }
+  if (o.statsPort !== undefined) {
+    listeners.push(adminPathListener({ name: "envoy-gateway-proxy-stats", port: o.statsPort, path: STATS_PATH }));
+  }
+  if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
   return {
     node: { id: o.nodeId, cluster: o.nodeId },
     admin: { address: { socket_address: { address: adminAddress, port_value: o.adminPort } } },

@@ -36,6 +36,7 @@ import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import { startMetricsServer } from "./metrics-server";
+import { ProxyCertIssuer } from "./proxy-certs";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -100,6 +101,8 @@ export class Controller {
   readonly statusWriter: StatusWriter;
   /** Infra applier. */
   readonly applier: InfraApplier;
+  /** Issues each proxy's xDS client certificate Secret (mTLS only). */
+  readonly proxyCerts?: ProxyCertIssuer;
   private readonly passes = new Subject<ControllerPass>();
   /** Every pass's outcome. */
   readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
@@ -108,6 +111,8 @@ export class Controller {
   private metrics?: Server;
   private metricsBound = 0;
   private ready = false;
+  private lastInfra: readonly ProxyInfraIr[] = [];
+  private certTimer?: NodeJS.Timeout;
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
@@ -125,6 +130,10 @@ export class Controller {
     });
     this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: opts.logger });
     this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: opts.logger });
+    if (opts.xdsCertDir && opts.render.xds.tlsSecretName) {
+      const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: opts.logger };
+      this.proxyCerts = new ProxyCertIssuer(this.client, certs);
+    }
   }
 
   /** The bound xDS port. */
@@ -154,6 +163,11 @@ export class Controller {
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
     this.election.start();
+    // Proxy certificates are renewed once a third of their lifetime is left, even when nothing else changes.
+    this.certTimer = setInterval(() => {
+      if (this.election.isLeader) void this.proxyCerts?.sync(this.lastInfra).catch(() => undefined);
+    }, 3_600_000);
+    this.certTimer.unref();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       log: this.opts.logger,
@@ -198,6 +212,7 @@ export class Controller {
   }
 
   private async shutdown(): Promise<void> {
+    clearInterval(this.certTimer);
     await this.server.stop();
     const metrics = this.metrics;
     this.metrics = undefined;
@@ -240,6 +255,12 @@ export class Controller {
       applied = await this.applier.reconcile(rendered.manifests, { protectedOwners });
     } catch (err) {
       this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
+    }
+    this.lastInfra = pass.result.infraIr;
+    try {
+      await this.proxyCerts?.sync(pass.result.infraIr);
+    } catch (err) {
+      this.opts.logger("error", "proxy certificates failed", { error: (err as Error).message });
     }
     const owners = proxyOwnersByGateway(pass.result.infraIr);
     const objects = this.proxyObjects(snapshot, workloads);

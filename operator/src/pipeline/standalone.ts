@@ -8,10 +8,10 @@ import { Subject, concatMap, from, type Observable, type Subscription } from "rx
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
-import { proxyTlsFiles, xdsServerCredentials } from "../certgen/certgen";
+import { xdsServerCredentials } from "../certgen/certgen";
 import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
-import { XdsServer } from "../xds/server";
+import { isLoopbackListen, XdsServer } from "../xds/server";
 import { StatusLog } from "./status-log";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
@@ -83,6 +83,14 @@ export class StandaloneGateway {
   async start(): Promise<void> {
     const host = this.opts.xdsHost ?? "127.0.0.1";
     const certDir = this.opts.xdsCertDir;
+    if (!certDir) {
+      if (!isLoopbackListen(`${host}:0`)) {
+        throw new Error(`plaintext xDS may only listen on loopback (got ${host}); pass a certificate folder for mTLS`);
+      }
+      this.opts.logger("info", "xds is plaintext and listens on loopback only; use --xds-cert-dir for mTLS", {
+        host,
+      });
+    }
     this.port = await this.server.start(
       `${host}:${this.opts.xdsPort ?? 18000}`,
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
@@ -95,7 +103,7 @@ export class StandaloneGateway {
         stateDir: this.opts.stateDir,
         logLevel: this.opts.envoyLogLevel,
         envoyOutput: this.opts.envoyOutput,
-        ...(certDir ? { xdsTls: proxyTlsFiles(certDir) } : {}),
+        ...(certDir ? { xdsCerts: { certDir } } : {}),
       });
       this.runner?.events$.subscribe((e) =>
         this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {

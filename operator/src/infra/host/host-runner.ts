@@ -4,12 +4,19 @@
  * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
-import { buildBootstrap, type XdsTlsFiles } from "../bootstrap";
+import {
+  issueProxyCertificate,
+  needsReissue,
+  proxyTlsFiles,
+  readCertificateAuthority,
+  writeProxyCertDir,
+} from "../../certgen/certgen";
+import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 
 /** Host runner settings. */
 export interface HostRunnerOptions {
@@ -29,8 +36,13 @@ export interface HostRunnerOptions {
   readonly envoyOutput?: "inherit" | "ignore";
   /** First restart delay; doubles up to 5 s. @default 200 */
   readonly restartBackoffMs?: number;
-  /** mTLS to the xDS server: the client certificate files each Envoy presents. @default plaintext */
-  readonly xdsTls?: XdsTlsFiles;
+  /**
+   * mTLS to the xDS server: a certificate folder from `egts certgen --local` whose CA issues each Envoy its
+   * own client certificate, naming its node id. @default plaintext
+   */
+  readonly xdsCerts?: { readonly certDir: string; readonly serverName?: string };
+  /** How often certificates are checked for re-issue (CA changed, a third of the lifetime left). @default 60000 */
+  readonly certCheckMs?: number;
 }
 
 /** Something that happened to a proxy process. */
@@ -62,10 +74,40 @@ export class HostRunner {
   private readonly proxies = new Map<string, Proxy>();
   private readonly events = new Subject<ProxyEvent>();
   private nextId = 0;
+  private certTimer?: NodeJS.Timeout;
+  private certWatcher?: FSWatcher;
+  private certDebounce?: NodeJS.Timeout;
   /** Process lifecycle events. */
   readonly events$: Observable<ProxyEvent> = this.events.asObservable();
 
-  constructor(private readonly opts: HostRunnerOptions) {}
+  /** Creates a runner; with `xdsCerts`, proxy certificates are checked every `certCheckMs`. */
+  constructor(private readonly opts: HostRunnerOptions) {
+    if (opts.xdsCerts) {
+      this.certTimer = setInterval(() => this.refreshCertificates(), opts.certCheckMs ?? 60_000);
+      this.certTimer.unref();
+      // `egts certgen --local DIR` re-run: re-issue from the new CA at once (debounced: it writes 4 files).
+      this.certWatcher = watch(opts.xdsCerts.certDir, () => {
+        clearTimeout(this.certDebounce);
+        this.certDebounce = setTimeout(() => this.refreshCertificates(), 200);
+      });
+      this.certWatcher.on("error", () => undefined);
+    }
+  }
+
+  /**
+   * Re-issues the client certificate of every proxy whose certificate needs it (the CA in the certificate
+   * folder changed, or less than a third of its lifetime is left). Running Envoys pick the new files up
+   * themselves (file-based SDS), without a restart. Errors are reported as events, never thrown.
+   */
+  refreshCertificates(): void {
+    for (const p of this.proxies.values()) {
+      try {
+        this.ensureCertificate(p);
+      } catch (err) {
+        this.events.next({ kind: "exited", name: p.ir.name, detail: `certificate: ${(err as Error).message}` });
+      }
+    }
+  }
 
   /** Starts proxies for new Gateways and stops those of removed ones; existing ones are left alone. */
   async reconcile(infra: readonly ProxyInfraIr[]): Promise<void> {
@@ -104,6 +146,9 @@ export class HostRunner {
 
   /** Stops every proxy: SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 3000): Promise<void> {
+    clearInterval(this.certTimer);
+    clearTimeout(this.certDebounce);
+    this.certWatcher?.close();
     await Promise.all([...this.proxies.values()].map((p) => this.stopProxy(p, graceMs)));
     this.events.complete();
   }
@@ -113,8 +158,28 @@ export class HostRunner {
     return join(this.opts.stateDir, `${base}-${p.id}.${what}`);
   }
 
+  /** The proxy's own client certificate folder, (re-)issued from the CA when needed; undefined in plaintext. */
+  private ensureCertificate(p: Proxy): XdsTlsFiles | undefined {
+    const certs = this.opts.xdsCerts;
+    if (!certs) return undefined;
+    const dir = this.file(p, "xds-certs");
+    const ca = readCertificateAuthority(certs.certDir);
+    const current = existsSync(join(dir, "tls.crt")) ? readFileSync(join(dir, "tls.crt"), "utf8") : undefined;
+    const currentCa = existsSync(join(dir, "ca.crt")) ? readFileSync(join(dir, "ca.crt"), "utf8") : undefined;
+    const files: XdsTlsFiles = { ...proxyTlsFiles(dir, certs.serverName), sdsDir: dir };
+    if (currentCa !== ca.cert || needsReissue(current, ca.cert, p.ir.name)) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeProxyCertDir(dir, ca.cert, issueProxyCertificate(ca, p.ir.name));
+      for (const [name, text] of Object.entries(xdsSdsFiles(files))) {
+        if (!existsSync(join(dir, name))) writeFileSync(join(dir, name), text);
+      }
+    }
+    return files;
+  }
+
   private async start(p: Proxy): Promise<void> {
     await mkdir(this.opts.stateDir, { recursive: true });
+    const xdsTls = this.ensureCertificate(p);
     const config = this.file(p, "bootstrap.json");
     const adminFile = this.file(p, "admin-address");
     await rm(adminFile, { force: true });
@@ -123,7 +188,7 @@ export class HostRunner {
       xdsHost: this.opts.xdsHost,
       xdsPort: this.opts.xdsPort,
       adminPort: 0,
-      ...(this.opts.xdsTls ? { xdsTls: this.opts.xdsTls } : {}),
+      ...(xdsTls ? { xdsTls } : {}),
     });
     await writeFile(config, JSON.stringify(bootstrap, null, 2));
     const args = [

@@ -16,9 +16,11 @@ export {
   XdsServerOptions,
   XdsEvent,
   XdsStats,
+  XdsStateSizes,
   TypeStats,
   TypeCounters,
   CounterName,
   shortName,
   jsonLogger,
 } from "./types";
+export { NODE_IDENTITY_PREFIX, nodeIdentityUri, nodeIdsOfSubjectAltName, isLoopbackListen } from "./identity";

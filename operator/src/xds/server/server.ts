@@ -11,6 +11,7 @@ import {
   DiscoveryResponse,
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { XdsCache } from "../cache/snapshot-cache";
+import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition } from "./service";
 import { DeltaStream, StreamContext } from "./stream";
 import {
@@ -19,6 +20,7 @@ import {
   XdsEvent,
   XdsLogger,
   XdsServerOptions,
+  XdsStateSizes,
   XdsStats,
   emptyTypeStats,
   jsonLogger,
@@ -30,6 +32,11 @@ import {
 export interface StartOptions {
   /** Server credentials (mTLS); insecure when omitted. */
   credentials?: grpc.ServerCredentials;
+  /**
+   * Serve a node only to a client whose verified certificate grants its node id (identity.ts); other
+   * streams end with PERMISSION_DENIED. @default true with credentials, false without
+   */
+  requireNodeIdentity?: boolean;
 }
 
 /** Delta ADS server over grpc-js. */
@@ -44,6 +51,9 @@ export class XdsServer {
   private readonly events = new Subject<XdsEvent>();
   private readonly log: XdsLogger;
   private readonly ctx: StreamContext;
+  private readonly maxRequestBytes: number;
+  private requireIdentity = false;
+  private refusedStreams = 0;
 
   /** Stream events: connect, disconnect, sent, ack, nack. */
   readonly events$: Observable<XdsEvent> = this.events.asObservable();
@@ -54,23 +64,28 @@ export class XdsServer {
     opts: XdsServerOptions = {},
   ) {
     this.log = opts.logger ?? jsonLogger("info");
+    this.maxRequestBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
     this.ctx = {
       cache,
       log: this.log,
       ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
       edsSubscribeWaitMs: opts.edsSubscribeWaitMs ?? 2000,
+      maxNamesPerType: opts.maxNamesPerType ?? 100_000,
+      maxTypesPerStream: opts.maxTypesPerStream ?? 32,
       register: (s): void => this.register(s),
       unregister: (s): void => this.unregister(s),
       emit: (e): void => this.events.next(e),
       count: (nodeId, typeUrl, counter, n): void => this.count(nodeId, typeUrl, counter, n),
+      refused: (): void => void this.refusedStreams++,
     };
   }
 
   /** Binds `address` ("host:port", port 0 picks one), starts serving and resolves with the bound port. */
   start(address: string, opts: StartOptions = {}): Promise<number> {
     if (this.server) return Promise.reject(new Error("xds server already started"));
+    this.requireIdentity = opts.requireNodeIdentity ?? opts.credentials !== undefined;
     const server = new grpc.Server({
-      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      "grpc.max_receive_message_length": this.maxRequestBytes,
       "grpc.max_send_message_length": -1,
     });
     server.addService(AggregatedDiscoveryServiceDefinition, {
@@ -137,7 +152,19 @@ export class XdsServer {
     for (const [id, t] of this.perNode) nodes[id] = copy(t);
     const nodeStreams: Record<string, number> = {};
     for (const [id, set] of this.byNode) nodeStreams[id] = set.size;
-    return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams };
+    return { streams: this.streams.size, types: copy(this.totals), nodes, nodeStreams, refused: this.refusedStreams };
+  }
+
+  /** Sizes of the internal per-stream and per-node state; back to the baseline once streams are gone. */
+  stateSizes(): XdsStateSizes {
+    let names = 0;
+    for (const s of this.streams) names += s.nameCount;
+    return {
+      streams: this.streams.size,
+      nodesWithStreams: this.byNode.size,
+      nodeCounters: this.perNode.size,
+      names,
+    };
   }
 
   /** Zeroes all counters (tests measure one step at a time). */
@@ -152,7 +179,10 @@ export class XdsServer {
   }
 
   private onDeltaStream(call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
-    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx);
+    const granted = this.requireIdentity
+      ? nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
+      : undefined;
+    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, granted);
     this.streams.add(stream);
   }
 

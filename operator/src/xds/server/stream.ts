@@ -15,7 +15,7 @@ import {
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
-import type { CounterName, XdsEvent, XdsLogger } from "./types";
+import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
 
 /**
  * Outcome of waiting for the reply to one response; "released" means the wait ended early because what it
@@ -33,6 +33,10 @@ export interface StreamContext {
   readonly ackTimeoutMs: number;
   /** Wait for EDS subscriptions after new EDS clusters. */
   readonly edsSubscribeWaitMs: number;
+  /** Most names per type per stream. */
+  readonly maxNamesPerType: number;
+  /** Most types per stream. */
+  readonly maxTypesPerStream: number;
   /** Called once the node id is known. */
   register(stream: DeltaStream): void;
   /** Called once when the stream ends (whether or not it was registered). */
@@ -41,6 +45,8 @@ export interface StreamContext {
   emit(event: XdsEvent): void;
   /** Adds to a counter of (node, type). */
   count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void;
+  /** Counts a stream refused because its certificate does not grant the node id it asked for. */
+  refused(): void;
 }
 
 /** Subscription state of one type on one stream. */
@@ -78,11 +84,15 @@ export class DeltaStream {
   private closed = false;
   private hadSnapshot = false;
 
-  /** Wires the stream to a grpc call; `id` is unique per server. */
+  /**
+   * Wires the stream to a grpc call; `id` is unique per server. `grantedNodeIds` are the node ids the
+   * client's certificate grants (undefined: no identity check, plaintext on loopback).
+   */
   constructor(
     readonly id: number,
     private readonly call: DuplexCall,
     private readonly ctx: StreamContext,
+    private readonly grantedNodeIds?: readonly string[],
   ) {
     call.on("data", (req: DeltaDiscoveryRequest) => {
       try {
@@ -103,6 +113,13 @@ export class DeltaStream {
   /** True once the stream ended. */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Subscribed names and sent-version entries over all types (the stream's memory, roughly). */
+  get nameCount(): number {
+    let n = 0;
+    for (const ts of this.types.values()) n += ts.subscribed.size + ts.sent.size;
+    return n;
   }
 
   /** Subscription state of a type (for tests and debugging). */
@@ -149,6 +166,8 @@ export class DeltaStream {
     for (const o of this.outstanding.values()) o.resolve("closed");
     this.outstanding.clear();
     this.wakeRequestWaiters();
+    // Nothing of a closed stream is kept, even if the call object lingers in grpc-js for a while.
+    this.types.clear();
     this.ctx.unregister(this);
     if (this.nodeId) {
       this.ctx.log(error ? "warn" : "info", "xds stream closed", { stream: this.id, node: this.nodeId, error });
@@ -167,6 +186,10 @@ export class DeltaStream {
         this.call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: "first request must carry node.id" });
         return;
       }
+      if (this.grantedNodeIds && !this.grantedNodeIds.includes(nodeId)) {
+        this.refuse(nodeId);
+        return;
+      }
       this.nodeId = nodeId;
       this.ctx.register(this);
       this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
@@ -178,10 +201,54 @@ export class DeltaStream {
       return;
     }
 
+    const tooMuch = this.exceedsBounds(typeUrl, req);
+    if (tooMuch) {
+      this.fail(grpc.status.RESOURCE_EXHAUSTED, tooMuch);
+      return;
+    }
     const changed = this.applySubscriptions(typeUrl, req);
     if (req.responseNonce) this.onReply(typeUrl, req);
     this.wakeRequestWaiters();
     if (changed) this.requestSync();
+  }
+
+  /** Why a request would take the stream beyond its bounds, or undefined when it fits. */
+  private exceedsBounds(typeUrl: string, req: DeltaDiscoveryRequest): string | undefined {
+    const ts = this.types.get(typeUrl);
+    if (!ts && this.types.size >= this.ctx.maxTypesPerStream) {
+      return `more than ${this.ctx.maxTypesPerStream} resource types on one stream`;
+    }
+    const subscribed = (ts?.subscribed.size ?? 0) + req.resourceNamesSubscribe.length;
+    const versions = (ts?.sent.size ?? 0) + Object.keys(req.initialResourceVersions).length;
+    const max = this.ctx.maxNamesPerType;
+    if (subscribed > max || versions > max) {
+      return `more than ${max} resource names of ${shortName(typeUrl)} on one stream`;
+    }
+    return undefined;
+  }
+
+  /** Ends the stream with an error status (logged). */
+  private fail(code: grpc.status, details: string): void {
+    this.ctx.log("warn", "xds stream ended: over its bounds", { stream: this.id, node: this.nodeId, error: details });
+    this.call.emit("error", { code, details });
+    this.close(details);
+  }
+
+  /** Ends the stream with PERMISSION_DENIED: the client certificate does not grant `nodeId`. */
+  private refuse(nodeId: string): void {
+    const granted = this.grantedNodeIds ?? [];
+    this.ctx.log("warn", "xds stream refused: the client certificate does not grant this node id", {
+      stream: this.id,
+      node: nodeId.slice(0, 256),
+      granted: granted.slice(0, 4).map((g) => g.slice(0, 256)),
+    });
+    this.ctx.refused();
+    this.closed = true;
+    this.ctx.unregister(this);
+    this.call.emit("error", {
+      code: grpc.status.PERMISSION_DENIED,
+      details: `the client certificate does not grant node id ${JSON.stringify(nodeId.slice(0, 256))}`,
+    });
   }
 
   /** Applies (un)subscriptions and initial versions of a request; true when the subscription state changed. */

@@ -17,6 +17,27 @@ export interface XdsServerOptions {
   ackTimeoutMs?: number;
   /** How long to wait, after new EDS clusters were sent, for Envoy to subscribe to their endpoints (default 2000). */
   edsSubscribeWaitMs?: number;
+  /**
+   * Most resource names one stream may subscribe to (or report versions of) per type; a request beyond it
+   * ends the stream with RESOURCE_EXHAUSTED. @default 100000
+   */
+  maxNamesPerType?: number;
+  /** Most resource types one stream may subscribe to; beyond it, RESOURCE_EXHAUSTED. @default 32 */
+  maxTypesPerStream?: number;
+  /** Largest request message accepted (grpc.max_receive_message_length). @default 4 MiB */
+  maxRequestBytes?: number;
+}
+
+/** Sizes of the server's internal per-stream and per-node state (for leak tests and debugging). */
+export interface XdsStateSizes {
+  /** Streams tracked (open). */
+  readonly streams: number;
+  /** Nodes with at least one open stream. */
+  readonly nodesWithStreams: number;
+  /** Nodes with counters. */
+  readonly nodeCounters: number;
+  /** Subscribed names and sent-version entries over all open streams and types. */
+  readonly names: number;
 }
 
 /** What happened on a stream. */
@@ -66,6 +87,8 @@ export interface XdsStats {
   nodes: Record<string, TypeStats>;
   /** Open streams per node id. */
   nodeStreams: Record<string, number>;
+  /** Streams refused because the client certificate did not grant the node id they asked for. */
+  refused: number;
 }
 
 /** Counter names of {@link TypeCounters}. */

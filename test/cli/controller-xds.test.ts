@@ -1,0 +1,58 @@
+/**
+ * `egts controller` refuses to serve plaintext xDS on a non-loopback address: anyone reaching it would get
+ * every Gateway's configuration and TLS keys. `--insecure-xds` (or a loopback address, or mTLS) lets it go on.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+/** A kubeconfig pointing at a closed port: the controller gets past its flags, then fails to reach the API. */
+function deadKubeconfig(): string {
+  const file = join(mkdtempSync(join(tmpdir(), "egts-kc-")), "kubeconfig");
+  writeFileSync(
+    file,
+    `apiVersion: v1
+kind: Config
+clusters: [{ name: c, cluster: { server: "https://127.0.0.1:1" } }]
+users: [{ name: u, user: { token: t } }]
+contexts: [{ name: x, context: { cluster: c, user: u } }]
+current-context: x
+`,
+  );
+  return file;
+}
+
+function controller(args: string[]): { status: number | null; stderr: string } {
+  const r = spawnSync("node", ["bin/egts.js", "controller", "--kubeconfig", deadKubeconfig(), ...args], {
+    encoding: "utf8",
+    timeout: 8000,
+    env: { ...process.env, EGTS_LOG_LEVEL: "error" },
+  });
+  return { status: r.status, stderr: r.stderr };
+}
+
+describe("egts controller: plaintext xDS only on loopback", () => {
+  it("refuses plaintext xDS on 0.0.0.0 without --insecure-xds, naming the flag", () => {
+    const r = controller(["--xds-listen", "0.0.0.0:0"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /refusing to serve plaintext xDS on 0\.0\.0\.0:0/);
+    assert.match(r.stderr, /--insecure-xds/);
+  });
+
+  it("refuses it on [::] too", () => {
+    const r = controller(["--xds-listen", "[::]:0"]);
+    assert.match(r.stderr, /refusing to serve plaintext xDS/);
+  });
+
+  it("goes on with --insecure-xds, or on 127.0.0.1", () => {
+    for (const args of [
+      ["--xds-listen", "0.0.0.0:0", "--insecure-xds"],
+      ["--xds-listen", "127.0.0.1:0"],
+    ]) {
+      const r = controller(args);
+      assert.doesNotMatch(r.stderr, /refusing to serve plaintext xDS/, args.join(" "));
+    }
+  });
+});
