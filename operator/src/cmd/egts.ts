@@ -5,6 +5,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
+import {
+  DEFAULT_ENVOY_GATEWAY_CONFIG,
+  loadEnvoyGatewayConfig,
+  type EnvoyGatewayConfig,
+} from "../config/envoy-gateway-config";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { createLogger } from "../log";
@@ -26,17 +31,20 @@ const VERSION = "0.1.0";
 const USAGE = `usage: egts <command> [flags]
 
 commands:
-  standalone --config-dir DIR [--xds-port 18000] [--listen-address 127.0.0.1] [--demo-backend]
-             [--xds-cert-dir DIR]
+  standalone --config-dir DIR [--config-path FILE] [--xds-port 18000] [--listen-address 127.0.0.1]
+             [--demo-backend] [--xds-cert-dir DIR]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
-  controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
+  controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE]
              issue the xDS mTLS certificates: into DIR, or as the Secrets envoy-gateway and envoy
-  translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
+  translate  -f FILE|DIR [-f …] [--to status|ir|xds|all] [--config-path FILE]
              translate YAML offline and print the result as YAML
+
+  --config-path FILE: the EnvoyGateway configuration (gateway.envoyproxy.io/v1alpha1), as Envoy Gateway's;
+  without it, Envoy Gateway's defaults (Backend disabled).
   version    print versions
 `;
 
@@ -71,14 +79,17 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
       to: { type: "string", default: "status" },
       "controller-name": { type: "string" },
       "listen-address": { type: "string" },
+      "config-path": { type: "string" },
     },
   });
   const to = values.to as TranslateOutput;
   if (!["status", "ir", "xds", "all"].includes(to)) throw new Error(`--to must be status, ir, xds or all (got ${to})`);
   if (!values.file?.length) throw new Error("translate needs -f FILE");
+  const config = envoyGatewayConfig(values["config-path"], (line) => process.stderr.write(`warning: ${line}\n`));
   return runTranslate(values.file, to, {
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName,
     listenAddress: values["listen-address"],
+    backends: config.backends,
   });
 }
 
@@ -94,11 +105,13 @@ async function standalone(argv: readonly string[]): Promise<number> {
       "demo-backend-port": { type: "string", default: "3000" },
       "envoy-log-level": { type: "string", default: "warn" },
       "xds-cert-dir": { type: "string" },
+      "config-path": { type: "string" },
     },
   });
   const dir = values["config-dir"];
   if (!dir) throw new Error("standalone needs --config-dir DIR");
   const log = createLogger(env().logLevel);
+  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const envoyBin = findEnvoy();
   const demo = values["demo-backend"]
     ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
@@ -109,7 +122,8 @@ async function standalone(argv: readonly string[]): Promise<number> {
     envoyBin,
     xdsPort: Number(values["xds-port"]),
     listenAddress: values["listen-address"],
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName,
+    backends: config.backends,
     stateDir: await mkdtemp(join(tmpdir(), "egts-")),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -140,7 +154,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     options: {
       kubeconfig: { type: "string" },
       namespace: { type: "string", default: e.namespace },
-      "controller-name": { type: "string", default: CONTROLLER_DEFAULTS.controllerName },
+      "controller-name": { type: "string" },
       "xds-listen": { type: "string", default: "0.0.0.0:18000" },
       "xds-address": { type: "string" },
       "xds-tls-secret": { type: "string", default: CONTROLLER_DEFAULTS.xdsTlsSecret },
@@ -148,14 +162,17 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "watch-namespaces": { type: "string" },
       "watch-namespace-selector": { type: "string" },
       "xds-cert-dir": { type: "string" },
+      "config-path": { type: "string" },
     },
   });
   const log = createLogger(e.logLevel);
+  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const namespace = values.namespace;
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     namespace,
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
+    backends: config.backends,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
@@ -207,6 +224,17 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
     process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${created ? "created" : "exists; left as is"}\n`);
   }
   return 0;
+}
+
+/**
+ * The EnvoyGateway configuration of `--config-path` (Envoy Gateway's defaults without one); the settings it
+ * holds that egts does not act on go to `warn`. Throws, naming the file and line, when it cannot be used.
+ */
+export function envoyGatewayConfig(path: string | undefined, warn: (line: string) => void): EnvoyGatewayConfig {
+  if (path === undefined) return DEFAULT_ENVOY_GATEWAY_CONFIG;
+  const config = loadEnvoyGatewayConfig(path);
+  for (const w of config.warnings) warn(w);
+  return config;
 }
 
 /**

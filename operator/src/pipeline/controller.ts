@@ -34,6 +34,7 @@ import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import { startMetricsServer } from "./metrics-server";
+import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -54,6 +55,8 @@ export interface ControllerOptions {
   readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
   /** The mounted `envoy-gateway` Secret (ca.crt, tls.crt, tls.key): serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
+  /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */
+  readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
   /** Lease timings (tests shorten them). */
@@ -225,7 +228,8 @@ export class Controller {
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
-    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
+    const opts = { controllerName: this.opts.controllerName, backends: this.opts.backends };
+    const pass = translateAndPublish(snapshot, this.cache, opts, bind);
     if (!leader) return { pass, leader };
     let applied: ApplyResult | undefined;
     try {
