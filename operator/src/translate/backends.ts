@@ -220,7 +220,7 @@ export class BackendIndex {
 function proxyPortProblem(port: number, settings: BackendSettings): string | undefined {
   const what = PROXY_PORTS.get(port);
   if (!what || (settings.allow ?? []).includes("ProxyPorts")) return undefined;
-  return `is refused: port ${port} is ${what} of the proxy or control plane (allow it with ProxyPorts in extensionApis.backend.allow of the EnvoyGateway configuration)`;
+  return `is refused: port ${port} is ${what}, one of the proxy's and control plane's own ports (allow it with ProxyPorts in extensionApis.backend.allow of the EnvoyGateway configuration)`;
 }
 
 /** Addresses on the proxy's own host (loopback, link-local, unspecified) are refused unless allowed. */
