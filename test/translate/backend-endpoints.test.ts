@@ -8,6 +8,9 @@ import {
   parseCidr,
   parseIp,
 } from "../../operator/src/translate/backend-endpoints";
+import type { KubeObject } from "../../operator/src/resources/meta";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { translate } from "../../operator/src/translate/translate";
 
 function classOf(address: string): string | undefined {
   const ip = parseIp(address);
@@ -112,5 +115,56 @@ describe("Backend endpoint checks", () => {
       ["0x7f.example.com", "ok"],
     ];
     for (const [h, want] of cases) assert.equal(verdict(h), want, h);
+  });
+
+  it("refuses endpoints of the wrong type with a status instead of throwing (files are not schema-checked)", () => {
+    const objects: KubeObject[] = [
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "GatewayClass",
+        metadata: { name: "eg" },
+        spec: { controllerName: "gateway.envoyproxy.io/gatewayclass-controller" },
+      },
+      {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "eg", namespace: "default" },
+        spec: { gatewayClassName: "eg", listeners: [{ name: "http", protocol: "HTTP", port: 80 }] },
+      },
+    ] as KubeObject[];
+    const endpoints: unknown[] = [
+      [{ ip: { address: 2130706433, port: 80 } }],
+      [{ fqdn: { hostname: ["a"], port: 80 } }],
+      [{ ip: { address: "10.0.0.1", port: "80" } }],
+      [null],
+      "10.0.0.1:80",
+    ];
+    endpoints.forEach((eps, i) => {
+      objects.push(
+        {
+          apiVersion: "gateway.envoyproxy.io/v1alpha1",
+          kind: "Backend",
+          metadata: { name: `b${i}`, namespace: "default" },
+          spec: { endpoints: eps },
+        } as KubeObject,
+        {
+          apiVersion: "gateway.networking.k8s.io/v1",
+          kind: "HTTPRoute",
+          metadata: { name: `r${i}`, namespace: "default" },
+          spec: {
+            parentRefs: [{ name: "eg" }],
+            rules: [{ backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: `b${i}` }] }],
+          },
+        } as KubeObject,
+      );
+    });
+    const { statuses, xdsIr } = translate(snapshotFromObjects(objects), { backends: { enabled: true } });
+    const backends = statuses.filter((s) => s.kind === "Backend");
+    assert.equal(backends.length, endpoints.length);
+    for (const b of backends) {
+      const accepted = (b.status as { conditions: { status: string; reason: string }[] }).conditions[0];
+      assert.deepEqual([b.name, accepted?.status, accepted?.reason], [b.name, "False", "Invalid"]);
+    }
+    assert.deepEqual(xdsIr[0]?.clusters ?? [], []);
   });
 });

@@ -192,7 +192,9 @@ export class BackendIndex {
     const refused: string[] = [];
     let reason: string = INVALID_ADDRESS;
     let dns = false;
-    for (const [i, ep] of (backend.spec.endpoints ?? []).entries()) {
+    const list: readonly unknown[] = Array.isArray(backend.spec.endpoints) ? backend.spec.endpoints : [];
+    for (const [i, item] of list.entries()) {
+      const ep = (typeof item === "object" && item !== null ? item : {}) as BackendEndpoint;
       const where = `endpoint ${i}${describeEndpoint(ep)}`;
       const problem = this.endpointProblem(ep);
       if (problem === UNSUPPORTED_ENDPOINT) reason = Reason.UnsupportedValue;
@@ -211,7 +213,10 @@ export class BackendIndex {
   /** Why one endpoint cannot be used, or undefined. */
   private endpointProblem(ep: BackendEndpoint): string | undefined {
     const port = ep.ip?.port ?? ep.fqdn?.port;
-    if (ep.unix || port === undefined) return UNSUPPORTED_ENDPOINT;
+    if (ep.unix || (!ep.ip && !ep.fqdn)) return UNSUPPORTED_ENDPOINT;
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return `is invalid: port ${String(port)} is not a port number (1-65535)`;
+    }
     return proxyPortProblem(port, this.settings) ?? addressProblem(ep, this.settings);
   }
 }
@@ -227,10 +232,11 @@ function proxyPortProblem(port: number, settings: BackendSettings): string | und
 function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string | undefined {
   let refusal: EndpointRefusal | undefined;
   if (ep.ip) {
-    const ip = parseIp(ep.ip.address);
+    const ip = typeof ep.ip.address === "string" ? parseIp(ep.ip.address) : undefined;
     if (!ip) return `is invalid: IP address ${ep.ip.address} is not an IPv4 or IPv6 address`;
     refusal = inCidrs(ip, settings.allowedCIDRs ?? []) ? undefined : classifyIp(ip);
   } else if (ep.fqdn) {
+    if (typeof ep.fqdn.hostname !== "string") return `is invalid: hostname ${String(ep.fqdn.hostname)} is not a string`;
     const checked = checkHostname(ep.fqdn.hostname);
     if (checked && "invalid" in checked) return `is invalid: ${checked.invalid}`;
     refusal = checked;
@@ -249,9 +255,12 @@ const UNSUPPORTED_ENDPOINT =
 
 /** ` (host:port)` of an endpoint, for messages. */
 function describeEndpoint(ep: BackendEndpoint): string {
-  if (ep.ip) return ` (${ep.ip.address.includes(":") ? `[${ep.ip.address}]` : ep.ip.address}:${ep.ip.port})`;
-  if (ep.fqdn) return ` (${ep.fqdn.hostname}:${ep.fqdn.port})`;
-  if (ep.unix) return ` (unix:${ep.unix.path})`;
+  if (ep.ip) {
+    const address = String(ep.ip.address);
+    return ` (${address.includes(":") ? `[${address}]` : address}:${String(ep.ip.port)})`;
+  }
+  if (ep.fqdn) return ` (${String(ep.fqdn.hostname)}:${String(ep.fqdn.port)})`;
+  if (ep.unix) return ` (unix:${String(ep.unix.path)})`;
   return "";
 }
 
