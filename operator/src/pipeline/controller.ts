@@ -317,5 +317,6 @@ function liveObjects(s: ResourceSnapshot): KubeObject[] {
     ...s.udpRoutes,
     ...(s.listenerSets ?? []),
     ...s.backendTLSPolicies,
+    ...s.backends,
   ];
 }
