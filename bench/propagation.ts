@@ -248,6 +248,7 @@ async function main(): Promise<void> {
     stateDir,
     logger: createLogger("warn", (line) => process.stderr.write(line + "\n")),
     envoyOutput: "ignore",
+    backends: { enabled: true, allow: ["Loopback"] }, // the echo backend listens on 127.0.0.1
   });
   let m: Measured;
   try {

@@ -16,7 +16,8 @@ import { TypeUrl, SHORT_NAME } from "../operator/src/xds/types";
 import { buildObjects, routeObject } from "./lib/fixtures";
 import { envInfo, finish, fullGc, mb, median, round, table, type BenchReport, type Metric } from "./lib/report";
 
-const OPTS = { listenAddress: "127.0.0.1" } as const;
+// Backend on and loopback allowed: the fixtures' Backends point at 127.0.0.1, as the standalone examples do.
+const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -338,6 +338,63 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     assert.equal(own.data?.["ca.key"], undefined, "the CA key never reaches a proxy");
   });
 
+  it("keeps Backend off as the chart's config.envoyGateway says: route UnsupportedValue, Backend Accepted=False", async () => {
+    type Cond = { type: string; status: string; reason: string; message: string };
+    const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: backend-off, namespace: default }
+spec:
+  gatewayClassName: envoy
+  listeners: [{ name: http, protocol: HTTP, port: ${await freePort()} }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: to-backend, namespace: default }
+spec:
+  parentRefs: [{ name: backend-off }]
+  rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ext }] }]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: ext, namespace: default }
+spec:
+  endpoints: [{ ip: { address: 10.0.0.5, port: 8080 } }]
+`;
+    await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: yaml });
+    try {
+      const resolvedRefs = async (): Promise<Cond | undefined> => {
+        const route = await cluster.kubectlJson<{ status?: { parents?: { conditions: Cond[] }[] } }>([
+          "get",
+          "httproute",
+          "to-backend",
+          "-n",
+          "default",
+        ]);
+        return route.status?.parents?.[0]?.conditions.find((c) => c.type === "ResolvedRefs");
+      };
+      await eventually(async () => (await resolvedRefs())?.reason === "UnsupportedValue", 60_000, "the route's status");
+      assert.match((await resolvedRefs())?.message ?? "", /Backend is disabled in Envoy Gateway configuration/);
+      // The controller may write Backend status (the chart's RBAC grants backends/status).
+      await eventually(
+        async () => {
+          const be = await cluster.kubectlJson<{ status?: { conditions?: Cond[] } }>([
+            "get",
+            "backends.gateway.envoyproxy.io",
+            "ext",
+            "-n",
+            "default",
+          ]);
+          const accepted = be.status?.conditions?.find((c) => c.type === "Accepted");
+          return accepted?.status === "False" && accepted.reason === "Invalid";
+        },
+        30_000,
+        "Backend ext Accepted=False Invalid",
+      );
+    } finally {
+      await cluster.kubectl(["delete", "-f", "-", "--wait=false"], { input: yaml });
+    }
+  });
+
   it("passes the chainsaw suite for invalid routes and pruning", async () => {
     const dir = join(cluster.dir, "chainsaw-invalid");
     writeInvalidRouteSuite(dir, await freePort());

@@ -32,6 +32,8 @@ async function runQuickstart(): Promise<{ child: ChildProcess; output: () => str
     "standalone",
     "--config-dir",
     dir,
+    "--config-path",
+    "examples/envoy-gateway.yaml",
     "--xds-port",
     String(xdsPort),
     "--demo-backend",

@@ -269,6 +269,7 @@ describe("controller image (npm run image)", function () {
       for (const l of manifest.layers)
         run("tar", ["-xzf", join(layout, "blobs", "sha256", l.digest.slice(7)), "-C", rootfs]);
       cpSync(join(root, "examples", "quickstart"), join(rootfs, "tmp", "quickstart"), { recursive: true });
+      cpSync(join(root, "examples", "envoy-gateway.yaml"), join(rootfs, "tmp", "envoy-gateway.yaml"));
     });
 
     /**
@@ -339,8 +340,8 @@ describe("controller image (npm run image)", function () {
       assert.equal(r.stderr, "");
     });
 
-    it("translates the quickstart as the host build does: egts translate -f /tmp/quickstart", () => {
-      const r = runImage(["translate", "-f", "/tmp/quickstart"]);
+    it("translates the quickstart as the host build does: egts translate -f /tmp/quickstart --config-path …", () => {
+      const r = runImage(["translate", "-f", "/tmp/quickstart", "--config-path", "/tmp/envoy-gateway.yaml"]);
       assert.equal(r.code, 0, r.stderr);
       const docs = parseAllDocuments(r.stdout).map(
         (d) =>
@@ -360,12 +361,14 @@ describe("controller image (npm run image)", function () {
           ["GatewayClass", "True"],
           ["Gateway", "True"],
           ["HTTPRoute", "True"],
+          ["Backend", "True"],
         ],
       );
       const host = run(process.execPath, [
         "-e",
         `require(${JSON.stringify(join(dist, "operator", "src", "cmd", "egts.js"))})` +
-          `.main(["translate", "-f", ${JSON.stringify(join(root, "examples", "quickstart"))}]).then((c) => process.exit(c))`,
+          `.main(["translate", "-f", ${JSON.stringify(join(root, "examples", "quickstart"))}, "--config-path", ` +
+          `${JSON.stringify(join(root, "examples", "envoy-gateway.yaml"))}]).then((c) => process.exit(c))`,
       ]);
       assert.equal(r.stdout, host);
     });

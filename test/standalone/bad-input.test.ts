@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { firstValueFrom, filter } from "rxjs";
 import { eventually, httpGet } from "../support/http";
 import { backendYaml, routeYaml } from "../support/manifests";
-import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
+import { EXAMPLES_CONFIG, startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
 describe("bad input (real Envoy)", function () {
   let g: BasicGateway;
@@ -76,7 +76,16 @@ describe("bad input (real Envoy)", function () {
   });
 
   it("`egts translate --to status` shows the same condition offline", async function () {
-    const { stdout } = await promisify(execFile)("node", ["bin/egts.js", "translate", "-f", t.dir, "--to", "status"]);
+    const { stdout } = await promisify(execFile)("node", [
+      "bin/egts.js",
+      "translate",
+      "-f",
+      t.dir,
+      "--to",
+      "status",
+      "--config-path",
+      EXAMPLES_CONFIG, // Backend on and loopback allowed, as the test gateway (TEST_BACKENDS)
+    ]);
     assert.match(stdout, /name: missing[\s\S]*type: ResolvedRefs\n\s+status: "False"\n\s+reason: BackendNotFound/);
   });
 });

@@ -1,9 +1,10 @@
 /** examples/canary as shipped (fixed ports swapped for free ones): header-based canary routing through real Envoy. */
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { EXAMPLES_CONFIG, startTestGateway, type TestGateway } from "../support/standalone";
 
 describe("examples/canary (real Envoy)", function () {
   this.timeout(60_000);
@@ -33,7 +34,7 @@ describe("examples/canary (real Envoy)", function () {
       (_m, p: string) => `port: ${ports[p]}`,
     );
     assert.equal((yaml.match(/port: \d+/g) ?? []).length, 3, "the example names three ports");
-    t = await startTestGateway({ "canary.yaml": yaml });
+    t = await startTestGateway({ "canary.yaml": yaml }, { backends: loadEnvoyGatewayConfig(EXAMPLES_CONFIG).backends });
     await eventually(
       async () => (await httpGet(port, "app.example.com", "/")).status === 200,
       15_000,

@@ -1,10 +1,11 @@
 /** The README quickstart, for real: our control plane, real Envoy, the demo echo backend. */
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, routeYaml } from "../support/manifests";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { EXAMPLES_CONFIG, startTestGateway, type TestGateway } from "../support/standalone";
 
 describe("standalone quickstart (real Envoy)", function () {
   let backend: EchoBackend;
@@ -18,7 +19,11 @@ describe("standalone quickstart (real Envoy)", function () {
     const yaml = (await readFile("examples/quickstart/quickstart.yaml", "utf8"))
       .replace("port: 8888", `port: ${port}`)
       .replace("port: 3000", `port: ${backend.port}`);
-    t = await startTestGateway({ "quickstart.yaml": yaml });
+    // With the EnvoyGateway configuration `npm start` passes (--config-path): Backend on, loopback allowed.
+    t = await startTestGateway(
+      { "quickstart.yaml": yaml },
+      { backends: loadEnvoyGatewayConfig(EXAMPLES_CONFIG).backends },
+    );
     await eventually(
       async () => (await httpGet(port, "www.example.com", "/get")).status === 200,
       15_000,

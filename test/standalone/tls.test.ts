@@ -3,6 +3,7 @@
  * SNI picks the listener's certificate (exact and wildcard), client certificate validation from the
  * Gateway's frontend TLS settings, and TLS passthrough to a backend that presents its own certificate.
  */
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { createServer as createTlsServer, type Server } from "node:tls";
@@ -10,7 +11,7 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { EXAMPLES_CONFIG, startTestGateway, type TestGateway } from "../support/standalone";
 import { httpsGet, tlsExchange } from "../support/tls-client";
 
 interface Ports {
@@ -188,10 +189,13 @@ describe("examples/https (real Envoy)", function () {
     const example = (await readFile("examples/https/https.yaml", "utf8")).replace(/\b(8080|8443|3000)\b/g, (m) =>
       port(Number(m)),
     );
-    t = await startTestGateway({
-      "https.yaml": example,
-      "wildcard-cert.yaml": await readFile("examples/https/wildcard-cert.yaml", "utf8"),
-    });
+    t = await startTestGateway(
+      {
+        "https.yaml": example,
+        "wildcard-cert.yaml": await readFile("examples/https/wildcard-cert.yaml", "utf8"),
+      },
+      { backends: loadEnvoyGatewayConfig(EXAMPLES_CONFIG).backends },
+    );
   });
 
   after(async function () {

@@ -45,6 +45,15 @@ export function goldenInputs(dir: string): string[] {
   return names.map((n) => join(dir, n));
 }
 
+/**
+ * The EnvoyGateway configuration file a golden case is translated with: `X.envoy-gateway.yaml` beside
+ * `X.in.yaml`, else the folder's `envoy-gateway.yaml`.
+ */
+export function envoyGatewayConfigFor(inFile: string): string {
+  const own = inFile.slice(0, -IN_SUFFIX.length) + ".envoy-gateway.yaml";
+  return existsSync(own) ? own : join(dirname(inFile), "envoy-gateway.yaml");
+}
+
 /** The case name of an input file: its base name without `.in.yaml`. */
 export function caseName(inFile: string): string {
   const base = inFile.slice(dirname(inFile).length + 1);

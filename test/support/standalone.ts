@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
 import { StandaloneGateway } from "../../operator/src/pipeline/standalone";
+import type { BackendSettings } from "../../operator/src/translate/backend-endpoints";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";
 import { eventually, freePort, httpGet } from "./http";
@@ -25,10 +26,20 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The Backend settings of test gateways unless a test passes its own: Backend enabled and loopback allowed,
+ * because test backends are echo servers on 127.0.0.1 (as `egts standalone --config-path
+ * examples/envoy-gateway.yaml` for the examples). The proxy ports stay refused.
+ */
+export const TEST_BACKENDS: BackendSettings = { enabled: true, allow: ["Loopback"] };
+
+/** The EnvoyGateway configuration the standalone examples run with (`npm start`, the examples' READMEs). */
+export const EXAMPLES_CONFIG = "examples/envoy-gateway.yaml";
+
 /** Starts a gateway with the given files; waits for the first translation. */
 export async function startTestGateway(
   files: Record<string, string>,
-  opts: { withEnvoy?: boolean; xdsCertDir?: string } = {},
+  opts: { withEnvoy?: boolean; xdsCertDir?: string; backends?: BackendSettings } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
   const dir = await mkdtemp(join(tmpdir(), "egts-test-config-"));
@@ -48,6 +59,7 @@ export async function startTestGateway(
     logger: log,
     envoyOutput: process.env.EGTS_TEST_LOG ? "inherit" : "ignore",
     ...(opts.xdsCertDir ? { xdsCertDir: opts.xdsCertDir } : {}),
+    backends: opts.backends ?? TEST_BACKENDS,
   });
   await gw.start();
   return {

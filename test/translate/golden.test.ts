@@ -1,15 +1,17 @@
 /**
  * Translator golden tests: every testdata/translate/X.in.yaml is translated and its statuses and IR
- * are compared with X.out.yaml (regenerate with UPDATE_GOLDEN=1, then review the diff by eye).
+ * are compared with X.out.yaml (regenerate with UPDATE_GOLDEN=1, then review the diff by eye). Each case is
+ * translated with an EnvoyGateway configuration file (see envoyGatewayConfigFor).
  */
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { renderTranslation } from "../../operator/src/cmd/translate";
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate } from "../../operator/src/translate/translate";
-import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
+import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
+import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
 
 /** Reads a golden input file into objects; a parse error fails the test with file:line:column. */
 export function readCase(inFile: string): KubeObject[] {
@@ -26,8 +28,12 @@ const FEATURES_CASE = "gatewayclass-status";
  * `supportedFeatures` is replaced by a pointer to that case (not by a count, which every added feature
  * would change), so adding a feature changes one golden file, not all.
  */
-export function renderStatusAndIr(objects: readonly KubeObject[], fullFeatures = false): string {
-  const translated = translate(snapshotFromObjects(objects));
+export function renderStatusAndIr(
+  objects: readonly KubeObject[],
+  fullFeatures = false,
+  opts: TranslateOptions = {},
+): string {
+  const translated = translate(snapshotFromObjects(objects), opts);
   const result = fullFeatures ? translated : { ...translated, statuses: translated.statuses.map(elideFeatures) };
   const statuses = renderTranslation(result, "status");
   const ir = renderTranslation(result, "ir");
@@ -43,12 +49,13 @@ function elideFeatures<S extends { kind: string; status: unknown }>(s: S): S {
 describe("translate golden files (testdata/translate)", () => {
   for (const inFile of goldenInputs(testdataDir("translate"))) {
     const name = caseName(inFile);
+    const opts = (): TranslateOptions => ({ backends: loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile)).backends });
     it(name, () => {
-      checkGolden(inFile, renderStatusAndIr(readCase(inFile), name === FEATURES_CASE));
+      checkGolden(inFile, renderStatusAndIr(readCase(inFile), name === FEATURES_CASE, opts()));
     });
     it(`${name}: output does not depend on the order of the input objects`, () => {
       const objects = readCase(inFile);
-      assert.equal(renderStatusAndIr([...objects].reverse()), renderStatusAndIr(objects));
+      assert.equal(renderStatusAndIr([...objects].reverse(), false, opts()), renderStatusAndIr(objects, false, opts()));
     });
   }
 });

@@ -7,13 +7,14 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { xdsDoc } from "../../operator/src/cmd/translate";
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import { validateXdsIr } from "../../operator/src/ir/validate";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate } from "../../operator/src/translate/translate";
+import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
-import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
+import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
 
 function readCase(inFile: string): KubeObject[] {
   const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
@@ -22,8 +23,8 @@ function readCase(inFile: string): KubeObject[] {
 }
 
 /** One YAML document per (node, resource type), in node then type order. */
-export function renderXds(objects: readonly KubeObject[]): string {
-  const { xdsIr } = translate(snapshotFromObjects(objects));
+export function renderXds(objects: readonly KubeObject[], opts: TranslateOptions = {}): string {
+  const { xdsIr } = translate(snapshotFromObjects(objects), opts);
   const docs: string[] = [];
   for (const ir of [...xdsIr].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const byType = xdsDoc(buildNodeResources(ir));
@@ -39,11 +40,12 @@ export function renderXds(objects: readonly KubeObject[]): string {
 describe("xDS translate golden files (testdata/xds)", () => {
   for (const inFile of goldenInputs(testdataDir("xds"))) {
     const name = caseName(inFile);
+    const opts = (): TranslateOptions => ({ backends: loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile)).backends });
     it(name, () => {
-      checkGolden(inFile, renderXds(readCase(inFile)));
+      checkGolden(inFile, renderXds(readCase(inFile), opts()));
     });
     it(`${name}: the IR passes validation`, () => {
-      for (const ir of translate(snapshotFromObjects(readCase(inFile))).xdsIr) {
+      for (const ir of translate(snapshotFromObjects(readCase(inFile)), opts()).xdsIr) {
         assert.deepEqual(validateXdsIr(ir), [], `IR of ${ir.name}`);
       }
     });

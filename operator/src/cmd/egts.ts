@@ -6,6 +6,11 @@ import { parseArgs } from "node:util";
 import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
+import {
+  DEFAULT_ENVOY_GATEWAY_CONFIG,
+  loadEnvoyGatewayConfig,
+  type EnvoyGatewayConfig,
+} from "../config/envoy-gateway-config";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { createLogger } from "../log";
@@ -22,10 +27,10 @@ const VERSION = "0.1.0";
 const USAGE = `usage: egts <command> [flags]
 
 commands:
-  standalone --config-dir DIR [--xds-port 18000] [--listen-address 127.0.0.1] [--demo-backend]
-             [--xds-cert-dir DIR]
+  standalone --config-dir DIR [--config-path FILE] [--xds-port 18000] [--listen-address 127.0.0.1]
+             [--demo-backend] [--xds-cert-dir DIR]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
-  controller [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
+  controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
              [--xds-cert-dir DIR | --insecure-xds]
@@ -33,8 +38,11 @@ commands:
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
              issue the xDS CA and server certificate: into DIR, or as the Secret envoy-gateway
              (proxies get their own client certificates from the controller or standalone)
-  translate  -f FILE|DIR [-f …] [--to status|ir|xds|all]
+  translate  -f FILE|DIR [-f …] [--to status|ir|xds|all] [--config-path FILE]
              translate YAML offline and print the result as YAML
+
+  --config-path FILE: the EnvoyGateway configuration (gateway.envoyproxy.io/v1alpha1), as Envoy Gateway's;
+  without it, Envoy Gateway's defaults (Backend disabled).
   version    print versions
 `;
 
@@ -69,14 +77,17 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
       to: { type: "string", default: "status" },
       "controller-name": { type: "string" },
       "listen-address": { type: "string" },
+      "config-path": { type: "string" },
     },
   });
   const to = values.to as TranslateOutput;
   if (!["status", "ir", "xds", "all"].includes(to)) throw new Error(`--to must be status, ir, xds or all (got ${to})`);
   if (!values.file?.length) throw new Error("translate needs -f FILE");
+  const config = envoyGatewayConfig(values["config-path"], (line) => process.stderr.write(`warning: ${line}\n`));
   return runTranslate(values.file, to, {
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName,
     listenAddress: values["listen-address"],
+    backends: config.backends,
   });
 }
 
@@ -92,11 +103,13 @@ async function standalone(argv: readonly string[]): Promise<number> {
       "demo-backend-port": { type: "string", default: "3000" },
       "envoy-log-level": { type: "string", default: "warn" },
       "xds-cert-dir": { type: "string" },
+      "config-path": { type: "string" },
     },
   });
   const dir = values["config-dir"];
   if (!dir) throw new Error("standalone needs --config-dir DIR");
   const log = createLogger(env().logLevel);
+  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const envoyBin = findEnvoy();
   const demo = values["demo-backend"]
     ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
@@ -107,7 +120,8 @@ async function standalone(argv: readonly string[]): Promise<number> {
     envoyBin,
     xdsPort: Number(values["xds-port"]),
     listenAddress: values["listen-address"],
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName,
+    backends: config.backends,
     stateDir: await mkdtemp(join(tmpdir(), "egts-")),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -138,7 +152,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     options: {
       kubeconfig: { type: "string" },
       namespace: { type: "string", default: e.namespace },
-      "controller-name": { type: "string", default: CONTROLLER_DEFAULTS.controllerName },
+      "controller-name": { type: "string" },
       "xds-listen": { type: "string", default: "0.0.0.0:18000" },
       "xds-address": { type: "string" },
       "xds-tls-secret": { type: "string", default: CONTROLLER_DEFAULTS.xdsTlsSecret },
@@ -147,9 +161,11 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "watch-namespace-selector": { type: "string" },
       "xds-cert-dir": { type: "string" },
       "insecure-xds": { type: "boolean", default: false },
+      "config-path": { type: "string" },
     },
   });
   const log = createLogger(e.logLevel);
+  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const namespace = values.namespace;
   if (!values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(values["xds-listen"])) {
     throw new Error(
@@ -160,7 +176,8 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     namespace,
-    controllerName: values["controller-name"],
+    controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
+    backends: config.backends,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
@@ -222,6 +239,17 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
   const outcome = created ? "created" : values.overwrite ? "replaced" : "exists; left as is (--overwrite replaces it)";
   process.stdout.write(`certgen: Secret ${values.namespace}/${CONTROLLER_SECRET} ${outcome}\n`);
   return 0;
+}
+
+/**
+ * The EnvoyGateway configuration of `--config-path` (Envoy Gateway's defaults without one); the settings it
+ * holds that egts does not act on go to `warn`. Throws, naming the file and line, when it cannot be used.
+ */
+export function envoyGatewayConfig(path: string | undefined, warn: (line: string) => void): EnvoyGatewayConfig {
+  if (path === undefined) return DEFAULT_ENVOY_GATEWAY_CONFIG;
+  const config = loadEnvoyGatewayConfig(path);
+  for (const w of config.warnings) warn(w);
+  return config;
 }
 
 /**

@@ -37,6 +37,7 @@ import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import { startMetricsServer } from "./metrics-server";
 import { ProxyCertIssuer } from "./proxy-certs";
+import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -57,6 +58,8 @@ export interface ControllerOptions {
   readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
   /** The mounted `envoy-gateway` Secret (ca.crt, tls.crt, tls.key): serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
+  /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */
+  readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
   /** Lease timings (tests shorten them). */
@@ -245,7 +248,8 @@ export class Controller {
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
-    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
+    const opts = { controllerName: this.opts.controllerName, backends: this.opts.backends };
+    const pass = translateAndPublish(snapshot, this.cache, opts, bind);
     if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.opts.logger("warn", "proxy not rendered", { ...p });
@@ -371,5 +375,6 @@ function liveObjects(s: ResourceSnapshot): KubeObject[] {
     ...s.udpRoutes,
     ...(s.listenerSets ?? []),
     ...s.backendTLSPolicies,
+    ...s.backends,
   ];
 }

@@ -13,6 +13,7 @@ import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
 import { StatusLog } from "./status-log";
+import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Standalone settings. */
@@ -37,6 +38,8 @@ export interface StandaloneOptions {
   readonly envoyOutput?: "inherit" | "ignore";
   /** A certificate folder from `egts certgen --local`: serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
+  /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */
+  readonly backends?: BackendSettings;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -142,6 +145,7 @@ export class StandaloneGateway {
         controllerName: this.opts.controllerName,
         listenAddress: this.opts.listenAddress ?? "127.0.0.1",
         localAddresses: localAddresses(),
+        ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       });
       for (const bad of pass.invalid)
         this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });

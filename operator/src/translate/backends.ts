@@ -1,16 +1,33 @@
 /** Backend references: Service (+ EndpointSlices) and Envoy Gateway Backend → one shared cluster each. */
 import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
-import { ENVOY_GATEWAY_GROUP, type Backend } from "../resources/envoy-gateway";
+import { ENVOY_GATEWAY_GROUP, type Backend, type BackendEndpoint } from "../resources/envoy-gateway";
 import { GATEWAY_API_GROUP, type BackendRef } from "../resources/gateway-api";
 import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import {
+  checkHostname,
+  classifyIp,
+  inCidrs,
+  parseIp,
+  PROXY_PORTS,
+  type BackendSettings,
+  type EndpointRefusal,
+} from "./backend-endpoints";
 import { BackendTlsPolicyIndex } from "./backendtlspolicy";
-import { Reason, type RefProblem, type StatusUpdate } from "./conditions";
+import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { ReferenceGrantIndex } from "./reference-grants";
 
 /** Route kinds that refer to backends (the `from` of a ReferenceGrant). */
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
+
+/** Envoy Gateway's route reason for a Backend endpoint address it refuses. */
+export const INVALID_ADDRESS = "InvalidAddress";
+
+/** A Backend's verdict: the endpoints of its cluster, or why it is not accepted. */
+type BackendVerdict =
+  | { readonly endpoints: readonly EndpointIr[]; readonly dns: boolean }
+  | { readonly problem: string; readonly reason: string };
 
 /** Index of the snapshot's backends, built once per translation. */
 export class BackendIndex {
@@ -23,8 +40,14 @@ export class BackendIndex {
   private readonly tlsPolicies: BackendTlsPolicyIndex;
   /** Cluster name → keys of the BackendTLSPolicies targeting its Service port. */
   private readonly clusterPolicies = new Map<string, readonly string[]>();
+  /** Backends some route referenced, with their verdict (their status is written, as Envoy Gateway does). */
+  private readonly usedBackends = new Map<string, { readonly backend: Backend; readonly verdict?: BackendVerdict }>();
 
-  constructor(snapshot: ResourceSnapshot) {
+  /** `settings`: what the EnvoyGateway configuration says about Backends (off by default). */
+  constructor(
+    snapshot: ResourceSnapshot,
+    private readonly settings: BackendSettings = { enabled: false },
+  ) {
     this.grants = new ReferenceGrantIndex(snapshot.referenceGrants ?? []);
     this.tlsPolicies = new BackendTlsPolicyIndex(snapshot.backendTLSPolicies ?? [], snapshot.configMaps ?? []);
     for (const s of snapshot.services) this.services.set(keyOf(s.metadata), s);
@@ -113,34 +136,132 @@ export class BackendIndex {
     };
   }
 
-  private resolveBackend(ref: BackendRef, ns: string): ClusterIr | RefProblem {
-    const backend = this.backends.get(`${ns}/${ref.name}`);
-    if (!backend) return { reason: Reason.BackendNotFound, message: `Backend ${ns}/${ref.name} not found` };
-    const endpoints: EndpointIr[] = [];
-    let dns = false;
-    for (const ep of backend.spec.endpoints ?? []) {
-      if (ep.ip) endpoints.push({ host: ep.ip.address, port: ep.ip.port });
-      else if (ep.fqdn) {
-        dns = true;
-        endpoints.push({ host: ep.fqdn.hostname, port: ep.fqdn.port });
-      } else {
+  /**
+   * Backend statuses, as Envoy Gateway writes them: Accepted (reason Accepted or Invalid) on every Backend a
+   * route referenced, saying why it cannot be used (disabled, a refused or invalid endpoint).
+   */
+  backendStatuses(): StatusUpdate[] {
+    return [...this.usedBackends.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, { backend, verdict }]) => {
+        const problem = verdict !== undefined && "problem" in verdict ? verdict.problem : undefined;
+        const ok = verdict !== undefined && problem === undefined;
+        const message = ok
+          ? "The Backend was accepted"
+          : problem !== undefined
+            ? `The Backend was not accepted: ${problem}`
+            : DISABLED_BACKEND_STATUS;
+        const reason = ok ? Reason.Accepted : Reason.Invalid;
+        const accepted = condition(CondType.Accepted, ok, reason, message, backend.metadata.generation);
         return {
-          reason: Reason.UnsupportedValue,
-          message: `Backend ${ns}/${ref.name}: only ip and fqdn endpoints are supported in this version`,
+          apiVersion: backend.apiVersion,
+          kind: "Backend",
+          namespace: backend.metadata.namespace ?? "default",
+          name: backend.metadata.name,
+          status: { conditions: [accepted] },
         };
-      }
+      });
+  }
+
+  private resolveBackend(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+    const key = `${ns}/${ref.name}`;
+    const backend = this.backends.get(key);
+    if (!this.settings.enabled) {
+      if (backend) this.usedBackends.set(key, { backend });
+      return {
+        reason: Reason.UnsupportedValue,
+        message: `Backend ${key} cannot be used: Backend is disabled in Envoy Gateway configuration (set extensionApis.enableBackend: true in the EnvoyGateway configuration given with --config-path)`,
+      };
     }
-    if (endpoints.length === 0) {
-      return { reason: Reason.BackendNotFound, message: `Backend ${ns}/${ref.name} has no endpoints` };
-    }
+    if (!backend) return { reason: Reason.BackendNotFound, message: `Backend ${key} not found` };
+    const verdict = this.usedBackends.get(key)?.verdict ?? this.judge(backend);
+    this.usedBackends.set(key, { backend, verdict });
+    if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
     const h2c = (backend.spec.appProtocols ?? []).includes("gateway.envoyproxy.io/h2c");
     return {
-      name: `backend/${ns}/${ref.name}`,
-      discovery: dns ? "dns" : "static",
-      endpoints,
+      name: `backend/${key}`,
+      discovery: verdict.dns ? "dns" : "static",
+      endpoints: verdict.endpoints,
       protocol: h2c ? "h2c" : "http1",
     };
   }
+
+  /** Checks a Backend's endpoints against the settings: its cluster endpoints, or every reason it is refused. */
+  private judge(backend: Backend): BackendVerdict {
+    const endpoints: EndpointIr[] = [];
+    const refused: string[] = [];
+    let reason: string = INVALID_ADDRESS;
+    let dns = false;
+    const list: readonly unknown[] = Array.isArray(backend.spec.endpoints) ? backend.spec.endpoints : [];
+    for (const [i, item] of list.entries()) {
+      const ep = (typeof item === "object" && item !== null ? item : {}) as BackendEndpoint;
+      const where = `endpoint ${i}${describeEndpoint(ep)}`;
+      const problem = this.endpointProblem(ep);
+      if (problem === UNSUPPORTED_ENDPOINT) reason = Reason.UnsupportedValue;
+      if (problem !== undefined) refused.push(`${where} ${problem}`);
+      else if (ep.ip) endpoints.push({ host: ep.ip.address, port: ep.ip.port });
+      else if (ep.fqdn) {
+        dns = true;
+        endpoints.push({ host: ep.fqdn.hostname, port: ep.fqdn.port });
+      }
+    }
+    if (refused.length > 0) return { problem: refused.join("; "), reason };
+    if (endpoints.length === 0) return { problem: "it has no endpoints", reason: Reason.BackendNotFound };
+    return { endpoints, dns };
+  }
+
+  /** Why one endpoint cannot be used, or undefined. */
+  private endpointProblem(ep: BackendEndpoint): string | undefined {
+    const port = ep.ip?.port ?? ep.fqdn?.port;
+    if (ep.unix || (!ep.ip && !ep.fqdn)) return UNSUPPORTED_ENDPOINT;
+    if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+      return `is invalid: port ${String(port)} is not a port number (1-65535)`;
+    }
+    return proxyPortProblem(port, this.settings) ?? addressProblem(ep, this.settings);
+  }
+}
+
+/** The proxy's own ports are refused on any address unless ProxyPorts is allowed. */
+function proxyPortProblem(port: number, settings: BackendSettings): string | undefined {
+  const what = PROXY_PORTS.get(port);
+  if (!what || (settings.allow ?? []).includes("ProxyPorts")) return undefined;
+  return `is refused: port ${port} is ${what}, one of the proxy's and control plane's own ports (allow it with ProxyPorts in extensionApis.backend.allow of the EnvoyGateway configuration)`;
+}
+
+/** Addresses on the proxy's own host (loopback, link-local, unspecified) are refused unless allowed. */
+function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string | undefined {
+  let refusal: EndpointRefusal | undefined;
+  if (ep.ip) {
+    const ip = typeof ep.ip.address === "string" ? parseIp(ep.ip.address) : undefined;
+    if (!ip) return `is invalid: IP address ${ep.ip.address} is not an IPv4 or IPv6 address`;
+    refusal = inCidrs(ip, settings.allowedCIDRs ?? []) ? undefined : classifyIp(ip);
+  } else if (ep.fqdn) {
+    if (typeof ep.fqdn.hostname !== "string") return `is invalid: hostname ${String(ep.fqdn.hostname)} is not a string`;
+    const checked = checkHostname(ep.fqdn.hostname);
+    if (checked && "invalid" in checked) return `is invalid: ${checked.invalid}`;
+    refusal = checked;
+  }
+  if (!refusal || (settings.allow ?? []).includes(refusal.class)) return undefined;
+  const cidrHint = ep.ip ? ", or the address in extensionApis.backend.allowedCIDRs" : "";
+  return `is refused: ${refusal.rule} (allow it with ${refusal.class} in extensionApis.backend.allow of the EnvoyGateway configuration${cidrHint})`;
+}
+
+/** Envoy Gateway's Backend status message when the API is off, with how to turn it on. */
+const DISABLED_BACKEND_STATUS =
+  "The Backend was not accepted since Backend is not enabled in Envoy Gateway Config (set extensionApis.enableBackend: true in the EnvoyGateway configuration)";
+
+const UNSUPPORTED_ENDPOINT =
+  "is not supported: only ip and fqdn endpoints are (unix sockets would reach the proxy host's own sockets)";
+
+/** ` (host:port)` of an endpoint, for messages. */
+function describeEndpoint(ep: BackendEndpoint): string {
+  if (ep.ip) {
+    const address = String(ep.ip.address);
+    return ` (${address.includes(":") ? `[${address}]` : address}:${String(ep.ip.port)})`;
+  }
+  if (ep.fqdn) return ` (${String(ep.fqdn.hostname)}:${String(ep.fqdn.port)})`;
+  if (ep.unix) return ` (unix:${String(ep.unix.path)})`;
+  return "";
 }
 
 /** The ready IP endpoints of a Service port, from its EndpointSlices (ports matched by name). */

@@ -7,6 +7,7 @@ import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
@@ -28,6 +29,11 @@ export interface TranslateOptions {
   readonly listenAddress?: string;
   /** This machine's IP addresses, which a Gateway's spec.addresses may request. @default only listenAddress */
   readonly localAddresses?: readonly string[];
+  /**
+   * Backend (gateway.envoyproxy.io): off unless the EnvoyGateway configuration enables it, and even then
+   * endpoints on the proxy's own host are refused unless allowed. @default { enabled: false }
+   */
+  readonly backends?: BackendSettings;
 }
 
 /** What one translation produces. */
@@ -51,7 +57,7 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.
-  const backends = new BackendIndex(snapshot);
+  const backends = new BackendIndex(snapshot, opts.backends);
   //    A Gateway's merged listener list includes those of the ListenerSets it allows, so they are
   //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);
@@ -95,6 +101,8 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
   //    once every route has attached.
   const policyStatuses = ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName);
+  //    Backends, like policies, get their status once every route has referenced them.
+  policyStatuses.push(...ctx.backends.backendStatuses());
 
   // 5. Only now are listener statuses (attachedRoutes) and the IR complete.
   const built: GatewayIr[] = [];
