@@ -55,38 +55,30 @@ export type ParseCache = Map<string, { readonly text: string; readonly result: P
  * same object defined twice: the last one in reading order (file name order, then document order) wins,
  * with a warning naming both places. Never throws: a folder that cannot be read is an error event.
  */
-export async function readDirectory(dir: string, cache?: ParseCache): Promise<ProviderEvent> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith(".")).sort();
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    return { kind: "error", errors: [{ file: dir, line: 0, column: 0, message: `cannot read the folder: ${code}` }] };
-  }
+export async function readDirectory(dir: string, cache?: ParseCache, signal?: AbortSignal): Promise<ProviderEvent> {
+  const names = await listYamlFiles(dir);
+  if (!Array.isArray(names)) return names;
   const located: LocatedObject[] = [];
   const errors: InputError[] = [];
   const warnings: InputError[] = [];
   let total = 0;
   for (const name of names) {
+    // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
+    if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
     const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
-    if (read.kind === "gone") {
-      warnings.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
+    if (read.kind !== "text") {
+      if (read.kind === "error") errors.push(read.error);
+      else warnings.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
       continue;
     }
-    if (read.kind === "error") {
-      errors.push(read.error);
-      continue;
-    }
-    total += read.text.length;
+    total += Buffer.byteLength(read.text);
     if (total > FILE_LIMITS.maxTotalBytes) {
       const message = `the folder's files exceed the limit of ${FILE_LIMITS.maxTotalBytes} bytes in total`;
       errors.push({ file, line: 0, column: 0, message });
       break;
     }
-    const cached = cache?.get(file);
-    const r = cached && cached.text === read.text ? cached.result : parseManifests(file, read.text);
-    cache?.set(file, { text: read.text, result: r });
+    const r = parseCached(file, read.text, cache);
     r.objects.forEach((object, i) => located.push({ object, location: r.locations[i] }));
     errors.push(...r.errors);
   }
@@ -98,6 +90,26 @@ export async function readDirectory(dir: string, cache?: ParseCache): Promise<Pr
   const unique = dropDuplicates(located);
   warnings.push(...unique.warnings);
   return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files: names.length, warnings };
+}
+
+/** The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. */
+async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
+  try {
+    return (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith(".")).sort();
+  } catch (err) {
+    return folderError(dir, `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function parseCached(file: string, text: string, cache: ParseCache | undefined): ParseResult {
+  const cached = cache?.get(file);
+  const r = cached && cached.text === text ? cached.result : parseManifests(file, text);
+  cache?.set(file, { text, result: r });
+  return r;
+}
+
+function folderError(dir: string, message: string): ProviderEvent {
+  return { kind: "error", errors: [{ file: dir, line: 0, column: 0, message }] };
 }
 
 /**
@@ -141,13 +153,22 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       watcher?.close();
     };
   });
-  return changes$.pipe(
-    debounceWithMaxWait(opts.debounceMs ?? 30, opts.maxWaitMs ?? 200),
-    startWith(undefined),
-    concatMap(() => from(readDirectory(dir, cache).catch((err: Error) => unexpected(dir, err)))),
-  );
+  return new Observable<ProviderEvent>((subscriber) => {
+    const abort = new AbortController();
+    const sub = changes$
+      .pipe(
+        debounceWithMaxWait(opts.debounceMs ?? 30, opts.maxWaitMs ?? 200),
+        startWith(undefined),
+        concatMap(() => from(readDirectory(dir, cache, abort.signal).catch((err: Error) => unexpected(dir, err)))),
+      )
+      .subscribe(subscriber);
+    return () => {
+      abort.abort();
+      sub.unsubscribe();
+    };
+  });
 }
 
 function unexpected(dir: string, err: Error): ProviderEvent {
-  return { kind: "error", errors: [{ file: dir, line: 0, column: 0, message: `cannot read: ${quote(err.message)}` }] };
+  return folderError(dir, `cannot read: ${quote(err.message)}`);
 }
