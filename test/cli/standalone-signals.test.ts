@@ -124,6 +124,7 @@ describe("egts standalone exits on SIGTERM at awkward moments (real Envoy)", fun
     const e = await r.exit(sent);
     assert.deepEqual([e.code, e.signal], [0, null], r.output());
     assert.ok(e.ms < EXIT_WITHIN_MS, `exited after ${e.ms} ms`);
+    process.stdout.write(`      (exited ${e.ms} ms after SIGTERM)\n`);
     assert.match(r.output(), /received SIGTERM, stopping/);
   });
 
@@ -148,6 +149,7 @@ describe("egts standalone exits on SIGTERM at awkward moments (real Envoy)", fun
     const e = await r.exit(sent);
     assert.deepEqual([e.code, e.signal], [0, null], r.output());
     assert.ok(e.ms < EXIT_WITHIN_MS, `exited after ${e.ms} ms`);
+    process.stdout.write(`      (exited ${e.ms} ms after SIGTERM)\n`);
     assert.deepEqual(descendants(r.child.pid ?? -1).filter(alive), [], "no process left behind");
   });
 
@@ -164,7 +166,9 @@ describe("egts standalone exits on SIGTERM at awkward moments (real Envoy)", fun
     r.child.kill("SIGTERM");
     const e = await r.exit(sent);
     assert.deepEqual([e.code, e.signal], [0, null], r.output());
-    assert.ok(e.ms < EXIT_WITHIN_MS - 1000, `exited after ${e.ms} ms`);
+    // A hung Envoy gets 1 s after SIGTERM before SIGKILL (it was 3 s, plus 2 s for the xDS server).
+    assert.ok(e.ms < 2500, `exited after ${e.ms} ms`);
+    process.stdout.write(`      (exited ${e.ms} ms after SIGTERM)\n`);
     await eventually(async () => !alive(envoyPid), 2000, "the Envoy process gone");
   });
 });
