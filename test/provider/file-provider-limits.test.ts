@@ -7,7 +7,17 @@
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subscription } from "rxjs";
@@ -162,6 +172,20 @@ describe("file provider: bad files get an error naming the file and never stop i
     assert.deepEqual(errorsOf(await read("directory")), [
       `${join(dir, "x.yaml")}: is a directory, not a regular file; only regular files are read`,
     ]);
+  });
+
+  it("an unreadable file is an error naming it (read as an unprivileged user: root reads anything)", async () => {
+    writeFileSync(join(dir, "secret.yaml"), ROUTE("secret"));
+    chmodSync(join(dir, "secret.yaml"), 0o000);
+    chmodSync(dir, 0o755);
+    const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+    assert.ok(setpriv, "needs util-linux setpriv (apt-get install util-linux) to read as another user");
+    const provider = require.resolve("../../operator/src/provider/file/file-provider");
+    const script =
+      "require(process.argv[1]).readDirectory(process.argv[2]).then((e) => console.log(JSON.stringify(e)))";
+    const args = ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "-e", script, provider, dir];
+    const e = JSON.parse(execFileSync(setpriv, args, { encoding: "utf8", timeout: 10_000 })) as ProviderEvent;
+    assert.deepEqual(errorsOf(e), [`${join(dir, "secret.yaml")}: cannot read: EACCES`]);
   });
 
   it("a file gone between listing and reading (a dangling symlink) is skipped with a warning", async () => {
