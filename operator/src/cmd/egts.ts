@@ -109,6 +109,11 @@ async function standalone(argv: readonly string[]): Promise<number> {
   const dir = values["config-dir"];
   if (!dir) throw new Error("standalone needs --config-dir DIR");
   const log = createLogger(env().logLevel);
+  // Signals are handled from the first moment: a signal during startup stops what has started.
+  const signalled = new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
   const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const envoyBin = findEnvoy();
   const demo = values["demo-backend"]
@@ -127,22 +132,54 @@ async function standalone(argv: readonly string[]): Promise<number> {
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
   });
-  await gw.start();
-  log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", {
-    configDir: dir,
-    envoy: envoyBin,
+  const started = gw.start().then(() => "started");
+  if ((await Promise.race([started, signalled])) === "started") {
+    log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", {
+      configDir: dir,
+      envoy: envoyBin,
+    });
+  }
+  log("info", `received ${await signalled}, stopping`);
+  return stopWithin(STOP_DEADLINE_MS, log, gw, async () => {
+    // stop() also ends a start() still waiting for its first pass.
+    await Promise.all([started.catch(() => undefined), gw.stop()]);
+    await demo?.close();
   });
-  await new Promise<void>((resolve) => {
-    const stop = (sig: string): void => {
-      log("info", `received ${sig}, stopping`);
-      resolve();
-    };
-    process.once("SIGINT", () => stop("SIGINT"));
-    process.once("SIGTERM", () => stop("SIGTERM"));
+}
+
+/** How long `egts standalone` takes at most to stop after SIGTERM/SIGINT. */
+const STOP_DEADLINE_MS = 4500;
+
+/**
+ * Runs `stop` and returns 0, or, if it takes longer than `ms` or a second signal comes, kills the
+ * proxies (SIGKILL) and returns 1: a signal always ends the process in bounded time, leaving no Envoy.
+ */
+async function stopWithin(
+  ms: number,
+  log: ReturnType<typeof createLogger>,
+  gw: StandaloneGateway,
+  stop: () => Promise<void>,
+): Promise<number> {
+  const pids = (): number[] => (gw.runner?.list() ?? []).flatMap((p) => (p.pid ? [p.pid] : []));
+  const running = pids(); // stop() forgets proxies as it stops them
+  let timer: NodeJS.Timeout | undefined;
+  const forced = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`not stopped within ${ms} ms`), ms);
+    process.once("SIGINT", () => resolve("a second SIGINT"));
+    process.once("SIGTERM", () => resolve("a second SIGTERM"));
   });
-  await gw.stop();
-  await demo?.close();
-  return 0;
+  const outcome = await Promise.race([stop().then(() => undefined), forced]);
+  clearTimeout(timer);
+  if (outcome === undefined) return 0;
+  for (const pid of new Set([...running, ...pids()])) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  log("error", `${outcome}: killed the Envoy processes, exiting`);
+  return 1;
 }
 
 async function controllerCmd(argv: readonly string[]): Promise<number> {

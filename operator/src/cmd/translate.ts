@@ -1,9 +1,12 @@
 /** `egts translate`: Gateway API YAML in, statuses / IR / xDS out (offline, no Envoy, no cluster). */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { expandAny } from "../../../proto/any";
+import { dropDuplicates, type LocatedObject } from "../provider/file/duplicates";
+import { FILE_LIMITS } from "../provider/file/file-provider";
 import { formatInputError, parseManifests, type InputError } from "../provider/file/parse";
+import { readInputFile } from "../provider/file/read-file";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
@@ -13,9 +16,14 @@ import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
 /** Output forms of `egts translate`. */
 export type TranslateOutput = "status" | "ir" | "xds" | "all";
 
-/** Reads files or folders of YAML into objects, collecting errors with file and line. */
-export async function readInputs(paths: readonly string[]): Promise<{ objects: KubeObject[]; errors: InputError[] }> {
-  const objects: KubeObject[] = [];
+/**
+ * Reads files or folders of YAML into objects, collecting errors with file and line, with the file
+ * provider's budgets and duplicate rule (the last definition wins; `warnings` names both places).
+ */
+export async function readInputs(
+  paths: readonly string[],
+): Promise<{ objects: KubeObject[]; errors: InputError[]; warnings: InputError[] }> {
+  const located: LocatedObject[] = [];
   const errors: InputError[] = [];
   for (const p of paths) {
     const files = (await stat(p)).isDirectory()
@@ -25,12 +33,18 @@ export async function readInputs(paths: readonly string[]): Promise<{ objects: K
           .map((n) => join(p, n))
       : [p];
     for (const f of files) {
-      const r = parseManifests(f, await readFile(f, "utf8"));
-      objects.push(...r.objects);
+      const read = await readInputFile(f, FILE_LIMITS.maxFileBytes);
+      if (read.kind !== "text") {
+        errors.push(read.kind === "error" ? read.error : { file: f, line: 0, column: 0, message: "not found" });
+        continue;
+      }
+      const r = parseManifests(f, read.text);
+      r.objects.forEach((object, i) => located.push({ object, location: r.locations[i] }));
       errors.push(...r.errors);
     }
   }
-  return { objects, errors };
+  const { objects, warnings } = dropDuplicates(located);
+  return { objects, errors, warnings };
 }
 
 /** Renders a translation result as YAML documents. */
@@ -72,7 +86,8 @@ export async function runTranslate(
   to: TranslateOutput,
   opts: TranslateOptions,
 ): Promise<number> {
-  const { objects, errors } = await readInputs(files);
+  const { objects, errors, warnings } = await readInputs(files);
+  for (const w of warnings) process.stderr.write(`warning: ${formatInputError(w)}\n`);
   if (errors.length > 0) {
     for (const e of errors) process.stderr.write(`error: ${formatInputError(e)}\n`);
     return 1;

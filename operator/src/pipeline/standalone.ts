@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, from, merge, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -66,6 +66,10 @@ export class StandaloneGateway {
   private sub?: Subscription;
   private port = 0;
   private last?: PipelineEvent;
+  private stopping = false;
+  private readonly stopped = new Subject<void>();
+  private pass: Promise<unknown> = Promise.resolve();
+  private warnings = "";
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new XdsServer(this.cache, { logger: opts.logger });
@@ -82,7 +86,10 @@ export class StandaloneGateway {
     return this.last;
   }
 
-  /** Starts the xDS server, then the provider and the proxies; resolves after the first pass. */
+  /**
+   * Starts the xDS server, then the provider and the proxies; resolves after the first pass (or when
+   * stop() is called meanwhile).
+   */
   async start(): Promise<void> {
     const host = this.opts.xdsHost ?? "127.0.0.1";
     const certDir = this.opts.xdsCertDir;
@@ -98,6 +105,7 @@ export class StandaloneGateway {
       `${host}:${this.opts.xdsPort ?? 18000}`,
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
+    if (this.stopping) return this.server.stop(0); // stop() came while the server was starting
     if (this.opts.envoyBin) {
       (this as { runner?: HostRunner }).runner = new HostRunner({
         envoyBin: this.opts.envoyBin,
@@ -117,13 +125,13 @@ export class StandaloneGateway {
       );
     }
     const first = new Promise<void>((resolve) => {
-      const s = this.events$.subscribe(() => {
+      const s = merge(this.events$, this.stopped).subscribe(() => {
         resolve();
         queueMicrotask(() => s.unsubscribe());
       });
     });
     this.sub = watchDirectory(this.opts.configDir)
-      .pipe(concatMap((e) => from(this.handle(e))))
+      .pipe(concatMap((e) => from((this.pass = this.handle(e)))))
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -140,6 +148,7 @@ export class StandaloneGateway {
         this.opts.logger("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
       return { kind: "input-error", errors: e.errors };
     }
+    this.logWarnings(e.warnings);
     try {
       const pass = translateAndPublish(e.snapshot, this.cache, {
         controllerName: this.opts.controllerName,
@@ -150,7 +159,7 @@ export class StandaloneGateway {
       for (const bad of pass.invalid)
         this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
       this.statuses.apply(pass.result.statuses);
-      await this.runner?.reconcile(pass.result.infraIr);
+      if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
     } catch (err) {
@@ -161,11 +170,27 @@ export class StandaloneGateway {
     }
   }
 
-  /** Stops the provider, the proxies and the server. */
+  /** Logs the provider's warnings (duplicates, vanished files) when they differ from the last pass's. */
+  private logWarnings(warnings: readonly InputError[]): void {
+    const text = warnings.map(formatInputError).join("\n");
+    if (text === this.warnings) return;
+    this.warnings = text;
+    for (const w of warnings) this.opts.logger("warn", formatInputError(w));
+  }
+
+  /**
+   * Stops the provider, the proxies and the server, within about 3 s however things stand: a pass in
+   * progress gets 1 s to finish (it starts no proxy once stopping), proxies get SIGTERM and SIGKILL after
+   * 1 s (Envoy exits at once on SIGTERM; only a hung one needs the SIGKILL), the server 1 s to close its
+   * streams.
+   */
   async stop(): Promise<void> {
+    this.stopping = true;
+    this.stopped.next();
     this.sub?.unsubscribe();
-    await this.runner?.stop();
-    await this.server.stop();
+    await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
+    await this.runner?.stop(1000);
+    await this.server.stop(1000);
     this.events.complete();
   }
 }

@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { dirname, join, resolve } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
 import {
@@ -65,6 +66,29 @@ interface Proxy {
   stopping: boolean;
   timer?: NodeJS.Timeout;
   startedAt: number;
+}
+
+/** Longest name part of a state file, before the hash suffix. */
+const MAX_BASE_CHARS = 100;
+
+/**
+ * The path of a proxy's state file in `stateDir`: `<safe base>-<id>.<what>`. A base that is not made of
+ * letters, digits, `.`, `_` and `-` only, starts with `.`, or is longer than 100 characters is reduced to
+ * those characters and suffixed with a hash of the original (so distinct names stay distinct); the
+ * resolved path is checked to be directly inside `stateDir`.
+ */
+export function stateFile(stateDir: string, base: string, id: number, what: string): string {
+  const safe = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(base) && base.length <= MAX_BASE_CHARS;
+  const name = safe
+    ? base
+    : `${base
+        .replace(/[^A-Za-z0-9._-]+/g, "_")
+        .replace(/^\.+/, "_")
+        .slice(0, MAX_BASE_CHARS)}~${createHash("sha256").update(base).digest("hex").slice(0, 12)}`;
+  const path = join(stateDir, `${name}-${id}.${what.replace(/[^A-Za-z0-9._-]/g, "_")}`);
+  if (dirname(resolve(path)) !== resolve(stateDir))
+    throw new Error(`state file ${JSON.stringify(path)} is outside ${stateDir}`);
+  return path;
 }
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
@@ -154,8 +178,7 @@ export class HostRunner {
   }
 
   private file(p: Proxy, what: string): string {
-    const base = p.ir.gatewayClass ?? `${p.ir.namespace}-${p.ir.gatewayName}`;
-    return join(this.opts.stateDir, `${base}-${p.id}.${what}`);
+    return stateFile(this.opts.stateDir, p.ir.gatewayClass ?? `${p.ir.namespace}-${p.ir.gatewayName}`, p.id, what);
   }
 
   /** The proxy's own client certificate folder, (re-)issued from the CA when needed; undefined in plaintext. */
