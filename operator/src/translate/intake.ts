@@ -44,10 +44,9 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
   const keep = <T>(items: readonly T[]): T[] => {
     const out: T[] = [];
     for (const item of items) {
-      const o = withoutNulls(item) as T;
-      const problem = objectProblem(o);
-      if (problem === undefined) out.push(o);
-      else rejected.push({ object: item as KubeObject<unknown>, message: `${objectName(item)}: ${problem}` });
+      const checked = checkObject(item);
+      if ("object" in checked) out.push(checked.object as T);
+      else rejected.push({ object: item as KubeObject<unknown>, message: `${objectName(item)}: ${checked.problem}` });
     }
     return out;
   };
@@ -71,6 +70,17 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
     unknown: keep(s.unknown),
   };
   return { snapshot, rejected };
+}
+
+/** The object without nulls, or the problem with it. */
+function checkObject(item: unknown): { readonly object: unknown } | { readonly problem: string } {
+  try {
+    const object = withoutNulls(item);
+    const problem = objectProblem(object);
+    return problem === undefined ? { object } : { problem };
+  } catch (err) {
+    return { problem: `unreadable: ${err instanceof Error ? err.message : String(err)}` };
+  }
 }
 
 /** The problem with one object, or undefined. Kinds without a shape only need metadata.name. */
