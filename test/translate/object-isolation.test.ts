@@ -290,6 +290,37 @@ const ROWS: readonly Row[] = [
     yaml: "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: { name: bad, namespace: default }\n",
     rejected: "Gateway default/bad: spec: required, got nothing",
   },
+  // Regressions found by the fuzzer (test/fuzz), each with its shrunk counterexample.
+  {
+    name: "fuzz: Gateway tls.frontend.perPort entry with tls: null (threw reading 'validation')",
+    yaml: gateway(
+      "listeners: [{ name: a, protocol: HTTP, port: 81 }], tls: { frontend: { default: { validation: { caCertificateRefs: [{ group: '', kind: ConfigMap, name: ca }] } }, perPort: [{ port: 8443, tls: null }] } }",
+    ),
+    rejected: "Gateway default/bad: spec.tls.frontend.perPort[0].tls: required, got nothing",
+    condition: GATEWAY,
+  },
+  {
+    name: "fuzz: Service with spec: null (threw reading 'ports')",
+    yaml: other("v1", "Service", "spec: null"),
+    rejected: "Service default/bad: spec: required, got nothing",
+  },
+  {
+    name: "fuzz: EndpointSlice port 0 (an endpoint on port 0 failed IR validation, so the whole Gateway went unpublished)",
+    yaml: `apiVersion: v1
+kind: Service
+metadata: { name: svc, namespace: default }
+spec: { ports: [{ name: http, port: 80 }] }
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: { name: bad, namespace: default, labels: { kubernetes.io/service-name: svc } }
+addressType: IPv4
+ports: [{ name: http, port: 0 }]
+endpoints: [{ addresses: [10.0.0.9] }]
+---
+${rule("{ backendRefs: [{ name: svc, port: 80 }] }")}`,
+    rejected: "EndpointSlice default/bad: ports[0].port: expected an integer from 1 to 65535, got 0",
+  },
   // Other route kinds.
   {
     name: "TCPRoute rules: a string",
@@ -329,7 +360,7 @@ const ROWS: readonly Row[] = [
       "Backend",
       "spec: { endpoints: [{ ip: { address: 10.0.0.2, port: 1e20 } }] }",
     ),
-    rejected: "Backend default/bad: spec.endpoints[0].ip.port: expected an integer from 0 to 65535",
+    rejected: "Backend default/bad: spec.endpoints[0].ip.port: expected an integer from 1 to 65535",
   },
   {
     name: "ReferenceGrant from: a string",

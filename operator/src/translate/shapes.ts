@@ -170,7 +170,10 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
         listeners: list(listener),
         addresses: list(obj({ type: str, value: str }, "value")),
         tls: obj({
-          frontend: obj({ default: frontendTls, perPort: list(obj({ port, tls: frontendTls }, "port")) }),
+          frontend: obj(
+            { default: frontendTls, perPort: list(obj({ port, tls: frontendTls }, "port", "tls")) },
+            "default",
+          ),
         }),
         infrastructure: obj({ labels: stringMap, annotations: stringMap, parametersRef: ref }),
         allowedListeners: obj({ namespaces: obj({ from: str, selector: labelSelector }) }),
@@ -215,8 +218,8 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
     obj({
       endpoints: list(
         obj({
-          ip: obj({ address: str, port: { int: [0, 65535] } }, "address", "port"),
-          fqdn: obj({ hostname: str, port: { int: [0, 65535] } }, "hostname", "port"),
+          ip: obj({ address: str, port }, "address", "port"),
+          fqdn: obj({ hostname: str, port }, "hostname", "port"),
           unix: obj({ path: str }, "path"),
         }),
       ),
@@ -248,6 +251,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
       }),
     },
     "metadata",
+    "spec",
   ),
   EndpointSlice: obj(
     {
@@ -262,7 +266,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
           "addresses",
         ),
       ),
-      ports: list(obj({ name: str, port: { int: [0, 65535] }, protocol: str })),
+      ports: list(obj({ name: str, port, protocol: str })),
     },
     "metadata",
   ),
