@@ -170,10 +170,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
         listeners: list(listener),
         addresses: list(obj({ type: str, value: str }, "value")),
         tls: obj({
-          frontend: obj(
-            { default: frontendTls, perPort: list(obj({ port, tls: frontendTls }, "port", "tls")) },
-            "default",
-          ),
+          frontend: obj({ default: frontendTls, perPort: list(obj({ port, tls: frontendTls }, "port", "tls")) }),
         }),
         infrastructure: obj({ labels: stringMap, annotations: stringMap, parametersRef: ref }),
         allowedListeners: obj({ namespaces: obj({ from: str, selector: labelSelector }) }),
@@ -277,6 +274,39 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
 
 /** The first place where `value` does not have `shape`, as `path: expected …, got …`; undefined when it does. */
 export function shapeProblem(value: unknown, shape: Shape, path: string): string | undefined {
+  // The fast check allocates nothing; the paths are built only for a value that does not fit.
+  return hasShape(value, shape) ? undefined : locate(value, shape, path);
+}
+
+/** Whether the value and everything in it has the shape. */
+function hasShape(value: unknown, shape: Shape): boolean {
+  if (!fits(value, shape)) return false;
+  if (typeof shape !== "object" || "int" in shape) return true;
+  if ("list" in shape) {
+    for (const v of value as unknown[]) if (!hasShape(v, shape.list)) return false;
+    return true;
+  }
+  return objectHasShape(value as Record<string, unknown>, shape);
+}
+
+function objectHasShape(
+  o: Record<string, unknown>,
+  shape: Extract<Shape, { map: Shape } | { fields: unknown }>,
+): boolean {
+  if ("map" in shape) {
+    for (const k in o) if (!hasShape(o[k], shape.map)) return false;
+    return true;
+  }
+  for (const k of shape.required ?? []) if (o[k] === undefined || o[k] === null) return false;
+  for (const k in shape.fields) {
+    const v = o[k];
+    if (v !== undefined && v !== null && !hasShape(v, shape.fields[k])) return false;
+  }
+  return true;
+}
+
+/** The message for the first place where `value` does not have `shape`. */
+function locate(value: unknown, shape: Shape, path: string): string | undefined {
   if (!fits(value, shape)) return `${path}: expected ${describe(shape)}, got ${describeValue(value)}`;
   if (typeof shape !== "object" || "int" in shape) return undefined;
   if ("list" in shape) return firstProblem((value as unknown[]).map((v, i) => [v, shape.list, `${path}[${i}]`]));
@@ -293,7 +323,7 @@ export function shapeProblem(value: unknown, shape: Shape, path: string): string
 
 function firstProblem(items: readonly (readonly [unknown, Shape, string])[]): string | undefined {
   for (const [v, s, p] of items) {
-    const problem = shapeProblem(v, s, p);
+    const problem = locate(v, s, p);
     if (problem) return problem;
   }
   return undefined;
