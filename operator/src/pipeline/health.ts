@@ -17,7 +17,8 @@ export const DEFAULT_STUCK_AFTER_MS = 60_000;
 
 /** Tracks pass outcomes; `now` is injected so tests and callers decide the clock. */
 export class PipelineHealth {
-  private pendingSince?: number;
+  /** Arrival times of the snapshots whose pass has not ended, oldest first (passes run in order). */
+  private readonly pending: number[] = [];
   private completed = 0;
   private lastError?: string;
 
@@ -28,19 +29,19 @@ export class PipelineHealth {
 
   /** A snapshot arrived: a pass is due. */
   snapshotArrived(): void {
-    this.pendingSince ??= this.now();
+    this.pending.push(this.now());
   }
 
   /** A pass completed. */
   passSucceeded(): void {
     this.completed++;
-    this.pendingSince = undefined;
+    this.pending.shift();
     this.lastError = undefined;
   }
 
   /** A pass threw: the previous configuration keeps serving. */
   passFailed(error: unknown): void {
-    this.pendingSince = undefined;
+    this.pending.shift();
     this.lastError = error instanceof Error ? error.message : String(error);
   }
 
@@ -49,7 +50,7 @@ export class PipelineHealth {
     if (this.lastError !== undefined) {
       return { ready: false, reason: `the last translation pass failed: ${this.lastError}` };
     }
-    const waited = this.pendingSince === undefined ? 0 : this.now() - this.pendingSince;
+    const waited = this.pending.length === 0 ? 0 : this.now() - this.pending[0];
     if (waited > this.stuckAfterMs) {
       return { ready: false, reason: `no translation pass completed in ${Math.round(waited / 1000)} s` };
     }

@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, from, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -128,10 +128,8 @@ export class StandaloneGateway {
     });
     this.sub = watchDirectory(this.opts.configDir)
       .pipe(
-        concatMap((e) => {
-          this.health.snapshotArrived();
-          return from(this.guardedHandle(e));
-        }),
+        tap(() => this.health.snapshotArrived()),
+        concatMap((e) => from(this.guardedHandle(e))),
       )
       .subscribe({
         next: (e) => {

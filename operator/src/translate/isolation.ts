@@ -67,7 +67,9 @@ export function rejectedStatuses(rejected: readonly RejectedObject[], ctx: Rejec
     const s = safely(() => rejectedStatus(r, ctx));
     if (s) out.push(s);
   }
-  return out;
+  // A stable order, whatever the order of the input objects.
+  const key = (s: StatusUpdate): string => `${s.kind}/${s.namespace ?? ""}/${s.name}`;
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
 function rejectedStatus(r: RejectedObject, ctx: RejectionContext): StatusUpdate | undefined {
