@@ -32,6 +32,26 @@ export function isolate<T>(
   }
 }
 
+/**
+ * Runs a step that handles several objects at once (the BackendTLSPolicies); when it throws, each of them
+ * is recorded in `rejected` with the error and `fallback` is returned.
+ */
+export function isolateGroup<T>(
+  objects: readonly KubeObject<unknown>[],
+  rejected: RejectedObject[],
+  step: () => T,
+  fallback: T,
+): T {
+  try {
+    return step();
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    for (const object of objects)
+      rejected.push({ object, message: `${objectName(object)}: translation failed: ${error}` });
+    return fallback;
+  }
+}
+
 /** Runs one object's step guarded (see {@link isolate}); undefined when it threw. */
 export type Guard = <T>(object: KubeObject<unknown>, step: () => T | undefined) => T | undefined;
 

@@ -19,7 +19,7 @@ import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
 import { envoyProxiesByKey } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
-import { guardInto, isolate, rejectedStatuses } from "./isolation";
+import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 
 /** Translator settings (pure values; the config module fills them). */
@@ -106,7 +106,12 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
 
   // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
   //    once every route has attached.
-  const policyStatuses = ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName);
+  const policyStatuses = isolateGroup(
+    snapshot.backendTLSPolicies,
+    rejected,
+    () => ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName),
+    [],
+  );
 
   // 5. Only now are listener statuses (attachedRoutes) and the IR complete.
   const built: GatewayIr[] = [];
