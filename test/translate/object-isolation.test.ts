@@ -478,6 +478,38 @@ describe("object isolation: one bad object is rejected alone, the pass goes on (
     ]);
     assertGoodServed(result.xdsIr);
   });
+
+  it("BackendTLSPolicies whose step throws are rejected with the error; the pass goes on (injected fault)", () => {
+    const objs = objects(`${BASE}---
+apiVersion: v1
+kind: Service
+metadata: { name: svc, namespace: default }
+spec: { ports: [{ name: https, port: 443 }] }
+---
+${rule("{ backendRefs: [{ name: svc, port: 443 }] }")}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: bad, namespace: default }
+spec:
+  targetRefs: [{ group: "", kind: Service, name: svc }]
+  validation: { wellKnownCACertificates: System, hostname: svc.example.com }
+`);
+    const policy = objs.find((o) => o.kind === "BackendTLSPolicy") as { spec: { validation: object } };
+    Object.defineProperty(policy.spec.validation, "hostname", {
+      enumerable: true,
+      get: () => {
+        if (new Error().stack?.includes("checkSnapshot")) return "svc.example.com";
+        throw new Error("boom");
+      },
+    });
+    const result = translate(snapshotFromObjects(objs));
+    const msg = "BackendTLSPolicy default/bad: translation failed: boom";
+    assert.ok(
+      result.rejected.some((r) => r.message === msg),
+      result.rejected.map((r) => r.message).join(" | "),
+    );
+    assertGoodServed(result.xdsIr);
+  });
 });
 
 describe("IR validation catches values Envoy would reject", () => {

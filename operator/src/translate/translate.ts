@@ -59,7 +59,11 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.
-  const backends = new BackendIndex(snapshot);
+  //    The backend index checks every BackendTLSPolicy up front: if that throws, they are rejected (each with
+  //    the error) and the index is built without them.
+  const backends =
+    isolateGroup(snapshot.backendTLSPolicies, rejected, () => new BackendIndex(snapshot), undefined) ??
+    new BackendIndex({ ...snapshot, backendTLSPolicies: [] });
   //    A Gateway's merged listener list includes those of the ListenerSets it allows, so they are
   //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);
