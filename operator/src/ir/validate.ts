@@ -1,6 +1,21 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
 import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
+/** Envoy's uint32 fields (retry counts, weights and their total per route). */
+const UINT32_MAX = 4_294_967_295;
+/** The longest google.protobuf.Duration (10,000 years), in milliseconds. */
+const MAX_DURATION_MS = 315_576_000_000 * 1000;
+
+/** Whether `v` is an integer in [min, max]. */
+function intIn(v: number, min: number, max: number): boolean {
+  return Number.isSafeInteger(v) && v >= min && v <= max;
+}
+
+/** A listener or redirect port Envoy accepts. */
+function portProblem(owner: string, port: number): string[] {
+  return intIn(port, 1, 65535) ? [] : [`${owner}: port ${port} out of range (1-65535)`];
+}
+
 /** Returns the problems found in an IR (empty when it is valid). */
 export function validateXdsIr(ir: GatewayXdsIr): string[] {
   const problems: string[] = [];
@@ -12,6 +27,7 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
   }
   const ports = new Set<number>();
   for (const l of ir.http) {
+    problems.push(...portProblem(`listener ${l.name}`, l.port));
     if (ports.has(l.port)) problems.push(`two listeners on port ${l.port}`);
     ports.add(l.port);
     for (const vh of l.virtualHosts) {
@@ -22,9 +38,9 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
   return problems;
 }
 
-/** One HTTP route: known clusters, positive weights, named sessions. */
+/** One HTTP route: known clusters, positive weights, named sessions, numbers in Envoy's ranges. */
 function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
-  const problems: string[] = [];
+  const problems: string[] = rangeProblems(r);
   for (const m of r.mirrors ?? []) {
     if (!clusters.has(m.cluster)) problems.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
   }
@@ -37,7 +53,50 @@ function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
     if (d.cluster !== undefined && !clusters.has(d.cluster)) {
       problems.push(`route ${r.name} refers to unknown cluster ${d.cluster}`);
     }
-    if (!(d.weight > 0)) problems.push(`route ${r.name}: weight ${d.weight} must be > 0`);
+  }
+  problems.push(...weightProblems(`route ${r.name}`, r.action.destinations));
+  return problems;
+}
+
+/** Weights are integers > 0 whose total fits Envoy's uint32 (a weighted cluster's total_weight). */
+function weightProblems(owner: string, dests: readonly WeightedDestinationIr[]): string[] {
+  const problems: string[] = [];
+  for (const d of dests) {
+    if (!intIn(d.weight, 1, UINT32_MAX)) problems.push(`${owner}: weight ${d.weight} must be an integer > 0`);
+  }
+  const total = dests.reduce((sum, d) => sum + d.weight, 0);
+  if (total > UINT32_MAX) problems.push(`${owner}: total weight ${total} exceeds ${UINT32_MAX}`);
+  return problems;
+}
+
+/** Retries, timeouts, mirrors, CORS, redirects and session lifetimes within what Envoy's protos hold. */
+function rangeProblems(r: RouteIr): string[] {
+  const at = `route ${r.name}`;
+  const ttl = r.sessionPersistence?.type === "Cookie" ? r.sessionPersistence.ttlSeconds : undefined;
+  const durations: [string, number | undefined][] = [
+    ["timeouts.requestMs", r.timeouts?.requestMs],
+    ["timeouts.backendRequestMs", r.timeouts?.backendRequestMs],
+    ["retry.backoffMs", r.retry?.backoffMs],
+    ["session ttl (ms)", ttl === undefined ? undefined : ttl * 1000],
+  ];
+  const problems = durations
+    .filter(([, ms]) => ms !== undefined && !(Number.isFinite(ms) && ms >= 0 && ms <= MAX_DURATION_MS))
+    .map(([field, ms]) => `${at}: ${field} ${ms} is not a valid duration`);
+  return [...problems, ...intProblems(r, at)];
+}
+
+/** Integer fields of a route within their Envoy ranges. */
+function intProblems(r: RouteIr, at: string): string[] {
+  const problems: string[] = [];
+  const ints: [string, number | undefined, number, number][] = [
+    ["retry.attempts", r.retry?.attempts, 0, UINT32_MAX],
+    ...(r.retry?.codes ?? []).map((c): [string, number, number, number] => ["retry code", c, 100, 599]),
+    ...(r.mirrors ?? []).map((m): [string, number, number, number] => ["mirror share", m.perMillion, 0, 1_000_000]),
+    ["CORS maxAge", r.cors?.maxAgeSeconds, 0, Number.MAX_SAFE_INTEGER],
+    ["redirect port", r.action.kind === "redirect" ? r.action.redirect.port : undefined, 1, 65535],
+  ];
+  for (const [field, v, min, max] of ints) {
+    if (v !== undefined && !intIn(v, min, max)) problems.push(`${at}: ${field} ${v} out of range (${min}-${max})`);
   }
   return problems;
 }
@@ -48,6 +107,7 @@ function l4Problems(ir: GatewayXdsIr, clusters: ReadonlySet<string>, tcpPorts: S
   const secrets = new Set((ir.secrets ?? []).map((s) => s.name));
   const udpPorts = new Set<number>();
   const checkDests = (owner: string, dests: readonly WeightedDestinationIr[]): void => {
+    problems.push(...weightProblems(owner, dests));
     for (const d of dests) {
       if (d.cluster !== undefined && !clusters.has(d.cluster))
         problems.push(`${owner} refers to unknown cluster ${d.cluster}`);
@@ -58,11 +118,13 @@ function l4Problems(ir: GatewayXdsIr, clusters: ReadonlySet<string>, tcpPorts: S
     for (const name of c.tls?.certificates ?? []) if (!secrets.has(name)) problems.push(`unknown secret ${name}`);
   }
   for (const l of ir.tcp ?? []) {
+    problems.push(...portProblem(`listener ${l.name}`, l.port));
     if (tcpPorts.has(l.port)) problems.push(`two listeners on port ${l.port}`);
     tcpPorts.add(l.port);
     for (const c of l.chains) checkDests(`chain ${c.name}`, c.destinations);
   }
   for (const l of ir.udp ?? []) {
+    problems.push(...portProblem(`listener ${l.name}`, l.port));
     if (udpPorts.has(l.port)) problems.push(`two UDP listeners on port ${l.port}`);
     udpPorts.add(l.port);
     checkDests(`UDP listener ${l.name}`, l.destinations);
@@ -73,7 +135,7 @@ function l4Problems(ir: GatewayXdsIr, clusters: ReadonlySet<string>, tcpPorts: S
 function clusterProblems(c: ClusterIr): string[] {
   const problems: string[] = [];
   for (const e of c.endpoints) {
-    if (!(e.port > 0 && e.port < 65536)) problems.push(`cluster ${c.name}: port ${e.port} out of range`);
+    if (!intIn(e.port, 1, 65535)) problems.push(`cluster ${c.name}: port ${e.port} out of range`);
   }
   if (c.tls && (c.tls.sni === "" || c.tls.subjectAltNames.length === 0)) {
     problems.push(`cluster ${c.name}: TLS needs an SNI and at least one subject alt name`);

@@ -12,6 +12,7 @@ import {
   scan,
   startWith,
   Subject,
+  tap,
   type Observable,
   type Subscription,
 } from "rxjs";
@@ -35,6 +36,7 @@ import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
+import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
@@ -64,6 +66,10 @@ export interface ControllerOptions {
   readonly metricsPort?: number;
   /** Lease timings (tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
+  /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
+  readonly stuckAfterMs?: number;
+  /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */
+  readonly beforeTranslate?: (snapshot: ResourceSnapshot) => void;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -113,7 +119,7 @@ export class Controller {
   private port = 0;
   private metrics?: Server;
   private metricsBound = 0;
-  private ready = false;
+  private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
   private certTimer?: NodeJS.Timeout;
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0 };
@@ -121,6 +127,7 @@ export class Controller {
   readonly reflectorStats: ReflectorStats = newReflectorStats();
 
   constructor(private readonly opts: ControllerOptions) {
+    this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
     this.server = new XdsServer(this.cache, { logger: opts.logger });
     this.election = new LeaseElection(this.client, {
@@ -144,6 +151,11 @@ export class Controller {
     return this.port;
   }
 
+  /** Whether passes complete (what `/readyz` answers). */
+  readiness(): Readiness {
+    return this.health.readiness();
+  }
+
   /** The bound metrics port. */
   get metricsPort(): number {
     return this.metricsBound;
@@ -161,7 +173,7 @@ export class Controller {
       status: () => ({ ...this.statusWriter.stats }),
       infra: () => ({ ...this.infraTotals }),
       leader: () => this.election.isLeader,
-      ready: () => this.ready,
+      ready: () => this.health.readiness(),
     });
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
@@ -184,16 +196,22 @@ export class Controller {
       }),
     );
     this.sub = combineLatest([snapshots, this.workloads(), leader])
-      .pipe(concatMap(([snapshot, workloads, isLeader]) => from(this.handle(snapshot, workloads, isLeader))))
+      .pipe(
+        tap(() => this.health.snapshotArrived()),
+        concatMap(([snapshot, workloads, isLeader]) => from(this.guardedPass(snapshot, workloads, isLeader))),
+      )
       .subscribe({
         next: (p) => {
-          this.ready = true;
+          if (!p) return;
           if (p.applied)
             for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
               this.infraTotals[k] += p.applied[k];
           this.passes.next(p);
         },
-        error: (err: Error) => this.opts.logger("error", "controller pipeline stopped", { error: err.message }),
+        error: (err: Error) => {
+          this.health.passFailed(new Error(`the controller pipeline stopped: ${err.message}`));
+          this.opts.logger("error", "controller pipeline stopped", { error: err.message });
+        },
       });
   }
 
@@ -246,10 +264,36 @@ export class Controller {
     return combineLatest(watches).pipe(map((maps) => new Map(maps.flatMap((m) => [...m]))));
   }
 
+  /**
+   * One pass that never rejects: an exception (a translator bug) is logged and reported by `/readyz`, the
+   * previous configuration keeps serving, and the stream goes on with the next snapshot.
+   */
+  private async guardedPass(
+    snapshot: ResourceSnapshot,
+    workloads: Workloads,
+    leader: boolean,
+  ): Promise<ControllerPass | undefined> {
+    try {
+      const p = await this.handle(snapshot, workloads, leader);
+      this.health.passSucceeded();
+      return p;
+    } catch (err) {
+      this.health.passFailed(err);
+      this.opts.logger("error", "translation pass failed, keeping the last good configuration", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return undefined;
+    }
+  }
+
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
+    this.opts.beforeTranslate?.(snapshot);
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const opts = { controllerName: this.opts.controllerName, backends: this.opts.backends };
     const pass = translateAndPublish(snapshot, this.cache, opts, bind);
+    for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
+    for (const bad of pass.invalid)
+      this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.opts.logger("warn", "proxy not rendered", { ...p });

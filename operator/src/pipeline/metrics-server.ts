@@ -1,10 +1,12 @@
 /**
  * The controller's HTTP endpoint on the metrics port (19001, as Envoy Gateway): `/healthz` (the process
- * answers), `/readyz` (the first translation after the initial sync is done) and `/metrics` (Prometheus
+ * answers), `/readyz` (200 once a translation pass completed after the initial sync; 503 with the reason
+ * when the last pass failed or a snapshot waited too long for its pass, see health.ts) and `/metrics` (Prometheus
  * text: xDS counters per type, status writes, infra applies, leadership).
  */
 import { createServer, type Server } from "node:http";
 import type { XdsStats } from "../xds/server/types";
+import type { Readiness } from "./health";
 
 /** What `/metrics` reports; read at each scrape. */
 export interface MetricsSource {
@@ -16,8 +18,8 @@ export interface MetricsSource {
   readonly infra: () => Readonly<Record<string, number>>;
   /** Whether this replica leads. */
   readonly leader: () => boolean;
-  /** Whether the first pass is done. */
-  readonly ready: () => boolean;
+  /** Whether the pipeline is live (a pass completed, the last one succeeded), and why not. */
+  readonly ready: () => Readiness;
 }
 
 /** Prometheus text for the source. */
@@ -86,8 +88,10 @@ export function startMetricsServer(
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") return res.writeHead(200).end("ok\n");
-    if (path === "/readyz")
-      return m.ready() ? res.writeHead(200).end("ok\n") : res.writeHead(503).end("waiting for the initial sync\n");
+    if (path === "/readyz") {
+      const r = m.ready();
+      return res.writeHead(r.ready ? 200 : 503).end(`${r.reason}\n`);
+    }
     if (path === "/metrics")
       return res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(renderMetrics(m));
     res.writeHead(404).end();

@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, merge, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, from, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -12,6 +12,7 @@ import { xdsServerCredentials } from "../certgen/certgen";
 import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
+import { PipelineHealth, type Readiness } from "./health";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
@@ -40,9 +41,16 @@ export interface StandaloneOptions {
   readonly xdsCertDir?: string;
   /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */
   readonly backends?: BackendSettings;
+  /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */
+  readonly beforeTranslate?: (snapshot: ProviderSnapshot) => void;
+  /** How long a snapshot may wait for its pass before {@link StandaloneGateway.readiness} reports it stuck. */
+  readonly stuckAfterMs?: number;
   /** Logger. */
   readonly logger: Logger;
 }
+
+/** A snapshot as the file provider gives it. */
+type ProviderSnapshot = Extract<ProviderEvent, { kind: "snapshot" }>["snapshot"];
 
 /** What happened in one pass of the pipeline. */
 export type PipelineEvent =
@@ -70,10 +78,17 @@ export class StandaloneGateway {
   private readonly stopped = new Subject<void>();
   private pass: Promise<unknown> = Promise.resolve();
   private warnings = "";
+  private readonly health: PipelineHealth;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new XdsServer(this.cache, { logger: opts.logger });
     this.statuses = new StatusLog(opts.logger);
+    this.health = new PipelineHealth(opts.stuckAfterMs);
+  }
+
+  /** Whether passes complete: not ready before the first, after a failed one, or when one is stuck. */
+  readiness(): Readiness {
+    return this.health.readiness();
   }
 
   /** The bound xDS port. */
@@ -131,7 +146,10 @@ export class StandaloneGateway {
       });
     });
     this.sub = watchDirectory(this.opts.configDir)
-      .pipe(concatMap((e) => from((this.pass = this.handle(e)))))
+      .pipe(
+        tap(() => this.health.snapshotArrived()),
+        concatMap((e) => from((this.pass = this.guardedHandle(e)))),
+      )
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -142,6 +160,19 @@ export class StandaloneGateway {
     await first;
   }
 
+  /** {@link handle}, never rejecting: a failure is a "failed" event and the stream goes on. */
+  private async guardedHandle(e: ProviderEvent): Promise<PipelineEvent> {
+    let event: PipelineEvent;
+    try {
+      event = await this.handle(e);
+    } catch (err) {
+      event = { kind: "failed", error: err instanceof Error ? err : new Error(String(err)) };
+    }
+    if (event.kind === "failed") this.health.passFailed(event.error);
+    else this.health.passSucceeded();
+    return event;
+  }
+
   private async handle(e: ProviderEvent): Promise<PipelineEvent> {
     if (e.kind === "error") {
       for (const err of e.errors)
@@ -150,12 +181,14 @@ export class StandaloneGateway {
     }
     this.logWarnings(e.warnings);
     try {
+      this.opts.beforeTranslate?.(e.snapshot);
       const pass = translateAndPublish(e.snapshot, this.cache, {
         controllerName: this.opts.controllerName,
         listenAddress: this.opts.listenAddress ?? "127.0.0.1",
         localAddresses: localAddresses(),
         ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       });
+      for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
       for (const bad of pass.invalid)
         this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
       this.statuses.apply(pass.result.statuses);

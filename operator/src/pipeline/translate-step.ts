@@ -4,22 +4,23 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
-import { buildNodeResources } from "../xds/translate/resources";
+import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
 
 /** Outcome of one pass, for logs and tests. */
 export interface PassResult {
   /** The translator's output. */
   readonly result: TranslateResult;
-  /** Gateways whose IR failed validation (kept on their previous config). */
+  /** Gateways whose IR failed validation or whose Envoy resources failed to build (kept on their previous config). */
   readonly invalid: readonly { readonly name: string; readonly problems: readonly string[] }[];
   /** Milliseconds spent translating and building. */
   readonly ms: number;
 }
 
 /**
- * Runs one translation and publishes it. A Gateway whose IR does not validate keeps its previous
- * resources; Gateways that disappeared are removed from the cache. `bindPort(node)` says how the proxies of
- * a node bind their listener ports (undefined: as they are).
+ * Runs one translation and publishes it. A Gateway whose IR does not validate, or whose Envoy resources
+ * fail to build, keeps its previous resources and the others are published; Gateways that disappeared are
+ * removed from the cache. `bindPort(node)` says how the proxies of a node bind their listener ports
+ * (undefined: as they are).
  */
 export function translateAndPublish(
   snapshot: ResourceSnapshot,
@@ -33,16 +34,27 @@ export function translateAndPublish(
   const live = new Set<string>();
   for (const ir of result.xdsIr) {
     live.add(ir.name);
-    const problems = validateXdsIr(ir);
-    if (problems.length > 0) {
-      invalid.push({ name: ir.name, problems });
-      continue;
-    }
-    const bind = bindPort?.(ir.name);
-    cache.setNode(ir.name, buildNodeResources(bind ? withBindPorts(ir, bind) : ir));
+    const built = buildNode(ir, bindPort);
+    if (Array.isArray(built)) invalid.push({ name: ir.name, problems: built });
+    else cache.setNode(ir.name, built);
   }
   for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
   return { result, invalid, ms: performance.now() - t0 };
+}
+
+/** One node's resources, or the problems that keep it on its previous resources. */
+function buildNode(
+  ir: GatewayXdsIr,
+  bindPort: ((node: string) => ((port: number) => number) | undefined) | undefined,
+): NodeResources | string[] {
+  try {
+    const problems = validateXdsIr(ir);
+    if (problems.length > 0) return problems;
+    const bind = bindPort?.(ir.name);
+    return buildNodeResources(bind ? withBindPorts(ir, bind) : ir);
+  } catch (err) {
+    return [`building the Envoy resources failed: ${err instanceof Error ? err.message : String(err)}`];
+  }
 }
 
 /**

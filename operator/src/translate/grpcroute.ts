@@ -37,6 +37,7 @@ import {
   routeStatus,
   useClusters,
 } from "./parent-refs";
+import { guarded } from "./isolation";
 import { re2Problem } from "./regex";
 
 /** Filters a GRPCRoute rule or backendRef may use (the GRPCRouteFilter types). */
@@ -86,7 +87,7 @@ export function processGRPCRoutes(
   const pending: PendingClusters[] = [];
   const statuses: StatusUpdate[] = [];
   for (const route of [...routes].sort((a, b) => cmp(keyOf(a.metadata), keyOf(b.metadata)))) {
-    const s = processGRPCRoute(route, ctx, pending);
+    const s = guarded(ctx, route, () => processGRPCRoute(route, ctx, pending));
     if (s) statuses.push(s);
   }
   if (statuses.length === 0) return statuses;

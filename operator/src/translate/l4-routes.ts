@@ -10,6 +10,7 @@ import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import type { GatewayState, ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
+import { guarded } from "./isolation";
 import {
   allowedListeners,
   noMatchingListenerHostname,
@@ -83,9 +84,9 @@ export function processL4Routes(
   const winners = singleRouteWinners(snapshot, ctx);
   ctx = { ...ctx, winners };
   const statuses = [
-    ...sorted(snapshot.tlsRoutes).map((r) => processTLSRoute(r, ctx)),
-    ...sorted(snapshot.tcpRoutes).map((r) => processTCPRoute(r, ctx)),
-    ...sorted(snapshot.udpRoutes).map((r) => processUDPRoute(r, ctx)),
+    ...sorted(snapshot.tlsRoutes).map((r) => guarded(ctx, r, () => processTLSRoute(r, ctx))),
+    ...sorted(snapshot.tcpRoutes).map((r) => guarded(ctx, r, () => processTCPRoute(r, ctx))),
+    ...sorted(snapshot.udpRoutes).map((r) => guarded(ctx, r, () => processUDPRoute(r, ctx))),
   ];
   return statuses.filter((s): s is StatusUpdate => s !== undefined);
 }

@@ -10,6 +10,7 @@ import { namespaceOf, type Condition, type KubeObject } from "../resources/meta"
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { listenerReady, ownListeners, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
+import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
 
 /** The part of the translation context parent handling needs. */
@@ -24,6 +25,8 @@ export interface ParentContext {
   readonly clustersByGateway: Map<string, Map<string, ClusterIr>>;
   /** Controller name written into route parent statuses. */
   readonly controllerName: string;
+  /** Isolates each route's translation (a route that throws is rejected alone); absent runs it as is. */
+  readonly guard?: Guard;
 }
 
 /** A route of any kind, with its parentRefs. */

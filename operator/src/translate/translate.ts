@@ -19,6 +19,8 @@ import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
 import { envoyProxiesByKey } from "./envoy-proxy";
+import { checkSnapshot, type RejectedObject } from "./intake";
+import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 
 /** Translator settings (pure values; the config module fills them). */
@@ -44,10 +46,16 @@ export interface TranslateResult {
   readonly xdsIr: readonly GatewayXdsIr[];
   /** One proxy per accepted Gateway (per GatewayClass with `mergeGateways`), sorted by name. */
   readonly infraIr: readonly ProxyInfraIr[];
+  /** Objects left out: a wrong type or out-of-range value in a field (intake), or their translation threw. */
+  readonly rejected: readonly RejectedObject[];
 }
 
 /** Translates a snapshot. */
-export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
+export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
+  // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
+  //    reported below); so is one whose translation throws (each step of one object is isolated).
+  const { snapshot, rejected: malformed } = checkSnapshot(input);
+  const rejected: RejectedObject[] = [...malformed];
   const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const address = opts.listenAddress ?? "0.0.0.0";
 
@@ -57,7 +65,11 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.
-  const backends = new BackendIndex(snapshot, opts.backends);
+  //    The backend index checks every BackendTLSPolicy up front: if that throws, they are rejected (each with
+  //    the error) and the index is built without them.
+  const backends =
+    isolateGroup(snapshot.backendTLSPolicies, rejected, () => new BackendIndex(snapshot, opts.backends), undefined) ??
+    new BackendIndex({ ...snapshot, backendTLSPolicies: [] }, opts.backends);
   //    A Gateway's merged listener list includes those of the ListenerSets it allows, so they are
   //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);
@@ -68,10 +80,13 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     if (classes.accepted.has(gw.spec.gatewayClassName)) {
       const listenerSets = setsByParent.get(keyOf(gw.metadata)) ?? [];
       const addresses = { listenAddress: address, localAddresses: opts.localAddresses };
-      gateways.set(
-        keyOf(gw.metadata),
-        processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
+      const state = isolate(
+        gw,
+        rejected,
+        () => processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
+        () => undefined,
       );
+      if (state) gateways.set(keyOf(gw.metadata), state);
     }
   }
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
@@ -87,10 +102,11 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
     namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
     controllerName,
+    guard: guardInto(rejected),
   };
   const routeStatuses: StatusUpdate[] = [];
   for (const route of [...snapshot.httpRoutes].sort(byKey)) {
-    const s = processHTTPRoute(route, ctx);
+    const s = ctx.guard(route, () => processHTTPRoute(route, ctx));
     if (s) routeStatuses.push(s);
   }
   // GRPCRoutes after HTTPRoutes: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled
@@ -100,7 +116,12 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
 
   // 4. Policies that attach to backends: their ancestors (Gateways using the backend) are known only
   //    once every route has attached.
-  const policyStatuses = ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName);
+  const policyStatuses = isolateGroup(
+    snapshot.backendTLSPolicies,
+    rejected,
+    () => ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName),
+    [],
+  );
   //    Backends, like policies, get their status once every route has referenced them.
   policyStatuses.push(...ctx.backends.backendStatuses());
 
@@ -108,15 +129,24 @@ export function translate(snapshot: ResourceSnapshot, opts: TranslateOptions = {
   const built: GatewayIr[] = [];
   const gatewayStatuses: StatusUpdate[] = [];
   for (const gw of gateways.values()) {
-    gatewayStatuses.push(gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus));
-    const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-    const ir = buildGatewayIr(gw, clusters);
-    if (!ir) continue; // not accepted, or no usable address: nothing to run or serve
-    built.push({ gw, ...ir });
+    ctx.guard(gw.gateway, () => {
+      const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
+      const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
+      const ir = buildGatewayIr(gw, clusters);
+      gatewayStatuses.push(...statuses);
+      if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
+    });
   }
+  //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
+  const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
   // 6. Gateways of a merged class become one node and one proxy.
   const { xds: xdsIr, infra: infraIr } = mergeGatewayIrs(built, merged);
-  return { statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses], xdsIr, infraIr };
+  return {
+    statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses, ...rejectedStatus],
+    xdsIr,
+    infraIr,
+    rejected,
+  };
 }
 
 function byKey(

@@ -1,0 +1,114 @@
+/**
+ * Intake: before translation, every object is held against its kind's shape (shapes.ts). An object with a
+ * wrong type in a field the translator reads (a string where a list is expected, a port out of range) is
+ * taken out of the snapshot and reported with a message naming it and the field; the others translate as
+ * usual. Null fields count as absent, as the API server prunes them (the file provider has no API server).
+ * Pure: the input snapshot is not changed; objects without nulls are passed through as they are.
+ */
+import type { KubeObject } from "../resources/meta";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { describeValue, KIND_SHAPES, shapeProblem } from "./shapes";
+
+/** An object the translator could not use, and why. */
+export interface RejectedObject {
+  /** The object as given. */
+  readonly object: KubeObject<unknown>;
+  /** `Kind namespace/name: field: expected …, got …` (or the error that stopped its translation). */
+  readonly message: string;
+}
+
+/** The snapshot without rejected objects, and the rejected ones. */
+export interface Intake {
+  /** What the translator reads. */
+  readonly snapshot: ResourceSnapshot;
+  /** Objects taken out, in snapshot order. */
+  readonly rejected: readonly RejectedObject[];
+}
+
+/** `Kind namespace/name` of an object whose metadata may be malformed. */
+export function objectName(o: unknown): string {
+  const obj = (typeof o === "object" && o !== null ? o : {}) as { kind?: unknown; metadata?: unknown };
+  const m = (typeof obj.metadata === "object" && obj.metadata !== null ? obj.metadata : {}) as {
+    name?: unknown;
+    namespace?: unknown;
+  };
+  const kind = typeof obj.kind === "string" ? obj.kind : "object";
+  const ns = typeof m.namespace === "string" ? `${m.namespace}/` : "";
+  const name = typeof m.name === "string" ? m.name : `(name: ${describeValue(m.name)})`;
+  return `${kind} ${ns}${name}`;
+}
+
+/** Checks every object of the snapshot (EnvoyProxies among `unknown` too). */
+export function checkSnapshot(s: ResourceSnapshot): Intake {
+  const rejected: RejectedObject[] = [];
+  const keep = <T>(items: readonly T[]): T[] => {
+    const out: T[] = [];
+    for (const item of items) {
+      const checked = checkObject(item);
+      if ("object" in checked) out.push(checked.object as T);
+      else rejected.push({ object: item as KubeObject<unknown>, message: `${objectName(item)}: ${checked.problem}` });
+    }
+    return out;
+  };
+  const snapshot: ResourceSnapshot = {
+    gatewayClasses: keep(s.gatewayClasses),
+    gateways: keep(s.gateways),
+    httpRoutes: keep(s.httpRoutes),
+    backends: keep(s.backends),
+    services: keep(s.services),
+    endpointSlices: keep(s.endpointSlices),
+    namespaces: keep(s.namespaces),
+    referenceGrants: keep(s.referenceGrants),
+    backendTLSPolicies: keep(s.backendTLSPolicies),
+    configMaps: keep(s.configMaps),
+    secrets: keep(s.secrets),
+    tlsRoutes: keep(s.tlsRoutes),
+    tcpRoutes: keep(s.tcpRoutes),
+    udpRoutes: keep(s.udpRoutes),
+    grpcRoutes: keep(s.grpcRoutes ?? []),
+    listenerSets: keep(s.listenerSets ?? []),
+    unknown: keep(s.unknown),
+  };
+  return { snapshot, rejected };
+}
+
+/** The object without nulls, or the problem with it. */
+function checkObject(item: unknown): { readonly object: unknown } | { readonly problem: string } {
+  try {
+    const object = withoutNulls(item);
+    const problem = objectProblem(object);
+    return problem === undefined ? { object } : { problem };
+  } catch (err) {
+    return { problem: `unreadable: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}
+
+/** The problem with one object, or undefined. Kinds without a shape only need metadata.name. */
+function objectProblem(o: unknown): string | undefined {
+  if (typeof o !== "object" || o === null || Array.isArray(o)) return `expected an object, got ${describeValue(o)}`;
+  const kind = (o as { kind?: unknown }).kind;
+  const shape = typeof kind === "string" ? KIND_SHAPES[kind] : undefined;
+  if (shape) return shapeProblem(o, shape, "");
+  return shapeProblem(o, { fields: { metadata: { fields: { name: "string" }, required: ["name"] } } }, "");
+}
+
+/** The value without object fields whose value is null (the same reference when there are none). */
+export function withoutNulls(v: unknown): unknown {
+  return hasNullField(v) ? copyWithoutNulls(v) : v;
+}
+
+function hasNullField(v: unknown): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (Array.isArray(v)) return v.some(hasNullField);
+  return Object.values(v).some((x) => x === null || hasNullField(x));
+}
+
+function copyWithoutNulls(v: unknown): unknown {
+  if (typeof v !== "object" || v === null) return v;
+  if (Array.isArray(v)) return v.map(copyWithoutNulls);
+  return Object.fromEntries(
+    Object.entries(v)
+      .filter(([, x]) => x !== null)
+      .map(([k, x]) => [k, copyWithoutNulls(x)]),
+  );
+}
