@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, filter, from, merge, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -12,6 +12,9 @@ import { proxyTlsFiles, xdsServerCredentials } from "../certgen/certgen";
 import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+import { findCulprits, publishAndWait, Quarantine, routeObjects, withoutRoutes } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
@@ -45,7 +48,19 @@ export interface StandaloneOptions {
 export type PipelineEvent =
   | { readonly kind: "published"; readonly pass: PassResult }
   | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
-  | { readonly kind: "failed"; readonly error: Error };
+  | { readonly kind: "failed"; readonly error: Error }
+  | {
+      readonly kind: "quarantined";
+      readonly nodeId: string;
+      readonly culprits: readonly string[];
+      readonly trials: number;
+    };
+
+/** A NACK to bisect, queued behind the provider's snapshots. */
+interface NackJob {
+  readonly kind: "nack";
+  readonly nodeId: string;
+}
 
 /** A running standalone gateway. */
 export class StandaloneGateway {
@@ -63,6 +78,11 @@ export class StandaloneGateway {
   private sub?: Subscription;
   private port = 0;
   private last?: PipelineEvent;
+  /** Routes Envoy rejected, left out of translation until they change. */
+  readonly quarantine = new Quarantine();
+  private readonly nacks = new Subject<NackJob>();
+  private lastSnapshot?: ResourceSnapshot;
+  private bisecting = false;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new XdsServer(this.cache, { logger: opts.logger });
@@ -111,8 +131,8 @@ export class StandaloneGateway {
         queueMicrotask(() => s.unsubscribe());
       });
     });
-    this.sub = watchDirectory(this.opts.configDir)
-      .pipe(concatMap((e) => from(this.handle(e))))
+    this.sub = merge(watchDirectory(this.opts.configDir), this.nacks)
+      .pipe(concatMap((e) => from(e.kind === "nack" ? this.bisect(e.nodeId) : this.handle(e))))
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -120,6 +140,9 @@ export class StandaloneGateway {
         },
         error: (err: Error) => this.opts.logger("error", "file provider stopped", { error: err.message }),
       });
+    this.server.events$
+      .pipe(filter((e) => e.kind === "nack" && !this.bisecting))
+      .subscribe((e) => this.nacks.next({ kind: "nack", nodeId: e.nodeId }));
     await first;
   }
 
@@ -130,14 +153,8 @@ export class StandaloneGateway {
       return { kind: "input-error", errors: e.errors };
     }
     try {
-      const pass = translateAndPublish(e.snapshot, this.cache, {
-        controllerName: this.opts.controllerName,
-        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-        localAddresses: localAddresses(),
-      });
-      for (const bad of pass.invalid)
-        this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
-      this.statuses.apply(pass.result.statuses);
+      this.lastSnapshot = e.snapshot;
+      const pass = this.publish(e.snapshot, this.quarantine.excluded(e.snapshot));
       await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -149,6 +166,62 @@ export class StandaloneGateway {
     }
   }
 
+  /** Translates `snapshot` without the `exclude`d routes, publishes it and records the statuses. */
+  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>): PassResult {
+    const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
+      controllerName: this.opts.controllerName,
+      listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+      localAddresses: localAddresses(),
+    });
+    for (const bad of pass.invalid)
+      this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
+    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+    this.statuses.apply([...pass.result.statuses, ...this.quarantine.statuses(snapshot, controller)]);
+    return pass;
+  }
+
+  /**
+   * Envoy NACKed an update: finds the routes it rejects by publishing the last snapshot with some routes
+   * left out (see nack-bisect.ts), quarantines them with Envoy's error on their status, and publishes the rest.
+   */
+  private async bisect(nodeId: string): Promise<PipelineEvent> {
+    const snapshot = this.lastSnapshot;
+    if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0 };
+    this.bisecting = true;
+    try {
+      const held = this.quarantine.excluded(snapshot);
+      const routes = routeObjects(snapshot);
+      let currentOk = false;
+      const errors = new Map<string, string>();
+      const { culprits, trials } = await findCulprits(this.quarantine.suspects(routes), async (exclude) => {
+        const out = await publishAndWait(
+          nodeId,
+          this.cache.changes$,
+          this.server.events$,
+          () => this.publish(snapshot, new Set([...held, ...exclude])),
+          { timeoutMs: NACK_WAIT_MS, currentOk },
+        );
+        currentOk = out.ok;
+        if (!out.ok) for (const r of routes) if (!exclude.has(r.key)) errors.set(r.key, out.error ?? "");
+        return out.ok;
+      });
+      for (const key of culprits) {
+        const hash = routes.find((r) => r.key === key)?.hash ?? "";
+        this.quarantine.add(key, hash, errors.get(key) ?? "NACK");
+        this.opts.logger("error", "Envoy rejected a route; it is left out until it changes", {
+          route: key,
+          node: nodeId,
+          error: errors.get(key),
+        });
+      }
+      this.quarantine.markAccepted(routes, new Set(culprits));
+      this.publish(snapshot, this.quarantine.excluded(snapshot));
+      return { kind: "quarantined", nodeId, culprits, trials };
+    } finally {
+      this.bisecting = false;
+    }
+  }
+
   /** Stops the provider, the proxies and the server. */
   async stop(): Promise<void> {
     this.sub?.unsubscribe();
@@ -157,6 +230,9 @@ export class StandaloneGateway {
     this.events.complete();
   }
 }
+
+/** How long a bisection trial waits for Envoy's ACK/NACK of one update. */
+const NACK_WAIT_MS = 3000;
 
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
 function localAddresses(): string[] {
