@@ -8,7 +8,8 @@
  * Translation stays pure: the quarantine is a snapshot filter ({@link withoutRoutes}) applied before it.
  */
 import { createHash } from "node:crypto";
-import { filter, type Observable } from "rxjs";
+import { filter, map, type Observable } from "rxjs";
+import type { Logger } from "../log";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
@@ -233,5 +234,100 @@ export async function publishAndWait(
     clearTimeout(timeout);
     sub.unsubscribe();
     evSub.unsubscribe();
+  }
+}
+
+/** What a {@link NackGuard} needs: the cache it publishes to, the server's ACK/NACK events, a logger. */
+export interface NackGuardDeps {
+  /** The xDS cache's change events. */
+  readonly changes$: Observable<CacheChange>;
+  /** The xDS server's events. */
+  readonly events$: Observable<XdsEvent>;
+  /** Logger. */
+  readonly logger: Logger;
+  /** How long a trial waits for Envoy's ACK/NACK. @default 3000 */
+  readonly waitMs?: number;
+}
+
+/** What one bisection found. */
+export interface BisectResult {
+  /** The node whose NACK started it. */
+  readonly nodeId: string;
+  /** Route keys quarantined. */
+  readonly culprits: readonly string[];
+  /** Trials published. */
+  readonly trials: number;
+}
+
+/**
+ * The pipeline's side of NACK handling: the quarantine, the stream of NACKs to bisect (ignoring the
+ * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish.
+ */
+export class NackGuard {
+  /** Routes Envoy rejected, left out of translation until they change. */
+  readonly quarantine = new Quarantine();
+  private bisecting = false;
+
+  constructor(private readonly deps: NackGuardDeps) {}
+
+  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials). */
+  get nacks$(): Observable<string> {
+    return this.deps.events$.pipe(
+      filter((e) => e.kind === "nack" && !this.bisecting),
+      map((e) => e.nodeId),
+    );
+  }
+
+  /** The snapshot to translate: without the quarantined routes (releasing those that changed). */
+  filter(snapshot: ResourceSnapshot): ResourceSnapshot {
+    return withoutRoutes(snapshot, this.quarantine.excluded(snapshot));
+  }
+
+  /**
+   * Bisects the routes of `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which
+   * must translate the snapshot without `exclude` and set the cache; statuses are worth recording only when
+   * `final`), quarantines the culprits with Envoy's error, and leaves the cache on the accepted set.
+   */
+  async bisect(
+    nodeId: string,
+    snapshot: ResourceSnapshot,
+    publish: (exclude: ReadonlySet<string>, final: boolean) => void,
+  ): Promise<BisectResult> {
+    this.bisecting = true;
+    try {
+      const held = this.quarantine.excluded(snapshot);
+      const routes = routeObjects(snapshot);
+      let currentOk = false;
+      const errors = new Map<string, string>();
+      const trial: Trial = async (exclude) => {
+        const all = new Set([...held, ...exclude]);
+        const opts = { timeoutMs: this.deps.waitMs ?? 3000, currentOk };
+        const out = await publishAndWait(
+          nodeId,
+          this.deps.changes$,
+          this.deps.events$,
+          () => publish(all, false),
+          opts,
+        );
+        currentOk = out.ok;
+        if (!out.ok) for (const r of routes) if (!all.has(r.key)) errors.set(r.key, out.error ?? "");
+        return out.ok;
+      };
+      const { culprits, trials } = await findCulprits(this.quarantine.suspects(routes), trial);
+      for (const key of culprits) {
+        const error = errors.get(key) ?? "NACK without error_detail";
+        this.quarantine.add(key, routes.find((r) => r.key === key)?.hash ?? "", error);
+        this.deps.logger("error", "Envoy rejected a route; it is left out until it changes", {
+          route: key,
+          node: nodeId,
+          error,
+        });
+      }
+      this.quarantine.markAccepted(routes, new Set(culprits));
+      publish(this.quarantine.excluded(snapshot), true);
+      return { nodeId, culprits, trials };
+    } finally {
+      this.bisecting = false;
+    }
   }
 }

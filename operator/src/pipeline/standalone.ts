@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, filter, from, merge, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, from, map, merge, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -14,7 +14,7 @@ import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { findCulprits, publishAndWait, Quarantine, routeObjects, withoutRoutes } from "./nack-bisect";
+import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
@@ -78,15 +78,18 @@ export class StandaloneGateway {
   private sub?: Subscription;
   private port = 0;
   private last?: PipelineEvent;
-  /** Routes Envoy rejected, left out of translation until they change. */
-  readonly quarantine = new Quarantine();
-  private readonly nacks = new Subject<NackJob>();
+  /** Routes Envoy rejected: quarantine and bisection. */
+  readonly nackGuard: NackGuard;
   private lastSnapshot?: ResourceSnapshot;
-  private bisecting = false;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new XdsServer(this.cache, { logger: opts.logger });
     this.statuses = new StatusLog(opts.logger);
+    this.nackGuard = new NackGuard({
+      changes$: this.cache.changes$,
+      events$: this.server.events$,
+      logger: opts.logger,
+    });
   }
 
   /** The bound xDS port. */
@@ -131,7 +134,8 @@ export class StandaloneGateway {
         queueMicrotask(() => s.unsubscribe());
       });
     });
-    this.sub = merge(watchDirectory(this.opts.configDir), this.nacks)
+    const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
+    this.sub = merge(watchDirectory(this.opts.configDir), nacks)
       .pipe(concatMap((e) => from(e.kind === "nack" ? this.bisect(e.nodeId) : this.handle(e))))
       .subscribe({
         next: (e) => {
@@ -140,9 +144,6 @@ export class StandaloneGateway {
         },
         error: (err: Error) => this.opts.logger("error", "file provider stopped", { error: err.message }),
       });
-    this.server.events$
-      .pipe(filter((e) => e.kind === "nack" && !this.bisecting))
-      .subscribe((e) => this.nacks.next({ kind: "nack", nodeId: e.nodeId }));
     await first;
   }
 
@@ -154,7 +155,7 @@ export class StandaloneGateway {
     }
     try {
       this.lastSnapshot = e.snapshot;
-      const pass = this.publish(e.snapshot, this.quarantine.excluded(e.snapshot));
+      const pass = this.publish(e.snapshot, this.nackGuard.quarantine.excluded(e.snapshot));
       await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -166,8 +167,8 @@ export class StandaloneGateway {
     }
   }
 
-  /** Translates `snapshot` without the `exclude`d routes, publishes it and records the statuses. */
-  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>): PassResult {
+  /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
+  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
     const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
       controllerName: this.opts.controllerName,
       listenAddress: this.opts.listenAddress ?? "127.0.0.1",
@@ -176,7 +177,8 @@ export class StandaloneGateway {
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    this.statuses.apply([...pass.result.statuses, ...this.quarantine.statuses(snapshot, controller)]);
+    if (record)
+      this.statuses.apply([...pass.result.statuses, ...this.nackGuard.quarantine.statuses(snapshot, controller)]);
     return pass;
   }
 
@@ -187,39 +189,8 @@ export class StandaloneGateway {
   private async bisect(nodeId: string): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
     if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0 };
-    this.bisecting = true;
-    try {
-      const held = this.quarantine.excluded(snapshot);
-      const routes = routeObjects(snapshot);
-      let currentOk = false;
-      const errors = new Map<string, string>();
-      const { culprits, trials } = await findCulprits(this.quarantine.suspects(routes), async (exclude) => {
-        const out = await publishAndWait(
-          nodeId,
-          this.cache.changes$,
-          this.server.events$,
-          () => this.publish(snapshot, new Set([...held, ...exclude])),
-          { timeoutMs: NACK_WAIT_MS, currentOk },
-        );
-        currentOk = out.ok;
-        if (!out.ok) for (const r of routes) if (!exclude.has(r.key)) errors.set(r.key, out.error ?? "");
-        return out.ok;
-      });
-      for (const key of culprits) {
-        const hash = routes.find((r) => r.key === key)?.hash ?? "";
-        this.quarantine.add(key, hash, errors.get(key) ?? "NACK");
-        this.opts.logger("error", "Envoy rejected a route; it is left out until it changes", {
-          route: key,
-          node: nodeId,
-          error: errors.get(key),
-        });
-      }
-      this.quarantine.markAccepted(routes, new Set(culprits));
-      this.publish(snapshot, this.quarantine.excluded(snapshot));
-      return { kind: "quarantined", nodeId, culprits, trials };
-    } finally {
-      this.bisecting = false;
-    }
+    const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
+    return { kind: "quarantined", ...r };
   }
 
   /** Stops the provider, the proxies and the server. */
@@ -230,9 +201,6 @@ export class StandaloneGateway {
     this.events.complete();
   }
 }
-
-/** How long a bisection trial waits for Envoy's ACK/NACK of one update. */
-const NACK_WAIT_MS = 3000;
 
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
 function localAddresses(): string[] {
