@@ -1,0 +1,55 @@
+/** The NACK bisection's search and quarantine, on their own (the real-Envoy path is test/standalone/envoy-rejects). */
+import * as assert from "node:assert/strict";
+import { parseAllDocuments } from "yaml";
+import type { KubeObject } from "../../operator/src/resources/meta";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { findCulprits, Quarantine, routeObjects, withoutRoutes } from "../../operator/src/pipeline/nack-bisect";
+
+function route(name: string, host: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: ${name}, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [${host}]
+`;
+}
+
+function snapshot(...docs: string[]): ReturnType<typeof snapshotFromObjects> {
+  return snapshotFromObjects(parseAllDocuments(docs.join("---\n")).map((d) => d.toJS() as KubeObject));
+}
+
+describe("NACK bisection", () => {
+  it("finds every culprit among many suspects in about 2·k·log2(n) trials", async () => {
+    const suspects = Array.from({ length: 64 }, (_, i) => `HTTPRoute/default/r${i}`);
+    const bad = new Set(["HTTPRoute/default/r3", "HTTPRoute/default/r40", "HTTPRoute/default/r41"]);
+    const { culprits, trials } = await findCulprits(suspects, async (exclude) => [...bad].every((b) => exclude.has(b)));
+    assert.deepEqual([...culprits].sort(), [...bad].sort());
+    assert.ok(trials <= 2 + 2 * bad.size * Math.log2(suspects.length), `${trials} trials`);
+  });
+
+  it("finds nothing when the NACK does not come from the suspects", async () => {
+    const { culprits, trials } = await findCulprits(["HTTPRoute/default/a"], async () => false);
+    assert.deepEqual(culprits, []);
+    assert.equal(trials, 1);
+  });
+
+  it("quarantines a route until its content changes, and reports Envoy's error on it", () => {
+    const before = snapshot(route("bad", "a.example"), route("good", "b.example"));
+    const q = new Quarantine();
+    const bad = routeObjects(before).find((r) => r.key === "HTTPRoute/default/bad")!;
+    q.add(bad.key, bad.hash, "invalid header value");
+    assert.deepEqual([...q.excluded(before)], ["HTTPRoute/default/bad"]);
+    assert.deepEqual(
+      withoutRoutes(before, q.excluded(before)).httpRoutes.map((r) => r.metadata.name),
+      ["good"],
+    );
+    const [st] = q.statuses(before, "gateway.envoyproxy.io/gatewayclass-controller");
+    const cond = (st.status as { parents: { conditions: { reason: string; message: string }[] }[] }).parents[0]
+      .conditions[0];
+    assert.equal(cond.reason, "Invalid");
+    assert.match(cond.message, /^Envoy rejected the configuration: invalid header value/);
+    const changed = snapshot(route("bad", "c.example"), route("good", "b.example"));
+    assert.deepEqual([...q.excluded(changed)], [], "a changed route is tried again");
+  });
+});
