@@ -7,8 +7,10 @@ import type { Server } from "node:http";
 import {
   combineLatest,
   concatMap,
+  filter,
   from,
   map,
+  merge,
   scan,
   startWith,
   Subject,
@@ -29,11 +31,13 @@ import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { Service } from "../resources/core";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import { startMetricsServer } from "./metrics-server";
+import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -76,6 +80,16 @@ export interface ControllerPass {
 type Workload = KubeObject & { status?: { availableReplicas?: number; numberAvailable?: number } };
 /** The proxies' workloads in our namespace, by `Kind/name`. */
 type Workloads = ReadonlyMap<string, Workload>;
+/** One pass's inputs. */
+type PassInput = readonly [snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean];
+/** A job of the serialized pipeline: a pass, or the bisection of a NACK (see nack-bisect.ts). */
+interface Job {
+  readonly kind: "pass" | "nack";
+  /** The pass's inputs (for a NACK: the last pass's). */
+  readonly input: PassInput;
+  /** The node that NACKed. */
+  readonly nodeId?: string;
+}
 /** The workload kinds a proxy runs as. */
 const WORKLOAD_KINDS = [
   { kind: "Deployment", resource: "deployments" },
@@ -107,6 +121,9 @@ export class Controller {
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
+  /** Routes Envoy rejected: quarantine and bisection. */
+  readonly nackGuard: NackGuard;
+  private lastInput?: PassInput;
 
   constructor(private readonly opts: ControllerOptions) {
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
@@ -121,6 +138,11 @@ export class Controller {
     });
     this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: opts.logger });
     this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: opts.logger });
+    this.nackGuard = new NackGuard({
+      changes$: this.cache.changes$,
+      events$: this.server.events$,
+      logger: opts.logger,
+    });
   }
 
   /** The bound xDS port. */
@@ -162,8 +184,8 @@ export class Controller {
         return isLeader;
       }),
     );
-    this.sub = combineLatest([snapshots, this.workloads(), leader])
-      .pipe(concatMap(([snapshot, workloads, isLeader]) => from(this.handle(snapshot, workloads, isLeader))))
+    this.sub = this.jobs(combineLatest([snapshots, this.workloads(), leader]))
+      .pipe(concatMap((job) => from(this.run(job))))
       .subscribe({
         next: (p) => {
           this.ready = true;
@@ -223,9 +245,41 @@ export class Controller {
     return combineLatest(watches).pipe(map((maps) => new Map(maps.flatMap((m) => [...m]))));
   }
 
+  /** Passes and NACK bisections, in one queue. */
+  private jobs(inputs: Observable<PassInput>): Observable<Job> {
+    return merge(
+      inputs.pipe(map((input): Job => ({ kind: "pass", input }))),
+      this.nackGuard.nacks$.pipe(
+        map((nodeId): Job | undefined =>
+          this.lastInput ? { kind: "nack", input: this.lastInput, nodeId } : undefined,
+        ),
+        filter((job): job is Job => job !== undefined),
+      ),
+    );
+  }
+
+  /**
+   * Runs a pass; for a NACK, first bisects the last pass's routes (trials publish xDS only), then runs
+   * that pass again with the culprits quarantined (its statuses report them).
+   */
+  private async run(job: Job): Promise<ControllerPass> {
+    if (job.kind === "pass") this.lastInput = job.input;
+    const input = this.lastInput ?? job.input;
+    if (job.nodeId !== undefined) {
+      const [snapshot] = input;
+      const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
+      const opts = { controllerName: this.opts.controllerName };
+      await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
+        translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, opts, bind),
+      );
+    }
+    return this.handle(...input);
+  }
+
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
-    const pass = translateAndPublish(snapshot, this.cache, { controllerName: this.opts.controllerName }, bind);
+    const filtered = this.nackGuard.filter(snapshot);
+    const pass = translateAndPublish(filtered, this.cache, { controllerName: this.opts.controllerName }, bind);
     if (!leader) return { pass, leader };
     let applied: ApplyResult | undefined;
     try {
@@ -238,7 +292,9 @@ export class Controller {
     const statuses = withInfraStatus(pass.result.statuses, (ns, name) =>
       this.observe(objects, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
     );
-    await this.statusWriter.write(statuses, liveObjects(snapshot));
+    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+    const quarantined = this.nackGuard.quarantine.statuses(snapshot, controller);
+    await this.statusWriter.write([...statuses, ...quarantined], liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}) };
   }
 

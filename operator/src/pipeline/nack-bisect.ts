@@ -326,6 +326,10 @@ export class NackGuard {
       this.quarantine.markAccepted(routes, new Set(culprits));
       publish(this.quarantine.excluded(snapshot), true);
       return { nodeId, culprits, trials };
+    } catch (err) {
+      // A failed bisection never stops the pipeline: the next pass publishes as usual.
+      this.deps.logger("error", "NACK bisection failed", { node: nodeId, error: (err as Error).message });
+      return { nodeId, culprits: [], trials: 0 };
     } finally {
       this.bisecting = false;
     }
