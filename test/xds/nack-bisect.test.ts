@@ -3,7 +3,16 @@ import * as assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { findCulprits, Quarantine, routeObjects, withoutRoutes } from "../../operator/src/pipeline/nack-bisect";
+import { Subject } from "rxjs";
+import {
+  findCulprits,
+  NackGuard,
+  Quarantine,
+  routeObjects,
+  withoutRoutes,
+} from "../../operator/src/pipeline/nack-bisect";
+import type { CacheChange } from "../../operator/src/xds/cache/snapshot-cache";
+import type { XdsEvent } from "../../operator/src/xds/server/types";
 
 function route(name: string, host: string): string {
   return `apiVersion: gateway.networking.k8s.io/v1
@@ -51,5 +60,30 @@ describe("NACK bisection", () => {
     assert.match(cond.message, /^Envoy rejected the configuration: invalid header value/);
     const changed = snapshot(route("bad", "c.example"), route("good", "b.example"));
     assert.deepEqual([...q.excluded(changed)], [], "a changed route is tried again");
+  });
+
+  it("a NACK no route explains is reported once and not bisected again (fake Envoy that rejects everything: a fault no route can cause)", async () => {
+    const changes$ = new Subject<CacheChange>();
+    const events$ = new Subject<XdsEvent>();
+    const logs: string[] = [];
+    const guard = new NackGuard({ changes$, events$, logger: (_l, msg) => logs.push(msg), waitMs: 200 });
+    const snap = snapshot(route("a", "a.example"), route("b", "b.example"));
+    let publishes = 0;
+    const publish = (): void => {
+      publishes++;
+      const typeUrl = "type.googleapis.com/envoy.config.route.v3.RouteConfiguration";
+      changes$.next({
+        nodeId: "n",
+        diff: { version: publishes, types: new Map([[typeUrl, { upserted: ["r"], removed: [] }]]), empty: false },
+      });
+      queueMicrotask(() => events$.next({ kind: "nack", nodeId: "n", streamId: 1, typeUrl, error: "bad listener" }));
+    };
+    const first = await guard.bisect("n", snap, publish);
+    assert.deepEqual(first.culprits, []);
+    assert.equal(first.trials, 1);
+    const again = await guard.bisect("n", snap, publish);
+    assert.equal(again.trials, 0, "the same snapshot is not bisected again");
+    assert.equal(publishes, 2, "one trial and the final publish");
+    assert.ok(logs.some((l) => l.includes("even without the changed routes")));
   });
 });

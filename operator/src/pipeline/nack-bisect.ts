@@ -267,6 +267,8 @@ export class NackGuard {
   /** Routes Envoy rejected, left out of translation until they change. */
   readonly quarantine = new Quarantine();
   private bisecting = false;
+  /** A snapshot whose NACK no route explains: not bisected again (that would loop) until the next one. */
+  private unexplained?: ResourceSnapshot;
 
   constructor(private readonly deps: NackGuardDeps) {}
 
@@ -293,6 +295,7 @@ export class NackGuard {
     snapshot: ResourceSnapshot,
     publish: (exclude: ReadonlySet<string>, final: boolean) => void,
   ): Promise<BisectResult> {
+    if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0 };
     this.bisecting = true;
     try {
       const held = this.quarantine.excluded(snapshot);
@@ -314,6 +317,13 @@ export class NackGuard {
         return out.ok;
       };
       const { culprits, trials } = await findCulprits(this.quarantine.suspects(routes), trial);
+      if (culprits.length === 0) {
+        this.unexplained = snapshot;
+        this.deps.logger("error", "Envoy rejects the configuration even without the changed routes", {
+          node: nodeId,
+          error: [...errors.values()][0],
+        });
+      }
       for (const key of culprits) {
         const error = errors.get(key) ?? "NACK without error_detail";
         this.quarantine.add(key, routes.find((r) => r.key === key)?.hash ?? "", error);
