@@ -24,6 +24,21 @@ export const MAX_ESTIMATED_PROGRAM_SIZE = 143;
  */
 export function re2Problem(pattern: string): string | undefined {
   if (!checking("regex")) return undefined;
+  if (checked.has(pattern)) return checked.get(pattern);
+  const problem = compileProblem(pattern);
+  if (checked.size >= MAX_REMEMBERED) checked.clear();
+  checked.set(pattern, problem);
+  return problem;
+}
+
+/**
+ * Verdicts of patterns already checked: compiling with re2js costs about 70 µs a pattern and translation
+ * runs on every change, so the verdicts (a pure function of the pattern) are remembered, up to a bound.
+ */
+const checked = new Map<string, string | undefined>();
+const MAX_REMEMBERED = 10_000;
+
+function compileProblem(pattern: string): string | undefined {
   if (/\(\?<?[=!]/.test(pattern)) return "uses lookaround, which RE2 does not support";
   if (/\\[1-9]/.test(pattern)) return "uses a backreference, which RE2 does not support";
   let size: number;
