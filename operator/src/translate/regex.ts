@@ -24,6 +24,7 @@ export const MAX_ESTIMATED_PROGRAM_SIZE = 143;
  */
 export function re2Problem(pattern: string): string | undefined {
   if (!checking("regex")) return undefined;
+  if (typeof pattern !== "string") return `is not a string (${typeof pattern})`;
   if (checked.has(pattern)) return checked.get(pattern);
   const problem = compileProblem(pattern);
   if (checked.size >= MAX_REMEMBERED) checked.clear();

@@ -36,7 +36,7 @@ const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** The first control character of `s`, escaped for a message (e.g. `\n`, `\u0000`). */
 function firstControl(s: string): string | undefined {
-  const m = CONTROL.exec(s);
+  const m = CONTROL.exec(String(s));
   if (!m) return undefined;
   const c = m[0];
   return c === "\n" ? "\\n" : c === "\r" ? "\\r" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
@@ -44,13 +44,19 @@ function firstControl(s: string): string | undefined {
 
 /** `s` quoted for a message, with control characters escaped and cut to 100 characters. */
 export function quote(s: string): string {
-  const shown = JSON.stringify(s.length > 100 ? `${s.slice(0, 100)}…` : s);
-  return shown;
+  const text = String(s);
+  return JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text);
+}
+
+/** "is not a string" when a value of the wrong type got past the schema (the file provider has none). */
+function notString(v: unknown): string | undefined {
+  return typeof v === "string" ? undefined : `is not a string (${typeof v})`;
 }
 
 /** Why `name` is not a valid HTTP header name (RFC 7230 token), if so. */
 export function headerNameProblem(name: string): string | undefined {
   if (!checking("header")) return undefined;
+  if (typeof name !== "string") return notString(name);
   if (name === "") return "is empty";
   if (!TOKEN.test(name)) {
     const bad = firstControl(name);
@@ -63,7 +69,7 @@ export function headerNameProblem(name: string): string | undefined {
 
 /** Why a header modifier may not touch `name` in Envoy (pseudo-headers and Host), if so. */
 export function modifiableHeaderProblem(name: string): string | undefined {
-  if (!checking("header")) return undefined;
+  if (!checking("header") || typeof name !== "string") return undefined;
   if (name.toLowerCase() === "host") {
     return "cannot be modified by a header modifier (Envoy refuses it); use URLRewrite hostname to change the Host";
   }
@@ -73,6 +79,7 @@ export function modifiableHeaderProblem(name: string): string | undefined {
 /** Why `value` cannot be an HTTP header value (control characters such as CR, LF or NUL), if so. */
 export function textProblem(value: string): string | undefined {
   if (!checking("text")) return undefined;
+  if (typeof value !== "string") return notString(value);
   const bad = firstControl(value);
   return bad ? `contains the control character ${bad}` : undefined;
 }
@@ -101,6 +108,7 @@ export function rewritePathProblem(path: string): string | undefined {
 /** Why `value` cannot be a PathPrefix or Exact path match (Envoy refuses `?` and `#` in a prefix), if so. */
 export function matchPathProblem(type: string, value: string): string | undefined {
   if (!checking("path")) return undefined;
+  if (typeof value !== "string") return notString(value);
   const bad = firstControl(value);
   if (bad) return `contains the control character ${bad}`;
   if (!value.startsWith("/")) return 'must start with "/"';
