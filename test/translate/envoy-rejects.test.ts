@@ -88,4 +88,30 @@ describe("values Envoy rejects: the rule is dropped with a message naming the fi
       assert.ok(unchecked.routes.includes("httproute/default/bad/rule/1/match/0"));
     });
   }
+
+  it("GRPCRoute: a header match name with CR and a method regex over RE2's size limit drop their rules", () => {
+    const yaml = `${BASE}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: g, namespace: default }
+spec:
+  parentRefs: [{ name: good }]
+  rules:
+    - matches: [{ method: { service: pkg.Ok } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+    - matches: [{ headers: [{ name: "x-a\\rb", value: v }] }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+    - matches: [{ method: { type: RegularExpression, service: "(aaa|bbb|ccc|ddd|eee|fff){10}" } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+`;
+    const objs = parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject);
+    const { statuses } = translate(snapshotFromObjects(objs));
+    const st = statuses.find((s) => s.kind === "GRPCRoute" && s.name === "g")?.status as {
+      parents: { conditions: Cond[] }[];
+    };
+    const partial = st.parents[0].conditions.find((c) => c.type === "PartiallyInvalid");
+    assert.equal(partial?.status, "True", JSON.stringify(st));
+    assert.match(partial?.message ?? "", /header match name "x-a\\rb" contains the control character \\r/);
+    assert.match(partial?.message ?? "", /too complex for Envoy/);
+  });
 });
