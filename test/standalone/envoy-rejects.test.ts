@@ -111,6 +111,11 @@ describe("values Envoy rejects, against real Envoy", function () {
     const ms = Date.now() - t0;
     const q = await done;
     assert.deepEqual(q.kind === "quarantined" && q.culprits, ["HTTPRoute/default/nacked"]);
+    // Only what changed since Envoy's last ACK is suspected: the served routes never leave the listener.
+    assert.deepEqual(q.kind === "quarantined" && [...q.suspects].sort(), [
+      "HTTPRoute/default/fresh",
+      "HTTPRoute/default/nacked",
+    ]);
     // Envoy went from the old config (404) straight to the new one (200), and stays there.
     assert.ok(seen.every((s) => s === 404 || s === 200) && seen.indexOf(200) === seen.length - 1, seen.join(","));
     for (let i = 0; i < 10; i++) assert.equal((await httpGet(port, "fresh.example.com")).status, 200);

@@ -46,11 +46,12 @@ describe("NACK from real Envoy", function () {
     const node = "default/eg";
     const nacksBefore = t.gw.server.stats().nodes[node].rds.nacks;
     const nack = firstValueFrom(t.gw.server.events$.pipe(filter((e) => e.kind === "nack")));
+    const bisected = firstValueFrom(t.gw.events$.pipe(filter((p) => p.kind === "quarantined")));
     await t.write("regex.yaml", regexRoute() + "---\n" + routeYaml("also-new", "also.example.com", "b"));
     const e = await nack;
     assert.equal(e.nodeId, node);
     assert.match(String(e.error), /regex|program size/i);
-    assert.equal(t.gw.server.stats().nodes[node].rds.nacks, nacksBefore + 1);
+    assert.ok(t.gw.server.stats().nodes[node].rds.nacks > nacksBefore, "counted");
     assert.ok(
       t.logs.some((l) => l.includes("NACK") && /program size|regex/i.test(l)),
       "the NACK is logged with Envoy's message",
@@ -63,5 +64,10 @@ describe("NACK from real Envoy", function () {
       "the route written with the rejected one",
     );
     assert.equal((await httpGet(port, "regex.example.com")).status, 404);
+    const b = await bisected;
+    assert.ok(b.kind === "quarantined");
+    assert.deepEqual(b.culprits, ["HTTPRoute/default/huge-regex"]);
+    // The route served before the NACK was never suspected (so never left out during the bisection).
+    assert.deepEqual([...b.suspects].sort(), ["HTTPRoute/default/also-new", "HTTPRoute/default/huge-regex"]);
   });
 });

@@ -279,7 +279,8 @@ export class Controller {
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
-    const pass = translateAndPublish(filtered, this.cache, { controllerName: this.opts.controllerName }, bind);
+    const opts = { controllerName: this.opts.controllerName };
+    const pass = this.nackGuard.track(snapshot, () => translateAndPublish(filtered, this.cache, opts, bind));
     if (!leader) return { pass, leader };
     let applied: ApplyResult | undefined;
     try {

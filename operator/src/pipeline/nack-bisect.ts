@@ -257,6 +257,8 @@ export interface BisectResult {
   readonly culprits: readonly string[];
   /** Trials published. */
   readonly trials: number;
+  /** Routes suspected (changed since Envoy last accepted them). */
+  readonly suspects: readonly string[];
 }
 
 /**
@@ -280,6 +282,48 @@ export class NackGuard {
     );
   }
 
+  /**
+   * Runs `publish()` (a normal pass) and, in the background, records the snapshot's routes as accepted
+   * once every node it changed has ACKed every changed type (no NACK) within the wait: later bisections
+   * then suspect only what changed since, and never take an accepted route off a listener, even briefly.
+   */
+  track<T>(snapshot: ResourceSnapshot, publish: () => T): T {
+    const changes: CacheChange[] = [];
+    const sub = this.deps.changes$.subscribe((c) => changes.push(c));
+    let out: T;
+    try {
+      out = publish();
+    } finally {
+      sub.unsubscribe();
+    }
+    const routes = routeObjects(snapshot);
+    const held = this.quarantine.excluded(snapshot);
+    void Promise.all(changes.map((c) => this.outcome(c))).then((oks) => {
+      if (oks.every((ok) => ok)) this.quarantine.markAccepted(routes, held);
+    });
+    return out;
+  }
+
+  /** Whether the node ACKed every type of an already published change (a timeout counts as not). */
+  private outcome(change: CacheChange): Promise<boolean> {
+    const pending = new Set(change.diff.types.keys());
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(ok);
+      };
+      const sub = this.deps.events$
+        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "ack" || e.kind === "nack")))
+        .subscribe((e) => {
+          if (e.kind === "nack") return done(false);
+          if (e.typeUrl) pending.delete(e.typeUrl);
+          if (pending.size === 0) done(true);
+        });
+      const timer = setTimeout(() => done(false), this.deps.waitMs ?? 3000);
+    });
+  }
+
   /** The snapshot to translate: without the quarantined routes (releasing those that changed). */
   filter(snapshot: ResourceSnapshot): ResourceSnapshot {
     return withoutRoutes(snapshot, this.quarantine.excluded(snapshot));
@@ -295,7 +339,7 @@ export class NackGuard {
     snapshot: ResourceSnapshot,
     publish: (exclude: ReadonlySet<string>, final: boolean) => void,
   ): Promise<BisectResult> {
-    if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0 };
+    if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0, suspects: [] };
     this.bisecting = true;
     try {
       const held = this.quarantine.excluded(snapshot);
@@ -316,7 +360,8 @@ export class NackGuard {
         if (!out.ok) for (const r of routes) if (!all.has(r.key)) errors.set(r.key, out.error ?? "");
         return out.ok;
       };
-      const { culprits, trials } = await findCulprits(this.quarantine.suspects(routes), trial);
+      const suspects = this.quarantine.suspects(routes);
+      const { culprits, trials } = await findCulprits(suspects, trial);
       if (culprits.length === 0) {
         this.unexplained = snapshot;
         this.deps.logger("error", "Envoy rejects the configuration even without the changed routes", {
@@ -335,11 +380,11 @@ export class NackGuard {
       }
       this.quarantine.markAccepted(routes, new Set(culprits));
       publish(this.quarantine.excluded(snapshot), true);
-      return { nodeId, culprits, trials };
+      return { nodeId, culprits, trials, suspects };
     } catch (err) {
       // A failed bisection never stops the pipeline: the next pass publishes as usual.
       this.deps.logger("error", "NACK bisection failed", { node: nodeId, error: (err as Error).message });
-      return { nodeId, culprits: [], trials: 0 };
+      return { nodeId, culprits: [], trials: 0, suspects: [] };
     } finally {
       this.bisecting = false;
     }

@@ -14,7 +14,7 @@ import { XdsCache } from "../xds/cache/snapshot-cache";
 import { XdsServer } from "../xds/server";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { NackGuard, withoutRoutes } from "./nack-bisect";
+import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
@@ -49,12 +49,7 @@ export type PipelineEvent =
   | { readonly kind: "published"; readonly pass: PassResult }
   | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
   | { readonly kind: "failed"; readonly error: Error }
-  | {
-      readonly kind: "quarantined";
-      readonly nodeId: string;
-      readonly culprits: readonly string[];
-      readonly trials: number;
-    };
+  | ({ readonly kind: "quarantined" } & BisectResult);
 
 /** A NACK to bisect, queued behind the provider's snapshots. */
 interface NackJob {
@@ -155,7 +150,8 @@ export class StandaloneGateway {
     }
     try {
       this.lastSnapshot = e.snapshot;
-      const pass = this.publish(e.snapshot, this.nackGuard.quarantine.excluded(e.snapshot));
+      const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
+      const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -188,7 +184,7 @@ export class StandaloneGateway {
    */
   private async bisect(nodeId: string): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
-    if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0 };
+    if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0, suspects: [] };
     const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
     return { kind: "quarantined", ...r };
   }
