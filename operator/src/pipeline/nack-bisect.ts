@@ -102,7 +102,8 @@ export async function findCulprits(
   };
   if (!(await tryWithout(excluded))) return { culprits: [], trials }; // not caused by these routes
   const search = async (group: readonly string[]): Promise<void> => {
-    const withGroup = new Set([...excluded].filter((k) => !group.includes(k)));
+    const inGroup = new Set(group);
+    const withGroup = new Set([...excluded].filter((k) => !inGroup.has(k)));
     if (await tryWithout(withGroup)) {
       excluded = withGroup;
       return;
