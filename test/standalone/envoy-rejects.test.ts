@@ -122,7 +122,7 @@ describe("values Envoy rejects, against real Envoy", function () {
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     const a = accepted(t, "nacked");
     assert.equal(a?.status, "False");
-    assert.equal(a?.reason, "Invalid");
+    assert.equal(a?.reason, "UnsupportedValue");
     assert.match(a?.message ?? "", /^Envoy rejected the configuration: .+/);
     assert.equal((await httpGet(port, "nacked.example.com")).status, 404);
     console.log(`      good route served ${ms} ms after the write; ${q.kind === "quarantined" ? q.trials : 0} trials`);

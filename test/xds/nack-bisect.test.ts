@@ -56,7 +56,7 @@ describe("NACK bisection", () => {
     const [st] = q.statuses(before, "gateway.envoyproxy.io/gatewayclass-controller");
     const cond = (st.status as { parents: { conditions: { reason: string; message: string }[] }[] }).parents[0]
       .conditions[0];
-    assert.equal(cond.reason, "Invalid");
+    assert.equal(cond.reason, "UnsupportedValue");
     assert.match(cond.message, /^Envoy rejected the configuration: invalid header value/);
     const changed = snapshot(route("bad", "c.example"), route("good", "b.example"));
     assert.deepEqual([...q.excluded(changed)], [], "a changed route is tried again");

@@ -13,7 +13,7 @@ import type { Logger } from "../log";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
-import type { StatusUpdate } from "../translate/conditions";
+import { Reason, type StatusUpdate } from "../translate/conditions";
 
 /** Snapshot fields holding route-level objects, with their kind. */
 const ROUTE_FIELDS = [
@@ -160,7 +160,10 @@ export class Quarantine {
     return new Set(this.entries.keys());
   }
 
-  /** Accepted=False (reason Invalid) on every parentRef of each quarantined route, with Envoy's error. */
+  /**
+   * Accepted=False on every parentRef of each quarantined route, with Envoy's error. The reason is the
+   * spec's UnsupportedValue (the route reasons have no "Invalid"): a value in it cannot be programmed.
+   */
   statuses(snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
     const byKey = new Map(routeObjects(snapshot).map((r) => [r.key, r.object]));
     const out: StatusUpdate[] = [];
@@ -171,7 +174,7 @@ export class Quarantine {
       const condition = {
         type: "Accepted",
         status: "False",
-        reason: "Invalid",
+        reason: Reason.UnsupportedValue,
         message: `Envoy rejected the configuration: ${e.error}. The route is left out until it changes`,
       };
       out.push({
