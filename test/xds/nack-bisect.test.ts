@@ -5,6 +5,7 @@ import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { Subject } from "rxjs";
 import {
+  envoyReason,
   findCulprits,
   NackGuard,
   Quarantine,
@@ -58,6 +59,11 @@ describe("NACK bisection", () => {
       .conditions[0];
     assert.equal(cond.reason, "UnsupportedValue");
     assert.match(cond.message, /^Envoy rejected the configuration: invalid header value/);
+    const restamped = snapshot(
+      route("bad", "a.example").replace("namespace: default }", 'namespace: default, resourceVersion: "9" }'),
+      route("good", "b.example"),
+    );
+    assert.deepEqual([...q.excluded(restamped)], ["HTTPRoute/default/bad"], "our own status write does not release it");
     const changed = snapshot(route("bad", "c.example"), route("good", "b.example"));
     assert.deepEqual([...q.excluded(changed)], [], "a changed route is tried again");
   });
@@ -85,5 +91,12 @@ describe("NACK bisection", () => {
     assert.equal(again.trials, 0, "the same snapshot is not bisected again");
     assert.equal(publishes, 2, "one trial and the final publish");
     assert.ok(logs.some((l) => l.includes("even without the changed routes")));
+  });
+
+  it("keeps only the reason of Envoy's error, not its dump of the whole resource", () => {
+    const detail =
+      'name: "default/eg/80"\nvirtual_hosts {\n  domains: "other-tenant.example"\n}\n: Proto constraint validation failed (bad value)';
+    assert.equal(envoyReason(detail), "Proto constraint validation failed (bad value)");
+    assert.equal(envoyReason("x".repeat(600)).length, 501);
   });
 });

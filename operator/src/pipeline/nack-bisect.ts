@@ -28,7 +28,12 @@ const ROUTE_FIELDS = [
 interface RouteObject {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly metadata: { readonly name: string; readonly namespace?: string };
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: unknown;
+    readonly annotations?: unknown;
+  };
   readonly spec?: { readonly parentRefs?: readonly unknown[] };
 }
 
@@ -36,7 +41,10 @@ interface RouteObject {
 export interface RouteRef {
   /** `Kind/namespace/name`. */
   readonly key: string;
-  /** SHA-256 of the object's spec and metadata (a change releases it from quarantine). */
+  /**
+   * SHA-256 of the object's spec, labels and annotations (a change releases it from quarantine); not of
+   * resourceVersion, which our own status write changes.
+   */
   readonly hash: string;
   /** The object. */
   readonly object: RouteObject;
@@ -48,9 +56,8 @@ export function routeObjects(snapshot: ResourceSnapshot): RouteRef[] {
   for (const [field, kind] of ROUTE_FIELDS) {
     for (const o of (snapshot[field] ?? []) as readonly RouteObject[]) {
       const key = `${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-      const hash = createHash("sha256")
-        .update(JSON.stringify([o.metadata, o.spec]))
-        .digest("hex");
+      const content = [o.spec, o.metadata.labels, o.metadata.annotations];
+      const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex");
       out.push({ key, hash, object: o });
     }
   }
@@ -121,6 +128,20 @@ export async function findCulprits(
   return { culprits, trials };
 }
 
+/** Longest Envoy error kept for a status message. */
+const MAX_REASON = 500;
+
+/**
+ * The reason part of a NACK's error_detail. Envoy prefixes proto validation errors with a dump of the
+ * whole rejected resource (every route of the listener, other tenants' included), which must not reach
+ * one route's status: only the text after the dump's last newline-colon is kept, capped at 500 characters.
+ */
+export function envoyReason(error: string): string {
+  const cut = error.lastIndexOf("\n: ");
+  const reason = (cut >= 0 ? error.slice(cut + 3) : error).trim();
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+}
+
 /** A quarantined route: left out of translation until its content changes. */
 export interface QuarantineEntry {
   /** Content hash when Envoy rejected it. */
@@ -138,9 +159,9 @@ export class Quarantine {
   /** Route content (key → hash) last seen accepted by Envoy. */
   private readonly accepted = new Map<string, string>();
 
-  /** Quarantines `key` (at `hash`) with Envoy's error. */
+  /** Quarantines `key` (at `hash`) with Envoy's error (its reason only, see {@link envoyReason}). */
   add(key: string, hash: string, error: string): void {
-    this.entries.set(key, { hash, error });
+    this.entries.set(key, { hash, error: envoyReason(error) });
   }
 
   /** Records that these routes (at these hashes) were accepted by Envoy. */
@@ -379,7 +400,7 @@ export class NackGuard {
         this.deps.logger("error", "Envoy rejected a route; it is left out until it changes", {
           route: key,
           node: nodeId,
-          error,
+          error: envoyReason(error),
         });
       }
       this.quarantine.markAccepted(routes, new Set(culprits));
