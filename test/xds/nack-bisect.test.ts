@@ -99,4 +99,14 @@ describe("NACK bisection", () => {
     assert.equal(envoyReason(detail), "Proto constraint validation failed (bad value)");
     assert.equal(envoyReason("x".repeat(600)).length, 501);
   });
+
+  it("a pass that changes nothing does not mark its routes accepted (fake cache events: the NACKed content is still in the cache)", async () => {
+    const changes$ = new Subject<CacheChange>();
+    const events$ = new Subject<XdsEvent>();
+    const guard = new NackGuard({ changes$, events$, logger: () => undefined, waitMs: 100 });
+    const snap = snapshot(route("a", "a.example"));
+    guard.track(snap, () => undefined); // no cache change
+    await new Promise((r) => setTimeout(r, 150));
+    assert.deepEqual(guard.quarantine.suspects(routeObjects(snap)), ["HTTPRoute/default/a"]);
+  });
 });

@@ -321,6 +321,8 @@ export class NackGuard {
     } finally {
       sub.unsubscribe();
     }
+    // A pass that changed nothing proves nothing (the content in the cache may be the NACKed one).
+    if (changes.length === 0) return out;
     const routes = routeObjects(snapshot);
     const held = this.quarantine.excluded(snapshot);
     void Promise.all(changes.map((c) => this.outcome(c))).then((oks) => {
