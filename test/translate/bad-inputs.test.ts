@@ -260,6 +260,26 @@ ${badRoute(`  parentRefs: [{ name: bad }]
     expect: [{ on: BAD_ROUTE, where: { parent: 0 }, type: "Accepted", status: "False", reason: "UnsupportedValue" }],
   },
   {
+    name: "path regex over Envoy's RE2 program size limit",
+    yaml: badRoute(`  parentRefs: [{ name: good }]
+  hostnames: [bad.example.com]
+  rules:
+    - matches: [{ path: { type: RegularExpression, value: "^/(aaa|bbb|ccc|ddd|eee|fff|ggg|hhh){12}$" } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+`),
+    expect: [{ on: BAD_ROUTE, where: { parent: 0 }, type: "Accepted", status: "False", reason: "UnsupportedValue" }],
+  },
+  {
+    name: "CR LF in a RequestHeaderModifier value",
+    yaml: badRoute(`  parentRefs: [{ name: good }]
+  hostnames: [bad.example.com]
+  rules:
+    - filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: x-a, value: "v\\r\\nx-b: 1" }] } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+`),
+    expect: [{ on: BAD_ROUTE, where: { parent: 0 }, type: "Accepted", status: "False", reason: "UnsupportedValue" }],
+  },
+  {
     name: "invalid duration in a timeout",
     yaml: badRoute(`  parentRefs: [{ name: good }]
   hostnames: [bad.example.com]

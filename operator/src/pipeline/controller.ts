@@ -7,8 +7,10 @@ import type { Server } from "node:http";
 import {
   combineLatest,
   concatMap,
+  filter,
   from,
   map,
+  merge,
   scan,
   startWith,
   Subject,
@@ -32,6 +34,7 @@ import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { Service } from "../resources/core";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
@@ -40,6 +43,8 @@ import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
+import type { TranslateOptions } from "../translate/translate";
+import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
 /** Controller settings. */
@@ -90,6 +95,16 @@ export interface ControllerPass {
 type Workload = KubeObject & { status?: { availableReplicas?: number; numberAvailable?: number } };
 /** The proxies' workloads in our namespace, by `Kind/name`. */
 type Workloads = ReadonlyMap<string, Workload>;
+/** One pass's inputs. */
+type PassInput = readonly [snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean];
+/** A job of the serialized pipeline: a pass, or the bisection of a NACK (see nack-bisect.ts). */
+interface Job {
+  readonly kind: "pass" | "nack";
+  /** The pass's inputs (for a NACK: the last pass's). */
+  readonly input: PassInput;
+  /** The node that NACKed. */
+  readonly nodeId?: string;
+}
 /** The workload kinds a proxy runs as. */
 const WORKLOAD_KINDS = [
   { kind: "Deployment", resource: "deployments" },
@@ -125,6 +140,9 @@ export class Controller {
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
   readonly reflectorStats: ReflectorStats = newReflectorStats();
+  /** Routes Envoy rejected: quarantine and bisection. */
+  readonly nackGuard: NackGuard;
+  private lastInput?: PassInput;
 
   constructor(private readonly opts: ControllerOptions) {
     this.health = new PipelineHealth(opts.stuckAfterMs);
@@ -144,6 +162,11 @@ export class Controller {
       const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: opts.logger };
       this.proxyCerts = new ProxyCertIssuer(this.client, certs);
     }
+    this.nackGuard = new NackGuard({
+      changes$: this.cache.changes$,
+      events$: this.server.events$,
+      logger: opts.logger,
+    });
   }
 
   /** The bound xDS port. */
@@ -195,11 +218,9 @@ export class Controller {
         return isLeader;
       }),
     );
-    this.sub = combineLatest([snapshots, this.workloads(), leader])
-      .pipe(
-        tap(() => this.health.snapshotArrived()),
-        concatMap(([snapshot, workloads, isLeader]) => from(this.guardedPass(snapshot, workloads, isLeader))),
-      )
+    const inputs = combineLatest([snapshots, this.workloads(), leader]).pipe(tap(() => this.health.snapshotArrived()));
+    this.sub = this.jobs(inputs)
+      .pipe(concatMap((job) => from(this.guardedPass(job))))
       .subscribe({
         next: (p) => {
           if (!p) return;
@@ -264,17 +285,26 @@ export class Controller {
     return combineLatest(watches).pipe(map((maps) => new Map(maps.flatMap((m) => [...m]))));
   }
 
+  /** Passes and NACK bisections, in one queue. */
+  private jobs(inputs: Observable<PassInput>): Observable<Job> {
+    return merge(
+      inputs.pipe(map((input): Job => ({ kind: "pass", input }))),
+      this.nackGuard.nacks$.pipe(
+        map((nodeId): Job | undefined =>
+          this.lastInput ? { kind: "nack", input: this.lastInput, nodeId } : undefined,
+        ),
+        filter((job): job is Job => job !== undefined),
+      ),
+    );
+  }
+
   /**
-   * One pass that never rejects: an exception (a translator bug) is logged and reported by `/readyz`, the
+   * One job that never rejects: an exception (a translator bug) is logged and reported by `/readyz`, the
    * previous configuration keeps serving, and the stream goes on with the next snapshot.
    */
-  private async guardedPass(
-    snapshot: ResourceSnapshot,
-    workloads: Workloads,
-    leader: boolean,
-  ): Promise<ControllerPass | undefined> {
+  private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
     try {
-      const p = await this.handle(snapshot, workloads, leader);
+      const p = await this.run(job);
       this.health.passSucceeded();
       return p;
     } catch (err) {
@@ -286,11 +316,35 @@ export class Controller {
     }
   }
 
+  /**
+   * Runs a pass; for a NACK, first bisects the last pass's routes (trials publish xDS only), then runs
+   * that pass again with the culprits quarantined (its statuses report them).
+   */
+  private async run(job: Job): Promise<ControllerPass> {
+    if (job.kind === "pass") this.lastInput = job.input;
+    const input = this.lastInput ?? job.input;
+    if (job.nodeId !== undefined) {
+      const [snapshot] = input;
+      const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
+      await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
+        translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, this.translateOptions(), bind),
+      );
+    }
+    return this.handle(...input);
+  }
+
+  /** The translator's options, the same for passes and bisection trials. */
+  private translateOptions(): TranslateOptions {
+    return { controllerName: this.opts.controllerName, backends: this.opts.backends };
+  }
+
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
-    const opts = { controllerName: this.opts.controllerName, backends: this.opts.backends };
-    const pass = translateAndPublish(snapshot, this.cache, opts, bind);
+    const filtered = this.nackGuard.filter(snapshot);
+    const pass = this.nackGuard.track(snapshot, () =>
+      translateAndPublish(filtered, this.cache, this.translateOptions(), bind),
+    );
     for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
@@ -319,7 +373,9 @@ export class Controller {
       const owner = owners.get(gw);
       return owner && proxyOwnerKey(owner);
     });
-    await this.statusWriter.write(statuses, liveObjects(snapshot));
+    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+    const quarantined = this.nackGuard.quarantine.statuses(snapshot, controller);
+    await this.statusWriter.write([...statuses, ...quarantined], liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 

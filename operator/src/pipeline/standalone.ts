@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, merge, tap, type Observable, type Subscription } from "rxjs";
+import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
@@ -13,6 +13,9 @@ import { HostRunner } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
@@ -56,7 +59,14 @@ type ProviderSnapshot = Extract<ProviderEvent, { kind: "snapshot" }>["snapshot"]
 export type PipelineEvent =
   | { readonly kind: "published"; readonly pass: PassResult }
   | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
-  | { readonly kind: "failed"; readonly error: Error };
+  | { readonly kind: "failed"; readonly error: Error }
+  | ({ readonly kind: "quarantined" } & BisectResult);
+
+/** A NACK to bisect, queued behind the provider's snapshots. */
+interface NackJob {
+  readonly kind: "nack";
+  readonly nodeId: string;
+}
 
 /** A running standalone gateway. */
 export class StandaloneGateway {
@@ -79,11 +89,19 @@ export class StandaloneGateway {
   private pass: Promise<unknown> = Promise.resolve();
   private warnings = "";
   private readonly health: PipelineHealth;
+  /** Routes Envoy rejected: quarantine and bisection. */
+  readonly nackGuard: NackGuard;
+  private lastSnapshot?: ResourceSnapshot;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.server = new XdsServer(this.cache, { logger: opts.logger });
     this.statuses = new StatusLog(opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
+    this.nackGuard = new NackGuard({
+      changes$: this.cache.changes$,
+      events$: this.server.events$,
+      logger: opts.logger,
+    });
   }
 
   /** Whether passes complete: not ready before the first, after a failed one, or when one is stuck. */
@@ -145,11 +163,10 @@ export class StandaloneGateway {
         queueMicrotask(() => s.unsubscribe());
       });
     });
-    this.sub = watchDirectory(this.opts.configDir)
-      .pipe(
-        tap(() => this.health.snapshotArrived()),
-        concatMap((e) => from((this.pass = this.guardedHandle(e)))),
-      )
+    const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
+    const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
+    this.sub = merge(files, nacks)
+      .pipe(concatMap((e) => from((this.pass = e.kind === "nack" ? this.bisect(e.nodeId) : this.guardedHandle(e)))))
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -182,16 +199,9 @@ export class StandaloneGateway {
     this.logWarnings(e.warnings);
     try {
       this.opts.beforeTranslate?.(e.snapshot);
-      const pass = translateAndPublish(e.snapshot, this.cache, {
-        controllerName: this.opts.controllerName,
-        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-        localAddresses: localAddresses(),
-        ...(this.opts.backends ? { backends: this.opts.backends } : {}),
-      });
-      for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
-      for (const bad of pass.invalid)
-        this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
-      this.statuses.apply(pass.result.statuses);
+      this.lastSnapshot = e.snapshot;
+      const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
+      const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -209,6 +219,34 @@ export class StandaloneGateway {
     if (text === this.warnings) return;
     this.warnings = text;
     for (const w of warnings) this.opts.logger("warn", formatInputError(w));
+  }
+
+  /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
+  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
+    const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
+      controllerName: this.opts.controllerName,
+      listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+      localAddresses: localAddresses(),
+      ...(this.opts.backends ? { backends: this.opts.backends } : {}),
+    });
+    for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
+    for (const bad of pass.invalid)
+      this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
+    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+    if (record)
+      this.statuses.apply([...pass.result.statuses, ...this.nackGuard.quarantine.statuses(snapshot, controller)]);
+    return pass;
+  }
+
+  /**
+   * Envoy NACKed an update: finds the routes it rejects by publishing the last snapshot with some routes
+   * left out (see nack-bisect.ts), quarantines them with Envoy's error on their status, and publishes the rest.
+   */
+  private async bisect(nodeId: string): Promise<PipelineEvent> {
+    const snapshot = this.lastSnapshot;
+    if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0, suspects: [] };
+    const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
+    return { kind: "quarantined", ...r };
   }
 
   /**

@@ -39,6 +39,7 @@ import {
 } from "./parent-refs";
 import { guarded } from "./isolation";
 import { re2Problem } from "./regex";
+import { describe, headerNameProblem } from "./validate-values";
 
 /** Filters a GRPCRoute rule or backendRef may use (the GRPCRouteFilter types). */
 const GRPC_FILTERS = ["RequestHeaderModifier", "ResponseHeaderModifier", "RequestMirror", "ExtensionRef"];
@@ -312,7 +313,10 @@ function regexPath(service: string, method: string, where: string): RouteMatchIr
     if (bad) return unsupported(`${where}: method match pattern "${p}" ${bad}`);
   }
   const part = (p: string): string => (p === "" ? "[^/]+" : `(?:${p})`);
-  return { type: "RegularExpression", value: `/${part(service)}/${part(method)}` };
+  const value = `/${part(service)}/${part(method)}`;
+  const bad = re2Problem(value);
+  if (bad) return unsupported(`${where}: the method match's path pattern "${value}" ${bad}`);
+  return { type: "RegularExpression", value };
 }
 
 /** Header matches: only the first of names equal ignoring case counts (the spec). */
@@ -327,6 +331,8 @@ function compileHeaders(headers: readonly GRPCHeaderMatch[], where: string): Str
     if (type !== "Exact" && type !== "RegularExpression") {
       return unsupported(`${where}: header match type ${type} is not supported; use Exact or RegularExpression`);
     }
+    const badName = describe(`${where}: header match name`, h.name, headerNameProblem(h.name));
+    if (badName) return unsupported(badName);
     const bad = type === "RegularExpression" ? re2Problem(h.value) : undefined;
     if (bad) return unsupported(`${where}: header ${h.name} pattern "${h.value}" ${bad}`);
     out.push({ name: h.name, type, value: h.value });

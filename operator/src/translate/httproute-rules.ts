@@ -23,6 +23,7 @@ import { compileRetry } from "./rule-retry";
 import { compileSessionPersistence } from "./rule-session";
 import { compileTimeouts } from "./rule-timeouts";
 import { matchRegexProblem } from "./regex";
+import { matchValueProblem } from "./validate-values";
 
 /** A URLRewrite before the matched prefix is known. */
 type UrlRewriteTemplate = NonNullable<RuleFilters["urlRewrite"]>;
@@ -173,6 +174,8 @@ function compileRuleOptions(
 ): RuleOptions | FilterError {
   const badRegex = matchRegexProblem(matches, where);
   if (badRegex) return { error: badRegex, reason: Reason.UnsupportedValue };
+  const badValue = matchValueProblem(matches, where);
+  if (badValue) return { error: badValue, reason: Reason.UnsupportedValue };
   const filters = compileFilters(rule.filters ?? [], { where, matches });
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);

@@ -1,6 +1,7 @@
 /** CORS → a CORS policy (Envoy's cors filter answers preflights and adds the response headers). */
 import type { CorsIr } from "../../ir/xds-ir";
 import type { HTTPCORSFilter } from "../../resources/gateway-api";
+import { describe, headerNameProblem, textProblem } from "../validate-values";
 import type { FilterContext, FilterError } from "./types";
 
 /** The spec's default Access-Control-Max-Age. */
@@ -18,6 +19,8 @@ export function compileCors(f: HTTPCORSFilter | undefined, ctx: FilterContext): 
       return { error: `${ctx.where}: CORS ${field} cannot contain "*" alongside other values` };
     }
   }
+  const bad = corsValuesProblem(c, ctx.where);
+  if (bad) return { error: bad };
   const credentials = c.allowCredentials === true;
   const expose = [...(c.exposeHeaders ?? [])];
   return {
@@ -46,4 +49,23 @@ export function originMatcher(origin: string): CorsIr["allowOrigins"][number] {
     .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
     .join(".*");
   return { type: "RegularExpression", value: `^${pattern}$` };
+}
+
+/** The first CORS value that is not a header name, method token or clean origin, named by its field path. */
+function corsValuesProblem(c: HTTPCORSFilter, where: string): string | undefined {
+  for (const field of ["allowHeaders", "exposeHeaders", "allowMethods"] as const) {
+    for (const [i, v] of (c[field] ?? []).entries()) {
+      const bad = v === "*" ? undefined : describe(`${where}: CORS ${field}[${i}]`, v, headerNameProblem(v));
+      if (bad) return bad;
+    }
+  }
+  for (const [i, v] of (c.allowOrigins ?? []).entries()) {
+    const bad = describe(
+      `${where}: CORS allowOrigins[${i}]`,
+      v,
+      textProblem(v) ?? (/\s/.test(v) ? "contains whitespace" : undefined),
+    );
+    if (bad) return bad;
+  }
+  return undefined;
 }

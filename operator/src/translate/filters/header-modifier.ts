@@ -1,6 +1,7 @@
 /** RequestHeaderModifier / ResponseHeaderModifier → header changes. */
 import type { HeaderModIr } from "../../ir/xds-ir";
 import type { HTTPHeaderFilter } from "../../resources/gateway-api";
+import { describe, headerNameProblem, modifiableHeaderProblem, textProblem } from "../validate-values";
 import type { FilterContext, FilterError } from "./types";
 
 /**
@@ -23,5 +24,25 @@ export function compileHeaderModifier(
     }
     seen.add(key);
   }
+  const bad = headerValuesProblem(f, `${ctx.where}: ${type}`);
+  if (bad) return { error: bad };
   return { set, add, remove };
+}
+
+/** The first header name or value Envoy would refuse, named by its field path. */
+function headerValuesProblem(f: HTTPHeaderFilter | undefined, at: string): string | undefined {
+  const named: [string, string][] = [];
+  for (const list of ["set", "add"] as const) {
+    for (const [i, h] of (f?.[list] ?? []).entries()) {
+      named.push([`${list}[${i}].name`, h.name]);
+      const bad = describe(`${at}.${list}[${i}].value`, h.value, textProblem(h.value));
+      if (bad) return bad;
+    }
+  }
+  for (const [i, name] of (f?.remove ?? []).entries()) named.push([`remove[${i}]`, name]);
+  for (const [field, name] of named) {
+    const bad = describe(`${at}.${field}`, name, headerNameProblem(name) ?? modifiableHeaderProblem(name));
+    if (bad) return bad;
+  }
+  return undefined;
 }

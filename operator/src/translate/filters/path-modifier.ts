@@ -1,5 +1,6 @@
 /** The path change shared by RequestRedirect and URLRewrite. */
 import type { HTTPPathModifier } from "../../resources/gateway-api";
+import { describe, rewritePathProblem } from "../validate-values";
 import type { FilterContext, FilterError, PathTemplate } from "./types";
 
 /** Compiles a path modifier; ReplacePrefixMatch needs every match of the rule to be a PathPrefix match. */
@@ -12,6 +13,12 @@ export function compilePathModifier(
     if (p.replaceFullPath === undefined) {
       return { error: `${ctx.where}: ${filter} path type ReplaceFullPath needs replaceFullPath` };
     }
+    const bad = describe(
+      `${ctx.where}: ${filter} path.replaceFullPath`,
+      p.replaceFullPath,
+      rewritePathProblem(p.replaceFullPath),
+    );
+    if (bad) return { error: bad };
     return { type: "ReplaceFullPath", value: p.replaceFullPath };
   }
   if (p.type === "ReplacePrefixMatch") {
@@ -23,6 +30,9 @@ export function compilePathModifier(
         error: `${ctx.where}: ${filter} with path.replacePrefixMatch needs PathPrefix matches only; change the rule's matches to PathPrefix or use ReplaceFullPath`,
       };
     }
+    const at = `${ctx.where}: ${filter} path.replacePrefixMatch`;
+    const bad = describe(at, p.replacePrefixMatch, rewritePathProblem(p.replacePrefixMatch));
+    if (bad) return { error: bad };
     return { type: "ReplacePrefixMatch", value: p.replacePrefixMatch };
   }
   return {

@@ -1,5 +1,6 @@
 /** RequestRedirect → a redirect template (the port is settled per listener). */
 import type { HTTPRequestRedirectFilter } from "../../resources/gateway-api";
+import { describe, hostnameProblem } from "../validate-values";
 import { compilePathModifier } from "./path-modifier";
 import { isFilterError, type FilterContext, type FilterError, type RedirectTemplate } from "./types";
 
@@ -20,6 +21,10 @@ export function compileRequestRedirect(
   }
   if (r.scheme !== undefined && r.scheme !== "http" && r.scheme !== "https") {
     return { error: `${ctx.where}: RequestRedirect scheme "${r.scheme}" is not supported (use http or https)` };
+  }
+  if (r.hostname !== undefined) {
+    const bad = describe(`${ctx.where}: RequestRedirect hostname`, r.hostname, hostnameProblem(r.hostname));
+    if (bad) return { error: bad };
   }
   const path = r.path ? compilePathModifier(r.path, ctx, "RequestRedirect") : undefined;
   if (isFilterError(path)) return path;

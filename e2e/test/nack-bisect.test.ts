@@ -1,0 +1,134 @@
+/**
+ * The controller's NACK bisection against a real API server and the Envoy pod run by the simulated kubelet:
+ * a header value with CR passes the HTTPRoute CRD schema (no pattern on values); with the translator's check
+ * turned off, Envoy NACKs it, the route is found and quarantined with Envoy's error written to its status by
+ * the leader, and the route applied with it serves.
+ */
+import assert from "node:assert/strict";
+import { resolve } from "node:path";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { createLogger } from "../../operator/src/log";
+import { Controller } from "../../operator/src/pipeline/controller";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { valueChecks } from "../../operator/src/translate/validate-values";
+import { requireEnvoy } from "../../test/support/envoy";
+import { eventually, freePort, httpGet } from "../../test/support/http";
+import {
+  echoRouteYaml,
+  hostAddress,
+  quickstartYaml,
+  SimulatedKubelet,
+  startKubeCluster,
+  type KubeCluster,
+} from "../harness";
+
+const REPO = resolve(__dirname, "../../..");
+const NS = "envoy-gateway-system";
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+describe("controller: a route Envoy NACKs is quarantined (Kubernetes tier)", function () {
+  this.timeout(180_000);
+  let cluster: KubeCluster;
+  let controller: Controller;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  let port: number;
+  const apply = (yaml: string): Promise<string> =>
+    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+  const accepted = async (name: string): Promise<Condition | undefined> => {
+    const r = await cluster.kubectlJson<{ status?: { parents?: { conditions: Condition[] }[] } }>([
+      "get",
+      "httproute",
+      name,
+      "-n",
+      "default",
+    ]);
+    return r.status?.parents?.[0]?.conditions.find((c) => c.type === "Accepted");
+  };
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
+    await cluster.kubectl(["create", "namespace", NS]);
+    const ip = hostAddress();
+    echo = await startEchoBackend({ name: "k8s-echo", host: ip });
+    port = await freePort();
+    const xdsPort = await freePort();
+    controller = new Controller({
+      kubeconfig: cluster.kubeconfig,
+      namespace: NS,
+      controllerName: DEFAULT_CONTROLLER_NAME,
+      identity: "controller-a",
+      xdsListen: `127.0.0.1:${xdsPort}`,
+      metricsPort: 0,
+      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
+      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
+      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
+    });
+    await controller.start();
+    kubelet = new SimulatedKubelet(cluster, {
+      envoyBin: requireEnvoy(),
+      repoRoot: REPO,
+      namespaces: [NS],
+      echo: Boolean(process.env.EGTS_TEST_LOG),
+    });
+    await apply(quickstartYaml(port, ip, echo.port));
+    kubelet.start();
+    await eventually(
+      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      90_000,
+      "traffic through the host-run Envoy pod",
+    );
+  });
+
+  after(async () => {
+    valueChecks.disabled = new Set();
+    await kubelet?.stop();
+    await controller?.stop();
+    await echo?.close();
+    await cluster?.stop();
+  });
+
+  it("finds the route, writes Envoy's error to its status, serves the route applied with it (validation disabled to force a NACK)", async () => {
+    valueChecks.disabled = new Set(["text"]);
+    await apply(`${echoRouteYaml("fresh", "fresh.example.com")}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: nacked, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [nacked.example.com]
+  rules:
+    - filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: x-a, value: "v\\r\\nx-b: 1" }] } }]
+      backendRefs: [{ name: echo, port: 80 }]
+`);
+    await eventually(
+      async () => (await httpGet(port, "fresh.example.com").catch(() => undefined))?.status === 200,
+      30_000,
+      "the route applied with the NACKed one",
+    );
+    await eventually(async () => (await accepted("nacked"))?.status === "False", 30_000, "nacked Accepted=False");
+    const a = await accepted("nacked");
+    assert.equal(a?.reason, "UnsupportedValue");
+    assert.match(a?.message ?? "", /^Envoy rejected the configuration: .*does not match regex pattern/);
+    assert.doesNotMatch(a?.message ?? "", /virtual_hosts|www\.example\.com/, "no dump of other routes");
+    assert.equal((await httpGet(port, "www.example.com")).status, 200);
+    assert.equal((await httpGet(port, "nacked.example.com")).status, 404);
+    assert.equal((await accepted("fresh"))?.status, "True");
+
+    // Fixing the route brings it back.
+    await apply(echoRouteYaml("nacked", "nacked.example.com"));
+    await eventually(
+      async () => (await httpGet(port, "nacked.example.com").catch(() => undefined))?.status === 200,
+      30_000,
+      "the fixed route",
+    );
+    await eventually(async () => (await accepted("nacked"))?.status === "True", 30_000, "nacked Accepted=True");
+  });
+});

@@ -1,0 +1,419 @@
+/**
+ * When Envoy NACKs an update anyway (a value translate-time validation missed), one route must not hold
+ * back every other route of the listener: the route-level objects are bisected — translated and published
+ * with some of them left out, waiting for each trial's ACK/NACK — until the ones Envoy rejects are found.
+ * They are quarantined (left out of translation until their content changes) and reported on their
+ * status with Envoy's error; the rest is published without them.
+ *
+ * Translation stays pure: the quarantine is a snapshot filter ({@link withoutRoutes}) applied before it.
+ */
+import { createHash } from "node:crypto";
+import { filter, map, type Observable } from "rxjs";
+import type { Logger } from "../log";
+import type { ResourceSnapshot } from "../resources/snapshot";
+import type { CacheChange } from "../xds/cache/snapshot-cache";
+import type { XdsEvent } from "../xds/server/types";
+import { Reason, type StatusUpdate } from "../translate/conditions";
+
+/** Snapshot fields holding route-level objects, with their kind. */
+const ROUTE_FIELDS = [
+  ["httpRoutes", "HTTPRoute"],
+  ["grpcRoutes", "GRPCRoute"],
+  ["tlsRoutes", "TLSRoute"],
+  ["tcpRoutes", "TCPRoute"],
+  ["udpRoutes", "UDPRoute"],
+] as const;
+
+/** The parts of a route object the bisection needs. */
+interface RouteObject {
+  readonly apiVersion?: string;
+  readonly kind?: string;
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: unknown;
+    readonly annotations?: unknown;
+  };
+  readonly spec?: { readonly parentRefs?: readonly unknown[] };
+}
+
+/** A route-level object: `Kind/namespace/name` and a hash of its content. */
+export interface RouteRef {
+  /** `Kind/namespace/name`. */
+  readonly key: string;
+  /**
+   * SHA-256 of the object's spec, labels and annotations (a change releases it from quarantine); not of
+   * resourceVersion, which our own status write changes.
+   */
+  readonly hash: string;
+  /** The object. */
+  readonly object: RouteObject;
+}
+
+/** Every route-level object of the snapshot. */
+export function routeObjects(snapshot: ResourceSnapshot): RouteRef[] {
+  const out: RouteRef[] = [];
+  for (const [field, kind] of ROUTE_FIELDS) {
+    for (const o of (snapshot[field] ?? []) as readonly RouteObject[]) {
+      const key = `${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+      const content = [o.spec, o.metadata.labels, o.metadata.annotations];
+      const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex");
+      out.push({ key, hash, object: o });
+    }
+  }
+  return out;
+}
+
+/** The snapshot without the route-level objects whose key is in `exclude` (pure). */
+export function withoutRoutes(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>): ResourceSnapshot {
+  if (exclude.size === 0) return snapshot;
+  const keep = new Set(
+    routeObjects(snapshot)
+      .filter((r) => !exclude.has(r.key))
+      .map((r) => r.object),
+  );
+  const out: Record<string, unknown> = { ...snapshot };
+  for (const [field] of ROUTE_FIELDS) {
+    const list = snapshot[field] as readonly RouteObject[] | undefined;
+    if (list) out[field] = list.filter((o) => keep.has(o));
+  }
+  return out as unknown as ResourceSnapshot;
+}
+
+/** A trial: publish the snapshot without `exclude`, then say whether the node accepted it. */
+export type Trial = (exclude: ReadonlySet<string>) => Promise<boolean>;
+
+/** What a trial's publish got back from Envoy. */
+export interface TrialOutcome {
+  /** Every changed type was ACKed (or timed out). */
+  readonly ok: boolean;
+  /** Envoy's error_detail of the NACK. */
+  readonly error?: string;
+}
+
+/**
+ * Finds the suspects Envoy rejects. Starts from everything but the suspects (which must be accepted),
+ * then adds suspects back half by half: a half that is accepted joins the accepted set, a rejected single
+ * suspect is a culprit. Trials: about 2·k·log2(n) for k culprits among n suspects.
+ */
+export async function findCulprits(
+  suspects: readonly string[],
+  trial: Trial,
+): Promise<{ culprits: string[]; trials: number }> {
+  let excluded = new Set(suspects);
+  const culprits: string[] = [];
+  let trials = 0;
+  const tryWithout = async (ex: Set<string>): Promise<boolean> => {
+    trials++;
+    return trial(ex);
+  };
+  if (!(await tryWithout(excluded))) return { culprits: [], trials }; // not caused by these routes
+  const search = async (group: readonly string[]): Promise<void> => {
+    const inGroup = new Set(group);
+    const withGroup = new Set([...excluded].filter((k) => !inGroup.has(k)));
+    if (await tryWithout(withGroup)) {
+      excluded = withGroup;
+      return;
+    }
+    if (group.length === 1) {
+      culprits.push(group[0]);
+      return;
+    }
+    const mid = Math.ceil(group.length / 2);
+    await search(group.slice(0, mid));
+    await search(group.slice(mid));
+  };
+  if (suspects.length > 0) await search(suspects);
+  await tryWithout(new Set(excluded)); // leave the cache on the accepted set
+  return { culprits, trials };
+}
+
+/** Longest Envoy error kept for a status message. */
+const MAX_REASON = 500;
+
+/**
+ * The reason part of a NACK's error_detail. Envoy prefixes proto validation errors with a dump of the
+ * whole rejected resource (every route of the listener, other tenants' included), which must not reach
+ * one route's status: only the text after the dump's last newline-colon is kept, capped at 500 characters.
+ */
+export function envoyReason(error: string): string {
+  const cut = error.lastIndexOf("\n: ");
+  const reason = (cut >= 0 ? error.slice(cut + 3) : error).trim();
+  return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
+}
+
+/** A quarantined route: left out of translation until its content changes. */
+export interface QuarantineEntry {
+  /** Content hash when Envoy rejected it. */
+  readonly hash: string;
+  /** Envoy's error_detail. */
+  readonly error: string;
+}
+
+/**
+ * Routes Envoy rejected, by key. `excluded(snapshot)` is the filter to translate with; an entry whose
+ * object changed or disappeared is released (it is tried again).
+ */
+export class Quarantine {
+  private readonly entries = new Map<string, QuarantineEntry>();
+  /** Route content (key → hash) last seen accepted by Envoy. */
+  private readonly accepted = new Map<string, string>();
+
+  /** Quarantines `key` (at `hash`) with Envoy's error (its reason only, see {@link envoyReason}). */
+  add(key: string, hash: string, error: string): void {
+    this.entries.set(key, { hash, error: envoyReason(error) });
+  }
+
+  /** Records that these routes (at these hashes) were accepted by Envoy. */
+  markAccepted(routes: readonly RouteRef[], except: ReadonlySet<string>): void {
+    for (const r of routes) if (!except.has(r.key)) this.accepted.set(r.key, r.hash);
+  }
+
+  /** Route keys not known to be accepted at their current content: the suspects of a NACK. */
+  suspects(routes: readonly RouteRef[]): string[] {
+    return routes.filter((r) => this.accepted.get(r.key) !== r.hash && !this.entries.has(r.key)).map((r) => r.key);
+  }
+
+  /** The keys to leave out of `snapshot`'s translation; releases entries whose object changed. */
+  excluded(snapshot: ResourceSnapshot): Set<string> {
+    const now = new Map(routeObjects(snapshot).map((r) => [r.key, r.hash]));
+    for (const [key, e] of [...this.entries]) if (now.get(key) !== e.hash) this.entries.delete(key);
+    return new Set(this.entries.keys());
+  }
+
+  /**
+   * Accepted=False on every parentRef of each quarantined route, with Envoy's error. The reason is the
+   * spec's UnsupportedValue (the route reasons have no "Invalid"): a value in it cannot be programmed.
+   */
+  statuses(snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+    const byKey = new Map(routeObjects(snapshot).map((r) => [r.key, r.object]));
+    const out: StatusUpdate[] = [];
+    for (const [key, e] of this.entries) {
+      const o = byKey.get(key);
+      if (!o) continue;
+      const [kind] = key.split("/");
+      const condition = {
+        type: "Accepted",
+        status: "False",
+        reason: Reason.UnsupportedValue,
+        message: `Envoy rejected the configuration: ${e.error}. The route is left out until it changes`,
+      };
+      out.push({
+        apiVersion: o.apiVersion ?? "gateway.networking.k8s.io/v1",
+        kind,
+        namespace: o.metadata.namespace ?? "default",
+        name: o.metadata.name,
+        status: {
+          parents: (o.spec?.parentRefs ?? []).map((parentRef) => ({
+            parentRef,
+            controllerName,
+            conditions: [condition],
+          })),
+        },
+      });
+    }
+    return out;
+  }
+}
+
+/**
+ * Waits for the outcome of the cache change of `nodeId` that `publish()` makes: true when every changed
+ * type was ACKed (or nothing changed and `currentOk`), false on any NACK. A type that gets no answer
+ * within `timeoutMs` (no Envoy connected) counts as accepted.
+ * Resolves with Envoy's error on a NACK.
+ */
+export async function publishAndWait(
+  nodeId: string,
+  changes$: Observable<CacheChange>,
+  events$: Observable<XdsEvent>,
+  publish: () => void,
+  opts: { readonly timeoutMs: number; readonly currentOk: boolean },
+): Promise<TrialOutcome> {
+  let change: CacheChange | undefined;
+  const answers: XdsEvent[] = [];
+  let notify = (): void => undefined;
+  const sub = changes$.pipe(filter((c) => c.nodeId === nodeId)).subscribe((c) => (change = c));
+  const evSub = events$
+    .pipe(filter((e) => e.nodeId === nodeId && (e.kind === "ack" || e.kind === "nack")))
+    .subscribe((e) => {
+      answers.push(e);
+      notify();
+    });
+  let timeout: NodeJS.Timeout | undefined;
+  try {
+    publish();
+    sub.unsubscribe();
+    if (!change) return { ok: opts.currentOk };
+    const pending = new Set(change.diff.types.keys());
+    return await new Promise<TrialOutcome>((resolve) => {
+      notify = (): void => {
+        const nack = answers.find((a) => a.kind === "nack");
+        if (nack) return resolve({ ok: false, error: nack.error ?? "NACK without error_detail" });
+        for (const a of answers) if (a.typeUrl) pending.delete(a.typeUrl);
+        if (pending.size === 0) resolve({ ok: true });
+      };
+      notify();
+      timeout = setTimeout(() => resolve({ ok: true }), opts.timeoutMs);
+    });
+  } finally {
+    clearTimeout(timeout);
+    sub.unsubscribe();
+    evSub.unsubscribe();
+  }
+}
+
+/** What a {@link NackGuard} needs: the cache it publishes to, the server's ACK/NACK events, a logger. */
+export interface NackGuardDeps {
+  /** The xDS cache's change events. */
+  readonly changes$: Observable<CacheChange>;
+  /** The xDS server's events. */
+  readonly events$: Observable<XdsEvent>;
+  /** Logger. */
+  readonly logger: Logger;
+  /** How long a trial waits for Envoy's ACK/NACK. @default 3000 */
+  readonly waitMs?: number;
+}
+
+/** What one bisection found. */
+export interface BisectResult {
+  /** The node whose NACK started it. */
+  readonly nodeId: string;
+  /** Route keys quarantined. */
+  readonly culprits: readonly string[];
+  /** Trials published. */
+  readonly trials: number;
+  /** Routes suspected (changed since Envoy last accepted them). */
+  readonly suspects: readonly string[];
+}
+
+/**
+ * The pipeline's side of NACK handling: the quarantine, the stream of NACKs to bisect (ignoring the
+ * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish.
+ */
+export class NackGuard {
+  /** Routes Envoy rejected, left out of translation until they change. */
+  readonly quarantine = new Quarantine();
+  private bisecting = false;
+  /** A snapshot whose NACK no route explains: not bisected again (that would loop) until the next one. */
+  private unexplained?: ResourceSnapshot;
+
+  constructor(private readonly deps: NackGuardDeps) {}
+
+  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials). */
+  get nacks$(): Observable<string> {
+    return this.deps.events$.pipe(
+      filter((e) => e.kind === "nack" && !this.bisecting),
+      map((e) => e.nodeId),
+    );
+  }
+
+  /**
+   * Runs `publish()` (a normal pass) and, in the background, records the snapshot's routes as accepted
+   * once every node it changed has ACKed every changed type (no NACK) within the wait: later bisections
+   * then suspect only what changed since, and never take an accepted route off a listener, even briefly.
+   */
+  track<T>(snapshot: ResourceSnapshot, publish: () => T): T {
+    const changes: CacheChange[] = [];
+    const sub = this.deps.changes$.subscribe((c) => changes.push(c));
+    let out: T;
+    try {
+      out = publish();
+    } finally {
+      sub.unsubscribe();
+    }
+    // A pass that changed nothing proves nothing (the content in the cache may be the NACKed one).
+    if (changes.length === 0) return out;
+    const routes = routeObjects(snapshot);
+    const held = this.quarantine.excluded(snapshot);
+    void Promise.all(changes.map((c) => this.outcome(c))).then((oks) => {
+      if (oks.every((ok) => ok)) this.quarantine.markAccepted(routes, held);
+    });
+    return out;
+  }
+
+  /** Whether the node ACKed every type of an already published change (a timeout counts as not). */
+  private outcome(change: CacheChange): Promise<boolean> {
+    const pending = new Set(change.diff.types.keys());
+    return new Promise<boolean>((resolve) => {
+      const done = (ok: boolean): void => {
+        clearTimeout(timer);
+        sub.unsubscribe();
+        resolve(ok);
+      };
+      const sub = this.deps.events$
+        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "ack" || e.kind === "nack")))
+        .subscribe((e) => {
+          if (e.kind === "nack") return done(false);
+          if (e.typeUrl) pending.delete(e.typeUrl);
+          if (pending.size === 0) done(true);
+        });
+      const timer = setTimeout(() => done(false), this.deps.waitMs ?? 3000);
+    });
+  }
+
+  /** The snapshot to translate: without the quarantined routes (releasing those that changed). */
+  filter(snapshot: ResourceSnapshot): ResourceSnapshot {
+    return withoutRoutes(snapshot, this.quarantine.excluded(snapshot));
+  }
+
+  /**
+   * Bisects the routes of `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which
+   * must translate the snapshot without `exclude` and set the cache; statuses are worth recording only when
+   * `final`), quarantines the culprits with Envoy's error, and leaves the cache on the accepted set.
+   */
+  async bisect(
+    nodeId: string,
+    snapshot: ResourceSnapshot,
+    publish: (exclude: ReadonlySet<string>, final: boolean) => void,
+  ): Promise<BisectResult> {
+    if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0, suspects: [] };
+    this.bisecting = true;
+    try {
+      const held = this.quarantine.excluded(snapshot);
+      const routes = routeObjects(snapshot);
+      let currentOk = false;
+      const errors = new Map<string, string>();
+      const trial: Trial = async (exclude) => {
+        const all = new Set([...held, ...exclude]);
+        const opts = { timeoutMs: this.deps.waitMs ?? 3000, currentOk };
+        const out = await publishAndWait(
+          nodeId,
+          this.deps.changes$,
+          this.deps.events$,
+          () => publish(all, false),
+          opts,
+        );
+        currentOk = out.ok;
+        if (!out.ok) for (const r of routes) if (!all.has(r.key)) errors.set(r.key, out.error ?? "");
+        return out.ok;
+      };
+      const suspects = this.quarantine.suspects(routes);
+      const { culprits, trials } = await findCulprits(suspects, trial);
+      if (culprits.length === 0) {
+        this.unexplained = snapshot;
+        this.deps.logger("error", "Envoy rejects the configuration even without the changed routes", {
+          node: nodeId,
+          error: [...errors.values()][0],
+        });
+      }
+      for (const key of culprits) {
+        const error = errors.get(key) ?? "NACK without error_detail";
+        this.quarantine.add(key, routes.find((r) => r.key === key)?.hash ?? "", error);
+        this.deps.logger("error", "Envoy rejected a route; it is left out until it changes", {
+          route: key,
+          node: nodeId,
+          error: envoyReason(error),
+        });
+      }
+      this.quarantine.markAccepted(routes, new Set(culprits));
+      publish(this.quarantine.excluded(snapshot), true);
+      return { nodeId, culprits, trials, suspects };
+    } catch (err) {
+      // A failed bisection never stops the pipeline: the next pass publishes as usual.
+      this.deps.logger("error", "NACK bisection failed", { node: nodeId, error: (err as Error).message });
+      return { nodeId, culprits: [], trials: 0, suspects: [] };
+    } finally {
+      this.bisecting = false;
+    }
+  }
+}
