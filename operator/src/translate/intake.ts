@@ -92,7 +92,11 @@ function objectProblem(o: unknown): string | undefined {
   return shapeProblem(o, { fields: { metadata: { fields: { name: "string" }, required: ["name"] } } }, "");
 }
 
-/** The value without object fields whose value is null (the same reference when there are none). */
+/**
+ * The value without object fields whose value is null (the same reference when there are none). The `value`
+ * of an EnvoyProxy `patch` is free-form JSON, where a null means "delete" (JSONMerge): it is kept as written,
+ * as the API server keeps it (x-kubernetes-preserve-unknown-fields).
+ */
 export function withoutNulls(v: unknown): unknown {
   return hasNullField(v) ? copyWithoutNulls(v) : v;
 }
@@ -100,7 +104,7 @@ export function withoutNulls(v: unknown): unknown {
 function hasNullField(v: unknown): boolean {
   if (typeof v !== "object" || v === null) return false;
   if (Array.isArray(v)) return v.some(hasNullField);
-  return Object.values(v).some((x) => x === null || hasNullField(x));
+  return Object.entries(v).some(([k, x]) => x === null || (k !== FREE_FORM && hasNullField(x)));
 }
 
 function copyWithoutNulls(v: unknown): unknown {
@@ -109,6 +113,16 @@ function copyWithoutNulls(v: unknown): unknown {
   return Object.fromEntries(
     Object.entries(v)
       .filter(([, x]) => x !== null)
-      .map(([k, x]) => [k, copyWithoutNulls(x)]),
+      .map(([k, x]) => [k, k === FREE_FORM ? keepPatchValue(x) : copyWithoutNulls(x)]),
   );
+}
+
+/** The field whose `value` is free-form JSON. */
+const FREE_FORM = "patch";
+
+/** A `patch` object with its `value` untouched and nulls dropped from its other fields. */
+function keepPatchValue(patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return copyWithoutNulls(patch);
+  const { value, ...rest } = patch as { value?: unknown };
+  return { ...(copyWithoutNulls(rest) as object), ...(value !== undefined ? { value } : {}) };
 }

@@ -78,8 +78,8 @@ export interface RejectionContext extends ParentContext {
 /**
  * The statuses of rejected objects we own: a Gateway of our class gets Accepted=False and Programmed=False
  * (reason Invalid); a route gets Accepted=False (reason UnsupportedValue) on each parent of ours its valid
- * parentRefs name. Objects with no status of ours (a Service, a ReferenceGrant, …) are reported only in
- * `rejected`.
+ * parentRefs name; a Backend gets Accepted=False (reason Invalid). Objects with no status of ours (a Service,
+ * a ReferenceGrant, …) are reported only in `rejected`.
  */
 export function rejectedStatuses(rejected: readonly RejectedObject[], ctx: RejectionContext): StatusUpdate[] {
   const out: StatusUpdate[] = [];
@@ -97,6 +97,7 @@ function rejectedStatus(r: RejectedObject, ctx: RejectionContext): StatusUpdate 
   if (typeof o.metadata?.name !== "string") return undefined;
   if (o.metadata.namespace !== undefined && typeof o.metadata.namespace !== "string") return undefined;
   if (o.kind === "Gateway") return gatewayRejected(o, r.message, ctx);
+  if (o.kind === "Backend") return backendRejected(o, r.message);
   if (ROUTE_KINDS.has(o.kind)) {
     const refs = Array.isArray(o.spec?.parentRefs) ? (o.spec.parentRefs as unknown[]) : [];
     const valid = refs.filter((ref) => shapeProblem(ref, PARENT_REF, "") === undefined) as ParentReference[];
@@ -132,6 +133,22 @@ function gatewayRejected(
         condition(CondType.Programmed, false, Reason.Invalid, message, gen),
       ],
       listeners: [],
+    },
+  };
+}
+
+/** A Backend that did not pass intake: Accepted=False Invalid, as Envoy Gateway reports an invalid Backend. */
+function backendRejected(o: KubeObject<Record<string, unknown> | undefined>, message: string): StatusUpdate {
+  const gen = typeof o.metadata.generation === "number" ? o.metadata.generation : undefined;
+  return {
+    apiVersion: o.apiVersion,
+    kind: "Backend",
+    namespace: namespaceOf(o.metadata),
+    name: o.metadata.name,
+    status: {
+      conditions: [
+        condition(CondType.Accepted, false, Reason.Invalid, `The Backend was not accepted: ${message}`, gen),
+      ],
     },
   };
 }

@@ -54,6 +54,31 @@ export const PARENT_REF: Shape = obj(
 const header = obj({ name: str, value: str }, "name", "value");
 const headerFilter = obj({ set: list(header), add: list(header), remove: strings });
 const pathModifier = obj({ type: str, replaceFullPath: str, replacePrefixMatch: str }, "type");
+/** An EnvoyProxy patch: its value is a free-form object (the renderer and the privilege check apply it). */
+const PATCH: Shape = obj({ type: str, value: { map: "any" } }, "value");
+/** What the renderer and the privilege check read of an EnvoyProxy's Deployment or DaemonSet. */
+const WORKLOAD: Record<string, Shape> = {
+  patch: PATCH,
+  strategy: { map: "any" },
+  pod: obj({
+    labels: stringMap,
+    annotations: stringMap,
+    securityContext: { map: "any" },
+    volumes: list(obj({ name: str }, "name")),
+    affinity: { map: "any" },
+    tolerations: list({ map: "any" }),
+    nodeSelector: stringMap,
+    topologySpreadConstraints: list({ map: "any" }),
+    imagePullSecrets: list({ map: "any" }),
+  }),
+  container: obj({
+    image: str,
+    env: list(obj({ name: str, value: str }, "name")),
+    volumeMounts: list(obj({ name: str, mountPath: str }, "name", "mountPath")),
+    securityContext: { map: "any" },
+    resources: { map: "any" },
+  }),
+};
 const plainBackendRef = obj(
   { group: str, kind: str, name: str, namespace: str, port, weight: { int: [0, 1_000_000] } },
   "name",
@@ -229,11 +254,16 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
       provider: obj({
         type: str,
         kubernetes: obj({
-          envoyDeployment: obj({ replicas: { int: [0, INT32_MAX] }, name: str }),
-          envoyDaemonSet: obj({ name: str }),
-          envoyService: obj({ name: str, type: str }),
-          envoyHpa: obj({ minReplicas: { int: [1, INT32_MAX] }, maxReplicas: { int: [1, INT32_MAX] } }),
-          envoyPDB: obj({ minAvailable: "intOrString", maxUnavailable: "intOrString" }),
+          envoyDeployment: obj({ replicas: { int: [0, INT32_MAX] }, name: str, ...WORKLOAD }),
+          envoyDaemonSet: obj({ name: str, ...WORKLOAD }),
+          envoyService: obj({ name: str, type: str, labels: stringMap, annotations: stringMap, patch: PATCH }),
+          envoyHpa: obj({
+            minReplicas: { int: [1, INT32_MAX] },
+            maxReplicas: { int: [1, INT32_MAX] },
+            patch: PATCH,
+          }),
+          envoyPDB: obj({ minAvailable: "intOrString", maxUnavailable: "intOrString", patch: PATCH }),
+          envoyServiceAccount: obj({ name: str }),
         }),
       }),
     }),
