@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { resolve } from "node:path";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
-import { createLogger } from "../../operator/src/log";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { mergedProxyObjectName, OWNING_GATEWAY_CLASS, proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
@@ -19,6 +18,8 @@ import {
   startKubeCluster,
   statusPatches,
   type KubeCluster,
+  prepareCluster,
+  startTestController,
 } from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
@@ -78,24 +79,11 @@ describe("controller against a real API server (Kubernetes tier)", function () {
 
   before(async () => {
     cluster = await startKubeCluster();
-    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
-    await cluster.kubectl(["create", "namespace", NS]);
+    await prepareCluster(cluster, [NS]);
     const ip = hostAddress();
     echo = await startEchoBackend({ name: "k8s-echo", host: ip });
     port = await freePort();
-    const xdsPort = await freePort();
-    controller = new Controller({
-      kubeconfig: cluster.kubeconfig,
-      namespace: NS,
-      controllerName: DEFAULT_CONTROLLER_NAME,
-      identity: "controller-a",
-      xdsListen: `127.0.0.1:${xdsPort}`,
-      metricsPort: 0,
-      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
-      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
-      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
-    });
-    await controller.start();
+    controller = await startTestController(cluster, NS);
     kubelet = new SimulatedKubelet(cluster, {
       envoyBin: requireEnvoy(),
       repoRoot: REPO,

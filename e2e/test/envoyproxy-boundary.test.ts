@@ -7,14 +7,11 @@
  */
 import assert from "node:assert/strict";
 import { proxyObjectName } from "../../constructs/names";
-import { createLogger } from "../../operator/src/log";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
-import { eventually, freePort } from "../../test/support/http";
-import { startKubeCluster, type KubeCluster } from "../harness";
-import { resolve } from "node:path";
+import { eventually } from "../../test/support/http";
+import { startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
 
-const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 const TENANT = "team-a";
 
@@ -70,22 +67,8 @@ describe("EnvoyProxy privilege boundary and applier ownership (Kubernetes tier)"
 
   before(async () => {
     cluster = await startKubeCluster();
-    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
-    await cluster.kubectl(["create", "namespace", NS]);
-    await cluster.kubectl(["create", "namespace", TENANT]);
-    const xdsPort = await freePort();
-    controller = new Controller({
-      kubeconfig: cluster.kubeconfig,
-      namespace: NS,
-      controllerName: DEFAULT_CONTROLLER_NAME,
-      identity: "controller-a",
-      xdsListen: `127.0.0.1:${xdsPort}`,
-      metricsPort: 0,
-      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
-      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
-      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
-    });
-    await controller.start();
+    await prepareCluster(cluster, [NS, TENANT]);
+    controller = await startTestController(cluster, NS);
     await apply(`apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: { name: eg }

@@ -6,16 +6,19 @@
  * stream still processes the next snapshot.
  */
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
-import { createLogger } from "../../operator/src/log";
 import { Controller } from "../../operator/src/pipeline/controller";
-import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import { httpRouteYaml } from "../../test/support/manifests";
-import { hostAddress, quickstartYaml, startKubeCluster, type KubeCluster } from "../harness";
+import {
+  hostAddress,
+  quickstartYaml,
+  startKubeCluster,
+  type KubeCluster,
+  prepareCluster,
+  startTestController,
+} from "../harness";
 
-const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 
 interface Condition {
@@ -50,24 +53,12 @@ describe("controller pipeline liveness against a real API server (Kubernetes tie
 
   before(async () => {
     cluster = await startKubeCluster();
-    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
-    await cluster.kubectl(["create", "namespace", NS]);
-    const xdsPort = await freePort();
-    controller = new Controller({
-      kubeconfig: cluster.kubeconfig,
-      namespace: NS,
-      controllerName: DEFAULT_CONTROLLER_NAME,
-      identity: "controller-a",
-      xdsListen: `127.0.0.1:${xdsPort}`,
-      metricsPort: 0,
-      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
-      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
+    await prepareCluster(cluster, [NS]);
+    controller = await startTestController(cluster, NS, {
       beforeTranslate: () => {
         if (fault !== undefined) throw new Error(fault);
       },
-      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
     });
-    await controller.start();
     await apply(quickstartYaml(await freePort(), hostAddress(), 9));
     await eventually(async () => (await accepted("web"))?.status === "True", 30_000, "route web Accepted");
   });

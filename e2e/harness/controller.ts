@@ -1,0 +1,52 @@
+/**
+ * The controller of the Kubernetes-tier tests: our CRDs and the controller's namespace in a test cluster, and
+ * an in-process `Controller` with the settings every test shares (free xDS port on loopback, metrics on any
+ * port, short Lease timings, the pinned Envoy image), which a test may extend or override.
+ */
+import { resolve } from "node:path";
+import { createLogger } from "../../operator/src/log";
+import { Controller, type ControllerOptions } from "../../operator/src/pipeline/controller";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { freePort } from "../../test/support/http";
+import type { KubeCluster } from "./cluster";
+
+/** The repository root (the compiled harness runs from dist/e2e/harness). */
+const REPO = resolve(__dirname, "../../..");
+
+/** Installs our CRDs and creates the `namespaces` (the controller's first). */
+export async function prepareCluster(cluster: KubeCluster, namespaces: readonly string[]): Promise<void> {
+  await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
+  for (const ns of namespaces) await cluster.kubectl(["create", "namespace", ns]);
+}
+
+/** The shared controller settings for `cluster`, with `extra` on top. */
+export async function testControllerOptions(
+  cluster: KubeCluster,
+  namespace: string,
+  extra: Partial<ControllerOptions> = {},
+): Promise<ControllerOptions> {
+  const xdsPort = await freePort();
+  return {
+    kubeconfig: cluster.kubeconfig,
+    namespace,
+    controllerName: DEFAULT_CONTROLLER_NAME,
+    identity: "controller-a",
+    xdsListen: `127.0.0.1:${xdsPort}`,
+    metricsPort: 0,
+    render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
+    lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
+    logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
+    ...extra,
+  };
+}
+
+/** Starts a controller with {@link testControllerOptions}. */
+export async function startTestController(
+  cluster: KubeCluster,
+  namespace: string,
+  extra: Partial<ControllerOptions> = {},
+): Promise<Controller> {
+  const controller = new Controller(await testControllerOptions(cluster, namespace, extra));
+  await controller.start();
+  return controller;
+}
