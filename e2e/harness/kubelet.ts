@@ -6,7 +6,12 @@
  *   container's own args (and env values, including fieldRef metadata.name/namespace) are used as they are;
  * - volumes: ConfigMap and Secret volumes are written to a temporary folder and bind-mounted at their
  *   mountPath in a private mount namespace (`unshare --mount`), so paths in args and in mounted files work
- *   (an absent mountPath directory is created, empty, on the host: the bind mount needs it);
+ *   (an absent mountPath directory is created, empty, on the host: the bind mount needs it); the folders
+ *   have the kubelet's atomic writer layout (`..data` → a timestamped data folder, each key a symlink
+ *   through `..data`, see atomic-writer.ts) and are kept up to date like the kubelet's: every 2 s the
+ *   ConfigMaps and Secrets of the pods' namespaces are read, and a volume whose object's data changed gets
+ *   a new data folder and `..data` renamed over (the bind mount is of the folder, so the pod sees the swap
+ *   at once; Envoy's SDS `watched_directory` reloads on it); a deleted object leaves the files as they are;
  * - the ServiceAccount token: for pods with a serviceAccountName and `automountServiceAccountToken` not
  *   false, a kubeconfig with a token from the TokenRequest API for that ServiceAccount is given in
  *   KUBECONFIG (in-cluster config needs the Service network, which is not routable here);
@@ -25,10 +30,11 @@
  *   by their node affinity.
  * Nothing else (scheduling, resource limits, probes other than httpGet, liveness) is.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { writeAtomicVolume } from "./atomic-writer";
 import type { KubeCluster } from "./cluster";
 import { hostAddress } from "./observe";
 import { ManagedProcess } from "./proc";
@@ -68,9 +74,33 @@ export interface KubeletOptions {
   readonly echo?: boolean;
 }
 
+/** A ConfigMap or Secret volume of a running pod, kept up to date. */
+interface MountedVolume {
+  readonly kind: "ConfigMap" | "Secret";
+  readonly namespace: string;
+  readonly name: string;
+  /** The host folder bind-mounted into the pod. */
+  readonly dir: string;
+  /** The object's data as last written (JSON), to write only on a change. */
+  written: string;
+}
+
+/** The parts of a ConfigMap or Secret a volume reads. */
+interface VolumeObject {
+  kind?: string;
+  metadata: { name: string; namespace?: string };
+  data?: Record<string, string>;
+}
+
+/** How often Secret and ConfigMap volumes are compared with their objects. */
+const VOLUME_SYNC_MS = 2000;
+
 interface Running {
+  /** `namespace/name`. */
+  readonly pod: string;
   readonly process: ManagedProcess;
   readonly dir: string;
+  readonly volumes: readonly MountedVolume[];
   ready: boolean;
   finished: boolean;
   /** Restarts so far (restartPolicy Always). */
@@ -91,6 +121,9 @@ export class SimulatedKubelet {
   private readonly deleted = new Set<string>();
   private stopped = false;
   private loop?: Promise<void>;
+  private volumesSyncedAt = 0;
+  /** Volume updates written so far (each a `..data` swap), for tests. */
+  volumeUpdates = 0;
   /** Pods started so far, by `namespace/name` (for tests). */
   readonly started: string[] = [];
 
@@ -123,6 +156,11 @@ export class SimulatedKubelet {
     await Promise.all([...this.running.keys()].map((uid) => this.kill(uid)));
   }
 
+  /** The host pid of a running pod's process (`namespace/name`), for tests. */
+  pid(pod: string): number | undefined {
+    return [...this.running.values()].find((r) => r.pod === pod && r.process.running)?.process.pid;
+  }
+
   /** Kills the process of one pod without telling the API (a crashed node, for tests). */
   async kill(uid: string): Promise<void> {
     const r = this.running.get(uid);
@@ -140,6 +178,37 @@ export class SimulatedKubelet {
     const live = new Set(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.uid));
     for (const uid of [...this.running.keys()]) if (!live.has(uid)) await this.kill(uid);
     for (const pod of pods) await this.sync(pod);
+    if (Date.now() - this.volumesSyncedAt >= VOLUME_SYNC_MS) {
+      this.volumesSyncedAt = Date.now();
+      await this.syncVolumes();
+    }
+  }
+
+  /** Rewrites each running pod's ConfigMap and Secret volumes whose object's data changed. */
+  private async syncVolumes(): Promise<void> {
+    const volumes = [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.volumes);
+    const byKey = new Map<string, VolumeObject>();
+    for (const ns of new Set(volumes.map((v) => v.namespace))) {
+      const list = await this.cluster.kubectlJson<{ items: VolumeObject[] }>(["get", "configmaps,secrets", "-n", ns]);
+      for (const o of list.items) byKey.set(`${o.kind}/${ns}/${o.metadata.name}`, o);
+    }
+    for (const v of volumes) {
+      const o = byKey.get(`${v.kind}/${v.namespace}/${v.name}`);
+      if (!o || JSON.stringify(o.data ?? {}) === v.written) continue;
+      this.writeVolume(v, o);
+      this.volumeUpdates++;
+    }
+  }
+
+  /** Writes an object's data into its volume folder (a Secret's values are base64). */
+  private writeVolume(v: MountedVolume, o: VolumeObject): void {
+    const data = o.data ?? {};
+    const files: Record<string, Buffer> = {};
+    for (const [key, value] of Object.entries(data)) {
+      files[key] = v.kind === "Secret" ? Buffer.from(value, "base64") : Buffer.from(value);
+    }
+    writeAtomicVolume(v.dir, files);
+    v.written = JSON.stringify(data);
   }
 
   /** One pod's step: finish its deletion, start it, report it finished, restart it, or report it Ready. */
@@ -226,7 +295,7 @@ export class SimulatedKubelet {
     const program = this.program(container.image);
     if (!program) return;
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
-    const mounts = await this.writeVolumes(pod, container, dir);
+    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
     const env = await this.containerEnv(pod, container, dir);
     // Bind-mount each volume at its mountPath in a private mount namespace, then exec the program.
     const script = [
@@ -242,41 +311,42 @@ export class SimulatedKubelet {
       env,
       ...(this.opts.echo ? { echo: true } : {}),
     });
-    this.running.set(pod.metadata.uid, { process: process_, dir, ready: false, finished: false, restarts });
+    this.running.set(pod.metadata.uid, {
+      pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+      process: process_,
+      dir,
+      volumes,
+      ready: false,
+      finished: false,
+      restarts,
+    });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
-  /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make. */
-  private async writeVolumes(pod: Pod, c: Container, dir: string): Promise<{ source: string; target: string }[]> {
-    const out: { source: string; target: string }[] = [];
+  /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make and the volumes to keep. */
+  private async writeVolumes(
+    pod: Pod,
+    c: Container,
+    dir: string,
+  ): Promise<{ mounts: { source: string; target: string }[]; volumes: MountedVolume[] }> {
+    const mounts: { source: string; target: string }[] = [];
+    const volumes: MountedVolume[] = [];
+    const namespace = pod.metadata.namespace;
     for (const m of c.volumeMounts ?? []) {
       const v = pod.spec.volumes?.find((x) => x.name === m.name);
-      if (!v) continue;
-      const source = join(dir, "volumes", m.name);
-      mkdirSync(source, { recursive: true });
-      if (v.configMap) {
-        const cm = await this.cluster.kubectlJson<{ data?: Record<string, string> }>([
-          "get",
-          "configmap",
-          v.configMap.name,
-          "-n",
-          pod.metadata.namespace,
-        ]);
-        for (const [file, text] of Object.entries(cm.data ?? {})) writeFileSync(join(source, file), text);
-      } else if (v.secret) {
-        const s = await this.cluster.kubectlJson<{ data?: Record<string, string> }>([
-          "get",
-          "secret",
-          v.secret.secretName,
-          "-n",
-          pod.metadata.namespace,
-        ]);
-        for (const [file, b64] of Object.entries(s.data ?? {}))
-          writeFileSync(join(source, file), Buffer.from(b64, "base64"));
-      } else continue;
-      out.push({ source: resolve(source), target: m.mountPath });
+      const source = v?.configMap
+        ? { kind: "ConfigMap" as const, name: v.configMap.name }
+        : v?.secret
+          ? { kind: "Secret" as const, name: v.secret.secretName }
+          : undefined;
+      if (!source) continue;
+      const volume: MountedVolume = { ...source, namespace, dir: resolve(join(dir, "volumes", m.name)), written: "" };
+      const o = await this.cluster.kubectlJson<VolumeObject>(["get", source.kind, source.name, "-n", namespace]);
+      this.writeVolume(volume, o);
+      volumes.push(volume);
+      mounts.push({ source: volume.dir, target: m.mountPath });
     }
-    return out;
+    return { mounts, volumes };
   }
 
   /** The container's environment, with fieldRefs resolved, and KUBECONFIG for its ServiceAccount. */

@@ -201,10 +201,11 @@ export class Controller {
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
     this.election.start();
-    // Proxy certificates are renewed once a third of their lifetime is left, even when nothing else changes.
+    // Proxy certificates are re-issued within 5 s of a new CA in the mounted Secret (certgen re-run), and
+    // checked hourly for renewal (a third of their lifetime left), even when nothing else changes.
     this.certTimer = setInterval(() => {
-      if (this.election.isLeader) void this.proxyCerts?.sync(this.lastInfra).catch(() => undefined);
-    }, 3_600_000);
+      if (this.election.isLeader) void this.proxyCerts?.syncIfDue(this.lastInfra, 3_600_000).catch(() => undefined);
+    }, 5_000);
     this.certTimer.unref();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,

@@ -3,9 +3,12 @@
  * mounted `envoy-gateway` Secret (`ca.key` never leaves the controller), into a Secret the proxy's pods mount
  * (`<proxy>-xds`, constructs/render.ts). A Secret is (re-)issued when it is missing, signed by another CA,
  * grants another node id, or has less than a third of its lifetime left: certgen re-runs and expiry are
- * picked up without restarting anything (the kubelet refreshes Secret volumes, Envoy watches the files).
+ * picked up without restarting anything (the kubelet refreshes Secret volumes, Envoy watches the files):
+ * {@link ProxyCertIssuer.syncIfDue}, polled by the controller, re-issues as soon as the mounted CA changes.
  * Each Secret is owned by its proxy's bootstrap ConfigMap, so pruning the proxy garbage-collects it.
  */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { HttpMethod } from "@kubernetes/client-node";
 import { proxyObjectNameOf, proxyXdsSecretName } from "../../../constructs/render";
 import { issueProxyCertificate, needsReissue, readCertificateAuthority, tlsSecret } from "../certgen/certgen";
@@ -30,6 +33,10 @@ interface SecretObject {
 
 /** Issues and renews the proxies' client certificate Secrets. */
 export class ProxyCertIssuer {
+  /** The CA (PEM) of the last sync that wrote or checked every Secret. */
+  private lastCa?: string;
+  private lastSyncAt = 0;
+
   /** Creates an issuer for the proxies in `namespace`, with the CA of `certDir`. */
   constructor(
     private readonly client: KubeClient,
@@ -40,6 +47,7 @@ export class ProxyCertIssuer {
   async sync(infra: readonly ProxyInfraIr[]): Promise<ProxyCertResult> {
     const out = { issued: 0, unchanged: 0, failed: 0 };
     const ca = readCertificateAuthority(this.opts.certDir);
+    const startedAt = Date.now();
     for (const ir of infra) {
       try {
         out[(await this.ensure(ir, ca)) ? "issued" : "unchanged"]++;
@@ -51,7 +59,26 @@ export class ProxyCertIssuer {
         });
       }
     }
+    if (out.failed === 0) {
+      this.lastCa = ca.cert;
+      this.lastSyncAt = startedAt;
+    }
     return out;
+  }
+
+  /**
+   * Syncs when the mounted CA differs from the last complete sync's (a certgen re-run reached the controller's
+   * Secret volume), or `renewEveryMs` passed since it (renewal before expiry); else does nothing.
+   */
+  async syncIfDue(infra: readonly ProxyInfraIr[], renewEveryMs: number): Promise<ProxyCertResult | undefined> {
+    let ca: string;
+    try {
+      ca = readFileSync(join(this.opts.certDir, "ca.crt"), "utf8");
+    } catch {
+      return undefined; // the folder is being replaced; the next poll reads it
+    }
+    if (ca === this.lastCa && Date.now() - this.lastSyncAt < renewEveryMs) return undefined;
+    return this.sync(infra);
   }
 
   /** True when the Secret was written. */
