@@ -15,7 +15,7 @@ export const CONTROLLER_DEFAULTS = {
   envoyImage: `docker.io/envoyproxy/envoy:distroless-v${ENVOY_VERSION}`,
   /** Port of the xDS server the proxies dial. */
   xdsPort: 18000,
-  /** Secret with the proxies' xDS client certificate, issued by `egts certgen`. */
+  /** Non-empty: the proxies use mTLS xDS, each with its own client certificate Secret `<proxy>-xds`. */
   xdsTlsSecret: PROXY_SECRET,
 } as const;
 
@@ -32,7 +32,7 @@ export interface ControllerRenderFlags {
   readonly xdsAddress?: string;
   /** `--envoy-image`. @default CONTROLLER_DEFAULTS.envoyImage */
   readonly envoyImage?: string;
-  /** `--xds-tls-secret`; an empty string renders plaintext xDS. @default CONTROLLER_DEFAULTS.xdsTlsSecret */
+  /** `--xds-tls-secret`: non-empty means mTLS xDS (each proxy mounts its own Secret); empty renders plaintext. @default CONTROLLER_DEFAULTS.xdsTlsSecret */
   readonly xdsTlsSecret?: string;
 }
 
