@@ -40,6 +40,12 @@ import {
 export const ENVOY_ADMIN_PORT = 19000;
 /** The readiness listener's port (`GET /ready`). */
 export const ENVOY_READINESS_PORT = 19003;
+/**
+ * The stats listener's port (`GET /stats/prometheus` only), container port `metrics`, as Envoy Gateway's
+ * proxies. It is the controller's default metrics port too: fine in a pod of its own, but on a shared host
+ * network (the e2e simulated kubelet) the controller needs another one (`--metrics-port`).
+ */
+export const ENVOY_STATS_PORT = 19001;
 /** Default namespace of the controller and of the proxies it creates. */
 export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
 /** Where the bootstrap ConfigMap is mounted. */
@@ -283,6 +289,7 @@ export class GatewayProxy extends Construct {
       xdsPort: xds.port ?? 18000,
       adminPort: ENVOY_ADMIN_PORT,
       readinessPort: ENVOY_READINESS_PORT,
+      statsPort: ENVOY_STATS_PORT,
       ...(xdsTls ? { xdsTls } : {}),
     });
     return `${JSON.stringify(bootstrap, null, 2)}\n`;
@@ -394,6 +401,7 @@ export class GatewayProxy extends Construct {
     const args = this.envoyArgs();
     const ports = [
       ...this.props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
+      { name: "metrics", containerPort: ENVOY_STATS_PORT, protocol: "TCP" },
       { name: "readiness", containerPort: ENVOY_READINESS_PORT, protocol: "TCP" },
     ];
     const base = {

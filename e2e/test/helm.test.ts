@@ -247,6 +247,9 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
       "--create-namespace",
       "--set",
       `xdsAddress=${ip}:18000`,
+      // The simulated kubelet runs every pod on the host network: the Envoy pod's stats listener has 19001.
+      "--set",
+      "metricsPort=19011",
       "--wait",
       "--timeout",
       "4m",

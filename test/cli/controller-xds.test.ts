@@ -56,3 +56,13 @@ describe("egts controller: plaintext xDS only on loopback", () => {
     }
   });
 });
+
+describe("egts controller --metrics-port", () => {
+  it("refuses a value that is not a port, naming the flag and the value", () => {
+    for (const value of ["70000", "0", "x19001", "19001.5"]) {
+      const r = controller(["--xds-listen", "127.0.0.1:0", "--metrics-port", value]);
+      assert.equal(r.status, 1, value);
+      assert.match(r.stderr, new RegExp(`--metrics-port "${value.replace(".", "\\.")}" is not a port number`));
+    }
+  });
+});

@@ -59,7 +59,7 @@ describe("constructs: GatewayProxy", () => {
     assert.equal(svc.spec.externalTrafficPolicy, "Local");
   });
 
-  it("puts a bootstrap with the node id, the xDS address and a readiness listener in the ConfigMap", () => {
+  it("puts a bootstrap with the node id, the xDS address, a readiness and a stats listener in the ConfigMap", () => {
     const cm = find(renderProxies([PROXY], OPTIONS), "ConfigMap");
     const bootstrap = JSON.parse(cm.data["envoy.json"]);
     assert.equal(bootstrap.node.id, "default/eg");
@@ -68,6 +68,20 @@ describe("constructs: GatewayProxy", () => {
     assert.equal(xds.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value, 18000);
     assert.equal(bootstrap.static_resources.listeners[0].address.socket_address.port_value, 19003);
     assert.equal(xds.transport_socket, undefined, "plaintext without a TLS secret");
+    // Envoy Gateway's proxy metrics: GET /stats/prometheus on 19001, container port `metrics`; admin stays on
+    // loopback.
+    const stats = bootstrap.static_resources.listeners[1];
+    assert.equal(stats.name, "envoy-gateway-proxy-stats");
+    assert.equal(stats.address.socket_address.port_value, 19001);
+    const routes = stats.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes;
+    assert.equal(routes[0].match.path, "/stats/prometheus");
+    assert.equal(bootstrap.admin.address.socket_address.address, "127.0.0.1");
+    const deployment = find(renderProxies([PROXY], OPTIONS), "Deployment");
+    const ports = deployment.spec.template.spec.containers[0].ports;
+    assert.deepEqual(
+      ports.find((p: { name: string }) => p.name === "metrics"),
+      { name: "metrics", containerPort: 19001, protocol: "TCP" },
+    );
   });
 
   it("mounts the proxy's own xDS client certificate Secret and configures mTLS when mTLS is on", () => {

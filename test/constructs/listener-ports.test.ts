@@ -94,7 +94,7 @@ describe("constructs: listener ports in the container and in Envoy's listeners",
         [80, 10080],
         [8080, 8080],
       ],
-      container: [10080, 8080, 19003], // and the readiness port
+      container: [10080, 8080, 19001, 19003], // and the stats and readiness ports
     });
   });
 
@@ -104,7 +104,7 @@ describe("constructs: listener ports in the container and in Envoy's listeners",
         [80, 80],
         [8080, 8080],
       ],
-      container: [80, 8080, 19003],
+      container: [80, 8080, 19001, 19003],
     });
   });
 
@@ -127,7 +127,7 @@ describe("constructs: listener ports in the container and in Envoy's listeners",
         }),
         "shifted",
       ).container,
-      [80, 8080, 19003],
+      [80, 8080, 19001, 19003],
     );
   });
 });

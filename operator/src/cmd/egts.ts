@@ -33,7 +33,7 @@ commands:
   controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
-             [--xds-cert-dir DIR | --insecure-xds]
+             [--xds-cert-dir DIR | --insecure-xds] [--metrics-port 19001]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
              issue the xDS CA and server certificate: into DIR, or as the Secret envoy-gateway
@@ -182,6 +182,15 @@ async function stopWithin(
   return 1;
 }
 
+/** A port flag's value: a whole number 1-65535, or an error naming the flag and the value. */
+function portFlag(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
+    throw new Error(`--${flag} ${JSON.stringify(value)} is not a port number (1-65535)`);
+  }
+  return port;
+}
+
 async function controllerCmd(argv: readonly string[]): Promise<number> {
   const e = env();
   const { values } = parseArgs({
@@ -199,8 +208,10 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "xds-cert-dir": { type: "string" },
       "insecure-xds": { type: "boolean", default: false },
       "config-path": { type: "string" },
+      "metrics-port": { type: "string", default: "19001" },
     },
   });
+  const metricsPort = portFlag("metrics-port", values["metrics-port"]);
   const log = createLogger(e.logLevel);
   const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
   const namespace = values.namespace;
@@ -217,6 +228,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     backends: config.backends,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
+    metricsPort,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
     render: controllerRenderOptions({
       namespace,
