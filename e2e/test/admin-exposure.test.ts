@@ -11,13 +11,19 @@ import { connect } from "node:net";
 import { resolve } from "node:path";
 import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { createLogger } from "../../operator/src/log";
 import { Controller } from "../../operator/src/pipeline/controller";
-import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { assertNoAdminOutput, rawRequest } from "../../test/support/admin-probe";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { hostAddress, quickstartYaml, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import {
+  hostAddress,
+  prepareCluster,
+  quickstartYaml,
+  SimulatedKubelet,
+  startKubeCluster,
+  startTestController,
+  type KubeCluster,
+} from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -76,25 +82,13 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
 
   before(async () => {
     cluster = await startKubeCluster();
-    await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
-    await cluster.kubectl(["create", "namespace", NS]);
+    await prepareCluster(cluster, [NS]);
     const ip = hostAddress();
     echo = await startEchoBackend({ name: "admin-echo", host: ip });
     listenerPort = await freePort();
-    const xdsPort = await freePort();
-    controller = new Controller({
-      kubeconfig: cluster.kubeconfig,
-      namespace: NS,
-      controllerName: DEFAULT_CONTROLLER_NAME,
-      identity: "controller-a",
-      xdsListen: `127.0.0.1:${xdsPort}`,
-      // Not 19001: the pods share this host's network, and the Envoy pod's stats listener binds 19001.
-      metricsPort: 0,
-      render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
-      lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
-      logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
-    });
-    await controller.start();
+    // The fixture's controller serves metrics on any free port, not 19001: the pods share this host's
+    // network, and the Envoy pod's stats listener binds 19001.
+    controller = await startTestController(cluster, NS);
     kubelet = new SimulatedKubelet(cluster, {
       envoyBin: requireEnvoy(),
       repoRoot: REPO,
