@@ -46,6 +46,12 @@ export const ENVOY_READINESS_PORT = 19003;
  * network (the e2e simulated kubelet) the controller needs another one (`--metrics-port`).
  */
 export const ENVOY_STATS_PORT = 19001;
+/** The ports every proxy pod binds itself, with what binds them: no Gateway listener may use them. */
+export const PROXY_RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
+  [ENVOY_ADMIN_PORT, "Envoy's admin interface"],
+  [ENVOY_STATS_PORT, "the proxy's stats listener (/stats/prometheus)"],
+  [ENVOY_READINESS_PORT, "the proxy's readiness listener (/ready)"],
+]);
 /** Default namespace of the controller and of the proxies it creates. */
 export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
 /** Where the bootstrap ConfigMap is mounted. */

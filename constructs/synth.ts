@@ -16,6 +16,7 @@ import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import type { StatusUpdate } from "../operator/src/translate/conditions";
 import { translate } from "../operator/src/translate/translate";
 import { proxiesToRender } from "./from-snapshot";
+import { PROXY_RESERVED_PORTS } from "./gateway-proxy";
 import { proxyChart, proxyObjectNameOf, type ProxyToRender } from "./render";
 
 /** What to synthesize. */
@@ -46,7 +47,10 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
   const { objects, errors } = await readInputs([options.input]);
   if (errors.length > 0) return { app, proxies: [], errors: errors.map(formatInputError), notes: [] };
   const snapshot = snapshotFromObjects(objects);
-  const result = translate(snapshot, { controllerName: CONTROLLER_DEFAULTS.controllerName });
+  const result = translate(snapshot, {
+    controllerName: CONTROLLER_DEFAULTS.controllerName,
+    reservedPorts: PROXY_RESERVED_PORTS,
+  });
   const proxies = proxiesToRender(result.infraIr, snapshot);
   const render = controllerRenderOptions({ namespace: options.namespace });
   const notes: string[] = [];

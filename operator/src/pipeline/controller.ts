@@ -19,6 +19,7 @@ import {
   type Subscription,
 } from "rxjs";
 import { containerBindPorts, renderInfraChecked } from "../../../constructs/from-snapshot";
+import { PROXY_RESERVED_PORTS } from "../../../constructs/gateway-proxy";
 import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
 import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
@@ -336,7 +337,11 @@ export class Controller {
 
   /** The translator's options, the same for passes and bisection trials. */
   private translateOptions(): TranslateOptions {
-    return { controllerName: this.opts.controllerName, backends: this.opts.backends };
+    return {
+      controllerName: this.opts.controllerName,
+      backends: this.opts.backends,
+      reservedPorts: PROXY_RESERVED_PORTS,
+    };
   }
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {

@@ -22,6 +22,7 @@ import { envoyProxiesByKey } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
+import { markReservedPorts } from "./reserved-ports";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -31,6 +32,8 @@ export interface TranslateOptions {
   readonly listenAddress?: string;
   /** This machine's IP addresses, which a Gateway's spec.addresses may request. @default only listenAddress */
   readonly localAddresses?: readonly string[];
+  /** Ports the proxies bind themselves, with what binds them: a listener there is PortUnavailable. @default none */
+  readonly reservedPorts?: ReadonlyMap<number, string>;
   /**
    * Backend (gateway.envoyproxy.io): off unless the EnvoyGateway configuration enables it, and even then
    * endpoints on the proxy's own host are refused unless allowed. @default { enabled: false }
@@ -93,6 +96,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
   markMergedConflicts(gateways.values(), merged);
+  //    Ports the proxy binds itself (Kubernetes: admin, stats, readiness) cannot be listener ports.
+  markReservedPorts(gateways.values(), opts.reservedPorts ?? new Map());
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {
