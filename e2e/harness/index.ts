@@ -10,7 +10,7 @@ export {
 } from "./cluster";
 export { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
 export { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
-export { SimulatedKubelet, type KubeletOptions } from "./kubelet";
+export { SIMULATED_HOST_HELM_VALUES, SimulatedKubelet, type KubeletOptions } from "./kubelet";
 export {
   findKubeTools,
   INSTALL_KUBE,

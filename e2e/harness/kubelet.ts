@@ -471,3 +471,9 @@ export class SimulatedKubelet {
     await this.patchStatus(pod, status);
   }
 }
+
+/**
+ * Helm values every chart install on the simulated kubelet needs: its pods share the host network, where the
+ * Envoy pod's stats listener holds 19001, the controller's default metrics port, so the controller moves.
+ */
+export const SIMULATED_HOST_HELM_VALUES: readonly string[] = ["--set", "metricsPort=19011"];

@@ -17,6 +17,7 @@ import {
   hostServiceYaml,
   run,
   RunError,
+  SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
   startKubeCluster,
   type KubeCluster,
@@ -247,9 +248,7 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
       "--create-namespace",
       "--set",
       `xdsAddress=${ip}:18000`,
-      // The simulated kubelet runs every pod on the host network: the Envoy pod's stats listener has 19001.
-      "--set",
-      "metricsPort=19011",
+      ...SIMULATED_HOST_HELM_VALUES,
       "--wait",
       "--timeout",
       "4m",

@@ -14,7 +14,15 @@ import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
-import { hostAddress, hostServiceYaml, run, SimulatedKubelet, startKubeCluster, type KubeCluster } from "../harness";
+import {
+  hostAddress,
+  hostServiceYaml,
+  run,
+  SIMULATED_HOST_HELM_VALUES,
+  SimulatedKubelet,
+  startKubeCluster,
+  type KubeCluster,
+} from "../harness";
 
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
@@ -101,6 +109,7 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
       ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace"].concat([
         "--set",
         `xdsAddress=${ip}:${XDS_PORT}`,
+        ...SIMULATED_HOST_HELM_VALUES,
         "--wait",
         "--timeout",
         "4m",
