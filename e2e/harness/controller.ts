@@ -1,14 +1,17 @@
 /**
  * The controller of the Kubernetes-tier tests: our CRDs and the controller's namespace in a test cluster, and
  * an in-process `Controller` with the settings every test shares (free xDS port on loopback, metrics on any
- * port, short Lease timings, the pinned Envoy image), which a test may extend or override.
+ * port, short Lease timings, the pinned Envoy image), which a test may extend or override; and the simulated
+ * kubelet that runs the pods, with the settings every test shares.
  */
 import { resolve } from "node:path";
 import { createLogger } from "../../operator/src/log";
 import { Controller, type ControllerOptions } from "../../operator/src/pipeline/controller";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { freePort } from "../../test/support/http";
+import { requireEnvoy } from "../../test/support/envoy";
 import type { KubeCluster } from "./cluster";
+import { SimulatedKubelet } from "./kubelet";
 
 /** The repository root (the compiled harness runs from dist/e2e/harness). */
 const REPO = resolve(__dirname, "../../..");
@@ -49,4 +52,14 @@ export async function startTestController(
   const controller = new Controller(await testControllerOptions(cluster, namespace, extra));
   await controller.start();
   return controller;
+}
+
+/** A simulated kubelet for the pods of `namespaces` (not started), with the host's Envoy and this repository. */
+export function testKubelet(cluster: KubeCluster, namespaces: readonly string[]): SimulatedKubelet {
+  return new SimulatedKubelet(cluster, {
+    envoyBin: requireEnvoy(),
+    repoRoot: REPO,
+    namespaces: [...namespaces],
+    echo: Boolean(process.env.EGTS_TEST_LOG),
+  });
 }

@@ -21,4 +21,4 @@ export {
 } from "./tools";
 export { hostAddress, requestCount, statusPatches } from "./observe";
 export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";
-export { prepareCluster, startTestController, testControllerOptions } from "./controller";
+export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";

@@ -8,24 +8,22 @@
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
-import { resolve } from "node:path";
 import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { assertNoAdminOutput, rawRequest } from "../../test/support/admin-probe";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   hostAddress,
   prepareCluster,
   quickstartYaml,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   startTestController,
   type KubeCluster,
 } from "../harness";
 
-const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 /** Envoy's admin port in the pod (bound on 127.0.0.1). */
 const ADMIN_PORT = 19000;
@@ -89,12 +87,7 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
     // The fixture's controller serves metrics on any free port, not 19001: the pods share this host's
     // network, and the Envoy pod's stats listener binds 19001.
     controller = await startTestController(cluster, NS);
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
       input: quickstartYaml(listenerPort, ip, echo.port),
     });

@@ -4,25 +4,22 @@
  * the Deployment the controller made) serves traffic to a backend whose EndpointSlice points at loopback.
  */
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { mergedProxyObjectName, OWNING_GATEWAY_CLASS, proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   hostAddress,
   quickstartYaml,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   statusPatches,
   type KubeCluster,
   prepareCluster,
   startTestController,
 } from "../harness";
-
-const REPO = resolve(__dirname, "../../..");
 
 const NS = "envoy-gateway-system";
 
@@ -84,12 +81,7 @@ describe("controller against a real API server (Kubernetes tier)", function () {
     echo = await startEchoBackend({ name: "k8s-echo", host: ip });
     port = await freePort();
     controller = await startTestController(cluster, NS);
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     await apply(quickstartYaml(port, ip, echo.port));
   });
 

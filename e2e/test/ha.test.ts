@@ -14,13 +14,13 @@ import { Controller, type ControllerPass } from "../../operator/src/pipeline/con
 import { WATCHED_KINDS } from "../../operator/src/provider/kubernetes/kinds";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   echoRouteYaml,
   hostAddress,
   quickstartYaml,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   statusPatches,
   type KubeCluster,
@@ -314,12 +314,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
     echo = await startEchoBackend({ name: "restart-echo", host: ip });
     port = await freePort();
     replica = await startReplica(cluster, "controller-a");
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
       input: quickstartYaml(port, ip, echo.port),

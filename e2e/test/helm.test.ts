@@ -10,7 +10,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   hostAddress,
@@ -19,6 +18,7 @@ import {
   RunError,
   SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   type KubeCluster,
 } from "../harness";
@@ -232,12 +232,7 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
   before(async () => {
     cluster = await startKubeCluster();
     echo = await startEchoBackend({ name: "helm-echo", host: ip });
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await helm([
       "install",

@@ -5,24 +5,22 @@
  * the leader, and the route applied with it serves.
  */
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { valueChecks } from "../../operator/src/translate/validate-values";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   echoRouteYaml,
   hostAddress,
   quickstartYaml,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   type KubeCluster,
   prepareCluster,
   startTestController,
 } from "../harness";
 
-const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 
 interface Condition {
@@ -59,12 +57,7 @@ describe("controller: a route Envoy NACKs is quarantined (Kubernetes tier)", fun
     echo = await startEchoBackend({ name: "k8s-echo", host: ip });
     port = await freePort();
     controller = await startTestController(cluster, NS);
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     await apply(quickstartYaml(port, ip, echo.port));
     kubelet.start();
     await eventually(

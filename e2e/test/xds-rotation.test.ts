@@ -12,7 +12,6 @@ import { join, resolve } from "node:path";
 import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { requireEnvoy } from "../../test/support/envoy";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   hostAddress,
@@ -20,6 +19,7 @@ import {
   run,
   SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
+  testKubelet,
   startKubeCluster,
   type KubeCluster,
 } from "../harness";
@@ -97,12 +97,7 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
   before(async () => {
     cluster = await startKubeCluster();
     echo = await startEchoBackend({ name: "rotation-echo", host: ip });
-    kubelet = new SimulatedKubelet(cluster, {
-      envoyBin: requireEnvoy(),
-      repoRoot: REPO,
-      namespaces: [NS],
-      echo: Boolean(process.env.EGTS_TEST_LOG),
-    });
+    kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await run(
       cluster.tools.helm,
