@@ -22,30 +22,8 @@ import { buildBootstrap } from "../../operator/src/infra/bootstrap";
 import { requireEnvoy } from "../support/envoy";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { tryStream } from "../support/xds-stream";
 import { startTestGateway, type TestGateway } from "../support/standalone";
-
-/** Tries one delta ADS stream to the server; resolves the gRPC status it ends with (or OK on a response). */
-function tryStream(port: number, credentials: grpc.ChannelCredentials): Promise<grpc.status> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, credentials, {
-    "grpc.ssl_target_name_override": "envoy-gateway",
-  });
-  return new Promise((resolve) => {
-    const call = client.makeBidiStreamRequest(
-      "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources",
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-    );
-    const done = (code: grpc.status): void => {
-      call.cancel();
-      client.close();
-      resolve(code);
-    };
-    call.on("data", () => done(grpc.status.OK));
-    call.on("error", (e: grpc.ServiceError) => done(e.code));
-    call.write(Buffer.alloc(0));
-    setTimeout(() => done(grpc.status.DEADLINE_EXCEEDED), 5000);
-  });
-}
 
 describe("xDS over mTLS (certgen certificates, real Envoy)", function () {
   let t: TestGateway;

@@ -20,6 +20,7 @@ import {
 } from "../../operator/src/certgen/certgen";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { tryStream } from "../support/xds-stream";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 /** Serial numbers of the client certificate and CA Envoy uses now (admin /certs). */
@@ -30,29 +31,6 @@ async function envoyCertSerials(adminUrl: string): Promise<{ cert: string; ca: s
   };
   const first = body.certificates.find((c) => (c.cert_chain?.length ?? 0) > 0);
   return { cert: first?.cert_chain?.[0]?.serial_number ?? "", ca: first?.ca_cert?.[0]?.serial_number ?? "" };
-}
-
-/** One delta ADS stream attempt; the gRPC status it ends with, OK when the server answered at the xDS level. */
-function tryStream(port: number, credentials: grpc.ChannelCredentials): Promise<grpc.status> {
-  const client = new grpc.Client(`127.0.0.1:${port}`, credentials, {
-    "grpc.ssl_target_name_override": "envoy-gateway",
-  });
-  return new Promise((resolve) => {
-    const call = client.makeBidiStreamRequest(
-      "/envoy.service.discovery.v3.AggregatedDiscoveryService/DeltaAggregatedResources",
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-    );
-    const done = (code: grpc.status): void => {
-      call.cancel();
-      client.close();
-      resolve(code);
-    };
-    call.on("data", () => done(grpc.status.OK));
-    call.on("error", (e: grpc.ServiceError) => done(e.code));
-    call.write(Buffer.alloc(0));
-    setTimeout(() => done(grpc.status.DEADLINE_EXCEEDED), 5000);
-  });
 }
 
 const serial = (pem: string): string => new X509Certificate(pem).serialNumber.toLowerCase();
