@@ -290,6 +290,24 @@ describe("delta ADS server", function () {
     await e.expectNone();
   });
 
+  it("answers a wildcard CDS subscription of a node with no clusters at once, with an empty response", async () => {
+    // Envoy waits for the first CDS answer (up to 15 s) before it asks for listeners.
+    cache.setNode(NODE, snapshot({ [LDS]: { l1: "" } }));
+    const e = envoy();
+    e.subscribe(CDS);
+    const cds = await e.next(1000);
+    assert.equal(cds.typeUrl, CDS);
+    assert.deepEqual(names(cds), []);
+    assert.deepEqual(cds.removedResources, []);
+    e.ack(cds);
+    e.subscribe(LDS);
+    const lds = await e.next();
+    assert.deepEqual(names(lds), ["l1"]);
+    e.ack(lds);
+    // Only the first answer is empty: no further empty responses.
+    await e.expectNone();
+  });
+
   it("serves named EDS and RDS subscriptions only", async () => {
     cache.setNode(NODE, snapshot({ [EDS]: { a: "", b: "" }, [RDS]: { r1: "", r2: "" } }));
     const e = envoy();

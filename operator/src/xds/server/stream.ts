@@ -368,7 +368,10 @@ export class DeltaStream {
       if (this.closed) return;
       const ts = this.types.get(typeUrl);
       const upserts = ts ? this.pendingUpserts(ts, resources.get(typeUrl)) : [];
-      if (upserts.length === 0) continue;
+      if (upserts.length === 0) {
+        if (ts && awaitsFirstAnswer(typeUrl, ts)) await this.send(typeUrl, version, [], []);
+        continue;
+      }
       if (typeUrl !== TypeUrl.Cluster) {
         await this.send(typeUrl, version, upserts, []);
         continue;
@@ -546,6 +549,15 @@ export class DeltaStream {
     }
     return r;
   }
+}
+
+/**
+ * Whether a wildcard CDS or LDS subscription still waits for its first answer on this stream. Envoy's
+ * initialization waits for the first CDS (then LDS) response, for up to its initial fetch timeout (15 s):
+ * a node with no clusters (a Gateway with no routes yet) must get an empty answer, not silence.
+ */
+function awaitsFirstAnswer(typeUrl: string, ts: TypeState): boolean {
+  return ts.wildcard && ts.pendingNonce === undefined && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
 }
 
 /** Adds subscriptions ("*" = wildcard); true when something changed. */
