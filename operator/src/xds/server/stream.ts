@@ -366,17 +366,7 @@ export class DeltaStream {
     const extra = [...resources.keys()].filter((t) => !ADD_ORDER.includes(t)).sort();
     for (const typeUrl of [...ADD_ORDER, ...extra]) {
       if (this.closed) return;
-      const ts = this.types.get(typeUrl);
-      const upserts = ts ? this.pendingUpserts(ts, resources.get(typeUrl)) : [];
-      if (upserts.length === 0) {
-        if (ts && awaitsFirstAnswer(typeUrl, ts)) await this.send(typeUrl, version, [], []);
-        continue;
-      }
-      if (typeUrl !== TypeUrl.Cluster) {
-        await this.send(typeUrl, version, upserts, []);
-        continue;
-      }
-      if (ts) await this.pushClusters(ts, upserts, snap, version);
+      await this.pushUpserts(typeUrl, snap, version);
     }
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
@@ -386,6 +376,19 @@ export class DeltaStream {
       const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
       if (removed.length > 0) await this.send(typeUrl, version, [], removed);
     }
+  }
+
+  /** Sends what the client of one type lacks (clusters with their endpoints), or its first, empty, answer. */
+  private async pushUpserts(typeUrl: string, snap: NodeSnapshot, version: string): Promise<void> {
+    const ts = this.types.get(typeUrl);
+    if (!ts) return;
+    const upserts = this.pendingUpserts(ts, snap.resources.get(typeUrl));
+    if (upserts.length === 0) {
+      if (awaitsFirstAnswer(typeUrl, ts)) await this.send(typeUrl, version, [], []);
+      return;
+    }
+    if (typeUrl === TypeUrl.Cluster) await this.pushClusters(ts, upserts, snap, version);
+    else await this.send(typeUrl, version, upserts, []);
   }
 
   /** Sends clusters, then (for new and updated EDS clusters) their endpoints, as Envoy's warming needs. */
