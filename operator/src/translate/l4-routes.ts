@@ -8,13 +8,12 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import type { GatewayState, ListenerState } from "./gateway";
+import type { GatewayState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
 import { guarded } from "./isolation";
 import {
   allowedListeners,
   noMatchingListenerHostname,
-  parentGateway,
   routeStatus,
   useClusters,
   type ParentContext,
@@ -24,46 +23,6 @@ import {
 export interface L4RouteContext extends ParentContext {
   /** Backends. */
   readonly backends: BackendIndex;
-  /** TCP and UDP listeners → `Kind/namespace/name` of the one route they serve (filled in by processL4Routes). */
-  readonly winners?: ReadonlyMap<ListenerState, string>;
-}
-
-/**
- * A TCP or UDP listener has no hostname to tell routes apart, so it serves one route: the oldest (then
- * by `namespace/name`) of the TCPRoutes or UDPRoutes that would attach to it. The others are told so
- * (Accepted=False on that parent when no other listener takes them) and are not counted in attachedRoutes.
- */
-function singleRouteWinners(
-  snapshot: Pick<ResourceSnapshot, "tcpRoutes" | "udpRoutes">,
-  ctx: L4RouteContext,
-): Map<ListenerState, string> {
-  const winners = new Map<ListenerState, string>();
-  const routes = [
-    ...(snapshot.tcpRoutes ?? []).map((route) => ({ kind: "TCPRoute" as const, route })),
-    ...(snapshot.udpRoutes ?? []).map((route) => ({ kind: "UDPRoute" as const, route })),
-  ].sort((a, b) => cmpAge(a.route, b.route));
-  for (const { kind, route } of routes) {
-    if ((route.spec.rules ?? []).length > 1) continue; // not accepted anywhere
-    const ns = namespaceOf(route.metadata);
-    for (const ref of route.spec.parentRefs ?? []) {
-      const gw = parentGateway(ref, ns, ctx);
-      const allowed = gw ? allowedListeners(kind, ns, ref, gw, ctx.namespaces) : [];
-      if (!Array.isArray(allowed)) continue;
-      for (const l of allowed) {
-        const single = l.listener.protocol === "TCP" || l.listener.protocol === "UDP";
-        if (single && !winners.has(l)) winners.set(l, `${kind}/${keyOf(route.metadata)}`);
-      }
-    }
-  }
-  return winners;
-}
-
-function cmpAge(a: KubeObject<unknown>, b: KubeObject<unknown>): number {
-  const ca = a.metadata.creationTimestamp ?? "";
-  const cb = b.metadata.creationTimestamp ?? "";
-  const ka = keyOf(a.metadata);
-  const kb = keyOf(b.metadata);
-  return ca < cb ? -1 : ca > cb ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 type L4Kind = "TLSRoute" | "TCPRoute" | "UDPRoute";
@@ -81,8 +40,6 @@ export function processL4Routes(
   snapshot: Pick<ResourceSnapshot, "tlsRoutes" | "tcpRoutes" | "udpRoutes">,
   ctx: L4RouteContext,
 ): StatusUpdate[] {
-  const winners = singleRouteWinners(snapshot, ctx);
-  ctx = { ...ctx, winners };
   const statuses = [
     ...sorted(snapshot.tlsRoutes).map((r) => guarded(ctx, r, () => processTLSRoute(r, ctx))),
     ...sorted(snapshot.tcpRoutes).map((r) => guarded(ctx, r, () => processTCPRoute(r, ctx))),
@@ -169,13 +126,10 @@ function attach(
   if (!Array.isArray(allowed)) return allowed;
   const key = keyOf(route.metadata);
   let attached = 0;
-  const taken: string[] = [];
+  // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
+  // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
+  // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
   for (const l of allowed) {
-    const winner = ctx.winners?.get(l);
-    if (winner !== undefined && winner !== `${kind}/${key}`) {
-      taken.push(`${l.listener.name} (serves ${winner})`);
-      continue;
-    }
     // TCP and UDP listeners have no hostname; a TCPRoute on a TLS listener serves the listener's hostname.
     const hosts = intersectHostnames(l.listener.hostname, hostnames);
     if (hosts.length === 0) continue;
@@ -187,14 +141,6 @@ function attach(
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });
-  }
-  if (attached === 0 && taken.length > 0) {
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NotAllowedByListeners,
-      `a ${kind === "UDPRoute" ? "UDP" : "TCP"} listener serves one route, the oldest: listeners ${taken.join(", ")} of Gateway ${gw.key} are taken; use another listener or port`,
-    );
   }
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);

@@ -8,7 +8,7 @@ import { GATEWAY_API_GROUP, type ParentReference } from "../resources/gateway-ap
 import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import { listenerReady, ownListeners, type GatewayState, type ListenerState } from "./gateway";
+import { listenerAttachable, ownListeners, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
 import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
@@ -132,18 +132,13 @@ export function allowedListeners(
       .join(" and ");
     return condition(CondType.Accepted, false, Reason.NoMatchingParent, `${parent.what} has no listener with ${what}`);
   }
-  const allowed = candidates.filter((l) => listenerReady(l) && allowsRoute(l, kind, routeNs, gw, namespaces));
+  // Attachable, not only ready: a route counts on an accepted listener that cannot be programmed.
+  const allowed = candidates.filter((l) => listenerAttachable(l) && allowsRoute(l, kind, routeNs, gw, namespaces));
   if (allowed.length > 0) return allowed;
   const names = candidates.map((l) => l.listener.name).join(", ");
-  if (kind === "TLSRoute" && !candidates.some((l) => l.listener.protocol === "TLS")) {
-    // TLSRoute spec: a listener of the wrong protocol is UnsupportedValue.
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.UnsupportedValue,
-      `a TLSRoute attaches only to TLS listeners; listeners ${names} of Gateway ${gw.key} are not TLS`,
-    );
-  }
+  // A listener whose protocol does not take this kind is NotAllowedByListeners too: a TLSRoute on HTTP or HTTPS
+  // listeners (TLSRouteInvalidNoMatchingListener; the TLSRoute doc comment says UnsupportedValue, but the v1.7.0
+  // suite asserts NotAllowedByListeners), a TCPRoute on an HTTP listener (TCPRouteInvalidNonTCPListener).
   return condition(
     CondType.Accepted,
     false,
