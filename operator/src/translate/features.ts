@@ -46,6 +46,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   "ReferenceGrant",
   "TCPRoute",
   "TLSRoute",
+  "TLSRouteModeMixed",
   "TLSRouteModeTerminate",
   "UDPRoute",
 ];
