@@ -222,6 +222,11 @@ ${BACKENDS}`);
           name,
         );
       }
+      // Nothing silently ignored: the newer route's message says which route has the connections.
+      const newer = parentConds(r, "TCPRoute", "default/a-newer", "eg").find((c) => c.type === "Accepted");
+      assert.match(newer?.message ?? "", /no connections on listener l4 \(older TCPRoute default\/b-older has them\)/);
+      const older = parentConds(r, "TCPRoute", "default/b-older", "eg").find((c) => c.type === "Accepted");
+      assert.equal(older?.message, "Route is accepted");
       const l = listener(r, "Gateway", "default/eg", "l4");
       assert.equal(l.attachedRoutes, 2);
       assert.equal(cond(l.conditions, "Accepted"), "Accepted=True/Accepted");

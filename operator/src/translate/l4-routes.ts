@@ -8,12 +8,13 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import type { GatewayState } from "./gateway";
+import type { GatewayState, ListenerState } from "./gateway";
 import { intersectHostnames } from "./hostnames";
 import { guarded } from "./isolation";
 import {
   allowedListeners,
   noMatchingListenerHostname,
+  parentGateway,
   routeStatus,
   useClusters,
   type ParentContext,
@@ -23,6 +24,44 @@ import {
 export interface L4RouteContext extends ParentContext {
   /** Backends. */
   readonly backends: BackendIndex;
+  /** Listeners → `Kind/namespace/name` of the TCPRoute or UDPRoute that gets their traffic (see oldestRoutes). */
+  readonly oldest?: ReadonlyMap<ListenerState, string>;
+}
+
+/**
+ * TCPRoutes and UDPRoutes have no hostname to tell them apart, so on one listener (TCP, UDP, or TLS in
+ * Terminate mode) the oldest of them (then by `namespace/name`) gets the traffic. Every one of them still
+ * attaches, counts in attachedRoutes and is Accepted (TCPRouteMultipleRoutesAttachment,
+ * UDPRouteMultipleRoutesAttachment); the others' Accepted message names the route that has the traffic.
+ */
+function oldestRoutes(
+  snapshot: Pick<ResourceSnapshot, "tcpRoutes" | "udpRoutes">,
+  ctx: ParentContext,
+): Map<ListenerState, string> {
+  const oldest = new Map<ListenerState, string>();
+  const routes = [
+    ...(snapshot.tcpRoutes ?? []).map((route) => ({ kind: "TCPRoute" as const, route })),
+    ...(snapshot.udpRoutes ?? []).map((route) => ({ kind: "UDPRoute" as const, route })),
+  ].sort((a, b) => cmpAge(a.route, b.route));
+  for (const { kind, route } of routes) {
+    if ((route.spec.rules ?? []).length > 1) continue; // not accepted anywhere
+    const ns = namespaceOf(route.metadata);
+    for (const ref of route.spec.parentRefs ?? []) {
+      const gw = parentGateway(ref, ns, ctx);
+      const allowed = gw ? allowedListeners(kind, ns, ref, gw, ctx.namespaces) : [];
+      if (!Array.isArray(allowed)) continue;
+      for (const l of allowed) if (!oldest.has(l)) oldest.set(l, `${kind} ${keyOf(route.metadata)}`);
+    }
+  }
+  return oldest;
+}
+
+function cmpAge(a: KubeObject<unknown>, b: KubeObject<unknown>): number {
+  const ca = a.metadata.creationTimestamp ?? "";
+  const cb = b.metadata.creationTimestamp ?? "";
+  const ka = keyOf(a.metadata);
+  const kb = keyOf(b.metadata);
+  return ca < cb ? -1 : ca > cb ? 1 : ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
 type L4Kind = "TLSRoute" | "TCPRoute" | "UDPRoute";
@@ -40,6 +79,7 @@ export function processL4Routes(
   snapshot: Pick<ResourceSnapshot, "tlsRoutes" | "tcpRoutes" | "udpRoutes">,
   ctx: L4RouteContext,
 ): StatusUpdate[] {
+  ctx = { ...ctx, oldest: oldestRoutes(snapshot, ctx) };
   const statuses = [
     ...sorted(snapshot.tlsRoutes).map((r) => guarded(ctx, r, () => processTLSRoute(r, ctx))),
     ...sorted(snapshot.tcpRoutes).map((r) => guarded(ctx, r, () => processTCPRoute(r, ctx))),
@@ -126,10 +166,14 @@ function attach(
   if (!Array.isArray(allowed)) return allowed;
   const key = keyOf(route.metadata);
   let attached = 0;
+  const shadowed: string[] = [];
   // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
   // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
   // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
   for (const l of allowed) {
+    const oldest = kind === "TLSRoute" ? undefined : ctx.oldest?.get(l);
+    if (oldest !== undefined && oldest !== `${kind} ${key}`)
+      shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);
     // TCP and UDP listeners have no hostname; a TCPRoute on a TLS listener serves the listener's hostname.
     const hosts = intersectHostnames(l.listener.hostname, hostnames);
     if (hosts.length === 0) continue;
@@ -144,5 +188,11 @@ function attach(
   }
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
-  return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
+  const unit = kind === "UDPRoute" ? "datagrams" : "connections";
+  const message =
+    shadowed.length === 0
+      ? "Route is accepted"
+      : `Route is accepted, but gets no ${unit} on ${shadowed.join(", ")} of Gateway ${gw.key}: ` +
+        `a listener sends all its ${unit} to its oldest ${kind}`;
+  return condition(CondType.Accepted, true, Reason.Accepted, message);
 }
