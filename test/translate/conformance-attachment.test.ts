@@ -446,6 +446,112 @@ ${BACKENDS}`);
     });
   });
 
+  describe("GatewayRouteHostnameIntersectionPrecedence: the route's own hostname before its age", () => {
+    /**
+     * Gateway `eg` with one listener of `protocol` for `listenerHost`; an older route of `kind` for `olderHost`
+     * (backend one) and a newer one for `newerHost` (backend two); `rules(backend)` gives each route's rules.
+     */
+    function case_(o: {
+      kind: string;
+      protocol: string;
+      listenerHost: string;
+      olderHost: string;
+      newerHost: string;
+      rules: (backend: string, older: boolean) => string;
+    }): TranslateResult {
+      const route = (name: string, created: string, host: string, backend: string, older: boolean): string =>
+        `apiVersion: gateway.networking.k8s.io/v1
+kind: ${o.kind}
+metadata: { name: ${name}, namespace: default, creationTimestamp: "${created}" }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: ["${host}"]
+  rules: ${o.rules(backend, older)}
+`;
+      const tls = o.protocol === "TLS" ? ", tls: { mode: Passthrough }" : "";
+      return run(`apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: l, protocol: ${o.protocol}, port: 443, hostname: "${o.listenerHost}"${tls} }]
+---
+${route("older", "2026-01-01T00:00:00Z", o.olderHost, "one", true)}---
+${route("newer", "2026-01-01T00:00:01Z", o.newerHost, "two", false)}---
+${BACKENDS}`);
+    }
+
+    /** The backends of the routes of the virtual host for `host`, in Envoy's match order. */
+    function vhostBackends(r: TranslateResult, host: string): string[] {
+      const vh = irOf(r, "default/eg").http[0]?.virtualHosts.find((v) => v.domains.includes(host));
+      assert.ok(vh, `no virtual host for ${host}`);
+      return vh.routes
+        .map((x) => JSON.stringify(x.action))
+        .map((a) => (a.includes("backend/default/two") ? "two" : "one"));
+    }
+
+    const http = (prefix: (older: boolean) => string) => (backend: string, older: boolean) =>
+      `[{ matches: [{ path: { type: PathPrefix, value: "${prefix(older)}" } }], backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }] }]`;
+
+    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard, even with a shorter path prefix", () => {
+      const r = case_({
+        kind: "HTTPRoute",
+        protocol: "HTTP",
+        listenerHost: "abc.example.com",
+        olderHost: "*.example.com",
+        newerHost: "abc.example.com",
+        rules: http((older) => (older ? "/path/prefix" : "/path")),
+      });
+      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
+    });
+
+    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: *.example.com beats an older *.com on listener *.example.com", () => {
+      const r = case_({
+        kind: "HTTPRoute",
+        protocol: "HTTP",
+        listenerHost: "*.example.com",
+        olderHost: "*.com",
+        newerHost: "*.example.com",
+        rules: http(() => "/"),
+      });
+      assert.deepEqual(vhostBackends(r, "*.example.com"), ["two", "one"]);
+    });
+
+    it("GRPCRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard", () => {
+      const r = case_({
+        kind: "GRPCRoute",
+        protocol: "HTTP",
+        listenerHost: "abc.example.com",
+        olderHost: "*.example.com",
+        newerHost: "abc.example.com",
+        rules: (backend) => backendRef(backend),
+      });
+      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
+    });
+
+    it("TLSRouteMultipleRoutesAttachmentSameHostnameIntersection: the SNI name goes to the more specific route, not the older", () => {
+      for (const [listenerHost, olderHost, newerHost] of [
+        ["abc.example.com", "*.example.com", "abc.example.com"],
+        ["*.example.com", "*.com", "*.example.com"],
+      ]) {
+        const r = case_({
+          kind: "TLSRoute",
+          protocol: "TLS",
+          listenerHost,
+          olderHost,
+          newerHost,
+          rules: (backend) => backendRef(backend),
+        });
+        const chains = (irOf(r, "default/eg").tcp ?? [])[0]?.chains ?? [];
+        assert.deepEqual(
+          chains.map((c) => `${c.serverNames.join(",")}->${c.destinations.map((d) => d.cluster).join(",")}`),
+          [`${listenerHost}->backend/default/two`],
+          listenerHost,
+        );
+      }
+    });
+  });
+
   describe("ListenerSet conflicts", () => {
     it("ListenerSetProtocolConflict: only the listener whose protocol conflicts is marked, not its siblings", () => {
       const ls = (name: string, listeners: string): string => `apiVersion: gateway.networking.k8s.io/v1

@@ -17,6 +17,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   "GatewayFrontendClientCertificateValidationInsecureFallback",
   "GatewayHTTPListenerIsolation",
   "GatewayPort8080",
+  "GatewayRouteHostnameIntersectionPrecedence",
   "GRPCRoute",
   "GRPCRouteNamedRouteRule",
   "GRPCRouteRequestHeaderModifier",

@@ -51,6 +51,11 @@ export interface L4Entry {
   readonly name: string;
   /** Hostnames it serves on this listener (`*` for any). */
   readonly hostnames: readonly string[];
+  /**
+   * For each of `hostnames`, the route's own hostname it comes from (`*` when the route has none): a more
+   * specific one wins the SNI name over an older route (GatewayRouteHostnameIntersectionPrecedence).
+   */
+  readonly origins?: Readonly<Record<string, string>>;
   /** Weighted destinations (an entry without cluster is an invalid backendRef). */
   readonly destinations: readonly WeightedDestinationIr[];
   /** Precedence tie-breakers: creation time, then `namespace/name` (oldest first). */

@@ -9,7 +9,7 @@ import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resource
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import type { GatewayState, ListenerState } from "./gateway";
-import { intersectHostnames } from "./hostnames";
+import { intersectHostnameOrigins } from "./hostnames";
 import { guarded } from "./isolation";
 import {
   allowedListeners,
@@ -175,13 +175,14 @@ function attach(
     if (oldest !== undefined && oldest !== `${kind} ${key}`)
       shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);
     // TCP and UDP listeners have no hostname; a TCPRoute on a TLS listener serves the listener's hostname.
-    const hosts = intersectHostnames(l.listener.hostname, hostnames);
-    if (hosts.length === 0) continue;
+    const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
+    if (hosts.size === 0) continue;
     attached++;
     l.attached.add(`${kind}/${key}`);
     l.l4.push({
       name: `${kind.toLowerCase()}/${key}`,
-      hostnames: hosts,
+      hostnames: [...hosts.keys()],
+      origins: Object.fromEntries(hosts),
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });

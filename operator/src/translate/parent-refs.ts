@@ -9,7 +9,7 @@ import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { listenerAttachable, ownListeners, type GatewayState, type ListenerState } from "./gateway";
-import { intersectHostnames } from "./hostnames";
+import { intersectHostnameOrigins } from "./hostnames";
 import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
 
@@ -192,7 +192,8 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
 /**
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
  * intersects the route's: each such listener counts it as attached and gets `entriesFor(hostname, listener)`
- * for each intersected hostname. Returns how many listeners took the route.
+ * for each intersected hostname (each entry marked with the route hostname it comes from). Returns how many
+ * listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
@@ -202,11 +203,11 @@ export function attachByHostname(
 ): number {
   let attached = 0;
   for (const l of allowed) {
-    const hosts = intersectHostnames(l.listener.hostname, hostnames);
-    if (hosts.length === 0) continue;
+    const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
+    if (hosts.size === 0) continue;
     attached++;
     l.attached.add(id);
-    for (const hostname of hosts) l.entries.push(...entriesFor(hostname, l));
+    for (const [hostname, origin] of hosts) l.entries.push(...entriesFor(hostname, l).map((e) => ({ ...e, origin })));
   }
   return attached;
 }
