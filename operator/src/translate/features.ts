@@ -17,6 +17,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   "GatewayFrontendClientCertificateValidationInsecureFallback",
   "GatewayHTTPListenerIsolation",
   "GatewayPort8080",
+  "GatewayRouteHostnameIntersectionPrecedence",
   "GRPCRoute",
   "GRPCRouteNamedRouteRule",
   "GRPCRouteRequestHeaderModifier",
@@ -46,6 +47,7 @@ export const SUPPORTED_FEATURES: readonly string[] = [
   "ReferenceGrant",
   "TCPRoute",
   "TLSRoute",
+  "TLSRouteModeMixed",
   "TLSRouteModeTerminate",
   "UDPRoute",
 ];

@@ -16,7 +16,10 @@ import { hostnameMatches } from "./hostnames";
 import { resolveListenerTls, type ListenerDeclarer, type ListenerRefs } from "./listener-tls";
 import type { RouteEntry } from "./route-entry";
 
-/** Protocols this version can program, with the route kinds each accepts (the first ones by default). */
+/**
+ * Protocols this version can program, with the route kinds each accepts (all of them when
+ * allowedRoutes.kinds is empty). A TLS listener's kinds depend on its mode: see routeKinds.
+ */
 const SUPPORTED: Readonly<Record<string, readonly string[]>> = {
   HTTP: ["HTTPRoute", "GRPCRoute"],
   HTTPS: ["HTTPRoute", "GRPCRoute"],
@@ -25,14 +28,22 @@ const SUPPORTED: Readonly<Record<string, readonly string[]>> = {
   UDP: ["UDPRoute"],
 };
 
-/** Kinds a listener of each protocol accepts when allowedRoutes.kinds is empty. */
-const DEFAULT_KINDS: Readonly<Record<string, readonly string[]>> = {
-  HTTP: ["HTTPRoute", "GRPCRoute"],
-  HTTPS: ["HTTPRoute", "GRPCRoute"],
-  TLS: ["TLSRoute"],
-  TCP: ["TCPRoute"],
-  UDP: ["UDPRoute"],
-};
+/**
+ * The route kinds a listener accepts, or undefined for a protocol we cannot program.
+ *
+ * TCPRoute on a TLS listener, two expectations reconciled by the listener's mode:
+ * - Passthrough: TLSRoute only. The bytes stay encrypted and only a TLSRoute (SNI hostnames) can say where
+ *   they go; the Gateway API conformance suite (TLSRouteListenerPassthroughSupportedKinds) asserts that a
+ *   Passthrough listener naming TCPRoute in allowedRoutes.kinds is ResolvedRefs=False InvalidRouteKinds and
+ *   lists only TLSRoute in supportedKinds.
+ * - Terminate: TLSRoute and TCPRoute, both by default. Envoy Gateway serves TLS-terminated TCP this way (its
+ *   examples/kubernetes/tls-termination.yaml: a TLS listener in Terminate mode, no kinds, one TCPRoute), and
+ *   the suite's Terminate tests only ask that TLSRoute be among the supportedKinds (a superset passes).
+ */
+function routeKinds(listener: Listener): readonly string[] | undefined {
+  if (listener.protocol === "TLS" && listener.tls?.mode === "Passthrough") return ["TLSRoute"];
+  return SUPPORTED[listener.protocol];
+}
 
 /** A TLSRoute, TCPRoute or UDPRoute attached to a listener. */
 export interface L4Entry {
@@ -40,6 +51,11 @@ export interface L4Entry {
   readonly name: string;
   /** Hostnames it serves on this listener (`*` for any). */
   readonly hostnames: readonly string[];
+  /**
+   * For each of `hostnames`, the route's own hostname it comes from (`*` when the route has none): a more
+   * specific one wins the SNI name over an older route (GatewayRouteHostnameIntersectionPrecedence).
+   */
+  readonly origins?: Readonly<Record<string, string>>;
   /** Weighted destinations (an entry without cluster is an invalid backendRef). */
   readonly destinations: readonly WeightedDestinationIr[];
   /** Precedence tie-breakers: creation time, then `namespace/name` (oldest first). */
@@ -125,6 +141,15 @@ export function listenerReady(l: ListenerState): boolean {
   return !l.accepted && !l.conflicted && !l.unprogrammable;
 }
 
+/**
+ * True when routes attach to the listener (and count in its attachedRoutes): it is accepted and not
+ * conflicted, even when it cannot be programmed (e.g. an HTTPS listener whose certificateRefs do not
+ * resolve), as the conformance suite's GatewayWithAttachedRoutes asserts. Only ready listeners serve them.
+ */
+export function listenerAttachable(l: ListenerState): boolean {
+  return !l.accepted && !l.conflicted;
+}
+
 /** The Gateway's own listeners (not those of its ListenerSets). */
 export function ownListeners(gw: GatewayState): ListenerState[] {
   return gw.listeners.filter((l) => l.owner.kind === "Gateway");
@@ -190,8 +215,11 @@ function attachListenerSet(
   const owner: ListenerOwner = { kind: "ListenerSet", namespace: namespaceOf(ls.metadata), name: ls.metadata.name };
   const mine = (ls.spec.listeners ?? []).map((l) => checkListener(l, owner, `listenerset/${lsState.key}/${l.name}`));
   for (const l of mine) if (!l.accepted) checkTls(state.gateway, l, refs, owner);
-  markConflicts(mine);
-  for (const l of mine) if (!l.accepted && !l.conflicted) markPrecedenceConflict(l, state.listeners);
+  // Listeners of higher precedence first: a listener that conflicts with one of them is the only one marked
+  // (ListenerSetProtocolConflict, ListenerSetHostnameConflict); its siblings are then checked among
+  // themselves, where, as in a Gateway, conflicting listeners are all marked (none is picked as the winner).
+  for (const l of mine) if (!l.accepted) markPrecedenceConflict(l, state.listeners);
+  markConflicts(mine.filter((l) => !l.conflicted));
   lsState.listeners.push(...mine);
   state.listeners.push(...mine);
   return lsState;
@@ -301,7 +329,7 @@ function checkTls(gateway: Gateway, state: ListenerState, refs: ListenerRefs, de
 }
 
 function checkListener(listener: Listener, owner: ListenerOwner, id: string): ListenerState {
-  const kinds = SUPPORTED[listener.protocol];
+  const kinds = routeKinds(listener);
   const state: ListenerState = {
     listener,
     owner,
@@ -321,8 +349,7 @@ function checkListener(listener: Listener, owner: ListenerOwner, id: string): Li
   }
   const requested = listener.allowedRoutes?.kinds;
   if (!requested || requested.length === 0) {
-    const defaults = DEFAULT_KINDS[listener.protocol] ?? kinds;
-    state.supportedKinds.push(...defaults.map((kind) => ({ group: GATEWAY_API_GROUP, kind })));
+    state.supportedKinds.push(...kinds.map((kind) => ({ group: GATEWAY_API_GROUP, kind })));
     return state;
   }
   const bad: string[] = [];
@@ -332,9 +359,13 @@ function checkListener(listener: Listener, owner: ListenerOwner, id: string): Li
     else bad.push(`${group}/${k.kind}`);
   }
   if (bad.length > 0) {
+    const on =
+      listener.protocol === "TLS"
+        ? `TLS listener in ${listener.tls?.mode ?? "Terminate"} mode`
+        : `${listener.protocol} listener`;
     state.resolvedRefs = {
       reason: Reason.InvalidRouteKinds,
-      message: `route kinds ${bad.join(", ")} are not supported on a ${listener.protocol} listener; use ${kinds.join(", ")}`,
+      message: `route kinds ${bad.join(", ")} are not supported on a ${on}; use ${kinds.join(", ")}`,
     };
   }
   return state;

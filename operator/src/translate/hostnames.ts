@@ -14,14 +14,26 @@ export function hostnameMatches(pattern: string | undefined, host: string): bool
  * route's hostnames. `["*"]` means any host; `[]` means no overlap (the route does not attach).
  */
 export function intersectHostnames(listener: string | undefined, route: readonly string[]): string[] {
-  if (route.length === 0) return [listener ?? "*"];
-  if (listener === undefined) return [...route];
-  const out: string[] = [];
+  return [...intersectHostnameOrigins(listener, route).keys()];
+}
+
+/**
+ * The intersection of the listener's and the route's hostnames (as intersectHostnames), each with the route
+ * hostname it comes from, the most specific one when several give it (`*` when the route has none). Routes
+ * yielding the same intersected hostname are ranked by that original hostname first
+ * (GatewayRouteHostnameIntersectionPrecedence): on listener `abc.example.com`, a route for `abc.example.com`
+ * comes before one for `*.example.com`, whatever their ages.
+ */
+export function intersectHostnameOrigins(listener: string | undefined, route: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  if (route.length === 0) return out.set(listener ?? "*", "*");
   for (const r of route) {
-    if (hostnameMatches(listener, r)) out.push(r);
-    else if (hostnameMatches(r, listener)) out.push(listener);
+    const host =
+      listener === undefined || hostnameMatches(listener, r) ? r : hostnameMatches(r, listener) ? listener : "";
+    const seen = out.get(host);
+    if (host !== "" && (seen === undefined || compareHostSpecificity(r, seen) < 0)) out.set(host, r);
   }
-  return [...new Set(out)];
+  return out;
 }
 
 /** Orders hostnames most specific first: exact names, then wildcards by length, then `*`. */

@@ -82,8 +82,9 @@ export function gatewaySecrets(gw: GatewayState): SecretIr[] {
 
 /**
  * The filter chains of one port. Every SNI name goes to one route: the most specific listener hostname
- * owns a name, and among its routes the oldest wins (then `namespace/name`). A listener with no route
- * still gets a chain that refuses connections, so its hostname never falls through to another listener.
+ * owns a name, and among its routes the one whose own hostname is most specific, then the oldest (then
+ * `namespace/name`). A listener with no route still gets a chain that refuses connections, so its hostname
+ * never falls through to another listener.
  * A name that an HTTPS listener on the same port (`https`) matches more specifically is left to it.
  */
 function tcpChains(listeners: readonly ListenerState[], https: readonly ListenerState[] = []): TcpChainIr[] {
@@ -132,9 +133,11 @@ function sniOwners(
     (a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname),
   );
   for (const l of bySpecificHostname) {
-    for (const e of [...l.l4].sort(byAge)) {
-      for (const h of e.hostnames) if (!owner.has(h) && !toHttps(l, h)) owner.set(h, { l, e });
-    }
+    // Per SNI name: the route whose own hostname is most specific, then the oldest.
+    const claims = l.l4
+      .flatMap((e) => e.hostnames.map((h) => ({ h, e, origin: e.origins?.[h] ?? "*" })))
+      .sort((a, b) => compareHostSpecificity(a.origin, b.origin) || byAge(a.e, b.e));
+    for (const { h, e } of claims) if (!owner.has(h) && !toHttps(l, h)) owner.set(h, { l, e });
   }
   return owner;
 }

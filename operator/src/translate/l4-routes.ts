@@ -9,7 +9,7 @@ import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resource
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import type { GatewayState, ListenerState } from "./gateway";
-import { intersectHostnames } from "./hostnames";
+import { intersectHostnameOrigins } from "./hostnames";
 import { guarded } from "./isolation";
 import {
   allowedListeners,
@@ -24,20 +24,21 @@ import {
 export interface L4RouteContext extends ParentContext {
   /** Backends. */
   readonly backends: BackendIndex;
-  /** TCP and UDP listeners → `Kind/namespace/name` of the one route they serve (filled in by processL4Routes). */
-  readonly winners?: ReadonlyMap<ListenerState, string>;
+  /** Listeners → `Kind/namespace/name` of the TCPRoute or UDPRoute that gets their traffic (see oldestRoutes). */
+  readonly oldest?: ReadonlyMap<ListenerState, string>;
 }
 
 /**
- * A TCP or UDP listener has no hostname to tell routes apart, so it serves one route: the oldest (then
- * by `namespace/name`) of the TCPRoutes or UDPRoutes that would attach to it. The others are told so
- * (Accepted=False on that parent when no other listener takes them) and are not counted in attachedRoutes.
+ * TCPRoutes and UDPRoutes have no hostname to tell them apart, so on one listener (TCP, UDP, or TLS in
+ * Terminate mode) the oldest of them (then by `namespace/name`) gets the traffic. Every one of them still
+ * attaches, counts in attachedRoutes and is Accepted (TCPRouteMultipleRoutesAttachment,
+ * UDPRouteMultipleRoutesAttachment); the others' Accepted message names the route that has the traffic.
  */
-function singleRouteWinners(
+function oldestRoutes(
   snapshot: Pick<ResourceSnapshot, "tcpRoutes" | "udpRoutes">,
-  ctx: L4RouteContext,
+  ctx: ParentContext,
 ): Map<ListenerState, string> {
-  const winners = new Map<ListenerState, string>();
+  const oldest = new Map<ListenerState, string>();
   const routes = [
     ...(snapshot.tcpRoutes ?? []).map((route) => ({ kind: "TCPRoute" as const, route })),
     ...(snapshot.udpRoutes ?? []).map((route) => ({ kind: "UDPRoute" as const, route })),
@@ -49,13 +50,10 @@ function singleRouteWinners(
       const gw = parentGateway(ref, ns, ctx);
       const allowed = gw ? allowedListeners(kind, ns, ref, gw, ctx.namespaces) : [];
       if (!Array.isArray(allowed)) continue;
-      for (const l of allowed) {
-        const single = l.listener.protocol === "TCP" || l.listener.protocol === "UDP";
-        if (single && !winners.has(l)) winners.set(l, `${kind}/${keyOf(route.metadata)}`);
-      }
+      for (const l of allowed) if (!oldest.has(l)) oldest.set(l, `${kind} ${keyOf(route.metadata)}`);
     }
   }
-  return winners;
+  return oldest;
 }
 
 function cmpAge(a: KubeObject<unknown>, b: KubeObject<unknown>): number {
@@ -81,8 +79,7 @@ export function processL4Routes(
   snapshot: Pick<ResourceSnapshot, "tlsRoutes" | "tcpRoutes" | "udpRoutes">,
   ctx: L4RouteContext,
 ): StatusUpdate[] {
-  const winners = singleRouteWinners(snapshot, ctx);
-  ctx = { ...ctx, winners };
+  ctx = { ...ctx, oldest: oldestRoutes(snapshot, ctx) };
   const statuses = [
     ...sorted(snapshot.tlsRoutes).map((r) => guarded(ctx, r, () => processTLSRoute(r, ctx))),
     ...sorted(snapshot.tcpRoutes).map((r) => guarded(ctx, r, () => processTCPRoute(r, ctx))),
@@ -169,34 +166,34 @@ function attach(
   if (!Array.isArray(allowed)) return allowed;
   const key = keyOf(route.metadata);
   let attached = 0;
-  const taken: string[] = [];
+  const shadowed: string[] = [];
+  // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
+  // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
+  // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
   for (const l of allowed) {
-    const winner = ctx.winners?.get(l);
-    if (winner !== undefined && winner !== `${kind}/${key}`) {
-      taken.push(`${l.listener.name} (serves ${winner})`);
-      continue;
-    }
+    const oldest = kind === "TLSRoute" ? undefined : ctx.oldest?.get(l);
+    if (oldest !== undefined && oldest !== `${kind} ${key}`)
+      shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);
     // TCP and UDP listeners have no hostname; a TCPRoute on a TLS listener serves the listener's hostname.
-    const hosts = intersectHostnames(l.listener.hostname, hostnames);
-    if (hosts.length === 0) continue;
+    const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
+    if (hosts.size === 0) continue;
     attached++;
     l.attached.add(`${kind}/${key}`);
     l.l4.push({
       name: `${kind.toLowerCase()}/${key}`,
-      hostnames: hosts,
+      hostnames: [...hosts.keys()],
+      origins: Object.fromEntries(hosts),
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });
   }
-  if (attached === 0 && taken.length > 0) {
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.NotAllowedByListeners,
-      `a ${kind === "UDPRoute" ? "UDP" : "TCP"} listener serves one route, the oldest: listeners ${taken.join(", ")} of Gateway ${gw.key} are taken; use another listener or port`,
-    );
-  }
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
-  return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
+  const unit = kind === "UDPRoute" ? "datagrams" : "connections";
+  const message =
+    shadowed.length === 0
+      ? "Route is accepted"
+      : `Route is accepted, but gets no ${unit} on ${shadowed.join(", ")} of Gateway ${gw.key}: ` +
+        `a listener sends all its ${unit} to its oldest ${kind}`;
+  return condition(CondType.Accepted, true, Reason.Accepted, message);
 }

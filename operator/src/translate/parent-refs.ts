@@ -8,8 +8,8 @@ import { GATEWAY_API_GROUP, type ParentReference } from "../resources/gateway-ap
 import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import { listenerReady, ownListeners, type GatewayState, type ListenerState } from "./gateway";
-import { intersectHostnames } from "./hostnames";
+import { listenerAttachable, ownListeners, type GatewayState, type ListenerState } from "./gateway";
+import { intersectHostnameOrigins } from "./hostnames";
 import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
 
@@ -132,18 +132,13 @@ export function allowedListeners(
       .join(" and ");
     return condition(CondType.Accepted, false, Reason.NoMatchingParent, `${parent.what} has no listener with ${what}`);
   }
-  const allowed = candidates.filter((l) => listenerReady(l) && allowsRoute(l, kind, routeNs, gw, namespaces));
+  // Attachable, not only ready: a route counts on an accepted listener that cannot be programmed.
+  const allowed = candidates.filter((l) => listenerAttachable(l) && allowsRoute(l, kind, routeNs, gw, namespaces));
   if (allowed.length > 0) return allowed;
   const names = candidates.map((l) => l.listener.name).join(", ");
-  if (kind === "TLSRoute" && !candidates.some((l) => l.listener.protocol === "TLS")) {
-    // TLSRoute spec: a listener of the wrong protocol is UnsupportedValue.
-    return condition(
-      CondType.Accepted,
-      false,
-      Reason.UnsupportedValue,
-      `a TLSRoute attaches only to TLS listeners; listeners ${names} of Gateway ${gw.key} are not TLS`,
-    );
-  }
+  // A listener whose protocol does not take this kind is NotAllowedByListeners too: a TLSRoute on HTTP or HTTPS
+  // listeners (TLSRouteInvalidNoMatchingListener; the TLSRoute doc comment says UnsupportedValue, but the v1.7.0
+  // suite asserts NotAllowedByListeners), a TCPRoute on an HTTP listener (TCPRouteInvalidNonTCPListener).
   return condition(
     CondType.Accepted,
     false,
@@ -197,7 +192,8 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
 /**
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
  * intersects the route's: each such listener counts it as attached and gets `entriesFor(hostname, listener)`
- * for each intersected hostname. Returns how many listeners took the route.
+ * for each intersected hostname (each entry marked with the route hostname it comes from). Returns how many
+ * listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
@@ -207,11 +203,11 @@ export function attachByHostname(
 ): number {
   let attached = 0;
   for (const l of allowed) {
-    const hosts = intersectHostnames(l.listener.hostname, hostnames);
-    if (hosts.length === 0) continue;
+    const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
+    if (hosts.size === 0) continue;
     attached++;
     l.attached.add(id);
-    for (const hostname of hosts) l.entries.push(...entriesFor(hostname, l));
+    for (const [hostname, origin] of hosts) l.entries.push(...entriesFor(hostname, l).map((e) => ({ ...e, origin })));
   }
   return attached;
 }

@@ -5,6 +5,11 @@ import type { RouteIr } from "../ir/xds-ir";
 export interface RouteEntry {
   /** Hostname it serves (`*` for any). */
   readonly hostname: string;
+  /**
+   * The route's own hostname that gave `hostname` (`*` when the route has none): among entries of equal
+   * `hostname`, the more specific origin comes first (GatewayRouteHostnameIntersectionPrecedence).
+   */
+  readonly origin?: string;
   /** The IR route. */
   readonly route: RouteIr;
   /** Sort keys for the spec's precedence ties: creation time, `namespace/name`, rule and match index. */

@@ -84,7 +84,8 @@ export function sortRoutes(entries: readonly RouteEntry[]): RouteIr[] {
 const PATH_RANK = { Exact: 3, RegularExpression: 2, PathPrefix: 1 } as const;
 
 /**
- * Precedence (spec, HTTPRouteRule): hostname specificity; Exact path over prefix (regex, being
+ * Precedence (spec, HTTPRouteRule): hostname specificity, then that of the route's own hostname it came
+ * from (GatewayRouteHostnameIntersectionPrecedence); Exact path over prefix (regex, being
  * implementation-specific, sits between); longer paths; method match; more header matches; more query
  * matches; then the oldest route, then `namespace/name`, then rule and match order. GRPCRoute entries
  * compare by their own key (GRPCRouteRule: service, method, header matches) in place of the path, method,
@@ -93,6 +94,7 @@ const PATH_RANK = { Exact: 3, RegularExpression: 2, PathPrefix: 1 } as const;
 function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
   return (
     compareHostSpecificity(a.hostname, b.hostname) ||
+    compareHostSpecificity(a.origin ?? "*", b.origin ?? "*") ||
     (a.grpc && b.grpc ? compareKeys(b.grpc, a.grpc) : compareHttpMatch(a, b)) ||
     cmp(a.tie.created, b.tie.created) ||
     cmp(a.tie.key, b.tie.key) ||
