@@ -99,6 +99,21 @@ describe("status merge", () => {
     assert.equal(statusChanged(out, mergeStatus(out, desired, OURS, T1)), false, "a second pass writes nothing");
   });
 
+  it("removes InsecureFrontendValidationMode once the translator no longer reports it (mode back to AllowValidOnly)", () => {
+    const insecure = { type: "InsecureFrontendValidationMode", status: "True", reason: "ConfigurationChanged" };
+    const live = {
+      conditions: [
+        { ...accepted("True"), lastTransitionTime: T0 },
+        { ...insecure, lastTransitionTime: T0 },
+      ],
+    };
+    const out = mergeStatus(live, { conditions: [accepted("True")] }, OURS, T1) as typeof live;
+    assert.deepEqual(
+      out.conditions.map((c) => c.type),
+      ["Accepted"],
+    );
+  });
+
   it("keeps another controller's route parent in place when it was added after ours", () => {
     const ours = { parentRef: { name: "eg" }, controllerName: OURS, conditions: [accepted("True")] };
     const theirs = { parentRef: { name: "unmanaged" }, controllerName: "example.com/other", conditions: [] };

@@ -327,4 +327,9 @@ export interface UpstreamTlsIr {
   readonly caCertificate?: string;
   /** The backend certificate must carry at least one of these SANs. */
   readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
+  /**
+   * Name of the SecretIr (served over SDS) Envoy presents as its client certificate: the Gateway's
+   * spec.tls.backend.clientCertificateRef; absent when it presents none.
+   */
+  readonly clientCertificate?: string;
 }

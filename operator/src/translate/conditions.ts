@@ -10,6 +10,7 @@ export const CondType = {
   OverlappingTLSConfig: "OverlappingTLSConfig",
   SupportedVersion: "SupportedVersion",
   PartiallyInvalid: "PartiallyInvalid",
+  InsecureFrontendValidationMode: "InsecureFrontendValidationMode",
 } as const;
 
 /** Reasons, spelled as in the Gateway API spec. */
@@ -46,6 +47,9 @@ export const Reason = {
   UnsupportedAddress: "UnsupportedAddress",
   AddressNotUsable: "AddressNotUsable",
   PortUnavailable: "PortUnavailable",
+  ConfigurationChanged: "ConfigurationChanged",
+  InvalidClientCertificateRef: "InvalidClientCertificateRef",
+  ListenersNotResolved: "ListenersNotResolved",
 } as const;
 
 /** Builds a condition. */

@@ -63,6 +63,9 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
     sni: tls.sni,
     commonTlsContext: {
       alpnProtocols: protocol === "h2c" ? ["h2"] : [],
+      // The Gateway's backend client certificate, fetched over SDS like the listeners' certificates.
+      tlsCertificateSdsSecretConfigs:
+        tls.clientCertificate !== undefined ? [{ name: tls.clientCertificate, sdsConfig: adsConfigSource() }] : [],
       validationContext: {
         trustedCa:
           tls.caCertificate !== undefined ? { inlineString: tls.caCertificate } : { filename: SYSTEM_CA_BUNDLE },
