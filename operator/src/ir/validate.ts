@@ -20,13 +20,10 @@ function portProblem(owner: string, port: number): string[] {
 export function validateXdsIr(ir: GatewayXdsIr): string[] {
   const problems: string[] = [];
   const clusters = new Set<string>();
-  const secrets = new Set((ir.secrets ?? []).map((s) => s.name));
   for (const c of ir.clusters) {
     if (clusters.has(c.name)) problems.push(`duplicate cluster ${c.name}`);
     clusters.add(c.name);
     problems.push(...clusterProblems(c));
-    const cert = c.tls?.clientCertificate;
-    if (cert !== undefined && !secrets.has(cert)) problems.push(`cluster ${c.name}: unknown secret ${cert}`);
   }
   const ports = new Set<number>();
   for (const l of ir.http) {

@@ -328,8 +328,9 @@ export interface UpstreamTlsIr {
   /** The backend certificate must carry at least one of these SANs. */
   readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
   /**
-   * Name of the SecretIr (served over SDS) Envoy presents as its client certificate: the Gateway's
-   * spec.tls.backend.clientCertificateRef; absent when it presents none.
+   * The client certificate Envoy presents (the Gateway's spec.tls.backend.clientCertificateRef), inline in
+   * the cluster: an SDS reference would hold the cluster's warming (and its CDS ACK) until Envoy subscribed
+   * to the secret. Absent when it presents none.
    */
-  readonly clientCertificate?: string;
+  readonly clientCertificate?: SecretIr;
 }

@@ -1,6 +1,6 @@
 /** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { ClusterIr, GatewayXdsIr, SecretIr } from "../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
 import { namespaceOf } from "../resources/meta";
 import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
@@ -17,18 +17,14 @@ export function buildGatewayIr(
   // A fresh array per listener: the IR stays plain data with no shared parts.
   const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
   const l4 = buildL4Ir(gw, address);
-  // The backend client certificate goes to the clusters that originate TLS, and is served over SDS with
-  // the listeners' certificates.
-  const clientCert = gw.backendClientCertificate?.secret;
-  const tlsClusters = withClientCertificate(clusters, clientCert);
-  const secrets = withSecret(l4.secrets ?? [], tlsClusters.some((c) => c.tls) ? clientCert : undefined);
+  // The backend client certificate goes to the clusters that originate TLS.
+  const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);
   const xds: GatewayXdsIr = {
     name: gw.key,
     http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),
     ...l4,
     ...(l4.tcp ? { tcp: l4.tcp.map((l) => ({ ...l, ...extra() })) } : {}),
     ...(l4.udp ? { udp: l4.udp.map((l) => ({ ...l, ...extra() })) } : {}),
-    ...(secrets.length > 0 ? { secrets } : {}),
     clusters: tlsClusters,
   };
   const infra = gw.gateway.spec.infrastructure;
@@ -47,11 +43,4 @@ export function buildGatewayIr(
         : {}),
     },
   };
-}
-
-/** `secrets` plus `extra` (when given and not already there by name), sorted by name. */
-function withSecret(secrets: readonly SecretIr[], extra: SecretIr | undefined): SecretIr[] {
-  const byName = new Map(secrets.map((s) => [s.name, s]));
-  if (extra && !byName.has(extra.name)) byName.set(extra.name, extra);
-  return [...byName.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

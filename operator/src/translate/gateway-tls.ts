@@ -9,7 +9,7 @@ import { namespaceOf, type Condition } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem } from "./conditions";
 import { resolveCertificate, type ListenerRefs } from "./listener-tls";
 
-/** The Gateway's backend client certificate: the SDS secret to present, or why the reference is unusable. */
+/** The Gateway's backend client certificate: the certificate and key to present, or why the reference is unusable. */
 export interface BackendClientCertificate {
   /** The certificate and key, when the reference resolves. */
   readonly secret?: SecretIr;
@@ -81,5 +81,5 @@ export function insecureFrontendCondition(gateway: Gateway, gen: number | undefi
 /** The clusters that originate TLS present `secret` as their client certificate; the others are unchanged. */
 export function withClientCertificate(clusters: readonly ClusterIr[], secret: SecretIr | undefined): ClusterIr[] {
   if (!secret) return [...clusters];
-  return clusters.map((c) => (c.tls ? { ...c, tls: { ...c.tls, clientCertificate: secret.name } } : c));
+  return clusters.map((c) => (c.tls ? { ...c, tls: { ...c.tls, clientCertificate: { ...secret } } } : c));
 }
