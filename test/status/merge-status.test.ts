@@ -61,6 +61,67 @@ describe("status merge", () => {
     assert.equal(out.parents[1]?.conditions[0]?.lastTransitionTime, T1, "status flipped False → True");
   });
 
+  it("keeps conditions of types other controllers own, unchanged and in place, on the Gateway and its listeners", () => {
+    const foreign = {
+      type: "conformance.gateway.networking.k8s.io/StaleCondition",
+      status: "True",
+      reason: "Seeded",
+      message: "",
+      observedGeneration: 1,
+      lastTransitionTime: T0,
+    };
+    const live = {
+      conditions: [
+        { ...accepted("True"), observedGeneration: 1, lastTransitionTime: T0 },
+        { type: "Programmed", status: "True", reason: "Programmed", message: "m", lastTransitionTime: T0 },
+        foreign,
+        { type: "Conflicted", status: "True", reason: "HostnameConflict", message: "m", lastTransitionTime: T0 },
+      ],
+      listeners: [{ name: "http", conditions: [foreign, { ...accepted("True"), lastTransitionTime: T0 }] }],
+    };
+    const desired = {
+      conditions: [
+        { ...accepted("True"), observedGeneration: 2 },
+        { type: "Programmed", status: "True", reason: "Programmed", message: "m" },
+        { type: "ResolvedRefs", status: "True", reason: "ResolvedRefs", message: "m" },
+      ],
+      listeners: [{ name: "http", conditions: [accepted("True")] }],
+    };
+    const out = mergeStatus(live, desired, OURS, T1) as typeof live;
+    assert.deepEqual(
+      out.conditions.map((c) => c.type),
+      ["Accepted", "Programmed", foreign.type, "ResolvedRefs"],
+      "ours updated in place, the foreign one kept where it was, our stale Conflicted dropped, new ones appended",
+    );
+    assert.deepEqual(out.conditions[2], foreign, "the foreign condition is not modified");
+    assert.equal((out.conditions[0] as { observedGeneration?: number }).observedGeneration, 2);
+    assert.deepEqual(out.listeners[0]?.conditions, [foreign, { ...accepted("True"), lastTransitionTime: T0 }]);
+    assert.equal(statusChanged(out, mergeStatus(out, desired, OURS, T1)), false, "a second pass writes nothing");
+  });
+
+  it("removes InsecureFrontendValidationMode once the translator no longer reports it (mode back to AllowValidOnly)", () => {
+    const insecure = { type: "InsecureFrontendValidationMode", status: "True", reason: "ConfigurationChanged" };
+    const live = {
+      conditions: [
+        { ...accepted("True"), lastTransitionTime: T0 },
+        { ...insecure, lastTransitionTime: T0 },
+      ],
+    };
+    const out = mergeStatus(live, { conditions: [accepted("True")] }, OURS, T1) as typeof live;
+    assert.deepEqual(
+      out.conditions.map((c) => c.type),
+      ["Accepted"],
+    );
+  });
+
+  it("keeps another controller's route parent in place when it was added after ours", () => {
+    const ours = { parentRef: { name: "eg" }, controllerName: OURS, conditions: [accepted("True")] };
+    const theirs = { parentRef: { name: "unmanaged" }, controllerName: "example.com/other", conditions: [] };
+    const live = { parents: [{ ...ours, conditions: [{ ...accepted("True"), lastTransitionTime: T0 }] }, theirs] };
+    const out = mergeStatus(live, { parents: [ours] }, OURS, T1);
+    assert.equal(statusChanged(live, out), false, "nothing to write: the foreign parent stays where it is");
+  });
+
   it("detects no change when only object key order differs", () => {
     assert.equal(statusChanged({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 }), false);
     assert.equal(statusChanged({ a: [1, 2] }, { a: [2, 1] }), true, "list order counts");

@@ -327,4 +327,10 @@ export interface UpstreamTlsIr {
   readonly caCertificate?: string;
   /** The backend certificate must carry at least one of these SANs. */
   readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
+  /**
+   * The client certificate Envoy presents (the Gateway's spec.tls.backend.clientCertificateRef), inline in
+   * the cluster: an SDS reference would hold the cluster's warming (and its CDS ACK) until Envoy subscribed
+   * to the secret. Absent when it presents none.
+   */
+  readonly clientCertificate?: SecretIr;
 }

@@ -123,6 +123,11 @@ export interface GatewayTLSConfig {
     readonly default: TLSConfig;
     readonly perPort?: readonly { readonly port: number; readonly tls: TLSConfig }[];
   };
+  /** Backend-facing TLS: what the Gateway presents when it originates TLS to a backend. */
+  readonly backend?: {
+    /** Client certificate and key (a Secret of type kubernetes.io/tls). */
+    readonly clientCertificateRef?: SecretObjectReference;
+  };
 }
 
 /** Gateway spec. */

@@ -1,8 +1,11 @@
 /**
  * Pure status merging for the status writer: the translator's desired status merged into the live one,
- * keeping other controllers' route parents and policy ancestors, and each condition's lastTransitionTime
- * while its status does not change.
+ * keeping other controllers' route parents and policy ancestors, the conditions whose types other
+ * controllers own (on GatewayClasses, Gateways, listeners, ListenerSets, ...), and each condition's
+ * lastTransitionTime while its status does not change.
  */
+
+import { CondType } from "../translate/conditions";
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -17,7 +20,12 @@ interface Cond extends Obj {
   lastTransitionTime?: string;
 }
 
-/** Conditions with lastTransitionTime: the live one's while the status is the same, else `now`. */
+/** The condition types this controller writes (Gateway API's vocabulary as far as we report it). */
+const OWNED_TYPES: ReadonlySet<string> = new Set(Object.values(CondType));
+
+/**
+ * Conditions with lastTransitionTime: the live one's while the status is the same, else `now`.
+ */
 export function withTransitionTimes(desired: readonly Cond[], live: Json, now: string): Cond[] {
   const before = new Map<string, Cond>();
   if (Array.isArray(live)) for (const c of live as Cond[]) if (isObject(c)) before.set(c.type, c);
@@ -26,6 +34,26 @@ export function withTransitionTimes(desired: readonly Cond[], live: Json, now: s
     const time = prev && prev.status === c.status && prev.lastTransitionTime ? prev.lastTransitionTime : now;
     return { ...c, lastTransitionTime: time };
   });
+}
+
+/**
+ * The conditions list to write, as the spec asks of a `listType=map` conditions list: in the live order,
+ * each live condition of a type we own replaced by ours (or dropped when we no longer report it), each
+ * condition of a type we are not responsible for (another controller's, e.g. `special.io/SomeField`) kept
+ * exactly as it is; then our new types, in our order.
+ */
+export function mergeConditions(desired: readonly Cond[], live: Json, now: string): Cond[] {
+  const ours = new Map(withTransitionTimes(desired, live, now).map((c) => [c.type, c]));
+  const out: Cond[] = [];
+  for (const c of Array.isArray(live) ? (live as Json[]) : []) {
+    if (!isObject(c) || typeof c.type !== "string") continue;
+    const mine = ours.get(c.type);
+    if (mine) {
+      out.push(mine);
+      ours.delete(c.type);
+    } else if (!OWNED_TYPES.has(c.type)) out.push(c as Cond);
+  }
+  return [...out, ...ours.values()];
 }
 
 /** Recursively stamps every `conditions` list in `desired`, pairing list items with live ones by `keyOf`. */
@@ -46,7 +74,7 @@ function stamp(desired: Json, live: Json, now: string): Json {
   for (const [key, value] of Object.entries(desired)) {
     out[key] =
       key === "conditions" && Array.isArray(value)
-        ? withTransitionTimes(value as Cond[], liveObj[key], now)
+        ? mergeConditions(value as Cond[], liveObj[key], now)
         : stamp(value, liveObj[key], now);
   }
   return out;
@@ -70,8 +98,10 @@ function sameEntry(a: Json, b: Json): boolean {
 const SHARED_LISTS = ["parents", "ancestors"];
 
 /**
- * The status to write: `desired` (ours) with lastTransitionTimes carried over from `live`, and the entries
- * other controllers own in `parents`/`ancestors` kept (theirs first, in their order, then ours).
+ * The status to write: `desired` (ours) with lastTransitionTimes carried over from `live` and other
+ * controllers' conditions kept (see mergeConditions), and the entries other controllers own in
+ * `parents`/`ancestors` kept untouched, in place: the live order, each of our live entries replaced by
+ * ours (or dropped), then our new entries.
  */
 export function mergeStatus(live: Json, desired: Json, controllerName: string, now: string): Json {
   const stamped = stamp(desired, live, now);
@@ -81,11 +111,24 @@ export function mergeStatus(live: Json, desired: Json, controllerName: string, n
   for (const list of SHARED_LISTS) {
     const ours = stamped[list];
     if (!Array.isArray(ours)) continue;
-    const liveList = Array.isArray(liveObj[list]) ? (liveObj[list] as Json[]) : [];
-    const theirs = liveList.filter((e) => isObject(e) && e.controllerName !== controllerName);
-    out[list] = [...theirs, ...ours];
+    out[list] = mergeEntries(ours, Array.isArray(liveObj[list]) ? (liveObj[list] as Json[]) : [], controllerName);
   }
   return out;
+}
+
+function mergeEntries(ours: readonly Json[], live: readonly Json[], controllerName: string): Json[] {
+  const pending = [...ours];
+  const out: Json[] = [];
+  for (const entry of live) {
+    if (!isObject(entry)) continue;
+    if (entry.controllerName !== controllerName) {
+      out.push(entry);
+      continue;
+    }
+    const i = pending.findIndex((o) => sameEntry(o, entry));
+    if (i >= 0) out.push(...pending.splice(i, 1));
+  }
+  return [...out, ...pending];
 }
 
 /** JSON with object keys sorted, for order-insensitive comparison of objects. */

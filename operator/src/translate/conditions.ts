@@ -1,7 +1,11 @@
 /** Condition types and reasons from the Gateway API spec, and helpers that build conditions. */
 import type { Condition } from "../resources/meta";
 
-/** Condition types. */
+/**
+ * Condition types. Every type the translator writes must be listed here: the status writer keeps a condition
+ * of any other type as another controller's (see status/merge-status.ts), so a type missing here would never
+ * be removed once we stop reporting it.
+ */
 export const CondType = {
   Accepted: "Accepted",
   Programmed: "Programmed",
@@ -10,6 +14,7 @@ export const CondType = {
   OverlappingTLSConfig: "OverlappingTLSConfig",
   SupportedVersion: "SupportedVersion",
   PartiallyInvalid: "PartiallyInvalid",
+  InsecureFrontendValidationMode: "InsecureFrontendValidationMode",
 } as const;
 
 /** Reasons, spelled as in the Gateway API spec. */
@@ -46,6 +51,9 @@ export const Reason = {
   UnsupportedAddress: "UnsupportedAddress",
   AddressNotUsable: "AddressNotUsable",
   PortUnavailable: "PortUnavailable",
+  ConfigurationChanged: "ConfigurationChanged",
+  InvalidClientCertificateRef: "InvalidClientCertificateRef",
+  ListenersNotResolved: "ListenersNotResolved",
 } as const;
 
 /** Builds a condition. */

@@ -5,6 +5,7 @@ import { namespaceOf } from "../resources/meta";
 import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
+import { withClientCertificate } from "./gateway-tls";
 
 /** The IR of a Gateway, or undefined when it is not accepted or has no usable address (nothing to serve). */
 export function buildGatewayIr(
@@ -16,13 +17,15 @@ export function buildGatewayIr(
   // A fresh array per listener: the IR stays plain data with no shared parts.
   const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
   const l4 = buildL4Ir(gw, address);
+  // The backend client certificate goes to the clusters that originate TLS.
+  const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);
   const xds: GatewayXdsIr = {
     name: gw.key,
     http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),
     ...l4,
     ...(l4.tcp ? { tcp: l4.tcp.map((l) => ({ ...l, ...extra() })) } : {}),
     ...(l4.udp ? { udp: l4.udp.map((l) => ({ ...l, ...extra() })) } : {}),
-    clusters,
+    clusters: tlsClusters,
   };
   const infra = gw.gateway.spec.infrastructure;
   return {

@@ -8,6 +8,12 @@ import type { Gateway, Listener, ListenerSet, RouteGroupKind } from "../resource
 import { GATEWAY_API_GROUP } from "../resources/gateway-api";
 import { selectorMatches } from "../resources/labels";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
+import {
+  gatewayResolvedRefs,
+  insecureFrontendCondition,
+  resolveBackendClientCertificate,
+  type BackendClientCertificate,
+} from "./gateway-tls";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
@@ -122,6 +128,8 @@ export interface GatewayState {
   addresses: readonly string[];
   /** Why the requested addresses cannot all be used (Programmed=False), if so. */
   addressProblem?: { reason: string; message: string };
+  /** The certificate presented to TLS backends (spec.tls.backend.clientCertificateRef), when set. */
+  backendClientCertificate?: BackendClientCertificate;
 }
 
 /** A ListenerSet naming one of our Gateways as parent. */
@@ -191,6 +199,8 @@ export function processGateway(gateway: Gateway, inputs: GatewayInputs): Gateway
   const notAccepted = invalidParameters(gateway, inputs.envoyProxies) ?? addr.unsupported;
   if (notAccepted) state.notAccepted = notAccepted;
   if (addr.unusable) state.addressProblem = addr.unusable;
+  const backendCert = resolveBackendClientCertificate(gateway, inputs.refs);
+  if (backendCert) state.backendClientCertificate = backendCert;
   const ownReady = !notAccepted && listeners.some(listenerReady);
   for (const ls of [...inputs.listenerSets].sort(byPrecedence)) {
     const rejected = listenerSetRejection(gateway, ls, inputs.namespaces, ownReady);
@@ -507,6 +517,7 @@ export function gatewayStatus(state: GatewayState): StatusUpdate {
             gen,
           ),
     programmedCondition(state, accepted, gen),
+    ...gatewayTlsConditions(state, gen),
   ];
   const attachedSets = state.listenerSets.filter((ls) => !ls.rejected && ls.listeners.some(listenerReady)).length;
   const reportSets = state.listenerSets.length > 0 || state.gateway.spec.allowedListeners !== undefined;
@@ -522,6 +533,15 @@ export function gatewayStatus(state: GatewayState): StatusUpdate {
       ...(reportSets ? { attachedListenerSets: attachedSets } : {}),
     },
   };
+}
+
+/** Conditions from spec.tls: ResolvedRefs (backend client certificate) and InsecureFrontendValidationMode. */
+function gatewayTlsConditions(state: GatewayState, gen: number | undefined): Condition[] {
+  const unresolved = ownListeners(state).filter((l) => l.resolvedRefs).length;
+  return [
+    gatewayResolvedRefs(state.backendClientCertificate, unresolved, gen),
+    insecureFrontendCondition(state.gateway, gen),
+  ].filter((c): c is Condition => c !== undefined);
 }
 
 function programmedCondition(state: GatewayState, accepted: boolean, gen: number | undefined): Condition {

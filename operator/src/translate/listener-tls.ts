@@ -121,15 +121,21 @@ function frontendValidation(gateway: Gateway, port: number): TLSConfig["validati
   return perPort ? perPort.tls.validation : frontend.default?.validation;
 }
 
-function resolveCertificate(
+/**
+ * One certificate reference (a Secret of type kubernetes.io/tls holding a matching tls.crt and tls.key),
+ * resolved into a SecretIr, or the problem with it (InvalidCertificateRef, RefNotPermitted) with a message
+ * that starts with `field` (the referring field's name).
+ */
+export function resolveCertificate(
   from: ListenerDeclarer,
   ref: SecretObjectReference,
   refs: ListenerRefs,
+  field = "certificateRef",
 ): SecretIr | RefProblem {
   const group = ref.group ?? "";
   const kind = ref.kind ?? "Secret";
   const ns = ref.namespace ?? from.namespace;
-  const what = `certificateRef ${group ? group + "/" : ""}${kind} ${ns}/${ref.name}`;
+  const what = `${field} ${group ? group + "/" : ""}${kind} ${ns}/${ref.name}`;
   if (group !== "" || kind !== "Secret") {
     return {
       reason: Reason.InvalidCertificateRef,
@@ -137,7 +143,7 @@ function resolveCertificate(
     };
   }
   const denied = checkCertificateRef(refs.grants, from.namespace, ref, from.kind);
-  if (denied) return { reason: denied.reason, message: `certificateRef to ${denied.message}` };
+  if (denied) return { reason: denied.reason, message: `${field} to ${denied.message}` };
   const secret = refs.secret(`${ns}/${ref.name}`);
   if (!secret) return { reason: Reason.InvalidCertificateRef, message: `${what} not found; create it` };
   if (secret.type !== undefined && secret.type !== "kubernetes.io/tls") {

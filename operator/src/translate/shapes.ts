@@ -196,6 +196,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
         addresses: list(obj({ type: str, value: str }, "value")),
         tls: obj({
           frontend: obj({ default: frontendTls, perPort: list(obj({ port, tls: frontendTls }, "port", "tls")) }),
+          backend: obj({ clientCertificateRef: ref }),
         }),
         infrastructure: obj({ labels: stringMap, annotations: stringMap, parametersRef: ref }),
         allowedListeners: obj({ namespaces: obj({ from: str, selector: labelSelector }) }),

@@ -63,6 +63,15 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
     sni: tls.sni,
     commonTlsContext: {
       alpnProtocols: protocol === "h2c" ? ["h2"] : [],
+      // The Gateway's backend client certificate, inline (see UpstreamTlsIr.clientCertificate).
+      tlsCertificates: tls.clientCertificate
+        ? [
+            {
+              certificateChain: { inlineString: tls.clientCertificate.certificateChain },
+              privateKey: { inlineString: tls.clientCertificate.privateKey },
+            },
+          ]
+        : [],
       validationContext: {
         trustedCa:
           tls.caCertificate !== undefined ? { inlineString: tls.caCertificate } : { filename: SYSTEM_CA_BUNDLE },
