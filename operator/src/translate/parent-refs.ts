@@ -196,21 +196,23 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
 
 /**
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
- * intersects the route's: each such listener counts it as attached and gets `entriesFor(hostname, listener)`
- * for each intersected hostname. Returns how many listeners took the route.
+ * intersects the route's: each such listener counts it as attached (unless `counted` is false: an
+ * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, listener)` for
+ * each intersected hostname. Returns how many listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
   hostnames: readonly string[],
   id: string,
   entriesFor: (hostname: string, l: ListenerState) => RouteEntry[],
+  counted = true,
 ): number {
   let attached = 0;
   for (const l of allowed) {
     const hosts = intersectHostnames(l.listener.hostname, hostnames);
     if (hosts.length === 0) continue;
     attached++;
-    l.attached.add(id);
+    if (counted) l.attached.add(id); // attachedRoutes counts only Accepted routes
     for (const hostname of hosts) l.entries.push(...entriesFor(hostname, l));
   }
   return attached;
