@@ -2,10 +2,12 @@
 "use strict";
 // The egts command: runs the compiled CLI (npm run build first).
 const { main } = require("../dist/operator/src/cmd/egts.js");
+const { exitAfterFlush, ignoreClosedPipes } = require("../dist/operator/src/cmd/exit.js");
+ignoreClosedPipes();
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err) => {
     process.stderr.write(`egts: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    return exitAfterFlush(1);
   },
 );

@@ -435,9 +435,9 @@ describe("HTTPRoute rule traffic through real Envoy (sessions, shares, timeouts,
   });
 
   describe("a partially invalid route", () => {
-    it("serves its valid rule, not its dropped one, and says so in PartiallyInvalid", async () => {
+    it("serves its valid rule, answers its dropped one with 500, and says so in PartiallyInvalid", async () => {
       assert.equal((await httpGet(port, "partly.example", "/ok")).status, 200);
-      assert.equal((await httpGet(port, "partly.example", "/dropped")).status, 404);
+      assert.equal((await httpGet(port, "partly.example", "/dropped")).status, 500);
       const status = t.gw.statuses.get("HTTPRoute", "default", "partly-invalid")?.status as {
         parents: { conditions: { type: string; status: string; reason: string; message: string }[] }[];
       };

@@ -7,6 +7,7 @@ import { dropDuplicates, type LocatedObject } from "../provider/file/duplicates"
 import { FILE_LIMITS } from "../provider/file/file-provider";
 import { formatInputError, parseManifests, type InputError } from "../provider/file/parse";
 import { readInputFile } from "../provider/file/read-file";
+import { unreadWarnings } from "../provider/file/unread";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
@@ -18,7 +19,8 @@ export type TranslateOutput = "status" | "ir" | "xds" | "all";
 
 /**
  * Reads files or folders of YAML into objects, collecting errors with file and line, with the file
- * provider's budgets and duplicate rule (the last definition wins; `warnings` names both places).
+ * provider's budgets and duplicate rule (the last definition wins; `warnings` names both places), and a
+ * warning for each object egts does not read.
  */
 export async function readInputs(
   paths: readonly string[],
@@ -44,7 +46,7 @@ export async function readInputs(
     }
   }
   const { objects, warnings } = dropDuplicates(located);
-  return { objects, errors, warnings };
+  return { objects, errors, warnings: [...unreadWarnings(located), ...warnings] };
 }
 
 /** Renders a translation result as YAML documents. */

@@ -227,6 +227,7 @@ export class StandaloneGateway {
       controllerName: this.opts.controllerName,
       listenAddress: this.opts.listenAddress ?? "127.0.0.1",
       localAddresses: localAddresses(),
+      sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
     });
     for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);

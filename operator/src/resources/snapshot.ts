@@ -14,6 +14,7 @@ import type {
   UDPRoute,
 } from "./gateway-api";
 import type { KubeObject } from "./meta";
+import { isRead } from "./read-kinds";
 
 /** All resources, grouped by kind. Providers build it; nothing mutates it. */
 export interface ResourceSnapshot {
@@ -49,7 +50,7 @@ export interface ResourceSnapshot {
   readonly grpcRoutes?: readonly GRPCRoute[];
   /** ListenerSets (v1): extra listeners for Gateways that allow them; absent means none. */
   readonly listenerSets?: readonly ListenerSet[];
-  /** Objects of kinds this version does not handle, kept so they can be reported. */
+  /** Objects of the other kinds (EnvoyProxy, and what is not read: see read-kinds.ts), kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
 }
 
@@ -74,26 +75,10 @@ export const EMPTY_SNAPSHOT: ResourceSnapshot = {
   unknown: [],
 };
 
-/** Kinds read only in some apiVersions (those Gateway API v1.7 serves); other versions count as unknown. */
-const SERVED_VERSIONS: Readonly<Record<string, readonly string[]>> = {
-  ReferenceGrant: ["gateway.networking.k8s.io/v1", "gateway.networking.k8s.io/v1beta1"],
-  BackendTLSPolicy: ["gateway.networking.k8s.io/v1"],
-  TLSRoute: ["gateway.networking.k8s.io/v1"],
-  TCPRoute: ["gateway.networking.k8s.io/v1"],
-  UDPRoute: ["gateway.networking.k8s.io/v1"],
-  GRPCRoute: ["gateway.networking.k8s.io/v1"],
-  ListenerSet: ["gateway.networking.k8s.io/v1"],
-};
-
-function served(o: KubeObject): boolean {
-  const versions = SERVED_VERSIONS[o.kind];
-  return versions === undefined || versions.includes(o.apiVersion);
-}
-
-/** Sorts objects into a snapshot by kind. */
+/** Sorts objects into a snapshot by kind: only those of an apiVersion egts reads (read-kinds.ts). */
 export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSnapshot {
   const byKind: Record<string, KubeObject[]> = {};
-  for (const o of objects) if (served(o)) (byKind[o.kind] ??= []).push(o);
+  for (const o of objects) if (isRead(o)) (byKind[o.kind] ??= []).push(o);
   const known = new Set([
     "GatewayClass",
     "Gateway",
@@ -130,6 +115,6 @@ export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSna
     udpRoutes: of<UDPRoute>("UDPRoute"),
     grpcRoutes: of<GRPCRoute>("GRPCRoute"),
     listenerSets: of<ListenerSet>("ListenerSet"),
-    unknown: objects.filter((o) => !known.has(o.kind) || !served(o)),
+    unknown: objects.filter((o) => !known.has(o.kind) || !isRead(o)),
   };
 }

@@ -25,6 +25,7 @@ import {
   commonFields,
   destinations,
   forwardFields,
+  invalidRuleRoute,
   partiallyInvalid,
   resolveMirrors,
   type BackendAcc,
@@ -111,11 +112,13 @@ function processGRPCRoute(route: GRPCRoute, ctx: RouteContext, pending: PendingC
     ctx,
     compiled.refProblem,
     (ref, gw) => {
+      const allowed = allowedListeners("GRPCRoute", namespaceOf(route.metadata), ref, gw, ctx.namespaces);
       if (compiled.unsupported) {
+        // Not accepted, not counted, but its matches answer 500 (compileGrpcRules made them so).
+        if (Array.isArray(allowed)) attachEntries(route, compiled, allowed, false);
         const { reason, error } = compiled.unsupported;
         return condition(CondType.Accepted, false, reason ?? Reason.UnsupportedValue, error);
       }
-      const allowed = allowedListeners("GRPCRoute", namespaceOf(route.metadata), ref, gw, ctx.namespaces);
       return Array.isArray(allowed) ? attach(route, compiled, allowed, gw, pending) : allowed;
     },
     partiallyInvalid(compiled),
@@ -130,20 +133,35 @@ function attach(
   gw: GatewayState,
   pending: PendingClusters[],
 ): Condition {
-  const key = keyOf(route.metadata);
-  const id = `GRPCRoute/${key}`;
   const hostnames = route.spec.hostnames ?? [];
-  const attached = attachByHostname(allowed, hostnames, id, (hostname) =>
-    compiled.routes.map((r) => ({
-      hostname,
-      route: r.route,
-      tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
-      grpc: r.rank,
-    })),
-  );
+  const attached = attachEntries(route, compiled, allowed, true);
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
-  pending.push({ gatewayKey: gw.key, id, clusters: compiled.clusters });
+  pending.push({ gatewayKey: gw.key, id: `GRPCRoute/${keyOf(route.metadata)}`, clusters: compiled.clusters });
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
+}
+
+/** Adds the route's entries to the listeners (`counted`: in attachedRoutes); returns how many took it. */
+function attachEntries(
+  route: GRPCRoute,
+  compiled: CompiledGrpcRules,
+  allowed: GatewayState["listeners"],
+  counted: boolean,
+): number {
+  const key = keyOf(route.metadata);
+  const hostnames = route.spec.hostnames ?? [];
+  return attachByHostname(
+    allowed,
+    hostnames,
+    `GRPCRoute/${key}`,
+    (hostname) =>
+      compiled.routes.map((r) => ({
+        hostname,
+        route: r.route,
+        tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
+        grpc: r.rank,
+      })),
+    counted,
+  );
 }
 
 /**
@@ -168,6 +186,10 @@ function compileGrpcRules(route: GRPCRoute, backends: BackendIndex): CompiledGrp
             error: `every rule is invalid: ${acc.dropped.map((d) => d.error).join("; ")}`,
           };
   }
+  if (acc.unsupported) {
+    // An invalid route serves none of its rules: every request it matches gets the 500 of an invalid rule.
+    return { ...acc, routes: acc.routes.map((r) => ({ ...r, route: invalidRuleRoute(r.route) })), clusters: [] };
+  }
   return { ...acc, clusters: acc.clusters.map((c) => (c.protocol === "h2c" ? c : { ...c, protocol: "h2c" })) };
 }
 
@@ -183,8 +205,21 @@ function compileRule(
   const compiledMatches = matches.map((m, mi) => compileMatch(m, `${where} match ${mi}`));
   const problem = ruleProblem(rule, where) ?? compiledMatches.find(isFilterError);
   const filters = problem ?? compileFilters(rule.filters ?? [], { where, matches: [] });
+  const name = (mi: number): string =>
+    `grpcroute/${scope.ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`;
   if (isFilterError(filters)) {
-    acc.dropped.push(filters); // the spec's "Drop Rule(s)": the route's valid rules are still served
+    // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500
+    // (when its matches can be built: a bad match leaves the rule out whole).
+    acc.dropped.push(filters);
+    compiledMatches.forEach((m, mi) => {
+      if (isFilterError(m) || compiledMatches.some(isFilterError)) return;
+      acc.routes.push({
+        rule: ri,
+        match: mi,
+        rank: m.rank,
+        route: invalidRuleRoute({ name: name(mi), match: m.match }),
+      });
+    });
     return;
   }
   const dests = destinations(rule.backendRefs ?? [], where, scope, acc);
@@ -205,7 +240,7 @@ function compileRule(
       match: mi,
       rank: m.rank,
       route: {
-        name: `grpcroute/${scope.ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`,
+        name: name(mi),
         match: m.match,
         action,
         ...extras,

@@ -50,7 +50,10 @@ export interface CompiledRules {
   readonly refProblem?: RefProblem;
   /** A problem that makes the whole route unacceptable; also set when every rule was dropped. */
   readonly unsupported?: FilterError;
-  /** Invalid rules, dropped (the others are served): one error each, in rule order. */
+  /**
+   * Invalid rules, not served as written (the others are): one error each, in rule order. Their matches
+   * stay in the routes, answered with 500, so their requests never fall through to another route.
+   */
   readonly dropped: readonly FilterError[];
 }
 
@@ -87,7 +90,21 @@ export function compileRules(route: HTTPRoute, backends: BackendIndex): Compiled
   if (dup !== undefined) acc.unsupported = { error: `rule name "${dup}" is used twice; rule names must be unique` };
   rules.forEach((rule, ri) => compileRule(route, rule, ri, backends, acc));
   if (acc.dropped.length === rules.length) acc.unsupported ??= everyRuleDropped(acc.dropped);
+  if (acc.unsupported) {
+    // An invalid route serves none of its rules: every request it matches gets the 500 of an invalid rule.
+    acc.routes = acc.routes.map((r) => ({ rule: r.rule, match: r.match, route: invalidRuleRoute(r.route) }));
+    acc.clusters = [];
+  }
   return acc;
+}
+
+/**
+ * The route of an invalid rule's match: the spec forbids skipping a filter that cannot be applied
+ * ("requests that would have been processed by that filter MUST receive a HTTP error response"), so the
+ * match stays and is answered with 500 instead of falling through to a less specific route.
+ */
+export function invalidRuleRoute(route: Pick<RouteIr, "name" | "match">): RouteIr {
+  return { name: route.name, match: route.match, action: { kind: "direct", status: 500 } };
 }
 
 /** With no valid rule left the route is not accepted, for the first rule's reason. */
@@ -110,7 +127,8 @@ export function partiallyInvalid(
     reason: Reason.UnsupportedValue,
     message:
       `Dropped Rule${many ? "s" : ""}: ${compiled.dropped.map((d) => d.error).join("; ")}. ` +
-      `Fix or remove ${many ? "these rules" : "this rule"}; the route's other rules are served`,
+      `Fix or remove ${many ? "these rules" : "this rule"}; requests ${many ? "they match" : "it matches"} get 500, ` +
+      "the route's other rules are served",
   };
 }
 
@@ -119,9 +137,24 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
   const where = rule.name !== undefined ? `rule "${rule.name}"` : `rule ${ri}`;
   const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
   const ruleKey = `${ns}/${route.metadata.name}/${rule.name ?? ri}`;
+  const routeName = (mi: number): string =>
+    `httproute/${ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`;
+  const badMatch = matchProblem(matches, where);
+  if (badMatch) {
+    acc.dropped.push(badMatch); // no Envoy match can be built: the rule is left out whole
+    return;
+  }
   const compiled = compileRuleOptions(rule, where, matches, ruleKey);
   if (isFilterError(compiled)) {
-    acc.dropped.push(compiled); // the spec's "Drop Rule(s)": the route's valid rules are still served
+    // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500.
+    acc.dropped.push(compiled);
+    matches.forEach((m, mi) => {
+      acc.routes.push({
+        rule: ri,
+        match: mi,
+        route: invalidRuleRoute({ name: routeName(mi), match: compileMatch(m) }),
+      });
+    });
     return;
   }
   const { filters, timeouts, retry, session } = compiled;
@@ -144,7 +177,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
       match: mi,
       ...(filters.redirect ? { redirect: filters.redirect } : {}),
       route: {
-        name: `httproute/${ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`,
+        name: routeName(mi),
         match,
         action: filters.redirect ? redirectAction(filters.redirect, prefix) : action,
         ...base,
@@ -165,6 +198,12 @@ interface RuleOptions {
   backendRewrites: (UrlRewriteTemplate | undefined)[];
 }
 
+/** A match Envoy cannot be given (a regex RE2 rejects, a value Envoy refuses), if any. */
+function matchProblem(matches: readonly HTTPRouteMatch[], where: string): FilterError | undefined {
+  const bad = matchRegexProblem(matches, where) ?? matchValueProblem(matches, where);
+  return bad ? { error: bad, reason: Reason.UnsupportedValue } : undefined;
+}
+
 /** The rule's filters, timeouts, retry and session persistence, or the first problem with them. */
 function compileRuleOptions(
   rule: HTTPRouteRule,
@@ -172,10 +211,6 @@ function compileRuleOptions(
   matches: readonly HTTPRouteMatch[],
   ruleKey: string,
 ): RuleOptions | FilterError {
-  const badRegex = matchRegexProblem(matches, where);
-  if (badRegex) return { error: badRegex, reason: Reason.UnsupportedValue };
-  const badValue = matchValueProblem(matches, where);
-  if (badValue) return { error: badValue, reason: Reason.UnsupportedValue };
   const filters = compileFilters(rule.filters ?? [], { where, matches });
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);

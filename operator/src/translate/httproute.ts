@@ -29,15 +29,15 @@ export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpd
     route,
     ctx,
     compiled.refProblem,
-    (ref, gw) =>
-      compiled.unsupported
-        ? condition(
-            CondType.Accepted,
-            false,
-            compiled.unsupported.reason ?? Reason.UnsupportedValue,
-            compiled.unsupported.error,
-          )
-        : attach(route, ref, gw, compiled, ctx),
+    (ref, gw) => {
+      // An invalid route is attached too, its matches answering 500 (compileRules made them so), so its
+      // requests never reach another route's backend; it is Accepted=False and not counted on listeners.
+      const attached = attach(route, ref, gw, compiled, ctx);
+      const problem = compiled.unsupported;
+      return problem
+        ? condition(CondType.Accepted, false, problem.reason ?? Reason.UnsupportedValue, problem.error)
+        : attached;
+    },
     partiallyInvalid(compiled),
   );
 }
@@ -60,8 +60,12 @@ function attach(
     match: r.match,
   });
   const hostnames = route.spec.hostnames ?? [];
-  const attached = attachByHostname(allowed, hostnames, `HTTPRoute/${key}`, (hostname, l) =>
-    compiled.routes.map((r) => ({ hostname, route: routeFor(r, l), tie: tie(r) })),
+  const attached = attachByHostname(
+    allowed,
+    hostnames,
+    `HTTPRoute/${key}`,
+    (hostname, l) => compiled.routes.map((r) => ({ hostname, route: routeFor(r, l), tie: tie(r) })),
+    compiled.unsupported === undefined, // attachedRoutes counts only Accepted routes
   );
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);

@@ -191,8 +191,9 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
 
 /**
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
- * intersects the route's: each such listener counts it as attached and gets `entriesFor(hostname, listener)`
- * for each intersected hostname (each entry marked with the route hostname it comes from). Returns how many
+ * intersects the route's: each such listener counts it as attached (unless `counted` is false: an
+ * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, listener)` for
+ * each intersected hostname (each entry marked with the route hostname it comes from). Returns how many
  * listeners took the route.
  */
 export function attachByHostname(
@@ -200,13 +201,14 @@ export function attachByHostname(
   hostnames: readonly string[],
   id: string,
   entriesFor: (hostname: string, l: ListenerState) => RouteEntry[],
+  counted = true,
 ): number {
   let attached = 0;
   for (const l of allowed) {
     const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
     if (hosts.size === 0) continue;
     attached++;
-    l.attached.add(id);
+    if (counted) l.attached.add(id); // attachedRoutes counts only Accepted routes
     for (const [hostname, origin] of hosts) l.entries.push(...entriesFor(hostname, l).map((e) => ({ ...e, origin })));
   }
   return attached;

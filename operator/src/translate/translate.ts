@@ -22,6 +22,7 @@ import { envoyProxiesByKey } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
+import { markHostPortConflicts } from "./host-ports";
 import { markReservedPorts } from "./reserved-ports";
 
 /** Translator settings (pure values; the config module fills them). */
@@ -34,6 +35,11 @@ export interface TranslateOptions {
   readonly localAddresses?: readonly string[];
   /** Ports the proxies bind themselves, with what binds them: a listener there is PortUnavailable. @default none */
   readonly reservedPorts?: ReadonlyMap<number, string>;
+  /**
+   * Every Gateway's proxy runs on this one host (standalone): a port another Gateway's proxy holds on the
+   * same address is PortUnavailable for the younger Gateway. @default false (Kubernetes: a pod each)
+   */
+  readonly sharedHost?: boolean;
   /**
    * Backend (gateway.envoyproxy.io): off unless the EnvoyGateway configuration enables it, and even then
    * endpoints on the proxy's own host are refused unless allowed. @default { enabled: false }
@@ -96,6 +102,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
   markMergedConflicts(gateways.values(), merged);
+  //    Standalone: the proxies of all Gateways share this host's ports (after the merged conflicts, so a
+  //    listener refused there holds nothing here).
+  markHostPortConflicts(gateways.values(), merged, opts.sharedHost === true);
   //    Ports the proxy binds itself (Kubernetes: admin, stats, readiness) cannot be listener ports.
   markReservedPorts(gateways.values(), opts.reservedPorts ?? new Map());
 

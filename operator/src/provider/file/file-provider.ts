@@ -12,6 +12,7 @@ import { Observable, concatMap, from, startWith } from "rxjs";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
 import { debounceWithMaxWait } from "../../streams/debounce";
 import { dropDuplicates, type LocatedObject } from "./duplicates";
+import { unreadWarnings } from "./unread";
 import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
 import { readInputFile } from "./read-file";
 
@@ -53,7 +54,8 @@ export type ParseCache = Map<string, { readonly text: string; readonly result: P
  * Reads every YAML file in `dir` (sorted by name, not recursive) into a snapshot or a list of errors. With
  * a cache, only files whose text changed are parsed again (parsing dominates the cost of a change). The
  * same object defined twice: the last one in reading order (file name order, then document order) wins,
- * with a warning naming both places. Never throws: a folder that cannot be read is an error event.
+ * with a warning naming both places; an object egts does not read (kind, apiVersion) gets a warning at its
+ * place. Never throws: a folder that cannot be read is an error event.
  */
 export async function readDirectory(dir: string, cache?: ParseCache, signal?: AbortSignal): Promise<ProviderEvent> {
   const names = await listYamlFiles(dir);
@@ -88,7 +90,7 @@ export async function readDirectory(dir: string, cache?: ParseCache, signal?: Ab
   }
   if (errors.length > 0) return { kind: "error", errors };
   const unique = dropDuplicates(located);
-  warnings.push(...unique.warnings);
+  warnings.push(...unreadWarnings(located), ...unique.warnings);
   return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files: names.length, warnings };
 }
 
