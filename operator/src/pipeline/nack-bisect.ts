@@ -8,12 +8,14 @@
  * Translation stays pure: the quarantine is a snapshot filter ({@link withoutRoutes}) applied before it.
  */
 import { createHash } from "node:crypto";
-import { filter, map, type Observable } from "rxjs";
+import { filter, map, Subject, type Observable } from "rxjs";
 import type { Logger } from "../log";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
 import { Reason, type StatusUpdate } from "../translate/conditions";
+import { TypeUrl } from "../xds/types";
+import { ListenerFailures, listenerBindErrors, withListenerFailures } from "./listener-nack";
 
 /** Snapshot fields holding route-level objects, with their kind. */
 const ROUTE_FIELDS = [
@@ -286,25 +288,60 @@ export interface BisectResult {
   readonly suspects: readonly string[];
 }
 
+/** Whether a NACK is one of listeners Envoy could not bind (listener-nack.ts), which no route causes. */
+function isListenerBindNack(e: XdsEvent): boolean {
+  return e.typeUrl === TypeUrl.Listener && listenerBindErrors(e.error ?? "", e.names ?? []) !== undefined;
+}
+
 /**
  * The pipeline's side of NACK handling: the quarantine, the stream of NACKs to bisect (ignoring the
- * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish.
+ * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish; and the
+ * listeners Envoy could not bind, for status.
  */
 export class NackGuard {
   /** Routes Envoy rejected, left out of translation until they change. */
   readonly quarantine = new Quarantine();
+  /** Listeners Envoy could not bind (port in use, privileged port), per stream. */
+  readonly listeners = new ListenerFailures();
+  private readonly listenerChanges = new Subject<string>();
+  /** Node ids whose listener failures changed: their Gateways' statuses must be written again. */
+  readonly listenerChanges$: Observable<string> = this.listenerChanges.asObservable();
   private bisecting = false;
   /** A snapshot whose NACK no route explains: not bisected again (that would loop) until the next one. */
   private unexplained?: ResourceSnapshot;
 
-  constructor(private readonly deps: NackGuardDeps) {}
+  constructor(private readonly deps: NackGuardDeps) {
+    deps.events$.subscribe((e) => {
+      if (!this.listeners.apply(e)) return;
+      const failed = this.listeners.list().filter((f) => f.nodeId === e.nodeId);
+      for (const f of failed) {
+        deps.logger("error", "Envoy could not bind a listener; the other listeners serve", {
+          node: f.nodeId,
+          listener: f.listener,
+          error: f.error,
+        });
+      }
+      this.listenerChanges.next(e.nodeId);
+    });
+  }
 
-  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials). */
+  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials, nor bind failures). */
   get nacks$(): Observable<string> {
     return this.deps.events$.pipe(
-      filter((e) => e.kind === "nack" && !this.bisecting),
+      filter((e) => e.kind === "nack" && !this.bisecting && !isListenerBindNack(e)),
       map((e) => e.nodeId),
     );
+  }
+
+  /**
+   * The statuses of a pass with what Envoy reported: listeners it could not bind (Programmed=False) and
+   * quarantined routes (Accepted=False).
+   */
+  statuses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+    return [
+      ...withListenerFailures(statuses, this.listeners.list(), snapshot),
+      ...this.quarantine.statuses(snapshot, controllerName),
+    ];
   }
 
   /**
