@@ -3,7 +3,8 @@
  * listener. Envoy NACKs that listener (`cannot bind …: Address already in use`) and serves the rest; the
  * NACK comes back as status: that listener Programmed=False (Invalid) with Envoy's reason, the Gateway's
  * Programmed=False naming it, and the other listener, the other Gateway and the route are unaffected (no
- * route is quarantined: no route causes a bind failure).
+ * route is quarantined: no route causes a bind failure). Once the port is free, the listener is retried,
+ * bound and programmed.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:net";
@@ -66,17 +67,20 @@ describe("a listener Envoy cannot bind (port held by another process), against r
       `    - { name: busy, protocol: HTTP, port: ${busyPort} }`,
       `    - { name: free, protocol: HTTP, port: ${freeListenerPort} }`,
     ].join("\n");
-    t = await startTestGateway({
-      "gateway.yaml": gatewayWithListenersYaml(listeners),
-      "routes.yaml": `${backendYaml("web", backend.port)}---\n${routeYaml("web", "www.example.com", "web")}`,
-      "other.yaml": otherGatewayYaml(otherPort),
-    });
+    t = await startTestGateway(
+      {
+        "gateway.yaml": gatewayWithListenersYaml(listeners),
+        "routes.yaml": `${backendYaml("web", backend.port)}---\n${routeYaml("web", "www.example.com", "web")}`,
+        "other.yaml": otherGatewayYaml(otherPort),
+      },
+      { listenerRetryMs: 500 },
+    );
   });
 
   after(async function () {
     await t?.close();
     await backend?.close();
-    await new Promise((resolve) => busy?.close(resolve));
+    if (busy?.listening) await new Promise((resolve) => busy.close(resolve));
   });
 
   it("reports the listener Programmed=False with Envoy's reason, and the Gateway's Programmed names it", async () => {
@@ -124,5 +128,24 @@ describe("a listener Envoy cannot bind (port held by another process), against r
       /NACK bisection|Envoy rejected a route|even without the changed routes/.test(l),
     );
     assert.deepEqual(bisected, [], "a bind failure is not bisected");
+  });
+
+  it("binds the listener once the port is free (retried), and the Gateway is programmed again", async () => {
+    await new Promise((resolve) => busy.close(resolve));
+    await eventually(
+      async () => (await httpGet(busyPort, "www.example.com").catch(() => undefined))?.status === 200,
+      15_000,
+      "the route on the freed port",
+    );
+    await eventually(
+      async () => cond(gatewayStatus(t, "eg")?.conditions, "Programmed")?.status === "True",
+      15_000,
+      "Gateway Programmed=True",
+    );
+    const busyProgrammed = cond(
+      gatewayStatus(t, "eg")?.listeners.find((l) => l.name === "busy")?.conditions,
+      "Programmed",
+    );
+    assert.equal(busyProgrammed?.status, "True");
   });
 });

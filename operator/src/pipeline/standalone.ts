@@ -48,6 +48,8 @@ export interface StandaloneOptions {
   readonly beforeTranslate?: (snapshot: ProviderSnapshot) => void;
   /** How long a snapshot may wait for its pass before {@link StandaloneGateway.readiness} reports it stuck. */
   readonly stuckAfterMs?: number;
+  /** How often listeners Envoy could not bind (port in use) are sent again. @default 30000 */
+  readonly listenerRetryMs?: number;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -108,6 +110,8 @@ export class StandaloneGateway {
       changes$: this.cache.changes$,
       events$: this.server.events$,
       logger: opts.logger,
+      resend: (nodeId, typeUrl, names) => this.server.resend(nodeId, typeUrl, names),
+      ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     });
   }
 
@@ -283,6 +287,7 @@ export class StandaloneGateway {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped.next();
+    this.nackGuard.close();
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
