@@ -4,15 +4,22 @@
  * NACK comes back as status: that listener Programmed=False (Invalid) with Envoy's reason, the Gateway's
  * Programmed=False naming it, and the other listener, the other Gateway and the route are unaffected (no
  * route is quarantined: no route causes a bind failure). Once the port is free, the listener is retried,
- * bound and programmed.
+ * bound and programmed. And a privileged port for an Envoy without CAP_NET_BIND_SERVICE (Permission denied).
  */
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../operator/src/log";
+import { StandaloneGateway } from "../../operator/src/pipeline/standalone";
+import { requireEnvoy } from "../support/envoy";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import type { Condition } from "../../operator/src/resources/meta";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml, routeYaml } from "../support/manifests";
-import { startTestGateway, type TestGateway } from "../support/standalone";
+import { startTestGateway, TEST_BACKENDS, type TestGateway } from "../support/standalone";
 
 interface GatewayStatus {
   readonly conditions: readonly Condition[];
@@ -147,5 +154,91 @@ describe("a listener Envoy cannot bind (port held by another process), against r
       "Programmed",
     );
     assert.equal(busyProgrammed?.status, "True");
+  });
+});
+
+/** A free port below 1024 (the kernel's unprivileged ports start at 1024 here, checked by the test). */
+async function freePrivilegedPort(): Promise<number> {
+  for (let port = 1023; port > 900; port--) {
+    const probe = createServer();
+    const ok = await new Promise<boolean>((resolve) => {
+      probe.once("error", () => resolve(false));
+      probe.listen(port, "127.0.0.1", () => resolve(true));
+    });
+    if (ok) {
+      await new Promise((resolve) => probe.close(resolve));
+      return port;
+    }
+  }
+  throw new Error("no free port in 901-1023");
+}
+
+describe("a listener on a privileged port, Envoy without CAP_NET_BIND_SERVICE, against real Envoy", function () {
+  this.timeout(60_000);
+
+  it("reports Permission denied on that listener; the other listener serves", async () => {
+    const start = Number((await readFile("/proc/sys/net/ipv4/ip_unprivileged_port_start", "utf8")).trim());
+    assert.ok(start >= 1024, `this test needs net.ipv4.ip_unprivileged_port_start >= 1024 (is ${start})`);
+    const setpriv = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
+    assert.ok(
+      setpriv,
+      "needs util-linux setpriv (apt-get install util-linux) to start Envoy without CAP_NET_BIND_SERVICE",
+    );
+    const dir = await mkdtemp(join(tmpdir(), "egts-privileged-"));
+    // Envoy through a wrapper that drops the capability (root keeps its uid; only binding low ports is refused).
+    const envoyBin = join(dir, "envoy-without-net-bind");
+    const drop = "-net_bind_service";
+    await writeFile(
+      envoyBin,
+      `#!/bin/sh\nexec ${setpriv} --bounding-set=${drop} --inh-caps=${drop} ${requireEnvoy()} "$@"\n`,
+    );
+    await chmod(envoyBin, 0o755);
+    const config = join(dir, "config");
+    await mkdir(config);
+    const [low, high] = [await freePrivilegedPort(), await freePort()];
+    const backend = await startEchoBackend({ name: "web" });
+    const listeners = [
+      `    - { name: low, protocol: HTTP, port: ${low} }`,
+      `    - { name: high, protocol: HTTP, port: ${high} }`,
+    ].join("\n");
+    await writeFile(join(config, "gateway.yaml"), gatewayWithListenersYaml(listeners));
+    await writeFile(
+      join(config, "routes.yaml"),
+      `${backendYaml("web", backend.port)}---\n${routeYaml("web", "www.example.com", "web")}`,
+    );
+    const gw = new StandaloneGateway({
+      configDir: config,
+      envoyBin,
+      xdsPort: 0,
+      stateDir: join(dir, "state"),
+      envoyOutput: "ignore",
+      backends: TEST_BACKENDS,
+      logger: silentLogger,
+    });
+    try {
+      await gw.start();
+      const status = (): GatewayStatus | undefined =>
+        gw.statuses.get("Gateway", "default", "eg")?.status as GatewayStatus | undefined;
+      await eventually(
+        async () =>
+          cond(status()?.listeners.find((l) => l.name === "low")?.conditions, "Programmed")?.status === "False",
+        30_000,
+        "listener low Programmed=False",
+      );
+      assert.equal(
+        cond(status()?.listeners.find((l) => l.name === "low")?.conditions, "Programmed")?.message,
+        `Envoy could not program the listener: cannot bind '127.0.0.1:${low}': Permission denied`,
+      );
+      assert.equal(cond(status()?.conditions, "Programmed")?.status, "False");
+      await eventually(
+        async () => (await httpGet(high, "www.example.com")).status === 200,
+        15_000,
+        "the other listener",
+      );
+    } finally {
+      await gw.stop();
+      await backend.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
