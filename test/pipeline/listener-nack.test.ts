@@ -127,6 +127,43 @@ describe("listener NACKs: statuses", () => {
     });
   });
 
+  it("marks a ListenerSet's listener on the failed port, and the ListenerSet", () => {
+    const set: StatusUpdate = {
+      apiVersion: "gateway.networking.k8s.io/v1",
+      kind: "ListenerSet",
+      namespace: "apps",
+      name: "extra",
+      status: {
+        conditions: [ok("Accepted"), ok("Programmed")],
+        listeners: [{ name: "extra-http", conditions: [ok("Accepted"), ok("Programmed")] }],
+      },
+    };
+    const withSet: ResourceSnapshot = {
+      ...snapshot,
+      listenerSets: [
+        {
+          apiVersion: "gateway.networking.k8s.io/v1",
+          kind: "ListenerSet",
+          metadata: { name: "extra", namespace: "apps" },
+          spec: {
+            parentRef: { name: "eg", namespace: "default" },
+            listeners: [{ name: "extra-http", protocol: "HTTP", port: 8081 }],
+          },
+        },
+      ],
+    };
+    const reason = "cannot bind '127.0.0.1:8081': Address already in use";
+    const failures = [{ nodeId: "default/eg", listener: "default/eg/8081", error: reason }];
+    const [g, ls] = withListenerFailures([gatewayStatus(), set], failures, withSet);
+    assert.deepEqual(g, gatewayStatus(), "no Gateway listener on 8081");
+    const s = ls.status as { conditions: Condition[]; listeners: { conditions: Condition[] }[] };
+    assert.equal(
+      s.listeners[0].conditions.find((c) => c.type === "Programmed")?.message,
+      `Envoy could not program the listener: ${reason}`,
+    );
+    assert.equal(s.conditions.find((c) => c.type === "Programmed")?.status, "False");
+  });
+
   it("changes nothing without failures, or for another node's", () => {
     assert.deepEqual(withListenerFailures([gatewayStatus()], [], snapshot), [gatewayStatus()]);
     const other = [{ nodeId: "default/other", listener: "default/other/35999", error: "cannot bind" }];

@@ -135,9 +135,10 @@ function gatewaysOfNode(nodeId: string, snapshot: ResourceSnapshot): string[] {
 }
 
 /**
- * Gateway statuses with the listeners Envoy could not bind: each Gateway listener on that port (UDP for a
- * `/udp` Envoy listener, the others otherwise) gets Programmed=False, reason Invalid, with Envoy's reason;
- * the Gateway gets Programmed=False, reason Invalid, naming them (the other listeners keep serving).
+ * Gateway and ListenerSet statuses with the listeners Envoy could not bind: each of their listeners on that
+ * port (UDP for a `/udp` Envoy listener, the others otherwise) gets Programmed=False, reason Invalid, with
+ * Envoy's reason; the Gateway (or ListenerSet) gets Programmed=False, reason Invalid, naming them (the
+ * other listeners keep serving).
  */
 export function withListenerFailures(
   statuses: readonly StatusUpdate[],
@@ -154,15 +155,34 @@ export function withListenerFailures(
     }
   }
   return statuses.map((u) => {
-    const failed = u.kind === "Gateway" ? byGateway.get(`${u.namespace ?? "default"}/${u.name}`) : undefined;
-    const gateway = snapshot.gateways.find(
-      (g) => g.metadata.name === u.name && (g.metadata.namespace ?? "default") === (u.namespace ?? "default"),
-    );
-    return failed && gateway ? markFailed(u, failed, gateway.spec.listeners) : u;
+    const owner = listenersOwner(u, snapshot);
+    const failed = owner && byGateway.get(owner.gateway);
+    return failed && owner ? markFailed(u, failed, owner.listeners) : u;
   });
 }
 
-/** One Gateway's status with its failed listeners marked (see {@link withListenerFailures}). */
+/**
+ * The Gateway (`namespace/name`) whose proxy serves the listeners of a Gateway or ListenerSet status, and
+ * those listeners' specs; undefined for other kinds or an object not in the snapshot.
+ */
+function listenersOwner(
+  u: StatusUpdate,
+  snapshot: ResourceSnapshot,
+): { gateway: string; listeners: ResourceSnapshot["gateways"][number]["spec"]["listeners"] } | undefined {
+  const ns = u.namespace ?? "default";
+  const same = (m: { name: string; namespace?: string }): boolean =>
+    m.name === u.name && (m.namespace ?? "default") === ns;
+  if (u.kind === "Gateway") {
+    const g = snapshot.gateways.find((x) => same(x.metadata));
+    return g && { gateway: `${ns}/${u.name}`, listeners: g.spec.listeners };
+  }
+  if (u.kind !== "ListenerSet") return undefined;
+  const ls = (snapshot.listenerSets ?? []).find((x) => same(x.metadata));
+  const parent = ls?.spec.parentRef;
+  return parent && ls && { gateway: `${parent.namespace ?? ns}/${parent.name}`, listeners: ls.spec.listeners };
+}
+
+/** A Gateway's or ListenerSet's status with its failed listeners marked (see {@link withListenerFailures}). */
 function markFailed(
   u: StatusUpdate,
   failed: readonly { port: number; udp: boolean; error: string }[],
