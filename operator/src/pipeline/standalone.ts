@@ -192,19 +192,24 @@ export class StandaloneGateway {
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
   private job(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
     if (e.kind === "nack") return this.bisect(e.nodeId);
-    if (e.kind === "listeners") return this.relistStatuses();
+    if (e.kind === "listeners") return this.recordStatuses();
     return this.guardedHandle(e);
   }
 
   /**
    * Envoy's listener failures changed: translates the last snapshot again (the cache does not change) to
-   * record statuses with them.
+   * record statuses with them. Never rejects (a rejection would end the pipeline's stream).
    */
-  private async relistStatuses(): Promise<PipelineEvent> {
+  private async recordStatuses(): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
-    if (!snapshot) return { kind: "listener-status" };
-    this.publish(snapshot, this.nackGuard.quarantine.excluded(snapshot));
-    return { kind: "listener-status" };
+    try {
+      if (snapshot) this.publish(snapshot, this.nackGuard.quarantine.excluded(snapshot));
+      return { kind: "listener-status" };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.opts.logger("error", "translation failed, keeping the last good configuration", { error: error.message });
+      return { kind: "failed", error };
+    }
   }
 
   /** {@link handle}, never rejecting: a failure is a "failed" event and the stream goes on. */
