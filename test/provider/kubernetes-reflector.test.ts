@@ -82,10 +82,11 @@ describe("Kubernetes provider: error descriptions", () => {
       describeError(new TypeError("fetch failed", { cause: both })),
       "fetch failed: connect ECONNREFUSED ::1:6443; connect ECONNREFUSED 127.0.0.1:6443",
     );
-    const cut = Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" });
+    const socket = { remoteAddress: "127.0.0.1", remotePort: 6443 };
+    const cut = Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET", socket });
     assert.equal(
       describeError(new TypeError("terminated", { cause: cut })),
-      "terminated: other side closed UND_ERR_SOCKET",
+      "terminated: other side closed UND_ERR_SOCKET 127.0.0.1:6443",
     );
     assert.equal(describeError(new KubeApiError(503, "", "GET /api: 503 unavailable")), "GET /api: 503 unavailable");
   });

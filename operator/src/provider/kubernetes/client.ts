@@ -217,6 +217,8 @@ interface SystemErrorFields {
   readonly syscall?: string;
   readonly address?: string;
   readonly port?: number;
+  /** undici's SocketError: the connection it was on. */
+  readonly socket?: { readonly remoteAddress?: string; readonly remotePort?: number };
 }
 
 /**
@@ -240,7 +242,9 @@ function errorLine(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(errorLine).join("; ");
   const f = e as Error & SystemErrorFields;
-  const where = f.address ? (f.port !== undefined ? `${f.address}:${f.port}` : f.address) : "";
+  const address = f.address ?? f.socket?.remoteAddress;
+  const port = f.port ?? f.socket?.remotePort;
+  const where = address ? (port !== undefined ? `${address}:${port}` : address) : "";
   if (!f.code) return e.message;
   // Node's own message is already `connect ECONNREFUSED 127.0.0.1:6443`; others get the code and address added.
   const missing = [f.code, where].filter((x) => x && !e.message.includes(x));
