@@ -2,9 +2,12 @@
  * The controller's NACK bisection against a real API server and the Envoy pod run by the simulated kubelet:
  * a header value with CR passes the HTTPRoute CRD schema (no pattern on values); with the translator's check
  * turned off, Envoy NACKs it, the route is found and quarantined with Envoy's error written to its status by
- * the leader, and the route applied with it serves.
+ * the leader, and the route applied with it serves. And a listener Envoy cannot bind (a port another
+ * process holds): Programmed=False with Envoy's reason on the listener and the Gateway, written by the
+ * leader, while the other listener serves.
  */
 import assert from "node:assert/strict";
+import { createServer } from "node:net";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { valueChecks } from "../../operator/src/translate/validate-values";
@@ -110,5 +113,60 @@ spec:
       "the fixed route",
     );
     await eventually(async () => (await accepted("nacked"))?.status === "True", 30_000, "nacked Accepted=True");
+  });
+
+  it("a listener whose port another process holds: Programmed=False with Envoy's reason; the other listener serves", async () => {
+    const busy = createServer((socket) => socket.end());
+    await new Promise<void>((resolve) => busy.listen(0, "0.0.0.0", resolve));
+    const busyPort = (busy.address() as { port: number }).port;
+    type GatewayStatus = { conditions?: Condition[]; listeners?: { name: string; conditions: Condition[] }[] };
+    const gatewayStatus = async (): Promise<GatewayStatus> =>
+      (await cluster.kubectlJson<{ status?: GatewayStatus }>(["get", "gateway", "eg", "-n", "default"])).status ?? {};
+    const programmed = (conditions: Condition[] | undefined): Condition | undefined =>
+      conditions?.find((c) => c.type === "Programmed");
+    const gateway = (listeners: string): string => `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [${listeners}]
+`;
+    try {
+      await apply(
+        gateway(`{ name: http, protocol: HTTP, port: ${port} }, { name: busy, protocol: HTTP, port: ${busyPort} }`),
+      );
+      await eventually(
+        async () =>
+          programmed((await gatewayStatus()).listeners?.find((l) => l.name === "busy")?.conditions)?.status === "False",
+        60_000,
+        "listener busy Programmed=False",
+      );
+      const status = await gatewayStatus();
+      const listener = programmed(status.listeners?.find((l) => l.name === "busy")?.conditions);
+      assert.equal(listener?.reason, "Invalid");
+      assert.match(
+        listener?.message ?? "",
+        new RegExp(
+          `^Envoy could not program the listener: cannot bind '[0-9.:]+:${busyPort}': Address already in use$`,
+        ),
+      );
+      assert.equal(programmed(status.listeners?.find((l) => l.name === "http")?.conditions)?.status, "True");
+      assert.equal(programmed(status.conditions)?.status, "False");
+      assert.match(
+        programmed(status.conditions)?.message ?? "",
+        /^Envoy could not program 1 of 2 listeners: busy \(cannot bind/,
+      );
+      assert.equal((await httpGet(port, "www.example.com")).status, 200, "the other listener serves");
+
+      // Without the listener, the Gateway is programmed again.
+      await apply(gateway(`{ name: http, protocol: HTTP, port: ${port} }`));
+      await eventually(
+        async () => programmed((await gatewayStatus()).conditions)?.status === "True",
+        60_000,
+        "Gateway Programmed=True again",
+      );
+    } finally {
+      busy.close();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The reflector's relist on 410 Gone, caused for real: a quiet collection's watch holds an old
  * resourceVersion, etcd is compacted past it and the API server restarted, so resuming the watch is refused
- * with 410 and the reflector lists again, keeping its view complete.
+ * with 410 and the reflector lists again, keeping its view complete. And its retries while the API server
+ * is down: no abort listener left behind per retry, and errors that name the address and errno.
  */
 import assert from "node:assert/strict";
 import { silentLogger } from "../../operator/src/log";
@@ -10,7 +11,7 @@ import { newReflectorStats, reflect, type ReflectorEvent } from "../../operator/
 import { eventually } from "../../test/support/http";
 import { startKubeCluster, type KubeCluster } from "../harness";
 
-describe("reflector against a real API server: 410 Gone", function () {
+describe("reflector against a real API server: 410 Gone, and retries while it is down", function () {
   this.timeout(180_000);
   let cluster: KubeCluster;
 
@@ -56,6 +57,51 @@ describe("reflector against a real API server: 410 Gone", function () {
       await eventually(async () => names.has("after"), 30_000, "watching again after the relist");
     } finally {
       sub.unsubscribe();
+    }
+  });
+
+  it("retries more than 11 times while the API server is down without leaking listeners, logging errno and address", async () => {
+    const kc = loadKubeConfig(cluster.kubeconfig);
+    const server = new URL(kc.getCurrentCluster()?.server ?? "");
+    const address = `${server.hostname}:${server.port}`;
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on("warning", onWarning);
+    const failures: string[] = [];
+    const stats = newReflectorStats();
+    const names = new Set<string>();
+    const sub = reflect(new KubeClient(kc), "/api/v1/namespaces/quiet/configmaps", {
+      log: (_level, msg, fields) => {
+        if (msg === "list/watch failed; retrying") failures.push(String(fields?.error));
+      },
+      stats,
+      initialBackoffMs: 20,
+      unavailableMaxBackoffMs: 100,
+      stamp: { apiVersion: "v1", kind: "ConfigMap" },
+    }).subscribe((e) => {
+      if (e.type === "sync") for (const o of e.items) names.add(o.metadata.name);
+      else if (e.type === "upsert") names.add(e.object.metadata.name);
+    });
+    try {
+      await eventually(async () => stats.open === 1, 30_000, "the watch open");
+      const before = stats.errors;
+      await cluster.restartApiServer({ graceMs: 2000, downMs: 4000 });
+      const retries = stats.errors - before;
+      assert.ok(retries > 11, `${retries} retries while the API server was down`);
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      assert.deepEqual(
+        warnings.map((w) => `${w.name}: ${w.message}`),
+        [],
+        "no MaxListenersExceededWarning",
+      );
+      assert.equal(stats.maxAbortListeners, 0, "no abort listener left on the signal after a retry's wait");
+      const refused = failures.filter((f) => f.includes(`ECONNREFUSED ${address}`));
+      assert.ok(refused.length > 10, `connection errors name errno and address ${address}:\n${failures.join("\n")}`);
+      await cluster.kubectl(["create", "configmap", "after-outage", "-n", "quiet"]);
+      await eventually(async () => names.has("after-outage"), 30_000, "watching again after the outage");
+    } finally {
+      sub.unsubscribe();
+      process.off("warning", onWarning);
     }
   });
 });

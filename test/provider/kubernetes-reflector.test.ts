@@ -1,11 +1,21 @@
 /**
  * The pure parts of the Kubernetes provider's watch loop: the retry delays, which failures count as "the API
- * server is unavailable" (short backoff), and the line reader of watch streams. The loop itself runs
- * against a real API server in e2e/test/reflector.test.ts and the restart test of e2e/test/ha.test.ts.
+ * server is unavailable" (short backoff), and the line reader of watch streams; and the retry loop against a
+ * port nothing listens on (a real refused connection): no listener left behind per retry, errors that say
+ * where and why. The loop itself runs against a real API server in e2e/test/reflector.test.ts and the
+ * restart test of e2e/test/ha.test.ts.
  */
 import * as assert from "node:assert/strict";
-import { forEachLine, KubeApiError } from "../../operator/src/provider/kubernetes/client";
-import { backoffDelay, isUnavailable } from "../../operator/src/provider/kubernetes/reflector";
+import { KubeConfig } from "@kubernetes/client-node";
+import type { Logger } from "../../operator/src/log";
+import { describeError, forEachLine, KubeApiError, KubeClient } from "../../operator/src/provider/kubernetes/client";
+import {
+  backoffDelay,
+  isUnavailable,
+  newReflectorStats,
+  reflect,
+} from "../../operator/src/provider/kubernetes/reflector";
+import { eventually, freePort } from "../support/http";
 
 /** A stream of the given chunks (bytes as the network delivers them), then its end or an error. */
 function streamOf(chunks: readonly Uint8Array[], end: Error | "end" = "end"): ReadableStream<Uint8Array> {
@@ -63,6 +73,25 @@ describe("Kubernetes provider: reflector backoff", () => {
   });
 });
 
+describe("Kubernetes provider: error descriptions", () => {
+  it("follows the cause chain to the errno and address, and lists each address of an AggregateError", () => {
+    const refused = (address: string): Error =>
+      Object.assign(new Error(`connect ECONNREFUSED ${address}:6443`), { code: "ECONNREFUSED", address, port: 6443 });
+    const both = new AggregateError([refused("::1"), refused("127.0.0.1")]);
+    assert.equal(
+      describeError(new TypeError("fetch failed", { cause: both })),
+      "fetch failed: connect ECONNREFUSED ::1:6443; connect ECONNREFUSED 127.0.0.1:6443",
+    );
+    const socket = { remoteAddress: "127.0.0.1", remotePort: 6443 };
+    const cut = Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET", socket });
+    assert.equal(
+      describeError(new TypeError("terminated", { cause: cut })),
+      "terminated: other side closed UND_ERR_SOCKET 127.0.0.1:6443",
+    );
+    assert.equal(describeError(new KubeApiError(503, "", "GET /api: 503 unavailable")), "GET /api: 503 unavailable");
+  });
+});
+
 describe("Kubernetes provider: watch stream line reader", () => {
   it("joins lines split across chunks and skips empty lines", async () => {
     const chunks = ['{"type":"ADD', 'ED"}\n\n{"type":', '"MODIFIED"}\n', "\n", '{"type":"DELETED"}\n'].map(bytes);
@@ -112,5 +141,47 @@ describe("Kubernetes provider: watch stream line reader", () => {
       /bad event/,
     );
     assert.equal(cancelled, true, "the reader cancelled the stream");
+  });
+});
+
+describe("Kubernetes provider: reflector retrying a refused connection (nothing listens on the port)", () => {
+  it("leaves no abort listener behind per retry and logs the errno and address", async function () {
+    this.timeout(20_000);
+    const port = await freePort(); // closed again: connections to it are refused
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "down", server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "nobody" }],
+      contexts: [{ name: "down", cluster: "down", user: "nobody" }],
+      currentContext: "down",
+    });
+    const warnings: Error[] = [];
+    const onWarning = (w: Error): number => warnings.push(w);
+    process.on("warning", onWarning);
+    const logged: { level: Parameters<Logger>[0]; msg: string; fields?: Record<string, unknown> }[] = [];
+    const stats = newReflectorStats();
+    const sub = reflect(new KubeClient(kc), "/api/v1/configmaps", {
+      log: (level, msg, fields) => logged.push({ level, msg, fields }),
+      stats,
+      initialBackoffMs: 1,
+      unavailableMaxBackoffMs: 5,
+      stamp: { apiVersion: "v1", kind: "ConfigMap" },
+    }).subscribe();
+    try {
+      await eventually(async () => stats.errors >= 30, 15_000, "30 retries");
+      await new Promise((r) => setImmediate(r)); // a warning is emitted on the next tick
+      assert.deepEqual(
+        warnings.map((w) => `${w.name}: ${w.message}`),
+        [],
+        "no MaxListenersExceededWarning",
+      );
+      assert.equal(stats.maxAbortListeners, 0, "no abort listener left on the signal after a retry's wait");
+      const failures = logged.filter((l) => l.msg === "list/watch failed; retrying");
+      assert.ok(failures.length >= 30, `${failures.length} retries logged`);
+      for (const f of failures) assert.equal(f.fields?.error, `fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+    } finally {
+      sub.unsubscribe();
+      process.off("warning", onWarning);
+    }
   });
 });

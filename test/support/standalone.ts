@@ -39,7 +39,7 @@ export const EXAMPLES_CONFIG = "examples/envoy-gateway.yaml";
 /** Starts a gateway with the given files; waits for the first translation. */
 export async function startTestGateway(
   files: Record<string, string>,
-  opts: { withEnvoy?: boolean; xdsCertDir?: string; backends?: BackendSettings } = {},
+  opts: { withEnvoy?: boolean; xdsCertDir?: string; backends?: BackendSettings; listenerRetryMs?: number } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
   const dir = await mkdtemp(join(tmpdir(), "egts-test-config-"));
@@ -60,6 +60,7 @@ export async function startTestGateway(
     envoyOutput: process.env.EGTS_TEST_LOG ? "inherit" : "ignore",
     ...(opts.xdsCertDir ? { xdsCertDir: opts.xdsCertDir } : {}),
     backends: opts.backends ?? TEST_BACKENDS,
+    ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
   });
   await gw.start();
   return {

@@ -18,6 +18,7 @@ import { controllerSecret, CONTROLLER_SECRET, generateControlPlaneCerts, writeCe
 import { Controller } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway } from "../pipeline/standalone";
+import { checkConfigDir } from "../provider/file/config-dir";
 import { isLoopbackListen } from "../xds/server";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { runTranslate, type TranslateOutput } from "./translate";
@@ -108,6 +109,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
   });
   const dir = values["config-dir"];
   if (!dir) throw new Error("standalone needs --config-dir DIR");
+  checkConfigDir(dir);
   const log = createLogger(env().logLevel);
   // Signals are handled from the first moment: a signal during startup stops what has started.
   const signalled = new Promise<string>((resolve) => {

@@ -7,7 +7,7 @@
 import { HttpMethod } from "@kubernetes/client-node";
 import { BehaviorSubject, type Observable } from "rxjs";
 import type { Logger } from "../log";
-import { KubeApiError, type KubeClient } from "../provider/kubernetes/client";
+import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
 
 /** Election settings. */
 export interface LeaseElectionOptions {
@@ -100,7 +100,7 @@ export class LeaseElection {
           await this.put({ ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } });
         }
       } catch (err) {
-        this.opts.log("warn", "could not release the lease", { error: String(err) });
+        this.opts.log("warn", "could not release the lease", { error: describeError(err) });
       }
     }
     this.setLeader(false);
@@ -151,7 +151,7 @@ export class LeaseElection {
       this.won(now);
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 409)) {
-        this.opts.log("warn", "lease update failed", { error: String(err) });
+        this.opts.log("warn", "lease update failed", { error: describeError(err) });
       }
       // A leader that cannot renew within the deadline steps down before its lease runs out.
       if (this.leader.value && now.getTime() - this.lastRenew > (this.opts.renewDeadlineMs ?? 10_000)) {

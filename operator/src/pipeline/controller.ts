@@ -167,6 +167,7 @@ export class Controller {
       changes$: this.cache.changes$,
       events$: this.server.events$,
       logger: opts.logger,
+      resend: (nodeId, typeUrl, names) => this.server.resend(nodeId, typeUrl, names),
     });
   }
 
@@ -257,6 +258,7 @@ export class Controller {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.certTimer);
+    this.nackGuard.close();
     await this.server.stop();
     const metrics = this.metrics;
     this.metrics = undefined;
@@ -287,7 +289,7 @@ export class Controller {
     return combineLatest(watches).pipe(map((maps) => new Map(maps.flatMap((m) => [...m]))));
   }
 
-  /** Passes and NACK bisections, in one queue. */
+  /** Passes, NACK bisections and listener failures, in one queue. */
   private jobs(inputs: Observable<PassInput>): Observable<Job> {
     return merge(
       inputs.pipe(map((input): Job => ({ kind: "pass", input }))),
@@ -295,6 +297,11 @@ export class Controller {
         map((nodeId): Job | undefined =>
           this.lastInput ? { kind: "nack", input: this.lastInput, nodeId } : undefined,
         ),
+        filter((job): job is Job => job !== undefined),
+      ),
+      // Envoy's listener failures changed: the last pass again, for its statuses (the cache does not change).
+      this.nackGuard.listenerChanges$.pipe(
+        map((): Job | undefined => (this.lastInput ? { kind: "pass", input: this.lastInput } : undefined)),
         filter((job): job is Job => job !== undefined),
       ),
     );
@@ -380,8 +387,8 @@ export class Controller {
       return owner && proxyOwnerKey(owner);
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    const quarantined = this.nackGuard.quarantine.statuses(snapshot, controller);
-    await this.statusWriter.write([...statuses, ...quarantined], liveObjects(snapshot));
+    // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
+    await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 

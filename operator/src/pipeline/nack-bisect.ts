@@ -8,12 +8,14 @@
  * Translation stays pure: the quarantine is a snapshot filter ({@link withoutRoutes}) applied before it.
  */
 import { createHash } from "node:crypto";
-import { filter, map, type Observable } from "rxjs";
+import { filter, map, Subject, type Observable, type Subscription } from "rxjs";
 import type { Logger } from "../log";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
 import { Reason, type StatusUpdate } from "../translate/conditions";
+import { TypeUrl } from "../xds/types";
+import { ListenerFailures, listenerBindErrors, withListenerFailures } from "./listener-nack";
 
 /** Snapshot fields holding route-level objects, with their kind. */
 const ROUTE_FIELDS = [
@@ -247,7 +249,8 @@ export async function publishAndWait(
     const pending = new Set(change.diff.types.keys());
     return await new Promise<TrialOutcome>((resolve) => {
       notify = (): void => {
-        const nack = answers.find((a) => a.kind === "nack");
+        // A listener Envoy could not bind is no verdict on the content tried (listener-nack.ts).
+        const nack = answers.find((a) => a.kind === "nack" && !isListenerBindNack(a));
         if (nack) return resolve({ ok: false, error: nack.error ?? "NACK without error_detail" });
         for (const a of answers) if (a.typeUrl) pending.delete(a.typeUrl);
         if (pending.size === 0) resolve({ ok: true });
@@ -272,6 +275,13 @@ export interface NackGuardDeps {
   readonly logger: Logger;
   /** How long a trial waits for Envoy's ACK/NACK. @default 3000 */
   readonly waitMs?: number;
+  /**
+   * Sends resources to a node again (the xDS server's `resend`): listeners Envoy could not bind are retried
+   * with it every `listenerRetryMs`, so that a port freed later is bound. Absent: no retry.
+   */
+  readonly resend?: (nodeId: string, typeUrl: string, names: readonly string[]) => void;
+  /** How often listeners Envoy could not bind are sent again. @default 30000 */
+  readonly listenerRetryMs?: number;
 }
 
 /** What one bisection found. */
@@ -286,25 +296,83 @@ export interface BisectResult {
   readonly suspects: readonly string[];
 }
 
+/** Whether a NACK is one of listeners Envoy could not bind (listener-nack.ts), which no route causes. */
+function isListenerBindNack(e: XdsEvent): boolean {
+  return e.typeUrl === TypeUrl.Listener && listenerBindErrors(e.error ?? "", e.names ?? []) !== undefined;
+}
+
 /**
  * The pipeline's side of NACK handling: the quarantine, the stream of NACKs to bisect (ignoring the
- * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish.
+ * NACKs of its own trials), and the bisection of a snapshot with a caller-supplied publish; and the
+ * listeners Envoy could not bind, for status.
  */
 export class NackGuard {
   /** Routes Envoy rejected, left out of translation until they change. */
   readonly quarantine = new Quarantine();
+  /** Listeners Envoy could not bind (port in use, privileged port), per stream. */
+  readonly listeners = new ListenerFailures();
+  private readonly listenerChanges = new Subject<string>();
+  /** Node ids whose listener failures changed: their Gateways' statuses must be written again. */
+  readonly listenerChanges$: Observable<string> = this.listenerChanges.asObservable();
   private bisecting = false;
   /** A snapshot whose NACK no route explains: not bisected again (that would loop) until the next one. */
   private unexplained?: ResourceSnapshot;
 
-  constructor(private readonly deps: NackGuardDeps) {}
+  private readonly retryTimer?: NodeJS.Timeout;
+  private readonly eventsSub: Subscription;
 
-  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials). */
+  constructor(private readonly deps: NackGuardDeps) {
+    const resend = deps.resend;
+    if (resend) {
+      this.retryTimer = setInterval(() => this.retryListeners(resend), deps.listenerRetryMs ?? 30_000);
+      this.retryTimer.unref();
+    }
+    this.eventsSub = deps.events$.subscribe((e) => {
+      if (!this.listeners.apply(e)) return;
+      const failed = this.listeners.list().filter((f) => f.nodeId === e.nodeId);
+      for (const f of failed) {
+        deps.logger("error", "Envoy could not bind a listener; the other listeners serve", {
+          node: f.nodeId,
+          listener: f.listener,
+          error: f.error,
+        });
+      }
+      this.listenerChanges.next(e.nodeId);
+    });
+  }
+
+  /** Sends every listener Envoy could not bind again: the port may be free now. */
+  private retryListeners(resend: NonNullable<NackGuardDeps["resend"]>): void {
+    if (this.bisecting) return; // the trials wait for this node's answers
+    const byNode = new Map<string, string[]>();
+    for (const f of this.listeners.list()) byNode.set(f.nodeId, [...(byNode.get(f.nodeId) ?? []), f.listener]);
+    for (const [nodeId, names] of byNode) resend(nodeId, TypeUrl.Listener, names);
+  }
+
+  /** Stops the listener retries and the event subscription. */
+  close(): void {
+    clearInterval(this.retryTimer);
+    this.eventsSub.unsubscribe();
+    this.listenerChanges.complete();
+  }
+
+  /** Node ids of NACKs that need a bisection (not those of a bisection's own trials, nor bind failures). */
   get nacks$(): Observable<string> {
     return this.deps.events$.pipe(
-      filter((e) => e.kind === "nack" && !this.bisecting),
+      filter((e) => e.kind === "nack" && !this.bisecting && !isListenerBindNack(e)),
       map((e) => e.nodeId),
     );
+  }
+
+  /**
+   * The statuses of a pass with what Envoy reported: listeners it could not bind (Programmed=False) and
+   * quarantined routes (Accepted=False).
+   */
+  statuses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+    return [
+      ...withListenerFailures(statuses, this.listeners.list(), snapshot),
+      ...this.quarantine.statuses(snapshot, controllerName),
+    ];
   }
 
   /**
@@ -343,7 +411,7 @@ export class NackGuard {
       const sub = this.deps.events$
         .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "ack" || e.kind === "nack")))
         .subscribe((e) => {
-          if (e.kind === "nack") return done(false);
+          if (e.kind === "nack" && !isListenerBindNack(e)) return done(false);
           if (e.typeUrl) pending.delete(e.typeUrl);
           if (pending.size === 0) done(true);
         });

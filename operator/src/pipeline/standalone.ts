@@ -48,6 +48,8 @@ export interface StandaloneOptions {
   readonly beforeTranslate?: (snapshot: ProviderSnapshot) => void;
   /** How long a snapshot may wait for its pass before {@link StandaloneGateway.readiness} reports it stuck. */
   readonly stuckAfterMs?: number;
+  /** How often listeners Envoy could not bind (port in use) are sent again. @default 30000 */
+  readonly listenerRetryMs?: number;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -60,12 +62,19 @@ export type PipelineEvent =
   | { readonly kind: "published"; readonly pass: PassResult }
   | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
   | { readonly kind: "failed"; readonly error: Error }
-  | ({ readonly kind: "quarantined" } & BisectResult);
+  | ({ readonly kind: "quarantined" } & BisectResult)
+  /** Envoy's listener failures changed (listener-nack.ts): statuses recorded again. */
+  | { readonly kind: "listener-status" };
 
 /** A NACK to bisect, queued behind the provider's snapshots. */
 interface NackJob {
   readonly kind: "nack";
   readonly nodeId: string;
+}
+
+/** Envoy's listener failures changed: record the statuses again. */
+interface ListenersJob {
+  readonly kind: "listeners";
 }
 
 /** A running standalone gateway. */
@@ -101,6 +110,8 @@ export class StandaloneGateway {
       changes$: this.cache.changes$,
       events$: this.server.events$,
       logger: opts.logger,
+      resend: (nodeId, typeUrl, names) => this.server.resend(nodeId, typeUrl, names),
+      ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     });
   }
 
@@ -164,9 +175,10 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
+    const listeners = this.nackGuard.listenerChanges$.pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
-    this.sub = merge(files, nacks)
-      .pipe(concatMap((e) => from((this.pass = e.kind === "nack" ? this.bisect(e.nodeId) : this.guardedHandle(e)))))
+    this.sub = merge(files, nacks, listeners)
+      .pipe(concatMap((e) => from((this.pass = this.job(e)))))
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -175,6 +187,29 @@ export class StandaloneGateway {
         error: (err: Error) => this.opts.logger("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
+  private job(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
+    if (e.kind === "nack") return this.bisect(e.nodeId);
+    if (e.kind === "listeners") return this.recordStatuses();
+    return this.guardedHandle(e);
+  }
+
+  /**
+   * Envoy's listener failures changed: translates the last snapshot again (the cache does not change) to
+   * record statuses with them. Never rejects (a rejection would end the pipeline's stream).
+   */
+  private async recordStatuses(): Promise<PipelineEvent> {
+    const snapshot = this.lastSnapshot;
+    try {
+      if (snapshot) this.publish(snapshot, this.nackGuard.quarantine.excluded(snapshot));
+      return { kind: "listener-status" };
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      this.opts.logger("error", "translation failed, keeping the last good configuration", { error: error.message });
+      return { kind: "failed", error };
+    }
   }
 
   /** {@link handle}, never rejecting: a failure is a "failed" event and the stream goes on. */
@@ -234,8 +269,7 @@ export class StandaloneGateway {
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record)
-      this.statuses.apply([...pass.result.statuses, ...this.nackGuard.quarantine.statuses(snapshot, controller)]);
+    if (record) this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
     return pass;
   }
 
@@ -259,6 +293,7 @@ export class StandaloneGateway {
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopped.next();
+    this.nackGuard.close();
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);

@@ -7,7 +7,7 @@ import { HttpMethod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
 import type { KubeObject } from "../resources/meta";
 import type { StatusUpdate } from "../translate/conditions";
-import { KubeApiError, type KubeClient } from "../provider/kubernetes/client";
+import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
 import { objectPath, WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
 import { mergeStatus, statusChanged } from "./merge-status";
 
@@ -88,7 +88,7 @@ export class StatusWriter {
         return;
       }
       this.stats.errors++;
-      this.opts.log("warn", "status write failed", { object: statusKey(u), error: String(err) });
+      this.opts.log("warn", "status write failed", { object: statusKey(u), error: describeError(err) });
     }
   }
 }

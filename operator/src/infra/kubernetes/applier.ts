@@ -11,7 +11,7 @@
  */
 import type { Logger } from "../../log";
 import { HttpMethod } from "@kubernetes/client-node";
-import { KubeApiError, type KubeClient } from "../../provider/kubernetes/client";
+import { describeError, KubeApiError, type KubeClient } from "../../provider/kubernetes/client";
 import type { KubeObject } from "../../resources/meta";
 import { collectionPath, objectPath, type WatchedKind } from "../../provider/kubernetes/kinds";
 import type { Manifest } from "../../../../constructs/render";
@@ -155,7 +155,7 @@ export class InfraApplier {
       this.applied.set(keyOf(m), text);
       return "applied";
     } catch (err) {
-      this.opts.log("warn", "apply failed", { object: keyOf(m), error: String(err) });
+      this.opts.log("warn", "apply failed", { object: keyOf(m), error: describeError(err) });
       return "failed";
     }
   }

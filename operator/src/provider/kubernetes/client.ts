@@ -210,3 +210,43 @@ function apiError(status: number, text: string, what: string): KubeApiError {
     return new KubeApiError(status, "", `${what}: ${status} ${text.slice(0, 200)}`);
   }
 }
+
+/** The fields of a Node.js system error (a refused or cut connection) that say where and why. */
+interface SystemErrorFields {
+  readonly code?: string;
+  readonly syscall?: string;
+  readonly address?: string;
+  readonly port?: number;
+  /** undici's SocketError: the connection it was on. */
+  readonly socket?: { readonly remoteAddress?: string; readonly remotePort?: number };
+}
+
+/**
+ * One line saying what went wrong, with the cause chain followed: undici reports a refused connection as
+ * `TypeError: fetch failed` and keeps the errno, address and port in `cause` (several causes, as an
+ * AggregateError, when it tried more than one address), so that `String(err)` says nothing of them. E.g.
+ * `fetch failed: connect ECONNREFUSED 127.0.0.1:6443`.
+ */
+export function describeError(err: unknown): string {
+  const parts: string[] = [];
+  let e: unknown = err;
+  for (let depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    parts.push(errorLine(e));
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return parts.filter((p, i) => p && parts.indexOf(p) === i).join(": ");
+}
+
+/** One error's message, with its code and address when it is a system error; an AggregateError's errors. */
+function errorLine(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(errorLine).join("; ");
+  const f = e as Error & SystemErrorFields;
+  const address = f.address ?? f.socket?.remoteAddress;
+  const port = f.port ?? f.socket?.remotePort;
+  const where = address ? (port !== undefined ? `${address}:${port}` : address) : "";
+  if (!f.code) return e.message;
+  // Node's own message is already `connect ECONNREFUSED 127.0.0.1:6443`; others get the code and address added.
+  const missing = [f.code, where].filter((x) => x && !e.message.includes(x));
+  return [e.message, ...missing].join(" ").trim();
+}

@@ -9,10 +9,11 @@
  * the watches resume within about that long once it is back, instead of after up to 30 s of a backoff that
  * kept growing through the outage.
  */
+import { getEventListeners } from "node:events";
 import { Observable } from "rxjs";
 import type { Logger } from "../../log";
 import type { KubeObject } from "../../resources/meta";
-import { KubeApiError, type KubeClient, type WatchEvent } from "./client";
+import { describeError, KubeApiError, type KubeClient, type WatchEvent } from "./client";
 
 /** What a reflector emits. */
 export type ReflectorEvent =
@@ -54,11 +55,13 @@ export interface ReflectorStats {
   errors: number;
   /** Watch requests open now (one per reflector at most; more would be a leak). */
   open: number;
+  /** Most abort listeners left on a reflector's signal after a retry's wait (0: none left behind; more: a leak). */
+  maxAbortListeners: number;
 }
 
 /** An empty ReflectorStats. */
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0 };
+  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0, maxAbortListeners: 0 };
 }
 
 /**
@@ -88,11 +91,21 @@ export function isUnavailable(err: unknown): boolean {
   return err instanceof TypeError && (err.message === "fetch failed" || err.message === "terminated");
 }
 
+/**
+ * Waits `ms`, or less if `signal` aborts. The abort listener is removed when the time is up: the signal
+ * lives as long as the reflector, and a listener left behind by every retry grew without bound while the
+ * API server was down (MaxListenersExceededWarning after 10 retries).
+ */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => (clearTimeout(timer), resolve()), { once: true });
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }
 
@@ -155,8 +168,9 @@ export function reflect(client: KubeClient, path: string, o: ReflectorOptions): 
           }
           stats.errors++;
           const delay = backoffDelay(attempt++, initial, isUnavailable(err) ? unavailableMax : max);
-          o.log("warn", "list/watch failed; retrying", { path, error: String(err), retryInMs: delay });
+          o.log("warn", "list/watch failed; retrying", { path, error: describeError(err), retryInMs: delay });
           await sleep(delay, signal);
+          stats.maxAbortListeners = Math.max(stats.maxAbortListeners, getEventListeners(signal, "abort").length);
         }
       }
     };

@@ -173,6 +173,11 @@ export class XdsServer {
     this.perNode = new Map();
   }
 
+  /** Sends the named resources of a type again to every stream of a node (see {@link DeltaStream.resend}). */
+  resend(nodeId: string, typeUrl: string, names: readonly string[]): void {
+    for (const s of this.byNode.get(nodeId) ?? []) s.resend(typeUrl, names);
+  }
+
   /** Open streams of a node (for tests and debugging). */
   streamsOf(nodeId: string): readonly DeltaStream[] {
     return [...(this.byNode.get(nodeId) ?? [])];

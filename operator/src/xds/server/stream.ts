@@ -141,6 +141,17 @@ export class DeltaStream {
       });
   }
 
+  /**
+   * Sends the named resources of a type again, whatever the client was sent: for resources Envoy NACKed
+   * for a reason outside their content (a port that was in use), so that it retries them.
+   */
+  resend(typeUrl: string, names: readonly string[]): void {
+    const ts = this.types.get(typeUrl);
+    if (!ts) return;
+    for (const n of names) ts.sent.delete(n);
+    this.requestSync();
+  }
+
   /** Ends the stream from the server side (OK status). */
   end(): void {
     this.close();
