@@ -38,6 +38,7 @@ const EXPECTED_SUITES = [
   "envoyproxy-infra",
   "grpcroute",
   "listener-conflicts",
+  "listenerset",
   "quickstart",
   "reference-grant",
   "route-status",
