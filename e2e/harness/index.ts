@@ -22,3 +22,4 @@ export {
 export { hostAddress, requestCount, statusPatches } from "./observe";
 export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";
 export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
+export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";

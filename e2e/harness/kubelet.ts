@@ -41,7 +41,13 @@ import { ManagedProcess } from "./proc";
 
 /** The parts of a Pod the simulation reads. */
 interface Pod {
-  metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
   spec: {
     restartPolicy?: string;
     serviceAccountName?: string;
@@ -72,6 +78,11 @@ export interface KubeletOptions {
   readonly namespaces: readonly string[];
   /** Copy the processes' output to stderr. */
   readonly echo?: boolean;
+  /**
+   * Which pods of those namespaces run here; the others stay Pending, as on a node without room for them
+   * (every Envoy pod binds the same admin and readiness ports of the shared host network). @default every pod
+   */
+  readonly runs?: (pod: { readonly metadata: { readonly labels?: Record<string, string> } }) => boolean;
 }
 
 /** A ConfigMap or Secret volume of a running pod, kept up to date. */
@@ -215,7 +226,7 @@ export class SimulatedKubelet {
   private async sync(pod: Pod): Promise<void> {
     if (pod.metadata.deletionTimestamp) return this.finishDeletion(pod);
     const r = this.running.get(pod.metadata.uid);
-    if (!r) return this.run(pod);
+    if (!r) return this.opts.runs?.(pod) === false ? undefined : this.run(pod);
     if (!r.process.running && pod.spec.restartPolicy === "Never") {
       if (r.finished) return;
       r.finished = true;

@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { loadEnv } from "../../operator/src/config/env";
 import {
   findKubeTools,
@@ -217,39 +217,14 @@ spec:
   it(`runs chainsaw ${KUBE_VERSIONS.chainsaw} tests against the cluster`, async () => {
     const { stdout } = await run(c().tools.chainsaw, ["version"], { env: c().toolEnv() });
     assert.match(stdout, new RegExp(KUBE_VERSIONS.chainsaw.replace(/^v/, "").replace(/\./g, "\\.")));
-    const dir = join(c().dir, "chainsaw", "configmap");
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, "chainsaw-test.yaml"),
-      `apiVersion: chainsaw.kyverno.io/v1alpha1
-kind: Test
-metadata:
-  name: configmap
-spec:
-  steps:
-    - try:
-        - apply:
-            resource:
-              apiVersion: v1
-              kind: ConfigMap
-              metadata:
-                name: egts-chainsaw
-              data:
-                key: value
-        - assert:
-            resource:
-              apiVersion: v1
-              kind: ConfigMap
-              metadata:
-                name: egts-chainsaw
-              data:
-                key: value
-`,
+    const res = await run(
+      c().tools.chainsaw,
+      ["test", "--no-color", "--test-dir", resolvePath(__dirname, "../../../e2e/harness/chainsaw-smoke")],
+      {
+        env: c().toolEnv(),
+        timeoutMs: 110_000,
+      },
     );
-    const res = await run(c().tools.chainsaw, ["test", "--no-color", "--test-dir", join(c().dir, "chainsaw")], {
-      env: c().toolEnv(),
-      timeoutMs: 110_000,
-    });
     assert.match(res.stdout + res.stderr, /Passed\s+tests 1/);
     assert.match(res.stdout + res.stderr, /Failed\s+tests 0/);
   });

@@ -1,21 +1,21 @@
 /**
  * The Helm chart installed into a real API server: the certgen pre-install Job issues the xDS
  * certificates, the controller runs (as a host process started by the simulated kubelet) with only the
- * chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; a chainsaw
- * suite then checks the quickstart Gateway end to end, and traffic flows through the Envoy pod over mTLS xDS.
+ * chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; the chainsaw
+ * suites for the quickstart and route status (e2e/chainsaw) pass against the chart's GatewayClass, and
+ * traffic flows through the quickstart's Envoy pod over mTLS xDS.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   hostAddress,
-  hostServiceYaml,
+  quickstartYaml,
   run,
-  RunError,
+  runChainsaw,
   SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
   testKubelet,
@@ -31,192 +31,6 @@ interface Obj {
   spec?: { holderIdentity?: string };
   status?: { conditions?: { type: string; status: string; reason: string }[]; succeeded?: number };
   data?: Record<string, string>;
-}
-
-/** The chainsaw suite for the quickstart: apply, then assert status and the proxy's objects. */
-function writeQuickstartSuite(dir: string, ip: string, echoPort: number, port: number): void {
-  const suite = join(dir, "quickstart");
-  mkdirSync(suite, { recursive: true });
-  writeFileSync(
-    join(suite, "resources.yaml"),
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: envoy
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
----
-${hostServiceYaml("backend", 3000, ip, echoPort)}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: backend, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [www.example.com]
-  rules: [{ backendRefs: [{ name: backend, port: 3000 }] }]
-`,
-  );
-  writeFileSync(
-    join(suite, "gateway-programmed.yaml"),
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-status:
-  (conditions[?type == 'Accepted']):
-    - status: "True"
-  (conditions[?type == 'Programmed']):
-    - status: "True"
-  (length(addresses)): 1
-  listeners:
-    - name: http
-      attachedRoutes: 1
-`,
-  );
-  writeFileSync(
-    join(suite, "route-accepted.yaml"),
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: backend, namespace: default }
-status:
-  parents:
-    - controllerName: gateway.envoyproxy.io/gatewayclass-controller
-      (conditions[?type == 'Accepted']):
-        - status: "True"
-      (conditions[?type == 'ResolvedRefs']):
-        - status: "True"
-`,
-  );
-  writeFileSync(
-    join(suite, "proxy.yaml"),
-    `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${proxyObjectName("default", "eg")}
-  namespace: ${NS}
-  labels:
-    gateway.envoyproxy.io/owning-gateway-name: eg
-    gateway.envoyproxy.io/owning-gateway-namespace: default
-status:
-  availableReplicas: 1
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: ${proxyObjectName("default", "eg")}
-  namespace: ${NS}
-spec:
-  type: LoadBalancer
-  ports:
-    - port: ${port}
-`,
-  );
-  writeFileSync(
-    join(suite, "chainsaw-test.yaml"),
-    `apiVersion: chainsaw.kyverno.io/v1alpha1
-kind: Test
-metadata: { name: quickstart }
-spec:
-  namespace: default
-  # Keep the quickstart after the suite: the test then sends traffic through it.
-  skipDelete: true
-  timeouts: { apply: 30s, assert: 120s }
-  steps:
-    - name: apply the quickstart
-      try:
-        - apply: { file: resources.yaml }
-    - name: the proxy runs and the Gateway is programmed
-      try:
-        - assert: { file: proxy.yaml }
-        - assert: { file: gateway-programmed.yaml }
-        - assert: { file: route-accepted.yaml }
-`,
-  );
-}
-
-/** A chainsaw suite for route problems: a missing backend and a listener the route cannot use. */
-function writeInvalidRouteSuite(dir: string, port: number): void {
-  const suite = join(dir, "invalid-routes");
-  mkdirSync(suite, { recursive: true });
-  writeFileSync(
-    join(suite, "chainsaw-test.yaml"),
-    `apiVersion: chainsaw.kyverno.io/v1alpha1
-kind: Test
-metadata: { name: invalid-routes }
-spec:
-  namespace: default
-  timeouts: { apply: 30s, assert: 60s }
-  steps:
-    - name: a route to a missing Service and a route to a missing listener
-      try:
-        - apply:
-            resource:
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: Gateway
-              metadata: { name: eg, namespace: default }
-              spec:
-                gatewayClassName: envoy
-                listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-        - apply:
-            resource:
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: HTTPRoute
-              metadata: { name: missing-backend, namespace: default }
-              spec:
-                parentRefs: [{ name: eg }]
-                rules: [{ backendRefs: [{ name: nope, port: 80 }] }]
-        - apply:
-            resource:
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: HTTPRoute
-              metadata: { name: missing-listener, namespace: default }
-              spec:
-                parentRefs: [{ name: eg, sectionName: https }]
-                rules: [{ backendRefs: [{ name: backend, port: 3000 }] }]
-        - assert:
-            resource:
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: HTTPRoute
-              metadata: { name: missing-backend, namespace: default }
-              status:
-                parents:
-                  - (conditions[?type == 'ResolvedRefs']):
-                      - status: "False"
-                        reason: BackendNotFound
-        - assert:
-            resource:
-              apiVersion: gateway.networking.k8s.io/v1
-              kind: HTTPRoute
-              metadata: { name: missing-listener, namespace: default }
-              status:
-                parents:
-                  - (conditions[?type == 'Accepted']):
-                      - status: "False"
-                        reason: NoMatchingParent
-    - name: deleting the Gateway prunes its proxy
-      try:
-        - delete:
-            ref: { apiVersion: gateway.networking.k8s.io/v1, kind: Gateway, name: eg, namespace: default }
-        - error:
-            resource:
-              apiVersion: apps/v1
-              kind: Deployment
-              metadata: { name: ${proxyObjectName("default", "eg")}, namespace: ${NS} }
-`,
-  );
-}
-
-/** Runs chainsaw on `dir`; a failure carries chainsaw's report (which step, which assertion). */
-async function chainsaw(cluster: KubeCluster, dir: string): Promise<string> {
-  try {
-    const res = await run(cluster.tools.chainsaw, ["test", "--no-color", "--test-dir", dir], {
-      env: cluster.toolEnv(),
-      timeoutMs: 200_000,
-    });
-    return res.stdout;
-  } catch (err) {
-    if (err instanceof RunError) throw new Error(`chainsaw failed:\n${err.stdout.slice(-4000)}`, { cause: err });
-    throw err;
-  }
 }
 
 describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", function () {
@@ -310,11 +124,19 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     assert.equal(await canI("delete", "secrets", NS), false);
   });
 
-  it("passes the chainsaw quickstart suite, and Envoy serves the route over mTLS xDS", async () => {
+  it("passes the chainsaw suites quickstart and route-status (e2e/chainsaw) with the chart's GatewayClass", async () => {
+    const out = await runChainsaw(
+      cluster,
+      { gatewayClassName: "envoy", controllerNamespace: NS, httpPort: await freePort(), httpsPort: await freePort() },
+      // One at a time: every Envoy pod binds the same admin port of the shared host network.
+      { suites: ["quickstart", "route-status"], parallel: 1 },
+    );
+    assert.match(out, /Passed\s+tests\s+2\b/, out);
+  });
+
+  it("serves the quickstart through the Envoy pod over mTLS xDS, with the proxy's own certificate Secret", async () => {
     const port = await freePort();
-    const dir = join(cluster.dir, "chainsaw");
-    writeQuickstartSuite(dir, ip, echo.port, port);
-    assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
+    await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: quickstartYaml(port, ip, echo.port) });
     await eventually(
       async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
       30_000,
@@ -390,12 +212,6 @@ spec:
     } finally {
       await cluster.kubectl(["delete", "-f", "-", "--wait=false"], { input: yaml });
     }
-  });
-
-  it("passes the chainsaw suite for invalid routes and pruning", async () => {
-    const dir = join(cluster.dir, "chainsaw-invalid");
-    writeInvalidRouteSuite(dir, await freePort());
-    assert.match(await chainsaw(cluster, dir), /Passed\s+tests\s+1/);
   });
 
   it("egts certgen --overwrite replaces the controller's certificates (rotation); without it they are kept", async () => {
