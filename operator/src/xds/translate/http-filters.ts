@@ -31,15 +31,13 @@ export function hcmHttpFilters(): HttpFilter[] {
 }
 
 /**
- * HCM options routes rely on: the port is stripped from Host before routing (hostnames match without it,
- * and a redirect to a scheme's default port must not carry the client's port), and WebSocket upgrades
- * are allowed.
+ * HCM options routes rely on: WebSocket upgrades are allowed. The Host header keeps its port: backends see
+ * the Host the client sent (`example.com:8080`, as the Gateway API conformance suite asserts); virtual hosts
+ * match without the port (the route configuration's `ignore_port_in_host_matching`), and redirects set
+ * their port explicitly.
  */
-export function hcmRouteOptions(): {
-  stripAnyHostPort: boolean;
-  upgradeConfigs: HttpConnectionManager_UpgradeConfig[];
-} {
-  return { stripAnyHostPort: true, upgradeConfigs: hcmUpgradeConfigs() };
+export function hcmRouteOptions(): { upgradeConfigs: HttpConnectionManager_UpgradeConfig[] } {
+  return { upgradeConfigs: hcmUpgradeConfigs() };
 }
 
 /**
