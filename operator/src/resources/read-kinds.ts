@@ -31,7 +31,9 @@ const READ_VERSIONS: ReadonlyMap<string, readonly string[]> = new Map([
   ["discovery.k8s.io|EndpointSlice", ["v1"]],
 ]);
 
-function groupAndVersion(apiVersion: string): [string, string] {
+function groupAndVersion(apiVersion: unknown): [string, string] {
+  // Objects are untrusted input: a non-string apiVersion is read as no version at all.
+  if (typeof apiVersion !== "string") return ["", ""];
   const slash = apiVersion.indexOf("/");
   return slash < 0 ? ["", apiVersion] : [apiVersion.slice(0, slash), apiVersion.slice(slash + 1)];
 }
