@@ -242,7 +242,7 @@ export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
   /** Pods whose deletion was finished (their uids). */
   private readonly deleted = new Set<string>();
-  /** Pods whose start failed and was reported (uid → message), so it is reported once. */
+  /** Pods whose last start failed (uid → message): the same failure is reported once, the start retried. */
   private readonly failed = new Map<string, string>();
   private stopped = false;
   private loop?: Promise<void>;
@@ -405,20 +405,27 @@ export class SimulatedKubelet {
     }
   }
 
-  /** Binds (as the scheduler) and runs a pod of an image we know; reports a start that failed, once. */
+  /**
+   * Binds (as the scheduler) and runs a pod of an image we know. A start that fails (a volume's object not
+   * there yet, a missing program) is retried at the next pass, as the kubelet does; each new failure message
+   * is reported once, as the container's waiting state.
+   */
   private async startPod(pod: Pod): Promise<void> {
     const container = pod.spec.containers[0];
-    if (!container || !this.program(container.image) || this.failed.has(pod.metadata.uid)) return;
-    if (pod.status?.phase && pod.status.phase !== "Pending") return; // finished before we saw it run
+    if (!container || !this.program(container.image)) return;
+    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
     try {
       if (!pod.spec.nodeName) await this.bind(pod);
       await this.run(pod);
+      this.failed.delete(pod.metadata.uid);
     } catch (err) {
-      const e = err instanceof StartError ? err : new StartError("RunContainerError", String(err));
-      this.failed.set(pod.metadata.uid, e.message);
-      process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
-      await this.kill(pod.metadata.uid);
+      const e = err instanceof StartError ? err : new StartError("ContainerCreating", String(err));
       await this.cluster.network?.pods.removePod(pod.metadata.uid);
+      if (this.failed.get(pod.metadata.uid) === e.message) return;
+      this.failed.set(pod.metadata.uid, e.message);
+      if (this.opts.echo || e.reason === "ErrImagePull") {
+        process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
+      }
       await this.reportWaiting(pod, e.reason, e.message);
     }
   }
@@ -521,15 +528,10 @@ export class SimulatedKubelet {
     this.requireProgram(container.image, program.command);
     const seenAt = previous?.seenAt ?? Date.now();
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
-    const network = this.cluster.network;
-    const sandbox = network ? await network.pods.addPod(pod.metadata.uid) : undefined;
-    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
-    if (sandbox) {
-      const resolvConf = join(dir, "resolv.conf");
-      writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
-      mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
-    }
-    const env = await this.containerEnv(pod, container, dir, sandbox);
+    const { mounts, volumes, sandbox, env } = await this.prepare(pod, container, dir).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
     const log = new ContainerLog();
     const process_ = new ManagedProcess({
       name: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
@@ -554,6 +556,29 @@ export class SimulatedKubelet {
       restarts: previous ? previous.restarts + 1 : 0,
     });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  /** Writes the pod's volumes into `dir`, creates its network (if isolated) and its environment. */
+  private async prepare(
+    pod: Pod,
+    container: Container,
+    dir: string,
+  ): Promise<{
+    mounts: { source: string; target: string }[];
+    volumes: MountedVolume[];
+    sandbox: PodSandbox | undefined;
+    env: NodeJS.ProcessEnv;
+  }> {
+    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
+    const network = this.cluster.network;
+    const sandbox = network ? await network.pods.addPod(pod.metadata.uid) : undefined;
+    if (sandbox) {
+      const resolvConf = join(dir, "resolv.conf");
+      writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
+      mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
+    }
+    const env = await this.containerEnv(pod, container, dir, sandbox);
+    return { mounts, volumes, sandbox, env };
   }
 
   /** Throws a {@link StartError} when an image's program is missing (naming the install step of echo-basic). */
@@ -594,10 +619,7 @@ export class SimulatedKubelet {
       const path = `/api/v1/namespaces/${namespace}/${source.kind === "Secret" ? "secrets" : "configmaps"}/${source.name}`;
       const o = await this.cluster.apiJson<VolumeObject>("GET", path).catch((err: unknown) => {
         if (volume.optional) return { metadata: { name: source.name } };
-        throw new StartError(
-          "CreateContainerConfigError",
-          `${source.kind} ${namespace}/${source.name}: ${String(err)}`,
-        );
+        throw new StartError("ContainerCreating", `MountVolume.SetUp failed for volume "${m.name}": ${String(err)}`);
       });
       this.writeVolume(volume, o);
       volumes.push(volume);
