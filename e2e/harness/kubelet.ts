@@ -28,8 +28,9 @@
  *   (127.0.0.1 on the host network), and the pod's status (phase Running, Ready, ContainersReady, podIP,
  *   podIPs, hostIP) is written through the API once it answers 200 (or accepts the connection); a container
  *   without a readinessProbe is Ready once started;
- * - scheduling: a Pending pod of an image we run that has no nodeName is bound to the node through the
- *   `binding` subresource (the scheduler's part), so spec.nodeName is set;
+ * - scheduling (isolated pod network only): a Pending pod of an image we run that has no nodeName is bound to
+ *   the node through the `binding` subresource (the scheduler's part), so spec.nodeName is set; on the host
+ *   network pods stay unbound, so the API server deletes them at once, as the host-network tests expect;
  * - logs: each container's output is kept as timestamped lines and served by the kubelet's HTTPS endpoint
  *   (kubelet-server.ts, registered in the Node's status.daemonEndpoints), so `kubectl logs` (sinceTime,
  *   tailLines, follow, previous …) works through the API server;
@@ -415,7 +416,7 @@ export class SimulatedKubelet {
     if (!container || !this.program(container.image)) return;
     if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
     try {
-      if (!pod.spec.nodeName) await this.bind(pod);
+      if (!pod.spec.nodeName && this.cluster.podNetworkMode === "isolated") await this.bind(pod);
       await this.run(pod);
       this.failed.delete(pod.metadata.uid);
     } catch (err) {
