@@ -343,8 +343,11 @@ export class SimulatedKubelet {
     const volumes = [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.volumes);
     const byKey = new Map<string, VolumeObject>();
     for (const ns of new Set(volumes.map((v) => v.namespace))) {
-      const list = await this.cluster.kubectlJson<{ items: VolumeObject[] }>(["get", "configmaps,secrets", "-n", ns]);
-      for (const o of list.items) byKey.set(`${o.kind}/${ns}/${o.metadata.name}`, o);
+      for (const kind of ["ConfigMap", "Secret"]) {
+        const path = `/api/v1/namespaces/${ns}/${kind === "Secret" ? "secrets" : "configmaps"}`;
+        const list = await this.cluster.apiJson<{ items: VolumeObject[] }>("GET", path);
+        for (const o of list.items) byKey.set(`${kind}/${ns}/${o.metadata.name}`, o);
+      }
     }
     for (const v of volumes) {
       const o = byKey.get(`${v.kind}/${v.namespace}/${v.name}`);
@@ -450,16 +453,12 @@ export class SimulatedKubelet {
   private async finishDeletion(pod: Pod): Promise<void> {
     if (this.running.has(pod.metadata.uid) || this.deleted.has(pod.metadata.uid)) return;
     this.deleted.add(pod.metadata.uid);
-    await this.cluster.kubectl([
-      "delete",
-      "pod",
-      pod.metadata.name,
-      "-n",
-      pod.metadata.namespace,
-      "--grace-period=0",
-      "--force",
-      "--ignore-not-found",
-    ]);
+    const { name, namespace } = pod.metadata;
+    await this.cluster
+      .apiJson("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`, { gracePeriodSeconds: 0 })
+      .catch((err: unknown) => {
+        if (!/: 404 /.test(String(err))) throw err;
+      });
   }
 
   /** Registers {@link SIMULATED_NODE} with a Ready condition and the kubelet endpoint (idempotent). */
@@ -657,9 +656,13 @@ export class SimulatedKubelet {
     }
     const sa = pod.spec.serviceAccountName;
     if (sa && pod.spec.automountServiceAccountToken !== false) {
-      const token = (
-        await this.cluster.kubectl(["create", "token", sa, "-n", pod.metadata.namespace, "--duration", "1h"])
-      ).trim();
+      const request_ = {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 3600 },
+      };
+      const path = `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`;
+      const token = (await this.cluster.apiJson<{ status: { token: string } }>("POST", path, request_)).status.token;
       const kubeconfig = join(dir, "kubeconfig");
       writeFileSync(kubeconfig, this.cluster.tokenKubeconfig(token));
       env.KUBECONFIG = kubeconfig;
@@ -729,17 +732,8 @@ export class SimulatedKubelet {
   }
 
   private async patchStatus(pod: Pod, status: object): Promise<void> {
-    await this.cluster.kubectl([
-      "patch",
-      "pod",
-      pod.metadata.name,
-      "-n",
-      pod.metadata.namespace,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status }),
-    ]);
+    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
+    await this.cluster.apiJson("PATCH", path, { status }, "application/merge-patch+json");
   }
 
   private async reportNotReady(pod: Pod, restarts: number): Promise<void> {
