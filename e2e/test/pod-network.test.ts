@@ -18,6 +18,7 @@ import { connect as tlsConnect } from "node:tls";
 import { eventually } from "../../test/support/http";
 import {
   POD_NETWORK,
+  PodNetwork,
   requireEchoBasic,
   run,
   SIMULATED_NODE,
@@ -119,6 +120,37 @@ function udpEcho(ip: string, port: number, text: string): Promise<string | undef
   });
 }
 
+describe("pod network cleanup (ip netns, bridge, iptables)", function () {
+  this.timeout(60_000);
+  const sh = (script: string): string => execFileSync("sh", ["-c", script], { stdio: "pipe" }).toString();
+
+  it("removes what a crashed run left at start, and everything it made (restoring ip_forward) on destroy", async function () {
+    const ipForward = readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim();
+    // A crashed run's leftovers: a pod namespace, the bridge, a Service chain jumped to from OUTPUT.
+    sh(
+      `ip netns add ${POD_NETWORK.netnsPrefix}77 && ip link add ${POD_NETWORK.bridge} type bridge && ` +
+        "iptables -t nat -N EGTS-SVC-STALE && iptables -t nat -I OUTPUT -j EGTS-SVC-STALE",
+    );
+    const net = await PodNetwork.create();
+    try {
+      assert.doesNotMatch(sh("ip netns list"), /egts-pod-77/);
+      assert.doesNotMatch(sh("iptables -t nat -S"), /EGTS-SVC-STALE/);
+      assert.match(sh("iptables -t nat -S"), /-A OUTPUT -j EGTS-SERVICES/);
+      assert.equal(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), "1");
+      const pod = await net.addPod("uid-1");
+      assert.equal(pod.ip, "198.18.0.2");
+      assert.match(sh(`ip -n ${pod.netns} route`), /198\.18\.0\.0\/15 via 198\.18\.0\.1/);
+      assert.doesNotMatch(sh(`ip -n ${pod.netns} route`), /default/, "no default route in a pod");
+    } finally {
+      await net.destroy();
+    }
+    assert.doesNotMatch(sh("ip netns list"), /egts-pod-/);
+    assert.doesNotMatch(sh("ip link show"), new RegExp(`${POD_NETWORK.bridge}|${POD_NETWORK.vethPrefix}`));
+    assert.doesNotMatch(sh("iptables -t nat -S; iptables -t filter -S"), /EGTS-/);
+    assert.equal(readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(), ipForward);
+  });
+});
+
 describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)", function () {
   this.timeout(240_000);
   let cluster: KubeCluster;
@@ -211,6 +243,8 @@ describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)"
       );
       assert.deepEqual([...seen].sort(), pods.map((p) => p.metadata.name).sort());
     }
+    const stats = cluster.network?.proxy.stats;
+    process.stderr.write(`      kube-proxy: ${stats?.loads} rule loads, the last one ${stats?.lastLoadMs} ms\n`);
   });
 
   it("reaches a UDP echo-basic through its LoadBalancer IP", async function () {
