@@ -114,7 +114,7 @@ log "echo-basic built in $((SECONDS - start)) s"
 # The module's go.mod with the replace directive pointing at the folder found above.
 cp "$module/go.mod" "$stage/mod/go.mod"
 cp "$module/go.sum" "$stage/mod/go.sum"
-"${GO[@]}" mod edit -modfile="$stage/mod/go.mod" -replace "$IMAGES_MODULE=$images"
+(cd "$module" && "${GO[@]}" mod edit -modfile="$stage/mod/go.mod" -replace "$IMAGES_MODULE=$images")
 start=$SECONDS
 (cd "$module" && "${GO[@]}" test -c -modfile="$stage/mod/go.mod" -o "$stage/bin/conformance.test" .) ||
 	die "go test -c failed in $module"
