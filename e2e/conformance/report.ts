@@ -195,3 +195,49 @@ export function replaceTable(text: string, table: string): string {
   if (begin < 0 || end < begin) throw new Error(`the markers ${TABLE_BEGIN} … ${TABLE_END} are missing`);
   return `${text.slice(0, begin + TABLE_BEGIN.length)}\n${table}\n${text.slice(end)}`;
 }
+
+/** testify's `Error:` or `Messages:` line. */
+const ASSERTION = /^\s+(Error|Messages):\s/;
+/** A `file.go:N:` log line that reads like a failure. */
+const ERROR_LOG = /^\s+\S+\.go:\d+: .*(expected|error|fail|timed out|timeout|unexpected)/i;
+
+/** Which test a `=== RUN|NAME|CONT` line switches the output to (its top-level name), if it is one. */
+function outputOf(line: string): string | undefined {
+  return /^=== (?:RUN|NAME|CONT)\s+TestConformance\/([^/\s]+)/.exec(line)?.[1];
+}
+
+/** The test a `--- FAIL` line reports (its top-level name), if it is one. */
+function failedTest(line: string): string | undefined {
+  return /^\s*--- FAIL: TestConformance\/([^/\s]+)/.exec(line)?.[1];
+}
+
+/**
+ * The assertion messages of each failed test in the suite's `go test -v` output: the `Error:` and `Messages:`
+ * lines of testify (with their continuation lines) and failure-like `file.go:N:` log lines, attributed to the
+ * test whose output they follow (`=== RUN`, `=== NAME` and `=== CONT` say which test is writing). Tests that
+ * did not fail are left out; at most `max` lines per test.
+ */
+export function failureMessages(log: string, max = 12): Map<string, string[]> {
+  const byTest = new Map<string, string[]>();
+  const failed = new Set<string>();
+  let current: string | undefined;
+  let inAssertion: boolean = false;
+  for (const line of log.split("\n")) {
+    const switched = outputOf(line);
+    const fail = failedTest(line);
+    if (switched || fail) {
+      if (switched) current = switched;
+      if (fail) failed.add(fail);
+      inAssertion = false;
+      continue;
+    }
+    // An assertion's text runs on in lines indented under it, until testify's next `Field:` line.
+    const continued: boolean = inAssertion && /^\s{8,}\S/.test(line) && !/^\s+[A-Z][\w ]*:\s/.test(line);
+    inAssertion = ASSERTION.test(line) || continued;
+    if (!current || !(inAssertion || ERROR_LOG.test(line))) continue;
+    const lines = byTest.get(current) ?? [];
+    if (lines.length < max) lines.push(line.trim().replace(/\s+/g, " "));
+    byTest.set(current, lines);
+  }
+  return new Map([...byTest].filter(([t]) => failed.has(t)).sort(([a], [b]) => a.localeCompare(b)));
+}

@@ -37,7 +37,16 @@ import {
   type KubeCluster,
   type SimulatedKubelet,
 } from "../harness";
-import { markdownTable, parseReport, parseResults, replaceTable, summarize, verdict, type RunSummary } from "./report";
+import {
+  failureMessages,
+  markdownTable,
+  parseReport,
+  parseResults,
+  replaceTable,
+  summarize,
+  verdict,
+  type RunSummary,
+} from "./report";
 
 /** The repository root (this file runs from dist/e2e/conformance). */
 const REPO = resolve(__dirname, "../../..");
@@ -201,6 +210,14 @@ function writeDocs(reportFile: string, summary: RunSummary): string {
   return target;
 }
 
+/** Prints each failed test's assertion messages from the suite's log. */
+function printFailures(logFile: string): void {
+  if (!existsSync(logFile)) return;
+  for (const [test, lines] of failureMessages(readFileSync(logFile, "utf8"))) {
+    process.stdout.write(`FAIL ${test}\n${lines.map((l) => `    ${l}`).join("\n")}\n`);
+  }
+}
+
 /** Reads the report and results, prints the table and the verdict; returns the exit code. */
 function conclude(o: RunOptions, out: { report: string; results: string; log: string }, suiteCode: number): number {
   if (!existsSync(out.report)) {
@@ -211,6 +228,7 @@ function conclude(o: RunOptions, out: { report: string; results: string; log: st
   const results = existsSync(out.results) ? parseResults(readFileSync(out.results, "utf8")) : [];
   const summary = summarize(report, results, o.coreOnly ? [] : claimedFeatures(false));
   process.stdout.write(`\n${markdownTable(summary)}\n\n`);
+  printFailures(out.log);
   if (o.docs) process.stdout.write(`report: ${writeDocs(out.report, summary)} (and the README table)\n`);
   process.stdout.write(`report: ${out.report}\nsuite log: ${out.log}\n`);
   const problems = o.test ? (suiteCode === 0 ? [] : [`${o.test} failed`]) : verdict(summary);

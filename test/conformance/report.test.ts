@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  failureMessages,
   markdownTable,
   parseReport,
   parseResults,
@@ -128,5 +129,39 @@ describe("conformance report (e2e/conformance/report.ts)", () => {
 
   it("rejects a file that is not a ConformanceReport", () => {
     assert.throws(() => parseReport("kind: Gateway\n"), /not a ConformanceReport \(kind "Gateway"\)/);
+  });
+
+  it("picks each failed test's assertion messages out of the go test -v log", () => {
+    const log = [
+      "=== RUN   TestConformance/GatewayWithAttachedRoutes",
+      "=== PAUSE TestConformance/GatewayWithAttachedRoutes",
+      "=== RUN   TestConformance/HTTPRouteSimpleSameNamespace",
+      "    helpers.go:300: 2026-12-03T23:00:00Z: Gateway gateway-conformance-infra/same-namespace not Programmed yet",
+      "=== CONT  TestConformance/GatewayWithAttachedRoutes",
+      "    helpers.go:841: ",
+      "        \tError Trace:\t/root/go/pkg/mod/sigs.k8s.io/gateway-api/conformance@v1.7.0/utils/kubernetes/helpers.go:841",
+      "        \tError:      \tReceived unexpected error:",
+      "        \t            \tcontext deadline exceeded",
+      "        \tTest:       \tTestConformance/GatewayWithAttachedRoutes/attached",
+      "        \tMessages:   \terror waiting for listener attachedRoutes: expected 1, got 0",
+      "=== NAME  TestConformance/HTTPRouteSimpleSameNamespace",
+      "    http.go:200: Request passed",
+      "--- FAIL: TestConformance/GatewayWithAttachedRoutes (60.00s)",
+      "    --- FAIL: TestConformance/GatewayWithAttachedRoutes/attached (60.00s)",
+      "--- PASS: TestConformance/HTTPRouteSimpleSameNamespace (3.00s)",
+    ].join("\n");
+    assert.deepEqual(
+      [...failureMessages(log)],
+      [
+        [
+          "GatewayWithAttachedRoutes",
+          [
+            "Error: Received unexpected error:",
+            "context deadline exceeded",
+            "Messages: error waiting for listener attachedRoutes: expected 1, got 0",
+          ],
+        ],
+      ],
+    );
   });
 });
