@@ -10,8 +10,17 @@
  * over `..data` (one atomic step: a reader sees the old files or the new ones, never a mix), then adds the
  * symlinks of new keys, removes those of deleted keys and the old data folder.
  */
-import { mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import {
+  chmodSync,
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join } from "node:path";
 
 const DATA = "..data";
 const DATA_TMP = "..data_tmp";
@@ -35,20 +44,41 @@ function currentVersion(dir: string): string | undefined {
   }
 }
 
+/** A file's content, with its own mode (a volume item's `mode`). */
+export interface VolumeFile {
+  readonly content: Buffer | string;
+  readonly mode: number;
+}
+
 /**
- * Writes `files` (key → content) into the volume folder `dir` with the atomic writer layout; the first call
- * creates it, later calls swap `..data`. Keys are file names (a Secret's or ConfigMap's keys have no `/`).
+ * Writes `files` (path → content) into the volume folder `dir` with the atomic writer layout; the first call
+ * creates it, later calls swap `..data`. A path is a key, or a volume item's `path` (which may have folders:
+ * the top folder is then the symlink through `..data`, as the kubelet does). `mode` applies to the files
+ * given without their own.
  */
-export function writeAtomicVolume(dir: string, files: Readonly<Record<string, Buffer | string>>, mode = 0o644): void {
+export function writeAtomicVolume(
+  dir: string,
+  files: Readonly<Record<string, Buffer | string | VolumeFile>>,
+  mode = 0o644,
+): void {
   mkdirSync(dir, { recursive: true });
   const old = currentVersion(dir);
   const version = versionName(new Date(), ++sequence);
   mkdirSync(join(dir, version), { mode: 0o755 });
-  for (const [key, content] of Object.entries(files)) writeFileSync(join(dir, version, key), content, { mode });
+  for (const [path, file] of Object.entries(files)) {
+    const target = join(dir, version, path);
+    if (path.split("/").some((p) => p === ".." || p === "") || path.startsWith("..")) {
+      throw new Error(`volume path ${JSON.stringify(path)} must be relative, without '..' elements`);
+    }
+    mkdirSync(dirname(target), { recursive: true, mode: 0o755 });
+    const own = typeof file === "object" && !Buffer.isBuffer(file) ? file : { content: file, mode };
+    writeFileSync(target, own.content, { mode: own.mode });
+    chmodSync(target, own.mode);
+  }
   rmSync(join(dir, DATA_TMP), { force: true });
   symlinkSync(version, join(dir, DATA_TMP));
   renameSync(join(dir, DATA_TMP), join(dir, DATA));
-  const keys = new Set(Object.keys(files));
+  const keys = new Set(Object.keys(files).map((p) => p.split("/")[0] ?? p));
   for (const name of readdirSync(dir)) {
     if (name.startsWith("..") || keys.has(name)) continue;
     rmSync(join(dir, name), { force: true }); // a key the object no longer has

@@ -3,7 +3,12 @@
  * kube-controller-manager built by `scripts/install-kube.sh`, with certificates made by openssl, the
  * Gateway API standard CRDs installed, and an admin kubeconfig. There is no kubelet and no scheduler:
  * objects are stored and controllers run (Deployments get ReplicaSets and Pods, namespaces get their
- * default ServiceAccount, deletions cascade), but Pods stay Pending and never run.
+ * default ServiceAccount, deletions cascade), but Pods stay Pending until a {@link SimulatedKubelet} runs them.
+ *
+ * With `podNetwork: "isolated"` the cluster also owns the pod network (pod-network.ts: a bridge, one network
+ * namespace per pod, addresses from 198.18.0.0/15), a simulated kube-proxy (kube-proxy.ts: Service and
+ * LoadBalancer addresses → ready endpoints) and the cluster DNS (cluster-dns.ts); kube-apiserver then listens
+ * on every address (pods reach it at 198.18.0.1) and allocates ClusterIPs from 198.19.0.0/17.
  *
  * ```ts
  * const cluster = await startKubeCluster();
@@ -20,7 +25,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { env as processEnv, type EgtsEnv } from "../../operator/src/config/env";
+import { ClusterDns } from "./cluster-dns";
+import { SimulatedKubeProxy } from "./kube-proxy";
+import { hostAddress } from "./observe";
 import { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
+import { POD_NETWORK, PodNetwork } from "./pod-network";
 import { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
 import { findKubeTools, type KubeTools } from "./tools";
 
@@ -70,7 +79,16 @@ export interface KubeClusterOptions {
   readonly startTimeoutMs?: number;
   /** Leave the temporary folder (data, certificates, logs) after stop(). @default false */
   readonly keepDir?: boolean;
+  /**
+   * `host`: pods share the host's network (podIP = the host's address; one pod per port).
+   * `isolated`: each pod in its own network namespace on the harness's bridge, with Services, LoadBalancer
+   * addresses and cluster DNS (see the module comment); needs root. @default "host"
+   */
+  readonly podNetwork?: PodNetworkMode;
 }
+
+/** How the simulated kubelet networks pods; see {@link KubeClusterOptions.podNetwork}. */
+export type PodNetworkMode = "host" | "isolated";
 
 /** Result of running a command. */
 export interface RunResult {
@@ -156,18 +174,24 @@ interface HttpResult {
   readonly body: string;
 }
 
-function get(url: string, tls?: { ca: string; cert: string; key: string }): Promise<HttpResult> {
+function get(
+  url: string,
+  tls?: { ca: string; cert: string; key: string },
+  send?: { readonly method: string; readonly body?: string; readonly contentType?: string },
+): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = (tls ? httpsRequest : httpRequest)(url, { method: "GET", timeout: 5000, ...(tls ?? {}) }, (res) => {
+    const method = send?.method ?? "GET";
+    const headers = send?.contentType ? { "content-type": send.contentType } : undefined;
+    const req = (tls ? httpsRequest : httpRequest)(url, { method, headers, timeout: 5000, ...(tls ?? {}) }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
       res.on("error", reject);
     });
-    req.on("timeout", () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on("timeout", () => req.destroy(new Error(`${method} ${url} timed out`)));
     req.on("error", reject);
-    req.end();
+    req.end(send?.body);
   });
 }
 
@@ -188,6 +212,16 @@ export class KubeCluster {
   /** Admin kubeconfig (O=system:masters). */
   readonly kubeconfig: string;
   readonly pki: ClusterPki;
+  /** How pods are networked. */
+  readonly podNetworkMode: PodNetworkMode;
+  /** @internal the isolated pod network, from before kube-apiserver starts (destroyed by stop()). */
+  podNetwork: PodNetwork | undefined;
+  /** The isolated pod network, its kube-proxy and DNS (podNetwork "isolated" only). */
+  network: { readonly pods: PodNetwork; readonly proxy: SimulatedKubeProxy; readonly dns: ClusterDns } | undefined;
+  /** The API server URL as pods reach it (the bridge address when isolated, else {@link server}). */
+  podServer: string;
+  /** The Node's address: where the API server reaches the kubelet, and the pods' hostIP. */
+  readonly nodeAddress: string;
   private readonly keepDir: boolean;
   /** How kube-apiserver was started, for {@link KubeCluster.restartApiServer}. */
   private apiServerStart: StartOptions | undefined;
@@ -200,8 +234,12 @@ export class KubeCluster {
     readonly kubeconfig: string;
     readonly pki: ClusterPki;
     readonly keepDir: boolean;
+    readonly podNetworkMode?: PodNetworkMode;
   }) {
     ({ dir: this.dir, tools: this.tools, server: this.server, kubeconfig: this.kubeconfig, pki: this.pki } = init);
+    this.podNetworkMode = init.podNetworkMode ?? "host";
+    this.podServer = init.server;
+    this.nodeAddress = this.podNetworkMode === "isolated" ? POD_NETWORK.gateway : hostAddress();
     this.keepDir = init.keepDir;
     const dir = init.dir;
     this.unregisterCleanup = registerCleanup(() => {
@@ -246,7 +284,7 @@ export class KubeCluster {
       "kind: Config",
       "clusters:",
       "  - name: egts-e2e",
-      `    cluster: { server: "${this.server}", certificate-authority-data: ${ca} }`,
+      `    cluster: { server: "${this.podServer}", certificate-authority-data: ${ca} }`,
       "users:",
       `  - name: token`,
       `    user: { token: "${token}" }`,
@@ -276,6 +314,17 @@ export class KubeCluster {
   /** GET `path` on the API server as admin. */
   getRaw(path: string): Promise<HttpResult> {
     return get(`${this.server}${path}`, this.tlsFiles);
+  }
+
+  /**
+   * `method` `path` on the API server as admin, with a JSON `body`; resolves the parsed answer, rejects with the
+   * status and body when it is not 2xx. Cheaper than kubectl for the harness's frequent reads and writes.
+   */
+  async apiJson<T = unknown>(method: string, path: string, body?: object, contentType?: string): Promise<T> {
+    const send = { method, contentType: contentType ?? "application/json", body: body && JSON.stringify(body) };
+    const res = await get(`${this.server}${path}`, this.tlsFiles, send);
+    if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
+    return JSON.parse(res.body) as T;
   }
 
   /** @internal */
@@ -367,7 +416,12 @@ export class KubeCluster {
   /** Stops every component (controller manager, API server, etcd: each process group) and removes the folder. */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      if (this.network) {
+        await this.network.proxy.stop();
+        await this.network.dns.stop();
+      }
       for (const p of [...this.processes].reverse()) await p.stop();
+      await this.podNetwork?.destroy();
       if (!this.keepDir) rmSync(this.dir, { recursive: true, force: true, maxRetries: 3 });
       this.unregisterCleanup();
     })();
@@ -425,12 +479,76 @@ async function startEtcd(
   return client;
 }
 
+/** The default Service CIDR of each pod network mode. */
+const SERVICE_CIDRS: Readonly<Record<PodNetworkMode, string>> = {
+  host: "10.96.0.0/16",
+  isolated: POD_NETWORK.serviceCidr,
+};
+
+/** Creates the isolated pod network (before kube-apiserver, which binds its bridge address). */
+async function createPodNetwork(c: KubeCluster, apiPort: number): Promise<void> {
+  if (c.podNetworkMode !== "isolated") return;
+  c.podNetwork = await PodNetwork.create();
+  c.podServer = `https://${POD_NETWORK.gateway}:${apiPort}`;
+}
+
+/** Starts the kube-proxy and the DNS of an isolated pod network. */
+async function startNetworkServices(c: KubeCluster): Promise<void> {
+  const pods = c.podNetwork;
+  if (!pods) return;
+  const proxy = new SimulatedKubeProxy(c);
+  const dns = new ClusterDns((name) => proxy.names().get(name));
+  c.network = { pods, proxy, dns };
+  await dns.start(POD_NETWORK.gateway);
+  proxy.start();
+}
+
+/** kube-apiserver's flags. */
+function apiServerArgs(o: {
+  readonly etcdUrl: string;
+  readonly apiPort: number;
+  readonly dir: string;
+  readonly pki: ClusterPki;
+  readonly serviceCidr: string;
+  readonly isolated: boolean;
+}): string[] {
+  const { etcdUrl, apiPort, dir, pki, serviceCidr, isolated } = o;
+  return [
+    `--etcd-servers=${etcdUrl}`,
+    // Isolated pods reach the API server at the bridge address, so it listens on every address.
+    `--bind-address=${isolated ? "0.0.0.0" : "127.0.0.1"}`,
+    `--advertise-address=${isolated ? POD_NETWORK.gateway : "127.0.0.1"}`,
+    // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
+    "--endpoint-reconciler-type=none",
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dir, "apiserver-certs")}`,
+    `--tls-cert-file=${pki.apiserverCert}`,
+    `--tls-private-key-file=${pki.apiserverKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${pki.saPub}`,
+    `--service-account-signing-key-file=${pki.saKey}`,
+    "--authorization-mode=Node,RBAC",
+    `--service-cluster-ip-range=${serviceCidr}`,
+    "--allow-privileged=true",
+    // `kubectl logs`: the API server reads the simulated kubelet's HTTPS endpoint (kubelet-server.ts).
+    `--kubelet-client-certificate=${pki.kubeletClientCert}`,
+    `--kubelet-client-key=${pki.kubeletClientKey}`,
+    `--kubelet-certificate-authority=${pki.caCert}`,
+    "--kubelet-preferred-address-types=InternalIP",
+    "--profiling=false",
+    "--v=0",
+  ];
+}
+
 /** Starts etcd, kube-apiserver and kube-controller-manager, and applies the CRDs. */
 export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<KubeCluster> {
   const e = opts.env ?? processEnv();
   const tools = opts.tools ?? findKubeTools(e);
   const echo = opts.echoLogs ?? e.testLog;
-  const serviceCidr = opts.serviceCidr ?? "10.96.0.0/16";
+  const mode = opts.podNetwork ?? "host";
+  const isolated = mode === "isolated";
+  const serviceCidr = opts.serviceCidr ?? SERVICE_CIDRS[mode];
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
   const started = Date.now();
   const left = (): number => Math.max(1000, timeoutMs - (Date.now() - started));
@@ -440,7 +558,7 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
   try {
     const pkiDir = join(dir, "pki");
     mkdirSync(pkiDir, { mode: 0o700 });
-    const pki = makeClusterPki(pkiDir, firstIp(serviceCidr));
+    const pki = makeClusterPki(pkiDir, firstIp(serviceCidr), [POD_NETWORK.gateway, hostAddress()]);
     const [etcdClient, etcdPeer, apiPort, kcmPort] = await freePorts(4);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = join(dir, "admin.kubeconfig");
@@ -461,8 +579,17 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
       }),
       { mode: 0o600 },
     );
-    cluster = new KubeCluster({ dir, tools, server, kubeconfig, pki, keepDir: opts.keepDir ?? false });
+    cluster = new KubeCluster({
+      dir,
+      tools,
+      server,
+      kubeconfig,
+      pki,
+      keepDir: opts.keepDir ?? false,
+      podNetworkMode: mode,
+    });
     const c = cluster;
+    await createPodNetwork(c, apiPort);
 
     const etcdUrl = await startEtcd(c, tools, { client: etcdClient, peer: etcdPeer }, echo);
     c.etcdUrl = etcdUrl;
@@ -470,30 +597,12 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
     c.startApiServer({
       name: "kube-apiserver",
       command: tools.kubeApiserver,
-      args: [
-        `--etcd-servers=${etcdUrl}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
-        // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
-        "--endpoint-reconciler-type=none",
-        `--secure-port=${apiPort}`,
-        `--cert-dir=${join(dir, "apiserver-certs")}`,
-        `--tls-cert-file=${pki.apiserverCert}`,
-        `--tls-private-key-file=${pki.apiserverKey}`,
-        `--client-ca-file=${pki.caCert}`,
-        "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-        `--service-account-key-file=${pki.saPub}`,
-        `--service-account-signing-key-file=${pki.saKey}`,
-        "--authorization-mode=Node,RBAC",
-        `--service-cluster-ip-range=${serviceCidr}`,
-        "--allow-privileged=true",
-        "--profiling=false",
-        "--v=0",
-      ],
+      args: apiServerArgs({ etcdUrl, apiPort, dir, pki, serviceCidr, isolated }),
       logFile: join(dir, "kube-apiserver.log"),
       echo,
     });
     await c.waitForApiServer(left());
+    await startNetworkServices(c);
 
     const kcm = new ManagedProcess({
       name: "kube-controller-manager",

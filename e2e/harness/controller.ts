@@ -54,12 +54,15 @@ export async function startTestController(
   return controller;
 }
 
-/** A simulated kubelet for the pods of `namespaces` (not started), with the host's Envoy and this repository. */
-export function testKubelet(cluster: KubeCluster, namespaces: readonly string[]): SimulatedKubelet {
+/**
+ * A simulated kubelet for the pods of `namespaces` (or "all"; not started), with the host's Envoy and this
+ * repository; it networks pods as the cluster's `podNetwork` says.
+ */
+export function testKubelet(cluster: KubeCluster, namespaces: readonly string[] | "all"): SimulatedKubelet {
   return new SimulatedKubelet(cluster, {
     envoyBin: requireEnvoy(),
     repoRoot: REPO,
-    namespaces: [...namespaces],
+    namespaces: namespaces === "all" ? "all" : [...namespaces],
     echo: Boolean(process.env.EGTS_TEST_LOG),
   });
 }

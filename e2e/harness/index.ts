@@ -6,11 +6,24 @@ export {
   RunError,
   startKubeCluster,
   type KubeClusterOptions,
+  type PodNetworkMode,
   type RunResult,
 } from "./cluster";
+export { ClusterDns, dnsAnswer, podResolvConf } from "./cluster-dns";
+export { PROXY_SYNC_MS, serviceRules, SimulatedKubeProxy } from "./kube-proxy";
+export { ContainerLog, KubeletServer } from "./kubelet-server";
+export { POD_NETWORK, PodNetwork, removeStalePodNetwork, type PodSandbox } from "./pod-network";
 export { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
 export { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
-export { SIMULATED_HOST_HELM_VALUES, SimulatedKubelet, type KubeletOptions } from "./kubelet";
+export {
+  echoBasicPath,
+  INSTALL_CONFORMANCE,
+  requireEchoBasic,
+  SIMULATED_HOST_HELM_VALUES,
+  SIMULATED_NODE,
+  SimulatedKubelet,
+  type KubeletOptions,
+} from "./kubelet";
 export {
   findKubeTools,
   INSTALL_KUBE,

@@ -15,9 +15,24 @@
  * - the ServiceAccount token: for pods with a serviceAccountName and `automountServiceAccountToken` not
  *   false, a kubeconfig with a token from the TokenRequest API for that ServiceAccount is given in
  *   KUBECONFIG (in-cluster config needs the Service network, which is not routable here);
- * - networking: the pod shares the host's network; podIP is the host's first non-loopback IPv4 address;
- * - readiness: the container's httpGet readinessProbe is polled on 127.0.0.1, and the pod's status
- *   (phase Running, Ready, ContainersReady) is written through the API once it answers 200;
+ * - `registry.k8s.io/gateway-api/conformance/echo-basic:*` runs the conformance backend built by
+ *   `bash scripts/install-conformance.sh` (~/.cache/egts/conformance-v1.7.0/bin/echo-basic); when it is
+ *   missing the pod is reported waiting (ErrImagePull) with a message naming that script;
+ * - volume `items` (key → path, mode) and `defaultMode` of Secret and ConfigMap volumes; a missing key fails
+ *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`;
+ * - networking, cluster option `podNetwork: "host"` (default): the pod shares the host's network; podIP is
+ *   the host's first non-loopback IPv4 address; `"isolated"`: the pod runs in its own network namespace
+ *   (pod-network.ts: `nsenter --net`, own podIP from 198.18.0.0/16, hostIP 198.18.0.1), with /etc/resolv.conf
+ *   bind-mounted to name the cluster DNS (cluster-dns.ts); the namespace is deleted with the pod's process;
+ * - readiness: the container's httpGet (or tcpSocket) readinessProbe is polled on the pod's address
+ *   (127.0.0.1 on the host network), and the pod's status (phase Running, Ready, ContainersReady, podIP,
+ *   podIPs, hostIP) is written through the API once it answers 200 (or accepts the connection); a container
+ *   without a readinessProbe is Ready once started;
+ * - scheduling: a Pending pod of an image we run that has no nodeName is bound to the node through the
+ *   `binding` subresource (the scheduler's part), so spec.nodeName is set;
+ * - logs: each container's output is kept as timestamped lines and served by the kubelet's HTTPS endpoint
+ *   (kubelet-server.ts, registered in the Node's status.daemonEndpoints), so `kubectl logs` (sinceTime,
+ *   tailLines, follow, previous …) works through the API server;
  * - deletion: a pod with a deletionTimestamp has its process killed and is then deleted with grace period 0;
  * - completion: a pod with restartPolicy Never (a Job's) whose process exits is reported Succeeded (exit
  *   code 0) or Failed, with the container's exit code;
@@ -26,40 +41,89 @@
  * - the node: one Node object, `simulated-node`, registered with a Ready condition, so that the DaemonSet
  *   controller creates DaemonSet pods (it looks for nodes, not for a kubelet); the `not-ready` taint the API
  *   server puts on a new Node is removed, as the node lifecycle controller (not run here) would once the
- *   node is Ready; pods are not bound to it (no scheduler runs), but the DaemonSet controller finds its pods
- *   by their node affinity.
- * Nothing else (scheduling, resource limits, probes other than httpGet, liveness) is.
+ *   node is Ready; its InternalIP is the cluster's node address and its kubelet endpoint the HTTPS server.
+ * Nothing else (resource limits, init and sidecar containers: only the first container runs, liveness and
+ * exec probes, emptyDir and projected volumes, securityContext) is.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { writeAtomicVolume } from "./atomic-writer";
+import { env as processEnv } from "../../operator/src/config/env";
+import { isExecutableFile } from "../../operator/src/infra/host/envoy-binary";
+import { writeAtomicVolume, type VolumeFile } from "./atomic-writer";
 import type { KubeCluster } from "./cluster";
+import { podResolvConf } from "./cluster-dns";
+import { ContainerLog, KubeletServer } from "./kubelet-server";
 import { hostAddress } from "./observe";
+import { POD_NETWORK, type PodSandbox } from "./pod-network";
 import { ManagedProcess } from "./proc";
+
+/** The command that builds the conformance backend (echo-basic). */
+export const INSTALL_CONFORMANCE = "bash scripts/install-conformance.sh";
+
+/** Where `bash scripts/install-conformance.sh` puts echo-basic, under the egts cache `cacheDir`. */
+export function echoBasicPath(cacheDir: string = processEnv().cacheDir): string {
+  return join(cacheDir, "conformance-v1.7.0", "bin", "echo-basic");
+}
+
+/** The echo-basic binary; throws an error naming {@link INSTALL_CONFORMANCE} when it is missing. */
+export function requireEchoBasic(cacheDir?: string): string {
+  const bin = echoBasicPath(cacheDir);
+  if (!isExecutableFile(bin)) {
+    throw new Error(`the conformance backend ${bin} is missing: run \`${INSTALL_CONFORMANCE}\` to build it`);
+  }
+  return bin;
+}
 
 /** The parts of a Pod the simulation reads. */
 interface Pod {
   metadata: { name: string; namespace: string; uid: string; deletionTimestamp?: string };
   spec: {
+    nodeName?: string;
     restartPolicy?: string;
     serviceAccountName?: string;
     automountServiceAccountToken?: boolean;
     containers: Container[];
-    volumes?: { name: string; configMap?: { name: string }; secret?: { secretName: string } }[];
+    volumes?: PodVolume[];
   };
   status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+/** A volume item: one key projected at a path. */
+interface KeyToPath {
+  key: string;
+  path: string;
+  mode?: number;
+}
+
+interface PodVolume {
+  name: string;
+  configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
 }
 
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   args?: string[];
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   volumeMounts?: { name: string; mountPath: string }[];
-  readinessProbe?: { httpGet?: { path: string; port: number | string } };
+  readinessProbe?: { httpGet?: { path?: string; port: number | string }; tcpSocket?: { port: number | string } };
   ports?: { name?: string; containerPort: number }[];
+}
+
+/** A pod start that failed for a reason the pod's status reports (a waiting container). */
+class StartError extends Error {
+  override name = "StartError";
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 /** How images map to host programs. */
@@ -68,8 +132,10 @@ export interface KubeletOptions {
   readonly envoyBin: string;
   /** The repository root (for bin/egts.js). */
   readonly repoRoot: string;
-  /** Namespaces whose pods run here. */
-  readonly namespaces: readonly string[];
+  /** Namespaces whose pods run here, or "all". */
+  readonly namespaces: readonly string[] | "all";
+  /** The echo-basic binary. @default {@link echoBasicPath} */
+  readonly echoBasicBin?: string;
   /** Copy the processes' output to stderr. */
   readonly echo?: boolean;
 }
@@ -81,6 +147,10 @@ interface MountedVolume {
   readonly name: string;
   /** The host folder bind-mounted into the pod. */
   readonly dir: string;
+  /** The volume's items (all keys when undefined), default mode and whether the object may be missing. */
+  readonly items: readonly KeyToPath[] | undefined;
+  readonly defaultMode: number;
+  readonly optional: boolean;
   /** The object's data as last written (JSON), to write only on a change. */
   written: string;
 }
@@ -98,7 +168,15 @@ const VOLUME_SYNC_MS = 2000;
 interface Running {
   /** `namespace/name`. */
   readonly pod: string;
+  readonly container: string;
   readonly process: ManagedProcess;
+  /** The container's output; and the previous instance's, after a restart. */
+  readonly log: ContainerLog;
+  readonly previousLog: ContainerLog | undefined;
+  /** The pod's network (isolated pod network only). */
+  readonly sandbox: PodSandbox | undefined;
+  /** When the kubelet first saw the pod (ms), for {@link SimulatedKubelet.startTimes}. */
+  readonly seenAt: number;
   readonly dir: string;
   readonly volumes: readonly MountedVolume[];
   ready: boolean;
@@ -114,29 +192,79 @@ export const SIMULATED_NODE = "simulated-node";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Whether a TCP connection to `host`:`port` opens within 1 s. */
+function tcpProbe(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve_) => {
+    const socket = connect({ host, port, timeout: 1000 }, () => {
+      socket.destroy();
+      resolve_(true);
+    });
+    socket.on("error", () => resolve_(false));
+    socket.on("timeout", () => {
+      socket.destroy();
+      resolve_(false);
+    });
+  });
+}
+
+/**
+ * The command that runs `argv` as a pod's container: in a private mount namespace (`unshare --mount`) where
+ * each volume is bind-mounted at its mountPath (and, in a pod network, /etc/resolv.conf and a private
+ * /dev/shm), entered through the pod's network namespace first when it has one.
+ */
+function podCommand(
+  mounts: readonly { source: string; target: string }[],
+  sandbox: PodSandbox | undefined,
+  argv: readonly string[],
+): { command: string; args: string[] } {
+  const script = [
+    ...mounts.map((m) =>
+      m.target === "/etc/resolv.conf"
+        ? `mount --bind '${m.source}' '${m.target}'`
+        : `mkdir -p '${m.target}' && mount --bind '${m.source}' '${m.target}'`,
+    ),
+    // Its own /dev/shm, as a container has (Envoy's hot-restart memory is named by base id alone).
+    ...(sandbox ? ["mount -t tmpfs -o size=64m shm /dev/shm"] : []),
+    'exec "$@"',
+  ].join(" && ");
+  const unshare = ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", ...argv];
+  const [command, ...args] = [...(sandbox?.enter ?? []), ...unshare];
+  return { command: command ?? "unshare", args };
+}
+
+/** The port number a probe names (a number, or a container port's name). */
+function probePort(c: Container | undefined, port: number | string): number | undefined {
+  return typeof port === "number" ? port : c?.ports?.find((p) => p.name === port)?.containerPort;
+}
+
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
   /** Pods whose deletion was finished (their uids). */
   private readonly deleted = new Set<string>();
+  /** Pods whose start failed and was reported (uid → message), so it is reported once. */
+  private readonly failed = new Map<string, string>();
   private stopped = false;
   private loop?: Promise<void>;
   private volumesSyncedAt = 0;
+  private server?: KubeletServer;
   /** Volume updates written so far (each a `..data` swap), for tests. */
   volumeUpdates = 0;
   /** Pods started so far, by `namespace/name` (for tests). */
   readonly started: string[] = [];
+  /** Time (ms) from the kubelet first seeing a pod to its Ready status written, by `namespace/name`. */
+  readonly startTimes = new Map<string, number>();
 
   constructor(
     private readonly cluster: KubeCluster,
     private readonly opts: KubeletOptions,
   ) {}
 
-  /** Starts reconciling every 500 ms. */
+  /** Starts the HTTPS endpoint, registers the node, and reconciles every 500 ms. */
   start(): void {
     this.loop = (async () => {
       await this.registerNode().catch((err: unknown) => {
-        if (this.opts.echo) process.stderr.write(`kubelet: node registration: ${String(err)}\n`);
+        process.stderr.write(`kubelet: node registration: ${String(err)}\n`);
       });
       while (!this.stopped) {
         try {
@@ -149,16 +277,23 @@ export class SimulatedKubelet {
     })();
   }
 
-  /** Kills every pod process and removes their folders. */
+  /** Kills every pod process and removes their folders and networks. */
   async stop(): Promise<void> {
     this.stopped = true;
     await this.loop;
     await Promise.all([...this.running.keys()].map((uid) => this.kill(uid)));
+    await this.server?.stop();
   }
 
   /** The host pid of a running pod's process (`namespace/name`), for tests. */
   pid(pod: string): number | undefined {
     return [...this.running.values()].find((r) => r.pod === pod && r.process.running)?.process.pid;
+  }
+
+  /** The address of a running pod (`namespace/name`): its own in the isolated network, else the host's. */
+  podIp(pod: string): string | undefined {
+    const r = [...this.running.values()].find((x) => x.pod === pod);
+    return r ? (r.sandbox?.ip ?? hostAddress()) : undefined;
   }
 
   /** Kills the process of one pod without telling the API (a crashed node, for tests). */
@@ -167,17 +302,35 @@ export class SimulatedKubelet {
     if (!r) return;
     this.running.delete(uid);
     await r.process.stop(2000);
+    r.log.closed = true;
     rmSync(r.dir, { recursive: true, force: true });
+    await this.cluster.network?.pods.removePod(uid);
+  }
+
+  /** The pods of the watched namespaces. */
+  private async listPods(): Promise<Pod[]> {
+    if (this.opts.namespaces === "all") {
+      return (await this.cluster.apiJson<{ items: Pod[] }>("GET", "/api/v1/pods")).items;
+    }
+    const pods: Pod[] = [];
+    for (const ns of this.opts.namespaces) {
+      pods.push(...(await this.cluster.apiJson<{ items: Pod[] }>("GET", `/api/v1/namespaces/${ns}/pods`)).items);
+    }
+    return pods;
   }
 
   private async reconcile(): Promise<void> {
-    const pods: Pod[] = [];
-    for (const ns of this.opts.namespaces) {
-      pods.push(...(await this.cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", ns])).items);
-    }
+    const pods = await this.listPods();
     const live = new Set(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.uid));
     for (const uid of [...this.running.keys()]) if (!live.has(uid)) await this.kill(uid);
-    for (const pod of pods) await this.sync(pod);
+    await Promise.all(
+      pods.map((pod) =>
+        this.sync(pod).catch((err: unknown) => {
+          if (this.opts.echo)
+            process.stderr.write(`kubelet: ${pod.metadata.namespace}/${pod.metadata.name}: ${String(err)}\n`);
+        }),
+      ),
+    );
     if (Date.now() - this.volumesSyncedAt >= VOLUME_SYNC_MS) {
       this.volumesSyncedAt = Date.now();
       await this.syncVolumes();
@@ -195,37 +348,91 @@ export class SimulatedKubelet {
     for (const v of volumes) {
       const o = byKey.get(`${v.kind}/${v.namespace}/${v.name}`);
       if (!o || JSON.stringify(o.data ?? {}) === v.written) continue;
-      this.writeVolume(v, o);
-      this.volumeUpdates++;
+      try {
+        this.writeVolume(v, o);
+        this.volumeUpdates++;
+      } catch (err) {
+        if (this.opts.echo)
+          process.stderr.write(`kubelet: volume ${v.kind} ${v.namespace}/${v.name}: ${String(err)}\n`);
+      }
     }
   }
 
-  /** Writes an object's data into its volume folder (a Secret's values are base64). */
+  /**
+   * Writes an object's data into its volume folder (a Secret's values are base64): every key, or the volume's
+   * items at their paths. Throws a {@link StartError} naming a missing item key.
+   */
   private writeVolume(v: MountedVolume, o: VolumeObject): void {
     const data = o.data ?? {};
-    const files: Record<string, Buffer> = {};
-    for (const [key, value] of Object.entries(data)) {
-      files[key] = v.kind === "Secret" ? Buffer.from(value, "base64") : Buffer.from(value);
+    const bytes = (key: string): Buffer | undefined => {
+      const value = data[key];
+      if (value === undefined) return undefined;
+      return v.kind === "Secret" ? Buffer.from(value, "base64") : Buffer.from(value);
+    };
+    const files: Record<string, VolumeFile> = {};
+    const items: readonly KeyToPath[] = v.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+    for (const item of items) {
+      const content = bytes(item.key);
+      if (content === undefined) {
+        if (v.optional) continue;
+        throw new StartError(
+          "CreateContainerConfigError",
+          `couldn't find key ${item.key} in ${v.kind} ${v.namespace}/${v.name}`,
+        );
+      }
+      files[item.path] = { content, mode: item.mode ?? v.defaultMode };
     }
     writeAtomicVolume(v.dir, files);
     v.written = JSON.stringify(data);
   }
 
-  /** One pod's step: finish its deletion, start it, report it finished, restart it, or report it Ready. */
+  /** One pod's step: finish its deletion, bind and start it, report it finished, restart it, or report it Ready. */
   private async sync(pod: Pod): Promise<void> {
     if (pod.metadata.deletionTimestamp) return this.finishDeletion(pod);
     const r = this.running.get(pod.metadata.uid);
-    if (!r) return this.run(pod);
+    if (!r) return this.startPod(pod);
     if (!r.process.running && pod.spec.restartPolicy === "Never") {
       if (r.finished) return;
       r.finished = true;
       return this.reportFinished(pod, r.process.exit ?? "");
     }
     if (!r.process.running) return this.restartLater(pod, r);
-    if (!r.ready && (await this.probe(pod))) {
+    if (!r.ready && (await this.probe(pod, r))) {
       r.ready = true;
-      await this.reportReady(pod, r.restarts);
+      await this.reportReady(pod, r);
+      const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
+      if (!this.startTimes.has(key)) this.startTimes.set(key, Date.now() - r.seenAt);
     }
+  }
+
+  /** Binds (as the scheduler) and runs a pod of an image we know; reports a start that failed, once. */
+  private async startPod(pod: Pod): Promise<void> {
+    const container = pod.spec.containers[0];
+    if (!container || !this.program(container.image) || this.failed.has(pod.metadata.uid)) return;
+    if (pod.status?.phase && pod.status.phase !== "Pending") return; // finished before we saw it run
+    try {
+      if (!pod.spec.nodeName) await this.bind(pod);
+      await this.run(pod);
+    } catch (err) {
+      const e = err instanceof StartError ? err : new StartError("RunContainerError", String(err));
+      this.failed.set(pod.metadata.uid, e.message);
+      process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
+      await this.kill(pod.metadata.uid);
+      await this.cluster.network?.pods.removePod(pod.metadata.uid);
+      await this.reportWaiting(pod, e.reason, e.message);
+    }
+  }
+
+  /** The scheduler's part: binds the pod to {@link SIMULATED_NODE}. */
+  private async bind(pod: Pod): Promise<void> {
+    const { name, namespace } = pod.metadata;
+    const binding = {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name, namespace },
+      target: { apiVersion: "v1", kind: "Node", name: SIMULATED_NODE },
+    };
+    await this.cluster.apiJson("POST", `/api/v1/namespaces/${namespace}/pods/${name}/binding`, binding);
   }
 
   /**
@@ -247,15 +454,29 @@ export class SimulatedKubelet {
     ]);
   }
 
-  /** Registers {@link SIMULATED_NODE} with a Ready condition (idempotent). */
+  /** Registers {@link SIMULATED_NODE} with a Ready condition and the kubelet endpoint (idempotent). */
   private async registerNode(): Promise<void> {
+    const pki = this.cluster.pki;
+    this.server = new KubeletServer(
+      { cert: readFileSync(pki.kubeletCert, "utf8"), key: readFileSync(pki.kubeletKey, "utf8") },
+      (ns, pod, container, previous) => {
+        const r = [...this.running.values()].find((x) => x.pod === `${ns}/${pod}` && x.container === container);
+        return previous ? r?.previousLog : r?.log;
+      },
+    );
+    const port = await this.server.start(this.cluster.nodeAddress);
     const node = { apiVersion: "v1", kind: "Node", metadata: { name: SIMULATED_NODE } };
     await this.cluster.kubectl(["apply", "--server-side", "--field-manager=simulated-kubelet", "-f", "-"], {
       input: JSON.stringify(node),
     });
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     const ready = { type: "Ready", status: "True", reason: "KubeletReady", lastHeartbeatTime: now };
-    const address = { type: "InternalIP", address: hostAddress() };
+    const address = { type: "InternalIP", address: this.cluster.nodeAddress };
+    const status = {
+      conditions: [{ ...ready, lastTransitionTime: now }],
+      addresses: [address],
+      daemonEndpoints: { kubeletEndpoint: { Port: port } },
+    };
     await this.cluster.kubectl([
       "patch",
       "node",
@@ -263,7 +484,7 @@ export class SimulatedKubelet {
       "--subresource=status",
       "--type=merge",
       "-p",
-      JSON.stringify({ status: { conditions: [{ ...ready, lastTransitionTime: now }], addresses: [address] } }),
+      JSON.stringify({ status }),
     ]);
     await this.cluster.kubectl(["patch", "node", SIMULATED_NODE, "--type=merge", "-p", '{"spec":{"taints":null}}']);
   }
@@ -280,47 +501,67 @@ export class SimulatedKubelet {
     }
     if (Date.now() - r.exitedAt < Math.min(10_000, 1000 * 2 ** r.restarts)) return;
     await this.kill(pod.metadata.uid);
-    await this.run(pod, r.restarts + 1);
+    await this.run(pod, r);
   }
 
   private program(image: string): { command: string; prefix: string[] } | undefined {
     if (/envoyproxy\/envoy/.test(image)) return { command: this.opts.envoyBin, prefix: [] };
     if (/egts/.test(image)) return { command: process.execPath, prefix: [join(this.opts.repoRoot, "bin", "egts.js")] };
+    if (/^registry\.k8s\.io\/gateway-api\/conformance\/echo-basic(:|@|$)/.test(image)) {
+      return { command: this.opts.echoBasicBin ?? echoBasicPath(), prefix: [] };
+    }
     return undefined;
   }
 
-  private async run(pod: Pod, restarts = 0): Promise<void> {
+  /** Starts the pod's first container (again, after `previous` exited). */
+  private async run(pod: Pod, previous?: Running): Promise<void> {
     const container = pod.spec.containers[0];
-    if (!container) return;
-    const program = this.program(container.image);
-    if (!program) return;
+    const program = container && this.program(container.image);
+    if (!container || !program) return;
+    this.requireProgram(container.image, program.command);
+    const seenAt = previous?.seenAt ?? Date.now();
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
+    const network = this.cluster.network;
+    const sandbox = network ? await network.pods.addPod(pod.metadata.uid) : undefined;
     const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
-    const env = await this.containerEnv(pod, container, dir);
-    // Bind-mount each volume at its mountPath in a private mount namespace, then exec the program.
-    const script = [
-      ...mounts.map((m) => `mkdir -p '${m.target}' && mount --bind '${m.source}' '${m.target}'`),
-      'exec "$@"',
-    ].join(" && ");
-    const args = ["--mount", "--propagation", "private", "sh", "-c", script, "sh", program.command];
+    if (sandbox) {
+      const resolvConf = join(dir, "resolv.conf");
+      writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
+      mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
+    }
+    const env = await this.containerEnv(pod, container, dir, sandbox);
+    const log = new ContainerLog();
     const process_ = new ManagedProcess({
       name: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
-      command: "unshare",
-      args: [...args, ...program.prefix, ...(container.args ?? [])],
+      ...podCommand(mounts, sandbox, [program.command, ...program.prefix, ...(container.args ?? [])]),
       logFile: join(dir, "output.log"),
       env,
+      onOutput: (chunk) => log.append(chunk),
       ...(this.opts.echo ? { echo: true } : {}),
     });
     this.running.set(pod.metadata.uid, {
       pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
+      container: container.name,
       process: process_,
+      log,
+      previousLog: previous?.log,
+      sandbox,
+      seenAt,
       dir,
       volumes,
       ready: false,
       finished: false,
-      restarts,
+      restarts: previous ? previous.restarts + 1 : 0,
     });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  /** Throws a {@link StartError} when an image's program is missing (naming the install step of echo-basic). */
+  private requireProgram(image: string, command: string): void {
+    if (isExecutableFile(command)) return;
+    const install = command === (this.opts.echoBasicBin ?? echoBasicPath()) ? INSTALL_CONFORMANCE : "";
+    const how = install ? `: run \`${install}\` to build it` : "";
+    throw new StartError("ErrImagePull", `image ${image}: ${command} is missing${how}`);
   }
 
   /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make and the volumes to keep. */
@@ -335,13 +576,29 @@ export class SimulatedKubelet {
     for (const m of c.volumeMounts ?? []) {
       const v = pod.spec.volumes?.find((x) => x.name === m.name);
       const source = v?.configMap
-        ? { kind: "ConfigMap" as const, name: v.configMap.name }
+        ? { ...v.configMap, kind: "ConfigMap" as const }
         : v?.secret
-          ? { kind: "Secret" as const, name: v.secret.secretName }
+          ? { ...v.secret, kind: "Secret" as const, name: v.secret.secretName }
           : undefined;
       if (!source) continue;
-      const volume: MountedVolume = { ...source, namespace, dir: resolve(join(dir, "volumes", m.name)), written: "" };
-      const o = await this.cluster.kubectlJson<VolumeObject>(["get", source.kind, source.name, "-n", namespace]);
+      const volume: MountedVolume = {
+        kind: source.kind,
+        name: source.name,
+        namespace,
+        dir: resolve(join(dir, "volumes", m.name)),
+        written: "",
+        items: source.items,
+        defaultMode: source.defaultMode ?? 0o644,
+        optional: source.optional ?? false,
+      };
+      const path = `/api/v1/namespaces/${namespace}/${source.kind === "Secret" ? "secrets" : "configmaps"}/${source.name}`;
+      const o = await this.cluster.apiJson<VolumeObject>("GET", path).catch((err: unknown) => {
+        if (volume.optional) return { metadata: { name: source.name } };
+        throw new StartError(
+          "CreateContainerConfigError",
+          `${source.kind} ${namespace}/${source.name}: ${String(err)}`,
+        );
+      });
       this.writeVolume(volume, o);
       volumes.push(volume);
       mounts.push({ source: volume.dir, target: m.mountPath });
@@ -349,17 +606,31 @@ export class SimulatedKubelet {
     return { mounts, volumes };
   }
 
+  /** The value of a fieldRef the kubelet resolves. */
+  private fieldValue(pod: Pod, field: string, sandbox: PodSandbox | undefined): string | undefined {
+    const values: Record<string, string> = {
+      "metadata.name": pod.metadata.name,
+      "metadata.namespace": pod.metadata.namespace,
+      "metadata.uid": pod.metadata.uid,
+      "spec.nodeName": SIMULATED_NODE,
+      "spec.serviceAccountName": pod.spec.serviceAccountName ?? "default",
+      "status.podIP": sandbox?.ip ?? hostAddress(),
+      "status.hostIP": this.cluster.nodeAddress,
+    };
+    return values[field];
+  }
+
   /** The container's environment, with fieldRefs resolved, and KUBECONFIG for its ServiceAccount. */
-  private async containerEnv(pod: Pod, c: Container, dir: string): Promise<NodeJS.ProcessEnv> {
+  private async containerEnv(
+    pod: Pod,
+    c: Container,
+    dir: string,
+    sandbox: PodSandbox | undefined,
+  ): Promise<NodeJS.ProcessEnv> {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, EGTS_CACHE: process.env.EGTS_CACHE };
     for (const e of c.env ?? []) {
       const field = e.valueFrom?.fieldRef?.fieldPath;
-      env[e.name] =
-        field === "metadata.name"
-          ? pod.metadata.name
-          : field === "metadata.namespace"
-            ? pod.metadata.namespace
-            : e.value;
+      env[e.name] = field ? this.fieldValue(pod, field, sandbox) : e.value;
     }
     const sa = pod.spec.serviceAccountName;
     if (sa && pod.spec.automountServiceAccountToken !== false) {
@@ -373,15 +644,22 @@ export class SimulatedKubelet {
     return env;
   }
 
-  /** GET the readinessProbe on 127.0.0.1; a container without one is ready once started. */
-  private async probe(pod: Pod): Promise<boolean> {
+  /**
+   * The readinessProbe (httpGet: 200; tcpSocket: a connection) on the pod's address; a container without one
+   * is ready once started.
+   */
+  private async probe(pod: Pod, r: Running): Promise<boolean> {
     const c = pod.spec.containers[0];
-    const get = c?.readinessProbe?.httpGet;
-    if (!get) return true;
-    const port = typeof get.port === "number" ? get.port : c?.ports?.find((p) => p.name === get.port)?.containerPort;
+    const probe = c?.readinessProbe;
+    const target = probe?.httpGet ?? probe?.tcpSocket;
+    if (!target) return true;
+    const port = probePort(c, target.port);
     if (!port) return false;
+    const host = r.sandbox?.ip ?? "127.0.0.1";
+    if (!probe?.httpGet) return tcpProbe(host, port);
+    const path = probe.httpGet.path ?? "/";
     return new Promise((resolve_) => {
-      const req = request({ host: "127.0.0.1", port, path: get.path, timeout: 1000 }, (res) => {
+      const req = request({ host, port, path, timeout: 1000 }, (res) => {
         res.resume();
         resolve_(res.statusCode === 200);
       });
@@ -389,6 +667,22 @@ export class SimulatedKubelet {
       req.on("timeout", () => req.destroy());
       req.end();
     });
+  }
+
+  /** Reports a container that cannot start (its image or volume), as the kubelet's waiting state. */
+  private async reportWaiting(pod: Pod, reason: string, message: string): Promise<void> {
+    const status = {
+      containerStatuses: pod.spec.containers.map((c) => ({
+        name: c.name,
+        image: c.image,
+        imageID: "",
+        ready: false,
+        started: false,
+        restartCount: 0,
+        state: { waiting: { reason, message } },
+      })),
+    };
+    await this.patchStatus(pod, status);
   }
 
   /** Reports a finished pod: Succeeded when the process exited with code 0, else Failed. */
@@ -448,14 +742,17 @@ export class SimulatedKubelet {
     await this.patchStatus(pod, status);
   }
 
-  private async reportReady(pod: Pod, restarts = 0): Promise<void> {
+  private async reportReady(pod: Pod, r: Running): Promise<void> {
+    const restarts = r.restarts;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
     const cond = (type: string): object => ({ type, status: "True", lastTransitionTime: now });
+    const podIP = r.sandbox?.ip ?? hostAddress();
     const status = {
       phase: "Running",
-      podIP: hostAddress(),
-      podIPs: [{ ip: hostAddress() }],
-      hostIP: hostAddress(),
+      podIP,
+      podIPs: [{ ip: podIP }],
+      hostIP: this.cluster.nodeAddress,
+      hostIPs: [{ ip: this.cluster.nodeAddress }],
       startTime: now,
       conditions: ["PodScheduled", "Initialized", "ContainersReady", "Ready"].map(cond),
       containerStatuses: pod.spec.containers.map((c) => ({

@@ -20,6 +20,12 @@ export interface ClusterPki {
   readonly adminKey: string;
   readonly controllerManagerCert: string;
   readonly controllerManagerKey: string;
+  /** The simulated kubelet's serving certificate (for `kubectl logs`), for `nodeIps`. */
+  readonly kubeletCert: string;
+  readonly kubeletKey: string;
+  /** kube-apiserver's client certificate towards the kubelet (--kubelet-client-certificate). */
+  readonly kubeletClientCert: string;
+  readonly kubeletClientKey: string;
 }
 
 const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -50,9 +56,10 @@ function issue(dir: string, name: string, subject: string, extensions: string): 
 
 /**
  * Writes the PKI into `dir`. `serviceIp` is the first address of the service CIDR (the `kubernetes`
- * Service), added to the API server certificate's SANs with 127.0.0.1 and the usual DNS names.
+ * Service), added to the API server certificate's SANs with 127.0.0.1, `nodeIps` and the usual DNS names;
+ * `nodeIps` (the addresses pods and the API server reach the node at) are the kubelet certificate's SANs.
  */
-export function makeClusterPki(dir: string, serviceIp: string): ClusterPki {
+export function makeClusterPki(dir: string, serviceIp: string, nodeIps: readonly string[] = []): ClusterPki {
   openssl(dir, [
     ...["req", "-x509", ...EC_KEY, "-days", DAYS, "-subj", "/CN=egts-e2e-ca"],
     ...["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
@@ -68,10 +75,14 @@ export function makeClusterPki(dir: string, serviceIp: string): ClusterPki {
     "DNS:kubernetes.default.svc.cluster.local",
     "IP:127.0.0.1",
     `IP:${serviceIp}`,
+    ...nodeIps.map((ip) => `IP:${ip}`),
   ];
   issue(dir, "apiserver", "/CN=kube-apiserver", `${server}subjectAltName=${sans.join(",")}\n`);
   issue(dir, "admin", "/O=system:masters/CN=egts-e2e-admin", client);
   issue(dir, "controller-manager", "/CN=system:kube-controller-manager", client);
+  const kubeletSans = ["IP:127.0.0.1", ...nodeIps.map((ip) => `IP:${ip}`)].join(",");
+  issue(dir, "kubelet", "/CN=simulated-node", `${server}subjectAltName=${kubeletSans}\n`);
+  issue(dir, "kubelet-client", "/O=system:masters/CN=kube-apiserver-kubelet-client", client);
   openssl(dir, ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "sa.key"]);
   openssl(dir, ["pkey", "-in", "sa.key", "-pubout", "-out", "sa.pub"]);
   const f = (name: string): string => join(dir, name);
@@ -86,6 +97,10 @@ export function makeClusterPki(dir: string, serviceIp: string): ClusterPki {
     adminKey: f("admin.key"),
     controllerManagerCert: f("controller-manager.crt"),
     controllerManagerKey: f("controller-manager.key"),
+    kubeletCert: f("kubelet.crt"),
+    kubeletKey: f("kubelet.key"),
+    kubeletClientCert: f("kubelet-client.crt"),
+    kubeletClientKey: f("kubelet-client.key"),
   };
 }
 

@@ -88,6 +88,8 @@ export interface StartOptions {
   readonly echo?: boolean;
   readonly cwd?: string;
   readonly env?: NodeJS.ProcessEnv;
+  /** Called with every chunk of output (stdout and stderr), e.g. to timestamp it. */
+  readonly onOutput?: (chunk: Buffer) => void;
 }
 
 /** A started process group. */
@@ -115,6 +117,7 @@ export class ManagedProcess {
     for (const stream of [this.child.stdout, this.child.stderr]) {
       stream?.pipe(log, { end: false });
       if (opts.echo) stream?.on("data", (chunk: Buffer) => process.stderr.write(chunk));
+      if (opts.onOutput) stream?.on("data", opts.onOutput);
     }
     this.exited = new Promise((resolve) => {
       this.child.once("exit", (code, signal) => {
