@@ -29,9 +29,8 @@ import { parseArgs } from "node:util";
 import { env } from "../../operator/src/config/env";
 import { GATEWAY_API_VERSION, SUPPORTED_FEATURES } from "../../operator/src/translate/features";
 import {
-  hostAddress,
+  requireEchoBasic,
   run,
-  SIMULATED_HOST_HELM_VALUES,
   startKubeCluster,
   testKubelet,
   type KubeCluster,
@@ -56,13 +55,6 @@ const NS = "envoy-gateway-system";
 const GATEWAY_CLASS = "envoy";
 /** The profiles we claim. */
 export const PROFILES = ["GATEWAY-HTTP", "GATEWAY-GRPC", "GATEWAY-TLS", "GATEWAY-TCP", "GATEWAY-UDP"] as const;
-/** Namespaces whose pods the suite's manifests create (base manifests and tests), and ours. */
-const POD_NAMESPACES = [
-  NS,
-  "gateway-conformance-infra",
-  "gateway-conformance-app-backend",
-  "gateway-conformance-web-backend",
-];
 /** The command that builds the suite. */
 const INSTALL = "bash scripts/install-conformance.sh";
 
@@ -164,24 +156,11 @@ function runSuite(binary: string, args: readonly string[], kubeconfig: string, l
   });
 }
 
-/** Installs the chart the way the e2e tests do (helm.test.ts) and waits for GatewayClass envoy to be Accepted. */
+/** Installs the chart with its default values (the proxies dial the xDS Service) and waits for GatewayClass envoy to be Accepted. */
 async function installChart(cluster: KubeCluster): Promise<void> {
   await run(
     cluster.tools.helm,
-    [
-      "install",
-      "egts",
-      join(REPO, "helm", "egts"),
-      "-n",
-      NS,
-      "--create-namespace",
-      "--set",
-      `xdsAddress=${hostAddress()}:18000`,
-      ...SIMULATED_HOST_HELM_VALUES,
-      "--wait",
-      "--timeout",
-      "5m",
-    ],
+    ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace", "--wait", "--timeout", "5m"],
     { env: cluster.toolEnv(), timeoutMs: 330_000 },
   );
   await cluster.waitFor(
@@ -245,6 +224,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const o = parseOptions(argv);
   const binary = join(env().cacheDir, `conformance-${GATEWAY_API_VERSION}`, "bin", "conformance.test");
   if (!existsSync(binary)) throw new Error(`${binary} is missing: run \`${INSTALL}\` first (npm run conformance does)`);
+  requireEchoBasic();
   const work = mkdtempSync(join(tmpdir(), "egts-conformance-"));
   const out = { report: join(work, "report.yaml"), results: join(work, "results.jsonl"), log: join(work, "suite.log") };
   const started = Date.now();
@@ -252,8 +232,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   let kubelet: SimulatedKubelet | undefined;
   let code: number;
   try {
-    cluster = await startKubeCluster();
-    kubelet = testKubelet(cluster, POD_NAMESPACES);
+    // Every pod in its own network namespace (Envoy proxies of several Gateways bind the same ports),
+    // Services through the simulated kube-proxy, LoadBalancer addresses the suite reaches from this host.
+    cluster = await startKubeCluster({ podNetwork: "isolated" });
+    kubelet = testKubelet(cluster, "all");
     kubelet.start();
     await installChart(cluster);
     process.stderr.write(
