@@ -19,7 +19,8 @@
  *   `bash scripts/install-conformance.sh` (~/.cache/egts/conformance-v1.7.0/bin/echo-basic); when it is
  *   missing the pod is reported waiting (ErrImagePull) with a message naming that script;
  * - volume `items` (key → path, mode) and `defaultMode` of Secret and ConfigMap volumes; a missing key fails
- *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`;
+ *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`; a start
+ *   that failed (a Secret or ConfigMap not there yet) is tried again every 2 s;
  * - networking, cluster option `podNetwork: "host"` (default): the pod shares the host's network; podIP is
  *   the host's first non-loopback IPv4 address; `"isolated"`: the pod runs in its own network namespace
  *   (pod-network.ts: `nsenter --net`, own podIP from 198.18.0.0/16, hostIP 198.18.0.1), with /etc/resolv.conf
@@ -237,13 +238,19 @@ function probePort(c: Container | undefined, port: number | string): number | un
   return typeof port === "number" ? port : c?.ports?.find((p) => p.name === port)?.containerPort;
 }
 
+/** How long after a failed start (a missing Secret or ConfigMap, …) a pod is tried again. */
+const START_RETRY_MS = 2000;
+
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
   /** Pods whose deletion was finished (their uids). */
   private readonly deleted = new Set<string>();
-  /** Pods whose start failed and was reported (uid → message), so it is reported once. */
-  private readonly failed = new Map<string, string>();
+  /**
+   * Pods whose start failed (uid → message and when): retried every {@link START_RETRY_MS}, as the kubelet
+   * retries a pod whose Secret or ConfigMap is not there yet; the same failure is reported once.
+   */
+  private readonly failed = new Map<string, { readonly message: string; readonly at: number }>();
   private stopped = false;
   private loop?: Promise<void>;
   private volumesSyncedAt = 0;
@@ -408,17 +415,21 @@ export class SimulatedKubelet {
   /** Binds (as the scheduler) and runs a pod of an image we know; reports a start that failed, once. */
   private async startPod(pod: Pod): Promise<void> {
     const container = pod.spec.containers[0];
-    if (!container || !this.program(container.image) || this.failed.has(pod.metadata.uid)) return;
+    if (!container || !this.program(container.image)) return;
+    const failedBefore = this.failed.get(pod.metadata.uid);
+    if (failedBefore && Date.now() - failedBefore.at < START_RETRY_MS) return;
     if (pod.status?.phase && pod.status.phase !== "Pending") return; // finished before we saw it run
     try {
       if (!pod.spec.nodeName) await this.bind(pod);
       await this.run(pod);
+      this.failed.delete(pod.metadata.uid);
     } catch (err) {
       const e = err instanceof StartError ? err : new StartError("RunContainerError", String(err));
-      this.failed.set(pod.metadata.uid, e.message);
-      process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
+      this.failed.set(pod.metadata.uid, { message: e.message, at: Date.now() });
       await this.kill(pod.metadata.uid);
       await this.cluster.network?.pods.removePod(pod.metadata.uid);
+      if (failedBefore?.message === e.message) return;
+      process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
       await this.reportWaiting(pod, e.reason, e.message);
     }
   }
