@@ -211,14 +211,37 @@ function failedTest(line: string): string | undefined {
   return /^\s*--- FAIL: TestConformance\/([^/\s]+)/.exec(line)?.[1];
 }
 
+/** A log line without its `file.go:N: <timestamp>: ` prefix. */
+function logText(line: string): string {
+  return line
+    .trim()
+    .replace(/^\S+\.go:\d+: (\d{4}-\d\d-\d\dT[\d:.]+Z: )?/, "")
+    .replace(/\s+/g, " ");
+}
+
+/** Adds `text` to `key`'s list unless it already holds `limit` lines. */
+function appendFirst(lists: Map<string, string[]>, key: string, text: string, limit: number): void {
+  const lines = lists.get(key) ?? [];
+  if (lines.length < limit) lines.push(text);
+  lists.set(key, lines);
+}
+
+/** Adds `text` last to `key`'s list (moved there if it was already in it), keeping the last `limit` lines. */
+function appendLast(lists: Map<string, string[]>, key: string, text: string, limit: number): void {
+  const lines = (lists.get(key) ?? []).filter((l) => l !== text);
+  lists.set(key, [...lines, text].slice(-limit));
+}
+
 /**
- * The assertion messages of each failed test in the suite's `go test -v` output: the `Error:` and `Messages:`
- * lines of testify (with their continuation lines) and failure-like `file.go:N:` log lines, attributed to the
- * test whose output they follow (`=== RUN`, `=== NAME` and `=== CONT` say which test is writing). Tests that
- * did not fail are left out; at most `max` lines per test.
+ * The assertion messages of each failed test in the suite's `go test -v` output: testify's `Error:` and
+ * `Messages:` lines (with their continuation lines), then the last `lastLogs` distinct failure-like
+ * `file.go:N:` log lines (the suite's polling says what it waited for), attributed to the test whose output
+ * they follow (`=== RUN`, `=== NAME` and `=== CONT` say which test is writing). Tests that did not fail are
+ * left out; at most `max` assertion lines per test.
  */
-export function failureMessages(log: string, max = 12): Map<string, string[]> {
-  const byTest = new Map<string, string[]>();
+export function failureMessages(log: string, max = 12, lastLogs = 3): Map<string, string[]> {
+  const assertions = new Map<string, string[]>();
+  const logs = new Map<string, string[]>();
   const failed = new Set<string>();
   let current: string | undefined;
   let inAssertion: boolean = false;
@@ -234,10 +257,15 @@ export function failureMessages(log: string, max = 12): Map<string, string[]> {
     // An assertion's text runs on in lines indented under it, until testify's next `Field:` line.
     const continued: boolean = inAssertion && /^\s{8,}\S/.test(line) && !/^\s+[A-Z][\w ]*:\s/.test(line);
     inAssertion = ASSERTION.test(line) || continued;
-    if (!current || !(inAssertion || ERROR_LOG.test(line))) continue;
-    const lines = byTest.get(current) ?? [];
-    if (lines.length < max) lines.push(line.trim().replace(/\s+/g, " "));
-    byTest.set(current, lines);
+    if (current && inAssertion) appendFirst(assertions, current, line.trim().replace(/\s+/g, " "), max);
+    else if (current && ERROR_LOG.test(line)) appendLast(logs, current, logText(line), lastLogs);
   }
-  return new Map([...byTest].filter(([t]) => failed.has(t)).sort(([a], [b]) => a.localeCompare(b)));
+  return new Map(
+    [...failed]
+      .sort((a, b) => a.localeCompare(b))
+      .map((t): [string, string[]] => [
+        t,
+        [...(assertions.get(t) ?? []), ...(logs.get(t) ?? []).map((l) => `log: ${l}`)],
+      ]),
+  );
 }
