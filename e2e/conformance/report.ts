@@ -159,21 +159,32 @@ export function verdict(summary: RunSummary): string[] {
   return problems;
 }
 
+/** A Markdown table with padded columns (as Prettier writes it, so `npm run lint` accepts the README). */
+function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
 /** The README table: per profile, core passed/failed/skipped and extended tests and features. */
 export function markdownTable(summary: RunSummary): string {
-  const rows = summary.profiles.map((p) => {
-    const core = `${p.core.passed} / ${p.core.failed} / ${p.core.skipped}`;
-    const ext = p.extended ? `${p.extended.passed} / ${p.extended.failed} / ${p.extended.skipped}` : "–";
-    const features = p.extended ? String(p.extended.supportedFeatures.length) : "0";
-    return `| ${p.name} | ${core} | ${ext} | ${features} |`;
-  });
+  const rows = summary.profiles.map((p) => [
+    p.name,
+    `${p.core.passed} / ${p.core.failed} / ${p.core.skipped}`,
+    p.extended ? `${p.extended.passed} / ${p.extended.failed} / ${p.extended.skipped}` : "–",
+    p.extended ? String(p.extended.supportedFeatures.length) : "0",
+  ]);
+  const header = [
+    "Profile",
+    "Core passed / failed / skipped",
+    "Extended passed / failed / skipped",
+    "Extended features claimed",
+  ];
   const failed = summary.featuresFailed.map((f) => f.feature);
   return [
     `Gateway API ${summary.gatewayAPIVersion} (${summary.channel} channel), egts ${summary.version}:`,
     "",
-    "| Profile | Core passed / failed / skipped | Extended passed / failed / skipped | Extended features claimed |",
-    "| ------- | ------------------------------ | ---------------------------------- | ------------------------- |",
-    ...rows,
+    ...formatTable(header, rows),
     "",
     `Claimed features passed: ${summary.featuresPassed.length}` +
       (failed.length > 0 ? `; failed: ${failed.length} (${failed.join(", ")})` : "; failed: 0") +
@@ -193,7 +204,7 @@ export function replaceTable(text: string, table: string): string {
   const begin = text.indexOf(TABLE_BEGIN);
   const end = text.indexOf(TABLE_END);
   if (begin < 0 || end < begin) throw new Error(`the markers ${TABLE_BEGIN} … ${TABLE_END} are missing`);
-  return `${text.slice(0, begin + TABLE_BEGIN.length)}\n${table}\n${text.slice(end)}`;
+  return `${text.slice(0, begin + TABLE_BEGIN.length)}\n\n${table}\n${text.slice(end)}`;
 }
 
 /** testify's `Error:` or `Messages:` line. */

@@ -120,10 +120,10 @@ describe("conformance report (e2e/conformance/report.ts)", () => {
 
   it("writes the table per profile and replaces only what lies between the README markers", () => {
     const table = markdownTable(summary);
-    assert.match(table, /\| GATEWAY-HTTP \| 30 \/ 1 \/ 0 \| 20 \/ 1 \/ 0 \| 2 \|/);
-    assert.match(table, /\| GATEWAY-UDP \| 3 \/ 0 \/ 0 \| – \| 0 \|/);
+    assert.match(table, /\| GATEWAY-HTTP \| 30 \/ 1 \/ 0 +\| 20 \/ 1 \/ 0 +\| 2 +\|/);
+    assert.match(table, /\| GATEWAY-UDP +\| 3 \/ 0 \/ 0 +\| – +\| 0 +\|/);
     const readme = `# x\n${TABLE_BEGIN}\nold\n${TABLE_END}\nrest\n`;
-    assert.equal(replaceTable(readme, "new"), `# x\n${TABLE_BEGIN}\nnew\n${TABLE_END}\nrest\n`);
+    assert.equal(replaceTable(readme, "new"), `# x\n${TABLE_BEGIN}\n\nnew\n${TABLE_END}\nrest\n`);
     assert.throws(() => replaceTable("# no markers", "new"), /markers/);
   });
 
