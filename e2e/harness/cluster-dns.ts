@@ -89,6 +89,11 @@ export class ClusterDns {
     });
   }
 
+  /** The bound UDP port (53 unless started on another). */
+  port(): number {
+    return this.socket?.address().port ?? 0;
+  }
+
   stop(): Promise<void> {
     const s = this.socket;
     this.socket = undefined;

@@ -10,7 +10,7 @@ export {
   type RunResult,
 } from "./cluster";
 export { ClusterDns, dnsAnswer, podResolvConf } from "./cluster-dns";
-export { PROXY_SYNC_MS, serviceRules, SimulatedKubeProxy } from "./kube-proxy";
+export { PROXY_SYNC_MS, serviceRules, SimulatedKubeProxy, type ProxiedService, type ProxiedSlice } from "./kube-proxy";
 export { ContainerLog, KubeletServer } from "./kubelet-server";
 export { POD_NETWORK, PodNetwork, removeStalePodNetwork, type PodSandbox } from "./pod-network";
 export { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";

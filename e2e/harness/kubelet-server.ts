@@ -52,7 +52,7 @@ export class ContainerLog {
 export type LogSource = (ns: string, pod: string, container: string, previous: boolean) => ContainerLog | undefined;
 
 /** The PodLogOptions of a request, as query parameters. */
-interface LogQuery {
+export interface LogQuery {
   readonly follow: boolean;
   readonly timestamps: boolean;
   readonly sinceMs: number | undefined;

@@ -19,8 +19,7 @@
  *   `bash scripts/install-conformance.sh` (~/.cache/egts/conformance-v1.7.0/bin/echo-basic); when it is
  *   missing the pod is reported waiting (ErrImagePull) with a message naming that script;
  * - volume `items` (key → path, mode) and `defaultMode` of Secret and ConfigMap volumes; a missing key fails
- *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`; a start
- *   that failed (a Secret or ConfigMap not there yet) is tried again every 2 s;
+ *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`;
  * - networking, cluster option `podNetwork: "host"` (default): the pod shares the host's network; podIP is
  *   the host's first non-loopback IPv4 address; `"isolated"`: the pod runs in its own network namespace
  *   (pod-network.ts: `nsenter --net`, own podIP from 198.18.0.0/16, hostIP 198.18.0.1), with /etc/resolv.conf
@@ -29,8 +28,9 @@
  *   (127.0.0.1 on the host network), and the pod's status (phase Running, Ready, ContainersReady, podIP,
  *   podIPs, hostIP) is written through the API once it answers 200 (or accepts the connection); a container
  *   without a readinessProbe is Ready once started;
- * - scheduling: a Pending pod of an image we run that has no nodeName is bound to the node through the
- *   `binding` subresource (the scheduler's part), so spec.nodeName is set;
+ * - scheduling (isolated pod network only): a Pending pod of an image we run that has no nodeName is bound to
+ *   the node through the `binding` subresource (the scheduler's part), so spec.nodeName is set; on the host
+ *   network pods stay unbound, so the API server deletes them at once, as the host-network tests expect;
  * - logs: each container's output is kept as timestamped lines and served by the kubelet's HTTPS endpoint
  *   (kubelet-server.ts, registered in the Node's status.daemonEndpoints), so `kubectl logs` (sinceTime,
  *   tailLines, follow, previous …) works through the API server;
@@ -238,19 +238,13 @@ function probePort(c: Container | undefined, port: number | string): number | un
   return typeof port === "number" ? port : c?.ports?.find((p) => p.name === port)?.containerPort;
 }
 
-/** How long after a failed start (a missing Secret or ConfigMap, …) a pod is tried again. */
-const START_RETRY_MS = 2000;
-
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
   /** Pods whose deletion was finished (their uids). */
   private readonly deleted = new Set<string>();
-  /**
-   * Pods whose start failed (uid → message and when): retried every {@link START_RETRY_MS}, as the kubelet
-   * retries a pod whose Secret or ConfigMap is not there yet; the same failure is reported once.
-   */
-  private readonly failed = new Map<string, { readonly message: string; readonly at: number }>();
+  /** Pods whose last start failed (uid → message): the same failure is reported once, the start retried. */
+  private readonly failed = new Map<string, string>();
   private stopped = false;
   private loop?: Promise<void>;
   private volumesSyncedAt = 0;
@@ -349,8 +343,11 @@ export class SimulatedKubelet {
     const volumes = [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.volumes);
     const byKey = new Map<string, VolumeObject>();
     for (const ns of new Set(volumes.map((v) => v.namespace))) {
-      const list = await this.cluster.kubectlJson<{ items: VolumeObject[] }>(["get", "configmaps,secrets", "-n", ns]);
-      for (const o of list.items) byKey.set(`${o.kind}/${ns}/${o.metadata.name}`, o);
+      for (const kind of ["ConfigMap", "Secret"]) {
+        const path = `/api/v1/namespaces/${ns}/${kind === "Secret" ? "secrets" : "configmaps"}`;
+        const list = await this.cluster.apiJson<{ items: VolumeObject[] }>("GET", path);
+        for (const o of list.items) byKey.set(`${kind}/${ns}/${o.metadata.name}`, o);
+      }
     }
     for (const v of volumes) {
       const o = byKey.get(`${v.kind}/${v.namespace}/${v.name}`);
@@ -412,24 +409,27 @@ export class SimulatedKubelet {
     }
   }
 
-  /** Binds (as the scheduler) and runs a pod of an image we know; reports a start that failed, once. */
+  /**
+   * Binds (as the scheduler) and runs a pod of an image we know. A start that fails (a volume's object not
+   * there yet, a missing program) is retried at the next pass, as the kubelet does; each new failure message
+   * is reported once, as the container's waiting state.
+   */
   private async startPod(pod: Pod): Promise<void> {
     const container = pod.spec.containers[0];
     if (!container || !this.program(container.image)) return;
-    const failedBefore = this.failed.get(pod.metadata.uid);
-    if (failedBefore && Date.now() - failedBefore.at < START_RETRY_MS) return;
-    if (pod.status?.phase && pod.status.phase !== "Pending") return; // finished before we saw it run
+    if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return;
     try {
-      if (!pod.spec.nodeName) await this.bind(pod);
+      if (!pod.spec.nodeName && this.cluster.podNetworkMode === "isolated") await this.bind(pod);
       await this.run(pod);
       this.failed.delete(pod.metadata.uid);
     } catch (err) {
-      const e = err instanceof StartError ? err : new StartError("RunContainerError", String(err));
-      this.failed.set(pod.metadata.uid, { message: e.message, at: Date.now() });
-      await this.kill(pod.metadata.uid);
+      const e = err instanceof StartError ? err : new StartError("ContainerCreating", String(err));
       await this.cluster.network?.pods.removePod(pod.metadata.uid);
-      if (failedBefore?.message === e.message) return;
-      process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
+      if (this.failed.get(pod.metadata.uid) === e.message) return;
+      this.failed.set(pod.metadata.uid, e.message);
+      if (this.opts.echo || e.reason === "ErrImagePull") {
+        process.stderr.write(`kubelet: pod ${pod.metadata.namespace}/${pod.metadata.name}: ${e.message}\n`);
+      }
       await this.reportWaiting(pod, e.reason, e.message);
     }
   }
@@ -453,16 +453,12 @@ export class SimulatedKubelet {
   private async finishDeletion(pod: Pod): Promise<void> {
     if (this.running.has(pod.metadata.uid) || this.deleted.has(pod.metadata.uid)) return;
     this.deleted.add(pod.metadata.uid);
-    await this.cluster.kubectl([
-      "delete",
-      "pod",
-      pod.metadata.name,
-      "-n",
-      pod.metadata.namespace,
-      "--grace-period=0",
-      "--force",
-      "--ignore-not-found",
-    ]);
+    const { name, namespace } = pod.metadata;
+    await this.cluster
+      .apiJson("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`, { gracePeriodSeconds: 0 })
+      .catch((err: unknown) => {
+        if (!/: 404 /.test(String(err))) throw err;
+      });
   }
 
   /** Registers {@link SIMULATED_NODE} with a Ready condition and the kubelet endpoint (idempotent). */
@@ -532,15 +528,10 @@ export class SimulatedKubelet {
     this.requireProgram(container.image, program.command);
     const seenAt = previous?.seenAt ?? Date.now();
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
-    const network = this.cluster.network;
-    const sandbox = network ? await network.pods.addPod(pod.metadata.uid) : undefined;
-    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
-    if (sandbox) {
-      const resolvConf = join(dir, "resolv.conf");
-      writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
-      mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
-    }
-    const env = await this.containerEnv(pod, container, dir, sandbox);
+    const { mounts, volumes, sandbox, env } = await this.prepare(pod, container, dir).catch((err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    });
     const log = new ContainerLog();
     const process_ = new ManagedProcess({
       name: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
@@ -565,6 +556,29 @@ export class SimulatedKubelet {
       restarts: previous ? previous.restarts + 1 : 0,
     });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  /** Writes the pod's volumes into `dir`, creates its network (if isolated) and its environment. */
+  private async prepare(
+    pod: Pod,
+    container: Container,
+    dir: string,
+  ): Promise<{
+    mounts: { source: string; target: string }[];
+    volumes: MountedVolume[];
+    sandbox: PodSandbox | undefined;
+    env: NodeJS.ProcessEnv;
+  }> {
+    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
+    const network = this.cluster.network;
+    const sandbox = network ? await network.pods.addPod(pod.metadata.uid) : undefined;
+    if (sandbox) {
+      const resolvConf = join(dir, "resolv.conf");
+      writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
+      mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
+    }
+    const env = await this.containerEnv(pod, container, dir, sandbox);
+    return { mounts, volumes, sandbox, env };
   }
 
   /** Throws a {@link StartError} when an image's program is missing (naming the install step of echo-basic). */
@@ -605,10 +619,7 @@ export class SimulatedKubelet {
       const path = `/api/v1/namespaces/${namespace}/${source.kind === "Secret" ? "secrets" : "configmaps"}/${source.name}`;
       const o = await this.cluster.apiJson<VolumeObject>("GET", path).catch((err: unknown) => {
         if (volume.optional) return { metadata: { name: source.name } };
-        throw new StartError(
-          "CreateContainerConfigError",
-          `${source.kind} ${namespace}/${source.name}: ${String(err)}`,
-        );
+        throw new StartError("ContainerCreating", `MountVolume.SetUp failed for volume "${m.name}": ${String(err)}`);
       });
       this.writeVolume(volume, o);
       volumes.push(volume);
@@ -645,9 +656,13 @@ export class SimulatedKubelet {
     }
     const sa = pod.spec.serviceAccountName;
     if (sa && pod.spec.automountServiceAccountToken !== false) {
-      const token = (
-        await this.cluster.kubectl(["create", "token", sa, "-n", pod.metadata.namespace, "--duration", "1h"])
-      ).trim();
+      const request_ = {
+        apiVersion: "authentication.k8s.io/v1",
+        kind: "TokenRequest",
+        spec: { expirationSeconds: 3600 },
+      };
+      const path = `/api/v1/namespaces/${pod.metadata.namespace}/serviceaccounts/${sa}/token`;
+      const token = (await this.cluster.apiJson<{ status: { token: string } }>("POST", path, request_)).status.token;
       const kubeconfig = join(dir, "kubeconfig");
       writeFileSync(kubeconfig, this.cluster.tokenKubeconfig(token));
       env.KUBECONFIG = kubeconfig;
@@ -717,17 +732,8 @@ export class SimulatedKubelet {
   }
 
   private async patchStatus(pod: Pod, status: object): Promise<void> {
-    await this.cluster.kubectl([
-      "patch",
-      "pod",
-      pod.metadata.name,
-      "-n",
-      pod.metadata.namespace,
-      "--subresource=status",
-      "--type=merge",
-      "-p",
-      JSON.stringify({ status }),
-    ]);
+    const path = `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}/status`;
+    await this.cluster.apiJson("PATCH", path, { status }, "application/merge-patch+json");
   }
 
   private async reportNotReady(pod: Pod, restarts: number): Promise<void> {

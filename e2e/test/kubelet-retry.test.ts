@@ -2,7 +2,7 @@
  * The simulated kubelet tries again a pod whose start failed because its Secret volume's Secret did not exist
  * yet, as the kubelet does: the conformance suite creates its Deployments before the Secrets they mount
  * (tls-backend, and an HTTPS Gateway's Envoy before the controller wrote its xDS Secret), and those pods
- * stayed in CreateContainerConfigError for good. Real kube-apiserver, real echo-basic pod.
+ * never started. Real kube-apiserver, real echo-basic pod.
  */
 import assert from "node:assert/strict";
 import { eventually } from "../../test/support/http";
@@ -51,15 +51,14 @@ describe("simulated kubelet: a pod whose Secret comes later (Kubernetes tier)", 
     await cluster?.stop();
   });
 
-  it("reports CreateContainerConfigError while the Secret is missing, then starts the pod once it exists", async function () {
+  it("waits in ContainerCreating while the Secret is missing, then starts the pod once it exists", async function () {
     await cluster.kubectl(["apply", "-f", "-"], { input: DEPLOYMENT });
     const pod = async (): Promise<Pod | undefined> =>
       (await cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", NS, "-l", "app=late-secret"])).items[0];
     await eventually(
-      async () =>
-        (await pod())?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
+      async () => (await pod())?.status?.containerStatuses?.[0]?.state?.waiting?.reason === "ContainerCreating",
       30_000,
-      "the pod waits with CreateContainerConfigError",
+      "the pod waits in ContainerCreating",
       250,
     );
     await cluster.kubectl(["create", "secret", "generic", "late", "-n", NS, "--from-literal=tls.crt=x"]);

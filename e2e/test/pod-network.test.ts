@@ -13,12 +13,13 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { request } from "node:http";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { connect as tlsConnect } from "node:tls";
 import { eventually } from "../../test/support/http";
 import {
   POD_NETWORK,
   requireEchoBasic,
+  run,
   SIMULATED_NODE,
   SimulatedKubelet,
   startKubeCluster,
@@ -27,6 +28,7 @@ import {
 } from "../harness";
 
 const NS = "podnet";
+const REPO = resolve(__dirname, "../../..");
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -76,9 +78,14 @@ spec:
 }
 
 /** GET http://ip:port/path from the host on a new connection; the echo's JSON (pod name …) or undefined. */
-function echo(ip: string, port: number, path = "/"): Promise<{ pod: string; path: string } | undefined> {
+function echo(
+  ip: string,
+  port: number,
+  path = "/",
+  headers: Record<string, string> = {},
+): Promise<{ pod: string; path: string } | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: ip, port, path, agent: false, timeout: 2000 }, (res) => {
+    const req = request({ host: ip, port, path, headers, agent: false, timeout: 2000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => (body += c));
@@ -135,7 +142,7 @@ describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)"
   before(async function () {
     requireEchoBasic();
     cluster = await startKubeCluster({ podNetwork: "isolated" });
-    kubelet = testKubelet(cluster, [NS]);
+    kubelet = testKubelet(cluster, "all");
     kubelet.start();
     await cluster.kubectl(["create", "namespace", NS]);
   });
@@ -360,5 +367,64 @@ spec:
     assert.ok(webPods.includes(answer?.pod ?? ""), `a web pod answered: ${answer?.pod}`);
     const asked = cluster.network?.dns.queries.get(`web.${NS}.svc.cluster.local`) ?? 0;
     assert.ok(asked > 0, "Envoy asked the cluster DNS for the Service's name");
+  });
+
+  it("runs our Helm chart: Envoy reaches the controller's xDS by Service name, a Gateway's status address serves an echo-basic backend", async function () {
+    const gwNs = "envoy-gateway-system";
+    await run(
+      cluster.tools.helm,
+      [
+        ...["install", "egts", join(REPO, "helm", "egts"), "-n", gwNs, "--create-namespace"],
+        ...["--wait", "--timeout", "3m"],
+      ],
+      { env: cluster.toolEnv(), timeoutMs: 200_000 },
+    );
+    await cluster.kubectl(["apply", "-f", "-"], {
+      input: `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: eg, namespace: ${NS} }
+spec:
+  gatewayClassName: envoy
+  listeners: [{ name: http, protocol: HTTP, port: 80 }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: ${NS} }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [www.example.com]
+  rules: [{ backendRefs: [{ name: web, port: 8080 }] }]
+`,
+    });
+    let address = "";
+    await eventually(
+      async () => {
+        const gw = await cluster.kubectlJson<{
+          status?: { addresses?: { value: string }[]; conditions?: { type: string; status: string }[] };
+        }>(["get", "gateway", "eg", "-n", NS]);
+        address = gw.status?.addresses?.[0]?.value ?? "";
+        const programmed = gw.status?.conditions?.some((c) => c.type === "Programmed" && c.status === "True");
+        // The ClusterIP until the LoadBalancer address is assigned (within the kube-proxy's 1 s poll).
+        return /^198\.19\.(1[2-9]\d|2\d\d)\./.test(address) && programmed === true;
+      },
+      90_000,
+      "Gateway eg Programmed with the LoadBalancer address of the proxy's Service",
+      500,
+    );
+    const webPods = (await readyPods("web", 2)).map((p) => p.metadata.name);
+    let answer: { pod: string; path: string } | undefined;
+    await eventually(
+      async () => {
+        answer = await echo(address, 80, "/via-gateway", { host: "www.example.com" });
+        return answer !== undefined;
+      },
+      60_000,
+      `an answer through the Gateway at ${address}:80`,
+      250,
+    );
+    assert.ok(webPods.includes(answer?.pod ?? ""), `a web pod answered: ${answer?.pod}`);
+    assert.equal(answer?.path, "/via-gateway");
+    const xdsName = `envoy-gateway.${gwNs}.svc.cluster.local`;
+    assert.ok((cluster.network?.dns.queries.get(xdsName) ?? 0) > 0, `Envoy resolved ${xdsName}`);
   });
 });
