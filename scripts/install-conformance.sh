@@ -15,6 +15,7 @@
 # zip the module proxy refuses; its source is read from the first of:
 #   $EGTS_CONFORMANCE_IMAGES
 #   <repository>/../shared/third_party/gateway-api-conformance-images
+#   <the local repository this one was cloned from>/../shared/third_party/gateway-api-conformance-images
 #   <main checkout of this git worktree>/../shared/third_party/gateway-api-conformance-images
 # e2e/conformance/go.mod's own replace directive is the second (a checkout beside `shared/`); this script
 # builds with a copy of that go.mod (go -modfile) whose replace names the folder found, so a clone anywhere
@@ -46,6 +47,11 @@ dir="$cache/conformance-$GATEWAY_API_VERSION"
 images_candidates=()
 [[ -n "${EGTS_CONFORMANCE_IMAGES:-}" ]] && images_candidates+=("$EGTS_CONFORMANCE_IMAGES")
 images_candidates+=("$repo/../shared/third_party/gateway-api-conformance-images")
+# A clone of a local repository (CI clones /work/main into a fresh folder): beside the repository it was
+# cloned from.
+if origin="$(git -C "$repo" config --get remote.origin.url 2>/dev/null)" && origin="${origin#file://}" && [[ "$origin" == /* ]]; then
+	images_candidates+=("$origin/../shared/third_party/gateway-api-conformance-images")
+fi
 if common="$(git -C "$repo" rev-parse --path-format=absolute --git-common-dir 2>/dev/null)"; then
 	images_candidates+=("$(dirname "$common")/../shared/third_party/gateway-api-conformance-images")
 fi
