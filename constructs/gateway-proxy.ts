@@ -19,7 +19,7 @@ import type {
   KubernetesPodSpec,
   KubernetesServiceSpec,
 } from "../operator/src/resources/envoy-proxy";
-import { objectLabels, selectorLabels, type ProxyOwner } from "./names";
+import { objectLabels, ownerAnnotations, selectorLabels, type ProxyOwner } from "./names";
 import { applyPatch, strategicMergePatch } from "./patch";
 import {
   CONTAINER_SECURITY_CONTEXT,
@@ -305,7 +305,7 @@ export class GatewayProxy extends Construct {
   private metadata(name: string, extra?: ExtraMetadata): Record<string, unknown> {
     const infra = this.props.infrastructure;
     const labels = { ...infra?.labels, ...extra?.labels, ...objectLabels(this.props.owner) };
-    const annotations = { ...infra?.annotations, ...extra?.annotations };
+    const annotations = { ...infra?.annotations, ...extra?.annotations, ...ownerAnnotations(this.props.owner) };
     const owner = this.props.ownerReference;
     return {
       name,

@@ -110,7 +110,10 @@ export interface UdpListenerIr {
   readonly port: number;
   /** Name of the route it serves (`udproute/ns/name`). */
   readonly route: string;
-  /** Weighted destinations; datagrams for an invalid share are dropped. */
+  /**
+   * Weighted destinations; sessions are split by weight over the valid ones (see xds/translate/udp.ts);
+   * with none valid, datagrams are dropped.
+   */
   readonly destinations: readonly WeightedDestinationIr[];
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];

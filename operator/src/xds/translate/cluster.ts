@@ -9,12 +9,12 @@ import type { TransportSocket } from "../../../../proto/gen/envoy/config/core/v3
 import { SubjectAltNameMatcher_SanType } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
 import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { pack } from "../../../../proto/any";
-import type { ClusterIr, UpstreamTlsIr } from "../../ir/xds-ir";
+import type { ClusterIr, EndpointIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { adsConfigSource } from "./config-source";
 
 /** Connect timeout for upstream connections. */
-const CONNECT_TIMEOUT = { seconds: 10, nanos: 0 };
+export const CONNECT_TIMEOUT = { seconds: 10, nanos: 0 };
 
 /** The system CA bundle Envoy reads for "System" well-known CAs (Debian/Ubuntu/Alpine path). */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -49,12 +49,17 @@ export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
     clusterName: ir.name,
     endpoints: [
       {
-        lbEndpoints: ir.endpoints.map((e) => ({
-          endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } },
-        })),
+        lbEndpoints: ir.endpoints.map(lbEndpoint),
       },
     ],
   });
+}
+
+/** One endpoint of a ClusterLoadAssignment. */
+export function lbEndpoint(e: EndpointIr): {
+  endpoint: { address: { socketAddress: { address: string; portValue: number } } };
+} {
+  return { endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } } };
 }
 
 /** TLS origination: SNI, the CA bundle (inline PEM or the system file) and the SANs to match. */

@@ -8,7 +8,7 @@ import { buildHttpListener } from "./listener";
 import { buildRouteConfiguration } from "./route";
 import { buildSecret } from "./secret";
 import { buildTcpListener } from "./tcp";
-import { buildUdpListener } from "./udp";
+import { buildUdpListener, buildUdpWeightedCluster } from "./udp";
 
 /** Resources by type URL, then by name. */
 export type NodeResources = Map<string, Map<string, Any>>;
@@ -28,7 +28,15 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
   }
   for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l)));
-  for (const l of ir.udp ?? []) listeners.set(l.name, pack(ListenerType, buildUdpListener(l)));
+  const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
+  for (const l of ir.udp ?? []) {
+    listeners.set(l.name, pack(ListenerType, buildUdpListener(l)));
+    const weighted = buildUdpWeightedCluster(l, clusterIrs);
+    if (weighted) {
+      clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));
+      if (weighted.loadAssignment) endpoints.set(weighted.cluster.name, pack(EndpointType, weighted.loadAssignment));
+    }
+  }
   const secrets = new Map((ir.secrets ?? []).map((s) => [s.name, pack(SecretType, buildSecret(s))]));
   return new Map([
     [TypeUrl.Cluster, clusters],

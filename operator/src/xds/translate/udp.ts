@@ -1,16 +1,38 @@
 /** UdpListenerIr → Envoy UDP Listener with the udp_proxy listener filter (matcher-based route). */
 import { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
+import {
+  Cluster,
+  Cluster_DiscoveryType,
+  Cluster_DnsLookupFamily,
+} from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import { UdpProxyConfig } from "../../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { pack } from "../../../../proto/any";
-import type { UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import type { ClusterIr, UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { UdpProxyType, UdpRouteType } from "../types";
+import { CONNECT_TIMEOUT, lbEndpoint } from "./cluster";
+import { adsConfigSource } from "./config-source";
 import { additionalAddresses } from "./listener";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 
+/** The weighted cluster of a UDP listener whose route has several backends, and its endpoints (EDS). */
+export interface UdpWeightedCluster {
+  readonly cluster: Cluster;
+  /** Endpoints served over EDS; absent when the cluster resolves hostnames itself (STRICT_DNS). */
+  readonly loadAssignment?: ClusterLoadAssignment;
+}
+
+/** Name of the weighted cluster of a UDP listener: `<listener name>/weighted`. */
+export function udpWeightedClusterName(ir: UdpListenerIr): string {
+  return `${ir.name}/weighted`;
+}
+
 /**
- * Builds the Listener. udp_proxy routes every datagram to one cluster (it has no weighted clusters), so
- * the heaviest destination is used; with none, datagrams go to a cluster that does not exist (dropped).
+ * Builds the Listener. udp_proxy routes every datagram to one cluster (its route action has no weighted
+ * clusters), so a route with several valid backends gets its own weighted cluster ({@link
+ * buildUdpWeightedCluster}); with one, datagrams go to that backend's cluster (the heaviest share, so an
+ * invalid heavier share drops everything); with none, to a cluster that does not exist (dropped).
  */
 export function buildUdpListener(ir: UdpListenerIr): Listener {
   const config = UdpProxyConfig.fromPartial({
@@ -19,10 +41,7 @@ export function buildUdpListener(ir: UdpListenerIr): Listener {
       onNoMatch: {
         action: {
           name: "route",
-          typedConfig: pack(
-            UdpRouteType,
-            UdpRouteType.codec.fromPartial({ cluster: udpCluster(ir.destinations) } as never),
-          ),
+          typedConfig: pack(UdpRouteType, UdpRouteType.codec.fromPartial({ cluster: udpCluster(ir) } as never)),
         },
       },
     },
@@ -36,7 +55,57 @@ export function buildUdpListener(ir: UdpListenerIr): Listener {
   } as never);
 }
 
-function udpCluster(dests: readonly WeightedDestinationIr[]): string {
-  const heaviest = [...dests].sort((a, b) => b.weight - a.weight)[0];
+function validDestinations(ir: UdpListenerIr): (WeightedDestinationIr & { readonly cluster: string })[] {
+  return ir.destinations.filter((d): d is WeightedDestinationIr & { cluster: string } => d.cluster !== undefined);
+}
+
+function udpCluster(ir: UdpListenerIr): string {
+  if (validDestinations(ir).length > 1) return udpWeightedClusterName(ir);
+  const heaviest = [...ir.destinations].sort((a, b) => b.weight - a.weight)[0];
   return heaviest?.cluster ?? INVALID_BACKEND_CLUSTER;
+}
+
+/**
+ * The weighted cluster of a UDP listener with several valid backends, or undefined with fewer than two.
+ *
+ * Why one cluster for the route here, when HTTP and TCP keep one cluster per backend and weight them in
+ * the route (weighted_clusters): udp_proxy's route action names a single cluster. So each backend becomes
+ * one locality of this cluster, weighted by its backendRef weight (locality weighted load balancing):
+ * Envoy picks a locality by weight for each new session (source address and port), then an endpoint in
+ * it. The endpoints are those of the backends' own clusters. The share of an invalid backendRef cannot be
+ * dropped this way (a locality without endpoints gets no traffic): it goes to the valid backends, whose
+ * route status already says ResolvedRefs=False.
+ */
+export function buildUdpWeightedCluster(
+  ir: UdpListenerIr,
+  clusters: ReadonlyMap<string, ClusterIr>,
+): UdpWeightedCluster | undefined {
+  const dests = validDestinations(ir);
+  if (dests.length < 2) return undefined;
+  const name = udpWeightedClusterName(ir);
+  const members = dests.map((d) => ({ weight: d.weight, cluster: clusters.get(d.cluster) }));
+  const loadAssignment = ClusterLoadAssignment.fromPartial({
+    clusterName: name,
+    endpoints: members.map((m, i) => ({
+      locality: { region: name, zone: `${i}`, subZone: m.cluster?.name ?? "" },
+      loadBalancingWeight: m.weight,
+      lbEndpoints: (m.cluster?.endpoints ?? []).map(lbEndpoint),
+    })),
+  });
+  const base = { name, connectTimeout: CONNECT_TIMEOUT, commonLbConfig: { localityWeightedLbConfig: {} } };
+  if (members.some((m) => m.cluster?.discovery === "dns")) {
+    const cluster = Cluster.fromPartial({
+      ...base,
+      type: Cluster_DiscoveryType.STRICT_DNS,
+      dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
+      loadAssignment,
+    });
+    return { cluster };
+  }
+  const cluster = Cluster.fromPartial({
+    ...base,
+    type: Cluster_DiscoveryType.EDS,
+    edsClusterConfig: { edsConfig: adsConfigSource() },
+  });
+  return { cluster, loadAssignment };
 }
