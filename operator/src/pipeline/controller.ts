@@ -382,7 +382,8 @@ export class Controller {
     const observed = withInfraStatus(pass.result.statuses, (ns, name) =>
       this.observe(objects, owners.get(`${ns}/${name}`) ?? { kind: "Gateway", namespace: ns, name }),
     );
-    const statuses = withInfraProblems(observed, rendered.problems, applied?.conflicts ?? [], (gw) => {
+    const refused = [...(applied?.conflicts ?? []), ...(applied?.failures ?? [])];
+    const statuses = withInfraProblems(observed, rendered.problems, refused, (gw) => {
       const owner = owners.get(gw);
       return owner && proxyOwnerKey(owner);
     });

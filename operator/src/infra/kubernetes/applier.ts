@@ -52,9 +52,17 @@ export interface ApplyResult {
   readonly refused: number;
   /** One per owner whose objects were not applied because one of them exists and was not made by us. */
   readonly conflicts: readonly ApplyConflict[];
+  /**
+   * One per owner one of whose objects the API server refused this pass (its first), with the server's
+   * message, e.g. an invalid label value; the controller keeps that Gateway from being Programmed.
+   */
+  readonly failures: readonly ApplyConflict[];
 }
 
-/** An owner whose objects were left alone: one of them exists in the cluster and is not ours. */
+/**
+ * An owner whose objects were left alone (one of them exists in the cluster and is not ours), or one of whose
+ * objects could not be applied.
+ */
 export interface ApplyConflict {
   /** The owner ({@link proxyOwnerKeyOfLabels}): `Gateway/<ns>/<name>` or `GatewayClass/<name>`. */
   readonly owner: string;
@@ -121,6 +129,7 @@ export class InfraApplier {
   async reconcile(manifests: readonly Manifest[], options: ReconcileOptions = {}): Promise<ApplyResult> {
     const counts = { applied: 0, unchanged: 0, failed: 0, refused: 0 };
     const conflicts: ApplyConflict[] = [];
+    const failures: ApplyConflict[] = [];
     for (const [owner, group] of groupByOwner(manifests)) {
       const conflict = await this.conflictOf(owner, group);
       if (conflict) {
@@ -129,7 +138,8 @@ export class InfraApplier {
         this.opts.log("warn", "not taking over an object this controller did not create", { ...conflict });
         continue;
       }
-      for (const m of group) counts[await this.applyOne(m)]++;
+      const failure = await this.applyGroup(owner, group, counts);
+      if (failure) failures.push(failure);
     }
     const keep = new Set(manifests.map(keyOf));
     // A protected owner with desired objects this pass gets its stale ones pruned as usual.
@@ -142,11 +152,35 @@ export class InfraApplier {
       pruned = await this.prune(keep, keepOwners);
       this.prunedFor = keepKey;
     }
-    return { ...counts, pruned, conflicts };
+    return { ...counts, pruned, conflicts, failures };
   }
 
-  /** Applies one manifest unless it is unchanged since our last apply. */
-  private async applyOne(m: Manifest): Promise<"applied" | "unchanged" | "failed"> {
+  /** Applies the objects of one owner, counting each; the first refusal, as the owner's failure. */
+  private async applyGroup(
+    owner: string | undefined,
+    group: readonly Manifest[],
+    counts: Record<"applied" | "unchanged" | "failed", number>,
+  ): Promise<ApplyConflict | undefined> {
+    let failure: ApplyConflict | undefined;
+    for (const m of group) {
+      const outcome = await this.applyOne(m);
+      if (typeof outcome === "string") {
+        counts[outcome]++;
+        continue;
+      }
+      counts.failed++;
+      const object = `${m.metadata.namespace ?? ""}/${m.metadata.name}`;
+      failure ??= {
+        owner: owner ?? "",
+        object: keyOf(m),
+        message: `the ${m.kind} ${object} could not be applied: ${outcome.error}`,
+      };
+    }
+    return failure;
+  }
+
+  /** Applies one manifest unless it is unchanged since our last apply; a failure carries the API's message. */
+  private async applyOne(m: Manifest): Promise<"applied" | "unchanged" | { readonly error: string }> {
     const kind = this.kindOf(m);
     const text = canonical(m);
     if (this.applied.get(keyOf(m)) === text) return "unchanged";
@@ -156,7 +190,7 @@ export class InfraApplier {
       return "applied";
     } catch (err) {
       this.opts.log("warn", "apply failed", { object: keyOf(m), error: describeError(err) });
-      return "failed";
+      return { error: err instanceof Error ? err.message : String(err) };
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * What the infra edge adds to Gateway status: a Gateway whose proxies the renderer refused is Accepted False
  * InvalidParameters (like an EnvoyProxy the translator refused), and a Gateway whose objects the applier would
- * not apply (one exists and is not ours) is Programmed False Invalid. Pure.
+ * not apply (one exists and is not ours) or could not apply (the API server refused one: its message) is
+ * Programmed False Invalid. Pure.
  */
 import type { RenderProblem } from "../../../../constructs/render";
 import type { Condition } from "../../resources/meta";
@@ -22,7 +23,7 @@ function replaced(conditions: readonly Condition[], replace: readonly Condition[
 }
 
 /**
- * Gateway statuses with the render problems and apply conflicts of this pass. `ownerOf` gives the owner key
+ * Gateway statuses with the render problems and apply conflicts or failures of this pass. `ownerOf` gives the owner key
  * (as the applier's conflicts name it) of a Gateway `namespace/name`.
  */
 export function withInfraProblems(

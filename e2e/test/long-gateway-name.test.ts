@@ -1,0 +1,129 @@
+/**
+ * Gateway names the API server's label rules cannot carry, and apply failures in status, against a real API
+ * server: a Gateway with a 253-character name (conformance GatewayNameMaximumLength) gets its proxy objects
+ * applied, labelled with a valid value and its full name in an annotation; a Gateway whose Deployment the API
+ * server refuses (a ResourceQuota allowing no Deployment) is Programmed False with the server's message
+ * instead of staying Programmed True with no proxy.
+ */
+import assert from "node:assert/strict";
+import { labelValue, OWNING_GATEWAY_NAME, proxyObjectName } from "../../constructs/names";
+import { Controller } from "../../operator/src/pipeline/controller";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import { eventually } from "../../test/support/http";
+import { startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
+
+const NS = "envoy-gateway-system";
+const TENANT = "team-a";
+/** 253 characters, the longest a Gateway name may be. */
+const LONG_NAME = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
+
+interface Condition {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+interface Obj {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  status?: { conditions?: Condition[]; hard?: Record<string, string> };
+}
+
+function gatewayYaml(name: string, listenerPort: number): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: ${TENANT} }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: http, protocol: HTTP, port: ${listenerPort} }]
+`;
+}
+
+describe("Long Gateway names and apply failures in status (Kubernetes tier)", function () {
+  this.timeout(180_000);
+  let cluster: KubeCluster;
+  let controller: Controller;
+  const get = <T = Obj>(args: string[]): Promise<T> => cluster.kubectlJson<T>(["get", ...args]);
+  const apply = (yaml: string): Promise<string> =>
+    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+  const condition = async (name: string, type: string): Promise<Condition | undefined> =>
+    (await get(["gateway", name, "-n", TENANT])).status?.conditions?.find((c) => c.type === type);
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    await prepareCluster(cluster, [NS, TENANT]);
+    controller = await startTestController(cluster, NS);
+    await apply(`apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: eg }
+spec:
+  controllerName: ${DEFAULT_CONTROLLER_NAME}
+`);
+  });
+
+  after(async () => {
+    await controller?.stop();
+    await cluster?.stop();
+  });
+
+  it("applies the Deployment of a Gateway with a 253-character name, labelled with a valid value", async () => {
+    assert.equal(LONG_NAME.length, 253);
+    await apply(gatewayYaml(LONG_NAME, 8080));
+    const name = proxyObjectName(TENANT, LONG_NAME);
+    let deployment: Obj | undefined;
+    await eventually(
+      async () => {
+        deployment = await get(["deployment", name, "-n", NS]).catch(() => undefined);
+        return deployment !== undefined;
+      },
+      30_000,
+      `Deployment ${NS}/${name}`,
+    );
+    assert.equal(deployment?.metadata.labels?.[OWNING_GATEWAY_NAME], labelValue(LONG_NAME));
+    assert.equal(deployment?.metadata.annotations?.[OWNING_GATEWAY_NAME], LONG_NAME);
+    const selected = await get<{ items: Obj[] }>([
+      "deployment,service,serviceaccount,configmap",
+      "-n",
+      NS,
+      "-l",
+      `${OWNING_GATEWAY_NAME}=${labelValue(LONG_NAME)}`,
+    ]);
+    assert.equal(selected.items.length, 4, selected.items.map((o) => o.metadata.name).join(", "));
+    assert.equal((await condition(LONG_NAME, "Accepted"))?.status, "True");
+  });
+
+  it("makes a Gateway whose Deployment the API server refuses Programmed False with the server's message", async () => {
+    await apply(`apiVersion: v1
+kind: ResourceQuota
+metadata: { name: no-deployments, namespace: ${NS} }
+spec: { hard: { count/deployments.apps: "0" } }
+`);
+    // Quota admission enforces once the quota controller has filled in the quota's status.
+    await eventually(
+      async () => (await get(["resourcequota", "no-deployments", "-n", NS])).status?.hard !== undefined,
+      30_000,
+      "ResourceQuota status",
+    );
+    try {
+      await apply(gatewayYaml("refused", 8081));
+      await eventually(
+        async () => (await condition("refused", "Programmed"))?.status === "False",
+        30_000,
+        "Gateway refused Programmed False",
+      );
+      const programmed = await condition("refused", "Programmed");
+      assert.equal(programmed?.reason, "Invalid");
+      assert.match(
+        programmed?.message ?? "",
+        new RegExp(`the Deployment ${NS}/${proxyObjectName(TENANT, "refused")} could not be applied: .*exceeded quota`),
+      );
+    } finally {
+      await cluster.kubectl(["delete", "resourcequota", "no-deployments", "-n", NS]);
+    }
+    await apply(gatewayYaml("next", 8082)); // the applier retries on the next pass
+    await eventually(
+      async () => (await condition("refused", "Programmed"))?.message.includes("exceeded quota") !== true,
+      60_000,
+      "Gateway refused no longer refused once the quota is gone",
+    );
+  });
+});
