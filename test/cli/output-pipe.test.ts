@@ -33,36 +33,31 @@ interface Run {
 }
 
 /**
- * Runs `egts translate -f dir --to all` with stdout on a pipe that the reader drains slowly (paused, 64 KiB
- * every 5 ms), or closes after `closeAfter` bytes.
+ * Runs `egts translate -f dir --to all` with stdout on a pipe that the reader drains slowly (one chunk, then
+ * a 5 ms pause, until end of file), or closes after `closeAfter` bytes. What arrives before end of file is
+ * all the command wrote: a command that exits with writes still queued ends the file early.
  */
-function runTranslatePiped(dir: string, opts: { closeAfter?: number } = {}): Promise<Run> {
+async function runTranslatePiped(dir: string, opts: { closeAfter?: number } = {}): Promise<Run> {
   const child = spawn("node", ["bin/egts.js", "translate", "-f", dir, "--to", "all"], {
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const chunks: Buffer[] = [];
-  let received = 0;
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const stdout = child.stdout;
-  stdout.pause();
-  const timer = setInterval(() => {
-    if (stdout.destroyed) return;
-    // read(n) waits for n bytes; read() takes the rest when less is buffered.
-    const chunk = ((stdout.read(64 * 1024) as Buffer | null) ?? (stdout.read() as Buffer | null)) as Buffer | null;
-    if (chunk === null) return;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal })),
+  );
+  const chunks: Buffer[] = [];
+  let received = 0;
+  for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
     chunks.push(chunk);
     received += chunk.length;
-    if (opts.closeAfter !== undefined && received >= opts.closeAfter) stdout.destroy();
-  }, 5);
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      clearInterval(timer);
-      const rest = stdout.destroyed ? null : (stdout.read() as Buffer | null);
-      if (rest) chunks.push(rest);
-      resolve({ code, signal, stdout: Buffer.concat(chunks), stderr });
-    });
-  });
+    if (opts.closeAfter !== undefined && received >= opts.closeAfter) {
+      child.stdout.destroy();
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return { ...(await exited), stdout: Buffer.concat(chunks), stderr };
 }
 
 describe("egts CLI output on a pipe", function () {
