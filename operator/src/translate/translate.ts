@@ -9,6 +9,7 @@ import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
+import type { ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
 import { buildGatewayIr } from "./gateway-ir";
@@ -45,6 +46,8 @@ export interface TranslateOptions {
    * endpoints on the proxy's own host are refused unless allowed. @default { enabled: false }
    */
   readonly backends?: BackendSettings;
+  /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
+  readonly extensionApis?: ExtensionApiGates;
 }
 
 /** What one translation produces. */
