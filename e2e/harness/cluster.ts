@@ -181,7 +181,11 @@ function get(
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const method = send?.method ?? "GET";
-    const headers = send?.contentType ? { "content-type": send.contentType } : undefined;
+    // Content-Length always: Node sends a DELETE body neither chunked nor with a length, so the API server
+    // reads no body (a pod's grace-period-0 delete was ignored) and parses the body as the next request on
+    // the kept-alive connection (which then failed with a bare "400 Bad Request").
+    const headers: Record<string, string | number> = { "content-length": Buffer.byteLength(send?.body ?? "") };
+    if (send?.contentType) headers["content-type"] = send.contentType;
     const req = (tls ? httpsRequest : httpRequest)(url, { method, headers, timeout: 5000, ...(tls ?? {}) }, (res) => {
       let body = "";
       res.setEncoding("utf8");

@@ -176,6 +176,8 @@ interface VolumeObject {
 
 /** How often Secret and ConfigMap volumes are compared with their objects. */
 const VOLUME_SYNC_MS = 2000;
+/** A pod still listed this long after its final delete was sent gets it again. */
+const DELETE_RETRY_MS = 5000;
 
 interface Running {
   /** `namespace/name`. */
@@ -252,8 +254,8 @@ function probePort(c: Container | undefined, port: number | string): number | un
 /** The simulated kubelet; see the module comment. */
 export class SimulatedKubelet {
   private readonly running = new Map<string, Running>();
-  /** Pods whose deletion was finished (their uids). */
-  private readonly deleted = new Set<string>();
+  /** Pods whose final delete was sent: uid → when (sent again after {@link DELETE_RETRY_MS}). */
+  private readonly deleted = new Map<string, number>();
   /** Pods whose last start failed (uid → message): the same failure is reported once, the start retried. */
   private readonly failed = new Map<string, string>();
   private stopped = false;
@@ -413,8 +415,8 @@ export class SimulatedKubelet {
     }
     if (!r.process.running) return this.restartLater(pod, r);
     if (!r.ready && (await this.probe(pod, r))) {
+      await this.reportReady(pod, r); // throws: not marked, so the next pass reports it again
       r.ready = true;
-      await this.reportReady(pod, r);
       const key = `${pod.metadata.namespace}/${pod.metadata.name}`;
       if (!this.startTimes.has(key)) this.startTimes.set(key, Date.now() - r.seenAt);
     }
@@ -462,13 +464,19 @@ export class SimulatedKubelet {
    * word, a delete with grace period 0, removes the object, so a Deployment's old pods do not linger.
    */
   private async finishDeletion(pod: Pod): Promise<void> {
-    if (this.running.has(pod.metadata.uid) || this.deleted.has(pod.metadata.uid)) return;
-    this.deleted.add(pod.metadata.uid);
+    const uid = pod.metadata.uid;
+    const sentAt = this.deleted.get(uid);
+    // Level-based: a pod still listed a while after its delete was sent gets the delete again.
+    if (this.running.has(uid) || (sentAt !== undefined && Date.now() - sentAt < DELETE_RETRY_MS)) return;
+    this.deleted.set(uid, Date.now());
     const { name, namespace } = pod.metadata;
+    const options = { apiVersion: "v1", kind: "DeleteOptions", gracePeriodSeconds: 0, preconditions: { uid } };
     await this.cluster
-      .apiJson("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`, { gracePeriodSeconds: 0 })
+      .apiJson("DELETE", `/api/v1/namespaces/${namespace}/pods/${name}`, options)
       .catch((err: unknown) => {
-        if (!/: 404 /.test(String(err))) throw err;
+        if (/: (404|409) /.test(String(err))) return; // gone, or a new pod of that name
+        this.deleted.delete(uid);
+        throw err;
       });
   }
 

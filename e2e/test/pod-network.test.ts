@@ -200,6 +200,27 @@ describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)"
     process.stderr.write(`      pod start (seen → Ready written): ${started.map(([, ms]) => `${ms} ms`).join(", ")}\n`);
   });
 
+  it("finishes a deleted pod's deletion: the object is gone within seconds, not left Terminating", async function () {
+    // Regression: the kubelet's final DELETE (grace period 0) went out with its body unsent (Node sends a
+    // DELETE body neither chunked nor with a length), so pods stayed Terminating for good and the body,
+    // read as the next request on the connection, made that request fail with "400 Bad Request".
+    const [victim] = await readyPods("web", 2);
+    const name = victim?.metadata.name ?? "";
+    await cluster.kubectl(["delete", "pod", "-n", NS, name, "--wait=false"]);
+    const t0 = Date.now();
+    await eventually(
+      async () => {
+        const left = (await cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", NS])).items;
+        return !left.some((p) => p.metadata.name === name);
+      },
+      15_000,
+      `pod ${name} removed (its grace period is 30 s)`,
+      250,
+    );
+    process.stderr.write(`      deleted pod removed in ${Date.now() - t0} ms\n`);
+    await readyPods("web", 2); // the ReplicaSet's replacement
+  });
+
   it("lists the pod IPs in the Service's EndpointSlices and reaches both pods through the ClusterIP and the LoadBalancer IP", async function () {
     const pods = await readyPods("web", 2);
     const ips = pods.map((p) => p.status?.podIP ?? "").sort();
