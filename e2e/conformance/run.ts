@@ -6,11 +6,13 @@
  * core test of a profile fails or is skipped, or a test of a claimed (extended) feature fails.
  *
  *   node dist/e2e/conformance/run.js [--core-only] [--test ShortName] [--skip-tests A,B] [--no-docs]
- *                                    [--timeout-minutes N] [--debug]
+ *                                    [--timeout-minutes N] [--debug] [--try-features A,B]
  *
  * --core-only  claims no extended feature (the five profiles' core tests only; what CI runs); implies --no-docs.
  * --test       runs one test (the suite's --run-test); implies --no-docs.
  * --no-docs    leaves docs/ and README.md alone; the report stays in the run's folder.
+ * --try-features  also passes these unclaimed features to the suite, to find out whether we pass them (claim one
+ *              by adding it to features.ts once it does); implies --no-docs.
  * The supported features are operator/src/translate/features.ts's SUPPORTED_FEATURES (the single source).
  */
 import { spawn } from "node:child_process";
@@ -66,6 +68,8 @@ export interface RunOptions {
   readonly docs: boolean;
   readonly timeoutMinutes: number;
   readonly debug: boolean;
+  /** Features not claimed in features.ts passed to the suite too, to find out whether we pass them. */
+  readonly tryFeatures: readonly string[];
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
@@ -78,16 +82,20 @@ function parseOptions(argv: readonly string[]): RunOptions {
       "no-docs": { type: "boolean", default: false },
       "timeout-minutes": { type: "string", default: "85" },
       debug: { type: "boolean", default: false },
+      "try-features": { type: "string", default: "" },
     },
   });
   const coreOnly = values["core-only"];
+  const tryFeatures = values["try-features"].split(",").filter((f) => f !== "");
   return {
     coreOnly,
     ...(values.test ? { test: values.test } : {}),
     ...(values["skip-tests"] ? { skipTests: values["skip-tests"] } : {}),
-    docs: !values["no-docs"] && !coreOnly && !values.test,
+    // A report with features we do not claim is not ours to publish.
+    docs: !values["no-docs"] && !coreOnly && !values.test && tryFeatures.length === 0,
     timeoutMinutes: Number(values["timeout-minutes"]),
     debug: values.debug,
+    tryFeatures,
   };
 }
 
@@ -113,7 +121,7 @@ export function suiteArgs(o: RunOptions, out: { report: string; results: string 
     `${o.timeoutMinutes}m`,
     `--gateway-class=${GATEWAY_CLASS}`,
     `--conformance-profiles=${PROFILES.join(",")}`,
-    `--supported-features=${claimedFeatures(o.coreOnly).join(",")}`,
+    `--supported-features=${[...new Set([...claimedFeatures(o.coreOnly), ...o.tryFeatures])].join(",")}`,
     "--organization=egts",
     "--project=egts",
     "--url=https://github.com/egts/egts",
