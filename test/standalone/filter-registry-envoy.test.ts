@@ -7,10 +7,6 @@
  * others are answered with every filter off.
  */
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { filter, firstValueFrom, scan, timeout } from "rxjs";
 import { pack } from "../../proto/any";
 import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
@@ -18,9 +14,6 @@ import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route"
 import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import type { Any } from "../../proto/gen/google/protobuf/any";
-import { HostRunner } from "../../operator/src/infra/host/host-runner";
-import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
-import { XdsServer, type XdsEvent } from "../../operator/src/xds/server";
 import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
 import { HTTP_FILTERS } from "../../operator/src/xds/translate/filters";
 import {
@@ -36,14 +29,11 @@ import {
   ListenerType,
   RouteType,
   SecretType,
-  TypeUrl,
 } from "../../operator/src/xds/types";
-import { requireEnvoy } from "../support/envoy";
+import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
 
 const NODE = "default/filter-registry";
 const LISTENER = "filter-registry";
-/** The listener and route types, whose ACKs the test waits for. */
-const WATCHED = new Set<string>([TypeUrl.Listener, TypeUrl.Route]);
 const EXT_AUTHZ = "envoy.filters.http.ext_authz/securitypolicy/default/sample";
 
 /** The instance name Envoy Gateway would give a filter (indexed ones end with /0, ext_authz per policy). */
@@ -137,34 +127,12 @@ function sampleSecret(): Any {
   );
 }
 
-/** The port Envoy bound for the listener (asked for port 0). */
-async function boundPort(admin: string): Promise<number> {
-  const body = (await (await fetch(`${admin}/listeners?format=json`)).json()) as {
-    listener_statuses?: { name: string; local_address: { socket_address: { port_value: number } } }[];
-  };
-  const l = body.listener_statuses?.find((s) => s.name === LISTENER);
-  assert.ok(l, `Envoy lists ${LISTENER}: ${JSON.stringify(body)}`);
-  return l.local_address.socket_address.port_value;
-}
-
 describe("HTTP filter registry against real Envoy", function () {
   this.timeout(60_000);
-  let cache: XdsCache;
-  let server: XdsServer;
-  let runner: HostRunner | undefined;
-  let stateDir: string;
-
-  before(async () => {
-    stateDir = await mkdtemp(join(tmpdir(), "egts-filter-registry-"));
-    cache = new XdsCache();
-    server = new XdsServer(cache, { logger: () => undefined });
-  });
+  let envoy: XdsEnvoy | undefined;
 
   after(async () => {
-    await runner?.stop();
-    await server?.stop(0);
-    cache?.close();
-    await rm(stateDir, { recursive: true, force: true });
+    await envoy?.close();
   });
 
   it("ACKs an HCM with every registered filter present and disabled; a route enables ext_authz with FilterConfig", async () => {
@@ -173,44 +141,22 @@ describe("HTTP filter registry against real Envoy", function () {
     assert.deepEqual(without, ["api_key_auth", "wasm", "dynamic_modules", "geoip"], "filters without a sample config");
     assert.equal(filters.length, HTTP_FILTERS.length - without.length);
 
-    const port = await server.start("127.0.0.1:0");
-    // Every NACK, and the ACKs of the listener and its routes, until a NACK or both ACKs.
-    const outcomes = firstValueFrom(
-      server.events$.pipe(
-        filter((e: XdsEvent) => e.kind === "nack" || (e.kind === "ack" && WATCHED.has(e.typeUrl ?? ""))),
-        scan((seen: XdsEvent[], e) => [...seen, e], []),
-        filter((seen) => seen.some((e) => e.kind === "nack") || new Set(seen.map((e) => e.typeUrl)).size === 2),
-        timeout(30_000),
-      ),
-    );
-    cache.setNode(
+    envoy = await serveToEnvoy(
       NODE,
-      new Map([
-        [TypeUrl.Cluster, new Map([[SAMPLE_CLUSTER, sampleCluster()]])],
-        [TypeUrl.Endpoint, new Map()],
-        [TypeUrl.Secret, new Map([[SAMPLE_SECRET, sampleSecret()]])],
-        [TypeUrl.Listener, new Map([[LISTENER, listener()]])],
-        [TypeUrl.Route, new Map([[LISTENER, routes()]])],
-      ]),
+      {
+        Cluster: new Map([[SAMPLE_CLUSTER, sampleCluster()]]),
+        Secret: new Map([[SAMPLE_SECRET, sampleSecret()]]),
+        Listener: new Map([[LISTENER, listener()]]),
+        Route: new Map([[LISTENER, routes()]]),
+      },
+      ["Listener", "Route"],
     );
-    runner = new HostRunner({
-      envoyBin: requireEnvoy(),
-      xdsHost: "127.0.0.1",
-      xdsPort: port,
-      stateDir,
-      envoyOutput: "ignore",
-    });
-    await runner.reconcile([{ name: NODE, namespace: "default", gatewayName: "filter-registry", ports: [] }]);
-    const seen = await outcomes;
-    for (const e of seen) assert.equal(e.kind, "ack", `Envoy NACKed ${e.typeUrl}: ${e.error ?? ""}`);
-
-    const admin = await runner.adminUrl(NODE);
-    const dump = await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).text();
+    const dump = await (await fetch(`${envoy.admin}/config_dump?resource=dynamic_listeners`)).text();
     for (const f of filters) assert.ok(dump.includes(`"${f.name}"`), `Envoy's listener has ${f.name}`);
 
-    const listenerPort = await boundPort(admin);
+    const port = await boundPort(envoy.admin, LISTENER);
     const get = async (path: string): Promise<number> =>
-      (await fetch(`http://127.0.0.1:${listenerPort}${path}`, { signal: AbortSignal.timeout(10_000) })).status;
+      (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).status;
     assert.equal(await get("/"), 200, "every filter is off on a route that enables none");
     assert.equal(await get("/authz"), 403, "the route enabling ext_authz is refused: its service is unreachable");
   });
