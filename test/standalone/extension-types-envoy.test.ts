@@ -5,12 +5,19 @@
  * (custom header, XFF), the UUID request ID, early header mutation and preserve-case headers; clusters with
  * each load balancer policy and the upstream PROXY protocol and TCP stats transport sockets; a route retrying
  * with the previous-hosts predicate. Envoy ACKs them all (it decodes and validates every typed config), and a
- * PROXY protocol v1 header sent by a real client reaches the listener.
+ * PROXY protocol v1 header sent by a real client reaches the listener. Stat sinks live in the bootstrap:
+ * `envoy --mode validate` checks a binary bootstrap we encode with them.
  */
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
 import { pack, type RegisteredType } from "../../proto/any";
 import { ProxyProtocolConfig_Version } from "../../proto/gen/envoy/config/core/v3/proxy_protocol";
+import { Bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap";
 import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
@@ -30,7 +37,10 @@ import {
   RouteType,
   TlsInspectorType,
 } from "../../operator/src/xds/types";
+import { requireEnvoy } from "../support/envoy";
 import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+
+const run = promisify(execFile);
 
 const ROUTES = "extension-types";
 
@@ -264,3 +274,40 @@ describe("generated extension types against real Envoy", function () {
     assert.doesNotMatch(plain, /^HTTP\/1\.1 200/, "a request without the PROXY header is refused");
   });
 });
+
+describe("generated stat sink types against real Envoy (bootstrap, binary)", function () {
+  this.timeout(60_000);
+
+  it("envoy --mode validate accepts a binary bootstrap with the OpenTelemetry and metrics service sinks", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "egts-stat-sinks-"));
+    try {
+      const bootstrap = Bootstrap.fromPartial({
+        node: { id: "stat-sinks", cluster: "egts" },
+        staticResources: { clusters: [Cluster.decode(unpackCluster(clusters().get(SAMPLE_CLUSTER)))] },
+        statsSinks: [
+          ext("envoy.stat_sinks.open_telemetry", X.OpenTelemetrySinkType, { grpcService: sampleGrpc }),
+          ext("envoy.stat_sinks.metrics_service", X.MetricsServiceSinkType, {
+            grpcService: sampleGrpc,
+            transportApiVersion: 2,
+          }),
+        ],
+      } as never);
+      const file = join(dir, "bootstrap.pb");
+      await writeFile(file, Bootstrap.encode(bootstrap).finish());
+      const out = await run(requireEnvoy(), ["--mode", "validate", "-c", file, "-l", "critical"]).then(
+        (r) => ({ ok: true, text: r.stdout + r.stderr }),
+        (e: { stdout: string; stderr: string }) => ({ ok: false, text: e.stdout + e.stderr }),
+      );
+      assert.ok(out.ok, out.text);
+      assert.match(out.text, /configuration .* OK/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The encoded Cluster inside a packed Any. */
+function unpackCluster(any: Any | undefined): Uint8Array {
+  assert.ok(any, "sample cluster");
+  return any.value;
+}
