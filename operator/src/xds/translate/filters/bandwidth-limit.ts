@@ -1,9 +1,11 @@
 /**
- * envoy.filters.http.bandwidth_limit (rank 304), placement `shared`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.bandwidth_limit (rank 304), placement `disabled`. Not fed by any IR yet: the policy kind
+ * that needs it adds `hcmFilters` and `perRouteConfig` here.
  *
- * Envoy Gateway (BackendTrafficPolicy bandwidth limit): a BandwidthLimit on the HCM with only a stat prefix, the
- * route's limit as a BandwidthLimit in typed_per_filter_config.
+ * Envoy Gateway (BackendTrafficPolicy bandwidth limit): two instances, `envoy.filters.http.bandwidth_limit/request`
+ * and `/response` (one direction each: a single filter cannot limit both directions differently), each a
+ * BandwidthLimit with a stat prefix and `enable_mode: DISABLED`, `disabled: true`; a route's limit for a direction
+ * is a BandwidthLimit (REQUEST or RESPONSE mode, `limit_kbps`) in typed_per_filter_config under that instance.
  */
 import { BandwidthLimit } from "../../../../../proto/gen/envoy/extensions/filters/http/bandwidth_limit/v3/bandwidth_limit";
 import { registerType } from "../../../../../proto/any";
@@ -21,6 +23,6 @@ export const bandwidthLimit: HttpFilterDef = {
   rank: 304,
   configType: BandwidthLimitType.name,
   perRouteType: BandwidthLimitType.name,
-  placement: "shared",
+  placement: "disabled",
   sampleConfig: () => packPartial(BandwidthLimitType, { statPrefix: "bandwidth_limit" }),
 };

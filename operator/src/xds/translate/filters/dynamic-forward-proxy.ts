@@ -1,9 +1,12 @@
 /**
- * envoy.filters.http.dynamic_forward_proxy (rank 309), placement `shared`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.dynamic_forward_proxy (rank 309), placement `disabled`. Not fed by any IR yet: the policy
+ * kind that needs it adds `hcmFilters` and `perRouteConfig` here.
  *
- * Envoy Gateway (Backend of type DynamicResolver): one FilterConfig on the HCM naming the DNS cache its dynamic
- * forward proxy cluster shares; PerRouteConfig can rewrite the host per route.
+ * Envoy Gateway (Backend of type DynamicResolver that rewrites the host): one filter per DNS cache,
+ * `envoy.filters.http.dynamic_forward_proxy.<cache name>`, holding the cache config its cluster shares,
+ * `disabled: true`; a route turns it on with its PerRouteConfig (host rewrite from a header or a literal). Envoy
+ * Gateway also adds an empty RBAC, `envoy.filters.http.rbac.dfp_loopback_deny` (ranked as rbac), whose
+ * RBACPerRoute on dynamic-resolver routes denies loopback hosts.
  */
 import {
   FilterConfig,
@@ -29,7 +32,7 @@ export const dynamicForwardProxy: HttpFilterDef = {
   rank: 309,
   configType: DynamicForwardProxyType.name,
   perRouteType: DynamicForwardProxyPerRouteType.name,
-  placement: "shared",
+  placement: "disabled",
   sampleConfig: () =>
     packPartial(DynamicForwardProxyType, { dnsCacheConfig: { name: "egts-sample-dns-cache", dnsLookupFamily: 1 } }),
 };

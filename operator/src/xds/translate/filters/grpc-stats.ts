@@ -1,8 +1,9 @@
 /**
- * envoy.filters.http.grpc_stats (rank 306), placement `listener`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.grpc_stats (rank 306), placement `listener`. Not fed by any IR yet: the listener
+ * translation adds `hcmFilters` here when it serves GRPCRoutes.
  *
- * Envoy Gateway: per-method gRPC statistics for the listener; no per-route config.
+ * Envoy Gateway: a FilterConfig with `emit_filter_state` and `stats_for_all_methods` on the HCM of listeners
+ * that serve HTTP/2 (GRPCRoute), next to grpc_web; no per-route config.
  */
 import { FilterConfig } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_stats/v3/config";
 import { registerType } from "../../../../../proto/any";

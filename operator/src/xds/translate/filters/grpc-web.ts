@@ -1,9 +1,9 @@
 /**
- * envoy.filters.http.grpc_web (rank 305), placement `listener`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.grpc_web (rank 305), placement `listener`. Not fed by any IR yet: the listener translation
+ * adds `hcmFilters` here when it serves GRPCRoutes.
  *
- * Envoy Gateway: gRPC-Web translation for the listener; GrpcWeb has no settings and Envoy no per-route message (a
- * route can only disable it with FilterConfig).
+ * Envoy Gateway: an empty GrpcWeb on the HCM of listeners that serve HTTP/2 (GRPCRoute); Envoy has no per-route
+ * message for it.
  */
 import { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_web/v3/grpc_web";
 import { registerType } from "../../../../../proto/any";
