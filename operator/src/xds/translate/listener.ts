@@ -69,7 +69,7 @@ function hcmFilter(ir: HttpListenerIr): Filter {
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
-    httpFilters: hcmHttpFilters(),
+    httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
   } as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
