@@ -5,6 +5,7 @@
  */
 import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { HttpConnectionManager_UpgradeConfig } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
 import { pack } from "../../../../proto/any";
 import { CorsType, RouterType, StatefulSessionType } from "../types";
 
@@ -17,8 +18,8 @@ export const STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
 /** Name of the router, always last. */
 export const ROUTER_FILTER = "envoy.filters.http.router";
 
-/** The HCM's http_filters: feature filters first, the router last. */
-export function hcmHttpFilters(): HttpFilter[] {
+/** The HCM's http_filters: feature filters first, the router (with `router`'s settings) last. */
+export function hcmHttpFilters(router: Partial<Router> = {}): HttpFilter[] {
   return [
     { name: CORS_FILTER, typedConfig: pack(CorsType, CorsType.codec.fromPartial({} as never)) },
     // Without a session_state the filter does nothing; routes with session persistence configure it.
@@ -26,7 +27,7 @@ export function hcmHttpFilters(): HttpFilter[] {
       name: STATEFUL_SESSION_FILTER,
       typedConfig: pack(StatefulSessionType, StatefulSessionType.codec.fromPartial({} as never)),
     },
-    { name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
+    { name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial(router as never)) },
   ] as HttpFilter[];
 }
 

@@ -17,6 +17,13 @@ import type { HttpListenerIr } from "../../ir/xds-ir";
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
+import {
+  HTTP_LISTENER_DEFAULTS,
+  LISTENER_CONNECTION_DEFAULTS,
+  hcmSettingFields,
+  listenerConnectionFields,
+  routerSettingFields,
+} from "./listener-defaults";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -45,6 +52,7 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
     filterChains,
+    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
   } as never);
 }
 
@@ -69,8 +77,9 @@ function hcmFilter(ir: HttpListenerIr): Filter {
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
-    httpFilters: hcmHttpFilters(),
+    httpFilters: hcmHttpFilters(routerSettingFields(HTTP_LISTENER_DEFAULTS)),
     ...hcmRouteOptions(),
+    ...hcmSettingFields(HTTP_LISTENER_DEFAULTS),
   } as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

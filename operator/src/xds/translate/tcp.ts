@@ -8,6 +8,7 @@ import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 import { additionalAddresses, serverNames } from "./listener";
 import { downstreamTls, tlsInspector } from "./tls";
+import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
 
 /**
  * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
@@ -22,6 +23,7 @@ export function buildTcpListener(ir: TcpListenerIr): Listener {
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
     filterChains: ir.chains.map(tcpChain),
+    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
   } as never);
 }
 
