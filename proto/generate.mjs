@@ -36,6 +36,7 @@ const ROOTS = [
   "envoy/extensions/http/stateful_session/cookie/v3/cookie.proto",
   "envoy/extensions/http/stateful_session/header/v3/header.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
+  "envoy/extensions/access_loggers/file/v3/file.proto",
 ];
 
 const TS_PROTO_OPTS = [
