@@ -37,6 +37,7 @@ const ROOTS = [
   "envoy/extensions/http/stateful_session/header/v3/header.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
   "envoy/extensions/access_loggers/file/v3/file.proto",
+  "envoy/extensions/access_loggers/stream/v3/stream.proto",
 ];
 
 const TS_PROTO_OPTS = [

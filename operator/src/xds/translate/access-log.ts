@@ -6,7 +6,7 @@
 import type { AccessLog, AccessLogFilter } from "../../../../proto/gen/envoy/config/accesslog/v3/accesslog";
 import { pack } from "../../../../proto/any";
 import type { AccessLogIr } from "../../ir/xds-ir";
-import { FileAccessLogType } from "../types";
+import { FileAccessLogType, StderrAccessLogType, StdoutAccessLogType } from "../types";
 
 /**
  * Envoy Gateway's default JSON access log fields (field name → Envoy format command), written when the IR
@@ -39,8 +39,10 @@ export const DEFAULT_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   route_name: "%ROUTE_NAME%",
 };
 
-/** Envoy's name of the file access logger. */
+/** Envoy's names of the file, stdout and stderr access loggers. */
 const FILE_ACCESS_LOG = "envoy.access_loggers.file";
+const STDOUT_ACCESS_LOG = "envoy.access_loggers.stdout";
+const STDERR_ACCESS_LOG = "envoy.access_loggers.stderr";
 
 /** Listener-level access logs keep only what no route handled (the HCM and tcp_proxy log the rest). */
 const NO_ROUTE_FILTER = { responseFlagFilter: { flags: ["NR"] } } as AccessLogFilter;
@@ -60,17 +62,25 @@ export function accessLogField(logs: AccessLog[]): { accessLog?: AccessLog[] } {
   return logs.length > 0 ? { accessLog: logs } : {};
 }
 
+/**
+ * One access log. `/dev/stdout` and `/dev/stderr` become Envoy's stdout and stderr loggers, which write to the
+ * process's own descriptors: Envoy cannot open `/dev/stdout` when its standard output is a socket (a pipe from
+ * Node, a container runtime's log socket) and would reject the whole listener. Other paths are files.
+ */
 function fileAccessLog(l: AccessLogIr, filter?: AccessLogFilter): AccessLog {
   const logFormat =
     l.format.type === "json"
       ? { jsonFormat: sortedFields(l.format.fields ?? DEFAULT_ACCESS_LOG_FIELDS) }
       : { textFormatSource: { inlineString: l.format.line } };
-  const config = FileAccessLogType.codec.fromPartial({ path: l.path, logFormat } as never);
-  return {
-    name: FILE_ACCESS_LOG,
-    typedConfig: pack(FileAccessLogType, config),
-    ...(filter ? { filter } : {}),
-  } as AccessLog;
+  const typedConfig =
+    l.path === "/dev/stdout"
+      ? pack(StdoutAccessLogType, StdoutAccessLogType.codec.fromPartial({ logFormat } as never))
+      : l.path === "/dev/stderr"
+        ? pack(StderrAccessLogType, StderrAccessLogType.codec.fromPartial({ logFormat } as never))
+        : pack(FileAccessLogType, FileAccessLogType.codec.fromPartial({ path: l.path, logFormat } as never));
+  const name =
+    l.path === "/dev/stdout" ? STDOUT_ACCESS_LOG : l.path === "/dev/stderr" ? STDERR_ACCESS_LOG : FILE_ACCESS_LOG;
+  return { name, typedConfig, ...(filter ? { filter } : {}) } as AccessLog;
 }
 
 /** JSON fields in name order, so the output is stable whatever order they were written in. */
