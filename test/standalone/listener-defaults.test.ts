@@ -3,11 +3,15 @@
  * against real Envoy (operator/src/xds/translate/listener-defaults.ts, docs/behaviour.md): paths normalised
  * and slashes merged before routing, escaped slashes redirected, the client address appended to
  * X-Forwarded-For, a request ID, X-Forwarded-Host on a host rewrite, no Server or x-envoy-* headers added,
- * headers with underscores refused, Envoy Gateway's HTTP/2 settings, and a JSON access log line on stdout.
+ * headers with underscores refused, Envoy Gateway's HTTP/2 settings, and a JSON access log line on stdout;
+ * and an EnvoyProxy's access log settings replacing that default.
  */
 import assert from "node:assert/strict";
 import { connect } from "node:http2";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { isIP } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
 import { backendYaml, gatewayYaml, httpRouteYaml } from "../support/manifests";
@@ -172,5 +176,64 @@ describe("Envoy Gateway's default listener behaviour (real Envoy)", function () 
     assert.equal(entry?.["user-agent"], "defaults-test");
     assert.equal(entry?.[":authority"], HOST);
     assert.equal(entry?.["route_name"], "httproute/default/defaults/rule/3/match/0");
+  });
+});
+
+describe("EnvoyProxy telemetry.accessLog settings replace the default access log (real Envoy)", function () {
+  this.timeout(60_000);
+  let t: TestGateway;
+  let port: number;
+  let backend: EchoBackend;
+  let dir: string;
+  const stdout: string[] = [];
+
+  before(async function () {
+    backend = await startEchoBackend({ name: "root" });
+    port = await freePort();
+    dir = await mkdtemp(join(tmpdir(), "egts-access-log-"));
+    const gateway = gatewayYaml(port).replace(
+      "spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }",
+      `spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }`,
+    );
+    assert.match(gateway, /parametersRef/, "the class names the EnvoyProxy");
+    const proxy = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: proxy, namespace: default }
+spec:
+  telemetry:
+    accessLog:
+      settings:
+        - format: { type: Text, text: "text %REQ(:METHOD)% %REQ(X-ENVOY-ORIGINAL-PATH?:PATH)% %RESPONSE_CODE%\\n" }
+          sinks: [{ type: File, file: { path: ${join(dir, "access.log")} } }]
+`;
+    const route = httpRouteYaml("r", HOST, `    - ${to("root")}\n`);
+    t = await startTestGateway(
+      { "gateway.yaml": `${gateway}---\n${proxy}`, "routes.yaml": `${backendYaml("root", backend.port)}---\n${route}` },
+      { envoyStdout: stdout },
+    );
+    await eventually(async () => (await httpGet(port, HOST, "/")).status === 200, 20_000, "the route");
+  });
+
+  after(async function () {
+    await t?.close();
+    await backend?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("writes the Text line to the File sink, and nothing to stdout", async function () {
+    const path = `/file-${Date.now()}`;
+    assert.equal((await httpGet(port, HOST, path)).status, 200);
+    const file = join(dir, "access.log");
+    await eventually(
+      async () => (await readFile(file, "utf8").catch(() => "")).includes(`text GET ${path} 200`),
+      25_000,
+      "the access log line in the file",
+    );
+    assert.deepEqual(
+      stdout.filter((l) => l.includes(path)),
+      [],
+    );
   });
 });
