@@ -39,10 +39,17 @@ export const DEFAULT_ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
   route_name: "%ROUTE_NAME%",
 };
 
-/** Envoy's names of the file, stdout and stderr access loggers. */
+/** Envoy's name of the file access logger. */
 const FILE_ACCESS_LOG = "envoy.access_loggers.file";
-const STDOUT_ACCESS_LOG = "envoy.access_loggers.stdout";
-const STDERR_ACCESS_LOG = "envoy.access_loggers.stderr";
+
+/** The paths written through Envoy's stream loggers (see fileAccessLog), with the logger's name and type. */
+const STREAM_LOGGERS: ReadonlyMap<
+  string,
+  { readonly name: string; readonly type: typeof StdoutAccessLogType | typeof StderrAccessLogType }
+> = new Map([
+  ["/dev/stdout", { name: "envoy.access_loggers.stdout", type: StdoutAccessLogType }],
+  ["/dev/stderr", { name: "envoy.access_loggers.stderr", type: StderrAccessLogType }],
+]);
 
 /** Listener-level access logs keep only what no route handled (the HCM and tcp_proxy log the rest). */
 const NO_ROUTE_FILTER = { responseFlagFilter: { flags: ["NR"] } } as AccessLogFilter;
@@ -72,15 +79,11 @@ function fileAccessLog(l: AccessLogIr, filter?: AccessLogFilter): AccessLog {
     l.format.type === "json"
       ? { jsonFormat: sortedFields(l.format.fields ?? DEFAULT_ACCESS_LOG_FIELDS) }
       : { textFormatSource: { inlineString: l.format.line } };
-  const typedConfig =
-    l.path === "/dev/stdout"
-      ? pack(StdoutAccessLogType, StdoutAccessLogType.codec.fromPartial({ logFormat } as never))
-      : l.path === "/dev/stderr"
-        ? pack(StderrAccessLogType, StderrAccessLogType.codec.fromPartial({ logFormat } as never))
-        : pack(FileAccessLogType, FileAccessLogType.codec.fromPartial({ path: l.path, logFormat } as never));
-  const name =
-    l.path === "/dev/stdout" ? STDOUT_ACCESS_LOG : l.path === "/dev/stderr" ? STDERR_ACCESS_LOG : FILE_ACCESS_LOG;
-  return { name, typedConfig, ...(filter ? { filter } : {}) } as AccessLog;
+  const stream = STREAM_LOGGERS.get(l.path);
+  const typedConfig = stream
+    ? pack(stream.type, stream.type.codec.fromPartial({ logFormat } as never))
+    : pack(FileAccessLogType, FileAccessLogType.codec.fromPartial({ path: l.path, logFormat } as never));
+  return { name: stream?.name ?? FILE_ACCESS_LOG, typedConfig, ...(filter ? { filter } : {}) } as AccessLog;
 }
 
 /** JSON fields in name order, so the output is stable whatever order they were written in. */
