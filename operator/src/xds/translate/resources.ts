@@ -30,7 +30,7 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
   for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
   for (const l of ir.udp ?? []) {
-    listeners.set(l.name, pack(ListenerType, buildUdpListener(l)));
+    listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
     const weighted = buildUdpWeightedCluster(l, clusterIrs);
     if (weighted) {
       clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));
