@@ -39,12 +39,20 @@ describe("standalone quickstart (real Envoy)", function () {
   it("answers 200 with the backend's JSON for Host: www.example.com", async function () {
     const res = await httpGet(port, "www.example.com", "/get?x=1");
     assert.equal(res.status, 200);
-    const body = JSON.parse(res.body) as { backend: string; path: string; host: string; method: string };
+    const body = JSON.parse(res.body) as {
+      backend: string;
+      path: string;
+      host: string;
+      method: string;
+      headers: Record<string, string>;
+    };
     assert.equal(body.backend, "demo-backend");
     assert.equal(body.path, "/get?x=1");
     assert.equal(body.host, "www.example.com");
     assert.equal(body.method, "GET");
-    assert.equal(res.headers.server, "envoy");
+    // Envoy Gateway's defaults: Envoy adds no Server header, and it gives the request an x-request-id.
+    assert.equal(res.headers.server, undefined);
+    assert.match(String(body.headers["x-request-id"]), /^[0-9a-f-]{36}$/);
   });
 
   it("answers 404 for an unknown host", async function () {

@@ -39,7 +39,14 @@ export const EXAMPLES_CONFIG = "examples/envoy-gateway.yaml";
 /** Starts a gateway with the given files; waits for the first translation. */
 export async function startTestGateway(
   files: Record<string, string>,
-  opts: { withEnvoy?: boolean; xdsCertDir?: string; backends?: BackendSettings; listenerRetryMs?: number } = {},
+  opts: {
+    withEnvoy?: boolean;
+    xdsCertDir?: string;
+    backends?: BackendSettings;
+    listenerRetryMs?: number;
+    /** Collects each line Envoy writes to stdout (its access log) instead of dropping it. */
+    envoyStdout?: string[];
+  } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
   const dir = await mkdtemp(join(tmpdir(), "egts-test-config-"));
@@ -57,7 +64,11 @@ export async function startTestGateway(
     listenAddress: "127.0.0.1",
     stateDir,
     logger: log,
-    envoyOutput: process.env.EGTS_TEST_LOG ? "inherit" : "ignore",
+    envoyOutput: opts.envoyStdout
+      ? (line: string): void => void opts.envoyStdout?.push(line)
+      : process.env.EGTS_TEST_LOG
+        ? "inherit"
+        : "ignore",
     ...(opts.xdsCertDir ? { xdsCertDir: opts.xdsCertDir } : {}),
     backends: opts.backends ?? TEST_BACKENDS,
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),

@@ -17,6 +17,21 @@ export interface GatewayXdsIr {
   readonly secrets?: readonly SecretIr[];
   /** Upstream clusters, one per backend, shared by every route that uses it. */
   readonly clusters: readonly ClusterIr[];
+  /** Access logs of every HTTP request and TCP connection, in order; absent or empty: none. */
+  readonly accessLogs?: readonly AccessLogIr[];
+}
+
+/** One access log: a line per HTTP request (or TCP connection) written to a file. */
+export interface AccessLogIr {
+  /** File to append to; `/dev/stdout` is the proxy's standard output. */
+  readonly path: string;
+  /**
+   * A JSON object per line (field name → Envoy format command; absent: Envoy Gateway's default fields), or a
+   * text line.
+   */
+  readonly format:
+    | { readonly type: "json"; readonly fields?: Readonly<Record<string, string>> }
+    | { readonly type: "text"; readonly line: string };
 }
 
 /** One HTTP listener (an Envoy Listener with an HTTP connection manager). */

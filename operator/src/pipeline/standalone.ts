@@ -9,7 +9,7 @@ import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { Logger } from "../log";
 import { xdsServerCredentials } from "../certgen/certgen";
-import { HostRunner } from "../infra/host/host-runner";
+import { HostRunner, type EnvoyOutput } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
@@ -38,8 +38,8 @@ export interface StandaloneOptions {
   readonly stateDir: string;
   /** Envoy's log level. @default "warn" */
   readonly envoyLogLevel?: string;
-  /** Where Envoy's output goes. @default "inherit" */
-  readonly envoyOutput?: "inherit" | "ignore";
+  /** Where Envoy's output goes (a function gets each stdout line: the access log). @default "inherit" */
+  readonly envoyOutput?: EnvoyOutput;
   /** A certificate folder from `egts certgen --local`: serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
   /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */

@@ -2,7 +2,8 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import { accessLogsFor } from "./access-log";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf } from "../resources/meta";
@@ -19,7 +20,7 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { envoyProxiesByKey } from "./envoy-proxy";
+import { envoyProxiesByKey, envoyProxyForNode } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -157,7 +158,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
   const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
   // 6. Gateways of a merged class become one node and one proxy.
-  const { xds: xdsIr, infra: infraIr } = mergeGatewayIrs(built, merged);
+  const { xds, infra: infraIr } = mergeGatewayIrs(built, merged);
+  // 7. Each node's access logs come from the EnvoyProxy of its proxies (Envoy Gateway's default: JSON on stdout).
+  const xdsIr = xds.map((ir) => withAccessLogs(ir, accessLogsFor(envoyProxyForNode(snapshot, ir.name))));
   return {
     statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses, ...rejectedStatus],
     xdsIr,
@@ -175,4 +178,9 @@ function byKey(
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The node's IR with its access logs (none: the field is left out). */
+function withAccessLogs(ir: GatewayXdsIr, accessLogs: readonly AccessLogIr[]): GatewayXdsIr {
+  return accessLogs.length > 0 ? { ...ir, accessLogs } : ir;
 }

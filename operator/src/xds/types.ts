@@ -9,6 +9,8 @@ import { RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/rou
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
+import { FileAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file";
+import { StderrAccessLog, StdoutAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/stream/v3/stream";
 import { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
@@ -119,3 +121,14 @@ export function lookupTypeCodec(typeUrl: string): RegisteredType<unknown>["codec
   if (!t) throw new Error(`unregistered type ${typeUrl}`);
   return t.codec;
 }
+
+/** Access log configs: a file, or the process's standard output or error. */
+export const FileAccessLogType = registerType("envoy.extensions.access_loggers.file.v3.FileAccessLog", FileAccessLog);
+export const StdoutAccessLogType = registerType(
+  "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+  StdoutAccessLog,
+);
+export const StderrAccessLogType = registerType(
+  "envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
+  StderrAccessLog,
+);

@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatch
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { Subject, type Observable } from "rxjs";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
 import {
@@ -20,6 +21,9 @@ import {
 import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 
 /** Host runner settings. */
+/** Where an Envoy process's output goes: inherited, dropped, or each stdout line to a function. */
+export type EnvoyOutput = "inherit" | "ignore" | ((line: string) => void);
+
 export interface HostRunnerOptions {
   /** Envoy binary. */
   readonly envoyBin: string;
@@ -33,8 +37,11 @@ export interface HostRunnerOptions {
   readonly logLevel?: string;
   /** Worker threads per Envoy. @default 1 */
   readonly concurrency?: number;
-  /** Where Envoy's own output goes. @default "inherit" (our stderr) */
-  readonly envoyOutput?: "inherit" | "ignore";
+  /**
+   * Where Envoy's own output goes; a function receives each line Envoy writes to stdout (the access log)
+   * and its stderr is dropped. @default "inherit" (our stdout and stderr)
+   */
+  readonly envoyOutput?: EnvoyOutput;
   /** First restart delay; doubles up to 5 s. @default 200 */
   readonly restartBackoffMs?: number;
   /**
@@ -230,9 +237,11 @@ export class HostRunner {
     const [cmd, argv] = SETPRIV
       ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
       : [this.opts.envoyBin, args];
+    const out = this.opts.envoyOutput ?? "inherit";
     const child = spawn(cmd, argv, {
-      stdio: ["ignore", this.opts.envoyOutput ?? "inherit", this.opts.envoyOutput ?? "inherit"],
+      stdio: typeof out === "function" ? ["ignore", "pipe", "ignore"] : ["ignore", out, out],
     });
+    if (typeof out === "function" && child.stdout) createInterface({ input: child.stdout }).on("line", out);
     p.child = child;
     p.startedAt = Date.now();
     this.events.next({ kind: "started", name: p.ir.name, pid: child.pid });

@@ -13,10 +13,18 @@ import {
   HttpConnectionManager_CodecType,
 } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { pack } from "../../../../proto/any";
-import type { HttpListenerIr } from "../../ir/xds-ir";
+import type { AccessLogIr, HttpListenerIr } from "../../ir/xds-ir";
+import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
+import {
+  HTTP_LISTENER_DEFAULTS,
+  LISTENER_CONNECTION_DEFAULTS,
+  hcmSettingFields,
+  listenerConnectionFields,
+  routerSettingFields,
+} from "./listener-defaults";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -28,8 +36,8 @@ const HTTPS_ALPN = ["h2", "http/1.1"];
  * Builds the Listener. It only names its RouteConfiguration, so route changes never touch the
  * listener (a listener update drains connections; a route update does not).
  */
-export function buildHttpListener(ir: HttpListenerIr): Listener {
-  const hcm = hcmFilter(ir);
+export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
+  const hcm = hcmFilter(ir, accessLogs);
   const filterChains = ir.tls
     ? ir.tls.map((c): Partial<FilterChain> => ({
         ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
@@ -38,13 +46,15 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
       }))
     : [{ filters: [hcm] }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
-  filterChains.push(...(ir.tlsRoutes ?? []).map(tcpChain));
+  filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs)));
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
     filterChains,
+    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
+    ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
 
@@ -64,13 +74,15 @@ export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
-function hcmFilter(ir: HttpListenerIr): Filter {
+function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
   const hcm = HttpConnectionManager.fromPartial({
+    ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
+    ...hcmSettingFields(HTTP_LISTENER_DEFAULTS),
   } as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

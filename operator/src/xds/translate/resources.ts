@@ -24,13 +24,13 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
   for (const l of ir.http) {
-    listeners.set(l.name, pack(ListenerType, buildHttpListener(l)));
+    listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs)));
     routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
   }
-  for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l)));
+  for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
   for (const l of ir.udp ?? []) {
-    listeners.set(l.name, pack(ListenerType, buildUdpListener(l)));
+    listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
     const weighted = buildUdpWeightedCluster(l, clusterIrs);
     if (weighted) {
       clusters.set(weighted.cluster.name, pack(ClusterType, weighted.cluster));

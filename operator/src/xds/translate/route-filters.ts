@@ -75,11 +75,14 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-/** URLRewrite → the RouteAction fields that rewrite the Host header and the path. */
+/**
+ * URLRewrite → the RouteAction fields that rewrite the Host header and the path. A host rewrite appends
+ * the client's Host to X-Forwarded-Host (as Envoy Gateway does), so the backend still sees what was asked.
+ */
 export function rewriteFields(rw: UrlRewriteIr | undefined): Partial<RouteAction> {
   if (!rw) return {};
   return {
-    ...(rw.hostname !== undefined ? { hostRewriteLiteral: rw.hostname } : {}),
+    ...(rw.hostname !== undefined ? { hostRewriteLiteral: rw.hostname, appendXForwardedHost: true } : {}),
     ...(rw.path ? { regexRewrite: pathRewrite(rw.path) } : {}),
   };
 }

@@ -3,37 +3,43 @@ import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listene
 import type { FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import { pack } from "../../../../proto/any";
-import type { TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import type { AccessLogIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 import { additionalAddresses, serverNames } from "./listener";
 import { downstreamTls, tlsInspector } from "./tls";
+import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
 
 /**
  * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
  * terminates TLS. A connection for an invalid backendRef goes to a cluster that does not exist, which
  * Envoy answers by closing it: the spec's "reject the connection", respecting weights.
  */
-export function buildTcpListener(ir: TcpListenerIr): Listener {
+export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
   const inspect = ir.chains.some((c) => c.serverNames.length > 0 || c.tls !== undefined);
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
-    filterChains: ir.chains.map(tcpChain),
+    filterChains: ir.chains.map((c) => tcpChain(c, accessLogs)),
+    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
+    ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
 
-/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy. */
-export function tcpChain(c: TcpChainIr): Partial<FilterChain> {
+/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy (logging each connection). */
+export function tcpChain(c: TcpChainIr, accessLogs?: readonly AccessLogIr[]): Partial<FilterChain> {
+  const proxy = TcpProxy.fromPartial({
+    ...tcpProxy(c.name, c.destinations),
+    ...accessLogField(routeAccessLogs(accessLogs)),
+  } as never);
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     ...(c.tls ? { transportSocket: downstreamTls(c.tls, []) } : {}),
-    filters: [
-      { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, tcpProxy(c.name, c.destinations)) },
-    ],
+    filters: [{ name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) }],
   } as Partial<FilterChain>;
 }
 

@@ -9,7 +9,8 @@ import { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoi
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import { UdpProxyConfig } from "../../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { pack } from "../../../../proto/any";
-import type { ClusterIr, UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, UdpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { UdpProxyType, UdpRouteType } from "../types";
 import { CONNECT_TIMEOUT, lbEndpoint } from "./cluster";
 import { adsConfigSource } from "./config-source";
@@ -32,11 +33,13 @@ export function udpWeightedClusterName(ir: UdpListenerIr): string {
  * Builds the Listener. udp_proxy routes every datagram to one cluster (its route action has no weighted
  * clusters), so a route with several valid backends gets its own weighted cluster ({@link
  * buildUdpWeightedCluster}); with one, datagrams go to that backend's cluster (the heaviest share, so an
- * invalid heavier share drops everything); with none, to a cluster that does not exist (dropped).
+ * invalid heavier share drops everything); with none, to a cluster that does not exist (dropped). Each
+ * session is access-logged by udp_proxy (as Envoy Gateway does).
  */
-export function buildUdpListener(ir: UdpListenerIr): Listener {
+export function buildUdpListener(ir: UdpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
   const config = UdpProxyConfig.fromPartial({
     statPrefix: `udp-${ir.port}`,
+    ...accessLogField(routeAccessLogs(accessLogs)),
     matcher: {
       onNoMatch: {
         action: {
@@ -52,6 +55,7 @@ export function buildUdpListener(ir: UdpListenerIr): Listener {
     ...additionalAddresses(ir.additionalAddresses, ir.port, SocketAddress_Protocol.UDP),
     udpListenerConfig: {},
     listenerFilters: [{ name: "envoy.filters.udp_listener.udp_proxy", typedConfig: pack(UdpProxyType, config) }],
+    ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
 

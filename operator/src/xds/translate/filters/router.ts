@@ -1,6 +1,7 @@
 /** envoy.filters.http.router (rank 310): the terminal filter, always last, on every HTTP connection manager. */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { RouterType } from "../../types";
+import { HTTP_LISTENER_DEFAULTS, routerSettingFields } from "../listener-defaults";
 import { packPartial, type HttpFilterDef } from "./registry";
 
 /** Name of the router, always last. */
@@ -12,6 +13,12 @@ export const router: HttpFilterDef = {
   rank: 310,
   configType: RouterType.name,
   placement: "listener",
-  hcmFilters: () => [{ name: ROUTER_FILTER, typedConfig: packPartial(RouterType, {}) } as HttpFilter],
+  // The router's settings are Envoy Gateway's listener defaults (listener-defaults.ts).
+  hcmFilters: () => [
+    {
+      name: ROUTER_FILTER,
+      typedConfig: packPartial(RouterType, routerSettingFields(HTTP_LISTENER_DEFAULTS)),
+    } as HttpFilter,
+  ],
   sampleConfig: () => packPartial(RouterType, {}),
 };

@@ -1,0 +1,80 @@
+/**
+ * The access logs of a Gateway's proxies, from its EnvoyProxy's `telemetry.accessLog`, as Envoy Gateway
+ * decides them: with no EnvoyProxy, no telemetry, or an accessLog with neither `disable` nor settings, every
+ * request is logged as a JSON line on the proxy's standard output (Envoy Gateway's default format); `disable:
+ * true` logs nothing (the default JSON fields are in xds/translate/access-log.ts); settings with File sinks (or no sink: stdout) and Text or JSON formats log what they say.
+ * Other sinks (ALS, OpenTelemetry), CEL `matches` and the `type` split are not implemented: the EnvoyProxy is
+ * refused with a message naming the field ({@link accessLogProblems}), never silently ignored.
+ */
+import type { AccessLogIr } from "../ir/xds-ir";
+import type { EnvoyProxy } from "../resources/envoy-proxy";
+
+/** The proxy's standard output, where the default access log goes. */
+export const STDOUT = "/dev/stdout";
+
+/** Envoy Gateway's default access log: JSON lines on standard output. */
+export const DEFAULT_ACCESS_LOG: AccessLogIr = { path: STDOUT, format: { type: "json" } };
+
+/** `spec.telemetry.accessLog` of an EnvoyProxy, as Envoy Gateway's API defines it (the parts we read). */
+interface ProxyAccessLog {
+  readonly disable?: boolean;
+  readonly settings?: readonly ProxyAccessLogSetting[];
+}
+
+interface ProxyAccessLogSetting {
+  readonly format?: {
+    readonly type?: string;
+    readonly text?: string;
+    readonly json?: Readonly<Record<string, string>>;
+  };
+  readonly sinks?: readonly { readonly type?: string; readonly file?: { readonly path?: string } }[];
+  readonly matches?: readonly string[];
+  readonly type?: string;
+}
+
+function accessLogOf(spec: EnvoyProxy["spec"] | undefined): ProxyAccessLog | undefined {
+  const telemetry = spec?.["telemetry"] as { accessLog?: ProxyAccessLog } | undefined;
+  return telemetry?.accessLog;
+}
+
+/** The access logs of proxies customised by `spec` (undefined: no EnvoyProxy); empty: logging is off. */
+export function accessLogsFor(spec: EnvoyProxy["spec"] | undefined): readonly AccessLogIr[] {
+  const al = accessLogOf(spec);
+  if (al?.disable === true) return [];
+  const settings = al?.settings ?? [];
+  if (settings.length === 0) return [DEFAULT_ACCESS_LOG];
+  return settings.flatMap((s) => {
+    const paths = (s.sinks ?? []).length === 0 ? [STDOUT] : (s.sinks ?? []).map((k) => k.file?.path ?? STDOUT);
+    return paths.map((path): AccessLogIr => ({ path, format: formatOf(s) }));
+  });
+}
+
+function formatOf(s: ProxyAccessLogSetting): AccessLogIr["format"] {
+  if (s.format?.type === "Text") return { type: "text", line: s.format.text ?? "" };
+  const fields = s.format?.json;
+  return fields && Object.keys(fields).length > 0 ? { type: "json", fields } : { type: "json" };
+}
+
+/** What in `telemetry.accessLog` we cannot do, one message per field (empty when everything is supported). */
+export function accessLogProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
+  const al = accessLogOf(spec);
+  if (!al || al.disable === true) return [];
+  return (al.settings ?? []).flatMap((s, i) => settingProblems(s, `spec.telemetry.accessLog.settings[${i}]`));
+}
+
+function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
+  const out: string[] = [];
+  const type = s.format?.type;
+  if (type !== undefined && type !== "Text" && type !== "JSON")
+    out.push(`${at}.format.type (${type}) must be Text or JSON`);
+  if (type === "Text" && !s.format?.text) out.push(`${at}.format.text must be set when format.type is Text`);
+  if ((s.matches ?? []).length > 0) out.push(`${at}.matches (CEL filters) is not supported yet`);
+  if (s.type !== undefined)
+    out.push(`${at}.type (${s.type}) is not supported yet: a setting logs both routes and listeners`);
+  (s.sinks ?? []).forEach((k, j) => {
+    if (k.type !== "File")
+      out.push(`${at}.sinks[${j}].type (${String(k.type)}) is not supported yet: only File sinks are`);
+    else if (!k.file?.path) out.push(`${at}.sinks[${j}].file.path must be set for a File sink`);
+  });
+  return out;
+}

@@ -1,0 +1,70 @@
+/**
+ * Access logs from an EnvoyProxy's telemetry.accessLog, as Envoy Gateway decides them: on by default (JSON
+ * on stdout), off with `disable`, File sinks with Text/JSON formats; what we do not implement is refused with
+ * the field named (the GatewayClass/Gateway then reports InvalidParameters), never ignored.
+ */
+import assert from "node:assert/strict";
+import { parse } from "yaml";
+import { DEFAULT_ACCESS_LOG, accessLogProblems, accessLogsFor } from "../../operator/src/translate/access-log";
+import { envoyProxyProblem } from "../../operator/src/translate/envoy-proxy";
+import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
+
+function spec(yaml: string): EnvoyProxy["spec"] {
+  return parse(yaml) as EnvoyProxy["spec"];
+}
+
+describe("access logs from EnvoyProxy telemetry.accessLog", () => {
+  it("is Envoy Gateway's default (JSON on stdout) without an EnvoyProxy, telemetry or settings", () => {
+    assert.deepEqual(accessLogsFor(undefined), [DEFAULT_ACCESS_LOG]);
+    assert.deepEqual(accessLogsFor(spec("mergeGateways: true")), [DEFAULT_ACCESS_LOG]);
+    assert.deepEqual(accessLogsFor(spec("telemetry: { accessLog: {} }")), [DEFAULT_ACCESS_LOG]);
+    assert.deepEqual(DEFAULT_ACCESS_LOG, { path: "/dev/stdout", format: { type: "json" } });
+  });
+
+  it("is off with disable: true", () => {
+    assert.deepEqual(accessLogsFor(spec("telemetry: { accessLog: { disable: true } }")), []);
+  });
+
+  it("follows File sinks with Text and JSON formats; a setting without sinks logs to stdout", () => {
+    const s = spec(`
+telemetry:
+  accessLog:
+    settings:
+      - format: { type: Text, text: "%REQ(:PATH)% %RESPONSE_CODE%\\n" }
+        sinks: [{ type: File, file: { path: /var/log/envoy/access.log } }]
+      - format: { type: JSON, json: { status: "%RESPONSE_CODE%" } }
+      - sinks: [{ type: File, file: { path: /dev/stderr } }]
+`);
+    assert.deepEqual(accessLogProblems(s), []);
+    assert.deepEqual(accessLogsFor(s), [
+      { path: "/var/log/envoy/access.log", format: { type: "text", line: "%REQ(:PATH)% %RESPONSE_CODE%\n" } },
+      { path: "/dev/stdout", format: { type: "json", fields: { status: "%RESPONSE_CODE%" } } },
+      { path: "/dev/stderr", format: { type: "json" } },
+    ]);
+  });
+
+  it("refuses what it does not implement, naming the field, and the EnvoyProxy is then invalid", () => {
+    const s = spec(`
+telemetry:
+  accessLog:
+    settings:
+      - format: { type: Text }
+        matches: ["response.code >= 400"]
+        type: Route
+        sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317 } }, { type: File, file: {} }]
+`);
+    const at = "spec.telemetry.accessLog.settings[0]";
+    assert.deepEqual(accessLogProblems(s), [
+      `${at}.format.text must be set when format.type is Text`,
+      `${at}.matches (CEL filters) is not supported yet`,
+      `${at}.type (Route) is not supported yet: a setting logs both routes and listeners`,
+      `${at}.sinks[0].type (OpenTelemetry) is not supported yet: only File sinks are`,
+      `${at}.sinks[1].file.path must be set for a File sink`,
+    ]);
+    assert.match(envoyProxyProblem(s, "GatewayClass") ?? "", /sinks\[0\]\.type \(OpenTelemetry\) is not supported yet/);
+    assert.equal(
+      accessLogProblems(spec("telemetry: { accessLog: { disable: true, settings: [{ type: Route }] } }")).length,
+      0,
+    );
+  });
+});
