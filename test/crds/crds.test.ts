@@ -166,20 +166,79 @@ describe("crds: generated CustomResourceDefinitions", () => {
     assert.equal(at(s, `${k8s}.envoyDeployment`)["x-kubernetes-preserve-unknown-fields"], undefined);
   });
 
-  it("types the Backend ports and the policies' targets, keeping the rest of policy specs as written", () => {
+  it("types the Backend ports and the policies' targets", () => {
     const port = at(schemaOfKind("Backend"), "spec.endpoints[].fqdn.port");
     assert.deepEqual([port.type, port.minimum, port.maximum], ["integer", 1, 65535]);
     for (const kind of ["ClientTrafficPolicy", "BackendTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy"]) {
       const s = schemaOfKind(kind);
-      assert.equal(at(s, "spec")["x-kubernetes-preserve-unknown-fields"], true, kind);
       assert.deepEqual(at(s, "spec.targetRefs[]").required, ["group", "kind", "name"], kind);
       assert.deepEqual(at(s, "spec.targetSelectors[]").required, ["kind"], kind);
       assert.equal(at(s, "spec.targetRef").type, "object", kind);
+      assert.equal(at(s, "spec.targetRefs[].sectionName").maxLength, 253, kind);
+      assert.deepEqual(at(s, "spec.targetSelectors[].namespaces.from").enum, ["All", "Same", "Selector"], kind);
     }
     const epp = schemaOfKind("EnvoyPatchPolicy");
     assert.deepEqual(at(epp, "spec").required, ["targetRef", "type"]);
     assert.deepEqual(at(epp, "spec.type").enum, ["JSONPatch"]);
-    assert.equal(at(schemaOfKind("HTTPRouteFilter"), "spec")["x-kubernetes-preserve-unknown-fields"], true);
+  });
+
+  /** Every path below `spec` where the schema keeps unknown fields, `[]` for array items. */
+  function openPaths(schema: JSONSchemaProps, path: string): string[] {
+    const here = schema["x-kubernetes-preserve-unknown-fields"] ? [path] : [];
+    const props = Object.entries(schema.properties ?? {}).flatMap(([k, v]) => openPaths(v, `${path}.${k}`));
+    const items = schema.items ? openPaths(schema.items, `${path}[]`) : [];
+    const values = schema.additionalProperties ? openPaths(schema.additionalProperties, `${path}{}`) : [];
+    return [...here, ...props, ...items, ...values];
+  }
+
+  it("types every field of the policy kinds and HTTPRouteFilter: only free-form JSON values keep unknown fields", () => {
+    const lb = "backendSettings.loadBalancer.dynamicModule.config";
+    const expected: Readonly<Record<string, readonly string[]>> = {
+      BackendTrafficPolicy: ["spec.loadBalancer.dynamicModule.config"],
+      SecurityPolicy: [
+        `spec.extAuth.grpc.${lb}`,
+        `spec.extAuth.http.${lb}`,
+        `spec.jwt.providers[].remoteJWKS.${lb}`,
+        `spec.oidc.provider.${lb}`,
+      ],
+      EnvoyExtensionPolicy: [
+        "spec.dynamicModule[].config",
+        `spec.extProc[].${lb}`,
+        "spec.lua[].filterContext",
+        "spec.wasm[].config",
+      ],
+      EnvoyPatchPolicy: ["spec.jsonPatches[].operation.value"],
+      HTTPRouteFilter: [],
+    };
+    for (const [kind, paths] of Object.entries(expected)) {
+      assert.deepEqual(openPaths(at(schemaOfKind(kind), "spec"), "spec").sort(), [...paths].sort(), kind);
+      for (const p of paths) assert.equal(at(schemaOfKind(kind), p).type, undefined, `${kind} ${p}: any JSON value`);
+    }
+  });
+
+  it("types policy fields as Envoy Gateway v1.9 does: durations, quantities, floats, integer enums, bounds", () => {
+    const btp = schemaOfKind("BackendTrafficPolicy");
+    assert.equal(at(btp, "spec.timeout.http.requestTimeout").pattern, "^([0-9]{1,5}(h|m|s|ms)){1,4}$");
+    assert.equal(at(btp, "spec.faultInjection.abort.percentage").type, "number");
+    assert.deepEqual(at(btp, "spec.responseOverride[].redirect.statusCode").enum, [301, 302]);
+    assert.deepEqual(
+      [
+        at(btp, "spec.retry.retryOn.httpStatusCodes[]").minimum,
+        at(btp, "spec.retry.retryOn.httpStatusCodes[]").maximum,
+      ],
+      [100, 599],
+    );
+    const bufferLimit = at(btp, "spec.connection.bufferLimit");
+    assert.equal(bufferLimit["x-kubernetes-int-or-string"], true);
+    assert.equal(bufferLimit.pattern, "^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$");
+    assert.deepEqual(at(btp, "spec.compressor[].gzip"), { type: "object", description: "Gzip settings (none yet)." });
+    assert.equal(at(btp, "spec.rateLimit.global.rules").maxItems, 256);
+    const sp = schemaOfKind("SecurityPolicy");
+    assert.deepEqual(at(sp, "spec.jwt").required, ["providers"]);
+    assert.equal(at(sp, "spec.jwt.providers").minItems, 1);
+    assert.equal(at(sp, "spec.cors.allowOrigins[]").maxLength, 253);
+    assert.equal(at(sp, "spec.extAuth.statusOnError").enum?.length, 37);
+    assert.equal(at(sp, "spec.oidc.provider.backendRefs[].port").maximum, 65535);
   });
 
   it("accepts the EnvoyProxy customisations of Envoy Gateway's docs, with no field pruned", () => {
@@ -348,7 +407,7 @@ describe("crds: generator type mapping", () => {
           items: { anyOf: [{ type: "integer" }, { type: "string" }], "x-kubernetes-int-or-string": true },
         },
         mode: { type: "string", enum: ["a", "b"] },
-        free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        free: { "x-kubernetes-preserve-unknown-fields": true },
       },
     });
   });
