@@ -3,7 +3,7 @@
  * names, structural schemas of the expected shape, and validation of the YAML users write.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -80,6 +80,20 @@ function at(schema: JSONSchemaProps, path: string): JSONSchemaProps {
 function examples(file: string): Record<string, unknown>[] {
   const text = readFileSync(join(ROOT, "test", "crds", "testdata", file), "utf8");
   return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
+}
+
+/** Where the YAML of Envoy Gateway's task pages is kept (one file per page). */
+const TASK_DOCS_DIR = join(ROOT, "test", "crds", "testdata", "eg-tasks");
+
+/** Every document of every task page file, with its file name. */
+function taskDocs(): { file: string; doc: Record<string, unknown> }[] {
+  return readdirSync(TASK_DOCS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .flatMap((file) => {
+      const text = readFileSync(join(TASK_DOCS_DIR, file), "utf8");
+      return parseAllDocuments(text).map((d) => ({ file, doc: d.toJS() as Record<string, unknown> }));
+    });
 }
 
 function validateAs(kind: string, obj: unknown): ValidationResult {
@@ -259,6 +273,32 @@ describe("crds: generated CustomResourceDefinitions", () => {
     for (const doc of docs) {
       assert.deepEqual(validateAs(doc.kind as string, doc), { errors: [], unknownFields: [] }, doc.kind as string);
     }
+  });
+
+  it("accepts the YAML of Envoy Gateway's task pages unchanged, with no field pruned", () => {
+    const docs = taskDocs();
+    assert.ok(docs.length >= 30, `only ${docs.length} task documents`);
+    const kinds = new Set(docs.map(({ doc }) => doc.kind));
+    for (const kind of ["BackendTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy", "EnvoyPatchPolicy"]) {
+      assert.ok(kinds.has(kind), `no task document of kind ${kind}`);
+    }
+    assert.ok(kinds.has("HTTPRouteFilter"));
+    for (const { file, doc } of docs) {
+      const name = `${file}: ${doc.kind as string} ${(doc.metadata as { name: string }).name}`;
+      assert.deepEqual(validateAs(doc.kind as string, doc), { errors: [], unknownFields: [] }, name);
+    }
+  });
+
+  it("reports a misspelt or mistyped policy field with its path", () => {
+    const [retry] = taskDocs().filter(({ file }) => file === "retry.yaml");
+    const spec = retry!.doc.spec as { retry: Record<string, unknown> };
+    const { numRetries, ...rest } = spec.retry;
+    const misspelt = { ...retry!.doc, spec: { ...spec, retry: { ...rest, numRetrys: numRetries } } };
+    assert.deepEqual(validateAs("BackendTrafficPolicy", misspelt).unknownFields, ["spec.retry.numRetrys"]);
+    const wrong = { ...retry!.doc, spec: { ...spec, retry: { ...spec.retry, numRetries: "five" } } };
+    assert.deepEqual(validateAs("BackendTrafficPolicy", wrong).errors, [
+      'spec.retry.numRetries: must be an integer, got string "five"',
+    ]);
   });
 
   it("rejects a bad EnvoyProxy with messages naming each path", () => {
