@@ -394,6 +394,31 @@ describe("crds: generator type mapping", () => {
     "  readonly a: string;",
     "  readonly [k: string]: string;",
     "}",
+    "/** A duration. @pattern ^[0-9]+s$ @maxLength 8 */",
+    "export type Secs = string;",
+    "/** A status. @minimum 100 @maximum 599 */",
+    "export type Status = number;",
+    "export interface Constrained {",
+    "  /** Timeout. */",
+    "  readonly timeout?: Secs;",
+    "  /** Own tags win over the alias's. @maxLength 4 */",
+    "  readonly short?: Secs;",
+    "  readonly codes?: readonly Status[];",
+    "  /** Share. @format float @minimum 0 */",
+    "  readonly share?: number;",
+    "  readonly redirect?: 302 | 301;",
+    "  /** Names. @minItems 1 @maxItems 3 */",
+    "  readonly names?: readonly string[];",
+    "  readonly gzip?: Readonly<Record<string, never>>;",
+    "}",
+    "export interface BadPattern {",
+    "  /** Count. @pattern ^[0-9]+$ */",
+    "  readonly n: number;",
+    "}",
+    "export interface BadFormat {",
+    "  /** Name. @format float */",
+    "  readonly name: string;",
+    "}",
     "export interface Good {",
     "  /** Flag. @default true */",
     "  readonly flag?: boolean;",
@@ -425,6 +450,8 @@ describe("crds: generator type mapping", () => {
     ["Typo", /^crds: cannot map Typo\.n \(types\.ts:16\): unknown doc tag @minimun/],
     ["Tree", /^crds: cannot map Tree\.child \(types\.ts:19\): type `Tree`: recursive types/],
     ["Clash", /^crds: cannot map Clash \(types\.ts:21\): .*named properties next to a typed index signature/],
+    ["BadPattern", /^crds: cannot map BadPattern\.n \(types\.ts:\d+\): @pattern on a field that is not a string/],
+    ["BadFormat", /^crds: cannot map BadFormat\.name \(types\.ts:\d+\): @format float on a field that is not a number/],
   ];
   for (const [name, message] of failures) {
     it(`fails loudly on ${name}, naming the field and file:line`, () => {
@@ -434,6 +461,19 @@ describe("crds: generator type mapping", () => {
       );
     });
   }
+
+  it("maps alias constraints (to fields and array items), floats, integer enums, sizes and empty objects", () => {
+    const duration = { type: "string", pattern: "^[0-9]+s$", maxLength: 8 };
+    assert.deepEqual(map("Constrained").properties, {
+      timeout: { ...duration, description: "Timeout." },
+      short: { ...duration, maxLength: 4, description: "Own tags win over the alias's." },
+      codes: { type: "array", items: { type: "integer", minimum: 100, maximum: 599 } },
+      share: { type: "number", minimum: 0, description: "Share." },
+      redirect: { type: "integer", enum: [301, 302] },
+      names: { type: "array", minItems: 1, maxItems: 3, items: { type: "string" }, description: "Names." },
+      gzip: { type: "object" },
+    });
+  });
 
   it("maps optional booleans, bounded integers, int-or-string arrays, sorted enums and unknown", () => {
     assert.deepEqual(map("Good"), {
