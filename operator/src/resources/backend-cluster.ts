@@ -274,7 +274,7 @@ export interface HealthCheck {
   readonly active?: ActiveHealthCheck;
   /** Outlier detection from real traffic. */
   readonly passive?: PassiveHealthCheck;
-  /** Percentage of unhealthy endpoints at which health is ignored and all endpoints are used. @minimum 0 @maximum 100 */
+  /** Percentage of unhealthy endpoints at which health is ignored and all endpoints are used; 0 turns this off. @default 50 @minimum 0 @maximum 100 */
   readonly panicThreshold?: number;
 }
 
@@ -399,7 +399,7 @@ export interface PassiveHealthCheck {
   readonly baseEjectionTime?: Duration;
   /** Most endpoints that may be ejected, in percent. @default 10 @minimum 0 @maximum 100 */
   readonly maxEjectionPercent?: number;
-  /** Failure percentage at which an endpoint is ejected. @minimum 0 @maximum 100 */
+  /** Failure percentage at which an endpoint is ejected. @default 85 @minimum 0 @maximum 100 */
   readonly failurePercentageThreshold?: number;
   /** Always allow one endpoint to be ejected, whatever maxEjectionPercent says. @default false */
   readonly alwaysEjectOneEndpoint?: boolean;
@@ -457,11 +457,11 @@ export interface HTTPTimeout {
   readonly connectionIdleTimeout?: Duration;
   /** Longest life of a connection. @default unlimited */
   readonly maxConnectionDuration?: Duration;
-  /** Time for the whole response to a request. */
+  /** Time until the whole response has been received from the backend. */
   readonly requestTimeout?: Duration;
-  /** Longest life of a stream. */
+  /** Longest time for a streaming request to complete; `0s` means none. */
   readonly maxStreamDuration?: Duration;
-  /** Idle time after which a stream is reset. */
+  /** Idle time after which a stream is reset. @default the listener's (ClientTrafficPolicy) */
   readonly streamIdleTimeout?: Duration;
 }
 

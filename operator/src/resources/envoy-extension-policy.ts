@@ -48,7 +48,7 @@ export interface WasmCodeSource {
   readonly http?: HTTPWasmCodeSource;
   /** OCI image source (type Image). */
   readonly image?: ImageWasmCodeSource;
-  /** When the module is fetched again. @default IfNotPresent */
+  /** When the module is fetched again. @default IfNotPresent (Always for an image tagged latest) */
   readonly pullPolicy?: ImagePullPolicy;
 }
 
@@ -106,17 +106,17 @@ export interface Lua {
 
 /** An external processing filter. */
 export interface ExtProc extends BackendCluster {
-  /** Time to wait for each answer of the processor. */
+  /** Time to wait for each answer of the processor. @default 200ms */
   readonly messageTimeout?: Duration;
   /** Let requests through when the processor cannot be reached. @default false */
   readonly failOpen?: boolean;
-  /** Which parts of requests and responses are sent. @default headers only */
+  /** Which parts of requests and responses are sent. @default nothing: neither headers nor bodies */
   readonly processingMode?: ExtProcProcessingMode;
   /** Send to the processor but ignore its answers. */
   readonly shadowMode?: boolean;
   /** Dynamic metadata the processor may read and write. */
   readonly metadata?: ExtProcMetadata;
-  /** Status returned when the processor fails (one of the 4xx/5xx codes EG lists). */
+  /** Status returned when the processor fails or cannot be reached. @default 500 */
   readonly statusOnError?: HTTPErrorStatus;
 }
 

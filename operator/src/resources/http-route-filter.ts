@@ -42,7 +42,7 @@ export interface HTTPURLRewriteFilter {
   readonly hostname?: HTTPHostnameModifier;
   /** New path. */
   readonly path?: HTTPPathModifier;
-  /** Add the original host in `X-Forwarded-Host`. */
+  /** Add the original host in `X-Forwarded-Host`. @default true */
   readonly appendXForwardedHost?: boolean;
 }
 

@@ -273,11 +273,11 @@ export interface ExtAuth {
   readonly grpc?: GRPCExtAuthService;
   /** An HTTP authorization service; or grpc. */
   readonly http?: HTTPExtAuthService;
-  /** Request headers sent to the service. @default all */
+  /** Request headers sent to the service. @default all (gRPC); Host, Method, Path, Content-Length and Authorization (HTTP) */
   readonly headersToExtAuth?: readonly string[];
   /** Send the request body too. */
   readonly bodyToExtAuth?: BodyToExtAuth;
-  /** Time to wait for the service. */
+  /** Time to wait for the service. @default 10s */
   readonly timeout?: Duration;
   /** Let requests through when the service cannot be reached. @default false */
   readonly failOpen?: boolean;
@@ -287,7 +287,7 @@ export interface ExtAuth {
   readonly includeRouteMetadata?: boolean;
   /** Extra key-value context sent with each check. */
   readonly contextExtensions?: readonly ContextExtension[];
-  /** Status returned when the service fails (one of the 4xx/5xx codes EG lists). */
+  /** Status returned when the service fails or cannot be reached. @default 403 */
   readonly statusOnError?: HTTPErrorStatus;
 }
 
