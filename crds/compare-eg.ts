@@ -82,22 +82,29 @@ function nodeDiffs(ours: Node, b: Node, path: string): string[] {
   return out;
 }
 
+/** Differences in which properties exist, and below those both sides have. */
+function propertyDiffs(ours: Node, b: Node, path: string, cel: { count: number }): string[] {
+  const mine = ours.properties ?? {};
+  const theirs = b.properties ?? {};
+  const out: string[] = [];
+  for (const p of Object.keys(mine)) if (!(p in theirs)) out.push(`${path}.${p}: only ours`);
+  for (const p of Object.keys(theirs)) if (!(p in mine)) out.push(`${path}.${p}: only Envoy Gateway's`);
+  for (const p of Object.keys(mine)) {
+    if (p in theirs) out.push(...compareSchemas(mine[p]!, theirs[p]!, `${path}.${p}`, cel));
+  }
+  return out;
+}
+
 /** Differences between `ours` and `theirs` below `path`, one line each; CEL rules of theirs counted in `cel`. */
 export function compareSchemas(ours: Node, theirs: Node, path: string, cel = { count: 0 }): string[] {
   const b = folded(theirs);
   cel.count += b["x-kubernetes-validations"]?.length ?? 0;
-  const out = nodeDiffs(ours, b, path);
-  const mine = ours.properties ?? {};
-  const theirsProps = b.properties ?? {};
-  for (const p of Object.keys(mine)) if (!(p in theirsProps)) out.push(`${path}.${p}: only ours`);
-  for (const p of Object.keys(theirsProps)) if (!(p in mine)) out.push(`${path}.${p}: only Envoy Gateway's`);
-  for (const p of Object.keys(mine)) {
-    if (p in theirsProps) out.push(...compareSchemas(mine[p]!, theirsProps[p]!, `${path}.${p}`, cel));
-  }
-  const items = ours.items || b.items ? [[ours.items ?? {}, b.items ?? {}, `${path}[]`] as const] : [];
-  const values = ours.additionalProperties || b.additionalProperties;
-  const maps = values ? [[ours.additionalProperties ?? {}, b.additionalProperties ?? {}, `${path}{}`] as const] : [];
-  for (const [x, y, p] of [...items, ...maps]) out.push(...compareSchemas(x, y, p, cel));
+  const out = [...nodeDiffs(ours, b, path), ...propertyDiffs(ours, b, path, cel)];
+  const nested: [Node | undefined, Node | undefined, string][] = [
+    [ours.items, b.items, `${path}[]`],
+    [ours.additionalProperties, b.additionalProperties, `${path}{}`],
+  ];
+  for (const [x, y, p] of nested) if (x || y) out.push(...compareSchemas(x ?? {}, y ?? {}, p, cel));
   return out;
 }
 
