@@ -11,11 +11,18 @@
  * - doc comment text → `description`; `@default X` stays in the description ("Defaults to X.") and no
  *   `default:` is emitted, so the API server never writes values the user did not set; `@deprecated X` is
  *   appended as "Deprecated: X."
- * - `string` → string; `number` → integer (with `@minimum N` / `@maximum N`); `boolean` → boolean
- * - a union of string literals → string enum; `number | string` → `x-kubernetes-int-or-string`
+ * - `string` → string (with `@minLength N`, `@maxLength N`, `@pattern RE`); `number` → integer (with
+ *   `@minimum N` / `@maximum N`), or number with `@format float`; `boolean` → boolean; arrays take
+ *   `@minItems N` / `@maxItems N`
+ * - a union of string literals → string enum, of number literals → integer enum; `number | string` →
+ *   `x-kubernetes-int-or-string`
  * - arrays → `items`; interfaces and inline object types → `properties` + `required` (non-optional ones)
- * - `Record<string, T>` → `additionalProperties`; `unknown`, `Record<string, unknown>` → an object with
- *   `x-kubernetes-preserve-unknown-fields`; properties next to an `unknown` index signature → both
+ * - `Record<string, T>` → `additionalProperties`; `Record<string, unknown>` → an object with
+ *   `x-kubernetes-preserve-unknown-fields`; `unknown` → any JSON value (no `type`, preserve-unknown-fields);
+ *   properties next to an `unknown` index signature → both
+ * - value constraints on a type alias (`/** @pattern ... *\/ type Duration = string`) apply to every field of
+ *   that type, and to the items of an array of it; the field's own tags win
+ * - `Record<string, never>` → an object that takes no fields (`{}` as a switch, e.g. `gzip: {}`)
  * - `readonly` is ignored.
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -33,15 +40,20 @@ export const FILE_PREFIX = `${ENVOY_GATEWAY_GROUP}_`;
 
 /** An OpenAPI v3 schema node, the subset structural CRD schemas use. */
 export interface JSONSchemaProps {
-  readonly type?: "object" | "array" | "string" | "integer" | "boolean";
+  readonly type?: "object" | "array" | "string" | "integer" | "number" | "boolean";
   readonly description?: string;
   readonly properties?: Readonly<Record<string, JSONSchemaProps>>;
   readonly required?: readonly string[];
   readonly items?: JSONSchemaProps;
   readonly additionalProperties?: JSONSchemaProps;
-  readonly enum?: readonly string[];
+  readonly enum?: readonly (string | number)[];
   readonly minimum?: number;
   readonly maximum?: number;
+  readonly minItems?: number;
+  readonly maxItems?: number;
+  readonly minLength?: number;
+  readonly maxLength?: number;
+  readonly pattern?: string;
   readonly anyOf?: readonly JSONSchemaProps[];
   readonly "x-kubernetes-int-or-string"?: true;
   readonly "x-kubernetes-preserve-unknown-fields"?: true;
@@ -81,7 +93,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "BackendTrafficPolicy",
     plural: "backendtrafficpolicies",
     shortNames: ["btp"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/backend-traffic-policy.ts`,
     specType: "BackendTrafficPolicySpec",
     description: "BackendTrafficPolicy configures how the proxies send traffic to the backends of its targets.",
   },
@@ -97,7 +109,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "EnvoyExtensionPolicy",
     plural: "envoyextensionpolicies",
     shortNames: ["eep"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/envoy-extension-policy.ts`,
     specType: "EnvoyExtensionPolicySpec",
     description: "EnvoyExtensionPolicy adds extensions (Wasm, Lua, external processing) to the traffic of its targets.",
   },
@@ -105,7 +117,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "EnvoyPatchPolicy",
     plural: "envoypatchpolicies",
     shortNames: ["epp"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/envoy-patch-policy.ts`,
     specType: "EnvoyPatchPolicySpec",
     description: "EnvoyPatchPolicy patches the xDS configuration generated for a Gateway before it is sent to Envoy.",
   },
@@ -123,7 +135,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "HTTPRouteFilter",
     plural: "httproutefilters",
     shortNames: ["hrf"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/http-route-filter.ts`,
     specType: "HTTPRouteFilterSpec",
     description: "HTTPRouteFilter is an Envoy Gateway filter that HTTPRoute rules use through an ExtensionRef filter.",
   },
@@ -131,7 +143,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "SecurityPolicy",
     plural: "securitypolicies",
     shortNames: ["sp"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/security-policy.ts`,
     specType: "SecurityPolicySpec",
     description: "SecurityPolicy configures authentication, authorization and CORS for the traffic of its targets.",
   },
@@ -148,9 +160,18 @@ interface Site {
   readonly node: ts.Node | undefined;
 }
 
-const KNOWN_TAGS = new Set(["default", "minimum", "maximum", "deprecated", "see", "example", "remarks"]);
+const KNOWN_TAGS = new Set([
+  ...["default", "minimum", "maximum", "deprecated", "see", "example", "remarks"],
+  ...["minItems", "maxItems", "minLength", "maxLength", "pattern", "format"],
+]);
+
+/** Tags on a type alias that every field of that type inherits. */
+const CONSTRAINT_TAGS = new Set(["minimum", "maximum", "minLength", "maxLength", "pattern", "format"]);
 
 const PRESERVE: JSONSchemaProps = { type: "object", "x-kubernetes-preserve-unknown-fields": true };
+
+/** Any JSON value (an object, a list, a string, a number, ...), kept as written. */
+const ANY_JSON: JSONSchemaProps = { "x-kubernetes-preserve-unknown-fields": true };
 
 const INT_OR_STRING: JSONSchemaProps = {
   anyOf: [{ type: "integer" }, { type: "string" }],
@@ -182,11 +203,12 @@ export class SchemaMapper {
   schemaOf(type: ts.Type, site: Site): JSONSchemaProps {
     const f = type.flags;
     if (f & ts.TypeFlags.Any) this.fail(type, site, "`any` says nothing; use `unknown` or a real type");
-    if (f & ts.TypeFlags.Unknown) return PRESERVE;
+    if (f & ts.TypeFlags.Unknown) return ANY_JSON;
     if (f & ts.TypeFlags.String) return { type: "string" };
     if (f & ts.TypeFlags.Number) return { type: "integer" };
     if (f & ts.TypeFlags.Boolean) return { type: "boolean" };
     if (type.isStringLiteral()) return { type: "string", enum: [type.value] };
+    if (type.isNumberLiteral()) return { type: "integer", enum: [type.value] };
     if (type.isUnion()) return this.union(type.types, type, site);
     if (this.checker.isTupleType(type)) this.fail(type, site, "tuples have no structural schema");
     if (this.checker.isArrayType(type)) return this.array(type, site);
@@ -201,12 +223,20 @@ export class SchemaMapper {
       const values = members.map((m) => (m as ts.StringLiteralType).value);
       return { type: "string", enum: [...values].sort() };
     }
+    if (members.every((m) => m.isNumberLiteral())) {
+      const values = members.map((m) => (m as ts.NumberLiteralType).value);
+      return { type: "integer", enum: [...values].sort((a, b) => a - b) };
+    }
     const numberAndString =
       members.length === 2 &&
       members.some((m) => m.flags & ts.TypeFlags.Number) &&
       members.some((m) => m.flags & ts.TypeFlags.String);
     if (numberAndString) return INT_OR_STRING;
-    return this.fail(type, site, "only unions of string literals and `number | string` have a schema");
+    return this.fail(
+      type,
+      site,
+      "only unions of string literals, of number literals, and `number | string` have a schema",
+    );
   }
 
   private array(type: ts.Type, site: Site): JSONSchemaProps {
@@ -240,6 +270,8 @@ export class SchemaMapper {
     const open = index !== undefined && (index.type.flags & ts.TypeFlags.Unknown) !== 0;
     if (index && !open) {
       if (props.length) this.fail(type, site, "named properties next to a typed index signature");
+      // `Record<string, never>`: an object that takes no fields (an empty settings block such as `gzip: {}`).
+      if (index.type.flags & ts.TypeFlags.Never) return { type: "object" };
       const values = { path: `${site.path}{}`, node: index.declaration ?? site.node };
       return { type: "object", additionalProperties: this.schemaOf(index.type, values) };
     }
@@ -271,28 +303,101 @@ export class SchemaMapper {
     } else {
       schema = this.schemaOf(type, site);
     }
-    return this.annotate(schema, symbol, site);
+    const typeNode = site.node && ts.isPropertySignature(site.node) ? site.node.type : undefined;
+    const element = arrayElement(typeNode);
+    if (element && schema.items) {
+      schema = { ...schema, items: this.constrain(schema.items, this.aliasTags(element), site) };
+    }
+    return this.annotate(schema, symbol, site, element ? new Map() : this.aliasTags(typeNode));
   }
 
-  /** Adds the doc comment (description, bounds) of `symbol` to a copy of `schema`. */
-  private annotate(schema: JSONSchemaProps, symbol: ts.Symbol, site: Site): JSONSchemaProps {
-    const tags = new Map<string, string>();
+  /**
+   * The value constraints (`@pattern`, `@minimum`, ...) written on the type alias a type node names, e.g.
+   * `Duration`: every field of that type gets them.
+   */
+  private aliasTags(node: ts.TypeNode | undefined): Map<string, string> {
+    const out = new Map<string, string>();
+    if (!node || !ts.isTypeReferenceNode(node)) return out;
+    let symbol = this.checker.getSymbolAtLocation(node.typeName);
+    if (symbol && symbol.flags & ts.SymbolFlags.Alias) symbol = this.checker.getAliasedSymbol(symbol);
+    const decl = symbol?.declarations?.find(ts.isTypeAliasDeclaration);
+    if (!decl) return out;
+    for (const tag of ts.getJSDocTags(decl)) {
+      if (!CONSTRAINT_TAGS.has(tag.tagName.text)) continue;
+      out.set(tag.tagName.text, (ts.getTextOfJSDocComment(tag.comment) ?? "").trim().replace(/\s+/g, " "));
+    }
+    return out;
+  }
+
+  /** Adds the doc comment (description, bounds) of `symbol`, over those `inherited` from its type, to `schema`. */
+  private annotate(
+    schema: JSONSchemaProps,
+    symbol: ts.Symbol,
+    site: Site,
+    inherited: ReadonlyMap<string, string> = new Map(),
+  ): JSONSchemaProps {
+    const tags = new Map<string, string>(inherited);
     for (const tag of symbol.getJsDocTags(this.checker)) {
       if (!KNOWN_TAGS.has(tag.name)) this.failAt(site, `unknown doc tag @${tag.name}`);
       tags.set(tag.name, ts.displayPartsToString(tag.text).trim().replace(/\s+/g, " "));
     }
     const description = describe(ts.displayPartsToString(symbol.getDocumentationComment(this.checker)), tags);
+    return { ...this.constrain(schema, tags, site), ...(description ? { description } : {}) };
+  }
+
+  /** `schema` with the value constraints of `tags`: number format, bounds, sizes, pattern. */
+  private constrain(schema: JSONSchemaProps, tags: ReadonlyMap<string, string>, site: Site): JSONSchemaProps {
+    const typed = this.format(schema, tags.get("format"), site);
     return {
-      ...schema,
-      ...(description ? { description } : {}),
-      ...this.bound(schema, "minimum", tags.get("minimum"), site),
-      ...this.bound(schema, "maximum", tags.get("maximum"), site),
+      ...typed,
+      ...this.bound(typed, "minimum", tags.get("minimum"), site),
+      ...this.bound(typed, "maximum", tags.get("maximum"), site),
+      ...this.sized(typed, "array", ["minItems", "maxItems"], tags, site),
+      ...this.sized(typed, "string", ["minLength", "maxLength"], tags, site),
+      ...this.patterned(typed, tags.get("pattern"), site),
     };
+  }
+
+  /** `@format float` makes a number field a JSON number instead of an integer. */
+  private format(schema: JSONSchemaProps, text: string | undefined, site: Site): JSONSchemaProps {
+    if (text === undefined) return schema;
+    if (text !== "float") this.failAt(site, `@format ${JSON.stringify(text)}: only \`float\` is known`);
+    if (schema.type !== "integer") this.failAt(site, "@format float on a field that is not a number");
+    return { ...schema, type: "number" };
+  }
+
+  private sized(
+    schema: JSONSchemaProps,
+    type: "array" | "string",
+    names: readonly ["minItems", "maxItems"] | readonly ["minLength", "maxLength"],
+    tags: ReadonlyMap<string, string>,
+    site: Site,
+  ): object {
+    const out: Record<string, number> = {};
+    for (const name of names) {
+      const text = tags.get(name);
+      if (text === undefined) continue;
+      if (schema.type !== type)
+        this.failAt(site, `@${name} on a field that is not a${type === "array" ? "n" : ""} ${type}`);
+      if (!/^\d+$/.test(text)) this.failAt(site, `@${name} ${JSON.stringify(text)} is not a count`);
+      out[name] = Number(text);
+    }
+    return out;
+  }
+
+  private patterned(schema: JSONSchemaProps, text: string | undefined, site: Site): object {
+    if (text === undefined) return {};
+    if (schema.type !== "string" && !schema["x-kubernetes-int-or-string"]) {
+      this.failAt(site, "@pattern on a field that is not a string (or int-or-string)");
+    }
+    return { pattern: text };
   }
 
   private bound(schema: JSONSchemaProps, tag: "minimum" | "maximum", text: string | undefined, site: Site): object {
     if (text === undefined) return {};
-    if (schema.type !== "integer") this.failAt(site, `@${tag} on a field that is not a number`);
+    if (schema.type !== "integer" && schema.type !== "number") {
+      this.failAt(site, `@${tag} on a field that is not a number`);
+    }
     if (!/^-?\d+$/.test(text)) this.failAt(site, `@${tag} ${JSON.stringify(text)} is not an integer`);
     return { [tag]: Number(text) };
   }
@@ -311,6 +416,13 @@ export class SchemaMapper {
     const { line } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
     return `${relative(this.root, sf.fileName)}:${line + 1}`;
   }
+}
+
+/** The element type node of an array type node (`T[]`, `readonly T[]`), if it is one. */
+function arrayElement(node: ts.TypeNode | undefined): ts.TypeNode | undefined {
+  let n = node;
+  while (n && (ts.isTypeOperatorNode(n) || ts.isParenthesizedTypeNode(n))) n = n.type;
+  return n && ts.isArrayTypeNode(n) ? n.elementType : undefined;
 }
 
 /** A description from doc text and its tags. */

@@ -3,7 +3,7 @@
  * names, structural schemas of the expected shape, and validation of the YAML users write.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
@@ -80,6 +80,20 @@ function at(schema: JSONSchemaProps, path: string): JSONSchemaProps {
 function examples(file: string): Record<string, unknown>[] {
   const text = readFileSync(join(ROOT, "test", "crds", "testdata", file), "utf8");
   return parseAllDocuments(text).map((d) => d.toJS() as Record<string, unknown>);
+}
+
+/** Where the YAML of Envoy Gateway's task pages is kept (one file per page). */
+const TASK_DOCS_DIR = join(ROOT, "test", "crds", "testdata", "eg-tasks");
+
+/** Every document of every task page file, with its file name. */
+function taskDocs(): { file: string; doc: Record<string, unknown> }[] {
+  return readdirSync(TASK_DOCS_DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .sort()
+    .flatMap((file) => {
+      const text = readFileSync(join(TASK_DOCS_DIR, file), "utf8");
+      return parseAllDocuments(text).map((d) => ({ file, doc: d.toJS() as Record<string, unknown> }));
+    });
 }
 
 function validateAs(kind: string, obj: unknown): ValidationResult {
@@ -166,20 +180,79 @@ describe("crds: generated CustomResourceDefinitions", () => {
     assert.equal(at(s, `${k8s}.envoyDeployment`)["x-kubernetes-preserve-unknown-fields"], undefined);
   });
 
-  it("types the Backend ports and the policies' targets, keeping the rest of policy specs as written", () => {
+  it("types the Backend ports and the policies' targets", () => {
     const port = at(schemaOfKind("Backend"), "spec.endpoints[].fqdn.port");
     assert.deepEqual([port.type, port.minimum, port.maximum], ["integer", 1, 65535]);
     for (const kind of ["ClientTrafficPolicy", "BackendTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy"]) {
       const s = schemaOfKind(kind);
-      assert.equal(at(s, "spec")["x-kubernetes-preserve-unknown-fields"], true, kind);
       assert.deepEqual(at(s, "spec.targetRefs[]").required, ["group", "kind", "name"], kind);
       assert.deepEqual(at(s, "spec.targetSelectors[]").required, ["kind"], kind);
       assert.equal(at(s, "spec.targetRef").type, "object", kind);
+      assert.equal(at(s, "spec.targetRefs[].sectionName").maxLength, 253, kind);
+      assert.deepEqual(at(s, "spec.targetSelectors[].namespaces.from").enum, ["All", "Same", "Selector"], kind);
     }
     const epp = schemaOfKind("EnvoyPatchPolicy");
     assert.deepEqual(at(epp, "spec").required, ["targetRef", "type"]);
     assert.deepEqual(at(epp, "spec.type").enum, ["JSONPatch"]);
-    assert.equal(at(schemaOfKind("HTTPRouteFilter"), "spec")["x-kubernetes-preserve-unknown-fields"], true);
+  });
+
+  /** Every path below `spec` where the schema keeps unknown fields, `[]` for array items. */
+  function openPaths(schema: JSONSchemaProps, path: string): string[] {
+    const here = schema["x-kubernetes-preserve-unknown-fields"] ? [path] : [];
+    const props = Object.entries(schema.properties ?? {}).flatMap(([k, v]) => openPaths(v, `${path}.${k}`));
+    const items = schema.items ? openPaths(schema.items, `${path}[]`) : [];
+    const values = schema.additionalProperties ? openPaths(schema.additionalProperties, `${path}{}`) : [];
+    return [...here, ...props, ...items, ...values];
+  }
+
+  it("types every field of the policy kinds and HTTPRouteFilter: only free-form JSON values keep unknown fields", () => {
+    const lb = "backendSettings.loadBalancer.dynamicModule.config";
+    const expected: Readonly<Record<string, readonly string[]>> = {
+      BackendTrafficPolicy: ["spec.loadBalancer.dynamicModule.config"],
+      SecurityPolicy: [
+        `spec.extAuth.grpc.${lb}`,
+        `spec.extAuth.http.${lb}`,
+        `spec.jwt.providers[].remoteJWKS.${lb}`,
+        `spec.oidc.provider.${lb}`,
+      ],
+      EnvoyExtensionPolicy: [
+        "spec.dynamicModule[].config",
+        `spec.extProc[].${lb}`,
+        "spec.lua[].filterContext",
+        "spec.wasm[].config",
+      ],
+      EnvoyPatchPolicy: ["spec.jsonPatches[].operation.value"],
+      HTTPRouteFilter: [],
+    };
+    for (const [kind, paths] of Object.entries(expected)) {
+      assert.deepEqual(openPaths(at(schemaOfKind(kind), "spec"), "spec").sort(), [...paths].sort(), kind);
+      for (const p of paths) assert.equal(at(schemaOfKind(kind), p).type, undefined, `${kind} ${p}: any JSON value`);
+    }
+  });
+
+  it("types policy fields as Envoy Gateway v1.9 does: durations, quantities, floats, integer enums, bounds", () => {
+    const btp = schemaOfKind("BackendTrafficPolicy");
+    assert.equal(at(btp, "spec.timeout.http.requestTimeout").pattern, "^([0-9]{1,5}(h|m|s|ms)){1,4}$");
+    assert.equal(at(btp, "spec.faultInjection.abort.percentage").type, "number");
+    assert.deepEqual(at(btp, "spec.responseOverride[].redirect.statusCode").enum, [301, 302]);
+    assert.deepEqual(
+      [
+        at(btp, "spec.retry.retryOn.httpStatusCodes[]").minimum,
+        at(btp, "spec.retry.retryOn.httpStatusCodes[]").maximum,
+      ],
+      [100, 599],
+    );
+    const bufferLimit = at(btp, "spec.connection.bufferLimit");
+    assert.equal(bufferLimit["x-kubernetes-int-or-string"], true);
+    assert.equal(bufferLimit.pattern, "^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$");
+    assert.deepEqual(at(btp, "spec.compressor[].gzip"), { type: "object", description: "Gzip settings (none yet)." });
+    assert.equal(at(btp, "spec.rateLimit.global.rules").maxItems, 256);
+    const sp = schemaOfKind("SecurityPolicy");
+    assert.deepEqual(at(sp, "spec.jwt").required, ["providers"]);
+    assert.equal(at(sp, "spec.jwt.providers").minItems, 1);
+    assert.equal(at(sp, "spec.cors.allowOrigins[]").maxLength, 253);
+    assert.equal(at(sp, "spec.extAuth.statusOnError").enum?.length, 37);
+    assert.equal(at(sp, "spec.oidc.provider.backendRefs[].port").maximum, 65535);
   });
 
   it("accepts the EnvoyProxy customisations of Envoy Gateway's docs, with no field pruned", () => {
@@ -200,6 +273,32 @@ describe("crds: generated CustomResourceDefinitions", () => {
     for (const doc of docs) {
       assert.deepEqual(validateAs(doc.kind as string, doc), { errors: [], unknownFields: [] }, doc.kind as string);
     }
+  });
+
+  it("accepts the YAML of Envoy Gateway's task pages unchanged, with no field pruned", () => {
+    const docs = taskDocs();
+    assert.ok(docs.length >= 30, `only ${docs.length} task documents`);
+    const kinds = new Set(docs.map(({ doc }) => doc.kind));
+    for (const kind of ["BackendTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy", "EnvoyPatchPolicy"]) {
+      assert.ok(kinds.has(kind), `no task document of kind ${kind}`);
+    }
+    assert.ok(kinds.has("HTTPRouteFilter"));
+    for (const { file, doc } of docs) {
+      const name = `${file}: ${doc.kind as string} ${(doc.metadata as { name: string }).name}`;
+      assert.deepEqual(validateAs(doc.kind as string, doc), { errors: [], unknownFields: [] }, name);
+    }
+  });
+
+  it("reports a misspelt or mistyped policy field with its path", () => {
+    const [retry] = taskDocs().filter(({ file }) => file === "retry.yaml");
+    const spec = retry!.doc.spec as { retry: Record<string, unknown> };
+    const { numRetries, ...rest } = spec.retry;
+    const misspelt = { ...retry!.doc, spec: { ...spec, retry: { ...rest, numRetrys: numRetries } } };
+    assert.deepEqual(validateAs("BackendTrafficPolicy", misspelt).unknownFields, ["spec.retry.numRetrys"]);
+    const wrong = { ...retry!.doc, spec: { ...spec, retry: { ...spec.retry, numRetries: "five" } } };
+    assert.deepEqual(validateAs("BackendTrafficPolicy", wrong).errors, [
+      'spec.retry.numRetries: must be an integer, got string "five"',
+    ]);
   });
 
   it("rejects a bad EnvoyProxy with messages naming each path", () => {
@@ -295,6 +394,31 @@ describe("crds: generator type mapping", () => {
     "  readonly a: string;",
     "  readonly [k: string]: string;",
     "}",
+    "/** A duration. @pattern ^[0-9]+s$ @maxLength 8 */",
+    "export type Secs = string;",
+    "/** A status. @minimum 100 @maximum 599 */",
+    "export type Status = number;",
+    "export interface Constrained {",
+    "  /** Timeout. */",
+    "  readonly timeout?: Secs;",
+    "  /** Own tags win over the alias's. @maxLength 4 */",
+    "  readonly short?: Secs;",
+    "  readonly codes?: readonly Status[];",
+    "  /** Share. @format float @minimum 0 */",
+    "  readonly share?: number;",
+    "  readonly redirect?: 302 | 301;",
+    "  /** Names. @minItems 1 @maxItems 3 */",
+    "  readonly names?: readonly string[];",
+    "  readonly gzip?: Readonly<Record<string, never>>;",
+    "}",
+    "export interface BadPattern {",
+    "  /** Count. @pattern ^[0-9]+$ */",
+    "  readonly n: number;",
+    "}",
+    "export interface BadFormat {",
+    "  /** Name. @format float */",
+    "  readonly name: string;",
+    "}",
     "export interface Good {",
     "  /** Flag. @default true */",
     "  readonly flag?: boolean;",
@@ -326,6 +450,8 @@ describe("crds: generator type mapping", () => {
     ["Typo", /^crds: cannot map Typo\.n \(types\.ts:16\): unknown doc tag @minimun/],
     ["Tree", /^crds: cannot map Tree\.child \(types\.ts:19\): type `Tree`: recursive types/],
     ["Clash", /^crds: cannot map Clash \(types\.ts:21\): .*named properties next to a typed index signature/],
+    ["BadPattern", /^crds: cannot map BadPattern\.n \(types\.ts:\d+\): @pattern on a field that is not a string/],
+    ["BadFormat", /^crds: cannot map BadFormat\.name \(types\.ts:\d+\): @format float on a field that is not a number/],
   ];
   for (const [name, message] of failures) {
     it(`fails loudly on ${name}, naming the field and file:line`, () => {
@@ -335,6 +461,19 @@ describe("crds: generator type mapping", () => {
       );
     });
   }
+
+  it("maps alias constraints (to fields and array items), floats, integer enums, sizes and empty objects", () => {
+    const duration = { type: "string", pattern: "^[0-9]+s$", maxLength: 8 };
+    assert.deepEqual(map("Constrained").properties, {
+      timeout: { ...duration, description: "Timeout." },
+      short: { ...duration, maxLength: 4, description: "Own tags win over the alias's." },
+      codes: { type: "array", items: { type: "integer", minimum: 100, maximum: 599 } },
+      share: { type: "number", minimum: 0, description: "Share." },
+      redirect: { type: "integer", enum: [301, 302] },
+      names: { type: "array", minItems: 1, maxItems: 3, items: { type: "string" }, description: "Names." },
+      gzip: { type: "object" },
+    });
+  });
 
   it("maps optional booleans, bounded integers, int-or-string arrays, sorted enums and unknown", () => {
     assert.deepEqual(map("Good"), {
@@ -348,7 +487,7 @@ describe("crds: generator type mapping", () => {
           items: { anyOf: [{ type: "integer" }, { type: "string" }], "x-kubernetes-int-or-string": true },
         },
         mode: { type: "string", enum: ["a", "b"] },
-        free: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        free: { "x-kubernetes-preserve-unknown-fields": true },
       },
     });
   });

@@ -66,7 +66,7 @@ function walk(schema: JSONSchemaProps, value: unknown, path: string, out: Valida
     out.errors.push(`${at}: must be ${article(schema.type)}, got ${show(value)}`);
     return;
   }
-  if (schema.enum && !schema.enum.includes(value as string)) {
+  if (schema.enum && !schema.enum.includes(value as string | number)) {
     out.errors.push(`${at}: must be one of ${schema.enum.join(", ")}; got ${show(value)}`);
   }
   if (typeof value === "number") checkBounds(schema, value, at, out);
@@ -104,6 +104,8 @@ function typeMatches(schema: JSONSchemaProps, value: unknown): boolean {
       return typeof value === "string";
     case "integer":
       return Number.isInteger(value);
+    case "number":
+      return typeof value === "number";
     case "boolean":
       return typeof value === "boolean";
     case undefined:

@@ -1,19 +1,33 @@
 /**
- * Envoy Gateway's policy kinds and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1), as far as their CRD
- * schemas (crds/generate.ts) need them: how a policy attaches to its targets is typed, the rest of each spec
- * is kept as the user wrote it (an unknown-valued index signature becomes
- * `x-kubernetes-preserve-unknown-fields: true`). Field names follow Envoy Gateway's API reference.
+ * Envoy Gateway's policy kinds and HTTPRouteFilter (gateway.envoyproxy.io/v1alpha1): how a policy attaches to
+ * its targets, and the objects of each kind. The specs are typed field for field after Envoy Gateway v1.9's API
+ * reference, one file per kind (backend-traffic-policy.ts, security-policy.ts, envoy-extension-policy.ts,
+ * envoy-patch-policy.ts, http-route-filter.ts; shared pieces in policy-common.ts and backend-cluster.ts);
+ * crds/generate.ts turns them into the CRD schemas.
  */
+import type { BackendTrafficPolicySpec } from "./backend-traffic-policy";
+import type { EnvoyExtensionPolicySpec } from "./envoy-extension-policy";
+import type { EnvoyPatchPolicySpec } from "./envoy-patch-policy";
+import type { HTTPRouteFilterSpec } from "./http-route-filter";
 import type { KubeObject } from "./meta";
+import type { Group, Kind, LabelSelector, LabelSelectorRequirement, ObjectName, SectionName } from "./policy-common";
+import type { SecurityPolicySpec } from "./security-policy";
+
+export type { BackendTrafficPolicySpec } from "./backend-traffic-policy";
+export type { EnvoyExtensionPolicySpec } from "./envoy-extension-policy";
+export type { EnvoyPatchPolicySpec } from "./envoy-patch-policy";
+export type { HTTPRouteFilterSpec } from "./http-route-filter";
+export type { LabelSelectorRequirement } from "./policy-common";
+export type { SecurityPolicySpec } from "./security-policy";
 
 /** A resource in the policy's own namespace that a policy attaches to. */
 export interface LocalPolicyTargetReference {
   /** API group of the target, e.g. `gateway.networking.k8s.io`. */
-  readonly group: string;
+  readonly group: Group;
   /** Kind of the target, e.g. `Gateway` or `HTTPRoute`. */
-  readonly kind: string;
+  readonly kind: Kind;
   /** Name of the target. */
-  readonly name: string;
+  readonly name: ObjectName;
 }
 
 /** A target in the policy's own namespace, or one section of it. */
@@ -22,25 +36,25 @@ export interface LocalPolicyTargetReferenceWithSectionName extends LocalPolicyTa
    * Section of the target: a listener name for a Gateway, a rule name for a route, a port name for a
    * Service. @default the whole target
    */
-  readonly sectionName?: string;
+  readonly sectionName?: SectionName;
 }
 
-/** One requirement of a label selector. */
-export interface LabelSelectorRequirement {
-  /** Label key the requirement applies to. */
-  readonly key: string;
-  /** How the label's value relates to `values`. */
-  readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
-  /** Values for `In` and `NotIn`; empty for `Exists` and `DoesNotExist`. */
-  readonly values?: readonly string[];
+/** Which namespaces a target selector looks in. */
+export interface TargetSelectorNamespaces {
+  /** `Same` (the policy's), `All`, or `Selector` (namespaces whose labels match `selector`). @default Same */
+  readonly from: "Same" | "All" | "Selector";
+  /** Labels of the namespaces (from Selector). */
+  readonly selector?: LabelSelector;
 }
 
-/** Selects targets of one kind in the policy's namespace by their labels. */
+/** Selects targets of one kind by their labels. */
 export interface TargetSelector {
   /** API group of the selected resources. @default gateway.networking.k8s.io */
-  readonly group?: string;
+  readonly group?: Group;
   /** Kind of the selected resources, e.g. `HTTPRoute`. */
-  readonly kind: string;
+  readonly kind: Kind;
+  /** Namespaces the targets may be in. @default the policy's namespace */
+  readonly namespaces?: TargetSelectorNamespaces;
   /** Labels a target must carry, all of them. */
   readonly matchLabels?: Readonly<Record<string, string>>;
   /** Label requirements a target must meet, all of them. */
@@ -63,54 +77,6 @@ export interface PolicyTargetReferences {
  * the other fields are kept as written.
  */
 export interface ClientTrafficPolicySpec extends PolicyTargetReferences {
-  readonly [field: string]: unknown;
-}
-
-/**
- * BackendTrafficPolicy spec: how the proxies talk to backends (load balancing, retries, timeouts, rate
- * limits, circuit breakers, health checks). Only the targets are validated here; the other fields are kept
- * as written.
- */
-export interface BackendTrafficPolicySpec extends PolicyTargetReferences {
-  readonly [field: string]: unknown;
-}
-
-/**
- * SecurityPolicy spec: authentication and authorization (CORS, JWT, OIDC, basic auth, API keys, external
- * authorization, IP allow and deny lists). Only the targets are validated here; the other fields are kept
- * as written.
- */
-export interface SecurityPolicySpec extends PolicyTargetReferences {
-  readonly [field: string]: unknown;
-}
-
-/**
- * EnvoyExtensionPolicy spec: extensions run by the proxies (Wasm modules, Lua scripts, external
- * processors). Only the targets are validated here; the other fields are kept as written.
- */
-export interface EnvoyExtensionPolicySpec extends PolicyTargetReferences {
-  readonly [field: string]: unknown;
-}
-
-/**
- * EnvoyPatchPolicy spec: JSON patches (RFC 6902) applied to the generated xDS resources of a Gateway.
- * `jsonPatches` is kept as written.
- */
-export interface EnvoyPatchPolicySpec {
-  /** The Gateway (or GatewayClass, with merged Gateways) whose xDS resources are patched. */
-  readonly targetRef: LocalPolicyTargetReference;
-  /** Patch format; only JSON Patch exists. */
-  readonly type: "JSONPatch";
-  /** Order among the policies of one target: lower values apply first. @default 0 */
-  readonly priority?: number;
-  readonly [field: string]: unknown;
-}
-
-/**
- * HTTPRouteFilter spec: filters beyond the Gateway API's (regex URL rewrites, direct responses, credential
- * injection), used from an HTTPRoute rule through an `ExtensionRef` filter. Kept as written.
- */
-export interface HTTPRouteFilterSpec {
   readonly [field: string]: unknown;
 }
 
