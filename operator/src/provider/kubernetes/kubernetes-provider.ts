@@ -131,6 +131,14 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
     scan((store, { source, event }) => apply(store, source, event), seed),
     filter((store) => store.synced.size === sources.length),
     debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500),
-    map((store) => snapshotOf(store, opts)),
+    map((store) => {
+      const snapshot = snapshotOf(store, opts);
+      opts.log("debug", "snapshot", {
+        gateways: snapshot.gateways.length,
+        httpRoutes: snapshot.httpRoutes.length,
+        namespaces: opts.namespaces?.join(",") ?? (opts.namespaceSelector ? "selected" : "all"),
+      });
+      return snapshot;
+    }),
   );
 }
