@@ -136,7 +136,7 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
       opts.log("debug", "snapshot", {
         gateways: snapshot.gateways.length,
         httpRoutes: snapshot.httpRoutes.length,
-        namespaces: opts.namespaces?.join(",") ?? (opts.namespaceSelector ? "selected" : "all"),
+        namespaces: namespaces?.join(",") ?? (opts.namespaceSelector ? "selected" : "all"),
       });
       return snapshot;
     }),
