@@ -63,3 +63,61 @@ export function createLogger(
 
 /** A logger that drops everything. */
 export const silentLogger: Logger = () => undefined;
+
+/**
+ * Envoy Gateway's logging components (EnvoyGateway `logging.level` keys other than `default`). In egts:
+ * `provider` the watches and leader election, `gateway-api` the translator and the status it writes,
+ * `xds-translator` the xDS cache fed from the IR, `xds-server` (and `xds`) the delta ADS server,
+ * `infrastructure` the applier and the host runner of the proxies, `global-ratelimit` the rate limit
+ * service (none yet).
+ */
+export const LOG_COMPONENTS = [
+  "provider",
+  "gateway-api",
+  "xds-translator",
+  "xds-server",
+  "xds",
+  "infrastructure",
+  "global-ratelimit",
+] as const;
+/** One of {@link LOG_COMPONENTS}. */
+export type LogComponent = (typeof LOG_COMPONENTS)[number];
+
+/** Log level per component, as EnvoyGateway's `logging.level`: a component without its own uses `default`. */
+export interface LogLevels {
+  /** `logging.level.default`. @default info */
+  readonly default: LogLevel;
+  /** The components given their own level. */
+  readonly components?: Readonly<Partial<Record<LogComponent, LogLevel>>>;
+}
+
+/** Envoy Gateway's default: everything at info. */
+export const DEFAULT_LOG_LEVELS: LogLevels = { default: "info" };
+
+/** The level `component` logs at. */
+export function levelOf(levels: LogLevels, component: LogComponent): LogLevel {
+  return levels.components?.[component] ?? levels.default;
+}
+
+/** Gives each component its logger; see {@link componentLoggers}. */
+export type ComponentLoggers = (component: LogComponent) => Logger;
+
+/**
+ * One logger per component, each at its own level (`logging.level`), each line carrying `logger=<component>`
+ * as Envoy Gateway's lines carry the runner's name.
+ */
+export function componentLoggers(
+  levels: LogLevels,
+  out: (line: string) => void = (l) => process.stderr.write(l + "\n"),
+): ComponentLoggers {
+  const cache = new Map<LogComponent, Logger>();
+  return (component) => {
+    let log = cache.get(component);
+    if (!log) {
+      const inner = createLogger(levelOf(levels, component), out);
+      log = (level, msg, fields) => inner(level, msg, { ...fields, logger: component });
+      cache.set(component, log);
+    }
+    return log;
+  };
+}

@@ -42,25 +42,13 @@ describe("EnvoyGateway configuration (--config-path)", () => {
       allowedCIDRs: ["169.254.10.0/24"],
     });
     assert.equal(c.controllerName, "example.com/gw");
-    assert.deepEqual(c.warnings, []);
-  });
-
-  it("reports Envoy Gateway settings it does not act on as warnings with file:line", () => {
-    const c = parseEnvoyGatewayConfig(
-      "eg.yaml",
-      `${HEAD}provider:\n  type: Kubernetes\nlogging: { level: { default: info } }\nextensionApis: { enableEnvoyPatchPolicy: true, enableBackend: false }\n`,
-    );
-    assert.deepEqual(c.warnings, [
-      "eg.yaml:3:1: provider is an Envoy Gateway setting egts does not act on",
-      "eg.yaml:5:1: logging is an Envoy Gateway setting egts does not act on",
-      "eg.yaml:6:18: extensionApis.enableEnvoyPatchPolicy is true, but egts does not implement that API",
-    ]);
+    assert.deepEqual(c.notes, []);
   });
 
   it("refuses unknown fields, wrong types, bad classes and CIDRs, naming file, line and column", () => {
     assert.equal(
       errorOf(`${HEAD}extensionApis:\n  enableBakend: true\n`),
-      "eg.yaml:4:3: unknown field extensionApis.enableBakend (extensionApis fields: enableBackend, backend (egts), enableEnvoyPatchPolicy, enableEnvoyExtensionPolicy, enableLua, disableLua, enableSDSSecretRef)",
+      "eg.yaml:4:3: unknown field extensionApis.enableBakend (extensionApis fields: enableBackend, backend, enableEnvoyPatchPolicy, enableLua, disableLua, enableSDSSecretRef)",
     );
     assert.match(
       errorOf(`${HEAD}extensionApis: { enableBackend: "yes" }\n`),
@@ -108,7 +96,10 @@ describe("EnvoyGateway configuration (--config-path)", () => {
     assert.ok(text, "the chart renders envoy-gateway-config with envoy-gateway.yaml");
     const config = parseEnvoyGatewayConfig("envoy-gateway.yaml", text);
     assert.deepEqual(config.backends, { enabled: false });
-    assert.deepEqual(config.warnings, []);
+    assert.deepEqual(config.notes, []);
+    assert.equal(config.controllerName, "gateway.envoyproxy.io/gatewayclass-controller");
+    assert.equal(config.provider?.type, "Kubernetes");
+    assert.deepEqual(config.logging, { default: "info" });
   });
 
   it("egts translate --config-path: disabled by default, enabled by the file, a bad file fails naming it", () => {

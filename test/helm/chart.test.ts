@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { parseEnvoyGatewayConfig, kubernetesProviderOf } from "../../operator/src/config/envoy-gateway-config";
 import { findKubeTools } from "../../e2e/harness";
 import { caseName, checkGolden, goldenInputs, repoRoot, testdataDir } from "../support/golden";
 
@@ -77,10 +78,58 @@ describe("helm chart (helm/egts)", () => {
     assert.equal(readsSecrets(clusterRole), false, "the ClusterRole grants Secrets although watchNamespaces is set");
     const controllerRoles = scoped.filter((d) => d.kind === "Role" && !d.metadata.name.includes("certgen"));
     const roles = controllerRoles.filter(readsSecrets).map((d) => d.metadata.namespace);
-    assert.deepEqual(roles.sort(), ["team-a", "team-b"]);
+    assert.deepEqual(
+      roles.sort(),
+      ["envoy-gateway-system", "team-a", "team-b"],
+      "the release namespace too, as Envoy Gateway",
+    );
     const bindings = scoped.filter((d) => d.kind === "RoleBinding").map((d) => d.metadata.namespace);
     assert.ok(bindings.includes("team-a") && bindings.includes("team-b"), `RoleBindings in ${bindings.join(", ")}`);
     const all = docs([]);
     assert.equal(readsSecrets(all.find((d) => d.kind === "ClusterRole") ?? { kind: "", metadata: { name: "" } }), true);
+  });
+
+  it("renders config.envoyGateway values into ConfigMap envoy-gateway-config, which the controller loads", () => {
+    type Doc = { kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> };
+    const docs = helm([
+      "template",
+      "egts",
+      chart,
+      "-n",
+      "envoy-gateway-system",
+      "--set",
+      "config.envoyGateway.provider.kubernetes.watch.type=Namespaces",
+      "--set",
+      "config.envoyGateway.provider.kubernetes.watch.namespaces={team-a}",
+      "--set",
+      "config.envoyGateway.provider.kubernetes.leaderElection.leaseDuration=30s",
+      "--set",
+      "config.envoyGateway.logging.level.xds-server=debug",
+      "--set",
+      "config.envoyGateway.extensionApis.enableEnvoyPatchPolicy=true",
+      "--set",
+      "config.envoyGateway.gateway.controllerName=example.com/gateway",
+    ])
+      .split(/^---$/m)
+      .map((d) => parse(d) as Doc)
+      .filter(Boolean);
+    const cm = docs.find((d) => d.kind === "ConfigMap" && d.metadata.name === "envoy-gateway-config");
+    const text = cm?.data?.["envoy-gateway.yaml"];
+    assert.ok(text, "ConfigMap envoy-gateway-config with key envoy-gateway.yaml");
+    const config = parseEnvoyGatewayConfig("envoy-gateway.yaml", text);
+    const kube = kubernetesProviderOf(config).kubernetes;
+    assert.deepEqual(kube.watch, { namespaces: ["team-a"] });
+    assert.equal(kube.leaderElection.leaseDurationMs, 30_000);
+    assert.deepEqual(config.logging, { default: "info", components: { "xds-server": "debug" } });
+    assert.deepEqual(config.extensionApis, { enableEnvoyPatchPolicy: true });
+    assert.equal(config.controllerName, "example.com/gateway");
+    const gc = docs.find((d) => d.kind === "GatewayClass") as unknown as { spec: { controllerName: string } };
+    assert.equal(gc.spec.controllerName, "example.com/gateway", "the GatewayClass follows gateway.controllerName");
+    const watchRoles = docs.filter((d) => d.kind === "Role" && d.metadata.name.endsWith("-watch"));
+    assert.deepEqual(
+      watchRoles.map((d) => d.metadata.namespace).sort(),
+      ["envoy-gateway-system", "team-a"],
+      "reads granted in the watched namespace and the release's own, as Envoy Gateway's chart",
+    );
   });
 });

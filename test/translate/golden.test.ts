@@ -49,7 +49,10 @@ function elideFeatures<S extends { kind: string; status: unknown }>(s: S): S {
 describe("translate golden files (testdata/translate)", () => {
   for (const inFile of goldenInputs(testdataDir("translate"))) {
     const name = caseName(inFile);
-    const opts = (): TranslateOptions => ({ backends: loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile)).backends });
+    const opts = (): TranslateOptions => {
+      const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
+      return { backends: config.backends, extensionApis: config.extensionApis };
+    };
     it(name, () => {
       checkGolden(inFile, renderStatusAndIr(readCase(inFile), name === FEATURES_CASE, opts()));
     });

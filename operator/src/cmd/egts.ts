@@ -7,13 +7,15 @@ import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import {
+  customProviderOf,
   DEFAULT_ENVOY_GATEWAY_CONFIG,
+  kubernetesProviderOf,
   loadEnvoyGatewayConfig,
   type EnvoyGatewayConfig,
 } from "../config/envoy-gateway-config";
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
-import { createLogger } from "../log";
+import { componentLoggers, type LogLevels, type Logger } from "../log";
 import { controllerSecret, CONTROLLER_SECRET, generateControlPlaneCerts, writeCertDir } from "../certgen/certgen";
 import { Controller } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
@@ -28,9 +30,10 @@ const VERSION = "0.1.0";
 const USAGE = `usage: egts <command> [flags]
 
 commands:
-  standalone --config-dir DIR [--config-path FILE] [--xds-port 18000] [--listen-address 127.0.0.1]
+  standalone [--config-dir DIR] [--config-path FILE] [--xds-port 18000] [--listen-address 127.0.0.1]
              [--demo-backend] [--xds-cert-dir DIR]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
+             (the folder: --config-dir, else provider.custom.resource.file.paths of --config-path)
   controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
@@ -43,7 +46,10 @@ commands:
              translate YAML offline and print the result as YAML
 
   --config-path FILE: the EnvoyGateway configuration (gateway.envoyproxy.io/v1alpha1), as Envoy Gateway's;
-  without it, Envoy Gateway's defaults (Backend disabled).
+  without it, Envoy Gateway's defaults (Backend disabled). Flags override it: --controller-name
+  (gateway.controllerName), --watch-namespaces / --watch-namespace-selector (provider.kubernetes.watch),
+  --config-dir (provider.custom.resource.file.paths); EGTS_LOG_LEVEL overrides logging.level.default.
+  A setting egts does not implement yet stops the command with file:line.
   version    print versions
 `;
 
@@ -84,11 +90,12 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
   const to = values.to as TranslateOutput;
   if (!["status", "ir", "xds", "all"].includes(to)) throw new Error(`--to must be status, ir, xds or all (got ${to})`);
   if (!values.file?.length) throw new Error("translate needs -f FILE");
-  const config = envoyGatewayConfig(values["config-path"], (line) => process.stderr.write(`warning: ${line}\n`));
+  const config = envoyGatewayConfig(values["config-path"], () => undefined);
   return runTranslate(values.file, to, {
     controllerName: values["controller-name"] ?? config.controllerName,
     listenAddress: values["listen-address"],
     backends: config.backends,
+    extensionApis: config.extensionApis,
   });
 }
 
@@ -107,17 +114,18 @@ async function standalone(argv: readonly string[]): Promise<number> {
       "config-path": { type: "string" },
     },
   });
-  const dir = values["config-dir"];
-  if (!dir) throw new Error("standalone needs --config-dir DIR");
-  checkConfigDir(dir);
-  const log = createLogger(env().logLevel);
+  const config = envoyGatewayConfig(values["config-path"], () => undefined);
+  const loggers = componentLoggers(logLevels(config, env().logLevelOverride));
+  const log = loggers("provider");
+  for (const note of config.notes) log("info", note);
+  const { dir, runtimeDir, runsProxies } = standaloneProvider(config, values["config-dir"]);
   // Signals are handled from the first moment: a signal during startup stops what has started.
   const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
-  const envoyBin = findEnvoy();
+  const envoyBin = runsProxies ? findEnvoy() : undefined;
+  if (runtimeDir) await mkdir(runtimeDir, { recursive: true });
   const demo = values["demo-backend"]
     ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
     : undefined;
@@ -129,16 +137,18 @@ async function standalone(argv: readonly string[]): Promise<number> {
     listenAddress: values["listen-address"],
     controllerName: values["controller-name"] ?? config.controllerName,
     backends: config.backends,
-    stateDir: await mkdtemp(join(tmpdir(), "egts-")),
+    extensionApis: config.extensionApis,
+    stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
+    componentLogger: loggers,
   });
   const started = gw.start().then(() => "started");
   if ((await Promise.race([started, signalled])) === "started") {
     log("info", "standalone gateway running; edit the YAML files to change routes, Ctrl-C to stop", {
       configDir: dir,
-      envoy: envoyBin,
+      envoy: envoyBin ?? "none (provider.custom has no infrastructure)",
     });
   }
   log("info", `received ${await signalled}, stopping`);
@@ -149,6 +159,24 @@ async function standalone(argv: readonly string[]): Promise<number> {
   });
 }
 
+/**
+ * What `egts standalone` runs, from `provider.custom` of the configuration and the `--config-dir` flag (which
+ * wins): the folder of YAML (checked), the folder for the proxies' files, and whether proxies run at all
+ * (`provider.custom` without `infrastructure` has no infrastructure provider, as in Envoy Gateway: xDS only).
+ */
+export function standaloneProvider(
+  config: EnvoyGatewayConfig,
+  configDirFlag: string | undefined,
+): { dir: string; runtimeDir?: string; runsProxies: boolean } {
+  const custom = customProviderOf(config)?.custom;
+  const dir = configDirFlag ?? custom?.paths[0];
+  if (!dir)
+    throw new Error("standalone needs --config-dir DIR (or provider.custom.resource.file.paths in --config-path)");
+  checkConfigDir(dir);
+  const runtimeDir = custom?.infrastructure?.runtimeDir;
+  return { dir, ...(runtimeDir ? { runtimeDir } : {}), runsProxies: !custom || custom.infrastructure !== undefined };
+}
+
 /** How long `egts standalone` takes at most to stop after SIGTERM/SIGINT. */
 const STOP_DEADLINE_MS = 4500;
 
@@ -156,12 +184,7 @@ const STOP_DEADLINE_MS = 4500;
  * Runs `stop` and returns 0, or, if it takes longer than `ms` or a second signal comes, kills the
  * proxies (SIGKILL) and returns 1: a signal always ends the process in bounded time, leaving no Envoy.
  */
-async function stopWithin(
-  ms: number,
-  log: ReturnType<typeof createLogger>,
-  gw: StandaloneGateway,
-  stop: () => Promise<void>,
-): Promise<number> {
+async function stopWithin(ms: number, log: Logger, gw: StandaloneGateway, stop: () => Promise<void>): Promise<number> {
   const pids = (): number[] => (gw.runner?.list() ?? []).flatMap((p) => (p.pid ? [p.pid] : []));
   const running = pids(); // stop() forgets proxies as it stops them
   let timer: NodeJS.Timeout | undefined;
@@ -214,8 +237,11 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     },
   });
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
-  const log = createLogger(e.logLevel);
-  const config = envoyGatewayConfig(values["config-path"], (line) => log("warn", line));
+  const config = envoyGatewayConfig(values["config-path"], () => undefined);
+  const kubernetes = kubernetesProviderOf(config).kubernetes;
+  const loggers = componentLoggers(logLevels(config, e.logLevelOverride));
+  const log = loggers("provider");
+  for (const note of config.notes) log("info", note);
   const namespace = values.namespace;
   if (!values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(values["xds-listen"])) {
     throw new Error(
@@ -228,6 +254,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     namespace,
     controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
     backends: config.backends,
+    extensionApis: config.extensionApis,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
@@ -238,9 +265,20 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       xdsTlsSecret: values["xds-tls-secret"],
       ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
     }),
-    watch: watchScope(values["watch-namespaces"], values["watch-namespace-selector"]),
+    // The flags override provider.kubernetes.watch.
+    watch:
+      values["watch-namespaces"] !== undefined || values["watch-namespace-selector"] !== undefined
+        ? watchScope(values["watch-namespaces"], values["watch-namespace-selector"])
+        : (kubernetes.watch ?? {}),
+    lease: {
+      durationMs: kubernetes.leaderElection.leaseDurationMs,
+      renewDeadlineMs: kubernetes.leaderElection.renewDeadlineMs,
+      retryMs: kubernetes.leaderElection.retryPeriodMs,
+    },
+    leaderElectionDisabled: kubernetes.leaderElection.disable,
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
     logger: log,
+    componentLogger: loggers,
   });
   await controller.start();
   log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
@@ -293,14 +331,20 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
 }
 
 /**
- * The EnvoyGateway configuration of `--config-path` (Envoy Gateway's defaults without one); the settings it
- * holds that egts does not act on go to `warn`. Throws, naming the file and line, when it cannot be used.
+ * The EnvoyGateway configuration of `--config-path` (Envoy Gateway's defaults without one); the harmless
+ * settings it holds (accepted, changing nothing) go to `note`. Throws, naming the file and line, when it
+ * cannot be used, including a setting egts does not implement yet.
  */
-export function envoyGatewayConfig(path: string | undefined, warn: (line: string) => void): EnvoyGatewayConfig {
+export function envoyGatewayConfig(path: string | undefined, note: (line: string) => void): EnvoyGatewayConfig {
   if (path === undefined) return DEFAULT_ENVOY_GATEWAY_CONFIG;
   const config = loadEnvoyGatewayConfig(path);
-  for (const w of config.warnings) warn(w);
+  for (const n of config.notes) note(n);
   return config;
+}
+
+/** The configuration's `logging.level`, with EGTS_LOG_LEVEL (when set) as the default level. */
+export function logLevels(config: EnvoyGatewayConfig, override: LogLevels["default"] | undefined): LogLevels {
+  return override ? { ...config.logging, default: override } : config.logging;
 }
 
 /**

@@ -21,6 +21,11 @@ export interface EgtsEnv {
   readonly cacheDir: string;
   /** EGTS_LOG_LEVEL: debug | info | warn | error (default info). */
   readonly logLevel: LogLevel;
+  /**
+   * EGTS_LOG_LEVEL when set: overrides the EnvoyGateway configuration's `logging.level.default` (components
+   * with their own level keep it).
+   */
+  readonly logLevelOverride: LogLevel | undefined;
   /** ENVOY_GATEWAY_NAMESPACE: namespace the control plane runs in (default envoy-gateway-system). */
   readonly namespace: string;
   /** POD_NAME: this replica's identity for leader election (default: the host name). */
@@ -72,6 +77,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     envoyBin: nonEmpty(vars.ENVOY_BIN),
     cacheDir: nonEmpty(vars.EGTS_CACHE) ?? join(home, ".cache", "egts"),
     logLevel: parseLogLevel(vars.EGTS_LOG_LEVEL),
+    logLevelOverride: nonEmpty(vars.EGTS_LOG_LEVEL) === undefined ? undefined : parseLogLevel(vars.EGTS_LOG_LEVEL),
     namespace: nonEmpty(vars.ENVOY_GATEWAY_NAMESPACE) ?? "envoy-gateway-system",
     podName: nonEmpty(vars.POD_NAME),
     path: (vars.PATH ?? "").split(pathSep).filter((p) => p !== ""),

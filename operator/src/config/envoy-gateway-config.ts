@@ -1,20 +1,32 @@
 /**
  * The EnvoyGateway configuration (`gateway.envoyproxy.io/v1alpha1`, kind EnvoyGateway): the startup
  * settings Envoy Gateway reads from `--config-path` (in Kubernetes, the ConfigMap `envoy-gateway-config`
- * its Helm chart renders from `config.envoyGateway`). egts reads the same file and acts on a few of its
- * fields; Envoy Gateway's other fields are reported as not acted on, anything else is an error naming the
- * file and line, so a misspelt security setting is never silently ignored.
+ * its Helm chart renders from `config.envoyGateway`). `egts controller`, `egts standalone` and
+ * `egts translate` read the same file, with Envoy Gateway v1.9's field names, defaults and rules.
+ *
+ * Never ignored silently: every Envoy Gateway field is either acted on, or accepted with a note saying why it
+ * changes nothing (a harmless default, see {@link HARMLESS}), or refused at startup with file:line:column
+ * (a setting egts does not implement yet); unknown fields are refused the same way.
  *
  * Acted on:
  * - `gateway.controllerName`: the GatewayClass controller name (a `--controller-name` flag wins).
- * - `extensionApis.enableBackend`: the Backend kind is off unless true, as in Envoy Gateway.
- * - `extensionApis.backend` (egts extension, not in Envoy Gateway): Backend endpoints refused by default
- *   that this installation allows: `allow` lists classes (Loopback, LinkLocal, Unspecified, ProxyPorts),
- *   `allowedCIDRs` lists address ranges.
+ * - `provider` (envoy-gateway-provider.ts): `kubernetes.watch`, `kubernetes.leaderElection` (controller);
+ *   `custom` with resource type File and infrastructure type Host (standalone).
+ * - `logging.level`: the level per component (log.ts LOG_COMPONENTS); `EGTS_LOG_LEVEL` overrides `default`.
+ * - `extensionApis`: `enableBackend` (+ the egts extension `backend`: Backend endpoints refused by default
+ *   that this installation allows), `enableEnvoyPatchPolicy`, `enableLua` / `disableLua` (translate
+ *   ExtensionApiGates); `enableSDSSecretRef: true` is refused (not implemented).
+ * - `rateLimit` (envoy-gateway-ratelimit.ts): parsed and validated; the next issue's global rate limit reads it.
  */
 import { readFileSync } from "node:fs";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type Pair } from "yaml";
+import { LineCounter, parseAllDocuments } from "yaml";
+import { LOG_LEVELS, type LogLevel } from "./env";
+import { DEFAULT_LOG_LEVELS, LOG_COMPONENTS, type LogComponent, type LogLevels } from "../log";
 import { ENDPOINT_CLASSES, parseCidr, type BackendSettings, type EndpointClass } from "../translate/backend-endpoints";
+import type { ExtensionApiGates } from "../translate/extension-gates";
+import { ConfigWalk, keyName } from "./config-walk";
+import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
+import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -22,105 +34,68 @@ export const ENVOY_GATEWAY_KIND = "EnvoyGateway";
 
 /** What egts takes from an EnvoyGateway configuration. */
 export interface EnvoyGatewayConfig {
-  /** `gateway.controllerName`, when set. */
+  /** `gateway.controllerName`, when set. @default gateway.envoyproxy.io/gatewayclass-controller */
   readonly controllerName?: string;
+  /** `provider`, when the file has one (each command checks it runs the provider it names). */
+  readonly provider?: ProviderConfig;
+  /** `logging.level`. @default every component at info */
+  readonly logging: LogLevels;
   /** `extensionApis.enableBackend` and the egts extension `extensionApis.backend`. */
   readonly backends: BackendSettings;
-  /** Envoy Gateway settings present in the file that egts does not act on, each with file:line. */
-  readonly warnings: readonly string[];
+  /** The other `extensionApis` switches, for the translator. @default every gated kind off */
+  readonly extensionApis: ExtensionApiGates;
+  /**
+   * `rateLimit`: the global rate limit service's Redis backend, timeout, failClosed and telemetry. Nothing
+   * acts on it yet: the next issue's global rate limit (BackendTrafficPolicy `rateLimit.type: Global`) reads it.
+   */
+  readonly rateLimit?: RateLimitConfig;
+  /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
+  readonly notes: readonly string[];
 }
 
-/** The configuration without a file: Envoy Gateway's defaults (Backend off). */
-export const DEFAULT_ENVOY_GATEWAY_CONFIG: EnvoyGatewayConfig = { backends: { enabled: false }, warnings: [] };
+/** The configuration without a file: Envoy Gateway's defaults (Backend off, every gate off, info logs). */
+export const DEFAULT_ENVOY_GATEWAY_CONFIG: EnvoyGatewayConfig = {
+  logging: DEFAULT_LOG_LEVELS,
+  backends: { enabled: false },
+  extensionApis: {},
+  notes: [],
+};
 
 /** A configuration file that cannot be used; the message lists every problem with file:line:column. */
 export class EnvoyGatewayConfigError extends Error {
   override name = "EnvoyGatewayConfigError";
 }
 
-/** Envoy Gateway's top-level settings egts reads no value from. */
-const NOT_ACTED_TOP = [
-  "provider",
-  "logging",
-  "admin",
-  "telemetry",
-  "xdsServer",
-  "rateLimit",
-  "extensionManager",
-  "extensionManagers",
-  "gatewayAPI",
-  "runtimeFlags",
-  "envoyProxy",
-];
-/** Envoy Gateway's extensionApis switches for kinds egts does not implement (reported when true). */
-const NOT_ACTED_EXTENSION_APIS = [
-  "enableEnvoyPatchPolicy",
-  "enableEnvoyExtensionPolicy",
-  "enableLua",
-  "disableLua",
-  "enableSDSSecretRef",
-];
+/** Envoy Gateway's top-level settings egts does not implement yet: a startup error naming the field. */
+const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
+  telemetry: "the control plane's metrics sinks and traces",
+  xdsServer: "the xDS server's connection age settings",
+  extensionManager: "extension servers",
+  extensionManagers: "extension servers",
+  envoyProxy: "a default EnvoyProxy spec for every proxy",
+};
 
-/** Collects problems and warnings while walking the document. */
-class Walk {
-  readonly errors: string[] = [];
-  readonly warnings: string[] = [];
-  constructor(
-    private readonly file: string,
-    private readonly lines: LineCounter,
-  ) {}
-
-  at(node: Node | null | undefined | unknown): string {
-    const range = (node as Node | null | undefined)?.range;
-    if (!range) return this.file;
-    const { line, col } = this.lines.linePos(range[0]);
-    return `${this.file}:${line}:${col}`;
-  }
-
-  error(node: unknown, message: string): void {
-    this.errors.push(`${this.at(node)}: ${message}`);
-  }
-
-  /** The pairs of a mapping, or an error when `node` is not one. */
-  pairs(node: unknown, path: string): Pair[] {
-    if (isMap(node)) return node.items as Pair[];
-    this.error(node, `${path} must be a mapping`);
-    return [];
-  }
-
-  string(node: unknown, path: string): string | undefined {
-    if (isScalar(node) && typeof node.value === "string") return node.value;
-    this.error(node, `${path} must be a string`);
-    return undefined;
-  }
-
-  bool(node: unknown, path: string): boolean | undefined {
-    if (isScalar(node) && typeof node.value === "boolean") return node.value;
-    this.error(
-      node,
-      `${path} must be true or false (got ${isScalar(node) ? JSON.stringify(node.value) : "a collection"})`,
-    );
-    return undefined;
-  }
-
-  strings(node: unknown, path: string): string[] {
-    if (!isSeq(node)) {
-      this.error(node, `${path} must be a list`);
-      return [];
-    }
-    return node.items.flatMap((item, i) => this.string(item, `${path}[${i}]`) ?? []);
-  }
-}
-
-function keyName(pair: Pair): string {
-  return isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-}
+/**
+ * Envoy Gateway settings accepted although egts does not act on them, because their value is what egts
+ * does anyway (each is noted with its reason at startup). Any other value of these fields is an error.
+ */
+export const HARMLESS: Readonly<Record<string, string>> = {
+  "logging.encoder: Text": "Envoy Gateway's default; egts writes text lines",
+  "admin.enableDumpConfig: false": "Envoy Gateway's default; egts has no admin server",
+  "admin.enablePprof: false": "Envoy Gateway's default; egts has no admin server",
+  "gatewayAPI.enabled: []": "no experimental Gateway API kind enabled, Envoy Gateway's default",
+  "runtimeFlags.enabled: [] / disabled: []": "no runtime flag changed, Envoy Gateway's default",
+  "provider.kubernetes.deploy.type: ControllerNamespace": "Envoy Gateway's default; egts deploys proxies there",
+  "provider.kubernetes.proxyTopologyInjector.disabled: true": "egts has no topology injector",
+  "provider.kubernetes.rateLimitDeployment": "rendered by Envoy Gateway's chart; egts deploys no rate limit service",
+  "provider.kubernetes.shutdownManager": "rendered by Envoy Gateway's chart; egts proxies run no shutdown manager",
+};
 
 /** Parses the text of an EnvoyGateway configuration file; throws {@link EnvoyGatewayConfigError}. */
 export function parseEnvoyGatewayConfig(file: string, text: string): EnvoyGatewayConfig {
   const lines = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true });
-  const w = new Walk(file, lines);
+  const w = new ConfigWalk(file, lines);
   const problems = (Array.isArray(docs) ? docs : []).flatMap((d) => d.errors);
   if (problems.length > 0 || !Array.isArray(docs)) {
     const list = problems.map((e) => `${file}:${e.linePos?.[0].line ?? 0}:${e.linePos?.[0].col ?? 0}: ${e.message}`);
@@ -132,100 +107,186 @@ export function parseEnvoyGatewayConfig(file: string, text: string): EnvoyGatewa
       `${file}: expected one EnvoyGateway document (apiVersion ${ENVOY_GATEWAY_API_VERSION}), found ${real.length}`,
     );
   }
-  const root = real[0].contents;
-  const config = readRoot(w, root);
+  const config = readRoot(w, real[0].contents);
   if (w.errors.length > 0) throw new EnvoyGatewayConfigError(w.errors.join("\n"));
-  return { ...config, warnings: w.warnings };
+  return { ...config, notes: w.notes };
 }
 
-function readRoot(w: Walk, root: unknown): Omit<EnvoyGatewayConfig, "warnings"> {
-  let controllerName: string | undefined;
-  let backends: BackendSettings = { enabled: false };
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes"> {
+  const out: Mutable<Omit<EnvoyGatewayConfig, "notes">> = { ...DEFAULT_ENVOY_GATEWAY_CONFIG };
   const seen = new Set<string>();
-  for (const pair of w.pairs(root, "the document")) {
-    const key = keyName(pair);
+  const header = (key: "apiVersion" | "kind") => (v: unknown) => {
     seen.add(key);
-    if (isAlias(pair.value)) {
-      w.error(pair.value, `${key}: YAML aliases are not accepted in the EnvoyGateway configuration`);
-    } else if (key === "apiVersion" || key === "kind") {
-      const want = key === "kind" ? ENVOY_GATEWAY_KIND : ENVOY_GATEWAY_API_VERSION;
-      const got = w.string(pair.value, key);
-      if (got !== undefined && got !== want) w.error(pair.value, `${key} must be ${want} (got ${got})`);
-    } else if (key === "gateway") {
-      controllerName = readGateway(w, pair.value);
-    } else if (key === "extensionApis") {
-      backends = readExtensionApis(w, pair.value);
-    } else if (NOT_ACTED_TOP.includes(key)) {
-      w.warnings.push(`${w.at(pair.key)}: ${key} is an Envoy Gateway setting egts does not act on`);
-    } else {
-      w.error(
-        pair.key,
-        `unknown field ${key} (EnvoyGateway fields: gateway, extensionApis, ${NOT_ACTED_TOP.join(", ")})`,
-      );
-    }
+    const want = key === "kind" ? ENVOY_GATEWAY_KIND : ENVOY_GATEWAY_API_VERSION;
+    const got = w.string(v, key);
+    if (got !== undefined && got !== want) w.error(v, `${key} must be ${want} (got ${got})`);
+  };
+  const handlers: Record<string, (v: unknown, pair: { key: unknown }) => void> = {
+    apiVersion: header("apiVersion"),
+    kind: header("kind"),
+    gateway: (v) =>
+      w.fields(v, "gateway", {
+        controllerName: (c) => {
+          const name = w.nonEmpty(c, "gateway.controllerName");
+          if (name !== undefined) out.controllerName = name;
+        },
+      }),
+    provider: (v) => {
+      const provider = readProvider(w, v);
+      if (provider) out.provider = provider;
+    },
+    logging: (v) => (out.logging = readLogging(w, v)),
+    admin: (v) => readAdmin(w, v),
+    rateLimit: (v) => {
+      const rateLimit = readRateLimit(w, v);
+      if (rateLimit) out.rateLimit = rateLimit;
+    },
+    extensionApis: (v) => {
+      const { backends, gates } = readExtensionApis(w, v);
+      out.backends = backends;
+      out.extensionApis = gates;
+    },
+    gatewayAPI: (v) => emptyLists(w, v, "gatewayAPI", ["enabled"], "experimental Gateway API kinds"),
+    runtimeFlags: (v) => emptyLists(w, v, "runtimeFlags", ["enabled", "disabled"], "runtime flags"),
+  };
+  for (const [key, what] of Object.entries(NOT_IMPLEMENTED_TOP)) {
+    handlers[key] = (_v, pair) =>
+      w.error(pair.key, `${key} (${what}) is an Envoy Gateway setting egts does not implement yet`);
   }
+  w.fields(root, "", handlers);
   for (const required of ["apiVersion", "kind"]) {
     if (!seen.has(required))
       w.error(root, `missing ${required} (${required === "kind" ? ENVOY_GATEWAY_KIND : ENVOY_GATEWAY_API_VERSION})`);
   }
-  return { ...(controllerName !== undefined ? { controllerName } : {}), backends };
+  return out;
 }
 
-function readGateway(w: Walk, node: unknown): string | undefined {
-  let name: string | undefined;
-  for (const pair of w.pairs(node, "gateway")) {
-    const key = keyName(pair);
-    if (key === "controllerName") name = w.string(pair.value, "gateway.controllerName");
-    else w.error(pair.key, `unknown field gateway.${key} (gateway fields: controllerName)`);
+/** `logging`: `level` per component (EnvoyGatewayLogComponent → debug | info | warn | error), `encoder`. */
+function readLogging(w: ConfigWalk, node: unknown): LogLevels {
+  let levels: LogLevels = DEFAULT_LOG_LEVELS;
+  w.fields(node, "logging", {
+    level: (v) => {
+      let defaultLevel: LogLevel = "info";
+      const components: Partial<Record<LogComponent, LogLevel>> = {};
+      for (const pair of w.pairs(v, "logging.level")) {
+        const key = keyName(pair);
+        const path = `logging.level.${key}`;
+        if (key !== "default" && !(LOG_COMPONENTS as readonly string[]).includes(key)) {
+          w.error(pair.key, `unknown logging component ${key} (one of default, ${LOG_COMPONENTS.join(", ")})`);
+          continue;
+        }
+        const level = w.oneOf(pair.value, path, LOG_LEVELS);
+        if (level === undefined) continue;
+        if (key === "default") defaultLevel = level;
+        else components[key as LogComponent] = level;
+      }
+      levels = { default: defaultLevel, ...(Object.keys(components).length > 0 ? { components } : {}) };
+    },
+    encoder: (v) => {
+      const encoder = w.oneOf(v, "logging.encoder", ["Text", "JSON"] as const);
+      if (encoder === "JSON") w.error(v, "logging.encoder: JSON is not implemented yet (egts writes Text lines)");
+      else if (encoder) w.note(v, `logging.encoder: Text accepted, no effect: ${HARMLESS["logging.encoder: Text"]}`);
+    },
+  });
+  return levels;
+}
+
+/** `admin`: egts has no admin server; only the defaults (dump config and pprof off) are accepted. */
+function readAdmin(w: ConfigWalk, node: unknown): void {
+  const flag = (key: "enableDumpConfig" | "enablePprof") => (v: unknown) => {
+    const on = w.bool(v, `admin.${key}`);
+    if (on === true) w.error(v, `admin.${key}: true is not implemented yet (egts has no admin server)`);
+    else if (on === false) w.note(v, `admin.${key}: false accepted, no effect: ${HARMLESS[`admin.${key}: false`]}`);
+  };
+  w.fields(node, "admin", {
+    address: (_v, pair) => w.error(pair.key, "admin.address is not implemented yet (egts has no admin server)"),
+    enableDumpConfig: flag("enableDumpConfig"),
+    enablePprof: flag("enablePprof"),
+  });
+}
+
+/** `gatewayAPI` / `runtimeFlags`: accepted only with empty lists (nothing enabled or disabled). */
+function emptyLists(w: ConfigWalk, node: unknown, path: string, keys: readonly string[], what: string): void {
+  const handlers: Record<string, (v: unknown) => void> = {};
+  for (const key of keys) {
+    handlers[key] = (v) => {
+      const items = w.strings(v, `${path}.${key}`);
+      if (items.length > 0) {
+        w.error(v, `${path}.${key}: ${items.join(", ")}: ${what} are not implemented yet in egts`);
+      } else w.note(v, `${path}.${key}: [] accepted, no effect: nothing changed from Envoy Gateway's default`);
+    };
   }
-  return name;
+  w.fields(node, path, handlers);
 }
 
-function readExtensionApis(w: Walk, node: unknown): BackendSettings {
+function readExtensionApis(w: ConfigWalk, node: unknown): { backends: BackendSettings; gates: ExtensionApiGates } {
   let enabled = false;
   let extension: Omit<BackendSettings, "enabled"> = {};
-  for (const pair of w.pairs(node, "extensionApis")) {
-    const key = keyName(pair);
-    const path = `extensionApis.${key}`;
-    if (key === "enableBackend") enabled = w.bool(pair.value, path) ?? false;
-    else if (key === "backend") extension = readBackendExtension(w, pair.value);
-    else if (NOT_ACTED_EXTENSION_APIS.includes(key)) {
-      if (w.bool(pair.value, path) === true && key !== "disableLua") {
-        w.warnings.push(`${w.at(pair.key)}: ${path} is true, but egts does not implement that API`);
+  const gates: { -readonly [K in keyof ExtensionApiGates]: ExtensionApiGates[K] } = {};
+  let enableLua: { value: boolean; node: unknown } | undefined;
+  let disableLua: { value: boolean; node: unknown } | undefined;
+  const path = "extensionApis";
+  w.fields(node, path, {
+    enableBackend: (v) => (enabled = w.bool(v, `${path}.enableBackend`) ?? false),
+    backend: (v) => (extension = readBackendExtension(w, v)),
+    enableEnvoyPatchPolicy: (v) => {
+      if (w.bool(v, `${path}.enableEnvoyPatchPolicy`) === true) gates.enableEnvoyPatchPolicy = true;
+    },
+    enableLua: (v) => {
+      const value = w.bool(v, `${path}.enableLua`);
+      if (value !== undefined) enableLua = { value, node: v };
+    },
+    disableLua: (v) => {
+      const value = w.bool(v, `${path}.disableLua`);
+      if (value !== undefined) disableLua = { value, node: v };
+    },
+    enableSDSSecretRef: (v) => {
+      if (w.bool(v, `${path}.enableSDSSecretRef`) === true) {
+        w.error(
+          v,
+          `${path}.enableSDSSecretRef: true is not implemented yet (egts does not read gateway.envoyproxy.io/sds Secrets)`,
+        );
       }
-    } else {
-      w.error(
-        pair.key,
-        `unknown field ${path} (extensionApis fields: enableBackend, backend (egts), ${NOT_ACTED_EXTENSION_APIS.join(", ")})`,
-      );
-    }
+    },
+  });
+  if (enableLua && disableLua) {
+    w.error(
+      disableLua.node,
+      `${path}.disableLua and ${path}.enableLua are mutually exclusive (disableLua is deprecated)`,
+    );
   }
-  return { enabled, ...extension };
+  // The deprecated disableLua: false meant "Lua on" when Lua was on by default.
+  if (enableLua?.value === true || disableLua?.value === false) gates.enableLua = true;
+  return { backends: { enabled, ...extension }, gates };
 }
 
 /** `extensionApis.backend`: the egts extension that allows refused Backend endpoints. */
-function readBackendExtension(w: Walk, node: unknown): Omit<BackendSettings, "enabled"> {
+function readBackendExtension(w: ConfigWalk, node: unknown): Omit<BackendSettings, "enabled"> {
   const allow: EndpointClass[] = [];
   const allowedCIDRs: string[] = [];
-  for (const pair of w.pairs(node, "extensionApis.backend")) {
-    const key = keyName(pair);
-    const path = `extensionApis.backend.${key}`;
-    if (key === "allow") {
-      const items = isSeq(pair.value) ? pair.value.items : [];
-      w.strings(pair.value, path).forEach((c, i) => {
+  const path = "extensionApis.backend";
+  w.fields(node, path, {
+    allow: (v) => {
+      const items = w.list(v, `${path}.allow`);
+      w.strings(v, `${path}.allow`).forEach((c, i) => {
         if ((ENDPOINT_CLASSES as readonly string[]).includes(c)) allow.push(c as EndpointClass);
-        else w.error(items[i], `${path}[${i}]: ${c} is not one of ${ENDPOINT_CLASSES.join(", ")}`);
+        else w.error(items[i], `${path}.allow[${i}]: ${c} is not one of ${ENDPOINT_CLASSES.join(", ")}`);
       });
-    } else if (key === "allowedCIDRs") {
-      const items = isSeq(pair.value) ? pair.value.items : [];
-      w.strings(pair.value, path).forEach((c, i) => {
+    },
+    allowedCIDRs: (v) => {
+      const items = w.list(v, `${path}.allowedCIDRs`);
+      w.strings(v, `${path}.allowedCIDRs`).forEach((c, i) => {
         if (parseCidr(c)) allowedCIDRs.push(c);
-        else w.error(items[i], `${path}[${i}]: ${c} is not a CIDR (address/prefix length, e.g. 169.254.10.0/24)`);
+        else
+          w.error(
+            items[i],
+            `${path}.allowedCIDRs[${i}]: ${c} is not a CIDR (address/prefix length, e.g. 169.254.10.0/24)`,
+          );
       });
-    } else {
-      w.error(pair.key, `unknown field ${path} (extensionApis.backend fields: allow, allowedCIDRs)`);
-    }
-  }
+    },
+  });
   return { allow, allowedCIDRs };
 }
 
@@ -238,4 +299,34 @@ export function loadEnvoyGatewayConfig(path: string): EnvoyGatewayConfig {
     throw new EnvoyGatewayConfigError(`cannot read the EnvoyGateway configuration ${path}: ${(err as Error).message}`);
   }
   return parseEnvoyGatewayConfig(path, text);
+}
+
+/**
+ * The provider `egts controller` runs: Kubernetes (the default). A `provider.type: Custom` file is for
+ * `egts standalone`: an error naming the file and line.
+ */
+export function kubernetesProviderOf(config: EnvoyGatewayConfig): Extract<ProviderConfig, { type: "Kubernetes" }> {
+  const p = config.provider;
+  if (p === undefined) return { type: "Kubernetes", kubernetes: DEFAULT_KUBERNETES_PROVIDER, at: "(default)" };
+  if (p.type !== "Kubernetes") {
+    throw new EnvoyGatewayConfigError(
+      `${p.at}: provider.type is ${p.type}; egts controller runs the Kubernetes provider (Custom is egts standalone's)`,
+    );
+  }
+  return p;
+}
+
+/**
+ * The Custom provider `egts standalone` runs, or undefined when the file has no `provider` (the flags say
+ * everything). `provider.type: Kubernetes` is `egts controller`'s: an error naming the file and line.
+ */
+export function customProviderOf(config: EnvoyGatewayConfig): Extract<ProviderConfig, { type: "Custom" }> | undefined {
+  const p = config.provider;
+  if (p === undefined) return undefined;
+  if (p.type !== "Custom") {
+    throw new EnvoyGatewayConfigError(
+      `${p.at}: provider.type is ${p.type}; egts standalone runs the Custom provider (resource type File, infrastructure type Host)`,
+    );
+  }
+  return p;
 }

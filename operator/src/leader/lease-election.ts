@@ -23,6 +23,11 @@ export interface LeaseElectionOptions {
   readonly retryPeriodMs?: number;
   /** A leader that could not renew for this long steps down. @default 10000 */
   readonly renewDeadlineMs?: number;
+  /**
+   * Envoy Gateway's `leaderElection.disable`: no Lease is read or written and this replica leads from start()
+   * to stop() (for a single replica; several would all write). @default false
+   */
+  readonly disabled?: boolean;
   /** Logger. */
   readonly log: Logger;
 }
@@ -76,6 +81,10 @@ export class LeaseElection {
 
   /** Starts trying to acquire and renew. */
   start(): void {
+    if (this.opts.disabled) {
+      this.setLeader(true);
+      return;
+    }
     const tick = async (): Promise<void> => {
       if (this.stopped) return;
       this.inFlight = this.tryAcquireOrRenew();
@@ -93,7 +102,7 @@ export class LeaseElection {
     clearTimeout(this.timer);
     // A renewal still under way would race the release (and win with a 409 for us): let it finish first.
     await this.inFlight;
-    if (this.leader.value) {
+    if (this.leader.value && !this.opts.disabled) {
       try {
         const lease = await this.client.request<Lease>(HttpMethod.GET, this.path);
         if (lease.spec.holderIdentity === this.opts.identity) {

@@ -27,7 +27,8 @@ import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kuber
 import { withInfraProblems } from "../infra/kubernetes/infra-problems";
 import { mergesGateways } from "../translate/envoy-proxy";
 import { LeaseElection } from "../leader/lease-election";
-import type { Logger } from "../log";
+import type { ComponentLoggers, LogComponent, Logger } from "../log";
+import type { ExtensionApiGates } from "../translate/extension-gates";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { kubernetesSnapshots, type KubernetesProviderOptions } from "../provider/kubernetes/kubernetes-provider";
 import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } from "../provider/kubernetes/reflector";
@@ -62,7 +63,10 @@ export interface ControllerOptions {
   readonly xdsListen?: string;
   /** How the proxies render (image, the xDS address they dial, TLS secret). */
   readonly render: RenderOptions;
-  /** Watch scope. */
+  /**
+   * Watch scope (EnvoyGateway `provider.kubernetes.watch`); with one, `namespace` is always watched too, as
+   * Envoy Gateway does. @default every namespace
+   */
   readonly watch?: Pick<KubernetesProviderOptions, "namespaces" | "namespaceSelector">;
   /** The mounted `envoy-gateway` Secret (ca.crt, tls.crt, tls.key): serve xDS over mTLS. @default plaintext */
   readonly xdsCertDir?: string;
@@ -70,8 +74,14 @@ export interface ControllerOptions {
   readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
-  /** Lease timings (tests shorten them). */
+  /** Lease timings (EnvoyGateway `provider.kubernetes.leaderElection`; tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
+  /** `leaderElection.disable`: no Lease; this replica always leads. @default false */
+  readonly leaderElectionDisabled?: boolean;
+  /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
+  readonly extensionApis?: ExtensionApiGates;
+  /** A logger per component (EnvoyGateway `logging.level`). @default `logger` for every component */
+  readonly componentLogger?: ComponentLoggers;
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
   readonly stuckAfterMs?: number;
   /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */
@@ -146,29 +156,36 @@ export class Controller {
   private lastInput?: PassInput;
 
   constructor(private readonly opts: ControllerOptions) {
+    const log = (c: LogComponent): Logger => opts.componentLogger?.(c) ?? opts.logger;
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
-    this.server = new XdsServer(this.cache, { logger: opts.logger });
+    this.server = new XdsServer(this.cache, { logger: log("xds-server") });
     this.election = new LeaseElection(this.client, {
       namespace: opts.namespace,
       identity: opts.identity,
-      log: opts.logger,
+      log: log("provider"),
       ...(opts.lease?.durationMs ? { leaseDurationMs: opts.lease.durationMs } : {}),
       ...(opts.lease?.retryMs ? { retryPeriodMs: opts.lease.retryMs } : {}),
       ...(opts.lease?.renewDeadlineMs ? { renewDeadlineMs: opts.lease.renewDeadlineMs } : {}),
+      ...(opts.leaderElectionDisabled ? { disabled: true } : {}),
     });
-    this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: opts.logger });
-    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: opts.logger });
+    this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: log("gateway-api") });
+    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: log("infrastructure") });
     if (opts.xdsCertDir && opts.render.xds.tlsSecretName) {
-      const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: opts.logger };
+      const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: log("infrastructure") };
       this.proxyCerts = new ProxyCertIssuer(this.client, certs);
     }
     this.nackGuard = new NackGuard({
       changes$: this.cache.changes$,
       events$: this.server.events$,
-      logger: opts.logger,
+      logger: log("xds-translator"),
       resend: (nodeId, typeUrl, names) => this.server.resend(nodeId, typeUrl, names),
     });
+  }
+
+  /** The logger of `component` (EnvoyGateway `logging.level`). */
+  private log(component: LogComponent): Logger {
+    return this.opts.componentLogger?.(component) ?? this.opts.logger;
   }
 
   /** The bound xDS port. */
@@ -211,9 +228,12 @@ export class Controller {
     this.certTimer.unref();
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
-      log: this.opts.logger,
+      log: this.log("provider"),
       stats: this.reflectorStats,
       ...this.opts.watch,
+      ...(this.opts.watch?.namespaces?.length || this.opts.watch?.namespaceSelector
+        ? { ownNamespace: this.opts.namespace }
+        : {}),
     });
     const leader = this.election.leader$.pipe(
       map((isLeader) => {
@@ -271,7 +291,7 @@ export class Controller {
     const selector = encodeURIComponent(MANAGED_SELECTOR);
     const watches = WORKLOAD_KINDS.map(({ kind, resource }) =>
       reflect(this.client, `/apis/apps/v1/namespaces/${this.opts.namespace}/${resource}?labelSelector=${selector}`, {
-        log: this.opts.logger,
+        log: this.log("provider"),
         stats: this.reflectorStats,
         stamp: { apiVersion: "apps/v1", kind },
       }).pipe(
@@ -318,7 +338,7 @@ export class Controller {
       return p;
     } catch (err) {
       this.health.passFailed(err);
-      this.opts.logger("error", "translation pass failed, keeping the last good configuration", {
+      this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
         error: err instanceof Error ? err.message : String(err),
       });
       return undefined;
@@ -347,6 +367,7 @@ export class Controller {
     return {
       controllerName: this.opts.controllerName,
       backends: this.opts.backends,
+      ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
       reservedPorts: PROXY_RESERVED_PORTS,
     };
   }
@@ -358,24 +379,27 @@ export class Controller {
     const pass = this.nackGuard.track(snapshot, () =>
       translateAndPublish(filtered, this.cache, this.translateOptions(), bind),
     );
-    for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
+    for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
-      this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
+      this.log("xds-translator")("error", "internal: invalid IR not published", {
+        gateway: bad.name,
+        problems: bad.problems,
+      });
     if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
-    for (const p of rendered.problems) this.opts.logger("warn", "proxy not rendered", { ...p });
+    for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
     try {
       const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
       applied = await this.applier.reconcile(rendered.manifests, { protectedOwners });
     } catch (err) {
-      this.opts.logger("error", "infra apply failed", { error: (err as Error).message });
+      this.log("infrastructure")("error", "infra apply failed", { error: (err as Error).message });
     }
     this.lastInfra = pass.result.infraIr;
     try {
       await this.proxyCerts?.sync(pass.result.infraIr);
     } catch (err) {
-      this.opts.logger("error", "proxy certificates failed", { error: (err as Error).message });
+      this.log("infrastructure")("error", "proxy certificates failed", { error: (err as Error).message });
     }
     const owners = proxyOwnersByGateway(pass.result.infraIr);
     const objects = this.proxyObjects(snapshot, workloads);

@@ -7,7 +7,8 @@ import { networkInterfaces } from "node:os";
 import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
-import type { Logger } from "../log";
+import type { ComponentLoggers, LogComponent, Logger } from "../log";
+import type { ExtensionApiGates } from "../translate/extension-gates";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { HostRunner, type EnvoyOutput } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
@@ -44,6 +45,10 @@ export interface StandaloneOptions {
   readonly xdsCertDir?: string;
   /** Backend settings from the EnvoyGateway configuration. @default Backend disabled */
   readonly backends?: BackendSettings;
+  /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
+  readonly extensionApis?: ExtensionApiGates;
+  /** A logger per component (EnvoyGateway `logging.level`). @default `logger` for every component */
+  readonly componentLogger?: ComponentLoggers;
   /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */
   readonly beforeTranslate?: (snapshot: ProviderSnapshot) => void;
   /** How long a snapshot may wait for its pass before {@link StandaloneGateway.readiness} reports it stuck. */
@@ -103,8 +108,8 @@ export class StandaloneGateway {
   private lastSnapshot?: ResourceSnapshot;
 
   constructor(private readonly opts: StandaloneOptions) {
-    this.server = new XdsServer(this.cache, { logger: opts.logger });
-    this.statuses = new StatusLog(opts.logger);
+    this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
+    this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.nackGuard = new NackGuard({
       changes$: this.cache.changes$,
@@ -161,7 +166,7 @@ export class StandaloneGateway {
         ...(certDir ? { xdsCerts: { certDir } } : {}),
       });
       this.runner?.events$.subscribe((e) =>
-        this.opts.logger(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
+        this.log("infrastructure")(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
           gateway: e.name,
           pid: e.pid,
           detail: e.detail,
@@ -184,7 +189,7 @@ export class StandaloneGateway {
           this.last = e;
           this.events.next(e);
         },
-        error: (err: Error) => this.opts.logger("error", "file provider stopped", { error: err.message }),
+        error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
   }
@@ -228,7 +233,7 @@ export class StandaloneGateway {
   private async handle(e: ProviderEvent): Promise<PipelineEvent> {
     if (e.kind === "error") {
       for (const err of e.errors)
-        this.opts.logger("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
+        this.log("provider")("error", `invalid input, keeping the last good configuration: ${formatInputError(err)}`);
       return { kind: "input-error", errors: e.errors };
     }
     this.logWarnings(e.warnings);
@@ -238,7 +243,7 @@ export class StandaloneGateway {
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
-      this.opts.logger("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
+      this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
     } catch (err) {
       this.opts.logger("error", "translation failed, keeping the last good configuration", {
@@ -248,12 +253,17 @@ export class StandaloneGateway {
     }
   }
 
+  /** The logger of `component` (EnvoyGateway `logging.level`). */
+  private log(component: LogComponent): Logger {
+    return this.opts.componentLogger?.(component) ?? this.opts.logger;
+  }
+
   /** Logs the provider's warnings (duplicates, vanished files) when they differ from the last pass's. */
   private logWarnings(warnings: readonly InputError[]): void {
     const text = warnings.map(formatInputError).join("\n");
     if (text === this.warnings) return;
     this.warnings = text;
-    for (const w of warnings) this.opts.logger("warn", formatInputError(w));
+    for (const w of warnings) this.log("provider")("warn", formatInputError(w));
   }
 
   /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
@@ -264,8 +274,9 @@ export class StandaloneGateway {
       localAddresses: localAddresses(),
       sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
+      ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
     });
-    for (const r of pass.result.rejected) this.opts.logger("warn", `invalid object left out: ${r.message}`);
+    for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;

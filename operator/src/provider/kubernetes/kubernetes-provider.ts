@@ -22,6 +22,11 @@ export interface KubernetesProviderOptions {
   readonly namespaces?: readonly string[];
   /** Read namespaced objects only from namespaces whose labels match. @default all */
   readonly namespaceSelector?: LabelSelector;
+  /**
+   * With `namespaces` or `namespaceSelector`: a namespace watched whatever they say (Envoy Gateway always
+   * includes the namespace it runs in).
+   */
+  readonly ownNamespace?: string;
   /** Quiet period after a change. @default 50 */
   readonly debounceMs?: number;
   /** Longest wait under a steady stream of changes. @default 500 */
@@ -99,12 +104,18 @@ function snapshotOf(store: Store, opts: KubernetesProviderOptions): ResourceSnap
           .map((o) => o.metadata.name),
       )
     : undefined;
+  if (opts.ownNamespace !== undefined) selected?.add(opts.ownNamespace);
   return snapshotFromObjects(all.filter((o) => wanted(o, opts, selected)));
 }
 
 /** The stream of snapshots; see the module comment. Unsubscribing stops every watch. */
 export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProviderOptions): Observable<ResourceSnapshot> {
-  const sources = sourcesOf(opts.kinds ?? WATCHED_KINDS, opts.namespaces);
+  const own = opts.ownNamespace;
+  const namespaces =
+    opts.namespaces && own !== undefined && !opts.namespaces.includes(own)
+      ? [...opts.namespaces, own]
+      : opts.namespaces;
+  const sources = sourcesOf(opts.kinds ?? WATCHED_KINDS, namespaces);
   const stats = opts.stats ?? newReflectorStats();
   const events = sources.map((s) =>
     reflect(client, s.path, {
@@ -120,6 +131,14 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
     scan((store, { source, event }) => apply(store, source, event), seed),
     filter((store) => store.synced.size === sources.length),
     debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500),
-    map((store) => snapshotOf(store, opts)),
+    map((store) => {
+      const snapshot = snapshotOf(store, opts);
+      opts.log("debug", "snapshot", {
+        gateways: snapshot.gateways.length,
+        httpRoutes: snapshot.httpRoutes.length,
+        namespaces: namespaces?.join(",") ?? (opts.namespaceSelector ? "selected" : "all"),
+      });
+      return snapshot;
+    }),
   );
 }
