@@ -17,6 +17,7 @@ import type { HttpListenerIr } from "../../ir/xds-ir";
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
+import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -38,12 +39,13 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
       }))
     : [{ filters: [hcm] }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
-  filterChains.push(...(ir.tlsRoutes ?? []).map(tcpChain));
+  filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, ir.clientTraffic)));
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
+    ...keepaliveSocketOptions(ir.clientTraffic),
     filterChains,
   } as never);
 }
@@ -71,6 +73,7 @@ function hcmFilter(ir: HttpListenerIr): Filter {
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(),
     ...hcmRouteOptions(),
+    ...hcmTimeouts(ir.clientTraffic),
   } as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

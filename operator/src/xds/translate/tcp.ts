@@ -6,6 +6,8 @@ import { pack } from "../../../../proto/any";
 import type { TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
+import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
+import { keepaliveSocketOptions, tcpProxyTimeouts } from "./client-traffic";
 import { additionalAddresses, serverNames } from "./listener";
 import { downstreamTls, tlsInspector } from "./tls";
 
@@ -21,19 +23,19 @@ export function buildTcpListener(ir: TcpListenerIr): Listener {
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
-    filterChains: ir.chains.map(tcpChain),
+    ...keepaliveSocketOptions(ir.clientTraffic),
+    filterChains: ir.chains.map((c) => tcpChain(c, ir.clientTraffic)),
   } as never);
 }
 
-/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy. */
-export function tcpChain(c: TcpChainIr): Partial<FilterChain> {
+/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy (with the policy's idle timeout). */
+export function tcpChain(c: TcpChainIr, clientTraffic?: ClientTrafficIr): Partial<FilterChain> {
+  const proxy = TcpProxy.fromPartial({ ...tcpProxy(c.name, c.destinations), ...tcpProxyTimeouts(clientTraffic) });
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     ...(c.tls ? { transportSocket: downstreamTls(c.tls, []) } : {}),
-    filters: [
-      { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, tcpProxy(c.name, c.destinations)) },
-    ],
+    filters: [{ name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) }],
   } as Partial<FilterChain>;
 }
 

@@ -1,0 +1,149 @@
+/**
+ * The Envoy Gateway policy kinds egts reads but does not translate yet: each gets its status per ancestor
+ * (Accepted=False, saying so) instead of silence. BackendTrafficPolicy and EnvoyExtensionPolicy are not
+ * applied. SecurityPolicy fails closed: the routes it targets answer 403, since serving them without the
+ * authentication or authorization asked for would open them. EnvoyPatchPolicy is Disabled unless the
+ * EnvoyGateway configuration enables it (extensionApis.enableEnvoyPatchPolicy), as in Envoy Gateway.
+ */
+import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
+import type { EnvoyGatewayPolicies } from "../../resources/snapshot";
+import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
+import { namespaceOf, type KubeObject } from "../../resources/meta";
+import type { ExtensionApiGates } from "../extension-gates";
+import type { GatewayIr } from "../merge-gateways";
+import type { PolicyStatusBook } from "./ancestors";
+import { attachPolicies } from "./engine";
+import { ROUTE_KINDS, type TargetIndex } from "./target-index";
+import { PolicyReason } from "./targets";
+import type { AncestorRef, Attachment, PolicyKindRules, ResolvedTarget } from "./types";
+
+const ALL_TARGETS = ["Gateway", "ListenerSet", ...ROUTE_KINDS];
+
+/** BackendTrafficPolicy's attachment rules. */
+export const BACKEND_TRAFFIC_RULES: PolicyKindRules = {
+  kind: "BackendTrafficPolicy",
+  plural: "backendTrafficPolicies",
+  targetKinds: ALL_TARGETS,
+  mergeable: true,
+};
+
+/** SecurityPolicy's attachment rules. */
+export const SECURITY_RULES: PolicyKindRules = {
+  kind: "SecurityPolicy",
+  plural: "securityPolicies",
+  targetKinds: ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"],
+  mergeable: true,
+};
+
+/** EnvoyExtensionPolicy's attachment rules. */
+export const ENVOY_EXTENSION_RULES: PolicyKindRules = {
+  kind: "EnvoyExtensionPolicy",
+  plural: "envoyExtensionPolicies",
+  targetKinds: ALL_TARGETS,
+  mergeable: false,
+};
+
+/** Envoy Gateway's message on an EnvoyPatchPolicy when the configuration does not enable the kind. */
+export const ENVOY_PATCH_POLICY_DISABLED = "EnvoyPatchPolicy is disabled in the EnvoyGateway configuration";
+
+/** Reports the kinds not translated yet and makes the routes SecurityPolicies target answer 403. */
+export function applyUntranslatedPolicies(
+  policies: EnvoyGatewayPolicies,
+  index: TargetIndex,
+  book: PolicyStatusBook,
+  built: readonly GatewayIr[],
+  gates: ExtensionApiGates,
+): GatewayIr[] {
+  notApplied(policies.backendTrafficPolicies ?? [], BACKEND_TRAFFIC_RULES, index, book);
+  notApplied(policies.envoyExtensionPolicies ?? [], ENVOY_EXTENSION_RULES, index, book);
+  const security = notApplied(policies.securityPolicies ?? [], SECURITY_RULES, index, book);
+  for (const p of policies.envoyPatchPolicies ?? []) patchPolicyStatus(p, index, book, gates);
+  return security.length === 0 ? [...built] : built.map((b) => failClosed(b, security));
+}
+
+function notApplied(
+  policies: readonly KubeObject[],
+  rules: PolicyKindRules,
+  index: TargetIndex,
+  book: PolicyStatusBook,
+): Attachment[] {
+  const set = attachPolicies(policies, rules, index, book);
+  const consequence =
+    rules.kind === "SecurityPolicy"
+      ? "the traffic it targets is refused (HTTP 403, TCP connections closed) until it is"
+      : "the policy is not applied";
+  const message = `${rules.kind} is not implemented by egts yet: ${consequence}`;
+  for (const a of set.winners)
+    for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, message);
+  return [...set.winners];
+}
+
+function patchPolicyStatus(p: KubeObject, index: TargetIndex, book: PolicyStatusBook, gates: ExtensionApiGates): void {
+  book.track(p);
+  const ref = (p.spec as { targetRef?: { group?: string; kind?: string; name?: string } } | undefined)?.targetRef;
+  if (!ref?.name) return;
+  const kind = ref.kind ?? "Gateway";
+  const ns = namespaceOf(p.metadata);
+  const ancestor: AncestorRef =
+    kind === "GatewayClass"
+      ? { group: GATEWAY_API_GROUP, kind, namespace: ns, name: ref.name }
+      : { group: ref.group ?? GATEWAY_API_GROUP, kind, namespace: ns, name: ref.name };
+  if (kind === "Gateway" && !index.gateways.has(`${ns}/${ref.name}`)) {
+    const exists = (index.byKind.get("Gateway") ?? []).some(
+      (g) => namespaceOf(g.metadata) === ns && g.metadata.name === ref.name,
+    );
+    if (!exists)
+      book.reject(p, ancestor, PolicyReason.TargetNotFound, `spec.targetRef: Gateway ${ns}/${ref.name} not found`);
+    return;
+  }
+  if (gates.enableEnvoyPatchPolicy !== true) {
+    book.reject(p, ancestor, PolicyReason.Disabled, ENVOY_PATCH_POLICY_DISABLED);
+    return;
+  }
+  book.reject(
+    p,
+    ancestor,
+    PolicyReason.Invalid,
+    "EnvoyPatchPolicy is not implemented by egts yet: the patches are not applied",
+  );
+}
+
+/** The Gateway IR with the routes (and TCP routes) the SecurityPolicies target refusing traffic. */
+function failClosed(b: GatewayIr, targets: readonly Attachment[]): GatewayIr {
+  const mine = targets.filter((a) => a.target.gateways.includes(b.gw.key));
+  if (mine.length === 0) return b;
+  const ports = new Set<number>();
+  const prefixes: string[] = [];
+  for (const a of mine) collect(a.target, b, ports, prefixes);
+  const refuse = (r: RouteIr): RouteIr => ({ name: r.name, match: r.match, action: { kind: "direct", status: 403 } });
+  const covered = (r: RouteIr, l: HttpListenerIr): boolean =>
+    ports.has(l.port) || prefixes.some((p) => r.name.startsWith(p));
+  const http = b.xds.http.map((l) => ({
+    ...l,
+    virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => (covered(r, l) ? refuse(r) : r)) })),
+  }));
+  const tcp = b.xds.tcp?.map((l): TcpListenerIr => ({
+    ...l,
+    chains: l.chains.map((c) =>
+      ports.has(l.port) || prefixes.some((p) => `${c.name}/`.startsWith(p)) ? { ...c, destinations: [] } : c,
+    ),
+  }));
+  return { ...b, xds: { ...b.xds, http, ...(tcp ? { tcp } : {}) } };
+}
+
+function collect(t: ResolvedTarget, b: GatewayIr, ports: Set<number>, prefixes: string[]): void {
+  if (t.scope === "Route" || t.scope === "RouteRule") {
+    const base = `${t.kind.toLowerCase()}/${t.key}/`;
+    prefixes.push(t.sectionName !== undefined ? `${base}rule/${t.sectionName}/` : base);
+    return;
+  }
+  for (const l of b.gw.listeners) {
+    const owner = `${l.owner.namespace}/${l.owner.name}`;
+    const inSet = t.kind === "ListenerSet" && l.owner.kind === "ListenerSet" && owner === t.key;
+    const inGw =
+      t.kind === "Gateway" &&
+      (t.sectionName === undefined || (l.owner.kind === "Gateway" && l.listener.name === t.sectionName));
+    const sectionOk = t.kind !== "ListenerSet" || t.sectionName === undefined || l.listener.name === t.sectionName;
+    if ((inSet && sectionOk) || inGw) ports.add(l.listener.port);
+  }
+}
