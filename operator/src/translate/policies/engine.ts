@@ -161,8 +161,10 @@ function isRoute(t: ResolvedTarget): boolean {
   return t.scope === "Route" || t.scope === "RouteRule";
 }
 
+/** A Gateway's listener by its name (as Envoy Gateway lists sections); a ListenerSet or its listener in full. */
 function sectionLabel(t: ResolvedTarget): string {
-  return t.sectionName ?? `${t.kind}/${t.key}`;
+  if (t.kind === "Gateway" && t.sectionName !== undefined) return t.sectionName;
+  return `${t.kind}/${t.key}${t.sectionName !== undefined ? `/${t.sectionName}` : ""}`;
 }
 
 /** Go's `%v` of a string slice. */

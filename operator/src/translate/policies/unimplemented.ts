@@ -12,7 +12,7 @@ import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { ExtensionApiGates } from "../extension-gates";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
-import { attachPolicies } from "./engine";
+import { attachPolicies, effectiveSpec, type AttachmentSet } from "./engine";
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { AncestorRef, Attachment, PolicyKindRules, ResolvedTarget } from "./types";
@@ -75,7 +75,27 @@ function notApplied(
   const message = `${rules.kind} is not implemented by egts yet: ${consequence}`;
   for (const a of set.winners)
     for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, message);
+  if (rules.mergeable) reportMerges(set, index, book);
   return [...set.winners];
+}
+
+/**
+ * Merged conditions (route-level policies with mergeType onto the Gateway-level one), computed as the
+ * translated kinds will: for every rule of every attached route, the chain's effective spec.
+ */
+function reportMerges(set: AttachmentSet<KubeObject>, index: TargetIndex, book: PolicyStatusBook): void {
+  for (const gw of index.gateways.values()) {
+    for (const l of gw.listeners) {
+      for (const id of l.attached) {
+        const route = index.routes.get(id);
+        if (!route) continue;
+        const rules = (route.route.spec?.rules ?? []).map((r) => r.name);
+        for (const rule of rules.length > 0 ? rules : [undefined]) {
+          effectiveSpec(set.forRouteRule(route.kind, route.key, rule, gw, l), book);
+        }
+      }
+    }
+  }
 }
 
 function patchPolicyStatus(p: KubeObject, index: TargetIndex, book: PolicyStatusBook, gates: ExtensionApiGates): void {
