@@ -20,7 +20,12 @@ export const ACCEPTED_MESSAGE = "Policy has been accepted.";
 interface AncestorEntry {
   readonly ref: AncestorRef;
   readonly conditions: Map<string, Condition>;
+  /** Accepted=False: the first reason and every distinct message, joined when the status is rendered. */
+  rejected?: { readonly reason: string; readonly messages: Set<string> };
 }
+
+/** Longest condition message the API server accepts (metav1.Condition's maxLength). */
+const MAX_MESSAGE = 32768;
 
 interface PolicyEntry {
   readonly policy: KubeObject;
@@ -47,13 +52,13 @@ export class PolicyStatusBook {
     );
   }
 
-  /** Accepted=False under `ref`; a second problem under the same ancestor is appended to the message. */
+  /** Accepted=False under `ref`; further problems under the same ancestor are appended to the message. */
   reject(policy: KubeObject, ref: AncestorRef, reason: string, message: string): void {
     const a = this.ancestor(policy, ref);
-    const prev = a.conditions.get(CondType.Accepted);
-    const text = prev?.status === "False" && !prev.message.includes(message) ? `${prev.message}; ${message}` : message;
-    const keep = prev?.status === "False" ? prev.reason : reason;
-    a.conditions.set(CondType.Accepted, this.cond(policy, CondType.Accepted, false, keep, text));
+    if (a.rejected) a.rejected.messages.add(message);
+    else a.rejected = { reason, messages: new Set([message]) };
+    // A placeholder keeping Accepted's place; the message is joined once, when rendered (see ordered()).
+    a.conditions.set(CondType.Accepted, this.cond(policy, CondType.Accepted, false, a.rejected.reason, ""));
   }
 
   /** Sets another condition (Overridden, Merged) to True under `ref`. */
@@ -64,7 +69,7 @@ export class PolicyStatusBook {
   /** Whether the policy is Accepted=False under `ref`. */
   rejected(policy: KubeObject, ref: AncestorRef): boolean {
     const id = `${policy.kind}/${keyOf(policy.metadata)}`;
-    return this.entries.get(id)?.ancestors.get(ancestorKey(ref))?.conditions.get(CondType.Accepted)?.status === "False";
+    return this.entries.get(id)?.ancestors.get(ancestorKey(ref))?.rejected !== undefined;
   }
 
   /** One status update per tracked policy, sorted by kind and `namespace/name`. */
@@ -111,7 +116,7 @@ function truncate(e: PolicyEntry, controllerName: string): unknown[] {
   const kept = all.slice(0, MAX_ANCESTORS);
   const left = all.slice(MAX_ANCESTORS);
   return kept.map((a, i) => {
-    const conditions = ordered(a.conditions);
+    const conditions = ordered(a);
     if (i === MAX_ANCESTORS - 1 && left.length > 0) {
       const names = left.map((l) => l.ref.name).join(", ");
       const message = `Ancestors have been aggregated because the number of policy ancestors exceeds ${MAX_ANCESTORS}. The aggregated ancestors: ${names}`;
@@ -123,8 +128,12 @@ function truncate(e: PolicyEntry, controllerName: string): unknown[] {
   });
 }
 
-/** Accepted first, then the others in the order they were set. */
-function ordered(conds: ReadonlyMap<string, Condition>): Condition[] {
-  const accepted = conds.get(CondType.Accepted);
+/** Accepted first (its problems joined, within the API server's limit), then the others in the order they were set. */
+function ordered(a: AncestorEntry): Condition[] {
+  const conds = a.conditions;
+  const set = conds.get(CondType.Accepted);
+  const joined = a.rejected ? [...a.rejected.messages].join("; ") : undefined;
+  const message = joined && joined.length > MAX_MESSAGE ? `${joined.slice(0, MAX_MESSAGE - 3)}...` : joined;
+  const accepted = set && message !== undefined ? { ...set, message } : set;
   return [...(accepted ? [accepted] : []), ...[...conds.values()].filter((c) => c.type !== CondType.Accepted)];
 }

@@ -147,8 +147,23 @@ function markOverridden<P extends KubeObject>(
   index: TargetIndex,
   book: PolicyStatusBook,
 ): void {
+  // Candidates per outer target, so that a route's policy is compared with its own rules' only (not O(n²)).
+  const byObject = new Map<string, Attachment<P>[]>();
+  for (const w of winners) {
+    const k = `${w.target.kind}/${w.target.key}`;
+    byObject.set(k, [...(byObject.get(k) ?? []), w]);
+  }
+  const routeLevel = winners.filter((w) => isRoute(w.target));
+  const candidates = (t: ResolvedTarget): readonly Attachment<P>[] => {
+    if (t.scope === "Route") return byObject.get(`${t.kind}/${t.key}`) ?? [];
+    if (t.scope === "RouteRule") return [];
+    if (t.kind === "Gateway" && t.sectionName === undefined) return winners;
+    return [...(byObject.get(`${t.kind}/${t.key}`) ?? []), ...routeLevel];
+  };
   for (const outer of winners) {
-    const inner = winners.filter((w) => w.policyKey !== outer.policyKey && contains(outer.target, w.target, index));
+    const inner = candidates(outer.target).filter(
+      (w) => w.policyKey !== outer.policyKey && contains(outer.target, w.target, index),
+    );
     if (inner.length === 0) continue;
     const listeners = [...new Set(inner.filter((w) => !isRoute(w.target)).map((w) => sectionLabel(w.target)))].sort();
     const routes = [...new Set(inner.filter((w) => isRoute(w.target)).map((w) => w.target.key))].sort();

@@ -133,11 +133,11 @@ function failClosed(b: GatewayIr, targets: readonly Attachment[]): GatewayIr {
   const mine = targets.filter((a) => a.target.gateways.includes(b.gw.key));
   if (mine.length === 0) return b;
   const ports = new Set<number>();
-  const prefixes: string[] = [];
+  const prefixes = new Set<string>();
   for (const a of mine) collect(a.target, b, ports, prefixes);
   const refuse = (r: RouteIr): RouteIr => ({ name: r.name, match: r.match, action: { kind: "direct", status: 403 } });
   const covered = (r: RouteIr, l: HttpListenerIr): boolean =>
-    ports.has(l.port) || prefixes.some((p) => r.name.startsWith(p));
+    ports.has(l.port) || namePrefixes(r.name).some((p) => prefixes.has(p));
   const http = b.xds.http.map((l) => ({
     ...l,
     virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => (covered(r, l) ? refuse(r) : r)) })),
@@ -145,16 +145,26 @@ function failClosed(b: GatewayIr, targets: readonly Attachment[]): GatewayIr {
   const tcp = b.xds.tcp?.map((l): TcpListenerIr => ({
     ...l,
     chains: l.chains.map((c) =>
-      ports.has(l.port) || prefixes.some((p) => `${c.name}/`.startsWith(p)) ? { ...c, destinations: [] } : c,
+      ports.has(l.port) || namePrefixes(`${c.name}/`).some((p) => prefixes.has(p)) ? { ...c, destinations: [] } : c,
     ),
   }));
   return { ...b, xds: { ...b.xds, http, ...(tcp ? { tcp } : {}) } };
 }
 
-function collect(t: ResolvedTarget, b: GatewayIr, ports: Set<number>, prefixes: string[]): void {
+/**
+ * The route-level and rule-level prefixes of an IR route or chain name (`httproute/ns/name/rule/R/match/M` →
+ * `httproute/ns/name/` and `httproute/ns/name/rule/R/`), to look up in a set.
+ */
+function namePrefixes(name: string): string[] {
+  const parts = name.split("/");
+  const route = `${parts.slice(0, 3).join("/")}/`;
+  return parts[3] === "rule" && parts.length > 4 ? [route, `${route}rule/${parts[4]}/`] : [route];
+}
+
+function collect(t: ResolvedTarget, b: GatewayIr, ports: Set<number>, prefixes: Set<string>): void {
   if (t.scope === "Route" || t.scope === "RouteRule") {
     const base = `${t.kind.toLowerCase()}/${t.key}/`;
-    prefixes.push(t.sectionName !== undefined ? `${base}rule/${t.sectionName}/` : base);
+    prefixes.add(t.sectionName !== undefined ? `${base}rule/${t.sectionName}/` : base);
     return;
   }
   for (const l of b.gw.listeners) {
