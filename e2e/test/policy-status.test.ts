@@ -94,13 +94,23 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     await cluster?.stop();
   });
 
-  it("writes each policy's ancestors with EG's conditions, once", async () => {
+  /** The ancestors of a policy, once its status is written. */
+  async function ancestors(kind: string, name: string): Promise<Ancestor[]> {
+    await eventually(
+      async () => ((await get(kind, name)).status?.ancestors ?? []).length > 0,
+      30_000,
+      `${kind}/${name} status`,
+    );
+    return (await get(kind, name)).status?.ancestors ?? [];
+  }
+
+  async function checkClientTrafficStatuses(): Promise<void> {
     await eventually(
       async () => (await get("clienttrafficpolicy", "gateway-wide")).status?.ancestors?.[0]?.conditions.length === 2,
       30_000,
-      "the Gateway-level policy's status",
+      "the Gateway-level policy's status with Overridden",
     );
-    const gw = (await get("clienttrafficpolicy", "gateway-wide")).status?.ancestors ?? [];
+    const gw = await ancestors("clienttrafficpolicy", "gateway-wide");
     assert.equal(gw.length, 1);
     assert.deepEqual(gw[0].ancestorRef, {
       group: "gateway.networking.k8s.io",
@@ -116,21 +126,17 @@ describe("policy status through the API server (Kubernetes tier)", function () {
       overridden?.message,
       "There are existing ClientTrafficPolicies that are overriding these sections [admin]",
     );
-
-    const admin = (await get("clienttrafficpolicy", "admin-only")).status?.ancestors ?? [];
-    assert.equal(admin[0]?.ancestorRef.sectionName, "admin");
+    const admin = await ancestors("clienttrafficpolicy", "admin-only");
+    assert.equal(admin[0].ancestorRef.sectionName, "admin");
     assert.equal(accepted(admin[0])?.status, "True");
-
-    const nowhere = (await get("clienttrafficpolicy", "nowhere")).status?.ancestors ?? [];
+    const nowhere = await ancestors("clienttrafficpolicy", "nowhere");
     assert.equal(accepted(nowhere[0])?.reason, "TargetNotFound");
     assert.match(accepted(nowhere[0])?.message ?? "", /spec\.targetRefs\[0\]: Gateway default\/missing not found/);
+  }
 
-    await eventually(
-      async () => !!(await get("securitypolicy", "auth")).status?.ancestors?.length,
-      30_000,
-      "SP status",
-    );
-    const sp = (await get("securitypolicy", "auth")).status?.ancestors ?? [];
+  it("writes each policy's ancestors with EG's conditions, once", async () => {
+    await checkClientTrafficStatuses();
+    const sp = await ancestors("securitypolicy", "auth");
     assert.equal(accepted(sp[0])?.status, "False");
     assert.match(
       accepted(sp[0])?.message ?? "",
