@@ -9,6 +9,7 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
+import { renderTranslation } from "../../operator/src/cmd/translate";
 import type { GatewayXdsIr } from "../../operator/src/ir/xds-ir";
 import type { ClientTrafficPolicy } from "../../operator/src/resources/client-traffic-policy";
 import type { KubeObject } from "../../operator/src/resources/meta";
@@ -65,6 +66,15 @@ describe("policy attachment (testdata/policies)", () => {
       assert.equal(renderPolicies([...objects].reverse()), renderPolicies(objects));
     });
   }
+
+  it("egts translate --to status prints the policies' statuses", () => {
+    const objects = readCase(`${testdataDir("policies")}/ctp-gateway-and-listener.in.yaml`);
+    const text = renderTranslation(translate(snapshotFromObjects(objects)), "status");
+    assert.match(
+      text,
+      /kind: ClientTrafficPolicy\nmetadata:\n  name: gateway-wide\n  namespace: default\nstatus:\n  ancestors:/,
+    );
+  });
 
   it("EnvoyPatchPolicy: enabled by extensionApis, it is reported as not implemented yet instead of Disabled", () => {
     const objects = readCase(`${testdataDir("policies")}/untranslated-kinds.in.yaml`);
