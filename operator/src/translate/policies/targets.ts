@@ -89,9 +89,9 @@ export function resolveTargets<P extends KubeObject>(
 
 function selected(sel: TargetSelector, ns: string, index: TargetIndex): KubeObject[] {
   if ((sel.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP) return [];
-  return (index.byKind.get(sel.kind) ?? []).filter(
-    (o) => namespaceOf(o.metadata) === ns && selectorMatches(sel, o.metadata.labels ?? {}),
-  );
+  return index
+    .candidates(sel.kind, ns, sel.matchLabels)
+    .filter((o) => namespaceOf(o.metadata) === ns && selectorMatches(sel, o.metadata.labels ?? {}));
 }
 
 function resolveRef(
@@ -192,9 +192,8 @@ function routeTarget(
 ): RefResult {
   const route = index.routes.get(`${kind}/${key}`);
   if (!route) return notFound(field, kind, key, self, index);
-  const gateways = [...new Set(route.listeners.map((l) => l.gateway.key))].sort();
+  const { gateways, ancestors } = route;
   if (gateways.length === 0) return undefined; // attached to none of our Gateways: not ours to report
-  const ancestors = gateways.map((g) => gatewayAncestor(g));
   if (section !== undefined && !(route.route.spec?.rules ?? []).some((r) => r.name === section)) {
     return { ...noSection(field, section, kind, key, ancestors[0]), ancestor: ancestors[0] };
   }

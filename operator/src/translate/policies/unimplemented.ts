@@ -102,7 +102,10 @@ function notApplied(
   const message = `${rules.kind} is not implemented by egts yet: ${consequence}`;
   for (const a of set.winners)
     for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, message);
-  if (rules.mergeable) reportMerges(set, index, book);
+  // Merged conditions only where a route-level winner asks for a merge (no walk over every route otherwise).
+  if (rules.mergeable && set.winners.some((w) => (w.policy.spec as { mergeType?: unknown })?.mergeType !== undefined)) {
+    reportMerges(set, index, book);
+  }
   return [...set.winners];
 }
 
@@ -157,18 +160,22 @@ function patchPolicyStatus(p: KubeObject, index: TargetIndex, book: PolicyStatus
 
 /** One node's IR with the routes (and TCP chains) on `ports` or under `prefixes` refusing traffic. */
 function failClosed(n: GatewayXdsIr, ports: ReadonlySet<number>, prefixes: ReadonlySet<string>): GatewayXdsIr {
+  const covered = (name: string): boolean => namePrefixes(name).some((p) => prefixes.has(p));
   const refuse = (r: RouteIr): RouteIr => ({ name: r.name, match: r.match, action: { kind: "direct", status: 403 } });
-  const covered = (r: RouteIr, l: HttpListenerIr): boolean =>
-    ports.has(l.port) || namePrefixes(r.name).some((p) => prefixes.has(p));
-  const http = n.http.map((l) => ({
-    ...l,
-    virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => (covered(r, l) ? refuse(r) : r)) })),
-  }));
+  const http = n.http.map((l): HttpListenerIr => {
+    const all = ports.has(l.port);
+    if (!all && !l.virtualHosts.some((v) => v.routes.some((r) => covered(r.name)))) return l;
+    return {
+      ...l,
+      virtualHosts: l.virtualHosts.map((v) => ({
+        ...v,
+        routes: v.routes.map((r) => (all || covered(r.name) ? refuse(r) : r)),
+      })),
+    };
+  });
   const tcp = n.tcp?.map((l): TcpListenerIr => ({
     ...l,
-    chains: l.chains.map((c) =>
-      ports.has(l.port) || namePrefixes(`${c.name}/`).some((p) => prefixes.has(p)) ? { ...c, destinations: [] } : c,
-    ),
+    chains: l.chains.map((c) => (ports.has(l.port) || covered(`${c.name}/`) ? { ...c, destinations: [] } : c)),
   }));
   return { ...n, http, ...(tcp ? { tcp } : {}) };
 }
@@ -178,9 +185,15 @@ function failClosed(n: GatewayXdsIr, ports: ReadonlySet<number>, prefixes: Reado
  * `httproute/ns/name/` and `httproute/ns/name/rule/R/`), to look up in a set.
  */
 function namePrefixes(name: string): string[] {
-  const parts = name.split("/");
-  const route = `${parts.slice(0, 3).join("/")}/`;
-  return parts[3] === "rule" && parts.length > 4 ? [route, `${route}rule/${parts[4]}/`] : [route];
+  let end = -1;
+  for (let i = 0; i < 3; i++) {
+    end = name.indexOf("/", end + 1);
+    if (end < 0) return [];
+  }
+  const route = name.slice(0, end + 1);
+  if (!name.startsWith("rule/", end + 1)) return [route];
+  const ruleEnd = name.indexOf("/", end + 6);
+  return ruleEnd < 0 ? [route] : [route, name.slice(0, ruleEnd + 1)];
 }
 
 function collect(t: ResolvedTarget, gw: GatewayState, ports: Set<number>, prefixes: Set<string>): void {
