@@ -161,17 +161,20 @@ function patchPolicyStatus(p: KubeObject, index: TargetIndex, book: PolicyStatus
 /** One node's IR with the routes (and TCP chains) on `ports` or under `prefixes` refusing traffic. */
 function failClosed(n: GatewayXdsIr, ports: ReadonlySet<number>, prefixes: ReadonlySet<string>): GatewayXdsIr {
   const covered = (name: string): boolean => namePrefixes(name).some((p) => prefixes.has(p));
-  const refuse = (r: RouteIr): RouteIr => ({ name: r.name, match: r.match, action: { kind: "direct", status: 403 } });
   const http = n.http.map((l): HttpListenerIr => {
     const all = ports.has(l.port);
-    if (!all && !l.virtualHosts.some((v) => v.routes.some((r) => covered(r.name)))) return l;
-    return {
-      ...l,
-      virtualHosts: l.virtualHosts.map((v) => ({
-        ...v,
-        routes: v.routes.map((r) => (all || covered(r.name) ? refuse(r) : r)),
-      })),
-    };
+    let changed = false;
+    const virtualHosts = l.virtualHosts.map((v) => {
+      let hit = false;
+      const routes = v.routes.map((r) => {
+        if (!all && !covered(r.name)) return r;
+        hit = true;
+        return { name: r.name, match: r.match, action: { kind: "direct", status: 403 } } as RouteIr;
+      });
+      changed ||= hit;
+      return hit ? { ...v, routes } : v;
+    });
+    return changed ? { ...l, virtualHosts } : l;
   });
   const tcp = n.tcp?.map((l): TcpListenerIr => ({
     ...l,
