@@ -101,7 +101,7 @@ export const KINDS: readonly CrdKind[] = [
     kind: "ClientTrafficPolicy",
     plural: "clienttrafficpolicies",
     shortNames: ["ctp"],
-    source: `${RESOURCES}/envoy-gateway-policies.ts`,
+    source: `${RESOURCES}/client-traffic-policy.ts`,
     specType: "ClientTrafficPolicySpec",
     description: "ClientTrafficPolicy configures how the proxies of its target Gateways accept downstream traffic.",
   },
@@ -276,7 +276,10 @@ export class SchemaMapper {
       return { type: "object", additionalProperties: this.schemaOf(index.type, values) };
     }
     if (!props.length) {
-      return open ? PRESERVE : this.fail(type, site, "an object without properties would drop every field");
+      if (open) return PRESERVE;
+      // A marker object whose presence is the setting (e.g. `http3: {}`): declared empty on purpose.
+      if (isMarker(type)) return { type: "object" };
+      return this.fail(type, site, "an object without properties would drop every field");
     }
     const properties: Record<string, JSONSchemaProps> = {};
     const required: string[] = [];
@@ -621,4 +624,19 @@ if (require.main === module) {
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
   }
+}
+
+/**
+ * An interface declared with no members and a doc comment saying "no settings": Envoy Gateway's marker
+ * objects (`http3: {}`, `stateless: {}`), whose presence is the setting.
+ */
+function isMarker(type: ts.Type): boolean {
+  const decl = type.getSymbol()?.declarations?.[0];
+  return (
+    decl !== undefined &&
+    ts.isInterfaceDeclaration(decl) &&
+    decl.members.length === 0 &&
+    (decl.heritageClauses ?? []).length === 0 &&
+    ts.getJSDocCommentsAndTags(decl).some((d) => /no settings/.test(d.getText()))
+  );
 }

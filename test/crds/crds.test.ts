@@ -185,12 +185,17 @@ describe("crds: generated CustomResourceDefinitions", () => {
     assert.deepEqual([port.type, port.minimum, port.maximum], ["integer", 1, 65535]);
     for (const kind of ["ClientTrafficPolicy", "BackendTrafficPolicy", "SecurityPolicy", "EnvoyExtensionPolicy"]) {
       const s = schemaOfKind(kind);
+      assert.equal(at(s, "spec")["x-kubernetes-preserve-unknown-fields"], undefined, kind);
       assert.deepEqual(at(s, "spec.targetRefs[]").required, ["group", "kind", "name"], kind);
       assert.deepEqual(at(s, "spec.targetSelectors[]").required, ["kind"], kind);
       assert.equal(at(s, "spec.targetRef").type, "object", kind);
       assert.equal(at(s, "spec.targetRefs[].sectionName").maxLength, 253, kind);
       assert.deepEqual(at(s, "spec.targetSelectors[].namespaces.from").enum, ["All", "Same", "Selector"], kind);
     }
+    const ctp = schemaOfKind("ClientTrafficPolicy");
+    assert.equal(at(ctp, "spec.timeout.http.requestReceivedTimeout").type, "string");
+    assert.deepEqual(at(ctp, "spec.tls.minVersion").enum, ["1.0", "1.1", "1.2", "1.3", "Auto"]);
+    assert.equal(at(ctp, "spec.http3").type, "object");
     const epp = schemaOfKind("EnvoyPatchPolicy");
     assert.deepEqual(at(epp, "spec").required, ["targetRef", "type"]);
     assert.deepEqual(at(epp, "spec.type").enum, ["JSONPatch"]);

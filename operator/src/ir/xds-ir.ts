@@ -2,6 +2,7 @@
  * The xDS IR: what one Gateway's Envoy must do, as plain readonly data, independent of Envoy's protos.
  * The translator produces it; the xDS translator turns it into Envoy resources.
  */
+import type { ClientTrafficIr } from "./client-traffic-ir";
 
 /** Everything one Gateway's Envoy serves. */
 export interface GatewayXdsIr {
@@ -53,6 +54,8 @@ export interface HttpListenerIr {
   readonly tlsRoutes?: readonly TcpChainIr[];
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
+  /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
+  readonly clientTraffic?: ClientTrafficIr;
 }
 
 /** TLS termination for the connections whose SNI matches `serverNames`. */
@@ -101,6 +104,8 @@ export interface TcpListenerIr {
   readonly chains: readonly TcpChainIr[];
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
+  /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
+  readonly clientTraffic?: ClientTrafficIr;
 }
 
 /** Where the connections of one SNI group go. */

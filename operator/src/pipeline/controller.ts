@@ -35,7 +35,7 @@ import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } 
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { Service } from "../resources/core";
 import type { KubeObject } from "../resources/meta";
-import type { ResourceSnapshot } from "../resources/snapshot";
+import { allPolicies, type ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
 import { StatusWriter } from "../status/status-writer";
@@ -514,5 +514,6 @@ function liveObjects(s: ResourceSnapshot): KubeObject[] {
     ...(s.listenerSets ?? []),
     ...s.backendTLSPolicies,
     ...s.backends,
+    ...allPolicies(s),
   ];
 }

@@ -71,17 +71,9 @@ export interface PolicyTargetReferences {
   readonly targetSelectors?: readonly TargetSelector[];
 }
 
-/**
- * ClientTrafficPolicy spec: how the proxies treat downstream connections (TCP keepalive, timeouts, TLS,
- * HTTP protocol options, client IP detection, connection limits). Only the targets are validated here;
- * the other fields are kept as written.
- */
-export interface ClientTrafficPolicySpec extends PolicyTargetReferences {
-  readonly [field: string]: unknown;
-}
+/** ClientTrafficPolicy has its own file (every field typed). */
+export type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "./client-traffic-policy";
 
-/** ClientTrafficPolicy. */
-export type ClientTrafficPolicy = KubeObject<ClientTrafficPolicySpec>;
 /** BackendTrafficPolicy. */
 export type BackendTrafficPolicy = KubeObject<BackendTrafficPolicySpec>;
 /** SecurityPolicy. */

@@ -2,6 +2,14 @@
 import type { ConfigMap, Secret, Service, EndpointSlice, Namespace } from "./core";
 import type { Backend } from "./envoy-gateway";
 import type {
+  BackendTrafficPolicy,
+  ClientTrafficPolicy,
+  EnvoyExtensionPolicy,
+  EnvoyHTTPRouteFilter,
+  EnvoyPatchPolicy,
+  SecurityPolicy,
+} from "./envoy-gateway-policies";
+import type {
   BackendTLSPolicy,
   Gateway,
   GatewayClass,
@@ -50,8 +58,42 @@ export interface ResourceSnapshot {
   readonly grpcRoutes?: readonly GRPCRoute[];
   /** ListenerSets (v1): extra listeners for Gateways that allow them; absent means none. */
   readonly listenerSets?: readonly ListenerSet[];
+  /** Envoy Gateway's policy kinds and HTTPRouteFilter (translate/policies/); absent means none. */
+  readonly policies?: EnvoyGatewayPolicies;
   /** Objects of the other kinds (EnvoyProxy, and what is not read: see read-kinds.ts), kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
+}
+
+/** Envoy Gateway's policy kinds (gateway.envoyproxy.io/v1alpha1), each absent meaning none. */
+export interface EnvoyGatewayPolicies {
+  /** ClientTrafficPolicies. */
+  readonly clientTrafficPolicies?: readonly ClientTrafficPolicy[];
+  /** BackendTrafficPolicies. */
+  readonly backendTrafficPolicies?: readonly BackendTrafficPolicy[];
+  /** SecurityPolicies. */
+  readonly securityPolicies?: readonly SecurityPolicy[];
+  /** EnvoyExtensionPolicies. */
+  readonly envoyExtensionPolicies?: readonly EnvoyExtensionPolicy[];
+  /** EnvoyPatchPolicies. */
+  readonly envoyPatchPolicies?: readonly EnvoyPatchPolicy[];
+  /** HTTPRouteFilters (gateway.envoyproxy.io). */
+  readonly httpRouteFilters?: readonly EnvoyHTTPRouteFilter[];
+}
+
+/** Policy kind → its field in EnvoyGatewayPolicies. */
+export const POLICY_FIELDS = {
+  ClientTrafficPolicy: "clientTrafficPolicies",
+  BackendTrafficPolicy: "backendTrafficPolicies",
+  SecurityPolicy: "securityPolicies",
+  EnvoyExtensionPolicy: "envoyExtensionPolicies",
+  EnvoyPatchPolicy: "envoyPatchPolicies",
+  HTTPRouteFilter: "httpRouteFilters",
+} as const satisfies Record<string, keyof EnvoyGatewayPolicies>;
+
+/** Every policy object of a snapshot, of every kind. */
+export function allPolicies(s: ResourceSnapshot): KubeObject[] {
+  const p = s.policies ?? {};
+  return Object.values(POLICY_FIELDS).flatMap((f) => [...((p[f] ?? []) as readonly KubeObject[])]);
 }
 
 /** An empty snapshot. */
@@ -96,6 +138,7 @@ export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSna
     "UDPRoute",
     "GRPCRoute",
     "ListenerSet",
+    ...Object.keys(POLICY_FIELDS),
   ]);
   const of = <T>(kind: string): T[] => (byKind[kind] ?? []) as unknown as T[];
   return {
@@ -115,6 +158,7 @@ export function snapshotFromObjects(objects: readonly KubeObject[]): ResourceSna
     udpRoutes: of<UDPRoute>("UDPRoute"),
     grpcRoutes: of<GRPCRoute>("GRPCRoute"),
     listenerSets: of<ListenerSet>("ListenerSet"),
+    policies: Object.fromEntries(Object.entries(POLICY_FIELDS).map(([kind, field]) => [field, of<KubeObject>(kind)])),
     unknown: objects.filter((o) => !known.has(o.kind) || !isRead(o)),
   };
 }

@@ -15,6 +15,10 @@ export const CondType = {
   SupportedVersion: "SupportedVersion",
   PartiallyInvalid: "PartiallyInvalid",
   InsecureFrontendValidationMode: "InsecureFrontendValidationMode",
+  // Envoy Gateway's policy conditions (translate/policies/ancestors.ts).
+  Overridden: "Overridden",
+  Merged: "Merged",
+  Aggregated: "Aggregated",
 } as const;
 
 /** Reasons, spelled as in the Gateway API spec. */

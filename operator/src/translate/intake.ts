@@ -67,6 +67,7 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
     udpRoutes: keep(s.udpRoutes),
     grpcRoutes: keep(s.grpcRoutes ?? []),
     listenerSets: keep(s.listenerSets ?? []),
+    policies: Object.fromEntries(Object.entries(s.policies ?? {}).map(([f, items]) => [f, keep(items ?? [])])),
     unknown: keep(s.unknown),
   };
   return { snapshot, rejected };

@@ -185,6 +185,33 @@ const withSpec = (spec: Shape): Shape => obj({ metadata: meta, spec }, "metadata
 const routeSpec = (rule: Shape, hostnames: boolean): Shape =>
   obj({ parentRefs: list(PARENT_REF), ...(hostnames ? { hostnames: strings } : {}), rules: list(rule) });
 
+/** How Envoy Gateway's policy kinds name their targets. */
+const policyTarget = obj({ group: str, kind: str, name: str, sectionName: str }, "kind", "name");
+const POLICY_TARGETS: Record<string, Shape> = {
+  targetRef: policyTarget,
+  targetRefs: list(policyTarget),
+  targetSelectors: list(
+    obj(
+      {
+        group: str,
+        kind: str,
+        matchLabels: stringMap,
+        matchExpressions: list(obj({ key: str, operator: str, values: strings }, "key", "operator")),
+      },
+      "kind",
+    ),
+  ),
+};
+/** ClientTrafficPolicy: the targets and the fields egts translates (policies/client-traffic-fields.ts). */
+const CLIENT_TRAFFIC_POLICY: Shape = obj({
+  ...POLICY_TARGETS,
+  tcpKeepalive: obj({ probes: { int: [0, UINT32_MAX] }, idleTime: str, interval: str }),
+  timeout: obj({
+    tcp: obj({ idleTimeout: str }),
+    http: obj({ requestReceivedTimeout: str, idleTimeout: str, streamIdleTimeout: str }),
+  }),
+});
+
 /** The shape of every kind the translator reads, by kind. */
 export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
   GatewayClass: withSpec(obj({ controllerName: str, parametersRef: ref, description: str }, "controllerName")),
@@ -206,6 +233,11 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
     ),
   ),
   ListenerSet: withSpec(obj({ parentRef: ref, listeners: list(listener) }, "parentRef", "listeners")),
+  ClientTrafficPolicy: withSpec(CLIENT_TRAFFIC_POLICY),
+  BackendTrafficPolicy: withSpec(obj(POLICY_TARGETS)),
+  SecurityPolicy: withSpec(obj(POLICY_TARGETS)),
+  EnvoyExtensionPolicy: withSpec(obj(POLICY_TARGETS)),
+  EnvoyPatchPolicy: withSpec(obj({ targetRef: obj({ group: str, kind: str, name: str }, "name") })),
   HTTPRoute: withSpec(routeSpec(httpRule, true)),
   GRPCRoute: withSpec(routeSpec(grpcRule, true)),
   TLSRoute: withSpec(routeSpec(l4Rule, true)),

@@ -7,10 +7,10 @@ import { accessLogsFor } from "./access-log";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf } from "../resources/meta";
-import type { ResourceSnapshot } from "../resources/snapshot";
+import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
-import type { ExtensionApiGates } from "./extension-gates";
+import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
 import { buildGatewayIr } from "./gateway-ir";
@@ -26,6 +26,7 @@ import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation"
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
 import { markReservedPorts } from "./reserved-ports";
+import { applyPolicies } from "./policies";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -155,14 +156,40 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
     });
   }
+  // 6. Envoy Gateway's policies: their targets' listeners and routes exist only now; they change the built
+  //    IR (before Gateways of merged classes are combined, as a policy names one Gateway).
+  const policies = isolateGroup(
+    allPolicyObjects(snapshot),
+    rejected,
+    () =>
+      applyPolicies({
+        snapshot,
+        gateways,
+        built,
+        controllerName,
+        gates: opts.extensionApis ?? DEFAULT_EXTENSION_API_GATES,
+        merged,
+      }),
+    { built, statuses: [], finalize: (xds) => [...xds] },
+  );
   //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
   const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
-  // 6. Gateways of a merged class become one node and one proxy.
-  const { xds, infra: infraIr } = mergeGatewayIrs(built, merged);
-  // 7. Each node's access logs come from the EnvoyProxy of its proxies (Envoy Gateway's default: JSON on stdout).
-  const xdsIr = xds.map((ir) => withAccessLogs(ir, accessLogsFor(envoyProxyForNode(snapshot, ir.name))));
+  // 7. Gateways of a merged class become one node and one proxy.
+  const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
+  //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
+  // 8. Each node's access logs come from the EnvoyProxy of its proxies (Envoy Gateway's default: JSON on stdout).
+  const xdsIr = policies
+    .finalize(mergedXds)
+    .map((ir) => withAccessLogs(ir, accessLogsFor(envoyProxyForNode(snapshot, ir.name))));
   return {
-    statuses: [...classes.statuses, ...gatewayStatuses, ...routeStatuses, ...policyStatuses, ...rejectedStatus],
+    statuses: [
+      ...classes.statuses,
+      ...gatewayStatuses,
+      ...routeStatuses,
+      ...policyStatuses,
+      ...policies.statuses,
+      ...rejectedStatus,
+    ],
     xdsIr,
     infraIr,
     rejected,

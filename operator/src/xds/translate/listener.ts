@@ -25,6 +25,7 @@ import {
   listenerConnectionFields,
   routerSettingFields,
 } from "./listener-defaults";
+import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -46,12 +47,13 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
       }))
     : [{ filters: [hcm] }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
-  filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs)));
+  filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
+    ...keepaliveSocketOptions(ir.clientTraffic),
     filterChains,
     ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
     ...accessLogField(listenerAccessLogs(accessLogs)),
@@ -83,6 +85,7 @@ function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | unde
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
     ...hcmSettingFields(HTTP_LISTENER_DEFAULTS),
+    ...hcmTimeouts(ir.clientTraffic),
   } as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

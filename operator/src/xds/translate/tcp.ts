@@ -7,6 +7,8 @@ import type { AccessLogIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } fr
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
+import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
+import { keepaliveSocketOptions, tcpProxyTimeouts } from "./client-traffic";
 import { additionalAddresses, serverNames } from "./listener";
 import { downstreamTls, tlsInspector } from "./tls";
 import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
@@ -23,16 +25,25 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
-    filterChains: ir.chains.map((c) => tcpChain(c, accessLogs)),
+    ...keepaliveSocketOptions(ir.clientTraffic),
+    filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
     ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
 
-/** The filter chain of one SNI group: optional TLS termination, then tcp_proxy (logging each connection). */
-export function tcpChain(c: TcpChainIr, accessLogs?: readonly AccessLogIr[]): Partial<FilterChain> {
+/**
+ * The filter chain of one SNI group: optional TLS termination, then tcp_proxy (logging each connection, with the
+ * policy's idle timeout).
+ */
+export function tcpChain(
+  c: TcpChainIr,
+  accessLogs?: readonly AccessLogIr[],
+  clientTraffic?: ClientTrafficIr,
+): Partial<FilterChain> {
   const proxy = TcpProxy.fromPartial({
     ...tcpProxy(c.name, c.destinations),
+    ...tcpProxyTimeouts(clientTraffic),
     ...accessLogField(routeAccessLogs(accessLogs)),
   } as never);
   return {

@@ -1,0 +1,38 @@
+/**
+ * What a ClientTrafficPolicy makes one Envoy listener do, normalized for Envoy (milliseconds, seconds, plain
+ * numbers): the translator (translate/policies/client-traffic.ts) fills it in, the xDS translator
+ * (xds/translate/client-traffic.ts) turns it into listener, HCM and tcp_proxy settings. Each field group is
+ * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
+ */
+
+/** Settings from the ClientTrafficPolicy that applies to one Envoy listener. */
+export interface ClientTrafficIr {
+  /** `namespace/name` of the policy. */
+  readonly policy: string;
+  /** TCP keepalive on accepted connections (SO_KEEPALIVE and the TCP_KEEP* options). */
+  readonly tcpKeepalive?: TcpKeepaliveIr;
+  /** HTTP connection manager timeouts (HTTP and HTTPS listeners). */
+  readonly httpTimeouts?: HttpClientTimeoutsIr;
+  /** tcp_proxy idle timeout in milliseconds (TCP and TLS listeners). */
+  readonly tcpIdleTimeoutMs?: number;
+}
+
+/** TCP keepalive probes. */
+export interface TcpKeepaliveIr {
+  /** TCP_KEEPCNT: unanswered probes before the connection is dropped; absent keeps the system's. */
+  readonly probes?: number;
+  /** TCP_KEEPIDLE in seconds; absent keeps the system's. */
+  readonly idleTimeSeconds?: number;
+  /** TCP_KEEPINTVL in seconds; absent keeps the system's. */
+  readonly intervalSeconds?: number;
+}
+
+/** Downstream HTTP timeouts in milliseconds; absent keeps the default. */
+export interface HttpClientTimeoutsIr {
+  /** HCM request_timeout: the whole request must arrive within it, else 408. */
+  readonly requestReceivedMs?: number;
+  /** HCM common_http_protocol_options.idle_timeout: a connection with no active stream is closed. */
+  readonly idleMs?: number;
+  /** HCM stream_idle_timeout: a stream with no activity is reset. */
+  readonly streamIdleMs?: number;
+}

@@ -1,0 +1,35 @@
+/**
+ * Which ClientTrafficPolicy fields egts implements. Every other field a policy sets makes it Accepted=False
+ * ("<field> is not implemented by egts"), so nothing is silently ignored. Implementing a field group means:
+ * translate it in client-traffic.ts, add it here, add a golden and a test on the wire.
+ */
+
+/** Spec paths egts implements (a path covers everything below it). */
+export const IMPLEMENTED_FIELDS: readonly string[] = [
+  "targetRef",
+  "targetRefs",
+  "targetSelectors",
+  "tcpKeepalive",
+  "timeout.http.requestReceivedTimeout",
+  "timeout.http.idleTimeout",
+  "timeout.http.streamIdleTimeout",
+  "timeout.tcp.idleTimeout",
+];
+
+/** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */
+export function unimplementedFields(spec: unknown, implemented: readonly string[] = IMPLEMENTED_FIELDS): string[] {
+  const out: string[] = [];
+  const visit = (value: unknown, path: string): void => {
+    if (implemented.includes(path)) return;
+    const below = implemented.some((p) => p.startsWith(`${path}.`));
+    if (below && typeof value === "object" && value !== null && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) if (v !== undefined) visit(v, `${path}.${k}`);
+      return;
+    }
+    out.push(`spec.${path}`);
+  };
+  if (typeof spec === "object" && spec !== null) {
+    for (const [k, v] of Object.entries(spec)) if (v !== undefined) visit(v, k);
+  }
+  return out.sort();
+}

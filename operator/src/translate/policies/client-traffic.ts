@@ -1,0 +1,291 @@
+/**
+ * ClientTrafficPolicy on the attachment engine: it targets Gateways, Gateway listeners (sectionName) and
+ * ListenerSets (and their listeners), and configures the Envoy listener that serves them.
+ *
+ * egts serves every Gateway listener of one port from one Envoy listener (one HttpListenerIr per port), as
+ * Envoy Gateway does for plain HTTP listeners. So, as Envoy Gateway does, a policy cannot configure a port
+ * some of whose listeners it does not cover: a listener-level policy on a shared HTTP port is Accepted=False
+ * with Envoy Gateway's message, and the port keeps its defaults. (Envoy Gateway gives each HTTPS listener
+ * its own filter chain; egts shares one connection manager per port, so there the same rule applies, with a
+ * message saying so.)
+ *
+ * A policy that sets a field egts does not implement is Accepted=False naming the fields and is not
+ * applied. A policy with a value that cannot be used (a duration out of range) is Accepted=False and, as
+ * Envoy Gateway does, the routes of the listeners it would configure answer 500.
+ */
+import type { ClientTrafficIr, HttpClientTimeoutsIr, TcpKeepaliveIr } from "../../ir/client-traffic-ir";
+import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
+import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
+import { keyOf } from "../../resources/meta";
+import { parseDuration } from "../duration";
+import { listenerReady, type ListenerState } from "../gateway";
+import type { GatewayIr } from "../merge-gateways";
+import type { PolicyStatusBook } from "./ancestors";
+import { unimplementedFields } from "./client-traffic-fields";
+import { acceptRest, attachPolicies, goList } from "./engine";
+import type { TargetIndex } from "./target-index";
+import { PolicyReason } from "./targets";
+import type { Attachment, PolicyKindRules } from "./types";
+
+/** ClientTrafficPolicy's attachment rules (Envoy Gateway v1.9: Gateway and ListenerSet targets). */
+export const CLIENT_TRAFFIC_RULES: PolicyKindRules = {
+  kind: "ClientTrafficPolicy",
+  plural: "clientTrafficPolicies",
+  targetKinds: ["Gateway", "ListenerSet"],
+  mergeable: false,
+  overriddenMessage: (_rules, listeners) =>
+    `There are existing ClientTrafficPolicies that are overriding these sections ${goList(listeners)}`,
+};
+
+/** Linux's limits on the TCP keepalive socket options (beyond them setsockopt fails and Envoy cannot listen). */
+const KEEPCNT_MAX = 127;
+const KEEPIDLE_MAX_SECONDS = 32767;
+
+/** One policy's spec translated: its IR settings, or why it cannot be applied. */
+interface Translated {
+  /** The settings (absent when the policy cannot be applied). */
+  readonly ir?: ClientTrafficIr;
+  /** Fields set that egts does not implement. */
+  readonly unimplemented: readonly string[];
+  /** Values that cannot be used, each `field: why`. */
+  readonly invalid: readonly string[];
+}
+
+/**
+ * Applies the ClientTrafficPolicies to the built Gateway IRs: returns the IRs with `clientTraffic` set on
+ * the listeners a policy configures (the others unchanged), and fills in the policies' statuses.
+ */
+export function applyClientTrafficPolicies(
+  policies: readonly ClientTrafficPolicy[],
+  index: TargetIndex,
+  book: PolicyStatusBook,
+  built: readonly GatewayIr[],
+  nodeOf: (gw: GatewayIr["gw"]) => string,
+): GatewayIr[] {
+  const set = attachPolicies(policies, CLIENT_TRAFFIC_RULES, index, book);
+  const translated = new Map<string, Translated>();
+  for (const a of set.winners) {
+    if (translated.has(a.policyKey)) continue;
+    const t = translateSpec(a.policy);
+    translated.set(a.policyKey, t);
+  }
+  for (const a of set.winners) reportProblems(a, translated.get(a.policyKey) as Translated, book);
+  const shared = sharedPorts(built, nodeOf);
+  const out = built.map((b) => {
+    const ports = portGroups(b, (l) => set.forListener(b.gw, l)[0]);
+    return { ...b, xds: configure(b, ports, translated, book, shared.get(b.gw.key)) };
+  });
+  acceptRest(set, book);
+  return out;
+}
+
+/**
+ * Per Gateway of a merged class, its ports that other Gateways of the class use too, with those Gateways'
+ * listeners there (`namespace/gateway/listener`): one Envoy listener serves them all.
+ */
+function sharedPorts(
+  built: readonly GatewayIr[],
+  nodeOf: (gw: GatewayIr["gw"]) => string,
+): Map<string, Map<number, string[]>> {
+  const byNodePort = new Map<string, { gw: string; name: string }[]>();
+  for (const b of built) {
+    for (const l of b.gw.listeners) {
+      if (!listenerReady(l) || l.listener.protocol === "UDP") continue;
+      const k = `${nodeOf(b.gw)}|${l.listener.port}`;
+      byNodePort.set(k, [...(byNodePort.get(k) ?? []), { gw: b.gw.key, name: `${b.gw.key}/${l.listener.name}` }]);
+    }
+  }
+  const out = new Map<string, Map<number, string[]>>();
+  for (const [k, users] of byNodePort) {
+    const port = Number(k.slice(k.lastIndexOf("|") + 1));
+    for (const u of users) {
+      const others = users.filter((o) => o.gw !== u.gw).map((o) => o.name);
+      if (others.length === 0) continue;
+      const m = out.get(u.gw) ?? new Map<number, string[]>();
+      m.set(port, others.sort());
+      out.set(u.gw, m);
+    }
+  }
+  return out;
+}
+
+function reportProblems(a: Attachment<ClientTrafficPolicy>, t: Translated, book: PolicyStatusBook): void {
+  const messages = [
+    ...(t.unimplemented.length > 0 ? [`${t.unimplemented.join(", ")}: not implemented by egts`] : []),
+    ...t.invalid,
+  ];
+  for (const m of messages) for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, m);
+}
+
+/** The Gateway listeners of one Envoy listener (one port), each with the policy that applies to it. */
+interface PortGroup {
+  readonly port: number;
+  readonly listeners: { readonly listener: ListenerState; readonly head?: Attachment<ClientTrafficPolicy> }[];
+}
+
+function portGroups(
+  b: GatewayIr,
+  headOf: (l: ListenerState) => Attachment<ClientTrafficPolicy> | undefined,
+): PortGroup[] {
+  const groups = new Map<number, PortGroup>();
+  for (const l of b.gw.listeners) {
+    const p = l.listener.protocol;
+    if (!listenerReady(l) || p === "UDP") continue;
+    const g = groups.get(l.listener.port) ?? { port: l.listener.port, listeners: [] };
+    g.listeners.push({ listener: l, head: headOf(l) });
+    groups.set(l.listener.port, g);
+  }
+  return [...groups.values()];
+}
+
+/** The Gateway IR with each port's policy applied (or its conflict reported). */
+function configure(
+  b: GatewayIr,
+  groups: readonly PortGroup[],
+  translated: ReadonlyMap<string, Translated>,
+  book: PolicyStatusBook,
+  shared: ReadonlyMap<number, string[]> = new Map(),
+): GatewayIr["xds"] {
+  const ports = new Map<number, { ir?: ClientTrafficIr; fail: boolean }>();
+  for (const g of groups) {
+    const heads = new Set(g.listeners.map((l) => l.head?.policyKey ?? ""));
+    const head = g.listeners[0].head;
+    if (heads.size > 1) {
+      reportSharedPort(b, g, book);
+      continue;
+    }
+    const others = shared.get(g.port);
+    if (others) {
+      // Gateways of a merged class on this port share one Envoy listener: EG refuses the policy there.
+      reportMergedPort(g, others, book);
+      continue;
+    }
+    if (!head) continue;
+    const t = translated.get(head.policyKey) as Translated;
+    if (t.unimplemented.length > 0) continue; // not applied; reported
+    ports.set(g.port, { ir: t.ir, fail: t.invalid.length > 0 });
+  }
+  return {
+    ...b.xds,
+    http: b.xds.http.map((l) => withHttp(l, ports.get(l.port))),
+    ...(b.xds.tcp ? { tcp: b.xds.tcp.map((l) => withTcp(l, ports.get(l.port))) } : {}),
+  };
+}
+
+function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): HttpListenerIr {
+  if (!c) return l;
+  if (c.fail) return { ...l, virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map(answer500) })) };
+  // TLS listeners sharing the port (tlsRoutes chains) take the TCP idle timeout.
+  const keys = ["tcpKeepalive", "httpTimeouts", ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : [])] as const;
+  const ct = c.ir ? pick(c.ir, ...keys) : undefined;
+  return ct ? { ...l, clientTraffic: ct } : l;
+}
+
+function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
+  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs") : undefined;
+  return ct ? { ...l, clientTraffic: ct } : l;
+}
+
+/** The IR with only `keys` (and the policy), or undefined when none of them is set. */
+function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]): ClientTrafficIr | undefined {
+  const out: Record<string, unknown> = { policy: ir.policy };
+  for (const k of keys) if (ir[k] !== undefined) out[k] = ir[k];
+  return Object.keys(out).length > 1 ? (out as unknown as ClientTrafficIr) : undefined;
+}
+
+/** Envoy Gateway: the routes of a listener whose ClientTrafficPolicy is invalid answer 500. */
+function answer500(r: RouteIr): RouteIr {
+  return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+}
+
+function reportMergedPort(g: PortGroup, others: readonly string[], book: PolicyStatusBook): void {
+  const head = g.listeners[0].head;
+  if (!head) return;
+  const message = `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${others.join(", ")}) on the same port, which is not allowed`;
+  for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, message);
+}
+
+/** Each policy configuring part of a shared port is refused, naming the listeners it would also change. */
+function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): void {
+  for (const { head } of g.listeners) {
+    if (!head) continue;
+    const others = g.listeners
+      .filter((l) => l.head?.policyKey !== head.policyKey)
+      .map((l) => `${b.gw.key}/${l.listener.listener.name}`)
+      .sort();
+    const tls = g.listeners.some((l) => l.listener.listener.protocol !== "HTTP");
+    const message = tls
+      ? `ClientTrafficPolicy is being applied to listeners on port ${g.port} that egts serves from one Envoy listener together with other listeners (${others.join(", ")}), which is not allowed`
+      : `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${others.join(", ")}) on the same port, which is not allowed`;
+    for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, message);
+  }
+}
+
+/** Translates one policy's spec. */
+export function translateSpec(policy: ClientTrafficPolicy): Translated {
+  const spec: ClientTrafficPolicySpec = policy.spec ?? {};
+  const unimplemented = unimplementedFields(spec);
+  const invalid: string[] = [];
+  const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
+  const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
+  const tcpIdle = spec.timeout?.tcp?.idleTimeout;
+  const tcpIdleTimeoutMs =
+    tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
+  const ir: ClientTrafficIr = {
+    policy: keyOf(policy.metadata),
+    ...(tcpKeepalive ? { tcpKeepalive } : {}),
+    ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
+    ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
+  };
+  return { ir, unimplemented, invalid };
+}
+
+function durationMs(field: string, value: string, invalid: string[]): number | undefined {
+  const ms = parseDuration(value);
+  if (ms === undefined) invalid.push(`${field}: "${value}" is not a duration (e.g. 1h30m, 10s, 500ms)`);
+  return ms;
+}
+
+function keepalive(k: NonNullable<ClientTrafficPolicySpec["tcpKeepalive"]>, invalid: string[]): TcpKeepaliveIr {
+  const seconds = (field: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const ms = durationMs(`spec.tcpKeepalive.${field}`, value, invalid);
+    if (ms === undefined) return undefined;
+    const s = Math.floor(ms / 1000);
+    if (s < 1 || s > KEEPIDLE_MAX_SECONDS) {
+      invalid.push(
+        `spec.tcpKeepalive.${field}: ${value} must be between 1s and ${KEEPIDLE_MAX_SECONDS}s (whole seconds)`,
+      );
+      return undefined;
+    }
+    return s;
+  };
+  if (k.probes !== undefined && (!Number.isInteger(k.probes) || k.probes < 1 || k.probes > KEEPCNT_MAX)) {
+    invalid.push(`spec.tcpKeepalive.probes: ${k.probes} must be between 1 and ${KEEPCNT_MAX}`);
+  }
+  const idleTimeSeconds = seconds("idleTime", k.idleTime);
+  const intervalSeconds = seconds("interval", k.interval);
+  return {
+    ...(k.probes !== undefined ? { probes: k.probes } : {}),
+    ...(idleTimeSeconds !== undefined ? { idleTimeSeconds } : {}),
+    ...(intervalSeconds !== undefined ? { intervalSeconds } : {}),
+  };
+}
+
+function httpTimeouts(
+  t: NonNullable<NonNullable<ClientTrafficPolicySpec["timeout"]>["http"]>,
+  invalid: string[],
+): HttpClientTimeoutsIr {
+  const ms = (field: keyof typeof t): number | undefined => {
+    const v = t[field];
+    return v === undefined ? undefined : durationMs(`spec.timeout.http.${field}`, v, invalid);
+  };
+  const requestReceivedMs = ms("requestReceivedTimeout");
+  const idleMs = ms("idleTimeout");
+  const streamIdleMs = ms("streamIdleTimeout");
+  return {
+    ...(requestReceivedMs !== undefined ? { requestReceivedMs } : {}),
+    ...(idleMs !== undefined ? { idleMs } : {}),
+    ...(streamIdleMs !== undefined ? { streamIdleMs } : {}),
+  };
+}

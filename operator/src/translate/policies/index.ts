@@ -1,0 +1,58 @@
+/**
+ * The policy stage: Envoy Gateway's policy kinds, after every route has attached and each Gateway's IR is
+ * built (policies configure listeners and routes, and their ancestors are known only then), before Gateways
+ * of merged classes are combined. One status book collects every policy's status; one target index serves
+ * every kind.
+ */
+import type { GatewayXdsIr } from "../../ir/xds-ir";
+import type { ResourceSnapshot } from "../../resources/snapshot";
+import type { StatusUpdate } from "../conditions";
+import type { ExtensionApiGates } from "../extension-gates";
+import type { GatewayState } from "../gateway";
+import type { GatewayIr } from "../merge-gateways";
+import { PolicyStatusBook } from "./ancestors";
+import { applyClientTrafficPolicies } from "./client-traffic";
+import { TargetIndex } from "./target-index";
+import { refuseSecured, reportUntranslatedPolicies } from "./unimplemented";
+
+/** What the policy stage needs. */
+export interface PolicyInputs {
+  /** The snapshot (policies, and routes and Gateways for selectors). */
+  readonly snapshot: ResourceSnapshot;
+  /** Our Gateways, with listeners and attached routes. */
+  readonly gateways: ReadonlyMap<string, GatewayState>;
+  /** Each accepted Gateway's IR, not yet merged. */
+  readonly built: readonly GatewayIr[];
+  /** Our controller name (policy ancestors carry it). */
+  readonly controllerName: string;
+  /** EnvoyGateway extensionApis switches. */
+  readonly gates: ExtensionApiGates;
+  /** GatewayClasses whose Gateways share one proxy (mergeGateways): their shared ports are one Envoy listener. */
+  readonly merged: ReadonlySet<string>;
+}
+
+/** What the policy stage produces. */
+export interface PolicyOutputs {
+  /** The Gateway IRs with the policies applied. */
+  readonly built: GatewayIr[];
+  /** A status for every policy of ours. */
+  readonly statuses: StatusUpdate[];
+  /** What the policies change on the published nodes (after Gateways of merged classes are combined). */
+  readonly finalize: (xds: readonly GatewayXdsIr[]) => GatewayXdsIr[];
+}
+
+/** Applies every policy kind, in Envoy Gateway's order (client traffic first: it configures listeners). */
+export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
+  const policies = inputs.snapshot.policies ?? {};
+  const book = new PolicyStatusBook();
+  const index = new TargetIndex(inputs.gateways, inputs.snapshot);
+  const nodeOf = (gw: GatewayState): string =>
+    inputs.merged.has(gw.gateway.spec.gatewayClassName) ? gw.gateway.spec.gatewayClassName : gw.key;
+  const built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built, nodeOf);
+  const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
+  return {
+    built,
+    statuses: book.statuses(inputs.controllerName),
+    finalize: (xds) => refuseSecured(xds, security, index, nodeOf),
+  };
+}

@@ -1,0 +1,210 @@
+/**
+ * Target resolution: a policy's `targetRef`, `targetRefs` and `targetSelectors` → the objects of ours it
+ * attaches to, each with its scope (how specific it is) and the ancestors its status goes under. Targets are
+ * in the policy's own namespace (Envoy Gateway's local references have no namespace). A reference to an
+ * object that exists but is not ours (another controller's Gateway, a route attached to none of our
+ * Gateways) is left to its controller; a reference that does not resolve at all is reported.
+ */
+import type { LocalPolicyTargetReferenceWithSectionName, TargetSelector } from "../../resources/envoy-gateway-policies";
+import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
+import { selectorMatches } from "../../resources/labels";
+import { keyOf, namespaceOf, type KubeObject } from "../../resources/meta";
+import { ownListeners } from "../gateway";
+import { gatewayAncestor, listenerSetAncestor, ROUTE_KINDS, type TargetIndex } from "./target-index";
+import { targetId, type AncestorRef, type Attachment, type PolicyKindRules, type ResolvedTarget } from "./types";
+
+/** Gateway API policy reasons (Accepted=False) and Envoy Gateway's additions. */
+export const PolicyReason = {
+  Accepted: "Accepted",
+  Invalid: "Invalid",
+  Conflicted: "Conflicted",
+  TargetNotFound: "TargetNotFound",
+  Overridden: "Overridden",
+  Merged: "Merged",
+  Aggregated: "Aggregated",
+  Disabled: "Disabled",
+} as const;
+
+/** A reference that could not be used, reported under `ancestor`. */
+export interface TargetProblem {
+  /** Where the status goes (the target itself when it does not exist). */
+  readonly ancestor: AncestorRef;
+  /** Invalid or TargetNotFound. */
+  readonly reason: string;
+  /** What is wrong, naming the field. */
+  readonly message: string;
+}
+
+/** What a policy's references came to. */
+export interface ResolvedTargets<P extends KubeObject> {
+  /** One attachment per distinct target. */
+  readonly attachments: readonly Attachment<P>[];
+  /** References that could not be used. */
+  readonly problems: readonly TargetProblem[];
+}
+
+/** The spec fields every policy kind uses to name targets. */
+interface Targeting {
+  readonly targetRef?: LocalPolicyTargetReferenceWithSectionName;
+  readonly targetRefs?: readonly LocalPolicyTargetReferenceWithSectionName[];
+  readonly targetSelectors?: readonly TargetSelector[];
+}
+
+type RefResult = ResolvedTarget | TargetProblem | undefined;
+
+/** Resolves every reference of one policy. */
+export function resolveTargets<P extends KubeObject>(
+  policy: P,
+  rules: PolicyKindRules,
+  index: TargetIndex,
+): ResolvedTargets<P> {
+  const spec = (policy.spec ?? {}) as Targeting;
+  const ns = namespaceOf(policy.metadata);
+  const refs: { ref: LocalPolicyTargetReferenceWithSectionName; field: string; selected: boolean }[] = [];
+  if (spec.targetRef) refs.push({ ref: spec.targetRef, field: "spec.targetRef", selected: false });
+  (spec.targetRefs ?? []).forEach((ref, i) => refs.push({ ref, field: `spec.targetRefs[${i}]`, selected: false }));
+  (spec.targetSelectors ?? []).forEach((sel, i) => {
+    for (const o of selected(sel, ns, index)) {
+      const ref = { group: sel.group ?? GATEWAY_API_GROUP, kind: sel.kind, name: o.metadata.name };
+      refs.push({ ref, field: `spec.targetSelectors[${i}]`, selected: true });
+    }
+  });
+  const attachments: Attachment<P>[] = [];
+  const problems: TargetProblem[] = [];
+  const seen = new Set<string>();
+  for (const { ref, field, selected: bySelector } of refs) {
+    const r = resolveRef(ref, field, ns, rules, index);
+    if (r === undefined) continue;
+    if ("reason" in r) {
+      if (!bySelector) problems.push(r);
+      continue;
+    }
+    const id = targetId(r);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    attachments.push({ policy, policyKey: keyOf(policy.metadata), target: r, field });
+  }
+  return { attachments, problems };
+}
+
+function selected(sel: TargetSelector, ns: string, index: TargetIndex): KubeObject[] {
+  if ((sel.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP) return [];
+  return index
+    .candidates(sel.kind, ns, sel.matchLabels)
+    .filter((o) => namespaceOf(o.metadata) === ns && selectorMatches(sel, o.metadata.labels ?? {}));
+}
+
+function resolveRef(
+  ref: LocalPolicyTargetReferenceWithSectionName,
+  field: string,
+  ns: string,
+  rules: PolicyKindRules,
+  index: TargetIndex,
+): RefResult {
+  // Where a problem with the reference itself is reported (built only then).
+  const self = (): AncestorRef => ({
+    group: ref.group,
+    kind: ref.kind,
+    namespace: ns,
+    name: ref.name,
+    ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
+  });
+  if (ref.group !== GATEWAY_API_GROUP || !rules.targetKinds.includes(ref.kind)) {
+    const allowed = rules.targetKinds.join(", ");
+    const message = `${field}: a ${rules.kind} cannot target ${ref.group || "core"} ${ref.kind} (it targets ${allowed} of group ${GATEWAY_API_GROUP})`;
+    return { ancestor: self(), reason: "Invalid", message };
+  }
+  const key = `${ns}/${ref.name}`;
+  if (ref.kind === "Gateway") return gatewayTarget(key, ref.sectionName, field, self, index);
+  if (ref.kind === "ListenerSet") return listenerSetTarget(key, ref.sectionName, field, self, index);
+  if ((ROUTE_KINDS as readonly string[]).includes(ref.kind)) {
+    return routeTarget({ kind: ref.kind, key, section: ref.sectionName }, field, self, index);
+  }
+  return { ancestor: self(), reason: "Invalid", message: `${field}: kind ${ref.kind} cannot be a policy target` };
+}
+
+function notFound(field: string, kind: string, key: string, self: () => AncestorRef, index: TargetIndex): RefResult {
+  // An object that exists but is not ours (another controller's, or attached to none of our Gateways).
+  if ((index.byKind.get(kind) ?? []).some((o) => keyOf(o.metadata) === key)) return undefined;
+  return { ancestor: self(), reason: "TargetNotFound", message: `${field}: ${kind} ${key} not found` };
+}
+
+function noSection(field: string, section: string, kind: string, key: string, ancestor: AncestorRef): TargetProblem {
+  return {
+    ancestor,
+    reason: "Invalid",
+    message: `${field}: No section name ${section} found for ${kind} ${key}`,
+  };
+}
+
+function gatewayTarget(
+  key: string,
+  section: string | undefined,
+  field: string,
+  self: () => AncestorRef,
+  index: TargetIndex,
+): RefResult {
+  const gw = index.gateways.get(key);
+  if (!gw) return notFound(field, "Gateway", key, self, index);
+  const ancestor = gatewayAncestor(key, section);
+  if (section !== undefined && !ownListeners(gw).some((l) => l.listener.name === section)) {
+    return noSection(field, section, "Gateway", key, ancestor);
+  }
+  return {
+    scope: section === undefined ? "Gateway" : "Listener",
+    kind: "Gateway",
+    key,
+    name: gw.gateway.metadata.name,
+    ...(section !== undefined ? { sectionName: section } : {}),
+    ancestors: [ancestor],
+    gateways: [key],
+  };
+}
+
+function listenerSetTarget(
+  key: string,
+  section: string | undefined,
+  field: string,
+  self: () => AncestorRef,
+  index: TargetIndex,
+): RefResult {
+  const found = index.listenerSets.get(key);
+  if (!found) return notFound(field, "ListenerSet", key, self, index);
+  const ancestor = listenerSetAncestor(key, section);
+  if (section !== undefined && !found.set.listeners.some((l) => l.listener.name === section)) {
+    return noSection(field, section, "ListenerSet", key, ancestor);
+  }
+  return {
+    scope: section === undefined ? "ListenerSet" : "Listener",
+    kind: "ListenerSet",
+    key,
+    name: found.set.listenerSet.metadata.name,
+    ...(section !== undefined ? { sectionName: section } : {}),
+    ancestors: [ancestor],
+    gateways: [found.gateway.key],
+  };
+}
+
+function routeTarget(
+  { kind, key, section }: { kind: string; key: string; section: string | undefined },
+  field: string,
+  self: () => AncestorRef,
+  index: TargetIndex,
+): RefResult {
+  const route = index.routes.get(`${kind}/${key}`);
+  if (!route) return notFound(field, kind, key, self, index);
+  const { gateways, ancestors } = route;
+  if (gateways.length === 0) return undefined; // attached to none of our Gateways: not ours to report
+  if (section !== undefined && !(route.route.spec?.rules ?? []).some((r) => r.name === section)) {
+    return { ...noSection(field, section, kind, key, ancestors[0]), ancestor: ancestors[0] };
+  }
+  return {
+    scope: section === undefined ? "Route" : "RouteRule",
+    kind,
+    key,
+    name: route.route.metadata.name,
+    ...(section !== undefined ? { sectionName: section } : {}),
+    ancestors,
+    gateways,
+  };
+}
