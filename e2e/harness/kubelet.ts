@@ -586,7 +586,7 @@ export class SimulatedKubelet {
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
   }
 
-  /** Writes the pod's volumes into `dir`, creates its network (if isolated) and its environment. */
+  /** Writes the pod's volumes into `dir`, creates its network namespace and its environment. */
   private async prepare(
     pod: Pod,
     container: Container,

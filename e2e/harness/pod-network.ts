@@ -1,5 +1,5 @@
 /**
- * The pod network of the simulated cluster (`podNetwork: "isolated"`): every pod gets its own Linux network
+ * The pod network of every simulated cluster: every pod gets its own Linux network
  * namespace with one veth pair to a harness-owned bridge and its own address, so pods bind the same ports
  * side by side, and nothing in a pod can reach an address the harness did not create.
  *

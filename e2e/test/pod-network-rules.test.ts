@@ -1,5 +1,5 @@
 /**
- * The pure parts of the isolated pod network, without a cluster: the kube-proxy's iptables rules, the
+ * The pure parts of the pod network, without a cluster: the kube-proxy's iptables rules, the
  * cluster DNS's answers (decoded by Node's own DNS packet parser, through a real resolver), and the
  * kubelet's log selection.
  */

@@ -151,7 +151,7 @@ describe("pod network cleanup (ip netns, bridge, iptables)", function () {
   });
 });
 
-describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)", function () {
+describe("pod network (real kube-apiserver, echo-basic and Envoy pods)", function () {
   this.timeout(240_000);
   let cluster: KubeCluster;
   let kubelet: SimulatedKubelet;
