@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { Resolver } from "node:dns/promises";
-import { ClusterDns, dnsAnswer, serviceRules, type ProxiedService, type ProxiedSlice } from "../harness";
+import {
+  ClusterDns,
+  dnsAnswer,
+  isLoadBalancerIp,
+  serviceRules,
+  type ProxiedService,
+  type ProxiedSlice,
+} from "../harness";
 import { ContainerLog, renderLog } from "../harness/kubelet-server";
 
 const svc = (name: string, extra: Partial<ProxiedService["spec"]> = {}, lb?: string): ProxiedService => ({
@@ -74,6 +81,15 @@ describe("kube-proxy rules (pure)", function () {
     assert.match(rules, /-p udp -m udp --dport 53 .*\n/);
     assert.match(rules, /-p udp -j DNAT --to-destination 198\.18\.0\.9:5353/);
     assert.match(rules, /-p tcp -j DNAT --to-destination 198\.18\.0\.9:5354/);
+  });
+});
+
+describe("LoadBalancer addresses (pure)", function () {
+  it("are the addresses of 198.19.128.0/17, not ClusterIPs (198.19.0.0/17) nor pod IPs", function () {
+    for (const ip of ["198.19.128.0", "198.19.128.7", "198.19.255.255"]) assert.equal(isLoadBalancerIp(ip), true, ip);
+    for (const ip of ["198.19.127.255", "198.19.0.10", "198.18.0.2", "198.20.128.1", "10.96.0.1", "", "fd00::1"]) {
+      assert.equal(isLoadBalancerIp(ip), false, ip);
+    }
   });
 });
 
