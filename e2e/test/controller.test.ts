@@ -229,22 +229,32 @@ spec:
     const ds = await get(["daemonset", proxyName, "-n", NS]);
     assert.equal(ds.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-name"], "eg");
     // The Deployment's pods go (their Envoy processes too), leaving only the DaemonSet's.
+    type PodItem = {
+      metadata: { name: string; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
+      spec: { nodeName?: string };
+      status?: { phase?: string };
+    };
+    let seen = "";
     await eventually(
       async () => {
-        const pods = await cluster.kubectlJson<{ items: { metadata: { ownerReferences?: { kind: string }[] } }[] }>([
-          "get",
-          "pods",
-          "-n",
-          NS,
-          "-l",
-          "gateway.envoyproxy.io/owning-gateway-name=eg",
+        const pods = await cluster.kubectlJson<{ items: PodItem[] }>([
+          ...["get", "pods", "-n", NS, "-l", "gateway.envoyproxy.io/owning-gateway-name=eg"],
         ]);
+        seen = pods.items
+          .map((p) => {
+            const { name, deletionTimestamp, ownerReferences } = p.metadata;
+            const deleting = deletionTimestamp ? " deleting" : "";
+            return `${name} (${ownerReferences?.[0]?.kind}, ${p.status?.phase}, node ${p.spec.nodeName}${deleting})`;
+          })
+          .join(", ");
         const owners = pods.items.map((p) => p.metadata.ownerReferences?.[0]?.kind);
         return owners.length === 1 && owners[0] === "DaemonSet";
       },
       60_000,
       "only the DaemonSet's pod left",
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; pods: ${seen}`);
+    });
     // The DaemonSet controller made a pod for the simulated node; once it is Ready, the Gateway is Programmed
     // because of the DaemonSet (there is no Deployment left), and Envoy in that pod serves the route.
     await eventually(
