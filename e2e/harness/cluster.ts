@@ -159,19 +159,27 @@ function firstIp(cidr: string): string {
   return [24, 16, 8, 0].map((s) => (ip >>> s) & 255).join(".");
 }
 
-interface HttpResult {
+/** An HTTP answer: status code and body. */
+export interface HttpResult {
   readonly status: number;
   readonly body: string;
 }
 
-function get(
+/**
+ * One HTTP(S) request (`send`: method, body and its content type; default GET), resolving the status and body.
+ * A body is sent with its Content-Length: Node sends none for a DELETE otherwise (it does not chunk DELETE
+ * bodies), and the API server would then read no DeleteOptions (a pod's `gracePeriodSeconds: 0` lost).
+ */
+export function httpExchange(
   url: string,
   tls?: { ca: string; cert: string; key: string },
   send?: { readonly method: string; readonly body?: string; readonly contentType?: string },
 ): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const method = send?.method ?? "GET";
-    const headers = send?.contentType ? { "content-type": send.contentType } : undefined;
+    const headers: Record<string, string> = {};
+    if (send?.contentType) headers["content-type"] = send.contentType;
+    if (send?.body !== undefined) headers["content-length"] = String(Buffer.byteLength(send.body));
     const req = (tls ? httpsRequest : httpRequest)(url, { method, headers, timeout: 5000, ...(tls ?? {}) }, (res) => {
       let body = "";
       res.setEncoding("utf8");
@@ -303,7 +311,7 @@ export class KubeCluster {
 
   /** GET `path` on the API server as admin. */
   getRaw(path: string): Promise<HttpResult> {
-    return get(`${this.server}${path}`, this.tlsFiles);
+    return httpExchange(`${this.server}${path}`, this.tlsFiles);
   }
 
   /**
@@ -312,7 +320,7 @@ export class KubeCluster {
    */
   async apiJson<T = unknown>(method: string, path: string, body?: object, contentType?: string): Promise<T> {
     const send = { method, contentType: contentType ?? "application/json", body: body && JSON.stringify(body) };
-    const res = await get(`${this.server}${path}`, this.tlsFiles, send);
+    const res = await httpExchange(`${this.server}${path}`, this.tlsFiles, send);
     if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
     return JSON.parse(res.body) as T;
   }
@@ -477,7 +485,7 @@ async function startEtcd(
   });
   cluster.addProcess(etcd);
   await cluster.waitFor("etcd /health", async () => {
-    const res = await get(`${client}/health`);
+    const res = await httpExchange(`${client}/health`);
     return res.status === 200 && (JSON.parse(res.body) as { health?: string }).health === "true";
   });
   return client;

@@ -1,10 +1,12 @@
 /** Test harness of the Kubernetes tier: a throwaway control plane on loopback and the tools around it. */
 export {
   DEFAULT_CONTROLLERS,
+  httpExchange,
   KubeCluster,
   run,
   RunError,
   startKubeCluster,
+  type HttpResult,
   type KubeClusterOptions,
   type RunResult,
 } from "./cluster";

@@ -5,9 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { Resolver } from "node:dns/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   ClusterDns,
   dnsAnswer,
+  httpExchange,
   isLoadBalancerIp,
   serviceRules,
   type ProxiedService,
@@ -81,6 +84,31 @@ describe("kube-proxy rules (pure)", function () {
     assert.match(rules, /-p udp -m udp --dport 53 .*\n/);
     assert.match(rules, /-p udp -j DNAT --to-destination 198\.18\.0\.9:5353/);
     assert.match(rules, /-p tcp -j DNAT --to-destination 198\.18\.0\.9:5354/);
+  });
+});
+
+describe("the harness's API requests (against a local HTTP server)", function () {
+  it("send a DELETE's body (the kubelet's final pod delete with gracePeriodSeconds 0)", async function () {
+    const seen: { method?: string; body: string; length?: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        seen.push({ method: req.method, body, length: req.headers["content-length"] });
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/namespaces/a/pods/b`;
+      const body = JSON.stringify({ gracePeriodSeconds: 0 });
+      const res = await httpExchange(url, undefined, { method: "DELETE", body, contentType: "application/json" });
+      assert.equal(res.status, 200);
+      assert.deepEqual(seen, [{ method: "DELETE", body, length: String(body.length) }]);
+    } finally {
+      server.close();
+    }
   });
 });
 
