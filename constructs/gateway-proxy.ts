@@ -42,8 +42,8 @@ export const ENVOY_ADMIN_PORT = 19000;
 export const ENVOY_READINESS_PORT = 19003;
 /**
  * The stats listener's port (`GET /stats/prometheus` only), container port `metrics`, as Envoy Gateway's
- * proxies. It is the controller's default metrics port too: fine in a pod of its own, but on a shared host
- * network (the e2e simulated kubelet) the controller needs another one (`--metrics-port`).
+ * proxies. It is the controller's default metrics port too, which is fine: each runs in a pod of its own (a
+ * controller on the same host network as a proxy needs another one, `--metrics-port`).
  */
 export const ENVOY_STATS_PORT = 19001;
 /** The ports every proxy pod binds itself, with what binds them: no Gateway listener may use them. */

@@ -242,7 +242,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     // Every pod in its own network namespace (Envoy proxies of several Gateways bind the same ports),
     // Services through the simulated kube-proxy, LoadBalancer addresses the suite reaches from this host.
-    cluster = await startKubeCluster({ podNetwork: "isolated" });
+    cluster = await startKubeCluster();
     kubelet = testKubelet(cluster, "all");
     kubelet.start();
     await installChart(cluster);

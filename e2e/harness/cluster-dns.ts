@@ -1,5 +1,5 @@
 /**
- * The cluster DNS of the isolated pod network: a tiny DNS server (UDP, port 53 of the bridge address) that
+ * The cluster DNS of the pod network: a tiny DNS server (UDP, port 53 of the bridge address) that
  * answers A queries for `<svc>.<ns>.svc.cluster.local` with the Service's ClusterIP (the simulated
  * kube-proxy's table, current to its last sync), NODATA for other query types of a known name, NXDOMAIN for
  * any other name (there is no upstream: pods reach nothing outside the pod network). Each pod's

@@ -5,10 +5,10 @@
  * objects are stored and controllers run (Deployments get ReplicaSets and Pods, namespaces get their
  * default ServiceAccount, deletions cascade), but Pods stay Pending until a {@link SimulatedKubelet} runs them.
  *
- * With `podNetwork: "isolated"` the cluster also owns the pod network (pod-network.ts: a bridge, one network
- * namespace per pod, addresses from 198.18.0.0/15), a simulated kube-proxy (kube-proxy.ts: Service and
- * LoadBalancer addresses → ready endpoints) and the cluster DNS (cluster-dns.ts); kube-apiserver then listens
- * on every address (pods reach it at 198.18.0.1) and allocates ClusterIPs from 198.19.0.0/17.
+ * The cluster also owns the pod network (pod-network.ts: a bridge, one network namespace per pod, addresses
+ * from 198.18.0.0/15; needs root), a simulated kube-proxy (kube-proxy.ts: Service and LoadBalancer addresses →
+ * ready endpoints) and the cluster DNS (cluster-dns.ts); kube-apiserver listens on every address (pods reach
+ * it at 198.18.0.1) and allocates ClusterIPs from 198.19.0.0/17.
  *
  * ```ts
  * const cluster = await startKubeCluster();
@@ -27,7 +27,6 @@ import { parseAllDocuments } from "yaml";
 import { env as processEnv, type EgtsEnv } from "../../operator/src/config/env";
 import { ClusterDns } from "./cluster-dns";
 import { SimulatedKubeProxy } from "./kube-proxy";
-import { hostAddress } from "./observe";
 import { kubeconfigYaml, makeClusterPki, type ClusterPki } from "./pki";
 import { POD_NETWORK, PodNetwork } from "./pod-network";
 import { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
@@ -67,7 +66,7 @@ export interface KubeClusterOptions {
   readonly tools?: KubeTools;
   /** Environment (default: the process's, via operator/src/config/env.ts). */
   readonly env?: EgtsEnv;
-  /** Service CIDR. @default "10.96.0.0/16" */
+  /** Service CIDR (keep it inside 198.19.0.0/16, which the host routes to the pod bridge). @default "198.19.0.0/17" */
   readonly serviceCidr?: string;
   /** kube-controller-manager --controllers. @default DEFAULT_CONTROLLERS */
   readonly controllers?: readonly string[];
@@ -79,16 +78,7 @@ export interface KubeClusterOptions {
   readonly startTimeoutMs?: number;
   /** Leave the temporary folder (data, certificates, logs) after stop(). @default false */
   readonly keepDir?: boolean;
-  /**
-   * `host`: pods share the host's network (podIP = the host's address; one pod per port).
-   * `isolated`: each pod in its own network namespace on the harness's bridge, with Services, LoadBalancer
-   * addresses and cluster DNS (see the module comment); needs root. @default "host"
-   */
-  readonly podNetwork?: PodNetworkMode;
 }
-
-/** How the simulated kubelet networks pods; see {@link KubeClusterOptions.podNetwork}. */
-export type PodNetworkMode = "host" | "isolated";
 
 /** Result of running a command. */
 export interface RunResult {
@@ -169,12 +159,18 @@ function firstIp(cidr: string): string {
   return [24, 16, 8, 0].map((s) => (ip >>> s) & 255).join(".");
 }
 
-interface HttpResult {
+/** An HTTP answer: status code and body. */
+export interface HttpResult {
   readonly status: number;
   readonly body: string;
 }
 
-function get(
+/**
+ * One HTTP(S) request (`send`: method, body and its content type; default GET), resolving the status and body.
+ * A body is sent with its Content-Length: Node sends none for a DELETE otherwise (it does not chunk DELETE
+ * bodies), and the API server would then read no DeleteOptions (a pod's `gracePeriodSeconds: 0` lost).
+ */
+export function httpExchange(
   url: string,
   tls?: { ca: string; cert: string; key: string },
   send?: { readonly method: string; readonly body?: string; readonly contentType?: string },
@@ -205,6 +201,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export class KubeCluster {
   private readonly processes: ManagedProcess[] = [];
   private stopped: Promise<void> | undefined;
+  /** What stop() stops first (the simulated kubelets and their pods). */
+  private readonly dependents = new Set<() => Promise<void>>();
   private readonly unregisterCleanup: () => void;
   private readonly tlsFiles: { ca: string; cert: string; key: string };
 
@@ -216,16 +214,17 @@ export class KubeCluster {
   /** Admin kubeconfig (O=system:masters). */
   readonly kubeconfig: string;
   readonly pki: ClusterPki;
-  /** How pods are networked. */
-  readonly podNetworkMode: PodNetworkMode;
-  /** @internal the isolated pod network, from before kube-apiserver starts (destroyed by stop()). */
+  /** @internal the pod network, from before kube-apiserver starts (destroyed by stop()). */
   podNetwork: PodNetwork | undefined;
-  /** The isolated pod network, its kube-proxy and DNS (podNetwork "isolated" only). */
+  /** The pod network, its kube-proxy and DNS (set once kube-apiserver is ready). */
   network: { readonly pods: PodNetwork; readonly proxy: SimulatedKubeProxy; readonly dns: ClusterDns } | undefined;
-  /** The API server URL as pods reach it (the bridge address when isolated, else {@link server}). */
+  /** The API server URL as pods reach it (https://198.18.0.1:<port>, the bridge address). */
   podServer: string;
-  /** The Node's address: where the API server reaches the kubelet, and the pods' hostIP. */
-  readonly nodeAddress: string;
+  /**
+   * The Node's address, the pod bridge's (198.18.0.1): where the API server reaches the kubelet, the pods'
+   * hostIP, and the host address pods reach (a test's backend or in-process controller listens here).
+   */
+  readonly nodeAddress: string = POD_NETWORK.gateway;
   private readonly keepDir: boolean;
   /** How kube-apiserver was started, for {@link KubeCluster.restartApiServer}. */
   private apiServerStart: StartOptions | undefined;
@@ -238,12 +237,9 @@ export class KubeCluster {
     readonly kubeconfig: string;
     readonly pki: ClusterPki;
     readonly keepDir: boolean;
-    readonly podNetworkMode?: PodNetworkMode;
   }) {
     ({ dir: this.dir, tools: this.tools, server: this.server, kubeconfig: this.kubeconfig, pki: this.pki } = init);
-    this.podNetworkMode = init.podNetworkMode ?? "host";
     this.podServer = init.server;
-    this.nodeAddress = this.podNetworkMode === "isolated" ? POD_NETWORK.gateway : hostAddress();
     this.keepDir = init.keepDir;
     const dir = init.dir;
     this.unregisterCleanup = registerCleanup(() => {
@@ -317,7 +313,7 @@ export class KubeCluster {
 
   /** GET `path` on the API server as admin. */
   getRaw(path: string): Promise<HttpResult> {
-    return get(`${this.server}${path}`, this.tlsFiles);
+    return httpExchange(`${this.server}${path}`, this.tlsFiles);
   }
 
   /**
@@ -326,7 +322,7 @@ export class KubeCluster {
    */
   async apiJson<T = unknown>(method: string, path: string, body?: object, contentType?: string): Promise<T> {
     const send = { method, contentType: contentType ?? "application/json", body: body && JSON.stringify(body) };
-    const res = await get(`${this.server}${path}`, this.tlsFiles, send);
+    const res = await httpExchange(`${this.server}${path}`, this.tlsFiles, send);
     if (res.status < 200 || res.status > 299) throw new Error(`${method} ${path}: ${res.status} ${res.body}`);
     return JSON.parse(res.body) as T;
   }
@@ -417,9 +413,23 @@ export class KubeCluster {
     }
   }
 
-  /** Stops every component (controller manager, API server, etcd: each process group) and removes the folder. */
+  /**
+   * Registers `stop` to run first when the cluster stops (a simulated kubelet registers its own, so a test that
+   * fails before it stops its kubelet leaves no pod behind); returns the unregister function.
+   */
+  onStop(stop: () => Promise<void>): () => void {
+    this.dependents.add(stop);
+    return () => this.dependents.delete(stop);
+  }
+
+  /**
+   * Stops what registered with {@link KubeCluster.onStop}, the pod network's services, every component
+   * (controller manager, API server, etcd: each process group), removes the pod network and the folder.
+   */
   stop(): Promise<void> {
     this.stopped ??= (async () => {
+      for (const stop of [...this.dependents]) await stop().catch(() => undefined);
+      this.dependents.clear();
       if (this.network) {
         await this.network.proxy.stop();
         await this.network.dns.stop();
@@ -477,26 +487,19 @@ async function startEtcd(
   });
   cluster.addProcess(etcd);
   await cluster.waitFor("etcd /health", async () => {
-    const res = await get(`${client}/health`);
+    const res = await httpExchange(`${client}/health`);
     return res.status === 200 && (JSON.parse(res.body) as { health?: string }).health === "true";
   });
   return client;
 }
 
-/** The default Service CIDR of each pod network mode. */
-const SERVICE_CIDRS: Readonly<Record<PodNetworkMode, string>> = {
-  host: "10.96.0.0/16",
-  isolated: POD_NETWORK.serviceCidr,
-};
-
-/** Creates the isolated pod network (before kube-apiserver, which binds its bridge address). */
+/** Creates the pod network (before kube-apiserver, which binds its bridge address). */
 async function createPodNetwork(c: KubeCluster, apiPort: number): Promise<void> {
-  if (c.podNetworkMode !== "isolated") return;
   c.podNetwork = await PodNetwork.create();
   c.podServer = `https://${POD_NETWORK.gateway}:${apiPort}`;
 }
 
-/** Starts the kube-proxy and the DNS of an isolated pod network. */
+/** Starts the kube-proxy and the DNS of the pod network. */
 async function startNetworkServices(c: KubeCluster): Promise<void> {
   const pods = c.podNetwork;
   if (!pods) return;
@@ -514,14 +517,13 @@ function apiServerArgs(o: {
   readonly dir: string;
   readonly pki: ClusterPki;
   readonly serviceCidr: string;
-  readonly isolated: boolean;
 }): string[] {
-  const { etcdUrl, apiPort, dir, pki, serviceCidr, isolated } = o;
+  const { etcdUrl, apiPort, dir, pki, serviceCidr } = o;
   return [
     `--etcd-servers=${etcdUrl}`,
-    // Isolated pods reach the API server at the bridge address, so it listens on every address.
-    `--bind-address=${isolated ? "0.0.0.0" : "127.0.0.1"}`,
-    `--advertise-address=${isolated ? POD_NETWORK.gateway : "127.0.0.1"}`,
+    // Pods reach the API server at the bridge address, so it listens on every address.
+    "--bind-address=0.0.0.0",
+    `--advertise-address=${POD_NETWORK.gateway}`,
     // The lease reconciler refuses a loopback address for the `kubernetes` Service's endpoints.
     "--endpoint-reconciler-type=none",
     `--secure-port=${apiPort}`,
@@ -550,9 +552,7 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
   const e = opts.env ?? processEnv();
   const tools = opts.tools ?? findKubeTools(e);
   const echo = opts.echoLogs ?? e.testLog;
-  const mode = opts.podNetwork ?? "host";
-  const isolated = mode === "isolated";
-  const serviceCidr = opts.serviceCidr ?? SERVICE_CIDRS[mode];
+  const serviceCidr = opts.serviceCidr ?? POD_NETWORK.serviceCidr;
   const timeoutMs = opts.startTimeoutMs ?? 180_000;
   const started = Date.now();
   const left = (): number => Math.max(1000, timeoutMs - (Date.now() - started));
@@ -562,7 +562,7 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
   try {
     const pkiDir = join(dir, "pki");
     mkdirSync(pkiDir, { mode: 0o700 });
-    const pki = makeClusterPki(pkiDir, firstIp(serviceCidr), [POD_NETWORK.gateway, hostAddress()]);
+    const pki = makeClusterPki(pkiDir, firstIp(serviceCidr), [POD_NETWORK.gateway]);
     const [etcdClient, etcdPeer, apiPort, kcmPort] = await freePorts(4);
     const server = `https://127.0.0.1:${apiPort}`;
     const kubeconfig = join(dir, "admin.kubeconfig");
@@ -590,7 +590,6 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
       kubeconfig,
       pki,
       keepDir: opts.keepDir ?? false,
-      podNetworkMode: mode,
     });
     const c = cluster;
     await createPodNetwork(c, apiPort);
@@ -601,7 +600,7 @@ export async function startKubeCluster(opts: KubeClusterOptions = {}): Promise<K
     c.startApiServer({
       name: "kube-apiserver",
       command: tools.kubeApiserver,
-      args: apiServerArgs({ etcdUrl, apiPort, dir, pki, serviceCidr, isolated }),
+      args: apiServerArgs({ etcdUrl, apiPort, dir, pki, serviceCidr }),
       logFile: join(dir, "kube-apiserver.log"),
       echo,
     });

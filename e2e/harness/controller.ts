@@ -1,7 +1,8 @@
 /**
  * The controller of the Kubernetes-tier tests: our CRDs and the controller's namespace in a test cluster, and
- * an in-process `Controller` with the settings every test shares (free xDS port on loopback, metrics on any
- * port, short Lease timings, the pinned Envoy image), which a test may extend or override; and the simulated
+ * an in-process `Controller` with the settings every test shares (xDS on a free port of the node address, the
+ * pod bridge's, where the Envoy pods reach it; metrics on any port, short Lease timings, the pinned Envoy
+ * image), which a test may extend or override; and the simulated
  * kubelet that runs the pods, with the settings every test shares.
  */
 import { resolve } from "node:path";
@@ -34,9 +35,12 @@ export async function testControllerOptions(
     namespace,
     controllerName: DEFAULT_CONTROLLER_NAME,
     identity: "controller-a",
-    xdsListen: `127.0.0.1:${xdsPort}`,
+    xdsListen: `${cluster.nodeAddress}:${xdsPort}`,
     metricsPort: 0,
-    render: { image: "docker.io/envoyproxy/envoy:distroless-v1.36.4", xds: { host: "127.0.0.1", port: xdsPort } },
+    render: {
+      image: "docker.io/envoyproxy/envoy:distroless-v1.36.4",
+      xds: { host: cluster.nodeAddress, port: xdsPort },
+    },
     lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },
     logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
     ...extra,
@@ -56,7 +60,7 @@ export async function startTestController(
 
 /**
  * A simulated kubelet for the pods of `namespaces` (or "all"; not started), with the host's Envoy and this
- * repository; it networks pods as the cluster's `podNetwork` says.
+ * repository; each pod runs in its own network namespace of the cluster's pod network.
  */
 export function testKubelet(cluster: KubeCluster, namespaces: readonly string[] | "all"): SimulatedKubelet {
   return new SimulatedKubelet(cluster, {

@@ -1,12 +1,13 @@
 /** Test harness of the Kubernetes tier: a throwaway control plane on loopback and the tools around it. */
 export {
   DEFAULT_CONTROLLERS,
+  httpExchange,
   KubeCluster,
   run,
   RunError,
   startKubeCluster,
+  type HttpResult,
   type KubeClusterOptions,
-  type PodNetworkMode,
   type RunResult,
 } from "./cluster";
 export { ClusterDns, dnsAnswer, podResolvConf } from "./cluster-dns";
@@ -19,10 +20,10 @@ export {
   echoBasicPath,
   INSTALL_CONFORMANCE,
   requireEchoBasic,
-  SIMULATED_HOST_HELM_VALUES,
   SIMULATED_NODE,
   SimulatedKubelet,
   type KubeletOptions,
+  type StartingPod,
 } from "./kubelet";
 export {
   findKubeTools,
@@ -32,7 +33,7 @@ export {
   kubeToolPaths,
   type KubeTools,
 } from "./tools";
-export { hostAddress, requestCount, statusPatches } from "./observe";
+export { gatewayAddress, inPodNetwork, isLoadBalancerIp, podFetch, requestCount, statusPatches } from "./observe";
 export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";
 export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
 export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";

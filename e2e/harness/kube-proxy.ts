@@ -1,5 +1,5 @@
 /**
- * A simulated kube-proxy and cloud load-balancer controller for the isolated pod network (pod-network.ts):
+ * A simulated kube-proxy and cloud load-balancer controller for the pod network (pod-network.ts):
  * every second it lists Services and EndpointSlices, renders the nat rules that send a Service address and
  * port to the ready endpoints ({@link serviceRules}, a pure function), and loads them with one
  * `iptables-restore --noflush` when they changed. What is simulated:

@@ -3,8 +3,8 @@ import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gate
 import { httpRouteYaml } from "../../test/support/manifests";
 
 /**
- * Service `default/<name>` on `port` whose EndpointSlice points at `ip`:`targetPort` (a server on this host;
- * nothing else would route it, there is no kube-proxy).
+ * Service `default/<name>` on `port` without a selector, whose EndpointSlice points at `ip`:`targetPort`: a
+ * server of the test on this host, listening on the cluster's node address (198.18.0.1), which pods reach.
  */
 export function hostServiceYaml(name: string, port: number, ip: string, targetPort: number): string {
   return `apiVersion: v1

@@ -1,5 +1,5 @@
 /**
- * The pod network of the simulated cluster (`podNetwork: "isolated"`): every pod gets its own Linux network
+ * The pod network of every simulated cluster: every pod gets its own Linux network
  * namespace with one veth pair to a harness-owned bridge and its own address, so pods bind the same ports
  * side by side, and nothing in a pod can reach an address the harness did not create.
  *
@@ -106,7 +106,13 @@ export function removeStalePodNetwork(): void {
     .split("\n")
     .map((l) => l.split(" ")[0] ?? "")
     .filter((n) => n.startsWith(POD_NETWORK.netnsPrefix));
+  // Host ends of veth pairs whose namespace a lingering process keeps alive (`egtsv12@if2: …`).
+  const veths = shSync("ip -o link show")
+    .split("\n")
+    .map((l) => /^\d+: ([^:@]+)/.exec(l)?.[1] ?? "")
+    .filter((n) => n.startsWith(POD_NETWORK.vethPrefix));
   const script = [
+    ...veths.map((v) => `ip link del ${v} 2>/dev/null`),
     ...netns.map((n) => `ip netns del ${n}`),
     `ip link del ${POD_NETWORK.bridge} 2>/dev/null`,
     `ip route del ${POD_NETWORK.blockCidr} 2>/dev/null`,
@@ -202,6 +208,8 @@ export class PodNetwork {
       await sh(
         [
           `ip netns del ${netns} 2>/dev/null || true`,
+          // A process left in a deleted pod's namespace keeps it (and its veth pair) alive: free the name.
+          `ip link del ${hostVeth} 2>/dev/null || true`,
           `ip netns add ${netns}`,
           `ip link add ${hostVeth} type veth peer name eth0 netns ${netns}`,
           `ip link set ${hostVeth} master ${POD_NETWORK.bridge} up`,
@@ -223,7 +231,8 @@ export class PodNetwork {
     const s = this.pods.get(key);
     if (!s) return;
     this.pods.delete(key);
-    await sh(`ip netns del ${s.netns} 2>/dev/null || true`);
+    // The veth first: a process still in the namespace would keep the namespace, its address with it.
+    await sh(`ip link del ${s.hostVeth} 2>/dev/null || true\nip netns del ${s.netns} 2>/dev/null || true`);
     this.used.delete(Number(s.netns.slice(POD_NETWORK.netnsPrefix.length)));
   }
 

@@ -1,10 +1,10 @@
 /**
  * Envoy's admin API is unreachable from outside the pod (issue 11 item 2), through the Kubernetes tier: the
- * controller renders a Gateway's proxy, the simulated kubelet runs its Envoy pod on this host, and the test
- * talks to the pod's IP (this host's non-loopback address) on the ports the pod's spec names: `GET /ready` on
- * the readiness port and `GET /stats/prometheus` on `metrics` answer, every path trick and admin POST on
- * either is refused without admin output, the pod stays Ready and serving, and admin (19000) refuses
- * connections on the pod IP because it binds loopback only.
+ * controller renders a Gateway's proxy, the simulated kubelet runs its Envoy pod in its own network namespace,
+ * and the test talks to the pod's IP (from the host, across the pod bridge) on the ports the pod's spec names:
+ * `GET /ready` on the readiness port and `GET /stats/prometheus` on `metrics` answer, every path trick and
+ * admin POST on either is refused without admin output, the pod stays Ready and serving, and admin (19000)
+ * refuses connections on the pod IP because it binds the pod's loopback only (where it answers, from inside).
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
@@ -12,9 +12,11 @@ import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { assertNoAdminOutput, rawRequest } from "../../test/support/admin-probe";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet } from "../../test/support/http";
 import {
-  hostAddress,
+  gatewayAddress,
+  inPodNetwork,
+  podFetch,
   prepareCluster,
   quickstartYaml,
   SimulatedKubelet,
@@ -27,6 +29,8 @@ import {
 const NS = "envoy-gateway-system";
 /** Envoy's admin port in the pod (bound on 127.0.0.1). */
 const ADMIN_PORT = 19000;
+/** Gateway `eg`'s HTTP listener port. */
+const LISTENER_PORT = 80;
 
 /** The parts of the Envoy pod the test reads. */
 interface Pod {
@@ -66,7 +70,7 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
   let controller: Controller;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
-  let listenerPort: number;
+  let address: string;
   let pod: Pod;
   let podIP: string;
   let readyPort: number;
@@ -76,24 +80,22 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
     (await cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", NS, "-l", `${OWNING_GATEWAY_NAME}=eg`])).items;
   const isReady = (p: Pod | undefined): boolean =>
     p?.status?.conditions?.find((c) => c.type === "Ready")?.status === "True";
-  const serves = async (): Promise<boolean> => (await httpGet(listenerPort, "www.example.com")).status === 200;
+  const serves = async (): Promise<boolean> =>
+    (await httpGet(LISTENER_PORT, "www.example.com", "/", { address })).status === 200;
 
   before(async () => {
     cluster = await startKubeCluster();
     await prepareCluster(cluster, [NS]);
-    const ip = hostAddress();
-    echo = await startEchoBackend({ name: "admin-echo", host: ip });
-    listenerPort = await freePort();
-    // The fixture's controller serves metrics on any free port, not 19001: the pods share this host's
-    // network, and the Envoy pod's stats listener binds 19001.
+    echo = await startEchoBackend({ name: "admin-echo", host: cluster.nodeAddress });
     controller = await startTestController(cluster, NS);
     kubelet = testKubelet(cluster, [NS]);
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: quickstartYaml(listenerPort, ip, echo.port),
+      input: quickstartYaml(LISTENER_PORT, cluster.nodeAddress, echo.port),
     });
     kubelet.start();
     await eventually(async () => isReady((await envoyPods())[0]), 90_000, "the Envoy pod Ready", 250);
-    await eventually(serves, 30_000, "traffic through the Envoy pod");
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
+    await eventually(serves, 30_000, `traffic through the Envoy pod at ${address}:${LISTENER_PORT}`);
     const found = (await envoyPods())[0];
     assert.ok(found);
     pod = found;
@@ -111,9 +113,9 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
     await cluster?.stop();
   });
 
-  it("runs the pod with the readiness probe on 19003 and a `metrics` port 19001, on a non-loopback pod IP", () => {
-    assert.equal(podIP, hostAddress());
-    assert.doesNotMatch(podIP, /^127\./);
+  it("runs the pod with the readiness probe on 19003 and a `metrics` port 19001, on its own pod IP", () => {
+    assert.equal(podIP, kubelet.podIp(`${NS}/${pod.metadata.name}`));
+    assert.match(podIP, /^198\.18\./);
     assert.equal(readyPort, 19003);
     assert.equal(statsPort, 19001);
   });
@@ -136,8 +138,8 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
       // POST /quitquitquit did not stop Envoy, POST /healthcheck/fail did not make it drain (admin's /ready
       // would answer 503 DRAINING), and the simulated kubelet did not have to restart it.
       assert.equal((await rawRequest(readyPort, "GET", "/ready", podIP)).status, 200, "still /ready 200");
-      const admin = await fetch(`http://127.0.0.1:${ADMIN_PORT}/server_info`);
-      assert.match(await admin.text(), /"state": "LIVE"/, "admin (on loopback, inside the pod) says LIVE");
+      const admin = await podFetch(kubelet, `${NS}/${pod.metadata.name}`, `http://127.0.0.1:${ADMIN_PORT}/server_info`);
+      assert.match(admin, /"state": "LIVE"/, "admin (on loopback, inside the pod) says LIVE");
       assert.ok(await serves(), "still serving the route");
       const now = (await envoyPods())[0];
       assert.equal(now?.metadata.uid, pod.metadata.uid, "the same pod");
@@ -147,8 +149,16 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
     });
   }
 
-  it("refuses connections to admin (19000) on the pod IP: admin binds 127.0.0.1", async () => {
+  it("refuses connections to admin (19000) on the pod IP: admin binds the pod's 127.0.0.1", async () => {
     assert.equal(await connectOutcome(podIP, ADMIN_PORT), "ECONNREFUSED");
-    assert.equal(await connectOutcome("127.0.0.1", ADMIN_PORT), "connected", "admin is up, on loopback");
+    // From inside the pod's network namespace, admin answers on loopback.
+    const script =
+      "const s = require('net').connect(Number(process.argv[1]), '127.0.0.1');" +
+      "s.on('connect', () => { process.stdout.write('connected'); s.destroy(); });" +
+      "s.on('error', (e) => process.stdout.write(e.code));";
+    const inside = await inPodNetwork(kubelet, `${NS}/${pod.metadata.name}`, [
+      ...[process.execPath, "-e", script, String(ADMIN_PORT)],
+    ]);
+    assert.equal(inside, "connected", "admin is up, on the pod's loopback");
   });
 });

@@ -1,16 +1,17 @@
 /**
  * The controller against a real API server: it watches Gateway API resources, applies each Gateway's proxy
- * objects, writes status only on change, and the Envoy pod (run on this host by the simulated kubelet from
- * the Deployment the controller made) serves traffic to a backend whose EndpointSlice points at loopback.
+ * objects, writes status only on change, and the Envoy pod (run by the simulated kubelet from the Deployment
+ * the controller made, in its own network namespace) serves traffic, at the address in the Gateway's status,
+ * to a backend of the test on the node address whose EndpointSlice points at it.
  */
 import assert from "node:assert/strict";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { mergedProxyObjectName, OWNING_GATEWAY_CLASS, proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet, type HttpResult } from "../../test/support/http";
 import {
-  hostAddress,
+  gatewayAddress,
   quickstartYaml,
   SimulatedKubelet,
   testKubelet,
@@ -22,6 +23,8 @@ import {
 } from "../harness";
 
 const NS = "envoy-gateway-system";
+/** The Gateways' HTTP listener port: each proxy has its own address, so the usual port. */
+const PORT = 80;
 
 interface Condition {
   type: string;
@@ -68,21 +71,21 @@ describe("controller against a real API server (Kubernetes tier)", function () {
   let controller: Controller;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
-  let port: number;
   const proxyName = proxyObjectName("default", "eg");
   const get = (args: string[]): Promise<Obj> => cluster.kubectlJson<Obj>(["get", ...args]);
   const apply = (yaml: string): Promise<string> =>
     cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+  /** A request for `host` to Gateway `eg` at the address its status names now. */
+  const gatewayGet = async (host: string): Promise<HttpResult> =>
+    httpGet(PORT, host, "/", { address: await gatewayAddress(cluster, "eg", { timeoutMs: 5000 }) });
 
   before(async () => {
     cluster = await startKubeCluster();
     await prepareCluster(cluster, [NS]);
-    const ip = hostAddress();
-    echo = await startEchoBackend({ name: "k8s-echo", host: ip });
-    port = await freePort();
+    echo = await startEchoBackend({ name: "k8s-echo", host: cluster.nodeAddress });
     controller = await startTestController(cluster, NS);
     kubelet = testKubelet(cluster, [NS]);
-    await apply(quickstartYaml(port, ip, echo.port));
+    await apply(quickstartYaml(PORT, cluster.nodeAddress, echo.port));
   });
 
   after(async () => {
@@ -124,24 +127,29 @@ describe("controller against a real API server (Kubernetes tier)", function () {
     );
   });
 
-  it("is Programmed with the Service's address once the Envoy pod runs, and Envoy serves the route", async () => {
+  it("is Programmed with the Service's LoadBalancer address once the Envoy pod runs, and Envoy serves the route there", async () => {
     kubelet.start();
     await eventually(
       async () => cond((await get(["gateway", "eg", "-n", "default"])).status, "Programmed")?.status === "True",
       90_000,
       "Gateway Programmed True",
     );
-    const gw = await get(["gateway", "eg", "-n", "default"]);
-    const svc = await get(["service", proxyName, "-n", NS]);
-    assert.deepEqual(gw.status?.addresses, [
-      { type: "IPAddress", value: (svc.spec as { clusterIP: string }).clusterIP },
+    const address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
+    const svc = (await get(["service", proxyName, "-n", NS])) as unknown as {
+      spec: { type: string };
+      status?: { loadBalancer?: { ingress?: { ip: string }[] } };
+    };
+    assert.equal(svc.spec.type, "LoadBalancer");
+    assert.equal(address, svc.status?.loadBalancer?.ingress?.[0]?.ip);
+    assert.deepEqual((await get(["gateway", "eg", "-n", "default"])).status?.addresses, [
+      { type: "IPAddress", value: address },
     ]);
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      async () => (await httpGet(PORT, "www.example.com", "/", { address })).status === 200,
       30_000,
-      "traffic through the host-run Envoy pod",
+      `traffic through the Envoy pod at ${address}:${PORT}`,
     );
-    const r = await httpGet(port, "www.example.com");
+    const r = await httpGet(PORT, "www.example.com", "/", { address });
     assert.equal((JSON.parse(r.body) as { backend: string }).backend, "k8s-echo");
   });
 
@@ -221,22 +229,32 @@ spec:
     const ds = await get(["daemonset", proxyName, "-n", NS]);
     assert.equal(ds.metadata.labels?.["gateway.envoyproxy.io/owning-gateway-name"], "eg");
     // The Deployment's pods go (their Envoy processes too), leaving only the DaemonSet's.
+    type PodItem = {
+      metadata: { name: string; deletionTimestamp?: string; ownerReferences?: { kind: string }[] };
+      spec: { nodeName?: string };
+      status?: { phase?: string };
+    };
+    let seen = "";
     await eventually(
       async () => {
-        const pods = await cluster.kubectlJson<{ items: { metadata: { ownerReferences?: { kind: string }[] } }[] }>([
-          "get",
-          "pods",
-          "-n",
-          NS,
-          "-l",
-          "gateway.envoyproxy.io/owning-gateway-name=eg",
+        const pods = await cluster.kubectlJson<{ items: PodItem[] }>([
+          ...["get", "pods", "-n", NS, "-l", "gateway.envoyproxy.io/owning-gateway-name=eg"],
         ]);
+        seen = pods.items
+          .map((p) => {
+            const { name, deletionTimestamp, ownerReferences } = p.metadata;
+            const deleting = deletionTimestamp ? " deleting" : "";
+            return `${name} (${ownerReferences?.[0]?.kind}, ${p.status?.phase}, node ${p.spec.nodeName}${deleting})`;
+          })
+          .join(", ");
         const owners = pods.items.map((p) => p.metadata.ownerReferences?.[0]?.kind);
         return owners.length === 1 && owners[0] === "DaemonSet";
       },
       60_000,
       "only the DaemonSet's pod left",
-    );
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}; pods: ${seen}`);
+    });
     // The DaemonSet controller made a pod for the simulated node; once it is Ready, the Gateway is Programmed
     // because of the DaemonSet (there is no Deployment left), and Envoy in that pod serves the route.
     await eventually(
@@ -255,7 +273,7 @@ spec:
       "Gateway Programmed True with the DaemonSet",
     );
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      async () => (await gatewayGet("www.example.com").catch(() => undefined))?.status === 200,
       30_000,
       "traffic through the DaemonSet's Envoy pod",
     );
@@ -304,7 +322,7 @@ spec:
     assert.ok(ours?.fieldsV1?.["f:spec"], "the Deployment is ours");
     assert.ok(!("f:replicas" in (ours.fieldsV1["f:spec"] ?? {})), "spec.replicas is not ours");
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      async () => (await gatewayGet("www.example.com").catch(() => undefined))?.status === 200,
       60_000,
       "traffic through the Deployment's Envoy pod again",
     );
@@ -322,7 +340,7 @@ spec:
   });
 
   it("serves every Gateway of a class with mergeGateways from one proxy, whose Service address they all report", async () => {
-    const port2 = await freePort();
+    const [port, port2] = [PORT, 8080];
     const merged = mergedProxyObjectName("eg");
     await apply(`apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyProxy
@@ -384,7 +402,7 @@ spec:
     }
     for (const p of [port, port2]) {
       await eventually(
-        async () => (await httpGet(p, "merged.example.com").catch(() => undefined))?.status === 200,
+        async () => (await httpGet(p, "merged.example.com", "/", { address: address[0]?.value })).status === 200,
         30_000,
         `traffic on port ${p} through the merged Envoy pod`,
       );

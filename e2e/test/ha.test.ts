@@ -17,7 +17,7 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { eventually, freePort, httpGet } from "../../test/support/http";
 import {
   echoRouteYaml,
-  hostAddress,
+  gatewayAddress,
   quickstartYaml,
   SimulatedKubelet,
   testKubelet,
@@ -31,6 +31,8 @@ const NS = "envoy-gateway-system";
 const LEASE = { durationMs: 3000, retryMs: 300, renewDeadlineMs: 2000 };
 /** Time a Lease GET + PUT may take on top of the election's own timing, on a loaded test machine. */
 const REQUEST_SLACK_MS = 500;
+/** Gateway `eg`'s HTTP listener port (its proxy has an address of its own). */
+const PORT = 80;
 
 interface Condition {
   type: string;
@@ -87,12 +89,13 @@ async function startReplica(cluster: KubeCluster, id: string, renderXdsPort?: nu
     namespace: NS,
     controllerName: DEFAULT_CONTROLLER_NAME,
     identity: id,
-    xdsListen: `127.0.0.1:${xdsPort}`,
+    // On the node address, which the Envoy pods reach from their network namespaces.
+    xdsListen: `${cluster.nodeAddress}:${xdsPort}`,
     metricsPort: 0,
     // Every replica renders the same proxy objects (in a cluster they share the xDS Service's address).
     render: {
       image: "docker.io/envoyproxy/envoy:distroless-v1.36.4",
-      xds: { host: "127.0.0.1", port: renderXdsPort ?? xdsPort },
+      xds: { host: cluster.nodeAddress, port: renderXdsPort ?? xdsPort },
     },
     lease: LEASE,
     logger: createLogger(process.env.EGTS_TEST_LOG ? "debug" : "error"),
@@ -124,11 +127,9 @@ describe("leader election failover (Kubernetes tier)", function () {
     cluster = await startKubeCluster();
     await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
     await cluster.kubectl(["create", "namespace", NS]);
-    const ip = hostAddress();
-    echo = await startEchoBackend({ name: "ha-echo", host: ip });
-    const port = await freePort();
+    echo = await startEchoBackend({ name: "ha-echo", host: cluster.nodeAddress });
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: quickstartYaml(port, ip, echo.port),
+      input: quickstartYaml(PORT, cluster.nodeAddress, echo.port),
     });
     const a = await startReplica(cluster, "controller-a");
     replicas.push(a, await startReplica(cluster, "controller-b", a.controller.xdsPort));
@@ -303,22 +304,21 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
   let echo: EchoBackend;
   let replica: Replica;
   let kubelet: SimulatedKubelet;
-  let port: number;
+  let address: string;
   const reflectors = WATCHED_KINDS.length + 2; // every kind cluster-wide, and the proxies' Deployments and DaemonSets
 
   before(async () => {
     cluster = await startKubeCluster();
     await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
     await cluster.kubectl(["create", "namespace", NS]);
-    const ip = hostAddress();
-    echo = await startEchoBackend({ name: "restart-echo", host: ip });
-    port = await freePort();
+    echo = await startEchoBackend({ name: "restart-echo", host: cluster.nodeAddress });
     replica = await startReplica(cluster, "controller-a");
     kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: quickstartYaml(port, ip, echo.port),
+      input: quickstartYaml(PORT, cluster.nodeAddress, echo.port),
     });
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
   });
 
   after(async () => {
@@ -330,9 +330,9 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
 
   it("Envoy serves throughout the outage; afterwards a new route converges promptly, one watch per kind", async () => {
     await eventually(
-      async () => (await httpGet(port, "www.example.com")).status === 200,
+      async () => (await httpGet(PORT, "www.example.com", "/", { address })).status === 200,
       90_000,
-      "traffic through the Envoy pod",
+      `traffic through the Envoy pod at ${address}:${PORT}`,
     );
     await eventually(
       async () =>
@@ -351,7 +351,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
     const outcomes: { at: number; status: number; error?: string }[] = [];
     const load = (async () => {
       while (traffic) {
-        const r = await httpGet(port, "www.example.com");
+        const r = await httpGet(PORT, "www.example.com", "/", { address });
         outcomes.push({ at: Date.now(), status: r.status, ...(r.error ? { error: r.error } : {}) });
         await sleep(20);
       }
@@ -395,7 +395,7 @@ describe("kube-apiserver restart (Kubernetes tier)", function () {
     );
     const acceptedMs = Date.now() - changedAt;
     await eventually(
-      async () => (await httpGet(port, "new.example.com")).status === 200,
+      async () => (await httpGet(PORT, "new.example.com", "/", { address })).status === 200,
       60_000,
       "traffic for new.example.com",
     );

@@ -1,10 +1,11 @@
 /**
  * The Kubernetes harness against the real binaries built by scripts/install-kube.sh: etcd, kube-apiserver
- * and kube-controller-manager on loopback, the Gateway API CRDs, helm and chainsaw; and that no process
- * is left behind, whether the cluster is stopped or the process that started it is killed.
+ * and kube-controller-manager on loopback, the Gateway API CRDs, helm and chainsaw; and that no process and
+ * no piece of the pod network is left behind, whether the cluster is stopped or the process that started it
+ * is killed (a killed run's network is cleared by the next start).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve as resolvePath } from "node:path";
@@ -14,6 +15,7 @@ import {
   INSTALL_KUBE,
   KUBE_VERSIONS,
   KubeToolsMissingError,
+  POD_NETWORK,
   run,
   RunError,
   startKubeCluster,
@@ -47,6 +49,22 @@ async function eventually(what: string, check: () => Promise<boolean>, timeoutMs
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ""}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** What of a pod network is on this host now: its bridge, pod namespaces and iptables chains. */
+function podNetworkLeft(): string[] {
+  const sh = (script: string): string => execFileSync("sh", ["-c", script], { stdio: "pipe" }).toString();
+  return [
+    ...(sh("ip -o link show").includes(` ${POD_NETWORK.bridge}:`) ? [`bridge ${POD_NETWORK.bridge}`] : []),
+    ...sh("ip netns list")
+      .split("\n")
+      .filter((l) => l.startsWith(POD_NETWORK.netnsPrefix))
+      .map((l) => `netns ${l.split(" ")[0]}`),
+    ...sh("iptables -t nat -S; iptables -t filter -S")
+      .split("\n")
+      .filter((l) => l.startsWith(`-N ${POD_NETWORK.chainPrefix}`))
+      .map((l) => `chain ${l.slice(3)}`),
+  ];
 }
 
 interface Obj {
@@ -229,13 +247,15 @@ spec:
     assert.match(res.stdout + res.stderr, /Failed\s+tests 0/);
   });
 
-  it("stop() leaves no process and no folder behind", async () => {
+  it("stop() leaves no process, no folder and no pod network behind", async () => {
     const { pids, dir } = c();
     assert.deepEqual(Object.keys(pids).sort(), ["etcd", "kube-apiserver", "kube-controller-manager"]);
     for (const pid of Object.values(pids)) assert.ok(alive(pid), `pid ${pid} should be running`);
+    assert.ok(podNetworkLeft().includes(`bridge ${POD_NETWORK.bridge}`), "the pod network is up while it runs");
     await c().stop();
     for (const [name, pid] of Object.entries(pids)) assert.ok(!alive(pid), `${name} (pid ${pid}) is still running`);
     assert.ok(!existsSync(dir), `${dir} was not removed`);
+    assert.deepEqual(podNetworkLeft(), []);
   });
 });
 
@@ -267,9 +287,22 @@ describe("Kubernetes harness cleanup when its process is killed", function () {
       child.kill(signal);
       await exited;
       await eventually("every component to die", () => Promise.resolve(pids.every((pid) => !alive(pid))), 15_000);
-      // With SIGTERM the exit hook also removes the folder; SIGKILL leaves it (nothing can run then).
-      if (signal === "SIGTERM") assert.ok(!existsSync(started.dir), `${started.dir} was not removed`);
-      else rmSync(started.dir, { recursive: true, force: true });
+      // With SIGTERM the exit hook also removes the folder and the pod network; SIGKILL leaves them (nothing
+      // can run then), and the next start clears the network.
+      if (signal === "SIGTERM") {
+        assert.ok(!existsSync(started.dir), `${started.dir} was not removed`);
+        assert.deepEqual(podNetworkLeft(), [], "the exit hook removed the pod network");
+      } else {
+        rmSync(started.dir, { recursive: true, force: true });
+        assert.ok(podNetworkLeft().includes(`bridge ${POD_NETWORK.bridge}`), "the killed run left its network");
+        const next = await startKubeCluster({ manifests: [] });
+        try {
+          assert.equal((await next.getRaw("/readyz")).status, 200, "a cluster starts over the killed run's network");
+        } finally {
+          await next.stop();
+        }
+        assert.deepEqual(podNetworkLeft(), []);
+      }
     });
   }
 });

@@ -1,22 +1,22 @@
 /**
  * The Helm chart installed into a real API server: the certgen pre-install Job issues the xDS
- * certificates, the controller runs (as a host process started by the simulated kubelet) with only the
- * chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; the chainsaw
- * suites for the quickstart and route status (e2e/chainsaw) pass against the chart's GatewayClass, and
- * traffic flows through the quickstart's Envoy pod over mTLS xDS.
+ * certificates, the controller runs (in its own pod network namespace, started by the simulated kubelet) with
+ * only the chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; the
+ * Envoy pods reach its xDS Service by name, as in a cluster (the chart's defaults, nothing overridden); the
+ * chainsaw suites for the quickstart and route status (e2e/chainsaw) pass against the chart's GatewayClass,
+ * and traffic flows through the quickstart's Envoy pod, at its Gateway's address, over mTLS xDS.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { join, resolve } from "node:path";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet } from "../../test/support/http";
 import {
-  hostAddress,
+  gatewayAddress,
   quickstartYaml,
   run,
   runChainsaw,
-  SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
   testKubelet,
   startKubeCluster,
@@ -38,14 +38,13 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
   let cluster: KubeCluster;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
-  const ip = hostAddress();
   const helm = (args: string[]): Promise<string> =>
     run(cluster.tools.helm, args, { env: cluster.toolEnv(), timeoutMs: 280_000 }).then((r) => r.stdout);
   const get = (args: string[]): Promise<Obj> => cluster.kubectlJson<Obj>(["get", ...args]);
 
   before(async () => {
     cluster = await startKubeCluster();
-    echo = await startEchoBackend({ name: "helm-echo", host: ip });
+    echo = await startEchoBackend({ name: "helm-echo", host: cluster.nodeAddress });
     kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await helm([
@@ -55,9 +54,6 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
       "-n",
       NS,
       "--create-namespace",
-      "--set",
-      `xdsAddress=${ip}:18000`,
-      ...SIMULATED_HOST_HELM_VALUES,
       "--wait",
       "--timeout",
       "4m",
@@ -127,22 +123,24 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
   it("passes the chainsaw suites quickstart and route-status (e2e/chainsaw) with the chart's GatewayClass", async () => {
     const out = await runChainsaw(
       cluster,
-      { gatewayClassName: "envoy", controllerNamespace: NS, httpPort: await freePort(), httpsPort: await freePort() },
-      // One at a time: every Envoy pod binds the same admin port of the shared host network.
-      { suites: ["quickstart", "route-status"], parallel: 1 },
+      { gatewayClassName: "envoy", controllerNamespace: NS, httpPort: 80, httpsPort: 443 },
+      { suites: ["quickstart", "route-status"] },
     );
     assert.match(out, /Passed\s+tests\s+2\b/, out);
   });
 
   it("serves the quickstart through the Envoy pod over mTLS xDS, with the proxy's own certificate Secret", async () => {
-    const port = await freePort();
-    await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: quickstartYaml(port, ip, echo.port) });
+    const port = 80;
+    await cluster.kubectl(["apply", "--server-side", "-f", "-"], {
+      input: quickstartYaml(port, cluster.nodeAddress, echo.port),
+    });
+    const address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
-      30_000,
-      "traffic through Envoy",
+      async () => (await httpGet(port, "www.example.com", "/", { address })).status === 200,
+      60_000,
+      `traffic through Envoy at ${address}:${port}`,
     );
-    const r = await httpGet(port, "www.example.com");
+    const r = await httpGet(port, "www.example.com", "/", { address });
     assert.equal((JSON.parse(r.body) as { backend: string }).backend, "helm-echo");
     // The proxy pod mounts its own certificate Secret, which names its node id and nothing else.
     const name = proxyObjectName("default", "eg");
@@ -164,7 +162,7 @@ kind: Gateway
 metadata: { name: backend-off, namespace: default }
 spec:
   gatewayClassName: envoy
-  listeners: [{ name: http, protocol: HTTP, port: ${await freePort()} }]
+  listeners: [{ name: http, protocol: HTTP, port: 80 }]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

@@ -40,7 +40,7 @@ describe("simulated kubelet: a pod whose Secret comes later (Kubernetes tier)", 
 
   before(async function () {
     requireEchoBasic();
-    cluster = await startKubeCluster({ podNetwork: "isolated" });
+    cluster = await startKubeCluster();
     kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await cluster.kubectl(["create", "namespace", NS]);

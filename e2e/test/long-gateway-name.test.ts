@@ -88,7 +88,12 @@ spec:
       `${OWNING_GATEWAY_NAME}=${labelValue(LONG_NAME)}`,
     ]);
     assert.equal(selected.items.length, 4, selected.items.map((o) => o.metadata.name).join(", "));
-    assert.equal((await condition(LONG_NAME, "Accepted"))?.status, "True");
+    // The proxy objects are applied before the status is written: Accepted may still be the CRD's Unknown.
+    await eventually(
+      async () => (await condition(LONG_NAME, "Accepted"))?.status === "True",
+      30_000,
+      "the long-named Gateway Accepted",
+    );
   });
 
   it("makes a Gateway whose Deployment the API server refuses Programmed False with the server's message", async () => {

@@ -3,18 +3,20 @@
  * a header value with CR passes the HTTPRoute CRD schema (no pattern on values); with the translator's check
  * turned off, Envoy NACKs it, the route is found and quarantined with Envoy's error written to its status by
  * the leader, and the route applied with it serves. And a listener Envoy cannot bind (a port another
- * process holds): Programmed=False with Envoy's reason on the listener and the Gateway, written by the
- * leader, while the other listener serves.
+ * process in the pod's network namespace holds, as a sidecar could): Programmed=False with Envoy's reason on
+ * the listener and the Gateway, written by the leader, while the other listener serves.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
+import { join } from "node:path";
+import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { valueChecks } from "../../operator/src/translate/validate-values";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet, type HttpResult } from "../../test/support/http";
 import {
   echoRouteYaml,
-  hostAddress,
+  gatewayAddress,
+  ManagedProcess,
   quickstartYaml,
   SimulatedKubelet,
   testKubelet,
@@ -25,6 +27,37 @@ import {
 } from "../harness";
 
 const NS = "envoy-gateway-system";
+/** Gateway `eg`'s HTTP listener port. */
+const PORT = 80;
+/** The port a process in the Envoy pod's network namespace holds. */
+const BUSY_PORT = 8081;
+
+/**
+ * Starts a process in a pod's network namespace (`enter`: the kubelet's nsenter prefix) that listens on
+ * 0.0.0.0:`port`; resolves once it listens.
+ */
+async function holdPort(enter: readonly string[], port: number, logFile: string): Promise<ManagedProcess> {
+  let listening!: () => void;
+  const ready = new Promise<void>((r) => (listening = r));
+  const [command = "nsenter", ...args] = enter;
+  const script =
+    "require('net').createServer((s) => s.end()).listen(Number(process.argv[1]), '0.0.0.0', () => " +
+    "console.log('listening'))";
+  const holder = new ManagedProcess({
+    name: `port ${port} holder`,
+    command,
+    args: [...args, process.execPath, "-e", script, String(port)],
+    logFile,
+    onOutput: (chunk) => {
+      if (chunk.toString().includes("listening")) listening();
+    },
+  });
+  await Promise.race([
+    ready,
+    new Promise((_, reject) => setTimeout(() => reject(new Error(`port ${port} holder did not start`)), 10_000)),
+  ]);
+  return holder;
+}
 
 interface Condition {
   type: string;
@@ -39,7 +72,8 @@ describe("controller: a route Envoy NACKs is quarantined (Kubernetes tier)", fun
   let controller: Controller;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
-  let port: number;
+  let address: string;
+  const get = (host: string): Promise<HttpResult> => httpGet(PORT, host, "/", { address });
   const apply = (yaml: string): Promise<string> =>
     cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
   const accepted = async (name: string): Promise<Condition | undefined> => {
@@ -56,17 +90,16 @@ describe("controller: a route Envoy NACKs is quarantined (Kubernetes tier)", fun
   before(async () => {
     cluster = await startKubeCluster();
     await prepareCluster(cluster, [NS]);
-    const ip = hostAddress();
-    echo = await startEchoBackend({ name: "k8s-echo", host: ip });
-    port = await freePort();
+    echo = await startEchoBackend({ name: "k8s-echo", host: cluster.nodeAddress });
     controller = await startTestController(cluster, NS);
     kubelet = testKubelet(cluster, [NS]);
-    await apply(quickstartYaml(port, ip, echo.port));
+    await apply(quickstartYaml(PORT, cluster.nodeAddress, echo.port));
     kubelet.start();
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      async () => (await get("www.example.com")).status === 200,
       90_000,
-      "traffic through the host-run Envoy pod",
+      `traffic through the Envoy pod at ${address}:${PORT}`,
     );
   });
 
@@ -92,7 +125,7 @@ spec:
       backendRefs: [{ name: echo, port: 80 }]
 `);
     await eventually(
-      async () => (await httpGet(port, "fresh.example.com").catch(() => undefined))?.status === 200,
+      async () => (await get("fresh.example.com")).status === 200,
       30_000,
       "the route applied with the NACKed one",
     );
@@ -101,24 +134,34 @@ spec:
     assert.equal(a?.reason, "UnsupportedValue");
     assert.match(a?.message ?? "", /^Envoy rejected the configuration: .*does not match regex pattern/);
     assert.doesNotMatch(a?.message ?? "", /virtual_hosts|www\.example\.com/, "no dump of other routes");
-    assert.equal((await httpGet(port, "www.example.com")).status, 200);
-    assert.equal((await httpGet(port, "nacked.example.com")).status, 404);
+    assert.equal((await get("www.example.com")).status, 200);
+    assert.equal((await get("nacked.example.com")).status, 404);
     assert.equal((await accepted("fresh"))?.status, "True");
 
     // Fixing the route brings it back.
     await apply(echoRouteYaml("nacked", "nacked.example.com"));
-    await eventually(
-      async () => (await httpGet(port, "nacked.example.com").catch(() => undefined))?.status === 200,
-      30_000,
-      "the fixed route",
-    );
+    await eventually(async () => (await get("nacked.example.com")).status === 200, 30_000, "the fixed route");
     await eventually(async () => (await accepted("nacked"))?.status === "True", 30_000, "nacked Accepted=True");
   });
 
-  it("a listener whose port another process holds: Programmed=False with Envoy's reason; the other listener serves", async () => {
-    const busy = createServer((socket) => socket.end());
-    await new Promise<void>((resolve) => busy.listen(0, "0.0.0.0", resolve));
-    const busyPort = (busy.address() as { port: number }).port;
+  it("a listener whose port another process in the pod holds: Programmed=False with Envoy's reason; the other listener serves", async () => {
+    // The port is held in every Envoy pod of the Gateway: the running one, and those the new listener's
+    // rollout starts (before their Envoy starts).
+    const holders: ManagedProcess[] = [];
+    const hold = async (enter: readonly string[]): Promise<void> => {
+      holders.push(await holdPort(enter, BUSY_PORT, join(cluster.dir, `holder-${holders.length}.log`)));
+    };
+    kubelet.beforeContainerStart = async (pod, sandbox) => {
+      if (pod.namespace === NS) await hold(sandbox.enter);
+    };
+    const pods = await cluster.kubectlJson<{ items: { metadata: { name: string } }[] }>([
+      ...["get", "pods", "-n", NS, "-l", `${OWNING_GATEWAY_NAME}=eg`],
+    ]);
+    for (const p of pods.items) {
+      const enter = kubelet.podEnter(`${NS}/${p.metadata.name}`);
+      if (enter) await hold(enter);
+    }
+    const busyPort = BUSY_PORT;
     type GatewayStatus = { conditions?: Condition[]; listeners?: { name: string; conditions: Condition[] }[] };
     const gatewayStatus = async (): Promise<GatewayStatus> =>
       (await cluster.kubectlJson<{ status?: GatewayStatus }>(["get", "gateway", "eg", "-n", "default"])).status ?? {};
@@ -133,7 +176,7 @@ spec:
 `;
     try {
       await apply(
-        gateway(`{ name: http, protocol: HTTP, port: ${port} }, { name: busy, protocol: HTTP, port: ${busyPort} }`),
+        gateway(`{ name: http, protocol: HTTP, port: ${PORT} }, { name: busy, protocol: HTTP, port: ${busyPort} }`),
       );
       await eventually(
         async () =>
@@ -156,17 +199,18 @@ spec:
         programmed(status.conditions)?.message ?? "",
         /^Envoy could not program 1 of 2 listeners: busy \(cannot bind/,
       );
-      assert.equal((await httpGet(port, "www.example.com")).status, 200, "the other listener serves");
+      assert.equal((await get("www.example.com")).status, 200, "the other listener serves");
 
       // Without the listener, the Gateway is programmed again.
-      await apply(gateway(`{ name: http, protocol: HTTP, port: ${port} }`));
+      await apply(gateway(`{ name: http, protocol: HTTP, port: ${PORT} }`));
       await eventually(
         async () => programmed((await gatewayStatus()).conditions)?.status === "True",
         60_000,
         "Gateway Programmed=True again",
       );
     } finally {
-      busy.close();
+      kubelet.beforeContainerStart = undefined;
+      await Promise.all(holders.map((h) => h.stop()));
     }
   });
 });

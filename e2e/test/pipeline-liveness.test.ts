@@ -8,16 +8,9 @@
 import assert from "node:assert/strict";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { TypeUrl } from "../../operator/src/xds/types";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet } from "../../test/support/http";
 import { httpRouteYaml } from "../../test/support/manifests";
-import {
-  hostAddress,
-  quickstartYaml,
-  startKubeCluster,
-  type KubeCluster,
-  prepareCluster,
-  startTestController,
-} from "../harness";
+import { quickstartYaml, startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
 
 const NS = "envoy-gateway-system";
 
@@ -59,7 +52,7 @@ describe("controller pipeline liveness against a real API server (Kubernetes tie
         if (fault !== undefined) throw new Error(fault);
       },
     });
-    await apply(quickstartYaml(await freePort(), hostAddress(), 9));
+    await apply(quickstartYaml(80, cluster.nodeAddress, 9));
     await eventually(async () => (await accepted("web"))?.status === "True", 30_000, "route web Accepted");
   });
 

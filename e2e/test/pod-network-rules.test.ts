@@ -1,11 +1,21 @@
 /**
- * The pure parts of the isolated pod network, without a cluster: the kube-proxy's iptables rules, the
+ * The pure parts of the pod network, without a cluster: the kube-proxy's iptables rules, the
  * cluster DNS's answers (decoded by Node's own DNS packet parser, through a real resolver), and the
  * kubelet's log selection.
  */
 import assert from "node:assert/strict";
 import { Resolver } from "node:dns/promises";
-import { ClusterDns, dnsAnswer, serviceRules, type ProxiedService, type ProxiedSlice } from "../harness";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  ClusterDns,
+  dnsAnswer,
+  httpExchange,
+  isLoadBalancerIp,
+  serviceRules,
+  type ProxiedService,
+  type ProxiedSlice,
+} from "../harness";
 import { ContainerLog, renderLog } from "../harness/kubelet-server";
 
 const svc = (name: string, extra: Partial<ProxiedService["spec"]> = {}, lb?: string): ProxiedService => ({
@@ -74,6 +84,40 @@ describe("kube-proxy rules (pure)", function () {
     assert.match(rules, /-p udp -m udp --dport 53 .*\n/);
     assert.match(rules, /-p udp -j DNAT --to-destination 198\.18\.0\.9:5353/);
     assert.match(rules, /-p tcp -j DNAT --to-destination 198\.18\.0\.9:5354/);
+  });
+});
+
+describe("the harness's API requests (against a local HTTP server)", function () {
+  it("send a DELETE's body (the kubelet's final pod delete with gracePeriodSeconds 0)", async function () {
+    const seen: { method?: string; body: string; length?: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => (body += c));
+      req.on("end", () => {
+        seen.push({ method: req.method, body, length: req.headers["content-length"] });
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/namespaces/a/pods/b`;
+      const body = JSON.stringify({ gracePeriodSeconds: 0 });
+      const res = await httpExchange(url, undefined, { method: "DELETE", body, contentType: "application/json" });
+      assert.equal(res.status, 200);
+      assert.deepEqual(seen, [{ method: "DELETE", body, length: String(body.length) }]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe("LoadBalancer addresses (pure)", function () {
+  it("are the addresses of 198.19.128.0/17, not ClusterIPs (198.19.0.0/17) nor pod IPs", function () {
+    for (const ip of ["198.19.128.0", "198.19.128.7", "198.19.255.255"]) assert.equal(isLoadBalancerIp(ip), true, ip);
+    for (const ip of ["198.19.127.255", "198.19.0.10", "198.18.0.2", "198.20.128.1", "10.96.0.1", "", "fd00::1"]) {
+      assert.equal(isLoadBalancerIp(ip), false, ip);
+    }
   });
 });
 

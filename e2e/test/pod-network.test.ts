@@ -1,5 +1,5 @@
 /**
- * The isolated pod network (`podNetwork: "isolated"`): pods that really run, each in its own network
+ * The pod network (every cluster's): pods that really run, each in its own network
  * namespace with its own address, Services and LoadBalancer addresses that reach their ready endpoints
  * (TCP and UDP), EndpointSlices with the pod IPs, Secret volume items, `kubectl logs` through the API
  * server and the kubelet's HTTPS endpoint, cluster DNS that Envoy's own resolver uses, and binding to the node.
@@ -151,7 +151,7 @@ describe("pod network cleanup (ip netns, bridge, iptables)", function () {
   });
 });
 
-describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)", function () {
+describe("pod network (real kube-apiserver, echo-basic and Envoy pods)", function () {
   this.timeout(240_000);
   let cluster: KubeCluster;
   let kubelet: SimulatedKubelet;
@@ -173,7 +173,7 @@ describe("isolated pod network (real kube-apiserver, echo-basic and Envoy pods)"
 
   before(async function () {
     requireEchoBasic();
-    cluster = await startKubeCluster({ podNetwork: "isolated" });
+    cluster = await startKubeCluster();
     kubelet = testKubelet(cluster, "all");
     kubelet.start();
     await cluster.kubectl(["create", "namespace", NS]);

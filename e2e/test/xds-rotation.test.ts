@@ -12,12 +12,13 @@ import { join, resolve } from "node:path";
 import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, freePort, httpGet } from "../../test/support/http";
+import { eventually, httpGet } from "../../test/support/http";
 import {
-  hostAddress,
+  gatewayAddress,
   hostServiceYaml,
+  inPodNetwork,
+  podFetch,
   run,
-  SIMULATED_HOST_HELM_VALUES,
   SimulatedKubelet,
   testKubelet,
   startKubeCluster,
@@ -27,6 +28,8 @@ import {
 const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 const XDS_PORT = 18000;
+/** Gateway `eg`'s HTTP listener port. */
+const PORT = 80;
 
 interface SecretObj {
   data?: Record<string, string>;
@@ -60,19 +63,24 @@ spec:
 `;
 }
 
+/** GET `path` on the Envoy admin of pod `pod` (on the pod's loopback, so from inside its network namespace). */
+function envoyAdmin(kubelet: SimulatedKubelet, pod: string, path: string): Promise<string> {
+  return podFetch(kubelet, pod, `http://127.0.0.1:${ENVOY_ADMIN_PORT}${path}`);
+}
+
 /** Serial numbers of the xDS client certificate and CA the Envoy pod uses now (admin /certs). */
-async function envoyCertSerials(): Promise<{ cert: string; ca: string }> {
+async function envoyCertSerials(kubelet: SimulatedKubelet, pod: string): Promise<{ cert: string; ca: string }> {
   type Entry = { serial_number: string };
-  const res = await fetch(`http://127.0.0.1:${ENVOY_ADMIN_PORT}/certs`);
-  const body = (await res.json()) as { certificates: { ca_cert?: Entry[]; cert_chain?: Entry[] }[] };
+  const body = JSON.parse(await envoyAdmin(kubelet, pod, "/certs")) as {
+    certificates: { ca_cert?: Entry[]; cert_chain?: Entry[] }[];
+  };
   const first = body.certificates.find((c) => (c.cert_chain?.length ?? 0) > 0);
   return { cert: first?.cert_chain?.[0]?.serial_number ?? "", ca: first?.ca_cert?.[0]?.serial_number ?? "" };
 }
 
 /** An Envoy admin counter or gauge of the xDS connection. */
-async function envoyStat(name: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${ENVOY_ADMIN_PORT}/stats?filter=^${name.replace(/\./g, "\\.")}$`);
-  const m = /: (\d+)/.exec(await res.text());
+async function envoyStat(kubelet: SimulatedKubelet, pod: string, name: string): Promise<number> {
+  const m = /: (\d+)/.exec(await envoyAdmin(kubelet, pod, `/stats?filter=^${name.replace(/\./g, "\\.")}$`));
   return m ? Number(m[1]) : Number.NaN;
 }
 
@@ -84,8 +92,7 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
   let cluster: KubeCluster;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
-  let port: number;
-  const ip = hostAddress();
+  let address: string;
   const proxy = proxyObjectName("default", "eg");
   const secret = (name: string): Promise<SecretObj | undefined> =>
     cluster.kubectlJson<SecretObj>(["get", "secret", name, "-n", NS]).catch(() => undefined);
@@ -96,27 +103,24 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
 
   before(async () => {
     cluster = await startKubeCluster();
-    echo = await startEchoBackend({ name: "rotation-echo", host: ip });
+    echo = await startEchoBackend({ name: "rotation-echo", host: cluster.nodeAddress });
     kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     await run(
       cluster.tools.helm,
       ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace"].concat([
-        "--set",
-        `xdsAddress=${ip}:${XDS_PORT}`,
-        ...SIMULATED_HOST_HELM_VALUES,
         "--wait",
         "--timeout",
         "4m",
       ]),
       { env: cluster.toolEnv(), timeoutMs: 280_000 },
     );
-    port = await freePort();
-    await apply(appYaml(port, ip, echo.port));
+    await apply(appYaml(PORT, cluster.nodeAddress, echo.port));
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.status === 200,
+      async () => (await httpGet(PORT, "www.example.com", "/", { address })).status === 200,
       90_000,
-      "traffic through the Envoy pod over mTLS xDS",
+      `traffic through the Envoy pod at ${address}:${PORT} over mTLS xDS`,
     );
   });
 
@@ -137,9 +141,9 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
     const envoyPid = kubelet.pid(envoyPod);
     assert.ok(controllerPid && envoyPid, `both pods run (${controllerPod}, ${envoyPod})`);
     const oldCa = pem(await secret("envoy-gateway"), "ca.crt");
-    const oldSerials = await envoyCertSerials();
+    const oldSerials = await envoyCertSerials(kubelet, envoyPod);
     assert.equal(oldSerials.ca, serialOf(oldCa), "Envoy trusts the chart's CA before the rotation");
-    const connections = await envoyStat("cluster.xds_cluster.upstream_cx_total");
+    const connections = await envoyStat(kubelet, envoyPod, "cluster.xds_cluster.upstream_cx_total");
 
     // The rotation: a new CA and controller certificate in the envoy-gateway Secret.
     const out = await run(process.execPath, [
@@ -174,7 +178,7 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
     // The kubelet swaps the Envoy pod's volume; Envoy loads the new certificate and CA over SDS.
     const newSerials = { cert: issued.serialNumber.toLowerCase(), ca: newCa.serialNumber.toLowerCase() };
     await eventually(
-      async () => JSON.stringify(await envoyCertSerials()) === JSON.stringify(newSerials),
+      async () => JSON.stringify(await envoyCertSerials(kubelet, envoyPod)) === JSON.stringify(newSerials),
       20_000,
       "Envoy to load the re-issued client certificate and the new CA over SDS",
       500,
@@ -182,17 +186,21 @@ describe("xDS certificate rotation in Kubernetes (certgen --overwrite, kubelet v
 
     // Envoy's xDS connection was made with the old certificates and outlives the rotation: drop it (an
     // injected network fault, `ss -K`) so that Envoy must reconnect with the new client certificate to the
-    // controller, which must now serve its new certificate and trust only the new CA.
-    await run("ss", ["-K", "dst", ip, "dport", "=", String(XDS_PORT)]);
-    await apply(appYaml(port, ip, echo.port, "yes"));
+    // controller, which must now serve its new certificate and trust only the new CA. The socket is in the
+    // Envoy pod's network namespace (to the xDS Service's ClusterIP), so `ss` runs there.
+    await inPodNetwork(kubelet, envoyPod, ["ss", "-K", "dport", "=", String(XDS_PORT)]);
+    await apply(appYaml(PORT, cluster.nodeAddress, echo.port, "yes"));
     await eventually(
-      async () => (await httpGet(port, "www.example.com").catch(() => undefined))?.headers["x-rotated"] === "yes",
+      async () => (await httpGet(PORT, "www.example.com", "/", { address })).headers["x-rotated"] === "yes",
       30_000,
       "the route change made after the rotation reaching the Envoy pod",
       500,
     );
-    assert.ok((await envoyStat("cluster.xds_cluster.upstream_cx_total")) > connections, "a new xDS connection");
-    assert.equal(await envoyStat("control_plane.connected_state"), 1);
+    assert.ok(
+      (await envoyStat(kubelet, envoyPod, "cluster.xds_cluster.upstream_cx_total")) > connections,
+      "a new xDS connection",
+    );
+    assert.equal(await envoyStat(kubelet, envoyPod, "control_plane.connected_state"), 1);
 
     // Nothing was restarted.
     assert.equal(kubelet.pid(controllerPod), controllerPid, "the same controller process");

@@ -17,17 +17,17 @@ export interface HttpResult {
 /** A shared keep-alive agent, like a real client. */
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
 
-/** Sends one request; never throws (socket errors come back as status 0). */
+/** Sends one request (to `opts.address`, default 127.0.0.1); never throws (socket errors come back as status 0). */
 export function httpGet(
   port: number,
   host: string,
   path = "/",
-  opts: { method?: string; headers?: Record<string, string>; agent?: Agent } = {},
+  opts: { method?: string; headers?: Record<string, string>; agent?: Agent; address?: string } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve) => {
     const req = request(
       {
-        host: "127.0.0.1",
+        host: opts.address ?? "127.0.0.1",
         port,
         path,
         method: opts.method ?? "GET",
