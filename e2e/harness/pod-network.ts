@@ -77,6 +77,9 @@ function shSync(script: string): string {
   }
 }
 
+/** The last pod slot (198.18.255.254). */
+const LAST_SLOT = 65534;
+
 /** The address of pod slot `n` (2 … 65534) in 198.18.0.0/16. */
 export function podIp(n: number): string {
   return `198.18.${n >> 8}.${n & 255}`;
@@ -140,6 +143,12 @@ function ownerAlive(): number | undefined {
 /** The host's bridge, the pods' namespaces and the base iptables chains; see the module comment. */
 export class PodNetwork {
   private readonly used = new Set<number>();
+  /**
+   * The slot after the last one given out. Addresses are handed out round-robin, not lowest-free: a new pod
+   * on a just-freed address would be unreachable for seconds from pods whose neighbour (ARP) cache still
+   * holds the old pod's MAC (a TCPRoute test's first connections to a fresh backend timed out that way).
+   */
+  private next = 2;
   private readonly pods = new Map<string, PodSandbox>();
   private destroyed = false;
   private readonly unregister: () => void;
@@ -194,10 +203,9 @@ export class PodNetwork {
   async addPod(key: string): Promise<PodSandbox> {
     const existing = this.pods.get(key);
     if (existing) return existing;
-    let n = 2;
-    while (this.used.has(n)) n++;
-    if (n > 65534) throw new Error("pod network: no free pod address left in 198.18.0.0/16");
+    const n = this.freeSlot();
     this.used.add(n);
+    this.next = n + 1;
     const netns = `${POD_NETWORK.netnsPrefix}${n}`;
     const hostVeth = `${POD_NETWORK.vethPrefix}${n}`;
     const ip = podIp(n);
@@ -224,6 +232,15 @@ export class PodNetwork {
       throw err;
     }
     return sandbox;
+  }
+
+  /** The first free slot from {@link next} on, wrapping around once. */
+  private freeSlot(): number {
+    for (let i = 0; i < LAST_SLOT - 1; i++) {
+      const n = ((this.next - 2 + i) % (LAST_SLOT - 1)) + 2;
+      if (!this.used.has(n)) return n;
+    }
+    throw new Error("pod network: no free pod address left in 198.18.0.0/16");
   }
 
   /** Deletes pod `key`'s namespace (its veth goes with it) and frees its address. */

@@ -141,6 +141,9 @@ describe("pod network cleanup (ip netns, bridge, iptables)", function () {
       assert.equal(pod.ip, "198.18.0.2");
       assert.match(sh(`ip -n ${pod.netns} route`), /198\.18\.0\.0\/15 via 198\.18\.0\.1/);
       assert.doesNotMatch(sh(`ip -n ${pod.netns} route`), /default/, "no default route in a pod");
+      // A freed address is not handed out again at once: other pods' ARP caches still hold its old MAC.
+      await net.removePod("uid-1");
+      assert.equal((await net.addPod("uid-2")).ip, "198.18.0.3", "round-robin, not lowest-free");
     } finally {
       await net.destroy();
     }
