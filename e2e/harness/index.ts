@@ -33,6 +33,6 @@ export {
   type KubeTools,
 } from "./tools";
 export { hostAddress, requestCount, statusPatches } from "./observe";
-export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";
+export { echoRouteYaml, gatewayClassYaml, gatewayYaml, hostServiceYaml, quickstartYaml } from "./manifests";
 export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
 export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";

@@ -52,6 +52,18 @@ export interface ResourceSnapshot {
   readonly listenerSets?: readonly ListenerSet[];
   /** Objects of the other kinds (EnvoyProxy, and what is not read: see read-kinds.ts), kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
+  /** Kinds the API server serves only in versions egts does not read (an older CRD); absent means none. */
+  readonly unservedKinds?: readonly UnservedKind[];
+}
+
+/** A kind whose installed CRD does not serve the version egts reads. */
+export interface UnservedKind {
+  /** Kind, e.g. TLSRoute. */
+  readonly kind: string;
+  /** The apiVersion egts reads, e.g. gateway.networking.k8s.io/v1. */
+  readonly apiVersion: string;
+  /** The versions the CRD serves, e.g. ["v1alpha2"]. */
+  readonly served: readonly string[];
 }
 
 /** An empty snapshot. */

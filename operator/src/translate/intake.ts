@@ -68,6 +68,7 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
     grpcRoutes: keep(s.grpcRoutes ?? []),
     listenerSets: keep(s.listenerSets ?? []),
     unknown: keep(s.unknown),
+    ...(s.unservedKinds ? { unservedKinds: s.unservedKinds } : {}),
   };
   return { snapshot, rejected };
 }
