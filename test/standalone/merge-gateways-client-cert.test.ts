@@ -8,23 +8,10 @@
 import assert from "node:assert/strict";
 import type { Server } from "node:https";
 import { eventually, freePort, httpGet } from "../support/http";
-import { httpRouteYaml } from "../support/manifests";
+import { httpRouteYaml, MERGED_CLASS_YAML } from "../support/manifests";
 import { mtlsServiceYaml, startMtlsBackend } from "../support/mtls-backend";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
-
-const CLASS_YAML = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: merged }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged, namespace: envoy-gateway-system }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: merged, namespace: envoy-gateway-system }
-spec: { mergeGateways: true }
-`;
 
 /** Gateway default/<name> on `port` for <name>.example.com, presenting Secret client-<name> when `cert`. */
 function gatewayYaml(name: string, port: number, cert: boolean): string {
@@ -53,7 +40,7 @@ describe("merged Gateways, each with its own backend client certificate (real En
     backend = await startMtlsBackend(serverCa, clientCa);
     port = await freePort();
     t = await startTestGateway({
-      "class.yaml": CLASS_YAML,
+      "class.yaml": MERGED_CLASS_YAML,
       "gateways.yaml": [gatewayYaml("a", port, true), gatewayYaml("b", port, true), gatewayYaml("c", port, false)].join(
         "---\n",
       ),
