@@ -36,17 +36,23 @@ spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
 }
 
 /**
- * Gateway `default/<name>` with `listeners` (a YAML flow list), of class `className` (default eg), written as
- * Gateway API `version` (default v1); `spec` is more spec lines, indented by two spaces.
+ * Gateway `<namespace>/<name>` (default namespace `default`) with `listeners` (a YAML flow list), of class
+ * `className` (default eg), written as Gateway API `version` (default v1); `spec` is more spec lines,
+ * indented by two spaces.
  */
 export function gatewayYaml(
   name: string,
   listeners: string,
-  o: { readonly className?: string; readonly version?: string; readonly spec?: string } = {},
+  o: {
+    readonly className?: string;
+    readonly version?: string;
+    readonly spec?: string;
+    readonly namespace?: string;
+  } = {},
 ): string {
   return `apiVersion: gateway.networking.k8s.io/${o.version ?? "v1"}
 kind: Gateway
-metadata: { name: ${name}, namespace: default }
+metadata: { name: ${name}, namespace: ${o.namespace ?? "default"} }
 spec:
   gatewayClassName: ${o.className ?? "eg"}
 ${o.spec ?? ""}  listeners: ${listeners}

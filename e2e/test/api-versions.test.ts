@@ -20,7 +20,9 @@ import { gatewayClassYaml, gatewayYaml, startKubeCluster, type KubeCluster } fro
 /** TLSRoute as an old Gateway API install defines it: served as v1alpha2 only. */
 const OLD_TLSROUTE_CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
-metadata: { name: tlsroutes.gateway.networking.k8s.io }
+metadata:
+  name: tlsroutes.gateway.networking.k8s.io
+  annotations: { api-approved.kubernetes.io: https://github.com/kubernetes-sigs/gateway-api/pull/2466 }
 spec:
   group: gateway.networking.k8s.io
   names: { kind: TLSRoute, listKind: TLSRouteList, plural: tlsroutes, singular: tlsroute }
