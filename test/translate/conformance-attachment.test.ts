@@ -439,41 +439,32 @@ ${BACKENDS}`);
     const http = (prefix: (older: boolean) => string) => (backend: string, older: boolean) =>
       `[{ matches: [{ path: { type: PathPrefix, value: "${prefix(older)}" } }], backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }] }]`;
 
-    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard, even with a shorter path prefix", () => {
-      const r = case_({
-        kind: "HTTPRoute",
-        protocol: "HTTP",
-        listenerHost: "abc.example.com",
-        olderHost: "*.example.com",
-        newerHost: "abc.example.com",
-        rules: http((older) => (older ? "/path/prefix" : "/path")),
+    // On an HTTP listener the newer, more specific route's virtual host routes come first.
+    for (const [title, kind, [listenerHost, olderHost], rules] of [
+      [
+        "HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard, even with a shorter path prefix",
+        "HTTPRoute",
+        ["abc.example.com", "*.example.com"],
+        http((older) => (older ? "/path/prefix" : "/path")),
+      ],
+      [
+        "HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: *.example.com beats an older *.com on listener *.example.com",
+        "HTTPRoute",
+        ["*.example.com", "*.com"],
+        http(() => "/"),
+      ],
+      [
+        "GRPCRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard",
+        "GRPCRoute",
+        ["abc.example.com", "*.example.com"],
+        (backend: string) => backendRef(backend),
+      ],
+    ] as const) {
+      it(title, () => {
+        const r = case_({ kind, protocol: "HTTP", listenerHost, olderHost, newerHost: listenerHost, rules });
+        assert.deepEqual(vhostBackends(r, listenerHost), ["two", "one"]);
       });
-      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
-    });
-
-    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: *.example.com beats an older *.com on listener *.example.com", () => {
-      const r = case_({
-        kind: "HTTPRoute",
-        protocol: "HTTP",
-        listenerHost: "*.example.com",
-        olderHost: "*.com",
-        newerHost: "*.example.com",
-        rules: http(() => "/"),
-      });
-      assert.deepEqual(vhostBackends(r, "*.example.com"), ["two", "one"]);
-    });
-
-    it("GRPCRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard", () => {
-      const r = case_({
-        kind: "GRPCRoute",
-        protocol: "HTTP",
-        listenerHost: "abc.example.com",
-        olderHost: "*.example.com",
-        newerHost: "abc.example.com",
-        rules: (backend) => backendRef(backend),
-      });
-      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
-    });
+    }
 
     it("TLSRouteMultipleRoutesAttachmentSameHostnameIntersection: the SNI name goes to the more specific route, not the older", () => {
       for (const [listenerHost, olderHost, newerHost] of [
