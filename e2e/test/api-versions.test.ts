@@ -22,7 +22,10 @@ const OLD_TLSROUTE_CRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: tlsroutes.gateway.networking.k8s.io
-  annotations: { api-approved.kubernetes.io: https://github.com/kubernetes-sigs/gateway-api/pull/2466 }
+  annotations:
+    api-approved.kubernetes.io: https://github.com/kubernetes-sigs/gateway-api/pull/2466
+    gateway.networking.k8s.io/bundle-version: v1.0.0
+    gateway.networking.k8s.io/channel: experimental
 spec:
   group: gateway.networking.k8s.io
   names: { kind: TLSRoute, listKind: TLSRouteList, plural: tlsroutes, singular: tlsroute }
@@ -95,6 +98,10 @@ describe("Kubernetes provider: objects written in older served apiVersions (real
   });
 
   it("an older TLSRoute CRD (v1alpha2 only): one warning, GatewayClass SupportedVersion False, the rest read", async () => {
+    // Gateway API v1.7.0's install refuses older CRDs with this policy; a cluster that has them has none.
+    for (const kind of ["validatingadmissionpolicybinding", "validatingadmissionpolicy"]) {
+      await cluster.kubectl(["delete", kind, "safe-upgrades.gateway.networking.k8s.io", "--ignore-not-found"]);
+    }
     await cluster.kubectl(["delete", "crd", "tlsroutes.gateway.networking.k8s.io", "--wait"]);
     await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: OLD_TLSROUTE_CRD });
     await cluster.kubectl(["wait", "--for=condition=Established", "crd/tlsroutes.gateway.networking.k8s.io"]);
