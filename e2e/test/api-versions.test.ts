@@ -15,6 +15,7 @@ import { KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernet
 import { kubernetesSnapshots } from "../../operator/src/provider/kubernetes/kubernetes-provider";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { translate } from "../../operator/src/translate/translate";
+import { eventually } from "../../test/support/http";
 import { gatewayClassYaml, gatewayYaml, startKubeCluster, type KubeCluster } from "../harness";
 
 /** TLSRoute as an old Gateway API install defines it: served as v1alpha2 only. */
@@ -103,7 +104,16 @@ describe("Kubernetes provider: objects written in older served apiVersions (real
       await cluster.kubectl(["delete", kind, "safe-upgrades.gateway.networking.k8s.io", "--ignore-not-found"]);
     }
     await cluster.kubectl(["delete", "crd", "tlsroutes.gateway.networking.k8s.io", "--wait"]);
-    await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: OLD_TLSROUTE_CRD });
+    // The admission plugin drops the deleted policy from its cache a moment later.
+    await eventually(
+      () =>
+        cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: OLD_TLSROUTE_CRD }).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      "the old TLSRoute CRD admitted",
+    );
     await cluster.kubectl(["wait", "--for=condition=Established", "crd/tlsroutes.gateway.networking.k8s.io"]);
     const logged: { level: string; msg: string; fields?: Record<string, unknown> }[] = [];
     const log: Logger = (level, msg, fields) => void logged.push({ level, msg, fields });
