@@ -34,6 +34,7 @@ export {
   type KubeTools,
 } from "./tools";
 export { gatewayAddress, inPodNetwork, isLoadBalancerIp, podFetch, requestCount, statusPatches } from "./observe";
-export { echoRouteYaml, hostServiceYaml, quickstartYaml } from "./manifests";
+export { echoRouteYaml, gatewayClassYaml, gatewayYaml, hostServiceYaml, quickstartYaml } from "./manifests";
 export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
 export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";
+export { CONTROLLER_NS, startTenantCluster, type KubeCondition, type TenantCluster } from "./tenant-cluster";

@@ -26,23 +26,46 @@ export function echoRouteYaml(name: string, host: string): string {
   return httpRouteYaml(name, host, "    - backendRefs: [{ name: echo, port: 80 }]");
 }
 
+/** GatewayClass `<name>` of our controller, written as Gateway API `version`. */
+export function gatewayClassYaml(name = "eg", version = "v1"): string {
+  return `apiVersion: gateway.networking.k8s.io/${version}
+kind: GatewayClass
+metadata: { name: ${name} }
+spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
+`;
+}
+
+/**
+ * Gateway `<namespace>/<name>` (default namespace `default`) with `listeners` (a YAML flow list), of class
+ * `className` (default eg), written as Gateway API `version` (default v1); `spec` is more spec lines,
+ * indented by two spaces.
+ */
+export function gatewayYaml(
+  name: string,
+  listeners: string,
+  o: {
+    readonly className?: string;
+    readonly version?: string;
+    readonly spec?: string;
+    readonly namespace?: string;
+  } = {},
+): string {
+  return `apiVersion: gateway.networking.k8s.io/${o.version ?? "v1"}
+kind: Gateway
+metadata: { name: ${name}, namespace: ${o.namespace ?? "default"} }
+spec:
+  gatewayClassName: ${o.className ?? "eg"}
+${o.spec ?? ""}  listeners: ${listeners}
+`;
+}
+
 /**
  * GatewayClass `eg`, Gateway `default/eg` (HTTP listener on `port`), Service `echo` backed by `ip`:`echoPort`,
  * and HTTPRoute `web` for www.example.com.
  */
 export function quickstartYaml(port: number, ip: string, echoPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
----
+  return `${gatewayClassYaml()}---
+${gatewayYaml("eg", `[{ name: http, protocol: HTTP, port: ${port} }]`)}---
 ${hostServiceYaml("echo", 80, ip, echoPort)}---
 ${echoRouteYaml("web", "www.example.com")}`;
 }

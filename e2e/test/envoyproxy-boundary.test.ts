@@ -7,20 +7,16 @@
  */
 import assert from "node:assert/strict";
 import { proxyObjectName } from "../../constructs/names";
-import { Controller } from "../../operator/src/pipeline/controller";
-import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { eventually } from "../../test/support/http";
-import { startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
+import {
+  CONTROLLER_NS as NS,
+  gatewayYaml as harnessGatewayYaml,
+  startTenantCluster,
+  type TenantCluster,
+} from "../harness";
 
-const NS = "envoy-gateway-system";
 const TENANT = "team-a";
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface Obj {
   metadata: {
     name: string;
@@ -29,31 +25,23 @@ interface Obj {
     resourceVersion: string;
   };
   data?: Record<string, string>;
-  status?: { conditions?: Condition[] };
 }
 interface ObjList {
   items: Obj[];
 }
 
 function gatewayYaml(name: string, listenerPort: number, infra = ""): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: ${name}, namespace: ${TENANT} }
-spec:
-  gatewayClassName: eg
-${infra}  listeners: [{ name: http, protocol: HTTP, port: ${listenerPort} }]
-`;
+  return harnessGatewayYaml(name, `[{ name: http, protocol: HTTP, port: ${listenerPort} }]`, {
+    namespace: TENANT,
+    spec: infra,
+  });
 }
 
 describe("EnvoyProxy privilege boundary and applier ownership (Kubernetes tier)", function () {
   this.timeout(180_000);
-  let cluster: KubeCluster;
-  let controller: Controller;
-  const get = <T = Obj>(args: string[]): Promise<T> => cluster.kubectlJson<T>(["get", ...args]);
-  const apply = (yaml: string): Promise<string> =>
-    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
-  const condition = async (name: string, type: string): Promise<Condition | undefined> =>
-    (await get(["gateway", name, "-n", TENANT])).status?.conditions?.find((c) => c.type === type);
+  let k: TenantCluster;
+  const get = <T = Obj>(args: string[]): Promise<T> => k.get<T>(args);
+  const apply = (yaml: string): Promise<string> => k.apply(yaml);
   const proxyObjects = async (gateway: string): Promise<string[]> =>
     (
       await get<ObjList>([
@@ -66,20 +54,11 @@ describe("EnvoyProxy privilege boundary and applier ownership (Kubernetes tier)"
     ).items.map((o) => o.metadata.name);
 
   before(async () => {
-    cluster = await startKubeCluster();
-    await prepareCluster(cluster, [NS, TENANT]);
-    controller = await startTestController(cluster, NS);
-    await apply(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: ${DEFAULT_CONTROLLER_NAME}
-`);
+    k = await startTenantCluster(TENANT);
   });
 
   after(async () => {
-    await controller?.stop();
-    await cluster?.stop();
+    await k?.stop();
   });
 
   it("makes a tenant Gateway whose EnvoyProxy asks for privileged + hostPath InvalidParameters and creates no proxy objects", async () => {
@@ -98,12 +77,7 @@ spec:
 ---
 ${gatewayYaml("tenant", 8080, "  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: escalate } }\n")}---
 ${gatewayYaml("neighbour", 8081)}`);
-    await eventually(
-      async () => (await condition("tenant", "Accepted"))?.reason === "InvalidParameters",
-      30_000,
-      "Gateway tenant Accepted False InvalidParameters",
-    );
-    const accepted = await condition("tenant", "Accepted");
+    const accepted = await k.waitForCondition("tenant", "Accepted", (c) => c.reason === "InvalidParameters");
     assert.equal(accepted?.status, "False");
     assert.match(
       accepted?.message ?? "",
@@ -117,15 +91,10 @@ ${gatewayYaml("neighbour", 8081)}`);
 
   it("does not take over an object it did not create, and still applies another Gateway's proxies in the same pass", async () => {
     const squatted = proxyObjectName(TENANT, "squatted");
-    await cluster.kubectl(["create", "configmap", squatted, "-n", NS, "--from-literal=owner=someone-else"]);
+    await k.cluster.kubectl(["create", "configmap", squatted, "-n", NS, "--from-literal=owner=someone-else"]);
     const before = await get(["configmap", squatted, "-n", NS]);
     await apply(`${gatewayYaml("squatted", 8090)}---\n${gatewayYaml("valid", 8091)}`);
-    await eventually(
-      async () => (await condition("squatted", "Programmed"))?.reason === "Invalid",
-      30_000,
-      "Gateway squatted Programmed False Invalid",
-    );
-    const programmed = await condition("squatted", "Programmed");
+    const programmed = await k.waitForCondition("squatted", "Programmed", (c) => c.reason === "Invalid");
     assert.equal(programmed?.status, "False");
     assert.match(
       programmed?.message ?? "",
@@ -159,11 +128,7 @@ spec:
     await eventually(async () => (await proxyObjects("keeper")).length === 4, 30_000, "keeper's proxy objects");
     const objects = (await proxyObjects("keeper")).sort();
     await apply(epYaml("{ privileged: true }"));
-    await eventually(
-      async () => (await condition("keeper", "Accepted"))?.reason === "InvalidParameters",
-      30_000,
-      "Gateway keeper Accepted False InvalidParameters",
-    );
+    await k.waitForCondition("keeper", "Accepted", (c) => c.reason === "InvalidParameters");
     // A later pass (another Gateway's change) must not prune them either.
     await apply(gatewayYaml("later", 8096));
     await eventually(async () => (await proxyObjects("later")).length === 4, 30_000, "later's proxy objects");

@@ -7,62 +7,41 @@
  */
 import assert from "node:assert/strict";
 import { labelValue, OWNING_GATEWAY_NAME, proxyObjectName } from "../../constructs/names";
-import { Controller } from "../../operator/src/pipeline/controller";
-import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { eventually } from "../../test/support/http";
-import { startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
+import {
+  CONTROLLER_NS as NS,
+  gatewayYaml as harnessGatewayYaml,
+  startTenantCluster,
+  type TenantCluster,
+} from "../harness";
 
-const NS = "envoy-gateway-system";
 const TENANT = "team-a";
 /** 253 characters, the longest a Gateway name may be. */
 const LONG_NAME = `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(61)}`;
 
-interface Condition {
-  type: string;
-  status: string;
-  reason: string;
-  message: string;
-}
 interface Obj {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  status?: { conditions?: Condition[]; hard?: Record<string, string> };
+  status?: { hard?: Record<string, string> };
 }
 
 function gatewayYaml(name: string, listenerPort: number): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: ${name}, namespace: ${TENANT} }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${listenerPort} }]
-`;
+  return harnessGatewayYaml(name, `[{ name: http, protocol: HTTP, port: ${listenerPort} }]`, { namespace: TENANT });
 }
 
 describe("Long Gateway names and apply failures in status (Kubernetes tier)", function () {
   this.timeout(180_000);
-  let cluster: KubeCluster;
-  let controller: Controller;
-  const get = <T = Obj>(args: string[]): Promise<T> => cluster.kubectlJson<T>(["get", ...args]);
-  const apply = (yaml: string): Promise<string> =>
-    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
-  const condition = async (name: string, type: string): Promise<Condition | undefined> =>
-    (await get(["gateway", name, "-n", TENANT])).status?.conditions?.find((c) => c.type === type);
+  let k: TenantCluster;
+  const get = <T = Obj>(args: string[]): Promise<T> => k.get<T>(args);
+  const apply = (yaml: string): Promise<string> => k.apply(yaml);
+  const condition = (name: string, type: string): ReturnType<TenantCluster["gatewayCondition"]> =>
+    k.gatewayCondition(name, type);
 
   before(async () => {
-    cluster = await startKubeCluster();
-    await prepareCluster(cluster, [NS, TENANT]);
-    controller = await startTestController(cluster, NS);
-    await apply(`apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: ${DEFAULT_CONTROLLER_NAME}
-`);
+    k = await startTenantCluster(TENANT);
   });
 
   after(async () => {
-    await controller?.stop();
-    await cluster?.stop();
+    await k?.stop();
   });
 
   it("applies the Deployment of a Gateway with a 253-character name, labelled with a valid value", async () => {
@@ -110,19 +89,14 @@ spec: { hard: { count/deployments.apps: "0" } }
     );
     try {
       await apply(gatewayYaml("refused", 8081));
-      await eventually(
-        async () => (await condition("refused", "Programmed"))?.status === "False",
-        30_000,
-        "Gateway refused Programmed False",
-      );
-      const programmed = await condition("refused", "Programmed");
+      const programmed = await k.waitForCondition("refused", "Programmed", (c) => c.status === "False");
       assert.equal(programmed?.reason, "Invalid");
       assert.match(
         programmed?.message ?? "",
         new RegExp(`the Deployment ${NS}/${proxyObjectName(TENANT, "refused")} could not be applied: .*exceeded quota`),
       );
     } finally {
-      await cluster.kubectl(["delete", "resourcequota", "no-deployments", "-n", NS]);
+      await k.cluster.kubectl(["delete", "resourcequota", "no-deployments", "-n", NS]);
     }
     await apply(gatewayYaml("next", 8082)); // the applier retries on the next pass
     await eventually(

@@ -11,6 +11,8 @@ import type { Controller } from "../../operator/src/pipeline/controller";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { eventually } from "../../test/support/http";
 import {
+  gatewayClassYaml,
+  gatewayYaml,
   prepareCluster,
   RunError,
   startKubeCluster,
@@ -45,19 +47,10 @@ interface Obj {
   status?: Status;
 }
 
-const MANIFESTS = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: ${DEFAULT_CONTROLLER_NAME} }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: keep, namespace: default }
-spec:
-  gatewayClassName: eg
-  allowedListeners: { namespaces: { from: Same } }
-  listeners: [{ name: http, protocol: HTTP, port: 18080, hostname: first.example.com }]
----
+const MANIFESTS = `${gatewayClassYaml()}---
+${gatewayYaml("keep", "[{ name: http, protocol: HTTP, port: 18080, hostname: first.example.com }]", {
+  spec: "  allowedListeners: { namespaces: { from: Same } }\n",
+})}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: ListenerSet
 metadata: { name: extra, namespace: default }

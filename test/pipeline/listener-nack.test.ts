@@ -10,6 +10,7 @@ import { EMPTY_SNAPSHOT, type ResourceSnapshot } from "../../operator/src/resour
 import type { StatusUpdate } from "../../operator/src/translate/conditions";
 import type { XdsEvent } from "../../operator/src/xds/server/types";
 import { TypeUrl } from "../../operator/src/xds/types";
+import { conditionOf, gatewayObject } from "../support/objects";
 
 const INUSE =
   "Error adding/updating listener(s) default/eg/35999: cannot bind '127.0.0.1:35999': Address already in use\n";
@@ -80,19 +81,11 @@ describe("listener NACKs: statuses", () => {
   const snapshot: ResourceSnapshot = {
     ...EMPTY_SNAPSHOT,
     gateways: [
-      {
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "Gateway",
-        metadata: { name: "eg", namespace: "default" },
-        spec: {
-          gatewayClassName: "eg",
-          listeners: [
-            { name: "busy", protocol: "HTTP", port: 35999 },
-            { name: "free", protocol: "HTTP", port: 38495 },
-            { name: "dns", protocol: "UDP", port: 35999 },
-          ],
-        },
-      },
+      gatewayObject([
+        { name: "busy", protocol: "HTTP", port: 35999 },
+        { name: "free", protocol: "HTTP", port: 38495 },
+        { name: "dns", protocol: "UDP", port: 35999 },
+      ]),
     ],
   };
 
@@ -103,22 +96,20 @@ describe("listener NACKs: statuses", () => {
       [{ nodeId: "default/eg", listener: "default/eg/35999", error: reason }],
       snapshot,
     );
-    const s = u.status as { conditions: Condition[]; listeners: { name: string; conditions: Condition[] }[] };
-    const programmed = (c: Condition[]): Condition | undefined => c.find((x) => x.type === "Programmed");
-    assert.deepEqual(programmed(s.listeners[0].conditions), {
+    assert.deepEqual(conditionOf(u.status, "Programmed", "busy"), {
       type: "Programmed",
       status: "False",
       reason: "Invalid",
       message: `Envoy could not program the listener: ${reason}`,
       observedGeneration: 3,
     });
-    assert.equal(programmed(s.listeners[1].conditions)?.status, "True");
+    assert.equal(conditionOf(u.status, "Programmed", "free")?.status, "True");
     assert.equal(
-      programmed(s.listeners[2].conditions)?.status,
+      conditionOf(u.status, "Programmed", "dns")?.status,
       "True",
       "the UDP listener on that port is another socket",
     );
-    assert.deepEqual(programmed(s.conditions), {
+    assert.deepEqual(conditionOf(u.status, "Programmed"), {
       type: "Programmed",
       status: "False",
       reason: "Invalid",
@@ -156,12 +147,11 @@ describe("listener NACKs: statuses", () => {
     const failures = [{ nodeId: "default/eg", listener: "default/eg/8081", error: reason }];
     const [g, ls] = withListenerFailures([gatewayStatus(), set], failures, withSet);
     assert.deepEqual(g, gatewayStatus(), "no Gateway listener on 8081");
-    const s = ls.status as { conditions: Condition[]; listeners: { conditions: Condition[] }[] };
     assert.equal(
-      s.listeners[0].conditions.find((c) => c.type === "Programmed")?.message,
+      conditionOf(ls.status, "Programmed", "extra-http")?.message,
       `Envoy could not program the listener: ${reason}`,
     );
-    assert.equal(s.conditions.find((c) => c.type === "Programmed")?.status, "False");
+    assert.equal(conditionOf(ls.status, "Programmed")?.status, "False");
   });
 
   it("changes nothing without failures, or for another node's", () => {

@@ -5,11 +5,12 @@
  */
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { connect as tcpConnect, createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
+import { startTcpEcho, tcpExchange } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -44,19 +45,6 @@ spec:
   parentRefs: [{ name: eg }]
 `;
 
-function tcpExchange(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tcpConnect(port, "127.0.0.1", () => s.write(text));
-    s.once("data", (d: Buffer) => {
-      resolve(d.toString());
-      s.end();
-    });
-    s.on("error", reject);
-    s.on("close", () => reject(new Error("closed without a reply")));
-    s.setTimeout(3000, () => s.destroy(new Error("timeout")));
-  });
-}
-
 describe("apiVersions: older served versions are read, the rest is reported (real Envoy)", function () {
   this.timeout(60_000);
   let web: EchoBackend;
@@ -67,9 +55,9 @@ describe("apiVersions: older served versions are read, the rest is reported (rea
 
   before(async () => {
     web = await startEchoBackend({ name: "web" });
-    tcp = createServer((s) => s.on("data", (d: Buffer) => s.write(`tcp:${d.toString()}`)));
-    const tcpBackend = await freePort();
-    await new Promise<void>((r) => tcp.listen(tcpBackend, "127.0.0.1", r));
+    const echo = await startTcpEcho("tcp");
+    tcp = echo.server;
+    const tcpBackend = echo.port;
     [httpPort, tcpPort] = [await freePort(), await freePort()];
     t = await startTestGateway({
       "gateway.yaml": `${gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${httpPort} }

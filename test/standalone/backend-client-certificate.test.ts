@@ -5,31 +5,14 @@
  * refuses the handshake and the Gateway's ResolvedRefs condition says why.
  */
 import assert from "node:assert/strict";
-import { createServer, type Server } from "node:https";
-import type { TLSSocket } from "node:tls";
+import type { Server } from "node:https";
 import { eventually, freePort, httpGet } from "../support/http";
 import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
-import { caConfigMapYaml, makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
+import { mtlsServiceYaml, startMtlsBackend } from "../support/mtls-backend";
+import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
-const BACKEND_HOST = "backend.example.com";
 const CLIENT_CN = "egts gateway client";
-
-/** An HTTPS backend that requires a client certificate from `clientCa` and answers with its subject CN. */
-async function startMtlsBackend(serverCa: TestCa, clientCa: TestCa): Promise<{ server: Server; port: number }> {
-  const pair = serverCa.issue(BACKEND_HOST);
-  const server = createServer(
-    { key: pair.key, cert: pair.cert, ca: clientCa.cert, requestCert: true, rejectUnauthorized: true },
-    (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ clientCn: peer.subject?.CN }));
-    },
-  );
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  return { server, port };
-}
 
 /** Gateway `eg` on `port`, presenting Secret `secretName` to TLS backends (none when undefined). */
 function gateway(port: number, secretName: string | undefined): string {
@@ -37,33 +20,9 @@ function gateway(port: number, secretName: string | undefined): string {
   return gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`, tls);
 }
 
-/** Service default/secure:443 → 127.0.0.1:`target`, its BackendTLSPolicy and a route for secure.example.com. */
+/** The mTLS Service and a route for secure.example.com to it. */
 function backendYaml(target: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata: { name: secure, namespace: default }
-spec:
-  ports: [{ name: https, port: 443, targetPort: ${target} }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: secure-1
-  namespace: default
-  labels: { kubernetes.io/service-name: secure }
-addressType: IPv4
-ports: [{ name: https, port: ${target} }]
-endpoints: [{ addresses: [127.0.0.1] }]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: BackendTLSPolicy
-metadata: { name: secure-tls, namespace: default }
-spec:
-  targetRefs: [{ group: "", kind: Service, name: secure }]
-  validation:
-    caCertificateRefs: [{ group: "", kind: ConfigMap, name: backend-ca }]
-    hostname: ${BACKEND_HOST}
----
+  return `${mtlsServiceYaml(target)}---
 ${httpRouteYaml("secure", "secure.example.com", "    - backendRefs: [{ name: secure, port: 443 }]")}`;
 }
 

@@ -261,8 +261,12 @@ describe("HTTPRoute filters and rule features through real Envoy", function () {
     assert.equal(r.headers.location, "https://redirect.example/new/x?q=1");
     const bare = await httpGet(port, "redirect.example", "/old");
     assert.equal(bare.headers.location, "https://redirect.example/new");
-    // Known gap: the Host header keeps its port (backends must see it), so a client that sends
-    // `Host: redirect.example:<port>` gets that port in the https Location instead of none (443).
+    // The Host header keeps its port (backends must see it), yet a scheme change without a port sends the
+    // client to the new scheme's well-known port, which the Location leaves out.
+    const hostPort = await httpGet(port, `redirect.example:${port}`, "/old/x");
+    assert.equal(hostPort.headers.location, "https://redirect.example/new/x");
+    const hostDefault = await httpGet(port, "redirect.example:80", "/old/x");
+    assert.equal(hostDefault.headers.location, "https://redirect.example/new/x");
   });
 
   it("redirects: explicit hostname and port, 308", async () => {

@@ -10,9 +10,9 @@
  */
 import assert from "node:assert/strict";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect as tcpConnect, createServer, type Server } from "node:net";
 import { createServer as createTlsServer } from "node:tls";
 import { eventually, freePort } from "../support/http";
+import { startTcpEcho, startUdpEcho, tcpExchange, udpExchange } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
@@ -70,54 +70,6 @@ function gatewayYaml(p: Ports): string {
     route("UDPRoute", "b-older", { section: "udp", backend: "udp-old", created: "2026-01-01T00:00:00Z" }),
     route("UDPRoute", "a-newer", { section: "udp", backend: "udp-new", created: "2026-01-01T00:00:01Z" }),
   ].join("---\n");
-}
-
-/** A TCP server that answers every chunk with `<name>:<chunk>`. */
-async function startTcpEcho(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => s.on("data", (d: Buffer) => s.write(`${name}:${d.toString()}`)));
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  return { server, port };
-}
-
-/** A UDP server that answers every datagram with `<name>:<datagram>`. */
-async function startUdpEcho(name: string): Promise<{ sock: UdpSocket; port: number }> {
-  const sock = createSocket("udp4");
-  sock.on("message", (m, rinfo) => sock.send(`${name}:${m.toString()}`, rinfo.port, rinfo.address));
-  const port = await freePort();
-  await new Promise<void>((r) => sock.bind(port, "127.0.0.1", r));
-  return { sock, port };
-}
-
-/** Sends `text` over a new TCP connection and returns the first reply. */
-function tcpExchange(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tcpConnect(port, "127.0.0.1", () => s.write(text));
-    s.once("data", (d: Buffer) => {
-      resolve(d.toString());
-      s.end();
-    });
-    s.on("error", reject);
-    s.on("close", () => reject(new Error("closed without a reply")));
-    s.setTimeout(3000, () => s.destroy(new Error("timeout")));
-  });
-}
-
-/** Sends one datagram from `sock` and waits up to 500 ms for a reply. */
-function udpExchange(sock: UdpSocket, port: number, text: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const onMessage = (m: Buffer): void => {
-      clearTimeout(timer);
-      sock.off("message", onMessage);
-      resolve(m.toString());
-    };
-    const timer = setTimeout(() => {
-      sock.off("message", onMessage);
-      resolve(undefined);
-    }, 500);
-    sock.on("message", onMessage);
-    sock.send(text, port, "127.0.0.1");
-  });
 }
 
 /** Retries `fn` until `ok` holds (20 s), then returns its last value. */

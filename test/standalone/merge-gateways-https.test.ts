@@ -9,22 +9,10 @@ import assert from "node:assert/strict";
 import { createServer as createTlsServer, type Server } from "node:tls";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort } from "../support/http";
+import { MERGED_CLASS_YAML } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type KeyPair, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 import { httpsGet, tlsExchange } from "../support/tls-client";
-
-const CLASS_YAML = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: merged }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged, namespace: envoy-gateway-system }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: merged, namespace: envoy-gateway-system }
-spec: { mergeGateways: true }
-`;
 
 /** Gateway `<ns>/<name>` (created at `created`) with one HTTPS listener on `port` for `host`, Secret `cert`. */
 function gatewayYaml(ns: string, name: string, created: string, port: number, host: string): string {
@@ -120,7 +108,7 @@ describe("merged Gateways sharing an HTTPS port, each with its certificate (real
     port = await freePort();
     t = await startTestGateway({
       "config.yaml": [
-        CLASS_YAML,
+        MERGED_CLASS_YAML,
         gatewayYaml("team-a", "a", "2026-01-01T00:00:00Z", port, "a.example.com"),
         gatewayYaml("team-b", "b", "2026-01-02T00:00:00Z", port, "b.example.com"),
         gatewayYaml("team-c", "c", "2026-01-03T00:00:00Z", port, "a.example.com"),

@@ -5,9 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
-import { connect as tcpConnect, createServer, type Server } from "node:net";
+import type { Server } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import { eventually, freePort } from "../support/http";
+import { startTcpEcho, startUdpEcho, tcpExchange, udpExchange } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
@@ -53,45 +54,6 @@ spec:
 `;
 }
 
-/** A TCP server that answers every chunk with `<name>:<chunk>`. */
-async function startTcpEcho(name: string): Promise<{ server: Server; port: number }> {
-  const server = createServer((s) => s.on("data", (d: Buffer) => s.write(`${name}:${d.toString()}`)));
-  const port = await freePort();
-  await new Promise<void>((r) => server.listen(port, "127.0.0.1", r));
-  return { server, port };
-}
-
-/** Sends `text` over a new TCP connection and returns the first reply. */
-function tcpExchange(port: number, text: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = tcpConnect(port, "127.0.0.1", () => s.write(text));
-    s.once("data", (d: Buffer) => {
-      resolve(d.toString());
-      s.end();
-    });
-    s.on("error", reject);
-    s.on("close", () => reject(new Error("closed without a reply")));
-    s.setTimeout(3000, () => s.destroy(new Error("timeout")));
-  });
-}
-
-/** Sends one datagram and waits up to 500 ms for a reply. */
-function udpExchange(sock: UdpSocket, port: number, text: string): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      sock.off("message", onMessage);
-      resolve(undefined);
-    }, 500);
-    const onMessage = (m: Buffer): void => {
-      clearTimeout(timer);
-      sock.off("message", onMessage);
-      resolve(m.toString());
-    };
-    sock.on("message", onMessage);
-    sock.send(text, port, "127.0.0.1");
-  });
-}
-
 describe("TCP, TLS-terminate and UDP listeners (real Envoy)", function () {
   let t: TestGateway;
   let ports: Ports;
@@ -105,10 +67,8 @@ describe("TCP, TLS-terminate and UDP listeners (real Envoy)", function () {
     const a = await startTcpEcho("a");
     const b = await startTcpEcho("b");
     servers.push(a.server, b.server);
-    udpEcho = createSocket("udp4");
-    udpEcho.on("message", (m, rinfo) => udpEcho.send(`udp:${m.toString()}`, rinfo.port, rinfo.address));
-    const udpPort = await freePort();
-    await new Promise<void>((r) => udpEcho.bind(udpPort, "127.0.0.1", r));
+    const udp = await startUdpEcho("udp");
+    udpEcho = udp.sock;
     client = createSocket("udp4");
     await new Promise<void>((r) => client.bind(0, "127.0.0.1", r));
     ports = { tcp: await freePort(), udp: await freePort(), tls: await freePort() };
@@ -117,7 +77,7 @@ describe("TCP, TLS-terminate and UDP listeners (real Envoy)", function () {
       "backends.yaml": [
         backendYaml("tcp-a", a.port),
         backendYaml("tcp-b", b.port),
-        backendYaml("udp-echo", udpPort),
+        backendYaml("udp-echo", udp.port),
       ].join("---\n"),
       "secret.yaml": tlsSecretYaml("term-cert", ca.issue("term.example.com")),
     });

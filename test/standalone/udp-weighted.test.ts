@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { eventually, freePort } from "../support/http";
+import { startUdpEcho, udpExchange } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -27,28 +28,12 @@ spec:
 `;
 }
 
-/** A UDP echo server answering `<name>` to every datagram. */
-async function startUdpEcho(name: string): Promise<{ sock: UdpSocket; port: number }> {
-  const sock = createSocket("udp4");
-  sock.on("message", (_m, rinfo) => sock.send(name, rinfo.port, rinfo.address));
-  const port = await freePort();
-  await new Promise<void>((r) => sock.bind(port, "127.0.0.1", r));
-  return { sock, port };
-}
-
 /** Sends one datagram from a new client socket and returns the reply (undefined after 1 s). */
 async function oneSession(port: number): Promise<string | undefined> {
   const sock = createSocket("udp4");
   await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
   try {
-    return await new Promise<string | undefined>((resolve) => {
-      const timer = setTimeout(() => resolve(undefined), 1000);
-      sock.once("message", (m: Buffer) => {
-        clearTimeout(timer);
-        resolve(m.toString());
-      });
-      sock.send("ping", port, "127.0.0.1");
-    });
+    return await udpExchange(sock, port, "ping", 1000);
   } finally {
     sock.close();
   }
@@ -60,7 +45,7 @@ describe("UDPRoute weighted backendRefs (real Envoy)", function () {
   const echoes: UdpSocket[] = [];
 
   before(async function () {
-    const backends = await Promise.all(["a", "b", "c"].map((n) => startUdpEcho(n)));
+    const backends = await Promise.all(["a", "b", "c"].map((n) => startUdpEcho(n, () => n)));
     echoes.push(...backends.map((b) => b.sock));
     port = await freePort();
     t = await startTestGateway({

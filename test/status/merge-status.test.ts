@@ -1,6 +1,6 @@
 /** Status merging: transition times, other controllers' entries, change detection. */
 import assert from "node:assert/strict";
-import { mergeStatus, statusChanged } from "../../operator/src/status/merge-status";
+import { liveIsNewer, mergeStatus, statusChanged } from "../../operator/src/status/merge-status";
 
 const OURS = "gateway.envoyproxy.io/gatewayclass-controller";
 const T0 = "2026-01-01T00:00:00Z";
@@ -125,5 +125,20 @@ describe("status merge", () => {
   it("detects no change when only object key order differs", () => {
     assert.equal(statusChanged({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 }), false);
     assert.equal(statusChanged({ a: [1, 2] }, { a: [2, 1] }), true, "list order counts");
+  });
+
+  it("a live status from a newer generation (another replica ahead) is newer than ours; other controllers' do not count", () => {
+    const at = (observedGeneration: number) => ({ ...accepted("True"), observedGeneration });
+    const foreign = { type: "example.com/Other", status: "True", reason: "R", message: "m", observedGeneration: 9 };
+    assert.equal(liveIsNewer({ conditions: [at(3)] }, { conditions: [at(2)] }, OURS), true);
+    assert.equal(liveIsNewer({ listeners: [{ name: "l", conditions: [at(3)] }] }, { conditions: [at(2)] }, OURS), true);
+    assert.equal(liveIsNewer({ conditions: [at(2)] }, { conditions: [at(2)] }, OURS), false, "same generation");
+    assert.equal(liveIsNewer({ conditions: [at(1)] }, { conditions: [at(2)] }, OURS), false, "ours is newer");
+    assert.equal(liveIsNewer({ conditions: [at(2), foreign] }, { conditions: [at(2)] }, OURS), false, "foreign type");
+    const theirParent = { parentRef: { name: "x" }, controllerName: "example.com/other", conditions: [at(9)] };
+    const ourParent = (g: number) => ({ parentRef: { name: "eg" }, controllerName: OURS, conditions: [at(g)] });
+    assert.equal(liveIsNewer({ parents: [ourParent(2), theirParent] }, { parents: [ourParent(2)] }, OURS), false);
+    assert.equal(liveIsNewer({ parents: [ourParent(3)] }, { parents: [ourParent(2)] }, OURS), true);
+    assert.equal(liveIsNewer({}, { conditions: [at(2)] }, OURS), false, "nothing written yet");
   });
 });

@@ -7,6 +7,20 @@ metadata: { name: eg }
 spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
 `;
 
+/** GatewayClass `merged` whose EnvoyProxy `envoy-gateway-system/merged` sets `mergeGateways: true`. */
+export const MERGED_CLASS_YAML = `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: merged }
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: merged, namespace: envoy-gateway-system }
+spec: { mergeGateways: true }
+`;
+
 /**
  * GatewayClass `eg` + Gateway `default/eg` with the given listeners: YAML list items indented by four
  * spaces. `specYaml` adds other spec fields (indented by two spaces), e.g. `tls:`.

@@ -89,6 +89,36 @@ spec:
   )
   .join("---\n");
 
+/** Gateway `default/<name>` of class eg; `listeners` is its listener list, indented by four spaces. */
+function gateway(name: string, listeners: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners:
+${listeners}`;
+}
+
+/**
+ * A `kind` route `default/<name>` with `parentRefs` (flow YAML, without brackets) to Backend `backend`; its
+ * hostnames (flow YAML, without brackets) and creationTimestamp when given.
+ */
+function route(
+  kind: string,
+  name: string,
+  parentRefs: string,
+  backend: string,
+  o: { readonly hostnames?: string; readonly created?: string } = {},
+): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: ${kind}
+metadata: { name: ${name}, namespace: default${o.created ? `, creationTimestamp: "${o.created}"` : ""} }
+spec:
+  parentRefs: [${parentRefs}]
+${o.hostnames ? `  hostnames: [${o.hostnames}]\n` : ""}  rules: ${backendRef(backend)}`;
+}
+
 function backendRef(name: string): string {
   return `[{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${name} }] }]`;
 }
@@ -97,17 +127,14 @@ describe("conformance v1.7.0: listener and route attachment", () => {
   describe("routes attach to an Accepted listener that cannot be programmed", () => {
     it("GatewayWithAttachedRoutes: an HTTPS listener with an unresolved certificateRef counts its route", () => {
       // "Gateway listener should have AttachedRoutes set even when Gateway has unresolved refs".
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: unresolved, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: tls
+      const r = run(`${gateway(
+        "unresolved",
+        `    - name: tls
       port: 443
       protocol: HTTPS
       allowedRoutes: { kinds: [{ kind: HTTPRoute }] }
-      tls: { mode: Terminate, certificateRefs: [{ group: "", kind: Secret, name: does-not-exist }] }
+      tls: { mode: Terminate, certificateRefs: [{ group: "", kind: Secret, name: does-not-exist }] }`,
+      )}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -132,21 +159,13 @@ spec:
     });
 
     it("a route on an HTTP listener and an HTTPS listener without a usable certificate: both count it, only HTTP serves it", () => {
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: http, protocol: HTTP, port: 80 }
-    - { name: https, protocol: HTTPS, port: 443, tls: { certificateRefs: [{ name: missing }] } }
+      const r = run(`${gateway(
+        "eg",
+        `    - { name: http, protocol: HTTP, port: 80 }
+    - { name: https, protocol: HTTPS, port: 443, tls: { certificateRefs: [{ name: missing }] } }`,
+      )}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: web, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  rules: ${backendRef("one")}
+${route("HTTPRoute", "web", "{ name: eg }", "one")}
 ---
 ${BACKENDS}`);
       assert.equal(listener(r, "Gateway", "default/eg", "http").attachedRoutes, 1);
@@ -160,22 +179,14 @@ ${BACKENDS}`);
     });
 
     it("a listener that is not accepted (or conflicted) still takes no route", () => {
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: http, protocol: HTTP, port: 80 }
+      const r = run(`${gateway(
+        "eg",
+        `    - { name: http, protocol: HTTP, port: 80 }
     - { name: a, protocol: HTTP, port: 81, hostname: a.example.com }
-    - { name: b, protocol: TCP, port: 81 }
+    - { name: b, protocol: TCP, port: 81 }`,
+      )}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: web, namespace: default }
-spec:
-  parentRefs: [{ name: eg, sectionName: a }]
-  rules: ${backendRef("one")}
+${route("HTTPRoute", "web", "{ name: eg, sectionName: a }", "one")}
 ---
 ${BACKENDS}`);
       assert.equal(listener(r, "Gateway", "default/eg", "a").attachedRoutes, 0);
@@ -189,27 +200,12 @@ ${BACKENDS}`);
   describe("several TCPRoutes or UDPRoutes on one listener", () => {
     /** Two routes of `kind` on the listener `l4`: `b-older` is older, `a-newer` sorts first by name. */
     function twoRoutes(kind: string, protocol: string): TranslateResult {
-      const route = (
-        name: string,
-        created: string,
-        backend: string,
-      ): string => `apiVersion: gateway.networking.k8s.io/v1
-kind: ${kind}
-metadata: { name: ${name}, namespace: default, creationTimestamp: "${created}" }
-spec:
-  parentRefs: [{ name: eg, sectionName: l4 }]
-  rules: ${backendRef(backend)}
-`;
-      return run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: l4, protocol: ${protocol}, port: 9310, allowedRoutes: { kinds: [{ kind: ${kind} }], namespaces: { from: Same } } }
+      const l4Route = (name: string, created: string, backend: string): string =>
+        `${route(kind, name, "{ name: eg, sectionName: l4 }", backend, { created })}\n`;
+      return run(`${gateway("eg", `    - { name: l4, protocol: ${protocol}, port: 9310, allowedRoutes: { kinds: [{ kind: ${kind} }], namespaces: { from: Same } } }`)}
 ---
-${route("b-older", "2026-01-01T00:00:00Z", "one")}---
-${route("a-newer", "2026-01-01T00:00:01Z", "two")}---
+${l4Route("b-older", "2026-01-01T00:00:00Z", "one")}---
+${l4Route("a-newer", "2026-01-01T00:00:01Z", "two")}---
 ${BACKENDS}`);
     }
 
@@ -258,31 +254,14 @@ ${BACKENDS}`);
 
   describe("TLSRoute and TCPRoute on listeners of other protocols and modes", () => {
     it("TLSRouteInvalidNoMatchingListener: a TLSRoute on an HTTP or HTTPS listener is NotAllowedByListeners", () => {
-      const route = (name: string, gw: string): string => `apiVersion: gateway.networking.k8s.io/v1
-kind: TLSRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: ${gw} }]
-  hostnames: [tls.example.com]
-  rules: ${backendRef("one")}
-`;
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: http-only, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, port: 80, protocol: HTTP }]
+      const tlsRoute = (name: string, gw: string): string =>
+        `${route("TLSRoute", name, `{ name: ${gw} }`, "one", { hostnames: "tls.example.com" })}\n`;
+      const r = run(`${gateway("http-only", `    - { name: http, port: 80, protocol: HTTP }`)}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: https-only, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: https, port: 443, protocol: HTTPS, tls: { mode: Terminate, certificateRefs: [{ name: any-cert }] } }
+${gateway("https-only", `    - { name: https, port: 443, protocol: HTTPS, tls: { mode: Terminate, certificateRefs: [{ name: any-cert }] } }`)}
 ---
-${route("on-http", "http-only")}---
-${route("on-https", "https-only")}---
+${tlsRoute("on-http", "http-only")}---
+${tlsRoute("on-https", "https-only")}---
 ${CERTS}---
 ${BACKENDS}`);
       for (const [name, gw] of [
@@ -297,25 +276,17 @@ ${BACKENDS}`);
     });
 
     it("TLSRouteListenerPassthroughSupportedKinds: TCPRoute on a Passthrough TLS listener is InvalidRouteKinds and does not attach", () => {
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: tls-passthrough
+      const r = run(`${gateway(
+        "eg",
+        `    - name: tls-passthrough
       port: 443
       protocol: TLS
       allowedRoutes: { namespaces: { from: Same }, kinds: [{ kind: TCPRoute }, { kind: TLSRoute }] }
       tls: { mode: Passthrough }
-    - { name: pass-default, port: 444, protocol: TLS, tls: { mode: Passthrough } }
+    - { name: pass-default, port: 444, protocol: TLS, tls: { mode: Passthrough } }`,
+      )}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: TCPRoute
-metadata: { name: tcp, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  rules: ${backendRef("one")}
+${route("TCPRoute", "tcp", "{ name: eg }", "one")}
 ---
 ${BACKENDS}`);
       const l = listener(r, "Gateway", "default/eg", "tls-passthrough");
@@ -339,24 +310,16 @@ ${BACKENDS}`);
 
     it("Envoy Gateway's tls-termination example: a TLS listener in Terminate mode takes a TCPRoute by default (TLS-terminated TCP)", () => {
       // examples/kubernetes/tls-termination.yaml in Envoy Gateway: no allowedRoutes.kinds, one TCPRoute.
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: https
+      const r = run(`${gateway(
+        "eg",
+        `    - name: https
       port: 443
       protocol: TLS
       allowedRoutes: { namespaces: { from: Same } }
-      tls: { mode: Terminate, certificateRefs: [{ group: "", kind: Secret, name: any-cert }] }
+      tls: { mode: Terminate, certificateRefs: [{ group: "", kind: Secret, name: any-cert }] }`,
+      )}
 ---
-apiVersion: gateway.networking.k8s.io/v1
-kind: TCPRoute
-metadata: { name: backend, namespace: default }
-spec:
-  parentRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  rules: ${backendRef("one")}
+${route("TCPRoute", "backend", "{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }", "one")}
 ---
 ${CERTS}---
 ${BACKENDS}`);
@@ -374,18 +337,15 @@ ${BACKENDS}`);
     });
 
     it("TLSRouteListenerTerminateSupportedKinds: a Terminate TLS listener listing TLSRoute and TCPRoute resolves both", () => {
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: tls-terminate
+      const r = run(`${gateway(
+        "eg",
+        `    - name: tls-terminate
       port: 8443
       protocol: TLS
       hostname: tls.example.com
       allowedRoutes: { namespaces: { from: Same }, kinds: [{ kind: TLSRoute }, { kind: TCPRoute }] }
-      tls: { mode: Terminate, certificateRefs: [{ name: term-cert }] }
+      tls: { mode: Terminate, certificateRefs: [{ name: term-cert }] }`,
+      )}
 ---
 ${CERTS}`);
       const l = listener(r, "Gateway", "default/eg", "tls-terminate");
@@ -398,21 +358,11 @@ ${CERTS}`);
     });
 
     it("TLSRouteMixedTerminationSameNamespace: Terminate and Passthrough listeners share a port, each serving its SNI", () => {
-      const route = (name: string, host: string, backend: string): string => `apiVersion: gateway.networking.k8s.io/v1
-kind: TLSRoute
-metadata: { name: ${name}, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [${host}]
-  rules: ${backendRef(backend)}
-`;
-      const r = run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: tls-terminate
+      const tlsRoute = (name: string, host: string, backend: string): string =>
+        `${route("TLSRoute", name, "{ name: eg }", backend, { hostnames: host })}\n`;
+      const r = run(`${gateway(
+        "eg",
+        `    - name: tls-terminate
       port: 8883
       protocol: TLS
       hostname: tls.example.com
@@ -423,10 +373,11 @@ spec:
       protocol: TLS
       hostname: abc.example.com
       allowedRoutes: { namespaces: { from: Same }, kinds: [{ kind: TLSRoute }] }
-      tls: { mode: Passthrough }
+      tls: { mode: Passthrough }`,
+      )}
 ---
-${route("terminate", "tls.example.com", "one")}---
-${route("passthrough", "abc.example.com", "two")}---
+${tlsRoute("terminate", "tls.example.com", "one")}---
+${tlsRoute("passthrough", "abc.example.com", "two")}---
 ${CERTS}---
 ${BACKENDS}`);
       for (const name of ["tls-terminate", "tls-passthrough"]) {
@@ -469,12 +420,7 @@ spec:
   rules: ${o.rules(backend, older)}
 `;
       const tls = o.protocol === "TLS" ? ", tls: { mode: Passthrough }" : "";
-      return run(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: l, protocol: ${o.protocol}, port: 443, hostname: "${o.listenerHost}"${tls} }]
+      return run(`${gateway("eg", `    - { name: l, protocol: ${o.protocol}, port: 443, hostname: "${o.listenerHost}"${tls} }`)}
 ---
 ${route("older", "2026-01-01T00:00:00Z", o.olderHost, "one", true)}---
 ${route("newer", "2026-01-01T00:00:01Z", o.newerHost, "two", false)}---
@@ -493,41 +439,32 @@ ${BACKENDS}`);
     const http = (prefix: (older: boolean) => string) => (backend: string, older: boolean) =>
       `[{ matches: [{ path: { type: PathPrefix, value: "${prefix(older)}" } }], backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }] }]`;
 
-    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard, even with a shorter path prefix", () => {
-      const r = case_({
-        kind: "HTTPRoute",
-        protocol: "HTTP",
-        listenerHost: "abc.example.com",
-        olderHost: "*.example.com",
-        newerHost: "abc.example.com",
-        rules: http((older) => (older ? "/path/prefix" : "/path")),
+    // On an HTTP listener the newer, more specific route's virtual host routes come first.
+    for (const [title, kind, [listenerHost, olderHost], rules] of [
+      [
+        "HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard, even with a shorter path prefix",
+        "HTTPRoute",
+        ["abc.example.com", "*.example.com"],
+        http((older) => (older ? "/path/prefix" : "/path")),
+      ],
+      [
+        "HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: *.example.com beats an older *.com on listener *.example.com",
+        "HTTPRoute",
+        ["*.example.com", "*.com"],
+        http(() => "/"),
+      ],
+      [
+        "GRPCRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard",
+        "GRPCRoute",
+        ["abc.example.com", "*.example.com"],
+        (backend: string) => backendRef(backend),
+      ],
+    ] as const) {
+      it(title, () => {
+        const r = case_({ kind, protocol: "HTTP", listenerHost, olderHost, newerHost: listenerHost, rules });
+        assert.deepEqual(vhostBackends(r, listenerHost), ["two", "one"]);
       });
-      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
-    });
-
-    it("HTTPRouteMultipleRoutesAttachmentSameHostnameIntersection: *.example.com beats an older *.com on listener *.example.com", () => {
-      const r = case_({
-        kind: "HTTPRoute",
-        protocol: "HTTP",
-        listenerHost: "*.example.com",
-        olderHost: "*.com",
-        newerHost: "*.example.com",
-        rules: http(() => "/"),
-      });
-      assert.deepEqual(vhostBackends(r, "*.example.com"), ["two", "one"]);
-    });
-
-    it("GRPCRouteMultipleRoutesAttachmentSameHostnameIntersection: exact beats an older wildcard", () => {
-      const r = case_({
-        kind: "GRPCRoute",
-        protocol: "HTTP",
-        listenerHost: "abc.example.com",
-        olderHost: "*.example.com",
-        newerHost: "abc.example.com",
-        rules: (backend) => backendRef(backend),
-      });
-      assert.deepEqual(vhostBackends(r, "abc.example.com"), ["two", "one"]);
-    });
+    }
 
     it("TLSRouteMultipleRoutesAttachmentSameHostnameIntersection: the SNI name goes to the more specific route, not the older", () => {
       for (const [listenerHost, olderHost, newerHost] of [

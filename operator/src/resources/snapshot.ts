@@ -62,6 +62,18 @@ export interface ResourceSnapshot {
   readonly policies?: EnvoyGatewayPolicies;
   /** Objects of the other kinds (EnvoyProxy, and what is not read: see read-kinds.ts), kept so they can be reported. */
   readonly unknown: readonly KubeObject[];
+  /** Kinds the API server serves only in versions egts does not read (an older CRD); absent means none. */
+  readonly unservedKinds?: readonly UnservedKind[];
+}
+
+/** A kind whose installed CRD does not serve the version egts reads. */
+export interface UnservedKind {
+  /** Kind, e.g. TLSRoute. */
+  readonly kind: string;
+  /** The apiVersion egts reads, e.g. gateway.networking.k8s.io/v1. */
+  readonly apiVersion: string;
+  /** The versions the CRD serves, e.g. ["v1alpha2"]. */
+  readonly served: readonly string[];
 }
 
 /** Envoy Gateway's policy kinds (gateway.envoyproxy.io/v1alpha1), each absent meaning none. */

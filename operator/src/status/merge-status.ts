@@ -131,6 +131,37 @@ function mergeEntries(ours: readonly Json[], live: readonly Json[], controllerNa
   return [...out, ...pending];
 }
 
+/**
+ * The highest observedGeneration among the conditions `controllerName` writes in `status`: its own
+ * condition types on the object and its listeners, and its entries in `parents`/`ancestors`. Undefined
+ * when there is none.
+ */
+export function ownObservedGeneration(status: Json, controllerName: string): number | undefined {
+  if (!isObject(status)) return undefined;
+  const lists: Json[] = [status.conditions];
+  if (Array.isArray(status.listeners)) lists.push(...status.listeners.map((l) => (isObject(l) ? l.conditions : [])));
+  for (const list of SHARED_LISTS) {
+    const entries = Array.isArray(status[list]) ? (status[list] as Json[]) : [];
+    for (const e of entries) if (isObject(e) && e.controllerName === controllerName) lists.push(e.conditions);
+  }
+  let max: number | undefined;
+  for (const c of lists.flatMap((l) => (Array.isArray(l) ? l : []))) {
+    if (!isObject(c) || !OWNED_TYPES.has(String(c.type)) || typeof c.observedGeneration !== "number") continue;
+    max = Math.max(max ?? 0, c.observedGeneration);
+  }
+  return max;
+}
+
+/**
+ * Whether `live` was written from a newer generation than `desired` (another replica, or an earlier run,
+ * ahead of the snapshot we translated): writing `desired` would take the status back in time.
+ */
+export function liveIsNewer(live: Json, desired: Json, controllerName: string): boolean {
+  const had = ownObservedGeneration(live, controllerName);
+  const ours = ownObservedGeneration(desired, controllerName);
+  return had !== undefined && ours !== undefined && had > ours;
+}
+
 /** JSON with object keys sorted, for order-insensitive comparison of objects. */
 export function canonical(v: Json): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;

@@ -1,7 +1,8 @@
 /**
  * The status writer: the one edge that writes status to the API server. It compares each desired status
  * (merged into the live object's, see merge-status.ts) with the live one and patches only what changed,
- * with the live resourceVersion as a precondition so a concurrent change is never overwritten.
+ * with the live resourceVersion as a precondition so a concurrent change is never overwritten, and never
+ * over a status written from a newer generation than the one translated (another replica ahead of us).
  */
 import { HttpMethod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
@@ -9,7 +10,7 @@ import type { KubeObject } from "../resources/meta";
 import type { StatusUpdate } from "../translate/conditions";
 import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
 import { objectPath, WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
-import { mergeStatus, statusChanged } from "./merge-status";
+import { liveIsNewer, mergeStatus, statusChanged } from "./merge-status";
 
 /** What the writer did, for tests and metrics. */
 export interface StatusWriterStats {
@@ -19,6 +20,8 @@ export interface StatusWriterStats {
   unchanged: number;
   /** Patches refused because the object changed meanwhile (the next snapshot retries). */
   conflicts: number;
+  /** Desired statuses older than the live ones (observedGeneration behind): nothing sent. */
+  stale: number;
   /** Other failures. */
   errors: number;
 }
@@ -48,7 +51,7 @@ export function statusKey(o: { kind: string; namespace?: string; name: string })
 /** Writes statuses; see the module comment. */
 export class StatusWriter {
   /** Counters. */
-  readonly stats: StatusWriterStats = { writes: 0, unchanged: 0, conflicts: 0, errors: 0 };
+  readonly stats: StatusWriterStats = { writes: 0, unchanged: 0, conflicts: 0, stale: 0, errors: 0 };
   private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [k.kind, k]));
 
   constructor(
@@ -69,6 +72,10 @@ export class StatusWriter {
   private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
     const kind = this.kinds.get(u.kind);
     if (!live || !kind) return;
+    if (liveIsNewer(live.status, u.status, this.opts.controllerName)) {
+      this.stats.stale++;
+      return;
+    }
     const next = mergeStatus(live.status, u.status, this.opts.controllerName, now);
     if (!statusChanged(live.status, next)) {
       this.stats.unchanged++;

@@ -1,6 +1,8 @@
 /** GatewayClass: accept the classes whose controllerName is ours. */
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import type { GatewayClass } from "../resources/gateway-api";
+import type { UnservedKind } from "../resources/snapshot";
+import type { Condition } from "../resources/meta";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
 import { GATEWAY_API_VERSION, supportedFeatures } from "./features";
@@ -25,6 +27,21 @@ function invalidParameters(gc: GatewayClass, envoyProxies: EnvoyProxies): string
 }
 
 /**
+ * The SupportedVersion condition: False UnsupportedVersion naming every kind whose installed CRD serves only
+ * versions egts does not read (the spec asks for the detected and the supported versions in the message).
+ * Standalone has no CRDs to inspect: the resources are read as Gateway API GATEWAY_API_VERSION.
+ */
+function supportedVersion(unserved: readonly UnservedKind[], gen: number | undefined): Condition {
+  if (unserved.length === 0) {
+    const message = `Gateway API ${GATEWAY_API_VERSION} is supported`;
+    return condition(CondType.SupportedVersion, true, Reason.SupportedVersion, message, gen);
+  }
+  const found = unserved.map((u) => `${u.kind} is served as ${u.served.join(", ")}, egts reads ${u.apiVersion}`);
+  const message = `${found.join("; ")}: install the Gateway API ${GATEWAY_API_VERSION} CRDs; until then these kinds are not read`;
+  return condition(CondType.SupportedVersion, false, Reason.UnsupportedVersion, message, gen);
+}
+
+/**
  * Returns the names of the classes we manage and accept, and their statuses. A class whose parametersRef is
  * unusable is Accepted=False InvalidParameters, and its Gateways are not served until that is fixed.
  */
@@ -32,6 +49,7 @@ export function processGatewayClasses(
   classes: readonly GatewayClass[],
   controllerName: string,
   envoyProxies: EnvoyProxies = new Map(),
+  unserved: readonly UnservedKind[] = [],
 ): { accepted: Set<string>; statuses: StatusUpdate[] } {
   const accepted = new Set<string>();
   const statuses: StatusUpdate[] = [];
@@ -51,14 +69,7 @@ export function processGatewayClasses(
           invalid
             ? condition(CondType.Accepted, false, Reason.InvalidParameters, invalid, gen)
             : condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
-          // Standalone has no CRDs to inspect: the resources are read as Gateway API GATEWAY_API_VERSION.
-          condition(
-            CondType.SupportedVersion,
-            true,
-            Reason.SupportedVersion,
-            `Gateway API ${GATEWAY_API_VERSION} is supported`,
-            gen,
-          ),
+          supportedVersion(unserved, gen),
         ],
         ...(invalid ? {} : { supportedFeatures: supportedFeatures() }),
       },

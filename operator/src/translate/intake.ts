@@ -69,6 +69,7 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
     listenerSets: keep(s.listenerSets ?? []),
     policies: Object.fromEntries(Object.entries(s.policies ?? {}).map(([f, items]) => [f, keep(items ?? [])])),
     unknown: keep(s.unknown),
+    ...(s.unservedKinds ? { unservedKinds: s.unservedKinds } : {}),
   };
   return { snapshot, rejected };
 }

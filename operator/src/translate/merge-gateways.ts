@@ -174,9 +174,12 @@ export function mergeGatewayIrs(
  * One node's xDS IR for the Gateways of a class: a port one Gateway uses keeps that Gateway's listener, a
  * port several share gets one listener `<class>/<port>` (see `sharedListeners`); clusters and secrets are
  * deduplicated by name. A secret's name is its Secret's (`secret/namespace/name`), so two Gateways naming
- * one Secret share its SDS resource, and different Secrets never collide.
+ * one Secret share its SDS resource, and different Secrets never collide. A cluster that presents a Gateway's
+ * backend client certificate is named after it too (`withCertificateClusters`), so each Gateway's routes
+ * keep their own certificate while Gateways presenting the same one share the cluster.
  */
-function mergeXds(className: string, group: readonly GatewayIr[]): GatewayXdsIr {
+function mergeXds(className: string, ungrouped: readonly GatewayIr[]): GatewayXdsIr {
+  const group = ungrouped.map((g) => withCertificateClusters(g));
   const shared = sharedPorts(group);
   const own = <L extends { readonly port: number }>(ls: readonly L[] | undefined): L[] =>
     (ls ?? []).filter((l) => !shared.has(l.port));
@@ -223,16 +226,18 @@ function tcpBased(g: GatewayIr): readonly { readonly port: number }[] {
 function sharedListeners(
   className: string,
   port: number,
-  group: readonly GatewayIr[],
+  group: readonly RenamedIr[],
 ): { readonly http: HttpListenerIr[]; readonly tcp: TcpListenerIr[] } {
-  const users = group
-    .filter((g) => tcpBased(g).some((l) => l.port === port))
-    .map((g) => g.gw)
-    .sort(byAge);
-  const listeners = users.flatMap((gw) =>
+  const using = group.filter((g) => tcpBased(g).some((l) => l.port === port)).sort((a, b) => byAge(a.gw, b.gw));
+  const users = using.map((g) => g.gw);
+  const listeners = using.flatMap(({ gw, renames }) =>
     gw.listeners
       .filter((l) => listenerReady(l) && l.listener.port === port && l.listener.protocol !== "UDP")
-      .map((l): ListenerState => ({ ...l, id: `${gw.key}/${l.id}` })),
+      .map((l): ListenerState => ({
+        ...l,
+        id: `${gw.key}/${l.id}`,
+        ...(renames ? { entries: renameClusterRefs(l.entries, renames), l4: renameClusterRefs(l.l4, renames) } : {}),
+      })),
   );
   const joint: GatewayState = { ...users[0], key: className, listeners };
   const [address, ...more] = users[0].addresses;
@@ -308,6 +313,44 @@ function byPort<L extends { readonly port: number }>(a: L, b: L): number {
 }
 
 /** The first item of each name, sorted by name. */
+/** A Gateway's IR with its clusters renamed (see withCertificateClusters), and the renames. */
+interface RenamedIr extends GatewayIr {
+  /** Old cluster name → new, for the routes built again from the Gateway's listeners. */
+  readonly renames?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The Gateway's IR with every cluster that presents its backend client certificate (spec.tls.backend)
+ * renamed `<cluster>/client-certificate/<secret>`, and every route destination and mirror pointing at it
+ * renamed alike: one backend used by merged Gateways with different certificates is two upstream
+ * configurations, and sharing the plain name would give every Gateway the certificate of whichever came first.
+ */
+function withCertificateClusters(g: GatewayIr): RenamedIr {
+  const renames = new Map<string, string>();
+  for (const c of g.xds.clusters) {
+    const cert = c.tls?.clientCertificate;
+    if (cert) renames.set(c.name, `${c.name}/client-certificate/${cert.name}`);
+  }
+  if (renames.size === 0) return g;
+  const { clusters, ...listeners } = g.xds;
+  const xds = {
+    ...renameClusterRefs(listeners, renames),
+    clusters: clusters.map((c) => ({ ...c, name: renames.get(c.name) ?? c.name })),
+  };
+  return { ...g, xds, renames };
+}
+
+/** `v` with every `cluster` field (route destinations, mirrors) renamed by `renames`. */
+function renameClusterRefs<T>(v: T, renames: ReadonlyMap<string, string>): T {
+  if (Array.isArray(v)) return v.map((x: unknown) => renameClusterRefs(x, renames)) as T;
+  if (typeof v !== "object" || v === null) return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    out[k] = k === "cluster" && typeof x === "string" ? (renames.get(x) ?? x) : renameClusterRefs(x, renames);
+  }
+  return out as T;
+}
+
 function uniqueByName<T extends { readonly name: string }>(items: readonly T[]): T[] {
   const seen = new Map<string, T>();
   for (const item of items) if (!seen.has(item.name)) seen.set(item.name, item);

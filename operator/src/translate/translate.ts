@@ -75,7 +75,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
 
   // 1. GatewayClasses first: they decide which Gateways are ours.
   const envoyProxies = envoyProxiesByKey(snapshot);
-  const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName, envoyProxies);
+  const classes = processGatewayClasses(snapshot.gatewayClasses, controllerName, envoyProxies, snapshot.unservedKinds);
 
   // 2. Gateways of our classes: validate listeners (protocols, kinds, certificates) and detect conflicts
   //    before any route attaches, because a conflicted listener must not accept routes.

@@ -8,10 +8,11 @@ import type { Logger } from "../../log";
 import type { LabelSelector } from "../../resources/gateway-api";
 import { selectorMatches } from "../../resources/labels";
 import type { KubeObject } from "../../resources/meta";
-import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
+import { snapshotFromObjects, type ResourceSnapshot, type UnservedKind } from "../../resources/snapshot";
 import { debounceWithMaxWait } from "../../streams/debounce";
 import type { KubeClient } from "./client";
 import { apiVersionOf, collectionPath, WATCHED_KINDS, type WatchedKind } from "./kinds";
+import { absenceCheck } from "./served-versions";
 import { newReflectorStats, reflect, type ReflectorEvent, type ReflectorStats } from "./reflector";
 
 /** Provider settings; the watch modes are Envoy Gateway's `provider.kubernetes.watch`. */
@@ -53,6 +54,8 @@ interface Source {
 interface Store {
   readonly objects: Map<string, Map<string, KubeObject>>;
   readonly synced: Set<string>;
+  /** Per kind: served only in versions we do not read. */
+  readonly unserved: Map<string, UnservedKind>;
 }
 
 function objectKey(o: KubeObject): string {
@@ -75,6 +78,9 @@ function apply(store: Store, source: string, e: ReflectorEvent): Store {
   if (e.type === "sync") {
     for (const o of e.items) bucket.set(objectKey(o), o);
     store.synced.add(source);
+    const kind = source.slice(0, source.indexOf("@"));
+    if (e.unserved) store.unserved.set(kind, e.unserved);
+    else store.unserved.delete(kind);
   } else if (e.type === "upsert") bucket.set(objectKey(e.object), e.object);
   else bucket.delete(objectKey(e.object));
   return store;
@@ -105,7 +111,8 @@ function snapshotOf(store: Store, opts: KubernetesProviderOptions): ResourceSnap
       )
     : undefined;
   if (opts.ownNamespace !== undefined) selected?.add(opts.ownNamespace);
-  return snapshotFromObjects(all.filter((o) => wanted(o, opts, selected)));
+  const snapshot = snapshotFromObjects(all.filter((o) => wanted(o, opts, selected)));
+  return store.unserved.size > 0 ? { ...snapshot, unservedKinds: [...store.unserved.values()] } : snapshot;
 }
 
 /** The stream of snapshots; see the module comment. Unsubscribing stops every watch. */
@@ -117,16 +124,19 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
       : opts.namespaces;
   const sources = sourcesOf(opts.kinds ?? WATCHED_KINDS, namespaces);
   const stats = opts.stats ?? newReflectorStats();
+  // One check per kind (not per namespace): one warning however many namespaces are watched.
+  const absences = new Map((opts.kinds ?? WATCHED_KINDS).map((k) => [k.kind, absenceCheck(client, k, opts.log)]));
   const events = sources.map((s) =>
     reflect(client, s.path, {
       log: opts.log,
       stats,
       optional: s.kind.optional ?? false,
+      absence: absences.get(s.kind.kind),
       stamp: { apiVersion: apiVersionOf(s.kind), kind: s.kind.kind },
       ...(opts.initialBackoffMs !== undefined ? { initialBackoffMs: opts.initialBackoffMs } : {}),
     }).pipe(map((event) => ({ source: s.id, event }))),
   );
-  const seed: Store = { objects: new Map(), synced: new Set() };
+  const seed: Store = { objects: new Map(), synced: new Set(), unserved: new Map() };
   return merge(...events).pipe(
     scan((store, { source, event }) => apply(store, source, event), seed),
     filter((store) => store.synced.size === sources.length),

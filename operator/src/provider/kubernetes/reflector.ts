@@ -13,12 +13,16 @@ import { getEventListeners } from "node:events";
 import { Observable } from "rxjs";
 import type { Logger } from "../../log";
 import type { KubeObject } from "../../resources/meta";
+import type { UnservedKind } from "../../resources/snapshot";
 import { describeError, KubeApiError, type KubeClient, type WatchEvent } from "./client";
 
 /** What a reflector emits. */
 export type ReflectorEvent =
-  /** A full list: replaces everything known of the collection (first list and every relist). */
-  | { readonly type: "sync"; readonly items: readonly KubeObject[] }
+  /**
+   * A full list: replaces everything known of the collection (first list and every relist). `unserved`: the
+   * list got 404 and `absence` found the kind served only in other versions.
+   */
+  | { readonly type: "sync"; readonly items: readonly KubeObject[]; readonly unserved?: UnservedKind }
   /** An object was added or changed. */
   | { readonly type: "upsert"; readonly object: KubeObject }
   /** An object was deleted. */
@@ -39,6 +43,8 @@ export interface ReflectorOptions {
   readonly absentRetryMs?: number;
   /** Treat a 404 on list as an absent optional kind (else as an error). @default false */
   readonly optional?: boolean;
+  /** Run on every 404 of an optional kind: says whether the kind is served in other versions. @default none */
+  readonly absence?: () => Promise<UnservedKind | undefined>;
   /** Logger. */
   readonly log: Logger;
   /** Counters for tests and metrics. */
@@ -140,7 +146,8 @@ export function reflect(client: KubeClient, path: string, o: ReflectorOptions): 
         subscriber.next({ type: "sync", items: list.items.map((item) => slim(item, o.stamp)) });
       } catch (err) {
         if (!(o.optional && err instanceof KubeApiError && err.status === 404)) throw err;
-        subscriber.next({ type: "sync", items: [] });
+        const unserved = await o.absence?.();
+        subscriber.next({ type: "sync", items: [], ...(unserved ? { unserved } : {}) });
         await sleep(o.absentRetryMs ?? 30_000, signal);
       }
     };

@@ -27,9 +27,23 @@ export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfigur
     virtualHosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map(buildRoute),
+      routes: vh.routes.map((r) => buildRoute(pinRedirectHost(r, vh.domains))),
     })),
   });
+}
+
+/**
+ * A redirect whose Location leaves the port out (the scheme's well-known port) names its host explicitly when
+ * the virtual host serves one exact domain: Envoy keeps the client's Host port (`Host: example.com:8080`) in
+ * the Location unless the redirect sets a host or a port, and a port of 443/80 would be written out. Wildcard
+ * virtual hosts cannot name the host, so there a client that sends a port in Host gets it back.
+ */
+function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
+  if (ir.action.kind !== "redirect") return ir;
+  const r = ir.action.redirect;
+  if (r.hostname !== undefined || r.port !== undefined) return ir;
+  if (domains.length !== 1 || domains[0].includes("*")) return ir;
+  return { ...ir, action: { kind: "redirect", redirect: { ...r, hostname: domains[0] } } };
 }
 
 function buildRoute(ir: RouteIr): Route {
