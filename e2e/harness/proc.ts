@@ -133,7 +133,10 @@ export class ManagedProcess {
         resolve();
       });
     });
-    void this.exited.then(() => log.end());
+    // The log ends once the output pipes close, not at exit: a process the child started may still hold
+    // them and write (a write after end threw in the conformance runner after a whole passing run).
+    this.child.once("close", () => log.end());
+    log.on("error", (err) => process.stderr.write(`${this.name}: log ${this.logFile}: ${err.message}\n`));
     live.add(this);
     installHooks();
   }
