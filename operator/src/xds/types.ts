@@ -25,6 +25,8 @@ import {
 } from "../../../proto/gen/envoy/extensions/filters/http/stateful_session/v3/stateful_session";
 import { CookieBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/cookie/v3/cookie";
 import { HeaderBasedSessionState } from "../../../proto/gen/envoy/extensions/http/stateful_session/header/v3/header";
+// Extension config types the policy kinds use (listener filters, load balancers, access loggers, tracers, ...).
+import "./extension-types";
 
 /** Top-level xDS resource types. */
 export const ClusterType = registerType("envoy.config.cluster.v3.Cluster", Cluster);

@@ -1,33 +1,16 @@
 /**
- * The HTTP filters of every HTTP connection manager, in order, and the upgrades it allows. A feature that
- * needs an HTTP filter registers it here (one entry); its per-route config goes in the Route's
- * typed_per_filter_config under the same name. Filters without per-route config do nothing.
+ * The HTTP filters of every HTTP connection manager, in order, and the upgrades it allows. Filters come from
+ * the ranked registry (./filters: one file per filter, Envoy Gateway's order); their per-route config goes
+ * in the Route's typed_per_filter_config under the same name.
  */
 import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { HttpConnectionManager_UpgradeConfig } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import { pack } from "../../../../proto/any";
-import { CorsType, RouterType, StatefulSessionType } from "../types";
+import type { HttpListenerIr } from "../../ir/xds-ir";
+import { buildHttpFilters, type FilterPosition } from "./filters";
 
-/** Name of Envoy's CORS filter (also the typed_per_filter_config key). */
-export const CORS_FILTER = "envoy.filters.http.cors";
-
-/** Name of Envoy's stateful session filter (session persistence; per-route config only). */
-export const STATEFUL_SESSION_FILTER = "envoy.filters.http.stateful_session";
-
-/** Name of the router, always last. */
-export const ROUTER_FILTER = "envoy.filters.http.router";
-
-/** The HCM's http_filters: feature filters first, the router last. */
-export function hcmHttpFilters(): HttpFilter[] {
-  return [
-    { name: CORS_FILTER, typedConfig: pack(CorsType, CorsType.codec.fromPartial({} as never)) },
-    // Without a session_state the filter does nothing; routes with session persistence configure it.
-    {
-      name: STATEFUL_SESSION_FILTER,
-      typedConfig: pack(StatefulSessionType, StatefulSessionType.codec.fromPartial({} as never)),
-    },
-    { name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) },
-  ] as HttpFilter[];
+/** The HCM's http_filters for the listener: feature filters in Envoy Gateway's order (or `filterOrder`'s), the router last. */
+export function hcmHttpFilters(listener: HttpListenerIr, filterOrder: readonly FilterPosition[] = []): HttpFilter[] {
+  return buildHttpFilters(listener, filterOrder);
 }
 
 /**

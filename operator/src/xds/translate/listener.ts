@@ -71,7 +71,7 @@ function hcmFilter(ir: HttpListenerIr): Filter {
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
-    httpFilters: hcmHttpFilters(),
+    httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
     ...hcmTimeouts(ir.clientTraffic),
   } as never);

@@ -10,8 +10,7 @@ import {
   type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../../ir/xds-ir";
-import { corsPerFilterConfig } from "./cors";
-import { sessionPerFilterConfig } from "./session";
+import { routePerFilterConfig } from "./filters";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 
 /**
@@ -53,12 +52,8 @@ function buildRoute(ir: RouteIr): Route {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
   }
-  if (ir.cors || ir.sessionPersistence) {
-    route.typedPerFilterConfig = {
-      ...(ir.cors ? corsPerFilterConfig(ir.cors) : {}),
-      ...(ir.sessionPersistence ? sessionPerFilterConfig(ir.sessionPersistence) : {}),
-    };
-  }
+  const perFilter = routePerFilterConfig(ir);
+  if (perFilter) route.typedPerFilterConfig = perFilter;
   return route as Route;
 }
 

@@ -1,0 +1,182 @@
+/**
+ * The ranked HTTP filter registry: every HTTP filter an HTTP connection manager can carry, one file per filter
+ * in this folder, placed in Envoy Gateway's order (its xDS translator's `newOrderedHTTPFilter`), optionally
+ * reordered by the user (EnvoyProxy `spec.filterOrder`, see {@link applyFilterOrder}).
+ *
+ * Envoy Gateway's placement patterns, which each filter file states for its filter:
+ * - `shared`: one filter per HCM, present when some route of the listener needs it, with a neutral HCM-level
+ *   config; each route that uses it carries the filter's native per-route config in `typed_per_filter_config`.
+ * - `disabled`: the HCM-level filter holds the real config (one filter per policy where configs differ, named
+ *   `<filter name>/<suffix>`) with `disabled: true`; a route turns it on with its native per-route config, or
+ *   with `envoy.config.route.v3.FilterConfig` (`config` empty, see {@link enableOnRoute}) when the filter has none.
+ * - `listener`: configured for the whole listener; no per-route config.
+ */
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { FilterConfig } from "../../../../../proto/gen/envoy/config/route/v3/route_components";
+import type { Any } from "../../../../../proto/gen/google/protobuf/any";
+import { pack, registerType, type RegisteredType } from "../../../../../proto/any";
+import type { HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
+
+/** How Envoy Gateway places a filter on the HCM and enables it per route (see the module comment). */
+export type FilterPlacement = "shared" | "disabled" | "listener";
+
+/** One HTTP filter of the registry. */
+export interface HttpFilterDef {
+  /** Envoy's filter name, Envoy Gateway's `EnvoyFilter` value; instance names start with it. */
+  readonly name: string;
+  /**
+   * Envoy Gateway's rank: lower runs first; equal ranks are ordered by filter name. For indexed filters
+   * (several instances, lua, ext_proc, wasm, dynamic_modules) the rank of the first instance: each instance
+   * adds the index its name ends with (`<name>/.../<index>`).
+   */
+  readonly rank: number;
+  /** Instances are ranked by the index their name ends with. @default false */
+  readonly indexed?: boolean;
+  /** Fully qualified proto name of the HCM-level config (its type URL without `type.googleapis.com/`). */
+  readonly configType: string;
+  /**
+   * Fully qualified proto name of the value a route puts in `typed_per_filter_config` under the filter's
+   * name: the filter's own per-route message, or `envoy.config.route.v3.FilterConfig`; absent when the
+   * filter has no route-level setting.
+   */
+  readonly perRouteType?: string;
+  /** How Envoy Gateway places it. */
+  readonly placement: FilterPlacement;
+  /** The filters of this kind the listener's HCM needs (none when no route uses it); absent until an IR feeds it. */
+  readonly hcmFilters?: (listener: HttpListenerIr) => readonly HttpFilter[];
+  /** The route's `typed_per_filter_config` entries for this filter; absent until an IR feeds it. */
+  readonly perRouteConfig?: (route: RouteIr) => Readonly<Record<string, Any>> | undefined;
+  /**
+   * A small config Envoy accepts, for tests that have real Envoy validate the whole registry; never emitted by
+   * the translator. Absent where any config needs something the test cannot provide (a Wasm module, a GeoIP
+   * database, a type our pinned protos lack).
+   */
+  readonly sampleConfig?: () => Any;
+}
+
+/**
+ * One position of EnvoyProxy `spec.filterOrder` (Envoy Gateway's `FilterPosition`): the filters of type
+ * `name` go right before the first filter of type `before`, or right after the last filter of type `after`.
+ */
+export interface FilterPosition {
+  /** Filter type (an `EnvoyFilter` name) to move. */
+  readonly name: string;
+  /** Filter type to move it before; exactly one of before and after is set. */
+  readonly before?: string;
+  /** Filter type to move it after. */
+  readonly after?: string;
+}
+
+/** Envoy Gateway's rank for a filter it does not know. */
+export const DEFAULT_RANK = 50;
+
+/** Envoy Gateway's ranks for a Lua filter: listener-level ones (name has `/listener/`) run before route-level ones. */
+const LUA_LISTENER_RANK = 13;
+
+/** `envoy.config.route.v3.FilterConfig`, registered for Any packing. */
+export const FilterConfigType = registerType("envoy.config.route.v3.FilterConfig", FilterConfig);
+
+/** Whether `filterName` is an instance of the filter type `type` (Envoy Gateway: a name prefix). */
+export function isFilterType(filterName: string, type: string): boolean {
+  return filterName.startsWith(type);
+}
+
+/**
+ * The route-level value that turns on a filter placed `disabled: true` on the HCM, for filters without a
+ * per-route message: `envoy.config.route.v3.FilterConfig` with an empty `config`, as Envoy Gateway writes it.
+ */
+export function enableOnRoute(): Any {
+  return pack(FilterConfigType, FilterConfig.fromPartial({ config: { typeUrl: "", value: Buffer.alloc(0) } }));
+}
+
+/** The index an indexed filter's name ends with (`.../<index>`); throws naming the filter when it does not. */
+export function filterIndex(filterName: string): number {
+  const last = filterName.slice(filterName.lastIndexOf("/") + 1);
+  if (!/^\d+$/.test(last)) throw new Error(`filter ${filterName} has no index: its name must end with /<index>`);
+  return Number(last);
+}
+
+/** The registered filter a name belongs to (longest matching type), or undefined. */
+export function filterDefOf(defs: readonly HttpFilterDef[], filterName: string): HttpFilterDef | undefined {
+  let best: HttpFilterDef | undefined;
+  for (const d of defs) {
+    if (isFilterType(filterName, d.name) && (!best || d.name.length > best.name.length)) best = d;
+  }
+  return best;
+}
+
+/** A filter's rank among `defs` (Envoy Gateway's newOrderedHTTPFilter). */
+export function filterRank(defs: readonly HttpFilterDef[], filterName: string): number {
+  const def = filterDefOf(defs, filterName);
+  if (!def) return DEFAULT_RANK;
+  if (!def.indexed) return def.rank;
+  const base = def.name === LUA_FILTER && filterName.includes("/listener/") ? LUA_LISTENER_RANK : def.rank;
+  return base + filterIndex(filterName);
+}
+
+/** Name of the Lua filter (listener-level instances rank apart). */
+export const LUA_FILTER = "envoy.filters.http.lua";
+
+/** Sorts filters by rank, then name (stable for equal names); returns a new array. */
+export function sortHttpFilters<T extends { readonly name: string }>(
+  defs: readonly HttpFilterDef[],
+  filters: readonly T[],
+): T[] {
+  const ranked = filters.map((f) => ({ f, rank: filterRank(defs, f.name) }));
+  ranked.sort((a, b) => a.rank - b.rank || (a.f.name < b.f.name ? -1 : a.f.name > b.f.name ? 1 : 0));
+  return ranked.map((r) => r.f);
+}
+
+/**
+ * Applies EnvoyProxy `spec.filterOrder` to sorted filters, as Envoy Gateway does: positions apply one after
+ * the other; each moves every filter of type `name` (keeping their relative order) right before the first
+ * filter of type `before`, or right after the last filter of type `after`. A position whose filters or
+ * anchor are not in the list changes nothing. Returns a new array.
+ */
+export function applyFilterOrder<T extends { readonly name: string }>(
+  filters: readonly T[],
+  positions: readonly FilterPosition[],
+): T[] {
+  let list = [...filters];
+  for (const p of positions) {
+    const anchor = p.before ?? p.after;
+    if (anchor === undefined || anchor === p.name) continue;
+    const moving = list.filter((f) => isFilterType(f.name, p.name));
+    if (moving.length === 0) continue;
+    const rest = list.filter((f) => !isFilterType(f.name, p.name));
+    const at =
+      p.before !== undefined
+        ? rest.findIndex((f) => isFilterType(f.name, anchor))
+        : lastIndex(rest, (f) => isFilterType(f.name, anchor));
+    if (at < 0) continue;
+    rest.splice(p.before !== undefined ? at : at + 1, 0, ...moving);
+    list = rest;
+  }
+  return list;
+}
+
+function lastIndex<T>(items: readonly T[], pred: (t: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (pred(items[i])) return i;
+  return -1;
+}
+
+/** Packs a message built from a partial object (ts-proto `fromPartial`). */
+export function packPartial<T>(type: RegisteredType<T>, partial: object): Any {
+  return pack(type, type.codec.fromPartial(partial as never));
+}
+
+/** Cluster the sample configs of filters that call a service point at (tests provide it). */
+export const SAMPLE_CLUSTER = "egts-sample-service";
+
+/** Generic SDS secret the sample configs of filters that need one name (tests provide it). */
+export const SAMPLE_SECRET = "egts-sample-secret";
+
+/** An SDS secret reference over ADS. */
+export function sampleSdsSecret(name: string = SAMPLE_SECRET): object {
+  return { name, sdsConfig: { ads: {}, resourceApiVersion: 2 } };
+}
+
+/** A gRPC service on {@link SAMPLE_CLUSTER}. */
+export function sampleGrpcService(): object {
+  return { envoyGrpc: { clusterName: SAMPLE_CLUSTER } };
+}

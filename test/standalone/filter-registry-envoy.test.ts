@@ -1,0 +1,163 @@
+/**
+ * The HTTP filter registry against real Envoy: one HTTP connection manager carrying every registered filter
+ * that has a sample config, in the registry's order, each `disabled: true` (the router on), is served over
+ * our delta xDS server and ACKed (Envoy builds every filter's typed config when it accepts a listener). A
+ * route enables the disabled ext_authz filter with `envoy.config.route.v3.FilterConfig` (Envoy Gateway's
+ * pattern), and traffic shows it: that route is refused (its authorization service is unreachable), the
+ * others are answered with every filter off.
+ */
+import assert from "node:assert/strict";
+import { pack } from "../../proto/any";
+import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
+import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
+import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
+import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
+import type { Any } from "../../proto/gen/google/protobuf/any";
+import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
+import { HTTP_FILTERS } from "../../operator/src/xds/translate/filters";
+import {
+  enableOnRoute,
+  SAMPLE_CLUSTER,
+  SAMPLE_SECRET,
+  sortHttpFilters,
+} from "../../operator/src/xds/translate/filters/registry";
+import {
+  ClusterType,
+  HcmType,
+  HttpProtocolOptionsType,
+  ListenerType,
+  RouteType,
+  SecretType,
+} from "../../operator/src/xds/types";
+import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+
+const NODE = "default/filter-registry";
+const LISTENER = "filter-registry";
+const EXT_AUTHZ = "envoy.filters.http.ext_authz/securitypolicy/default/sample";
+
+/** The instance name Envoy Gateway would give a filter (indexed ones end with /0, ext_authz per policy). */
+function instanceName(name: string, indexed: boolean | undefined): string {
+  if (name === "envoy.filters.http.ext_authz") return EXT_AUTHZ;
+  return indexed ? `${name}/sample/0` : name;
+}
+
+/** Every registered filter with a sample config, in the registry's order, disabled except the router. */
+function registryFilters(): { name: string; typedConfig: Any; disabled: boolean }[] {
+  const filters = HTTP_FILTERS.flatMap((d) => {
+    const sample = d.sampleConfig?.();
+    if (!sample) return [];
+    return [{ name: instanceName(d.name, d.indexed), typedConfig: sample, disabled: d.placement !== "listener" }];
+  });
+  // Listener-placed filters (health_check, header_mutation, ratelimit, ...) are disabled too, so the test's
+  // requests only meet what a route enables; the router stays on.
+  return sortHttpFilters(HTTP_FILTERS, filters).map((f) => ({
+    ...f,
+    disabled: f.name !== "envoy.filters.http.router",
+  }));
+}
+
+function listener(): Any {
+  const hcm = HttpConnectionManager.fromPartial({
+    statPrefix: "filter-registry",
+    rds: { routeConfigName: LISTENER, configSource: adsConfigSource() },
+    httpFilters: registryFilters(),
+  } as never);
+  return pack(
+    ListenerType,
+    Listener.fromPartial({
+      name: LISTENER,
+      address: { socketAddress: { address: "127.0.0.1", portValue: 0 } },
+      filterChains: [
+        { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
+      ],
+    } as never),
+  );
+}
+
+function routes(): Any {
+  const route = (prefix: string, perFilter: Record<string, Any>): object => ({
+    match: { prefix },
+    directResponse: { status: 200, body: { inlineString: `${prefix} answered` } },
+    typedPerFilterConfig: perFilter,
+  });
+  return pack(
+    RouteType,
+    RouteConfiguration.fromPartial({
+      name: LISTENER,
+      virtualHosts: [
+        {
+          name: "all",
+          domains: ["*"],
+          routes: [route("/authz", { [EXT_AUTHZ]: enableOnRoute() }), route("/", {})],
+        },
+      ],
+    } as never),
+  );
+}
+
+/** The service the sample configs point at: nothing listens on its port. */
+function sampleCluster(): Any {
+  return pack(
+    ClusterType,
+    Cluster.fromPartial({
+      name: SAMPLE_CLUSTER,
+      type: Cluster_DiscoveryType.STATIC,
+      connectTimeout: { seconds: 1, nanos: 0 },
+      loadAssignment: {
+        clusterName: SAMPLE_CLUSTER,
+        endpoints: [
+          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: 1 } } } }] },
+        ],
+      },
+      typedExtensionProtocolOptions: {
+        [HttpProtocolOptionsType.name]: pack(
+          HttpProtocolOptionsType,
+          HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
+        ),
+      },
+    } as never),
+  );
+}
+
+function sampleSecret(): Any {
+  return pack(
+    SecretType,
+    Secret.fromPartial({ name: SAMPLE_SECRET, genericSecret: { secret: { inlineString: "egts-sample" } } } as never),
+  );
+}
+
+describe("HTTP filter registry against real Envoy", function () {
+  this.timeout(60_000);
+  let envoy: XdsEnvoy | undefined;
+
+  after(async () => {
+    await envoy?.close();
+  });
+
+  it("ACKs an HCM with every registered filter present and disabled; a route enables ext_authz with FilterConfig", async () => {
+    const filters = registryFilters();
+    const without = HTTP_FILTERS.filter((d) => !d.sampleConfig).map((d) => d.name.replace("envoy.filters.http.", ""));
+    assert.deepEqual(without, ["api_key_auth", "wasm", "dynamic_modules", "geoip"], "filters without a sample config");
+    assert.equal(filters.length, HTTP_FILTERS.length - without.length);
+
+    envoy = await serveToEnvoy(
+      NODE,
+      {
+        Cluster: new Map([[SAMPLE_CLUSTER, sampleCluster()]]),
+        Secret: new Map([[SAMPLE_SECRET, sampleSecret()]]),
+        Listener: new Map([[LISTENER, listener()]]),
+        Route: new Map([[LISTENER, routes()]]),
+      },
+      ["Listener", "Route"],
+    );
+    const dump = await (await fetch(`${envoy.admin}/config_dump?resource=dynamic_listeners`)).text();
+    for (const f of filters) assert.ok(dump.includes(`"${f.name}"`), `Envoy's listener has ${f.name}`);
+
+    const port = await boundPort(envoy.admin, LISTENER);
+    const get = async (path: string): Promise<number> =>
+      (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).status;
+    assert.equal(await get("/"), 200, "every filter is off on a route that enables none");
+    assert.equal(await get("/authz"), 403, "the route enabling ext_authz is refused: its service is unreachable");
+  });
+});
