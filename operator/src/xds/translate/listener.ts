@@ -18,6 +18,7 @@ import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
 import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
+import { withClientHttpSettings, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -44,7 +45,7 @@ export function buildHttpListener(ir: HttpListenerIr): Listener {
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
-    ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
+    ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector()] : [])),
     ...keepaliveSocketOptions(ir.clientTraffic),
     filterChains,
   } as never);
@@ -61,19 +62,25 @@ export function additionalAddresses(
   return { additionalAddresses: addresses.map((a) => ({ address: { socketAddress: socket(a) } })) };
 }
 
+/** Listener.listener_filters, absent when there are none. */
+export function listenerFilters(filters: readonly unknown[]): { listenerFilters?: unknown[] } {
+  return filters.length > 0 ? { listenerFilters: [...filters] } : {};
+}
+
 /** A filter chain match on SNI names (other fields at their defaults). */
 export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
 function hcmFilter(ir: HttpListenerIr): Filter {
-  const hcm = HttpConnectionManager.fromPartial({
+  const fields = {
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
     ...hcmTimeouts(ir.clientTraffic),
-  } as never);
+  };
+  const hcm = HttpConnectionManager.fromPartial(withClientHttpSettings(fields, ir.clientTraffic) as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

@@ -2,6 +2,7 @@
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { RouterType } from "../../types";
 import { packPartial, type HttpFilterDef } from "./registry";
+import { routerClientFields } from "../client-traffic-http";
 
 /** Name of the router, always last. */
 export const ROUTER_FILTER = "envoy.filters.http.router";
@@ -12,6 +13,12 @@ export const router: HttpFilterDef = {
   rank: 310,
   configType: RouterType.name,
   placement: "listener",
-  hcmFilters: () => [{ name: ROUTER_FILTER, typedConfig: packPartial(RouterType, {}) } as HttpFilter],
+  // ClientTrafficPolicy headers.enableEnvoyHeaders → suppress_envoy_headers.
+  hcmFilters: (listener) => [
+    {
+      name: ROUTER_FILTER,
+      typedConfig: packPartial(RouterType, routerClientFields(listener.clientTraffic)),
+    } as HttpFilter,
+  ],
   sampleConfig: () => packPartial(RouterType, {}),
 };
