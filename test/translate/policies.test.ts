@@ -70,10 +70,9 @@ describe("policy attachment (testdata/policies)", () => {
   it("egts translate --to status prints the policies' statuses", () => {
     const objects = readCase(`${testdataDir("policies")}/ctp-gateway-and-listener.in.yaml`);
     const text = renderTranslation(translate(snapshotFromObjects(objects)), "status");
-    assert.match(
-      text,
-      /kind: ClientTrafficPolicy\nmetadata:\n  name: gateway-wide\n  namespace: default\nstatus:\n  ancestors:/,
-    );
+    const doc =
+      "kind: ClientTrafficPolicy\nmetadata:\n  name: gateway-wide\n  namespace: default\nstatus:\n  ancestors:";
+    assert.ok(text.includes(doc), text);
   });
 
   it("EnvoyPatchPolicy: enabled by extensionApis, it is reported as not implemented yet instead of Disabled", () => {

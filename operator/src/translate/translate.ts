@@ -167,13 +167,16 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         built,
         controllerName,
         gates: opts.extensionApis ?? DEFAULT_EXTENSION_API_GATES,
+        merged,
       }),
-    { built, statuses: [] },
+    { built, statuses: [], finalize: (xds) => [...xds] },
   );
   //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
   const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
   // 7. Gateways of a merged class become one node and one proxy.
-  const { xds: xdsIr, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
+  const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
+  //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
+  const xdsIr = policies.finalize(mergedXds);
   return {
     statuses: [
       ...classes.statuses,

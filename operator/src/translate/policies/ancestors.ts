@@ -35,11 +35,18 @@ interface PolicyEntry {
 /** The statuses of every policy of every kind in one translation. */
 export class PolicyStatusBook {
   private readonly entries = new Map<string, PolicyEntry>();
+  /** The entry of each policy object seen, without building its key again. */
+  private readonly byObject = new WeakMap<KubeObject, PolicyEntry>();
 
   /** Registers a policy: it gets a status (maybe with no ancestor, which clears ours) even if nothing else is said. */
-  track(policy: KubeObject): void {
+  track(policy: KubeObject): PolicyEntry {
+    const known = this.byObject.get(policy);
+    if (known) return known;
     const id = `${policy.kind}/${keyOf(policy.metadata)}`;
-    if (!this.entries.has(id)) this.entries.set(id, { policy, ancestors: new Map() });
+    const entry = this.entries.get(id) ?? { policy, ancestors: new Map() };
+    this.entries.set(id, entry);
+    this.byObject.set(policy, entry);
+    return entry;
   }
 
   /** Accepted=True under `ref`, unless an Accepted condition is already there. */
@@ -55,10 +62,13 @@ export class PolicyStatusBook {
   /** Accepted=False under `ref`; further problems under the same ancestor are appended to the message. */
   reject(policy: KubeObject, ref: AncestorRef, reason: string, message: string): void {
     const a = this.ancestor(policy, ref);
-    if (a.rejected) a.rejected.messages.add(message);
-    else a.rejected = { reason, messages: new Set([message]) };
+    if (a.rejected) {
+      a.rejected.messages.add(message);
+      return;
+    }
+    a.rejected = { reason, messages: new Set([message]) };
     // A placeholder keeping Accepted's place; the message is joined once, when rendered (see ordered()).
-    a.conditions.set(CondType.Accepted, this.cond(policy, CondType.Accepted, false, a.rejected.reason, ""));
+    a.conditions.set(CondType.Accepted, this.cond(policy, CondType.Accepted, false, reason, ""));
   }
 
   /** Sets another condition (Overridden, Merged) to True under `ref`. */
@@ -86,8 +96,7 @@ export class PolicyStatusBook {
   }
 
   private ancestor(policy: KubeObject, ref: AncestorRef): AncestorEntry {
-    this.track(policy);
-    const entry = this.entries.get(`${policy.kind}/${keyOf(policy.metadata)}`) as PolicyEntry;
+    const entry = this.track(policy);
     const key = ancestorKey(ref);
     let a = entry.ancestors.get(key);
     if (!a) {

@@ -61,6 +61,7 @@ export function applyClientTrafficPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
+  nodeOf: (gw: GatewayIr["gw"]) => string,
 ): GatewayIr[] {
   const set = attachPolicies(policies, CLIENT_TRAFFIC_RULES, index, book);
   const translated = new Map<string, Translated>();
@@ -70,11 +71,42 @@ export function applyClientTrafficPolicies(
     translated.set(a.policyKey, t);
   }
   for (const a of set.winners) reportProblems(a, translated.get(a.policyKey) as Translated, book);
+  const shared = sharedPorts(built, nodeOf);
   const out = built.map((b) => {
     const ports = portGroups(b, (l) => set.forListener(b.gw, l)[0]);
-    return { ...b, xds: configure(b, ports, translated, book) };
+    return { ...b, xds: configure(b, ports, translated, book, shared.get(b.gw.key)) };
   });
   acceptRest(set, book);
+  return out;
+}
+
+/**
+ * Per Gateway of a merged class, its ports that other Gateways of the class use too, with those Gateways'
+ * listeners there (`namespace/gateway/listener`): one Envoy listener serves them all.
+ */
+function sharedPorts(
+  built: readonly GatewayIr[],
+  nodeOf: (gw: GatewayIr["gw"]) => string,
+): Map<string, Map<number, string[]>> {
+  const byNodePort = new Map<string, { gw: string; name: string }[]>();
+  for (const b of built) {
+    for (const l of b.gw.listeners) {
+      if (!listenerReady(l) || l.listener.protocol === "UDP") continue;
+      const k = `${nodeOf(b.gw)}|${l.listener.port}`;
+      byNodePort.set(k, [...(byNodePort.get(k) ?? []), { gw: b.gw.key, name: `${b.gw.key}/${l.listener.name}` }]);
+    }
+  }
+  const out = new Map<string, Map<number, string[]>>();
+  for (const [k, users] of byNodePort) {
+    const port = Number(k.slice(k.lastIndexOf("|") + 1));
+    for (const u of users) {
+      const others = users.filter((o) => o.gw !== u.gw).map((o) => o.name);
+      if (others.length === 0) continue;
+      const m = out.get(u.gw) ?? new Map<number, string[]>();
+      m.set(port, others.sort());
+      out.set(u.gw, m);
+    }
+  }
   return out;
 }
 
@@ -113,6 +145,7 @@ function configure(
   groups: readonly PortGroup[],
   translated: ReadonlyMap<string, Translated>,
   book: PolicyStatusBook,
+  shared: ReadonlyMap<number, string[]> = new Map(),
 ): GatewayIr["xds"] {
   const ports = new Map<number, { ir?: ClientTrafficIr; fail: boolean }>();
   for (const g of groups) {
@@ -120,6 +153,12 @@ function configure(
     const head = g.listeners[0].head;
     if (heads.size > 1) {
       reportSharedPort(b, g, book);
+      continue;
+    }
+    const others = shared.get(g.port);
+    if (others) {
+      // Gateways of a merged class on this port share one Envoy listener: EG refuses the policy there.
+      reportMergedPort(g, others, book);
       continue;
     }
     if (!head) continue;
@@ -166,6 +205,13 @@ function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]):
 /** Envoy Gateway: the routes of a listener whose ClientTrafficPolicy is invalid answer 500. */
 function answer500(r: RouteIr): RouteIr {
   return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+}
+
+function reportMergedPort(g: PortGroup, others: readonly string[], book: PolicyStatusBook): void {
+  const head = g.listeners[0].head;
+  if (!head) return;
+  const message = `ClientTrafficPolicy is being applied to multiple http (non https) listeners (${others.join(", ")}) on the same port, which is not allowed`;
+  for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, message);
 }
 
 /** Each policy configuring part of a shared port is refused, naming the listeners it would also change. */

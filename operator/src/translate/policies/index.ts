@@ -4,6 +4,7 @@
  * of merged classes are combined. One status book collects every policy's status; one target index serves
  * every kind.
  */
+import type { GatewayXdsIr } from "../../ir/xds-ir";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { StatusUpdate } from "../conditions";
 import type { ExtensionApiGates } from "../extension-gates";
@@ -12,7 +13,7 @@ import type { GatewayIr } from "../merge-gateways";
 import { PolicyStatusBook } from "./ancestors";
 import { applyClientTrafficPolicies } from "./client-traffic";
 import { TargetIndex } from "./target-index";
-import { applyUntranslatedPolicies } from "./unimplemented";
+import { refuseSecured, reportUntranslatedPolicies } from "./unimplemented";
 
 /** What the policy stage needs. */
 export interface PolicyInputs {
@@ -26,6 +27,8 @@ export interface PolicyInputs {
   readonly controllerName: string;
   /** EnvoyGateway extensionApis switches. */
   readonly gates: ExtensionApiGates;
+  /** GatewayClasses whose Gateways share one proxy (mergeGateways): their shared ports are one Envoy listener. */
+  readonly merged: ReadonlySet<string>;
 }
 
 /** What the policy stage produces. */
@@ -34,6 +37,8 @@ export interface PolicyOutputs {
   readonly built: GatewayIr[];
   /** A status for every policy of ours. */
   readonly statuses: StatusUpdate[];
+  /** What the policies change on the published nodes (after Gateways of merged classes are combined). */
+  readonly finalize: (xds: readonly GatewayXdsIr[]) => GatewayXdsIr[];
 }
 
 /** Applies every policy kind, in Envoy Gateway's order (client traffic first: it configures listeners). */
@@ -41,7 +46,13 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const policies = inputs.snapshot.policies ?? {};
   const book = new PolicyStatusBook();
   const index = new TargetIndex(inputs.gateways, inputs.snapshot);
-  let built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built);
-  built = applyUntranslatedPolicies(policies, index, book, built, inputs.gates);
-  return { built, statuses: book.statuses(inputs.controllerName) };
+  const nodeOf = (gw: GatewayState): string =>
+    inputs.merged.has(gw.gateway.spec.gatewayClassName) ? gw.gateway.spec.gatewayClassName : gw.key;
+  const built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built, nodeOf);
+  const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
+  return {
+    built,
+    statuses: book.statuses(inputs.controllerName),
+    finalize: (xds) => refuseSecured(xds, security, index, nodeOf),
+  };
 }

@@ -22,6 +22,10 @@ export interface RouteTarget {
   readonly key: string;
   /** The listeners (of our Gateways) it attached to, with their Gateway. */
   readonly listeners: readonly { readonly gateway: GatewayState; readonly listener: ListenerState }[];
+  /** `namespace/name` of those Gateways, sorted. */
+  readonly gateways: readonly string[];
+  /** Their ancestor references (where a policy on the route reports). */
+  readonly ancestors: readonly AncestorRef[];
 }
 
 /** Lookup tables the engine resolves target references against. */
@@ -34,6 +38,35 @@ export class TargetIndex {
   readonly routes = new Map<string, RouteTarget>();
   /** Every object of a targetable kind by kind, for label selectors (ours or not). */
   readonly byKind = new Map<string, KubeObject[]>();
+  /** `kind|namespace|label=value` → the objects carrying that label (built on first use). */
+  private byLabel?: Map<string, KubeObject[]>;
+
+  /**
+   * Candidates for a label selector: the objects of `kind` in `namespace` carrying the selector's first
+   * matchLabels pair (all of the kind in the namespace when it has none); the caller checks the selector.
+   */
+  candidates(
+    kind: string,
+    namespace: string,
+    matchLabels: Readonly<Record<string, string>> | undefined,
+  ): readonly KubeObject[] {
+    const first = Object.entries(matchLabels ?? {})[0];
+    if (!first) return (this.byKind.get(kind) ?? []).filter((o) => (o.metadata.namespace ?? "default") === namespace);
+    if (!this.byLabel) {
+      this.byLabel = new Map();
+      for (const [k, list] of this.byKind) {
+        for (const o of list) {
+          for (const [name, value] of Object.entries(o.metadata.labels ?? {})) {
+            const key = `${k}|${o.metadata.namespace ?? "default"}|${name}=${value}`;
+            const at = this.byLabel.get(key);
+            if (at) at.push(o);
+            else this.byLabel.set(key, [o]);
+          }
+        }
+      }
+    }
+    return this.byLabel.get(`${kind}|${namespace}|${first[0]}=${first[1]}`) ?? [];
+  }
 
   constructor(gateways: ReadonlyMap<string, GatewayState>, snapshot: ResourceSnapshot) {
     this.gateways = gateways;
@@ -55,7 +88,16 @@ export class TargetIndex {
       for (const route of objects[kind]) {
         const key = keyOf(route.metadata);
         const listeners = attachedTo.get(`${kind}/${key}`) ?? [];
-        this.routes.set(`${kind}/${key}`, { route: route as RouteTarget["route"], kind, key, listeners });
+        const gateways = [...new Set(listeners.map((l) => l.gateway.key))].sort();
+        const ancestors = gateways.map((g) => gatewayAncestor(g));
+        this.routes.set(`${kind}/${key}`, {
+          route: route as RouteTarget["route"],
+          kind,
+          key,
+          listeners,
+          gateways,
+          ancestors,
+        });
       }
     }
   }
@@ -93,7 +135,14 @@ export function listenerSetAncestor(setKey: string, sectionName?: string): Ances
   return { ...gatewayAncestor(setKey, sectionName), kind: "ListenerSet" };
 }
 
-/** `group/kind/namespace/name/section` of an ancestor, for maps and sorting. */
+const ANCESTOR_KEYS = new WeakMap<AncestorRef, string>();
+
+/** `group/kind/namespace/name/section` of an ancestor, for maps and sorting (computed once per reference). */
 export function ancestorKey(a: AncestorRef): string {
-  return `${a.group}/${a.kind}/${a.namespace}/${a.name}/${a.sectionName ?? ""}`;
+  let key = ANCESTOR_KEYS.get(a);
+  if (key === undefined) {
+    key = `${a.group}/${a.kind}/${a.namespace}/${a.name}/${a.sectionName ?? ""}`;
+    ANCESTOR_KEYS.set(a, key);
+  }
+  return key;
 }

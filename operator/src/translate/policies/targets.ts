@@ -89,9 +89,9 @@ export function resolveTargets<P extends KubeObject>(
 
 function selected(sel: TargetSelector, ns: string, index: TargetIndex): KubeObject[] {
   if ((sel.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP) return [];
-  return (index.byKind.get(sel.kind) ?? []).filter(
-    (o) => namespaceOf(o.metadata) === ns && selectorMatches(sel, o.metadata.labels ?? {}),
-  );
+  return index
+    .candidates(sel.kind, ns, sel.matchLabels)
+    .filter((o) => namespaceOf(o.metadata) === ns && selectorMatches(sel, o.metadata.labels ?? {}));
 }
 
 function resolveRef(
@@ -101,17 +101,18 @@ function resolveRef(
   rules: PolicyKindRules,
   index: TargetIndex,
 ): RefResult {
-  const self: AncestorRef = {
+  // Where a problem with the reference itself is reported (built only then).
+  const self = (): AncestorRef => ({
     group: ref.group,
     kind: ref.kind,
     namespace: ns,
     name: ref.name,
     ...(ref.sectionName !== undefined ? { sectionName: ref.sectionName } : {}),
-  };
+  });
   if (ref.group !== GATEWAY_API_GROUP || !rules.targetKinds.includes(ref.kind)) {
     const allowed = rules.targetKinds.join(", ");
     const message = `${field}: a ${rules.kind} cannot target ${ref.group || "core"} ${ref.kind} (it targets ${allowed} of group ${GATEWAY_API_GROUP})`;
-    return { ancestor: self, reason: "Invalid", message };
+    return { ancestor: self(), reason: "Invalid", message };
   }
   const key = `${ns}/${ref.name}`;
   if (ref.kind === "Gateway") return gatewayTarget(key, ref.sectionName, field, self, index);
@@ -119,13 +120,13 @@ function resolveRef(
   if ((ROUTE_KINDS as readonly string[]).includes(ref.kind)) {
     return routeTarget({ kind: ref.kind, key, section: ref.sectionName }, field, self, index);
   }
-  return { ancestor: self, reason: "Invalid", message: `${field}: kind ${ref.kind} cannot be a policy target` };
+  return { ancestor: self(), reason: "Invalid", message: `${field}: kind ${ref.kind} cannot be a policy target` };
 }
 
-function notFound(field: string, kind: string, key: string, self: AncestorRef, index: TargetIndex): RefResult {
+function notFound(field: string, kind: string, key: string, self: () => AncestorRef, index: TargetIndex): RefResult {
   // An object that exists but is not ours (another controller's, or attached to none of our Gateways).
   if ((index.byKind.get(kind) ?? []).some((o) => keyOf(o.metadata) === key)) return undefined;
-  return { ancestor: self, reason: "TargetNotFound", message: `${field}: ${kind} ${key} not found` };
+  return { ancestor: self(), reason: "TargetNotFound", message: `${field}: ${kind} ${key} not found` };
 }
 
 function noSection(field: string, section: string, kind: string, key: string, ancestor: AncestorRef): TargetProblem {
@@ -140,7 +141,7 @@ function gatewayTarget(
   key: string,
   section: string | undefined,
   field: string,
-  self: AncestorRef,
+  self: () => AncestorRef,
   index: TargetIndex,
 ): RefResult {
   const gw = index.gateways.get(key);
@@ -164,7 +165,7 @@ function listenerSetTarget(
   key: string,
   section: string | undefined,
   field: string,
-  self: AncestorRef,
+  self: () => AncestorRef,
   index: TargetIndex,
 ): RefResult {
   const found = index.listenerSets.get(key);
@@ -187,14 +188,13 @@ function listenerSetTarget(
 function routeTarget(
   { kind, key, section }: { kind: string; key: string; section: string | undefined },
   field: string,
-  self: AncestorRef,
+  self: () => AncestorRef,
   index: TargetIndex,
 ): RefResult {
   const route = index.routes.get(`${kind}/${key}`);
   if (!route) return notFound(field, kind, key, self, index);
-  const gateways = [...new Set(route.listeners.map((l) => l.gateway.key))].sort();
+  const { gateways, ancestors } = route;
   if (gateways.length === 0) return undefined; // attached to none of our Gateways: not ours to report
-  const ancestors = gateways.map((g) => gatewayAncestor(g));
   if (section !== undefined && !(route.route.spec?.rules ?? []).some((r) => r.name === section)) {
     return { ...noSection(field, section, kind, key, ancestors[0]), ancestor: ancestors[0] };
   }

@@ -5,12 +5,12 @@
  * authentication or authorization asked for would open them. EnvoyPatchPolicy is Disabled unless the
  * EnvoyGateway configuration enables it (extensionApis.enableEnvoyPatchPolicy), as in Envoy Gateway.
  */
-import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
+import type { GatewayXdsIr, HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
 import type { EnvoyGatewayPolicies } from "../../resources/snapshot";
 import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { ExtensionApiGates } from "../extension-gates";
-import type { GatewayIr } from "../merge-gateways";
+import type { GatewayState } from "../gateway";
 import type { PolicyStatusBook } from "./ancestors";
 import { attachPolicies, effectiveSpec, type AttachmentSet } from "./engine";
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
@@ -46,19 +46,46 @@ export const ENVOY_EXTENSION_RULES: PolicyKindRules = {
 /** Envoy Gateway's message on an EnvoyPatchPolicy when the configuration does not enable the kind. */
 export const ENVOY_PATCH_POLICY_DISABLED = "EnvoyPatchPolicy is disabled in the EnvoyGateway configuration";
 
-/** Reports the kinds not translated yet and makes the routes SecurityPolicies target answer 403. */
-export function applyUntranslatedPolicies(
+/** Reports the kinds not translated yet; returns the SecurityPolicy attachments, whose traffic is refused. */
+export function reportUntranslatedPolicies(
   policies: EnvoyGatewayPolicies,
   index: TargetIndex,
   book: PolicyStatusBook,
-  built: readonly GatewayIr[],
   gates: ExtensionApiGates,
-): GatewayIr[] {
+): Attachment[] {
   notApplied(policies.backendTrafficPolicies ?? [], BACKEND_TRAFFIC_RULES, index, book);
   notApplied(policies.envoyExtensionPolicies ?? [], ENVOY_EXTENSION_RULES, index, book);
   const security = notApplied(policies.securityPolicies ?? [], SECURITY_RULES, index, book);
   for (const p of policies.envoyPatchPolicies ?? []) patchPolicyStatus(p, index, book, gates);
-  return security.length === 0 ? [...built] : built.map((b) => failClosed(b, security));
+  return security;
+}
+
+/**
+ * The published xDS IR with the traffic the SecurityPolicies target refused: routes answer 403 and TCP
+ * chains close connections. Applied to the final nodes (after Gateways of a merged class are combined, which
+ * rebuilds shared listeners): route-level targets by route name on every node, Gateway- and listener-level
+ * targets by port on the node serving that Gateway (`nodeOf`).
+ */
+export function refuseSecured(
+  xds: readonly GatewayXdsIr[],
+  security: readonly Attachment[],
+  index: TargetIndex,
+  nodeOf: (gw: GatewayState) => string,
+): GatewayXdsIr[] {
+  if (security.length === 0) return [...xds];
+  const prefixes = new Set<string>();
+  const ports = new Map<string, Set<number>>();
+  for (const a of security) {
+    for (const key of a.target.gateways) {
+      const gw = index.gateways.get(key);
+      if (!gw) continue;
+      const node = nodeOf(gw);
+      const set = ports.get(node) ?? new Set<number>();
+      collect(a.target, gw, set, prefixes);
+      ports.set(node, set);
+    }
+  }
+  return xds.map((n) => failClosed(n, ports.get(n.name) ?? new Set(), prefixes));
 }
 
 function notApplied(
@@ -75,7 +102,10 @@ function notApplied(
   const message = `${rules.kind} is not implemented by egts yet: ${consequence}`;
   for (const a of set.winners)
     for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, message);
-  if (rules.mergeable) reportMerges(set, index, book);
+  // Merged conditions only where a route-level winner asks for a merge (no walk over every route otherwise).
+  if (rules.mergeable && set.winners.some((w) => (w.policy.spec as { mergeType?: unknown })?.mergeType !== undefined)) {
+    reportMerges(set, index, book);
+  }
   return [...set.winners];
 }
 
@@ -128,27 +158,29 @@ function patchPolicyStatus(p: KubeObject, index: TargetIndex, book: PolicyStatus
   );
 }
 
-/** The Gateway IR with the routes (and TCP routes) the SecurityPolicies target refusing traffic. */
-function failClosed(b: GatewayIr, targets: readonly Attachment[]): GatewayIr {
-  const mine = targets.filter((a) => a.target.gateways.includes(b.gw.key));
-  if (mine.length === 0) return b;
-  const ports = new Set<number>();
-  const prefixes = new Set<string>();
-  for (const a of mine) collect(a.target, b, ports, prefixes);
-  const refuse = (r: RouteIr): RouteIr => ({ name: r.name, match: r.match, action: { kind: "direct", status: 403 } });
-  const covered = (r: RouteIr, l: HttpListenerIr): boolean =>
-    ports.has(l.port) || namePrefixes(r.name).some((p) => prefixes.has(p));
-  const http = b.xds.http.map((l) => ({
+/** One node's IR with the routes (and TCP chains) on `ports` or under `prefixes` refusing traffic. */
+function failClosed(n: GatewayXdsIr, ports: ReadonlySet<number>, prefixes: ReadonlySet<string>): GatewayXdsIr {
+  const covered = (name: string): boolean => namePrefixes(name).some((p) => prefixes.has(p));
+  const http = n.http.map((l): HttpListenerIr => {
+    const all = ports.has(l.port);
+    let changed = false;
+    const virtualHosts = l.virtualHosts.map((v) => {
+      let hit = false;
+      const routes = v.routes.map((r) => {
+        if (!all && !covered(r.name)) return r;
+        hit = true;
+        return { name: r.name, match: r.match, action: { kind: "direct", status: 403 } } as RouteIr;
+      });
+      changed ||= hit;
+      return hit ? { ...v, routes } : v;
+    });
+    return changed ? { ...l, virtualHosts } : l;
+  });
+  const tcp = n.tcp?.map((l): TcpListenerIr => ({
     ...l,
-    virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => (covered(r, l) ? refuse(r) : r)) })),
+    chains: l.chains.map((c) => (ports.has(l.port) || covered(`${c.name}/`) ? { ...c, destinations: [] } : c)),
   }));
-  const tcp = b.xds.tcp?.map((l): TcpListenerIr => ({
-    ...l,
-    chains: l.chains.map((c) =>
-      ports.has(l.port) || namePrefixes(`${c.name}/`).some((p) => prefixes.has(p)) ? { ...c, destinations: [] } : c,
-    ),
-  }));
-  return { ...b, xds: { ...b.xds, http, ...(tcp ? { tcp } : {}) } };
+  return { ...n, http, ...(tcp ? { tcp } : {}) };
 }
 
 /**
@@ -156,18 +188,24 @@ function failClosed(b: GatewayIr, targets: readonly Attachment[]): GatewayIr {
  * `httproute/ns/name/` and `httproute/ns/name/rule/R/`), to look up in a set.
  */
 function namePrefixes(name: string): string[] {
-  const parts = name.split("/");
-  const route = `${parts.slice(0, 3).join("/")}/`;
-  return parts[3] === "rule" && parts.length > 4 ? [route, `${route}rule/${parts[4]}/`] : [route];
+  let end = -1;
+  for (let i = 0; i < 3; i++) {
+    end = name.indexOf("/", end + 1);
+    if (end < 0) return [];
+  }
+  const route = name.slice(0, end + 1);
+  if (!name.startsWith("rule/", end + 1)) return [route];
+  const ruleEnd = name.indexOf("/", end + 6);
+  return ruleEnd < 0 ? [route] : [route, name.slice(0, ruleEnd + 1)];
 }
 
-function collect(t: ResolvedTarget, b: GatewayIr, ports: Set<number>, prefixes: Set<string>): void {
+function collect(t: ResolvedTarget, gw: GatewayState, ports: Set<number>, prefixes: Set<string>): void {
   if (t.scope === "Route" || t.scope === "RouteRule") {
     const base = `${t.kind.toLowerCase()}/${t.key}/`;
     prefixes.add(t.sectionName !== undefined ? `${base}rule/${t.sectionName}/` : base);
     return;
   }
-  for (const l of b.gw.listeners) {
+  for (const l of gw.listeners) {
     const owner = `${l.owner.namespace}/${l.owner.name}`;
     const inSet = t.kind === "ListenerSet" && l.owner.kind === "ListenerSet" && owner === t.key;
     const inGw =
