@@ -12,7 +12,10 @@
  */
 import * as assert from "node:assert/strict";
 import { Agent } from "node:http";
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
+import { join } from "node:path";
+import { testdataDir } from "../support/golden";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
@@ -29,6 +32,10 @@ const CLIENT_ADDRESS_RULE = `    - backendRefs: [{ group: gateway.envoyproxy.io,
           requestHeaderModifier:
             set: [{ name: x-client-address, value: "%DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT%" }]
 `;
+
+/** Envoy Gateway's task-doc YAML for a feature, unchanged (testdata/eg-docs/client-traffic-policy/). */
+const egDoc = (name: string): string =>
+  readFileSync(join(testdataDir("eg-docs", "client-traffic-policy"), `${name}.yaml`), "utf8");
 
 /** No connection reuse: a policy that changes the listener must be seen by the next request. */
 const fresh = (): Agent => new Agent({ keepAlive: false });
@@ -102,6 +109,13 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
   let port = 0;
   const get = (path = "/", headers: Record<string, string> = {}): Promise<HttpResult> =>
     httpGet(port, HOST, path, { headers, agent: fresh() });
+  /** The Accepted condition's message of policy `name` (as `kubectl get … -o jsonpath` shows it in the task). */
+  const acceptedMessage = (name: string): string | undefined => {
+    const s = t?.gw.statuses.get("ClientTrafficPolicy", "default", name)?.status as
+      { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
+    const c = s?.ancestors?.[0]?.conditions.find((x) => x.type === "Accepted" && x.status === "True");
+    return c?.message;
+  };
   const apply = async (spec: string): Promise<void> => {
     await t?.write("policy.yaml", policyYaml(spec));
   };
@@ -138,8 +152,9 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
   });
 
   it("enableProxyProtocol: a plain request is refused; v1 and v2 headers give the backend the client address", async () => {
-    await apply("  enableProxyProtocol: true\n");
+    await t?.write("policy.yaml", egDoc("enable-proxy-protocol-policy"));
     await eventually(async () => (await get()).status === 0, 20_000, "plain requests refused");
+    assert.equal(acceptedMessage("enable-proxy-protocol-policy"), "Policy has been accepted.");
     for (const header of [proxyV1("5.6.7.8", 1111, port), proxyV2("6.7.8.9", 2222, port)]) {
       const raw = await rawGet(port, header);
       assert.match(raw, /^HTTP\/1.1 200/, raw);
@@ -156,13 +171,14 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
   });
 
   it("clientIPDetection.xForwardedFor.numTrustedHops: 2 → the client is the second address from the right", async () => {
-    await apply("  clientIPDetection:\n    xForwardedFor:\n      numTrustedHops: 2\n");
+    await t?.write("policy.yaml", egDoc("http-client-ip-detection"));
     const xff = { "x-forwarded-for": "1.1.1.1,2.2.2.2" };
     await eventually(
       async () => echo(await get("/", xff)).headers["x-client-address"] === "1.1.1.1",
       20_000,
       "client address 1.1.1.1",
     );
+    assert.equal(acceptedMessage("http-client-ip-detection"), "Policy has been accepted.");
   });
 
   it("clientIPDetection.xForwardedFor.trustedCIDRs → the first untrusted address from the right", async () => {
