@@ -13,7 +13,7 @@
 import * as assert from "node:assert/strict";
 import { Agent } from "node:http";
 import { readFileSync } from "node:fs";
-import { connect } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { testdataDir } from "../support/golden";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
@@ -87,6 +87,24 @@ function rawGet(port: number, prefix: Buffer): Promise<string> {
   });
 }
 
+/** Sends `prefix` + "ping" to the TCP listener; resolves with what was echoed before the close (or 2 s). */
+function tcpPing(port: number, prefix: Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const s = connect(port, "127.0.0.1", () => s.write(Buffer.concat([prefix, Buffer.from("ping")])));
+    let text = "";
+    const timer = setTimeout(() => s.destroy(), 2000);
+    s.on("data", (d: Buffer) => {
+      text += d.toString();
+      s.destroy();
+    });
+    s.on("error", () => undefined);
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
 /** The echo backend's view of a raw response's request (its JSON body). */
 function echoOf(raw: string): EchoResponse | undefined {
   const body = raw.split("\r\n\r\n").slice(1).join("\r\n\r\n");
@@ -107,6 +125,8 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
   let t: TestGateway | undefined;
   let backend: EchoBackend | undefined;
   let port = 0;
+  let tcpPort = 0;
+  let tcpEcho: Server | undefined;
   const get = (path = "/", headers: Record<string, string> = {}): Promise<HttpResult> =>
     httpGet(port, HOST, path, { headers, agent: fresh() });
   /** The Accepted condition's message of policy `name` (as `kubectl get … -o jsonpath` shows it in the task). */
@@ -122,10 +142,24 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
 
   before(async () => {
     backend = await startEchoBackend({ name: "echo" });
+    tcpEcho = createServer((c) => c.on("data", (d: Buffer) => c.write(d)));
+    await new Promise<void>((r) => tcpEcho?.listen(0, "127.0.0.1", r));
+    const echoPort = (tcpEcho.address() as { port: number }).port;
     port = await freePort();
+    tcpPort = await freePort();
     t = await startTestGateway({
-      "gateway.yaml": gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`),
-      "routes.yaml": `${backendYaml("echo", backend.port)}---\n${httpRouteYaml("r", HOST, CLIENT_ADDRESS_RULE)}`,
+      "gateway.yaml": gatewayWithListenersYaml(
+        `    - { name: http, protocol: HTTP, port: ${port} }\n    - { name: tcp, protocol: TCP, port: ${tcpPort} }`,
+      ),
+      "routes.yaml": `${backendYaml("echo", backend.port)}---\n${httpRouteYaml("r", HOST, CLIENT_ADDRESS_RULE)}---
+${backendYaml("tcp-echo", echoPort)}---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TCPRoute
+metadata: { name: t, namespace: default }
+spec:
+  parentRefs: [{ name: eg, sectionName: tcp }]
+  rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: tcp-echo }] }]
+`,
     });
     await eventually(async () => (await get()).status === 200, 15_000, "the HTTP route");
   });
@@ -133,11 +167,13 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
   after(async () => {
     await t?.close();
     await backend?.close();
+    await new Promise<void>((r) => (tcpEcho ? tcpEcho.close(() => r()) : r()));
   });
 
   it("without a policy: a plain request is served, a PROXY header is not understood, XFF is not trusted", async () => {
     assert.equal((await get()).status, 200);
     assert.doesNotMatch(await rawGet(port, proxyV1("5.6.7.8", 1111, port)), /^HTTP\/1.1 200/);
+    assert.equal(await tcpPing(tcpPort, Buffer.alloc(0)), "ping");
     const seen = echo(await get("/", { "x-forwarded-for": "1.1.1.1,2.2.2.2", "x-client-ip": "3.3.3.3" }));
     // Neither the trusted-hops answer (1.1.1.1) nor the custom header's (3.3.3.3).
     assert.ok(!["1.1.1.1", "3.3.3.3"].includes(String(seen.headers["x-client-address"])));
@@ -155,6 +191,9 @@ describe("standalone: ClientTrafficPolicy PROXY protocol, client IP, headers, pa
     await t?.write("policy.yaml", egDoc("enable-proxy-protocol-policy"));
     await eventually(async () => (await get()).status === 0, 20_000, "plain requests refused");
     assert.equal(acceptedMessage("enable-proxy-protocol-policy"), "Policy has been accepted.");
+    // The TCP listener too: the PROXY header is consumed, a plain connection gets nothing back.
+    assert.equal(await tcpPing(tcpPort, proxyV1("5.6.7.8", 1111, tcpPort)), "ping");
+    assert.equal(await tcpPing(tcpPort, Buffer.alloc(0)), "");
     for (const header of [proxyV1("5.6.7.8", 1111, port), proxyV2("6.7.8.9", 2222, port)]) {
       const raw = await rawGet(port, header);
       assert.match(raw, /^HTTP\/1.1 200/, raw);
