@@ -183,6 +183,7 @@ spec:
     assert.match(String(echo(before).headers["x-request-id"]), /^[0-9a-f-]{36}$/);
     assert.ok(before.headers["x-envoy-upstream-service-time"] !== undefined);
     assert.equal(before.headers["x-late"], undefined);
+    assert.equal(before.headers["content-type"], "application/json");
     assert.equal(echo(await get("/a%2Fb")).path, "/a%2Fb");
     assert.equal(echo(await get("//a//b")).path, "//a//b");
   });
@@ -245,16 +246,20 @@ spec:
     earlyRequestHeaders:
       set: [{ name: x-early, value: early }]
       remove: [x-drop-me]
+      removeOnMatch: [{ type: Prefix, value: x-internal- }]
     lateResponseHeaders:
       add: [{ name: x-late, value: late }]
+      removeOnMatch: [{ type: Suffix, value: "-type" }]
 `);
     await eventually(async () => (await get()).headers["x-late"] === "late", 20_000, "the late response header");
-    const r = await get("/", { x_under: "1", "x-drop-me": "1", "x-early": "client" });
+    const r = await get("/", { x_under: "1", "x-drop-me": "1", "x-early": "client", "x-internal-user": "root" });
     const seen = echo(r);
     assert.equal(seen.headers.x_under, undefined);
     assert.equal(seen.headers["x-request-id"], undefined);
     assert.equal(seen.headers["x-early"], "early");
     assert.equal(seen.headers["x-drop-me"], undefined);
+    assert.equal(seen.headers["x-internal-user"], undefined);
+    assert.equal(r.headers["content-type"], undefined, "removed by lateResponseHeaders.removeOnMatch");
     assert.equal(r.headers["x-envoy-upstream-service-time"], undefined);
 
     await apply("  headers:\n    withUnderscoresAction: RejectRequest\n");

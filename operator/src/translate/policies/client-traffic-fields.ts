@@ -19,9 +19,8 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "headers.withUnderscoresAction",
   "headers.preserveXRequestID",
   "headers.requestID",
-  // removeOnMatch needs mutation rules newer than the pinned protos: not implemented yet.
-  ...["add", "set", "addIfAbsent", "remove"].map((k) => `headers.earlyRequestHeaders.${k}`),
-  ...["add", "set", "addIfAbsent", "remove"].map((k) => `headers.lateResponseHeaders.${k}`),
+  "headers.earlyRequestHeaders",
+  "headers.lateResponseHeaders",
   "headers.host",
   "path",
   "timeout.http.requestReceivedTimeout",

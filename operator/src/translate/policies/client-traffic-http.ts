@@ -5,6 +5,7 @@
  * `<field path>: <why>` so the policy is Accepted=False and never reaches Envoy.
  */
 import { isIP } from "node:net";
+import { re2Problem } from "../regex";
 import type {
   ClientIpIr,
   HeaderMutationIr,
@@ -219,7 +220,9 @@ function modifierOf(field: string, m: HTTPHeaderModifier, invalid: string[]): He
   });
   const removeOnMatch = (m.removeOnMatch ?? []).map((s, i): HeaderNameMatchIr | undefined => {
     const type = oneOf(`${field}.removeOnMatch[${i}].type`, s.type ?? "Exact", MATCH_TYPES, invalid);
-    return type ? { type, value: s.value } : undefined;
+    const bad = type === "RegularExpression" ? re2Problem(s.value) : undefined;
+    if (bad) invalid.push(`spec.${field}.removeOnMatch[${i}].value: ${bad}`);
+    return type && !bad ? { type, value: s.value } : undefined;
   });
   if (invalid.length > before) return undefined;
   return { add, set, addIfAbsent, remove, removeOnMatch: removeOnMatch as HeaderNameMatchIr[] };

@@ -18,7 +18,13 @@ import {
 import { StatusCode } from "../../../../proto/gen/envoy/type/v3/http_status";
 import { pack } from "../../../../proto/any";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
-import type { ClientIpIr, HeaderMutationIr, HttpSettingsOverrideIr, XfccIr } from "../../ir/client-traffic-http-ir";
+import type {
+  ClientIpIr,
+  HeaderMutationIr,
+  HeaderNameMatchIr,
+  HttpSettingsOverrideIr,
+  XfccIr,
+} from "../../ir/client-traffic-http-ir";
 import { CustomHeaderIpDetectionType, EarlyHeaderMutationType, ProxyProtocolListenerType } from "../extension-types";
 import { XffConfigFullType } from "./xff-config";
 
@@ -157,7 +163,22 @@ export function headerMutations(m: HeaderMutationIr): unknown[] {
     ...m.set.map((h) => option(h.name, h.value, HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)),
     ...m.addIfAbsent.map((h) => option(h.name, h.value, HeaderValueOption_HeaderAppendAction.ADD_IF_ABSENT)),
     ...m.remove.map((name) => ({ remove: name })),
+    ...m.removeOnMatch.map((r) => ({ removeOnMatch: { keyMatcher: stringMatcher(r) } })),
   ];
+}
+
+/** A header name matcher → Envoy's StringMatcher. */
+function stringMatcher(r: HeaderNameMatchIr): Record<string, unknown> {
+  switch (r.type) {
+    case "Exact":
+      return { exact: r.value };
+    case "Prefix":
+      return { prefix: r.value };
+    case "Suffix":
+      return { suffix: r.value };
+    default:
+      return { safeRegex: { regex: r.value } };
+  }
 }
 
 function earlyMutation(m: HeaderMutationIr): unknown {

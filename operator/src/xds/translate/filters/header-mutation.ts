@@ -6,17 +6,13 @@
  * mutations; no per-route config (Envoy has HeaderMutationPerRoute, which Envoy Gateway does not use). Before
  * ext_authz, which may read the headers.
  */
-import { HeaderMutation } from "../../../../../proto/gen/envoy/extensions/filters/http/header_mutation/v3/header_mutation";
-import { registerType } from "../../../../../proto/any";
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { type HttpFilterDef, packPartial } from "./registry";
 import { headerMutations } from "../client-traffic-http";
+import { HeaderMutationFilterFullType } from "../header-mutation-full";
 
-/** `envoy.extensions.filters.http.header_mutation.v3.HeaderMutation`, registered for Any packing. */
-export const HeaderMutationType = registerType(
-  "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
-  HeaderMutation,
-);
+/** `envoy.extensions.filters.http.header_mutation.v3.HeaderMutation` (Envoy 1.36's mutation fields), for Any packing. */
+export const HeaderMutationType = HeaderMutationFilterFullType;
 
 /** The header_mutation filter's registry entry. */
 export const headerMutation: HttpFilterDef = {
