@@ -146,7 +146,9 @@ describe("policy status through the API server (Kubernetes tier)", function () {
 
     // Another translation (the route changes) that changes nothing for the policies: no new policy patches.
     const before = await patches("clienttrafficpolicies");
-    assert.equal(before, 3, "one status patch per ClientTrafficPolicy");
+    // At least one write each (a policy may be written again while the objects of the first apply arrive,
+    // e.g. Overridden once the listener-level policy is seen); what matters is that none follows below.
+    assert.ok(before >= 3, `${before} status patches for 3 ClientTrafficPolicies`);
     const versions = await Promise.all(
       ["gateway-wide", "admin-only", "nowhere"].map((n) => get("clienttrafficpolicy", n)),
     );
