@@ -4,6 +4,7 @@
  * (xds/translate/client-traffic.ts) turns it into listener, HCM and tcp_proxy settings. Each field group is
  * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
  */
+import type { ClientIpIr, HttpSettingsOverrideIr, ListenerHeadersIr, ProxyProtocolIr } from "./client-traffic-http-ir";
 
 /** Settings from the ClientTrafficPolicy that applies to one Envoy listener. */
 export interface ClientTrafficIr {
@@ -15,6 +16,14 @@ export interface ClientTrafficIr {
   readonly httpTimeouts?: HttpClientTimeoutsIr;
   /** tcp_proxy idle timeout in milliseconds (TCP and TLS listeners). */
   readonly tcpIdleTimeoutMs?: number;
+  /** PROXY protocol listener filter (every TCP-based listener). */
+  readonly proxyProtocol?: ProxyProtocolIr;
+  /** Client IP detection (HTTP listeners). */
+  readonly clientIp?: ClientIpIr;
+  /** Header handling (HTTP listeners). */
+  readonly headers?: ListenerHeadersIr;
+  /** Overrides of the HTTP connection manager's defaults (HTTP listeners). */
+  readonly httpSettings?: HttpSettingsOverrideIr;
 }
 
 /** TCP keepalive probes. */

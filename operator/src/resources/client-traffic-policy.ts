@@ -45,12 +45,18 @@ export interface CustomHeaderExtensionSettings {
   readonly failClosed?: boolean;
 }
 
-/** How the original client IP address is determined. */
+/** The client IP is the connection's peer address: no settings (the field's presence turns it on). */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface DirectSourceIPSettings {}
+
+/** How the original client IP address is determined. Exactly one of the fields. */
 export interface ClientIPDetectionSettings {
   /** From X-Forwarded-For. */
   readonly xForwardedFor?: XForwardedForSettings;
-  /** From a custom header (not together with xForwardedFor). */
+  /** From a custom header. */
   readonly customHeader?: CustomHeaderExtensionSettings;
+  /** From the connection's source address (used by the geoip filter). */
+  readonly directSourceIP?: DirectSourceIPSettings;
 }
 
 /** A TLS protocol version. */
@@ -165,6 +171,20 @@ export interface XForwardedClientCert {
   readonly certDetailsToAdd?: readonly ("Subject" | "Cert" | "Chain" | "DNS" | "URI")[];
 }
 
+/** Envoy Gateway's header modifier (Gateway API's HTTPHeaderFilter plus addIfAbsent and removeOnMatch). */
+export interface HTTPHeaderModifier extends HTTPHeaderFilter {
+  /** Added only when the header is absent. */
+  readonly addIfAbsent?: readonly { readonly name: string; readonly value: string }[];
+  /** Headers removed when their name matches. */
+  readonly removeOnMatch?: readonly StringMatch[];
+}
+
+/** How the Host/Authority header is normalized. */
+export interface HostSettings {
+  /** Remove a trailing dot from the host (`example.com.` → `example.com`). @default false */
+  readonly stripTrailingHostDot?: boolean;
+}
+
 /** Header handling on the listener. */
 export interface HeaderSettings {
   /** Add the x-envoy- headers. @default false */
@@ -180,9 +200,11 @@ export interface HeaderSettings {
   /** X-Request-ID handling. @default Generate */
   readonly requestID?: "PreserveOrGenerate" | "Preserve" | "Generate" | "Disable";
   /** Request header changes before routing. */
-  readonly earlyRequestHeaders?: HTTPHeaderFilter;
+  readonly earlyRequestHeaders?: HTTPHeaderModifier;
   /** Response header changes after everything else. */
-  readonly lateResponseHeaders?: HTTPHeaderFilter;
+  readonly lateResponseHeaders?: HTTPHeaderModifier;
+  /** Host/Authority normalization. */
+  readonly host?: HostSettings;
 }
 
 /** Timeouts of TCP (not HTTP) listeners. */

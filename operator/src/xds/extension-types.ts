@@ -13,8 +13,8 @@ import { ConnectionLimit } from "../../../proto/gen/envoy/extensions/filters/net
 import { QuicDownstreamTransport } from "../../../proto/gen/envoy/extensions/transport_sockets/quic/v3/quic_transport";
 import { PreserveCaseFormatterConfig } from "../../../proto/gen/envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case";
 import { CustomHeaderConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/custom_header/v3/custom_header";
-import { XffConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/xff/v3/xff";
-import { HeaderMutation as EarlyHeaderMutation } from "../../../proto/gen/envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation";
+import { XffConfigFullType } from "./translate/xff-config";
+import { EarlyHeaderMutationFullType } from "./translate/header-mutation-full";
 import { UuidRequestIdConfig } from "../../../proto/gen/envoy/extensions/request_id/uuid/v3/uuid";
 import { RoundRobin } from "../../../proto/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin";
 import { LeastRequest } from "../../../proto/gen/envoy/extensions/load_balancing_policies/least_request/v3/least_request";
@@ -77,16 +77,10 @@ export const CustomHeaderIpDetectionType = registerType(
   "envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig",
   CustomHeaderConfig,
 );
-/** `envoy.extensions.http.original_ip_detection.xff.v3.XffConfig`. */
-export const XffIpDetectionType = registerType(
-  "envoy.extensions.http.original_ip_detection.xff.v3.XffConfig",
-  XffConfig,
-);
-/** `envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation`. */
-export const EarlyHeaderMutationType = registerType(
-  "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
-  EarlyHeaderMutation,
-);
+/** `envoy.extensions.http.original_ip_detection.xff.v3.XffConfig` (Envoy 1.36's fields; see translate/xff-config.ts). */
+export const XffIpDetectionType = XffConfigFullType;
+/** `envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation` (Envoy 1.36's fields; see translate/header-mutation-full.ts). */
+export const EarlyHeaderMutationType = EarlyHeaderMutationFullType;
 /** `envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig`. */
 export const UuidRequestIdType = registerType(
   "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig",

@@ -22,6 +22,7 @@ import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { unimplementedFields } from "./client-traffic-fields";
+import { translateHttpListenerParts } from "./client-traffic-http";
 import { acceptRest, attachPolicies, goList } from "./engine";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -176,15 +177,23 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
   if (!c) return l;
   if (c.fail) return { ...l, virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map(answer500) })) };
   // TLS listeners sharing the port (tlsRoutes chains) take the TCP idle timeout.
-  const keys = ["tcpKeepalive", "httpTimeouts", ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : [])] as const;
+  const keys = [
+    "tcpKeepalive",
+    "httpTimeouts",
+    ...HTTP_PART_KEYS,
+    ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
+  ] as const;
   const ct = c.ir ? pick(c.ir, ...keys) : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
 function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
-  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs") : undefined;
+  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol") : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
+
+/** The IR fields of client-traffic-http.ts that HTTP listeners take. */
+const HTTP_PART_KEYS = ["proxyProtocol", "clientIp", "headers", "httpSettings"] as const;
 
 /** The IR with only `keys` (and the policy), or undefined when none of them is set. */
 function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]): ClientTrafficIr | undefined {
@@ -236,6 +245,7 @@ export function translateSpec(policy: ClientTrafficPolicy): Translated {
     ...(tcpKeepalive ? { tcpKeepalive } : {}),
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
+    ...translateHttpListenerParts(spec, invalid),
   };
   return { ir, unimplemented, invalid };
 }

@@ -23,9 +23,9 @@ import {
   LISTENER_CONNECTION_DEFAULTS,
   hcmSettingFields,
   listenerConnectionFields,
-  routerSettingFields,
 } from "./listener-defaults";
 import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
+import { withClientHttpSettings, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -52,7 +52,7 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
-    ...(ir.tls ? { listenerFilters: [tlsInspector()] } : {}),
+    ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector()] : [])),
     ...keepaliveSocketOptions(ir.clientTraffic),
     filterChains,
     ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
@@ -71,21 +71,34 @@ export function additionalAddresses(
   return { additionalAddresses: addresses.map((a) => ({ address: { socketAddress: socket(a) } })) };
 }
 
+/** Listener.listener_filters, absent when there are none. */
+export function listenerFilters(filters: readonly unknown[]): { listenerFilters?: unknown[] } {
+  return filters.length > 0 ? { listenerFilters: [...filters] } : {};
+}
+
 /** A filter chain match on SNI names (other fields at their defaults). */
 export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
 function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
-  const hcm = HttpConnectionManager.fromPartial({
+  const defaults = hcmSettingFields(HTTP_LISTENER_DEFAULTS);
+  const timeouts = hcmTimeouts(ir.clientTraffic);
+  const fields = {
     ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
-    ...hcmSettingFields(HTTP_LISTENER_DEFAULTS),
-    ...hcmTimeouts(ir.clientTraffic),
-  } as never);
+    ...defaults,
+    ...timeouts,
+    // Both set common options (the underscores action; the idle timeout): merged, not replaced.
+    commonHttpProtocolOptions: {
+      ...defaults.commonHttpProtocolOptions,
+      ...(timeouts.commonHttpProtocolOptions as object | undefined),
+    },
+  };
+  const hcm = HttpConnectionManager.fromPartial(withClientHttpSettings(fields, ir.clientTraffic) as never);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

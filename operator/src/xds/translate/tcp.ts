@@ -9,7 +9,8 @@ import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
 import { keepaliveSocketOptions, tcpProxyTimeouts } from "./client-traffic";
-import { additionalAddresses, serverNames } from "./listener";
+import { additionalAddresses, listenerFilters, serverNames } from "./listener";
+import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
 import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
 
@@ -24,7 +25,7 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
-    ...(inspect ? { listenerFilters: [tlsInspector()] } : {}),
+    ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector()] : [])),
     ...keepaliveSocketOptions(ir.clientTraffic),
     filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
     ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),

@@ -3,6 +3,7 @@ import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filte
 import { RouterType } from "../../types";
 import { HTTP_LISTENER_DEFAULTS, routerSettingFields } from "../listener-defaults";
 import { packPartial, type HttpFilterDef } from "./registry";
+import { routerClientFields } from "../client-traffic-http";
 
 /** Name of the router, always last. */
 export const ROUTER_FILTER = "envoy.filters.http.router";
@@ -13,11 +14,15 @@ export const router: HttpFilterDef = {
   rank: 310,
   configType: RouterType.name,
   placement: "listener",
-  // The router's settings are Envoy Gateway's listener defaults (listener-defaults.ts).
-  hcmFilters: () => [
+  // The router's settings: Envoy Gateway's listener defaults (listener-defaults.ts), then the listener's
+  // ClientTrafficPolicy (headers.enableEnvoyHeaders → suppress_envoy_headers).
+  hcmFilters: (listener) => [
     {
       name: ROUTER_FILTER,
-      typedConfig: packPartial(RouterType, routerSettingFields(HTTP_LISTENER_DEFAULTS)),
+      typedConfig: packPartial(RouterType, {
+        ...routerSettingFields(HTTP_LISTENER_DEFAULTS),
+        ...routerClientFields(listener.clientTraffic),
+      }),
     } as HttpFilter,
   ],
   sampleConfig: () => packPartial(RouterType, {}),

@@ -1,0 +1,83 @@
+/**
+ * ClientTrafficPolicy's listener-facing HTTP settings, normalized for Envoy: PROXY protocol, client IP
+ * detection, header handling and path handling. The translator (translate/policies/client-traffic-http.ts)
+ * fills them in; the xDS translator (xds/translate/client-traffic-http.ts) turns them into listener filters,
+ * HTTP connection manager fields and the listener's header_mutation filter.
+ */
+
+/** The PROXY protocol listener filter (v1 and v2 headers are both accepted). */
+export interface ProxyProtocolIr {
+  /** Connections without a PROXY header are accepted too. */
+  readonly optional: boolean;
+}
+
+/** A CIDR range, split as Envoy's CidrRange has it. */
+export interface CidrIr {
+  readonly addressPrefix: string;
+  readonly prefixLen: number;
+}
+
+/** How the client address is found (exactly one of `xff` or `customHeader`). */
+export interface ClientIpIr {
+  /** From X-Forwarded-For: trusted hops as the policy counts them (the proxy itself included), or trusted CIDRs. */
+  readonly xff?: {
+    readonly numTrustedHops?: number;
+    readonly trustedCidrs?: readonly CidrIr[];
+    readonly skipAppend: boolean;
+  };
+  /** From a request header; `failClosed` answers 403 when it is missing or not an address. */
+  readonly customHeader?: { readonly name: string; readonly failClosed: boolean };
+}
+
+/** A header name matcher (removeOnMatch). */
+export interface HeaderNameMatchIr {
+  readonly type: "Exact" | "Prefix" | "Suffix" | "RegularExpression";
+  readonly value: string;
+}
+
+/** One header modifier, in Envoy's order: add (append), set (overwrite), addIfAbsent, remove, removeOnMatch. */
+export interface HeaderMutationIr {
+  readonly add: readonly { readonly name: string; readonly value: string }[];
+  readonly set: readonly { readonly name: string; readonly value: string }[];
+  readonly addIfAbsent: readonly { readonly name: string; readonly value: string }[];
+  readonly remove: readonly string[];
+  readonly removeOnMatch: readonly HeaderNameMatchIr[];
+}
+
+/** The x-forwarded-client-cert handling (HCM forward_client_cert_details and set_current_client_cert_details). */
+export interface XfccIr {
+  readonly mode: "Sanitize" | "ForwardOnly" | "AppendForward" | "SanitizeSet" | "AlwaysForwardOnly";
+  /** Certificate fields added (AppendForward and SanitizeSet only). */
+  readonly certDetails: readonly ("Subject" | "Cert" | "Chain" | "DNS" | "URI")[];
+}
+
+/** Header handling beyond the HCM defaults. */
+export interface ListenerHeadersIr {
+  readonly xfcc?: XfccIr;
+  /** Applied before routing (HCM early_header_mutation_extensions). */
+  readonly earlyRequest?: HeaderMutationIr;
+  /** Applied to every response last (the listener's header_mutation filter). */
+  readonly lateResponse?: HeaderMutationIr;
+  /** HCM strip_trailing_host_dot. */
+  readonly stripTrailingHostDot?: boolean;
+}
+
+/**
+ * Overrides of the HTTP connection manager's defaults, each absent when the policy does not set it. The
+ * names and values are those of the listener defaults module's HttpListenerSettings (Envoy Gateway's
+ * ClientTrafficPolicy names), so a policy applies as `{ ...defaults, ...overrides }`.
+ */
+export interface HttpSettingsOverrideIr {
+  /** path.disableMergeSlashes, negated. */
+  readonly mergeSlashes?: boolean;
+  /** path.escapedSlashesAction. */
+  readonly escapedSlashesAction?: "KeepUnchanged" | "RejectRequest" | "UnescapeAndRedirect" | "UnescapeAndForward";
+  /** headers.withUnderscoresAction. */
+  readonly withUnderscoresAction?: "Allow" | "RejectRequest" | "DropHeader";
+  /** headers.requestID (or preserveXRequestID: true → PreserveOrGenerate). */
+  readonly requestId?: "PreserveOrGenerate" | "Preserve" | "Generate" | "Disable";
+  /** headers.enableEnvoyHeaders (the router's x-envoy-* headers). */
+  readonly enableEnvoyHeaders?: boolean;
+  /** False when clientIPDetection finds the client address through an extension. */
+  readonly useRemoteAddress?: boolean;
+}

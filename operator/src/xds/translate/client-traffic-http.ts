@@ -1,0 +1,190 @@
+/**
+ * ClientTrafficIr's PROXY protocol, client IP detection, header and path settings → Envoy, as Envoy Gateway
+ * v1.9's xDS translator writes them: the proxy_protocol listener filter (first), HTTP connection manager
+ * fields (original IP detection extensions with use_remote_address off, XFCC, request ID, underscores, early
+ * header mutation, path handling), the router's suppress_envoy_headers and the listener's header_mutation
+ * filter for late response headers. Each function returns only what the policy sets, to spread over the
+ * defaults.
+ */
+import {
+  HeaderValueOption_HeaderAppendAction,
+  type HeaderValueOption,
+} from "../../../../proto/gen/envoy/config/core/v3/base";
+import { HttpProtocolOptions_HeadersWithUnderscoresAction as Underscores } from "../../../../proto/gen/envoy/config/core/v3/protocol";
+import {
+  HttpConnectionManager_ForwardClientCertDetails as Xfcc,
+  HttpConnectionManager_PathWithEscapedSlashesAction as EscapedSlashes,
+} from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { StatusCode } from "../../../../proto/gen/envoy/type/v3/http_status";
+import { pack } from "../../../../proto/any";
+import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
+import type {
+  ClientIpIr,
+  HeaderMutationIr,
+  HeaderNameMatchIr,
+  HttpSettingsOverrideIr,
+  XfccIr,
+} from "../../ir/client-traffic-http-ir";
+import { CustomHeaderIpDetectionType, EarlyHeaderMutationType, ProxyProtocolListenerType } from "../extension-types";
+import { XffConfigFullType } from "./xff-config";
+
+/** The proxy_protocol listener filter's name (Envoy Gateway puts it before every other listener filter). */
+export const PROXY_PROTOCOL_FILTER = "envoy.filters.listener.proxy_protocol";
+
+/** Listener filters a policy adds in front of `others` (the PROXY header is read before TLS inspection). */
+export function withProxyProtocol(ir: ClientTrafficIr | undefined, others: readonly unknown[]): unknown[] {
+  const pp = ir?.proxyProtocol;
+  if (!pp) return [...others];
+  const config = ProxyProtocolListenerType.codec.fromPartial({
+    ...(pp.optional ? { allowRequestsWithoutProxyProtocol: true } : {}),
+  } as never);
+  return [{ name: PROXY_PROTOCOL_FILTER, typedConfig: pack(ProxyProtocolListenerType, config) }, ...others];
+}
+
+const ESCAPED: Readonly<Record<NonNullable<HttpSettingsOverrideIr["escapedSlashesAction"]>, EscapedSlashes>> = {
+  KeepUnchanged: EscapedSlashes.KEEP_UNCHANGED,
+  RejectRequest: EscapedSlashes.REJECT_REQUEST,
+  UnescapeAndRedirect: EscapedSlashes.UNESCAPE_AND_REDIRECT,
+  UnescapeAndForward: EscapedSlashes.UNESCAPE_AND_FORWARD,
+};
+
+const UNDERSCORES: Readonly<Record<NonNullable<HttpSettingsOverrideIr["withUnderscoresAction"]>, Underscores>> = {
+  Allow: Underscores.ALLOW,
+  RejectRequest: Underscores.REJECT_REQUEST,
+  DropHeader: Underscores.DROP_HEADER,
+};
+
+/** Envoy's generate_request_id / preserve_external_request_id for each request ID action. */
+const REQUEST_ID: Readonly<
+  Record<
+    NonNullable<HttpSettingsOverrideIr["requestId"]>,
+    { generateRequestId: boolean; preserveExternalRequestId: boolean }
+  >
+> = {
+  PreserveOrGenerate: { generateRequestId: true, preserveExternalRequestId: true },
+  Preserve: { generateRequestId: false, preserveExternalRequestId: true },
+  Generate: { generateRequestId: true, preserveExternalRequestId: false },
+  Disable: { generateRequestId: false, preserveExternalRequestId: false },
+};
+
+const XFCC: Readonly<Record<XfccIr["mode"], Xfcc>> = {
+  Sanitize: Xfcc.SANITIZE,
+  ForwardOnly: Xfcc.FORWARD_ONLY,
+  AppendForward: Xfcc.APPEND_FORWARD,
+  SanitizeSet: Xfcc.SANITIZE_SET,
+  AlwaysForwardOnly: Xfcc.ALWAYS_FORWARD_ONLY,
+};
+
+/**
+ * The HttpConnectionManager fields the policy's client IP, header and path settings decide, merged over
+ * `hcm` (the fields built so far; `commonHttpProtocolOptions` is merged, not replaced).
+ */
+export function withClientHttpSettings(
+  hcm: Record<string, unknown>,
+  ir: ClientTrafficIr | undefined,
+): Record<string, unknown> {
+  const h = ir?.headers;
+  return {
+    ...hcm,
+    ...settingFields(ir?.httpSettings ?? {}, hcm.commonHttpProtocolOptions as Record<string, unknown> | undefined),
+    ...(ir?.clientIp ? { originalIpDetectionExtensions: ipDetection(ir.clientIp) } : {}),
+    ...(h?.xfcc ? xfccFields(h.xfcc) : {}),
+    ...(h?.earlyRequest ? { earlyHeaderMutationExtensions: [earlyMutation(h.earlyRequest)] } : {}),
+    ...(h?.stripTrailingHostDot !== undefined ? { stripTrailingHostDot: h.stripTrailingHostDot } : {}),
+  };
+}
+
+/** The HCM fields of the default overrides (listener-defaults' HttpListenerSettings names). */
+function settingFields(
+  s: HttpSettingsOverrideIr,
+  common: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  return {
+    ...(s.useRemoteAddress !== undefined ? { useRemoteAddress: s.useRemoteAddress } : {}),
+    ...(s.mergeSlashes !== undefined ? { mergeSlashes: s.mergeSlashes } : {}),
+    ...(s.escapedSlashesAction ? { pathWithEscapedSlashesAction: ESCAPED[s.escapedSlashesAction] } : {}),
+    ...(s.withUnderscoresAction
+      ? { commonHttpProtocolOptions: { ...common, headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction] } }
+      : {}),
+    ...(s.requestId ? REQUEST_ID[s.requestId] : {}),
+  };
+}
+
+/** The router's fields the policy decides (`headers.enableEnvoyHeaders` → suppress_envoy_headers). */
+export function routerClientFields(ir: ClientTrafficIr | undefined): { suppressEnvoyHeaders?: boolean } {
+  const e = ir?.httpSettings?.enableEnvoyHeaders;
+  return e === undefined ? {} : { suppressEnvoyHeaders: !e };
+}
+
+function ipDetection(c: ClientIpIr): unknown[] {
+  if (c.customHeader) {
+    const config = CustomHeaderIpDetectionType.codec.fromPartial({
+      headerName: c.customHeader.name,
+      allowExtensionToSetAddressAsTrusted: true,
+      ...(c.customHeader.failClosed ? { rejectWithStatus: { code: StatusCode.Forbidden } } : {}),
+    } as never);
+    const name = "envoy.extensions.http.original_ip_detection.custom_header";
+    return [{ name, typedConfig: pack(CustomHeaderIpDetectionType, config) }];
+  }
+  const x = c.xff ?? { skipAppend: false };
+  const config = x.trustedCidrs
+    ? { xffNumTrustedHops: 0, xffTrustedCidrs: { cidrs: x.trustedCidrs }, skipXffAppend: x.skipAppend }
+    : // Envoy Gateway counts the proxy itself as a hop: Envoy's count is one less (envoyproxy/envoy#34241).
+      { xffNumTrustedHops: Math.max(0, (x.numTrustedHops ?? 0) - 1), skipXffAppend: x.skipAppend };
+  return [{ name: "envoy.extensions.http.original_ip_detection.xff", typedConfig: pack(XffConfigFullType, config) }];
+}
+
+function xfccFields(x: XfccIr): Record<string, unknown> {
+  const details = new Set(x.certDetails);
+  const set = (x.mode === "AppendForward" || x.mode === "SanitizeSet") && details.size > 0;
+  return {
+    forwardClientCertDetails: XFCC[x.mode],
+    ...(set
+      ? {
+          setCurrentClientCertDetails: {
+            ...(details.has("Subject") ? { subject: true } : {}),
+            cert: details.has("Cert"),
+            chain: details.has("Chain"),
+            dns: details.has("DNS"),
+            uri: details.has("URI"),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Envoy header mutations: add (append), set (overwrite), addIfAbsent, then removals. */
+export function headerMutations(m: HeaderMutationIr): unknown[] {
+  const option = (name: string, value: string, appendAction: HeaderValueOption_HeaderAppendAction): unknown => ({
+    append: { header: { key: name, value }, appendAction, keepEmptyValue: value === "" } as Partial<HeaderValueOption>,
+  });
+  return [
+    ...m.add.map((h) => option(h.name, h.value, HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD)),
+    ...m.set.map((h) => option(h.name, h.value, HeaderValueOption_HeaderAppendAction.OVERWRITE_IF_EXISTS_OR_ADD)),
+    ...m.addIfAbsent.map((h) => option(h.name, h.value, HeaderValueOption_HeaderAppendAction.ADD_IF_ABSENT)),
+    ...m.remove.map((name) => ({ remove: name })),
+    ...m.removeOnMatch.map((r) => ({ removeOnMatch: { keyMatcher: stringMatcher(r) } })),
+  ];
+}
+
+/** A header name matcher → Envoy's StringMatcher. */
+function stringMatcher(r: HeaderNameMatchIr): Record<string, unknown> {
+  switch (r.type) {
+    case "Exact":
+      return { exact: r.value };
+    case "Prefix":
+      return { prefix: r.value };
+    case "Suffix":
+      return { suffix: r.value };
+    default:
+      return { safeRegex: { regex: r.value } };
+  }
+}
+
+function earlyMutation(m: HeaderMutationIr): unknown {
+  const config = EarlyHeaderMutationType.codec.fromPartial({ mutations: headerMutations(m) } as never);
+  return {
+    name: "envoy.http.early_header_mutation.header_mutation",
+    typedConfig: pack(EarlyHeaderMutationType, config),
+  };
+}
