@@ -3,7 +3,10 @@ import type { LabelSelector } from "./gateway-api";
 import type { LabelSelector as PolicyLabelSelector } from "./policy-common";
 
 /** True when `labels` satisfy every matchLabels entry and every matchExpression. */
-export function selectorMatches(selector: LabelSelector | PolicyLabelSelector, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(
+  selector: LabelSelector | PolicyLabelSelector,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   const byLabel = Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   return (
     byLabel &&
