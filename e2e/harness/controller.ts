@@ -20,6 +20,9 @@ const REPO = resolve(__dirname, "../../..");
 /** Installs our CRDs and creates the `namespaces` (the controller's first). */
 export async function prepareCluster(cluster: KubeCluster, namespaces: readonly string[]): Promise<void> {
   await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
+  // Objects of these kinds applied before the API server serves them fail with "no matches for kind".
+  const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", resolve(REPO, "crds")];
+  await cluster.kubectl(established, { timeoutMs: 65_000 });
   for (const ns of namespaces) await cluster.kubectl(["create", "namespace", ns]);
 }
 
