@@ -99,11 +99,21 @@ function parseOptions(argv: readonly string[]): RunOptions {
   };
 }
 
-/** The features we claim, as passed to the suite: all of features.ts, or (core only) just `Gateway`. */
+/**
+ * Features a core test checks the absence of: without them claimed, the suite expects us to refuse what we
+ * serve (TLSRouteListenerTerminateNotSupported wants a Terminate listener Accepted=False).
+ */
+const CORE_NEGATIVE_CHECKS = ["TLSRouteModeTerminate", "TLSRouteModeMixed"];
+
+/**
+ * The features we claim, as passed to the suite: all of features.ts, or (core only) `Gateway` plus those of
+ * {@link CORE_NEGATIVE_CHECKS} we claim.
+ */
 export function claimedFeatures(coreOnly: boolean): readonly string[] {
   // The suite adds every profile's core features itself; one core feature keeps it from inferring the
   // list from the GatewayClass's status.
-  return coreOnly ? ["Gateway"] : [...new Set(SUPPORTED_FEATURES)].sort();
+  if (coreOnly) return ["Gateway", ...CORE_NEGATIVE_CHECKS.filter((f) => SUPPORTED_FEATURES.includes(f))];
+  return [...new Set(SUPPORTED_FEATURES)].sort();
 }
 
 /** The version in package.json (the implementation's version in the report). */
