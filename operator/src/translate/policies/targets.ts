@@ -9,7 +9,7 @@ import type { LocalPolicyTargetReferenceWithSectionName, TargetSelector } from "
 import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
 import { selectorMatches } from "../../resources/labels";
 import { keyOf, namespaceOf, type KubeObject } from "../../resources/meta";
-import { ownListeners } from "../gateway";
+import { ownListeners, type ListenerState } from "../gateway";
 import { gatewayAncestor, listenerSetAncestor, ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { targetId, type AncestorRef, type Attachment, type PolicyKindRules, type ResolvedTarget } from "./types";
 
@@ -115,8 +115,9 @@ function resolveRef(
     return { ancestor: self(), reason: "Invalid", message };
   }
   const key = `${ns}/${ref.name}`;
-  if (ref.kind === "Gateway") return gatewayTarget(key, ref.sectionName, field, self, index);
-  if (ref.kind === "ListenerSet") return listenerSetTarget(key, ref.sectionName, field, self, index);
+  if (ref.kind === "Gateway" || ref.kind === "ListenerSet") {
+    return sectionedTarget({ kind: ref.kind, key, section: ref.sectionName }, field, self, index);
+  }
   if ((ROUTE_KINDS as readonly string[]).includes(ref.kind)) {
     return routeTarget({ kind: ref.kind, key, section: ref.sectionName }, field, self, index);
   }
@@ -137,51 +138,65 @@ function noSection(field: string, section: string, kind: string, key: string, an
   };
 }
 
-function gatewayTarget(
+/** A Gateway or ListenerSet of ours, as a (possibly sectioned) reference sees it. */
+interface ListenerOwner {
+  /** Its own name. */
+  readonly name: string;
+  /** The listeners a sectionName may name (a Gateway's own, not its ListenerSets'). */
+  readonly listeners: readonly ListenerState[];
+  /** `namespace/name` of the Gateway it belongs to (itself for a Gateway). */
+  readonly gateway: string;
+  /** Where the policy's status goes. */
+  readonly ancestor: AncestorRef;
+}
+
+/** The Gateway or ListenerSet `key` names, if it is ours. */
+function listenerOwner(
+  kind: "Gateway" | "ListenerSet",
   key: string,
   section: string | undefined,
-  field: string,
-  self: () => AncestorRef,
   index: TargetIndex,
-): RefResult {
-  const gw = index.gateways.get(key);
-  if (!gw) return notFound(field, "Gateway", key, self, index);
-  const ancestor = gatewayAncestor(key, section);
-  if (section !== undefined && !ownListeners(gw).some((l) => l.listener.name === section)) {
-    return noSection(field, section, "Gateway", key, ancestor);
+): ListenerOwner | undefined {
+  if (kind === "Gateway") {
+    const gw = index.gateways.get(key);
+    if (!gw) return undefined;
+    return {
+      name: gw.gateway.metadata.name,
+      listeners: ownListeners(gw),
+      gateway: key,
+      ancestor: gatewayAncestor(key, section),
+    };
   }
+  const found = index.listenerSets.get(key);
+  if (!found) return undefined;
   return {
-    scope: section === undefined ? "Gateway" : "Listener",
-    kind: "Gateway",
-    key,
-    name: gw.gateway.metadata.name,
-    ...(section !== undefined ? { sectionName: section } : {}),
-    ancestors: [ancestor],
-    gateways: [key],
+    name: found.set.listenerSet.metadata.name,
+    listeners: found.set.listeners,
+    gateway: found.gateway.key,
+    ancestor: listenerSetAncestor(key, section),
   };
 }
 
-function listenerSetTarget(
-  key: string,
-  section: string | undefined,
+/** A reference to a Gateway or ListenerSet, whole or one listener of it (`sectionName`). */
+function sectionedTarget(
+  { kind, key, section }: { kind: "Gateway" | "ListenerSet"; key: string; section: string | undefined },
   field: string,
   self: () => AncestorRef,
   index: TargetIndex,
 ): RefResult {
-  const found = index.listenerSets.get(key);
-  if (!found) return notFound(field, "ListenerSet", key, self, index);
-  const ancestor = listenerSetAncestor(key, section);
-  if (section !== undefined && !found.set.listeners.some((l) => l.listener.name === section)) {
-    return noSection(field, section, "ListenerSet", key, ancestor);
+  const owner = listenerOwner(kind, key, section, index);
+  if (!owner) return notFound(field, kind, key, self, index);
+  if (section !== undefined && !owner.listeners.some((l) => l.listener.name === section)) {
+    return noSection(field, section, kind, key, owner.ancestor);
   }
   return {
-    scope: section === undefined ? "ListenerSet" : "Listener",
-    kind: "ListenerSet",
+    scope: section === undefined ? kind : "Listener",
+    kind,
     key,
-    name: found.set.listenerSet.metadata.name,
+    name: owner.name,
     ...(section !== undefined ? { sectionName: section } : {}),
-    ancestors: [ancestor],
-    gateways: [found.gateway.key],
+    ancestors: [owner.ancestor],
+    gateways: [owner.gateway],
   };
 }
 
