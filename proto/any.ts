@@ -5,8 +5,13 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "./gen/google/protobuf/any";
 
-/** The encode/decode functions ts-proto generates for every message. */
+/**
+ * The encode/decode functions ts-proto generates for every message, and the message's fully-qualified proto name
+ * (`$type`, from the `outputTypeAnnotations=static-only` option in proto/generate.mjs).
+ */
 export interface MessageCodec<T> {
+  /** Fully-qualified proto name, e.g. `envoy.config.cluster.v3.Cluster`. */
+  readonly $type: string;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromPartial(object: never): T;
@@ -25,8 +30,9 @@ export interface RegisteredType<T> {
 
 const registry = new Map<string, RegisteredType<unknown>>();
 
-/** Registers a message type so that {@link unpack} and {@link expandAny} can decode it. */
-export function registerType<T>(name: string, codec: MessageCodec<T>): RegisteredType<T> {
+/** Registers a message type under its codec's proto name so that {@link unpack} and {@link expandAny} can decode it. */
+export function registerType<T>(codec: MessageCodec<T>): RegisteredType<T> {
+  const name = codec.$type;
   const type: RegisteredType<T> = { name, typeUrl: `type.googleapis.com/${name}`, codec };
   registry.set(type.typeUrl, type as RegisteredType<unknown>);
   return type;

@@ -119,6 +119,7 @@ const TS_PROTO_OPTS = [
   "exportCommonSymbols=false",
   "stringEnums=false",
   "unrecognizedEnum=false",
+  "outputTypeAnnotations=static-only",
 ];
 
 function stage(dir) {

@@ -40,137 +40,48 @@ import { MetricsServiceConfig } from "../../../proto/gen/envoy/config/metrics/v3
 import { SinkConfig } from "../../../proto/gen/envoy/extensions/stat_sinks/open_telemetry/v3/open_telemetry";
 
 // Listener filters (ClientTrafficPolicy).
-/** `envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol`. */
-export const ProxyProtocolListenerType = registerType(
-  "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol",
-  ProxyProtocol,
-);
-/** `envoy.extensions.filters.listener.original_dst.v3.OriginalDst`. */
-export const OriginalDstType = registerType(
-  "envoy.extensions.filters.listener.original_dst.v3.OriginalDst",
-  OriginalDst,
-);
-/** `envoy.extensions.filters.listener.http_inspector.v3.HttpInspector`. */
-export const HttpInspectorType = registerType(
-  "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector",
-  HttpInspector,
-);
+export const ProxyProtocolListenerType = registerType(ProxyProtocol);
+export const OriginalDstType = registerType(OriginalDst);
+export const HttpInspectorType = registerType(HttpInspector);
 
 // Network filters, HCM extensions and downstream transport (ClientTrafficPolicy).
-/** `envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit`. */
-export const ConnectionLimitType = registerType(
-  "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit",
-  ConnectionLimit,
-);
-/** `envoy.extensions.transport_sockets.quic.v3.QuicDownstreamTransport`. */
-export const QuicDownstreamTransportType = registerType(
-  "envoy.extensions.transport_sockets.quic.v3.QuicDownstreamTransport",
-  QuicDownstreamTransport,
-);
-/** `envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig`. */
-export const PreserveCaseFormatterType = registerType(
-  "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig",
-  PreserveCaseFormatterConfig,
-);
-/** `envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig`. */
-export const CustomHeaderIpDetectionType = registerType(
-  "envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig",
-  CustomHeaderConfig,
-);
-/** `envoy.extensions.http.original_ip_detection.xff.v3.XffConfig` (Envoy 1.36's fields; see translate/xff-config.ts). */
+export const ConnectionLimitType = registerType(ConnectionLimit);
+export const QuicDownstreamTransportType = registerType(QuicDownstreamTransport);
+export const PreserveCaseFormatterType = registerType(PreserveCaseFormatterConfig);
+export const CustomHeaderIpDetectionType = registerType(CustomHeaderConfig);
+/** XffConfig with Envoy 1.36's fields (see translate/xff-config.ts). */
 export const XffIpDetectionType = XffConfigFullType;
-/** `envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation` (Envoy 1.36's fields; see translate/header-mutation-full.ts). */
+/** The early HeaderMutation with Envoy 1.36's fields (see translate/header-mutation-full.ts). */
 export const EarlyHeaderMutationType = EarlyHeaderMutationFullType;
-/** `envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig`. */
-export const UuidRequestIdType = registerType(
-  "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig",
-  UuidRequestIdConfig,
-);
+export const UuidRequestIdType = registerType(UuidRequestIdConfig);
 
 // Load balancer policies (BackendTrafficPolicy `loadBalancer`).
-/** `envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin`. */
-export const RoundRobinLbType = registerType(
-  "envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin",
-  RoundRobin,
-);
-/** `envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest`. */
-export const LeastRequestLbType = registerType(
-  "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest",
-  LeastRequest,
-);
-/** `envoy.extensions.load_balancing_policies.random.v3.Random`. */
-export const RandomLbType = registerType("envoy.extensions.load_balancing_policies.random.v3.Random", Random);
-/** `envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash`. */
-export const RingHashLbType = registerType("envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash", RingHash);
-/** `envoy.extensions.load_balancing_policies.maglev.v3.Maglev`. */
-export const MaglevLbType = registerType("envoy.extensions.load_balancing_policies.maglev.v3.Maglev", Maglev);
-/** `envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin`. */
-export const ClientSideWeightedRoundRobinLbType = registerType(
-  "envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin",
-  ClientSideWeightedRoundRobin,
-);
+export const RoundRobinLbType = registerType(RoundRobin);
+export const LeastRequestLbType = registerType(LeastRequest);
+export const RandomLbType = registerType(Random);
+export const RingHashLbType = registerType(RingHash);
+export const MaglevLbType = registerType(Maglev);
+export const ClientSideWeightedRoundRobinLbType = registerType(ClientSideWeightedRoundRobin);
 
 // Upstream transport sockets and retries (BackendTrafficPolicy).
-/** `envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport`. */
-export const ProxyProtocolUpstreamTransportType = registerType(
-  "envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport",
-  ProxyProtocolUpstreamTransport,
-);
-/** `envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer`. */
-export const RawBufferType = registerType("envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer", RawBuffer);
-/** `envoy.extensions.transport_sockets.tcp_stats.v3.Config`. */
-export const TcpStatsType = registerType("envoy.extensions.transport_sockets.tcp_stats.v3.Config", TcpStatsConfig);
-/** `envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate`. */
-export const PreviousHostsPredicateType = registerType(
-  "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate",
-  PreviousHostsPredicate,
-);
+export const ProxyProtocolUpstreamTransportType = registerType(ProxyProtocolUpstreamTransport);
+export const RawBufferType = registerType(RawBuffer);
+export const TcpStatsType = registerType(TcpStatsConfig);
+export const PreviousHostsPredicateType = registerType(PreviousHostsPredicate);
 
 // Access loggers (EnvoyProxy telemetry.accessLog).
-/** `envoy.extensions.access_loggers.file.v3.FileAccessLog`. */
-export const FileAccessLogType = registerType("envoy.extensions.access_loggers.file.v3.FileAccessLog", FileAccessLog);
-/** `envoy.extensions.access_loggers.stream.v3.StdoutAccessLog`. */
-export const StdoutAccessLogType = registerType(
-  "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
-  StdoutAccessLog,
-);
-/** `envoy.extensions.access_loggers.stream.v3.StderrAccessLog`. */
-export const StderrAccessLogType = registerType(
-  "envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
-  StderrAccessLog,
-);
-/** `envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig`. */
-export const HttpGrpcAccessLogType = registerType(
-  "envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig",
-  HttpGrpcAccessLogConfig,
-);
-/** `envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig`. */
-export const TcpGrpcAccessLogType = registerType(
-  "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig",
-  TcpGrpcAccessLogConfig,
-);
-/** `envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter`. */
-export const CelAccessLogFilterType = registerType(
-  "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-  ExpressionFilter,
-);
+export const FileAccessLogType = registerType(FileAccessLog);
+export const StdoutAccessLogType = registerType(StdoutAccessLog);
+export const StderrAccessLogType = registerType(StderrAccessLog);
+export const HttpGrpcAccessLogType = registerType(HttpGrpcAccessLogConfig);
+export const TcpGrpcAccessLogType = registerType(TcpGrpcAccessLogConfig);
+export const CelAccessLogFilterType = registerType(ExpressionFilter);
 
 // Tracers (EnvoyProxy telemetry.tracing).
-/** `envoy.config.trace.v3.OpenTelemetryConfig`. */
-export const OpenTelemetryTracerType = registerType("envoy.config.trace.v3.OpenTelemetryConfig", OpenTelemetryConfig);
-/** `envoy.config.trace.v3.ZipkinConfig`. */
-export const ZipkinTracerType = registerType("envoy.config.trace.v3.ZipkinConfig", ZipkinConfig);
-/** `envoy.config.trace.v3.DatadogConfig`. */
-export const DatadogTracerType = registerType("envoy.config.trace.v3.DatadogConfig", DatadogConfig);
+export const OpenTelemetryTracerType = registerType(OpenTelemetryConfig);
+export const ZipkinTracerType = registerType(ZipkinConfig);
+export const DatadogTracerType = registerType(DatadogConfig);
 
 // Stat sinks (EnvoyProxy telemetry.metrics, bootstrap).
-/** `envoy.config.metrics.v3.MetricsServiceConfig`. */
-export const MetricsServiceSinkType = registerType(
-  "envoy.config.metrics.v3.MetricsServiceConfig",
-  MetricsServiceConfig,
-);
-/** `envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig`. */
-export const OpenTelemetrySinkType = registerType(
-  "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig",
-  SinkConfig,
-);
+export const MetricsServiceSinkType = registerType(MetricsServiceConfig);
+export const OpenTelemetrySinkType = registerType(SinkConfig);

@@ -9,8 +9,6 @@ import { RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/rou
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
-import { FileAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file";
-import { StderrAccessLog, StdoutAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/stream/v3/stream";
 import { TcpProxy } from "../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import { UdpProxyConfig } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/udp_proxy";
 import { HttpProtocolOptions } from "../../../proto/gen/envoy/extensions/upstreams/http/v3/http_protocol_options";
@@ -31,56 +29,29 @@ import { HeaderBasedSessionState } from "../../../proto/gen/envoy/extensions/htt
 import "./extension-types";
 
 /** Top-level xDS resource types. */
-export const ClusterType = registerType("envoy.config.cluster.v3.Cluster", Cluster);
-export const EndpointType = registerType("envoy.config.endpoint.v3.ClusterLoadAssignment", ClusterLoadAssignment);
-export const ListenerType = registerType("envoy.config.listener.v3.Listener", Listener);
-export const RouteType = registerType("envoy.config.route.v3.RouteConfiguration", RouteConfiguration);
-export const SecretType = registerType("envoy.extensions.transport_sockets.tls.v3.Secret", Secret);
+export const ClusterType = registerType(Cluster);
+export const EndpointType = registerType(ClusterLoadAssignment);
+export const ListenerType = registerType(Listener);
+export const RouteType = registerType(RouteConfiguration);
+export const SecretType = registerType(Secret);
 
 /** Extension configs carried inside the top-level resources. */
-export const HcmType = registerType(
-  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
-  HttpConnectionManager,
-);
-export const RouterType = registerType("envoy.extensions.filters.http.router.v3.Router", Router);
-export const TcpProxyType = registerType("envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy", TcpProxy);
-export const UdpProxyType = registerType("envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig", UdpProxyConfig);
-export const HttpProtocolOptionsType = registerType(
-  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-  HttpProtocolOptions,
-);
-export const CorsType = registerType("envoy.extensions.filters.http.cors.v3.Cors", Cors);
-export const CorsPolicyType = registerType("envoy.extensions.filters.http.cors.v3.CorsPolicy", CorsPolicy);
-export const UpstreamTlsContextType = registerType(
-  "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
-  UpstreamTlsContext,
-);
+export const HcmType = registerType(HttpConnectionManager);
+export const RouterType = registerType(Router);
+export const TcpProxyType = registerType(TcpProxy);
+export const UdpProxyType = registerType(UdpProxyConfig);
+export const HttpProtocolOptionsType = registerType(HttpProtocolOptions);
+export const CorsType = registerType(Cors);
+export const CorsPolicyType = registerType(CorsPolicy);
+export const UpstreamTlsContextType = registerType(UpstreamTlsContext);
 
-export const DownstreamTlsContextType = registerType(
-  "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext",
-  DownstreamTlsContext,
-);
-export const TlsInspectorType = registerType(
-  "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector",
-  TlsInspector,
-);
-export const UdpRouteType = registerType("envoy.extensions.filters.udp.udp_proxy.v3.Route", UdpRoute);
-export const StatefulSessionType = registerType(
-  "envoy.extensions.filters.http.stateful_session.v3.StatefulSession",
-  StatefulSession,
-);
-export const StatefulSessionPerRouteType = registerType(
-  "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute",
-  StatefulSessionPerRoute,
-);
-export const CookieSessionStateType = registerType(
-  "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState",
-  CookieBasedSessionState,
-);
-export const HeaderSessionStateType = registerType(
-  "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState",
-  HeaderBasedSessionState,
-);
+export const DownstreamTlsContextType = registerType(DownstreamTlsContext);
+export const TlsInspectorType = registerType(TlsInspector);
+export const UdpRouteType = registerType(UdpRoute);
+export const StatefulSessionType = registerType(StatefulSession);
+export const StatefulSessionPerRouteType = registerType(StatefulSessionPerRoute);
+export const CookieSessionStateType = registerType(CookieBasedSessionState);
+export const HeaderSessionStateType = registerType(HeaderBasedSessionState);
 
 /** Type URLs of the resources the delta server serves. */
 export const TypeUrl = {
@@ -122,13 +93,5 @@ export function lookupTypeCodec(typeUrl: string): RegisteredType<unknown>["codec
   return t.codec;
 }
 
-/** Access log configs: a file, or the process's standard output or error. */
-export const FileAccessLogType = registerType("envoy.extensions.access_loggers.file.v3.FileAccessLog", FileAccessLog);
-export const StdoutAccessLogType = registerType(
-  "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
-  StdoutAccessLog,
-);
-export const StderrAccessLogType = registerType(
-  "envoy.extensions.access_loggers.stream.v3.StderrAccessLog",
-  StderrAccessLog,
-);
+/** Access log configs: a file, or the process's standard output or error (registered with the extension types). */
+export { FileAccessLogType, StdoutAccessLogType, StderrAccessLogType } from "./extension-types";

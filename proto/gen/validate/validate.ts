@@ -1197,7 +1197,9 @@ function createBaseFieldRules(): FieldRules {
   };
 }
 
-export const FieldRules: MessageFns<FieldRules> = {
+export const FieldRules: MessageFns<FieldRules, "validate.FieldRules"> = {
+  $type: "validate.FieldRules" as const,
+
   encode(message: FieldRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.message !== undefined) {
       MessageRules.encode(message.message, writer.uint32(138).fork()).join();
@@ -1638,7 +1640,9 @@ function createBaseFloatRules(): FloatRules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const FloatRules: MessageFns<FloatRules> = {
+export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
+  $type: "validate.FloatRules" as const,
+
   encode(message: FloatRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(13).float(message.const);
@@ -1827,7 +1831,9 @@ function createBaseDoubleRules(): DoubleRules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const DoubleRules: MessageFns<DoubleRules> = {
+export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
+  $type: "validate.DoubleRules" as const,
+
   encode(message: DoubleRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(9).double(message.const);
@@ -2016,7 +2022,9 @@ function createBaseInt32Rules(): Int32Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const Int32Rules: MessageFns<Int32Rules> = {
+export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
+  $type: "validate.Int32Rules" as const,
+
   encode(message: Int32Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).int32(message.const);
@@ -2205,7 +2213,9 @@ function createBaseInt64Rules(): Int64Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const Int64Rules: MessageFns<Int64Rules> = {
+export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
+  $type: "validate.Int64Rules" as const,
+
   encode(message: Int64Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).int64(message.const);
@@ -2394,7 +2404,9 @@ function createBaseUInt32Rules(): UInt32Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const UInt32Rules: MessageFns<UInt32Rules> = {
+export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
+  $type: "validate.UInt32Rules" as const,
+
   encode(message: UInt32Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).uint32(message.const);
@@ -2583,7 +2595,9 @@ function createBaseUInt64Rules(): UInt64Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const UInt64Rules: MessageFns<UInt64Rules> = {
+export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
+  $type: "validate.UInt64Rules" as const,
+
   encode(message: UInt64Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).uint64(message.const);
@@ -2772,7 +2786,9 @@ function createBaseSInt32Rules(): SInt32Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const SInt32Rules: MessageFns<SInt32Rules> = {
+export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
+  $type: "validate.SInt32Rules" as const,
+
   encode(message: SInt32Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).sint32(message.const);
@@ -2961,7 +2977,9 @@ function createBaseSInt64Rules(): SInt64Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const SInt64Rules: MessageFns<SInt64Rules> = {
+export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
+  $type: "validate.SInt64Rules" as const,
+
   encode(message: SInt64Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).sint64(message.const);
@@ -3150,7 +3168,9 @@ function createBaseFixed32Rules(): Fixed32Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const Fixed32Rules: MessageFns<Fixed32Rules> = {
+export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
+  $type: "validate.Fixed32Rules" as const,
+
   encode(message: Fixed32Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(13).fixed32(message.const);
@@ -3339,7 +3359,9 @@ function createBaseFixed64Rules(): Fixed64Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const Fixed64Rules: MessageFns<Fixed64Rules> = {
+export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
+  $type: "validate.Fixed64Rules" as const,
+
   encode(message: Fixed64Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(9).fixed64(message.const);
@@ -3528,7 +3550,9 @@ function createBaseSFixed32Rules(): SFixed32Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const SFixed32Rules: MessageFns<SFixed32Rules> = {
+export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> = {
+  $type: "validate.SFixed32Rules" as const,
+
   encode(message: SFixed32Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(13).sfixed32(message.const);
@@ -3717,7 +3741,9 @@ function createBaseSFixed64Rules(): SFixed64Rules {
   return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
 }
 
-export const SFixed64Rules: MessageFns<SFixed64Rules> = {
+export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> = {
+  $type: "validate.SFixed64Rules" as const,
+
   encode(message: SFixed64Rules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(9).sfixed64(message.const);
@@ -3906,7 +3932,9 @@ function createBaseBoolRules(): BoolRules {
   return { const: false };
 }
 
-export const BoolRules: MessageFns<BoolRules> = {
+export const BoolRules: MessageFns<BoolRules, "validate.BoolRules"> = {
+  $type: "validate.BoolRules" as const,
+
   encode(message: BoolRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== false) {
       writer.uint32(8).bool(message.const);
@@ -4000,7 +4028,9 @@ function createBaseStringRules(): StringRules {
   };
 }
 
-export const StringRules: MessageFns<StringRules> = {
+export const StringRules: MessageFns<StringRules, "validate.StringRules"> = {
+  $type: "validate.StringRules" as const,
+
   encode(message: StringRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== "") {
       writer.uint32(10).string(message.const);
@@ -4525,7 +4555,9 @@ function createBaseBytesRules(): BytesRules {
   };
 }
 
-export const BytesRules: MessageFns<BytesRules> = {
+export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
+  $type: "validate.BytesRules" as const,
+
   encode(message: BytesRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const.length !== 0) {
       writer.uint32(10).bytes(message.const);
@@ -4798,7 +4830,9 @@ function createBaseEnumRules(): EnumRules {
   return { const: 0, definedOnly: false, in: [], notIn: [] };
 }
 
-export const EnumRules: MessageFns<EnumRules> = {
+export const EnumRules: MessageFns<EnumRules, "validate.EnumRules"> = {
+  $type: "validate.EnumRules" as const,
+
   encode(message: EnumRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.const !== undefined && message.const !== 0) {
       writer.uint32(8).int32(message.const);
@@ -4943,7 +4977,9 @@ function createBaseMessageRules(): MessageRules {
   return { skip: false, required: false };
 }
 
-export const MessageRules: MessageFns<MessageRules> = {
+export const MessageRules: MessageFns<MessageRules, "validate.MessageRules"> = {
+  $type: "validate.MessageRules" as const,
+
   encode(message: MessageRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.skip !== undefined && message.skip !== false) {
       writer.uint32(8).bool(message.skip);
@@ -5028,7 +5064,9 @@ function createBaseRepeatedRules(): RepeatedRules {
   return { minItems: 0, maxItems: 0, unique: false, items: undefined };
 }
 
-export const RepeatedRules: MessageFns<RepeatedRules> = {
+export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> = {
+  $type: "validate.RepeatedRules" as const,
+
   encode(message: RepeatedRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.minItems !== undefined && message.minItems !== 0) {
       writer.uint32(8).uint64(message.minItems);
@@ -5155,7 +5193,9 @@ function createBaseMapRules(): MapRules {
   return { minPairs: 0, maxPairs: 0, noSparse: false, keys: undefined, values: undefined };
 }
 
-export const MapRules: MessageFns<MapRules> = {
+export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
+  $type: "validate.MapRules" as const,
+
   encode(message: MapRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.minPairs !== undefined && message.minPairs !== 0) {
       writer.uint32(8).uint64(message.minPairs);
@@ -5304,7 +5344,9 @@ function createBaseAnyRules(): AnyRules {
   return { required: false, in: [], notIn: [] };
 }
 
-export const AnyRules: MessageFns<AnyRules> = {
+export const AnyRules: MessageFns<AnyRules, "validate.AnyRules"> = {
+  $type: "validate.AnyRules" as const,
+
   encode(message: AnyRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.required !== undefined && message.required !== false) {
       writer.uint32(8).bool(message.required);
@@ -5418,7 +5460,9 @@ function createBaseDurationRules(): DurationRules {
   };
 }
 
-export const DurationRules: MessageFns<DurationRules> = {
+export const DurationRules: MessageFns<DurationRules, "validate.DurationRules"> = {
+  $type: "validate.DurationRules" as const,
+
   encode(message: DurationRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.required !== undefined && message.required !== false) {
       writer.uint32(8).bool(message.required);
@@ -5615,7 +5659,9 @@ function createBaseTimestampRules(): TimestampRules {
   };
 }
 
-export const TimestampRules: MessageFns<TimestampRules> = {
+export const TimestampRules: MessageFns<TimestampRules, "validate.TimestampRules"> = {
+  $type: "validate.TimestampRules" as const,
+
   encode(message: TimestampRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.required !== undefined && message.required !== false) {
       writer.uint32(8).bool(message.required);
@@ -5875,7 +5921,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -10,6 +10,8 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { registerType } from "../../../../proto/any";
 import { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { StringMatcher } from "../../../../proto/gen/envoy/type/matcher/v3/string";
+import { HeaderMutation as EarlyHeaderMutation } from "../../../../proto/gen/envoy/extensions/http/early_header_mutation/header_mutation/v3/header_mutation";
+import { HeaderMutation as HeaderMutationFilter } from "../../../../proto/gen/envoy/extensions/filters/http/header_mutation/v3/header_mutation";
 
 /** config.common.mutation_rules.v3.HeaderMutation: one of remove, append, remove_on_match. */
 export interface HeaderMutationFull {
@@ -89,6 +91,8 @@ export interface EarlyHeaderMutationFull {
 }
 
 const earlyCodec = {
+  /** The same proto type as the generated (older) codec. */
+  $type: EarlyHeaderMutation.$type,
   encode(m: EarlyHeaderMutationFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const x of m.mutations) {
       w.uint32(tag(1)).fork();
@@ -118,6 +122,8 @@ export interface HeaderMutationFilterFull {
 }
 
 const filterCodec = {
+  /** The same proto type as the generated (older) codec. */
+  $type: HeaderMutationFilter.$type,
   encode(m: HeaderMutationFilterFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (!m.mutations) return w;
     w.uint32(tag(1)).fork();
@@ -169,14 +175,8 @@ const filterCodec = {
   },
 };
 
-/** `envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation` (Envoy 1.36's fields). */
-export const EarlyHeaderMutationFullType = registerType(
-  "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
-  earlyCodec,
-);
+/** The early header mutation extension (Envoy 1.36's fields). */
+export const EarlyHeaderMutationFullType = registerType(earlyCodec);
 
-/** `envoy.extensions.filters.http.header_mutation.v3.HeaderMutation` (Envoy 1.36's mutation fields). */
-export const HeaderMutationFilterFullType = registerType(
-  "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation",
-  filterCodec,
-);
+/** The header mutation HTTP filter (Envoy 1.36's mutation fields). */
+export const HeaderMutationFilterFullType = registerType(filterCodec);

@@ -9,6 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { registerType } from "../../../../proto/any";
 import { CidrRange } from "../../../../proto/gen/envoy/config/core/v3/address";
 import { BoolValue } from "../../../../proto/gen/google/protobuf/wrappers";
+import { XffConfig } from "../../../../proto/gen/envoy/extensions/http/original_ip_detection/xff/v3/xff";
 
 /** XffConfig (Envoy 1.36): trusted hops, or trusted CIDRs, and whether the peer address is appended. */
 export interface XffConfigFull {
@@ -21,6 +22,8 @@ export interface XffConfigFull {
 }
 
 const codec = {
+  /** The same proto type as the generated (older) codec. */
+  $type: XffConfig.$type,
   encode(m: XffConfigFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (m.xffNumTrustedHops !== 0) w.uint32(8).uint32(m.xffNumTrustedHops);
     if (m.xffTrustedCidrs) {
@@ -77,4 +80,4 @@ function decodeCidrs(bytes: Uint8Array): CidrRange[] {
 }
 
 /** The XffConfig type, registered for Any packing and golden rendering. */
-export const XffConfigFullType = registerType("envoy.extensions.http.original_ip_detection.xff.v3.XffConfig", codec);
+export const XffConfigFullType = registerType(codec);

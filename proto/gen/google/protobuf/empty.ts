@@ -23,7 +23,9 @@ function createBaseEmpty(): Empty {
   return {};
 }
 
-export const Empty: MessageFns<Empty> = {
+export const Empty: MessageFns<Empty, "google.protobuf.Empty"> = {
+  $type: "google.protobuf.Empty" as const,
+
   encode(_: Empty, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -79,7 +81,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

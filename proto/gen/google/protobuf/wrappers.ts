@@ -128,7 +128,9 @@ function createBaseDoubleValue(): DoubleValue {
   return { value: 0 };
 }
 
-export const DoubleValue: MessageFns<DoubleValue> = {
+export const DoubleValue: MessageFns<DoubleValue, "google.protobuf.DoubleValue"> = {
+  $type: "google.protobuf.DoubleValue" as const,
+
   encode(message: DoubleValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(9).double(message.value);
@@ -195,7 +197,9 @@ function createBaseFloatValue(): FloatValue {
   return { value: 0 };
 }
 
-export const FloatValue: MessageFns<FloatValue> = {
+export const FloatValue: MessageFns<FloatValue, "google.protobuf.FloatValue"> = {
+  $type: "google.protobuf.FloatValue" as const,
+
   encode(message: FloatValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(13).float(message.value);
@@ -262,7 +266,9 @@ function createBaseInt64Value(): Int64Value {
   return { value: 0 };
 }
 
-export const Int64Value: MessageFns<Int64Value> = {
+export const Int64Value: MessageFns<Int64Value, "google.protobuf.Int64Value"> = {
+  $type: "google.protobuf.Int64Value" as const,
+
   encode(message: Int64Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(8).int64(message.value);
@@ -329,7 +335,9 @@ function createBaseUInt64Value(): UInt64Value {
   return { value: 0 };
 }
 
-export const UInt64Value: MessageFns<UInt64Value> = {
+export const UInt64Value: MessageFns<UInt64Value, "google.protobuf.UInt64Value"> = {
+  $type: "google.protobuf.UInt64Value" as const,
+
   encode(message: UInt64Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(8).uint64(message.value);
@@ -396,7 +404,9 @@ function createBaseInt32Value(): Int32Value {
   return { value: 0 };
 }
 
-export const Int32Value: MessageFns<Int32Value> = {
+export const Int32Value: MessageFns<Int32Value, "google.protobuf.Int32Value"> = {
+  $type: "google.protobuf.Int32Value" as const,
+
   encode(message: Int32Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(8).int32(message.value);
@@ -463,7 +473,9 @@ function createBaseUInt32Value(): UInt32Value {
   return { value: 0 };
 }
 
-export const UInt32Value: MessageFns<UInt32Value> = {
+export const UInt32Value: MessageFns<UInt32Value, "google.protobuf.UInt32Value"> = {
+  $type: "google.protobuf.UInt32Value" as const,
+
   encode(message: UInt32Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(8).uint32(message.value);
@@ -530,7 +542,9 @@ function createBaseBoolValue(): BoolValue {
   return { value: false };
 }
 
-export const BoolValue: MessageFns<BoolValue> = {
+export const BoolValue: MessageFns<BoolValue, "google.protobuf.BoolValue"> = {
+  $type: "google.protobuf.BoolValue" as const,
+
   encode(message: BoolValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== false) {
       writer.uint32(8).bool(message.value);
@@ -597,7 +611,9 @@ function createBaseStringValue(): StringValue {
   return { value: "" };
 }
 
-export const StringValue: MessageFns<StringValue> = {
+export const StringValue: MessageFns<StringValue, "google.protobuf.StringValue"> = {
+  $type: "google.protobuf.StringValue" as const,
+
   encode(message: StringValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== "") {
       writer.uint32(10).string(message.value);
@@ -664,7 +680,9 @@ function createBaseBytesValue(): BytesValue {
   return { value: Buffer.alloc(0) };
 }
 
-export const BytesValue: MessageFns<BytesValue> = {
+export const BytesValue: MessageFns<BytesValue, "google.protobuf.BytesValue"> = {
+  $type: "google.protobuf.BytesValue" as const,
+
   encode(message: BytesValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value.length !== 0) {
       writer.uint32(10).bytes(message.value);
@@ -762,7 +780,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -35,7 +35,9 @@ function createBaseMigrateAnnotation(): MigrateAnnotation {
   return { rename: "" };
 }
 
-export const MigrateAnnotation: MessageFns<MigrateAnnotation> = {
+export const MigrateAnnotation: MessageFns<MigrateAnnotation, "udpa.annotations.MigrateAnnotation"> = {
+  $type: "udpa.annotations.MigrateAnnotation" as const,
+
   encode(message: MigrateAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rename !== "") {
       writer.uint32(10).string(message.rename);
@@ -102,7 +104,9 @@ function createBaseFieldMigrateAnnotation(): FieldMigrateAnnotation {
   return { rename: "", oneofPromotion: "" };
 }
 
-export const FieldMigrateAnnotation: MessageFns<FieldMigrateAnnotation> = {
+export const FieldMigrateAnnotation: MessageFns<FieldMigrateAnnotation, "udpa.annotations.FieldMigrateAnnotation"> = {
+  $type: "udpa.annotations.FieldMigrateAnnotation" as const,
+
   encode(message: FieldMigrateAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rename !== "") {
       writer.uint32(10).string(message.rename);
@@ -191,7 +195,9 @@ function createBaseFileMigrateAnnotation(): FileMigrateAnnotation {
   return { moveToPackage: "" };
 }
 
-export const FileMigrateAnnotation: MessageFns<FileMigrateAnnotation> = {
+export const FileMigrateAnnotation: MessageFns<FileMigrateAnnotation, "udpa.annotations.FileMigrateAnnotation"> = {
+  $type: "udpa.annotations.FileMigrateAnnotation" as const,
+
   encode(message: FileMigrateAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.moveToPackage !== "") {
       writer.uint32(18).string(message.moveToPackage);
@@ -272,7 +278,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -22,94 +22,97 @@ function createBaseFieldSecurityAnnotation(): FieldSecurityAnnotation {
   return { configureForUntrustedDownstream: false, configureForUntrustedUpstream: false };
 }
 
-export const FieldSecurityAnnotation: MessageFns<FieldSecurityAnnotation> = {
-  encode(message: FieldSecurityAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.configureForUntrustedDownstream !== false) {
-      writer.uint32(8).bool(message.configureForUntrustedDownstream);
-    }
-    if (message.configureForUntrustedUpstream !== false) {
-      writer.uint32(16).bool(message.configureForUntrustedUpstream);
-    }
-    return writer;
-  },
+export const FieldSecurityAnnotation: MessageFns<FieldSecurityAnnotation, "udpa.annotations.FieldSecurityAnnotation"> =
+  {
+    $type: "udpa.annotations.FieldSecurityAnnotation" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): FieldSecurityAnnotation {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseFieldSecurityAnnotation();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.configureForUntrustedDownstream = reader.bool();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.configureForUntrustedUpstream = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: FieldSecurityAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.configureForUntrustedDownstream !== false) {
+        writer.uint32(8).bool(message.configureForUntrustedDownstream);
       }
+      if (message.configureForUntrustedUpstream !== false) {
+        writer.uint32(16).bool(message.configureForUntrustedUpstream);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): FieldSecurityAnnotation {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseFieldSecurityAnnotation();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 8) {
+                break;
+              }
+
+              message.configureForUntrustedDownstream = reader.bool();
+              continue;
+            }
+            case 2: {
+              if (tag !== 16) {
+                break;
+              }
+
+              message.configureForUntrustedUpstream = reader.bool();
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): FieldSecurityAnnotation {
+      return {
+        configureForUntrustedDownstream: isSet(object.configureForUntrustedDownstream)
+          ? globalThis.Boolean(object.configureForUntrustedDownstream)
+          : isSet(object.configure_for_untrusted_downstream)
+          ? globalThis.Boolean(object.configure_for_untrusted_downstream)
+          : false,
+        configureForUntrustedUpstream: isSet(object.configureForUntrustedUpstream)
+          ? globalThis.Boolean(object.configureForUntrustedUpstream)
+          : isSet(object.configure_for_untrusted_upstream)
+          ? globalThis.Boolean(object.configure_for_untrusted_upstream)
+          : false,
+      };
+    },
+
+    toJSON(message: FieldSecurityAnnotation): unknown {
+      const obj: any = {};
+      if (message.configureForUntrustedDownstream !== false) {
+        obj.configureForUntrustedDownstream = message.configureForUntrustedDownstream;
+      }
+      if (message.configureForUntrustedUpstream !== false) {
+        obj.configureForUntrustedUpstream = message.configureForUntrustedUpstream;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<FieldSecurityAnnotation>): FieldSecurityAnnotation {
+      return FieldSecurityAnnotation.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<FieldSecurityAnnotation>): FieldSecurityAnnotation {
+      const message = createBaseFieldSecurityAnnotation();
+      message.configureForUntrustedDownstream = object.configureForUntrustedDownstream ?? false;
+      message.configureForUntrustedUpstream = object.configureForUntrustedUpstream ?? false;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): FieldSecurityAnnotation {
-    return {
-      configureForUntrustedDownstream: isSet(object.configureForUntrustedDownstream)
-        ? globalThis.Boolean(object.configureForUntrustedDownstream)
-        : isSet(object.configure_for_untrusted_downstream)
-        ? globalThis.Boolean(object.configure_for_untrusted_downstream)
-        : false,
-      configureForUntrustedUpstream: isSet(object.configureForUntrustedUpstream)
-        ? globalThis.Boolean(object.configureForUntrustedUpstream)
-        : isSet(object.configure_for_untrusted_upstream)
-        ? globalThis.Boolean(object.configure_for_untrusted_upstream)
-        : false,
-    };
-  },
-
-  toJSON(message: FieldSecurityAnnotation): unknown {
-    const obj: any = {};
-    if (message.configureForUntrustedDownstream !== false) {
-      obj.configureForUntrustedDownstream = message.configureForUntrustedDownstream;
-    }
-    if (message.configureForUntrustedUpstream !== false) {
-      obj.configureForUntrustedUpstream = message.configureForUntrustedUpstream;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<FieldSecurityAnnotation>): FieldSecurityAnnotation {
-    return FieldSecurityAnnotation.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<FieldSecurityAnnotation>): FieldSecurityAnnotation {
-    const message = createBaseFieldSecurityAnnotation();
-    message.configureForUntrustedDownstream = object.configureForUntrustedDownstream ?? false;
-    message.configureForUntrustedUpstream = object.configureForUntrustedUpstream ?? false;
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -123,7 +126,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -66,7 +66,9 @@ function createBaseStatusAnnotation(): StatusAnnotation {
   return { workInProgress: false, packageVersionStatus: 0 };
 }
 
-export const StatusAnnotation: MessageFns<StatusAnnotation> = {
+export const StatusAnnotation: MessageFns<StatusAnnotation, "udpa.annotations.StatusAnnotation"> = {
+  $type: "udpa.annotations.StatusAnnotation" as const,
+
   encode(message: StatusAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.workInProgress !== false) {
       writer.uint32(8).bool(message.workInProgress);
@@ -167,7 +169,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

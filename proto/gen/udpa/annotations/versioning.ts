@@ -20,7 +20,9 @@ function createBaseVersioningAnnotation(): VersioningAnnotation {
   return { previousMessageType: "" };
 }
 
-export const VersioningAnnotation: MessageFns<VersioningAnnotation> = {
+export const VersioningAnnotation: MessageFns<VersioningAnnotation, "udpa.annotations.VersioningAnnotation"> = {
+  $type: "udpa.annotations.VersioningAnnotation" as const,
+
   encode(message: VersioningAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.previousMessageType !== "") {
       writer.uint32(10).string(message.previousMessageType);
@@ -101,7 +103,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -11,11 +11,8 @@ import { BandwidthLimit } from "../../../../../proto/gen/envoy/extensions/filter
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit`, registered for Any packing. */
-export const BandwidthLimitType = registerType(
-  "envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit",
-  BandwidthLimit,
-);
+/** BandwidthLimit, registered for Any packing. */
+export const BandwidthLimitType = registerType(BandwidthLimit);
 
 /** The bandwidth_limit filter's registry entry. */
 export const bandwidthLimit: HttpFilterDef = {

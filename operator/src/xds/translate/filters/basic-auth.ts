@@ -12,13 +12,10 @@ import {
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.basic_auth.v3.BasicAuth`, registered for Any packing. */
-export const BasicAuthType = registerType("envoy.extensions.filters.http.basic_auth.v3.BasicAuth", BasicAuth);
-/** `envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute`, registered for Any packing. */
-export const BasicAuthPerRouteType = registerType(
-  "envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute",
-  BasicAuthPerRoute,
-);
+/** BasicAuth, registered for Any packing. */
+export const BasicAuthType = registerType(BasicAuth);
+/** BasicAuthPerRoute, registered for Any packing. */
+export const BasicAuthPerRouteType = registerType(BasicAuthPerRoute);
 
 /** The basic_auth filter's registry entry. */
 export const basicAuth: HttpFilterDef = {

@@ -9,13 +9,10 @@ import { Buffer, BufferPerRoute } from "../../../../../proto/gen/envoy/extension
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.buffer.v3.Buffer`, registered for Any packing. */
-export const BufferType = registerType("envoy.extensions.filters.http.buffer.v3.Buffer", Buffer);
-/** `envoy.extensions.filters.http.buffer.v3.BufferPerRoute`, registered for Any packing. */
-export const BufferPerRouteType = registerType(
-  "envoy.extensions.filters.http.buffer.v3.BufferPerRoute",
-  BufferPerRoute,
-);
+/** Buffer, registered for Any packing. */
+export const BufferType = registerType(Buffer);
+/** BufferPerRoute, registered for Any packing. */
+export const BufferPerRouteType = registerType(BufferPerRoute);
 
 /** The buffer filter's registry entry. */
 export const buffer: HttpFilterDef = {

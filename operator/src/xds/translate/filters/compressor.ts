@@ -15,14 +15,11 @@ import { Gzip } from "../../../../../proto/gen/envoy/extensions/compression/gzip
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.compressor.v3.Compressor`, registered for Any packing. */
-export const CompressorType = registerType("envoy.extensions.filters.http.compressor.v3.Compressor", Compressor);
-/** `envoy.extensions.filters.http.compressor.v3.CompressorPerRoute`, registered for Any packing. */
-export const CompressorPerRouteType = registerType(
-  "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute",
-  CompressorPerRoute,
-);
-const GzipType = registerType("envoy.extensions.compression.gzip.compressor.v3.Gzip", Gzip);
+/** Compressor, registered for Any packing. */
+export const CompressorType = registerType(Compressor);
+/** CompressorPerRoute, registered for Any packing. */
+export const CompressorPerRouteType = registerType(CompressorPerRoute);
+const GzipType = registerType(Gzip);
 
 /** The compressor filter's registry entry. */
 export const compressor: HttpFilterDef = {

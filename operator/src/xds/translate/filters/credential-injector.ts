@@ -11,12 +11,9 @@ import { Generic } from "../../../../../proto/gen/envoy/extensions/http/injected
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef, packPartial, sampleSdsSecret } from "./registry";
 
-/** `envoy.extensions.filters.http.credential_injector.v3.CredentialInjector`, registered for Any packing. */
-export const CredentialInjectorType = registerType(
-  "envoy.extensions.filters.http.credential_injector.v3.CredentialInjector",
-  CredentialInjector,
-);
-const GenericCredentialType = registerType("envoy.extensions.http.injected_credentials.generic.v3.Generic", Generic);
+/** CredentialInjector, registered for Any packing. */
+export const CredentialInjectorType = registerType(CredentialInjector);
+const GenericCredentialType = registerType(Generic);
 
 /** The credential_injector filter's registry entry. */
 export const credentialInjector: HttpFilterDef = {

@@ -9,8 +9,8 @@ import { CsrfPolicy } from "../../../../../proto/gen/envoy/extensions/filters/ht
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.csrf.v3.CsrfPolicy`, registered for Any packing. */
-export const CsrfType = registerType("envoy.extensions.filters.http.csrf.v3.CsrfPolicy", CsrfPolicy);
+/** CsrfPolicy, registered for Any packing. */
+export const CsrfType = registerType(CsrfPolicy);
 
 /** The csrf filter's registry entry. */
 export const csrf: HttpFilterDef = {

@@ -10,11 +10,8 @@ import { CustomResponse } from "../../../../../proto/gen/envoy/extensions/filter
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.custom_response.v3.CustomResponse`, registered for Any packing. */
-export const CustomResponseType = registerType(
-  "envoy.extensions.filters.http.custom_response.v3.CustomResponse",
-  CustomResponse,
-);
+/** CustomResponse, registered for Any packing. */
+export const CustomResponseType = registerType(CustomResponse);
 
 /** The custom_response filter's registry entry. */
 export const customResponse: HttpFilterDef = {

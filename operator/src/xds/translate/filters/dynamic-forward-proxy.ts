@@ -15,16 +15,10 @@ import {
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig`, registered for Any packing. */
-export const DynamicForwardProxyType = registerType(
-  "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig",
-  FilterConfig,
-);
-/** `envoy.extensions.filters.http.dynamic_forward_proxy.v3.PerRouteConfig`, registered for Any packing. */
-export const DynamicForwardProxyPerRouteType = registerType(
-  "envoy.extensions.filters.http.dynamic_forward_proxy.v3.PerRouteConfig",
-  PerRouteConfig,
-);
+/** FilterConfig, registered for Any packing. */
+export const DynamicForwardProxyType = registerType(FilterConfig);
+/** PerRouteConfig, registered for Any packing. */
+export const DynamicForwardProxyPerRouteType = registerType(PerRouteConfig);
 
 /** The dynamic_forward_proxy filter's registry entry. */
 export const dynamicForwardProxy: HttpFilterDef = {

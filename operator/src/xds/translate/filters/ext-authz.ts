@@ -10,8 +10,8 @@ import { ExtAuthz } from "../../../../../proto/gen/envoy/extensions/filters/http
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** `envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`, registered for Any packing. */
-export const ExtAuthzType = registerType("envoy.extensions.filters.http.ext_authz.v3.ExtAuthz", ExtAuthz);
+/** ExtAuthz, registered for Any packing. */
+export const ExtAuthzType = registerType(ExtAuthz);
 
 /** The ext_authz filter's registry entry. */
 export const extAuthz: HttpFilterDef = {

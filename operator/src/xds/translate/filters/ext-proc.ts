@@ -10,11 +10,8 @@ import { ExternalProcessor } from "../../../../../proto/gen/envoy/extensions/fil
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** `envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor`, registered for Any packing. */
-export const ExtProcType = registerType(
-  "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-  ExternalProcessor,
-);
+/** ExternalProcessor, registered for Any packing. */
+export const ExtProcType = registerType(ExternalProcessor);
 
 /** The ext_proc filter's registry entry. */
 export const extProc: HttpFilterDef = {

@@ -9,8 +9,8 @@ import { HTTPFault } from "../../../../../proto/gen/envoy/extensions/filters/htt
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.fault.v3.HTTPFault`, registered for Any packing. */
-export const FaultType = registerType("envoy.extensions.filters.http.fault.v3.HTTPFault", HTTPFault);
+/** HTTPFault, registered for Any packing. */
+export const FaultType = registerType(HTTPFault);
 
 /** The fault filter's registry entry. */
 export const fault: HttpFilterDef = {

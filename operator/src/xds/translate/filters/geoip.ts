@@ -10,8 +10,8 @@ import { Geoip } from "../../../../../proto/gen/envoy/extensions/filters/http/ge
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef } from "./registry";
 
-/** `envoy.extensions.filters.http.geoip.v3.Geoip`, registered for Any packing. */
-export const GeoipType = registerType("envoy.extensions.filters.http.geoip.v3.Geoip", Geoip);
+/** Geoip, registered for Any packing. */
+export const GeoipType = registerType(Geoip);
 
 /** The geoip filter's registry entry. */
 export const geoip: HttpFilterDef = {

@@ -9,8 +9,8 @@ import { FilterConfig } from "../../../../../proto/gen/envoy/extensions/filters/
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.grpc_stats.v3.FilterConfig`, registered for Any packing. */
-export const GrpcStatsType = registerType("envoy.extensions.filters.http.grpc_stats.v3.FilterConfig", FilterConfig);
+/** FilterConfig, registered for Any packing. */
+export const GrpcStatsType = registerType(FilterConfig);
 
 /** The grpc_stats filter's registry entry. */
 export const grpcStats: HttpFilterDef = {

@@ -9,8 +9,8 @@ import { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.grpc_web.v3.GrpcWeb`, registered for Any packing. */
-export const GrpcWebType = registerType("envoy.extensions.filters.http.grpc_web.v3.GrpcWeb", GrpcWeb);
+/** GrpcWeb, registered for Any packing. */
+export const GrpcWebType = registerType(GrpcWeb);
 
 /** The grpc_web filter's registry entry. */
 export const grpcWeb: HttpFilterDef = {

@@ -9,8 +9,8 @@ import { HealthCheck } from "../../../../../proto/gen/envoy/extensions/filters/h
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.health_check.v3.HealthCheck`, registered for Any packing. */
-export const HealthCheckType = registerType("envoy.extensions.filters.http.health_check.v3.HealthCheck", HealthCheck);
+/** HealthCheck, registered for Any packing. */
+export const HealthCheckType = registerType(HealthCheck);
 
 /** The health_check filter's registry entry. */
 export const healthCheck: HttpFilterDef = {

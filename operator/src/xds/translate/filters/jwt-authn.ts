@@ -12,16 +12,10 @@ import {
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication`, registered for Any packing. */
-export const JwtAuthnType = registerType(
-  "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication",
-  JwtAuthentication,
-);
-/** `envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig`, registered for Any packing. */
-export const JwtAuthnPerRouteType = registerType(
-  "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig",
-  PerRouteConfig,
-);
+/** JwtAuthentication, registered for Any packing. */
+export const JwtAuthnType = registerType(JwtAuthentication);
+/** PerRouteConfig, registered for Any packing. */
+export const JwtAuthnPerRouteType = registerType(PerRouteConfig);
 
 /** The jwt_authn filter's registry entry. */
 export const jwtAuthn: HttpFilterDef = {

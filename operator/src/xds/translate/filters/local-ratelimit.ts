@@ -9,11 +9,8 @@ import { LocalRateLimit } from "../../../../../proto/gen/envoy/extensions/filter
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit`, registered for Any packing. */
-export const LocalRatelimitType = registerType(
-  "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit",
-  LocalRateLimit,
-);
+/** LocalRateLimit, registered for Any packing. */
+export const LocalRatelimitType = registerType(LocalRateLimit);
 
 /** The local_ratelimit filter's registry entry. */
 export const localRatelimit: HttpFilterDef = {

@@ -10,10 +10,10 @@ import { Lua, LuaPerRoute } from "../../../../../proto/gen/envoy/extensions/filt
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.lua.v3.Lua`, registered for Any packing. */
-export const LuaType = registerType("envoy.extensions.filters.http.lua.v3.Lua", Lua);
-/** `envoy.extensions.filters.http.lua.v3.LuaPerRoute`, registered for Any packing. */
-export const LuaPerRouteType = registerType("envoy.extensions.filters.http.lua.v3.LuaPerRoute", LuaPerRoute);
+/** Lua, registered for Any packing. */
+export const LuaType = registerType(Lua);
+/** LuaPerRoute, registered for Any packing. */
+export const LuaPerRouteType = registerType(LuaPerRoute);
 
 /** The lua filter's registry entry. */
 export const lua: HttpFilterDef = {

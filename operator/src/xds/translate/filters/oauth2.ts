@@ -9,8 +9,8 @@ import { OAuth2 } from "../../../../../proto/gen/envoy/extensions/filters/http/o
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef, packPartial, SAMPLE_CLUSTER, sampleSdsSecret } from "./registry";
 
-/** `envoy.extensions.filters.http.oauth2.v3.OAuth2`, registered for Any packing. */
-export const Oauth2Type = registerType("envoy.extensions.filters.http.oauth2.v3.OAuth2", OAuth2);
+/** OAuth2, registered for Any packing. */
+export const Oauth2Type = registerType(OAuth2);
 
 /** The oauth2 filter's registry entry. */
 export const oauth2: HttpFilterDef = {

@@ -10,8 +10,8 @@ import { RateLimit } from "../../../../../proto/gen/envoy/extensions/filters/htt
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** `envoy.extensions.filters.http.ratelimit.v3.RateLimit`, registered for Any packing. */
-export const RatelimitType = registerType("envoy.extensions.filters.http.ratelimit.v3.RateLimit", RateLimit);
+/** RateLimit, registered for Any packing. */
+export const RatelimitType = registerType(RateLimit);
 
 /** The ratelimit filter's registry entry. */
 export const ratelimit: HttpFilterDef = {

@@ -9,10 +9,10 @@ import { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/fi
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
-/** `envoy.extensions.filters.http.rbac.v3.RBAC`, registered for Any packing. */
-export const RbacType = registerType("envoy.extensions.filters.http.rbac.v3.RBAC", RBAC);
-/** `envoy.extensions.filters.http.rbac.v3.RBACPerRoute`, registered for Any packing. */
-export const RbacPerRouteType = registerType("envoy.extensions.filters.http.rbac.v3.RBACPerRoute", RBACPerRoute);
+/** RBAC, registered for Any packing. */
+export const RbacType = registerType(RBAC);
+/** RBACPerRoute, registered for Any packing. */
+export const RbacPerRouteType = registerType(RBACPerRoute);
 
 /** The rbac filter's registry entry. */
 export const rbac: HttpFilterDef = {

@@ -73,8 +73,8 @@ export const DEFAULT_RANK = 50;
 /** Envoy Gateway's ranks for a Lua filter: listener-level ones (name has `/listener/`) run before route-level ones. */
 const LUA_LISTENER_RANK = 13;
 
-/** `envoy.config.route.v3.FilterConfig`, registered for Any packing. */
-export const FilterConfigType = registerType("envoy.config.route.v3.FilterConfig", FilterConfig);
+/** FilterConfig, registered for Any packing. */
+export const FilterConfigType = registerType(FilterConfig);
 
 /** Whether `filterName` is an instance of the filter type `type` (Envoy Gateway: a name prefix). */
 export function isFilterType(filterName: string, type: string): boolean {

@@ -10,8 +10,8 @@ import { Wasm } from "../../../../../proto/gen/envoy/extensions/filters/http/was
 import { registerType } from "../../../../../proto/any";
 import { FilterConfigType, type HttpFilterDef } from "./registry";
 
-/** `envoy.extensions.filters.http.wasm.v3.Wasm`, registered for Any packing. */
-export const WasmType = registerType("envoy.extensions.filters.http.wasm.v3.Wasm", Wasm);
+/** Wasm, registered for Any packing. */
+export const WasmType = registerType(Wasm);
 
 /** The wasm filter's registry entry. */
 export const wasm: HttpFilterDef = {

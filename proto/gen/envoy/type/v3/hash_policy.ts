@@ -37,7 +37,9 @@ function createBaseHashPolicy(): HashPolicy {
   return { sourceIp: undefined, filterState: undefined };
 }
 
-export const HashPolicy: MessageFns<HashPolicy> = {
+export const HashPolicy: MessageFns<HashPolicy, "envoy.type.v3.HashPolicy"> = {
+  $type: "envoy.type.v3.HashPolicy" as const,
+
   encode(message: HashPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sourceIp !== undefined) {
       HashPolicy_SourceIp.encode(message.sourceIp, writer.uint32(10).fork()).join();
@@ -134,7 +136,9 @@ function createBaseHashPolicy_SourceIp(): HashPolicy_SourceIp {
   return {};
 }
 
-export const HashPolicy_SourceIp: MessageFns<HashPolicy_SourceIp> = {
+export const HashPolicy_SourceIp: MessageFns<HashPolicy_SourceIp, "envoy.type.v3.HashPolicy.SourceIp"> = {
+  $type: "envoy.type.v3.HashPolicy.SourceIp" as const,
+
   encode(_: HashPolicy_SourceIp, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -186,7 +190,9 @@ function createBaseHashPolicy_FilterState(): HashPolicy_FilterState {
   return { key: "" };
 }
 
-export const HashPolicy_FilterState: MessageFns<HashPolicy_FilterState> = {
+export const HashPolicy_FilterState: MessageFns<HashPolicy_FilterState, "envoy.type.v3.HashPolicy.FilterState"> = {
+  $type: "envoy.type.v3.HashPolicy.FilterState" as const,
+
   encode(message: HashPolicy_FilterState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -261,7 +267,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -384,7 +384,9 @@ function createBaseHttpStatus(): HttpStatus {
   return { code: 0 };
 }
 
-export const HttpStatus: MessageFns<HttpStatus> = {
+export const HttpStatus: MessageFns<HttpStatus, "envoy.type.v3.HttpStatus"> = {
+  $type: "envoy.type.v3.HttpStatus" as const,
+
   encode(message: HttpStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.code !== 0) {
       writer.uint32(8).int32(message.code);
@@ -459,7 +461,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

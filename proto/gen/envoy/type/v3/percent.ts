@@ -85,7 +85,9 @@ function createBasePercent(): Percent {
   return { value: 0 };
 }
 
-export const Percent: MessageFns<Percent> = {
+export const Percent: MessageFns<Percent, "envoy.type.v3.Percent"> = {
+  $type: "envoy.type.v3.Percent" as const,
+
   encode(message: Percent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(9).double(message.value);
@@ -152,7 +154,9 @@ function createBaseFractionalPercent(): FractionalPercent {
   return { numerator: 0, denominator: 0 };
 }
 
-export const FractionalPercent: MessageFns<FractionalPercent> = {
+export const FractionalPercent: MessageFns<FractionalPercent, "envoy.type.v3.FractionalPercent"> = {
+  $type: "envoy.type.v3.FractionalPercent" as const,
+
   encode(message: FractionalPercent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.numerator !== 0) {
       writer.uint32(8).uint32(message.numerator);
@@ -249,7 +253,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

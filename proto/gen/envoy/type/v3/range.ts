@@ -44,7 +44,9 @@ function createBaseInt64Range(): Int64Range {
   return { start: 0, end: 0 };
 }
 
-export const Int64Range: MessageFns<Int64Range> = {
+export const Int64Range: MessageFns<Int64Range, "envoy.type.v3.Int64Range"> = {
+  $type: "envoy.type.v3.Int64Range" as const,
+
   encode(message: Int64Range, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.start !== 0) {
       writer.uint32(8).int64(message.start);
@@ -129,7 +131,9 @@ function createBaseInt32Range(): Int32Range {
   return { start: 0, end: 0 };
 }
 
-export const Int32Range: MessageFns<Int32Range> = {
+export const Int32Range: MessageFns<Int32Range, "envoy.type.v3.Int32Range"> = {
+  $type: "envoy.type.v3.Int32Range" as const,
+
   encode(message: Int32Range, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.start !== 0) {
       writer.uint32(8).int32(message.start);
@@ -214,7 +218,9 @@ function createBaseDoubleRange(): DoubleRange {
   return { start: 0, end: 0 };
 }
 
-export const DoubleRange: MessageFns<DoubleRange> = {
+export const DoubleRange: MessageFns<DoubleRange, "envoy.type.v3.DoubleRange"> = {
+  $type: "envoy.type.v3.DoubleRange" as const,
+
   encode(message: DoubleRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.start !== 0) {
       writer.uint32(9).double(message.start);
@@ -322,7 +328,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

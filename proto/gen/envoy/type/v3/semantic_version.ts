@@ -22,7 +22,9 @@ function createBaseSemanticVersion(): SemanticVersion {
   return { majorNumber: 0, minorNumber: 0, patch: 0 };
 }
 
-export const SemanticVersion: MessageFns<SemanticVersion> = {
+export const SemanticVersion: MessageFns<SemanticVersion, "envoy.type.v3.SemanticVersion"> = {
+  $type: "envoy.type.v3.SemanticVersion" as const,
+
   encode(message: SemanticVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.majorNumber !== 0) {
       writer.uint32(8).uint32(message.majorNumber);
@@ -139,7 +141,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -35,7 +35,9 @@ function createBaseTokenBucket(): TokenBucket {
   return { maxTokens: 0, tokensPerFill: undefined, fillInterval: undefined };
 }
 
-export const TokenBucket: MessageFns<TokenBucket> = {
+export const TokenBucket: MessageFns<TokenBucket, "envoy.type.v3.TokenBucket"> = {
+  $type: "envoy.type.v3.TokenBucket" as const,
+
   encode(message: TokenBucket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxTokens !== 0) {
       writer.uint32(8).uint32(message.maxTokens);
@@ -158,7 +160,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

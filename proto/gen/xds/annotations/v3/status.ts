@@ -81,7 +81,9 @@ function createBaseFileStatusAnnotation(): FileStatusAnnotation {
   return { workInProgress: false };
 }
 
-export const FileStatusAnnotation: MessageFns<FileStatusAnnotation> = {
+export const FileStatusAnnotation: MessageFns<FileStatusAnnotation, "xds.annotations.v3.FileStatusAnnotation"> = {
+  $type: "xds.annotations.v3.FileStatusAnnotation" as const,
+
   encode(message: FileStatusAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.workInProgress !== false) {
       writer.uint32(8).bool(message.workInProgress);
@@ -154,7 +156,12 @@ function createBaseMessageStatusAnnotation(): MessageStatusAnnotation {
   return { workInProgress: false };
 }
 
-export const MessageStatusAnnotation: MessageFns<MessageStatusAnnotation> = {
+export const MessageStatusAnnotation: MessageFns<
+  MessageStatusAnnotation,
+  "xds.annotations.v3.MessageStatusAnnotation"
+> = {
+  $type: "xds.annotations.v3.MessageStatusAnnotation" as const,
+
   encode(message: MessageStatusAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.workInProgress !== false) {
       writer.uint32(8).bool(message.workInProgress);
@@ -227,7 +234,9 @@ function createBaseFieldStatusAnnotation(): FieldStatusAnnotation {
   return { workInProgress: false };
 }
 
-export const FieldStatusAnnotation: MessageFns<FieldStatusAnnotation> = {
+export const FieldStatusAnnotation: MessageFns<FieldStatusAnnotation, "xds.annotations.v3.FieldStatusAnnotation"> = {
+  $type: "xds.annotations.v3.FieldStatusAnnotation" as const,
+
   encode(message: FieldStatusAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.workInProgress !== false) {
       writer.uint32(8).bool(message.workInProgress);
@@ -300,7 +309,9 @@ function createBaseStatusAnnotation(): StatusAnnotation {
   return { workInProgress: false, packageVersionStatus: 0 };
 }
 
-export const StatusAnnotation: MessageFns<StatusAnnotation> = {
+export const StatusAnnotation: MessageFns<StatusAnnotation, "xds.annotations.v3.StatusAnnotation"> = {
+  $type: "xds.annotations.v3.StatusAnnotation" as const,
+
   encode(message: StatusAnnotation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.workInProgress !== false) {
       writer.uint32(8).bool(message.workInProgress);
@@ -401,7 +412,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

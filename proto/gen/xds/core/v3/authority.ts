@@ -16,7 +16,9 @@ function createBaseAuthority(): Authority {
   return { name: "" };
 }
 
-export const Authority: MessageFns<Authority> = {
+export const Authority: MessageFns<Authority, "xds.core.v3.Authority"> = {
+  $type: "xds.core.v3.Authority" as const,
+
   encode(message: Authority, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -91,7 +93,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

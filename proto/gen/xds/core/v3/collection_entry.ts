@@ -51,7 +51,9 @@ function createBaseCollectionEntry(): CollectionEntry {
   return { locator: undefined, inlineEntry: undefined };
 }
 
-export const CollectionEntry: MessageFns<CollectionEntry> = {
+export const CollectionEntry: MessageFns<CollectionEntry, "xds.core.v3.CollectionEntry"> = {
+  $type: "xds.core.v3.CollectionEntry" as const,
+
   encode(message: CollectionEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.locator !== undefined) {
       ResourceLocator.encode(message.locator, writer.uint32(10).fork()).join();
@@ -144,7 +146,12 @@ function createBaseCollectionEntry_InlineEntry(): CollectionEntry_InlineEntry {
   return { name: "", version: "", resource: undefined };
 }
 
-export const CollectionEntry_InlineEntry: MessageFns<CollectionEntry_InlineEntry> = {
+export const CollectionEntry_InlineEntry: MessageFns<
+  CollectionEntry_InlineEntry,
+  "xds.core.v3.CollectionEntry.InlineEntry"
+> = {
+  $type: "xds.core.v3.CollectionEntry.InlineEntry" as const,
+
   encode(message: CollectionEntry_InlineEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -255,7 +262,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -151,7 +151,9 @@ function createBaseResourceLocator(): ResourceLocator {
   return { scheme: 0, id: "", authority: "", resourceType: "", exactContext: undefined, directives: [] };
 }
 
-export const ResourceLocator: MessageFns<ResourceLocator> = {
+export const ResourceLocator: MessageFns<ResourceLocator, "xds.core.v3.ResourceLocator"> = {
+  $type: "xds.core.v3.ResourceLocator" as const,
+
   encode(message: ResourceLocator, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.scheme !== 0) {
       writer.uint32(8).int32(message.scheme);
@@ -312,88 +314,91 @@ function createBaseResourceLocator_Directive(): ResourceLocator_Directive {
   return { alt: undefined, entry: undefined };
 }
 
-export const ResourceLocator_Directive: MessageFns<ResourceLocator_Directive> = {
-  encode(message: ResourceLocator_Directive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.alt !== undefined) {
-      ResourceLocator.encode(message.alt, writer.uint32(10).fork()).join();
-    }
-    if (message.entry !== undefined) {
-      writer.uint32(18).string(message.entry);
-    }
-    return writer;
-  },
+export const ResourceLocator_Directive: MessageFns<ResourceLocator_Directive, "xds.core.v3.ResourceLocator.Directive"> =
+  {
+    $type: "xds.core.v3.ResourceLocator.Directive" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ResourceLocator_Directive {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseResourceLocator_Directive();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.alt = ResourceLocator.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.entry = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: ResourceLocator_Directive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.alt !== undefined) {
+        ResourceLocator.encode(message.alt, writer.uint32(10).fork()).join();
       }
+      if (message.entry !== undefined) {
+        writer.uint32(18).string(message.entry);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): ResourceLocator_Directive {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseResourceLocator_Directive();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.alt = ResourceLocator.decode(reader, reader.uint32());
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.entry = reader.string();
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): ResourceLocator_Directive {
+      return {
+        alt: isSet(object.alt) ? ResourceLocator.fromJSON(object.alt) : undefined,
+        entry: isSet(object.entry) ? globalThis.String(object.entry) : undefined,
+      };
+    },
+
+    toJSON(message: ResourceLocator_Directive): unknown {
+      const obj: any = {};
+      if (message.alt !== undefined) {
+        obj.alt = ResourceLocator.toJSON(message.alt);
+      }
+      if (message.entry !== undefined) {
+        obj.entry = message.entry;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<ResourceLocator_Directive>): ResourceLocator_Directive {
+      return ResourceLocator_Directive.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<ResourceLocator_Directive>): ResourceLocator_Directive {
+      const message = createBaseResourceLocator_Directive();
+      message.alt = (object.alt !== undefined && object.alt !== null)
+        ? ResourceLocator.fromPartial(object.alt)
+        : undefined;
+      message.entry = object.entry ?? undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ResourceLocator_Directive {
-    return {
-      alt: isSet(object.alt) ? ResourceLocator.fromJSON(object.alt) : undefined,
-      entry: isSet(object.entry) ? globalThis.String(object.entry) : undefined,
-    };
-  },
-
-  toJSON(message: ResourceLocator_Directive): unknown {
-    const obj: any = {};
-    if (message.alt !== undefined) {
-      obj.alt = ResourceLocator.toJSON(message.alt);
-    }
-    if (message.entry !== undefined) {
-      obj.entry = message.entry;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ResourceLocator_Directive>): ResourceLocator_Directive {
-    return ResourceLocator_Directive.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ResourceLocator_Directive>): ResourceLocator_Directive {
-    const message = createBaseResourceLocator_Directive();
-    message.alt = (object.alt !== undefined && object.alt !== null)
-      ? ResourceLocator.fromPartial(object.alt)
-      : undefined;
-    message.entry = object.entry ?? undefined;
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -407,7 +412,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -416,7 +416,9 @@ function createBaseAccessLog(): AccessLog {
   return { name: "", filter: undefined, typedConfig: undefined };
 }
 
-export const AccessLog: MessageFns<AccessLog> = {
+export const AccessLog: MessageFns<AccessLog, "envoy.config.accesslog.v3.AccessLog"> = {
+  $type: "envoy.config.accesslog.v3.AccessLog" as const,
+
   encode(message: AccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -539,7 +541,9 @@ function createBaseAccessLogFilter(): AccessLogFilter {
   };
 }
 
-export const AccessLogFilter: MessageFns<AccessLogFilter> = {
+export const AccessLogFilter: MessageFns<AccessLogFilter, "envoy.config.accesslog.v3.AccessLogFilter"> = {
+  $type: "envoy.config.accesslog.v3.AccessLogFilter" as const,
+
   encode(message: AccessLogFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statusCodeFilter !== undefined) {
       StatusCodeFilter.encode(message.statusCodeFilter, writer.uint32(10).fork()).join();
@@ -878,7 +882,9 @@ function createBaseComparisonFilter(): ComparisonFilter {
   return { op: 0, value: undefined };
 }
 
-export const ComparisonFilter: MessageFns<ComparisonFilter> = {
+export const ComparisonFilter: MessageFns<ComparisonFilter, "envoy.config.accesslog.v3.ComparisonFilter"> = {
+  $type: "envoy.config.accesslog.v3.ComparisonFilter" as const,
+
   encode(message: ComparisonFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.op !== 0) {
       writer.uint32(8).int32(message.op);
@@ -965,7 +971,9 @@ function createBaseStatusCodeFilter(): StatusCodeFilter {
   return { comparison: undefined };
 }
 
-export const StatusCodeFilter: MessageFns<StatusCodeFilter> = {
+export const StatusCodeFilter: MessageFns<StatusCodeFilter, "envoy.config.accesslog.v3.StatusCodeFilter"> = {
+  $type: "envoy.config.accesslog.v3.StatusCodeFilter" as const,
+
   encode(message: StatusCodeFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.comparison !== undefined) {
       ComparisonFilter.encode(message.comparison, writer.uint32(10).fork()).join();
@@ -1034,7 +1042,9 @@ function createBaseDurationFilter(): DurationFilter {
   return { comparison: undefined };
 }
 
-export const DurationFilter: MessageFns<DurationFilter> = {
+export const DurationFilter: MessageFns<DurationFilter, "envoy.config.accesslog.v3.DurationFilter"> = {
+  $type: "envoy.config.accesslog.v3.DurationFilter" as const,
+
   encode(message: DurationFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.comparison !== undefined) {
       ComparisonFilter.encode(message.comparison, writer.uint32(10).fork()).join();
@@ -1103,59 +1113,64 @@ function createBaseNotHealthCheckFilter(): NotHealthCheckFilter {
   return {};
 }
 
-export const NotHealthCheckFilter: MessageFns<NotHealthCheckFilter> = {
-  encode(_: NotHealthCheckFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
+export const NotHealthCheckFilter: MessageFns<NotHealthCheckFilter, "envoy.config.accesslog.v3.NotHealthCheckFilter"> =
+  {
+    $type: "envoy.config.accesslog.v3.NotHealthCheckFilter" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): NotHealthCheckFilter {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseNotHealthCheckFilter();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(_: NotHealthCheckFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): NotHealthCheckFilter {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
       }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseNotHealthCheckFilter();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(_: any): NotHealthCheckFilter {
+      return {};
+    },
+
+    toJSON(_: NotHealthCheckFilter): unknown {
+      const obj: any = {};
+      return obj;
+    },
+
+    create(base?: DeepPartial<NotHealthCheckFilter>): NotHealthCheckFilter {
+      return NotHealthCheckFilter.fromPartial(base ?? {});
+    },
+    fromPartial(_: DeepPartial<NotHealthCheckFilter>): NotHealthCheckFilter {
+      const message = createBaseNotHealthCheckFilter();
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): NotHealthCheckFilter {
-    return {};
-  },
-
-  toJSON(_: NotHealthCheckFilter): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<NotHealthCheckFilter>): NotHealthCheckFilter {
-    return NotHealthCheckFilter.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<NotHealthCheckFilter>): NotHealthCheckFilter {
-    const message = createBaseNotHealthCheckFilter();
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseTraceableFilter(): TraceableFilter {
   return {};
 }
 
-export const TraceableFilter: MessageFns<TraceableFilter> = {
+export const TraceableFilter: MessageFns<TraceableFilter, "envoy.config.accesslog.v3.TraceableFilter"> = {
+  $type: "envoy.config.accesslog.v3.TraceableFilter" as const,
+
   encode(_: TraceableFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1207,7 +1222,9 @@ function createBaseRuntimeFilter(): RuntimeFilter {
   return { runtimeKey: "", percentSampled: undefined, useIndependentRandomness: false };
 }
 
-export const RuntimeFilter: MessageFns<RuntimeFilter> = {
+export const RuntimeFilter: MessageFns<RuntimeFilter, "envoy.config.accesslog.v3.RuntimeFilter"> = {
+  $type: "envoy.config.accesslog.v3.RuntimeFilter" as const,
+
   encode(message: RuntimeFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.runtimeKey !== "") {
       writer.uint32(10).string(message.runtimeKey);
@@ -1322,7 +1339,9 @@ function createBaseAndFilter(): AndFilter {
   return { filters: [] };
 }
 
-export const AndFilter: MessageFns<AndFilter> = {
+export const AndFilter: MessageFns<AndFilter, "envoy.config.accesslog.v3.AndFilter"> = {
+  $type: "envoy.config.accesslog.v3.AndFilter" as const,
+
   encode(message: AndFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.filters) {
       AccessLogFilter.encode(v!, writer.uint32(10).fork()).join();
@@ -1393,7 +1412,9 @@ function createBaseOrFilter(): OrFilter {
   return { filters: [] };
 }
 
-export const OrFilter: MessageFns<OrFilter> = {
+export const OrFilter: MessageFns<OrFilter, "envoy.config.accesslog.v3.OrFilter"> = {
+  $type: "envoy.config.accesslog.v3.OrFilter" as const,
+
   encode(message: OrFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.filters) {
       AccessLogFilter.encode(v!, writer.uint32(18).fork()).join();
@@ -1464,7 +1485,9 @@ function createBaseHeaderFilter(): HeaderFilter {
   return { header: undefined };
 }
 
-export const HeaderFilter: MessageFns<HeaderFilter> = {
+export const HeaderFilter: MessageFns<HeaderFilter, "envoy.config.accesslog.v3.HeaderFilter"> = {
+  $type: "envoy.config.accesslog.v3.HeaderFilter" as const,
+
   encode(message: HeaderFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.header !== undefined) {
       HeaderMatcher.encode(message.header, writer.uint32(10).fork()).join();
@@ -1533,7 +1556,9 @@ function createBaseResponseFlagFilter(): ResponseFlagFilter {
   return { flags: [] };
 }
 
-export const ResponseFlagFilter: MessageFns<ResponseFlagFilter> = {
+export const ResponseFlagFilter: MessageFns<ResponseFlagFilter, "envoy.config.accesslog.v3.ResponseFlagFilter"> = {
+  $type: "envoy.config.accesslog.v3.ResponseFlagFilter" as const,
+
   encode(message: ResponseFlagFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.flags) {
       writer.uint32(10).string(v!);
@@ -1600,7 +1625,9 @@ function createBaseGrpcStatusFilter(): GrpcStatusFilter {
   return { statuses: [], exclude: false };
 }
 
-export const GrpcStatusFilter: MessageFns<GrpcStatusFilter> = {
+export const GrpcStatusFilter: MessageFns<GrpcStatusFilter, "envoy.config.accesslog.v3.GrpcStatusFilter"> = {
+  $type: "envoy.config.accesslog.v3.GrpcStatusFilter" as const,
+
   encode(message: GrpcStatusFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.statuses) {
       writer.uint32(8).int32(v!);
@@ -1697,7 +1724,9 @@ function createBaseMetadataFilter(): MetadataFilter {
   return { matcher: undefined, matchIfKeyNotFound: undefined };
 }
 
-export const MetadataFilter: MessageFns<MetadataFilter> = {
+export const MetadataFilter: MessageFns<MetadataFilter, "envoy.config.accesslog.v3.MetadataFilter"> = {
+  $type: "envoy.config.accesslog.v3.MetadataFilter" as const,
+
   encode(message: MetadataFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.matcher !== undefined) {
       MetadataMatcher.encode(message.matcher, writer.uint32(10).fork()).join();
@@ -1788,7 +1817,9 @@ function createBaseLogTypeFilter(): LogTypeFilter {
   return { types: [], exclude: false };
 }
 
-export const LogTypeFilter: MessageFns<LogTypeFilter> = {
+export const LogTypeFilter: MessageFns<LogTypeFilter, "envoy.config.accesslog.v3.LogTypeFilter"> = {
+  $type: "envoy.config.accesslog.v3.LogTypeFilter" as const,
+
   encode(message: LogTypeFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.types) {
       writer.uint32(8).int32(v!);
@@ -1883,7 +1914,9 @@ function createBaseExtensionFilter(): ExtensionFilter {
   return { name: "", typedConfig: undefined };
 }
 
-export const ExtensionFilter: MessageFns<ExtensionFilter> = {
+export const ExtensionFilter: MessageFns<ExtensionFilter, "envoy.config.accesslog.v3.ExtensionFilter"> = {
+  $type: "envoy.config.accesslog.v3.ExtensionFilter" as const,
+
   encode(message: ExtensionFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1982,7 +2015,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

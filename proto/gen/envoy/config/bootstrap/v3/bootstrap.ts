@@ -967,7 +967,9 @@ function createBaseBootstrap(): Bootstrap {
   };
 }
 
-export const Bootstrap: MessageFns<Bootstrap> = {
+export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstrap"> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap" as const,
+
   encode(message: Bootstrap, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.node !== undefined) {
       Node.encode(message.node, writer.uint32(10).fork()).join();
@@ -1880,7 +1882,12 @@ function createBaseBootstrap_StaticResources(): Bootstrap_StaticResources {
   return { listeners: [], clusters: [], secrets: [] };
 }
 
-export const Bootstrap_StaticResources: MessageFns<Bootstrap_StaticResources> = {
+export const Bootstrap_StaticResources: MessageFns<
+  Bootstrap_StaticResources,
+  "envoy.config.bootstrap.v3.Bootstrap.StaticResources"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.StaticResources" as const,
+
   encode(message: Bootstrap_StaticResources, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.listeners) {
       Listener.encode(v!, writer.uint32(10).fork()).join();
@@ -1989,7 +1996,12 @@ function createBaseBootstrap_DynamicResources(): Bootstrap_DynamicResources {
   };
 }
 
-export const Bootstrap_DynamicResources: MessageFns<Bootstrap_DynamicResources> = {
+export const Bootstrap_DynamicResources: MessageFns<
+  Bootstrap_DynamicResources,
+  "envoy.config.bootstrap.v3.Bootstrap.DynamicResources"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.DynamicResources" as const,
+
   encode(message: Bootstrap_DynamicResources, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ldsConfig !== undefined) {
       ConfigSource.encode(message.ldsConfig, writer.uint32(10).fork()).join();
@@ -2148,7 +2160,12 @@ function createBaseBootstrap_ApplicationLogConfig(): Bootstrap_ApplicationLogCon
   return { logFormat: undefined };
 }
 
-export const Bootstrap_ApplicationLogConfig: MessageFns<Bootstrap_ApplicationLogConfig> = {
+export const Bootstrap_ApplicationLogConfig: MessageFns<
+  Bootstrap_ApplicationLogConfig,
+  "envoy.config.bootstrap.v3.Bootstrap.ApplicationLogConfig"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.ApplicationLogConfig" as const,
+
   encode(message: Bootstrap_ApplicationLogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.logFormat !== undefined) {
       Bootstrap_ApplicationLogConfig_LogFormat.encode(message.logFormat, writer.uint32(10).fork()).join();
@@ -2223,7 +2240,12 @@ function createBaseBootstrap_ApplicationLogConfig_LogFormat(): Bootstrap_Applica
   return { jsonFormat: undefined, textFormat: undefined };
 }
 
-export const Bootstrap_ApplicationLogConfig_LogFormat: MessageFns<Bootstrap_ApplicationLogConfig_LogFormat> = {
+export const Bootstrap_ApplicationLogConfig_LogFormat: MessageFns<
+  Bootstrap_ApplicationLogConfig_LogFormat,
+  "envoy.config.bootstrap.v3.Bootstrap.ApplicationLogConfig.LogFormat"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.ApplicationLogConfig.LogFormat" as const,
+
   encode(message: Bootstrap_ApplicationLogConfig_LogFormat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jsonFormat !== undefined) {
       Struct.encode(Struct.wrap(message.jsonFormat), writer.uint32(10).fork()).join();
@@ -2316,7 +2338,12 @@ function createBaseBootstrap_DeferredStatOptions(): Bootstrap_DeferredStatOption
   return { enableDeferredCreationStats: false };
 }
 
-export const Bootstrap_DeferredStatOptions: MessageFns<Bootstrap_DeferredStatOptions> = {
+export const Bootstrap_DeferredStatOptions: MessageFns<
+  Bootstrap_DeferredStatOptions,
+  "envoy.config.bootstrap.v3.Bootstrap.DeferredStatOptions"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.DeferredStatOptions" as const,
+
   encode(message: Bootstrap_DeferredStatOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.enableDeferredCreationStats !== false) {
       writer.uint32(8).bool(message.enableDeferredCreationStats);
@@ -2389,7 +2416,12 @@ function createBaseBootstrap_GrpcAsyncClientManagerConfig(): Bootstrap_GrpcAsync
   return { maxCachedEntryIdleDuration: undefined };
 }
 
-export const Bootstrap_GrpcAsyncClientManagerConfig: MessageFns<Bootstrap_GrpcAsyncClientManagerConfig> = {
+export const Bootstrap_GrpcAsyncClientManagerConfig: MessageFns<
+  Bootstrap_GrpcAsyncClientManagerConfig,
+  "envoy.config.bootstrap.v3.Bootstrap.GrpcAsyncClientManagerConfig"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.GrpcAsyncClientManagerConfig" as const,
+
   encode(message: Bootstrap_GrpcAsyncClientManagerConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxCachedEntryIdleDuration !== undefined) {
       Duration.encode(message.maxCachedEntryIdleDuration, writer.uint32(10).fork()).join();
@@ -2465,7 +2497,12 @@ function createBaseBootstrap_CertificateProviderInstancesEntry(): Bootstrap_Cert
   return { key: "", value: undefined };
 }
 
-export const Bootstrap_CertificateProviderInstancesEntry: MessageFns<Bootstrap_CertificateProviderInstancesEntry> = {
+export const Bootstrap_CertificateProviderInstancesEntry: MessageFns<
+  Bootstrap_CertificateProviderInstancesEntry,
+  "envoy.config.bootstrap.v3.Bootstrap.CertificateProviderInstancesEntry"
+> = {
+  $type: "envoy.config.bootstrap.v3.Bootstrap.CertificateProviderInstancesEntry" as const,
+
   encode(
     message: Bootstrap_CertificateProviderInstancesEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -2564,7 +2601,9 @@ function createBaseAdmin(): Admin {
   };
 }
 
-export const Admin: MessageFns<Admin> = {
+export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
+  $type: "envoy.config.bootstrap.v3.Admin" as const,
+
   encode(message: Admin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.accessLog) {
       AccessLog.encode(v!, writer.uint32(42).fork()).join();
@@ -2741,7 +2780,9 @@ function createBaseClusterManager(): ClusterManager {
   };
 }
 
-export const ClusterManager: MessageFns<ClusterManager> = {
+export const ClusterManager: MessageFns<ClusterManager, "envoy.config.bootstrap.v3.ClusterManager"> = {
+  $type: "envoy.config.bootstrap.v3.ClusterManager" as const,
+
   encode(message: ClusterManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.localClusterName !== "") {
       writer.uint32(10).string(message.localClusterName);
@@ -2900,7 +2941,12 @@ function createBaseClusterManager_OutlierDetection(): ClusterManager_OutlierDete
   return { eventLogPath: "", eventService: undefined };
 }
 
-export const ClusterManager_OutlierDetection: MessageFns<ClusterManager_OutlierDetection> = {
+export const ClusterManager_OutlierDetection: MessageFns<
+  ClusterManager_OutlierDetection,
+  "envoy.config.bootstrap.v3.ClusterManager.OutlierDetection"
+> = {
+  $type: "envoy.config.bootstrap.v3.ClusterManager.OutlierDetection" as const,
+
   encode(message: ClusterManager_OutlierDetection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.eventLogPath !== "") {
       writer.uint32(10).string(message.eventLogPath);
@@ -2995,7 +3041,9 @@ function createBaseWatchdogs(): Watchdogs {
   return { mainThreadWatchdog: undefined, workerWatchdog: undefined };
 }
 
-export const Watchdogs: MessageFns<Watchdogs> = {
+export const Watchdogs: MessageFns<Watchdogs, "envoy.config.bootstrap.v3.Watchdogs"> = {
+  $type: "envoy.config.bootstrap.v3.Watchdogs" as const,
+
   encode(message: Watchdogs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.mainThreadWatchdog !== undefined) {
       Watchdog.encode(message.mainThreadWatchdog, writer.uint32(10).fork()).join();
@@ -3100,7 +3148,9 @@ function createBaseWatchdog(): Watchdog {
   };
 }
 
-export const Watchdog: MessageFns<Watchdog> = {
+export const Watchdog: MessageFns<Watchdog, "envoy.config.bootstrap.v3.Watchdog"> = {
+  $type: "envoy.config.bootstrap.v3.Watchdog" as const,
+
   encode(message: Watchdog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.actions) {
       Watchdog_WatchdogAction.encode(v!, writer.uint32(58).fork()).join();
@@ -3303,7 +3353,12 @@ function createBaseWatchdog_WatchdogAction(): Watchdog_WatchdogAction {
   return { config: undefined, event: 0 };
 }
 
-export const Watchdog_WatchdogAction: MessageFns<Watchdog_WatchdogAction> = {
+export const Watchdog_WatchdogAction: MessageFns<
+  Watchdog_WatchdogAction,
+  "envoy.config.bootstrap.v3.Watchdog.WatchdogAction"
+> = {
+  $type: "envoy.config.bootstrap.v3.Watchdog.WatchdogAction" as const,
+
   encode(message: Watchdog_WatchdogAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       TypedExtensionConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -3390,7 +3445,9 @@ function createBaseFatalAction(): FatalAction {
   return { config: undefined };
 }
 
-export const FatalAction: MessageFns<FatalAction> = {
+export const FatalAction: MessageFns<FatalAction, "envoy.config.bootstrap.v3.FatalAction"> = {
+  $type: "envoy.config.bootstrap.v3.FatalAction" as const,
+
   encode(message: FatalAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       TypedExtensionConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -3459,7 +3516,9 @@ function createBaseRuntime(): Runtime {
   return { symlinkRoot: "", subdirectory: "", overrideSubdirectory: "", base: undefined };
 }
 
-export const Runtime: MessageFns<Runtime> = {
+export const Runtime: MessageFns<Runtime, "envoy.config.bootstrap.v3.Runtime"> = {
+  $type: "envoy.config.bootstrap.v3.Runtime" as const,
+
   encode(message: Runtime, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.symlinkRoot !== "") {
       writer.uint32(10).string(message.symlinkRoot);
@@ -3584,7 +3643,9 @@ function createBaseRuntimeLayer(): RuntimeLayer {
   return { name: "", staticLayer: undefined, diskLayer: undefined, adminLayer: undefined, rtdsLayer: undefined };
 }
 
-export const RuntimeLayer: MessageFns<RuntimeLayer> = {
+export const RuntimeLayer: MessageFns<RuntimeLayer, "envoy.config.bootstrap.v3.RuntimeLayer"> = {
+  $type: "envoy.config.bootstrap.v3.RuntimeLayer" as const,
+
   encode(message: RuntimeLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3739,7 +3800,12 @@ function createBaseRuntimeLayer_DiskLayer(): RuntimeLayer_DiskLayer {
   return { symlinkRoot: "", subdirectory: "", appendServiceCluster: false };
 }
 
-export const RuntimeLayer_DiskLayer: MessageFns<RuntimeLayer_DiskLayer> = {
+export const RuntimeLayer_DiskLayer: MessageFns<
+  RuntimeLayer_DiskLayer,
+  "envoy.config.bootstrap.v3.RuntimeLayer.DiskLayer"
+> = {
+  $type: "envoy.config.bootstrap.v3.RuntimeLayer.DiskLayer" as const,
+
   encode(message: RuntimeLayer_DiskLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.symlinkRoot !== "") {
       writer.uint32(10).string(message.symlinkRoot);
@@ -3848,7 +3914,12 @@ function createBaseRuntimeLayer_AdminLayer(): RuntimeLayer_AdminLayer {
   return {};
 }
 
-export const RuntimeLayer_AdminLayer: MessageFns<RuntimeLayer_AdminLayer> = {
+export const RuntimeLayer_AdminLayer: MessageFns<
+  RuntimeLayer_AdminLayer,
+  "envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer"
+> = {
+  $type: "envoy.config.bootstrap.v3.RuntimeLayer.AdminLayer" as const,
+
   encode(_: RuntimeLayer_AdminLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -3900,7 +3971,12 @@ function createBaseRuntimeLayer_RtdsLayer(): RuntimeLayer_RtdsLayer {
   return { name: "", rtdsConfig: undefined };
 }
 
-export const RuntimeLayer_RtdsLayer: MessageFns<RuntimeLayer_RtdsLayer> = {
+export const RuntimeLayer_RtdsLayer: MessageFns<
+  RuntimeLayer_RtdsLayer,
+  "envoy.config.bootstrap.v3.RuntimeLayer.RtdsLayer"
+> = {
+  $type: "envoy.config.bootstrap.v3.RuntimeLayer.RtdsLayer" as const,
+
   encode(message: RuntimeLayer_RtdsLayer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3991,7 +4067,9 @@ function createBaseLayeredRuntime(): LayeredRuntime {
   return { layers: [] };
 }
 
-export const LayeredRuntime: MessageFns<LayeredRuntime> = {
+export const LayeredRuntime: MessageFns<LayeredRuntime, "envoy.config.bootstrap.v3.LayeredRuntime"> = {
+  $type: "envoy.config.bootstrap.v3.LayeredRuntime" as const,
+
   encode(message: LayeredRuntime, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.layers) {
       RuntimeLayer.encode(v!, writer.uint32(10).fork()).join();
@@ -4060,7 +4138,9 @@ function createBaseCustomInlineHeader(): CustomInlineHeader {
   return { inlineHeaderName: "", inlineHeaderType: 0 };
 }
 
-export const CustomInlineHeader: MessageFns<CustomInlineHeader> = {
+export const CustomInlineHeader: MessageFns<CustomInlineHeader, "envoy.config.bootstrap.v3.CustomInlineHeader"> = {
+  $type: "envoy.config.bootstrap.v3.CustomInlineHeader" as const,
+
   encode(message: CustomInlineHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.inlineHeaderName !== "") {
       writer.uint32(10).string(message.inlineHeaderName);
@@ -4153,7 +4233,12 @@ function createBaseMemoryAllocatorManager(): MemoryAllocatorManager {
   return { bytesToRelease: 0, memoryReleaseInterval: undefined };
 }
 
-export const MemoryAllocatorManager: MessageFns<MemoryAllocatorManager> = {
+export const MemoryAllocatorManager: MessageFns<
+  MemoryAllocatorManager,
+  "envoy.config.bootstrap.v3.MemoryAllocatorManager"
+> = {
+  $type: "envoy.config.bootstrap.v3.MemoryAllocatorManager" as const,
+
   encode(message: MemoryAllocatorManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.bytesToRelease !== 0) {
       writer.uint32(8).uint64(message.bytesToRelease);
@@ -4272,7 +4357,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

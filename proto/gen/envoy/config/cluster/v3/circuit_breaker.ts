@@ -137,7 +137,9 @@ function createBaseCircuitBreakers(): CircuitBreakers {
   return { thresholds: [], perHostThresholds: [] };
 }
 
-export const CircuitBreakers: MessageFns<CircuitBreakers> = {
+export const CircuitBreakers: MessageFns<CircuitBreakers, "envoy.config.cluster.v3.CircuitBreakers"> = {
+  $type: "envoy.config.cluster.v3.CircuitBreakers" as const,
+
   encode(message: CircuitBreakers, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.thresholds) {
       CircuitBreakers_Thresholds.encode(v!, writer.uint32(10).fork()).join();
@@ -237,7 +239,12 @@ function createBaseCircuitBreakers_Thresholds(): CircuitBreakers_Thresholds {
   };
 }
 
-export const CircuitBreakers_Thresholds: MessageFns<CircuitBreakers_Thresholds> = {
+export const CircuitBreakers_Thresholds: MessageFns<
+  CircuitBreakers_Thresholds,
+  "envoy.config.cluster.v3.CircuitBreakers.Thresholds"
+> = {
+  $type: "envoy.config.cluster.v3.CircuitBreakers.Thresholds" as const,
+
   encode(message: CircuitBreakers_Thresholds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.priority !== 0) {
       writer.uint32(8).int32(message.priority);
@@ -448,7 +455,12 @@ function createBaseCircuitBreakers_Thresholds_RetryBudget(): CircuitBreakers_Thr
   return { budgetPercent: undefined, minRetryConcurrency: undefined };
 }
 
-export const CircuitBreakers_Thresholds_RetryBudget: MessageFns<CircuitBreakers_Thresholds_RetryBudget> = {
+export const CircuitBreakers_Thresholds_RetryBudget: MessageFns<
+  CircuitBreakers_Thresholds_RetryBudget,
+  "envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget"
+> = {
+  $type: "envoy.config.cluster.v3.CircuitBreakers.Thresholds.RetryBudget" as const,
+
   encode(message: CircuitBreakers_Thresholds_RetryBudget, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.budgetPercent !== undefined) {
       Percent.encode(message.budgetPercent, writer.uint32(10).fork()).join();
@@ -551,7 +563,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -1819,7 +1819,9 @@ function createBaseClusterCollection(): ClusterCollection {
   return { entries: undefined };
 }
 
-export const ClusterCollection: MessageFns<ClusterCollection> = {
+export const ClusterCollection: MessageFns<ClusterCollection, "envoy.config.cluster.v3.ClusterCollection"> = {
+  $type: "envoy.config.cluster.v3.ClusterCollection" as const,
+
   encode(message: ClusterCollection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.entries !== undefined) {
       CollectionEntry.encode(message.entries, writer.uint32(10).fork()).join();
@@ -1941,7 +1943,9 @@ function createBaseCluster(): Cluster {
   };
 }
 
-export const Cluster: MessageFns<Cluster> = {
+export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
+  $type: "envoy.config.cluster.v3.Cluster" as const,
+
   encode(message: Cluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.transportSocketMatches) {
       Cluster_TransportSocketMatch.encode(v!, writer.uint32(346).fork()).join();
@@ -3128,7 +3132,12 @@ function createBaseCluster_TransportSocketMatch(): Cluster_TransportSocketMatch 
   return { name: "", match: undefined, transportSocket: undefined };
 }
 
-export const Cluster_TransportSocketMatch: MessageFns<Cluster_TransportSocketMatch> = {
+export const Cluster_TransportSocketMatch: MessageFns<
+  Cluster_TransportSocketMatch,
+  "envoy.config.cluster.v3.Cluster.TransportSocketMatch"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.TransportSocketMatch" as const,
+
   encode(message: Cluster_TransportSocketMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3235,7 +3244,12 @@ function createBaseCluster_CustomClusterType(): Cluster_CustomClusterType {
   return { name: "", typedConfig: undefined };
 }
 
-export const Cluster_CustomClusterType: MessageFns<Cluster_CustomClusterType> = {
+export const Cluster_CustomClusterType: MessageFns<
+  Cluster_CustomClusterType,
+  "envoy.config.cluster.v3.Cluster.CustomClusterType"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.CustomClusterType" as const,
+
   encode(message: Cluster_CustomClusterType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3326,7 +3340,12 @@ function createBaseCluster_EdsClusterConfig(): Cluster_EdsClusterConfig {
   return { edsConfig: undefined, serviceName: "" };
 }
 
-export const Cluster_EdsClusterConfig: MessageFns<Cluster_EdsClusterConfig> = {
+export const Cluster_EdsClusterConfig: MessageFns<
+  Cluster_EdsClusterConfig,
+  "envoy.config.cluster.v3.Cluster.EdsClusterConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.EdsClusterConfig" as const,
+
   encode(message: Cluster_EdsClusterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.edsConfig !== undefined) {
       ConfigSource.encode(message.edsConfig, writer.uint32(10).fork()).join();
@@ -3430,7 +3449,12 @@ function createBaseCluster_LbSubsetConfig(): Cluster_LbSubsetConfig {
   };
 }
 
-export const Cluster_LbSubsetConfig: MessageFns<Cluster_LbSubsetConfig> = {
+export const Cluster_LbSubsetConfig: MessageFns<
+  Cluster_LbSubsetConfig,
+  "envoy.config.cluster.v3.Cluster.LbSubsetConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.LbSubsetConfig" as const,
+
   encode(message: Cluster_LbSubsetConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fallbackPolicy !== 0) {
       writer.uint32(8).int32(message.fallbackPolicy);
@@ -3646,7 +3670,12 @@ function createBaseCluster_LbSubsetConfig_LbSubsetSelector(): Cluster_LbSubsetCo
   return { keys: [], singleHostPerSubset: false, fallbackPolicy: 0, fallbackKeysSubset: [] };
 }
 
-export const Cluster_LbSubsetConfig_LbSubsetSelector: MessageFns<Cluster_LbSubsetConfig_LbSubsetSelector> = {
+export const Cluster_LbSubsetConfig_LbSubsetSelector: MessageFns<
+  Cluster_LbSubsetConfig_LbSubsetSelector,
+  "envoy.config.cluster.v3.Cluster.LbSubsetConfig.LbSubsetSelector"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.LbSubsetConfig.LbSubsetSelector" as const,
+
   encode(message: Cluster_LbSubsetConfig_LbSubsetSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.keys) {
       writer.uint32(10).string(v!);
@@ -3777,7 +3806,12 @@ function createBaseCluster_SlowStartConfig(): Cluster_SlowStartConfig {
   return { slowStartWindow: undefined, aggression: undefined, minWeightPercent: undefined };
 }
 
-export const Cluster_SlowStartConfig: MessageFns<Cluster_SlowStartConfig> = {
+export const Cluster_SlowStartConfig: MessageFns<
+  Cluster_SlowStartConfig,
+  "envoy.config.cluster.v3.Cluster.SlowStartConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.SlowStartConfig" as const,
+
   encode(message: Cluster_SlowStartConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.slowStartWindow !== undefined) {
       Duration.encode(message.slowStartWindow, writer.uint32(10).fork()).join();
@@ -3892,7 +3926,12 @@ function createBaseCluster_RoundRobinLbConfig(): Cluster_RoundRobinLbConfig {
   return { slowStartConfig: undefined };
 }
 
-export const Cluster_RoundRobinLbConfig: MessageFns<Cluster_RoundRobinLbConfig> = {
+export const Cluster_RoundRobinLbConfig: MessageFns<
+  Cluster_RoundRobinLbConfig,
+  "envoy.config.cluster.v3.Cluster.RoundRobinLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.RoundRobinLbConfig" as const,
+
   encode(message: Cluster_RoundRobinLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.slowStartConfig !== undefined) {
       Cluster_SlowStartConfig.encode(message.slowStartConfig, writer.uint32(10).fork()).join();
@@ -3967,7 +4006,12 @@ function createBaseCluster_LeastRequestLbConfig(): Cluster_LeastRequestLbConfig 
   return { choiceCount: undefined, activeRequestBias: undefined, slowStartConfig: undefined };
 }
 
-export const Cluster_LeastRequestLbConfig: MessageFns<Cluster_LeastRequestLbConfig> = {
+export const Cluster_LeastRequestLbConfig: MessageFns<
+  Cluster_LeastRequestLbConfig,
+  "envoy.config.cluster.v3.Cluster.LeastRequestLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.LeastRequestLbConfig" as const,
+
   encode(message: Cluster_LeastRequestLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.choiceCount !== undefined) {
       UInt32Value.encode({ value: message.choiceCount! }, writer.uint32(10).fork()).join();
@@ -4084,7 +4128,12 @@ function createBaseCluster_RingHashLbConfig(): Cluster_RingHashLbConfig {
   return { minimumRingSize: undefined, hashFunction: 0, maximumRingSize: undefined };
 }
 
-export const Cluster_RingHashLbConfig: MessageFns<Cluster_RingHashLbConfig> = {
+export const Cluster_RingHashLbConfig: MessageFns<
+  Cluster_RingHashLbConfig,
+  "envoy.config.cluster.v3.Cluster.RingHashLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.RingHashLbConfig" as const,
+
   encode(message: Cluster_RingHashLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.minimumRingSize !== undefined) {
       UInt64Value.encode({ value: message.minimumRingSize! }, writer.uint32(10).fork()).join();
@@ -4197,7 +4246,12 @@ function createBaseCluster_MaglevLbConfig(): Cluster_MaglevLbConfig {
   return { tableSize: undefined };
 }
 
-export const Cluster_MaglevLbConfig: MessageFns<Cluster_MaglevLbConfig> = {
+export const Cluster_MaglevLbConfig: MessageFns<
+  Cluster_MaglevLbConfig,
+  "envoy.config.cluster.v3.Cluster.MaglevLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.MaglevLbConfig" as const,
+
   encode(message: Cluster_MaglevLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tableSize !== undefined) {
       UInt64Value.encode({ value: message.tableSize! }, writer.uint32(10).fork()).join();
@@ -4270,7 +4324,12 @@ function createBaseCluster_OriginalDstLbConfig(): Cluster_OriginalDstLbConfig {
   return { useHttpHeader: false, httpHeaderName: "", upstreamPortOverride: undefined, metadataKey: undefined };
 }
 
-export const Cluster_OriginalDstLbConfig: MessageFns<Cluster_OriginalDstLbConfig> = {
+export const Cluster_OriginalDstLbConfig: MessageFns<
+  Cluster_OriginalDstLbConfig,
+  "envoy.config.cluster.v3.Cluster.OriginalDstLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.OriginalDstLbConfig" as const,
+
   encode(message: Cluster_OriginalDstLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.useHttpHeader !== false) {
       writer.uint32(8).bool(message.useHttpHeader);
@@ -4414,7 +4473,12 @@ function createBaseCluster_CommonLbConfig(): Cluster_CommonLbConfig {
   };
 }
 
-export const Cluster_CommonLbConfig: MessageFns<Cluster_CommonLbConfig> = {
+export const Cluster_CommonLbConfig: MessageFns<
+  Cluster_CommonLbConfig,
+  "envoy.config.cluster.v3.Cluster.CommonLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.CommonLbConfig" as const,
+
   encode(message: Cluster_CommonLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.healthyPanicThreshold !== undefined) {
       Percent.encode(message.healthyPanicThreshold, writer.uint32(10).fork()).join();
@@ -4656,7 +4720,12 @@ function createBaseCluster_CommonLbConfig_ZoneAwareLbConfig(): Cluster_CommonLbC
   return { routingEnabled: undefined, minClusterSize: undefined, failTrafficOnPanic: false };
 }
 
-export const Cluster_CommonLbConfig_ZoneAwareLbConfig: MessageFns<Cluster_CommonLbConfig_ZoneAwareLbConfig> = {
+export const Cluster_CommonLbConfig_ZoneAwareLbConfig: MessageFns<
+  Cluster_CommonLbConfig_ZoneAwareLbConfig,
+  "envoy.config.cluster.v3.Cluster.CommonLbConfig.ZoneAwareLbConfig"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.CommonLbConfig.ZoneAwareLbConfig" as const,
+
   encode(message: Cluster_CommonLbConfig_ZoneAwareLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.routingEnabled !== undefined) {
       Percent.encode(message.routingEnabled, writer.uint32(10).fork()).join();
@@ -4772,8 +4841,11 @@ function createBaseCluster_CommonLbConfig_LocalityWeightedLbConfig(): Cluster_Co
 }
 
 export const Cluster_CommonLbConfig_LocalityWeightedLbConfig: MessageFns<
-  Cluster_CommonLbConfig_LocalityWeightedLbConfig
+  Cluster_CommonLbConfig_LocalityWeightedLbConfig,
+  "envoy.config.cluster.v3.Cluster.CommonLbConfig.LocalityWeightedLbConfig"
 > = {
+  $type: "envoy.config.cluster.v3.Cluster.CommonLbConfig.LocalityWeightedLbConfig" as const,
+
   encode(_: Cluster_CommonLbConfig_LocalityWeightedLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -4830,8 +4902,11 @@ function createBaseCluster_CommonLbConfig_ConsistentHashingLbConfig(): Cluster_C
 }
 
 export const Cluster_CommonLbConfig_ConsistentHashingLbConfig: MessageFns<
-  Cluster_CommonLbConfig_ConsistentHashingLbConfig
+  Cluster_CommonLbConfig_ConsistentHashingLbConfig,
+  "envoy.config.cluster.v3.Cluster.CommonLbConfig.ConsistentHashingLbConfig"
 > = {
+  $type: "envoy.config.cluster.v3.Cluster.CommonLbConfig.ConsistentHashingLbConfig" as const,
+
   encode(
     message: Cluster_CommonLbConfig_ConsistentHashingLbConfig,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4931,7 +5006,9 @@ function createBaseCluster_RefreshRate(): Cluster_RefreshRate {
   return { baseInterval: undefined, maxInterval: undefined };
 }
 
-export const Cluster_RefreshRate: MessageFns<Cluster_RefreshRate> = {
+export const Cluster_RefreshRate: MessageFns<Cluster_RefreshRate, "envoy.config.cluster.v3.Cluster.RefreshRate"> = {
+  $type: "envoy.config.cluster.v3.Cluster.RefreshRate" as const,
+
   encode(message: Cluster_RefreshRate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.baseInterval !== undefined) {
       Duration.encode(message.baseInterval, writer.uint32(10).fork()).join();
@@ -5028,7 +5105,12 @@ function createBaseCluster_PreconnectPolicy(): Cluster_PreconnectPolicy {
   return { perUpstreamPreconnectRatio: undefined, predictivePreconnectRatio: undefined };
 }
 
-export const Cluster_PreconnectPolicy: MessageFns<Cluster_PreconnectPolicy> = {
+export const Cluster_PreconnectPolicy: MessageFns<
+  Cluster_PreconnectPolicy,
+  "envoy.config.cluster.v3.Cluster.PreconnectPolicy"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.PreconnectPolicy" as const,
+
   encode(message: Cluster_PreconnectPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.perUpstreamPreconnectRatio !== undefined) {
       DoubleValue.encode({ value: message.perUpstreamPreconnectRatio! }, writer.uint32(10).fork()).join();
@@ -5121,7 +5203,12 @@ function createBaseCluster_TypedExtensionProtocolOptionsEntry(): Cluster_TypedEx
   return { key: "", value: undefined };
 }
 
-export const Cluster_TypedExtensionProtocolOptionsEntry: MessageFns<Cluster_TypedExtensionProtocolOptionsEntry> = {
+export const Cluster_TypedExtensionProtocolOptionsEntry: MessageFns<
+  Cluster_TypedExtensionProtocolOptionsEntry,
+  "envoy.config.cluster.v3.Cluster.TypedExtensionProtocolOptionsEntry"
+> = {
+  $type: "envoy.config.cluster.v3.Cluster.TypedExtensionProtocolOptionsEntry" as const,
+
   encode(message: Cluster_TypedExtensionProtocolOptionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -5208,7 +5295,9 @@ function createBaseLoadBalancingPolicy(): LoadBalancingPolicy {
   return { policies: [] };
 }
 
-export const LoadBalancingPolicy: MessageFns<LoadBalancingPolicy> = {
+export const LoadBalancingPolicy: MessageFns<LoadBalancingPolicy, "envoy.config.cluster.v3.LoadBalancingPolicy"> = {
+  $type: "envoy.config.cluster.v3.LoadBalancingPolicy" as const,
+
   encode(message: LoadBalancingPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.policies) {
       LoadBalancingPolicy_Policy.encode(v!, writer.uint32(10).fork()).join();
@@ -5279,7 +5368,12 @@ function createBaseLoadBalancingPolicy_Policy(): LoadBalancingPolicy_Policy {
   return { typedExtensionConfig: undefined };
 }
 
-export const LoadBalancingPolicy_Policy: MessageFns<LoadBalancingPolicy_Policy> = {
+export const LoadBalancingPolicy_Policy: MessageFns<
+  LoadBalancingPolicy_Policy,
+  "envoy.config.cluster.v3.LoadBalancingPolicy.Policy"
+> = {
+  $type: "envoy.config.cluster.v3.LoadBalancingPolicy.Policy" as const,
+
   encode(message: LoadBalancingPolicy_Policy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.typedExtensionConfig !== undefined) {
       TypedExtensionConfig.encode(message.typedExtensionConfig, writer.uint32(34).fork()).join();
@@ -5354,7 +5448,12 @@ function createBaseUpstreamConnectionOptions(): UpstreamConnectionOptions {
   return { tcpKeepalive: undefined, setLocalInterfaceNameOnUpstreamConnections: false, happyEyeballsConfig: undefined };
 }
 
-export const UpstreamConnectionOptions: MessageFns<UpstreamConnectionOptions> = {
+export const UpstreamConnectionOptions: MessageFns<
+  UpstreamConnectionOptions,
+  "envoy.config.cluster.v3.UpstreamConnectionOptions"
+> = {
+  $type: "envoy.config.cluster.v3.UpstreamConnectionOptions" as const,
+
   encode(message: UpstreamConnectionOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tcpKeepalive !== undefined) {
       TcpKeepalive.encode(message.tcpKeepalive, writer.uint32(10).fork()).join();
@@ -5472,110 +5571,116 @@ function createBaseUpstreamConnectionOptions_HappyEyeballsConfig(): UpstreamConn
   return { firstAddressFamilyVersion: 0, firstAddressFamilyCount: undefined };
 }
 
-export const UpstreamConnectionOptions_HappyEyeballsConfig: MessageFns<UpstreamConnectionOptions_HappyEyeballsConfig> =
-  {
-    encode(
-      message: UpstreamConnectionOptions_HappyEyeballsConfig,
-      writer: BinaryWriter = new BinaryWriter(),
-    ): BinaryWriter {
-      if (message.firstAddressFamilyVersion !== 0) {
-        writer.uint32(8).int32(message.firstAddressFamilyVersion);
-      }
-      if (message.firstAddressFamilyCount !== undefined) {
-        UInt32Value.encode({ value: message.firstAddressFamilyCount! }, writer.uint32(18).fork()).join();
-      }
-      return writer;
-    },
+export const UpstreamConnectionOptions_HappyEyeballsConfig: MessageFns<
+  UpstreamConnectionOptions_HappyEyeballsConfig,
+  "envoy.config.cluster.v3.UpstreamConnectionOptions.HappyEyeballsConfig"
+> = {
+  $type: "envoy.config.cluster.v3.UpstreamConnectionOptions.HappyEyeballsConfig" as const,
 
-    decode(input: BinaryReader | Uint8Array, length?: number): UpstreamConnectionOptions_HappyEyeballsConfig {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseUpstreamConnectionOptions_HappyEyeballsConfig();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-            case 1: {
-              if (tag !== 8) {
-                break;
-              }
+  encode(
+    message: UpstreamConnectionOptions_HappyEyeballsConfig,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.firstAddressFamilyVersion !== 0) {
+      writer.uint32(8).int32(message.firstAddressFamilyVersion);
+    }
+    if (message.firstAddressFamilyCount !== undefined) {
+      UInt32Value.encode({ value: message.firstAddressFamilyCount! }, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
 
-              message.firstAddressFamilyVersion = reader.int32() as any;
-              continue;
-            }
-            case 2: {
-              if (tag !== 18) {
-                break;
-              }
-
-              message.firstAddressFamilyCount = UInt32Value.decode(reader, reader.uint32()).value;
-              continue;
-            }
-          }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
-        }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-      }
-    },
-
-    fromJSON(object: any): UpstreamConnectionOptions_HappyEyeballsConfig {
-      return {
-        firstAddressFamilyVersion: isSet(object.firstAddressFamilyVersion)
-          ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.firstAddressFamilyVersion)
-          : isSet(object.first_address_family_version)
-          ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.first_address_family_version)
-          : 0,
-        firstAddressFamilyCount: isSet(object.firstAddressFamilyCount)
-          ? Number(object.firstAddressFamilyCount)
-          : isSet(object.first_address_family_count)
-          ? Number(object.first_address_family_count)
-          : undefined,
-      };
-    },
-
-    toJSON(message: UpstreamConnectionOptions_HappyEyeballsConfig): unknown {
-      const obj: any = {};
-      if (message.firstAddressFamilyVersion !== 0) {
-        obj.firstAddressFamilyVersion = upstreamConnectionOptions_FirstAddressFamilyVersionToJSON(
-          message.firstAddressFamilyVersion,
-        );
-      }
-      if (message.firstAddressFamilyCount !== undefined) {
-        obj.firstAddressFamilyCount = message.firstAddressFamilyCount;
-      }
-      return obj;
-    },
-
-    create(
-      base?: DeepPartial<UpstreamConnectionOptions_HappyEyeballsConfig>,
-    ): UpstreamConnectionOptions_HappyEyeballsConfig {
-      return UpstreamConnectionOptions_HappyEyeballsConfig.fromPartial(base ?? {});
-    },
-    fromPartial(
-      object: DeepPartial<UpstreamConnectionOptions_HappyEyeballsConfig>,
-    ): UpstreamConnectionOptions_HappyEyeballsConfig {
+  decode(input: BinaryReader | Uint8Array, length?: number): UpstreamConnectionOptions_HappyEyeballsConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseUpstreamConnectionOptions_HappyEyeballsConfig();
-      message.firstAddressFamilyVersion = object.firstAddressFamilyVersion ?? 0;
-      message.firstAddressFamilyCount = object.firstAddressFamilyCount ?? undefined;
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.firstAddressFamilyVersion = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.firstAddressFamilyCount = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
       return message;
-    },
-  };
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpstreamConnectionOptions_HappyEyeballsConfig {
+    return {
+      firstAddressFamilyVersion: isSet(object.firstAddressFamilyVersion)
+        ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.firstAddressFamilyVersion)
+        : isSet(object.first_address_family_version)
+        ? upstreamConnectionOptions_FirstAddressFamilyVersionFromJSON(object.first_address_family_version)
+        : 0,
+      firstAddressFamilyCount: isSet(object.firstAddressFamilyCount)
+        ? Number(object.firstAddressFamilyCount)
+        : isSet(object.first_address_family_count)
+        ? Number(object.first_address_family_count)
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpstreamConnectionOptions_HappyEyeballsConfig): unknown {
+    const obj: any = {};
+    if (message.firstAddressFamilyVersion !== 0) {
+      obj.firstAddressFamilyVersion = upstreamConnectionOptions_FirstAddressFamilyVersionToJSON(
+        message.firstAddressFamilyVersion,
+      );
+    }
+    if (message.firstAddressFamilyCount !== undefined) {
+      obj.firstAddressFamilyCount = message.firstAddressFamilyCount;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<UpstreamConnectionOptions_HappyEyeballsConfig>,
+  ): UpstreamConnectionOptions_HappyEyeballsConfig {
+    return UpstreamConnectionOptions_HappyEyeballsConfig.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<UpstreamConnectionOptions_HappyEyeballsConfig>,
+  ): UpstreamConnectionOptions_HappyEyeballsConfig {
+    const message = createBaseUpstreamConnectionOptions_HappyEyeballsConfig();
+    message.firstAddressFamilyVersion = object.firstAddressFamilyVersion ?? 0;
+    message.firstAddressFamilyCount = object.firstAddressFamilyCount ?? undefined;
+    return message;
+  },
+};
 
 function createBaseTrackClusterStats(): TrackClusterStats {
   return { timeoutBudgets: false, requestResponseSizes: false, perEndpointStats: false };
 }
 
-export const TrackClusterStats: MessageFns<TrackClusterStats> = {
+export const TrackClusterStats: MessageFns<TrackClusterStats, "envoy.config.cluster.v3.TrackClusterStats"> = {
+  $type: "envoy.config.cluster.v3.TrackClusterStats" as const,
+
   encode(message: TrackClusterStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.timeoutBudgets !== false) {
       writer.uint32(8).bool(message.timeoutBudgets);
@@ -5704,7 +5809,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -35,7 +35,9 @@ function createBaseFilter(): Filter {
   return { name: "", typedConfig: undefined, configDiscovery: undefined };
 }
 
-export const Filter: MessageFns<Filter> = {
+export const Filter: MessageFns<Filter, "envoy.config.cluster.v3.Filter"> = {
+  $type: "envoy.config.cluster.v3.Filter" as const,
+
   encode(message: Filter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -156,7 +158,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

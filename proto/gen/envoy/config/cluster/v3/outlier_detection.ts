@@ -263,7 +263,9 @@ function createBaseOutlierDetection(): OutlierDetection {
   };
 }
 
-export const OutlierDetection: MessageFns<OutlierDetection> = {
+export const OutlierDetection: MessageFns<OutlierDetection, "envoy.config.cluster.v3.OutlierDetection"> = {
+  $type: "envoy.config.cluster.v3.OutlierDetection" as const,
+
   encode(message: OutlierDetection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.consecutive5xx !== undefined) {
       UInt32Value.encode({ value: message.consecutive5xx! }, writer.uint32(10).fork()).join();
@@ -827,7 +829,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -235,7 +235,9 @@ function createBasePipe(): Pipe {
   return { path: "", mode: 0 };
 }
 
-export const Pipe: MessageFns<Pipe> = {
+export const Pipe: MessageFns<Pipe, "envoy.config.core.v3.Pipe"> = {
+  $type: "envoy.config.core.v3.Pipe" as const,
+
   encode(message: Pipe, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
@@ -320,7 +322,9 @@ function createBaseEnvoyInternalAddress(): EnvoyInternalAddress {
   return { serverListenerName: undefined, endpointId: "" };
 }
 
-export const EnvoyInternalAddress: MessageFns<EnvoyInternalAddress> = {
+export const EnvoyInternalAddress: MessageFns<EnvoyInternalAddress, "envoy.config.core.v3.EnvoyInternalAddress"> = {
+  $type: "envoy.config.core.v3.EnvoyInternalAddress" as const,
+
   encode(message: EnvoyInternalAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.serverListenerName !== undefined) {
       writer.uint32(10).string(message.serverListenerName);
@@ -413,7 +417,9 @@ function createBaseSocketAddress(): SocketAddress {
   return { protocol: 0, address: "", portValue: undefined, namedPort: undefined, resolverName: "", ipv4Compat: false };
 }
 
-export const SocketAddress: MessageFns<SocketAddress> = {
+export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.SocketAddress"> = {
+  $type: "envoy.config.core.v3.SocketAddress" as const,
+
   encode(message: SocketAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.protocol !== 0) {
       writer.uint32(8).int32(message.protocol);
@@ -578,7 +584,9 @@ function createBaseTcpKeepalive(): TcpKeepalive {
   return { keepaliveProbes: undefined, keepaliveTime: undefined, keepaliveInterval: undefined };
 }
 
-export const TcpKeepalive: MessageFns<TcpKeepalive> = {
+export const TcpKeepalive: MessageFns<TcpKeepalive, "envoy.config.core.v3.TcpKeepalive"> = {
+  $type: "envoy.config.core.v3.TcpKeepalive" as const,
+
   encode(message: TcpKeepalive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.keepaliveProbes !== undefined) {
       UInt32Value.encode({ value: message.keepaliveProbes! }, writer.uint32(10).fork()).join();
@@ -691,7 +699,9 @@ function createBaseExtraSourceAddress(): ExtraSourceAddress {
   return { address: undefined, socketOptions: undefined };
 }
 
-export const ExtraSourceAddress: MessageFns<ExtraSourceAddress> = {
+export const ExtraSourceAddress: MessageFns<ExtraSourceAddress, "envoy.config.core.v3.ExtraSourceAddress"> = {
+  $type: "envoy.config.core.v3.ExtraSourceAddress" as const,
+
   encode(message: ExtraSourceAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       SocketAddress.encode(message.address, writer.uint32(10).fork()).join();
@@ -791,7 +801,9 @@ function createBaseBindConfig(): BindConfig {
   };
 }
 
-export const BindConfig: MessageFns<BindConfig> = {
+export const BindConfig: MessageFns<BindConfig, "envoy.config.core.v3.BindConfig"> = {
+  $type: "envoy.config.core.v3.BindConfig" as const,
+
   encode(message: BindConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sourceAddress !== undefined) {
       SocketAddress.encode(message.sourceAddress, writer.uint32(10).fork()).join();
@@ -965,7 +977,9 @@ function createBaseAddress(): Address {
   return { socketAddress: undefined, pipe: undefined, envoyInternalAddress: undefined };
 }
 
-export const Address: MessageFns<Address> = {
+export const Address: MessageFns<Address, "envoy.config.core.v3.Address"> = {
+  $type: "envoy.config.core.v3.Address" as const,
+
   encode(message: Address, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.socketAddress !== undefined) {
       SocketAddress.encode(message.socketAddress, writer.uint32(10).fork()).join();
@@ -1078,7 +1092,9 @@ function createBaseCidrRange(): CidrRange {
   return { addressPrefix: "", prefixLen: undefined };
 }
 
-export const CidrRange: MessageFns<CidrRange> = {
+export const CidrRange: MessageFns<CidrRange, "envoy.config.core.v3.CidrRange"> = {
+  $type: "envoy.config.core.v3.CidrRange" as const,
+
   encode(message: CidrRange, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.addressPrefix !== "") {
       writer.uint32(10).string(message.addressPrefix);
@@ -1179,7 +1195,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

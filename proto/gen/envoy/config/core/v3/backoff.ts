@@ -32,7 +32,9 @@ function createBaseBackoffStrategy(): BackoffStrategy {
   return { baseInterval: undefined, maxInterval: undefined };
 }
 
-export const BackoffStrategy: MessageFns<BackoffStrategy> = {
+export const BackoffStrategy: MessageFns<BackoffStrategy, "envoy.config.core.v3.BackoffStrategy"> = {
+  $type: "envoy.config.core.v3.BackoffStrategy" as const,
+
   encode(message: BackoffStrategy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.baseInterval !== undefined) {
       Duration.encode(message.baseInterval, writer.uint32(10).fork()).join();
@@ -137,7 +139,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -836,7 +836,9 @@ function createBaseLocality(): Locality {
   return { region: "", zone: "", subZone: "" };
 }
 
-export const Locality: MessageFns<Locality> = {
+export const Locality: MessageFns<Locality, "envoy.config.core.v3.Locality"> = {
+  $type: "envoy.config.core.v3.Locality" as const,
+
   encode(message: Locality, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.region !== "") {
       writer.uint32(10).string(message.region);
@@ -941,7 +943,9 @@ function createBaseBuildVersion(): BuildVersion {
   return { version: undefined, metadata: undefined };
 }
 
-export const BuildVersion: MessageFns<BuildVersion> = {
+export const BuildVersion: MessageFns<BuildVersion, "envoy.config.core.v3.BuildVersion"> = {
+  $type: "envoy.config.core.v3.BuildVersion" as const,
+
   encode(message: BuildVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== undefined) {
       SemanticVersion.encode(message.version, writer.uint32(10).fork()).join();
@@ -1028,7 +1032,9 @@ function createBaseExtension(): Extension {
   return { name: "", category: "", typeDescriptor: "", version: undefined, disabled: false, typeUrls: [] };
 }
 
-export const Extension: MessageFns<Extension> = {
+export const Extension: MessageFns<Extension, "envoy.config.core.v3.Extension"> = {
+  $type: "envoy.config.core.v3.Extension" as const,
+
   encode(message: Extension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1199,7 +1205,9 @@ function createBaseNode(): Node {
   };
 }
 
-export const Node: MessageFns<Node> = {
+export const Node: MessageFns<Node, "envoy.config.core.v3.Node"> = {
+  $type: "envoy.config.core.v3.Node" as const,
+
   encode(message: Node, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== "") {
       writer.uint32(10).string(message.id);
@@ -1496,7 +1504,12 @@ function createBaseNode_DynamicParametersEntry(): Node_DynamicParametersEntry {
   return { key: "", value: undefined };
 }
 
-export const Node_DynamicParametersEntry: MessageFns<Node_DynamicParametersEntry> = {
+export const Node_DynamicParametersEntry: MessageFns<
+  Node_DynamicParametersEntry,
+  "envoy.config.core.v3.Node.DynamicParametersEntry"
+> = {
+  $type: "envoy.config.core.v3.Node.DynamicParametersEntry" as const,
+
   encode(message: Node_DynamicParametersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -1583,7 +1596,9 @@ function createBaseMetadata(): Metadata {
   return { filterMetadata: {}, typedFilterMetadata: {} };
 }
 
-export const Metadata: MessageFns<Metadata> = {
+export const Metadata: MessageFns<Metadata, "envoy.config.core.v3.Metadata"> = {
+  $type: "envoy.config.core.v3.Metadata" as const,
+
   encode(message: Metadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.filterMetadata).forEach(
       ([key, value]: [string, { [key: string]: any } | undefined]) => {
@@ -1763,7 +1778,12 @@ function createBaseMetadata_FilterMetadataEntry(): Metadata_FilterMetadataEntry 
   return { key: "", value: undefined };
 }
 
-export const Metadata_FilterMetadataEntry: MessageFns<Metadata_FilterMetadataEntry> = {
+export const Metadata_FilterMetadataEntry: MessageFns<
+  Metadata_FilterMetadataEntry,
+  "envoy.config.core.v3.Metadata.FilterMetadataEntry"
+> = {
+  $type: "envoy.config.core.v3.Metadata.FilterMetadataEntry" as const,
+
   encode(message: Metadata_FilterMetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -1848,7 +1868,12 @@ function createBaseMetadata_TypedFilterMetadataEntry(): Metadata_TypedFilterMeta
   return { key: "", value: undefined };
 }
 
-export const Metadata_TypedFilterMetadataEntry: MessageFns<Metadata_TypedFilterMetadataEntry> = {
+export const Metadata_TypedFilterMetadataEntry: MessageFns<
+  Metadata_TypedFilterMetadataEntry,
+  "envoy.config.core.v3.Metadata.TypedFilterMetadataEntry"
+> = {
+  $type: "envoy.config.core.v3.Metadata.TypedFilterMetadataEntry" as const,
+
   encode(message: Metadata_TypedFilterMetadataEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -1933,7 +1958,9 @@ function createBaseRuntimeUInt32(): RuntimeUInt32 {
   return { defaultValue: 0, runtimeKey: "" };
 }
 
-export const RuntimeUInt32: MessageFns<RuntimeUInt32> = {
+export const RuntimeUInt32: MessageFns<RuntimeUInt32, "envoy.config.core.v3.RuntimeUInt32"> = {
+  $type: "envoy.config.core.v3.RuntimeUInt32" as const,
+
   encode(message: RuntimeUInt32, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.defaultValue !== 0) {
       writer.uint32(16).uint32(message.defaultValue);
@@ -2026,7 +2053,9 @@ function createBaseRuntimePercent(): RuntimePercent {
   return { defaultValue: undefined, runtimeKey: "" };
 }
 
-export const RuntimePercent: MessageFns<RuntimePercent> = {
+export const RuntimePercent: MessageFns<RuntimePercent, "envoy.config.core.v3.RuntimePercent"> = {
+  $type: "envoy.config.core.v3.RuntimePercent" as const,
+
   encode(message: RuntimePercent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.defaultValue !== undefined) {
       Percent.encode(message.defaultValue, writer.uint32(10).fork()).join();
@@ -2121,7 +2150,9 @@ function createBaseRuntimeDouble(): RuntimeDouble {
   return { defaultValue: 0, runtimeKey: "" };
 }
 
-export const RuntimeDouble: MessageFns<RuntimeDouble> = {
+export const RuntimeDouble: MessageFns<RuntimeDouble, "envoy.config.core.v3.RuntimeDouble"> = {
+  $type: "envoy.config.core.v3.RuntimeDouble" as const,
+
   encode(message: RuntimeDouble, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.defaultValue !== 0) {
       writer.uint32(9).double(message.defaultValue);
@@ -2214,7 +2245,9 @@ function createBaseRuntimeFeatureFlag(): RuntimeFeatureFlag {
   return { defaultValue: undefined, runtimeKey: "" };
 }
 
-export const RuntimeFeatureFlag: MessageFns<RuntimeFeatureFlag> = {
+export const RuntimeFeatureFlag: MessageFns<RuntimeFeatureFlag, "envoy.config.core.v3.RuntimeFeatureFlag"> = {
+  $type: "envoy.config.core.v3.RuntimeFeatureFlag" as const,
+
   encode(message: RuntimeFeatureFlag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.defaultValue !== undefined) {
       BoolValue.encode({ value: message.defaultValue! }, writer.uint32(10).fork()).join();
@@ -2307,7 +2340,9 @@ function createBaseKeyValue(): KeyValue {
   return { key: "", value: Buffer.alloc(0) };
 }
 
-export const KeyValue: MessageFns<KeyValue> = {
+export const KeyValue: MessageFns<KeyValue, "envoy.config.core.v3.KeyValue"> = {
+  $type: "envoy.config.core.v3.KeyValue" as const,
+
   encode(message: KeyValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2392,7 +2427,9 @@ function createBaseKeyValueAppend(): KeyValueAppend {
   return { entry: undefined, action: 0 };
 }
 
-export const KeyValueAppend: MessageFns<KeyValueAppend> = {
+export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.KeyValueAppend"> = {
+  $type: "envoy.config.core.v3.KeyValueAppend" as const,
+
   encode(message: KeyValueAppend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.entry !== undefined) {
       KeyValue.encode(message.entry, writer.uint32(10).fork()).join();
@@ -2479,7 +2516,9 @@ function createBaseKeyValueMutation(): KeyValueMutation {
   return { append: undefined, remove: "" };
 }
 
-export const KeyValueMutation: MessageFns<KeyValueMutation> = {
+export const KeyValueMutation: MessageFns<KeyValueMutation, "envoy.config.core.v3.KeyValueMutation"> = {
+  $type: "envoy.config.core.v3.KeyValueMutation" as const,
+
   encode(message: KeyValueMutation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.append !== undefined) {
       KeyValueAppend.encode(message.append, writer.uint32(10).fork()).join();
@@ -2566,7 +2605,9 @@ function createBaseQueryParameter(): QueryParameter {
   return { key: "", value: "" };
 }
 
-export const QueryParameter: MessageFns<QueryParameter> = {
+export const QueryParameter: MessageFns<QueryParameter, "envoy.config.core.v3.QueryParameter"> = {
+  $type: "envoy.config.core.v3.QueryParameter" as const,
+
   encode(message: QueryParameter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2651,7 +2692,9 @@ function createBaseHeaderValue(): HeaderValue {
   return { key: "", value: "", rawValue: Buffer.alloc(0) };
 }
 
-export const HeaderValue: MessageFns<HeaderValue> = {
+export const HeaderValue: MessageFns<HeaderValue, "envoy.config.core.v3.HeaderValue"> = {
+  $type: "envoy.config.core.v3.HeaderValue" as const,
+
   encode(message: HeaderValue, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2756,7 +2799,9 @@ function createBaseHeaderValueOption(): HeaderValueOption {
   return { header: undefined, append: undefined, appendAction: 0, keepEmptyValue: false };
 }
 
-export const HeaderValueOption: MessageFns<HeaderValueOption> = {
+export const HeaderValueOption: MessageFns<HeaderValueOption, "envoy.config.core.v3.HeaderValueOption"> = {
+  $type: "envoy.config.core.v3.HeaderValueOption" as const,
+
   encode(message: HeaderValueOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.header !== undefined) {
       HeaderValue.encode(message.header, writer.uint32(10).fork()).join();
@@ -2883,7 +2928,9 @@ function createBaseHeaderMap(): HeaderMap {
   return { headers: [] };
 }
 
-export const HeaderMap: MessageFns<HeaderMap> = {
+export const HeaderMap: MessageFns<HeaderMap, "envoy.config.core.v3.HeaderMap"> = {
+  $type: "envoy.config.core.v3.HeaderMap" as const,
+
   encode(message: HeaderMap, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.headers) {
       HeaderValue.encode(v!, writer.uint32(10).fork()).join();
@@ -2952,7 +2999,9 @@ function createBaseWatchedDirectory(): WatchedDirectory {
   return { path: "" };
 }
 
-export const WatchedDirectory: MessageFns<WatchedDirectory> = {
+export const WatchedDirectory: MessageFns<WatchedDirectory, "envoy.config.core.v3.WatchedDirectory"> = {
+  $type: "envoy.config.core.v3.WatchedDirectory" as const,
+
   encode(message: WatchedDirectory, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
@@ -3025,7 +3074,9 @@ function createBaseDataSource(): DataSource {
   };
 }
 
-export const DataSource: MessageFns<DataSource> = {
+export const DataSource: MessageFns<DataSource, "envoy.config.core.v3.DataSource"> = {
+  $type: "envoy.config.core.v3.DataSource" as const,
+
   encode(message: DataSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filename !== undefined) {
       writer.uint32(10).string(message.filename);
@@ -3183,7 +3234,9 @@ function createBaseRetryPolicy(): RetryPolicy {
   };
 }
 
-export const RetryPolicy: MessageFns<RetryPolicy> = {
+export const RetryPolicy: MessageFns<RetryPolicy, "envoy.config.core.v3.RetryPolicy"> = {
+  $type: "envoy.config.core.v3.RetryPolicy" as const,
+
   encode(message: RetryPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.retryBackOff !== undefined) {
       BackoffStrategy.encode(message.retryBackOff, writer.uint32(10).fork()).join();
@@ -3361,7 +3414,12 @@ function createBaseRetryPolicy_RetryPriority(): RetryPolicy_RetryPriority {
   return { name: "", typedConfig: undefined };
 }
 
-export const RetryPolicy_RetryPriority: MessageFns<RetryPolicy_RetryPriority> = {
+export const RetryPolicy_RetryPriority: MessageFns<
+  RetryPolicy_RetryPriority,
+  "envoy.config.core.v3.RetryPolicy.RetryPriority"
+> = {
+  $type: "envoy.config.core.v3.RetryPolicy.RetryPriority" as const,
+
   encode(message: RetryPolicy_RetryPriority, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3452,7 +3510,12 @@ function createBaseRetryPolicy_RetryHostPredicate(): RetryPolicy_RetryHostPredic
   return { name: "", typedConfig: undefined };
 }
 
-export const RetryPolicy_RetryHostPredicate: MessageFns<RetryPolicy_RetryHostPredicate> = {
+export const RetryPolicy_RetryHostPredicate: MessageFns<
+  RetryPolicy_RetryHostPredicate,
+  "envoy.config.core.v3.RetryPolicy.RetryHostPredicate"
+> = {
+  $type: "envoy.config.core.v3.RetryPolicy.RetryHostPredicate" as const,
+
   encode(message: RetryPolicy_RetryHostPredicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3543,7 +3606,9 @@ function createBaseRemoteDataSource(): RemoteDataSource {
   return { httpUri: undefined, sha256: "", retryPolicy: undefined };
 }
 
-export const RemoteDataSource: MessageFns<RemoteDataSource> = {
+export const RemoteDataSource: MessageFns<RemoteDataSource, "envoy.config.core.v3.RemoteDataSource"> = {
+  $type: "envoy.config.core.v3.RemoteDataSource" as const,
+
   encode(message: RemoteDataSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpUri !== undefined) {
       HttpUri.encode(message.httpUri, writer.uint32(10).fork()).join();
@@ -3656,7 +3721,9 @@ function createBaseAsyncDataSource(): AsyncDataSource {
   return { local: undefined, remote: undefined };
 }
 
-export const AsyncDataSource: MessageFns<AsyncDataSource> = {
+export const AsyncDataSource: MessageFns<AsyncDataSource, "envoy.config.core.v3.AsyncDataSource"> = {
+  $type: "envoy.config.core.v3.AsyncDataSource" as const,
+
   encode(message: AsyncDataSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.local !== undefined) {
       DataSource.encode(message.local, writer.uint32(10).fork()).join();
@@ -3745,7 +3812,9 @@ function createBaseTransportSocket(): TransportSocket {
   return { name: "", typedConfig: undefined };
 }
 
-export const TransportSocket: MessageFns<TransportSocket> = {
+export const TransportSocket: MessageFns<TransportSocket, "envoy.config.core.v3.TransportSocket"> = {
+  $type: "envoy.config.core.v3.TransportSocket" as const,
+
   encode(message: TransportSocket, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3836,7 +3905,12 @@ function createBaseRuntimeFractionalPercent(): RuntimeFractionalPercent {
   return { defaultValue: undefined, runtimeKey: "" };
 }
 
-export const RuntimeFractionalPercent: MessageFns<RuntimeFractionalPercent> = {
+export const RuntimeFractionalPercent: MessageFns<
+  RuntimeFractionalPercent,
+  "envoy.config.core.v3.RuntimeFractionalPercent"
+> = {
+  $type: "envoy.config.core.v3.RuntimeFractionalPercent" as const,
+
   encode(message: RuntimeFractionalPercent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.defaultValue !== undefined) {
       FractionalPercent.encode(message.defaultValue, writer.uint32(10).fork()).join();
@@ -3931,7 +4005,9 @@ function createBaseControlPlane(): ControlPlane {
   return { identifier: "" };
 }
 
-export const ControlPlane: MessageFns<ControlPlane> = {
+export const ControlPlane: MessageFns<ControlPlane, "envoy.config.core.v3.ControlPlane"> = {
+  $type: "envoy.config.core.v3.ControlPlane" as const,
+
   encode(message: ControlPlane, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.identifier !== "") {
       writer.uint32(10).string(message.identifier);
@@ -4033,7 +4109,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -406,7 +406,9 @@ function createBaseApiConfigSource(): ApiConfigSource {
   };
 }
 
-export const ApiConfigSource: MessageFns<ApiConfigSource> = {
+export const ApiConfigSource: MessageFns<ApiConfigSource, "envoy.config.core.v3.ApiConfigSource"> = {
+  $type: "envoy.config.core.v3.ApiConfigSource" as const,
+
   encode(message: ApiConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.apiType !== 0) {
       writer.uint32(8).int32(message.apiType);
@@ -645,59 +647,64 @@ function createBaseAggregatedConfigSource(): AggregatedConfigSource {
   return {};
 }
 
-export const AggregatedConfigSource: MessageFns<AggregatedConfigSource> = {
-  encode(_: AggregatedConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
+export const AggregatedConfigSource: MessageFns<AggregatedConfigSource, "envoy.config.core.v3.AggregatedConfigSource"> =
+  {
+    $type: "envoy.config.core.v3.AggregatedConfigSource" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): AggregatedConfigSource {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseAggregatedConfigSource();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(_: AggregatedConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): AggregatedConfigSource {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
       }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseAggregatedConfigSource();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(_: any): AggregatedConfigSource {
+      return {};
+    },
+
+    toJSON(_: AggregatedConfigSource): unknown {
+      const obj: any = {};
+      return obj;
+    },
+
+    create(base?: DeepPartial<AggregatedConfigSource>): AggregatedConfigSource {
+      return AggregatedConfigSource.fromPartial(base ?? {});
+    },
+    fromPartial(_: DeepPartial<AggregatedConfigSource>): AggregatedConfigSource {
+      const message = createBaseAggregatedConfigSource();
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): AggregatedConfigSource {
-    return {};
-  },
-
-  toJSON(_: AggregatedConfigSource): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<AggregatedConfigSource>): AggregatedConfigSource {
-    return AggregatedConfigSource.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<AggregatedConfigSource>): AggregatedConfigSource {
-    const message = createBaseAggregatedConfigSource();
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseSelfConfigSource(): SelfConfigSource {
   return { transportApiVersion: 0 };
 }
 
-export const SelfConfigSource: MessageFns<SelfConfigSource> = {
+export const SelfConfigSource: MessageFns<SelfConfigSource, "envoy.config.core.v3.SelfConfigSource"> = {
+  $type: "envoy.config.core.v3.SelfConfigSource" as const,
+
   encode(message: SelfConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.transportApiVersion !== 0) {
       writer.uint32(8).int32(message.transportApiVersion);
@@ -770,7 +777,9 @@ function createBaseRateLimitSettings(): RateLimitSettings {
   return { maxTokens: undefined, fillRate: undefined };
 }
 
-export const RateLimitSettings: MessageFns<RateLimitSettings> = {
+export const RateLimitSettings: MessageFns<RateLimitSettings, "envoy.config.core.v3.RateLimitSettings"> = {
+  $type: "envoy.config.core.v3.RateLimitSettings" as const,
+
   encode(message: RateLimitSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxTokens !== undefined) {
       UInt32Value.encode({ value: message.maxTokens! }, writer.uint32(10).fork()).join();
@@ -863,7 +872,9 @@ function createBasePathConfigSource(): PathConfigSource {
   return { path: "", watchedDirectory: undefined };
 }
 
-export const PathConfigSource: MessageFns<PathConfigSource> = {
+export const PathConfigSource: MessageFns<PathConfigSource, "envoy.config.core.v3.PathConfigSource"> = {
+  $type: "envoy.config.core.v3.PathConfigSource" as const,
+
   encode(message: PathConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
@@ -963,7 +974,9 @@ function createBaseConfigSource(): ConfigSource {
   };
 }
 
-export const ConfigSource: MessageFns<ConfigSource> = {
+export const ConfigSource: MessageFns<ConfigSource, "envoy.config.core.v3.ConfigSource"> = {
+  $type: "envoy.config.core.v3.ConfigSource" as const,
+
   encode(message: ConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.authorities) {
       Authority.encode(v!, writer.uint32(58).fork()).join();
@@ -1172,7 +1185,9 @@ function createBaseExtensionConfigSource(): ExtensionConfigSource {
   return { configSource: undefined, defaultConfig: undefined, applyDefaultConfigWithoutWarming: false, typeUrls: [] };
 }
 
-export const ExtensionConfigSource: MessageFns<ExtensionConfigSource> = {
+export const ExtensionConfigSource: MessageFns<ExtensionConfigSource, "envoy.config.core.v3.ExtensionConfigSource"> = {
+  $type: "envoy.config.core.v3.ExtensionConfigSource" as const,
+
   encode(message: ExtensionConfigSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.configSource !== undefined) {
       ConfigSource.encode(message.configSource, writer.uint32(10).fork()).join();
@@ -1321,7 +1336,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

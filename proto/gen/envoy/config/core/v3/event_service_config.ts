@@ -21,7 +21,9 @@ function createBaseEventServiceConfig(): EventServiceConfig {
   return { grpcService: undefined };
 }
 
-export const EventServiceConfig: MessageFns<EventServiceConfig> = {
+export const EventServiceConfig: MessageFns<EventServiceConfig, "envoy.config.core.v3.EventServiceConfig"> = {
+  $type: "envoy.config.core.v3.EventServiceConfig" as const,
+
   encode(message: EventServiceConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -104,7 +106,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -33,7 +33,9 @@ function createBaseTypedExtensionConfig(): TypedExtensionConfig {
   return { name: "", typedConfig: undefined };
 }
 
-export const TypedExtensionConfig: MessageFns<TypedExtensionConfig> = {
+export const TypedExtensionConfig: MessageFns<TypedExtensionConfig, "envoy.config.core.v3.TypedExtensionConfig"> = {
+  $type: "envoy.config.core.v3.TypedExtensionConfig" as const,
+
   encode(message: TypedExtensionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -132,7 +134,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -23,7 +23,9 @@ function createBaseGrpcMethodList(): GrpcMethodList {
   return { services: [] };
 }
 
-export const GrpcMethodList: MessageFns<GrpcMethodList> = {
+export const GrpcMethodList: MessageFns<GrpcMethodList, "envoy.config.core.v3.GrpcMethodList"> = {
+  $type: "envoy.config.core.v3.GrpcMethodList" as const,
+
   encode(message: GrpcMethodList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.services) {
       GrpcMethodList_Service.encode(v!, writer.uint32(10).fork()).join();
@@ -94,90 +96,93 @@ function createBaseGrpcMethodList_Service(): GrpcMethodList_Service {
   return { name: "", methodNames: [] };
 }
 
-export const GrpcMethodList_Service: MessageFns<GrpcMethodList_Service> = {
-  encode(message: GrpcMethodList_Service, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.name !== "") {
-      writer.uint32(10).string(message.name);
-    }
-    for (const v of message.methodNames) {
-      writer.uint32(18).string(v!);
-    }
-    return writer;
-  },
+export const GrpcMethodList_Service: MessageFns<GrpcMethodList_Service, "envoy.config.core.v3.GrpcMethodList.Service"> =
+  {
+    $type: "envoy.config.core.v3.GrpcMethodList.Service" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GrpcMethodList_Service {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGrpcMethodList_Service();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.name = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.methodNames.push(reader.string());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: GrpcMethodList_Service, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.name !== "") {
+        writer.uint32(10).string(message.name);
       }
+      for (const v of message.methodNames) {
+        writer.uint32(18).string(v!);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): GrpcMethodList_Service {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseGrpcMethodList_Service();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.name = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.methodNames.push(reader.string());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): GrpcMethodList_Service {
+      return {
+        name: isSet(object.name) ? globalThis.String(object.name) : "",
+        methodNames: globalThis.Array.isArray(object?.methodNames)
+          ? object.methodNames.map((e: any) => globalThis.String(e))
+          : globalThis.Array.isArray(object?.method_names)
+          ? object.method_names.map((e: any) => globalThis.String(e))
+          : [],
+      };
+    },
+
+    toJSON(message: GrpcMethodList_Service): unknown {
+      const obj: any = {};
+      if (message.name !== "") {
+        obj.name = message.name;
+      }
+      if (message.methodNames?.length) {
+        obj.methodNames = message.methodNames;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<GrpcMethodList_Service>): GrpcMethodList_Service {
+      return GrpcMethodList_Service.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<GrpcMethodList_Service>): GrpcMethodList_Service {
+      const message = createBaseGrpcMethodList_Service();
+      message.name = object.name ?? "";
+      message.methodNames = object.methodNames?.map((e) => e) || [];
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): GrpcMethodList_Service {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      methodNames: globalThis.Array.isArray(object?.methodNames)
-        ? object.methodNames.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.method_names)
-        ? object.method_names.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: GrpcMethodList_Service): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.methodNames?.length) {
-      obj.methodNames = message.methodNames;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GrpcMethodList_Service>): GrpcMethodList_Service {
-    return GrpcMethodList_Service.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GrpcMethodList_Service>): GrpcMethodList_Service {
-    const message = createBaseGrpcMethodList_Service();
-    message.name = object.name ?? "";
-    message.methodNames = object.methodNames?.map((e) => e) || [];
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -191,7 +196,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -325,7 +325,9 @@ function createBaseGrpcService(): GrpcService {
   };
 }
 
-export const GrpcService: MessageFns<GrpcService> = {
+export const GrpcService: MessageFns<GrpcService, "envoy.config.core.v3.GrpcService"> = {
+  $type: "envoy.config.core.v3.GrpcService" as const,
+
   encode(message: GrpcService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.envoyGrpc !== undefined) {
       GrpcService_EnvoyGrpc.encode(message.envoyGrpc, writer.uint32(10).fork()).join();
@@ -488,7 +490,9 @@ function createBaseGrpcService_EnvoyGrpc(): GrpcService_EnvoyGrpc {
   };
 }
 
-export const GrpcService_EnvoyGrpc: MessageFns<GrpcService_EnvoyGrpc> = {
+export const GrpcService_EnvoyGrpc: MessageFns<GrpcService_EnvoyGrpc, "envoy.config.core.v3.GrpcService.EnvoyGrpc"> = {
+  $type: "envoy.config.core.v3.GrpcService.EnvoyGrpc" as const,
+
   encode(message: GrpcService_EnvoyGrpc, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clusterName !== "") {
       writer.uint32(10).string(message.clusterName);
@@ -648,221 +652,229 @@ function createBaseGrpcService_GoogleGrpc(): GrpcService_GoogleGrpc {
   };
 }
 
-export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc> = {
-  encode(message: GrpcService_GoogleGrpc, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.targetUri !== "") {
-      writer.uint32(10).string(message.targetUri);
-    }
-    if (message.channelCredentials !== undefined) {
-      GrpcService_GoogleGrpc_ChannelCredentials.encode(message.channelCredentials, writer.uint32(18).fork()).join();
-    }
-    for (const v of message.callCredentials) {
-      GrpcService_GoogleGrpc_CallCredentials.encode(v!, writer.uint32(26).fork()).join();
-    }
-    if (message.statPrefix !== "") {
-      writer.uint32(34).string(message.statPrefix);
-    }
-    if (message.credentialsFactoryName !== "") {
-      writer.uint32(42).string(message.credentialsFactoryName);
-    }
-    if (message.config !== undefined) {
-      Struct.encode(Struct.wrap(message.config), writer.uint32(50).fork()).join();
-    }
-    if (message.perStreamBufferLimitBytes !== undefined) {
-      UInt32Value.encode({ value: message.perStreamBufferLimitBytes! }, writer.uint32(58).fork()).join();
-    }
-    if (message.channelArgs !== undefined) {
-      GrpcService_GoogleGrpc_ChannelArgs.encode(message.channelArgs, writer.uint32(66).fork()).join();
-    }
-    return writer;
-  },
+export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.config.core.v3.GrpcService.GoogleGrpc"> =
+  {
+    $type: "envoy.config.core.v3.GrpcService.GoogleGrpc" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GrpcService_GoogleGrpc {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGrpcService_GoogleGrpc();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.targetUri = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.decode(reader, reader.uint32());
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.callCredentials.push(GrpcService_GoogleGrpc_CallCredentials.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.statPrefix = reader.string();
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.credentialsFactoryName = reader.string();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.config = Struct.unwrap(Struct.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 7: {
-            if (tag !== 58) {
-              break;
-            }
-
-            message.perStreamBufferLimitBytes = UInt32Value.decode(reader, reader.uint32()).value;
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.channelArgs = GrpcService_GoogleGrpc_ChannelArgs.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: GrpcService_GoogleGrpc, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.targetUri !== "") {
+        writer.uint32(10).string(message.targetUri);
       }
+      if (message.channelCredentials !== undefined) {
+        GrpcService_GoogleGrpc_ChannelCredentials.encode(message.channelCredentials, writer.uint32(18).fork()).join();
+      }
+      for (const v of message.callCredentials) {
+        GrpcService_GoogleGrpc_CallCredentials.encode(v!, writer.uint32(26).fork()).join();
+      }
+      if (message.statPrefix !== "") {
+        writer.uint32(34).string(message.statPrefix);
+      }
+      if (message.credentialsFactoryName !== "") {
+        writer.uint32(42).string(message.credentialsFactoryName);
+      }
+      if (message.config !== undefined) {
+        Struct.encode(Struct.wrap(message.config), writer.uint32(50).fork()).join();
+      }
+      if (message.perStreamBufferLimitBytes !== undefined) {
+        UInt32Value.encode({ value: message.perStreamBufferLimitBytes! }, writer.uint32(58).fork()).join();
+      }
+      if (message.channelArgs !== undefined) {
+        GrpcService_GoogleGrpc_ChannelArgs.encode(message.channelArgs, writer.uint32(66).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): GrpcService_GoogleGrpc {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseGrpcService_GoogleGrpc();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.targetUri = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.decode(reader, reader.uint32());
+              continue;
+            }
+            case 3: {
+              if (tag !== 26) {
+                break;
+              }
+
+              message.callCredentials.push(GrpcService_GoogleGrpc_CallCredentials.decode(reader, reader.uint32()));
+              continue;
+            }
+            case 4: {
+              if (tag !== 34) {
+                break;
+              }
+
+              message.statPrefix = reader.string();
+              continue;
+            }
+            case 5: {
+              if (tag !== 42) {
+                break;
+              }
+
+              message.credentialsFactoryName = reader.string();
+              continue;
+            }
+            case 6: {
+              if (tag !== 50) {
+                break;
+              }
+
+              message.config = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+              continue;
+            }
+            case 7: {
+              if (tag !== 58) {
+                break;
+              }
+
+              message.perStreamBufferLimitBytes = UInt32Value.decode(reader, reader.uint32()).value;
+              continue;
+            }
+            case 8: {
+              if (tag !== 66) {
+                break;
+              }
+
+              message.channelArgs = GrpcService_GoogleGrpc_ChannelArgs.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): GrpcService_GoogleGrpc {
+      return {
+        targetUri: isSet(object.targetUri)
+          ? globalThis.String(object.targetUri)
+          : isSet(object.target_uri)
+          ? globalThis.String(object.target_uri)
+          : "",
+        channelCredentials: isSet(object.channelCredentials)
+          ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channelCredentials)
+          : isSet(object.channel_credentials)
+          ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channel_credentials)
+          : undefined,
+        callCredentials: globalThis.Array.isArray(object?.callCredentials)
+          ? object.callCredentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
+          : globalThis.Array.isArray(object?.call_credentials)
+          ? object.call_credentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
+          : [],
+        statPrefix: isSet(object.statPrefix)
+          ? globalThis.String(object.statPrefix)
+          : isSet(object.stat_prefix)
+          ? globalThis.String(object.stat_prefix)
+          : "",
+        credentialsFactoryName: isSet(object.credentialsFactoryName)
+          ? globalThis.String(object.credentialsFactoryName)
+          : isSet(object.credentials_factory_name)
+          ? globalThis.String(object.credentials_factory_name)
+          : "",
+        config: isObject(object.config) ? object.config : undefined,
+        perStreamBufferLimitBytes: isSet(object.perStreamBufferLimitBytes)
+          ? Number(object.perStreamBufferLimitBytes)
+          : isSet(object.per_stream_buffer_limit_bytes)
+          ? Number(object.per_stream_buffer_limit_bytes)
+          : undefined,
+        channelArgs: isSet(object.channelArgs)
+          ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channelArgs)
+          : isSet(object.channel_args)
+          ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channel_args)
+          : undefined,
+      };
+    },
+
+    toJSON(message: GrpcService_GoogleGrpc): unknown {
+      const obj: any = {};
+      if (message.targetUri !== "") {
+        obj.targetUri = message.targetUri;
+      }
+      if (message.channelCredentials !== undefined) {
+        obj.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.toJSON(message.channelCredentials);
+      }
+      if (message.callCredentials?.length) {
+        obj.callCredentials = message.callCredentials.map((e) => GrpcService_GoogleGrpc_CallCredentials.toJSON(e));
+      }
+      if (message.statPrefix !== "") {
+        obj.statPrefix = message.statPrefix;
+      }
+      if (message.credentialsFactoryName !== "") {
+        obj.credentialsFactoryName = message.credentialsFactoryName;
+      }
+      if (message.config !== undefined) {
+        obj.config = message.config;
+      }
+      if (message.perStreamBufferLimitBytes !== undefined) {
+        obj.perStreamBufferLimitBytes = message.perStreamBufferLimitBytes;
+      }
+      if (message.channelArgs !== undefined) {
+        obj.channelArgs = GrpcService_GoogleGrpc_ChannelArgs.toJSON(message.channelArgs);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<GrpcService_GoogleGrpc>): GrpcService_GoogleGrpc {
+      return GrpcService_GoogleGrpc.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<GrpcService_GoogleGrpc>): GrpcService_GoogleGrpc {
+      const message = createBaseGrpcService_GoogleGrpc();
+      message.targetUri = object.targetUri ?? "";
+      message.channelCredentials = (object.channelCredentials !== undefined && object.channelCredentials !== null)
+        ? GrpcService_GoogleGrpc_ChannelCredentials.fromPartial(object.channelCredentials)
+        : undefined;
+      message.callCredentials =
+        object.callCredentials?.map((e) => GrpcService_GoogleGrpc_CallCredentials.fromPartial(e)) || [];
+      message.statPrefix = object.statPrefix ?? "";
+      message.credentialsFactoryName = object.credentialsFactoryName ?? "";
+      message.config = object.config ?? undefined;
+      message.perStreamBufferLimitBytes = object.perStreamBufferLimitBytes ?? undefined;
+      message.channelArgs = (object.channelArgs !== undefined && object.channelArgs !== null)
+        ? GrpcService_GoogleGrpc_ChannelArgs.fromPartial(object.channelArgs)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): GrpcService_GoogleGrpc {
-    return {
-      targetUri: isSet(object.targetUri)
-        ? globalThis.String(object.targetUri)
-        : isSet(object.target_uri)
-        ? globalThis.String(object.target_uri)
-        : "",
-      channelCredentials: isSet(object.channelCredentials)
-        ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channelCredentials)
-        : isSet(object.channel_credentials)
-        ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channel_credentials)
-        : undefined,
-      callCredentials: globalThis.Array.isArray(object?.callCredentials)
-        ? object.callCredentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
-        : globalThis.Array.isArray(object?.call_credentials)
-        ? object.call_credentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
-        : [],
-      statPrefix: isSet(object.statPrefix)
-        ? globalThis.String(object.statPrefix)
-        : isSet(object.stat_prefix)
-        ? globalThis.String(object.stat_prefix)
-        : "",
-      credentialsFactoryName: isSet(object.credentialsFactoryName)
-        ? globalThis.String(object.credentialsFactoryName)
-        : isSet(object.credentials_factory_name)
-        ? globalThis.String(object.credentials_factory_name)
-        : "",
-      config: isObject(object.config) ? object.config : undefined,
-      perStreamBufferLimitBytes: isSet(object.perStreamBufferLimitBytes)
-        ? Number(object.perStreamBufferLimitBytes)
-        : isSet(object.per_stream_buffer_limit_bytes)
-        ? Number(object.per_stream_buffer_limit_bytes)
-        : undefined,
-      channelArgs: isSet(object.channelArgs)
-        ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channelArgs)
-        : isSet(object.channel_args)
-        ? GrpcService_GoogleGrpc_ChannelArgs.fromJSON(object.channel_args)
-        : undefined,
-    };
-  },
-
-  toJSON(message: GrpcService_GoogleGrpc): unknown {
-    const obj: any = {};
-    if (message.targetUri !== "") {
-      obj.targetUri = message.targetUri;
-    }
-    if (message.channelCredentials !== undefined) {
-      obj.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.toJSON(message.channelCredentials);
-    }
-    if (message.callCredentials?.length) {
-      obj.callCredentials = message.callCredentials.map((e) => GrpcService_GoogleGrpc_CallCredentials.toJSON(e));
-    }
-    if (message.statPrefix !== "") {
-      obj.statPrefix = message.statPrefix;
-    }
-    if (message.credentialsFactoryName !== "") {
-      obj.credentialsFactoryName = message.credentialsFactoryName;
-    }
-    if (message.config !== undefined) {
-      obj.config = message.config;
-    }
-    if (message.perStreamBufferLimitBytes !== undefined) {
-      obj.perStreamBufferLimitBytes = message.perStreamBufferLimitBytes;
-    }
-    if (message.channelArgs !== undefined) {
-      obj.channelArgs = GrpcService_GoogleGrpc_ChannelArgs.toJSON(message.channelArgs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<GrpcService_GoogleGrpc>): GrpcService_GoogleGrpc {
-    return GrpcService_GoogleGrpc.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<GrpcService_GoogleGrpc>): GrpcService_GoogleGrpc {
-    const message = createBaseGrpcService_GoogleGrpc();
-    message.targetUri = object.targetUri ?? "";
-    message.channelCredentials = (object.channelCredentials !== undefined && object.channelCredentials !== null)
-      ? GrpcService_GoogleGrpc_ChannelCredentials.fromPartial(object.channelCredentials)
-      : undefined;
-    message.callCredentials =
-      object.callCredentials?.map((e) => GrpcService_GoogleGrpc_CallCredentials.fromPartial(e)) || [];
-    message.statPrefix = object.statPrefix ?? "";
-    message.credentialsFactoryName = object.credentialsFactoryName ?? "";
-    message.config = object.config ?? undefined;
-    message.perStreamBufferLimitBytes = object.perStreamBufferLimitBytes ?? undefined;
-    message.channelArgs = (object.channelArgs !== undefined && object.channelArgs !== null)
-      ? GrpcService_GoogleGrpc_ChannelArgs.fromPartial(object.channelArgs)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseGrpcService_GoogleGrpc_SslCredentials(): GrpcService_GoogleGrpc_SslCredentials {
   return { rootCerts: undefined, privateKey: undefined, certChain: undefined };
 }
 
-export const GrpcService_GoogleGrpc_SslCredentials: MessageFns<GrpcService_GoogleGrpc_SslCredentials> = {
+export const GrpcService_GoogleGrpc_SslCredentials: MessageFns<
+  GrpcService_GoogleGrpc_SslCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.SslCredentials"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.SslCredentials" as const,
+
   encode(message: GrpcService_GoogleGrpc_SslCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rootCerts !== undefined) {
       DataSource.encode(message.rootCerts, writer.uint32(10).fork()).join();
@@ -981,64 +993,73 @@ function createBaseGrpcService_GoogleGrpc_GoogleLocalCredentials(): GrpcService_
   return {};
 }
 
-export const GrpcService_GoogleGrpc_GoogleLocalCredentials: MessageFns<GrpcService_GoogleGrpc_GoogleLocalCredentials> =
-  {
-    encode(_: GrpcService_GoogleGrpc_GoogleLocalCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-      return writer;
-    },
+export const GrpcService_GoogleGrpc_GoogleLocalCredentials: MessageFns<
+  GrpcService_GoogleGrpc_GoogleLocalCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.GoogleLocalCredentials"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.GoogleLocalCredentials" as const,
 
-    decode(input: BinaryReader | Uint8Array, length?: number): GrpcService_GoogleGrpc_GoogleLocalCredentials {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseGrpcService_GoogleGrpc_GoogleLocalCredentials();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-          }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
-        }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-      }
-    },
+  encode(_: GrpcService_GoogleGrpc_GoogleLocalCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
 
-    fromJSON(_: any): GrpcService_GoogleGrpc_GoogleLocalCredentials {
-      return {};
-    },
-
-    toJSON(_: GrpcService_GoogleGrpc_GoogleLocalCredentials): unknown {
-      const obj: any = {};
-      return obj;
-    },
-
-    create(
-      base?: DeepPartial<GrpcService_GoogleGrpc_GoogleLocalCredentials>,
-    ): GrpcService_GoogleGrpc_GoogleLocalCredentials {
-      return GrpcService_GoogleGrpc_GoogleLocalCredentials.fromPartial(base ?? {});
-    },
-    fromPartial(
-      _: DeepPartial<GrpcService_GoogleGrpc_GoogleLocalCredentials>,
-    ): GrpcService_GoogleGrpc_GoogleLocalCredentials {
+  decode(input: BinaryReader | Uint8Array, length?: number): GrpcService_GoogleGrpc_GoogleLocalCredentials {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseGrpcService_GoogleGrpc_GoogleLocalCredentials();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
       return message;
-    },
-  };
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): GrpcService_GoogleGrpc_GoogleLocalCredentials {
+    return {};
+  },
+
+  toJSON(_: GrpcService_GoogleGrpc_GoogleLocalCredentials): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<GrpcService_GoogleGrpc_GoogleLocalCredentials>,
+  ): GrpcService_GoogleGrpc_GoogleLocalCredentials {
+    return GrpcService_GoogleGrpc_GoogleLocalCredentials.fromPartial(base ?? {});
+  },
+  fromPartial(
+    _: DeepPartial<GrpcService_GoogleGrpc_GoogleLocalCredentials>,
+  ): GrpcService_GoogleGrpc_GoogleLocalCredentials {
+    const message = createBaseGrpcService_GoogleGrpc_GoogleLocalCredentials();
+    return message;
+  },
+};
 
 function createBaseGrpcService_GoogleGrpc_ChannelCredentials(): GrpcService_GoogleGrpc_ChannelCredentials {
   return { sslCredentials: undefined, googleDefault: undefined, localCredentials: undefined };
 }
 
-export const GrpcService_GoogleGrpc_ChannelCredentials: MessageFns<GrpcService_GoogleGrpc_ChannelCredentials> = {
+export const GrpcService_GoogleGrpc_ChannelCredentials: MessageFns<
+  GrpcService_GoogleGrpc_ChannelCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelCredentials"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelCredentials" as const,
+
   encode(message: GrpcService_GoogleGrpc_ChannelCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sslCredentials !== undefined) {
       GrpcService_GoogleGrpc_SslCredentials.encode(message.sslCredentials, writer.uint32(10).fork()).join();
@@ -1167,7 +1188,12 @@ function createBaseGrpcService_GoogleGrpc_CallCredentials(): GrpcService_GoogleG
   };
 }
 
-export const GrpcService_GoogleGrpc_CallCredentials: MessageFns<GrpcService_GoogleGrpc_CallCredentials> = {
+export const GrpcService_GoogleGrpc_CallCredentials: MessageFns<
+  GrpcService_GoogleGrpc_CallCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials" as const,
+
   encode(message: GrpcService_GoogleGrpc_CallCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.accessToken !== undefined) {
       writer.uint32(10).string(message.accessToken);
@@ -1394,8 +1420,11 @@ function createBaseGrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAcces
 }
 
 export const GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials: MessageFns<
-  GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials
+  GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.ServiceAccountJWTAccessCredentials"
 > = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.ServiceAccountJWTAccessCredentials" as const,
+
   encode(
     message: GrpcService_GoogleGrpc_CallCredentials_ServiceAccountJWTAccessCredentials,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1499,8 +1528,11 @@ function createBaseGrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials()
 }
 
 export const GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials: MessageFns<
-  GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials
+  GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.GoogleIAMCredentials"
 > = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.GoogleIAMCredentials" as const,
+
   encode(
     message: GrpcService_GoogleGrpc_CallCredentials_GoogleIAMCredentials,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1604,8 +1636,11 @@ function createBaseGrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFro
 }
 
 export const GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin: MessageFns<
-  GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin
+  GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.MetadataCredentialsFromPlugin"
 > = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.MetadataCredentialsFromPlugin" as const,
+
   encode(
     message: GrpcService_GoogleGrpc_CallCredentials_MetadataCredentialsFromPlugin,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1717,8 +1752,11 @@ function createBaseGrpcService_GoogleGrpc_CallCredentials_StsService(): GrpcServ
 }
 
 export const GrpcService_GoogleGrpc_CallCredentials_StsService: MessageFns<
-  GrpcService_GoogleGrpc_CallCredentials_StsService
+  GrpcService_GoogleGrpc_CallCredentials_StsService,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.StsService"
 > = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.CallCredentials.StsService" as const,
+
   encode(
     message: GrpcService_GoogleGrpc_CallCredentials_StsService,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1946,7 +1984,12 @@ function createBaseGrpcService_GoogleGrpc_ChannelArgs(): GrpcService_GoogleGrpc_
   return { args: {} };
 }
 
-export const GrpcService_GoogleGrpc_ChannelArgs: MessageFns<GrpcService_GoogleGrpc_ChannelArgs> = {
+export const GrpcService_GoogleGrpc_ChannelArgs: MessageFns<
+  GrpcService_GoogleGrpc_ChannelArgs,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs" as const,
+
   encode(message: GrpcService_GoogleGrpc_ChannelArgs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.args).forEach(
       ([key, value]: [string, GrpcService_GoogleGrpc_ChannelArgs_Value]) => {
@@ -2052,7 +2095,12 @@ function createBaseGrpcService_GoogleGrpc_ChannelArgs_Value(): GrpcService_Googl
   return { stringValue: undefined, intValue: undefined };
 }
 
-export const GrpcService_GoogleGrpc_ChannelArgs_Value: MessageFns<GrpcService_GoogleGrpc_ChannelArgs_Value> = {
+export const GrpcService_GoogleGrpc_ChannelArgs_Value: MessageFns<
+  GrpcService_GoogleGrpc_ChannelArgs_Value,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs.Value"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs.Value" as const,
+
   encode(message: GrpcService_GoogleGrpc_ChannelArgs_Value, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.stringValue !== undefined) {
       writer.uint32(10).string(message.stringValue);
@@ -2145,7 +2193,12 @@ function createBaseGrpcService_GoogleGrpc_ChannelArgs_ArgsEntry(): GrpcService_G
   return { key: "", value: undefined };
 }
 
-export const GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry: MessageFns<GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry> = {
+export const GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry: MessageFns<
+  GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry,
+  "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs.ArgsEntry"
+> = {
+  $type: "envoy.config.core.v3.GrpcService.GoogleGrpc.ChannelArgs.ArgsEntry" as const,
+
   encode(
     message: GrpcService_GoogleGrpc_ChannelArgs_ArgsEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -2262,7 +2315,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -497,7 +497,9 @@ function createBaseHealthStatusSet(): HealthStatusSet {
   return { statuses: [] };
 }
 
-export const HealthStatusSet: MessageFns<HealthStatusSet> = {
+export const HealthStatusSet: MessageFns<HealthStatusSet, "envoy.config.core.v3.HealthStatusSet"> = {
+  $type: "envoy.config.core.v3.HealthStatusSet" as const,
+
   encode(message: HealthStatusSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.statuses) {
       writer.uint32(8).int32(v!);
@@ -604,7 +606,9 @@ function createBaseHealthCheck(): HealthCheck {
   };
 }
 
-export const HealthCheck: MessageFns<HealthCheck> = {
+export const HealthCheck: MessageFns<HealthCheck, "envoy.config.core.v3.HealthCheck"> = {
+  $type: "envoy.config.core.v3.HealthCheck" as const,
+
   encode(message: HealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.timeout !== undefined) {
       Duration.encode(message.timeout, writer.uint32(10).fork()).join();
@@ -1181,7 +1185,9 @@ function createBaseHealthCheck_Payload(): HealthCheck_Payload {
   return { text: undefined, binary: undefined };
 }
 
-export const HealthCheck_Payload: MessageFns<HealthCheck_Payload> = {
+export const HealthCheck_Payload: MessageFns<HealthCheck_Payload, "envoy.config.core.v3.HealthCheck.Payload"> = {
+  $type: "envoy.config.core.v3.HealthCheck.Payload" as const,
+
   encode(message: HealthCheck_Payload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.text !== undefined) {
       writer.uint32(10).string(message.text);
@@ -1279,7 +1285,12 @@ function createBaseHealthCheck_HttpHealthCheck(): HealthCheck_HttpHealthCheck {
   };
 }
 
-export const HealthCheck_HttpHealthCheck: MessageFns<HealthCheck_HttpHealthCheck> = {
+export const HealthCheck_HttpHealthCheck: MessageFns<
+  HealthCheck_HttpHealthCheck,
+  "envoy.config.core.v3.HealthCheck.HttpHealthCheck"
+> = {
+  $type: "envoy.config.core.v3.HealthCheck.HttpHealthCheck" as const,
+
   encode(message: HealthCheck_HttpHealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.host !== "") {
       writer.uint32(10).string(message.host);
@@ -1558,7 +1569,12 @@ function createBaseHealthCheck_TcpHealthCheck(): HealthCheck_TcpHealthCheck {
   return { send: undefined, receive: [], proxyProtocolConfig: undefined };
 }
 
-export const HealthCheck_TcpHealthCheck: MessageFns<HealthCheck_TcpHealthCheck> = {
+export const HealthCheck_TcpHealthCheck: MessageFns<
+  HealthCheck_TcpHealthCheck,
+  "envoy.config.core.v3.HealthCheck.TcpHealthCheck"
+> = {
+  $type: "envoy.config.core.v3.HealthCheck.TcpHealthCheck" as const,
+
   encode(message: HealthCheck_TcpHealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.send !== undefined) {
       HealthCheck_Payload.encode(message.send, writer.uint32(10).fork()).join();
@@ -1669,7 +1685,12 @@ function createBaseHealthCheck_RedisHealthCheck(): HealthCheck_RedisHealthCheck 
   return { key: "" };
 }
 
-export const HealthCheck_RedisHealthCheck: MessageFns<HealthCheck_RedisHealthCheck> = {
+export const HealthCheck_RedisHealthCheck: MessageFns<
+  HealthCheck_RedisHealthCheck,
+  "envoy.config.core.v3.HealthCheck.RedisHealthCheck"
+> = {
+  $type: "envoy.config.core.v3.HealthCheck.RedisHealthCheck" as const,
+
   encode(message: HealthCheck_RedisHealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -1736,7 +1757,12 @@ function createBaseHealthCheck_GrpcHealthCheck(): HealthCheck_GrpcHealthCheck {
   return { serviceName: "", authority: "", initialMetadata: [] };
 }
 
-export const HealthCheck_GrpcHealthCheck: MessageFns<HealthCheck_GrpcHealthCheck> = {
+export const HealthCheck_GrpcHealthCheck: MessageFns<
+  HealthCheck_GrpcHealthCheck,
+  "envoy.config.core.v3.HealthCheck.GrpcHealthCheck"
+> = {
+  $type: "envoy.config.core.v3.HealthCheck.GrpcHealthCheck" as const,
+
   encode(message: HealthCheck_GrpcHealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.serviceName !== "") {
       writer.uint32(10).string(message.serviceName);
@@ -1845,7 +1871,12 @@ function createBaseHealthCheck_CustomHealthCheck(): HealthCheck_CustomHealthChec
   return { name: "", typedConfig: undefined };
 }
 
-export const HealthCheck_CustomHealthCheck: MessageFns<HealthCheck_CustomHealthCheck> = {
+export const HealthCheck_CustomHealthCheck: MessageFns<
+  HealthCheck_CustomHealthCheck,
+  "envoy.config.core.v3.HealthCheck.CustomHealthCheck"
+> = {
+  $type: "envoy.config.core.v3.HealthCheck.CustomHealthCheck" as const,
+
   encode(message: HealthCheck_CustomHealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1936,74 +1967,77 @@ function createBaseHealthCheck_TlsOptions(): HealthCheck_TlsOptions {
   return { alpnProtocols: [] };
 }
 
-export const HealthCheck_TlsOptions: MessageFns<HealthCheck_TlsOptions> = {
-  encode(message: HealthCheck_TlsOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.alpnProtocols) {
-      writer.uint32(10).string(v!);
-    }
-    return writer;
-  },
+export const HealthCheck_TlsOptions: MessageFns<HealthCheck_TlsOptions, "envoy.config.core.v3.HealthCheck.TlsOptions"> =
+  {
+    $type: "envoy.config.core.v3.HealthCheck.TlsOptions" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): HealthCheck_TlsOptions {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseHealthCheck_TlsOptions();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.alpnProtocols.push(reader.string());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: HealthCheck_TlsOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      for (const v of message.alpnProtocols) {
+        writer.uint32(10).string(v!);
       }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): HealthCheck_TlsOptions {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseHealthCheck_TlsOptions();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.alpnProtocols.push(reader.string());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): HealthCheck_TlsOptions {
+      return {
+        alpnProtocols: globalThis.Array.isArray(object?.alpnProtocols)
+          ? object.alpnProtocols.map((e: any) => globalThis.String(e))
+          : globalThis.Array.isArray(object?.alpn_protocols)
+          ? object.alpn_protocols.map((e: any) => globalThis.String(e))
+          : [],
+      };
+    },
+
+    toJSON(message: HealthCheck_TlsOptions): unknown {
+      const obj: any = {};
+      if (message.alpnProtocols?.length) {
+        obj.alpnProtocols = message.alpnProtocols;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<HealthCheck_TlsOptions>): HealthCheck_TlsOptions {
+      return HealthCheck_TlsOptions.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<HealthCheck_TlsOptions>): HealthCheck_TlsOptions {
+      const message = createBaseHealthCheck_TlsOptions();
+      message.alpnProtocols = object.alpnProtocols?.map((e) => e) || [];
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): HealthCheck_TlsOptions {
-    return {
-      alpnProtocols: globalThis.Array.isArray(object?.alpnProtocols)
-        ? object.alpnProtocols.map((e: any) => globalThis.String(e))
-        : globalThis.Array.isArray(object?.alpn_protocols)
-        ? object.alpn_protocols.map((e: any) => globalThis.String(e))
-        : [],
-    };
-  },
-
-  toJSON(message: HealthCheck_TlsOptions): unknown {
-    const obj: any = {};
-    if (message.alpnProtocols?.length) {
-      obj.alpnProtocols = message.alpnProtocols;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HealthCheck_TlsOptions>): HealthCheck_TlsOptions {
-    return HealthCheck_TlsOptions.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HealthCheck_TlsOptions>): HealthCheck_TlsOptions {
-    const message = createBaseHealthCheck_TlsOptions();
-    message.alpnProtocols = object.alpnProtocols?.map((e) => e) || [];
-    return message;
-  },
-};
+    },
+  };
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
@@ -2029,7 +2063,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

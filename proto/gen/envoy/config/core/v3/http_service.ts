@@ -34,7 +34,9 @@ function createBaseHttpService(): HttpService {
   return { httpUri: undefined, requestHeadersToAdd: [] };
 }
 
-export const HttpService: MessageFns<HttpService> = {
+export const HttpService: MessageFns<HttpService, "envoy.config.core.v3.HttpService"> = {
+  $type: "envoy.config.core.v3.HttpService" as const,
+
   encode(message: HttpService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpUri !== undefined) {
       HttpUri.encode(message.httpUri, writer.uint32(10).fork()).join();
@@ -137,7 +139,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -41,7 +41,9 @@ function createBaseHttpUri(): HttpUri {
   return { uri: "", cluster: undefined, timeout: undefined };
 }
 
-export const HttpUri: MessageFns<HttpUri> = {
+export const HttpUri: MessageFns<HttpUri, "envoy.config.core.v3.HttpUri"> = {
+  $type: "envoy.config.core.v3.HttpUri" as const,
+
   encode(message: HttpUri, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.uri !== "") {
       writer.uint32(10).string(message.uri);
@@ -152,7 +154,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -784,7 +784,9 @@ function createBaseTcpProtocolOptions(): TcpProtocolOptions {
   return {};
 }
 
-export const TcpProtocolOptions: MessageFns<TcpProtocolOptions> = {
+export const TcpProtocolOptions: MessageFns<TcpProtocolOptions, "envoy.config.core.v3.TcpProtocolOptions"> = {
+  $type: "envoy.config.core.v3.TcpProtocolOptions" as const,
+
   encode(_: TcpProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -836,7 +838,9 @@ function createBaseQuicKeepAliveSettings(): QuicKeepAliveSettings {
   return { maxInterval: undefined, initialInterval: undefined };
 }
 
-export const QuicKeepAliveSettings: MessageFns<QuicKeepAliveSettings> = {
+export const QuicKeepAliveSettings: MessageFns<QuicKeepAliveSettings, "envoy.config.core.v3.QuicKeepAliveSettings"> = {
+  $type: "envoy.config.core.v3.QuicKeepAliveSettings" as const,
+
   encode(message: QuicKeepAliveSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxInterval !== undefined) {
       Duration.encode(message.maxInterval, writer.uint32(10).fork()).join();
@@ -942,7 +946,9 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
   };
 }
 
-export const QuicProtocolOptions: MessageFns<QuicProtocolOptions> = {
+export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.core.v3.QuicProtocolOptions"> = {
+  $type: "envoy.config.core.v3.QuicProtocolOptions" as const,
+
   encode(message: QuicProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxConcurrentStreams !== undefined) {
       UInt32Value.encode({ value: message.maxConcurrentStreams! }, writer.uint32(10).fork()).join();
@@ -1159,7 +1165,12 @@ function createBaseUpstreamHttpProtocolOptions(): UpstreamHttpProtocolOptions {
   return { autoSni: false, autoSanValidation: false, overrideAutoSniHeader: "" };
 }
 
-export const UpstreamHttpProtocolOptions: MessageFns<UpstreamHttpProtocolOptions> = {
+export const UpstreamHttpProtocolOptions: MessageFns<
+  UpstreamHttpProtocolOptions,
+  "envoy.config.core.v3.UpstreamHttpProtocolOptions"
+> = {
+  $type: "envoy.config.core.v3.UpstreamHttpProtocolOptions" as const,
+
   encode(message: UpstreamHttpProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.autoSni !== false) {
       writer.uint32(8).bool(message.autoSni);
@@ -1278,7 +1289,12 @@ function createBaseAlternateProtocolsCacheOptions(): AlternateProtocolsCacheOpti
   };
 }
 
-export const AlternateProtocolsCacheOptions: MessageFns<AlternateProtocolsCacheOptions> = {
+export const AlternateProtocolsCacheOptions: MessageFns<
+  AlternateProtocolsCacheOptions,
+  "envoy.config.core.v3.AlternateProtocolsCacheOptions"
+> = {
+  $type: "envoy.config.core.v3.AlternateProtocolsCacheOptions" as const,
+
   encode(message: AlternateProtocolsCacheOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1441,8 +1457,11 @@ function createBaseAlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry()
 }
 
 export const AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry: MessageFns<
-  AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry
+  AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry,
+  "envoy.config.core.v3.AlternateProtocolsCacheOptions.AlternateProtocolsCacheEntry"
 > = {
+  $type: "envoy.config.core.v3.AlternateProtocolsCacheOptions.AlternateProtocolsCacheEntry" as const,
+
   encode(
     message: AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1544,7 +1563,9 @@ function createBaseHttpProtocolOptions(): HttpProtocolOptions {
   };
 }
 
-export const HttpProtocolOptions: MessageFns<HttpProtocolOptions> = {
+export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.core.v3.HttpProtocolOptions"> = {
+  $type: "envoy.config.core.v3.HttpProtocolOptions" as const,
+
   encode(message: HttpProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.idleTimeout !== undefined) {
       Duration.encode(message.idleTimeout, writer.uint32(10).fork()).join();
@@ -1737,7 +1758,9 @@ function createBaseHttp1ProtocolOptions(): Http1ProtocolOptions {
   };
 }
 
-export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions> = {
+export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.config.core.v3.Http1ProtocolOptions"> = {
+  $type: "envoy.config.core.v3.Http1ProtocolOptions" as const,
+
   encode(message: Http1ProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.allowAbsoluteUrl !== undefined) {
       BoolValue.encode({ value: message.allowAbsoluteUrl! }, writer.uint32(10).fork()).join();
@@ -1992,7 +2015,12 @@ function createBaseHttp1ProtocolOptions_HeaderKeyFormat(): Http1ProtocolOptions_
   return { properCaseWords: undefined, statefulFormatter: undefined };
 }
 
-export const Http1ProtocolOptions_HeaderKeyFormat: MessageFns<Http1ProtocolOptions_HeaderKeyFormat> = {
+export const Http1ProtocolOptions_HeaderKeyFormat: MessageFns<
+  Http1ProtocolOptions_HeaderKeyFormat,
+  "envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat"
+> = {
+  $type: "envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat" as const,
+
   encode(message: Http1ProtocolOptions_HeaderKeyFormat, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.properCaseWords !== undefined) {
       Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords.encode(message.properCaseWords, writer.uint32(10).fork())
@@ -2094,8 +2122,11 @@ function createBaseHttp1ProtocolOptions_HeaderKeyFormat_ProperCaseWords(): Http1
 }
 
 export const Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords: MessageFns<
-  Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords
+  Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords,
+  "envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords"
 > = {
+  $type: "envoy.config.core.v3.Http1ProtocolOptions.HeaderKeyFormat.ProperCaseWords" as const,
+
   encode(
     _: Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords,
     writer: BinaryWriter = new BinaryWriter(),
@@ -2154,7 +2185,9 @@ function createBaseKeepaliveSettings(): KeepaliveSettings {
   return { interval: undefined, timeout: undefined, intervalJitter: undefined, connectionIdleInterval: undefined };
 }
 
-export const KeepaliveSettings: MessageFns<KeepaliveSettings> = {
+export const KeepaliveSettings: MessageFns<KeepaliveSettings, "envoy.config.core.v3.KeepaliveSettings"> = {
+  $type: "envoy.config.core.v3.KeepaliveSettings" as const,
+
   encode(message: KeepaliveSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.interval !== undefined) {
       Duration.encode(message.interval, writer.uint32(10).fork()).join();
@@ -2305,7 +2338,9 @@ function createBaseHttp2ProtocolOptions(): Http2ProtocolOptions {
   };
 }
 
-export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions> = {
+export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.config.core.v3.Http2ProtocolOptions"> = {
+  $type: "envoy.config.core.v3.Http2ProtocolOptions" as const,
+
   encode(message: Http2ProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.hpackTableSize !== undefined) {
       UInt32Value.encode({ value: message.hpackTableSize! }, writer.uint32(10).fork()).join();
@@ -2689,7 +2724,12 @@ function createBaseHttp2ProtocolOptions_SettingsParameter(): Http2ProtocolOption
   return { identifier: undefined, value: undefined };
 }
 
-export const Http2ProtocolOptions_SettingsParameter: MessageFns<Http2ProtocolOptions_SettingsParameter> = {
+export const Http2ProtocolOptions_SettingsParameter: MessageFns<
+  Http2ProtocolOptions_SettingsParameter,
+  "envoy.config.core.v3.Http2ProtocolOptions.SettingsParameter"
+> = {
+  $type: "envoy.config.core.v3.Http2ProtocolOptions.SettingsParameter" as const,
+
   encode(message: Http2ProtocolOptions_SettingsParameter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.identifier !== undefined) {
       UInt32Value.encode({ value: message.identifier! }, writer.uint32(10).fork()).join();
@@ -2774,7 +2814,9 @@ function createBaseGrpcProtocolOptions(): GrpcProtocolOptions {
   return { http2ProtocolOptions: undefined };
 }
 
-export const GrpcProtocolOptions: MessageFns<GrpcProtocolOptions> = {
+export const GrpcProtocolOptions: MessageFns<GrpcProtocolOptions, "envoy.config.core.v3.GrpcProtocolOptions"> = {
+  $type: "envoy.config.core.v3.GrpcProtocolOptions" as const,
+
   encode(message: GrpcProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.http2ProtocolOptions !== undefined) {
       Http2ProtocolOptions.encode(message.http2ProtocolOptions, writer.uint32(10).fork()).join();
@@ -2854,7 +2896,9 @@ function createBaseHttp3ProtocolOptions(): Http3ProtocolOptions {
   };
 }
 
-export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions> = {
+export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.config.core.v3.Http3ProtocolOptions"> = {
+  $type: "envoy.config.core.v3.Http3ProtocolOptions" as const,
+
   encode(message: Http3ProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.quicProtocolOptions !== undefined) {
       QuicProtocolOptions.encode(message.quicProtocolOptions, writer.uint32(10).fork()).join();
@@ -2989,7 +3033,12 @@ function createBaseSchemeHeaderTransformation(): SchemeHeaderTransformation {
   return { schemeToOverwrite: undefined, matchUpstream: false };
 }
 
-export const SchemeHeaderTransformation: MessageFns<SchemeHeaderTransformation> = {
+export const SchemeHeaderTransformation: MessageFns<
+  SchemeHeaderTransformation,
+  "envoy.config.core.v3.SchemeHeaderTransformation"
+> = {
+  $type: "envoy.config.core.v3.SchemeHeaderTransformation" as const,
+
   encode(message: SchemeHeaderTransformation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.schemeToOverwrite !== undefined) {
       writer.uint32(10).string(message.schemeToOverwrite);
@@ -3090,7 +3139,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

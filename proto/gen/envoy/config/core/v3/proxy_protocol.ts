@@ -105,7 +105,12 @@ function createBaseProxyProtocolPassThroughTLVs(): ProxyProtocolPassThroughTLVs 
   return { matchType: 0, tlvType: [] };
 }
 
-export const ProxyProtocolPassThroughTLVs: MessageFns<ProxyProtocolPassThroughTLVs> = {
+export const ProxyProtocolPassThroughTLVs: MessageFns<
+  ProxyProtocolPassThroughTLVs,
+  "envoy.config.core.v3.ProxyProtocolPassThroughTLVs"
+> = {
+  $type: "envoy.config.core.v3.ProxyProtocolPassThroughTLVs" as const,
+
   encode(message: ProxyProtocolPassThroughTLVs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.matchType !== 0) {
       writer.uint32(8).int32(message.matchType);
@@ -208,7 +213,9 @@ function createBaseProxyProtocolConfig(): ProxyProtocolConfig {
   return { version: 0, passThroughTlvs: undefined };
 }
 
-export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig> = {
+export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.core.v3.ProxyProtocolConfig"> = {
+  $type: "envoy.config.core.v3.ProxyProtocolConfig" as const,
+
   encode(message: ProxyProtocolConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.version !== 0) {
       writer.uint32(8).int32(message.version);
@@ -307,7 +314,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

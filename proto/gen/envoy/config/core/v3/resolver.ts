@@ -32,7 +32,9 @@ function createBaseDnsResolverOptions(): DnsResolverOptions {
   return { useTcpForDnsLookups: false, noDefaultSearchDomain: false };
 }
 
-export const DnsResolverOptions: MessageFns<DnsResolverOptions> = {
+export const DnsResolverOptions: MessageFns<DnsResolverOptions, "envoy.config.core.v3.DnsResolverOptions"> = {
+  $type: "envoy.config.core.v3.DnsResolverOptions" as const,
+
   encode(message: DnsResolverOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.useTcpForDnsLookups !== false) {
       writer.uint32(8).bool(message.useTcpForDnsLookups);
@@ -125,7 +127,9 @@ function createBaseDnsResolutionConfig(): DnsResolutionConfig {
   return { resolvers: [], dnsResolverOptions: undefined };
 }
 
-export const DnsResolutionConfig: MessageFns<DnsResolutionConfig> = {
+export const DnsResolutionConfig: MessageFns<DnsResolutionConfig, "envoy.config.core.v3.DnsResolutionConfig"> = {
+  $type: "envoy.config.core.v3.DnsResolutionConfig" as const,
+
   encode(message: DnsResolutionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.resolvers) {
       Address.encode(v!, writer.uint32(10).fork()).join();
@@ -226,7 +230,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -103,7 +103,9 @@ function createBaseSocketOption(): SocketOption {
   return { description: "", level: 0, name: 0, intValue: undefined, bufValue: undefined, state: 0 };
 }
 
-export const SocketOption: MessageFns<SocketOption> = {
+export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.SocketOption"> = {
+  $type: "envoy.config.core.v3.SocketOption" as const,
+
   encode(message: SocketOption, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.description !== "") {
       writer.uint32(10).string(message.description);
@@ -260,7 +262,9 @@ function createBaseSocketOptionsOverride(): SocketOptionsOverride {
   return { socketOptions: [] };
 }
 
-export const SocketOptionsOverride: MessageFns<SocketOptionsOverride> = {
+export const SocketOptionsOverride: MessageFns<SocketOptionsOverride, "envoy.config.core.v3.SocketOptionsOverride"> = {
+  $type: "envoy.config.core.v3.SocketOptionsOverride" as const,
+
   encode(message: SocketOptionsOverride, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.socketOptions) {
       SocketOption.encode(v!, writer.uint32(10).fork()).join();
@@ -360,7 +364,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -126,7 +126,9 @@ function createBaseJsonFormatOptions(): JsonFormatOptions {
   return { sortProperties: false };
 }
 
-export const JsonFormatOptions: MessageFns<JsonFormatOptions> = {
+export const JsonFormatOptions: MessageFns<JsonFormatOptions, "envoy.config.core.v3.JsonFormatOptions"> = {
+  $type: "envoy.config.core.v3.JsonFormatOptions" as const,
+
   encode(message: JsonFormatOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sortProperties !== false) {
       writer.uint32(8).bool(message.sortProperties);
@@ -207,7 +209,12 @@ function createBaseSubstitutionFormatString(): SubstitutionFormatString {
   };
 }
 
-export const SubstitutionFormatString: MessageFns<SubstitutionFormatString> = {
+export const SubstitutionFormatString: MessageFns<
+  SubstitutionFormatString,
+  "envoy.config.core.v3.SubstitutionFormatString"
+> = {
+  $type: "envoy.config.core.v3.SubstitutionFormatString" as const,
+
   encode(message: SubstitutionFormatString, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.textFormat !== undefined) {
       writer.uint32(10).string(message.textFormat);
@@ -414,7 +421,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

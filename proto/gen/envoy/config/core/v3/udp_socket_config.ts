@@ -32,7 +32,9 @@ function createBaseUdpSocketConfig(): UdpSocketConfig {
   return { maxRxDatagramSize: undefined, preferGro: undefined };
 }
 
-export const UdpSocketConfig: MessageFns<UdpSocketConfig> = {
+export const UdpSocketConfig: MessageFns<UdpSocketConfig, "envoy.config.core.v3.UdpSocketConfig"> = {
+  $type: "envoy.config.core.v3.UdpSocketConfig" as const,
+
   encode(message: UdpSocketConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxRxDatagramSize !== undefined) {
       UInt64Value.encode({ value: message.maxRxDatagramSize! }, writer.uint32(10).fork()).join();
@@ -133,7 +135,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -135,7 +135,12 @@ function createBaseClusterLoadAssignment(): ClusterLoadAssignment {
   return { clusterName: "", endpoints: [], namedEndpoints: {}, policy: undefined };
 }
 
-export const ClusterLoadAssignment: MessageFns<ClusterLoadAssignment> = {
+export const ClusterLoadAssignment: MessageFns<
+  ClusterLoadAssignment,
+  "envoy.config.endpoint.v3.ClusterLoadAssignment"
+> = {
+  $type: "envoy.config.endpoint.v3.ClusterLoadAssignment" as const,
+
   encode(message: ClusterLoadAssignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clusterName !== "") {
       writer.uint32(10).string(message.clusterName);
@@ -308,7 +313,12 @@ function createBaseClusterLoadAssignment_Policy(): ClusterLoadAssignment_Policy 
   };
 }
 
-export const ClusterLoadAssignment_Policy: MessageFns<ClusterLoadAssignment_Policy> = {
+export const ClusterLoadAssignment_Policy: MessageFns<
+  ClusterLoadAssignment_Policy,
+  "envoy.config.endpoint.v3.ClusterLoadAssignment.Policy"
+> = {
+  $type: "envoy.config.endpoint.v3.ClusterLoadAssignment.Policy" as const,
+
   encode(message: ClusterLoadAssignment_Policy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.dropOverloads) {
       ClusterLoadAssignment_Policy_DropOverload.encode(v!, writer.uint32(18).fork()).join();
@@ -444,7 +454,12 @@ function createBaseClusterLoadAssignment_Policy_DropOverload(): ClusterLoadAssig
   return { category: "", dropPercentage: undefined };
 }
 
-export const ClusterLoadAssignment_Policy_DropOverload: MessageFns<ClusterLoadAssignment_Policy_DropOverload> = {
+export const ClusterLoadAssignment_Policy_DropOverload: MessageFns<
+  ClusterLoadAssignment_Policy_DropOverload,
+  "envoy.config.endpoint.v3.ClusterLoadAssignment.Policy.DropOverload"
+> = {
+  $type: "envoy.config.endpoint.v3.ClusterLoadAssignment.Policy.DropOverload" as const,
+
   encode(message: ClusterLoadAssignment_Policy_DropOverload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.category !== "") {
       writer.uint32(10).string(message.category);
@@ -537,7 +552,12 @@ function createBaseClusterLoadAssignment_NamedEndpointsEntry(): ClusterLoadAssig
   return { key: "", value: undefined };
 }
 
-export const ClusterLoadAssignment_NamedEndpointsEntry: MessageFns<ClusterLoadAssignment_NamedEndpointsEntry> = {
+export const ClusterLoadAssignment_NamedEndpointsEntry: MessageFns<
+  ClusterLoadAssignment_NamedEndpointsEntry,
+  "envoy.config.endpoint.v3.ClusterLoadAssignment.NamedEndpointsEntry"
+> = {
+  $type: "envoy.config.endpoint.v3.ClusterLoadAssignment.NamedEndpointsEntry" as const,
+
   encode(message: ClusterLoadAssignment_NamedEndpointsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -638,7 +658,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

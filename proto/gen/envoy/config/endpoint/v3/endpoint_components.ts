@@ -238,7 +238,9 @@ function createBaseEndpoint(): Endpoint {
   return { address: undefined, healthCheckConfig: undefined, hostname: "", additionalAddresses: [] };
 }
 
-export const Endpoint: MessageFns<Endpoint> = {
+export const Endpoint: MessageFns<Endpoint, "envoy.config.endpoint.v3.Endpoint"> = {
+  $type: "envoy.config.endpoint.v3.Endpoint" as const,
+
   encode(message: Endpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       Address.encode(message.address, writer.uint32(10).fork()).join();
@@ -368,7 +370,12 @@ function createBaseEndpoint_HealthCheckConfig(): Endpoint_HealthCheckConfig {
   return { portValue: 0, hostname: "", address: undefined, disableActiveHealthCheck: false };
 }
 
-export const Endpoint_HealthCheckConfig: MessageFns<Endpoint_HealthCheckConfig> = {
+export const Endpoint_HealthCheckConfig: MessageFns<
+  Endpoint_HealthCheckConfig,
+  "envoy.config.endpoint.v3.Endpoint.HealthCheckConfig"
+> = {
+  $type: "envoy.config.endpoint.v3.Endpoint.HealthCheckConfig" as const,
+
   encode(message: Endpoint_HealthCheckConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.portValue !== 0) {
       writer.uint32(8).uint32(message.portValue);
@@ -495,7 +502,12 @@ function createBaseEndpoint_AdditionalAddress(): Endpoint_AdditionalAddress {
   return { address: undefined };
 }
 
-export const Endpoint_AdditionalAddress: MessageFns<Endpoint_AdditionalAddress> = {
+export const Endpoint_AdditionalAddress: MessageFns<
+  Endpoint_AdditionalAddress,
+  "envoy.config.endpoint.v3.Endpoint.AdditionalAddress"
+> = {
+  $type: "envoy.config.endpoint.v3.Endpoint.AdditionalAddress" as const,
+
   encode(message: Endpoint_AdditionalAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       Address.encode(message.address, writer.uint32(10).fork()).join();
@@ -570,7 +582,9 @@ function createBaseLbEndpoint(): LbEndpoint {
   };
 }
 
-export const LbEndpoint: MessageFns<LbEndpoint> = {
+export const LbEndpoint: MessageFns<LbEndpoint, "envoy.config.endpoint.v3.LbEndpoint"> = {
+  $type: "envoy.config.endpoint.v3.LbEndpoint" as const,
+
   encode(message: LbEndpoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.endpoint !== undefined) {
       Endpoint.encode(message.endpoint, writer.uint32(10).fork()).join();
@@ -719,7 +733,12 @@ function createBaseLedsClusterLocalityConfig(): LedsClusterLocalityConfig {
   return { ledsConfig: undefined, ledsCollectionName: "" };
 }
 
-export const LedsClusterLocalityConfig: MessageFns<LedsClusterLocalityConfig> = {
+export const LedsClusterLocalityConfig: MessageFns<
+  LedsClusterLocalityConfig,
+  "envoy.config.endpoint.v3.LedsClusterLocalityConfig"
+> = {
+  $type: "envoy.config.endpoint.v3.LedsClusterLocalityConfig" as const,
+
   encode(message: LedsClusterLocalityConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.ledsConfig !== undefined) {
       ConfigSource.encode(message.ledsConfig, writer.uint32(10).fork()).join();
@@ -823,7 +842,9 @@ function createBaseLocalityLbEndpoints(): LocalityLbEndpoints {
   };
 }
 
-export const LocalityLbEndpoints: MessageFns<LocalityLbEndpoints> = {
+export const LocalityLbEndpoints: MessageFns<LocalityLbEndpoints, "envoy.config.endpoint.v3.LocalityLbEndpoints"> = {
+  $type: "envoy.config.endpoint.v3.LocalityLbEndpoints" as const,
+
   encode(message: LocalityLbEndpoints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.locality !== undefined) {
       Locality.encode(message.locality, writer.uint32(10).fork()).join();
@@ -1030,7 +1051,12 @@ function createBaseLocalityLbEndpoints_LbEndpointList(): LocalityLbEndpoints_LbE
   return { lbEndpoints: [] };
 }
 
-export const LocalityLbEndpoints_LbEndpointList: MessageFns<LocalityLbEndpoints_LbEndpointList> = {
+export const LocalityLbEndpoints_LbEndpointList: MessageFns<
+  LocalityLbEndpoints_LbEndpointList,
+  "envoy.config.endpoint.v3.LocalityLbEndpoints.LbEndpointList"
+> = {
+  $type: "envoy.config.endpoint.v3.LocalityLbEndpoints.LbEndpointList" as const,
+
   encode(message: LocalityLbEndpoints_LbEndpointList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.lbEndpoints) {
       LbEndpoint.encode(v!, writer.uint32(10).fork()).join();
@@ -1111,7 +1137,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

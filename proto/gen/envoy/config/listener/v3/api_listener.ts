@@ -31,7 +31,9 @@ function createBaseApiListener(): ApiListener {
   return { apiListener: undefined };
 }
 
-export const ApiListener: MessageFns<ApiListener> = {
+export const ApiListener: MessageFns<ApiListener, "envoy.config.listener.v3.ApiListener"> = {
+  $type: "envoy.config.listener.v3.ApiListener" as const,
+
   encode(message: ApiListener, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.apiListener !== undefined) {
       Any.encode(message.apiListener, writer.uint32(10).fork()).join();
@@ -114,7 +116,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

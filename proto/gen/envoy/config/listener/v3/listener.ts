@@ -492,7 +492,9 @@ function createBaseAdditionalAddress(): AdditionalAddress {
   return { address: undefined, socketOptions: undefined };
 }
 
-export const AdditionalAddress: MessageFns<AdditionalAddress> = {
+export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.listener.v3.AdditionalAddress"> = {
+  $type: "envoy.config.listener.v3.AdditionalAddress" as const,
+
   encode(message: AdditionalAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       Address.encode(message.address, writer.uint32(10).fork()).join();
@@ -585,7 +587,9 @@ function createBaseListenerCollection(): ListenerCollection {
   return { entries: [] };
 }
 
-export const ListenerCollection: MessageFns<ListenerCollection> = {
+export const ListenerCollection: MessageFns<ListenerCollection, "envoy.config.listener.v3.ListenerCollection"> = {
+  $type: "envoy.config.listener.v3.ListenerCollection" as const,
+
   encode(message: ListenerCollection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       CollectionEntry.encode(v!, writer.uint32(10).fork()).join();
@@ -690,7 +694,9 @@ function createBaseListener(): Listener {
   };
 }
 
-export const Listener: MessageFns<Listener> = {
+export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener"> = {
+  $type: "envoy.config.listener.v3.Listener" as const,
+
   encode(message: Listener, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1405,7 +1411,12 @@ function createBaseListener_DeprecatedV1(): Listener_DeprecatedV1 {
   return { bindToPort: undefined };
 }
 
-export const Listener_DeprecatedV1: MessageFns<Listener_DeprecatedV1> = {
+export const Listener_DeprecatedV1: MessageFns<
+  Listener_DeprecatedV1,
+  "envoy.config.listener.v3.Listener.DeprecatedV1"
+> = {
+  $type: "envoy.config.listener.v3.Listener.DeprecatedV1" as const,
+
   encode(message: Listener_DeprecatedV1, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.bindToPort !== undefined) {
       BoolValue.encode({ value: message.bindToPort! }, writer.uint32(10).fork()).join();
@@ -1478,7 +1489,12 @@ function createBaseListener_ConnectionBalanceConfig(): Listener_ConnectionBalanc
   return { exactBalance: undefined, extendBalance: undefined };
 }
 
-export const Listener_ConnectionBalanceConfig: MessageFns<Listener_ConnectionBalanceConfig> = {
+export const Listener_ConnectionBalanceConfig: MessageFns<
+  Listener_ConnectionBalanceConfig,
+  "envoy.config.listener.v3.Listener.ConnectionBalanceConfig"
+> = {
+  $type: "envoy.config.listener.v3.Listener.ConnectionBalanceConfig" as const,
+
   encode(message: Listener_ConnectionBalanceConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.exactBalance !== undefined) {
       Listener_ConnectionBalanceConfig_ExactBalance.encode(message.exactBalance, writer.uint32(10).fork()).join();
@@ -1575,64 +1591,73 @@ function createBaseListener_ConnectionBalanceConfig_ExactBalance(): Listener_Con
   return {};
 }
 
-export const Listener_ConnectionBalanceConfig_ExactBalance: MessageFns<Listener_ConnectionBalanceConfig_ExactBalance> =
-  {
-    encode(_: Listener_ConnectionBalanceConfig_ExactBalance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-      return writer;
-    },
+export const Listener_ConnectionBalanceConfig_ExactBalance: MessageFns<
+  Listener_ConnectionBalanceConfig_ExactBalance,
+  "envoy.config.listener.v3.Listener.ConnectionBalanceConfig.ExactBalance"
+> = {
+  $type: "envoy.config.listener.v3.Listener.ConnectionBalanceConfig.ExactBalance" as const,
 
-    decode(input: BinaryReader | Uint8Array, length?: number): Listener_ConnectionBalanceConfig_ExactBalance {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseListener_ConnectionBalanceConfig_ExactBalance();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-          }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
-        }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-      }
-    },
+  encode(_: Listener_ConnectionBalanceConfig_ExactBalance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
 
-    fromJSON(_: any): Listener_ConnectionBalanceConfig_ExactBalance {
-      return {};
-    },
-
-    toJSON(_: Listener_ConnectionBalanceConfig_ExactBalance): unknown {
-      const obj: any = {};
-      return obj;
-    },
-
-    create(
-      base?: DeepPartial<Listener_ConnectionBalanceConfig_ExactBalance>,
-    ): Listener_ConnectionBalanceConfig_ExactBalance {
-      return Listener_ConnectionBalanceConfig_ExactBalance.fromPartial(base ?? {});
-    },
-    fromPartial(
-      _: DeepPartial<Listener_ConnectionBalanceConfig_ExactBalance>,
-    ): Listener_ConnectionBalanceConfig_ExactBalance {
+  decode(input: BinaryReader | Uint8Array, length?: number): Listener_ConnectionBalanceConfig_ExactBalance {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseListener_ConnectionBalanceConfig_ExactBalance();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
       return message;
-    },
-  };
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): Listener_ConnectionBalanceConfig_ExactBalance {
+    return {};
+  },
+
+  toJSON(_: Listener_ConnectionBalanceConfig_ExactBalance): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<Listener_ConnectionBalanceConfig_ExactBalance>,
+  ): Listener_ConnectionBalanceConfig_ExactBalance {
+    return Listener_ConnectionBalanceConfig_ExactBalance.fromPartial(base ?? {});
+  },
+  fromPartial(
+    _: DeepPartial<Listener_ConnectionBalanceConfig_ExactBalance>,
+  ): Listener_ConnectionBalanceConfig_ExactBalance {
+    const message = createBaseListener_ConnectionBalanceConfig_ExactBalance();
+    return message;
+  },
+};
 
 function createBaseListener_InternalListenerConfig(): Listener_InternalListenerConfig {
   return {};
 }
 
-export const Listener_InternalListenerConfig: MessageFns<Listener_InternalListenerConfig> = {
+export const Listener_InternalListenerConfig: MessageFns<
+  Listener_InternalListenerConfig,
+  "envoy.config.listener.v3.Listener.InternalListenerConfig"
+> = {
+  $type: "envoy.config.listener.v3.Listener.InternalListenerConfig" as const,
+
   encode(_: Listener_InternalListenerConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1684,7 +1709,9 @@ function createBaseListenerManager(): ListenerManager {
   return {};
 }
 
-export const ListenerManager: MessageFns<ListenerManager> = {
+export const ListenerManager: MessageFns<ListenerManager, "envoy.config.listener.v3.ListenerManager"> = {
+  $type: "envoy.config.listener.v3.ListenerManager" as const,
+
   encode(_: ListenerManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1736,7 +1763,12 @@ function createBaseValidationListenerManager(): ValidationListenerManager {
   return {};
 }
 
-export const ValidationListenerManager: MessageFns<ValidationListenerManager> = {
+export const ValidationListenerManager: MessageFns<
+  ValidationListenerManager,
+  "envoy.config.listener.v3.ValidationListenerManager"
+> = {
+  $type: "envoy.config.listener.v3.ValidationListenerManager" as const,
+
   encode(_: ValidationListenerManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1788,7 +1820,9 @@ function createBaseApiListenerManager(): ApiListenerManager {
   return {};
 }
 
-export const ApiListenerManager: MessageFns<ApiListenerManager> = {
+export const ApiListenerManager: MessageFns<ApiListenerManager, "envoy.config.listener.v3.ApiListenerManager"> = {
+  $type: "envoy.config.listener.v3.ApiListenerManager" as const,
+
   encode(_: ApiListenerManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1848,7 +1882,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

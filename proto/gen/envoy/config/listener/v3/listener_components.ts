@@ -413,7 +413,9 @@ function createBaseFilter(): Filter {
   return { name: "", typedConfig: undefined, configDiscovery: undefined };
 }
 
-export const Filter: MessageFns<Filter> = {
+export const Filter: MessageFns<Filter, "envoy.config.listener.v3.Filter"> = {
+  $type: "envoy.config.listener.v3.Filter" as const,
+
   encode(message: Filter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -538,7 +540,9 @@ function createBaseFilterChainMatch(): FilterChainMatch {
   };
 }
 
-export const FilterChainMatch: MessageFns<FilterChainMatch> = {
+export const FilterChainMatch: MessageFns<FilterChainMatch, "envoy.config.listener.v3.FilterChainMatch"> = {
+  $type: "envoy.config.listener.v3.FilterChainMatch" as const,
+
   encode(message: FilterChainMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.destinationPort !== undefined) {
       UInt32Value.encode({ value: message.destinationPort! }, writer.uint32(66).fork()).join();
@@ -830,7 +834,9 @@ function createBaseFilterChain(): FilterChain {
   };
 }
 
-export const FilterChain: MessageFns<FilterChain> = {
+export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.FilterChain"> = {
+  $type: "envoy.config.listener.v3.FilterChain" as const,
+
   encode(message: FilterChain, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filterChainMatch !== undefined) {
       FilterChainMatch.encode(message.filterChainMatch, writer.uint32(10).fork()).join();
@@ -1043,7 +1049,12 @@ function createBaseFilterChain_OnDemandConfiguration(): FilterChain_OnDemandConf
   return { rebuildTimeout: undefined };
 }
 
-export const FilterChain_OnDemandConfiguration: MessageFns<FilterChain_OnDemandConfiguration> = {
+export const FilterChain_OnDemandConfiguration: MessageFns<
+  FilterChain_OnDemandConfiguration,
+  "envoy.config.listener.v3.FilterChain.OnDemandConfiguration"
+> = {
+  $type: "envoy.config.listener.v3.FilterChain.OnDemandConfiguration" as const,
+
   encode(message: FilterChain_OnDemandConfiguration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rebuildTimeout !== undefined) {
       Duration.encode(message.rebuildTimeout, writer.uint32(10).fork()).join();
@@ -1124,7 +1135,12 @@ function createBaseListenerFilterChainMatchPredicate(): ListenerFilterChainMatch
   };
 }
 
-export const ListenerFilterChainMatchPredicate: MessageFns<ListenerFilterChainMatchPredicate> = {
+export const ListenerFilterChainMatchPredicate: MessageFns<
+  ListenerFilterChainMatchPredicate,
+  "envoy.config.listener.v3.ListenerFilterChainMatchPredicate"
+> = {
+  $type: "envoy.config.listener.v3.ListenerFilterChainMatchPredicate" as const,
+
   encode(message: ListenerFilterChainMatchPredicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.orMatch !== undefined) {
       ListenerFilterChainMatchPredicate_MatchSet.encode(message.orMatch, writer.uint32(10).fork()).join();
@@ -1285,7 +1301,12 @@ function createBaseListenerFilterChainMatchPredicate_MatchSet(): ListenerFilterC
   return { rules: [] };
 }
 
-export const ListenerFilterChainMatchPredicate_MatchSet: MessageFns<ListenerFilterChainMatchPredicate_MatchSet> = {
+export const ListenerFilterChainMatchPredicate_MatchSet: MessageFns<
+  ListenerFilterChainMatchPredicate_MatchSet,
+  "envoy.config.listener.v3.ListenerFilterChainMatchPredicate.MatchSet"
+> = {
+  $type: "envoy.config.listener.v3.ListenerFilterChainMatchPredicate.MatchSet" as const,
+
   encode(message: ListenerFilterChainMatchPredicate_MatchSet, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.rules) {
       ListenerFilterChainMatchPredicate.encode(v!, writer.uint32(10).fork()).join();
@@ -1358,7 +1379,9 @@ function createBaseListenerFilter(): ListenerFilter {
   return { name: "", typedConfig: undefined, configDiscovery: undefined, filterDisabled: undefined };
 }
 
-export const ListenerFilter: MessageFns<ListenerFilter> = {
+export const ListenerFilter: MessageFns<ListenerFilter, "envoy.config.listener.v3.ListenerFilter"> = {
+  $type: "envoy.config.listener.v3.ListenerFilter" as const,
+
   encode(message: ListenerFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1501,7 +1524,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

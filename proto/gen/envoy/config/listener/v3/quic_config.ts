@@ -120,7 +120,9 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
   };
 }
 
-export const QuicProtocolOptions: MessageFns<QuicProtocolOptions> = {
+export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.listener.v3.QuicProtocolOptions"> = {
+  $type: "envoy.config.listener.v3.QuicProtocolOptions" as const,
+
   encode(message: QuicProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.quicProtocolOptions !== undefined) {
       QuicProtocolOptions1.encode(message.quicProtocolOptions, writer.uint32(10).fork()).join();
@@ -419,7 +421,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

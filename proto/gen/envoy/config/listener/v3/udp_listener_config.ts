@@ -46,7 +46,9 @@ function createBaseUdpListenerConfig(): UdpListenerConfig {
   return { downstreamSocketConfig: undefined, quicOptions: undefined, udpPacketPacketWriterConfig: undefined };
 }
 
-export const UdpListenerConfig: MessageFns<UdpListenerConfig> = {
+export const UdpListenerConfig: MessageFns<UdpListenerConfig, "envoy.config.listener.v3.UdpListenerConfig"> = {
+  $type: "envoy.config.listener.v3.UdpListenerConfig" as const,
+
   encode(message: UdpListenerConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.downstreamSocketConfig !== undefined) {
       UdpSocketConfig.encode(message.downstreamSocketConfig, writer.uint32(42).fork()).join();
@@ -167,7 +169,12 @@ function createBaseActiveRawUdpListenerConfig(): ActiveRawUdpListenerConfig {
   return {};
 }
 
-export const ActiveRawUdpListenerConfig: MessageFns<ActiveRawUdpListenerConfig> = {
+export const ActiveRawUdpListenerConfig: MessageFns<
+  ActiveRawUdpListenerConfig,
+  "envoy.config.listener.v3.ActiveRawUdpListenerConfig"
+> = {
+  $type: "envoy.config.listener.v3.ActiveRawUdpListenerConfig" as const,
+
   encode(_: ActiveRawUdpListenerConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -227,7 +234,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -105,7 +105,9 @@ function createBaseMetricsServiceConfig(): MetricsServiceConfig {
   };
 }
 
-export const MetricsServiceConfig: MessageFns<MetricsServiceConfig> = {
+export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.config.metrics.v3.MetricsServiceConfig"> = {
+  $type: "envoy.config.metrics.v3.MetricsServiceConfig" as const,
+
   encode(message: MetricsServiceConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -268,7 +270,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -342,7 +342,9 @@ function createBaseStatsSink(): StatsSink {
   return { name: "", typedConfig: undefined };
 }
 
-export const StatsSink: MessageFns<StatsSink> = {
+export const StatsSink: MessageFns<StatsSink, "envoy.config.metrics.v3.StatsSink"> = {
+  $type: "envoy.config.metrics.v3.StatsSink" as const,
+
   encode(message: StatsSink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -433,7 +435,9 @@ function createBaseStatsConfig(): StatsConfig {
   return { statsTags: [], useAllDefaultTags: undefined, statsMatcher: undefined, histogramBucketSettings: [] };
 }
 
-export const StatsConfig: MessageFns<StatsConfig> = {
+export const StatsConfig: MessageFns<StatsConfig, "envoy.config.metrics.v3.StatsConfig"> = {
+  $type: "envoy.config.metrics.v3.StatsConfig" as const,
+
   encode(message: StatsConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.statsTags) {
       TagSpecifier.encode(v!, writer.uint32(10).fork()).join();
@@ -569,7 +573,9 @@ function createBaseStatsMatcher(): StatsMatcher {
   return { rejectAll: undefined, exclusionList: undefined, inclusionList: undefined };
 }
 
-export const StatsMatcher: MessageFns<StatsMatcher> = {
+export const StatsMatcher: MessageFns<StatsMatcher, "envoy.config.metrics.v3.StatsMatcher"> = {
+  $type: "envoy.config.metrics.v3.StatsMatcher" as const,
+
   encode(message: StatsMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rejectAll !== undefined) {
       writer.uint32(8).bool(message.rejectAll);
@@ -686,7 +692,9 @@ function createBaseTagSpecifier(): TagSpecifier {
   return { tagName: "", regex: undefined, fixedValue: undefined };
 }
 
-export const TagSpecifier: MessageFns<TagSpecifier> = {
+export const TagSpecifier: MessageFns<TagSpecifier, "envoy.config.metrics.v3.TagSpecifier"> = {
+  $type: "envoy.config.metrics.v3.TagSpecifier" as const,
+
   encode(message: TagSpecifier, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tagName !== "") {
       writer.uint32(10).string(message.tagName);
@@ -795,7 +803,12 @@ function createBaseHistogramBucketSettings(): HistogramBucketSettings {
   return { match: undefined, buckets: [] };
 }
 
-export const HistogramBucketSettings: MessageFns<HistogramBucketSettings> = {
+export const HistogramBucketSettings: MessageFns<
+  HistogramBucketSettings,
+  "envoy.config.metrics.v3.HistogramBucketSettings"
+> = {
+  $type: "envoy.config.metrics.v3.HistogramBucketSettings" as const,
+
   encode(message: HistogramBucketSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.match !== undefined) {
       StringMatcher.encode(message.match, writer.uint32(10).fork()).join();
@@ -892,7 +905,9 @@ function createBaseStatsdSink(): StatsdSink {
   return { address: undefined, tcpClusterName: undefined, prefix: "" };
 }
 
-export const StatsdSink: MessageFns<StatsdSink> = {
+export const StatsdSink: MessageFns<StatsdSink, "envoy.config.metrics.v3.StatsdSink"> = {
+  $type: "envoy.config.metrics.v3.StatsdSink" as const,
+
   encode(message: StatsdSink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       Address.encode(message.address, writer.uint32(10).fork()).join();
@@ -999,7 +1014,9 @@ function createBaseDogStatsdSink(): DogStatsdSink {
   return { address: undefined, prefix: "", maxBytesPerDatagram: undefined };
 }
 
-export const DogStatsdSink: MessageFns<DogStatsdSink> = {
+export const DogStatsdSink: MessageFns<DogStatsdSink, "envoy.config.metrics.v3.DogStatsdSink"> = {
+  $type: "envoy.config.metrics.v3.DogStatsdSink" as const,
+
   encode(message: DogStatsdSink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.address !== undefined) {
       Address.encode(message.address, writer.uint32(10).fork()).join();
@@ -1106,7 +1123,9 @@ function createBaseHystrixSink(): HystrixSink {
   return { numBuckets: 0 };
 }
 
-export const HystrixSink: MessageFns<HystrixSink> = {
+export const HystrixSink: MessageFns<HystrixSink, "envoy.config.metrics.v3.HystrixSink"> = {
+  $type: "envoy.config.metrics.v3.HystrixSink" as const,
+
   encode(message: HystrixSink, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.numBuckets !== 0) {
       writer.uint32(8).int64(message.numBuckets);
@@ -1202,7 +1221,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

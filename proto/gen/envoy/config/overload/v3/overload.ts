@@ -223,7 +223,9 @@ function createBaseResourceMonitor(): ResourceMonitor {
   return { name: "", typedConfig: undefined };
 }
 
-export const ResourceMonitor: MessageFns<ResourceMonitor> = {
+export const ResourceMonitor: MessageFns<ResourceMonitor, "envoy.config.overload.v3.ResourceMonitor"> = {
+  $type: "envoy.config.overload.v3.ResourceMonitor" as const,
+
   encode(message: ResourceMonitor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -314,7 +316,9 @@ function createBaseThresholdTrigger(): ThresholdTrigger {
   return { value: 0 };
 }
 
-export const ThresholdTrigger: MessageFns<ThresholdTrigger> = {
+export const ThresholdTrigger: MessageFns<ThresholdTrigger, "envoy.config.overload.v3.ThresholdTrigger"> = {
+  $type: "envoy.config.overload.v3.ThresholdTrigger" as const,
+
   encode(message: ThresholdTrigger, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== 0) {
       writer.uint32(9).double(message.value);
@@ -381,7 +385,9 @@ function createBaseScaledTrigger(): ScaledTrigger {
   return { scalingThreshold: 0, saturationThreshold: 0 };
 }
 
-export const ScaledTrigger: MessageFns<ScaledTrigger> = {
+export const ScaledTrigger: MessageFns<ScaledTrigger, "envoy.config.overload.v3.ScaledTrigger"> = {
+  $type: "envoy.config.overload.v3.ScaledTrigger" as const,
+
   encode(message: ScaledTrigger, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.scalingThreshold !== 0) {
       writer.uint32(9).double(message.scalingThreshold);
@@ -474,7 +480,9 @@ function createBaseTrigger(): Trigger {
   return { name: "", threshold: undefined, scaled: undefined };
 }
 
-export const Trigger: MessageFns<Trigger> = {
+export const Trigger: MessageFns<Trigger, "envoy.config.overload.v3.Trigger"> = {
+  $type: "envoy.config.overload.v3.Trigger" as const,
+
   encode(message: Trigger, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -579,7 +587,12 @@ function createBaseScaleTimersOverloadActionConfig(): ScaleTimersOverloadActionC
   return { timerScaleFactors: [] };
 }
 
-export const ScaleTimersOverloadActionConfig: MessageFns<ScaleTimersOverloadActionConfig> = {
+export const ScaleTimersOverloadActionConfig: MessageFns<
+  ScaleTimersOverloadActionConfig,
+  "envoy.config.overload.v3.ScaleTimersOverloadActionConfig"
+> = {
+  $type: "envoy.config.overload.v3.ScaleTimersOverloadActionConfig" as const,
+
   encode(message: ScaleTimersOverloadActionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.timerScaleFactors) {
       ScaleTimersOverloadActionConfig_ScaleTimer.encode(v!, writer.uint32(10).fork()).join();
@@ -655,7 +668,12 @@ function createBaseScaleTimersOverloadActionConfig_ScaleTimer(): ScaleTimersOver
   return { timer: 0, minTimeout: undefined, minScale: undefined };
 }
 
-export const ScaleTimersOverloadActionConfig_ScaleTimer: MessageFns<ScaleTimersOverloadActionConfig_ScaleTimer> = {
+export const ScaleTimersOverloadActionConfig_ScaleTimer: MessageFns<
+  ScaleTimersOverloadActionConfig_ScaleTimer,
+  "envoy.config.overload.v3.ScaleTimersOverloadActionConfig.ScaleTimer"
+> = {
+  $type: "envoy.config.overload.v3.ScaleTimersOverloadActionConfig.ScaleTimer" as const,
+
   encode(message: ScaleTimersOverloadActionConfig_ScaleTimer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.timer !== 0) {
       writer.uint32(8).int32(message.timer);
@@ -770,7 +788,9 @@ function createBaseOverloadAction(): OverloadAction {
   return { name: "", triggers: [], typedConfig: undefined };
 }
 
-export const OverloadAction: MessageFns<OverloadAction> = {
+export const OverloadAction: MessageFns<OverloadAction, "envoy.config.overload.v3.OverloadAction"> = {
+  $type: "envoy.config.overload.v3.OverloadAction" as const,
+
   encode(message: OverloadAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -877,7 +897,9 @@ function createBaseLoadShedPoint(): LoadShedPoint {
   return { name: "", triggers: [] };
 }
 
-export const LoadShedPoint: MessageFns<LoadShedPoint> = {
+export const LoadShedPoint: MessageFns<LoadShedPoint, "envoy.config.overload.v3.LoadShedPoint"> = {
+  $type: "envoy.config.overload.v3.LoadShedPoint" as const,
+
   encode(message: LoadShedPoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -962,7 +984,9 @@ function createBaseBufferFactoryConfig(): BufferFactoryConfig {
   return { minimumAccountToTrackPowerOfTwo: 0 };
 }
 
-export const BufferFactoryConfig: MessageFns<BufferFactoryConfig> = {
+export const BufferFactoryConfig: MessageFns<BufferFactoryConfig, "envoy.config.overload.v3.BufferFactoryConfig"> = {
+  $type: "envoy.config.overload.v3.BufferFactoryConfig" as const,
+
   encode(message: BufferFactoryConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.minimumAccountToTrackPowerOfTwo !== 0) {
       writer.uint32(8).uint32(message.minimumAccountToTrackPowerOfTwo);
@@ -1041,7 +1065,9 @@ function createBaseOverloadManager(): OverloadManager {
   };
 }
 
-export const OverloadManager: MessageFns<OverloadManager> = {
+export const OverloadManager: MessageFns<OverloadManager, "envoy.config.overload.v3.OverloadManager"> = {
+  $type: "envoy.config.overload.v3.OverloadManager" as const,
+
   encode(message: OverloadManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.refreshInterval !== undefined) {
       Duration.encode(message.refreshInterval, writer.uint32(10).fork()).join();
@@ -1208,7 +1234,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -30,7 +30,12 @@ function createBaseRateLimitServiceConfig(): RateLimitServiceConfig {
   return { grpcService: undefined, transportApiVersion: 0 };
 }
 
-export const RateLimitServiceConfig: MessageFns<RateLimitServiceConfig> = {
+export const RateLimitServiceConfig: MessageFns<
+  RateLimitServiceConfig,
+  "envoy.config.ratelimit.v3.RateLimitServiceConfig"
+> = {
+  $type: "envoy.config.ratelimit.v3.RateLimitServiceConfig" as const,
+
   encode(message: RateLimitServiceConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(18).fork()).join();
@@ -133,7 +138,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

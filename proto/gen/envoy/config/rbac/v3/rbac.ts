@@ -509,7 +509,9 @@ function createBaseRBAC(): RBAC {
   return { action: 0, policies: {}, auditLoggingOptions: undefined };
 }
 
-export const RBAC: MessageFns<RBAC> = {
+export const RBAC: MessageFns<RBAC, "envoy.config.rbac.v3.RBAC"> = {
+  $type: "envoy.config.rbac.v3.RBAC" as const,
+
   encode(message: RBAC, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.action !== 0) {
       writer.uint32(8).int32(message.action);
@@ -646,7 +648,12 @@ function createBaseRBAC_AuditLoggingOptions(): RBAC_AuditLoggingOptions {
   return { auditCondition: 0, loggerConfigs: [] };
 }
 
-export const RBAC_AuditLoggingOptions: MessageFns<RBAC_AuditLoggingOptions> = {
+export const RBAC_AuditLoggingOptions: MessageFns<
+  RBAC_AuditLoggingOptions,
+  "envoy.config.rbac.v3.RBAC.AuditLoggingOptions"
+> = {
+  $type: "envoy.config.rbac.v3.RBAC.AuditLoggingOptions" as const,
+
   encode(message: RBAC_AuditLoggingOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.auditCondition !== 0) {
       writer.uint32(8).int32(message.auditCondition);
@@ -740,7 +747,12 @@ function createBaseRBAC_AuditLoggingOptions_AuditLoggerConfig(): RBAC_AuditLoggi
   return { auditLogger: undefined, isOptional: false };
 }
 
-export const RBAC_AuditLoggingOptions_AuditLoggerConfig: MessageFns<RBAC_AuditLoggingOptions_AuditLoggerConfig> = {
+export const RBAC_AuditLoggingOptions_AuditLoggerConfig: MessageFns<
+  RBAC_AuditLoggingOptions_AuditLoggerConfig,
+  "envoy.config.rbac.v3.RBAC.AuditLoggingOptions.AuditLoggerConfig"
+> = {
+  $type: "envoy.config.rbac.v3.RBAC.AuditLoggingOptions.AuditLoggerConfig" as const,
+
   encode(message: RBAC_AuditLoggingOptions_AuditLoggerConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.auditLogger !== undefined) {
       TypedExtensionConfig.encode(message.auditLogger, writer.uint32(10).fork()).join();
@@ -837,7 +849,9 @@ function createBaseRBAC_PoliciesEntry(): RBAC_PoliciesEntry {
   return { key: "", value: undefined };
 }
 
-export const RBAC_PoliciesEntry: MessageFns<RBAC_PoliciesEntry> = {
+export const RBAC_PoliciesEntry: MessageFns<RBAC_PoliciesEntry, "envoy.config.rbac.v3.RBAC.PoliciesEntry"> = {
+  $type: "envoy.config.rbac.v3.RBAC.PoliciesEntry" as const,
+
   encode(message: RBAC_PoliciesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -924,7 +938,9 @@ function createBasePolicy(): Policy {
   return { permissions: [], principals: [], condition: undefined, checkedCondition: undefined };
 }
 
-export const Policy: MessageFns<Policy> = {
+export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
+  $type: "envoy.config.rbac.v3.Policy" as const,
+
   encode(message: Policy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.permissions) {
       Permission.encode(v!, writer.uint32(10).fork()).join();
@@ -1067,7 +1083,9 @@ function createBasePermission(): Permission {
   };
 }
 
-export const Permission: MessageFns<Permission> = {
+export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission"> = {
+  $type: "envoy.config.rbac.v3.Permission" as const,
+
   encode(message: Permission, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.andRules !== undefined) {
       Permission_Set.encode(message.andRules, writer.uint32(10).fork()).join();
@@ -1386,7 +1404,9 @@ function createBasePermission_Set(): Permission_Set {
   return { rules: [] };
 }
 
-export const Permission_Set: MessageFns<Permission_Set> = {
+export const Permission_Set: MessageFns<Permission_Set, "envoy.config.rbac.v3.Permission.Set"> = {
+  $type: "envoy.config.rbac.v3.Permission.Set" as const,
+
   encode(message: Permission_Set, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.rules) {
       Permission.encode(v!, writer.uint32(10).fork()).join();
@@ -1468,7 +1488,9 @@ function createBasePrincipal(): Principal {
   };
 }
 
-export const Principal: MessageFns<Principal> = {
+export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> = {
+  $type: "envoy.config.rbac.v3.Principal" as const,
+
   encode(message: Principal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.andIds !== undefined) {
       Principal_Set.encode(message.andIds, writer.uint32(10).fork()).join();
@@ -1767,7 +1789,9 @@ function createBasePrincipal_Set(): Principal_Set {
   return { ids: [] };
 }
 
-export const Principal_Set: MessageFns<Principal_Set> = {
+export const Principal_Set: MessageFns<Principal_Set, "envoy.config.rbac.v3.Principal.Set"> = {
+  $type: "envoy.config.rbac.v3.Principal.Set" as const,
+
   encode(message: Principal_Set, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.ids) {
       Principal.encode(v!, writer.uint32(10).fork()).join();
@@ -1834,7 +1858,12 @@ function createBasePrincipal_Authenticated(): Principal_Authenticated {
   return { principalName: undefined };
 }
 
-export const Principal_Authenticated: MessageFns<Principal_Authenticated> = {
+export const Principal_Authenticated: MessageFns<
+  Principal_Authenticated,
+  "envoy.config.rbac.v3.Principal.Authenticated"
+> = {
+  $type: "envoy.config.rbac.v3.Principal.Authenticated" as const,
+
   encode(message: Principal_Authenticated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.principalName !== undefined) {
       StringMatcher.encode(message.principalName, writer.uint32(18).fork()).join();
@@ -1909,7 +1938,9 @@ function createBaseAction(): Action {
   return { name: "", action: 0 };
 }
 
-export const Action: MessageFns<Action> = {
+export const Action: MessageFns<Action, "envoy.config.rbac.v3.Action"> = {
+  $type: "envoy.config.rbac.v3.Action" as const,
+
   encode(message: Action, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -2006,7 +2037,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

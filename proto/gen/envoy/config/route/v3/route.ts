@@ -188,7 +188,9 @@ function createBaseRouteConfiguration(): RouteConfiguration {
   };
 }
 
-export const RouteConfiguration: MessageFns<RouteConfiguration> = {
+export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.route.v3.RouteConfiguration"> = {
+  $type: "envoy.config.route.v3.RouteConfiguration" as const,
+
   encode(message: RouteConfiguration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -610,7 +612,12 @@ function createBaseRouteConfiguration_TypedPerFilterConfigEntry(): RouteConfigur
   return { key: "", value: undefined };
 }
 
-export const RouteConfiguration_TypedPerFilterConfigEntry: MessageFns<RouteConfiguration_TypedPerFilterConfigEntry> = {
+export const RouteConfiguration_TypedPerFilterConfigEntry: MessageFns<
+  RouteConfiguration_TypedPerFilterConfigEntry,
+  "envoy.config.route.v3.RouteConfiguration.TypedPerFilterConfigEntry"
+> = {
+  $type: "envoy.config.route.v3.RouteConfiguration.TypedPerFilterConfigEntry" as const,
+
   encode(
     message: RouteConfiguration_TypedPerFilterConfigEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -702,7 +709,9 @@ function createBaseVhds(): Vhds {
   return { configSource: undefined };
 }
 
-export const Vhds: MessageFns<Vhds> = {
+export const Vhds: MessageFns<Vhds, "envoy.config.route.v3.Vhds"> = {
+  $type: "envoy.config.route.v3.Vhds" as const,
+
   encode(message: Vhds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.configSource !== undefined) {
       ConfigSource.encode(message.configSource, writer.uint32(10).fork()).join();
@@ -789,7 +798,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -2839,7 +2839,9 @@ function createBaseVirtualHost(): VirtualHost {
   };
 }
 
-export const VirtualHost: MessageFns<VirtualHost> = {
+export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.VirtualHost"> = {
+  $type: "envoy.config.route.v3.VirtualHost" as const,
+
   encode(message: VirtualHost, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -3359,7 +3361,12 @@ function createBaseVirtualHost_TypedPerFilterConfigEntry(): VirtualHost_TypedPer
   return { key: "", value: undefined };
 }
 
-export const VirtualHost_TypedPerFilterConfigEntry: MessageFns<VirtualHost_TypedPerFilterConfigEntry> = {
+export const VirtualHost_TypedPerFilterConfigEntry: MessageFns<
+  VirtualHost_TypedPerFilterConfigEntry,
+  "envoy.config.route.v3.VirtualHost.TypedPerFilterConfigEntry"
+> = {
+  $type: "envoy.config.route.v3.VirtualHost.TypedPerFilterConfigEntry" as const,
+
   encode(message: VirtualHost_TypedPerFilterConfigEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -3444,7 +3451,9 @@ function createBaseFilterAction(): FilterAction {
   return { action: undefined };
 }
 
-export const FilterAction: MessageFns<FilterAction> = {
+export const FilterAction: MessageFns<FilterAction, "envoy.config.route.v3.FilterAction"> = {
+  $type: "envoy.config.route.v3.FilterAction" as const,
+
   encode(message: FilterAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.action !== undefined) {
       Any.encode(message.action, writer.uint32(10).fork()).join();
@@ -3513,7 +3522,9 @@ function createBaseRouteList(): RouteList {
   return { routes: [] };
 }
 
-export const RouteList: MessageFns<RouteList> = {
+export const RouteList: MessageFns<RouteList, "envoy.config.route.v3.RouteList"> = {
+  $type: "envoy.config.route.v3.RouteList" as const,
+
   encode(message: RouteList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.routes) {
       Route.encode(v!, writer.uint32(10).fork()).join();
@@ -3598,7 +3609,9 @@ function createBaseRoute(): Route {
   };
 }
 
-export const Route: MessageFns<Route> = {
+export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
+  $type: "envoy.config.route.v3.Route" as const,
+
   encode(message: Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(114).string(message.name);
@@ -4018,7 +4031,12 @@ function createBaseRoute_TypedPerFilterConfigEntry(): Route_TypedPerFilterConfig
   return { key: "", value: undefined };
 }
 
-export const Route_TypedPerFilterConfigEntry: MessageFns<Route_TypedPerFilterConfigEntry> = {
+export const Route_TypedPerFilterConfigEntry: MessageFns<
+  Route_TypedPerFilterConfigEntry,
+  "envoy.config.route.v3.Route.TypedPerFilterConfigEntry"
+> = {
+  $type: "envoy.config.route.v3.Route.TypedPerFilterConfigEntry" as const,
+
   encode(message: Route_TypedPerFilterConfigEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -4103,7 +4121,9 @@ function createBaseWeightedCluster(): WeightedCluster {
   return { clusters: [], totalWeight: undefined, runtimeKeyPrefix: "", headerName: undefined };
 }
 
-export const WeightedCluster: MessageFns<WeightedCluster> = {
+export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3.WeightedCluster"> = {
+  $type: "envoy.config.route.v3.WeightedCluster" as const,
+
   encode(message: WeightedCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.clusters) {
       WeightedCluster_ClusterWeight.encode(v!, writer.uint32(10).fork()).join();
@@ -4245,7 +4265,12 @@ function createBaseWeightedCluster_ClusterWeight(): WeightedCluster_ClusterWeigh
   };
 }
 
-export const WeightedCluster_ClusterWeight: MessageFns<WeightedCluster_ClusterWeight> = {
+export const WeightedCluster_ClusterWeight: MessageFns<
+  WeightedCluster_ClusterWeight,
+  "envoy.config.route.v3.WeightedCluster.ClusterWeight"
+> = {
+  $type: "envoy.config.route.v3.WeightedCluster.ClusterWeight" as const,
+
   encode(message: WeightedCluster_ClusterWeight, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -4533,8 +4558,11 @@ function createBaseWeightedCluster_ClusterWeight_TypedPerFilterConfigEntry(): We
 }
 
 export const WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry: MessageFns<
-  WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry
+  WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry,
+  "envoy.config.route.v3.WeightedCluster.ClusterWeight.TypedPerFilterConfigEntry"
 > = {
+  $type: "envoy.config.route.v3.WeightedCluster.ClusterWeight.TypedPerFilterConfigEntry" as const,
+
   encode(
     message: WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4626,7 +4654,12 @@ function createBaseClusterSpecifierPlugin(): ClusterSpecifierPlugin {
   return { extension: undefined, isOptional: false };
 }
 
-export const ClusterSpecifierPlugin: MessageFns<ClusterSpecifierPlugin> = {
+export const ClusterSpecifierPlugin: MessageFns<
+  ClusterSpecifierPlugin,
+  "envoy.config.route.v3.ClusterSpecifierPlugin"
+> = {
+  $type: "envoy.config.route.v3.ClusterSpecifierPlugin" as const,
+
   encode(message: ClusterSpecifierPlugin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.extension !== undefined) {
       TypedExtensionConfig.encode(message.extension, writer.uint32(10).fork()).join();
@@ -4731,7 +4764,9 @@ function createBaseRouteMatch(): RouteMatch {
   };
 }
 
-export const RouteMatch: MessageFns<RouteMatch> = {
+export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatch"> = {
+  $type: "envoy.config.route.v3.RouteMatch" as const,
+
   encode(message: RouteMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.prefix !== undefined) {
       writer.uint32(10).string(message.prefix);
@@ -5042,7 +5077,12 @@ function createBaseRouteMatch_GrpcRouteMatchOptions(): RouteMatch_GrpcRouteMatch
   return {};
 }
 
-export const RouteMatch_GrpcRouteMatchOptions: MessageFns<RouteMatch_GrpcRouteMatchOptions> = {
+export const RouteMatch_GrpcRouteMatchOptions: MessageFns<
+  RouteMatch_GrpcRouteMatchOptions,
+  "envoy.config.route.v3.RouteMatch.GrpcRouteMatchOptions"
+> = {
+  $type: "envoy.config.route.v3.RouteMatch.GrpcRouteMatchOptions" as const,
+
   encode(_: RouteMatch_GrpcRouteMatchOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -5094,7 +5134,12 @@ function createBaseRouteMatch_TlsContextMatchOptions(): RouteMatch_TlsContextMat
   return { presented: undefined, validated: undefined };
 }
 
-export const RouteMatch_TlsContextMatchOptions: MessageFns<RouteMatch_TlsContextMatchOptions> = {
+export const RouteMatch_TlsContextMatchOptions: MessageFns<
+  RouteMatch_TlsContextMatchOptions,
+  "envoy.config.route.v3.RouteMatch.TlsContextMatchOptions"
+> = {
+  $type: "envoy.config.route.v3.RouteMatch.TlsContextMatchOptions" as const,
+
   encode(message: RouteMatch_TlsContextMatchOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.presented !== undefined) {
       BoolValue.encode({ value: message.presented! }, writer.uint32(10).fork()).join();
@@ -5179,7 +5224,12 @@ function createBaseRouteMatch_ConnectMatcher(): RouteMatch_ConnectMatcher {
   return {};
 }
 
-export const RouteMatch_ConnectMatcher: MessageFns<RouteMatch_ConnectMatcher> = {
+export const RouteMatch_ConnectMatcher: MessageFns<
+  RouteMatch_ConnectMatcher,
+  "envoy.config.route.v3.RouteMatch.ConnectMatcher"
+> = {
+  $type: "envoy.config.route.v3.RouteMatch.ConnectMatcher" as const,
+
   encode(_: RouteMatch_ConnectMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -5242,7 +5292,9 @@ function createBaseCorsPolicy(): CorsPolicy {
   };
 }
 
-export const CorsPolicy: MessageFns<CorsPolicy> = {
+export const CorsPolicy: MessageFns<CorsPolicy, "envoy.config.route.v3.CorsPolicy"> = {
+  $type: "envoy.config.route.v3.CorsPolicy" as const,
+
   encode(message: CorsPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.allowOriginStringMatch) {
       StringMatcher.encode(v!, writer.uint32(90).fork()).join();
@@ -5534,7 +5586,9 @@ function createBaseRouteAction(): RouteAction {
   };
 }
 
-export const RouteAction: MessageFns<RouteAction> = {
+export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAction"> = {
+  $type: "envoy.config.route.v3.RouteAction" as const,
+
   encode(message: RouteAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.cluster !== undefined) {
       writer.uint32(10).string(message.cluster);
@@ -6297,7 +6351,12 @@ function createBaseRouteAction_RequestMirrorPolicy(): RouteAction_RequestMirrorP
   };
 }
 
-export const RouteAction_RequestMirrorPolicy: MessageFns<RouteAction_RequestMirrorPolicy> = {
+export const RouteAction_RequestMirrorPolicy: MessageFns<
+  RouteAction_RequestMirrorPolicy,
+  "envoy.config.route.v3.RouteAction.RequestMirrorPolicy"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.RequestMirrorPolicy" as const,
+
   encode(message: RouteAction_RequestMirrorPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.cluster !== "") {
       writer.uint32(10).string(message.cluster);
@@ -6455,7 +6514,12 @@ function createBaseRouteAction_HashPolicy(): RouteAction_HashPolicy {
   };
 }
 
-export const RouteAction_HashPolicy: MessageFns<RouteAction_HashPolicy> = {
+export const RouteAction_HashPolicy: MessageFns<
+  RouteAction_HashPolicy,
+  "envoy.config.route.v3.RouteAction.HashPolicy"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy" as const,
+
   encode(message: RouteAction_HashPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.header !== undefined) {
       RouteAction_HashPolicy_Header.encode(message.header, writer.uint32(10).fork()).join();
@@ -6626,7 +6690,12 @@ function createBaseRouteAction_HashPolicy_Header(): RouteAction_HashPolicy_Heade
   return { headerName: "", regexRewrite: undefined };
 }
 
-export const RouteAction_HashPolicy_Header: MessageFns<RouteAction_HashPolicy_Header> = {
+export const RouteAction_HashPolicy_Header: MessageFns<
+  RouteAction_HashPolicy_Header,
+  "envoy.config.route.v3.RouteAction.HashPolicy.Header"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.Header" as const,
+
   encode(message: RouteAction_HashPolicy_Header, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -6721,7 +6790,12 @@ function createBaseRouteAction_HashPolicy_CookieAttribute(): RouteAction_HashPol
   return { name: "", value: "" };
 }
 
-export const RouteAction_HashPolicy_CookieAttribute: MessageFns<RouteAction_HashPolicy_CookieAttribute> = {
+export const RouteAction_HashPolicy_CookieAttribute: MessageFns<
+  RouteAction_HashPolicy_CookieAttribute,
+  "envoy.config.route.v3.RouteAction.HashPolicy.CookieAttribute"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.CookieAttribute" as const,
+
   encode(message: RouteAction_HashPolicy_CookieAttribute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -6806,7 +6880,12 @@ function createBaseRouteAction_HashPolicy_Cookie(): RouteAction_HashPolicy_Cooki
   return { name: "", ttl: undefined, path: "", attributes: [] };
 }
 
-export const RouteAction_HashPolicy_Cookie: MessageFns<RouteAction_HashPolicy_Cookie> = {
+export const RouteAction_HashPolicy_Cookie: MessageFns<
+  RouteAction_HashPolicy_Cookie,
+  "envoy.config.route.v3.RouteAction.HashPolicy.Cookie"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.Cookie" as const,
+
   encode(message: RouteAction_HashPolicy_Cookie, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -6925,7 +7004,12 @@ function createBaseRouteAction_HashPolicy_ConnectionProperties(): RouteAction_Ha
   return { sourceIp: false };
 }
 
-export const RouteAction_HashPolicy_ConnectionProperties: MessageFns<RouteAction_HashPolicy_ConnectionProperties> = {
+export const RouteAction_HashPolicy_ConnectionProperties: MessageFns<
+  RouteAction_HashPolicy_ConnectionProperties,
+  "envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.ConnectionProperties" as const,
+
   encode(
     message: RouteAction_HashPolicy_ConnectionProperties,
     writer: BinaryWriter = new BinaryWriter(),
@@ -7003,7 +7087,12 @@ function createBaseRouteAction_HashPolicy_QueryParameter(): RouteAction_HashPoli
   return { name: "" };
 }
 
-export const RouteAction_HashPolicy_QueryParameter: MessageFns<RouteAction_HashPolicy_QueryParameter> = {
+export const RouteAction_HashPolicy_QueryParameter: MessageFns<
+  RouteAction_HashPolicy_QueryParameter,
+  "envoy.config.route.v3.RouteAction.HashPolicy.QueryParameter"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.QueryParameter" as const,
+
   encode(message: RouteAction_HashPolicy_QueryParameter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -7070,7 +7159,12 @@ function createBaseRouteAction_HashPolicy_FilterState(): RouteAction_HashPolicy_
   return { key: "" };
 }
 
-export const RouteAction_HashPolicy_FilterState: MessageFns<RouteAction_HashPolicy_FilterState> = {
+export const RouteAction_HashPolicy_FilterState: MessageFns<
+  RouteAction_HashPolicy_FilterState,
+  "envoy.config.route.v3.RouteAction.HashPolicy.FilterState"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.HashPolicy.FilterState" as const,
+
   encode(message: RouteAction_HashPolicy_FilterState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -7137,7 +7231,12 @@ function createBaseRouteAction_UpgradeConfig(): RouteAction_UpgradeConfig {
   return { upgradeType: "", enabled: undefined, connectConfig: undefined };
 }
 
-export const RouteAction_UpgradeConfig: MessageFns<RouteAction_UpgradeConfig> = {
+export const RouteAction_UpgradeConfig: MessageFns<
+  RouteAction_UpgradeConfig,
+  "envoy.config.route.v3.RouteAction.UpgradeConfig"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.UpgradeConfig" as const,
+
   encode(message: RouteAction_UpgradeConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.upgradeType !== "") {
       writer.uint32(10).string(message.upgradeType);
@@ -7248,7 +7347,12 @@ function createBaseRouteAction_UpgradeConfig_ConnectConfig(): RouteAction_Upgrad
   return { proxyProtocolConfig: undefined, allowPost: false };
 }
 
-export const RouteAction_UpgradeConfig_ConnectConfig: MessageFns<RouteAction_UpgradeConfig_ConnectConfig> = {
+export const RouteAction_UpgradeConfig_ConnectConfig: MessageFns<
+  RouteAction_UpgradeConfig_ConnectConfig,
+  "envoy.config.route.v3.RouteAction.UpgradeConfig.ConnectConfig"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.UpgradeConfig.ConnectConfig" as const,
+
   encode(message: RouteAction_UpgradeConfig_ConnectConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.proxyProtocolConfig !== undefined) {
       ProxyProtocolConfig.encode(message.proxyProtocolConfig, writer.uint32(10).fork()).join();
@@ -7343,7 +7447,12 @@ function createBaseRouteAction_MaxStreamDuration(): RouteAction_MaxStreamDuratio
   return { maxStreamDuration: undefined, grpcTimeoutHeaderMax: undefined, grpcTimeoutHeaderOffset: undefined };
 }
 
-export const RouteAction_MaxStreamDuration: MessageFns<RouteAction_MaxStreamDuration> = {
+export const RouteAction_MaxStreamDuration: MessageFns<
+  RouteAction_MaxStreamDuration,
+  "envoy.config.route.v3.RouteAction.MaxStreamDuration"
+> = {
+  $type: "envoy.config.route.v3.RouteAction.MaxStreamDuration" as const,
+
   encode(message: RouteAction_MaxStreamDuration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxStreamDuration !== undefined) {
       Duration.encode(message.maxStreamDuration, writer.uint32(10).fork()).join();
@@ -7477,7 +7586,9 @@ function createBaseRetryPolicy(): RetryPolicy {
   };
 }
 
-export const RetryPolicy: MessageFns<RetryPolicy> = {
+export const RetryPolicy: MessageFns<RetryPolicy, "envoy.config.route.v3.RetryPolicy"> = {
+  $type: "envoy.config.route.v3.RetryPolicy" as const,
+
   encode(message: RetryPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.retryOn !== "") {
       writer.uint32(10).string(message.retryOn);
@@ -7817,7 +7928,12 @@ function createBaseRetryPolicy_RetryPriority(): RetryPolicy_RetryPriority {
   return { name: "", typedConfig: undefined };
 }
 
-export const RetryPolicy_RetryPriority: MessageFns<RetryPolicy_RetryPriority> = {
+export const RetryPolicy_RetryPriority: MessageFns<
+  RetryPolicy_RetryPriority,
+  "envoy.config.route.v3.RetryPolicy.RetryPriority"
+> = {
+  $type: "envoy.config.route.v3.RetryPolicy.RetryPriority" as const,
+
   encode(message: RetryPolicy_RetryPriority, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -7908,7 +8024,12 @@ function createBaseRetryPolicy_RetryHostPredicate(): RetryPolicy_RetryHostPredic
   return { name: "", typedConfig: undefined };
 }
 
-export const RetryPolicy_RetryHostPredicate: MessageFns<RetryPolicy_RetryHostPredicate> = {
+export const RetryPolicy_RetryHostPredicate: MessageFns<
+  RetryPolicy_RetryHostPredicate,
+  "envoy.config.route.v3.RetryPolicy.RetryHostPredicate"
+> = {
+  $type: "envoy.config.route.v3.RetryPolicy.RetryHostPredicate" as const,
+
   encode(message: RetryPolicy_RetryHostPredicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -7999,7 +8120,12 @@ function createBaseRetryPolicy_RetryBackOff(): RetryPolicy_RetryBackOff {
   return { baseInterval: undefined, maxInterval: undefined };
 }
 
-export const RetryPolicy_RetryBackOff: MessageFns<RetryPolicy_RetryBackOff> = {
+export const RetryPolicy_RetryBackOff: MessageFns<
+  RetryPolicy_RetryBackOff,
+  "envoy.config.route.v3.RetryPolicy.RetryBackOff"
+> = {
+  $type: "envoy.config.route.v3.RetryPolicy.RetryBackOff" as const,
+
   encode(message: RetryPolicy_RetryBackOff, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.baseInterval !== undefined) {
       Duration.encode(message.baseInterval, writer.uint32(10).fork()).join();
@@ -8096,7 +8222,12 @@ function createBaseRetryPolicy_ResetHeader(): RetryPolicy_ResetHeader {
   return { name: "", format: 0 };
 }
 
-export const RetryPolicy_ResetHeader: MessageFns<RetryPolicy_ResetHeader> = {
+export const RetryPolicy_ResetHeader: MessageFns<
+  RetryPolicy_ResetHeader,
+  "envoy.config.route.v3.RetryPolicy.ResetHeader"
+> = {
+  $type: "envoy.config.route.v3.RetryPolicy.ResetHeader" as const,
+
   encode(message: RetryPolicy_ResetHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -8181,7 +8312,12 @@ function createBaseRetryPolicy_RateLimitedRetryBackOff(): RetryPolicy_RateLimite
   return { resetHeaders: [], maxInterval: undefined };
 }
 
-export const RetryPolicy_RateLimitedRetryBackOff: MessageFns<RetryPolicy_RateLimitedRetryBackOff> = {
+export const RetryPolicy_RateLimitedRetryBackOff: MessageFns<
+  RetryPolicy_RateLimitedRetryBackOff,
+  "envoy.config.route.v3.RetryPolicy.RateLimitedRetryBackOff"
+> = {
+  $type: "envoy.config.route.v3.RetryPolicy.RateLimitedRetryBackOff" as const,
+
   encode(message: RetryPolicy_RateLimitedRetryBackOff, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.resetHeaders) {
       RetryPolicy_ResetHeader.encode(v!, writer.uint32(10).fork()).join();
@@ -8276,7 +8412,9 @@ function createBaseHedgePolicy(): HedgePolicy {
   return { initialRequests: undefined, additionalRequestChance: undefined, hedgeOnPerTryTimeout: false };
 }
 
-export const HedgePolicy: MessageFns<HedgePolicy> = {
+export const HedgePolicy: MessageFns<HedgePolicy, "envoy.config.route.v3.HedgePolicy"> = {
+  $type: "envoy.config.route.v3.HedgePolicy" as const,
+
   encode(message: HedgePolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.initialRequests !== undefined) {
       UInt32Value.encode({ value: message.initialRequests! }, writer.uint32(10).fork()).join();
@@ -8402,7 +8540,9 @@ function createBaseRedirectAction(): RedirectAction {
   };
 }
 
-export const RedirectAction: MessageFns<RedirectAction> = {
+export const RedirectAction: MessageFns<RedirectAction, "envoy.config.route.v3.RedirectAction"> = {
+  $type: "envoy.config.route.v3.RedirectAction" as const,
+
   encode(message: RedirectAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpsRedirect !== undefined) {
       writer.uint32(32).bool(message.httpsRedirect);
@@ -8637,7 +8777,9 @@ function createBaseDirectResponseAction(): DirectResponseAction {
   return { status: 0, body: undefined };
 }
 
-export const DirectResponseAction: MessageFns<DirectResponseAction> = {
+export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.config.route.v3.DirectResponseAction"> = {
+  $type: "envoy.config.route.v3.DirectResponseAction" as const,
+
   encode(message: DirectResponseAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.status !== 0) {
       writer.uint32(8).uint32(message.status);
@@ -8724,7 +8866,9 @@ function createBaseNonForwardingAction(): NonForwardingAction {
   return {};
 }
 
-export const NonForwardingAction: MessageFns<NonForwardingAction> = {
+export const NonForwardingAction: MessageFns<NonForwardingAction, "envoy.config.route.v3.NonForwardingAction"> = {
+  $type: "envoy.config.route.v3.NonForwardingAction" as const,
+
   encode(_: NonForwardingAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -8776,7 +8920,9 @@ function createBaseDecorator(): Decorator {
   return { operation: "", propagate: undefined };
 }
 
-export const Decorator: MessageFns<Decorator> = {
+export const Decorator: MessageFns<Decorator, "envoy.config.route.v3.Decorator"> = {
+  $type: "envoy.config.route.v3.Decorator" as const,
+
   encode(message: Decorator, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.operation !== "") {
       writer.uint32(10).string(message.operation);
@@ -8861,7 +9007,9 @@ function createBaseTracing(): Tracing {
   return { clientSampling: undefined, randomSampling: undefined, overallSampling: undefined, customTags: [] };
 }
 
-export const Tracing: MessageFns<Tracing> = {
+export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
+  $type: "envoy.config.route.v3.Tracing" as const,
+
   encode(message: Tracing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clientSampling !== undefined) {
       FractionalPercent.encode(message.clientSampling, writer.uint32(10).fork()).join();
@@ -9000,7 +9148,9 @@ function createBaseVirtualCluster(): VirtualCluster {
   return { headers: [], name: "" };
 }
 
-export const VirtualCluster: MessageFns<VirtualCluster> = {
+export const VirtualCluster: MessageFns<VirtualCluster, "envoy.config.route.v3.VirtualCluster"> = {
+  $type: "envoy.config.route.v3.VirtualCluster" as const,
+
   encode(message: VirtualCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.headers) {
       HeaderMatcher.encode(v!, writer.uint32(34).fork()).join();
@@ -9087,7 +9237,9 @@ function createBaseRateLimit(): RateLimit {
   return { stage: undefined, disableKey: "", actions: [], limit: undefined };
 }
 
-export const RateLimit: MessageFns<RateLimit> = {
+export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit"> = {
+  $type: "envoy.config.route.v3.RateLimit" as const,
+
   encode(message: RateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.stage !== undefined) {
       UInt32Value.encode({ value: message.stage! }, writer.uint32(10).fork()).join();
@@ -9224,7 +9376,9 @@ function createBaseRateLimit_Action(): RateLimit_Action {
   };
 }
 
-export const RateLimit_Action: MessageFns<RateLimit_Action> = {
+export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.v3.RateLimit.Action"> = {
+  $type: "envoy.config.route.v3.RateLimit.Action" as const,
+
   encode(message: RateLimit_Action, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sourceCluster !== undefined) {
       RateLimit_Action_SourceCluster.encode(message.sourceCluster, writer.uint32(10).fork()).join();
@@ -9516,7 +9670,12 @@ function createBaseRateLimit_Action_SourceCluster(): RateLimit_Action_SourceClus
   return {};
 }
 
-export const RateLimit_Action_SourceCluster: MessageFns<RateLimit_Action_SourceCluster> = {
+export const RateLimit_Action_SourceCluster: MessageFns<
+  RateLimit_Action_SourceCluster,
+  "envoy.config.route.v3.RateLimit.Action.SourceCluster"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.SourceCluster" as const,
+
   encode(_: RateLimit_Action_SourceCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -9568,7 +9727,12 @@ function createBaseRateLimit_Action_DestinationCluster(): RateLimit_Action_Desti
   return {};
 }
 
-export const RateLimit_Action_DestinationCluster: MessageFns<RateLimit_Action_DestinationCluster> = {
+export const RateLimit_Action_DestinationCluster: MessageFns<
+  RateLimit_Action_DestinationCluster,
+  "envoy.config.route.v3.RateLimit.Action.DestinationCluster"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.DestinationCluster" as const,
+
   encode(_: RateLimit_Action_DestinationCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -9620,7 +9784,12 @@ function createBaseRateLimit_Action_RequestHeaders(): RateLimit_Action_RequestHe
   return { headerName: "", descriptorKey: "", skipIfAbsent: false };
 }
 
-export const RateLimit_Action_RequestHeaders: MessageFns<RateLimit_Action_RequestHeaders> = {
+export const RateLimit_Action_RequestHeaders: MessageFns<
+  RateLimit_Action_RequestHeaders,
+  "envoy.config.route.v3.RateLimit.Action.RequestHeaders"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.RequestHeaders" as const,
+
   encode(message: RateLimit_Action_RequestHeaders, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -9733,7 +9902,12 @@ function createBaseRateLimit_Action_RemoteAddress(): RateLimit_Action_RemoteAddr
   return {};
 }
 
-export const RateLimit_Action_RemoteAddress: MessageFns<RateLimit_Action_RemoteAddress> = {
+export const RateLimit_Action_RemoteAddress: MessageFns<
+  RateLimit_Action_RemoteAddress,
+  "envoy.config.route.v3.RateLimit.Action.RemoteAddress"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.RemoteAddress" as const,
+
   encode(_: RateLimit_Action_RemoteAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -9785,7 +9959,12 @@ function createBaseRateLimit_Action_MaskedRemoteAddress(): RateLimit_Action_Mask
   return { v4PrefixMaskLen: undefined, v6PrefixMaskLen: undefined };
 }
 
-export const RateLimit_Action_MaskedRemoteAddress: MessageFns<RateLimit_Action_MaskedRemoteAddress> = {
+export const RateLimit_Action_MaskedRemoteAddress: MessageFns<
+  RateLimit_Action_MaskedRemoteAddress,
+  "envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.MaskedRemoteAddress" as const,
+
   encode(message: RateLimit_Action_MaskedRemoteAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.v4PrefixMaskLen !== undefined) {
       UInt32Value.encode({ value: message.v4PrefixMaskLen! }, writer.uint32(10).fork()).join();
@@ -9878,7 +10057,12 @@ function createBaseRateLimit_Action_GenericKey(): RateLimit_Action_GenericKey {
   return { descriptorValue: "", descriptorKey: "" };
 }
 
-export const RateLimit_Action_GenericKey: MessageFns<RateLimit_Action_GenericKey> = {
+export const RateLimit_Action_GenericKey: MessageFns<
+  RateLimit_Action_GenericKey,
+  "envoy.config.route.v3.RateLimit.Action.GenericKey"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.GenericKey" as const,
+
   encode(message: RateLimit_Action_GenericKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
@@ -9971,7 +10155,12 @@ function createBaseRateLimit_Action_HeaderValueMatch(): RateLimit_Action_HeaderV
   return { descriptorKey: "", descriptorValue: "", expectMatch: undefined, headers: [] };
 }
 
-export const RateLimit_Action_HeaderValueMatch: MessageFns<RateLimit_Action_HeaderValueMatch> = {
+export const RateLimit_Action_HeaderValueMatch: MessageFns<
+  RateLimit_Action_HeaderValueMatch,
+  "envoy.config.route.v3.RateLimit.Action.HeaderValueMatch"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.HeaderValueMatch" as const,
+
   encode(message: RateLimit_Action_HeaderValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorKey !== "") {
       writer.uint32(34).string(message.descriptorKey);
@@ -10102,7 +10291,12 @@ function createBaseRateLimit_Action_DynamicMetaData(): RateLimit_Action_DynamicM
   return { descriptorKey: "", metadataKey: undefined, defaultValue: "" };
 }
 
-export const RateLimit_Action_DynamicMetaData: MessageFns<RateLimit_Action_DynamicMetaData> = {
+export const RateLimit_Action_DynamicMetaData: MessageFns<
+  RateLimit_Action_DynamicMetaData,
+  "envoy.config.route.v3.RateLimit.Action.DynamicMetaData"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.DynamicMetaData" as const,
+
   encode(message: RateLimit_Action_DynamicMetaData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorKey !== "") {
       writer.uint32(10).string(message.descriptorKey);
@@ -10217,7 +10411,12 @@ function createBaseRateLimit_Action_MetaData(): RateLimit_Action_MetaData {
   return { descriptorKey: "", metadataKey: undefined, defaultValue: "", source: 0, skipIfAbsent: false };
 }
 
-export const RateLimit_Action_MetaData: MessageFns<RateLimit_Action_MetaData> = {
+export const RateLimit_Action_MetaData: MessageFns<
+  RateLimit_Action_MetaData,
+  "envoy.config.route.v3.RateLimit.Action.MetaData"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.MetaData" as const,
+
   encode(message: RateLimit_Action_MetaData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorKey !== "") {
       writer.uint32(10).string(message.descriptorKey);
@@ -10368,7 +10567,12 @@ function createBaseRateLimit_Action_QueryParameterValueMatch(): RateLimit_Action
   return { descriptorKey: "", descriptorValue: "", expectMatch: undefined, queryParameters: [] };
 }
 
-export const RateLimit_Action_QueryParameterValueMatch: MessageFns<RateLimit_Action_QueryParameterValueMatch> = {
+export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
+  RateLimit_Action_QueryParameterValueMatch,
+  "envoy.config.route.v3.RateLimit.Action.QueryParameterValueMatch"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.QueryParameterValueMatch" as const,
+
   encode(message: RateLimit_Action_QueryParameterValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorKey !== "") {
       writer.uint32(34).string(message.descriptorKey);
@@ -10503,7 +10707,9 @@ function createBaseRateLimit_Override(): RateLimit_Override {
   return { dynamicMetadata: undefined };
 }
 
-export const RateLimit_Override: MessageFns<RateLimit_Override> = {
+export const RateLimit_Override: MessageFns<RateLimit_Override, "envoy.config.route.v3.RateLimit.Override"> = {
+  $type: "envoy.config.route.v3.RateLimit.Override" as const,
+
   encode(message: RateLimit_Override, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dynamicMetadata !== undefined) {
       RateLimit_Override_DynamicMetadata.encode(message.dynamicMetadata, writer.uint32(10).fork()).join();
@@ -10578,7 +10784,12 @@ function createBaseRateLimit_Override_DynamicMetadata(): RateLimit_Override_Dyna
   return { metadataKey: undefined };
 }
 
-export const RateLimit_Override_DynamicMetadata: MessageFns<RateLimit_Override_DynamicMetadata> = {
+export const RateLimit_Override_DynamicMetadata: MessageFns<
+  RateLimit_Override_DynamicMetadata,
+  "envoy.config.route.v3.RateLimit.Override.DynamicMetadata"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Override.DynamicMetadata" as const,
+
   encode(message: RateLimit_Override_DynamicMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.metadataKey !== undefined) {
       MetadataKey.encode(message.metadataKey, writer.uint32(10).fork()).join();
@@ -10665,7 +10876,9 @@ function createBaseHeaderMatcher(): HeaderMatcher {
   };
 }
 
-export const HeaderMatcher: MessageFns<HeaderMatcher> = {
+export const HeaderMatcher: MessageFns<HeaderMatcher, "envoy.config.route.v3.HeaderMatcher"> = {
+  $type: "envoy.config.route.v3.HeaderMatcher" as const,
+
   encode(message: HeaderMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -10940,7 +11153,9 @@ function createBaseQueryParameterMatcher(): QueryParameterMatcher {
   return { name: "", stringMatch: undefined, presentMatch: undefined };
 }
 
-export const QueryParameterMatcher: MessageFns<QueryParameterMatcher> = {
+export const QueryParameterMatcher: MessageFns<QueryParameterMatcher, "envoy.config.route.v3.QueryParameterMatcher"> = {
+  $type: "envoy.config.route.v3.QueryParameterMatcher" as const,
+
   encode(message: QueryParameterMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -11057,7 +11272,12 @@ function createBaseInternalRedirectPolicy(): InternalRedirectPolicy {
   };
 }
 
-export const InternalRedirectPolicy: MessageFns<InternalRedirectPolicy> = {
+export const InternalRedirectPolicy: MessageFns<
+  InternalRedirectPolicy,
+  "envoy.config.route.v3.InternalRedirectPolicy"
+> = {
+  $type: "envoy.config.route.v3.InternalRedirectPolicy" as const,
+
   encode(message: InternalRedirectPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxInternalRedirects !== undefined) {
       UInt32Value.encode({ value: message.maxInternalRedirects! }, writer.uint32(10).fork()).join();
@@ -11218,7 +11438,9 @@ function createBaseFilterConfig(): FilterConfig {
   return { config: undefined, isOptional: false, disabled: false };
 }
 
-export const FilterConfig: MessageFns<FilterConfig> = {
+export const FilterConfig: MessageFns<FilterConfig, "envoy.config.route.v3.FilterConfig"> = {
+  $type: "envoy.config.route.v3.FilterConfig" as const,
+
   encode(message: FilterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       Any.encode(message.config, writer.uint32(10).fork()).join();
@@ -11348,7 +11570,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

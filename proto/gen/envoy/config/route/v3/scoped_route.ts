@@ -117,7 +117,12 @@ function createBaseScopedRouteConfiguration(): ScopedRouteConfiguration {
   return { onDemand: false, name: "", routeConfigurationName: "", routeConfiguration: undefined, key: undefined };
 }
 
-export const ScopedRouteConfiguration: MessageFns<ScopedRouteConfiguration> = {
+export const ScopedRouteConfiguration: MessageFns<
+  ScopedRouteConfiguration,
+  "envoy.config.route.v3.ScopedRouteConfiguration"
+> = {
+  $type: "envoy.config.route.v3.ScopedRouteConfiguration" as const,
+
   encode(message: ScopedRouteConfiguration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.onDemand !== false) {
       writer.uint32(32).bool(message.onDemand);
@@ -266,7 +271,12 @@ function createBaseScopedRouteConfiguration_Key(): ScopedRouteConfiguration_Key 
   return { fragments: [] };
 }
 
-export const ScopedRouteConfiguration_Key: MessageFns<ScopedRouteConfiguration_Key> = {
+export const ScopedRouteConfiguration_Key: MessageFns<
+  ScopedRouteConfiguration_Key,
+  "envoy.config.route.v3.ScopedRouteConfiguration.Key"
+> = {
+  $type: "envoy.config.route.v3.ScopedRouteConfiguration.Key" as const,
+
   encode(message: ScopedRouteConfiguration_Key, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.fragments) {
       ScopedRouteConfiguration_Key_Fragment.encode(v!, writer.uint32(10).fork()).join();
@@ -337,7 +347,12 @@ function createBaseScopedRouteConfiguration_Key_Fragment(): ScopedRouteConfigura
   return { stringKey: undefined };
 }
 
-export const ScopedRouteConfiguration_Key_Fragment: MessageFns<ScopedRouteConfiguration_Key_Fragment> = {
+export const ScopedRouteConfiguration_Key_Fragment: MessageFns<
+  ScopedRouteConfiguration_Key_Fragment,
+  "envoy.config.route.v3.ScopedRouteConfiguration.Key.Fragment"
+> = {
+  $type: "envoy.config.route.v3.ScopedRouteConfiguration.Key.Fragment" as const,
+
   encode(message: ScopedRouteConfiguration_Key_Fragment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.stringKey !== undefined) {
       writer.uint32(10).string(message.stringKey);
@@ -418,7 +433,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

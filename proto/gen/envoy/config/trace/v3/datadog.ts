@@ -45,7 +45,9 @@ function createBaseDatadogRemoteConfig(): DatadogRemoteConfig {
   return { pollingInterval: undefined };
 }
 
-export const DatadogRemoteConfig: MessageFns<DatadogRemoteConfig> = {
+export const DatadogRemoteConfig: MessageFns<DatadogRemoteConfig, "envoy.config.trace.v3.DatadogRemoteConfig"> = {
+  $type: "envoy.config.trace.v3.DatadogRemoteConfig" as const,
+
   encode(message: DatadogRemoteConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.pollingInterval !== undefined) {
       Duration.encode(message.pollingInterval, writer.uint32(10).fork()).join();
@@ -120,7 +122,9 @@ function createBaseDatadogConfig(): DatadogConfig {
   return { collectorCluster: "", serviceName: "", collectorHostname: "", remoteConfig: undefined };
 }
 
-export const DatadogConfig: MessageFns<DatadogConfig> = {
+export const DatadogConfig: MessageFns<DatadogConfig, "envoy.config.trace.v3.DatadogConfig"> = {
+  $type: "envoy.config.trace.v3.DatadogConfig" as const,
+
   encode(message: DatadogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.collectorCluster !== "") {
       writer.uint32(10).string(message.collectorCluster);
@@ -263,7 +267,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -46,7 +46,9 @@ function createBaseTracing(): Tracing {
   return { http: undefined };
 }
 
-export const Tracing: MessageFns<Tracing> = {
+export const Tracing: MessageFns<Tracing, "envoy.config.trace.v3.Tracing"> = {
+  $type: "envoy.config.trace.v3.Tracing" as const,
+
   encode(message: Tracing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.http !== undefined) {
       Tracing_Http.encode(message.http, writer.uint32(10).fork()).join();
@@ -115,7 +117,9 @@ function createBaseTracing_Http(): Tracing_Http {
   return { name: "", typedConfig: undefined };
 }
 
-export const Tracing_Http: MessageFns<Tracing_Http> = {
+export const Tracing_Http: MessageFns<Tracing_Http, "envoy.config.trace.v3.Tracing.Http"> = {
+  $type: "envoy.config.trace.v3.Tracing.Http" as const,
+
   encode(message: Tracing_Http, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -214,7 +218,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -66,7 +66,9 @@ function createBaseOpenTelemetryConfig(): OpenTelemetryConfig {
   return { grpcService: undefined, httpService: undefined, serviceName: "", resourceDetectors: [], sampler: undefined };
 }
 
-export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig> = {
+export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.trace.v3.OpenTelemetryConfig"> = {
+  $type: "envoy.config.trace.v3.OpenTelemetryConfig" as const,
+
   encode(message: OpenTelemetryConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -229,7 +231,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

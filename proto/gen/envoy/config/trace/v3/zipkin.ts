@@ -136,7 +136,9 @@ function createBaseZipkinConfig(): ZipkinConfig {
   };
 }
 
-export const ZipkinConfig: MessageFns<ZipkinConfig> = {
+export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.ZipkinConfig"> = {
+  $type: "envoy.config.trace.v3.ZipkinConfig" as const,
+
   encode(message: ZipkinConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.collectorCluster !== "") {
       writer.uint32(10).string(message.collectorCluster);
@@ -337,7 +339,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -738,7 +738,9 @@ function createBaseTCPAccessLogEntry(): TCPAccessLogEntry {
   return { commonProperties: undefined, connectionProperties: undefined };
 }
 
-export const TCPAccessLogEntry: MessageFns<TCPAccessLogEntry> = {
+export const TCPAccessLogEntry: MessageFns<TCPAccessLogEntry, "envoy.data.accesslog.v3.TCPAccessLogEntry"> = {
+  $type: "envoy.data.accesslog.v3.TCPAccessLogEntry" as const,
+
   encode(message: TCPAccessLogEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonProperties !== undefined) {
       AccessLogCommon.encode(message.commonProperties, writer.uint32(10).fork()).join();
@@ -835,7 +837,9 @@ function createBaseHTTPAccessLogEntry(): HTTPAccessLogEntry {
   return { commonProperties: undefined, protocolVersion: 0, request: undefined, response: undefined };
 }
 
-export const HTTPAccessLogEntry: MessageFns<HTTPAccessLogEntry> = {
+export const HTTPAccessLogEntry: MessageFns<HTTPAccessLogEntry, "envoy.data.accesslog.v3.HTTPAccessLogEntry"> = {
+  $type: "envoy.data.accesslog.v3.HTTPAccessLogEntry" as const,
+
   encode(message: HTTPAccessLogEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonProperties !== undefined) {
       AccessLogCommon.encode(message.commonProperties, writer.uint32(10).fork()).join();
@@ -966,7 +970,9 @@ function createBaseConnectionProperties(): ConnectionProperties {
   return { receivedBytes: 0, sentBytes: 0 };
 }
 
-export const ConnectionProperties: MessageFns<ConnectionProperties> = {
+export const ConnectionProperties: MessageFns<ConnectionProperties, "envoy.data.accesslog.v3.ConnectionProperties"> = {
+  $type: "envoy.data.accesslog.v3.ConnectionProperties" as const,
+
   encode(message: ConnectionProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.receivedBytes !== 0) {
       writer.uint32(8).uint64(message.receivedBytes);
@@ -1093,7 +1099,9 @@ function createBaseAccessLogCommon(): AccessLogCommon {
   };
 }
 
-export const AccessLogCommon: MessageFns<AccessLogCommon> = {
+export const AccessLogCommon: MessageFns<AccessLogCommon, "envoy.data.accesslog.v3.AccessLogCommon"> = {
+  $type: "envoy.data.accesslog.v3.AccessLogCommon" as const,
+
   encode(message: AccessLogCommon, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sampleRate !== 0) {
       writer.uint32(9).double(message.sampleRate);
@@ -1918,7 +1926,12 @@ function createBaseAccessLogCommon_FilterStateObjectsEntry(): AccessLogCommon_Fi
   return { key: "", value: undefined };
 }
 
-export const AccessLogCommon_FilterStateObjectsEntry: MessageFns<AccessLogCommon_FilterStateObjectsEntry> = {
+export const AccessLogCommon_FilterStateObjectsEntry: MessageFns<
+  AccessLogCommon_FilterStateObjectsEntry,
+  "envoy.data.accesslog.v3.AccessLogCommon.FilterStateObjectsEntry"
+> = {
+  $type: "envoy.data.accesslog.v3.AccessLogCommon.FilterStateObjectsEntry" as const,
+
   encode(message: AccessLogCommon_FilterStateObjectsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2003,7 +2016,12 @@ function createBaseAccessLogCommon_CustomTagsEntry(): AccessLogCommon_CustomTags
   return { key: "", value: "" };
 }
 
-export const AccessLogCommon_CustomTagsEntry: MessageFns<AccessLogCommon_CustomTagsEntry> = {
+export const AccessLogCommon_CustomTagsEntry: MessageFns<
+  AccessLogCommon_CustomTagsEntry,
+  "envoy.data.accesslog.v3.AccessLogCommon.CustomTagsEntry"
+> = {
+  $type: "envoy.data.accesslog.v3.AccessLogCommon.CustomTagsEntry" as const,
+
   encode(message: AccessLogCommon_CustomTagsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2117,7 +2135,9 @@ function createBaseResponseFlags(): ResponseFlags {
   };
 }
 
-export const ResponseFlags: MessageFns<ResponseFlags> = {
+export const ResponseFlags: MessageFns<ResponseFlags, "envoy.data.accesslog.v3.ResponseFlags"> = {
+  $type: "envoy.data.accesslog.v3.ResponseFlags" as const,
+
   encode(message: ResponseFlags, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.failedLocalHealthcheck !== false) {
       writer.uint32(8).bool(message.failedLocalHealthcheck);
@@ -2732,7 +2752,12 @@ function createBaseResponseFlags_Unauthorized(): ResponseFlags_Unauthorized {
   return { reason: 0 };
 }
 
-export const ResponseFlags_Unauthorized: MessageFns<ResponseFlags_Unauthorized> = {
+export const ResponseFlags_Unauthorized: MessageFns<
+  ResponseFlags_Unauthorized,
+  "envoy.data.accesslog.v3.ResponseFlags.Unauthorized"
+> = {
+  $type: "envoy.data.accesslog.v3.ResponseFlags.Unauthorized" as const,
+
   encode(message: ResponseFlags_Unauthorized, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.reason !== 0) {
       writer.uint32(8).int32(message.reason);
@@ -2807,7 +2832,9 @@ function createBaseTLSProperties(): TLSProperties {
   };
 }
 
-export const TLSProperties: MessageFns<TLSProperties> = {
+export const TLSProperties: MessageFns<TLSProperties, "envoy.data.accesslog.v3.TLSProperties"> = {
+  $type: "envoy.data.accesslog.v3.TLSProperties" as const,
+
   encode(message: TLSProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tlsVersion !== 0) {
       writer.uint32(8).int32(message.tlsVersion);
@@ -3006,7 +3033,12 @@ function createBaseTLSProperties_CertificateProperties(): TLSProperties_Certific
   return { subjectAltName: [], subject: "", issuer: "" };
 }
 
-export const TLSProperties_CertificateProperties: MessageFns<TLSProperties_CertificateProperties> = {
+export const TLSProperties_CertificateProperties: MessageFns<
+  TLSProperties_CertificateProperties,
+  "envoy.data.accesslog.v3.TLSProperties.CertificateProperties"
+> = {
+  $type: "envoy.data.accesslog.v3.TLSProperties.CertificateProperties" as const,
+
   encode(message: TLSProperties_CertificateProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.subjectAltName) {
       TLSProperties_CertificateProperties_SubjectAltName.encode(v!, writer.uint32(10).fork()).join();
@@ -3117,8 +3149,11 @@ function createBaseTLSProperties_CertificateProperties_SubjectAltName(): TLSProp
 }
 
 export const TLSProperties_CertificateProperties_SubjectAltName: MessageFns<
-  TLSProperties_CertificateProperties_SubjectAltName
+  TLSProperties_CertificateProperties_SubjectAltName,
+  "envoy.data.accesslog.v3.TLSProperties.CertificateProperties.SubjectAltName"
 > = {
+  $type: "envoy.data.accesslog.v3.TLSProperties.CertificateProperties.SubjectAltName" as const,
+
   encode(
     message: TLSProperties_CertificateProperties_SubjectAltName,
     writer: BinaryWriter = new BinaryWriter(),
@@ -3226,379 +3261,387 @@ function createBaseHTTPRequestProperties(): HTTPRequestProperties {
   };
 }
 
-export const HTTPRequestProperties: MessageFns<HTTPRequestProperties> = {
-  encode(message: HTTPRequestProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.requestMethod !== 0) {
-      writer.uint32(8).int32(message.requestMethod);
-    }
-    if (message.scheme !== "") {
-      writer.uint32(18).string(message.scheme);
-    }
-    if (message.authority !== "") {
-      writer.uint32(26).string(message.authority);
-    }
-    if (message.port !== undefined) {
-      UInt32Value.encode({ value: message.port! }, writer.uint32(34).fork()).join();
-    }
-    if (message.path !== "") {
-      writer.uint32(42).string(message.path);
-    }
-    if (message.userAgent !== "") {
-      writer.uint32(50).string(message.userAgent);
-    }
-    if (message.referer !== "") {
-      writer.uint32(58).string(message.referer);
-    }
-    if (message.forwardedFor !== "") {
-      writer.uint32(66).string(message.forwardedFor);
-    }
-    if (message.requestId !== "") {
-      writer.uint32(74).string(message.requestId);
-    }
-    if (message.originalPath !== "") {
-      writer.uint32(82).string(message.originalPath);
-    }
-    if (message.requestHeadersBytes !== 0) {
-      writer.uint32(88).uint64(message.requestHeadersBytes);
-    }
-    if (message.requestBodyBytes !== 0) {
-      writer.uint32(96).uint64(message.requestBodyBytes);
-    }
-    globalThis.Object.entries(message.requestHeaders).forEach(([key, value]: [string, string]) => {
-      HTTPRequestProperties_RequestHeadersEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
-    });
-    if (message.upstreamHeaderBytesSent !== 0) {
-      writer.uint32(112).uint64(message.upstreamHeaderBytesSent);
-    }
-    if (message.downstreamHeaderBytesReceived !== 0) {
-      writer.uint32(120).uint64(message.downstreamHeaderBytesReceived);
-    }
-    return writer;
-  },
+export const HTTPRequestProperties: MessageFns<HTTPRequestProperties, "envoy.data.accesslog.v3.HTTPRequestProperties"> =
+  {
+    $type: "envoy.data.accesslog.v3.HTTPRequestProperties" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): HTTPRequestProperties {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
+    encode(message: HTTPRequestProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.requestMethod !== 0) {
+        writer.uint32(8).int32(message.requestMethod);
+      }
+      if (message.scheme !== "") {
+        writer.uint32(18).string(message.scheme);
+      }
+      if (message.authority !== "") {
+        writer.uint32(26).string(message.authority);
+      }
+      if (message.port !== undefined) {
+        UInt32Value.encode({ value: message.port! }, writer.uint32(34).fork()).join();
+      }
+      if (message.path !== "") {
+        writer.uint32(42).string(message.path);
+      }
+      if (message.userAgent !== "") {
+        writer.uint32(50).string(message.userAgent);
+      }
+      if (message.referer !== "") {
+        writer.uint32(58).string(message.referer);
+      }
+      if (message.forwardedFor !== "") {
+        writer.uint32(66).string(message.forwardedFor);
+      }
+      if (message.requestId !== "") {
+        writer.uint32(74).string(message.requestId);
+      }
+      if (message.originalPath !== "") {
+        writer.uint32(82).string(message.originalPath);
+      }
+      if (message.requestHeadersBytes !== 0) {
+        writer.uint32(88).uint64(message.requestHeadersBytes);
+      }
+      if (message.requestBodyBytes !== 0) {
+        writer.uint32(96).uint64(message.requestBodyBytes);
+      }
+      globalThis.Object.entries(message.requestHeaders).forEach(([key, value]: [string, string]) => {
+        HTTPRequestProperties_RequestHeadersEntry.encode({ key: key as any, value }, writer.uint32(106).fork()).join();
+      });
+      if (message.upstreamHeaderBytesSent !== 0) {
+        writer.uint32(112).uint64(message.upstreamHeaderBytesSent);
+      }
+      if (message.downstreamHeaderBytesReceived !== 0) {
+        writer.uint32(120).uint64(message.downstreamHeaderBytesReceived);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): HTTPRequestProperties {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseHTTPRequestProperties();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 8) {
+                break;
+              }
+
+              message.requestMethod = reader.int32() as any;
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.scheme = reader.string();
+              continue;
+            }
+            case 3: {
+              if (tag !== 26) {
+                break;
+              }
+
+              message.authority = reader.string();
+              continue;
+            }
+            case 4: {
+              if (tag !== 34) {
+                break;
+              }
+
+              message.port = UInt32Value.decode(reader, reader.uint32()).value;
+              continue;
+            }
+            case 5: {
+              if (tag !== 42) {
+                break;
+              }
+
+              message.path = reader.string();
+              continue;
+            }
+            case 6: {
+              if (tag !== 50) {
+                break;
+              }
+
+              message.userAgent = reader.string();
+              continue;
+            }
+            case 7: {
+              if (tag !== 58) {
+                break;
+              }
+
+              message.referer = reader.string();
+              continue;
+            }
+            case 8: {
+              if (tag !== 66) {
+                break;
+              }
+
+              message.forwardedFor = reader.string();
+              continue;
+            }
+            case 9: {
+              if (tag !== 74) {
+                break;
+              }
+
+              message.requestId = reader.string();
+              continue;
+            }
+            case 10: {
+              if (tag !== 82) {
+                break;
+              }
+
+              message.originalPath = reader.string();
+              continue;
+            }
+            case 11: {
+              if (tag !== 88) {
+                break;
+              }
+
+              message.requestHeadersBytes = longToNumber(reader.uint64());
+              continue;
+            }
+            case 12: {
+              if (tag !== 96) {
+                break;
+              }
+
+              message.requestBodyBytes = longToNumber(reader.uint64());
+              continue;
+            }
+            case 13: {
+              if (tag !== 106) {
+                break;
+              }
+
+              const entry13 = HTTPRequestProperties_RequestHeadersEntry.decode(reader, reader.uint32());
+              if (entry13.value !== undefined) {
+                message.requestHeaders[entry13.key] = entry13.value;
+              }
+              continue;
+            }
+            case 14: {
+              if (tag !== 112) {
+                break;
+              }
+
+              message.upstreamHeaderBytesSent = longToNumber(reader.uint64());
+              continue;
+            }
+            case 15: {
+              if (tag !== 120) {
+                break;
+              }
+
+              message.downstreamHeaderBytesReceived = longToNumber(reader.uint64());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): HTTPRequestProperties {
+      return {
+        requestMethod: isSet(object.requestMethod)
+          ? requestMethodFromJSON(object.requestMethod)
+          : isSet(object.request_method)
+          ? requestMethodFromJSON(object.request_method)
+          : 0,
+        scheme: isSet(object.scheme) ? globalThis.String(object.scheme) : "",
+        authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
+        port: isSet(object.port) ? Number(object.port) : undefined,
+        path: isSet(object.path) ? globalThis.String(object.path) : "",
+        userAgent: isSet(object.userAgent)
+          ? globalThis.String(object.userAgent)
+          : isSet(object.user_agent)
+          ? globalThis.String(object.user_agent)
+          : "",
+        referer: isSet(object.referer) ? globalThis.String(object.referer) : "",
+        forwardedFor: isSet(object.forwardedFor)
+          ? globalThis.String(object.forwardedFor)
+          : isSet(object.forwarded_for)
+          ? globalThis.String(object.forwarded_for)
+          : "",
+        requestId: isSet(object.requestId)
+          ? globalThis.String(object.requestId)
+          : isSet(object.request_id)
+          ? globalThis.String(object.request_id)
+          : "",
+        originalPath: isSet(object.originalPath)
+          ? globalThis.String(object.originalPath)
+          : isSet(object.original_path)
+          ? globalThis.String(object.original_path)
+          : "",
+        requestHeadersBytes: isSet(object.requestHeadersBytes)
+          ? globalThis.Number(object.requestHeadersBytes)
+          : isSet(object.request_headers_bytes)
+          ? globalThis.Number(object.request_headers_bytes)
+          : 0,
+        requestBodyBytes: isSet(object.requestBodyBytes)
+          ? globalThis.Number(object.requestBodyBytes)
+          : isSet(object.request_body_bytes)
+          ? globalThis.Number(object.request_body_bytes)
+          : 0,
+        requestHeaders: isObject(object.requestHeaders)
+          ? (globalThis.Object.entries(object.requestHeaders) as [string, any][]).reduce(
+            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.String(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+          : isObject(object.request_headers)
+          ? (globalThis.Object.entries(object.request_headers) as [string, any][]).reduce(
+            (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+              globalThis.Object.defineProperty(acc, key, {
+                value: globalThis.String(value),
+                enumerable: true,
+                configurable: true,
+                writable: true,
+              });
+              return acc;
+            },
+            {},
+          )
+          : {},
+        upstreamHeaderBytesSent: isSet(object.upstreamHeaderBytesSent)
+          ? globalThis.Number(object.upstreamHeaderBytesSent)
+          : isSet(object.upstream_header_bytes_sent)
+          ? globalThis.Number(object.upstream_header_bytes_sent)
+          : 0,
+        downstreamHeaderBytesReceived: isSet(object.downstreamHeaderBytesReceived)
+          ? globalThis.Number(object.downstreamHeaderBytesReceived)
+          : isSet(object.downstream_header_bytes_received)
+          ? globalThis.Number(object.downstream_header_bytes_received)
+          : 0,
+      };
+    },
+
+    toJSON(message: HTTPRequestProperties): unknown {
+      const obj: any = {};
+      if (message.requestMethod !== 0) {
+        obj.requestMethod = requestMethodToJSON(message.requestMethod);
+      }
+      if (message.scheme !== "") {
+        obj.scheme = message.scheme;
+      }
+      if (message.authority !== "") {
+        obj.authority = message.authority;
+      }
+      if (message.port !== undefined) {
+        obj.port = message.port;
+      }
+      if (message.path !== "") {
+        obj.path = message.path;
+      }
+      if (message.userAgent !== "") {
+        obj.userAgent = message.userAgent;
+      }
+      if (message.referer !== "") {
+        obj.referer = message.referer;
+      }
+      if (message.forwardedFor !== "") {
+        obj.forwardedFor = message.forwardedFor;
+      }
+      if (message.requestId !== "") {
+        obj.requestId = message.requestId;
+      }
+      if (message.originalPath !== "") {
+        obj.originalPath = message.originalPath;
+      }
+      if (message.requestHeadersBytes !== 0) {
+        obj.requestHeadersBytes = Math.round(message.requestHeadersBytes);
+      }
+      if (message.requestBodyBytes !== 0) {
+        obj.requestBodyBytes = Math.round(message.requestBodyBytes);
+      }
+      if (message.requestHeaders) {
+        const entries = globalThis.Object.entries(message.requestHeaders) as [string, string][];
+        if (entries.length > 0) {
+          obj.requestHeaders = {};
+          entries.forEach(([k, v]) => {
+            obj.requestHeaders[k] = v;
+          });
+        }
+      }
+      if (message.upstreamHeaderBytesSent !== 0) {
+        obj.upstreamHeaderBytesSent = Math.round(message.upstreamHeaderBytesSent);
+      }
+      if (message.downstreamHeaderBytesReceived !== 0) {
+        obj.downstreamHeaderBytesReceived = Math.round(message.downstreamHeaderBytesReceived);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<HTTPRequestProperties>): HTTPRequestProperties {
+      return HTTPRequestProperties.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<HTTPRequestProperties>): HTTPRequestProperties {
       const message = createBaseHTTPRequestProperties();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.requestMethod = reader.int32() as any;
-            continue;
+      message.requestMethod = object.requestMethod ?? 0;
+      message.scheme = object.scheme ?? "";
+      message.authority = object.authority ?? "";
+      message.port = object.port ?? undefined;
+      message.path = object.path ?? "";
+      message.userAgent = object.userAgent ?? "";
+      message.referer = object.referer ?? "";
+      message.forwardedFor = object.forwardedFor ?? "";
+      message.requestId = object.requestId ?? "";
+      message.originalPath = object.originalPath ?? "";
+      message.requestHeadersBytes = object.requestHeadersBytes ?? 0;
+      message.requestBodyBytes = object.requestBodyBytes ?? 0;
+      message.requestHeaders = (globalThis.Object.entries(object.requestHeaders ?? {}) as [string, string][]).reduce(
+        (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+          if (value !== undefined) {
+            acc[key] = globalThis.String(value);
           }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.scheme = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.authority = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.port = UInt32Value.decode(reader, reader.uint32()).value;
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.path = reader.string();
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.userAgent = reader.string();
-            continue;
-          }
-          case 7: {
-            if (tag !== 58) {
-              break;
-            }
-
-            message.referer = reader.string();
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.forwardedFor = reader.string();
-            continue;
-          }
-          case 9: {
-            if (tag !== 74) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-          case 10: {
-            if (tag !== 82) {
-              break;
-            }
-
-            message.originalPath = reader.string();
-            continue;
-          }
-          case 11: {
-            if (tag !== 88) {
-              break;
-            }
-
-            message.requestHeadersBytes = longToNumber(reader.uint64());
-            continue;
-          }
-          case 12: {
-            if (tag !== 96) {
-              break;
-            }
-
-            message.requestBodyBytes = longToNumber(reader.uint64());
-            continue;
-          }
-          case 13: {
-            if (tag !== 106) {
-              break;
-            }
-
-            const entry13 = HTTPRequestProperties_RequestHeadersEntry.decode(reader, reader.uint32());
-            if (entry13.value !== undefined) {
-              message.requestHeaders[entry13.key] = entry13.value;
-            }
-            continue;
-          }
-          case 14: {
-            if (tag !== 112) {
-              break;
-            }
-
-            message.upstreamHeaderBytesSent = longToNumber(reader.uint64());
-            continue;
-          }
-          case 15: {
-            if (tag !== 120) {
-              break;
-            }
-
-            message.downstreamHeaderBytesReceived = longToNumber(reader.uint64());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
+          return acc;
+        },
+        {},
+      );
+      message.upstreamHeaderBytesSent = object.upstreamHeaderBytesSent ?? 0;
+      message.downstreamHeaderBytesReceived = object.downstreamHeaderBytesReceived ?? 0;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): HTTPRequestProperties {
-    return {
-      requestMethod: isSet(object.requestMethod)
-        ? requestMethodFromJSON(object.requestMethod)
-        : isSet(object.request_method)
-        ? requestMethodFromJSON(object.request_method)
-        : 0,
-      scheme: isSet(object.scheme) ? globalThis.String(object.scheme) : "",
-      authority: isSet(object.authority) ? globalThis.String(object.authority) : "",
-      port: isSet(object.port) ? Number(object.port) : undefined,
-      path: isSet(object.path) ? globalThis.String(object.path) : "",
-      userAgent: isSet(object.userAgent)
-        ? globalThis.String(object.userAgent)
-        : isSet(object.user_agent)
-        ? globalThis.String(object.user_agent)
-        : "",
-      referer: isSet(object.referer) ? globalThis.String(object.referer) : "",
-      forwardedFor: isSet(object.forwardedFor)
-        ? globalThis.String(object.forwardedFor)
-        : isSet(object.forwarded_for)
-        ? globalThis.String(object.forwarded_for)
-        : "",
-      requestId: isSet(object.requestId)
-        ? globalThis.String(object.requestId)
-        : isSet(object.request_id)
-        ? globalThis.String(object.request_id)
-        : "",
-      originalPath: isSet(object.originalPath)
-        ? globalThis.String(object.originalPath)
-        : isSet(object.original_path)
-        ? globalThis.String(object.original_path)
-        : "",
-      requestHeadersBytes: isSet(object.requestHeadersBytes)
-        ? globalThis.Number(object.requestHeadersBytes)
-        : isSet(object.request_headers_bytes)
-        ? globalThis.Number(object.request_headers_bytes)
-        : 0,
-      requestBodyBytes: isSet(object.requestBodyBytes)
-        ? globalThis.Number(object.requestBodyBytes)
-        : isSet(object.request_body_bytes)
-        ? globalThis.Number(object.request_body_bytes)
-        : 0,
-      requestHeaders: isObject(object.requestHeaders)
-        ? (globalThis.Object.entries(object.requestHeaders) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : isObject(object.request_headers)
-        ? (globalThis.Object.entries(object.request_headers) as [string, any][]).reduce(
-          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
-            globalThis.Object.defineProperty(acc, key, {
-              value: globalThis.String(value),
-              enumerable: true,
-              configurable: true,
-              writable: true,
-            });
-            return acc;
-          },
-          {},
-        )
-        : {},
-      upstreamHeaderBytesSent: isSet(object.upstreamHeaderBytesSent)
-        ? globalThis.Number(object.upstreamHeaderBytesSent)
-        : isSet(object.upstream_header_bytes_sent)
-        ? globalThis.Number(object.upstream_header_bytes_sent)
-        : 0,
-      downstreamHeaderBytesReceived: isSet(object.downstreamHeaderBytesReceived)
-        ? globalThis.Number(object.downstreamHeaderBytesReceived)
-        : isSet(object.downstream_header_bytes_received)
-        ? globalThis.Number(object.downstream_header_bytes_received)
-        : 0,
-    };
-  },
-
-  toJSON(message: HTTPRequestProperties): unknown {
-    const obj: any = {};
-    if (message.requestMethod !== 0) {
-      obj.requestMethod = requestMethodToJSON(message.requestMethod);
-    }
-    if (message.scheme !== "") {
-      obj.scheme = message.scheme;
-    }
-    if (message.authority !== "") {
-      obj.authority = message.authority;
-    }
-    if (message.port !== undefined) {
-      obj.port = message.port;
-    }
-    if (message.path !== "") {
-      obj.path = message.path;
-    }
-    if (message.userAgent !== "") {
-      obj.userAgent = message.userAgent;
-    }
-    if (message.referer !== "") {
-      obj.referer = message.referer;
-    }
-    if (message.forwardedFor !== "") {
-      obj.forwardedFor = message.forwardedFor;
-    }
-    if (message.requestId !== "") {
-      obj.requestId = message.requestId;
-    }
-    if (message.originalPath !== "") {
-      obj.originalPath = message.originalPath;
-    }
-    if (message.requestHeadersBytes !== 0) {
-      obj.requestHeadersBytes = Math.round(message.requestHeadersBytes);
-    }
-    if (message.requestBodyBytes !== 0) {
-      obj.requestBodyBytes = Math.round(message.requestBodyBytes);
-    }
-    if (message.requestHeaders) {
-      const entries = globalThis.Object.entries(message.requestHeaders) as [string, string][];
-      if (entries.length > 0) {
-        obj.requestHeaders = {};
-        entries.forEach(([k, v]) => {
-          obj.requestHeaders[k] = v;
-        });
-      }
-    }
-    if (message.upstreamHeaderBytesSent !== 0) {
-      obj.upstreamHeaderBytesSent = Math.round(message.upstreamHeaderBytesSent);
-    }
-    if (message.downstreamHeaderBytesReceived !== 0) {
-      obj.downstreamHeaderBytesReceived = Math.round(message.downstreamHeaderBytesReceived);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<HTTPRequestProperties>): HTTPRequestProperties {
-    return HTTPRequestProperties.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<HTTPRequestProperties>): HTTPRequestProperties {
-    const message = createBaseHTTPRequestProperties();
-    message.requestMethod = object.requestMethod ?? 0;
-    message.scheme = object.scheme ?? "";
-    message.authority = object.authority ?? "";
-    message.port = object.port ?? undefined;
-    message.path = object.path ?? "";
-    message.userAgent = object.userAgent ?? "";
-    message.referer = object.referer ?? "";
-    message.forwardedFor = object.forwardedFor ?? "";
-    message.requestId = object.requestId ?? "";
-    message.originalPath = object.originalPath ?? "";
-    message.requestHeadersBytes = object.requestHeadersBytes ?? 0;
-    message.requestBodyBytes = object.requestBodyBytes ?? 0;
-    message.requestHeaders = (globalThis.Object.entries(object.requestHeaders ?? {}) as [string, string][]).reduce(
-      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
-        if (value !== undefined) {
-          acc[key] = globalThis.String(value);
-        }
-        return acc;
-      },
-      {},
-    );
-    message.upstreamHeaderBytesSent = object.upstreamHeaderBytesSent ?? 0;
-    message.downstreamHeaderBytesReceived = object.downstreamHeaderBytesReceived ?? 0;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseHTTPRequestProperties_RequestHeadersEntry(): HTTPRequestProperties_RequestHeadersEntry {
   return { key: "", value: "" };
 }
 
-export const HTTPRequestProperties_RequestHeadersEntry: MessageFns<HTTPRequestProperties_RequestHeadersEntry> = {
+export const HTTPRequestProperties_RequestHeadersEntry: MessageFns<
+  HTTPRequestProperties_RequestHeadersEntry,
+  "envoy.data.accesslog.v3.HTTPRequestProperties.RequestHeadersEntry"
+> = {
+  $type: "envoy.data.accesslog.v3.HTTPRequestProperties.RequestHeadersEntry" as const,
+
   encode(message: HTTPRequestProperties_RequestHeadersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -3694,7 +3737,12 @@ function createBaseHTTPResponseProperties(): HTTPResponseProperties {
   };
 }
 
-export const HTTPResponseProperties: MessageFns<HTTPResponseProperties> = {
+export const HTTPResponseProperties: MessageFns<
+  HTTPResponseProperties,
+  "envoy.data.accesslog.v3.HTTPResponseProperties"
+> = {
+  $type: "envoy.data.accesslog.v3.HTTPResponseProperties" as const,
+
   encode(message: HTTPResponseProperties, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.responseCode !== undefined) {
       UInt32Value.encode({ value: message.responseCode! }, writer.uint32(10).fork()).join();
@@ -3985,7 +4033,12 @@ function createBaseHTTPResponseProperties_ResponseHeadersEntry(): HTTPResponsePr
   return { key: "", value: "" };
 }
 
-export const HTTPResponseProperties_ResponseHeadersEntry: MessageFns<HTTPResponseProperties_ResponseHeadersEntry> = {
+export const HTTPResponseProperties_ResponseHeadersEntry: MessageFns<
+  HTTPResponseProperties_ResponseHeadersEntry,
+  "envoy.data.accesslog.v3.HTTPResponseProperties.ResponseHeadersEntry"
+> = {
+  $type: "envoy.data.accesslog.v3.HTTPResponseProperties.ResponseHeadersEntry" as const,
+
   encode(
     message: HTTPResponseProperties_ResponseHeadersEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4075,7 +4128,12 @@ function createBaseHTTPResponseProperties_ResponseTrailersEntry(): HTTPResponseP
   return { key: "", value: "" };
 }
 
-export const HTTPResponseProperties_ResponseTrailersEntry: MessageFns<HTTPResponseProperties_ResponseTrailersEntry> = {
+export const HTTPResponseProperties_ResponseTrailersEntry: MessageFns<
+  HTTPResponseProperties_ResponseTrailersEntry,
+  "envoy.data.accesslog.v3.HTTPResponseProperties.ResponseTrailersEntry"
+> = {
+  $type: "envoy.data.accesslog.v3.HTTPResponseProperties.ResponseTrailersEntry" as const,
+
   encode(
     message: HTTPResponseProperties_ResponseTrailersEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4216,7 +4274,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -195,7 +195,12 @@ function createBaseCapabilityRestrictionConfig(): CapabilityRestrictionConfig {
   return { allowedCapabilities: {} };
 }
 
-export const CapabilityRestrictionConfig: MessageFns<CapabilityRestrictionConfig> = {
+export const CapabilityRestrictionConfig: MessageFns<
+  CapabilityRestrictionConfig,
+  "envoy.extensions.wasm.v3.CapabilityRestrictionConfig"
+> = {
+  $type: "envoy.extensions.wasm.v3.CapabilityRestrictionConfig" as const,
+
   encode(message: CapabilityRestrictionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.allowedCapabilities).forEach(([key, value]: [string, SanitizationConfig]) => {
       CapabilityRestrictionConfig_AllowedCapabilitiesEntry.encode({ key: key as any, value }, writer.uint32(10).fork())
@@ -310,8 +315,11 @@ function createBaseCapabilityRestrictionConfig_AllowedCapabilitiesEntry(): Capab
 }
 
 export const CapabilityRestrictionConfig_AllowedCapabilitiesEntry: MessageFns<
-  CapabilityRestrictionConfig_AllowedCapabilitiesEntry
+  CapabilityRestrictionConfig_AllowedCapabilitiesEntry,
+  "envoy.extensions.wasm.v3.CapabilityRestrictionConfig.AllowedCapabilitiesEntry"
 > = {
+  $type: "envoy.extensions.wasm.v3.CapabilityRestrictionConfig.AllowedCapabilitiesEntry" as const,
+
   encode(
     message: CapabilityRestrictionConfig_AllowedCapabilitiesEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -405,7 +413,9 @@ function createBaseSanitizationConfig(): SanitizationConfig {
   return {};
 }
 
-export const SanitizationConfig: MessageFns<SanitizationConfig> = {
+export const SanitizationConfig: MessageFns<SanitizationConfig, "envoy.extensions.wasm.v3.SanitizationConfig"> = {
+  $type: "envoy.extensions.wasm.v3.SanitizationConfig" as const,
+
   encode(_: SanitizationConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -465,7 +475,9 @@ function createBaseVmConfig(): VmConfig {
   };
 }
 
-export const VmConfig: MessageFns<VmConfig> = {
+export const VmConfig: MessageFns<VmConfig, "envoy.extensions.wasm.v3.VmConfig"> = {
+  $type: "envoy.extensions.wasm.v3.VmConfig" as const,
+
   encode(message: VmConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.vmId !== "") {
       writer.uint32(10).string(message.vmId);
@@ -652,7 +664,9 @@ function createBaseEnvironmentVariables(): EnvironmentVariables {
   return { hostEnvKeys: [], keyValues: {} };
 }
 
-export const EnvironmentVariables: MessageFns<EnvironmentVariables> = {
+export const EnvironmentVariables: MessageFns<EnvironmentVariables, "envoy.extensions.wasm.v3.EnvironmentVariables"> = {
+  $type: "envoy.extensions.wasm.v3.EnvironmentVariables" as const,
+
   encode(message: EnvironmentVariables, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.hostEnvKeys) {
       writer.uint32(10).string(v!);
@@ -784,7 +798,12 @@ function createBaseEnvironmentVariables_KeyValuesEntry(): EnvironmentVariables_K
   return { key: "", value: "" };
 }
 
-export const EnvironmentVariables_KeyValuesEntry: MessageFns<EnvironmentVariables_KeyValuesEntry> = {
+export const EnvironmentVariables_KeyValuesEntry: MessageFns<
+  EnvironmentVariables_KeyValuesEntry,
+  "envoy.extensions.wasm.v3.EnvironmentVariables.KeyValuesEntry"
+> = {
+  $type: "envoy.extensions.wasm.v3.EnvironmentVariables.KeyValuesEntry" as const,
+
   encode(message: EnvironmentVariables_KeyValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -876,7 +895,9 @@ function createBasePluginConfig(): PluginConfig {
   };
 }
 
-export const PluginConfig: MessageFns<PluginConfig> = {
+export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.PluginConfig"> = {
+  $type: "envoy.extensions.wasm.v3.PluginConfig" as const,
+
   encode(message: PluginConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1048,7 +1069,9 @@ function createBaseWasmService(): WasmService {
   return { config: undefined, singleton: false };
 }
 
-export const WasmService: MessageFns<WasmService> = {
+export const WasmService: MessageFns<WasmService, "envoy.extensions.wasm.v3.WasmService"> = {
+  $type: "envoy.extensions.wasm.v3.WasmService" as const,
+
   encode(message: WasmService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       PluginConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -1147,7 +1170,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -18,7 +18,9 @@ function createBaseAdsDummy(): AdsDummy {
   return {};
 }
 
-export const AdsDummy: MessageFns<AdsDummy> = {
+export const AdsDummy: MessageFns<AdsDummy, "envoy.service.discovery.v3.AdsDummy"> = {
+  $type: "envoy.service.discovery.v3.AdsDummy" as const,
+
   encode(_: AdsDummy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -74,7 +76,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

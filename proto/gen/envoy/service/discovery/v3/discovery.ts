@@ -430,7 +430,9 @@ function createBaseResourceLocator(): ResourceLocator {
   return { name: "", dynamicParameters: {} };
 }
 
-export const ResourceLocator: MessageFns<ResourceLocator> = {
+export const ResourceLocator: MessageFns<ResourceLocator, "envoy.service.discovery.v3.ResourceLocator"> = {
+  $type: "envoy.service.discovery.v3.ResourceLocator" as const,
+
   encode(message: ResourceLocator, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -556,7 +558,12 @@ function createBaseResourceLocator_DynamicParametersEntry(): ResourceLocator_Dyn
   return { key: "", value: "" };
 }
 
-export const ResourceLocator_DynamicParametersEntry: MessageFns<ResourceLocator_DynamicParametersEntry> = {
+export const ResourceLocator_DynamicParametersEntry: MessageFns<
+  ResourceLocator_DynamicParametersEntry,
+  "envoy.service.discovery.v3.ResourceLocator.DynamicParametersEntry"
+> = {
+  $type: "envoy.service.discovery.v3.ResourceLocator.DynamicParametersEntry" as const,
+
   encode(message: ResourceLocator_DynamicParametersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -641,7 +648,9 @@ function createBaseResourceName(): ResourceName {
   return { name: "", dynamicParameterConstraints: undefined };
 }
 
-export const ResourceName: MessageFns<ResourceName> = {
+export const ResourceName: MessageFns<ResourceName, "envoy.service.discovery.v3.ResourceName"> = {
+  $type: "envoy.service.discovery.v3.ResourceName" as const,
+
   encode(message: ResourceName, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -741,7 +750,9 @@ function createBaseDiscoveryRequest(): DiscoveryRequest {
   };
 }
 
-export const DiscoveryRequest: MessageFns<DiscoveryRequest> = {
+export const DiscoveryRequest: MessageFns<DiscoveryRequest, "envoy.service.discovery.v3.DiscoveryRequest"> = {
+  $type: "envoy.service.discovery.v3.DiscoveryRequest" as const,
+
   encode(message: DiscoveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.versionInfo !== "") {
       writer.uint32(10).string(message.versionInfo);
@@ -932,7 +943,9 @@ function createBaseDiscoveryResponse(): DiscoveryResponse {
   return { versionInfo: "", resources: [], canary: false, typeUrl: "", nonce: "", controlPlane: undefined };
 }
 
-export const DiscoveryResponse: MessageFns<DiscoveryResponse> = {
+export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.discovery.v3.DiscoveryResponse"> = {
+  $type: "envoy.service.discovery.v3.DiscoveryResponse" as const,
+
   encode(message: DiscoveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.versionInfo !== "") {
       writer.uint32(10).string(message.versionInfo);
@@ -1105,7 +1118,12 @@ function createBaseDeltaDiscoveryRequest(): DeltaDiscoveryRequest {
   };
 }
 
-export const DeltaDiscoveryRequest: MessageFns<DeltaDiscoveryRequest> = {
+export const DeltaDiscoveryRequest: MessageFns<
+  DeltaDiscoveryRequest,
+  "envoy.service.discovery.v3.DeltaDiscoveryRequest"
+> = {
+  $type: "envoy.service.discovery.v3.DeltaDiscoveryRequest" as const,
+
   encode(message: DeltaDiscoveryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.node !== undefined) {
       Node.encode(message.node, writer.uint32(10).fork()).join();
@@ -1380,8 +1398,11 @@ function createBaseDeltaDiscoveryRequest_InitialResourceVersionsEntry(): DeltaDi
 }
 
 export const DeltaDiscoveryRequest_InitialResourceVersionsEntry: MessageFns<
-  DeltaDiscoveryRequest_InitialResourceVersionsEntry
+  DeltaDiscoveryRequest_InitialResourceVersionsEntry,
+  "envoy.service.discovery.v3.DeltaDiscoveryRequest.InitialResourceVersionsEntry"
 > = {
+  $type: "envoy.service.discovery.v3.DeltaDiscoveryRequest.InitialResourceVersionsEntry" as const,
+
   encode(
     message: DeltaDiscoveryRequest_InitialResourceVersionsEntry,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1481,7 +1502,12 @@ function createBaseDeltaDiscoveryResponse(): DeltaDiscoveryResponse {
   };
 }
 
-export const DeltaDiscoveryResponse: MessageFns<DeltaDiscoveryResponse> = {
+export const DeltaDiscoveryResponse: MessageFns<
+  DeltaDiscoveryResponse,
+  "envoy.service.discovery.v3.DeltaDiscoveryResponse"
+> = {
+  $type: "envoy.service.discovery.v3.DeltaDiscoveryResponse" as const,
+
   encode(message: DeltaDiscoveryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.systemVersionInfo !== "") {
       writer.uint32(10).string(message.systemVersionInfo);
@@ -1670,7 +1696,12 @@ function createBaseDynamicParameterConstraints(): DynamicParameterConstraints {
   return { constraint: undefined, orConstraints: undefined, andConstraints: undefined, notConstraints: undefined };
 }
 
-export const DynamicParameterConstraints: MessageFns<DynamicParameterConstraints> = {
+export const DynamicParameterConstraints: MessageFns<
+  DynamicParameterConstraints,
+  "envoy.service.discovery.v3.DynamicParameterConstraints"
+> = {
+  $type: "envoy.service.discovery.v3.DynamicParameterConstraints" as const,
+
   encode(message: DynamicParameterConstraints, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.constraint !== undefined) {
       DynamicParameterConstraints_SingleConstraint.encode(message.constraint, writer.uint32(10).fork()).join();
@@ -1809,7 +1840,12 @@ function createBaseDynamicParameterConstraints_SingleConstraint(): DynamicParame
   return { key: "", value: undefined, exists: undefined };
 }
 
-export const DynamicParameterConstraints_SingleConstraint: MessageFns<DynamicParameterConstraints_SingleConstraint> = {
+export const DynamicParameterConstraints_SingleConstraint: MessageFns<
+  DynamicParameterConstraints_SingleConstraint,
+  "envoy.service.discovery.v3.DynamicParameterConstraints.SingleConstraint"
+> = {
+  $type: "envoy.service.discovery.v3.DynamicParameterConstraints.SingleConstraint" as const,
+
   encode(
     message: DynamicParameterConstraints_SingleConstraint,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1922,8 +1958,11 @@ function createBaseDynamicParameterConstraints_SingleConstraint_Exists(): Dynami
 }
 
 export const DynamicParameterConstraints_SingleConstraint_Exists: MessageFns<
-  DynamicParameterConstraints_SingleConstraint_Exists
+  DynamicParameterConstraints_SingleConstraint_Exists,
+  "envoy.service.discovery.v3.DynamicParameterConstraints.SingleConstraint.Exists"
 > = {
+  $type: "envoy.service.discovery.v3.DynamicParameterConstraints.SingleConstraint.Exists" as const,
+
   encode(
     _: DynamicParameterConstraints_SingleConstraint_Exists,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1982,7 +2021,12 @@ function createBaseDynamicParameterConstraints_ConstraintList(): DynamicParamete
   return { constraints: [] };
 }
 
-export const DynamicParameterConstraints_ConstraintList: MessageFns<DynamicParameterConstraints_ConstraintList> = {
+export const DynamicParameterConstraints_ConstraintList: MessageFns<
+  DynamicParameterConstraints_ConstraintList,
+  "envoy.service.discovery.v3.DynamicParameterConstraints.ConstraintList"
+> = {
+  $type: "envoy.service.discovery.v3.DynamicParameterConstraints.ConstraintList" as const,
+
   encode(message: DynamicParameterConstraints_ConstraintList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.constraints) {
       DynamicParameterConstraints.encode(v!, writer.uint32(10).fork()).join();
@@ -2064,7 +2108,9 @@ function createBaseResource(): Resource {
   };
 }
 
-export const Resource: MessageFns<Resource> = {
+export const Resource: MessageFns<Resource, "envoy.service.discovery.v3.Resource"> = {
+  $type: "envoy.service.discovery.v3.Resource" as const,
+
   encode(message: Resource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(26).string(message.name);
@@ -2261,7 +2307,12 @@ function createBaseResource_CacheControl(): Resource_CacheControl {
   return { doNotCache: false };
 }
 
-export const Resource_CacheControl: MessageFns<Resource_CacheControl> = {
+export const Resource_CacheControl: MessageFns<
+  Resource_CacheControl,
+  "envoy.service.discovery.v3.Resource.CacheControl"
+> = {
+  $type: "envoy.service.discovery.v3.Resource.CacheControl" as const,
+
   encode(message: Resource_CacheControl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.doNotCache !== false) {
       writer.uint32(8).bool(message.doNotCache);
@@ -2346,7 +2397,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

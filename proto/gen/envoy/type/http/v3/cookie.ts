@@ -33,7 +33,9 @@ function createBaseCookie(): Cookie {
   return { name: "", ttl: undefined, path: "" };
 }
 
-export const Cookie: MessageFns<Cookie> = {
+export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
+  $type: "envoy.type.http.v3.Cookie" as const,
+
   encode(message: Cookie, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -142,7 +144,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

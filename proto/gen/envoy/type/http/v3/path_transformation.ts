@@ -49,7 +49,9 @@ function createBasePathTransformation(): PathTransformation {
   return { operations: [] };
 }
 
-export const PathTransformation: MessageFns<PathTransformation> = {
+export const PathTransformation: MessageFns<PathTransformation, "envoy.type.http.v3.PathTransformation"> = {
+  $type: "envoy.type.http.v3.PathTransformation" as const,
+
   encode(message: PathTransformation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.operations) {
       PathTransformation_Operation.encode(v!, writer.uint32(10).fork()).join();
@@ -120,7 +122,12 @@ function createBasePathTransformation_Operation(): PathTransformation_Operation 
   return { normalizePathRfc3986: undefined, mergeSlashes: undefined };
 }
 
-export const PathTransformation_Operation: MessageFns<PathTransformation_Operation> = {
+export const PathTransformation_Operation: MessageFns<
+  PathTransformation_Operation,
+  "envoy.type.http.v3.PathTransformation.Operation"
+> = {
+  $type: "envoy.type.http.v3.PathTransformation.Operation" as const,
+
   encode(message: PathTransformation_Operation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.normalizePathRfc3986 !== undefined) {
       PathTransformation_Operation_NormalizePathRFC3986.encode(message.normalizePathRfc3986, writer.uint32(18).fork())
@@ -222,8 +229,11 @@ function createBasePathTransformation_Operation_NormalizePathRFC3986(): PathTran
 }
 
 export const PathTransformation_Operation_NormalizePathRFC3986: MessageFns<
-  PathTransformation_Operation_NormalizePathRFC3986
+  PathTransformation_Operation_NormalizePathRFC3986,
+  "envoy.type.http.v3.PathTransformation.Operation.NormalizePathRFC3986"
 > = {
+  $type: "envoy.type.http.v3.PathTransformation.Operation.NormalizePathRFC3986" as const,
+
   encode(
     _: PathTransformation_Operation_NormalizePathRFC3986,
     writer: BinaryWriter = new BinaryWriter(),
@@ -282,7 +292,12 @@ function createBasePathTransformation_Operation_MergeSlashes(): PathTransformati
   return {};
 }
 
-export const PathTransformation_Operation_MergeSlashes: MessageFns<PathTransformation_Operation_MergeSlashes> = {
+export const PathTransformation_Operation_MergeSlashes: MessageFns<
+  PathTransformation_Operation_MergeSlashes,
+  "envoy.type.http.v3.PathTransformation.Operation.MergeSlashes"
+> = {
+  $type: "envoy.type.http.v3.PathTransformation.Operation.MergeSlashes" as const,
+
   encode(_: PathTransformation_Operation_MergeSlashes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -342,7 +357,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

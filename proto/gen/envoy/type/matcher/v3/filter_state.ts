@@ -20,7 +20,9 @@ function createBaseFilterStateMatcher(): FilterStateMatcher {
   return { key: "", stringMatch: undefined };
 }
 
-export const FilterStateMatcher: MessageFns<FilterStateMatcher> = {
+export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matcher.v3.FilterStateMatcher"> = {
+  $type: "envoy.type.matcher.v3.FilterStateMatcher" as const,
+
   encode(message: FilterStateMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -119,7 +121,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

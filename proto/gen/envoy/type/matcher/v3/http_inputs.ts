@@ -74,7 +74,12 @@ function createBaseHttpRequestHeaderMatchInput(): HttpRequestHeaderMatchInput {
   return { headerName: "" };
 }
 
-export const HttpRequestHeaderMatchInput: MessageFns<HttpRequestHeaderMatchInput> = {
+export const HttpRequestHeaderMatchInput: MessageFns<
+  HttpRequestHeaderMatchInput,
+  "envoy.type.matcher.v3.HttpRequestHeaderMatchInput"
+> = {
+  $type: "envoy.type.matcher.v3.HttpRequestHeaderMatchInput" as const,
+
   encode(message: HttpRequestHeaderMatchInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -147,7 +152,12 @@ function createBaseHttpRequestTrailerMatchInput(): HttpRequestTrailerMatchInput 
   return { headerName: "" };
 }
 
-export const HttpRequestTrailerMatchInput: MessageFns<HttpRequestTrailerMatchInput> = {
+export const HttpRequestTrailerMatchInput: MessageFns<
+  HttpRequestTrailerMatchInput,
+  "envoy.type.matcher.v3.HttpRequestTrailerMatchInput"
+> = {
+  $type: "envoy.type.matcher.v3.HttpRequestTrailerMatchInput" as const,
+
   encode(message: HttpRequestTrailerMatchInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -220,7 +230,12 @@ function createBaseHttpResponseHeaderMatchInput(): HttpResponseHeaderMatchInput 
   return { headerName: "" };
 }
 
-export const HttpResponseHeaderMatchInput: MessageFns<HttpResponseHeaderMatchInput> = {
+export const HttpResponseHeaderMatchInput: MessageFns<
+  HttpResponseHeaderMatchInput,
+  "envoy.type.matcher.v3.HttpResponseHeaderMatchInput"
+> = {
+  $type: "envoy.type.matcher.v3.HttpResponseHeaderMatchInput" as const,
+
   encode(message: HttpResponseHeaderMatchInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -293,7 +308,12 @@ function createBaseHttpResponseTrailerMatchInput(): HttpResponseTrailerMatchInpu
   return { headerName: "" };
 }
 
-export const HttpResponseTrailerMatchInput: MessageFns<HttpResponseTrailerMatchInput> = {
+export const HttpResponseTrailerMatchInput: MessageFns<
+  HttpResponseTrailerMatchInput,
+  "envoy.type.matcher.v3.HttpResponseTrailerMatchInput"
+> = {
+  $type: "envoy.type.matcher.v3.HttpResponseTrailerMatchInput" as const,
+
   encode(message: HttpResponseTrailerMatchInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -366,7 +386,12 @@ function createBaseHttpRequestQueryParamMatchInput(): HttpRequestQueryParamMatch
   return { queryParam: "" };
 }
 
-export const HttpRequestQueryParamMatchInput: MessageFns<HttpRequestQueryParamMatchInput> = {
+export const HttpRequestQueryParamMatchInput: MessageFns<
+  HttpRequestQueryParamMatchInput,
+  "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput"
+> = {
+  $type: "envoy.type.matcher.v3.HttpRequestQueryParamMatchInput" as const,
+
   encode(message: HttpRequestQueryParamMatchInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.queryParam !== "") {
       writer.uint32(10).string(message.queryParam);
@@ -447,7 +472,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

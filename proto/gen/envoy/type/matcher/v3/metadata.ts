@@ -36,7 +36,9 @@ function createBaseMetadataMatcher(): MetadataMatcher {
   return { filter: "", path: [], value: undefined, invert: false };
 }
 
-export const MetadataMatcher: MessageFns<MetadataMatcher> = {
+export const MetadataMatcher: MessageFns<MetadataMatcher, "envoy.type.matcher.v3.MetadataMatcher"> = {
+  $type: "envoy.type.matcher.v3.MetadataMatcher" as const,
+
   encode(message: MetadataMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filter !== "") {
       writer.uint32(10).string(message.filter);
@@ -157,7 +159,12 @@ function createBaseMetadataMatcher_PathSegment(): MetadataMatcher_PathSegment {
   return { key: undefined };
 }
 
-export const MetadataMatcher_PathSegment: MessageFns<MetadataMatcher_PathSegment> = {
+export const MetadataMatcher_PathSegment: MessageFns<
+  MetadataMatcher_PathSegment,
+  "envoy.type.matcher.v3.MetadataMatcher.PathSegment"
+> = {
+  $type: "envoy.type.matcher.v3.MetadataMatcher.PathSegment" as const,
+
   encode(message: MetadataMatcher_PathSegment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== undefined) {
       writer.uint32(10).string(message.key);
@@ -232,7 +239,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

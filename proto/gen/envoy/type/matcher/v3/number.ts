@@ -25,7 +25,9 @@ function createBaseDoubleMatcher(): DoubleMatcher {
   return { range: undefined, exact: undefined };
 }
 
-export const DoubleMatcher: MessageFns<DoubleMatcher> = {
+export const DoubleMatcher: MessageFns<DoubleMatcher, "envoy.type.matcher.v3.DoubleMatcher"> = {
+  $type: "envoy.type.matcher.v3.DoubleMatcher" as const,
+
   encode(message: DoubleMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.range !== undefined) {
       DoubleRange.encode(message.range, writer.uint32(10).fork()).join();
@@ -124,7 +126,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -22,7 +22,9 @@ function createBasePathMatcher(): PathMatcher {
   return { path: undefined };
 }
 
-export const PathMatcher: MessageFns<PathMatcher> = {
+export const PathMatcher: MessageFns<PathMatcher, "envoy.type.matcher.v3.PathMatcher"> = {
+  $type: "envoy.type.matcher.v3.PathMatcher" as const,
+
   encode(message: PathMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== undefined) {
       StringMatcher.encode(message.path, writer.uint32(10).fork()).join();
@@ -99,7 +101,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -97,7 +97,9 @@ function createBaseRegexMatcher(): RegexMatcher {
   return { googleRe2: undefined, regex: "" };
 }
 
-export const RegexMatcher: MessageFns<RegexMatcher> = {
+export const RegexMatcher: MessageFns<RegexMatcher, "envoy.type.matcher.v3.RegexMatcher"> = {
+  $type: "envoy.type.matcher.v3.RegexMatcher" as const,
+
   encode(message: RegexMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.googleRe2 !== undefined) {
       RegexMatcher_GoogleRE2.encode(message.googleRe2, writer.uint32(10).fork()).join();
@@ -188,7 +190,12 @@ function createBaseRegexMatcher_GoogleRE2(): RegexMatcher_GoogleRE2 {
   return { maxProgramSize: undefined };
 }
 
-export const RegexMatcher_GoogleRE2: MessageFns<RegexMatcher_GoogleRE2> = {
+export const RegexMatcher_GoogleRE2: MessageFns<
+  RegexMatcher_GoogleRE2,
+  "envoy.type.matcher.v3.RegexMatcher.GoogleRE2"
+> = {
+  $type: "envoy.type.matcher.v3.RegexMatcher.GoogleRE2" as const,
+
   encode(message: RegexMatcher_GoogleRE2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxProgramSize !== undefined) {
       UInt32Value.encode({ value: message.maxProgramSize! }, writer.uint32(10).fork()).join();
@@ -261,7 +268,12 @@ function createBaseRegexMatchAndSubstitute(): RegexMatchAndSubstitute {
   return { pattern: undefined, substitution: "" };
 }
 
-export const RegexMatchAndSubstitute: MessageFns<RegexMatchAndSubstitute> = {
+export const RegexMatchAndSubstitute: MessageFns<
+  RegexMatchAndSubstitute,
+  "envoy.type.matcher.v3.RegexMatchAndSubstitute"
+> = {
+  $type: "envoy.type.matcher.v3.RegexMatchAndSubstitute" as const,
+
   encode(message: RegexMatchAndSubstitute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.pattern !== undefined) {
       RegexMatcher.encode(message.pattern, writer.uint32(10).fork()).join();
@@ -356,7 +368,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -93,7 +93,9 @@ function createBaseStringMatcher(): StringMatcher {
   };
 }
 
-export const StringMatcher: MessageFns<StringMatcher> = {
+export const StringMatcher: MessageFns<StringMatcher, "envoy.type.matcher.v3.StringMatcher"> = {
+  $type: "envoy.type.matcher.v3.StringMatcher" as const,
+
   encode(message: StringMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.exact !== undefined) {
       writer.uint32(10).string(message.exact);
@@ -270,7 +272,9 @@ function createBaseListStringMatcher(): ListStringMatcher {
   return { patterns: [] };
 }
 
-export const ListStringMatcher: MessageFns<ListStringMatcher> = {
+export const ListStringMatcher: MessageFns<ListStringMatcher, "envoy.type.matcher.v3.ListStringMatcher"> = {
+  $type: "envoy.type.matcher.v3.ListStringMatcher" as const,
+
   encode(message: ListStringMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.patterns) {
       StringMatcher.encode(v!, writer.uint32(10).fork()).join();
@@ -349,7 +353,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -86,7 +86,9 @@ function createBaseValueMatcher(): ValueMatcher {
   };
 }
 
-export const ValueMatcher: MessageFns<ValueMatcher> = {
+export const ValueMatcher: MessageFns<ValueMatcher, "envoy.type.matcher.v3.ValueMatcher"> = {
+  $type: "envoy.type.matcher.v3.ValueMatcher" as const,
+
   encode(message: ValueMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.nullMatch !== undefined) {
       ValueMatcher_NullMatch.encode(message.nullMatch, writer.uint32(10).fork()).join();
@@ -289,7 +291,12 @@ function createBaseValueMatcher_NullMatch(): ValueMatcher_NullMatch {
   return {};
 }
 
-export const ValueMatcher_NullMatch: MessageFns<ValueMatcher_NullMatch> = {
+export const ValueMatcher_NullMatch: MessageFns<
+  ValueMatcher_NullMatch,
+  "envoy.type.matcher.v3.ValueMatcher.NullMatch"
+> = {
+  $type: "envoy.type.matcher.v3.ValueMatcher.NullMatch" as const,
+
   encode(_: ValueMatcher_NullMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -341,7 +348,9 @@ function createBaseListMatcher(): ListMatcher {
   return { oneOf: undefined };
 }
 
-export const ListMatcher: MessageFns<ListMatcher> = {
+export const ListMatcher: MessageFns<ListMatcher, "envoy.type.matcher.v3.ListMatcher"> = {
+  $type: "envoy.type.matcher.v3.ListMatcher" as const,
+
   encode(message: ListMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.oneOf !== undefined) {
       ValueMatcher.encode(message.oneOf, writer.uint32(10).fork()).join();
@@ -416,7 +425,9 @@ function createBaseOrMatcher(): OrMatcher {
   return { valueMatchers: [] };
 }
 
-export const OrMatcher: MessageFns<OrMatcher> = {
+export const OrMatcher: MessageFns<OrMatcher, "envoy.type.matcher.v3.OrMatcher"> = {
+  $type: "envoy.type.matcher.v3.OrMatcher" as const,
+
   encode(message: OrMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.valueMatchers) {
       ValueMatcher.encode(v!, writer.uint32(10).fork()).join();
@@ -497,7 +508,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -98,7 +98,9 @@ function createBaseMetadataKey(): MetadataKey {
   return { key: "", path: [] };
 }
 
-export const MetadataKey: MessageFns<MetadataKey> = {
+export const MetadataKey: MessageFns<MetadataKey, "envoy.type.metadata.v3.MetadataKey"> = {
+  $type: "envoy.type.metadata.v3.MetadataKey" as const,
+
   encode(message: MetadataKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -185,7 +187,12 @@ function createBaseMetadataKey_PathSegment(): MetadataKey_PathSegment {
   return { key: undefined };
 }
 
-export const MetadataKey_PathSegment: MessageFns<MetadataKey_PathSegment> = {
+export const MetadataKey_PathSegment: MessageFns<
+  MetadataKey_PathSegment,
+  "envoy.type.metadata.v3.MetadataKey.PathSegment"
+> = {
+  $type: "envoy.type.metadata.v3.MetadataKey.PathSegment" as const,
+
   encode(message: MetadataKey_PathSegment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== undefined) {
       writer.uint32(10).string(message.key);
@@ -252,7 +259,9 @@ function createBaseMetadataKind(): MetadataKind {
   return { request: undefined, route: undefined, cluster: undefined, host: undefined };
 }
 
-export const MetadataKind: MessageFns<MetadataKind> = {
+export const MetadataKind: MessageFns<MetadataKind, "envoy.type.metadata.v3.MetadataKind"> = {
+  $type: "envoy.type.metadata.v3.MetadataKind" as const,
+
   encode(message: MetadataKind, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.request !== undefined) {
       MetadataKind_Request.encode(message.request, writer.uint32(10).fork()).join();
@@ -377,7 +386,9 @@ function createBaseMetadataKind_Request(): MetadataKind_Request {
   return {};
 }
 
-export const MetadataKind_Request: MessageFns<MetadataKind_Request> = {
+export const MetadataKind_Request: MessageFns<MetadataKind_Request, "envoy.type.metadata.v3.MetadataKind.Request"> = {
+  $type: "envoy.type.metadata.v3.MetadataKind.Request" as const,
+
   encode(_: MetadataKind_Request, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -429,7 +440,9 @@ function createBaseMetadataKind_Route(): MetadataKind_Route {
   return {};
 }
 
-export const MetadataKind_Route: MessageFns<MetadataKind_Route> = {
+export const MetadataKind_Route: MessageFns<MetadataKind_Route, "envoy.type.metadata.v3.MetadataKind.Route"> = {
+  $type: "envoy.type.metadata.v3.MetadataKind.Route" as const,
+
   encode(_: MetadataKind_Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -481,7 +494,9 @@ function createBaseMetadataKind_Cluster(): MetadataKind_Cluster {
   return {};
 }
 
-export const MetadataKind_Cluster: MessageFns<MetadataKind_Cluster> = {
+export const MetadataKind_Cluster: MessageFns<MetadataKind_Cluster, "envoy.type.metadata.v3.MetadataKind.Cluster"> = {
+  $type: "envoy.type.metadata.v3.MetadataKind.Cluster" as const,
+
   encode(_: MetadataKind_Cluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -533,7 +548,9 @@ function createBaseMetadataKind_Host(): MetadataKind_Host {
   return {};
 }
 
-export const MetadataKind_Host: MessageFns<MetadataKind_Host> = {
+export const MetadataKind_Host: MessageFns<MetadataKind_Host, "envoy.type.metadata.v3.MetadataKind.Host"> = {
+  $type: "envoy.type.metadata.v3.MetadataKind.Host" as const,
+
   encode(_: MetadataKind_Host, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -593,7 +610,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -89,7 +89,9 @@ function createBaseCustomTag(): CustomTag {
   return { tag: "", literal: undefined, environment: undefined, requestHeader: undefined, metadata: undefined };
 }
 
-export const CustomTag: MessageFns<CustomTag> = {
+export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag"> = {
+  $type: "envoy.type.tracing.v3.CustomTag" as const,
+
   encode(message: CustomTag, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tag !== "") {
       writer.uint32(10).string(message.tag);
@@ -234,7 +236,9 @@ function createBaseCustomTag_Literal(): CustomTag_Literal {
   return { value: "" };
 }
 
-export const CustomTag_Literal: MessageFns<CustomTag_Literal> = {
+export const CustomTag_Literal: MessageFns<CustomTag_Literal, "envoy.type.tracing.v3.CustomTag.Literal"> = {
+  $type: "envoy.type.tracing.v3.CustomTag.Literal" as const,
+
   encode(message: CustomTag_Literal, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.value !== "") {
       writer.uint32(10).string(message.value);
@@ -301,7 +305,9 @@ function createBaseCustomTag_Environment(): CustomTag_Environment {
   return { name: "", defaultValue: "" };
 }
 
-export const CustomTag_Environment: MessageFns<CustomTag_Environment> = {
+export const CustomTag_Environment: MessageFns<CustomTag_Environment, "envoy.type.tracing.v3.CustomTag.Environment"> = {
+  $type: "envoy.type.tracing.v3.CustomTag.Environment" as const,
+
   encode(message: CustomTag_Environment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -390,7 +396,9 @@ function createBaseCustomTag_Header(): CustomTag_Header {
   return { name: "", defaultValue: "" };
 }
 
-export const CustomTag_Header: MessageFns<CustomTag_Header> = {
+export const CustomTag_Header: MessageFns<CustomTag_Header, "envoy.type.tracing.v3.CustomTag.Header"> = {
+  $type: "envoy.type.tracing.v3.CustomTag.Header" as const,
+
   encode(message: CustomTag_Header, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -479,7 +487,9 @@ function createBaseCustomTag_Metadata(): CustomTag_Metadata {
   return { kind: undefined, metadataKey: undefined, defaultValue: "" };
 }
 
-export const CustomTag_Metadata: MessageFns<CustomTag_Metadata> = {
+export const CustomTag_Metadata: MessageFns<CustomTag_Metadata, "envoy.type.tracing.v3.CustomTag.Metadata"> = {
+  $type: "envoy.type.tracing.v3.CustomTag.Metadata" as const,
+
   encode(message: CustomTag_Metadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.kind !== undefined) {
       MetadataKind.encode(message.kind, writer.uint32(10).fork()).join();
@@ -600,7 +610,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

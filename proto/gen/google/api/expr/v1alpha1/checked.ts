@@ -452,7 +452,9 @@ function createBaseCheckedExpr(): CheckedExpr {
   return { referenceMap: {}, typeMap: {}, sourceInfo: undefined, expr: undefined };
 }
 
-export const CheckedExpr: MessageFns<CheckedExpr> = {
+export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.CheckedExpr"> = {
+  $type: "google.api.expr.v1alpha1.CheckedExpr" as const,
+
   encode(message: CheckedExpr, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.referenceMap).forEach(([key, value]: [string, Reference]) => {
       CheckedExpr_ReferenceMapEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
@@ -661,7 +663,12 @@ function createBaseCheckedExpr_ReferenceMapEntry(): CheckedExpr_ReferenceMapEntr
   return { key: 0, value: undefined };
 }
 
-export const CheckedExpr_ReferenceMapEntry: MessageFns<CheckedExpr_ReferenceMapEntry> = {
+export const CheckedExpr_ReferenceMapEntry: MessageFns<
+  CheckedExpr_ReferenceMapEntry,
+  "google.api.expr.v1alpha1.CheckedExpr.ReferenceMapEntry"
+> = {
+  $type: "google.api.expr.v1alpha1.CheckedExpr.ReferenceMapEntry" as const,
+
   encode(message: CheckedExpr_ReferenceMapEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== 0) {
       writer.uint32(8).int64(message.key);
@@ -748,7 +755,12 @@ function createBaseCheckedExpr_TypeMapEntry(): CheckedExpr_TypeMapEntry {
   return { key: 0, value: undefined };
 }
 
-export const CheckedExpr_TypeMapEntry: MessageFns<CheckedExpr_TypeMapEntry> = {
+export const CheckedExpr_TypeMapEntry: MessageFns<
+  CheckedExpr_TypeMapEntry,
+  "google.api.expr.v1alpha1.CheckedExpr.TypeMapEntry"
+> = {
+  $type: "google.api.expr.v1alpha1.CheckedExpr.TypeMapEntry" as const,
+
   encode(message: CheckedExpr_TypeMapEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== 0) {
       writer.uint32(8).int64(message.key);
@@ -847,7 +859,9 @@ function createBaseType(): Type {
   };
 }
 
-export const Type: MessageFns<Type> = {
+export const Type: MessageFns<Type, "google.api.expr.v1alpha1.Type"> = {
+  $type: "google.api.expr.v1alpha1.Type" as const,
+
   encode(message: Type, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dyn !== undefined) {
       Empty.encode(message.dyn, writer.uint32(10).fork()).join();
@@ -1140,7 +1154,9 @@ function createBaseType_ListType(): Type_ListType {
   return { elemType: undefined };
 }
 
-export const Type_ListType: MessageFns<Type_ListType> = {
+export const Type_ListType: MessageFns<Type_ListType, "google.api.expr.v1alpha1.Type.ListType"> = {
+  $type: "google.api.expr.v1alpha1.Type.ListType" as const,
+
   encode(message: Type_ListType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.elemType !== undefined) {
       Type.encode(message.elemType, writer.uint32(10).fork()).join();
@@ -1215,7 +1231,9 @@ function createBaseType_MapType(): Type_MapType {
   return { keyType: undefined, valueType: undefined };
 }
 
-export const Type_MapType: MessageFns<Type_MapType> = {
+export const Type_MapType: MessageFns<Type_MapType, "google.api.expr.v1alpha1.Type.MapType"> = {
+  $type: "google.api.expr.v1alpha1.Type.MapType" as const,
+
   encode(message: Type_MapType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.keyType !== undefined) {
       Type.encode(message.keyType, writer.uint32(10).fork()).join();
@@ -1312,7 +1330,9 @@ function createBaseType_FunctionType(): Type_FunctionType {
   return { resultType: undefined, argTypes: [] };
 }
 
-export const Type_FunctionType: MessageFns<Type_FunctionType> = {
+export const Type_FunctionType: MessageFns<Type_FunctionType, "google.api.expr.v1alpha1.Type.FunctionType"> = {
+  $type: "google.api.expr.v1alpha1.Type.FunctionType" as const,
+
   encode(message: Type_FunctionType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.resultType !== undefined) {
       Type.encode(message.resultType, writer.uint32(10).fork()).join();
@@ -1407,7 +1427,9 @@ function createBaseType_AbstractType(): Type_AbstractType {
   return { name: "", parameterTypes: [] };
 }
 
-export const Type_AbstractType: MessageFns<Type_AbstractType> = {
+export const Type_AbstractType: MessageFns<Type_AbstractType, "google.api.expr.v1alpha1.Type.AbstractType"> = {
+  $type: "google.api.expr.v1alpha1.Type.AbstractType" as const,
+
   encode(message: Type_AbstractType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1496,7 +1518,9 @@ function createBaseDecl(): Decl {
   return { name: "", ident: undefined, function: undefined };
 }
 
-export const Decl: MessageFns<Decl> = {
+export const Decl: MessageFns<Decl, "google.api.expr.v1alpha1.Decl"> = {
+  $type: "google.api.expr.v1alpha1.Decl" as const,
+
   encode(message: Decl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1601,7 +1625,9 @@ function createBaseDecl_IdentDecl(): Decl_IdentDecl {
   return { type: undefined, value: undefined, doc: "" };
 }
 
-export const Decl_IdentDecl: MessageFns<Decl_IdentDecl> = {
+export const Decl_IdentDecl: MessageFns<Decl_IdentDecl, "google.api.expr.v1alpha1.Decl.IdentDecl"> = {
+  $type: "google.api.expr.v1alpha1.Decl.IdentDecl" as const,
+
   encode(message: Decl_IdentDecl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.type !== undefined) {
       Type.encode(message.type, writer.uint32(10).fork()).join();
@@ -1704,7 +1730,9 @@ function createBaseDecl_FunctionDecl(): Decl_FunctionDecl {
   return { overloads: [] };
 }
 
-export const Decl_FunctionDecl: MessageFns<Decl_FunctionDecl> = {
+export const Decl_FunctionDecl: MessageFns<Decl_FunctionDecl, "google.api.expr.v1alpha1.Decl.FunctionDecl"> = {
+  $type: "google.api.expr.v1alpha1.Decl.FunctionDecl" as const,
+
   encode(message: Decl_FunctionDecl, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.overloads) {
       Decl_FunctionDecl_Overload.encode(v!, writer.uint32(10).fork()).join();
@@ -1775,7 +1803,12 @@ function createBaseDecl_FunctionDecl_Overload(): Decl_FunctionDecl_Overload {
   return { overloadId: "", params: [], typeParams: [], resultType: undefined, isInstanceFunction: false, doc: "" };
 }
 
-export const Decl_FunctionDecl_Overload: MessageFns<Decl_FunctionDecl_Overload> = {
+export const Decl_FunctionDecl_Overload: MessageFns<
+  Decl_FunctionDecl_Overload,
+  "google.api.expr.v1alpha1.Decl.FunctionDecl.Overload"
+> = {
+  $type: "google.api.expr.v1alpha1.Decl.FunctionDecl.Overload" as const,
+
   encode(message: Decl_FunctionDecl_Overload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.overloadId !== "") {
       writer.uint32(10).string(message.overloadId);
@@ -1942,7 +1975,9 @@ function createBaseReference(): Reference {
   return { name: "", overloadId: [], value: undefined };
 }
 
-export const Reference: MessageFns<Reference> = {
+export const Reference: MessageFns<Reference, "google.api.expr.v1alpha1.Reference"> = {
+  $type: "google.api.expr.v1alpha1.Reference" as const,
+
   encode(message: Reference, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -2072,7 +2107,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -376,7 +376,9 @@ function createBaseParsedExpr(): ParsedExpr {
   return { expr: undefined, sourceInfo: undefined };
 }
 
-export const ParsedExpr: MessageFns<ParsedExpr> = {
+export const ParsedExpr: MessageFns<ParsedExpr, "google.api.expr.v1alpha1.ParsedExpr"> = {
+  $type: "google.api.expr.v1alpha1.ParsedExpr" as const,
+
   encode(message: ParsedExpr, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.expr !== undefined) {
       Expr.encode(message.expr, writer.uint32(18).fork()).join();
@@ -476,7 +478,9 @@ function createBaseExpr(): Expr {
   };
 }
 
-export const Expr: MessageFns<Expr> = {
+export const Expr: MessageFns<Expr, "google.api.expr.v1alpha1.Expr"> = {
+  $type: "google.api.expr.v1alpha1.Expr" as const,
+
   encode(message: Expr, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== 0) {
       writer.uint32(16).int64(message.id);
@@ -699,7 +703,9 @@ function createBaseExpr_Ident(): Expr_Ident {
   return { name: "" };
 }
 
-export const Expr_Ident: MessageFns<Expr_Ident> = {
+export const Expr_Ident: MessageFns<Expr_Ident, "google.api.expr.v1alpha1.Expr.Ident"> = {
+  $type: "google.api.expr.v1alpha1.Expr.Ident" as const,
+
   encode(message: Expr_Ident, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -766,7 +772,9 @@ function createBaseExpr_Select(): Expr_Select {
   return { operand: undefined, field: "", testOnly: false };
 }
 
-export const Expr_Select: MessageFns<Expr_Select> = {
+export const Expr_Select: MessageFns<Expr_Select, "google.api.expr.v1alpha1.Expr.Select"> = {
+  $type: "google.api.expr.v1alpha1.Expr.Select" as const,
+
   encode(message: Expr_Select, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.operand !== undefined) {
       Expr.encode(message.operand, writer.uint32(10).fork()).join();
@@ -873,7 +881,9 @@ function createBaseExpr_Call(): Expr_Call {
   return { target: undefined, function: "", args: [] };
 }
 
-export const Expr_Call: MessageFns<Expr_Call> = {
+export const Expr_Call: MessageFns<Expr_Call, "google.api.expr.v1alpha1.Expr.Call"> = {
+  $type: "google.api.expr.v1alpha1.Expr.Call" as const,
+
   encode(message: Expr_Call, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.target !== undefined) {
       Expr.encode(message.target, writer.uint32(10).fork()).join();
@@ -976,7 +986,9 @@ function createBaseExpr_CreateList(): Expr_CreateList {
   return { elements: [] };
 }
 
-export const Expr_CreateList: MessageFns<Expr_CreateList> = {
+export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alpha1.Expr.CreateList"> = {
+  $type: "google.api.expr.v1alpha1.Expr.CreateList" as const,
+
   encode(message: Expr_CreateList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.elements) {
       Expr.encode(v!, writer.uint32(10).fork()).join();
@@ -1045,7 +1057,9 @@ function createBaseExpr_CreateStruct(): Expr_CreateStruct {
   return { messageName: "", entries: [] };
 }
 
-export const Expr_CreateStruct: MessageFns<Expr_CreateStruct> = {
+export const Expr_CreateStruct: MessageFns<Expr_CreateStruct, "google.api.expr.v1alpha1.Expr.CreateStruct"> = {
+  $type: "google.api.expr.v1alpha1.Expr.CreateStruct" as const,
+
   encode(message: Expr_CreateStruct, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.messageName !== "") {
       writer.uint32(10).string(message.messageName);
@@ -1136,7 +1150,12 @@ function createBaseExpr_CreateStruct_Entry(): Expr_CreateStruct_Entry {
   return { id: 0, fieldKey: undefined, mapKey: undefined, value: undefined };
 }
 
-export const Expr_CreateStruct_Entry: MessageFns<Expr_CreateStruct_Entry> = {
+export const Expr_CreateStruct_Entry: MessageFns<
+  Expr_CreateStruct_Entry,
+  "google.api.expr.v1alpha1.Expr.CreateStruct.Entry"
+> = {
+  $type: "google.api.expr.v1alpha1.Expr.CreateStruct.Entry" as const,
+
   encode(message: Expr_CreateStruct_Entry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.id !== 0) {
       writer.uint32(8).int64(message.id);
@@ -1271,7 +1290,9 @@ function createBaseExpr_Comprehension(): Expr_Comprehension {
   };
 }
 
-export const Expr_Comprehension: MessageFns<Expr_Comprehension> = {
+export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr.v1alpha1.Expr.Comprehension"> = {
+  $type: "google.api.expr.v1alpha1.Expr.Comprehension" as const,
+
   encode(message: Expr_Comprehension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.iterVar !== "") {
       writer.uint32(10).string(message.iterVar);
@@ -1480,7 +1501,9 @@ function createBaseConstant(): Constant {
   };
 }
 
-export const Constant: MessageFns<Constant> = {
+export const Constant: MessageFns<Constant, "google.api.expr.v1alpha1.Constant"> = {
+  $type: "google.api.expr.v1alpha1.Constant" as const,
+
   encode(message: Constant, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.nullValue !== undefined) {
       writer.uint32(8).int32(message.nullValue);
@@ -1715,7 +1738,9 @@ function createBaseSourceInfo(): SourceInfo {
   return { syntaxVersion: "", location: "", lineOffsets: [], positions: {}, macroCalls: {} };
 }
 
-export const SourceInfo: MessageFns<SourceInfo> = {
+export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.SourceInfo"> = {
+  $type: "google.api.expr.v1alpha1.SourceInfo" as const,
+
   encode(message: SourceInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.syntaxVersion !== "") {
       writer.uint32(10).string(message.syntaxVersion);
@@ -1943,7 +1968,12 @@ function createBaseSourceInfo_PositionsEntry(): SourceInfo_PositionsEntry {
   return { key: 0, value: 0 };
 }
 
-export const SourceInfo_PositionsEntry: MessageFns<SourceInfo_PositionsEntry> = {
+export const SourceInfo_PositionsEntry: MessageFns<
+  SourceInfo_PositionsEntry,
+  "google.api.expr.v1alpha1.SourceInfo.PositionsEntry"
+> = {
+  $type: "google.api.expr.v1alpha1.SourceInfo.PositionsEntry" as const,
+
   encode(message: SourceInfo_PositionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== 0) {
       writer.uint32(8).int64(message.key);
@@ -2028,7 +2058,12 @@ function createBaseSourceInfo_MacroCallsEntry(): SourceInfo_MacroCallsEntry {
   return { key: 0, value: undefined };
 }
 
-export const SourceInfo_MacroCallsEntry: MessageFns<SourceInfo_MacroCallsEntry> = {
+export const SourceInfo_MacroCallsEntry: MessageFns<
+  SourceInfo_MacroCallsEntry,
+  "google.api.expr.v1alpha1.SourceInfo.MacroCallsEntry"
+> = {
+  $type: "google.api.expr.v1alpha1.SourceInfo.MacroCallsEntry" as const,
+
   encode(message: SourceInfo_MacroCallsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== 0) {
       writer.uint32(8).int64(message.key);
@@ -2113,7 +2148,9 @@ function createBaseSourcePosition(): SourcePosition {
   return { location: "", offset: 0, line: 0, column: 0 };
 }
 
-export const SourcePosition: MessageFns<SourcePosition> = {
+export const SourcePosition: MessageFns<SourcePosition, "google.api.expr.v1alpha1.SourcePosition"> = {
+  $type: "google.api.expr.v1alpha1.SourcePosition" as const,
+
   encode(message: SourcePosition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.location !== "") {
       writer.uint32(10).string(message.location);
@@ -2287,7 +2324,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -140,7 +140,9 @@ function createBaseMatcher(): Matcher {
   return { matcherList: undefined, matcherTree: undefined, onNoMatch: undefined };
 }
 
-export const Matcher: MessageFns<Matcher> = {
+export const Matcher: MessageFns<Matcher, "xds.type.matcher.v3.Matcher"> = {
+  $type: "xds.type.matcher.v3.Matcher" as const,
+
   encode(message: Matcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.matcherList !== undefined) {
       Matcher_MatcherList.encode(message.matcherList, writer.uint32(10).fork()).join();
@@ -259,7 +261,9 @@ function createBaseMatcher_OnMatch(): Matcher_OnMatch {
   return { matcher: undefined, action: undefined };
 }
 
-export const Matcher_OnMatch: MessageFns<Matcher_OnMatch> = {
+export const Matcher_OnMatch: MessageFns<Matcher_OnMatch, "xds.type.matcher.v3.Matcher.OnMatch"> = {
+  $type: "xds.type.matcher.v3.Matcher.OnMatch" as const,
+
   encode(message: Matcher_OnMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.matcher !== undefined) {
       Matcher.encode(message.matcher, writer.uint32(10).fork()).join();
@@ -348,7 +352,9 @@ function createBaseMatcher_MatcherList(): Matcher_MatcherList {
   return { matchers: [] };
 }
 
-export const Matcher_MatcherList: MessageFns<Matcher_MatcherList> = {
+export const Matcher_MatcherList: MessageFns<Matcher_MatcherList, "xds.type.matcher.v3.Matcher.MatcherList"> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherList" as const,
+
   encode(message: Matcher_MatcherList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.matchers) {
       Matcher_MatcherList_FieldMatcher.encode(v!, writer.uint32(10).fork()).join();
@@ -419,7 +425,12 @@ function createBaseMatcher_MatcherList_Predicate(): Matcher_MatcherList_Predicat
   return { singlePredicate: undefined, orMatcher: undefined, andMatcher: undefined, notMatcher: undefined };
 }
 
-export const Matcher_MatcherList_Predicate: MessageFns<Matcher_MatcherList_Predicate> = {
+export const Matcher_MatcherList_Predicate: MessageFns<
+  Matcher_MatcherList_Predicate,
+  "xds.type.matcher.v3.Matcher.MatcherList.Predicate"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherList.Predicate" as const,
+
   encode(message: Matcher_MatcherList_Predicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.singlePredicate !== undefined) {
       Matcher_MatcherList_Predicate_SinglePredicate.encode(message.singlePredicate, writer.uint32(10).fork()).join();
@@ -560,130 +571,139 @@ function createBaseMatcher_MatcherList_Predicate_SinglePredicate(): Matcher_Matc
   return { input: undefined, valueMatch: undefined, customMatch: undefined };
 }
 
-export const Matcher_MatcherList_Predicate_SinglePredicate: MessageFns<Matcher_MatcherList_Predicate_SinglePredicate> =
-  {
-    encode(
-      message: Matcher_MatcherList_Predicate_SinglePredicate,
-      writer: BinaryWriter = new BinaryWriter(),
-    ): BinaryWriter {
-      if (message.input !== undefined) {
-        TypedExtensionConfig.encode(message.input, writer.uint32(10).fork()).join();
-      }
-      if (message.valueMatch !== undefined) {
-        StringMatcher.encode(message.valueMatch, writer.uint32(18).fork()).join();
-      }
-      if (message.customMatch !== undefined) {
-        TypedExtensionConfig.encode(message.customMatch, writer.uint32(26).fork()).join();
-      }
-      return writer;
-    },
+export const Matcher_MatcherList_Predicate_SinglePredicate: MessageFns<
+  Matcher_MatcherList_Predicate_SinglePredicate,
+  "xds.type.matcher.v3.Matcher.MatcherList.Predicate.SinglePredicate"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherList.Predicate.SinglePredicate" as const,
 
-    decode(input: BinaryReader | Uint8Array, length?: number): Matcher_MatcherList_Predicate_SinglePredicate {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseMatcher_MatcherList_Predicate_SinglePredicate();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-            case 1: {
-              if (tag !== 10) {
-                break;
-              }
+  encode(
+    message: Matcher_MatcherList_Predicate_SinglePredicate,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.input !== undefined) {
+      TypedExtensionConfig.encode(message.input, writer.uint32(10).fork()).join();
+    }
+    if (message.valueMatch !== undefined) {
+      StringMatcher.encode(message.valueMatch, writer.uint32(18).fork()).join();
+    }
+    if (message.customMatch !== undefined) {
+      TypedExtensionConfig.encode(message.customMatch, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
 
-              message.input = TypedExtensionConfig.decode(reader, reader.uint32());
-              continue;
-            }
-            case 2: {
-              if (tag !== 18) {
-                break;
-              }
-
-              message.valueMatch = StringMatcher.decode(reader, reader.uint32());
-              continue;
-            }
-            case 3: {
-              if (tag !== 26) {
-                break;
-              }
-
-              message.customMatch = TypedExtensionConfig.decode(reader, reader.uint32());
-              continue;
-            }
-          }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
-        }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-      }
-    },
-
-    fromJSON(object: any): Matcher_MatcherList_Predicate_SinglePredicate {
-      return {
-        input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
-        valueMatch: isSet(object.valueMatch)
-          ? StringMatcher.fromJSON(object.valueMatch)
-          : isSet(object.value_match)
-          ? StringMatcher.fromJSON(object.value_match)
-          : undefined,
-        customMatch: isSet(object.customMatch)
-          ? TypedExtensionConfig.fromJSON(object.customMatch)
-          : isSet(object.custom_match)
-          ? TypedExtensionConfig.fromJSON(object.custom_match)
-          : undefined,
-      };
-    },
-
-    toJSON(message: Matcher_MatcherList_Predicate_SinglePredicate): unknown {
-      const obj: any = {};
-      if (message.input !== undefined) {
-        obj.input = TypedExtensionConfig.toJSON(message.input);
-      }
-      if (message.valueMatch !== undefined) {
-        obj.valueMatch = StringMatcher.toJSON(message.valueMatch);
-      }
-      if (message.customMatch !== undefined) {
-        obj.customMatch = TypedExtensionConfig.toJSON(message.customMatch);
-      }
-      return obj;
-    },
-
-    create(
-      base?: DeepPartial<Matcher_MatcherList_Predicate_SinglePredicate>,
-    ): Matcher_MatcherList_Predicate_SinglePredicate {
-      return Matcher_MatcherList_Predicate_SinglePredicate.fromPartial(base ?? {});
-    },
-    fromPartial(
-      object: DeepPartial<Matcher_MatcherList_Predicate_SinglePredicate>,
-    ): Matcher_MatcherList_Predicate_SinglePredicate {
+  decode(input: BinaryReader | Uint8Array, length?: number): Matcher_MatcherList_Predicate_SinglePredicate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseMatcher_MatcherList_Predicate_SinglePredicate();
-      message.input = (object.input !== undefined && object.input !== null)
-        ? TypedExtensionConfig.fromPartial(object.input)
-        : undefined;
-      message.valueMatch = (object.valueMatch !== undefined && object.valueMatch !== null)
-        ? StringMatcher.fromPartial(object.valueMatch)
-        : undefined;
-      message.customMatch = (object.customMatch !== undefined && object.customMatch !== null)
-        ? TypedExtensionConfig.fromPartial(object.customMatch)
-        : undefined;
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.input = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.valueMatch = StringMatcher.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.customMatch = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
       return message;
-    },
-  };
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Matcher_MatcherList_Predicate_SinglePredicate {
+    return {
+      input: isSet(object.input) ? TypedExtensionConfig.fromJSON(object.input) : undefined,
+      valueMatch: isSet(object.valueMatch)
+        ? StringMatcher.fromJSON(object.valueMatch)
+        : isSet(object.value_match)
+        ? StringMatcher.fromJSON(object.value_match)
+        : undefined,
+      customMatch: isSet(object.customMatch)
+        ? TypedExtensionConfig.fromJSON(object.customMatch)
+        : isSet(object.custom_match)
+        ? TypedExtensionConfig.fromJSON(object.custom_match)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Matcher_MatcherList_Predicate_SinglePredicate): unknown {
+    const obj: any = {};
+    if (message.input !== undefined) {
+      obj.input = TypedExtensionConfig.toJSON(message.input);
+    }
+    if (message.valueMatch !== undefined) {
+      obj.valueMatch = StringMatcher.toJSON(message.valueMatch);
+    }
+    if (message.customMatch !== undefined) {
+      obj.customMatch = TypedExtensionConfig.toJSON(message.customMatch);
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<Matcher_MatcherList_Predicate_SinglePredicate>,
+  ): Matcher_MatcherList_Predicate_SinglePredicate {
+    return Matcher_MatcherList_Predicate_SinglePredicate.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<Matcher_MatcherList_Predicate_SinglePredicate>,
+  ): Matcher_MatcherList_Predicate_SinglePredicate {
+    const message = createBaseMatcher_MatcherList_Predicate_SinglePredicate();
+    message.input = (object.input !== undefined && object.input !== null)
+      ? TypedExtensionConfig.fromPartial(object.input)
+      : undefined;
+    message.valueMatch = (object.valueMatch !== undefined && object.valueMatch !== null)
+      ? StringMatcher.fromPartial(object.valueMatch)
+      : undefined;
+    message.customMatch = (object.customMatch !== undefined && object.customMatch !== null)
+      ? TypedExtensionConfig.fromPartial(object.customMatch)
+      : undefined;
+    return message;
+  },
+};
 
 function createBaseMatcher_MatcherList_Predicate_PredicateList(): Matcher_MatcherList_Predicate_PredicateList {
   return { predicate: [] };
 }
 
-export const Matcher_MatcherList_Predicate_PredicateList: MessageFns<Matcher_MatcherList_Predicate_PredicateList> = {
+export const Matcher_MatcherList_Predicate_PredicateList: MessageFns<
+  Matcher_MatcherList_Predicate_PredicateList,
+  "xds.type.matcher.v3.Matcher.MatcherList.Predicate.PredicateList"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherList.Predicate.PredicateList" as const,
+
   encode(
     message: Matcher_MatcherList_Predicate_PredicateList,
     writer: BinaryWriter = new BinaryWriter(),
@@ -759,7 +779,12 @@ function createBaseMatcher_MatcherList_FieldMatcher(): Matcher_MatcherList_Field
   return { predicate: undefined, onMatch: undefined };
 }
 
-export const Matcher_MatcherList_FieldMatcher: MessageFns<Matcher_MatcherList_FieldMatcher> = {
+export const Matcher_MatcherList_FieldMatcher: MessageFns<
+  Matcher_MatcherList_FieldMatcher,
+  "xds.type.matcher.v3.Matcher.MatcherList.FieldMatcher"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherList.FieldMatcher" as const,
+
   encode(message: Matcher_MatcherList_FieldMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.predicate !== undefined) {
       Matcher_MatcherList_Predicate.encode(message.predicate, writer.uint32(10).fork()).join();
@@ -852,7 +877,9 @@ function createBaseMatcher_MatcherTree(): Matcher_MatcherTree {
   return { input: undefined, exactMatchMap: undefined, prefixMatchMap: undefined, customMatch: undefined };
 }
 
-export const Matcher_MatcherTree: MessageFns<Matcher_MatcherTree> = {
+export const Matcher_MatcherTree: MessageFns<Matcher_MatcherTree, "xds.type.matcher.v3.Matcher.MatcherTree"> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherTree" as const,
+
   encode(message: Matcher_MatcherTree, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.input !== undefined) {
       TypedExtensionConfig.encode(message.input, writer.uint32(10).fork()).join();
@@ -989,7 +1016,12 @@ function createBaseMatcher_MatcherTree_MatchMap(): Matcher_MatcherTree_MatchMap 
   return { map: {} };
 }
 
-export const Matcher_MatcherTree_MatchMap: MessageFns<Matcher_MatcherTree_MatchMap> = {
+export const Matcher_MatcherTree_MatchMap: MessageFns<
+  Matcher_MatcherTree_MatchMap,
+  "xds.type.matcher.v3.Matcher.MatcherTree.MatchMap"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherTree.MatchMap" as const,
+
   encode(message: Matcher_MatcherTree_MatchMap, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.map).forEach(([key, value]: [string, Matcher_OnMatch]) => {
       Matcher_MatcherTree_MatchMap_MapEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
@@ -1088,7 +1120,12 @@ function createBaseMatcher_MatcherTree_MatchMap_MapEntry(): Matcher_MatcherTree_
   return { key: "", value: undefined };
 }
 
-export const Matcher_MatcherTree_MatchMap_MapEntry: MessageFns<Matcher_MatcherTree_MatchMap_MapEntry> = {
+export const Matcher_MatcherTree_MatchMap_MapEntry: MessageFns<
+  Matcher_MatcherTree_MatchMap_MapEntry,
+  "xds.type.matcher.v3.Matcher.MatcherTree.MatchMap.MapEntry"
+> = {
+  $type: "xds.type.matcher.v3.Matcher.MatcherTree.MatchMap.MapEntry" as const,
+
   encode(message: Matcher_MatcherTree_MatchMap_MapEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -1187,7 +1224,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

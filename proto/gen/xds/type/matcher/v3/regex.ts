@@ -47,7 +47,9 @@ function createBaseRegexMatcher(): RegexMatcher {
   return { googleRe2: undefined, regex: "" };
 }
 
-export const RegexMatcher: MessageFns<RegexMatcher> = {
+export const RegexMatcher: MessageFns<RegexMatcher, "xds.type.matcher.v3.RegexMatcher"> = {
+  $type: "xds.type.matcher.v3.RegexMatcher" as const,
+
   encode(message: RegexMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.googleRe2 !== undefined) {
       RegexMatcher_GoogleRE2.encode(message.googleRe2, writer.uint32(10).fork()).join();
@@ -138,53 +140,56 @@ function createBaseRegexMatcher_GoogleRE2(): RegexMatcher_GoogleRE2 {
   return {};
 }
 
-export const RegexMatcher_GoogleRE2: MessageFns<RegexMatcher_GoogleRE2> = {
-  encode(_: RegexMatcher_GoogleRE2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
+export const RegexMatcher_GoogleRE2: MessageFns<RegexMatcher_GoogleRE2, "xds.type.matcher.v3.RegexMatcher.GoogleRE2"> =
+  {
+    $type: "xds.type.matcher.v3.RegexMatcher.GoogleRE2" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): RegexMatcher_GoogleRE2 {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRegexMatcher_GoogleRE2();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(_: RegexMatcher_GoogleRE2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): RegexMatcher_GoogleRE2 {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
       }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseRegexMatcher_GoogleRE2();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(_: any): RegexMatcher_GoogleRE2 {
+      return {};
+    },
+
+    toJSON(_: RegexMatcher_GoogleRE2): unknown {
+      const obj: any = {};
+      return obj;
+    },
+
+    create(base?: DeepPartial<RegexMatcher_GoogleRE2>): RegexMatcher_GoogleRE2 {
+      return RegexMatcher_GoogleRE2.fromPartial(base ?? {});
+    },
+    fromPartial(_: DeepPartial<RegexMatcher_GoogleRE2>): RegexMatcher_GoogleRE2 {
+      const message = createBaseRegexMatcher_GoogleRE2();
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): RegexMatcher_GoogleRE2 {
-    return {};
-  },
-
-  toJSON(_: RegexMatcher_GoogleRE2): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<RegexMatcher_GoogleRE2>): RegexMatcher_GoogleRE2 {
-    return RegexMatcher_GoogleRE2.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<RegexMatcher_GoogleRE2>): RegexMatcher_GoogleRE2 {
-    const message = createBaseRegexMatcher_GoogleRE2();
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -198,7 +203,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -18,7 +18,12 @@ function createBaseKeyValueStoreConfig(): KeyValueStoreConfig {
   return { config: undefined };
 }
 
-export const KeyValueStoreConfig: MessageFns<KeyValueStoreConfig> = {
+export const KeyValueStoreConfig: MessageFns<
+  KeyValueStoreConfig,
+  "envoy.config.common.key_value.v3.KeyValueStoreConfig"
+> = {
+  $type: "envoy.config.common.key_value.v3.KeyValueStoreConfig" as const,
+
   encode(message: KeyValueStoreConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       TypedExtensionConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -95,7 +100,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

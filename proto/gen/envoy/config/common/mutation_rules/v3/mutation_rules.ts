@@ -126,7 +126,12 @@ function createBaseHeaderMutationRules(): HeaderMutationRules {
   };
 }
 
-export const HeaderMutationRules: MessageFns<HeaderMutationRules> = {
+export const HeaderMutationRules: MessageFns<
+  HeaderMutationRules,
+  "envoy.config.common.mutation_rules.v3.HeaderMutationRules"
+> = {
+  $type: "envoy.config.common.mutation_rules.v3.HeaderMutationRules" as const,
+
   encode(message: HeaderMutationRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.allowAllRouting !== undefined) {
       BoolValue.encode({ value: message.allowAllRouting! }, writer.uint32(10).fork()).join();
@@ -323,7 +328,9 @@ function createBaseHeaderMutation(): HeaderMutation {
   return { remove: undefined, append: undefined };
 }
 
-export const HeaderMutation: MessageFns<HeaderMutation> = {
+export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mutation_rules.v3.HeaderMutation"> = {
+  $type: "envoy.config.common.mutation_rules.v3.HeaderMutation" as const,
+
   encode(message: HeaderMutation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.remove !== undefined) {
       writer.uint32(10).string(message.remove);
@@ -418,7 +425,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

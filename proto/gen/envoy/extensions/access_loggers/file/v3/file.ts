@@ -65,7 +65,9 @@ function createBaseFileAccessLog(): FileAccessLog {
   return { path: "", format: undefined, jsonFormat: undefined, typedJsonFormat: undefined, logFormat: undefined };
 }
 
-export const FileAccessLog: MessageFns<FileAccessLog> = {
+export const FileAccessLog: MessageFns<FileAccessLog, "envoy.extensions.access_loggers.file.v3.FileAccessLog"> = {
+  $type: "envoy.extensions.access_loggers.file.v3.FileAccessLog" as const,
+
   encode(message: FileAccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
@@ -224,7 +226,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

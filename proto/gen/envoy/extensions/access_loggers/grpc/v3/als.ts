@@ -116,7 +116,12 @@ function createBaseHttpGrpcAccessLogConfig(): HttpGrpcAccessLogConfig {
   };
 }
 
-export const HttpGrpcAccessLogConfig: MessageFns<HttpGrpcAccessLogConfig> = {
+export const HttpGrpcAccessLogConfig: MessageFns<
+  HttpGrpcAccessLogConfig,
+  "envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig"
+> = {
+  $type: "envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig" as const,
+
   encode(message: HttpGrpcAccessLogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonConfig !== undefined) {
       CommonGrpcAccessLogConfig.encode(message.commonConfig, writer.uint32(10).fork()).join();
@@ -251,7 +256,12 @@ function createBaseTcpGrpcAccessLogConfig(): TcpGrpcAccessLogConfig {
   return { commonConfig: undefined };
 }
 
-export const TcpGrpcAccessLogConfig: MessageFns<TcpGrpcAccessLogConfig> = {
+export const TcpGrpcAccessLogConfig: MessageFns<
+  TcpGrpcAccessLogConfig,
+  "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig"
+> = {
+  $type: "envoy.extensions.access_loggers.grpc.v3.TcpGrpcAccessLogConfig" as const,
+
   encode(message: TcpGrpcAccessLogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonConfig !== undefined) {
       CommonGrpcAccessLogConfig.encode(message.commonConfig, writer.uint32(10).fork()).join();
@@ -335,7 +345,12 @@ function createBaseCommonGrpcAccessLogConfig(): CommonGrpcAccessLogConfig {
   };
 }
 
-export const CommonGrpcAccessLogConfig: MessageFns<CommonGrpcAccessLogConfig> = {
+export const CommonGrpcAccessLogConfig: MessageFns<
+  CommonGrpcAccessLogConfig,
+  "envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig"
+> = {
+  $type: "envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig" as const,
+
   encode(message: CommonGrpcAccessLogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.logName !== "") {
       writer.uint32(10).string(message.logName);
@@ -563,7 +578,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -38,151 +38,157 @@ function createBaseStdoutAccessLog(): StdoutAccessLog {
   return { logFormat: undefined };
 }
 
-export const StdoutAccessLog: MessageFns<StdoutAccessLog> = {
-  encode(message: StdoutAccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.logFormat !== undefined) {
-      SubstitutionFormatString.encode(message.logFormat, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
+export const StdoutAccessLog: MessageFns<StdoutAccessLog, "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog"> =
+  {
+    $type: "envoy.extensions.access_loggers.stream.v3.StdoutAccessLog" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StdoutAccessLog {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStdoutAccessLog();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.logFormat = SubstitutionFormatString.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: StdoutAccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.logFormat !== undefined) {
+        SubstitutionFormatString.encode(message.logFormat, writer.uint32(10).fork()).join();
       }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): StdoutAccessLog {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseStdoutAccessLog();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.logFormat = SubstitutionFormatString.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): StdoutAccessLog {
+      return {
+        logFormat: isSet(object.logFormat)
+          ? SubstitutionFormatString.fromJSON(object.logFormat)
+          : isSet(object.log_format)
+          ? SubstitutionFormatString.fromJSON(object.log_format)
+          : undefined,
+      };
+    },
+
+    toJSON(message: StdoutAccessLog): unknown {
+      const obj: any = {};
+      if (message.logFormat !== undefined) {
+        obj.logFormat = SubstitutionFormatString.toJSON(message.logFormat);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<StdoutAccessLog>): StdoutAccessLog {
+      return StdoutAccessLog.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<StdoutAccessLog>): StdoutAccessLog {
+      const message = createBaseStdoutAccessLog();
+      message.logFormat = (object.logFormat !== undefined && object.logFormat !== null)
+        ? SubstitutionFormatString.fromPartial(object.logFormat)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): StdoutAccessLog {
-    return {
-      logFormat: isSet(object.logFormat)
-        ? SubstitutionFormatString.fromJSON(object.logFormat)
-        : isSet(object.log_format)
-        ? SubstitutionFormatString.fromJSON(object.log_format)
-        : undefined,
-    };
-  },
-
-  toJSON(message: StdoutAccessLog): unknown {
-    const obj: any = {};
-    if (message.logFormat !== undefined) {
-      obj.logFormat = SubstitutionFormatString.toJSON(message.logFormat);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StdoutAccessLog>): StdoutAccessLog {
-    return StdoutAccessLog.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StdoutAccessLog>): StdoutAccessLog {
-    const message = createBaseStdoutAccessLog();
-    message.logFormat = (object.logFormat !== undefined && object.logFormat !== null)
-      ? SubstitutionFormatString.fromPartial(object.logFormat)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseStderrAccessLog(): StderrAccessLog {
   return { logFormat: undefined };
 }
 
-export const StderrAccessLog: MessageFns<StderrAccessLog> = {
-  encode(message: StderrAccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.logFormat !== undefined) {
-      SubstitutionFormatString.encode(message.logFormat, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
+export const StderrAccessLog: MessageFns<StderrAccessLog, "envoy.extensions.access_loggers.stream.v3.StderrAccessLog"> =
+  {
+    $type: "envoy.extensions.access_loggers.stream.v3.StderrAccessLog" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): StderrAccessLog {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseStderrAccessLog();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.logFormat = SubstitutionFormatString.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: StderrAccessLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.logFormat !== undefined) {
+        SubstitutionFormatString.encode(message.logFormat, writer.uint32(10).fork()).join();
       }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): StderrAccessLog {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseStderrAccessLog();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.logFormat = SubstitutionFormatString.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): StderrAccessLog {
+      return {
+        logFormat: isSet(object.logFormat)
+          ? SubstitutionFormatString.fromJSON(object.logFormat)
+          : isSet(object.log_format)
+          ? SubstitutionFormatString.fromJSON(object.log_format)
+          : undefined,
+      };
+    },
+
+    toJSON(message: StderrAccessLog): unknown {
+      const obj: any = {};
+      if (message.logFormat !== undefined) {
+        obj.logFormat = SubstitutionFormatString.toJSON(message.logFormat);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<StderrAccessLog>): StderrAccessLog {
+      return StderrAccessLog.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<StderrAccessLog>): StderrAccessLog {
+      const message = createBaseStderrAccessLog();
+      message.logFormat = (object.logFormat !== undefined && object.logFormat !== null)
+        ? SubstitutionFormatString.fromPartial(object.logFormat)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): StderrAccessLog {
-    return {
-      logFormat: isSet(object.logFormat)
-        ? SubstitutionFormatString.fromJSON(object.logFormat)
-        : isSet(object.log_format)
-        ? SubstitutionFormatString.fromJSON(object.log_format)
-        : undefined,
-    };
-  },
-
-  toJSON(message: StderrAccessLog): unknown {
-    const obj: any = {};
-    if (message.logFormat !== undefined) {
-      obj.logFormat = SubstitutionFormatString.toJSON(message.logFormat);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<StderrAccessLog>): StderrAccessLog {
-    return StderrAccessLog.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<StderrAccessLog>): StderrAccessLog {
-    const message = createBaseStderrAccessLog();
-    message.logFormat = (object.logFormat !== undefined && object.logFormat !== null)
-      ? SubstitutionFormatString.fromPartial(object.logFormat)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -196,7 +202,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

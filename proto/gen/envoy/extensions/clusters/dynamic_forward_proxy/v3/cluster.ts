@@ -110,7 +110,12 @@ function createBaseClusterConfig(): ClusterConfig {
   };
 }
 
-export const ClusterConfig: MessageFns<ClusterConfig> = {
+export const ClusterConfig: MessageFns<
+  ClusterConfig,
+  "envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig"
+> = {
+  $type: "envoy.extensions.clusters.dynamic_forward_proxy.v3.ClusterConfig" as const,
+
   encode(message: ClusterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dnsCacheConfig !== undefined) {
       DnsCacheConfig.encode(message.dnsCacheConfig, writer.uint32(10).fork()).join();
@@ -247,7 +252,12 @@ function createBaseSubClustersConfig(): SubClustersConfig {
   return { lbPolicy: 0, maxSubClusters: undefined, subClusterTtl: undefined, preresolveClusters: [] };
 }
 
-export const SubClustersConfig: MessageFns<SubClustersConfig> = {
+export const SubClustersConfig: MessageFns<
+  SubClustersConfig,
+  "envoy.extensions.clusters.dynamic_forward_proxy.v3.SubClustersConfig"
+> = {
+  $type: "envoy.extensions.clusters.dynamic_forward_proxy.v3.SubClustersConfig" as const,
+
   encode(message: SubClustersConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.lbPolicy !== 0) {
       writer.uint32(8).int32(message.lbPolicy);
@@ -390,7 +400,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -173,7 +173,12 @@ function createBaseDnsCacheCircuitBreakers(): DnsCacheCircuitBreakers {
   return { maxPendingRequests: undefined };
 }
 
-export const DnsCacheCircuitBreakers: MessageFns<DnsCacheCircuitBreakers> = {
+export const DnsCacheCircuitBreakers: MessageFns<
+  DnsCacheCircuitBreakers,
+  "envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheCircuitBreakers"
+> = {
+  $type: "envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheCircuitBreakers" as const,
+
   encode(message: DnsCacheCircuitBreakers, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxPendingRequests !== undefined) {
       UInt32Value.encode({ value: message.maxPendingRequests! }, writer.uint32(10).fork()).join();
@@ -261,7 +266,12 @@ function createBaseDnsCacheConfig(): DnsCacheConfig {
   };
 }
 
-export const DnsCacheConfig: MessageFns<DnsCacheConfig> = {
+export const DnsCacheConfig: MessageFns<
+  DnsCacheConfig,
+  "envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig"
+> = {
+  $type: "envoy.extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig" as const,
+
   encode(message: DnsCacheConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -619,7 +629,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -187,7 +187,12 @@ function createBaseRateLimitDescriptor(): RateLimitDescriptor {
   return { entries: [], limit: undefined };
 }
 
-export const RateLimitDescriptor: MessageFns<RateLimitDescriptor> = {
+export const RateLimitDescriptor: MessageFns<
+  RateLimitDescriptor,
+  "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor"
+> = {
+  $type: "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor" as const,
+
   encode(message: RateLimitDescriptor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       RateLimitDescriptor_Entry.encode(v!, writer.uint32(10).fork()).join();
@@ -276,7 +281,12 @@ function createBaseRateLimitDescriptor_Entry(): RateLimitDescriptor_Entry {
   return { key: "", value: "" };
 }
 
-export const RateLimitDescriptor_Entry: MessageFns<RateLimitDescriptor_Entry> = {
+export const RateLimitDescriptor_Entry: MessageFns<
+  RateLimitDescriptor_Entry,
+  "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry"
+> = {
+  $type: "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.Entry" as const,
+
   encode(message: RateLimitDescriptor_Entry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -361,7 +371,12 @@ function createBaseRateLimitDescriptor_RateLimitOverride(): RateLimitDescriptor_
   return { requestsPerUnit: 0, unit: 0 };
 }
 
-export const RateLimitDescriptor_RateLimitOverride: MessageFns<RateLimitDescriptor_RateLimitOverride> = {
+export const RateLimitDescriptor_RateLimitOverride: MessageFns<
+  RateLimitDescriptor_RateLimitOverride,
+  "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.RateLimitOverride"
+> = {
+  $type: "envoy.extensions.common.ratelimit.v3.RateLimitDescriptor.RateLimitOverride" as const,
+
   encode(message: RateLimitDescriptor_RateLimitOverride, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.requestsPerUnit !== 0) {
       writer.uint32(8).uint32(message.requestsPerUnit);
@@ -450,7 +465,12 @@ function createBaseLocalRateLimitDescriptor(): LocalRateLimitDescriptor {
   return { entries: [], tokenBucket: undefined };
 }
 
-export const LocalRateLimitDescriptor: MessageFns<LocalRateLimitDescriptor> = {
+export const LocalRateLimitDescriptor: MessageFns<
+  LocalRateLimitDescriptor,
+  "envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor"
+> = {
+  $type: "envoy.extensions.common.ratelimit.v3.LocalRateLimitDescriptor" as const,
+
   encode(message: LocalRateLimitDescriptor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.entries) {
       RateLimitDescriptor_Entry.encode(v!, writer.uint32(10).fork()).join();
@@ -543,7 +563,12 @@ function createBaseLocalClusterRateLimit(): LocalClusterRateLimit {
   return {};
 }
 
-export const LocalClusterRateLimit: MessageFns<LocalClusterRateLimit> = {
+export const LocalClusterRateLimit: MessageFns<
+  LocalClusterRateLimit,
+  "envoy.extensions.common.ratelimit.v3.LocalClusterRateLimit"
+> = {
+  $type: "envoy.extensions.common.ratelimit.v3.LocalClusterRateLimit" as const,
+
   encode(_: LocalClusterRateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -603,7 +628,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

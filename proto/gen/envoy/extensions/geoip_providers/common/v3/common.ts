@@ -60,7 +60,12 @@ function createBaseCommonGeoipProviderConfig(): CommonGeoipProviderConfig {
   return { geoHeadersToAdd: undefined };
 }
 
-export const CommonGeoipProviderConfig: MessageFns<CommonGeoipProviderConfig> = {
+export const CommonGeoipProviderConfig: MessageFns<
+  CommonGeoipProviderConfig,
+  "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig"
+> = {
+  $type: "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig" as const,
+
   encode(message: CommonGeoipProviderConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.geoHeadersToAdd !== undefined) {
       CommonGeoipProviderConfig_GeolocationHeadersToAdd.encode(message.geoHeadersToAdd, writer.uint32(10).fork())
@@ -147,8 +152,11 @@ function createBaseCommonGeoipProviderConfig_GeolocationHeadersToAdd(): CommonGe
 }
 
 export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
-  CommonGeoipProviderConfig_GeolocationHeadersToAdd
+  CommonGeoipProviderConfig_GeolocationHeadersToAdd,
+  "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig.GeolocationHeadersToAdd"
 > = {
+  $type: "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig.GeolocationHeadersToAdd" as const,
+
   encode(
     message: CommonGeoipProviderConfig_GeolocationHeadersToAdd,
     writer: BinaryWriter = new BinaryWriter(),
@@ -380,7 +388,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

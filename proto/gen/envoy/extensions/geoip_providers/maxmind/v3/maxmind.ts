@@ -32,7 +32,9 @@ function createBaseMaxMindConfig(): MaxMindConfig {
   return { cityDbPath: "", ispDbPath: "", anonDbPath: "", commonProviderConfig: undefined };
 }
 
-export const MaxMindConfig: MessageFns<MaxMindConfig> = {
+export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_providers.maxmind.v3.MaxMindConfig"> = {
+  $type: "envoy.extensions.geoip_providers.maxmind.v3.MaxMindConfig" as const,
+
   encode(message: MaxMindConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.cityDbPath !== "") {
       writer.uint32(10).string(message.cityDbPath);
@@ -175,7 +177,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -92,7 +92,13 @@ function createBaseClientSideWeightedRoundRobin(): ClientSideWeightedRoundRobin 
   };
 }
 
-export const ClientSideWeightedRoundRobin: MessageFns<ClientSideWeightedRoundRobin> = {
+export const ClientSideWeightedRoundRobin: MessageFns<
+  ClientSideWeightedRoundRobin,
+  "envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin"
+> = {
+  $type:
+    "envoy.extensions.load_balancing_policies.client_side_weighted_round_robin.v3.ClientSideWeightedRoundRobin" as const,
+
   encode(message: ClientSideWeightedRoundRobin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.enableOobLoadReport !== undefined) {
       BoolValue.encode({ value: message.enableOobLoadReport! }, writer.uint32(10).fork()).join();
@@ -286,7 +292,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -129,7 +129,12 @@ function createBaseLocalityLbConfig(): LocalityLbConfig {
   return { zoneAwareLbConfig: undefined, localityWeightedLbConfig: undefined };
 }
 
-export const LocalityLbConfig: MessageFns<LocalityLbConfig> = {
+export const LocalityLbConfig: MessageFns<
+  LocalityLbConfig,
+  "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig" as const,
+
   encode(message: LocalityLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.zoneAwareLbConfig !== undefined) {
       LocalityLbConfig_ZoneAwareLbConfig.encode(message.zoneAwareLbConfig, writer.uint32(10).fork()).join();
@@ -231,7 +236,12 @@ function createBaseLocalityLbConfig_ZoneAwareLbConfig(): LocalityLbConfig_ZoneAw
   return { routingEnabled: undefined, minClusterSize: undefined, failTrafficOnPanic: false };
 }
 
-export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<LocalityLbConfig_ZoneAwareLbConfig> = {
+export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
+  LocalityLbConfig_ZoneAwareLbConfig,
+  "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig" as const,
+
   encode(message: LocalityLbConfig_ZoneAwareLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.routingEnabled !== undefined) {
       Percent.encode(message.routingEnabled, writer.uint32(10).fork()).join();
@@ -346,7 +356,12 @@ function createBaseLocalityLbConfig_LocalityWeightedLbConfig(): LocalityLbConfig
   return {};
 }
 
-export const LocalityLbConfig_LocalityWeightedLbConfig: MessageFns<LocalityLbConfig_LocalityWeightedLbConfig> = {
+export const LocalityLbConfig_LocalityWeightedLbConfig: MessageFns<
+  LocalityLbConfig_LocalityWeightedLbConfig,
+  "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.LocalityWeightedLbConfig"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.LocalityWeightedLbConfig" as const,
+
   encode(_: LocalityLbConfig_LocalityWeightedLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -398,7 +413,12 @@ function createBaseSlowStartConfig(): SlowStartConfig {
   return { slowStartWindow: undefined, aggression: undefined, minWeightPercent: undefined };
 }
 
-export const SlowStartConfig: MessageFns<SlowStartConfig> = {
+export const SlowStartConfig: MessageFns<
+  SlowStartConfig,
+  "envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.common.v3.SlowStartConfig" as const,
+
   encode(message: SlowStartConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.slowStartWindow !== undefined) {
       Duration.encode(message.slowStartWindow, writer.uint32(10).fork()).join();
@@ -513,7 +533,12 @@ function createBaseConsistentHashingLbConfig(): ConsistentHashingLbConfig {
   return { useHostnameForHashing: false, hashBalanceFactor: undefined };
 }
 
-export const ConsistentHashingLbConfig: MessageFns<ConsistentHashingLbConfig> = {
+export const ConsistentHashingLbConfig: MessageFns<
+  ConsistentHashingLbConfig,
+  "envoy.extensions.load_balancing_policies.common.v3.ConsistentHashingLbConfig"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.common.v3.ConsistentHashingLbConfig" as const,
+
   encode(message: ConsistentHashingLbConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.useHostnameForHashing !== false) {
       writer.uint32(8).bool(message.useHostnameForHashing);
@@ -614,7 +639,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

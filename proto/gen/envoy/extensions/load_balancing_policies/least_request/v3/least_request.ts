@@ -144,7 +144,12 @@ function createBaseLeastRequest(): LeastRequest {
   };
 }
 
-export const LeastRequest: MessageFns<LeastRequest> = {
+export const LeastRequest: MessageFns<
+  LeastRequest,
+  "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest"
+> = {
+  $type: "envoy.extensions.load_balancing_policies.least_request.v3.LeastRequest" as const,
+
   encode(message: LeastRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.choiceCount !== undefined) {
       UInt32Value.encode({ value: message.choiceCount! }, writer.uint32(10).fork()).join();
@@ -331,7 +336,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -36,7 +36,9 @@ function createBaseMaglev(): Maglev {
   return { tableSize: undefined, consistentHashingLbConfig: undefined, localityWeightedLbConfig: undefined };
 }
 
-export const Maglev: MessageFns<Maglev> = {
+export const Maglev: MessageFns<Maglev, "envoy.extensions.load_balancing_policies.maglev.v3.Maglev"> = {
+  $type: "envoy.extensions.load_balancing_policies.maglev.v3.Maglev" as const,
+
   encode(message: Maglev, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tableSize !== undefined) {
       UInt64Value.encode({ value: message.tableSize! }, writer.uint32(10).fork()).join();
@@ -167,7 +169,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -22,7 +22,9 @@ function createBaseRandom(): Random {
   return { localityLbConfig: undefined };
 }
 
-export const Random: MessageFns<Random> = {
+export const Random: MessageFns<Random, "envoy.extensions.load_balancing_policies.random.v3.Random"> = {
+  $type: "envoy.extensions.load_balancing_policies.random.v3.Random" as const,
+
   encode(message: Random, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.localityLbConfig !== undefined) {
       LocalityLbConfig.encode(message.localityLbConfig, writer.uint32(10).fork()).join();
@@ -105,7 +107,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -139,7 +139,9 @@ function createBaseRingHash(): RingHash {
   };
 }
 
-export const RingHash: MessageFns<RingHash> = {
+export const RingHash: MessageFns<RingHash, "envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash"> = {
+  $type: "envoy.extensions.load_balancing_policies.ring_hash.v3.RingHash" as const,
+
   encode(message: RingHash, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.hashFunction !== 0) {
       writer.uint32(8).int32(message.hashFunction);
@@ -350,7 +352,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

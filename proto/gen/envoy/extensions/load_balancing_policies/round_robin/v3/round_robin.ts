@@ -29,98 +29,101 @@ function createBaseRoundRobin(): RoundRobin {
   return { slowStartConfig: undefined, localityLbConfig: undefined };
 }
 
-export const RoundRobin: MessageFns<RoundRobin> = {
-  encode(message: RoundRobin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.slowStartConfig !== undefined) {
-      SlowStartConfig.encode(message.slowStartConfig, writer.uint32(10).fork()).join();
-    }
-    if (message.localityLbConfig !== undefined) {
-      LocalityLbConfig.encode(message.localityLbConfig, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
+export const RoundRobin: MessageFns<RoundRobin, "envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin"> =
+  {
+    $type: "envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): RoundRobin {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRoundRobin();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.slowStartConfig = SlowStartConfig.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.localityLbConfig = LocalityLbConfig.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: RoundRobin, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.slowStartConfig !== undefined) {
+        SlowStartConfig.encode(message.slowStartConfig, writer.uint32(10).fork()).join();
       }
+      if (message.localityLbConfig !== undefined) {
+        LocalityLbConfig.encode(message.localityLbConfig, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): RoundRobin {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseRoundRobin();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.slowStartConfig = SlowStartConfig.decode(reader, reader.uint32());
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.localityLbConfig = LocalityLbConfig.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): RoundRobin {
+      return {
+        slowStartConfig: isSet(object.slowStartConfig)
+          ? SlowStartConfig.fromJSON(object.slowStartConfig)
+          : isSet(object.slow_start_config)
+          ? SlowStartConfig.fromJSON(object.slow_start_config)
+          : undefined,
+        localityLbConfig: isSet(object.localityLbConfig)
+          ? LocalityLbConfig.fromJSON(object.localityLbConfig)
+          : isSet(object.locality_lb_config)
+          ? LocalityLbConfig.fromJSON(object.locality_lb_config)
+          : undefined,
+      };
+    },
+
+    toJSON(message: RoundRobin): unknown {
+      const obj: any = {};
+      if (message.slowStartConfig !== undefined) {
+        obj.slowStartConfig = SlowStartConfig.toJSON(message.slowStartConfig);
+      }
+      if (message.localityLbConfig !== undefined) {
+        obj.localityLbConfig = LocalityLbConfig.toJSON(message.localityLbConfig);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<RoundRobin>): RoundRobin {
+      return RoundRobin.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<RoundRobin>): RoundRobin {
+      const message = createBaseRoundRobin();
+      message.slowStartConfig = (object.slowStartConfig !== undefined && object.slowStartConfig !== null)
+        ? SlowStartConfig.fromPartial(object.slowStartConfig)
+        : undefined;
+      message.localityLbConfig = (object.localityLbConfig !== undefined && object.localityLbConfig !== null)
+        ? LocalityLbConfig.fromPartial(object.localityLbConfig)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RoundRobin {
-    return {
-      slowStartConfig: isSet(object.slowStartConfig)
-        ? SlowStartConfig.fromJSON(object.slowStartConfig)
-        : isSet(object.slow_start_config)
-        ? SlowStartConfig.fromJSON(object.slow_start_config)
-        : undefined,
-      localityLbConfig: isSet(object.localityLbConfig)
-        ? LocalityLbConfig.fromJSON(object.localityLbConfig)
-        : isSet(object.locality_lb_config)
-        ? LocalityLbConfig.fromJSON(object.locality_lb_config)
-        : undefined,
-    };
-  },
-
-  toJSON(message: RoundRobin): unknown {
-    const obj: any = {};
-    if (message.slowStartConfig !== undefined) {
-      obj.slowStartConfig = SlowStartConfig.toJSON(message.slowStartConfig);
-    }
-    if (message.localityLbConfig !== undefined) {
-      obj.localityLbConfig = LocalityLbConfig.toJSON(message.localityLbConfig);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RoundRobin>): RoundRobin {
-    return RoundRobin.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RoundRobin>): RoundRobin {
-    const message = createBaseRoundRobin();
-    message.slowStartConfig = (object.slowStartConfig !== undefined && object.slowStartConfig !== null)
-      ? SlowStartConfig.fromPartial(object.slowStartConfig)
-      : undefined;
-    message.localityLbConfig = (object.localityLbConfig !== undefined && object.localityLbConfig !== null)
-      ? LocalityLbConfig.fromPartial(object.localityLbConfig)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -134,7 +137,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -52,7 +52,12 @@ function createBaseUuidRequestIdConfig(): UuidRequestIdConfig {
   return { packTraceReason: undefined, useRequestIdForTraceSampling: undefined };
 }
 
-export const UuidRequestIdConfig: MessageFns<UuidRequestIdConfig> = {
+export const UuidRequestIdConfig: MessageFns<
+  UuidRequestIdConfig,
+  "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig"
+> = {
+  $type: "envoy.extensions.request_id.uuid.v3.UuidRequestIdConfig" as const,
+
   encode(message: UuidRequestIdConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.packTraceReason !== undefined) {
       BoolValue.encode({ value: message.packTraceReason! }, writer.uint32(10).fork()).join();
@@ -153,7 +158,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -60,7 +60,9 @@ function createBaseSinkConfig(): SinkConfig {
   };
 }
 
-export const SinkConfig: MessageFns<SinkConfig> = {
+export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig"> = {
+  $type: "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig" as const,
+
   encode(message: SinkConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -239,7 +241,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -23,7 +23,12 @@ function createBaseProxyProtocolUpstreamTransport(): ProxyProtocolUpstreamTransp
   return { config: undefined, transportSocket: undefined };
 }
 
-export const ProxyProtocolUpstreamTransport: MessageFns<ProxyProtocolUpstreamTransport> = {
+export const ProxyProtocolUpstreamTransport: MessageFns<
+  ProxyProtocolUpstreamTransport,
+  "envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport"
+> = {
+  $type: "envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport" as const,
+
   encode(message: ProxyProtocolUpstreamTransport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       ProxyProtocolConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -124,7 +129,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

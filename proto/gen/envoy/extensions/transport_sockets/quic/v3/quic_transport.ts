@@ -30,7 +30,12 @@ function createBaseQuicDownstreamTransport(): QuicDownstreamTransport {
   return { downstreamTlsContext: undefined, enableEarlyData: undefined };
 }
 
-export const QuicDownstreamTransport: MessageFns<QuicDownstreamTransport> = {
+export const QuicDownstreamTransport: MessageFns<
+  QuicDownstreamTransport,
+  "envoy.extensions.transport_sockets.quic.v3.QuicDownstreamTransport"
+> = {
+  $type: "envoy.extensions.transport_sockets.quic.v3.QuicDownstreamTransport" as const,
+
   encode(message: QuicDownstreamTransport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.downstreamTlsContext !== undefined) {
       DownstreamTlsContext.encode(message.downstreamTlsContext, writer.uint32(10).fork()).join();
@@ -125,7 +130,12 @@ function createBaseQuicUpstreamTransport(): QuicUpstreamTransport {
   return { upstreamTlsContext: undefined };
 }
 
-export const QuicUpstreamTransport: MessageFns<QuicUpstreamTransport> = {
+export const QuicUpstreamTransport: MessageFns<
+  QuicUpstreamTransport,
+  "envoy.extensions.transport_sockets.quic.v3.QuicUpstreamTransport"
+> = {
+  $type: "envoy.extensions.transport_sockets.quic.v3.QuicUpstreamTransport" as const,
+
   encode(message: QuicUpstreamTransport, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.upstreamTlsContext !== undefined) {
       UpstreamTlsContext.encode(message.upstreamTlsContext, writer.uint32(10).fork()).join();
@@ -208,7 +218,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

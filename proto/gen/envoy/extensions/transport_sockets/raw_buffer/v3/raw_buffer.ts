@@ -15,7 +15,9 @@ function createBaseRawBuffer(): RawBuffer {
   return {};
 }
 
-export const RawBuffer: MessageFns<RawBuffer> = {
+export const RawBuffer: MessageFns<RawBuffer, "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"> = {
+  $type: "envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer" as const,
+
   encode(_: RawBuffer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -71,7 +73,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

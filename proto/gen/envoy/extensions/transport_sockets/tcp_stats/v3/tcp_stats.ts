@@ -34,7 +34,9 @@ function createBaseConfig(): Config {
   return { transportSocket: undefined, updatePeriod: undefined };
 }
 
-export const Config: MessageFns<Config> = {
+export const Config: MessageFns<Config, "envoy.extensions.transport_sockets.tcp_stats.v3.Config"> = {
+  $type: "envoy.extensions.transport_sockets.tcp_stats.v3.Config" as const,
+
   encode(message: Config, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.transportSocket !== undefined) {
       TransportSocket.encode(message.transportSocket, writer.uint32(10).fork()).join();
@@ -139,7 +141,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

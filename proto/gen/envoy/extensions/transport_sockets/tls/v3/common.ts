@@ -717,7 +717,9 @@ function createBaseTlsParameters(): TlsParameters {
   };
 }
 
-export const TlsParameters: MessageFns<TlsParameters> = {
+export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transport_sockets.tls.v3.TlsParameters"> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.TlsParameters" as const,
+
   encode(message: TlsParameters, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tlsMinimumProtocolVersion !== 0) {
       writer.uint32(8).int32(message.tlsMinimumProtocolVersion);
@@ -870,7 +872,12 @@ function createBasePrivateKeyProvider(): PrivateKeyProvider {
   return { providerName: "", typedConfig: undefined, fallback: false };
 }
 
-export const PrivateKeyProvider: MessageFns<PrivateKeyProvider> = {
+export const PrivateKeyProvider: MessageFns<
+  PrivateKeyProvider,
+  "envoy.extensions.transport_sockets.tls.v3.PrivateKeyProvider"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.PrivateKeyProvider" as const,
+
   encode(message: PrivateKeyProvider, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.providerName !== "") {
       writer.uint32(10).string(message.providerName);
@@ -990,7 +997,9 @@ function createBaseTlsCertificate(): TlsCertificate {
   };
 }
 
-export const TlsCertificate: MessageFns<TlsCertificate> = {
+export const TlsCertificate: MessageFns<TlsCertificate, "envoy.extensions.transport_sockets.tls.v3.TlsCertificate"> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.TlsCertificate" as const,
+
   encode(message: TlsCertificate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.certificateChain !== undefined) {
       DataSource.encode(message.certificateChain, writer.uint32(10).fork()).join();
@@ -1209,7 +1218,12 @@ function createBaseTlsSessionTicketKeys(): TlsSessionTicketKeys {
   return { keys: [] };
 }
 
-export const TlsSessionTicketKeys: MessageFns<TlsSessionTicketKeys> = {
+export const TlsSessionTicketKeys: MessageFns<
+  TlsSessionTicketKeys,
+  "envoy.extensions.transport_sockets.tls.v3.TlsSessionTicketKeys"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.TlsSessionTicketKeys" as const,
+
   encode(message: TlsSessionTicketKeys, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.keys) {
       DataSource.encode(v!, writer.uint32(10).fork()).join();
@@ -1276,7 +1290,12 @@ function createBaseCertificateProviderPluginInstance(): CertificateProviderPlugi
   return { instanceName: "", certificateName: "" };
 }
 
-export const CertificateProviderPluginInstance: MessageFns<CertificateProviderPluginInstance> = {
+export const CertificateProviderPluginInstance: MessageFns<
+  CertificateProviderPluginInstance,
+  "envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CertificateProviderPluginInstance" as const,
+
   encode(message: CertificateProviderPluginInstance, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.instanceName !== "") {
       writer.uint32(10).string(message.instanceName);
@@ -1369,7 +1388,12 @@ function createBaseSubjectAltNameMatcher(): SubjectAltNameMatcher {
   return { sanType: 0, matcher: undefined, oid: "" };
 }
 
-export const SubjectAltNameMatcher: MessageFns<SubjectAltNameMatcher> = {
+export const SubjectAltNameMatcher: MessageFns<
+  SubjectAltNameMatcher,
+  "envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.SubjectAltNameMatcher" as const,
+
   encode(message: SubjectAltNameMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sanType !== 0) {
       writer.uint32(8).int32(message.sanType);
@@ -1492,7 +1516,12 @@ function createBaseCertificateValidationContext(): CertificateValidationContext 
   };
 }
 
-export const CertificateValidationContext: MessageFns<CertificateValidationContext> = {
+export const CertificateValidationContext: MessageFns<
+  CertificateValidationContext,
+  "envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext" as const,
+
   encode(message: CertificateValidationContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.trustedCa !== undefined) {
       DataSource.encode(message.trustedCa, writer.uint32(10).fork()).join();
@@ -1858,7 +1887,12 @@ function createBaseCertificateValidationContext_SystemRootCerts(): CertificateVa
   return {};
 }
 
-export const CertificateValidationContext_SystemRootCerts: MessageFns<CertificateValidationContext_SystemRootCerts> = {
+export const CertificateValidationContext_SystemRootCerts: MessageFns<
+  CertificateValidationContext_SystemRootCerts,
+  "envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.SystemRootCerts"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.SystemRootCerts" as const,
+
   encode(_: CertificateValidationContext_SystemRootCerts, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1922,7 +1956,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

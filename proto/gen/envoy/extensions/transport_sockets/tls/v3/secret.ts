@@ -39,7 +39,9 @@ function createBaseGenericSecret(): GenericSecret {
   return { secret: undefined };
 }
 
-export const GenericSecret: MessageFns<GenericSecret> = {
+export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transport_sockets.tls.v3.GenericSecret"> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.GenericSecret" as const,
+
   encode(message: GenericSecret, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.secret !== undefined) {
       DataSource.encode(message.secret, writer.uint32(10).fork()).join();
@@ -108,92 +110,95 @@ function createBaseSdsSecretConfig(): SdsSecretConfig {
   return { name: "", sdsConfig: undefined };
 }
 
-export const SdsSecretConfig: MessageFns<SdsSecretConfig> = {
-  encode(message: SdsSecretConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.name !== "") {
-      writer.uint32(10).string(message.name);
-    }
-    if (message.sdsConfig !== undefined) {
-      ConfigSource.encode(message.sdsConfig, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
+export const SdsSecretConfig: MessageFns<SdsSecretConfig, "envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig"> =
+  {
+    $type: "envoy.extensions.transport_sockets.tls.v3.SdsSecretConfig" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): SdsSecretConfig {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseSdsSecretConfig();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.name = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.sdsConfig = ConfigSource.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: SdsSecretConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.name !== "") {
+        writer.uint32(10).string(message.name);
       }
+      if (message.sdsConfig !== undefined) {
+        ConfigSource.encode(message.sdsConfig, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): SdsSecretConfig {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseSdsSecretConfig();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.name = reader.string();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.sdsConfig = ConfigSource.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): SdsSecretConfig {
+      return {
+        name: isSet(object.name) ? globalThis.String(object.name) : "",
+        sdsConfig: isSet(object.sdsConfig)
+          ? ConfigSource.fromJSON(object.sdsConfig)
+          : isSet(object.sds_config)
+          ? ConfigSource.fromJSON(object.sds_config)
+          : undefined,
+      };
+    },
+
+    toJSON(message: SdsSecretConfig): unknown {
+      const obj: any = {};
+      if (message.name !== "") {
+        obj.name = message.name;
+      }
+      if (message.sdsConfig !== undefined) {
+        obj.sdsConfig = ConfigSource.toJSON(message.sdsConfig);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<SdsSecretConfig>): SdsSecretConfig {
+      return SdsSecretConfig.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<SdsSecretConfig>): SdsSecretConfig {
+      const message = createBaseSdsSecretConfig();
+      message.name = object.name ?? "";
+      message.sdsConfig = (object.sdsConfig !== undefined && object.sdsConfig !== null)
+        ? ConfigSource.fromPartial(object.sdsConfig)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): SdsSecretConfig {
-    return {
-      name: isSet(object.name) ? globalThis.String(object.name) : "",
-      sdsConfig: isSet(object.sdsConfig)
-        ? ConfigSource.fromJSON(object.sdsConfig)
-        : isSet(object.sds_config)
-        ? ConfigSource.fromJSON(object.sds_config)
-        : undefined,
-    };
-  },
-
-  toJSON(message: SdsSecretConfig): unknown {
-    const obj: any = {};
-    if (message.name !== "") {
-      obj.name = message.name;
-    }
-    if (message.sdsConfig !== undefined) {
-      obj.sdsConfig = ConfigSource.toJSON(message.sdsConfig);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<SdsSecretConfig>): SdsSecretConfig {
-    return SdsSecretConfig.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<SdsSecretConfig>): SdsSecretConfig {
-    const message = createBaseSdsSecretConfig();
-    message.name = object.name ?? "";
-    message.sdsConfig = (object.sdsConfig !== undefined && object.sdsConfig !== null)
-      ? ConfigSource.fromPartial(object.sdsConfig)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseSecret(): Secret {
   return {
@@ -205,7 +210,9 @@ function createBaseSecret(): Secret {
   };
 }
 
-export const Secret: MessageFns<Secret> = {
+export const Secret: MessageFns<Secret, "envoy.extensions.transport_sockets.tls.v3.Secret"> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.Secret" as const,
+
   encode(message: Secret, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -370,7 +377,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -421,7 +421,12 @@ function createBaseUpstreamTlsContext(): UpstreamTlsContext {
   };
 }
 
-export const UpstreamTlsContext: MessageFns<UpstreamTlsContext> = {
+export const UpstreamTlsContext: MessageFns<
+  UpstreamTlsContext,
+  "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext" as const,
+
   encode(message: UpstreamTlsContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonTlsContext !== undefined) {
       CommonTlsContext.encode(message.commonTlsContext, writer.uint32(10).fork()).join();
@@ -583,7 +588,12 @@ function createBaseDownstreamTlsContext(): DownstreamTlsContext {
   };
 }
 
-export const DownstreamTlsContext: MessageFns<DownstreamTlsContext> = {
+export const DownstreamTlsContext: MessageFns<
+  DownstreamTlsContext,
+  "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext" as const,
+
   encode(message: DownstreamTlsContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonTlsContext !== undefined) {
       CommonTlsContext.encode(message.commonTlsContext, writer.uint32(10).fork()).join();
@@ -845,7 +855,9 @@ function createBaseTlsKeyLog(): TlsKeyLog {
   return { path: "", localAddressRange: [], remoteAddressRange: [] };
 }
 
-export const TlsKeyLog: MessageFns<TlsKeyLog> = {
+export const TlsKeyLog: MessageFns<TlsKeyLog, "envoy.extensions.transport_sockets.tls.v3.TlsKeyLog"> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.TlsKeyLog" as const,
+
   encode(message: TlsKeyLog, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.path !== "") {
       writer.uint32(10).string(message.path);
@@ -969,7 +981,12 @@ function createBaseCommonTlsContext(): CommonTlsContext {
   };
 }
 
-export const CommonTlsContext: MessageFns<CommonTlsContext> = {
+export const CommonTlsContext: MessageFns<
+  CommonTlsContext,
+  "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext" as const,
+
   encode(message: CommonTlsContext, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tlsParams !== undefined) {
       TlsParameters.encode(message.tlsParams, writer.uint32(10).fork()).join();
@@ -1376,7 +1393,12 @@ function createBaseCommonTlsContext_CertificateProvider(): CommonTlsContext_Cert
   return { name: "", typedConfig: undefined };
 }
 
-export const CommonTlsContext_CertificateProvider: MessageFns<CommonTlsContext_CertificateProvider> = {
+export const CommonTlsContext_CertificateProvider: MessageFns<
+  CommonTlsContext_CertificateProvider,
+  "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CertificateProvider"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CertificateProvider" as const,
+
   encode(message: CommonTlsContext_CertificateProvider, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1467,7 +1489,12 @@ function createBaseCommonTlsContext_CertificateProviderInstance(): CommonTlsCont
   return { instanceName: "", certificateName: "" };
 }
 
-export const CommonTlsContext_CertificateProviderInstance: MessageFns<CommonTlsContext_CertificateProviderInstance> = {
+export const CommonTlsContext_CertificateProviderInstance: MessageFns<
+  CommonTlsContext_CertificateProviderInstance,
+  "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CertificateProviderInstance"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CertificateProviderInstance" as const,
+
   encode(
     message: CommonTlsContext_CertificateProviderInstance,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1573,8 +1600,11 @@ function createBaseCommonTlsContext_CombinedCertificateValidationContext(): Comm
 }
 
 export const CommonTlsContext_CombinedCertificateValidationContext: MessageFns<
-  CommonTlsContext_CombinedCertificateValidationContext
+  CommonTlsContext_CombinedCertificateValidationContext,
+  "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CombinedCertificateValidationContext"
 > = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.CommonTlsContext.CombinedCertificateValidationContext" as const,
+
   encode(
     message: CommonTlsContext_CombinedCertificateValidationContext,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1752,7 +1782,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

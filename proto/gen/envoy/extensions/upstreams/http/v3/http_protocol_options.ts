@@ -207,7 +207,12 @@ function createBaseHttpProtocolOptions(): HttpProtocolOptions {
   };
 }
 
-export const HttpProtocolOptions: MessageFns<HttpProtocolOptions> = {
+export const HttpProtocolOptions: MessageFns<
+  HttpProtocolOptions,
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions"
+> = {
+  $type: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions" as const,
+
   encode(message: HttpProtocolOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonHttpProtocolOptions !== undefined) {
       HttpProtocolOptions1.encode(message.commonHttpProtocolOptions, writer.uint32(10).fork()).join();
@@ -422,7 +427,12 @@ function createBaseHttpProtocolOptions_ExplicitHttpConfig(): HttpProtocolOptions
   return { httpProtocolOptions: undefined, http2ProtocolOptions: undefined, http3ProtocolOptions: undefined };
 }
 
-export const HttpProtocolOptions_ExplicitHttpConfig: MessageFns<HttpProtocolOptions_ExplicitHttpConfig> = {
+export const HttpProtocolOptions_ExplicitHttpConfig: MessageFns<
+  HttpProtocolOptions_ExplicitHttpConfig,
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig"
+> = {
+  $type: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.ExplicitHttpConfig" as const,
+
   encode(message: HttpProtocolOptions_ExplicitHttpConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpProtocolOptions !== undefined) {
       Http1ProtocolOptions.encode(message.httpProtocolOptions, writer.uint32(10).fork()).join();
@@ -541,7 +551,12 @@ function createBaseHttpProtocolOptions_UseDownstreamHttpConfig(): HttpProtocolOp
   return { httpProtocolOptions: undefined, http2ProtocolOptions: undefined, http3ProtocolOptions: undefined };
 }
 
-export const HttpProtocolOptions_UseDownstreamHttpConfig: MessageFns<HttpProtocolOptions_UseDownstreamHttpConfig> = {
+export const HttpProtocolOptions_UseDownstreamHttpConfig: MessageFns<
+  HttpProtocolOptions_UseDownstreamHttpConfig,
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig"
+> = {
+  $type: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.UseDownstreamHttpConfig" as const,
+
   encode(
     message: HttpProtocolOptions_UseDownstreamHttpConfig,
     writer: BinaryWriter = new BinaryWriter(),
@@ -670,7 +685,12 @@ function createBaseHttpProtocolOptions_AutoHttpConfig(): HttpProtocolOptions_Aut
   };
 }
 
-export const HttpProtocolOptions_AutoHttpConfig: MessageFns<HttpProtocolOptions_AutoHttpConfig> = {
+export const HttpProtocolOptions_AutoHttpConfig: MessageFns<
+  HttpProtocolOptions_AutoHttpConfig,
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig"
+> = {
+  $type: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.AutoHttpConfig" as const,
+
   encode(message: HttpProtocolOptions_AutoHttpConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpProtocolOptions !== undefined) {
       Http1ProtocolOptions.encode(message.httpProtocolOptions, writer.uint32(10).fork()).join();
@@ -822,7 +842,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -29,7 +29,12 @@ function createBaseExpressionFilter(): ExpressionFilter {
   return { expression: "" };
 }
 
-export const ExpressionFilter: MessageFns<ExpressionFilter> = {
+export const ExpressionFilter: MessageFns<
+  ExpressionFilter,
+  "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter"
+> = {
+  $type: "envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter" as const,
+
   encode(message: ExpressionFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.expression !== "") {
       writer.uint32(10).string(message.expression);
@@ -104,7 +109,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

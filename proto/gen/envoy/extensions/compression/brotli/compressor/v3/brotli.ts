@@ -104,7 +104,9 @@ function createBaseBrotli(): Brotli {
   };
 }
 
-export const Brotli: MessageFns<Brotli> = {
+export const Brotli: MessageFns<Brotli, "envoy.extensions.compression.brotli.compressor.v3.Brotli"> = {
+  $type: "envoy.extensions.compression.brotli.compressor.v3.Brotli" as const,
+
   encode(message: Brotli, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.quality !== undefined) {
       UInt32Value.encode({ value: message.quality! }, writer.uint32(10).fork()).join();
@@ -281,7 +283,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -203,7 +203,9 @@ function createBaseGzip(): Gzip {
   };
 }
 
-export const Gzip: MessageFns<Gzip> = {
+export const Gzip: MessageFns<Gzip, "envoy.extensions.compression.gzip.compressor.v3.Gzip"> = {
+  $type: "envoy.extensions.compression.gzip.compressor.v3.Gzip" as const,
+
   encode(message: Gzip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.memoryLevel !== undefined) {
       UInt32Value.encode({ value: message.memoryLevel! }, writer.uint32(10).fork()).join();
@@ -364,7 +366,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

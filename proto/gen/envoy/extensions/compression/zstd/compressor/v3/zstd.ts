@@ -134,7 +134,9 @@ function createBaseZstd(): Zstd {
   };
 }
 
-export const Zstd: MessageFns<Zstd> = {
+export const Zstd: MessageFns<Zstd, "envoy.extensions.compression.zstd.compressor.v3.Zstd"> = {
+  $type: "envoy.extensions.compression.zstd.compressor.v3.Zstd" as const,
+
   encode(message: Zstd, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.compressionLevel !== undefined) {
       UInt32Value.encode({ value: message.compressionLevel! }, writer.uint32(10).fork()).join();
@@ -289,7 +291,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

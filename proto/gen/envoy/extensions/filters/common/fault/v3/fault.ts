@@ -97,7 +97,9 @@ function createBaseFaultDelay(): FaultDelay {
   return { fixedDelay: undefined, headerDelay: undefined, percentage: undefined };
 }
 
-export const FaultDelay: MessageFns<FaultDelay> = {
+export const FaultDelay: MessageFns<FaultDelay, "envoy.extensions.filters.common.fault.v3.FaultDelay"> = {
+  $type: "envoy.extensions.filters.common.fault.v3.FaultDelay" as const,
+
   encode(message: FaultDelay, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fixedDelay !== undefined) {
       Duration.encode(message.fixedDelay, writer.uint32(26).fork()).join();
@@ -212,7 +214,12 @@ function createBaseFaultDelay_HeaderDelay(): FaultDelay_HeaderDelay {
   return {};
 }
 
-export const FaultDelay_HeaderDelay: MessageFns<FaultDelay_HeaderDelay> = {
+export const FaultDelay_HeaderDelay: MessageFns<
+  FaultDelay_HeaderDelay,
+  "envoy.extensions.filters.common.fault.v3.FaultDelay.HeaderDelay"
+> = {
+  $type: "envoy.extensions.filters.common.fault.v3.FaultDelay.HeaderDelay" as const,
+
   encode(_: FaultDelay_HeaderDelay, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -264,7 +271,9 @@ function createBaseFaultRateLimit(): FaultRateLimit {
   return { fixedLimit: undefined, headerLimit: undefined, percentage: undefined };
 }
 
-export const FaultRateLimit: MessageFns<FaultRateLimit> = {
+export const FaultRateLimit: MessageFns<FaultRateLimit, "envoy.extensions.filters.common.fault.v3.FaultRateLimit"> = {
+  $type: "envoy.extensions.filters.common.fault.v3.FaultRateLimit" as const,
+
   encode(message: FaultRateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fixedLimit !== undefined) {
       FaultRateLimit_FixedLimit.encode(message.fixedLimit, writer.uint32(10).fork()).join();
@@ -379,7 +388,12 @@ function createBaseFaultRateLimit_FixedLimit(): FaultRateLimit_FixedLimit {
   return { limitKbps: 0 };
 }
 
-export const FaultRateLimit_FixedLimit: MessageFns<FaultRateLimit_FixedLimit> = {
+export const FaultRateLimit_FixedLimit: MessageFns<
+  FaultRateLimit_FixedLimit,
+  "envoy.extensions.filters.common.fault.v3.FaultRateLimit.FixedLimit"
+> = {
+  $type: "envoy.extensions.filters.common.fault.v3.FaultRateLimit.FixedLimit" as const,
+
   encode(message: FaultRateLimit_FixedLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.limitKbps !== 0) {
       writer.uint32(8).uint64(message.limitKbps);
@@ -452,7 +466,12 @@ function createBaseFaultRateLimit_HeaderLimit(): FaultRateLimit_HeaderLimit {
   return {};
 }
 
-export const FaultRateLimit_HeaderLimit: MessageFns<FaultRateLimit_HeaderLimit> = {
+export const FaultRateLimit_HeaderLimit: MessageFns<
+  FaultRateLimit_HeaderLimit,
+  "envoy.extensions.filters.common.fault.v3.FaultRateLimit.HeaderLimit"
+> = {
+  $type: "envoy.extensions.filters.common.fault.v3.FaultRateLimit.HeaderLimit" as const,
+
   encode(_: FaultRateLimit_HeaderLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -523,7 +542,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

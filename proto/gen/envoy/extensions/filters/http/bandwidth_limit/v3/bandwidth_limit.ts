@@ -126,7 +126,12 @@ function createBaseBandwidthLimit(): BandwidthLimit {
   };
 }
 
-export const BandwidthLimit: MessageFns<BandwidthLimit> = {
+export const BandwidthLimit: MessageFns<
+  BandwidthLimit,
+  "envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit"
+> = {
+  $type: "envoy.extensions.filters.http.bandwidth_limit.v3.BandwidthLimit" as const,
+
   encode(message: BandwidthLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statPrefix !== "") {
       writer.uint32(10).string(message.statPrefix);
@@ -331,7 +336,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

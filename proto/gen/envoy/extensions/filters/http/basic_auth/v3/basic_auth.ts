@@ -51,7 +51,9 @@ function createBaseBasicAuth(): BasicAuth {
   return { users: undefined, forwardUsernameHeader: "" };
 }
 
-export const BasicAuth: MessageFns<BasicAuth> = {
+export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.basic_auth.v3.BasicAuth"> = {
+  $type: "envoy.extensions.filters.http.basic_auth.v3.BasicAuth" as const,
+
   encode(message: BasicAuth, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.users !== undefined) {
       DataSource.encode(message.users, writer.uint32(10).fork()).join();
@@ -142,7 +144,12 @@ function createBaseBasicAuthPerRoute(): BasicAuthPerRoute {
   return { users: undefined };
 }
 
-export const BasicAuthPerRoute: MessageFns<BasicAuthPerRoute> = {
+export const BasicAuthPerRoute: MessageFns<
+  BasicAuthPerRoute,
+  "envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.basic_auth.v3.BasicAuthPerRoute" as const,
+
   encode(message: BasicAuthPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.users !== undefined) {
       DataSource.encode(message.users, writer.uint32(10).fork()).join();
@@ -219,7 +226,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -29,7 +29,9 @@ function createBaseBuffer(): Buffer {
   return { maxRequestBytes: undefined };
 }
 
-export const Buffer: MessageFns<Buffer> = {
+export const Buffer: MessageFns<Buffer, "envoy.extensions.filters.http.buffer.v3.Buffer"> = {
+  $type: "envoy.extensions.filters.http.buffer.v3.Buffer" as const,
+
   encode(message: Buffer, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxRequestBytes !== undefined) {
       UInt32Value.encode({ value: message.maxRequestBytes! }, writer.uint32(10).fork()).join();
@@ -102,7 +104,9 @@ function createBaseBufferPerRoute(): BufferPerRoute {
   return { disabled: undefined, buffer: undefined };
 }
 
-export const BufferPerRoute: MessageFns<BufferPerRoute> = {
+export const BufferPerRoute: MessageFns<BufferPerRoute, "envoy.extensions.filters.http.buffer.v3.BufferPerRoute"> = {
+  $type: "envoy.extensions.filters.http.buffer.v3.BufferPerRoute" as const,
+
   encode(message: BufferPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -197,7 +201,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -198,7 +198,9 @@ function createBaseCompressor(): Compressor {
   };
 }
 
-export const Compressor: MessageFns<Compressor> = {
+export const Compressor: MessageFns<Compressor, "envoy.extensions.filters.http.compressor.v3.Compressor"> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.Compressor" as const,
+
   encode(message: Compressor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.contentLength !== undefined) {
       UInt32Value.encode({ value: message.contentLength! }, writer.uint32(10).fork()).join();
@@ -441,7 +443,12 @@ function createBaseCompressor_CommonDirectionConfig(): Compressor_CommonDirectio
   return { enabled: undefined, minContentLength: undefined, contentType: [] };
 }
 
-export const Compressor_CommonDirectionConfig: MessageFns<Compressor_CommonDirectionConfig> = {
+export const Compressor_CommonDirectionConfig: MessageFns<
+  Compressor_CommonDirectionConfig,
+  "envoy.extensions.filters.http.compressor.v3.Compressor.CommonDirectionConfig"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.Compressor.CommonDirectionConfig" as const,
+
   encode(message: Compressor_CommonDirectionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.enabled !== undefined) {
       RuntimeFeatureFlag.encode(message.enabled, writer.uint32(10).fork()).join();
@@ -552,7 +559,12 @@ function createBaseCompressor_RequestDirectionConfig(): Compressor_RequestDirect
   return { commonConfig: undefined };
 }
 
-export const Compressor_RequestDirectionConfig: MessageFns<Compressor_RequestDirectionConfig> = {
+export const Compressor_RequestDirectionConfig: MessageFns<
+  Compressor_RequestDirectionConfig,
+  "envoy.extensions.filters.http.compressor.v3.Compressor.RequestDirectionConfig"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.Compressor.RequestDirectionConfig" as const,
+
   encode(message: Compressor_RequestDirectionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonConfig !== undefined) {
       Compressor_CommonDirectionConfig.encode(message.commonConfig, writer.uint32(10).fork()).join();
@@ -627,7 +639,12 @@ function createBaseCompressor_ResponseDirectionConfig(): Compressor_ResponseDire
   return { commonConfig: undefined, disableOnEtagHeader: false, removeAcceptEncodingHeader: false };
 }
 
-export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseDirectionConfig> = {
+export const Compressor_ResponseDirectionConfig: MessageFns<
+  Compressor_ResponseDirectionConfig,
+  "envoy.extensions.filters.http.compressor.v3.Compressor.ResponseDirectionConfig"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.Compressor.ResponseDirectionConfig" as const,
+
   encode(message: Compressor_ResponseDirectionConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonConfig !== undefined) {
       Compressor_CommonDirectionConfig.encode(message.commonConfig, writer.uint32(10).fork()).join();
@@ -742,7 +759,12 @@ function createBaseResponseDirectionOverrides(): ResponseDirectionOverrides {
   return { removeAcceptEncodingHeader: undefined };
 }
 
-export const ResponseDirectionOverrides: MessageFns<ResponseDirectionOverrides> = {
+export const ResponseDirectionOverrides: MessageFns<
+  ResponseDirectionOverrides,
+  "envoy.extensions.filters.http.compressor.v3.ResponseDirectionOverrides"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.ResponseDirectionOverrides" as const,
+
   encode(message: ResponseDirectionOverrides, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.removeAcceptEncodingHeader !== undefined) {
       BoolValue.encode({ value: message.removeAcceptEncodingHeader! }, writer.uint32(10).fork()).join();
@@ -815,7 +837,12 @@ function createBaseCompressorOverrides(): CompressorOverrides {
   return { responseDirectionConfig: undefined };
 }
 
-export const CompressorOverrides: MessageFns<CompressorOverrides> = {
+export const CompressorOverrides: MessageFns<
+  CompressorOverrides,
+  "envoy.extensions.filters.http.compressor.v3.CompressorOverrides"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.CompressorOverrides" as const,
+
   encode(message: CompressorOverrides, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.responseDirectionConfig !== undefined) {
       ResponseDirectionOverrides.encode(message.responseDirectionConfig, writer.uint32(10).fork()).join();
@@ -891,7 +918,12 @@ function createBaseCompressorPerRoute(): CompressorPerRoute {
   return { disabled: undefined, overrides: undefined };
 }
 
-export const CompressorPerRoute: MessageFns<CompressorPerRoute> = {
+export const CompressorPerRoute: MessageFns<
+  CompressorPerRoute,
+  "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.compressor.v3.CompressorPerRoute" as const,
+
   encode(message: CompressorPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -986,7 +1018,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

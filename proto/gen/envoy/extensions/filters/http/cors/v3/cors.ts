@@ -90,7 +90,9 @@ function createBaseCors(): Cors {
   return {};
 }
 
-export const Cors: MessageFns<Cors> = {
+export const Cors: MessageFns<Cors, "envoy.extensions.filters.http.cors.v3.Cors"> = {
+  $type: "envoy.extensions.filters.http.cors.v3.Cors" as const,
+
   encode(_: Cors, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -153,7 +155,9 @@ function createBaseCorsPolicy(): CorsPolicy {
   };
 }
 
-export const CorsPolicy: MessageFns<CorsPolicy> = {
+export const CorsPolicy: MessageFns<CorsPolicy, "envoy.extensions.filters.http.cors.v3.CorsPolicy"> = {
+  $type: "envoy.extensions.filters.http.cors.v3.CorsPolicy" as const,
+
   encode(message: CorsPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.allowOriginStringMatch) {
       StringMatcher.encode(v!, writer.uint32(10).fork()).join();
@@ -418,7 +422,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

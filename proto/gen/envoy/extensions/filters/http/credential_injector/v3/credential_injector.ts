@@ -86,7 +86,12 @@ function createBaseCredentialInjector(): CredentialInjector {
   return { overwrite: false, allowRequestWithoutCredential: false, credential: undefined };
 }
 
-export const CredentialInjector: MessageFns<CredentialInjector> = {
+export const CredentialInjector: MessageFns<
+  CredentialInjector,
+  "envoy.extensions.filters.http.credential_injector.v3.CredentialInjector"
+> = {
+  $type: "envoy.extensions.filters.http.credential_injector.v3.CredentialInjector" as const,
+
   encode(message: CredentialInjector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.overwrite !== false) {
       writer.uint32(8).bool(message.overwrite);
@@ -201,7 +206,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -52,7 +52,9 @@ function createBaseCsrfPolicy(): CsrfPolicy {
   return { filterEnabled: undefined, shadowEnabled: undefined, additionalOrigins: [] };
 }
 
-export const CsrfPolicy: MessageFns<CsrfPolicy> = {
+export const CsrfPolicy: MessageFns<CsrfPolicy, "envoy.extensions.filters.http.csrf.v3.CsrfPolicy"> = {
+  $type: "envoy.extensions.filters.http.csrf.v3.CsrfPolicy" as const,
+
   encode(message: CsrfPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filterEnabled !== undefined) {
       RuntimeFractionalPercent.encode(message.filterEnabled, writer.uint32(10).fork()).join();
@@ -177,7 +179,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -104,7 +104,12 @@ function createBaseCustomResponse(): CustomResponse {
   return { customResponseMatcher: undefined };
 }
 
-export const CustomResponse: MessageFns<CustomResponse> = {
+export const CustomResponse: MessageFns<
+  CustomResponse,
+  "envoy.extensions.filters.http.custom_response.v3.CustomResponse"
+> = {
+  $type: "envoy.extensions.filters.http.custom_response.v3.CustomResponse" as const,
+
   encode(message: CustomResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.customResponseMatcher !== undefined) {
       Matcher.encode(message.customResponseMatcher, writer.uint32(10).fork()).join();
@@ -188,7 +193,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

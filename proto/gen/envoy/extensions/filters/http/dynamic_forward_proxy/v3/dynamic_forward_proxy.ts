@@ -82,7 +82,12 @@ function createBaseFilterConfig(): FilterConfig {
   return { dnsCacheConfig: undefined, subClusterConfig: undefined, saveUpstreamAddress: false };
 }
 
-export const FilterConfig: MessageFns<FilterConfig> = {
+export const FilterConfig: MessageFns<
+  FilterConfig,
+  "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig"
+> = {
+  $type: "envoy.extensions.filters.http.dynamic_forward_proxy.v3.FilterConfig" as const,
+
   encode(message: FilterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dnsCacheConfig !== undefined) {
       DnsCacheConfig.encode(message.dnsCacheConfig, writer.uint32(10).fork()).join();
@@ -199,7 +204,12 @@ function createBasePerRouteConfig(): PerRouteConfig {
   return { hostRewriteLiteral: undefined, hostRewriteHeader: undefined };
 }
 
-export const PerRouteConfig: MessageFns<PerRouteConfig> = {
+export const PerRouteConfig: MessageFns<
+  PerRouteConfig,
+  "envoy.extensions.filters.http.dynamic_forward_proxy.v3.PerRouteConfig"
+> = {
+  $type: "envoy.extensions.filters.http.dynamic_forward_proxy.v3.PerRouteConfig" as const,
+
   encode(message: PerRouteConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.hostRewriteLiteral !== undefined) {
       writer.uint32(10).string(message.hostRewriteLiteral);
@@ -292,7 +302,12 @@ function createBaseSubClusterConfig(): SubClusterConfig {
   return { clusterInitTimeout: undefined };
 }
 
-export const SubClusterConfig: MessageFns<SubClusterConfig> = {
+export const SubClusterConfig: MessageFns<
+  SubClusterConfig,
+  "envoy.extensions.filters.http.dynamic_forward_proxy.v3.SubClusterConfig"
+> = {
+  $type: "envoy.extensions.filters.http.dynamic_forward_proxy.v3.SubClusterConfig" as const,
+
   encode(message: SubClusterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clusterInitTimeout !== undefined) {
       Duration.encode(message.clusterInitTimeout, writer.uint32(26).fork()).join();
@@ -375,7 +390,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

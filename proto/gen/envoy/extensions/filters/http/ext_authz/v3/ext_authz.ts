@@ -555,7 +555,9 @@ function createBaseExtAuthz(): ExtAuthz {
   };
 }
 
-export const ExtAuthz: MessageFns<ExtAuthz> = {
+export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.ExtAuthz" as const,
+
   encode(message: ExtAuthz, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -1150,7 +1152,9 @@ function createBaseBufferSettings(): BufferSettings {
   return { maxRequestBytes: 0, allowPartialMessage: false, packAsBytes: false };
 }
 
-export const BufferSettings: MessageFns<BufferSettings> = {
+export const BufferSettings: MessageFns<BufferSettings, "envoy.extensions.filters.http.ext_authz.v3.BufferSettings"> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.BufferSettings" as const,
+
   encode(message: BufferSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.maxRequestBytes !== 0) {
       writer.uint32(8).uint32(message.maxRequestBytes);
@@ -1263,7 +1267,9 @@ function createBaseHttpService(): HttpService {
   return { serverUri: undefined, pathPrefix: "", authorizationRequest: undefined, authorizationResponse: undefined };
 }
 
-export const HttpService: MessageFns<HttpService> = {
+export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http.ext_authz.v3.HttpService"> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.HttpService" as const,
+
   encode(message: HttpService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.serverUri !== undefined) {
       HttpUri.encode(message.serverUri, writer.uint32(10).fork()).join();
@@ -1403,7 +1409,12 @@ function createBaseAuthorizationRequest(): AuthorizationRequest {
   return { allowedHeaders: undefined, headersToAdd: [] };
 }
 
-export const AuthorizationRequest: MessageFns<AuthorizationRequest> = {
+export const AuthorizationRequest: MessageFns<
+  AuthorizationRequest,
+  "envoy.extensions.filters.http.ext_authz.v3.AuthorizationRequest"
+> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.AuthorizationRequest" as const,
+
   encode(message: AuthorizationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.allowedHeaders !== undefined) {
       ListStringMatcher.encode(message.allowedHeaders, writer.uint32(10).fork()).join();
@@ -1504,7 +1515,12 @@ function createBaseAuthorizationResponse(): AuthorizationResponse {
   };
 }
 
-export const AuthorizationResponse: MessageFns<AuthorizationResponse> = {
+export const AuthorizationResponse: MessageFns<
+  AuthorizationResponse,
+  "envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse"
+> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.AuthorizationResponse" as const,
+
   encode(message: AuthorizationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.allowedUpstreamHeaders !== undefined) {
       ListStringMatcher.encode(message.allowedUpstreamHeaders, writer.uint32(10).fork()).join();
@@ -1671,7 +1687,12 @@ function createBaseExtAuthzPerRoute(): ExtAuthzPerRoute {
   return { disabled: undefined, checkSettings: undefined };
 }
 
-export const ExtAuthzPerRoute: MessageFns<ExtAuthzPerRoute> = {
+export const ExtAuthzPerRoute: MessageFns<
+  ExtAuthzPerRoute,
+  "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute" as const,
+
   encode(message: ExtAuthzPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -1762,7 +1783,9 @@ function createBaseCheckSettings(): CheckSettings {
   return { contextExtensions: {}, disableRequestBodyBuffering: false, withRequestBody: undefined };
 }
 
-export const CheckSettings: MessageFns<CheckSettings> = {
+export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.http.ext_authz.v3.CheckSettings"> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.CheckSettings" as const,
+
   encode(message: CheckSettings, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.contextExtensions).forEach(([key, value]: [string, string]) => {
       CheckSettings_ContextExtensionsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
@@ -1914,7 +1937,12 @@ function createBaseCheckSettings_ContextExtensionsEntry(): CheckSettings_Context
   return { key: "", value: "" };
 }
 
-export const CheckSettings_ContextExtensionsEntry: MessageFns<CheckSettings_ContextExtensionsEntry> = {
+export const CheckSettings_ContextExtensionsEntry: MessageFns<
+  CheckSettings_ContextExtensionsEntry,
+  "envoy.extensions.filters.http.ext_authz.v3.CheckSettings.ContextExtensionsEntry"
+> = {
+  $type: "envoy.extensions.filters.http.ext_authz.v3.CheckSettings.ContextExtensionsEntry" as const,
+
   encode(message: CheckSettings_ContextExtensionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2011,7 +2039,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -461,7 +461,12 @@ function createBaseExternalProcessor(): ExternalProcessor {
   };
 }
 
-export const ExternalProcessor: MessageFns<ExternalProcessor> = {
+export const ExternalProcessor: MessageFns<
+  ExternalProcessor,
+  "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor"
+> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor" as const,
+
   encode(message: ExternalProcessor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
@@ -890,104 +895,112 @@ function createBaseMetadataOptions(): MetadataOptions {
   return { forwardingNamespaces: undefined, receivingNamespaces: undefined };
 }
 
-export const MetadataOptions: MessageFns<MetadataOptions> = {
-  encode(message: MetadataOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.forwardingNamespaces !== undefined) {
-      MetadataOptions_MetadataNamespaces.encode(message.forwardingNamespaces, writer.uint32(10).fork()).join();
-    }
-    if (message.receivingNamespaces !== undefined) {
-      MetadataOptions_MetadataNamespaces.encode(message.receivingNamespaces, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
+export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filters.http.ext_proc.v3.MetadataOptions"> =
+  {
+    $type: "envoy.extensions.filters.http.ext_proc.v3.MetadataOptions" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): MetadataOptions {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseMetadataOptions();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.forwardingNamespaces = MetadataOptions_MetadataNamespaces.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.receivingNamespaces = MetadataOptions_MetadataNamespaces.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: MetadataOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.forwardingNamespaces !== undefined) {
+        MetadataOptions_MetadataNamespaces.encode(message.forwardingNamespaces, writer.uint32(10).fork()).join();
       }
+      if (message.receivingNamespaces !== undefined) {
+        MetadataOptions_MetadataNamespaces.encode(message.receivingNamespaces, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): MetadataOptions {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseMetadataOptions();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.forwardingNamespaces = MetadataOptions_MetadataNamespaces.decode(reader, reader.uint32());
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.receivingNamespaces = MetadataOptions_MetadataNamespaces.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): MetadataOptions {
+      return {
+        forwardingNamespaces: isSet(object.forwardingNamespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwardingNamespaces)
+          : isSet(object.forwarding_namespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwarding_namespaces)
+          : undefined,
+        receivingNamespaces: isSet(object.receivingNamespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.receivingNamespaces)
+          : isSet(object.receiving_namespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.receiving_namespaces)
+          : undefined,
+      };
+    },
+
+    toJSON(message: MetadataOptions): unknown {
+      const obj: any = {};
+      if (message.forwardingNamespaces !== undefined) {
+        obj.forwardingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(message.forwardingNamespaces);
+      }
+      if (message.receivingNamespaces !== undefined) {
+        obj.receivingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(message.receivingNamespaces);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<MetadataOptions>): MetadataOptions {
+      return MetadataOptions.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<MetadataOptions>): MetadataOptions {
+      const message = createBaseMetadataOptions();
+      message.forwardingNamespaces = (object.forwardingNamespaces !== undefined && object.forwardingNamespaces !== null)
+        ? MetadataOptions_MetadataNamespaces.fromPartial(object.forwardingNamespaces)
+        : undefined;
+      message.receivingNamespaces = (object.receivingNamespaces !== undefined && object.receivingNamespaces !== null)
+        ? MetadataOptions_MetadataNamespaces.fromPartial(object.receivingNamespaces)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): MetadataOptions {
-    return {
-      forwardingNamespaces: isSet(object.forwardingNamespaces)
-        ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwardingNamespaces)
-        : isSet(object.forwarding_namespaces)
-        ? MetadataOptions_MetadataNamespaces.fromJSON(object.forwarding_namespaces)
-        : undefined,
-      receivingNamespaces: isSet(object.receivingNamespaces)
-        ? MetadataOptions_MetadataNamespaces.fromJSON(object.receivingNamespaces)
-        : isSet(object.receiving_namespaces)
-        ? MetadataOptions_MetadataNamespaces.fromJSON(object.receiving_namespaces)
-        : undefined,
-    };
-  },
-
-  toJSON(message: MetadataOptions): unknown {
-    const obj: any = {};
-    if (message.forwardingNamespaces !== undefined) {
-      obj.forwardingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(message.forwardingNamespaces);
-    }
-    if (message.receivingNamespaces !== undefined) {
-      obj.receivingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(message.receivingNamespaces);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<MetadataOptions>): MetadataOptions {
-    return MetadataOptions.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<MetadataOptions>): MetadataOptions {
-    const message = createBaseMetadataOptions();
-    message.forwardingNamespaces = (object.forwardingNamespaces !== undefined && object.forwardingNamespaces !== null)
-      ? MetadataOptions_MetadataNamespaces.fromPartial(object.forwardingNamespaces)
-      : undefined;
-    message.receivingNamespaces = (object.receivingNamespaces !== undefined && object.receivingNamespaces !== null)
-      ? MetadataOptions_MetadataNamespaces.fromPartial(object.receivingNamespaces)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseMetadataOptions_MetadataNamespaces(): MetadataOptions_MetadataNamespaces {
   return { untyped: [], typed: [] };
 }
 
-export const MetadataOptions_MetadataNamespaces: MessageFns<MetadataOptions_MetadataNamespaces> = {
+export const MetadataOptions_MetadataNamespaces: MessageFns<
+  MetadataOptions_MetadataNamespaces,
+  "envoy.extensions.filters.http.ext_proc.v3.MetadataOptions.MetadataNamespaces"
+> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.MetadataOptions.MetadataNamespaces" as const,
+
   encode(message: MetadataOptions_MetadataNamespaces, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.untyped) {
       writer.uint32(10).string(v!);
@@ -1072,7 +1085,12 @@ function createBaseHeaderForwardingRules(): HeaderForwardingRules {
   return { allowedHeaders: undefined, disallowedHeaders: undefined };
 }
 
-export const HeaderForwardingRules: MessageFns<HeaderForwardingRules> = {
+export const HeaderForwardingRules: MessageFns<
+  HeaderForwardingRules,
+  "envoy.extensions.filters.http.ext_proc.v3.HeaderForwardingRules"
+> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.HeaderForwardingRules" as const,
+
   encode(message: HeaderForwardingRules, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.allowedHeaders !== undefined) {
       ListStringMatcher.encode(message.allowedHeaders, writer.uint32(10).fork()).join();
@@ -1169,88 +1187,91 @@ function createBaseExtProcPerRoute(): ExtProcPerRoute {
   return { disabled: undefined, overrides: undefined };
 }
 
-export const ExtProcPerRoute: MessageFns<ExtProcPerRoute> = {
-  encode(message: ExtProcPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.disabled !== undefined) {
-      writer.uint32(8).bool(message.disabled);
-    }
-    if (message.overrides !== undefined) {
-      ExtProcOverrides.encode(message.overrides, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
+export const ExtProcPerRoute: MessageFns<ExtProcPerRoute, "envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute"> =
+  {
+    $type: "envoy.extensions.filters.http.ext_proc.v3.ExtProcPerRoute" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ExtProcPerRoute {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseExtProcPerRoute();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.disabled = reader.bool();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.overrides = ExtProcOverrides.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: ExtProcPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.disabled !== undefined) {
+        writer.uint32(8).bool(message.disabled);
       }
+      if (message.overrides !== undefined) {
+        ExtProcOverrides.encode(message.overrides, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): ExtProcPerRoute {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseExtProcPerRoute();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 8) {
+                break;
+              }
+
+              message.disabled = reader.bool();
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.overrides = ExtProcOverrides.decode(reader, reader.uint32());
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): ExtProcPerRoute {
+      return {
+        disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
+        overrides: isSet(object.overrides) ? ExtProcOverrides.fromJSON(object.overrides) : undefined,
+      };
+    },
+
+    toJSON(message: ExtProcPerRoute): unknown {
+      const obj: any = {};
+      if (message.disabled !== undefined) {
+        obj.disabled = message.disabled;
+      }
+      if (message.overrides !== undefined) {
+        obj.overrides = ExtProcOverrides.toJSON(message.overrides);
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<ExtProcPerRoute>): ExtProcPerRoute {
+      return ExtProcPerRoute.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<ExtProcPerRoute>): ExtProcPerRoute {
+      const message = createBaseExtProcPerRoute();
+      message.disabled = object.disabled ?? undefined;
+      message.overrides = (object.overrides !== undefined && object.overrides !== null)
+        ? ExtProcOverrides.fromPartial(object.overrides)
+        : undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ExtProcPerRoute {
-    return {
-      disabled: isSet(object.disabled) ? globalThis.Boolean(object.disabled) : undefined,
-      overrides: isSet(object.overrides) ? ExtProcOverrides.fromJSON(object.overrides) : undefined,
-    };
-  },
-
-  toJSON(message: ExtProcPerRoute): unknown {
-    const obj: any = {};
-    if (message.disabled !== undefined) {
-      obj.disabled = message.disabled;
-    }
-    if (message.overrides !== undefined) {
-      obj.overrides = ExtProcOverrides.toJSON(message.overrides);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ExtProcPerRoute>): ExtProcPerRoute {
-    return ExtProcPerRoute.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ExtProcPerRoute>): ExtProcPerRoute {
-    const message = createBaseExtProcPerRoute();
-    message.disabled = object.disabled ?? undefined;
-    message.overrides = (object.overrides !== undefined && object.overrides !== null)
-      ? ExtProcOverrides.fromPartial(object.overrides)
-      : undefined;
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseExtProcOverrides(): ExtProcOverrides {
   return {
@@ -1264,7 +1285,12 @@ function createBaseExtProcOverrides(): ExtProcOverrides {
   };
 }
 
-export const ExtProcOverrides: MessageFns<ExtProcOverrides> = {
+export const ExtProcOverrides: MessageFns<
+  ExtProcOverrides,
+  "envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides"
+> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.ExtProcOverrides" as const,
+
   encode(message: ExtProcOverrides, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.processingMode !== undefined) {
       ProcessingMode.encode(message.processingMode, writer.uint32(10).fork()).join();
@@ -1475,7 +1501,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

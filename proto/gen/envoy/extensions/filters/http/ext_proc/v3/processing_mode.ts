@@ -152,7 +152,9 @@ function createBaseProcessingMode(): ProcessingMode {
   };
 }
 
-export const ProcessingMode: MessageFns<ProcessingMode> = {
+export const ProcessingMode: MessageFns<ProcessingMode, "envoy.extensions.filters.http.ext_proc.v3.ProcessingMode"> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.ProcessingMode" as const,
+
   encode(message: ProcessingMode, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.requestHeaderMode !== 0) {
       writer.uint32(8).int32(message.requestHeaderMode);
@@ -333,7 +335,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -169,7 +169,9 @@ function createBaseFaultAbort(): FaultAbort {
   return { httpStatus: undefined, grpcStatus: undefined, headerAbort: undefined, percentage: undefined };
 }
 
-export const FaultAbort: MessageFns<FaultAbort> = {
+export const FaultAbort: MessageFns<FaultAbort, "envoy.extensions.filters.http.fault.v3.FaultAbort"> = {
+  $type: "envoy.extensions.filters.http.fault.v3.FaultAbort" as const,
+
   encode(message: FaultAbort, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpStatus !== undefined) {
       writer.uint32(16).uint32(message.httpStatus);
@@ -302,7 +304,12 @@ function createBaseFaultAbort_HeaderAbort(): FaultAbort_HeaderAbort {
   return {};
 }
 
-export const FaultAbort_HeaderAbort: MessageFns<FaultAbort_HeaderAbort> = {
+export const FaultAbort_HeaderAbort: MessageFns<
+  FaultAbort_HeaderAbort,
+  "envoy.extensions.filters.http.fault.v3.FaultAbort.HeaderAbort"
+> = {
+  $type: "envoy.extensions.filters.http.fault.v3.FaultAbort.HeaderAbort" as const,
+
   encode(_: FaultAbort_HeaderAbort, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -371,7 +378,9 @@ function createBaseHTTPFault(): HTTPFault {
   };
 }
 
-export const HTTPFault: MessageFns<HTTPFault> = {
+export const HTTPFault: MessageFns<HTTPFault, "envoy.extensions.filters.http.fault.v3.HTTPFault"> = {
+  $type: "envoy.extensions.filters.http.fault.v3.HTTPFault" as const,
+
   encode(message: HTTPFault, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.delay !== undefined) {
       FaultDelay.encode(message.delay, writer.uint32(10).fork()).join();
@@ -752,7 +761,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

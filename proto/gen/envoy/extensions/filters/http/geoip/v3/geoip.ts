@@ -43,7 +43,9 @@ function createBaseGeoip(): Geoip {
   return { xffConfig: undefined, provider: undefined };
 }
 
-export const Geoip: MessageFns<Geoip> = {
+export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Geoip"> = {
+  $type: "envoy.extensions.filters.http.geoip.v3.Geoip" as const,
+
   encode(message: Geoip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.xffConfig !== undefined) {
       Geoip_XffConfig.encode(message.xffConfig, writer.uint32(10).fork()).join();
@@ -136,7 +138,9 @@ function createBaseGeoip_XffConfig(): Geoip_XffConfig {
   return { xffNumTrustedHops: 0 };
 }
 
-export const Geoip_XffConfig: MessageFns<Geoip_XffConfig> = {
+export const Geoip_XffConfig: MessageFns<Geoip_XffConfig, "envoy.extensions.filters.http.geoip.v3.Geoip.XffConfig"> = {
+  $type: "envoy.extensions.filters.http.geoip.v3.Geoip.XffConfig" as const,
+
   encode(message: Geoip_XffConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.xffNumTrustedHops !== 0) {
       writer.uint32(8).uint32(message.xffNumTrustedHops);
@@ -217,7 +221,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

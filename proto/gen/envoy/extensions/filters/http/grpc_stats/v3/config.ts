@@ -85,7 +85,9 @@ function createBaseFilterConfig(): FilterConfig {
   };
 }
 
-export const FilterConfig: MessageFns<FilterConfig> = {
+export const FilterConfig: MessageFns<FilterConfig, "envoy.extensions.filters.http.grpc_stats.v3.FilterConfig"> = {
+  $type: "envoy.extensions.filters.http.grpc_stats.v3.FilterConfig" as const,
+
   encode(message: FilterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.emitFilterState !== false) {
       writer.uint32(8).bool(message.emitFilterState);
@@ -241,7 +243,9 @@ function createBaseFilterObject(): FilterObject {
   return { requestMessageCount: 0, responseMessageCount: 0 };
 }
 
-export const FilterObject: MessageFns<FilterObject> = {
+export const FilterObject: MessageFns<FilterObject, "envoy.extensions.filters.http.grpc_stats.v3.FilterObject"> = {
+  $type: "envoy.extensions.filters.http.grpc_stats.v3.FilterObject" as const,
+
   encode(message: FilterObject, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.requestMessageCount !== 0) {
       writer.uint32(8).uint64(message.requestMessageCount);
@@ -353,7 +357,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -15,7 +15,9 @@ function createBaseGrpcWeb(): GrpcWeb {
   return {};
 }
 
-export const GrpcWeb: MessageFns<GrpcWeb> = {
+export const GrpcWeb: MessageFns<GrpcWeb, "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"> = {
+  $type: "envoy.extensions.filters.http.grpc_web.v3.GrpcWeb" as const,
+
   encode(_: GrpcWeb, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -71,7 +73,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -43,7 +43,9 @@ function createBaseMutations(): Mutations {
   return { requestMutations: [], responseMutations: [] };
 }
 
-export const Mutations: MessageFns<Mutations> = {
+export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.header_mutation.v3.Mutations"> = {
+  $type: "envoy.extensions.filters.http.header_mutation.v3.Mutations" as const,
+
   encode(message: Mutations, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.requestMutations) {
       HeaderMutation1.encode(v!, writer.uint32(10).fork()).join();
@@ -136,7 +138,12 @@ function createBaseHeaderMutationPerRoute(): HeaderMutationPerRoute {
   return { mutations: undefined };
 }
 
-export const HeaderMutationPerRoute: MessageFns<HeaderMutationPerRoute> = {
+export const HeaderMutationPerRoute: MessageFns<
+  HeaderMutationPerRoute,
+  "envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.header_mutation.v3.HeaderMutationPerRoute" as const,
+
   encode(message: HeaderMutationPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.mutations !== undefined) {
       Mutations.encode(message.mutations, writer.uint32(10).fork()).join();
@@ -205,7 +212,12 @@ function createBaseHeaderMutation(): HeaderMutation {
   return { mutations: undefined, mostSpecificHeaderMutationsWins: false };
 }
 
-export const HeaderMutation: MessageFns<HeaderMutation> = {
+export const HeaderMutation: MessageFns<
+  HeaderMutation,
+  "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation"
+> = {
+  $type: "envoy.extensions.filters.http.header_mutation.v3.HeaderMutation" as const,
+
   encode(message: HeaderMutation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.mutations !== undefined) {
       Mutations.encode(message.mutations, writer.uint32(10).fork()).join();
@@ -304,7 +316,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -52,7 +52,9 @@ function createBaseHealthCheck(): HealthCheck {
   return { passThroughMode: undefined, cacheTime: undefined, clusterMinHealthyPercentages: {}, headers: [] };
 }
 
-export const HealthCheck: MessageFns<HealthCheck> = {
+export const HealthCheck: MessageFns<HealthCheck, "envoy.extensions.filters.http.health_check.v3.HealthCheck"> = {
+  $type: "envoy.extensions.filters.http.health_check.v3.HealthCheck" as const,
+
   encode(message: HealthCheck, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.passThroughMode !== undefined) {
       BoolValue.encode({ value: message.passThroughMode! }, writer.uint32(10).fork()).join();
@@ -225,96 +227,100 @@ function createBaseHealthCheck_ClusterMinHealthyPercentagesEntry(): HealthCheck_
   return { key: "", value: undefined };
 }
 
-export const HealthCheck_ClusterMinHealthyPercentagesEntry: MessageFns<HealthCheck_ClusterMinHealthyPercentagesEntry> =
-  {
-    encode(
-      message: HealthCheck_ClusterMinHealthyPercentagesEntry,
-      writer: BinaryWriter = new BinaryWriter(),
-    ): BinaryWriter {
-      if (message.key !== "") {
-        writer.uint32(10).string(message.key);
-      }
-      if (message.value !== undefined) {
-        Percent.encode(message.value, writer.uint32(18).fork()).join();
-      }
-      return writer;
-    },
+export const HealthCheck_ClusterMinHealthyPercentagesEntry: MessageFns<
+  HealthCheck_ClusterMinHealthyPercentagesEntry,
+  "envoy.extensions.filters.http.health_check.v3.HealthCheck.ClusterMinHealthyPercentagesEntry"
+> = {
+  $type: "envoy.extensions.filters.http.health_check.v3.HealthCheck.ClusterMinHealthyPercentagesEntry" as const,
 
-    decode(input: BinaryReader | Uint8Array, length?: number): HealthCheck_ClusterMinHealthyPercentagesEntry {
-      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-      if (previousRecursionDepth >= 100) {
-        throw new globalThis.Error("protobuf decode recursion limit exceeded");
-      }
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-      try {
-        const end = length === undefined ? reader.len : reader.pos + length;
-        const message = createBaseHealthCheck_ClusterMinHealthyPercentagesEntry();
-        while (reader.pos < end) {
-          const tag = reader.uint32();
-          switch (tag >>> 3) {
-            case 1: {
-              if (tag !== 10) {
-                break;
-              }
+  encode(
+    message: HealthCheck_ClusterMinHealthyPercentagesEntry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Percent.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
 
-              message.key = reader.string();
-              continue;
-            }
-            case 2: {
-              if (tag !== 18) {
-                break;
-              }
-
-              message.value = Percent.decode(reader, reader.uint32());
-              continue;
-            }
-          }
-          if ((tag & 7) === 4 || tag === 0) {
-            break;
-          }
-          reader.skip(tag & 7);
-        }
-        return message;
-      } finally {
-        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-      }
-    },
-
-    fromJSON(object: any): HealthCheck_ClusterMinHealthyPercentagesEntry {
-      return {
-        key: isSet(object.key) ? globalThis.String(object.key) : "",
-        value: isSet(object.value) ? Percent.fromJSON(object.value) : undefined,
-      };
-    },
-
-    toJSON(message: HealthCheck_ClusterMinHealthyPercentagesEntry): unknown {
-      const obj: any = {};
-      if (message.key !== "") {
-        obj.key = message.key;
-      }
-      if (message.value !== undefined) {
-        obj.value = Percent.toJSON(message.value);
-      }
-      return obj;
-    },
-
-    create(
-      base?: DeepPartial<HealthCheck_ClusterMinHealthyPercentagesEntry>,
-    ): HealthCheck_ClusterMinHealthyPercentagesEntry {
-      return HealthCheck_ClusterMinHealthyPercentagesEntry.fromPartial(base ?? {});
-    },
-    fromPartial(
-      object: DeepPartial<HealthCheck_ClusterMinHealthyPercentagesEntry>,
-    ): HealthCheck_ClusterMinHealthyPercentagesEntry {
+  decode(input: BinaryReader | Uint8Array, length?: number): HealthCheck_ClusterMinHealthyPercentagesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
       const message = createBaseHealthCheck_ClusterMinHealthyPercentagesEntry();
-      message.key = object.key ?? "";
-      message.value = (object.value !== undefined && object.value !== null)
-        ? Percent.fromPartial(object.value)
-        : undefined;
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Percent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
       return message;
-    },
-  };
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HealthCheck_ClusterMinHealthyPercentagesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Percent.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: HealthCheck_ClusterMinHealthyPercentagesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Percent.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<HealthCheck_ClusterMinHealthyPercentagesEntry>,
+  ): HealthCheck_ClusterMinHealthyPercentagesEntry {
+    return HealthCheck_ClusterMinHealthyPercentagesEntry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<HealthCheck_ClusterMinHealthyPercentagesEntry>,
+  ): HealthCheck_ClusterMinHealthyPercentagesEntry {
+    const message = createBaseHealthCheck_ClusterMinHealthyPercentagesEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? Percent.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -332,7 +338,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -890,7 +890,9 @@ function createBaseJwtProvider(): JwtProvider {
   };
 }
 
-export const JwtProvider: MessageFns<JwtProvider> = {
+export const JwtProvider: MessageFns<JwtProvider, "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider" as const,
+
   encode(message: JwtProvider, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.issuer !== "") {
       writer.uint32(10).string(message.issuer);
@@ -1362,7 +1364,12 @@ function createBaseJwtProvider_NormalizePayload(): JwtProvider_NormalizePayload 
   return { spaceDelimitedClaims: [] };
 }
 
-export const JwtProvider_NormalizePayload: MessageFns<JwtProvider_NormalizePayload> = {
+export const JwtProvider_NormalizePayload: MessageFns<
+  JwtProvider_NormalizePayload,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.NormalizePayload"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtProvider.NormalizePayload" as const,
+
   encode(message: JwtProvider_NormalizePayload, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.spaceDelimitedClaims) {
       writer.uint32(10).string(v!);
@@ -1435,7 +1442,9 @@ function createBaseJwtCacheConfig(): JwtCacheConfig {
   return { jwtCacheSize: 0 };
 }
 
-export const JwtCacheConfig: MessageFns<JwtCacheConfig> = {
+export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filters.http.jwt_authn.v3.JwtCacheConfig"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtCacheConfig" as const,
+
   encode(message: JwtCacheConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jwtCacheSize !== 0) {
       writer.uint32(8).uint32(message.jwtCacheSize);
@@ -1508,7 +1517,9 @@ function createBaseRemoteJwks(): RemoteJwks {
   return { httpUri: undefined, cacheDuration: undefined, asyncFetch: undefined, retryPolicy: undefined };
 }
 
-export const RemoteJwks: MessageFns<RemoteJwks> = {
+export const RemoteJwks: MessageFns<RemoteJwks, "envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.RemoteJwks" as const,
+
   encode(message: RemoteJwks, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.httpUri !== undefined) {
       HttpUri.encode(message.httpUri, writer.uint32(10).fork()).join();
@@ -1649,7 +1660,9 @@ function createBaseJwksAsyncFetch(): JwksAsyncFetch {
   return { fastListener: false, failedRefetchDuration: undefined };
 }
 
-export const JwksAsyncFetch: MessageFns<JwksAsyncFetch> = {
+export const JwksAsyncFetch: MessageFns<JwksAsyncFetch, "envoy.extensions.filters.http.jwt_authn.v3.JwksAsyncFetch"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwksAsyncFetch" as const,
+
   encode(message: JwksAsyncFetch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.fastListener !== false) {
       writer.uint32(8).bool(message.fastListener);
@@ -1745,7 +1758,9 @@ function createBaseJwtHeader(): JwtHeader {
   return { name: "", valuePrefix: "" };
 }
 
-export const JwtHeader: MessageFns<JwtHeader> = {
+export const JwtHeader: MessageFns<JwtHeader, "envoy.extensions.filters.http.jwt_authn.v3.JwtHeader"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtHeader" as const,
+
   encode(message: JwtHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -1834,7 +1849,12 @@ function createBaseProviderWithAudiences(): ProviderWithAudiences {
   return { providerName: "", audiences: [] };
 }
 
-export const ProviderWithAudiences: MessageFns<ProviderWithAudiences> = {
+export const ProviderWithAudiences: MessageFns<
+  ProviderWithAudiences,
+  "envoy.extensions.filters.http.jwt_authn.v3.ProviderWithAudiences"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.ProviderWithAudiences" as const,
+
   encode(message: ProviderWithAudiences, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.providerName !== "") {
       writer.uint32(10).string(message.providerName);
@@ -1932,7 +1952,9 @@ function createBaseJwtRequirement(): JwtRequirement {
   };
 }
 
-export const JwtRequirement: MessageFns<JwtRequirement> = {
+export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirement" as const,
+
   encode(message: JwtRequirement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.providerName !== undefined) {
       writer.uint32(10).string(message.providerName);
@@ -2115,7 +2137,12 @@ function createBaseJwtRequirementOrList(): JwtRequirementOrList {
   return { requirements: [] };
 }
 
-export const JwtRequirementOrList: MessageFns<JwtRequirementOrList> = {
+export const JwtRequirementOrList: MessageFns<
+  JwtRequirementOrList,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementOrList" as const,
+
   encode(message: JwtRequirementOrList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.requirements) {
       JwtRequirement.encode(v!, writer.uint32(10).fork()).join();
@@ -2186,7 +2213,12 @@ function createBaseJwtRequirementAndList(): JwtRequirementAndList {
   return { requirements: [] };
 }
 
-export const JwtRequirementAndList: MessageFns<JwtRequirementAndList> = {
+export const JwtRequirementAndList: MessageFns<
+  JwtRequirementAndList,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementAndList"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtRequirementAndList" as const,
+
   encode(message: JwtRequirementAndList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.requirements) {
       JwtRequirement.encode(v!, writer.uint32(10).fork()).join();
@@ -2257,7 +2289,12 @@ function createBaseRequirementRule(): RequirementRule {
   return { match: undefined, requires: undefined, requirementName: undefined };
 }
 
-export const RequirementRule: MessageFns<RequirementRule> = {
+export const RequirementRule: MessageFns<
+  RequirementRule,
+  "envoy.extensions.filters.http.jwt_authn.v3.RequirementRule"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.RequirementRule" as const,
+
   encode(message: RequirementRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.match !== undefined) {
       RouteMatch.encode(message.match, writer.uint32(10).fork()).join();
@@ -2366,7 +2403,12 @@ function createBaseFilterStateRule(): FilterStateRule {
   return { name: "", requires: {} };
 }
 
-export const FilterStateRule: MessageFns<FilterStateRule> = {
+export const FilterStateRule: MessageFns<
+  FilterStateRule,
+  "envoy.extensions.filters.http.jwt_authn.v3.FilterStateRule"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.FilterStateRule" as const,
+
   encode(message: FilterStateRule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -2481,7 +2523,12 @@ function createBaseFilterStateRule_RequiresEntry(): FilterStateRule_RequiresEntr
   return { key: "", value: undefined };
 }
 
-export const FilterStateRule_RequiresEntry: MessageFns<FilterStateRule_RequiresEntry> = {
+export const FilterStateRule_RequiresEntry: MessageFns<
+  FilterStateRule_RequiresEntry,
+  "envoy.extensions.filters.http.jwt_authn.v3.FilterStateRule.RequiresEntry"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.FilterStateRule.RequiresEntry" as const,
+
   encode(message: FilterStateRule_RequiresEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2575,7 +2622,12 @@ function createBaseJwtAuthentication(): JwtAuthentication {
   };
 }
 
-export const JwtAuthentication: MessageFns<JwtAuthentication> = {
+export const JwtAuthentication: MessageFns<
+  JwtAuthentication,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication" as const,
+
   encode(message: JwtAuthentication, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     globalThis.Object.entries(message.providers).forEach(([key, value]: [string, JwtProvider]) => {
       JwtAuthentication_ProvidersEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
@@ -2809,7 +2861,12 @@ function createBaseJwtAuthentication_ProvidersEntry(): JwtAuthentication_Provide
   return { key: "", value: undefined };
 }
 
-export const JwtAuthentication_ProvidersEntry: MessageFns<JwtAuthentication_ProvidersEntry> = {
+export const JwtAuthentication_ProvidersEntry: MessageFns<
+  JwtAuthentication_ProvidersEntry,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.ProvidersEntry"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.ProvidersEntry" as const,
+
   encode(message: JwtAuthentication_ProvidersEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2896,7 +2953,12 @@ function createBaseJwtAuthentication_RequirementMapEntry(): JwtAuthentication_Re
   return { key: "", value: undefined };
 }
 
-export const JwtAuthentication_RequirementMapEntry: MessageFns<JwtAuthentication_RequirementMapEntry> = {
+export const JwtAuthentication_RequirementMapEntry: MessageFns<
+  JwtAuthentication_RequirementMapEntry,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.RequirementMapEntry"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication.RequirementMapEntry" as const,
+
   encode(message: JwtAuthentication_RequirementMapEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -2983,7 +3045,9 @@ function createBasePerRouteConfig(): PerRouteConfig {
   return { disabled: undefined, requirementName: undefined };
 }
 
-export const PerRouteConfig: MessageFns<PerRouteConfig> = {
+export const PerRouteConfig: MessageFns<PerRouteConfig, "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig"> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.PerRouteConfig" as const,
+
   encode(message: PerRouteConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -3072,7 +3136,12 @@ function createBaseJwtClaimToHeader(): JwtClaimToHeader {
   return { headerName: "", claimName: "" };
 }
 
-export const JwtClaimToHeader: MessageFns<JwtClaimToHeader> = {
+export const JwtClaimToHeader: MessageFns<
+  JwtClaimToHeader,
+  "envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.JwtClaimToHeader" as const,
+
   encode(message: JwtClaimToHeader, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -3177,7 +3246,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -188,7 +188,12 @@ function createBaseLocalRateLimit(): LocalRateLimit {
   };
 }
 
-export const LocalRateLimit: MessageFns<LocalRateLimit> = {
+export const LocalRateLimit: MessageFns<
+  LocalRateLimit,
+  "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit"
+> = {
+  $type: "envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit" as const,
+
   encode(message: LocalRateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statPrefix !== "") {
       writer.uint32(10).string(message.statPrefix);
@@ -553,7 +558,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

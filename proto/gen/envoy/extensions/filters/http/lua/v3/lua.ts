@@ -100,7 +100,9 @@ function createBaseLua(): Lua {
   return { inlineCode: "", sourceCodes: {}, defaultSourceCode: undefined, statPrefix: "" };
 }
 
-export const Lua: MessageFns<Lua> = {
+export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = {
+  $type: "envoy.extensions.filters.http.lua.v3.Lua" as const,
+
   encode(message: Lua, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.inlineCode !== "") {
       writer.uint32(10).string(message.inlineCode);
@@ -274,7 +276,12 @@ function createBaseLua_SourceCodesEntry(): Lua_SourceCodesEntry {
   return { key: "", value: undefined };
 }
 
-export const Lua_SourceCodesEntry: MessageFns<Lua_SourceCodesEntry> = {
+export const Lua_SourceCodesEntry: MessageFns<
+  Lua_SourceCodesEntry,
+  "envoy.extensions.filters.http.lua.v3.Lua.SourceCodesEntry"
+> = {
+  $type: "envoy.extensions.filters.http.lua.v3.Lua.SourceCodesEntry" as const,
+
   encode(message: Lua_SourceCodesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.key !== "") {
       writer.uint32(10).string(message.key);
@@ -361,7 +368,9 @@ function createBaseLuaPerRoute(): LuaPerRoute {
   return { disabled: undefined, name: undefined, sourceCode: undefined };
 }
 
-export const LuaPerRoute: MessageFns<LuaPerRoute> = {
+export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http.lua.v3.LuaPerRoute"> = {
+  $type: "envoy.extensions.filters.http.lua.v3.LuaPerRoute" as const,
+
   encode(message: LuaPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -480,7 +489,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -193,7 +193,12 @@ function createBaseOAuth2Credentials(): OAuth2Credentials {
   return { clientId: "", tokenSecret: undefined, hmacSecret: undefined, cookieNames: undefined };
 }
 
-export const OAuth2Credentials: MessageFns<OAuth2Credentials> = {
+export const OAuth2Credentials: MessageFns<
+  OAuth2Credentials,
+  "envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials"
+> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials" as const,
+
   encode(message: OAuth2Credentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clientId !== "") {
       writer.uint32(10).string(message.clientId);
@@ -332,7 +337,12 @@ function createBaseOAuth2Credentials_CookieNames(): OAuth2Credentials_CookieName
   return { bearerToken: "", oauthHmac: "", oauthExpires: "", idToken: "", refreshToken: "" };
 }
 
-export const OAuth2Credentials_CookieNames: MessageFns<OAuth2Credentials_CookieNames> = {
+export const OAuth2Credentials_CookieNames: MessageFns<
+  OAuth2Credentials_CookieNames,
+  "envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames"
+> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.OAuth2Credentials.CookieNames" as const,
+
   encode(message: OAuth2Credentials_CookieNames, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.bearerToken !== "") {
       writer.uint32(10).string(message.bearerToken);
@@ -503,7 +513,9 @@ function createBaseOAuth2Config(): OAuth2Config {
   };
 }
 
-export const OAuth2Config: MessageFns<OAuth2Config> = {
+export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.http.oauth2.v3.OAuth2Config"> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.OAuth2Config" as const,
+
   encode(message: OAuth2Config, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tokenEndpoint !== undefined) {
       HttpUri.encode(message.tokenEndpoint, writer.uint32(10).fork()).join();
@@ -903,7 +915,9 @@ function createBaseOAuth2(): OAuth2 {
   return { config: undefined };
 }
 
-export const OAuth2: MessageFns<OAuth2> = {
+export const OAuth2: MessageFns<OAuth2, "envoy.extensions.filters.http.oauth2.v3.OAuth2"> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.OAuth2" as const,
+
   encode(message: OAuth2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       OAuth2Config.encode(message.config, writer.uint32(10).fork()).join();
@@ -980,7 +994,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -570,7 +570,9 @@ function createBaseRateLimit(): RateLimit {
   };
 }
 
-export const RateLimit: MessageFns<RateLimit> = {
+export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.ratelimit.v3.RateLimit"> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimit" as const,
+
   encode(message: RateLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.domain !== "") {
       writer.uint32(10).string(message.domain);
@@ -879,7 +881,12 @@ function createBaseRateLimitConfig(): RateLimitConfig {
   return { stage: 0, disableKey: "", actions: [], limit: undefined };
 }
 
-export const RateLimitConfig: MessageFns<RateLimitConfig> = {
+export const RateLimitConfig: MessageFns<
+  RateLimitConfig,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig" as const,
+
   encode(message: RateLimitConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.stage !== 0) {
       writer.uint32(8).uint32(message.stage);
@@ -1013,7 +1020,12 @@ function createBaseRateLimitConfig_Action(): RateLimitConfig_Action {
   };
 }
 
-export const RateLimitConfig_Action: MessageFns<RateLimitConfig_Action> = {
+export const RateLimitConfig_Action: MessageFns<
+  RateLimitConfig_Action,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action" as const,
+
   encode(message: RateLimitConfig_Action, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sourceCluster !== undefined) {
       RateLimitConfig_Action_SourceCluster.encode(message.sourceCluster, writer.uint32(10).fork()).join();
@@ -1234,7 +1246,12 @@ function createBaseRateLimitConfig_Action_SourceCluster(): RateLimitConfig_Actio
   return {};
 }
 
-export const RateLimitConfig_Action_SourceCluster: MessageFns<RateLimitConfig_Action_SourceCluster> = {
+export const RateLimitConfig_Action_SourceCluster: MessageFns<
+  RateLimitConfig_Action_SourceCluster,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.SourceCluster"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.SourceCluster" as const,
+
   encode(_: RateLimitConfig_Action_SourceCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1286,7 +1303,12 @@ function createBaseRateLimitConfig_Action_DestinationCluster(): RateLimitConfig_
   return {};
 }
 
-export const RateLimitConfig_Action_DestinationCluster: MessageFns<RateLimitConfig_Action_DestinationCluster> = {
+export const RateLimitConfig_Action_DestinationCluster: MessageFns<
+  RateLimitConfig_Action_DestinationCluster,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.DestinationCluster"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.DestinationCluster" as const,
+
   encode(_: RateLimitConfig_Action_DestinationCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1338,7 +1360,12 @@ function createBaseRateLimitConfig_Action_RequestHeaders(): RateLimitConfig_Acti
   return { headerName: "", descriptorKey: "", skipIfAbsent: false };
 }
 
-export const RateLimitConfig_Action_RequestHeaders: MessageFns<RateLimitConfig_Action_RequestHeaders> = {
+export const RateLimitConfig_Action_RequestHeaders: MessageFns<
+  RateLimitConfig_Action_RequestHeaders,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RequestHeaders"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RequestHeaders" as const,
+
   encode(message: RateLimitConfig_Action_RequestHeaders, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -1451,7 +1478,12 @@ function createBaseRateLimitConfig_Action_RemoteAddress(): RateLimitConfig_Actio
   return {};
 }
 
-export const RateLimitConfig_Action_RemoteAddress: MessageFns<RateLimitConfig_Action_RemoteAddress> = {
+export const RateLimitConfig_Action_RemoteAddress: MessageFns<
+  RateLimitConfig_Action_RemoteAddress,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RemoteAddress"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RemoteAddress" as const,
+
   encode(_: RateLimitConfig_Action_RemoteAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -1503,7 +1535,12 @@ function createBaseRateLimitConfig_Action_GenericKey(): RateLimitConfig_Action_G
   return { descriptorValue: "", descriptorKey: "" };
 }
 
-export const RateLimitConfig_Action_GenericKey: MessageFns<RateLimitConfig_Action_GenericKey> = {
+export const RateLimitConfig_Action_GenericKey: MessageFns<
+  RateLimitConfig_Action_GenericKey,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.GenericKey"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.GenericKey" as const,
+
   encode(message: RateLimitConfig_Action_GenericKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
@@ -1596,7 +1633,12 @@ function createBaseRateLimitConfig_Action_HeaderValueMatch(): RateLimitConfig_Ac
   return { descriptorValue: "", expectMatch: false, headers: [] };
 }
 
-export const RateLimitConfig_Action_HeaderValueMatch: MessageFns<RateLimitConfig_Action_HeaderValueMatch> = {
+export const RateLimitConfig_Action_HeaderValueMatch: MessageFns<
+  RateLimitConfig_Action_HeaderValueMatch,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.HeaderValueMatch"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.HeaderValueMatch" as const,
+
   encode(message: RateLimitConfig_Action_HeaderValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
@@ -1707,7 +1749,12 @@ function createBaseRateLimitConfig_Action_MetaData(): RateLimitConfig_Action_Met
   return { descriptorKey: "", metadataKey: undefined, defaultValue: "", source: 0, skipIfAbsent: false };
 }
 
-export const RateLimitConfig_Action_MetaData: MessageFns<RateLimitConfig_Action_MetaData> = {
+export const RateLimitConfig_Action_MetaData: MessageFns<
+  RateLimitConfig_Action_MetaData,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.MetaData"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.MetaData" as const,
+
   encode(message: RateLimitConfig_Action_MetaData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorKey !== "") {
       writer.uint32(10).string(message.descriptorKey);
@@ -1858,7 +1905,12 @@ function createBaseRateLimitConfig_Override(): RateLimitConfig_Override {
   return { dynamicMetadata: undefined };
 }
 
-export const RateLimitConfig_Override: MessageFns<RateLimitConfig_Override> = {
+export const RateLimitConfig_Override: MessageFns<
+  RateLimitConfig_Override,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override" as const,
+
   encode(message: RateLimitConfig_Override, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dynamicMetadata !== undefined) {
       RateLimitConfig_Override_DynamicMetadata.encode(message.dynamicMetadata, writer.uint32(10).fork()).join();
@@ -1933,7 +1985,12 @@ function createBaseRateLimitConfig_Override_DynamicMetadata(): RateLimitConfig_O
   return { metadataKey: undefined };
 }
 
-export const RateLimitConfig_Override_DynamicMetadata: MessageFns<RateLimitConfig_Override_DynamicMetadata> = {
+export const RateLimitConfig_Override_DynamicMetadata: MessageFns<
+  RateLimitConfig_Override_DynamicMetadata,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override.DynamicMetadata"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override.DynamicMetadata" as const,
+
   encode(message: RateLimitConfig_Override_DynamicMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.metadataKey !== undefined) {
       MetadataKey.encode(message.metadataKey, writer.uint32(10).fork()).join();
@@ -2008,7 +2065,12 @@ function createBaseRateLimitPerRoute(): RateLimitPerRoute {
   return { vhRateLimits: 0, overrideOption: 0, rateLimits: [], domain: "" };
 }
 
-export const RateLimitPerRoute: MessageFns<RateLimitPerRoute> = {
+export const RateLimitPerRoute: MessageFns<
+  RateLimitPerRoute,
+  "envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitPerRoute" as const,
+
   encode(message: RateLimitPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.vhRateLimits !== 0) {
       writer.uint32(8).int32(message.vhRateLimits);
@@ -2145,7 +2207,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -85,7 +85,9 @@ function createBaseRBAC(): RBAC {
   };
 }
 
-export const RBAC: MessageFns<RBAC> = {
+export const RBAC: MessageFns<RBAC, "envoy.extensions.filters.http.rbac.v3.RBAC"> = {
+  $type: "envoy.extensions.filters.http.rbac.v3.RBAC" as const,
+
   encode(message: RBAC, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rules !== undefined) {
       RBAC1.encode(message.rules, writer.uint32(10).fork()).join();
@@ -276,7 +278,9 @@ function createBaseRBACPerRoute(): RBACPerRoute {
   return { rbac: undefined };
 }
 
-export const RBACPerRoute: MessageFns<RBACPerRoute> = {
+export const RBACPerRoute: MessageFns<RBACPerRoute, "envoy.extensions.filters.http.rbac.v3.RBACPerRoute"> = {
+  $type: "envoy.extensions.filters.http.rbac.v3.RBACPerRoute" as const,
+
   encode(message: RBACPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.rbac !== undefined) {
       RBAC.encode(message.rbac, writer.uint32(18).fork()).join();
@@ -351,7 +355,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

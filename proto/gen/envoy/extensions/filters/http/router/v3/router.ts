@@ -140,7 +140,9 @@ function createBaseRouter(): Router {
   };
 }
 
-export const Router: MessageFns<Router> = {
+export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3.Router"> = {
+  $type: "envoy.extensions.filters.http.router.v3.Router" as const,
+
   encode(message: Router, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.dynamicStats !== undefined) {
       BoolValue.encode({ value: message.dynamicStats! }, writer.uint32(10).fork()).join();
@@ -375,7 +377,12 @@ function createBaseRouter_UpstreamAccessLogOptions(): Router_UpstreamAccessLogOp
   return { flushUpstreamLogOnUpstreamStream: false, upstreamLogFlushInterval: undefined };
 }
 
-export const Router_UpstreamAccessLogOptions: MessageFns<Router_UpstreamAccessLogOptions> = {
+export const Router_UpstreamAccessLogOptions: MessageFns<
+  Router_UpstreamAccessLogOptions,
+  "envoy.extensions.filters.http.router.v3.Router.UpstreamAccessLogOptions"
+> = {
+  $type: "envoy.extensions.filters.http.router.v3.Router.UpstreamAccessLogOptions" as const,
+
   encode(message: Router_UpstreamAccessLogOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.flushUpstreamLogOnUpstreamStream !== false) {
       writer.uint32(8).bool(message.flushUpstreamLogOnUpstreamStream);
@@ -479,7 +486,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -41,7 +41,12 @@ function createBaseStatefulSession(): StatefulSession {
   return { sessionState: undefined, strict: false };
 }
 
-export const StatefulSession: MessageFns<StatefulSession> = {
+export const StatefulSession: MessageFns<
+  StatefulSession,
+  "envoy.extensions.filters.http.stateful_session.v3.StatefulSession"
+> = {
+  $type: "envoy.extensions.filters.http.stateful_session.v3.StatefulSession" as const,
+
   encode(message: StatefulSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sessionState !== undefined) {
       TypedExtensionConfig.encode(message.sessionState, writer.uint32(10).fork()).join();
@@ -132,7 +137,12 @@ function createBaseStatefulSessionPerRoute(): StatefulSessionPerRoute {
   return { disabled: undefined, statefulSession: undefined };
 }
 
-export const StatefulSessionPerRoute: MessageFns<StatefulSessionPerRoute> = {
+export const StatefulSessionPerRoute: MessageFns<
+  StatefulSessionPerRoute,
+  "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.stateful_session.v3.StatefulSessionPerRoute" as const,
+
   encode(message: StatefulSessionPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.disabled !== undefined) {
       writer.uint32(8).bool(message.disabled);
@@ -231,7 +241,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -17,7 +17,9 @@ function createBaseWasm(): Wasm {
   return { config: undefined };
 }
 
-export const Wasm: MessageFns<Wasm> = {
+export const Wasm: MessageFns<Wasm, "envoy.extensions.filters.http.wasm.v3.Wasm"> = {
+  $type: "envoy.extensions.filters.http.wasm.v3.Wasm" as const,
+
   encode(message: Wasm, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       PluginConfig.encode(message.config, writer.uint32(10).fork()).join();
@@ -94,7 +96,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -14,7 +14,12 @@ function createBaseHttpInspector(): HttpInspector {
   return {};
 }
 
-export const HttpInspector: MessageFns<HttpInspector> = {
+export const HttpInspector: MessageFns<
+  HttpInspector,
+  "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector"
+> = {
+  $type: "envoy.extensions.filters.listener.http_inspector.v3.HttpInspector" as const,
+
   encode(_: HttpInspector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -70,7 +75,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -14,7 +14,9 @@ function createBaseOriginalDst(): OriginalDst {
   return {};
 }
 
-export const OriginalDst: MessageFns<OriginalDst> = {
+export const OriginalDst: MessageFns<OriginalDst, "envoy.extensions.filters.listener.original_dst.v3.OriginalDst"> = {
+  $type: "envoy.extensions.filters.listener.original_dst.v3.OriginalDst" as const,
+
   encode(_: OriginalDst, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -70,7 +72,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -102,7 +102,12 @@ function createBaseProxyProtocol(): ProxyProtocol {
   };
 }
 
-export const ProxyProtocol: MessageFns<ProxyProtocol> = {
+export const ProxyProtocol: MessageFns<
+  ProxyProtocol,
+  "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol"
+> = {
+  $type: "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol" as const,
+
   encode(message: ProxyProtocol, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.rules) {
       ProxyProtocol_Rule.encode(v!, writer.uint32(10).fork()).join();
@@ -269,7 +274,12 @@ function createBaseProxyProtocol_KeyValuePair(): ProxyProtocol_KeyValuePair {
   return { metadataNamespace: "", key: "" };
 }
 
-export const ProxyProtocol_KeyValuePair: MessageFns<ProxyProtocol_KeyValuePair> = {
+export const ProxyProtocol_KeyValuePair: MessageFns<
+  ProxyProtocol_KeyValuePair,
+  "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol.KeyValuePair"
+> = {
+  $type: "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol.KeyValuePair" as const,
+
   encode(message: ProxyProtocol_KeyValuePair, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.metadataNamespace !== "") {
       writer.uint32(10).string(message.metadataNamespace);
@@ -358,7 +368,12 @@ function createBaseProxyProtocol_Rule(): ProxyProtocol_Rule {
   return { tlvType: 0, onTlvPresent: undefined };
 }
 
-export const ProxyProtocol_Rule: MessageFns<ProxyProtocol_Rule> = {
+export const ProxyProtocol_Rule: MessageFns<
+  ProxyProtocol_Rule,
+  "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol.Rule"
+> = {
+  $type: "envoy.extensions.filters.listener.proxy_protocol.v3.ProxyProtocol.Rule" as const,
+
   encode(message: ProxyProtocol_Rule, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tlvType !== 0) {
       writer.uint32(8).uint32(message.tlvType);
@@ -461,7 +476,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -27,94 +27,97 @@ function createBaseTlsInspector(): TlsInspector {
   return { enableJa3Fingerprinting: undefined, initialReadBufferSize: undefined };
 }
 
-export const TlsInspector: MessageFns<TlsInspector> = {
-  encode(message: TlsInspector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.enableJa3Fingerprinting !== undefined) {
-      BoolValue.encode({ value: message.enableJa3Fingerprinting! }, writer.uint32(10).fork()).join();
-    }
-    if (message.initialReadBufferSize !== undefined) {
-      UInt32Value.encode({ value: message.initialReadBufferSize! }, writer.uint32(18).fork()).join();
-    }
-    return writer;
-  },
+export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"> =
+  {
+    $type: "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): TlsInspector {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseTlsInspector();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.enableJa3Fingerprinting = BoolValue.decode(reader, reader.uint32()).value;
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.initialReadBufferSize = UInt32Value.decode(reader, reader.uint32()).value;
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: TlsInspector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.enableJa3Fingerprinting !== undefined) {
+        BoolValue.encode({ value: message.enableJa3Fingerprinting! }, writer.uint32(10).fork()).join();
       }
+      if (message.initialReadBufferSize !== undefined) {
+        UInt32Value.encode({ value: message.initialReadBufferSize! }, writer.uint32(18).fork()).join();
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): TlsInspector {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseTlsInspector();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.enableJa3Fingerprinting = BoolValue.decode(reader, reader.uint32()).value;
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.initialReadBufferSize = UInt32Value.decode(reader, reader.uint32()).value;
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): TlsInspector {
+      return {
+        enableJa3Fingerprinting: isSet(object.enableJa3Fingerprinting)
+          ? Boolean(object.enableJa3Fingerprinting)
+          : isSet(object.enable_ja3_fingerprinting)
+          ? Boolean(object.enable_ja3_fingerprinting)
+          : undefined,
+        initialReadBufferSize: isSet(object.initialReadBufferSize)
+          ? Number(object.initialReadBufferSize)
+          : isSet(object.initial_read_buffer_size)
+          ? Number(object.initial_read_buffer_size)
+          : undefined,
+      };
+    },
+
+    toJSON(message: TlsInspector): unknown {
+      const obj: any = {};
+      if (message.enableJa3Fingerprinting !== undefined) {
+        obj.enableJa3Fingerprinting = message.enableJa3Fingerprinting;
+      }
+      if (message.initialReadBufferSize !== undefined) {
+        obj.initialReadBufferSize = message.initialReadBufferSize;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<TlsInspector>): TlsInspector {
+      return TlsInspector.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<TlsInspector>): TlsInspector {
+      const message = createBaseTlsInspector();
+      message.enableJa3Fingerprinting = object.enableJa3Fingerprinting ?? undefined;
+      message.initialReadBufferSize = object.initialReadBufferSize ?? undefined;
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): TlsInspector {
-    return {
-      enableJa3Fingerprinting: isSet(object.enableJa3Fingerprinting)
-        ? Boolean(object.enableJa3Fingerprinting)
-        : isSet(object.enable_ja3_fingerprinting)
-        ? Boolean(object.enable_ja3_fingerprinting)
-        : undefined,
-      initialReadBufferSize: isSet(object.initialReadBufferSize)
-        ? Number(object.initialReadBufferSize)
-        : isSet(object.initial_read_buffer_size)
-        ? Number(object.initial_read_buffer_size)
-        : undefined,
-    };
-  },
-
-  toJSON(message: TlsInspector): unknown {
-    const obj: any = {};
-    if (message.enableJa3Fingerprinting !== undefined) {
-      obj.enableJa3Fingerprinting = message.enableJa3Fingerprinting;
-    }
-    if (message.initialReadBufferSize !== undefined) {
-      obj.initialReadBufferSize = message.initialReadBufferSize;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<TlsInspector>): TlsInspector {
-    return TlsInspector.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<TlsInspector>): TlsInspector {
-    const message = createBaseTlsInspector();
-    message.enableJa3Fingerprinting = object.enableJa3Fingerprinting ?? undefined;
-    message.initialReadBufferSize = object.initialReadBufferSize ?? undefined;
-    return message;
-  },
-};
+    },
+  };
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -128,7 +131,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

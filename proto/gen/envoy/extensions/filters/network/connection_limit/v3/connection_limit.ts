@@ -44,7 +44,12 @@ function createBaseConnectionLimit(): ConnectionLimit {
   return { statPrefix: "", maxConnections: undefined, delay: undefined, runtimeEnabled: undefined };
 }
 
-export const ConnectionLimit: MessageFns<ConnectionLimit> = {
+export const ConnectionLimit: MessageFns<
+  ConnectionLimit,
+  "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit"
+> = {
+  $type: "envoy.extensions.filters.network.connection_limit.v3.ConnectionLimit" as const,
+
   encode(message: ConnectionLimit, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statPrefix !== "") {
       writer.uint32(10).string(message.statPrefix);
@@ -185,7 +190,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

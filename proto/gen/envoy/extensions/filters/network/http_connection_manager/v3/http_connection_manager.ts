@@ -1566,7 +1566,12 @@ function createBaseHttpConnectionManager(): HttpConnectionManager {
   };
 }
 
-export const HttpConnectionManager: MessageFns<HttpConnectionManager> = {
+export const HttpConnectionManager: MessageFns<
+  HttpConnectionManager,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" as const,
+
   encode(message: HttpConnectionManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.codecType !== 0) {
       writer.uint32(8).int32(message.codecType);
@@ -2796,7 +2801,12 @@ function createBaseHttpConnectionManager_Tracing(): HttpConnectionManager_Tracin
   };
 }
 
-export const HttpConnectionManager_Tracing: MessageFns<HttpConnectionManager_Tracing> = {
+export const HttpConnectionManager_Tracing: MessageFns<
+  HttpConnectionManager_Tracing,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing" as const,
+
   encode(message: HttpConnectionManager_Tracing, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clientSampling !== undefined) {
       Percent.encode(message.clientSampling, writer.uint32(26).fork()).join();
@@ -3009,7 +3019,13 @@ function createBaseHttpConnectionManager_InternalAddressConfig(): HttpConnection
   return { unixSockets: false, cidrRanges: [] };
 }
 
-export const HttpConnectionManager_InternalAddressConfig: MessageFns<HttpConnectionManager_InternalAddressConfig> = {
+export const HttpConnectionManager_InternalAddressConfig: MessageFns<
+  HttpConnectionManager_InternalAddressConfig,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.InternalAddressConfig"
+> = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.InternalAddressConfig" as const,
+
   encode(
     message: HttpConnectionManager_InternalAddressConfig,
     writer: BinaryWriter = new BinaryWriter(),
@@ -3108,8 +3124,12 @@ function createBaseHttpConnectionManager_SetCurrentClientCertDetails(): HttpConn
 }
 
 export const HttpConnectionManager_SetCurrentClientCertDetails: MessageFns<
-  HttpConnectionManager_SetCurrentClientCertDetails
+  HttpConnectionManager_SetCurrentClientCertDetails,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails"
 > = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.SetCurrentClientCertDetails" as const,
+
   encode(
     message: HttpConnectionManager_SetCurrentClientCertDetails,
     writer: BinaryWriter = new BinaryWriter(),
@@ -3249,7 +3269,12 @@ function createBaseHttpConnectionManager_UpgradeConfig(): HttpConnectionManager_
   return { upgradeType: "", filters: [], enabled: undefined };
 }
 
-export const HttpConnectionManager_UpgradeConfig: MessageFns<HttpConnectionManager_UpgradeConfig> = {
+export const HttpConnectionManager_UpgradeConfig: MessageFns<
+  HttpConnectionManager_UpgradeConfig,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.UpgradeConfig" as const,
+
   encode(message: HttpConnectionManager_UpgradeConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.upgradeType !== "") {
       writer.uint32(10).string(message.upgradeType);
@@ -3355,8 +3380,12 @@ function createBaseHttpConnectionManager_PathNormalizationOptions(): HttpConnect
 }
 
 export const HttpConnectionManager_PathNormalizationOptions: MessageFns<
-  HttpConnectionManager_PathNormalizationOptions
+  HttpConnectionManager_PathNormalizationOptions,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathNormalizationOptions"
 > = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.PathNormalizationOptions" as const,
+
   encode(
     message: HttpConnectionManager_PathNormalizationOptions,
     writer: BinaryWriter = new BinaryWriter(),
@@ -3469,7 +3498,12 @@ function createBaseHttpConnectionManager_ProxyStatusConfig(): HttpConnectionMana
   };
 }
 
-export const HttpConnectionManager_ProxyStatusConfig: MessageFns<HttpConnectionManager_ProxyStatusConfig> = {
+export const HttpConnectionManager_ProxyStatusConfig: MessageFns<
+  HttpConnectionManager_ProxyStatusConfig,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ProxyStatusConfig"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ProxyStatusConfig" as const,
+
   encode(message: HttpConnectionManager_ProxyStatusConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.removeDetails !== false) {
       writer.uint32(8).bool(message.removeDetails);
@@ -3646,7 +3680,13 @@ function createBaseHttpConnectionManager_HcmAccessLogOptions(): HttpConnectionMa
   };
 }
 
-export const HttpConnectionManager_HcmAccessLogOptions: MessageFns<HttpConnectionManager_HcmAccessLogOptions> = {
+export const HttpConnectionManager_HcmAccessLogOptions: MessageFns<
+  HttpConnectionManager_HcmAccessLogOptions,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions"
+> = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions" as const,
+
   encode(message: HttpConnectionManager_HcmAccessLogOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.accessLogFlushInterval !== undefined) {
       Duration.encode(message.accessLogFlushInterval, writer.uint32(10).fork()).join();
@@ -3764,7 +3804,12 @@ function createBaseLocalReplyConfig(): LocalReplyConfig {
   return { mappers: [], bodyFormat: undefined };
 }
 
-export const LocalReplyConfig: MessageFns<LocalReplyConfig> = {
+export const LocalReplyConfig: MessageFns<
+  LocalReplyConfig,
+  "envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.LocalReplyConfig" as const,
+
   encode(message: LocalReplyConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.mappers) {
       ResponseMapper.encode(v!, writer.uint32(10).fork()).join();
@@ -3857,7 +3902,12 @@ function createBaseResponseMapper(): ResponseMapper {
   return { filter: undefined, statusCode: undefined, body: undefined, bodyFormatOverride: undefined, headersToAdd: [] };
 }
 
-export const ResponseMapper: MessageFns<ResponseMapper> = {
+export const ResponseMapper: MessageFns<
+  ResponseMapper,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.ResponseMapper" as const,
+
   encode(message: ResponseMapper, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.filter !== undefined) {
       AccessLogFilter.encode(message.filter, writer.uint32(10).fork()).join();
@@ -4008,7 +4058,9 @@ function createBaseRds(): Rds {
   return { configSource: undefined, routeConfigName: "" };
 }
 
-export const Rds: MessageFns<Rds> = {
+export const Rds: MessageFns<Rds, "envoy.extensions.filters.network.http_connection_manager.v3.Rds"> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.Rds" as const,
+
   encode(message: Rds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.configSource !== undefined) {
       ConfigSource.encode(message.configSource, writer.uint32(10).fork()).join();
@@ -4103,7 +4155,12 @@ function createBaseScopedRouteConfigurationsList(): ScopedRouteConfigurationsLis
   return { scopedRouteConfigurations: [] };
 }
 
-export const ScopedRouteConfigurationsList: MessageFns<ScopedRouteConfigurationsList> = {
+export const ScopedRouteConfigurationsList: MessageFns<
+  ScopedRouteConfigurationsList,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRouteConfigurationsList"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRouteConfigurationsList" as const,
+
   encode(message: ScopedRouteConfigurationsList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.scopedRouteConfigurations) {
       ScopedRouteConfiguration.encode(v!, writer.uint32(10).fork()).join();
@@ -4183,7 +4240,12 @@ function createBaseScopedRoutes(): ScopedRoutes {
   };
 }
 
-export const ScopedRoutes: MessageFns<ScopedRoutes> = {
+export const ScopedRoutes: MessageFns<
+  ScopedRoutes,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes" as const,
+
   encode(message: ScopedRoutes, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -4341,7 +4403,12 @@ function createBaseScopedRoutes_ScopeKeyBuilder(): ScopedRoutes_ScopeKeyBuilder 
   return { fragments: [] };
 }
 
-export const ScopedRoutes_ScopeKeyBuilder: MessageFns<ScopedRoutes_ScopeKeyBuilder> = {
+export const ScopedRoutes_ScopeKeyBuilder: MessageFns<
+  ScopedRoutes_ScopeKeyBuilder,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder" as const,
+
   encode(message: ScopedRoutes_ScopeKeyBuilder, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.fragments) {
       ScopedRoutes_ScopeKeyBuilder_FragmentBuilder.encode(v!, writer.uint32(10).fork()).join();
@@ -4412,7 +4479,13 @@ function createBaseScopedRoutes_ScopeKeyBuilder_FragmentBuilder(): ScopedRoutes_
   return { headerValueExtractor: undefined };
 }
 
-export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder: MessageFns<ScopedRoutes_ScopeKeyBuilder_FragmentBuilder> = {
+export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder: MessageFns<
+  ScopedRoutes_ScopeKeyBuilder_FragmentBuilder,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder"
+> = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder" as const,
+
   encode(
     message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4503,8 +4576,12 @@ function createBaseScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtra
 }
 
 export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor: MessageFns<
-  ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor
+  ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor"
 > = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor" as const,
+
   encode(
     message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4646,8 +4723,12 @@ function createBaseScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtra
 }
 
 export const ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement: MessageFns<
-  ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement
+  ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement,
+  "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor.KvElement"
 > = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRoutes.ScopeKeyBuilder.FragmentBuilder.HeaderValueExtractor.KvElement" as const,
+
   encode(
     message: ScopedRoutes_ScopeKeyBuilder_FragmentBuilder_HeaderValueExtractor_KvElement,
     writer: BinaryWriter = new BinaryWriter(),
@@ -4742,103 +4823,111 @@ function createBaseScopedRds(): ScopedRds {
   return { scopedRdsConfigSource: undefined, srdsResourcesLocator: "" };
 }
 
-export const ScopedRds: MessageFns<ScopedRds> = {
-  encode(message: ScopedRds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.scopedRdsConfigSource !== undefined) {
-      ConfigSource.encode(message.scopedRdsConfigSource, writer.uint32(10).fork()).join();
-    }
-    if (message.srdsResourcesLocator !== "") {
-      writer.uint32(18).string(message.srdsResourcesLocator);
-    }
-    return writer;
-  },
+export const ScopedRds: MessageFns<ScopedRds, "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRds"> =
+  {
+    $type: "envoy.extensions.filters.network.http_connection_manager.v3.ScopedRds" as const,
 
-  decode(input: BinaryReader | Uint8Array, length?: number): ScopedRds {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseScopedRds();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.scopedRdsConfigSource = ConfigSource.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.srdsResourcesLocator = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+    encode(message: ScopedRds, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+      if (message.scopedRdsConfigSource !== undefined) {
+        ConfigSource.encode(message.scopedRdsConfigSource, writer.uint32(10).fork()).join();
       }
+      if (message.srdsResourcesLocator !== "") {
+        writer.uint32(18).string(message.srdsResourcesLocator);
+      }
+      return writer;
+    },
+
+    decode(input: BinaryReader | Uint8Array, length?: number): ScopedRds {
+      const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+      const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+      if (previousRecursionDepth >= 100) {
+        throw new globalThis.Error("protobuf decode recursion limit exceeded");
+      }
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+      try {
+        const end = length === undefined ? reader.len : reader.pos + length;
+        const message = createBaseScopedRds();
+        while (reader.pos < end) {
+          const tag = reader.uint32();
+          switch (tag >>> 3) {
+            case 1: {
+              if (tag !== 10) {
+                break;
+              }
+
+              message.scopedRdsConfigSource = ConfigSource.decode(reader, reader.uint32());
+              continue;
+            }
+            case 2: {
+              if (tag !== 18) {
+                break;
+              }
+
+              message.srdsResourcesLocator = reader.string();
+              continue;
+            }
+          }
+          if ((tag & 7) === 4 || tag === 0) {
+            break;
+          }
+          reader.skip(tag & 7);
+        }
+        return message;
+      } finally {
+        (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      }
+    },
+
+    fromJSON(object: any): ScopedRds {
+      return {
+        scopedRdsConfigSource: isSet(object.scopedRdsConfigSource)
+          ? ConfigSource.fromJSON(object.scopedRdsConfigSource)
+          : isSet(object.scoped_rds_config_source)
+          ? ConfigSource.fromJSON(object.scoped_rds_config_source)
+          : undefined,
+        srdsResourcesLocator: isSet(object.srdsResourcesLocator)
+          ? globalThis.String(object.srdsResourcesLocator)
+          : isSet(object.srds_resources_locator)
+          ? globalThis.String(object.srds_resources_locator)
+          : "",
+      };
+    },
+
+    toJSON(message: ScopedRds): unknown {
+      const obj: any = {};
+      if (message.scopedRdsConfigSource !== undefined) {
+        obj.scopedRdsConfigSource = ConfigSource.toJSON(message.scopedRdsConfigSource);
+      }
+      if (message.srdsResourcesLocator !== "") {
+        obj.srdsResourcesLocator = message.srdsResourcesLocator;
+      }
+      return obj;
+    },
+
+    create(base?: DeepPartial<ScopedRds>): ScopedRds {
+      return ScopedRds.fromPartial(base ?? {});
+    },
+    fromPartial(object: DeepPartial<ScopedRds>): ScopedRds {
+      const message = createBaseScopedRds();
+      message.scopedRdsConfigSource =
+        (object.scopedRdsConfigSource !== undefined && object.scopedRdsConfigSource !== null)
+          ? ConfigSource.fromPartial(object.scopedRdsConfigSource)
+          : undefined;
+      message.srdsResourcesLocator = object.srdsResourcesLocator ?? "";
       return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): ScopedRds {
-    return {
-      scopedRdsConfigSource: isSet(object.scopedRdsConfigSource)
-        ? ConfigSource.fromJSON(object.scopedRdsConfigSource)
-        : isSet(object.scoped_rds_config_source)
-        ? ConfigSource.fromJSON(object.scoped_rds_config_source)
-        : undefined,
-      srdsResourcesLocator: isSet(object.srdsResourcesLocator)
-        ? globalThis.String(object.srdsResourcesLocator)
-        : isSet(object.srds_resources_locator)
-        ? globalThis.String(object.srds_resources_locator)
-        : "",
-    };
-  },
-
-  toJSON(message: ScopedRds): unknown {
-    const obj: any = {};
-    if (message.scopedRdsConfigSource !== undefined) {
-      obj.scopedRdsConfigSource = ConfigSource.toJSON(message.scopedRdsConfigSource);
-    }
-    if (message.srdsResourcesLocator !== "") {
-      obj.srdsResourcesLocator = message.srdsResourcesLocator;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<ScopedRds>): ScopedRds {
-    return ScopedRds.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<ScopedRds>): ScopedRds {
-    const message = createBaseScopedRds();
-    message.scopedRdsConfigSource =
-      (object.scopedRdsConfigSource !== undefined && object.scopedRdsConfigSource !== null)
-        ? ConfigSource.fromPartial(object.scopedRdsConfigSource)
-        : undefined;
-    message.srdsResourcesLocator = object.srdsResourcesLocator ?? "";
-    return message;
-  },
-};
+    },
+  };
 
 function createBaseHttpFilter(): HttpFilter {
   return { name: "", typedConfig: undefined, configDiscovery: undefined, isOptional: false, disabled: false };
 }
 
-export const HttpFilter: MessageFns<HttpFilter> = {
+export const HttpFilter: MessageFns<
+  HttpFilter,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter" as const,
+
   encode(message: HttpFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -4987,7 +5076,12 @@ function createBaseRequestIDExtension(): RequestIDExtension {
   return { typedConfig: undefined };
 }
 
-export const RequestIDExtension: MessageFns<RequestIDExtension> = {
+export const RequestIDExtension: MessageFns<
+  RequestIDExtension,
+  "envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.RequestIDExtension" as const,
+
   encode(message: RequestIDExtension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.typedConfig !== undefined) {
       Any.encode(message.typedConfig, writer.uint32(10).fork()).join();
@@ -5062,7 +5156,12 @@ function createBaseEnvoyMobileHttpConnectionManager(): EnvoyMobileHttpConnection
   return { config: undefined };
 }
 
-export const EnvoyMobileHttpConnectionManager: MessageFns<EnvoyMobileHttpConnectionManager> = {
+export const EnvoyMobileHttpConnectionManager: MessageFns<
+  EnvoyMobileHttpConnectionManager,
+  "envoy.extensions.filters.network.http_connection_manager.v3.EnvoyMobileHttpConnectionManager"
+> = {
+  $type: "envoy.extensions.filters.network.http_connection_manager.v3.EnvoyMobileHttpConnectionManager" as const,
+
   encode(message: EnvoyMobileHttpConnectionManager, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.config !== undefined) {
       HttpConnectionManager.encode(message.config, writer.uint32(10).fork()).join();
@@ -5139,7 +5238,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

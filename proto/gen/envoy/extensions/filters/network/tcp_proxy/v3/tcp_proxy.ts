@@ -296,7 +296,9 @@ function createBaseTcpProxy(): TcpProxy {
   };
 }
 
-export const TcpProxy: MessageFns<TcpProxy> = {
+export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy" as const,
+
   encode(message: TcpProxy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statPrefix !== "") {
       writer.uint32(10).string(message.statPrefix);
@@ -688,7 +690,12 @@ function createBaseTcpProxy_WeightedCluster(): TcpProxy_WeightedCluster {
   return { clusters: [] };
 }
 
-export const TcpProxy_WeightedCluster: MessageFns<TcpProxy_WeightedCluster> = {
+export const TcpProxy_WeightedCluster: MessageFns<
+  TcpProxy_WeightedCluster,
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster"
+> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster" as const,
+
   encode(message: TcpProxy_WeightedCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.clusters) {
       TcpProxy_WeightedCluster_ClusterWeight.encode(v!, writer.uint32(10).fork()).join();
@@ -759,7 +766,12 @@ function createBaseTcpProxy_WeightedCluster_ClusterWeight(): TcpProxy_WeightedCl
   return { name: "", weight: 0, metadataMatch: undefined };
 }
 
-export const TcpProxy_WeightedCluster_ClusterWeight: MessageFns<TcpProxy_WeightedCluster_ClusterWeight> = {
+export const TcpProxy_WeightedCluster_ClusterWeight: MessageFns<
+  TcpProxy_WeightedCluster_ClusterWeight,
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight"
+> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.WeightedCluster.ClusterWeight" as const,
+
   encode(message: TcpProxy_WeightedCluster_ClusterWeight, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -873,7 +885,12 @@ function createBaseTcpProxy_TunnelingConfig(): TcpProxy_TunnelingConfig {
   };
 }
 
-export const TcpProxy_TunnelingConfig: MessageFns<TcpProxy_TunnelingConfig> = {
+export const TcpProxy_TunnelingConfig: MessageFns<
+  TcpProxy_TunnelingConfig,
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.TunnelingConfig"
+> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.TunnelingConfig" as const,
+
   encode(message: TcpProxy_TunnelingConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.hostname !== "") {
       writer.uint32(10).string(message.hostname);
@@ -1042,7 +1059,12 @@ function createBaseTcpProxy_OnDemand(): TcpProxy_OnDemand {
   return { odcdsConfig: undefined, resourcesLocator: "", timeout: undefined };
 }
 
-export const TcpProxy_OnDemand: MessageFns<TcpProxy_OnDemand> = {
+export const TcpProxy_OnDemand: MessageFns<
+  TcpProxy_OnDemand,
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.OnDemand"
+> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.OnDemand" as const,
+
   encode(message: TcpProxy_OnDemand, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.odcdsConfig !== undefined) {
       ConfigSource.encode(message.odcdsConfig, writer.uint32(10).fork()).join();
@@ -1155,7 +1177,12 @@ function createBaseTcpProxy_TcpAccessLogOptions(): TcpProxy_TcpAccessLogOptions 
   return { accessLogFlushInterval: undefined, flushAccessLogOnConnected: false };
 }
 
-export const TcpProxy_TcpAccessLogOptions: MessageFns<TcpProxy_TcpAccessLogOptions> = {
+export const TcpProxy_TcpAccessLogOptions: MessageFns<
+  TcpProxy_TcpAccessLogOptions,
+  "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions"
+> = {
+  $type: "envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions" as const,
+
   encode(message: TcpProxy_TcpAccessLogOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.accessLogFlushInterval !== undefined) {
       Duration.encode(message.accessLogFlushInterval, writer.uint32(10).fork()).join();
@@ -1259,7 +1286,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

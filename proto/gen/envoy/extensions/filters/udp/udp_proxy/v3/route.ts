@@ -16,7 +16,9 @@ function createBaseRoute(): Route {
   return { cluster: "" };
 }
 
-export const Route: MessageFns<Route> = {
+export const Route: MessageFns<Route, "envoy.extensions.filters.udp.udp_proxy.v3.Route"> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.Route" as const,
+
   encode(message: Route, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.cluster !== "") {
       writer.uint32(10).string(message.cluster);
@@ -91,7 +93,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

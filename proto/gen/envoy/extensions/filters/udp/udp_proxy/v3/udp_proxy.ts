@@ -296,7 +296,9 @@ function createBaseUdpProxyConfig(): UdpProxyConfig {
   };
 }
 
-export const UdpProxyConfig: MessageFns<UdpProxyConfig> = {
+export const UdpProxyConfig: MessageFns<UdpProxyConfig, "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig"> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig" as const,
+
   encode(message: UdpProxyConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.statPrefix !== "") {
       writer.uint32(10).string(message.statPrefix);
@@ -611,7 +613,12 @@ function createBaseUdpProxyConfig_HashPolicy(): UdpProxyConfig_HashPolicy {
   return { sourceIp: undefined, key: undefined };
 }
 
-export const UdpProxyConfig_HashPolicy: MessageFns<UdpProxyConfig_HashPolicy> = {
+export const UdpProxyConfig_HashPolicy: MessageFns<
+  UdpProxyConfig_HashPolicy,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.HashPolicy"
+> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.HashPolicy" as const,
+
   encode(message: UdpProxyConfig_HashPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sourceIp !== undefined) {
       writer.uint32(8).bool(message.sourceIp);
@@ -700,7 +707,12 @@ function createBaseUdpProxyConfig_SessionFilter(): UdpProxyConfig_SessionFilter 
   return { name: "", typedConfig: undefined };
 }
 
-export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilter> = {
+export const UdpProxyConfig_SessionFilter: MessageFns<
+  UdpProxyConfig_SessionFilter,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.SessionFilter"
+> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.SessionFilter" as const,
+
   encode(message: UdpProxyConfig_SessionFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -803,7 +815,12 @@ function createBaseUdpProxyConfig_UdpTunnelingConfig(): UdpProxyConfig_UdpTunnel
   };
 }
 
-export const UdpProxyConfig_UdpTunnelingConfig: MessageFns<UdpProxyConfig_UdpTunnelingConfig> = {
+export const UdpProxyConfig_UdpTunnelingConfig: MessageFns<
+  UdpProxyConfig_UdpTunnelingConfig,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig"
+> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig" as const,
+
   encode(message: UdpProxyConfig_UdpTunnelingConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.proxyHost !== "") {
       writer.uint32(10).string(message.proxyHost);
@@ -1081,8 +1098,11 @@ function createBaseUdpProxyConfig_UdpTunnelingConfig_BufferOptions(): UdpProxyCo
 }
 
 export const UdpProxyConfig_UdpTunnelingConfig_BufferOptions: MessageFns<
-  UdpProxyConfig_UdpTunnelingConfig_BufferOptions
+  UdpProxyConfig_UdpTunnelingConfig_BufferOptions,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig.BufferOptions"
 > = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig.BufferOptions" as const,
+
   encode(
     message: UdpProxyConfig_UdpTunnelingConfig_BufferOptions,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1183,8 +1203,11 @@ function createBaseUdpProxyConfig_UdpTunnelingConfig_RetryOptions(): UdpProxyCon
 }
 
 export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
-  UdpProxyConfig_UdpTunnelingConfig_RetryOptions
+  UdpProxyConfig_UdpTunnelingConfig_RetryOptions,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig.RetryOptions"
 > = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpTunnelingConfig.RetryOptions" as const,
+
   encode(
     message: UdpProxyConfig_UdpTunnelingConfig_RetryOptions,
     writer: BinaryWriter = new BinaryWriter(),
@@ -1264,7 +1287,12 @@ function createBaseUdpProxyConfig_UdpAccessLogOptions(): UdpProxyConfig_UdpAcces
   return { accessLogFlushInterval: undefined, flushAccessLogOnTunnelConnected: false };
 }
 
-export const UdpProxyConfig_UdpAccessLogOptions: MessageFns<UdpProxyConfig_UdpAccessLogOptions> = {
+export const UdpProxyConfig_UdpAccessLogOptions: MessageFns<
+  UdpProxyConfig_UdpAccessLogOptions,
+  "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpAccessLogOptions"
+> = {
+  $type: "envoy.extensions.filters.udp.udp_proxy.v3.UdpProxyConfig.UdpAccessLogOptions" as const,
+
   encode(message: UdpProxyConfig_UdpAccessLogOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.accessLogFlushInterval !== undefined) {
       Duration.encode(message.accessLogFlushInterval, writer.uint32(10).fork()).join();
@@ -1368,7 +1396,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

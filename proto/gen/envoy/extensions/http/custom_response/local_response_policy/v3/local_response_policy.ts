@@ -47,7 +47,12 @@ function createBaseLocalResponsePolicy(): LocalResponsePolicy {
   return { body: undefined, bodyFormat: undefined, statusCode: undefined, responseHeadersToAdd: [] };
 }
 
-export const LocalResponsePolicy: MessageFns<LocalResponsePolicy> = {
+export const LocalResponsePolicy: MessageFns<
+  LocalResponsePolicy,
+  "envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy"
+> = {
+  $type: "envoy.extensions.http.custom_response.local_response_policy.v3.LocalResponsePolicy" as const,
+
   encode(message: LocalResponsePolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.body !== undefined) {
       DataSource.encode(message.body, writer.uint32(10).fork()).join();
@@ -188,7 +193,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

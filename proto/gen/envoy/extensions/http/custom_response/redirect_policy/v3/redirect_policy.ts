@@ -80,7 +80,12 @@ function createBaseRedirectPolicy(): RedirectPolicy {
   };
 }
 
-export const RedirectPolicy: MessageFns<RedirectPolicy> = {
+export const RedirectPolicy: MessageFns<
+  RedirectPolicy,
+  "envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy"
+> = {
+  $type: "envoy.extensions.http.custom_response.redirect_policy.v3.RedirectPolicy" as const,
+
   encode(message: RedirectPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.uri !== undefined) {
       writer.uint32(10).string(message.uri);
@@ -262,7 +267,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -17,7 +17,12 @@ function createBaseHeaderMutation(): HeaderMutation {
   return { mutations: [] };
 }
 
-export const HeaderMutation: MessageFns<HeaderMutation> = {
+export const HeaderMutation: MessageFns<
+  HeaderMutation,
+  "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation"
+> = {
+  $type: "envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation" as const,
+
   encode(message: HeaderMutation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.mutations) {
       HeaderMutation1.encode(v!, writer.uint32(10).fork()).join();
@@ -92,7 +97,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -72,7 +72,12 @@ function createBasePreserveCaseFormatterConfig(): PreserveCaseFormatterConfig {
   return { forwardReasonPhrase: false, formatterTypeOnEnvoyHeaders: 0 };
 }
 
-export const PreserveCaseFormatterConfig: MessageFns<PreserveCaseFormatterConfig> = {
+export const PreserveCaseFormatterConfig: MessageFns<
+  PreserveCaseFormatterConfig,
+  "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig"
+> = {
+  $type: "envoy.extensions.http.header_formatters.preserve_case.v3.PreserveCaseFormatterConfig" as const,
+
   encode(message: PreserveCaseFormatterConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.forwardReasonPhrase !== false) {
       writer.uint32(8).bool(message.forwardReasonPhrase);
@@ -175,7 +180,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

@@ -33,7 +33,9 @@ function createBaseGeneric(): Generic {
   return { credential: undefined, header: "" };
 }
 
-export const Generic: MessageFns<Generic> = {
+export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_credentials.generic.v3.Generic"> = {
+  $type: "envoy.extensions.http.injected_credentials.generic.v3.Generic" as const,
+
   encode(message: Generic, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.credential !== undefined) {
       SdsSecretConfig.encode(message.credential, writer.uint32(10).fork()).join();
@@ -128,7 +130,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

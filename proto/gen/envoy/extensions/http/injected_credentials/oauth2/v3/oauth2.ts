@@ -105,7 +105,9 @@ function createBaseOAuth2(): OAuth2 {
   return { tokenEndpoint: undefined, scopes: [], clientCredentials: undefined, tokenFetchRetryInterval: undefined };
 }
 
-export const OAuth2: MessageFns<OAuth2> = {
+export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2"> = {
+  $type: "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2" as const,
+
   encode(message: OAuth2, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tokenEndpoint !== undefined) {
       HttpUri.encode(message.tokenEndpoint, writer.uint32(10).fork()).join();
@@ -241,7 +243,12 @@ function createBaseOAuth2_ClientCredentials(): OAuth2_ClientCredentials {
   return { clientId: "", clientSecret: undefined, authType: 0 };
 }
 
-export const OAuth2_ClientCredentials: MessageFns<OAuth2_ClientCredentials> = {
+export const OAuth2_ClientCredentials: MessageFns<
+  OAuth2_ClientCredentials,
+  "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2.ClientCredentials"
+> = {
+  $type: "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2.ClientCredentials" as const,
+
   encode(message: OAuth2_ClientCredentials, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.clientId !== "") {
       writer.uint32(10).string(message.clientId);
@@ -364,7 +371,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

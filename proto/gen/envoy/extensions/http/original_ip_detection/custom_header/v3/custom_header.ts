@@ -45,7 +45,12 @@ function createBaseCustomHeaderConfig(): CustomHeaderConfig {
   return { headerName: "", allowExtensionToSetAddressAsTrusted: false, rejectWithStatus: undefined };
 }
 
-export const CustomHeaderConfig: MessageFns<CustomHeaderConfig> = {
+export const CustomHeaderConfig: MessageFns<
+  CustomHeaderConfig,
+  "envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig"
+> = {
+  $type: "envoy.extensions.http.original_ip_detection.custom_header.v3.CustomHeaderConfig" as const,
+
   encode(message: CustomHeaderConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.headerName !== "") {
       writer.uint32(10).string(message.headerName);
@@ -168,7 +173,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

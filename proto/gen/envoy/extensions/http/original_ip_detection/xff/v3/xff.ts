@@ -28,7 +28,9 @@ function createBaseXffConfig(): XffConfig {
   return { xffNumTrustedHops: 0 };
 }
 
-export const XffConfig: MessageFns<XffConfig> = {
+export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip_detection.xff.v3.XffConfig"> = {
+  $type: "envoy.extensions.http.original_ip_detection.xff.v3.XffConfig" as const,
+
   encode(message: XffConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.xffNumTrustedHops !== 0) {
       writer.uint32(8).uint32(message.xffNumTrustedHops);
@@ -109,7 +111,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

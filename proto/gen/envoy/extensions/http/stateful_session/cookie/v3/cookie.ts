@@ -41,7 +41,12 @@ function createBaseCookieBasedSessionState(): CookieBasedSessionState {
   return { cookie: undefined };
 }
 
-export const CookieBasedSessionState: MessageFns<CookieBasedSessionState> = {
+export const CookieBasedSessionState: MessageFns<
+  CookieBasedSessionState,
+  "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState"
+> = {
+  $type: "envoy.extensions.http.stateful_session.cookie.v3.CookieBasedSessionState" as const,
+
   encode(message: CookieBasedSessionState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.cookie !== undefined) {
       Cookie.encode(message.cookie, writer.uint32(10).fork()).join();
@@ -118,7 +123,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

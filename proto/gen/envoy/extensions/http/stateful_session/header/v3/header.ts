@@ -43,7 +43,12 @@ function createBaseHeaderBasedSessionState(): HeaderBasedSessionState {
   return { name: "" };
 }
 
-export const HeaderBasedSessionState: MessageFns<HeaderBasedSessionState> = {
+export const HeaderBasedSessionState: MessageFns<
+  HeaderBasedSessionState,
+  "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState"
+> = {
+  $type: "envoy.extensions.http.stateful_session.header.v3.HeaderBasedSessionState" as const,
+
   encode(message: HeaderBasedSessionState, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -118,7 +123,8 @@ function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;

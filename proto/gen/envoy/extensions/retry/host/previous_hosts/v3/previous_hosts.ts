@@ -14,7 +14,12 @@ function createBasePreviousHostsPredicate(): PreviousHostsPredicate {
   return {};
 }
 
-export const PreviousHostsPredicate: MessageFns<PreviousHostsPredicate> = {
+export const PreviousHostsPredicate: MessageFns<
+  PreviousHostsPredicate,
+  "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate"
+> = {
+  $type: "envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate" as const,
+
   encode(_: PreviousHostsPredicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     return writer;
   },
@@ -70,7 +75,8 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
 
-interface MessageFns<T> {
+interface MessageFns<T, V extends string> {
+  readonly $type: V;
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: BinaryReader | Uint8Array, length?: number): T;
   fromJSON(object: any): T;
