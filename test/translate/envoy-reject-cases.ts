@@ -75,6 +75,36 @@ export const REJECT_CASES: readonly RejectCase[] = [
     envoyNacks: true,
   },
   {
+    name: "RequestHeaderModifier set value with a lone % (Envoy format string)",
+    rule: rule(
+      `filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { set: [{ name: x-a, value: "50%" }] } }]`,
+    ),
+    message:
+      /RequestHeaderModifier\.set\[0\]\.value "50%" has a "%" at position 2 that starts no Envoy command operator.*"%%"/,
+    check: "format",
+    envoyNacks: true,
+  },
+  {
+    name: "ResponseHeaderModifier add value with an unknown command operator",
+    rule: rule(
+      `filters: [{ type: ResponseHeaderModifier, responseHeaderModifier: { add: [{ name: x-a, value: "%FOO%" }] } }]`,
+    ),
+    message:
+      /ResponseHeaderModifier\.add\[0\]\.value "%FOO%" uses the command operator %FOO%, which egts does not accept/,
+    check: "format",
+    envoyNacks: true,
+  },
+  {
+    name: "RequestHeaderModifier add value with an unterminated operator",
+    rule: rule(
+      `filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { add: [{ name: x-a, value: "%REQ(x-b" }] } }]`,
+    ),
+    message:
+      /RequestHeaderModifier\.add\[0\]\.value "%REQ\(x-b" has a "%" at position 0 that starts no Envoy command operator/,
+    check: "format",
+    envoyNacks: true,
+  },
+  {
     name: "RequestHeaderModifier add name with NUL",
     rule: rule(
       `filters: [{ type: RequestHeaderModifier, requestHeaderModifier: { add: [{ name: "x-a\\0", value: v }] } }]`,

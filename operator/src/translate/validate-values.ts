@@ -7,11 +7,13 @@
  * in any header name or value, host redirect/rewrite, path redirect or rewrite substitution; `:`-prefixed
  * names and `host` in request/response header additions and removals; `?` or `#` in a path-separated
  * prefix. What the Gateway API CRD schema refuses (the file provider has no API server to enforce it):
- * header names that are not RFC 7230 tokens, hostnames that are not RFC 1123 names.
+ * header names that are not RFC 7230 tokens, hostnames that are not RFC 1123 names. Header modifier values are
+ * Envoy format strings (Envoy Gateway documents it: `%REQ(Host)%`, `%DOWNSTREAM_REMOTE_ADDRESS%`): Envoy refuses a
+ * `%` that starts no command operator (`50%`) and an unknown operator (`%FOO%`); `%%` is a literal `%`.
  */
 
 /** The checks a test may turn off to send Envoy a value it rejects (test-only hook, see {@link valueChecks}). */
-export type ValueCheck = "header" | "text" | "path" | "regex";
+export type ValueCheck = "header" | "text" | "path" | "regex" | "format";
 
 /**
  * Test-only hook: the checks listed in `disabled` are skipped, so a test can send Envoy a value it rejects
@@ -82,6 +84,84 @@ export function textProblem(value: string): string | undefined {
   if (typeof value !== "string") return notString(value);
   const bad = firstControl(value);
   return bad ? `contains the control character ${bad}` : undefined;
+}
+
+/**
+ * Envoy command operators egts lets through in header values, each proved accepted by Envoy 1.36 in
+ * test/standalone/header-format-strings.test.ts. Envoy knows more; a value using one not listed here is refused
+ * (with a message) rather than risk a NACK. `args`: required, optional or none (`%NAME(args)%`).
+ */
+export const HEADER_COMMANDS: Readonly<Record<string, "none" | "optional" | "required">> = {
+  REQ: "required",
+  RESP: "required",
+  START_TIME: "optional",
+  PROTOCOL: "none",
+  UPSTREAM_PROTOCOL: "none",
+  HOSTNAME: "none",
+  REQUESTED_SERVER_NAME: "none",
+  ROUTE_NAME: "none",
+  CONNECTION_ID: "none",
+  STREAM_ID: "none",
+  UPSTREAM_CLUSTER: "none",
+  UPSTREAM_HOST: "none",
+  UPSTREAM_LOCAL_ADDRESS: "none",
+  UPSTREAM_REMOTE_ADDRESS: "none",
+  UPSTREAM_REMOTE_ADDRESS_WITHOUT_PORT: "none",
+  UPSTREAM_REMOTE_PORT: "none",
+  UPSTREAM_TLS_VERSION: "none",
+  DOWNSTREAM_REMOTE_ADDRESS: "none",
+  DOWNSTREAM_REMOTE_ADDRESS_WITHOUT_PORT: "none",
+  DOWNSTREAM_REMOTE_PORT: "none",
+  DOWNSTREAM_DIRECT_REMOTE_ADDRESS: "none",
+  DOWNSTREAM_DIRECT_REMOTE_ADDRESS_WITHOUT_PORT: "none",
+  DOWNSTREAM_DIRECT_REMOTE_PORT: "none",
+  DOWNSTREAM_LOCAL_ADDRESS: "none",
+  DOWNSTREAM_LOCAL_ADDRESS_WITHOUT_PORT: "none",
+  DOWNSTREAM_LOCAL_PORT: "none",
+  DOWNSTREAM_LOCAL_URI_SAN: "none",
+  DOWNSTREAM_PEER_URI_SAN: "none",
+  DOWNSTREAM_LOCAL_SUBJECT: "none",
+  DOWNSTREAM_PEER_SUBJECT: "none",
+  DOWNSTREAM_PEER_ISSUER: "none",
+  DOWNSTREAM_PEER_FINGERPRINT_256: "none",
+  DOWNSTREAM_PEER_SERIAL: "none",
+  DOWNSTREAM_PEER_CERT: "none",
+  DOWNSTREAM_TLS_VERSION: "none",
+  DOWNSTREAM_TLS_CIPHER: "none",
+  DOWNSTREAM_TLS_SESSION_ID: "none",
+  RESPONSE_CODE: "none",
+  RESPONSE_FLAGS: "none",
+  BYTES_RECEIVED: "none",
+  BYTES_SENT: "none",
+  DURATION: "none",
+};
+
+/** One `%...%` operator: name, optional `(args)`, optional `:maxLength`. */
+const OPERATOR = /^%([A-Z][A-Z0-9_]*)(?:\(([^)]*)\))?(?::\d+)?%/;
+
+/**
+ * Why Envoy would refuse `value` as a header value format string, if so: a `%` that starts no command operator
+ * (`%%` is a literal `%`), or an operator egts does not know (see {@link HEADER_COMMANDS}).
+ */
+export function formatStringProblem(value: string): string | undefined {
+  if (!checking("format") || typeof value !== "string") return undefined;
+  const literal = 'Envoy reads header values as format strings: write "%%" for a literal "%"';
+  for (let i = value.indexOf("%"); i !== -1; i = value.indexOf("%", i)) {
+    if (value[i + 1] === "%") {
+      i += 2;
+      continue;
+    }
+    const m = OPERATOR.exec(value.slice(i));
+    if (!m) return `has a "%" at position ${i} that starts no Envoy command operator (${literal})`;
+    const [op, name, args] = m;
+    const takes = HEADER_COMMANDS[name];
+    if (takes === undefined) return `uses the command operator %${name}%, which egts does not accept (${literal})`;
+    if ((takes === "required" && !args) || (takes === "none" && args !== undefined)) {
+      return `uses %${name}% ${takes === "required" ? "without" : "with"} arguments (${literal})`;
+    }
+    i += op.length;
+  }
+  return undefined;
 }
 
 /** Why `host` cannot be a redirect or rewrite hostname (RFC 1123, no port, no spaces), if so. */

@@ -1,7 +1,13 @@
 /** RequestHeaderModifier / ResponseHeaderModifier → header changes. */
 import type { HeaderModIr } from "../../ir/xds-ir";
 import type { HTTPHeaderFilter } from "../../resources/gateway-api";
-import { describe, headerNameProblem, modifiableHeaderProblem, textProblem } from "../validate-values";
+import {
+  describe,
+  formatStringProblem,
+  headerNameProblem,
+  modifiableHeaderProblem,
+  textProblem,
+} from "../validate-values";
 import type { FilterContext, FilterError } from "./types";
 
 /**
@@ -29,13 +35,17 @@ export function compileHeaderModifier(
   return { set, add, remove };
 }
 
-/** The first header name or value Envoy would refuse, named by its field path. */
+/**
+ * The first header name or value Envoy would refuse, named by its field path. Values are Envoy format strings,
+ * as in Envoy Gateway (its HTTP request headers task: "Header values support Envoy format strings"), so they are
+ * checked, not escaped.
+ */
 function headerValuesProblem(f: HTTPHeaderFilter | undefined, at: string): string | undefined {
   const named: [string, string][] = [];
   for (const list of ["set", "add"] as const) {
     for (const [i, h] of (f?.[list] ?? []).entries()) {
       named.push([`${list}[${i}].name`, h.name]);
-      const bad = describe(`${at}.${list}[${i}].value`, h.value, textProblem(h.value));
+      const bad = describe(`${at}.${list}[${i}].value`, h.value, textProblem(h.value) ?? formatStringProblem(h.value));
       if (bad) return bad;
     }
   }
