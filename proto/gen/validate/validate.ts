@@ -131,6 +131,11 @@ export interface FloatRules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** DoubleRules describes the constraints applied to `double` values */
@@ -179,6 +184,11 @@ export interface DoubleRules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Int32Rules describes the constraints applied to `int32` values */
@@ -227,6 +237,11 @@ export interface Int32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Int64Rules describes the constraints applied to `int64` values */
@@ -275,6 +290,11 @@ export interface Int64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** UInt32Rules describes the constraints applied to `uint32` values */
@@ -323,6 +343,11 @@ export interface UInt32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** UInt64Rules describes the constraints applied to `uint64` values */
@@ -371,6 +396,11 @@ export interface UInt64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SInt32Rules describes the constraints applied to `sint32` values */
@@ -419,6 +449,11 @@ export interface SInt32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SInt64Rules describes the constraints applied to `sint64` values */
@@ -467,6 +502,11 @@ export interface SInt64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Fixed32Rules describes the constraints applied to `fixed32` values */
@@ -515,6 +555,11 @@ export interface Fixed32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Fixed64Rules describes the constraints applied to `fixed64` values */
@@ -563,6 +608,11 @@ export interface Fixed64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SFixed32Rules describes the constraints applied to `sfixed32` values */
@@ -611,6 +661,11 @@ export interface SFixed32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SFixed64Rules describes the constraints applied to `sfixed64` values */
@@ -659,6 +714,11 @@ export interface SFixed64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** BoolRules describes the constraints applied to `bool` values */
@@ -697,10 +757,7 @@ export interface StringRules {
   maxLen?:
     | number
     | undefined;
-  /**
-   * LenBytes specifies that this field must be the specified number of bytes
-   * at a minimum
-   */
+  /** LenBytes specifies that this field must be the specified number of bytes */
   lenBytes?:
     | number
     | undefined;
@@ -719,7 +776,7 @@ export interface StringRules {
     | number
     | undefined;
   /**
-   * Pattern specifes that this field must match against the specified
+   * Pattern specifies that this field must match against the specified
    * regular expression (RE2 syntax). The included expression should elide
    * any delimiters.
    */
@@ -837,7 +894,13 @@ export interface StringRules {
    * Setting to false will enable a looser validations that only disallows
    * \r\n\0 characters, which can be used to bypass header matching rules.
    */
-  strict?: boolean | undefined;
+  strict?:
+    | boolean
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
   ignoreEmpty?: boolean | undefined;
 }
 
@@ -866,7 +929,7 @@ export interface BytesRules {
     | number
     | undefined;
   /**
-   * Pattern specifes that this field must match against the specified
+   * Pattern specifies that this field must match against the specified
    * regular expression (RE2 syntax). The included expression should elide
    * any delimiters.
    */
@@ -922,7 +985,14 @@ export interface BytesRules {
    * Ipv6 specifies that the field must be a valid IPv6 address in byte
    * format
    */
-  ipv6?: boolean | undefined;
+  ipv6?:
+    | boolean
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** EnumRules describe the constraints applied to enum values */
@@ -984,18 +1054,25 @@ export interface RepeatedRules {
     | undefined;
   /**
    * Unique specifies that all elements in this field must be unique. This
-   * contraint is only applicable to scalar and enum types (messages are not
+   * constraint is only applicable to scalar and enum types (messages are not
    * supported).
    */
   unique?:
     | boolean
     | undefined;
   /**
-   * Items specifies the contraints to be applied to each item in the field.
+   * Items specifies the constraints to be applied to each item in the field.
    * Repeated message fields will still execute validation against each item
    * unless skip is specified here.
    */
-  items?: FieldRules | undefined;
+  items?:
+    | FieldRules
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** MapRules describe the constraints applied to `map` values */
@@ -1030,7 +1107,14 @@ export interface MapRules {
    * in the field. Message values will still have their validations evaluated
    * unless skip is specified here.
    */
-  values?: FieldRules | undefined;
+  values?:
+    | FieldRules
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /**
@@ -1635,7 +1719,7 @@ export const FieldRules: MessageFns<FieldRules> = {
 };
 
 function createBaseFloatRules(): FloatRules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const FloatRules: MessageFns<FloatRules> = {
@@ -1660,6 +1744,9 @@ export const FloatRules: MessageFns<FloatRules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(61).float(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -1753,6 +1840,14 @@ export const FloatRules: MessageFns<FloatRules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1778,6 +1873,11 @@ export const FloatRules: MessageFns<FloatRules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -1804,6 +1904,9 @@ export const FloatRules: MessageFns<FloatRules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => floatToJson(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -1819,12 +1922,13 @@ export const FloatRules: MessageFns<FloatRules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseDoubleRules(): DoubleRules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const DoubleRules: MessageFns<DoubleRules> = {
@@ -1849,6 +1953,9 @@ export const DoubleRules: MessageFns<DoubleRules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(57).double(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -1942,6 +2049,14 @@ export const DoubleRules: MessageFns<DoubleRules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1967,6 +2082,11 @@ export const DoubleRules: MessageFns<DoubleRules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -1993,6 +2113,9 @@ export const DoubleRules: MessageFns<DoubleRules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => floatToJson(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2008,12 +2131,13 @@ export const DoubleRules: MessageFns<DoubleRules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseInt32Rules(): Int32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Int32Rules: MessageFns<Int32Rules> = {
@@ -2038,6 +2162,9 @@ export const Int32Rules: MessageFns<Int32Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).int32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2131,6 +2258,14 @@ export const Int32Rules: MessageFns<Int32Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2156,6 +2291,11 @@ export const Int32Rules: MessageFns<Int32Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2182,6 +2322,9 @@ export const Int32Rules: MessageFns<Int32Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2197,12 +2340,13 @@ export const Int32Rules: MessageFns<Int32Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseInt64Rules(): Int64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Int64Rules: MessageFns<Int64Rules> = {
@@ -2227,6 +2371,9 @@ export const Int64Rules: MessageFns<Int64Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).int64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2320,6 +2467,14 @@ export const Int64Rules: MessageFns<Int64Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2345,6 +2500,11 @@ export const Int64Rules: MessageFns<Int64Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2371,6 +2531,9 @@ export const Int64Rules: MessageFns<Int64Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2386,12 +2549,13 @@ export const Int64Rules: MessageFns<Int64Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseUInt32Rules(): UInt32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const UInt32Rules: MessageFns<UInt32Rules> = {
@@ -2416,6 +2580,9 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).uint32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2509,6 +2676,14 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2534,6 +2709,11 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2560,6 +2740,9 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2575,12 +2758,13 @@ export const UInt32Rules: MessageFns<UInt32Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseUInt64Rules(): UInt64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const UInt64Rules: MessageFns<UInt64Rules> = {
@@ -2605,6 +2789,9 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).uint64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2698,6 +2885,14 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2723,6 +2918,11 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2749,6 +2949,9 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2764,12 +2967,13 @@ export const UInt64Rules: MessageFns<UInt64Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSInt32Rules(): SInt32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SInt32Rules: MessageFns<SInt32Rules> = {
@@ -2794,6 +2998,9 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).sint32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2887,6 +3094,14 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2912,6 +3127,11 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2938,6 +3158,9 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2953,12 +3176,13 @@ export const SInt32Rules: MessageFns<SInt32Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSInt64Rules(): SInt64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SInt64Rules: MessageFns<SInt64Rules> = {
@@ -2983,6 +3207,9 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).sint64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3076,6 +3303,14 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3101,6 +3336,11 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3127,6 +3367,9 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3142,12 +3385,13 @@ export const SInt64Rules: MessageFns<SInt64Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseFixed32Rules(): Fixed32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Fixed32Rules: MessageFns<Fixed32Rules> = {
@@ -3172,6 +3416,9 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(61).fixed32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3265,6 +3512,14 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3290,6 +3545,11 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3316,6 +3576,9 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3331,12 +3594,13 @@ export const Fixed32Rules: MessageFns<Fixed32Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseFixed64Rules(): Fixed64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Fixed64Rules: MessageFns<Fixed64Rules> = {
@@ -3361,6 +3625,9 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(57).fixed64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3454,6 +3721,14 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3479,6 +3754,11 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3505,6 +3785,9 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3520,12 +3803,13 @@ export const Fixed64Rules: MessageFns<Fixed64Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSFixed32Rules(): SFixed32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SFixed32Rules: MessageFns<SFixed32Rules> = {
@@ -3550,6 +3834,9 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(61).sfixed32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3643,6 +3930,14 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3668,6 +3963,11 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3694,6 +3994,9 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3709,12 +4012,13 @@ export const SFixed32Rules: MessageFns<SFixed32Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSFixed64Rules(): SFixed64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SFixed64Rules: MessageFns<SFixed64Rules> = {
@@ -3739,6 +4043,9 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
     }
     for (const v of message.notIn) {
       writer.uint32(57).sfixed64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3832,6 +4139,14 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3857,6 +4172,11 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3883,6 +4203,9 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3898,6 +4221,7 @@ export const SFixed64Rules: MessageFns<SFixed64Rules> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
@@ -4522,6 +4846,7 @@ function createBaseBytesRules(): BytesRules {
     ip: undefined,
     ipv4: undefined,
     ipv6: undefined,
+    ignoreEmpty: false,
   };
 }
 
@@ -4565,6 +4890,9 @@ export const BytesRules: MessageFns<BytesRules> = {
     }
     if (message.ipv6 !== undefined) {
       writer.uint32(96).bool(message.ipv6);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(112).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -4686,6 +5014,14 @@ export const BytesRules: MessageFns<BytesRules> = {
             message.ipv6 = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4725,6 +5061,11 @@ export const BytesRules: MessageFns<BytesRules> = {
       ip: isSet(object.ip) ? globalThis.Boolean(object.ip) : undefined,
       ipv4: isSet(object.ipv4) ? globalThis.Boolean(object.ipv4) : undefined,
       ipv6: isSet(object.ipv6) ? globalThis.Boolean(object.ipv6) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -4769,6 +5110,9 @@ export const BytesRules: MessageFns<BytesRules> = {
     if (message.ipv6 !== undefined) {
       obj.ipv6 = message.ipv6;
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -4790,6 +5134,7 @@ export const BytesRules: MessageFns<BytesRules> = {
     message.ip = object.ip ?? undefined;
     message.ipv4 = object.ipv4 ?? undefined;
     message.ipv6 = object.ipv6 ?? undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
@@ -5025,7 +5370,7 @@ export const MessageRules: MessageFns<MessageRules> = {
 };
 
 function createBaseRepeatedRules(): RepeatedRules {
-  return { minItems: 0, maxItems: 0, unique: false, items: undefined };
+  return { minItems: 0, maxItems: 0, unique: false, items: undefined, ignoreEmpty: false };
 }
 
 export const RepeatedRules: MessageFns<RepeatedRules> = {
@@ -5041,6 +5386,9 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
     }
     if (message.items !== undefined) {
       FieldRules.encode(message.items, writer.uint32(34).fork()).join();
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(40).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -5090,6 +5438,14 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
             message.items = FieldRules.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5116,6 +5472,11 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
         : 0,
       unique: isSet(object.unique) ? globalThis.Boolean(object.unique) : false,
       items: isSet(object.items) ? FieldRules.fromJSON(object.items) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -5133,6 +5494,9 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
     if (message.items !== undefined) {
       obj.items = FieldRules.toJSON(message.items);
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -5147,12 +5511,13 @@ export const RepeatedRules: MessageFns<RepeatedRules> = {
     message.items = (object.items !== undefined && object.items !== null)
       ? FieldRules.fromPartial(object.items)
       : undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseMapRules(): MapRules {
-  return { minPairs: 0, maxPairs: 0, noSparse: false, keys: undefined, values: undefined };
+  return { minPairs: 0, maxPairs: 0, noSparse: false, keys: undefined, values: undefined, ignoreEmpty: false };
 }
 
 export const MapRules: MessageFns<MapRules> = {
@@ -5171,6 +5536,9 @@ export const MapRules: MessageFns<MapRules> = {
     }
     if (message.values !== undefined) {
       FieldRules.encode(message.values, writer.uint32(42).fork()).join();
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(48).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -5228,6 +5596,14 @@ export const MapRules: MessageFns<MapRules> = {
             message.values = FieldRules.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5259,6 +5635,11 @@ export const MapRules: MessageFns<MapRules> = {
         : false,
       keys: isSet(object.keys) ? FieldRules.fromJSON(object.keys) : undefined,
       values: isSet(object.values) ? FieldRules.fromJSON(object.values) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -5279,6 +5660,9 @@ export const MapRules: MessageFns<MapRules> = {
     if (message.values !== undefined) {
       obj.values = FieldRules.toJSON(message.values);
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -5296,6 +5680,7 @@ export const MapRules: MessageFns<MapRules> = {
     message.values = (object.values !== undefined && object.values !== null)
       ? FieldRules.fromPartial(object.values)
       : undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };

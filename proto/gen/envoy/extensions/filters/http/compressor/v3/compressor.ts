@@ -148,6 +148,11 @@ export interface Compressor_ResponseDirectionConfig {
    *    the filter closest to the upstream.
    */
   removeAcceptEncodingHeader: boolean;
+  /**
+   * Set of response codes for which compression is disabled, e.g. 206 Partial Content should not
+   * be compressed.
+   */
+  uncompressibleResponseCodes: number[];
 }
 
 /**
@@ -624,7 +629,12 @@ export const Compressor_RequestDirectionConfig: MessageFns<Compressor_RequestDir
 };
 
 function createBaseCompressor_ResponseDirectionConfig(): Compressor_ResponseDirectionConfig {
-  return { commonConfig: undefined, disableOnEtagHeader: false, removeAcceptEncodingHeader: false };
+  return {
+    commonConfig: undefined,
+    disableOnEtagHeader: false,
+    removeAcceptEncodingHeader: false,
+    uncompressibleResponseCodes: [],
+  };
 }
 
 export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseDirectionConfig> = {
@@ -637,6 +647,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseD
     }
     if (message.removeAcceptEncodingHeader !== false) {
       writer.uint32(24).bool(message.removeAcceptEncodingHeader);
+    }
+    for (const v of message.uncompressibleResponseCodes) {
+      writer.uint32(32).uint32(v!);
     }
     return writer;
   },
@@ -678,6 +691,24 @@ export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseD
             message.removeAcceptEncodingHeader = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag === 32) {
+              message.uncompressibleResponseCodes.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.uncompressibleResponseCodes.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -707,6 +738,11 @@ export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseD
         : isSet(object.remove_accept_encoding_header)
         ? globalThis.Boolean(object.remove_accept_encoding_header)
         : false,
+      uncompressibleResponseCodes: globalThis.Array.isArray(object?.uncompressibleResponseCodes)
+        ? object.uncompressibleResponseCodes.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.uncompressible_response_codes)
+        ? object.uncompressible_response_codes.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -721,6 +757,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseD
     if (message.removeAcceptEncodingHeader !== false) {
       obj.removeAcceptEncodingHeader = message.removeAcceptEncodingHeader;
     }
+    if (message.uncompressibleResponseCodes?.length) {
+      obj.uncompressibleResponseCodes = message.uncompressibleResponseCodes.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -734,6 +773,7 @@ export const Compressor_ResponseDirectionConfig: MessageFns<Compressor_ResponseD
       : undefined;
     message.disableOnEtagHeader = object.disableOnEtagHeader ?? false;
     message.removeAcceptEncodingHeader = object.removeAcceptEncodingHeader ?? false;
+    message.uncompressibleResponseCodes = object.uncompressibleResponseCodes?.map((e) => e) || [];
     return message;
   },
 };

@@ -11,7 +11,9 @@ import { Duration } from "../../../../../../google/protobuf/duration";
 import { UInt32Value, UInt64Value } from "../../../../../../google/protobuf/wrappers";
 import { Matcher } from "../../../../../../xds/type/matcher/v3/matcher";
 import { AccessLog } from "../../../../../config/accesslog/v3/accesslog";
+import { BackoffStrategy } from "../../../../../config/core/v3/backoff";
 import { HeaderValueOption } from "../../../../../config/core/v3/base";
+import { ExtensionConfigSource } from "../../../../../config/core/v3/config_source";
 import { UdpSocketConfig } from "../../../../../config/core/v3/udp_socket_config";
 
 /**
@@ -131,7 +133,15 @@ export interface UdpProxyConfig_SessionFilter {
    * Filter specific configuration which depends on the filter being
    * instantiated. See the supported filters for further documentation.
    */
-  typedConfig?: Any | undefined;
+  typedConfig?:
+    | Any
+    | undefined;
+  /**
+   * Configuration source specifier for an extension configuration discovery
+   * service. In case of a failure and without the default configuration, the
+   * UDP session will be removed.
+   */
+  configDiscovery?: ExtensionConfigSource | undefined;
 }
 
 /**
@@ -257,7 +267,11 @@ export interface UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
    * The maximum number of unsuccessful connection attempts that will be made before giving up.
    * If the parameter is not specified, 1 connection attempt will be made.
    */
-  maxConnectAttempts?: number | undefined;
+  maxConnectAttempts?:
+    | number
+    | undefined;
+  /** Sets the backoff strategy. If not set, the retries are performed without backoff. */
+  backoffOptions?: BackoffStrategy | undefined;
 }
 
 export interface UdpProxyConfig_UdpAccessLogOptions {
@@ -697,7 +711,7 @@ export const UdpProxyConfig_HashPolicy: MessageFns<UdpProxyConfig_HashPolicy> = 
 };
 
 function createBaseUdpProxyConfig_SessionFilter(): UdpProxyConfig_SessionFilter {
-  return { name: "", typedConfig: undefined };
+  return { name: "", typedConfig: undefined, configDiscovery: undefined };
 }
 
 export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilter> = {
@@ -707,6 +721,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilt
     }
     if (message.typedConfig !== undefined) {
       Any.encode(message.typedConfig, writer.uint32(18).fork()).join();
+    }
+    if (message.configDiscovery !== undefined) {
+      ExtensionConfigSource.encode(message.configDiscovery, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -740,6 +757,14 @@ export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilt
             message.typedConfig = Any.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.configDiscovery = ExtensionConfigSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -760,6 +785,11 @@ export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilt
         : isSet(object.typed_config)
         ? Any.fromJSON(object.typed_config)
         : undefined,
+      configDiscovery: isSet(object.configDiscovery)
+        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
+        : isSet(object.config_discovery)
+        ? ExtensionConfigSource.fromJSON(object.config_discovery)
+        : undefined,
     };
   },
 
@@ -770,6 +800,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilt
     }
     if (message.typedConfig !== undefined) {
       obj.typedConfig = Any.toJSON(message.typedConfig);
+    }
+    if (message.configDiscovery !== undefined) {
+      obj.configDiscovery = ExtensionConfigSource.toJSON(message.configDiscovery);
     }
     return obj;
   },
@@ -782,6 +815,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<UdpProxyConfig_SessionFilt
     message.name = object.name ?? "";
     message.typedConfig = (object.typedConfig !== undefined && object.typedConfig !== null)
       ? Any.fromPartial(object.typedConfig)
+      : undefined;
+    message.configDiscovery = (object.configDiscovery !== undefined && object.configDiscovery !== null)
+      ? ExtensionConfigSource.fromPartial(object.configDiscovery)
       : undefined;
     return message;
   },
@@ -1179,7 +1215,7 @@ export const UdpProxyConfig_UdpTunnelingConfig_BufferOptions: MessageFns<
 };
 
 function createBaseUdpProxyConfig_UdpTunnelingConfig_RetryOptions(): UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
-  return { maxConnectAttempts: undefined };
+  return { maxConnectAttempts: undefined, backoffOptions: undefined };
 }
 
 export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
@@ -1191,6 +1227,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
   ): BinaryWriter {
     if (message.maxConnectAttempts !== undefined) {
       UInt32Value.encode({ value: message.maxConnectAttempts! }, writer.uint32(10).fork()).join();
+    }
+    if (message.backoffOptions !== undefined) {
+      BackoffStrategy.encode(message.backoffOptions, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1216,6 +1255,14 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
             message.maxConnectAttempts = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.backoffOptions = BackoffStrategy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1235,6 +1282,11 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
         : isSet(object.max_connect_attempts)
         ? Number(object.max_connect_attempts)
         : undefined,
+      backoffOptions: isSet(object.backoffOptions)
+        ? BackoffStrategy.fromJSON(object.backoffOptions)
+        : isSet(object.backoff_options)
+        ? BackoffStrategy.fromJSON(object.backoff_options)
+        : undefined,
     };
   },
 
@@ -1242,6 +1294,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
     const obj: any = {};
     if (message.maxConnectAttempts !== undefined) {
       obj.maxConnectAttempts = message.maxConnectAttempts;
+    }
+    if (message.backoffOptions !== undefined) {
+      obj.backoffOptions = BackoffStrategy.toJSON(message.backoffOptions);
     }
     return obj;
   },
@@ -1256,6 +1311,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
   ): UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
     const message = createBaseUdpProxyConfig_UdpTunnelingConfig_RetryOptions();
     message.maxConnectAttempts = object.maxConnectAttempts ?? undefined;
+    message.backoffOptions = (object.backoffOptions !== undefined && object.backoffOptions !== null)
+      ? BackoffStrategy.fromPartial(object.backoffOptions)
+      : undefined;
     return message;
   },
 };
