@@ -1,7 +1,7 @@
 /**
  * The generated extension types the policy kinds will use, against real Envoy: listeners with the PROXY
  * protocol, TLS and HTTP inspector listener filters, the connection limit filter, access loggers (file,
- * stdout, gRPC, with a CEL filter), each tracer (OpenTelemetry, Zipkin, Datadog), client IP detection
+ * stdout, gRPC, OpenTelemetry, with a CEL filter), each tracer (OpenTelemetry, Zipkin, Datadog), client IP detection
  * (custom header, XFF), the UUID request ID, early header mutation and preserve-case headers; clusters with
  * each load balancer policy and the upstream PROXY protocol and TCP stats transport sockets; a route retrying
  * with the previous-hosts predicate. Envoy ACKs them all (it decodes and validates every typed config), and a
@@ -79,6 +79,10 @@ function hcm(tracer: string, ipDetection: object): object {
       },
       ext("envoy.access_loggers.http_grpc", X.HttpGrpcAccessLogType, {
         commonConfig: { logName: "egts", grpcService: sampleGrpc, transportApiVersion: 2 },
+      }),
+      ext("envoy.access_loggers.open_telemetry", X.OpenTelemetryAccessLogType, {
+        commonConfig: { logName: "egts", grpcService: sampleGrpc, transportApiVersion: 2 },
+        body: { stringValue: "%REQ(:METHOD)%" },
       }),
     ],
     tracing: { provider: TRACERS[tracer] },
