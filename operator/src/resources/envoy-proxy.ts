@@ -186,6 +186,18 @@ export interface EnvoyProxySpec {
   readonly mergeGateways?: boolean;
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
+  /**
+   * Moves of HTTP filters away from Envoy Gateway's order, applied in order: each puts the filters `name` right
+   * before the first `before` filter or right after the last `after` filter. @default Envoy Gateway's order
+   */
+  readonly filterOrder?: readonly {
+    /** An `EnvoyFilter` name, e.g. `envoy.filters.http.cors`. */
+    readonly name: string;
+    /** Filter to move it before; exactly one of before and after. */
+    readonly before?: string;
+    /** Filter to move it after. */
+    readonly after?: string;
+  }[];
   /** Envoy's logging. */
   readonly logging?: {
     /** Log level by component, e.g. `{ default: warn }`. */
