@@ -167,10 +167,14 @@ async function protoSource() {
       writeFileSync(file, entry.data());
       count++;
     }
-    writeFileSync(join(staging, `api-${SOURCE.version}.jar`), jar);
     writeFileSync(join(staging, "buf.yaml"), "version: v2\n");
     rmSync(dir, { recursive: true, force: true });
-    renameSync(staging, dir);
+    try {
+      renameSync(staging, dir);
+    } catch (e) {
+      // A concurrent run finished first: its copy is as good as ours.
+      if (!existsSync(join(dir, "buf.yaml"))) throw e;
+    }
     console.log(`proto: extracted ${count} .proto files`);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -6,27 +6,37 @@
  * ({@link filterOrderProblems}, reported by envoy-proxy.ts `envoyProxyProblem`) instead of reaching Envoy.
  */
 import type { FilterPositionIr, GatewayXdsIr } from "../ir/xds-ir";
-import type { EnvoyProxy } from "../resources/envoy-proxy";
+import type { EnvoyFilter, EnvoyProxy } from "../resources/envoy-proxy";
 
-/** Envoy Gateway's `EnvoyFilter` enum: the filters `filterOrder` may name. */
-export const ORDERABLE_FILTERS: readonly string[] = [
+/** Envoy Gateway's (v1.9.1) `EnvoyFilter` enum: the filters `filterOrder` may name. */
+export const ORDERABLE_FILTERS: readonly EnvoyFilter[] = [
+  "envoy.filters.http.custom_response",
   "envoy.filters.http.health_check",
   "envoy.filters.http.fault",
   "envoy.filters.http.cors",
+  "envoy.filters.http.csrf",
+  "envoy.filters.http.header_mutation",
   "envoy.filters.http.ext_authz",
   "envoy.filters.http.api_key_auth",
   "envoy.filters.http.basic_auth",
   "envoy.filters.http.oauth2",
   "envoy.filters.http.jwt_authn",
   "envoy.filters.http.stateful_session",
+  "envoy.filters.http.buffer",
   "envoy.filters.http.lua",
   "envoy.filters.http.ext_proc",
   "envoy.filters.http.wasm",
+  "envoy.filters.http.dynamic_modules",
+  "envoy.filters.http.geoip",
   "envoy.filters.http.rbac",
   "envoy.filters.http.local_ratelimit",
   "envoy.filters.http.ratelimit",
-  "envoy.filters.http.custom_response",
+  "envoy.filters.http.bandwidth_limit",
+  "envoy.filters.http.grpc_web",
+  "envoy.filters.http.grpc_stats",
+  "envoy.filters.http.credential_injector",
   "envoy.filters.http.compressor",
+  "envoy.filters.http.dynamic_forward_proxy",
 ];
 
 const FIELD = "spec.filterOrder";
@@ -63,7 +73,7 @@ const NOT_A_FILTER = "is not an EnvoyFilter name";
 
 function filterNameProblem(at: string, value: unknown, required: boolean): string[] {
   if (value === undefined && !required) return [];
-  if (typeof value === "string" && ORDERABLE_FILTERS.includes(value)) return [];
+  if (typeof value === "string" && (ORDERABLE_FILTERS as readonly string[]).includes(value)) return [];
   return [`${at}: ${JSON.stringify(value ?? null)} ${NOT_A_FILTER}`];
 }
 
