@@ -10,11 +10,6 @@
 import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { pack } from "../../proto/any";
-import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
-import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
-import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { Any } from "../../proto/gen/google/protobuf/any";
 import type { GatewayXdsIr } from "../../operator/src/ir/xds-ir";
 import { parseManifests } from "../../operator/src/provider/file/parse";
@@ -22,9 +17,8 @@ import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { filterOrderFor } from "../../operator/src/translate/filter-order";
 import { translate } from "../../operator/src/translate/translate";
-import { ClusterType, HcmType, ListenerType, RouteType, TypeUrl } from "../../operator/src/xds/types";
+import { TypeUrl } from "../../operator/src/xds/types";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
 import { HTTP_FILTERS } from "../../operator/src/xds/translate/filters";
 import { basicAuth } from "../../operator/src/xds/translate/filters/basic-auth";
 import { cors, corsPerFilterConfig } from "../../operator/src/xds/translate/filters/cors";
@@ -33,7 +27,15 @@ import { router } from "../../operator/src/xds/translate/filters/router";
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
 import { testdataDir } from "../support/golden";
 import { httpGet, type HttpResult } from "../support/http";
-import { boundPort, serveToEnvoy, type Resources, type XdsEnvoy } from "../support/xds-envoy";
+import {
+  anyHostRoutes,
+  boundPort,
+  hcmListener,
+  localCluster,
+  serveToEnvoy,
+  type Resources,
+  type XdsEnvoy,
+} from "../support/xds-envoy";
 
 const ORIGIN = "https://www.example.com";
 
@@ -70,42 +72,6 @@ function orderedFilters(filterOrder: unknown): { name: string; typedConfig: Any 
   return applyFilterOrder(sortHttpFilters(HTTP_FILTERS, filters), positions);
 }
 
-function listener(name: string, filters: { name: string; typedConfig: Any }[]): Any {
-  const hcm = HttpConnectionManager.fromPartial({
-    statPrefix: name,
-    rds: { routeConfigName: "cors", configSource: adsConfigSource() },
-    httpFilters: filters,
-  } as never);
-  return pack(
-    ListenerType,
-    Listener.fromPartial({
-      name,
-      address: { socketAddress: { address: "127.0.0.1", portValue: 0 } },
-      filterChains: [
-        { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
-      ],
-    } as never),
-  );
-}
-
-/** The echo backend's cluster. */
-function backendCluster(port: number): Any {
-  return pack(
-    ClusterType,
-    Cluster.fromPartial({
-      name: "app",
-      type: Cluster_DiscoveryType.STATIC,
-      connectTimeout: { seconds: 1, nanos: 0 },
-      loadAssignment: {
-        clusterName: "app",
-        endpoints: [
-          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: port } } } }] },
-        ],
-      },
-    } as never),
-  );
-}
-
 function corsRoutes(): Any {
   const policy = corsPerFilterConfig({
     allowOrigins: [{ type: "Exact", value: ORIGIN }],
@@ -115,25 +81,7 @@ function corsRoutes(): Any {
     maxAgeSeconds: 60,
     allowCredentials: false,
   });
-  return pack(
-    RouteType,
-    RouteConfiguration.fromPartial({
-      name: "cors",
-      virtualHosts: [
-        {
-          name: "all",
-          domains: ["*"],
-          routes: [
-            {
-              match: { prefix: "/" },
-              route: { cluster: "app" },
-              typedPerFilterConfig: policy,
-            },
-          ],
-        },
-      ],
-    } as never),
-  );
+  return anyHostRoutes("cors", [{ match: { prefix: "/" }, route: { cluster: "app" }, typedPerFilterConfig: policy }]);
 }
 
 describe("EnvoyProxy filterOrder against real Envoy", function () {
@@ -180,10 +128,10 @@ describe("EnvoyProxy filterOrder against real Envoy", function () {
     envoy = await serveToEnvoy(
       "default/filter-order",
       {
-        Cluster: new Map([["app", backendCluster(backend.port)]]),
+        Cluster: new Map([["app", localCluster("app", backend.port)]]),
         Listener: new Map([
-          ["eg-order", listener("eg-order", egOrder)],
-          ["reordered", listener("reordered", reordered)],
+          ["eg-order", hcmListener("eg-order", "cors", { httpFilters: egOrder })],
+          ["reordered", hcmListener("reordered", "cors", { httpFilters: reordered })],
         ]),
         Route: new Map([["cors", corsRoutes()]]),
       },

@@ -8,9 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { pack } from "../../proto/any";
-import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
 import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import type { Any } from "../../proto/gen/google/protobuf/any";
@@ -22,15 +20,15 @@ import {
   SAMPLE_SECRET,
   sortHttpFilters,
 } from "../../operator/src/xds/translate/filters/registry";
+import { HcmType, ListenerType, SecretType } from "../../operator/src/xds/types";
 import {
-  ClusterType,
-  HcmType,
-  HttpProtocolOptionsType,
-  ListenerType,
-  RouteType,
-  SecretType,
-} from "../../operator/src/xds/types";
-import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+  anyHostRoutes,
+  boundPort,
+  http2Upstream,
+  localCluster,
+  serveToEnvoy,
+  type XdsEnvoy,
+} from "../support/xds-envoy";
 
 const NODE = "default/filter-registry";
 const LISTENER = "filter-registry";
@@ -82,47 +80,16 @@ function routes(): Any {
     directResponse: { status: 200, body: { inlineString: `${prefix} answered` } },
     typedPerFilterConfig: perFilter,
   });
-  return pack(
-    RouteType,
-    RouteConfiguration.fromPartial({
-      name: LISTENER,
-      virtualHosts: [
-        {
-          name: "all",
-          domains: ["*"],
-          routes: [
-            route("/authz", { [EXT_AUTHZ]: enableOnRoute() }),
-            route("/apikey", { [API_KEY_AUTH]: enableOnRoute() }),
-            route("/", {}),
-          ],
-        },
-      ],
-    } as never),
-  );
+  return anyHostRoutes(LISTENER, [
+    route("/authz", { [EXT_AUTHZ]: enableOnRoute() }),
+    route("/apikey", { [API_KEY_AUTH]: enableOnRoute() }),
+    route("/", {}),
+  ]);
 }
 
 /** The service the sample configs point at: nothing listens on its port. */
 function sampleCluster(): Any {
-  return pack(
-    ClusterType,
-    Cluster.fromPartial({
-      name: SAMPLE_CLUSTER,
-      type: Cluster_DiscoveryType.STATIC,
-      connectTimeout: { seconds: 1, nanos: 0 },
-      loadAssignment: {
-        clusterName: SAMPLE_CLUSTER,
-        endpoints: [
-          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: 1 } } } }] },
-        ],
-      },
-      typedExtensionProtocolOptions: {
-        [HttpProtocolOptionsType.name]: pack(
-          HttpProtocolOptionsType,
-          HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
-        ),
-      },
-    } as never),
-  );
+  return localCluster(SAMPLE_CLUSTER, 1, http2Upstream());
 }
 
 function sampleSecret(): Any {

@@ -8,23 +8,19 @@ import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { pack } from "../../proto/any";
-import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
-import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
-import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { Any } from "../../proto/gen/google/protobuf/any";
 import { OpenTelemetryAccessLogType } from "../../operator/src/xds/extension-types";
-import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
 import { ROUTER_FILTER } from "../../operator/src/xds/translate/filters/router";
+import { RouterType } from "../../operator/src/xds/types";
 import {
-  ClusterType,
-  HcmType,
-  HttpProtocolOptionsType,
-  ListenerType,
-  RouterType,
-  RouteType,
-} from "../../operator/src/xds/types";
-import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+  anyHostRoutes,
+  boundPort,
+  hcmListener,
+  http2Upstream,
+  localCluster,
+  serveToEnvoy,
+  type XdsEnvoy,
+} from "../support/xds-envoy";
 
 const NODE = "default/otel-access-log";
 const LISTENER = "otel-access-log";
@@ -119,29 +115,6 @@ async function startCollector(
   return { server, port };
 }
 
-function collectorCluster(port: number): Any {
-  return pack(
-    ClusterType,
-    Cluster.fromPartial({
-      name: COLLECTOR,
-      type: Cluster_DiscoveryType.STATIC,
-      connectTimeout: { seconds: 1, nanos: 0 },
-      loadAssignment: {
-        clusterName: COLLECTOR,
-        endpoints: [
-          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: port } } } }] },
-        ],
-      },
-      typedExtensionProtocolOptions: {
-        [HttpProtocolOptionsType.name]: pack(
-          HttpProtocolOptionsType,
-          HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
-        ),
-      },
-    } as never),
-  );
-}
-
 function listener(): Any {
   const otel = OpenTelemetryAccessLogType.codec.fromPartial({
     commonConfig: { logName: "egts", grpcService: { envoyGrpc: { clusterName: COLLECTOR } }, transportApiVersion: 2 },
@@ -149,38 +122,14 @@ function listener(): Any {
     attributes: { values: [{ key: "egts.route", value: { stringValue: "%REQ(:PATH)%" } }] },
     resourceAttributes: { values: [{ key: "k8s.namespace.name", value: { stringValue: "default" } }] },
   } as never);
-  const hcm = HttpConnectionManager.fromPartial({
-    statPrefix: LISTENER,
-    rds: { routeConfigName: LISTENER, configSource: adsConfigSource() },
+  return hcmListener(LISTENER, LISTENER, {
     httpFilters: [{ name: ROUTER_FILTER, typedConfig: pack(RouterType, RouterType.codec.fromPartial({} as never)) }],
     accessLog: [{ name: "envoy.access_loggers.open_telemetry", typedConfig: pack(OpenTelemetryAccessLogType, otel) }],
-  } as never);
-  return pack(
-    ListenerType,
-    Listener.fromPartial({
-      name: LISTENER,
-      address: { socketAddress: { address: "127.0.0.1", portValue: 0 } },
-      filterChains: [
-        { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
-      ],
-    } as never),
-  );
+  });
 }
 
 function routes(): Any {
-  return pack(
-    RouteType,
-    RouteConfiguration.fromPartial({
-      name: LISTENER,
-      virtualHosts: [
-        {
-          name: "all",
-          domains: ["*"],
-          routes: [{ match: { prefix: "/" }, directResponse: { status: 204 } }],
-        },
-      ],
-    } as never),
-  );
+  return anyHostRoutes(LISTENER, [{ match: { prefix: "/" }, directResponse: { status: 204 } }]);
 }
 
 describe("OpenTelemetry access logger against real Envoy", function () {
@@ -206,7 +155,7 @@ describe("OpenTelemetry access logger against real Envoy", function () {
     envoy = await serveToEnvoy(
       NODE,
       {
-        Cluster: new Map([[COLLECTOR, collectorCluster(started.port)]]),
+        Cluster: new Map([[COLLECTOR, localCluster(COLLECTOR, started.port, http2Upstream())]]),
         Listener: new Map([[LISTENER, listener()]]),
         Route: new Map([[LISTENER, routes()]]),
       },
