@@ -1,19 +1,40 @@
 #!/usr/bin/env node
 // Regenerates proto/gen/ (TypeScript types for Envoy's xDS API) reproducibly.
 //
-// Source: the Envoy, xds, googleapis and protoc-gen-validate protos shipped by the pinned
-// npm package @grpc/grpc-js-xds (see package.json). Only the roots listed in ROOTS and
-// their imports are generated. `--check` regenerates into a temporary folder and fails
-// when the result differs from what is committed (CI drift check).
+// Source: the .proto files of the Maven Central jar io.envoyproxy.controlplane:api (java-control-plane's
+// copy of Envoy's API with its xds, udpa, validate, googleapis, cel and opentelemetry imports; buf itself
+// supplies google/protobuf). The jar is pinned by URL and sha256 (SOURCE below), downloaded once into
+// $EGTS_CACHE (default ~/.cache/egts)/envoy-api-<version>/ and its .proto files extracted there; see
+// docs/adr/0004-envoy-proto-source.md. Only the roots listed in ROOTS and their imports are generated.
+// `--check` regenerates into a temporary folder and fails when the result differs from what is committed
+// (CI drift check).
+import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  readdirSync,
+  statSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inflateRawSync } from "node:zlib";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..");
-const deps = join(repo, "node_modules/@grpc/grpc-js-xds/deps");
+
+/** The pinned proto source. Changing it: update all three fields, run `npm run gen:proto`, read the diff. */
+const SOURCE = {
+  version: "1.0.49",
+  url: "https://repo1.maven.org/maven2/io/envoyproxy/controlplane/api/1.0.49/api-1.0.49.jar",
+  sha256: "cbac9ac918071e132c552100f6c26978346116205d8f93a2efe5050049c1cc6e",
+};
 
 /** The proto files we use directly; buf adds their imports. */
 const ROOTS = [
@@ -37,7 +58,7 @@ const ROOTS = [
   "envoy/extensions/http/stateful_session/header/v3/header.proto",
   "envoy/extensions/upstreams/http/v3/http_protocol_options.proto",
   // HTTP filters of the ranked filter registry (operator/src/xds/translate/filters/), in Envoy Gateway's
-  // order. api_key_auth is missing: the pinned proto source predates it (see filters/api-key-auth.ts).
+  // order.
   "envoy/extensions/filters/http/custom_response/v3/custom_response.proto",
   "envoy/extensions/http/custom_response/local_response_policy/v3/local_response_policy.proto",
   "envoy/extensions/http/custom_response/redirect_policy/v3/redirect_policy.proto",
@@ -47,6 +68,7 @@ const ROOTS = [
   "envoy/extensions/filters/http/csrf/v3/csrf.proto",
   "envoy/extensions/filters/http/header_mutation/v3/header_mutation.proto",
   "envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto",
+  "envoy/extensions/filters/http/api_key_auth/v3/api_key_auth.proto",
   "envoy/extensions/filters/http/basic_auth/v3/basic_auth.proto",
   "envoy/extensions/filters/http/oauth2/v3/oauth.proto",
   "envoy/extensions/filters/http/jwt_authn/v3/config.proto",
@@ -97,8 +119,7 @@ const ROOTS = [
   "envoy/extensions/access_loggers/file/v3/file.proto",
   "envoy/extensions/access_loggers/stream/v3/stream.proto",
   "envoy/extensions/access_loggers/grpc/v3/als.proto",
-  // The OpenTelemetry access logger (access_loggers/open_telemetry/v3/logs_service.proto) imports
-  // opentelemetry/proto/common/v1/common.proto, which the pinned proto source does not ship: not generated yet.
+  "envoy/extensions/access_loggers/open_telemetry/v3/logs_service.proto",
   "envoy/extensions/access_loggers/filters/cel/v3/cel.proto",
   "envoy/config/trace/v3/opentelemetry.proto",
   "envoy/config/trace/v3/zipkin.proto",
@@ -122,31 +143,82 @@ const TS_PROTO_OPTS = [
   "outputTypeAnnotations=static-only",
 ];
 
-function stage(dir) {
-  for (const sub of ["envoy-api", "xds", "googleapis"]) cpSync(join(deps, sub), dir, { recursive: true });
-  mkdirSync(join(dir, "validate"), { recursive: true });
-  cpSync(join(deps, "protoc-gen-validate/validate/validate.proto"), join(dir, "validate/validate.proto"));
-  patchValidate(join(dir, "validate/validate.proto"));
-  writeFileSync(join(dir, "buf.yaml"), "version: v2\n");
+/** `$EGTS_CACHE/envoy-api-<version>`: the extracted source, downloaded and unpacked on first use. */
+async function protoSource() {
+  const env = process.env;
+  const cache = resolve(env.EGTS_CACHE?.trim() || join(env.HOME?.trim() || homedir(), ".cache", "egts"));
+  const dir = join(cache, `envoy-api-${SOURCE.version}`);
+  // buf.yaml is written last, and the folder is renamed into place: its presence means complete.
+  if (existsSync(join(dir, "buf.yaml"))) return dir;
+  console.log(`proto: downloading ${SOURCE.url} into ${dir}`);
+  const response = await fetch(SOURCE.url);
+  if (!response.ok) throw new Error(`proto: GET ${SOURCE.url}: HTTP ${response.status}`);
+  const jar = Buffer.from(await response.arrayBuffer());
+  const sha256 = createHash("sha256").update(jar).digest("hex");
+  if (sha256 !== SOURCE.sha256) throw new Error(`proto: ${SOURCE.url} has sha256 ${sha256}, want ${SOURCE.sha256}`);
+  const staging = `${dir}.tmp-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    let count = 0;
+    for (const entry of zipEntries(jar)) {
+      if (!entry.name.endsWith(".proto")) continue;
+      const file = join(staging, entry.name);
+      if (relative(staging, file).startsWith("..")) throw new Error(`proto: unsafe path ${entry.name} in the jar`);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, entry.data());
+      count++;
+    }
+    writeFileSync(join(staging, "buf.yaml"), "version: v2\n");
+    rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(staging, dir);
+    } catch (e) {
+      // A concurrent run finished first: its copy is as good as ours.
+      if (!existsSync(join(dir, "buf.yaml"))) throw e;
+    }
+    console.log(`proto: extracted ${count} .proto files`);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return dir;
 }
 
 /**
- * The validate.proto bundled with @grpc/grpc-js-xds predates rules the Envoy protos use
- * (StringRules.ignore_empty). Unknown options only matter to the compiler, so we
- * add the few fields that are missing; this does not change any Envoy message.
+ * The entries of a zip archive (a jar), read from its central directory. Handles what Maven writes:
+ * stored and deflated entries, no zip64, no encryption.
  */
-function patchValidate(file) {
-  const text = readFileSync(file, "utf8");
-  const anchor = "optional bool strict = 25 [default = true];";
-  if (!text.includes(anchor)) throw new Error(`validate.proto changed upstream: cannot find "${anchor}"`);
-  // Upstream protoc-gen-validate: StringRules.ignore_empty is field 26.
-  writeFileSync(file, text.replace(anchor, `${anchor}\n  optional bool ignore_empty = 26;`));
+function* zipEntries(zip) {
+  // End of central directory record: signature 0x06054b50, at most 64 KiB of comment after it.
+  let eocd = zip.length - 22;
+  while (eocd >= Math.max(0, zip.length - 22 - 0xffff) && zip.readUInt32LE(eocd) !== 0x06054b50) eocd--;
+  if (eocd < 0 || zip.readUInt32LE(eocd) !== 0x06054b50) throw new Error("proto: not a zip archive");
+  const entries = zip.readUInt16LE(eocd + 10);
+  let at = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < entries; i++) {
+    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error(`proto: bad zip central directory entry ${i}`);
+    const method = zip.readUInt16LE(at + 10);
+    const compressed = zip.readUInt32LE(at + 20);
+    const size = zip.readUInt32LE(at + 24);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const skip = nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+    const local = zip.readUInt32LE(at + 42);
+    const name = zip.toString("utf8", at + 46, at + 46 + nameLength);
+    at += 46 + skip;
+    const data = () => {
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const raw = zip.subarray(start, start + compressed);
+      const out = method === 0 ? raw : method === 8 ? inflateRawSync(raw) : undefined;
+      if (!out || out.length !== size) throw new Error(`proto: cannot read ${name} (zip method ${method})`);
+      return out;
+    };
+    yield { name, data };
+  }
 }
 
-function generate(out) {
+async function generate(out) {
+  const source = await protoSource();
   const staging = mkdtempSync(join(tmpdir(), "egts-proto-"));
   try {
-    stage(staging);
     const plugin = join(repo, "node_modules/.bin/protoc-gen-ts_proto");
     const genYaml = [
       "version: v2",
@@ -157,9 +229,11 @@ function generate(out) {
       "    opt:",
       ...TS_PROTO_OPTS.map((o) => `      - ${o}`),
     ].join("\n");
-    writeFileSync(join(staging, "buf.gen.yaml"), genYaml + "\n");
+    const template = join(staging, "buf.gen.yaml");
+    writeFileSync(template, genYaml + "\n");
     const buf = join(repo, "node_modules/.bin/buf");
-    execFileSync(buf, ["generate", ...ROOTS.flatMap((r) => ["--path", r])], { cwd: staging, stdio: "inherit" });
+    const args = ["generate", "--template", template, ...ROOTS.flatMap((r) => ["--path", r])];
+    execFileSync(buf, args, { cwd: source, stdio: "inherit" });
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -178,7 +252,7 @@ function listFiles(dir, base = dir) {
 const target = join(here, "gen");
 if (process.argv.includes("--check")) {
   const tmp = mkdtempSync(join(tmpdir(), "egts-proto-check-"));
-  generate(tmp);
+  await generate(tmp);
   const a = listFiles(tmp);
   const b = listFiles(target);
   const diffs = [];
@@ -195,6 +269,6 @@ if (process.argv.includes("--check")) {
 } else {
   rmSync(target, { recursive: true, force: true });
   mkdirSync(target, { recursive: true });
-  generate(target);
+  await generate(target);
   console.log(`generated ${listFiles(target).length} files into proto/gen`);
 }

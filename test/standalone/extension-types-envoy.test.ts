@@ -1,7 +1,7 @@
 /**
  * The generated extension types the policy kinds will use, against real Envoy: listeners with the PROXY
  * protocol, TLS and HTTP inspector listener filters, the connection limit filter, access loggers (file,
- * stdout, gRPC, with a CEL filter), each tracer (OpenTelemetry, Zipkin, Datadog), client IP detection
+ * stdout, gRPC, OpenTelemetry, with a CEL filter), each tracer (OpenTelemetry, Zipkin, Datadog), client IP detection
  * (custom header, XFF), the UUID request ID, early header mutation and preserve-case headers; clusters with
  * each load balancer policy and the upstream PROXY protocol and TCP stats transport sockets; a route retrying
  * with the previous-hosts predicate. Envoy ACKs them all (it decodes and validates every typed config), and a
@@ -18,7 +18,7 @@ import { promisify } from "node:util";
 import { pack, type RegisteredType } from "../../proto/any";
 import { ProxyProtocolConfig_Version } from "../../proto/gen/envoy/config/core/v3/proxy_protocol";
 import { Bootstrap } from "../../proto/gen/envoy/config/bootstrap/v3/bootstrap";
-import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
+import { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
 import { ZipkinConfig_CollectorEndpointVersion } from "../../proto/gen/envoy/config/trace/v3/zipkin";
@@ -28,17 +28,9 @@ import * as X from "../../operator/src/xds/extension-types";
 import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
 import { SAMPLE_CLUSTER } from "../../operator/src/xds/translate/filters/registry";
 import { ROUTER_FILTER } from "../../operator/src/xds/translate/filters/router";
-import {
-  ClusterType,
-  HcmType,
-  HttpProtocolOptionsType,
-  ListenerType,
-  RouterType,
-  RouteType,
-  TlsInspectorType,
-} from "../../operator/src/xds/types";
+import { HcmType, ListenerType, RouterType, RouteType, TlsInspectorType } from "../../operator/src/xds/types";
 import { requireEnvoy } from "../support/envoy";
-import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+import { boundPort, http2Upstream, localCluster, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
 
 const run = promisify(execFile);
 
@@ -79,6 +71,10 @@ function hcm(tracer: string, ipDetection: object): object {
       },
       ext("envoy.access_loggers.http_grpc", X.HttpGrpcAccessLogType, {
         commonConfig: { logName: "egts", grpcService: sampleGrpc, transportApiVersion: 2 },
+      }),
+      ext("envoy.access_loggers.open_telemetry", X.OpenTelemetryAccessLogType, {
+        commonConfig: { logName: "egts", grpcService: sampleGrpc, transportApiVersion: 2 },
+        body: { stringValue: "%REQ(:METHOD)%" },
       }),
     ],
     tracing: { provider: TRACERS[tracer] },
@@ -128,21 +124,7 @@ function listener(tracer: string, ipDetection: object): Any {
 
 /** A static cluster on 127.0.0.1:1 (nothing listens) with extra fields. */
 function cluster(name: string, extra: object = {}): Any {
-  return pack(
-    ClusterType,
-    Cluster.fromPartial({
-      name,
-      type: Cluster_DiscoveryType.STATIC,
-      connectTimeout: { seconds: 1, nanos: 0 },
-      loadAssignment: {
-        clusterName: name,
-        endpoints: [
-          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: 1 } } } }] },
-        ],
-      },
-      ...extra,
-    } as never),
-  );
+  return localCluster(name, 1, extra);
 }
 
 const LB_POLICIES: Record<string, object> = {
@@ -160,17 +142,7 @@ const LB_POLICIES: Record<string, object> = {
 function clusters(): Map<string, Any> {
   const rawBuffer = ext("envoy.transport_sockets.raw_buffer", X.RawBufferType);
   const out = new Map<string, Any>([
-    [
-      SAMPLE_CLUSTER,
-      cluster(SAMPLE_CLUSTER, {
-        typedExtensionProtocolOptions: {
-          [HttpProtocolOptionsType.name]: pack(
-            HttpProtocolOptionsType,
-            HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
-          ),
-        },
-      }),
-    ],
+    [SAMPLE_CLUSTER, cluster(SAMPLE_CLUSTER, http2Upstream())],
     [
       "upstream-proxy-protocol",
       cluster("upstream-proxy-protocol", {

@@ -1,16 +1,14 @@
 /**
  * The HTTP filter registry against real Envoy: one HTTP connection manager carrying every registered filter
  * that has a sample config, in the registry's order, each `disabled: true` (the router on), is served over
- * our delta xDS server and ACKed (Envoy builds every filter's typed config when it accepts a listener). A
- * route enables the disabled ext_authz filter with `envoy.config.route.v3.FilterConfig` (Envoy Gateway's
- * pattern), and traffic shows it: that route is refused (its authorization service is unreachable), the
- * others are answered with every filter off.
+ * our delta xDS server and ACKed (Envoy builds every filter's typed config when it accepts a listener). Routes
+ * enable the disabled ext_authz and api_key_auth filters with `envoy.config.route.v3.FilterConfig` (Envoy
+ * Gateway's pattern), and traffic shows it: the ext_authz route is refused (its authorization service is
+ * unreachable), the api_key_auth route wants the sample key, the others are answered with every filter off.
  */
 import assert from "node:assert/strict";
 import { pack } from "../../proto/any";
-import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
 import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Secret } from "../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import type { Any } from "../../proto/gen/google/protobuf/any";
@@ -22,19 +20,20 @@ import {
   SAMPLE_SECRET,
   sortHttpFilters,
 } from "../../operator/src/xds/translate/filters/registry";
+import { HcmType, ListenerType, SecretType } from "../../operator/src/xds/types";
 import {
-  ClusterType,
-  HcmType,
-  HttpProtocolOptionsType,
-  ListenerType,
-  RouteType,
-  SecretType,
-} from "../../operator/src/xds/types";
-import { boundPort, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
+  anyHostRoutes,
+  boundPort,
+  http2Upstream,
+  localCluster,
+  serveToEnvoy,
+  type XdsEnvoy,
+} from "../support/xds-envoy";
 
 const NODE = "default/filter-registry";
 const LISTENER = "filter-registry";
 const EXT_AUTHZ = "envoy.filters.http.ext_authz/securitypolicy/default/sample";
+const API_KEY_AUTH = "envoy.filters.http.api_key_auth";
 
 /** The instance name Envoy Gateway would give a filter (indexed ones end with /0, ext_authz per policy). */
 function instanceName(name: string, indexed: boolean | undefined): string {
@@ -81,43 +80,16 @@ function routes(): Any {
     directResponse: { status: 200, body: { inlineString: `${prefix} answered` } },
     typedPerFilterConfig: perFilter,
   });
-  return pack(
-    RouteType,
-    RouteConfiguration.fromPartial({
-      name: LISTENER,
-      virtualHosts: [
-        {
-          name: "all",
-          domains: ["*"],
-          routes: [route("/authz", { [EXT_AUTHZ]: enableOnRoute() }), route("/", {})],
-        },
-      ],
-    } as never),
-  );
+  return anyHostRoutes(LISTENER, [
+    route("/authz", { [EXT_AUTHZ]: enableOnRoute() }),
+    route("/apikey", { [API_KEY_AUTH]: enableOnRoute() }),
+    route("/", {}),
+  ]);
 }
 
 /** The service the sample configs point at: nothing listens on its port. */
 function sampleCluster(): Any {
-  return pack(
-    ClusterType,
-    Cluster.fromPartial({
-      name: SAMPLE_CLUSTER,
-      type: Cluster_DiscoveryType.STATIC,
-      connectTimeout: { seconds: 1, nanos: 0 },
-      loadAssignment: {
-        clusterName: SAMPLE_CLUSTER,
-        endpoints: [
-          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: 1 } } } }] },
-        ],
-      },
-      typedExtensionProtocolOptions: {
-        [HttpProtocolOptionsType.name]: pack(
-          HttpProtocolOptionsType,
-          HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
-        ),
-      },
-    } as never),
-  );
+  return localCluster(SAMPLE_CLUSTER, 1, http2Upstream());
 }
 
 function sampleSecret(): Any {
@@ -138,7 +110,7 @@ describe("HTTP filter registry against real Envoy", function () {
   it("ACKs an HCM with every registered filter present and disabled; a route enables ext_authz with FilterConfig", async () => {
     const filters = registryFilters();
     const without = HTTP_FILTERS.filter((d) => !d.sampleConfig).map((d) => d.name.replace("envoy.filters.http.", ""));
-    assert.deepEqual(without, ["api_key_auth", "wasm", "dynamic_modules", "geoip"], "filters without a sample config");
+    assert.deepEqual(without, ["wasm", "dynamic_modules", "geoip"], "filters without a sample config");
     assert.equal(filters.length, HTTP_FILTERS.length - without.length);
 
     envoy = await serveToEnvoy(
@@ -155,9 +127,12 @@ describe("HTTP filter registry against real Envoy", function () {
     for (const f of filters) assert.ok(dump.includes(`"${f.name}"`), `Envoy's listener has ${f.name}`);
 
     const port = await boundPort(envoy.admin, LISTENER);
-    const get = async (path: string): Promise<number> =>
-      (await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) })).status;
+    const get = async (path: string, headers: Record<string, string> = {}): Promise<number> =>
+      (await fetch(`http://127.0.0.1:${port}${path}`, { headers, signal: AbortSignal.timeout(10_000) })).status;
     assert.equal(await get("/"), 200, "every filter is off on a route that enables none");
     assert.equal(await get("/authz"), 403, "the route enabling ext_authz is refused: its service is unreachable");
+    assert.equal(await get("/apikey"), 401, "the route enabling api_key_auth wants the sample key");
+    assert.equal(await get("/apikey", { "x-api-key": "wrong" }), 401, "a wrong key is refused");
+    assert.equal(await get("/apikey", { "x-api-key": "egts-sample-key" }), 200, "the sample key passes");
   });
 });

@@ -10,7 +10,20 @@ import type { Any } from "../../proto/gen/google/protobuf/any";
 import { HostRunner } from "../../operator/src/infra/host/host-runner";
 import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
 import { XdsServer, type XdsEvent } from "../../operator/src/xds/server";
-import { TypeUrl } from "../../operator/src/xds/types";
+import { pack } from "../../proto/any";
+import { Cluster, Cluster_DiscoveryType } from "../../proto/gen/envoy/config/cluster/v3/cluster";
+import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
+import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
+import { HttpConnectionManager } from "../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import {
+  ClusterType,
+  HcmType,
+  HttpProtocolOptionsType,
+  ListenerType,
+  RouteType,
+  TypeUrl,
+} from "../../operator/src/xds/types";
+import { adsConfigSource } from "../../operator/src/xds/translate/config-source";
 import { requireEnvoy } from "./envoy";
 
 /** Resources by type URL, then name (types left out are served empty). */
@@ -83,4 +96,68 @@ export async function boundPort(admin: string, listener: string): Promise<number
   const l = body.listener_statuses?.find((s) => s.name === listener);
   if (!l) throw new Error(`Envoy does not list ${listener}: ${JSON.stringify(body)}`);
   return l.local_address.socket_address.port_value;
+}
+
+/**
+ * A Listener on 127.0.0.1, port 0 (see {@link boundPort}) whose one filter chain is an HTTP connection manager
+ * with the given fields, its routes over ADS from the RouteConfiguration `routeConfigName`.
+ */
+export function hcmListener(name: string, routeConfigName: string, hcmFields: object): Any {
+  const hcm = HttpConnectionManager.fromPartial({
+    statPrefix: name,
+    rds: { routeConfigName, configSource: adsConfigSource() },
+    ...hcmFields,
+  } as never);
+  return pack(
+    ListenerType,
+    Listener.fromPartial({
+      name,
+      address: { socketAddress: { address: "127.0.0.1", portValue: 0 } },
+      filterChains: [
+        { filters: [{ name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) }] },
+      ],
+    } as never),
+  );
+}
+
+/** Cluster fields for an upstream that speaks HTTP/2 (gRPC services). */
+export function http2Upstream(): object {
+  return {
+    typedExtensionProtocolOptions: {
+      [HttpProtocolOptionsType.name]: pack(
+        HttpProtocolOptionsType,
+        HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never),
+      ),
+    },
+  };
+}
+
+/** A STATIC cluster to 127.0.0.1:`port` (1: nothing listens) with `extra` fields, e.g. {@link http2Upstream}. */
+export function localCluster(name: string, port: number, extra: object = {}): Any {
+  return pack(
+    ClusterType,
+    Cluster.fromPartial({
+      name,
+      type: Cluster_DiscoveryType.STATIC,
+      connectTimeout: { seconds: 1, nanos: 0 },
+      loadAssignment: {
+        clusterName: name,
+        endpoints: [
+          { lbEndpoints: [{ endpoint: { address: { socketAddress: { address: "127.0.0.1", portValue: port } } } }] },
+        ],
+      },
+      ...extra,
+    } as never),
+  );
+}
+
+/** A RouteConfiguration `name` with one virtual host for every domain, holding `routes`. */
+export function anyHostRoutes(name: string, routes: readonly object[]): Any {
+  return pack(
+    RouteType,
+    RouteConfiguration.fromPartial({
+      name,
+      virtualHosts: [{ name: "all", domains: ["*"], routes }],
+    } as never),
+  );
 }

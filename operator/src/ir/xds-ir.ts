@@ -56,6 +56,21 @@ export interface HttpListenerIr {
   readonly additionalAddresses?: readonly string[];
   /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
   readonly clientTraffic?: ClientTrafficIr;
+  /** Moves of HTTP filters away from Envoy Gateway's order (EnvoyProxy `spec.filterOrder`), applied in order; absent: none. */
+  readonly filterOrder?: readonly FilterPositionIr[];
+}
+
+/**
+ * One position of EnvoyProxy `spec.filterOrder` (Envoy Gateway's `FilterPosition`): the filters of type `name` go
+ * right before the first filter of type `before`, or right after the last filter of type `after`.
+ */
+export interface FilterPositionIr {
+  /** Filter type (an `EnvoyFilter` name such as `envoy.filters.http.cors`) to move. */
+  readonly name: string;
+  /** Filter type to move it before; exactly one of before and after is set. */
+  readonly before?: string;
+  /** Filter type to move it after. */
+  readonly after?: string;
 }
 
 /** TLS termination for the connections whose SNI matches `serverNames`. */

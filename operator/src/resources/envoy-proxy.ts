@@ -168,6 +168,46 @@ export interface EnvoyProxyKubernetesProvider {
   };
 }
 
+/** Envoy Gateway's `EnvoyFilter`: the HTTP filters `filterOrder` may move (the router always stays last). */
+export type EnvoyFilter =
+  | "envoy.filters.http.custom_response"
+  | "envoy.filters.http.health_check"
+  | "envoy.filters.http.fault"
+  | "envoy.filters.http.cors"
+  | "envoy.filters.http.csrf"
+  | "envoy.filters.http.header_mutation"
+  | "envoy.filters.http.ext_authz"
+  | "envoy.filters.http.api_key_auth"
+  | "envoy.filters.http.basic_auth"
+  | "envoy.filters.http.oauth2"
+  | "envoy.filters.http.jwt_authn"
+  | "envoy.filters.http.stateful_session"
+  | "envoy.filters.http.buffer"
+  | "envoy.filters.http.lua"
+  | "envoy.filters.http.ext_proc"
+  | "envoy.filters.http.wasm"
+  | "envoy.filters.http.dynamic_modules"
+  | "envoy.filters.http.geoip"
+  | "envoy.filters.http.rbac"
+  | "envoy.filters.http.local_ratelimit"
+  | "envoy.filters.http.ratelimit"
+  | "envoy.filters.http.bandwidth_limit"
+  | "envoy.filters.http.grpc_web"
+  | "envoy.filters.http.grpc_stats"
+  | "envoy.filters.http.credential_injector"
+  | "envoy.filters.http.compressor"
+  | "envoy.filters.http.dynamic_forward_proxy";
+
+/** One position of `filterOrder` (Envoy Gateway's `FilterPosition`). */
+export interface FilterPosition {
+  /** The filter to move. */
+  readonly name: EnvoyFilter;
+  /** Filter to move it before; exactly one of before and after. */
+  readonly before?: EnvoyFilter;
+  /** Filter to move it after; exactly one of before and after. */
+  readonly after?: EnvoyFilter;
+}
+
 /** EnvoyProxy spec: where and how the proxies run. */
 export interface EnvoyProxySpec {
   /**
@@ -186,6 +226,11 @@ export interface EnvoyProxySpec {
   readonly mergeGateways?: boolean;
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
+  /**
+   * Moves of HTTP filters away from Envoy Gateway's order, applied in order: each puts the filters `name` right
+   * before the first `before` filter or right after the last `after` filter. @default Envoy Gateway's order
+   */
+  readonly filterOrder?: readonly FilterPosition[];
   /** Envoy's logging. */
   readonly logging?: {
     /** Log level by component, e.g. `{ default: warn }`. */

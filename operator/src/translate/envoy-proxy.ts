@@ -3,6 +3,7 @@
  * (constructs/synth.ts) both resolve it here, so a preview shows what the controller applies.
  */
 import { accessLogProblems } from "./access-log";
+import { filterOrderProblems } from "./filter-order";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import {
   CONTAINER_SECURITY_CONTEXT,
@@ -95,11 +96,12 @@ export function mergesGateways(s: ResourceSnapshot, className: string): boolean 
  * apiVersion, name, namespace, owner references or our labels, or the pod's ServiceAccount. Patches are
  * judged by their result on the rendered object, not by their text. The class or Gateway that refers to it is
  * then InvalidParameters with this message, and the renderer (constructs/gateway-proxy.ts) refuses it too.
- * Access log settings we do not implement are refused the same way (translate/access-log.ts).
+ * Access log settings we do not implement are refused the same way (translate/access-log.ts), and so is a
+ * `filterOrder` Envoy Gateway's CRD would not admit (translate/filter-order.ts).
  */
 export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: EnvoyProxyOrigin): string | undefined {
-  const telemetry = accessLogProblems(spec);
-  if (telemetry.length > 0) return telemetry.join("; ");
+  const xdsProblems = [...accessLogProblems(spec), ...filterOrderProblems(spec)];
+  if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
   if (!k) return undefined;
   const contradiction = contradictionOf(k);

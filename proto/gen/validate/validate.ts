@@ -131,6 +131,11 @@ export interface FloatRules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** DoubleRules describes the constraints applied to `double` values */
@@ -179,6 +184,11 @@ export interface DoubleRules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Int32Rules describes the constraints applied to `int32` values */
@@ -227,6 +237,11 @@ export interface Int32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Int64Rules describes the constraints applied to `int64` values */
@@ -275,6 +290,11 @@ export interface Int64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** UInt32Rules describes the constraints applied to `uint32` values */
@@ -323,6 +343,11 @@ export interface UInt32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** UInt64Rules describes the constraints applied to `uint64` values */
@@ -371,6 +396,11 @@ export interface UInt64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SInt32Rules describes the constraints applied to `sint32` values */
@@ -419,6 +449,11 @@ export interface SInt32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SInt64Rules describes the constraints applied to `sint64` values */
@@ -467,6 +502,11 @@ export interface SInt64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Fixed32Rules describes the constraints applied to `fixed32` values */
@@ -515,6 +555,11 @@ export interface Fixed32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** Fixed64Rules describes the constraints applied to `fixed64` values */
@@ -563,6 +608,11 @@ export interface Fixed64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SFixed32Rules describes the constraints applied to `sfixed32` values */
@@ -611,6 +661,11 @@ export interface SFixed32Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** SFixed64Rules describes the constraints applied to `sfixed64` values */
@@ -659,6 +714,11 @@ export interface SFixed64Rules {
    * values
    */
   notIn: number[];
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** BoolRules describes the constraints applied to `bool` values */
@@ -697,10 +757,7 @@ export interface StringRules {
   maxLen?:
     | number
     | undefined;
-  /**
-   * LenBytes specifies that this field must be the specified number of bytes
-   * at a minimum
-   */
+  /** LenBytes specifies that this field must be the specified number of bytes */
   lenBytes?:
     | number
     | undefined;
@@ -719,7 +776,7 @@ export interface StringRules {
     | number
     | undefined;
   /**
-   * Pattern specifes that this field must match against the specified
+   * Pattern specifies that this field must match against the specified
    * regular expression (RE2 syntax). The included expression should elide
    * any delimiters.
    */
@@ -837,7 +894,13 @@ export interface StringRules {
    * Setting to false will enable a looser validations that only disallows
    * \r\n\0 characters, which can be used to bypass header matching rules.
    */
-  strict?: boolean | undefined;
+  strict?:
+    | boolean
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
   ignoreEmpty?: boolean | undefined;
 }
 
@@ -866,7 +929,7 @@ export interface BytesRules {
     | number
     | undefined;
   /**
-   * Pattern specifes that this field must match against the specified
+   * Pattern specifies that this field must match against the specified
    * regular expression (RE2 syntax). The included expression should elide
    * any delimiters.
    */
@@ -922,7 +985,14 @@ export interface BytesRules {
    * Ipv6 specifies that the field must be a valid IPv6 address in byte
    * format
    */
-  ipv6?: boolean | undefined;
+  ipv6?:
+    | boolean
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** EnumRules describe the constraints applied to enum values */
@@ -984,18 +1054,25 @@ export interface RepeatedRules {
     | undefined;
   /**
    * Unique specifies that all elements in this field must be unique. This
-   * contraint is only applicable to scalar and enum types (messages are not
+   * constraint is only applicable to scalar and enum types (messages are not
    * supported).
    */
   unique?:
     | boolean
     | undefined;
   /**
-   * Items specifies the contraints to be applied to each item in the field.
+   * Items specifies the constraints to be applied to each item in the field.
    * Repeated message fields will still execute validation against each item
    * unless skip is specified here.
    */
-  items?: FieldRules | undefined;
+  items?:
+    | FieldRules
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /** MapRules describe the constraints applied to `map` values */
@@ -1030,7 +1107,14 @@ export interface MapRules {
    * in the field. Message values will still have their validations evaluated
    * unless skip is specified here.
    */
-  values?: FieldRules | undefined;
+  values?:
+    | FieldRules
+    | undefined;
+  /**
+   * IgnoreEmpty specifies that the validation rules of this field should be
+   * evaluated only if the field is not empty
+   */
+  ignoreEmpty?: boolean | undefined;
 }
 
 /**
@@ -1637,7 +1721,7 @@ export const FieldRules: MessageFns<FieldRules, "validate.FieldRules"> = {
 };
 
 function createBaseFloatRules(): FloatRules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
@@ -1664,6 +1748,9 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(61).float(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -1757,6 +1844,14 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1782,6 +1877,11 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -1808,6 +1908,9 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => floatToJson(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -1823,12 +1926,13 @@ export const FloatRules: MessageFns<FloatRules, "validate.FloatRules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseDoubleRules(): DoubleRules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
@@ -1855,6 +1959,9 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(57).double(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -1948,6 +2055,14 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1973,6 +2088,11 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -1999,6 +2119,9 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => floatToJson(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2014,12 +2137,13 @@ export const DoubleRules: MessageFns<DoubleRules, "validate.DoubleRules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseInt32Rules(): Int32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
@@ -2046,6 +2170,9 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).int32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2139,6 +2266,14 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2164,6 +2299,11 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2190,6 +2330,9 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2205,12 +2348,13 @@ export const Int32Rules: MessageFns<Int32Rules, "validate.Int32Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseInt64Rules(): Int64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
@@ -2237,6 +2381,9 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).int64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2330,6 +2477,14 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2355,6 +2510,11 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2381,6 +2541,9 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2396,12 +2559,13 @@ export const Int64Rules: MessageFns<Int64Rules, "validate.Int64Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseUInt32Rules(): UInt32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
@@ -2428,6 +2592,9 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).uint32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2521,6 +2688,14 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2546,6 +2721,11 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2572,6 +2752,9 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2587,12 +2770,13 @@ export const UInt32Rules: MessageFns<UInt32Rules, "validate.UInt32Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseUInt64Rules(): UInt64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
@@ -2619,6 +2803,9 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).uint64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2712,6 +2899,14 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2737,6 +2932,11 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2763,6 +2963,9 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2778,12 +2981,13 @@ export const UInt64Rules: MessageFns<UInt64Rules, "validate.UInt64Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSInt32Rules(): SInt32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
@@ -2810,6 +3014,9 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).sint32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -2903,6 +3110,14 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2928,6 +3143,11 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -2954,6 +3174,9 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -2969,12 +3192,13 @@ export const SInt32Rules: MessageFns<SInt32Rules, "validate.SInt32Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSInt64Rules(): SInt64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
@@ -3001,6 +3225,9 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(56).sint64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3094,6 +3321,14 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3119,6 +3354,11 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3145,6 +3385,9 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3160,12 +3403,13 @@ export const SInt64Rules: MessageFns<SInt64Rules, "validate.SInt64Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseFixed32Rules(): Fixed32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
@@ -3192,6 +3436,9 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(61).fixed32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3285,6 +3532,14 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3310,6 +3565,11 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3336,6 +3596,9 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3351,12 +3614,13 @@ export const Fixed32Rules: MessageFns<Fixed32Rules, "validate.Fixed32Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseFixed64Rules(): Fixed64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
@@ -3383,6 +3647,9 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
     }
     for (const v of message.notIn) {
       writer.uint32(57).fixed64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3476,6 +3743,14 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3501,6 +3776,11 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3527,6 +3807,9 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3542,12 +3825,13 @@ export const Fixed64Rules: MessageFns<Fixed64Rules, "validate.Fixed64Rules"> = {
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSFixed32Rules(): SFixed32Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> = {
@@ -3574,6 +3858,9 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
     }
     for (const v of message.notIn) {
       writer.uint32(61).sfixed32(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3667,6 +3954,14 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3692,6 +3987,11 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3718,6 +4018,9 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3733,12 +4036,13 @@ export const SFixed32Rules: MessageFns<SFixed32Rules, "validate.SFixed32Rules"> 
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseSFixed64Rules(): SFixed64Rules {
-  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [] };
+  return { const: 0, lt: 0, lte: 0, gt: 0, gte: 0, in: [], notIn: [], ignoreEmpty: false };
 }
 
 export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> = {
@@ -3765,6 +4069,9 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
     }
     for (const v of message.notIn) {
       writer.uint32(57).sfixed64(v!);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(64).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -3858,6 +4165,14 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
 
             break;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3883,6 +4198,11 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
         : globalThis.Array.isArray(object?.not_in)
         ? object.not_in.map((e: any) => globalThis.Number(e))
         : [],
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -3909,6 +4229,9 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
     if (message.notIn?.length) {
       obj.notIn = message.notIn.map((e) => Math.round(e));
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -3924,6 +4247,7 @@ export const SFixed64Rules: MessageFns<SFixed64Rules, "validate.SFixed64Rules"> 
     message.gte = object.gte ?? 0;
     message.in = object.in?.map((e) => e) || [];
     message.notIn = object.notIn?.map((e) => e) || [];
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
@@ -4552,6 +4876,7 @@ function createBaseBytesRules(): BytesRules {
     ip: undefined,
     ipv4: undefined,
     ipv6: undefined,
+    ignoreEmpty: false,
   };
 }
 
@@ -4597,6 +4922,9 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
     }
     if (message.ipv6 !== undefined) {
       writer.uint32(96).bool(message.ipv6);
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(112).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -4718,6 +5046,14 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
             message.ipv6 = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4757,6 +5093,11 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
       ip: isSet(object.ip) ? globalThis.Boolean(object.ip) : undefined,
       ipv4: isSet(object.ipv4) ? globalThis.Boolean(object.ipv4) : undefined,
       ipv6: isSet(object.ipv6) ? globalThis.Boolean(object.ipv6) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -4801,6 +5142,9 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
     if (message.ipv6 !== undefined) {
       obj.ipv6 = message.ipv6;
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -4822,6 +5166,7 @@ export const BytesRules: MessageFns<BytesRules, "validate.BytesRules"> = {
     message.ip = object.ip ?? undefined;
     message.ipv4 = object.ipv4 ?? undefined;
     message.ipv6 = object.ipv6 ?? undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
@@ -5061,7 +5406,7 @@ export const MessageRules: MessageFns<MessageRules, "validate.MessageRules"> = {
 };
 
 function createBaseRepeatedRules(): RepeatedRules {
-  return { minItems: 0, maxItems: 0, unique: false, items: undefined };
+  return { minItems: 0, maxItems: 0, unique: false, items: undefined, ignoreEmpty: false };
 }
 
 export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> = {
@@ -5079,6 +5424,9 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
     }
     if (message.items !== undefined) {
       FieldRules.encode(message.items, writer.uint32(34).fork()).join();
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(40).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -5128,6 +5476,14 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
             message.items = FieldRules.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5154,6 +5510,11 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
         : 0,
       unique: isSet(object.unique) ? globalThis.Boolean(object.unique) : false,
       items: isSet(object.items) ? FieldRules.fromJSON(object.items) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -5171,6 +5532,9 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
     if (message.items !== undefined) {
       obj.items = FieldRules.toJSON(message.items);
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -5185,12 +5549,13 @@ export const RepeatedRules: MessageFns<RepeatedRules, "validate.RepeatedRules"> 
     message.items = (object.items !== undefined && object.items !== null)
       ? FieldRules.fromPartial(object.items)
       : undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };
 
 function createBaseMapRules(): MapRules {
-  return { minPairs: 0, maxPairs: 0, noSparse: false, keys: undefined, values: undefined };
+  return { minPairs: 0, maxPairs: 0, noSparse: false, keys: undefined, values: undefined, ignoreEmpty: false };
 }
 
 export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
@@ -5211,6 +5576,9 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
     }
     if (message.values !== undefined) {
       FieldRules.encode(message.values, writer.uint32(42).fork()).join();
+    }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      writer.uint32(48).bool(message.ignoreEmpty);
     }
     return writer;
   },
@@ -5268,6 +5636,14 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
             message.values = FieldRules.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.ignoreEmpty = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -5299,6 +5675,11 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
         : false,
       keys: isSet(object.keys) ? FieldRules.fromJSON(object.keys) : undefined,
       values: isSet(object.values) ? FieldRules.fromJSON(object.values) : undefined,
+      ignoreEmpty: isSet(object.ignoreEmpty)
+        ? globalThis.Boolean(object.ignoreEmpty)
+        : isSet(object.ignore_empty)
+        ? globalThis.Boolean(object.ignore_empty)
+        : false,
     };
   },
 
@@ -5319,6 +5700,9 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
     if (message.values !== undefined) {
       obj.values = FieldRules.toJSON(message.values);
     }
+    if (message.ignoreEmpty !== undefined && message.ignoreEmpty !== false) {
+      obj.ignoreEmpty = message.ignoreEmpty;
+    }
     return obj;
   },
 
@@ -5336,6 +5720,7 @@ export const MapRules: MessageFns<MapRules, "validate.MapRules"> = {
     message.values = (object.values !== undefined && object.values !== null)
       ? FieldRules.fromPartial(object.values)
       : undefined;
+    message.ignoreEmpty = object.ignoreEmpty ?? false;
     return message;
   },
 };

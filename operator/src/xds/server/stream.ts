@@ -495,6 +495,7 @@ export class DeltaStream {
       resources: upserts.map((r) => ({ name: r.name, aliases: [], version: r.version, resource: r.value })),
       removedResources: [...removed],
       removedResourceNames: [],
+      resourceErrors: [],
     };
     for (const r of upserts) ts.sent.set(r.name, r.version);
     for (const n of removed) ts.sent.delete(n);

@@ -6,11 +6,14 @@
 import type { HttpFilter } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { HttpConnectionManager_UpgradeConfig } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { HttpListenerIr } from "../../ir/xds-ir";
-import { buildHttpFilters, type FilterPosition } from "./filters";
+import { buildHttpFilters } from "./filters";
 
-/** The HCM's http_filters for the listener: feature filters in Envoy Gateway's order (or `filterOrder`'s), the router last. */
-export function hcmHttpFilters(listener: HttpListenerIr, filterOrder: readonly FilterPosition[] = []): HttpFilter[] {
-  return buildHttpFilters(listener, filterOrder);
+/**
+ * The HCM's http_filters for the listener: feature filters in Envoy Gateway's order, moved by the listener's
+ * `filterOrder` (its EnvoyProxy's `spec.filterOrder`), the router last.
+ */
+export function hcmHttpFilters(listener: HttpListenerIr): HttpFilter[] {
+  return buildHttpFilters(listener, listener.filterOrder ?? []);
 }
 
 /**

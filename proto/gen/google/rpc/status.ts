@@ -18,12 +18,16 @@ import { Any } from "../protobuf/any";
  * [API Design Guide](https://cloud.google.com/apis/design/errors).
  */
 export interface Status {
-  /** The status code, which should be an enum value of [google.rpc.Code][google.rpc.Code]. */
+  /**
+   * The status code, which should be an enum value of
+   * [google.rpc.Code][google.rpc.Code].
+   */
   code: number;
   /**
    * A developer-facing error message, which should be in English. Any
    * user-facing error message should be localized and sent in the
-   * [google.rpc.Status.details][google.rpc.Status.details] field, or localized by the client.
+   * [google.rpc.Status.details][google.rpc.Status.details] field, or localized
+   * by the client.
    */
   message: string;
   /**

@@ -3,8 +3,8 @@
  *
  * Envoy Gateway (EnvoyExtensionPolicy dynamic modules): one filter per module,
  * `envoy.filters.http.dynamic_modules/<policy>/<index>`, `disabled: true`, between wasm and geoip; a route turns
- * it on with FilterConfig. Envoy Gateway's source ranks it although its EnvoyFilter list for `filterOrder`
- * does not name it. No generated type and no sample config: the pinned proto source predates it.
+ * it on with FilterConfig. No generated type and no sample config yet: its proto (filters/http/dynamic_modules/v3,
+ * in the pinned proto source) is not a root in proto/generate.mjs.
  */
 import { FilterConfigType, type HttpFilterDef } from "./registry";
 

@@ -15,7 +15,7 @@ import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filte
 import { FilterConfig } from "../../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
 import { pack, registerType, type RegisteredType } from "../../../../../proto/any";
-import type { HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
+import type { FilterPositionIr, HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
 
 /** How Envoy Gateway places a filter on the HCM and enables it per route (see the module comment). */
 export type FilterPlacement = "shared" | "disabled" | "listener";
@@ -54,18 +54,8 @@ export interface HttpFilterDef {
   readonly sampleConfig?: () => Any;
 }
 
-/**
- * One position of EnvoyProxy `spec.filterOrder` (Envoy Gateway's `FilterPosition`): the filters of type
- * `name` go right before the first filter of type `before`, or right after the last filter of type `after`.
- */
-export interface FilterPosition {
-  /** Filter type (an `EnvoyFilter` name) to move. */
-  readonly name: string;
-  /** Filter type to move it before; exactly one of before and after is set. */
-  readonly before?: string;
-  /** Filter type to move it after. */
-  readonly after?: string;
-}
+/** One position of EnvoyProxy `spec.filterOrder` (see {@link FilterPositionIr}). */
+export type FilterPosition = FilterPositionIr;
 
 /** Envoy Gateway's rank for a filter it does not know. */
 export const DEFAULT_RANK = 50;

@@ -17,61 +17,117 @@ export enum StatusCode {
    * `enum` type.
    */
   Empty = 0,
+  /** Continue - Continue - ``100`` status code. */
   Continue = 100,
+  /** OK - OK - ``200`` status code. */
   OK = 200,
+  /** Created - Created - ``201`` status code. */
   Created = 201,
+  /** Accepted - Accepted - ``202`` status code. */
   Accepted = 202,
+  /** NonAuthoritativeInformation - NonAuthoritativeInformation - ``203`` status code. */
   NonAuthoritativeInformation = 203,
+  /** NoContent - NoContent - ``204`` status code. */
   NoContent = 204,
+  /** ResetContent - ResetContent - ``205`` status code. */
   ResetContent = 205,
+  /** PartialContent - PartialContent - ``206`` status code. */
   PartialContent = 206,
+  /** MultiStatus - MultiStatus - ``207`` status code. */
   MultiStatus = 207,
+  /** AlreadyReported - AlreadyReported - ``208`` status code. */
   AlreadyReported = 208,
+  /** IMUsed - IMUsed - ``226`` status code. */
   IMUsed = 226,
+  /** MultipleChoices - MultipleChoices - ``300`` status code. */
   MultipleChoices = 300,
+  /** MovedPermanently - MovedPermanently - ``301`` status code. */
   MovedPermanently = 301,
+  /** Found - Found - ``302`` status code. */
   Found = 302,
+  /** SeeOther - SeeOther - ``303`` status code. */
   SeeOther = 303,
+  /** NotModified - NotModified - ``304`` status code. */
   NotModified = 304,
+  /** UseProxy - UseProxy - ``305`` status code. */
   UseProxy = 305,
+  /** TemporaryRedirect - TemporaryRedirect - ``307`` status code. */
   TemporaryRedirect = 307,
+  /** PermanentRedirect - PermanentRedirect - ``308`` status code. */
   PermanentRedirect = 308,
+  /** BadRequest - BadRequest - ``400`` status code. */
   BadRequest = 400,
+  /** Unauthorized - Unauthorized - ``401`` status code. */
   Unauthorized = 401,
+  /** PaymentRequired - PaymentRequired - ``402`` status code. */
   PaymentRequired = 402,
+  /** Forbidden - Forbidden - ``403`` status code. */
   Forbidden = 403,
+  /** NotFound - NotFound - ``404`` status code. */
   NotFound = 404,
+  /** MethodNotAllowed - MethodNotAllowed - ``405`` status code. */
   MethodNotAllowed = 405,
+  /** NotAcceptable - NotAcceptable - ``406`` status code. */
   NotAcceptable = 406,
+  /** ProxyAuthenticationRequired - ProxyAuthenticationRequired - ``407`` status code. */
   ProxyAuthenticationRequired = 407,
+  /** RequestTimeout - RequestTimeout - ``408`` status code. */
   RequestTimeout = 408,
+  /** Conflict - Conflict - ``409`` status code. */
   Conflict = 409,
+  /** Gone - Gone - ``410`` status code. */
   Gone = 410,
+  /** LengthRequired - LengthRequired - ``411`` status code. */
   LengthRequired = 411,
+  /** PreconditionFailed - PreconditionFailed - ``412`` status code. */
   PreconditionFailed = 412,
+  /** PayloadTooLarge - PayloadTooLarge - ``413`` status code. */
   PayloadTooLarge = 413,
+  /** URITooLong - URITooLong - ``414`` status code. */
   URITooLong = 414,
+  /** UnsupportedMediaType - UnsupportedMediaType - ``415`` status code. */
   UnsupportedMediaType = 415,
+  /** RangeNotSatisfiable - RangeNotSatisfiable - ``416`` status code. */
   RangeNotSatisfiable = 416,
+  /** ExpectationFailed - ExpectationFailed - ``417`` status code. */
   ExpectationFailed = 417,
+  /** MisdirectedRequest - MisdirectedRequest - ``421`` status code. */
   MisdirectedRequest = 421,
+  /** UnprocessableEntity - UnprocessableEntity - ``422`` status code. */
   UnprocessableEntity = 422,
+  /** Locked - Locked - ``423`` status code. */
   Locked = 423,
+  /** FailedDependency - FailedDependency - ``424`` status code. */
   FailedDependency = 424,
+  /** UpgradeRequired - UpgradeRequired - ``426`` status code. */
   UpgradeRequired = 426,
+  /** PreconditionRequired - PreconditionRequired - ``428`` status code. */
   PreconditionRequired = 428,
+  /** TooManyRequests - TooManyRequests - ``429`` status code. */
   TooManyRequests = 429,
+  /** RequestHeaderFieldsTooLarge - RequestHeaderFieldsTooLarge - ``431`` status code. */
   RequestHeaderFieldsTooLarge = 431,
+  /** InternalServerError - InternalServerError - ``500`` status code. */
   InternalServerError = 500,
+  /** NotImplemented - NotImplemented - ``501`` status code. */
   NotImplemented = 501,
+  /** BadGateway - BadGateway - ``502`` status code. */
   BadGateway = 502,
+  /** ServiceUnavailable - ServiceUnavailable - ``503`` status code. */
   ServiceUnavailable = 503,
+  /** GatewayTimeout - GatewayTimeout - ``504`` status code. */
   GatewayTimeout = 504,
+  /** HTTPVersionNotSupported - HTTPVersionNotSupported - ``505`` status code. */
   HTTPVersionNotSupported = 505,
+  /** VariantAlsoNegotiates - VariantAlsoNegotiates - ``506`` status code. */
   VariantAlsoNegotiates = 506,
+  /** InsufficientStorage - InsufficientStorage - ``507`` status code. */
   InsufficientStorage = 507,
+  /** LoopDetected - LoopDetected - ``508`` status code. */
   LoopDetected = 508,
+  /** NotExtended - NotExtended - ``510`` status code. */
   NotExtended = 510,
+  /** NetworkAuthenticationRequired - NetworkAuthenticationRequired - ``511`` status code. */
   NetworkAuthenticationRequired = 511,
 }
 

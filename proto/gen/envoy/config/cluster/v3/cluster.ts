@@ -40,7 +40,7 @@ export interface ClusterCollection {
 
 /**
  * Configuration for a single upstream cluster.
- * [#next-free-field: 58]
+ * [#next-free-field: 59]
  */
 export interface Cluster {
   /**
@@ -265,6 +265,7 @@ export interface Cluster {
    * "envoy.filters.network.thrift_proxy". See the extension's documentation for details on
    * specific options.
    * [#next-major-version: make this a list of typed extensions.]
+   * [#extension-category: envoy.upstream_options]
    */
   typedExtensionProtocolOptions: { [key: string]: Any };
   /**
@@ -277,8 +278,34 @@ export interface Cluster {
    * :ref:`STRICT_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS>`
    * and :ref:`LOGICAL_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS>`
    * this setting is ignored.
+   * This field is deprecated in favor of using the :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>`
+   * extension point and configuring it with :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
+   * If :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`, this field will be ignored.
+   *
+   * @deprecated
    */
   dnsRefreshRate?:
+    | Duration
+    | undefined;
+  /**
+   * DNS jitter can be optionally specified if the cluster type is either
+   * :ref:`STRICT_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS>`,
+   * or :ref:`LOGICAL_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS>`.
+   * DNS jitter causes the cluster to refresh DNS entries later by a random amount of time to avoid a
+   * stampede of DNS requests. This value sets the upper bound (exclusive) for the random amount.
+   * There will be no jitter if this value is omitted. For cluster types other than
+   * :ref:`STRICT_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS>`
+   * and :ref:`LOGICAL_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS>`
+   * this setting is ignored.
+   * This field is deprecated in favor of using the :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>`
+   * extension point and configuring it with :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
+   * If :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`, this field will be ignored.
+   *
+   * @deprecated
+   */
+  dnsJitter?:
     | Duration
     | undefined;
   /**
@@ -290,6 +317,12 @@ export interface Cluster {
    * other than :ref:`STRICT_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.STRICT_DNS>` and
    * :ref:`LOGICAL_DNS<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DiscoveryType.LOGICAL_DNS>` this setting is
    * ignored.
+   * This field is deprecated in favor of using the :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>`
+   * extension point and configuring it with :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
+   * If :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`, this field will be ignored.
+   *
+   * @deprecated
    */
   dnsFailureRefreshRate?:
     | Cluster_RefreshRate
@@ -298,12 +331,23 @@ export interface Cluster {
    * Optional configuration for setting cluster's DNS refresh rate. If the value is set to true,
    * cluster's DNS refresh rate will be set to resource record's TTL which comes from DNS
    * resolution.
+   * This field is deprecated in favor of using the :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>`
+   * extension point and configuring it with :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
+   * If :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`, this field will be ignored.
+   *
+   * @deprecated
    */
   respectDnsTtl: boolean;
   /**
    * The DNS IP address resolution policy. If this setting is not specified, the
    * value defaults to
    * :ref:`AUTO<envoy_v3_api_enum_value_config.cluster.v3.Cluster.DnsLookupFamily.AUTO>`.
+   * For logical and strict dns cluster, this field is deprecated in favor of using the
+   * :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>`
+   * extension point and configuring it with :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
+   * If :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`, this field will be ignored.
    */
   dnsLookupFamily: Cluster_DnsLookupFamily;
   /**
@@ -352,6 +396,9 @@ export interface Cluster {
    * During the transition period when both ``dns_resolution_config`` and ``typed_dns_resolver_config`` exists,
    * when ``typed_dns_resolver_config`` is in place, Envoy will use it and ignore ``dns_resolution_config``.
    * When ``typed_dns_resolver_config`` is missing, the default behavior is in place.
+   * Also note that this field is deprecated for logical dns and strict dns clusters and will be ignored when
+   * :ref:`cluster_type<envoy_v3_api_field_config.cluster.v3.Cluster.cluster_type>` is configured with
+   * :ref:`DnsCluster<envoy_v3_api_msg_extensions.clusters.dns.v3.DnsCluster>`.
    * [#extension-category: envoy.network.dns_resolver]
    */
   typedDnsResolverConfig?:
@@ -520,12 +567,13 @@ export interface Cluster {
     | ConfigSource
     | undefined;
   /**
-   * [#not-implemented-hide:]
-   * A list of metric names from ORCA load reports to propagate to LRS.
+   * A list of metric names from :ref:`ORCA load reports <envoy_v3_api_msg_.xds.data.orca.v3.OrcaLoadReport>` to propagate to LRS.
+   *
+   * If not specified, then ORCA load reports will not be propagated to LRS.
    *
    * For map fields in the ORCA proto, the string will be of the form ``<map_field_name>.<map_key>``.
    * For example, the string ``named_metrics.foo`` will mean to look for the key ``foo`` in the ORCA
-   * ``named_metrics`` field.
+   * :ref:`named_metrics <envoy_v3_api_field_.xds.data.orca.v3.OrcaLoadReport.named_metrics>` field.
    *
    * The special map key ``*`` means to report all entries in the map (e.g., ``named_metrics.*`` means to
    * report all entries in the ORCA named_metrics field). Note that this should be used only with trusted
@@ -1794,7 +1842,7 @@ export interface TrackClusterStats {
   /**
    * If request_response_sizes is true, then the :ref:`histograms
    * <config_cluster_manager_cluster_stats_request_response_sizes>`  tracking header and body sizes
-   * of requests and responses will be published.
+   * of requests and responses will be published. Additionally, number of headers in the requests and responses will be tracked.
    */
   requestResponseSizes: boolean;
   /**
@@ -1907,6 +1955,7 @@ function createBaseCluster(): Cluster {
     http2ProtocolOptions: undefined,
     typedExtensionProtocolOptions: {},
     dnsRefreshRate: undefined,
+    dnsJitter: undefined,
     dnsFailureRefreshRate: undefined,
     respectDnsTtl: false,
     dnsLookupFamily: 0,
@@ -2003,6 +2052,9 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     });
     if (message.dnsRefreshRate !== undefined) {
       Duration.encode(message.dnsRefreshRate, writer.uint32(130).fork()).join();
+    }
+    if (message.dnsJitter !== undefined) {
+      Duration.encode(message.dnsJitter, writer.uint32(466).fork()).join();
     }
     if (message.dnsFailureRefreshRate !== undefined) {
       Cluster_RefreshRate.encode(message.dnsFailureRefreshRate, writer.uint32(354).fork()).join();
@@ -2272,6 +2324,14 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
             }
 
             message.dnsRefreshRate = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 58: {
+            if (tag !== 466) {
+              break;
+            }
+
+            message.dnsJitter = Duration.decode(reader, reader.uint32());
             continue;
           }
           case 44: {
@@ -2661,6 +2721,11 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
         : isSet(object.dns_refresh_rate)
         ? Duration.fromJSON(object.dns_refresh_rate)
         : undefined,
+      dnsJitter: isSet(object.dnsJitter)
+        ? Duration.fromJSON(object.dnsJitter)
+        : isSet(object.dns_jitter)
+        ? Duration.fromJSON(object.dns_jitter)
+        : undefined,
       dnsFailureRefreshRate: isSet(object.dnsFailureRefreshRate)
         ? Cluster_RefreshRate.fromJSON(object.dnsFailureRefreshRate)
         : isSet(object.dns_failure_refresh_rate)
@@ -2888,6 +2953,9 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     if (message.dnsRefreshRate !== undefined) {
       obj.dnsRefreshRate = Duration.toJSON(message.dnsRefreshRate);
     }
+    if (message.dnsJitter !== undefined) {
+      obj.dnsJitter = Duration.toJSON(message.dnsJitter);
+    }
     if (message.dnsFailureRefreshRate !== undefined) {
       obj.dnsFailureRefreshRate = Cluster_RefreshRate.toJSON(message.dnsFailureRefreshRate);
     }
@@ -3045,6 +3113,9 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
       );
     message.dnsRefreshRate = (object.dnsRefreshRate !== undefined && object.dnsRefreshRate !== null)
       ? Duration.fromPartial(object.dnsRefreshRate)
+      : undefined;
+    message.dnsJitter = (object.dnsJitter !== undefined && object.dnsJitter !== null)
+      ? Duration.fromPartial(object.dnsJitter)
       : undefined;
     message.dnsFailureRefreshRate =
       (object.dnsFailureRefreshRate !== undefined && object.dnsFailureRefreshRate !== null)

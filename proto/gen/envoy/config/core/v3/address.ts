@@ -42,7 +42,7 @@ export interface EnvoyInternalAddress {
   endpointId: string;
 }
 
-/** [#next-free-field: 7] */
+/** [#next-free-field: 8] */
 export interface SocketAddress {
   protocol: SocketAddress_Protocol;
   /**
@@ -85,6 +85,12 @@ export interface SocketAddress {
    * IPv6 space as ``::FFFF:<IPv4-address>``.
    */
   ipv4Compat: boolean;
+  /**
+   * The Linux network namespace to bind the socket to. If this is set, Envoy will
+   * create the socket in the specified network namespace. Only supported on Linux.
+   * [#not-implemented-hide:]
+   */
+  networkNamespaceFilepath: string;
 }
 
 export enum SocketAddress_Protocol {
@@ -414,7 +420,15 @@ export const EnvoyInternalAddress: MessageFns<EnvoyInternalAddress, "envoy.confi
 };
 
 function createBaseSocketAddress(): SocketAddress {
-  return { protocol: 0, address: "", portValue: undefined, namedPort: undefined, resolverName: "", ipv4Compat: false };
+  return {
+    protocol: 0,
+    address: "",
+    portValue: undefined,
+    namedPort: undefined,
+    resolverName: "",
+    ipv4Compat: false,
+    networkNamespaceFilepath: "",
+  };
 }
 
 export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.SocketAddress"> = {
@@ -438,6 +452,9 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
     }
     if (message.ipv4Compat !== false) {
       writer.uint32(48).bool(message.ipv4Compat);
+    }
+    if (message.networkNamespaceFilepath !== "") {
+      writer.uint32(58).string(message.networkNamespaceFilepath);
     }
     return writer;
   },
@@ -503,6 +520,14 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
             message.ipv4Compat = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.networkNamespaceFilepath = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -539,6 +564,11 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
         : isSet(object.ipv4_compat)
         ? globalThis.Boolean(object.ipv4_compat)
         : false,
+      networkNamespaceFilepath: isSet(object.networkNamespaceFilepath)
+        ? globalThis.String(object.networkNamespaceFilepath)
+        : isSet(object.network_namespace_filepath)
+        ? globalThis.String(object.network_namespace_filepath)
+        : "",
     };
   },
 
@@ -562,6 +592,9 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
     if (message.ipv4Compat !== false) {
       obj.ipv4Compat = message.ipv4Compat;
     }
+    if (message.networkNamespaceFilepath !== "") {
+      obj.networkNamespaceFilepath = message.networkNamespaceFilepath;
+    }
     return obj;
   },
 
@@ -576,6 +609,7 @@ export const SocketAddress: MessageFns<SocketAddress, "envoy.config.core.v3.Sock
     message.namedPort = object.namedPort ?? undefined;
     message.resolverName = object.resolverName ?? "";
     message.ipv4Compat = object.ipv4Compat ?? false;
+    message.networkNamespaceFilepath = object.networkNamespaceFilepath ?? "";
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
-import { Struct } from "../../../../google/protobuf/struct";
+import { Struct, Value } from "../../../../google/protobuf/struct";
 import { BoolValue, UInt32Value } from "../../../../google/protobuf/wrappers";
 import { ContextParams } from "../../../../xds/core/v3/context_params";
 import { FractionalPercent, Percent } from "../../../type/v3/percent";
@@ -437,11 +437,34 @@ export interface RuntimeFeatureFlag {
   runtimeKey: string;
 }
 
+/**
+ * Please use :ref:`KeyValuePair <envoy_api_msg_config.core.v3.KeyValuePair>` instead.
+ * [#not-implemented-hide:]
+ */
 export interface KeyValue {
+  /**
+   * The key of the key/value pair.
+   *
+   * @deprecated
+   */
+  key: string;
+  /**
+   * The value of the key/value pair.
+   *
+   * The ``bytes`` type is used. This means if JSON or YAML is used to to represent the
+   * configuration, the value must be base64 encoded. This is unfriendly for users in most
+   * use scenarios of this message.
+   *
+   * @deprecated
+   */
+  value: Buffer;
+}
+
+export interface KeyValuePair {
   /** The key of the key/value pair. */
   key: string;
   /** The value of the key/value pair. */
-  value: Buffer;
+  value?: any | undefined;
 }
 
 /**
@@ -449,7 +472,18 @@ export interface KeyValue {
  * key/value pairs that should be appended to a set of existing key/value pairs.
  */
 export interface KeyValueAppend {
-  /** Key/value pair entry that this option to append or overwrite. */
+  /** The single key/value pair record to be appended or overridden. This field must be set. */
+  record?:
+    | KeyValuePair
+    | undefined;
+  /**
+   * Key/value pair entry that this option to append or overwrite. This field is deprecated
+   * and please use :ref:`record <envoy_v3_api_field_config.core.v3.KeyValueAppend.record>`
+   * as replacement.
+   * [#not-implemented-hide:]
+   *
+   * @deprecated
+   */
   entry?:
     | KeyValue
     | undefined;
@@ -526,11 +560,17 @@ export function keyValueAppend_KeyValueAppendActionToJSON(object: KeyValueAppend
 
 /** Key/value pair to append or remove. */
 export interface KeyValueMutation {
-  /** Key/value pair to append or overwrite. Only one of ``append`` or ``remove`` can be set. */
+  /**
+   * Key/value pair to append or overwrite. Only one of ``append`` or ``remove`` can be set or
+   * the configuration will be rejected.
+   */
   append?:
     | KeyValueAppend
     | undefined;
-  /** Key to remove. Only one of ``append`` or ``remove`` can be set. */
+  /**
+   * Key to remove. Only one of ``append`` or ``remove`` can be set or the configuration will be
+   * rejected.
+   */
   remove: string;
 }
 
@@ -668,6 +708,7 @@ export function headerValueOption_HeaderAppendActionToJSON(object: HeaderValueOp
 
 /** Wrapper for a set of headers. */
 export interface HeaderMap {
+  /** A list of header names and their values. */
   headers: HeaderValue[];
 }
 
@@ -2423,14 +2464,104 @@ export const KeyValue: MessageFns<KeyValue, "envoy.config.core.v3.KeyValue"> = {
   },
 };
 
+function createBaseKeyValuePair(): KeyValuePair {
+  return { key: "", value: undefined };
+}
+
+export const KeyValuePair: MessageFns<KeyValuePair, "envoy.config.core.v3.KeyValuePair"> = {
+  $type: "envoy.config.core.v3.KeyValuePair" as const,
+
+  encode(message: KeyValuePair, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Value.encode(Value.wrap(message.value), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KeyValuePair {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKeyValuePair();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Value.unwrap(Value.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KeyValuePair {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object?.value) ? object.value : undefined,
+    };
+  },
+
+  toJSON(message: KeyValuePair): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KeyValuePair>): KeyValuePair {
+    return KeyValuePair.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KeyValuePair>): KeyValuePair {
+    const message = createBaseKeyValuePair();
+    message.key = object.key ?? "";
+    message.value = object.value === undefined ? undefined : object.value;
+    return message;
+  },
+};
+
 function createBaseKeyValueAppend(): KeyValueAppend {
-  return { entry: undefined, action: 0 };
+  return { record: undefined, entry: undefined, action: 0 };
 }
 
 export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.KeyValueAppend"> = {
   $type: "envoy.config.core.v3.KeyValueAppend" as const,
 
   encode(message: KeyValueAppend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.record !== undefined) {
+      KeyValuePair.encode(message.record, writer.uint32(26).fork()).join();
+    }
     if (message.entry !== undefined) {
       KeyValue.encode(message.entry, writer.uint32(10).fork()).join();
     }
@@ -2453,6 +2584,14 @@ export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.Ke
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.record = KeyValuePair.decode(reader, reader.uint32());
+            continue;
+          }
           case 1: {
             if (tag !== 10) {
               break;
@@ -2483,6 +2622,7 @@ export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.Ke
 
   fromJSON(object: any): KeyValueAppend {
     return {
+      record: isSet(object.record) ? KeyValuePair.fromJSON(object.record) : undefined,
       entry: isSet(object.entry) ? KeyValue.fromJSON(object.entry) : undefined,
       action: isSet(object.action) ? keyValueAppend_KeyValueAppendActionFromJSON(object.action) : 0,
     };
@@ -2490,6 +2630,9 @@ export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.Ke
 
   toJSON(message: KeyValueAppend): unknown {
     const obj: any = {};
+    if (message.record !== undefined) {
+      obj.record = KeyValuePair.toJSON(message.record);
+    }
     if (message.entry !== undefined) {
       obj.entry = KeyValue.toJSON(message.entry);
     }
@@ -2504,6 +2647,9 @@ export const KeyValueAppend: MessageFns<KeyValueAppend, "envoy.config.core.v3.Ke
   },
   fromPartial(object: DeepPartial<KeyValueAppend>): KeyValueAppend {
     const message = createBaseKeyValueAppend();
+    message.record = (object.record !== undefined && object.record !== null)
+      ? KeyValuePair.fromPartial(object.record)
+      : undefined;
     message.entry = (object.entry !== undefined && object.entry !== null)
       ? KeyValue.fromPartial(object.entry)
       : undefined;

@@ -234,13 +234,13 @@ export interface HealthCheck {
     | Duration
     | undefined;
   /**
-   * .. attention::
-   * This field is deprecated in favor of the extension
-   * :ref:`event_logger <envoy_v3_api_field_config.core.v3.HealthCheck.event_logger>` and
-   * :ref:`event_log_path <envoy_v3_api_field_extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink.event_log_path>`
-   * in the file sink extension.
-   *
    * Specifies the path to the :ref:`health check event log <arch_overview_health_check_logging>`.
+   *
+   * .. attention::
+   *   This field is deprecated in favor of the extension
+   *   :ref:`event_logger <envoy_v3_api_field_config.core.v3.HealthCheck.event_logger>` and
+   *   :ref:`event_log_path <envoy_v3_api_field_extensions.health_check.event_sinks.file.v3.HealthCheckEventFileSink.event_log_path>`
+   *   in the file sink extension.
    *
    * @deprecated
    */

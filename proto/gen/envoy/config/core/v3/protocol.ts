@@ -7,7 +7,8 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../google/protobuf/duration";
-import { BoolValue, UInt32Value } from "../../../../google/protobuf/wrappers";
+import { BoolValue, UInt32Value, UInt64Value } from "../../../../google/protobuf/wrappers";
+import { StringMatcher } from "../../../type/matcher/v3/string";
 import { Percent } from "../../../type/v3/percent";
 import { TypedExtensionConfig } from "./extension";
 
@@ -37,14 +38,14 @@ export interface QuicKeepAliveSettings {
    *
    * The value should be smaller than :ref:`connection idle_timeout <envoy_v3_api_field_config.listener.v3.QuicProtocolOptions.idle_timeout>` to prevent idle timeout and smaller than max_interval to take effect.
    *
-   * If absent or zero, disable keepalive probing for a server connection. For a client connection, if :ref:`max_interval <envoy_v3_api_field_config.core.v3.QuicKeepAliveSettings.max_interval>`  is also zero, do not keepalive, otherwise use max_interval or QUICHE default to probe all the time.
+   * If absent, disable keepalive probing for a server connection. For a client connection, if :ref:`max_interval <envoy_v3_api_field_config.core.v3.QuicKeepAliveSettings.max_interval>` is zero, do not keepalive, otherwise use max_interval or QUICHE default to probe all the time.
    */
   initialInterval?: Duration | undefined;
 }
 
 /**
  * QUIC protocol options which apply to both downstream and upstream connections.
- * [#next-free-field: 9]
+ * [#next-free-field: 10]
  */
 export interface QuicProtocolOptions {
   /**
@@ -112,7 +113,14 @@ export interface QuicProtocolOptions {
    * For internal corporate network, a long timeout is often fine.
    * But for client facing network, 30s is usually a good choice.
    */
-  idleNetworkTimeout?: Duration | undefined;
+  idleNetworkTimeout?:
+    | Duration
+    | undefined;
+  /**
+   * Maximum packet length for QUIC connections. It refers to the largest size of a QUIC packet that can be transmitted over the connection.
+   * If not specified, one of the `default values in QUICHE <https://github.com/google/quiche/blob/main/quiche/quic/core/quic_constants.h>`_ is used.
+   */
+  maxPacketLength?: number | undefined;
 }
 
 export interface UpstreamHttpProtocolOptions {
@@ -122,6 +130,9 @@ export interface UpstreamHttpProtocolOptions {
    * header when :ref:`override_auto_sni_header <envoy_v3_api_field_config.core.v3.UpstreamHttpProtocolOptions.override_auto_sni_header>`
    * is set, as seen by the :ref:`router filter <config_http_filters_router>`.
    * Does nothing if a filter before the http router filter sets the corresponding metadata.
+   *
+   * See :ref:`SNI configuration <start_quick_start_securing_sni_client>` for details on how this
+   * interacts with other validation options.
    */
   autoSni: boolean;
   /**
@@ -130,6 +141,9 @@ export interface UpstreamHttpProtocolOptions {
    * is set, as seen by the :ref:`router filter <config_http_filters_router>`.
    * This field is intended to be set with ``auto_sni`` field.
    * Does nothing if a filter before the http router filter sets the corresponding metadata.
+   *
+   * See :ref:`validation configuration <start_quick_start_securing_validation>` for how this interacts with
+   * other validation options.
    */
   autoSanValidation: boolean;
   /**
@@ -217,7 +231,7 @@ export interface AlternateProtocolsCacheOptions_AlternateProtocolsCacheEntry {
   port: number;
 }
 
-/** [#next-free-field: 7] */
+/** [#next-free-field: 8] */
 export interface HttpProtocolOptions {
   /**
    * The idle timeout for connections. The idle timeout is defined as the
@@ -251,11 +265,33 @@ export interface HttpProtocolOptions {
     | Duration
     | undefined;
   /**
-   * The maximum number of headers. If unconfigured, the default
-   * maximum number of request headers allowed is 100. Requests that exceed this limit will receive
-   * a 431 response for HTTP/1.x and cause a stream reset for HTTP/2.
+   * The maximum number of headers (request headers if configured on HttpConnectionManager,
+   * response headers when configured on a cluster).
+   * If unconfigured, the default maximum number of headers allowed is 100.
+   * The default value for requests can be overridden by setting runtime key ``envoy.reloadable_features.max_request_headers_count``.
+   * The default value for responses can be overridden by setting runtime key ``envoy.reloadable_features.max_response_headers_count``.
+   * Downstream requests that exceed this limit will receive a 431 response for HTTP/1.x and cause a stream
+   * reset for HTTP/2.
+   * Upstream responses that exceed this limit will result in a 503 response.
    */
   maxHeadersCount?:
+    | number
+    | undefined;
+  /**
+   * The maximum size of response headers.
+   * If unconfigured, the default is 60 KiB, except for HTTP/1 response headers which have a default
+   * of 80KiB.
+   * The default value can be overridden by setting runtime key ``envoy.reloadable_features.max_response_headers_size_kb``.
+   * Responses that exceed this limit will result in a 503 response.
+   * In Envoy, this setting is only valid when configured on an upstream cluster, not on the
+   * :ref:`HTTP Connection Manager
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.common_http_protocol_options>`.
+   *
+   * Note: currently some protocol codecs impose limits on the maximum size of a single header:
+   *   HTTP/2 (when using nghttp2) limits a single header to around 100kb.
+   *   HTTP/3 limits a single header to around 1024kb.
+   */
+  maxResponseHeadersKb?:
     | number
     | undefined;
   /**
@@ -343,7 +379,7 @@ export function httpProtocolOptions_HeadersWithUnderscoresActionToJSON(
   }
 }
 
-/** [#next-free-field: 11] */
+/** [#next-free-field: 12] */
 export interface Http1ProtocolOptions {
   /**
    * Handle HTTP requests with absolute URLs in the requests. These requests
@@ -443,6 +479,15 @@ export interface Http1ProtocolOptions {
    * to reject custom methods.
    */
   allowCustomMethods: boolean;
+  /**
+   * Ignore HTTP/1.1 upgrade values matching any of the supplied matchers.
+   *
+   * .. note::
+   *
+   *   ``h2c`` upgrades are always removed for backwards compatibility, regardless of the
+   *   value in this setting.
+   */
+  ignoreHttp11Upgrade: StringMatcher[];
 }
 
 /** [#next-free-field: 9] */
@@ -505,7 +550,7 @@ export interface KeepaliveSettings {
   connectionIdleInterval?: Duration | undefined;
 }
 
-/** [#next-free-field: 17] */
+/** [#next-free-field: 18] */
 export interface Http2ProtocolOptions {
   /**
    * `Maximum table size <https://httpwg.org/specs/rfc7541.html#rfc.section.4.2>`_
@@ -702,7 +747,11 @@ export interface Http2ProtocolOptions {
    * If set, force use of a particular HTTP/2 codec: oghttp2 if true, nghttp2 if false.
    * If unset, HTTP/2 codec is selected based on envoy.reloadable_features.http2_use_oghttp2.
    */
-  useOghttp2Codec?: boolean | undefined;
+  useOghttp2Codec?:
+    | boolean
+    | undefined;
+  /** Configure the maximum amount of metadata than can be handled per stream. Defaults to 1 MB. */
+  maxMetadataSize?: number | undefined;
 }
 
 /**
@@ -725,7 +774,7 @@ export interface GrpcProtocolOptions {
 
 /**
  * A message which allows using HTTP/3.
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface Http3ProtocolOptions {
   quicProtocolOptions?:
@@ -760,6 +809,15 @@ export interface Http3ProtocolOptions {
    * information.
    */
   allowMetadata: boolean;
+  /**
+   * [#not-implemented-hide:] Hiding until Envoy has full HTTP/3 upstream support.
+   * Still under implementation. DO NOT USE.
+   *
+   * Disables QPACK compression related features for HTTP/3 including:
+   * No huffman encoding, zero dynamic table capacity and no cookie crumbing.
+   * This can be useful for trading off CPU vs bandwidth when an upstream HTTP/3 connection multiplexes multiple downstream connections.
+   */
+  disableQpack: boolean;
 }
 
 /** A message to control transformations to the :scheme header */
@@ -943,6 +1001,7 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
     connectionOptions: "",
     clientConnectionOptions: "",
     idleNetworkTimeout: undefined,
+    maxPacketLength: undefined,
   };
 }
 
@@ -973,6 +1032,9 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
     if (message.idleNetworkTimeout !== undefined) {
       Duration.encode(message.idleNetworkTimeout, writer.uint32(66).fork()).join();
+    }
+    if (message.maxPacketLength !== undefined) {
+      UInt64Value.encode({ value: message.maxPacketLength! }, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1054,6 +1116,14 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
             message.idleNetworkTimeout = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.maxPacketLength = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1108,6 +1178,11 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
         : isSet(object.idle_network_timeout)
         ? Duration.fromJSON(object.idle_network_timeout)
         : undefined,
+      maxPacketLength: isSet(object.maxPacketLength)
+        ? Number(object.maxPacketLength)
+        : isSet(object.max_packet_length)
+        ? Number(object.max_packet_length)
+        : undefined,
     };
   },
 
@@ -1137,6 +1212,9 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     if (message.idleNetworkTimeout !== undefined) {
       obj.idleNetworkTimeout = Duration.toJSON(message.idleNetworkTimeout);
     }
+    if (message.maxPacketLength !== undefined) {
+      obj.maxPacketLength = message.maxPacketLength;
+    }
     return obj;
   },
 
@@ -1157,6 +1235,7 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     message.idleNetworkTimeout = (object.idleNetworkTimeout !== undefined && object.idleNetworkTimeout !== null)
       ? Duration.fromPartial(object.idleNetworkTimeout)
       : undefined;
+    message.maxPacketLength = object.maxPacketLength ?? undefined;
     return message;
   },
 };
@@ -1557,6 +1636,7 @@ function createBaseHttpProtocolOptions(): HttpProtocolOptions {
     idleTimeout: undefined,
     maxConnectionDuration: undefined,
     maxHeadersCount: undefined,
+    maxResponseHeadersKb: undefined,
     maxStreamDuration: undefined,
     headersWithUnderscoresAction: 0,
     maxRequestsPerConnection: undefined,
@@ -1575,6 +1655,9 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
     }
     if (message.maxHeadersCount !== undefined) {
       UInt32Value.encode({ value: message.maxHeadersCount! }, writer.uint32(18).fork()).join();
+    }
+    if (message.maxResponseHeadersKb !== undefined) {
+      UInt32Value.encode({ value: message.maxResponseHeadersKb! }, writer.uint32(58).fork()).join();
     }
     if (message.maxStreamDuration !== undefined) {
       Duration.encode(message.maxStreamDuration, writer.uint32(34).fork()).join();
@@ -1623,6 +1706,14 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
             }
 
             message.maxHeadersCount = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.maxResponseHeadersKb = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
           case 4: {
@@ -1678,6 +1769,11 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
         : isSet(object.max_headers_count)
         ? Number(object.max_headers_count)
         : undefined,
+      maxResponseHeadersKb: isSet(object.maxResponseHeadersKb)
+        ? Number(object.maxResponseHeadersKb)
+        : isSet(object.max_response_headers_kb)
+        ? Number(object.max_response_headers_kb)
+        : undefined,
       maxStreamDuration: isSet(object.maxStreamDuration)
         ? Duration.fromJSON(object.maxStreamDuration)
         : isSet(object.max_stream_duration)
@@ -1707,6 +1803,9 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
     if (message.maxHeadersCount !== undefined) {
       obj.maxHeadersCount = message.maxHeadersCount;
     }
+    if (message.maxResponseHeadersKb !== undefined) {
+      obj.maxResponseHeadersKb = message.maxResponseHeadersKb;
+    }
     if (message.maxStreamDuration !== undefined) {
       obj.maxStreamDuration = Duration.toJSON(message.maxStreamDuration);
     }
@@ -1734,6 +1833,7 @@ export const HttpProtocolOptions: MessageFns<HttpProtocolOptions, "envoy.config.
         ? Duration.fromPartial(object.maxConnectionDuration)
         : undefined;
     message.maxHeadersCount = object.maxHeadersCount ?? undefined;
+    message.maxResponseHeadersKb = object.maxResponseHeadersKb ?? undefined;
     message.maxStreamDuration = (object.maxStreamDuration !== undefined && object.maxStreamDuration !== null)
       ? Duration.fromPartial(object.maxStreamDuration)
       : undefined;
@@ -1755,6 +1855,7 @@ function createBaseHttp1ProtocolOptions(): Http1ProtocolOptions {
     sendFullyQualifiedUrl: false,
     useBalsaParser: undefined,
     allowCustomMethods: false,
+    ignoreHttp11Upgrade: [],
   };
 }
 
@@ -1791,6 +1892,9 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
     }
     if (message.allowCustomMethods !== false) {
       writer.uint32(80).bool(message.allowCustomMethods);
+    }
+    for (const v of message.ignoreHttp11Upgrade) {
+      StringMatcher.encode(v!, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -1888,6 +1992,14 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
             message.allowCustomMethods = reader.bool();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.ignoreHttp11Upgrade.push(StringMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1952,6 +2064,11 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
         : isSet(object.allow_custom_methods)
         ? globalThis.Boolean(object.allow_custom_methods)
         : false,
+      ignoreHttp11Upgrade: globalThis.Array.isArray(object?.ignoreHttp11Upgrade)
+        ? object.ignoreHttp11Upgrade.map((e: any) => StringMatcher.fromJSON(e))
+        : globalThis.Array.isArray(object?.ignore_http_11_upgrade)
+        ? object.ignore_http_11_upgrade.map((e: any) => StringMatcher.fromJSON(e))
+        : [],
     };
   },
 
@@ -1987,6 +2104,9 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
     if (message.allowCustomMethods !== false) {
       obj.allowCustomMethods = message.allowCustomMethods;
     }
+    if (message.ignoreHttp11Upgrade?.length) {
+      obj.ignoreHttp11Upgrade = message.ignoreHttp11Upgrade.map((e) => StringMatcher.toJSON(e));
+    }
     return obj;
   },
 
@@ -2007,6 +2127,7 @@ export const Http1ProtocolOptions: MessageFns<Http1ProtocolOptions, "envoy.confi
     message.sendFullyQualifiedUrl = object.sendFullyQualifiedUrl ?? false;
     message.useBalsaParser = object.useBalsaParser ?? undefined;
     message.allowCustomMethods = object.allowCustomMethods ?? false;
+    message.ignoreHttp11Upgrade = object.ignoreHttp11Upgrade?.map((e) => StringMatcher.fromPartial(e)) || [];
     return message;
   },
 };
@@ -2335,6 +2456,7 @@ function createBaseHttp2ProtocolOptions(): Http2ProtocolOptions {
     customSettingsParameters: [],
     connectionKeepalive: undefined,
     useOghttp2Codec: undefined,
+    maxMetadataSize: undefined,
   };
 }
 
@@ -2391,6 +2513,9 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
     }
     if (message.useOghttp2Codec !== undefined) {
       BoolValue.encode({ value: message.useOghttp2Codec! }, writer.uint32(130).fork()).join();
+    }
+    if (message.maxMetadataSize !== undefined) {
+      UInt64Value.encode({ value: message.maxMetadataSize! }, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -2538,6 +2663,14 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
             message.useOghttp2Codec = BoolValue.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.maxMetadataSize = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2632,6 +2765,11 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
         : isSet(object.use_oghttp2_codec)
         ? Boolean(object.use_oghttp2_codec)
         : undefined,
+      maxMetadataSize: isSet(object.maxMetadataSize)
+        ? Number(object.maxMetadataSize)
+        : isSet(object.max_metadata_size)
+        ? Number(object.max_metadata_size)
+        : undefined,
     };
   },
 
@@ -2687,6 +2825,9 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
     if (message.useOghttp2Codec !== undefined) {
       obj.useOghttp2Codec = message.useOghttp2Codec;
     }
+    if (message.maxMetadataSize !== undefined) {
+      obj.maxMetadataSize = message.maxMetadataSize;
+    }
     return obj;
   },
 
@@ -2716,6 +2857,7 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
       ? KeepaliveSettings.fromPartial(object.connectionKeepalive)
       : undefined;
     message.useOghttp2Codec = object.useOghttp2Codec ?? undefined;
+    message.maxMetadataSize = object.maxMetadataSize ?? undefined;
     return message;
   },
 };
@@ -2893,6 +3035,7 @@ function createBaseHttp3ProtocolOptions(): Http3ProtocolOptions {
     overrideStreamErrorOnInvalidHttpMessage: undefined,
     allowExtendedConnect: false,
     allowMetadata: false,
+    disableQpack: false,
   };
 }
 
@@ -2911,6 +3054,9 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     }
     if (message.allowMetadata !== false) {
       writer.uint32(48).bool(message.allowMetadata);
+    }
+    if (message.disableQpack !== false) {
+      writer.uint32(56).bool(message.disableQpack);
     }
     return writer;
   },
@@ -2960,6 +3106,14 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
             message.allowMetadata = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.disableQpack = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2994,6 +3148,11 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
         : isSet(object.allow_metadata)
         ? globalThis.Boolean(object.allow_metadata)
         : false,
+      disableQpack: isSet(object.disableQpack)
+        ? globalThis.Boolean(object.disableQpack)
+        : isSet(object.disable_qpack)
+        ? globalThis.Boolean(object.disable_qpack)
+        : false,
     };
   },
 
@@ -3011,6 +3170,9 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     if (message.allowMetadata !== false) {
       obj.allowMetadata = message.allowMetadata;
     }
+    if (message.disableQpack !== false) {
+      obj.disableQpack = message.disableQpack;
+    }
     return obj;
   },
 
@@ -3025,6 +3187,7 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     message.overrideStreamErrorOnInvalidHttpMessage = object.overrideStreamErrorOnInvalidHttpMessage ?? undefined;
     message.allowExtendedConnect = object.allowExtendedConnect ?? false;
     message.allowMetadata = object.allowMetadata ?? false;
+    message.disableQpack = object.disableQpack ?? false;
     return message;
   },
 };

@@ -60,6 +60,14 @@ export function proxyProtocolPassThroughTLVs_PassTLVsMatchTypeToJSON(
   }
 }
 
+/** Represents a single Type-Length-Value (TLV) entry. */
+export interface TlvEntry {
+  /** The type of the TLV. Must be a uint8 (0-255) as per the Proxy Protocol v2 specification. */
+  type: number;
+  /** The value of the TLV. Must be at least one byte long. */
+  value: Buffer;
+}
+
 export interface ProxyProtocolConfig {
   /** The PROXY protocol version to use. See https://www.haproxy.org/download/2.1/doc/proxy-protocol.txt for details */
   version: ProxyProtocolConfig_Version;
@@ -67,7 +75,36 @@ export interface ProxyProtocolConfig {
    * This config controls which TLVs can be passed to upstream if it is Proxy Protocol
    * V2 header. If there is no setting for this field, no TLVs will be passed through.
    */
-  passThroughTlvs?: ProxyProtocolPassThroughTLVs | undefined;
+  passThroughTlvs?:
+    | ProxyProtocolPassThroughTLVs
+    | undefined;
+  /**
+   * This config allows additional TLVs to be included in the upstream PROXY protocol
+   * V2 header. Unlike ``pass_through_tlvs``, which passes TLVs from the downstream request,
+   * ``added_tlvs`` provides an extension mechanism for defining new TLVs that are included
+   * with the upstream request. These TLVs may not be present in the downstream request and
+   * can be defined at either the transport socket level or the host level to provide more
+   * granular control over the TLVs that are included in the upstream request.
+   *
+   * Host-level TLVs are specified in the ``metadata.typed_filter_metadata`` field under the
+   * ``envoy.transport_sockets.proxy_protocol`` namespace.
+   *
+   * .. literalinclude:: /_configs/repo/proxy_protocol.yaml
+   *    :language: yaml
+   *    :lines: 49-57
+   *    :linenos:
+   *    :lineno-start: 49
+   *    :caption: :download:`proxy_protocol.yaml </_configs/repo/proxy_protocol.yaml>`
+   *
+   * **Precedence behavior**:
+   *
+   * - When a TLV is defined at both the host level and the transport socket level, the value
+   *   from the host level configuration takes precedence. This allows users to define default TLVs
+   *   at the transport socket level and override them at the host level.
+   * - Any TLV defined in the ``pass_through_tlvs`` field will be overridden by either the host-level
+   *   or transport socket-level TLV.
+   */
+  addedTlvs: TlvEntry[];
 }
 
 export enum ProxyProtocolConfig_Version {
@@ -99,6 +136,11 @@ export function proxyProtocolConfig_VersionToJSON(object: ProxyProtocolConfig_Ve
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProxyProtocolConfig_Version");
   }
+}
+
+export interface PerHostConfig {
+  /** Enables per-host configuration for Proxy Protocol. */
+  addedTlvs: TlvEntry[];
 }
 
 function createBaseProxyProtocolPassThroughTLVs(): ProxyProtocolPassThroughTLVs {
@@ -209,8 +251,95 @@ export const ProxyProtocolPassThroughTLVs: MessageFns<
   },
 };
 
+function createBaseTlvEntry(): TlvEntry {
+  return { type: 0, value: Buffer.alloc(0) };
+}
+
+export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
+  $type: "envoy.config.core.v3.TlvEntry" as const,
+
+  encode(message: TlvEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).uint32(message.type);
+    }
+    if (message.value.length !== 0) {
+      writer.uint32(18).bytes(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TlvEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTlvEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TlvEntry {
+    return {
+      type: isSet(object.type) ? globalThis.Number(object.type) : 0,
+      value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: TlvEntry): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = Math.round(message.type);
+    }
+    if (message.value.length !== 0) {
+      obj.value = base64FromBytes(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TlvEntry>): TlvEntry {
+    return TlvEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TlvEntry>): TlvEntry {
+    const message = createBaseTlvEntry();
+    message.type = object.type ?? 0;
+    message.value = object.value ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 function createBaseProxyProtocolConfig(): ProxyProtocolConfig {
-  return { version: 0, passThroughTlvs: undefined };
+  return { version: 0, passThroughTlvs: undefined, addedTlvs: [] };
 }
 
 export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.core.v3.ProxyProtocolConfig"> = {
@@ -222,6 +351,9 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
     }
     if (message.passThroughTlvs !== undefined) {
       ProxyProtocolPassThroughTLVs.encode(message.passThroughTlvs, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.addedTlvs) {
+      TlvEntry.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -255,6 +387,14 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
             message.passThroughTlvs = ProxyProtocolPassThroughTLVs.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.addedTlvs.push(TlvEntry.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -275,6 +415,11 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
         : isSet(object.pass_through_tlvs)
         ? ProxyProtocolPassThroughTLVs.fromJSON(object.pass_through_tlvs)
         : undefined,
+      addedTlvs: globalThis.Array.isArray(object?.addedTlvs)
+        ? object.addedTlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.added_tlvs)
+        ? object.added_tlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : [],
     };
   },
 
@@ -285,6 +430,9 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
     }
     if (message.passThroughTlvs !== undefined) {
       obj.passThroughTlvs = ProxyProtocolPassThroughTLVs.toJSON(message.passThroughTlvs);
+    }
+    if (message.addedTlvs?.length) {
+      obj.addedTlvs = message.addedTlvs.map((e) => TlvEntry.toJSON(e));
     }
     return obj;
   },
@@ -298,9 +446,93 @@ export const ProxyProtocolConfig: MessageFns<ProxyProtocolConfig, "envoy.config.
     message.passThroughTlvs = (object.passThroughTlvs !== undefined && object.passThroughTlvs !== null)
       ? ProxyProtocolPassThroughTLVs.fromPartial(object.passThroughTlvs)
       : undefined;
+    message.addedTlvs = object.addedTlvs?.map((e) => TlvEntry.fromPartial(e)) || [];
     return message;
   },
 };
+
+function createBasePerHostConfig(): PerHostConfig {
+  return { addedTlvs: [] };
+}
+
+export const PerHostConfig: MessageFns<PerHostConfig, "envoy.config.core.v3.PerHostConfig"> = {
+  $type: "envoy.config.core.v3.PerHostConfig" as const,
+
+  encode(message: PerHostConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.addedTlvs) {
+      TlvEntry.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PerHostConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePerHostConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.addedTlvs.push(TlvEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PerHostConfig {
+    return {
+      addedTlvs: globalThis.Array.isArray(object?.addedTlvs)
+        ? object.addedTlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.added_tlvs)
+        ? object.added_tlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PerHostConfig): unknown {
+    const obj: any = {};
+    if (message.addedTlvs?.length) {
+      obj.addedTlvs = message.addedTlvs.map((e) => TlvEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PerHostConfig>): PerHostConfig {
+    return PerHostConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PerHostConfig>): PerHostConfig {
+    const message = createBasePerHostConfig();
+    message.addedTlvs = object.addedTlvs?.map((e) => TlvEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

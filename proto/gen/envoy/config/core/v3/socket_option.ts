@@ -30,7 +30,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  * :ref:`admin's <envoy_v3_api_field_config.bootstrap.v3.Admin.socket_options>` socket_options etc.
  *
  * It should be noted that the name or level may have different values on different platforms.
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface SocketOption {
   /**
@@ -55,6 +55,11 @@ export interface SocketOption {
    * STATE_PREBIND is currently the only valid value.
    */
   state: SocketOption_SocketState;
+  /**
+   * Apply the socket option to the specified `socket type <https://linux.die.net/man/2/socket>`_.
+   * If not specified, the socket option will be applied to all socket types.
+   */
+  type?: SocketOption_SocketType | undefined;
 }
 
 export enum SocketOption_SocketState {
@@ -95,12 +100,38 @@ export function socketOption_SocketStateToJSON(object: SocketOption_SocketState)
   }
 }
 
+/**
+ * The `socket type <https://linux.die.net/man/2/socket>`_ to apply the socket option to.
+ * Only one field should be set. If multiple fields are set, the precedence order will determine
+ * the selected one. If none of the fields is set, the socket option will be applied to all socket types.
+ *
+ * For example:
+ * If :ref:`stream <envoy_v3_api_field_config.core.v3.SocketOption.SocketType.stream>` is set,
+ * it takes precedence over :ref:`datagram <envoy_v3_api_field_config.core.v3.SocketOption.SocketType.datagram>`.
+ */
+export interface SocketOption_SocketType {
+  /** Apply the socket option to the stream socket type. */
+  stream?:
+    | SocketOption_SocketType_Stream
+    | undefined;
+  /** Apply the socket option to the datagram socket type. */
+  datagram?: SocketOption_SocketType_Datagram | undefined;
+}
+
+/** The stream socket type. */
+export interface SocketOption_SocketType_Stream {
+}
+
+/** The datagram socket type. */
+export interface SocketOption_SocketType_Datagram {
+}
+
 export interface SocketOptionsOverride {
   socketOptions: SocketOption[];
 }
 
 function createBaseSocketOption(): SocketOption {
-  return { description: "", level: 0, name: 0, intValue: undefined, bufValue: undefined, state: 0 };
+  return { description: "", level: 0, name: 0, intValue: undefined, bufValue: undefined, state: 0, type: undefined };
 }
 
 export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.SocketOption"> = {
@@ -124,6 +155,9 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
     }
     if (message.state !== 0) {
       writer.uint32(48).int32(message.state);
+    }
+    if (message.type !== undefined) {
+      SocketOption_SocketType.encode(message.type, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -189,6 +223,14 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
             message.state = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.type = SocketOption_SocketType.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -217,6 +259,7 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
         ? Buffer.from(bytesFromBase64(object.buf_value))
         : undefined,
       state: isSet(object.state) ? socketOption_SocketStateFromJSON(object.state) : 0,
+      type: isSet(object.type) ? SocketOption_SocketType.fromJSON(object.type) : undefined,
     };
   },
 
@@ -240,6 +283,9 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
     if (message.state !== 0) {
       obj.state = socketOption_SocketStateToJSON(message.state);
     }
+    if (message.type !== undefined) {
+      obj.type = SocketOption_SocketType.toJSON(message.type);
+    }
     return obj;
   },
 
@@ -254,6 +300,217 @@ export const SocketOption: MessageFns<SocketOption, "envoy.config.core.v3.Socket
     message.intValue = object.intValue ?? undefined;
     message.bufValue = object.bufValue ?? undefined;
     message.state = object.state ?? 0;
+    message.type = (object.type !== undefined && object.type !== null)
+      ? SocketOption_SocketType.fromPartial(object.type)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSocketOption_SocketType(): SocketOption_SocketType {
+  return { stream: undefined, datagram: undefined };
+}
+
+export const SocketOption_SocketType: MessageFns<
+  SocketOption_SocketType,
+  "envoy.config.core.v3.SocketOption.SocketType"
+> = {
+  $type: "envoy.config.core.v3.SocketOption.SocketType" as const,
+
+  encode(message: SocketOption_SocketType, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.stream !== undefined) {
+      SocketOption_SocketType_Stream.encode(message.stream, writer.uint32(10).fork()).join();
+    }
+    if (message.datagram !== undefined) {
+      SocketOption_SocketType_Datagram.encode(message.datagram, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SocketOption_SocketType {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSocketOption_SocketType();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.stream = SocketOption_SocketType_Stream.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.datagram = SocketOption_SocketType_Datagram.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SocketOption_SocketType {
+    return {
+      stream: isSet(object.stream) ? SocketOption_SocketType_Stream.fromJSON(object.stream) : undefined,
+      datagram: isSet(object.datagram) ? SocketOption_SocketType_Datagram.fromJSON(object.datagram) : undefined,
+    };
+  },
+
+  toJSON(message: SocketOption_SocketType): unknown {
+    const obj: any = {};
+    if (message.stream !== undefined) {
+      obj.stream = SocketOption_SocketType_Stream.toJSON(message.stream);
+    }
+    if (message.datagram !== undefined) {
+      obj.datagram = SocketOption_SocketType_Datagram.toJSON(message.datagram);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SocketOption_SocketType>): SocketOption_SocketType {
+    return SocketOption_SocketType.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SocketOption_SocketType>): SocketOption_SocketType {
+    const message = createBaseSocketOption_SocketType();
+    message.stream = (object.stream !== undefined && object.stream !== null)
+      ? SocketOption_SocketType_Stream.fromPartial(object.stream)
+      : undefined;
+    message.datagram = (object.datagram !== undefined && object.datagram !== null)
+      ? SocketOption_SocketType_Datagram.fromPartial(object.datagram)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSocketOption_SocketType_Stream(): SocketOption_SocketType_Stream {
+  return {};
+}
+
+export const SocketOption_SocketType_Stream: MessageFns<
+  SocketOption_SocketType_Stream,
+  "envoy.config.core.v3.SocketOption.SocketType.Stream"
+> = {
+  $type: "envoy.config.core.v3.SocketOption.SocketType.Stream" as const,
+
+  encode(_: SocketOption_SocketType_Stream, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SocketOption_SocketType_Stream {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSocketOption_SocketType_Stream();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SocketOption_SocketType_Stream {
+    return {};
+  },
+
+  toJSON(_: SocketOption_SocketType_Stream): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SocketOption_SocketType_Stream>): SocketOption_SocketType_Stream {
+    return SocketOption_SocketType_Stream.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SocketOption_SocketType_Stream>): SocketOption_SocketType_Stream {
+    const message = createBaseSocketOption_SocketType_Stream();
+    return message;
+  },
+};
+
+function createBaseSocketOption_SocketType_Datagram(): SocketOption_SocketType_Datagram {
+  return {};
+}
+
+export const SocketOption_SocketType_Datagram: MessageFns<
+  SocketOption_SocketType_Datagram,
+  "envoy.config.core.v3.SocketOption.SocketType.Datagram"
+> = {
+  $type: "envoy.config.core.v3.SocketOption.SocketType.Datagram" as const,
+
+  encode(_: SocketOption_SocketType_Datagram, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SocketOption_SocketType_Datagram {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSocketOption_SocketType_Datagram();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SocketOption_SocketType_Datagram {
+    return {};
+  },
+
+  toJSON(_: SocketOption_SocketType_Datagram): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SocketOption_SocketType_Datagram>): SocketOption_SocketType_Datagram {
+    return SocketOption_SocketType_Datagram.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SocketOption_SocketType_Datagram>): SocketOption_SocketType_Datagram {
+    const message = createBaseSocketOption_SocketType_Datagram();
     return message;
   },
 };

@@ -12,7 +12,14 @@ import { TypedExtensionConfig } from "./extension";
 
 /** Optional configuration options to be used with json_format. */
 export interface JsonFormatOptions {
-  /** The output JSON string properties will be sorted. */
+  /**
+   * The output JSON string properties will be sorted.
+   *
+   * .. note::
+   *   As the properties are always sorted, this option has no effect and is deprecated.
+   *
+   * @deprecated
+   */
   sortProperties: boolean;
 }
 
@@ -99,6 +106,11 @@ export interface SubstitutionFormatString {
    * * for ``text_format``, the output of the empty operator is changed from ``-`` to an
    *   empty string, so that empty values are omitted entirely.
    * * for ``json_format`` the keys with null values are omitted in the output structure.
+   *
+   * .. note::
+   *   This option does not work perfectly with ``json_format`` as keys with ``null`` values
+   *   will still be included in the output. See https://github.com/envoyproxy/envoy/issues/37941
+   *   for more details.
    */
   omitEmptyValues: boolean;
   /**

@@ -7,6 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { UInt32Value } from "../../../../google/protobuf/wrappers";
+import { CollectionEntry } from "../../../../xds/core/v3/collection_entry";
 import { Address } from "../../core/v3/address";
 import { Locality, Metadata } from "../../core/v3/base";
 import { ConfigSource } from "../../core/v3/config_source";
@@ -139,17 +140,27 @@ export interface LbEndpoint {
 }
 
 /**
+ * LbEndpoint list collection. Entries are `LbEndpoint` resources or references.
  * [#not-implemented-hide:]
- * A configuration for a LEDS collection.
  */
+export interface LbEndpointCollection {
+  entries?: CollectionEntry | undefined;
+}
+
+/** A configuration for an LEDS collection. */
 export interface LedsClusterLocalityConfig {
   /** Configuration for the source of LEDS updates for a Locality. */
   ledsConfig?:
     | ConfigSource
     | undefined;
   /**
-   * The xDS transport protocol glob collection resource name.
-   * The service is only supported in delta xDS (incremental) mode.
+   * The name of the LbEndpoint collection resource.
+   *
+   * If the name ends in ``/*``, it indicates an LbEndpoint glob collection,
+   * which is supported only in the xDS incremental protocol variants.
+   * Otherwise, it indicates an LbEndpointCollection list collection.
+   *
+   * Envoy currently supports only glob collections.
    */
   ledsCollectionName: string;
 }
@@ -171,19 +182,25 @@ export interface LocalityLbEndpoints {
     | undefined;
   /**
    * The group of endpoints belonging to the locality specified.
-   * [#comment:TODO(adisuissa): Once LEDS is implemented this field needs to be
-   * deprecated and replaced by ``load_balancer_endpoints``.]
+   * This is ignored if :ref:`leds_cluster_locality_config
+   * <envoy_v3_api_field_config.endpoint.v3.LocalityLbEndpoints.leds_cluster_locality_config>` is set.
    */
   lbEndpoints: LbEndpoint[];
   /**
-   * The group of endpoints belonging to the locality.
-   * [#comment:TODO(adisuissa): Once LEDS is implemented the ``lb_endpoints`` field
-   * needs to be deprecated.]
+   * [#not-implemented-hide:]
+   * Not implemented and deprecated.
+   *
+   * @deprecated
    */
   loadBalancerEndpoints?:
     | LocalityLbEndpoints_LbEndpointList
     | undefined;
-  /** LEDS Configuration for the current locality. */
+  /**
+   * LEDS Configuration for the current locality.
+   * If this is set, the :ref:`lb_endpoints
+   * <envoy_v3_api_field_config.endpoint.v3.LocalityLbEndpoints.lb_endpoints>`
+   * field is ignored.
+   */
   ledsClusterLocalityConfig?:
     | LedsClusterLocalityConfig
     | undefined;
@@ -725,6 +742,77 @@ export const LbEndpoint: MessageFns<LbEndpoint, "envoy.config.endpoint.v3.LbEndp
       ? Metadata.fromPartial(object.metadata)
       : undefined;
     message.loadBalancingWeight = object.loadBalancingWeight ?? undefined;
+    return message;
+  },
+};
+
+function createBaseLbEndpointCollection(): LbEndpointCollection {
+  return { entries: undefined };
+}
+
+export const LbEndpointCollection: MessageFns<LbEndpointCollection, "envoy.config.endpoint.v3.LbEndpointCollection"> = {
+  $type: "envoy.config.endpoint.v3.LbEndpointCollection" as const,
+
+  encode(message: LbEndpointCollection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.entries !== undefined) {
+      CollectionEntry.encode(message.entries, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LbEndpointCollection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLbEndpointCollection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.entries = CollectionEntry.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LbEndpointCollection {
+    return { entries: isSet(object.entries) ? CollectionEntry.fromJSON(object.entries) : undefined };
+  },
+
+  toJSON(message: LbEndpointCollection): unknown {
+    const obj: any = {};
+    if (message.entries !== undefined) {
+      obj.entries = CollectionEntry.toJSON(message.entries);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LbEndpointCollection>): LbEndpointCollection {
+    return LbEndpointCollection.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LbEndpointCollection>): LbEndpointCollection {
+    const message = createBaseLbEndpointCollection();
+    message.entries = (object.entries !== undefined && object.entries !== null)
+      ? CollectionEntry.fromPartial(object.entries)
+      : undefined;
     return message;
   },
 };

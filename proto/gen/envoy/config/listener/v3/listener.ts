@@ -209,10 +209,10 @@ export interface Listener {
     | undefined;
   /**
    * Additional socket options that may not be present in Envoy source code or
-   * precompiled binaries. The socket options can be updated for a listener when
+   * precompiled binaries.
+   * It is not allowed to update the socket options for any existing address if
    * :ref:`enable_reuse_port <envoy_v3_api_field_config.listener.v3.Listener.enable_reuse_port>`
-   * is ``true``. Otherwise, if socket options change during a listener update the update will be rejected
-   * to make it clear that the options were not updated.
+   * is ``false`` to avoid the conflict when creating new sockets for the listener.
    */
   socketOptions: SocketOption[];
   /**

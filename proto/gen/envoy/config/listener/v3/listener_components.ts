@@ -289,31 +289,6 @@ export interface FilterChain {
    * requires that filter chains are uniquely named within a listener.
    */
   name: string;
-  /**
-   * [#not-implemented-hide:] The configuration to specify whether the filter chain will be built on-demand.
-   * If this field is not empty, the filter chain will be built on-demand.
-   * Otherwise, the filter chain will be built normally and block listener warming.
-   */
-  onDemandConfiguration?: FilterChain_OnDemandConfiguration | undefined;
-}
-
-/**
- * The configuration for on-demand filter chain. If this field is not empty in FilterChain message,
- * a filter chain will be built on-demand.
- * On-demand filter chains help speedup the warming up of listeners since the building and initialization of
- * an on-demand filter chain will be postponed to the arrival of new connection requests that require this filter chain.
- * Filter chains that are not often used can be set as on-demand.
- */
-export interface FilterChain_OnDemandConfiguration {
-  /**
-   * The timeout to wait for filter chain placeholders to complete rebuilding.
-   * 1. If this field is set to 0, timeout is disabled.
-   * 2. If not specified, a default timeout of 15s is used.
-   * Rebuilding will wait until dependencies are ready, have failed, or this timeout is reached.
-   * Upon failure or timeout, all connections related to this filter chain will be closed.
-   * Rebuilding will start again on the next new connection.
-   */
-  rebuildTimeout?: Duration | undefined;
 }
 
 /**
@@ -830,7 +805,6 @@ function createBaseFilterChain(): FilterChain {
     transportSocket: undefined,
     transportSocketConnectTimeout: undefined,
     name: "",
-    onDemandConfiguration: undefined,
   };
 }
 
@@ -858,9 +832,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
     }
     if (message.name !== "") {
       writer.uint32(58).string(message.name);
-    }
-    if (message.onDemandConfiguration !== undefined) {
-      FilterChain_OnDemandConfiguration.encode(message.onDemandConfiguration, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -934,14 +905,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
             message.name = reader.string();
             continue;
           }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.onDemandConfiguration = FilterChain_OnDemandConfiguration.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -979,11 +942,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
         ? Duration.fromJSON(object.transport_socket_connect_timeout)
         : undefined,
       name: isSet(object.name) ? globalThis.String(object.name) : "",
-      onDemandConfiguration: isSet(object.onDemandConfiguration)
-        ? FilterChain_OnDemandConfiguration.fromJSON(object.onDemandConfiguration)
-        : isSet(object.on_demand_configuration)
-        ? FilterChain_OnDemandConfiguration.fromJSON(object.on_demand_configuration)
-        : undefined,
     };
   },
 
@@ -1010,9 +968,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
     if (message.name !== "") {
       obj.name = message.name;
     }
-    if (message.onDemandConfiguration !== undefined) {
-      obj.onDemandConfiguration = FilterChain_OnDemandConfiguration.toJSON(message.onDemandConfiguration);
-    }
     return obj;
   },
 
@@ -1037,90 +992,6 @@ export const FilterChain: MessageFns<FilterChain, "envoy.config.listener.v3.Filt
         ? Duration.fromPartial(object.transportSocketConnectTimeout)
         : undefined;
     message.name = object.name ?? "";
-    message.onDemandConfiguration =
-      (object.onDemandConfiguration !== undefined && object.onDemandConfiguration !== null)
-        ? FilterChain_OnDemandConfiguration.fromPartial(object.onDemandConfiguration)
-        : undefined;
-    return message;
-  },
-};
-
-function createBaseFilterChain_OnDemandConfiguration(): FilterChain_OnDemandConfiguration {
-  return { rebuildTimeout: undefined };
-}
-
-export const FilterChain_OnDemandConfiguration: MessageFns<
-  FilterChain_OnDemandConfiguration,
-  "envoy.config.listener.v3.FilterChain.OnDemandConfiguration"
-> = {
-  $type: "envoy.config.listener.v3.FilterChain.OnDemandConfiguration" as const,
-
-  encode(message: FilterChain_OnDemandConfiguration, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.rebuildTimeout !== undefined) {
-      Duration.encode(message.rebuildTimeout, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): FilterChain_OnDemandConfiguration {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseFilterChain_OnDemandConfiguration();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.rebuildTimeout = Duration.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): FilterChain_OnDemandConfiguration {
-    return {
-      rebuildTimeout: isSet(object.rebuildTimeout)
-        ? Duration.fromJSON(object.rebuildTimeout)
-        : isSet(object.rebuild_timeout)
-        ? Duration.fromJSON(object.rebuild_timeout)
-        : undefined,
-    };
-  },
-
-  toJSON(message: FilterChain_OnDemandConfiguration): unknown {
-    const obj: any = {};
-    if (message.rebuildTimeout !== undefined) {
-      obj.rebuildTimeout = Duration.toJSON(message.rebuildTimeout);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<FilterChain_OnDemandConfiguration>): FilterChain_OnDemandConfiguration {
-    return FilterChain_OnDemandConfiguration.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<FilterChain_OnDemandConfiguration>): FilterChain_OnDemandConfiguration {
-    const message = createBaseFilterChain_OnDemandConfiguration();
-    message.rebuildTimeout = (object.rebuildTimeout !== undefined && object.rebuildTimeout !== null)
-      ? Duration.fromPartial(object.rebuildTimeout)
-      : undefined;
     return message;
   },
 };

@@ -11,10 +11,11 @@ import { BoolValue, UInt32Value } from "../../../../google/protobuf/wrappers";
 import { RuntimeFeatureFlag } from "../../core/v3/base";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { QuicProtocolOptions as QuicProtocolOptions1 } from "../../core/v3/protocol";
+import { SocketCmsgHeaders } from "../../core/v3/socket_cmsg_headers";
 
 /**
  * Configuration specific to the UDP QUIC listener.
- * [#next-free-field: 12]
+ * [#next-free-field: 14]
  */
 export interface QuicProtocolOptions {
   quicProtocolOptions?:
@@ -101,7 +102,22 @@ export interface QuicProtocolOptions {
    * If not specified, no debug visitor will be attached to connections.
    * [#extension-category: envoy.quic.connection_debug_visitor]
    */
-  connectionDebugVisitorConfig?: TypedExtensionConfig | undefined;
+  connectionDebugVisitorConfig?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
+   * Configure a type of UDP cmsg to pass to listener filters via QuicReceivedPacket.
+   * Both level and type must be specified for cmsg to be saved.
+   * Cmsg may be truncated or omitted if expected size is not set.
+   * If not specified, no cmsg will be saved to QuicReceivedPacket.
+   */
+  saveCmsgConfig: SocketCmsgHeaders[];
+  /**
+   * If true, the listener will reject connection-establishing packets at the
+   * QUIC layer by replying with an empty version negotiation packet to the
+   * client.
+   */
+  rejectNewConnections: boolean;
 }
 
 function createBaseQuicProtocolOptions(): QuicProtocolOptions {
@@ -117,6 +133,8 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
     serverPreferredAddressConfig: undefined,
     sendDisableActiveMigration: undefined,
     connectionDebugVisitorConfig: undefined,
+    saveCmsgConfig: [],
+    rejectNewConnections: false,
   };
 }
 
@@ -156,6 +174,12 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
     if (message.connectionDebugVisitorConfig !== undefined) {
       TypedExtensionConfig.encode(message.connectionDebugVisitorConfig, writer.uint32(90).fork()).join();
+    }
+    for (const v of message.saveCmsgConfig) {
+      SocketCmsgHeaders.encode(v!, writer.uint32(98).fork()).join();
+    }
+    if (message.rejectNewConnections !== false) {
+      writer.uint32(104).bool(message.rejectNewConnections);
     }
     return writer;
   },
@@ -261,6 +285,22 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
             message.connectionDebugVisitorConfig = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.saveCmsgConfig.push(SocketCmsgHeaders.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.rejectNewConnections = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -326,6 +366,16 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
         : isSet(object.connection_debug_visitor_config)
         ? TypedExtensionConfig.fromJSON(object.connection_debug_visitor_config)
         : undefined,
+      saveCmsgConfig: globalThis.Array.isArray(object?.saveCmsgConfig)
+        ? object.saveCmsgConfig.map((e: any) => SocketCmsgHeaders.fromJSON(e))
+        : globalThis.Array.isArray(object?.save_cmsg_config)
+        ? object.save_cmsg_config.map((e: any) => SocketCmsgHeaders.fromJSON(e))
+        : [],
+      rejectNewConnections: isSet(object.rejectNewConnections)
+        ? globalThis.Boolean(object.rejectNewConnections)
+        : isSet(object.reject_new_connections)
+        ? globalThis.Boolean(object.reject_new_connections)
+        : false,
     };
   },
 
@@ -363,6 +413,12 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
     if (message.connectionDebugVisitorConfig !== undefined) {
       obj.connectionDebugVisitorConfig = TypedExtensionConfig.toJSON(message.connectionDebugVisitorConfig);
+    }
+    if (message.saveCmsgConfig?.length) {
+      obj.saveCmsgConfig = message.saveCmsgConfig.map((e) => SocketCmsgHeaders.toJSON(e));
+    }
+    if (message.rejectNewConnections !== false) {
+      obj.rejectNewConnections = message.rejectNewConnections;
     }
     return obj;
   },
@@ -405,6 +461,8 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
       (object.connectionDebugVisitorConfig !== undefined && object.connectionDebugVisitorConfig !== null)
         ? TypedExtensionConfig.fromPartial(object.connectionDebugVisitorConfig)
         : undefined;
+    message.saveCmsgConfig = object.saveCmsgConfig?.map((e) => SocketCmsgHeaders.fromPartial(e)) || [];
+    message.rejectNewConnections = object.rejectNewConnections ?? false;
     return message;
   },
 };

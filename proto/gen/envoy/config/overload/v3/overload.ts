@@ -79,6 +79,13 @@ export enum ScaleTimersOverloadActionConfig_TimerType {
    * :ref:`FilterChain.transport_socket_connect_timeout <envoy_v3_api_field_config.listener.v3.FilterChain.transport_socket_connect_timeout>`.
    */
   TRANSPORT_SOCKET_CONNECT = 3,
+  /**
+   * HTTP_DOWNSTREAM_CONNECTION_MAX - Adjusts the max connection duration timer for downstream HTTP connections.
+   * This affects the value of
+   * :ref:`HttpConnectionManager.common_http_protocol_options.max_connection_duration
+   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_connection_duration>`.
+   */
+  HTTP_DOWNSTREAM_CONNECTION_MAX = 4,
 }
 
 export function scaleTimersOverloadActionConfig_TimerTypeFromJSON(
@@ -97,6 +104,9 @@ export function scaleTimersOverloadActionConfig_TimerTypeFromJSON(
     case 3:
     case "TRANSPORT_SOCKET_CONNECT":
       return ScaleTimersOverloadActionConfig_TimerType.TRANSPORT_SOCKET_CONNECT;
+    case 4:
+    case "HTTP_DOWNSTREAM_CONNECTION_MAX":
+      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_MAX;
     default:
       throw new globalThis.Error(
         "Unrecognized enum value " + object + " for enum ScaleTimersOverloadActionConfig_TimerType",
@@ -116,6 +126,8 @@ export function scaleTimersOverloadActionConfig_TimerTypeToJSON(
       return "HTTP_DOWNSTREAM_STREAM_IDLE";
     case ScaleTimersOverloadActionConfig_TimerType.TRANSPORT_SOCKET_CONNECT:
       return "TRANSPORT_SOCKET_CONNECT";
+    case ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_MAX:
+      return "HTTP_DOWNSTREAM_CONNECTION_MAX";
     default:
       throw new globalThis.Error(
         "Unrecognized enum value " + object + " for enum ScaleTimersOverloadActionConfig_TimerType",

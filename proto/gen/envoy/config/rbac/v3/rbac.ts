@@ -17,6 +17,37 @@ import { CidrRange } from "../../core/v3/address";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { HeaderMatcher } from "../../route/v3/route_components";
 
+export enum MetadataSource {
+  /** DYNAMIC - Query :ref:`dynamic metadata <well_known_dynamic_metadata>` */
+  DYNAMIC = 0,
+  /** ROUTE - Query :ref:`route metadata <envoy_v3_api_field_config.route.v3.Route.metadata>` */
+  ROUTE = 1,
+}
+
+export function metadataSourceFromJSON(object: any): MetadataSource {
+  switch (object) {
+    case 0:
+    case "DYNAMIC":
+      return MetadataSource.DYNAMIC;
+    case 1:
+    case "ROUTE":
+      return MetadataSource.ROUTE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum MetadataSource");
+  }
+}
+
+export function metadataSourceToJSON(object: MetadataSource): string {
+  switch (object) {
+    case MetadataSource.DYNAMIC:
+      return "DYNAMIC";
+    case MetadataSource.ROUTE:
+      return "ROUTE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum MetadataSource");
+  }
+}
+
 /**
  * Role Based Access Control (RBAC) provides service-level and method-level access control for a
  * service. Requests are allowed or denied based on the ``action`` and whether a matching policy is
@@ -269,8 +300,34 @@ export interface Policy {
 }
 
 /**
+ * SourcedMetadata enables matching against metadata from different sources in the request processing
+ * pipeline. It extends the base MetadataMatcher functionality by allowing specification of where the
+ * metadata should be sourced from, rather than only matching against dynamic metadata.
+ *
+ * The matcher can be configured to look up metadata from:
+ *
+ * * Dynamic metadata: Runtime metadata added by filters during request processing
+ * * Route metadata: Static metadata configured on the route entry
+ */
+export interface SourcedMetadata {
+  /**
+   * Metadata matcher configuration that defines what metadata to match against. This includes the filter name,
+   * metadata key path, and expected value.
+   */
+  metadataMatcher?:
+    | MetadataMatcher
+    | undefined;
+  /**
+   * Specifies which metadata source should be used for matching. If not set,
+   * defaults to DYNAMIC (dynamic metadata). Set to ROUTE to match against
+   * static metadata configured on the route entry.
+   */
+  metadataSource: MetadataSource;
+}
+
+/**
  * Permission defines an action (or actions) that a principal can take.
- * [#next-free-field: 14]
+ * [#next-free-field: 15]
  */
 export interface Permission {
   /** A set of rules that all must match in order to define the action. */
@@ -310,7 +367,12 @@ export interface Permission {
   destinationPortRange?:
     | Int32Range
     | undefined;
-  /** Metadata that describes additional information about the action. */
+  /**
+   * Metadata that describes additional information about the action. This field is deprecated; please use
+   * :ref:`sourced_metadata<envoy_v3_api_field_config.rbac.v3.Permission.sourced_metadata>` instead.
+   *
+   * @deprecated
+   */
   metadata?:
     | MetadataMatcher
     | undefined;
@@ -358,7 +420,14 @@ export interface Permission {
    * URI template path matching.
    * [#extension-category: envoy.path.match]
    */
-  uriTemplate?: TypedExtensionConfig | undefined;
+  uriTemplate?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
+   * Matches against metadata from either dynamic state or route configuration. Preferred over the
+   * ``metadata`` field as it provides more flexibility in metadata source selection.
+   */
+  sourcedMetadata?: SourcedMetadata | undefined;
 }
 
 /**
@@ -372,7 +441,7 @@ export interface Permission_Set {
 /**
  * Principal defines an identity or a group of identities for a downstream
  * subject.
- * [#next-free-field: 13]
+ * [#next-free-field: 15]
  */
 export interface Principal {
   /**
@@ -393,7 +462,13 @@ export interface Principal {
   any?:
     | boolean
     | undefined;
-  /** Authenticated attributes that identify the downstream. */
+  /**
+   * Authenticated attributes that identify the downstream.
+   * It is recommended to NOT use this field, but instead use
+   * :ref:`MTlsAuthenticated <envoy_v3_api_msg_extensions.rbac.principals.mtls_authenticated.v3.Config>`,
+   * configured via :ref:`custom <envoy_v3_api_field_config.rbac.v3.Principal.custom>`,
+   * which should be used for most use cases due to its improved security.
+   */
   authenticated?:
     | Principal_Authenticated
     | undefined;
@@ -445,7 +520,12 @@ export interface Principal {
   urlPath?:
     | PathMatcher
     | undefined;
-  /** Metadata that describes additional information about the principal. */
+  /**
+   * Metadata that describes additional information about the principal. This field is deprecated; please use
+   * :ref:`sourced_metadata<envoy_v3_api_field_config.rbac.v3.Principal.sourced_metadata>` instead.
+   *
+   * @deprecated
+   */
   metadata?:
     | MetadataMatcher
     | undefined;
@@ -458,7 +538,21 @@ export interface Principal {
    * ``not_id`` would match, this principal would not match. Conversely, if the
    * value of ``not_id`` would not match, this principal would match.
    */
-  notId?: Principal | undefined;
+  notId?:
+    | Principal
+    | undefined;
+  /**
+   * Matches against metadata from either dynamic state or route configuration. Preferred over the
+   * ``metadata`` field as it provides more flexibility in metadata source selection.
+   */
+  sourcedMetadata?:
+    | SourcedMetadata
+    | undefined;
+  /**
+   * Extension for configuring custom principals for RBAC.
+   * [#extension-category: envoy.rbac.principals]
+   */
+  custom?: TypedExtensionConfig | undefined;
 }
 
 /**
@@ -469,12 +563,22 @@ export interface Principal_Set {
   ids: Principal[];
 }
 
-/** Authentication attributes for a downstream. */
+/**
+ * Authentication attributes for a downstream.
+ * It is recommended to NOT use this type, but instead use
+ * :ref:`MTlsAuthenticated <envoy_v3_api_msg_extensions.rbac.principals.mtls_authenticated.v3.Config>`,
+ * configured via :ref:`custom <envoy_v3_api_field_config.rbac.v3.Principal.custom>`,
+ * which should be used for most use cases due to its improved security.
+ */
 export interface Principal_Authenticated {
   /**
    * The name of the principal. If set, The URI SAN or DNS SAN in that order
    * is used from the certificate, otherwise the subject field is used. If
-   * unset, it applies to any user that is authenticated.
+   * unset, it applies to any user that is allowed by the downstream TLS configuration.
+   * If :ref:`require_client_certificate <envoy_v3_api_field_extensions.transport_sockets.tls.v3.DownstreamTlsContext.require_client_certificate>`
+   * is false or :ref:`trust_chain_verification <envoy_v3_api_field_extensions.transport_sockets.tls.v3.CertificateValidationContext.trust_chain_verification>`
+   * is set to :ref:`ACCEPT_UNTRUSTED <envoy_v3_api_enum_value_extensions.transport_sockets.tls.v3.CertificateValidationContext.TrustChainVerification.ACCEPT_UNTRUSTED>`,
+   * then no authentication is required.
    */
   principalName?: StringMatcher | undefined;
 }
@@ -1065,6 +1169,103 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
   },
 };
 
+function createBaseSourcedMetadata(): SourcedMetadata {
+  return { metadataMatcher: undefined, metadataSource: 0 };
+}
+
+export const SourcedMetadata: MessageFns<SourcedMetadata, "envoy.config.rbac.v3.SourcedMetadata"> = {
+  $type: "envoy.config.rbac.v3.SourcedMetadata" as const,
+
+  encode(message: SourcedMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metadataMatcher !== undefined) {
+      MetadataMatcher.encode(message.metadataMatcher, writer.uint32(10).fork()).join();
+    }
+    if (message.metadataSource !== 0) {
+      writer.uint32(16).int32(message.metadataSource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SourcedMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSourcedMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadataMatcher = MetadataMatcher.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.metadataSource = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SourcedMetadata {
+    return {
+      metadataMatcher: isSet(object.metadataMatcher)
+        ? MetadataMatcher.fromJSON(object.metadataMatcher)
+        : isSet(object.metadata_matcher)
+        ? MetadataMatcher.fromJSON(object.metadata_matcher)
+        : undefined,
+      metadataSource: isSet(object.metadataSource)
+        ? metadataSourceFromJSON(object.metadataSource)
+        : isSet(object.metadata_source)
+        ? metadataSourceFromJSON(object.metadata_source)
+        : 0,
+    };
+  },
+
+  toJSON(message: SourcedMetadata): unknown {
+    const obj: any = {};
+    if (message.metadataMatcher !== undefined) {
+      obj.metadataMatcher = MetadataMatcher.toJSON(message.metadataMatcher);
+    }
+    if (message.metadataSource !== 0) {
+      obj.metadataSource = metadataSourceToJSON(message.metadataSource);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SourcedMetadata>): SourcedMetadata {
+    return SourcedMetadata.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SourcedMetadata>): SourcedMetadata {
+    const message = createBaseSourcedMetadata();
+    message.metadataMatcher = (object.metadataMatcher !== undefined && object.metadataMatcher !== null)
+      ? MetadataMatcher.fromPartial(object.metadataMatcher)
+      : undefined;
+    message.metadataSource = object.metadataSource ?? 0;
+    return message;
+  },
+};
+
 function createBasePermission(): Permission {
   return {
     andRules: undefined,
@@ -1080,6 +1281,7 @@ function createBasePermission(): Permission {
     requestedServerName: undefined,
     matcher: undefined,
     uriTemplate: undefined,
+    sourcedMetadata: undefined,
   };
 }
 
@@ -1125,6 +1327,9 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
     }
     if (message.uriTemplate !== undefined) {
       TypedExtensionConfig.encode(message.uriTemplate, writer.uint32(106).fork()).join();
+    }
+    if (message.sourcedMetadata !== undefined) {
+      SourcedMetadata.encode(message.sourcedMetadata, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -1246,6 +1451,14 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
             message.uriTemplate = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.sourcedMetadata = SourcedMetadata.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1309,6 +1522,11 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
         : isSet(object.uri_template)
         ? TypedExtensionConfig.fromJSON(object.uri_template)
         : undefined,
+      sourcedMetadata: isSet(object.sourcedMetadata)
+        ? SourcedMetadata.fromJSON(object.sourcedMetadata)
+        : isSet(object.sourced_metadata)
+        ? SourcedMetadata.fromJSON(object.sourced_metadata)
+        : undefined,
     };
   },
 
@@ -1353,6 +1571,9 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
     if (message.uriTemplate !== undefined) {
       obj.uriTemplate = TypedExtensionConfig.toJSON(message.uriTemplate);
     }
+    if (message.sourcedMetadata !== undefined) {
+      obj.sourcedMetadata = SourcedMetadata.toJSON(message.sourcedMetadata);
+    }
     return obj;
   },
 
@@ -1395,6 +1616,9 @@ export const Permission: MessageFns<Permission, "envoy.config.rbac.v3.Permission
       : undefined;
     message.uriTemplate = (object.uriTemplate !== undefined && object.uriTemplate !== null)
       ? TypedExtensionConfig.fromPartial(object.uriTemplate)
+      : undefined;
+    message.sourcedMetadata = (object.sourcedMetadata !== undefined && object.sourcedMetadata !== null)
+      ? SourcedMetadata.fromPartial(object.sourcedMetadata)
       : undefined;
     return message;
   },
@@ -1485,6 +1709,8 @@ function createBasePrincipal(): Principal {
     metadata: undefined,
     filterState: undefined,
     notId: undefined,
+    sourcedMetadata: undefined,
+    custom: undefined,
   };
 }
 
@@ -1527,6 +1753,12 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
     }
     if (message.notId !== undefined) {
       Principal.encode(message.notId, writer.uint32(66).fork()).join();
+    }
+    if (message.sourcedMetadata !== undefined) {
+      SourcedMetadata.encode(message.sourcedMetadata, writer.uint32(106).fork()).join();
+    }
+    if (message.custom !== undefined) {
+      TypedExtensionConfig.encode(message.custom, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -1640,6 +1872,22 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
             message.notId = Principal.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.sourcedMetadata = SourcedMetadata.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.custom = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1698,6 +1946,12 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
         : isSet(object.not_id)
         ? Principal.fromJSON(object.not_id)
         : undefined,
+      sourcedMetadata: isSet(object.sourcedMetadata)
+        ? SourcedMetadata.fromJSON(object.sourcedMetadata)
+        : isSet(object.sourced_metadata)
+        ? SourcedMetadata.fromJSON(object.sourced_metadata)
+        : undefined,
+      custom: isSet(object.custom) ? TypedExtensionConfig.fromJSON(object.custom) : undefined,
     };
   },
 
@@ -1738,6 +1992,12 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
     }
     if (message.notId !== undefined) {
       obj.notId = Principal.toJSON(message.notId);
+    }
+    if (message.sourcedMetadata !== undefined) {
+      obj.sourcedMetadata = SourcedMetadata.toJSON(message.sourcedMetadata);
+    }
+    if (message.custom !== undefined) {
+      obj.custom = TypedExtensionConfig.toJSON(message.custom);
     }
     return obj;
   },
@@ -1780,6 +2040,12 @@ export const Principal: MessageFns<Principal, "envoy.config.rbac.v3.Principal"> 
       : undefined;
     message.notId = (object.notId !== undefined && object.notId !== null)
       ? Principal.fromPartial(object.notId)
+      : undefined;
+    message.sourcedMetadata = (object.sourcedMetadata !== undefined && object.sourcedMetadata !== null)
+      ? SourcedMetadata.fromPartial(object.sourcedMetadata)
+      : undefined;
+    message.custom = (object.custom !== undefined && object.custom !== null)
+      ? TypedExtensionConfig.fromPartial(object.custom)
       : undefined;
     return message;
   },

@@ -8,8 +8,9 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
 import { Duration } from "../../../../google/protobuf/duration";
-import { BoolValue, UInt32Value } from "../../../../google/protobuf/wrappers";
+import { BoolValue, UInt32Value, UInt64Value } from "../../../../google/protobuf/wrappers";
 import { Matcher } from "../../../../xds/type/matcher/v3/matcher";
+import { FilterStateMatcher } from "../../../type/matcher/v3/filter_state";
 import { MetadataMatcher } from "../../../type/matcher/v3/metadata";
 import { RegexMatchAndSubstitute, RegexMatcher } from "../../../type/matcher/v3/regex";
 import { StringMatcher } from "../../../type/matcher/v3/string";
@@ -71,7 +72,6 @@ export interface VirtualHost {
    */
   routes: Route[];
   /**
-   * [#next-major-version: This should be included in a oneof with routes wrapped in a message.]
    * The match tree to use when resolving route actions for incoming requests. Only one of this and ``routes``
    * can be specified.
    */
@@ -588,7 +588,7 @@ export interface ClusterSpecifierPlugin {
   isOptional: boolean;
 }
 
-/** [#next-free-field: 16] */
+/** [#next-free-field: 17] */
 export interface RouteMatch {
   /**
    * If specified, the route is a prefix rule meaning that the prefix must
@@ -729,6 +729,13 @@ export interface RouteMatch {
    * dynamic metadata for a match to occur.
    */
   dynamicMetadata: MetadataMatcher[];
+  /**
+   * Specifies a set of filter state matchers on which the route should match.
+   * The router will check the filter state against all the specified filter state matchers.
+   * If the number of specified filter state matchers is nonzero, they all must match the
+   * filter state for a match to occur.
+   */
+  filterState: FilterStateMatcher[];
 }
 
 export interface RouteMatch_GrpcRouteMatchOptions {
@@ -1400,7 +1407,12 @@ export interface RouteAction_RequestMirrorPolicy {
   runtimeFraction?:
     | RuntimeFractionalPercent
     | undefined;
-  /** Determines if the trace span should be sampled. Defaults to true. */
+  /**
+   * Specifies whether the trace span for the shadow request should be sampled. If this field is not explicitly set,
+   * the shadow request will inherit the sampling decision of its parent span. This ensures consistency with the trace
+   * sampling policy of the original request and prevents oversampling, especially in scenarios where runtime sampling
+   * is disabled.
+   */
   traceSampled?:
     | boolean
     | undefined;
@@ -2167,6 +2179,7 @@ export interface VirtualCluster {
 /**
  * Global rate limiting :ref:`architecture overview <arch_overview_global_rate_limit>`.
  * Also applies to Local rate limiting :ref:`using descriptors <config_http_filters_local_rate_limit_descriptors>`.
+ * [#next-free-field: 7]
  */
 export interface RateLimit {
   /**
@@ -2177,11 +2190,23 @@ export interface RateLimit {
    * .. note::
    *
    *   The filter supports a range of 0 - 10 inclusively for stage numbers.
+   *
+   * .. note::
+   *   This is not supported if the rate limit action is configured in the ``typed_per_filter_config`` like
+   *   :ref:`VirtualHost.typed_per_filter_config<envoy_v3_api_field_config.route.v3.VirtualHost.typed_per_filter_config>` or
+   *   :ref:`Route.typed_per_filter_config<envoy_v3_api_field_config.route.v3.Route.typed_per_filter_config>`, etc.
    */
   stage?:
     | number
     | undefined;
-  /** The key to be set in runtime to disable this rate limit configuration. */
+  /**
+   * The key to be set in runtime to disable this rate limit configuration.
+   *
+   * .. note::
+   *   This is not supported if the rate limit action is configured in the ``typed_per_filter_config`` like
+   *   :ref:`VirtualHost.typed_per_filter_config<envoy_v3_api_field_config.route.v3.VirtualHost.typed_per_filter_config>` or
+   *   :ref:`Route.typed_per_filter_config<envoy_v3_api_field_config.route.v3.Route.typed_per_filter_config>`, etc.
+   */
   disableKey: string;
   /**
    * A list of actions that are to be applied for this rate limit configuration.
@@ -2197,11 +2222,48 @@ export interface RateLimit {
    * rate limit configuration. If the override value is invalid or cannot be resolved
    * from metadata, no override is provided. See :ref:`rate limit override
    * <config_http_filters_rate_limit_rate_limit_override>` for more information.
+   *
+   * .. note::
+   *   This is not supported if the rate limit action is configured in the ``typed_per_filter_config`` like
+   *   :ref:`VirtualHost.typed_per_filter_config<envoy_v3_api_field_config.route.v3.VirtualHost.typed_per_filter_config>` or
+   *   :ref:`Route.typed_per_filter_config<envoy_v3_api_field_config.route.v3.Route.typed_per_filter_config>`, etc.
    */
-  limit?: RateLimit_Override | undefined;
+  limit?:
+    | RateLimit_Override
+    | undefined;
+  /**
+   * An optional hits addend to be appended to the descriptor produced by this rate limit
+   * configuration.
+   *
+   * .. note::
+   *   This is only supported if the rate limit action is configured in the ``typed_per_filter_config`` like
+   *   :ref:`VirtualHost.typed_per_filter_config<envoy_v3_api_field_config.route.v3.VirtualHost.typed_per_filter_config>` or
+   *   :ref:`Route.typed_per_filter_config<envoy_v3_api_field_config.route.v3.Route.typed_per_filter_config>`, etc.
+   */
+  hitsAddend?:
+    | RateLimit_HitsAddend
+    | undefined;
+  /**
+   * If true, the rate limit request will be applied when the stream completes. The default value is false.
+   * This is useful when the rate limit budget needs to reflect the response context that is not available
+   * on the request path.
+   *
+   * For example, let's say the upstream service calculates the usage statistics and returns them in the response body
+   * and we want to utilize these numbers to apply the rate limit action for the subsequent requests.
+   * Combined with another filter that can set the desired addend based on the response (e.g. Lua filter),
+   * this can be used to subtract the usage statistics from the rate limit budget.
+   *
+   * A rate limit applied on the stream completion is "fire-and-forget" by nature, and rate limit is not enforced by this config.
+   * In other words, the current request won't be blocked when this is true, but the budget will be updated for the subsequent
+   * requests based on the action with this field set to true. Users should ensure that the rate limit is enforced by the actions
+   * applied on the request path, i.e. the ones with this field set to false.
+   *
+   * Currently, this is only supported by the HTTP global rate filter.
+   */
+  applyOnStreamDone: boolean;
 }
 
-/** [#next-free-field: 12] */
+/** [#next-free-field: 13] */
 export interface RateLimit_Action {
   /** Rate limit on source cluster. */
   sourceCluster?:
@@ -2214,6 +2276,10 @@ export interface RateLimit_Action {
   /** Rate limit on request headers. */
   requestHeaders?:
     | RateLimit_Action_RequestHeaders
+    | undefined;
+  /** Rate limit on query parameters. */
+  queryParameters?:
+    | RateLimit_Action_QueryParameters
     | undefined;
   /** Rate limit on remote address. */
   remoteAddress?:
@@ -2314,9 +2380,52 @@ export interface RateLimit_Action_RequestHeaders {
   /** The key to use in the descriptor entry. */
   descriptorKey: string;
   /**
-   * If set to true, Envoy skips the descriptor while calling rate limiting service
-   * when header is not present in the request. By default it skips calling the
-   * rate limiting service if this header is not present in the request.
+   * Controls the behavior when the specified header is not present in the request.
+   *
+   * If set to ``false`` (default):
+   *
+   * * Envoy does **NOT** call the rate limiting service for this descriptor.
+   * * Useful if the header is optional and you prefer to skip rate limiting when it's absent.
+   *
+   * If set to ``true``:
+   *
+   * * Envoy calls the rate limiting service but omits this descriptor if the header is missing.
+   * * Useful if you want Envoy to enforce rate limiting even when the header is not present.
+   */
+  skipIfAbsent: boolean;
+}
+
+/**
+ * The following descriptor entry is appended when a query parameter contains a key that matches the
+ * ``query_parameter_name``:
+ *
+ * .. code-block:: cpp
+ *
+ *   ("<descriptor_key>", "<query_parameter_value_queried_from_query_parameter>")
+ */
+export interface RateLimit_Action_QueryParameters {
+  /**
+   * The name of the query parameter to use for rate limiting. Value of this query parameter is used to populate
+   * the value of the descriptor entry for the descriptor_key.
+   */
+  queryParameterName: string;
+  /**
+   * The key to use when creating the rate limit descriptor entry. his descriptor key will be used to identify the
+   * rate limit rule in the rate limiting service.
+   */
+  descriptorKey: string;
+  /**
+   * Controls the behavior when the specified query parameter is not present in the request.
+   *
+   * If set to ``false`` (default):
+   *
+   * * Envoy does **NOT** call the rate limiting service for this descriptor.
+   * * Useful if the query parameter is optional and you prefer to skip rate limiting when it's absent.
+   *
+   * If set to ``true``:
+   *
+   * * Envoy calls the rate limiting service but omits this descriptor if the query parameter is missing.
+   * * Useful if you want Envoy to enforce rate limiting even when the query parameter is not present.
    */
   skipIfAbsent: boolean;
 }
@@ -2464,9 +2573,18 @@ export interface RateLimit_Action_MetaData {
   /** Source of metadata */
   source: RateLimit_Action_MetaData_Source;
   /**
-   * If set to true, Envoy skips the descriptor while calling rate limiting service
-   * when ``metadata_key`` is empty and ``default_value`` is not set. By default it skips calling the
-   * rate limiting service in that case.
+   * Controls the behavior when the specified ``metadata_key`` is empty and ``default_value`` is not set.
+   *
+   * If set to ``false`` (default):
+   *
+   * * Envoy does **NOT** call the rate limiting service for this descriptor.
+   * * Useful if the metadata is optional and you prefer to skip rate limiting when it's absent.
+   *
+   * If set to ``true``:
+   *
+   * * Envoy calls the rate limiting service but omits this descriptor if the ``metadata_key`` is empty and
+   *   ``default_value`` is missing.
+   * * Useful if you want Envoy to enforce rate limiting even when the metadata is not present.
    */
   skipIfAbsent: boolean;
 }
@@ -2547,6 +2665,38 @@ export interface RateLimit_Override_DynamicMetadata {
    * enum <envoy_v3_api_enum_type.v3.RateLimitUnit>`
    */
   metadataKey?: MetadataKey | undefined;
+}
+
+export interface RateLimit_HitsAddend {
+  /**
+   * Fixed number of hits to add to the rate limit descriptor.
+   *
+   * One of the ``number`` or ``format`` fields should be set but not both.
+   */
+  number?:
+    | number
+    | undefined;
+  /**
+   * Substitution format string to extract the number of hits to add to the rate limit descriptor.
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here.
+   *
+   * .. note::
+   *
+   *   The format string must contains only single valid substitution field. If the format string
+   *   not meets the requirement, the configuration will be rejected.
+   *
+   *   The substitution field should generates a non-negative number or string representation of
+   *   a non-negative number. The value of the non-negative number should be less than or equal
+   *   to 1000000000 like the ``number`` field. If the output of the substitution field not meet
+   *   the requirement, this will be treated as an error and the current descriptor will be ignored.
+   *
+   * For example, the ``%BYTES_RECEIVED%`` format string will be replaced with the number of bytes
+   * received in the request.
+   *
+   * One of the ``number`` or ``format`` fields should be set but not both.
+   */
+  format: string;
 }
 
 /**
@@ -4761,6 +4911,7 @@ function createBaseRouteMatch(): RouteMatch {
     grpc: undefined,
     tlsContext: undefined,
     dynamicMetadata: [],
+    filterState: [],
   };
 }
 
@@ -4806,6 +4957,9 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
     }
     for (const v of message.dynamicMetadata) {
       MetadataMatcher.encode(v!, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.filterState) {
+      FilterStateMatcher.encode(v!, writer.uint32(130).fork()).join();
     }
     return writer;
   },
@@ -4927,6 +5081,14 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
             message.dynamicMetadata.push(MetadataMatcher.decode(reader, reader.uint32()));
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.filterState.push(FilterStateMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4992,6 +5154,11 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
         : globalThis.Array.isArray(object?.dynamic_metadata)
         ? object.dynamic_metadata.map((e: any) => MetadataMatcher.fromJSON(e))
         : [],
+      filterState: globalThis.Array.isArray(object?.filterState)
+        ? object.filterState.map((e: any) => FilterStateMatcher.fromJSON(e))
+        : globalThis.Array.isArray(object?.filter_state)
+        ? object.filter_state.map((e: any) => FilterStateMatcher.fromJSON(e))
+        : [],
     };
   },
 
@@ -5036,6 +5203,9 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
     if (message.dynamicMetadata?.length) {
       obj.dynamicMetadata = message.dynamicMetadata.map((e) => MetadataMatcher.toJSON(e));
     }
+    if (message.filterState?.length) {
+      obj.filterState = message.filterState.map((e) => FilterStateMatcher.toJSON(e));
+    }
     return obj;
   },
 
@@ -5069,6 +5239,7 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
       ? RouteMatch_TlsContextMatchOptions.fromPartial(object.tlsContext)
       : undefined;
     message.dynamicMetadata = object.dynamicMetadata?.map((e) => MetadataMatcher.fromPartial(e)) || [];
+    message.filterState = object.filterState?.map((e) => FilterStateMatcher.fromPartial(e)) || [];
     return message;
   },
 };
@@ -9234,7 +9405,14 @@ export const VirtualCluster: MessageFns<VirtualCluster, "envoy.config.route.v3.V
 };
 
 function createBaseRateLimit(): RateLimit {
-  return { stage: undefined, disableKey: "", actions: [], limit: undefined };
+  return {
+    stage: undefined,
+    disableKey: "",
+    actions: [],
+    limit: undefined,
+    hitsAddend: undefined,
+    applyOnStreamDone: false,
+  };
 }
 
 export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit"> = {
@@ -9252,6 +9430,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
     }
     if (message.limit !== undefined) {
       RateLimit_Override.encode(message.limit, writer.uint32(34).fork()).join();
+    }
+    if (message.hitsAddend !== undefined) {
+      RateLimit_HitsAddend.encode(message.hitsAddend, writer.uint32(42).fork()).join();
+    }
+    if (message.applyOnStreamDone !== false) {
+      writer.uint32(48).bool(message.applyOnStreamDone);
     }
     return writer;
   },
@@ -9301,6 +9485,22 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
             message.limit = RateLimit_Override.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.hitsAddend = RateLimit_HitsAddend.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.applyOnStreamDone = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9325,6 +9525,16 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
         ? object.actions.map((e: any) => RateLimit_Action.fromJSON(e))
         : [],
       limit: isSet(object.limit) ? RateLimit_Override.fromJSON(object.limit) : undefined,
+      hitsAddend: isSet(object.hitsAddend)
+        ? RateLimit_HitsAddend.fromJSON(object.hitsAddend)
+        : isSet(object.hits_addend)
+        ? RateLimit_HitsAddend.fromJSON(object.hits_addend)
+        : undefined,
+      applyOnStreamDone: isSet(object.applyOnStreamDone)
+        ? globalThis.Boolean(object.applyOnStreamDone)
+        : isSet(object.apply_on_stream_done)
+        ? globalThis.Boolean(object.apply_on_stream_done)
+        : false,
     };
   },
 
@@ -9342,6 +9552,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
     if (message.limit !== undefined) {
       obj.limit = RateLimit_Override.toJSON(message.limit);
     }
+    if (message.hitsAddend !== undefined) {
+      obj.hitsAddend = RateLimit_HitsAddend.toJSON(message.hitsAddend);
+    }
+    if (message.applyOnStreamDone !== false) {
+      obj.applyOnStreamDone = message.applyOnStreamDone;
+    }
     return obj;
   },
 
@@ -9356,6 +9572,10 @@ export const RateLimit: MessageFns<RateLimit, "envoy.config.route.v3.RateLimit">
     message.limit = (object.limit !== undefined && object.limit !== null)
       ? RateLimit_Override.fromPartial(object.limit)
       : undefined;
+    message.hitsAddend = (object.hitsAddend !== undefined && object.hitsAddend !== null)
+      ? RateLimit_HitsAddend.fromPartial(object.hitsAddend)
+      : undefined;
+    message.applyOnStreamDone = object.applyOnStreamDone ?? false;
     return message;
   },
 };
@@ -9365,6 +9585,7 @@ function createBaseRateLimit_Action(): RateLimit_Action {
     sourceCluster: undefined,
     destinationCluster: undefined,
     requestHeaders: undefined,
+    queryParameters: undefined,
     remoteAddress: undefined,
     genericKey: undefined,
     headerValueMatch: undefined,
@@ -9388,6 +9609,9 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
     }
     if (message.requestHeaders !== undefined) {
       RateLimit_Action_RequestHeaders.encode(message.requestHeaders, writer.uint32(26).fork()).join();
+    }
+    if (message.queryParameters !== undefined) {
+      RateLimit_Action_QueryParameters.encode(message.queryParameters, writer.uint32(98).fork()).join();
     }
     if (message.remoteAddress !== undefined) {
       RateLimit_Action_RemoteAddress.encode(message.remoteAddress, writer.uint32(34).fork()).join();
@@ -9452,6 +9676,14 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
             }
 
             message.requestHeaders = RateLimit_Action_RequestHeaders.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.queryParameters = RateLimit_Action_QueryParameters.decode(reader, reader.uint32());
             continue;
           }
           case 4: {
@@ -9550,6 +9782,11 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
         : isSet(object.request_headers)
         ? RateLimit_Action_RequestHeaders.fromJSON(object.request_headers)
         : undefined,
+      queryParameters: isSet(object.queryParameters)
+        ? RateLimit_Action_QueryParameters.fromJSON(object.queryParameters)
+        : isSet(object.query_parameters)
+        ? RateLimit_Action_QueryParameters.fromJSON(object.query_parameters)
+        : undefined,
       remoteAddress: isSet(object.remoteAddress)
         ? RateLimit_Action_RemoteAddress.fromJSON(object.remoteAddress)
         : isSet(object.remote_address)
@@ -9596,6 +9833,9 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
     if (message.requestHeaders !== undefined) {
       obj.requestHeaders = RateLimit_Action_RequestHeaders.toJSON(message.requestHeaders);
     }
+    if (message.queryParameters !== undefined) {
+      obj.queryParameters = RateLimit_Action_QueryParameters.toJSON(message.queryParameters);
+    }
     if (message.remoteAddress !== undefined) {
       obj.remoteAddress = RateLimit_Action_RemoteAddress.toJSON(message.remoteAddress);
     }
@@ -9636,6 +9876,9 @@ export const RateLimit_Action: MessageFns<RateLimit_Action, "envoy.config.route.
       : undefined;
     message.requestHeaders = (object.requestHeaders !== undefined && object.requestHeaders !== null)
       ? RateLimit_Action_RequestHeaders.fromPartial(object.requestHeaders)
+      : undefined;
+    message.queryParameters = (object.queryParameters !== undefined && object.queryParameters !== null)
+      ? RateLimit_Action_QueryParameters.fromPartial(object.queryParameters)
       : undefined;
     message.remoteAddress = (object.remoteAddress !== undefined && object.remoteAddress !== null)
       ? RateLimit_Action_RemoteAddress.fromPartial(object.remoteAddress)
@@ -9892,6 +10135,124 @@ export const RateLimit_Action_RequestHeaders: MessageFns<
   fromPartial(object: DeepPartial<RateLimit_Action_RequestHeaders>): RateLimit_Action_RequestHeaders {
     const message = createBaseRateLimit_Action_RequestHeaders();
     message.headerName = object.headerName ?? "";
+    message.descriptorKey = object.descriptorKey ?? "";
+    message.skipIfAbsent = object.skipIfAbsent ?? false;
+    return message;
+  },
+};
+
+function createBaseRateLimit_Action_QueryParameters(): RateLimit_Action_QueryParameters {
+  return { queryParameterName: "", descriptorKey: "", skipIfAbsent: false };
+}
+
+export const RateLimit_Action_QueryParameters: MessageFns<
+  RateLimit_Action_QueryParameters,
+  "envoy.config.route.v3.RateLimit.Action.QueryParameters"
+> = {
+  $type: "envoy.config.route.v3.RateLimit.Action.QueryParameters" as const,
+
+  encode(message: RateLimit_Action_QueryParameters, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queryParameterName !== "") {
+      writer.uint32(10).string(message.queryParameterName);
+    }
+    if (message.descriptorKey !== "") {
+      writer.uint32(18).string(message.descriptorKey);
+    }
+    if (message.skipIfAbsent !== false) {
+      writer.uint32(24).bool(message.skipIfAbsent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateLimit_Action_QueryParameters {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRateLimit_Action_QueryParameters();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queryParameterName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.descriptorKey = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.skipIfAbsent = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RateLimit_Action_QueryParameters {
+    return {
+      queryParameterName: isSet(object.queryParameterName)
+        ? globalThis.String(object.queryParameterName)
+        : isSet(object.query_parameter_name)
+        ? globalThis.String(object.query_parameter_name)
+        : "",
+      descriptorKey: isSet(object.descriptorKey)
+        ? globalThis.String(object.descriptorKey)
+        : isSet(object.descriptor_key)
+        ? globalThis.String(object.descriptor_key)
+        : "",
+      skipIfAbsent: isSet(object.skipIfAbsent)
+        ? globalThis.Boolean(object.skipIfAbsent)
+        : isSet(object.skip_if_absent)
+        ? globalThis.Boolean(object.skip_if_absent)
+        : false,
+    };
+  },
+
+  toJSON(message: RateLimit_Action_QueryParameters): unknown {
+    const obj: any = {};
+    if (message.queryParameterName !== "") {
+      obj.queryParameterName = message.queryParameterName;
+    }
+    if (message.descriptorKey !== "") {
+      obj.descriptorKey = message.descriptorKey;
+    }
+    if (message.skipIfAbsent !== false) {
+      obj.skipIfAbsent = message.skipIfAbsent;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RateLimit_Action_QueryParameters>): RateLimit_Action_QueryParameters {
+    return RateLimit_Action_QueryParameters.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RateLimit_Action_QueryParameters>): RateLimit_Action_QueryParameters {
+    const message = createBaseRateLimit_Action_QueryParameters();
+    message.queryParameterName = object.queryParameterName ?? "";
     message.descriptorKey = object.descriptorKey ?? "";
     message.skipIfAbsent = object.skipIfAbsent ?? false;
     return message;
@@ -10856,6 +11217,93 @@ export const RateLimit_Override_DynamicMetadata: MessageFns<
     message.metadataKey = (object.metadataKey !== undefined && object.metadataKey !== null)
       ? MetadataKey.fromPartial(object.metadataKey)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseRateLimit_HitsAddend(): RateLimit_HitsAddend {
+  return { number: undefined, format: "" };
+}
+
+export const RateLimit_HitsAddend: MessageFns<RateLimit_HitsAddend, "envoy.config.route.v3.RateLimit.HitsAddend"> = {
+  $type: "envoy.config.route.v3.RateLimit.HitsAddend" as const,
+
+  encode(message: RateLimit_HitsAddend, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.number !== undefined) {
+      UInt64Value.encode({ value: message.number! }, writer.uint32(10).fork()).join();
+    }
+    if (message.format !== "") {
+      writer.uint32(18).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RateLimit_HitsAddend {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRateLimit_HitsAddend();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.number = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RateLimit_HitsAddend {
+    return {
+      number: isSet(object.number) ? Number(object.number) : undefined,
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: RateLimit_HitsAddend): unknown {
+    const obj: any = {};
+    if (message.number !== undefined) {
+      obj.number = message.number;
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RateLimit_HitsAddend>): RateLimit_HitsAddend {
+    return RateLimit_HitsAddend.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RateLimit_HitsAddend>): RateLimit_HitsAddend {
+    const message = createBaseRateLimit_HitsAddend();
+    message.number = object.number ?? undefined;
+    message.format = object.format ?? "";
     return message;
   },
 };

@@ -204,8 +204,10 @@ export interface AccessLogCommon {
   sampleRate: number;
   /**
    * This field is the remote/origin address on which the request from the user was received.
-   * Note: This may not be the physical peer. E.g, if the remote address is inferred from for
-   * example the x-forwarder-for header, proxy protocol, etc.
+   *
+   * .. note::
+   *   This may not be the actual peer address. For example, it might be derived from headers like ``x-forwarded-for``,
+   *   the proxy protocol, or similar sources.
    */
   downstreamRemoteAddress?:
     | Address
@@ -214,7 +216,7 @@ export interface AccessLogCommon {
   downstreamLocalAddress?:
     | Address
     | undefined;
-  /** If the connection is secure,S this field will contain TLS properties. */
+  /** If the connection is secure, this field will contain TLS properties. */
   tlsProperties?:
     | TLSProperties
     | undefined;
@@ -234,7 +236,7 @@ export interface AccessLogCommon {
     | undefined;
   /**
    * Interval between the first downstream byte received and the first upstream byte sent. There may
-   * by considerable delta between ``time_to_last_rx_byte`` and this value due to filters.
+   * be considerable delta between ``time_to_last_rx_byte`` and this value due to filters.
    * Additionally, the same caveats apply as documented in ``time_to_last_downstream_tx_byte`` about
    * not accounting for kernel socket buffer time, etc.
    */
@@ -318,7 +320,7 @@ export interface AccessLogCommon {
    * If upstream connection failed due to transport socket (e.g. TLS handshake), provides the
    * failure reason from the transport socket. The format of this field depends on the configured
    * upstream transport socket. Common TLS failures are in
-   * :ref:`TLS trouble shooting <arch_overview_ssl_trouble_shooting>`.
+   * :ref:`TLS troubleshooting <arch_overview_ssl_trouble_shooting>`.
    */
   upstreamTransportFailureReason: string;
   /** The name of the route */
@@ -339,7 +341,7 @@ export interface AccessLogCommon {
   filterStateObjects: { [key: string]: Any };
   /**
    * A list of custom tags, which annotate logs with additional information.
-   * To configure this value, users should configure
+   * To configure this value, see the documentation for
    * :ref:`custom_tags <envoy_v3_api_field_extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig.custom_tags>`.
    */
   customTags: { [key: string]: string };
@@ -365,18 +367,19 @@ export interface AccessLogCommon {
    */
   streamId: string;
   /**
-   * If this log entry is final log entry that flushed after the stream completed or
-   * intermediate log entry that flushed periodically during the stream.
-   * There may be multiple intermediate log entries and only one final log entry for each
-   * long-live stream (TCP connection, long-live HTTP2 stream).
-   * And if it is necessary, unique ID or identifier can be added to the log entry
-   * :ref:`stream_id <envoy_v3_api_field_data.accesslog.v3.AccessLogCommon.stream_id>` to
-   * correlate all these intermediate log entries and final log entry.
+   * Indicates whether this log entry is the final entry (flushed after the stream completed) or an intermediate entry
+   * (flushed periodically during the stream).
+   *
+   * For long-lived streams (e.g., TCP connections or long-lived HTTP/2 streams), there may be multiple intermediate
+   * entries and only one final entry.
+   *
+   * If needed, a unique identifier (see :ref:`stream_id <envoy_v3_api_field_data.accesslog.v3.AccessLogCommon.stream_id>`)
+   * can be used to correlate all intermediate and final log entries for the same stream.
    *
    * .. attention::
    *
-   *   This field is deprecated in favor of ``access_log_type`` for better indication of the
-   *   type of the access log record.
+   *   This field is deprecated in favor of ``access_log_type``, which provides a clearer indication of the log entry
+   *   type.
    *
    * @deprecated
    */
@@ -384,27 +387,27 @@ export interface AccessLogCommon {
   /**
    * If downstream connection in listener failed due to transport socket (e.g. TLS handshake), provides the
    * failure reason from the transport socket. The format of this field depends on the configured downstream
-   * transport socket. Common TLS failures are in :ref:`TLS trouble shooting <arch_overview_ssl_trouble_shooting>`.
+   * transport socket. Common TLS failures are in :ref:`TLS troubleshooting <arch_overview_ssl_trouble_shooting>`.
    */
   downstreamTransportFailureReason: string;
   /**
    * For HTTP: Total number of bytes sent to the downstream by the http stream.
-   * For TCP: Total number of bytes sent to the downstream by the tcp proxy.
+   * For TCP: Total number of bytes sent to the downstream by the :ref:`TCP Proxy <config_network_filters_tcp_proxy>`.
    */
   downstreamWireBytesSent: number;
   /**
    * For HTTP: Total number of bytes received from the downstream by the http stream. Envoy over counts sizes of received HTTP/1.1 pipelined requests by adding up bytes of requests in the pipeline to the one currently being processed.
-   * For TCP: Total number of bytes received from the downstream by the tcp proxy.
+   * For TCP: Total number of bytes received from the downstream by the :ref:`TCP Proxy <config_network_filters_tcp_proxy>`.
    */
   downstreamWireBytesReceived: number;
   /**
    * For HTTP: Total number of bytes sent to the upstream by the http stream. This value accumulates during upstream retries.
-   * For TCP: Total number of bytes sent to the upstream by the tcp proxy.
+   * For TCP: Total number of bytes sent to the upstream by the :ref:`TCP Proxy <config_network_filters_tcp_proxy>`.
    */
   upstreamWireBytesSent: number;
   /**
    * For HTTP: Total number of bytes received from the upstream by the http stream.
-   * For TCP: Total number of bytes sent to the upstream by the tcp proxy.
+   * For TCP: Total number of bytes sent to the upstream by the :ref:`TCP Proxy <config_network_filters_tcp_proxy>`.
    */
   upstreamWireBytesReceived: number;
   /**
@@ -437,7 +440,7 @@ export interface ResponseFlags {
   failedLocalHealthcheck: boolean;
   /** Indicates there was no healthy upstream. */
   noHealthyUpstream: boolean;
-  /** Indicates an there was an upstream request timeout. */
+  /** Indicates there was an upstream request timeout. */
   upstreamRequestTimeout: boolean;
   /** Indicates local codec level reset was sent on the stream. */
   localReset: boolean;
@@ -482,7 +485,7 @@ export interface ResponseFlags {
   responseFromCacheFilter: boolean;
   /** Indicates that a filter configuration is not available. */
   noFilterConfigFound: boolean;
-  /** Indicates that request or connection exceeded the downstream connection duration. */
+  /** Indicates that the request or connection exceeded the downstream connection duration. */
   durationTimeout: boolean;
   /** Indicates there was an HTTP protocol error in the upstream response. */
   upstreamProtocolError: boolean;
@@ -659,7 +662,7 @@ export interface HTTPRequestProperties {
    * do not already have a request ID.
    */
   requestId: string;
-  /** Value of the ``X-Envoy-Original-Path`` request header. */
+  /** Value of the ``x-envoy-original-path`` request header. */
   originalPath: string;
   /**
    * Size of the HTTP request headers in bytes.

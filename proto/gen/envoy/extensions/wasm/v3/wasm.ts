@@ -7,7 +7,72 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
+import { BackoffStrategy } from "../../../config/core/v3/backoff";
 import { AsyncDataSource } from "../../../config/core/v3/base";
+
+/** If there is a fatal error on the VM (e.g. exception, abort()), then the policy will be applied. */
+export enum FailurePolicy {
+  /** UNSPECIFIED - No policy is specified. The default policy will be used. The default policy is ``FAIL_CLOSED``. */
+  UNSPECIFIED = 0,
+  /**
+   * FAIL_RELOAD - New plugin instance will be created for the new request if the VM is failed. Note this only
+   * be applied to the following failures:
+   *
+   * * ``proxy_wasm::FailState::RuntimeError``
+   *
+   * This will fallback to the ``FAIL_CLOSED`` for all other failures.
+   */
+  FAIL_RELOAD = 1,
+  /** FAIL_CLOSED - All plugins associated with the VM will return an HTTP 503 error. */
+  FAIL_CLOSED = 2,
+  /**
+   * FAIL_OPEN - All plugins associated with the VM will be ignored and the filter chain will continue. This
+   * makes sense when the plugin is optional.
+   */
+  FAIL_OPEN = 3,
+}
+
+export function failurePolicyFromJSON(object: any): FailurePolicy {
+  switch (object) {
+    case 0:
+    case "UNSPECIFIED":
+      return FailurePolicy.UNSPECIFIED;
+    case 1:
+    case "FAIL_RELOAD":
+      return FailurePolicy.FAIL_RELOAD;
+    case 2:
+    case "FAIL_CLOSED":
+      return FailurePolicy.FAIL_CLOSED;
+    case 3:
+    case "FAIL_OPEN":
+      return FailurePolicy.FAIL_OPEN;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FailurePolicy");
+  }
+}
+
+export function failurePolicyToJSON(object: FailurePolicy): string {
+  switch (object) {
+    case FailurePolicy.UNSPECIFIED:
+      return "UNSPECIFIED";
+    case FailurePolicy.FAIL_RELOAD:
+      return "FAIL_RELOAD";
+    case FailurePolicy.FAIL_CLOSED:
+      return "FAIL_CLOSED";
+    case FailurePolicy.FAIL_OPEN:
+      return "FAIL_OPEN";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum FailurePolicy");
+  }
+}
+
+export interface ReloadConfig {
+  /**
+   * Backoff strategy for the VM failure reload. If not specified, the default 1s base interval
+   * will be applied.
+   */
+  backoff?: BackoffStrategy | undefined;
+}
 
 /** Configuration for restricting Proxy-Wasm capabilities available to modules. */
 export interface CapabilityRestrictionConfig {
@@ -134,7 +199,7 @@ export interface EnvironmentVariables_KeyValuesEntry {
 
 /**
  * Base Configuration for Wasm Plugins e.g. filters and services.
- * [#next-free-field: 7]
+ * [#next-free-field: 9]
  */
 export interface PluginConfig {
   /**
@@ -169,8 +234,17 @@ export interface PluginConfig {
    * or fail open (if 'fail_open' is set to true) by bypassing the filter. Note: when on_start or on_configure return false
    * during xDS updates the xDS configuration will be rejected and when on_start or on_configuration return false on initial
    * startup the proxy will not start.
+   * This field is deprecated in favor of the ``failure_policy`` field.
+   *
+   * @deprecated
    */
   failOpen: boolean;
+  /** The failure policy for the plugin. */
+  failurePolicy: FailurePolicy;
+  /** Reload configuration. This is only applied when ``failure_policy`` is set to ``FAIL_RELOAD``. */
+  reloadConfig?:
+    | ReloadConfig
+    | undefined;
   /** Configuration for restricting Proxy-Wasm capabilities available to modules. */
   capabilityRestrictionConfig?: CapabilityRestrictionConfig | undefined;
 }
@@ -190,6 +264,77 @@ export interface WasmService {
    */
   singleton: boolean;
 }
+
+function createBaseReloadConfig(): ReloadConfig {
+  return { backoff: undefined };
+}
+
+export const ReloadConfig: MessageFns<ReloadConfig, "envoy.extensions.wasm.v3.ReloadConfig"> = {
+  $type: "envoy.extensions.wasm.v3.ReloadConfig" as const,
+
+  encode(message: ReloadConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.backoff !== undefined) {
+      BackoffStrategy.encode(message.backoff, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReloadConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReloadConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.backoff = BackoffStrategy.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReloadConfig {
+    return { backoff: isSet(object.backoff) ? BackoffStrategy.fromJSON(object.backoff) : undefined };
+  },
+
+  toJSON(message: ReloadConfig): unknown {
+    const obj: any = {};
+    if (message.backoff !== undefined) {
+      obj.backoff = BackoffStrategy.toJSON(message.backoff);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReloadConfig>): ReloadConfig {
+    return ReloadConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReloadConfig>): ReloadConfig {
+    const message = createBaseReloadConfig();
+    message.backoff = (object.backoff !== undefined && object.backoff !== null)
+      ? BackoffStrategy.fromPartial(object.backoff)
+      : undefined;
+    return message;
+  },
+};
 
 function createBaseCapabilityRestrictionConfig(): CapabilityRestrictionConfig {
   return { allowedCapabilities: {} };
@@ -891,6 +1036,8 @@ function createBasePluginConfig(): PluginConfig {
     vmConfig: undefined,
     configuration: undefined,
     failOpen: false,
+    failurePolicy: 0,
+    reloadConfig: undefined,
     capabilityRestrictionConfig: undefined,
   };
 }
@@ -913,6 +1060,12 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
     }
     if (message.failOpen !== false) {
       writer.uint32(40).bool(message.failOpen);
+    }
+    if (message.failurePolicy !== 0) {
+      writer.uint32(56).int32(message.failurePolicy);
+    }
+    if (message.reloadConfig !== undefined) {
+      ReloadConfig.encode(message.reloadConfig, writer.uint32(66).fork()).join();
     }
     if (message.capabilityRestrictionConfig !== undefined) {
       CapabilityRestrictionConfig.encode(message.capabilityRestrictionConfig, writer.uint32(50).fork()).join();
@@ -973,6 +1126,22 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
             message.failOpen = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.failurePolicy = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.reloadConfig = ReloadConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -1012,6 +1181,16 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
         : isSet(object.fail_open)
         ? globalThis.Boolean(object.fail_open)
         : false,
+      failurePolicy: isSet(object.failurePolicy)
+        ? failurePolicyFromJSON(object.failurePolicy)
+        : isSet(object.failure_policy)
+        ? failurePolicyFromJSON(object.failure_policy)
+        : 0,
+      reloadConfig: isSet(object.reloadConfig)
+        ? ReloadConfig.fromJSON(object.reloadConfig)
+        : isSet(object.reload_config)
+        ? ReloadConfig.fromJSON(object.reload_config)
+        : undefined,
       capabilityRestrictionConfig: isSet(object.capabilityRestrictionConfig)
         ? CapabilityRestrictionConfig.fromJSON(object.capabilityRestrictionConfig)
         : isSet(object.capability_restriction_config)
@@ -1037,6 +1216,12 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
     if (message.failOpen !== false) {
       obj.failOpen = message.failOpen;
     }
+    if (message.failurePolicy !== 0) {
+      obj.failurePolicy = failurePolicyToJSON(message.failurePolicy);
+    }
+    if (message.reloadConfig !== undefined) {
+      obj.reloadConfig = ReloadConfig.toJSON(message.reloadConfig);
+    }
     if (message.capabilityRestrictionConfig !== undefined) {
       obj.capabilityRestrictionConfig = CapabilityRestrictionConfig.toJSON(message.capabilityRestrictionConfig);
     }
@@ -1057,6 +1242,10 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
       ? Any.fromPartial(object.configuration)
       : undefined;
     message.failOpen = object.failOpen ?? false;
+    message.failurePolicy = object.failurePolicy ?? 0;
+    message.reloadConfig = (object.reloadConfig !== undefined && object.reloadConfig !== null)
+      ? ReloadConfig.fromPartial(object.reloadConfig)
+      : undefined;
     message.capabilityRestrictionConfig =
       (object.capabilityRestrictionConfig !== undefined && object.capabilityRestrictionConfig !== null)
         ? CapabilityRestrictionConfig.fromPartial(object.capabilityRestrictionConfig)

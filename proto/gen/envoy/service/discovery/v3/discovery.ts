@@ -40,6 +40,20 @@ export interface ResourceName {
 }
 
 /**
+ * [#not-implemented-hide:]
+ * An error associated with a specific resource name, returned to the
+ * client by the server.
+ */
+export interface ResourceError {
+  /** The name of the resource. */
+  resourceName?:
+    | ResourceName
+    | undefined;
+  /** The error reported for the resource. */
+  errorDetail?: Status | undefined;
+}
+
+/**
  * A DiscoveryRequest requests a set of versioned resources of the same type for
  * a given Envoy node on some API.
  * [#next-free-field: 8]
@@ -102,7 +116,7 @@ export interface DiscoveryRequest {
   errorDetail?: Status | undefined;
 }
 
-/** [#next-free-field: 7] */
+/** [#next-free-field: 8] */
 export interface DiscoveryResponse {
   /** The version of the response data. */
   versionInfo: string;
@@ -142,7 +156,17 @@ export interface DiscoveryResponse {
    */
   nonce: string;
   /** The control plane instance that sent the response. */
-  controlPlane?: ControlPlane | undefined;
+  controlPlane?:
+    | ControlPlane
+    | undefined;
+  /**
+   * [#not-implemented-hide:]
+   * Errors associated with specific resources. Clients are expected to
+   * remember the most recent error for a given resource across responses;
+   * the error condition is not considered to be cleared until a response is
+   * received that contains the resource in the 'resources' field.
+   */
+  resourceErrors: ResourceError[];
 }
 
 /**
@@ -265,7 +289,7 @@ export interface DeltaDiscoveryRequest_InitialResourceVersionsEntry {
   value: string;
 }
 
-/** [#next-free-field: 9] */
+/** [#next-free-field: 10] */
 export interface DeltaDiscoveryResponse {
   /** The version of the response data (used for debugging). */
   systemVersionInfo: string;
@@ -299,7 +323,17 @@ export interface DeltaDiscoveryResponse {
    * [#not-implemented-hide:]
    * The control plane instance that sent the response.
    */
-  controlPlane?: ControlPlane | undefined;
+  controlPlane?:
+    | ControlPlane
+    | undefined;
+  /**
+   * [#not-implemented-hide:]
+   * Errors associated with specific resources. Note that a resource in
+   * this field with a status of NOT_FOUND should be treated the same as
+   * a resource listed in the 'removed_resources' or 'removed_resource_names'
+   * fields.
+   */
+  resourceErrors: ResourceError[];
 }
 
 /**
@@ -738,6 +772,105 @@ export const ResourceName: MessageFns<ResourceName, "envoy.service.discovery.v3.
   },
 };
 
+function createBaseResourceError(): ResourceError {
+  return { resourceName: undefined, errorDetail: undefined };
+}
+
+export const ResourceError: MessageFns<ResourceError, "envoy.service.discovery.v3.ResourceError"> = {
+  $type: "envoy.service.discovery.v3.ResourceError" as const,
+
+  encode(message: ResourceError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.resourceName !== undefined) {
+      ResourceName.encode(message.resourceName, writer.uint32(10).fork()).join();
+    }
+    if (message.errorDetail !== undefined) {
+      Status.encode(message.errorDetail, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResourceError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResourceError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.resourceName = ResourceName.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.errorDetail = Status.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResourceError {
+    return {
+      resourceName: isSet(object.resourceName)
+        ? ResourceName.fromJSON(object.resourceName)
+        : isSet(object.resource_name)
+        ? ResourceName.fromJSON(object.resource_name)
+        : undefined,
+      errorDetail: isSet(object.errorDetail)
+        ? Status.fromJSON(object.errorDetail)
+        : isSet(object.error_detail)
+        ? Status.fromJSON(object.error_detail)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ResourceError): unknown {
+    const obj: any = {};
+    if (message.resourceName !== undefined) {
+      obj.resourceName = ResourceName.toJSON(message.resourceName);
+    }
+    if (message.errorDetail !== undefined) {
+      obj.errorDetail = Status.toJSON(message.errorDetail);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResourceError>): ResourceError {
+    return ResourceError.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResourceError>): ResourceError {
+    const message = createBaseResourceError();
+    message.resourceName = (object.resourceName !== undefined && object.resourceName !== null)
+      ? ResourceName.fromPartial(object.resourceName)
+      : undefined;
+    message.errorDetail = (object.errorDetail !== undefined && object.errorDetail !== null)
+      ? Status.fromPartial(object.errorDetail)
+      : undefined;
+    return message;
+  },
+};
+
 function createBaseDiscoveryRequest(): DiscoveryRequest {
   return {
     versionInfo: "",
@@ -940,7 +1073,15 @@ export const DiscoveryRequest: MessageFns<DiscoveryRequest, "envoy.service.disco
 };
 
 function createBaseDiscoveryResponse(): DiscoveryResponse {
-  return { versionInfo: "", resources: [], canary: false, typeUrl: "", nonce: "", controlPlane: undefined };
+  return {
+    versionInfo: "",
+    resources: [],
+    canary: false,
+    typeUrl: "",
+    nonce: "",
+    controlPlane: undefined,
+    resourceErrors: [],
+  };
 }
 
 export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.discovery.v3.DiscoveryResponse"> = {
@@ -964,6 +1105,9 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
     }
     if (message.controlPlane !== undefined) {
       ControlPlane.encode(message.controlPlane, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.resourceErrors) {
+      ResourceError.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -1029,6 +1173,14 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
             message.controlPlane = ControlPlane.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resourceErrors.push(ResourceError.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1061,6 +1213,11 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
         : isSet(object.control_plane)
         ? ControlPlane.fromJSON(object.control_plane)
         : undefined,
+      resourceErrors: globalThis.Array.isArray(object?.resourceErrors)
+        ? object.resourceErrors.map((e: any) => ResourceError.fromJSON(e))
+        : globalThis.Array.isArray(object?.resource_errors)
+        ? object.resource_errors.map((e: any) => ResourceError.fromJSON(e))
+        : [],
     };
   },
 
@@ -1084,6 +1241,9 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
     if (message.controlPlane !== undefined) {
       obj.controlPlane = ControlPlane.toJSON(message.controlPlane);
     }
+    if (message.resourceErrors?.length) {
+      obj.resourceErrors = message.resourceErrors.map((e) => ResourceError.toJSON(e));
+    }
     return obj;
   },
 
@@ -1100,6 +1260,7 @@ export const DiscoveryResponse: MessageFns<DiscoveryResponse, "envoy.service.dis
     message.controlPlane = (object.controlPlane !== undefined && object.controlPlane !== null)
       ? ControlPlane.fromPartial(object.controlPlane)
       : undefined;
+    message.resourceErrors = object.resourceErrors?.map((e) => ResourceError.fromPartial(e)) || [];
     return message;
   },
 };
@@ -1499,6 +1660,7 @@ function createBaseDeltaDiscoveryResponse(): DeltaDiscoveryResponse {
     removedResourceNames: [],
     nonce: "",
     controlPlane: undefined,
+    resourceErrors: [],
   };
 }
 
@@ -1529,6 +1691,9 @@ export const DeltaDiscoveryResponse: MessageFns<
     }
     if (message.controlPlane !== undefined) {
       ControlPlane.encode(message.controlPlane, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.resourceErrors) {
+      ResourceError.encode(v!, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1602,6 +1767,14 @@ export const DeltaDiscoveryResponse: MessageFns<
             message.controlPlane = ControlPlane.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.resourceErrors.push(ResourceError.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1645,6 +1818,11 @@ export const DeltaDiscoveryResponse: MessageFns<
         : isSet(object.control_plane)
         ? ControlPlane.fromJSON(object.control_plane)
         : undefined,
+      resourceErrors: globalThis.Array.isArray(object?.resourceErrors)
+        ? object.resourceErrors.map((e: any) => ResourceError.fromJSON(e))
+        : globalThis.Array.isArray(object?.resource_errors)
+        ? object.resource_errors.map((e: any) => ResourceError.fromJSON(e))
+        : [],
     };
   },
 
@@ -1671,6 +1849,9 @@ export const DeltaDiscoveryResponse: MessageFns<
     if (message.controlPlane !== undefined) {
       obj.controlPlane = ControlPlane.toJSON(message.controlPlane);
     }
+    if (message.resourceErrors?.length) {
+      obj.resourceErrors = message.resourceErrors.map((e) => ResourceError.toJSON(e));
+    }
     return obj;
   },
 
@@ -1688,6 +1869,7 @@ export const DeltaDiscoveryResponse: MessageFns<
     message.controlPlane = (object.controlPlane !== undefined && object.controlPlane !== null)
       ? ControlPlane.fromPartial(object.controlPlane)
       : undefined;
+    message.resourceErrors = object.resourceErrors?.map((e) => ResourceError.fromPartial(e)) || [];
     return message;
   },
 };

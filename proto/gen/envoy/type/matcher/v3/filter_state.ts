@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { AddressMatcher } from "./address";
 import { StringMatcher } from "./string";
 
 /** FilterStateMatcher provides a general interface for matching the filter state objects. */
@@ -13,11 +14,15 @@ export interface FilterStateMatcher {
   /** The filter state key to retrieve the object. */
   key: string;
   /** Matches the filter state object as a string value. */
-  stringMatch?: StringMatcher | undefined;
+  stringMatch?:
+    | StringMatcher
+    | undefined;
+  /** Matches the filter state object as a ip Instance. */
+  addressMatch?: AddressMatcher | undefined;
 }
 
 function createBaseFilterStateMatcher(): FilterStateMatcher {
-  return { key: "", stringMatch: undefined };
+  return { key: "", stringMatch: undefined, addressMatch: undefined };
 }
 
 export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matcher.v3.FilterStateMatcher"> = {
@@ -29,6 +34,9 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
     }
     if (message.stringMatch !== undefined) {
       StringMatcher.encode(message.stringMatch, writer.uint32(18).fork()).join();
+    }
+    if (message.addressMatch !== undefined) {
+      AddressMatcher.encode(message.addressMatch, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -62,6 +70,14 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
             message.stringMatch = StringMatcher.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.addressMatch = AddressMatcher.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -82,6 +98,11 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
         : isSet(object.string_match)
         ? StringMatcher.fromJSON(object.string_match)
         : undefined,
+      addressMatch: isSet(object.addressMatch)
+        ? AddressMatcher.fromJSON(object.addressMatch)
+        : isSet(object.address_match)
+        ? AddressMatcher.fromJSON(object.address_match)
+        : undefined,
     };
   },
 
@@ -92,6 +113,9 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
     }
     if (message.stringMatch !== undefined) {
       obj.stringMatch = StringMatcher.toJSON(message.stringMatch);
+    }
+    if (message.addressMatch !== undefined) {
+      obj.addressMatch = AddressMatcher.toJSON(message.addressMatch);
     }
     return obj;
   },
@@ -104,6 +128,9 @@ export const FilterStateMatcher: MessageFns<FilterStateMatcher, "envoy.type.matc
     message.key = object.key ?? "";
     message.stringMatch = (object.stringMatch !== undefined && object.stringMatch !== null)
       ? StringMatcher.fromPartial(object.stringMatch)
+      : undefined;
+    message.addressMatch = (object.addressMatch !== undefined && object.addressMatch !== null)
+      ? AddressMatcher.fromPartial(object.addressMatch)
       : undefined;
     return message;
   },

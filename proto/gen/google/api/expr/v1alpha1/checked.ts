@@ -46,6 +46,16 @@ export interface CheckedExpr {
     | SourceInfo
     | undefined;
   /**
+   * The expr version indicates the major / minor version number of the `expr`
+   * representation.
+   *
+   * The most common reason for a version change will be to indicate to the CEL
+   * runtimes that transformations have been performed on the expr during static
+   * analysis. In some cases, this will save the runtime the work of applying
+   * the same or similar transformations prior to evaluation.
+   */
+  exprVersion: string;
+  /**
    * The checked expression. Semantically equivalent to the parsed `expr`, but
    * may have structural differences.
    */
@@ -316,9 +326,11 @@ export interface Decl {
    * Declarations are organized in containers and this represents the full path
    * to the declaration in its container, as in `google.api.expr.Decl`.
    *
-   * Declarations used as [FunctionDecl.Overload][google.api.expr.v1alpha1.Decl.FunctionDecl.Overload] parameters may or may not
-   * have a name depending on whether the overload is function declaration or a
-   * function definition containing a result [Expr][google.api.expr.v1alpha1.Expr].
+   * Declarations used as
+   * [FunctionDecl.Overload][google.api.expr.v1alpha1.Decl.FunctionDecl.Overload]
+   * parameters may or may not have a name depending on whether the overload is
+   * function declaration or a function definition containing a result
+   * [Expr][google.api.expr.v1alpha1.Expr].
    */
   name: string;
   /** Identifier declaration. */
@@ -355,8 +367,7 @@ export interface Decl_IdentDecl {
 
 /**
  * Function declaration specifies one or more overloads which indicate the
- * function's parameter types and return type, and may optionally specify a
- * function definition in terms of CEL expressions.
+ * function's parameter types and return type.
  *
  * Functions have no observable side-effects (there may be side-effects like
  * logging which are not observable from CEL).
@@ -368,8 +379,8 @@ export interface Decl_FunctionDecl {
 
 /**
  * An overload indicates a function's parameter types and return type, and
- * may optionally include a function body described in terms of [Expr][google.api.expr.v1alpha1.Expr]
- * values.
+ * may optionally include a function body described in terms of
+ * [Expr][google.api.expr.v1alpha1.Expr] values.
  *
  * Functions overloads are declared in either a function or method
  * call-style. For methods, the `params[0]` is the expected type of the
@@ -383,12 +394,14 @@ export interface Decl_FunctionDecl_Overload {
    * Required. Globally unique overload name of the function which reflects
    * the function name and argument types.
    *
-   * This will be used by a [Reference][google.api.expr.v1alpha1.Reference] to indicate the `overload_id` that
-   * was resolved for the function `name`.
+   * This will be used by a [Reference][google.api.expr.v1alpha1.Reference]
+   * to indicate the `overload_id` that was resolved for the function
+   * `name`.
    */
   overloadId: string;
   /**
-   * List of function parameter [Type][google.api.expr.v1alpha1.Type] values.
+   * List of function parameter [Type][google.api.expr.v1alpha1.Type]
+   * values.
    *
    * Param types are disjoint after generic type parameters have been
    * replaced with the type `DYN`. Since the `DYN` type is compatible with
@@ -416,7 +429,7 @@ export interface Decl_FunctionDecl_Overload {
     | undefined;
   /**
    * Whether the function is to be used in a method call-style `x.f(...)`
-   * of a function call-style `f(x, ...)`.
+   * or a function call-style `f(x, ...)`.
    *
    * For methods, the first parameter declaration, `params[0]` is the
    * expected type of the target receiver.
@@ -438,7 +451,8 @@ export interface Reference {
    * presented candidates must happen at runtime because of dynamic types. The
    * type checker attempts to narrow down this list as much as possible.
    *
-   * Empty if this is not a reference to a [Decl.FunctionDecl][google.api.expr.v1alpha1.Decl.FunctionDecl].
+   * Empty if this is not a reference to a
+   * [Decl.FunctionDecl][google.api.expr.v1alpha1.Decl.FunctionDecl].
    */
   overloadId: string[];
   /**
@@ -449,7 +463,7 @@ export interface Reference {
 }
 
 function createBaseCheckedExpr(): CheckedExpr {
-  return { referenceMap: {}, typeMap: {}, sourceInfo: undefined, expr: undefined };
+  return { referenceMap: {}, typeMap: {}, sourceInfo: undefined, exprVersion: "", expr: undefined };
 }
 
 export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.CheckedExpr"> = {
@@ -464,6 +478,9 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
     });
     if (message.sourceInfo !== undefined) {
       SourceInfo.encode(message.sourceInfo, writer.uint32(42).fork()).join();
+    }
+    if (message.exprVersion !== "") {
+      writer.uint32(50).string(message.exprVersion);
     }
     if (message.expr !== undefined) {
       Expr.encode(message.expr, writer.uint32(34).fork()).join();
@@ -512,6 +529,14 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
             }
 
             message.sourceInfo = SourceInfo.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.exprVersion = reader.string();
             continue;
           }
           case 4: {
@@ -595,6 +620,11 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
         : isSet(object.source_info)
         ? SourceInfo.fromJSON(object.source_info)
         : undefined,
+      exprVersion: isSet(object.exprVersion)
+        ? globalThis.String(object.exprVersion)
+        : isSet(object.expr_version)
+        ? globalThis.String(object.expr_version)
+        : "",
       expr: isSet(object.expr) ? Expr.fromJSON(object.expr) : undefined,
     };
   },
@@ -621,6 +651,9 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
     }
     if (message.sourceInfo !== undefined) {
       obj.sourceInfo = SourceInfo.toJSON(message.sourceInfo);
+    }
+    if (message.exprVersion !== "") {
+      obj.exprVersion = message.exprVersion;
     }
     if (message.expr !== undefined) {
       obj.expr = Expr.toJSON(message.expr);
@@ -654,6 +687,7 @@ export const CheckedExpr: MessageFns<CheckedExpr, "google.api.expr.v1alpha1.Chec
     message.sourceInfo = (object.sourceInfo !== undefined && object.sourceInfo !== null)
       ? SourceInfo.fromPartial(object.sourceInfo)
       : undefined;
+    message.exprVersion = object.exprVersion ?? "";
     message.expr = (object.expr !== undefined && object.expr !== null) ? Expr.fromPartial(object.expr) : undefined;
     return message;
   },

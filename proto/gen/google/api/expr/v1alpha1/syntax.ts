@@ -28,14 +28,16 @@ export interface ParsedExpr {
  * operators with the exception of the '.' operator are modelled as function
  * calls. This makes it easy to represent new operators into the existing AST.
  *
- * All references within expressions must resolve to a [Decl][google.api.expr.v1alpha1.Decl] provided at
- * type-check for an expression to be valid. A reference may either be a bare
- * identifier `name` or a qualified identifier `google.api.name`. References
- * may either refer to a value or a function declaration.
+ * All references within expressions must resolve to a
+ * [Decl][google.api.expr.v1alpha1.Decl] provided at type-check for an
+ * expression to be valid. A reference may either be a bare identifier `name` or
+ * a qualified identifier `google.api.name`. References may either refer to a
+ * value or a function declaration.
  *
  * For example, the expression `google.api.name.startsWith('expr')` references
- * the declaration `google.api.name` within a [Expr.Select][google.api.expr.v1alpha1.Expr.Select] expression, and
- * the function declaration `startsWith`.
+ * the declaration `google.api.name` within a
+ * [Expr.Select][google.api.expr.v1alpha1.Expr.Select] expression, and the
+ * function declaration `startsWith`.
  */
 export interface Expr {
   /**
@@ -78,7 +80,8 @@ export interface Expr_Ident {
    * Required. Holds a single, unqualified identifier, possibly preceded by a
    * '.'.
    *
-   * Qualified names are represented by the [Expr.Select][google.api.expr.v1alpha1.Expr.Select] expression.
+   * Qualified names are represented by the
+   * [Expr.Select][google.api.expr.v1alpha1.Expr.Select] expression.
    */
   name: string;
 }
@@ -131,12 +134,21 @@ export interface Expr_Call {
 /**
  * A list creation expression.
  *
- * Lists may either be homogenous, e.g. `[1, 2, 3]`, or heterogenous, e.g.
+ * Lists may either be homogenous, e.g. `[1, 2, 3]`, or heterogeneous, e.g.
  * `dyn([1, 'hello', 2.0])`
  */
 export interface Expr_CreateList {
   /** The elements part of the list. */
   elements: Expr[];
+  /**
+   * The indices within the elements list which are marked as optional
+   * elements.
+   *
+   * When an optional-typed value is present, the value it contains
+   * is included in the list. If the optional-typed value is absent, the list
+   * element is omitted from the CreateList result.
+   */
+  optionalIndices: number[];
 }
 
 /**
@@ -172,8 +184,18 @@ export interface Expr_CreateStruct_Entry {
   mapKey?:
     | Expr
     | undefined;
-  /** Required. The value assigned to the key. */
-  value?: Expr | undefined;
+  /**
+   * Required. The value assigned to the key.
+   *
+   * If the optional_entry field is true, the expression must resolve to an
+   * optional-typed value. If the optional value is present, the key will be
+   * set; however, if the optional value is absent, the key will be unset.
+   */
+  value?:
+    | Expr
+    | undefined;
+  /** Whether the key-value pair is optional. */
+  optionalEntry: boolean;
 }
 
 /**
@@ -203,11 +225,52 @@ export interface Expr_CreateStruct_Entry {
  * messages `has(m.x)` is defined as 'defined, but not set`. For proto3, the
  * macro tests whether the property is set to its default. For map and struct
  * types, the macro tests whether the property `x` is defined on `m`.
+ *
+ * Comprehensions for the standard environment macros evaluation can be best
+ * visualized as the following pseudocode:
+ *
+ * ```
+ * let `accu_var` = `accu_init`
+ * for (let `iter_var` in `iter_range`) {
+ *   if (!`loop_condition`) {
+ *     break
+ *   }
+ *   `accu_var` = `loop_step`
+ * }
+ * return `result`
+ * ```
+ *
+ * Comprehensions for the optional V2 macros which support map-to-map
+ * translation differ slightly from the standard environment macros in that
+ * they expose both the key or index in addition to the value for each list
+ * or map entry:
+ *
+ * ```
+ * let `accu_var` = `accu_init`
+ * for (let `iter_var`, `iter_var2` in `iter_range`) {
+ *   if (!`loop_condition`) {
+ *     break
+ *   }
+ *   `accu_var` = `loop_step`
+ * }
+ * return `result`
+ * ```
  */
 export interface Expr_Comprehension {
-  /** The name of the iteration variable. */
+  /**
+   * The name of the first iteration variable.
+   * When the iter_range is a list, this variable is the list element.
+   * When the iter_range is a map, this variable is the map entry key.
+   */
   iterVar: string;
-  /** The range over which var iterates. */
+  /**
+   * The name of the second iteration variable, empty if not set.
+   * When the iter_range is a list, this variable is the integer index.
+   * When the iter_range is a map, this variable is the map entry value.
+   * This field is only set for comprehension v2 macros.
+   */
+  iterVar2: string;
+  /** The range over which the comprehension iterates. */
   iterRange?:
     | Expr
     | undefined;
@@ -218,7 +281,7 @@ export interface Expr_Comprehension {
     | Expr
     | undefined;
   /**
-   * An expression which can contain iter_var and accu_var.
+   * An expression which can contain iter_var, iter_var2, and accu_var.
    *
    * Returns false when the result has been computed and may be used as
    * a hint to short-circuit the remainder of the comprehension.
@@ -227,7 +290,7 @@ export interface Expr_Comprehension {
     | Expr
     | undefined;
   /**
-   * An expression which can contain iter_var and accu_var.
+   * An expression which can contain iter_var, iter_var2, and accu_var.
    *
    * Computes the next value of accu_var.
    */
@@ -252,7 +315,8 @@ export interface Expr_Comprehension {
  * primitives.
  *
  * Lists and structs are not included as constants as these aggregate types may
- * contain [Expr][google.api.expr.v1alpha1.Expr] elements which require evaluation and are thus not constant.
+ * contain [Expr][google.api.expr.v1alpha1.Expr] elements which require
+ * evaluation and are thus not constant.
  *
  * Examples of literals include: `"hello"`, `b'bytes'`, `1u`, `4.2`, `-2`,
  * `true`, `null`.
@@ -319,7 +383,8 @@ export interface SourceInfo {
    */
   location: string;
   /**
-   * Monotonically increasing list of character offsets where newlines appear.
+   * Monotonically increasing list of code point offsets where newlines
+   * `\n` appear.
    *
    * The line number of a given position is the index `i` where for a given
    * `id` the `line_offsets[i] < id_positions[id] < line_offsets[i+1]`. The
@@ -327,8 +392,8 @@ export interface SourceInfo {
    */
   lineOffsets: number[];
   /**
-   * A map from the parse node id (e.g. `Expr.id`) to the character offset
-   * within source.
+   * A map from the parse node id (e.g. `Expr.id`) to the code point offset
+   * within the source.
    */
   positions: { [key: number]: number };
   /**
@@ -342,6 +407,100 @@ export interface SourceInfo {
    * value is the call `Expr` that was replaced.
    */
   macroCalls: { [key: number]: Expr };
+  /**
+   * A list of tags for extensions that were used while parsing or type checking
+   * the source expression. For example, optimizations that require special
+   * runtime support may be specified.
+   *
+   * These are used to check feature support between components in separate
+   * implementations. This can be used to either skip redundant work or
+   * report an error if the extension is unsupported.
+   */
+  extensions: SourceInfo_Extension[];
+}
+
+/** An extension that was requested for the source expression. */
+export interface SourceInfo_Extension {
+  /** Identifier for the extension. Example: constant_folding */
+  id: string;
+  /**
+   * If set, the listed components must understand the extension for the
+   * expression to evaluate correctly.
+   *
+   * This field has set semantics, repeated values should be deduplicated.
+   */
+  affectedComponents: SourceInfo_Extension_Component[];
+  /**
+   * Version info. May be skipped if it isn't meaningful for the extension.
+   * (for example constant_folding might always be v0.0).
+   */
+  version?: SourceInfo_Extension_Version | undefined;
+}
+
+/** CEL component specifier. */
+export enum SourceInfo_Extension_Component {
+  /** COMPONENT_UNSPECIFIED - Unspecified, default. */
+  COMPONENT_UNSPECIFIED = 0,
+  /** COMPONENT_PARSER - Parser. Converts a CEL string to an AST. */
+  COMPONENT_PARSER = 1,
+  /**
+   * COMPONENT_TYPE_CHECKER - Type checker. Checks that references in an AST are defined and types
+   * agree.
+   */
+  COMPONENT_TYPE_CHECKER = 2,
+  /**
+   * COMPONENT_RUNTIME - Runtime. Evaluates a parsed and optionally checked CEL AST against a
+   * context.
+   */
+  COMPONENT_RUNTIME = 3,
+}
+
+export function sourceInfo_Extension_ComponentFromJSON(object: any): SourceInfo_Extension_Component {
+  switch (object) {
+    case 0:
+    case "COMPONENT_UNSPECIFIED":
+      return SourceInfo_Extension_Component.COMPONENT_UNSPECIFIED;
+    case 1:
+    case "COMPONENT_PARSER":
+      return SourceInfo_Extension_Component.COMPONENT_PARSER;
+    case 2:
+    case "COMPONENT_TYPE_CHECKER":
+      return SourceInfo_Extension_Component.COMPONENT_TYPE_CHECKER;
+    case 3:
+    case "COMPONENT_RUNTIME":
+      return SourceInfo_Extension_Component.COMPONENT_RUNTIME;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SourceInfo_Extension_Component");
+  }
+}
+
+export function sourceInfo_Extension_ComponentToJSON(object: SourceInfo_Extension_Component): string {
+  switch (object) {
+    case SourceInfo_Extension_Component.COMPONENT_UNSPECIFIED:
+      return "COMPONENT_UNSPECIFIED";
+    case SourceInfo_Extension_Component.COMPONENT_PARSER:
+      return "COMPONENT_PARSER";
+    case SourceInfo_Extension_Component.COMPONENT_TYPE_CHECKER:
+      return "COMPONENT_TYPE_CHECKER";
+    case SourceInfo_Extension_Component.COMPONENT_RUNTIME:
+      return "COMPONENT_RUNTIME";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum SourceInfo_Extension_Component");
+  }
+}
+
+/** Version */
+export interface SourceInfo_Extension_Version {
+  /**
+   * Major version changes indicate different required support level from
+   * the required components.
+   */
+  major: number;
+  /**
+   * Minor version changes must not change the observed behavior from
+   * existing implementations, but may be provided informationally.
+   */
+  minor: number;
 }
 
 export interface SourceInfo_PositionsEntry {
@@ -358,7 +517,7 @@ export interface SourceInfo_MacroCallsEntry {
 export interface SourcePosition {
   /** The soucre location name (e.g. file name). */
   location: string;
-  /** The character offset. */
+  /** The UTF-8 code unit offset. */
   offset: number;
   /**
    * The 1-based index of the starting line in the source text
@@ -983,7 +1142,7 @@ export const Expr_Call: MessageFns<Expr_Call, "google.api.expr.v1alpha1.Expr.Cal
 };
 
 function createBaseExpr_CreateList(): Expr_CreateList {
-  return { elements: [] };
+  return { elements: [], optionalIndices: [] };
 }
 
 export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alpha1.Expr.CreateList"> = {
@@ -992,6 +1151,13 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alp
   encode(message: Expr_CreateList, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.elements) {
       Expr.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.optionalIndices.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.optionalIndices) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -1017,6 +1183,24 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alp
             message.elements.push(Expr.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag === 16) {
+              message.optionalIndices.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.optionalIndices.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1032,6 +1216,11 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alp
   fromJSON(object: any): Expr_CreateList {
     return {
       elements: globalThis.Array.isArray(object?.elements) ? object.elements.map((e: any) => Expr.fromJSON(e)) : [],
+      optionalIndices: globalThis.Array.isArray(object?.optionalIndices)
+        ? object.optionalIndices.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.optional_indices)
+        ? object.optional_indices.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -1039,6 +1228,9 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alp
     const obj: any = {};
     if (message.elements?.length) {
       obj.elements = message.elements.map((e) => Expr.toJSON(e));
+    }
+    if (message.optionalIndices?.length) {
+      obj.optionalIndices = message.optionalIndices.map((e) => Math.round(e));
     }
     return obj;
   },
@@ -1049,6 +1241,7 @@ export const Expr_CreateList: MessageFns<Expr_CreateList, "google.api.expr.v1alp
   fromPartial(object: DeepPartial<Expr_CreateList>): Expr_CreateList {
     const message = createBaseExpr_CreateList();
     message.elements = object.elements?.map((e) => Expr.fromPartial(e)) || [];
+    message.optionalIndices = object.optionalIndices?.map((e) => e) || [];
     return message;
   },
 };
@@ -1147,7 +1340,7 @@ export const Expr_CreateStruct: MessageFns<Expr_CreateStruct, "google.api.expr.v
 };
 
 function createBaseExpr_CreateStruct_Entry(): Expr_CreateStruct_Entry {
-  return { id: 0, fieldKey: undefined, mapKey: undefined, value: undefined };
+  return { id: 0, fieldKey: undefined, mapKey: undefined, value: undefined, optionalEntry: false };
 }
 
 export const Expr_CreateStruct_Entry: MessageFns<
@@ -1168,6 +1361,9 @@ export const Expr_CreateStruct_Entry: MessageFns<
     }
     if (message.value !== undefined) {
       Expr.encode(message.value, writer.uint32(34).fork()).join();
+    }
+    if (message.optionalEntry !== false) {
+      writer.uint32(40).bool(message.optionalEntry);
     }
     return writer;
   },
@@ -1217,6 +1413,14 @@ export const Expr_CreateStruct_Entry: MessageFns<
             message.value = Expr.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.optionalEntry = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1243,6 +1447,11 @@ export const Expr_CreateStruct_Entry: MessageFns<
         ? Expr.fromJSON(object.map_key)
         : undefined,
       value: isSet(object.value) ? Expr.fromJSON(object.value) : undefined,
+      optionalEntry: isSet(object.optionalEntry)
+        ? globalThis.Boolean(object.optionalEntry)
+        : isSet(object.optional_entry)
+        ? globalThis.Boolean(object.optional_entry)
+        : false,
     };
   },
 
@@ -1260,6 +1469,9 @@ export const Expr_CreateStruct_Entry: MessageFns<
     if (message.value !== undefined) {
       obj.value = Expr.toJSON(message.value);
     }
+    if (message.optionalEntry !== false) {
+      obj.optionalEntry = message.optionalEntry;
+    }
     return obj;
   },
 
@@ -1274,6 +1486,7 @@ export const Expr_CreateStruct_Entry: MessageFns<
       ? Expr.fromPartial(object.mapKey)
       : undefined;
     message.value = (object.value !== undefined && object.value !== null) ? Expr.fromPartial(object.value) : undefined;
+    message.optionalEntry = object.optionalEntry ?? false;
     return message;
   },
 };
@@ -1281,6 +1494,7 @@ export const Expr_CreateStruct_Entry: MessageFns<
 function createBaseExpr_Comprehension(): Expr_Comprehension {
   return {
     iterVar: "",
+    iterVar2: "",
     iterRange: undefined,
     accuVar: "",
     accuInit: undefined,
@@ -1296,6 +1510,9 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr
   encode(message: Expr_Comprehension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.iterVar !== "") {
       writer.uint32(10).string(message.iterVar);
+    }
+    if (message.iterVar2 !== "") {
+      writer.uint32(66).string(message.iterVar2);
     }
     if (message.iterRange !== undefined) {
       Expr.encode(message.iterRange, writer.uint32(18).fork()).join();
@@ -1337,6 +1554,14 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr
             }
 
             message.iterVar = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.iterVar2 = reader.string();
             continue;
           }
           case 2: {
@@ -1406,6 +1631,11 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr
         : isSet(object.iter_var)
         ? globalThis.String(object.iter_var)
         : "",
+      iterVar2: isSet(object.iterVar2)
+        ? globalThis.String(object.iterVar2)
+        : isSet(object.iter_var2)
+        ? globalThis.String(object.iter_var2)
+        : "",
       iterRange: isSet(object.iterRange)
         ? Expr.fromJSON(object.iterRange)
         : isSet(object.iter_range)
@@ -1440,6 +1670,9 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr
     if (message.iterVar !== "") {
       obj.iterVar = message.iterVar;
     }
+    if (message.iterVar2 !== "") {
+      obj.iterVar2 = message.iterVar2;
+    }
     if (message.iterRange !== undefined) {
       obj.iterRange = Expr.toJSON(message.iterRange);
     }
@@ -1467,6 +1700,7 @@ export const Expr_Comprehension: MessageFns<Expr_Comprehension, "google.api.expr
   fromPartial(object: DeepPartial<Expr_Comprehension>): Expr_Comprehension {
     const message = createBaseExpr_Comprehension();
     message.iterVar = object.iterVar ?? "";
+    message.iterVar2 = object.iterVar2 ?? "";
     message.iterRange = (object.iterRange !== undefined && object.iterRange !== null)
       ? Expr.fromPartial(object.iterRange)
       : undefined;
@@ -1735,7 +1969,7 @@ export const Constant: MessageFns<Constant, "google.api.expr.v1alpha1.Constant">
 };
 
 function createBaseSourceInfo(): SourceInfo {
-  return { syntaxVersion: "", location: "", lineOffsets: [], positions: {}, macroCalls: {} };
+  return { syntaxVersion: "", location: "", lineOffsets: [], positions: {}, macroCalls: {}, extensions: [] };
 }
 
 export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.SourceInfo"> = {
@@ -1761,6 +1995,9 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
     globalThis.Object.entries(message.macroCalls).forEach(([key, value]: [string, Expr]) => {
       SourceInfo_MacroCallsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
     });
+    for (const v of message.extensions) {
+      SourceInfo_Extension.encode(v!, writer.uint32(50).fork()).join();
+    }
     return writer;
   },
 
@@ -1833,6 +2070,14 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
             }
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.extensions.push(SourceInfo_Extension.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1899,6 +2144,9 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
           {},
         )
         : {},
+      extensions: globalThis.Array.isArray(object?.extensions)
+        ? object.extensions.map((e: any) => SourceInfo_Extension.fromJSON(e))
+        : [],
     };
   },
 
@@ -1931,6 +2179,9 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
         });
       }
     }
+    if (message.extensions?.length) {
+      obj.extensions = message.extensions.map((e) => SourceInfo_Extension.toJSON(e));
+    }
     return obj;
   },
 
@@ -1960,6 +2211,220 @@ export const SourceInfo: MessageFns<SourceInfo, "google.api.expr.v1alpha1.Source
       },
       {},
     );
+    message.extensions = object.extensions?.map((e) => SourceInfo_Extension.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSourceInfo_Extension(): SourceInfo_Extension {
+  return { id: "", affectedComponents: [], version: undefined };
+}
+
+export const SourceInfo_Extension: MessageFns<SourceInfo_Extension, "google.api.expr.v1alpha1.SourceInfo.Extension"> = {
+  $type: "google.api.expr.v1alpha1.SourceInfo.Extension" as const,
+
+  encode(message: SourceInfo_Extension, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.affectedComponents.length !== 0) {
+      writer.uint32(18).fork();
+      for (const v of message.affectedComponents) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.version !== undefined) {
+      SourceInfo_Extension_Version.encode(message.version, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SourceInfo_Extension {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSourceInfo_Extension();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag === 16) {
+              message.affectedComponents.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 18) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.affectedComponents.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.version = SourceInfo_Extension_Version.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SourceInfo_Extension {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      affectedComponents: globalThis.Array.isArray(object?.affectedComponents)
+        ? object.affectedComponents.map((e: any) => sourceInfo_Extension_ComponentFromJSON(e))
+        : globalThis.Array.isArray(object?.affected_components)
+        ? object.affected_components.map((e: any) => sourceInfo_Extension_ComponentFromJSON(e))
+        : [],
+      version: isSet(object.version) ? SourceInfo_Extension_Version.fromJSON(object.version) : undefined,
+    };
+  },
+
+  toJSON(message: SourceInfo_Extension): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.affectedComponents?.length) {
+      obj.affectedComponents = message.affectedComponents.map((e) => sourceInfo_Extension_ComponentToJSON(e));
+    }
+    if (message.version !== undefined) {
+      obj.version = SourceInfo_Extension_Version.toJSON(message.version);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SourceInfo_Extension>): SourceInfo_Extension {
+    return SourceInfo_Extension.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SourceInfo_Extension>): SourceInfo_Extension {
+    const message = createBaseSourceInfo_Extension();
+    message.id = object.id ?? "";
+    message.affectedComponents = object.affectedComponents?.map((e) => e) || [];
+    message.version = (object.version !== undefined && object.version !== null)
+      ? SourceInfo_Extension_Version.fromPartial(object.version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSourceInfo_Extension_Version(): SourceInfo_Extension_Version {
+  return { major: 0, minor: 0 };
+}
+
+export const SourceInfo_Extension_Version: MessageFns<
+  SourceInfo_Extension_Version,
+  "google.api.expr.v1alpha1.SourceInfo.Extension.Version"
+> = {
+  $type: "google.api.expr.v1alpha1.SourceInfo.Extension.Version" as const,
+
+  encode(message: SourceInfo_Extension_Version, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.major !== 0) {
+      writer.uint32(8).int64(message.major);
+    }
+    if (message.minor !== 0) {
+      writer.uint32(16).int64(message.minor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SourceInfo_Extension_Version {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSourceInfo_Extension_Version();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.major = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.minor = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SourceInfo_Extension_Version {
+    return {
+      major: isSet(object.major) ? globalThis.Number(object.major) : 0,
+      minor: isSet(object.minor) ? globalThis.Number(object.minor) : 0,
+    };
+  },
+
+  toJSON(message: SourceInfo_Extension_Version): unknown {
+    const obj: any = {};
+    if (message.major !== 0) {
+      obj.major = Math.round(message.major);
+    }
+    if (message.minor !== 0) {
+      obj.minor = Math.round(message.minor);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SourceInfo_Extension_Version>): SourceInfo_Extension_Version {
+    return SourceInfo_Extension_Version.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SourceInfo_Extension_Version>): SourceInfo_Extension_Version {
+    const message = createBaseSourceInfo_Extension_Version();
+    message.major = object.major ?? 0;
+    message.minor = object.minor ?? 0;
     return message;
   },
 };

@@ -6,11 +6,12 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { TypedExtensionConfig } from "../../../core/v3/extension";
 import { RegexMatcher } from "./regex";
 
 /**
  * Specifies the way to match a string.
- * [#next-free-field: 8]
+ * [#next-free-field: 9]
  */
 export interface StringMatcher {
   /**
@@ -61,6 +62,13 @@ export interface StringMatcher {
     | string
     | undefined;
   /**
+   * Use an extension as the matcher type.
+   * [#extension-category: envoy.string_matcher]
+   */
+  custom?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
    * If true, indicates the exact/prefix/suffix matching should be case insensitive. This has no
    * effect for the safe_regex match.
    * For example, the matcher *data* will match both input string *Data* and *data* if set to true.
@@ -80,6 +88,7 @@ function createBaseStringMatcher(): StringMatcher {
     suffix: undefined,
     safeRegex: undefined,
     contains: undefined,
+    custom: undefined,
     ignoreCase: false,
   };
 }
@@ -102,6 +111,9 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
     }
     if (message.contains !== undefined) {
       writer.uint32(58).string(message.contains);
+    }
+    if (message.custom !== undefined) {
+      TypedExtensionConfig.encode(message.custom, writer.uint32(66).fork()).join();
     }
     if (message.ignoreCase !== false) {
       writer.uint32(48).bool(message.ignoreCase);
@@ -162,6 +174,14 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
             message.contains = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.custom = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 6: {
             if (tag !== 48) {
               break;
@@ -193,6 +213,7 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
         ? RegexMatcher.fromJSON(object.safe_regex)
         : undefined,
       contains: isSet(object.contains) ? globalThis.String(object.contains) : undefined,
+      custom: isSet(object.custom) ? TypedExtensionConfig.fromJSON(object.custom) : undefined,
       ignoreCase: isSet(object.ignoreCase)
         ? globalThis.Boolean(object.ignoreCase)
         : isSet(object.ignore_case)
@@ -218,6 +239,9 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
     if (message.contains !== undefined) {
       obj.contains = message.contains;
     }
+    if (message.custom !== undefined) {
+      obj.custom = TypedExtensionConfig.toJSON(message.custom);
+    }
     if (message.ignoreCase !== false) {
       obj.ignoreCase = message.ignoreCase;
     }
@@ -236,6 +260,9 @@ export const StringMatcher: MessageFns<StringMatcher, "xds.type.matcher.v3.Strin
       ? RegexMatcher.fromPartial(object.safeRegex)
       : undefined;
     message.contains = object.contains ?? undefined;
+    message.custom = (object.custom !== undefined && object.custom !== null)
+      ? TypedExtensionConfig.fromPartial(object.custom)
+      : undefined;
     message.ignoreCase = object.ignoreCase ?? false;
     return message;
   },

@@ -31,7 +31,7 @@ export interface DnsCacheCircuitBreakers {
 /**
  * Configuration for the dynamic forward proxy DNS cache. See the :ref:`architecture overview
  * <arch_overview_http_dynamic_forward_proxy>` for more information.
- * [#next-free-field: 15]
+ * [#next-free-field: 16]
  */
 export interface DnsCacheConfig {
   /**
@@ -102,6 +102,13 @@ export interface DnsCacheConfig {
     | number
     | undefined;
   /**
+   * Disable the DNS refresh on failure. If this field is set to true, it will ignore the
+   * :ref:`typed_dns_resolver_config <envoy_v3_api_field_extensions.common.dynamic_forward_proxy.v3.DnsCacheConfig.dns_failure_refresh_rate>`.
+   * If not specified, it defaults to false. By enabling this feature, the failed hosts will now be treated as a cache miss,
+   * allowing the failed hosts to be resolved on demand.
+   */
+  disableDnsRefreshOnFailure: boolean;
+  /**
    * If the DNS failure refresh rate is specified,
    * this is used as the cache's DNS refresh rate when DNS requests are failing. If this setting is
    * not specified, the failure refresh rate defaults to the dns_refresh_rate.
@@ -160,7 +167,8 @@ export interface DnsCacheConfig {
    * The timeout used for DNS queries. This timeout is independent of any timeout and retry policy
    * used by the underlying DNS implementation (e.g., c-areas and Apple DNS) which are opaque.
    * Setting this timeout will ensure that queries succeed or fail within the specified time frame
-   * and are then retried using the standard refresh rates. Defaults to 5s if not set.
+   * and are then retried using the standard refresh rates. Setting it to 0 will disable the Envoy DNS
+   * query timeout and use the underlying DNS implementation timeout. Defaults to 5s if not set.
    */
   dnsQueryTimeout?:
     | Duration
@@ -255,6 +263,7 @@ function createBaseDnsCacheConfig(): DnsCacheConfig {
     dnsMinRefreshRate: undefined,
     hostTtl: undefined,
     maxHosts: undefined,
+    disableDnsRefreshOnFailure: false,
     dnsFailureRefreshRate: undefined,
     dnsCacheCircuitBreaker: undefined,
     useTcpForDnsLookups: false,
@@ -290,6 +299,9 @@ export const DnsCacheConfig: MessageFns<
     }
     if (message.maxHosts !== undefined) {
       UInt32Value.encode({ value: message.maxHosts! }, writer.uint32(42).fork()).join();
+    }
+    if (message.disableDnsRefreshOnFailure !== false) {
+      writer.uint32(120).bool(message.disableDnsRefreshOnFailure);
     }
     if (message.dnsFailureRefreshRate !== undefined) {
       Cluster_RefreshRate.encode(message.dnsFailureRefreshRate, writer.uint32(50).fork()).join();
@@ -377,6 +389,14 @@ export const DnsCacheConfig: MessageFns<
             }
 
             message.maxHosts = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.disableDnsRefreshOnFailure = reader.bool();
             continue;
           }
           case 6: {
@@ -483,6 +503,11 @@ export const DnsCacheConfig: MessageFns<
         : isSet(object.max_hosts)
         ? Number(object.max_hosts)
         : undefined,
+      disableDnsRefreshOnFailure: isSet(object.disableDnsRefreshOnFailure)
+        ? globalThis.Boolean(object.disableDnsRefreshOnFailure)
+        : isSet(object.disable_dns_refresh_on_failure)
+        ? globalThis.Boolean(object.disable_dns_refresh_on_failure)
+        : false,
       dnsFailureRefreshRate: isSet(object.dnsFailureRefreshRate)
         ? Cluster_RefreshRate.fromJSON(object.dnsFailureRefreshRate)
         : isSet(object.dns_failure_refresh_rate)
@@ -546,6 +571,9 @@ export const DnsCacheConfig: MessageFns<
     if (message.maxHosts !== undefined) {
       obj.maxHosts = message.maxHosts;
     }
+    if (message.disableDnsRefreshOnFailure !== false) {
+      obj.disableDnsRefreshOnFailure = message.disableDnsRefreshOnFailure;
+    }
     if (message.dnsFailureRefreshRate !== undefined) {
       obj.dnsFailureRefreshRate = Cluster_RefreshRate.toJSON(message.dnsFailureRefreshRate);
     }
@@ -590,6 +618,7 @@ export const DnsCacheConfig: MessageFns<
       ? Duration.fromPartial(object.hostTtl)
       : undefined;
     message.maxHosts = object.maxHosts ?? undefined;
+    message.disableDnsRefreshOnFailure = object.disableDnsRefreshOnFailure ?? false;
     message.dnsFailureRefreshRate =
       (object.dnsFailureRefreshRate !== undefined && object.dnsFailureRefreshRate !== null)
         ? Cluster_RefreshRate.fromPartial(object.dnsFailureRefreshRate)

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { UInt64Value } from "../../../../../google/protobuf/wrappers";
 import { RateLimitUnit, rateLimitUnitFromJSON, rateLimitUnitToJSON } from "../../../../type/v3/ratelimit_unit";
 import { TokenBucket } from "../../../../type/v3/token_bucket";
 
@@ -140,13 +141,24 @@ export interface RateLimitDescriptor {
   /** Descriptor entries. */
   entries: RateLimitDescriptor_Entry[];
   /** Optional rate limit override to supply to the ratelimit service. */
-  limit?: RateLimitDescriptor_RateLimitOverride | undefined;
+  limit?:
+    | RateLimitDescriptor_RateLimitOverride
+    | undefined;
+  /**
+   * Optional hits_addend for the rate limit descriptor. If set the value will override the
+   * request level hits_addend.
+   */
+  hitsAddend?: number | undefined;
 }
 
 export interface RateLimitDescriptor_Entry {
   /** Descriptor key. */
   key: string;
-  /** Descriptor value. */
+  /**
+   * Descriptor value. Blank value is treated as wildcard to create dynamic token buckets for each unique value.
+   * Blank Values as wild card is currently supported only with envoy server instance level HTTP local rate limiting
+   * and will not work if HTTP local rate limiting is enabled per connection level.
+   */
   value: string;
 }
 
@@ -162,6 +174,14 @@ export interface RateLimitDescriptor_RateLimitOverride {
   unit: RateLimitUnit;
 }
 
+/**
+ * Configuration used to enable local rate limiting.
+ *
+ * .. note::
+ *   The ``LocalRateLimitDescriptor`` is used to configure a local rate limit rule with a token
+ *   bucket algorithm. The ``RateLimitDescriptor`` is used to represent a list of symbols that
+ *   are used to match against the rate limit rule.
+ */
 export interface LocalRateLimitDescriptor {
   /** Descriptor entries. */
   entries: RateLimitDescriptor_Entry[];
@@ -184,7 +204,7 @@ export interface LocalClusterRateLimit {
 }
 
 function createBaseRateLimitDescriptor(): RateLimitDescriptor {
-  return { entries: [], limit: undefined };
+  return { entries: [], limit: undefined, hitsAddend: undefined };
 }
 
 export const RateLimitDescriptor: MessageFns<
@@ -199,6 +219,9 @@ export const RateLimitDescriptor: MessageFns<
     }
     if (message.limit !== undefined) {
       RateLimitDescriptor_RateLimitOverride.encode(message.limit, writer.uint32(18).fork()).join();
+    }
+    if (message.hitsAddend !== undefined) {
+      UInt64Value.encode({ value: message.hitsAddend! }, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -232,6 +255,14 @@ export const RateLimitDescriptor: MessageFns<
             message.limit = RateLimitDescriptor_RateLimitOverride.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hitsAddend = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -250,6 +281,11 @@ export const RateLimitDescriptor: MessageFns<
         ? object.entries.map((e: any) => RateLimitDescriptor_Entry.fromJSON(e))
         : [],
       limit: isSet(object.limit) ? RateLimitDescriptor_RateLimitOverride.fromJSON(object.limit) : undefined,
+      hitsAddend: isSet(object.hitsAddend)
+        ? Number(object.hitsAddend)
+        : isSet(object.hits_addend)
+        ? Number(object.hits_addend)
+        : undefined,
     };
   },
 
@@ -260,6 +296,9 @@ export const RateLimitDescriptor: MessageFns<
     }
     if (message.limit !== undefined) {
       obj.limit = RateLimitDescriptor_RateLimitOverride.toJSON(message.limit);
+    }
+    if (message.hitsAddend !== undefined) {
+      obj.hitsAddend = message.hitsAddend;
     }
     return obj;
   },
@@ -273,6 +312,7 @@ export const RateLimitDescriptor: MessageFns<
     message.limit = (object.limit !== undefined && object.limit !== null)
       ? RateLimitDescriptor_RateLimitOverride.fromPartial(object.limit)
       : undefined;
+    message.hitsAddend = object.hitsAddend ?? undefined;
     return message;
   },
 };

@@ -15,7 +15,7 @@ export interface CommonGeoipProviderConfig {
 /**
  * The set of geolocation headers to add to request. If any of the configured headers is present
  * in the incoming request, it will be overridden by the :ref:`Geoip filter <config_http_filters_geoip>`.
- * [#next-free-field: 10]
+ * [#next-free-field: 13]
  */
 export interface CommonGeoipProviderConfig_GeolocationHeadersToAdd {
   /** If set, the header will be used to populate the country ISO code associated with the IP address. */
@@ -30,10 +30,16 @@ export interface CommonGeoipProviderConfig_GeolocationHeadersToAdd {
   /** If set, the header will be used to populate the ASN associated with the IP address. */
   asn: string;
   /**
+   * This field is being deprecated, use ``anon`` instead.
+   *
+   * @deprecated
+   */
+  isAnon: string;
+  /**
    * If set, the IP address will be checked if it belongs to any type of anonymization network (e.g. VPN, public proxy etc)
    * and header will be populated with the check result. Header value will be set to either "true" or "false" depending on the check result.
    */
-  isAnon: string;
+  anon: string;
   /**
    * If set, the IP address will be checked if it belongs to a VPN and header will be populated with the check result.
    * Header value will be set to either "true" or "false" depending on the check result.
@@ -54,6 +60,13 @@ export interface CommonGeoipProviderConfig_GeolocationHeadersToAdd {
    * Header value will be set to either "true" or "false" depending on the check result.
    */
   anonProxy: string;
+  /** If set, the header will be used to populate the ISP associated with the IP address. */
+  isp: string;
+  /**
+   * If set, the IP address will be checked if it belongs to the ISP named iCloud Private Relay and header will be populated with the check result.
+   * Header value will be set to either "true" or "false" depending on the check result.
+   */
+  applePrivateRelay: string;
 }
 
 function createBaseCommonGeoipProviderConfig(): CommonGeoipProviderConfig {
@@ -144,10 +157,13 @@ function createBaseCommonGeoipProviderConfig_GeolocationHeadersToAdd(): CommonGe
     region: "",
     asn: "",
     isAnon: "",
+    anon: "",
     anonVpn: "",
     anonHosting: "",
     anonTor: "",
     anonProxy: "",
+    isp: "",
+    applePrivateRelay: "",
   };
 }
 
@@ -176,6 +192,9 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     if (message.isAnon !== "") {
       writer.uint32(42).string(message.isAnon);
     }
+    if (message.anon !== "") {
+      writer.uint32(98).string(message.anon);
+    }
     if (message.anonVpn !== "") {
       writer.uint32(50).string(message.anonVpn);
     }
@@ -187,6 +206,12 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     }
     if (message.anonProxy !== "") {
       writer.uint32(74).string(message.anonProxy);
+    }
+    if (message.isp !== "") {
+      writer.uint32(82).string(message.isp);
+    }
+    if (message.applePrivateRelay !== "") {
+      writer.uint32(90).string(message.applePrivateRelay);
     }
     return writer;
   },
@@ -244,6 +269,14 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
             message.isAnon = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.anon = reader.string();
+            continue;
+          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -276,6 +309,22 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
             message.anonProxy = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.isp = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.applePrivateRelay = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -299,6 +348,7 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
         : isSet(object.is_anon)
         ? globalThis.String(object.is_anon)
         : "",
+      anon: isSet(object.anon) ? globalThis.String(object.anon) : "",
       anonVpn: isSet(object.anonVpn)
         ? globalThis.String(object.anonVpn)
         : isSet(object.anon_vpn)
@@ -318,6 +368,12 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
         ? globalThis.String(object.anonProxy)
         : isSet(object.anon_proxy)
         ? globalThis.String(object.anon_proxy)
+        : "",
+      isp: isSet(object.isp) ? globalThis.String(object.isp) : "",
+      applePrivateRelay: isSet(object.applePrivateRelay)
+        ? globalThis.String(object.applePrivateRelay)
+        : isSet(object.apple_private_relay)
+        ? globalThis.String(object.apple_private_relay)
         : "",
     };
   },
@@ -339,6 +395,9 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     if (message.isAnon !== "") {
       obj.isAnon = message.isAnon;
     }
+    if (message.anon !== "") {
+      obj.anon = message.anon;
+    }
     if (message.anonVpn !== "") {
       obj.anonVpn = message.anonVpn;
     }
@@ -350,6 +409,12 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     }
     if (message.anonProxy !== "") {
       obj.anonProxy = message.anonProxy;
+    }
+    if (message.isp !== "") {
+      obj.isp = message.isp;
+    }
+    if (message.applePrivateRelay !== "") {
+      obj.applePrivateRelay = message.applePrivateRelay;
     }
     return obj;
   },
@@ -368,10 +433,13 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     message.region = object.region ?? "";
     message.asn = object.asn ?? "";
     message.isAnon = object.isAnon ?? "";
+    message.anon = object.anon ?? "";
     message.anonVpn = object.anonVpn ?? "";
     message.anonHosting = object.anonHosting ?? "";
     message.anonTor = object.anonTor ?? "";
     message.anonProxy = object.anonProxy ?? "";
+    message.isp = object.isp ?? "";
+    message.applePrivateRelay = object.applePrivateRelay ?? "";
     return message;
   },
 };

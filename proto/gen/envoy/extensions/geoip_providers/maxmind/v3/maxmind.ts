@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { CommonGeoipProviderConfig } from "../../common/v3/common";
 
+/** [#next-free-field: 6] */
 export interface MaxMindConfig {
   /**
    * Full file path to the Maxmind city database, e.g. /etc/GeoLite2-City.mmdb.
@@ -18,18 +19,23 @@ export interface MaxMindConfig {
    * Full file path to the Maxmind ASN database, e.g. /etc/GeoLite2-ASN.mmdb.
    * Database file is expected to have .mmdb extension.
    */
-  ispDbPath: string;
+  asnDbPath: string;
   /**
    * Full file path to the Maxmind anonymous IP database, e.g. /etc/GeoIP2-Anonymous-IP.mmdb.
    * Database file is expected to have .mmdb extension.
    */
   anonDbPath: string;
+  /**
+   * Full file path to the Maxmind ISP database, e.g. /etc/GeoLite2-ISP.mmdb.
+   * Database file is expected to have .mmdb extension.
+   */
+  ispDbPath: string;
   /** Common provider configuration that specifies which geolocation headers will be populated with geolocation data. */
   commonProviderConfig?: CommonGeoipProviderConfig | undefined;
 }
 
 function createBaseMaxMindConfig(): MaxMindConfig {
-  return { cityDbPath: "", ispDbPath: "", anonDbPath: "", commonProviderConfig: undefined };
+  return { cityDbPath: "", asnDbPath: "", anonDbPath: "", ispDbPath: "", commonProviderConfig: undefined };
 }
 
 export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_providers.maxmind.v3.MaxMindConfig"> = {
@@ -39,11 +45,14 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     if (message.cityDbPath !== "") {
       writer.uint32(10).string(message.cityDbPath);
     }
-    if (message.ispDbPath !== "") {
-      writer.uint32(18).string(message.ispDbPath);
+    if (message.asnDbPath !== "") {
+      writer.uint32(18).string(message.asnDbPath);
     }
     if (message.anonDbPath !== "") {
       writer.uint32(26).string(message.anonDbPath);
+    }
+    if (message.ispDbPath !== "") {
+      writer.uint32(42).string(message.ispDbPath);
     }
     if (message.commonProviderConfig !== undefined) {
       CommonGeoipProviderConfig.encode(message.commonProviderConfig, writer.uint32(34).fork()).join();
@@ -77,7 +86,7 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
               break;
             }
 
-            message.ispDbPath = reader.string();
+            message.asnDbPath = reader.string();
             continue;
           }
           case 3: {
@@ -86,6 +95,14 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
             }
 
             message.anonDbPath = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.ispDbPath = reader.string();
             continue;
           }
           case 4: {
@@ -115,15 +132,20 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
         : isSet(object.city_db_path)
         ? globalThis.String(object.city_db_path)
         : "",
-      ispDbPath: isSet(object.ispDbPath)
-        ? globalThis.String(object.ispDbPath)
-        : isSet(object.isp_db_path)
-        ? globalThis.String(object.isp_db_path)
+      asnDbPath: isSet(object.asnDbPath)
+        ? globalThis.String(object.asnDbPath)
+        : isSet(object.asn_db_path)
+        ? globalThis.String(object.asn_db_path)
         : "",
       anonDbPath: isSet(object.anonDbPath)
         ? globalThis.String(object.anonDbPath)
         : isSet(object.anon_db_path)
         ? globalThis.String(object.anon_db_path)
+        : "",
+      ispDbPath: isSet(object.ispDbPath)
+        ? globalThis.String(object.ispDbPath)
+        : isSet(object.isp_db_path)
+        ? globalThis.String(object.isp_db_path)
         : "",
       commonProviderConfig: isSet(object.commonProviderConfig)
         ? CommonGeoipProviderConfig.fromJSON(object.commonProviderConfig)
@@ -138,11 +160,14 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     if (message.cityDbPath !== "") {
       obj.cityDbPath = message.cityDbPath;
     }
-    if (message.ispDbPath !== "") {
-      obj.ispDbPath = message.ispDbPath;
+    if (message.asnDbPath !== "") {
+      obj.asnDbPath = message.asnDbPath;
     }
     if (message.anonDbPath !== "") {
       obj.anonDbPath = message.anonDbPath;
+    }
+    if (message.ispDbPath !== "") {
+      obj.ispDbPath = message.ispDbPath;
     }
     if (message.commonProviderConfig !== undefined) {
       obj.commonProviderConfig = CommonGeoipProviderConfig.toJSON(message.commonProviderConfig);
@@ -156,8 +181,9 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
   fromPartial(object: DeepPartial<MaxMindConfig>): MaxMindConfig {
     const message = createBaseMaxMindConfig();
     message.cityDbPath = object.cityDbPath ?? "";
-    message.ispDbPath = object.ispDbPath ?? "";
+    message.asnDbPath = object.asnDbPath ?? "";
     message.anonDbPath = object.anonDbPath ?? "";
+    message.ispDbPath = object.ispDbPath ?? "";
     message.commonProviderConfig = (object.commonProviderConfig !== undefined && object.commonProviderConfig !== null)
       ? CommonGeoipProviderConfig.fromPartial(object.commonProviderConfig)
       : undefined;

@@ -23,11 +23,12 @@ import { BoolValue, FloatValue } from "../../../../../google/protobuf/wrappers";
  * regardless of result. Only failed queries count toward eps. A config
  * parameter error_utilization_penalty controls the penalty to adjust endpoint
  * weights using eps and qps. The weight of a given endpoint is computed as:
- *   qps / (utilization + eps/qps * error_utilization_penalty)
+ * ``qps / (utilization + eps/qps * error_utilization_penalty)``.
  *
- * See the :ref:`load balancing architecture overview<arch_overview_load_balancing_types>` for more information.
+ * See the :ref:`load balancing architecture
+ * overview<arch_overview_load_balancing_types>` for more information.
  *
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface ClientSideWeightedRoundRobin {
   /**
@@ -78,7 +79,16 @@ export interface ClientSideWeightedRoundRobin {
    * calculated as eps/qps. Configuration is rejected if this value is negative.
    * Default is 1.0.
    */
-  errorUtilizationPenalty?: number | undefined;
+  errorUtilizationPenalty?:
+    | number
+    | undefined;
+  /**
+   * By default, endpoint weight is computed based on the :ref:`application_utilization <envoy_v3_api_field_.xds.data.orca.v3.OrcaLoadReport.application_utilization>` field reported by the endpoint.
+   * If that field is not set, then utilization will instead be computed by taking the max of the values of the metrics specified here.
+   * For map fields in the ORCA proto, the string will be of the form ``<map_field_name>.<map_key>``. For example, the string ``named_metrics.foo`` will mean to look for the key ``foo`` in the ORCA :ref:`named_metrics <envoy_v3_api_field_.xds.data.orca.v3.OrcaLoadReport.named_metrics>` field.
+   * If none of the specified metrics are present in the load report, then :ref:`cpu_utilization <envoy_v3_api_field_.xds.data.orca.v3.OrcaLoadReport.cpu_utilization>` is used instead.
+   */
+  metricNamesForComputingUtilization: string[];
 }
 
 function createBaseClientSideWeightedRoundRobin(): ClientSideWeightedRoundRobin {
@@ -89,6 +99,7 @@ function createBaseClientSideWeightedRoundRobin(): ClientSideWeightedRoundRobin 
     weightExpirationPeriod: undefined,
     weightUpdatePeriod: undefined,
     errorUtilizationPenalty: undefined,
+    metricNamesForComputingUtilization: [],
   };
 }
 
@@ -117,6 +128,9 @@ export const ClientSideWeightedRoundRobin: MessageFns<
     }
     if (message.errorUtilizationPenalty !== undefined) {
       FloatValue.encode({ value: message.errorUtilizationPenalty! }, writer.uint32(50).fork()).join();
+    }
+    for (const v of message.metricNamesForComputingUtilization) {
+      writer.uint32(58).string(v!);
     }
     return writer;
   },
@@ -182,6 +196,14 @@ export const ClientSideWeightedRoundRobin: MessageFns<
             message.errorUtilizationPenalty = FloatValue.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.metricNamesForComputingUtilization.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -226,6 +248,11 @@ export const ClientSideWeightedRoundRobin: MessageFns<
         : isSet(object.error_utilization_penalty)
         ? Number(object.error_utilization_penalty)
         : undefined,
+      metricNamesForComputingUtilization: globalThis.Array.isArray(object?.metricNamesForComputingUtilization)
+        ? object.metricNamesForComputingUtilization.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.metric_names_for_computing_utilization)
+        ? object.metric_names_for_computing_utilization.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -248,6 +275,9 @@ export const ClientSideWeightedRoundRobin: MessageFns<
     }
     if (message.errorUtilizationPenalty !== undefined) {
       obj.errorUtilizationPenalty = floatToJson(message.errorUtilizationPenalty);
+    }
+    if (message.metricNamesForComputingUtilization?.length) {
+      obj.metricNamesForComputingUtilization = message.metricNamesForComputingUtilization;
     }
     return obj;
   },
@@ -272,6 +302,7 @@ export const ClientSideWeightedRoundRobin: MessageFns<
       ? Duration.fromPartial(object.weightUpdatePeriod)
       : undefined;
     message.errorUtilizationPenalty = object.errorUtilizationPenalty ?? undefined;
+    message.metricNamesForComputingUtilization = object.metricNamesForComputingUtilization?.map((e) => e) || [];
     return message;
   },
 };

@@ -51,6 +51,8 @@ export interface LocalityLbConfig_ZoneAwareLbConfig {
    * failing service.
    */
   failTrafficOnPanic: boolean;
+  /** If set to true, Envoy will force LocalityDirect routing if a local locality exists. */
+  forceLocalityDirectRouting: boolean;
 }
 
 /**
@@ -233,7 +235,12 @@ export const LocalityLbConfig: MessageFns<
 };
 
 function createBaseLocalityLbConfig_ZoneAwareLbConfig(): LocalityLbConfig_ZoneAwareLbConfig {
-  return { routingEnabled: undefined, minClusterSize: undefined, failTrafficOnPanic: false };
+  return {
+    routingEnabled: undefined,
+    minClusterSize: undefined,
+    failTrafficOnPanic: false,
+    forceLocalityDirectRouting: false,
+  };
 }
 
 export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
@@ -251,6 +258,9 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     }
     if (message.failTrafficOnPanic !== false) {
       writer.uint32(24).bool(message.failTrafficOnPanic);
+    }
+    if (message.forceLocalityDirectRouting !== false) {
+      writer.uint32(32).bool(message.forceLocalityDirectRouting);
     }
     return writer;
   },
@@ -292,6 +302,14 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
             message.failTrafficOnPanic = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.forceLocalityDirectRouting = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -321,6 +339,11 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
         : isSet(object.fail_traffic_on_panic)
         ? globalThis.Boolean(object.fail_traffic_on_panic)
         : false,
+      forceLocalityDirectRouting: isSet(object.forceLocalityDirectRouting)
+        ? globalThis.Boolean(object.forceLocalityDirectRouting)
+        : isSet(object.force_locality_direct_routing)
+        ? globalThis.Boolean(object.force_locality_direct_routing)
+        : false,
     };
   },
 
@@ -335,6 +358,9 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     if (message.failTrafficOnPanic !== false) {
       obj.failTrafficOnPanic = message.failTrafficOnPanic;
     }
+    if (message.forceLocalityDirectRouting !== false) {
+      obj.forceLocalityDirectRouting = message.forceLocalityDirectRouting;
+    }
     return obj;
   },
 
@@ -348,6 +374,7 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
       : undefined;
     message.minClusterSize = object.minClusterSize ?? undefined;
     message.failTrafficOnPanic = object.failTrafficOnPanic ?? false;
+    message.forceLocalityDirectRouting = object.forceLocalityDirectRouting ?? false;
     return message;
   },
 };

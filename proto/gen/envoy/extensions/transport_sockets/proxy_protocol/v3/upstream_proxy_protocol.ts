@@ -16,11 +16,24 @@ export interface ProxyProtocolUpstreamTransport {
     | ProxyProtocolConfig
     | undefined;
   /** The underlying transport socket being wrapped. */
-  transportSocket?: TransportSocket | undefined;
+  transportSocket?:
+    | TransportSocket
+    | undefined;
+  /**
+   * If this is set to true, the null addresses are allowed in the PROXY protocol header.
+   * The proxy protocol header encodes the null addresses to AF_UNSPEC.
+   * [#not-implemented-hide:]
+   */
+  allowUnspecifiedAddress: boolean;
+  /**
+   * If true, all the TLVs are encoded in the connection pool key.
+   * [#not-implemented-hide:]
+   */
+  tlvAsPoolKey: boolean;
 }
 
 function createBaseProxyProtocolUpstreamTransport(): ProxyProtocolUpstreamTransport {
-  return { config: undefined, transportSocket: undefined };
+  return { config: undefined, transportSocket: undefined, allowUnspecifiedAddress: false, tlvAsPoolKey: false };
 }
 
 export const ProxyProtocolUpstreamTransport: MessageFns<
@@ -35,6 +48,12 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
     }
     if (message.transportSocket !== undefined) {
       TransportSocket.encode(message.transportSocket, writer.uint32(18).fork()).join();
+    }
+    if (message.allowUnspecifiedAddress !== false) {
+      writer.uint32(24).bool(message.allowUnspecifiedAddress);
+    }
+    if (message.tlvAsPoolKey !== false) {
+      writer.uint32(32).bool(message.tlvAsPoolKey);
     }
     return writer;
   },
@@ -68,6 +87,22 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
             message.transportSocket = TransportSocket.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.allowUnspecifiedAddress = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.tlvAsPoolKey = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -88,6 +123,16 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
         : isSet(object.transport_socket)
         ? TransportSocket.fromJSON(object.transport_socket)
         : undefined,
+      allowUnspecifiedAddress: isSet(object.allowUnspecifiedAddress)
+        ? globalThis.Boolean(object.allowUnspecifiedAddress)
+        : isSet(object.allow_unspecified_address)
+        ? globalThis.Boolean(object.allow_unspecified_address)
+        : false,
+      tlvAsPoolKey: isSet(object.tlvAsPoolKey)
+        ? globalThis.Boolean(object.tlvAsPoolKey)
+        : isSet(object.tlv_as_pool_key)
+        ? globalThis.Boolean(object.tlv_as_pool_key)
+        : false,
     };
   },
 
@@ -98,6 +143,12 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
     }
     if (message.transportSocket !== undefined) {
       obj.transportSocket = TransportSocket.toJSON(message.transportSocket);
+    }
+    if (message.allowUnspecifiedAddress !== false) {
+      obj.allowUnspecifiedAddress = message.allowUnspecifiedAddress;
+    }
+    if (message.tlvAsPoolKey !== false) {
+      obj.tlvAsPoolKey = message.tlvAsPoolKey;
     }
     return obj;
   },
@@ -113,6 +164,8 @@ export const ProxyProtocolUpstreamTransport: MessageFns<
     message.transportSocket = (object.transportSocket !== undefined && object.transportSocket !== null)
       ? TransportSocket.fromPartial(object.transportSocket)
       : undefined;
+    message.allowUnspecifiedAddress = object.allowUnspecifiedAddress ?? false;
+    message.tlvAsPoolKey = object.tlvAsPoolKey ?? false;
     return message;
   },
 };

@@ -12,7 +12,7 @@ import { DataSource, WatchedDirectory } from "../../../../config/core/v3/base";
 import { TypedExtensionConfig } from "../../../../config/core/v3/extension";
 import { StringMatcher } from "../../../../type/matcher/v3/string";
 
-/** [#next-free-field: 6] */
+/** [#next-free-field: 7] */
 export interface TlsParameters {
   /**
    * Minimum TLS protocol version. By default, it's ``TLSv1_2`` for both clients and servers.
@@ -132,6 +132,12 @@ export interface TlsParameters {
    *   ecdsa_sha1
    */
   signatureAlgorithms: string[];
+  /**
+   * Compliance policies configure various aspects of the TLS based on the given policy.
+   * The policies are applied last during configuration and may override the other TLS
+   * parameters, or any previous policy.
+   */
+  compliancePolicies: TlsParameters_CompliancePolicy[];
 }
 
 export enum TlsParameters_TlsProtocol {
@@ -183,6 +189,44 @@ export function tlsParameters_TlsProtocolToJSON(object: TlsParameters_TlsProtoco
       return "TLSv1_3";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum TlsParameters_TlsProtocol");
+  }
+}
+
+export enum TlsParameters_CompliancePolicy {
+  /**
+   * FIPS_202205 - FIPS_202205 configures a TLS connection to use:
+   *
+   *   * TLS 1.2 or 1.3
+   *   * For TLS 1.2, only ECDHE_[RSA|ECDSA]_WITH_AES_*_GCM_SHA*.
+   *   * For TLS 1.3, only AES-GCM
+   *   * P-256 or P-384 for key agreement.
+   *   * For server signatures, only ``PKCS#1/PSS`` with ``SHA256/384/512``, or ECDSA
+   *     with P-256 or P-384.
+   *
+   * .. attention::
+   *
+   *   Please refer to `BoringSSL policies <https://boringssl.googlesource.com/boringssl/+/refs/tags/0.20240913.0/include/openssl/ssl.h#5608>`_
+   *   for details.
+   */
+  FIPS_202205 = 0,
+}
+
+export function tlsParameters_CompliancePolicyFromJSON(object: any): TlsParameters_CompliancePolicy {
+  switch (object) {
+    case 0:
+    case "FIPS_202205":
+      return TlsParameters_CompliancePolicy.FIPS_202205;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TlsParameters_CompliancePolicy");
+  }
+}
+
+export function tlsParameters_CompliancePolicyToJSON(object: TlsParameters_CompliancePolicy): string {
+  switch (object) {
+    case TlsParameters_CompliancePolicy.FIPS_202205:
+      return "FIPS_202205";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum TlsParameters_CompliancePolicy");
   }
 }
 
@@ -266,12 +310,13 @@ export interface TlsCertificate {
     | undefined;
   /**
    * BoringSSL private key method provider. This is an alternative to :ref:`private_key
-   * <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key>` field. This can't be
-   * marked as ``oneof`` due to API compatibility reasons. Setting both :ref:`private_key
-   * <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key>` and
-   * :ref:`private_key_provider
-   * <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key_provider>` fields will result in an
-   * error.
+   * <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key>` field.
+   * When both :ref:`private_key <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key>` and
+   * :ref:`private_key_provider <envoy_v3_api_field_extensions.transport_sockets.tls.v3.TlsCertificate.private_key_provider>` fields are set,
+   * ``private_key_provider`` takes precedence.
+   * If ``private_key_provider`` is unavailable and :ref:`fallback
+   * <envoy_v3_api_field_extensions.transport_sockets.tls.v3.PrivateKeyProvider.fallback>`
+   * is enabled, ``private_key`` will be used.
    */
   privateKeyProvider?:
     | PrivateKeyProvider
@@ -333,7 +378,7 @@ export interface TlsSessionTicketKeys {
  */
 export interface CertificateProviderPluginInstance {
   /**
-   * Provider instance name. If not present, defaults to "default".
+   * Provider instance name.
    *
    * Instance names should generally be defined not in terms of the underlying provider
    * implementation (e.g., "file_watcher") but rather in terms of the function of the
@@ -355,6 +400,13 @@ export interface SubjectAltNameMatcher {
   sanType: SubjectAltNameMatcher_SanType;
   /**
    * Matcher for SAN value.
+   *
+   * If the :ref:`san_type <envoy_v3_api_field_extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.san_type>`
+   * is :ref:`DNS <envoy_v3_api_enum_value_extensions.transport_sockets.tls.v3.SubjectAltNameMatcher.SanType.DNS>`
+   * and the matcher type is :ref:`exact <envoy_v3_api_field_type.matcher.v3.StringMatcher.exact>`, DNS wildcards are evaluated
+   * according to the rules in https://www.rfc-editor.org/rfc/rfc6125#section-6.4.3.
+   * For example, ``*.example.com`` would match ``test.example.com`` but not ``example.com`` and not
+   * ``a.b.example.com``.
    *
    * The string matching for OTHER_NAME SAN values depends on their ASN.1 type:
    *
@@ -714,6 +766,7 @@ function createBaseTlsParameters(): TlsParameters {
     cipherSuites: [],
     ecdhCurves: [],
     signatureAlgorithms: [],
+    compliancePolicies: [],
   };
 }
 
@@ -735,6 +788,9 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
     }
     for (const v of message.signatureAlgorithms) {
       writer.uint32(42).string(v!);
+    }
+    for (const v of message.compliancePolicies) {
+      writer.uint32(48).int32(v!);
     }
     return writer;
   },
@@ -792,6 +848,24 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
             message.signatureAlgorithms.push(reader.string());
             continue;
           }
+          case 6: {
+            if (tag === 48) {
+              message.compliancePolicies.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.compliancePolicies.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -831,6 +905,11 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
         : globalThis.Array.isArray(object?.signature_algorithms)
         ? object.signature_algorithms.map((e: any) => globalThis.String(e))
         : [],
+      compliancePolicies: globalThis.Array.isArray(object?.compliancePolicies)
+        ? object.compliancePolicies.map((e: any) => tlsParameters_CompliancePolicyFromJSON(e))
+        : globalThis.Array.isArray(object?.compliance_policies)
+        ? object.compliance_policies.map((e: any) => tlsParameters_CompliancePolicyFromJSON(e))
+        : [],
     };
   },
 
@@ -851,6 +930,9 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
     if (message.signatureAlgorithms?.length) {
       obj.signatureAlgorithms = message.signatureAlgorithms;
     }
+    if (message.compliancePolicies?.length) {
+      obj.compliancePolicies = message.compliancePolicies.map((e) => tlsParameters_CompliancePolicyToJSON(e));
+    }
     return obj;
   },
 
@@ -864,6 +946,7 @@ export const TlsParameters: MessageFns<TlsParameters, "envoy.extensions.transpor
     message.cipherSuites = object.cipherSuites?.map((e) => e) || [];
     message.ecdhCurves = object.ecdhCurves?.map((e) => e) || [];
     message.signatureAlgorithms = object.signatureAlgorithms?.map((e) => e) || [];
+    message.compliancePolicies = object.compliancePolicies?.map((e) => e) || [];
     return message;
   },
 };

@@ -11,8 +11,23 @@ import { ConfigSource } from "../../../../config/core/v3/config_source";
 import { CertificateValidationContext, TlsCertificate, TlsSessionTicketKeys } from "./common";
 
 export interface GenericSecret {
-  /** Secret of generic type and is available to filters. */
-  secret?: DataSource | undefined;
+  /**
+   * Secret of generic type and is available to filters. It is expected
+   * that only only one of secret and secrets is set.
+   */
+  secret?:
+    | DataSource
+    | undefined;
+  /**
+   * For cases where multiple associated secrets need to be distributed together. It is expected
+   * that only only one of secret and secrets is set.
+   */
+  secrets: { [key: string]: DataSource };
+}
+
+export interface GenericSecret_SecretsEntry {
+  key: string;
+  value?: DataSource | undefined;
 }
 
 export interface SdsSecretConfig {
@@ -36,7 +51,7 @@ export interface Secret {
 }
 
 function createBaseGenericSecret(): GenericSecret {
-  return { secret: undefined };
+  return { secret: undefined, secrets: {} };
 }
 
 export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transport_sockets.tls.v3.GenericSecret"> = {
@@ -46,6 +61,9 @@ export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transpor
     if (message.secret !== undefined) {
       DataSource.encode(message.secret, writer.uint32(10).fork()).join();
     }
+    globalThis.Object.entries(message.secrets).forEach(([key, value]: [string, DataSource]) => {
+      GenericSecret_SecretsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
     return writer;
   },
 
@@ -70,6 +88,17 @@ export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transpor
             message.secret = DataSource.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = GenericSecret_SecretsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.secrets[entry2.key] = entry2.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -83,13 +112,38 @@ export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transpor
   },
 
   fromJSON(object: any): GenericSecret {
-    return { secret: isSet(object.secret) ? DataSource.fromJSON(object.secret) : undefined };
+    return {
+      secret: isSet(object.secret) ? DataSource.fromJSON(object.secret) : undefined,
+      secrets: isObject(object.secrets)
+        ? (globalThis.Object.entries(object.secrets) as [string, any][]).reduce(
+          (acc: { [key: string]: DataSource }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: DataSource.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
   },
 
   toJSON(message: GenericSecret): unknown {
     const obj: any = {};
     if (message.secret !== undefined) {
       obj.secret = DataSource.toJSON(message.secret);
+    }
+    if (message.secrets) {
+      const entries = globalThis.Object.entries(message.secrets) as [string, DataSource][];
+      if (entries.length > 0) {
+        obj.secrets = {};
+        entries.forEach(([k, v]) => {
+          obj.secrets[k] = DataSource.toJSON(v);
+        });
+      }
     }
     return obj;
   },
@@ -101,6 +155,107 @@ export const GenericSecret: MessageFns<GenericSecret, "envoy.extensions.transpor
     const message = createBaseGenericSecret();
     message.secret = (object.secret !== undefined && object.secret !== null)
       ? DataSource.fromPartial(object.secret)
+      : undefined;
+    message.secrets = (globalThis.Object.entries(object.secrets ?? {}) as [string, DataSource][]).reduce(
+      (acc: { [key: string]: DataSource }, [key, value]: [string, DataSource]) => {
+        if (value !== undefined) {
+          acc[key] = DataSource.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseGenericSecret_SecretsEntry(): GenericSecret_SecretsEntry {
+  return { key: "", value: undefined };
+}
+
+export const GenericSecret_SecretsEntry: MessageFns<
+  GenericSecret_SecretsEntry,
+  "envoy.extensions.transport_sockets.tls.v3.GenericSecret.SecretsEntry"
+> = {
+  $type: "envoy.extensions.transport_sockets.tls.v3.GenericSecret.SecretsEntry" as const,
+
+  encode(message: GenericSecret_SecretsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      DataSource.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GenericSecret_SecretsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGenericSecret_SecretsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = DataSource.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GenericSecret_SecretsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? DataSource.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: GenericSecret_SecretsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = DataSource.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GenericSecret_SecretsEntry>): GenericSecret_SecretsEntry {
+    return GenericSecret_SecretsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GenericSecret_SecretsEntry>): GenericSecret_SecretsEntry {
+    const message = createBaseGenericSecret_SecretsEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? DataSource.fromPartial(object.value)
       : undefined;
     return message;
   },
@@ -372,6 +527,10 @@ type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

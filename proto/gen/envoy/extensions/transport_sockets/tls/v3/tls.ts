@@ -19,22 +19,42 @@ import {
 } from "./common";
 import { SdsSecretConfig } from "./secret";
 
-/** [#next-free-field: 6] */
+/** [#next-free-field: 8] */
 export interface UpstreamTlsContext {
   /**
    * Common TLS context settings.
    *
    * .. attention::
    *
-   *   Server certificate verification is not enabled by default. Configure
-   *   :ref:`trusted_ca<envoy_v3_api_field_extensions.transport_sockets.tls.v3.CertificateValidationContext.trusted_ca>` to enable
-   *   verification.
+   *   Server certificate verification is not enabled by default. To enable verification, configure
+   *   :ref:`trusted_ca<envoy_v3_api_field_extensions.transport_sockets.tls.v3.CertificateValidationContext.trusted_ca>`.
    */
   commonTlsContext?:
     | CommonTlsContext
     | undefined;
   /** SNI string to use when creating TLS backend connections. */
   sni: string;
+  /**
+   * If true, replaces the SNI for the connection with the hostname of the upstream host, if
+   * the hostname is known due to either a DNS cluster type or the
+   * :ref:`hostname <envoy_v3_api_field_config.endpoint.v3.Endpoint.hostname>` is set on
+   * the host.
+   *
+   * See :ref:`SNI configuration <start_quick_start_securing_sni_client>` for details on how this
+   * interacts with other validation options.
+   */
+  autoHostSni: boolean;
+  /**
+   * If true, replaces any Subject Alternative Name (SAN) validations with a validation for a DNS SAN matching
+   * the SNI value sent. The validation uses the actual requested SNI, regardless of how the SNI is configured.
+   *
+   * For common cases where an SNI value is present and the server certificate should include a corresponding SAN,
+   * this option ensures the SAN is properly validated.
+   *
+   * See the :ref:`validation configuration <start_quick_start_securing_validation>` for how this interacts with
+   * other validation options.
+   */
+  autoSniSanValidation: boolean;
   /**
    * If true, server-initiated TLS renegotiation will be allowed.
    *
@@ -45,7 +65,7 @@ export interface UpstreamTlsContext {
   allowRenegotiation: boolean;
   /**
    * Maximum number of session keys (Pre-Shared Keys for TLSv1.3+, Session IDs and Session Tickets
-   * for TLSv1.2 and older) to store for the purpose of session resumption.
+   * for TLSv1.2 and older) to be stored for session resumption.
    *
    * Defaults to 1, setting this to 0 disables session resumption.
    */
@@ -53,16 +73,19 @@ export interface UpstreamTlsContext {
     | number
     | undefined;
   /**
-   * This field is used to control the enforcement, whereby the handshake will fail if the keyUsage extension
-   * is present and incompatible with the TLS usage. Currently, the default value is false (i.e., enforcement off)
-   * but it is expected to be changed to true by default in a future release.
-   * ``ssl.was_key_usage_invalid`` in :ref:`listener metrics <config_listener_stats>` will be set for certificate
-   * configurations that would fail if this option were set to true.
+   * Controls enforcement of the ``keyUsage`` extension in peer certificates. If set to ``true``, the handshake will fail if
+   * the ``keyUsage`` is incompatible with TLS usage.
+   *
+   * .. note::
+   *   The default value is ``false`` (i.e., enforcement off). It is expected to change to ``true`` in a future release.
+   *
+   * The ``ssl.was_key_usage_invalid`` in :ref:`listener metrics <config_listener_stats>` metric will be incremented
+   * for configurations that would fail if this option were enabled.
    */
   enforceRsaKeyUsage?: boolean | undefined;
 }
 
-/** [#next-free-field: 11] */
+/** [#next-free-field: 12] */
 export interface DownstreamTlsContext {
   /** Common TLS context settings. */
   commonTlsContext?:
@@ -104,54 +127,60 @@ export interface DownstreamTlsContext {
     | boolean
     | undefined;
   /**
-   * If set to true, the TLS server will not maintain a session cache of TLS sessions. (This is
-   * relevant only for TLSv1.2 and earlier.)
+   * If ``true``, the TLS server will not maintain a session cache of TLS sessions.
+   *
+   * .. note::
+   *   This applies only to TLSv1.2 and earlier.
    */
   disableStatefulSessionResumption: boolean;
   /**
-   * If specified, ``session_timeout`` will change the maximum lifetime (in seconds) of the TLS session.
-   * Currently this value is used as a hint for the `TLS session ticket lifetime (for TLSv1.2) <https://tools.ietf.org/html/rfc5077#section-5.6>`_.
-   * Only seconds can be specified (fractional seconds are ignored).
+   * Maximum lifetime of TLS sessions. If specified, ``session_timeout`` will change the maximum lifetime
+   * of the TLS session.
+   *
+   * This serves as a hint for the `TLS session ticket lifetime (for TLSv1.2) <https://tools.ietf.org/html/rfc5077#section-5.6>`_.
+   * Only whole seconds are considered; fractional seconds are ignored.
    */
   sessionTimeout?:
     | Duration
     | undefined;
   /**
-   * Config for whether to use certificates if they do not have
-   * an accompanying OCSP response or if the response expires at runtime.
-   * Defaults to LENIENT_STAPLING
+   * Configuration for handling certificates without an OCSP response or with expired responses.
+   *
+   * Defaults to ``LENIENT_STAPLING``
    */
   ocspStaplePolicy: DownstreamTlsContext_OcspStaplePolicy;
   /**
    * Multiple certificates are allowed in Downstream transport socket to serve different SNI.
-   * If the client provides SNI but no such cert matched, it will decide to full scan certificates or not based on this config.
-   * Defaults to false. See more details in :ref:`Multiple TLS certificates <arch_overview_ssl_cert_select>`.
+   * This option controls the behavior when no matching certificate is found for the received SNI value,
+   * or no SNI value was sent. If enabled, all certificates will be evaluated for a match for non-SNI criteria
+   * such as key type and OCSP settings. If disabled, the first provided certificate will be used.
+   * Defaults to ``false``. See more details in :ref:`Multiple TLS certificates <arch_overview_ssl_cert_select>`.
    */
-  fullScanCertsOnSniMismatch?: boolean | undefined;
+  fullScanCertsOnSniMismatch?:
+    | boolean
+    | undefined;
+  /**
+   * If ``true``, the downstream client's preferred cipher is used during the handshake. If ``false``, Envoy
+   * uses its preferred cipher.
+   *
+   * .. note::
+   *   This has no effect when using TLSv1_3.
+   */
+  preferClientCiphers: boolean;
 }
 
 export enum DownstreamTlsContext_OcspStaplePolicy {
-  /**
-   * LENIENT_STAPLING - OCSP responses are optional. If an OCSP response is absent
-   * or expired, the associated certificate will be used for
-   * connections without an OCSP staple.
-   */
+  /** LENIENT_STAPLING - OCSP responses are optional. If absent or expired, the certificate is used without stapling. */
   LENIENT_STAPLING = 0,
   /**
-   * STRICT_STAPLING - OCSP responses are optional. If an OCSP response is absent,
-   * the associated certificate will be used without an
-   * OCSP staple. If a response is provided but is expired,
-   * the associated certificate will not be used for
-   * subsequent connections. If no suitable certificate is found,
-   * the connection is rejected.
+   * STRICT_STAPLING - OCSP responses are optional. If absent, the certificate is used without stapling. If present but expired,
+   * the certificate is not used for subsequent connections. Connections are rejected if no suitable certificate
+   * is found.
    */
   STRICT_STAPLING = 1,
   /**
-   * MUST_STAPLE - OCSP responses are required. Configuration will fail if
-   * a certificate is provided without an OCSP response. If a
-   * response expires, the associated certificate will not be
-   * used connections. If no suitable certificate is found, the
-   * connection is rejected.
+   * MUST_STAPLE - OCSP responses are required. Connections fail if a certificate lacks a valid OCSP response. Expired responses
+   * prevent certificate use in new connections, and connections are rejected if no suitable certificate is available.
    */
   MUST_STAPLE = 2,
 }
@@ -194,23 +223,17 @@ export function downstreamTlsContext_OcspStaplePolicyToJSON(object: DownstreamTl
  * The key log file format is "format used by NSS for its SSLKEYLOGFILE debugging output" (text taken from openssl man page)
  */
 export interface TlsKeyLog {
-  /** The path to save the TLS key log. */
+  /** Path to save the TLS key log. */
   path: string;
-  /**
-   * The local IP address that will be used to filter the connection which should save the TLS key log
-   * If it is not set, any local IP address  will be matched.
-   */
+  /** Local IP address ranges to filter connections for TLS key logging. If not set, matches any local IP address. */
   localAddressRange: CidrRange[];
-  /**
-   * The remote IP address that will be used to filter the connection which should save the TLS key log
-   * If it is not set, any remote IP address will be matched.
-   */
+  /** Remote IP address ranges to filter connections for TLS key logging. If not set, matches any remote IP address. */
   remoteAddressRange: CidrRange[];
 }
 
 /**
  * TLS context shared by both client and server TLS contexts.
- * [#next-free-field: 16]
+ * [#next-free-field: 17]
  */
 export interface CommonTlsContext {
   /** TLS protocol versions, cipher suites etc. */
@@ -231,7 +254,7 @@ export interface CommonTlsContext {
    * fetched/refreshed over the network asynchronously with respect to the TLS handshake.
    *
    * The same number and types of certificates as :ref:`tls_certificates <envoy_v3_api_field_extensions.transport_sockets.tls.v3.CommonTlsContext.tls_certificates>`
-   * are valid in the the certificates fetched through this setting.
+   * are valid in the certificates fetched through this setting.
    *
    * If ``tls_certificates`` or ``tls_certificate_provider_instance`` are set, this field
    * is ignored.
@@ -246,6 +269,16 @@ export interface CommonTlsContext {
    */
   tlsCertificateProviderInstance?:
     | CertificateProviderPluginInstance
+    | undefined;
+  /**
+   * Custom TLS certificate selector.
+   *
+   * Select TLS certificate based on TLS client hello.
+   * If empty, defaults to native TLS certificate selection behavior:
+   * DNS SANs or Subject Common Name in TLS certificates is extracted as server name pattern to match SNI.
+   */
+  customTlsCertificateSelector?:
+    | TypedExtensionConfig
     | undefined;
   /**
    * Certificate provider for fetching TLS certificates.
@@ -277,13 +310,17 @@ export interface CommonTlsContext {
     | SdsSecretConfig
     | undefined;
   /**
-   * Combined certificate validation context holds a default CertificateValidationContext
-   * and SDS config. When SDS server returns dynamic CertificateValidationContext, both dynamic
-   * and default CertificateValidationContext are merged into a new CertificateValidationContext
-   * for validation. This merge is done by Message::MergeFrom(), so dynamic
-   * CertificateValidationContext overwrites singular fields in default
-   * CertificateValidationContext, and concatenates repeated fields to default
-   * CertificateValidationContext, and logical OR is applied to boolean fields.
+   * Combines the default ``CertificateValidationContext`` with the SDS-provided dynamic context for certificate
+   * validation.
+   *
+   * When the SDS server returns a dynamic ``CertificateValidationContext``, it is merged
+   * with the default context using ``Message::MergeFrom()``. The merging rules are as follows:
+   *
+   * * **Singular Fields:** Dynamic fields override the default singular fields.
+   * * **Repeated Fields:** Dynamic repeated fields are concatenated with the default repeated fields.
+   * * **Boolean Fields:** Boolean fields are combined using a logical OR operation.
+   *
+   * The resulting ``CertificateValidationContext`` is used to perform certificate validation.
    */
   combinedValidationContext?:
     | CommonTlsContext_CombinedCertificateValidationContext
@@ -331,8 +368,8 @@ export interface CommonTlsContext {
 }
 
 /**
- * Config for Certificate provider to get certificates. This provider should allow certificates to be
- * fetched/refreshed over the network asynchronously with respect to the TLS handshake.
+ * Config for the Certificate Provider to fetch certificates. Certificates are fetched/refreshed asynchronously over
+ * the network relative to the TLS handshake.
  *
  * DEPRECATED: This message is not currently used, but if we ever do need it, we will want to
  * move it out of CommonTlsContext and into common.proto, similar to the existing
@@ -415,6 +452,8 @@ function createBaseUpstreamTlsContext(): UpstreamTlsContext {
   return {
     commonTlsContext: undefined,
     sni: "",
+    autoHostSni: false,
+    autoSniSanValidation: false,
     allowRenegotiation: false,
     maxSessionKeys: undefined,
     enforceRsaKeyUsage: undefined,
@@ -433,6 +472,12 @@ export const UpstreamTlsContext: MessageFns<
     }
     if (message.sni !== "") {
       writer.uint32(18).string(message.sni);
+    }
+    if (message.autoHostSni !== false) {
+      writer.uint32(48).bool(message.autoHostSni);
+    }
+    if (message.autoSniSanValidation !== false) {
+      writer.uint32(56).bool(message.autoSniSanValidation);
     }
     if (message.allowRenegotiation !== false) {
       writer.uint32(24).bool(message.allowRenegotiation);
@@ -473,6 +518,22 @@ export const UpstreamTlsContext: MessageFns<
             }
 
             message.sni = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.autoHostSni = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.autoSniSanValidation = reader.bool();
             continue;
           }
           case 3: {
@@ -519,6 +580,16 @@ export const UpstreamTlsContext: MessageFns<
         ? CommonTlsContext.fromJSON(object.common_tls_context)
         : undefined,
       sni: isSet(object.sni) ? globalThis.String(object.sni) : "",
+      autoHostSni: isSet(object.autoHostSni)
+        ? globalThis.Boolean(object.autoHostSni)
+        : isSet(object.auto_host_sni)
+        ? globalThis.Boolean(object.auto_host_sni)
+        : false,
+      autoSniSanValidation: isSet(object.autoSniSanValidation)
+        ? globalThis.Boolean(object.autoSniSanValidation)
+        : isSet(object.auto_sni_san_validation)
+        ? globalThis.Boolean(object.auto_sni_san_validation)
+        : false,
       allowRenegotiation: isSet(object.allowRenegotiation)
         ? globalThis.Boolean(object.allowRenegotiation)
         : isSet(object.allow_renegotiation)
@@ -545,6 +616,12 @@ export const UpstreamTlsContext: MessageFns<
     if (message.sni !== "") {
       obj.sni = message.sni;
     }
+    if (message.autoHostSni !== false) {
+      obj.autoHostSni = message.autoHostSni;
+    }
+    if (message.autoSniSanValidation !== false) {
+      obj.autoSniSanValidation = message.autoSniSanValidation;
+    }
     if (message.allowRenegotiation !== false) {
       obj.allowRenegotiation = message.allowRenegotiation;
     }
@@ -566,6 +643,8 @@ export const UpstreamTlsContext: MessageFns<
       ? CommonTlsContext.fromPartial(object.commonTlsContext)
       : undefined;
     message.sni = object.sni ?? "";
+    message.autoHostSni = object.autoHostSni ?? false;
+    message.autoSniSanValidation = object.autoSniSanValidation ?? false;
     message.allowRenegotiation = object.allowRenegotiation ?? false;
     message.maxSessionKeys = object.maxSessionKeys ?? undefined;
     message.enforceRsaKeyUsage = object.enforceRsaKeyUsage ?? undefined;
@@ -585,6 +664,7 @@ function createBaseDownstreamTlsContext(): DownstreamTlsContext {
     sessionTimeout: undefined,
     ocspStaplePolicy: 0,
     fullScanCertsOnSniMismatch: undefined,
+    preferClientCiphers: false,
   };
 }
 
@@ -624,6 +704,9 @@ export const DownstreamTlsContext: MessageFns<
     }
     if (message.fullScanCertsOnSniMismatch !== undefined) {
       BoolValue.encode({ value: message.fullScanCertsOnSniMismatch! }, writer.uint32(74).fork()).join();
+    }
+    if (message.preferClientCiphers !== false) {
+      writer.uint32(88).bool(message.preferClientCiphers);
     }
     return writer;
   },
@@ -721,6 +804,14 @@ export const DownstreamTlsContext: MessageFns<
             message.fullScanCertsOnSniMismatch = BoolValue.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.preferClientCiphers = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -785,6 +876,11 @@ export const DownstreamTlsContext: MessageFns<
         : isSet(object.full_scan_certs_on_sni_mismatch)
         ? Boolean(object.full_scan_certs_on_sni_mismatch)
         : undefined,
+      preferClientCiphers: isSet(object.preferClientCiphers)
+        ? globalThis.Boolean(object.preferClientCiphers)
+        : isSet(object.prefer_client_ciphers)
+        ? globalThis.Boolean(object.prefer_client_ciphers)
+        : false,
     };
   },
 
@@ -820,6 +916,9 @@ export const DownstreamTlsContext: MessageFns<
     if (message.fullScanCertsOnSniMismatch !== undefined) {
       obj.fullScanCertsOnSniMismatch = message.fullScanCertsOnSniMismatch;
     }
+    if (message.preferClientCiphers !== false) {
+      obj.preferClientCiphers = message.preferClientCiphers;
+    }
     return obj;
   },
 
@@ -847,6 +946,7 @@ export const DownstreamTlsContext: MessageFns<
       : undefined;
     message.ocspStaplePolicy = object.ocspStaplePolicy ?? 0;
     message.fullScanCertsOnSniMismatch = object.fullScanCertsOnSniMismatch ?? undefined;
+    message.preferClientCiphers = object.preferClientCiphers ?? false;
     return message;
   },
 };
@@ -968,6 +1068,7 @@ function createBaseCommonTlsContext(): CommonTlsContext {
     tlsCertificates: [],
     tlsCertificateSdsSecretConfigs: [],
     tlsCertificateProviderInstance: undefined,
+    customTlsCertificateSelector: undefined,
     tlsCertificateCertificateProvider: undefined,
     tlsCertificateCertificateProviderInstance: undefined,
     validationContext: undefined,
@@ -1000,6 +1101,9 @@ export const CommonTlsContext: MessageFns<
     if (message.tlsCertificateProviderInstance !== undefined) {
       CertificateProviderPluginInstance.encode(message.tlsCertificateProviderInstance, writer.uint32(114).fork())
         .join();
+    }
+    if (message.customTlsCertificateSelector !== undefined) {
+      TypedExtensionConfig.encode(message.customTlsCertificateSelector, writer.uint32(130).fork()).join();
     }
     if (message.tlsCertificateCertificateProvider !== undefined) {
       CommonTlsContext_CertificateProvider.encode(message.tlsCertificateCertificateProvider, writer.uint32(74).fork())
@@ -1090,6 +1194,14 @@ export const CommonTlsContext: MessageFns<
             }
 
             message.tlsCertificateProviderInstance = CertificateProviderPluginInstance.decode(reader, reader.uint32());
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.customTlsCertificateSelector = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
           case 9: {
@@ -1221,6 +1333,11 @@ export const CommonTlsContext: MessageFns<
         : isSet(object.tls_certificate_provider_instance)
         ? CertificateProviderPluginInstance.fromJSON(object.tls_certificate_provider_instance)
         : undefined,
+      customTlsCertificateSelector: isSet(object.customTlsCertificateSelector)
+        ? TypedExtensionConfig.fromJSON(object.customTlsCertificateSelector)
+        : isSet(object.custom_tls_certificate_selector)
+        ? TypedExtensionConfig.fromJSON(object.custom_tls_certificate_selector)
+        : undefined,
       tlsCertificateCertificateProvider: isSet(object.tlsCertificateCertificateProvider)
         ? CommonTlsContext_CertificateProvider.fromJSON(object.tlsCertificateCertificateProvider)
         : isSet(object.tls_certificate_certificate_provider)
@@ -1290,6 +1407,9 @@ export const CommonTlsContext: MessageFns<
         message.tlsCertificateProviderInstance,
       );
     }
+    if (message.customTlsCertificateSelector !== undefined) {
+      obj.customTlsCertificateSelector = TypedExtensionConfig.toJSON(message.customTlsCertificateSelector);
+    }
     if (message.tlsCertificateCertificateProvider !== undefined) {
       obj.tlsCertificateCertificateProvider = CommonTlsContext_CertificateProvider.toJSON(
         message.tlsCertificateCertificateProvider,
@@ -1347,6 +1467,10 @@ export const CommonTlsContext: MessageFns<
     message.tlsCertificateProviderInstance =
       (object.tlsCertificateProviderInstance !== undefined && object.tlsCertificateProviderInstance !== null)
         ? CertificateProviderPluginInstance.fromPartial(object.tlsCertificateProviderInstance)
+        : undefined;
+    message.customTlsCertificateSelector =
+      (object.customTlsCertificateSelector !== undefined && object.customTlsCertificateSelector !== null)
+        ? TypedExtensionConfig.fromPartial(object.customTlsCertificateSelector)
         : undefined;
     message.tlsCertificateCertificateProvider =
       (object.tlsCertificateCertificateProvider !== undefined && object.tlsCertificateCertificateProvider !== null)

@@ -70,10 +70,7 @@ export interface HttpProtocolOptions {
   upstreamHttpProtocolOptions?:
     | UpstreamHttpProtocolOptions
     | undefined;
-  /**
-   * To explicitly configure either HTTP/1 or HTTP/2 (but not both!) use ``explicit_http_config``.
-   * If the ``explicit_http_config`` is empty, HTTP/1.1 is used.
-   */
+  /** To explicitly configure either HTTP/1 or HTTP/2 (but not both!) use ``explicit_http_config``. */
   explicitHttpConfig?:
     | HttpProtocolOptions_ExplicitHttpConfig
     | undefined;
@@ -89,10 +86,10 @@ export interface HttpProtocolOptions {
     | HttpProtocolOptions_AutoHttpConfig
     | undefined;
   /**
+   * Optional HTTP filters for the upstream HTTP filter chain.
+   *
    * .. note::
    *   Upstream HTTP filters are currently in alpha.
-   *
-   * Optional HTTP filters for the upstream HTTP filter chain.
    *
    * These filters will be applied for all HTTP streams which flow through this
    * cluster. Unlike downstream HTTP filters, they will *not* be applied to terminated CONNECT requests.

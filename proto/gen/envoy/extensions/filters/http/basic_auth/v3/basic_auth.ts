@@ -36,6 +36,12 @@ export interface BasicAuth {
    * If it is not specified, the username will not be forwarded.
    */
   forwardUsernameHeader: string;
+  /**
+   * This field specifies the request header to load the basic credential from.
+   *
+   * If it is not specified, the filter loads the credential from  the "Authorization" header.
+   */
+  authenticationHeader: string;
 }
 
 /**
@@ -48,7 +54,7 @@ export interface BasicAuthPerRoute {
 }
 
 function createBaseBasicAuth(): BasicAuth {
-  return { users: undefined, forwardUsernameHeader: "" };
+  return { users: undefined, forwardUsernameHeader: "", authenticationHeader: "" };
 }
 
 export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.basic_auth.v3.BasicAuth"> = {
@@ -60,6 +66,9 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
     }
     if (message.forwardUsernameHeader !== "") {
       writer.uint32(18).string(message.forwardUsernameHeader);
+    }
+    if (message.authenticationHeader !== "") {
+      writer.uint32(26).string(message.authenticationHeader);
     }
     return writer;
   },
@@ -93,6 +102,14 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
             message.forwardUsernameHeader = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.authenticationHeader = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -113,6 +130,11 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
         : isSet(object.forward_username_header)
         ? globalThis.String(object.forward_username_header)
         : "",
+      authenticationHeader: isSet(object.authenticationHeader)
+        ? globalThis.String(object.authenticationHeader)
+        : isSet(object.authentication_header)
+        ? globalThis.String(object.authentication_header)
+        : "",
     };
   },
 
@@ -123,6 +145,9 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
     }
     if (message.forwardUsernameHeader !== "") {
       obj.forwardUsernameHeader = message.forwardUsernameHeader;
+    }
+    if (message.authenticationHeader !== "") {
+      obj.authenticationHeader = message.authenticationHeader;
     }
     return obj;
   },
@@ -136,6 +161,7 @@ export const BasicAuth: MessageFns<BasicAuth, "envoy.extensions.filters.http.bas
       ? DataSource.fromPartial(object.users)
       : undefined;
     message.forwardUsernameHeader = object.forwardUsernameHeader ?? "";
+    message.authenticationHeader = object.authenticationHeader ?? "";
     return message;
   },
 };

@@ -148,6 +148,11 @@ export interface Compressor_ResponseDirectionConfig {
    *    the filter closest to the upstream.
    */
   removeAcceptEncodingHeader: boolean;
+  /**
+   * Set of response codes for which compression is disabled, e.g. 206 Partial Content should not
+   * be compressed.
+   */
+  uncompressibleResponseCodes: number[];
 }
 
 /**
@@ -636,7 +641,12 @@ export const Compressor_RequestDirectionConfig: MessageFns<
 };
 
 function createBaseCompressor_ResponseDirectionConfig(): Compressor_ResponseDirectionConfig {
-  return { commonConfig: undefined, disableOnEtagHeader: false, removeAcceptEncodingHeader: false };
+  return {
+    commonConfig: undefined,
+    disableOnEtagHeader: false,
+    removeAcceptEncodingHeader: false,
+    uncompressibleResponseCodes: [],
+  };
 }
 
 export const Compressor_ResponseDirectionConfig: MessageFns<
@@ -654,6 +664,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     }
     if (message.removeAcceptEncodingHeader !== false) {
       writer.uint32(24).bool(message.removeAcceptEncodingHeader);
+    }
+    for (const v of message.uncompressibleResponseCodes) {
+      writer.uint32(32).uint32(v!);
     }
     return writer;
   },
@@ -695,6 +708,24 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
             message.removeAcceptEncodingHeader = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag === 32) {
+              message.uncompressibleResponseCodes.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.uncompressibleResponseCodes.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -724,6 +755,11 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
         : isSet(object.remove_accept_encoding_header)
         ? globalThis.Boolean(object.remove_accept_encoding_header)
         : false,
+      uncompressibleResponseCodes: globalThis.Array.isArray(object?.uncompressibleResponseCodes)
+        ? object.uncompressibleResponseCodes.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.uncompressible_response_codes)
+        ? object.uncompressible_response_codes.map((e: any) => globalThis.Number(e))
+        : [],
     };
   },
 
@@ -738,6 +774,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     if (message.removeAcceptEncodingHeader !== false) {
       obj.removeAcceptEncodingHeader = message.removeAcceptEncodingHeader;
     }
+    if (message.uncompressibleResponseCodes?.length) {
+      obj.uncompressibleResponseCodes = message.uncompressibleResponseCodes.map((e) => Math.round(e));
+    }
     return obj;
   },
 
@@ -751,6 +790,7 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
       : undefined;
     message.disableOnEtagHeader = object.disableOnEtagHeader ?? false;
     message.removeAcceptEncodingHeader = object.removeAcceptEncodingHeader ?? false;
+    message.uncompressibleResponseCodes = object.uncompressibleResponseCodes?.map((e) => e) || [];
     return message;
   },
 };

@@ -12,7 +12,7 @@ import { StringMatcher } from "../../../../../type/matcher/v3/string";
 
 /**
  * Cors filter config. Set this in
- * ref:`http_filters <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.http_filters>`
+ * :ref:`http_filters <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.http_filters>`
  * to enable the CORS filter.
  *
  * Please note that the :ref:`CorsPolicy <envoy_v3_api_msg_extensions.filters.http.cors.v3.CorsPolicy>`

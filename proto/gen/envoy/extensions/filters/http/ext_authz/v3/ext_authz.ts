@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Struct } from "../../../../../../google/protobuf/struct";
 import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { HeaderMutationRules } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
 import { HeaderValue, RuntimeFeatureFlag, RuntimeFractionalPercent } from "../../../../../config/core/v3/base";
@@ -16,7 +17,7 @@ import { MetadataMatcher } from "../../../../../type/matcher/v3/metadata";
 import { ListStringMatcher } from "../../../../../type/matcher/v3/string";
 import { HttpStatus } from "../../../../../type/v3/http_status";
 
-/** [#next-free-field: 28] */
+/** [#next-free-field: 30] */
 export interface ExtAuthz {
   /** gRPC service configuration (default timeout: 200ms). */
   grpcService?:
@@ -32,7 +33,7 @@ export interface ExtAuthz {
    */
   transportApiVersion: ApiVersion;
   /**
-   * Changes filter's behaviour on errors:
+   * Changes filter's behavior on errors:
    *
    *  1. When set to true, the filter will ``accept`` client request even if the communication with
    *  the authorization service has failed, or if the authorization service has returned a HTTP 5xx
@@ -211,12 +212,12 @@ export interface ExtAuthz {
    *
    * .. note::
    *
-   *  1. For requests to an HTTP authorization server: in addition to the the user's supplied matchers, ``Host``, ``Method``, ``Path``,
+   *  1. For requests to an HTTP authorization server: in addition to the user's supplied matchers, ``Host``, ``Method``, ``Path``,
    *     ``Content-Length``, and ``Authorization`` are **additionally included** in the list.
    *
    * .. note::
    *
-   *  2. For requests to an HTTP authorization server: *Content-Length* will be set to 0 and the request to the
+   *  2. For requests to an HTTP authorization server: value of ``Content-Length`` will be set to 0 and the request to the
    *  authorization server will not have a message body. However, the check request can include the buffered
    *  client request body (controlled by :ref:`with_request_body
    *  <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>` setting),
@@ -254,11 +255,11 @@ export interface ExtAuthz {
     | undefined;
   /**
    * Whether to encode the raw headers (i.e. unsanitized values & unconcatenated multi-line headers)
-   * in authentication request. Works with both HTTP and GRPC clients.
+   * in authentication request. Works with both HTTP and gRPC clients.
    *
    * When this is set to true, header values are not sanitized. Headers with the same key will also
    * not be combined into a single, comma-separated header.
-   * Requests to GRPC services will populate the field
+   * Requests to gRPC services will populate the field
    * :ref:`header_map<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.header_map>`.
    * Requests to HTTP services will be constructed with the unsanitized header values and preserved
    * multi-line headers with the same key.
@@ -266,7 +267,7 @@ export interface ExtAuthz {
    * If this field is set to false, header values will be sanitized, with any non-UTF-8-compliant
    * bytes replaced with '!'. Headers with the same key will have their values concatenated into a
    * single comma-separated header value.
-   * Requests to GRPC services will populate the field
+   * Requests to gRPC services will populate the field
    * :ref:`headers<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.headers>`.
    * Requests to HTTP services will have their header values sanitized and will not preserve
    * multi-line headers with the same key.
@@ -306,7 +307,32 @@ export interface ExtAuthz {
    *
    * If unset, defaults to true.
    */
-  enableDynamicMetadataIngestion?: boolean | undefined;
+  enableDynamicMetadataIngestion?:
+    | boolean
+    | undefined;
+  /**
+   * Additional metadata to be added to the filter state for logging purposes. The metadata will be
+   * added to StreamInfo's filter state under the namespace corresponding to the ext_authz filter
+   * name.
+   */
+  filterMetadata?:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * When set to true, the filter will emit per-stream stats for access logging. The filter state
+   * key will be the same as the filter name.
+   *
+   * If using Envoy gRPC, emits latency, bytes sent / received, upstream info, and upstream cluster
+   * info. If not using Envoy gRPC, emits only latency. Note that stats are ONLY added to filter
+   * state if a check request is actually made to an ext_authz service.
+   *
+   * If this is false the filter will not emit stats, but filter_metadata will still be respected if
+   * it has a value.
+   *
+   * Field ``latency_us`` is exposed for CEL and logging when using gRPC or HTTP service.
+   * Fields ``bytesSent`` and ``bytesReceived`` are exposed for CEL and logging only when using gRPC service.
+   */
+  emitFilterStateStats: boolean;
 }
 
 /** Configuration for buffering the request data. */
@@ -393,8 +419,8 @@ export interface AuthorizationRequest {
    *
    * .. note::
    *
-   *   In addition to the the user's supplied matchers, ``Host``, ``Method``, ``Path``,
-   *   ``Content-Length``, and ``Authorization`` are **automatically included** to the list.
+   *   In addition to the user's supplied matchers, ``Host``, ``Method``, ``Path``,
+   *   ``Content-Length``, and ``Authorization`` are **automatically included** in the list.
    *
    * .. note::
    *
@@ -470,6 +496,8 @@ export interface ExtAuthzPerRoute {
   /**
    * Disable the ext auth filter for this particular vhost or route.
    * If disabled is specified in multiple per-filter-configs, the most specific one will be used.
+   * If the filter is disabled by default and this is set to false, the filter will be enabled
+   * for this vhost or route.
    */
   disabled?:
     | boolean
@@ -512,7 +540,7 @@ export interface CheckSettings {
    * :ref:`with_request_body <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>`
    * option for a specific route.
    *
-   * Please note that only only one of *with_request_body* or
+   * Please note that only one of ``with_request_body`` or
    * :ref:`disable_request_body_buffering <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.CheckSettings.disable_request_body_buffering>`
    * may be specified.
    */
@@ -552,6 +580,8 @@ function createBaseExtAuthz(): ExtAuthz {
     encodeRawHeaders: false,
     decoderHeaderMutationRules: undefined,
     enableDynamicMetadataIngestion: undefined,
+    filterMetadata: undefined,
+    emitFilterStateStats: false,
   };
 }
 
@@ -636,6 +666,12 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     }
     if (message.enableDynamicMetadataIngestion !== undefined) {
       BoolValue.encode({ value: message.enableDynamicMetadataIngestion! }, writer.uint32(218).fork()).join();
+    }
+    if (message.filterMetadata !== undefined) {
+      Struct.encode(Struct.wrap(message.filterMetadata), writer.uint32(226).fork()).join();
+    }
+    if (message.emitFilterStateStats !== false) {
+      writer.uint32(232).bool(message.emitFilterStateStats);
     }
     return writer;
   },
@@ -861,6 +897,22 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
             message.enableDynamicMetadataIngestion = BoolValue.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.filterMetadata = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 29: {
+            if (tag !== 232) {
+              break;
+            }
+
+            message.emitFilterStateStats = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1005,6 +1057,16 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
         : isSet(object.enable_dynamic_metadata_ingestion)
         ? Boolean(object.enable_dynamic_metadata_ingestion)
         : undefined,
+      filterMetadata: isObject(object.filterMetadata)
+        ? object.filterMetadata
+        : isObject(object.filter_metadata)
+        ? object.filter_metadata
+        : undefined,
+      emitFilterStateStats: isSet(object.emitFilterStateStats)
+        ? globalThis.Boolean(object.emitFilterStateStats)
+        : isSet(object.emit_filter_state_stats)
+        ? globalThis.Boolean(object.emit_filter_state_stats)
+        : false,
     };
   },
 
@@ -1088,6 +1150,12 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     if (message.enableDynamicMetadataIngestion !== undefined) {
       obj.enableDynamicMetadataIngestion = message.enableDynamicMetadataIngestion;
     }
+    if (message.filterMetadata !== undefined) {
+      obj.filterMetadata = message.filterMetadata;
+    }
+    if (message.emitFilterStateStats !== false) {
+      obj.emitFilterStateStats = message.emitFilterStateStats;
+    }
     return obj;
   },
 
@@ -1144,6 +1212,8 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
         ? HeaderMutationRules.fromPartial(object.decoderHeaderMutationRules)
         : undefined;
     message.enableDynamicMetadataIngestion = object.enableDynamicMetadataIngestion ?? undefined;
+    message.filterMetadata = object.filterMetadata ?? undefined;
+    message.emitFilterStateStats = object.emitFilterStateStats ?? false;
     return message;
   },
 };

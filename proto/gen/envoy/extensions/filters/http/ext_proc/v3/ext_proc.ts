@@ -10,7 +10,9 @@ import { Duration } from "../../../../../../google/protobuf/duration";
 import { Struct } from "../../../../../../google/protobuf/struct";
 import { HeaderMutationRules } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
 import { HeaderValue } from "../../../../../config/core/v3/base";
+import { TypedExtensionConfig } from "../../../../../config/core/v3/extension";
 import { GrpcService } from "../../../../../config/core/v3/grpc_service";
+import { HttpService } from "../../../../../config/core/v3/http_service";
 import { ListStringMatcher } from "../../../../../type/matcher/v3/string";
 import { ProcessingMode } from "./processing_mode";
 
@@ -81,15 +83,54 @@ import { ProcessingMode } from "./processing_mode";
  * <arch_overview_advanced_filter_state_sharing>` object in a namespace matching the filter
  * name.
  *
- * [#next-free-field: 20]
+ * [#next-free-field: 24]
  */
 export interface ExternalProcessor {
   /**
    * Configuration for the gRPC service that the filter will communicate with.
    * The filter supports both the "Envoy" and "Google" gRPC clients.
+   * Only one of ``grpc_service`` or ``http_service`` can be set.
+   * It is required that one of them must be set.
    */
   grpcService?:
     | GrpcService
+    | undefined;
+  /**
+   * Configuration for the HTTP service that the filter will communicate with.
+   * Only one of ``http_service`` or
+   * :ref:`grpc_service <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.grpc_service>`.
+   * can be set. It is required that one of them must be set.
+   *
+   * If ``http_service`` is set, the
+   * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
+   * can not be configured to send any body or trailers. i.e, http_service only supports
+   * sending request or response headers to the side stream server.
+   *
+   * With this configuration, Envoy behavior:
+   *
+   * 1. The headers are first put in a proto message
+   * :ref:`ProcessingRequest <envoy_v3_api_msg_service.ext_proc.v3.ProcessingRequest>`.
+   *
+   * 2. This proto message is then transcoded into a JSON text.
+   *
+   * 3. Envoy then sends a HTTP POST message with content-type as "application/json",
+   * and this JSON text as body to the side stream server.
+   *
+   * After the side-stream receives this HTTP request message, it is expected to do as follows:
+   *
+   * 1. It converts the body, which is a JSON string, into a ``ProcessingRequest``
+   * proto message to examine and mutate the headers.
+   *
+   * 2. It then sets the mutated headers into a new proto message
+   * :ref:`ProcessingResponse <envoy_v3_api_msg_service.ext_proc.v3.ProcessingResponse>`.
+   *
+   * 3. It converts ``ProcessingResponse`` proto message into a JSON text.
+   *
+   * 4. It then sends a HTTP response back to Envoy with status code as "200",
+   * content-type as "application/json" and sets the JSON text as the body.
+   */
+  httpService?:
+    | ExtProcHttpService
     | undefined;
   /**
    * By default, if the gRPC stream cannot be established, or if it is closed
@@ -247,7 +288,47 @@ export interface ExternalProcessor {
    * backend stream lifetime. In this case, Envoy will eventually timeout the external processor stream according to this time limit.
    * The default value is 5000 milliseconds (5 seconds) if not specified.
    */
-  deferredCloseTimeout?: Duration | undefined;
+  deferredCloseTimeout?:
+    | Duration
+    | undefined;
+  /**
+   * Send body to the side stream server once it arrives without waiting for the header response from that server.
+   * It only works for STREAMED body processing mode. For any other body processing modes, it is ignored.
+   * The server has two options upon receiving a header request:
+   *
+   * 1. Instant Response: send the header response as soon as the header request is received.
+   *
+   * 2. Delayed Response: wait for the body before sending any response.
+   *
+   * In all scenarios, the header-body ordering must always be maintained.
+   *
+   * If enabled Envoy will ignore the
+   * :ref:`mode_override <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>`
+   * value that the server sends in the header response. This is because Envoy may have already
+   * sent the body to the server, prior to processing the header response.
+   */
+  sendBodyWithoutWaitingForHeaderResponse: boolean;
+  /**
+   * When :ref:`allow_mode_override
+   * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.allow_mode_override>` is enabled and
+   * ``allowed_override_modes`` is configured, the filter config :ref:`processing_mode
+   * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
+   * can only be overridden by the response message from the external processing server iff the
+   * :ref:`mode_override <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>` is allowed by
+   * the ``allowed_override_modes`` allow-list below.
+   * Since request_header_mode is not applicable in any way, it's ignored in comparison.
+   */
+  allowedOverrideModes: ProcessingMode[];
+  /**
+   * Decorator to introduce custom logic that runs after a message received from
+   * the External Processor is processed, but before continuing filter chain iteration.
+   *
+   * .. note::
+   *   Response processors are currently in alpha.
+   *
+   * [#extension-category: envoy.http.ext_proc.response_processors]
+   */
+  onProcessingResponse?: TypedExtensionConfig | undefined;
 }
 
 /**
@@ -302,6 +383,12 @@ export function externalProcessor_RouteCacheActionToJSON(object: ExternalProcess
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ExternalProcessor_RouteCacheAction");
   }
+}
+
+/** ExtProcHttpService is used for HTTP communication between the filter and the external processing service. */
+export interface ExtProcHttpService {
+  /** Sets the HTTP service which the external processing requests must be sent to. */
+  httpService?: HttpService | undefined;
 }
 
 /**
@@ -441,6 +528,7 @@ export interface ExtProcOverrides {
 function createBaseExternalProcessor(): ExternalProcessor {
   return {
     grpcService: undefined,
+    httpService: undefined,
     failureModeAllow: false,
     processingMode: undefined,
     requestAttributes: [],
@@ -458,6 +546,9 @@ function createBaseExternalProcessor(): ExternalProcessor {
     disableClearRouteCache: false,
     routeCacheAction: 0,
     deferredCloseTimeout: undefined,
+    sendBodyWithoutWaitingForHeaderResponse: false,
+    allowedOverrideModes: [],
+    onProcessingResponse: undefined,
   };
 }
 
@@ -470,6 +561,9 @@ export const ExternalProcessor: MessageFns<
   encode(message: ExternalProcessor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
+    }
+    if (message.httpService !== undefined) {
+      ExtProcHttpService.encode(message.httpService, writer.uint32(162).fork()).join();
     }
     if (message.failureModeAllow !== false) {
       writer.uint32(16).bool(message.failureModeAllow);
@@ -522,6 +616,15 @@ export const ExternalProcessor: MessageFns<
     if (message.deferredCloseTimeout !== undefined) {
       Duration.encode(message.deferredCloseTimeout, writer.uint32(154).fork()).join();
     }
+    if (message.sendBodyWithoutWaitingForHeaderResponse !== false) {
+      writer.uint32(168).bool(message.sendBodyWithoutWaitingForHeaderResponse);
+    }
+    for (const v of message.allowedOverrideModes) {
+      ProcessingMode.encode(v!, writer.uint32(178).fork()).join();
+    }
+    if (message.onProcessingResponse !== undefined) {
+      TypedExtensionConfig.encode(message.onProcessingResponse, writer.uint32(186).fork()).join();
+    }
     return writer;
   },
 
@@ -544,6 +647,14 @@ export const ExternalProcessor: MessageFns<
             }
 
             message.grpcService = GrpcService.decode(reader, reader.uint32());
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.httpService = ExtProcHttpService.decode(reader, reader.uint32());
             continue;
           }
           case 2: {
@@ -682,6 +793,30 @@ export const ExternalProcessor: MessageFns<
             message.deferredCloseTimeout = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.sendBodyWithoutWaitingForHeaderResponse = reader.bool();
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.allowedOverrideModes.push(ProcessingMode.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.onProcessingResponse = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -700,6 +835,11 @@ export const ExternalProcessor: MessageFns<
         ? GrpcService.fromJSON(object.grpcService)
         : isSet(object.grpc_service)
         ? GrpcService.fromJSON(object.grpc_service)
+        : undefined,
+      httpService: isSet(object.httpService)
+        ? ExtProcHttpService.fromJSON(object.httpService)
+        : isSet(object.http_service)
+        ? ExtProcHttpService.fromJSON(object.http_service)
         : undefined,
       failureModeAllow: isSet(object.failureModeAllow)
         ? globalThis.Boolean(object.failureModeAllow)
@@ -786,6 +926,21 @@ export const ExternalProcessor: MessageFns<
         : isSet(object.deferred_close_timeout)
         ? Duration.fromJSON(object.deferred_close_timeout)
         : undefined,
+      sendBodyWithoutWaitingForHeaderResponse: isSet(object.sendBodyWithoutWaitingForHeaderResponse)
+        ? globalThis.Boolean(object.sendBodyWithoutWaitingForHeaderResponse)
+        : isSet(object.send_body_without_waiting_for_header_response)
+        ? globalThis.Boolean(object.send_body_without_waiting_for_header_response)
+        : false,
+      allowedOverrideModes: globalThis.Array.isArray(object?.allowedOverrideModes)
+        ? object.allowedOverrideModes.map((e: any) => ProcessingMode.fromJSON(e))
+        : globalThis.Array.isArray(object?.allowed_override_modes)
+        ? object.allowed_override_modes.map((e: any) => ProcessingMode.fromJSON(e))
+        : [],
+      onProcessingResponse: isSet(object.onProcessingResponse)
+        ? TypedExtensionConfig.fromJSON(object.onProcessingResponse)
+        : isSet(object.on_processing_response)
+        ? TypedExtensionConfig.fromJSON(object.on_processing_response)
+        : undefined,
     };
   },
 
@@ -793,6 +948,9 @@ export const ExternalProcessor: MessageFns<
     const obj: any = {};
     if (message.grpcService !== undefined) {
       obj.grpcService = GrpcService.toJSON(message.grpcService);
+    }
+    if (message.httpService !== undefined) {
+      obj.httpService = ExtProcHttpService.toJSON(message.httpService);
     }
     if (message.failureModeAllow !== false) {
       obj.failureModeAllow = message.failureModeAllow;
@@ -845,6 +1003,15 @@ export const ExternalProcessor: MessageFns<
     if (message.deferredCloseTimeout !== undefined) {
       obj.deferredCloseTimeout = Duration.toJSON(message.deferredCloseTimeout);
     }
+    if (message.sendBodyWithoutWaitingForHeaderResponse !== false) {
+      obj.sendBodyWithoutWaitingForHeaderResponse = message.sendBodyWithoutWaitingForHeaderResponse;
+    }
+    if (message.allowedOverrideModes?.length) {
+      obj.allowedOverrideModes = message.allowedOverrideModes.map((e) => ProcessingMode.toJSON(e));
+    }
+    if (message.onProcessingResponse !== undefined) {
+      obj.onProcessingResponse = TypedExtensionConfig.toJSON(message.onProcessingResponse);
+    }
     return obj;
   },
 
@@ -855,6 +1022,9 @@ export const ExternalProcessor: MessageFns<
     const message = createBaseExternalProcessor();
     message.grpcService = (object.grpcService !== undefined && object.grpcService !== null)
       ? GrpcService.fromPartial(object.grpcService)
+      : undefined;
+    message.httpService = (object.httpService !== undefined && object.httpService !== null)
+      ? ExtProcHttpService.fromPartial(object.httpService)
       : undefined;
     message.failureModeAllow = object.failureModeAllow ?? false;
     message.processingMode = (object.processingMode !== undefined && object.processingMode !== null)
@@ -886,6 +1056,91 @@ export const ExternalProcessor: MessageFns<
     message.routeCacheAction = object.routeCacheAction ?? 0;
     message.deferredCloseTimeout = (object.deferredCloseTimeout !== undefined && object.deferredCloseTimeout !== null)
       ? Duration.fromPartial(object.deferredCloseTimeout)
+      : undefined;
+    message.sendBodyWithoutWaitingForHeaderResponse = object.sendBodyWithoutWaitingForHeaderResponse ?? false;
+    message.allowedOverrideModes = object.allowedOverrideModes?.map((e) => ProcessingMode.fromPartial(e)) || [];
+    message.onProcessingResponse = (object.onProcessingResponse !== undefined && object.onProcessingResponse !== null)
+      ? TypedExtensionConfig.fromPartial(object.onProcessingResponse)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseExtProcHttpService(): ExtProcHttpService {
+  return { httpService: undefined };
+}
+
+export const ExtProcHttpService: MessageFns<
+  ExtProcHttpService,
+  "envoy.extensions.filters.http.ext_proc.v3.ExtProcHttpService"
+> = {
+  $type: "envoy.extensions.filters.http.ext_proc.v3.ExtProcHttpService" as const,
+
+  encode(message: ExtProcHttpService, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.httpService !== undefined) {
+      HttpService.encode(message.httpService, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtProcHttpService {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtProcHttpService();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.httpService = HttpService.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ExtProcHttpService {
+    return {
+      httpService: isSet(object.httpService)
+        ? HttpService.fromJSON(object.httpService)
+        : isSet(object.http_service)
+        ? HttpService.fromJSON(object.http_service)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ExtProcHttpService): unknown {
+    const obj: any = {};
+    if (message.httpService !== undefined) {
+      obj.httpService = HttpService.toJSON(message.httpService);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExtProcHttpService>): ExtProcHttpService {
+    return ExtProcHttpService.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ExtProcHttpService>): ExtProcHttpService {
+    const message = createBaseExtProcHttpService();
+    message.httpService = (object.httpService !== undefined && object.httpService !== null)
+      ? HttpService.fromPartial(object.httpService)
       : undefined;
     return message;
   },

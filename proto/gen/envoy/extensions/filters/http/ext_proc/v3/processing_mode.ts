@@ -9,7 +9,12 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /** [#next-free-field: 7] */
 export interface ProcessingMode {
-  /** How to handle the request header. Default is "SEND". */
+  /**
+   * How to handle the request header. Default is "SEND".
+   * Note this field is ignored in :ref:`mode_override
+   * <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>`, since mode
+   * overrides can only affect messages exchanged after the request header is processed.
+   */
   requestHeaderMode: ProcessingMode_HeaderSendMode;
   /** How to handle the response header. Default is "SEND". */
   responseHeaderMode: ProcessingMode_HeaderSendMode;
@@ -26,9 +31,18 @@ export interface ProcessingMode {
 /** Control how headers and trailers are handled */
 export enum ProcessingMode_HeaderSendMode {
   /**
-   * DEFAULT - The default HeaderSendMode depends on which part of the message is being
-   * processed. By default, request and response headers are sent,
-   * while trailers are skipped.
+   * DEFAULT - When used to configure the ext_proc filter :ref:`processing_mode
+   * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`,
+   * the default HeaderSendMode depends on which part of the message is being processed. By
+   * default, request and response headers are sent, while trailers are skipped.
+   *
+   * When used in :ref:`mode_override
+   * <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>` or
+   * :ref:`allowed_override_modes
+   * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.allowed_override_modes>`,
+   * a value of DEFAULT indicates that there is no change from the behavior that is configured for
+   * the filter in :ref:`processing_mode
+   * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`.
    */
   DEFAULT = 0,
   /** SEND - Send the header or trailer. */
@@ -69,11 +83,12 @@ export function processingMode_HeaderSendModeToJSON(object: ProcessingMode_Heade
 /**
  * Control how the request and response bodies are handled
  * When body mutation by external processor is enabled, ext_proc filter will always remove
- * the content length header in three cases below because content length can not be guaranteed
+ * the content length header in four cases below because content length can not be guaranteed
  * to be set correctly:
  * 1) STREAMED BodySendMode: header processing completes before body mutation comes back.
  * 2) BUFFERED_PARTIAL BodySendMode: body is buffered and could be injected in different phases.
  * 3) BUFFERED BodySendMode + SKIP HeaderSendMode: header processing (e.g., update content-length) is skipped.
+ * 4) FULL_DUPLEX_STREAMED BodySendMode: header processing completes before body mutation comes back.
  *
  * In Envoy's http1 codec implementation, removing content length will enable chunked transfer
  * encoding whenever feasible. The recipient (either client or server) must be able
@@ -105,6 +120,7 @@ export enum ProcessingMode_BodySendMode {
    * up to the buffer limit will be sent.
    */
   BUFFERED_PARTIAL = 3,
+  FULL_DUPLEX_STREAMED = 4,
 }
 
 export function processingMode_BodySendModeFromJSON(object: any): ProcessingMode_BodySendMode {
@@ -121,6 +137,9 @@ export function processingMode_BodySendModeFromJSON(object: any): ProcessingMode
     case 3:
     case "BUFFERED_PARTIAL":
       return ProcessingMode_BodySendMode.BUFFERED_PARTIAL;
+    case 4:
+    case "FULL_DUPLEX_STREAMED":
+      return ProcessingMode_BodySendMode.FULL_DUPLEX_STREAMED;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_BodySendMode");
   }
@@ -136,6 +155,8 @@ export function processingMode_BodySendModeToJSON(object: ProcessingMode_BodySen
       return "BUFFERED";
     case ProcessingMode_BodySendMode.BUFFERED_PARTIAL:
       return "BUFFERED_PARTIAL";
+    case ProcessingMode_BodySendMode.FULL_DUPLEX_STREAMED:
+      return "FULL_DUPLEX_STREAMED";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_BodySendMode");
   }

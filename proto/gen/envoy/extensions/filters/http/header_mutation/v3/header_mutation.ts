@@ -7,10 +7,16 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { HeaderMutation as HeaderMutation1 } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
+import { KeyValueMutation } from "../../../../../config/core/v3/base";
 
 export interface Mutations {
   /** The request mutations are applied before the request is forwarded to the upstream cluster. */
   requestMutations: HeaderMutation1[];
+  /**
+   * The ``path`` header query parameter mutations are applied after ``request_mutations`` and before the request
+   * is forwarded to the next filter in the filter chain.
+   */
+  queryParameterMutations: KeyValueMutation[];
   /** The response mutations are applied before the response is sent to the downstream client. */
   responseMutations: HeaderMutation1[];
 }
@@ -40,7 +46,7 @@ export interface HeaderMutation {
 }
 
 function createBaseMutations(): Mutations {
-  return { requestMutations: [], responseMutations: [] };
+  return { requestMutations: [], queryParameterMutations: [], responseMutations: [] };
 }
 
 export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.header_mutation.v3.Mutations"> = {
@@ -49,6 +55,9 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
   encode(message: Mutations, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.requestMutations) {
       HeaderMutation1.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.queryParameterMutations) {
+      KeyValueMutation.encode(v!, writer.uint32(26).fork()).join();
     }
     for (const v of message.responseMutations) {
       HeaderMutation1.encode(v!, writer.uint32(18).fork()).join();
@@ -75,6 +84,14 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
             }
 
             message.requestMutations.push(HeaderMutation1.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queryParameterMutations.push(KeyValueMutation.decode(reader, reader.uint32()));
             continue;
           }
           case 2: {
@@ -104,6 +121,11 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
         : globalThis.Array.isArray(object?.request_mutations)
         ? object.request_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
         : [],
+      queryParameterMutations: globalThis.Array.isArray(object?.queryParameterMutations)
+        ? object.queryParameterMutations.map((e: any) => KeyValueMutation.fromJSON(e))
+        : globalThis.Array.isArray(object?.query_parameter_mutations)
+        ? object.query_parameter_mutations.map((e: any) => KeyValueMutation.fromJSON(e))
+        : [],
       responseMutations: globalThis.Array.isArray(object?.responseMutations)
         ? object.responseMutations.map((e: any) => HeaderMutation1.fromJSON(e))
         : globalThis.Array.isArray(object?.response_mutations)
@@ -117,6 +139,9 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
     if (message.requestMutations?.length) {
       obj.requestMutations = message.requestMutations.map((e) => HeaderMutation1.toJSON(e));
     }
+    if (message.queryParameterMutations?.length) {
+      obj.queryParameterMutations = message.queryParameterMutations.map((e) => KeyValueMutation.toJSON(e));
+    }
     if (message.responseMutations?.length) {
       obj.responseMutations = message.responseMutations.map((e) => HeaderMutation1.toJSON(e));
     }
@@ -129,6 +154,7 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
   fromPartial(object: DeepPartial<Mutations>): Mutations {
     const message = createBaseMutations();
     message.requestMutations = object.requestMutations?.map((e) => HeaderMutation1.fromPartial(e)) || [];
+    message.queryParameterMutations = object.queryParameterMutations?.map((e) => KeyValueMutation.fromPartial(e)) || [];
     message.responseMutations = object.responseMutations?.map((e) => HeaderMutation1.fromPartial(e)) || [];
     return message;
   },

@@ -27,7 +27,8 @@ export interface HealthCheck {
   /**
    * If operating in non-pass-through mode, specifies a set of upstream cluster
    * names and the minimum percentage of servers in each of those clusters that
-   * must be healthy or degraded in order for the filter to return a 200.
+   * must be healthy or degraded in order for the filter to return a 200. If any of
+   * the clusters configured here does not exist, the filter will not return a 200.
    *
    * .. note::
    *

@@ -25,7 +25,7 @@ import { StringMatcher } from "../../../../../type/matcher/v3/string";
  * * issuer: the principal that issues the JWT. If specified, it has to match the ``iss`` field in JWT.
  * * allowed audiences: the ones in the token have to be listed here.
  * * how to fetch public key JWKS to verify the token signature.
- * * how to extract JWT token in the request.
+ * * how to extract the JWT in the request.
  * * how to pass successfully verified token payload.
  *
  * Example:
@@ -188,7 +188,7 @@ export interface JwtProvider {
    * Multiple JWTs can be verified for a request. Each JWT has to be extracted from the locations
    * its provider specified or from the default locations.
    *
-   * Specify the HTTP headers to extract JWT token. For examples, following config:
+   * Specify the HTTP headers to extract the JWT. For examples, following config:
    *
    * .. code-block:: yaml
    *
@@ -332,7 +332,7 @@ export interface JwtProvider {
   clockSkewSeconds: number;
   /**
    * Enables JWT cache, its size is specified by ``jwt_cache_size``.
-   * Only valid JWT tokens are cached.
+   * Only valid JWTs are cached.
    */
   jwtCacheConfig?:
     | JwtCacheConfig
@@ -342,17 +342,18 @@ export interface JwtProvider {
    * Specify the claim name you want to copy in which HTTP header. For examples, following config:
    * The claim must be of type; string, int, double, bool. Array type claims are not supported
    *
-   * .. code-block:: yaml
-   *
-   *   claim_to_headers:
-   *     - name: x-jwt-claim-nested-claim
-   *       claim: claim.nested.key
+   * .. literalinclude:: /_configs/repo/jwt_authn.yaml
+   *    :language: yaml
+   *    :lines: 44-48
+   *    :linenos:
+   *    :lineno-start: 44
+   *    :caption: :download:`jwt_authn.yaml </_configs/repo/jwt_authn.yaml>`
    *
    * This header is only reserved for jwt claim; any other value will be overwritten.
    */
   claimToHeaders: JwtClaimToHeader[];
   /**
-   * Clears route cache in order to allow JWT token to correctly affect
+   * Clears route cache in order to allow the JWT to correctly affect
    * routing decisions. Filter clears all cached routes when:
    *
    * 1. The field is set to ``true``.
@@ -368,9 +369,9 @@ export interface JwtProvider_NormalizePayload {
   /**
    * Each claim in this list will be interpreted as a space-delimited string
    * and converted to a list of strings based on the delimited values.
-   * Example: a token with a claim ``scopes: "email profile"`` is translated
-   * to dynamic metadata  ``scopes: ["email", "profile"]`` if this field is
-   * set value ``["scopes"]``. This special handling of ``scopes`` is
+   * Example: a token with a claim ``scope: "email profile"`` is translated
+   * to dynamic metadata  ``scope: ["email", "profile"]`` if this field is
+   * set value ``["scope"]``. This special handling of ``scope`` is
    * recommended by `RFC8693
    * <https://datatracker.ietf.org/doc/html/rfc8693#name-scope-scopes-claim>`_.
    */
@@ -379,8 +380,14 @@ export interface JwtProvider_NormalizePayload {
 
 /** This message specifies JWT Cache configuration. */
 export interface JwtCacheConfig {
-  /** The unit is number of JWT tokens, default to 100. */
+  /** The unit is number of JWTs, default to 100. */
   jwtCacheSize: number;
+  /**
+   * The maximum size of a single cached token in bytes.
+   * If this field is not set or is set to 0, then the default value 4096 bytes is used.
+   * The maximum value for a token is inclusive.
+   */
+  jwtMaxTokenSize: number;
 }
 
 /** This message specifies how to fetch JWKS from remote and how to cache it. */
@@ -473,7 +480,7 @@ export interface JwksAsyncFetch {
   failedRefetchDuration?: Duration | undefined;
 }
 
-/** This message specifies a header location to extract JWT token. */
+/** This message specifies a header location to extract the JWT. */
 export interface JwtHeader {
   /** The HTTP header name. */
   name: string;
@@ -579,7 +586,7 @@ export interface JwtRequirement {
    * The requirement is always satisfied even if JWT is missing or the JWT
    * verification fails. A typical usage is: this filter is used to only verify
    * JWTs and pass the verified JWT payloads to another filter, the other filter
-   * will make decision. In this mode, all JWT tokens will be verified.
+   * will make decision. In this mode, all JWTs will be verified.
    */
   allowMissingOrFailed?:
     | Empty
@@ -739,7 +746,7 @@ export interface FilterStateRule_RequiresEntry {
  *              - provider_name: provider1
  *              - provider_name: provider2
  *
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface JwtAuthentication {
   /**
@@ -822,6 +829,8 @@ export interface JwtAuthentication {
    * the response details will be stripped and only a 401 response code will be returned. Default value is false
    */
   stripFailureResponse: boolean;
+  /** Optional additional prefix to use when emitting statistics. */
+  statPrefix: string;
 }
 
 export interface JwtAuthentication_ProvidersEntry {
@@ -1439,7 +1448,7 @@ export const JwtProvider_NormalizePayload: MessageFns<
 };
 
 function createBaseJwtCacheConfig(): JwtCacheConfig {
-  return { jwtCacheSize: 0 };
+  return { jwtCacheSize: 0, jwtMaxTokenSize: 0 };
 }
 
 export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filters.http.jwt_authn.v3.JwtCacheConfig"> = {
@@ -1448,6 +1457,9 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
   encode(message: JwtCacheConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jwtCacheSize !== 0) {
       writer.uint32(8).uint32(message.jwtCacheSize);
+    }
+    if (message.jwtMaxTokenSize !== 0) {
+      writer.uint32(16).uint32(message.jwtMaxTokenSize);
     }
     return writer;
   },
@@ -1473,6 +1485,14 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
             message.jwtCacheSize = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.jwtMaxTokenSize = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1492,6 +1512,11 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
         : isSet(object.jwt_cache_size)
         ? globalThis.Number(object.jwt_cache_size)
         : 0,
+      jwtMaxTokenSize: isSet(object.jwtMaxTokenSize)
+        ? globalThis.Number(object.jwtMaxTokenSize)
+        : isSet(object.jwt_max_token_size)
+        ? globalThis.Number(object.jwt_max_token_size)
+        : 0,
     };
   },
 
@@ -1499,6 +1524,9 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
     const obj: any = {};
     if (message.jwtCacheSize !== 0) {
       obj.jwtCacheSize = Math.round(message.jwtCacheSize);
+    }
+    if (message.jwtMaxTokenSize !== 0) {
+      obj.jwtMaxTokenSize = Math.round(message.jwtMaxTokenSize);
     }
     return obj;
   },
@@ -1509,6 +1537,7 @@ export const JwtCacheConfig: MessageFns<JwtCacheConfig, "envoy.extensions.filter
   fromPartial(object: DeepPartial<JwtCacheConfig>): JwtCacheConfig {
     const message = createBaseJwtCacheConfig();
     message.jwtCacheSize = object.jwtCacheSize ?? 0;
+    message.jwtMaxTokenSize = object.jwtMaxTokenSize ?? 0;
     return message;
   },
 };
@@ -2619,6 +2648,7 @@ function createBaseJwtAuthentication(): JwtAuthentication {
     bypassCorsPreflight: false,
     requirementMap: {},
     stripFailureResponse: false,
+    statPrefix: "",
   };
 }
 
@@ -2646,6 +2676,9 @@ export const JwtAuthentication: MessageFns<
     });
     if (message.stripFailureResponse !== false) {
       writer.uint32(48).bool(message.stripFailureResponse);
+    }
+    if (message.statPrefix !== "") {
+      writer.uint32(58).string(message.statPrefix);
     }
     return writer;
   },
@@ -2715,6 +2748,14 @@ export const JwtAuthentication: MessageFns<
             }
 
             message.stripFailureResponse = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.statPrefix = reader.string();
             continue;
           }
         }
@@ -2788,6 +2829,11 @@ export const JwtAuthentication: MessageFns<
         : isSet(object.strip_failure_response)
         ? globalThis.Boolean(object.strip_failure_response)
         : false,
+      statPrefix: isSet(object.statPrefix)
+        ? globalThis.String(object.statPrefix)
+        : isSet(object.stat_prefix)
+        ? globalThis.String(object.stat_prefix)
+        : "",
     };
   },
 
@@ -2823,6 +2869,9 @@ export const JwtAuthentication: MessageFns<
     if (message.stripFailureResponse !== false) {
       obj.stripFailureResponse = message.stripFailureResponse;
     }
+    if (message.statPrefix !== "") {
+      obj.statPrefix = message.statPrefix;
+    }
     return obj;
   },
 
@@ -2853,6 +2902,7 @@ export const JwtAuthentication: MessageFns<
         return acc;
       }, {});
     message.stripFailureResponse = object.stripFailureResponse ?? false;
+    message.statPrefix = object.statPrefix ?? "";
     return message;
   },
 };

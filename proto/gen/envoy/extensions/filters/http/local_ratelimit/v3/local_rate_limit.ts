@@ -6,8 +6,9 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { BoolValue } from "../../../../../../google/protobuf/wrappers";
+import { BoolValue, UInt32Value } from "../../../../../../google/protobuf/wrappers";
 import { HeaderValueOption, RuntimeFractionalPercent } from "../../../../../config/core/v3/base";
+import { RateLimit } from "../../../../../config/route/v3/route_components";
 import { HttpStatus } from "../../../../../type/v3/http_status";
 import { TokenBucket } from "../../../../../type/v3/token_bucket";
 import {
@@ -21,7 +22,7 @@ import {
   xRateLimitHeadersRFCVersionToJSON,
 } from "../../../../common/ratelimit/v3/ratelimit";
 
-/** [#next-free-field: 17] */
+/** [#next-free-field: 19] */
 export interface LocalRateLimit {
   /** The human readable prefix to use when emitting stats. */
   statPrefix: string;
@@ -166,6 +167,36 @@ export interface LocalRateLimit {
    * HTTP code will be 200 for a gRPC response.
    */
   rateLimitedAsResourceExhausted: boolean;
+  /**
+   * Rate limit configuration that is used to generate a list of descriptor entries based on
+   * the request context. The generated entries will be used to find one or multiple matched rate
+   * limit rule from the ``descriptors``.
+   * If this is set, then
+   * :ref:`VirtualHost.rate_limits<envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>` or
+   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` fields
+   * will be ignored.
+   *
+   * .. note::
+   *   Not all configuration fields of
+   *   :ref:`rate limit config <envoy_v3_api_msg_config.route.v3.RateLimit>` is supported at here.
+   *   Following fields are not supported:
+   *
+   *   1. :ref:`rate limit stage <envoy_v3_api_field_config.route.v3.RateLimit.stage>`.
+   *   2. :ref:`dynamic metadata <envoy_v3_api_field_config.route.v3.RateLimit.Action.dynamic_metadata>`.
+   *   3. :ref:`disable_key <envoy_v3_api_field_config.route.v3.RateLimit.disable_key>`.
+   *   4. :ref:`override limit <envoy_v3_api_field_config.route.v3.RateLimit.limit>`.
+   */
+  rateLimits: RateLimit[];
+  /**
+   * Specifies the max dynamic descriptors kept in the cache for a particular wildcard descriptor
+   * configured in the global :ref:`descriptors<envoy_v3_api_field_extensions.filters.http.local_ratelimit.v3.LocalRateLimit.descriptors>`.
+   * Wildcard descriptor means descriptor has one or more entries with just key and value omitted. For example if user has configured two descriptors
+   * with blank value entries, then max dynamic descriptors stored in the LRU cache will be 2 * max_dynamic_descriptors.
+   * Actual number of dynamic descriptors will depend on the cardinality of unique values received from the http request for the omitted
+   * values.
+   * Minimum is 1. Default is 20.
+   */
+  maxDynamicDescriptors?: number | undefined;
 }
 
 function createBaseLocalRateLimit(): LocalRateLimit {
@@ -185,6 +216,8 @@ function createBaseLocalRateLimit(): LocalRateLimit {
     vhRateLimits: 0,
     alwaysConsumeDefaultTokenBucket: undefined,
     rateLimitedAsResourceExhausted: false,
+    rateLimits: [],
+    maxDynamicDescriptors: undefined,
   };
 }
 
@@ -239,6 +272,12 @@ export const LocalRateLimit: MessageFns<
     }
     if (message.rateLimitedAsResourceExhausted !== false) {
       writer.uint32(120).bool(message.rateLimitedAsResourceExhausted);
+    }
+    for (const v of message.rateLimits) {
+      RateLimit.encode(v!, writer.uint32(138).fork()).join();
+    }
+    if (message.maxDynamicDescriptors !== undefined) {
+      UInt32Value.encode({ value: message.maxDynamicDescriptors! }, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -376,6 +415,22 @@ export const LocalRateLimit: MessageFns<
             message.rateLimitedAsResourceExhausted = reader.bool();
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.rateLimits.push(RateLimit.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.maxDynamicDescriptors = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -455,6 +510,16 @@ export const LocalRateLimit: MessageFns<
         : isSet(object.rate_limited_as_resource_exhausted)
         ? globalThis.Boolean(object.rate_limited_as_resource_exhausted)
         : false,
+      rateLimits: globalThis.Array.isArray(object?.rateLimits)
+        ? object.rateLimits.map((e: any) => RateLimit.fromJSON(e))
+        : globalThis.Array.isArray(object?.rate_limits)
+        ? object.rate_limits.map((e: any) => RateLimit.fromJSON(e))
+        : [],
+      maxDynamicDescriptors: isSet(object.maxDynamicDescriptors)
+        ? Number(object.maxDynamicDescriptors)
+        : isSet(object.max_dynamic_descriptors)
+        ? Number(object.max_dynamic_descriptors)
+        : undefined,
     };
   },
 
@@ -507,6 +572,12 @@ export const LocalRateLimit: MessageFns<
     if (message.rateLimitedAsResourceExhausted !== false) {
       obj.rateLimitedAsResourceExhausted = message.rateLimitedAsResourceExhausted;
     }
+    if (message.rateLimits?.length) {
+      obj.rateLimits = message.rateLimits.map((e) => RateLimit.toJSON(e));
+    }
+    if (message.maxDynamicDescriptors !== undefined) {
+      obj.maxDynamicDescriptors = message.maxDynamicDescriptors;
+    }
     return obj;
   },
 
@@ -542,6 +613,8 @@ export const LocalRateLimit: MessageFns<
     message.vhRateLimits = object.vhRateLimits ?? 0;
     message.alwaysConsumeDefaultTokenBucket = object.alwaysConsumeDefaultTokenBucket ?? undefined;
     message.rateLimitedAsResourceExhausted = object.rateLimitedAsResourceExhausted ?? false;
+    message.rateLimits = object.rateLimits?.map((e) => RateLimit.fromPartial(e)) || [];
+    message.maxDynamicDescriptors = object.maxDynamicDescriptors ?? undefined;
     return message;
   },
 };

@@ -6,8 +6,10 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { DataSource } from "../../../../../config/core/v3/base";
 
+/** [#next-free-field: 6] */
 export interface Lua {
   /**
    * The Lua code that Envoy will execute. This can be a very small script that
@@ -70,6 +72,13 @@ export interface Lua {
    *         stat_prefix: bar_script # This emits lua.bar_script.errors etc.
    */
   statPrefix: string;
+  /**
+   * If set to true, the Lua filter will clear the route cache automatically if the request
+   * headers are modified by the Lua script. If set to false, the Lua filter will not clear the
+   * route cache automatically.
+   * Default is true for backward compatibility.
+   */
+  clearRouteCache?: boolean | undefined;
 }
 
 export interface Lua_SourceCodesEntry {
@@ -97,7 +106,7 @@ export interface LuaPerRoute {
 }
 
 function createBaseLua(): Lua {
-  return { inlineCode: "", sourceCodes: {}, defaultSourceCode: undefined, statPrefix: "" };
+  return { inlineCode: "", sourceCodes: {}, defaultSourceCode: undefined, statPrefix: "", clearRouteCache: undefined };
 }
 
 export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = {
@@ -115,6 +124,9 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
     }
     if (message.statPrefix !== "") {
       writer.uint32(34).string(message.statPrefix);
+    }
+    if (message.clearRouteCache !== undefined) {
+      BoolValue.encode({ value: message.clearRouteCache! }, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -165,6 +177,14 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
             }
 
             message.statPrefix = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.clearRouteCache = BoolValue.decode(reader, reader.uint32()).value;
             continue;
           }
         }
@@ -223,6 +243,11 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
         : isSet(object.stat_prefix)
         ? globalThis.String(object.stat_prefix)
         : "",
+      clearRouteCache: isSet(object.clearRouteCache)
+        ? Boolean(object.clearRouteCache)
+        : isSet(object.clear_route_cache)
+        ? Boolean(object.clear_route_cache)
+        : undefined,
     };
   },
 
@@ -246,6 +271,9 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
     if (message.statPrefix !== "") {
       obj.statPrefix = message.statPrefix;
     }
+    if (message.clearRouteCache !== undefined) {
+      obj.clearRouteCache = message.clearRouteCache;
+    }
     return obj;
   },
 
@@ -268,6 +296,7 @@ export const Lua: MessageFns<Lua, "envoy.extensions.filters.http.lua.v3.Lua"> = 
       ? DataSource.fromPartial(object.defaultSourceCode)
       : undefined;
     message.statPrefix = object.statPrefix ?? "";
+    message.clearRouteCache = object.clearRouteCache ?? undefined;
     return message;
   },
 };

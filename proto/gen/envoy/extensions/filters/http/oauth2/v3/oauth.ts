@@ -8,11 +8,90 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../../google/protobuf/duration";
 import { BoolValue } from "../../../../../../google/protobuf/wrappers";
+import { RetryPolicy } from "../../../../../config/core/v3/base";
 import { HttpUri } from "../../../../../config/core/v3/http_uri";
 import { HeaderMatcher } from "../../../../../config/route/v3/route_components";
 import { PathMatcher } from "../../../../../type/matcher/v3/path";
 import { SdsSecretConfig } from "../../../../transport_sockets/tls/v3/secret";
 
+/** OAuth cookie configuration attributes. */
+export interface CookieConfig {
+  /** The value used for the SameSite cookie attribute. */
+  sameSite: CookieConfig_SameSite;
+}
+
+export enum CookieConfig_SameSite {
+  DISABLED = 0,
+  STRICT = 1,
+  LAX = 2,
+  NONE = 3,
+}
+
+export function cookieConfig_SameSiteFromJSON(object: any): CookieConfig_SameSite {
+  switch (object) {
+    case 0:
+    case "DISABLED":
+      return CookieConfig_SameSite.DISABLED;
+    case 1:
+    case "STRICT":
+      return CookieConfig_SameSite.STRICT;
+    case 2:
+    case "LAX":
+      return CookieConfig_SameSite.LAX;
+    case 3:
+    case "NONE":
+      return CookieConfig_SameSite.NONE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CookieConfig_SameSite");
+  }
+}
+
+export function cookieConfig_SameSiteToJSON(object: CookieConfig_SameSite): string {
+  switch (object) {
+    case CookieConfig_SameSite.DISABLED:
+      return "DISABLED";
+    case CookieConfig_SameSite.STRICT:
+      return "STRICT";
+    case CookieConfig_SameSite.LAX:
+      return "LAX";
+    case CookieConfig_SameSite.NONE:
+      return "NONE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum CookieConfig_SameSite");
+  }
+}
+
+/** [#next-free-field: 8] */
+export interface CookieConfigs {
+  /** Configuration for the bearer token cookie. */
+  bearerTokenCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the OAuth HMAC cookie. */
+  oauthHmacCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the OAuth expires cookie. */
+  oauthExpiresCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the ID token cookie. */
+  idTokenCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the refresh token cookie. */
+  refreshTokenCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the OAuth nonce cookie. */
+  oauthNonceCookieConfig?:
+    | CookieConfig
+    | undefined;
+  /** Configuration for the code verifier cookie. */
+  codeVerifierCookieConfig?: CookieConfig | undefined;
+}
+
+/** [#next-free-field: 6] */
 export interface OAuth2Credentials {
   /** The client_id to be used in the authorize calls. This value will be URL encoded when sent to the OAuth server. */
   clientId: string;
@@ -25,10 +104,17 @@ export interface OAuth2Credentials {
     | SdsSecretConfig
     | undefined;
   /** The cookie names used in OAuth filters flow. */
-  cookieNames?: OAuth2Credentials_CookieNames | undefined;
+  cookieNames?:
+    | OAuth2Credentials_CookieNames
+    | undefined;
+  /**
+   * The domain to set the cookie on. If not set, the cookie will default to the host of the request, not including the subdomains.
+   * This is useful when token cookies need to be shared across multiple subdomains.
+   */
+  cookieDomain: string;
 }
 
-/** [#next-free-field: 6] */
+/** [#next-free-field: 8] */
 export interface OAuth2Credentials_CookieNames {
   /**
    * Cookie name to hold OAuth bearer token value. When the authentication server validates the
@@ -46,17 +132,25 @@ export interface OAuth2Credentials_CookieNames {
   idToken: string;
   /** Cookie name to hold the refresh token. Defaults to ``RefreshToken``. */
   refreshToken: string;
+  /** Cookie name to hold the nonce value. Defaults to ``OauthNonce``. */
+  oauthNonce: string;
+  /** Cookie name to hold the PKCE code verifier. Defaults to ``OauthCodeVerifier``. */
+  codeVerifier: string;
 }
 
 /**
  * OAuth config
  *
- * [#next-free-field: 18]
+ * [#next-free-field: 23]
  */
 export interface OAuth2Config {
   /** Endpoint on the authorization server to retrieve the access token from. */
   tokenEndpoint?:
     | HttpUri
+    | undefined;
+  /** Specifies the retry policy for requests to the OAuth server. If not specified, then no retries will be performed. */
+  retryPolicy?:
+    | RetryPolicy
     | undefined;
   /** The endpoint redirect to for authorization in response to unauthorized requests. */
   authorizationEndpoint: string;
@@ -84,7 +178,7 @@ export interface OAuth2Config {
   forwardBearerToken: boolean;
   /**
    * If set to true, preserve the existing authorization header.
-   * By default Envoy strips the existing authorization header before forwarding upstream.
+   * By default the client strips the existing authorization header before forwarding upstream.
    * Can not be set to true if forward_bearer_token is already set to true.
    * Default value is false.
    */
@@ -110,7 +204,7 @@ export interface OAuth2Config {
   /**
    * If set to true, allows automatic access token refresh using the associated refresh token (see
    * `RFC 6749 section 6 <https://datatracker.ietf.org/doc/html/rfc6749#section-6>`_), provided that the OAuth server supports that.
-   * Default value is false.
+   * Default value is true.
    */
   useRefreshToken?:
     | boolean
@@ -135,18 +229,38 @@ export interface OAuth2Config {
    *
    * If this value is not set, it will default to ``604800s``. In this case, the cookie with the refresh token will be expired
    * in a week.
-   * This setting is only considered if ``use_refresh_token`` is set to true, otherwise the authorization server expiration or ``defaul_expires_in`` is used.
+   * This setting is only considered if ``use_refresh_token`` is set to true, otherwise the authorization server expiration or ``default_expires_in`` is used.
    */
   defaultRefreshTokenExpiresIn?:
     | Duration
     | undefined;
   /**
-   * If set to true, Envoy will not set a cookie for ID Token even if one is received from the Identity Provider. This may be useful in cases where the ID
+   * If set to true, the client will not set a cookie for ID Token even if one is received from the Identity Provider. This may be useful in cases where the ID
    * Token is too large for HTTP cookies (longer than 4096 characters). Enabling this option will only disable setting the cookie response header, the filter
    * will still process incoming ID Tokens as part of the HMAC if they are there. This is to ensure compatibility while switching this setting on. Future
    * sessions would not set the IdToken cookie header.
    */
   disableIdTokenSetCookie: boolean;
+  /**
+   * If set to true, the client will not set a cookie for Access Token even if one is received from the Identity Provider.
+   * Enabling this option will only disable setting the cookie response header, the filter
+   * will still process incoming Access Tokens as part of the HMAC if they are there. This is to ensure compatibility while switching this setting on. Future
+   * sessions would not set the Access Token cookie header.
+   */
+  disableAccessTokenSetCookie: boolean;
+  /**
+   * If set to true, the client will not set a cookie for Refresh Token even if one is received from the Identity Provider.
+   * Enabling this option will only disable setting the cookie response header, the filter
+   * will still process incoming Refresh Tokens as part of the HMAC if they are there. This is to ensure compatibility while switching this setting on. Future
+   * sessions would not set the Refresh Token cookie header.
+   */
+  disableRefreshTokenSetCookie: boolean;
+  /** Controls for attributes that can be set on the cookies. */
+  cookieConfigs?:
+    | CookieConfigs
+    | undefined;
+  /** Optional additional prefix to use when emitting statistics. */
+  statPrefix: string;
 }
 
 export enum OAuth2Config_AuthType {
@@ -189,8 +303,306 @@ export interface OAuth2 {
   config?: OAuth2Config | undefined;
 }
 
+function createBaseCookieConfig(): CookieConfig {
+  return { sameSite: 0 };
+}
+
+export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.http.oauth2.v3.CookieConfig"> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.CookieConfig" as const,
+
+  encode(message: CookieConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sameSite !== 0) {
+      writer.uint32(8).int32(message.sameSite);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CookieConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCookieConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.sameSite = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CookieConfig {
+    return {
+      sameSite: isSet(object.sameSite)
+        ? cookieConfig_SameSiteFromJSON(object.sameSite)
+        : isSet(object.same_site)
+        ? cookieConfig_SameSiteFromJSON(object.same_site)
+        : 0,
+    };
+  },
+
+  toJSON(message: CookieConfig): unknown {
+    const obj: any = {};
+    if (message.sameSite !== 0) {
+      obj.sameSite = cookieConfig_SameSiteToJSON(message.sameSite);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CookieConfig>): CookieConfig {
+    return CookieConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CookieConfig>): CookieConfig {
+    const message = createBaseCookieConfig();
+    message.sameSite = object.sameSite ?? 0;
+    return message;
+  },
+};
+
+function createBaseCookieConfigs(): CookieConfigs {
+  return {
+    bearerTokenCookieConfig: undefined,
+    oauthHmacCookieConfig: undefined,
+    oauthExpiresCookieConfig: undefined,
+    idTokenCookieConfig: undefined,
+    refreshTokenCookieConfig: undefined,
+    oauthNonceCookieConfig: undefined,
+    codeVerifierCookieConfig: undefined,
+  };
+}
+
+export const CookieConfigs: MessageFns<CookieConfigs, "envoy.extensions.filters.http.oauth2.v3.CookieConfigs"> = {
+  $type: "envoy.extensions.filters.http.oauth2.v3.CookieConfigs" as const,
+
+  encode(message: CookieConfigs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.bearerTokenCookieConfig !== undefined) {
+      CookieConfig.encode(message.bearerTokenCookieConfig, writer.uint32(10).fork()).join();
+    }
+    if (message.oauthHmacCookieConfig !== undefined) {
+      CookieConfig.encode(message.oauthHmacCookieConfig, writer.uint32(18).fork()).join();
+    }
+    if (message.oauthExpiresCookieConfig !== undefined) {
+      CookieConfig.encode(message.oauthExpiresCookieConfig, writer.uint32(26).fork()).join();
+    }
+    if (message.idTokenCookieConfig !== undefined) {
+      CookieConfig.encode(message.idTokenCookieConfig, writer.uint32(34).fork()).join();
+    }
+    if (message.refreshTokenCookieConfig !== undefined) {
+      CookieConfig.encode(message.refreshTokenCookieConfig, writer.uint32(42).fork()).join();
+    }
+    if (message.oauthNonceCookieConfig !== undefined) {
+      CookieConfig.encode(message.oauthNonceCookieConfig, writer.uint32(50).fork()).join();
+    }
+    if (message.codeVerifierCookieConfig !== undefined) {
+      CookieConfig.encode(message.codeVerifierCookieConfig, writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CookieConfigs {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCookieConfigs();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bearerTokenCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.oauthHmacCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.oauthExpiresCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.idTokenCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.refreshTokenCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.oauthNonceCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.codeVerifierCookieConfig = CookieConfig.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CookieConfigs {
+    return {
+      bearerTokenCookieConfig: isSet(object.bearerTokenCookieConfig)
+        ? CookieConfig.fromJSON(object.bearerTokenCookieConfig)
+        : isSet(object.bearer_token_cookie_config)
+        ? CookieConfig.fromJSON(object.bearer_token_cookie_config)
+        : undefined,
+      oauthHmacCookieConfig: isSet(object.oauthHmacCookieConfig)
+        ? CookieConfig.fromJSON(object.oauthHmacCookieConfig)
+        : isSet(object.oauth_hmac_cookie_config)
+        ? CookieConfig.fromJSON(object.oauth_hmac_cookie_config)
+        : undefined,
+      oauthExpiresCookieConfig: isSet(object.oauthExpiresCookieConfig)
+        ? CookieConfig.fromJSON(object.oauthExpiresCookieConfig)
+        : isSet(object.oauth_expires_cookie_config)
+        ? CookieConfig.fromJSON(object.oauth_expires_cookie_config)
+        : undefined,
+      idTokenCookieConfig: isSet(object.idTokenCookieConfig)
+        ? CookieConfig.fromJSON(object.idTokenCookieConfig)
+        : isSet(object.id_token_cookie_config)
+        ? CookieConfig.fromJSON(object.id_token_cookie_config)
+        : undefined,
+      refreshTokenCookieConfig: isSet(object.refreshTokenCookieConfig)
+        ? CookieConfig.fromJSON(object.refreshTokenCookieConfig)
+        : isSet(object.refresh_token_cookie_config)
+        ? CookieConfig.fromJSON(object.refresh_token_cookie_config)
+        : undefined,
+      oauthNonceCookieConfig: isSet(object.oauthNonceCookieConfig)
+        ? CookieConfig.fromJSON(object.oauthNonceCookieConfig)
+        : isSet(object.oauth_nonce_cookie_config)
+        ? CookieConfig.fromJSON(object.oauth_nonce_cookie_config)
+        : undefined,
+      codeVerifierCookieConfig: isSet(object.codeVerifierCookieConfig)
+        ? CookieConfig.fromJSON(object.codeVerifierCookieConfig)
+        : isSet(object.code_verifier_cookie_config)
+        ? CookieConfig.fromJSON(object.code_verifier_cookie_config)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CookieConfigs): unknown {
+    const obj: any = {};
+    if (message.bearerTokenCookieConfig !== undefined) {
+      obj.bearerTokenCookieConfig = CookieConfig.toJSON(message.bearerTokenCookieConfig);
+    }
+    if (message.oauthHmacCookieConfig !== undefined) {
+      obj.oauthHmacCookieConfig = CookieConfig.toJSON(message.oauthHmacCookieConfig);
+    }
+    if (message.oauthExpiresCookieConfig !== undefined) {
+      obj.oauthExpiresCookieConfig = CookieConfig.toJSON(message.oauthExpiresCookieConfig);
+    }
+    if (message.idTokenCookieConfig !== undefined) {
+      obj.idTokenCookieConfig = CookieConfig.toJSON(message.idTokenCookieConfig);
+    }
+    if (message.refreshTokenCookieConfig !== undefined) {
+      obj.refreshTokenCookieConfig = CookieConfig.toJSON(message.refreshTokenCookieConfig);
+    }
+    if (message.oauthNonceCookieConfig !== undefined) {
+      obj.oauthNonceCookieConfig = CookieConfig.toJSON(message.oauthNonceCookieConfig);
+    }
+    if (message.codeVerifierCookieConfig !== undefined) {
+      obj.codeVerifierCookieConfig = CookieConfig.toJSON(message.codeVerifierCookieConfig);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CookieConfigs>): CookieConfigs {
+    return CookieConfigs.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CookieConfigs>): CookieConfigs {
+    const message = createBaseCookieConfigs();
+    message.bearerTokenCookieConfig =
+      (object.bearerTokenCookieConfig !== undefined && object.bearerTokenCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.bearerTokenCookieConfig)
+        : undefined;
+    message.oauthHmacCookieConfig =
+      (object.oauthHmacCookieConfig !== undefined && object.oauthHmacCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.oauthHmacCookieConfig)
+        : undefined;
+    message.oauthExpiresCookieConfig =
+      (object.oauthExpiresCookieConfig !== undefined && object.oauthExpiresCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.oauthExpiresCookieConfig)
+        : undefined;
+    message.idTokenCookieConfig = (object.idTokenCookieConfig !== undefined && object.idTokenCookieConfig !== null)
+      ? CookieConfig.fromPartial(object.idTokenCookieConfig)
+      : undefined;
+    message.refreshTokenCookieConfig =
+      (object.refreshTokenCookieConfig !== undefined && object.refreshTokenCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.refreshTokenCookieConfig)
+        : undefined;
+    message.oauthNonceCookieConfig =
+      (object.oauthNonceCookieConfig !== undefined && object.oauthNonceCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.oauthNonceCookieConfig)
+        : undefined;
+    message.codeVerifierCookieConfig =
+      (object.codeVerifierCookieConfig !== undefined && object.codeVerifierCookieConfig !== null)
+        ? CookieConfig.fromPartial(object.codeVerifierCookieConfig)
+        : undefined;
+    return message;
+  },
+};
+
 function createBaseOAuth2Credentials(): OAuth2Credentials {
-  return { clientId: "", tokenSecret: undefined, hmacSecret: undefined, cookieNames: undefined };
+  return { clientId: "", tokenSecret: undefined, hmacSecret: undefined, cookieNames: undefined, cookieDomain: "" };
 }
 
 export const OAuth2Credentials: MessageFns<
@@ -211,6 +623,9 @@ export const OAuth2Credentials: MessageFns<
     }
     if (message.cookieNames !== undefined) {
       OAuth2Credentials_CookieNames.encode(message.cookieNames, writer.uint32(34).fork()).join();
+    }
+    if (message.cookieDomain !== "") {
+      writer.uint32(42).string(message.cookieDomain);
     }
     return writer;
   },
@@ -260,6 +675,14 @@ export const OAuth2Credentials: MessageFns<
             message.cookieNames = OAuth2Credentials_CookieNames.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cookieDomain = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -294,6 +717,11 @@ export const OAuth2Credentials: MessageFns<
         : isSet(object.cookie_names)
         ? OAuth2Credentials_CookieNames.fromJSON(object.cookie_names)
         : undefined,
+      cookieDomain: isSet(object.cookieDomain)
+        ? globalThis.String(object.cookieDomain)
+        : isSet(object.cookie_domain)
+        ? globalThis.String(object.cookie_domain)
+        : "",
     };
   },
 
@@ -310,6 +738,9 @@ export const OAuth2Credentials: MessageFns<
     }
     if (message.cookieNames !== undefined) {
       obj.cookieNames = OAuth2Credentials_CookieNames.toJSON(message.cookieNames);
+    }
+    if (message.cookieDomain !== "") {
+      obj.cookieDomain = message.cookieDomain;
     }
     return obj;
   },
@@ -329,12 +760,21 @@ export const OAuth2Credentials: MessageFns<
     message.cookieNames = (object.cookieNames !== undefined && object.cookieNames !== null)
       ? OAuth2Credentials_CookieNames.fromPartial(object.cookieNames)
       : undefined;
+    message.cookieDomain = object.cookieDomain ?? "";
     return message;
   },
 };
 
 function createBaseOAuth2Credentials_CookieNames(): OAuth2Credentials_CookieNames {
-  return { bearerToken: "", oauthHmac: "", oauthExpires: "", idToken: "", refreshToken: "" };
+  return {
+    bearerToken: "",
+    oauthHmac: "",
+    oauthExpires: "",
+    idToken: "",
+    refreshToken: "",
+    oauthNonce: "",
+    codeVerifier: "",
+  };
 }
 
 export const OAuth2Credentials_CookieNames: MessageFns<
@@ -358,6 +798,12 @@ export const OAuth2Credentials_CookieNames: MessageFns<
     }
     if (message.refreshToken !== "") {
       writer.uint32(42).string(message.refreshToken);
+    }
+    if (message.oauthNonce !== "") {
+      writer.uint32(50).string(message.oauthNonce);
+    }
+    if (message.codeVerifier !== "") {
+      writer.uint32(58).string(message.codeVerifier);
     }
     return writer;
   },
@@ -415,6 +861,22 @@ export const OAuth2Credentials_CookieNames: MessageFns<
             message.refreshToken = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.oauthNonce = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.codeVerifier = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -454,6 +916,16 @@ export const OAuth2Credentials_CookieNames: MessageFns<
         : isSet(object.refresh_token)
         ? globalThis.String(object.refresh_token)
         : "",
+      oauthNonce: isSet(object.oauthNonce)
+        ? globalThis.String(object.oauthNonce)
+        : isSet(object.oauth_nonce)
+        ? globalThis.String(object.oauth_nonce)
+        : "",
+      codeVerifier: isSet(object.codeVerifier)
+        ? globalThis.String(object.codeVerifier)
+        : isSet(object.code_verifier)
+        ? globalThis.String(object.code_verifier)
+        : "",
     };
   },
 
@@ -474,6 +946,12 @@ export const OAuth2Credentials_CookieNames: MessageFns<
     if (message.refreshToken !== "") {
       obj.refreshToken = message.refreshToken;
     }
+    if (message.oauthNonce !== "") {
+      obj.oauthNonce = message.oauthNonce;
+    }
+    if (message.codeVerifier !== "") {
+      obj.codeVerifier = message.codeVerifier;
+    }
     return obj;
   },
 
@@ -487,6 +965,8 @@ export const OAuth2Credentials_CookieNames: MessageFns<
     message.oauthExpires = object.oauthExpires ?? "";
     message.idToken = object.idToken ?? "";
     message.refreshToken = object.refreshToken ?? "";
+    message.oauthNonce = object.oauthNonce ?? "";
+    message.codeVerifier = object.codeVerifier ?? "";
     return message;
   },
 };
@@ -494,6 +974,7 @@ export const OAuth2Credentials_CookieNames: MessageFns<
 function createBaseOAuth2Config(): OAuth2Config {
   return {
     tokenEndpoint: undefined,
+    retryPolicy: undefined,
     authorizationEndpoint: "",
     credentials: undefined,
     redirectUri: "",
@@ -510,6 +991,10 @@ function createBaseOAuth2Config(): OAuth2Config {
     denyRedirectMatcher: [],
     defaultRefreshTokenExpiresIn: undefined,
     disableIdTokenSetCookie: false,
+    disableAccessTokenSetCookie: false,
+    disableRefreshTokenSetCookie: false,
+    cookieConfigs: undefined,
+    statPrefix: "",
   };
 }
 
@@ -519,6 +1004,9 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
   encode(message: OAuth2Config, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.tokenEndpoint !== undefined) {
       HttpUri.encode(message.tokenEndpoint, writer.uint32(10).fork()).join();
+    }
+    if (message.retryPolicy !== undefined) {
+      RetryPolicy.encode(message.retryPolicy, writer.uint32(146).fork()).join();
     }
     if (message.authorizationEndpoint !== "") {
       writer.uint32(18).string(message.authorizationEndpoint);
@@ -568,6 +1056,18 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     if (message.disableIdTokenSetCookie !== false) {
       writer.uint32(136).bool(message.disableIdTokenSetCookie);
     }
+    if (message.disableAccessTokenSetCookie !== false) {
+      writer.uint32(152).bool(message.disableAccessTokenSetCookie);
+    }
+    if (message.disableRefreshTokenSetCookie !== false) {
+      writer.uint32(160).bool(message.disableRefreshTokenSetCookie);
+    }
+    if (message.cookieConfigs !== undefined) {
+      CookieConfigs.encode(message.cookieConfigs, writer.uint32(170).fork()).join();
+    }
+    if (message.statPrefix !== "") {
+      writer.uint32(178).string(message.statPrefix);
+    }
     return writer;
   },
 
@@ -590,6 +1090,14 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
             }
 
             message.tokenEndpoint = HttpUri.decode(reader, reader.uint32());
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.retryPolicy = RetryPolicy.decode(reader, reader.uint32());
             continue;
           }
           case 2: {
@@ -720,6 +1228,38 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
             message.disableIdTokenSetCookie = reader.bool();
             continue;
           }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.disableAccessTokenSetCookie = reader.bool();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.disableRefreshTokenSetCookie = reader.bool();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.cookieConfigs = CookieConfigs.decode(reader, reader.uint32());
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.statPrefix = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -738,6 +1278,11 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
         ? HttpUri.fromJSON(object.tokenEndpoint)
         : isSet(object.token_endpoint)
         ? HttpUri.fromJSON(object.token_endpoint)
+        : undefined,
+      retryPolicy: isSet(object.retryPolicy)
+        ? RetryPolicy.fromJSON(object.retryPolicy)
+        : isSet(object.retry_policy)
+        ? RetryPolicy.fromJSON(object.retry_policy)
         : undefined,
       authorizationEndpoint: isSet(object.authorizationEndpoint)
         ? globalThis.String(object.authorizationEndpoint)
@@ -813,6 +1358,26 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
         : isSet(object.disable_id_token_set_cookie)
         ? globalThis.Boolean(object.disable_id_token_set_cookie)
         : false,
+      disableAccessTokenSetCookie: isSet(object.disableAccessTokenSetCookie)
+        ? globalThis.Boolean(object.disableAccessTokenSetCookie)
+        : isSet(object.disable_access_token_set_cookie)
+        ? globalThis.Boolean(object.disable_access_token_set_cookie)
+        : false,
+      disableRefreshTokenSetCookie: isSet(object.disableRefreshTokenSetCookie)
+        ? globalThis.Boolean(object.disableRefreshTokenSetCookie)
+        : isSet(object.disable_refresh_token_set_cookie)
+        ? globalThis.Boolean(object.disable_refresh_token_set_cookie)
+        : false,
+      cookieConfigs: isSet(object.cookieConfigs)
+        ? CookieConfigs.fromJSON(object.cookieConfigs)
+        : isSet(object.cookie_configs)
+        ? CookieConfigs.fromJSON(object.cookie_configs)
+        : undefined,
+      statPrefix: isSet(object.statPrefix)
+        ? globalThis.String(object.statPrefix)
+        : isSet(object.stat_prefix)
+        ? globalThis.String(object.stat_prefix)
+        : "",
     };
   },
 
@@ -820,6 +1385,9 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     const obj: any = {};
     if (message.tokenEndpoint !== undefined) {
       obj.tokenEndpoint = HttpUri.toJSON(message.tokenEndpoint);
+    }
+    if (message.retryPolicy !== undefined) {
+      obj.retryPolicy = RetryPolicy.toJSON(message.retryPolicy);
     }
     if (message.authorizationEndpoint !== "") {
       obj.authorizationEndpoint = message.authorizationEndpoint;
@@ -869,6 +1437,18 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     if (message.disableIdTokenSetCookie !== false) {
       obj.disableIdTokenSetCookie = message.disableIdTokenSetCookie;
     }
+    if (message.disableAccessTokenSetCookie !== false) {
+      obj.disableAccessTokenSetCookie = message.disableAccessTokenSetCookie;
+    }
+    if (message.disableRefreshTokenSetCookie !== false) {
+      obj.disableRefreshTokenSetCookie = message.disableRefreshTokenSetCookie;
+    }
+    if (message.cookieConfigs !== undefined) {
+      obj.cookieConfigs = CookieConfigs.toJSON(message.cookieConfigs);
+    }
+    if (message.statPrefix !== "") {
+      obj.statPrefix = message.statPrefix;
+    }
     return obj;
   },
 
@@ -879,6 +1459,9 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     const message = createBaseOAuth2Config();
     message.tokenEndpoint = (object.tokenEndpoint !== undefined && object.tokenEndpoint !== null)
       ? HttpUri.fromPartial(object.tokenEndpoint)
+      : undefined;
+    message.retryPolicy = (object.retryPolicy !== undefined && object.retryPolicy !== null)
+      ? RetryPolicy.fromPartial(object.retryPolicy)
       : undefined;
     message.authorizationEndpoint = object.authorizationEndpoint ?? "";
     message.credentials = (object.credentials !== undefined && object.credentials !== null)
@@ -907,6 +1490,12 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
         ? Duration.fromPartial(object.defaultRefreshTokenExpiresIn)
         : undefined;
     message.disableIdTokenSetCookie = object.disableIdTokenSetCookie ?? false;
+    message.disableAccessTokenSetCookie = object.disableAccessTokenSetCookie ?? false;
+    message.disableRefreshTokenSetCookie = object.disableRefreshTokenSetCookie ?? false;
+    message.cookieConfigs = (object.cookieConfigs !== undefined && object.cookieConfigs !== null)
+      ? CookieConfigs.fromPartial(object.cookieConfigs)
+      : undefined;
+    message.statPrefix = object.statPrefix ?? "";
     return message;
   },
 };

@@ -7,14 +7,12 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../../google/protobuf/duration";
-import { HeaderValueOption } from "../../../../../config/core/v3/base";
-import { TypedExtensionConfig } from "../../../../../config/core/v3/extension";
+import { HeaderValueOption, RuntimeFractionalPercent } from "../../../../../config/core/v3/base";
 import { RateLimitServiceConfig } from "../../../../../config/ratelimit/v3/rls";
-import { HeaderMatcher } from "../../../../../config/route/v3/route_components";
-import { MetadataKey } from "../../../../../type/metadata/v3/metadata";
+import { RateLimit as RateLimit1 } from "../../../../../config/route/v3/route_components";
 import { HttpStatus } from "../../../../../type/v3/http_status";
 
-/** [#next-free-field: 14] */
+/** [#next-free-field: 16] */
 export interface RateLimit {
   /** The rate limit domain to use when calling the rate limit service. */
   domain: string;
@@ -125,6 +123,27 @@ export interface RateLimit {
    * emitted statistics between configured ``ratelimit`` filters in an HTTP filter chain.
    */
   statPrefix: string;
+  /**
+   * If set, this will enable -- but not necessarily enforce -- the rate limit for the given
+   * fraction of requests.
+   *
+   * If not set then ``ratelimit.http_filter_enabled`` runtime key will be used to determine
+   * the fraction of requests to enforce rate limits on. And the default percentage of the
+   * runtime key is 100% for backwards compatibility.
+   */
+  filterEnabled?:
+    | RuntimeFractionalPercent
+    | undefined;
+  /**
+   * If set, this will enforce the rate limit decisions for the given fraction of requests.
+   *
+   * Note: this only applies to the fraction of enabled requests.
+   *
+   * If not set then ``ratelimit.http_filter_enforcing`` runtime key will be used to determine
+   * the fraction of requests to enforce rate limits on. And the default percentage of the
+   * runtime key is 100% for backwards compatibility.
+   */
+  filterEnforced?: RuntimeFractionalPercent | undefined;
 }
 
 /**
@@ -167,277 +186,6 @@ export function rateLimit_XRateLimitHeadersRFCVersionToJSON(object: RateLimit_XR
   }
 }
 
-/**
- * Global rate limiting :ref:`architecture overview <arch_overview_global_rate_limit>`.
- * Also applies to Local rate limiting :ref:`using descriptors <config_http_filters_local_rate_limit_descriptors>`.
- * [#not-implemented-hide:]
- */
-export interface RateLimitConfig {
-  /**
-   * Refers to the stage set in the filter. The rate limit configuration only
-   * applies to filters with the same stage number. The default stage number is
-   * 0.
-   *
-   * .. note::
-   *
-   *   The filter supports a range of 0 - 10 inclusively for stage numbers.
-   */
-  stage: number;
-  /** The key to be set in runtime to disable this rate limit configuration. */
-  disableKey: string;
-  /**
-   * A list of actions that are to be applied for this rate limit configuration.
-   * Order matters as the actions are processed sequentially and the descriptor
-   * is composed by appending descriptor entries in that sequence. If an action
-   * cannot append a descriptor entry, no descriptor is generated for the
-   * configuration. See :ref:`composing actions
-   * <config_http_filters_rate_limit_composing_actions>` for additional documentation.
-   */
-  actions: RateLimitConfig_Action[];
-  /**
-   * An optional limit override to be appended to the descriptor produced by this
-   * rate limit configuration. If the override value is invalid or cannot be resolved
-   * from metadata, no override is provided. See :ref:`rate limit override
-   * <config_http_filters_rate_limit_rate_limit_override>` for more information.
-   */
-  limit?: RateLimitConfig_Override | undefined;
-}
-
-/** [#next-free-field: 10] */
-export interface RateLimitConfig_Action {
-  /** Rate limit on source cluster. */
-  sourceCluster?:
-    | RateLimitConfig_Action_SourceCluster
-    | undefined;
-  /** Rate limit on destination cluster. */
-  destinationCluster?:
-    | RateLimitConfig_Action_DestinationCluster
-    | undefined;
-  /** Rate limit on request headers. */
-  requestHeaders?:
-    | RateLimitConfig_Action_RequestHeaders
-    | undefined;
-  /** Rate limit on remote address. */
-  remoteAddress?:
-    | RateLimitConfig_Action_RemoteAddress
-    | undefined;
-  /** Rate limit on a generic key. */
-  genericKey?:
-    | RateLimitConfig_Action_GenericKey
-    | undefined;
-  /** Rate limit on the existence of request headers. */
-  headerValueMatch?:
-    | RateLimitConfig_Action_HeaderValueMatch
-    | undefined;
-  /** Rate limit on metadata. */
-  metadata?:
-    | RateLimitConfig_Action_MetaData
-    | undefined;
-  /**
-   * Rate limit descriptor extension. See the rate limit descriptor extensions documentation.
-   * [#extension-category: envoy.rate_limit_descriptors]
-   */
-  extension?: TypedExtensionConfig | undefined;
-}
-
-/**
- * The following descriptor entry is appended to the descriptor:
- *
- * .. code-block:: cpp
- *
- *   ("source_cluster", "<local service cluster>")
- *
- * <local service cluster> is derived from the :option:`--service-cluster` option.
- */
-export interface RateLimitConfig_Action_SourceCluster {
-}
-
-/**
- * The following descriptor entry is appended to the descriptor:
- *
- * .. code-block:: cpp
- *
- *   ("destination_cluster", "<routed target cluster>")
- *
- * Once a request matches against a route table rule, a routed cluster is determined by one of
- * the following :ref:`route table configuration <envoy_v3_api_msg_config.route.v3.RouteConfiguration>`
- * settings:
- *
- * * :ref:`cluster <envoy_v3_api_field_config.route.v3.RouteAction.cluster>` indicates the upstream cluster
- *   to route to.
- * * :ref:`weighted_clusters <envoy_v3_api_field_config.route.v3.RouteAction.weighted_clusters>`
- *   chooses a cluster randomly from a set of clusters with attributed weight.
- * * :ref:`cluster_header <envoy_v3_api_field_config.route.v3.RouteAction.cluster_header>` indicates which
- *   header in the request contains the target cluster.
- */
-export interface RateLimitConfig_Action_DestinationCluster {
-}
-
-/**
- * The following descriptor entry is appended when a header contains a key that matches the
- * ``header_name``:
- *
- * .. code-block:: cpp
- *
- *   ("<descriptor_key>", "<header_value_queried_from_header>")
- */
-export interface RateLimitConfig_Action_RequestHeaders {
-  /**
-   * The header name to be queried from the request headers. The header’s
-   * value is used to populate the value of the descriptor entry for the
-   * descriptor_key.
-   */
-  headerName: string;
-  /** The key to use in the descriptor entry. */
-  descriptorKey: string;
-  /**
-   * If set to true, Envoy skips the descriptor while calling rate limiting service
-   * when header is not present in the request. By default it skips calling the
-   * rate limiting service if this header is not present in the request.
-   */
-  skipIfAbsent: boolean;
-}
-
-/**
- * The following descriptor entry is appended to the descriptor and is populated using the
- * trusted address from :ref:`x-forwarded-for <config_http_conn_man_headers_x-forwarded-for>`:
- *
- * .. code-block:: cpp
- *
- *   ("remote_address", "<trusted address from x-forwarded-for>")
- */
-export interface RateLimitConfig_Action_RemoteAddress {
-}
-
-/**
- * The following descriptor entry is appended to the descriptor:
- *
- * .. code-block:: cpp
- *
- *   ("generic_key", "<descriptor_value>")
- */
-export interface RateLimitConfig_Action_GenericKey {
-  /** The value to use in the descriptor entry. */
-  descriptorValue: string;
-  /**
-   * An optional key to use in the descriptor entry. If not set it defaults
-   * to 'generic_key' as the descriptor key.
-   */
-  descriptorKey: string;
-}
-
-/**
- * The following descriptor entry is appended to the descriptor:
- *
- * .. code-block:: cpp
- *
- *   ("header_match", "<descriptor_value>")
- */
-export interface RateLimitConfig_Action_HeaderValueMatch {
-  /** The value to use in the descriptor entry. */
-  descriptorValue: string;
-  /**
-   * If set to true, the action will append a descriptor entry when the
-   * request matches the headers. If set to false, the action will append a
-   * descriptor entry when the request does not match the headers. The
-   * default value is true.
-   */
-  expectMatch: boolean;
-  /**
-   * Specifies a set of headers that the rate limit action should match
-   * on. The action will check the request’s headers against all the
-   * specified headers in the config. A match will happen if all the
-   * headers in the config are present in the request with the same values
-   * (or based on presence if the value field is not in the config).
-   */
-  headers: HeaderMatcher[];
-}
-
-/**
- * The following descriptor entry is appended when the metadata contains a key value:
- *
- * .. code-block:: cpp
- *
- *   ("<descriptor_key>", "<value_queried_from_metadata>")
- * [#next-free-field: 6]
- */
-export interface RateLimitConfig_Action_MetaData {
-  /** The key to use in the descriptor entry. */
-  descriptorKey: string;
-  /**
-   * Metadata struct that defines the key and path to retrieve the string value. A match will
-   * only happen if the value in the metadata is of type string.
-   */
-  metadataKey?:
-    | MetadataKey
-    | undefined;
-  /**
-   * An optional value to use if ``metadata_key`` is empty. If not set and
-   * no value is present under the metadata_key then ``skip_if_absent`` is followed to
-   * skip calling the rate limiting service or skip the descriptor.
-   */
-  defaultValue: string;
-  /** Source of metadata */
-  source: RateLimitConfig_Action_MetaData_Source;
-  /**
-   * If set to true, Envoy skips the descriptor while calling rate limiting service
-   * when ``metadata_key`` is empty and ``default_value`` is not set. By default it skips calling the
-   * rate limiting service in that case.
-   */
-  skipIfAbsent: boolean;
-}
-
-export enum RateLimitConfig_Action_MetaData_Source {
-  /** DYNAMIC - Query :ref:`dynamic metadata <well_known_dynamic_metadata>` */
-  DYNAMIC = 0,
-  /** ROUTE_ENTRY - Query :ref:`route entry metadata <envoy_v3_api_field_config.route.v3.Route.metadata>` */
-  ROUTE_ENTRY = 1,
-}
-
-export function rateLimitConfig_Action_MetaData_SourceFromJSON(object: any): RateLimitConfig_Action_MetaData_Source {
-  switch (object) {
-    case 0:
-    case "DYNAMIC":
-      return RateLimitConfig_Action_MetaData_Source.DYNAMIC;
-    case 1:
-    case "ROUTE_ENTRY":
-      return RateLimitConfig_Action_MetaData_Source.ROUTE_ENTRY;
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RateLimitConfig_Action_MetaData_Source",
-      );
-  }
-}
-
-export function rateLimitConfig_Action_MetaData_SourceToJSON(object: RateLimitConfig_Action_MetaData_Source): string {
-  switch (object) {
-    case RateLimitConfig_Action_MetaData_Source.DYNAMIC:
-      return "DYNAMIC";
-    case RateLimitConfig_Action_MetaData_Source.ROUTE_ENTRY:
-      return "ROUTE_ENTRY";
-    default:
-      throw new globalThis.Error(
-        "Unrecognized enum value " + object + " for enum RateLimitConfig_Action_MetaData_Source",
-      );
-  }
-}
-
-export interface RateLimitConfig_Override {
-  /** Limit override from dynamic metadata. */
-  dynamicMetadata?: RateLimitConfig_Override_DynamicMetadata | undefined;
-}
-
-/** Fetches the override from the dynamic metadata. */
-export interface RateLimitConfig_Override_DynamicMetadata {
-  /**
-   * Metadata struct that defines the key and path to retrieve the struct value.
-   * The value must be a struct containing an integer "requests_per_unit" property
-   * and a "unit" property with a value parseable to :ref:`RateLimitUnit
-   * enum <envoy_v3_api_enum_type.v3.RateLimitUnit>`
-   */
-  metadataKey?: MetadataKey | undefined;
-}
-
 export interface RateLimitPerRoute {
   /**
    * Specifies if the rate limit filter should include the virtual host rate limits.
@@ -450,12 +198,25 @@ export interface RateLimitPerRoute {
    */
   overrideOption: RateLimitPerRoute_OverrideOptions;
   /**
-   * Rate limit configuration. If not set, uses the
+   * Rate limit configuration that is used to generate a list of descriptor entries based on
+   * the request context. The generated entries will be used to find one or multiple matched rate
+   * limit rule from the ``descriptors``.
+   * If this is set, then
    * :ref:`VirtualHost.rate_limits<envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>` or
-   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` fields instead.
-   * [#not-implemented-hide:]
+   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` fields
+   * will be ignored.
+   *
+   * .. note::
+   *   Not all configuration fields of
+   *   :ref:`rate limit config <envoy_v3_api_msg_config.route.v3.RateLimit>` is supported at here.
+   *   Following fields are not supported:
+   *
+   *   1. :ref:`rate limit stage <envoy_v3_api_field_config.route.v3.RateLimit.stage>`.
+   *   2. :ref:`dynamic metadata <envoy_v3_api_field_config.route.v3.RateLimit.Action.dynamic_metadata>`.
+   *   3. :ref:`disable_key <envoy_v3_api_field_config.route.v3.RateLimit.disable_key>`.
+   *   4. :ref:`override limit <envoy_v3_api_field_config.route.v3.RateLimit.limit>`.
    */
-  rateLimits: RateLimitConfig[];
+  rateLimits: RateLimit1[];
   /** Overrides the domain. If not set, uses the filter-level domain instead. */
   domain: string;
 }
@@ -567,6 +328,8 @@ function createBaseRateLimit(): RateLimit {
     responseHeadersToAdd: [],
     statusOnError: undefined,
     statPrefix: "",
+    filterEnabled: undefined,
+    filterEnforced: undefined,
   };
 }
 
@@ -612,6 +375,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     }
     if (message.statPrefix !== "") {
       writer.uint32(106).string(message.statPrefix);
+    }
+    if (message.filterEnabled !== undefined) {
+      RuntimeFractionalPercent.encode(message.filterEnabled, writer.uint32(114).fork()).join();
+    }
+    if (message.filterEnforced !== undefined) {
+      RuntimeFractionalPercent.encode(message.filterEnforced, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -733,6 +502,22 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
             message.statPrefix = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.filterEnabled = RuntimeFractionalPercent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.filterEnforced = RuntimeFractionalPercent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -800,6 +585,16 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
         : isSet(object.stat_prefix)
         ? globalThis.String(object.stat_prefix)
         : "",
+      filterEnabled: isSet(object.filterEnabled)
+        ? RuntimeFractionalPercent.fromJSON(object.filterEnabled)
+        : isSet(object.filter_enabled)
+        ? RuntimeFractionalPercent.fromJSON(object.filter_enabled)
+        : undefined,
+      filterEnforced: isSet(object.filterEnforced)
+        ? RuntimeFractionalPercent.fromJSON(object.filterEnforced)
+        : isSet(object.filter_enforced)
+        ? RuntimeFractionalPercent.fromJSON(object.filter_enforced)
+        : undefined,
     };
   },
 
@@ -844,6 +639,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     if (message.statPrefix !== "") {
       obj.statPrefix = message.statPrefix;
     }
+    if (message.filterEnabled !== undefined) {
+      obj.filterEnabled = RuntimeFractionalPercent.toJSON(message.filterEnabled);
+    }
+    if (message.filterEnforced !== undefined) {
+      obj.filterEnforced = RuntimeFractionalPercent.toJSON(message.filterEnforced);
+    }
     return obj;
   },
 
@@ -873,1189 +674,11 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
       ? HttpStatus.fromPartial(object.statusOnError)
       : undefined;
     message.statPrefix = object.statPrefix ?? "";
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig(): RateLimitConfig {
-  return { stage: 0, disableKey: "", actions: [], limit: undefined };
-}
-
-export const RateLimitConfig: MessageFns<
-  RateLimitConfig,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig" as const,
-
-  encode(message: RateLimitConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.stage !== 0) {
-      writer.uint32(8).uint32(message.stage);
-    }
-    if (message.disableKey !== "") {
-      writer.uint32(18).string(message.disableKey);
-    }
-    for (const v of message.actions) {
-      RateLimitConfig_Action.encode(v!, writer.uint32(26).fork()).join();
-    }
-    if (message.limit !== undefined) {
-      RateLimitConfig_Override.encode(message.limit, writer.uint32(34).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.stage = reader.uint32();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.disableKey = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.actions.push(RateLimitConfig_Action.decode(reader, reader.uint32()));
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.limit = RateLimitConfig_Override.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig {
-    return {
-      stage: isSet(object.stage) ? globalThis.Number(object.stage) : 0,
-      disableKey: isSet(object.disableKey)
-        ? globalThis.String(object.disableKey)
-        : isSet(object.disable_key)
-        ? globalThis.String(object.disable_key)
-        : "",
-      actions: globalThis.Array.isArray(object?.actions)
-        ? object.actions.map((e: any) => RateLimitConfig_Action.fromJSON(e))
-        : [],
-      limit: isSet(object.limit) ? RateLimitConfig_Override.fromJSON(object.limit) : undefined,
-    };
-  },
-
-  toJSON(message: RateLimitConfig): unknown {
-    const obj: any = {};
-    if (message.stage !== 0) {
-      obj.stage = Math.round(message.stage);
-    }
-    if (message.disableKey !== "") {
-      obj.disableKey = message.disableKey;
-    }
-    if (message.actions?.length) {
-      obj.actions = message.actions.map((e) => RateLimitConfig_Action.toJSON(e));
-    }
-    if (message.limit !== undefined) {
-      obj.limit = RateLimitConfig_Override.toJSON(message.limit);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig>): RateLimitConfig {
-    return RateLimitConfig.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig>): RateLimitConfig {
-    const message = createBaseRateLimitConfig();
-    message.stage = object.stage ?? 0;
-    message.disableKey = object.disableKey ?? "";
-    message.actions = object.actions?.map((e) => RateLimitConfig_Action.fromPartial(e)) || [];
-    message.limit = (object.limit !== undefined && object.limit !== null)
-      ? RateLimitConfig_Override.fromPartial(object.limit)
+    message.filterEnabled = (object.filterEnabled !== undefined && object.filterEnabled !== null)
+      ? RuntimeFractionalPercent.fromPartial(object.filterEnabled)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action(): RateLimitConfig_Action {
-  return {
-    sourceCluster: undefined,
-    destinationCluster: undefined,
-    requestHeaders: undefined,
-    remoteAddress: undefined,
-    genericKey: undefined,
-    headerValueMatch: undefined,
-    metadata: undefined,
-    extension: undefined,
-  };
-}
-
-export const RateLimitConfig_Action: MessageFns<
-  RateLimitConfig_Action,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action" as const,
-
-  encode(message: RateLimitConfig_Action, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.sourceCluster !== undefined) {
-      RateLimitConfig_Action_SourceCluster.encode(message.sourceCluster, writer.uint32(10).fork()).join();
-    }
-    if (message.destinationCluster !== undefined) {
-      RateLimitConfig_Action_DestinationCluster.encode(message.destinationCluster, writer.uint32(18).fork()).join();
-    }
-    if (message.requestHeaders !== undefined) {
-      RateLimitConfig_Action_RequestHeaders.encode(message.requestHeaders, writer.uint32(26).fork()).join();
-    }
-    if (message.remoteAddress !== undefined) {
-      RateLimitConfig_Action_RemoteAddress.encode(message.remoteAddress, writer.uint32(34).fork()).join();
-    }
-    if (message.genericKey !== undefined) {
-      RateLimitConfig_Action_GenericKey.encode(message.genericKey, writer.uint32(42).fork()).join();
-    }
-    if (message.headerValueMatch !== undefined) {
-      RateLimitConfig_Action_HeaderValueMatch.encode(message.headerValueMatch, writer.uint32(50).fork()).join();
-    }
-    if (message.metadata !== undefined) {
-      RateLimitConfig_Action_MetaData.encode(message.metadata, writer.uint32(66).fork()).join();
-    }
-    if (message.extension !== undefined) {
-      TypedExtensionConfig.encode(message.extension, writer.uint32(74).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.sourceCluster = RateLimitConfig_Action_SourceCluster.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.destinationCluster = RateLimitConfig_Action_DestinationCluster.decode(reader, reader.uint32());
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.requestHeaders = RateLimitConfig_Action_RequestHeaders.decode(reader, reader.uint32());
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.remoteAddress = RateLimitConfig_Action_RemoteAddress.decode(reader, reader.uint32());
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.genericKey = RateLimitConfig_Action_GenericKey.decode(reader, reader.uint32());
-            continue;
-          }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.headerValueMatch = RateLimitConfig_Action_HeaderValueMatch.decode(reader, reader.uint32());
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.metadata = RateLimitConfig_Action_MetaData.decode(reader, reader.uint32());
-            continue;
-          }
-          case 9: {
-            if (tag !== 74) {
-              break;
-            }
-
-            message.extension = TypedExtensionConfig.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Action {
-    return {
-      sourceCluster: isSet(object.sourceCluster)
-        ? RateLimitConfig_Action_SourceCluster.fromJSON(object.sourceCluster)
-        : isSet(object.source_cluster)
-        ? RateLimitConfig_Action_SourceCluster.fromJSON(object.source_cluster)
-        : undefined,
-      destinationCluster: isSet(object.destinationCluster)
-        ? RateLimitConfig_Action_DestinationCluster.fromJSON(object.destinationCluster)
-        : isSet(object.destination_cluster)
-        ? RateLimitConfig_Action_DestinationCluster.fromJSON(object.destination_cluster)
-        : undefined,
-      requestHeaders: isSet(object.requestHeaders)
-        ? RateLimitConfig_Action_RequestHeaders.fromJSON(object.requestHeaders)
-        : isSet(object.request_headers)
-        ? RateLimitConfig_Action_RequestHeaders.fromJSON(object.request_headers)
-        : undefined,
-      remoteAddress: isSet(object.remoteAddress)
-        ? RateLimitConfig_Action_RemoteAddress.fromJSON(object.remoteAddress)
-        : isSet(object.remote_address)
-        ? RateLimitConfig_Action_RemoteAddress.fromJSON(object.remote_address)
-        : undefined,
-      genericKey: isSet(object.genericKey)
-        ? RateLimitConfig_Action_GenericKey.fromJSON(object.genericKey)
-        : isSet(object.generic_key)
-        ? RateLimitConfig_Action_GenericKey.fromJSON(object.generic_key)
-        : undefined,
-      headerValueMatch: isSet(object.headerValueMatch)
-        ? RateLimitConfig_Action_HeaderValueMatch.fromJSON(object.headerValueMatch)
-        : isSet(object.header_value_match)
-        ? RateLimitConfig_Action_HeaderValueMatch.fromJSON(object.header_value_match)
-        : undefined,
-      metadata: isSet(object.metadata) ? RateLimitConfig_Action_MetaData.fromJSON(object.metadata) : undefined,
-      extension: isSet(object.extension) ? TypedExtensionConfig.fromJSON(object.extension) : undefined,
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Action): unknown {
-    const obj: any = {};
-    if (message.sourceCluster !== undefined) {
-      obj.sourceCluster = RateLimitConfig_Action_SourceCluster.toJSON(message.sourceCluster);
-    }
-    if (message.destinationCluster !== undefined) {
-      obj.destinationCluster = RateLimitConfig_Action_DestinationCluster.toJSON(message.destinationCluster);
-    }
-    if (message.requestHeaders !== undefined) {
-      obj.requestHeaders = RateLimitConfig_Action_RequestHeaders.toJSON(message.requestHeaders);
-    }
-    if (message.remoteAddress !== undefined) {
-      obj.remoteAddress = RateLimitConfig_Action_RemoteAddress.toJSON(message.remoteAddress);
-    }
-    if (message.genericKey !== undefined) {
-      obj.genericKey = RateLimitConfig_Action_GenericKey.toJSON(message.genericKey);
-    }
-    if (message.headerValueMatch !== undefined) {
-      obj.headerValueMatch = RateLimitConfig_Action_HeaderValueMatch.toJSON(message.headerValueMatch);
-    }
-    if (message.metadata !== undefined) {
-      obj.metadata = RateLimitConfig_Action_MetaData.toJSON(message.metadata);
-    }
-    if (message.extension !== undefined) {
-      obj.extension = TypedExtensionConfig.toJSON(message.extension);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action>): RateLimitConfig_Action {
-    return RateLimitConfig_Action.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Action>): RateLimitConfig_Action {
-    const message = createBaseRateLimitConfig_Action();
-    message.sourceCluster = (object.sourceCluster !== undefined && object.sourceCluster !== null)
-      ? RateLimitConfig_Action_SourceCluster.fromPartial(object.sourceCluster)
-      : undefined;
-    message.destinationCluster = (object.destinationCluster !== undefined && object.destinationCluster !== null)
-      ? RateLimitConfig_Action_DestinationCluster.fromPartial(object.destinationCluster)
-      : undefined;
-    message.requestHeaders = (object.requestHeaders !== undefined && object.requestHeaders !== null)
-      ? RateLimitConfig_Action_RequestHeaders.fromPartial(object.requestHeaders)
-      : undefined;
-    message.remoteAddress = (object.remoteAddress !== undefined && object.remoteAddress !== null)
-      ? RateLimitConfig_Action_RemoteAddress.fromPartial(object.remoteAddress)
-      : undefined;
-    message.genericKey = (object.genericKey !== undefined && object.genericKey !== null)
-      ? RateLimitConfig_Action_GenericKey.fromPartial(object.genericKey)
-      : undefined;
-    message.headerValueMatch = (object.headerValueMatch !== undefined && object.headerValueMatch !== null)
-      ? RateLimitConfig_Action_HeaderValueMatch.fromPartial(object.headerValueMatch)
-      : undefined;
-    message.metadata = (object.metadata !== undefined && object.metadata !== null)
-      ? RateLimitConfig_Action_MetaData.fromPartial(object.metadata)
-      : undefined;
-    message.extension = (object.extension !== undefined && object.extension !== null)
-      ? TypedExtensionConfig.fromPartial(object.extension)
-      : undefined;
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_SourceCluster(): RateLimitConfig_Action_SourceCluster {
-  return {};
-}
-
-export const RateLimitConfig_Action_SourceCluster: MessageFns<
-  RateLimitConfig_Action_SourceCluster,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.SourceCluster"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.SourceCluster" as const,
-
-  encode(_: RateLimitConfig_Action_SourceCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_SourceCluster {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_SourceCluster();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): RateLimitConfig_Action_SourceCluster {
-    return {};
-  },
-
-  toJSON(_: RateLimitConfig_Action_SourceCluster): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_SourceCluster>): RateLimitConfig_Action_SourceCluster {
-    return RateLimitConfig_Action_SourceCluster.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<RateLimitConfig_Action_SourceCluster>): RateLimitConfig_Action_SourceCluster {
-    const message = createBaseRateLimitConfig_Action_SourceCluster();
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_DestinationCluster(): RateLimitConfig_Action_DestinationCluster {
-  return {};
-}
-
-export const RateLimitConfig_Action_DestinationCluster: MessageFns<
-  RateLimitConfig_Action_DestinationCluster,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.DestinationCluster"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.DestinationCluster" as const,
-
-  encode(_: RateLimitConfig_Action_DestinationCluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_DestinationCluster {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_DestinationCluster();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): RateLimitConfig_Action_DestinationCluster {
-    return {};
-  },
-
-  toJSON(_: RateLimitConfig_Action_DestinationCluster): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_DestinationCluster>): RateLimitConfig_Action_DestinationCluster {
-    return RateLimitConfig_Action_DestinationCluster.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<RateLimitConfig_Action_DestinationCluster>): RateLimitConfig_Action_DestinationCluster {
-    const message = createBaseRateLimitConfig_Action_DestinationCluster();
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_RequestHeaders(): RateLimitConfig_Action_RequestHeaders {
-  return { headerName: "", descriptorKey: "", skipIfAbsent: false };
-}
-
-export const RateLimitConfig_Action_RequestHeaders: MessageFns<
-  RateLimitConfig_Action_RequestHeaders,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RequestHeaders"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RequestHeaders" as const,
-
-  encode(message: RateLimitConfig_Action_RequestHeaders, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.headerName !== "") {
-      writer.uint32(10).string(message.headerName);
-    }
-    if (message.descriptorKey !== "") {
-      writer.uint32(18).string(message.descriptorKey);
-    }
-    if (message.skipIfAbsent !== false) {
-      writer.uint32(24).bool(message.skipIfAbsent);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_RequestHeaders {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_RequestHeaders();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.headerName = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.descriptorKey = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.skipIfAbsent = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Action_RequestHeaders {
-    return {
-      headerName: isSet(object.headerName)
-        ? globalThis.String(object.headerName)
-        : isSet(object.header_name)
-        ? globalThis.String(object.header_name)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      skipIfAbsent: isSet(object.skipIfAbsent)
-        ? globalThis.Boolean(object.skipIfAbsent)
-        : isSet(object.skip_if_absent)
-        ? globalThis.Boolean(object.skip_if_absent)
-        : false,
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Action_RequestHeaders): unknown {
-    const obj: any = {};
-    if (message.headerName !== "") {
-      obj.headerName = message.headerName;
-    }
-    if (message.descriptorKey !== "") {
-      obj.descriptorKey = message.descriptorKey;
-    }
-    if (message.skipIfAbsent !== false) {
-      obj.skipIfAbsent = message.skipIfAbsent;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_RequestHeaders>): RateLimitConfig_Action_RequestHeaders {
-    return RateLimitConfig_Action_RequestHeaders.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Action_RequestHeaders>): RateLimitConfig_Action_RequestHeaders {
-    const message = createBaseRateLimitConfig_Action_RequestHeaders();
-    message.headerName = object.headerName ?? "";
-    message.descriptorKey = object.descriptorKey ?? "";
-    message.skipIfAbsent = object.skipIfAbsent ?? false;
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_RemoteAddress(): RateLimitConfig_Action_RemoteAddress {
-  return {};
-}
-
-export const RateLimitConfig_Action_RemoteAddress: MessageFns<
-  RateLimitConfig_Action_RemoteAddress,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RemoteAddress"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.RemoteAddress" as const,
-
-  encode(_: RateLimitConfig_Action_RemoteAddress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_RemoteAddress {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_RemoteAddress();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(_: any): RateLimitConfig_Action_RemoteAddress {
-    return {};
-  },
-
-  toJSON(_: RateLimitConfig_Action_RemoteAddress): unknown {
-    const obj: any = {};
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_RemoteAddress>): RateLimitConfig_Action_RemoteAddress {
-    return RateLimitConfig_Action_RemoteAddress.fromPartial(base ?? {});
-  },
-  fromPartial(_: DeepPartial<RateLimitConfig_Action_RemoteAddress>): RateLimitConfig_Action_RemoteAddress {
-    const message = createBaseRateLimitConfig_Action_RemoteAddress();
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_GenericKey(): RateLimitConfig_Action_GenericKey {
-  return { descriptorValue: "", descriptorKey: "" };
-}
-
-export const RateLimitConfig_Action_GenericKey: MessageFns<
-  RateLimitConfig_Action_GenericKey,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.GenericKey"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.GenericKey" as const,
-
-  encode(message: RateLimitConfig_Action_GenericKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.descriptorValue !== "") {
-      writer.uint32(10).string(message.descriptorValue);
-    }
-    if (message.descriptorKey !== "") {
-      writer.uint32(18).string(message.descriptorKey);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_GenericKey {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_GenericKey();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.descriptorValue = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.descriptorKey = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Action_GenericKey {
-    return {
-      descriptorValue: isSet(object.descriptorValue)
-        ? globalThis.String(object.descriptorValue)
-        : isSet(object.descriptor_value)
-        ? globalThis.String(object.descriptor_value)
-        : "",
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Action_GenericKey): unknown {
-    const obj: any = {};
-    if (message.descriptorValue !== "") {
-      obj.descriptorValue = message.descriptorValue;
-    }
-    if (message.descriptorKey !== "") {
-      obj.descriptorKey = message.descriptorKey;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_GenericKey>): RateLimitConfig_Action_GenericKey {
-    return RateLimitConfig_Action_GenericKey.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Action_GenericKey>): RateLimitConfig_Action_GenericKey {
-    const message = createBaseRateLimitConfig_Action_GenericKey();
-    message.descriptorValue = object.descriptorValue ?? "";
-    message.descriptorKey = object.descriptorKey ?? "";
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_HeaderValueMatch(): RateLimitConfig_Action_HeaderValueMatch {
-  return { descriptorValue: "", expectMatch: false, headers: [] };
-}
-
-export const RateLimitConfig_Action_HeaderValueMatch: MessageFns<
-  RateLimitConfig_Action_HeaderValueMatch,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.HeaderValueMatch"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.HeaderValueMatch" as const,
-
-  encode(message: RateLimitConfig_Action_HeaderValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.descriptorValue !== "") {
-      writer.uint32(10).string(message.descriptorValue);
-    }
-    if (message.expectMatch !== false) {
-      writer.uint32(16).bool(message.expectMatch);
-    }
-    for (const v of message.headers) {
-      HeaderMatcher.encode(v!, writer.uint32(26).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_HeaderValueMatch {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_HeaderValueMatch();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.descriptorValue = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.expectMatch = reader.bool();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.headers.push(HeaderMatcher.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Action_HeaderValueMatch {
-    return {
-      descriptorValue: isSet(object.descriptorValue)
-        ? globalThis.String(object.descriptorValue)
-        : isSet(object.descriptor_value)
-        ? globalThis.String(object.descriptor_value)
-        : "",
-      expectMatch: isSet(object.expectMatch)
-        ? globalThis.Boolean(object.expectMatch)
-        : isSet(object.expect_match)
-        ? globalThis.Boolean(object.expect_match)
-        : false,
-      headers: globalThis.Array.isArray(object?.headers)
-        ? object.headers.map((e: any) => HeaderMatcher.fromJSON(e))
-        : [],
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Action_HeaderValueMatch): unknown {
-    const obj: any = {};
-    if (message.descriptorValue !== "") {
-      obj.descriptorValue = message.descriptorValue;
-    }
-    if (message.expectMatch !== false) {
-      obj.expectMatch = message.expectMatch;
-    }
-    if (message.headers?.length) {
-      obj.headers = message.headers.map((e) => HeaderMatcher.toJSON(e));
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_HeaderValueMatch>): RateLimitConfig_Action_HeaderValueMatch {
-    return RateLimitConfig_Action_HeaderValueMatch.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Action_HeaderValueMatch>): RateLimitConfig_Action_HeaderValueMatch {
-    const message = createBaseRateLimitConfig_Action_HeaderValueMatch();
-    message.descriptorValue = object.descriptorValue ?? "";
-    message.expectMatch = object.expectMatch ?? false;
-    message.headers = object.headers?.map((e) => HeaderMatcher.fromPartial(e)) || [];
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Action_MetaData(): RateLimitConfig_Action_MetaData {
-  return { descriptorKey: "", metadataKey: undefined, defaultValue: "", source: 0, skipIfAbsent: false };
-}
-
-export const RateLimitConfig_Action_MetaData: MessageFns<
-  RateLimitConfig_Action_MetaData,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.MetaData"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Action.MetaData" as const,
-
-  encode(message: RateLimitConfig_Action_MetaData, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.descriptorKey !== "") {
-      writer.uint32(10).string(message.descriptorKey);
-    }
-    if (message.metadataKey !== undefined) {
-      MetadataKey.encode(message.metadataKey, writer.uint32(18).fork()).join();
-    }
-    if (message.defaultValue !== "") {
-      writer.uint32(26).string(message.defaultValue);
-    }
-    if (message.source !== 0) {
-      writer.uint32(32).int32(message.source);
-    }
-    if (message.skipIfAbsent !== false) {
-      writer.uint32(40).bool(message.skipIfAbsent);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Action_MetaData {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Action_MetaData();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.descriptorKey = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.metadataKey = MetadataKey.decode(reader, reader.uint32());
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.defaultValue = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.source = reader.int32() as any;
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.skipIfAbsent = reader.bool();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Action_MetaData {
-    return {
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-      defaultValue: isSet(object.defaultValue)
-        ? globalThis.String(object.defaultValue)
-        : isSet(object.default_value)
-        ? globalThis.String(object.default_value)
-        : "",
-      source: isSet(object.source) ? rateLimitConfig_Action_MetaData_SourceFromJSON(object.source) : 0,
-      skipIfAbsent: isSet(object.skipIfAbsent)
-        ? globalThis.Boolean(object.skipIfAbsent)
-        : isSet(object.skip_if_absent)
-        ? globalThis.Boolean(object.skip_if_absent)
-        : false,
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Action_MetaData): unknown {
-    const obj: any = {};
-    if (message.descriptorKey !== "") {
-      obj.descriptorKey = message.descriptorKey;
-    }
-    if (message.metadataKey !== undefined) {
-      obj.metadataKey = MetadataKey.toJSON(message.metadataKey);
-    }
-    if (message.defaultValue !== "") {
-      obj.defaultValue = message.defaultValue;
-    }
-    if (message.source !== 0) {
-      obj.source = rateLimitConfig_Action_MetaData_SourceToJSON(message.source);
-    }
-    if (message.skipIfAbsent !== false) {
-      obj.skipIfAbsent = message.skipIfAbsent;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Action_MetaData>): RateLimitConfig_Action_MetaData {
-    return RateLimitConfig_Action_MetaData.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Action_MetaData>): RateLimitConfig_Action_MetaData {
-    const message = createBaseRateLimitConfig_Action_MetaData();
-    message.descriptorKey = object.descriptorKey ?? "";
-    message.metadataKey = (object.metadataKey !== undefined && object.metadataKey !== null)
-      ? MetadataKey.fromPartial(object.metadataKey)
-      : undefined;
-    message.defaultValue = object.defaultValue ?? "";
-    message.source = object.source ?? 0;
-    message.skipIfAbsent = object.skipIfAbsent ?? false;
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Override(): RateLimitConfig_Override {
-  return { dynamicMetadata: undefined };
-}
-
-export const RateLimitConfig_Override: MessageFns<
-  RateLimitConfig_Override,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override" as const,
-
-  encode(message: RateLimitConfig_Override, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.dynamicMetadata !== undefined) {
-      RateLimitConfig_Override_DynamicMetadata.encode(message.dynamicMetadata, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Override {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Override();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.dynamicMetadata = RateLimitConfig_Override_DynamicMetadata.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Override {
-    return {
-      dynamicMetadata: isSet(object.dynamicMetadata)
-        ? RateLimitConfig_Override_DynamicMetadata.fromJSON(object.dynamicMetadata)
-        : isSet(object.dynamic_metadata)
-        ? RateLimitConfig_Override_DynamicMetadata.fromJSON(object.dynamic_metadata)
-        : undefined,
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Override): unknown {
-    const obj: any = {};
-    if (message.dynamicMetadata !== undefined) {
-      obj.dynamicMetadata = RateLimitConfig_Override_DynamicMetadata.toJSON(message.dynamicMetadata);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Override>): RateLimitConfig_Override {
-    return RateLimitConfig_Override.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Override>): RateLimitConfig_Override {
-    const message = createBaseRateLimitConfig_Override();
-    message.dynamicMetadata = (object.dynamicMetadata !== undefined && object.dynamicMetadata !== null)
-      ? RateLimitConfig_Override_DynamicMetadata.fromPartial(object.dynamicMetadata)
-      : undefined;
-    return message;
-  },
-};
-
-function createBaseRateLimitConfig_Override_DynamicMetadata(): RateLimitConfig_Override_DynamicMetadata {
-  return { metadataKey: undefined };
-}
-
-export const RateLimitConfig_Override_DynamicMetadata: MessageFns<
-  RateLimitConfig_Override_DynamicMetadata,
-  "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override.DynamicMetadata"
-> = {
-  $type: "envoy.extensions.filters.http.ratelimit.v3.RateLimitConfig.Override.DynamicMetadata" as const,
-
-  encode(message: RateLimitConfig_Override_DynamicMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.metadataKey !== undefined) {
-      MetadataKey.encode(message.metadataKey, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RateLimitConfig_Override_DynamicMetadata {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRateLimitConfig_Override_DynamicMetadata();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.metadataKey = MetadataKey.decode(reader, reader.uint32());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RateLimitConfig_Override_DynamicMetadata {
-    return {
-      metadataKey: isSet(object.metadataKey)
-        ? MetadataKey.fromJSON(object.metadataKey)
-        : isSet(object.metadata_key)
-        ? MetadataKey.fromJSON(object.metadata_key)
-        : undefined,
-    };
-  },
-
-  toJSON(message: RateLimitConfig_Override_DynamicMetadata): unknown {
-    const obj: any = {};
-    if (message.metadataKey !== undefined) {
-      obj.metadataKey = MetadataKey.toJSON(message.metadataKey);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RateLimitConfig_Override_DynamicMetadata>): RateLimitConfig_Override_DynamicMetadata {
-    return RateLimitConfig_Override_DynamicMetadata.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RateLimitConfig_Override_DynamicMetadata>): RateLimitConfig_Override_DynamicMetadata {
-    const message = createBaseRateLimitConfig_Override_DynamicMetadata();
-    message.metadataKey = (object.metadataKey !== undefined && object.metadataKey !== null)
-      ? MetadataKey.fromPartial(object.metadataKey)
+    message.filterEnforced = (object.filterEnforced !== undefined && object.filterEnforced !== null)
+      ? RuntimeFractionalPercent.fromPartial(object.filterEnforced)
       : undefined;
     return message;
   },
@@ -2079,7 +702,7 @@ export const RateLimitPerRoute: MessageFns<
       writer.uint32(16).int32(message.overrideOption);
     }
     for (const v of message.rateLimits) {
-      RateLimitConfig.encode(v!, writer.uint32(26).fork()).join();
+      RateLimit1.encode(v!, writer.uint32(26).fork()).join();
     }
     if (message.domain !== "") {
       writer.uint32(34).string(message.domain);
@@ -2121,7 +744,7 @@ export const RateLimitPerRoute: MessageFns<
               break;
             }
 
-            message.rateLimits.push(RateLimitConfig.decode(reader, reader.uint32()));
+            message.rateLimits.push(RateLimit1.decode(reader, reader.uint32()));
             continue;
           }
           case 4: {
@@ -2157,9 +780,9 @@ export const RateLimitPerRoute: MessageFns<
         ? rateLimitPerRoute_OverrideOptionsFromJSON(object.override_option)
         : 0,
       rateLimits: globalThis.Array.isArray(object?.rateLimits)
-        ? object.rateLimits.map((e: any) => RateLimitConfig.fromJSON(e))
+        ? object.rateLimits.map((e: any) => RateLimit1.fromJSON(e))
         : globalThis.Array.isArray(object?.rate_limits)
-        ? object.rate_limits.map((e: any) => RateLimitConfig.fromJSON(e))
+        ? object.rate_limits.map((e: any) => RateLimit1.fromJSON(e))
         : [],
       domain: isSet(object.domain) ? globalThis.String(object.domain) : "",
     };
@@ -2174,7 +797,7 @@ export const RateLimitPerRoute: MessageFns<
       obj.overrideOption = rateLimitPerRoute_OverrideOptionsToJSON(message.overrideOption);
     }
     if (message.rateLimits?.length) {
-      obj.rateLimits = message.rateLimits.map((e) => RateLimitConfig.toJSON(e));
+      obj.rateLimits = message.rateLimits.map((e) => RateLimit1.toJSON(e));
     }
     if (message.domain !== "") {
       obj.domain = message.domain;
@@ -2189,7 +812,7 @@ export const RateLimitPerRoute: MessageFns<
     const message = createBaseRateLimitPerRoute();
     message.vhRateLimits = object.vhRateLimits ?? 0;
     message.overrideOption = object.overrideOption ?? 0;
-    message.rateLimits = object.rateLimits?.map((e) => RateLimitConfig.fromPartial(e)) || [];
+    message.rateLimits = object.rateLimits?.map((e) => RateLimit1.fromPartial(e)) || [];
     message.domain = object.domain ?? "";
     return message;
   },

@@ -89,10 +89,10 @@ export interface Router {
    */
   suppressGrpcRequestFailureCodeStats: boolean;
   /**
+   * Optional HTTP filters for the upstream HTTP filter chain.
+   *
    * .. note::
    *   Upstream HTTP filters are currently in alpha.
-   *
-   * Optional HTTP filters for the upstream HTTP filter chain.
    *
    * These filters will be applied for all requests that pass through the router.
    * They will also be applied to shadowed requests.

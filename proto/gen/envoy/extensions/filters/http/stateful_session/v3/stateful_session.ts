@@ -10,8 +10,8 @@ import { TypedExtensionConfig } from "../../../../../config/core/v3/extension";
 
 export interface StatefulSession {
   /**
-   * Specific implementation of session state. This session state will be used to store and
-   * get address of the upstream host to which the session is assigned.
+   * Specifies the implementation of session state. This session state is used to store and retrieve the address of the
+   * upstream host assigned to the session.
    *
    * [#extension-category: envoy.http.stateful_session]
    */
@@ -19,8 +19,10 @@ export interface StatefulSession {
     | TypedExtensionConfig
     | undefined;
   /**
-   * If set to True, the HTTP request must be routed to the requested destination.
-   * If the requested destination is not available, Envoy returns 503. Defaults to False.
+   * Determines whether the HTTP request must be strictly routed to the requested destination. When set to ``true``,
+   * if the requested destination is unavailable, Envoy will return a 503 status code. The default value is ``false``,
+   * which allows Envoy to fall back to its load balancing mechanism. In this case, if the requested destination is not
+   * found, the request will be routed according to the load balancing algorithm.
    */
   strict: boolean;
 }

@@ -29,7 +29,7 @@ import { PathTransformation } from "../../../../../type/http/v3/path_transformat
 import { CustomTag } from "../../../../../type/tracing/v3/custom_tag";
 import { Percent } from "../../../../../type/v3/percent";
 
-/** [#next-free-field: 58] */
+/** [#next-free-field: 59] */
 export interface HttpConnectionManager {
   /** Supplies the type of codec that the connection manager should use. */
   codecType: HttpConnectionManager_CodecType;
@@ -85,6 +85,22 @@ export interface HttpConnectionManager {
     | HttpProtocolOptions
     | undefined;
   /**
+   * If set to true, Envoy will not start a drain timer for downstream HTTP1 connections after
+   * :ref:`common_http_protocol_options.max_connection_duration
+   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_connection_duration>` passes.
+   * Instead, Envoy will wait for the next downstream request, add connection:close to the response
+   * headers, then close the connection after the stream ends.
+   *
+   * This behavior is compliant with `RFC 9112 section 9.6 <https://www.rfc-editor.org/rfc/rfc9112#name-tear-down>`_
+   *
+   * If set to false, ``max_connection_duration`` will cause Envoy to enter the normal drain
+   * sequence for HTTP1 with Envoy eventually closing the connection (once there are no active
+   * streams).
+   *
+   * Has no effect if ``max_connection_duration`` is unset. Defaults to false.
+   */
+  http1SafeMaxConnectionDuration: boolean;
+  /**
    * Additional HTTP/1 settings that are passed to the HTTP/1 codec.
    * [#comment:TODO: The following fields are ignored when the
    * :ref:`header validation configuration <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.typed_header_validation_config>`
@@ -98,10 +114,7 @@ export interface HttpConnectionManager {
   http2ProtocolOptions?:
     | Http2ProtocolOptions
     | undefined;
-  /**
-   * Additional HTTP/3 settings that are passed directly to the HTTP/3 codec.
-   * [#not-implemented-hide:]
-   */
+  /** Additional HTTP/3 settings that are passed directly to the HTTP/3 codec. */
   http3ProtocolOptions?:
     | Http3ProtocolOptions
     | undefined;
@@ -127,7 +140,12 @@ export interface HttpConnectionManager {
   /**
    * The maximum request headers size for incoming connections.
    * If unconfigured, the default max request headers allowed is 60 KiB.
+   * The default value can be overridden by setting runtime key ``envoy.reloadable_features.max_request_headers_size_kb``.
    * Requests that exceed this limit will receive a 431 response.
+   *
+   * Note: currently some protocol codecs impose limits on the maximum size of a single header:
+   *   HTTP/2 (when using nghttp2) limits a single header to around 100kb.
+   *   HTTP/3 limits a single header to around 1024kb.
    */
   maxRequestHeadersKb?:
     | number
@@ -249,13 +267,16 @@ export interface HttpConnectionManager {
    */
   accessLog: AccessLog[];
   /**
+   * The interval to flush the above access logs.
+   *
    * .. attention::
-   * This field is deprecated in favor of
-   * :ref:`access_log_flush_interval
-   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.access_log_flush_interval>`.
-   * Note that if both this field and :ref:`access_log_flush_interval
-   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.access_log_flush_interval>`
-   * are specified, the former (deprecated field) is ignored.
+   *
+   *   This field is deprecated in favor of
+   *   :ref:`access_log_flush_interval
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.access_log_flush_interval>`.
+   *   Note that if both this field and :ref:`access_log_flush_interval
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.access_log_flush_interval>`
+   *   are specified, the former (deprecated field) is ignored.
    *
    * @deprecated
    */
@@ -263,13 +284,17 @@ export interface HttpConnectionManager {
     | Duration
     | undefined;
   /**
+   * If set to true, HCM will flush an access log once when a new HTTP request is received, after the request
+   * headers have been evaluated, and before iterating through the HTTP filter chain.
+   *
    * .. attention::
-   * This field is deprecated in favor of
-   * :ref:`flush_access_log_on_new_request
-   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.flush_access_log_on_new_request>`.
-   * Note that if both this field and :ref:`flush_access_log_on_new_request
-   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.flush_access_log_on_new_request>`
-   * are specified, the former (deprecated field) is ignored.
+   *
+   *   This field is deprecated in favor of
+   *   :ref:`flush_access_log_on_new_request
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.flush_access_log_on_new_request>`.
+   *   Note that if both this field and :ref:`flush_access_log_on_new_request
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.HcmAccessLogOptions.flush_access_log_on_new_request>`
+   *   are specified, the former (deprecated field) is ignored.
    *
    * @deprecated
    */
@@ -333,6 +358,33 @@ export interface HttpConnectionManager {
    * purposes. If unspecified, only RFC1918 IP addresses will be considered internal.
    * See the documentation for :ref:`config_http_conn_man_headers_x-envoy-internal` for more
    * information about internal/external addresses.
+   *
+   * .. warning::
+   *     As of Envoy 1.33.0 no IP addresses will be considered trusted. If you have tooling such as probes
+   *     on your private network which need to be treated as trusted (e.g. changing arbitrary x-envoy headers)
+   *     you will have to manually include those addresses or CIDR ranges like:
+   *
+   * .. validated-code-block:: yaml
+   *   :type-name: envoy.extensions.filters.network.http_connection_manager.v3.InternalAddressConfig
+   *
+   *   cidr_ranges:
+   *       address_prefix: 10.0.0.0
+   *       prefix_len: 8
+   *   cidr_ranges:
+   *       address_prefix: 192.168.0.0
+   *       prefix_len: 16
+   *   cidr_ranges:
+   *       address_prefix: 172.16.0.0
+   *       prefix_len: 12
+   *   cidr_ranges:
+   *       address_prefix: 127.0.0.1
+   *       prefix_len: 32
+   *   cidr_ranges:
+   *       address_prefix: fd00::
+   *       prefix_len: 8
+   *   cidr_ranges:
+   *       address_prefix: ::1
+   *       prefix_len: 128
    */
   internalAddressConfig?:
     | HttpConnectionManager_InternalAddressConfig
@@ -627,9 +679,8 @@ export enum HttpConnectionManager_CodecType {
    */
   HTTP2 = 2,
   /**
-   * HTTP3 - [#not-implemented-hide:] QUIC implementation is not production ready yet. Use this enum with
-   * caution to prevent accidental execution of QUIC code. I.e. `!= HTTP2` is no longer sufficient
-   * to distinguish HTTP1 and HTTP2 traffic.
+   * HTTP3 - The connection manager will assume that the client is speaking HTTP/3.
+   * This needs to be consistent with listener and transport socket config.
    */
   HTTP3 = 3,
 }
@@ -933,14 +984,6 @@ export interface HttpConnectionManager_Tracing {
   /**
    * Configuration for an external tracing provider.
    * If not specified, no tracing will be performed.
-   *
-   * .. attention::
-   *   Please be aware that ``envoy.tracers.opencensus`` provider can only be configured once
-   *   in Envoy lifetime.
-   *   Any attempts to reconfigure it or to use different configurations for different HCM filters
-   *   will be rejected.
-   *   Such a constraint is inherent to OpenCensus itself. It cannot be overcome without changes
-   *   on OpenCensus side.
    */
   provider?:
     | Tracing_Http
@@ -1517,6 +1560,7 @@ function createBaseHttpConnectionManager(): HttpConnectionManager {
     addUserAgent: undefined,
     tracing: undefined,
     commonHttpProtocolOptions: undefined,
+    http1SafeMaxConnectionDuration: false,
     httpProtocolOptions: undefined,
     http2ProtocolOptions: undefined,
     http3ProtocolOptions: undefined,
@@ -1599,6 +1643,9 @@ export const HttpConnectionManager: MessageFns<
     }
     if (message.commonHttpProtocolOptions !== undefined) {
       HttpProtocolOptions.encode(message.commonHttpProtocolOptions, writer.uint32(282).fork()).join();
+    }
+    if (message.http1SafeMaxConnectionDuration !== false) {
+      writer.uint32(464).bool(message.http1SafeMaxConnectionDuration);
     }
     if (message.httpProtocolOptions !== undefined) {
       Http1ProtocolOptions.encode(message.httpProtocolOptions, writer.uint32(66).fork()).join();
@@ -1829,6 +1876,14 @@ export const HttpConnectionManager: MessageFns<
             }
 
             message.commonHttpProtocolOptions = HttpProtocolOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 58: {
+            if (tag !== 464) {
+              break;
+            }
+
+            message.http1SafeMaxConnectionDuration = reader.bool();
             continue;
           }
           case 8: {
@@ -2256,6 +2311,11 @@ export const HttpConnectionManager: MessageFns<
         : isSet(object.common_http_protocol_options)
         ? HttpProtocolOptions.fromJSON(object.common_http_protocol_options)
         : undefined,
+      http1SafeMaxConnectionDuration: isSet(object.http1SafeMaxConnectionDuration)
+        ? globalThis.Boolean(object.http1SafeMaxConnectionDuration)
+        : isSet(object.http1_safe_max_connection_duration)
+        ? globalThis.Boolean(object.http1_safe_max_connection_duration)
+        : false,
       httpProtocolOptions: isSet(object.httpProtocolOptions)
         ? Http1ProtocolOptions.fromJSON(object.httpProtocolOptions)
         : isSet(object.http_protocol_options)
@@ -2514,6 +2574,9 @@ export const HttpConnectionManager: MessageFns<
     if (message.commonHttpProtocolOptions !== undefined) {
       obj.commonHttpProtocolOptions = HttpProtocolOptions.toJSON(message.commonHttpProtocolOptions);
     }
+    if (message.http1SafeMaxConnectionDuration !== false) {
+      obj.http1SafeMaxConnectionDuration = message.http1SafeMaxConnectionDuration;
+    }
     if (message.httpProtocolOptions !== undefined) {
       obj.httpProtocolOptions = Http1ProtocolOptions.toJSON(message.httpProtocolOptions);
     }
@@ -2692,6 +2755,7 @@ export const HttpConnectionManager: MessageFns<
       (object.commonHttpProtocolOptions !== undefined && object.commonHttpProtocolOptions !== null)
         ? HttpProtocolOptions.fromPartial(object.commonHttpProtocolOptions)
         : undefined;
+    message.http1SafeMaxConnectionDuration = object.http1SafeMaxConnectionDuration ?? false;
     message.httpProtocolOptions = (object.httpProtocolOptions !== undefined && object.httpProtocolOptions !== null)
       ? Http1ProtocolOptions.fromPartial(object.httpProtocolOptions)
       : undefined;

@@ -9,11 +9,13 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../../google/protobuf/duration";
 import { UInt32Value } from "../../../../../../google/protobuf/wrappers";
 import { AccessLog } from "../../../../../config/accesslog/v3/accesslog";
+import { BackoffStrategy } from "../../../../../config/core/v3/backoff";
 import { HeaderValueOption, Metadata } from "../../../../../config/core/v3/base";
 import { ConfigSource } from "../../../../../config/core/v3/config_source";
+import { TlvEntry } from "../../../../../config/core/v3/proxy_protocol";
 import { HashPolicy } from "../../../../../type/v3/hash_policy";
 
-/** [#next-free-field: 18] */
+/** [#next-free-field: 20] */
 export interface TcpProxy {
   /**
    * The prefix to use when emitting :ref:`statistics
@@ -43,9 +45,9 @@ export interface TcpProxy {
     | TcpProxy_OnDemand
     | undefined;
   /**
-   * Optional endpoint metadata match criteria. Only endpoints in the upstream
-   * cluster with metadata matching that set in metadata_match will be
-   * considered. The filter name should be specified as ``envoy.lb``.
+   * Optional endpoint metadata match criteria used by the subset load balancer. Only endpoints
+   * in the upstream cluster with metadata matching what is set in this field will be considered
+   * for load balancing. The filter name should be specified as ``envoy.lb``.
    */
   metadataMatch?:
     | Metadata
@@ -92,6 +94,10 @@ export interface TcpProxy {
   maxConnectAttempts?:
     | number
     | undefined;
+  /** Sets the backoff strategy. If not set, the retries are performed without backoff. */
+  backoffOptions?:
+    | BackoffStrategy
+    | undefined;
   /**
    * Optional configuration for TCP proxy hash policy. If hash_policy is not set, the hash-based
    * load balancing algorithms will select a host randomly. Currently the number of hash policies is
@@ -116,13 +122,14 @@ export interface TcpProxy {
     | Duration
     | undefined;
   /**
-   * .. attention::
-   * This field is deprecated in favor of
-   * :ref:`access_log_flush_interval
-   * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.access_log_flush_interval>`.
    * Note that if both this field and :ref:`access_log_flush_interval
    * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.access_log_flush_interval>`
    * are specified, the former (deprecated field) is ignored.
+   *
+   * .. attention::
+   *   This field is deprecated in favor of
+   *   :ref:`access_log_flush_interval
+   *   <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.access_log_flush_interval>`.
    *
    * @deprecated
    */
@@ -130,19 +137,39 @@ export interface TcpProxy {
     | Duration
     | undefined;
   /**
-   * .. attention::
-   * This field is deprecated in favor of
-   * :ref:`flush_access_log_on_connected
-   * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.flush_access_log_on_connected>`.
    * Note that if both this field and :ref:`flush_access_log_on_connected
    * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.flush_access_log_on_connected>`
    * are specified, the former (deprecated field) is ignored.
+   *
+   * .. attention::
+   *   This field is deprecated in favor of
+   *   :ref:`flush_access_log_on_connected
+   *   <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.flush_access_log_on_connected>`.
    *
    * @deprecated
    */
   flushAccessLogOnConnected: boolean;
   /** Additional access log options for TCP Proxy. */
-  accessLogOptions?: TcpProxy_TcpAccessLogOptions | undefined;
+  accessLogOptions?:
+    | TcpProxy_TcpAccessLogOptions
+    | undefined;
+  /**
+   * If set, the specified PROXY protocol TLVs (Type-Length-Value) will be added to the PROXY protocol
+   * state created by the TCP proxy filter. These TLVs will be sent in the PROXY protocol v2 header
+   * to upstream.
+   *
+   * This field only takes effect when the TCP proxy filter is creating new PROXY protocol
+   * state and there is an upstream proxy protocol transport socket configured in the cluster.
+   * If the connection already contains PROXY protocol state (including any TLVs) parsed by a
+   * downstream proxy protocol listener filter, the TLVs specified here are ignored.
+   *
+   * .. note::
+   *   To ensure specified TLVs are allowed in the upstream PROXY protocol header, you must also
+   *   configure the passthrough TLVs on the upstream proxy protocol transport. See
+   *   :ref:`core.v3.ProxyProtocolConfig.pass_through_tlvs <envoy_v3_api_field_config.core.v3.ProxyProtocolConfig.pass_through_tlvs>`
+   *   for details.
+   */
+  proxyProtocolTlvs: TlvEntry[];
 }
 
 /**
@@ -287,12 +314,14 @@ function createBaseTcpProxy(): TcpProxy {
     upstreamIdleTimeout: undefined,
     accessLog: [],
     maxConnectAttempts: undefined,
+    backoffOptions: undefined,
     hashPolicy: [],
     tunnelingConfig: undefined,
     maxDownstreamConnectionDuration: undefined,
     accessLogFlushInterval: undefined,
     flushAccessLogOnConnected: false,
     accessLogOptions: undefined,
+    proxyProtocolTlvs: [],
   };
 }
 
@@ -330,6 +359,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     if (message.maxConnectAttempts !== undefined) {
       UInt32Value.encode({ value: message.maxConnectAttempts! }, writer.uint32(58).fork()).join();
     }
+    if (message.backoffOptions !== undefined) {
+      BackoffStrategy.encode(message.backoffOptions, writer.uint32(146).fork()).join();
+    }
     for (const v of message.hashPolicy) {
       HashPolicy.encode(v!, writer.uint32(90).fork()).join();
     }
@@ -347,6 +379,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     }
     if (message.accessLogOptions !== undefined) {
       TcpProxy_TcpAccessLogOptions.encode(message.accessLogOptions, writer.uint32(138).fork()).join();
+    }
+    for (const v of message.proxyProtocolTlvs) {
+      TlvEntry.encode(v!, writer.uint32(154).fork()).join();
     }
     return writer;
   },
@@ -444,6 +479,14 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
             message.maxConnectAttempts = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.backoffOptions = BackoffStrategy.decode(reader, reader.uint32());
+            continue;
+          }
           case 11: {
             if (tag !== 90) {
               break;
@@ -490,6 +533,14 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
             }
 
             message.accessLogOptions = TcpProxy_TcpAccessLogOptions.decode(reader, reader.uint32());
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.proxyProtocolTlvs.push(TlvEntry.decode(reader, reader.uint32()));
             continue;
           }
         }
@@ -552,6 +603,11 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
         : isSet(object.max_connect_attempts)
         ? Number(object.max_connect_attempts)
         : undefined,
+      backoffOptions: isSet(object.backoffOptions)
+        ? BackoffStrategy.fromJSON(object.backoffOptions)
+        : isSet(object.backoff_options)
+        ? BackoffStrategy.fromJSON(object.backoff_options)
+        : undefined,
       hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
         ? object.hashPolicy.map((e: any) => HashPolicy.fromJSON(e))
         : globalThis.Array.isArray(object?.hash_policy)
@@ -582,6 +638,11 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
         : isSet(object.access_log_options)
         ? TcpProxy_TcpAccessLogOptions.fromJSON(object.access_log_options)
         : undefined,
+      proxyProtocolTlvs: globalThis.Array.isArray(object?.proxyProtocolTlvs)
+        ? object.proxyProtocolTlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : globalThis.Array.isArray(object?.proxy_protocol_tlvs)
+        ? object.proxy_protocol_tlvs.map((e: any) => TlvEntry.fromJSON(e))
+        : [],
     };
   },
 
@@ -617,6 +678,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     if (message.maxConnectAttempts !== undefined) {
       obj.maxConnectAttempts = message.maxConnectAttempts;
     }
+    if (message.backoffOptions !== undefined) {
+      obj.backoffOptions = BackoffStrategy.toJSON(message.backoffOptions);
+    }
     if (message.hashPolicy?.length) {
       obj.hashPolicy = message.hashPolicy.map((e) => HashPolicy.toJSON(e));
     }
@@ -634,6 +698,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     }
     if (message.accessLogOptions !== undefined) {
       obj.accessLogOptions = TcpProxy_TcpAccessLogOptions.toJSON(message.accessLogOptions);
+    }
+    if (message.proxyProtocolTlvs?.length) {
+      obj.proxyProtocolTlvs = message.proxyProtocolTlvs.map((e) => TlvEntry.toJSON(e));
     }
     return obj;
   },
@@ -666,6 +733,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
       : undefined;
     message.accessLog = object.accessLog?.map((e) => AccessLog.fromPartial(e)) || [];
     message.maxConnectAttempts = object.maxConnectAttempts ?? undefined;
+    message.backoffOptions = (object.backoffOptions !== undefined && object.backoffOptions !== null)
+      ? BackoffStrategy.fromPartial(object.backoffOptions)
+      : undefined;
     message.hashPolicy = object.hashPolicy?.map((e) => HashPolicy.fromPartial(e)) || [];
     message.tunnelingConfig = (object.tunnelingConfig !== undefined && object.tunnelingConfig !== null)
       ? TcpProxy_TunnelingConfig.fromPartial(object.tunnelingConfig)
@@ -682,6 +752,7 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     message.accessLogOptions = (object.accessLogOptions !== undefined && object.accessLogOptions !== null)
       ? TcpProxy_TcpAccessLogOptions.fromPartial(object.accessLogOptions)
       : undefined;
+    message.proxyProtocolTlvs = object.proxyProtocolTlvs?.map((e) => TlvEntry.fromPartial(e)) || [];
     return message;
   },
 };

@@ -11,7 +11,9 @@ import { Duration } from "../../../../../../google/protobuf/duration";
 import { UInt32Value, UInt64Value } from "../../../../../../google/protobuf/wrappers";
 import { Matcher } from "../../../../../../xds/type/matcher/v3/matcher";
 import { AccessLog } from "../../../../../config/accesslog/v3/accesslog";
+import { BackoffStrategy } from "../../../../../config/core/v3/backoff";
 import { HeaderValueOption } from "../../../../../config/core/v3/base";
+import { ExtensionConfigSource } from "../../../../../config/core/v3/config_source";
 import { UdpSocketConfig } from "../../../../../config/core/v3/udp_socket_config";
 
 /**
@@ -131,7 +133,15 @@ export interface UdpProxyConfig_SessionFilter {
    * Filter specific configuration which depends on the filter being
    * instantiated. See the supported filters for further documentation.
    */
-  typedConfig?: Any | undefined;
+  typedConfig?:
+    | Any
+    | undefined;
+  /**
+   * Configuration source specifier for an extension configuration discovery
+   * service. In case of a failure and without the default configuration, the
+   * UDP session will be removed.
+   */
+  configDiscovery?: ExtensionConfigSource | undefined;
 }
 
 /**
@@ -257,7 +267,11 @@ export interface UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
    * The maximum number of unsuccessful connection attempts that will be made before giving up.
    * If the parameter is not specified, 1 connection attempt will be made.
    */
-  maxConnectAttempts?: number | undefined;
+  maxConnectAttempts?:
+    | number
+    | undefined;
+  /** Sets the backoff strategy. If not set, the retries are performed without backoff. */
+  backoffOptions?: BackoffStrategy | undefined;
 }
 
 export interface UdpProxyConfig_UdpAccessLogOptions {
@@ -704,7 +718,7 @@ export const UdpProxyConfig_HashPolicy: MessageFns<
 };
 
 function createBaseUdpProxyConfig_SessionFilter(): UdpProxyConfig_SessionFilter {
-  return { name: "", typedConfig: undefined };
+  return { name: "", typedConfig: undefined, configDiscovery: undefined };
 }
 
 export const UdpProxyConfig_SessionFilter: MessageFns<
@@ -719,6 +733,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
     }
     if (message.typedConfig !== undefined) {
       Any.encode(message.typedConfig, writer.uint32(18).fork()).join();
+    }
+    if (message.configDiscovery !== undefined) {
+      ExtensionConfigSource.encode(message.configDiscovery, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -752,6 +769,14 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
             message.typedConfig = Any.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.configDiscovery = ExtensionConfigSource.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -772,6 +797,11 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
         : isSet(object.typed_config)
         ? Any.fromJSON(object.typed_config)
         : undefined,
+      configDiscovery: isSet(object.configDiscovery)
+        ? ExtensionConfigSource.fromJSON(object.configDiscovery)
+        : isSet(object.config_discovery)
+        ? ExtensionConfigSource.fromJSON(object.config_discovery)
+        : undefined,
     };
   },
 
@@ -782,6 +812,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
     }
     if (message.typedConfig !== undefined) {
       obj.typedConfig = Any.toJSON(message.typedConfig);
+    }
+    if (message.configDiscovery !== undefined) {
+      obj.configDiscovery = ExtensionConfigSource.toJSON(message.configDiscovery);
     }
     return obj;
   },
@@ -794,6 +827,9 @@ export const UdpProxyConfig_SessionFilter: MessageFns<
     message.name = object.name ?? "";
     message.typedConfig = (object.typedConfig !== undefined && object.typedConfig !== null)
       ? Any.fromPartial(object.typedConfig)
+      : undefined;
+    message.configDiscovery = (object.configDiscovery !== undefined && object.configDiscovery !== null)
+      ? ExtensionConfigSource.fromPartial(object.configDiscovery)
       : undefined;
     return message;
   },
@@ -1199,7 +1235,7 @@ export const UdpProxyConfig_UdpTunnelingConfig_BufferOptions: MessageFns<
 };
 
 function createBaseUdpProxyConfig_UdpTunnelingConfig_RetryOptions(): UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
-  return { maxConnectAttempts: undefined };
+  return { maxConnectAttempts: undefined, backoffOptions: undefined };
 }
 
 export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
@@ -1214,6 +1250,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
   ): BinaryWriter {
     if (message.maxConnectAttempts !== undefined) {
       UInt32Value.encode({ value: message.maxConnectAttempts! }, writer.uint32(10).fork()).join();
+    }
+    if (message.backoffOptions !== undefined) {
+      BackoffStrategy.encode(message.backoffOptions, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1239,6 +1278,14 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
             message.maxConnectAttempts = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.backoffOptions = BackoffStrategy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1258,6 +1305,11 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
         : isSet(object.max_connect_attempts)
         ? Number(object.max_connect_attempts)
         : undefined,
+      backoffOptions: isSet(object.backoffOptions)
+        ? BackoffStrategy.fromJSON(object.backoffOptions)
+        : isSet(object.backoff_options)
+        ? BackoffStrategy.fromJSON(object.backoff_options)
+        : undefined,
     };
   },
 
@@ -1265,6 +1317,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
     const obj: any = {};
     if (message.maxConnectAttempts !== undefined) {
       obj.maxConnectAttempts = message.maxConnectAttempts;
+    }
+    if (message.backoffOptions !== undefined) {
+      obj.backoffOptions = BackoffStrategy.toJSON(message.backoffOptions);
     }
     return obj;
   },
@@ -1279,6 +1334,9 @@ export const UdpProxyConfig_UdpTunnelingConfig_RetryOptions: MessageFns<
   ): UdpProxyConfig_UdpTunnelingConfig_RetryOptions {
     const message = createBaseUdpProxyConfig_UdpTunnelingConfig_RetryOptions();
     message.maxConnectAttempts = object.maxConnectAttempts ?? undefined;
+    message.backoffOptions = (object.backoffOptions !== undefined && object.backoffOptions !== null)
+      ? BackoffStrategy.fromPartial(object.backoffOptions)
+      : undefined;
     return message;
   },
 };

@@ -6,6 +6,8 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { BoolValue } from "../../../../../../google/protobuf/wrappers";
+import { CidrRange } from "../../../../../config/core/v3/address";
 
 /**
  * This extension allows for the original downstream remote IP to be detected
@@ -20,12 +22,58 @@ export interface XffConfig {
    * determining the origin client's IP address. The default is zero if this option
    * is not specified. See the documentation for
    * :ref:`config_http_conn_man_headers_x-forwarded-for` for more information.
+   *
+   * Only one of ``xff_num_trusted_hops`` and ``xff_trusted_cidrs`` can be set.
    */
   xffNumTrustedHops: number;
+  /**
+   * The `CIDR <https://tools.ietf.org/html/rfc4632>`_ ranges to trust when
+   * evaluating the remote IP address to determine the original client's IP address.
+   * This is used instead of
+   * :ref:`use_remote_address <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.use_remote_address>`.
+   * When the remote IP address matches a trusted CIDR and the
+   * :ref:`config_http_conn_man_headers_x-forwarded-for` header was sent, each entry
+   * in the ``x-forwarded-for`` header is evaluated from right to left and the first
+   * public non-trusted address is used as the original client address. If all
+   * addresses in ``x-forwarded-for`` are within the trusted list, the first (leftmost)
+   * entry is used.
+   *
+   * This is typically used when requests are proxied by a
+   * `CDN <https://en.wikipedia.org/wiki/Content_delivery_network>`_.
+   *
+   * Only one of ``xff_num_trusted_hops`` and ``xff_trusted_cidrs`` can be set.
+   */
+  xffTrustedCidrs?:
+    | XffTrustedCidrs
+    | undefined;
+  /**
+   * If set, Envoy will not append the remote address to the
+   * :ref:`config_http_conn_man_headers_x-forwarded-for` HTTP header.
+   *
+   * .. attention::
+   *
+   *   For proper proxy behaviour it is not recommended to set this option.
+   *   For backwards compatibility, if this option is unset it defaults to true.
+   *
+   * This only applies when :ref:`use_remote_address
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.use_remote_address>`
+   * is false, otherwise :ref:`skip_xff_append
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.skip_xff_append>`
+   * applies.
+   */
+  skipXffAppend?: boolean | undefined;
+}
+
+export interface XffTrustedCidrs {
+  /**
+   * The list of `CIDRs <https://tools.ietf.org/html/rfc4632>`_ from which remote
+   * connections are considered trusted.
+   */
+  cidrs: CidrRange[];
 }
 
 function createBaseXffConfig(): XffConfig {
-  return { xffNumTrustedHops: 0 };
+  return { xffNumTrustedHops: 0, xffTrustedCidrs: undefined, skipXffAppend: undefined };
 }
 
 export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip_detection.xff.v3.XffConfig"> = {
@@ -34,6 +82,12 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
   encode(message: XffConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.xffNumTrustedHops !== 0) {
       writer.uint32(8).uint32(message.xffNumTrustedHops);
+    }
+    if (message.xffTrustedCidrs !== undefined) {
+      XffTrustedCidrs.encode(message.xffTrustedCidrs, writer.uint32(18).fork()).join();
+    }
+    if (message.skipXffAppend !== undefined) {
+      BoolValue.encode({ value: message.skipXffAppend! }, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -59,6 +113,22 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
             message.xffNumTrustedHops = reader.uint32();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.xffTrustedCidrs = XffTrustedCidrs.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.skipXffAppend = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -78,6 +148,16 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
         : isSet(object.xff_num_trusted_hops)
         ? globalThis.Number(object.xff_num_trusted_hops)
         : 0,
+      xffTrustedCidrs: isSet(object.xffTrustedCidrs)
+        ? XffTrustedCidrs.fromJSON(object.xffTrustedCidrs)
+        : isSet(object.xff_trusted_cidrs)
+        ? XffTrustedCidrs.fromJSON(object.xff_trusted_cidrs)
+        : undefined,
+      skipXffAppend: isSet(object.skipXffAppend)
+        ? Boolean(object.skipXffAppend)
+        : isSet(object.skip_xff_append)
+        ? Boolean(object.skip_xff_append)
+        : undefined,
     };
   },
 
@@ -85,6 +165,12 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
     const obj: any = {};
     if (message.xffNumTrustedHops !== 0) {
       obj.xffNumTrustedHops = Math.round(message.xffNumTrustedHops);
+    }
+    if (message.xffTrustedCidrs !== undefined) {
+      obj.xffTrustedCidrs = XffTrustedCidrs.toJSON(message.xffTrustedCidrs);
+    }
+    if (message.skipXffAppend !== undefined) {
+      obj.skipXffAppend = message.skipXffAppend;
     }
     return obj;
   },
@@ -95,6 +181,84 @@ export const XffConfig: MessageFns<XffConfig, "envoy.extensions.http.original_ip
   fromPartial(object: DeepPartial<XffConfig>): XffConfig {
     const message = createBaseXffConfig();
     message.xffNumTrustedHops = object.xffNumTrustedHops ?? 0;
+    message.xffTrustedCidrs = (object.xffTrustedCidrs !== undefined && object.xffTrustedCidrs !== null)
+      ? XffTrustedCidrs.fromPartial(object.xffTrustedCidrs)
+      : undefined;
+    message.skipXffAppend = object.skipXffAppend ?? undefined;
+    return message;
+  },
+};
+
+function createBaseXffTrustedCidrs(): XffTrustedCidrs {
+  return { cidrs: [] };
+}
+
+export const XffTrustedCidrs: MessageFns<
+  XffTrustedCidrs,
+  "envoy.extensions.http.original_ip_detection.xff.v3.XffTrustedCidrs"
+> = {
+  $type: "envoy.extensions.http.original_ip_detection.xff.v3.XffTrustedCidrs" as const,
+
+  encode(message: XffTrustedCidrs, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.cidrs) {
+      CidrRange.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): XffTrustedCidrs {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseXffTrustedCidrs();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.cidrs.push(CidrRange.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): XffTrustedCidrs {
+    return {
+      cidrs: globalThis.Array.isArray(object?.cidrs) ? object.cidrs.map((e: any) => CidrRange.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: XffTrustedCidrs): unknown {
+    const obj: any = {};
+    if (message.cidrs?.length) {
+      obj.cidrs = message.cidrs.map((e) => CidrRange.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<XffTrustedCidrs>): XffTrustedCidrs {
+    return XffTrustedCidrs.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<XffTrustedCidrs>): XffTrustedCidrs {
+    const message = createBaseXffTrustedCidrs();
+    message.cidrs = object.cidrs?.map((e) => CidrRange.fromPartial(e)) || [];
     return message;
   },
 };
