@@ -15,6 +15,7 @@ import {
 } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { HttpProtocolOptions_HeadersWithUnderscoresAction as Underscores } from "../../../../proto/gen/envoy/config/core/v3/protocol";
 import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
+import { duration } from "./route-filters";
 
 /** What happens to `%2F` / `%5C` in a path (ClientTrafficPolicy `path.escapedSlashesAction`). */
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndRedirect" | "UnescapeAndForward";
@@ -77,6 +78,25 @@ export interface HttpListenerSettings {
   readonly enableEnvoyHeaders: boolean;
   /** HTTP/2 settings. */
   readonly http2: Http2Settings;
+  /** The whole request must arrive within it, else 408 (`request_timeout`), ms; absent: none. @default undefined */
+  readonly requestTimeoutMs?: number;
+  /** A stream with no activity is reset (`stream_idle_timeout`), ms; absent: Envoy's 5 minutes. @default undefined */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * A connection with no active stream is closed (`common_http_protocol_options.idle_timeout`), ms; absent:
+   * Envoy's 1 hour. @default undefined
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Settings a policy overrides: any top-level field, and HTTP/2 settings one by one. */
+export type HttpListenerOverrides = Partial<Omit<HttpListenerSettings, "http2">> & {
+  readonly http2?: Partial<Http2Settings>;
+};
+
+/** The defaults with a policy's overrides spread over them (HTTP/2 settings merged field by field). */
+export function withOverrides(defaults: HttpListenerSettings, o: HttpListenerOverrides): HttpListenerSettings {
+  return { ...defaults, ...o, http2: { ...defaults.http2, ...o.http2 } };
 }
 
 /** The settings of every TCP listener (HTTP, HTTPS, TLS, TCP) a policy may change. */
@@ -137,10 +157,15 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
     pathWithEscapedSlashesAction: ESCAPED_SLASHES[s.escapedSlashesAction],
     useRemoteAddress: s.useRemoteAddress,
     ...(s.xffNumTrustedHops > 0 ? { xffNumTrustedHops: s.xffNumTrustedHops } : {}),
-    commonHttpProtocolOptions: { headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction] },
+    commonHttpProtocolOptions: {
+      headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
+      ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
+    },
     http2ProtocolOptions: { ...s.http2 },
     serverHeaderTransformation: ServerHeader.PASS_THROUGH,
     ...(s.schemeMatchesUpstream ? { schemeHeaderTransformation: { matchUpstream: true } } : {}),
+    ...(s.requestTimeoutMs !== undefined ? { requestTimeout: duration(s.requestTimeoutMs) } : {}),
+    ...(s.streamIdleTimeoutMs !== undefined ? { streamIdleTimeout: duration(s.streamIdleTimeoutMs) } : {}),
     ...(requestId ? { generateRequestId: requestId.generate, preserveExternalRequestId: requestId.preserve } : {}),
   } as Partial<HttpConnectionManager>;
 }
