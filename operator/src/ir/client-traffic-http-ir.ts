@@ -60,6 +60,33 @@ export interface ListenerHeadersIr {
   readonly lateResponse?: HeaderMutationIr;
   /** HCM strip_trailing_host_dot. */
   readonly stripTrailingHostDot?: boolean;
+  /**
+   * headers.disableRateLimitHeaders: the global ratelimit filter writes no X-RateLimit-* response headers
+   * (`enable_x_ratelimit_headers: OFF` instead of DRAFT_VERSION_03); only the ratelimit filter reads it.
+   */
+  readonly disableRateLimitHeaders?: boolean;
+}
+
+/** HTTP/1 settings (ClientTrafficPolicy http1); each absent when off. */
+export interface Http1SettingsIr {
+  /** enableTrailers. */
+  readonly enableTrailers?: boolean;
+  /** preserveHeaderCase. */
+  readonly preserveHeaderCase?: boolean;
+  /** http10: HTTP/1.0 accepted; `defaultHost` (from useDefaultHost: the listener's first non-wildcard hostname). */
+  readonly http10?: { readonly defaultHost?: string };
+}
+
+/** HTTP/2 settings (ClientTrafficPolicy http2); each absent keeps the listener default. */
+export interface Http2SettingsIr {
+  /** initialStreamWindowSize in bytes. */
+  readonly initialStreamWindowSize?: number;
+  /** initialConnectionWindowSize in bytes. */
+  readonly initialConnectionWindowSize?: number;
+  /** maxConcurrentStreams. */
+  readonly maxConcurrentStreams?: number;
+  /** onInvalidMessage: TerminateStream → true, TerminateConnection → false. */
+  readonly resetStreamOnError?: boolean;
 }
 
 /**
@@ -80,4 +107,10 @@ export interface HttpSettingsOverrideIr {
   readonly enableEnvoyHeaders?: boolean;
   /** False when clientIPDetection finds the client address through an extension. */
   readonly useRemoteAddress?: boolean;
+  /** http1. */
+  readonly http1?: Http1SettingsIr;
+  /** http2 (merged field by field over the defaults). */
+  readonly http2?: Http2SettingsIr;
+  /** scheme: MatchBackend → true, Preserve → false. */
+  readonly schemeMatchesUpstream?: boolean;
 }

@@ -24,6 +24,13 @@ export interface ClientTrafficIr {
   readonly headers?: ListenerHeadersIr;
   /** Overrides of the HTTP connection manager's defaults (HTTP listeners). */
   readonly httpSettings?: HttpSettingsOverrideIr;
+  /** healthCheck.path: the health_check filter answers it (HTTP listeners). */
+  readonly healthCheckPath?: string;
+  /**
+   * http1.http10.useDefaultHost, as the policy says it: resolved per listener (its first non-wildcard hostname
+   * goes to `httpSettings.http1.http10.defaultHost`) and not passed on to the listeners.
+   */
+  readonly http10UseDefaultHost?: boolean;
 }
 
 /** TCP keepalive probes. */

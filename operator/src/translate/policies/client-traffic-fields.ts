@@ -15,6 +15,7 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "clientIPDetection.xForwardedFor",
   "clientIPDetection.customHeader",
   "headers.enableEnvoyHeaders",
+  "headers.disableRateLimitHeaders",
   "headers.xForwardedClientCert",
   "headers.withUnderscoresAction",
   "headers.preserveXRequestID",
@@ -27,6 +28,12 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "timeout.http.idleTimeout",
   "timeout.http.streamIdleTimeout",
   "timeout.tcp.idleTimeout",
+  "http1.enableTrailers",
+  "http1.preserveHeaderCase",
+  "http1.http10",
+  "http2",
+  "healthCheck",
+  "scheme",
 ];
 
 /** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */

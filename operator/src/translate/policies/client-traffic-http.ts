@@ -150,6 +150,7 @@ function headersOf(h: HeaderSettings, invalid: string[]): ListenerHeadersIr {
     ...(early ? { earlyRequest: early } : {}),
     ...(late ? { lateResponse: late } : {}),
     ...(strip !== undefined ? { stripTrailingHostDot: strip } : {}),
+    ...(h.disableRateLimitHeaders === true ? { disableRateLimitHeaders: true } : {}),
   };
 }
 

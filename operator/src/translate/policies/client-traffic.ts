@@ -22,7 +22,8 @@ import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { unimplementedFields } from "./client-traffic-fields";
-import { translateHttpListenerParts } from "./client-traffic-http";
+import { translateHttpListenerParts, type HttpListenerParts } from "./client-traffic-http";
+import { translateProtocolParts, type ProtocolParts } from "./client-traffic-protocol";
 import { acceptRest, attachPolicies, goList } from "./engine";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -164,7 +165,8 @@ function configure(
     if (!head) continue;
     const t = translated.get(head.policyKey) as Translated;
     if (t.unimplemented.length > 0) continue; // not applied; reported
-    ports.set(g.port, { ir: t.ir, fail: t.invalid.length > 0 });
+    const ir = t.ir?.http10UseDefaultHost ? withDefaultHost(t.ir, g, head, book) : t.ir;
+    ports.set(g.port, { ir, fail: t.invalid.length > 0 || ir === undefined });
   }
   return {
     ...b.xds,
@@ -192,8 +194,29 @@ function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | 
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
-/** The IR fields of client-traffic-http.ts that HTTP listeners take. */
-const HTTP_PART_KEYS = ["proxyProtocol", "clientIp", "headers", "httpSettings"] as const;
+/** The IR fields of client-traffic-http.ts and client-traffic-protocol.ts that HTTP listeners take. */
+const HTTP_PART_KEYS = ["proxyProtocol", "clientIp", "headers", "httpSettings", "healthCheckPath"] as const;
+
+/**
+ * http1.http10.useDefaultHost: HTTP/1.0 requests without a Host get the port's first non-wildcard listener
+ * hostname, as Envoy Gateway does; with none, the policy is refused with Envoy Gateway's message (undefined).
+ */
+function withDefaultHost(
+  ir: ClientTrafficIr,
+  g: PortGroup,
+  head: Attachment<ClientTrafficPolicy>,
+  book: PolicyStatusBook,
+): ClientTrafficIr | undefined {
+  const host = g.listeners.map((l) => l.listener.listener.hostname).find((h) => h && !h.includes("*"));
+  if (!host) {
+    const message =
+      "spec.http1.http10.useDefaultHost: can't set http10 default host on listener with only wildcard hostnames";
+    for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, message);
+    return undefined;
+  }
+  const http1 = { ...ir.httpSettings?.http1, http10: { defaultHost: host } };
+  return { ...ir, httpSettings: { ...ir.httpSettings, http1 } };
+}
 
 /** The IR with only `keys` (and the policy), or undefined when none of them is set. */
 function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]): ClientTrafficIr | undefined {
@@ -245,9 +268,21 @@ export function translateSpec(policy: ClientTrafficPolicy): Translated {
     ...(tcpKeepalive ? { tcpKeepalive } : {}),
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
-    ...translateHttpListenerParts(spec, invalid),
+    ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
   };
   return { ir, unimplemented, invalid };
+}
+
+/** The HTTP parts with the protocol settings added to the HCM overrides. */
+function withProtocolParts(http: HttpListenerParts, p: ProtocolParts): Partial<ClientTrafficIr> {
+  const { healthCheckPath, http10UseDefaultHost, ...settings } = p;
+  const httpSettings = { ...http.httpSettings, ...settings };
+  return {
+    ...http,
+    ...(Object.keys(httpSettings).length > 0 ? { httpSettings } : {}),
+    ...(healthCheckPath !== undefined ? { healthCheckPath } : {}),
+    ...(http10UseDefaultHost ? { http10UseDefaultHost } : {}),
+  };
 }
 
 function durationMs(field: string, value: string, invalid: string[]): number | undefined {

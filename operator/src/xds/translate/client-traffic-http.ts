@@ -1,30 +1,20 @@
 /**
- * ClientTrafficIr's PROXY protocol, client IP detection, header and path settings → Envoy, as Envoy Gateway
- * v1.9's xDS translator writes them: the proxy_protocol listener filter (first), HTTP connection manager
- * fields (original IP detection extensions with use_remote_address off, XFCC, request ID, underscores, early
- * header mutation, path handling), the router's suppress_envoy_headers and the listener's header_mutation
- * filter for late response headers. Each function returns only what the policy sets, to spread over the
- * defaults.
+ * ClientTrafficIr's PROXY protocol, client IP detection and header settings → Envoy, as Envoy Gateway v1.9's
+ * xDS translator writes them: the proxy_protocol listener filter (first), HTTP connection manager fields
+ * (original IP detection extensions, XFCC, early header mutation, strip_trailing_host_dot) and the listener's
+ * header_mutation filter for late response headers. Each function returns only what the policy sets. (The
+ * settings that override Envoy Gateway's defaults, such as use_remote_address, underscores, request ID and
+ * path handling, go through listener-defaults.ts: see `httpListenerSettings` in client-traffic.ts.)
  */
 import {
   HeaderValueOption_HeaderAppendAction,
   type HeaderValueOption,
 } from "../../../../proto/gen/envoy/config/core/v3/base";
-import { HttpProtocolOptions_HeadersWithUnderscoresAction as Underscores } from "../../../../proto/gen/envoy/config/core/v3/protocol";
-import {
-  HttpConnectionManager_ForwardClientCertDetails as Xfcc,
-  HttpConnectionManager_PathWithEscapedSlashesAction as EscapedSlashes,
-} from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { HttpConnectionManager_ForwardClientCertDetails as Xfcc } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { StatusCode } from "../../../../proto/gen/envoy/type/v3/http_status";
 import { pack } from "../../../../proto/any";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
-import type {
-  ClientIpIr,
-  HeaderMutationIr,
-  HeaderNameMatchIr,
-  HttpSettingsOverrideIr,
-  XfccIr,
-} from "../../ir/client-traffic-http-ir";
+import type { ClientIpIr, HeaderMutationIr, HeaderNameMatchIr, XfccIr } from "../../ir/client-traffic-http-ir";
 import { CustomHeaderIpDetectionType, EarlyHeaderMutationType, ProxyProtocolListenerType } from "../extension-types";
 import { XffConfigFullType } from "./xff-config";
 
@@ -41,32 +31,6 @@ export function withProxyProtocol(ir: ClientTrafficIr | undefined, others: reado
   return [{ name: PROXY_PROTOCOL_FILTER, typedConfig: pack(ProxyProtocolListenerType, config) }, ...others];
 }
 
-const ESCAPED: Readonly<Record<NonNullable<HttpSettingsOverrideIr["escapedSlashesAction"]>, EscapedSlashes>> = {
-  KeepUnchanged: EscapedSlashes.KEEP_UNCHANGED,
-  RejectRequest: EscapedSlashes.REJECT_REQUEST,
-  UnescapeAndRedirect: EscapedSlashes.UNESCAPE_AND_REDIRECT,
-  UnescapeAndForward: EscapedSlashes.UNESCAPE_AND_FORWARD,
-};
-
-const UNDERSCORES: Readonly<Record<NonNullable<HttpSettingsOverrideIr["withUnderscoresAction"]>, Underscores>> = {
-  Allow: Underscores.ALLOW,
-  RejectRequest: Underscores.REJECT_REQUEST,
-  DropHeader: Underscores.DROP_HEADER,
-};
-
-/** Envoy's generate_request_id / preserve_external_request_id for each request ID action. */
-const REQUEST_ID: Readonly<
-  Record<
-    NonNullable<HttpSettingsOverrideIr["requestId"]>,
-    { generateRequestId: boolean; preserveExternalRequestId: boolean }
-  >
-> = {
-  PreserveOrGenerate: { generateRequestId: true, preserveExternalRequestId: true },
-  Preserve: { generateRequestId: false, preserveExternalRequestId: true },
-  Generate: { generateRequestId: true, preserveExternalRequestId: false },
-  Disable: { generateRequestId: false, preserveExternalRequestId: false },
-};
-
 const XFCC: Readonly<Record<XfccIr["mode"], Xfcc>> = {
   Sanitize: Xfcc.SANITIZE,
   ForwardOnly: Xfcc.FORWARD_ONLY,
@@ -76,44 +40,17 @@ const XFCC: Readonly<Record<XfccIr["mode"], Xfcc>> = {
 };
 
 /**
- * The HttpConnectionManager fields the policy's client IP, header and path settings decide, merged over
- * `hcm` (the fields built so far; `commonHttpProtocolOptions` is merged, not replaced).
+ * The HttpConnectionManager fields the policy's client IP detection and header settings add (the settings
+ * that override Envoy Gateway's defaults are in `httpListenerSettings`, client-traffic.ts).
  */
-export function withClientHttpSettings(
-  hcm: Record<string, unknown>,
-  ir: ClientTrafficIr | undefined,
-): Record<string, unknown> {
+export function clientHttpFields(ir: ClientTrafficIr | undefined): Record<string, unknown> {
   const h = ir?.headers;
   return {
-    ...hcm,
-    ...settingFields(ir?.httpSettings ?? {}, hcm.commonHttpProtocolOptions as Record<string, unknown> | undefined),
     ...(ir?.clientIp ? { originalIpDetectionExtensions: ipDetection(ir.clientIp) } : {}),
     ...(h?.xfcc ? xfccFields(h.xfcc) : {}),
     ...(h?.earlyRequest ? { earlyHeaderMutationExtensions: [earlyMutation(h.earlyRequest)] } : {}),
     ...(h?.stripTrailingHostDot !== undefined ? { stripTrailingHostDot: h.stripTrailingHostDot } : {}),
   };
-}
-
-/** The HCM fields of the default overrides (listener-defaults' HttpListenerSettings names). */
-function settingFields(
-  s: HttpSettingsOverrideIr,
-  common: Record<string, unknown> | undefined,
-): Record<string, unknown> {
-  return {
-    ...(s.useRemoteAddress !== undefined ? { useRemoteAddress: s.useRemoteAddress } : {}),
-    ...(s.mergeSlashes !== undefined ? { mergeSlashes: s.mergeSlashes } : {}),
-    ...(s.escapedSlashesAction ? { pathWithEscapedSlashesAction: ESCAPED[s.escapedSlashesAction] } : {}),
-    ...(s.withUnderscoresAction
-      ? { commonHttpProtocolOptions: { ...common, headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction] } }
-      : {}),
-    ...(s.requestId ? REQUEST_ID[s.requestId] : {}),
-  };
-}
-
-/** The router's fields the policy decides (`headers.enableEnvoyHeaders` → suppress_envoy_headers). */
-export function routerClientFields(ir: ClientTrafficIr | undefined): { suppressEnvoyHeaders?: boolean } {
-  const e = ir?.httpSettings?.enableEnvoyHeaders;
-  return e === undefined ? {} : { suppressEnvoyHeaders: !e };
 }
 
 function ipDetection(c: ClientIpIr): unknown[] {

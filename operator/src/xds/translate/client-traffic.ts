@@ -1,10 +1,11 @@
 /**
- * ClientTrafficIr → Envoy settings: listener socket options (TCP keepalive), HTTP connection manager
- * timeouts, tcp_proxy idle timeout. Each function returns the fields to spread into the proto it names;
+ * ClientTrafficIr → Envoy settings: listener socket options (TCP keepalive), the HTTP connection manager's
+ * settings (defaults with the policy's overrides), tcp_proxy idle timeout. Each function returns the fields to spread into the proto it names;
  * empty when the IR sets nothing there.
  */
 import { SocketOption_SocketState } from "../../../../proto/gen/envoy/config/core/v3/socket_option";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
+import { HTTP_LISTENER_DEFAULTS, withOverrides, type HttpListenerSettings } from "./listener-defaults";
 import { duration } from "./route-filters";
 
 /** Linux setsockopt levels and names (Envoy's listeners run on Linux). */
@@ -43,15 +44,18 @@ export function keepaliveSocketOptions(ir: ClientTrafficIr | undefined): { socke
   };
 }
 
-/** HttpConnectionManager fields for the downstream HTTP timeouts. */
-export function hcmTimeouts(ir: ClientTrafficIr | undefined): Record<string, unknown> {
+/**
+ * The listener's HTTP connection manager settings: Envoy Gateway's defaults with the policy's overrides (its
+ * header, path, client IP and HTTP/1 and HTTP/2 settings, and its timeouts) spread over them.
+ */
+export function httpListenerSettings(ir: ClientTrafficIr | undefined): HttpListenerSettings {
   const t = ir?.httpTimeouts;
-  if (!t) return {};
-  return {
-    ...(t.requestReceivedMs !== undefined ? { requestTimeout: duration(t.requestReceivedMs) } : {}),
-    ...(t.streamIdleMs !== undefined ? { streamIdleTimeout: duration(t.streamIdleMs) } : {}),
-    ...(t.idleMs !== undefined ? { commonHttpProtocolOptions: { idleTimeout: duration(t.idleMs) } } : {}),
-  };
+  return withOverrides(HTTP_LISTENER_DEFAULTS, {
+    ...ir?.httpSettings,
+    ...(t?.requestReceivedMs !== undefined ? { requestTimeoutMs: t.requestReceivedMs } : {}),
+    ...(t?.streamIdleMs !== undefined ? { streamIdleTimeoutMs: t.streamIdleMs } : {}),
+    ...(t?.idleMs !== undefined ? { idleTimeoutMs: t.idleMs } : {}),
+  });
 }
 
 /** TcpProxy fields for the downstream TCP idle timeout. */

@@ -15,6 +15,9 @@ import {
 } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { HttpProtocolOptions_HeadersWithUnderscoresAction as Underscores } from "../../../../proto/gen/envoy/config/core/v3/protocol";
 import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
+import { duration } from "./route-filters";
+import { pack } from "../../../../proto/any";
+import { PreserveCaseFormatterType } from "../extension-types";
 
 /** What happens to `%2F` / `%5C` in a path (ClientTrafficPolicy `path.escapedSlashesAction`). */
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndRedirect" | "UnescapeAndForward";
@@ -33,6 +36,25 @@ export interface Http2Settings {
   readonly initialStreamWindowSize: number;
   /** Initial connection flow-control window, bytes. @default 1048576 (1 MiB) */
   readonly initialConnectionWindowSize: number;
+  /**
+   * On an invalid HTTP/2 message, only the stream is reset (true) or the whole connection is closed (false)
+   * (`override_stream_error_on_invalid_http_message`); ClientTrafficPolicy `http2.onInvalidMessage`.
+   * Absent leaves Envoy's default (the connection is closed). @default undefined
+   */
+  readonly resetStreamOnError?: boolean;
+}
+
+/** HTTP/1 settings (ClientTrafficPolicy `http1`); absent ones keep Envoy's defaults, which Envoy Gateway keeps. */
+export interface Http1Settings {
+  /** HTTP/1 trailers are proxied (`enable_trailers`). @default false */
+  readonly enableTrailers?: boolean;
+  /** Header names keep the case they were received with (the preserve_case stateful formatter). @default false */
+  readonly preserveHeaderCase?: boolean;
+  /**
+   * HTTP/1.0 (and 0.9) requests are accepted (`accept_http_10`); `defaultHost` is the Host given to those
+   * without one (`default_host_for_http_10`). @default undefined (refused with 426)
+   */
+  readonly http10?: { readonly defaultHost?: string };
 }
 
 /** The settings of one HTTP listener's connection manager that a policy may change. */
@@ -77,6 +99,27 @@ export interface HttpListenerSettings {
   readonly enableEnvoyHeaders: boolean;
   /** HTTP/2 settings. */
   readonly http2: Http2Settings;
+  /** HTTP/1 settings (`http_protocol_options`); absent writes none. @default undefined */
+  readonly http1?: Http1Settings;
+  /** The whole request must arrive within it, else 408 (`request_timeout`), ms; absent: none. @default undefined */
+  readonly requestTimeoutMs?: number;
+  /** A stream with no activity is reset (`stream_idle_timeout`), ms; absent: Envoy's 5 minutes. @default undefined */
+  readonly streamIdleTimeoutMs?: number;
+  /**
+   * A connection with no active stream is closed (`common_http_protocol_options.idle_timeout`), ms; absent:
+   * Envoy's 1 hour. @default undefined
+   */
+  readonly idleTimeoutMs?: number;
+}
+
+/** Settings a policy overrides: any top-level field, and HTTP/2 settings one by one. */
+export type HttpListenerOverrides = Partial<Omit<HttpListenerSettings, "http2">> & {
+  readonly http2?: Partial<Http2Settings>;
+};
+
+/** The defaults with a policy's overrides spread over them (HTTP/2 settings merged field by field). */
+export function withOverrides(defaults: HttpListenerSettings, o: HttpListenerOverrides): HttpListenerSettings {
+  return { ...defaults, ...o, http2: { ...defaults.http2, ...o.http2 } };
 }
 
 /** The settings of every TCP listener (HTTP, HTTPS, TLS, TCP) a policy may change. */
@@ -137,12 +180,45 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
     pathWithEscapedSlashesAction: ESCAPED_SLASHES[s.escapedSlashesAction],
     useRemoteAddress: s.useRemoteAddress,
     ...(s.xffNumTrustedHops > 0 ? { xffNumTrustedHops: s.xffNumTrustedHops } : {}),
-    commonHttpProtocolOptions: { headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction] },
-    http2ProtocolOptions: { ...s.http2 },
+    commonHttpProtocolOptions: {
+      headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
+      ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
+    },
+    ...(s.http1 ? { httpProtocolOptions: http1Fields(s.http1) } : {}),
+    http2ProtocolOptions: http2Fields(s.http2),
     serverHeaderTransformation: ServerHeader.PASS_THROUGH,
     ...(s.schemeMatchesUpstream ? { schemeHeaderTransformation: { matchUpstream: true } } : {}),
+    ...(s.requestTimeoutMs !== undefined ? { requestTimeout: duration(s.requestTimeoutMs) } : {}),
+    ...(s.streamIdleTimeoutMs !== undefined ? { streamIdleTimeout: duration(s.streamIdleTimeoutMs) } : {}),
     ...(requestId ? { generateRequestId: requestId.generate, preserveExternalRequestId: requestId.preserve } : {}),
-  } as Partial<HttpConnectionManager>;
+  } as unknown as Partial<HttpConnectionManager>;
+}
+
+/** Envoy's Http1ProtocolOptions for the HTTP/1 settings. */
+function http1Fields(h: Http1Settings): Record<string, unknown> {
+  return {
+    ...(h.enableTrailers ? { enableTrailers: true } : {}),
+    ...(h.preserveHeaderCase
+      ? {
+          headerKeyFormat: {
+            statefulFormatter: {
+              name: "preserve_case",
+              typedConfig: pack(PreserveCaseFormatterType, PreserveCaseFormatterType.codec.fromPartial({} as never)),
+            },
+          },
+        }
+      : {}),
+    ...(h.http10 ? { acceptHttp10: true, defaultHostForHttp10: h.http10.defaultHost ?? "" } : {}),
+  };
+}
+
+/** Envoy's Http2ProtocolOptions for the HTTP/2 settings. */
+function http2Fields(h: Http2Settings): Record<string, unknown> {
+  const { resetStreamOnError, ...windows } = h;
+  return {
+    ...windows,
+    ...(resetStreamOnError !== undefined ? { overrideStreamErrorOnInvalidHttpMessage: resetStreamOnError } : {}),
+  };
 }
 
 /** The router filter's config the settings decide. */

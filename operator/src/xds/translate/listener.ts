@@ -18,14 +18,9 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
-import {
-  HTTP_LISTENER_DEFAULTS,
-  LISTENER_CONNECTION_DEFAULTS,
-  hcmSettingFields,
-  listenerConnectionFields,
-} from "./listener-defaults";
-import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
-import { withClientHttpSettings, withProxyProtocol } from "./client-traffic-http";
+import { LISTENER_CONNECTION_DEFAULTS, hcmSettingFields, listenerConnectionFields } from "./listener-defaults";
+import { httpListenerSettings, keepaliveSocketOptions } from "./client-traffic";
+import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -81,24 +76,29 @@ export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
-function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
-  const defaults = hcmSettingFields(HTTP_LISTENER_DEFAULTS);
-  const timeouts = hcmTimeouts(ir.clientTraffic);
-  const fields = {
+/**
+ * The HTTP connection manager of an HTTP listener: routes over RDS, the registry's HTTP filters, and one
+ * settings object (Envoy Gateway's defaults with the ClientTrafficPolicy's overrides spread over them).
+ * `codec` is AUTO for TCP listeners (HTTP/1.1 and HTTP/2); a QUIC listener passes HTTP3.
+ */
+export function buildHcm(
+  ir: HttpListenerIr,
+  accessLogs: readonly AccessLogIr[] | undefined,
+  codec: HttpConnectionManager_CodecType = HttpConnectionManager_CodecType.AUTO,
+): HttpConnectionManager {
+  return HttpConnectionManager.fromPartial({
     ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
-    codecType: HttpConnectionManager_CodecType.AUTO,
+    codecType: codec,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
-    ...defaults,
-    ...timeouts,
-    // Both set common options (the underscores action; the idle timeout): merged, not replaced.
-    commonHttpProtocolOptions: {
-      ...defaults.commonHttpProtocolOptions,
-      ...(timeouts.commonHttpProtocolOptions as object | undefined),
-    },
-  };
-  const hcm = HttpConnectionManager.fromPartial(withClientHttpSettings(fields, ir.clientTraffic) as never);
+    ...hcmSettingFields(httpListenerSettings(ir.clientTraffic)),
+    ...clientHttpFields(ir.clientTraffic),
+  } as never);
+}
+
+function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
+  const hcm = buildHcm(ir, accessLogs);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

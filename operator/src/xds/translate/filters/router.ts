@@ -1,9 +1,9 @@
 /** envoy.filters.http.router (rank 310): the terminal filter, always last, on every HTTP connection manager. */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { RouterType } from "../../types";
-import { HTTP_LISTENER_DEFAULTS, routerSettingFields } from "../listener-defaults";
+import { routerSettingFields } from "../listener-defaults";
+import { httpListenerSettings } from "../client-traffic";
 import { packPartial, type HttpFilterDef } from "./registry";
-import { routerClientFields } from "../client-traffic-http";
 
 /** Name of the router, always last. */
 export const ROUTER_FILTER = "envoy.filters.http.router";
@@ -19,10 +19,7 @@ export const router: HttpFilterDef = {
   hcmFilters: (listener) => [
     {
       name: ROUTER_FILTER,
-      typedConfig: packPartial(RouterType, {
-        ...routerSettingFields(HTTP_LISTENER_DEFAULTS),
-        ...routerClientFields(listener.clientTraffic),
-      }),
+      typedConfig: packPartial(RouterType, routerSettingFields(httpListenerSettings(listener.clientTraffic))),
     } as HttpFilter,
   ],
   sampleConfig: () => packPartial(RouterType, {}),
