@@ -5,6 +5,7 @@
  * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
  */
 import type { ClientIpIr, HttpSettingsOverrideIr, ListenerHeadersIr, ProxyProtocolIr } from "./client-traffic-http-ir";
+import type { ClientTlsIr } from "./client-traffic-tls-ir";
 
 /** Settings from the ClientTrafficPolicy that applies to one Envoy listener. */
 export interface ClientTrafficIr {
@@ -24,6 +25,8 @@ export interface ClientTrafficIr {
   readonly headers?: ListenerHeadersIr;
   /** Overrides of the HTTP connection manager's defaults (HTTP listeners). */
   readonly httpSettings?: HttpSettingsOverrideIr;
+  /** TLS termination settings (HTTPS and TLS listeners). */
+  readonly tls?: ClientTlsIr;
 }
 
 /** TCP keepalive probes. */

@@ -16,13 +16,14 @@
 import type { ClientTrafficIr, HttpClientTimeoutsIr, TcpKeepaliveIr } from "../../ir/client-traffic-ir";
 import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
 import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
-import { keyOf } from "../../resources/meta";
+import { keyOf, namespaceOf } from "../../resources/meta";
 import { parseDuration } from "../duration";
 import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { unimplementedFields } from "./client-traffic-fields";
 import { translateHttpListenerParts } from "./client-traffic-http";
+import { translateClientTls, type TlsRefs } from "./client-traffic-tls";
 import { acceptRest, attachPolicies, goList } from "./engine";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -62,12 +63,13 @@ export function applyClientTrafficPolicies(
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
   nodeOf: (gw: GatewayIr["gw"]) => string,
+  refs?: TlsRefs,
 ): GatewayIr[] {
   const set = attachPolicies(policies, CLIENT_TRAFFIC_RULES, index, book);
   const translated = new Map<string, Translated>();
   for (const a of set.winners) {
     if (translated.has(a.policyKey)) continue;
-    const t = translateSpec(a.policy);
+    const t = translateSpec(a.policy, refs);
     translated.set(a.policyKey, t);
   }
   for (const a of set.winners) reportProblems(a, translated.get(a.policyKey) as Translated, book);
@@ -180,6 +182,7 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
   const keys = [
     "tcpKeepalive",
     "httpTimeouts",
+    "tls",
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
   ] as const;
@@ -188,7 +191,7 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
 }
 
 function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
-  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol") : undefined;
+  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
@@ -230,14 +233,17 @@ function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): v
   }
 }
 
-/** Translates one policy's spec. */
-export function translateSpec(policy: ClientTrafficPolicy): Translated {
+/** Translates one policy's spec; `refs` resolves the Secrets and ConfigMaps of `tls` (absent: none exist). */
+export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Translated {
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
   const unimplemented = unimplementedFields(spec);
   const invalid: string[] = [];
   const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
   const tcpIdle = spec.timeout?.tcp?.idleTimeout;
+  const tls = spec.tls
+    ? translateClientTls(spec.tls, { namespace: namespaceOf(policy.metadata), refs }, invalid)
+    : undefined;
   const tcpIdleTimeoutMs =
     tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
   const ir: ClientTrafficIr = {
@@ -246,6 +252,7 @@ export function translateSpec(policy: ClientTrafficPolicy): Translated {
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
     ...translateHttpListenerParts(spec, invalid),
+    ...(tls ? { tls } : {}),
   };
   return { ir, unimplemented, invalid };
 }
