@@ -19,6 +19,7 @@ import { eventually, freePort } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml, type KeyPair, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
+import { ACCEPTED_TLS_NAMES } from "../../operator/src/translate/policies/client-traffic-tls";
 
 const HOST = "secure.example.com";
 
@@ -331,5 +332,23 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
       "the missing Secret reported",
     );
     assert.equal((await conn()).status, 500);
+  });
+
+  it("every cipher, curve and signature algorithm egts accepts is taken by Envoy (no NACK) at once", async () => {
+    const list = (l: readonly string[]): string => `[${l.map((n) => JSON.stringify(n)).join(", ")}]`;
+    await apply(
+      `    maxVersion: "1.2"\n    alpnProtocols: [http/1.1]\n    ciphers: ${list(ACCEPTED_TLS_NAMES.ciphers)}\n` +
+        `    ecdhCurves: ${list(ACCEPTED_TLS_NAMES.ecdhCurves)}\n` +
+        `    signatureAlgorithms: ${list(ACCEPTED_TLS_NAMES.signatureAlgorithms)}\n`,
+    );
+    // The previous policy was invalid (500, ALPN h2): ALPN http/1.1 shows Envoy took the new listener.
+    await eventually(
+      async () => (await conn({ ALPNProtocols: ["h2", "http/1.1"] })).alpn === "http/1.1",
+      20_000,
+      "the listener with every name",
+    );
+    const c = await conn({ ALPNProtocols: ["h2", "http/1.1"] });
+    assert.equal(c.status, 200, c.error);
+    assert.equal(c.protocol, "TLSv1.2");
   });
 });

@@ -78,7 +78,7 @@ const CURVES = new Set([
   "X25519MLKEM768",
   "X25519Kyber768Draft00",
 ]);
-/** Signature algorithms BoringSSL accepts: TLS 1.3 names, or `KEY+HASH`. */
+/** Signature algorithms BoringSSL accepts (TLS 1.3 names); `KEY+HASH` names are aliases of them. */
 const SIGNATURE_ALGORITHMS = new Set([
   "rsa_pkcs1_sha1",
   "rsa_pkcs1_sha256",
@@ -94,7 +94,26 @@ const SIGNATURE_ALGORITHMS = new Set([
   "rsa_pss_rsae_sha512",
   "ed25519",
 ]);
-const SIGNATURE_PAIR = /^(?:(?:RSA|ECDSA)\+SHA(?:1|256|384|512)|(?:RSA-PSS|PSS)\+SHA(?:256|384|512))$/;
+const SIGNATURE_PAIR = /^(?:(RSA|ECDSA)\+SHA(1|256|384|512)|(?:RSA-PSS|PSS)\+SHA(256|384|512))$/;
+const ECDSA_CURVE: Readonly<Record<string, string>> = { "256": "secp256r1_", "384": "secp384r1_", "512": "secp521r1_" };
+
+/** The TLS 1.3 name of a signature algorithm (BoringSSL refuses a list naming one twice), or undefined. */
+function signatureAlgorithm(n: string): string | undefined {
+  if (SIGNATURE_ALGORITHMS.has(n)) return n;
+  const m = SIGNATURE_PAIR.exec(n);
+  if (!m) return undefined;
+  if (m[3]) return `rsa_pss_rsae_sha${m[3]}`;
+  if (m[1] === "RSA") return `rsa_pkcs1_sha${m[2]}`;
+  return m[2] === "1" ? "ecdsa_sha1" : `ecdsa_${ECDSA_CURVE[m[2]]}sha${m[2]}`;
+}
+
+/** The names egts lets through, for the test that proves Envoy takes them all at once. */
+export const ACCEPTED_TLS_NAMES = {
+  ciphers: [...CIPHERS],
+  ecdhCurves: [...CURVES],
+  signatureAlgorithms: [...SIGNATURE_ALGORITHMS],
+} as const;
+
 /** Envoy Gateway's ALPNProtocol values. */
 const ALPN = ["h2", "http/1.1", "http/1.0"];
 const MATCH_TYPES = ["Exact", "Prefix", "Suffix", "RegularExpression"] as const;
@@ -113,8 +132,9 @@ export function translateClientTls(
   checkVersionOrder(tls, invalid);
   const ciphers = names("ciphers", tls.ciphers, isCipher, invalid);
   const ecdhCurves = names("ecdhCurves", tls.ecdhCurves, (n) => CURVES.has(n), invalid);
-  const isSigAlg = (n: string): boolean => SIGNATURE_ALGORITHMS.has(n) || SIGNATURE_PAIR.test(n);
+  const isSigAlg = (n: string): boolean => signatureAlgorithm(n) !== undefined;
   const signatureAlgorithms = names("signatureAlgorithms", tls.signatureAlgorithms, isSigAlg, invalid);
+  checkRepeats(tls.signatureAlgorithms ?? [], invalid);
   const alpnProtocols = names("alpnProtocols", tls.alpnProtocols, (n) => ALPN.includes(n), invalid, true);
   const resumption = tls.session?.resumption;
   const clientValidation = tls.clientValidation ? validationOf(tls.clientValidation, ctx, invalid) : undefined;
@@ -150,6 +170,19 @@ function checkVersionOrder(tls: ClientTLSSettings, invalid: string[]): void {
     invalid.push(
       `spec.tls.minVersion: ${shown(tls.minVersion, min)} is greater than maxVersion ${shown(tls.maxVersion, max)}`,
     );
+  }
+}
+
+/** BoringSSL refuses a signature algorithm list that names one algorithm twice (aliases included). */
+function checkRepeats(list: readonly string[], invalid: string[]): void {
+  const seen = new Map<string, string>();
+  for (const n of list) {
+    const canonical = signatureAlgorithm(n);
+    if (canonical === undefined) continue;
+    const first = seen.get(canonical);
+    if (first !== undefined) {
+      invalid.push(`spec.tls.signatureAlgorithms: "${n}" repeats "${first}" (BoringSSL refuses the list)`);
+    } else seen.set(canonical, n);
   }
 }
 
