@@ -139,17 +139,22 @@ export function translateClientTls(
   const resumption = tls.session?.resumption;
   const clientValidation = tls.clientValidation ? validationOf(tls.clientValidation, ctx, invalid) : undefined;
   if (invalid.length > before) return undefined;
-  return {
-    ...(minVersion ? { minVersion } : {}),
-    ...(maxVersion ? { maxVersion } : {}),
-    ...(ciphers ? { ciphers } : {}),
-    ...(ecdhCurves ? { ecdhCurves } : {}),
-    ...(signatureAlgorithms ? { signatureAlgorithms } : {}),
-    ...(alpnProtocols ? { alpnProtocols } : {}),
-    ...(resumption?.stateless ? { statelessResumption: true } : {}),
-    ...(resumption?.stateful ? { statefulResumption: true } : {}),
-    ...(clientValidation ? { clientValidation } : {}),
-  };
+  return compact({
+    minVersion,
+    maxVersion,
+    ciphers,
+    ecdhCurves,
+    signatureAlgorithms,
+    alpnProtocols,
+    statelessResumption: resumption?.stateless ? true : undefined,
+    statefulResumption: resumption?.stateful ? true : undefined,
+    clientValidation,
+  });
+}
+
+/** `o` without its undefined fields (the IR leaves unset fields out). */
+function compact<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function version(field: string, v: string | undefined, invalid: string[]): TlsVersionIr | undefined {
@@ -219,49 +224,56 @@ function validationOf(
   ctx: TlsPolicyContext,
   invalid: string[],
 ): ClientCertValidationIr | undefined {
-  const at = "spec.tls.clientValidation";
   const before = invalid.length;
   const caRefs = v.caCertificateRefs ?? [];
-  const cas = caRefs.map((r, i) => resolvePem(`${at}.caCertificateRefs[${i}]`, r, "ca.crt", ctx, invalid));
-  for (const [i, pem] of cas.entries()) {
-    if (pem !== undefined && !isCertificate(pem)) {
-      invalid.push(`${at}.caCertificateRefs[${i}]: ca.crt is not a PEM certificate`);
-    }
-  }
+  const caCertificate = caRefs.length > 0 ? caBundle(caRefs, ctx, invalid) : undefined;
   const spkiHashes = hashes(
-    `${at}.spkiHashes`,
+    `${AT}.spkiHashes`,
     v.spkiHashes,
     isSpkiHash,
     "a base64 SHA-256 hash (44 characters)",
     invalid,
   );
-  const certificateHashes = hashes(
-    `${at}.certificateHashes`,
-    v.certificateHashes,
-    isCertHash,
-    "a hex SHA-256 hash (64 hex digits, optionally colon-separated pairs)",
-    invalid,
-  );
+  const certificateHashes = hashes(`${AT}.certificateHashes`, v.certificateHashes, isCertHash, CERT_HASH, invalid);
   const subjectAltNames = v.subjectAltNames ? sanMatchers(v.subjectAltNames, invalid) : [];
   const crl = v.crl ? crlOf(v.crl.refs ?? [], ctx, invalid) : undefined;
-  const hasCa = caRefs.length > 0;
-  if (!hasCa && !spkiHashes && !certificateHashes) {
-    invalid.push(`${at}: set caCertificateRefs, spkiHashes or certificateHashes (nothing to validate clients with)`);
-  }
-  if (!hasCa && subjectAltNames.length > 0) {
-    invalid.push(`${at}.subjectAltNames: needs caCertificateRefs (Envoy matches SANs only on trusted certificates)`);
-  }
-  if (!hasCa && v.crl) invalid.push(`${at}.crl: needs caCertificateRefs`);
+  if (caRefs.length === 0) withoutCa(v, subjectAltNames.length > 0, invalid);
   if (invalid.length > before) return undefined;
-  return {
-    ...(hasCa ? { caCertificate: (cas as string[]).join("\n") } : {}),
+  return compact({
+    caCertificate,
     optional: v.optional === true,
-    ...(spkiHashes ? { spkiHashes } : {}),
-    ...(certificateHashes ? { certificateHashes } : {}),
-    ...(subjectAltNames.length > 0 ? { subjectAltNames } : {}),
-    ...(crl !== undefined ? { crl } : {}),
-    ...(v.crl?.onlyVerifyLeafCertificate ? { onlyVerifyLeafCrl: true } : {}),
-  };
+    spkiHashes,
+    certificateHashes,
+    subjectAltNames: subjectAltNames.length > 0 ? subjectAltNames : undefined,
+    crl,
+    onlyVerifyLeafCrl: v.crl?.onlyVerifyLeafCertificate ? true : undefined,
+  });
+}
+
+const AT = "spec.tls.clientValidation";
+const CERT_HASH = "a hex SHA-256 hash (64 hex digits, optionally colon-separated pairs)";
+
+/** The PEM bundle of every CA reference (each must hold certificates under ca.crt). */
+function caBundle(refs: readonly SecretObjectReference[], ctx: TlsPolicyContext, invalid: string[]): string {
+  const pems = refs.map((r, i) => {
+    const pem = resolvePem(`${AT}.caCertificateRefs[${i}]`, r, "ca.crt", ctx, invalid);
+    if (pem !== undefined && !isCertificate(pem)) {
+      invalid.push(`${AT}.caCertificateRefs[${i}]: ca.crt is not a PEM certificate`);
+    }
+    return pem ?? "";
+  });
+  return pems.join("\n");
+}
+
+/** Without a CA: hashes are needed, and SAN matchers and CRLs cannot be used (Envoy refuses them). */
+function withoutCa(v: ClientValidationContext, sans: boolean, invalid: string[]): void {
+  if ((v.spkiHashes ?? []).length === 0 && (v.certificateHashes ?? []).length === 0) {
+    invalid.push(`${AT}: set caCertificateRefs, spkiHashes or certificateHashes (nothing to validate clients with)`);
+  }
+  if (sans) {
+    invalid.push(`${AT}.subjectAltNames: needs caCertificateRefs (Envoy matches SANs only on trusted certificates)`);
+  }
+  if (v.crl) invalid.push(`${AT}.crl: needs caCertificateRefs`);
 }
 
 function hashes(
@@ -364,31 +376,29 @@ function resolvePem(
   ctx: TlsPolicyContext,
   invalid: string[],
 ): string | undefined {
-  const group = ref.group ?? "";
   const kind = ref.kind ?? "Secret";
   const ns = ref.namespace ?? ctx.namespace;
-  const what = `${kind} ${ns}/${ref.name}`;
-  if (group !== "" || (kind !== "Secret" && kind !== "ConfigMap")) {
-    invalid.push(`${at}: ${group ? group + "/" : ""}${kind} is not supported; use a core Secret or ConfigMap`);
+  const problem = refProblem(ref, kind, ns, ctx);
+  if (problem) {
+    invalid.push(`${at}: ${problem}`);
     return undefined;
+  }
+  const k = `${ns}/${ref.name}`;
+  const object = kind === "Secret" ? ctx.refs?.secret(k) : ctx.refs?.configMap(k);
+  const value = !object ? undefined : kind === "Secret" ? secretValue(object, key) : object.data?.[key];
+  if (value === undefined) invalid.push(`${at}: ${kind} ${k} ${object ? `has no key ${key}` : "not found"}`);
+  return value;
+}
+
+/** Why a reference cannot be followed: not a core Secret or ConfigMap, or another namespace without a grant. */
+function refProblem(ref: SecretObjectReference, kind: string, ns: string, ctx: TlsPolicyContext): string | undefined {
+  const group = ref.group ?? "";
+  if (group !== "" || (kind !== "Secret" && kind !== "ConfigMap")) {
+    return `${group ? group + "/" : ""}${kind} is not supported; use a core Secret or ConfigMap`;
   }
   const denied = ctx.refs?.grants.check(
     { group: "gateway.envoyproxy.io", kind: "ClientTrafficPolicy", namespace: ctx.namespace },
     { group: "", kind, namespace: ns, name: ref.name },
   );
-  if (denied) {
-    invalid.push(`${at}: ${denied.message}`);
-    return undefined;
-  }
-  const k = `${ns}/${ref.name}`;
-  if (kind === "Secret") {
-    const secret = ctx.refs?.secret(k);
-    const value = secret ? secretValue(secret, key) : undefined;
-    if (value === undefined) invalid.push(`${at}: ${what} ${secret ? `has no key ${key}` : "not found"}`);
-    return value;
-  }
-  const cm = ctx.refs?.configMap(k);
-  const value = cm?.data?.[key];
-  if (value === undefined) invalid.push(`${at}: ${what} ${cm ? `has no key ${key}` : "not found"}`);
-  return value;
+  return denied?.message;
 }

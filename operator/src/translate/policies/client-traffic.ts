@@ -53,6 +53,14 @@ interface Translated {
   readonly invalid: readonly string[];
 }
 
+/** What applying the policies needs besides the policies and Gateways. */
+export interface ClientTrafficEnv {
+  /** The proxy (xDS node) a Gateway is served by: Gateways of a merged class share one. */
+  readonly nodeOf: (gw: GatewayIr["gw"]) => string;
+  /** Secrets, ConfigMaps and ReferenceGrants for `tls` references (absent: none exist). */
+  readonly refs?: TlsRefs;
+}
+
 /**
  * Applies the ClientTrafficPolicies to the built Gateway IRs: returns the IRs with `clientTraffic` set on
  * the listeners a policy configures (the others unchanged), and fills in the policies' statuses.
@@ -62,8 +70,7 @@ export function applyClientTrafficPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  nodeOf: (gw: GatewayIr["gw"]) => string,
-  refs?: TlsRefs,
+  { nodeOf, refs }: ClientTrafficEnv,
 ): GatewayIr[] {
   const set = attachPolicies(policies, CLIENT_TRAFFIC_RULES, index, book);
   const translated = new Map<string, Translated>();

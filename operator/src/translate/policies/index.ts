@@ -51,8 +51,10 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const nodeOf = (gw: GatewayState): string =>
     inputs.merged.has(gw.gateway.spec.gatewayClassName) ? gw.gateway.spec.gatewayClassName : gw.key;
   const refs = new ListenerRefs(inputs.snapshot, new ReferenceGrantIndex(inputs.snapshot.referenceGrants ?? []));
-  const ctps = policies.clientTrafficPolicies ?? [];
-  const built = applyClientTrafficPolicies(ctps, index, book, inputs.built, nodeOf, refs);
+  const built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built, {
+    nodeOf,
+    refs,
+  });
   const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,
