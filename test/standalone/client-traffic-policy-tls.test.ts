@@ -104,16 +104,6 @@ spec:
 ${tls}`;
 }
 
-function crlConfigMapYaml(name: string, pem: string): string {
-  return `apiVersion: v1
-kind: ConfigMap
-metadata: { name: ${name}, namespace: default }
-data:
-  ca.crl: |
-    ${pem.trim().split("\n").join("\n    ")}
-`;
-}
-
 describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
   this.timeout(180_000);
   let t: TestGateway | undefined;
@@ -190,7 +180,7 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
       "pki.yaml": [
         tlsSecretYaml("server-cert", serverCa.issue(HOST)),
         caConfigMapYaml("client-ca", pki.ca.cert),
-        crlConfigMapYaml("client-crl", pki.crl),
+        caConfigMapYaml("client-crl", pki.crl, "ca.crl"),
       ].join("---\n"),
     });
     await eventually(() => ok(), 20_000, "the HTTPS route");
