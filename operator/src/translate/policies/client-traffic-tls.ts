@@ -352,17 +352,42 @@ function crlOf(refs: readonly SecretObjectReference[], ctx: TlsPolicyContext, in
   return pems.every((p) => p !== undefined) ? pems.join("\n") : undefined;
 }
 
-/** PEM blocks of type X509 CRL only, each a DER SEQUENCE. */
+/** PEM blocks of type X509 CRL only, each shaped as a CertificateList (RFC 5280): SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }. */
 function isPemCrl(pem: string): boolean {
   const blocks = [...pem.matchAll(/-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/g)];
-  if (blocks.length === 0) return false;
-  if (/-----BEGIN (?!X509 CRL)/.test(pem)) return false;
+  if (blocks.length === 0 || /-----BEGIN (?!X509 CRL)/.test(pem)) return false;
   return blocks.every((b) => {
     const body = b[1].replace(/\s+/g, "");
     if (!/^[A-Za-z0-9+/]+={0,2}$/.test(body)) return false;
     const der = Buffer.from(body, "base64");
-    return der.length > 2 && der[0] === 0x30;
+    const outer = derItem(der, 0);
+    if (!outer || outer.tag !== 0x30 || outer.end !== der.length) return false;
+    const tags: number[] = [];
+    for (let at = outer.start; at < outer.end;) {
+      const item = derItem(der, at);
+      if (!item || item.end > outer.end) return false;
+      tags.push(item.tag);
+      at = item.end;
+    }
+    return tags.join(",") === "48,48,3";
   });
+}
+
+/** The DER element at `at`: its tag, where its contents start and where it ends; undefined when malformed. */
+function derItem(der: Buffer, at: number): { tag: number; start: number; end: number } | undefined {
+  if (at + 2 > der.length) return undefined;
+  const first = der[at + 1];
+  let length = first;
+  let start = at + 2;
+  if (first & 0x80) {
+    const n = first & 0x7f;
+    if (n === 0 || n > 4 || start + n > der.length) return undefined;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + der[start + i];
+    start += n;
+  }
+  const end = start + length;
+  return end <= der.length ? { tag: der[at], start, end } : undefined;
 }
 
 /**
