@@ -16,6 +16,7 @@ import { join } from "node:path";
 import { connect, type ConnectionOptions } from "node:tls";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort } from "../support/http";
+import { startTcpEcho, type TcpEcho } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml, type KeyPair, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
@@ -81,9 +82,21 @@ function makeClientPki(): ClientPki {
   }
 }
 
-function gatewayYaml(port: number): string {
-  const listeners = `    - { name: https, protocol: HTTPS, port: ${port}, hostname: ${HOST}, tls: { certificateRefs: [{ name: server-cert }] } }`;
+function gatewayYaml(port: number, tlsPort: number): string {
+  const listeners = `    - { name: https, protocol: HTTPS, port: ${port}, hostname: ${HOST}, tls: { certificateRefs: [{ name: server-cert }] } }
+    - name: tls
+      protocol: TLS
+      port: ${tlsPort}
+      hostname: ${HOST}
+      tls: { mode: Terminate, certificateRefs: [{ name: server-cert }] }`;
   return `${gatewayWithListenersYaml(listeners)}---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: { name: echo, namespace: default }
+spec:
+  parentRefs: [{ name: eg, sectionName: tls }]
+  rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: echo }] }]
+---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: web, namespace: default }
@@ -108,7 +121,9 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
   this.timeout(180_000);
   let t: TestGateway | undefined;
   let web: EchoBackend | undefined;
+  let tcpEcho: TcpEcho | undefined;
   let port = 0;
+  let tlsPort = 0;
   let serverCa: TestCa;
   let pki: ClientPki;
   let stranger: KeyPair;
@@ -151,6 +166,21 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
       });
       s.on("error", (e: Error) => done({ error: e.message }));
     });
+  /** Over the TLS listener (Terminate, TLSRoute to a TCP echo): the echo of "ping", or the error. */
+  const echo = (o: ConnectionOptions = {}): Promise<string> =>
+    new Promise((resolve) => {
+      const s = connect({ host: "127.0.0.1", port: tlsPort, servername: HOST, ca: serverCa.cert, ...o }, () =>
+        s.write("ping"),
+      );
+      const done = (r: string): void => {
+        s.destroy();
+        resolve(r);
+      };
+      s.setTimeout(5000, () => done("error: timeout"));
+      s.once("data", (d: Buffer) => done(d.toString()));
+      s.on("end", () => done("error: closed"));
+      s.on("error", (e: Error) => done(`error: ${e.message}`));
+    });
   const ok = async (o: ConnectionOptions = {}): Promise<boolean> => (await conn(o)).status === 200;
   const refused = async (o: ConnectionOptions = {}): Promise<boolean> => (await conn(o)).status === undefined;
   const apply = (tls: string): Promise<void> => t?.write("policy.yaml", policyYaml(tls)) ?? Promise.resolve();
@@ -173,10 +203,12 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
     pki = makeClientPki();
     stranger = makeCa("egts stranger CA").issue("client.example.com");
     web = await startEchoBackend({ name: "web" });
+    tcpEcho = await startTcpEcho("tls");
     port = await freePort();
+    tlsPort = await freePort();
     t = await startTestGateway({
-      "gateway.yaml": gatewayYaml(port),
-      "backend.yaml": backendYaml("web", web.port),
+      "gateway.yaml": gatewayYaml(port, tlsPort),
+      "backend.yaml": `${backendYaml("web", web.port)}---\n${backendYaml("echo", tcpEcho.port)}`,
       "pki.yaml": [
         tlsSecretYaml("server-cert", serverCa.issue(HOST)),
         caConfigMapYaml("client-ca", pki.ca.cert),
@@ -184,11 +216,13 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
       ].join("---\n"),
     });
     await eventually(() => ok(), 20_000, "the HTTPS route");
+    await eventually(async () => (await echo()) === "tls:ping", 20_000, "the TLS route");
   });
 
   after(async () => {
     await t?.close();
     await web?.close();
+    await new Promise((r) => tcpEcho?.server.close(r));
   });
 
   it("without a policy: TLS 1.2 and 1.3, h2 preferred, and no session resumption (Envoy Gateway's default)", async () => {
@@ -247,6 +281,18 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
     await eventually(() => refused(), 20_000, "requests without a certificate refused");
     assert.equal((await conn(withCert(pki.good))).status, 200);
     assert.equal((await conn(withCert(stranger))).status, undefined, "a certificate of another CA is refused");
+  });
+
+  it("the TLS listener (Terminate) takes the same policy: versions and client certificates", async () => {
+    // Without a policy (before): served without a certificate, over TLS 1.2 too.
+    await apply(
+      `    minVersion: "1.3"\n    clientValidation:\n      caCertificateRefs: [{ kind: ConfigMap, name: client-ca }]\n`,
+    );
+    const tls12 = { maxVersion: "TLSv1.2", ...withCert(pki.good) } as const;
+    await eventually(async () => (await echo(tls12)).startsWith("error: "), 20_000, "TLS 1.2 refused");
+    assert.equal(await echo(withCert(pki.good)), "tls:ping");
+    assert.match(await echo(), /^error: /, "no certificate: refused");
+    assert.match(await echo(withCert(stranger)), /^error: /, "another CA's certificate: refused");
   });
 
   it("clientValidation optional: served without a certificate and with a good one, not with a bad one", async () => {
