@@ -68,13 +68,13 @@ data:
 `;
 }
 
-/** A ConfigMap `default/<name>` with a PEM bundle under `ca.crt`. */
-export function caConfigMapYaml(name: string, pem: string): string {
+/** A ConfigMap `default/<name>` with a PEM bundle under `key` (`ca.crt`; `ca.crl` for revocation lists). */
+export function caConfigMapYaml(name: string, pem: string, key = "ca.crt"): string {
   return `apiVersion: v1
 kind: ConfigMap
 metadata: { name: ${name}, namespace: default }
 data:
-  ca.crt: |
+  ${key}: |
     ${pem.trim().split("\n").join("\n    ")}
 `;
 }

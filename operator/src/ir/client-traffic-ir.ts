@@ -5,6 +5,7 @@
  * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
  */
 import type { ClientIpIr, HttpSettingsOverrideIr, ListenerHeadersIr, ProxyProtocolIr } from "./client-traffic-http-ir";
+import type { ClientTlsIr } from "./client-traffic-tls-ir";
 
 /** Settings from the ClientTrafficPolicy that applies to one Envoy listener. */
 export interface ClientTrafficIr {
@@ -31,6 +32,8 @@ export interface ClientTrafficIr {
    * goes to `httpSettings.http1.http10.defaultHost`) and not passed on to the listeners.
    */
   readonly http10UseDefaultHost?: boolean;
+  /** TLS termination settings (HTTPS and TLS listeners). */
+  readonly tls?: ClientTlsIr;
 }
 
 /** TCP keepalive probes. */

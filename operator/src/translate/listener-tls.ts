@@ -166,7 +166,7 @@ export function resolveCertificate(
 }
 
 /** A Secret value: `stringData` as written, else base64-decoded `data`. */
-function secretValue(secret: Secret, key: string): string | undefined {
+export function secretValue(secret: Secret, key: string): string | undefined {
   const plain = secret.stringData?.[key];
   if (plain !== undefined) return plain;
   const b64 = secret.data?.[key];

@@ -34,6 +34,7 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "http2",
   "healthCheck",
   "scheme",
+  "tls",
 ];
 
 /** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */

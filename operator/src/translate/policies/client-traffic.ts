@@ -16,7 +16,7 @@
 import type { ClientTrafficIr, HttpClientTimeoutsIr, TcpKeepaliveIr } from "../../ir/client-traffic-ir";
 import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
 import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
-import { keyOf } from "../../resources/meta";
+import { keyOf, namespaceOf } from "../../resources/meta";
 import { parseDuration } from "../duration";
 import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
@@ -24,6 +24,7 @@ import type { PolicyStatusBook } from "./ancestors";
 import { unimplementedFields } from "./client-traffic-fields";
 import { translateHttpListenerParts, type HttpListenerParts } from "./client-traffic-http";
 import { translateProtocolParts, type ProtocolParts } from "./client-traffic-protocol";
+import { translateClientTls, type TlsRefs } from "./client-traffic-tls";
 import { acceptRest, attachPolicies, goList } from "./engine";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -53,6 +54,14 @@ interface Translated {
   readonly invalid: readonly string[];
 }
 
+/** What applying the policies needs besides the policies and Gateways. */
+export interface ClientTrafficEnv {
+  /** The proxy (xDS node) a Gateway is served by: Gateways of a merged class share one. */
+  readonly nodeOf: (gw: GatewayIr["gw"]) => string;
+  /** Secrets, ConfigMaps and ReferenceGrants for `tls` references (absent: none exist). */
+  readonly refs?: TlsRefs;
+}
+
 /**
  * Applies the ClientTrafficPolicies to the built Gateway IRs: returns the IRs with `clientTraffic` set on
  * the listeners a policy configures (the others unchanged), and fills in the policies' statuses.
@@ -62,13 +71,13 @@ export function applyClientTrafficPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  nodeOf: (gw: GatewayIr["gw"]) => string,
+  { nodeOf, refs }: ClientTrafficEnv,
 ): GatewayIr[] {
   const set = attachPolicies(policies, CLIENT_TRAFFIC_RULES, index, book);
   const translated = new Map<string, Translated>();
   for (const a of set.winners) {
     if (translated.has(a.policyKey)) continue;
-    const t = translateSpec(a.policy);
+    const t = translateSpec(a.policy, refs);
     translated.set(a.policyKey, t);
   }
   for (const a of set.winners) reportProblems(a, translated.get(a.policyKey) as Translated, book);
@@ -182,6 +191,7 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
   const keys = [
     "tcpKeepalive",
     "httpTimeouts",
+    "tls",
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
   ] as const;
@@ -190,7 +200,7 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
 }
 
 function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
-  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol") : undefined;
+  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
@@ -253,14 +263,17 @@ function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): v
   }
 }
 
-/** Translates one policy's spec. */
-export function translateSpec(policy: ClientTrafficPolicy): Translated {
+/** Translates one policy's spec; `refs` resolves the Secrets and ConfigMaps of `tls` (absent: none exist). */
+export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Translated {
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
   const unimplemented = unimplementedFields(spec);
   const invalid: string[] = [];
   const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
   const tcpIdle = spec.timeout?.tcp?.idleTimeout;
+  const tls = spec.tls
+    ? translateClientTls(spec.tls, { namespace: namespaceOf(policy.metadata), refs }, invalid)
+    : undefined;
   const tcpIdleTimeoutMs =
     tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
   const ir: ClientTrafficIr = {
@@ -269,6 +282,7 @@ export function translateSpec(policy: ClientTrafficPolicy): Translated {
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
     ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
+    ...(tls ? { tls } : {}),
   };
   return { ir, unimplemented, invalid };
 }

@@ -12,6 +12,8 @@ import type { GatewayState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import { PolicyStatusBook } from "./ancestors";
 import { applyClientTrafficPolicies } from "./client-traffic";
+import { ListenerRefs } from "../listener-tls";
+import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
 import { refuseSecured, reportUntranslatedPolicies } from "./unimplemented";
 
@@ -48,7 +50,11 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const index = new TargetIndex(inputs.gateways, inputs.snapshot);
   const nodeOf = (gw: GatewayState): string =>
     inputs.merged.has(gw.gateway.spec.gatewayClassName) ? gw.gateway.spec.gatewayClassName : gw.key;
-  const built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built, nodeOf);
+  const refs = new ListenerRefs(inputs.snapshot, new ReferenceGrantIndex(inputs.snapshot.referenceGrants ?? []));
+  const built = applyClientTrafficPolicies(policies.clientTrafficPolicies ?? [], index, book, inputs.built, {
+    nodeOf,
+    refs,
+  });
   const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,

@@ -104,8 +104,8 @@ export function headerMutations(m: HeaderMutationIr): unknown[] {
   ];
 }
 
-/** A header name matcher → Envoy's StringMatcher. */
-function stringMatcher(r: HeaderNameMatchIr): Record<string, unknown> {
+/** A header name (or SAN) matcher → Envoy's StringMatcher. */
+export function stringMatcher(r: HeaderNameMatchIr): Record<string, unknown> {
   switch (r.type) {
     case "Exact":
       return { exact: r.value };

@@ -37,7 +37,7 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
   const filterChains = ir.tls
     ? ir.tls.map((c): Partial<FilterChain> => ({
         ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
-        transportSocket: downstreamTls(c.tls, HTTPS_ALPN),
+        transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
         filters: [hcm],
       }))
     : [{ filters: [hcm] }];

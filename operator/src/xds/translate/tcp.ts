@@ -50,7 +50,7 @@ export function tcpChain(
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
-    ...(c.tls ? { transportSocket: downstreamTls(c.tls, []) } : {}),
+    ...(c.tls ? { transportSocket: downstreamTls(c.tls, [], clientTraffic?.tls) } : {}),
     filters: [{ name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) }],
   } as Partial<FilterChain>;
 }

@@ -1,37 +1,86 @@
 /** DownstreamTlsIr → the TLS transport socket of a filter chain, and the TLS inspector listener filter. */
 import type { TransportSocket } from "../../../../proto/gen/envoy/config/core/v3/base";
 import type { ListenerFilter } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
-import { CertificateValidationContext_TrustChainVerification } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
+import {
+  CertificateValidationContext_TrustChainVerification,
+  SubjectAltNameMatcher_SanType,
+  TlsParameters_TlsProtocol,
+} from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
 import { DownstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { pack } from "../../../../proto/any";
-import type { DownstreamTlsIr } from "../../ir/xds-ir";
+import type { ClientCertValidationIr, ClientTlsIr } from "../../ir/client-traffic-tls-ir";
+import type { ClientValidationIr, DownstreamTlsIr } from "../../ir/xds-ir";
+import { stringMatcher } from "./client-traffic-http";
 import { DownstreamTlsContextType, TlsInspectorType } from "../types";
 import { adsConfigSource } from "./config-source";
 
 /**
  * Terminates TLS with the named SDS certificates (fetched over ADS, so a renewed certificate is a Secret
- * update, not a listener update). `alpn` lists the protocols offered (h2 and http/1.1 for HTTPS).
+ * update, not a listener update). `alpn` lists the protocols offered by default (h2 and http/1.1 for HTTPS).
+ * `client` (the ClientTrafficPolicy's tls) sets versions, ciphers, curves, signature algorithms, ALPN,
+ * session resumption and client certificate validation (replacing the Gateway's). As in Envoy Gateway,
+ * session resumption (tickets and the session id cache) is off unless the policy turns it on.
  */
-export function downstreamTls(ir: DownstreamTlsIr, alpn: readonly string[]): TransportSocket {
-  const v = ir.clientValidation;
+export function downstreamTls(ir: DownstreamTlsIr, alpn: readonly string[], client?: ClientTlsIr): TransportSocket {
+  const v = client?.clientValidation;
   const context = DownstreamTlsContext.fromPartial({
     commonTlsContext: {
-      alpnProtocols: [...alpn],
+      ...tlsParams(client),
+      alpnProtocols: [...(client?.alpnProtocols ?? alpn)],
       tlsCertificateSdsSecretConfigs: ir.certificates.map((name) => ({ name, sdsConfig: adsConfigSource() })),
-      ...(v
-        ? {
-            validationContext: {
-              trustedCa: { inlineString: v.caCertificate },
-              trustChainVerification: v.optional
-                ? CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED
-                : CertificateValidationContext_TrustChainVerification.VERIFY_TRUST_CHAIN,
-            },
-          }
-        : {}),
+      ...(v ? { validationContext: policyValidation(v) } : gatewayValidation(ir.clientValidation)),
     },
-    ...(v ? { requireClientCertificate: !v.optional } : {}),
+    ...(v
+      ? { requireClientCertificate: !v.optional }
+      : ir.clientValidation
+        ? { requireClientCertificate: !ir.clientValidation.optional }
+        : {}),
+    ...(client?.statelessResumption ? {} : { disableStatelessSessionResumption: true }),
+    disableStatefulSessionResumption: client?.statefulResumption !== true,
   });
   return { name: "envoy.transport_sockets.tls", typedConfig: pack(DownstreamTlsContextType, context) };
+}
+
+/** The Gateway's frontend validation (AllowInsecureFallback accepts untrusted certificates). */
+function gatewayValidation(v: ClientValidationIr | undefined): { validationContext?: object } {
+  if (!v) return {};
+  return {
+    validationContext: {
+      trustedCa: { inlineString: v.caCertificate },
+      trustChainVerification: v.optional
+        ? CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED
+        : CertificateValidationContext_TrustChainVerification.VERIFY_TRUST_CHAIN,
+    },
+  };
+}
+
+/** The policy's clientValidation: a presented certificate is always verified (optional only allows none). */
+function policyValidation(v: ClientCertValidationIr): object {
+  return {
+    ...(v.caCertificate !== undefined ? { trustedCa: { inlineString: v.caCertificate } } : {}),
+    verifyCertificateSpki: [...(v.spkiHashes ?? [])],
+    verifyCertificateHash: [...(v.certificateHashes ?? [])],
+    matchTypedSubjectAltNames: (v.subjectAltNames ?? []).map((m) => ({
+      sanType: SubjectAltNameMatcher_SanType[m.sanType],
+      matcher: stringMatcher(m),
+      oid: m.oid ?? "",
+    })),
+    ...(v.crl !== undefined ? { crl: { inlineString: v.crl } } : {}),
+    onlyVerifyLeafCertCrl: v.onlyVerifyLeafCrl === true,
+  };
+}
+
+/** CommonTlsContext.tls_params, absent when the policy sets none of them. */
+function tlsParams(c: ClientTlsIr | undefined): { tlsParams?: object } {
+  if (!c) return {};
+  const p = {
+    ...(c.minVersion ? { tlsMinimumProtocolVersion: TlsParameters_TlsProtocol[c.minVersion] } : {}),
+    ...(c.maxVersion ? { tlsMaximumProtocolVersion: TlsParameters_TlsProtocol[c.maxVersion] } : {}),
+    ...(c.ciphers ? { cipherSuites: [...c.ciphers] } : {}),
+    ...(c.ecdhCurves ? { ecdhCurves: [...c.ecdhCurves] } : {}),
+    ...(c.signatureAlgorithms ? { signatureAlgorithms: [...c.signatureAlgorithms] } : {}),
+  };
+  return Object.keys(p).length > 0 ? { tlsParams: p } : {};
 }
 
 /** The listener filter that reads the ClientHello's SNI, so filter chains can match server names. */
