@@ -4,6 +4,7 @@
  * (xds/translate/client-traffic.ts) turns it into listener, HCM and tcp_proxy settings. Each field group is
  * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
  */
+import type { ClientConnectionIr } from "./client-traffic-conn-ir";
 import type { ClientIpIr, HttpSettingsOverrideIr, ListenerHeadersIr, ProxyProtocolIr } from "./client-traffic-http-ir";
 
 /** Settings from the ClientTrafficPolicy that applies to one Envoy listener. */
@@ -24,6 +25,8 @@ export interface ClientTrafficIr {
   readonly headers?: ListenerHeadersIr;
   /** Overrides of the HTTP connection manager's defaults (HTTP listeners). */
   readonly httpSettings?: HttpSettingsOverrideIr;
+  /** Connection limit, buffer limits and accept batching (every TCP-based listener). */
+  readonly connection?: ClientConnectionIr;
 }
 
 /** TCP keepalive probes. */

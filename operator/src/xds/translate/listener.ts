@@ -18,13 +18,9 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
-import {
-  HTTP_LISTENER_DEFAULTS,
-  LISTENER_CONNECTION_DEFAULTS,
-  hcmSettingFields,
-  listenerConnectionFields,
-} from "./listener-defaults";
-import { hcmTimeouts, keepaliveSocketOptions } from "./client-traffic";
+import { HTTP_LISTENER_DEFAULTS, hcmSettingFields } from "./listener-defaults";
+import { hcmTimeouts } from "./client-traffic";
+import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { withClientHttpSettings, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
@@ -39,13 +35,15 @@ const HTTPS_ALPN = ["h2", "http/1.1"];
  */
 export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
   const hcm = hcmFilter(ir, accessLogs);
+  // The connection limit comes first in each chain, counted under the connection manager's stat prefix.
+  const filters = withConnectionLimit(ir.clientTraffic, hcmStatPrefix(ir), [hcm]);
   const filterChains = ir.tls
     ? ir.tls.map((c): Partial<FilterChain> => ({
         ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
         transportSocket: downstreamTls(c.tls, HTTPS_ALPN),
-        filters: [hcm],
+        filters,
       }))
-    : [{ filters: [hcm] }];
+    : [{ filters }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
   filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
   return Listener.fromPartial({
@@ -53,9 +51,9 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector()] : [])),
-    ...keepaliveSocketOptions(ir.clientTraffic),
+    ...listenerSocketOptions(ir.clientTraffic),
     filterChains,
-    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
+    ...connectionListenerFields(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
@@ -81,12 +79,17 @@ export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
+/** The connection manager's stat prefix: `http-<port>` or `https-<port>`. */
+function hcmStatPrefix(ir: HttpListenerIr): string {
+  return `${ir.tls ? "https" : "http"}-${ir.port}`;
+}
+
 function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
   const defaults = hcmSettingFields(HTTP_LISTENER_DEFAULTS);
   const timeouts = hcmTimeouts(ir.clientTraffic);
   const fields = {
     ...accessLogField(routeAccessLogs(accessLogs)),
-    statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
+    statPrefix: hcmStatPrefix(ir),
     codecType: HttpConnectionManager_CodecType.AUTO,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
