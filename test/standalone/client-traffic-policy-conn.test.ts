@@ -2,7 +2,8 @@
  * ClientTrafficPolicy `connection`, `clientIPDetection.directSourceIP` and a deprecated field on the wire (real
  * Envoy, standalone). Each effect is checked absent before the policy is written:
  * - connectionLimit 2: with two connections open, a third one to the TCP listener, and to the HTTP listener,
- *   is closed without an answer;
+ *   is closed without an answer; with closeDelay 1500ms (and a limit of 1) the connection over the limit is
+ *   closed only after the delay;
  * - bufferLimit 4Ki: the router keeps a request body for a retry only up to the connection's buffer limit, so a
  *   POST of 8 KiB that the backend answers 503 first is not retried (the client gets the 503), while a 1 KiB
  *   one is (200) — with Envoy Gateway's default 32 KiB both are retried;
@@ -93,6 +94,20 @@ async function third(port: number, data: string): Promise<{ text: string; closed
   const result = { text: c.text(), closed: c.closed() };
   c.socket.destroy();
   return result;
+}
+
+/** With one connection open and answered, a second one: what it read and when Envoy closed it (ms after opening). */
+async function overLimit(port: number, waitMs: number): Promise<{ text: string; closedAfterMs?: number }> {
+  const [first] = await openAnswered(port, "ping", /ping/, 1);
+  const started = Date.now();
+  const c = await open(port, "ping");
+  try {
+    await eventually(async () => c.closed(), waitMs, "the second connection closed").catch(() => undefined);
+    return { text: c.text(), ...(c.closed() ? { closedAfterMs: Date.now() - started } : {}) };
+  } finally {
+    c.socket.destroy();
+    first.socket.destroy();
+  }
 }
 
 /** `ss -m` of Envoy's side of a fresh connection to `port`: its socket memory (rb = receive, tb = send buffer). */
@@ -278,5 +293,32 @@ spec:
     assert.ok(localAddresses().includes(appended), `appended ${appended}: not this host's address`);
     assert.notEqual(seen["x-envoy-external-address"], "203.0.113.9");
     assert.equal(seen["x-request-id"], "client-chosen-id", "preserveXRequestID (deprecated) still applies");
+  });
+
+  it("connectionLimit.closeDelay: the connection over the limit is closed after the delay", async () => {
+    await t?.write(
+      "policy.yaml",
+      `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: client, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  connection:
+    connectionLimit: { value: 1, closeDelay: 1500ms }
+`,
+    );
+    // Until Envoy has the new limit the second connection is served (limit 2) or, under the old limit, closed at once.
+    await eventually(
+      async () => ((await overLimit(tcp, 4000)).closedAfterMs ?? 0) >= 1000,
+      30_000,
+      "a delayed close",
+      200,
+    );
+    const r = await overLimit(tcp, 4000);
+    assert.equal(r.text, "", "the connection over the limit is not proxied");
+    assert.ok(
+      r.closedAfterMs !== undefined && r.closedAfterMs >= 1400 && r.closedAfterMs < 3000,
+      `closed after ${r.closedAfterMs} ms`,
+    );
   });
 });
