@@ -1,8 +1,8 @@
 /**
  * ClientTrafficPolicy `connection`, `clientIPDetection.directSourceIP` and a deprecated field on the wire (real
  * Envoy, standalone). Each effect is checked absent before the policy is written:
- * - connectionLimit 2: with two connections open, a third one to the TCP listener, and to the HTTP listener,
- *   is closed without an answer; with closeDelay 1500ms (and a limit of 1) the connection over the limit is
+ * - connectionLimit 2: with two connections open, a third one to the TCP listener, the HTTP listener and the
+ *   HTTPS listener is closed without an answer (over TLS: before the handshake completes); with closeDelay 1500ms (and a limit of 1) the connection over the limit is
  *   closed only after the delay;
  * - bufferLimit 4Ki: the router keeps a request body for a retry only up to the connection's buffer limit, so a
  *   POST of 8 KiB that the backend answers 503 first is not retried (the client gets the 503), while a 1 KiB
@@ -19,11 +19,15 @@ import { execFileSync } from "node:child_process";
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from "node:http";
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
+import { connect as tlsConnect } from "node:tls";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
+import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "www.example.com";
+/** A keep-alive GET, with an empty attempt key (the backend answers it 200 at once). */
+const GET = `GET / HTTP/1.1\r\nHost: ${HOST}\r\nx-attempt-key: \r\n\r\n`;
 
 interface Condition {
   type: string;
@@ -61,26 +65,34 @@ interface Conn {
   closed(): boolean;
 }
 
-function open(port: number, data: string): Promise<Conn> {
+/** Opens a connection (over TLS with SNI www.example.com when `ca` is given) and sends `data`. */
+function open(port: number, data: string, ca?: string): Promise<Conn> {
   return new Promise((resolve, reject) => {
     let text = "";
     let closed = false;
-    const s = connect(port, "127.0.0.1", () => {
+    const ready = (): void => {
       s.write(data);
       resolve({ socket: s, text: () => text, closed: () => closed });
-    });
+    };
+    const s: Socket = ca
+      ? tlsConnect({ host: "127.0.0.1", port, servername: HOST, ca }, ready)
+      : connect(port, "127.0.0.1", ready);
     s.on("data", (d: Buffer) => (text += d.toString()));
     s.on("error", () => undefined); // a reset counts as closed
-    s.on("close", () => (closed = true));
-    s.once("error", reject);
+    s.on("close", () => {
+      closed = true;
+      // A TLS connection closed before its handshake: resolve so the caller sees it closed.
+      resolve({ socket: s, text: () => text, closed: () => closed });
+    });
+    s.once("error", (err) => (ca ? undefined : reject(err)));
   });
 }
 
 /** Opens `n` connections one after the other, each waiting for `answer` before the next one. */
-async function openAnswered(port: number, data: string, answer: RegExp, n: number): Promise<Conn[]> {
+async function openAnswered(port: number, data: string, answer: RegExp, n: number, ca?: string): Promise<Conn[]> {
   const out: Conn[] = [];
   for (let i = 0; i < n; i++) {
-    const c = await open(port, data);
+    const c = await open(port, data, ca);
     await eventually(async () => answer.test(c.text()), 5000, `connection ${i + 1} answered`);
     out.push(c);
   }
@@ -88,8 +100,8 @@ async function openAnswered(port: number, data: string, answer: RegExp, n: numbe
 }
 
 /** A third connection while `held` stay open: resolves with what it read and whether Envoy closed it. */
-async function third(port: number, data: string): Promise<{ text: string; closed: boolean }> {
-  const c = await open(port, data);
+async function third(port: number, data: string, ca?: string): Promise<{ text: string; closed: boolean }> {
+  const c = await open(port, data, ca);
   await new Promise((r) => setTimeout(r, 1000));
   const result = { text: c.text(), closed: c.closed() };
   c.socket.destroy();
@@ -164,9 +176,12 @@ describe("standalone: ClientTrafficPolicy connection, directSourceIP, deprecated
   let tcpBackend: Server | undefined;
   let held: Conn[] = [];
   let http = 0;
+  let https = 0;
   let tcp = 0;
+  let ca: TestCa;
 
   before(async () => {
+    ca = makeCa("egts ctp-conn CA");
     const flaky = await startFlakyBackend();
     backend = flaky.server;
     tcpBackend = createServer((s) => s.on("data", (d: Buffer) => s.write(d)));
@@ -174,10 +189,14 @@ describe("standalone: ClientTrafficPolicy connection, directSourceIP, deprecated
     const tcpPort = (tcpBackend.address() as { port: number }).port;
     http = await freePort();
     tcp = await freePort();
+    https = await freePort();
     t = await startTestGateway({
       "gateway.yaml": gatewayWithListenersYaml(
-        `    - { name: http, protocol: HTTP, port: ${http} }\n    - { name: tcp, protocol: TCP, port: ${tcp} }`,
+        `    - { name: http, protocol: HTTP, port: ${http} }
+    - { name: https, protocol: HTTPS, port: ${https}, tls: { certificateRefs: [{ name: cert }] } }
+    - { name: tcp, protocol: TCP, port: ${tcp} }`,
       ),
+      "secrets.yaml": tlsSecretYaml("cert", ca.issue(HOST)),
       "routes.yaml": `${backendYaml("flaky", flaky.port)}---\n${backendYaml("tcp-echo", tcpPort)}---
 ${httpRouteYaml(
   "r",
@@ -218,6 +237,9 @@ spec:
     held.push(...(await openAnswered(http, `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, /^HTTP\/1.1 200/, 2)));
     const http3 = await third(http, `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
     assert.match(http3.text, /^HTTP\/1.1 200/, "a third HTTP connection is answered");
+    held.push(...(await openAnswered(https, GET, /^HTTP\/1.1 200/, 2, ca.cert)));
+    const https3 = await third(https, GET, ca.cert);
+    assert.match(https3.text, /^HTTP\/1.1 200/, "a third HTTPS connection is answered");
 
     assert.equal(await postOnce(http, 8192), 200, "8 KiB body retried (buffer limit 32 KiB)");
     const mem = await socketMemory(tcp);
@@ -274,6 +296,9 @@ spec:
     held.push(...(await openAnswered(http, `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`, /^HTTP\/1.1 200/, 2)));
     const http3 = await third(http, `GET / HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
     assert.deepEqual(http3, { text: "", closed: true }, "the third HTTP connection");
+    held.push(...(await openAnswered(https, GET, /^HTTP\/1.1 200/, 2, ca.cert)));
+    const https3 = await third(https, GET, ca.cert);
+    assert.deepEqual(https3, { text: "", closed: true }, "the third HTTPS connection");
     for (const c of held) c.socket.destroy();
     held = [];
     await new Promise((r) => setTimeout(r, 300)); // Envoy sees the closes
