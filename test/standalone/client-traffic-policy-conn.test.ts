@@ -21,7 +21,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { networkInterfaces } from "node:os";
 import { connect as tlsConnect } from "node:tls";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
+import { backendYaml, gatewayWithListenersYaml, httpRouteYaml, tcpRouteYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -163,6 +163,16 @@ function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((a) => a.address));
 }
 
+/** The ClientTrafficPolicy `default/client` on Gateway eg with `spec` (indented by two spaces) below targetRefs. */
+function policyYaml(spec: string): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: client, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+${spec}`;
+}
+
 function policyConditions(t: TestGateway): Condition[] {
   const s = t.gw.statuses.get("ClientTrafficPolicy", "default", "client")?.status as
     { ancestors?: { conditions: Condition[] }[] } | undefined;
@@ -204,13 +214,7 @@ ${httpRouteYaml(
   `    - retry: { codes: [503], attempts: 1, backoff: 10ms }
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: flaky }]`,
 )}---
-apiVersion: gateway.networking.k8s.io/v1
-kind: TCPRoute
-metadata: { name: t, namespace: default }
-spec:
-  parentRefs: [{ name: eg, sectionName: tcp }]
-  rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: tcp-echo }] }]
-`,
+${tcpRouteYaml("t", "tcp", "tcp-echo")}`,
     });
     await eventually(
       async () => (await httpGet(http, HOST, "/", { headers: { "x-attempt-key": "" } })).status === 200,
@@ -256,19 +260,14 @@ spec:
   it("with the policy: Accepted with a Warning; connection limit, buffer limit, socket buffers, direct source IP", async () => {
     await t?.write(
       "policy.yaml",
-      `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: ClientTrafficPolicy
-metadata: { name: client, namespace: default }
-spec:
-  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  clientIPDetection: { directSourceIP: {} }
+      policyYaml(`  clientIPDetection: { directSourceIP: {} }
   headers: { preserveXRequestID: true }
   connection:
     connectionLimit: { value: 2 }
     bufferLimit: 4Ki
     socketBufferLimit: 48Ki
     maxAcceptPerSocketEvent: 0
-`,
+`),
     );
     const gw = t as TestGateway;
     await eventually(
@@ -323,14 +322,9 @@ spec:
   it("connectionLimit.closeDelay: the connection over the limit is closed after the delay", async () => {
     await t?.write(
       "policy.yaml",
-      `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: ClientTrafficPolicy
-metadata: { name: client, namespace: default }
-spec:
-  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  connection:
+      policyYaml(`  connection:
     connectionLimit: { value: 1, closeDelay: 1500ms }
-`,
+`),
     );
     // Until Envoy has the new limit the second connection is served (limit 2) or, under the old limit, closed at once.
     await eventually(
