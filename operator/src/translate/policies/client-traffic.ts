@@ -37,7 +37,11 @@ export const CLIENT_TRAFFIC_RULES: PolicyKindRules = {
   mergeable: false,
   overriddenMessage: (_rules, listeners) =>
     `There are existing ClientTrafficPolicies that are overriding these sections ${goList(listeners)}`,
-  deprecatedFields: { enableProxyProtocol: "proxyProtocol", "headers.preserveXRequestID": "headers.requestID" },
+  deprecatedFields: {
+    targetRef: "targetRefs",
+    enableProxyProtocol: "proxyProtocol",
+    "headers.preserveXRequestID": "headers.requestID",
+  },
 };
 
 /** Linux's limits on the TCP keepalive socket options (beyond them setsockopt fails and Envoy cannot listen). */
