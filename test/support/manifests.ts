@@ -85,3 +85,14 @@ export function routeYaml(
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }]`,
   );
 }
+
+/** A TCPRoute `default/<name>` from listener `section` of Gateway eg to the Backend `backend`. */
+export function tcpRouteYaml(name: string, section: string, backend: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: TCPRoute
+metadata: { name: ${name}, namespace: default }
+spec:
+  parentRefs: [{ name: eg, sectionName: ${section} }]
+  rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }] }]
+`;
+}

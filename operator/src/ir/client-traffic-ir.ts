@@ -4,6 +4,7 @@
  * (xds/translate/client-traffic.ts) turns it into listener, HCM and tcp_proxy settings. Each field group is
  * absent when the policy does not set it (Envoy's, and Envoy Gateway's, defaults apply).
  */
+import type { ClientConnectionIr } from "./client-traffic-conn-ir";
 import type { ClientIpIr, HttpSettingsOverrideIr, ListenerHeadersIr, ProxyProtocolIr } from "./client-traffic-http-ir";
 import type { ClientTlsIr } from "./client-traffic-tls-ir";
 
@@ -34,6 +35,8 @@ export interface ClientTrafficIr {
   readonly http10UseDefaultHost?: boolean;
   /** TLS termination settings (HTTPS and TLS listeners). */
   readonly tls?: ClientTlsIr;
+  /** Connection limit, buffer limits and accept batching (every TCP-based listener). */
+  readonly connection?: ClientConnectionIr;
 }
 
 /** TCP keepalive probes. */

@@ -19,6 +19,7 @@ export const CondType = {
   Overridden: "Overridden",
   Merged: "Merged",
   Aggregated: "Aggregated",
+  Warning: "Warning",
 } as const;
 
 /** Reasons, spelled as in the Gateway API spec. */

@@ -22,6 +22,8 @@ interface AncestorEntry {
   readonly conditions: Map<string, Condition>;
   /** Accepted=False: the first reason and every distinct message, joined when the status is rendered. */
   rejected?: { readonly reason: string; readonly messages: Set<string> };
+  /** Warning=True: each distinct message with its reason (several reasons make MultipleWarnings). */
+  warnings?: Map<string, string>;
 }
 
 /** Longest condition message the API server accepts (metav1.Condition's maxLength). */
@@ -74,6 +76,20 @@ export class PolicyStatusBook {
   /** Sets another condition (Overridden, Merged) to True under `ref`. */
   note(policy: KubeObject, ref: AncestorRef, type: string, message: string): void {
     this.ancestor(policy, ref).conditions.set(type, this.cond(policy, type, true, type, message));
+  }
+
+  /**
+   * Warning=True under `ref` (Envoy Gateway's non-fatal condition, e.g. a deprecated field): one condition per
+   * ancestor, its messages joined with "; ", its reason `reason`, or MultipleWarnings when reasons differ.
+   */
+  warn(policy: KubeObject, ref: AncestorRef, reason: string, message: string): void {
+    const a = this.ancestor(policy, ref);
+    a.warnings ??= new Map();
+    a.warnings.set(message, reason);
+    const reasons = new Set(a.warnings.values());
+    const joined = [...a.warnings.keys()].join("; ");
+    const why = reasons.size === 1 ? reason : PolicyReason.MultipleWarnings;
+    a.conditions.set(CondType.Warning, this.cond(policy, CondType.Warning, true, why, joined));
   }
 
   /** Whether the policy is Accepted=False under `ref`. */

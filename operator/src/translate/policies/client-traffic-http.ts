@@ -96,7 +96,9 @@ function clientIpOf(c: ClientIPDetectionSettings, invalid: string[]): ClientIpIr
     return { customHeader: { name, failClosed: c.customHeader.failClosed === true } };
   }
   const x = c.xForwardedFor;
-  if (!x) return undefined; // directSourceIP: reported as not implemented
+  // directSourceIP: the connection's peer is the client, as without a policy (use_remote_address, no trusted
+  // X-Forwarded-For hop); Envoy Gateway writes no detection extension for it.
+  if (!x) return undefined;
   return xffOf(x, invalid);
 }
 

@@ -21,6 +21,7 @@ import { parseDuration } from "../duration";
 import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
+import { connectionOf } from "./client-traffic-conn";
 import { unimplementedFields } from "./client-traffic-fields";
 import { translateHttpListenerParts, type HttpListenerParts } from "./client-traffic-http";
 import { translateProtocolParts, type ProtocolParts } from "./client-traffic-protocol";
@@ -38,6 +39,11 @@ export const CLIENT_TRAFFIC_RULES: PolicyKindRules = {
   mergeable: false,
   overriddenMessage: (_rules, listeners) =>
     `There are existing ClientTrafficPolicies that are overriding these sections ${goList(listeners)}`,
+  deprecatedFields: {
+    targetRef: "targetRefs",
+    enableProxyProtocol: "proxyProtocol",
+    "headers.preserveXRequestID": "headers.requestID",
+  },
 };
 
 /** Linux's limits on the TCP keepalive socket options (beyond them setsockopt fails and Envoy cannot listen). */
@@ -86,7 +92,7 @@ export function applyClientTrafficPolicies(
     const ports = portGroups(b, (l) => set.forListener(b.gw, l)[0]);
     return { ...b, xds: configure(b, ports, translated, book, shared.get(b.gw.key)) };
   });
-  acceptRest(set, book);
+  acceptRest(set, book, CLIENT_TRAFFIC_RULES);
   return out;
 }
 
@@ -190,6 +196,7 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
   // TLS listeners sharing the port (tlsRoutes chains) take the TCP idle timeout.
   const keys = [
     "tcpKeepalive",
+    "connection",
     "httpTimeouts",
     "tls",
     ...HTTP_PART_KEYS,
@@ -200,7 +207,8 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
 }
 
 function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
-  const ct = c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
+  const ct =
+    c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "connection", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
@@ -276,8 +284,10 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     : undefined;
   const tcpIdleTimeoutMs =
     tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
+  const connection = spec.connection ? connectionOf(spec.connection, invalid) : undefined;
   const ir: ClientTrafficIr = {
     policy: keyOf(policy.metadata),
+    ...(connection ? { connection } : {}),
     ...(tcpKeepalive ? { tcpKeepalive } : {}),
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),

@@ -18,7 +18,8 @@
  * 4. Translate the winning spec to IR. Anything that cannot be applied — a field egts does not implement, a
  *    value Envoy would reject, a reference that does not resolve — is `book.reject(policy, ancestor,
  *    "Invalid", "<field path>: <why>")`, never ignored.
- * 5. Call `acceptRest(set, book)`: every attachment not rejected becomes Accepted=True.
+ * 5. Call `acceptRest(set, book, rules)`: every attachment not rejected becomes Accepted=True; a policy setting
+ *    one of the kind's `deprecatedFields` gets a Warning condition (it still applies).
  *
  * Statuses are written once per translation from the book (ancestors.ts), through the status writer.
  */
@@ -84,9 +85,45 @@ export function attachPolicies<P extends KubeObject>(
   return new Attached(sorted, winners);
 }
 
-/** Accepted=True on every winner's ancestors that no problem was reported on (step 5). */
-export function acceptRest<P extends KubeObject>(set: AttachmentSet<P>, book: PolicyStatusBook): void {
-  for (const a of set.winners) for (const anc of a.target.ancestors) book.accept(a.policy, anc);
+/**
+ * Accepted=True on every winner's ancestors that no problem was reported on (step 5), and, as Envoy Gateway
+ * does, a Warning condition on every winner's ancestors when its spec sets a deprecated field of the kind.
+ */
+export function acceptRest<P extends KubeObject>(
+  set: AttachmentSet<P>,
+  book: PolicyStatusBook,
+  rules?: PolicyKindRules,
+): void {
+  for (const a of set.winners) {
+    for (const anc of a.target.ancestors) book.accept(a.policy, anc);
+    const message = deprecationMessage(a.policy.spec, rules?.deprecatedFields);
+    if (message) for (const anc of a.target.ancestors) book.warn(a.policy, anc, PolicyReason.DeprecatedField, message);
+  }
+}
+
+/**
+ * Envoy Gateway's warning for the deprecated fields `spec` sets, sorted by field:
+ * "spec.a is deprecated, use spec.b instead; ...". Undefined when it sets none.
+ */
+export function deprecationMessage(
+  spec: unknown,
+  deprecated: Readonly<Record<string, string>> | undefined,
+): string | undefined {
+  const used = Object.keys(deprecated ?? {})
+    .filter((path) => valueAt(spec, path) !== undefined)
+    .sort();
+  if (used.length === 0) return undefined;
+  return used.map((p) => `spec.${p} is deprecated, use spec.${(deprecated ?? {})[p]} instead`).join("; ");
+}
+
+/** The value at the dotted `path` below `root`, or undefined. */
+function valueAt(root: unknown, path: string): unknown {
+  let v: unknown = root;
+  for (const k of path.split(".")) {
+    if (typeof v !== "object" || v === null) return undefined;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return v;
 }
 
 /**

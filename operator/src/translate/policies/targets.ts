@@ -23,6 +23,8 @@ export const PolicyReason = {
   Merged: "Merged",
   Aggregated: "Aggregated",
   Disabled: "Disabled",
+  DeprecatedField: "DeprecatedField",
+  MultipleWarnings: "MultipleWarnings",
 } as const;
 
 /** A reference that could not be used, reported under `ancestor`. */

@@ -84,4 +84,10 @@ export interface PolicyKindRules {
     listeners: readonly string[],
     routes: readonly string[],
   ) => string;
+  /**
+   * Deprecated spec fields (`a.b` paths below spec) and the field to use instead. A policy that sets one still
+   * works; as Envoy Gateway does, each of its ancestors carries a Warning condition (reason DeprecatedField)
+   * saying so. @default none
+   */
+  readonly deprecatedFields?: Readonly<Record<string, string>>;
 }

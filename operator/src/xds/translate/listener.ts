@@ -18,8 +18,9 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
-import { LISTENER_CONNECTION_DEFAULTS, hcmSettingFields, listenerConnectionFields } from "./listener-defaults";
-import { httpListenerSettings, keepaliveSocketOptions } from "./client-traffic";
+import { hcmSettingFields } from "./listener-defaults";
+import { httpListenerSettings } from "./client-traffic";
+import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
@@ -34,13 +35,15 @@ const HTTPS_ALPN = ["h2", "http/1.1"];
  */
 export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
   const hcm = hcmFilter(ir, accessLogs);
+  // The connection limit comes first in each chain, counted under the connection manager's stat prefix.
+  const filters = withConnectionLimit(ir.clientTraffic, hcmStatPrefix(ir), [hcm]);
   const filterChains = ir.tls
     ? ir.tls.map((c): Partial<FilterChain> => ({
         ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
         transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
-        filters: [hcm],
+        filters,
       }))
-    : [{ filters: [hcm] }];
+    : [{ filters }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
   filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
   return Listener.fromPartial({
@@ -48,9 +51,9 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector()] : [])),
-    ...keepaliveSocketOptions(ir.clientTraffic),
+    ...listenerSocketOptions(ir.clientTraffic),
     filterChains,
-    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
+    ...connectionListenerFields(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
@@ -76,6 +79,11 @@ export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
+/** The connection manager's stat prefix: `http-<port>` or `https-<port>`. */
+export function hcmStatPrefix(ir: HttpListenerIr): string {
+  return `${ir.tls ? "https" : "http"}-${ir.port}`;
+}
+
 /**
  * The HTTP connection manager of an HTTP listener: routes over RDS, the registry's HTTP filters, and one
  * settings object (Envoy Gateway's defaults with the ClientTrafficPolicy's overrides spread over them).
@@ -88,7 +96,7 @@ export function buildHcm(
 ): HttpConnectionManager {
   return HttpConnectionManager.fromPartial({
     ...accessLogField(routeAccessLogs(accessLogs)),
-    statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
+    statPrefix: hcmStatPrefix(ir),
     codecType: codec,
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),

@@ -1,6 +1,6 @@
 /** TcpListenerIr → Envoy Listener whose filter chains (by SNI) proxy connections with tcp_proxy. */
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
-import type { FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
+import type { Filter, FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import { pack } from "../../../../proto/any";
 import type { AccessLogIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
@@ -8,11 +8,11 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
-import { keepaliveSocketOptions, tcpProxyTimeouts } from "./client-traffic";
+import { tcpProxyTimeouts } from "./client-traffic";
+import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { additionalAddresses, listenerFilters, serverNames } from "./listener";
 import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
-import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
 
 /**
  * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
@@ -26,9 +26,9 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector()] : [])),
-    ...keepaliveSocketOptions(ir.clientTraffic),
+    ...listenerSocketOptions(ir.clientTraffic),
     filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
-    ...listenerConnectionFields(LISTENER_CONNECTION_DEFAULTS),
+    ...connectionListenerFields(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
@@ -47,11 +47,14 @@ export function tcpChain(
     ...tcpProxyTimeouts(clientTraffic),
     ...accessLogField(routeAccessLogs(accessLogs)),
   } as never);
+  const filters = withConnectionLimit(clientTraffic, proxy.statPrefix, [
+    { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) } as Filter,
+  ]);
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     ...(c.tls ? { transportSocket: downstreamTls(c.tls, [], clientTraffic?.tls) } : {}),
-    filters: [{ name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) }],
+    filters,
   } as Partial<FilterChain>;
 }
 
