@@ -24,6 +24,11 @@ export interface ClientTrafficIr {
   readonly headers?: ListenerHeadersIr;
   /** Overrides of the HTTP connection manager's defaults (HTTP listeners). */
   readonly httpSettings?: HttpSettingsOverrideIr;
+  /**
+   * HTTP/3 (HTTPS listeners): a QUIC listener on the same port over UDP serving the same routes, and an
+   * `alt-svc: h3=":<port>"` response header advertising it.
+   */
+  readonly http3?: boolean;
 }
 
 /** TCP keepalive probes. */

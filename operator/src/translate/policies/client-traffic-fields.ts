@@ -27,6 +27,7 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "timeout.http.idleTimeout",
   "timeout.http.streamIdleTimeout",
   "timeout.tcp.idleTimeout",
+  "http3",
 ];
 
 /** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */

@@ -81,13 +81,18 @@ export function serverNames(names: readonly string[]): FilterChainMatch {
   return FilterChainMatch.fromPartial({ serverNames: [...names] });
 }
 
-function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
+/**
+ * The listener's HTTP connection manager. `http3`: the one of its QUIC listener (codec HTTP3 with default
+ * HTTP/3 options), otherwise identical, so both serve the same routes with the same settings.
+ */
+export function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined, http3 = false): Filter {
   const defaults = hcmSettingFields(HTTP_LISTENER_DEFAULTS);
   const timeouts = hcmTimeouts(ir.clientTraffic);
   const fields = {
     ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: `${ir.tls ? "https" : "http"}-${ir.port}`,
-    codecType: HttpConnectionManager_CodecType.AUTO,
+    codecType: http3 ? HttpConnectionManager_CodecType.HTTP3 : HttpConnectionManager_CodecType.AUTO,
+    ...(http3 ? { http3ProtocolOptions: {} } : {}),
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
