@@ -150,8 +150,7 @@ function configure(
   shared: ReadonlyMap<number, string[]> = new Map(),
 ): GatewayIr["xds"] {
   const ports = new Map<number, PortSettings>();
-  /** Per policy asking for HTTP/3 here: whether one of its ports is HTTPS. */
-  const http3 = new Map<string, { head: Attachment<ClientTrafficPolicy>; https: boolean }>();
+  const http3 = new Http3Ports(b, book);
   for (const g of groups) {
     const heads = new Set(g.listeners.map((l) => l.head?.policyKey ?? ""));
     const head = g.listeners[0].head;
@@ -168,14 +167,10 @@ function configure(
     if (!head) continue;
     const t = translated.get(head.policyKey) as Translated;
     if (t.unimplemented.length > 0) continue; // not applied; reported
-    const h3 = t.ir?.http3 ? http3Allowed(b, g, head, book) : undefined;
-    if (h3 !== undefined) {
-      const seen = http3.get(head.policyKey);
-      http3.set(head.policyKey, { head, https: (seen?.https ?? false) || h3 !== "not-https" });
-    }
-    ports.set(g.port, { ir: t.ir, fail: t.invalid.length > 0, http3: h3 === "on" });
+    const h3 = head.policy.spec?.http3 !== undefined && http3.serves(g, head);
+    ports.set(g.port, { ir: t.ir, fail: t.invalid.length > 0, http3: h3 });
   }
-  for (const { head, https } of http3.values()) if (!https) reportHttp3WithoutHttps(head, book);
+  http3.reportWithoutHttps();
   return {
     ...b.xds,
     http: b.xds.http.map((l) => withHttp(l, ports.get(l.port))),
@@ -202,9 +197,10 @@ function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerI
     "httpTimeouts",
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
-    ...(c.http3 ? ["http3" as const] : []),
   ] as const;
-  const ct = c.ir ? pick(c.ir, ...keys) : undefined;
+  const picked = c.ir ? pick(c.ir, ...keys) : undefined;
+  // HTTP/3 is decided per port (HTTPS, and nothing there that prevents it): advertised on the Gateway's port.
+  const ct = c.http3 && c.ir ? { ...(picked ?? { policy: c.ir.policy }), http3: { advertisedPort: l.port } } : picked;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
@@ -223,33 +219,46 @@ function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]):
   return Object.keys(out).length > 1 ? (out as unknown as ClientTrafficIr) : undefined;
 }
 
-/**
- * Whether HTTP/3 can be served on a port the policy configures: "on"; "not-https" when no listener there
- * terminates HTTPS (Envoy Gateway then ignores the field for that listener); "off" when an HTTPS listener
- * cannot take it, with Envoy Gateway's Warning condition naming the listener: Envoy rejects a QUIC listener
- * that asks for client certificates ("TLS Client Authentication is not supported over QUIC"), and a UDP
- * listener of the Gateway on the same port would be a second UDP socket on it.
- */
-function http3Allowed(
-  b: GatewayIr,
-  g: PortGroup,
-  head: Attachment<ClientTrafficPolicy>,
-  book: PolicyStatusBook,
-): "on" | "off" | "not-https" {
-  const http = b.xds.http.find((l) => l.port === g.port);
-  if (!http?.tls || http.tls.length === 0) return "not-https";
-  const why = http.tls.some((c) => c.tls.clientValidation)
-    ? "Envoy does not support downstream client TLS validation over QUIC"
-    : (b.xds.udp ?? []).some((u) => u.port === g.port)
-      ? `a UDP listener of the Gateway uses port ${g.port}`
-      : undefined;
-  if (why === undefined) return "on";
-  for (const { listener } of g.listeners) {
-    if (listener.listener.protocol !== "HTTPS") continue;
-    const message = `HTTP/3 was disabled for listener "${listener.listener.name}" because ${why}`;
-    for (const anc of head.target.ancestors) book.note(head.policy, anc, HTTP3_WARNING, message);
+/** Which ports of one Gateway serve the HTTP/3 its policies ask for, and the reports when they cannot. */
+class Http3Ports {
+  /** Per policy asking for HTTP/3 on this Gateway: whether one of its ports is HTTPS. */
+  private readonly asked = new Map<string, { head: Attachment<ClientTrafficPolicy>; https: boolean }>();
+
+  constructor(
+    private readonly b: GatewayIr,
+    private readonly book: PolicyStatusBook,
+  ) {}
+
+  /**
+   * Whether HTTP/3 is served on a port whose policy (`head`) asks for it. Not when no listener there
+   * terminates HTTPS (Envoy Gateway ignores the field for that listener; see reportWithoutHttps), nor when an
+   * HTTPS listener cannot take it, with Envoy Gateway's Warning condition naming the listener: Envoy rejects
+   * a QUIC listener that asks for client certificates ("TLS Client Authentication is not supported over
+   * QUIC"), and a UDP listener of the Gateway on the same port would be a second UDP socket on it.
+   */
+  serves(g: PortGroup, head: Attachment<ClientTrafficPolicy>): boolean {
+    const http = this.b.xds.http.find((l) => l.port === g.port);
+    const https = http?.tls !== undefined && http.tls.length > 0;
+    this.asked.set(head.policyKey, { head, https: https || (this.asked.get(head.policyKey)?.https ?? false) });
+    if (!https) return false;
+    const why = http.tls?.some((c) => c.tls.clientValidation)
+      ? "Envoy does not support downstream client TLS validation over QUIC"
+      : (this.b.xds.udp ?? []).some((u) => u.port === g.port)
+        ? `a UDP listener of the Gateway uses port ${g.port}`
+        : undefined;
+    if (why === undefined) return true;
+    for (const { listener } of g.listeners) {
+      if (listener.listener.protocol !== "HTTPS") continue;
+      const message = `HTTP/3 was disabled for listener "${listener.listener.name}" because ${why}`;
+      for (const anc of head.target.ancestors) this.book.note(head.policy, anc, HTTP3_WARNING, message);
+    }
+    return false;
   }
-  return "off";
+
+  /** Reports each policy none of whose ports here is HTTPS. */
+  reportWithoutHttps(): void {
+    for (const { head, https } of this.asked.values()) if (!https) reportHttp3WithoutHttps(head, this.book);
+  }
 }
 
 /** Condition type of a setting the policy asks for that could not be applied (Envoy Gateway's). */
@@ -320,7 +329,6 @@ export function translateSpec(policy: ClientTrafficPolicy): Translated {
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
     ...translateHttpListenerParts(spec, invalid),
-    ...(spec.http3 ? { http3: true } : {}),
   };
   return { ir, unimplemented, invalid };
 }

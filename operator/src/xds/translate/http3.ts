@@ -85,12 +85,16 @@ function quicTransport(c: TlsChainIr): TransportSocket {
   };
 }
 
-/** Route.response_headers_to_add advertising HTTP/3 on the listener's port; empty when HTTP/3 is off. */
+/**
+ * Route.response_headers_to_add advertising HTTP/3 on the port clients use (the Gateway's, not the bound
+ * one); empty when HTTP/3 is off.
+ */
 export function altSvcHeaders(ir: HttpListenerIr): HeaderValueOption[] {
-  if (!servesHttp3(ir)) return [];
+  const advertised = ir.clientTraffic?.http3?.advertisedPort;
+  if (advertised === undefined || !servesHttp3(ir)) return [];
   return [
     {
-      header: { key: "alt-svc", value: `h3=":${ir.port}"; ma=${ALT_SVC_MAX_AGE_SECONDS}` },
+      header: { key: "alt-svc", value: `h3=":${advertised}"; ma=${ALT_SVC_MAX_AGE_SECONDS}` },
       // Envoy Gateway's `append: true`: a backend's own alt-svc is kept next to ours.
       appendAction: HeaderValueOption_HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD,
     } as HeaderValueOption,
