@@ -241,16 +241,19 @@ class Http3Ports {
     const https = http?.tls !== undefined && http.tls.length > 0;
     this.asked.set(head.policyKey, { head, https: https || (this.asked.get(head.policyKey)?.https ?? false) });
     if (!https) return false;
-    const why = http.tls?.some((c) => c.tls.clientValidation)
-      ? "Envoy does not support downstream client TLS validation over QUIC"
+    const off = http.tls?.some((c) => c.tls.clientValidation)
+      ? {
+          reason: "UnsupportedHTTP3ClientValidation",
+          why: "Envoy does not support downstream client TLS validation over QUIC",
+        }
       : (this.b.xds.udp ?? []).some((u) => u.port === g.port)
-        ? `a UDP listener of the Gateway uses port ${g.port}`
+        ? { reason: PolicyReason.Conflicted, why: `a UDP listener of the Gateway uses port ${g.port}` }
         : undefined;
-    if (why === undefined) return true;
+    if (off === undefined) return true;
     for (const { listener } of g.listeners) {
       if (listener.listener.protocol !== "HTTPS") continue;
-      const message = `HTTP/3 was disabled for listener "${listener.listener.name}" because ${why}`;
-      for (const anc of head.target.ancestors) this.book.note(head.policy, anc, HTTP3_WARNING, message);
+      const message = `HTTP/3 was disabled for listener "${listener.listener.name}" because ${off.why}`;
+      for (const anc of head.target.ancestors) this.book.note(head.policy, anc, HTTP3_WARNING, message, off.reason);
     }
     return false;
   }
