@@ -4,7 +4,7 @@
  */
 import { App, Chart } from "cdk8s";
 import type { Construct } from "constructs";
-import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
+import { HTTP3_PORT_PROTOCOL, type ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
 import {
   containerPortFor,
@@ -83,10 +83,12 @@ export interface Manifest {
 export function proxyPorts(ir: ProxyInfraIr, useListenerPort = false): ProxyPort[] {
   const seen = new Map<string, ProxyPort>();
   for (const p of ir.ports) {
-    const transport = p.protocol === "UDP" ? "UDP" : "TCP";
+    const http3 = p.protocol === HTTP3_PORT_PROTOCOL;
+    const transport = p.protocol === "UDP" || http3 ? "UDP" : "TCP";
     const key = `${transport}/${p.port}`;
     if (seen.has(key)) continue;
-    const name = `${p.protocol.toLowerCase()}-${p.port}`.slice(0, 15);
+    // HTTP/3 rides on its HTTPS port's number over UDP; Envoy Gateway names it after that port, plus `-h3`.
+    const name = (http3 ? `https-${p.port}-h3` : `${p.protocol.toLowerCase()}-${p.port}`).slice(0, 15);
     const containerPort = useListenerPort ? p.port : containerPortFor(p.port);
     seen.set(key, { name, port: p.port, containerPort, protocol: transport });
   }

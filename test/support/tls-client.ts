@@ -1,4 +1,5 @@
 /** TLS clients for the traffic tests: HTTPS GET and a raw TLS exchange, each returning the peer certificate. */
+import type { IncomingHttpHeaders } from "node:http";
 import { request } from "node:https";
 import { connect, type PeerCertificate, type TLSSocket } from "node:tls";
 import type { KeyPair } from "./pki";
@@ -8,6 +9,8 @@ export interface HttpsResult {
   readonly status: number;
   readonly body: string;
   readonly peer: PeerCertificate;
+  /** Response headers (lower-case names). */
+  readonly headers: IncomingHttpHeaders;
 }
 
 /**
@@ -27,7 +30,7 @@ export function httpsGet(
       const peer = (res.socket as TLSSocket).getPeerCertificate();
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer, headers: res.headers }));
     });
     req.on("error", reject);
     req.setTimeout(5000, () => req.destroy(new Error("timeout")));

@@ -37,6 +37,20 @@ export interface ClientTrafficIr {
   readonly tls?: ClientTlsIr;
   /** Connection limit, buffer limits and accept batching (every TCP-based listener). */
   readonly connection?: ClientConnectionIr;
+  /**
+   * HTTP/3 (HTTPS listeners): a QUIC listener on the same port over UDP serving the same routes, and an
+   * alt-svc response header advertising it.
+   */
+  readonly http3?: Http3Ir;
+}
+
+/** HTTP/3 on an HTTPS listener. */
+export interface Http3Ir {
+  /**
+   * The port clients reach the listener on, advertised in `alt-svc: h3=":<port>"`: the Gateway listener's,
+   * also where Envoy binds another (Kubernetes: 443 bound as 10443 behind the Service's 443).
+   */
+  readonly advertisedPort: number;
 }
 
 /** TCP keepalive probes. */

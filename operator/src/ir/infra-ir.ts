@@ -8,7 +8,10 @@ export interface ProxyInfraIr {
   readonly namespace: string;
   /** Gateway name; empty for merged proxies. */
   readonly gatewayName: string;
-  /** Ports the proxy listens on. */
+  /**
+   * Ports the proxy listens on: `protocol` is the Gateway listener's, or {@link HTTP3_PORT_PROTOCOL} for the
+   * UDP port of an HTTPS listener serving HTTP/3.
+   */
   readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: string }[];
   /** Labels for the objects created for the proxy (Gateway spec.infrastructure.labels); absent when none. */
   readonly labels?: Readonly<Record<string, string>>;
@@ -22,3 +25,6 @@ export interface ProxyInfraIr {
   /** `namespace/name` of every Gateway merged proxies serve, sorted; absent for one Gateway's proxies. */
   readonly gateways?: readonly string[];
 }
+
+/** The protocol of an infra port serving HTTP/3 (QUIC over UDP) next to its HTTPS port. */
+export const HTTP3_PORT_PROTOCOL = "HTTP3";

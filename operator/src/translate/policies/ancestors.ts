@@ -73,9 +73,9 @@ export class PolicyStatusBook {
     a.conditions.set(CondType.Accepted, this.cond(policy, CondType.Accepted, false, reason, ""));
   }
 
-  /** Sets another condition (Overridden, Merged) to True under `ref`. */
-  note(policy: KubeObject, ref: AncestorRef, type: string, message: string): void {
-    this.ancestor(policy, ref).conditions.set(type, this.cond(policy, type, true, type, message));
+  /** Sets another condition (Overridden, Merged, Warning) to True under `ref`; its reason is its type unless given. */
+  note(policy: KubeObject, ref: AncestorRef, type: string, message: string, reason: string = type): void {
+    this.ancestor(policy, ref).conditions.set(type, this.cond(policy, type, true, reason, message));
   }
 
   /**

@@ -41,6 +41,7 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "healthCheck",
   "scheme",
   "tls",
+  "http3",
 ];
 
 /** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */

@@ -14,6 +14,7 @@
  * Envoy Gateway does, the routes of the listeners it would configure answer 500.
  */
 import type { ClientTrafficIr, HttpClientTimeoutsIr, TcpKeepaliveIr } from "../../ir/client-traffic-ir";
+import { HTTP3_PORT_PROTOCOL } from "../../ir/infra-ir";
 import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
 import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
 import { keyOf, namespaceOf } from "../../resources/meta";
@@ -90,7 +91,8 @@ export function applyClientTrafficPolicies(
   const shared = sharedPorts(built, nodeOf);
   const out = built.map((b) => {
     const ports = portGroups(b, (l) => set.forListener(b.gw, l)[0]);
-    return { ...b, xds: configure(b, ports, translated, book, shared.get(b.gw.key)) };
+    const xds = configure(b, ports, translated, book, shared.get(b.gw.key));
+    return { ...b, xds, infra: withHttp3Ports(b.infra, xds) };
   });
   acceptRest(set, book, CLIENT_TRAFFIC_RULES);
   return out;
@@ -163,7 +165,8 @@ function configure(
   book: PolicyStatusBook,
   shared: ReadonlyMap<number, string[]> = new Map(),
 ): GatewayIr["xds"] {
-  const ports = new Map<number, { ir?: ClientTrafficIr; fail: boolean }>();
+  const ports = new Map<number, PortSettings>();
+  const http3 = new Http3Ports(b, book);
   for (const g of groups) {
     const heads = new Set(g.listeners.map((l) => l.head?.policyKey ?? ""));
     const head = g.listeners[0].head;
@@ -181,8 +184,10 @@ function configure(
     const t = translated.get(head.policyKey) as Translated;
     if (t.unimplemented.length > 0) continue; // not applied; reported
     const ir = t.ir?.http10UseDefaultHost ? withDefaultHost(t.ir, g, head, book) : t.ir;
-    ports.set(g.port, { ir, fail: t.invalid.length > 0 || ir === undefined });
+    const h3 = head.policy.spec?.http3 !== undefined && http3.serves(g, head);
+    ports.set(g.port, { ir, fail: t.invalid.length > 0 || ir === undefined, http3: h3 });
   }
+  http3.reportWithoutHttps();
   return {
     ...b.xds,
     http: b.xds.http.map((l) => withHttp(l, ports.get(l.port))),
@@ -190,7 +195,17 @@ function configure(
   };
 }
 
-function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): HttpListenerIr {
+/** What a policy does to one port. */
+interface PortSettings {
+  /** The policy's settings. */
+  readonly ir?: ClientTrafficIr;
+  /** The policy has invalid values: the port's routes answer 500. */
+  readonly fail: boolean;
+  /** HTTP/3 is served on the port (asked for, and possible there). */
+  readonly http3?: boolean;
+}
+
+function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerIr {
   if (!c) return l;
   if (c.fail) return { ...l, virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map(answer500) })) };
   // TLS listeners sharing the port (tlsRoutes chains) take the TCP idle timeout.
@@ -202,11 +217,13 @@ function withHttp(l: HttpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } 
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
   ] as const;
-  const ct = c.ir ? pick(c.ir, ...keys) : undefined;
+  const picked = c.ir ? pick(c.ir, ...keys) : undefined;
+  // HTTP/3 is decided per port (HTTPS, and nothing there that prevents it): advertised on the Gateway's port.
+  const ct = c.http3 && c.ir ? { ...(picked ?? { policy: c.ir.policy }), http3: { advertisedPort: l.port } } : picked;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
 
-function withTcp(l: TcpListenerIr, c: { ir?: ClientTrafficIr; fail: boolean } | undefined): TcpListenerIr {
+function withTcp(l: TcpListenerIr, c: PortSettings | undefined): TcpListenerIr {
   const ct =
     c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "connection", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
@@ -241,6 +258,75 @@ function pick(ir: ClientTrafficIr, ...keys: readonly (keyof ClientTrafficIr)[]):
   const out: Record<string, unknown> = { policy: ir.policy };
   for (const k of keys) if (ir[k] !== undefined) out[k] = ir[k];
   return Object.keys(out).length > 1 ? (out as unknown as ClientTrafficIr) : undefined;
+}
+
+/** Which ports of one Gateway serve the HTTP/3 its policies ask for, and the reports when they cannot. */
+class Http3Ports {
+  /** Per policy asking for HTTP/3 on this Gateway: whether one of its ports is HTTPS. */
+  private readonly asked = new Map<string, { head: Attachment<ClientTrafficPolicy>; https: boolean }>();
+
+  constructor(
+    private readonly b: GatewayIr,
+    private readonly book: PolicyStatusBook,
+  ) {}
+
+  /**
+   * Whether HTTP/3 is served on a port whose policy (`head`) asks for it. Not when no listener there
+   * terminates HTTPS (Envoy Gateway ignores the field for that listener; see reportWithoutHttps), nor when an
+   * HTTPS listener cannot take it, with Envoy Gateway's Warning condition naming the listener: Envoy rejects
+   * a QUIC listener that asks for client certificates ("TLS Client Authentication is not supported over
+   * QUIC"), and a UDP listener of the Gateway on the same port would be a second UDP socket on it.
+   */
+  serves(g: PortGroup, head: Attachment<ClientTrafficPolicy>): boolean {
+    const http = this.b.xds.http.find((l) => l.port === g.port);
+    const https = http?.tls !== undefined && http.tls.length > 0;
+    this.asked.set(head.policyKey, { head, https: https || (this.asked.get(head.policyKey)?.https ?? false) });
+    if (!https) return false;
+    const off = http.tls?.some((c) => c.tls.clientValidation)
+      ? {
+          reason: "UnsupportedHTTP3ClientValidation",
+          why: "Envoy does not support downstream client TLS validation over QUIC",
+        }
+      : (this.b.xds.udp ?? []).some((u) => u.port === g.port)
+        ? { reason: PolicyReason.Conflicted, why: `a UDP listener of the Gateway uses port ${g.port}` }
+        : undefined;
+    if (off === undefined) return true;
+    for (const { listener } of g.listeners) {
+      if (listener.listener.protocol !== "HTTPS") continue;
+      const message = `HTTP/3 was disabled for listener "${listener.listener.name}" because ${off.why}`;
+      for (const anc of head.target.ancestors) this.book.note(head.policy, anc, HTTP3_WARNING, message, off.reason);
+    }
+    return false;
+  }
+
+  /** Reports each policy none of whose ports here is HTTPS. */
+  reportWithoutHttps(): void {
+    for (const { head, https } of this.asked.values()) if (!https) reportHttp3WithoutHttps(head, this.book);
+  }
+}
+
+/** Condition type of a setting the policy asks for that could not be applied (Envoy Gateway's). */
+const HTTP3_WARNING = "Warning";
+
+/**
+ * HTTP/3 on a policy none of whose listeners is HTTPS: nothing would serve it. Envoy Gateway ignores the
+ * field silently; egts says so (Accepted=False naming the field) and applies the rest of the policy.
+ */
+function reportHttp3WithoutHttps(head: Attachment<ClientTrafficPolicy>, book: PolicyStatusBook): void {
+  const message =
+    "spec.http3: HTTP/3 needs an HTTPS listener (QUIC is always TLS); none of the listeners this policy applies to terminates HTTPS";
+  for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, message);
+}
+
+/** The proxy's ports plus, for each HTTPS port serving HTTP/3, its UDP twin (`HTTP3`: the Service's `-h3` port). */
+function withHttp3Ports(infra: GatewayIr["infra"], xds: GatewayIr["xds"]): GatewayIr["infra"] {
+  const h3 = new Set(xds.http.filter((l) => l.clientTraffic?.http3).map((l) => l.port));
+  if (h3.size === 0) return infra;
+  const extra = infra.ports
+    .filter((p) => p.protocol === "HTTPS" && h3.has(p.port))
+    .map((p) => ({ name: `${p.name}-h3`, port: p.port, protocol: HTTP3_PORT_PROTOCOL }));
+  const unique = [...new Map(extra.map((p) => [p.port, p])).values()];
+  return { ...infra, ports: [...infra.ports, ...unique] };
 }
 
 /** Envoy Gateway: the routes of a listener whose ClientTrafficPolicy is invalid answer 500. */

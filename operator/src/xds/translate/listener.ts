@@ -98,6 +98,7 @@ export function buildHcm(
     ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: hcmStatPrefix(ir),
     codecType: codec,
+    ...(codec === HttpConnectionManager_CodecType.HTTP3 ? { http3ProtocolOptions: {} } : {}),
     rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
@@ -106,7 +107,12 @@ export function buildHcm(
   } as never);
 }
 
-function hcmFilter(ir: HttpListenerIr, accessLogs: readonly AccessLogIr[] | undefined): Filter {
-  const hcm = buildHcm(ir, accessLogs);
+/** buildHcm as the listener's network filter. */
+export function hcmFilter(
+  ir: HttpListenerIr,
+  accessLogs: readonly AccessLogIr[] | undefined,
+  codec: HttpConnectionManager_CodecType = HttpConnectionManager_CodecType.AUTO,
+): Filter {
+  const hcm = buildHcm(ir, accessLogs, codec);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

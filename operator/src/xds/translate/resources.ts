@@ -4,6 +4,7 @@ import { pack } from "../../../../proto/any";
 import type { GatewayXdsIr } from "../../ir/xds-ir";
 import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
 import { buildCluster, buildLoadAssignment } from "./cluster";
+import { buildQuicListener } from "./http3";
 import { buildHttpListener } from "./listener";
 import { buildRouteConfiguration } from "./route";
 import { buildSecret } from "./secret";
@@ -25,6 +26,8 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
   }
   for (const l of ir.http) {
     listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs)));
+    const quic = buildQuicListener(l, ir.accessLogs);
+    if (quic) listeners.set(quic.name, pack(ListenerType, quic));
     routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
   }
   for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));

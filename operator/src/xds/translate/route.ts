@@ -1,4 +1,5 @@
 /** HttpListenerIr → Envoy RouteConfiguration (virtual hosts and routes in precedence order). */
+import type { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import {
   RouteAction_ClusterNotFoundResponseCode,
@@ -11,6 +12,7 @@ import {
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { routePerFilterConfig } from "./filters";
+import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 
 /**
@@ -21,15 +23,22 @@ export const INVALID_BACKEND_CLUSTER = "egts-invalid-backend-ref";
 
 /** Builds the RouteConfiguration named after the listener. */
 export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfiguration {
+  const altSvc = altSvcHeaders(listener);
   return RouteConfiguration.fromPartial({
     name: listener.name,
     ignorePortInHostMatching: true,
     virtualHosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map((r) => buildRoute(pinRedirectHost(r, vh.domains))),
+      routes: vh.routes.map((r) => withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains)), altSvc)),
     })),
   });
+}
+
+/** The route with `headers` added after its own response headers (HTTP/3's alt-svc, as Envoy Gateway does). */
+function withResponseHeaders(route: Route, headers: readonly HeaderValueOption[]): Route {
+  if (headers.length === 0) return route;
+  return { ...route, responseHeadersToAdd: [...(route.responseHeadersToAdd ?? []), ...headers] };
 }
 
 /**
