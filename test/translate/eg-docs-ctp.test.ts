@@ -28,14 +28,13 @@ interface Expectation {
 
 /** File (without .yaml) → expectation; every file of the folder must be listed. */
 const EXPECTED: Readonly<Record<string, Expectation>> = {
-  // main today: "spec.connection: not implemented by egts" (the whole group until one of its fields lands).
-  "client-timeout-buffer-limit": { policy: "client-timeout", accepted: false, field: "spec.connection" },
+  "client-timeout-buffer-limit": { policy: "client-timeout", accepted: true },
   "client-timeout-idle": { policy: "client-timeout", accepted: true },
   "client-timeout-request-received": { policy: "client-timeout", accepted: true },
-  "connection-limit-ctp": { policy: "connection-limit-ctp", accepted: false, field: "spec.connection" },
+  "connection-limit-ctp": { policy: "connection-limit-ctp", accepted: true },
   "enable-early-headers": { policy: "enable-early-headers", accepted: true },
-  "enable-http3": { policy: "enable-http3", accepted: false, field: "spec.http3" },
-  "enable-mtls": { policy: "enable-mtls", accepted: false, field: "spec.tls" },
+  "enable-http3": { policy: "enable-http3", accepted: true },
+  "enable-mtls": { policy: "enable-mtls", accepted: true },
   "enable-proxy-protocol-policy": { policy: "enable-proxy-protocol-policy", accepted: true },
   "enable-tcp-keepalive-policy": { policy: "enable-tcp-keepalive-policy", accepted: true },
   "http-client-ip-detection": { policy: "http-client-ip-detection", accepted: true },
@@ -113,6 +112,11 @@ describe("Envoy Gateway task-doc ClientTrafficPolicy examples (testdata/eg-docs)
         assert.equal(accepted?.status, want.accepted ? "True" : "False", accepted?.message);
         if (want.accepted) assert.equal(accepted?.message, "Policy has been accepted.");
         else assert.ok(accepted?.message.includes(want.field ?? "?"), `${accepted?.message} names ${want.field}`);
+      }
+      // An accepted policy changes what Envoy gets (the xDS IR differs from the one without it).
+      if (want.accepted) {
+        const without = translate(snapshotFromObjects(env));
+        assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policy changes the xDS IR`);
       }
     });
   }

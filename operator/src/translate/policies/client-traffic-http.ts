@@ -6,6 +6,7 @@
  */
 import { isIP } from "node:net";
 import { re2Problem } from "../regex";
+import { formatStringProblem } from "../validate-values";
 import type {
   ClientIpIr,
   HeaderMutationIr,
@@ -197,7 +198,7 @@ function pathSettingsOf(spec: ClientTrafficPolicySpec, invalid: string[]): HttpS
 
 /**
  * A header modifier, checked as Envoy Gateway checks it: names are tokens without `/` or `:`, values have no
- * CR/LF; a name repeated across add/set/addIfAbsent keeps its first entry (as Envoy Gateway does).
+ * CR/LF and are Envoy format strings (Envoy refuses a lone `%`); a name repeated across add/set/addIfAbsent keeps its first entry (as Envoy Gateway does).
  */
 function modifierOf(field: string, m: HTTPHeaderModifier, invalid: string[]): HeaderMutationIr | undefined {
   const before = invalid.length;
@@ -207,6 +208,7 @@ function modifierOf(field: string, m: HTTPHeaderModifier, invalid: string[]): He
       const at = `spec.${field}.${key}[${i}]`;
       if (!HEADER_NAME.test(h.name ?? "")) invalid.push(`${at}.name: "${h.name ?? ""}" is not a valid header name`);
       else if (!HEADER_VALUE.test(h.value ?? "")) invalid.push(`${at}.value: must not contain CR, LF or NUL`);
+      else if (formatStringProblem(h.value ?? "")) invalid.push(`${at}.value: ${formatStringProblem(h.value ?? "")}`);
       else if (!seen.has(h.name.toLowerCase())) {
         seen.add(h.name.toLowerCase());
         return [{ name: h.name, value: h.value ?? "" }];
