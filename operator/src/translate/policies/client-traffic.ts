@@ -362,25 +362,33 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
   const unimplemented = unimplementedFields(spec);
   const invalid: string[] = [];
-  const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
+  const conn = connectionParts(spec, invalid);
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
-  const tcpIdle = spec.timeout?.tcp?.idleTimeout;
   const tls = spec.tls
     ? translateClientTls(spec.tls, { namespace: namespaceOf(policy.metadata), refs }, invalid)
     : undefined;
-  const tcpIdleTimeoutMs =
-    tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
-  const connection = spec.connection ? connectionOf(spec.connection, invalid) : undefined;
   const ir: ClientTrafficIr = {
     policy: keyOf(policy.metadata),
-    ...(connection ? { connection } : {}),
-    ...(tcpKeepalive ? { tcpKeepalive } : {}),
+    ...conn,
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
-    ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
     ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
     ...(tls ? { tls } : {}),
   };
   return { ir, unimplemented, invalid };
+}
+
+/** The settings of every TCP-based listener: connection limits and buffers, keepalive, TCP idle timeout. */
+function connectionParts(spec: ClientTrafficPolicySpec, invalid: string[]): Partial<ClientTrafficIr> {
+  const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
+  const tcpIdle = spec.timeout?.tcp?.idleTimeout;
+  const tcpIdleTimeoutMs =
+    tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
+  const connection = spec.connection ? connectionOf(spec.connection, invalid) : undefined;
+  return {
+    ...(connection ? { connection } : {}),
+    ...(tcpKeepalive ? { tcpKeepalive } : {}),
+    ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
+  };
 }
 
 /** The HTTP parts with the protocol settings added to the HCM overrides. */
