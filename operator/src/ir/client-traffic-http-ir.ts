@@ -29,7 +29,7 @@ export interface ClientIpIr {
   readonly customHeader?: { readonly name: string; readonly failClosed: boolean };
 }
 
-/** A header name matcher (removeOnMatch). */
+/** A string matcher (header names of removeOnMatch, http1.ignoredUpgradeTypes). */
 export interface HeaderNameMatchIr {
   readonly type: "Exact" | "Prefix" | "Suffix" | "RegularExpression";
   readonly value: string;
@@ -75,6 +75,13 @@ export interface Http1SettingsIr {
   readonly preserveHeaderCase?: boolean;
   /** http10: HTTP/1.0 accepted; `defaultHost` (from useDefaultHost: the listener's first non-wildcard hostname). */
   readonly http10?: { readonly defaultHost?: string };
+  /** ignoredUpgradeTypes: `Upgrade` values dropped, the request proceeds as plain HTTP/1.1; absent or empty: none. */
+  readonly ignoredUpgradeTypes?: readonly HeaderNameMatchIr[];
+  /**
+   * disableSafeMaxConnectionDuration: true when set; absent, a connection past its max duration is closed after
+   * the next response (Envoy's http1_safe_max_connection_duration), only when a max duration is set.
+   */
+  readonly disableSafeMaxConnectionDuration?: boolean;
 }
 
 /** HTTP/2 settings (ClientTrafficPolicy http2); each absent keeps the listener default. */

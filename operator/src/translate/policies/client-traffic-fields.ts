@@ -37,6 +37,7 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "http1.enableTrailers",
   "http1.preserveHeaderCase",
   "http1.http10",
+  "http1.ignoredUpgradeTypes",
   "http2",
   "healthCheck",
   "scheme",

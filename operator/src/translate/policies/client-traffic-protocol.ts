@@ -5,9 +5,10 @@
  * enum value, a path that is not one) are reported as `<field path>: <why>`, so the policy is Accepted=False and
  * never reaches Envoy.
  */
-import type { Http1SettingsIr, Http2SettingsIr } from "../../ir/client-traffic-http-ir";
+import type { HeaderNameMatchIr, Http1SettingsIr, Http2SettingsIr } from "../../ir/client-traffic-http-ir";
 import type { ClientTrafficPolicySpec, HTTP1Settings, HTTP2Settings } from "../../resources/client-traffic-policy";
 import { quantityValue } from "../quantity";
+import { re2Problem } from "../regex";
 
 /** Envoy's range for both HTTP/2 flow-control windows (Envoy Gateway checks the same). */
 export const HTTP2_WINDOW_MIN = 65_535;
@@ -16,6 +17,7 @@ export const HTTP2_WINDOW_MAX = 2 ** 31 - 1;
 const MAX_CONCURRENT_STREAMS_MAX = 2 ** 31 - 1;
 
 const ON_INVALID = ["TerminateConnection", "TerminateStream"] as const;
+const MATCH_TYPES = ["Exact", "Prefix", "Suffix", "RegularExpression"] as const;
 const SCHEMES = ["Preserve", "MatchBackend"] as const;
 
 /** A health check path: absolute, a URI path (RFC 3986 pchar and `/`), no query. */
@@ -36,7 +38,7 @@ export interface ProtocolParts {
 
 /** Translates the policy's http1, http2, scheme and healthCheck fields. */
 export function translateProtocolParts(spec: ClientTrafficPolicySpec, invalid: string[]): ProtocolParts {
-  const http1 = spec.http1 ? http1Of(spec.http1) : undefined;
+  const http1 = spec.http1 ? http1Of(spec.http1, invalid) : undefined;
   const http2 = spec.http2 ? http2Of(spec.http2, invalid) : undefined;
   const scheme = spec.scheme === undefined ? undefined : oneOf("scheme", spec.scheme, SCHEMES, invalid);
   const path = spec.healthCheck ? healthCheckPathOf(spec.healthCheck.path, invalid) : undefined;
@@ -61,12 +63,30 @@ function oneOf<T extends string>(
 }
 
 /** Envoy Gateway writes HTTP/1 options only for what is turned on. */
-function http1Of(h: HTTP1Settings): Http1SettingsIr {
+function http1Of(h: HTTP1Settings, invalid: string[]): Http1SettingsIr {
+  const ignored = (h.ignoredUpgradeTypes ?? []).map((m, i) => upgradeMatchOf(m, i, invalid));
+  const ignoredOk = ignored.every((m) => m !== undefined);
   return {
     ...(h.enableTrailers === true ? { enableTrailers: true } : {}),
     ...(h.preserveHeaderCase === true ? { preserveHeaderCase: true } : {}),
     ...(h.http10 ? { http10: {} } : {}),
+    ...(ignored.length > 0 && ignoredOk ? { ignoredUpgradeTypes: ignored as HeaderNameMatchIr[] } : {}),
+    ...(h.disableSafeMaxConnectionDuration === true ? { disableSafeMaxConnectionDuration: true } : {}),
   };
+}
+
+/** One http1.ignoredUpgradeTypes entry: a known match type, a non-empty value, an RE2 pattern for regexes. */
+function upgradeMatchOf(
+  m: NonNullable<HTTP1Settings["ignoredUpgradeTypes"]>[number],
+  i: number,
+  invalid: string[],
+): HeaderNameMatchIr | undefined {
+  const field = `http1.ignoredUpgradeTypes[${i}]`;
+  const type = oneOf(`${field}.type`, m.type ?? "Exact", MATCH_TYPES, invalid);
+  const value = typeof m.value === "string" ? m.value : "";
+  const problem = value === "" ? "must not be empty" : type === "RegularExpression" ? re2Problem(value) : undefined;
+  if (problem) invalid.push(`spec.${field}.value: ${problem}`);
+  return type && !problem ? { type, value } : undefined;
 }
 
 function http2Of(h: HTTP2Settings, invalid: string[]): Http2SettingsIr {

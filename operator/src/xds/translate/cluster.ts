@@ -9,9 +9,10 @@ import type { TransportSocket } from "../../../../proto/gen/envoy/config/core/v3
 import { SubjectAltNameMatcher_SanType } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
 import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { pack } from "../../../../proto/any";
-import type { ClusterIr, EndpointIr, UpstreamTlsIr } from "../../ir/xds-ir";
+import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { adsConfigSource } from "./config-source";
+import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
 /** Connect timeout for upstream connections. */
 export const CONNECT_TIMEOUT = { seconds: 10, nanos: 0 };
@@ -19,13 +20,24 @@ export const CONNECT_TIMEOUT = { seconds: 10, nanos: 0 };
 /** The system CA bundle Envoy reads for "System" well-known CAs (Debian/Ubuntu/Alpine path). */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
 
+/** What the listeners routing to a cluster ask of it. */
+export interface ClusterUse {
+  /**
+   * A listener with ClientTrafficPolicy `http1.preserveHeaderCase` routes to it: the upstream HTTP/1 codec gets
+   * the preserve_case formatter too (see preserveCaseClusters). @default false
+   */
+  readonly preserveHeaderCase?: boolean;
+}
+
 /** Builds the Cluster for one backend. EDS for IP endpoints, STRICT_DNS for hostnames. */
-export function buildCluster(ir: ClusterIr): Cluster {
+export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
+  const options = upstreamHttpOptions(ir, use);
   const base = {
     name: ir.name,
     connectTimeout: CONNECT_TIMEOUT,
-    typedExtensionProtocolOptions:
-      ir.protocol === "h2c" ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, http2Options()) } : {},
+    typedExtensionProtocolOptions: options
+      ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
+      : {},
     ...(ir.tls ? { transportSocket: upstreamTls(ir.tls, ir.protocol) } : {}),
   };
   if (ir.discovery === "dns") {
@@ -90,6 +102,40 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
   return { name: "envoy.transport_sockets.tls", typedConfig: pack(UpstreamTlsContextType, context) };
 }
 
-function http2Options(): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> {
-  return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never);
+/**
+ * The cluster's upstream HTTP protocol options: HTTP/2 for h2c backends; HTTP/1 with the preserve_case formatter
+ * when a preserving listener uses it; none otherwise (Envoy's default, HTTP/1.1).
+ */
+function upstreamHttpOptions(
+  ir: ClusterIr,
+  use: ClusterUse,
+): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
+  if (ir.protocol === "h2c") {
+    return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never);
+  }
+  if (!use.preserveHeaderCase) return undefined;
+  const httpProtocolOptions = { headerKeyFormat: preserveCaseHeaderKeyFormat() };
+  return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { httpProtocolOptions } } as never);
+}
+
+/**
+ * The clusters a listener with `http1.preserveHeaderCase` forwards or mirrors to. Envoy Gateway gives them the
+ * upstream preserve_case formatter too: only then do request header names reach the backend, and the backend's
+ * response header names the client, with their case. Our clusters are one per backend, shared by every listener
+ * routing there: requests from a listener without the setting still go out lowercase (their headers carry no
+ * recorded case), but the response header names such a listener sends are the backend's (measured with Envoy
+ * 1.36, docs/behaviour.md).
+ */
+export function preserveCaseClusters(listeners: readonly HttpListenerIr[]): Set<string> {
+  const out = new Set<string>();
+  for (const l of listeners) {
+    if (!l.clientTraffic?.httpSettings?.http1?.preserveHeaderCase) continue;
+    for (const route of l.virtualHosts.flatMap((v) => v.routes)) {
+      if (route.action.kind === "forward") {
+        for (const d of route.action.destinations) if (d.cluster) out.add(d.cluster);
+      }
+      for (const m of route.mirrors ?? []) out.add(m.cluster);
+    }
+  }
+  return out;
 }

@@ -18,6 +18,8 @@ import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http
 import { duration } from "./route-filters";
 import { pack } from "../../../../proto/any";
 import { PreserveCaseFormatterType } from "../extension-types";
+import type { HeaderNameMatchIr } from "../../ir/client-traffic-http-ir";
+import { stringMatcher } from "./client-traffic-http";
 
 /** What happens to `%2F` / `%5C` in a path (ClientTrafficPolicy `path.escapedSlashesAction`). */
 export type EscapedSlashesAction = "KeepUnchanged" | "RejectRequest" | "UnescapeAndRedirect" | "UnescapeAndForward";
@@ -55,6 +57,18 @@ export interface Http1Settings {
    * without one (`default_host_for_http_10`). @default undefined (refused with 426)
    */
   readonly http10?: { readonly defaultHost?: string };
+  /**
+   * `Upgrade` values Envoy drops (with the upgrade's Connection token) before routing, so the request is
+   * proxied as plain HTTP/1.1 (`ignore_http_11_upgrade`); ClientTrafficPolicy `http1.ignoredUpgradeTypes`.
+   * @default undefined (none: an upgrade the listener does not allow is refused with 403)
+   */
+  readonly ignoredUpgradeTypes?: readonly HeaderNameMatchIr[];
+  /**
+   * Past the max connection duration, HTTP/1 connections are drained Envoy's way (closed after the drain
+   * timeout) instead of after the next response with `Connection: close` (`http1_safe_max_connection_duration`
+   * false); ClientTrafficPolicy `http1.disableSafeMaxConnectionDuration`. @default false
+   */
+  readonly disableSafeMaxConnectionDuration?: boolean;
 }
 
 /** The settings of one HTTP listener's connection manager that a policy may change. */
@@ -174,6 +188,7 @@ const REQUEST_ID: Readonly<Record<RequestIdAction, { generate: boolean; preserve
 /** The HttpConnectionManager fields the settings decide (merge into the HCM being built). */
 export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectionManager> {
   const requestId = s.requestId ? REQUEST_ID[s.requestId] : undefined;
+  const http1 = s.http1 ? http1Fields(s.http1) : {};
   return {
     normalizePath: s.normalizePath,
     mergeSlashes: s.mergeSlashes,
@@ -184,7 +199,7 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
       headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
       ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
     },
-    ...(s.http1 ? { httpProtocolOptions: http1Fields(s.http1) } : {}),
+    ...(Object.keys(http1).length > 0 ? { httpProtocolOptions: http1 } : {}),
     http2ProtocolOptions: http2Fields(s.http2),
     serverHeaderTransformation: ServerHeader.PASS_THROUGH,
     ...(s.schemeMatchesUpstream ? { schemeHeaderTransformation: { matchUpstream: true } } : {}),
@@ -194,21 +209,27 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
   } as unknown as Partial<HttpConnectionManager>;
 }
 
+/**
+ * Http1ProtocolOptions.header_key_format with the preserve_case stateful formatter: a codec that has it records
+ * the case of the header names it receives, and the codec that sends those headers on writes them with it.
+ */
+export function preserveCaseHeaderKeyFormat(): Record<string, unknown> {
+  return {
+    statefulFormatter: {
+      name: "preserve_case",
+      typedConfig: pack(PreserveCaseFormatterType, PreserveCaseFormatterType.codec.fromPartial({} as never)),
+    },
+  };
+}
+
 /** Envoy's Http1ProtocolOptions for the HTTP/1 settings. */
 function http1Fields(h: Http1Settings): Record<string, unknown> {
+  const ignored = h.ignoredUpgradeTypes ?? [];
   return {
     ...(h.enableTrailers ? { enableTrailers: true } : {}),
-    ...(h.preserveHeaderCase
-      ? {
-          headerKeyFormat: {
-            statefulFormatter: {
-              name: "preserve_case",
-              typedConfig: pack(PreserveCaseFormatterType, PreserveCaseFormatterType.codec.fromPartial({} as never)),
-            },
-          },
-        }
-      : {}),
+    ...(h.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {}),
     ...(h.http10 ? { acceptHttp10: true, defaultHostForHttp10: h.http10.defaultHost ?? "" } : {}),
+    ...(ignored.length > 0 ? { ignoreHttp11Upgrade: ignored.map(stringMatcher) } : {}),
   };
 }
 

@@ -3,7 +3,7 @@ import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { pack } from "../../../../proto/any";
 import type { GatewayXdsIr } from "../../ir/xds-ir";
 import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl } from "../types";
-import { buildCluster, buildLoadAssignment } from "./cluster";
+import { buildCluster, buildLoadAssignment, preserveCaseClusters } from "./cluster";
 import { buildQuicListener } from "./http3";
 import { buildHttpListener } from "./listener";
 import { buildRouteConfiguration } from "./route";
@@ -20,8 +20,9 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
   const endpoints = new Map<string, Any>();
   const listeners = new Map<string, Any>();
   const routes = new Map<string, Any>();
+  const preserveCase = preserveCaseClusters(ir.http);
   for (const c of ir.clusters) {
-    clusters.set(c.name, pack(ClusterType, buildCluster(c)));
+    clusters.set(c.name, pack(ClusterType, buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) })));
     if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
   for (const l of ir.http) {
