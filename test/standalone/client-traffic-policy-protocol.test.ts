@@ -3,7 +3,10 @@
  * that answers with the raw header lines it received (and a mixed-case response header), and an h2c one (route
  * /h2) that answers with the :scheme it received and a response trailer. Each effect is checked before (no
  * policy) and after:
- * - http1.preserveHeaderCase: raw HTTP/1.1 request and response header names keep their case;
+ * - http1.preserveHeaderCase: raw HTTP/1.1 request and response header names keep their case both ways (the
+ *   backend's cluster gets the upstream formatter too);
+ * - http1.ignoredUpgradeTypes: an `Upgrade: foo` request (403 before: an upgrade the listener does not allow) is
+ *   proxied as plain HTTP/1.1 without its Upgrade header; other upgrade types are still refused;
  * - http1.http10 (useDefaultHost): an HTTP/1.0 request without Host is served (426 before), with the listener's
  *   hostname as Host;
  * - http1.enableTrailers: the h2c backend's trailer reaches an HTTP/1.1 client;
@@ -48,6 +51,18 @@ function raw(port: number, request: string): Promise<string> {
 
 const get11 = (path: string, extra = ""): string =>
   `GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n${extra}Connection: close\r\n\r\n`;
+
+/** A raw HTTP/1.1 request asking to upgrade to `type`. */
+const upgrade = (type: string): string =>
+  `GET / HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: ${type}\r\nConnection: Upgrade, close\r\n\r\n`;
+
+/** The header names (as sent) of a raw HTTP/1 response. */
+const responseHeaderNames = (response: string): string[] =>
+  response
+    .split("\r\n\r\n")[0]
+    .split("\r\n")
+    .slice(1)
+    .map((line) => line.split(":")[0]);
 
 /** The JSON body of a raw HTTP/1 response (chunked or not). */
 function bodyOf(response: string): Record<string, unknown> | undefined {
@@ -188,6 +203,7 @@ spec:
     assert.match(r, /^HTTP\/1.1 200/);
     assert.match(r, /\r\nx-backend-mixed-case: yes\r\n/);
     assert.ok((bodyOf(r)?.rawHeaders as string[]).includes("x-client-mixed-case"), r);
+    assert.match(await raw(port, upgrade("foo")), /^HTTP\/1.1 403/, "an upgrade the listener does not allow");
     assert.match(await raw(port, "GET / HTTP/1.0\r\n\r\n"), /^HTTP\/1.1 426/);
     const withTrailer = await raw(port, get11("/h2"));
     assert.match(withTrailer, /^HTTP\/1.1 200/);
@@ -201,19 +217,30 @@ spec:
     assert.deepEqual(seen, ["/healthz"], "the backend answered /healthz");
   });
 
-  it("http1 preserveHeaderCase, http10 useDefaultHost, enableTrailers; healthCheck.path", async () => {
+  it("http1 preserveHeaderCase, http10 useDefaultHost, enableTrailers, ignoredUpgradeTypes; healthCheck.path", async () => {
     await apply(`  http1:
     preserveHeaderCase: true
     enableTrailers: true
     http10: { useDefaultHost: true }
+    ignoredUpgradeTypes: [{ value: foo }]
   healthCheck: { path: /healthz }
 `);
     const http10 = /^HTTP\/1.[01] 200/;
     await eventually(async () => http10.test(await raw(port, "GET / HTTP/1.0\r\n\r\n")), 20_000, "HTTP/1.0");
     const r10 = await raw(port, "GET / HTTP/1.0\r\n\r\n");
     assert.equal(bodyOf(r10)?.host, HOST, r10);
-    // preserveHeaderCase: the HCM's formatter is configured (golden); the case only survives the proxy once the
-    // clusters carry the formatter too (not built yet), so there is no wire assertion here.
+    // preserveHeaderCase: the request header's case reaches the backend, the backend's response header's the client.
+    const sentCase = async (): Promise<string> => await raw(port, get11("/", "X-MiXeD-Case: 1\r\n"));
+    await eventually(async () => /\r\nX-Backend-Mixed-Case: yes\r\n/.test(await sentCase()), 20_000, "header case");
+    const cased = await sentCase();
+    assert.ok((bodyOf(cased)?.rawHeaders as string[]).includes("X-MiXeD-Case"), cased);
+    assert.ok(responseHeaderNames(cased).includes("X-Backend-Mixed-Case"), cased);
+    // ignoredUpgradeTypes: `Upgrade: foo` is dropped and the request proxied; other types are still refused.
+    const ignored = await raw(port, upgrade("foo"));
+    assert.match(ignored, /^HTTP\/1.1 200/, ignored);
+    const names = ((bodyOf(ignored)?.rawHeaders as string[]) ?? []).map((h) => h.toLowerCase());
+    assert.ok(!names.includes("upgrade"), ignored);
+    assert.match(await raw(port, upgrade("bar")), /^HTTP\/1.1 403/);
     const withTrailer = await raw(port, get11("/h2", "TE: trailers\r\n"));
     assert.match(withTrailer, /\r\n0\r\nx-backend-trailer: done\r\n/i, withTrailer);
     seen.length = 0;
@@ -264,5 +291,74 @@ spec:
     await apply(`  scheme: MatchBackend
 `);
     await eventually(async () => (await schemeSeen()) === "http", 20_000, "MatchBackend: the backend's scheme");
+  });
+});
+
+/**
+ * preserveHeaderCase on one listener of two that route to the same backend (one cluster, shared): the listener
+ * with the setting keeps the case both ways; requests through the other still reach the backend lowercase (their
+ * headers carry no recorded case), but the response header names it sends are the backend's (the cluster's
+ * formatter recorded them). Measured with Envoy 1.36; docs/behaviour.md.
+ */
+describe("standalone: ClientTrafficPolicy http1.preserveHeaderCase on one of two listeners sharing a backend", function () {
+  this.timeout(120_000);
+  let t: TestGateway | undefined;
+  let backend: Server | undefined;
+  let withPort = 0;
+  let withoutPort = 0;
+
+  before(async () => {
+    backend = createServer((req: IncomingMessage, res: ServerResponse) => {
+      res.setHeader("X-Backend-Mixed-Case", "yes");
+      res.end(JSON.stringify({ rawHeaders: req.rawHeaders }));
+    });
+    await new Promise<void>((r) => backend?.listen(0, "127.0.0.1", r));
+    const backendPort = (backend.address() as { port: number }).port;
+    withPort = await freePort();
+    withoutPort = await freePort();
+    t = await startTestGateway({
+      "gateway.yaml": gatewayWithListenersYaml(
+        `    - { name: with, protocol: HTTP, port: ${withPort} }
+    - { name: without, protocol: HTTP, port: ${withoutPort} }`,
+      ),
+      "routes.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: b, namespace: default }
+spec:
+  endpoints: [{ ip: { address: 127.0.0.1, port: ${backendPort} } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: r, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  rules:
+    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: with, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg, sectionName: with }]
+  http1: { preserveHeaderCase: true }
+`,
+    });
+  });
+
+  after(async () => {
+    await t?.close();
+    await new Promise<void>((r) => (backend ? backend.close(() => r()) : r()));
+  });
+
+  it("the listener with the setting keeps the case both ways; the other sends requests lowercase", async () => {
+    const via = async (p: number): Promise<string> => await raw(p, get11("/", "X-MiXeD-Case: 1\r\n"));
+    await eventually(async () => /\r\nX-Backend-Mixed-Case: yes\r\n/.test(await via(withPort)), 20_000, "with");
+    await eventually(async () => /^HTTP\/1.1 200/.test(await via(withoutPort)), 20_000, "without");
+    const kept = await via(withPort);
+    assert.ok((bodyOf(kept)?.rawHeaders as string[]).includes("X-MiXeD-Case"), kept);
+    const lowered = await via(withoutPort);
+    assert.ok((bodyOf(lowered)?.rawHeaders as string[]).includes("x-mixed-case"), lowered);
+    // The shared cluster recorded the backend's response header case: the other listener sends it as is.
+    assert.ok(responseHeaderNames(lowered).includes("X-Backend-Mixed-Case"), lowered);
   });
 });
