@@ -15,6 +15,11 @@ export interface ClientConnectionIr {
   readonly socketBufferLimitBytes?: number;
   /** Listener max_connections_to_accept_per_socket_event; 0 removes the limit (Envoy's default). */
   readonly maxAcceptPerSocketEvent?: number;
+  /**
+   * connectionLimit.maxConnectionDuration in milliseconds: HCM common_http_protocol_options.max_connection_duration
+   * (HTTP listeners only).
+   */
+  readonly maxConnectionDurationMs?: number;
 }
 
 /** The connection_limit filter's settings. */

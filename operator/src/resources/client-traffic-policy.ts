@@ -233,10 +233,12 @@ export interface ClientTimeout {
 
 /** A limit on concurrent connections. */
 export interface ConnectionLimit {
-  /** Most concurrent connections. */
-  readonly value: number;
+  /** Most concurrent connections. @default unlimited */
+  readonly value?: number;
   /** Delay before closing a connection over the limit. @default none */
   readonly closeDelay?: Duration;
+  /** HTTP connections older than this are drained and closed. @default unlimited */
+  readonly maxConnectionDuration?: Duration;
 }
 
 /** Downstream connection settings. */

@@ -1,6 +1,6 @@
 /**
  * ClientTrafficPolicy's `connection` field → ClientConnectionIr, as Envoy Gateway v1.9 translates it:
- * connectionLimit (value, closeDelay), bufferLimit and socketBufferLimit (Kubernetes quantities or plain
+ * connectionLimit (value, closeDelay, maxConnectionDuration), bufferLimit and socketBufferLimit (Kubernetes quantities or plain
  * numbers of bytes, up to 2^32-1 as Envoy's uint32 fields take), maxAcceptPerSocketEvent (0 = unlimited).
  * A value Envoy would refuse is reported as `<field path>: <why>`, so the policy is Accepted=False and never
  * reaches Envoy.
@@ -36,7 +36,11 @@ const SUFFIX: Readonly<Record<string, number>> = {
 
 /** Translates `spec.connection`; undefined when nothing in it is usable. */
 export function connectionOf(c: ClientConnection, invalid: string[]): ClientConnectionIr | undefined {
-  const limit = c.connectionLimit ? limitOf(c.connectionLimit, invalid) : undefined;
+  const l = c.connectionLimit;
+  // A limit with only maxConnectionDuration limits no connection count (no connection_limit filter).
+  const counted = l && (l.value !== undefined || l.closeDelay !== undefined || l.maxConnectionDuration === undefined);
+  const limit = l && counted ? limitOf(l, invalid) : undefined;
+  const maxDurationMs = maxConnectionDurationOf(c.connectionLimit?.maxConnectionDuration, invalid);
   const bufferLimitBytes = bytesOf("spec.connection.bufferLimit", c.bufferLimit, invalid);
   const socketBufferLimitBytes = bytesOf("spec.connection.socketBufferLimit", c.socketBufferLimit, invalid, INT32_MAX);
   const accept = c.maxAcceptPerSocketEvent;
@@ -49,6 +53,7 @@ export function connectionOf(c: ClientConnection, invalid: string[]): ClientConn
     ...(bufferLimitBytes !== undefined ? { bufferLimitBytes } : {}),
     ...(socketBufferLimitBytes !== undefined ? { socketBufferLimitBytes } : {}),
     ...(accept !== undefined && acceptOk ? { maxAcceptPerSocketEvent: accept } : {}),
+    ...(maxDurationMs !== undefined ? { maxConnectionDurationMs: maxDurationMs } : {}),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
 }
@@ -59,13 +64,24 @@ function limitOf(
 ): ConnectionLimitIr | undefined {
   const field = "spec.connection.connectionLimit";
   const n = l.value;
-  const nOk = Number.isSafeInteger(n) && n >= 1;
+  const nOk = n !== undefined && Number.isSafeInteger(n) && n >= 1;
   if (!nOk) invalid.push(`${field}.value: ${String(n)} must be a whole number from 1`);
   const closeDelayMs = l.closeDelay === undefined ? undefined : parseDuration(String(l.closeDelay));
   const delayOk = l.closeDelay === undefined || closeDelayMs !== undefined;
   if (!delayOk) invalid.push(`${field}.closeDelay: "${String(l.closeDelay)}" is not a duration (e.g. 1s, 500ms)`);
   if (!nOk || !delayOk) return undefined;
   return { maxConnections: n, ...(closeDelayMs !== undefined ? { closeDelayMs } : {}) };
+}
+
+/** connectionLimit.maxConnectionDuration in milliseconds; a positive duration (Envoy's 0 would mean none). */
+function maxConnectionDurationOf(value: unknown, invalid: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseDuration(String(value));
+  if (ms !== undefined && ms > 0) return ms;
+  invalid.push(
+    `spec.connection.connectionLimit.maxConnectionDuration: "${String(value)}" is not a duration above 0 (e.g. 1h, 30s)`,
+  );
+  return undefined;
 }
 
 /** A buffer size in bytes: a quantity ("32Ki", "1Mi", "64k") or a plain number, from 1 to `max`. */

@@ -46,15 +46,17 @@ export function keepaliveSocketOptions(ir: ClientTrafficIr | undefined): { socke
 
 /**
  * The listener's HTTP connection manager settings: Envoy Gateway's defaults with the policy's overrides (its
- * header, path, client IP and HTTP/1 and HTTP/2 settings, and its timeouts) spread over them.
+ * header, path, client IP and HTTP/1 and HTTP/2 settings, its timeouts and max connection duration) spread over them.
  */
 export function httpListenerSettings(ir: ClientTrafficIr | undefined): HttpListenerSettings {
   const t = ir?.httpTimeouts;
+  const maxDuration = ir?.connection?.maxConnectionDurationMs;
   return withOverrides(HTTP_LISTENER_DEFAULTS, {
     ...ir?.httpSettings,
     ...(t?.requestReceivedMs !== undefined ? { requestTimeoutMs: t.requestReceivedMs } : {}),
     ...(t?.streamIdleMs !== undefined ? { streamIdleTimeoutMs: t.streamIdleMs } : {}),
     ...(t?.idleMs !== undefined ? { idleTimeoutMs: t.idleMs } : {}),
+    ...(maxDuration !== undefined ? { maxConnectionDurationMs: maxDuration } : {}),
   });
 }
 

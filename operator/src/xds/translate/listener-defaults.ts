@@ -124,6 +124,13 @@ export interface HttpListenerSettings {
    * Envoy's 1 hour. @default undefined
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * A connection older than this is drained (`common_http_protocol_options.max_connection_duration`), ms; an
+   * HTTP/1 one after its next response, with `Connection: close` (`http1_safe_max_connection_duration`), unless
+   * `http1.disableSafeMaxConnectionDuration`; ClientTrafficPolicy `connection.connectionLimit.maxConnectionDuration`.
+   * @default undefined (no limit)
+   */
+  readonly maxConnectionDurationMs?: number;
 }
 
 /** Settings a policy overrides: any top-level field, and HTTP/2 settings one by one. */
@@ -198,7 +205,13 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
     commonHttpProtocolOptions: {
       headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
       ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
+      ...(s.maxConnectionDurationMs !== undefined
+        ? { maxConnectionDuration: duration(s.maxConnectionDurationMs) }
+        : {}),
     },
+    ...(s.maxConnectionDurationMs !== undefined && !s.http1?.disableSafeMaxConnectionDuration
+      ? { http1SafeMaxConnectionDuration: true }
+      : {}),
     ...(Object.keys(http1).length > 0 ? { httpProtocolOptions: http1 } : {}),
     http2ProtocolOptions: http2Fields(s.http2),
     serverHeaderTransformation: ServerHeader.PASS_THROUGH,
