@@ -56,6 +56,44 @@ const get11 = (path: string, extra = ""): string =>
 const upgrade = (type: string): string =>
   `GET / HTTP/1.1\r\nHost: ${HOST}\r\nUpgrade: ${type}\r\nConnection: Upgrade, close\r\n\r\n`;
 
+/** A kept-alive raw HTTP/1.1 connection: `get` sends a request and resolves with its response (JSON body). */
+interface KeepAlive {
+  get(path: string): Promise<string>;
+  /** Resolves with Date.now() when the connection is closed (by either side). */
+  readonly closed: Promise<number>;
+  destroy(): void;
+}
+
+function keepAlive(port: number): KeepAlive {
+  const s = connect(port, "127.0.0.1");
+  s.on("error", () => undefined);
+  let text = "";
+  let waiter: ((r: string) => void) | undefined;
+  s.on("data", (d: Buffer) => {
+    text += d.toString();
+    if (waiter && /\r\n\r\n[\s\S]*\}/.test(text)) {
+      const w = waiter;
+      waiter = undefined;
+      const r = text;
+      text = "";
+      w(r);
+    }
+  });
+  const closed = new Promise<number>((resolve) => s.on("close", () => resolve(Date.now())));
+  return {
+    get: (path) =>
+      new Promise<string>((resolve) => {
+        waiter = resolve;
+        s.write(`GET ${path} HTTP/1.1\r\nHost: ${HOST}\r\n\r\n`);
+        void closed.then(() => resolve(text));
+      }),
+    closed,
+    destroy: () => s.destroy(),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** The header names (as sent) of a raw HTTP/1 response. */
 const responseHeaderNames = (response: string): string[] =>
   response
@@ -249,6 +287,58 @@ spec:
     assert.deepEqual(seen, [], "Envoy answered /healthz itself");
     assert.match(await raw(port, get11("/healthz/more")), /^HTTP\/1.1 200/);
     assert.deepEqual(seen, ["/healthz/more"], "only the exact path is the health check");
+  });
+
+  it("connectionLimit.maxConnectionDuration: an HTTP/1 connection is closed after its next response (safe)", async () => {
+    await apply(`  connection: { connectionLimit: { maxConnectionDuration: 1s } }
+`);
+    const closesAfterNext = async (): Promise<boolean> => {
+      const c = keepAlive(port);
+      try {
+        await c.get("/");
+        await sleep(1500);
+        return /\r\nconnection: close\r\n/i.test(await c.get("/"));
+      } finally {
+        c.destroy();
+      }
+    };
+    await eventually(closesAfterNext, 30_000, "max connection duration");
+    const c = keepAlive(port);
+    const first = await c.get("/");
+    assert.match(first, /^HTTP\/1.1 200/);
+    assert.doesNotMatch(first, /\r\nconnection: close\r\n/i);
+    // Past the duration, the idle connection stays open (Envoy waits for the next request) ...
+    const early = await Promise.race([c.closed, sleep(7000).then(() => 0)]);
+    assert.equal(early, 0, "Envoy closed the idle connection");
+    // ... which is answered with Connection: close, and the connection closed after it.
+    const second = await c.get("/");
+    assert.match(second, /^HTTP\/1.1 200/);
+    assert.match(second, /\r\nconnection: close\r\n/i, second);
+    const sent = Date.now();
+    assert.ok((await Promise.race([c.closed, sleep(3000).then(() => 0)])) - sent < 3000, "closed after the response");
+  });
+
+  it("http1.disableSafeMaxConnectionDuration: the idle connection is drained and closed without a request", async () => {
+    await apply(`  connection: { connectionLimit: { maxConnectionDuration: 1s } }
+  http1: { disableSafeMaxConnectionDuration: true }
+  healthCheck: { path: /ready }
+`);
+    // The health check path tells when the new listener config is live.
+    const envoyAnswersReady = async (): Promise<boolean> => {
+      seen.length = 0;
+      return /^HTTP\/1.1 200/.test(await raw(port, get11("/ready"))) && !seen.includes("/ready");
+    };
+    await eventually(envoyAnswersReady, 30_000, "the new policy");
+    const c = keepAlive(port);
+    const opened = Date.now();
+    assert.match(await c.get("/"), /^HTTP\/1.1 200/);
+    // Envoy drains at 1 s and closes once drain_timeout (Envoy's default 5 s) and delayed_close_timeout (1 s) have
+    // passed: measured 7.0 s after the connection was opened.
+    const closedAt = await Promise.race([c.closed, sleep(12_000).then(() => 0)]);
+    c.destroy();
+    assert.ok(closedAt > 0, "Envoy did not close the idle connection");
+    const after = closedAt - opened;
+    assert.ok(after >= 5000 && after < 10_000, `closed ${after} ms after it was opened`);
   });
 
   it("http2 windows, concurrent streams and onInvalidMessage: TerminateStream", async () => {
