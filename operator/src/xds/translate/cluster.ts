@@ -120,8 +120,8 @@ function upstreamHttpOptions(
 
 /**
  * The clusters a listener with `http1.preserveHeaderCase` forwards or mirrors to. Envoy Gateway gives them the
- * upstream preserve_case formatter too: only then do request header names reach the backend, and the backend's
- * response header names the client, with their case. Our clusters are one per backend, shared by every listener
+ * upstream preserve_case formatter too: the listener's formatter alone keeps the case of the request header names,
+ * the cluster's is needed for the backend's response header names to reach the client with theirs. Our clusters are one per backend, shared by every listener
  * routing there: requests from a listener without the setting still go out lowercase (their headers carry no
  * recorded case), but the response header names such a listener sends are the backend's (measured with Envoy
  * 1.36, docs/behaviour.md).
