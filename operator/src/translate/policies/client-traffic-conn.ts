@@ -36,11 +36,7 @@ const SUFFIX: Readonly<Record<string, number>> = {
 
 /** Translates `spec.connection`; undefined when nothing in it is usable. */
 export function connectionOf(c: ClientConnection, invalid: string[]): ClientConnectionIr | undefined {
-  const l = c.connectionLimit;
-  // A limit with only maxConnectionDuration limits no connection count (no connection_limit filter).
-  const counted = l && (l.value !== undefined || l.closeDelay !== undefined || l.maxConnectionDuration === undefined);
-  const limit = l && counted ? limitOf(l, invalid) : undefined;
-  const maxDurationMs = maxConnectionDurationOf(c.connectionLimit?.maxConnectionDuration, invalid);
+  const { limit, maxDurationMs } = c.connectionLimit ? limitPartsOf(c.connectionLimit, invalid) : {};
   const bufferLimitBytes = bytesOf("spec.connection.bufferLimit", c.bufferLimit, invalid);
   const socketBufferLimitBytes = bytesOf("spec.connection.socketBufferLimit", c.socketBufferLimit, invalid, INT32_MAX);
   const accept = c.maxAcceptPerSocketEvent;
@@ -71,6 +67,20 @@ function limitOf(
   if (!delayOk) invalid.push(`${field}.closeDelay: "${String(l.closeDelay)}" is not a duration (e.g. 1s, 500ms)`);
   if (!nOk || !delayOk) return undefined;
   return { maxConnections: n, ...(closeDelayMs !== undefined ? { closeDelayMs } : {}) };
+}
+
+/**
+ * connectionLimit → the connection_limit filter's settings and the max connection duration. A limit with only
+ * maxConnectionDuration counts no connections (no connection_limit filter).
+ */
+function limitPartsOf(
+  l: NonNullable<ClientConnection["connectionLimit"]>,
+  invalid: string[],
+): { limit?: ConnectionLimitIr; maxDurationMs?: number } {
+  const counted = l.value !== undefined || l.closeDelay !== undefined || l.maxConnectionDuration === undefined;
+  const limit = counted ? limitOf(l, invalid) : undefined;
+  const maxDurationMs = maxConnectionDurationOf(l.maxConnectionDuration, invalid);
+  return { ...(limit ? { limit } : {}), ...(maxDurationMs !== undefined ? { maxDurationMs } : {}) };
 }
 
 /** connectionLimit.maxConnectionDuration in milliseconds; a positive duration (Envoy's 0 would mean none). */
