@@ -168,6 +168,75 @@ async function invalidThenValid(port: number): Promise<{ goaway: boolean; next: 
   }
 }
 
+/** An HTTP/2 frame: 9-byte header (length, type, flags, stream id) and the payload. */
+function h2Frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
+  const head = Buffer.alloc(9);
+  head.writeUIntBE(payload.length, 0, 3);
+  head.writeUInt8(type, 3);
+  head.writeUInt8(flags, 4);
+  head.writeUInt32BE(stream, 5);
+  return Buffer.concat([head, payload]);
+}
+
+/** HPACK "literal header field without indexing, new name" (no Huffman; names and values under 127 bytes). */
+function hpackLiteral(name: string, value: string): Buffer {
+  return Buffer.concat([
+    Buffer.from([0, name.length]),
+    Buffer.from(name),
+    Buffer.from([value.length]),
+    Buffer.from(value),
+  ]);
+}
+
+/** What Envoy answered to an invalid HTTP/2 request. */
+interface InvalidHeaderAnswer {
+  /** Envoy reset the stream (RST_STREAM on stream 1). */
+  readonly reset: boolean;
+  /** Envoy closed the connection within 3 s. */
+  readonly closed: boolean;
+}
+
+/**
+ * Sends, over a raw h2c connection, a GET whose header name has upper-case letters (an invalid HTTP/2 message
+ * that node:http2 refuses to send), then a SETTINGS frame; resolves with whether Envoy reset the stream and
+ * whether it closed the connection.
+ */
+function invalidHeaderAnswer(port: number): Promise<InvalidHeaderAnswer> {
+  const headers = [
+    [":method", "GET"],
+    [":scheme", "http"],
+    [":path", "/"],
+    [":authority", HOST],
+    ["X-Upper", "1"],
+  ];
+  const block = Buffer.concat(headers.map(([n, v]) => hpackLiteral(n, v)));
+  const preface = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+  const out = Buffer.concat([preface, h2Frame(4, 0, 0, Buffer.alloc(0)), h2Frame(1, 0x5, 1, block)]);
+  return new Promise((resolve) => {
+    let reset = false;
+    let closed = false;
+    let buf = Buffer.alloc(0);
+    const socket = connect(port, "127.0.0.1", () => socket.write(out));
+    const done = (): void => {
+      socket.destroy();
+      resolve({ reset, closed });
+    };
+    socket.on("data", (d: Buffer) => {
+      buf = Buffer.concat([buf, d]);
+      while (buf.length >= 9 && buf.length >= 9 + buf.readUIntBE(0, 3)) {
+        if (buf.readUInt8(3) === 3 && buf.readUInt32BE(5) === 1) reset = true;
+        buf = buf.subarray(9 + buf.readUIntBE(0, 3));
+      }
+    });
+    socket.on("error", () => undefined);
+    socket.on("close", () => {
+      closed = true;
+      done();
+    });
+    setTimeout(done, 3000);
+  });
+}
+
 describe("standalone: ClientTrafficPolicy http1, http2, scheme, healthCheck (real Envoy)", function () {
   this.timeout(180_000);
   let t: TestGateway | undefined;
@@ -354,6 +423,20 @@ spec:
     assert.equal(p.connectionWindow, 2_097_152);
     const r = await invalidThenValid(port);
     assert.deepEqual(r, { goaway: false, next: 200 }, "only the bad stream was reset");
+    assert.deepEqual(
+      await invalidHeaderAnswer(port),
+      { reset: true, closed: false },
+      "an invalid header: stream reset",
+    );
+  });
+
+  it("http2 onInvalidMessage: TerminateConnection closes the connection on an invalid header", async () => {
+    await apply(`  http2:
+    onInvalidMessage: TerminateConnection
+`);
+    const closes = async (): Promise<boolean> => (await invalidHeaderAnswer(port)).closed;
+    await eventually(closes, 20_000, "the connection closed on an invalid header");
+    assert.deepEqual(await invalidHeaderAnswer(port), { reset: false, closed: true }, "closed, no stream reset");
   });
 
   it("scheme: the default and MatchBackend send the backend's scheme, Preserve the client's", async () => {
