@@ -17,12 +17,20 @@ import { SimulatedKubelet } from "./kubelet";
 /** The repository root (the compiled harness runs from dist/e2e/harness). */
 const REPO = resolve(__dirname, "../../..");
 
-/** Installs our CRDs and creates the `namespaces` (the controller's first). */
-export async function prepareCluster(cluster: KubeCluster, namespaces: readonly string[]): Promise<void> {
+/**
+ * Installs our CRDs and waits until the API server serves them: objects of a kind applied earlier fail with "no
+ * matches for kind", and a controller started earlier finds an optional kind absent (404) and lists it again
+ * only 30 s later, without a watch meanwhile.
+ */
+export async function installCrds(cluster: KubeCluster): Promise<void> {
   await cluster.kubectl(["apply", "--server-side", "-f", resolve(REPO, "crds")]);
-  // Objects of these kinds applied before the API server serves them fail with "no matches for kind".
   const established = ["wait", "--for=condition=Established", "--timeout=60s", "-f", resolve(REPO, "crds")];
   await cluster.kubectl(established, { timeoutMs: 65_000 });
+}
+
+/** Installs our CRDs and creates the `namespaces` (the controller's first). */
+export async function prepareCluster(cluster: KubeCluster, namespaces: readonly string[]): Promise<void> {
+  await installCrds(cluster);
   for (const ns of namespaces) await cluster.kubectl(["create", "namespace", ns]);
 }
 

@@ -35,6 +35,6 @@ export {
 } from "./tools";
 export { gatewayAddress, inPodNetwork, isLoadBalancerIp, podFetch, requestCount, statusPatches } from "./observe";
 export { echoRouteYaml, gatewayClassYaml, gatewayYaml, hostServiceYaml, quickstartYaml } from "./manifests";
-export { prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
+export { installCrds, prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
 export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";
 export { CONTROLLER_NS, startTenantCluster, type KubeCondition, type TenantCluster } from "./tenant-cluster";
