@@ -123,7 +123,7 @@ describe("policy engine pieces", () => {
         apiVersion: "v",
         kind: "ClientTrafficPolicy",
         metadata: { name: "p", namespace: "ns" },
-        spec,
+        spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg" }], ...spec },
       }) as ClientTrafficPolicy;
     const ok = translateSpec(
       policy({
