@@ -36,6 +36,7 @@ const QUANTITY_PATTERN =
 
 /** The policy kinds and HTTPRouteFilter, by plural. */
 const DEFAULT_PLURALS = [
+  "clienttrafficpolicies",
   "backendtrafficpolicies",
   "securitypolicies",
   "envoyextensionpolicies",

@@ -353,7 +353,14 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
       { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
     const accepted = st?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
     assert.equal(accepted?.status, "False");
-    assert.match(String(accepted?.message), /spec\.tls\.minVersion: 1\.3 is greater than maxVersion 1\.2/);
+    assert.match(
+      String(accepted?.message),
+      /spec\.tls: minVersion must be smaller or equal to maxVersion \(minVersion 1\.3, maxVersion 1\.2\)/,
+    );
+    assert.match(
+      String(accepted?.message),
+      /spec\.tls: setting ciphers has no effect if the minimum possible TLS version is 1\.3/,
+    );
     assert.match(String(accepted?.message), /spec\.tls\.ciphers: "TLS_AES_128_GCM_SHA256"/);
     // A missing CA Secret: refused the same way.
     await apply(`    clientValidation:\n      caCertificateRefs: [{ name: no-such-secret }]\n`);

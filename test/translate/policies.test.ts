@@ -14,6 +14,7 @@ import type { GatewayXdsIr } from "../../operator/src/ir/xds-ir";
 import type { ClientTrafficPolicy } from "../../operator/src/resources/client-traffic-policy";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { POLICY_FIELDS, snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { targetRuleProblems } from "../../operator/src/translate/policies/client-traffic-cel";
 import { unimplementedFields } from "../../operator/src/translate/policies/client-traffic-fields";
 import { translateSpec } from "../../operator/src/translate/policies/client-traffic";
 import { jsonMerge, strategicMerge } from "../../operator/src/translate/policies/merge";
@@ -123,7 +124,7 @@ describe("policy engine pieces", () => {
         apiVersion: "v",
         kind: "ClientTrafficPolicy",
         metadata: { name: "p", namespace: "ns" },
-        spec,
+        spec: { targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg" }], ...spec },
       }) as ClientTrafficPolicy;
     const ok = translateSpec(
       policy({
@@ -145,5 +146,34 @@ describe("policy engine pieces", () => {
       "spec.tcpKeepalive.idleTime: 10h must be between 1s and 32767s (whole seconds)",
       'spec.timeout.tcp.idleTimeout: "soon" is not a duration (e.g. 1h30m, 10s, 500ms)',
     ]);
+  });
+
+  it("checks Envoy Gateway's CEL rules on ClientTrafficPolicy targets, with its messages", () => {
+    const gw = { group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg" };
+    const either = "spec: either targetRef or targetRefs must be used";
+    assert.deepEqual(targetRuleProblems({}), [either]);
+    assert.deepEqual(targetRuleProblems({ targetRef: gw, targetRefs: [gw] }), [either]);
+    assert.deepEqual(
+      targetRuleProblems({ targetRef: gw, targetRefs: [gw], targetSelectors: [{ kind: "Gateway" }] }),
+      [],
+    );
+    assert.deepEqual(
+      targetRuleProblems({ targetSelectors: [{ kind: "Gateway", group: "gateway.networking.k8s.io" }] }),
+      [],
+    );
+    assert.deepEqual(targetRuleProblems({ targetRefs: [gw, { ...gw, kind: "ListenerSet" }] }), []);
+    assert.deepEqual(targetRuleProblems({ targetRefs: [{ ...gw, group: "" }] }), [
+      "spec.targetRefs: this policy can only have a targetRefs[*].group of gateway.networking.k8s.io",
+    ]);
+    assert.deepEqual(targetRuleProblems({ targetRef: { ...gw, kind: "HTTPRoute" } }), [
+      "spec.targetRef.kind: this policy can only have a targetRef.kind of Gateway or ListenerSet",
+    ]);
+    assert.deepEqual(targetRuleProblems({ targetSelectors: [{ kind: "Gateway", namespaces: { from: "Selector" } }] }), [
+      "spec.targetSelectors[0].namespaces: selector must be specified when from is Selector",
+    ]);
+    assert.deepEqual(
+      targetRuleProblems({ targetSelectors: [{ kind: "Gateway", namespaces: { from: "Selector", selector: {} } }] }),
+      [],
+    );
   });
 });

@@ -4,12 +4,10 @@
  * these types. Which fields egts implements is listed in translate/policies/client-traffic-fields.ts; every
  * other field is reported on the policy (Accepted=False), never ignored.
  */
-import type { HTTPHeaderFilter, SecretObjectReference } from "./gateway-api";
 import type { KubeObject } from "./meta";
 import type { PolicyTargetReferences } from "./envoy-gateway-policies";
-
-/** A Gateway API duration (GEP-2257), e.g. `1h30m`, `500ms`. */
-export type Duration = string;
+import type { Duration, HTTPHeader, Quantity, SecretObjectReference, StringMatch } from "./policy-common";
+import type { CIDR } from "./security-policy";
 
 /** TCP keepalive probes on downstream connections (SO_KEEPALIVE). */
 export interface TCPKeepalive {
@@ -31,15 +29,15 @@ export interface ProxyProtocolSettings {
 export interface XForwardedForSettings {
   /** Trusted hops counted from the right of X-Forwarded-For. */
   readonly numTrustedHops?: number;
-  /** Proxies whose X-Forwarded-For entries are trusted (CIDR ranges). */
-  readonly trustedCIDRs?: readonly string[];
+  /** Proxies whose X-Forwarded-For entries are trusted (CIDR ranges). @minItems 1 */
+  readonly trustedCIDRs?: readonly CIDR[];
   /** Do not append the downstream address to X-Forwarded-For. @default false */
   readonly disableXForwardedForAppend?: boolean;
 }
 
 /** The client IP from a trusted custom header. */
 export interface CustomHeaderExtensionSettings {
-  /** Header holding the client address. */
+  /** Header holding the client address. @minLength 1 @maxLength 255 @pattern ^[A-Za-z0-9-]+$ */
   readonly name: string;
   /** Answer 403 when the header is missing or unparsable. @default false */
   readonly failClosed?: boolean;
@@ -61,14 +59,6 @@ export interface ClientIPDetectionSettings {
 
 /** A TLS protocol version. */
 export type TLSVersion = "Auto" | "1.0" | "1.1" | "1.2" | "1.3";
-
-/** A string matcher. */
-export interface StringMatch {
-  /** How `value` is matched. @default Exact */
-  readonly type?: "Exact" | "Prefix" | "Suffix" | "RegularExpression";
-  /** The value or pattern. */
-  readonly value: string;
-}
 
 /** A matcher on an otherName SAN. */
 export interface OtherSANMatch extends StringMatch {
@@ -92,7 +82,7 @@ export interface SubjectAltNames {
 
 /** Certificate revocation lists for client certificates. */
 export interface CrlContext {
-  /** ConfigMaps or Secrets with the CRL in PEM under `ca.crl`. */
+  /** ConfigMaps or Secrets with the CRL in PEM under `ca.crl`. @minItems 1 @maxItems 8 */
   readonly refs: readonly SecretObjectReference[];
   /** Check only the leaf certificate against the CRL. @default false */
   readonly onlyVerifyLeafCertificate?: boolean;
@@ -102,7 +92,7 @@ export interface CrlContext {
 export interface ClientValidationContext {
   /** Accept connections without a client certificate too. @default false */
   readonly optional?: boolean;
-  /** ConfigMaps or Secrets with the CA bundle under `ca.crt`. */
+  /** ConfigMaps or Secrets with the CA bundle under `ca.crt`. @maxItems 8 */
   readonly caCertificateRefs?: readonly SecretObjectReference[];
   /** Base64 SHA-256 hashes of accepted certificates' SubjectPublicKeyInfo. */
   readonly spkiHashes?: readonly string[];
@@ -167,15 +157,21 @@ export interface PathSettings {
 export interface XForwardedClientCert {
   /** Mode. @default Sanitize */
   readonly mode?: "Sanitize" | "ForwardOnly" | "AppendForward" | "SanitizeSet" | "AlwaysForwardOnly";
-  /** Certificate fields added (AppendForward and SanitizeSet). */
+  /** Certificate fields added (AppendForward and SanitizeSet). @maxItems 5 */
   readonly certDetailsToAdd?: readonly ("Subject" | "Cert" | "Chain" | "DNS" | "URI")[];
 }
 
 /** Envoy Gateway's header modifier (Gateway API's HTTPHeaderFilter plus addIfAbsent and removeOnMatch). */
-export interface HTTPHeaderModifier extends HTTPHeaderFilter {
-  /** Added only when the header is absent. */
-  readonly addIfAbsent?: readonly { readonly name: string; readonly value: string }[];
-  /** Headers removed when their name matches. */
+export interface HTTPHeaderModifier {
+  /** Overwrite. @minItems 1 @maxItems 64 */
+  readonly set?: readonly HTTPHeader[];
+  /** Append. @minItems 1 @maxItems 64 */
+  readonly add?: readonly HTTPHeader[];
+  /** Added only when the header is absent. @minItems 1 @maxItems 64 */
+  readonly addIfAbsent?: readonly HTTPHeader[];
+  /** Remove by name. @minItems 1 @maxItems 64 */
+  readonly remove?: readonly string[];
+  /** Headers removed when their name matches. @minItems 1 @maxItems 64 */
   readonly removeOnMatch?: readonly StringMatch[];
 }
 
@@ -233,7 +229,7 @@ export interface ClientTimeout {
 
 /** A limit on concurrent connections. */
 export interface ConnectionLimit {
-  /** Most concurrent connections. @default unlimited */
+  /** Most concurrent connections. @default unlimited @minimum 1 */
   readonly value?: number;
   /** Delay before closing a connection over the limit. @default none */
   readonly closeDelay?: Duration;
@@ -245,10 +241,10 @@ export interface ConnectionLimit {
 export interface ClientConnection {
   /** Concurrent connection limit. */
   readonly connectionLimit?: ConnectionLimit;
-  /** Per-connection buffer limit, e.g. `32Ki`. @default 32768 bytes */
-  readonly bufferLimit?: number | string;
-  /** Socket receive buffer size, e.g. `1Mi`. */
-  readonly socketBufferLimit?: number | string;
+  /** Per-connection buffer limit, e.g. `32Ki`. @default 32768 bytes @pattern ^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$ */
+  readonly bufferLimit?: Quantity;
+  /** Socket receive buffer size, e.g. `1Mi`. @pattern ^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$ */
+  readonly socketBufferLimit?: Quantity;
   /** Connections accepted per socket event. @default 1 */
   readonly maxAcceptPerSocketEvent?: number;
 }
@@ -275,14 +271,14 @@ export interface HTTP1Settings {
 
 /** HTTP/2 settings. */
 export interface HTTP2Settings {
-  /** Initial stream window, e.g. `64Ki`. @default 65535 */
-  readonly initialStreamWindowSize?: number | string;
-  /** Initial connection window, e.g. `1Mi`. @default 1048576 */
-  readonly initialConnectionWindowSize?: number | string;
-  /** Most concurrent streams per connection. @default 100 */
+  /** Initial stream window, e.g. `64Ki`. @default 65535 @pattern ^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$ */
+  readonly initialStreamWindowSize?: Quantity;
+  /** Initial connection window, e.g. `1Mi`. @default 1048576 @pattern ^[1-9]+[0-9]*([EPTGMK]i|[EPTGMk])?$ */
+  readonly initialConnectionWindowSize?: Quantity;
+  /** Most concurrent streams per connection. @default 100 @minimum 1 @maximum 2147483647 */
   readonly maxConcurrentStreams?: number;
-  /** What to do on an invalid HTTP/2 message. @default TerminateStream */
-  readonly onInvalidMessage?: "TerminateConnection" | "TerminateStream";
+  /** What to do on an invalid HTTP/2 message: `TerminateConnection` or `TerminateStream`. @default TerminateStream */
+  readonly onInvalidMessage?: string;
 }
 
 /** HTTP/3 on the listener: no settings (the field's presence turns it on). */
@@ -291,7 +287,7 @@ export interface HTTP3Settings {}
 
 /** The listener's health check path. */
 export interface HealthCheckSettings {
-  /** Path answered by the health check filter. */
+  /** Path answered by the health check filter. @minLength 1 @maxLength 1024 */
   readonly path: string;
 }
 

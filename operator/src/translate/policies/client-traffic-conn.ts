@@ -61,7 +61,9 @@ function limitOf(
   const field = "spec.connection.connectionLimit";
   const n = l.value;
   const nOk = n !== undefined && Number.isSafeInteger(n) && n >= 1;
-  if (!nOk) invalid.push(`${field}.value: ${String(n)} must be a whole number from 1`);
+  if (n === undefined && l.closeDelay !== undefined) {
+    invalid.push(`${field}: closeDelay can only be configured when value is set`); // Envoy Gateway's rule
+  } else if (!nOk) invalid.push(`${field}.value: ${String(n)} must be a whole number from 1`);
   const closeDelayMs = l.closeDelay === undefined ? undefined : parseDuration(String(l.closeDelay));
   const delayOk = l.closeDelay === undefined || closeDelayMs !== undefined;
   if (!delayOk) invalid.push(`${field}.closeDelay: "${String(l.closeDelay)}" is not a duration (e.g. 1s, 500ms)`);

@@ -165,7 +165,7 @@ function xfccOf(x: NonNullable<HeaderSettings["xForwardedClientCert"]>, invalid:
   );
   if (mode === undefined || details.some((d) => d === undefined)) return undefined;
   if (details.length > 0 && mode !== "AppendForward" && mode !== "SanitizeSet") {
-    invalid.push(`spec.${field}.certDetailsToAdd: can only be set when mode is AppendForward or SanitizeSet`);
+    invalid.push(`spec.${field}: certDetailsToAdd can only be set when mode is AppendForward or SanitizeSet`);
     return undefined;
   }
   return { mode, certDetails: details as XfccIr["certDetails"] };
@@ -174,7 +174,7 @@ function xfccOf(x: NonNullable<HeaderSettings["xForwardedClientCert"]>, invalid:
 function headerSettingsOf(h: HeaderSettings, invalid: string[]): HttpSettingsOverrideIr {
   const underscores = oneOf("headers.withUnderscoresAction", h.withUnderscoresAction, UNDERSCORES, invalid);
   if (h.preserveXRequestID !== undefined && h.requestID !== undefined) {
-    invalid.push("spec.headers: preserveXRequestID and requestID cannot both be set");
+    invalid.push("spec.headers: preserveXRequestID and requestID cannot both be set.");
   }
   const requestId =
     oneOf("headers.requestID", h.requestID, REQUEST_ID, invalid) ??

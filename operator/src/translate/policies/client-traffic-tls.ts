@@ -129,7 +129,7 @@ export function translateClientTls(
   const before = invalid.length;
   const minVersion = version("minVersion", tls.minVersion, invalid);
   const maxVersion = version("maxVersion", tls.maxVersion, invalid);
-  checkVersionOrder(tls, invalid);
+  checkVersionRules(tls, invalid);
   const ciphers = names("ciphers", tls.ciphers, isCipher, invalid);
   const ecdhCurves = names("ecdhCurves", tls.ecdhCurves, (n) => CURVES.has(n), invalid);
   const isSigAlg = (n: string): boolean => signatureAlgorithm(n) !== undefined;
@@ -164,17 +164,23 @@ function version(field: string, v: string | undefined, invalid: string[]): TlsVe
   return ir;
 }
 
-/** Envoy Gateway refuses a minimum above the maximum (no handshake could succeed); Auto is the default. */
-function checkVersionOrder(tls: ClientTLSSettings, invalid: string[]): void {
+/**
+ * Envoy Gateway's version rules: a minimum above the maximum is refused (no handshake could succeed; Auto is
+ * the default), and so are ciphers with minimum 1.3 (TLS 1.3's cipher suites are not configurable).
+ */
+function checkVersionRules(tls: ClientTLSSettings, invalid: string[]): void {
   const eff = (v: string | undefined, d: string): string => (v === undefined || v === "Auto" ? d : v);
   const min = eff(tls.minVersion, DEFAULT_MIN);
   const max = eff(tls.maxVersion, DEFAULT_MAX);
   if (!(min in VERSIONS) || !(max in VERSIONS)) return;
   if (Number(min) > Number(max)) {
-    const shown = (v: string | undefined, e: string): string => (v === undefined ? `${e} (the default)` : v);
+    const shown = (v: string | undefined, e: string): string => (v === undefined ? `${e}, the default` : v);
     invalid.push(
-      `spec.tls.minVersion: ${shown(tls.minVersion, min)} is greater than maxVersion ${shown(tls.maxVersion, max)}`,
+      `spec.tls: minVersion must be smaller or equal to maxVersion (minVersion ${shown(tls.minVersion, min)}, maxVersion ${shown(tls.maxVersion, max)})`,
     );
+  }
+  if (tls.minVersion === "1.3" && tls.ciphers !== undefined) {
+    invalid.push("spec.tls: setting ciphers has no effect if the minimum possible TLS version is 1.3");
   }
 }
 

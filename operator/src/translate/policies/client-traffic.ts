@@ -23,6 +23,7 @@ import { listenerReady, type ListenerState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { connectionOf } from "./client-traffic-conn";
+import { targetRuleProblems } from "./client-traffic-cel";
 import { unimplementedFields } from "./client-traffic-fields";
 import { translateHttpListenerParts, type HttpListenerParts } from "./client-traffic-http";
 import { translateProtocolParts, type ProtocolParts } from "./client-traffic-protocol";
@@ -361,7 +362,7 @@ function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): v
 export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Translated {
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
   const unimplemented = unimplementedFields(spec);
-  const invalid: string[] = [];
+  const invalid = targetRuleProblems(spec);
   const conn = connectionParts(spec, invalid);
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
   const tls = spec.tls
