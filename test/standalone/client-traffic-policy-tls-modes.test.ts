@@ -163,6 +163,20 @@ describe("standalone: ClientTrafficPolicy tls modes, expired certificates, JA3 (
     });
   }
 
+  it("mode Request needs no caCertificateRefs; RequireAny without them is Accepted=False (Envoy would not require)", async () => {
+    await apply(`    clientValidation: { mode: Request }\n`);
+    await eventually(
+      async () => (await get(untrusted)).echo?.headers["x-peer"] === "CN=untrusted.client",
+      20_000,
+      "Request without a CA",
+    );
+    assert.equal(await served(), true, "no certificate: served");
+    await apply(`    clientValidation: { mode: RequireAny }\n`);
+    await eventually(async () => accepted()?.status === "False", 20_000, "RequireAny without a CA refused");
+    assert.match(String(accepted()?.message), /^spec\.tls\.clientValidation\.mode: RequireAny needs caCertificateRefs/);
+    await eventually(async () => (await get()).status === 500, 20_000, "500 from the listener's routes");
+  });
+
   it("optional: true without mode behaves as VerifyIfGiven, with a DeprecatedField Warning", async () => {
     await apply(validation(`      optional: true\n`));
     await eventually(async () => (await served()) && !(await served(untrusted)), 20_000, "VerifyIfGiven in force");

@@ -337,10 +337,16 @@ function allowExpiredOf(v: ClientValidationContext, invalid: string[]): boolean 
 }
 
 /**
- * Without a CA: the verifying modes need hashes to check against (Request and RequireAny verify nothing), and
- * SAN matchers and CRLs cannot be used (Envoy refuses them).
+ * Without a CA: the verifying modes need hashes to check against, RequireAny cannot require a certificate
+ * (Request verifies and requires nothing), and SAN matchers and CRLs cannot be used (Envoy refuses them).
  */
 function withoutCa(v: ClientValidationContext, mode: ClientValidationModeType, sans: boolean, invalid: string[]): void {
+  if (mode === "RequireAny") {
+    // Envoy Gateway lets it through; measured on Envoy 1.36, a client without a certificate is then served.
+    invalid.push(
+      `${AT}.mode: RequireAny needs caCertificateRefs (without a trusted CA Envoy asks for a certificate but does not require one)`,
+    );
+  }
   const verifies = mode === "VerifyIfGiven" || mode === "RequireAndVerify";
   if (verifies && (v.spkiHashes ?? []).length === 0 && (v.certificateHashes ?? []).length === 0) {
     invalid.push(`${AT}: set caCertificateRefs, spkiHashes or certificateHashes (nothing to validate clients with)`);
