@@ -16,6 +16,8 @@ export interface KeyPair {
 export interface TestCa extends KeyPair {
   /** Issues a certificate with common name `cn` and DNS SANs `dnsNames` (default: [cn]). */
   issue(cn: string, dnsNames?: readonly string[]): KeyPair;
+  /** Issues a certificate like `issue` that expired long ago (valid 2020-01-01 to 2020-01-02 only). */
+  issueExpired(cn: string): KeyPair;
 }
 
 function withDir<T>(fn: (dir: string, ssl: (...args: string[]) => void) => T): T {
@@ -49,6 +51,27 @@ export function makeCa(name: string): TestCa {
         ssl(
           ...["x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"],
           ...["-days", "2", "-extfile", "leaf.ext", "-out", "leaf.crt"],
+        );
+        return { cert: readFileSync(join(dir, "leaf.crt"), "utf8"), key: readFileSync(join(dir, "leaf.key"), "utf8") };
+      }),
+    issueExpired: (cn) =>
+      withDir((dir, ssl) => {
+        // `openssl ca` sets any validity window (`x509 -req` only counts days from now).
+        writeFileSync(join(dir, "ca.crt"), ca.cert);
+        writeFileSync(join(dir, "ca.key"), ca.key);
+        writeFileSync(join(dir, "leaf.ext"), `subjectAltName=DNS:${cn}\n`);
+        writeFileSync(
+          join(dir, "ca.cnf"),
+          "[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\nnew_certs_dir = .\nserial = serial\n" +
+            "default_md = sha256\npolicy = p\n[p]\ncommonName = supplied\n",
+        );
+        writeFileSync(join(dir, "index.txt"), "");
+        writeFileSync(join(dir, "serial"), "1000\n");
+        ssl("req", ...EC, "-subj", `/CN=${cn}`, "-keyout", "leaf.key", "-out", "leaf.csr");
+        ssl(
+          ...["ca", "-batch", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-in", "leaf.csr"],
+          ...["-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-extfile", "leaf.ext"],
+          ...["-notext", "-out", "leaf.crt"],
         );
         return { cert: readFileSync(join(dir, "leaf.crt"), "utf8"), key: readFileSync(join(dir, "leaf.key"), "utf8") };
       }),

@@ -118,6 +118,23 @@ describe("policy engine pieces", () => {
     assert.deepEqual(unimplementedFields(spec), ["spec.timeout.http.somethingNew"]);
   });
 
+  it("lists tls fields one by one: one egts does not know under tls (or clientValidation) is reported", () => {
+    const spec = {
+      tls: {
+        minVersion: "1.3",
+        fingerprints: ["JA3"],
+        session: { resumption: { stateless: {} }, somethingNew: {} },
+        clientValidation: { mode: "Request", allowExpiredCertificate: false, caCertificateRefs: [], other: 1 },
+        later: true,
+      },
+    };
+    assert.deepEqual(unimplementedFields(spec), [
+      "spec.tls.clientValidation.other",
+      "spec.tls.later",
+      "spec.tls.session.somethingNew",
+    ]);
+  });
+
   it("translates durations to milliseconds and keepalive to whole seconds, refusing what Linux would refuse", () => {
     const policy = (spec: object): ClientTrafficPolicy =>
       ({

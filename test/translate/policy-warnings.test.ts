@@ -34,6 +34,16 @@ describe("policy Warning conditions", () => {
     assert.equal(deprecationMessage({ enableProxyProtocol: true }, undefined), undefined);
   });
 
+  it("a `path=true` entry counts only when the field is true (Envoy Gateway's non-pointer booleans)", () => {
+    const optional = { "tls.clientValidation.optional=true": "tls.clientValidation.mode" };
+    assert.equal(
+      deprecationMessage({ tls: { clientValidation: { optional: true } } }, optional),
+      "spec.tls.clientValidation.optional is deprecated, use spec.tls.clientValidation.mode instead",
+    );
+    assert.equal(deprecationMessage({ tls: { clientValidation: { optional: false } } }, optional), undefined);
+    assert.equal(deprecationMessage({ tls: {} }, optional), undefined);
+  });
+
   it("one Warning per ancestor, after Accepted; different reasons make MultipleWarnings", () => {
     const book = new PolicyStatusBook();
     book.accept(POLICY, GATEWAY);

@@ -27,14 +27,20 @@ export interface ClientTlsIr {
   readonly statefulResumption?: boolean;
   /** Client certificate validation; replaces the Gateway's frontend validation. */
   readonly clientValidation?: ClientCertValidationIr;
+  /** The TLS inspector computes the JA3 fingerprint (%TLS_JA3_FINGERPRINT%). */
+  readonly ja3Fingerprint?: boolean;
 }
 
 /** How client certificates are checked (Envoy's CertificateValidationContext). */
 export interface ClientCertValidationIr {
   /** PEM CA bundle client certificates must chain to; absent when only hashes are checked. */
   readonly caCertificate?: string;
-  /** Connections without a certificate are accepted too (a presented certificate is still verified). */
-  readonly optional: boolean;
+  /** A client certificate is required (modes RequireAny and RequireAndVerify). */
+  readonly requireCertificate: boolean;
+  /** A presented certificate is not verified against the CA (modes Request and RequireAny). */
+  readonly acceptUntrusted?: boolean;
+  /** An expired certificate that is otherwise valid is accepted (allowExpiredCertificate). */
+  readonly allowExpiredCertificate?: boolean;
   /** verify_certificate_spki: base64 SHA-256 hashes of accepted SubjectPublicKeyInfos. */
   readonly spkiHashes?: readonly string[];
   /** verify_certificate_hash: hex SHA-256 hashes of accepted certificates. */

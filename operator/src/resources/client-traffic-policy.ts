@@ -88,10 +88,18 @@ export interface CrlContext {
   readonly onlyVerifyLeafCertificate?: boolean;
 }
 
+/**
+ * How client certificates are checked: Request (asked for, not required, not verified), RequireAny (required,
+ * not verified), VerifyIfGiven (not required, verified when presented), RequireAndVerify (required and verified).
+ */
+export type ClientValidationModeType = "Request" | "RequireAny" | "VerifyIfGiven" | "RequireAndVerify";
+
 /** How client certificates are validated (mutual TLS). */
 export interface ClientValidationContext {
-  /** Accept connections without a client certificate too. @default false */
+  /** Accept connections without a client certificate too (mode VerifyIfGiven). @default false @deprecated use mode */
   readonly optional?: boolean;
+  /** How client certificates are validated; wins over `optional`. @default RequireAndVerify */
+  readonly mode?: ClientValidationModeType;
   /** ConfigMaps or Secrets with the CA bundle under `ca.crt`. @maxItems 8 */
   readonly caCertificateRefs?: readonly SecretObjectReference[];
   /** Base64 SHA-256 hashes of accepted certificates' SubjectPublicKeyInfo. */
@@ -102,7 +110,15 @@ export interface ClientValidationContext {
   readonly subjectAltNames?: SubjectAltNames;
   /** Certificate revocation lists. */
   readonly crl?: CrlContext;
+  /**
+   * Accept expired client certificates that are otherwise valid (CA chain, signature): the NotAfter check is
+   * skipped. Only with mode VerifyIfGiven or RequireAndVerify. @default false
+   */
+  readonly allowExpiredCertificate?: boolean;
 }
+
+/** A TLS client fingerprint the TLS inspector computes from the ClientHello. */
+export type TLSFingerprintType = "JA3" | "JA4";
 
 /** Stateless (session ticket) TLS session resumption: no settings (the field's presence turns it on). */
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
@@ -143,6 +159,11 @@ export interface ClientTLSSettings {
   readonly alpnProtocols?: readonly string[];
   /** Session settings. */
   readonly session?: Session;
+  /**
+   * Client fingerprints to compute from the ClientHello, for access logs and request headers
+   * (`%TLS_JA3_FINGERPRINT%`, `%TLS_JA4_FINGERPRINT%`). @default none
+   */
+  readonly fingerprints?: readonly TLSFingerprintType[];
 }
 
 /** Path normalisation. */

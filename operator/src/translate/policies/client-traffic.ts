@@ -45,6 +45,7 @@ export const CLIENT_TRAFFIC_RULES: PolicyKindRules = {
     targetRef: "targetRefs",
     enableProxyProtocol: "proxyProtocol",
     "headers.preserveXRequestID": "headers.requestID",
+    "tls.clientValidation.optional=true": "tls.clientValidation.mode",
   },
 };
 
@@ -283,14 +284,7 @@ class Http3Ports {
     const https = http?.tls !== undefined && http.tls.length > 0;
     this.asked.set(head.policyKey, { head, https: https || (this.asked.get(head.policyKey)?.https ?? false) });
     if (!https) return false;
-    const off = http.tls?.some((c) => c.tls.clientValidation)
-      ? {
-          reason: "UnsupportedHTTP3ClientValidation",
-          why: "Envoy does not support downstream client TLS validation over QUIC",
-        }
-      : (this.b.xds.udp ?? []).some((u) => u.port === g.port)
-        ? { reason: PolicyReason.Conflicted, why: `a UDP listener of the Gateway uses port ${g.port}` }
-        : undefined;
+    const off = this.offReason(g, head, http);
     if (off === undefined) return true;
     for (const { listener } of g.listeners) {
       if (listener.listener.protocol !== "HTTPS") continue;
@@ -298,6 +292,26 @@ class Http3Ports {
       for (const anc of head.target.ancestors) this.book.note(head.policy, anc, HTTP3_WARNING, message, off.reason);
     }
     return false;
+  }
+
+  /** Why HTTP/3 cannot be served on the port (Envoy Gateway's reasons), or undefined. */
+  private offReason(
+    g: PortGroup,
+    head: Attachment<ClientTrafficPolicy>,
+    http: HttpListenerIr,
+  ): { reason: string; why: string } | undefined {
+    const validation =
+      http.tls?.some((c) => c.tls.clientValidation) || head.policy.spec?.tls?.clientValidation !== undefined;
+    if (validation) {
+      return {
+        reason: "UnsupportedHTTP3ClientValidation",
+        why: "Envoy does not support downstream client TLS validation over QUIC",
+      };
+    }
+    if ((this.b.xds.udp ?? []).some((u) => u.port === g.port)) {
+      return { reason: PolicyReason.Conflicted, why: `a UDP listener of the Gateway uses port ${g.port}` };
+    }
+    return undefined;
   }
 
   /** Reports each policy none of whose ports here is HTTPS. */
@@ -361,7 +375,7 @@ function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): v
 /** Translates one policy's spec; `refs` resolves the Secrets and ConfigMaps of `tls` (absent: none exist). */
 export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Translated {
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
-  const unimplemented = unimplementedFields(spec);
+  const unimplemented = [...unimplementedFields(spec), ...unimplementedFingerprints(spec)];
   const invalid = targetRuleProblems(spec);
   const conn = connectionParts(spec, invalid);
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
@@ -376,6 +390,16 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     ...(tls ? { tls } : {}),
   };
   return { ir, unimplemented, invalid };
+}
+
+/**
+ * JA4 fingerprints are not implemented: the Envoy API protos egts is generated from (java-control-plane 1.0.49)
+ * lack the TLS inspector's enable_ja4_fingerprinting, and egts does not hand-encode fields.
+ */
+function unimplementedFingerprints(spec: ClientTrafficPolicySpec): string[] {
+  const list = spec.tls?.fingerprints;
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((f, i) => (f === "JA4" ? [`spec.tls.fingerprints[${i}] (JA4)`] : []));
 }
 
 /** The settings of every TCP-based listener: connection limits and buffers, keepalive, TCP idle timeout. */

@@ -109,11 +109,17 @@ export function deprecationMessage(
   spec: unknown,
   deprecated: Readonly<Record<string, string>> | undefined,
 ): string | undefined {
+  const set = (key: string): boolean => {
+    const [path, only] = key.split("=");
+    const v = valueAt(spec, path);
+    return only === undefined ? v !== undefined : String(v) === only;
+  };
   const used = Object.keys(deprecated ?? {})
-    .filter((path) => valueAt(spec, path) !== undefined)
+    .filter(set)
     .sort();
   if (used.length === 0) return undefined;
-  return used.map((p) => `spec.${p} is deprecated, use spec.${(deprecated ?? {})[p]} instead`).join("; ");
+  const field = (key: string): string => key.split("=")[0];
+  return used.map((p) => `spec.${field(p)} is deprecated, use spec.${(deprecated ?? {})[p]} instead`).join("; ");
 }
 
 /** The value at the dotted `path` below `root`, or undefined. */

@@ -87,7 +87,8 @@ export interface PolicyKindRules {
   /**
    * Deprecated spec fields (`a.b` paths below spec) and the field to use instead. A policy that sets one still
    * works; as Envoy Gateway does, each of its ancestors carries a Warning condition (reason DeprecatedField)
-   * saying so. @default none
+   * saying so. A path ending in `=true` counts only when the field is true (Envoy Gateway's non-pointer
+   * booleans, whose `false` it cannot tell from unset). @default none
    */
   readonly deprecatedFields?: Readonly<Record<string, string>>;
 }

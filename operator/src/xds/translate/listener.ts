@@ -50,7 +50,7 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
-    ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector()] : [])),
+    ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),
     filterChains,
     ...connectionListenerFields(ir.clientTraffic),

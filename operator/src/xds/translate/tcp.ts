@@ -25,7 +25,7 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
-    ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector()] : [])),
+    ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),
     filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
     ...connectionListenerFields(ir.clientTraffic),

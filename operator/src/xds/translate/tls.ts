@@ -31,7 +31,7 @@ export function downstreamTls(ir: DownstreamTlsIr, alpn: readonly string[], clie
       ...(v ? { validationContext: policyValidation(v) } : gatewayValidation(ir.clientValidation)),
     },
     ...(v
-      ? { requireClientCertificate: !v.optional }
+      ? { requireClientCertificate: v.requireCertificate }
       : ir.clientValidation
         ? { requireClientCertificate: !ir.clientValidation.optional }
         : {}),
@@ -54,10 +54,17 @@ function gatewayValidation(v: ClientValidationIr | undefined): { validationConte
   };
 }
 
-/** The policy's clientValidation: a presented certificate is always verified (optional only allows none). */
+/**
+ * The policy's clientValidation (Envoy Gateway's mapping of its mode): Request and RequireAny accept untrusted
+ * certificates; whether one is required is the context's require_client_certificate.
+ */
 function policyValidation(v: ClientCertValidationIr): object {
   return {
     ...(v.caCertificate !== undefined ? { trustedCa: { inlineString: v.caCertificate } } : {}),
+    ...(v.acceptUntrusted
+      ? { trustChainVerification: CertificateValidationContext_TrustChainVerification.ACCEPT_UNTRUSTED }
+      : {}),
+    ...(v.allowExpiredCertificate ? { allowExpiredCertificate: true } : {}),
     verifyCertificateSpki: [...(v.spkiHashes ?? [])],
     verifyCertificateHash: [...(v.certificateHashes ?? [])],
     matchTypedSubjectAltNames: (v.subjectAltNames ?? []).map((m) => ({
@@ -83,10 +90,14 @@ function tlsParams(c: ClientTlsIr | undefined): { tlsParams?: object } {
   return Object.keys(p).length > 0 ? { tlsParams: p } : {};
 }
 
-/** The listener filter that reads the ClientHello's SNI, so filter chains can match server names. */
-export function tlsInspector(): ListenerFilter {
+/**
+ * The listener filter that reads the ClientHello's SNI, so filter chains can match server names; with
+ * `client.ja3Fingerprint` it also computes the JA3 fingerprint (%TLS_JA3_FINGERPRINT%).
+ */
+export function tlsInspector(client?: ClientTlsIr): ListenerFilter {
+  const config = client?.ja3Fingerprint ? { enableJa3Fingerprinting: true } : {};
   return {
     name: "envoy.filters.listener.tls_inspector",
-    typedConfig: pack(TlsInspectorType, TlsInspectorType.codec.fromPartial({} as never)),
+    typedConfig: pack(TlsInspectorType, TlsInspectorType.codec.fromPartial(config as never)),
   } as ListenerFilter;
 }
