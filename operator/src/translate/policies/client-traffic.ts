@@ -214,6 +214,9 @@ function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerI
     "connection",
     "httpTimeouts",
     "tls",
+    "inspectionTimeoutMs",
+    "tlsHandshakeTimeoutMs",
+    "grpcWeb",
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
   ] as const;
@@ -224,10 +227,20 @@ function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerI
 }
 
 function withTcp(l: TcpListenerIr, c: PortSettings | undefined): TcpListenerIr {
-  const ct =
-    c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "connection", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
+  const ct = c?.ir && !c.fail ? pick(c.ir, ...TCP_KEYS) : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
+
+/** The IR fields TCP and TLS listeners take. */
+const TCP_KEYS = [
+  "tcpKeepalive",
+  "connection",
+  "tcpIdleTimeoutMs",
+  "inspectionTimeoutMs",
+  "tlsHandshakeTimeoutMs",
+  "proxyProtocol",
+  "tls",
+] as const;
 
 /** The IR fields of client-traffic-http.ts and client-traffic-protocol.ts that HTTP listeners take. */
 const HTTP_PART_KEYS = ["proxyProtocol", "clientIp", "headers", "httpSettings", "healthCheckPath"] as const;
@@ -373,21 +386,32 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
     ...(tls ? { tls } : {}),
+    ...(spec.grpc?.enableWeb === true ? { grpcWeb: true } : {}),
   };
   return { ir, unimplemented, invalid };
 }
 
-/** The settings of every TCP-based listener: connection limits and buffers, keepalive, TCP idle timeout. */
+/**
+ * The settings of every TCP-based listener: connection limits and buffers, keepalive, the TCP timeouts (idle,
+ * inspection, TLS handshake).
+ */
 function connectionParts(spec: ClientTrafficPolicySpec, invalid: string[]): Partial<ClientTrafficIr> {
   const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
-  const tcpIdle = spec.timeout?.tcp?.idleTimeout;
-  const tcpIdleTimeoutMs =
-    tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
+  const tcp = spec.timeout?.tcp ?? {};
+  const ms = (field: keyof typeof tcp): number | undefined => {
+    const v = tcp[field];
+    return v === undefined ? undefined : durationMs(`spec.timeout.tcp.${field}`, v, invalid);
+  };
+  const tcpIdleTimeoutMs = ms("idleTimeout");
+  const inspectionTimeoutMs = ms("connectionInspectionTimeout");
+  const tlsHandshakeTimeoutMs = ms("tlsHandshakeTimeout");
   const connection = spec.connection ? connectionOf(spec.connection, invalid) : undefined;
   return {
     ...(connection ? { connection } : {}),
     ...(tcpKeepalive ? { tcpKeepalive } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
+    ...(inspectionTimeoutMs !== undefined ? { inspectionTimeoutMs } : {}),
+    ...(tlsHandshakeTimeoutMs !== undefined ? { tlsHandshakeTimeoutMs } : {}),
   };
 }
 
@@ -444,10 +468,12 @@ function httpTimeouts(
     return v === undefined ? undefined : durationMs(`spec.timeout.http.${field}`, v, invalid);
   };
   const requestReceivedMs = ms("requestReceivedTimeout");
+  const requestHeadersMs = ms("requestHeadersReceivedTimeout");
   const idleMs = ms("idleTimeout");
   const streamIdleMs = ms("streamIdleTimeout");
   return {
     ...(requestReceivedMs !== undefined ? { requestReceivedMs } : {}),
+    ...(requestHeadersMs !== undefined ? { requestHeadersMs } : {}),
     ...(idleMs !== undefined ? { idleMs } : {}),
     ...(streamIdleMs !== undefined ? { streamIdleMs } : {}),
   };
