@@ -397,11 +397,7 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
  */
 function connectionParts(spec: ClientTrafficPolicySpec, invalid: string[]): Partial<ClientTrafficIr> {
   const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
-  const tcp = spec.timeout?.tcp ?? {};
-  const ms = (field: keyof typeof tcp): number | undefined => {
-    const v = tcp[field];
-    return v === undefined ? undefined : durationMs(`spec.timeout.tcp.${field}`, v, invalid);
-  };
+  const ms = durationsOf("spec.timeout.tcp", spec.timeout?.tcp ?? {}, invalid);
   const tcpIdleTimeoutMs = ms("idleTimeout");
   const inspectionTimeoutMs = ms("connectionInspectionTimeout");
   const tlsHandshakeTimeoutMs = ms("tlsHandshakeTimeout");
@@ -424,6 +420,18 @@ function withProtocolParts(http: HttpListenerParts, p: ProtocolParts): Partial<C
     ...(Object.keys(httpSettings).length > 0 ? { httpSettings } : {}),
     ...(healthCheckPath !== undefined ? { healthCheckPath } : {}),
     ...(http10UseDefaultHost ? { http10UseDefaultHost } : {}),
+  };
+}
+
+/** Reads the duration fields of `t` (under `prefix`) in milliseconds; a malformed one is reported, undefined. */
+function durationsOf<T extends object>(
+  prefix: string,
+  t: T,
+  invalid: string[],
+): (field: keyof T & string) => number | undefined {
+  return (field) => {
+    const v = t[field];
+    return v === undefined ? undefined : durationMs(`${prefix}.${field}`, String(v), invalid);
   };
 }
 
@@ -463,10 +471,7 @@ function httpTimeouts(
   t: NonNullable<NonNullable<ClientTrafficPolicySpec["timeout"]>["http"]>,
   invalid: string[],
 ): HttpClientTimeoutsIr {
-  const ms = (field: keyof typeof t): number | undefined => {
-    const v = t[field];
-    return v === undefined ? undefined : durationMs(`spec.timeout.http.${field}`, v, invalid);
-  };
+  const ms = durationsOf("spec.timeout.http", t, invalid);
   const requestReceivedMs = ms("requestReceivedTimeout");
   const requestHeadersMs = ms("requestHeadersReceivedTimeout");
   const idleMs = ms("idleTimeout");
