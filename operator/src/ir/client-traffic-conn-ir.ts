@@ -20,6 +20,16 @@ export interface ClientConnectionIr {
    * (HTTP listeners only).
    */
   readonly maxConnectionDurationMs?: number;
+  /**
+   * connectionLimit.maxRequestsPerConnection: HCM common_http_protocol_options.max_requests_per_connection (HTTP
+   * listeners only); the connection is closed after that many requests.
+   */
+  readonly maxRequestsPerConnection?: number;
+  /**
+   * connectionLimit.maxStreamDuration in milliseconds: HCM common_http_protocol_options.max_stream_duration (HTTP
+   * listeners only); an older stream is reset.
+   */
+  readonly maxStreamDurationMs?: number;
 }
 
 /** The connection_limit filter's settings. */

@@ -94,6 +94,20 @@ export interface Http2SettingsIr {
   readonly maxConcurrentStreams?: number;
   /** onInvalidMessage: TerminateStream → true, TerminateConnection → false. */
   readonly resetStreamOnError?: boolean;
+  /** connectionKeepalive: PINGs on client connections (Http2ProtocolOptions.connection_keepalive). */
+  readonly connectionKeepalive?: Http2KeepaliveIr;
+}
+
+/** HTTP/2 PING keepalive, in milliseconds and percent; each absent keeps Envoy's default. */
+export interface Http2KeepaliveIr {
+  /** interval: time between PINGs (absent: none sent on a timer). */
+  readonly intervalMs?: number;
+  /** timeout: a PING unanswered this long closes the connection (Envoy requires it). */
+  readonly timeoutMs: number;
+  /** intervalJitter: random share of the interval added to each, percent (Envoy's default 15). */
+  readonly intervalJitterPercent?: number;
+  /** idleInterval: after this much idleness a PING goes ahead of the next stream (connection_idle_interval). */
+  readonly idleIntervalMs?: number;
 }
 
 /**

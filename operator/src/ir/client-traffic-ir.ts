@@ -18,6 +18,18 @@ export interface ClientTrafficIr {
   readonly httpTimeouts?: HttpClientTimeoutsIr;
   /** tcp_proxy idle timeout in milliseconds (TCP and TLS listeners). */
   readonly tcpIdleTimeoutMs?: number;
+  /**
+   * timeout.tcp.connectionInspectionTimeout in milliseconds: Listener listener_filters_timeout (every TCP-based
+   * listener; it bounds the listener filters, TLS inspector and PROXY protocol, Envoy's default 15 s).
+   */
+  readonly inspectionTimeoutMs?: number;
+  /**
+   * timeout.tcp.tlsHandshakeTimeout in milliseconds: FilterChain transport_socket_connect_timeout (every filter
+   * chain of the listener; only chains that terminate TLS have a handshake to wait for).
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
+  /** grpc.enableWeb: the grpc_web HTTP filter on the listener (HTTP listeners). */
+  readonly grpcWeb?: boolean;
   /** PROXY protocol listener filter (every TCP-based listener). */
   readonly proxyProtocol?: ProxyProtocolIr;
   /** Client IP detection (HTTP listeners). */
@@ -69,6 +81,8 @@ export interface HttpClientTimeoutsIr {
   readonly requestReceivedMs?: number;
   /** HCM common_http_protocol_options.idle_timeout: a connection with no active stream is closed. */
   readonly idleMs?: number;
+  /** HCM request_headers_timeout: the request headers must arrive within it, else 408; 0 disables it. */
+  readonly requestHeadersMs?: number;
   /** HCM stream_idle_timeout: a stream with no activity is reset. */
   readonly streamIdleMs?: number;
 }

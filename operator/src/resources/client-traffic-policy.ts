@@ -6,8 +6,17 @@
  */
 import type { KubeObject } from "./meta";
 import type { PolicyTargetReferences } from "./envoy-gateway-policies";
-import type { Duration, HTTPHeader, Quantity, SecretObjectReference, StringMatch } from "./policy-common";
+import type {
+  Duration,
+  HTTP2KeepaliveSettings,
+  HTTPHeader,
+  Quantity,
+  SecretObjectReference,
+  StringMatch,
+} from "./policy-common";
 import type { CIDR } from "./security-policy";
+
+export type { Duration };
 
 /** TCP keepalive probes on downstream connections (SO_KEEPALIVE). */
 export interface TCPKeepalive {
@@ -228,12 +237,18 @@ export interface HeaderSettings {
 export interface TCPClientTimeout {
   /** Close a connection with no bytes either way for this long. @default 1h */
   readonly idleTimeout?: Duration;
+  /** Close a connection whose TLS handshake has not completed this long after it was accepted. @default none */
+  readonly tlsHandshakeTimeout?: Duration;
+  /** Drop a connection whose inspection (TLS SNI, PROXY protocol) has not completed in this time. @default 15s */
+  readonly connectionInspectionTimeout?: Duration;
 }
 
 /** Timeouts of HTTP listeners. */
 export interface HTTPClientTimeout {
   /** Time to receive the whole request (408 when exceeded). @default none */
   readonly requestReceivedTimeout?: Duration;
+  /** Time from the first byte of the request headers to their last (408 when exceeded); 0 disables it. @default none */
+  readonly requestHeadersReceivedTimeout?: Duration;
   /** Close a connection with no active request for this long. @default 1h */
   readonly idleTimeout?: Duration;
   /** Reset a stream with no activity for this long. @default 5m */
@@ -256,6 +271,10 @@ export interface ConnectionLimit {
   readonly closeDelay?: Duration;
   /** HTTP connections older than this are drained and closed. @default unlimited */
   readonly maxConnectionDuration?: Duration;
+  /** Requests served on one connection before it is closed; 1 disables keep-alive. @default unlimited */
+  readonly maxRequestsPerConnection?: number;
+  /** A stream older than this is reset, whatever the other timeouts say. @default unlimited */
+  readonly maxStreamDuration?: Duration;
 }
 
 /** Downstream connection settings. */
@@ -300,6 +319,18 @@ export interface HTTP2Settings {
   readonly maxConcurrentStreams?: number;
   /** What to do on an invalid HTTP/2 message: `TerminateConnection` or `TerminateStream`. @default TerminateStream */
   readonly onInvalidMessage?: string;
+  /** PING-based keepalive of client HTTP/2 connections. @default off */
+  readonly connectionKeepalive?: HTTP2KeepaliveSettings;
+}
+
+/** gRPC settings of the listener. */
+export interface GRPCSettings {
+  /**
+   * The grpc_web filter on the listener: gRPC-Web requests (HTTP/1.1 or HTTP/2) are translated to gRPC.
+   * Envoy Gateway also turns it on for listeners with a GRPCRoute; egts does not yet.
+   * @default false
+   */
+  readonly enableWeb?: boolean;
 }
 
 /** HTTP/3 on the listener: no settings (the field's presence turns it on). */
@@ -336,6 +367,8 @@ export interface ClientTrafficPolicySpec extends PolicyTargetReferences {
   readonly http1?: HTTP1Settings;
   /** HTTP/2 settings. */
   readonly http2?: HTTP2Settings;
+  /** gRPC settings. */
+  readonly grpc?: GRPCSettings;
   /** HTTP/3 (QUIC) on the listener's port. */
   readonly http3?: HTTP3Settings;
   /** Health check path. */

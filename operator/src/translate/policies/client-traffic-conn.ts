@@ -1,6 +1,6 @@
 /**
  * ClientTrafficPolicy's `connection` field → ClientConnectionIr, as Envoy Gateway v1.9 translates it:
- * connectionLimit (value, closeDelay, maxConnectionDuration), bufferLimit and socketBufferLimit (Kubernetes quantities or plain
+ * connectionLimit (value, closeDelay, maxConnectionDuration, maxRequestsPerConnection, maxStreamDuration), bufferLimit and socketBufferLimit (Kubernetes quantities or plain
  * numbers of bytes, up to 2^32-1 as Envoy's uint32 fields take), maxAcceptPerSocketEvent (0 = unlimited).
  * A value Envoy would refuse is reported as `<field path>: <why>`, so the policy is Accepted=False and never
  * reaches Envoy.
@@ -36,7 +36,7 @@ const SUFFIX: Readonly<Record<string, number>> = {
 
 /** Translates `spec.connection`; undefined when nothing in it is usable. */
 export function connectionOf(c: ClientConnection, invalid: string[]): ClientConnectionIr | undefined {
-  const { limit, maxDurationMs } = c.connectionLimit ? limitPartsOf(c.connectionLimit, invalid) : {};
+  const limitParts = c.connectionLimit ? limitPartsOf(c.connectionLimit, invalid) : {};
   const bufferLimitBytes = bytesOf("spec.connection.bufferLimit", c.bufferLimit, invalid);
   const socketBufferLimitBytes = bytesOf("spec.connection.socketBufferLimit", c.socketBufferLimit, invalid, INT32_MAX);
   const accept = c.maxAcceptPerSocketEvent;
@@ -45,11 +45,10 @@ export function connectionOf(c: ClientConnection, invalid: string[]): ClientConn
     invalid.push(`spec.connection.maxAcceptPerSocketEvent: ${String(accept)} must be a whole number from 0`);
   }
   const ir: ClientConnectionIr = {
-    ...(limit ? { limit } : {}),
+    ...limitParts,
     ...(bufferLimitBytes !== undefined ? { bufferLimitBytes } : {}),
     ...(socketBufferLimitBytes !== undefined ? { socketBufferLimitBytes } : {}),
     ...(accept !== undefined && acceptOk ? { maxAcceptPerSocketEvent: accept } : {}),
-    ...(maxDurationMs !== undefined ? { maxConnectionDurationMs: maxDurationMs } : {}),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
 }
@@ -72,27 +71,43 @@ function limitOf(
 }
 
 /**
- * connectionLimit → the connection_limit filter's settings and the max connection duration. A limit with only
- * maxConnectionDuration counts no connections (no connection_limit filter).
+ * connectionLimit → the connection_limit filter's settings and the HTTP connection manager's per-connection
+ * limits (max connection duration, max requests per connection, max stream duration). A limit with only those
+ * HTTP limits counts no connections (no connection_limit filter).
  */
 function limitPartsOf(
   l: NonNullable<ClientConnection["connectionLimit"]>,
   invalid: string[],
-): { limit?: ConnectionLimitIr; maxDurationMs?: number } {
-  const counted = l.value !== undefined || l.closeDelay !== undefined || l.maxConnectionDuration === undefined;
+): Pick<ClientConnectionIr, "limit" | "maxConnectionDurationMs" | "maxRequestsPerConnection" | "maxStreamDurationMs"> {
+  const httpOnly = [l.maxConnectionDuration, l.maxRequestsPerConnection, l.maxStreamDuration].some(
+    (v) => v !== undefined,
+  );
+  const counted = l.value !== undefined || l.closeDelay !== undefined || !httpOnly;
   const limit = counted ? limitOf(l, invalid) : undefined;
-  const maxDurationMs = maxConnectionDurationOf(l.maxConnectionDuration, invalid);
-  return { ...(limit ? { limit } : {}), ...(maxDurationMs !== undefined ? { maxDurationMs } : {}) };
+  const maxConnectionDurationMs = positiveDurationOf("maxConnectionDuration", l.maxConnectionDuration, invalid);
+  const maxStreamDurationMs = positiveDurationOf("maxStreamDuration", l.maxStreamDuration, invalid);
+  const maxRequests = l.maxRequestsPerConnection;
+  const requestsOk =
+    maxRequests === undefined || (Number.isInteger(maxRequests) && maxRequests >= 0 && maxRequests <= UINT32_MAX);
+  if (!requestsOk) {
+    invalid.push(
+      `spec.connection.connectionLimit.maxRequestsPerConnection: ${String(maxRequests)} must be a whole number from 0 (no limit) to ${UINT32_MAX}`,
+    );
+  }
+  return {
+    ...(limit ? { limit } : {}),
+    ...(maxConnectionDurationMs !== undefined ? { maxConnectionDurationMs } : {}),
+    ...(maxRequests !== undefined && requestsOk ? { maxRequestsPerConnection: maxRequests } : {}),
+    ...(maxStreamDurationMs !== undefined ? { maxStreamDurationMs } : {}),
+  };
 }
 
-/** connectionLimit.maxConnectionDuration in milliseconds; a positive duration (Envoy's 0 would mean none). */
-function maxConnectionDurationOf(value: unknown, invalid: string[]): number | undefined {
+/** A connectionLimit duration in milliseconds; a positive duration (Envoy's 0 would mean none). */
+function positiveDurationOf(field: string, value: unknown, invalid: string[]): number | undefined {
   if (value === undefined) return undefined;
   const ms = parseDuration(String(value));
   if (ms !== undefined && ms > 0) return ms;
-  invalid.push(
-    `spec.connection.connectionLimit.maxConnectionDuration: "${String(value)}" is not a duration above 0 (e.g. 1h, 30s)`,
-  );
+  invalid.push(`spec.connection.connectionLimit.${field}: "${String(value)}" is not a duration above 0 (e.g. 1h, 30s)`);
   return undefined;
 }
 

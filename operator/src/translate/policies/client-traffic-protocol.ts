@@ -1,11 +1,17 @@
 /**
  * ClientTrafficPolicy's HTTP protocol fields → ClientTrafficIr, as Envoy Gateway v1.9 translates them: `http1`
  * (trailers, header case, HTTP/1.0), `http2` (flow-control windows, concurrent streams, what an invalid message
- * terminates), `scheme`, `healthCheck.path`. Values Envoy would refuse (a window outside its range, an unknown
+ * terminates, PING keepalive), `scheme`, `healthCheck.path`. Values Envoy would refuse (a window outside its range, an unknown
  * enum value, a path that is not one) are reported as `<field path>: <why>`, so the policy is Accepted=False and
  * never reaches Envoy.
  */
-import type { HeaderNameMatchIr, Http1SettingsIr, Http2SettingsIr } from "../../ir/client-traffic-http-ir";
+import type {
+  HeaderNameMatchIr,
+  Http1SettingsIr,
+  Http2KeepaliveIr,
+  Http2SettingsIr,
+} from "../../ir/client-traffic-http-ir";
+import { parseDuration } from "../duration";
 import type { ClientTrafficPolicySpec, HTTP1Settings, HTTP2Settings } from "../../resources/client-traffic-policy";
 import { quantityValue } from "../quantity";
 import { re2Problem } from "../regex";
@@ -104,11 +110,51 @@ function http2Of(h: HTTP2Settings, invalid: string[]): Http2SettingsIr {
     h.onInvalidMessage === undefined
       ? undefined
       : oneOf("http2.onInvalidMessage", h.onInvalidMessage, ON_INVALID, invalid);
+  const keepalive = h.connectionKeepalive ? keepaliveOf(h.connectionKeepalive, invalid) : undefined;
   return {
+    ...(keepalive ? { connectionKeepalive: keepalive } : {}),
     ...(stream !== undefined ? { initialStreamWindowSize: stream } : {}),
     ...(connection !== undefined ? { initialConnectionWindowSize: connection } : {}),
     ...(streams !== undefined && !streamsBad ? { maxConcurrentStreams: streams } : {}),
     ...(onInvalid ? { resetStreamOnError: onInvalid === "TerminateStream" } : {}),
+  };
+}
+
+/**
+ * http2.connectionKeepalive → Envoy's KeepaliveSettings. Envoy requires `timeout` and takes each duration from
+ * 1 ms; Envoy Gateway's CEL rule wants the timeout below the interval.
+ */
+function keepaliveOf(
+  k: NonNullable<HTTP2Settings["connectionKeepalive"]>,
+  invalid: string[],
+): Http2KeepaliveIr | undefined {
+  const field = "spec.http2.connectionKeepalive";
+  const before = invalid.length;
+  const ms = (name: "interval" | "timeout" | "idleInterval"): number | undefined => {
+    const v = k[name];
+    if (v === undefined) return undefined;
+    const n = parseDuration(String(v));
+    if (n === undefined || n < 1) invalid.push(`${field}.${name}: "${String(v)}" is not a duration of at least 1ms`);
+    return n;
+  };
+  const intervalMs = ms("interval");
+  const timeoutMs = ms("timeout");
+  const idleIntervalMs = ms("idleInterval");
+  if (k.timeout === undefined)
+    invalid.push(`${field}.timeout: must be set (Envoy needs it to close a dead connection)`);
+  if (timeoutMs !== undefined && intervalMs !== undefined && timeoutMs >= intervalMs) {
+    invalid.push(`${field}: timeout must be less than interval`);
+  }
+  const jitter = k.intervalJitter;
+  if (jitter !== undefined && !(Number.isInteger(jitter) && jitter >= 0 && jitter <= 100)) {
+    invalid.push(`${field}.intervalJitter: ${String(jitter)} must be a whole number from 0 to 100`);
+  }
+  if (invalid.length > before || timeoutMs === undefined) return undefined;
+  return {
+    timeoutMs,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(jitter !== undefined ? { intervalJitterPercent: jitter } : {}),
+    ...(idleIntervalMs !== undefined ? { idleIntervalMs } : {}),
   };
 }
 

@@ -216,6 +216,9 @@ function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerI
     "connection",
     "httpTimeouts",
     "tls",
+    "inspectionTimeoutMs",
+    "tlsHandshakeTimeoutMs",
+    "grpcWeb",
     ...HTTP_PART_KEYS,
     ...(l.tlsRoutes?.length ? ["tcpIdleTimeoutMs" as const] : []),
   ] as const;
@@ -226,10 +229,20 @@ function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerI
 }
 
 function withTcp(l: TcpListenerIr, c: PortSettings | undefined): TcpListenerIr {
-  const ct =
-    c?.ir && !c.fail ? pick(c.ir, "tcpKeepalive", "connection", "tcpIdleTimeoutMs", "proxyProtocol", "tls") : undefined;
+  const ct = c?.ir && !c.fail ? pick(c.ir, ...TCP_KEYS) : undefined;
   return ct ? { ...l, clientTraffic: ct } : l;
 }
+
+/** The IR fields TCP and TLS listeners take. */
+const TCP_KEYS = [
+  "tcpKeepalive",
+  "connection",
+  "tcpIdleTimeoutMs",
+  "inspectionTimeoutMs",
+  "tlsHandshakeTimeoutMs",
+  "proxyProtocol",
+  "tls",
+] as const;
 
 /** The IR fields of client-traffic-http.ts and client-traffic-protocol.ts that HTTP listeners take. */
 const HTTP_PART_KEYS = ["proxyProtocol", "clientIp", "headers", "httpSettings", "healthCheckPath"] as const;
@@ -388,6 +401,7 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
     ...(tls ? { tls } : {}),
+    ...(spec.grpc?.enableWeb === true ? { grpcWeb: true } : {}),
   };
   return { ir, unimplemented, invalid };
 }
@@ -402,17 +416,23 @@ function unimplementedFingerprints(spec: ClientTrafficPolicySpec): string[] {
   return list.flatMap((f, i) => (f === "JA4" ? [`spec.tls.fingerprints[${i}] (JA4)`] : []));
 }
 
-/** The settings of every TCP-based listener: connection limits and buffers, keepalive, TCP idle timeout. */
+/**
+ * The settings of every TCP-based listener: connection limits and buffers, keepalive, the TCP timeouts (idle,
+ * inspection, TLS handshake).
+ */
 function connectionParts(spec: ClientTrafficPolicySpec, invalid: string[]): Partial<ClientTrafficIr> {
   const tcpKeepalive = spec.tcpKeepalive ? keepalive(spec.tcpKeepalive, invalid) : undefined;
-  const tcpIdle = spec.timeout?.tcp?.idleTimeout;
-  const tcpIdleTimeoutMs =
-    tcpIdle !== undefined ? durationMs("spec.timeout.tcp.idleTimeout", tcpIdle, invalid) : undefined;
+  const ms = durationsOf("spec.timeout.tcp", spec.timeout?.tcp ?? {}, invalid);
+  const tcpIdleTimeoutMs = ms("idleTimeout");
+  const inspectionTimeoutMs = ms("connectionInspectionTimeout");
+  const tlsHandshakeTimeoutMs = ms("tlsHandshakeTimeout");
   const connection = spec.connection ? connectionOf(spec.connection, invalid) : undefined;
   return {
     ...(connection ? { connection } : {}),
     ...(tcpKeepalive ? { tcpKeepalive } : {}),
     ...(tcpIdleTimeoutMs !== undefined ? { tcpIdleTimeoutMs } : {}),
+    ...(inspectionTimeoutMs !== undefined ? { inspectionTimeoutMs } : {}),
+    ...(tlsHandshakeTimeoutMs !== undefined ? { tlsHandshakeTimeoutMs } : {}),
   };
 }
 
@@ -425,6 +445,18 @@ function withProtocolParts(http: HttpListenerParts, p: ProtocolParts): Partial<C
     ...(Object.keys(httpSettings).length > 0 ? { httpSettings } : {}),
     ...(healthCheckPath !== undefined ? { healthCheckPath } : {}),
     ...(http10UseDefaultHost ? { http10UseDefaultHost } : {}),
+  };
+}
+
+/** Reads the duration fields of `t` (under `prefix`) in milliseconds; a malformed one is reported, undefined. */
+function durationsOf<T extends object>(
+  prefix: string,
+  t: T,
+  invalid: string[],
+): (field: keyof T & string) => number | undefined {
+  return (field) => {
+    const v = t[field];
+    return v === undefined ? undefined : durationMs(`${prefix}.${field}`, String(v), invalid);
   };
 }
 
@@ -464,15 +496,14 @@ function httpTimeouts(
   t: NonNullable<NonNullable<ClientTrafficPolicySpec["timeout"]>["http"]>,
   invalid: string[],
 ): HttpClientTimeoutsIr {
-  const ms = (field: keyof typeof t): number | undefined => {
-    const v = t[field];
-    return v === undefined ? undefined : durationMs(`spec.timeout.http.${field}`, v, invalid);
-  };
+  const ms = durationsOf("spec.timeout.http", t, invalid);
   const requestReceivedMs = ms("requestReceivedTimeout");
+  const requestHeadersMs = ms("requestHeadersReceivedTimeout");
   const idleMs = ms("idleTimeout");
   const streamIdleMs = ms("streamIdleTimeout");
   return {
     ...(requestReceivedMs !== undefined ? { requestReceivedMs } : {}),
+    ...(requestHeadersMs !== undefined ? { requestHeadersMs } : {}),
     ...(idleMs !== undefined ? { idleMs } : {}),
     ...(streamIdleMs !== undefined ? { streamIdleMs } : {}),
   };

@@ -4,8 +4,15 @@
  * empty when the IR sets nothing there.
  */
 import { SocketOption_SocketState } from "../../../../proto/gen/envoy/config/core/v3/socket_option";
-import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
-import { HTTP_LISTENER_DEFAULTS, withOverrides, type HttpListenerSettings } from "./listener-defaults";
+import type { Duration } from "../../../../proto/gen/google/protobuf/duration";
+import type { ClientConnectionIr } from "../../ir/client-traffic-conn-ir";
+import type { ClientTrafficIr, HttpClientTimeoutsIr } from "../../ir/client-traffic-ir";
+import {
+  HTTP_LISTENER_DEFAULTS,
+  withOverrides,
+  type HttpListenerOverrides,
+  type HttpListenerSettings,
+} from "./listener-defaults";
 import { duration } from "./route-filters";
 
 /** Linux setsockopt levels and names (Envoy's listeners run on Linux). */
@@ -46,18 +53,44 @@ export function keepaliveSocketOptions(ir: ClientTrafficIr | undefined): { socke
 
 /**
  * The listener's HTTP connection manager settings: Envoy Gateway's defaults with the policy's overrides (its
- * header, path, client IP and HTTP/1 and HTTP/2 settings, its timeouts and max connection duration) spread over them.
+ * header, path, client IP and HTTP/1 and HTTP/2 settings, its timeouts and its per-connection HTTP limits)
+ * spread over them.
  */
 export function httpListenerSettings(ir: ClientTrafficIr | undefined): HttpListenerSettings {
-  const t = ir?.httpTimeouts;
-  const maxDuration = ir?.connection?.maxConnectionDurationMs;
   return withOverrides(HTTP_LISTENER_DEFAULTS, {
     ...ir?.httpSettings,
+    ...timeoutOverrides(ir?.httpTimeouts),
+    ...connectionOverrides(ir?.connection),
+  });
+}
+
+function timeoutOverrides(t: HttpClientTimeoutsIr | undefined): HttpListenerOverrides {
+  return {
     ...(t?.requestReceivedMs !== undefined ? { requestTimeoutMs: t.requestReceivedMs } : {}),
+    ...(t?.requestHeadersMs !== undefined ? { requestHeadersTimeoutMs: t.requestHeadersMs } : {}),
     ...(t?.streamIdleMs !== undefined ? { streamIdleTimeoutMs: t.streamIdleMs } : {}),
     ...(t?.idleMs !== undefined ? { idleTimeoutMs: t.idleMs } : {}),
-    ...(maxDuration !== undefined ? { maxConnectionDurationMs: maxDuration } : {}),
-  });
+  };
+}
+
+function connectionOverrides(c: ClientConnectionIr | undefined): HttpListenerOverrides {
+  return {
+    ...(c?.maxConnectionDurationMs !== undefined ? { maxConnectionDurationMs: c.maxConnectionDurationMs } : {}),
+    ...(c?.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: c.maxRequestsPerConnection } : {}),
+    ...(c?.maxStreamDurationMs !== undefined ? { maxStreamDurationMs: c.maxStreamDurationMs } : {}),
+  };
+}
+
+/** Listener.listener_filters_timeout: timeout.tcp.connectionInspectionTimeout, absent when the policy does not set it. */
+export function inspectionTimeoutField(ir: ClientTrafficIr | undefined): { listenerFiltersTimeout?: Duration } {
+  const ms = ir?.inspectionTimeoutMs;
+  return ms !== undefined ? { listenerFiltersTimeout: duration(ms) } : {};
+}
+
+/** FilterChain.transport_socket_connect_timeout: timeout.tcp.tlsHandshakeTimeout, absent when not set. */
+export function handshakeTimeoutField(ir: ClientTrafficIr | undefined): { transportSocketConnectTimeout?: Duration } {
+  const ms = ir?.tlsHandshakeTimeoutMs;
+  return ms !== undefined ? { transportSocketConnectTimeout: duration(ms) } : {};
 }
 
 /** TcpProxy fields for the downstream TCP idle timeout. */

@@ -44,6 +44,17 @@ export interface Http2Settings {
    * Absent leaves Envoy's default (the connection is closed). @default undefined
    */
   readonly resetStreamOnError?: boolean;
+  /**
+   * PINGs on the connection (`connection_keepalive`): every `intervalMs` (plus jitter, percent) and ahead of a
+   * stream after `idleIntervalMs` of idleness; one unanswered for `timeoutMs` closes the connection;
+   * ClientTrafficPolicy `http2.connectionKeepalive`. @default undefined (no PINGs)
+   */
+  readonly connectionKeepalive?: {
+    readonly intervalMs?: number;
+    readonly timeoutMs: number;
+    readonly intervalJitterPercent?: number;
+    readonly idleIntervalMs?: number;
+  };
 }
 
 /** HTTP/1 settings (ClientTrafficPolicy `http1`); absent ones keep Envoy's defaults, which Envoy Gateway keeps. */
@@ -131,6 +142,21 @@ export interface HttpListenerSettings {
    * @default undefined (no limit)
    */
   readonly maxConnectionDurationMs?: number;
+  /**
+   * The request headers must arrive within it from their first byte, else 408 (`request_headers_timeout`), ms;
+   * ClientTrafficPolicy `timeout.http.requestHeadersReceivedTimeout`. @default undefined (none)
+   */
+  readonly requestHeadersTimeoutMs?: number;
+  /**
+   * A connection is closed after this many requests (`common_http_protocol_options.max_requests_per_connection`);
+   * ClientTrafficPolicy `connection.connectionLimit.maxRequestsPerConnection`. @default undefined (no limit)
+   */
+  readonly maxRequestsPerConnection?: number;
+  /**
+   * A stream older than this is reset (`common_http_protocol_options.max_stream_duration`), ms;
+   * ClientTrafficPolicy `connection.connectionLimit.maxStreamDuration`. @default undefined (no limit)
+   */
+  readonly maxStreamDurationMs?: number;
 }
 
 /** Settings a policy overrides: any top-level field, and HTTP/2 settings one by one. */
@@ -202,13 +228,7 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
     pathWithEscapedSlashesAction: ESCAPED_SLASHES[s.escapedSlashesAction],
     useRemoteAddress: s.useRemoteAddress,
     ...(s.xffNumTrustedHops > 0 ? { xffNumTrustedHops: s.xffNumTrustedHops } : {}),
-    commonHttpProtocolOptions: {
-      headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
-      ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
-      ...(s.maxConnectionDurationMs !== undefined
-        ? { maxConnectionDuration: duration(s.maxConnectionDurationMs) }
-        : {}),
-    },
+    commonHttpProtocolOptions: commonFields(s),
     ...(s.maxConnectionDurationMs !== undefined && !s.http1?.disableSafeMaxConnectionDuration
       ? { http1SafeMaxConnectionDuration: true }
       : {}),
@@ -217,9 +237,21 @@ export function hcmSettingFields(s: HttpListenerSettings): Partial<HttpConnectio
     serverHeaderTransformation: ServerHeader.PASS_THROUGH,
     ...(s.schemeMatchesUpstream ? { schemeHeaderTransformation: { matchUpstream: true } } : {}),
     ...(s.requestTimeoutMs !== undefined ? { requestTimeout: duration(s.requestTimeoutMs) } : {}),
+    ...(s.requestHeadersTimeoutMs !== undefined ? { requestHeadersTimeout: duration(s.requestHeadersTimeoutMs) } : {}),
     ...(s.streamIdleTimeoutMs !== undefined ? { streamIdleTimeout: duration(s.streamIdleTimeoutMs) } : {}),
     ...(requestId ? { generateRequestId: requestId.generate, preserveExternalRequestId: requestId.preserve } : {}),
   } as unknown as Partial<HttpConnectionManager>;
+}
+
+/** The HCM's common_http_protocol_options: underscores, idle timeout, per-connection and per-stream limits. */
+function commonFields(s: HttpListenerSettings): Record<string, unknown> {
+  return {
+    headersWithUnderscoresAction: UNDERSCORES[s.withUnderscoresAction],
+    ...(s.idleTimeoutMs !== undefined ? { idleTimeout: duration(s.idleTimeoutMs) } : {}),
+    ...(s.maxConnectionDurationMs !== undefined ? { maxConnectionDuration: duration(s.maxConnectionDurationMs) } : {}),
+    ...(s.maxRequestsPerConnection !== undefined ? { maxRequestsPerConnection: s.maxRequestsPerConnection } : {}),
+    ...(s.maxStreamDurationMs !== undefined ? { maxStreamDuration: duration(s.maxStreamDurationMs) } : {}),
+  };
 }
 
 /**
@@ -248,10 +280,20 @@ function http1Fields(h: Http1Settings): Record<string, unknown> {
 
 /** Envoy's Http2ProtocolOptions for the HTTP/2 settings. */
 function http2Fields(h: Http2Settings): Record<string, unknown> {
-  const { resetStreamOnError, ...windows } = h;
+  const { resetStreamOnError, connectionKeepalive: k, ...windows } = h;
   return {
     ...windows,
     ...(resetStreamOnError !== undefined ? { overrideStreamErrorOnInvalidHttpMessage: resetStreamOnError } : {}),
+    ...(k
+      ? {
+          connectionKeepalive: {
+            timeout: duration(k.timeoutMs),
+            ...(k.intervalMs !== undefined ? { interval: duration(k.intervalMs) } : {}),
+            ...(k.intervalJitterPercent !== undefined ? { intervalJitter: { value: k.intervalJitterPercent } } : {}),
+            ...(k.idleIntervalMs !== undefined ? { connectionIdleInterval: duration(k.idleIntervalMs) } : {}),
+          },
+        }
+      : {}),
   };
 }
 

@@ -19,7 +19,7 @@ import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
 import { hcmHttpFilters, hcmRouteOptions } from "./http-filters";
 import { hcmSettingFields } from "./listener-defaults";
-import { httpListenerSettings } from "./client-traffic";
+import { handshakeTimeoutField, httpListenerSettings, inspectionTimeoutField } from "./client-traffic";
 import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
 import { tcpChain } from "./tcp";
@@ -41,9 +41,10 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     ? ir.tls.map((c): Partial<FilterChain> => ({
         ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
         transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
+        ...handshakeTimeoutField(ir.clientTraffic),
         filters,
       }))
-    : [{ filters }];
+    : [{ ...handshakeTimeoutField(ir.clientTraffic), filters }];
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
   filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
   return Listener.fromPartial({
@@ -54,6 +55,7 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     ...listenerSocketOptions(ir.clientTraffic),
     filterChains,
     ...connectionListenerFields(ir.clientTraffic),
+    ...inspectionTimeoutField(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }

@@ -8,7 +8,7 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
-import { tcpProxyTimeouts } from "./client-traffic";
+import { handshakeTimeoutField, inspectionTimeoutField, tcpProxyTimeouts } from "./client-traffic";
 import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { additionalAddresses, listenerFilters, serverNames } from "./listener";
 import { withProxyProtocol } from "./client-traffic-http";
@@ -29,6 +29,7 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
     ...listenerSocketOptions(ir.clientTraffic),
     filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
     ...connectionListenerFields(ir.clientTraffic),
+    ...inspectionTimeoutField(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
 }
@@ -54,6 +55,7 @@ export function tcpChain(
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     ...(c.tls ? { transportSocket: downstreamTls(c.tls, [], clientTraffic?.tls) } : {}),
+    ...handshakeTimeoutField(clientTraffic),
     filters,
   } as Partial<FilterChain>;
 }

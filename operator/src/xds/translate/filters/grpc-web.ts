@@ -1,22 +1,28 @@
 /**
- * envoy.filters.http.grpc_web (rank 305), placement `listener`. Not fed by any IR yet: the listener translation
- * adds `hcmFilters` here when it serves GRPCRoutes.
+ * envoy.filters.http.grpc_web (rank 305), placement `listener`, fed by ClientTrafficPolicy `grpc.enableWeb`.
  *
- * Envoy Gateway: an empty GrpcWeb on the HCM of listeners that serve HTTP/2 (GRPCRoute); Envoy has no per-route
- * message for it.
+ * Envoy Gateway: an empty GrpcWeb on the HCM of the listener (no per-route config): gRPC-Web requests
+ * (`application/grpc-web*`, over HTTP/1.1 or HTTP/2) are translated to gRPC for the backend and the answer back,
+ * trailers in the body. Envoy Gateway also turns it on by default for listeners with a GRPCRoute; egts does not
+ * yet (see docs/behaviour.md).
  */
 import { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_web/v3/grpc_web";
 import { registerType } from "../../../../../proto/any";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** GrpcWeb, registered for Any packing. */
 export const GrpcWebType = registerType(GrpcWeb);
 
+const NAME = "envoy.filters.http.grpc_web";
+
 /** The grpc_web filter's registry entry. */
 export const grpcWeb: HttpFilterDef = {
-  name: "envoy.filters.http.grpc_web",
+  name: NAME,
   rank: 305,
   configType: GrpcWebType.name,
   placement: "listener",
+  hcmFilters: (listener) =>
+    listener.clientTraffic?.grpcWeb ? [{ name: NAME, typedConfig: packPartial(GrpcWebType, {}) } as HttpFilter] : [],
   sampleConfig: () => packPartial(GrpcWebType, {}),
 };

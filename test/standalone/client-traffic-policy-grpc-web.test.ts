@@ -1,0 +1,169 @@
+/**
+ * ClientTrafficPolicy `grpc.enableWeb` on the wire (real Envoy, standalone): a gRPC-Web call over HTTP/1.1
+ * (`content-type: application/grpc-web+proto`, a length-prefixed message in the body) to a GRPCRoute whose backend is
+ * a real @grpc/grpc-js server. With the policy, Envoy's grpc_web filter turns it into gRPC over HTTP/2 and the
+ * answer back: HTTP 200, `application/grpc-web+proto`, the message frame, then a trailer frame (flag 0x80) with
+ * `grpc-status:0`. Without the policy (egts does not turn it on for GRPCRoute by default yet, see
+ * docs/behaviour.md) grpc-js answers the call as plain gRPC: `application/grpc+proto`, and the status, an HTTP/2
+ * trailer, has no place in the HTTP/1.1 answer (no trailer frame), which a gRPC-Web client cannot read.
+ */
+import * as assert from "node:assert/strict";
+import * as grpc from "@grpc/grpc-js";
+import { connect } from "node:net";
+import { eventually, freePort } from "../support/http";
+import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
+import { startTestGateway, type TestGateway } from "../support/standalone";
+
+const HOST = "grpc.example.com";
+const serialize = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
+const deserialize = (b: Buffer): unknown => JSON.parse(b.toString() || "null") as unknown;
+
+async function startEcho(): Promise<{ server: grpc.Server; port: number }> {
+  const server = new grpc.Server();
+  const def: grpc.ServiceDefinition = {
+    Echo: {
+      path: "/pkg.Echo/Echo",
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: serialize,
+      requestDeserialize: deserialize,
+      responseSerialize: serialize,
+      responseDeserialize: deserialize,
+    },
+  };
+  server.addService(def, {
+    Echo: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
+      cb(null, { echo: call.request }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
+  );
+  return { server, port };
+}
+
+/** One gRPC-Web call over HTTP/1.1: the raw response (head and body bytes). */
+function grpcWebCall(port: number, message: unknown): Promise<{ head: string; body: Buffer }> {
+  const payload = serialize(message);
+  const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, 0]), payload]);
+  frame.writeUInt32BE(payload.length, 1);
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const s = connect(port, "127.0.0.1", () => {
+      s.write(
+        `POST /pkg.Echo/Echo HTTP/1.1\r\nHost: ${HOST}\r\ncontent-type: application/grpc-web+proto\r\nx-grpc-web: 1\r\ncontent-length: ${frame.length}\r\nconnection: close\r\n\r\n`,
+      );
+      s.write(frame);
+    });
+    const timer = setTimeout(() => s.destroy(), 5000);
+    s.on("data", (d: Buffer) => chunks.push(d));
+    s.on("error", () => undefined);
+    s.on("close", () => {
+      clearTimeout(timer);
+      const all = Buffer.concat(chunks);
+      const i = all.indexOf("\r\n\r\n");
+      resolve({
+        head: all.subarray(0, i < 0 ? all.length : i).toString(),
+        body: i < 0 ? Buffer.alloc(0) : all.subarray(i + 4),
+      });
+    });
+  });
+}
+
+/** The de-chunked body (Envoy answers HTTP/1.1 without a length with chunked encoding). */
+function dechunk(head: string, body: Buffer): Buffer {
+  if (!/transfer-encoding: chunked/i.test(head)) return body;
+  const out: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const eol = body.indexOf("\r\n", at);
+    if (eol < 0) break;
+    const size = parseInt(body.subarray(at, eol).toString(), 16);
+    if (!size) break;
+    out.push(body.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+  return Buffer.concat(out);
+}
+
+/** gRPC-Web frames: [flag, payload]. */
+function frames(b: Buffer): { flag: number; payload: Buffer }[] {
+  const out: { flag: number; payload: Buffer }[] = [];
+  for (let at = 0; at + 5 <= b.length;) {
+    const len = b.readUInt32BE(at + 1);
+    out.push({ flag: b[at], payload: b.subarray(at + 5, at + 5 + len) });
+    at += 5 + len;
+  }
+  return out;
+}
+
+describe("standalone: ClientTrafficPolicy grpc.enableWeb (real Envoy, @grpc/grpc-js backend)", function () {
+  this.timeout(90_000);
+  let t: TestGateway | undefined;
+  let echo: grpc.Server | undefined;
+  let http = 0;
+
+  before(async () => {
+    const e = await startEcho();
+    echo = e.server;
+    http = await freePort();
+    t = await startTestGateway({
+      "gateway.yaml": gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${http} }`),
+      "routes.yaml": `${backendYaml("echo", e.port)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: grpc, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [${HOST}]
+  rules:
+    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: echo }]
+`,
+    });
+    await eventually(async () => /^HTTP\/1.1 \d/.test((await grpcWebCall(http, {})).head), 15_000, "the GRPCRoute");
+  });
+
+  after(async () => {
+    await t?.close();
+    echo?.forceShutdown();
+  });
+
+  it("without the policy: the backend's gRPC answer comes back as is (application/grpc+proto, no trailer frame)", async () => {
+    const r = await grpcWebCall(http, { hello: "web" });
+    assert.match(r.head, /content-type: application\/grpc\+proto/i, r.head);
+    const f = frames(dechunk(r.head, r.body));
+    assert.ok(!f.some((x) => x.flag === 0x80), "no gRPC-Web trailer frame: grpc-status is lost as an HTTP/1.1 trailer");
+  });
+
+  it("with grpc.enableWeb: 200, application/grpc-web+proto, the echo frame and a grpc-status:0 trailer frame", async () => {
+    await t?.write(
+      "policy.yaml",
+      `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: client, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  grpc: { enableWeb: true }
+`,
+    );
+    let last = "";
+    await eventually(
+      async () => {
+        const r = await grpcWebCall(http, { hello: "web" });
+        last = `${r.head}\n${dechunk(r.head, r.body).toString()}`;
+        return /content-type: application\/grpc-web\+proto/i.test(r.head);
+      },
+      20_000,
+      "a gRPC-Web answer",
+    ).catch(() => assert.fail(`no gRPC-Web answer: ${last}`));
+    const r = await grpcWebCall(http, { hello: "web" });
+    assert.match(r.head, /^HTTP\/1.1 200/);
+    assert.match(r.head, /content-type: application\/grpc-web\+proto/i);
+    const f = frames(dechunk(r.head, r.body));
+    assert.deepEqual(deserialize(f[0].payload), { echo: { hello: "web" } });
+    assert.equal(f[1]?.flag, 0x80, "a trailer frame");
+    assert.match(f[1].payload.toString(), /grpc-status:\s*0/);
+    console.log(
+      `      measured: ${r.head.split("\r\n")[0]}; frames ${f.map((x) => `0x${x.flag.toString(16)}:${x.payload.toString().trim().replace(/\r\n/g, " ")}`).join(" | ")}`,
+    );
+  });
+});
