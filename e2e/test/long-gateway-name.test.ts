@@ -59,14 +59,20 @@ describe("Long Gateway names and apply failures in status (Kubernetes tier)", fu
     );
     assert.equal(deployment?.metadata.labels?.[OWNING_GATEWAY_NAME], labelValue(LONG_NAME));
     assert.equal(deployment?.metadata.annotations?.[OWNING_GATEWAY_NAME], LONG_NAME);
-    const selected = await get<{ items: Obj[] }>([
-      "deployment,service,serviceaccount,configmap",
-      "-n",
-      NS,
-      "-l",
-      `${OWNING_GATEWAY_NAME}=${labelValue(LONG_NAME)}`,
-    ]);
-    assert.equal(selected.items.length, 4, selected.items.map((o) => o.metadata.name).join(", "));
+    // The four objects are applied one after the other: the Deployment may be there before the rest.
+    const selected = async (): Promise<Obj[]> =>
+      (
+        await get<{ items: Obj[] }>([
+          "deployment,service,serviceaccount,configmap",
+          "-n",
+          NS,
+          "-l",
+          `${OWNING_GATEWAY_NAME}=${labelValue(LONG_NAME)}`,
+        ])
+      ).items;
+    await eventually(async () => (await selected()).length === 4, 30_000, "four objects selected by the label");
+    const kinds = (await selected()).map((o) => (o as Obj & { kind?: string }).kind).sort();
+    assert.deepEqual(kinds, ["ConfigMap", "Deployment", "Service", "ServiceAccount"]);
     // The proxy objects are applied before the status is written: Accepted may still be the CRD's Unknown.
     await eventually(
       async () => (await condition(LONG_NAME, "Accepted"))?.status === "True",
