@@ -67,19 +67,27 @@ export interface ListenerHeadersIr {
   readonly disableRateLimitHeaders?: boolean;
 }
 
-/** HTTP/1 settings (ClientTrafficPolicy http1); each absent when off. */
+/** HTTP/1 settings (ClientTrafficPolicy `http1`); each absent when off (Envoy's default). */
 export interface Http1SettingsIr {
-  /** enableTrailers. */
+  /** HTTP/1 trailers are proxied (`enable_trailers`). @default false */
   readonly enableTrailers?: boolean;
-  /** preserveHeaderCase. */
+  /** Header names keep the case they were received with (the preserve_case stateful formatter). @default false */
   readonly preserveHeaderCase?: boolean;
-  /** http10: HTTP/1.0 accepted; `defaultHost` (from useDefaultHost: the listener's first non-wildcard hostname). */
+  /**
+   * HTTP/1.0 (and 0.9) requests are accepted (`accept_http_10`); `defaultHost` is the Host given to those
+   * without one (`default_host_for_http_10`). @default undefined (refused with 426)
+   */
   readonly http10?: { readonly defaultHost?: string };
-  /** ignoredUpgradeTypes: `Upgrade` values dropped, the request proceeds as plain HTTP/1.1; absent or empty: none. */
+  /**
+   * `Upgrade` values Envoy drops (with the upgrade's Connection token) before routing, so the request is
+   * proxied as plain HTTP/1.1 (`ignore_http_11_upgrade`); ClientTrafficPolicy `http1.ignoredUpgradeTypes`.
+   * @default undefined (none: an upgrade the listener does not allow is refused with 403)
+   */
   readonly ignoredUpgradeTypes?: readonly HeaderNameMatchIr[];
   /**
-   * disableSafeMaxConnectionDuration: true when set; absent, a connection past its max duration is closed after
-   * the next response (Envoy's http1_safe_max_connection_duration), only when a max duration is set.
+   * Past the max connection duration, HTTP/1 connections are drained Envoy's way (closed after the drain
+   * timeout) instead of after the next response with `Connection: close` (`http1_safe_max_connection_duration`
+   * false); ClientTrafficPolicy `http1.disableSafeMaxConnectionDuration`. @default false
    */
   readonly disableSafeMaxConnectionDuration?: boolean;
 }

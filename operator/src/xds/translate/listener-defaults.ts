@@ -18,7 +18,7 @@ import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http
 import { duration } from "./route-filters";
 import { pack } from "../../../../proto/any";
 import { PreserveCaseFormatterType } from "../extension-types";
-import type { HeaderNameMatchIr } from "../../ir/client-traffic-http-ir";
+import type { Http1SettingsIr } from "../../ir/client-traffic-http-ir";
 import { stringMatcher } from "./client-traffic-http";
 
 /** What happens to `%2F` / `%5C` in a path (ClientTrafficPolicy `path.escapedSlashesAction`). */
@@ -57,30 +57,8 @@ export interface Http2Settings {
   };
 }
 
-/** HTTP/1 settings (ClientTrafficPolicy `http1`); absent ones keep Envoy's defaults, which Envoy Gateway keeps. */
-export interface Http1Settings {
-  /** HTTP/1 trailers are proxied (`enable_trailers`). @default false */
-  readonly enableTrailers?: boolean;
-  /** Header names keep the case they were received with (the preserve_case stateful formatter). @default false */
-  readonly preserveHeaderCase?: boolean;
-  /**
-   * HTTP/1.0 (and 0.9) requests are accepted (`accept_http_10`); `defaultHost` is the Host given to those
-   * without one (`default_host_for_http_10`). @default undefined (refused with 426)
-   */
-  readonly http10?: { readonly defaultHost?: string };
-  /**
-   * `Upgrade` values Envoy drops (with the upgrade's Connection token) before routing, so the request is
-   * proxied as plain HTTP/1.1 (`ignore_http_11_upgrade`); ClientTrafficPolicy `http1.ignoredUpgradeTypes`.
-   * @default undefined (none: an upgrade the listener does not allow is refused with 403)
-   */
-  readonly ignoredUpgradeTypes?: readonly HeaderNameMatchIr[];
-  /**
-   * Past the max connection duration, HTTP/1 connections are drained Envoy's way (closed after the drain
-   * timeout) instead of after the next response with `Connection: close` (`http1_safe_max_connection_duration`
-   * false); ClientTrafficPolicy `http1.disableSafeMaxConnectionDuration`. @default false
-   */
-  readonly disableSafeMaxConnectionDuration?: boolean;
-}
+/** HTTP/1 settings (ClientTrafficPolicy `http1`): the IR's; absent ones keep Envoy's defaults, as Envoy Gateway does. */
+export type Http1Settings = Http1SettingsIr;
 
 /** The settings of one HTTP listener's connection manager that a policy may change. */
 export interface HttpListenerSettings {
