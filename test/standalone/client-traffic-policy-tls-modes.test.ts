@@ -39,6 +39,7 @@ spec:
             set:
               - { name: x-peer, value: "%DOWNSTREAM_PEER_SUBJECT%" }
               - { name: x-ja3, value: "%TLS_JA3_FINGERPRINT%" }
+              - { name: x-ja4, value: "%TLS_JA4_FINGERPRINT%" }
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
 `;
 }
@@ -59,7 +60,7 @@ function validation(extra: string): string {
   return `    clientValidation:\n      caCertificateRefs: [{ kind: ConfigMap, name: client-ca }]\n${extra}`;
 }
 
-describe("standalone: ClientTrafficPolicy tls modes, expired certificates, JA3 (real Envoy)", function () {
+describe("standalone: ClientTrafficPolicy tls modes, expired certificates, JA3 and JA4 (real Envoy)", function () {
   this.timeout(180_000);
   let t: TestGateway | undefined;
   let web: EchoBackend | undefined;
@@ -231,9 +232,21 @@ describe("standalone: ClientTrafficPolicy tls modes, expired certificates, JA3 (
     assert.equal(await ja3("ECDHE-ECDSA-AES128-GCM-SHA256"), b);
   });
 
-  it("fingerprints [JA4]: not implemented (Accepted=False naming the field)", async () => {
-    await apply(`    fingerprints: [JA4]\n`);
-    await eventually(async () => accepted()?.status === "False", 20_000, "JA4 refused");
-    assert.equal(accepted()?.message, "spec.tls.fingerprints[0] (JA4): not implemented by egts");
+  it("fingerprints [JA4]: the backend gets the JA4 fingerprint (and no JA3), different for another ClientHello", async () => {
+    const JA4 = /^[tqd](1[0-3]|s[23])[di]\d{4}[0-9a-z]{2}_[0-9a-f]{12}_[0-9a-f]{12}$/;
+    const ja4 = async (ciphers?: string): Promise<string> =>
+      String((await get(undefined, ciphers)).echo?.headers["x-ja4"]);
+    await apply(`    minVersion: "1.2"\n`);
+    await eventually(async () => !JA4.test(await ja4()), 20_000, "no JA4 without fingerprints");
+    await apply(`    minVersion: "1.2"\n    fingerprints: [JA4]\n`);
+    await eventually(async () => JA4.test(await ja4()), 20_000, "a JA4 fingerprint at the backend");
+    const a = await ja4();
+    assert.match(a, /^t13d/, "TLS 1.3 over TCP, SNI given");
+    assert.equal(await ja4(), a, "the same ClientHello gives the same fingerprint");
+    const b = await ja4("ECDHE-ECDSA-AES128-GCM-SHA256");
+    assert.match(b, JA4);
+    assert.notEqual(b, a, "another cipher list gives another fingerprint");
+    const ja3 = String((await get()).echo?.headers["x-ja3"]);
+    assert.ok(!/^[0-9a-f]{32}$/.test(ja3), `JA3 stays off with fingerprints [JA4]: ${ja3}`);
   });
 });

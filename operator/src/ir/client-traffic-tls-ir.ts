@@ -29,6 +29,8 @@ export interface ClientTlsIr {
   readonly clientValidation?: ClientCertValidationIr;
   /** The TLS inspector computes the JA3 fingerprint (%TLS_JA3_FINGERPRINT%). */
   readonly ja3Fingerprint?: boolean;
+  /** The TLS inspector computes the JA4 fingerprint (%TLS_JA4_FINGERPRINT%). */
+  readonly ja4Fingerprint?: boolean;
 }
 
 /** How client certificates are checked (Envoy's CertificateValidationContext). */

@@ -130,6 +130,7 @@ export const HEADER_COMMANDS: Readonly<Record<string, "none" | "optional" | "req
   DOWNSTREAM_TLS_CIPHER: "none",
   DOWNSTREAM_TLS_SESSION_ID: "none",
   TLS_JA3_FINGERPRINT: "none",
+  TLS_JA4_FINGERPRINT: "none",
   RESPONSE_CODE: "none",
   RESPONSE_FLAGS: "none",
   BYTES_RECEIVED: "none",

@@ -17,7 +17,6 @@ import {
   DownstreamTlsContext,
   UpstreamTlsContext,
 } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
-import { TlsInspector } from "../../../proto/gen/envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector";
 import { Route as UdpRoute } from "../../../proto/gen/envoy/extensions/filters/udp/udp_proxy/v3/route";
 import {
   StatefulSession,
@@ -46,7 +45,8 @@ export const CorsPolicyType = registerType(CorsPolicy);
 export const UpstreamTlsContextType = registerType(UpstreamTlsContext);
 
 export const DownstreamTlsContextType = registerType(DownstreamTlsContext);
-export const TlsInspectorType = registerType(TlsInspector);
+/** The TLS inspector with Envoy 1.36's JA4 field (see translate/tls-inspector-full.ts). */
+export { TlsInspectorFullType as TlsInspectorType } from "./translate/tls-inspector-full";
 export const UdpRouteType = registerType(UdpRoute);
 export const StatefulSessionType = registerType(StatefulSession);
 export const StatefulSessionPerRouteType = registerType(StatefulSessionPerRoute);

@@ -153,16 +153,14 @@ export function translateClientTls(
     statefulResumption: resumption?.stateful ? true : undefined,
     clientValidation,
     ja3Fingerprint: fingerprints?.includes("JA3") ? true : undefined,
+    ja4Fingerprint: fingerprints?.includes("JA4") ? true : undefined,
   });
 }
 
 /** Envoy Gateway's TLSFingerprintType values. */
 const FINGERPRINTS: readonly TLSFingerprintType[] = ["JA3", "JA4"];
 
-/**
- * The fingerprints asked for, when each is known. JA4 is refused by translateSpec (not implemented: the
- * Envoy API protos egts is generated from lack the TLS inspector's enable_ja4_fingerprinting).
- */
+/** The fingerprints asked for, when each is known. */
 function fingerprintsOf(list: readonly string[] | undefined, invalid: string[]): readonly string[] | undefined {
   if (list === undefined) return undefined;
   if (!Array.isArray(list)) {

@@ -388,7 +388,7 @@ function reportSharedPort(b: GatewayIr, g: PortGroup, book: PolicyStatusBook): v
 /** Translates one policy's spec; `refs` resolves the Secrets and ConfigMaps of `tls` (absent: none exist). */
 export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Translated {
   const spec: ClientTrafficPolicySpec = policy.spec ?? {};
-  const unimplemented = [...unimplementedFields(spec), ...unimplementedFingerprints(spec)];
+  const unimplemented = unimplementedFields(spec);
   const invalid = targetRuleProblems(spec);
   const conn = connectionParts(spec, invalid);
   const timeouts = spec.timeout?.http ? httpTimeouts(spec.timeout.http, invalid) : undefined;
@@ -404,16 +404,6 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     ...(spec.grpc?.enableWeb === true ? { grpcWeb: true } : {}),
   };
   return { ir, unimplemented, invalid };
-}
-
-/**
- * JA4 fingerprints are not implemented: the Envoy API protos egts is generated from (java-control-plane 1.0.49)
- * lack the TLS inspector's enable_ja4_fingerprinting, and egts does not hand-encode fields.
- */
-function unimplementedFingerprints(spec: ClientTrafficPolicySpec): string[] {
-  const list = spec.tls?.fingerprints;
-  if (!Array.isArray(list)) return [];
-  return list.flatMap((f, i) => (f === "JA4" ? [`spec.tls.fingerprints[${i}] (JA4)`] : []));
 }
 
 /**

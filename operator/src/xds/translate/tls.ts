@@ -92,10 +92,14 @@ function tlsParams(c: ClientTlsIr | undefined): { tlsParams?: object } {
 
 /**
  * The listener filter that reads the ClientHello's SNI, so filter chains can match server names; with
- * `client.ja3Fingerprint` it also computes the JA3 fingerprint (%TLS_JA3_FINGERPRINT%).
+ * `client.ja3Fingerprint` / `ja4Fingerprint` it also computes the JA3 / JA4 fingerprint (%TLS_JA3_FINGERPRINT%,
+ * %TLS_JA4_FINGERPRINT%).
  */
 export function tlsInspector(client?: ClientTlsIr): ListenerFilter {
-  const config = client?.ja3Fingerprint ? { enableJa3Fingerprinting: true } : {};
+  const config = {
+    ...(client?.ja3Fingerprint ? { enableJa3Fingerprinting: true } : {}),
+    ...(client?.ja4Fingerprint ? { enableJa4Fingerprinting: true } : {}),
+  };
   return {
     name: "envoy.filters.listener.tls_inspector",
     typedConfig: pack(TlsInspectorType, TlsInspectorType.codec.fromPartial(config as never)),
