@@ -4,20 +4,18 @@
  * set), the Listener's per_connection_buffer_limit_bytes and max_connections_to_accept_per_socket_event over
  * Envoy Gateway's defaults, and SO_RCVBUF / SO_SNDBUF on the listening socket (accepted sockets inherit them).
  */
-import { SocketOption_SocketState } from "../../../../proto/gen/envoy/config/core/v3/socket_option";
 import type { Filter } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { pack } from "../../../../proto/any";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
 import { ConnectionLimitType } from "../extension-types";
-import { keepaliveSocketOptions } from "./client-traffic";
+import { keepaliveSocketOptions, prebindOption, SOL_SOCKET } from "./client-traffic";
 import { LISTENER_CONNECTION_DEFAULTS, listenerConnectionFields } from "./listener-defaults";
 import { duration } from "./route-filters";
 
 /** The connection_limit network filter's name. */
 export const CONNECTION_LIMIT_FILTER = "envoy.filters.network.connection_limit";
 
-/** Linux setsockopt level and names of the socket buffer sizes. */
-const SOL_SOCKET = 1;
+/** Linux setsockopt names of the socket buffer sizes (level SOL_SOCKET). */
 const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
 
@@ -50,16 +48,12 @@ export function connectionListenerFields(ir: ClientTrafficIr | undefined): Retur
 export function listenerSocketOptions(ir: ClientTrafficIr | undefined): { socketOptions?: unknown[] } {
   const keepalive = keepaliveSocketOptions(ir).socketOptions ?? [];
   const size = ir?.connection?.socketBufferLimitBytes;
-  const opt = (description: string, name: number, intValue: number): unknown => ({
-    description,
-    level: SOL_SOCKET,
-    name,
-    intValue,
-    state: SocketOption_SocketState.STATE_PREBIND,
-  });
   const buffers =
     size !== undefined
-      ? [opt("socket-receive-buffer", SO_RCVBUF, size), opt("socket-send-buffer", SO_SNDBUF, size)]
+      ? [
+          prebindOption("socket-receive-buffer", SOL_SOCKET, SO_RCVBUF, size),
+          prebindOption("socket-send-buffer", SOL_SOCKET, SO_SNDBUF, size),
+        ]
       : [];
   const all = [...keepalive, ...buffers];
   return all.length > 0 ? { socketOptions: all } : {};

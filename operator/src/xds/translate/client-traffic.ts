@@ -16,12 +16,17 @@ import {
 import { duration } from "./route-filters";
 
 /** Linux setsockopt levels and names (Envoy's listeners run on Linux). */
-const SOL_SOCKET = 1;
+export const SOL_SOCKET = 1;
 const SO_KEEPALIVE = 9;
 const IPPROTO_TCP = 6;
 const TCP_KEEPIDLE = 4;
 const TCP_KEEPINTVL = 5;
 const TCP_KEEPCNT = 6;
+
+/** One integer socket option set on the listening socket before bind (accepted sockets inherit it). */
+export function prebindOption(description: string, level: number, name: number, intValue: number): unknown {
+  return { description, level, name, intValue, state: SocketOption_SocketState.STATE_PREBIND };
+}
 
 /**
  * Listener.socket_options for TCP keepalive, set on the listening socket before bind: accepted connections
@@ -30,22 +35,15 @@ const TCP_KEEPCNT = 6;
 export function keepaliveSocketOptions(ir: ClientTrafficIr | undefined): { socketOptions?: unknown[] } {
   const k = ir?.tcpKeepalive;
   if (!k) return {};
-  const opt = (description: string, level: number, name: number, intValue: number): unknown => ({
-    description,
-    level,
-    name,
-    intValue,
-    state: SocketOption_SocketState.STATE_PREBIND,
-  });
   return {
     socketOptions: [
-      opt("socket-enable-keepalive", SOL_SOCKET, SO_KEEPALIVE, 1),
-      ...(k.probes !== undefined ? [opt("socket-keepalive-probes", IPPROTO_TCP, TCP_KEEPCNT, k.probes)] : []),
+      prebindOption("socket-enable-keepalive", SOL_SOCKET, SO_KEEPALIVE, 1),
+      ...(k.probes !== undefined ? [prebindOption("socket-keepalive-probes", IPPROTO_TCP, TCP_KEEPCNT, k.probes)] : []),
       ...(k.idleTimeSeconds !== undefined
-        ? [opt("socket-keepalive-idle", IPPROTO_TCP, TCP_KEEPIDLE, k.idleTimeSeconds)]
+        ? [prebindOption("socket-keepalive-idle", IPPROTO_TCP, TCP_KEEPIDLE, k.idleTimeSeconds)]
         : []),
       ...(k.intervalSeconds !== undefined
-        ? [opt("socket-keepalive-interval", IPPROTO_TCP, TCP_KEEPINTVL, k.intervalSeconds)]
+        ? [prebindOption("socket-keepalive-interval", IPPROTO_TCP, TCP_KEEPINTVL, k.intervalSeconds)]
         : []),
     ],
   };
