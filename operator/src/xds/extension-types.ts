@@ -12,7 +12,7 @@ import { ConnectionLimit } from "../../../proto/gen/envoy/extensions/filters/net
 import { QuicDownstreamTransport } from "../../../proto/gen/envoy/extensions/transport_sockets/quic/v3/quic_transport";
 import { PreserveCaseFormatterConfig } from "../../../proto/gen/envoy/extensions/http/header_formatters/preserve_case/v3/preserve_case";
 import { CustomHeaderConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/custom_header/v3/custom_header";
-import { XffConfigFullType } from "./translate/xff-config";
+import { XffConfig } from "../../../proto/gen/envoy/extensions/http/original_ip_detection/xff/v3/xff";
 import { EarlyHeaderMutationFullType } from "./translate/header-mutation-full";
 import { UuidRequestIdConfig } from "../../../proto/gen/envoy/extensions/request_id/uuid/v3/uuid";
 import { RoundRobin } from "../../../proto/gen/envoy/extensions/load_balancing_policies/round_robin/v3/round_robin";
@@ -49,8 +49,7 @@ export const ConnectionLimitType = registerType(ConnectionLimit);
 export const QuicDownstreamTransportType = registerType(QuicDownstreamTransport);
 export const PreserveCaseFormatterType = registerType(PreserveCaseFormatterConfig);
 export const CustomHeaderIpDetectionType = registerType(CustomHeaderConfig);
-/** XffConfig with Envoy 1.36's fields (see translate/xff-config.ts). */
-export const XffIpDetectionType = XffConfigFullType;
+export const XffIpDetectionType = registerType(XffConfig);
 /** The early HeaderMutation with Envoy 1.36's fields (see translate/header-mutation-full.ts). */
 export const EarlyHeaderMutationType = EarlyHeaderMutationFullType;
 export const UuidRequestIdType = registerType(UuidRequestIdConfig);

@@ -15,8 +15,12 @@ import { StatusCode } from "../../../../proto/gen/envoy/type/v3/http_status";
 import { pack } from "../../../../proto/any";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
 import type { ClientIpIr, HeaderMutationIr, HeaderNameMatchIr, XfccIr } from "../../ir/client-traffic-http-ir";
-import { CustomHeaderIpDetectionType, EarlyHeaderMutationType, ProxyProtocolListenerType } from "../extension-types";
-import { XffConfigFullType } from "./xff-config";
+import {
+  CustomHeaderIpDetectionType,
+  EarlyHeaderMutationType,
+  ProxyProtocolListenerType,
+  XffIpDetectionType,
+} from "../extension-types";
 
 /** The proxy_protocol listener filter's name (Envoy Gateway puts it before every other listener filter). */
 export const PROXY_PROTOCOL_FILTER = "envoy.filters.listener.proxy_protocol";
@@ -68,7 +72,12 @@ function ipDetection(c: ClientIpIr): unknown[] {
     ? { xffNumTrustedHops: 0, xffTrustedCidrs: { cidrs: x.trustedCidrs }, skipXffAppend: x.skipAppend }
     : // Envoy Gateway counts the proxy itself as a hop: Envoy's count is one less (envoyproxy/envoy#34241).
       { xffNumTrustedHops: Math.max(0, (x.numTrustedHops ?? 0) - 1), skipXffAppend: x.skipAppend };
-  return [{ name: "envoy.extensions.http.original_ip_detection.xff", typedConfig: pack(XffConfigFullType, config) }];
+  return [
+    {
+      name: "envoy.extensions.http.original_ip_detection.xff",
+      typedConfig: pack(XffIpDetectionType, XffIpDetectionType.codec.fromPartial(config as never)),
+    },
+  ];
 }
 
 function xfccFields(x: XfccIr): Record<string, unknown> {
