@@ -1,10 +1,13 @@
 /**
- * ClientTrafficPolicy `grpc.enableWeb` on the wire (real Envoy, standalone): a gRPC-Web call over HTTP/1.1
+ * gRPC-Web and gRPC stats on the wire (real Envoy, standalone): a gRPC-Web call over HTTP/1.1
  * (`content-type: application/grpc-web+proto`, a length-prefixed message in the body) to a GRPCRoute whose backend is
- * a real @grpc/grpc-js server. With the policy, Envoy's grpc_web filter turns it into gRPC over HTTP/2 and the
- * answer back: HTTP 200, `application/grpc-web+proto`, the message frame, then a trailer frame (flag 0x80) with
- * `grpc-status:0`. Without the policy (egts does not turn it on for GRPCRoute by default yet, see
- * docs/behaviour.md) grpc-js answers the call as plain gRPC: `application/grpc+proto`, and the status, an HTTP/2
+ * a real @grpc/grpc-js server.
+ *
+ * As in Envoy Gateway, a listener with a GRPCRoute has the grpc_web and grpc_stats filters by default: grpc_web turns
+ * the call into gRPC over HTTP/2 and the answer back (HTTP 200, `application/grpc-web+proto`, the message frame, then
+ * a trailer frame (flag 0x80) with `grpc-status:0`), and grpc_stats counts each method in Envoy's stats.
+ * ClientTrafficPolicy `grpc.enableWeb: false` (or `grpc` without enableWeb, which Envoy Gateway reads as false) turns
+ * grpc_web off: grpc-js then answers the call as plain gRPC, `application/grpc+proto`, and the status, an HTTP/2
  * trailer, has no place in the HTTP/1.1 answer (no trailer frame), which a gRPC-Web client cannot read.
  */
 import * as assert from "node:assert/strict";
@@ -96,7 +99,7 @@ function frames(b: Buffer): { flag: number; payload: Buffer }[] {
   return out;
 }
 
-describe("standalone: ClientTrafficPolicy grpc.enableWeb (real Envoy, @grpc/grpc-js backend)", function () {
+describe("standalone: gRPC-Web and grpc_stats on GRPCRoute listeners, ClientTrafficPolicy grpc.enableWeb (real Envoy, @grpc/grpc-js backend)", function () {
   this.timeout(90_000);
   let t: TestGateway | undefined;
   let echo: grpc.Server | undefined;
@@ -127,14 +130,28 @@ spec:
     echo?.forceShutdown();
   });
 
-  it("without the policy: the backend's gRPC answer comes back as is (application/grpc+proto, no trailer frame)", async () => {
+  /** Asserts a well-formed gRPC-Web answer echoing `message`; returns a one-line summary. */
+  async function assertGrpcWebAnswer(message: unknown): Promise<string> {
+    const r = await grpcWebCall(http, message);
+    assert.match(r.head, /^HTTP\/1.1 200/, r.head);
+    assert.match(r.head, /content-type: application\/grpc-web\+proto/i, r.head);
+    const f = frames(dechunk(r.head, r.body));
+    assert.deepEqual(deserialize(f[0].payload), { echo: message });
+    assert.equal(f[1]?.flag, 0x80, "a trailer frame");
+    assert.match(f[1].payload.toString(), /grpc-status:\s*0/);
+    return `${r.head.split("\r\n")[0]}; frames ${f.map((x) => `0x${x.flag.toString(16)}:${x.payload.toString().trim().replace(/\r\n/g, " ")}`).join(" | ")}`;
+  }
+
+  /** Asserts a plain gRPC answer (grpc_web off): application/grpc+proto, no gRPC-Web trailer frame. */
+  async function assertPlainGrpcAnswer(): Promise<void> {
     const r = await grpcWebCall(http, { hello: "web" });
     assert.match(r.head, /content-type: application\/grpc\+proto/i, r.head);
     const f = frames(dechunk(r.head, r.body));
     assert.ok(!f.some((x) => x.flag === 0x80), "no gRPC-Web trailer frame: grpc-status is lost as an HTTP/1.1 trailer");
-  });
+  }
 
-  it("with grpc.enableWeb: 200, application/grpc-web+proto, the echo frame and a grpc-status:0 trailer frame", async () => {
+  /** Writes the ClientTrafficPolicy with `grpc` as given, and waits until calls get a gRPC-Web answer or not. */
+  async function applyGrpcSettings(grpcYaml: string, web: boolean): Promise<void> {
     await t?.write(
       "policy.yaml",
       `apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -142,7 +159,7 @@ kind: ClientTrafficPolicy
 metadata: { name: client, namespace: default }
 spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  grpc: { enableWeb: true }
+  grpc: ${grpcYaml}
 `,
     );
     let last = "";
@@ -150,20 +167,61 @@ spec:
       async () => {
         const r = await grpcWebCall(http, { hello: "web" });
         last = `${r.head}\n${dechunk(r.head, r.body).toString()}`;
-        return /content-type: application\/grpc-web\+proto/i.test(r.head);
+        return /content-type: application\/grpc-web\+proto/i.test(r.head) === web;
       },
       20_000,
-      "a gRPC-Web answer",
-    ).catch(() => assert.fail(`no gRPC-Web answer: ${last}`));
-    const r = await grpcWebCall(http, { hello: "web" });
-    assert.match(r.head, /^HTTP\/1.1 200/);
-    assert.match(r.head, /content-type: application\/grpc-web\+proto/i);
-    const f = frames(dechunk(r.head, r.body));
-    assert.deepEqual(deserialize(f[0].payload), { echo: { hello: "web" } });
-    assert.equal(f[1]?.flag, 0x80, "a trailer frame");
-    assert.match(f[1].payload.toString(), /grpc-status:\s*0/);
-    console.log(
-      `      measured: ${r.head.split("\r\n")[0]}; frames ${f.map((x) => `0x${x.flag.toString(16)}:${x.payload.toString().trim().replace(/\r\n/g, " ")}`).join(" | ")}`,
-    );
+      web ? "a gRPC-Web answer" : "a plain gRPC answer",
+    ).catch(() => assert.fail(`still ${web ? "no " : ""}gRPC-Web answer after grpc: ${grpcYaml}: ${last}`));
+  }
+
+  it("by default a GRPCRoute's listener answers gRPC-Web: 200, application/grpc-web+proto, the echo frame, grpc-status:0", async () => {
+    console.log(`      measured: ${await assertGrpcWebAnswer({ hello: "web" })}`);
+  });
+
+  it("by default grpc_stats counts the method: cluster.<backend>.grpc.pkg.Echo.Echo.{success,total,request_message_count}", async () => {
+    const admin = await t!.gw.runner!.adminUrl("default/eg");
+    const before = await grpcCounters(admin);
+    for (let i = 0; i < 3; i++) await assertGrpcWebAnswer({ n: i });
+    let after = before;
+    await eventually(
+      async () => {
+        after = await grpcCounters(admin);
+        return (after.get("success") ?? 0) - (before.get("success") ?? 0) === 3;
+      },
+      10_000,
+      "three more successes in Envoy's grpc stats",
+    ).catch(() => assert.fail(`grpc stats before ${JSON.stringify([...before])}, after ${JSON.stringify([...after])}`));
+    assert.equal((after.get("total") ?? 0) - (before.get("total") ?? 0), 3);
+    assert.equal((after.get("request_message_count") ?? 0) - (before.get("request_message_count") ?? 0), 3);
+    console.log(`      measured: ${JSON.stringify(Object.fromEntries(after))}`);
+  });
+
+  it("grpc.enableWeb: false turns gRPC-Web off: the backend's gRPC answer comes back as is (no trailer frame)", async () => {
+    await applyGrpcSettings("{ enableWeb: false }", false);
+    await assertPlainGrpcAnswer();
+  });
+
+  it("grpc without enableWeb also turns it off (Envoy Gateway reads the unset field as false)", async () => {
+    await applyGrpcSettings("{ enableWeb: true }", true);
+    await applyGrpcSettings("{}", false);
+    await assertPlainGrpcAnswer();
+  });
+
+  it("grpc.enableWeb: true turns it back on", async () => {
+    await applyGrpcSettings("{ enableWeb: true }", true);
+    console.log(`      measured: ${await assertGrpcWebAnswer({ hello: "again" })}`);
   });
 });
+
+/** Envoy's per-method counters for pkg.Echo/Echo (from any cluster), by stat suffix. */
+async function grpcCounters(adminUrl: string): Promise<Map<string, number>> {
+  const text = await (
+    await fetch(`${adminUrl}/stats?filter=${encodeURIComponent("\\.grpc\\.pkg\\.Echo\\.Echo\\.")}`)
+  ).text();
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^cluster\.[^:]*\.grpc\.pkg\.Echo\.Echo\.([a-z_]+): (\d+)$/.exec(line.trim());
+    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
+  }
+  return out;
+}

@@ -28,7 +28,10 @@ export interface ClientTrafficIr {
    * chain of the listener; only chains that terminate TLS have a handshake to wait for).
    */
   readonly tlsHandshakeTimeoutMs?: number;
-  /** grpc.enableWeb: the grpc_web HTTP filter on the listener (HTTP listeners). */
+  /**
+   * grpc.enableWeb: the grpc_web HTTP filter on the listener (HTTP listeners). Set whenever the policy has `grpc`
+   * (an unset enableWeb is false, as in Envoy Gateway), so it overrides the GRPCRoute default either way.
+   */
   readonly grpcWeb?: boolean;
   /** PROXY protocol listener filter (every TCP-based listener). */
   readonly proxyProtocol?: ProxyProtocolIr;

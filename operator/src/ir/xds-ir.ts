@@ -56,6 +56,11 @@ export interface HttpListenerIr {
   readonly additionalAddresses?: readonly string[];
   /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
   readonly clientTraffic?: ClientTrafficIr;
+  /**
+   * A GRPCRoute is attached to a listener on this port: Envoy Gateway's default grpc_web and grpc_stats filters go
+   * on the HTTP connection manager (ClientTrafficPolicy `grpc` decides grpc_web); absent when none is.
+   */
+  readonly grpcRoutes?: true;
   /** Moves of HTTP filters away from Envoy Gateway's order (EnvoyProxy `spec.filterOrder`), applied in order; absent: none. */
   readonly filterOrder?: readonly FilterPositionIr[];
 }

@@ -18,6 +18,7 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
       address,
       port,
       virtualHosts: virtualHosts(`${gw.key}/${port}`, listeners),
+      ...(listeners.some((l) => l.entries.some((e) => e.grpc)) ? { grpcRoutes: true as const } : {}),
     }));
 }
 

@@ -401,7 +401,7 @@ export function translateSpec(policy: ClientTrafficPolicy, refs?: TlsRefs): Tran
     ...(timeouts && Object.keys(timeouts).length > 0 ? { httpTimeouts: timeouts } : {}),
     ...withProtocolParts(translateHttpListenerParts(spec, invalid), translateProtocolParts(spec, invalid)),
     ...(tls ? { tls } : {}),
-    ...(spec.grpc?.enableWeb === true ? { grpcWeb: true } : {}),
+    ...(spec.grpc ? { grpcWeb: spec.grpc.enableWeb === true } : {}),
   };
   return { ir, unimplemented, invalid };
 }

@@ -1,10 +1,10 @@
 /**
- * envoy.filters.http.grpc_web (rank 305), placement `listener`, fed by ClientTrafficPolicy `grpc.enableWeb`.
+ * envoy.filters.http.grpc_web (rank 305), placement `listener`: on by default where a GRPCRoute is attached,
+ * and as ClientTrafficPolicy `grpc.enableWeb` says (which wins either way).
  *
  * Envoy Gateway: an empty GrpcWeb on the HCM of the listener (no per-route config): gRPC-Web requests
  * (`application/grpc-web*`, over HTTP/1.1 or HTTP/2) are translated to gRPC for the backend and the answer back,
- * trailers in the body. Envoy Gateway also turns it on by default for listeners with a GRPCRoute; egts does not
- * yet (see docs/behaviour.md).
+ * trailers in the body.
  */
 import { GrpcWeb } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_web/v3/grpc_web";
 import { registerType } from "../../../../../proto/any";
@@ -23,6 +23,8 @@ export const grpcWeb: HttpFilterDef = {
   configType: GrpcWebType.name,
   placement: "listener",
   hcmFilters: (listener) =>
-    listener.clientTraffic?.grpcWeb ? [{ name: NAME, typedConfig: packPartial(GrpcWebType, {}) } as HttpFilter] : [],
+    (listener.clientTraffic?.grpcWeb ?? listener.grpcRoutes === true)
+      ? [{ name: NAME, typedConfig: packPartial(GrpcWebType, {}) } as HttpFilter]
+      : [],
   sampleConfig: () => packPartial(GrpcWebType, {}),
 };
