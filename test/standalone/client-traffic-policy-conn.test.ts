@@ -11,6 +11,8 @@
  *   (`ss -m`: rb98304, tb98304);
  * - directSourceIP: a spoofed X-Forwarded-For is not the client address: Envoy appends the peer (for a loopback
  *   peer, this host's address);
+ * - maxAcceptPerSocketEvent 0 (unlimited): not observable from a client, so checked in Envoy's own listener config
+ *   (admin `config_dump`): every listener has Envoy Gateway's default of 1 before, none (unlimited) after;
  * - headers.preserveXRequestID (deprecated): still applied (the client's x-request-id reaches the backend), and the
  *   status carries Envoy Gateway's Warning condition (reason DeprecatedField).
  */
@@ -246,6 +248,7 @@ ${tcpRouteYaml("t", "tcp", "tcp-echo")}`,
     assert.match(https3.text, /^HTTP\/1.1 200/, "a third HTTPS connection is answered");
 
     assert.equal(await postOnce(http, 8192), 200, "8 KiB body retried (buffer limit 32 KiB)");
+    assert.deepEqual(await acceptPerSocketEvent(t as TestGateway), [1, 1, 1], "Envoy Gateway's default: 1");
     const mem = await socketMemory(tcp);
     assert.notEqual(mem.rb, 98_304, `rb ${mem.rb}`);
     assert.notEqual(mem.tb, 98_304, `tb ${mem.tb}`);
@@ -287,6 +290,7 @@ ${tcpRouteYaml("t", "tcp", "tcp-echo")}`,
     await eventually(async () => (await rb(tcp)) === 98_304, 20_000, "SO_RCVBUF on the TCP listener");
     await eventually(async () => (await rb(http)) === 98_304, 20_000, "SO_RCVBUF on the HTTP listener");
     assert.deepEqual(await socketMemory(http), { rb: 98_304, tb: 98_304 });
+    assert.deepEqual(await acceptPerSocketEvent(gw), [0, 0, 0], "maxAcceptPerSocketEvent 0: Envoy's field unset");
 
     // Connection limit 2: a third connection is closed unanswered.
     held = await openAnswered(tcp, "ping", /ping/, 2);
@@ -341,3 +345,19 @@ ${tcpRouteYaml("t", "tcp", "tcp-echo")}`,
     );
   });
 });
+
+/**
+ * `max_connections_to_accept_per_socket_event` of each active listener in Envoy's own config (admin config_dump),
+ * sorted; 0 where unset (Envoy: no limit).
+ */
+async function acceptPerSocketEvent(t: TestGateway): Promise<number[]> {
+  const admin = await t.gw.runner?.adminUrl("default/eg");
+  assert.ok(admin, "the Envoy of default/eg has an admin address");
+  const dump = (await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).json()) as {
+    configs: { active_state?: { listener?: { max_connections_to_accept_per_socket_event?: number } } }[];
+  };
+  return dump.configs
+    .filter((c) => c.active_state?.listener)
+    .map((c) => Number(c.active_state?.listener?.max_connections_to_accept_per_socket_event ?? 0))
+    .sort();
+}
