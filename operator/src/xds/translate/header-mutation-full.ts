@@ -1,6 +1,6 @@
 /**
- * Envoy 1.36's header mutation messages, encoded here by hand: the pinned proto source (@grpc/grpc-js-xds
- * 1.14.1) predates `config.common.mutation_rules.v3.HeaderMutation.remove_on_match` (field 3), which
+ * Envoy 1.36's header mutation messages, encoded here by hand: the pinned proto source (the Envoy API jar
+ * io.envoyproxy.controlplane:api 1.0.49, ADR 0004) predates `config.common.mutation_rules.v3.HeaderMutation.remove_on_match` (field 3), which
  * ClientTrafficPolicy's `earlyRequestHeaders.removeOnMatch` / `lateResponseHeaders.removeOnMatch` need. Field
  * numbers follow Envoy's protos (mutation_rules.proto, early_header_mutation and header_mutation filter
  * header_mutation.proto). The two configs that carry mutations are registered under their type URLs (in place
