@@ -18,7 +18,6 @@ import {
 } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { Listener, Listener_DrainType } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import type { FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
-import { DownstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { pack } from "../../../../proto/any";
 import type { AccessLogIr, HttpListenerIr, TlsChainIr } from "../../ir/xds-ir";
 import type { ClientTlsIr } from "../../ir/client-traffic-tls-ir";
@@ -26,7 +25,7 @@ import { HttpConnectionManager_CodecType } from "../../../../proto/gen/envoy/ext
 import { QuicDownstreamTransportType } from "../extension-types";
 import { accessLogField, listenerAccessLogs } from "./access-log";
 import { additionalAddresses, hcmFilter, serverNames } from "./listener";
-import { downstreamTls } from "./tls";
+import { downstreamTlsContext } from "./tls";
 
 /** ALPN of QUIC connections (RFC 9114). */
 const H3_ALPN = ["h3"];
@@ -74,14 +73,13 @@ export function buildQuicListener(ir: HttpListenerIr, accessLogs?: readonly Acce
 /** The QUIC transport socket: the chain's TLS context (certificates over SDS), offering h3. */
 function quicTransport(c: TlsChainIr, client: ClientTlsIr | undefined): TransportSocket {
   // The TLS context is the TCP chain's (one builder for both), with QUIC's ALPN.
-  const tls = downstreamTls(c.tls, H3_ALPN, client ? { ...client, alpnProtocols: undefined } : undefined).typedConfig;
-  const downstreamTlsContext = DownstreamTlsContext.decode(tls?.value ?? new Uint8Array());
+  const tls = downstreamTlsContext(c.tls, H3_ALPN, client ? { ...client, alpnProtocols: undefined } : undefined);
   return {
     name: "envoy.transport_sockets.quic",
     typedConfig: pack(
       QuicDownstreamTransportType,
       QuicDownstreamTransportType.codec.fromPartial({
-        downstreamTlsContext,
+        downstreamTlsContext: tls,
       } as never),
     ),
   };

@@ -22,8 +22,18 @@ import { adsConfigSource } from "./config-source";
  * session resumption (tickets and the session id cache) is off unless the policy turns it on.
  */
 export function downstreamTls(ir: DownstreamTlsIr, alpn: readonly string[], client?: ClientTlsIr): TransportSocket {
+  const context = downstreamTlsContext(ir, alpn, client);
+  return { name: "envoy.transport_sockets.tls", typedConfig: pack(DownstreamTlsContextType, context) };
+}
+
+/** The DownstreamTlsContext of {@link downstreamTls}, unpacked (QUIC's transport socket wraps it). */
+export function downstreamTlsContext(
+  ir: DownstreamTlsIr,
+  alpn: readonly string[],
+  client?: ClientTlsIr,
+): DownstreamTlsContext {
   const v = client?.clientValidation;
-  const context = DownstreamTlsContext.fromPartial({
+  return DownstreamTlsContext.fromPartial({
     commonTlsContext: {
       ...tlsParams(client),
       alpnProtocols: [...(client?.alpnProtocols ?? alpn)],
@@ -38,7 +48,6 @@ export function downstreamTls(ir: DownstreamTlsIr, alpn: readonly string[], clie
     ...(client?.statelessResumption ? {} : { disableStatelessSessionResumption: true }),
     disableStatefulSessionResumption: client?.statefulResumption !== true,
   });
-  return { name: "envoy.transport_sockets.tls", typedConfig: pack(DownstreamTlsContextType, context) };
 }
 
 /** The Gateway's frontend validation (AllowInsecureFallback accepts untrusted certificates). */
