@@ -2,6 +2,7 @@
  * The xDS IR: what one Gateway's Envoy must do, as plain readonly data, independent of Envoy's protos.
  * The translator produces it; the xDS translator turns it into Envoy resources.
  */
+import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
 
 /** Everything one Gateway's Envoy serves. */
@@ -316,6 +317,8 @@ export interface RouteIr {
   readonly invalidBackendStatus?: 503;
   /** Session persistence: requests carrying the session's cookie or header go to the same endpoint. */
   readonly sessionPersistence?: SessionPersistenceIr;
+  /** Route-level settings of the BackendTrafficPolicy that applies here; absent when none does. */
+  readonly traffic?: RouteTrafficIr;
 }
 
 /**
@@ -360,6 +363,13 @@ export interface ClusterIr {
   readonly protocol: "http1" | "h2c";
   /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */
   readonly tls?: UpstreamTlsIr;
+  /** Cluster-level BackendTrafficPolicy settings (a policy variant of a backend's cluster); absent: defaults. */
+  readonly policy?: ClusterPolicyIr;
+  /**
+   * The EDS resource this cluster's endpoints come from when it is not the cluster's own name: a policy variant
+   * shares its backend cluster's endpoints (one ClusterLoadAssignment, updated once). Absent: its own name.
+   */
+  readonly edsServiceName?: string;
 }
 
 /** How Envoy originates TLS to a backend and validates its certificate. */

@@ -11,6 +11,7 @@ import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/trans
 import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
+import { clusterPolicyFields } from "./cluster-policy";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -39,6 +40,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
     ...(ir.tls ? { transportSocket: upstreamTls(ir.tls, ir.protocol) } : {}),
+    ...clusterPolicyFields(ir.policy),
   };
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({
@@ -51,14 +53,17 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
   return Cluster.fromPartial({
     ...base,
     type: Cluster_DiscoveryType.EDS,
-    edsClusterConfig: { edsConfig: adsConfigSource() },
+    edsClusterConfig: {
+      edsConfig: adsConfigSource(),
+      ...(ir.edsServiceName !== undefined ? { serviceName: ir.edsServiceName } : {}),
+    },
   });
 }
 
 /** Builds the endpoints of a cluster. */
 export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
   return ClusterLoadAssignment.fromPartial({
-    clusterName: ir.name,
+    clusterName: ir.edsServiceName ?? ir.name,
     endpoints: [
       {
         lbEndpoints: ir.endpoints.map(lbEndpoint),

@@ -1,0 +1,21 @@
+/**
+ * BackendTrafficPolicy's IR. Settings Envoy takes per route live on the route (`RouteIr.traffic`, plus the
+ * route's existing `retry` and `timeouts`); settings Envoy takes only per cluster live on the cluster
+ * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
+ * them (docs/adr/0005-policy-cluster-variants.md).
+ */
+
+/** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
+export interface RouteTrafficIr {
+  /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
+  readonly policy: string;
+}
+
+/**
+ * Cluster-level settings of a BackendTrafficPolicy (Envoy Gateway's ClusterSettings minus retry and the route
+ * timeout). Equal settings give the same variant name, so routes with equal policies share one variant cluster.
+ */
+export interface ClusterPolicyIr {
+  /** `timeout.tcp.connectTimeout` in milliseconds. @default 10 s (Envoy Gateway's) */
+  readonly connectTimeoutMs?: number;
+}
