@@ -4,11 +4,14 @@
  * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
+import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
   /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
   readonly policy: string;
+  /** `rateLimit.local`: the local_ratelimit filter's buckets for this route. */
+  readonly localRateLimit?: LocalRateLimitIr;
 }
 
 /**

@@ -1,20 +1,27 @@
 /**
  * BackendTrafficPolicy's fields carried out by HTTP filters per route (local rate limit, fault injection,
  * compression, response override, bandwidth limit, admission control, request buffer): spec → the route's
- * RouteTrafficIr. Each filter is one file of xds/translate/filters/ reading `RouteIr.traffic`.
+ * RouteTrafficIr. Each field group is one file here; each filter is one file of xds/translate/filters/ reading
+ * `RouteIr.traffic`.
  */
 import type { RouteTrafficIr } from "../../ir/backend-traffic-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
+import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
 
 /** Spec paths this file implements (a path covers everything below it). */
-export const FILTER_FIELDS: readonly string[] = [];
+export const FILTER_FIELDS: readonly string[] = ["rateLimit.type", "rateLimit.local"];
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The route-level filter settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
 export function translateRouteFilters(
-  _spec: BackendTrafficPolicySpec,
+  spec: BackendTrafficPolicySpec,
   _ctx: BackendTrafficContext,
-  _invalid: string[],
+  invalid: string[],
 ): Omit<RouteTrafficIr, "policy"> | undefined {
-  return undefined;
+  const out: Mutable<Omit<RouteTrafficIr, "policy">> = {};
+  const local = spec.rateLimit ? translateLocalRateLimit(spec.rateLimit, invalid) : undefined;
+  if (local) out.localRateLimit = local;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

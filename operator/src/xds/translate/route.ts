@@ -30,7 +30,7 @@ export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfigur
     virtualHosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map((r) => withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains)), altSvc)),
+      routes: vh.routes.map((r) => withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener), altSvc)),
     })),
   });
 }
@@ -55,7 +55,7 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
   return { ...ir, action: { kind: "redirect", redirect: { ...r, hostname: domains[0] } } };
 }
 
-function buildRoute(ir: RouteIr): Route {
+function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
   const route: Partial<Route> = { name: ir.name, match: buildMatch(ir.match) };
   if (ir.action.kind === "direct") {
     route.directResponse = {
@@ -75,7 +75,7 @@ function buildRoute(ir: RouteIr): Route {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
   }
-  const perFilter = routePerFilterConfig(ir);
+  const perFilter = routePerFilterConfig(ir, listener);
   if (perFilter) route.typedPerFilterConfig = perFilter;
   return route as Route;
 }

@@ -44,8 +44,8 @@ export interface HttpFilterDef {
   readonly placement: FilterPlacement;
   /** The filters of this kind the listener's HCM needs (none when no route uses it); absent until an IR feeds it. */
   readonly hcmFilters?: (listener: HttpListenerIr) => readonly HttpFilter[];
-  /** The route's `typed_per_filter_config` entries for this filter; absent until an IR feeds it. */
-  readonly perRouteConfig?: (route: RouteIr) => Readonly<Record<string, Any>> | undefined;
+  /** The route's `typed_per_filter_config` entries for this filter (on `listener`); absent until an IR feeds it. */
+  readonly perRouteConfig?: (route: RouteIr, listener: HttpListenerIr) => Readonly<Record<string, Any>> | undefined;
   /**
    * A small config Envoy accepts, for tests that have real Envoy validate the whole registry; never emitted by
    * the translator. Absent where any config needs something the test cannot provide (a Wasm module, a GeoIP
@@ -169,4 +169,9 @@ export function sampleSdsSecret(name: string = SAMPLE_SECRET): object {
 /** A gRPC service on {@link SAMPLE_CLUSTER}. */
 export function sampleGrpcService(): object {
   return { envoyGrpc: { clusterName: SAMPLE_CLUSTER } };
+}
+
+/** Whether some route of the listener satisfies `pred` (a `shared` or `disabled` filter is added only then). */
+export function listenerHasRoute(listener: HttpListenerIr, pred: (route: RouteIr) => boolean): boolean {
+  return listener.virtualHosts.some((vh) => vh.routes.some(pred));
 }
