@@ -4,6 +4,7 @@
  * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
+import type { FaultIr } from "./fault-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
@@ -12,6 +13,8 @@ export interface RouteTrafficIr {
   readonly policy: string;
   /** `rateLimit.local`: the local_ratelimit filter's buckets for this route. */
   readonly localRateLimit?: LocalRateLimitIr;
+  /** `faultInjection`: the fault filter's delay and abort for this route. */
+  readonly fault?: FaultIr;
 }
 
 /**

@@ -7,10 +7,11 @@
 import type { RouteTrafficIr } from "../../ir/backend-traffic-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
+import { translateFault } from "./backend-traffic-fault";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
 
 /** Spec paths this file implements (a path covers everything below it). */
-export const FILTER_FIELDS: readonly string[] = ["rateLimit.type", "rateLimit.local"];
+export const FILTER_FIELDS: readonly string[] = ["rateLimit.type", "rateLimit.local", "faultInjection"];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -23,5 +24,7 @@ export function translateRouteFilters(
   const out: Mutable<Omit<RouteTrafficIr, "policy">> = {};
   const local = spec.rateLimit ? translateLocalRateLimit(spec.rateLimit, invalid) : undefined;
   if (local) out.localRateLimit = local;
+  const fault = spec.faultInjection ? translateFault(spec.faultInjection, invalid) : undefined;
+  if (fault) out.fault = fault;
   return Object.keys(out).length > 0 ? out : undefined;
 }
