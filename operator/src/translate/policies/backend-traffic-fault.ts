@@ -15,33 +15,35 @@ const FIELD = "spec.faultInjection";
 export function translateFault(fault: FaultInjection, invalid: string[]): FaultIr | undefined {
   const before = invalid.length;
   if (!fault.delay && !fault.abort) invalid.push(`${FIELD}: set at least one of delay and abort`);
-  const out: { -readonly [K in keyof FaultIr]: FaultIr[K] } = {};
-  if (fault.delay) {
-    const ms = parseDuration(String(fault.delay.fixedDelay));
-    if (ms === undefined || ms <= 0) {
-      invalid.push(
-        `${FIELD}.delay.fixedDelay: ${quote(String(fault.delay.fixedDelay))} must be a duration of 1ms or more`,
-      );
-    }
-    out.delay = { fixedDelayMs: ms ?? 0, ...percent(fault.delay.percentage, "delay", invalid) };
-  }
-  const abort = fault.abort;
-  if (abort) {
-    const http = abort.httpStatus;
-    const grpc = abort.grpcStatus;
-    if ((http === undefined) === (grpc === undefined)) {
-      invalid.push(`${FIELD}.abort: set exactly one of httpStatus and grpcStatus`);
-    } else if (http !== undefined && !(Number.isInteger(http) && http >= 200 && http <= 599)) {
-      invalid.push(`${FIELD}.abort.httpStatus: ${String(http)} must be a status from 200 to 599`);
-    } else if (grpc !== undefined && !(Number.isInteger(grpc) && grpc >= 0 && grpc <= 16)) {
-      invalid.push(`${FIELD}.abort.grpcStatus: ${String(grpc)} must be a gRPC status from 0 to 16`);
-    }
-    out.abort = {
-      ...(http !== undefined ? { httpStatus: http } : { grpcStatus: grpc }),
-      ...percent(abort.percentage, "abort", invalid),
-    };
-  }
+  const out: FaultIr = {
+    ...(fault.delay ? { delay: delay(fault.delay, invalid) } : {}),
+    ...(fault.abort ? { abort: abort(fault.abort, invalid) } : {}),
+  };
   return invalid.length > before ? undefined : out;
+}
+
+function delay(d: NonNullable<FaultInjection["delay"]>, invalid: string[]): NonNullable<FaultIr["delay"]> {
+  const ms = parseDuration(String(d.fixedDelay));
+  if (ms === undefined || ms <= 0) {
+    invalid.push(`${FIELD}.delay.fixedDelay: ${quote(String(d.fixedDelay))} must be a duration of 1ms or more`);
+  }
+  return { fixedDelayMs: ms ?? 0, ...percent(d.percentage, "delay", invalid) };
+}
+
+function abort(a: NonNullable<FaultInjection["abort"]>, invalid: string[]): NonNullable<FaultIr["abort"]> {
+  const http = a.httpStatus;
+  const grpc = a.grpcStatus;
+  if ((http === undefined) === (grpc === undefined)) {
+    invalid.push(`${FIELD}.abort: set exactly one of httpStatus and grpcStatus`);
+  } else if (http !== undefined && !(Number.isInteger(http) && http >= 200 && http <= 599)) {
+    invalid.push(`${FIELD}.abort.httpStatus: ${String(http)} must be a status from 200 to 599`);
+  } else if (grpc !== undefined && !(Number.isInteger(grpc) && grpc >= 0 && grpc <= 16)) {
+    invalid.push(`${FIELD}.abort.grpcStatus: ${String(grpc)} must be a gRPC status from 0 to 16`);
+  }
+  return {
+    ...(http !== undefined ? { httpStatus: http } : { grpcStatus: grpc }),
+    ...percent(a.percentage, "abort", invalid),
+  };
 }
 
 /** The percentage, 100 when unset (the CRD's default, which the API server fills in; standalone has none). */

@@ -156,6 +156,10 @@ function addSelector(c: Conditions, sel: RateLimitSelectCondition, s: string, in
   (sel.headers ?? []).forEach((h, k) => pushParam(c.headers, headerParam(h, `${s}.headers[${k}]`, invalid)));
   (sel.queryParams ?? []).forEach((q, k) => pushParam(c.queryParams, queryParam(q, `${s}.queryParams[${k}]`, invalid)));
   for (const m of sel.methods ?? []) c.methods.push({ method: m.value, invert: m.invert === true });
+  addPathAndCidr(c, sel, s, invalid);
+}
+
+function addPathAndCidr(c: Conditions, sel: RateLimitSelectCondition, s: string, invalid: string[]): void {
   if (sel.path) {
     if (c.path) invalid.push(`${s}.path: only one path condition per rule`);
     c.path = pathMatch(sel.path, `${s}.path`, invalid);
