@@ -4,6 +4,7 @@
  * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
+import type { CompressionIr } from "./compression-ir";
 import type { FaultIr } from "./fault-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 
@@ -15,6 +16,8 @@ export interface RouteTrafficIr {
   readonly localRateLimit?: LocalRateLimitIr;
   /** `faultInjection`: the fault filter's delay and abort for this route. */
   readonly fault?: FaultIr;
+  /** `compressor` (or `compression`): the algorithms the route's responses may be compressed with, first preferred. */
+  readonly compression?: readonly CompressionIr[];
 }
 
 /**

@@ -7,11 +7,18 @@
 import type { RouteTrafficIr } from "../../ir/backend-traffic-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
+import { translateCompression } from "./backend-traffic-compression";
 import { translateFault } from "./backend-traffic-fault";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
 
 /** Spec paths this file implements (a path covers everything below it). */
-export const FILTER_FIELDS: readonly string[] = ["rateLimit.type", "rateLimit.local", "faultInjection"];
+export const FILTER_FIELDS: readonly string[] = [
+  "rateLimit.type",
+  "rateLimit.local",
+  "faultInjection",
+  "compressor",
+  "compression",
+];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -26,5 +33,7 @@ export function translateRouteFilters(
   if (local) out.localRateLimit = local;
   const fault = spec.faultInjection ? translateFault(spec.faultInjection, invalid) : undefined;
   if (fault) out.fault = fault;
+  const compression = translateCompression(spec, invalid);
+  if (compression) out.compression = compression;
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -71,6 +71,10 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
     route.requestHeadersToRemove = [...ir.requestHeaders.remove];
   }
+  // A compressing route asks the backend for an uncompressed answer (Envoy Gateway's compressor does the same).
+  if (ir.traffic?.compression && !route.requestHeadersToRemove?.includes("accept-encoding")) {
+    route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), "accept-encoding"];
+  }
   if (ir.responseHeaders) {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
