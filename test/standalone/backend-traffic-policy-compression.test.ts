@@ -50,7 +50,7 @@ function unzstd(data: Buffer): Buffer {
     return execFileSync("zstd", ["-d", "-c", "-q"], { input: data });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error("the zstd command is needed to decode zstd answers: apt-get install zstd");
+      throw new Error("the zstd command is needed to decode zstd answers: apt-get install zstd", { cause: err });
     }
     throw err;
   }
