@@ -376,13 +376,11 @@ export interface ClusterIr {
   readonly protocol: "http1" | "h2c";
   /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */
   readonly tls?: UpstreamTlsIr;
-  /** Cluster-level BackendTrafficPolicy settings (a policy variant of a backend's cluster); absent: defaults. */
-  readonly policy?: ClusterPolicyIr;
   /**
-   * The EDS resource this cluster's endpoints come from when it is not the cluster's own name: a policy variant
-   * shares its backend cluster's endpoints (one ClusterLoadAssignment, updated once). Absent: its own name.
+   * Cluster-level BackendTrafficPolicy settings: this is a policy variant of a backend's cluster, with the same
+   * endpoints under its own name (docs/adr/0005-policy-cluster-variants.md); absent: defaults.
    */
-  readonly edsServiceName?: string;
+  readonly policy?: ClusterPolicyIr;
 }
 
 /** How Envoy originates TLS to a backend and validates its certificate. */

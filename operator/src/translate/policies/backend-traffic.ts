@@ -228,12 +228,7 @@ function applyToRoute(
       if (!base) return dst;
       const name = `${base.name}/btp-${c.suffix}`;
       if (!variants.has(name)) {
-        variants.set(name, {
-          ...base,
-          name,
-          policy: c.ir,
-          ...(base.discovery === "static" ? { edsServiceName: base.edsServiceName ?? base.name } : {}),
-        });
+        variants.set(name, { ...base, name, policy: c.ir });
       }
       return { ...dst, cluster: name };
     });
