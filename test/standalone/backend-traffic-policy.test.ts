@@ -9,7 +9,8 @@
  *   from the 2nd attempt well before the hang would end; its `timeout.http.requestTimeout: 1s` answers 504 when
  *   every attempt hangs; its `timeout.tcp.connectTimeout` puts the route on a policy cluster variant whose
  *   endpoints are the backend cluster's: Envoy's own config shows the variant active with `connect_timeout` 2s
- *   (the backend cluster keeps 10s), and traffic flows through it;
+ *   (the backend cluster keeps 10s), and traffic flows through it; its `telemetry.metrics.routeStatName` names
+ *   Envoy's route stats (`vhost.<vh>.route.HTTPRoute/default/tuned/-.upstream_rq_total`);
  * - a policy with an invalid value: Accepted=False naming the field, its route answers 500.
  */
 import * as assert from "node:assert/strict";
@@ -106,6 +107,8 @@ ${httpRouteYaml("broken", "broken.example.com", RULE)}`,
   timeout:
     http: { requestTimeout: 1s }
     tcp: { connectTimeout: 2s }
+  telemetry:
+    metrics: { routeStatName: "%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/%ROUTE_RULE_NAME%" }
 `,
       ),
     );
@@ -127,7 +130,7 @@ ${httpRouteYaml("broken", "broken.example.com", RULE)}`,
     );
   });
 
-  it("connectTimeout: the route goes to a policy variant of the backend cluster, with its endpoints", async () => {
+  it("connectTimeout: the route goes to a policy variant of the backend cluster, with its endpoints; routeStatName names the route's stats", async () => {
     const admin = await t?.gw.runner?.adminUrl("default/eg");
     assert.ok(admin, "the Envoy of default/eg has an admin address");
     const dump = (await (await fetch(`${admin}/config_dump?resource=dynamic_active_clusters`)).json()) as {

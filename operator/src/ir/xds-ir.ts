@@ -332,6 +332,8 @@ export interface RouteIr {
   readonly sessionPersistence?: SessionPersistenceIr;
   /** Route-level settings of the BackendTrafficPolicy that applies here; absent when none does. */
   readonly traffic?: RouteTrafficIr;
+  /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
+  readonly statPrefix?: string;
 }
 
 /**

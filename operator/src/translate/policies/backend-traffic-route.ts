@@ -16,6 +16,7 @@ export const ROUTE_FIELDS: readonly string[] = [
   "retry.perRetry.timeout",
   "retry.perRetry.backOff",
   "timeout.http.requestTimeout",
+  "telemetry.metrics.routeStatName",
 ];
 
 /** Envoy Gateway's retry defaults: retry_on conditions, the status code they retry, the number of retries. */
@@ -35,11 +36,15 @@ export interface RouteActionSettings {
   readonly retry?: RetryIr;
   /** Request timeout in milliseconds (replaces the rule's `timeouts.request`). */
   readonly requestTimeoutMs?: number;
+  /** `telemetry.metrics.routeStatName`: the route stat prefix template (see {@link routeStatName}). */
+  readonly routeStatName?: string;
 }
 
 /** The route action settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
 export function translateRouteAction(spec: BackendTrafficPolicySpec, invalid: string[]): RouteActionSettings {
-  const out: { retry?: RetryIr; requestTimeoutMs?: number } = {};
+  const out: { retry?: RetryIr; requestTimeoutMs?: number; routeStatName?: string } = {};
+  const statName = spec.telemetry?.metrics?.routeStatName;
+  if (statName !== undefined && statName !== "") out.routeStatName = statName;
   const timeout = spec.timeout?.http?.requestTimeout;
   if (timeout !== undefined) {
     const ms = parseDuration(timeout);
@@ -103,4 +108,24 @@ function perRetry(r: Retry, invalid: string[]): { perTry?: number; base?: number
 export function withRequestTimeout(t: TimeoutsIr | undefined, ms: number | undefined): TimeoutsIr | undefined {
   if (ms === undefined) return t;
   return { ...t, requestMs: ms };
+}
+
+/** The route a stat name is made for: its kind, namespace, name and rule name (absent: the rule has none). */
+export interface RouteIdentity {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly rule?: string;
+}
+
+/**
+ * Envoy Gateway's route stat name: the template with `%ROUTE_NAME%`, `%ROUTE_NAMESPACE%`, `%ROUTE_KIND%` and
+ * `%ROUTE_RULE_NAME%` (`-` for a rule without a name) replaced.
+ */
+export function routeStatName(template: string, r: RouteIdentity): string {
+  return template
+    .replaceAll("%ROUTE_NAME%", r.name)
+    .replaceAll("%ROUTE_NAMESPACE%", r.namespace)
+    .replaceAll("%ROUTE_KIND%", r.kind)
+    .replaceAll("%ROUTE_RULE_NAME%", r.rule ?? "-");
 }

@@ -30,6 +30,7 @@ import type { BackendTrafficContext } from "./backend-traffic-context";
 import { FILTER_FIELDS, translateRouteFilters } from "./backend-traffic-filters";
 import {
   ROUTE_FIELDS,
+  routeStatName,
   translateRouteAction,
   withRequestTimeout,
   type RouteActionSettings,
@@ -78,7 +79,12 @@ interface Translated {
 }
 
 /** What applies to one route on one Gateway port: a translation, or nothing. */
-type Decision = Translated;
+interface Decision {
+  /** The translation of the route's policy chain. */
+  readonly t: Translated;
+  /** The route's stat prefix (`telemetry.metrics.routeStatName` filled in for this route). */
+  readonly statPrefix?: string;
+}
 
 /** The decisions of one translation, applied to the published nodes by {@link applyBackendTraffic}. */
 export interface BackendTrafficDecisions {
@@ -144,7 +150,8 @@ function decide(
           if (!ref) continue;
           const listener = ownerListener(b.gw, l.port, v.domains[0] ?? "*", `${ref.kind}/${ref.key}`, index);
           if (!listener) continue;
-          const chain = set.forRouteRule(ref.kind, ref.key, ruleName(ref, index), b.gw, listener);
+          const rule = ruleName(ref, index);
+          const chain = set.forRouteRule(ref.kind, ref.key, rule, b.gw, listener);
           if (chain.length === 0) continue;
           const id = chain
             .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
@@ -154,7 +161,12 @@ function decide(
             t = chainTranslation(chain, own, book, opts.snapshot);
             byChain.set(id, t);
           }
-          if (t) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, t);
+          if (!t) continue;
+          const template = t.action.routeStatName;
+          const [namespace, name] = ref.key.split("/");
+          const statPrefix =
+            template !== undefined ? routeStatName(template, { kind: ref.kind, namespace, name, rule }) : undefined;
+          byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, { t, ...(statPrefix !== undefined ? { statPrefix } : {}) });
         }
       }
     }
@@ -178,10 +190,10 @@ function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr 
     const virtualHosts = l.virtualHosts.map((v) => {
       let hit = false;
       const routes = v.routes.map((r) => {
-        const t = decisionFor(d, gws, l.port, r.name);
-        if (!t) return r;
+        const decision = decisionFor(d, gws, l.port, r.name);
+        if (!decision) return r;
         hit = true;
-        return applyToRoute(r, t, clusters, variants);
+        return applyToRoute(r, decision, clusters, variants);
       });
       touched ||= hit;
       return hit ? { ...v, routes } : v;
@@ -213,10 +225,11 @@ function decisionFor(
 /** One route with a policy's translation applied. */
 function applyToRoute(
   r: RouteIr,
-  t: Translated,
+  d: Decision,
   clusters: ReadonlyMap<string, ClusterIr>,
   variants: Map<string, ClusterIr>,
 ): RouteIr {
+  const t = d.t;
   if (t.unimplemented.length > 0) return r;
   if (t.invalid.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
   const timeouts = withRequestTimeout(r.timeouts, t.action.requestTimeoutMs);
@@ -240,6 +253,7 @@ function applyToRoute(
     ...(t.action.retry ? { retry: t.action.retry } : {}),
     ...(timeouts ? { timeouts } : {}),
     ...(t.traffic ? { traffic: t.traffic } : {}),
+    ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
   };
 }
 
