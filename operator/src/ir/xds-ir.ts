@@ -283,6 +283,19 @@ export interface RetryIr {
   readonly attempts: number;
   /** Base backoff interval in milliseconds; absent means Envoy's default (25 ms). */
   readonly backoffMs?: number;
+  /**
+   * A BackendTrafficPolicy's retry, in Envoy Gateway's shape: these retry_on conditions replace the Gateway API
+   * ones, the previously tried hosts are avoided, and `backendRequest`-style per-try timeouts come from here.
+   * Absent for an HTTPRoute rule's own retry.
+   */
+  readonly policy?: {
+    /** Envoy retry_on conditions, in order. */
+    readonly retryOn: readonly string[];
+    /** Timeout of each attempt in milliseconds. */
+    readonly perTryTimeoutMs?: number;
+    /** Maximum backoff interval in milliseconds. */
+    readonly maxBackoffMs?: number;
+  };
 }
 
 /** A route: match plus action. */
@@ -319,6 +332,8 @@ export interface RouteIr {
   readonly sessionPersistence?: SessionPersistenceIr;
   /** Route-level settings of the BackendTrafficPolicy that applies here; absent when none does. */
   readonly traffic?: RouteTrafficIr;
+  /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
+  readonly statPrefix?: string;
 }
 
 /**
@@ -363,13 +378,11 @@ export interface ClusterIr {
   readonly protocol: "http1" | "h2c";
   /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */
   readonly tls?: UpstreamTlsIr;
-  /** Cluster-level BackendTrafficPolicy settings (a policy variant of a backend's cluster); absent: defaults. */
-  readonly policy?: ClusterPolicyIr;
   /**
-   * The EDS resource this cluster's endpoints come from when it is not the cluster's own name: a policy variant
-   * shares its backend cluster's endpoints (one ClusterLoadAssignment, updated once). Absent: its own name.
+   * Cluster-level BackendTrafficPolicy settings: this is a policy variant of a backend's cluster, with the same
+   * endpoints under its own name (docs/adr/0005-policy-cluster-variants.md); absent: defaults.
    */
-  readonly edsServiceName?: string;
+  readonly policy?: ClusterPolicyIr;
 }
 
 /** How Envoy originates TLS to a backend and validates its certificate. */

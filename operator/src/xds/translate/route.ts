@@ -56,7 +56,11 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
 }
 
 function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
-  const route: Partial<Route> = { name: ir.name, match: buildMatch(ir.match) };
+  const route: Partial<Route> = {
+    name: ir.name,
+    match: buildMatch(ir.match),
+    ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
+  };
   if (ir.action.kind === "direct") {
     route.directResponse = {
       status: ir.action.status,
