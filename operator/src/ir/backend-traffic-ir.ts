@@ -7,6 +7,7 @@
 import type { CompressionIr } from "./compression-ir";
 import type { FaultIr } from "./fault-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
+import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
@@ -18,6 +19,8 @@ export interface RouteTrafficIr {
   readonly fault?: FaultIr;
   /** `compressor` (or `compression`): the algorithms the route's responses may be compressed with, first preferred. */
   readonly compression?: readonly CompressionIr[];
+  /** `responseOverride`: rules replacing matching responses, first match wins. */
+  readonly responseOverride?: readonly ResponseOverrideRuleIr[];
 }
 
 /**

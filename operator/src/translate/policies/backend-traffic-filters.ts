@@ -10,6 +10,7 @@ import type { BackendTrafficContext } from "./backend-traffic-context";
 import { translateCompression } from "./backend-traffic-compression";
 import { translateFault } from "./backend-traffic-fault";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
+import { translateResponseOverride } from "./backend-traffic-response-override";
 
 /** Spec paths this file implements (a path covers everything below it). */
 export const FILTER_FIELDS: readonly string[] = [
@@ -18,6 +19,7 @@ export const FILTER_FIELDS: readonly string[] = [
   "faultInjection",
   "compressor",
   "compression",
+  "responseOverride",
 ];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -25,7 +27,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** The route-level filter settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
 export function translateRouteFilters(
   spec: BackendTrafficPolicySpec,
-  _ctx: BackendTrafficContext,
+  ctx: BackendTrafficContext,
   invalid: string[],
 ): Omit<RouteTrafficIr, "policy"> | undefined {
   const out: Mutable<Omit<RouteTrafficIr, "policy">> = {};
@@ -35,5 +37,7 @@ export function translateRouteFilters(
   if (fault) out.fault = fault;
   const compression = translateCompression(spec, invalid);
   if (compression) out.compression = compression;
+  const overrides = spec.responseOverride ? translateResponseOverride(spec.responseOverride, ctx, invalid) : undefined;
+  if (overrides) out.responseOverride = overrides;
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -20,7 +20,7 @@ import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filte
 import { registerType, type RegisteredType } from "../../../../../proto/any";
 import type { CompressionIr } from "../../../ir/compression-ir";
 import type { HttpListenerIr } from "../../../ir/xds-ir";
-import { type HttpFilterDef, packPartial } from "./registry";
+import { filterInstances, type FilterInstance, type HttpFilterDef, instanceKey, packPartial } from "./registry";
 
 /** Compressor, registered for Any packing. */
 export const CompressorType = registerType(Compressor);
@@ -43,16 +43,16 @@ export const compressor: HttpFilterDef = {
   perRouteType: CompressorPerRouteType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...filterNames(listener)].map(
-      ([key, name]) =>
-        ({ name, typedConfig: packPartial(CompressorType, config(fromKey(key))), disabled: true }) as HttpFilter,
+    [...instances(listener).values()].map(
+      (i) =>
+        ({ name: i.name, typedConfig: packPartial(CompressorType, config(i.config)), disabled: true }) as HttpFilter,
     ),
   perRouteConfig: (route, listener) => {
     const list = route.traffic?.compression;
     if (!list) return undefined;
-    const names = filterNames(listener);
+    const names = instances(listener);
     const override = packPartial(CompressorPerRouteType, { overrides: { responseDirectionConfig: {} } });
-    return Object.fromEntries(list.map((c) => [names.get(keyOf(c)) as string, override]));
+    return Object.fromEntries(list.map((c) => [names.get(instanceKey(baseName(c), c))?.name as string, override]));
   },
   sampleConfig: () => packPartial(CompressorType, config({ type: "Gzip", chooseFirst: false })),
 };
@@ -68,30 +68,13 @@ function config(c: CompressionIr): object {
   };
 }
 
-function keyOf(c: CompressionIr): string {
-  return JSON.stringify([c.type, c.chooseFirst, c.minContentLength ?? null]);
+function baseName(c: CompressionIr): string {
+  return `${NAME}.${c.type.toLowerCase()}`;
 }
 
-function fromKey(key: string): CompressionIr {
-  const [type, chooseFirst, min] = JSON.parse(key) as [CompressionIr["type"], boolean, number | null];
-  return { type, chooseFirst, ...(min !== null ? { minContentLength: min } : {}) };
-}
-
-/** Each distinct compression setting on the listener → its filter's name, in route order. */
-function filterNames(listener: HttpListenerIr): Map<string, string> {
-  const names = new Map<string, string>();
-  const perType = new Map<string, number>();
-  for (const vh of listener.virtualHosts) {
-    for (const r of vh.routes) {
-      for (const c of r.traffic?.compression ?? []) {
-        const key = keyOf(c);
-        if (names.has(key)) continue;
-        const n = perType.get(c.type) ?? 0;
-        perType.set(c.type, n + 1);
-        const base = `${NAME}.${c.type.toLowerCase()}`;
-        names.set(key, n === 0 ? base : `${base}/${n}`);
-      }
-    }
-  }
-  return names;
+/** Each distinct compression setting on the listener → its filter instance. */
+function instances(listener: HttpListenerIr): Map<string, FilterInstance<CompressionIr>> {
+  return filterInstances(listener, (r) =>
+    (r.traffic?.compression ?? []).map((c) => ({ base: baseName(c), config: c })),
+  );
 }

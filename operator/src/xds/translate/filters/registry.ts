@@ -175,3 +175,39 @@ export function sampleGrpcService(): object {
 export function listenerHasRoute(listener: HttpListenerIr, pred: (route: RouteIr) => boolean): boolean {
   return listener.virtualHosts.some((vh) => vh.routes.some(pred));
 }
+
+/** One HCM instance of a filter placed once per distinct config: its name and config. */
+export interface FilterInstance<T> {
+  readonly name: string;
+  readonly config: T;
+}
+
+/** The key of a (base name, config) pair among a listener's instances. */
+export function instanceKey(base: string, config: unknown): string {
+  return JSON.stringify([base, config]);
+}
+
+/**
+ * The HCM instances of a filter with one instance per distinct config on the listener, by
+ * {@link instanceKey}, in route order: the first config under a base name gets the base name, each further
+ * distinct one `<base>/1`, `<base>/2`, ... (so routes whose settings differ never share an instance).
+ */
+export function filterInstances<T>(
+  listener: HttpListenerIr,
+  configsOf: (route: RouteIr) => readonly { readonly base: string; readonly config: T }[],
+): Map<string, FilterInstance<T>> {
+  const out = new Map<string, FilterInstance<T>>();
+  const perBase = new Map<string, number>();
+  for (const vh of listener.virtualHosts) {
+    for (const r of vh.routes) {
+      for (const { base, config } of configsOf(r)) {
+        const key = instanceKey(base, config);
+        if (out.has(key)) continue;
+        const n = perBase.get(base) ?? 0;
+        perBase.set(base, n + 1);
+        out.set(key, { name: n === 0 ? base : `${base}/${n}`, config });
+      }
+    }
+  }
+  return out;
+}
