@@ -4,6 +4,7 @@
  * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
+import type { BandwidthLimitIr } from "./bandwidth-limit-ir";
 import type { CompressionIr } from "./compression-ir";
 import type { FaultIr } from "./fault-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
@@ -21,6 +22,8 @@ export interface RouteTrafficIr {
   readonly compression?: readonly CompressionIr[];
   /** `responseOverride`: rules replacing matching responses, first match wins. */
   readonly responseOverride?: readonly ResponseOverrideRuleIr[];
+  /** `bandwidthLimit`: the bandwidth_limit filter's rates for this route, per direction. */
+  readonly bandwidthLimit?: BandwidthLimitIr;
 }
 
 /**

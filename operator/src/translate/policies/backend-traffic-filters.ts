@@ -7,6 +7,7 @@
 import type { RouteTrafficIr } from "../../ir/backend-traffic-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
+import { translateBandwidthLimit } from "./backend-traffic-bandwidth";
 import { translateCompression } from "./backend-traffic-compression";
 import { translateFault } from "./backend-traffic-fault";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
@@ -20,6 +21,7 @@ export const FILTER_FIELDS: readonly string[] = [
   "compressor",
   "compression",
   "responseOverride",
+  "bandwidthLimit",
 ];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -39,5 +41,7 @@ export function translateRouteFilters(
   if (compression) out.compression = compression;
   const overrides = spec.responseOverride ? translateResponseOverride(spec.responseOverride, ctx, invalid) : undefined;
   if (overrides) out.responseOverride = overrides;
+  const bandwidth = spec.bandwidthLimit ? translateBandwidthLimit(spec.bandwidthLimit, invalid) : undefined;
+  if (bandwidth) out.bandwidthLimit = bandwidth;
   return Object.keys(out).length > 0 ? out : undefined;
 }
