@@ -24,6 +24,8 @@ export interface RouteTrafficIr {
   readonly responseOverride?: readonly ResponseOverrideRuleIr[];
   /** `bandwidthLimit`: the bandwidth_limit filter's rates for this route, per direction. */
   readonly bandwidthLimit?: BandwidthLimitIr;
+  /** `requestBuffer.limit`: requests are buffered whole up to this many bytes (413 above). */
+  readonly requestBufferBytes?: number;
 }
 
 /**

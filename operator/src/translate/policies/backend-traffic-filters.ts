@@ -11,6 +11,7 @@ import { translateBandwidthLimit } from "./backend-traffic-bandwidth";
 import { translateCompression } from "./backend-traffic-compression";
 import { translateFault } from "./backend-traffic-fault";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
+import { translateRequestBuffer } from "./backend-traffic-request-buffer";
 import { translateResponseOverride } from "./backend-traffic-response-override";
 
 /** Spec paths this file implements (a path covers everything below it). */
@@ -22,6 +23,7 @@ export const FILTER_FIELDS: readonly string[] = [
   "compression",
   "responseOverride",
   "bandwidthLimit",
+  "requestBuffer",
 ];
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -43,5 +45,7 @@ export function translateRouteFilters(
   if (overrides) out.responseOverride = overrides;
   const bandwidth = spec.bandwidthLimit ? translateBandwidthLimit(spec.bandwidthLimit, invalid) : undefined;
   if (bandwidth) out.bandwidthLimit = bandwidth;
+  const buffered = translateRequestBuffer(spec, invalid);
+  if (buffered !== undefined) out.requestBufferBytes = buffered;
   return Object.keys(out).length > 0 ? out : undefined;
 }
