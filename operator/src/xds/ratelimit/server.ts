@@ -94,7 +94,10 @@ export class RateLimitXdsServer {
       }));
   }
 
-  /** Binds `address` ("host:port"; port 0 picks one) and resolves with the bound port. Plaintext unless given credentials. */
+  /**
+   * Binds `address` ("host:port"; port 0 picks one) and resolves with the bound port. Plaintext unless given
+   * credentials (Envoy Gateway: mTLS, TLS 1.3, client certificate required).
+   */
   start(
     address: string,
     credentials: grpc.ServerCredentials = grpc.ServerCredentials.createInsecure(),
@@ -124,7 +127,7 @@ export class RateLimitXdsServer {
     });
   }
 
-  /** Ends every stream and shuts down, forcing after `graceMs`. */
+  /** Ends every stream and shuts down, forcing after `graceMs`; events$ completes (a stopped server is not restarted). */
   async stop(graceMs = 2000): Promise<void> {
     const server = this.server;
     this.server = undefined;
