@@ -13,7 +13,7 @@
 # pinned in test/support/ratelimit.ts: change both together. Its go.mod says go 1.25.6, below this machine's
 # Go, so no GOTOOLCHAIN is needed; the module has no replace directives, so `go install module@version` works.
 #
-# Usage: bash scripts/install-ratelimit.sh   (first run: about a minute of Go build on 2 cores; then < 1 s)
+# Usage: bash scripts/install-ratelimit.sh   (first run: 1 to 4 minutes of Go build on 2 cores; then < 0.1 s)
 set -euo pipefail
 
 RATELIMIT_VERSION=v1.4.1-0.20260122083618-3fb702589d36
