@@ -155,7 +155,11 @@ function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): 
  * attempts, the previous_hosts predicate (a retry goes to another endpoint when there is one, up to 5 picks), its
  * per-try timeout (else the route rule's backendRequest timeout) and back-off.
  */
-function policyRetry(retry: RetryIr, p: NonNullable<RetryIr["policy"]>, routePerTryMs: number | undefined): RetryPolicy {
+function policyRetry(
+  retry: RetryIr,
+  p: NonNullable<RetryIr["policy"]>,
+  routePerTryMs: number | undefined,
+): RetryPolicy {
   const perTry = p.perTryTimeoutMs ?? routePerTryMs;
   const backOff =
     retry.backoffMs !== undefined || p.maxBackoffMs !== undefined
