@@ -44,10 +44,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "global-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
   "global-ratelimit-path": { accepted: false, field: "spec.rateLimit" },
   "global-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
-  "grpc-timeouts-streaming": {
-    accepted: false,
-    field: "spec.timeout.http.maxStreamDuration, spec.timeout.http.streamIdleTimeout",
-  },
+  "grpc-timeouts-streaming": { accepted: true },
   "grpc-timeouts-unary": { accepted: true },
   "lb-consistent-hash-cookie": { accepted: false, field: "spec.loadBalancer" },
   "lb-consistent-hash-header": { accepted: false, field: "spec.loadBalancer" },

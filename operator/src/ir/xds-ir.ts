@@ -273,6 +273,10 @@ export interface TimeoutsIr {
   readonly requestMs?: number;
   /** Each attempt to a backend. */
   readonly backendRequestMs?: number;
+  /** Longest life of a stream on this route (BackendTrafficPolicy `timeout.http.maxStreamDuration`); 0: none. */
+  readonly maxStreamDurationMs?: number;
+  /** Idle time after which the stream is reset (BackendTrafficPolicy `timeout.http.streamIdleTimeout`). */
+  readonly streamIdleMs?: number;
 }
 
 /** When and how often a request is retried. */

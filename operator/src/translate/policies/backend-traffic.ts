@@ -39,7 +39,7 @@ import {
   ROUTE_FIELDS,
   routeStatName,
   translateRouteAction,
-  withRequestTimeout,
+  withPolicyTimeouts,
   type RouteActionSettings,
 } from "./backend-traffic-route";
 import { unimplementedFields } from "./client-traffic-fields";
@@ -333,7 +333,7 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   const t = d.t;
   if (t.unimplemented.length > 0) return r;
   if (t.invalid.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
-  const timeouts = withRequestTimeout(r.timeouts, t.action.requestTimeoutMs);
+  const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
   const action =
     t.cluster && r.action.kind === "forward"
       ? { ...r.action, destinations: variants.of(r.action.destinations, t.cluster) }
