@@ -6,9 +6,9 @@
  * replace the HTTPRoute rule's own retry and timeouts, as in Envoy Gateway, where the policy's traffic settings
  * win over the route's.
  */
-import type { RetryIr, TimeoutsIr } from "../../ir/xds-ir";
+import type { RetryIr, TimeoutsIr, UpgradeIr } from "../../ir/xds-ir";
 import type { Retry } from "../../resources/backend-cluster";
-import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
+import type { BackendTrafficPolicySpec, ProtocolUpgradeConfig } from "../../resources/backend-traffic-policy";
 import { parseDuration } from "../duration";
 
 /** Spec paths this file implements (a path covers everything below it). */
@@ -21,6 +21,7 @@ export const ROUTE_FIELDS: readonly string[] = [
   "timeout.http.maxStreamDuration",
   "timeout.http.streamIdleTimeout",
   "telemetry.metrics.routeStatName",
+  "httpUpgrade",
 ];
 
 /** Envoy Gateway's retry defaults: retry_on conditions, the status code they retry, the number of retries. */
@@ -46,11 +47,19 @@ export interface RouteActionSettings {
   };
   /** `telemetry.metrics.routeStatName`: the route stat prefix template (see {@link routeStatName}). */
   readonly routeStatName?: string;
+  /** `httpUpgrade`: the upgrades the route allows, replacing the default (WebSocket). */
+  readonly upgrades?: readonly UpgradeIr[];
 }
 
 /** The route action settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
 export function translateRouteAction(spec: BackendTrafficPolicySpec, invalid: string[]): RouteActionSettings {
-  const out: { retry?: RetryIr; timeouts?: RouteActionSettings["timeouts"]; routeStatName?: string } = {};
+  const out: {
+    retry?: RetryIr;
+    timeouts?: RouteActionSettings["timeouts"];
+    routeStatName?: string;
+    upgrades?: readonly UpgradeIr[];
+  } = {};
+  if (spec.httpUpgrade && spec.httpUpgrade.length > 0) out.upgrades = upgradesOf(spec.httpUpgrade, invalid);
   const statName = spec.telemetry?.metrics?.routeStatName;
   if (statName !== undefined && statName !== "") out.routeStatName = statName;
   const http = spec.timeout?.http;
@@ -149,4 +158,22 @@ export function routeStatName(template: string, r: RouteIdentity): string {
     .replaceAll("%ROUTE_NAMESPACE%", r.namespace)
     .replaceAll("%ROUTE_KIND%", r.kind)
     .replaceAll("%ROUTE_RULE_NAME%", r.rule ?? "-");
+}
+
+/** An upgrade type token (RFC 9110: `token [ "/" token ]`), as Envoy matches it against the Upgrade header. */
+const UPGRADE_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$/;
+
+/** `httpUpgrade` → the route's upgrades; a type that cannot be an Upgrade value, or a repeated one, is invalid. */
+function upgradesOf(list: readonly ProtocolUpgradeConfig[], invalid: string[]): UpgradeIr[] {
+  const seen = new Set<string>();
+  return list.map((u, i) => {
+    const at = `spec.httpUpgrade[${i}]`;
+    const type = String(u.type ?? "");
+    if (!UPGRADE_TYPE.test(type)) invalid.push(`${at}.type: ${JSON.stringify(type)} is not an upgrade type`);
+    if (seen.has(type.toLowerCase())) invalid.push(`${at}.type: ${type} is listed twice`);
+    seen.add(type.toLowerCase());
+    const connect = type.toUpperCase() === "CONNECT";
+    if (u.connect && !connect) invalid.push(`${at}.connect: only for type CONNECT`);
+    return { type, ...(connect && u.connect?.terminate === true ? { connectTerminate: true } : {}) };
+  });
 }

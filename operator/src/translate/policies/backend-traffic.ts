@@ -345,6 +345,7 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
     ...(timeouts ? { timeouts } : {}),
     ...(t.traffic ? { traffic: t.traffic } : {}),
     ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
+    ...(t.action.upgrades ? { upgrades: t.action.upgrades } : {}),
   };
 }
 
