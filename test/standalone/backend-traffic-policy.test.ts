@@ -11,6 +11,7 @@
  *   endpoints are the backend cluster's: Envoy's own config shows the variant active with `connect_timeout` 2s
  *   (the backend cluster keeps 10s), and traffic flows through it; its `telemetry.metrics.routeStatName` names
  *   Envoy's route stats (`vhost.<vh>.route.HTTPRoute/default/tuned/-.upstream_rq_total`);
+ * - `timeout.http.streamIdleTimeout` 400ms: a backend silent for 1.5 s gets the stream cut: Envoy 1.36 answers 504 after ~400 ms;
  * - a policy with an invalid value: Accepted=False naming the field, its route answers 500.
  */
 import * as assert from "node:assert/strict";
@@ -59,7 +60,8 @@ describe("standalone: BackendTrafficPolicy retry and timeouts (real Envoy, scrip
       "routes.yaml": `${backendYaml("backend", backend.port)}---
 ${httpRouteYaml("plain", "plain.example.com", RULE)}---
 ${httpRouteYaml("tuned", "tuned.example.com", RULE)}---
-${httpRouteYaml("broken", "broken.example.com", RULE)}`,
+${httpRouteYaml("broken", "broken.example.com", RULE)}---
+${httpRouteYaml("idle", "idle.example.com", RULE)}`,
     });
     await eventually(async () => (await call("plain.example.com", "200")).status === 200, 15_000, "the routes");
   });
@@ -150,6 +152,28 @@ ${httpRouteYaml("broken", "broken.example.com", RULE)}`,
       )
     ).text();
     assert.match(stats, /upstream_rq_total: [1-9]/, stats);
+  });
+
+  it("timeout.http.streamIdleTimeout: a backend silent for longer gets the stream cut with 504", async () => {
+    await t?.write(
+      "idle-policy.yaml",
+      policyYaml(
+        "idle",
+        "{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: idle }",
+        "  timeout: { http: { streamIdleTimeout: 400ms } }\n",
+      ),
+    );
+    let last = { status: 0, attempts: 0, ms: 0 };
+    await eventually(
+      async () => (last = await call("idle.example.com", "sleep1500")).status === 504,
+      20_000,
+      "the 504",
+    ).catch(() => assert.fail(`last answer ${JSON.stringify(last)}`));
+    const r = await call("idle.example.com", "sleep1500");
+    assert.equal(r.status, 504);
+    assert.ok(r.ms >= 380 && r.ms < 1400, `504 after ${r.ms} ms`);
+    assert.equal((await call("idle.example.com", "sleep100")).status, 200, "a backend answering within 400 ms");
+    console.log(`      measured: silent backend → 504 after ${r.ms} ms`);
   });
 
   it("an invalid value: Accepted=False naming the field, and the route answers 500", async () => {

@@ -273,6 +273,10 @@ export interface TimeoutsIr {
   readonly requestMs?: number;
   /** Each attempt to a backend. */
   readonly backendRequestMs?: number;
+  /** Longest life of a stream on this route (BackendTrafficPolicy `timeout.http.maxStreamDuration`); 0: none. */
+  readonly maxStreamDurationMs?: number;
+  /** Idle time after which the stream is reset (BackendTrafficPolicy `timeout.http.streamIdleTimeout`). */
+  readonly streamIdleMs?: number;
 }
 
 /** When and how often a request is retried. */
@@ -334,6 +338,19 @@ export interface RouteIr {
   readonly traffic?: RouteTrafficIr;
   /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
   readonly statPrefix?: string;
+  /**
+   * The protocol upgrades this route allows (BackendTrafficPolicy `httpUpgrade`), replacing the default
+   * (WebSocket); a CONNECT entry makes the route match CONNECT requests. Absent: the listener's default.
+   */
+  readonly upgrades?: readonly UpgradeIr[];
+}
+
+/** One protocol upgrade a route allows. */
+export interface UpgradeIr {
+  /** Upgrade type as the client sends it (`websocket`, `spdy/3.1`, `CONNECT`, …), compared case-insensitively. */
+  readonly type: string;
+  /** CONNECT only: Envoy answers the CONNECT and forwards the payload to the backend as raw TCP. */
+  readonly connectTerminate?: boolean;
 }
 
 /**

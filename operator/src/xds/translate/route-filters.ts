@@ -120,6 +120,10 @@ export function timeoutAndRetryFields(t: TimeoutsIr | undefined, retry: RetryIr 
   const perTry = t?.backendRequestMs;
   if (t?.requestMs !== undefined) out.timeout = duration(t.requestMs);
   else if (perTry !== undefined) out.timeout = duration(0);
+  if (t?.streamIdleMs !== undefined) out.idleTimeout = duration(t.streamIdleMs);
+  if (t?.maxStreamDurationMs !== undefined) {
+    out.maxStreamDuration = { maxStreamDuration: duration(t.maxStreamDurationMs) } as RouteAction["maxStreamDuration"];
+  }
   if (retry || (perTry !== undefined && perTry > 0)) {
     out.retryPolicy = retryPolicy(retry, perTry !== undefined && perTry > 0 ? perTry : undefined);
   }
