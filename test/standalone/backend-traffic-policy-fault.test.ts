@@ -90,7 +90,7 @@ describe("BackendTrafficPolicy faultInjection (real Envoy)", function () {
     );
     const plain = await many("probe", 10);
     assert.ok(
-      plain.every((x) => x.ms < 150),
+      plain.every((x) => x.ms < 250),
       `probe times ${JSON.stringify(plain.map((x) => Math.round(x.ms)))}`,
     );
     console.log(`      delay 300 ms: ${Math.min(...times)}–${Math.max(...times)} ms`);
@@ -99,9 +99,9 @@ describe("BackendTrafficPolicy faultInjection (real Envoy)", function () {
   it("delay 200 ms at 50 %: the slow share of 100 requests is within binomial bounds", async () => {
     const results = await many("delay-half", 100, 20);
     assert.ok(results.every((x) => x.r.status === 200));
+    // Delayed requests take 200 ms or more; the others a few milliseconds (a loaded machine can only push a fast
+    // one up, which the 5σ bound absorbs).
     const slow = results.filter((x) => x.ms >= 195).length;
-    const fast = results.filter((x) => x.ms < 120).length;
-    assert.equal(slow + fast, 100, `times ${JSON.stringify(results.map((x) => Math.round(x.ms)))}`);
     assert.ok(withinBinomial(slow, 100, 0.5), `${slow} of 100 delayed`);
     console.log(`      delay 50 %: ${slow} of 100 delayed`);
   });
