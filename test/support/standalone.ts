@@ -3,7 +3,7 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
-import { StandaloneGateway } from "../../operator/src/pipeline/standalone";
+import { StandaloneGateway, type StandaloneRateLimit } from "../../operator/src/pipeline/standalone";
 import type { BackendSettings } from "../../operator/src/translate/backend-endpoints";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";
@@ -46,6 +46,8 @@ export async function startTestGateway(
     listenerRetryMs?: number;
     /** Collects each line Envoy writes to stdout (its access log) instead of dropping it. */
     envoyStdout?: string[];
+    /** Runs the global rate limit service on this host (StandaloneOptions.rateLimit). */
+    rateLimit?: StandaloneRateLimit;
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -72,6 +74,7 @@ export async function startTestGateway(
     ...(opts.xdsCertDir ? { xdsCertDir: opts.xdsCertDir } : {}),
     backends: opts.backends ?? TEST_BACKENDS,
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
+    ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
   });
   await gw.start();
   return {

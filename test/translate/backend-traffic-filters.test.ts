@@ -47,7 +47,11 @@ function render(inFile: string): string {
       const invalid: string[] = [];
       const ns = o.metadata.namespace ?? "default";
       const spec = (o as unknown as { spec: BackendTrafficPolicySpec }).spec;
-      const filters = translateRouteFilters(spec, { namespace: ns, snapshot }, invalid);
+      const filters = translateRouteFilters(
+        spec,
+        { namespace: ns, policy: `${ns}/${o.metadata.name}`, snapshot },
+        invalid,
+      );
       const traffic = filters ? { policy: `${ns}/${o.metadata.name}`, ...filters } : undefined;
       const listener = listenerWith(traffic);
       const route = listener.virtualHosts[0].routes[0];

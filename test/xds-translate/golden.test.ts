@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { xdsDoc } from "../../operator/src/cmd/translate";
 import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
+import { inClusterRateLimit } from "../../operator/src/config/envoy-gateway-ratelimit";
 import { validateXdsIr } from "../../operator/src/ir/validate";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
@@ -40,7 +41,13 @@ export function renderXds(objects: readonly KubeObject[], opts: TranslateOptions
 describe("xDS translate golden files (testdata/xds)", () => {
   for (const inFile of goldenInputs(testdataDir("xds"))) {
     const name = caseName(inFile);
-    const opts = (): TranslateOptions => ({ backends: loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile)).backends });
+    const opts = (): TranslateOptions => {
+      const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
+      return {
+        backends: config.backends,
+        ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
+      };
+    };
     it(name, () => {
       checkGolden(inFile, renderXds(readCase(inFile), opts()));
     });

@@ -2,6 +2,7 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer, type AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
@@ -19,7 +20,10 @@ import { componentLoggers, type LogLevels, type Logger } from "../log";
 import { controllerSecret, CONTROLLER_SECRET, generateControlPlaneCerts, writeCertDir } from "../certgen/certgen";
 import { Controller } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
-import { StandaloneGateway } from "../pipeline/standalone";
+import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
+import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
+import { findRatelimit } from "../infra/host/ratelimit-binary";
+import { hostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import { checkConfigDir } from "../provider/file/config-dir";
 import { isLoopbackListen } from "../xds/server";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
@@ -96,6 +100,7 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
     listenAddress: values["listen-address"],
     backends: config.backends,
     extensionApis: config.extensionApis,
+    ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
   });
 }
 
@@ -138,6 +143,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
     controllerName: values["controller-name"] ?? config.controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
+    ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -255,6 +261,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
+    rateLimitConfigured: config.rateLimit !== undefined,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
@@ -366,5 +373,29 @@ export function watchScope(
   return {
     ...(namespaces ? { namespaces: namespaces.split(",").filter((n) => n !== "") } : {}),
     ...(Object.keys(matchLabels).length > 0 ? { namespaceSelector: { matchLabels } } : {}),
+  };
+}
+
+/**
+ * The host rate limit service of `egts standalone` from the configuration's `rateLimit`: the ratelimit binary
+ * (scripts/install-ratelimit.sh), the Redis URL, and a free loopback port for its gRPC API.
+ * @throws Error naming what standalone mode cannot honour, or the missing binary's install step.
+ */
+async function standaloneRateLimit(cfg: RateLimitConfig): Promise<StandaloneRateLimit> {
+  const settings = hostRateLimitSettings(cfg);
+  const grpcPort = await new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const port = (probe.address() as AddressInfo).port;
+      probe.close(() => resolve(port));
+    });
+  });
+  return {
+    ...settings,
+    binary: findRatelimit(env()),
+    grpcPort,
+    timeoutMs: cfg.timeoutMs,
+    failClosed: cfg.failClosed,
   };
 }

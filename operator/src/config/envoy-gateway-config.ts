@@ -16,7 +16,8 @@
  * - `extensionApis`: `enableBackend` (+ the egts extension `backend`: Backend endpoints refused by default
  *   that this installation allows), `enableEnvoyPatchPolicy`, `enableLua` / `disableLua` (translate
  *   ExtensionApiGates); `enableSDSSecretRef: true` is refused (not implemented).
- * - `rateLimit` (envoy-gateway-ratelimit.ts): parsed and validated; the next issue's global rate limit reads it.
+ * - `rateLimit` (envoy-gateway-ratelimit.ts): standalone mode runs the rate limit service with it and
+ *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -45,8 +46,8 @@ export interface EnvoyGatewayConfig {
   /** The other `extensionApis` switches, for the translator. @default every gated kind off */
   readonly extensionApis: ExtensionApiGates;
   /**
-   * `rateLimit`: the global rate limit service's Redis backend, timeout, failClosed and telemetry. Nothing
-   * acts on it yet: the next issue's global rate limit (BackendTrafficPolicy `rateLimit.type: Global`) reads it.
+   * `rateLimit`: the global rate limit service's Redis backend, timeout, failClosed and telemetry: standalone
+   * mode runs the service on the host with it, BackendTrafficPolicy `rateLimit.global` calls it.
    */
   readonly rateLimit?: RateLimitConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */

@@ -1,9 +1,8 @@
 /**
  * The `rateLimit` section of the EnvoyGateway configuration (Envoy Gateway's RateLimit): the global rate
- * limit service's database and how the proxies call it. Parsed and validated here. The standalone rate limit
- * service (infra/host/ratelimit-runner.ts, `hostRateLimitSettings`) takes its Redis URL from it; the pipeline does
- * not start that service yet, and the proxies' ratelimit filter (BackendTrafficPolicy `rateLimit.type: Global`)
- * is still to read the rest.
+ * limit service's database and how the proxies call it. Standalone mode runs the service on the host with it
+ * (infra/host/ratelimit-runner.ts) and BackendTrafficPolicy `rateLimit.global` builds the proxies' ratelimit
+ * filter from it; `egts translate` assumes Envoy Gateway's in-cluster service ({@link RATE_LIMIT_SERVICE}).
  */
 import type { ConfigWalk } from "./config-walk";
 
@@ -39,6 +38,25 @@ export interface RateLimitConfig {
     readonly prometheusDisabled: boolean;
     /** `tracing`: OpenTelemetry traces of the service. */
     readonly tracing?: { readonly samplingRate: number; readonly url?: string };
+  };
+}
+
+/** Envoy Gateway's in-cluster rate limit service: `envoy-ratelimit` in the controller's namespace, gRPC port 8081. */
+export const RATE_LIMIT_SERVICE = { name: "envoy-ratelimit", port: 8081 } as const;
+
+/**
+ * How the proxies call the rate limit service of `cfg` when it runs as Envoy Gateway deploys it (in-cluster, in
+ * `namespace`): what `egts translate` uses.
+ */
+export function inClusterRateLimit(
+  cfg: RateLimitConfig,
+  namespace: string,
+): { host: string; port: number; timeoutMs: number; failClosed: boolean } {
+  return {
+    host: `${RATE_LIMIT_SERVICE.name}.${namespace}.svc.cluster.local`,
+    port: RATE_LIMIT_SERVICE.port,
+    timeoutMs: cfg.timeoutMs,
+    failClosed: cfg.failClosed,
   };
 }
 

@@ -7,6 +7,7 @@
 import type { BandwidthLimitIr } from "./bandwidth-limit-ir";
 import type { CompressionIr } from "./compression-ir";
 import type { FaultIr } from "./fault-ir";
+import type { GlobalRateLimitRouteIr } from "./global-rate-limit-route-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
@@ -16,6 +17,8 @@ export interface RouteTrafficIr {
   readonly policy: string;
   /** `rateLimit.local`: the local_ratelimit filter's buckets for this route. */
   readonly localRateLimit?: LocalRateLimitIr;
+  /** `rateLimit.global`: the rules the rate limit service counts for this route. */
+  readonly globalRateLimit?: GlobalRateLimitRouteIr;
   /** `faultInjection`: the fault filter's delay and abort for this route. */
   readonly fault?: FaultIr;
   /** `compressor` (or `compression`): the algorithms the route's responses may be compressed with, first preferred. */

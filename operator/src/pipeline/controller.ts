@@ -49,6 +49,12 @@ import type { TranslateOptions } from "../translate/translate";
 import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
+/**
+ * Why a global rate limit is refused in Kubernetes although `rateLimit` is configured: egts does not deploy the
+ * rate limit service there yet, and a proxy calling no service would let every request through.
+ */
+export const KUBERNETES_RATE_LIMIT_REFUSAL =
+  "egts does not deploy the rate limit service in Kubernetes yet (standalone mode runs it), so global rate limits are refused rather than not enforced";
 /** Controller settings. */
 export interface ControllerOptions {
   /** Kubeconfig file; the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
@@ -80,6 +86,8 @@ export interface ControllerOptions {
   readonly leaderElectionDisabled?: boolean;
   /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
   readonly extensionApis?: ExtensionApiGates;
+  /** The EnvoyGateway configuration has `rateLimit` (global rate limits are refused saying why). @default false */
+  readonly rateLimitConfigured?: boolean;
   /** A logger per component (EnvoyGateway `logging.level`). @default `logger` for every component */
   readonly componentLogger?: ComponentLoggers;
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
@@ -368,6 +376,7 @@ export class Controller {
       controllerName: this.opts.controllerName,
       backends: this.opts.backends,
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+      ...(this.opts.rateLimitConfigured ? { rateLimitRefusal: KUBERNETES_RATE_LIMIT_REFUSAL } : {}),
       reservedPorts: PROXY_RESERVED_PORTS,
     };
   }

@@ -20,6 +20,7 @@ import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { translateAndPublish, type PassResult } from "./translate-step";
+import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
@@ -55,8 +56,26 @@ export interface StandaloneOptions {
   readonly stuckAfterMs?: number;
   /** How often listeners Envoy could not bind (port in use) are sent again. @default 30000 */
   readonly listenerRetryMs?: number;
+  /**
+   * The global rate limit service to run on this host (the EnvoyGateway configuration's `rateLimit`): the
+   * ratelimit binary, the Redis URL, how the proxies call it, and the port of its gRPC API. Absent: none runs and
+   * BackendTrafficPolicy `rateLimit.global` is refused.
+   */
+  readonly rateLimit?: StandaloneRateLimit;
   /** Logger. */
   readonly logger: Logger;
+}
+
+/** The host rate limit service of a standalone gateway. */
+export interface StandaloneRateLimit extends HostRateLimitSettings {
+  /** The ratelimit binary (findRatelimit). */
+  readonly binary: string;
+  /** Port of the service's gRPC API on 127.0.0.1. */
+  readonly grpcPort: number;
+  /** `rateLimit.timeout` in milliseconds. */
+  readonly timeoutMs: number;
+  /** `rateLimit.failClosed`. */
+  readonly failClosed: boolean;
 }
 
 /** A snapshot as the file provider gives it. */
@@ -105,6 +124,8 @@ export class StandaloneGateway {
   private readonly health: PipelineHealth;
   /** Routes Envoy rejected: quarantine and bisection. */
   readonly nackGuard: NackGuard;
+  /** The global rate limit service (when `rateLimit` is configured), after start. */
+  rateLimit?: HostRateLimitService;
   private lastSnapshot?: ResourceSnapshot;
 
   constructor(private readonly opts: StandaloneOptions) {
@@ -155,6 +176,14 @@ export class StandaloneGateway {
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
     if (this.stopping) return this.server.stop(0); // stop() came while the server was starting
+    const rl = this.opts.rateLimit;
+    if (rl) {
+      // The service's output goes where Envoy's goes (a line collector gets none of it: it is not an access log).
+      const output = this.opts.envoyOutput === "inherit" || this.opts.envoyOutput === undefined ? "inherit" : "ignore";
+      this.rateLimit = new HostRateLimitService({ ...rl, output, logger: this.log("global-ratelimit") });
+      await this.rateLimit.start();
+      this.log("global-ratelimit")("info", "rate limit service running", { grpc: this.rateLimit.grpcAddress });
+    }
     if (this.opts.envoyBin) {
       (this as { runner?: HostRunner }).runner = new HostRunner({
         envoyBin: this.opts.envoyBin,
@@ -242,6 +271,7 @@ export class StandaloneGateway {
       this.lastSnapshot = e.snapshot;
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      this.rateLimit?.update(pass.result.rateLimitIr);
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -275,6 +305,16 @@ export class StandaloneGateway {
       sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+      ...(this.opts.rateLimit
+        ? {
+            rateLimit: {
+              host: "127.0.0.1",
+              port: this.opts.rateLimit.grpcPort,
+              timeoutMs: this.opts.rateLimit.timeoutMs,
+              failClosed: this.opts.rateLimit.failClosed,
+            },
+          }
+        : {}),
     });
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
@@ -308,6 +348,7 @@ export class StandaloneGateway {
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
+    await this.rateLimit?.stop();
     await this.server.stop(1000);
     this.events.complete();
   }

@@ -28,6 +28,9 @@ import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } f
 import { markHostPortConflicts } from "./host-ports";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
+import type { RateLimitServiceSettings } from "./policies/backend-traffic";
+import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
+import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -51,6 +54,13 @@ export interface TranslateOptions {
   readonly backends?: BackendSettings;
   /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
   readonly extensionApis?: ExtensionApiGates;
+  /**
+   * The global rate limit service (the EnvoyGateway configuration's `rateLimit`, and where the service listens).
+   * @default none: BackendTrafficPolicy `rateLimit.global` is refused, as in Envoy Gateway
+   */
+  readonly rateLimit?: RateLimitServiceSettings;
+  /** Why global rate limits are refused although `rateLimit` is configured (no service runs). @default Envoy Gateway's message */
+  readonly rateLimitRefusal?: string;
 }
 
 /** What one translation produces. */
@@ -63,6 +73,8 @@ export interface TranslateResult {
   readonly infraIr: readonly ProxyInfraIr[];
   /** Objects left out: a wrong type or out-of-range value in a field (intake), or their translation threw. */
   readonly rejected: readonly RejectedObject[];
+  /** What the global rate limit service must enforce (BackendTrafficPolicy `rateLimit.global`); no domains: none. */
+  readonly rateLimitIr: GlobalRateLimitIr;
 }
 
 /** Translates a snapshot. */
@@ -170,6 +182,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         controllerName,
         gates: opts.extensionApis ?? DEFAULT_EXTENSION_API_GATES,
         merged,
+        ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+        ...(opts.rateLimitRefusal ? { rateLimitRefusal: opts.rateLimitRefusal } : {}),
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );
@@ -196,6 +210,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     xdsIr,
     infraIr,
     rejected,
+    rateLimitIr: rateLimitIrOf(xdsIr),
   };
 }
 

@@ -10,6 +10,7 @@ import type { BackendTrafficContext } from "./backend-traffic-context";
 import { translateBandwidthLimit } from "./backend-traffic-bandwidth";
 import { translateCompression } from "./backend-traffic-compression";
 import { translateFault } from "./backend-traffic-fault";
+import { translateGlobalRateLimit } from "./backend-traffic-ratelimit-global";
 import { translateLocalRateLimit } from "./backend-traffic-ratelimit-local";
 import { translateRequestBuffer } from "./backend-traffic-request-buffer";
 import { translateResponseOverride } from "./backend-traffic-response-override";
@@ -18,6 +19,7 @@ import { translateResponseOverride } from "./backend-traffic-response-override";
 export const FILTER_FIELDS: readonly string[] = [
   "rateLimit.type",
   "rateLimit.local",
+  "rateLimit.global",
   "faultInjection",
   "compressor",
   "compression",
@@ -37,6 +39,8 @@ export function translateRouteFilters(
   const out: Mutable<Omit<RouteTrafficIr, "policy">> = {};
   const local = spec.rateLimit ? translateLocalRateLimit(spec.rateLimit, invalid) : undefined;
   if (local) out.localRateLimit = local;
+  const global = spec.rateLimit ? translateGlobalRateLimit(spec.rateLimit, ctx.policy, ctx, invalid) : undefined;
+  if (global) out.globalRateLimit = global;
   const fault = spec.faultInjection ? translateFault(spec.faultInjection, invalid) : undefined;
   if (fault) out.fault = fault;
   const compression = translateCompression(spec, invalid);

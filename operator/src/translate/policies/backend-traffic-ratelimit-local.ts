@@ -133,6 +133,19 @@ function selectorRule(
   limit: TokenBucketIr,
   invalid: string[],
 ): LocalRateLimitRuleIr | undefined {
+  const c = ruleConditions(rule, at, invalid);
+  return c ? { ...c, limit } : undefined;
+}
+
+/**
+ * A rule's client selectors and request cost, checked as Envoy Gateway checks them (shared by the local and the
+ * global rate limit); undefined when a problem went to `invalid`.
+ */
+export function ruleConditions(
+  rule: RateLimitRule,
+  at: string,
+  invalid: string[],
+): Omit<LocalRateLimitRuleIr, "limit"> | undefined {
   const before = invalid.length;
   const c: Conditions = { headers: [], queryParams: [], methods: [] };
   (rule.clientSelectors ?? []).forEach((sel, j) => addSelector(c, sel, `${at}.clientSelectors[${j}]`, invalid));
@@ -144,7 +157,6 @@ function selectorRule(
     ...(c.path ? { path: c.path } : {}),
     ...(c.sourceCidr ? { sourceCidr: c.sourceCidr } : {}),
     queryParams: c.queryParams,
-    limit,
     ...(requestCost ? { cost: requestCost } : {}),
   };
 }

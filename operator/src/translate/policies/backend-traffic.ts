@@ -16,6 +16,7 @@
  * {@link applyBackendTraffic}, after Gateways of merged classes are combined.
  */
 import { createHash } from "node:crypto";
+import { isIP } from "node:net";
 import type { ClusterPolicyIr, RouteTrafficIr } from "../../ir/backend-traffic-ir";
 import type {
   ClusterIr,
@@ -47,6 +48,31 @@ import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet 
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
+
+/** What this kind's translation needs beyond the policies. */
+export interface BackendTrafficEnv {
+  /** The snapshot (objects the policies reference). */
+  readonly snapshot: ResourceSnapshot;
+  /** The global rate limit service; absent when the EnvoyGateway configuration has no `rateLimit`. */
+  readonly rateLimit?: RateLimitServiceSettings;
+  /** Why global rate limits are refused when no service is given. @default Envoy Gateway's message */
+  readonly rateLimitRefusal?: string;
+}
+
+/** Where the rate limit service listens and how the proxies call it (EnvoyGateway `rateLimit`). */
+export interface RateLimitServiceSettings {
+  /** Host of its gRPC API, as the proxies reach it. */
+  readonly host: string;
+  /** Port of its gRPC API. */
+  readonly port: number;
+  /** `rateLimit.timeout` in milliseconds. */
+  readonly timeoutMs: number;
+  /** `rateLimit.failClosed`. */
+  readonly failClosed: boolean;
+}
+
+/** Envoy Gateway's name of the rate limit service's cluster on every proxy that uses it. */
+export const RATE_LIMIT_CLUSTER = "ratelimit_cluster";
 
 /** BackendTrafficPolicy's attachment rules (Envoy Gateway v1.9). */
 export const BACKEND_TRAFFIC_RULES: PolicyKindRules = {
@@ -105,6 +131,8 @@ export interface BackendTrafficDecisions {
   readonly byRoute: ReadonlyMap<string, Decision>;
   /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
   readonly gatewaysOf: (node: string) => readonly string[];
+  /** The rate limit service's cluster, added to the nodes with a global rate limit. */
+  readonly rateLimitCluster?: ClusterIr;
 }
 
 /**
@@ -116,15 +144,14 @@ export function attachBackendTrafficPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  opts: { readonly snapshot: ResourceSnapshot; readonly nodeOf: (gw: GatewayState) => string },
+  opts: BackendTrafficEnv & { readonly nodeOf: (gw: GatewayState) => string },
 ): BackendTrafficDecisions {
   const set = attachPolicies(policies, BACKEND_TRAFFIC_RULES, index, book);
   const own = new Map<string, Translated>();
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t =
-      own.get(a.policyKey) ??
-      translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts.snapshot));
+      own.get(a.policyKey) ?? translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts));
     own.set(a.policyKey, t);
     reportProblems(a, t, book);
   }
@@ -142,6 +169,8 @@ function decide(
     readonly index: TargetIndex;
     readonly book: PolicyStatusBook;
     readonly snapshot: ResourceSnapshot;
+    readonly rateLimit?: RateLimitServiceSettings;
+    readonly rateLimitRefusal?: string;
     readonly nodeOf: (gw: GatewayState) => string;
   },
 ): BackendTrafficDecisions {
@@ -152,7 +181,7 @@ function decide(
     const id = chain
       .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
       .join(",");
-    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, opts.snapshot));
+    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, opts));
     return byChain.get(id);
   };
   const byRoute = new Map<string, Decision>();
@@ -175,7 +204,22 @@ function decide(
       if (t) byRoute.set(`${b.gw.key}|${port}|${name}`, { t });
     }
   }
-  return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+  const rl = opts.rateLimit;
+  return {
+    byRoute,
+    gatewaysOf: (node) => gateways.get(node) ?? [],
+    ...(rl
+      ? {
+          rateLimitCluster: {
+            name: RATE_LIMIT_CLUSTER,
+            // An in-cluster Service name is resolved by Envoy; an address (standalone's loopback) is an endpoint.
+            discovery: isIP(rl.host) ? "static" : "dns",
+            endpoints: [{ host: rl.host, port: rl.port }],
+            protocol: "h2c",
+          },
+        }
+      : {}),
+  };
 }
 
 /** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
@@ -253,8 +297,15 @@ function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr 
     http,
     ...(tcp ? { tcp } : {}),
     ...(udp ? { udp } : {}),
-    clusters: [...n.clusters, ...variants.added()],
+    clusters: [...n.clusters, ...variants.added(), ...rateLimitClusterFor(http, d)],
   };
+}
+
+/** The rate limit service's cluster when a route of these listeners has a global rate limit. */
+function rateLimitClusterFor(http: readonly HttpListenerIr[], d: BackendTrafficDecisions): ClusterIr[] {
+  if (!d.rateLimitCluster) return [];
+  const used = http.some((l) => l.virtualHosts.some((v) => v.routes.some((r) => r.traffic?.globalRateLimit)));
+  return used ? [d.rateLimitCluster] : [];
 }
 
 /** `items` mapped; the same array when no item changed (so untouched listeners stay identical). */
@@ -354,14 +405,14 @@ function chainTranslation(
   chain: readonly Attachment[],
   own: ReadonlyMap<string, Translated>,
   book: PolicyStatusBook,
-  snapshot: ResourceSnapshot,
+  env: BackendTrafficEnv,
 ): Translated | undefined {
   const head = chain[0];
   const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
   if (!merges) return own.get(head.policyKey);
   const spec = effectiveSpec(chain, book) as BackendTrafficPolicySpec;
   const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
-  const t = translate(spec, keys, context(head, snapshot));
+  const t = translate(spec, keys, context(head, env));
   reportProblems(head, t, book);
   return t;
 }
@@ -400,8 +451,17 @@ function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
-function context(a: Attachment, snapshot: ResourceSnapshot): BackendTrafficContext {
-  return { namespace: namespaceOf(a.policy.metadata), snapshot };
+function context(a: Attachment, env: BackendTrafficEnv): BackendTrafficContext {
+  const rl = env.rateLimit;
+  return {
+    namespace: namespaceOf(a.policy.metadata),
+    policy: a.policyKey,
+    snapshot: env.snapshot,
+    ...(env.rateLimitRefusal ? { rateLimitRefusal: env.rateLimitRefusal } : {}),
+    ...(rl
+      ? { rateLimitService: { cluster: RATE_LIMIT_CLUSTER, timeoutMs: rl.timeoutMs, failClosed: rl.failClosed } }
+      : {}),
+  };
 }
 
 /** The spec paths that act on HTTP requests only (route action and per-route filter settings). */

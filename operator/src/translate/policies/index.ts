@@ -11,7 +11,7 @@ import type { ExtensionApiGates } from "../extension-gates";
 import type { GatewayState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import { PolicyStatusBook } from "./ancestors";
-import { applyBackendTraffic, attachBackendTrafficPolicies } from "./backend-traffic";
+import { applyBackendTraffic, attachBackendTrafficPolicies, type RateLimitServiceSettings } from "./backend-traffic";
 import { applyClientTrafficPolicies } from "./client-traffic";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
@@ -32,6 +32,10 @@ export interface PolicyInputs {
   readonly gates: ExtensionApiGates;
   /** GatewayClasses whose Gateways share one proxy (mergeGateways): their shared ports are one Envoy listener. */
   readonly merged: ReadonlySet<string>;
+  /** The global rate limit service (EnvoyGateway `rateLimit`); absent: global rate limits refused. */
+  readonly rateLimit?: RateLimitServiceSettings;
+  /** Why global rate limits are refused without `rateLimit` (see TranslateOptions.rateLimitRefusal). */
+  readonly rateLimitRefusal?: string;
 }
 
 /** What the policy stage produces. */
@@ -58,6 +62,8 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   });
   const traffic = attachBackendTrafficPolicies(policies.backendTrafficPolicies ?? [], index, book, built, {
     snapshot: inputs.snapshot,
+    ...(inputs.rateLimit ? { rateLimit: inputs.rateLimit } : {}),
+    ...(inputs.rateLimitRefusal ? { rateLimitRefusal: inputs.rateLimitRefusal } : {}),
     nodeOf,
   });
   const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);

@@ -89,16 +89,33 @@ function tokenBucket(b: TokenBucketIr): object {
   return { maxTokens: b.requests, tokensPerFill: b.requests, fillInterval: duration(b.fillSeconds * 1000) };
 }
 
-interface Entry {
+/** One entry of a rate limit descriptor: a key and, unless each distinct request value counts apart, a value. */
+export interface DescriptorEntry {
   readonly key: string;
   readonly value?: string;
 }
+type Entry = DescriptorEntry;
 
 /** One descriptor and its actions per method of the rule (one when it has no method condition). */
 function ruleEntries(
   rule: LocalRateLimitRuleIr,
   i: number,
 ): { descriptor: { entries: readonly Entry[] }; rateLimit: object }[] {
+  return ruleParts(rule, i).map((parts) => ({
+    descriptor: { entries: parts.map((p) => p.entry), tokenBucket: tokenBucket(rule.limit) },
+    rateLimit: { actions: parts.map((p) => p.action), ...(rule.cost ? { hitsAddend: hitsAddend(rule) } : {}) },
+  }));
+}
+
+/**
+ * The rate limit actions of rule `i`'s client selectors and the descriptor entries they produce, as Envoy Gateway
+ * keys them (`rule-<i>-match-<j>`, `rule-<i>-method`, `rule-<i>-path`, the CIDR keys): one list per method of the
+ * rule (one when it has no method condition). Shared by the local and the global rate limit.
+ */
+export function ruleParts(
+  rule: Omit<LocalRateLimitRuleIr, "limit">,
+  i: number,
+): { readonly action: object; readonly entry: DescriptorEntry }[][] {
   const methods: (RateLimitMethodIr | undefined)[] = rule.methods.length > 0 ? [...rule.methods] : [undefined];
   return methods.map((method) => {
     const parts: { action: object; entry: Entry }[] = [
@@ -137,10 +154,7 @@ function ruleEntries(
           : distinct(key, { queryParameters: { queryParameterName: q.name, descriptorKey: key } });
       }),
     ];
-    return {
-      descriptor: { entries: parts.map((p) => p.entry), tokenBucket: tokenBucket(rule.limit) },
-      rateLimit: { actions: parts.map((p) => p.action), ...(rule.cost ? { hitsAddend: hitsAddend(rule) } : {}) },
-    };
+    return parts;
   });
 }
 
@@ -164,7 +178,7 @@ function distinct(key: string, action: object): { action: object; entry: Entry }
 }
 
 /** Envoy's masked_remote_address (clients in the range) and, for Distinct, remote_address (one bucket per client). */
-function cidrParts(rule: LocalRateLimitRuleIr): { action: object; entry: Entry }[] {
+function cidrParts(rule: Omit<LocalRateLimitRuleIr, "limit">): { action: object; entry: Entry }[] {
   const c = rule.sourceCidr;
   if (!c) return [];
   const v4 = !c.addressPrefix.includes(":");
@@ -185,7 +199,8 @@ function stringMatcher(m: RateLimitStringMatchIr): object {
   return { safeRegex: { regex: m.value } };
 }
 
-function hitsAddend(rule: LocalRateLimitRuleIr): object | undefined {
+/** Envoy's hits_addend of a rule with a request cost. */
+export function hitsAddend(rule: Pick<LocalRateLimitRuleIr, "cost">): object | undefined {
   const c = rule.cost;
   if (!c) return undefined;
   return "number" in c

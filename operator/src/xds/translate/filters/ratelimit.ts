@@ -1,30 +1,47 @@
 /**
- * envoy.filters.http.ratelimit (rank 303), placement `listener`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.ratelimit (rank 303), placement `listener`, fed by BackendTrafficPolicy `rateLimit.global`
+ * (`RouteIr.traffic.globalRateLimit`).
  *
- * Envoy Gateway (BackendTrafficPolicy `rateLimit.global`): one RateLimit for the listener pointing at the rate
- * limit service (EnvoyGateway `rateLimit`), domain per listener; routes carry their descriptors as `rate_limits` in
- * the route action, not in typed_per_filter_config. Its `enable_x_ratelimit_headers` comes from the listener's
- * ClientTrafficPolicy (`headers.disableRateLimitHeaders`): see {@link xRateLimitHeaders}, which the `hcmFilters`
- * to come must use.
+ * As Envoy Gateway: on a listener some route of which has a global rate limit, one RateLimit filter for the
+ * listener's domain (the listener's name) plus one per shared domain its routes use
+ * (`envoy.filters.http.ratelimit/<domain>`), each calling the rate limit service's cluster with the EnvoyGateway
+ * configuration's timeout and failure mode; X-RateLimit-* headers (draft 03) unless the listener's
+ * ClientTrafficPolicy sets `headers.disableRateLimitHeaders`; x-envoy-ratelimited only with
+ * `headers.enableEnvoyHeaders`. Each route carries a RateLimitPerRoute per domain under that filter's name, so
+ * a request makes one call per domain. A rule's actions: a generic_key naming the route (or the shared rule),
+ * then its client selectors' actions (ruleParts, shared with the local rate limit), or a generic_key
+ * `rule-<i>-match--1` for a rule without selectors.
  */
 import {
   RateLimit,
+  RateLimitPerRoute,
   RateLimit_XRateLimitHeadersRFCVersion as XRateLimitHeaders,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/ratelimit/v3/rate_limit";
-import type { HttpListenerIr } from "../../../ir/xds-ir";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { registerType } from "../../../../../proto/any";
+import type { GlobalRateLimitRuleIr } from "../../../ir/global-rate-limit-route-ir";
+import type { HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
+import { httpListenerSettings } from "../client-traffic";
+import { duration } from "../route-filters";
+import { hitsAddend, ruleParts, type DescriptorEntry } from "./local-ratelimit";
 import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
 /** RateLimit, registered for Any packing. */
 export const RatelimitType = registerType(RateLimit);
+/** RateLimitPerRoute, registered for Any packing. */
+export const RatelimitPerRouteType = registerType(RateLimitPerRoute);
+
+const NAME = "envoy.filters.http.ratelimit";
 
 /** The ratelimit filter's registry entry. */
 export const ratelimit: HttpFilterDef = {
-  name: "envoy.filters.http.ratelimit",
+  name: NAME,
   rank: 303,
   configType: RatelimitType.name,
+  perRouteType: RatelimitPerRouteType.name,
   placement: "listener",
+  hcmFilters: (listener) => hcmFilters(listener),
+  perRouteConfig: (route, listener) => perRoute(route, listener),
   sampleConfig: () =>
     packPartial(RatelimitType, {
       domain: "egts-sample",
@@ -41,4 +58,84 @@ export function xRateLimitHeaders(listener: HttpListenerIr): XRateLimitHeaders {
   return listener.clientTraffic?.headers?.disableRateLimitHeaders
     ? XRateLimitHeaders.OFF
     : XRateLimitHeaders.DRAFT_VERSION_03;
+}
+
+/** The filter instance name of a domain: the listener's own domain has the plain name. */
+function filterName(domain: string, listener: HttpListenerIr): string {
+  return domain === listener.name ? NAME : `${NAME}/${domain}`;
+}
+
+/** The domain a rule counts in: its shared domain, or the listener's. */
+export function ruleDomain(rule: GlobalRateLimitRuleIr, listener: Pick<HttpListenerIr, "name">): string {
+  return rule.shared?.domain ?? listener.name;
+}
+
+function hcmFilters(listener: HttpListenerIr): HttpFilter[] {
+  const routes = listener.virtualHosts.flatMap((v) => v.routes).filter((r) => r.traffic?.globalRateLimit);
+  const first = routes[0]?.traffic?.globalRateLimit;
+  if (!first) return [];
+  const domains = new Set([listener.name]);
+  for (const r of routes)
+    for (const rule of r.traffic?.globalRateLimit?.rules ?? []) domains.add(ruleDomain(rule, listener));
+  const service = first.service;
+  return [...domains].sort().map(
+    (domain) =>
+      ({
+        name: filterName(domain, listener),
+        typedConfig: packPartial(RatelimitType, {
+          domain,
+          rateLimitService: { grpcService: { envoyGrpc: { clusterName: service.cluster } }, transportApiVersion: 2 },
+          timeout: duration(service.timeoutMs),
+          failureModeDeny: service.failClosed,
+          enableXRatelimitHeaders: xRateLimitHeaders(listener),
+          disableXEnvoyRatelimitedHeader: !httpListenerSettings(listener.clientTraffic).enableEnvoyHeaders,
+        }),
+      }) as HttpFilter,
+  );
+}
+
+function perRoute(
+  route: RouteIr,
+  listener: HttpListenerIr,
+): Record<string, ReturnType<typeof packPartial>> | undefined {
+  const rl = route.traffic?.globalRateLimit;
+  if (!rl) return undefined;
+  const byDomain = new Map<string, object[]>();
+  for (const rule of rl.rules) {
+    const domain = ruleDomain(rule, listener);
+    byDomain.set(domain, [...(byDomain.get(domain) ?? []), ...routeRateLimits(route.name, rule)]);
+  }
+  return Object.fromEntries(
+    [...byDomain].map(([domain, rateLimits]) => [
+      filterName(domain, listener),
+      packPartial(RatelimitPerRouteType, { domain, rateLimits }),
+    ]),
+  );
+}
+
+/** The descriptor chains of a rule on a route (one per method of the rule): entries from the route key down. */
+export function ruleDescriptorChains(routeName: string, rule: GlobalRateLimitRuleIr): DescriptorEntry[][] {
+  return ruleActions(routeName, rule).map((parts) => parts.map((p) => p.entry));
+}
+
+function routeRateLimits(routeName: string, rule: GlobalRateLimitRuleIr): object[] {
+  return ruleActions(routeName, rule).map((parts) => ({
+    actions: parts.map((p) => p.action),
+    ...(rule.cost ? { hitsAddend: hitsAddend(rule) } : {}),
+  }));
+}
+
+/** The route (or shared rule) key, then the rule's selector actions, per method of the rule. */
+function ruleActions(routeName: string, rule: GlobalRateLimitRuleIr): { action: object; entry: DescriptorEntry }[][] {
+  const key = rule.shared?.descriptor ?? routeName;
+  const head = { action: { genericKey: { descriptorKey: key, descriptorValue: key } }, entry: { key, value: key } };
+  const selects =
+    rule.headers.length > 0 || rule.methods.length > 0 || rule.path || rule.sourceCidr || rule.queryParams.length > 0;
+  if (!selects) {
+    const all = `rule-${rule.index}-match--1`;
+    return [
+      [head, { action: { genericKey: { descriptorKey: all, descriptorValue: all } }, entry: { key: all, value: all } }],
+    ];
+  }
+  return ruleParts(rule, rule.index).map((parts) => [head, ...parts]);
 }

@@ -1,0 +1,42 @@
+/**
+ * BackendTrafficPolicy `rateLimit.global` on one route: the rules the rate limit service counts, as the proxy
+ * sees them (Envoy's ratelimit filter and the route's rate limit actions, xds/translate/filters/ratelimit.ts).
+ * The service's own configuration (ratelimit-ir.ts) is derived from these on the published nodes
+ * (xds/ratelimit/from-routes.ts).
+ */
+import type { LocalRateLimitRuleIr } from "./local-rate-limit-ir";
+import type { RateLimitQuotaIr } from "./ratelimit-ir";
+
+/** How the proxies call the rate limit service (the EnvoyGateway configuration's `rateLimit`). */
+export interface RateLimitServiceUseIr {
+  /** The cluster of the service (`ratelimit_cluster`, Envoy Gateway's name). */
+  readonly cluster: string;
+  /** How long a proxy waits for the service. */
+  readonly timeoutMs: number;
+  /** Answer 500 when the service cannot be reached (else let the request through). */
+  readonly failClosed: boolean;
+}
+
+/** One global rule: its client selectors (as the local rate limit's), limit, and whether it is shared. */
+export interface GlobalRateLimitRuleIr extends Omit<LocalRateLimitRuleIr, "limit"> {
+  /** The rule's index in the policy: its descriptor keys are `rule-<index>-…`. */
+  readonly index: number;
+  /** Requests per unit. */
+  readonly limit: RateLimitQuotaIr;
+  /**
+   * `shared: true`: every route of the policy counts into one bucket, in the policy's own domain (its
+   * `namespace/name`) under the rule's descriptor `<namespace>/<name>/rule/<index>`. Absent: per route, in the
+   * listener's domain under the route's name.
+   */
+  readonly shared?: { readonly domain: string; readonly descriptor: string };
+  /** Over-limit requests pass; the service only reports them. */
+  readonly shadowMode?: boolean;
+}
+
+/** A route's global rate limit. */
+export interface GlobalRateLimitRouteIr {
+  /** The rules, in spec order. */
+  readonly rules: readonly GlobalRateLimitRuleIr[];
+  /** How the proxies call the service. */
+  readonly service: RateLimitServiceUseIr;
+}
