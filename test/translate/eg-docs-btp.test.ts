@@ -14,7 +14,8 @@ import { formatInputError, parseManifests } from "../../operator/src/provider/fi
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { isRead } from "../../operator/src/resources/read-kinds";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate } from "../../operator/src/translate/translate";
+import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
+import { inClusterRateLimit } from "../../operator/src/config/envoy-gateway-ratelimit";
 import { testdataDir } from "../support/golden";
 import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
 
@@ -36,14 +37,14 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "connect-terminate": { accepted: true },
   "fault-injection-grpc": { accepted: true },
   "fault-injection-http": { accepted: true },
-  "global-ratelimit-all-requests": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-client-ip": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-distinct-except-admin": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-jwt-claims": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-merging": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-path": { accepted: false, field: "spec.rateLimit" },
-  "global-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-all-requests": { accepted: true },
+  "global-ratelimit-client-ip": { accepted: true },
+  "global-ratelimit-distinct-except-admin": { accepted: true },
+  "global-ratelimit-jwt-claims": { accepted: true },
+  "global-ratelimit-merging": { accepted: true },
+  "global-ratelimit-method": { accepted: true },
+  "global-ratelimit-path": { accepted: true },
+  "global-ratelimit-specific-user": { accepted: true },
   "grpc-timeouts-streaming": { accepted: true },
   "grpc-timeouts-unary": { accepted: true },
   "lb-consistent-hash-cookie": { accepted: false, field: "spec.loadBalancer" },
@@ -67,6 +68,19 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "response-override-source-local": { accepted: false, field: "spec.responseOverride" },
   "retry-for-route": { accepted: true },
   "zone-aware-routing": { accepted: false, field: "spec.loadBalancer" },
+};
+
+/** The global rate limit task's EnvoyGateway configuration: a Redis-backed rate limit service. */
+const OPTIONS: TranslateOptions = {
+  rateLimit: inClusterRateLimit(
+    {
+      backend: { type: "Redis", redis: { url: "redis.redis-system.svc.cluster.local:6379" } },
+      timeoutMs: 20,
+      failClosed: false,
+      telemetry: { prometheusDisabled: false },
+    },
+    "envoy-gateway-system",
+  ),
 };
 
 const DIR = testdataDir("eg-docs", "backend-traffic-policy");
@@ -198,7 +212,7 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
       // server, so the environment's copy (the GRPC routing task's `yages`) stays.
       const own = new Set(example.filter(isRead).map(keyOf));
       const base = [...env.filter((o) => !own.has(keyOf(o))), ...example.filter((o) => !isBtp(o))];
-      const result = translate(snapshotFromObjects([...base, ...policies]));
+      const result = translate(snapshotFromObjects([...base, ...policies]), OPTIONS);
       for (const p of policies) {
         const status = result.statuses.find((s) => s.kind === "BackendTrafficPolicy" && s.name === p.metadata.name)
           ?.status as { ancestors?: { conditions: Condition[] }[] } | undefined;
@@ -213,7 +227,7 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
       }
       // An accepted policy changes what Envoy gets (the xDS IR differs from the one without the policies).
       if (want.accepted) {
-        const without = translate(snapshotFromObjects(base));
+        const without = translate(snapshotFromObjects(base), OPTIONS);
         assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policies change the xDS IR`);
       }
     });
