@@ -5,6 +5,8 @@
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
 
+import type { CircuitBreakerIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
   /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
@@ -18,4 +20,8 @@ export interface RouteTrafficIr {
 export interface ClusterPolicyIr {
   /** `timeout.tcp.connectTimeout` in milliseconds. @default 10 s (Envoy Gateway's) */
   readonly connectTimeoutMs?: number;
+  /** `circuitBreaker`: connection and request limits. @default Envoy's thresholds */
+  readonly circuitBreaker?: CircuitBreakerIr;
+  /** `loadBalancer`. @default Envoy's round robin */
+  readonly loadBalancer?: LoadBalancerIr;
 }

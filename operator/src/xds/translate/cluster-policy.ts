@@ -1,9 +1,14 @@
 /**
  * ClusterPolicyIr (BackendTrafficPolicy's cluster-level settings) → the Envoy Cluster fields they set, laid over
- * buildCluster's defaults. One function per settings group; each returns only the fields its group sets.
+ * buildCluster's defaults. One function per settings group (cluster-policy-*.ts); each returns only the fields
+ * its group sets. Settings that live in the cluster's upstream HTTP protocol options come from
+ * clusterPolicyHttpOptions, which buildCluster merges with its own.
  */
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import type { HttpProtocolOptions as CommonHttpProtocolOptions } from "../../../../proto/gen/envoy/config/core/v3/protocol";
 import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
+import { circuitBreakers } from "./cluster-policy-breaker";
+import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { duration } from "./route-filters";
 
 /** The Cluster fields a policy variant sets (none without a policy). */
@@ -11,5 +16,18 @@ export function clusterPolicyFields(p: ClusterPolicyIr | undefined): Partial<Clu
   if (!p) return {};
   return {
     ...(p.connectTimeoutMs !== undefined ? { connectTimeout: duration(p.connectTimeoutMs) } : {}),
+    ...(p.circuitBreaker ? { circuitBreakers: circuitBreakers(p.circuitBreaker) } : {}),
+    ...(p.loadBalancer ? { loadBalancingPolicy: loadBalancingPolicy(p.loadBalancer) } : {}),
   };
+}
+
+/**
+ * The upstream HTTP protocol options' common part a policy sets (max requests per connection); undefined when
+ * it sets none.
+ */
+export function clusterPolicyHttpOptions(p: ClusterPolicyIr | undefined): Partial<CommonHttpProtocolOptions> | undefined {
+  const out: Partial<CommonHttpProtocolOptions> = {};
+  const perConnection = p?.circuitBreaker?.maxRequestsPerConnection;
+  if (perConnection !== undefined) out.maxRequestsPerConnection = perConnection;
+  return Object.keys(out).length > 0 ? out : undefined;
 }

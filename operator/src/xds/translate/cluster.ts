@@ -11,7 +11,7 @@ import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/trans
 import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
-import { clusterPolicyFields } from "./cluster-policy";
+import { clusterPolicyFields, clusterPolicyHttpOptions } from "./cluster-policy";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -109,18 +109,24 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
 
 /**
  * The cluster's upstream HTTP protocol options: HTTP/2 for h2c backends; HTTP/1 with the preserve_case formatter
- * when a preserving listener uses it; none otherwise (Envoy's default, HTTP/1.1).
+ * when a preserving listener uses it; plus the common options its policy sets (clusterPolicyHttpOptions); none
+ * when nothing asks for them (Envoy's default, HTTP/1.1).
  */
 function upstreamHttpOptions(
   ir: ClusterIr,
   use: ClusterUse,
 ): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
+  const common = clusterPolicyHttpOptions(ir.policy);
+  const commonPart = common ? { commonHttpProtocolOptions: common } : {};
   if (ir.protocol === "h2c") {
-    return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never);
+    return HttpProtocolOptionsType.codec.fromPartial({
+      ...commonPart,
+      explicitHttpConfig: { http2ProtocolOptions: {} },
+    } as never);
   }
-  if (!use.preserveHeaderCase) return undefined;
-  const httpProtocolOptions = { headerKeyFormat: preserveCaseHeaderKeyFormat() };
-  return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { httpProtocolOptions } } as never);
+  if (!use.preserveHeaderCase && !common) return undefined;
+  const httpProtocolOptions = use.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {};
+  return HttpProtocolOptionsType.codec.fromPartial({ ...commonPart, explicitHttpConfig: { httpProtocolOptions } } as never);
 }
 
 /**
