@@ -40,7 +40,7 @@ export function renderClusterSettings(inFile: string): string {
       edsServiceName: base,
     };
     const cluster = Cluster.decode(Cluster.encode(buildCluster(ir)).finish());
-    const hash = routeHashPolicies(policy).map((h) =>
+    const hash = routeHashPolicies(policy?.loadBalancer?.hashKeys).map((h) =>
       RouteAction_HashPolicy.toJSON(RouteAction_HashPolicy.decode(RouteAction_HashPolicy.encode(h).finish())),
     );
     return {

@@ -1,13 +1,12 @@
 /**
  * LoadBalancerIr → the Cluster's load_balancing_policy (round robin, random, least request, Maglev), and the
  * route hash policies a consistent-hash variant needs: Envoy computes the hash from the route's hash_policy, so
- * every route sent to such a variant must carry `routeHashPolicies(variant.policy)`.
+ * every route sent to such a variant carries the variant's hash keys in `RouteTrafficIr.hashKeys`.
  */
 import type { LoadBalancingPolicy } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { RouteAction_HashPolicy } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import { pack, type RegisteredType } from "../../../../proto/any";
 import type { HashKeyIr, LoadBalancerIr } from "../../ir/backend-traffic-cluster-ir";
-import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
 import { LeastRequestLbType, MaglevLbType, RandomLbType, RoundRobinLbType } from "../extension-types";
 import { duration } from "./route-filters";
 
@@ -33,9 +32,12 @@ export function loadBalancingPolicy(lb: LoadBalancerIr): LoadBalancingPolicy {
   } as LoadBalancingPolicy;
 }
 
-/** The route hash policies a route sent to a variant with `policy` needs (none unless it hashes consistently). */
-export function routeHashPolicies(policy: ClusterPolicyIr | undefined): RouteAction_HashPolicy[] {
-  return (policy?.loadBalancer?.hashKeys ?? []).map(hashPolicy);
+/**
+ * The route hash policies of consistent-hash keys: those of the variant a route is sent to
+ * (`RouteTrafficIr.hashKeys`, a copy of its `ClusterPolicyIr.loadBalancer.hashKeys`).
+ */
+export function routeHashPolicies(keys: readonly HashKeyIr[] | undefined): RouteAction_HashPolicy[] {
+  return (keys ?? []).map(hashPolicy);
 }
 
 function hashPolicy(k: HashKeyIr): RouteAction_HashPolicy {

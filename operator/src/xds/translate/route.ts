@@ -14,6 +14,7 @@ import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDest
 import { routePerFilterConfig } from "./filters";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
+import { routeHashPolicies } from "./cluster-policy-lb";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -94,6 +95,7 @@ function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[]):
     ...rewriteFields(ir.urlRewrite),
     ...(ir.mirrors ? { requestMirrorPolicies: mirrorPolicies(ir.mirrors) } : {}),
     ...timeoutAndRetryFields(ir.timeouts, ir.retry),
+    ...(ir.traffic?.hashKeys?.length ? { hashPolicy: routeHashPolicies(ir.traffic.hashKeys) } : {}),
   } as RouteAction;
 }
 

@@ -1,0 +1,131 @@
+/**
+ * BackendTrafficPolicy `circuitBreaker` on the wire (real Envoy, standalone). Six clients send a request at the
+ * same time to a backend that answers after 1.5 s:
+ * - without a policy, all six are answered;
+ * - maxParallelRequests 2: two are answered, four fail at once with 503 and `x-envoy-overloaded: true`;
+ * - maxConnections 1 + maxPendingRequests 1: one in flight, one waiting, four overflow;
+ * - perEndpoint.maxConnections 1 + maxPendingRequests 1: the same, from the per-endpoint limit;
+ * - maxRequestsPerConnection 1: sequential requests over one client connection each reach the backend on a new
+ *   connection (without it, Envoy reuses one);
+ * - an invalid limit: the policy is Accepted=False naming the field, and its route answers 500.
+ */
+import * as assert from "node:assert/strict";
+import { Agent } from "node:http";
+import { createServer, type Server } from "node:http";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
+import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
+import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { startTestGateway, type TestGateway } from "../support/standalone";
+
+const HOST = "cb.example.com";
+const CONN_HOST = "conn.example.com";
+
+/** Sends `n` requests at once, each on its own client connection; resolves with every answer. */
+function concurrent(port: number, n: number, path: string): Promise<HttpResult[]> {
+  return Promise.all(
+    Array.from({ length: n }, () => httpGet(port, HOST, path, { agent: new Agent({ keepAlive: false }) })),
+  );
+}
+
+/** Statuses of the answers, sorted, and how many overflowed (503 + x-envoy-overloaded). */
+function summary(rs: readonly HttpResult[]): { statuses: number[]; overloaded: number } {
+  return {
+    statuses: rs.map((r) => r.status).sort(),
+    overloaded: rs.filter((r) => r.status === 503 && r.headers["x-envoy-overloaded"] === "true").length,
+  };
+}
+
+/** An HTTP backend that counts the TCP connections it accepted. */
+function startConnectionCounter(): Promise<{ server: Server; port: number; connections: () => number }> {
+  let n = 0;
+  const server = createServer((_req, res) => res.end("ok"));
+  server.on("connection", () => n++);
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve({ server, port: (server.address() as { port: number }).port, connections: () => n }),
+    ),
+  );
+}
+
+describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", function () {
+  this.timeout(60_000);
+  let t: TestGateway;
+  let slow: EchoBackend;
+  let counter: Awaited<ReturnType<typeof startConnectionCounter>>;
+  let port: number;
+
+  before(async () => {
+    slow = await startEchoBackend({ name: "slow" });
+    counter = await startConnectionCounter();
+    port = await freePort();
+    t = await startTestGateway({
+      "gateway.yaml": gatewayYaml(port),
+      "routes.yaml": [
+        backendYaml("slow", slow.port),
+        routeYaml("slow", HOST, "slow"),
+        backendYaml("counter", counter.port),
+        routeYaml("counter", CONN_HOST, "counter"),
+      ].join("---\n"),
+    });
+    await eventually(async () => (await httpGet(port, HOST)).status === 200, 15_000, "the route");
+    await eventually(async () => (await httpGet(port, CONN_HOST)).status === 200, 15_000, "the counter route");
+  });
+
+  after(async () => {
+    await t?.close();
+    await slow?.close();
+    await new Promise((r) => counter?.server.close(r));
+  });
+
+  it("without a policy, six concurrent slow requests are all answered", async () => {
+    assert.deepEqual(summary(await concurrent(port, 6, "/delay/1500")), { statuses: [200, 200, 200, 200, 200, 200], overloaded: 0 });
+  });
+
+  it("maxParallelRequests 2: two answered, four overflow with 503 and x-envoy-overloaded", async () => {
+    await applyPolicy(t, "btp.yaml", btpYaml("cb", "slow", "  circuitBreaker: { maxParallelRequests: 2 }"));
+    const started = Date.now();
+    const rs = await concurrent(port, 6, "/delay/1500");
+    assert.deepEqual(summary(rs), { statuses: [200, 200, 503, 503, 503, 503], overloaded: 4 });
+    assert.ok(Date.now() - started >= 1400, "the two answered waited for the backend");
+  });
+
+  it("maxConnections 1 + maxPendingRequests 1: one in flight, one waiting, four overflow", async () => {
+    const spec = "  circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }";
+    await applyPolicy(t, "btp.yaml", btpYaml("cb", "slow", spec));
+    const started = Date.now();
+    const rs = await concurrent(port, 6, "/delay/1500");
+    assert.deepEqual(summary(rs), { statuses: [200, 200, 503, 503, 503, 503], overloaded: 4 });
+    assert.ok(Date.now() - started >= 2900, "the waiting request went after the first, on the one connection");
+  });
+
+  it("perEndpoint.maxConnections 1 + maxPendingRequests 1: the per-endpoint limit overflows the same way", async () => {
+    const spec = "  circuitBreaker: { perEndpoint: { maxConnections: 1 }, maxPendingRequests: 1 }";
+    await applyPolicy(t, "btp.yaml", btpYaml("cb", "slow", spec));
+    assert.deepEqual(summary(await concurrent(port, 6, "/delay/1500")), {
+      statuses: [200, 200, 503, 503, 503, 503],
+      overloaded: 4,
+    });
+  });
+
+  it("maxRequestsPerConnection 1: each request reaches the backend on a new connection", async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sequential = async (): Promise<number> => {
+      const before = counter.connections();
+      for (let i = 0; i < 5; i++) assert.equal((await httpGet(port, CONN_HOST, "/", { agent })).status, 200);
+      return counter.connections() - before;
+    };
+    assert.ok((await sequential()) <= 1, "without the policy Envoy reuses its backend connection");
+    await applyPolicy(t, "btp-conn.yaml", btpYaml("conn", "counter", "  circuitBreaker: { maxRequestsPerConnection: 1 }"));
+    assert.equal(await sequential(), 5, "one backend connection per request");
+    agent.destroy();
+  });
+
+  it("an invalid limit: Accepted=False naming the field, and the route answers 500", async () => {
+    await t.write("btp.yaml", btpYaml("cb", "slow", "  circuitBreaker: { maxParallelRequests: -2 }"));
+    await eventually(async () => (await httpGet(port, HOST)).status === 500, 15_000, "the route to answer 500");
+    const accepted = btpConditions(t, "cb").find((c) => c.type === "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.match(accepted?.message ?? "", /spec\.circuitBreaker\.maxParallelRequests: -2 must be a whole number/);
+  });
+});
