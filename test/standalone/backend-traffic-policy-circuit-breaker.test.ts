@@ -79,7 +79,10 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
   });
 
   it("without a policy, six concurrent slow requests are all answered", async () => {
-    assert.deepEqual(summary(await concurrent(port, 6, "/delay/1500")), { statuses: [200, 200, 200, 200, 200, 200], overloaded: 0 });
+    assert.deepEqual(summary(await concurrent(port, 6, "/delay/1500")), {
+      statuses: [200, 200, 200, 200, 200, 200],
+      overloaded: 0,
+    });
   });
 
   it("maxParallelRequests 2: two answered, four overflow with 503 and x-envoy-overloaded", async () => {
@@ -116,7 +119,11 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
       return counter.connections() - before;
     };
     assert.ok((await sequential()) <= 1, "without the policy Envoy reuses its backend connection");
-    await applyPolicy(t, "btp-conn.yaml", btpYaml("conn", "counter", "  circuitBreaker: { maxRequestsPerConnection: 1 }"));
+    await applyPolicy(
+      t,
+      "btp-conn.yaml",
+      btpYaml("conn", "counter", "  circuitBreaker: { maxRequestsPerConnection: 1 }"),
+    );
     assert.equal(await sequential(), 5, "one backend connection per request");
     agent.destroy();
   });

@@ -110,7 +110,8 @@ describe("standalone: BackendTrafficPolicy loadBalancer (real Envoy)", function 
   });
 
   it("ConsistentHash QueryParams: each value of ?user reaches one endpoint", async () => {
-    const spec = "  loadBalancer: { type: ConsistentHash, consistentHash: { type: QueryParams, queryParams: [{ name: user }] } }";
+    const spec =
+      "  loadBalancer: { type: ConsistentHash, consistentHash: { type: QueryParams, queryParams: [{ name: user }] } }";
     await applyPolicy(t, "btp.yaml", btpYaml("lb", "pool", spec));
     for (const u of ["x", "y", "z"]) {
       const counts = await spread(port, 20, { path: `/?user=${u}` });

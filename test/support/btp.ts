@@ -27,8 +27,7 @@ ${specYaml.replace(/\n?$/, "\n")}`;
 /** The conditions of BackendTrafficPolicy `default/<name>` for its first ancestor. */
 export function btpConditions(t: TestGateway, name: string): Condition[] {
   const s = t.gw.statuses.get("BackendTrafficPolicy", "default", name)?.status as
-    | { ancestors?: { conditions: Condition[] }[] }
-    | undefined;
+    { ancestors?: { conditions: Condition[] }[] } | undefined;
   return s?.ancestors?.[0]?.conditions ?? [];
 }
 

@@ -56,8 +56,10 @@ function consistentHashOf(
 ): { tableSize?: number; hashKeys?: readonly HashKeyIr[] } {
   const at = `${AT}.consistentHash`;
   const size = ch.tableSize;
-  const sizeOk = size === undefined || (Number.isSafeInteger(size) && size >= 2 && size <= MAX_TABLE_SIZE && isPrime(size));
-  if (!sizeOk) invalid.push(`${at}.tableSize: ${JSON.stringify(size)} must be a prime number from 2 to ${MAX_TABLE_SIZE}`);
+  const sizeOk =
+    size === undefined || (Number.isSafeInteger(size) && size >= 2 && size <= MAX_TABLE_SIZE && isPrime(size));
+  if (!sizeOk)
+    invalid.push(`${at}.tableSize: ${JSON.stringify(size)} must be a prime number from 2 to ${MAX_TABLE_SIZE}`);
   const hashKeys = hashKeysOf(ch, invalid);
   return defined({ tableSize: sizeOk ? size : undefined, hashKeys });
 }
@@ -113,7 +115,8 @@ function namedKeys(
     const name = item?.name;
     const problem =
       kind === "header" ? headerNameProblem(name as string) : name === "" ? "is empty" : textProblem(name as string);
-    if (problem !== undefined || name === undefined) invalid.push(`${where}: ${quote(String(name))} ${problem ?? "is missing"}`);
+    if (problem !== undefined || name === undefined)
+      invalid.push(`${where}: ${quote(String(name))} ${problem ?? "is missing"}`);
     else keys.push({ kind, name });
   });
   return keys;
@@ -133,7 +136,9 @@ function cookieKey(at: string, c: Cookie, invalid: string[]): HashKeyIr[] | unde
     if (problem !== undefined) invalid.push(`${at}.attributes[${quote(a.name)}]: ${problem}`);
   }
   if (invalid.length > before) return undefined;
-  return [defined({ kind: "cookie" as const, name: c.name, ttlMs, attributes: attributes.length ? attributes : undefined })];
+  return [
+    defined({ kind: "cookie" as const, name: c.name, ttlMs, attributes: attributes.length ? attributes : undefined }),
+  ];
 }
 
 /** True when `n` (a whole number from 2) is prime. */

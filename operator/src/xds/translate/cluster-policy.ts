@@ -25,7 +25,9 @@ export function clusterPolicyFields(p: ClusterPolicyIr | undefined): Partial<Clu
  * The upstream HTTP protocol options' common part a policy sets (max requests per connection); undefined when
  * it sets none.
  */
-export function clusterPolicyHttpOptions(p: ClusterPolicyIr | undefined): Partial<CommonHttpProtocolOptions> | undefined {
+export function clusterPolicyHttpOptions(
+  p: ClusterPolicyIr | undefined,
+): Partial<CommonHttpProtocolOptions> | undefined {
   const out: Partial<CommonHttpProtocolOptions> = {};
   const perConnection = p?.circuitBreaker?.maxRequestsPerConnection;
   if (perConnection !== undefined) out.maxRequestsPerConnection = perConnection;

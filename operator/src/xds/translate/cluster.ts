@@ -126,7 +126,10 @@ function upstreamHttpOptions(
   }
   if (!use.preserveHeaderCase && !common) return undefined;
   const httpProtocolOptions = use.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {};
-  return HttpProtocolOptionsType.codec.fromPartial({ ...commonPart, explicitHttpConfig: { httpProtocolOptions } } as never);
+  return HttpProtocolOptionsType.codec.fromPartial({
+    ...commonPart,
+    explicitHttpConfig: { httpProtocolOptions },
+  } as never);
 }
 
 /**
