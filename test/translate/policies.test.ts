@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import { renderTranslation } from "../../operator/src/cmd/translate";
-import type { GatewayXdsIr } from "../../operator/src/ir/xds-ir";
+import type { GatewayXdsIr, RouteIr } from "../../operator/src/ir/xds-ir";
 import type { ClientTrafficPolicy } from "../../operator/src/resources/client-traffic-policy";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { POLICY_FIELDS, snapshotFromObjects } from "../../operator/src/resources/snapshot";
@@ -43,19 +43,49 @@ export function renderPolicies(objects: readonly KubeObject[], opts: TranslateOp
 }
 
 function listenerSummary(ir: GatewayXdsIr): unknown[] {
-  const http = ir.http.map((l) => ({
-    name: l.name,
-    ...(l.clientTraffic ? { clientTraffic: l.clientTraffic } : {}),
-    routes: l.virtualHosts.flatMap((v) =>
-      v.routes.map((r) => `${r.name}: ${r.action.kind === "direct" ? `direct ${r.action.status}` : r.action.kind}`),
-    ),
-  }));
+  const http = ir.http.map((l) => {
+    const routes = l.virtualHosts.flatMap((v) => v.routes);
+    const traffic = routes.filter(hasBackendTraffic).map(backendTrafficSummary);
+    return {
+      name: l.name,
+      ...(l.clientTraffic ? { clientTraffic: l.clientTraffic } : {}),
+      routes: routes.map(
+        (r) => `${r.name}: ${r.action.kind === "direct" ? `direct ${r.action.status}` : r.action.kind}`,
+      ),
+      ...(traffic.length > 0 ? { backendTraffic: traffic } : {}),
+    };
+  });
+  const variants = ir.clusters.filter((c) => c.policy !== undefined);
   const tcp = (ir.tcp ?? []).map((l) => ({
     name: l.name,
     ...(l.clientTraffic ? { clientTraffic: l.clientTraffic } : {}),
     chains: l.chains.map((c) => `${c.name}: ${c.destinations.length} destination(s)`),
   }));
-  return [...http, ...tcp];
+  return [
+    ...http,
+    ...tcp,
+    ...(variants.length > 0 ? [{ name: `${ir.name} policy clusters`, clusters: variants }] : []),
+  ];
+}
+
+/** Whether a BackendTrafficPolicy changed the route (its retry, its traffic settings, a policy cluster). */
+function hasBackendTraffic(r: RouteIr): boolean {
+  return (
+    r.retry?.policy !== undefined ||
+    r.traffic !== undefined ||
+    (r.action.kind === "forward" && r.action.destinations.some((d) => d.cluster?.includes("/btp-")))
+  );
+}
+
+/** What a BackendTrafficPolicy set on a route. */
+function backendTrafficSummary(r: RouteIr): unknown {
+  return {
+    route: r.name,
+    ...(r.retry ? { retry: r.retry } : {}),
+    ...(r.timeouts ? { timeouts: r.timeouts } : {}),
+    ...(r.traffic ? { traffic: r.traffic } : {}),
+    ...(r.action.kind === "forward" ? { clusters: r.action.destinations.map((d) => d.cluster) } : {}),
+  };
 }
 
 describe("policy attachment (testdata/policies)", () => {

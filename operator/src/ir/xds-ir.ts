@@ -283,6 +283,19 @@ export interface RetryIr {
   readonly attempts: number;
   /** Base backoff interval in milliseconds; absent means Envoy's default (25 ms). */
   readonly backoffMs?: number;
+  /**
+   * A BackendTrafficPolicy's retry, in Envoy Gateway's shape: these retry_on conditions replace the Gateway API
+   * ones, the previously tried hosts are avoided, and `backendRequest`-style per-try timeouts come from here.
+   * Absent for an HTTPRoute rule's own retry.
+   */
+  readonly policy?: {
+    /** Envoy retry_on conditions, in order. */
+    readonly retryOn: readonly string[];
+    /** Timeout of each attempt in milliseconds. */
+    readonly perTryTimeoutMs?: number;
+    /** Maximum backoff interval in milliseconds. */
+    readonly maxBackoffMs?: number;
+  };
 }
 
 /** A route: match plus action. */

@@ -11,6 +11,7 @@ import type { ExtensionApiGates } from "../extension-gates";
 import type { GatewayState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import { PolicyStatusBook } from "./ancestors";
+import { applyBackendTraffic, attachBackendTrafficPolicies } from "./backend-traffic";
 import { applyClientTrafficPolicies } from "./client-traffic";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
@@ -55,10 +56,15 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     nodeOf,
     refs,
   });
+  const traffic = attachBackendTrafficPolicies(policies.backendTrafficPolicies ?? [], index, book, built, {
+    snapshot: inputs.snapshot,
+    nodeOf,
+  });
   const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
-    finalize: (xds) => refuseSecured(xds, security, index, nodeOf),
+    // SecurityPolicy's refusal last: it wins over what a BackendTrafficPolicy does to a route.
+    finalize: (xds) => refuseSecured(applyBackendTraffic(xds, traffic), security, index, nodeOf),
   };
 }

@@ -1,7 +1,6 @@
 /**
  * The Envoy Gateway policy kinds egts reads but does not translate yet: each gets its status per ancestor
- * (Accepted=False, saying so) instead of silence. BackendTrafficPolicy and EnvoyExtensionPolicy are not
- * applied. SecurityPolicy fails closed: the routes it targets answer 403, since serving them without the
+ * (Accepted=False, saying so) instead of silence. EnvoyExtensionPolicy is not applied. SecurityPolicy fails closed: the routes it targets answer 403, since serving them without the
  * authentication or authorization asked for would open them. EnvoyPatchPolicy is Disabled unless the
  * EnvoyGateway configuration enables it (extensionApis.enableEnvoyPatchPolicy), as in Envoy Gateway.
  */
@@ -18,14 +17,6 @@ import { PolicyReason } from "./targets";
 import type { AncestorRef, Attachment, PolicyKindRules, ResolvedTarget } from "./types";
 
 const ALL_TARGETS = ["Gateway", "ListenerSet", ...ROUTE_KINDS];
-
-/** BackendTrafficPolicy's attachment rules. */
-export const BACKEND_TRAFFIC_RULES: PolicyKindRules = {
-  kind: "BackendTrafficPolicy",
-  plural: "backendTrafficPolicies",
-  targetKinds: ALL_TARGETS,
-  mergeable: true,
-};
 
 /** SecurityPolicy's attachment rules. */
 export const SECURITY_RULES: PolicyKindRules = {
@@ -53,7 +44,6 @@ export function reportUntranslatedPolicies(
   book: PolicyStatusBook,
   gates: ExtensionApiGates,
 ): Attachment[] {
-  notApplied(policies.backendTrafficPolicies ?? [], BACKEND_TRAFFIC_RULES, index, book);
   notApplied(policies.envoyExtensionPolicies ?? [], ENVOY_EXTENSION_RULES, index, book);
   const security = notApplied(policies.securityPolicies ?? [], SECURITY_RULES, index, book);
   for (const p of policies.envoyPatchPolicies ?? []) patchPolicyStatus(p, index, book, gates);

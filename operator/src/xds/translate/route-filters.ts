@@ -11,7 +11,9 @@ import {
   type RouteAction,
   type RouteAction_RequestMirrorPolicy,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import { PreviousHostsPredicate } from "../../../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts";
 import type { RegexMatchAndSubstitute } from "../../../../proto/gen/envoy/type/matcher/v3/regex";
+import { pack, registerType } from "../../../../proto/any";
 import { FractionalPercent_DenominatorType } from "../../../../proto/gen/envoy/type/v3/percent";
 import type {
   HeaderModIr,
@@ -22,6 +24,9 @@ import type {
   TimeoutsIr,
   UrlRewriteIr,
 } from "../../ir/xds-ir";
+
+/** PreviousHostsPredicate, registered for Any packing (BackendTrafficPolicy retries). */
+const PreviousHostsType = registerType(PreviousHostsPredicate);
 
 const RESPONSE_CODE: Readonly<Record<RedirectIr["statusCode"], RedirectAction_RedirectResponseCode>> = {
   301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY,
@@ -130,6 +135,7 @@ export function timeoutAndRetryFields(t: TimeoutsIr | undefined, retry: RetryIr 
  * N-th retry waits a random time in [0, 2^(N-1) × backoff), capped at 10 × backoff.
  */
 function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): RetryPolicy {
+  if (retry?.policy) return policyRetry(retry, retry.policy, perTryMs);
   const on = ["connect-failure", "refused-stream", "reset-before-request"];
   if (retry && retry.codes.length > 0) on.push("retriable-status-codes");
   if (retry && perTryMs !== undefined) on.push("reset");
@@ -141,6 +147,35 @@ function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): 
       ? { retryBackOff: { baseInterval: duration(Math.max(retry.backoffMs, MIN_BACKOFF_MS)) } }
       : {}),
     ...(perTryMs !== undefined ? { perTryTimeout: duration(perTryMs) } : {}),
+  } as Partial<RetryPolicy> as RetryPolicy;
+}
+
+/**
+ * A BackendTrafficPolicy's retry, as Envoy Gateway builds it: its retry_on conditions and status codes, its
+ * attempts, the previous_hosts predicate (a retry goes to another endpoint when there is one, up to 5 picks), its
+ * per-try timeout (else the route rule's backendRequest timeout) and back-off.
+ */
+function policyRetry(retry: RetryIr, p: NonNullable<RetryIr["policy"]>, routePerTryMs: number | undefined): RetryPolicy {
+  const perTry = p.perTryTimeoutMs ?? routePerTryMs;
+  const backOff =
+    retry.backoffMs !== undefined || p.maxBackoffMs !== undefined
+      ? {
+          retryBackOff: {
+            ...(retry.backoffMs !== undefined ? { baseInterval: duration(retry.backoffMs) } : {}),
+            ...(p.maxBackoffMs !== undefined ? { maxInterval: duration(p.maxBackoffMs) } : {}),
+          },
+        }
+      : {};
+  return {
+    retryOn: p.retryOn.join(","),
+    numRetries: retry.attempts,
+    retriableStatusCodes: [...retry.codes],
+    retryHostPredicate: [
+      { name: "envoy.retry_host_predicates.previous_hosts", typedConfig: pack(PreviousHostsType, {}) },
+    ],
+    hostSelectionRetryMaxAttempts: 5,
+    ...backOff,
+    ...(perTry !== undefined ? { perTryTimeout: duration(perTry) } : {}),
   } as Partial<RetryPolicy> as RetryPolicy;
 }
 
