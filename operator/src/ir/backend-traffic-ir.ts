@@ -5,17 +5,12 @@
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
 
-import type { CircuitBreakerIr, HashKeyIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+import type { CircuitBreakerIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
   /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
   readonly policy: string;
-  /**
-   * The consistent-hash key of the policy variant the route is sent to (its ClusterPolicyIr.loadBalancer
-   * .hashKeys): Envoy reads the hash from the route's hash_policy. Absent: no consistent hashing.
-   */
-  readonly hashKeys?: readonly HashKeyIr[];
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * LoadBalancerIr → the Cluster's load_balancing_policy (round robin, random, least request, Maglev), and the
  * route hash policies a consistent-hash variant needs: Envoy computes the hash from the route's hash_policy, so
- * every route sent to such a variant carries the variant's hash keys in `RouteTrafficIr.hashKeys`.
+ * every route sent to such a variant carries them (route.ts asks the cluster for its keys).
  */
 import type { LoadBalancingPolicy } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { RouteAction_HashPolicy } from "../../../../proto/gen/envoy/config/route/v3/route_components";
@@ -33,8 +33,8 @@ export function loadBalancingPolicy(lb: LoadBalancerIr): LoadBalancingPolicy {
 }
 
 /**
- * The route hash policies of consistent-hash keys: those of the variant a route is sent to
- * (`RouteTrafficIr.hashKeys`, a copy of its `ClusterPolicyIr.loadBalancer.hashKeys`).
+ * The route hash policies of consistent-hash keys (those of the variant a route is sent to,
+ * `ClusterPolicyIr.loadBalancer.hashKeys`).
  */
 export function routeHashPolicies(keys: readonly HashKeyIr[] | undefined): RouteAction_HashPolicy[] {
   return (keys ?? []).map(hashPolicy);
