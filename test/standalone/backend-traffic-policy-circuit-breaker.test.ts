@@ -1,10 +1,11 @@
 /**
  * BackendTrafficPolicy `circuitBreaker` on the wire (real Envoy, standalone). Six clients send a request at the
- * same time to a backend that answers after 1.5 s:
+ * same time to a backend that answers after 1.5 s (a ClientTrafficPolicy turns on Envoy's headers, which Envoy
+ * Gateway suppresses by default, so that the overflow header shows):
  * - without a policy, all six are answered;
  * - maxParallelRequests 2: two are answered, four fail at once with 503 and `x-envoy-overloaded: true`;
- * - maxConnections 1 + maxPendingRequests 1: one in flight, one waiting, four overflow;
- * - perEndpoint.maxConnections 1 + maxPendingRequests 1: the same, from the per-endpoint limit;
+ * - maxConnections 1 + maxPendingRequests 1, and perEndpoint.maxConnections 1 + maxPendingRequests 1: one
+ *   request in flight at a time (one or two answered, see assertOneAtATime), the others overflow;
  * - maxRequestsPerConnection 1: sequential requests over one client connection each reach the backend on a new
  *   connection (without it, Envoy reuses one);
  * - an invalid limit: the policy is Accepted=False naming the field, and its route answers 500.
@@ -28,13 +29,42 @@ function concurrent(port: number, n: number, path: string): Promise<HttpResult[]
   );
 }
 
-/** Statuses of the answers, sorted, and how many overflowed (503 + x-envoy-overloaded). */
+/**
+ * Statuses of the answers, sorted, and how many overflowed: 503 with `x-envoy-overloaded: true` and Envoy's
+ * "reset reason: overflow" body.
+ */
 function summary(rs: readonly HttpResult[]): { statuses: number[]; overloaded: number } {
   return {
     statuses: rs.map((r) => r.status).sort(),
-    overloaded: rs.filter((r) => r.status === 503 && r.headers["x-envoy-overloaded"] === "true").length,
+    overloaded: rs.filter(
+      (r) => r.status === 503 && r.headers["x-envoy-overloaded"] === "true" && /reset reason: overflow/.test(r.body),
+    ).length,
   };
 }
+
+/**
+ * Six concurrent slow requests through one connection: one or two are answered, the second only after the first
+ * (on the one connection), and the others overflow. Measured with Envoy 1.36: whether a request held back by the
+ * connection limit waits (maxPendingRequests 1) or overflows depends on which worker thread took it, so one or
+ * two are answered.
+ */
+async function assertOneAtATime(port: number): Promise<void> {
+  const started = Date.now();
+  const { statuses, overloaded } = summary(await concurrent(port, 6, "/delay/1500"));
+  const answered = statuses.filter((s) => s === 200).length;
+  assert.ok(answered === 1 || answered === 2, `answered: ${statuses.join(", ")}`);
+  assert.equal(overloaded, 6 - answered, `the others overflow: ${statuses.join(", ")}`);
+  if (answered === 2) assert.ok(Date.now() - started >= 2900, "the second went after the first");
+}
+
+/** Envoy Gateway suppresses Envoy's own headers by default: this ClientTrafficPolicy lets x-envoy-overloaded out. */
+const ENVOY_HEADERS_CTP = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: envoy-headers, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  headers: { enableEnvoyHeaders: true }
+`;
 
 /** An HTTP backend that counts the TCP connections it accepted. */
 function startConnectionCounter(): Promise<{ server: Server; port: number; connections: () => number }> {
@@ -60,7 +90,7 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
     counter = await startConnectionCounter();
     port = await freePort();
     t = await startTestGateway({
-      "gateway.yaml": gatewayYaml(port),
+      "gateway.yaml": `${gatewayYaml(port)}---\n${ENVOY_HEADERS_CTP}`,
       "routes.yaml": [
         backendYaml("slow", slow.port),
         routeYaml("slow", HOST, "slow"),
@@ -93,22 +123,19 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
     assert.ok(Date.now() - started >= 1400, "the two answered waited for the backend");
   });
 
-  it("maxConnections 1 + maxPendingRequests 1: one in flight, one waiting, four overflow", async () => {
-    const spec = "  circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }";
-    await applyPolicy(t, "btp.yaml", btpYaml("cb", "slow", spec));
-    const started = Date.now();
-    const rs = await concurrent(port, 6, "/delay/1500");
-    assert.deepEqual(summary(rs), { statuses: [200, 200, 503, 503, 503, 503], overloaded: 4 });
-    assert.ok(Date.now() - started >= 2900, "the waiting request went after the first, on the one connection");
+  it("maxConnections 1 + maxPendingRequests 1: one request in flight at a time, the others overflow", async () => {
+    await applyPolicy(
+      t,
+      "btp.yaml",
+      btpYaml("cb", "slow", "  circuitBreaker: { maxConnections: 1, maxPendingRequests: 1 }"),
+    );
+    await assertOneAtATime(port);
   });
 
-  it("perEndpoint.maxConnections 1 + maxPendingRequests 1: the per-endpoint limit overflows the same way", async () => {
+  it("perEndpoint.maxConnections 1 + maxPendingRequests 1: the same from the endpoint's limit", async () => {
     const spec = "  circuitBreaker: { perEndpoint: { maxConnections: 1 }, maxPendingRequests: 1 }";
     await applyPolicy(t, "btp.yaml", btpYaml("cb", "slow", spec));
-    assert.deepEqual(summary(await concurrent(port, 6, "/delay/1500")), {
-      statuses: [200, 200, 503, 503, 503, 503],
-      overloaded: 4,
-    });
+    await assertOneAtATime(port);
   });
 
   it("maxRequestsPerConnection 1: each request reaches the backend on a new connection", async () => {
