@@ -48,3 +48,73 @@ export interface LoadBalancerIr {
    */
   readonly hashKeys?: readonly HashKeyIr[];
 }
+
+/** Bytes of a probe or of its expected answer. */
+export type HealthPayloadIr = { readonly text: string } | { readonly binaryBase64: string };
+
+/** Active health checking: probes Envoy sends to each endpoint. */
+export interface ActiveHealthCheckIr {
+  /** Time to wait for an answer. @default 1s (Envoy Gateway's) */
+  readonly timeoutMs: number;
+  /** Time between probes. @default 3s (Envoy Gateway's) */
+  readonly intervalMs: number;
+  /** Random delay before the first probe. */
+  readonly initialJitterMs?: number;
+  /** Failed probes before an endpoint is unhealthy. @default 3 */
+  readonly unhealthyThreshold: number;
+  /** Passed probes before an endpoint is healthy again. @default 1 */
+  readonly healthyThreshold: number;
+  /** HTTP probe. */
+  readonly http?: {
+    /** Host header; absent: the cluster name (Envoy's default). */
+    readonly host?: string;
+    /** Path requested. */
+    readonly path: string;
+    /** Method, upper case. @default GET */
+    readonly method?: string;
+    /** Healthy status codes, sorted and unique. */
+    readonly expectedStatuses: readonly number[];
+    /** Status codes that count as failures without failing at once, sorted and unique. */
+    readonly retriableStatuses?: readonly number[];
+    /** Bytes the answer must contain. */
+    readonly expectedResponse?: HealthPayloadIr;
+    /** Body sent with the probe (POST or PUT). */
+    readonly requestBody?: HealthPayloadIr;
+  };
+  /** TCP probe (connect, optionally send and expect bytes). */
+  readonly tcp?: { readonly send?: HealthPayloadIr; readonly receive?: HealthPayloadIr };
+  /** gRPC health checking protocol probe. */
+  readonly grpc?: { readonly service?: string };
+}
+
+/** Passive health checking (Envoy's outlier detection), with Envoy Gateway's defaults filled in. */
+export interface OutlierDetectionIr {
+  /** Time between ejection sweeps. @default 3s */
+  readonly intervalMs: number;
+  /** Base ejection time (multiplied by the number of ejections). @default 30s */
+  readonly baseEjectionTimeMs: number;
+  /** Consecutive 5xx answers before ejection. @default 5 */
+  readonly consecutive5xx: number;
+  /** Consecutive local-origin failures before ejection. @default 5 */
+  readonly consecutiveLocalOriginFailures: number;
+  /** Count local-origin failures apart from answers. @default false */
+  readonly splitExternalLocalOriginErrors: boolean;
+  /** Most endpoints ejected, in percent. @default 10 */
+  readonly maxEjectionPercent: number;
+  /** Consecutive 502/503/504 before ejection (enforced at 100%). */
+  readonly consecutiveGatewayErrors?: number;
+  /** Failure percentage at which an endpoint is ejected (enforced at 100%). */
+  readonly failurePercentageThreshold?: number;
+  /** Always allow one ejection, whatever maxEjectionPercent says. */
+  readonly alwaysEjectOneEndpoint?: boolean;
+}
+
+/** Health checking of a policy variant's endpoints. */
+export interface HealthCheckIr {
+  /** Active probes. */
+  readonly active?: ActiveHealthCheckIr;
+  /** Outlier detection. */
+  readonly passive?: OutlierDetectionIr;
+  /** Percentage of unhealthy endpoints over which all are used again (Envoy's panic mode); 50 is Envoy's default. */
+  readonly panicThreshold?: number;
+}

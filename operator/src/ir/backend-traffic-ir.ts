@@ -5,7 +5,7 @@
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
 
-import type { CircuitBreakerIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+import type { CircuitBreakerIr, HealthCheckIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
@@ -24,4 +24,6 @@ export interface ClusterPolicyIr {
   readonly circuitBreaker?: CircuitBreakerIr;
   /** `loadBalancer`. @default Envoy's round robin */
   readonly loadBalancer?: LoadBalancerIr;
+  /** `healthCheck`: active probes, outlier detection, panic threshold. */
+  readonly healthCheck?: HealthCheckIr;
 }

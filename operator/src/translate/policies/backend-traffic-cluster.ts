@@ -5,9 +5,11 @@
  * (backend-traffic-cluster-*.ts).
  */
 import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
+import type { ClusterIr } from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { CIRCUIT_BREAKER_FIELDS, circuitBreakerOf } from "./backend-traffic-cluster-breaker";
+import { HEALTH_CHECK_FIELDS, healthCheckOf } from "./backend-traffic-cluster-health";
 import { LOAD_BALANCER_FIELDS, loadBalancerOf } from "./backend-traffic-cluster-lb";
 import { defined, durationOf } from "./backend-traffic-values";
 
@@ -16,6 +18,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   "timeout.tcp.connectTimeout",
   ...CIRCUIT_BREAKER_FIELDS,
   ...LOAD_BALANCER_FIELDS,
+  ...HEALTH_CHECK_FIELDS,
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -28,6 +31,20 @@ export function translateClusterSettings(
     connectTimeoutMs: durationOf("spec.timeout.tcp.connectTimeout", spec.timeout?.tcp?.connectTimeout, invalid),
     circuitBreaker: circuitBreakerOf(spec.circuitBreaker, invalid),
     loadBalancer: loadBalancerOf(spec.loadBalancer, invalid),
+    healthCheck: healthCheckOf(spec.healthCheck, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * Why `policy` cannot go on a variant of a backend cluster speaking `protocol`, if so: Envoy refuses a gRPC
+ * health check on a cluster without HTTP/2 ("cluster must support HTTP/2 for gRPC healthchecking"), which would
+ * freeze every cluster update of the proxy. The caller making variants reports it like an invalid value (the
+ * route answers 500); buildCluster leaves such a check out rather than send it.
+ */
+export function variantProblem(policy: ClusterPolicyIr, protocol: ClusterIr["protocol"]): string | undefined {
+  if (policy.healthCheck?.active?.grpc && protocol !== "h2c") {
+    return "spec.healthCheck.active: a GRPC health check needs an HTTP/2 backend (a GRPCRoute, or appProtocol h2c)";
+  }
+  return undefined;
 }

@@ -7,17 +7,20 @@
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { HttpProtocolOptions as CommonHttpProtocolOptions } from "../../../../proto/gen/envoy/config/core/v3/protocol";
 import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
+import type { ClusterIr } from "../../ir/xds-ir";
 import { circuitBreakers } from "./cluster-policy-breaker";
+import { healthCheckFields } from "./cluster-policy-health";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { duration } from "./route-filters";
 
-/** The Cluster fields a policy variant sets (none without a policy). */
-export function clusterPolicyFields(p: ClusterPolicyIr | undefined): Partial<Cluster> {
+/** The Cluster fields a policy variant of a `protocol` backend sets (none without a policy). */
+export function clusterPolicyFields(p: ClusterPolicyIr | undefined, protocol: ClusterIr["protocol"]): Partial<Cluster> {
   if (!p) return {};
   return {
     ...(p.connectTimeoutMs !== undefined ? { connectTimeout: duration(p.connectTimeoutMs) } : {}),
     ...(p.circuitBreaker ? { circuitBreakers: circuitBreakers(p.circuitBreaker) } : {}),
     ...(p.loadBalancer ? { loadBalancingPolicy: loadBalancingPolicy(p.loadBalancer) } : {}),
+    ...(p.healthCheck ? healthCheckFields(p.healthCheck, protocol) : {}),
   };
 }
 

@@ -40,7 +40,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
     ...(ir.tls ? { transportSocket: upstreamTls(ir.tls, ir.protocol) } : {}),
-    ...clusterPolicyFields(ir.policy),
+    ...clusterPolicyFields(ir.policy, ir.protocol),
   };
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({
