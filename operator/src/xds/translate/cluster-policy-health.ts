@@ -2,7 +2,8 @@
  * HealthCheckIr → the Cluster's health_checks (one HTTP, TCP or gRPC checker), outlier_detection and the
  * common LB config's healthy panic threshold. A variant that checks health also sets
  * ignore_health_on_host_removal, as Envoy Gateway does: an endpoint removed by EDS goes at once, without waiting
- * for its health checks to fail.
+ * for its health checks to fail. Unlike Envoy Gateway, the probe interval also applies before the variant
+ * carries traffic (no_traffic_interval).
  */
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { OutlierDetection } from "../../../../proto/gen/envoy/config/cluster/v3/outlier_detection";
@@ -43,6 +44,11 @@ function activeCheck(a: ActiveHealthCheckIr): HealthCheck {
   const out: Partial<HealthCheck> = {
     timeout: duration(a.timeoutMs),
     interval: duration(a.intervalMs),
+    // Envoy probes a cluster that has carried no traffic yet every 60 s (no_traffic_interval), whatever the
+    // interval; a policy variant is new each time its policy changes, so an endpoint failing its checks would
+    // keep its traffic for up to a minute after each change. The policy's interval applies from the start
+    // (Envoy Gateway leaves Envoy's 60 s).
+    noTrafficInterval: duration(a.intervalMs),
     ...(a.initialJitterMs !== undefined ? { initialJitter: duration(a.initialJitterMs) } : {}),
     unhealthyThreshold: a.unhealthyThreshold,
     healthyThreshold: a.healthyThreshold,
