@@ -118,3 +118,23 @@ export interface HealthCheckIr {
   /** Percentage of unhealthy endpoints over which all are used again (Envoy's panic mode); 50 is Envoy's default. */
   readonly panicThreshold?: number;
 }
+
+/** Connection settings of a policy variant's upstream connections. */
+export interface ConnectionIr {
+  /** Close a connection idle this long (`timeout.http.connectionIdleTimeout`); 0 never. @default 1h (Envoy's) */
+  readonly idleTimeoutMs?: number;
+  /** Close a connection this old, after its requests (`timeout.http.maxConnectionDuration`). @default unlimited */
+  readonly maxConnectionDurationMs?: number;
+  /** TCP keepalive (`tcpKeepalive`); each absent part is the kernel's. */
+  readonly tcpKeepalive?: {
+    readonly probes?: number;
+    readonly idleTimeSeconds?: number;
+    readonly intervalSeconds?: number;
+  };
+  /** Soft limit of each connection's buffers, in bytes (`connection.bufferLimit`). @default 32768 (Envoy Gateway's) */
+  readonly bufferLimitBytes?: number;
+  /** Connections opened ahead of need, as ratios 1.0-3.0 (`connection.preconnect`). */
+  readonly preconnect?: { readonly perEndpointRatio?: number; readonly predictiveRatio?: number };
+  /** PROXY protocol header sent first on each connection (`proxyProtocol`). */
+  readonly proxyProtocol?: "V1" | "V2";
+}

@@ -5,7 +5,7 @@
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
 
-import type { CircuitBreakerIr, HealthCheckIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+import type { CircuitBreakerIr, ConnectionIr, HealthCheckIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
@@ -26,4 +26,6 @@ export interface ClusterPolicyIr {
   readonly loadBalancer?: LoadBalancerIr;
   /** `healthCheck`: active probes, outlier detection, panic threshold. */
   readonly healthCheck?: HealthCheckIr;
+  /** Connection settings: HTTP idle and lifetime limits, TCP keepalive, buffers, preconnection, PROXY protocol. */
+  readonly connection?: ConnectionIr;
 }

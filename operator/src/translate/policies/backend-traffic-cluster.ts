@@ -9,6 +9,7 @@ import type { ClusterIr } from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { CIRCUIT_BREAKER_FIELDS, circuitBreakerOf } from "./backend-traffic-cluster-breaker";
+import { CONNECTION_FIELDS, connectionOf } from "./backend-traffic-cluster-conn";
 import { HEALTH_CHECK_FIELDS, healthCheckOf } from "./backend-traffic-cluster-health";
 import { LOAD_BALANCER_FIELDS, loadBalancerOf } from "./backend-traffic-cluster-lb";
 import { defined, durationOf } from "./backend-traffic-values";
@@ -19,6 +20,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   ...CIRCUIT_BREAKER_FIELDS,
   ...LOAD_BALANCER_FIELDS,
   ...HEALTH_CHECK_FIELDS,
+  ...CONNECTION_FIELDS,
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -32,6 +34,7 @@ export function translateClusterSettings(
     circuitBreaker: circuitBreakerOf(spec.circuitBreaker, invalid),
     loadBalancer: loadBalancerOf(spec.loadBalancer, invalid),
     healthCheck: healthCheckOf(spec.healthCheck, invalid),
+    connection: connectionOf(spec, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -9,6 +9,7 @@ import type { HttpProtocolOptions as CommonHttpProtocolOptions } from "../../../
 import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
 import type { ClusterIr } from "../../ir/xds-ir";
 import { circuitBreakers } from "./cluster-policy-breaker";
+import { connectionFields, connectionHttpOptions } from "./cluster-policy-conn";
 import { healthCheckFields } from "./cluster-policy-health";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { duration } from "./route-filters";
@@ -21,17 +22,18 @@ export function clusterPolicyFields(p: ClusterPolicyIr | undefined, protocol: Cl
     ...(p.circuitBreaker ? { circuitBreakers: circuitBreakers(p.circuitBreaker) } : {}),
     ...(p.loadBalancer ? { loadBalancingPolicy: loadBalancingPolicy(p.loadBalancer) } : {}),
     ...(p.healthCheck ? healthCheckFields(p.healthCheck, protocol) : {}),
+    ...(p.connection ? connectionFields(p.connection) : {}),
   };
 }
 
 /**
- * The upstream HTTP protocol options' common part a policy sets (max requests per connection); undefined when
- * it sets none.
+ * The upstream HTTP protocol options' common part a policy sets (max requests per connection, idle timeout, max
+ * connection duration); undefined when it sets none.
  */
 export function clusterPolicyHttpOptions(
   p: ClusterPolicyIr | undefined,
 ): Partial<CommonHttpProtocolOptions> | undefined {
-  const out: Partial<CommonHttpProtocolOptions> = {};
+  const out: Partial<CommonHttpProtocolOptions> = connectionHttpOptions(p?.connection);
   const perConnection = p?.circuitBreaker?.maxRequestsPerConnection;
   if (perConnection !== undefined) out.maxRequestsPerConnection = perConnection;
   return Object.keys(out).length > 0 ? out : undefined;

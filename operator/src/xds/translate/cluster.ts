@@ -12,6 +12,7 @@ import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttpOptions } from "./cluster-policy";
+import { proxyProtocolSocket } from "./cluster-policy-conn";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -39,7 +40,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
     typedExtensionProtocolOptions: options
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
-    ...(ir.tls ? { transportSocket: upstreamTls(ir.tls, ir.protocol) } : {}),
+    ...transportSocketOf(ir),
     ...clusterPolicyFields(ir.policy, ir.protocol),
   };
   if (ir.discovery === "dns") {
@@ -58,6 +59,14 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ...(ir.edsServiceName !== undefined ? { serviceName: ir.edsServiceName } : {}),
     },
   });
+}
+
+/** TLS to the backend, behind the PROXY protocol header when the cluster's policy asks for one; none: plain. */
+function transportSocketOf(ir: ClusterIr): { transportSocket?: TransportSocket } {
+  const tls = ir.tls ? upstreamTls(ir.tls, ir.protocol) : undefined;
+  const pp = ir.policy?.connection?.proxyProtocol;
+  const socket = pp ? proxyProtocolSocket(pp, tls) : tls;
+  return socket ? { transportSocket: socket } : {};
 }
 
 /** Builds the endpoints of a cluster. */
