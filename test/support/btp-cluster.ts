@@ -47,8 +47,8 @@ export function clusterCases(inFile: string): ClusterCase[] {
       name: `${BASE_CLUSTER}/btp-${o.metadata.name}`,
       discovery: "static",
       endpoints: [],
-      // A gRPC health check needs an HTTP/2 backend (variantProblem).
-      protocol: policy?.healthCheck?.active?.grpc ? "h2c" : "http1",
+      // A gRPC health check needs an HTTP/2 backend (variantProblem); `http2` acts on HTTP/2 backends only.
+      protocol: policy?.healthCheck?.active?.grpc || policy?.http2 ? "h2c" : "http1",
       ...(policy ? { policy } : {}),
       edsServiceName: BASE_CLUSTER,
     };

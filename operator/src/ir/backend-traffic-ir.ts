@@ -6,6 +6,7 @@
  */
 
 import type { CircuitBreakerIr, ConnectionIr, HealthCheckIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+import type { Http2SettingsIr } from "./client-traffic-http-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
@@ -28,4 +29,9 @@ export interface ClusterPolicyIr {
   readonly healthCheck?: HealthCheckIr;
   /** Connection settings: HTTP idle and lifetime limits, TCP keepalive, buffers, preconnection, PROXY protocol. */
   readonly connection?: ConnectionIr;
+  /**
+   * `http2`: the HTTP/2 settings of the connections to an HTTP/2 backend (appProtocol h2c, gRPC); unset parts
+   * get Envoy Gateway's windows (64 KiB per stream, 1 MiB per connection). No effect on HTTP/1 backends.
+   */
+  readonly http2?: Http2SettingsIr;
 }

@@ -13,6 +13,7 @@ import { CONNECTION_FIELDS, connectionOf } from "./backend-traffic-cluster-conn"
 import { HEALTH_CHECK_FIELDS, healthCheckOf } from "./backend-traffic-cluster-health";
 import { LOAD_BALANCER_FIELDS, loadBalancerOf } from "./backend-traffic-cluster-lb";
 import { defined, durationOf } from "./backend-traffic-values";
+import { http2Of } from "./client-traffic-protocol";
 
 /** Spec paths this file implements (a path covers everything below it). */
 export const CLUSTER_FIELDS: readonly string[] = [
@@ -21,6 +22,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   ...LOAD_BALANCER_FIELDS,
   ...HEALTH_CHECK_FIELDS,
   ...CONNECTION_FIELDS,
+  "http2",
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -35,6 +37,7 @@ export function translateClusterSettings(
     loadBalancer: loadBalancerOf(spec.loadBalancer, invalid),
     healthCheck: healthCheckOf(spec.healthCheck, invalid),
     connection: connectionOf(spec, invalid),
+    http2: spec.http2 ? http2Of(spec.http2, invalid) : undefined,
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }

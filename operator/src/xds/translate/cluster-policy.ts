@@ -12,6 +12,7 @@ import { circuitBreakers } from "./cluster-policy-breaker";
 import { connectionFields, connectionHttpOptions } from "./cluster-policy-conn";
 import { healthCheckFields } from "./cluster-policy-health";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
+import { http2Fields } from "./listener-defaults";
 import { duration } from "./route-filters";
 
 /** The Cluster fields a policy variant of a `protocol` backend sets (none without a policy). */
@@ -37,4 +38,15 @@ export function clusterPolicyHttpOptions(
   const perConnection = p?.circuitBreaker?.maxRequestsPerConnection;
   if (perConnection !== undefined) out.maxRequestsPerConnection = perConnection;
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Envoy Gateway's HTTP/2 flow-control windows towards backends: 64 KiB per stream, 1 MiB per connection. */
+const HTTP2_WINDOWS = { initialStreamWindowSize: 65_536, initialConnectionWindowSize: 1_048_576 };
+
+/**
+ * The Http2ProtocolOptions of an HTTP/2 backend's cluster: Envoy's defaults without a policy `http2`; with one,
+ * its settings over Envoy Gateway's windows.
+ */
+export function clusterPolicyHttp2Options(p: ClusterPolicyIr | undefined): Record<string, unknown> {
+  return p?.http2 ? http2Fields({ ...HTTP2_WINDOWS, ...p.http2 }) : {};
 }

@@ -11,7 +11,7 @@ import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/trans
 import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
-import { clusterPolicyFields, clusterPolicyHttpOptions } from "./cluster-policy";
+import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
 import { proxyProtocolSocket } from "./cluster-policy-conn";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
@@ -130,7 +130,7 @@ function upstreamHttpOptions(
   if (ir.protocol === "h2c") {
     return HttpProtocolOptionsType.codec.fromPartial({
       ...commonPart,
-      explicitHttpConfig: { http2ProtocolOptions: {} },
+      explicitHttpConfig: { http2ProtocolOptions: clusterPolicyHttp2Options(ir.policy) },
     } as never);
   }
   if (!use.preserveHeaderCase && !common) return undefined;
