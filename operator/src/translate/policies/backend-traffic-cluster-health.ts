@@ -64,7 +64,9 @@ function activeOf(a: ActiveHealthCheck, invalid: string[]): ActiveHealthCheckIr 
   // Envoy Gateway's schema: the type's own field is set (optional for GRPC), the others are not.
   for (const [type, field] of Object.entries(kinds)) {
     const wrong = type === a.type ? field !== "grpc" && a[field] === undefined : a[field] !== undefined;
-    if (wrong) invalid.push(`${at}: If Health Checker type is ${type}, ${field} field needs to be set.`);
+    if (wrong && field === "grpc")
+      invalid.push(`${at}: The grpc field can only be set if the Health Checker type is GRPC.`);
+    else if (wrong) invalid.push(`${at}: If Health Checker type is ${type}, ${field} field needs to be set.`);
   }
   return defined<ActiveHealthCheckIr>({ ...timingOf(a, invalid), ...probeOf(a, invalid) });
 }
@@ -129,24 +131,35 @@ function statusesOf(at: string, codes: readonly number[] | undefined, invalid: s
   return [...new Set(ok)].sort((a, b) => a - b);
 }
 
-/** A Text or Binary payload; Envoy refuses an empty one. */
+/** A Text or Binary payload (Envoy Gateway's schema rules); Envoy refuses an empty one. */
 function payloadOf(
   at: string,
   p: ActiveHealthCheckPayload | undefined,
   invalid: string[],
 ): HealthPayloadIr | undefined {
   if (p === undefined) return undefined;
-  if (p.type === "Text" && typeof p.text === "string" && p.text !== "" && p.binary === undefined)
-    return { text: p.text };
-  if (p.type === "Binary" && typeof p.binary === "string" && p.text === undefined) {
-    const bytes = Buffer.from(p.binary, "base64");
-    if (bytes.length > 0 && bytes.toString("base64").replace(/=+$/, "") === p.binary.replace(/=+$/, "")) {
-      return { binaryBase64: p.binary };
+  const before = invalid.length;
+  for (const [type, field] of [
+    ["Text", "text"],
+    ["Binary", "binary"],
+  ] as const) {
+    if ((p.type === type) !== (p[field] !== undefined)) {
+      invalid.push(`${at}: If payload type is ${type}, ${field} field needs to be set.`);
     }
-    invalid.push(`${at}.binary: ${quote(p.binary)} must be non-empty base64`);
+  }
+  if (p.type !== "Text" && p.type !== "Binary")
+    invalid.push(`${at}.type: ${quote(String(p.type))} must be Text or Binary`);
+  if (invalid.length > before) return undefined;
+  if (p.type === "Text") {
+    if (typeof p.text === "string" && p.text !== "") return { text: p.text };
+    invalid.push(`${at}.text: must not be empty`);
     return undefined;
   }
-  invalid.push(`${at}: a Text payload needs a non-empty text, a Binary one binary (and only that field)`);
+  const b64 = String(p.binary);
+  const bytes = Buffer.from(b64, "base64");
+  if (bytes.length > 0 && bytes.toString("base64").replace(/=+$/, "") === b64.replace(/=+$/, ""))
+    return { binaryBase64: b64 };
+  invalid.push(`${at}.binary: ${quote(b64)} must be non-empty base64`);
   return undefined;
 }
 
