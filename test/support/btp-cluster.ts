@@ -43,14 +43,16 @@ export function clusterCases(inFile: string): ClusterCase[] {
     const invalid: string[] = [];
     const spec = (o as unknown as { spec: BackendTrafficPolicySpec }).spec;
     const policy = translateClusterSettings(spec, { namespace: "default", snapshot }, invalid);
+    // `dns` acts on hostname backends: their variant is a STRICT_DNS cluster (no shared EDS resource).
+    const dns = policy?.dns !== undefined;
     const ir: ClusterIr = {
       name: `${BASE_CLUSTER}/btp-${o.metadata.name}`,
-      discovery: "static",
-      endpoints: [],
+      discovery: dns ? "dns" : "static",
+      endpoints: dns ? [{ host: "localhost", port: 1 }] : [],
       // A gRPC health check needs an HTTP/2 backend (variantProblem); `http2` acts on HTTP/2 backends only.
       protocol: policy?.healthCheck?.active?.grpc || policy?.http2 ? "h2c" : "http1",
       ...(policy ? { policy } : {}),
-      edsServiceName: BASE_CLUSTER,
+      ...(dns ? {} : { edsServiceName: BASE_CLUSTER }),
     };
     return {
       name: o.metadata.name,

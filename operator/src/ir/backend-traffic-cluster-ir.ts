@@ -138,3 +138,13 @@ export interface ConnectionIr {
   /** PROXY protocol header sent first on each connection (`proxyProtocol`). */
   readonly proxyProtocol?: "V1" | "V2";
 }
+
+/** DNS resolution of a hostname backend's variant (no effect on IP backends). */
+export interface DnsIr {
+  /** Time between resolutions. @default 30s (Envoy Gateway's) */
+  readonly refreshRateMs: number;
+  /** Use the records' TTL as refresh rate. @default true (Envoy Gateway's) */
+  readonly respectDnsTtl: boolean;
+  /** Address families asked for. @default IPv4Preferred */
+  readonly lookupFamily?: "IPv4" | "IPv6" | "IPv4Preferred" | "IPv6Preferred" | "IPv4AndIPv6";
+}

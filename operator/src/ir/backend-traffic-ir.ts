@@ -5,7 +5,13 @@
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
 
-import type { CircuitBreakerIr, ConnectionIr, HealthCheckIr, LoadBalancerIr } from "./backend-traffic-cluster-ir";
+import type {
+  CircuitBreakerIr,
+  ConnectionIr,
+  DnsIr,
+  HealthCheckIr,
+  LoadBalancerIr,
+} from "./backend-traffic-cluster-ir";
 import type { Http2SettingsIr } from "./client-traffic-http-ir";
 
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
@@ -34,4 +40,6 @@ export interface ClusterPolicyIr {
    * get Envoy Gateway's windows (64 KiB per stream, 1 MiB per connection). No effect on HTTP/1 backends.
    */
   readonly http2?: Http2SettingsIr;
+  /** `dns`: resolution of hostname backends (no effect on IP backends, as in Envoy Gateway). */
+  readonly dns?: DnsIr;
 }

@@ -1,11 +1,12 @@
 /**
  * BackendTrafficPolicy's connection fields → ConnectionIr: `timeout.http.connectionIdleTimeout` and
- * `maxConnectionDuration`, `tcpKeepalive`, `connection.bufferLimit` and `preconnect`, `proxyProtocol`.
+ * `maxConnectionDuration`, `tcpKeepalive`, `connection.bufferLimit` and `preconnect`, `proxyProtocol`; and `dns`
+ * → DnsIr.
  * `connection.socketBufferLimit` is not implemented (Envoy Gateway v1.9 does not translate it either). Ranges
  * are those Envoy and the kernel take: keepalive probes 1-127 and times 1-32767 s (Linux's TCP_KEEPCNT,
  * TCP_KEEPIDLE, TCP_KEEPINTVL; Envoy Gateway truncates durations to whole seconds), preconnect 100-300%.
  */
-import type { ConnectionIr } from "../../ir/backend-traffic-cluster-ir";
+import type { ConnectionIr, DnsIr } from "../../ir/backend-traffic-cluster-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { quote } from "../validate-values";
 import { bytesOf } from "./client-traffic-conn";
@@ -19,6 +20,7 @@ export const CONNECTION_FIELDS: readonly string[] = [
   "connection.bufferLimit",
   "connection.preconnect",
   "proxyProtocol",
+  "dns",
 ];
 
 /** Linux's largest TCP_KEEPIDLE / TCP_KEEPINTVL, in seconds. */
@@ -80,4 +82,30 @@ function proxyProtocolOf(version: unknown, invalid: string[]): ConnectionIr["pro
   if (version === "V1" || version === "V2") return version;
   invalid.push(`spec.proxyProtocol.version: ${quote(String(version))} must be V1 or V2`);
   return undefined;
+}
+
+const LOOKUP_FAMILIES: readonly NonNullable<DnsIr["lookupFamily"]>[] = [
+  "IPv4",
+  "IPv6",
+  "IPv4Preferred",
+  "IPv6Preferred",
+  "IPv4AndIPv6",
+];
+
+/** `dns` → DnsIr, with Envoy Gateway's defaults (30 s refresh, TTLs respected). */
+export function dnsOf(dns: BackendTrafficPolicySpec["dns"], invalid: string[]): DnsIr | undefined {
+  if (!dns) return undefined;
+  const family = dns.lookupFamily;
+  const familyOk = family === undefined || LOOKUP_FAMILIES.includes(family);
+  if (!familyOk)
+    invalid.push(`spec.dns.lookupFamily: ${quote(String(family))} must be one of ${LOOKUP_FAMILIES.join(", ")}`);
+  const respect = dns.respectDnsTtl;
+  if (respect !== undefined && typeof respect !== "boolean") {
+    invalid.push(`spec.dns.respectDnsTtl: ${JSON.stringify(respect)} must be true or false`);
+  }
+  return defined<DnsIr>({
+    refreshRateMs: durationOf("spec.dns.dnsRefreshRate", dns.dnsRefreshRate ?? "30s", invalid) ?? 30_000,
+    respectDnsTtl: respect !== false,
+    lookupFamily: familyOk ? family : undefined,
+  });
 }

@@ -9,7 +9,7 @@ import type { ClusterIr } from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { CIRCUIT_BREAKER_FIELDS, circuitBreakerOf } from "./backend-traffic-cluster-breaker";
-import { CONNECTION_FIELDS, connectionOf } from "./backend-traffic-cluster-conn";
+import { CONNECTION_FIELDS, connectionOf, dnsOf } from "./backend-traffic-cluster-conn";
 import { HEALTH_CHECK_FIELDS, healthCheckOf } from "./backend-traffic-cluster-health";
 import { LOAD_BALANCER_FIELDS, loadBalancerOf } from "./backend-traffic-cluster-lb";
 import { defined, durationOf } from "./backend-traffic-values";
@@ -38,6 +38,7 @@ export function translateClusterSettings(
     healthCheck: healthCheckOf(spec.healthCheck, invalid),
     connection: connectionOf(spec, invalid),
     http2: spec.http2 ? http2Of(spec.http2, invalid) : undefined,
+    dns: dnsOf(spec.dns, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }

@@ -1,14 +1,15 @@
 /**
  * ConnectionIr → the Cluster's upstream connection options (TCP keepalive), per-connection buffer limit,
- * preconnect policy, the HTTP protocol options' idle timeout and max connection duration, and the upstream
- * PROXY protocol transport socket wrapped around the cluster's own (TLS or plain).
+ * preconnect policy, the HTTP protocol options' idle timeout and max connection duration, the upstream PROXY
+ * protocol transport socket wrapped around the cluster's own (TLS or plain), and the DNS settings of hostname
+ * backends.
  */
-import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import { Cluster_DnsLookupFamily, type Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { TransportSocket } from "../../../../proto/gen/envoy/config/core/v3/base";
 import type { HttpProtocolOptions as CommonHttpProtocolOptions } from "../../../../proto/gen/envoy/config/core/v3/protocol";
 import { ProxyProtocolConfig_Version } from "../../../../proto/gen/envoy/config/core/v3/proxy_protocol";
 import { pack } from "../../../../proto/any";
-import type { ConnectionIr } from "../../ir/backend-traffic-cluster-ir";
+import type { ConnectionIr, DnsIr } from "../../ir/backend-traffic-cluster-ir";
 import { ProxyProtocolUpstreamTransportType, RawBufferType } from "../extension-types";
 import { duration } from "./route-filters";
 
@@ -62,4 +63,22 @@ export function proxyProtocolSocket(version: "V1" | "V2", inner: TransportSocket
     name: "envoy.transport_sockets.upstream_proxy_protocol",
     typedConfig: pack(ProxyProtocolUpstreamTransportType, config),
   } as TransportSocket;
+}
+
+/** Envoy's lookup family of each Envoy Gateway one (IPv6Preferred is Envoy's AUTO, as in Envoy Gateway). */
+const LOOKUP_FAMILY: Readonly<Record<NonNullable<DnsIr["lookupFamily"]>, Cluster_DnsLookupFamily>> = {
+  IPv4: Cluster_DnsLookupFamily.V4_ONLY,
+  IPv6: Cluster_DnsLookupFamily.V6_ONLY,
+  IPv4Preferred: Cluster_DnsLookupFamily.V4_PREFERRED,
+  IPv6Preferred: Cluster_DnsLookupFamily.AUTO,
+  IPv4AndIPv6: Cluster_DnsLookupFamily.ALL,
+};
+
+/** The DNS fields of a hostname backend's cluster (Envoy's STRICT_DNS refresh rate, TTL use, lookup family). */
+export function dnsFields(d: DnsIr): Partial<Cluster> {
+  return {
+    dnsRefreshRate: duration(d.refreshRateMs),
+    respectDnsTtl: d.respectDnsTtl,
+    ...(d.lookupFamily ? { dnsLookupFamily: LOOKUP_FAMILY[d.lookupFamily] } : {}),
+  };
 }

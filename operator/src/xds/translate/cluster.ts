@@ -12,7 +12,7 @@ import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
-import { proxyProtocolSocket } from "./cluster-policy-conn";
+import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -48,6 +48,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ...base,
       type: Cluster_DiscoveryType.STRICT_DNS,
       dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
+      ...(ir.policy?.dns ? dnsFields(ir.policy.dns) : {}),
       loadAssignment: buildLoadAssignment(ir),
     });
   }
