@@ -126,6 +126,9 @@ const ROOTS = [
   "envoy/config/trace/v3/datadog.proto",
   "envoy/config/metrics/v3/metrics_service.proto",
   "envoy/extensions/stat_sinks/open_telemetry/v3/open_telemetry.proto",
+  // The global rate limit service's API (BackendTrafficPolicy rateLimit.global): the tests call
+  // ShouldRateLimit on the real envoyproxy/ratelimit service.
+  "envoy/service/ratelimit/v3/rls.proto",
 ];
 
 const TS_PROTO_OPTS = [

@@ -70,6 +70,21 @@ metadata: { name: auth, namespace: default }
 spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: web }]
   basicAuth: { users: { name: htpasswd } }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: retries, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: web }]
+  retry: { numRetries: 3 }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: gateway-traffic, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  timeout: { http: { requestTimeout: 10s } }
+  circuitBreaker: { maxConnections: 10 }
 `;
 
 describe("policy status through the API server (Kubernetes tier)", function () {
@@ -142,6 +157,16 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     assert.match(
       accepted(sp[0])?.message ?? "",
       /SecurityPolicy is not implemented by egts yet: the traffic it targets is refused/,
+    );
+
+    const btp = await ancestors("backendtrafficpolicy", "retries");
+    assert.equal(accepted(btp[0])?.status, "True", JSON.stringify(btp));
+    assert.equal(btp[0].ancestorRef.name, "eg");
+    const gwBtp = await ancestors("backendtrafficpolicy", "gateway-traffic");
+    // The Gateway-level policy is Overridden for the route that has its own.
+    assert.ok(
+      gwBtp[0].conditions.some((c) => c.type === "Overridden" && /these routes: \[default\/web\]/.test(c.message)),
+      JSON.stringify(gwBtp),
     );
 
     // Another translation (the route changes) that changes nothing for the policies: no new policy patches.

@@ -1,6 +1,6 @@
 /**
- * Every valid case of testdata/btp-cluster against real Envoy: the variant clusters (with the backend cluster's
- * ClusterLoadAssignment they share) and one route per variant carrying its hash policies. Envoy ACKs them all,
+ * Every valid case of testdata/btp-cluster against real Envoy: the variant clusters (with their
+ * ClusterLoadAssignments) and one route per variant carrying its hash policies. Envoy ACKs them all,
  * and lists each variant with the thresholds the policy set (admin /clusters).
  */
 import * as assert from "node:assert/strict";
@@ -25,12 +25,12 @@ describe("standalone: BackendTrafficPolicy variant clusters in real Envoy", func
 
   it("Envoy ACKs every valid case's cluster and route hash policies", async () => {
     assert.ok(cases.length >= 10, `${cases.length} valid cases`);
-    const base = buildLoadAssignment({
-      name: BASE_CLUSTER,
-      discovery: "static",
-      endpoints: [{ host: "127.0.0.1", port: 1 }],
-      protocol: "http1",
-    });
+    const endpoints = cases
+      .filter((c) => c.ir.discovery === "static")
+      .map((c) => {
+        const withEndpoint = { ...c.ir, endpoints: [{ host: "127.0.0.1", port: 1 }] };
+        return [c.ir.name, pack(EndpointType, buildLoadAssignment(withEndpoint))] as const;
+      });
     const routes = cases.map((c) => ({
       name: c.name,
       match: { prefix: `/${c.name}` },
@@ -40,7 +40,7 @@ describe("standalone: BackendTrafficPolicy variant clusters in real Envoy", func
       "btp-cluster",
       {
         Cluster: new Map(cases.map((c) => [c.cluster.name, pack(ClusterType, c.cluster)])),
-        Endpoint: new Map([[BASE_CLUSTER, pack(EndpointType, base)]]),
+        Endpoint: new Map(endpoints),
         Listener: new Map([
           [
             "l",

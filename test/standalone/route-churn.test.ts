@@ -1,6 +1,8 @@
 /**
  * The gateway-api-bench scenario: while clients send continuous requests, flip one route's backend and
- * add/remove a response header every 200 ms, 20 times. No request may fail, on that route or on others.
+ * add/remove a response header every 200 ms, 20 times. No request may fail, on that route or on others. Then
+ * the same with BackendTrafficPolicies attached (a Gateway-level retry, and a route-level policy whose connect
+ * timeout changes with every flip, so the route moves to a new policy variant cluster each time, ADR 0005).
  */
 import assert from "node:assert/strict";
 import { Agent } from "node:http";
@@ -62,7 +64,8 @@ describe("route changes under traffic (real Envoy)", function () {
     await Promise.all([blue?.close(), green?.close(), steady?.close()]);
   });
 
-  it("20 flips every 200 ms: zero non-2xx responses", async function () {
+  /** Clients on both routes while `change(i)` runs every 200 ms, 20 times; what they saw. */
+  async function underTraffic(change: (i: number) => Promise<void>): Promise<{ churn: Tally; steady: Tally }> {
     const agent = new Agent({ keepAlive: true, maxSockets: 16 });
     const tallies = { churn: newTally(), steady: newTally() };
     let running = true;
@@ -82,13 +85,17 @@ describe("route changes under traffic (real Envoy)", function () {
     ];
     for (let i = 1; i <= 20; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      await t.write("churn.yaml", churnRoute(i));
+      await change(i);
     }
     await new Promise((r) => setTimeout(r, 1000));
     running = false;
     await Promise.all(clients);
     agent.destroy();
+    return tallies;
+  }
 
+  /** No failure on either route, both backends seen, the header toggled, and the final state is flip 20's. */
+  async function assertClean(tallies: { churn: Tally; steady: Tally }): Promise<void> {
     const summary = JSON.stringify({
       churn: { ok: tallies.churn.ok, failed: tallies.churn.failed.slice(0, 5), backends: [...tallies.churn.backends] },
       steady: { ok: tallies.steady.ok, failed: tallies.steady.failed.slice(0, 5) },
@@ -106,6 +113,39 @@ describe("route changes under traffic (real Envoy)", function () {
     const last = await httpGet(port, "churn.example.com");
     assert.equal((JSON.parse(last.body) as { backend: string }).backend, "blue");
     assert.equal(last.headers["x-flip"], "20");
+  }
+
+  it("20 flips every 200 ms: zero non-2xx responses", async function () {
+    await assertClean(await underTraffic((i) => t.write("churn.yaml", churnRoute(i))));
+  });
+
+  it("with BackendTrafficPolicies attached, the route and its policy variant cluster changing: zero non-2xx", async function () {
+    await t.write("churn.yaml", churnRoute(0));
+    await t.write(
+      "gateway-policy.yaml",
+      `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: gateway, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  retry: {}
+`,
+    );
+    const routePolicy = (i: number): string => `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: churn, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: churn }]
+  mergeType: StrategicMerge
+  timeout: { tcp: { connectTimeout: ${1 + (i % 5)}s } }
+`;
+    await t.write("route-policy.yaml", routePolicy(0));
+    await eventually(async () => (await httpGet(port, "churn.example.com")).status === 200, 15_000, "the churn route");
+    const tallies = await underTraffic(async (i) => {
+      await t.write("churn.yaml", churnRoute(i));
+      await t.write("route-policy.yaml", routePolicy(i));
+    });
+    await assertClean(tallies);
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * The BackendTrafficPolicy cluster-settings cases of testdata/btp-cluster: each policy of an input file through
- * translateClusterSettings, then buildCluster (a variant of an EDS backend cluster) and the route hash policies.
+ * translateClusterSettings, then buildCluster (a variant of an EDS backend cluster, or of a DNS one for `dns`)
+ * and the route hash policies.
  * Shared by the golden test and the test that serves the results to real Envoy.
  */
 import * as assert from "node:assert/strict";
@@ -17,7 +18,7 @@ import { buildCluster } from "../../operator/src/xds/translate/cluster";
 import { routeHashPolicies } from "../../operator/src/xds/translate/cluster-policy-lb";
 import "../../operator/src/xds/types";
 
-/** The backend cluster the variants belong to (they read its ClusterLoadAssignment). */
+/** The backend cluster the variants belong to. */
 export const BASE_CLUSTER = "service/default/web/80";
 
 /** One policy's cluster settings, translated and built. */
@@ -28,6 +29,8 @@ export interface ClusterCase {
   readonly invalid: readonly string[];
   /** The IR; undefined when nothing usable is set. */
   readonly policy?: ClusterPolicyIr;
+  /** The variant's IR. */
+  readonly ir: ClusterIr;
   /** The variant cluster `<BASE_CLUSTER>/btp-<name>`. */
   readonly cluster: Cluster;
   /** The hash policies of the routes sent to it. */
@@ -52,12 +55,12 @@ export function clusterCases(inFile: string): ClusterCase[] {
       // A gRPC health check needs an HTTP/2 backend (variantProblem); `http2` acts on HTTP/2 backends only.
       protocol: policy?.healthCheck?.active?.grpc || policy?.http2 ? "h2c" : "http1",
       ...(policy ? { policy } : {}),
-      ...(dns ? {} : { edsServiceName: BASE_CLUSTER }),
     };
     return {
       name: o.metadata.name,
       invalid,
       ...(policy ? { policy } : {}),
+      ir,
       cluster: buildCluster(ir),
       hashPolicies: routeHashPolicies(policy?.loadBalancer?.hashKeys),
     };

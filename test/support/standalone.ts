@@ -1,5 +1,5 @@
 /** Starts a real standalone gateway (our control plane + real Envoy) on a temporary config folder. */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
@@ -78,7 +78,7 @@ export async function startTestGateway(
     gw,
     dir,
     logs,
-    write: (name, yaml) => writeFile(join(dir, name), yaml),
+    write: (name, yaml) => writeAtomically(dir, name, yaml),
     remove: (name) => rm(join(dir, name), { force: true }),
     async close() {
       await gw.stop();
@@ -121,4 +121,15 @@ export async function startBasicGateway(o: { backend: string; route: string; hos
       await backend.close();
     },
   };
+}
+
+/**
+ * Replaces `dir/name` in one step (a dotfile the provider skips, then a rename), as editors and `kubectl`-style
+ * tools do: a plain writeFile truncates first, and a reload that reads the file between the truncation and the
+ * write sees it empty (measured: the churn test's route answered 404 for a moment on a loaded machine).
+ */
+async function writeAtomically(dir: string, name: string, text: string): Promise<void> {
+  const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+  await writeFile(tmp, text);
+  await rename(tmp, join(dir, name));
 }

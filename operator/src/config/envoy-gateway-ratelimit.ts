@@ -1,8 +1,9 @@
 /**
  * The `rateLimit` section of the EnvoyGateway configuration (Envoy Gateway's RateLimit): the global rate
- * limit service's database and how the proxies call it. Parsed and validated here; nothing acts on it yet:
- * the next issue's global rate limit (BackendTrafficPolicy `rateLimit.type: Global`) reads
- * `EnvoyGatewayConfig.rateLimit` to deploy the rate limit service and to build the proxies' ratelimit filter.
+ * limit service's database and how the proxies call it. Parsed and validated here. The standalone rate limit
+ * service (infra/host/ratelimit-runner.ts, `hostRateLimitSettings`) takes its Redis URL from it; the pipeline does
+ * not start that service yet, and the proxies' ratelimit filter (BackendTrafficPolicy `rateLimit.type: Global`)
+ * is still to read the rest.
  */
 import type { ConfigWalk } from "./config-walk";
 

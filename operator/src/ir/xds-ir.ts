@@ -273,6 +273,10 @@ export interface TimeoutsIr {
   readonly requestMs?: number;
   /** Each attempt to a backend. */
   readonly backendRequestMs?: number;
+  /** Longest life of a stream on this route (BackendTrafficPolicy `timeout.http.maxStreamDuration`); 0: none. */
+  readonly maxStreamDurationMs?: number;
+  /** Idle time after which the stream is reset (BackendTrafficPolicy `timeout.http.streamIdleTimeout`). */
+  readonly streamIdleMs?: number;
 }
 
 /** When and how often a request is retried. */
@@ -332,6 +336,21 @@ export interface RouteIr {
   readonly sessionPersistence?: SessionPersistenceIr;
   /** Route-level settings of the BackendTrafficPolicy that applies here; absent when none does. */
   readonly traffic?: RouteTrafficIr;
+  /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
+  readonly statPrefix?: string;
+  /**
+   * The protocol upgrades this route allows (BackendTrafficPolicy `httpUpgrade`), replacing the default
+   * (WebSocket); a CONNECT entry makes the route match CONNECT requests. Absent: the listener's default.
+   */
+  readonly upgrades?: readonly UpgradeIr[];
+}
+
+/** One protocol upgrade a route allows. */
+export interface UpgradeIr {
+  /** Upgrade type as the client sends it (`websocket`, `spdy/3.1`, `CONNECT`, …), compared case-insensitively. */
+  readonly type: string;
+  /** CONNECT only: Envoy answers the CONNECT and forwards the payload to the backend as raw TCP. */
+  readonly connectTerminate?: boolean;
 }
 
 /**
@@ -376,13 +395,11 @@ export interface ClusterIr {
   readonly protocol: "http1" | "h2c";
   /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */
   readonly tls?: UpstreamTlsIr;
-  /** Cluster-level BackendTrafficPolicy settings (a policy variant of a backend's cluster); absent: defaults. */
-  readonly policy?: ClusterPolicyIr;
   /**
-   * The EDS resource this cluster's endpoints come from when it is not the cluster's own name: a policy variant
-   * shares its backend cluster's endpoints (one ClusterLoadAssignment, updated once). Absent: its own name.
+   * Cluster-level BackendTrafficPolicy settings: this is a policy variant of a backend's cluster, with the same
+   * endpoints under its own name (docs/adr/0005-policy-cluster-variants.md); absent: defaults.
    */
-  readonly edsServiceName?: string;
+  readonly policy?: ClusterPolicyIr;
 }
 
 /** How Envoy originates TLS to a backend and validates its certificate. */

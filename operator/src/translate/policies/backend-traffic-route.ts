@@ -1,12 +1,14 @@
 /**
  * BackendTrafficPolicy's fields that Envoy takes on the route action itself: `retry` (Envoy Gateway's retry
- * policy: its retry_on conditions, status codes, attempts, per-try timeout and back-off, previous_hosts) and
- * `timeout.http.requestTimeout` (the route timeout). They replace the HTTPRoute rule's own retry and request
- * timeout, as in Envoy Gateway, where the policy's traffic settings win over the route's.
+ * policy: its retry_on conditions, status codes, attempts, per-try timeout and back-off, previous_hosts),
+ * `timeout.http.requestTimeout` (the route timeout), `maxStreamDuration` (max_stream_duration) and
+ * `streamIdleTimeout` (the route's idle_timeout), and `telemetry.metrics.routeStatName` (stat_prefix). They
+ * replace the HTTPRoute rule's own retry and timeouts, as in Envoy Gateway, where the policy's traffic settings
+ * win over the route's.
  */
-import type { RetryIr, TimeoutsIr } from "../../ir/xds-ir";
+import type { RetryIr, TimeoutsIr, UpgradeIr } from "../../ir/xds-ir";
 import type { Retry } from "../../resources/backend-cluster";
-import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
+import type { BackendTrafficPolicySpec, ProtocolUpgradeConfig } from "../../resources/backend-traffic-policy";
 import { parseDuration } from "../duration";
 
 /** Spec paths this file implements (a path covers everything below it). */
@@ -16,6 +18,10 @@ export const ROUTE_FIELDS: readonly string[] = [
   "retry.perRetry.timeout",
   "retry.perRetry.backOff",
   "timeout.http.requestTimeout",
+  "timeout.http.maxStreamDuration",
+  "timeout.http.streamIdleTimeout",
+  "telemetry.metrics.routeStatName",
+  "httpUpgrade",
 ];
 
 /** Envoy Gateway's retry defaults: retry_on conditions, the status code they retry, the number of retries. */
@@ -33,19 +39,42 @@ const DEFAULT_RETRIES = 2;
 export interface RouteActionSettings {
   /** Retry policy (replaces the rule's). */
   readonly retry?: RetryIr;
-  /** Request timeout in milliseconds (replaces the rule's `timeouts.request`). */
-  readonly requestTimeoutMs?: number;
+  /** Request timeout, stream duration and stream idle timeout in milliseconds (over the rule's timeouts). */
+  readonly timeouts?: {
+    readonly requestMs?: number;
+    readonly maxStreamDurationMs?: number;
+    readonly streamIdleMs?: number;
+  };
+  /** `telemetry.metrics.routeStatName`: the route stat prefix template (see {@link routeStatName}). */
+  readonly routeStatName?: string;
+  /** `httpUpgrade`: the upgrades the route allows, replacing the default (WebSocket). */
+  readonly upgrades?: readonly UpgradeIr[];
 }
 
 /** The route action settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
 export function translateRouteAction(spec: BackendTrafficPolicySpec, invalid: string[]): RouteActionSettings {
-  const out: { retry?: RetryIr; requestTimeoutMs?: number } = {};
-  const timeout = spec.timeout?.http?.requestTimeout;
-  if (timeout !== undefined) {
-    const ms = parseDuration(timeout);
-    if (ms === undefined) invalid.push(`spec.timeout.http.requestTimeout: ${timeout} is not a duration`);
-    else out.requestTimeoutMs = ms;
-  }
+  const out: {
+    retry?: RetryIr;
+    timeouts?: RouteActionSettings["timeouts"];
+    routeStatName?: string;
+    upgrades?: readonly UpgradeIr[];
+  } = {};
+  if (spec.httpUpgrade && spec.httpUpgrade.length > 0) out.upgrades = upgradesOf(spec.httpUpgrade, invalid);
+  const statName = spec.telemetry?.metrics?.routeStatName;
+  if (statName !== undefined && statName !== "") out.routeStatName = statName;
+  const http = spec.timeout?.http;
+  const ms = (field: string, v: string | undefined): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = parseDuration(v);
+    if (n === undefined) invalid.push(`spec.timeout.http.${field}: ${v} is not a duration`);
+    return n;
+  };
+  const timeouts = {
+    requestMs: ms("requestTimeout", http?.requestTimeout),
+    maxStreamDurationMs: ms("maxStreamDuration", http?.maxStreamDuration),
+    streamIdleMs: ms("streamIdleTimeout", http?.streamIdleTimeout),
+  };
+  if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = definedOnly(timeouts);
   if (spec.retry) out.retry = retryOf(spec.retry, invalid);
   return out;
 }
@@ -99,8 +128,52 @@ function perRetry(r: Retry, invalid: string[]): { perTry?: number; base?: number
   return { perTry, base, max };
 }
 
-/** The rule's timeouts with the policy's request timeout over them. */
-export function withRequestTimeout(t: TimeoutsIr | undefined, ms: number | undefined): TimeoutsIr | undefined {
-  if (ms === undefined) return t;
-  return { ...t, requestMs: ms };
+/** The rule's timeouts with the policy's over them. */
+export function withPolicyTimeouts(
+  t: TimeoutsIr | undefined,
+  policy: RouteActionSettings["timeouts"],
+): TimeoutsIr | undefined {
+  return policy ? { ...t, ...policy } : t;
+}
+
+function definedOnly<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** The route a stat name is made for: its kind, namespace, name and rule name (absent: the rule has none). */
+export interface RouteIdentity {
+  readonly kind: string;
+  readonly namespace: string;
+  readonly name: string;
+  readonly rule?: string;
+}
+
+/**
+ * Envoy Gateway's route stat name: the template with `%ROUTE_NAME%`, `%ROUTE_NAMESPACE%`, `%ROUTE_KIND%` and
+ * `%ROUTE_RULE_NAME%` (`-` for a rule without a name) replaced.
+ */
+export function routeStatName(template: string, r: RouteIdentity): string {
+  return template
+    .replaceAll("%ROUTE_NAME%", r.name)
+    .replaceAll("%ROUTE_NAMESPACE%", r.namespace)
+    .replaceAll("%ROUTE_KIND%", r.kind)
+    .replaceAll("%ROUTE_RULE_NAME%", r.rule ?? "-");
+}
+
+/** An upgrade type token (RFC 9110: `token [ "/" token ]`), as Envoy matches it against the Upgrade header. */
+const UPGRADE_TYPE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+(\/[!#$%&'*+.^_`|~0-9A-Za-z-]+)?$/;
+
+/** `httpUpgrade` → the route's upgrades; a type that cannot be an Upgrade value, or a repeated one, is invalid. */
+function upgradesOf(list: readonly ProtocolUpgradeConfig[], invalid: string[]): UpgradeIr[] {
+  const seen = new Set<string>();
+  return list.map((u, i) => {
+    const at = `spec.httpUpgrade[${i}]`;
+    const type = String(u.type ?? "");
+    if (!UPGRADE_TYPE.test(type)) invalid.push(`${at}.type: ${JSON.stringify(type)} is not an upgrade type`);
+    if (seen.has(type.toLowerCase())) invalid.push(`${at}.type: ${type} is listed twice`);
+    seen.add(type.toLowerCase());
+    const connect = type.toUpperCase() === "CONNECT";
+    if (u.connect && !connect) invalid.push(`${at}.connect: only for type CONNECT`);
+    return { type, ...(connect && u.connect?.terminate === true ? { connectTerminate: true } : {}) };
+  });
 }

@@ -17,7 +17,14 @@
  */
 import { createHash } from "node:crypto";
 import type { ClusterPolicyIr, RouteTrafficIr } from "../../ir/backend-traffic-ir";
-import type { ClusterIr, GatewayXdsIr, HttpListenerIr, RouteIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import type {
+  ClusterIr,
+  GatewayXdsIr,
+  HttpListenerIr,
+  RouteIr,
+  TcpChainIr,
+  WeightedDestinationIr,
+} from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { ResourceSnapshot } from "../../resources/snapshot";
@@ -30,12 +37,13 @@ import type { BackendTrafficContext } from "./backend-traffic-context";
 import { FILTER_FIELDS, translateRouteFilters } from "./backend-traffic-filters";
 import {
   ROUTE_FIELDS,
+  routeStatName,
   translateRouteAction,
-  withRequestTimeout,
+  withPolicyTimeouts,
   type RouteActionSettings,
 } from "./backend-traffic-route";
 import { unimplementedFields } from "./client-traffic-fields";
-import { acceptRest, attachPolicies, effectiveSpec, type AttachmentSet } from "./engine";
+import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
@@ -60,8 +68,14 @@ export const BACKEND_TRAFFIC_FIELDS: readonly string[] = [
   ...FILTER_FIELDS,
 ];
 
-/** Route kinds whose rules this kind configures today (L4 routes: not yet). */
+/** Route kinds whose rules take every setting, by the prefix of their IR names. */
 const HTTP_ROUTE_KINDS: Readonly<Record<string, string>> = { httproute: "HTTPRoute", grpcroute: "GRPCRoute" };
+/** Route kinds that take the cluster-level settings only, by the prefix of their IR names. */
+const L4_ROUTE_KINDS: Readonly<Record<string, string>> = {
+  tcproute: "TCPRoute",
+  tlsroute: "TLSRoute",
+  udproute: "UDPRoute",
+};
 
 /** One (effective) spec translated. */
 interface Translated {
@@ -78,7 +92,12 @@ interface Translated {
 }
 
 /** What applies to one route on one Gateway port: a translation, or nothing. */
-type Decision = Translated;
+interface Decision {
+  /** The translation of the route's policy chain. */
+  readonly t: Translated;
+  /** The route's stat prefix (`telemetry.metrics.routeStatName` filled in for this route). */
+  readonly statPrefix?: string;
+}
 
 /** The decisions of one translation, applied to the published nodes by {@link applyBackendTraffic}. */
 export interface BackendTrafficDecisions {
@@ -102,11 +121,7 @@ export function attachBackendTrafficPolicies(
   const set = attachPolicies(policies, BACKEND_TRAFFIC_RULES, index, book);
   const own = new Map<string, Translated>();
   for (const a of set.winners) {
-    if (!HTTP_ROUTE_KINDS[a.target.kind.toLowerCase()] && !["Gateway", "ListenerSet"].includes(a.target.kind)) {
-      const message = `BackendTrafficPolicy for ${a.target.kind} is not implemented by egts yet: the policy is not applied`;
-      for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, message);
-      continue;
-    }
+    if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t =
       own.get(a.policyKey) ??
       translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts.snapshot));
@@ -118,7 +133,7 @@ export function attachBackendTrafficPolicies(
   return decide(set, own, { built, index, book, ...opts });
 }
 
-/** What applies to every HTTP and gRPC route of every Gateway (one translation per distinct chain). */
+/** What applies to every route of every Gateway (one translation per distinct chain). */
 function decide(
   set: AttachmentSet<KubeObject>,
   own: ReadonlyMap<string, Translated>,
@@ -132,6 +147,14 @@ function decide(
 ): BackendTrafficDecisions {
   const { built, index, book } = opts;
   const byChain = new Map<string, Translated | undefined>();
+  const resolve = (chain: readonly Attachment[]): Translated | undefined => {
+    if (chain.length === 0) return undefined;
+    const id = chain
+      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
+      .join(",");
+    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, opts.snapshot));
+    return byChain.get(id);
+  };
   const byRoute = new Map<string, Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
@@ -140,26 +163,57 @@ function decide(
     for (const l of b.xds.http) {
       for (const v of l.virtualHosts) {
         for (const r of v.routes) {
-          const ref = routeRef(r.name);
-          if (!ref) continue;
-          const listener = ownerListener(b.gw, l.port, v.domains[0] ?? "*", `${ref.kind}/${ref.key}`, index);
-          if (!listener) continue;
-          const chain = set.forRouteRule(ref.kind, ref.key, ruleName(ref, index), b.gw, listener);
-          if (chain.length === 0) continue;
-          const id = chain
-            .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
-            .join(",");
-          let t = byChain.get(id);
-          if (!byChain.has(id)) {
-            t = chainTranslation(chain, own, book, opts.snapshot);
-            byChain.set(id, t);
-          }
-          if (t) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, t);
+          const d = httpDecision(r.name, { gw: b.gw, port: l.port, host: v.domains[0] ?? "*" }, set, index, resolve);
+          if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, d);
         }
       }
     }
+    for (const { port, name } of l4Routes(b.xds)) {
+      const ref = l4Ref(name);
+      const listener = ref && b.gw.listeners.find((x) => x.id === ref.listener);
+      const t = ref && listener ? resolve(set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener)) : undefined;
+      if (t) byRoute.set(`${b.gw.key}|${port}|${name}`, { t });
+    }
   }
   return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+}
+
+/** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
+function httpDecision(
+  routeName: string,
+  at: { readonly gw: GatewayState; readonly port: number; readonly host: string },
+  set: AttachmentSet<KubeObject>,
+  index: TargetIndex,
+  resolve: (chain: readonly Attachment[]) => Translated | undefined,
+): Decision | undefined {
+  const ref = routeRef(routeName);
+  if (!ref) return undefined;
+  const listener = ownerListener(at.gw, at.port, at.host, `${ref.kind}/${ref.key}`, index);
+  if (!listener) return undefined;
+  const rule = ruleName(ref, index);
+  const t = resolve(set.forRouteRule(ref.kind, ref.key, rule, at.gw, listener));
+  if (!t) return undefined;
+  const template = t.action.routeStatName;
+  if (template === undefined) return { t };
+  const [namespace, name] = ref.key.split("/");
+  return { t, statPrefix: routeStatName(template, { kind: ref.kind, namespace, name, rule }) };
+}
+
+/** The L4 route IRs of a node: TCP and TLS chains (`<kind>/ns/name/<listener id>`) and UDP listeners' routes. */
+function l4Routes(n: GatewayXdsIr): { readonly port: number; readonly name: string }[] {
+  return [
+    ...(n.tcp ?? []).flatMap((l) => l.chains.map((c) => ({ port: l.port, name: c.name }))),
+    ...n.http.flatMap((l) => (l.tlsRoutes ?? []).map((c) => ({ port: l.port, name: c.name }))),
+    ...(n.udp ?? []).map((l) => ({ port: l.port, name: `${l.route}/udp` })),
+  ];
+}
+
+/** `tcproute/ns/name/<listener id>` → the route's kind, key and listener id. */
+function l4Ref(name: string): { kind: string; key: string; listener: string } | undefined {
+  const parts = name.split("/");
+  const kind = L4_ROUTE_KINDS[parts[0]];
+  if (!kind || parts.length < 4) return undefined;
+  return { kind, key: `${parts[1]}/${parts[2]}`, listener: parts.slice(3).join("/") };
 }
 
 /** The published nodes with the decisions applied: routes changed, policy variant clusters added. */
@@ -170,31 +224,95 @@ export function applyBackendTraffic(xds: readonly GatewayXdsIr[], d: BackendTraf
 
 function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr {
   const gws = d.gatewaysOf(n.name);
-  const clusters = new Map(n.clusters.map((c) => [c.name, c]));
-  const variants = new Map<string, ClusterIr>();
-  let changed = false;
+  const lookup = (port: number, name: string): Decision | undefined => decisionFor(d, gws, port, name);
+  const variants = new Variants(n.clusters);
   const http = n.http.map((l): HttpListenerIr => {
-    let touched = false;
-    const virtualHosts = l.virtualHosts.map((v) => {
-      let hit = false;
-      const routes = v.routes.map((r) => {
-        const t = decisionFor(d, gws, l.port, r.name);
-        if (!t) return r;
-        hit = true;
-        return applyToRoute(r, t, clusters, variants);
+    const virtualHosts = mapChanged(l.virtualHosts, (v) => {
+      const routes = mapChanged(v.routes, (r) => {
+        const decision = lookup(l.port, r.name);
+        return decision ? applyToRoute(r, decision, variants) : r;
       });
-      touched ||= hit;
-      return hit ? { ...v, routes } : v;
+      return routes === v.routes ? v : { ...v, routes };
     });
-    changed ||= touched;
-    return touched ? { ...l, virtualHosts } : l;
+    const tlsRoutes = l.tlsRoutes && mapChanged(l.tlsRoutes, (c) => applyToChain(c, lookup(l.port, c.name), variants));
+    return virtualHosts === l.virtualHosts && tlsRoutes === l.tlsRoutes
+      ? l
+      : { ...l, virtualHosts, ...(tlsRoutes ? { tlsRoutes } : {}) };
   });
-  if (!changed) return n;
+  const tcp = n.tcp?.map((l) => {
+    const chains = mapChanged(l.chains, (c) => applyToChain(c, lookup(l.port, c.name), variants));
+    return chains === l.chains ? l : { ...l, chains };
+  });
+  const udp = n.udp?.map((l) => {
+    const decision = lookup(l.port, `${l.route}/udp`);
+    const destinations = decision ? l4Destinations(l.destinations, decision.t, variants) : l.destinations;
+    return destinations === l.destinations ? l : { ...l, destinations };
+  });
   return {
     ...n,
     http,
-    clusters: [...n.clusters, ...[...variants.values()].sort((a, b) => (a.name < b.name ? -1 : 1))],
+    ...(tcp ? { tcp } : {}),
+    ...(udp ? { udp } : {}),
+    clusters: [...n.clusters, ...variants.added()],
   };
+}
+
+/** `items` mapped; the same array when no item changed (so untouched listeners stay identical). */
+function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
+  let changed = false;
+  const out = items.map((x) => {
+    const y = f(x);
+    changed ||= y !== x;
+    return y;
+  });
+  return changed ? out : items;
+}
+
+/** One TCP or TLS chain with a policy applied: its backends' policy variants; none for an invalid policy. */
+function applyToChain(c: TcpChainIr, decision: Decision | undefined, variants: Variants): TcpChainIr {
+  if (!decision) return c;
+  const destinations = l4Destinations(c.destinations, decision.t, variants);
+  return destinations === c.destinations ? c : { ...c, destinations };
+}
+
+/** An L4 route's destinations under a policy: unchanged, policy variants, or none (invalid: connections close). */
+function l4Destinations(
+  destinations: readonly WeightedDestinationIr[],
+  t: Translated,
+  variants: Variants,
+): readonly WeightedDestinationIr[] {
+  if (t.unimplemented.length > 0) return destinations;
+  if (t.invalid.length > 0) return [];
+  return t.cluster ? variants.of(destinations, t.cluster) : destinations;
+}
+
+/** The policy variants of a node's backend clusters (ADR 0005), made on first use. */
+class Variants {
+  private readonly clusters: ReadonlyMap<string, ClusterIr>;
+  private readonly made = new Map<string, ClusterIr>();
+
+  constructor(clusters: readonly ClusterIr[]) {
+    this.clusters = new Map(clusters.map((c) => [c.name, c]));
+  }
+
+  /** `destinations` sent to the variants with `settings` of their clusters. */
+  of(
+    destinations: readonly WeightedDestinationIr[],
+    settings: { readonly ir: ClusterPolicyIr; readonly suffix: string },
+  ): WeightedDestinationIr[] {
+    return destinations.map((dst): WeightedDestinationIr => {
+      const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
+      if (!base) return dst;
+      const name = `${base.name}/btp-${settings.suffix}`;
+      if (!this.made.has(name)) this.made.set(name, { ...base, name, policy: settings.ir });
+      return { ...dst, cluster: name };
+    });
+  }
+
+  /** The variants made, by name. */
+  added(): ClusterIr[] {
+    return [...this.made.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
 }
 
 function decisionFor(
@@ -211,40 +329,23 @@ function decisionFor(
 }
 
 /** One route with a policy's translation applied. */
-function applyToRoute(
-  r: RouteIr,
-  t: Translated,
-  clusters: ReadonlyMap<string, ClusterIr>,
-  variants: Map<string, ClusterIr>,
-): RouteIr {
+function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
+  const t = d.t;
   if (t.unimplemented.length > 0) return r;
   if (t.invalid.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
-  const timeouts = withRequestTimeout(r.timeouts, t.action.requestTimeoutMs);
-  let action = r.action;
-  if (t.cluster && action.kind === "forward") {
-    const c = t.cluster;
-    const destinations = action.destinations.map((dst): WeightedDestinationIr => {
-      const base = dst.cluster !== undefined ? clusters.get(dst.cluster) : undefined;
-      if (!base) return dst;
-      const name = `${base.name}/btp-${c.suffix}`;
-      if (!variants.has(name)) {
-        variants.set(name, {
-          ...base,
-          name,
-          policy: c.ir,
-          ...(base.discovery === "static" ? { edsServiceName: base.edsServiceName ?? base.name } : {}),
-        });
-      }
-      return { ...dst, cluster: name };
-    });
-    action = { ...action, destinations };
-  }
+  const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
+  const action =
+    t.cluster && r.action.kind === "forward"
+      ? { ...r.action, destinations: variants.of(r.action.destinations, t.cluster) }
+      : r.action;
   return {
     ...r,
     action,
     ...(t.action.retry ? { retry: t.action.retry } : {}),
     ...(timeouts ? { timeouts } : {}),
     ...(t.traffic ? { traffic: t.traffic } : {}),
+    ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
+    ...(t.action.upgrades ? { upgrades: t.action.upgrades } : {}),
   };
 }
 
@@ -301,6 +402,20 @@ function stableJson(v: unknown): string {
 
 function context(a: Attachment, snapshot: ResourceSnapshot): BackendTrafficContext {
   return { namespace: namespaceOf(a.policy.metadata), snapshot };
+}
+
+/** The spec paths that act on HTTP requests only (route action and per-route filter settings). */
+const HTTP_ONLY_FIELDS: readonly string[] = [...ROUTE_FIELDS, ...FILTER_FIELDS];
+
+/**
+ * A policy on a TCPRoute, TLSRoute or UDPRoute applies its cluster-level settings; the fields that act on HTTP
+ * requests have nothing to act on there (Envoy Gateway drops them silently): a Warning names them.
+ */
+function warnHttpOnly(a: Attachment, book: PolicyStatusBook): void {
+  const fields = HTTP_ONLY_FIELDS.filter((p) => valueAt(a.policy.spec, p) !== undefined).map((p) => `spec.${p}`);
+  if (fields.length === 0) return;
+  const message = `${fields.join(", ")}: only for HTTP and gRPC routes, not applied to ${a.target.kind} ${a.target.key}`;
+  for (const anc of a.target.ancestors) book.warn(a.policy, anc, "UnsupportedField", message);
 }
 
 function reportProblems(a: Attachment, t: Translated, book: PolicyStatusBook): void {

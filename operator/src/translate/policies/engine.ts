@@ -123,7 +123,7 @@ export function deprecationMessage(
 }
 
 /** The value at the dotted `path` below `root`, or undefined. */
-function valueAt(root: unknown, path: string): unknown {
+export function valueAt(root: unknown, path: string): unknown {
   let v: unknown = root;
   for (const k of path.split(".")) {
     if (typeof v !== "object" || v === null) return undefined;

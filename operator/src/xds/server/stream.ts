@@ -412,27 +412,22 @@ export class DeltaStream {
     // Envoy holds the CDS ACK while new EDS clusters warm, i.e. until it has their endpoints: stop waiting
     // for the ACK once it subscribed to them, send the endpoints, and let the CDS ACK arrive later.
     const want = this.edsNamesToAwait(upserts, snap);
-    const updated = this.watchedEdsNames(upserts, snap);
+    const updated = this.updatedEdsNames(ts, upserts, snap);
     const subscribed = (): boolean => want.every((n) => this.isSubscribed(TypeUrl.Endpoint, n));
     const acked = this.send(TypeUrl.Cluster, version, upserts, [], want.length > 0 ? subscribed : undefined);
-    // Envoy also warms an *updated* EDS cluster (e.g. new TLS settings), and a new one sharing endpoints it
-    // already watches, until it receives them again, even unchanged, and holds the CDS ACK until then: resend
-    // them before waiting for that ACK.
+    // Envoy also warms an *updated* EDS cluster (e.g. new TLS settings) until it receives its endpoints
+    // again, even unchanged, and holds the CDS ACK until then: resend them before waiting for that ACK.
     if (updated.length > 0) await this.resendEndpoints(updated, snap, version);
     await acked;
     if (want.length > 0) await this.waitForEdsSubscriptions(want);
   }
 
-  /**
-   * EDS names of the clusters being sent whose endpoints the client already subscribed to: clusters it has
-   * (about to be updated), and new clusters reading a ClusterLoadAssignment another cluster already reads (policy
-   * variants, ADR 0005). Envoy sends no new subscription for a name it already watches, so without a resend such
-   * a new cluster warms until its initial fetch timeout (15 s; measured with Envoy 1.36).
-   */
-  private watchedEdsNames(clusters: readonly CachedResource[], snap: NodeSnapshot): string[] {
+  /** EDS names of EDS clusters the client already has (about to be updated) and whose endpoints it subscribed to. */
+  private updatedEdsNames(ts: TypeState, clusters: readonly CachedResource[], snap: NodeSnapshot): string[] {
     const endpoints = snap.resources.get(TypeUrl.Endpoint);
     if (!endpoints) return [];
     return clusters
+      .filter((c) => ts.sent.has(c.name))
       .map(edsServiceName)
       .filter((n): n is string => n !== undefined && endpoints.has(n) && this.isSubscribed(TypeUrl.Endpoint, n));
   }

@@ -55,10 +55,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
   return Cluster.fromPartial({
     ...base,
     type: Cluster_DiscoveryType.EDS,
-    edsClusterConfig: {
-      edsConfig: adsConfigSource(),
-      ...(ir.edsServiceName !== undefined ? { serviceName: ir.edsServiceName } : {}),
-    },
+    edsClusterConfig: { edsConfig: adsConfigSource() },
   });
 }
 
@@ -73,7 +70,7 @@ function transportSocketOf(ir: ClusterIr): { transportSocket?: TransportSocket }
 /** Builds the endpoints of a cluster. */
 export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
   return ClusterLoadAssignment.fromPartial({
-    clusterName: ir.edsServiceName ?? ir.name,
+    clusterName: ir.name,
     endpoints: [
       {
         lbEndpoints: ir.endpoints.map(lbEndpoint),

@@ -23,9 +23,7 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
   const preserveCase = preserveCaseClusters(ir.http);
   for (const c of ir.clusters) {
     clusters.set(c.name, pack(ClusterType, buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) })));
-    // A policy variant's endpoints are its backend cluster's ClusterLoadAssignment (edsServiceName), the same
-    // whether or not the backend cluster itself is on this node.
-    if (c.discovery === "static") endpoints.set(c.edsServiceName ?? c.name, pack(EndpointType, buildLoadAssignment(c)));
+    if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
   const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
   for (const l of ir.http) {

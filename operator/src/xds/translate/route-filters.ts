@@ -120,6 +120,10 @@ export function timeoutAndRetryFields(t: TimeoutsIr | undefined, retry: RetryIr 
   const perTry = t?.backendRequestMs;
   if (t?.requestMs !== undefined) out.timeout = duration(t.requestMs);
   else if (perTry !== undefined) out.timeout = duration(0);
+  if (t?.streamIdleMs !== undefined) out.idleTimeout = duration(t.streamIdleMs);
+  if (t?.maxStreamDurationMs !== undefined) {
+    out.maxStreamDuration = { maxStreamDuration: duration(t.maxStreamDurationMs) } as RouteAction["maxStreamDuration"];
+  }
   if (retry || (perTry !== undefined && perTry > 0)) {
     out.retryPolicy = retryPolicy(retry, perTry !== undefined && perTry > 0 ? perTry : undefined);
   }
@@ -155,7 +159,11 @@ function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): 
  * attempts, the previous_hosts predicate (a retry goes to another endpoint when there is one, up to 5 picks), its
  * per-try timeout (else the route rule's backendRequest timeout) and back-off.
  */
-function policyRetry(retry: RetryIr, p: NonNullable<RetryIr["policy"]>, routePerTryMs: number | undefined): RetryPolicy {
+function policyRetry(
+  retry: RetryIr,
+  p: NonNullable<RetryIr["policy"]>,
+  routePerTryMs: number | undefined,
+): RetryPolicy {
   const perTry = p.perTryTimeoutMs ?? routePerTryMs;
   const backOff =
     retry.backoffMs !== undefined || p.maxBackoffMs !== undefined

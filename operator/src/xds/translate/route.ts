@@ -7,11 +7,19 @@ import {
   type QueryParameterMatcher,
   type Route,
   type RouteAction,
+  type RouteAction_UpgradeConfig,
   type RouteMatch,
   type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
-import type { HttpListenerIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import type {
+  HttpListenerIr,
+  RouteIr,
+  RouteMatchIr,
+  StringMatchIr,
+  UpgradeIr,
+  WeightedDestinationIr,
+} from "../../ir/xds-ir";
 import { routePerFilterConfig } from "./filters";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
@@ -68,7 +76,11 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
 }
 
 function buildRoute(ir: RouteIr, hashKeysOf: HashKeysOf): Route {
-  const route: Partial<Route> = { name: ir.name, match: buildMatch(ir.match) };
+  const route: Partial<Route> = {
+    name: ir.name,
+    match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
+    ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
+  };
   if (ir.action.kind === "direct") {
     route.directResponse = {
       status: ir.action.status,
@@ -112,8 +124,29 @@ function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[], 
     ...rewriteFields(ir.urlRewrite),
     ...(ir.mirrors ? { requestMirrorPolicies: mirrorPolicies(ir.mirrors) } : {}),
     ...timeoutAndRetryFields(ir.timeouts, ir.retry),
+    ...(ir.upgrades ? { upgradeConfigs: routeUpgrades(ir.upgrades) } : {}),
     ...(hashKeys ? { hashPolicy: routeHashPolicies(hashKeys) } : {}),
   } as RouteAction;
+}
+
+/**
+ * A route's own upgrades (BackendTrafficPolicy `httpUpgrade`): each listed type enabled (CONNECT terminated when
+ * asked), and WebSocket, which every listener allows by default, disabled when not listed, as in Envoy Gateway
+ * where the list replaces the default.
+ */
+function routeUpgrades(upgrades: readonly UpgradeIr[]): RouteAction_UpgradeConfig[] {
+  const listed = upgrades.map(
+    (u) =>
+      ({
+        upgradeType: u.type,
+        enabled: true,
+        ...(u.connectTerminate ? { connectConfig: {} } : {}),
+      }) as unknown as RouteAction_UpgradeConfig,
+  );
+  const websocket = upgrades.some((u) => u.type.toLowerCase() === "websocket");
+  return websocket
+    ? listed
+    : [...listed, { upgradeType: "websocket", enabled: false } as unknown as RouteAction_UpgradeConfig];
 }
 
 /** What Envoy answers for an invalid backendRef's share: 500, or 503 for gRPC routes (UNAVAILABLE). */
@@ -158,6 +191,18 @@ function buildMatch(m: RouteMatchIr): RouteMatch {
     (q): QueryParameterMatcher => ({ name: q.name, stringMatch: stringMatcher(q) }) as QueryParameterMatcher,
   );
   return match as RouteMatch;
+}
+
+/** A CONNECT route's match (Envoy Gateway): CONNECT requests, with the rule's header and query matches. */
+function connectMatch(m: RouteMatchIr): RouteMatch {
+  const {
+    path: _path,
+    prefix: _prefix,
+    pathSeparatedPrefix: _sep,
+    safeRegex: _regex,
+    ...rest
+  } = buildMatch(m) as Partial<RouteMatch>;
+  return { ...rest, connectMatcher: {} } as RouteMatch;
 }
 
 function headerMatcher(h: StringMatchIr): HeaderMatcher {

@@ -1,0 +1,221 @@
+/**
+ * Envoy Gateway's task-doc BackendTrafficPolicy YAML (testdata/eg-docs/backend-traffic-policy/, saved unchanged)
+ * through `translate`, on the quickstart Gateway the docs assume (`eg` with an HTTP listener, HTTPRoute `backend`
+ * for www.example.com to Service `backend`) plus the routes, Services and Backends the tasks create elsewhere on
+ * their pages (`http-ratelimit`, `ha-example`, `backend-utilization`, `zone-aware-routing`, Service `httpbin`, and
+ * the gRPC routing task's Gateway `example-gateway` with GRPCRoute `yages`).
+ * EXPECTED lists, per example file, whether egts accepts its BackendTrafficPolicies today and, when not, the field
+ * the Accepted=False message names: flip an entry (accepted: true, no field) when its field lands.
+ */
+import * as assert from "node:assert/strict";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
+import type { KubeObject } from "../../operator/src/resources/meta";
+import { isRead } from "../../operator/src/resources/read-kinds";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { translate } from "../../operator/src/translate/translate";
+import { testdataDir } from "../support/golden";
+import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
+
+/** What egts says about every BackendTrafficPolicy of one example file. */
+interface Expectation {
+  /** Accepted=True expected. */
+  readonly accepted: boolean;
+  /** When not accepted: the spec field (or other words) the Accepted=False message names. */
+  readonly field?: string;
+}
+
+/** File (without .yaml) → expectation for each of its BackendTrafficPolicies; every file must be listed. */
+const EXPECTED: Readonly<Record<string, Expectation>> = {
+  "backend-utilization": { accepted: false, field: "spec.loadBalancer" },
+  "bandwidth-limit-request": { accepted: false, field: "spec.bandwidthLimit" },
+  "bandwidth-limit-response": { accepted: false, field: "spec.bandwidthLimit" },
+  "circuitbreaker-for-route": { accepted: false, field: "spec.circuitBreaker" },
+  "connect-proxy": { accepted: true },
+  "connect-terminate": { accepted: true },
+  "fault-injection-grpc": { accepted: false, field: "spec.faultInjection" },
+  "fault-injection-http": { accepted: false, field: "spec.faultInjection" },
+  "global-ratelimit-all-requests": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-client-ip": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-distinct-except-admin": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-jwt-claims": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-merging": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-path": { accepted: false, field: "spec.rateLimit" },
+  "global-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
+  "grpc-timeouts-streaming": { accepted: true },
+  "grpc-timeouts-unary": { accepted: true },
+  "lb-consistent-hash-cookie": { accepted: false, field: "spec.loadBalancer" },
+  "lb-consistent-hash-header": { accepted: false, field: "spec.loadBalancer" },
+  "lb-consistent-hash-source-ip": { accepted: false, field: "spec.loadBalancer" },
+  "lb-least-request": { accepted: false, field: "spec.loadBalancer" },
+  "lb-random": { accepted: false, field: "spec.loadBalancer" },
+  "lb-round-robin": { accepted: false, field: "spec.loadBalancer" },
+  "local-ratelimit-all-requests": { accepted: false, field: "spec.rateLimit" },
+  "local-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
+  "local-ratelimit-path": { accepted: false, field: "spec.rateLimit" },
+  "local-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
+  "local-ratelimit-unless-test-org": { accepted: false, field: "spec.rateLimit" },
+  "passive-health-check": { accepted: false, field: "spec.healthCheck" },
+  "request-buffer": { accepted: false, field: "spec.requestBuffer" },
+  "response-compression": { accepted: false, field: "spec.compressor" },
+  "response-compression-deprecated": { accepted: false, field: "spec.compression" },
+  "response-compression-min-content-length": { accepted: false, field: "spec.compressor" },
+  "response-override": { accepted: false, field: "spec.responseOverride" },
+  "response-override-source-backend": { accepted: false, field: "spec.responseOverride" },
+  "response-override-source-local": { accepted: false, field: "spec.responseOverride" },
+  "retry-for-route": { accepted: true },
+  "zone-aware-routing": { accepted: false, field: "spec.loadBalancer" },
+};
+
+const DIR = testdataDir("eg-docs", "backend-traffic-policy");
+
+/** A Service `default/<name>` on `port` with one ready endpoint at 127.0.0.1. */
+function serviceYaml(name: string, port: number): string {
+  return `apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: default }
+spec:
+  ports: [{ name: http, port: ${port}, targetPort: ${port} }]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ${name}-1
+  namespace: default
+  labels: { kubernetes.io/service-name: ${name} }
+addressType: IPv4
+ports: [{ name: http, port: ${port} }]
+endpoints: [{ addresses: [127.0.0.1] }]
+`;
+}
+
+/** An HTTPRoute `default/<name>` for `host` and path prefix `path` to Service `backend` port 3000. */
+function toBackendYaml(name: string, host: string, path = "/"): string {
+  return httpRouteYaml(
+    name,
+    host,
+    `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+      backendRefs: [{ name: backend, port: 3000 }]`,
+  );
+}
+
+/** The quickstart objects plus the routes and backends the examples target from elsewhere on their pages. */
+function environment(): string {
+  return `${gatewayWithListenersYaml("    - { name: http, protocol: HTTP, port: 80 }")}---
+${serviceYaml("backend", 3000)}---
+${toBackendYaml("backend", "www.example.com")}---
+${toBackendYaml("http-ratelimit", "ratelimit.example")}---
+${toBackendYaml("backend-utilization", "www.example.com", "/backend-utilization")}---
+${toBackendYaml("zone-aware-routing", "www.example.com", "/zone-aware-routing")}---
+${serviceYaml("httpbin", 80)}---
+${httpRouteYaml(
+  "ha-example",
+  "www.example.com",
+  `    - matches: [{ path: { type: PathPrefix, value: /test } }]
+      backendRefs:
+        - { group: gateway.envoyproxy.io, kind: Backend, name: active, port: 3000 }
+        - { group: gateway.envoyproxy.io, kind: Backend, name: passive, port: 3000 }`,
+)}---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: active, namespace: default }
+spec:
+  endpoints: [{ ip: { address: 127.0.0.1, port: 3000 } }]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: passive, namespace: default }
+spec:
+  fallback: true
+  endpoints: [{ ip: { address: 127.0.0.2, port: 3000 } }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: example-gateway, namespace: default }
+spec:
+  gatewayClassName: eg
+  listeners: [{ name: http, protocol: HTTP, port: 80 }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: { name: yages, namespace: default }
+spec:
+  parentRefs: [{ name: example-gateway }]
+  hostnames: [grpc-example.com]
+  rules: [{ backendRefs: [{ name: yages, port: 9000 }] }]
+---
+${serviceYaml("yages", 9000)}`;
+}
+
+function parse(file: string, text: string): KubeObject[] {
+  const { objects, errors } = parseManifests(file, text);
+  assert.deepEqual(errors.map(formatInputError), [], `${file} must parse`);
+  return objects;
+}
+
+/** Identity of an object for replacing the environment's copy with the example's own. */
+function keyOf(o: KubeObject): string {
+  return `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+}
+
+const isBtp = (o: KubeObject): boolean => o.kind === "BackendTrafficPolicy";
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs) through translate", () => {
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => f.replace(/\.yaml$/, ""))
+    .sort();
+  let env: KubeObject[];
+
+  before(() => {
+    env = parse("environment", environment());
+  });
+
+  it("every example is listed in the expectation table, and every entry has its file", () => {
+    assert.deepEqual(files, Object.keys(EXPECTED).sort());
+  });
+
+  for (const name of files) {
+    const want = EXPECTED[name];
+    const label = want?.accepted ? "Accepted" : `Accepted=False naming ${want?.field}`;
+    it(`${name}: ${label}`, () => {
+      assert.ok(want, `${name}.yaml is not in EXPECTED`);
+      const file = join(DIR, `${name}.yaml`);
+      const example = parse(file, readFileSync(file, "utf8"));
+      const policies = example.filter(isBtp);
+      assert.ok(policies.length > 0, `${name}.yaml holds a BackendTrafficPolicy`);
+      // The example's own routes and objects replace the environment's copies of the same name; one in an
+      // apiVersion no longer served (the fault injection task's GRPCRoute v1alpha2) would be refused by the API
+      // server, so the environment's copy (the GRPC routing task's `yages`) stays.
+      const own = new Set(example.filter(isRead).map(keyOf));
+      const base = [...env.filter((o) => !own.has(keyOf(o))), ...example.filter((o) => !isBtp(o))];
+      const result = translate(snapshotFromObjects([...base, ...policies]));
+      for (const p of policies) {
+        const status = result.statuses.find((s) => s.kind === "BackendTrafficPolicy" && s.name === p.metadata.name)
+          ?.status as { ancestors?: { conditions: Condition[] }[] } | undefined;
+        const ancestors = status?.ancestors ?? [];
+        assert.ok(ancestors.length > 0, `BackendTrafficPolicy ${p.metadata.name} has an ancestor status`);
+        for (const a of ancestors) {
+          const accepted = a.conditions.find((c) => c.type === "Accepted");
+          assert.equal(accepted?.status, want.accepted ? "True" : "False", accepted?.message);
+          if (want.accepted) assert.equal(accepted?.message, "Policy has been accepted.");
+          else assert.ok(accepted?.message.includes(want.field ?? "?"), `${accepted?.message} names ${want.field}`);
+        }
+      }
+      // An accepted policy changes what Envoy gets (the xDS IR differs from the one without the policies).
+      if (want.accepted) {
+        const without = translate(snapshotFromObjects(base));
+        assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policies change the xDS IR`);
+      }
+    });
+  }
+});
