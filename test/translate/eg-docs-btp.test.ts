@@ -14,7 +14,7 @@ import { formatInputError, parseManifests } from "../../operator/src/provider/fi
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { isRead } from "../../operator/src/resources/read-kinds";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate } from "../../operator/src/translate/translate";
+import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { testdataDir } from "../support/golden";
 import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
 
@@ -31,7 +31,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "backend-utilization": { accepted: false, field: "spec.loadBalancer" },
   "bandwidth-limit-request": { accepted: false, field: "spec.bandwidthLimit" },
   "bandwidth-limit-response": { accepted: false, field: "spec.bandwidthLimit" },
-  "circuitbreaker-for-route": { accepted: false, field: "spec.circuitBreaker" },
+  "circuitbreaker-for-route": { accepted: true },
   "connect-proxy": { accepted: true },
   "connect-terminate": { accepted: true },
   "fault-injection-grpc": { accepted: false, field: "spec.faultInjection" },
@@ -46,18 +46,18 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "global-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
   "grpc-timeouts-streaming": { accepted: true },
   "grpc-timeouts-unary": { accepted: true },
-  "lb-consistent-hash-cookie": { accepted: false, field: "spec.loadBalancer" },
-  "lb-consistent-hash-header": { accepted: false, field: "spec.loadBalancer" },
-  "lb-consistent-hash-source-ip": { accepted: false, field: "spec.loadBalancer" },
-  "lb-least-request": { accepted: false, field: "spec.loadBalancer" },
-  "lb-random": { accepted: false, field: "spec.loadBalancer" },
-  "lb-round-robin": { accepted: false, field: "spec.loadBalancer" },
+  "lb-consistent-hash-cookie": { accepted: true },
+  "lb-consistent-hash-header": { accepted: true },
+  "lb-consistent-hash-source-ip": { accepted: true },
+  "lb-least-request": { accepted: true },
+  "lb-random": { accepted: true },
+  "lb-round-robin": { accepted: true },
   "local-ratelimit-all-requests": { accepted: false, field: "spec.rateLimit" },
   "local-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
   "local-ratelimit-path": { accepted: false, field: "spec.rateLimit" },
   "local-ratelimit-specific-user": { accepted: false, field: "spec.rateLimit" },
   "local-ratelimit-unless-test-org": { accepted: false, field: "spec.rateLimit" },
-  "passive-health-check": { accepted: false, field: "spec.healthCheck" },
+  "passive-health-check": { accepted: true },
   "request-buffer": { accepted: false, field: "spec.requestBuffer" },
   "response-compression": { accepted: false, field: "spec.compressor" },
   "response-compression-deprecated": { accepted: false, field: "spec.compression" },
@@ -122,14 +122,14 @@ apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: active, namespace: default }
 spec:
-  endpoints: [{ ip: { address: 127.0.0.1, port: 3000 } }]
+  endpoints: [{ ip: { address: 10.0.0.1, port: 3000 } }]
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: passive, namespace: default }
 spec:
   fallback: true
-  endpoints: [{ ip: { address: 127.0.0.2, port: 3000 } }]
+  endpoints: [{ ip: { address: 10.0.0.2, port: 3000 } }]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -161,6 +161,9 @@ function keyOf(o: KubeObject): string {
 }
 
 const isBtp = (o: KubeObject): boolean => o.kind === "BackendTrafficPolicy";
+
+/** Backend enabled, as the failover task requires (`extensionApis.enableBackend`), so its routes forward. */
+const OPTIONS: TranslateOptions = { backends: { enabled: true } };
 
 interface Condition {
   readonly type: string;
@@ -198,7 +201,7 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
       // server, so the environment's copy (the GRPC routing task's `yages`) stays.
       const own = new Set(example.filter(isRead).map(keyOf));
       const base = [...env.filter((o) => !own.has(keyOf(o))), ...example.filter((o) => !isBtp(o))];
-      const result = translate(snapshotFromObjects([...base, ...policies]));
+      const result = translate(snapshotFromObjects([...base, ...policies]), OPTIONS);
       for (const p of policies) {
         const status = result.statuses.find((s) => s.kind === "BackendTrafficPolicy" && s.name === p.metadata.name)
           ?.status as { ancestors?: { conditions: Condition[] }[] } | undefined;
@@ -213,7 +216,7 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
       }
       // An accepted policy changes what Envoy gets (the xDS IR differs from the one without the policies).
       if (want.accepted) {
-        const without = translate(snapshotFromObjects(base));
+        const without = translate(snapshotFromObjects(base), OPTIONS);
         assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policies change the xDS IR`);
       }
     });
