@@ -81,7 +81,7 @@ async function until(port: number, what: string, ok: (keys: string[]) => boolean
       100,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message} (last answers: ${JSON.stringify(last)})`);
+    throw new Error(`${(err as Error).message} (last answers: ${JSON.stringify(last)})`, { cause: err });
   }
 }
 
