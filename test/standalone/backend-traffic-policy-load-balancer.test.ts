@@ -6,6 +6,9 @@
  * - ConsistentHash SourceIP, QueryParams and Cookie (the cookie Envoy generates pins the client);
  * - an empty consistent-hash header name: Accepted=False naming the field, the route answers 500;
  * - Random: 300 requests, each endpoint gets 60 to 140 (expected 100; about five standard deviations);
+ * - RoundRobin slowStart window 3s: an endpoint added to the Backend (after the others left their own window)
+ *   gets under 20% of the requests right away (Envoy ramps its weight up from 10%), where plain round robin
+ *   gives it a third;
  * - LeastRequest: with one endpoint answering after 200 ms, twelve concurrent clients send it under 20% of the
  *   requests (Envoy picks the less busy of two random endpoints: both are the slow one 1 time in 9; round robin
  *   sends it a third).
@@ -148,6 +151,24 @@ describe("standalone: BackendTrafficPolicy loadBalancer (real Envoy)", function 
       const c = counts[n] ?? 0;
       assert.ok(c >= 60 && c <= 140, `${n}: ${c} of 300 (${JSON.stringify(counts)})`);
     }
+  });
+
+  it("RoundRobin slowStart: an endpoint added to the Backend ramps up", async () => {
+    /** Share of 150 requests answered by `c` right after the Backend gains it, under `spec`. */
+    const newcomerShare = async (spec: string): Promise<number> => {
+      await t.write("routes.yaml", `${poolYaml(endpoints.slice(0, 2))}---\n${routeYaml("pool", HOST, "pool")}`);
+      await eventually(async () => !("c" in (await spread(port, 30))), 15_000, "c out of the Backend");
+      await applyPolicy(t, "btp.yaml", btpYaml("lb", "pool", spec));
+      // The variant's first endpoints are new too: let them leave the slow start window before adding c.
+      await new Promise((r) => setTimeout(r, 3500));
+      await t.write("routes.yaml", `${poolYaml(endpoints)}---\n${routeYaml("pool", HOST, "pool")}`);
+      await eventually(async () => "c" in (await spread(port, 6)), 15_000, "c back in the Backend");
+      return ((await spread(port, 150)).c ?? 0) / 150;
+    };
+    const plain = await newcomerShare("  loadBalancer: { type: RoundRobin }");
+    const slow = await newcomerShare("  loadBalancer: { type: RoundRobin, slowStart: { window: 3s } }");
+    assert.ok(plain > 0.25, `plain round robin gives the new endpoint about a third (${plain.toFixed(3)})`);
+    assert.ok(slow < 0.2, `slow start gives it under 20% at first (${slow.toFixed(3)})`);
   });
 
   it("LeastRequest: a slow endpoint gets far fewer requests than round robin gives it", async () => {
