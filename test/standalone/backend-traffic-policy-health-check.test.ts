@@ -7,11 +7,14 @@
  * - active TCP (send an HTTP request as text, expect "HTTP/1.1 200"): the same;
  * - panicThreshold: with every endpoint failing its check, Envoy's default (50) still sends traffic to them all
  *   (panic mode), 0 answers 503;
+ * - active gRPC (grpc.health.v1, service name sent) towards an HTTP/2 Backend: an endpoint answering NOT_SERVING
+ *   is taken out and comes back once SERVING;
  * - passive (consecutive5XxErrors 3): an endpoint answering 500 is ejected, then no request gets a 500;
  * - an empty health check path: Accepted=False naming the field, the route answers 500.
  */
 import * as assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import { createServer as createH2cServer, type Http2Server } from "node:http2";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
 import { gatewayYaml, routeYaml } from "../support/manifests";
@@ -92,6 +95,46 @@ async function failedChecks(t: TestGateway): Promise<number> {
   return text.split("\n").filter((l) => /\/btp-.*::health_flags::.*failed_active_hc/.test(l)).length;
 }
 
+/** An h2c endpoint: its name for requests, and the gRPC health protocol (SERVING unless `serving` is false). */
+interface GrpcEndpoint {
+  readonly name: string;
+  readonly server: Http2Server;
+  readonly port: number;
+  serving: boolean;
+  /** Service names the health checks asked about. */
+  readonly asked: Set<string>;
+}
+
+function startGrpcEndpoint(name: string): Promise<GrpcEndpoint> {
+  const server = createH2cServer();
+  const e: GrpcEndpoint = { name, server, port: 0, serving: true, asked: new Set() };
+  server.on("stream", (stream, headers) => {
+    if (headers[":path"] !== "/grpc.health.v1.Health/Check") {
+      stream.respond({ ":status": 200 });
+      stream.end(name);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => {
+      // HealthCheckRequest { string service = 1 } after the 5-byte gRPC frame header.
+      const body = Buffer.concat(chunks).subarray(5);
+      if (body[0] === 0x0a) e.asked.add(body.subarray(2, 2 + body[1]).toString());
+      // HealthCheckResponse { status = 1 }: SERVING 1, NOT_SERVING 2.
+      const message = Buffer.from([0x08, e.serving ? 1 : 2]);
+      const frame = Buffer.concat([Buffer.from([0, 0, 0, 0, message.length]), message]);
+      stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+      stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": "0" }));
+      stream.end(frame);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () =>
+      resolve(Object.assign(e, { port: (server.address() as { port: number }).port })),
+    ),
+  );
+}
+
 describe("standalone: BackendTrafficPolicy healthCheck (real Envoy)", function () {
   this.timeout(60_000);
   let t: TestGateway;
@@ -158,6 +201,40 @@ ${probe}`;
     await until(port, "panic mode: all three still serve", all, 60);
     await applyPolicy(t, "btp.yaml", btpYaml("hc", "pool", active(probe, "    panicThreshold: 0\n")));
     await until(port, "no healthy upstream: 503", (keys) => keys.length === 1 && keys[0].startsWith("503"));
+  });
+
+  it("active gRPC: an endpoint answering NOT_SERVING is taken out, and comes back once SERVING", async () => {
+    const grpc = await Promise.all(["g1", "g2"].map(startGrpcEndpoint));
+    const host = "grpc-hc.example.com";
+    const backend = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: h2pool, namespace: default }
+spec:
+  appProtocols: [gateway.envoyproxy.io/h2c]
+  endpoints:
+${grpc.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n")}
+`;
+    try {
+      await t.write("grpc.yaml", `${backend}---\n${routeYaml("h2pool", host, "h2pool")}`);
+      await eventually(async () => (await httpGet(port, host)).status === 200, 15_000, "the h2c route");
+      const probe = "      type: GRPC\n      grpc: { service: echo.Echo }\n";
+      await applyPolicy(t, "btp-grpc.yaml", btpYaml("grpc-hc", "h2pool", active(probe)));
+      const served = async (): Promise<string[]> => {
+        const seen = new Set<string>();
+        for (let i = 0; i < 20; i++) seen.add((await httpGet(port, host)).body);
+        return [...seen].sort();
+      };
+      await eventually(async () => (await served()).join() === "g1,g2", 15_000, "both endpoints serve");
+      grpc[1].serving = false;
+      await eventually(async () => (await served()).join() === "g1", 15_000, "g2 taken out");
+      grpc[1].serving = true;
+      await eventually(async () => (await served()).join() === "g1,g2", 15_000, "g2 back");
+      assert.deepEqual([...grpc[0].asked], ["echo.Echo"], "the checks name the service");
+    } finally {
+      await t.remove("btp-grpc.yaml");
+      await t.remove("grpc.yaml");
+      for (const e of grpc) e.server.close();
+    }
   });
 
   it("passive: an endpoint answering 500 is ejected after three in a row", async () => {

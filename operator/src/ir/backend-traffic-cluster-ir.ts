@@ -66,7 +66,7 @@ export interface ActiveHealthCheckIr {
   readonly healthyThreshold: number;
   /** HTTP probe. */
   readonly http?: {
-    /** Host header; absent: the cluster name (Envoy's default). */
+    /** Host header; absent: the cluster name made a host name (probeAuthority). */
     readonly host?: string;
     /** Path requested. */
     readonly path: string;

@@ -23,15 +23,16 @@ import { duration } from "./route-filters";
 const ENVOY_PANIC_THRESHOLD = 50;
 
 /**
- * The Cluster fields of a health check setting on a `protocol` backend. A gRPC check on a backend without
+ * The Cluster fields of a health check setting on `cluster`. A gRPC check on a backend without
  * HTTP/2 is left out (Envoy would refuse the cluster, and with it the proxy's whole cluster update): the
  * translator reports such a policy (variantProblem) and does not apply it.
  */
-export function healthCheckFields(hc: HealthCheckIr, protocol: ClusterIr["protocol"]): Partial<Cluster> {
+export function healthCheckFields(hc: HealthCheckIr, cluster: Pick<ClusterIr, "name" | "protocol">): Partial<Cluster> {
+  const protocol = cluster.protocol;
   const panic = hc.panicThreshold;
   const active = hc.active?.grpc && protocol !== "h2c" ? undefined : hc.active;
   return {
-    ...(active ? { healthChecks: [activeCheck(active)] } : {}),
+    ...(active ? { healthChecks: [activeCheck(active, cluster.name)] } : {}),
     ...(hc.passive ? { outlierDetection: outlierDetection(hc.passive) } : {}),
     ...(panic !== undefined && panic !== ENVOY_PANIC_THRESHOLD
       ? { commonLbConfig: { healthyPanicThreshold: { value: panic } } as Cluster["commonLbConfig"] }
@@ -40,7 +41,17 @@ export function healthCheckFields(hc: HealthCheckIr, protocol: ClusterIr["protoc
   };
 }
 
-function activeCheck(a: ActiveHealthCheckIr): HealthCheck {
+/**
+ * The Host (:authority) of HTTP probes without a `hostname`, and of gRPC probes: the cluster name made a valid
+ * host name. Envoy's default is the cluster name itself, whose `/` servers that check the header refuse (Node's
+ * HTTP/2 server resets the stream: every gRPC check was a network failure, measured); Envoy Gateway's cluster
+ * names have `/` too.
+ */
+export function probeAuthority(cluster: string): string {
+  return cluster.replace(/[^A-Za-z0-9.-]+/g, "-");
+}
+
+function activeCheck(a: ActiveHealthCheckIr, cluster: string): HealthCheck {
   const out: Partial<HealthCheck> = {
     timeout: duration(a.timeoutMs),
     interval: duration(a.intervalMs),
@@ -56,7 +67,7 @@ function activeCheck(a: ActiveHealthCheckIr): HealthCheck {
   if (a.http) {
     const h = a.http;
     out.httpHealthCheck = {
-      host: h.host ?? "",
+      host: h.host ?? probeAuthority(cluster),
       path: h.path,
       ...(h.method !== undefined ? { method: RequestMethod[h.method as keyof typeof RequestMethod] } : {}),
       expectedStatuses: statusRanges(h.expectedStatuses),
@@ -70,7 +81,11 @@ function activeCheck(a: ActiveHealthCheckIr): HealthCheck {
       receive: a.tcp.receive ? [payload(a.tcp.receive)] : [],
     } as HealthCheck["tcpHealthCheck"];
   } else {
-    out.grpcHealthCheck = { serviceName: a.grpc?.service ?? "", authority: "", initialMetadata: [] };
+    out.grpcHealthCheck = {
+      serviceName: a.grpc?.service ?? "",
+      authority: probeAuthority(cluster),
+      initialMetadata: [],
+    };
   }
   return out as HealthCheck;
 }

@@ -15,14 +15,17 @@ import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { http2Fields } from "./listener-defaults";
 import { duration } from "./route-filters";
 
-/** The Cluster fields a policy variant of a `protocol` backend sets (none without a policy). */
-export function clusterPolicyFields(p: ClusterPolicyIr | undefined, protocol: ClusterIr["protocol"]): Partial<Cluster> {
+/** The Cluster fields a policy variant sets (none without a policy). */
+export function clusterPolicyFields(
+  p: ClusterPolicyIr | undefined,
+  cluster: Pick<ClusterIr, "name" | "protocol">,
+): Partial<Cluster> {
   if (!p) return {};
   return {
     ...(p.connectTimeoutMs !== undefined ? { connectTimeout: duration(p.connectTimeoutMs) } : {}),
     ...(p.circuitBreaker ? { circuitBreakers: circuitBreakers(p.circuitBreaker) } : {}),
     ...(p.loadBalancer ? { loadBalancingPolicy: loadBalancingPolicy(p.loadBalancer) } : {}),
-    ...(p.healthCheck ? healthCheckFields(p.healthCheck, protocol) : {}),
+    ...(p.healthCheck ? healthCheckFields(p.healthCheck, cluster) : {}),
     ...(p.connection ? connectionFields(p.connection) : {}),
   };
 }

@@ -41,7 +41,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
     ...transportSocketOf(ir),
-    ...clusterPolicyFields(ir.policy, ir.protocol),
+    ...clusterPolicyFields(ir.policy, ir),
   };
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({
