@@ -7,6 +7,8 @@
  * - active TCP (send an HTTP request as text, expect "HTTP/1.1 200"): the same;
  * - panicThreshold: with every endpoint failing its check, Envoy's default (50) still sends traffic to them all
  *   (panic mode), 0 answers 503;
+ * - overrides.port: the probes go to that port, not the traffic port (a failing health server there, with
+ *   panicThreshold 0, makes the route answer 503 although every endpoint's own /healthz passes);
  * - active gRPC (grpc.health.v1, service name sent) towards an HTTP/2 Backend: an endpoint answering NOT_SERVING
  *   is taken out and comes back once SERVING;
  * - passive (consecutive5XxErrors 3): an endpoint answering 500 is ejected, then no request gets a 500;
@@ -201,6 +203,26 @@ ${probe}`;
     await until(port, "panic mode: all three still serve", all, 60);
     await applyPolicy(t, "btp.yaml", btpYaml("hc", "pool", active(probe, "    panicThreshold: 0\n")));
     await until(port, "no healthy upstream: 503", (keys) => keys.length === 1 && keys[0].startsWith("503"));
+  });
+
+  it("overrides.port: the probes go to the override port", async () => {
+    let healthy = false;
+    const health = createServer((_req, res) => res.writeHead(healthy ? 200 : 503).end());
+    await new Promise<void>((r) => health.listen(0, "127.0.0.1", r));
+    const healthPort = (health.address() as { port: number }).port;
+    try {
+      const probe = `      type: HTTP\n      http: { path: /healthz }\n      overrides: { port: ${healthPort} }\n`;
+      await applyPolicy(t, "btp.yaml", btpYaml("hc", "pool", active(probe, "    panicThreshold: 0\n")));
+      await until(
+        port,
+        "503: the override port fails every probe",
+        (keys) => keys.length === 1 && keys[0].startsWith("503"),
+      );
+      healthy = true;
+      await until(port, "all three serve once it passes", all);
+    } finally {
+      health.close();
+    }
   });
 
   it("active gRPC: an endpoint answering NOT_SERVING is taken out, and comes back once SERVING", async () => {

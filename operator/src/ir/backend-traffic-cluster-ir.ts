@@ -64,6 +64,8 @@ export interface ActiveHealthCheckIr {
   readonly unhealthyThreshold: number;
   /** Passed probes before an endpoint is healthy again. @default 1 */
   readonly healthyThreshold: number;
+  /** Port probed instead of each endpoint's traffic port (`overrides.port`). */
+  readonly port?: number;
   /** HTTP probe. */
   readonly http?: {
     /** Host header; absent: the cluster name made a host name (probeAuthority). */

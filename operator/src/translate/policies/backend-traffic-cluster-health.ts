@@ -1,8 +1,7 @@
 /**
  * BackendTrafficPolicy `healthCheck` → HealthCheckIr: active probes (HTTP, TCP, gRPC), passive checks (Envoy's
  * outlier detection) and the panic threshold, with Envoy Gateway v1.9's defaults filled in (Envoy requires the
- * probe timings). `active.overrides` and `active.healthCheckLog` are not implemented (left out of
- * HEALTH_CHECK_FIELDS). Checks follow Envoy Gateway's schema rules (the file provider has no API server) and
+ * probe timings). `active.healthCheckLog` is not implemented (left out of HEALTH_CHECK_FIELDS). Checks follow Envoy Gateway's schema rules (the file provider has no API server) and
  * what Envoy refuses (a CONNECT probe, an empty payload, status codes outside 100-599).
  */
 import type {
@@ -35,6 +34,7 @@ export const HEALTH_CHECK_FIELDS: readonly string[] = [
     "http",
     "tcp",
     "grpc",
+    "overrides.port",
   ].map((f) => `healthCheck.active.${f}`),
 ];
 
@@ -80,6 +80,7 @@ function timingOf(a: ActiveHealthCheck, invalid: string[]): Omit<ActiveHealthChe
     initialJitterMs: durationOf(`${at}.initialJitter`, a.initialJitter, invalid, 0),
     unhealthyThreshold: wholeOf(`${at}.unhealthyThreshold`, a.unhealthyThreshold ?? 3, invalid, 1) ?? 3,
     healthyThreshold: wholeOf(`${at}.healthyThreshold`, a.healthyThreshold ?? 1, invalid, 1) ?? 1,
+    port: wholeOf(`${at}.overrides.port`, a.overrides?.port, invalid, 1, 65535),
   };
 }
 

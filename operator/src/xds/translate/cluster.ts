@@ -73,10 +73,16 @@ export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
     clusterName: ir.name,
     endpoints: [
       {
-        lbEndpoints: ir.endpoints.map(lbEndpoint),
+        lbEndpoints: ir.endpoints.map((e) => withHealthCheckPort(lbEndpoint(e), ir)),
       },
     ],
   });
+}
+
+/** The endpoint probed on its policy's health check port (`overrides.port`), when one is set. */
+function withHealthCheckPort<T extends { endpoint: object }>(e: T, ir: ClusterIr): T {
+  const port = ir.policy?.healthCheck?.active?.port;
+  return port === undefined ? e : { ...e, endpoint: { ...e.endpoint, healthCheckConfig: { portValue: port } } };
 }
 
 /** One endpoint of a ClusterLoadAssignment. */
