@@ -8,6 +8,9 @@
  *   request in flight at a time (one or two answered, see assertOneAtATime), the others overflow;
  * - maxRequestsPerConnection 1: sequential requests over one client connection each reach the backend on a new
  *   connection (without it, Envoy reuses one);
+ * - retryBudget 0% with minRetryConcurrency 1 (and a retry policy): of six concurrent requests whose first attempt
+ *   gets 503 and whose retry takes 1 s, one retry runs and the other five return the 503 (without the budget,
+ *   all six are retried and answered);
  * - an invalid limit: the policy is Accepted=False naming the field, and its route answers 500.
  */
 import * as assert from "node:assert/strict";
@@ -21,6 +24,7 @@ import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "cb.example.com";
 const CONN_HOST = "conn.example.com";
+const RETRY_HOST = "retry.example.com";
 
 /** Sends `n` requests at once, each on its own client connection; resolves with every answer. */
 function concurrent(port: number, n: number, path: string): Promise<HttpResult[]> {
@@ -66,6 +70,23 @@ spec:
   headers: { enableEnvoyHeaders: true }
 `;
 
+/** An HTTP backend answering 503 at once to the first request of each `x-key`, 200 after 1 s to the next. */
+function startSecondTimeBackend(): Promise<{ server: Server; port: number }> {
+  const seen = new Set<string>();
+  const server = createServer((req, res) => {
+    const key = String(req.headers["x-key"]);
+    if (!seen.has(key)) {
+      seen.add(key);
+      res.writeHead(503).end("first");
+      return;
+    }
+    setTimeout(() => res.end("retried"), 1000);
+  });
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve({ server, port: (server.address() as { port: number }).port })),
+  );
+}
+
 /** An HTTP backend that counts the TCP connections it accepted. */
 function startConnectionCounter(): Promise<{ server: Server; port: number; connections: () => number }> {
   let n = 0;
@@ -83,11 +104,13 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
   let t: TestGateway;
   let slow: EchoBackend;
   let counter: Awaited<ReturnType<typeof startConnectionCounter>>;
+  let secondTime: Awaited<ReturnType<typeof startSecondTimeBackend>>;
   let port: number;
 
   before(async () => {
     slow = await startEchoBackend({ name: "slow" });
     counter = await startConnectionCounter();
+    secondTime = await startSecondTimeBackend();
     port = await freePort();
     t = await startTestGateway({
       "gateway.yaml": `${gatewayYaml(port)}---\n${ENVOY_HEADERS_CTP}`,
@@ -96,6 +119,8 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
         routeYaml("slow", HOST, "slow"),
         backendYaml("counter", counter.port),
         routeYaml("counter", CONN_HOST, "counter"),
+        backendYaml("second", secondTime.port),
+        routeYaml("second", RETRY_HOST, "second"),
       ].join("---\n"),
     });
     await eventually(async () => (await httpGet(port, HOST)).status === 200, 15_000, "the route");
@@ -106,6 +131,7 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
     await t?.close();
     await slow?.close();
     await new Promise((r) => counter?.server.close(r));
+    secondTime?.server.close();
   });
 
   it("without a policy, six concurrent slow requests are all answered", async () => {
@@ -153,6 +179,31 @@ describe("standalone: BackendTrafficPolicy circuitBreaker (real Envoy)", functio
     );
     assert.equal(await sequential(), 5, "one backend connection per request");
     agent.destroy();
+  });
+
+  it("retryBudget 0% + minRetryConcurrency 1: one retry at a time, the others return the first 503", async () => {
+    const retry = "  retry: { numRetries: 1, retryOn: { triggers: [retriable-status-codes], httpStatusCodes: [503] } }";
+    const sixAtOnce = async (round: string): Promise<number[]> => {
+      const rs = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((i) =>
+          httpGet(port, RETRY_HOST, "/", {
+            headers: { "x-key": `${round}-${i}` },
+            agent: new Agent({ keepAlive: false }),
+          }),
+        ),
+      );
+      return rs.map((r) => r.status).sort();
+    };
+    // Envoy Gateway's parallel retry limit, written out so that this policy has a variant to wait for too.
+    await applyPolicy(
+      t,
+      "btp-retry.yaml",
+      btpYaml("retry", "second", `${retry}\n  circuitBreaker: { maxParallelRetries: 1024 }`),
+    );
+    assert.deepEqual(await sixAtOnce("plain"), [200, 200, 200, 200, 200, 200], "every request retried");
+    const budget = `${retry}\n  circuitBreaker: { retryBudget: { percent: { numerator: 0 }, minRetryConcurrency: 1 } }`;
+    await applyPolicy(t, "btp-retry.yaml", btpYaml("retry", "second", budget));
+    assert.deepEqual(await sixAtOnce("budget"), [200, 503, 503, 503, 503, 503], "one retry within the budget");
   });
 
   it("an invalid limit: Accepted=False naming the field, and the route answers 500", async () => {

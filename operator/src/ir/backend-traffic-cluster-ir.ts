@@ -17,6 +17,13 @@ export interface CircuitBreakerIr {
   readonly maxRequestsPerConnection?: number;
   /** Most connections to one endpoint. @default unlimited */
   readonly perEndpointMaxConnections?: number;
+  /** Retries allowed as a share of the requests in flight (takes precedence over maxParallelRetries). */
+  readonly retryBudget?: {
+    /** The share, in percent (0-100). */
+    readonly percent: number;
+    /** Retries always allowed, whatever the share. @default 3 (Envoy's) */
+    readonly minRetryConcurrency?: number;
+  };
 }
 
 /** One part of a consistent-hash key, read from each request (a route hash policy in Envoy). */

@@ -1,10 +1,13 @@
 /**
  * BackendTrafficPolicy `circuitBreaker` → CircuitBreakerIr: the limits over which Envoy fails requests fast
- * (503 with `x-envoy-overloaded`). `retryBudget` is not implemented (left out of CIRCUIT_BREAKER_FIELDS).
+ * (503 with `x-envoy-overloaded`), and the retry budget.
  */
 import type { CircuitBreakerIr } from "../../ir/backend-traffic-cluster-ir";
 import type { CircuitBreaker } from "../../resources/backend-cluster";
 import { defined, wholeOf } from "./backend-traffic-values";
+
+/** Largest Gateway API Fraction part (int32). */
+const INT32_MAX = 0x7fff_ffff;
 
 /** The `circuitBreaker` paths implemented. */
 export const CIRCUIT_BREAKER_FIELDS: readonly string[] = [
@@ -14,6 +17,7 @@ export const CIRCUIT_BREAKER_FIELDS: readonly string[] = [
   "circuitBreaker.maxParallelRetries",
   "circuitBreaker.maxRequestsPerConnection",
   "circuitBreaker.perEndpoint.maxConnections",
+  "circuitBreaker.retryBudget",
 ];
 
 /**
@@ -30,6 +34,28 @@ export function circuitBreakerOf(cb: CircuitBreaker | undefined, invalid: string
     maxParallelRetries: wholeOf(at("maxParallelRetries"), cb.maxParallelRetries, invalid),
     maxRequestsPerConnection: wholeOf(at("maxRequestsPerConnection"), cb.maxRequestsPerConnection, invalid),
     perEndpointMaxConnections: wholeOf(at("perEndpoint.maxConnections"), cb.perEndpoint?.maxConnections, invalid),
+    retryBudget: cb.retryBudget ? retryBudgetOf(cb.retryBudget, invalid) : undefined,
   });
   return out;
+}
+
+/** `retryBudget`: the percent a Fraction gives (Envoy Gateway's rule: numerator at most the denominator). */
+function retryBudgetOf(
+  rb: NonNullable<CircuitBreaker["retryBudget"]>,
+  invalid: string[],
+): CircuitBreakerIr["retryBudget"] {
+  const at = "spec.circuitBreaker.retryBudget";
+  if (rb.percent?.numerator === undefined) {
+    invalid.push(`${at}.percent.numerator: must be set`);
+    return undefined;
+  }
+  const numerator = wholeOf(`${at}.percent.numerator`, rb.percent.numerator, invalid, 0, INT32_MAX);
+  const denominator = wholeOf(`${at}.percent.denominator`, rb.percent.denominator ?? 100, invalid, 1, INT32_MAX);
+  const min = wholeOf(`${at}.minRetryConcurrency`, rb.minRetryConcurrency, invalid);
+  if (numerator === undefined || denominator === undefined) return undefined;
+  if (numerator > denominator) {
+    invalid.push(`${at}.percent: numerator must be less than or equal to denominator`);
+    return undefined;
+  }
+  return defined({ percent: (numerator / denominator) * 100, minRetryConcurrency: min });
 }

@@ -16,6 +16,14 @@ export function circuitBreakers(cb: CircuitBreakerIr): CircuitBreakers {
         maxPendingRequests: cb.maxPendingRequests,
         maxRequests: cb.maxParallelRequests,
         maxRetries: cb.maxParallelRetries ?? DEFAULT_MAX_PARALLEL_RETRIES,
+        ...(cb.retryBudget
+          ? {
+              retryBudget: {
+                budgetPercent: { value: cb.retryBudget.percent },
+                minRetryConcurrency: cb.retryBudget.minRetryConcurrency,
+              },
+            }
+          : {}),
         trackRemaining: false,
       },
     ],
