@@ -63,6 +63,7 @@ const ROOTS = [
   "envoy/extensions/http/custom_response/local_response_policy/v3/local_response_policy.proto",
   "envoy/extensions/http/custom_response/redirect_policy/v3/redirect_policy.proto",
   "envoy/type/matcher/v3/http_inputs.proto",
+  "envoy/type/matcher/v3/status_code_input.proto",
   "envoy/extensions/filters/http/health_check/v3/health_check.proto",
   "envoy/extensions/filters/http/fault/v3/fault.proto",
   "envoy/extensions/filters/http/csrf/v3/csrf.proto",

@@ -5,6 +5,7 @@
  * Special paths:
  *   /status/<code>  answers with that status (200-599), same JSON body
  *   /delay/<ms>     waits <ms> milliseconds (at most 60000) then answers 200
+ *   /bytes/<n>      answers 200 with <n> bytes (at most 16 MiB) of `x`, application/octet-stream (throughput tests)
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -39,8 +40,9 @@ export interface EchoResponse {
 }
 
 const MAX_DELAY_MS = 60_000;
+const MAX_BYTES = 16 * 1024 * 1024;
 
-type Plan = { status: number; delayMs: number } | { error: string };
+type Plan = { status: number; delayMs: number } | { bytes: number } | { error: string };
 
 function plan(path: string): Plan {
   const pathname = path.split("?", 1)[0] ?? "";
@@ -49,6 +51,12 @@ function plan(path: string): Plan {
     const code = Number(status[1]);
     if (!Number.isInteger(code) || code < 200 || code > 599) return { error: `bad status code ${status[1]}` };
     return { status: code, delayMs: 0 };
+  }
+  const bytes = /^\/bytes\/([^/]+)\/?$/.exec(pathname);
+  if (bytes) {
+    const n = Number(bytes[1]);
+    if (!Number.isInteger(n) || n < 0 || n > MAX_BYTES) return { error: `bad byte count ${bytes[1]}` };
+    return { bytes: n };
   }
   const delay = /^\/delay\/([^/]+)\/?$/.exec(pathname);
   if (delay) {
@@ -89,6 +97,11 @@ export function startEchoBackend(opts: EchoBackendOptions = {}): Promise<EchoBac
       const p = plan(path);
       if ("error" in p) {
         send(req, res, 400, { backend: name, error: p.error });
+        return;
+      }
+      if ("bytes" in p) {
+        res.writeHead(200, { "content-type": "application/octet-stream", "content-length": p.bytes });
+        res.end(Buffer.alloc(p.bytes, "x"));
         return;
       }
       const body: EchoResponse = {

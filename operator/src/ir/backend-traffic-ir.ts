@@ -4,6 +4,11 @@
  * (`ClusterIr.policy`): a route whose policy sets them is sent to a variant of each backend's cluster carrying
  * them (docs/adr/0005-policy-cluster-variants.md).
  */
+import type { BandwidthLimitIr } from "./bandwidth-limit-ir";
+import type { CompressionIr } from "./compression-ir";
+import type { FaultIr } from "./fault-ir";
+import type { LocalRateLimitIr } from "./local-rate-limit-ir";
+import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
 import type {
   CircuitBreakerIr,
@@ -18,6 +23,18 @@ import type { Http2SettingsIr } from "./client-traffic-http-ir";
 export interface RouteTrafficIr {
   /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
   readonly policy: string;
+  /** `rateLimit.local`: the local_ratelimit filter's buckets for this route. */
+  readonly localRateLimit?: LocalRateLimitIr;
+  /** `faultInjection`: the fault filter's delay and abort for this route. */
+  readonly fault?: FaultIr;
+  /** `compressor` (or `compression`): the algorithms the route's responses may be compressed with, first preferred. */
+  readonly compression?: readonly CompressionIr[];
+  /** `responseOverride`: rules replacing matching responses, first match wins. */
+  readonly responseOverride?: readonly ResponseOverrideRuleIr[];
+  /** `bandwidthLimit`: the bandwidth_limit filter's rates for this route, per direction. */
+  readonly bandwidthLimit?: BandwidthLimitIr;
+  /** `requestBuffer.limit`: requests are buffered whole up to this many bytes (413 above). */
+  readonly requestBufferBytes?: number;
 }
 
 /**

@@ -50,7 +50,9 @@ export function buildRouteConfiguration(
     virtualHosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map((r) => withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), hashKeysOf), altSvc)),
+      routes: vh.routes.map((r) =>
+        withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener, hashKeysOf), altSvc),
+      ),
     })),
   });
 }
@@ -75,7 +77,7 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
   return { ...ir, action: { kind: "redirect", redirect: { ...r, hostname: domains[0] } } };
 }
 
-function buildRoute(ir: RouteIr, hashKeysOf: HashKeysOf): Route {
+function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf): Route {
   const route: Partial<Route> = {
     name: ir.name,
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
@@ -95,11 +97,15 @@ function buildRoute(ir: RouteIr, hashKeysOf: HashKeysOf): Route {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
     route.requestHeadersToRemove = [...ir.requestHeaders.remove];
   }
+  // A compressing route asks the backend for an uncompressed answer (Envoy Gateway's compressor does the same).
+  if (ir.traffic?.compression && !route.requestHeadersToRemove?.includes("accept-encoding")) {
+    route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), "accept-encoding"];
+  }
   if (ir.responseHeaders) {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
   }
-  const perFilter = routePerFilterConfig(ir);
+  const perFilter = routePerFilterConfig(ir, listener);
   if (perFilter) route.typedPerFilterConfig = perFilter;
   return route as Route;
 }

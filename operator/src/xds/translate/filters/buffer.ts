@@ -1,11 +1,13 @@
 /**
- * envoy.filters.http.buffer (rank 12), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.buffer (rank 12), placement `disabled`, fed by BackendTrafficPolicy `requestBuffer`
+ * (`RouteIr.traffic.requestBufferBytes`).
  *
- * Envoy Gateway (BackendTrafficPolicy `requestBuffer`): one Buffer on the HCM from the first route's limit,
- * `disabled: true`; each route's limit as BufferPerRoute, which also turns it on.
+ * As Envoy Gateway: one Buffer on the HCM from the first such route's limit, `disabled: true`, when some route of
+ * the listener buffers requests; each route's limit as BufferPerRoute, which also turns it on. A request whose
+ * body exceeds the limit is answered 413 by Envoy; others reach the backend whole.
  */
 import { Buffer, BufferPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/buffer/v3/buffer";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { registerType } from "../../../../../proto/any";
 import { type HttpFilterDef, packPartial } from "./registry";
 
@@ -14,12 +16,34 @@ export const BufferType = registerType(Buffer);
 /** BufferPerRoute, registered for Any packing. */
 export const BufferPerRouteType = registerType(BufferPerRoute);
 
+const NAME = "envoy.filters.http.buffer";
+
 /** The buffer filter's registry entry. */
 export const buffer: HttpFilterDef = {
-  name: "envoy.filters.http.buffer",
+  name: NAME,
   rank: 12,
   configType: BufferType.name,
   perRouteType: BufferPerRouteType.name,
   placement: "disabled",
+  hcmFilters: (listener) => {
+    const first = listener.virtualHosts
+      .flatMap((vh) => vh.routes)
+      .find((r) => r.traffic?.requestBufferBytes !== undefined)?.traffic?.requestBufferBytes;
+    return first === undefined
+      ? []
+      : [
+          {
+            name: NAME,
+            typedConfig: packPartial(BufferType, { maxRequestBytes: first }),
+            disabled: true,
+          } as HttpFilter,
+        ];
+  },
+  perRouteConfig: (route) => {
+    const bytes = route.traffic?.requestBufferBytes;
+    return bytes === undefined
+      ? undefined
+      : { [NAME]: packPartial(BufferPerRouteType, { buffer: { maxRequestBytes: bytes } }) };
+  },
   sampleConfig: () => packPartial(BufferType, { maxRequestBytes: 1024 }),
 };

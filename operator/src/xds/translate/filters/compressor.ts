@@ -1,35 +1,80 @@
 /**
- * envoy.filters.http.compressor (rank 308), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.compressor (rank 308), placement `disabled`, fed by BackendTrafficPolicy `compressor` /
+ * `compression` (`RouteIr.traffic.compression`).
  *
- * Envoy Gateway (BackendTrafficPolicy `compression`): one filter per algorithm,
- * `envoy.filters.http.compressor.<gzip|brotli|zstd>`, with that library's defaults, `disabled: true`; a route turns
- * it on with CompressorPerRoute (overriding the library when it has its own settings) and removes `accept-encoding`
- * upstream.
+ * As Envoy Gateway: one filter per algorithm, `envoy.filters.http.compressor.<gzip|brotli|zstd>`, with that
+ * library's defaults, `choose_first` and `min_content_length`, `disabled: true`; a route turns it on with an
+ * (empty) CompressorPerRoute override, and its `accept-encoding` is removed upstream (route.ts) so the backend
+ * answers uncompressed. Envoy Gateway builds each algorithm's filter from the first route that uses it, so a
+ * listener whose routes differ (minContentLength, first place) gives some routes another's settings; here each
+ * further distinct setting of an algorithm gets its own filter, `envoy.filters.http.compressor.gzip/1`, ....
  */
 import {
   Compressor,
   CompressorPerRoute,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/compressor/v3/compressor";
+import { Brotli } from "../../../../../proto/gen/envoy/extensions/compression/brotli/compressor/v3/brotli";
 import { Gzip } from "../../../../../proto/gen/envoy/extensions/compression/gzip/compressor/v3/gzip";
-import { registerType } from "../../../../../proto/any";
-import { type HttpFilterDef, packPartial } from "./registry";
+import { Zstd } from "../../../../../proto/gen/envoy/extensions/compression/zstd/compressor/v3/zstd";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { registerType, type RegisteredType } from "../../../../../proto/any";
+import type { CompressionIr } from "../../../ir/compression-ir";
+import type { HttpListenerIr } from "../../../ir/xds-ir";
+import { filterInstances, type FilterInstance, type HttpFilterDef, instanceKey, packPartial } from "./registry";
 
 /** Compressor, registered for Any packing. */
 export const CompressorType = registerType(Compressor);
 /** CompressorPerRoute, registered for Any packing. */
 export const CompressorPerRouteType = registerType(CompressorPerRoute);
-const GzipType = registerType(Gzip);
+
+const LIBRARIES: Readonly<Record<CompressionIr["type"], { name: string; type: RegisteredType<unknown> }>> = {
+  Gzip: { name: "envoy.compression.gzip.compressor", type: registerType(Gzip) as RegisteredType<unknown> },
+  Brotli: { name: "envoy.compression.brotli.compressor", type: registerType(Brotli) as RegisteredType<unknown> },
+  Zstd: { name: "envoy.compression.zstd.compressor", type: registerType(Zstd) as RegisteredType<unknown> },
+};
+
+const NAME = "envoy.filters.http.compressor";
 
 /** The compressor filter's registry entry. */
 export const compressor: HttpFilterDef = {
-  name: "envoy.filters.http.compressor",
+  name: NAME,
   rank: 308,
   configType: CompressorType.name,
   perRouteType: CompressorPerRouteType.name,
   placement: "disabled",
-  sampleConfig: () =>
-    packPartial(CompressorType, {
-      compressorLibrary: { name: "envoy.compression.gzip.compressor", typedConfig: packPartial(GzipType, {}) },
-    }),
+  hcmFilters: (listener) =>
+    [...instances(listener).values()].map(
+      (i) =>
+        ({ name: i.name, typedConfig: packPartial(CompressorType, config(i.config)), disabled: true }) as HttpFilter,
+    ),
+  perRouteConfig: (route, listener) => {
+    const list = route.traffic?.compression;
+    if (!list) return undefined;
+    const names = instances(listener);
+    const override = packPartial(CompressorPerRouteType, { overrides: { responseDirectionConfig: {} } });
+    return Object.fromEntries(list.map((c) => [names.get(instanceKey(baseName(c), c))?.name as string, override]));
+  },
+  sampleConfig: () => packPartial(CompressorType, config({ type: "Gzip", chooseFirst: false })),
 };
+
+function config(c: CompressionIr): object {
+  const lib = LIBRARIES[c.type];
+  return {
+    compressorLibrary: { name: lib.name, typedConfig: packPartial(lib.type, {}) },
+    ...(c.chooseFirst ? { chooseFirst: true } : {}),
+    ...(c.minContentLength !== undefined
+      ? { responseDirectionConfig: { commonConfig: { minContentLength: c.minContentLength } } }
+      : {}),
+  };
+}
+
+function baseName(c: CompressionIr): string {
+  return `${NAME}.${c.type.toLowerCase()}`;
+}
+
+/** Each distinct compression setting on the listener → its filter instance. */
+function instances(listener: HttpListenerIr): Map<string, FilterInstance<CompressionIr>> {
+  return filterInstances(listener, (r) =>
+    (r.traffic?.compression ?? []).map((c) => ({ base: baseName(c), config: c })),
+  );
+}

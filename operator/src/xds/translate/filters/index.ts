@@ -77,11 +77,11 @@ export function buildHttpFilters(listener: HttpListenerIr, filterOrder: readonly
   return applyFilterOrder(sortHttpFilters(HTTP_FILTERS, all), filterOrder);
 }
 
-/** A route's `typed_per_filter_config`, in registry order; undefined when no filter configures the route. */
-export function routePerFilterConfig(route: RouteIr): Record<string, Any> | undefined {
+/** A route's `typed_per_filter_config` on `listener`, in registry order; undefined when no filter configures the route. */
+export function routePerFilterConfig(route: RouteIr, listener: HttpListenerIr): Record<string, Any> | undefined {
   let out: Record<string, Any> | undefined;
   for (const d of HTTP_FILTERS) {
-    const entries = d.perRouteConfig?.(route);
+    const entries = d.perRouteConfig?.(route, listener);
     if (entries) out = { ...out, ...entries };
   }
   return out;

@@ -44,8 +44,8 @@ export interface HttpFilterDef {
   readonly placement: FilterPlacement;
   /** The filters of this kind the listener's HCM needs (none when no route uses it); absent until an IR feeds it. */
   readonly hcmFilters?: (listener: HttpListenerIr) => readonly HttpFilter[];
-  /** The route's `typed_per_filter_config` entries for this filter; absent until an IR feeds it. */
-  readonly perRouteConfig?: (route: RouteIr) => Readonly<Record<string, Any>> | undefined;
+  /** The route's `typed_per_filter_config` entries for this filter (on `listener`); absent until an IR feeds it. */
+  readonly perRouteConfig?: (route: RouteIr, listener: HttpListenerIr) => Readonly<Record<string, Any>> | undefined;
   /**
    * A small config Envoy accepts, for tests that have real Envoy validate the whole registry; never emitted by
    * the translator. Absent where any config needs something the test cannot provide (a Wasm module, a GeoIP
@@ -169,4 +169,45 @@ export function sampleSdsSecret(name: string = SAMPLE_SECRET): object {
 /** A gRPC service on {@link SAMPLE_CLUSTER}. */
 export function sampleGrpcService(): object {
   return { envoyGrpc: { clusterName: SAMPLE_CLUSTER } };
+}
+
+/** Whether some route of the listener satisfies `pred` (a `shared` or `disabled` filter is added only then). */
+export function listenerHasRoute(listener: HttpListenerIr, pred: (route: RouteIr) => boolean): boolean {
+  return listener.virtualHosts.some((vh) => vh.routes.some(pred));
+}
+
+/** One HCM instance of a filter placed once per distinct config: its name and config. */
+export interface FilterInstance<T> {
+  readonly name: string;
+  readonly config: T;
+}
+
+/** The key of a (base name, config) pair among a listener's instances. */
+export function instanceKey(base: string, config: unknown): string {
+  return JSON.stringify([base, config]);
+}
+
+/**
+ * The HCM instances of a filter with one instance per distinct config on the listener, by
+ * {@link instanceKey}, in route order: the first config under a base name gets the base name, each further
+ * distinct one `<base>/1`, `<base>/2`, ... (so routes whose settings differ never share an instance).
+ */
+export function filterInstances<T>(
+  listener: HttpListenerIr,
+  configsOf: (route: RouteIr) => readonly { readonly base: string; readonly config: T }[],
+): Map<string, FilterInstance<T>> {
+  const out = new Map<string, FilterInstance<T>>();
+  const perBase = new Map<string, number>();
+  for (const vh of listener.virtualHosts) {
+    for (const r of vh.routes) {
+      for (const { base, config } of configsOf(r)) {
+        const key = instanceKey(base, config);
+        if (out.has(key)) continue;
+        const n = perBase.get(base) ?? 0;
+        perBase.set(base, n + 1);
+        out.set(key, { name: n === 0 ? base : `${base}/${n}`, config });
+      }
+    }
+  }
+  return out;
 }
