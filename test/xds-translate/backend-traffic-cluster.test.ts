@@ -5,10 +5,12 @@
  * protobuf encoder and back, so a value the wire format cannot carry shows. Real Envoy ACKs them
  * (test/standalone/backend-traffic-cluster-envoy.test.ts). Regenerate with UPDATE_GOLDEN=1 and review by eye.
  */
+import * as assert from "node:assert/strict";
 import { stringify } from "yaml";
 import { expandAny } from "../../proto/any";
 import { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { RouteAction_HashPolicy } from "../../proto/gen/envoy/config/route/v3/route_components";
+import { variantProblem } from "../../operator/src/translate/policies/backend-traffic-cluster";
 import { clusterCases } from "../support/btp-cluster";
 import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
 
@@ -35,4 +37,17 @@ describe("BackendTrafficPolicy cluster settings golden files (testdata/btp-clust
   for (const inFile of goldenInputs(testdataDir("btp-cluster"))) {
     it(caseName(inFile), () => checkGolden(inFile, renderClusterSettings(inFile)));
   }
+});
+
+describe("BackendTrafficPolicy variantProblem", () => {
+  const grpc = {
+    healthCheck: {
+      active: { timeoutMs: 1000, intervalMs: 3000, unhealthyThreshold: 3, healthyThreshold: 1, grpc: {} },
+    },
+  };
+  it("a gRPC health check needs an HTTP/2 backend (Envoy refuses it on an HTTP/1 cluster)", () => {
+    assert.match(variantProblem(grpc, "http1") ?? "", /^spec\.healthCheck\.active: a GRPC health check needs/);
+    assert.equal(variantProblem(grpc, "h2c"), undefined);
+    assert.equal(variantProblem({ connectTimeoutMs: 5 }, "http1"), undefined);
+  });
 });
