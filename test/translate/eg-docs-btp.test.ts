@@ -32,7 +32,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "backend-utilization": { accepted: false, field: "spec.loadBalancer" },
   "bandwidth-limit-request": { accepted: true },
   "bandwidth-limit-response": { accepted: true },
-  "circuitbreaker-for-route": { accepted: false, field: "spec.circuitBreaker" },
+  "circuitbreaker-for-route": { accepted: true },
   "connect-proxy": { accepted: true },
   "connect-terminate": { accepted: true },
   "fault-injection-grpc": { accepted: true },
@@ -47,18 +47,18 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "global-ratelimit-specific-user": { accepted: true },
   "grpc-timeouts-streaming": { accepted: true },
   "grpc-timeouts-unary": { accepted: true },
-  "lb-consistent-hash-cookie": { accepted: false, field: "spec.loadBalancer" },
-  "lb-consistent-hash-header": { accepted: false, field: "spec.loadBalancer" },
-  "lb-consistent-hash-source-ip": { accepted: false, field: "spec.loadBalancer" },
-  "lb-least-request": { accepted: false, field: "spec.loadBalancer" },
-  "lb-random": { accepted: false, field: "spec.loadBalancer" },
-  "lb-round-robin": { accepted: false, field: "spec.loadBalancer" },
+  "lb-consistent-hash-cookie": { accepted: true },
+  "lb-consistent-hash-header": { accepted: true },
+  "lb-consistent-hash-source-ip": { accepted: true },
+  "lb-least-request": { accepted: true },
+  "lb-random": { accepted: true },
+  "lb-round-robin": { accepted: true },
   "local-ratelimit-all-requests": { accepted: true },
   "local-ratelimit-method": { accepted: false, field: "spec.rateLimit" },
   "local-ratelimit-path": { accepted: true },
   "local-ratelimit-specific-user": { accepted: true },
   "local-ratelimit-unless-test-org": { accepted: true },
-  "passive-health-check": { accepted: false, field: "spec.healthCheck" },
+  "passive-health-check": { accepted: true },
   "request-buffer": { accepted: true },
   "response-compression": { accepted: true },
   "response-compression-deprecated": { accepted: true },
@@ -70,8 +70,12 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "zone-aware-routing": { accepted: false, field: "spec.loadBalancer" },
 };
 
-/** The global rate limit task's EnvoyGateway configuration: a Redis-backed rate limit service. */
+/**
+ * The EnvoyGateway configuration the tasks assume: Backend enabled, as the failover task requires
+ * (`extensionApis.enableBackend`), so its routes forward; the global rate limit task's Redis-backed service.
+ */
 const OPTIONS: TranslateOptions = {
+  backends: { enabled: true },
   rateLimit: inClusterRateLimit(
     {
       backend: { type: "Redis", redis: { url: "redis.redis-system.svc.cluster.local:6379" } },
@@ -136,14 +140,14 @@ apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: active, namespace: default }
 spec:
-  endpoints: [{ ip: { address: 127.0.0.1, port: 3000 } }]
+  endpoints: [{ ip: { address: 10.0.0.1, port: 3000 } }]
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: passive, namespace: default }
 spec:
   fallback: true
-  endpoints: [{ ip: { address: 127.0.0.2, port: 3000 } }]
+  endpoints: [{ ip: { address: 10.0.0.2, port: 3000 } }]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway

@@ -11,6 +11,15 @@ import type { GlobalRateLimitRouteIr } from "./global-rate-limit-route-ir";
 import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
+import type {
+  CircuitBreakerIr,
+  ConnectionIr,
+  DnsIr,
+  HealthCheckIr,
+  LoadBalancerIr,
+} from "./backend-traffic-cluster-ir";
+import type { Http2SettingsIr } from "./client-traffic-http-ir";
+
 /** Route-level settings of the BackendTrafficPolicy that applies to a route (HTTP filters' per-route configs). */
 export interface RouteTrafficIr {
   /** `namespace/name` of the policy that applies (the most specific one, with those it was merged onto). */
@@ -38,4 +47,19 @@ export interface RouteTrafficIr {
 export interface ClusterPolicyIr {
   /** `timeout.tcp.connectTimeout` in milliseconds. @default 10 s (Envoy Gateway's) */
   readonly connectTimeoutMs?: number;
+  /** `circuitBreaker`: connection and request limits. @default Envoy's thresholds */
+  readonly circuitBreaker?: CircuitBreakerIr;
+  /** `loadBalancer`. @default Envoy's round robin */
+  readonly loadBalancer?: LoadBalancerIr;
+  /** `healthCheck`: active probes, outlier detection, panic threshold. */
+  readonly healthCheck?: HealthCheckIr;
+  /** Connection settings: HTTP idle and lifetime limits, TCP keepalive, buffers, preconnection, PROXY protocol. */
+  readonly connection?: ConnectionIr;
+  /**
+   * `http2`: the HTTP/2 settings of the connections to an HTTP/2 backend (appProtocol h2c, gRPC); unset parts
+   * get Envoy Gateway's windows (64 KiB per stream, 1 MiB per connection). No effect on HTTP/1 backends.
+   */
+  readonly http2?: Http2SettingsIr;
+  /** `dns`: resolution of hostname backends (no effect on IP backends, as in Envoy Gateway). */
+  readonly dns?: DnsIr;
 }

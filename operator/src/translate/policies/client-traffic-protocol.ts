@@ -95,7 +95,11 @@ function upgradeMatchOf(
   return type && !problem ? { type, value } : undefined;
 }
 
-function http2Of(h: HTTP2Settings, invalid: string[]): Http2SettingsIr {
+/**
+ * `spec.http2` → Http2SettingsIr (ClientTrafficPolicy's, and BackendTrafficPolicy's for the backend
+ * connections: the same type, checks and messages).
+ */
+export function http2Of(h: HTTP2Settings, invalid: string[]): Http2SettingsIr {
   const stream = windowOf("initialStreamWindowSize", h.initialStreamWindowSize, invalid);
   const connection = windowOf("initialConnectionWindowSize", h.initialConnectionWindowSize, invalid);
   const streams = h.maxConcurrentStreams;

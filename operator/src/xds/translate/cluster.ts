@@ -11,7 +11,8 @@ import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/trans
 import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
-import { clusterPolicyFields } from "./cluster-policy";
+import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
+import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -39,14 +40,15 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
     typedExtensionProtocolOptions: options
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
-    ...(ir.tls ? { transportSocket: upstreamTls(ir.tls, ir.protocol) } : {}),
-    ...clusterPolicyFields(ir.policy),
+    ...transportSocketOf(ir),
+    ...clusterPolicyFields(ir.policy, ir),
   };
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({
       ...base,
       type: Cluster_DiscoveryType.STRICT_DNS,
       dnsLookupFamily: Cluster_DnsLookupFamily.V4_PREFERRED,
+      ...(ir.policy?.dns ? dnsFields(ir.policy.dns) : {}),
       loadAssignment: buildLoadAssignment(ir),
     });
   }
@@ -57,16 +59,30 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
   });
 }
 
+/** TLS to the backend, behind the PROXY protocol header when the cluster's policy asks for one; none: plain. */
+function transportSocketOf(ir: ClusterIr): { transportSocket?: TransportSocket } {
+  const tls = ir.tls ? upstreamTls(ir.tls, ir.protocol) : undefined;
+  const pp = ir.policy?.connection?.proxyProtocol;
+  const socket = pp ? proxyProtocolSocket(pp, tls) : tls;
+  return socket ? { transportSocket: socket } : {};
+}
+
 /** Builds the endpoints of a cluster. */
 export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
   return ClusterLoadAssignment.fromPartial({
     clusterName: ir.name,
     endpoints: [
       {
-        lbEndpoints: ir.endpoints.map(lbEndpoint),
+        lbEndpoints: ir.endpoints.map((e) => withHealthCheckPort(lbEndpoint(e), ir)),
       },
     ],
   });
+}
+
+/** The endpoint probed on its policy's health check port (`overrides.port`), when one is set. */
+function withHealthCheckPort<T extends { endpoint: object }>(e: T, ir: ClusterIr): T {
+  const port = ir.policy?.healthCheck?.active?.port;
+  return port === undefined ? e : { ...e, endpoint: { ...e.endpoint, healthCheckConfig: { portValue: port } } };
 }
 
 /** One endpoint of a ClusterLoadAssignment. */
@@ -106,18 +122,27 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
 
 /**
  * The cluster's upstream HTTP protocol options: HTTP/2 for h2c backends; HTTP/1 with the preserve_case formatter
- * when a preserving listener uses it; none otherwise (Envoy's default, HTTP/1.1).
+ * when a preserving listener uses it; plus the common options its policy sets (clusterPolicyHttpOptions); none
+ * when nothing asks for them (Envoy's default, HTTP/1.1).
  */
 function upstreamHttpOptions(
   ir: ClusterIr,
   use: ClusterUse,
 ): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
+  const common = clusterPolicyHttpOptions(ir.policy);
+  const commonPart = common ? { commonHttpProtocolOptions: common } : {};
   if (ir.protocol === "h2c") {
-    return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { http2ProtocolOptions: {} } } as never);
+    return HttpProtocolOptionsType.codec.fromPartial({
+      ...commonPart,
+      explicitHttpConfig: { http2ProtocolOptions: clusterPolicyHttp2Options(ir.policy) },
+    } as never);
   }
-  if (!use.preserveHeaderCase) return undefined;
-  const httpProtocolOptions = { headerKeyFormat: preserveCaseHeaderKeyFormat() };
-  return HttpProtocolOptionsType.codec.fromPartial({ explicitHttpConfig: { httpProtocolOptions } } as never);
+  if (!use.preserveHeaderCase && !common) return undefined;
+  const httpProtocolOptions = use.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {};
+  return HttpProtocolOptionsType.codec.fromPartial({
+    ...commonPart,
+    explicitHttpConfig: { httpProtocolOptions },
+  } as never);
 }
 
 /**

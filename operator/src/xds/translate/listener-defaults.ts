@@ -18,7 +18,7 @@ import type { Router } from "../../../../proto/gen/envoy/extensions/filters/http
 import { duration } from "./route-filters";
 import { pack } from "../../../../proto/any";
 import { PreserveCaseFormatterType } from "../extension-types";
-import type { Http1SettingsIr } from "../../ir/client-traffic-http-ir";
+import type { Http1SettingsIr, Http2SettingsIr } from "../../ir/client-traffic-http-ir";
 import { stringMatcher } from "./client-traffic-http";
 
 /** What happens to `%2F` / `%5C` in a path (ClientTrafficPolicy `path.escapedSlashesAction`). */
@@ -256,8 +256,8 @@ function http1Fields(h: Http1Settings): Record<string, unknown> {
   };
 }
 
-/** Envoy's Http2ProtocolOptions for the HTTP/2 settings. */
-function http2Fields(h: Http2Settings): Record<string, unknown> {
+/** Envoy's Http2ProtocolOptions for the HTTP/2 settings (a listener's, or a policy variant's upstream ones). */
+export function http2Fields(h: Http2Settings | Http2SettingsIr): Record<string, unknown> {
   const { resetStreamOnError, connectionKeepalive: k, ...windows } = h;
   return {
     ...windows,

@@ -25,11 +25,18 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     clusters.set(c.name, pack(ClusterType, buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) })));
     if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
+  const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
   for (const l of ir.http) {
     listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs)));
     const quic = buildQuicListener(l, ir.accessLogs);
     if (quic) listeners.set(quic.name, pack(ListenerType, quic));
-    routes.set(l.name, pack(RouteType, buildRouteConfiguration(l)));
+    routes.set(
+      l.name,
+      pack(
+        RouteType,
+        buildRouteConfiguration(l, (c) => hashKeys.get(c)),
+      ),
+    );
   }
   for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));

@@ -11,6 +11,7 @@ import {
   type RouteMatch,
   type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
 import type {
   HttpListenerIr,
   RouteIr,
@@ -22,6 +23,7 @@ import type {
 import { routePerFilterConfig } from "./filters";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
+import { routeHashPolicies } from "./cluster-policy-lb";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -29,8 +31,18 @@ import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAn
  */
 export const INVALID_BACKEND_CLUSTER = "egts-invalid-backend-ref";
 
-/** Builds the RouteConfiguration named after the listener. */
-export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfiguration {
+/** The consistent-hash keys of a cluster (its BackendTrafficPolicy's loadBalancer), if any. */
+export type HashKeysOf = (cluster: string) => readonly HashKeyIr[] | undefined;
+
+/**
+ * Builds the RouteConfiguration named after the listener. `hashKeysOf` gives the hash keys of the clusters the
+ * routes forward to: Envoy computes a consistent hash from the route's hash_policy, so a route to a policy
+ * variant that hashes carries its keys. @default no cluster hashes
+ */
+export function buildRouteConfiguration(
+  listener: HttpListenerIr,
+  hashKeysOf: HashKeysOf = () => undefined,
+): RouteConfiguration {
   const altSvc = altSvcHeaders(listener);
   return RouteConfiguration.fromPartial({
     name: listener.name,
@@ -38,7 +50,9 @@ export function buildRouteConfiguration(listener: HttpListenerIr): RouteConfigur
     virtualHosts: listener.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map((r) => withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener), altSvc)),
+      routes: vh.routes.map((r) =>
+        withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener, hashKeysOf), altSvc),
+      ),
     })),
   });
 }
@@ -63,7 +77,7 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
   return { ...ir, action: { kind: "redirect", redirect: { ...r, hostname: domains[0] } } };
 }
 
-function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
+function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf): Route {
   const route: Partial<Route> = {
     name: ir.name,
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
@@ -77,7 +91,7 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
   } else if (ir.action.kind === "redirect") {
     route.redirect = redirectAction(ir.action.redirect);
   } else {
-    route.route = buildRouteAction(ir, ir.action.destinations);
+    route.route = buildRouteAction(ir, ir.action.destinations, hashKeysOf);
   }
   if (ir.requestHeaders) {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
@@ -96,9 +110,15 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr): Route {
   return route as Route;
 }
 
-/** Forwarding: one cluster, or weighted clusters (also for one destination with its own header changes). */
-function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[]): RouteAction {
+/**
+ * Forwarding: one cluster, or weighted clusters (also for one destination with its own header changes), with
+ * the hash policy of the clusters that hash (all destinations of a route carry the same policy).
+ */
+function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[], hashKeysOf: HashKeysOf): RouteAction {
   const invalid = dests.some((d) => d.cluster === undefined);
+  const hashKeys = dests
+    .map((d) => (d.cluster !== undefined ? hashKeysOf(d.cluster) : undefined))
+    .find((k) => k?.length);
   const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders || d.hostRewrite !== undefined);
   const target =
     dests.length === 1 && !perDest
@@ -111,6 +131,7 @@ function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[]):
     ...(ir.mirrors ? { requestMirrorPolicies: mirrorPolicies(ir.mirrors) } : {}),
     ...timeoutAndRetryFields(ir.timeouts, ir.retry),
     ...(ir.upgrades ? { upgradeConfigs: routeUpgrades(ir.upgrades) } : {}),
+    ...(hashKeys ? { hashPolicy: routeHashPolicies(hashKeys) } : {}),
   } as RouteAction;
 }
 

@@ -1,0 +1,159 @@
+/**
+ * The cluster-level setting groups of a BackendTrafficPolicy (ClusterPolicyIr's parts): circuit breakers, load
+ * balancing, health checks. Plain data, already validated: every number is in the range Envoy takes.
+ */
+
+/** Circuit breaker thresholds (Envoy's DEFAULT priority); each a whole number from 0 to 2^32-1. */
+export interface CircuitBreakerIr {
+  /** Most connections to the backend. @default 1024 (Envoy's) */
+  readonly maxConnections?: number;
+  /** Most requests waiting for a connection. @default 1024 (Envoy's) */
+  readonly maxPendingRequests?: number;
+  /** Most requests in flight. @default 1024 (Envoy's) */
+  readonly maxParallelRequests?: number;
+  /** Most retries in flight. @default 1024 (Envoy Gateway's; Envoy's own is 3) */
+  readonly maxParallelRetries?: number;
+  /** Most requests over one connection (upstream HTTP protocol options). @default unlimited */
+  readonly maxRequestsPerConnection?: number;
+  /** Most connections to one endpoint. @default unlimited */
+  readonly perEndpointMaxConnections?: number;
+  /** Retries allowed as a share of the requests in flight (takes precedence over maxParallelRetries). */
+  readonly retryBudget?: {
+    /** The share, in percent (0-100). */
+    readonly percent: number;
+    /** Retries always allowed, whatever the share. @default 3 (Envoy's) */
+    readonly minRetryConcurrency?: number;
+  };
+}
+
+/** One part of a consistent-hash key, read from each request (a route hash policy in Envoy). */
+export type HashKeyIr =
+  | { readonly kind: "sourceIP" }
+  | { readonly kind: "header"; readonly name: string }
+  | { readonly kind: "queryParameter"; readonly name: string }
+  | {
+      readonly kind: "cookie";
+      /** Cookie name. */
+      readonly name: string;
+      /** Lifetime of the cookie Envoy generates when the request has none; absent: none is generated. */
+      readonly ttlMs?: number;
+      /** Attributes of the generated cookie, sorted by name. */
+      readonly attributes?: readonly { readonly name: string; readonly value: string }[];
+    };
+
+/** Load balancing of a policy variant's requests over its endpoints. */
+export interface LoadBalancerIr {
+  /** Algorithm (ConsistentHash is Envoy's Maglev). */
+  readonly type: "RoundRobin" | "Random" | "LeastRequest" | "ConsistentHash";
+  /** Ramp-up window of new endpoints (RoundRobin, LeastRequest). */
+  readonly slowStartWindowMs?: number;
+  /** Maglev table size, a prime up to 5000011 (ConsistentHash). @default 65537 */
+  readonly tableSize?: number;
+  /**
+   * ConsistentHash: what the hash is computed from. Envoy reads it from the ROUTE (RouteAction.hash_policy),
+   * not the cluster: every route sent to this variant must carry these keys (see routeHashPolicies).
+   */
+  readonly hashKeys?: readonly HashKeyIr[];
+}
+
+/** Bytes of a probe or of its expected answer. */
+export type HealthPayloadIr = { readonly text: string } | { readonly binaryBase64: string };
+
+/** Active health checking: probes Envoy sends to each endpoint. */
+export interface ActiveHealthCheckIr {
+  /** Time to wait for an answer. @default 1s (Envoy Gateway's) */
+  readonly timeoutMs: number;
+  /** Time between probes. @default 3s (Envoy Gateway's) */
+  readonly intervalMs: number;
+  /** Random delay before the first probe. */
+  readonly initialJitterMs?: number;
+  /** Failed probes before an endpoint is unhealthy. @default 3 */
+  readonly unhealthyThreshold: number;
+  /** Passed probes before an endpoint is healthy again. @default 1 */
+  readonly healthyThreshold: number;
+  /** Port probed instead of each endpoint's traffic port (`overrides.port`). */
+  readonly port?: number;
+  /** HTTP probe. */
+  readonly http?: {
+    /** Host header; absent: the cluster name made a host name (probeAuthority). */
+    readonly host?: string;
+    /** Path requested. */
+    readonly path: string;
+    /** Method, upper case. @default GET */
+    readonly method?: string;
+    /** Healthy status codes, sorted and unique. */
+    readonly expectedStatuses: readonly number[];
+    /** Status codes that count as failures without failing at once, sorted and unique. */
+    readonly retriableStatuses?: readonly number[];
+    /** Bytes the answer must contain. */
+    readonly expectedResponse?: HealthPayloadIr;
+    /** Body sent with the probe (POST or PUT). */
+    readonly requestBody?: HealthPayloadIr;
+  };
+  /** TCP probe (connect, optionally send and expect bytes). */
+  readonly tcp?: { readonly send?: HealthPayloadIr; readonly receive?: HealthPayloadIr };
+  /** gRPC health checking protocol probe. */
+  readonly grpc?: { readonly service?: string };
+}
+
+/** Passive health checking (Envoy's outlier detection), with Envoy Gateway's defaults filled in. */
+export interface OutlierDetectionIr {
+  /** Time between ejection sweeps. @default 3s */
+  readonly intervalMs: number;
+  /** Base ejection time (multiplied by the number of ejections). @default 30s */
+  readonly baseEjectionTimeMs: number;
+  /** Consecutive 5xx answers before ejection. @default 5 */
+  readonly consecutive5xx: number;
+  /** Consecutive local-origin failures before ejection. @default 5 */
+  readonly consecutiveLocalOriginFailures: number;
+  /** Count local-origin failures apart from answers. @default false */
+  readonly splitExternalLocalOriginErrors: boolean;
+  /** Most endpoints ejected, in percent. @default 10 */
+  readonly maxEjectionPercent: number;
+  /** Consecutive 502/503/504 before ejection (enforced at 100%). */
+  readonly consecutiveGatewayErrors?: number;
+  /** Failure percentage at which an endpoint is ejected (enforced at 100%). */
+  readonly failurePercentageThreshold?: number;
+  /** Always allow one ejection, whatever maxEjectionPercent says. */
+  readonly alwaysEjectOneEndpoint?: boolean;
+}
+
+/** Health checking of a policy variant's endpoints. */
+export interface HealthCheckIr {
+  /** Active probes. */
+  readonly active?: ActiveHealthCheckIr;
+  /** Outlier detection. */
+  readonly passive?: OutlierDetectionIr;
+  /** Percentage of unhealthy endpoints over which all are used again (Envoy's panic mode); 50 is Envoy's default. */
+  readonly panicThreshold?: number;
+}
+
+/** Connection settings of a policy variant's upstream connections. */
+export interface ConnectionIr {
+  /** Close a connection idle this long (`timeout.http.connectionIdleTimeout`); 0 never. @default 1h (Envoy's) */
+  readonly idleTimeoutMs?: number;
+  /** Close a connection this old, after its requests (`timeout.http.maxConnectionDuration`). @default unlimited */
+  readonly maxConnectionDurationMs?: number;
+  /** TCP keepalive (`tcpKeepalive`); each absent part is the kernel's. */
+  readonly tcpKeepalive?: {
+    readonly probes?: number;
+    readonly idleTimeSeconds?: number;
+    readonly intervalSeconds?: number;
+  };
+  /** Soft limit of each connection's buffers, in bytes (`connection.bufferLimit`). @default 32768 (Envoy Gateway's) */
+  readonly bufferLimitBytes?: number;
+  /** Connections opened ahead of need, as ratios 1.0-3.0 (`connection.preconnect`). */
+  readonly preconnect?: { readonly perEndpointRatio?: number; readonly predictiveRatio?: number };
+  /** PROXY protocol header sent first on each connection (`proxyProtocol`). */
+  readonly proxyProtocol?: "V1" | "V2";
+}
+
+/** DNS resolution of a hostname backend's variant (no effect on IP backends). */
+export interface DnsIr {
+  /** Time between resolutions. @default 30s (Envoy Gateway's) */
+  readonly refreshRateMs: number;
+  /** Use the records' TTL as refresh rate. @default true (Envoy Gateway's) */
+  readonly respectDnsTtl: boolean;
+  /** Address families asked for. @default IPv4Preferred */
+  readonly lookupFamily?: "IPv4" | "IPv6" | "IPv4Preferred" | "IPv6Preferred" | "IPv4AndIPv6";
+}
