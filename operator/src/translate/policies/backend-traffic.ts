@@ -33,7 +33,7 @@ import type { GatewayState, ListenerState } from "../gateway";
 import { hostnameMatches, listenerRank } from "../hostnames";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
-import { CLUSTER_FIELDS, translateClusterSettings } from "./backend-traffic-cluster";
+import { CLUSTER_FIELDS, translateClusterSettings, variantProblem } from "./backend-traffic-cluster";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { FILTER_FIELDS, translateRouteFilters } from "./backend-traffic-filters";
 import {
@@ -115,6 +115,8 @@ interface Translated {
   readonly traffic?: RouteTrafficIr;
   /** Cluster-level settings and the variant suffix they give. */
   readonly cluster?: { readonly ir: ClusterPolicyIr; readonly suffix: string };
+  /** The attachment whose status reports problems found when the settings meet a route's backends. */
+  readonly owner?: Attachment;
 }
 
 /** What applies to one route on one Gateway port: a translation, or nothing. */
@@ -150,8 +152,10 @@ export function attachBackendTrafficPolicies(
   const own = new Map<string, Translated>();
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
-    const t =
-      own.get(a.policyKey) ?? translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts));
+    const t = own.get(a.policyKey) ?? {
+      ...translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts)),
+      owner: a,
+    };
     own.set(a.policyKey, t);
     reportProblems(a, t, book);
   }
@@ -187,13 +191,14 @@ function decide(
   const byRoute = new Map<string, Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
+    const clusters = new Map(b.xds.clusters.map((c) => [c.name, c]));
     const node = opts.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
     for (const l of b.xds.http) {
       for (const v of l.virtualHosts) {
         for (const r of v.routes) {
           const d = httpDecision(r.name, { gw: b.gw, port: l.port, host: v.domains[0] ?? "*" }, set, index, resolve);
-          if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, d);
+          if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, withBackendProblems(d, r, clusters, book));
         }
       }
     }
@@ -220,6 +225,35 @@ function decide(
         }
       : {}),
   };
+}
+
+/**
+ * The decision with what the cluster settings cannot do for this route's backends (variantProblem: a gRPC health
+ * check on an HTTP/1 backend) added to its invalid values, so the route answers 500 and the policy says why.
+ */
+function withBackendProblems(
+  d: Decision,
+  r: RouteIr,
+  clusters: ReadonlyMap<string, ClusterIr>,
+  book: PolicyStatusBook,
+): Decision {
+  const settings = d.t.cluster?.ir;
+  if (!settings || r.action.kind !== "forward") return d;
+  const problems = [
+    ...new Set(
+      r.action.destinations.flatMap((dst) => {
+        const base = dst.cluster !== undefined ? clusters.get(dst.cluster) : undefined;
+        const problem = base ? variantProblem(settings, base.protocol) : undefined;
+        return problem ? [problem] : [];
+      }),
+    ),
+  ];
+  if (problems.length === 0) return d;
+  const owner = d.t.owner;
+  if (owner)
+    for (const m of problems)
+      for (const anc of owner.target.ancestors) book.reject(owner.policy, anc, PolicyReason.Invalid, m);
+  return { ...d, t: { ...d.t, invalid: [...d.t.invalid, ...problems] } };
 }
 
 /** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
@@ -412,7 +446,7 @@ function chainTranslation(
   if (!merges) return own.get(head.policyKey);
   const spec = effectiveSpec(chain, book) as BackendTrafficPolicySpec;
   const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
-  const t = translate(spec, keys, context(head, env));
+  const t = { ...translate(spec, keys, context(head, env)), owner: head };
   reportProblems(head, t, book);
   return t;
 }
