@@ -62,4 +62,6 @@ export interface ClusterPolicyIr {
   readonly http2?: Http2SettingsIr;
   /** `dns`: resolution of hostname backends (no effect on IP backends, as in Envoy Gateway). */
   readonly dns?: DnsIr;
+  /** `useClientProtocol`: requests go to the backend in the client's HTTP version (HTTP/1.1 or HTTP/2). */
+  readonly useClientProtocol?: true;
 }

@@ -23,6 +23,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   ...HEALTH_CHECK_FIELDS,
   ...CONNECTION_FIELDS,
   "http2",
+  "useClientProtocol",
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -39,6 +40,7 @@ export function translateClusterSettings(
     connection: connectionOf(spec, invalid),
     http2: spec.http2 ? http2Of(spec.http2, invalid) : undefined,
     dns: dnsOf(spec.dns, invalid),
+    useClientProtocol: spec.useClientProtocol === true ? true : undefined,
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }

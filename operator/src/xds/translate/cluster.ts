@@ -131,6 +131,16 @@ function upstreamHttpOptions(
 ): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
   const common = clusterPolicyHttpOptions(ir.policy);
   const commonPart = common ? { commonHttpProtocolOptions: common } : {};
+  if (ir.policy?.useClientProtocol) {
+    // Envoy Gateway: the client's HTTP version upstream, whatever the backend's appProtocol says.
+    return HttpProtocolOptionsType.codec.fromPartial({
+      ...commonPart,
+      useDownstreamProtocolConfig: {
+        httpProtocolOptions: use.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {},
+        http2ProtocolOptions: clusterPolicyHttp2Options(ir.policy),
+      },
+    } as never);
+  }
   if (ir.protocol === "h2c") {
     return HttpProtocolOptionsType.codec.fromPartial({
       ...commonPart,
