@@ -5,13 +5,13 @@
  * fail on the duplicate). An entry without its type's settings object (`gzip: {}` for Gzip) is honoured: Envoy
  * Gateway skips it silently, which would leave a route the policy asks to compress uncompressed.
  */
+import { UINT32_MAX } from "../shapes";
 import type { CompressionIr } from "../../ir/compression-ir";
 import type { BackendTrafficPolicySpec, Compression } from "../../resources/backend-traffic-policy";
 import { quantityValue } from "../quantity";
 import { quote } from "../validate-values";
 
 const TYPES: readonly string[] = ["Gzip", "Brotli", "Zstd"];
-const MAX_UINT32 = 4_294_967_295;
 
 /** The route's compression algorithms, if the policy sets any; problems go to `invalid`. */
 export function translateCompression(spec: BackendTrafficPolicySpec, invalid: string[]): CompressionIr[] | undefined {
@@ -30,7 +30,7 @@ export function translateCompression(spec: BackendTrafficPolicySpec, invalid: st
     else if (seen.has(c.type)) invalid.push(`${at}.type: ${c.type} is listed twice`);
     seen.add(c.type);
     const min = c.minContentLength === undefined ? undefined : quantityValue(c.minContentLength);
-    if (c.minContentLength !== undefined && (min === undefined || min < 1 || min > MAX_UINT32)) {
+    if (c.minContentLength !== undefined && (min === undefined || min < 1 || min > UINT32_MAX)) {
       invalid.push(
         `${at}.minContentLength: ${quote(String(c.minContentLength))} must be a whole number of bytes from 1`,
       );

@@ -4,6 +4,7 @@
  * every route of the policy, `shadowMode`. It needs the EnvoyGateway configuration's `rateLimit` (Envoy Gateway's
  * message otherwise). What egts does not carry out yet (`limit.fromMetadata`, `cost.response`) is refused by name.
  */
+import { UINT32_MAX } from "../shapes";
 import type { GlobalRateLimitRouteIr, GlobalRateLimitRuleIr } from "../../ir/global-rate-limit-route-ir";
 import { RATE_LIMIT_UNITS, type RateLimitUnit } from "../../ir/ratelimit-ir";
 import type { RateLimitRule, RateLimitSpec } from "../../resources/backend-traffic-policy";
@@ -12,7 +13,6 @@ import { ruleConditions } from "./backend-traffic-ratelimit-local";
 import { quote } from "../validate-values";
 
 const FIELD = "spec.rateLimit.global";
-const MAX_REQUESTS = 4_294_967_295;
 
 /** The global rate limit of `rateLimit` for the policy `policy` (`namespace/name`); problems go to `invalid`. */
 export function translateGlobalRateLimit(
@@ -53,8 +53,8 @@ function globalRule(
     invalid.push(`${at}.limit.unit: ${quote(String(rule.limit?.unit))} is not one of ${RATE_LIMIT_UNITS.join(", ")}`);
   }
   const requests = rule.limit?.requests;
-  if (!Number.isInteger(requests) || requests < 0 || requests > MAX_REQUESTS) {
-    invalid.push(`${at}.limit.requests: ${String(requests)} must be a whole number from 0 to ${MAX_REQUESTS}`);
+  if (!Number.isInteger(requests) || requests < 0 || requests > UINT32_MAX) {
+    invalid.push(`${at}.limit.requests: ${String(requests)} must be a whole number from 0 to ${UINT32_MAX}`);
   }
   const c = ruleConditions({ ...rule, clientSelectors: rule.clientSelectors ?? [] }, at, invalid);
   if (!c) return undefined;

@@ -5,6 +5,7 @@
  * checked as Envoy Gateway checks it. Beyond Envoy Gateway, `cost.request` is honoured (Envoy's hits_addend);
  * what Envoy 1.36 cannot do locally (shadowMode, shared, per-rule xRateLimitHeaders, an inverted sourceCIDR) is refused, not ignored.
  */
+import { UINT32_MAX } from "../shapes";
 import type {
   LocalRateLimitIr,
   LocalRateLimitRuleIr,
@@ -38,7 +39,6 @@ export const RATE_LIMIT_UNIT_SECONDS: Readonly<Record<RateLimitUnit, number>> = 
   Year: 31_536_000,
 };
 
-const MAX_REQUESTS = 4_294_967_295;
 const FIELD = "spec.rateLimit.local";
 
 /** The local rate limit of `rateLimit`, if it has one; problems go to `invalid`. */
@@ -60,7 +60,7 @@ export function translateLocalRateLimit(rateLimit: RateLimitSpec, invalid: strin
   const defaultRule = defaults[0]?.r;
   const defaultBucket = defaultRule
     ? bucket(defaultRule, defaults[0].i, invalid)
-    : { requests: MAX_REQUESTS, fillSeconds: 1 };
+    : { requests: UINT32_MAX, fillSeconds: 1 };
   const irRules: LocalRateLimitRuleIr[] = [];
   rules.forEach((rule, i) => {
     const at = `${FIELD}.rules[${i}]`;
@@ -90,9 +90,9 @@ function bucket(rule: RateLimitRule, i: number, invalid: string[]): TokenBucketI
     );
     ok = false;
   }
-  if (!Number.isInteger(requests) || requests < 1 || requests > MAX_REQUESTS) {
+  if (!Number.isInteger(requests) || requests < 1 || requests > UINT32_MAX) {
     invalid.push(
-      `${at}.requests: ${String(requests)} must be a whole number from 1 to ${MAX_REQUESTS} (Envoy's token bucket holds at least one token)`,
+      `${at}.requests: ${String(requests)} must be a whole number from 1 to ${UINT32_MAX} (Envoy's token bucket holds at least one token)`,
     );
     ok = false;
   }
@@ -290,10 +290,10 @@ function cost(rule: RateLimitRule, at: string, invalid: string[]): RateLimitCost
   const c = rule.cost?.request;
   if (!c) return undefined;
   if (c.from === "Number" && c.metadata === undefined) {
-    if (Number.isInteger(c.number) && (c.number as number) >= 0 && (c.number as number) <= MAX_REQUESTS) {
+    if (Number.isInteger(c.number) && (c.number as number) >= 0 && (c.number as number) <= UINT32_MAX) {
       return { number: c.number as number };
     }
-    invalid.push(`${at}.cost.request.number: ${String(c.number)} must be a whole number from 0 to ${MAX_REQUESTS}`);
+    invalid.push(`${at}.cost.request.number: ${String(c.number)} must be a whole number from 0 to ${UINT32_MAX}`);
     return undefined;
   }
   if (c.from === "Metadata" && c.number === undefined && c.metadata?.namespace && c.metadata.key) {

@@ -3,11 +3,10 @@
  * 2^32-1 (Envoy's buffer needs a limit above 0, which Envoy Gateway lets through), refused together with
  * `httpUpgrade` (the CRD's rule: a buffered request cannot be upgraded).
  */
+import { UINT32_MAX } from "../shapes";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { quantityValue } from "../quantity";
 import { quote } from "../validate-values";
-
-const MAX_UINT32 = 4_294_967_295;
 
 /** The route's request buffer limit in bytes, if the policy sets one; problems go to `invalid`. */
 export function translateRequestBuffer(spec: BackendTrafficPolicySpec, invalid: string[]): number | undefined {
@@ -22,9 +21,9 @@ export function translateRequestBuffer(spec: BackendTrafficPolicySpec, invalid: 
     return undefined;
   }
   const bytes = quantityValue(rb.limit);
-  if (bytes === undefined || bytes < 1 || bytes > MAX_UINT32) {
+  if (bytes === undefined || bytes < 1 || bytes > UINT32_MAX) {
     invalid.push(
-      `spec.requestBuffer.limit: ${quote(String(rb.limit))} must be a whole number of bytes from 1 to ${MAX_UINT32}`,
+      `spec.requestBuffer.limit: ${quote(String(rb.limit))} must be a whole number of bytes from 1 to ${UINT32_MAX}`,
     );
     return undefined;
   }

@@ -6,6 +6,7 @@
  * ReplaceFullPath only; 302 unless 301). `source: Local` / `Backend` needs Envoy 1.37's local-reply match input
  * and is refused (this gateway runs Envoy 1.36); `All` is the default.
  */
+import { defined } from "./backend-traffic-values";
 import type {
   CustomRedirectIr,
   CustomResponseIr,
@@ -197,12 +198,7 @@ function redirect(
   ];
   for (const [bad, why] of problems) if (bad) invalid.push(`${at}.${why}`);
   return {
-    ...definedOnly({ scheme: r.scheme, hostname: r.hostname, port: r.port, path: r.path?.replaceFullPath }),
+    ...defined({ scheme: r.scheme, hostname: r.hostname, port: r.port, path: r.path?.replaceFullPath }),
     statusCode: status,
   };
-}
-
-/** The object without its undefined properties. */
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

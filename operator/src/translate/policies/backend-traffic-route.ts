@@ -6,6 +6,7 @@
  * replace the HTTPRoute rule's own retry and timeouts, as in Envoy Gateway, where the policy's traffic settings
  * win over the route's.
  */
+import { defined } from "./backend-traffic-values";
 import type { RetryIr, TimeoutsIr, UpgradeIr } from "../../ir/xds-ir";
 import type { Retry } from "../../resources/backend-cluster";
 import type { BackendTrafficPolicySpec, ProtocolUpgradeConfig } from "../../resources/backend-traffic-policy";
@@ -74,7 +75,7 @@ export function translateRouteAction(spec: BackendTrafficPolicySpec, invalid: st
     maxStreamDurationMs: ms("maxStreamDuration", http?.maxStreamDuration),
     streamIdleMs: ms("streamIdleTimeout", http?.streamIdleTimeout),
   };
-  if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = definedOnly(timeouts);
+  if (Object.values(timeouts).some((v) => v !== undefined)) out.timeouts = defined(timeouts);
   if (spec.retry) out.retry = retryOf(spec.retry, invalid);
   return out;
 }
@@ -134,10 +135,6 @@ export function withPolicyTimeouts(
   policy: RouteActionSettings["timeouts"],
 ): TimeoutsIr | undefined {
   return policy ? { ...t, ...policy } : t;
-}
-
-function definedOnly<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** The route a stat name is made for: its kind, namespace, name and rule name (absent: the rule has none). */
