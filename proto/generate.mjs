@@ -116,6 +116,8 @@ const ROOTS = [
   "envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto",
   "envoy/extensions/transport_sockets/tcp_stats/v3/tcp_stats.proto",
   "envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto",
+  "envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto",
+  "envoy/extensions/filters/http/admission_control/v3/admission_control.proto",
   // Telemetry (EnvoyProxy): access loggers, tracers, stat sinks.
   "envoy/extensions/access_loggers/file/v3/file.proto",
   "envoy/extensions/access_loggers/stream/v3/stream.proto",
