@@ -1,7 +1,8 @@
 /**
  * The policy stage's cost: translate() of the bench fixture (1,000 HTTPRoutes by default) without policies,
  * then with as many policies of mixed kinds and targets, and the ratio (the target is at most 1.5×):
- *   - BackendTrafficPolicy on a route (by name), and by label selector (matchLabels: 100 route groups of 10)
+ *   - BackendTrafficPolicy on a route (by name), and by label selector (matchLabels: 100 route groups of 10),
+ *     each with retry, timeout, local rate limit, circuit breaker and load balancer settings (BTP below)
  *   - SecurityPolicy on a route (not implemented yet: its route answers 403, which rewrites routes)
  *   - EnvoyExtensionPolicy on a route
  *   - ClientTrafficPolicy on the Gateway or its listener (the oldest of each wins, the others Conflicted)
@@ -21,6 +22,18 @@ const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["L
 const GW = "gateway.networking.k8s.io";
 const EG = "gateway.envoyproxy.io/v1alpha1";
 
+/**
+ * The settings of every BackendTrafficPolicy: route-level (retry, timeout), a per-route filter (local rate
+ * limit) and cluster-level ones (circuit breaker, load balancer: each route's backends get a policy variant).
+ */
+const BTP = {
+  retry: { numRetries: 3, retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] } },
+  timeout: { http: { requestTimeout: "10s" } },
+  circuitBreaker: { maxConnections: 1024, maxPendingRequests: 512 },
+  loadBalancer: { type: "LeastRequest" },
+  rateLimit: { type: "Local", local: { rules: [{ limit: { requests: 100, unit: "Second" } }] } },
+};
+
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -37,7 +50,7 @@ function policyObject(i: number, routes: number): KubeObject {
   };
   switch (i % 6) {
     case 0:
-      return { apiVersion: EG, kind: "BackendTrafficPolicy", metadata: meta, spec: { targetRefs: [route] } };
+      return { apiVersion: EG, kind: "BackendTrafficPolicy", metadata: meta, spec: { targetRefs: [route], ...BTP } };
     case 1:
       return { apiVersion: EG, kind: "SecurityPolicy", metadata: meta, spec: { targetRefs: [route] } };
     case 2:
@@ -47,7 +60,7 @@ function policyObject(i: number, routes: number): KubeObject {
         apiVersion: EG,
         kind: "BackendTrafficPolicy",
         metadata: meta,
-        spec: { targetSelectors: [{ kind: "HTTPRoute", matchLabels: { group: `g${i % 100}` } }] },
+        spec: { targetSelectors: [{ kind: "HTTPRoute", matchLabels: { group: `g${i % 100}` } }], ...BTP },
       };
     default: {
       const sectionName = i % 6 === 4 ? { sectionName: "http" } : {};

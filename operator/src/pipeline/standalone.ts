@@ -271,7 +271,6 @@ export class StandaloneGateway {
       this.lastSnapshot = e.snapshot;
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
-      this.rateLimit?.update(pass.result.rateLimitIr);
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -320,7 +319,12 @@ export class StandaloneGateway {
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record) this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
+    if (record) {
+      this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
+      // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
+      // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
+      this.rateLimit?.update(pass.result.rateLimitIr);
+    }
     return pass;
   }
 

@@ -73,7 +73,10 @@ export interface TranslateResult {
   readonly infraIr: readonly ProxyInfraIr[];
   /** Objects left out: a wrong type or out-of-range value in a field (intake), or their translation threw. */
   readonly rejected: readonly RejectedObject[];
-  /** What the global rate limit service must enforce (BackendTrafficPolicy `rateLimit.global`); no domains: none. */
+  /**
+   * What the global rate limit service must enforce (BackendTrafficPolicy `rateLimit.global`); no domains: none
+   * (always none without {@link TranslateOptions.rateLimit}).
+   */
   readonly rateLimitIr: GlobalRateLimitIr;
 }
 
@@ -210,7 +213,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     xdsIr,
     infraIr,
     rejected,
-    rateLimitIr: rateLimitIrOf(xdsIr),
+    // Without a rate limit service no route uses one (global limits are refused): nothing to walk.
+    rateLimitIr: opts.rateLimit ? rateLimitIrOf(xdsIr) : { domains: [] },
   };
 }
 

@@ -190,6 +190,8 @@ function decide(
   };
   const byRoute = new Map<string, Decision>();
   const gateways = new Map<string, string[]>();
+  // Envoy routes of one route rule (one per match) on one listener and host share their decision.
+  const byRule = new Map<string, Decision | undefined>();
   for (const b of built) {
     const clusters = new Map(b.xds.clusters.map((c) => [c.name, c]));
     const node = opts.nodeOf(b.gw);
@@ -197,7 +199,8 @@ function decide(
     for (const l of b.xds.http) {
       for (const v of l.virtualHosts) {
         for (const r of v.routes) {
-          const d = httpDecision(r.name, { gw: b.gw, port: l.port, host: v.domains[0] ?? "*" }, set, index, resolve);
+          const at = { gw: b.gw, port: l.port, host: v.domains[0] ?? "*" };
+          const d = httpDecision(r.name, at, set, index, resolve, byRule);
           if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, withBackendProblems(d, r, clusters, book));
         }
       }
@@ -263,9 +266,25 @@ function httpDecision(
   set: AttachmentSet<KubeObject>,
   index: TargetIndex,
   resolve: (chain: readonly Attachment[]) => Translated | undefined,
+  memo: Map<string, Decision | undefined>,
 ): Decision | undefined {
   const ref = routeRef(routeName);
   if (!ref) return undefined;
+  const id = `${at.gw.key}|${at.port}|${at.host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
+  if (memo.has(id)) return memo.get(id);
+  const d = ruleDecision(ref, at, set, index, resolve);
+  memo.set(id, d);
+  return d;
+}
+
+/** {@link httpDecision} of one route rule. */
+function ruleDecision(
+  ref: { kind: string; key: string; rule?: string },
+  at: { readonly gw: GatewayState; readonly port: number; readonly host: string },
+  set: AttachmentSet<KubeObject>,
+  index: TargetIndex,
+  resolve: (chain: readonly Attachment[]) => Translated | undefined,
+): Decision | undefined {
   const listener = ownerListener(at.gw, at.port, at.host, `${ref.kind}/${ref.key}`, index);
   if (!listener) return undefined;
   const rule = ruleName(ref, index);
@@ -522,7 +541,7 @@ function reportProblems(a: Attachment, t: Translated, book: PolicyStatusBook): v
 
 /** `httproute/ns/name/rule/R/match/M` → the route's kind, key and rule segment. */
 function routeRef(name: string): { kind: string; key: string; rule?: string } | undefined {
-  const parts = name.split("/");
+  const parts = name.split("/", 5); // kind/ns/name/rule/<rule>: the rest (matches) is not needed
   const kind = HTTP_ROUTE_KINDS[parts[0]];
   if (!kind || parts.length < 3) return undefined;
   return { kind, key: `${parts[1]}/${parts[2]}`, ...(parts[3] === "rule" ? { rule: parts[4] } : {}) };
