@@ -27,7 +27,10 @@ const EG = "gateway.envoyproxy.io/v1alpha1";
  * limit) and cluster-level ones (circuit breaker, load balancer: each route's backends get a policy variant).
  */
 const BTP = {
-  retry: { numRetries: 3, retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] } },
+  retry: {
+    numRetries: 3,
+    retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] },
+  },
   timeout: { http: { requestTimeout: "10s" } },
   circuitBreaker: { maxConnections: 1024, maxPendingRequests: 512 },
   loadBalancer: { type: "LeastRequest" },
