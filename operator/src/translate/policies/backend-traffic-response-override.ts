@@ -202,3 +202,26 @@ function redirect(
     statusCode: status,
   };
 }
+
+/**
+ * `spec` with every `responseOverride` ConfigMap body read in `ctx.namespace` and written inline, for a merge
+ * (`mergeType`) across namespaces: the merged spec is translated in the most specific policy's namespace, but a
+ * ConfigMap belongs to the policy that names it. Unresolvable references are left as they are and their
+ * problems returned, to be reported with the merged translation (a same-named ConfigMap in the other namespace
+ * must not stand in for them).
+ */
+export function withInlineBodies<S extends { readonly responseOverride?: readonly ResponseOverride[] }>(
+  spec: S,
+  ctx: BackendTrafficContext,
+): { readonly spec: S; readonly problems: readonly string[] } {
+  const overrides = spec.responseOverride;
+  if (!overrides?.some((o) => o.response?.body?.type === "ValueRef")) return { spec, problems: [] };
+  const problems: string[] = [];
+  const responseOverride = overrides.map((o, i): ResponseOverride => {
+    const b = o.response?.body;
+    if (!o.response || b?.type !== "ValueRef") return o;
+    const text = body(b, `spec.responseOverride[${i}].response.body`, ctx, problems);
+    return text === undefined ? o : { ...o, response: { ...o.response, body: { type: "Inline", inline: text } } };
+  });
+  return { spec: { ...spec, responseOverride }, problems };
+}

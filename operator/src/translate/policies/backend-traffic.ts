@@ -36,6 +36,7 @@ import type { PolicyStatusBook } from "./ancestors";
 import { CLUSTER_FIELDS, translateClusterSettings, variantProblem } from "./backend-traffic-cluster";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { FILTER_FIELDS, translateRouteFilters } from "./backend-traffic-filters";
+import { withInlineBodies } from "./backend-traffic-response-override";
 import {
   ROUTE_FIELDS,
   routeStatName,
@@ -463,9 +464,23 @@ function chainTranslation(
   const head = chain[0];
   const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
   if (!merges) return own.get(head.policyKey);
-  const spec = effectiveSpec(chain, book) as BackendTrafficPolicySpec;
+  // Each policy's ConfigMap bodies are read in its own namespace before the specs are merged; a body that
+  // cannot be read is a problem of the merged policy when its responseOverride is the one the merge kept.
+  const unread: { readonly overrides: string; readonly problems: readonly string[] }[] = [];
+  const inlined = chain.map((a) => {
+    const r = withInlineBodies(a.policy.spec as BackendTrafficPolicySpec, context(a, env));
+    if (r.problems.length > 0)
+      unread.push({ overrides: JSON.stringify(r.spec.responseOverride), problems: r.problems });
+    return r.spec === a.policy.spec ? a : { ...a, policy: { ...a.policy, spec: r.spec } };
+  });
+  const spec = effectiveSpec(inlined, book) as BackendTrafficPolicySpec;
   const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
-  const t = { ...translate(spec, keys, context(head, env)), owner: head };
+  const kept = JSON.stringify(spec.responseOverride);
+  const problems = unread.filter((u) => u.overrides === kept).flatMap((u) => u.problems);
+  // With unreadable bodies the kept overrides are not looked up again (in the head's namespace).
+  const { responseOverride: _unread, ...rest } = spec;
+  const merged = translate(problems.length > 0 ? rest : spec, keys, context(head, env));
+  const t = { ...merged, invalid: [...problems, ...merged.invalid], owner: head };
   reportProblems(head, t, book);
   return t;
 }
