@@ -13,11 +13,26 @@ import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../..
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
 import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
+import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { adsConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
 /** Connect timeout for upstream connections. */
 export const CONNECT_TIMEOUT = { seconds: 10, nanos: 0 };
+
+/** Envoy Gateway's per-connection buffer limit of every cluster (Envoy's own default is 1 MiB). */
+export const CLUSTER_BUFFER_LIMIT_BYTES = 32_768;
+
+/**
+ * The settings Envoy Gateway gives every cluster, which a BackendTrafficPolicy's cluster settings override:
+ * least request load balancing (EG's default `loadBalancer`), its 32 KiB connection buffer limit, and endpoints
+ * removed by EDS or DNS leave at once even while a health check still passes them.
+ */
+const EG_CLUSTER_DEFAULTS: Partial<Cluster> = {
+  loadBalancingPolicy: loadBalancingPolicy({ type: "LeastRequest" }),
+  perConnectionBufferLimitBytes: CLUSTER_BUFFER_LIMIT_BYTES,
+  ignoreHealthOnHostRemoval: true,
+};
 
 /** The system CA bundle Envoy reads for "System" well-known CAs (Debian/Ubuntu/Alpine path). */
 export const SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
@@ -41,6 +56,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
       ? { [HttpProtocolOptionsType.name]: pack(HttpProtocolOptionsType, options) }
       : {},
     ...transportSocketOf(ir),
+    ...EG_CLUSTER_DEFAULTS,
     ...clusterPolicyFields(ir.policy, ir),
   };
   if (ir.discovery === "dns") {
