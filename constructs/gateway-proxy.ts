@@ -56,6 +56,8 @@ export const PROXY_RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
 export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
 /** Where the bootstrap ConfigMap is mounted. */
 export const BOOTSTRAP_PATH = "/config/envoy.json";
+/** Where the proxies' SDS files (their xDS client certificate and CA, bootstrap.ts xdsSdsFiles) are. */
+export const PROXY_SDS_DIR = BOOTSTRAP_PATH.slice(0, BOOTSTRAP_PATH.lastIndexOf("/"));
 /** Where the xDS client certificate Secret is mounted. */
 export const XDS_CERTS_DIR = "/certs";
 
@@ -281,7 +283,7 @@ export class GatewayProxy extends Construct {
       keyFile: `${XDS_CERTS_DIR}/tls.key`,
       caFile: `${XDS_CERTS_DIR}/ca.crt`,
       serverName: xds.serverName ?? xds.host,
-      sdsDir: BOOTSTRAP_PATH.slice(0, BOOTSTRAP_PATH.lastIndexOf("/")),
+      sdsDir: PROXY_SDS_DIR,
     };
   }
 

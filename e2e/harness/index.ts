@@ -19,6 +19,7 @@ export { ManagedProcess, registerCleanup, type StartOptions } from "./proc";
 export {
   echoBasicPath,
   INSTALL_CONFORMANCE,
+  INSTALL_RATELIMIT,
   requireEchoBasic,
   SIMULATED_NODE,
   SimulatedKubelet,

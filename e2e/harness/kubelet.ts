@@ -16,8 +16,12 @@
  *   false, a kubeconfig with a token from the TokenRequest API for that ServiceAccount is given in
  *   KUBECONFIG (in-cluster config needs the Service network, which is not routable here);
  * - `registry.k8s.io/gateway-api/conformance/echo-basic:*` runs the conformance backend built by
- *   `bash scripts/install-conformance.sh` (~/.cache/egts/conformance-v1.7.0/bin/echo-basic); when it is
- *   missing the pod is reported waiting (ErrImagePull) with a message naming that script;
+ *   `bash scripts/install-conformance.sh` (~/.cache/egts/conformance-v1.7.0/bin/echo-basic), and
+ *   `envoyproxy/ratelimit:*` the rate limit service built by `bash scripts/install-ratelimit.sh`
+ *   (~/.cache/egts/ratelimit-<version>/bin/ratelimit); when one is missing the pod is reported waiting
+ *   (ErrImagePull) with a message naming that script;
+ * - env: `value`, `fieldRef` (below) and `secretKeyRef` (a missing Secret or key fails the start,
+ *   CreateContainerConfigError, unless `optional`);
  * - volume `items` (key → path, mode) and `defaultMode` of Secret and ConfigMap volumes; a missing key fails
  *   the start (CreateContainerConfigError, message naming the key) unless the volume is `optional`;
  * - networking: the pod runs in its own network namespace (pod-network.ts: `nsenter --net`, own podIP from
@@ -50,6 +54,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { env as processEnv } from "../../operator/src/config/env";
 import { isExecutableFile } from "../../operator/src/infra/host/envoy-binary";
+import { cachedRatelimitPath } from "../../operator/src/infra/host/ratelimit-binary";
 import { writeAtomicVolume, type VolumeFile } from "./atomic-writer";
 import type { KubeCluster } from "./cluster";
 import { podResolvConf } from "./cluster-dns";
@@ -59,6 +64,9 @@ import { ManagedProcess } from "./proc";
 
 /** The command that builds the conformance backend (echo-basic). */
 export const INSTALL_CONFORMANCE = "bash scripts/install-conformance.sh";
+
+/** The command that builds the rate limit service (and installs redis-server). */
+export const INSTALL_RATELIMIT = "bash scripts/install-ratelimit.sh";
 
 /** Where `bash scripts/install-conformance.sh` puts echo-basic, under the egts cache `cacheDir`. */
 export function echoBasicPath(cacheDir: string = processEnv().cacheDir): string {
@@ -112,7 +120,11 @@ interface Container {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string; optional?: boolean } };
+  }[];
   volumeMounts?: { name: string; mountPath: string }[];
   readinessProbe?: { httpGet?: { path?: string; port: number | string }; tcpSocket?: { port: number | string } };
   ports?: { name?: string; containerPort: number }[];
@@ -139,6 +151,8 @@ export interface KubeletOptions {
   readonly namespaces: readonly string[] | "all";
   /** The echo-basic binary. @default {@link echoBasicPath} */
   readonly echoBasicBin?: string;
+  /** The rate limit service binary, for `envoyproxy/ratelimit` images. @default where scripts/install-ratelimit.sh puts it */
+  readonly ratelimitBin?: string;
   /** Copy the processes' output to stderr. */
   readonly echo?: boolean;
   /** Which pods of those namespaces run here; the others stay Pending, as on a node without room for them. @default every pod */
@@ -549,11 +563,16 @@ export class SimulatedKubelet {
     await this.run(pod, r);
   }
 
-  private program(image: string): { command: string; prefix: string[] } | undefined {
+  /** The host program of an image, and the command that installs it when it is missing (none: always there). */
+  private program(image: string): { command: string; prefix: string[]; install?: string } | undefined {
     if (/envoyproxy\/envoy/.test(image)) return { command: this.opts.envoyBin, prefix: [] };
     if (/egts/.test(image)) return { command: process.execPath, prefix: [join(this.opts.repoRoot, "bin", "egts.js")] };
     if (/^registry\.k8s\.io\/gateway-api\/conformance\/echo-basic(:|@|$)/.test(image)) {
-      return { command: this.opts.echoBasicBin ?? echoBasicPath(), prefix: [] };
+      return { command: this.opts.echoBasicBin ?? echoBasicPath(), prefix: [], install: INSTALL_CONFORMANCE };
+    }
+    if (/^(docker\.io\/)?envoyproxy\/ratelimit(:|@|$)/.test(image)) {
+      const command = this.opts.ratelimitBin ?? cachedRatelimitPath(processEnv().cacheDir);
+      return { command, prefix: [], install: INSTALL_RATELIMIT };
     }
     return undefined;
   }
@@ -563,7 +582,7 @@ export class SimulatedKubelet {
     const container = pod.spec.containers[0];
     const program = container && this.program(container.image);
     if (!container || !program) return;
-    this.requireProgram(container.image, program.command);
+    this.requireProgram(container.image, program);
     const seenAt = previous?.seenAt ?? Date.now();
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
     const { mounts, volumes, sandbox, env } = await this.prepare(pod, container, dir).catch((err: unknown) => {
@@ -620,12 +639,11 @@ export class SimulatedKubelet {
     return { mounts, volumes, sandbox, env };
   }
 
-  /** Throws a {@link StartError} when an image's program is missing (naming the install step of echo-basic). */
-  private requireProgram(image: string, command: string): void {
-    if (isExecutableFile(command)) return;
-    const install = command === (this.opts.echoBasicBin ?? echoBasicPath()) ? INSTALL_CONFORMANCE : "";
-    const how = install ? `: run \`${install}\` to build it` : "";
-    throw new StartError("ErrImagePull", `image ${image}: ${command} is missing${how}`);
+  /** Throws a {@link StartError} when an image's program is missing, naming its install step. */
+  private requireProgram(image: string, program: { command: string; install?: string }): void {
+    if (isExecutableFile(program.command)) return;
+    const how = program.install ? `: run \`${program.install}\` to build it` : "";
+    throw new StartError("ErrImagePull", `image ${image}: ${program.command} is missing${how}`);
   }
 
   /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make and the volumes to keep. */
@@ -686,7 +704,11 @@ export class SimulatedKubelet {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, EGTS_CACHE: process.env.EGTS_CACHE };
     for (const e of c.env ?? []) {
       const field = e.valueFrom?.fieldRef?.fieldPath;
-      env[e.name] = field ? this.fieldValue(pod, field, sandbox) : e.value;
+      const secretKey = e.valueFrom?.secretKeyRef;
+      if (secretKey) {
+        const value = await this.secretValue(pod.metadata.namespace, secretKey);
+        if (value !== undefined) env[e.name] = value;
+      } else env[e.name] = field ? this.fieldValue(pod, field, sandbox) : e.value;
     }
     const sa = pod.spec.serviceAccountName;
     if (sa && pod.spec.automountServiceAccountToken !== false) {
@@ -702,6 +724,24 @@ export class SimulatedKubelet {
       env.KUBECONFIG = kubeconfig;
     }
     return env;
+  }
+
+  /**
+   * An env var's `secretKeyRef` value: the key of a Secret of the pod's namespace, decoded; undefined for an
+   * `optional` one that is missing; otherwise a missing Secret or key fails the start, as the kubelet's
+   * CreateContainerConfigError.
+   */
+  private async secretValue(
+    namespace: string,
+    ref: { name: string; key: string; optional?: boolean },
+  ): Promise<string | undefined> {
+    const path = `/api/v1/namespaces/${namespace}/secrets/${ref.name}`;
+    const secret = await this.cluster.apiJson<VolumeObject>("GET", path).catch(() => undefined);
+    const data = secret?.data?.[ref.key];
+    if (data !== undefined) return Buffer.from(data, "base64").toString("utf8");
+    if (ref.optional) return undefined;
+    const what = secret ? `key "${ref.key}" of secret "${ref.name}"` : `secret "${ref.name}"`;
+    throw new StartError("CreateContainerConfigError", `${what} not found`);
   }
 
   /**

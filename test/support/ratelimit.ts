@@ -22,9 +22,9 @@ export function ratelimitBinary(): string {
 
 /** A Redis server of one test. */
 export interface TestRedis {
-  /** Its port on 127.0.0.1. */
+  /** Its port on its host address. */
   readonly port: number;
-  /** `127.0.0.1:<port>`. */
+  /** `<host>:<port>`. */
   readonly url: string;
   /** Runs redis-cli against it and returns its output (e.g. `["--scan"]`). */
   cli(args: readonly string[]): string;
@@ -32,26 +32,31 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server on a free loopback port, without persistence; resolves once it accepts connections. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server on a free port of `host` (a Kubernetes test's node address, which pods reach), without
+ * persistence; resolves once it accepts connections.
+ */
+export async function startRedis(host = "127.0.0.1"): Promise<TestRedis> {
   const bin = findRedisServer(loadEnv());
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "egts-redis-"));
+  // Not loopback: the pods connect from their own network namespaces, so protected mode must be off.
+  const open = host === "127.0.0.1" ? [] : ["--protected-mode", "no"];
   const child: ChildProcess = spawn(
     bin,
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir],
+    ["--port", String(port), "--bind", host, ...open, "--save", "", "--appendonly", "no", "--dir", dir],
     { stdio: "ignore" },
   );
   const deadline = Date.now() + 10_000;
-  while (!(await canConnect(port))) {
+  while (!(await canConnect(host, port))) {
     if (child.exitCode !== null) throw new Error(`redis-server exited with code ${child.exitCode}`);
     if (Date.now() > deadline) throw new Error(`redis-server did not listen on ${port} within 10 s`);
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
     port,
-    url: `127.0.0.1:${port}`,
-    cli: (args) => execFileSync("redis-cli", ["-p", String(port), ...args], { encoding: "utf8" }),
+    url: `${host}:${port}`,
+    cli: (args) => execFileSync("redis-cli", ["-h", host, "-p", String(port), ...args], { encoding: "utf8" }),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
@@ -63,9 +68,9 @@ export async function startRedis(): Promise<TestRedis> {
   };
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect({ host: "127.0.0.1", port });
+    const s = connect({ host, port });
     s.once("connect", () => {
       s.destroy();
       resolve(true);

@@ -45,3 +45,10 @@ cluster-wide reads (empty).
 {{- append $list .Release.Namespace | uniq | join "," -}}
 {{- end -}}
 {{- end }}
+
+{{/* Selector labels of the rate limit service's pods. */}}
+{{- define "egts.rateLimitSelectorLabels" -}}
+app.kubernetes.io/name: egts
+app.kubernetes.io/component: ratelimit
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}

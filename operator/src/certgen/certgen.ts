@@ -8,6 +8,7 @@ import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { RATE_LIMIT_SERVICE } from "../config/envoy-gateway-ratelimit";
 import type { XdsTlsFiles } from "../infra/bootstrap";
 import { nodeIdentityUri, nodeIdsOfSubjectAltName } from "../xds/server/identity";
 import { issueCertificate, type IssuedCertificate } from "./x509";
@@ -19,6 +20,11 @@ export const CONTROLLER_SECRET = "envoy-gateway";
  * without a node identity gets no configuration (see {@link issueProxyCertificate}).
  */
 export const PROXY_SECRET = "envoy";
+/**
+ * Name of the rate limit service's certificate Secret (Envoy Gateway's): its gRPC server certificate for the
+ * proxies and its client certificate for the controller's rate limit xDS server, signed by the same CA.
+ */
+export const RATE_LIMIT_SECRET = "envoy-rate-limit";
 /** Subject of the CA (issuer of every other certificate). */
 const CA_NAME = "envoy-gateway-ca";
 /** Lifetime of a proxy's client certificate; re-issued once less than a third is left. */
@@ -61,6 +67,19 @@ export function generateControlPlaneCerts(namespace: string, days = 365 * 5): Co
 }
 
 /**
+ * The rate limit service's certificate (server and client auth), naming its Service `envoy-ratelimit` in
+ * `namespace`: the proxies check that name, the controller's rate limit xDS server checks the CA.
+ */
+export function issueRateLimitCertificate(
+  ca: CertificateAuthority,
+  namespace: string,
+  days = 365 * 5,
+): IssuedCertificate {
+  const service = RATE_LIMIT_SERVICE.name;
+  return issueCertificate({ commonName: service, dnsNames: controllerDnsNames(namespace, service), days }, ca);
+}
+
+/**
  * A proxy's client certificate, granting exactly `nodeId`: the URI SAN {@link nodeIdentityUri}, checked by
  * the xDS server against the node id the proxy asks for.
  */
@@ -95,7 +114,7 @@ export function needsReissue(cert: string | undefined, ca: string, nodeId: strin
 export function tlsSecret(
   namespace: string,
   name: string,
-  ca: IssuedCertificate,
+  ca: Pick<IssuedCertificate, "cert">,
   cert: IssuedCertificate,
   extra: Readonly<Record<string, string>> = {},
 ): object {
@@ -113,6 +132,11 @@ export function tlsSecret(
 /** The controller's Secret: its certificate, the CA, and the CA key (the controller issues proxy certificates). */
 export function controllerSecret(namespace: string, certs: ControlPlaneCerts): object {
   return tlsSecret(namespace, CONTROLLER_SECRET, certs.ca, certs.controller, { "ca.key": certs.ca.key });
+}
+
+/** The rate limit service's Secret: its certificate and the CA (never the CA key). */
+export function rateLimitSecret(namespace: string, caCert: string, cert: IssuedCertificate): object {
+  return tlsSecret(namespace, RATE_LIMIT_SECRET, { cert: caCert }, cert);
 }
 
 /** File names of a local certificate folder (`egts certgen --local DIR`, `egts standalone --xds-cert-dir DIR`). */
@@ -152,6 +176,11 @@ export function readServerTls(dir: string): { readonly ca: Buffer; readonly cert
   };
 }
 
+/** The CA that signs with `cert` and `key` (certgen's: its subject is certgen's CA name). */
+export function certificateAuthority(cert: string, key: string): CertificateAuthority {
+  return { cert, key, commonName: CA_NAME };
+}
+
 /** The CA of a certificate folder (local or the mounted `envoy-gateway` Secret), with its key. */
 export function readCertificateAuthority(dir: string): CertificateAuthority {
   const keyFile = join(dir, FILES.caKey);
@@ -160,7 +189,7 @@ export function readCertificateAuthority(dir: string): CertificateAuthority {
       `${keyFile} is missing: proxies get per-Gateway certificates signed by the CA; re-run egts certgen`,
     );
   }
-  return { cert: readFileSync(join(dir, FILES.ca), "utf8"), key: readFileSync(keyFile, "utf8"), commonName: CA_NAME };
+  return certificateAuthority(readFileSync(join(dir, FILES.ca), "utf8"), readFileSync(keyFile, "utf8"));
 }
 
 /** Writes a proxy's certificate folder (`ca.crt`, `tls.crt`, `tls.key`), each file replaced atomically. */

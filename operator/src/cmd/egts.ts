@@ -4,7 +4,6 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createServer, type AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
-import { HttpMethod } from "@kubernetes/client-node";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import {
@@ -17,11 +16,19 @@ import {
 import { startEchoBackend } from "../demo/echo-backend";
 import { ENVOY_VERSION, findEnvoy } from "../infra/host/envoy-binary";
 import { componentLoggers, type LogLevels, type Logger } from "../log";
-import { controllerSecret, CONTROLLER_SECRET, generateControlPlaneCerts, writeCertDir } from "../certgen/certgen";
-import { Controller } from "../pipeline/controller";
+import {
+  certificateAuthority,
+  generateControlPlaneCerts,
+  issueRateLimitCertificate,
+  RATE_LIMIT_SECRET,
+  writeCertDir,
+  writeProxyCertDir,
+} from "../certgen/certgen";
+import { issueControlPlaneSecrets } from "../certgen/kubernetes-secrets";
+import { Controller, kubernetesRateLimit, RATE_LIMIT_XDS_PORT } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
-import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
+import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { findRatelimit } from "../infra/host/ratelimit-binary";
 import { hostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import { checkConfigDir } from "../provider/file/config-dir";
@@ -41,11 +48,13 @@ commands:
   controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
-             [--xds-cert-dir DIR | --insecure-xds] [--metrics-port 19001]
-             run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status
+             [--xds-cert-dir DIR | --insecure-xds] [--metrics-port 19001] [--ratelimit-xds-listen 0.0.0.0:18001]
+             run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status;
+             with rateLimit in the configuration, also the rate limit service's configuration (xDS on 18001)
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
-             issue the xDS CA and server certificate: into DIR, or as the Secret envoy-gateway
-             (proxies get their own client certificates from the controller or standalone)
+             issue the xDS CA and server certificate and the rate limit service's certificate: into DIR
+             (DIR/envoy-rate-limit/), or as the Secrets envoy-gateway and envoy-rate-limit, each created
+             only when absent (proxies get their own client certificates from the controller or standalone)
   translate  -f FILE|DIR [-f …] [--to status|ir|xds|all] [--config-path FILE]
              translate YAML offline and print the result as YAML
 
@@ -100,7 +109,8 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
     listenAddress: values["listen-address"],
     backends: config.backends,
     extensionApis: config.extensionApis,
-    ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
+    // As `egts controller` with its defaults (mTLS xDS) would.
+    ...(config.rateLimit ? { rateLimit: kubernetesRateLimit(config.rateLimit, "envoy-gateway-system", true) } : {}),
   });
 }
 
@@ -231,6 +241,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       namespace: { type: "string", default: e.namespace },
       "controller-name": { type: "string" },
       "xds-listen": { type: "string", default: "0.0.0.0:18000" },
+      "ratelimit-xds-listen": { type: "string", default: `0.0.0.0:${RATE_LIMIT_XDS_PORT}` },
       "xds-address": { type: "string" },
       "xds-tls-secret": { type: "string", default: CONTROLLER_DEFAULTS.xdsTlsSecret },
       "envoy-image": { type: "string", default: CONTROLLER_DEFAULTS.envoyImage },
@@ -255,13 +266,24 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
         "configuration and TLS keys; give --xds-cert-dir DIR (mTLS), listen on loopback, or pass --insecure-xds",
     );
   }
+  const rateLimitListen = values["ratelimit-xds-listen"];
+  if (config.rateLimit && !values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(rateLimitListen)) {
+    throw new Error(
+      `refusing to serve the rate limit configuration in plaintext on ${rateLimitListen}: give --xds-cert-dir DIR ` +
+        "(mTLS), --ratelimit-xds-listen on loopback, or pass --insecure-xds",
+    );
+  }
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     namespace,
     controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
-    rateLimitConfigured: config.rateLimit !== undefined,
+    // The proxies call the chart's `envoy-ratelimit` Service, over TLS when they have xDS client certificates.
+    ...(config.rateLimit
+      ? { rateLimit: kubernetesRateLimit(config.rateLimit, namespace, values["xds-tls-secret"] !== "") }
+      : {}),
+    rateLimitXdsListen: rateLimitListen,
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
@@ -312,28 +334,22 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
   if (values.local) {
     await mkdir(values.local, { recursive: true });
     writeCertDir(values.local, certs);
-    process.stdout.write(`certgen: wrote ca.crt, ca.key and controller.crt/.key into ${values.local}\n`);
+    const rateLimitDir = join(values.local, RATE_LIMIT_SECRET);
+    await mkdir(rateLimitDir, { recursive: true });
+    const ca = certificateAuthority(certs.ca.cert, certs.ca.key);
+    writeProxyCertDir(rateLimitDir, ca.cert, issueRateLimitCertificate(ca, values.namespace));
+    process.stdout.write(
+      `certgen: wrote ca.crt, ca.key and controller.crt/.key into ${values.local}, ` +
+        `and the rate limit service's ca.crt, tls.crt and tls.key into ${rateLimitDir}\n`,
+    );
     return 0;
   }
   const client = new KubeClient(loadKubeConfig(values.kubeconfig));
-  const secret = controllerSecret(values.namespace, certs);
-  const path = `/api/v1/namespaces/${values.namespace}/secrets`;
-  const created = await client.createIfAbsent(path, secret);
-  if (!created && values.overwrite) {
-    // Rotation: the controller and the proxies pick the new files up without a restart.
-    const current = await client.request<{ metadata: { resourceVersion: string } }>(
-      HttpMethod.GET,
-      `${path}/${CONTROLLER_SECRET}`,
-    );
-    const replacement = secret as { metadata: Record<string, unknown> };
-    replacement.metadata.resourceVersion = current.metadata.resourceVersion;
-    await client.request(HttpMethod.PUT, `${path}/${CONTROLLER_SECRET}`, {
-      body: JSON.stringify(replacement),
-      contentType: "application/json",
-    });
+  const outcomes = await issueControlPlaneSecrets(client, values.namespace, certs, values.overwrite);
+  for (const { name, outcome } of outcomes) {
+    const said = outcome === "kept" ? "exists; left as is (--overwrite replaces it)" : outcome;
+    process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${said}\n`);
   }
-  const outcome = created ? "created" : values.overwrite ? "replaced" : "exists; left as is (--overwrite replaces it)";
-  process.stdout.write(`certgen: Secret ${values.namespace}/${CONTROLLER_SECRET} ${outcome}\n`);
   return 0;
 }
 

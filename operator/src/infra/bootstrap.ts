@@ -58,6 +58,24 @@ export function xdsSdsFiles(tls: XdsTlsFiles): Record<string, string> {
   };
 }
 
+/** A file-based SDS resource: its name and the SDS file (in the proxy's file system) that holds it. */
+export interface SdsFileSource {
+  /** The SDS resource name. */
+  readonly name: string;
+  /** The SDS file's path. */
+  readonly path: string;
+}
+
+/**
+ * The proxy's xDS client certificate and trusted CA as file-based SDS resources of `sdsDir` (the files of
+ * {@link xdsSdsFiles}). Other connections to the control plane's components (the proxies' ratelimit cluster,
+ * to the rate limit service) present and trust the same, reloaded the same way.
+ */
+export function xdsSdsSources(sdsDir: string): { certificate: SdsFileSource; trustedCa: SdsFileSource } {
+  const source = (s: { name: string; file: string }): SdsFileSource => ({ name: s.name, path: `${sdsDir}/${s.file}` });
+  return { certificate: source(SDS.certificate), trustedCa: source(SDS.ca) };
+}
+
 /** The CommonTlsContext of the xDS cluster: static files, or file-based SDS when `sdsDir` is set. */
 function xdsCommonTlsContext(tls: XdsTlsFiles): Record<string, unknown> {
   const sanCheck = { match_typed_subject_alt_names: [{ san_type: "DNS", matcher: { exact: tls.serverName } }] };
@@ -68,15 +86,16 @@ function xdsCommonTlsContext(tls: XdsTlsFiles): Record<string, unknown> {
       validation_context: { trusted_ca: { filename: tls.caFile }, ...sanCheck },
     };
   }
-  const sds = (s: { name: string; file: string }): unknown => ({
+  const sources = xdsSdsSources(sdsDir);
+  const sds = (s: SdsFileSource): unknown => ({
     name: s.name,
-    sds_config: { path_config_source: { path: `${sdsDir}/${s.file}` }, resource_api_version: "V3" },
+    sds_config: { path_config_source: { path: s.path }, resource_api_version: "V3" },
   });
   return {
-    tls_certificate_sds_secret_configs: [sds(SDS.certificate)],
+    tls_certificate_sds_secret_configs: [sds(sources.certificate)],
     combined_validation_context: {
       default_validation_context: sanCheck,
-      validation_context_sds_secret_config: sds(SDS.ca),
+      validation_context_sds_secret_config: sds(sources.trustedCa),
     },
   };
 }

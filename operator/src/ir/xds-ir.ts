@@ -416,4 +416,23 @@ export interface UpstreamTlsIr {
    * to the secret. Absent when it presents none.
    */
   readonly clientCertificate?: SecretIr;
+  /**
+   * The client certificate and the trusted CA as file-based SDS resources the proxy already has (its own xDS
+   * client certificate, for connections to the control plane's components such as the rate limit service);
+   * when set, `caCertificate` and `clientCertificate` are not used. @default none
+   */
+  readonly sdsFiles?: {
+    /** The client certificate's SDS resource. */
+    readonly certificate: SdsFileIr;
+    /** The trusted CA's SDS resource (a validation context). */
+    readonly trustedCa: SdsFileIr;
+  };
+}
+
+/** A file-based SDS resource on the proxy: its name and the path of the SDS file holding it. */
+export interface SdsFileIr {
+  /** The SDS resource name. */
+  readonly name: string;
+  /** The SDS file's path on the proxy. */
+  readonly path: string;
 }

@@ -19,10 +19,13 @@ import {
   type Subscription,
 } from "rxjs";
 import { containerBindPorts, renderInfraChecked } from "../../../constructs/from-snapshot";
-import { PROXY_RESERVED_PORTS } from "../../../constructs/gateway-proxy";
+import { PROXY_RESERVED_PORTS, PROXY_SDS_DIR } from "../../../constructs/gateway-proxy";
 import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
 import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
+import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
+import { xdsSdsSources } from "../infra/bootstrap";
+import type { UpstreamTlsIr } from "../ir/xds-ir";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { withInfraProblems } from "../infra/kubernetes/infra-problems";
 import { mergesGateways } from "../translate/envoy-proxy";
@@ -40,21 +43,42 @@ import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
+import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
+import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateOptions } from "../translate/translate";
 import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
 
+/** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
+export const RATE_LIMIT_XDS_PORT = 18001;
+
 /**
- * Why a global rate limit is refused in Kubernetes although `rateLimit` is configured: egts does not deploy the
- * rate limit service there yet, and a proxy calling no service would let every request through.
+ * How the proxies call the in-cluster rate limit service (the Helm chart's `envoy-ratelimit` Service, as Envoy
+ * Gateway deploys it) for the EnvoyGateway configuration's `rateLimit`: over TLS with their own xDS client
+ * certificate and the CA that signed it (the file-based SDS resources their bootstrap already has), checking
+ * the Service's name in the service's `envoy-rate-limit` certificate, when the proxies have certificates
+ * (mTLS xDS); plaintext otherwise.
  */
-export const KUBERNETES_RATE_LIMIT_REFUSAL =
-  "egts does not deploy the rate limit service in Kubernetes yet (standalone mode runs it), so global rate limits are refused rather than not enforced";
+export function kubernetesRateLimit(
+  cfg: RateLimitConfig,
+  namespace: string,
+  proxiesHaveCertificates: boolean,
+): RateLimitServiceSettings {
+  const service = inClusterRateLimit(cfg, namespace);
+  if (!proxiesHaveCertificates) return service;
+  const tls: UpstreamTlsIr = {
+    sni: service.host,
+    subjectAltNames: [{ type: "Hostname", value: service.host }],
+    sdsFiles: xdsSdsSources(PROXY_SDS_DIR),
+  };
+  return { ...service, tls };
+}
+
 /** Controller settings. */
 export interface ControllerOptions {
   /** Kubeconfig file; the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
@@ -86,8 +110,14 @@ export interface ControllerOptions {
   readonly leaderElectionDisabled?: boolean;
   /** Envoy Gateway's `extensionApis` switches (other than Backend). @default every gated kind off */
   readonly extensionApis?: ExtensionApiGates;
-  /** The EnvoyGateway configuration has `rateLimit` (global rate limits are refused saying why). @default false */
-  readonly rateLimitConfigured?: boolean;
+  /**
+   * The global rate limit service (the EnvoyGateway configuration's `rateLimit`), as the proxies call it
+   * ({@link kubernetesRateLimit}); with it, the controller serves the service's configuration over xDS on
+   * `rateLimitXdsListen`. @default none: BackendTrafficPolicy `rateLimit.global` is refused, as in Envoy Gateway
+   */
+  readonly rateLimit?: RateLimitServiceSettings;
+  /** Bind address of the rate limit xDS server, `host:port` (mTLS with `xdsCertDir`). @default 0.0.0.0:18001 */
+  readonly rateLimitXdsListen?: string;
   /** A logger per component (EnvoyGateway `logging.level`). @default `logger` for every component */
   readonly componentLogger?: ComponentLoggers;
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
@@ -144,6 +174,8 @@ export class Controller {
   readonly statusWriter: StatusWriter;
   /** Infra applier. */
   readonly applier: InfraApplier;
+  /** The rate limit services' xDS server (with `rateLimit` only). */
+  readonly rateLimitServer?: RateLimitXdsServer;
   /** Issues each proxy's xDS client certificate Secret (mTLS only). */
   readonly proxyCerts?: ProxyCertIssuer;
   private readonly passes = new Subject<ControllerPass>();
@@ -151,6 +183,7 @@ export class Controller {
   readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
   private sub?: Subscription;
   private port = 0;
+  private rateLimitPort = 0;
   private metrics?: Server;
   private metricsBound = 0;
   private readonly health: PipelineHealth;
@@ -168,6 +201,7 @@ export class Controller {
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
     this.server = new XdsServer(this.cache, { logger: log("xds-server") });
+    if (opts.rateLimit) this.rateLimitServer = new RateLimitXdsServer({ logger: log("global-ratelimit") });
     this.election = new LeaseElection(this.client, {
       namespace: opts.namespace,
       identity: opts.identity,
@@ -201,6 +235,11 @@ export class Controller {
     return this.port;
   }
 
+  /** The bound port of the rate limit xDS server (0 without `rateLimit`). */
+  get rateLimitXdsPort(): number {
+    return this.rateLimitPort;
+  }
+
   /** Whether passes complete (what `/readyz` answers). */
   readiness(): Readiness {
     return this.health.readiness();
@@ -218,6 +257,12 @@ export class Controller {
       this.opts.xdsListen ?? "0.0.0.0:18000",
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
+    // The rate limit services present the `envoy-rate-limit` certificate, signed by the same CA.
+    this.rateLimitPort =
+      (await this.rateLimitServer?.start(
+        this.opts.rateLimitXdsListen ?? `0.0.0.0:${RATE_LIMIT_XDS_PORT}`,
+        certDir ? xdsServerCredentials(certDir) : undefined,
+      )) ?? 0;
     const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, {
       xds: () => this.server.stats(),
       status: () => ({ ...this.statusWriter.stats }),
@@ -288,6 +333,7 @@ export class Controller {
     clearInterval(this.certTimer);
     this.nackGuard.close();
     await this.server.stop();
+    await this.rateLimitServer?.stop();
     const metrics = this.metrics;
     this.metrics = undefined;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
@@ -376,7 +422,7 @@ export class Controller {
       controllerName: this.opts.controllerName,
       backends: this.opts.backends,
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
-      ...(this.opts.rateLimitConfigured ? { rateLimitRefusal: KUBERNETES_RATE_LIMIT_REFUSAL } : {}),
+      ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
       reservedPorts: PROXY_RESERVED_PORTS,
     };
   }
@@ -394,6 +440,7 @@ export class Controller {
         gateway: bad.name,
         problems: bad.problems,
       });
+    this.serveRateLimit(pass);
     if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
@@ -424,6 +471,19 @@ export class Controller {
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
     await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /**
+   * Serves the pass's global rate limits to the rate limit services (every replica, as the proxies' xDS); an
+   * invalid set is logged and the services keep the last one.
+   */
+  private serveRateLimit(pass: PassResult): void {
+    if (!this.rateLimitServer) return;
+    try {
+      this.rateLimitServer.serve(pass.result.rateLimitIr);
+    } catch (err) {
+      this.log("global-ratelimit")("error", "rate limit configuration not served", { error: (err as Error).message });
+    }
   }
 
   /**

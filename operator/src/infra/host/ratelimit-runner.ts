@@ -10,9 +10,8 @@
  * {@link hostRateLimitSettings}.
  */
 import type { RateLimitConfig as EnvoyGatewayRateLimit } from "../../config/envoy-gateway-ratelimit";
-import { validateRateLimitIr, type GlobalRateLimitIr } from "../../ir/ratelimit-ir";
+import type { GlobalRateLimitIr } from "../../ir/ratelimit-ir";
 import { RateLimitXdsServer } from "../../xds/ratelimit/server";
-import { buildRateLimitConfigs } from "../../xds/ratelimit/translate";
 import type { XdsLogger } from "../../xds/server/types";
 import { RateLimitProcess, type RateLimitOutput } from "./ratelimit-process";
 
@@ -100,9 +99,7 @@ export class HostRateLimitService {
    * @throws Error listing the IR's problems.
    */
   update(ir: GlobalRateLimitIr): string {
-    const problems = validateRateLimitIr(ir);
-    if (problems.length > 0) throw new Error(`invalid global rate limit IR: ${problems.join("; ")}`);
-    return this.xds.update(buildRateLimitConfigs(ir));
+    return this.xds.serve(ir);
   }
 
   /** Stops the service, then the xDS server. */

@@ -24,6 +24,7 @@ import type {
   HttpListenerIr,
   RouteIr,
   TcpChainIr,
+  UpstreamTlsIr,
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
@@ -70,6 +71,8 @@ export interface RateLimitServiceSettings {
   readonly timeoutMs: number;
   /** `rateLimit.failClosed`. */
   readonly failClosed: boolean;
+  /** TLS to the service (in Kubernetes: with the proxy's own xDS client certificate). @default plaintext */
+  readonly tls?: UpstreamTlsIr;
 }
 
 /** Envoy Gateway's name of the rate limit service's cluster on every proxy that uses it. */
@@ -225,6 +228,7 @@ function decide(
             discovery: isIP(rl.host) ? "static" : "dns",
             endpoints: [{ host: rl.host, port: rl.port }],
             protocol: "h2c",
+            ...(rl.tls ? { tls: rl.tls } : {}),
           },
         }
       : {}),

@@ -20,10 +20,13 @@ import type {
   DiscoveryResponse,
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import { pack } from "../../../../proto/any";
+import { bindGrpcServer, shutdownGrpcServer } from "../server/grpc-bind";
 import { AggregatedDiscoveryServiceDefinition } from "../server/service";
 import { jsonLogger, type XdsLogger } from "../server/types";
+import { validateRateLimitIr, type GlobalRateLimitIr } from "../../ir/ratelimit-ir";
 import { RateLimitConfigType, type RateLimitConfig } from "./rls-conf";
 import { SotwStream, type ConfigVersion, type RateLimitXdsEvent } from "./sotw-stream";
+import { buildRateLimitConfigs } from "./translate";
 
 /** Options of {@link RateLimitXdsServer}. */
 export interface RateLimitXdsServerOptions {
@@ -83,6 +86,17 @@ export class RateLimitXdsServer {
     return v.version;
   }
 
+  /**
+   * Serves the configuration of `ir` (see {@link update}); returns the version. An invalid IR is refused and
+   * the services keep the current configuration.
+   * @throws Error listing the IR's problems.
+   */
+  serve(ir: GlobalRateLimitIr): string {
+    const problems = validateRateLimitIr(ir);
+    if (problems.length > 0) throw new Error(`invalid global rate limit IR: ${problems.join("; ")}`);
+    return this.update(buildRateLimitConfigs(ir));
+  }
+
   /** Connected services and what they acknowledged. */
   clients(): RateLimitClient[] {
     return [...this.streams]
@@ -114,17 +128,12 @@ export class RateLimitXdsServer {
         }),
     });
     this.server = server;
-    return new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, credentials, (err, port) => {
-        if (err) {
-          this.server = undefined;
-          reject(err);
-          return;
-        }
-        this.log("info", "ratelimit xds server listening", { address, port });
-        resolve(port);
-      });
-    });
+    return bindGrpcServer(server, address, credentials, { logger: this.log, what: "ratelimit xds server" }).catch(
+      (err: unknown) => {
+        this.server = undefined;
+        throw err;
+      },
+    );
   }
 
   /** Ends every stream and shuts down, forcing after `graceMs`; events$ completes (a stopped server is not restarted). */
@@ -132,18 +141,7 @@ export class RateLimitXdsServer {
     const server = this.server;
     this.server = undefined;
     for (const s of [...this.streams]) s.end();
-    if (server) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, graceMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    if (server) await shutdownGrpcServer(server, graceMs);
     this.events.complete();
   }
 

@@ -11,6 +11,7 @@ import {
   DiscoveryResponse,
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { XdsCache } from "../cache/snapshot-cache";
+import { bindGrpcServer, shutdownGrpcServer } from "./grpc-bind";
 import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition } from "./service";
 import { DeltaStream, StreamContext } from "./stream";
@@ -106,19 +107,14 @@ export class XdsServer {
       else if (!this.cache.getNode(nodeId)) this.perNode.delete(nodeId);
     });
     const credentials = opts.credentials ?? grpc.ServerCredentials.createInsecure();
-    return new Promise<number>((resolve, reject) => {
-      server.bindAsync(address, credentials, (err, port) => {
-        if (err) {
-          this.server = undefined;
-          this.cacheSub?.unsubscribe();
-          this.cacheSub = undefined;
-          reject(err);
-          return;
-        }
-        this.log("info", "xds server listening", { address, port });
-        resolve(port);
-      });
-    });
+    return bindGrpcServer(server, address, credentials, { logger: this.log, what: "xds server" }).catch(
+      (err: unknown) => {
+        this.server = undefined;
+        this.cacheSub?.unsubscribe();
+        this.cacheSub = undefined;
+        throw err;
+      },
+    );
   }
 
   /** Ends all streams, then shuts down gracefully, forcing after `graceMs` (default 2000). */
@@ -128,17 +124,7 @@ export class XdsServer {
     this.cacheSub?.unsubscribe();
     this.cacheSub = undefined;
     for (const s of [...this.streams]) s.end();
-    if (!server) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, graceMs);
-      server.tryShutdown(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    if (server) await shutdownGrpcServer(server, graceMs);
   }
 
   /** A copy of the counters: totals, per node and open streams. */

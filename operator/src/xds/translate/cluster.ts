@@ -14,7 +14,7 @@ import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
 import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
-import { adsConfigSource } from "./config-source";
+import { adsConfigSource, fileConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
 /** Connect timeout for upstream connections. */
@@ -108,8 +108,12 @@ export function lbEndpoint(e: EndpointIr): {
   return { endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } } };
 }
 
-/** TLS origination: SNI, the CA bundle (inline PEM or the system file) and the SANs to match. */
+/**
+ * TLS origination: SNI, the CA bundle (inline PEM or the system file) and the SANs to match; or, with
+ * `sdsFiles`, the proxy's own file-based SDS certificate and CA (upstreamSdsTls).
+ */
 export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"]): TransportSocket {
+  if (tls.sdsFiles) return upstreamSdsTls(tls, tls.sdsFiles, protocol);
   const context = UpstreamTlsContext.fromPartial({
     sni: tls.sni,
     commonTlsContext: {
@@ -126,14 +130,44 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
       validationContext: {
         trustedCa:
           tls.caCertificate !== undefined ? { inlineString: tls.caCertificate } : { filename: SYSTEM_CA_BUNDLE },
-        matchTypedSubjectAltNames: tls.subjectAltNames.map((s) => ({
-          sanType: s.type === "URI" ? SubjectAltNameMatcher_SanType.URI : SubjectAltNameMatcher_SanType.DNS,
-          matcher: { exact: s.value },
-        })),
+        matchTypedSubjectAltNames: sanMatchers(tls),
       },
     },
   });
   return { name: "envoy.transport_sockets.tls", typedConfig: pack(UpstreamTlsContextType, context) };
+}
+
+/** TLS with the client certificate and the trusted CA from the proxy's file-based SDS resources, SANs matched. */
+function upstreamSdsTls(
+  tls: UpstreamTlsIr,
+  files: NonNullable<UpstreamTlsIr["sdsFiles"]>,
+  protocol: ClusterIr["protocol"],
+): TransportSocket {
+  const context = UpstreamTlsContext.fromPartial({
+    sni: tls.sni,
+    commonTlsContext: {
+      alpnProtocols: protocol === "h2c" ? ["h2"] : [],
+      tlsCertificateSdsSecretConfigs: [
+        { name: files.certificate.name, sdsConfig: fileConfigSource(files.certificate.path) },
+      ],
+      combinedValidationContext: {
+        defaultValidationContext: { matchTypedSubjectAltNames: sanMatchers(tls) },
+        validationContextSdsSecretConfig: {
+          name: files.trustedCa.name,
+          sdsConfig: fileConfigSource(files.trustedCa.path),
+        },
+      },
+    },
+  });
+  return { name: "envoy.transport_sockets.tls", typedConfig: pack(UpstreamTlsContextType, context) };
+}
+
+/** The SAN matchers of upstream TLS: the certificate must carry one of them. */
+function sanMatchers(tls: UpstreamTlsIr): { sanType: SubjectAltNameMatcher_SanType; matcher: { exact: string } }[] {
+  return tls.subjectAltNames.map((s) => ({
+    sanType: s.type === "URI" ? SubjectAltNameMatcher_SanType.URI : SubjectAltNameMatcher_SanType.DNS,
+    matcher: { exact: s.value },
+  }));
 }
 
 /**

@@ -5,3 +5,8 @@ import { ApiVersion, type ConfigSource } from "../../../../proto/gen/envoy/confi
 export function adsConfigSource(): ConfigSource {
   return { ads: {}, resourceApiVersion: ApiVersion.V3 } as ConfigSource;
 }
+
+/** "Read this file (and watch it)", v3: a file-based SDS resource the proxy has. */
+export function fileConfigSource(path: string): ConfigSource {
+  return { pathConfigSource: { path }, resourceApiVersion: ApiVersion.V3 } as ConfigSource;
+}

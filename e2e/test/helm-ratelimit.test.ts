@@ -1,0 +1,172 @@
+/**
+ * Global rate limiting in a cluster, as Envoy Gateway does it: the Helm chart installed with
+ * `config.envoyGateway.rateLimit` (a real redis-server on the node address) deploys the rate limit service
+ * `envoy-ratelimit` (envoyproxy/ratelimit, run by the simulated kubelet from `bash scripts/install-ratelimit.sh`'s
+ * binary) with the `envoy-rate-limit` certificate from certgen; the controller serves it its configuration over
+ * mTLS xDS on 18001, and the proxy calls it over mTLS with its own xDS client certificate. A BackendTrafficPolicy
+ * with a global limit of 3 per minute per `x-user`: 3 requests pass through the Gateway's address, the 4th gets
+ * 429 with X-RateLimit-* headers, another user still passes, and the counters are in Redis.
+ */
+import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
+import { join, resolve } from "node:path";
+import { proxyObjectName } from "../../constructs/names";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { eventually, httpGet, type HttpResult } from "../../test/support/http";
+import { ratelimitBinary, startRedis, type TestRedis } from "../../test/support/ratelimit";
+import {
+  echoRouteYaml,
+  gatewayAddress,
+  gatewayYaml,
+  hostServiceYaml,
+  podFetch,
+  run,
+  SimulatedKubelet,
+  startKubeCluster,
+  testKubelet,
+  type KubeCluster,
+} from "../harness";
+
+const REPO = resolve(__dirname, "../../..");
+const NS = "envoy-gateway-system";
+const LIMIT = 3;
+
+interface Cond {
+  type: string;
+  status: string;
+  reason: string;
+  message: string;
+}
+
+const POLICY = `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: per-user, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: web }]
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - clientSelectors: [{ headers: [{ name: x-user, type: Distinct }] }]
+          limit: { requests: ${LIMIT}, unit: Minute }
+`;
+
+describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis, mTLS (Kubernetes tier)", function () {
+  this.timeout(240_000);
+  let cluster: KubeCluster;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  let redis: TestRedis;
+  let address = "";
+  const get = (user: string): Promise<HttpResult> =>
+    httpGet(80, "www.example.com", "/", { address, headers: { "x-user": user } });
+
+  before(async () => {
+    ratelimitBinary(); // fails naming `bash scripts/install-ratelimit.sh` when it is missing
+    cluster = await startKubeCluster();
+    redis = await startRedis(cluster.nodeAddress);
+    echo = await startEchoBackend({ name: "rl-echo", host: cluster.nodeAddress });
+    kubelet = testKubelet(cluster, [NS]);
+    kubelet.start();
+    const set = (kv: string): string[] => ["--set", kv];
+    await run(
+      cluster.tools.helm,
+      [
+        "install",
+        "egts",
+        join(REPO, "helm", "egts"),
+        "-n",
+        NS,
+        "--create-namespace",
+        ...set("config.envoyGateway.rateLimit.backend.type=Redis"),
+        ...set(`config.envoyGateway.rateLimit.backend.redis.url=${redis.url}`),
+        ...set("config.envoyGateway.rateLimit.timeout=1s"),
+        "--wait",
+        "--timeout",
+        "3m",
+      ],
+      { env: cluster.toolEnv(), timeoutMs: 200_000 },
+    );
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await echo?.close();
+    await redis?.stop();
+    await cluster?.stop();
+  });
+
+  it("issued the envoy-rate-limit Secret for the Service's name from the controller's CA, and runs envoy-ratelimit", async () => {
+    type Secret = { data?: Record<string, string> };
+    const decode = (s: Secret, key: string): string => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
+    const rl = await cluster.kubectlJson<Secret>(["get", "secret", "envoy-rate-limit", "-n", NS]);
+    const eg = await cluster.kubectlJson<Secret>(["get", "secret", "envoy-gateway", "-n", NS]);
+    assert.equal(rl.data?.["ca.key"], undefined, "the CA key stays in envoy-gateway");
+    const cert = new X509Certificate(decode(rl, "tls.crt"));
+    assert.match(cert.subjectAltName ?? "", new RegExp(`DNS:envoy-ratelimit\\.${NS}\\.svc\\.cluster\\.local`));
+    assert.ok(cert.verify(new X509Certificate(decode(eg, "ca.crt")).publicKey), "signed by envoy-gateway's CA");
+    const deploy = await cluster.kubectlJson<{ status?: { availableReplicas?: number } }>([
+      "get",
+      "deployment",
+      "envoy-ratelimit",
+      "-n",
+      NS,
+    ]);
+    assert.equal(deploy.status?.availableReplicas, 1);
+    assert.ok(kubelet.started.some((p) => p.startsWith(`${NS}/envoy-ratelimit-`)), kubelet.started.join(", "));
+  });
+
+  it(`lets ${LIMIT} requests per minute of a user through the Gateway, then answers 429 with X-RateLimit-*`, async () => {
+    const yaml = [
+      gatewayYaml("eg", "[{ name: http, protocol: HTTP, port: 80 }]", { className: "envoy" }),
+      hostServiceYaml("echo", 80, cluster.nodeAddress, echo.port),
+      echoRouteYaml("web", "www.example.com"),
+      POLICY,
+    ].join("---\n");
+    await cluster.kubectl(["apply", "--server-side", "-f", "-"], { input: yaml });
+    const accepted = async (): Promise<Cond | undefined> => {
+      const p = await cluster.kubectlJson<{ status?: { ancestors?: { conditions?: Cond[] }[] } }>([
+        "get",
+        "backendtrafficpolicy",
+        "per-user",
+        "-n",
+        "default",
+      ]);
+      return p.status?.ancestors?.[0]?.conditions?.find((c) => c.type === "Accepted");
+    };
+    await eventually(async () => (await accepted())?.status === "True", 60_000, "the policy Accepted");
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
+    // Ready when the service answers for the route: a limit header (each probe is a user of its own).
+    let probes = 0;
+    await eventually(
+      async () => {
+        const r = await get(`probe-${probes++}`);
+        return r.status === 200 && r.headers["x-ratelimit-limit"] !== undefined;
+      },
+      90_000,
+      `the rate limit service answering for the route through ${address}:80`,
+    );
+    // The window is the wall-clock minute: do not start the run in its last two seconds.
+    const second = new Date().getUTCSeconds();
+    if (second >= 58) await new Promise((r) => setTimeout(r, (61 - second) * 1000));
+    for (let i = 1; i <= LIMIT; i++) {
+      const r = await get("alice");
+      assert.equal(r.status, 200, `request ${i} of alice`);
+      assert.equal(r.headers["x-ratelimit-remaining"], String(LIMIT - i), `request ${i}: X-RateLimit-Remaining`);
+    }
+    const over = await get("alice");
+    assert.equal(over.status, 429, `request ${LIMIT + 1} of alice`);
+    assert.match(String(over.headers["x-ratelimit-limit"]), new RegExp(`^${LIMIT}\\b`));
+    assert.equal(over.headers["x-ratelimit-remaining"], "0");
+    assert.equal((await get("bob")).status, 200, "another user has a budget of their own");
+    assert.ok(redis.cli(["--scan"]).trim() !== "", "the counters are in Redis");
+  });
+
+  it("calls the rate limit service over TLS from the proxy (its ratelimit_cluster handshakes)", async () => {
+    const pod = kubelet.started.find((p) => p.startsWith(`${NS}/${proxyObjectName("default", "eg")}-`));
+    assert.ok(pod, "the proxy pod");
+    const stats = await podFetch(kubelet, pod, "http://127.0.0.1:19000/stats?filter=^cluster\\.ratelimit_cluster\\.ssl\\.handshake$");
+    const handshakes = Number(/ssl\.handshake: (\d+)/.exec(stats)?.[1] ?? 0);
+    assert.ok(handshakes >= 1, stats);
+  });
+});
