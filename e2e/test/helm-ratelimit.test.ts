@@ -113,7 +113,10 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
       NS,
     ]);
     assert.equal(deploy.status?.availableReplicas, 1);
-    assert.ok(kubelet.started.some((p) => p.startsWith(`${NS}/envoy-ratelimit-`)), kubelet.started.join(", "));
+    assert.ok(
+      kubelet.started.some((p) => p.startsWith(`${NS}/envoy-ratelimit-`)),
+      kubelet.started.join(", "),
+    );
   });
 
   it(`lets ${LIMIT} requests per minute of a user through the Gateway, then answers 429 with X-RateLimit-*`, async () => {
@@ -162,10 +165,41 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
     assert.ok(redis.cli(["--scan"]).trim() !== "", "the counters are in Redis");
   });
 
+  it("certgen keeps both Secrets when run again, and signs a missing envoy-rate-limit with the kept CA", async () => {
+    type Secret = { data?: Record<string, string> };
+    const secret = (name: string): Promise<Secret> => cluster.kubectlJson<Secret>(["get", "secret", name, "-n", NS]);
+    const certgen = (): Promise<string> =>
+      run(process.execPath, [
+        join(REPO, "bin", "egts.js"),
+        "certgen",
+        "--namespace",
+        NS,
+        "--kubeconfig",
+        cluster.kubeconfig,
+      ]).then((r) => r.stdout);
+    const eg = await secret("envoy-gateway");
+    const rl = await secret("envoy-rate-limit");
+    const kept = await certgen();
+    assert.match(kept, /envoy-gateway exists; left as is/);
+    assert.match(kept, /envoy-rate-limit exists; left as is/);
+    assert.deepEqual((await secret("envoy-rate-limit")).data, rl.data);
+    await cluster.kubectl(["delete", "secret", "envoy-rate-limit", "-n", NS]);
+    assert.match(await certgen(), /envoy-rate-limit created/);
+    assert.deepEqual((await secret("envoy-gateway")).data, eg.data, "envoy-gateway untouched");
+    const issued = await secret("envoy-rate-limit");
+    const pem = (s: Secret, key: string): string => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
+    assert.equal(pem(issued, "ca.crt"), pem(eg, "ca.crt"));
+    assert.ok(new X509Certificate(pem(issued, "tls.crt")).verify(new X509Certificate(pem(eg, "ca.crt")).publicKey));
+  });
+
   it("calls the rate limit service over TLS from the proxy (its ratelimit_cluster handshakes)", async () => {
     const pod = kubelet.started.find((p) => p.startsWith(`${NS}/${proxyObjectName("default", "eg")}-`));
     assert.ok(pod, "the proxy pod");
-    const stats = await podFetch(kubelet, pod, "http://127.0.0.1:19000/stats?filter=^cluster\\.ratelimit_cluster\\.ssl\\.handshake$");
+    const stats = await podFetch(
+      kubelet,
+      pod,
+      "http://127.0.0.1:19000/stats?filter=^cluster\\.ratelimit_cluster\\.ssl\\.handshake$",
+    );
     const handshakes = Number(/ssl\.handshake: (\d+)/.exec(stats)?.[1] ?? 0);
     assert.ok(handshakes >= 1, stats);
   });

@@ -197,7 +197,7 @@ describe("EnvoyGateway configuration: every field", () => {
       assert.equal(c.notes.length, 4);
       assert.match(
         c.notes[0] ?? "",
-        /^eg\.yaml:6:5: provider\.kubernetes\.rateLimitDeployment accepted, no effect: .*egts deploys no rate limit service/,
+        /^eg\.yaml:6:5: provider\.kubernetes\.rateLimitDeployment accepted, no effect: .*configured by its rateLimit values/,
       );
       assert.match(c.notes[1] ?? "", /^eg\.yaml:7:5: provider\.kubernetes\.shutdownManager accepted, no effect/);
     });

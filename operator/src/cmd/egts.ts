@@ -260,18 +260,9 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   const log = loggers("provider");
   for (const note of config.notes) log("info", note);
   const namespace = values.namespace;
-  if (!values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(values["xds-listen"])) {
-    throw new Error(
-      `refusing to serve plaintext xDS on ${values["xds-listen"]}: anyone who reaches it gets every Gateway's ` +
-        "configuration and TLS keys; give --xds-cert-dir DIR (mTLS), listen on loopback, or pass --insecure-xds",
-    );
-  }
   const rateLimitListen = values["ratelimit-xds-listen"];
-  if (config.rateLimit && !values["xds-cert-dir"] && !values["insecure-xds"] && !isLoopbackListen(rateLimitListen)) {
-    throw new Error(
-      `refusing to serve the rate limit configuration in plaintext on ${rateLimitListen}: give --xds-cert-dir DIR ` +
-        "(mTLS), --ratelimit-xds-listen on loopback, or pass --insecure-xds",
-    );
+  if (!values["xds-cert-dir"] && !values["insecure-xds"]) {
+    refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined);
   }
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
@@ -317,6 +308,25 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   });
   await controller.stop();
   return 0;
+}
+
+/**
+ * Throws unless the servers that would serve plaintext (no --xds-cert-dir, no --insecure-xds) bind loopback
+ * only: the proxies' xDS on `xdsListen`, and the rate limit service's on `rateLimitListen` (when it runs).
+ */
+function refusePlaintext(xdsListen: string, rateLimitListen: string | undefined): void {
+  if (!isLoopbackListen(xdsListen)) {
+    throw new Error(
+      `refusing to serve plaintext xDS on ${xdsListen}: anyone who reaches it gets every Gateway's ` +
+        "configuration and TLS keys; give --xds-cert-dir DIR (mTLS), listen on loopback, or pass --insecure-xds",
+    );
+  }
+  if (rateLimitListen !== undefined && !isLoopbackListen(rateLimitListen)) {
+    throw new Error(
+      `refusing to serve the rate limit configuration in plaintext on ${rateLimitListen}: give --xds-cert-dir DIR ` +
+        "(mTLS), --ratelimit-xds-listen on loopback, or pass --insecure-xds",
+    );
+  }
 }
 
 async function certgenCmd(argv: readonly string[]): Promise<number> {

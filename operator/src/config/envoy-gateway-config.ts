@@ -88,7 +88,8 @@ export const HARMLESS: Readonly<Record<string, string>> = {
   "runtimeFlags.enabled: [] / disabled: []": "no runtime flag changed, Envoy Gateway's default",
   "provider.kubernetes.deploy.type: ControllerNamespace": "Envoy Gateway's default; egts deploys proxies there",
   "provider.kubernetes.proxyTopologyInjector.disabled: true": "egts has no topology injector",
-  "provider.kubernetes.rateLimitDeployment": "rendered by Envoy Gateway's chart; egts deploys no rate limit service",
+  "provider.kubernetes.rateLimitDeployment":
+    "rendered by Envoy Gateway's chart; egts's chart deploys the rate limit service from its rateLimit values",
   "provider.kubernetes.shutdownManager": "rendered by Envoy Gateway's chart; egts proxies run no shutdown manager",
 };
 

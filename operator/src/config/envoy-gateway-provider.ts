@@ -102,8 +102,8 @@ export function readProvider(w: ConfigWalk, node: unknown): ProviderConfig | und
 /** Harmless `provider.kubernetes` settings: accepted with a note saying why they change nothing. */
 const HARMLESS_KUBERNETES: Readonly<Record<string, string>> = {
   rateLimitDeployment:
-    "Envoy Gateway's chart always renders it (the rate limit service's image); egts deploys no rate limit " +
-    "service, so there is nothing for it to configure",
+    "Envoy Gateway's chart always renders it (the rate limit service's image); egts's chart deploys the rate " +
+    "limit service itself, configured by its rateLimit values (image, replicas, resources), not by this section",
   shutdownManager:
     "Envoy Gateway's chart always renders it (the shutdown-manager image); egts proxies run no shutdown-manager " +
     "container (Envoy drains on SIGTERM), so there is nothing for it to configure",

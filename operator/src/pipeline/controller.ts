@@ -2,6 +2,8 @@
  * Kubernetes mode: Kubernetes provider → translate → xDS cache → delta ADS server on every replica; on the
  * leader only, the rendered proxy objects are applied (and pruned) and statuses written (only on change).
  * The proxies' Deployments and DaemonSets are watched too, so Gateway Programmed follows their availability.
+ * With the EnvoyGateway configuration's `rateLimit`, every replica also serves the global rate limit service
+ * (the chart's `envoy-ratelimit`) its configuration over SotW xDS, from each pass.
  */
 import type { Server } from "node:http";
 import {

@@ -220,18 +220,19 @@ function decide(
   return {
     byRoute,
     gatewaysOf: (node) => gateways.get(node) ?? [],
-    ...(rl
-      ? {
-          rateLimitCluster: {
-            name: RATE_LIMIT_CLUSTER,
-            // An in-cluster Service name is resolved by Envoy; an address (standalone's loopback) is an endpoint.
-            discovery: isIP(rl.host) ? "static" : "dns",
-            endpoints: [{ host: rl.host, port: rl.port }],
-            protocol: "h2c",
-            ...(rl.tls ? { tls: rl.tls } : {}),
-          },
-        }
-      : {}),
+    ...(rl ? { rateLimitCluster: rateLimitClusterOf(rl) } : {}),
+  };
+}
+
+/** The rate limit service's cluster (Envoy Gateway's name), HTTP/2, with its TLS when it has one. */
+function rateLimitClusterOf(rl: RateLimitServiceSettings): ClusterIr {
+  return {
+    name: RATE_LIMIT_CLUSTER,
+    // An in-cluster Service name is resolved by Envoy; an address (standalone's loopback) is an endpoint.
+    discovery: isIP(rl.host) ? "static" : "dns",
+    endpoints: [{ host: rl.host, port: rl.port }],
+    protocol: "h2c",
+    ...(rl.tls ? { tls: rl.tls } : {}),
   };
 }
 
