@@ -10,6 +10,7 @@
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
 import { join, resolve } from "node:path";
+import { connect as tlsConnect } from "node:tls";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, httpGet, type HttpResult } from "../../test/support/http";
@@ -50,6 +51,33 @@ spec:
         - clientSelectors: [{ headers: [{ name: x-user, type: Distinct }] }]
           limit: { requests: ${LIMIT}, unit: Minute }
 `;
+
+/**
+ * Whether a TLS client (trusting `ca`, checking `servername`, offering h2, presenting `cert` if given) keeps its
+ * connection to `ip`:`port` for a second after the handshake ("open") or is dropped ("refused": a server that
+ * requires a client certificate rejects TLS 1.3 clients right after their Finished).
+ */
+function tlsOutcome(
+  ip: string,
+  port: number,
+  servername: string,
+  ca: string,
+  cert?: { cert: string; key: string },
+): Promise<"open" | "refused"> {
+  return new Promise((resolve_) => {
+    const socket = tlsConnect({ host: ip, port, servername, ca, ALPNProtocols: ["h2"], ...cert });
+    let done = false;
+    const finish = (outcome: "open" | "refused"): void => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      resolve_(outcome);
+    };
+    socket.on("error", () => finish("refused"));
+    socket.on("close", () => finish("refused"));
+    socket.on("secureConnect", () => setTimeout(() => finish("open"), 1000));
+  });
+}
 
 describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis, mTLS (Kubernetes tier)", function () {
   this.timeout(240_000);
@@ -190,6 +218,30 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
     const pem = (s: Secret, key: string): string => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
     assert.equal(pem(issued, "ca.crt"), pem(eg, "ca.crt"));
     assert.ok(new X509Certificate(pem(issued, "tls.crt")).verify(new X509Certificate(pem(eg, "ca.crt")).publicKey));
+  });
+
+  it("refuses a client without a certificate of the CA on both legs: the controller's 18001 and the service's 8081", async () => {
+    type Secret = { data?: Record<string, string> };
+    const rl = await cluster.kubectlJson<Secret>(["get", "secret", "envoy-rate-limit", "-n", NS]);
+    const pem = (key: string): string => Buffer.from(rl.data?.[key] ?? "", "base64").toString("utf8");
+    const ca = pem("ca.crt");
+    const own = { cert: pem("tls.crt"), key: pem("tls.key") };
+    // The pod of a Deployment (its ReplicaSet's hash, then the pod's suffix: not the certgen Job's pod).
+    const podAddress = (deployment: string): string => {
+      const pod = kubelet.started.find((p) => new RegExp(`^${NS}/${deployment}-[a-z0-9]{8,10}-[a-z0-9]{5}$`).test(p));
+      const ip = pod && kubelet.podIp(pod);
+      assert.ok(ip, `a running ${deployment} pod in ${kubelet.started.join(", ")}`);
+      return ip;
+    };
+    const legs = [
+      { ip: podAddress("envoy-gateway"), port: 18001, name: `envoy-gateway.${NS}.svc.cluster.local` },
+      { ip: podAddress("envoy-ratelimit"), port: 8081, name: `envoy-ratelimit.${NS}.svc.cluster.local` },
+    ];
+    for (const leg of legs) {
+      const where = `${leg.name}:${leg.port}`;
+      assert.equal(await tlsOutcome(leg.ip, leg.port, leg.name, ca), "refused", `${where} without a certificate`);
+      assert.equal(await tlsOutcome(leg.ip, leg.port, leg.name, ca, own), "open", `${where} with envoy-rate-limit's`);
+    }
   });
 
   it("calls the rate limit service over TLS from the proxy (its ratelimit_cluster handshakes)", async () => {
