@@ -57,6 +57,30 @@ describe("egts controller: plaintext xDS only on loopback", () => {
   });
 });
 
+describe("egts controller: the rate limit service's xDS (with rateLimit) only on loopback without mTLS", () => {
+  const config = (): string => {
+    const file = join(mkdtempSync(join(tmpdir(), "egts-eg-")), "envoy-gateway.yaml");
+    writeFileSync(
+      file,
+      "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\nprovider: { type: Kubernetes }\n" +
+        "rateLimit: { backend: { type: Redis, redis: { url: redis:6379 } } }\n",
+    );
+    return file;
+  };
+
+  it("refuses plaintext on its default 0.0.0.0:18001, naming the flag", () => {
+    const r = controller(["--xds-listen", "127.0.0.1:0", "--config-path", config()]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /refusing to serve the rate limit configuration in plaintext on 0\.0\.0\.0:18001/);
+    assert.match(r.stderr, /--ratelimit-xds-listen/);
+  });
+
+  it("goes on with --ratelimit-xds-listen on loopback", () => {
+    const args = ["--xds-listen", "127.0.0.1:0", "--ratelimit-xds-listen", "127.0.0.1:0", "--config-path", config()];
+    assert.doesNotMatch(controller(args).stderr, /refusing to serve/);
+  });
+});
+
 describe("egts controller --metrics-port", () => {
   it("refuses a value that is not a port, naming the flag and the value", () => {
     for (const value of ["70000", "0", "x19001", "19001.5"]) {
