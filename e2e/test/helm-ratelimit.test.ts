@@ -86,6 +86,8 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
   let echo: EchoBackend;
   let redis: TestRedis;
   let address = "";
+  const helm = (args: string[]): Promise<string> =>
+    run(cluster.tools.helm, args, { env: cluster.toolEnv(), timeoutMs: 200_000 }).then((r) => r.stdout);
   const get = (user: string): Promise<HttpResult> =>
     httpGet(80, "www.example.com", "/", { address, headers: { "x-user": user } });
 
@@ -97,24 +99,20 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
     kubelet = testKubelet(cluster, [NS]);
     kubelet.start();
     const set = (kv: string): string[] => ["--set", kv];
-    await run(
-      cluster.tools.helm,
-      [
-        "install",
-        "egts",
-        join(REPO, "helm", "egts"),
-        "-n",
-        NS,
-        "--create-namespace",
-        ...set("config.envoyGateway.rateLimit.backend.type=Redis"),
-        ...set(`config.envoyGateway.rateLimit.backend.redis.url=${redis.url}`),
-        ...set("config.envoyGateway.rateLimit.timeout=1s"),
-        "--wait",
-        "--timeout",
-        "3m",
-      ],
-      { env: cluster.toolEnv(), timeoutMs: 200_000 },
-    );
+    await helm([
+      "install",
+      "egts",
+      join(REPO, "helm", "egts"),
+      "-n",
+      NS,
+      "--create-namespace",
+      ...set("config.envoyGateway.rateLimit.backend.type=Redis"),
+      ...set(`config.envoyGateway.rateLimit.backend.redis.url=${redis.url}`),
+      ...set("config.envoyGateway.rateLimit.timeout=1s"),
+      "--wait",
+      "--timeout",
+      "3m",
+    ]);
   });
 
   after(async () => {
@@ -193,7 +191,7 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
     assert.ok(redis.cli(["--scan"]).trim() !== "", "the counters are in Redis");
   });
 
-  it("certgen keeps both Secrets when run again, and signs a missing envoy-rate-limit with the kept CA", async () => {
+  it("certgen keeps both Secrets when run again; on upgrade it signs a missing envoy-rate-limit with the kept CA", async () => {
     type Secret = { data?: Record<string, string> };
     const secret = (name: string): Promise<Secret> => cluster.kubectlJson<Secret>(["get", "secret", name, "-n", NS]);
     const certgen = (): Promise<string> =>
@@ -211,8 +209,20 @@ describe("global rate limiting in Kubernetes: the chart's envoy-ratelimit, Redis
     assert.match(kept, /envoy-gateway exists; left as is/);
     assert.match(kept, /envoy-rate-limit exists; left as is/);
     assert.deepEqual((await secret("envoy-rate-limit")).data, rl.data);
+    // An upgrade from a release without it: the pre-upgrade certgen Job, with the chart's RBAC (create Secrets,
+    // get envoy-gateway), issues it from the kept CA.
     await cluster.kubectl(["delete", "secret", "envoy-rate-limit", "-n", NS]);
-    assert.match(await certgen(), /envoy-rate-limit created/);
+    await helm([
+      "upgrade",
+      "egts",
+      join(REPO, "helm", "egts"),
+      "-n",
+      NS,
+      "--reuse-values",
+      "--wait",
+      "--timeout",
+      "2m",
+    ]);
     assert.deepEqual((await secret("envoy-gateway")).data, eg.data, "envoy-gateway untouched");
     const issued = await secret("envoy-rate-limit");
     const pem = (s: Secret, key: string): string => Buffer.from(s.data?.[key] ?? "", "base64").toString("utf8");
