@@ -1,6 +1,5 @@
 /** A small HTTP client for traffic tests: one keep-alive agent, Host header control, JSON bodies. */
 import { Agent, request } from "node:http";
-import { createServer } from "node:net";
 
 /** A response as tests see it. */
 export interface HttpResult {
@@ -65,38 +64,5 @@ export async function eventually(
   }
 }
 
-/**
- * Below Linux's ephemeral range (`net.ipv4.ip_local_port_range`, 32768–60999 by default): the kernel never hands
- * these out for `bind(0)`, so a port chosen here cannot be taken by an Envoy admin listener, an echo backend or
- * any other `port: 0` socket in the gap between this probe and the test's own bind. A CI run once lost that race:
- * a Gateway's listener port chosen by `listen(0)` was then given to Envoy's admin (port 0) before the listener
- * arrived over xDS, and requests got the admin page.
- */
-const PORT_LOW = 20_000;
-const PORT_HIGH = 32_767;
-/** Ports handed out by this process, so two calls never return the same port before either is bound. */
-const handedOut = new Set<number>();
-
-/** Whether `port` can be bound on 127.0.0.1 and 0.0.0.0 right now. */
-function canBind(port: number): Promise<boolean> {
-  const probe = (host: string) =>
-    new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once("error", () => resolve(false));
-      srv.listen(port, host, () => srv.close(() => resolve(true)));
-    });
-  return probe("127.0.0.1").then((ok) => (ok ? probe("0.0.0.0") : false));
-}
-
-/** A TCP port outside the kernel's ephemeral range that was free a moment ago and that no earlier call returned. */
-export async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 500; attempt++) {
-    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW + 1));
-    if (handedOut.has(port)) continue;
-    if (await canBind(port)) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error(`no free TCP port in ${PORT_LOW}-${PORT_HIGH} after 500 attempts`);
-}
+/** Ports for test listeners: see operator/src/infra/host/free-port.ts (below the kernel's ephemeral range). */
+export { freePort } from "../../operator/src/infra/host/free-port";

@@ -2,7 +2,6 @@
 import { mkdir, mkdtemp } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { createServer, type AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
@@ -29,6 +28,7 @@ import { Controller, kubernetesRateLimit, RATE_LIMIT_XDS_PORT } from "../pipelin
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
+import { freePort } from "../infra/host/free-port";
 import { findRatelimit } from "../infra/host/ratelimit-binary";
 import { hostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import { checkConfigDir } from "../provider/file/config-dir";
@@ -409,14 +409,7 @@ export function watchScope(
  */
 async function standaloneRateLimit(cfg: RateLimitConfig): Promise<StandaloneRateLimit> {
   const settings = hostRateLimitSettings(cfg);
-  const grpcPort = await new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const port = (probe.address() as AddressInfo).port;
-      probe.close(() => resolve(port));
-    });
-  });
+  const grpcPort = await freePort();
   return {
     ...settings,
     binary: findRatelimit(env()),

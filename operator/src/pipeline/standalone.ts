@@ -182,7 +182,10 @@ export class StandaloneGateway {
       const output = this.opts.envoyOutput === "inherit" || this.opts.envoyOutput === undefined ? "inherit" : "ignore";
       this.rateLimit = new HostRateLimitService({ ...rl, output, logger: this.log("global-ratelimit") });
       await this.rateLimit.start();
-      this.log("global-ratelimit")("info", "rate limit service running", { grpc: this.rateLimit.grpcAddress });
+      this.log("global-ratelimit")("info", "rate limit service running", {
+        grpc: this.rateLimit.grpcAddress,
+        pid: this.rateLimit.service?.pid,
+      });
     }
     if (this.opts.envoyBin) {
       (this as { runner?: HostRunner }).runner = new HostRunner({
