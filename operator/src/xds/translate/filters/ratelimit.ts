@@ -10,7 +10,8 @@
  * `headers.enableEnvoyHeaders`. Each route carries a RateLimitPerRoute per domain under that filter's name, so
  * a request makes one call per domain. A rule's actions: a generic_key naming the route (or the shared rule),
  * then its client selectors' actions (ruleParts, shared with the local rate limit), or a generic_key
- * `rule-<i>-match--1` for a rule without selectors.
+ * `rule-<i>-match--1` for a rule without selectors; a request cost is the entry's hits_addend, a response cost a
+ * second entry with the same actions, `apply_on_stream_done` and that cost as hits_addend.
  */
 import {
   RateLimit,
@@ -118,11 +119,18 @@ export function ruleDescriptorChains(routeName: string, rule: GlobalRateLimitRul
   return ruleActions(routeName, rule).map((parts) => parts.map((p) => p.entry));
 }
 
+/**
+ * A rule's rate limit entries on a route, per method of the rule: the request's (with its cost as hits_addend),
+ * then, with a response cost, the same actions again with apply_on_stream_done and that cost, so the service is
+ * called a second time when the stream is done and counts it into the same buckets.
+ */
 function routeRateLimits(routeName: string, rule: GlobalRateLimitRuleIr): object[] {
-  return ruleActions(routeName, rule).map((parts) => ({
-    actions: parts.map((p) => p.action),
-    ...(rule.cost ? { hitsAddend: hitsAddend(rule) } : {}),
-  }));
+  return ruleActions(routeName, rule).flatMap((parts) => {
+    const actions = parts.map((p) => p.action);
+    const onRequest = { actions, ...(rule.cost ? { hitsAddend: hitsAddend(rule) } : {}) };
+    if (!rule.responseCost) return [onRequest];
+    return [onRequest, { actions, hitsAddend: hitsAddend({ cost: rule.responseCost }), applyOnStreamDone: true }];
+  });
 }
 
 /** The route (or shared rule) key, then the rule's selector actions, per method of the rule. */
