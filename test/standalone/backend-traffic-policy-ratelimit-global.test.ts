@@ -8,6 +8,11 @@
  * - A shared rule of 10 with `cost.request` 2 and `cost.response` 3 over both proxies: the first request leaves
  *   8 (X-RateLimit-Remaining), the counter in Redis reaches 5 once its stream is done, 10 after the second
  *   request (through the other proxy), and the third is refused.
+ * - A rule with `limit.fromMetadata` on Gateway a (whose listener filter then runs at stage 1, the rules in the
+ *   route's own rate_limits): nothing in our configuration writes that metadata, so the override is absent and
+ *   the rule's own 2 per hour applies; the Distinct header rule above (RateLimitPerRoute) on the same listener
+ *   keeps working beside it. The override itself (metadata present) is not exercised on the wire: no filter egts
+ *   generates writes dynamic metadata yet (Envoy's behaviour, configuration shape in the xDS golden).
  * - A ClientTrafficPolicy with `headers.disableRateLimitHeaders` on one Gateway: its 429s carry no
  *   X-RateLimit-* headers.
  * - Without `rateLimit` in the EnvoyGateway configuration a global rule is refused with Envoy Gateway's message
@@ -62,6 +67,7 @@ describe("standalone: BackendTrafficPolicy rateLimit.global (real Envoy, ratelim
           route("users", "a", "users.example.com"),
           route("cost-a", "a", "cost.example.com"),
           route("cost-b", "b", "cost.example.com"),
+          route("tenant", "a", "tenant.example.com"),
         ].join("---\n"),
         "policies.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy
@@ -105,6 +111,17 @@ spec:
           cost:
             request: { from: Number, number: 2 }
             response: { from: Number, number: 3 }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: tenant, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: tenant }]
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - limit: { requests: 2, unit: Hour, fromMetadata: { namespace: acme.tenants, key: limit } }
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
@@ -182,6 +199,19 @@ spec:
     const third = await httpGet(ports.a, "cost.example.com");
     assert.equal(third.status, 429, "10 of 10 are used: 2 requests, not 5 (as 2 each would allow) nor 10");
     assert.equal(third.headers["x-ratelimit-remaining"], "0");
+  });
+
+  it("limit.fromMetadata without that metadata: Envoy takes the route's own rate_limits at stage 1 and the limit falls back to requests/unit (2 per hour)", async () => {
+    const got = [
+      await httpGet(ports.a, "tenant.example.com"),
+      await httpGet(ports.a, "tenant.example.com"),
+      await httpGet(ports.a, "tenant.example.com"),
+    ];
+    assert.deepEqual(
+      got.map((r) => r.status),
+      [200, 200, 429],
+    );
+    assert.equal(got[2].headers["x-ratelimit-limit"], "2, 2;w=3600");
   });
 
   it("headers.disableRateLimitHeaders (ClientTrafficPolicy) removes the X-RateLimit-* headers from Gateway b", async () => {

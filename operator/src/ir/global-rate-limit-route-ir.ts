@@ -37,6 +37,13 @@ export interface GlobalRateLimitRuleIr extends Omit<LocalRateLimitRuleIr, "limit
    * for the requests that follow, never enforced on this one. Absent: nothing is taken then.
    */
   readonly responseCost?: RateLimitCostIr;
+  /**
+   * `limit.fromMetadata`: the dynamic metadata (a struct with `requests_per_unit` and `unit`) whose value is
+   * this request's limit instead of `limit`; `limit` applies when it is absent or unreadable. Only on a rule
+   * that is not shared, and then no rule of the route in the listener's domain has a cost (see
+   * xds/translate/filters/ratelimit.ts: Envoy 1.36 takes the override only from the route's own rate_limits).
+   */
+  readonly limitFromMetadata?: { readonly namespace: string; readonly key: string };
   /** Over-limit requests pass; the service only reports them. */
   readonly shadowMode?: boolean;
 }

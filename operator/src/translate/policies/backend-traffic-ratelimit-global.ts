@@ -3,8 +3,9 @@
  * limit (ruleConditions), a limit per unit counted by the rate limit service, `shared` rules counted across
  * every route of the policy, `shadowMode`. It needs the EnvoyGateway configuration's `rateLimit` (Envoy Gateway's
  * message otherwise). `cost.request` is taken when a request arrives, `cost.response` when its stream is done (both
- * a fixed number or dynamic metadata). `limit.fromMetadata` is checked as Envoy Gateway checks it, then refused by
- * name: Envoy 1.36 rejects the limit override where it would have to go (LIMIT_OVERRIDE_REFUSAL).
+ * a fixed number or dynamic metadata). `limit.fromMetadata` makes dynamic metadata override the limit per request;
+ * since Envoy 1.36 reads that override only from a route's own rate_limits (which lack hits_addend), it is
+ * refused on shared rules and beside costs on the rules that are not shared.
  */
 import { UINT32_MAX } from "../shapes";
 import type { GlobalRateLimitRouteIr, GlobalRateLimitRuleIr } from "../../ir/global-rate-limit-route-ir";
@@ -37,6 +38,7 @@ export function translateGlobalRateLimit(
   }
   const before = invalid.length;
   const rules = (global.rules ?? []).map((rule, i) => globalRule(rule, i, policy, invalid));
+  overrideProblems(global.rules ?? [], invalid);
   if (invalid.length > before) return undefined;
   return { rules: rules.filter((r): r is GlobalRateLimitRuleIr => r !== undefined), service: ctx.rateLimitService };
 }
@@ -51,15 +53,17 @@ function globalRule(
   const at = `${FIELD}.rules[${i}]`;
   notCarriedOut(rule, at, invalid);
   const limit = ruleLimit(rule, at, invalid);
+  const fromMetadata = limitFromMetadata(rule, at, invalid);
   const c = ruleConditions({ ...rule, clientSelectors: rule.clientSelectors ?? [] }, at, invalid);
   const response = rule.cost?.response;
   const responseCost = response ? rateLimitCost(response, `${at}.cost.response`, invalid) : undefined;
-  if (!c || !limit || (response && !responseCost)) return undefined;
+  if (!c || !limit || (response && !responseCost) || fromMetadata === null) return undefined;
   return {
     ...c,
     index: i,
     limit,
     ...(responseCost ? { responseCost } : {}),
+    ...(fromMetadata ? { limitFromMetadata: fromMetadata } : {}),
     ...(rule.shared === true ? { shared: { domain: policy, descriptor: `${policy}/rule/${i}` } } : {}),
     ...(rule.shadowMode === true ? { shadowMode: true } : {}),
   };
@@ -81,20 +85,43 @@ function ruleLimit(rule: RateLimitRule, at: string, invalid: string[]): RateLimi
 }
 
 /**
- * Envoy 1.36's refusal of a rate limit entry's `limit` override in RateLimitPerRoute (where Envoy Gateway puts
- * it, as every entry of ours: hits_addend works only there); Envoy took it from envoyproxy/envoy#45613 on.
+ * A rule's `limit.fromMetadata`, checked as Envoy Gateway's API checks it (a non-empty namespace and key) and
+ * refused on a shared rule (see overrideProblems); undefined when absent, null when a problem went to `invalid`.
  */
-export const LIMIT_OVERRIDE_REFUSAL =
-  "needs a rate limit `limit` override in the route's RateLimitPerRoute, which Envoy 1.36 (this gateway) rejects (\"'limit' field is not supported\")";
-
-/** The fields of a global rule egts does not carry out, refused by name (after Envoy Gateway's own checks). */
-function notCarriedOut(rule: RateLimitRule, at: string, invalid: string[]): void {
+function limitFromMetadata(
+  rule: RateLimitRule,
+  at: string,
+  invalid: string[],
+): GlobalRateLimitRuleIr["limitFromMetadata"] | null {
   const md = rule.limit?.fromMetadata;
-  if (md) {
-    const empty = (["namespace", "key"] as const).filter((f) => typeof md[f] !== "string" || md[f] === "");
-    for (const f of empty) invalid.push(`${at}.limit.fromMetadata.${f}: must be a non-empty string`);
-    if (empty.length === 0) invalid.push(`${at}.limit.fromMetadata: ${LIMIT_OVERRIDE_REFUSAL}`);
-  }
+  if (!md) return undefined;
+  const empty = (["namespace", "key"] as const).filter((f) => typeof md[f] !== "string" || md[f] === "");
+  for (const f of empty) invalid.push(`${at}.limit.fromMetadata.${f}: must be a non-empty string`);
+  if (rule.shared === true) invalid.push(`${at}.limit.fromMetadata: ${SHARED_OVERRIDE}`);
+  return empty.length === 0 && rule.shared !== true ? { namespace: md.namespace, key: md.key } : null;
+}
+
+const ENVOY_136 = "with Envoy 1.36 (this gateway), a limit override is only read from a route's own rate_limits";
+const SHARED_OVERRIDE = `not supported on a shared rule: ${ENVOY_136}, which egts uses for the listener's domain only`;
+
+/**
+ * The costs that cannot go with the policy's `limit.fromMetadata`: its rules that are not shared then all go to
+ * the route's own rate_limits (Envoy 1.36 rejects the override in RateLimitPerRoute), which have no hits_addend.
+ */
+function overrideProblems(rules: readonly RateLimitRule[], invalid: string[]): void {
+  const j = rules.findIndex((r) => r.limit?.fromMetadata && r.shared !== true);
+  if (j < 0) return;
+  rules.forEach((r, i) => {
+    if (r.shared !== true && (r.cost?.request || r.cost?.response)) {
+      invalid.push(
+        `${FIELD}.rules[${i}].cost: cannot go with limit.fromMetadata (rules[${j}]) on rules that are not shared: ${ENVOY_136}, which have no hits_addend`,
+      );
+    }
+  });
+}
+
+/** The fields of a global rule egts does not carry out, refused by name. */
+function notCarriedOut(rule: RateLimitRule, at: string, invalid: string[]): void {
   if (rule.xRateLimitHeaders !== undefined) {
     invalid.push(`${at}.xRateLimitHeaders: per-rule X-RateLimit headers need Envoy 1.37 (this gateway runs 1.36)`);
   }
