@@ -32,6 +32,7 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, GATEWAY_CLASS_YAML, httpRouteYaml } from "../support/manifests";
 import { ratelimitBinary, startRedis, type TestRedis } from "../support/ratelimit";
+import { TEST_BACKENDS } from "../support/standalone";
 import { serveToEnvoy, type Resources, type XdsEnvoy } from "../support/xds-envoy";
 
 /** Copies request headers into the dynamic metadata the policies read (see the module comment). */
@@ -112,10 +113,11 @@ describe("standalone: rateLimit.global from dynamic metadata (real Envoy with a 
   before(async () => {
     redis = await startRedis();
     const verbose = loadEnv().testLog;
+    const grpcPort = await freePort();
     svc = new HostRateLimitService({
       binary: ratelimitBinary(),
       redisUrl: redis.url,
-      grpcPort: await freePort(),
+      grpcPort,
       logger: verbose ? jsonLogger("debug") : () => undefined,
       output: verbose ? "inherit" : "ignore",
     });
@@ -146,8 +148,8 @@ spec:
     ].join("---\n");
     const result = translate(snapshotFromObjects(parseManifests("metadata.yaml", yaml).objects), {
       listenAddress: "127.0.0.1",
-      backends: { enabled: true, allow: ["Loopback"] },
-      rateLimit: { host: "127.0.0.1", port: Number(svc.grpcAddress.split(":")[1]), timeoutMs: 1000, failClosed: true },
+      backends: TEST_BACKENDS,
+      rateLimit: { host: "127.0.0.1", port: grpcPort, timeoutMs: 1000, failClosed: true },
     });
     for (const p of result.statuses.filter((st) => st.kind === "BackendTrafficPolicy")) {
       const conds = (p.status as { ancestors: { conditions: { type: string; status: string }[] }[] }).ancestors;
