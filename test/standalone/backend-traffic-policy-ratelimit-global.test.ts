@@ -5,6 +5,14 @@
  *   total across both proxies, not 4 each — the count lives in Redis.
  * - A route-level rule with a Distinct header selector (3 per hour per `x-user`): each user gets 3, then 429
  *   with X-RateLimit-* headers; another user is unaffected.
+ * - A shared rule of 10 with `cost.request` 2 and `cost.response` 3 over both proxies: the first request leaves
+ *   8 (X-RateLimit-Remaining), the counter in Redis reaches 5 once its stream is done, 10 after the second
+ *   request (through the other proxy), and the third is refused.
+ * - A rule with `limit.fromMetadata` on Gateway a (whose listener filter then runs at stage 1, the rules in the
+ *   route's own rate_limits): nothing in our configuration writes that metadata, so the override is absent and
+ *   the rule's own 2 per hour applies; the Distinct header rule above (RateLimitPerRoute) on the same listener
+ *   keeps working beside it. The override itself (metadata present) is not exercised on the wire: no filter egts
+ *   generates writes dynamic metadata yet (Envoy's behaviour, configuration shape in the xDS golden).
  * - A ClientTrafficPolicy with `headers.disableRateLimitHeaders` on one Gateway: its 429s carry no
  *   X-RateLimit-* headers.
  * - Without `rateLimit` in the EnvoyGateway configuration a global rule is refused with Envoy Gateway's message
@@ -57,6 +65,9 @@ describe("standalone: BackendTrafficPolicy rateLimit.global (real Envoy, ratelim
           route("shared-a", "a", "shared.example.com"),
           route("shared-b", "b", "shared.example.com"),
           route("users", "a", "users.example.com"),
+          route("cost-a", "a", "cost.example.com"),
+          route("cost-b", "b", "cost.example.com"),
+          route("tenant", "a", "tenant.example.com"),
         ].join("---\n"),
         "policies.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: BackendTrafficPolicy
@@ -83,6 +94,34 @@ spec:
       rules:
         - clientSelectors: [{ headers: [{ name: x-user, type: Distinct }] }]
           limit: { requests: 3, unit: Hour }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: costs, namespace: default }
+spec:
+  targetRefs:
+    - { group: gateway.networking.k8s.io, kind: HTTPRoute, name: cost-a }
+    - { group: gateway.networking.k8s.io, kind: HTTPRoute, name: cost-b }
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - limit: { requests: 10, unit: Hour }
+          shared: true
+          cost:
+            request: { from: Number, number: 2 }
+            response: { from: Number, number: 3 }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: tenant, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: tenant }]
+  rateLimit:
+    type: Global
+    global:
+      rules:
+        - limit: { requests: 2, unit: Hour, fromMetadata: { namespace: acme.tenants, key: limit } }
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
@@ -144,6 +183,35 @@ spec:
     assert.equal(alice[3].headers["x-ratelimit-limit"], "3, 3;w=3600");
     assert.equal(alice[2].headers["x-ratelimit-remaining"], "0");
     assert.equal((await get("bob")).status, 200);
+  });
+
+  it("cost.request 2 and cost.response 3 on a shared rule of 10: each request takes 5 (2 on arrival, 3 when its stream is done), so 2 pass across both proxies", async () => {
+    const counter = (): number => {
+      const key = (redis?.cli(["--scan", "--pattern", "*default/costs*"]) ?? "").trim();
+      return key === "" ? 0 : Number(redis?.cli(["get", key]).trim());
+    };
+    const first = await httpGet(ports.a, "cost.example.com");
+    assert.equal(first.status, 200);
+    assert.equal(first.headers["x-ratelimit-remaining"], "8", "the request cost (2) is taken on arrival");
+    await eventually(async () => counter() === 5, 5_000, "the response cost (3) is taken when the stream is done");
+    assert.equal((await httpGet(ports.b, "cost.example.com")).status, 200);
+    await eventually(async () => counter() === 10, 5_000, "the second request's 2 + 3, counted through Gateway b");
+    const third = await httpGet(ports.a, "cost.example.com");
+    assert.equal(third.status, 429, "10 of 10 are used: 2 requests, not 5 (as 2 each would allow) nor 10");
+    assert.equal(third.headers["x-ratelimit-remaining"], "0");
+  });
+
+  it("limit.fromMetadata without that metadata: Envoy takes the route's own rate_limits at stage 1 and the limit falls back to requests/unit (2 per hour)", async () => {
+    const got = [
+      await httpGet(ports.a, "tenant.example.com"),
+      await httpGet(ports.a, "tenant.example.com"),
+      await httpGet(ports.a, "tenant.example.com"),
+    ];
+    assert.deepEqual(
+      got.map((r) => r.status),
+      [200, 200, 429],
+    );
+    assert.equal(got[2].headers["x-ratelimit-limit"], "2, 2;w=3600");
   });
 
   it("headers.disableRateLimitHeaders (ClientTrafficPolicy) removes the X-RateLimit-* headers from Gateway b", async () => {

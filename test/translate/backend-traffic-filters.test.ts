@@ -34,6 +34,9 @@ export function listenerWith(traffic: RouteIr["traffic"]): HttpListenerIr {
   } as unknown as HttpListenerIr;
 }
 
+/** The rate limit service of the global rate limit cases (as the EnvoyGateway configuration's `rateLimit` gives it). */
+const RATE_LIMIT_SERVICE = { cluster: "ratelimit_cluster", timeoutMs: 20, failClosed: false };
+
 /** Filters every listener has (the router, CORS, ...): left out of the goldens. */
 const baseline = new Set(buildHttpFilters(listenerWith(undefined)).map((f) => f.name));
 
@@ -49,7 +52,7 @@ function render(inFile: string): string {
       const spec = (o as unknown as { spec: BackendTrafficPolicySpec }).spec;
       const filters = translateRouteFilters(
         spec,
-        { namespace: ns, policy: `${ns}/${o.metadata.name}`, snapshot },
+        { namespace: ns, policy: `${ns}/${o.metadata.name}`, snapshot, rateLimitService: RATE_LIMIT_SERVICE },
         invalid,
       );
       const traffic = filters ? { policy: `${ns}/${o.metadata.name}`, ...filters } : undefined;

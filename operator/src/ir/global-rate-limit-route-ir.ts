@@ -4,7 +4,7 @@
  * The service's own configuration (ratelimit-ir.ts) is derived from these on the published nodes
  * (xds/ratelimit/from-routes.ts).
  */
-import type { LocalRateLimitRuleIr } from "./local-rate-limit-ir";
+import type { LocalRateLimitRuleIr, RateLimitCostIr } from "./local-rate-limit-ir";
 import type { RateLimitQuotaIr } from "./ratelimit-ir";
 
 /** How the proxies call the rate limit service (the EnvoyGateway configuration's `rateLimit`). */
@@ -17,7 +17,10 @@ export interface RateLimitServiceUseIr {
   readonly failClosed: boolean;
 }
 
-/** One global rule: its client selectors (as the local rate limit's), limit, and whether it is shared. */
+/**
+ * One global rule: its client selectors (as the local rate limit's), limit, costs, and whether it is shared.
+ * `cost` (inherited) is what a request takes when it arrives (default 1).
+ */
 export interface GlobalRateLimitRuleIr extends Omit<LocalRateLimitRuleIr, "limit"> {
   /** The rule's index in the policy: its descriptor keys are `rule-<index>-…`. */
   readonly index: number;
@@ -29,6 +32,18 @@ export interface GlobalRateLimitRuleIr extends Omit<LocalRateLimitRuleIr, "limit
    * listener's domain under the route's name.
    */
   readonly shared?: { readonly domain: string; readonly descriptor: string };
+  /**
+   * What a request takes again when its stream is done (the response is sent or the stream closed): counted
+   * for the requests that follow, never enforced on this one. Absent: nothing is taken then.
+   */
+  readonly responseCost?: RateLimitCostIr;
+  /**
+   * `limit.fromMetadata`: the dynamic metadata (a struct with `requests_per_unit` and `unit`) whose value is
+   * this request's limit instead of `limit`; `limit` applies when it is absent or unreadable. Only on a rule
+   * that is not shared, and then no rule of the route in the listener's domain has a cost (see
+   * xds/translate/filters/ratelimit.ts: Envoy 1.36 takes the override only from the route's own rate_limits).
+   */
+  readonly limitFromMetadata?: { readonly namespace: string; readonly key: string };
   /** Over-limit requests pass; the service only reports them. */
   readonly shadowMode?: boolean;
 }

@@ -18,6 +18,7 @@ import type {
 import type {
   HeaderMatch,
   QueryParamMatch,
+  RateLimitCostSpecifier,
   RateLimitRule,
   RateLimitSelectCondition,
   RateLimitSpec,
@@ -149,7 +150,7 @@ export function ruleConditions(
   const before = invalid.length;
   const c: Conditions = { headers: [], queryParams: [], methods: [] };
   (rule.clientSelectors ?? []).forEach((sel, j) => addSelector(c, sel, `${at}.clientSelectors[${j}]`, invalid));
-  const requestCost = rule.cost?.request ? cost(rule, at, invalid) : undefined;
+  const requestCost = rule.cost?.request ? rateLimitCost(rule.cost.request, `${at}.cost.request`, invalid) : undefined;
   if (invalid.length > before) return undefined;
   return {
     headers: c.headers,
@@ -286,21 +287,52 @@ function cidrMatch(
   };
 }
 
-function cost(rule: RateLimitRule, at: string, invalid: string[]): RateLimitCostIr | undefined {
-  const c = rule.cost?.request;
-  if (!c) return undefined;
-  if (c.from === "Number" && c.metadata === undefined) {
-    if (Number.isInteger(c.number) && (c.number as number) >= 0 && (c.number as number) <= UINT32_MAX) {
-      return { number: c.number as number };
-    }
-    invalid.push(`${at}.cost.request.number: ${String(c.number)} must be a whole number from 0 to ${UINT32_MAX}`);
+/**
+ * A request or response cost (`at` names it, e.g. `…rules[0].cost.request`), checked as Envoy Gateway's API
+ * checks it (only one of number or metadata) and as its translation needs it: `from: Number` takes `number`,
+ * `from: Metadata` takes `metadata` (a non-empty namespace and key).
+ * Beyond it, what would break or change the meaning of Envoy's `%DYNAMIC_METADATA(namespace:key)%` is refused:
+ * `%` or `)` in either, `:` in the namespace. Undefined when a problem went to `invalid`.
+ */
+export function rateLimitCost(c: RateLimitCostSpecifier, at: string, invalid: string[]): RateLimitCostIr | undefined {
+  if (c.number !== undefined && c.metadata !== undefined) {
+    invalid.push(`${at}: only one of number or metadata can be specified`);
     return undefined;
   }
-  if (c.from === "Metadata" && c.number === undefined && c.metadata?.namespace && c.metadata.key) {
-    return { metadata: { namespace: c.metadata.namespace, key: c.metadata.key } };
+  if (c.from === "Number") return costNumber(c.number, at, invalid);
+  if (c.from === "Metadata") return costMetadata(c.metadata, at, invalid);
+  invalid.push(`${at}.from: ${quote(String(c.from))} is not one of Number, Metadata`);
+  return undefined;
+}
+
+function costNumber(n: number | undefined, at: string, invalid: string[]): RateLimitCostIr | undefined {
+  if (n === undefined) invalid.push(`${at}.number: required with from: Number`);
+  else if (!Number.isInteger(n) || n < 0 || n > UINT32_MAX) {
+    invalid.push(`${at}.number: ${String(n)} must be a whole number from 0 to ${UINT32_MAX}`);
+  } else return { number: n };
+  return undefined;
+}
+
+function costMetadata(
+  md: RateLimitCostSpecifier["metadata"],
+  at: string,
+  invalid: string[],
+): RateLimitCostIr | undefined {
+  if (md === undefined) {
+    invalid.push(`${at}.metadata: required with from: Metadata`);
+    return undefined;
   }
-  invalid.push(
-    `${at}.cost.request: from Number needs number, from Metadata needs metadata.namespace and key (only one of them)`,
-  );
+  const empty = (["namespace", "key"] as const).filter((f) => typeof md[f] !== "string" || md[f] === "");
+  for (const f of empty) invalid.push(`${at}.metadata.${f}: must be a non-empty string`);
+  const bad = empty.length === 0 ? formatBreaker(md.namespace, md.key) : undefined;
+  if (bad) invalid.push(`${at}.metadata: ${bad} (it would not name that metadata in Envoy's %DYNAMIC_METADATA()%)`);
+  return empty.length === 0 && !bad ? { metadata: { namespace: md.namespace, key: md.key } } : undefined;
+}
+
+/** Why a metadata namespace and key cannot go into `%DYNAMIC_METADATA(namespace:key)%`; undefined when they can. */
+function formatBreaker(namespace: string, key: string): string | undefined {
+  if (/[%)]/.test(namespace)) return `namespace ${quote(namespace)} contains % or )`;
+  if (namespace.includes(":")) return `namespace ${quote(namespace)} contains :`;
+  if (/[%)]/.test(key)) return `key ${quote(key)} contains % or )`;
   return undefined;
 }

@@ -21,6 +21,7 @@ import type {
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
 import { routePerFilterConfig } from "./filters";
+import { routeActionRateLimits } from "./filters/ratelimit";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
@@ -112,13 +113,15 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
 
 /**
  * Forwarding: one cluster, or weighted clusters (also for one destination with its own header changes), with
- * the hash policy of the clusters that hash (all destinations of a route carry the same policy).
+ * the hash policy of the clusters that hash (all destinations of a route carry the same policy), and the global
+ * rate limits that must live on the route itself (filters/ratelimit.ts routeActionRateLimits).
  */
 function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[], hashKeysOf: HashKeysOf): RouteAction {
   const invalid = dests.some((d) => d.cluster === undefined);
   const hashKeys = dests
     .map((d) => (d.cluster !== undefined ? hashKeysOf(d.cluster) : undefined))
     .find((k) => k?.length);
+  const rateLimits = routeActionRateLimits(ir);
   const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders || d.hostRewrite !== undefined);
   const target =
     dests.length === 1 && !perDest
@@ -132,6 +135,7 @@ function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[], 
     ...timeoutAndRetryFields(ir.timeouts, ir.retry),
     ...(ir.upgrades ? { upgradeConfigs: routeUpgrades(ir.upgrades) } : {}),
     ...(hashKeys ? { hashPolicy: routeHashPolicies(hashKeys) } : {}),
+    ...(rateLimits ? { rateLimits } : {}),
   } as RouteAction;
 }
 
