@@ -64,10 +64,8 @@ function routingTypeOf(value: unknown, invalid: string[]): "Service" | undefined
  */
 export function routingTypeWarning(policy: ClusterPolicyIr, base: ClusterIr): string | undefined {
   if (policy.routingType !== "Service" || base.serviceAddress) return undefined;
-  const what = base.name.startsWith("service/")
-    ? "a Service without a cluster IP (headless)"
-    : "not a Kubernetes Service";
-  return `spec.routingType: Service does not apply to ${base.name} (${what}): it keeps routing to its endpoints`;
+  const what = base.name.startsWith("service/") ? "a headless Service (no cluster IP)" : "not a Kubernetes Service";
+  return `spec.routingType: Service does not apply to ${base.name}, ${what}: it keeps routing to its endpoints`;
 }
 
 /**
