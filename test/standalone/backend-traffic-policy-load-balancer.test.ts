@@ -14,34 +14,18 @@
  *   sends it a third).
  */
 import * as assert from "node:assert/strict";
-import { createServer, type Server } from "node:http";
 import { Agent } from "node:http";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
+import { spread as spreadAt, startNamedEndpoint, type NamedEndpoint } from "../support/lb-endpoints";
 import { gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "lb.example.com";
 const NAMES = ["a", "b", "c"] as const;
 
-interface Endpoint {
-  readonly name: string;
-  readonly server: Server;
-  readonly port: number;
-}
-
-/** An endpoint that answers its name, after `delay().` ms. */
-function startEndpoint(name: string, delay: () => number): Promise<Endpoint> {
-  const server = createServer((_req, res) => {
-    setTimeout(() => res.end(name), delay());
-  });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => resolve({ name, server, port: (server.address() as { port: number }).port })),
-  );
-}
-
 /** Backend `default/pool` with the three endpoints. */
-function poolYaml(endpoints: readonly Endpoint[]): string {
+function poolYaml(endpoints: readonly NamedEndpoint[]): string {
   return `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: pool, namespace: default }
@@ -52,29 +36,25 @@ ${endpoints.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join
 }
 
 /** How many of `n` sequential requests each endpoint answered. */
-async function spread(
+function spread(
   port: number,
   n: number,
   opts: { path?: string; headers?: Record<string, string> } = {},
 ): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (let i = 0; i < n; i++) {
-    const r = await httpGet(port, HOST, opts.path ?? "/", { headers: opts.headers });
-    assert.equal(r.status, 200, r.body);
-    counts[r.body] = (counts[r.body] ?? 0) + 1;
-  }
-  return counts;
+  return spreadAt(port, HOST, n, opts);
 }
 
 describe("standalone: BackendTrafficPolicy loadBalancer (real Envoy)", function () {
   this.timeout(60_000);
   let t: TestGateway;
-  let endpoints: Endpoint[];
+  let endpoints: NamedEndpoint[];
   let slowA = false;
   let port: number;
 
   before(async () => {
-    endpoints = await Promise.all(NAMES.map((n) => startEndpoint(n, () => (n === "a" && slowA ? 200 : 0))));
+    endpoints = await Promise.all(
+      NAMES.map((n) => startNamedEndpoint(n, { delay: () => (n === "a" && slowA ? 200 : 0) })),
+    );
     port = await freePort();
     t = await startTestGateway({
       "gateway.yaml": gatewayYaml(port),

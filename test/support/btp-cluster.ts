@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import type { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { RouteAction_HashPolicy } from "../../proto/gen/envoy/config/route/v3/route_components";
 import type { ClusterPolicyIr } from "../../operator/src/ir/backend-traffic-ir";
-import type { ClusterIr } from "../../operator/src/ir/xds-ir";
+import type { ClusterIr, EndpointIr } from "../../operator/src/ir/xds-ir";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { BackendTrafficPolicySpec } from "../../operator/src/resources/backend-traffic-policy";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
@@ -20,6 +20,14 @@ import "../../operator/src/xds/types";
 
 /** The backend cluster the variants belong to. */
 export const BASE_CLUSTER = "service/default/web/80";
+
+/** The endpoints of a zone-aware case's variant: two in zone a, one in zone b, one without a zone. */
+export const ZONED_ENDPOINTS: readonly EndpointIr[] = [
+  { host: "10.0.0.1", port: 8080, zone: "a" },
+  { host: "10.0.0.2", port: 8080, zone: "a" },
+  { host: "10.0.0.3", port: 8080, zone: "b" },
+  { host: "10.0.0.4", port: 8080 },
+];
 
 /** One policy's cluster settings, translated and built. */
 export interface ClusterCase {
@@ -55,7 +63,7 @@ export function clusterCases(inFile: string): ClusterCase[] {
     const ir: ClusterIr = {
       name: `${BASE_CLUSTER}/btp-${o.metadata.name}`,
       discovery: dns ? "dns" : "static",
-      endpoints: dns ? [{ host: "localhost", port: 1 }] : [],
+      endpoints: dns ? [{ host: "localhost", port: 1 }] : policy?.loadBalancer?.zoneAware ? ZONED_ENDPOINTS : [],
       // A gRPC health check needs an HTTP/2 backend (variantProblem); `http2` acts on HTTP/2 backends only.
       protocol: policy?.healthCheck?.active?.grpc || policy?.http2 ? "h2c" : "http1",
       ...(policy ? { policy } : {}),

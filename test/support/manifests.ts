@@ -96,3 +96,44 @@ spec:
   rules: [{ backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }] }]
 `;
 }
+
+/** One EndpointSlice of {@link serviceYaml}: an endpoint address (127.0.0.1 unless given) on a port, in a zone. */
+export interface SliceEndpoint {
+  readonly port: number;
+  readonly zone?: string;
+  readonly address?: string;
+}
+
+/**
+ * Service `default/<name>` with port `port` (named http) and an EndpointSlice per entry of `slices`; `clusterIP`
+ * sets the Service's cluster IP (none: the field is absent).
+ */
+export function serviceYaml(name: string, port: number, slices: readonly SliceEndpoint[], clusterIP?: string): string {
+  const service = `apiVersion: v1
+kind: Service
+metadata: { name: ${name}, namespace: default }
+spec:
+${clusterIP !== undefined ? `  clusterIP: ${clusterIP}\n` : ""}  ports: [{ name: http, port: ${port} }]
+`;
+  const slice = (s: SliceEndpoint, i: number): string => `apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ${name}-${i}
+  namespace: default
+  labels: { kubernetes.io/service-name: ${name} }
+addressType: IPv4
+ports: [{ name: http, port: ${s.port} }]
+endpoints: [{ addresses: [${s.address ?? "127.0.0.1"}]${s.zone !== undefined ? `, zone: ${s.zone}` : ""} }]
+`;
+  return [service, ...slices.map(slice)].join("---\n");
+}
+
+/** An HTTPRoute `default/<name>` for `host` to port `port` of the Service `service`. */
+export function serviceRouteYaml(name: string, host: string, service: string, port: number): string {
+  return httpRouteYaml(
+    name,
+    host,
+    `    - matches: [{ path: { type: PathPrefix, value: / } }]
+      backendRefs: [{ name: ${service}, port: ${port} }]`,
+  );
+}

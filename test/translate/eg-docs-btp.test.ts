@@ -29,7 +29,7 @@ interface Expectation {
 
 /** File (without .yaml) → expectation for each of its BackendTrafficPolicies; every file must be listed. */
 const EXPECTED: Readonly<Record<string, Expectation>> = {
-  "backend-utilization": { accepted: false, field: "spec.loadBalancer" },
+  "backend-utilization": { accepted: true },
   "bandwidth-limit-request": { accepted: true },
   "bandwidth-limit-response": { accepted: true },
   "circuitbreaker-for-route": { accepted: true },
@@ -67,7 +67,7 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   "response-override-source-backend": { accepted: false, field: "spec.responseOverride" },
   "response-override-source-local": { accepted: false, field: "spec.responseOverride" },
   "retry-for-route": { accepted: true },
-  "zone-aware-routing": { accepted: false, field: "spec.loadBalancer" },
+  "zone-aware-routing": { accepted: false, field: "spec.loadBalancer.zoneAware.preferLocal" },
 };
 
 /**

@@ -84,6 +84,7 @@ function backendTrafficSummary(r: RouteIr): unknown {
     ...(r.retry ? { retry: r.retry } : {}),
     ...(r.timeouts ? { timeouts: r.timeouts } : {}),
     ...(r.traffic ? { traffic: r.traffic } : {}),
+    ...(r.responseHeaders ? { responseHeaders: r.responseHeaders } : {}),
     ...(r.action.kind === "forward" ? { clusters: r.action.destinations.map((d) => d.cluster) } : {}),
   };
 }

@@ -10,9 +10,18 @@ import { stringify } from "yaml";
 import { expandAny } from "../../proto/any";
 import { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { RouteAction_HashPolicy } from "../../proto/gen/envoy/config/route/v3/route_components";
+import { ClusterLoadAssignment } from "../../proto/gen/envoy/config/endpoint/v3/endpoint";
+import type { ClusterIr } from "../../operator/src/ir/xds-ir";
 import { variantProblem } from "../../operator/src/translate/policies/backend-traffic-cluster";
+import { buildLoadAssignment } from "../../operator/src/xds/translate/cluster";
 import { clusterCases } from "../support/btp-cluster";
 import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
+
+/** The variant's ClusterLoadAssignment, through the encoder and back. */
+function loadAssignmentJson(ir: ClusterIr): unknown {
+  const cla = buildLoadAssignment(ir);
+  return ClusterLoadAssignment.toJSON(ClusterLoadAssignment.decode(ClusterLoadAssignment.encode(cla).finish()));
+}
 
 /** What each policy's cluster-level settings become. */
 export function renderClusterSettings(inFile: string): string {
@@ -28,6 +37,7 @@ export function renderClusterSettings(inFile: string): string {
       ir: c.policy ?? null,
       ...(valid ? { cluster: expandAny(cluster) } : {}),
       ...(valid && hash.length > 0 ? { routeHashPolicy: hash } : {}),
+      ...(valid && c.policy?.loadBalancer?.zoneAware ? { loadAssignment: loadAssignmentJson(c.ir) } : {}),
     };
   });
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");

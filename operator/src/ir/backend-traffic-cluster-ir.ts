@@ -41,12 +41,49 @@ export type HashKeyIr =
       readonly attributes?: readonly { readonly name: string; readonly value: string }[];
     };
 
+/**
+ * BackendUtilization: Envoy's client-side weighted round robin, with weights from the ORCA load reports the
+ * endpoints send in their responses (`endpoint-load-metrics` headers or trailers). Absent parts: Envoy's defaults.
+ */
+export interface BackendUtilizationIr {
+  /** Time an endpoint must report before its weight is used. @default 10s (Envoy's) */
+  readonly blackoutPeriodMs?: number;
+  /** Time after which an endpoint's last report stops counting. @default 3m (Envoy's) */
+  readonly weightExpirationPeriodMs?: number;
+  /** Time between weight updates (Envoy uses at least 100 ms). @default 1s (Envoy's) */
+  readonly weightUpdatePeriodMs?: number;
+  /** Multiplier of the error rate added to utilization (`errorUtilizationPenaltyPercent` / 100). */
+  readonly errorUtilizationPenalty?: number;
+  /** ORCA metric names read as utilization when the report has no application utilization. */
+  readonly metricNames?: readonly string[];
+  /** Keep the ORCA headers in the answer to the client; otherwise the routes remove them. @default false */
+  readonly keepResponseHeaders?: boolean;
+}
+
+/** Zone-aware load balancing: weights per zone (the endpoints' zones become CLA localities). */
+export interface ZoneAwareIr {
+  /**
+   * Weight of each zone, by zone name; a zone not listed weighs 1 (Envoy Gateway's default). Envoy's
+   * locality-weighted load balancing shares requests between zones by these weights.
+   */
+  readonly weightedZones: readonly { readonly zone: string; readonly weight: number }[];
+}
+
 /** Load balancing of a policy variant's requests over its endpoints. */
 export interface LoadBalancerIr {
-  /** Algorithm (ConsistentHash is Envoy's Maglev). */
-  readonly type: "RoundRobin" | "Random" | "LeastRequest" | "ConsistentHash";
-  /** Ramp-up window of new endpoints (RoundRobin, LeastRequest). */
+  /** Algorithm (ConsistentHash is Envoy's Maglev; BackendUtilization its client-side weighted round robin). */
+  readonly type: "RoundRobin" | "Random" | "LeastRequest" | "ConsistentHash" | "BackendUtilization";
+  /** Ramp-up window of new endpoints (RoundRobin, LeastRequest, BackendUtilization). */
   readonly slowStartWindowMs?: number;
+  /** BackendUtilization settings. */
+  readonly backendUtilization?: BackendUtilizationIr;
+  /**
+   * Headers naming the endpoint (`ip:port`, or a comma-separated list) a request goes to, tried in order
+   * (`endpointOverride`, Envoy's override_host policy); the algorithm above picks when none names an endpoint.
+   */
+  readonly overrideHeaders?: readonly string[];
+  /** Zone-aware balancing (`zoneAware.weightedZones`). */
+  readonly zoneAware?: ZoneAwareIr;
   /** Maglev table size, a prime up to 5000011 (ConsistentHash). @default 65537 */
   readonly tableSize?: number;
   /**

@@ -64,4 +64,9 @@ export interface ClusterPolicyIr {
   readonly dns?: DnsIr;
   /** `useClientProtocol`: requests go to the backend in the client's HTTP version (HTTP/1.1 or HTTP/2). */
   readonly useClientProtocol?: true;
+  /**
+   * `routingType: Service`: a Kubernetes Service backend is reached at its cluster IP and Service port (kube-proxy
+   * picks the pod) instead of its endpoints; no effect on other backends (Backend resources, headless Services).
+   */
+  readonly routingType?: "Service";
 }

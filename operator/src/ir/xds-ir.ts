@@ -381,6 +381,8 @@ export interface EndpointIr {
   readonly host: string;
   /** Port. */
   readonly port: number;
+  /** Zone (EndpointSlice endpoint or Backend endpoint `zone`); a locality of zone-aware variants. */
+  readonly zone?: string;
 }
 
 /** An upstream cluster (one per Service port or Backend). */
@@ -391,6 +393,11 @@ export interface ClusterIr {
   readonly discovery: "static" | "dns";
   /** Endpoints. */
   readonly endpoints: readonly EndpointIr[];
+  /**
+   * A Kubernetes Service's cluster IP and Service port, the one endpoint of its `routingType: Service` policy
+   * variants; absent for other backends and for Services without a cluster IP (headless).
+   */
+  readonly serviceAddress?: EndpointIr;
   /** Upstream HTTP protocol. */
   readonly protocol: "http1" | "h2c";
   /** TLS to the backend (from a BackendTLSPolicy); absent for plaintext. */

@@ -41,6 +41,8 @@ export interface EndpointSlice {
   readonly endpoints?: readonly {
     readonly addresses: readonly string[];
     readonly conditions?: { readonly ready?: boolean; readonly serving?: boolean; readonly terminating?: boolean };
+    /** Zone of the endpoint (topology.kubernetes.io/zone of its node). */
+    readonly zone?: string;
   }[];
   /** Ports. */
   readonly ports?: readonly { readonly name?: string; readonly port?: number; readonly protocol?: string }[];

@@ -9,6 +9,8 @@ export const DEFAULT_CONTROLLER_NAME = "gateway.envoyproxy.io/gatewayclass-contr
 
 /** One endpoint of a Backend: an IP, a hostname or a unix socket. */
 export interface BackendEndpoint {
+  /** Zone of the endpoint (for zone-aware load balancing). */
+  readonly zone?: string;
   /** IP address and port. */
   readonly ip?: {
     /** IPv4 or IPv6 address. */

@@ -133,6 +133,7 @@ export class BackendIndex {
       endpoints: policy.fail ? [] : dedupe(endpoints),
       protocol: port.appProtocol === "kubernetes.io/h2c" ? "h2c" : "http1",
       ...(policy.tls ? { tls: policy.tls } : {}),
+      ...serviceAddressOf(svc, port),
     };
   }
 
@@ -199,10 +200,10 @@ export class BackendIndex {
       const problem = this.endpointProblem(ep);
       if (problem === UNSUPPORTED_ENDPOINT) reason = Reason.UnsupportedValue;
       if (problem !== undefined) refused.push(`${where} ${problem}`);
-      else if (ep.ip) endpoints.push({ host: ep.ip.address, port: ep.ip.port });
+      else if (ep.ip) endpoints.push(withZone({ host: ep.ip.address, port: ep.ip.port }, ep.zone));
       else if (ep.fqdn) {
         dns = true;
-        endpoints.push({ host: ep.fqdn.hostname, port: ep.fqdn.port });
+        endpoints.push(withZone({ host: ep.fqdn.hostname, port: ep.fqdn.port }, ep.zone));
       }
     }
     if (refused.length > 0) return { problem: refused.join("; "), reason };
@@ -275,10 +276,23 @@ function sliceEndpoints(slices: readonly EndpointSlice[], port: ServicePort): En
     const targetPort = sp?.port ?? fallbackPort;
     for (const ep of slice.endpoints ?? []) {
       if (ep.conditions?.ready === false) continue;
-      for (const host of ep.addresses) endpoints.push({ host, port: targetPort });
+      for (const host of ep.addresses) endpoints.push(withZone({ host, port: targetPort }, ep.zone));
     }
   }
   return endpoints;
+}
+
+/** The Service's cluster IP and port (routingType Service), when it has a cluster IP (not headless). */
+function serviceAddressOf(svc: Service, port: ServicePort): { serviceAddress?: EndpointIr } {
+  const ip = svc.spec.clusterIP;
+  return typeof ip === "string" && ip !== "" && ip !== "None" && parseIp(ip)
+    ? { serviceAddress: { host: ip, port: port.port } }
+    : {};
+}
+
+/** The endpoint with its zone, when it has one. */
+function withZone(e: EndpointIr, zone: string | undefined): EndpointIr {
+  return typeof zone === "string" && zone !== "" ? { ...e, zone } : e;
 }
 
 function dedupe(eps: EndpointIr[]): EndpointIr[] {

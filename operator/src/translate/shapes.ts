@@ -276,6 +276,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
           ip: obj({ address: str, port }, "address", "port"),
           fqdn: obj({ hostname: str, port }, "hostname", "port"),
           unix: obj({ path: str }, "path"),
+          zone: str,
         }),
       ),
       appProtocols: strings,
@@ -322,6 +323,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
           {
             addresses: strings,
             conditions: obj({ ready: "boolean", serving: "boolean", terminating: "boolean" }),
+            zone: str,
           },
           "addresses",
         ),

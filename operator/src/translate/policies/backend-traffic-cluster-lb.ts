@@ -1,52 +1,220 @@
 /**
- * BackendTrafficPolicy `loadBalancer` → LoadBalancerIr: RoundRobin, Random, LeastRequest (with slowStart) and
- * ConsistentHash (Maglev; the key from the source IP, headers, a cookie or query parameters; tableSize). The
- * BackendUtilization and DynamicModule types, endpointOverride and zoneAware are not implemented: a policy
- * using them is refused with a message naming them. Checks follow Envoy Gateway v1.9's schema rules (the file
- * provider has no API server to run them) and what Envoy refuses (empty or invalid names, a table size that is
- * not a prime).
+ * BackendTrafficPolicy `loadBalancer` → LoadBalancerIr: RoundRobin, Random, LeastRequest (with slowStart),
+ * ConsistentHash (Maglev; the key from the source IP, headers, a cookie or query parameters; tableSize),
+ * BackendUtilization (Envoy's client-side weighted round robin over ORCA load reports), endpointOverride (Envoy's
+ * override_host policy around the algorithm) and zoneAware.weightedZones (locality-weighted balancing over the
+ * endpoints' zones). Not implemented, refused with a message naming them: the DynamicModule type (Envoy 1.36 has
+ * no dynamic module load balancer), weightedZones with BackendUtilization (Envoy 1.36 has no wrr_locality policy), zoneAware.preferLocal (Envoy's zone-aware routing needs the proxy's own zone
+ * and a local cluster in its bootstrap, which egts does not write) and backendUtilization.outOfBand (Envoy 1.36
+ * does not implement out-of-band ORCA reports). Checks follow Envoy Gateway v1.9's schema rules and messages (the
+ * file provider has no API server to run them) and what Envoy refuses (empty or invalid names, a table size that
+ * is not a prime).
  */
-import type { HashKeyIr, LoadBalancerIr } from "../../ir/backend-traffic-cluster-ir";
-import type { ConsistentHash, Cookie, LoadBalancer } from "../../resources/backend-cluster";
+import type { BackendUtilizationIr, HashKeyIr, LoadBalancerIr, ZoneAwareIr } from "../../ir/backend-traffic-cluster-ir";
+import type {
+  BackendUtilization,
+  ConsistentHash,
+  Cookie,
+  EndpointOverride,
+  LoadBalancer,
+  ZoneAware,
+} from "../../resources/backend-cluster";
 import { headerNameProblem, quote, textProblem } from "../validate-values";
-import { defined, durationOf } from "./backend-traffic-values";
+import { defined, durationOf, UINT32_MAX, wholeOf } from "./backend-traffic-values";
 
 /** The `loadBalancer` paths implemented. */
 export const LOAD_BALANCER_FIELDS: readonly string[] = [
   "loadBalancer.type",
   "loadBalancer.consistentHash",
   "loadBalancer.slowStart",
+  "loadBalancer.backendUtilization.blackoutPeriod",
+  "loadBalancer.backendUtilization.weightExpirationPeriod",
+  "loadBalancer.backendUtilization.weightUpdatePeriod",
+  "loadBalancer.backendUtilization.errorUtilizationPenaltyPercent",
+  "loadBalancer.backendUtilization.metricNamesForComputingUtilization",
+  "loadBalancer.backendUtilization.keepResponseHeaders",
+  "loadBalancer.endpointOverride",
+  "loadBalancer.zoneAware.weightedZones",
 ];
 
-const TYPES: readonly LoadBalancerIr["type"][] = ["RoundRobin", "Random", "LeastRequest", "ConsistentHash"];
+const TYPES: readonly LoadBalancerIr["type"][] = [
+  "RoundRobin",
+  "Random",
+  "LeastRequest",
+  "ConsistentHash",
+  "BackendUtilization",
+];
 /** Envoy's largest Maglev table (and Envoy Gateway's limit). */
 const MAX_TABLE_SIZE = 5_000_011;
 const AT = "spec.loadBalancer";
+
+/** Why the DynamicModule type is refused. */
+export const DYNAMIC_MODULE_REFUSAL =
+  "DynamicModule is not implemented by egts: Envoy 1.36, the proxy egts runs, has no dynamic module load balancer (envoy.load_balancing_policies.dynamic_modules), and egts does not implement the EnvoyProxy dynamicModules allowlist";
+
+/** True when `lb`'s type and the presence of `field` disagree: one is set without the other. */
+const pairs = (lb: LoadBalancer, type: string, field: keyof LoadBalancer): boolean =>
+  (lb.type === type) !== (lb[field] !== undefined);
+const preferLocal = (lb: LoadBalancer): boolean => lb.zoneAware?.preferLocal !== undefined;
+
+/** Envoy Gateway's schema rules on the combinations of the fields (its messages), and egts's own. */
+const COMBINATION_RULES: readonly { readonly broken: (lb: LoadBalancer) => boolean; readonly message: string }[] = [
+  {
+    broken: (lb) => pairs(lb, "ConsistentHash", "consistentHash"),
+    message: `${AT}: If LoadBalancer type is consistentHash, consistentHash field needs to be set.`,
+  },
+  {
+    broken: (lb) => pairs(lb, "BackendUtilization", "backendUtilization"),
+    message: `${AT}: If LoadBalancer type is BackendUtilization, backendUtilization field needs to be set.`,
+  },
+  {
+    broken: (lb) => pairs(lb, "DynamicModule", "dynamicModule"),
+    message: `${AT}: If LoadBalancer type is DynamicModule, dynamicModule field needs to be set.`,
+  },
+  {
+    broken: (lb) => lb.slowStart !== undefined && ["Random", "ConsistentHash", "DynamicModule"].includes(lb.type),
+    message: `${AT}.slowStart: Currently SlowStart is only supported for RoundRobin, LeastRequest, and BackendUtilization load balancers.`,
+  },
+  {
+    broken: (lb) => lb.type === "ConsistentHash" && preferLocal(lb),
+    message: `${AT}.zoneAware: PreferLocal zone-aware routing is not supported for ConsistentHash load balancers. Use weightedZones instead.`,
+  },
+  {
+    broken: (lb) => lb.type === "BackendUtilization" && preferLocal(lb),
+    message: `${AT}.zoneAware: PreferLocal zone-aware routing is not currently supported for BackendUtilization load balancers. Only WeightedZones can be used with BackendUtilization.`,
+  },
+  {
+    broken: (lb) => lb.type === "BackendUtilization" && lb.zoneAware?.weightedZones !== undefined,
+    message: `${AT}.zoneAware.weightedZones: not implemented by egts with BackendUtilization: Envoy Gateway wraps the client-side weighted round robin in Envoy's wrr_locality policy for it, which Envoy 1.36 does not have ("didn't find a registered load balancer factory implementation ... envoy.load_balancing_policies.wrr_locality")`,
+  },
+  {
+    broken: (lb) => lb.type === "DynamicModule" && lb.zoneAware !== undefined,
+    message: `${AT}.zoneAware: ZoneAware routing is not supported for DynamicModule load balancers.`,
+  },
+  {
+    broken: (lb) => preferLocal(lb) && lb.zoneAware?.weightedZones !== undefined,
+    message: `${AT}.zoneAware: ZoneAware PreferLocal and WeightedZones cannot be specified together.`,
+  },
+  {
+    broken: (lb) => lb.type === "DynamicModule" && lb.endpointOverride !== undefined,
+    message: `${AT}.endpointOverride: EndpointOverride is not supported for DynamicModule load balancers.`,
+  },
+];
 
 /** The load balancer of `lb`; undefined when it is not set or is unusable (then reported). */
 export function loadBalancerOf(lb: LoadBalancer | undefined, invalid: string[]): LoadBalancerIr | undefined {
   if (!lb) return undefined;
   const type = lb.type as LoadBalancerIr["type"];
-  if (!TYPES.includes(type)) {
-    invalid.push(`${AT}.type: ${quote(String(lb.type))} is not implemented (supported: ${TYPES.join(", ")})`);
+  const before = invalid.length;
+  invalid.push(...COMBINATION_RULES.filter((r) => r.broken(lb)).map((r) => r.message));
+  if ((lb.type as string) === "DynamicModule") {
+    invalid.push(`${AT}.type: ${DYNAMIC_MODULE_REFUSAL}`);
     return undefined;
   }
-  const before = invalid.length;
-  if ((type === "ConsistentHash") !== (lb.consistentHash !== undefined)) {
-    invalid.push(`${AT}: If LoadBalancer type is consistentHash, consistentHash field needs to be set.`);
-  }
-  if (lb.slowStart !== undefined && (type === "Random" || type === "ConsistentHash")) {
-    invalid.push(
-      `${AT}.slowStart: Currently SlowStart is only supported for RoundRobin, LeastRequest, and BackendUtilization load balancers.`,
-    );
+  if (!TYPES.includes(type)) {
+    invalid.push(`${AT}.type: ${quote(String(lb.type))} must be one of ${TYPES.join(", ")}, DynamicModule`);
+    return undefined;
   }
   const slowStartWindowMs = durationOf(`${AT}.slowStart.window`, lb.slowStart?.window, invalid);
   if (lb.slowStart !== undefined && lb.slowStart.window === undefined) {
     invalid.push(`${AT}.slowStart.window: must be set`);
   }
   const hash = type === "ConsistentHash" && lb.consistentHash ? consistentHashOf(lb.consistentHash, invalid) : {};
+  const backendUtilization =
+    type === "BackendUtilization" && lb.backendUtilization
+      ? backendUtilizationOf(lb.backendUtilization, invalid)
+      : undefined;
+  const overrideHeaders = lb.endpointOverride ? overrideHeadersOf(lb.endpointOverride, invalid) : undefined;
+  const zoneAware = lb.zoneAware ? zoneAwareOf(lb.zoneAware, invalid) : undefined;
   if (invalid.length > before) return undefined;
-  return defined<LoadBalancerIr>({ type, slowStartWindowMs, ...hash });
+  return defined<LoadBalancerIr>({
+    type,
+    slowStartWindowMs,
+    ...hash,
+    backendUtilization,
+    overrideHeaders,
+    zoneAware,
+  });
+}
+
+/** BackendUtilization's settings (out-of-band reports refused: Envoy 1.36 does not implement them). */
+function backendUtilizationOf(bu: BackendUtilization, invalid: string[]): BackendUtilizationIr {
+  const at = `${AT}.backendUtilization`;
+  if (bu.outOfBand !== undefined)
+    invalid.push(
+      `${at}.outOfBand: not implemented by egts: Envoy 1.36, the proxy egts runs, does not implement out-of-band ORCA load reports (it reads the reports in responses only)`,
+    );
+  const penalty = wholeOf(`${at}.errorUtilizationPenaltyPercent`, bu.errorUtilizationPenaltyPercent, invalid);
+  const names = bu.metricNamesForComputingUtilization;
+  if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== "string" || n === "")))
+    invalid.push(`${at}.metricNamesForComputingUtilization: ${JSON.stringify(names)} must be a list of metric names`);
+  return defined<BackendUtilizationIr>({
+    blackoutPeriodMs: durationOf(`${at}.blackoutPeriod`, bu.blackoutPeriod, invalid),
+    weightExpirationPeriodMs: durationOf(`${at}.weightExpirationPeriod`, bu.weightExpirationPeriod, invalid),
+    weightUpdatePeriodMs: durationOf(`${at}.weightUpdatePeriod`, bu.weightUpdatePeriod, invalid),
+    errorUtilizationPenalty: penalty !== undefined ? penalty / 100 : undefined,
+    metricNames: names && names.length > 0 ? [...names] : undefined,
+    keepResponseHeaders: bu.keepResponseHeaders === true ? true : undefined,
+  });
+}
+
+/** The headers of `endpointOverride.extractFrom` (1 to 10, each a valid header name). */
+function overrideHeadersOf(eo: EndpointOverride, invalid: string[]): readonly string[] | undefined {
+  const at = `${AT}.endpointOverride.extractFrom`;
+  const from: readonly unknown[] = Array.isArray(eo.extractFrom) ? eo.extractFrom : [];
+  if (from.length < 1 || from.length > 10) {
+    invalid.push(`${at}: must have from 1 to 10 items (${from.length} given)`);
+    return undefined;
+  }
+  const headers: string[] = [];
+  from.forEach((item, i) => {
+    const header = (item as { header?: unknown } | null)?.header;
+    const problem = typeof header === "string" ? headerNameProblem(header) : undefined;
+    if (typeof header !== "string") invalid.push(`${at}[${i}].header: must be set`);
+    else if (problem !== undefined) invalid.push(`${at}[${i}].header: ${quote(header)} ${problem}`);
+    else headers.push((header as string).toLowerCase());
+  });
+  return headers;
+}
+
+/** `zoneAware.weightedZones` (preferLocal is refused: see the file comment). */
+function zoneAwareOf(za: ZoneAware, invalid: string[]): ZoneAwareIr | undefined {
+  const at = `${AT}.zoneAware`;
+  if (za.preferLocal !== undefined) {
+    invalid.push(
+      `${at}.preferLocal: not implemented by egts: Envoy's zone-aware routing needs the proxy's own zone and a local cluster in its bootstrap, which egts does not write (weightedZones is implemented)`,
+    );
+    return undefined;
+  }
+  const list: readonly unknown[] = Array.isArray(za.weightedZones) ? za.weightedZones : [];
+  if (list.length === 0) {
+    invalid.push(`${at}: must set weightedZones`);
+    return undefined;
+  }
+  const seen = new Set<string>();
+  const weightedZones: { zone: string; weight: number }[] = [];
+  list.forEach((item, i) => {
+    const { zone, weight } = (item ?? {}) as { zone?: unknown; weight?: unknown };
+    const zoneProblem =
+      typeof zone !== "string" ? "must be set" : seen.has(zone) ? "is listed twice" : textProblem(zone);
+    if (zoneProblem !== undefined)
+      invalid.push(`${at}.weightedZones[${i}].zone: ${quote(String(zone))} ${zoneProblem}`);
+    // Envoy refuses a locality weight of 0 (LocalityLbEndpoints.load_balancing_weight is at least 1).
+    const w = wholeOf(`${at}.weightedZones[${i}].weight`, weight ?? null, invalid, 1, UINT32_MAX);
+    if (typeof zone === "string" && zoneProblem === undefined && w !== undefined) {
+      seen.add(zone);
+      weightedZones.push({ zone, weight: w });
+    }
+  });
+  return { weightedZones: weightedZones.sort((a, b) => (a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0)) };
+}
+
+/** The headers ORCA load reports travel in (Envoy Gateway removes them from the answer to the client). */
+export const ORCA_HEADERS: readonly string[] = ["endpoint-load-metrics", "endpoint-load-metrics-bin"];
+
+/** The response headers a route sent to a variant with `lb` removes: the ORCA load reports, unless kept. */
+export function orcaHeadersToRemove(lb: LoadBalancerIr | undefined): readonly string[] {
+  return lb?.backendUtilization && !lb.backendUtilization.keepResponseHeaders ? ORCA_HEADERS : [];
 }
 
 /** The Maglev table size and the hash keys of `ch`. */

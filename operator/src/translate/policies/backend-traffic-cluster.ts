@@ -24,6 +24,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   ...CONNECTION_FIELDS,
   "http2",
   "useClientProtocol",
+  "routingType",
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -41,8 +42,30 @@ export function translateClusterSettings(
     http2: spec.http2 ? http2Of(spec.http2, invalid) : undefined,
     dns: dnsOf(spec.dns, invalid),
     useClientProtocol: spec.useClientProtocol === true ? true : undefined,
+    routingType: routingTypeOf(spec.routingType, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/**
+ * `routingType`: Service, or nothing for Endpoint (routing to the endpoints, the default: egts does not implement
+ * the EnvoyProxy's routingType it would override).
+ */
+function routingTypeOf(value: unknown, invalid: string[]): "Service" | undefined {
+  if (value === undefined || value === "Endpoint") return undefined;
+  if (value === "Service") return "Service";
+  invalid.push(`spec.routingType: ${JSON.stringify(value)} must be Service or Endpoint`);
+  return undefined;
+}
+
+/**
+ * Why `routingType: Service` does not apply to a backend (it keeps routing to its endpoints, as in Envoy Gateway),
+ * for a Warning; undefined when it applies or is not set.
+ */
+export function routingTypeWarning(policy: ClusterPolicyIr, base: ClusterIr): string | undefined {
+  if (policy.routingType !== "Service" || base.serviceAddress) return undefined;
+  const what = base.name.startsWith("service/") ? "a headless Service (no cluster IP)" : "not a Kubernetes Service";
+  return `spec.routingType: Service does not apply to ${base.name}, ${what}: it keeps routing to its endpoints`;
 }
 
 /**

@@ -21,6 +21,7 @@ import type { ClusterPolicyIr, RouteTrafficIr } from "../../ir/backend-traffic-i
 import type {
   ClusterIr,
   GatewayXdsIr,
+  HeaderModIr,
   HttpListenerIr,
   RouteIr,
   TcpChainIr,
@@ -34,7 +35,13 @@ import type { GatewayState, ListenerState } from "../gateway";
 import { hostnameMatches, listenerRank } from "../hostnames";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
-import { CLUSTER_FIELDS, translateClusterSettings, variantProblem } from "./backend-traffic-cluster";
+import {
+  CLUSTER_FIELDS,
+  routingTypeWarning,
+  translateClusterSettings,
+  variantProblem,
+} from "./backend-traffic-cluster";
+import { orcaHeadersToRemove } from "./backend-traffic-cluster-lb";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { FILTER_FIELDS, translateRouteFilters } from "./backend-traffic-filters";
 import { withInlineBodies } from "./backend-traffic-response-override";
@@ -248,6 +255,7 @@ function withBackendProblems(
 ): Decision {
   const settings = d.t.cluster?.ir;
   if (!settings || r.action.kind !== "forward") return d;
+  warnRoutingType(d, r, clusters, book);
   const problems = [
     ...new Set(
       r.action.destinations.flatMap((dst) => {
@@ -263,6 +271,24 @@ function withBackendProblems(
     for (const m of problems)
       for (const anc of owner.target.ancestors) book.reject(owner.policy, anc, PolicyReason.Invalid, m);
   return { ...d, t: { ...d.t, invalid: [...d.t.invalid, ...problems] } };
+}
+
+/** A Warning on the policy for each backend of the route `routingType: Service` does not apply to. */
+function warnRoutingType(
+  d: Decision,
+  r: RouteIr,
+  clusters: ReadonlyMap<string, ClusterIr>,
+  book: PolicyStatusBook,
+): void {
+  const settings = d.t.cluster?.ir;
+  const owner = d.t.owner;
+  if (settings?.routingType !== "Service" || !owner || r.action.kind !== "forward") return;
+  for (const dst of r.action.destinations) {
+    const base = dst.cluster !== undefined ? clusters.get(dst.cluster) : undefined;
+    const warning = base ? routingTypeWarning(settings, base) : undefined;
+    if (warning)
+      for (const anc of owner.target.ancestors) book.warn(owner.policy, anc, "UnsupportedRoutingType", warning);
+  }
 }
 
 /** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
@@ -414,7 +440,9 @@ class Variants {
       const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
       if (!base) return dst;
       const name = `${base.name}/btp-${settings.suffix}`;
-      if (!this.made.has(name)) this.made.set(name, { ...base, name, policy: settings.ir });
+      const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
+      const endpoints = service ? [service] : base.endpoints;
+      if (!this.made.has(name)) this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
       return { ...dst, cluster: name };
     });
   }
@@ -444,6 +472,7 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   if (t.unimplemented.length > 0) return r;
   if (t.invalid.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
   const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
+  const responseHeaders = withRemoved(r.responseHeaders, orcaHeadersToRemove(t.cluster?.ir.loadBalancer));
   const action =
     t.cluster && r.action.kind === "forward"
       ? { ...r.action, destinations: variants.of(r.action.destinations, t.cluster) }
@@ -456,7 +485,15 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
     ...(t.traffic ? { traffic: t.traffic } : {}),
     ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
     ...(t.action.upgrades ? { upgrades: t.action.upgrades } : {}),
+    ...(responseHeaders ? { responseHeaders } : {}),
   };
+}
+
+/** `mods` also removing `names` (those it does not remove yet); unchanged when there are none. */
+function withRemoved(mods: HeaderModIr | undefined, names: readonly string[]): HeaderModIr | undefined {
+  const extra = names.filter((n) => !(mods?.remove ?? []).includes(n));
+  if (extra.length === 0) return mods;
+  return { set: mods?.set ?? [], add: mods?.add ?? [], remove: [...(mods?.remove ?? []), ...extra] };
 }
 
 /** The translation of a chain's effective spec (one per distinct chain); undefined when it changes nothing. */

@@ -14,6 +14,7 @@ import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
 import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
+import { zoneLocalities } from "./cluster-policy-lb-zones";
 import { adsConfigSource, fileConfigSource } from "./config-source";
 import { preserveCaseHeaderKeyFormat } from "./listener-defaults";
 
@@ -85,13 +86,13 @@ function transportSocketOf(ir: ClusterIr): { transportSocket?: TransportSocket }
 
 /** Builds the endpoints of a cluster. */
 export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
+  const endpoint = (e: EndpointIr): ReturnType<typeof lbEndpoint> => withHealthCheckPort(lbEndpoint(e), ir);
+  const zoneAware = ir.policy?.loadBalancer?.zoneAware;
   return ClusterLoadAssignment.fromPartial({
     clusterName: ir.name,
-    endpoints: [
-      {
-        lbEndpoints: ir.endpoints.map((e) => withHealthCheckPort(lbEndpoint(e), ir)),
-      },
-    ],
+    endpoints: zoneAware
+      ? zoneLocalities(ir.endpoints, zoneAware, endpoint)
+      : [{ lbEndpoints: ir.endpoints.map(endpoint) }],
   });
 }
 
