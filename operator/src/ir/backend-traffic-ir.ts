@@ -12,6 +12,7 @@ import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
 import type {
+  AdmissionControlIr,
   CircuitBreakerIr,
   ConnectionIr,
   DnsIr,
@@ -64,4 +65,6 @@ export interface ClusterPolicyIr {
   readonly dns?: DnsIr;
   /** `useClientProtocol`: requests go to the backend in the client's HTTP version (HTTP/1.1 or HTTP/2). */
   readonly useClientProtocol?: true;
+  /** `admissionControl`: requests rejected at Envoy while the variant's recent success rate is low. */
+  readonly admissionControl?: AdmissionControlIr;
 }
