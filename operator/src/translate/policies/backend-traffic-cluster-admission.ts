@@ -1,12 +1,13 @@
 /**
  * BackendTrafficPolicy `admissionControl` → AdmissionControlIr, checked as Envoy Gateway v1.9's CRD checks it (the
  * file provider has no API server): samplingWindow at least 1s, minSuccessRate 1-100, rejectionAggression from 1,
- * minRequestRate from 0, maxRejectionPercent 0-100, HTTP success codes 100-599, gRPC success codes by name. As in
+ * minRequestRate from 0, maxRejectionPercent 0-100, HTTP success codes 100-599, gRPC success codes by name, and
+ * only on HTTP targets (Gateway, ListenerSet, HTTPRoute, GRPCRoute). As in
  * Envoy Gateway, it is a cluster setting: Envoy's admission_control filter runs as an upstream HTTP filter of the
  * policy variant (it has no per-route config), so it measures the success rate of that variant's requests.
  */
 import type { AdmissionControlIr } from "../../ir/backend-traffic-cluster-ir";
-import type { AdmissionControl } from "../../resources/backend-traffic-policy";
+import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { quote } from "../validate-values";
 import { defined, durationOf, wholeOf } from "./backend-traffic-values";
 
@@ -36,13 +37,22 @@ const GRPC_CODES: Readonly<Record<string, number>> = {
   Unauthenticated: 16,
 };
 
-/** The admission control of `ac`; undefined when unset or unusable (then reported). */
-export function admissionControlOf(
-  ac: AdmissionControl | undefined,
-  invalid: string[],
-): AdmissionControlIr | undefined {
+/** The target kinds Envoy Gateway's CRD allows a policy with `admissionControl` to have. */
+const HTTP_TARGET_KINDS = ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute"];
+
+/** The admission control of `spec`; undefined when unset or unusable (then reported). */
+export function admissionControlOf(spec: BackendTrafficPolicySpec, invalid: string[]): AdmissionControlIr | undefined {
+  const ac = spec.admissionControl;
   if (!ac) return undefined;
   const before = invalid.length;
+  const targets = [
+    ...(spec.targetRef ? [spec.targetRef] : []),
+    ...(spec.targetRefs ?? []),
+    ...(spec.targetSelectors ?? []),
+  ];
+  if (targets.some((r) => !HTTP_TARGET_KINDS.includes(String(r.kind)))) {
+    invalid.push("spec: admissionControl can only be used with HTTPRoute, GRPCRoute, Gateway, or ListenerSet targets");
+  }
   const criteria = ac.successCriteria;
   const out = defined<AdmissionControlIr>({
     samplingWindowMs: inEgWords("samplingWindow must be at least 1s", invalid, (scratch) =>

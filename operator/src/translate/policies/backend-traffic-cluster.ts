@@ -43,7 +43,7 @@ export function translateClusterSettings(
     http2: spec.http2 ? http2Of(spec.http2, invalid) : undefined,
     dns: dnsOf(spec.dns, invalid),
     useClientProtocol: spec.useClientProtocol === true ? true : undefined,
-    admissionControl: admissionControlOf(spec.admissionControl, invalid),
+    admissionControl: admissionControlOf(spec, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }
