@@ -118,6 +118,8 @@ const ROOTS = [
   "envoy/extensions/retry/host/previous_hosts/v3/previous_hosts.proto",
   "envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config.proto",
   "envoy/extensions/filters/http/admission_control/v3/admission_control.proto",
+  "envoy/extensions/filters/http/upstream_codec/v3/upstream_codec.proto",
+  "envoy/extensions/health_check/event_sinks/file/v3/file.proto",
   // Telemetry (EnvoyProxy): access loggers, tracers, stat sinks.
   "envoy/extensions/access_loggers/file/v3/file.proto",
   "envoy/extensions/access_loggers/stream/v3/stream.proto",

@@ -8,7 +8,9 @@
  * - timeout.http.maxConnectionDuration 1s: a client sending a request every 100 ms for 2.5 s makes Envoy open new
  *   backend connections as each one reaches a second;
  * - tcpKeepalive: Envoy's socket to the backend has a keepalive timer (`ss -o`), none without the policy;
- * - connection.preconnect perEndpointPercent 300: one request in flight makes Envoy open more than one connection.
+ * - connection.preconnect perEndpointPercent 300: one request in flight makes Envoy open more than one connection;
+ * - connection.socketBufferLimit 48Ki: Envoy's sockets to the backend have SO_RCVBUF / SO_SNDBUF of 48 KiB, which
+ *   Linux doubles (`ss -m`: rb98304, tb98304; without it, the kernel's defaults).
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -74,6 +76,12 @@ function startRecordingBackend(): Promise<{ server: Server; port: number; conns:
 function socketsTo(port: number): string[] {
   const out = execFileSync("ss", ["-tnoH", "state", "established", `dport = :${port}`], { encoding: "utf8" });
   return out.split("\n").filter((l) => l.trim() !== "");
+}
+
+/** `ss -m` socket memory of Envoy's established sockets to `port`: rb (receive) and tb (send buffer) of each. */
+function bufferSizesTo(port: number): { rb: number; tb: number }[] {
+  const out = execFileSync("ss", ["-tmnH", "state", "established", `dport = :${port}`], { encoding: "utf8" });
+  return [...out.matchAll(/rb(\d+),t\d+,tb(\d+)/g)].map((m) => ({ rb: Number(m[1]), tb: Number(m[2]) }));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -181,6 +189,26 @@ describe("standalone: BackendTrafficPolicy connection settings (real Envoy)", fu
     const timer = /timer:\(keepalive,([0-9.]+)(sec|ms)/.exec(lines.find((l) => l.includes("keepalive")) ?? "");
     const seconds = timer ? Number(timer[1]) / (timer[2] === "ms" ? 1000 : 1) : Number.NaN;
     assert.ok(seconds > 0 && seconds <= 7, `the first probe is due within the 7 s idle time (${seconds})`);
+  });
+
+  it("socketBufferLimit 48Ki: Envoy's sockets to the backend get SO_RCVBUF / SO_SNDBUF of 48 KiB", async () => {
+    const kernelDefault = bufferSizesTo(backend.port);
+    assert.ok(kernelDefault.length > 0, "Envoy holds connections to the backend");
+    assert.ok(
+      kernelDefault.every((b) => b.rb !== 98_304 || b.tb !== 98_304),
+      `before: ${JSON.stringify(kernelDefault)}`,
+    );
+    await applyPolicy(t, "btp.yaml", btpYaml("conn", "rec", "  connection: { socketBufferLimit: 48Ki }"));
+    const conns = await opened(async () => {
+      assert.equal((await httpGet(port, HOST)).status, 200);
+    });
+    assert.equal(conns.length, 1, "the new variant opened its connection");
+    // Linux doubles the values set (socket(7)); the variant's connection is the one with them.
+    const sizes = bufferSizesTo(backend.port);
+    assert.ok(
+      sizes.some((b) => b.rb === 98_304 && b.tb === 98_304),
+      `after: ${JSON.stringify(sizes)}`,
+    );
   });
 
   it("preconnect perEndpointPercent 300: one request in flight makes Envoy open more than one connection", async () => {

@@ -12,9 +12,15 @@
  * - active gRPC (grpc.health.v1, service name sent) towards an HTTP/2 Backend: an endpoint answering NOT_SERVING
  *   is taken out and comes back once SERVING;
  * - passive (consecutive5XxErrors 3): an endpoint answering 500 is ejected, then no request gets a 500;
- * - an empty health check path: Accepted=False naming the field, the route answers 500.
+ * - an empty health check path: Accepted=False naming the field, the route answers 500;
+ * - active.healthCheckLog to a file: with matches FailureSeriesStart and HealthyTransition, Envoy writes the
+ *   ejection of an endpoint whose /healthz fails and its return, and no passed probe; with no matches (every
+ *   outcome), every passed probe too.
  */
 import * as assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer, type Server } from "node:http";
 import { createServer as createH2cServer, type Http2Server } from "node:http2";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
@@ -23,6 +29,8 @@ import { gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "hc.example.com";
+/** Longest wait for Envoy to write its health check event log (it flushes log files every 10 s). */
+const FLUSH_WAIT_MS = 25_000;
 
 interface Endpoint {
   readonly name: string;
@@ -269,6 +277,72 @@ ${grpc.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n"
     assert.ok((first["500 b"] ?? 0) >= 3, `b answered 500 before its ejection: ${JSON.stringify(first)}`);
     const after = await answers(port, 60);
     assert.deepEqual(Object.keys(after).sort(), ["200 a", "200 c"], JSON.stringify(after));
+  });
+
+  describe("healthCheckLog", () => {
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), "egts-hc-log-"))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** The events Envoy wrote to `file` (one JSON object a line), for `endpoint`'s port. */
+    const events = (file: string, endpoint: Endpoint): Record<string, unknown>[] => {
+      const text = existsSync(file) ? readFileSync(file, "utf8") : "";
+      return text
+        .split("\n")
+        .filter((l) => l.trim() !== "")
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((e) => JSON.stringify(e.host).includes(`"port_value":${endpoint.port}`));
+    };
+    const kinds = (list: readonly Record<string, unknown>[]): string[] =>
+      list.map((e) => Object.keys(e).find((k) => k.endsWith("_event")) ?? "?");
+
+    it("FailureSeriesStart + HealthyTransition: the ejection and the return are logged, passed probes are not", async () => {
+      const file = join(dir, "transitions.log");
+      const log = `      healthCheckLog:
+        sinks: [{ type: File, file: { path: ${file} } }]
+        matches: [FailureSeriesStart, HealthyTransition]
+`;
+      await applyPolicy(
+        t,
+        "btp.yaml",
+        btpYaml("hc", "pool", active(`      type: HTTP\n      http: { path: /healthz }\n${log}`)),
+      );
+      await until(port, "all three endpoints serve", all);
+      eps[1].healthy = false;
+      await until(port, "b is taken out", (keys) => !keys.includes("200 b") && keys.every((k) => k.startsWith("200")));
+      eps[1].healthy = true;
+      await until(port, "b serves again", all);
+      // Envoy flushes its log files every 10 s (bootstrap file_flush_interval's default).
+      await eventually(
+        async () =>
+          ["eject_unhealthy_event", "add_healthy_event"].every((k) => kinds(events(file, eps[1])).includes(k)),
+        FLUSH_WAIT_MS,
+        "b's ejection and return logged",
+      );
+      const logged = kinds(events(file, eps[1]));
+      assert.ok(
+        !logged.includes("successful_health_check_event"),
+        `passed probes are not logged: ${logged.join(", ")}`,
+      );
+      const ejection = events(file, eps[1]).find((e) => "eject_unhealthy_event" in e);
+      assert.equal(ejection?.health_checker_type, "HTTP");
+      assert.match(String(ejection?.cluster_name), /\/btp-/);
+    });
+
+    it("no matches: every outcome is logged, passed probes included", async () => {
+      const file = join(dir, "all.log");
+      const log = `      healthCheckLog:\n        sinks: [{ type: File, file: { path: ${file} } }]\n`;
+      await applyPolicy(
+        t,
+        "btp.yaml",
+        btpYaml("hc", "pool", active(`      type: HTTP\n      http: { path: /healthz }\n${log}`)),
+      );
+      await eventually(
+        async () => kinds(events(file, eps[0])).filter((k) => k === "successful_health_check_event").length >= 3,
+        FLUSH_WAIT_MS,
+        "a's passed probes logged",
+      );
+    });
   });
 
   it("an empty health check path: Accepted=False naming the field, the route answers 500", async () => {

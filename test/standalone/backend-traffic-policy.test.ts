@@ -4,7 +4,8 @@
  * - without a policy a 503 reaches the client after one attempt;
  * - a Gateway-level `retry: {}` (Envoy Gateway's defaults: 503 retried, 2 retries) turns two 503s into a 200
  *   after 3 attempts, and three 503s into a 503 after 3;
- * - a route-level policy merged onto it (`mergeType: StrategicMerge`) with `numRetries: 4`, `retryOn` 5xx and a
+ * - a route-level policy merged onto it (`mergeType: StrategicMerge`) with `numRetries: 4`, `retryOn` 5xx,
+ *   `numAttemptsPerPriority: 2` (in Envoy's route config as the previous_priorities retry priority) and a
  *   `perRetry.timeout` of 300ms: an attempt that hangs is cut after 300ms and retried, the client gets a 200
  *   from the 2nd attempt well before the hang would end; its `timeout.http.requestTimeout: 1s` answers 504 when
  *   every attempt hangs; its `timeout.tcp.connectTimeout` puts the route on a policy cluster variant whose
@@ -104,6 +105,7 @@ ${httpRouteYaml("idle", "idle.example.com", RULE)}`,
         `  mergeType: StrategicMerge
   retry:
     numRetries: 4
+    numAttemptsPerPriority: 2
     retryOn: { triggers: [5xx] }
     perRetry: { timeout: 300ms, backOff: { baseInterval: 10ms, maxInterval: 20ms } }
   timeout:
@@ -129,6 +131,17 @@ ${httpRouteYaml("idle", "idle.example.com", RULE)}`,
     assert.ok(all.attempts >= 3, `attempts ${all.attempts} (300ms each within 1s)`);
     console.log(
       `      measured: hanging 1st attempt → 200 in ${cut.ms} ms (2 attempts); all hanging → 504 in ${all.ms} ms (${all.attempts} attempts)`,
+    );
+    // numAttemptsPerPriority: Envoy took the previous_priorities retry priority (its endpoints share priority 0,
+    // so the retries above are what it does with them).
+    const admin = await t?.gw.runner?.adminUrl("default/eg");
+    const routes = (await (await fetch(`${admin}/config_dump?resource=dynamic_route_configs`)).text()).replace(
+      /\s/g,
+      "",
+    );
+    assert.match(
+      routes,
+      /"retry_priority":\{"name":"envoy\.retry_priorities\.previous_priorities","typed_config":\{"@type":"[^"]+PreviousPrioritiesConfig","update_frequency":2\}\}/,
     );
   });
 

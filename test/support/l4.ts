@@ -38,10 +38,13 @@ export async function startUdpEcho(
   return { sock, port };
 }
 
-/** Sends `text` over a new TCP connection to 127.0.0.1:`port` and returns the first reply (3 s timeout). */
-export function tcpExchange(port: number, text: string): Promise<string> {
+/**
+ * Sends `text` over a new TCP connection to 127.0.0.1:`port` and returns the first reply (3 s timeout).
+ * @default localAddress the kernel's choice (127.0.0.1)
+ */
+export function tcpExchange(port: number, text: string, localAddress?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = tcpConnect(port, "127.0.0.1", () => s.write(text));
+    const s = tcpConnect({ port, host: "127.0.0.1", ...(localAddress ? { localAddress } : {}) }, () => s.write(text));
     s.once("data", (d: Buffer) => {
       resolve(d.toString());
       s.end();

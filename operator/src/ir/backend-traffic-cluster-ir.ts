@@ -131,6 +131,18 @@ export interface ActiveHealthCheckIr {
   readonly tcp?: { readonly send?: HealthPayloadIr; readonly receive?: HealthPayloadIr };
   /** gRPC health checking protocol probe. */
   readonly grpc?: { readonly service?: string };
+  /** Health check event log (`healthCheckLog`). */
+  readonly log?: HealthCheckLogIr;
+}
+
+/** Where Envoy writes health check events (its file event sink), and which probe outcomes it logs. */
+export interface HealthCheckLogIr {
+  /** Files the events are written to, as JSON lines (one sink each). */
+  readonly filePaths: readonly string[];
+  /** Log every failed probe (else only the first of a run and the transitions to unhealthy). */
+  readonly alwaysLogFailures: boolean;
+  /** Log every passed probe (else only the first of a run and the transitions to healthy). */
+  readonly alwaysLogSuccess: boolean;
 }
 
 /** Passive health checking (Envoy's outlier detection), with Envoy Gateway's defaults filled in. */
@@ -179,6 +191,8 @@ export interface ConnectionIr {
   };
   /** Soft limit of each connection's buffers, in bytes (`connection.bufferLimit`). @default 32768 (Envoy Gateway's) */
   readonly bufferLimitBytes?: number;
+  /** SO_RCVBUF and SO_SNDBUF of each socket to the backend, in bytes (`connection.socketBufferLimit`; Linux doubles them). */
+  readonly socketBufferLimitBytes?: number;
   /** Connections opened ahead of need, as ratios 1.0-3.0 (`connection.preconnect`). */
   readonly preconnect?: { readonly perEndpointRatio?: number; readonly predictiveRatio?: number };
   /** PROXY protocol header sent first on each connection (`proxyProtocol`). */
@@ -193,4 +207,26 @@ export interface DnsIr {
   readonly respectDnsTtl: boolean;
   /** Address families asked for. @default IPv4Preferred */
   readonly lookupFamily?: "IPv4" | "IPv6" | "IPv4Preferred" | "IPv6Preferred" | "IPv4AndIPv6";
+}
+
+/**
+ * Admission control (Envoy's admission_control filter on the variant's upstream requests): while the success
+ * rate over the sampling window is below the threshold, a share of requests is answered 503 by Envoy at once.
+ * Each absent value is Envoy's default.
+ */
+export interface AdmissionControlIr {
+  /** Window the success rate is measured over (Envoy rounds it to seconds). @default 30s */
+  readonly samplingWindowMs?: number;
+  /** Success rate, in percent, below which requests are rejected. @default 95 */
+  readonly minSuccessRate?: number;
+  /** Aggression of the rejection curve (1: linear). @default 1 */
+  readonly rejectionAggression?: number;
+  /** Requests per second below which nothing is rejected. @default 0 */
+  readonly minRequestRate?: number;
+  /** Highest rejection probability, in percent. @default 80 */
+  readonly maxRejectionPercent?: number;
+  /** HTTP status codes that are successes, as given. @default every code below 500 */
+  readonly httpSuccessStatuses?: readonly number[];
+  /** gRPC status codes that are successes, as given. @default every code but Envoy's server errors */
+  readonly grpcSuccessStatuses?: readonly number[];
 }

@@ -12,6 +12,7 @@ import type { LocalRateLimitIr } from "./local-rate-limit-ir";
 import type { ResponseOverrideRuleIr } from "./response-override-ir";
 
 import type {
+  AdmissionControlIr,
   CircuitBreakerIr,
   ConnectionIr,
   DnsIr,
@@ -69,4 +70,6 @@ export interface ClusterPolicyIr {
    * picks the pod) instead of its endpoints; no effect on other backends (Backend resources, headless Services).
    */
   readonly routingType?: "Service";
+  /** `admissionControl`: requests rejected at Envoy while the variant's recent success rate is low. */
+  readonly admissionControl?: AdmissionControlIr;
 }

@@ -139,6 +139,11 @@ export interface TcpChainIr {
   readonly tls?: DownstreamTlsIr;
   /** Weighted destinations; an invalid share's connections are refused. Empty: every connection is refused. */
   readonly destinations: readonly WeightedDestinationIr[];
+  /**
+   * The destinations hash connections by client address (a BackendTrafficPolicy's SourceIP ConsistentHash): one
+   * client address goes to one endpoint. @default false
+   */
+  readonly hashSourceIp?: true;
 }
 
 /** One UDP listener: datagrams are proxied (udp_proxy) to one route's backends. */
@@ -156,6 +161,11 @@ export interface UdpListenerIr {
    * with none valid, datagrams are dropped.
    */
   readonly destinations: readonly WeightedDestinationIr[];
+  /**
+   * Sessions are hashed by client address (a BackendTrafficPolicy's SourceIP ConsistentHash): one client address
+   * goes to one endpoint. @default false
+   */
+  readonly hashSourceIp?: true;
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
 }
@@ -299,6 +309,11 @@ export interface RetryIr {
     readonly perTryTimeoutMs?: number;
     /** Maximum backoff interval in milliseconds. */
     readonly maxBackoffMs?: number;
+    /**
+     * Attempts sent to one endpoint priority before the next ones go to another (Envoy's previous_priorities
+     * retry priority, `retry.numAttemptsPerPriority`); absent: all go to the highest healthy priority.
+     */
+    readonly attemptsPerPriority?: number;
   };
 }
 

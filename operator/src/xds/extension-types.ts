@@ -25,6 +25,7 @@ import { ProxyProtocolUpstreamTransport } from "../../../proto/gen/envoy/extensi
 import { RawBuffer } from "../../../proto/gen/envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer";
 import { Config as TcpStatsConfig } from "../../../proto/gen/envoy/extensions/transport_sockets/tcp_stats/v3/tcp_stats";
 import { PreviousHostsPredicate } from "../../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts";
+import { HealthCheckEventFileSink } from "../../../proto/gen/envoy/extensions/health_check/event_sinks/file/v3/file";
 import { FileAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/file/v3/file";
 import { StdoutAccessLog, StderrAccessLog } from "../../../proto/gen/envoy/extensions/access_loggers/stream/v3/stream";
 import {
@@ -67,6 +68,9 @@ export const ProxyProtocolUpstreamTransportType = registerType(ProxyProtocolUpst
 export const RawBufferType = registerType(RawBuffer);
 export const TcpStatsType = registerType(TcpStatsConfig);
 export const PreviousHostsPredicateType = registerType(PreviousHostsPredicate);
+
+// Health check event sinks (BackendTrafficPolicy `healthCheck.active.healthCheckLog`).
+export const HealthCheckEventFileSinkType = registerType(HealthCheckEventFileSink);
 
 // Access loggers (EnvoyProxy telemetry.accessLog).
 export const FileAccessLogType = registerType(FileAccessLog);

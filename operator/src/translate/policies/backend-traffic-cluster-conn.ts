@@ -1,13 +1,16 @@
 /**
  * BackendTrafficPolicy's connection fields → ConnectionIr: `timeout.http.connectionIdleTimeout` and
- * `maxConnectionDuration`, `tcpKeepalive`, `connection.bufferLimit` and `preconnect`, `proxyProtocol`; and `dns`
- * → DnsIr.
- * `connection.socketBufferLimit` is not implemented (Envoy Gateway v1.9 does not translate it either). Ranges
+ * `maxConnectionDuration`, `tcpKeepalive`, `connection.bufferLimit`, `socketBufferLimit` and `preconnect`,
+ * `proxyProtocol`; and `dns` → DnsIr.
+ * `connection.socketBufferLimit` is in Envoy Gateway v1.9's API but not translated there (`notImplementedHide`);
+ * egts gives it its documented meaning, the kernel buffers of each socket to the backend (SO_RCVBUF and SO_SNDBUF,
+ * as ClientTrafficPolicy's on the listener), up to 2^31-1 bytes (setsockopt's int). Ranges
  * are those Envoy and the kernel take: keepalive probes 1-127 and times 1-32767 s (Linux's TCP_KEEPCNT,
  * TCP_KEEPIDLE, TCP_KEEPINTVL; Envoy Gateway truncates durations to whole seconds), preconnect 100-300%.
  */
 import type { ConnectionIr, DnsIr } from "../../ir/backend-traffic-cluster-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
+import { INT32_MAX } from "../shapes";
 import { quote } from "../validate-values";
 import { bytesOf } from "./client-traffic-conn";
 import { defined, durationOf, wholeOf } from "./backend-traffic-values";
@@ -18,6 +21,7 @@ export const CONNECTION_FIELDS: readonly string[] = [
   "timeout.http.maxConnectionDuration",
   "tcpKeepalive",
   "connection.bufferLimit",
+  "connection.socketBufferLimit",
   "connection.preconnect",
   "proxyProtocol",
   "dns",
@@ -39,6 +43,12 @@ export function connectionOf(spec: BackendTrafficPolicySpec, invalid: string[]):
     ),
     tcpKeepalive: spec.tcpKeepalive ? keepaliveOf(spec.tcpKeepalive, invalid) : undefined,
     bufferLimitBytes: bytesOf("spec.connection.bufferLimit", spec.connection?.bufferLimit, invalid),
+    socketBufferLimitBytes: bytesOf(
+      "spec.connection.socketBufferLimit",
+      spec.connection?.socketBufferLimit,
+      invalid,
+      INT32_MAX,
+    ),
     preconnect: pc
       ? defined({
           perEndpointRatio: ratioOf("perEndpointPercent", pc.perEndpointPercent, invalid),

@@ -1,7 +1,8 @@
 /**
  * BackendTrafficPolicy `healthCheck` → HealthCheckIr: active probes (HTTP, TCP, gRPC), passive checks (Envoy's
  * outlier detection) and the panic threshold, with Envoy Gateway v1.9's defaults filled in (Envoy requires the
- * probe timings). `active.healthCheckLog` is not implemented (left out of HEALTH_CHECK_FIELDS). Checks follow Envoy Gateway's schema rules (the file provider has no API server) and
+ * probe timings), and the active checks' event log (`active.healthCheckLog`, health-check-log.ts). Checks follow
+ * Envoy Gateway's schema rules (the file provider has no API server) and
  * what Envoy refuses (a CONNECT probe, an empty payload, status codes outside 100-599).
  */
 import type {
@@ -19,6 +20,7 @@ import type {
 } from "../../resources/backend-cluster";
 import { hostnameProblem, quote, textProblem } from "../validate-values";
 import { defined, durationOf, wholeOf } from "./backend-traffic-values";
+import { healthCheckLogOf } from "./health-check-log";
 
 /** The `healthCheck` paths implemented. */
 export const HEALTH_CHECK_FIELDS: readonly string[] = [
@@ -35,6 +37,7 @@ export const HEALTH_CHECK_FIELDS: readonly string[] = [
     "tcp",
     "grpc",
     "overrides.port",
+    "healthCheckLog",
   ].map((f) => `healthCheck.active.${f}`),
 ];
 
@@ -68,7 +71,11 @@ function activeOf(a: ActiveHealthCheck, invalid: string[]): ActiveHealthCheckIr 
       invalid.push(`${at}: The grpc field can only be set if the Health Checker type is GRPC.`);
     else if (wrong) invalid.push(`${at}: If Health Checker type is ${type}, ${field} field needs to be set.`);
   }
-  return defined<ActiveHealthCheckIr>({ ...timingOf(a, invalid), ...probeOf(a, invalid) });
+  return defined<ActiveHealthCheckIr>({
+    ...timingOf(a, invalid),
+    ...probeOf(a, invalid),
+    log: healthCheckLogOf(`${at}.healthCheckLog`, a.healthCheckLog, invalid),
+  });
 }
 
 /** Probe timings, with Envoy Gateway's defaults (Envoy requires them all). */

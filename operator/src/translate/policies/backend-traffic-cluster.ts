@@ -8,6 +8,7 @@ import type { ClusterPolicyIr } from "../../ir/backend-traffic-ir";
 import type { ClusterIr } from "../../ir/xds-ir";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import type { BackendTrafficContext } from "./backend-traffic-context";
+import { ADMISSION_CONTROL_FIELDS, admissionControlOf } from "./backend-traffic-cluster-admission";
 import { CIRCUIT_BREAKER_FIELDS, circuitBreakerOf } from "./backend-traffic-cluster-breaker";
 import { CONNECTION_FIELDS, connectionOf, dnsOf } from "./backend-traffic-cluster-conn";
 import { HEALTH_CHECK_FIELDS, healthCheckOf } from "./backend-traffic-cluster-health";
@@ -25,6 +26,7 @@ export const CLUSTER_FIELDS: readonly string[] = [
   "http2",
   "useClientProtocol",
   "routingType",
+  ...ADMISSION_CONTROL_FIELDS,
 ];
 
 /** The cluster-level settings of `spec`; problems go to `invalid` as "<field path>: <why>". Undefined: none set. */
@@ -43,6 +45,7 @@ export function translateClusterSettings(
     dns: dnsOf(spec.dns, invalid),
     useClientProtocol: spec.useClientProtocol === true ? true : undefined,
     routingType: routingTypeOf(spec.routingType, invalid),
+    admissionControl: admissionControlOf(spec, invalid),
   });
   return Object.keys(out).length > 0 ? out : undefined;
 }

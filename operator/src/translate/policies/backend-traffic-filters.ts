@@ -1,6 +1,6 @@
 /**
  * BackendTrafficPolicy's fields carried out by HTTP filters per route (local rate limit, fault injection,
- * compression, response override, bandwidth limit, admission control, request buffer): spec → the route's
+ * compression, response override, bandwidth limit, request buffer): spec → the route's
  * RouteTrafficIr. Each field group is one file here; each filter is one file of xds/translate/filters/ reading
  * `RouteIr.traffic`.
  */

@@ -1,20 +1,23 @@
 /**
  * BackendTrafficPolicy's fields that Envoy takes on the route action itself: `retry` (Envoy Gateway's retry
  * policy: its retry_on conditions, status codes, attempts, per-try timeout and back-off, previous_hosts),
- * `timeout.http.requestTimeout` (the route timeout), `maxStreamDuration` (max_stream_duration) and
+ * `retry.numAttemptsPerPriority` (the previous_priorities retry priority: our endpoints all have priority 0 today,
+ * so it changes nothing until a backend has priorities), `timeout.http.requestTimeout` (the route timeout), `maxStreamDuration` (max_stream_duration) and
  * `streamIdleTimeout` (the route's idle_timeout), and `telemetry.metrics.routeStatName` (stat_prefix). They
  * replace the HTTPRoute rule's own retry and timeouts, as in Envoy Gateway, where the policy's traffic settings
  * win over the route's.
  */
-import { defined } from "./backend-traffic-values";
+import { defined, wholeOf } from "./backend-traffic-values";
 import type { RetryIr, TimeoutsIr, UpgradeIr } from "../../ir/xds-ir";
 import type { Retry } from "../../resources/backend-cluster";
 import type { BackendTrafficPolicySpec, ProtocolUpgradeConfig } from "../../resources/backend-traffic-policy";
 import { parseDuration } from "../duration";
+import { INT32_MAX } from "../shapes";
 
 /** Spec paths this file implements (a path covers everything below it). */
 export const ROUTE_FIELDS: readonly string[] = [
   "retry.numRetries",
+  "retry.numAttemptsPerPriority",
   "retry.retryOn",
   "retry.perRetry.timeout",
   "retry.perRetry.backOff",
@@ -89,6 +92,8 @@ function retryOf(r: Retry, invalid: string[]): RetryIr {
   const triggers = r.retryOn?.triggers ?? [];
   const codes = retryCodes(r.retryOn?.httpStatusCodes ?? [], invalid);
   const { perTry, base, max } = perRetry(r, invalid);
+  // Envoy Gateway: 0 (or unset) sends every attempt to the highest healthy priority (no retry priority).
+  const perPriority = wholeOf("spec.retry.numAttemptsPerPriority", r.numAttemptsPerPriority, invalid, 0, INT32_MAX);
   return {
     // Envoy Gateway: retryOn given replaces the conditions (triggers) and the codes; unset keeps its defaults.
     codes: r.retryOn ? codes : [DEFAULT_RETRY_CODE],
@@ -98,6 +103,7 @@ function retryOf(r: Retry, invalid: string[]): RetryIr {
       retryOn: triggers.length > 0 ? [...triggers] : DEFAULT_RETRY_ON,
       ...(perTry !== undefined ? { perTryTimeoutMs: perTry } : {}),
       ...(max !== undefined ? { maxBackoffMs: max } : {}),
+      ...(perPriority !== undefined && perPriority > 0 ? { attemptsPerPriority: perPriority } : {}),
     },
   };
 }

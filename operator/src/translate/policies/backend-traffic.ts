@@ -9,7 +9,8 @@
  *
  * A policy that sets a field egts does not implement is Accepted=False naming the fields and is not applied. A
  * policy with a value that cannot be used is Accepted=False and, as Envoy Gateway does, the routes it applies to
- * answer 500. Policies on TCPRoutes, UDPRoutes and TLSRoutes are Accepted=False (not implemented yet).
+ * answer 500. On TCPRoutes, TLSRoutes and UDPRoutes only the cluster-level settings apply (a Warning names the
+ * others), and a consistent hash only by client address.
  *
  * Work is O(routes) per translation with one translation per distinct policy chain. The decisions are made on
  * each Gateway's own IR (where every route's listener is known) and applied to the published nodes by
@@ -217,10 +218,8 @@ function decide(
       }
     }
     for (const { port, name } of l4Routes(b.xds)) {
-      const ref = l4Ref(name);
-      const listener = ref && b.gw.listeners.find((x) => x.id === ref.listener);
-      const t = ref && listener ? resolve(set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener)) : undefined;
-      if (t) byRoute.set(`${b.gw.key}|${port}|${name}`, { t });
+      const d = l4Decision(name, b.gw, set, resolve, book);
+      if (d) byRoute.set(`${b.gw.key}|${port}|${name}`, d);
     }
   }
   const rl = opts.rateLimit;
@@ -289,6 +288,45 @@ function warnRoutingType(
     if (warning)
       for (const anc of owner.target.ancestors) book.warn(owner.policy, anc, "UnsupportedRoutingType", warning);
   }
+}
+
+/** What applies to one L4 route IR of a Gateway (undefined: no policy). */
+function l4Decision(
+  name: string,
+  gw: GatewayState,
+  set: AttachmentSet<KubeObject>,
+  resolve: (chain: readonly Attachment[]) => Translated | undefined,
+  book: PolicyStatusBook,
+): Decision | undefined {
+  const ref = l4Ref(name);
+  const listener = ref && gw.listeners.find((x) => x.id === ref.listener);
+  if (!ref || !listener) return undefined;
+  const t = resolve(set.forRouteRule(ref.kind, ref.key, undefined, gw, listener));
+  return t ? withL4HashProblem({ t }, ref.kind, book) : undefined;
+}
+
+/**
+ * The decision for an L4 route with what its consistent hash cannot do there added to its invalid values: a
+ * connection has no header, cookie or query parameter, so only SourceIP hashing (the tcp_proxy's or udp_proxy's
+ * hash policy, as in Envoy Gateway) applies. Envoy Gateway leaves such a policy without a hash key; here the
+ * policy says why (Accepted=False) and, as for other invalid values, the route's connections are refused.
+ */
+function withL4HashProblem(d: Decision, kind: string, book: PolicyStatusBook): Decision {
+  const keys = d.t.cluster?.ir.loadBalancer?.hashKeys ?? [];
+  const others = [...new Set(keys.filter((k) => k.kind !== "sourceIP").map((k) => k.kind))];
+  if (others.length === 0) return d;
+  const problem =
+    `spec.loadBalancer.consistentHash: ${kind} backends hash by SourceIP only ` +
+    `(a connection has no ${others.join(" or ")} to hash)`;
+  const owner = d.t.owner;
+  if (owner) for (const anc of owner.target.ancestors) book.reject(owner.policy, anc, PolicyReason.Invalid, problem);
+  return { ...d, t: { ...d.t, invalid: [...d.t.invalid, problem] } };
+}
+
+/** Whether an applied policy hashes an L4 route's connections by client address (a SourceIP ConsistentHash). */
+function l4Hashes(t: Translated): boolean {
+  if (t.unimplemented.length > 0 || t.invalid.length > 0) return false;
+  return (t.cluster?.ir.loadBalancer?.hashKeys ?? []).some((k) => k.kind === "sourceIP");
 }
 
 /** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
@@ -375,7 +413,9 @@ function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr 
   const udp = n.udp?.map((l) => {
     const decision = lookup(l.port, `${l.route}/udp`);
     const destinations = decision ? l4Destinations(l.destinations, decision.t, variants) : l.destinations;
-    return destinations === l.destinations ? l : { ...l, destinations };
+    const hash = decision !== undefined && l4Hashes(decision.t);
+    if (destinations === l.destinations && !hash) return l;
+    return { ...l, destinations, ...(hash ? { hashSourceIp: true as const } : {}) };
   });
   return {
     ...n,
@@ -404,11 +444,16 @@ function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
   return changed ? out : items;
 }
 
-/** One TCP or TLS chain with a policy applied: its backends' policy variants; none for an invalid policy. */
+/**
+ * One TCP or TLS chain with a policy applied: its backends' policy variants (hashing connections by client address
+ * under a SourceIP consistent hash); none for an invalid policy.
+ */
 function applyToChain(c: TcpChainIr, decision: Decision | undefined, variants: Variants): TcpChainIr {
   if (!decision) return c;
   const destinations = l4Destinations(c.destinations, decision.t, variants);
-  return destinations === c.destinations ? c : { ...c, destinations };
+  const hash = l4Hashes(decision.t);
+  if (destinations === c.destinations && !hash) return c;
+  return { ...c, destinations, ...(hash ? { hashSourceIp: true as const } : {}) };
 }
 
 /** An L4 route's destinations under a policy: unchanged, policy variants, or none (invalid: connections close). */

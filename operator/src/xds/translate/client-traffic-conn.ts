@@ -48,13 +48,14 @@ export function connectionListenerFields(ir: ClientTrafficIr | undefined): Retur
 export function listenerSocketOptions(ir: ClientTrafficIr | undefined): { socketOptions?: unknown[] } {
   const keepalive = keepaliveSocketOptions(ir).socketOptions ?? [];
   const size = ir?.connection?.socketBufferLimitBytes;
-  const buffers =
-    size !== undefined
-      ? [
-          prebindOption("socket-receive-buffer", SOL_SOCKET, SO_RCVBUF, size),
-          prebindOption("socket-send-buffer", SOL_SOCKET, SO_SNDBUF, size),
-        ]
-      : [];
-  const all = [...keepalive, ...buffers];
+  const all = [...keepalive, ...(size !== undefined ? socketBufferOptions(size) : [])];
   return all.length > 0 ? { socketOptions: all } : {};
+}
+
+/** SO_RCVBUF and SO_SNDBUF of `bytes`, set before bind (listening sockets, and upstream sockets via BindConfig). */
+export function socketBufferOptions(bytes: number): unknown[] {
+  return [
+    prebindOption("socket-receive-buffer", SOL_SOCKET, SO_RCVBUF, bytes),
+    prebindOption("socket-send-buffer", SOL_SOCKET, SO_SNDBUF, bytes),
+  ];
 }

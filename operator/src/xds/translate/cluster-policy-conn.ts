@@ -1,6 +1,6 @@
 /**
- * ConnectionIr → the Cluster's upstream connection options (TCP keepalive), per-connection buffer limit,
- * preconnect policy, the HTTP protocol options' idle timeout and max connection duration, the upstream PROXY
+ * ConnectionIr → the Cluster's upstream connection options (TCP keepalive), per-connection buffer limit, socket
+ * buffer sizes (socket options of the upstream bind config), preconnect policy, the HTTP protocol options' idle timeout and max connection duration, the upstream PROXY
  * protocol transport socket wrapped around the cluster's own (TLS or plain), and the DNS settings of hostname
  * backends.
  */
@@ -11,6 +11,7 @@ import { ProxyProtocolConfig_Version } from "../../../../proto/gen/envoy/config/
 import { pack } from "../../../../proto/any";
 import type { ConnectionIr, DnsIr } from "../../ir/backend-traffic-cluster-ir";
 import { ProxyProtocolUpstreamTransportType, RawBufferType } from "../extension-types";
+import { socketBufferOptions } from "./client-traffic-conn";
 import { duration } from "./route-filters";
 
 /** The Cluster fields of connection settings (the transport socket and HTTP options are separate). */
@@ -30,6 +31,14 @@ export function connectionFields(c: ConnectionIr): Partial<Cluster> {
         }
       : {}),
     ...(c.bufferLimitBytes !== undefined ? { perConnectionBufferLimitBytes: c.bufferLimitBytes } : {}),
+    // A BindConfig without a source address binds nothing: Envoy only sets its socket options on each socket.
+    ...(c.socketBufferLimitBytes !== undefined
+      ? {
+          upstreamBindConfig: {
+            socketOptions: socketBufferOptions(c.socketBufferLimitBytes),
+          } as unknown as Cluster["upstreamBindConfig"],
+        }
+      : {}),
     ...(pre
       ? {
           preconnectPolicy: {

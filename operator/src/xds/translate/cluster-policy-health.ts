@@ -1,6 +1,7 @@
 /**
  * HealthCheckIr → the Cluster's health_checks (one HTTP, TCP or gRPC checker), outlier_detection and the
- * common LB config's healthy panic threshold. A variant that checks health also sets
+ * common LB config's healthy panic threshold; an active check with an event log writes its events to Envoy's
+ * file event sinks. A variant that checks health also sets
  * ignore_health_on_host_removal, as Envoy Gateway does: an endpoint removed by EDS goes at once, without waiting
  * for its health checks to fail. Unlike Envoy Gateway, the probe interval also applies before the variant
  * carries traffic (no_traffic_interval).
@@ -13,10 +14,13 @@ import type { Int64Range } from "../../../../proto/gen/envoy/type/v3/range";
 import type {
   ActiveHealthCheckIr,
   HealthCheckIr,
+  HealthCheckLogIr,
   HealthPayloadIr,
   OutlierDetectionIr,
 } from "../../ir/backend-traffic-cluster-ir";
 import type { ClusterIr } from "../../ir/xds-ir";
+import { pack } from "../../../../proto/any";
+import { HealthCheckEventFileSinkType } from "../extension-types";
 import { duration } from "./route-filters";
 
 /** Envoy's own healthy panic threshold: not written when the policy asks for it. */
@@ -63,6 +67,7 @@ function activeCheck(a: ActiveHealthCheckIr, cluster: string): HealthCheck {
     ...(a.initialJitterMs !== undefined ? { initialJitter: duration(a.initialJitterMs) } : {}),
     unhealthyThreshold: a.unhealthyThreshold,
     healthyThreshold: a.healthyThreshold,
+    ...(a.log ? eventLog(a.log) : {}),
   };
   if (a.http) {
     const h = a.http;
@@ -88,6 +93,21 @@ function activeCheck(a: ActiveHealthCheckIr, cluster: string): HealthCheck {
     };
   }
   return out as HealthCheck;
+}
+
+/** The health check's event log: one file event sink per path, and which outcomes are always logged. */
+function eventLog(log: HealthCheckLogIr): Partial<HealthCheck> {
+  return {
+    eventLogger: log.filePaths.map((eventLogPath) => ({
+      name: "envoy.health_check.event_sinks.file",
+      typedConfig: pack(
+        HealthCheckEventFileSinkType,
+        HealthCheckEventFileSinkType.codec.fromPartial({ eventLogPath } as never),
+      ),
+    })),
+    alwaysLogHealthCheckFailures: log.alwaysLogFailures,
+    alwaysLogHealthCheckSuccess: log.alwaysLogSuccess,
+  };
 }
 
 /** Sorted status codes → Envoy's half-open ranges, consecutive codes joined (200, 201, 204 → [200,202), [204,205)). */

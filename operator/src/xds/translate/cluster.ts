@@ -12,6 +12,7 @@ import { pack } from "../../../../proto/any";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
+import { clusterPolicyHttpFilters } from "./cluster-policy-admission";
 import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { zoneLocalities } from "./cluster-policy-lb-zones";
@@ -173,7 +174,8 @@ function sanMatchers(tls: UpstreamTlsIr): { sanType: SubjectAltNameMatcher_SanTy
 
 /**
  * The cluster's upstream HTTP protocol options: HTTP/2 for h2c backends; HTTP/1 with the preserve_case formatter
- * when a preserving listener uses it; plus the common options its policy sets (clusterPolicyHttpOptions); none
+ * when a preserving listener uses it; plus the common options and upstream HTTP filters its policy sets
+ * (clusterPolicyHttpOptions, clusterPolicyHttpFilters); none
  * when nothing asks for them (Envoy's default, HTTP/1.1).
  */
 function upstreamHttpOptions(
@@ -181,7 +183,11 @@ function upstreamHttpOptions(
   use: ClusterUse,
 ): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
   const common = clusterPolicyHttpOptions(ir.policy);
-  const commonPart = common ? { commonHttpProtocolOptions: common } : {};
+  const filters = clusterPolicyHttpFilters(ir.policy);
+  const commonPart = {
+    ...(common ? { commonHttpProtocolOptions: common } : {}),
+    ...(filters.length > 0 ? { httpFilters: filters } : {}),
+  };
   if (ir.policy?.useClientProtocol) {
     // Envoy Gateway: the client's HTTP version upstream, whatever the backend's appProtocol says.
     return HttpProtocolOptionsType.codec.fromPartial({
@@ -198,7 +204,7 @@ function upstreamHttpOptions(
       explicitHttpConfig: { http2ProtocolOptions: clusterPolicyHttp2Options(ir.policy) },
     } as never);
   }
-  if (!use.preserveHeaderCase && !common) return undefined;
+  if (!use.preserveHeaderCase && Object.keys(commonPart).length === 0) return undefined;
   const httpProtocolOptions = use.preserveHeaderCase ? { headerKeyFormat: preserveCaseHeaderKeyFormat() } : {};
   return HttpProtocolOptionsType.codec.fromPartial({
     ...commonPart,

@@ -12,6 +12,7 @@ import {
   type RouteAction_RequestMirrorPolicy,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import { PreviousHostsPredicate } from "../../../../proto/gen/envoy/extensions/retry/host/previous_hosts/v3/previous_hosts";
+import { PreviousPrioritiesConfig } from "../../../../proto/gen/envoy/extensions/retry/priority/previous_priorities/v3/previous_priorities_config";
 import type { RegexMatchAndSubstitute } from "../../../../proto/gen/envoy/type/matcher/v3/regex";
 import { pack, registerType } from "../../../../proto/any";
 import { FractionalPercent_DenominatorType } from "../../../../proto/gen/envoy/type/v3/percent";
@@ -27,6 +28,8 @@ import type {
 
 /** PreviousHostsPredicate, registered for Any packing (BackendTrafficPolicy retries). */
 const PreviousHostsType = registerType(PreviousHostsPredicate);
+/** PreviousPrioritiesConfig, registered for Any packing (BackendTrafficPolicy `retry.numAttemptsPerPriority`). */
+const PreviousPrioritiesType = registerType(PreviousPrioritiesConfig);
 
 const RESPONSE_CODE: Readonly<Record<RedirectIr["statusCode"], RedirectAction_RedirectResponseCode>> = {
   301: RedirectAction_RedirectResponseCode.MOVED_PERMANENTLY,
@@ -156,8 +159,8 @@ function retryPolicy(retry: RetryIr | undefined, perTryMs: number | undefined): 
 
 /**
  * A BackendTrafficPolicy's retry, as Envoy Gateway builds it: its retry_on conditions and status codes, its
- * attempts, the previous_hosts predicate (a retry goes to another endpoint when there is one, up to 5 picks), its
- * per-try timeout (else the route rule's backendRequest timeout) and back-off.
+ * attempts, the previous_hosts predicate (a retry goes to another endpoint when there is one, up to 5 picks), the
+ * previous_priorities retry priority when attempts per priority are set, its per-try timeout (else the route rule's backendRequest timeout) and back-off.
  */
 function policyRetry(
   retry: RetryIr,
@@ -182,6 +185,17 @@ function policyRetry(
       { name: "envoy.retry_host_predicates.previous_hosts", typedConfig: pack(PreviousHostsType, {}) },
     ],
     hostSelectionRetryMaxAttempts: 5,
+    ...(p.attemptsPerPriority !== undefined
+      ? {
+          retryPriority: {
+            name: "envoy.retry_priorities.previous_priorities",
+            typedConfig: pack(
+              PreviousPrioritiesType,
+              PreviousPrioritiesConfig.fromPartial({ updateFrequency: p.attemptsPerPriority }),
+            ),
+          },
+        }
+      : {}),
     ...backOff,
     ...(perTry !== undefined ? { perTryTimeout: duration(perTry) } : {}),
   } as Partial<RetryPolicy> as RetryPolicy;

@@ -36,7 +36,7 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
 
 /**
  * The filter chain of one SNI group: optional TLS termination, then tcp_proxy (logging each connection, with the
- * policy's idle timeout).
+ * policy's idle timeout, hashing by client address when the chain's backends hash that way).
  */
 export function tcpChain(
   c: TcpChainIr,
@@ -45,6 +45,8 @@ export function tcpChain(
 ): Partial<FilterChain> {
   const proxy = TcpProxy.fromPartial({
     ...tcpProxy(c.name, c.destinations),
+    // Envoy Gateway: a SourceIP consistent hash is the tcp_proxy's hash policy (the cluster's Maglev reads it).
+    ...(c.hashSourceIp ? { hashPolicy: [{ sourceIp: {} }] } : {}),
     ...tcpProxyTimeouts(clientTraffic),
     ...accessLogField(routeAccessLogs(accessLogs)),
   } as never);

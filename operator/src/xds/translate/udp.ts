@@ -34,12 +34,14 @@ export function udpWeightedClusterName(ir: UdpListenerIr): string {
  * clusters), so a route with several valid backends gets its own weighted cluster ({@link
  * buildUdpWeightedCluster}); with one, datagrams go to that backend's cluster (the heaviest share, so an
  * invalid heavier share drops everything); with none, to a cluster that does not exist (dropped). Each
- * session is access-logged by udp_proxy (as Envoy Gateway does).
+ * session is access-logged by udp_proxy (as Envoy Gateway does), and hashed by client address when the route's
+ * backends hash that way.
  */
 export function buildUdpListener(ir: UdpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
   const config = UdpProxyConfig.fromPartial({
     statPrefix: `udp-${ir.port}`,
     ...accessLogField(routeAccessLogs(accessLogs)),
+    ...(ir.hashSourceIp ? { hashPolicies: [{ sourceIp: true }] } : {}),
     matcher: {
       onNoMatch: {
         action: {
