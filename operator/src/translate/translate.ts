@@ -59,8 +59,6 @@ export interface TranslateOptions {
    * @default none: BackendTrafficPolicy `rateLimit.global` is refused, as in Envoy Gateway
    */
   readonly rateLimit?: RateLimitServiceSettings;
-  /** Why global rate limits are refused although `rateLimit` is configured (no service runs). @default Envoy Gateway's message */
-  readonly rateLimitRefusal?: string;
 }
 
 /** What one translation produces. */
@@ -186,7 +184,6 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         gates: opts.extensionApis ?? DEFAULT_EXTENSION_API_GATES,
         merged,
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
-        ...(opts.rateLimitRefusal ? { rateLimitRefusal: opts.rateLimitRefusal } : {}),
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );

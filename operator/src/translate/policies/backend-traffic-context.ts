@@ -12,6 +12,4 @@ export interface BackendTrafficContext {
   readonly snapshot: ResourceSnapshot;
   /** The rate limit service (the EnvoyGateway configuration's `rateLimit`); absent: global rate limits refused. */
   readonly rateLimitService?: RateLimitServiceUseIr;
-  /** Why global rate limits are refused without a service. @default Envoy Gateway's message */
-  readonly rateLimitRefusal?: string;
 }

@@ -31,9 +31,7 @@ export function translateGlobalRateLimit(
     return undefined;
   }
   if (!ctx.rateLimitService) {
-    invalid.push(
-      `${FIELD}: ${ctx.rateLimitRefusal ?? "enable Ratelimit in the EnvoyGateway config to configure global rateLimit"}`,
-    );
+    invalid.push(`${FIELD}: enable Ratelimit in the EnvoyGateway config to configure global rateLimit`);
     return undefined;
   }
   const before = invalid.length;

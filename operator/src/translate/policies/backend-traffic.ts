@@ -65,8 +65,6 @@ export interface BackendTrafficEnv {
   readonly snapshot: ResourceSnapshot;
   /** The global rate limit service; absent when the EnvoyGateway configuration has no `rateLimit`. */
   readonly rateLimit?: RateLimitServiceSettings;
-  /** Why global rate limits are refused when no service is given. @default Envoy Gateway's message */
-  readonly rateLimitRefusal?: string;
 }
 
 /** Where the rate limit service listens and how the proxies call it (EnvoyGateway `rateLimit`). */
@@ -186,7 +184,6 @@ function decide(
     readonly book: PolicyStatusBook;
     readonly snapshot: ResourceSnapshot;
     readonly rateLimit?: RateLimitServiceSettings;
-    readonly rateLimitRefusal?: string;
     readonly nodeOf: (gw: GatewayState) => string;
   },
 ): BackendTrafficDecisions {
@@ -612,7 +609,6 @@ function context(a: Attachment, env: BackendTrafficEnv): BackendTrafficContext {
     namespace: namespaceOf(a.policy.metadata),
     policy: a.policyKey,
     snapshot: env.snapshot,
-    ...(env.rateLimitRefusal ? { rateLimitRefusal: env.rateLimitRefusal } : {}),
     ...(rl
       ? { rateLimitService: { cluster: RATE_LIMIT_CLUSTER, timeoutMs: rl.timeoutMs, failClosed: rl.failClosed } }
       : {}),

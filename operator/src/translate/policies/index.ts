@@ -34,8 +34,6 @@ export interface PolicyInputs {
   readonly merged: ReadonlySet<string>;
   /** The global rate limit service (EnvoyGateway `rateLimit`); absent: global rate limits refused. */
   readonly rateLimit?: RateLimitServiceSettings;
-  /** Why global rate limits are refused without `rateLimit` (see TranslateOptions.rateLimitRefusal). */
-  readonly rateLimitRefusal?: string;
 }
 
 /** What the policy stage produces. */
@@ -63,7 +61,6 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const traffic = attachBackendTrafficPolicies(policies.backendTrafficPolicies ?? [], index, book, built, {
     snapshot: inputs.snapshot,
     ...(inputs.rateLimit ? { rateLimit: inputs.rateLimit } : {}),
-    ...(inputs.rateLimitRefusal ? { rateLimitRefusal: inputs.rateLimitRefusal } : {}),
     nodeOf,
   });
   const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
