@@ -9,15 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { requireEnvoy } from "../support/envoy";
 import { eventually, freePort, httpGet } from "../support/http";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from "../support/process";
 
 async function runQuickstart(): Promise<{ child: ChildProcess; output: () => string; port: number; dir: string }> {
   const envoy = requireEnvoy();

@@ -15,15 +15,7 @@ import { eventually, freePort, httpGet } from "../support/http";
 import { gatewayYaml, httpRouteYaml } from "../support/manifests";
 import { ratelimitBinary, startRedis } from "../support/ratelimit";
 import { startEchoBackend } from "../../operator/src/demo/echo-backend";
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { alive } from "../support/process";
 
 describe("egts standalone CLI with rateLimit (real Envoy, ratelimit service, Redis)", function () {
   this.timeout(90_000);

@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { requireEnvoy } from "../support/envoy";
 import { eventually, freePort } from "../support/http";
 import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { alive } from "../support/process";
 
 /** The bound within which `egts standalone` must have exited after SIGTERM. */
 const EXIT_WITHIN_MS = 5000;
@@ -41,16 +42,6 @@ function descendants(pid: number): number[] {
   };
   walk(pid);
   return out;
-}
-
-/** True while `pid` exists and is not a zombie. */
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
-  } catch {
-    return false;
-  }
 }
 
 function listening(port: number): Promise<boolean> {

@@ -25,7 +25,7 @@ import { createServer, type Server } from "node:http";
 import { createServer as createH2cServer, type Http2Server } from "node:http2";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
-import { gatewayYaml, routeYaml } from "../support/manifests";
+import { backendPoolYaml, gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "hc.example.com";
@@ -59,14 +59,12 @@ function startEndpoint(name: string): Promise<Endpoint> {
   );
 }
 
+/** Backend `default/pool` with the endpoints. */
 function poolYaml(endpoints: readonly Endpoint[]): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: pool, namespace: default }
-spec:
-  endpoints:
-${endpoints.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n")}
-`;
+  return backendPoolYaml(
+    "pool",
+    endpoints.map((e) => e.port),
+  );
 }
 
 /** Statuses and bodies of `n` sequential requests, counted. */

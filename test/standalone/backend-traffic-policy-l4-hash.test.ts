@@ -14,7 +14,7 @@ import { createSocket } from "node:dgram";
 import { btpConditions } from "../support/btp";
 import { eventually, freePort } from "../support/http";
 import { startTcpEcho, startUdpEcho, tcpExchange, udpExchange, type TcpEcho, type UdpEcho } from "../support/l4";
-import { gatewayWithListenersYaml } from "../support/manifests";
+import { backendPoolYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const NAMES = ["a", "b", "c"];
@@ -29,17 +29,6 @@ const CLIENTS = [
   "127.0.0.8",
   "127.0.0.9",
 ];
-
-/** A Backend `name` with one endpoint per port. */
-function poolYaml(name: string, ports: readonly number[]): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: ${name}, namespace: default }
-spec:
-  endpoints:
-${ports.map((p) => `    - ip: { address: 127.0.0.1, port: ${p} }`).join("\n")}
-`;
-}
 
 /** BackendTrafficPolicy `default/<name>` on route `kind/name` with `specYaml` (indented by two spaces). */
 function l4PolicyYaml(name: string, kind: string, specYaml: string): string {
@@ -108,11 +97,11 @@ describe("standalone: BackendTrafficPolicy ConsistentHash on TCP and UDP routes 
     t = await startTestGateway({
       "gateway.yaml": gatewayWithListenersYaml(`    - { name: tcp, protocol: TCP, port: ${tcpPort} }
     - { name: udp, protocol: UDP, port: ${udpPort} }`),
-      "routes.yaml": `${poolYaml(
+      "routes.yaml": `${backendPoolYaml(
         "tcp-pool",
         tcp.map((e) => e.port),
       )}---
-${poolYaml(
+${backendPoolYaml(
   "udp-pool",
   udp.map((e) => e.port),
 )}---

@@ -20,7 +20,7 @@ import * as assert from "node:assert/strict";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
 import { spread, startNamedEndpoint, type NamedEndpoint } from "../support/lb-endpoints";
-import { gatewayYaml, routeYaml, serviceRouteYaml, serviceYaml } from "../support/manifests";
+import { backendPoolYaml, gatewayYaml, routeYaml, serviceRouteYaml, serviceYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const POOL = "pool.example.com";
@@ -29,13 +29,10 @@ const SVC = "svc.example.com";
 
 /** Backend `default/pool` with the endpoints. */
 function poolYaml(endpoints: readonly NamedEndpoint[]): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: pool, namespace: default }
-spec:
-  endpoints:
-${endpoints.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n")}
-`;
+  return backendPoolYaml(
+    "pool",
+    endpoints.map((e) => e.port),
+  );
 }
 
 describe("standalone: BackendTrafficPolicy loadBalancer extensions and routingType (real Envoy)", function () {

@@ -18,21 +18,18 @@ import { Agent } from "node:http";
 import { applyPolicy, btpConditions, btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
 import { spread as spreadAt, startNamedEndpoint, type NamedEndpoint } from "../support/lb-endpoints";
-import { gatewayYaml, routeYaml } from "../support/manifests";
+import { backendPoolYaml, gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "lb.example.com";
 const NAMES = ["a", "b", "c"] as const;
 
-/** Backend `default/pool` with the three endpoints. */
+/** Backend `default/pool` with the endpoints. */
 function poolYaml(endpoints: readonly NamedEndpoint[]): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: pool, namespace: default }
-spec:
-  endpoints:
-${endpoints.map((e) => `    - ip: { address: 127.0.0.1, port: ${e.port} }`).join("\n")}
-`;
+  return backendPoolYaml(
+    "pool",
+    endpoints.map((e) => e.port),
+  );
 }
 
 /** How many of `n` sequential requests each endpoint answered. */

@@ -9,7 +9,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { startEchoBackend, type EchoBackend, type EchoResponse } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
-import { backendYaml, gatewayYaml, httpRouteYaml } from "../support/manifests";
+import { backendPoolYaml, backendYaml, gatewayYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const ref = (name: string, extra = ""): string =>
@@ -123,17 +123,6 @@ const ROUTES = [
   ),
 ].join("");
 
-/** A Backend with several endpoints (one cluster; session persistence picks among them). */
-function multiBackendYaml(name: string, ports: readonly number[]): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: ${name}, namespace: default }
-spec:
-  endpoints:
-${ports.map((p) => `    - ip: { address: 127.0.0.1, port: ${p} }`).join("\n")}
-`;
-}
-
 /** A backend that records when each request arrived and answers with `status` after `delayMs`. */
 interface Recorder {
   readonly server: Server;
@@ -226,7 +215,7 @@ describe("HTTPRoute rule traffic through real Envoy (sessions, shares, timeouts,
     t = await startTestGateway({
       "gateway.yaml": gatewayYaml(port),
       "backends.yaml": [
-        multiBackendYaml("pair", [echo.s1.port, echo.s2.port]),
+        backendPoolYaml("pair", [echo.s1.port, echo.s2.port]),
         ...["app", "mirror-half", "mirror-quarter", "heavy", "light", "never"].map((n) => backendYaml(n, echo[n].port)),
         backendYaml("slow", slow.port),
         backendYaml("unavailable", unavailable.port),

@@ -55,12 +55,17 @@ ${rulesYaml.replace(/\n?$/, "\n")}`;
 
 /** A Backend `default/<name>` at 127.0.0.1:`port`. */
 export function backendYaml(name: string, port: number): string {
+  return backendPoolYaml(name, [port]);
+}
+
+/** A Backend `default/<name>` with one endpoint on 127.0.0.1 per port (one cluster, several endpoints). */
+export function backendPoolYaml(name: string, ports: readonly number[]): string {
   return `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: Backend
 metadata: { name: ${name}, namespace: default }
 spec:
   endpoints:
-    - ip: { address: 127.0.0.1, port: ${port} }
+${ports.map((p) => `    - ip: { address: 127.0.0.1, port: ${p} }`).join("\n")}
 `;
 }
 
