@@ -106,7 +106,14 @@ export function withoutNulls(v: unknown): unknown {
 function hasNullField(v: unknown): boolean {
   if (typeof v !== "object" || v === null) return false;
   if (Array.isArray(v)) return v.some(hasNullField);
-  return Object.entries(v).some(([k, x]) => x === null || (k !== FREE_FORM && hasNullField(x)));
+  // A plain loop: this walks every field of every object on each translation (no entry arrays allocated).
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue;
+    const x = o[k];
+    if (x === null || (k !== FREE_FORM && hasNullField(x))) return true;
+  }
+  return false;
 }
 
 function copyWithoutNulls(v: unknown): unknown {
