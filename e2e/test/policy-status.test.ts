@@ -156,7 +156,7 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     assert.equal(accepted(sp[0])?.status, "False");
     assert.match(
       accepted(sp[0])?.message ?? "",
-      /SecurityPolicy is not implemented by egts yet: the traffic it targets is refused/,
+      /spec.basicAuth: not implemented by egts yet: the traffic the policy applies to is refused/,
     );
 
     const btp = await ancestors("backendtrafficpolicy", "retries");
