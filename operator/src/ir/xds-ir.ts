@@ -274,8 +274,8 @@ export interface CorsIr {
   readonly allowHeaders: readonly string[];
   /** Access-Control-Expose-Headers values. */
   readonly exposeHeaders: readonly string[];
-  /** Access-Control-Max-Age in seconds. */
-  readonly maxAgeSeconds: number;
+  /** Access-Control-Max-Age in seconds; absent: not sent. */
+  readonly maxAgeSeconds?: number;
   /** Whether Access-Control-Allow-Credentials: true is sent. */
   readonly allowCredentials: boolean;
 }

@@ -10,6 +10,7 @@
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
 import type { SecurityContext } from "./security-context";
+import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
@@ -34,8 +35,8 @@ interface SecurityGroup {
  * translator here (and a golden and a test on the wire).
  */
 const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
-  cors: { prefix: "CORS: " },
-  csrf: { prefix: "CSRF: " },
+  cors: { prefix: "CORS: ", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
+  csrf: { prefix: "CSRF: ", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
   basicAuth: { prefix: "BasicAuth: " },
   apiKeyAuth: { prefix: "APIKeyAuth: " },
   authorization: { prefix: "Authorization: " },
@@ -43,6 +44,14 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
   oidc: { prefix: "OIDC: " },
   extAuth: { prefix: "ExtAuth: " },
 };
+
+/** `{ [key]: value }`, or undefined without a value. */
+function part<K extends keyof RouteSecurityIr>(
+  key: K,
+  value: RouteSecurityIr[K] | undefined,
+): Partial<RouteSecurityIr> | undefined {
+  return value === undefined ? undefined : ({ [key]: value } as Partial<RouteSecurityIr>);
+}
 
 /** The spec fields that are feature groups. */
 type SecurityGroups = Required<Omit<SecurityPolicySpec, "targetRef" | "targetRefs" | "targetSelectors" | "mergeType">>;
