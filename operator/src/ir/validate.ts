@@ -75,15 +75,21 @@ function securityProblems(r: RouteIr): string[] {
   const maxAge = s.cors?.maxAgeSeconds;
   if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
     problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
-  for (const p of [s.csrf?.enforced, s.csrf?.shadow]) {
-    if (p && !intIn(p.numerator, 0, PERCENT_DENOMINATORS[p.denominator]))
-      problems.push(`${at}: CSRF percent ${p.numerator}/${p.denominator} out of range`);
-  }
+  problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
   if (s.basicAuth && (s.basicAuth.users === "" || s.basicAuth.users.includes("\r")))
     problems.push(`${at}: basic auth users must be non-empty LF-separated lines`);
   if (s.apiKeyAuth && (s.apiKeyAuth.credentials.length === 0 || s.apiKeyAuth.sources.length === 0))
     problems.push(`${at}: API key auth needs credentials and key sources`);
   return problems;
+}
+
+/** Percents within their denominators. */
+function percentProblems(at: string, percents: readonly (PercentIr | undefined)[]): string[] {
+  return percents.flatMap((p) =>
+    p && !intIn(p.numerator, 0, PERCENT_DENOMINATORS[p.denominator])
+      ? [`${at}: percent ${p.numerator}/${p.denominator} out of range`]
+      : [],
+  );
 }
 
 /** Weights are integers > 0 whose total fits Envoy's uint32 (a weighted cluster's total_weight). */

@@ -62,10 +62,7 @@ export function translateSecurityCsrf(csrf: CSRF | undefined, problems: string[]
   if (origins.length > 16) problems.push(`additionalOrigins: at most 16 origins (${origins.length} given)`);
   const shadow = csrf.shadowFraction;
   const denominator = shadow?.denominator ?? 100;
-  if (shadow && !(Number.isInteger(shadow.numerator) && Number.isInteger(denominator) && shadow.numerator >= 0))
-    problems.push("shadowFraction: numerator and denominator must be non-negative integers");
-  else if (shadow && (denominator < 1 || shadow.numerator > denominator))
-    problems.push("shadowFraction: numerator must be less than or equal to denominator");
+  if (shadow) fractionProblems(shadow.numerator, denominator, problems);
   if (problems.length > before) return undefined;
   return {
     enforced: shadow
@@ -74,6 +71,14 @@ export function translateSecurityCsrf(csrf: CSRF | undefined, problems: string[]
     ...(shadow ? { shadow: { numerator: 100, denominator: "HUNDRED" as const } } : {}),
     additionalOrigins: origins.map(csrfOrigin),
   };
+}
+
+/** The CRD's rules on `shadowFraction`. */
+function fractionProblems(numerator: number, denominator: number, problems: string[]): void {
+  if (!(Number.isInteger(numerator) && Number.isInteger(denominator) && numerator >= 0))
+    problems.push("shadowFraction: numerator and denominator must be non-negative integers");
+  else if (denominator < 1 || numerator > denominator)
+    problems.push("shadowFraction: numerator must be less than or equal to denominator");
 }
 
 /** A CSRF origin: the scheme dropped, `*` as an RE2 pattern. */
