@@ -9,6 +9,7 @@
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
+import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
 
@@ -37,8 +38,14 @@ interface SecurityGroup {
 const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
   cors: { prefix: "CORS: ", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
   csrf: { prefix: "CSRF: ", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
-  basicAuth: { prefix: "BasicAuth: " },
-  apiKeyAuth: { prefix: "APIKeyAuth: " },
+  basicAuth: {
+    prefix: "BasicAuth: ",
+    translate: (spec, ctx, p) => part("basicAuth", translateBasicAuth(spec.basicAuth, ctx, p)),
+  },
+  apiKeyAuth: {
+    prefix: "APIKeyAuth: ",
+    translate: (spec, ctx, p) => part("apiKeyAuth", translateApiKeyAuth(spec.apiKeyAuth, ctx, p)),
+  },
   authorization: { prefix: "Authorization: " },
   jwt: { prefix: "JWT: " },
   oidc: { prefix: "OIDC: " },
