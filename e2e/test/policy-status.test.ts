@@ -2,8 +2,8 @@
  * Envoy Gateway policies through a real API server (Kubernetes tier): the controller watches the policy
  * kinds (their CRDs from crds/), resolves their targets and writes `status.ancestors` with our
  * controllerName, EG's conditions and observedGeneration — a Gateway-level ClientTrafficPolicy Overridden by
- * a listener-level one, one whose Gateway does not exist (TargetNotFound), a SecurityPolicy reported as not
- * implemented yet (fail closed). Each policy status is written once: another translation that changes
+ * a listener-level one, one whose Gateway does not exist (TargetNotFound), a SecurityPolicy whose users Secret
+ * does not exist (Accepted=False with Envoy Gateway's message; its route fails closed). Each policy status is written once: another translation that changes
  * nothing for them does not patch them again. No Envoy is needed.
  */
 import assert from "node:assert/strict";
@@ -156,7 +156,7 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     assert.equal(accepted(sp[0])?.status, "False");
     assert.match(
       accepted(sp[0])?.message ?? "",
-      /spec.basicAuth: not implemented by egts yet: the traffic the policy applies to is refused/,
+      /BasicAuth: secret default\/htpasswd does not exist/,
     );
 
     const btp = await ancestors("backendtrafficpolicy", "retries");
