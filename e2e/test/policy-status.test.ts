@@ -154,10 +154,7 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     await checkClientTrafficStatuses();
     const sp = await ancestors("securitypolicy", "auth");
     assert.equal(accepted(sp[0])?.status, "False");
-    assert.match(
-      accepted(sp[0])?.message ?? "",
-      /BasicAuth: secret default\/htpasswd does not exist/,
-    );
+    assert.match(accepted(sp[0])?.message ?? "", /BasicAuth: secret default\/htpasswd does not exist/);
 
     const btp = await ancestors("backendtrafficpolicy", "retries");
     assert.equal(accepted(btp[0])?.status, "True", JSON.stringify(btp));
