@@ -28,6 +28,7 @@ import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { l4Ref, ownerListener, routeRef, ruleName } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
+import { securityRuleProblems } from "./security-checks";
 import type { SecurityContext, SecurityOwner } from "./security-context";
 import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
@@ -211,7 +212,9 @@ function chainTranslation(
 ): Translated | undefined {
   const head = chain[0];
   const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
-  if (!merges) return own.get(head.policyKey);
+  // A head that breaks the CEL rules (e.g. mergeType Replace) is not merged: its own problems say why.
+  if (!merges || securityRuleProblems(head.policy.spec as SecurityPolicySpec).length > 0)
+    return own.get(head.policyKey);
   const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
   const t = translateChain(chain, keys, env, effectiveSpec(chain, book) as SecurityPolicySpec);
   report(head, t.problems, book);
@@ -233,7 +236,9 @@ function translateChain(
     return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
   };
   const ctx: SecurityContext = { snapshot: env.snapshot, refs: env.refs, ownerOf };
-  return translateSecuritySpec(spec ?? {}, policy, ctx);
+  const rules = securityRuleProblems((chain[0].policy.spec ?? {}) as SecurityPolicySpec);
+  const t = translateSecuritySpec(spec ?? {}, policy, ctx);
+  return rules.length > 0 ? { problems: [...rules, ...t.problems] } : t;
 }
 
 /** The published nodes with the decisions applied: routes secured or answering 500, TCP chains closed. */
