@@ -59,7 +59,8 @@ export function htpasswdProblem(users: string): string | undefined {
     const line = raw.trim();
     if (line === "") continue;
     const at = line.indexOf(":");
-    if (at < 0) return "invalid htpasswd format: each line must be in the format 'username:password'";
+    if (at < 0)
+      return `invalid htpasswd format: each line must be in the format 'username:password'; line ${i + 1} is not`;
     const where = `line ${i + 1} (user ${JSON.stringify(line.slice(0, at))})`;
     const password = line.slice(at + 1);
     if (!password.startsWith("{SHA}"))
