@@ -1,5 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
-import type { PercentIr } from "./security-ir";
+import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
 /** Envoy's uint32 fields (retry counts, weights and their total per route). */
@@ -76,10 +76,18 @@ function securityProblems(r: RouteIr): string[] {
   if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
     problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
   problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
+  return [...problems, ...authProblems(at, s)];
+}
+
+/** Basic auth users and API keys Envoy accepts (non-empty, no CR; keys and client IDs non-empty). */
+function authProblems(at: string, s: RouteSecurityIr): string[] {
+  const problems: string[] = [];
   if (s.basicAuth && (s.basicAuth.users === "" || s.basicAuth.users.includes("\r")))
     problems.push(`${at}: basic auth users must be non-empty LF-separated lines`);
-  if (s.apiKeyAuth && (s.apiKeyAuth.credentials.length === 0 || s.apiKeyAuth.sources.length === 0))
+  const keys = s.apiKeyAuth?.credentials ?? [];
+  if (s.apiKeyAuth && (keys.length === 0 || s.apiKeyAuth.sources.length === 0))
     problems.push(`${at}: API key auth needs credentials and key sources`);
+  if (keys.some((c) => c.key === "" || c.client === "")) problems.push(`${at}: API key or client ID empty`);
   return problems;
 }
 

@@ -1,7 +1,7 @@
 /**
  * SecurityPolicy `basicAuth` and `apiKeyAuth` → their route IR, as Envoy Gateway builds them.
  *
- * basicAuth: the users Secret's `.htpasswd` key (CRLF normalised to LF). Envoy 1.36's basic_auth accepts only
+ * basicAuth: the users Secret's `.htpasswd` key (CRLF normalised to LF, lines trimmed, blank ones dropped). Envoy 1.36's basic_auth accepts only
  * unsalted SHA-1 (`user:{SHA}<base64 of 20 bytes>`, what `htpasswd -s` writes); any other line is an error naming
  * the line and its format (bcrypt, MD5, SHA-crypt, crypt or plain text), never passed on.
  *
@@ -40,12 +40,18 @@ export function translateBasicAuth(
     );
     return undefined;
   }
-  const users = raw.replace(/\r\n/g, "\n");
-  const bad = htpasswdProblem(users);
+  const bad = htpasswdProblem(raw.replace(/\r\n/g, "\n"));
   if (bad) {
     problems.push(bad);
     return undefined;
   }
+  // Envoy gets the lines as checked: trimmed, without blank ones (a stray space or CR would make it refuse the
+  // listener, not only this policy).
+  const users = raw
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== "")
+    .join("\n");
   return {
     name: securityIrName(owner),
     users,
@@ -140,6 +146,13 @@ function apiKeyCredentials(
     for (const client of secretKeys(secret)) {
       const key = secretValue(secret, client) ?? "";
       if (clients.has(client)) continue;
+      if (key === "") {
+        // Envoy refuses an empty key (the whole listener), Envoy Gateway passes it on.
+        problems.push(
+          `secret ${secret.metadata.namespace ?? owner.namespace}/${secret.metadata.name}: client ${JSON.stringify(client)} has an empty key`,
+        );
+        return undefined;
+      }
       if (keys.has(key)) {
         problems.push("duplicated API key");
         return undefined;
