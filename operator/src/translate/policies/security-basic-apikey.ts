@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import type { ApiKeyAuthIr, ApiKeySourceIr, BasicAuthIr } from "../../ir/security-ir";
 import type { APIKeyAuth, BasicAuth } from "../../resources/security-policy";
 import { secretValue } from "../listener-tls";
+import { describe, headerNameProblem } from "../validate-values";
 import { securityIrName, type SecurityContext } from "./security-context";
 import { secretKeys, securitySecret } from "./security-refs";
 
@@ -30,6 +31,11 @@ export function translateBasicAuth(
   problems: string[],
 ): BasicAuthIr | undefined {
   if (!basic) return undefined;
+  const badHeader = headerProblem("forwardUsernameHeader", basic.forwardUsernameHeader);
+  if (badHeader) {
+    problems.push(badHeader);
+    return undefined;
+  }
   const owner = ctx.ownerOf("basicAuth");
   const secret = securitySecret(basic.users, owner, ctx, problems);
   if (!secret) return undefined;
@@ -100,6 +106,8 @@ export function translateApiKeyAuth(
   if (!spec) return undefined;
   const before = problems.length;
   const sources = keySources(spec, problems);
+  const badHeader = headerProblem("forwardClientIDHeader", spec.forwardClientIDHeader);
+  if (badHeader) problems.push(badHeader);
   const credentials = apiKeyCredentials(spec, ctx, problems);
   if (problems.length > before || !credentials) return undefined;
   return {
@@ -108,6 +116,12 @@ export function translateApiKeyAuth(
     ...(spec.forwardClientIDHeader ? { forwardClientIdHeader: spec.forwardClientIDHeader } : {}),
     hideCredentials: spec.sanitize === true,
   };
+}
+
+/** Why a header (or cookie) name Envoy would refuse with the whole listener cannot be used, if so. */
+function headerProblem(field: string, name: string | undefined): string | undefined {
+  if (name === undefined) return undefined;
+  return describe(field, name, headerNameProblem(name) ?? (name.length > 1024 ? "is longer than 1024" : undefined));
 }
 
 /** The key sources in `extractFrom` order. */
@@ -120,6 +134,15 @@ function keySources(spec: APIKeyAuth, problems: string[]): ApiKeySourceIr[] {
     if (set.length !== 1) {
       problems.push(`extractFrom[${i}]: only one of headers, params or cookies must be specified`);
       continue;
+    }
+    for (const [field, names] of [
+      ["headers", e.headers],
+      ["cookies", e.cookies],
+    ] as const) {
+      for (const [j, name] of (names ?? []).entries()) {
+        const bad = headerProblem(`extractFrom[${i}].${field}[${j}]`, name);
+        if (bad) problems.push(bad);
+      }
     }
     for (const header of e.headers ?? []) out.push({ header });
     for (const query of e.params ?? []) out.push({ query });
