@@ -12,6 +12,7 @@ import type { CorsIr } from "../../ir/xds-ir";
 import type { CSRF, CORS } from "../../resources/security-policy";
 import { parseDuration } from "../duration";
 import { originMatcher } from "../filters/cors";
+import { describe, headerNameProblem } from "../validate-values";
 
 /** The CRD's Origin pattern (`*`, or `scheme://host[:port]` whose host may be `*` or start with `*.`). */
 const ORIGIN = /^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*|(\*\.)?(([\w-]+\.?)+)?[\w-]+)(:\d{1,5})?)$/;
@@ -21,6 +22,16 @@ function originProblems(field: string, origins: readonly string[], problems: str
   for (const [i, o] of origins.entries()) {
     if (typeof o !== "string" || o.length > 253 || !ORIGIN.test(o))
       problems.push(`${field}[${i}] ${JSON.stringify(o)} is not an origin (scheme://host[:port], * allowed)`);
+  }
+}
+
+/** Methods and header names that are `*` or RFC 7230 tokens (they go into response headers). */
+function tokenProblems(cors: CORS, problems: string[]): void {
+  for (const field of ["allowMethods", "allowHeaders", "exposeHeaders"] as const) {
+    for (const [i, v] of (cors[field] ?? []).entries()) {
+      const bad = v === "*" ? undefined : describe(`${field}[${i}]`, v, headerNameProblem(v));
+      if (bad) problems.push(bad);
+    }
   }
 }
 
@@ -36,6 +47,7 @@ export function translateSecurityCors(cors: CORS | undefined, problems: string[]
   const before = problems.length;
   const origins = cors.allowOrigins ?? [];
   originProblems("allowOrigins", origins, problems);
+  tokenProblems(cors, problems);
   let maxAgeSeconds: number | undefined;
   if (cors.maxAge !== undefined) {
     const ms = parseDuration(cors.maxAge);
