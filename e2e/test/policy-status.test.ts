@@ -2,8 +2,8 @@
  * Envoy Gateway policies through a real API server (Kubernetes tier): the controller watches the policy
  * kinds (their CRDs from crds/), resolves their targets and writes `status.ancestors` with our
  * controllerName, EG's conditions and observedGeneration — a Gateway-level ClientTrafficPolicy Overridden by
- * a listener-level one, one whose Gateway does not exist (TargetNotFound), a SecurityPolicy reported as not
- * implemented yet (fail closed). Each policy status is written once: another translation that changes
+ * a listener-level one, one whose Gateway does not exist (TargetNotFound), a SecurityPolicy whose users Secret
+ * does not exist (Accepted=False with Envoy Gateway's message; its route fails closed). Each policy status is written once: another translation that changes
  * nothing for them does not patch them again. No Envoy is needed.
  */
 import assert from "node:assert/strict";
@@ -154,10 +154,7 @@ describe("policy status through the API server (Kubernetes tier)", function () {
     await checkClientTrafficStatuses();
     const sp = await ancestors("securitypolicy", "auth");
     assert.equal(accepted(sp[0])?.status, "False");
-    assert.match(
-      accepted(sp[0])?.message ?? "",
-      /SecurityPolicy is not implemented by egts yet: the traffic it targets is refused/,
-    );
+    assert.match(accepted(sp[0])?.message ?? "", /BasicAuth: secret default\/htpasswd does not exist/);
 
     const btp = await ancestors("backendtrafficpolicy", "retries");
     assert.equal(accepted(btp[0])?.status, "True", JSON.stringify(btp));

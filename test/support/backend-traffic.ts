@@ -29,19 +29,22 @@ ${specYaml.replace(/\n?$/, "\n")}`;
 }
 
 /**
- * Starts the gateway with one route and policy per entry of `cases` (name → policy spec YAML), and waits until
+ * Starts the gateway with one route and policy per entry of `cases` (name → policy spec YAML; the policy document
+ * made by `policyYaml`, a BackendTrafficPolicy unless given), and waits until
  * a route without a policy (`probe.example.com`, in the same file and so in the same route configuration) answers:
  * the cases' routes are then served too, and no probe has spent a token of theirs.
  */
 export async function startPolicyGateway(
   cases: Readonly<Record<string, string>>,
   extraFiles: Readonly<Record<string, string>> = {},
+  policyYaml: (name: string, specYaml: string) => string = btpYaml,
 ): Promise<PolicyGateway> {
   const backend = await startEchoBackend({ name: "echo" });
   const port = await freePort();
   const host = (name: string): string => `${name}.example.com`;
   const docs = [backendYaml("echo", backend.port), routeYaml("probe", host("probe"), "echo")];
-  for (const [name, spec] of Object.entries(cases)) docs.push(routeYaml(name, host(name), "echo"), btpYaml(name, spec));
+  for (const [name, spec] of Object.entries(cases))
+    docs.push(routeYaml(name, host(name), "echo"), policyYaml(name, spec));
   const t = await startTestGateway({
     "gateway.yaml": gatewayYaml(port),
     "cases.yaml": docs.join("---\n"),

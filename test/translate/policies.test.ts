@@ -46,6 +46,7 @@ function listenerSummary(ir: GatewayXdsIr): unknown[] {
   const http = ir.http.map((l) => {
     const routes = l.virtualHosts.flatMap((v) => v.routes);
     const traffic = routes.filter(hasBackendTraffic).map(backendTrafficSummary);
+    const security = routes.flatMap((r) => (r.security ? [{ route: r.name, ...r.security }] : []));
     return {
       name: l.name,
       ...(l.clientTraffic ? { clientTraffic: l.clientTraffic } : {}),
@@ -53,13 +54,17 @@ function listenerSummary(ir: GatewayXdsIr): unknown[] {
         (r) => `${r.name}: ${r.action.kind === "direct" ? `direct ${r.action.status}` : r.action.kind}`,
       ),
       ...(traffic.length > 0 ? { backendTraffic: traffic } : {}),
+      ...(security.length > 0 ? { security } : {}),
     };
   });
   const variants = ir.clusters.filter((c) => c.policy !== undefined);
   const tcp = (ir.tcp ?? []).map((l) => ({
     name: l.name,
     ...(l.clientTraffic ? { clientTraffic: l.clientTraffic } : {}),
-    chains: l.chains.map((c) => `${c.name}: ${c.destinations.length} destination(s)`),
+    chains: l.chains.map(
+      (c) =>
+        `${c.name}: ${c.destinations.length} destination(s)${c.authorization ? ` authorization ${JSON.stringify(c.authorization)}` : ""}`,
+    ),
   }));
   return [
     ...http,

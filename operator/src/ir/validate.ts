@@ -1,4 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
+import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
 /** Envoy's uint32 fields (retry counts, weights and their total per route). */
@@ -40,7 +41,7 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
 
 /** One HTTP route: known clusters, positive weights, named sessions, numbers in Envoy's ranges. */
 function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
-  const problems: string[] = rangeProblems(r);
+  const problems: string[] = [...rangeProblems(r), ...securityProblems(r)];
   for (const m of r.mirrors ?? []) {
     if (!clusters.has(m.cluster)) problems.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);
   }
@@ -56,6 +57,47 @@ function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
   }
   problems.push(...weightProblems(`route ${r.name}`, r.action.destinations));
   return problems;
+}
+
+/** The values of each Envoy FractionalPercent denominator. */
+const PERCENT_DENOMINATORS: Readonly<Record<PercentIr["denominator"], number>> = {
+  HUNDRED: 100,
+  TEN_THOUSAND: 10_000,
+  MILLION: 1_000_000,
+};
+
+/** A route's SecurityPolicy IR within what Envoy accepts (percents, non-empty credentials and sources). */
+function securityProblems(r: RouteIr): string[] {
+  const s = r.security;
+  if (!s) return [];
+  const at = `route ${r.name} security`;
+  const problems: string[] = [];
+  const maxAge = s.cors?.maxAgeSeconds;
+  if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
+    problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
+  problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
+  return [...problems, ...authProblems(at, s)];
+}
+
+/** Basic auth users and API keys Envoy accepts (non-empty, no CR; keys and client IDs non-empty). */
+function authProblems(at: string, s: RouteSecurityIr): string[] {
+  const problems: string[] = [];
+  if (s.basicAuth && (s.basicAuth.users === "" || s.basicAuth.users.includes("\r")))
+    problems.push(`${at}: basic auth users must be non-empty LF-separated lines`);
+  const keys = s.apiKeyAuth?.credentials ?? [];
+  if (s.apiKeyAuth && (keys.length === 0 || s.apiKeyAuth.sources.length === 0))
+    problems.push(`${at}: API key auth needs credentials and key sources`);
+  if (keys.some((c) => c.key === "" || c.client === "")) problems.push(`${at}: API key or client ID empty`);
+  return problems;
+}
+
+/** Percents within their denominators. */
+function percentProblems(at: string, percents: readonly (PercentIr | undefined)[]): string[] {
+  return percents.flatMap((p) =>
+    p && !intIn(p.numerator, 0, PERCENT_DENOMINATORS[p.denominator])
+      ? [`${at}: percent ${p.numerator}/${p.denominator} out of range`]
+      : [],
+  );
 }
 
 /** Weights are integers > 0 whose total fits Envoy's uint32 (a weighted cluster's total_weight). */

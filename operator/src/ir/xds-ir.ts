@@ -4,6 +4,7 @@
  */
 import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
+import type { AuthorizationIr, RouteSecurityIr } from "./security-ir";
 
 /** Everything one Gateway's Envoy serves. */
 export interface GatewayXdsIr {
@@ -144,6 +145,8 @@ export interface TcpChainIr {
    * client address goes to one endpoint. @default false
    */
   readonly hashSourceIp?: true;
+  /** Client address rules of the SecurityPolicy that applies here (network RBAC before tcp_proxy); absent: none. */
+  readonly authorization?: AuthorizationIr;
 }
 
 /** One UDP listener: datagrams are proxied (udp_proxy) to one route's backends. */
@@ -271,8 +274,8 @@ export interface CorsIr {
   readonly allowHeaders: readonly string[];
   /** Access-Control-Expose-Headers values. */
   readonly exposeHeaders: readonly string[];
-  /** Access-Control-Max-Age in seconds. */
-  readonly maxAgeSeconds: number;
+  /** Access-Control-Max-Age in seconds; absent: not sent. */
+  readonly maxAgeSeconds?: number;
   /** Whether Access-Control-Allow-Credentials: true is sent. */
   readonly allowCredentials: boolean;
 }
@@ -358,6 +361,8 @@ export interface RouteIr {
    * (WebSocket); a CONNECT entry makes the route match CONNECT requests. Absent: the listener's default.
    */
   readonly upgrades?: readonly UpgradeIr[];
+  /** What the route's SecurityPolicy asks (authentication, CORS, CSRF, authorization); absent when none applies. */
+  readonly security?: RouteSecurityIr;
 }
 
 /** One protocol upgrade a route allows. */

@@ -373,7 +373,7 @@ function l4Routes(n: GatewayXdsIr): { readonly port: number; readonly name: stri
 }
 
 /** `tcproute/ns/name/<listener id>` → the route's kind, key and listener id. */
-function l4Ref(name: string): { kind: string; key: string; listener: string } | undefined {
+export function l4Ref(name: string): { kind: string; key: string; listener: string } | undefined {
   const parts = name.split("/");
   const kind = L4_ROUTE_KINDS[parts[0]];
   if (!kind || parts.length < 4) return undefined;
@@ -638,7 +638,7 @@ function reportProblems(a: Attachment, t: Translated, book: PolicyStatusBook): v
 }
 
 /** `httproute/ns/name/rule/R/match/M` → the route's kind, key and rule segment. */
-function routeRef(name: string): { kind: string; key: string; rule?: string } | undefined {
+export function routeRef(name: string): { kind: string; key: string; rule?: string } | undefined {
   const parts = name.split("/", 5); // kind/ns/name/rule/<rule>: the rest (matches) is not needed
   const kind = HTTP_ROUTE_KINDS[parts[0]];
   if (!kind || parts.length < 3) return undefined;
@@ -646,7 +646,7 @@ function routeRef(name: string): { kind: string; key: string; rule?: string } | 
 }
 
 /** The rule's name for sectionName targets: the segment, when the route has a rule of that name. */
-function ruleName(ref: { kind: string; key: string; rule?: string }, index: TargetIndex): string | undefined {
+export function ruleName(ref: { kind: string; key: string; rule?: string }, index: TargetIndex): string | undefined {
   if (ref.rule === undefined) return undefined;
   const route = index.routes.get(`${ref.kind}/${ref.key}`);
   return (route?.route.spec?.rules ?? []).some((r) => r.name === ref.rule) ? ref.rule : undefined;
@@ -656,7 +656,7 @@ function ruleName(ref: { kind: string; key: string; rule?: string }, index: Targ
  * The Gateway listener a route's virtual host belongs to on `port`: among the listeners the route attached to
  * there, the most specific one whose hostname covers the host (as virtual-hosts.ts assigns hosts).
  */
-function ownerListener(
+export function ownerListener(
   gw: GatewayState,
   port: number,
   host: string,

@@ -10,11 +10,25 @@
 import type { ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
 import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
 
-/** The kinds a ClientTrafficPolicy may target (Envoy Gateway's rule). */
-const TARGET_KINDS = ["Gateway", "ListenerSet"];
+/** The kinds a policy kind may target and how Envoy Gateway's messages list them. */
+export interface TargetKindRule {
+  /** The kinds. */
+  readonly kinds: readonly string[];
+  /** Their list in the messages, e.g. `Gateway or ListenerSet`. */
+  readonly text: string;
+}
 
-/** The broken target rules of `spec`, each `<field path>: <Envoy Gateway's message>`. */
-export function targetRuleProblems(spec: ClientTrafficPolicySpec): string[] {
+/** The kinds a ClientTrafficPolicy may target (Envoy Gateway's rule). */
+const TARGET_KINDS: TargetKindRule = { kinds: ["Gateway", "ListenerSet"], text: "Gateway or ListenerSet" };
+
+/**
+ * The broken target rules of `spec`, each `<field path>: <Envoy Gateway's message>` (the same rules hold for the
+ * other policy kinds, with their own target kinds).
+ */
+export function targetRuleProblems(
+  spec: Pick<ClientTrafficPolicySpec, "targetRef" | "targetRefs" | "targetSelectors">,
+  allowed: TargetKindRule = TARGET_KINDS,
+): string[] {
   const out: string[] = [];
   const { targetRef, targetRefs, targetSelectors } = spec;
   const oneWay = (targetRef !== undefined) !== (targetRefs !== undefined);
@@ -22,14 +36,14 @@ export function targetRuleProblems(spec: ClientTrafficPolicySpec): string[] {
   if (targetRef && targetRef.group !== GATEWAY_API_GROUP) {
     out.push(`spec.targetRef.group: this policy can only have a targetRef.group of ${GATEWAY_API_GROUP}`);
   }
-  if (targetRef && !TARGET_KINDS.includes(targetRef.kind)) {
-    out.push("spec.targetRef.kind: this policy can only have a targetRef.kind of Gateway or ListenerSet");
+  if (targetRef && !allowed.kinds.includes(targetRef.kind)) {
+    out.push(`spec.targetRef.kind: this policy can only have a targetRef.kind of ${allowed.text}`);
   }
   if (targetRefs?.some((r) => r.group !== GATEWAY_API_GROUP)) {
     out.push(`spec.targetRefs: this policy can only have a targetRefs[*].group of ${GATEWAY_API_GROUP}`);
   }
-  if (targetRefs?.some((r) => !TARGET_KINDS.includes(r.kind))) {
-    out.push("spec.targetRefs: this policy can only have a targetRefs[*].kind of Gateway or ListenerSet");
+  if (targetRefs?.some((r) => !allowed.kinds.includes(r.kind))) {
+    out.push(`spec.targetRefs: this policy can only have a targetRefs[*].kind of ${allowed.text}`);
   }
   (targetSelectors ?? []).forEach((s, i) => {
     if (s.group !== undefined && s.group !== GATEWAY_API_GROUP) {

@@ -74,7 +74,12 @@ export function attachPolicies<P extends KubeObject>(
       const first = winners.get(id);
       if (first) {
         for (const anc of a.target.ancestors)
-          book.reject(policy, anc, PolicyReason.Conflicted, conflictMessage(rules, a.target));
+          book.reject(
+            policy,
+            anc,
+            PolicyReason.Conflicted,
+            (rules.conflictMessage ?? conflictMessage)(rules, a.target),
+          );
         continue;
       }
       winners.set(id, a);

@@ -16,7 +16,8 @@ import { applyClientTrafficPolicies } from "./client-traffic";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
-import { refuseSecured, reportUntranslatedPolicies } from "./unimplemented";
+import { applySecurity, attachSecurityPolicies } from "./security";
+import { reportUntranslatedPolicies } from "./unimplemented";
 
 /** What the policy stage needs. */
 export interface PolicyInputs {
@@ -63,11 +64,16 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     ...(inputs.rateLimit ? { rateLimit: inputs.rateLimit } : {}),
     nodeOf,
   });
-  const security = reportUntranslatedPolicies(policies, index, book, inputs.gates);
+  const security = attachSecurityPolicies(policies.securityPolicies ?? [], index, book, built, {
+    snapshot: inputs.snapshot,
+    refs,
+    nodeOf,
+  });
+  reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
-    // SecurityPolicy's refusal last: it wins over what a BackendTrafficPolicy does to a route.
-    finalize: (xds) => refuseSecured(applyBackendTraffic(xds, traffic), security, index, nodeOf),
+    // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
+    finalize: (xds) => applySecurity(applyBackendTraffic(xds, traffic), security),
   };
 }

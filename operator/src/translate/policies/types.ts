@@ -85,6 +85,11 @@ export interface PolicyKindRules {
     routes: readonly string[],
   ) => string;
   /**
+   * The Conflicted message for a second policy on the same target.
+   * @default "Unable to target <Kind> <name>, another <kind> has already attached to it" (a section: "section of <name>")
+   */
+  readonly conflictMessage?: (rules: PolicyKindRules, target: ResolvedTarget) => string;
+  /**
    * Deprecated spec fields (`a.b` paths below spec) and the field to use instead. A policy that sets one still
    * works; as Envoy Gateway does, each of its ancestors carries a Warning condition (reason DeprecatedField)
    * saying so. A path ending in `=true` counts only when the field is true (Envoy Gateway's non-pointer

@@ -1,15 +1,20 @@
 /**
- * envoy.filters.http.basic_auth (rank 8), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.basic_auth (rank 8), placement `disabled`, fed by SecurityPolicy `basicAuth`
+ * (RouteIr.security.basicAuth).
  *
- * Envoy Gateway (SecurityPolicy `basicAuth`): one filter, `disabled: true`, built from the first route's users (the
- * HCM config does not matter); each route gets its users as BasicAuthPerRoute, which also turns it on.
+ * As Envoy Gateway: one filter per policy, `envoy.filters.http.basic_auth/securitypolicy/<ns>/<name>`,
+ * `disabled: true`, holding the users and `forward_username_header`; each route gets its users as
+ * BasicAuthPerRoute under that name, which also turns the filter on. A changed users Secret changes both (LDS and
+ * RDS update, no restart).
  */
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import {
   BasicAuth,
   BasicAuthPerRoute,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/basic_auth/v3/basic_auth";
 import { registerType } from "../../../../../proto/any";
+import type { BasicAuthIr } from "../../../ir/security-ir";
+import type { HttpListenerIr } from "../../../ir/xds-ir";
 import { type HttpFilterDef, packPartial } from "./registry";
 
 /** BasicAuth, registered for Any packing. */
@@ -17,12 +22,45 @@ export const BasicAuthType = registerType(BasicAuth);
 /** BasicAuthPerRoute, registered for Any packing. */
 export const BasicAuthPerRouteType = registerType(BasicAuthPerRoute);
 
+const NAME = "envoy.filters.http.basic_auth";
+
+/** The listener's basic auth configs by filter instance name (the first route's, per policy). */
+function instances(listener: HttpListenerIr): Map<string, BasicAuthIr> {
+  const out = new Map<string, BasicAuthIr>();
+  for (const v of listener.virtualHosts) {
+    for (const r of v.routes) {
+      const b = r.security?.basicAuth;
+      if (b && !out.has(`${NAME}/${b.name}`)) out.set(`${NAME}/${b.name}`, b);
+    }
+  }
+  return out;
+}
+
 /** The basic_auth filter's registry entry. */
 export const basicAuth: HttpFilterDef = {
-  name: "envoy.filters.http.basic_auth",
+  name: NAME,
   rank: 8,
   configType: BasicAuthType.name,
   perRouteType: BasicAuthPerRouteType.name,
   placement: "disabled",
+  hcmFilters: (listener) =>
+    [...instances(listener)].map(
+      ([name, b]) =>
+        ({
+          name,
+          typedConfig: packPartial(BasicAuthType, {
+            users: { inlineBytes: Buffer.from(b.users) },
+            forwardUsernameHeader: b.forwardUsernameHeader ?? "",
+          }),
+          disabled: true,
+        }) as HttpFilter,
+    ),
+  perRouteConfig: (r) => {
+    const b = r.security?.basicAuth;
+    if (!b) return undefined;
+    return {
+      [`${NAME}/${b.name}`]: packPartial(BasicAuthPerRouteType, { users: { inlineBytes: Buffer.from(b.users) } }),
+    };
+  },
   sampleConfig: () => packPartial(BasicAuthType, { users: { inlineString: "egts:{SHA}qvTGHdzF6KLavt4PO0gs2a6pQ00=" } }),
 };

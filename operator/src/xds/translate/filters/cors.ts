@@ -2,7 +2,8 @@
  * envoy.filters.http.cors (rank 3). Placement `shared`, as Envoy Gateway: an empty Cors config on the HCM,
  * the policy per route (CorsPolicy in typed_per_filter_config). We put the filter on every HTTP connection
  * manager (so the listener does not change when the first CORS route appears); Envoy Gateway adds it when
- * some route of the listener has CORS. Without a route policy the filter does nothing.
+ * some route of the listener has CORS. Without a route policy the filter does nothing. A route's policy comes
+ * from its HTTPRoute CORS filter, else from its SecurityPolicy `cors`.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
@@ -23,7 +24,7 @@ export function corsPerFilterConfig(c: CorsIr): Record<string, Any> {
     allowMethods: c.allowMethods.join(","),
     allowHeaders: c.allowHeaders.join(","),
     exposeHeaders: c.exposeHeaders.join(","),
-    maxAge: String(c.maxAgeSeconds),
+    ...(c.maxAgeSeconds !== undefined ? { maxAge: String(c.maxAgeSeconds) } : {}),
     allowCredentials: c.allowCredentials,
     // A preflight from an origin that is not allowed is answered by Envoy (without CORS headers),
     // not passed to the backend.
@@ -40,6 +41,10 @@ export const cors: HttpFilterDef = {
   perRouteType: CorsPolicyType.name,
   placement: "shared",
   hcmFilters: () => [{ name: CORS_FILTER, typedConfig: packPartial(CorsType, {}) } as HttpFilter],
-  perRouteConfig: (r) => (r.cors ? corsPerFilterConfig(r.cors) : undefined),
+  // An HTTPRoute CORS filter wins over the route's SecurityPolicy CORS (as in Envoy Gateway).
+  perRouteConfig: (r) => {
+    const c = r.cors ?? r.security?.cors;
+    return c ? corsPerFilterConfig(c) : undefined;
+  },
   sampleConfig: () => packPartial(CorsType, {}),
 };

@@ -1,0 +1,30 @@
+/**
+ * What the SecurityPolicy field-group translations share: the objects a policy may reference, and, per field
+ * group, the policy that owns it (after a merge, the route-level policy owns a group it sets, else its parent:
+ * that policy's namespace resolves the group's references and names its IR objects).
+ */
+import type { ResourceSnapshot } from "../../resources/snapshot";
+import type { ListenerRefs } from "../listener-tls";
+
+/** The policy owning a field group. */
+export interface SecurityOwner {
+  /** Its namespace (references without a namespace resolve here; others need a ReferenceGrant from it). */
+  readonly namespace: string;
+  /** Its name. */
+  readonly name: string;
+}
+
+/** The context of one SecurityPolicy spec's translation. */
+export interface SecurityContext {
+  /** The snapshot (objects the policies reference). */
+  readonly snapshot: ResourceSnapshot;
+  /** Secrets and ConfigMaps by key, and the ReferenceGrants. */
+  readonly refs: ListenerRefs;
+  /** The policy owning the top-level spec field `group` (`basicAuth`, `jwt`, …). */
+  readonly ownerOf: (group: string) => SecurityOwner;
+}
+
+/** Envoy Gateway's IR name of a policy's objects: `securitypolicy/<ns>/<name>`. */
+export function securityIrName(owner: SecurityOwner): string {
+  return `securitypolicy/${owner.namespace}/${owner.name}`;
+}

@@ -1,0 +1,115 @@
+/**
+ * One SecurityPolicy spec (a policy's own, or a route policy merged onto its parent's) → the route IR it asks for,
+ * or the problems that make it fail closed. Each field group has one translator (a file of its own); a group
+ * without a translator yet makes the policy Accepted=False naming the field, and its routes answer 500 (serving
+ * them without the authentication or authorization asked for would open them).
+ *
+ * Problems carry Envoy Gateway's per-feature prefix (`BasicAuth: `, `APIKeyAuth: `, `JWT: `, `OIDC: `,
+ * `ExtAuth: `, `Authorization: `); the status book joins several.
+ */
+import type { RouteSecurityIr } from "../../ir/security-ir";
+import type { SecurityPolicySpec } from "../../resources/security-policy";
+import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
+import type { SecurityContext } from "./security-context";
+import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
+
+/**
+ * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
+ * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed.
+ */
+export type SecurityGroupTranslator = (
+  spec: SecurityPolicySpec,
+  ctx: SecurityContext,
+  problems: string[],
+) => Partial<Omit<RouteSecurityIr, "policy">> | undefined;
+
+/** One top-level spec field group. */
+interface SecurityGroup {
+  /** Envoy Gateway's prefix of its problems. */
+  readonly prefix: string;
+  /** Its translator; absent while egts does not translate the group. */
+  readonly translate?: SecurityGroupTranslator;
+}
+
+/**
+ * The field groups, by spec field, in Envoy Gateway's reporting order. Implementing a group means giving it a
+ * translator here (and a golden and a test on the wire).
+ */
+const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
+  cors: { prefix: "CORS: ", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
+  csrf: { prefix: "CSRF: ", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
+  basicAuth: {
+    prefix: "BasicAuth: ",
+    translate: (spec, ctx, p) => part("basicAuth", translateBasicAuth(spec.basicAuth, ctx, p)),
+  },
+  apiKeyAuth: {
+    prefix: "APIKeyAuth: ",
+    translate: (spec, ctx, p) => part("apiKeyAuth", translateApiKeyAuth(spec.apiKeyAuth, ctx, p)),
+  },
+  authorization: { prefix: "Authorization: " },
+  jwt: { prefix: "JWT: " },
+  oidc: { prefix: "OIDC: " },
+  extAuth: { prefix: "ExtAuth: " },
+};
+
+/** `{ [key]: value }`, or undefined without a value. */
+function part<K extends keyof RouteSecurityIr>(
+  key: K,
+  value: RouteSecurityIr[K] | undefined,
+): Partial<RouteSecurityIr> | undefined {
+  return value === undefined ? undefined : ({ [key]: value } as Partial<RouteSecurityIr>);
+}
+
+/** The spec fields that are feature groups. */
+type SecurityGroups = Required<Omit<SecurityPolicySpec, "targetRef" | "targetRefs" | "targetSelectors" | "mergeType">>;
+
+/** Spec fields that only attach the policy. */
+const ATTACHMENT_FIELDS = new Set(["targetRef", "targetRefs", "targetSelectors", "mergeType"]);
+
+/** The message after the fields egts does not translate yet. */
+export const UNTRANSLATED =
+  "not implemented by egts yet: the traffic the policy applies to is refused (HTTP 500, TCP connections closed)";
+
+/** What one spec translates to. */
+export interface SecurityTranslation {
+  /** Why the policy cannot be applied (its routes answer 500, its TCP chains close connections). */
+  readonly problems: readonly string[];
+  /** The route IR; absent when the spec sets no feature. */
+  readonly security?: RouteSecurityIr;
+}
+
+/** Translates one spec (`policy`: the IR's policy name, `ns/name` or merged `a+b`). */
+export function translateSecuritySpec(
+  spec: SecurityPolicySpec,
+  policy: string,
+  ctx: SecurityContext,
+): SecurityTranslation {
+  const problems: string[] = [];
+  const untranslated: string[] = [];
+  let ir: RouteSecurityIr = { policy };
+  let any = false;
+  for (const field of Object.keys(spec).sort(byGroupOrder)) {
+    const value = (spec as Record<string, unknown>)[field];
+    if (value === undefined || ATTACHMENT_FIELDS.has(field)) continue;
+    const group = (GROUPS as Record<string, SecurityGroup | undefined>)[field];
+    if (!group?.translate) {
+      untranslated.push(`spec.${field}`);
+      continue;
+    }
+    const own: string[] = [];
+    const part = group.translate(spec, ctx, own);
+    for (const p of own) problems.push(`${group.prefix}${p}`);
+    if (part) {
+      ir = { ...ir, ...part };
+      any = true;
+    }
+  }
+  if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
+  return problems.length > 0 ? { problems } : { problems, ...(any ? { security: ir } : {}) };
+}
+
+function byGroupOrder(a: string, b: string): number {
+  const order = Object.keys(GROUPS);
+  const rank = (f: string): number => (order.includes(f) ? order.indexOf(f) : order.length);
+  return rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0);
+}

@@ -1,0 +1,290 @@
+/**
+ * SecurityPolicy on the attachment engine: it targets Gateways, their listeners, ListenerSets, HTTPRoutes,
+ * GRPCRoutes, TCPRoutes and route rules, and asks for authentication, authorization, CORS and CSRF on the traffic
+ * of its targets.
+ *
+ * For every route rule on every listener the most specific winning policy applies (rule, route, listener,
+ * ListenerSet, Gateway); a route-level policy with `mergeType` is merged onto the one below it, each field group
+ * owned (references resolved, IR objects named) by the policy that set it. The result goes on the route as
+ * {@link RouteSecurityIr}; the xDS filters read it from there.
+ *
+ * Fail closed, always: a policy that cannot be applied (a value that cannot be used, a reference that does not
+ * resolve, a field egts does not translate yet) is Accepted=False saying why, and every route it applies to
+ * answers 500 (Envoy Gateway's code), every TCP chain closes its connections. Envoy Gateway itself leaves a route
+ * open when a route-level policy fails its cross-field validation, and never closes TCP; egts deliberately does not.
+ *
+ * Work is O(routes) per translation with one translation per distinct policy chain; decisions are made on each
+ * Gateway's own IR and applied to the published nodes by {@link applySecurity}, after Gateways of merged classes
+ * are combined (as BackendTrafficPolicy does).
+ */
+import type { AuthorizationIr, RouteSecurityIr } from "../../ir/security-ir";
+import type { GatewayXdsIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
+import { namespaceOf, type KubeObject } from "../../resources/meta";
+import type { SecurityPolicySpec } from "../../resources/security-policy";
+import type { ResourceSnapshot } from "../../resources/snapshot";
+import type { GatewayState } from "../gateway";
+import type { ListenerRefs } from "../listener-tls";
+import type { GatewayIr } from "../merge-gateways";
+import type { PolicyStatusBook } from "./ancestors";
+import { l4Ref, ownerListener, routeRef, ruleName } from "./backend-traffic";
+import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
+import { securityRuleProblems } from "./security-checks";
+import type { SecurityContext, SecurityOwner } from "./security-context";
+import { translateSecuritySpec } from "./security-translate";
+import type { TargetIndex } from "./target-index";
+import { PolicyReason } from "./targets";
+import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
+
+/** Envoy Gateway's Conflicted messages for SecurityPolicy, which name the section's owner. */
+function conflictMessage(rules: PolicyKindRules, t: ResolvedTarget): string {
+  const what =
+    t.sectionName === undefined
+      ? `${t.kind} ${t.name}`
+      : t.scope === "RouteRule"
+        ? `RouteRule ${t.name}/${t.sectionName}`
+        : `Listener ${t.name}/${t.sectionName}`;
+  return `Unable to target ${what}, another ${rules.kind} has already attached to it`;
+}
+
+/** SecurityPolicy's attachment rules (Envoy Gateway v1.9). */
+export const SECURITY_RULES: PolicyKindRules = {
+  kind: "SecurityPolicy",
+  plural: "securityPolicies",
+  targetKinds: ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"],
+  mergeable: true,
+  conflictMessage,
+  deprecatedFields: {
+    targetRef: "targetRefs",
+    "extAuth.grpc.backendRef": "extAuth.grpc.backendRefs",
+    "extAuth.http.backendRef": "extAuth.http.backendRefs",
+  },
+};
+
+/** Envoy Gateway's message for a TCPRoute-targeted policy with more than authorization. */
+export const TCP_ONLY_AUTHORIZATION =
+  "Invalid SecurityPolicy for TCP route: only authorization is supported for TCP (routes/listeners).";
+
+/** The top-level spec fields that act on HTTP requests only (not on a TCPRoute). */
+const HTTP_ONLY_GROUPS = ["cors", "csrf", "basicAuth", "apiKeyAuth", "jwt", "oidc", "extAuth"];
+
+/** What this kind's translation needs beyond the policies. */
+export interface SecurityEnv {
+  /** The snapshot. */
+  readonly snapshot: ResourceSnapshot;
+  /** Secrets and ConfigMaps, and the ReferenceGrants that allow cross-namespace references. */
+  readonly refs: ListenerRefs;
+}
+
+/** One (effective) spec translated. */
+interface Translated {
+  /** Why it cannot be applied; non-empty: fail closed. */
+  readonly problems: readonly string[];
+  /** What routes get; absent when the spec sets no feature. */
+  readonly security?: RouteSecurityIr;
+}
+
+/** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
+export interface SecurityDecisions {
+  /** `gateway key|port|route or chain IR name` → the translation that applies there. */
+  readonly byRoute: ReadonlyMap<string, Translated>;
+  /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
+  readonly gatewaysOf: (node: string) => readonly string[];
+}
+
+/**
+ * Attaches the SecurityPolicies, writes their statuses, and decides what applies to every HTTP, gRPC and TCP
+ * route of every Gateway.
+ */
+export function attachSecurityPolicies(
+  policies: readonly KubeObject[],
+  index: TargetIndex,
+  book: PolicyStatusBook,
+  built: readonly GatewayIr[],
+  env: SecurityEnv & { readonly nodeOf: (gw: GatewayState) => string },
+): SecurityDecisions {
+  const set = attachPolicies(policies, SECURITY_RULES, index, book);
+  const own = new Map<string, Translated>();
+  for (const a of set.winners) {
+    const t = own.get(a.policyKey) ?? translateChain([a], a.policyKey, env);
+    own.set(a.policyKey, t);
+    report(a, t.problems, book);
+    if (a.target.kind === "TCPRoute" && tcpProblem(a.policy.spec))
+      for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, TCP_ONLY_AUTHORIZATION);
+  }
+  acceptRest(set, book, SECURITY_RULES);
+  return decide(set, own, book, built, { ...env, index });
+}
+
+/** Whether a spec sets a field that cannot act on a TCPRoute. */
+function tcpProblem(spec: unknown): boolean {
+  return HTTP_ONLY_GROUPS.some((g) => valueAt(spec, g) !== undefined);
+}
+
+function report(a: Attachment, problems: readonly string[], book: PolicyStatusBook): void {
+  for (const m of problems) for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, m);
+}
+
+/** Resolves a chain of attachments to its translation (memoised per distinct chain). */
+type Resolve = (chain: readonly Attachment[]) => Translated | undefined;
+
+/** What applies to every route and TCP chain of every Gateway (one translation per distinct chain). */
+function decide(
+  set: AttachmentSet<KubeObject>,
+  own: ReadonlyMap<string, Translated>,
+  book: PolicyStatusBook,
+  built: readonly GatewayIr[],
+  env: SecurityEnv & { readonly index: TargetIndex; readonly nodeOf: (gw: GatewayState) => string },
+): SecurityDecisions {
+  const byChain = new Map<string, Translated | undefined>();
+  const resolve: Resolve = (chain) => {
+    if (chain.length === 0) return undefined;
+    const id = chain
+      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
+      .join(",");
+    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, env));
+    return byChain.get(id);
+  };
+  const byRoute = new Map<string, Translated>();
+  const gateways = new Map<string, string[]>();
+  for (const b of built) {
+    const node = env.nodeOf(b.gw);
+    gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
+    decideHttp(b, set, env.index, resolve, byRoute);
+    decideTcp(b, set, resolve, byRoute);
+  }
+  return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+}
+
+/** The decisions for one Gateway's HTTP and gRPC routes, into `out`. */
+function decideHttp(
+  b: GatewayIr,
+  set: AttachmentSet<KubeObject>,
+  index: TargetIndex,
+  resolve: Resolve,
+  out: Map<string, Translated>,
+): void {
+  // Envoy routes of one route rule (one per match) on one listener and host share their decision.
+  const byRule = new Map<string, Translated | undefined>();
+  for (const l of b.xds.http) {
+    for (const v of l.virtualHosts) {
+      const host = v.domains[0] ?? "*";
+      for (const r of v.routes) {
+        const ref = routeRef(r.name);
+        if (!ref) continue;
+        const id = `${l.port}|${host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
+        if (!byRule.has(id)) {
+          const listener = ownerListener(b.gw, l.port, host, `${ref.kind}/${ref.key}`, index);
+          const rule = ruleName(ref, index);
+          byRule.set(id, listener && resolve(set.forRouteRule(ref.kind, ref.key, rule, b.gw, listener)));
+        }
+        const t = byRule.get(id);
+        if (t) out.set(`${b.gw.key}|${l.port}|${r.name}`, t);
+      }
+    }
+  }
+}
+
+/** The decisions for one Gateway's TCPRoute chains, into `out`. */
+function decideTcp(b: GatewayIr, set: AttachmentSet<KubeObject>, resolve: Resolve, out: Map<string, Translated>): void {
+  for (const l of b.xds.tcp ?? []) {
+    for (const c of l.chains) {
+      const ref = l4Ref(c.name);
+      const listener = ref?.kind === "TCPRoute" ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
+      const chain = ref && listener ? set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener) : [];
+      const t = resolve(chain);
+      if (t) out.set(`${b.gw.key}|${l.port}|${c.name}`, tcpTranslation(chain[0], t));
+    }
+  }
+}
+
+/** A TCP chain's translation: a TCPRoute-targeted policy with HTTP-only fields fails closed there. */
+function tcpTranslation(head: Attachment, t: Translated): Translated {
+  if (head.target.kind !== "TCPRoute" || !tcpProblem(head.policy.spec)) return t;
+  return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
+}
+
+/** The translation of a chain's effective spec (one per distinct chain); undefined when it changes nothing. */
+function chainTranslation(
+  chain: readonly Attachment[],
+  own: ReadonlyMap<string, Translated>,
+  book: PolicyStatusBook,
+  env: SecurityEnv,
+): Translated | undefined {
+  const head = chain[0];
+  const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
+  // A head that breaks the CEL rules (e.g. mergeType Replace) is not merged: its own problems say why.
+  if (!merges || securityRuleProblems(head.policy.spec as SecurityPolicySpec).length > 0)
+    return own.get(head.policyKey);
+  const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
+  const t = translateChain(chain, keys, env, effectiveSpec(chain, book) as SecurityPolicySpec);
+  report(head, t.problems, book);
+  return t;
+}
+
+/**
+ * Translates the effective spec of `chain` (the head's own spec unless given), each field group owned by the
+ * first policy of the chain that sets it.
+ */
+function translateChain(
+  chain: readonly Attachment[],
+  policy: string,
+  env: SecurityEnv,
+  spec: SecurityPolicySpec = chain[0].policy.spec as SecurityPolicySpec,
+): Translated {
+  const ownerOf = (group: string): SecurityOwner => {
+    const a = chain.find((x) => valueAt(x.policy.spec, group) !== undefined) ?? chain[0];
+    return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
+  };
+  const ctx: SecurityContext = { snapshot: env.snapshot, refs: env.refs, ownerOf };
+  const rules = securityRuleProblems((chain[0].policy.spec ?? {}) as SecurityPolicySpec);
+  const t = translateSecuritySpec(spec ?? {}, policy, ctx);
+  return rules.length > 0 ? { problems: [...rules, ...t.problems] } : t;
+}
+
+/** The published nodes with the decisions applied: routes secured or answering 500, TCP chains closed. */
+export function applySecurity(xds: readonly GatewayXdsIr[], d: SecurityDecisions): GatewayXdsIr[] {
+  if (d.byRoute.size === 0) return [...xds];
+  return xds.map((n) => applyToNode(n, d));
+}
+
+function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
+  const gws = d.gatewaysOf(n.name);
+  const lookup = (port: number, name: string): Translated | undefined => {
+    for (const gw of gws) {
+      const t = d.byRoute.get(`${gw}|${port}|${name}`);
+      if (t) return t;
+    }
+    return undefined;
+  };
+  const http = n.http.map((l): HttpListenerIr => {
+    let changed = false;
+    const virtualHosts = l.virtualHosts.map((v) => {
+      let hit = false;
+      const routes = v.routes.map((r) => {
+        const t = lookup(l.port, r.name);
+        if (!t) return r;
+        hit = true;
+        return applyToRoute(r, t);
+      });
+      changed ||= hit;
+      return hit ? { ...v, routes } : v;
+    });
+    return changed ? { ...l, virtualHosts } : l;
+  });
+  const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));
+  return { ...n, http, ...(tcp ? { tcp } : {}) };
+}
+
+/** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
+function applyToRoute(r: RouteIr, t: Translated): RouteIr {
+  if (t.problems.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  return t.security ? { ...r, security: t.security } : r;
+}
+
+/** One TCP chain under a policy: its authorization, or no destinations (connections close) when invalid. */
+function applyToChain(c: TcpChainIr, t: Translated | undefined): TcpChainIr {
+  if (!t) return c;
+  if (t.problems.length > 0) return { ...c, destinations: [] };
+  const authorization: AuthorizationIr | undefined = t.security?.authorization;
+  return authorization ? { ...c, authorization } : c;
+}
