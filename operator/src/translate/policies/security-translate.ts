@@ -9,6 +9,7 @@
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
+import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
@@ -46,7 +47,14 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
     prefix: "APIKeyAuth: ",
     translate: (spec, ctx, p) => part("apiKeyAuth", translateApiKeyAuth(spec.apiKeyAuth, ctx, p)),
   },
-  authorization: { prefix: "Authorization: " },
+  authorization: {
+    prefix: "Authorization: ",
+    translate: (spec, ctx, p) =>
+      part(
+        "authorization",
+        translateAuthorization(spec.authorization, ctx, p, (fields) => p.push(`${fields.join(", ")}: ${UNTRANSLATED}`)),
+      ),
+  },
   jwt: { prefix: "JWT: " },
   oidc: { prefix: "OIDC: " },
   extAuth: { prefix: "ExtAuth: " },

@@ -30,7 +30,7 @@ import { l4Ref, ownerListener, routeRef, ruleName } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { SecurityContext, SecurityOwner } from "./security-context";
-import { translateSecuritySpec } from "./security-translate";
+import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
@@ -63,6 +63,12 @@ export const SECURITY_RULES: PolicyKindRules = {
 /** Envoy Gateway's message for a TCPRoute-targeted policy with more than authorization. */
 export const TCP_ONLY_AUTHORIZATION =
   "Invalid SecurityPolicy for TCP route: only authorization is supported for TCP (routes/listeners).";
+
+/**
+ * Why a TCP chain under a policy with (valid) authorization closes its connections: egts translates
+ * authorization for HTTP routes only (network RBAC is not done), and a chain must not stay open.
+ */
+export const TCP_AUTHORIZATION_UNTRANSLATED = `spec.authorization on TCP (network RBAC): ${UNTRANSLATED}`;
 
 /** The top-level spec fields that act on HTTP requests only (not on a TCPRoute). */
 const HTTP_ONLY_GROUPS = ["cors", "csrf", "basicAuth", "apiKeyAuth", "jwt", "oidc", "extAuth"];
@@ -150,7 +156,7 @@ function decide(
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
     decideHttp(b, set, env.index, resolve, byRoute);
-    decideTcp(b, set, resolve, byRoute);
+    decideTcp(b, set, resolve, byRoute, book);
   }
   return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
 }
@@ -185,22 +191,36 @@ function decideHttp(
 }
 
 /** The decisions for one Gateway's TCPRoute chains, into `out`. */
-function decideTcp(b: GatewayIr, set: AttachmentSet<KubeObject>, resolve: Resolve, out: Map<string, Translated>): void {
+function decideTcp(
+  b: GatewayIr,
+  set: AttachmentSet<KubeObject>,
+  resolve: Resolve,
+  out: Map<string, Translated>,
+  book: PolicyStatusBook,
+): void {
   for (const l of b.xds.tcp ?? []) {
     for (const c of l.chains) {
       const ref = l4Ref(c.name);
       const listener = ref?.kind === "TCPRoute" ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
       const chain = ref && listener ? set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener) : [];
       const t = resolve(chain);
-      if (t) out.set(`${b.gw.key}|${l.port}|${c.name}`, tcpTranslation(chain[0], t));
+      if (!t) continue;
+      const tcp = tcpTranslation(chain[0], t);
+      if (tcp.problems.includes(TCP_AUTHORIZATION_UNTRANSLATED)) report(chain[0], tcp.problems, book);
+      out.set(`${b.gw.key}|${l.port}|${c.name}`, tcp);
     }
   }
 }
 
-/** A TCP chain's translation: a TCPRoute-targeted policy with HTTP-only fields fails closed there. */
+/**
+ * A TCP chain's translation: a TCPRoute-targeted policy with HTTP-only fields fails closed there, and so does
+ * authorization (not translated for TCP yet).
+ */
 function tcpTranslation(head: Attachment, t: Translated): Translated {
-  if (head.target.kind !== "TCPRoute" || !tcpProblem(head.policy.spec)) return t;
-  return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
+  if (head.target.kind === "TCPRoute" && tcpProblem(head.policy.spec))
+    return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
+  if (t.problems.length === 0 && t.security?.authorization) return { problems: [TCP_AUTHORIZATION_UNTRANSLATED] };
+  return t;
 }
 
 /** The translation of a chain's effective spec (one per distinct chain); undefined when it changes nothing. */

@@ -1,25 +1,39 @@
 /**
- * envoy.filters.http.rbac (rank 301), placement `shared`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.rbac (rank 301), placement `shared`, fed by SecurityPolicy `authorization`
+ * (RouteIr.security.authorization).
  *
- * Envoy Gateway (SecurityPolicy `authorization`): one empty RBAC on the HCM when a route has authorization; the
- * route's rules as RBACPerRoute.
+ * As Envoy Gateway: one empty RBAC on the HCM (no rules: lets everything through) when some route of the listener
+ * has authorization; the route's rules as RBACPerRoute. The rules are classic RBAC policies rather than Envoy
+ * Gateway's matcher tree (see rbac-policies.ts); a denied request gets Envoy's 403 `RBAC: access denied`.
  */
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/rbac/v3/rbac";
 import { registerType } from "../../../../../proto/any";
-import { type HttpFilterDef, packPartial } from "./registry";
+import { rbacRulesOf } from "../rbac-policies";
+import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** RBAC, registered for Any packing. */
 export const RbacType = registerType(RBAC);
 /** RBACPerRoute, registered for Any packing. */
 export const RbacPerRouteType = registerType(RBACPerRoute);
 
+/** Name of Envoy's RBAC filter (also the typed_per_filter_config key). */
+const NAME = "envoy.filters.http.rbac";
+
 /** The rbac filter's registry entry. */
 export const rbac: HttpFilterDef = {
-  name: "envoy.filters.http.rbac",
+  name: NAME,
   rank: 301,
   configType: RbacType.name,
   perRouteType: RbacPerRouteType.name,
   placement: "shared",
+  hcmFilters: (listener) =>
+    listenerHasRoute(listener, (r) => r.security?.authorization !== undefined)
+      ? [{ name: NAME, typedConfig: packPartial(RbacType, {}) } as HttpFilter]
+      : [],
+  perRouteConfig: (r) => {
+    const a = r.security?.authorization;
+    return a ? { [NAME]: packPartial(RbacPerRouteType, { rbac: { rules: rbacRulesOf(a) } }) } : undefined;
+  },
   sampleConfig: () => packPartial(RbacType, {}),
 };

@@ -1,0 +1,128 @@
+/**
+ * SecurityPolicy `authorization` on HTTP routes on the wire (real Envoy, standalone, an echo backend), one route
+ * and policy per case:
+ * - cidr: default Deny, Allow 127.0.0.2/32: a client bound to 127.0.0.2 is forwarded, one from 127.0.0.1 gets
+ *   Envoy's 403 `RBAC: access denied`;
+ * - headers: Allow when x-team is a or b and x-env is prod (both needed);
+ * - methods: Deny an exact path (/app/admin) first, then Allow GET under a path prefix: GET passes, POST and the admin
+ *   path are refused;
+ * - allow: default Allow with Deny rules on a header and on a path regex: only requests matching one are refused;
+ * - empty: no rules, default Deny: everything is refused;
+ * - fail closed: a rule with principal.jwt (not translated yet) makes the policy Accepted=False naming the field
+ *   and its route answer 500.
+ */
+import * as assert from "node:assert/strict";
+import { Agent } from "node:http";
+import type { PolicyGateway } from "../support/backend-traffic";
+import { httpGet, type HttpResult } from "../support/http";
+import { startSecurityGateway } from "../support/security";
+
+const CASES = {
+  cidr: `  authorization:
+    defaultAction: Deny
+    rules:
+      - { action: Allow, principal: { clientCIDRs: ["127.0.0.2/32"] } }`,
+  headers: `  authorization:
+    rules:
+      - action: Allow
+        principal:
+          headers: [{ name: x-team, values: [a, b] }, { name: x-env, values: [prod] }]`,
+  methods: `  authorization:
+    rules:
+      - action: Deny
+        operation: { path: { type: Exact, value: /app/admin } }
+        principal: { clientCIDRs: ["0.0.0.0/0"] }
+      - action: Allow
+        operation: { methods: [GET], path: { type: PathPrefix, value: /app } }
+        principal: { clientCIDRs: ["0.0.0.0/0"] }`,
+  allow: `  authorization:
+    defaultAction: Allow
+    rules:
+      - { action: Deny, principal: { headers: [{ name: x-block, values: ["yes"] }] } }
+      - action: Deny
+        operation: { path: { type: RegularExpression, value: "/private/.*" } }
+        principal: { clientCIDRs: ["0.0.0.0/0"] }`,
+  empty: `  authorization: {}`,
+  untranslated: `  authorization:
+    rules:
+      - { action: Allow, principal: { jwt: { provider: p, scopes: [read] } } }`,
+};
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly message: string;
+}
+
+describe("SecurityPolicy authorization (real Envoy)", function () {
+  this.timeout(60_000);
+  let g: PolicyGateway | undefined;
+  const from2 = new Agent({ localAddress: "127.0.0.2" } as ConstructorParameters<typeof Agent>[0]);
+
+  before(async () => {
+    g = await startSecurityGateway(CASES);
+  });
+  after(async () => {
+    from2.destroy();
+    await g?.close();
+  });
+
+  const send = (
+    name: string,
+    path = "/",
+    opts: { method?: string; headers?: Record<string, string>; agent?: Agent } = {},
+  ): Promise<HttpResult> => httpGet((g as PolicyGateway).port, (g as PolicyGateway).host(name), path, opts);
+  /** The request was forwarded (the echo backend's JSON body). */
+  const assertForwarded = (r: HttpResult): void => {
+    assert.equal(r.status, 200, r.body);
+    assert.ok(r.body.includes('"headers"'), r.body);
+  };
+  const assertDenied = (r: HttpResult): void => {
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.body, "RBAC: access denied");
+  };
+
+  it("cidr: a client from 127.0.0.2 is allowed, one from 127.0.0.1 is denied", async () => {
+    assertForwarded(await send("cidr", "/", { agent: from2 }));
+    assertDenied(await send("cidr"));
+  });
+
+  it("headers: every header must match one of its values", async () => {
+    assertForwarded(await send("headers", "/", { headers: { "x-team": "b", "x-env": "prod" } }));
+    assertDenied(await send("headers", "/", { headers: { "x-team": "c", "x-env": "prod" } }));
+    assertDenied(await send("headers", "/", { headers: { "x-team": "a" } }));
+  });
+
+  it("methods: the first matching rule decides (Deny /app/admin before Allow GET /app)", async () => {
+    assertForwarded(await send("methods", "/app/x?q=1"));
+    assertForwarded(await send("methods", "/app"));
+    assertDenied(await send("methods", "/app/x", { method: "POST" }));
+    assertDenied(await send("methods", "/apple"));
+    assertDenied(await send("methods", "/app/admin"));
+    assertDenied(await send("methods", "/app/admin?x=1"));
+    assertForwarded(await send("methods", "/app/admin/more"));
+  });
+
+  it("allow: default Allow, only requests matching the Deny rule are refused", async () => {
+    assertForwarded(await send("allow"));
+    assertDenied(await send("allow", "/", { headers: { "x-block": "yes" } }));
+    assertDenied(await send("allow", "/private/x"));
+    assertForwarded(await send("allow", "/public/private/x"));
+  });
+
+  it("empty: no rules and default Deny refuse everything", async () => {
+    assertDenied(await send("empty"));
+  });
+
+  it("fail closed: principal.jwt is named in Accepted=False and the route answers 500", async () => {
+    const s = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "untranslated")?.status as
+      { ancestors?: { conditions: Condition[] }[] } | undefined;
+    const accepted = s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.match(
+      accepted?.message ?? "",
+      /^Authorization: spec\.authorization\.rules\[0\]\.principal\.jwt: not implemented/,
+    );
+    assert.equal((await send("untranslated")).status, 500);
+  });
+});
