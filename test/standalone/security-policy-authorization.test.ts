@@ -8,6 +8,7 @@
  *   path are refused;
  * - allow: default Allow with Deny rules on a header and on a path regex: only requests matching one are refused;
  * - empty: no rules, default Deny: everything is refused;
+ * - mixed: Allow (header), Deny (127.0.0.2), Allow (GET from anywhere): the first match decides per client;
  * - fail closed: a rule with principal.jwt (not translated yet) makes the policy Accepted=False naming the field
  *   and its route answer 500.
  */
@@ -43,6 +44,11 @@ const CASES = {
         operation: { path: { type: RegularExpression, value: "/private/.*" } }
         principal: { clientCIDRs: ["0.0.0.0/0"] }`,
   empty: `  authorization: {}`,
+  mixed: `  authorization:
+    rules:
+      - { action: Allow, principal: { headers: [{ name: x-vip, values: ["1"] }] } }
+      - { action: Deny, principal: { clientCIDRs: ["127.0.0.2/32"] } }
+      - { action: Allow, operation: { methods: [GET] }, principal: { clientCIDRs: ["0.0.0.0/0"] } }`,
   untranslated: `  authorization:
     rules:
       - { action: Allow, principal: { jwt: { provider: p, scopes: [read] } } }`,
@@ -112,6 +118,13 @@ describe("SecurityPolicy authorization (real Envoy)", function () {
 
   it("empty: no rules and default Deny refuse everything", async () => {
     assertDenied(await send("empty"));
+  });
+
+  it("mixed: Allow, Deny, Allow rules decide by the first one each request matches", async () => {
+    assertForwarded(await send("mixed", "/", { agent: from2, headers: { "x-vip": "1" } }));
+    assertDenied(await send("mixed", "/", { agent: from2 }));
+    assertForwarded(await send("mixed"));
+    assertDenied(await send("mixed", "/", { method: "POST" }));
   });
 
   it("fail closed: principal.jwt is named in Accepted=False and the route answers 500", async () => {

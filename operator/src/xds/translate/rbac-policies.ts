@@ -95,7 +95,7 @@ export function rbacRulesOf(authz: AuthorizationIr): object {
     }
     const ids = principal.andIds ? [...principal.andIds.ids] : [principal];
     if (earlierOpposite.length > 0) ids.push({ notId: oneOf(earlierOpposite) } as Principal);
-    const key = rule.name in policies ? `${rule.name}/${i}` : rule.name;
+    const key = Object.hasOwn(policies, rule.name) ? `${rule.name}/${i}` : rule.name;
     policies[key] = { permissions: [{ any: true }], principals: [all(ids)] };
   }
   return { action: action === "Allow" ? RBAC_Action.ALLOW : RBAC_Action.DENY, policies };
