@@ -32,8 +32,7 @@ import type {
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { ResourceSnapshot } from "../../resources/snapshot";
-import type { GatewayState, ListenerState } from "../gateway";
-import { hostnameMatches, listenerRank } from "../hostnames";
+import type { GatewayState } from "../gateway";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import {
@@ -54,6 +53,14 @@ import {
   type RouteActionSettings,
 } from "./backend-traffic-route";
 import { unimplementedFields } from "./client-traffic-fields";
+import {
+  chainResolver,
+  mapChanged,
+  nodeLookup,
+  routeRuleDecider,
+  type PolicyDecisions,
+  type RouteRef,
+} from "./decisions";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -104,8 +111,6 @@ export const BACKEND_TRAFFIC_FIELDS: readonly string[] = [
   ...FILTER_FIELDS,
 ];
 
-/** Route kinds whose rules take every setting, by the prefix of their IR names. */
-const HTTP_ROUTE_KINDS: Readonly<Record<string, string>> = { httproute: "HTTPRoute", grpcroute: "GRPCRoute" };
 /** Route kinds that take the cluster-level settings only, by the prefix of their IR names. */
 const L4_ROUTE_KINDS: Readonly<Record<string, string>> = {
   tcproute: "TCPRoute",
@@ -138,11 +143,7 @@ interface Decision {
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applyBackendTraffic}. */
-export interface BackendTrafficDecisions {
-  /** `gateway key|port|route IR name` → what applies there. */
-  readonly byRoute: ReadonlyMap<string, Decision>;
-  /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
-  readonly gatewaysOf: (node: string) => readonly string[];
+export interface BackendTrafficDecisions extends PolicyDecisions<Decision> {
   /** The rate limit service's cluster, added to the nodes with a global rate limit. */
   readonly rateLimitCluster?: ClusterIr;
 }
@@ -188,28 +189,20 @@ function decide(
   },
 ): BackendTrafficDecisions {
   const { built, index, book } = opts;
-  const byChain = new Map<string, Translated | undefined>();
-  const resolve = (chain: readonly Attachment[]): Translated | undefined => {
-    if (chain.length === 0) return undefined;
-    const id = chain
-      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
-      .join(",");
-    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, opts));
-    return byChain.get(id);
-  };
+  const resolve = chainResolver((chain) => chainTranslation(chain, own, book, opts));
   const byRoute = new Map<string, Decision>();
   const gateways = new Map<string, string[]>();
-  // Envoy routes of one route rule (one per match) on one listener and host share their decision.
-  const byRule = new Map<string, Decision | undefined>();
   for (const b of built) {
     const clusters = new Map(b.xds.clusters.map((c) => [c.name, c]));
     const node = opts.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
+    const decideRoute = routeRuleDecider(b.gw, set, index, (chain, ref, rule) =>
+      ruleDecision(resolve(chain), ref, rule),
+    );
     for (const l of b.xds.http) {
       for (const v of l.virtualHosts) {
         for (const r of v.routes) {
-          const at = { gw: b.gw, port: l.port, host: v.domains[0] ?? "*" };
-          const d = httpDecision(r.name, at, set, index, resolve, byRule);
+          const d = decideRoute(l.port, v.domains[0] ?? "*", r.name);
           if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, withBackendProblems(d, r, clusters, book));
         }
       }
@@ -326,36 +319,8 @@ function l4Hashes(t: Translated): boolean {
   return (t.cluster?.ir.loadBalancer?.hashKeys ?? []).some((k) => k.kind === "sourceIP");
 }
 
-/** What applies to one HTTP or gRPC route IR on a Gateway port (undefined: no policy). */
-function httpDecision(
-  routeName: string,
-  at: { readonly gw: GatewayState; readonly port: number; readonly host: string },
-  set: AttachmentSet<KubeObject>,
-  index: TargetIndex,
-  resolve: (chain: readonly Attachment[]) => Translated | undefined,
-  memo: Map<string, Decision | undefined>,
-): Decision | undefined {
-  const ref = routeRef(routeName);
-  if (!ref) return undefined;
-  const id = `${at.gw.key}|${at.port}|${at.host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
-  if (memo.has(id)) return memo.get(id);
-  const d = ruleDecision(ref, at, set, index, resolve);
-  memo.set(id, d);
-  return d;
-}
-
-/** {@link httpDecision} of one route rule. */
-function ruleDecision(
-  ref: { kind: string; key: string; rule?: string },
-  at: { readonly gw: GatewayState; readonly port: number; readonly host: string },
-  set: AttachmentSet<KubeObject>,
-  index: TargetIndex,
-  resolve: (chain: readonly Attachment[]) => Translated | undefined,
-): Decision | undefined {
-  const listener = ownerListener(at.gw, at.port, at.host, `${ref.kind}/${ref.key}`, index);
-  if (!listener) return undefined;
-  const rule = ruleName(ref, index);
-  const t = resolve(set.forRouteRule(ref.kind, ref.key, rule, at.gw, listener));
+/** What a route rule's translation `t` gives its Envoy routes: the translation and its route stat prefix. */
+function ruleDecision(t: Translated | undefined, ref: RouteRef, rule: string | undefined): Decision | undefined {
   if (!t) return undefined;
   const template = t.action.routeStatName;
   if (template === undefined) return { t };
@@ -387,8 +352,7 @@ export function applyBackendTraffic(xds: readonly GatewayXdsIr[], d: BackendTraf
 }
 
 function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr {
-  const gws = d.gatewaysOf(n.name);
-  const lookup = (port: number, name: string): Decision | undefined => decisionFor(d, gws, port, name);
+  const lookup = nodeLookup(d, n.name);
   const variants = new Variants(n.clusters);
   const http = n.http.map((l): HttpListenerIr => {
     const virtualHosts = mapChanged(l.virtualHosts, (v) => {
@@ -428,17 +392,6 @@ function rateLimitClusterFor(http: readonly HttpListenerIr[], d: BackendTrafficD
   if (!d.rateLimitCluster) return [];
   const used = http.some((l) => l.virtualHosts.some((v) => v.routes.some((r) => r.traffic?.globalRateLimit)));
   return used ? [d.rateLimitCluster] : [];
-}
-
-/** `items` mapped; the same array when no item changed (so untouched listeners stay identical). */
-function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
-  let changed = false;
-  const out = items.map((x) => {
-    const y = f(x);
-    changed ||= y !== x;
-    return y;
-  });
-  return changed ? out : items;
 }
 
 /**
@@ -493,19 +446,6 @@ class Variants {
   added(): ClusterIr[] {
     return [...this.made.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
-}
-
-function decisionFor(
-  d: BackendTrafficDecisions,
-  gws: readonly string[],
-  port: number,
-  route: string,
-): Decision | undefined {
-  for (const gw of gws) {
-    const t = d.byRoute.get(`${gw}|${port}|${route}`);
-    if (t) return t;
-  }
-  return undefined;
 }
 
 /** One route with a policy's translation applied. */
@@ -635,38 +575,4 @@ function reportProblems(a: Attachment, t: Translated, book: PolicyStatusBook): v
     ...t.invalid,
   ];
   for (const m of messages) for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, m);
-}
-
-/** `httproute/ns/name/rule/R/match/M` → the route's kind, key and rule segment. */
-export function routeRef(name: string): { kind: string; key: string; rule?: string } | undefined {
-  const parts = name.split("/", 5); // kind/ns/name/rule/<rule>: the rest (matches) is not needed
-  const kind = HTTP_ROUTE_KINDS[parts[0]];
-  if (!kind || parts.length < 3) return undefined;
-  return { kind, key: `${parts[1]}/${parts[2]}`, ...(parts[3] === "rule" ? { rule: parts[4] } : {}) };
-}
-
-/** The rule's name for sectionName targets: the segment, when the route has a rule of that name. */
-export function ruleName(ref: { kind: string; key: string; rule?: string }, index: TargetIndex): string | undefined {
-  if (ref.rule === undefined) return undefined;
-  const route = index.routes.get(`${ref.kind}/${ref.key}`);
-  return (route?.route.spec?.rules ?? []).some((r) => r.name === ref.rule) ? ref.rule : undefined;
-}
-
-/**
- * The Gateway listener a route's virtual host belongs to on `port`: among the listeners the route attached to
- * there, the most specific one whose hostname covers the host (as virtual-hosts.ts assigns hosts).
- */
-export function ownerListener(
-  gw: GatewayState,
-  port: number,
-  host: string,
-  routeId: string,
-  index: TargetIndex,
-): ListenerState | undefined {
-  const attached = (index.routes.get(routeId)?.listeners ?? [])
-    .filter((x) => x.gateway === gw && x.listener.listener.port === port)
-    .map((x) => x.listener);
-  const covering = attached.filter((l) => hostnameMatches(l.listener.hostname, host));
-  const pool = covering.length > 0 ? covering : attached;
-  return [...pool].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname))[0];
 }

@@ -26,7 +26,7 @@ import type { GatewayState } from "../gateway";
 import type { ListenerRefs } from "../listener-tls";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
-import { l4Ref, ownerListener, routeRef, ruleName } from "./backend-traffic";
+import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { SecurityContext, SecurityOwner } from "./security-context";
@@ -34,6 +34,7 @@ import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
+import { chainResolver, mapChanged, nodeLookup, routeRuleDecider, type PolicyDecisions } from "./decisions";
 
 /** Envoy Gateway's Conflicted messages for SecurityPolicy, which name the section's owner. */
 function conflictMessage(rules: PolicyKindRules, t: ResolvedTarget): string {
@@ -90,12 +91,7 @@ interface Translated {
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
-export interface SecurityDecisions {
-  /** `gateway key|port|route or chain IR name` → the translation that applies there. */
-  readonly byRoute: ReadonlyMap<string, Translated>;
-  /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
-  readonly gatewaysOf: (node: string) => readonly string[];
-}
+export type SecurityDecisions = PolicyDecisions<Translated>;
 
 /**
  * Attaches the SecurityPolicies, writes their statuses, and decides what applies to every HTTP, gRPC and TCP
@@ -141,15 +137,7 @@ function decide(
   built: readonly GatewayIr[],
   env: SecurityEnv & { readonly index: TargetIndex; readonly nodeOf: (gw: GatewayState) => string },
 ): SecurityDecisions {
-  const byChain = new Map<string, Translated | undefined>();
-  const resolve: Resolve = (chain) => {
-    if (chain.length === 0) return undefined;
-    const id = chain
-      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
-      .join(",");
-    if (!byChain.has(id)) byChain.set(id, chainTranslation(chain, own, book, env));
-    return byChain.get(id);
-  };
+  const resolve: Resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
   const byRoute = new Map<string, Translated>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
@@ -169,21 +157,11 @@ function decideHttp(
   resolve: Resolve,
   out: Map<string, Translated>,
 ): void {
-  // Envoy routes of one route rule (one per match) on one listener and host share their decision.
-  const byRule = new Map<string, Translated | undefined>();
+  const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
   for (const l of b.xds.http) {
     for (const v of l.virtualHosts) {
-      const host = v.domains[0] ?? "*";
       for (const r of v.routes) {
-        const ref = routeRef(r.name);
-        if (!ref) continue;
-        const id = `${l.port}|${host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
-        if (!byRule.has(id)) {
-          const listener = ownerListener(b.gw, l.port, host, `${ref.kind}/${ref.key}`, index);
-          const rule = ruleName(ref, index);
-          byRule.set(id, listener && resolve(set.forRouteRule(ref.kind, ref.key, rule, b.gw, listener)));
-        }
-        const t = byRule.get(id);
+        const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
         if (t) out.set(`${b.gw.key}|${l.port}|${r.name}`, t);
       }
     }
@@ -268,28 +246,16 @@ export function applySecurity(xds: readonly GatewayXdsIr[], d: SecurityDecisions
 }
 
 function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
-  const gws = d.gatewaysOf(n.name);
-  const lookup = (port: number, name: string): Translated | undefined => {
-    for (const gw of gws) {
-      const t = d.byRoute.get(`${gw}|${port}|${name}`);
-      if (t) return t;
-    }
-    return undefined;
-  };
+  const lookup = nodeLookup(d, n.name);
   const http = n.http.map((l): HttpListenerIr => {
-    let changed = false;
-    const virtualHosts = l.virtualHosts.map((v) => {
-      let hit = false;
-      const routes = v.routes.map((r) => {
+    const virtualHosts = mapChanged(l.virtualHosts, (v) => {
+      const routes = mapChanged(v.routes, (r) => {
         const t = lookup(l.port, r.name);
-        if (!t) return r;
-        hit = true;
-        return applyToRoute(r, t);
+        return t ? applyToRoute(r, t) : r;
       });
-      changed ||= hit;
-      return hit ? { ...v, routes } : v;
+      return routes === v.routes ? v : { ...v, routes };
     });
-    return changed ? { ...l, virtualHosts } : l;
+    return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
   });
   const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));
   return { ...n, http, ...(tcp ? { tcp } : {}) };

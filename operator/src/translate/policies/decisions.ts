@@ -1,0 +1,132 @@
+/**
+ * The plumbing every route-level policy kind shares between attaching its policies and applying them to the
+ * published nodes: one translation per distinct attachment chain, decisions keyed by `gateway|port|route`, the
+ * lookup of a node's decision over the Gateways merged into it, and copy-on-change mapping of IR lists.
+ */
+import type { KubeObject } from "../../resources/meta";
+import type { GatewayState, ListenerState } from "../gateway";
+import { hostnameMatches, listenerRank } from "../hostnames";
+import type { AttachmentSet } from "./engine";
+import type { TargetIndex } from "./target-index";
+import type { Attachment } from "./types";
+
+/** Route kinds whose rules take HTTP settings, by the prefix of their IR names. */
+const HTTP_ROUTE_KINDS: Readonly<Record<string, string>> = { httproute: "HTTPRoute", grpcroute: "GRPCRoute" };
+
+/** The route an HTTP or gRPC route IR name (`<kind>/ns/name[/rule/<rule>/…]`) comes from. */
+export interface RouteRef {
+  /** HTTPRoute or GRPCRoute. */
+  readonly kind: string;
+  /** `namespace/name`. */
+  readonly key: string;
+  /** The rule segment of the IR name, if any. */
+  readonly rule?: string;
+}
+
+/** Decisions keyed by `gateway key|port|route or chain IR name`, and the Gateways of each node. */
+export interface PolicyDecisions<D> {
+  /** `gateway key|port|route or chain IR name` → what applies there. */
+  readonly byRoute: ReadonlyMap<string, D>;
+  /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
+  readonly gatewaysOf: (node: string) => readonly string[];
+}
+
+/**
+ * `translate` memoised per distinct chain (its policies and their targets, in order); an empty chain is
+ * undefined (no policy applies).
+ */
+export function chainResolver<T>(
+  translate: (chain: readonly Attachment[]) => T | undefined,
+): (chain: readonly Attachment[]) => T | undefined {
+  const byChain = new Map<string, T | undefined>();
+  return (chain) => {
+    if (chain.length === 0) return undefined;
+    const id = chain
+      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
+      .join(",");
+    if (!byChain.has(id)) byChain.set(id, translate(chain));
+    return byChain.get(id);
+  };
+}
+
+/** The lookup of what applies at `port` to an IR name on node `node` (the first of its Gateways that has it). */
+export function nodeLookup<D>(d: PolicyDecisions<D>, node: string): (port: number, name: string) => D | undefined {
+  const gws = d.gatewaysOf(node);
+  return (port, name) => {
+    for (const gw of gws) {
+      const t = d.byRoute.get(`${gw}|${port}|${name}`);
+      if (t) return t;
+    }
+    return undefined;
+  };
+}
+
+/** `items` mapped; the same array when no item changed (so untouched listeners stay identical). */
+export function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
+  let changed = false;
+  const out = items.map((x) => {
+    const y = f(x);
+    changed ||= y !== x;
+    return y;
+  });
+  return changed ? out : items;
+}
+
+/**
+ * The decider of HTTP and gRPC route IRs on one Gateway: for a route IR name on a port and virtual host, the
+ * attachment chain of its route rule on the listener it belongs to, turned into a decision by `decide`. Envoy
+ * routes of one rule (one per match) on one port and host share one decision.
+ */
+export function routeRuleDecider<T>(
+  gw: GatewayState,
+  set: AttachmentSet<KubeObject>,
+  index: TargetIndex,
+  decide: (chain: readonly Attachment[], ref: RouteRef, rule: string | undefined) => T | undefined,
+): (port: number, host: string, routeName: string) => T | undefined {
+  const byRule = new Map<string, T | undefined>();
+  return (port, host, routeName) => {
+    const ref = routeRef(routeName);
+    if (!ref) return undefined;
+    const id = `${port}|${host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
+    if (!byRule.has(id)) {
+      const listener = ownerListener(gw, port, host, `${ref.kind}/${ref.key}`, index);
+      const rule = ruleName(ref, index);
+      byRule.set(id, listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule));
+    }
+    return byRule.get(id);
+  };
+}
+
+/** `httproute/ns/name/rule/R/match/M` → the route's kind, key and rule segment. */
+export function routeRef(name: string): RouteRef | undefined {
+  const parts = name.split("/", 5); // kind/ns/name/rule/<rule>: the rest (matches) is not needed
+  const kind = HTTP_ROUTE_KINDS[parts[0]];
+  if (!kind || parts.length < 3) return undefined;
+  return { kind, key: `${parts[1]}/${parts[2]}`, ...(parts[3] === "rule" ? { rule: parts[4] } : {}) };
+}
+
+/** The rule's name for sectionName targets: the segment, when the route has a rule of that name. */
+export function ruleName(ref: RouteRef, index: TargetIndex): string | undefined {
+  if (ref.rule === undefined) return undefined;
+  const route = index.routes.get(`${ref.kind}/${ref.key}`);
+  return (route?.route.spec?.rules ?? []).some((r) => r.name === ref.rule) ? ref.rule : undefined;
+}
+
+/**
+ * The Gateway listener a route's virtual host belongs to on `port`: among the listeners the route attached to
+ * there, the most specific one whose hostname covers the host (as virtual-hosts.ts assigns hosts).
+ */
+export function ownerListener(
+  gw: GatewayState,
+  port: number,
+  host: string,
+  routeId: string,
+  index: TargetIndex,
+): ListenerState | undefined {
+  const attached = (index.routes.get(routeId)?.listeners ?? [])
+    .filter((x) => x.gateway === gw && x.listener.listener.port === port)
+    .map((x) => x.listener);
+  const covering = attached.filter((l) => hostnameMatches(l.listener.hostname, host));
+  const pool = covering.length > 0 ? covering : attached;
+  return [...pool].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname))[0];
+}
