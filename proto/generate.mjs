@@ -134,6 +134,15 @@ const ROOTS = [
   // The global rate limit service's API (BackendTrafficPolicy rateLimit.global): the tests call
   // ShouldRateLimit on the real envoyproxy/ratelimit service.
   "envoy/service/ratelimit/v3/rls.proto",
+  // SecurityPolicy: network RBAC for TCP routes, the matcher-tree inputs and matchers of RBAC (client IP,
+  // JWT claims in dynamic metadata, CEL), and the ext_authz service API the tests' authorization servers serve.
+  "envoy/extensions/filters/network/rbac/v3/rbac.proto",
+  "envoy/extensions/matching/common_inputs/network/v3/network_inputs.proto",
+  "envoy/extensions/matching/input_matchers/ip/v3/ip.proto",
+  "envoy/extensions/matching/input_matchers/metadata/v3/metadata.proto",
+  "xds/type/matcher/v3/cel.proto",
+  "xds/type/matcher/v3/http_inputs.proto",
+  "envoy/service/auth/v3/external_auth.proto",
 ];
 
 const TS_PROTO_OPTS = [
