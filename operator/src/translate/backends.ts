@@ -21,6 +21,9 @@ import { ReferenceGrantIndex } from "./reference-grants";
 /** Route kinds that refer to backends (the `from` of a ReferenceGrant). */
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
 
+/** Envoy Gateway policy kinds whose fields call services through backendRefs (their own ReferenceGrant `from`). */
+export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy";
+
 /** Envoy Gateway's route reason for a Backend endpoint address it refuses. */
 export const INVALID_ADDRESS = "InvalidAddress";
 
@@ -63,11 +66,15 @@ export class BackendIndex {
   }
 
   /**
-   * Resolves one backendRef of a `fromKind` route in `routeNamespace` to a cluster, or says why it cannot.
-   * A backend in another namespace needs a ReferenceGrant there. The cluster name depends only on the
-   * backend, so every route using it shares it.
+   * Resolves one backendRef of a `fromKind` route (or Envoy Gateway policy) in `routeNamespace` to a cluster, or
+   * says why it cannot. A backend in another namespace needs a ReferenceGrant there. The cluster name depends
+   * only on the backend, so every route using it shares it.
    */
-  resolve(ref: BackendRef, routeNamespace: string, fromKind: RouteKind = "HTTPRoute"): ClusterIr | RefProblem {
+  resolve(
+    ref: BackendRef,
+    routeNamespace: string,
+    fromKind: RouteKind | PolicyKind = "HTTPRoute",
+  ): ClusterIr | RefProblem {
     const group = ref.group ?? "";
     const kind = ref.kind ?? "Service";
     const ns = ref.namespace ?? routeNamespace;
@@ -79,11 +86,28 @@ export class BackendIndex {
       };
     }
     const denied = this.grants.check(
-      { group: GATEWAY_API_GROUP, kind: fromKind, namespace: routeNamespace },
+      {
+        group:
+          fromKind === "SecurityPolicy" || fromKind === "EnvoyExtensionPolicy"
+            ? ENVOY_GATEWAY_GROUP
+            : GATEWAY_API_GROUP,
+        kind: fromKind,
+        namespace: routeNamespace,
+      },
       { group, kind, namespace: ns, name: ref.name },
     );
     if (denied) return { reason: denied.reason, message: `backendRef to ${denied.message}` };
     return isService ? this.resolveService(ref, ns) : this.resolveBackend(ref, ns);
+  }
+
+  /**
+   * Why Envoy may not be pointed at `host:port` named by a URL in a policy (a JWKS URI, an OIDC token endpoint),
+   * by the rules of Backend endpoints (the proxy's own host and ports are refused unless allowed); undefined
+   * when it may.
+   */
+  urlEndpointProblem(host: string, port: number): string | undefined {
+    const ep: BackendEndpoint = parseIp(host) ? { ip: { address: host, port } } : { fqdn: { hostname: host, port } };
+    return proxyPortProblem(port, this.settings) ?? addressProblem(ep, this.settings);
   }
 
   /** Keys of the BackendTLSPolicies that target the Service port behind a cluster (empty for others). */

@@ -184,6 +184,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         gates: opts.extensionApis ?? DEFAULT_EXTENSION_API_GATES,
         merged,
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+        backends: ctx.backends,
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );

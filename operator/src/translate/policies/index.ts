@@ -13,6 +13,7 @@ import type { GatewayIr } from "../merge-gateways";
 import { PolicyStatusBook } from "./ancestors";
 import { applyBackendTraffic, attachBackendTrafficPolicies, type RateLimitServiceSettings } from "./backend-traffic";
 import { applyClientTrafficPolicies } from "./client-traffic";
+import type { BackendIndex } from "../backends";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
@@ -35,6 +36,8 @@ export interface PolicyInputs {
   readonly merged: ReadonlySet<string>;
   /** The global rate limit service (EnvoyGateway `rateLimit`); absent: global rate limits refused. */
   readonly rateLimit?: RateLimitServiceSettings;
+  /** Services and Backends (policies' service backendRefs resolve to them). */
+  readonly backends: BackendIndex;
 }
 
 /** What the policy stage produces. */
@@ -67,6 +70,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const security = attachSecurityPolicies(policies.securityPolicies ?? [], index, book, built, {
     snapshot: inputs.snapshot,
     refs,
+    backends: inputs.backends,
     nodeOf,
   });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);

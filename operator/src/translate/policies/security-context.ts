@@ -3,7 +3,9 @@
  * group, the policy that owns it (after a merge, the route-level policy owns a group it sets, else its parent:
  * that policy's namespace resolves the group's references and names its IR objects).
  */
+import type { ClusterIr } from "../../ir/xds-ir";
 import type { ResourceSnapshot } from "../../resources/snapshot";
+import type { BackendIndex } from "../backends";
 import type { ListenerRefs } from "../listener-tls";
 
 /** The policy owning a field group. */
@@ -22,6 +24,13 @@ export interface SecurityContext {
   readonly refs: ListenerRefs;
   /** The policy owning the top-level spec field `group` (`basicAuth`, `jwt`, …). */
   readonly ownerOf: (group: string) => SecurityOwner;
+  /** Services and Backends (the ext-service clusters of security-backends.ts). */
+  readonly backends: BackendIndex;
+  /**
+   * Where a group's translator puts the clusters of the services it calls: the nodes whose routes use the
+   * translation get them (deduplicated by name).
+   */
+  readonly clusters: ClusterIr[];
 }
 
 /** Envoy Gateway's IR name of a policy's objects: `securitypolicy/<ns>/<name>`. */

@@ -8,6 +8,7 @@
  * `ExtAuth: `, `Authorization: `); the status book joins several.
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
+import type { ClusterIr } from "../../ir/xds-ir";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
 import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
@@ -84,6 +85,8 @@ export interface SecurityTranslation {
   readonly problems: readonly string[];
   /** The route IR; absent when the spec sets no feature. */
   readonly security?: RouteSecurityIr;
+  /** The clusters of the services the route IR calls (JWKS, token endpoint, ext auth); absent: none. */
+  readonly clusters?: readonly ClusterIr[];
 }
 
 /** Translates one spec (`policy`: the IR's policy name, `ns/name` or merged `a+b`). */
@@ -113,7 +116,15 @@ export function translateSecuritySpec(
     }
   }
   if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
-  return problems.length > 0 ? { problems } : { problems, ...(any ? { security: ir } : {}) };
+  if (problems.length > 0 || !any) return { problems };
+  return { problems, security: ir, ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}) };
+}
+
+/** Clusters by name, the first of each name kept. */
+function dedupe(clusters: readonly ClusterIr[]): ClusterIr[] {
+  const byName = new Map<string, ClusterIr>();
+  for (const c of clusters) if (!byName.has(c.name)) byName.set(c.name, c);
+  return [...byName.values()];
 }
 
 function byGroupOrder(a: string, b: string): number {

@@ -18,7 +18,8 @@
  * are combined (as BackendTrafficPolicy does).
  */
 import type { AuthorizationIr, RouteSecurityIr } from "../../ir/security-ir";
-import type { GatewayXdsIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
+import type { BackendIndex } from "../backends";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
 import type { ResourceSnapshot } from "../../resources/snapshot";
@@ -80,6 +81,8 @@ export interface SecurityEnv {
   readonly snapshot: ResourceSnapshot;
   /** Secrets and ConfigMaps, and the ReferenceGrants that allow cross-namespace references. */
   readonly refs: ListenerRefs;
+  /** Services and Backends the policies' service backendRefs resolve to. */
+  readonly backends: BackendIndex;
 }
 
 /** One (effective) spec translated. */
@@ -88,6 +91,8 @@ interface Translated {
   readonly problems: readonly string[];
   /** What routes get; absent when the spec sets no feature. */
   readonly security?: RouteSecurityIr;
+  /** Clusters of the services the routes' filters call; absent: none. */
+  readonly clusters?: readonly ClusterIr[];
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
@@ -233,7 +238,13 @@ function translateChain(
     const a = chain.find((x) => valueAt(x.policy.spec, group) !== undefined) ?? chain[0];
     return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
   };
-  const ctx: SecurityContext = { snapshot: env.snapshot, refs: env.refs, ownerOf };
+  const ctx: SecurityContext = {
+    snapshot: env.snapshot,
+    refs: env.refs,
+    ownerOf,
+    backends: env.backends,
+    clusters: [],
+  };
   const rules = securityRuleProblems((chain[0].policy.spec ?? {}) as SecurityPolicySpec);
   const t = translateSecuritySpec(spec ?? {}, policy, ctx);
   return rules.length > 0 ? { problems: [...rules, ...t.problems] } : t;
@@ -247,10 +258,15 @@ export function applySecurity(xds: readonly GatewayXdsIr[], d: SecurityDecisions
 
 function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const lookup = nodeLookup(d, n.name);
+  const clusters = new Map<string, ClusterIr>();
+  const used = (t: Translated | undefined): Translated | undefined => {
+    if (t?.problems.length === 0) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    return t;
+  };
   const http = n.http.map((l): HttpListenerIr => {
     const virtualHosts = mapChanged(l.virtualHosts, (v) => {
       const routes = mapChanged(v.routes, (r) => {
-        const t = lookup(l.port, r.name);
+        const t = used(lookup(l.port, r.name));
         return t ? applyToRoute(r, t) : r;
       });
       return routes === v.routes ? v : { ...v, routes };
@@ -258,7 +274,9 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
     return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
   });
   const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));
-  return { ...n, http, ...(tcp ? { tcp } : {}) };
+  const own = new Set(n.clusters.map((c) => c.name));
+  const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+  return { ...n, http, ...(tcp ? { tcp } : {}), ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) };
 }
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
