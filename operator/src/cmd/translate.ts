@@ -10,6 +10,7 @@ import { readInputFile } from "../provider/file/read-file";
 import { unreadWarnings } from "../provider/file/unread";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
+import { OidcDiscovery } from "../pipeline/oidc-discovery";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import { buildNodeResources } from "../xds/translate/resources";
 import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
@@ -94,6 +95,14 @@ export async function runTranslate(
     for (const e of errors) process.stderr.write(`error: ${formatInputError(e)}\n`);
     return 1;
   }
-  process.stdout.write(renderTranslation(translate(snapshotFromObjects(objects), opts), to));
+  const snapshot = snapshotFromObjects(objects);
+  // OIDC providers named only by their issuer are discovered first, as the running controller does.
+  const discovery = new OidcDiscovery(opts.backends ? { backends: opts.backends } : {});
+  await discovery.prepare(snapshot);
+  await discovery.settled();
+  discovery.close();
+  const results = discovery.results();
+  const withDiscovery = results.size > 0 ? { ...opts, oidcDiscovery: results } : opts;
+  process.stdout.write(renderTranslation(translate(snapshot, withDiscovery), to));
   return 0;
 }

@@ -55,6 +55,7 @@ import type { RateLimitServiceSettings } from "../translate/policies/backend-tra
 import type { TranslateOptions } from "../translate/translate";
 import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
+import { OidcDiscovery } from "./oidc-discovery";
 
 /** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
 export const RATE_LIMIT_XDS_PORT = 18001;
@@ -197,8 +198,14 @@ export class Controller {
   /** Routes Envoy rejected: quarantine and bisection. */
   readonly nackGuard: NackGuard;
   private lastInput?: PassInput;
+  /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
+  private readonly discovery: OidcDiscovery;
 
   constructor(private readonly opts: ControllerOptions) {
+    this.discovery = new OidcDiscovery({
+      ...(opts.backends ? { backends: opts.backends } : {}),
+      log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+    });
     const log = (c: LogComponent): Logger => opts.componentLogger?.(c) ?? opts.logger;
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
@@ -334,6 +341,7 @@ export class Controller {
   private async shutdown(): Promise<void> {
     clearInterval(this.certTimer);
     this.nackGuard.close();
+    this.discovery.close();
     await this.server.stop();
     await this.rateLimitServer?.stop();
     const metrics = this.metrics;
@@ -375,8 +383,9 @@ export class Controller {
         ),
         filter((job): job is Job => job !== undefined),
       ),
-      // Envoy's listener failures changed: the last pass again, for its statuses (the cache does not change).
-      this.nackGuard.listenerChanges$.pipe(
+      // Envoy's listener failures changed (the last pass again, for its statuses), or an OpenID Provider's
+      // discovery did (the last pass again, with it).
+      merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
         map((): Job | undefined => (this.lastInput ? { kind: "pass", input: this.lastInput } : undefined)),
         filter((job): job is Job => job !== undefined),
       ),
@@ -426,11 +435,13 @@ export class Controller {
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
       ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
       reservedPorts: PROXY_RESERVED_PORTS,
+      oidcDiscovery: this.discovery.results(),
     };
   }
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
+    await this.discovery.prepare(snapshot);
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>

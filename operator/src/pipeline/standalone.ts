@@ -19,6 +19,7 @@ import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
+import { OidcDiscovery } from "./oidc-discovery";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 
@@ -96,7 +97,7 @@ interface NackJob {
   readonly nodeId: string;
 }
 
-/** Envoy's listener failures changed: record the statuses again. */
+/** Envoy's listener failures changed, or an OpenID Provider's discovery did: translate the last snapshot again. */
 interface ListenersJob {
   readonly kind: "listeners";
 }
@@ -127,8 +128,14 @@ export class StandaloneGateway {
   /** The global rate limit service (when `rateLimit` is configured), after start. */
   rateLimit?: HostRateLimitService;
   private lastSnapshot?: ResourceSnapshot;
+  /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
+  private readonly discovery: OidcDiscovery;
 
   constructor(private readonly opts: StandaloneOptions) {
+    this.discovery = new OidcDiscovery({
+      ...(opts.backends ? { backends: opts.backends } : {}),
+      log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+    });
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
@@ -212,7 +219,9 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = this.nackGuard.listenerChanges$.pipe(map((): ListenersJob => ({ kind: "listeners" })));
+    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
+      map((): ListenersJob => ({ kind: "listeners" })),
+    );
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
     this.sub = merge(files, nacks, listeners)
       .pipe(concatMap((e) => from((this.pass = this.job(e)))))
@@ -272,6 +281,7 @@ export class StandaloneGateway {
     try {
       this.opts.beforeTranslate?.(e.snapshot);
       this.lastSnapshot = e.snapshot;
+      await this.discovery.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
@@ -307,6 +317,7 @@ export class StandaloneGateway {
       sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+      oidcDiscovery: this.discovery.results(),
       ...(this.opts.rateLimit
         ? {
             rateLimit: {
@@ -352,6 +363,7 @@ export class StandaloneGateway {
     this.stopping = true;
     this.stopped.next();
     this.nackGuard.close();
+    this.discovery.close();
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);

@@ -11,6 +11,7 @@ import { keyOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
+import type { OidcDiscoveryResult } from "./oidc-issuers";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
@@ -59,6 +60,11 @@ export interface TranslateOptions {
    * @default none: BackendTrafficPolicy `rateLimit.global` is refused, as in Envoy Gateway
    */
   readonly rateLimit?: RateLimitServiceSettings;
+  /**
+   * What OpenID Provider discovery found, by issuer (operator/src/pipeline/oidc-discovery.ts); an OIDC policy
+   * that needs an issuer without a result here fails closed (discovery pending). @default none
+   */
+  readonly oidcDiscovery?: ReadonlyMap<string, OidcDiscoveryResult>;
 }
 
 /** What one translation produces. */
