@@ -161,8 +161,6 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     () => ctx.backends.policyStatuses(ctx.clustersByGateway, controllerName),
     [],
   );
-  //    Backends, like policies, get their status once every route has referenced them.
-  policyStatuses.push(...ctx.backends.backendStatuses());
 
   // 5. Only now are listener statuses (attachedRoutes) and the IR complete.
   const built: GatewayIr[] = [];
@@ -194,6 +192,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );
+  //    Backends get their status once every route and policy (a SecurityPolicy's services) has referenced them.
+  policyStatuses.push(...ctx.backends.backendStatuses());
   //    Rejected objects we own get their status (a Gateway Accepted=False, a route on each of its parents).
   const rejectedStatus = rejectedStatuses(rejected, { ...ctx, classes: classes.accepted });
   // 7. Gateways of a merged class become one node and one proxy.
