@@ -55,6 +55,7 @@ import {
 import { unimplementedFields } from "./client-traffic-fields";
 import {
   chainResolver,
+  DecisionMap,
   mapChanged,
   nodeLookup,
   routeRuleDecider,
@@ -190,7 +191,7 @@ function decide(
 ): BackendTrafficDecisions {
   const { built, index, book } = opts;
   const resolve = chainResolver((chain) => chainTranslation(chain, own, book, opts));
-  const byRoute = new Map<string, Decision>();
+  const byRoute = new DecisionMap<Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
     const clusters = new Map(b.xds.clusters.map((c) => [c.name, c]));
@@ -203,13 +204,13 @@ function decide(
       for (const v of l.virtualHosts) {
         for (const r of v.routes) {
           const d = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-          if (d) byRoute.set(`${b.gw.key}|${l.port}|${r.name}`, withBackendProblems(d, r, clusters, book));
+          if (d) byRoute.set(b.gw.key, l.port, r.name, withBackendProblems(d, r, clusters, book));
         }
       }
     }
     for (const { port, name } of l4Routes(b.xds)) {
       const d = l4Decision(name, b.gw, set, resolve, book);
-      if (d) byRoute.set(`${b.gw.key}|${port}|${name}`, d);
+      if (d) byRoute.set(b.gw.key, port, name, d);
     }
   }
   const rl = opts.rateLimit;

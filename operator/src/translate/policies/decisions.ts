@@ -23,10 +23,45 @@ export interface RouteRef {
   readonly rule?: string;
 }
 
-/** Decisions keyed by `gateway key|port|route or chain IR name`, and the Gateways of each node. */
+/**
+ * What applies to each route or chain IR name on each port of each Gateway. Nested maps rather than one map of
+ * joined keys: the IR names are looked up as they are (their hashes are cached), with no key string built per
+ * route and policy kind.
+ */
+export class DecisionMap<D> {
+  private readonly byGateway = new Map<string, Map<number, Map<string, D>>>();
+  private count = 0;
+
+  /** How many decisions there are. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Records what applies to IR name `name` on `port` of Gateway `gateway` (`namespace/name`). */
+  set(gateway: string, port: number, name: string, d: D): void {
+    let ports = this.byGateway.get(gateway);
+    if (!ports) this.byGateway.set(gateway, (ports = new Map()));
+    let names = ports.get(port);
+    if (!names) ports.set(port, (names = new Map()));
+    if (!names.has(name)) this.count++;
+    names.set(name, d);
+  }
+
+  /** What applies to IR name `name` on `port` of Gateway `gateway`, if anything. */
+  get(gateway: string, port: number, name: string): D | undefined {
+    return this.byGateway.get(gateway)?.get(port)?.get(name);
+  }
+
+  /** The decisions of one Gateway's port, if any. */
+  port(gateway: string, port: number): ReadonlyMap<string, D> | undefined {
+    return this.byGateway.get(gateway)?.get(port);
+  }
+}
+
+/** Decisions by Gateway, port and route or chain IR name, and the Gateways of each node. */
 export interface PolicyDecisions<D> {
-  /** `gateway key|port|route or chain IR name` → what applies there. */
-  readonly byRoute: ReadonlyMap<string, D>;
+  /** What applies to each route or chain IR name on each port of each Gateway. */
+  readonly byRoute: DecisionMap<D>;
   /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
   readonly gatewaysOf: (node: string) => readonly string[];
 }
@@ -38,23 +73,44 @@ export interface PolicyDecisions<D> {
 export function chainResolver<T>(
   translate: (chain: readonly Attachment[]) => T | undefined,
 ): (chain: readonly Attachment[]) => T | undefined {
-  const byChain = new Map<string, T | undefined>();
+  // A trie over the chain's attachments by identity: the engine hands out one Attachment object per policy
+  // and target, so equal chains walk the same nodes, with no key string built per route.
+  const root: ChainNode<T> = { next: new Map() };
   return (chain) => {
     if (chain.length === 0) return undefined;
-    const id = chain
-      .map((a) => `${a.policyKey}@${a.target.kind}/${a.target.key}#${a.target.sectionName ?? ""}`)
-      .join(",");
-    if (!byChain.has(id)) byChain.set(id, translate(chain));
-    return byChain.get(id);
+    let node = root;
+    for (const a of chain) {
+      let child = node.next.get(a);
+      if (!child) node.next.set(a, (child = { next: new Map() }));
+      node = child;
+    }
+    if (!node.done) {
+      node.value = translate(chain);
+      node.done = true;
+    }
+    return node.value;
   };
+}
+
+/** One node of {@link chainResolver}'s trie. */
+interface ChainNode<T> {
+  readonly next: Map<Attachment, ChainNode<T>>;
+  done?: boolean;
+  value?: T;
 }
 
 /** The lookup of what applies at `port` to an IR name on node `node` (the first of its Gateways that has it). */
 export function nodeLookup<D>(d: PolicyDecisions<D>, node: string): (port: number, name: string) => D | undefined {
   const gws = d.gatewaysOf(node);
+  let lastPort: number | undefined;
+  let maps: ReadonlyMap<string, D>[] = [];
   return (port, name) => {
-    for (const gw of gws) {
-      const t = d.byRoute.get(`${gw}|${port}|${name}`);
+    if (port !== lastPort) {
+      lastPort = port;
+      maps = gws.map((gw) => d.byRoute.port(gw, port)).filter((m): m is ReadonlyMap<string, D> => m !== undefined);
+    }
+    for (const m of maps) {
+      const t = m.get(name);
       if (t) return t;
     }
     return undefined;
@@ -83,17 +139,25 @@ export function routeRuleDecider<T>(
   index: TargetIndex,
   decide: (chain: readonly Attachment[], ref: RouteRef, rule: string | undefined) => T | undefined,
 ): (port: number, host: string, routeName: string) => T | undefined {
-  const byRule = new Map<string, T | undefined>();
+  // port → host → the route name up to its match segment (one rule) → decision.
+  const byRule = new Map<number, Map<string, Map<string, T | undefined>>>();
   return (port, host, routeName) => {
+    let hosts = byRule.get(port);
+    if (!hosts) byRule.set(port, (hosts = new Map()));
+    let rules = hosts.get(host);
+    if (!rules) hosts.set(host, (rules = new Map()));
+    const cut = routeName.indexOf("/match/");
+    const id = cut < 0 ? routeName : routeName.slice(0, cut);
+    if (rules.has(id)) return rules.get(id);
     const ref = routeRef(routeName);
-    if (!ref) return undefined;
-    const id = `${port}|${host}|${ref.kind}/${ref.key}|${ref.rule ?? ""}`;
-    if (!byRule.has(id)) {
+    let t: T | undefined;
+    if (ref) {
       const listener = ownerListener(gw, port, host, `${ref.kind}/${ref.key}`, index);
       const rule = ruleName(ref, index);
-      byRule.set(id, listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule));
+      t = listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule);
     }
-    return byRule.get(id);
+    rules.set(id, t);
+    return t;
   };
 }
 

@@ -35,7 +35,14 @@ import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
-import { chainResolver, mapChanged, nodeLookup, routeRuleDecider, type PolicyDecisions } from "./decisions";
+import {
+  chainResolver,
+  DecisionMap,
+  mapChanged,
+  nodeLookup,
+  routeRuleDecider,
+  type PolicyDecisions,
+} from "./decisions";
 
 /** Envoy Gateway's Conflicted messages for SecurityPolicy, which name the section's owner. */
 function conflictMessage(rules: PolicyKindRules, t: ResolvedTarget): string {
@@ -143,7 +150,7 @@ function decide(
   env: SecurityEnv & { readonly index: TargetIndex; readonly nodeOf: (gw: GatewayState) => string },
 ): SecurityDecisions {
   const resolve: Resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
-  const byRoute = new Map<string, Translated>();
+  const byRoute = new DecisionMap<Translated>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
     const node = env.nodeOf(b.gw);
@@ -160,14 +167,14 @@ function decideHttp(
   set: AttachmentSet<KubeObject>,
   index: TargetIndex,
   resolve: Resolve,
-  out: Map<string, Translated>,
+  out: DecisionMap<Translated>,
 ): void {
   const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
   for (const l of b.xds.http) {
     for (const v of l.virtualHosts) {
       for (const r of v.routes) {
         const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-        if (t) out.set(`${b.gw.key}|${l.port}|${r.name}`, t);
+        if (t) out.set(b.gw.key, l.port, r.name, t);
       }
     }
   }
@@ -178,7 +185,7 @@ function decideTcp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
   resolve: Resolve,
-  out: Map<string, Translated>,
+  out: DecisionMap<Translated>,
   book: PolicyStatusBook,
 ): void {
   for (const l of b.xds.tcp ?? []) {
@@ -190,7 +197,7 @@ function decideTcp(
       if (!t) continue;
       const tcp = tcpTranslation(chain[0], t);
       if (tcp.problems.includes(TCP_AUTHORIZATION_UNTRANSLATED)) report(chain[0], tcp.problems, book);
-      out.set(`${b.gw.key}|${l.port}|${c.name}`, tcp);
+      out.set(b.gw.key, l.port, c.name, tcp);
     }
   }
 }
