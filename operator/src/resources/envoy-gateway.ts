@@ -34,7 +34,7 @@ export interface BackendEndpoint {
 
 /** Backend spec: where the backend's traffic goes. */
 export interface BackendSpec {
-  /** Envoy Gateway's other Backend fields (type, tls, fallback, …): kept as written, not yet acted on. */
+  /** Envoy Gateway's other Backend fields (type, tls, fallback, …): a Backend setting one is refused by name (backends.ts). */
   readonly [field: string]: unknown;
   /** Endpoints. */
   readonly endpoints?: readonly BackendEndpoint[];

@@ -1,7 +1,7 @@
 /** Backend references: Service (+ EndpointSlices) and Envoy Gateway Backend → one shared cluster each. */
 import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
-import { ENVOY_GATEWAY_GROUP, type Backend, type BackendEndpoint } from "../resources/envoy-gateway";
+import { ENVOY_GATEWAY_GROUP, type Backend, type BackendEndpoint, type BackendSpec } from "../resources/envoy-gateway";
 import { GATEWAY_API_GROUP, type BackendRef } from "../resources/gateway-api";
 import { keyOf } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
@@ -213,6 +213,8 @@ export class BackendIndex {
 
   /** Checks a Backend's endpoints against the settings: its cluster endpoints, or every reason it is refused. */
   private judge(backend: Backend): BackendVerdict {
+    const unsupported = unsupportedBackendFields(backend);
+    if (unsupported.length > 0) return { problem: unsupported.join("; "), reason: Reason.UnsupportedValue };
     const endpoints: EndpointIr[] = [];
     const refused: string[] = [];
     let reason: string = INVALID_ADDRESS;
@@ -244,6 +246,30 @@ export class BackendIndex {
     }
     return proxyPortProblem(port, this.settings) ?? addressProblem(ep, this.settings);
   }
+}
+
+/**
+ * The Backend fields egts does not act on yet, each with what would go wrong if it were ignored: a Backend using
+ * one is not accepted (its routes answer 500) rather than served differently from what it asks, e.g. in plaintext
+ * when it asks for TLS.
+ */
+function unsupportedBackendFields(backend: Backend): string[] {
+  const spec = backend.spec as BackendSpec & Record<string, unknown>;
+  const out: string[] = [];
+  const notYet = (field: string, why: string): void => {
+    out.push(`spec.${field} is not implemented by egts yet (${why})`);
+  };
+  if (spec.tls !== undefined) notYet("tls", "the traffic would go out without the TLS it asks for");
+  if (spec.type !== undefined && spec.type !== "Endpoints")
+    notYet(`type ${String(spec.type)}`, "only Endpoints backends are");
+  if (spec.fallback === true) notYet("fallback", "the backend would take traffic as a primary one");
+  const protocols = Array.isArray(spec.appProtocols) ? spec.appProtocols : [];
+  if (protocols.includes("gateway.envoyproxy.io/wss"))
+    notYet("appProtocols gateway.envoyproxy.io/wss", "WebSocket over TLS needs the backend TLS settings");
+  const endpoints: readonly unknown[] = Array.isArray(spec.endpoints) ? spec.endpoints : [];
+  if (endpoints.some((e) => typeof e === "object" && e !== null && "hostname" in e))
+    notYet("endpoints[].hostname", "it only matters for TLS SNI and host rewrites egts does not do yet");
+  return out;
 }
 
 /** The proxy's own ports are refused on any address unless ProxyPorts is allowed. */
