@@ -1,8 +1,9 @@
 /**
  * `egts certgen` in a cluster: creates the control plane's Secrets, never overwriting one that exists (unless
- * `overwrite`, for rotation): `envoy-gateway` (the CA, its key and the controller's certificate) and
+ * `overwrite`, for rotation): `envoy-gateway` (the CA, its key and the controller's certificate),
  * `envoy-rate-limit` (the rate limit service's certificate, signed by the CA of `envoy-gateway`, the one that
- * exists when it is kept).
+ * exists when it is kept) and `envoy-oidc-hmac` (the HMAC secret of SecurityPolicy OIDC cookies; never replaced,
+ * even with `overwrite`: a new one would log every user out).
  */
 import { HttpMethod } from "@kubernetes/client-node";
 import type { KubeClient } from "../provider/kubernetes/client";
@@ -16,6 +17,8 @@ import {
   type CertificateAuthority,
   type ControlPlaneCerts,
 } from "./certgen";
+import { generateOidcHmacSecret, oidcHmacSecretManifest } from "./oidc-hmac";
+import { OIDC_HMAC_SECRET } from "../translate/policies/security-oidc";
 
 /** What certgen did with one Secret. */
 export interface SecretOutcome {
@@ -49,9 +52,11 @@ export async function issueControlPlaneSecrets(
       ? await existingAuthority(client, `${path}/${CONTROLLER_SECRET}`)
       : certificateAuthority(certs.ca.cert, certs.ca.key);
   const rateLimit = rateLimitSecret(namespace, ca.cert, issueRateLimitCertificate(ca, namespace));
+  const hmac = oidcHmacSecretManifest(namespace, generateOidcHmacSecret());
   return [
     { name: CONTROLLER_SECRET, outcome: controller },
     { name: RATE_LIMIT_SECRET, outcome: await putSecret(client, path, rateLimit, overwrite) },
+    { name: OIDC_HMAC_SECRET, outcome: await putSecret(client, path, hmac, false) },
   ];
 }
 

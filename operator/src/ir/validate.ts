@@ -35,8 +35,26 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
       for (const r of vh.routes) problems.push(...routeProblems(r, clusters));
     }
   }
-  problems.push(...l4Problems(ir, clusters, ports));
+  problems.push(...l4Problems(ir, clusters, ports), ...oidcProblems(ir, clusters));
   return problems;
+}
+
+/** OIDC routes: their token endpoint cluster and their SDS secrets (client, HMAC) are served on the node. */
+function oidcProblems(ir: GatewayXdsIr, clusters: ReadonlySet<string>): string[] {
+  const secrets = new Set((ir.secrets ?? []).map((s) => s.name));
+  const problems = new Set<string>();
+  for (const l of ir.http) {
+    for (const vh of l.virtualHosts) {
+      for (const r of vh.routes) {
+        const o = r.security?.oidc;
+        if (!o) continue;
+        if (!clusters.has(o.tokenCluster)) problems.add(`OIDC ${o.name} refers to unknown cluster ${o.tokenCluster}`);
+        for (const name of [o.clientSecretSds, o.hmacSds])
+          if (!secrets.has(name)) problems.add(`OIDC ${o.name} refers to unknown secret ${name}`);
+      }
+    }
+  }
+  return [...problems];
 }
 
 /** One HTTP route: known clusters, positive weights, named sessions, numbers in Envoy's ranges. */

@@ -16,8 +16,11 @@ export interface GatewayXdsIr {
   readonly tcp?: readonly TcpListenerIr[];
   /** UDP listeners, one per port; absent when none. */
   readonly udp?: readonly UdpListenerIr[];
-  /** Certificates and keys the listeners use (served over SDS), sorted by name; absent when none. */
-  readonly secrets?: readonly SecretIr[];
+  /**
+   * Secrets served over SDS, sorted by name; absent when none: certificates and keys the listeners use, and
+   * generic secrets the filters read (OAuth2 client and HMAC secrets).
+   */
+  readonly secrets?: readonly (SecretIr | GenericSecretIr)[];
   /** Upstream clusters, one per backend, shared by every route that uses it. */
   readonly clusters: readonly ClusterIr[];
   /** Access logs of every HTTP request and TCP connection, in order; absent or empty: none. */
@@ -112,6 +115,24 @@ export interface SecretIr {
   readonly certificateChain: string;
   /** PEM private key. */
   readonly privateKey: string;
+}
+
+/**
+ * An opaque value served to Envoy as an SDS Secret (`generic_secret`), read by a filter by name: a new value
+ * reaches the filter over SDS without touching listeners.
+ */
+export interface GenericSecretIr {
+  /** Stable name, e.g. `oauth2/client_secret/securitypolicy/<ns>/<name>`. */
+  readonly name: string;
+  /** Marks the generic kind (TLS secrets have none). */
+  readonly kind: "generic";
+  /** The value, base64. */
+  readonly value: string;
+}
+
+/** Whether a served secret is a generic one. */
+export function isGenericSecret(s: SecretIr | GenericSecretIr): s is GenericSecretIr {
+  return (s as GenericSecretIr).kind === "generic";
 }
 
 /** One TCP listener: connections are proxied (tcp_proxy) by SNI, or all to one route. */

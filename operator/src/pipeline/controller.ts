@@ -25,6 +25,7 @@ import { PROXY_RESERVED_PORTS, PROXY_SDS_DIR } from "../../../constructs/gateway
 import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
 import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
+import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
 import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { xdsSdsSources } from "../infra/bootstrap";
 import type { UpstreamTlsIr } from "../ir/xds-ir";
@@ -421,16 +422,19 @@ export class Controller {
       const [snapshot] = input;
       const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
       await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
-        translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, this.translateOptions(), bind),
+        translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, this.translateOptions(snapshot), bind),
       );
     }
     return this.handle(...input);
   }
 
   /** The translator's options, the same for passes and bisection trials. */
-  private translateOptions(): TranslateOptions {
+  private translateOptions(snapshot: ResourceSnapshot): TranslateOptions {
+    const hmac = oidcHmacSecretOf(snapshot, this.opts.namespace);
     return {
       controllerName: this.opts.controllerName,
+      controllerNamespace: this.opts.namespace,
+      ...(hmac ? { oidcHmacSecret: hmac } : {}),
       backends: this.opts.backends,
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
       ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
@@ -445,7 +449,7 @@ export class Controller {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
-      translateAndPublish(filtered, this.cache, this.translateOptions(), bind),
+      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind),
     );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)

@@ -10,6 +10,7 @@ import { watchDirectory, type ProviderEvent } from "../provider/file/file-provid
 import type { ComponentLoggers, LogComponent, Logger } from "../log";
 import type { ExtensionApiGates } from "../translate/extension-gates";
 import { xdsServerCredentials } from "../certgen/certgen";
+import { standaloneOidcHmacSecret } from "../certgen/oidc-hmac";
 import { HostRunner, type EnvoyOutput } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
@@ -130,6 +131,8 @@ export class StandaloneGateway {
   private lastSnapshot?: ResourceSnapshot;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
+  /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
+  private oidcHmacSecret?: Buffer;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
@@ -183,6 +186,7 @@ export class StandaloneGateway {
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
     if (this.stopping) return this.server.stop(0); // stop() came while the server was starting
+    this.oidcHmacSecret = standaloneOidcHmacSecret(this.opts.stateDir);
     const rl = this.opts.rateLimit;
     if (rl) {
       // The service's output goes where Envoy's goes (a line collector gets none of it: it is not an access log).
@@ -315,6 +319,7 @@ export class StandaloneGateway {
       listenAddress: this.opts.listenAddress ?? "127.0.0.1",
       localAddresses: localAddresses(),
       sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
+      ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
       oidcDiscovery: this.discovery.results(),

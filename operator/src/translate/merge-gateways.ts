@@ -13,7 +13,7 @@
  *   certificates for its own hostname) and the SNI chains of the TLS listeners.
  */
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { ClusterIr, GatewayXdsIr, HttpListenerIr, SecretIr, TcpListenerIr } from "../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, GenericSecretIr, HttpListenerIr, SecretIr, TcpListenerIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { Reason } from "./conditions";
 import { mergesGateways } from "./envoy-proxy";
@@ -187,7 +187,7 @@ function mergeXds(className: string, ungrouped: readonly GatewayIr[]): GatewayXd
   const http = [...group.flatMap((g) => own(g.xds.http)), ...joint.flatMap((j) => j.http)].sort(byPort);
   const tcp = [...group.flatMap((g) => own(g.xds.tcp)), ...joint.flatMap((j) => j.tcp)].sort(byPort);
   const udp = group.flatMap((g) => g.xds.udp ?? []).sort(byPort);
-  const secrets = uniqueByName<SecretIr>(group.flatMap((g) => g.xds.secrets ?? []));
+  const secrets = uniqueByName<SecretIr | GenericSecretIr>(group.flatMap((g) => g.xds.secrets ?? []));
   return {
     name: className,
     http,

@@ -65,7 +65,18 @@ export interface TranslateOptions {
    * that needs an issuer without a result here fails closed (discovery pending). @default none
    */
   readonly oidcDiscovery?: ReadonlyMap<string, OidcDiscoveryResult>;
+  /**
+   * The HMAC secret signing SecurityPolicy OIDC cookies (Envoy Gateway's Secret `envoy-oidc-hmac`, key
+   * `hmac-secret`, in the controller namespace; standalone: a file in its state folder).
+   * @default none: every OIDC policy fails closed
+   */
+  readonly oidcHmacSecret?: Buffer;
+  /** The controller's namespace (where the OIDC HMAC Secret lives; status messages name it). @default "envoy-gateway-system" */
+  readonly controllerNamespace?: string;
 }
+
+/** The controller namespace when none is given (Envoy Gateway's). */
+export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
 
 /** What one translation produces. */
 export interface TranslateResult {
@@ -189,6 +200,11 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         merged,
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         backends: ctx.backends,
+        oidc: {
+          controllerNamespace: opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE,
+          ...(opts.oidcHmacSecret ? { hmacSecret: opts.oidcHmacSecret } : {}),
+          ...(opts.oidcDiscovery ? { discovery: opts.oidcDiscovery } : {}),
+        },
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );

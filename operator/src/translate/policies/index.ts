@@ -18,6 +18,7 @@ import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
+import type { OidcInputs } from "./security-context";
 import { reportUntranslatedPolicies } from "./unimplemented";
 
 /** What the policy stage needs. */
@@ -38,6 +39,8 @@ export interface PolicyInputs {
   readonly rateLimit?: RateLimitServiceSettings;
   /** Services and Backends (policies' service backendRefs resolve to them). */
   readonly backends: BackendIndex;
+  /** SecurityPolicy OIDC's HMAC secret and provider discovery results; absent: OIDC fails closed. */
+  readonly oidc?: OidcInputs;
 }
 
 /** What the policy stage produces. */
@@ -71,6 +74,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     snapshot: inputs.snapshot,
     refs,
     backends: inputs.backends,
+    ...(inputs.oidc ? { oidc: inputs.oidc } : {}),
     nodeOf,
   });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);

@@ -3,10 +3,11 @@
  * group, the policy that owns it (after a merge, the route-level policy owns a group it sets, else its parent:
  * that policy's namespace resolves the group's references and names its IR objects).
  */
-import type { ClusterIr } from "../../ir/xds-ir";
+import type { ClusterIr, GenericSecretIr } from "../../ir/xds-ir";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { BackendIndex } from "../backends";
 import type { ListenerRefs } from "../listener-tls";
+import type { OidcDiscoveryResult } from "../oidc-issuers";
 
 /** The policy owning a field group. */
 export interface SecurityOwner {
@@ -31,6 +32,23 @@ export interface SecurityContext {
    * translation get them (deduplicated by name).
    */
   readonly clusters: ClusterIr[];
+  /**
+   * Where a group's translator puts the generic secrets its filter reads over SDS (OAuth2 client and HMAC
+   * secrets): the nodes whose routes use the translation get them (deduplicated by name).
+   */
+  readonly secrets: GenericSecretIr[];
+  /** What the OIDC translation reads from outside the snapshot; absent: nothing (OIDC fails closed). */
+  readonly oidc?: OidcInputs;
+}
+
+/** What the OIDC translation reads from outside the snapshot (TranslateOptions). */
+export interface OidcInputs {
+  /** The HMAC secret of the OAuth2 cookies (Secret `envoy-oidc-hmac`, key `hmac-secret`); absent: missing. */
+  readonly hmacSecret?: Buffer;
+  /** Namespace the HMAC Secret is looked up in (its status messages name it). */
+  readonly controllerNamespace: string;
+  /** Discovery results by issuer URL (as written in the policy); an issuer without an entry is pending. */
+  readonly discovery?: ReadonlyMap<string, OidcDiscoveryResult>;
 }
 
 /** Envoy Gateway's IR name of a policy's objects: `securitypolicy/<ns>/<name>`. */

@@ -8,12 +8,13 @@
  * `ExtAuth: `, `Authorization: `); the status book joins several.
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
-import type { ClusterIr } from "../../ir/xds-ir";
+import type { ClusterIr, GenericSecretIr } from "../../ir/xds-ir";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
 import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
+import { translateOidc } from "./security-oidc";
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
@@ -57,7 +58,7 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
       ),
   },
   jwt: { prefix: "JWT: " },
-  oidc: { prefix: "OIDC: " },
+  oidc: { prefix: "OIDC: ", translate: (spec, ctx, p) => part("oidc", translateOidc(spec, ctx, p)) },
   extAuth: { prefix: "ExtAuth: " },
 };
 
@@ -87,6 +88,8 @@ export interface SecurityTranslation {
   readonly security?: RouteSecurityIr;
   /** The clusters of the services the route IR calls (JWKS, token endpoint, ext auth); absent: none. */
   readonly clusters?: readonly ClusterIr[];
+  /** The generic secrets the route IR's filters read over SDS (OAuth2 client and HMAC secrets); absent: none. */
+  readonly secrets?: readonly GenericSecretIr[];
 }
 
 /** Translates one spec (`policy`: the IR's policy name, `ns/name` or merged `a+b`). */
@@ -117,13 +120,18 @@ export function translateSecuritySpec(
   }
   if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
   if (problems.length > 0 || !any) return { problems };
-  return { problems, security: ir, ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}) };
+  return {
+    problems,
+    security: ir,
+    ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}),
+    ...(ctx.secrets.length > 0 ? { secrets: dedupe(ctx.secrets) } : {}),
+  };
 }
 
-/** Clusters by name, the first of each name kept. */
-function dedupe(clusters: readonly ClusterIr[]): ClusterIr[] {
-  const byName = new Map<string, ClusterIr>();
-  for (const c of clusters) if (!byName.has(c.name)) byName.set(c.name, c);
+/** Items by name, the first of each name kept. */
+function dedupe<T extends { readonly name: string }>(items: readonly T[]): T[] {
+  const byName = new Map<string, T>();
+  for (const c of items) if (!byName.has(c.name)) byName.set(c.name, c);
   return [...byName.values()];
 }
 

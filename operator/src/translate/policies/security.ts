@@ -18,7 +18,7 @@
  * are combined (as BackendTrafficPolicy does).
  */
 import type { AuthorizationIr, RouteSecurityIr } from "../../ir/security-ir";
-import type { ClusterIr, GatewayXdsIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, GenericSecretIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
 import type { BackendIndex } from "../backends";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
@@ -30,7 +30,7 @@ import type { PolicyStatusBook } from "./ancestors";
 import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
-import type { SecurityContext, SecurityOwner } from "./security-context";
+import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
 import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -90,6 +90,8 @@ export interface SecurityEnv {
   readonly refs: ListenerRefs;
   /** Services and Backends the policies' service backendRefs resolve to. */
   readonly backends: BackendIndex;
+  /** The OIDC HMAC secret and provider discovery results; absent: OIDC fails closed. */
+  readonly oidc?: OidcInputs;
 }
 
 /** One (effective) spec translated. */
@@ -100,6 +102,8 @@ interface Translated {
   readonly security?: RouteSecurityIr;
   /** Clusters of the services the routes' filters call; absent: none. */
   readonly clusters?: readonly ClusterIr[];
+  /** Generic secrets the routes' filters read over SDS; absent: none. */
+  readonly secrets?: readonly GenericSecretIr[];
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
@@ -251,6 +255,8 @@ function translateChain(
     ownerOf,
     backends: env.backends,
     clusters: [],
+    secrets: [],
+    ...(env.oidc ? { oidc: env.oidc } : {}),
   };
   const rules = securityRuleProblems((chain[0].policy.spec ?? {}) as SecurityPolicySpec);
   const t = translateSecuritySpec(spec ?? {}, policy, ctx);
@@ -266,8 +272,12 @@ export function applySecurity(xds: readonly GatewayXdsIr[], d: SecurityDecisions
 function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const lookup = nodeLookup(d, n.name);
   const clusters = new Map<string, ClusterIr>();
+  const secrets = new Map<string, GenericSecretIr>();
   const used = (t: Translated | undefined): Translated | undefined => {
-    if (t?.problems.length === 0) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    if (t?.problems.length === 0) {
+      for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
+      for (const s of t.secrets ?? []) if (!secrets.has(s.name)) secrets.set(s.name, s);
+    }
     return t;
   };
   const http = n.http.map((l): HttpListenerIr => {
@@ -283,7 +293,21 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));
   const own = new Set(n.clusters.map((c) => c.name));
   const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-  return { ...n, http, ...(tcp ? { tcp } : {}), ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) };
+  return {
+    ...n,
+    http,
+    ...(tcp ? { tcp } : {}),
+    ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}),
+    ...withSecrets(n, secrets),
+  };
+}
+
+/** The node's served secrets with `more` added (sorted by name), or nothing to change. */
+function withSecrets(n: GatewayXdsIr, more: ReadonlyMap<string, GenericSecretIr>): Partial<GatewayXdsIr> {
+  const own = new Set((n.secrets ?? []).map((s) => s.name));
+  const added = [...more.values()].filter((s) => !own.has(s.name));
+  if (added.length === 0) return {};
+  return { secrets: [...(n.secrets ?? []), ...added].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
 }
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */

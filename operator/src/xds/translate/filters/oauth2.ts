@@ -1,24 +1,162 @@
 /**
- * envoy.filters.http.oauth2 (rank 9), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.oauth2 (rank 9), placement `disabled`, fed by SecurityPolicy `oidc` (RouteIr.security.oidc).
  *
- * Envoy Gateway (SecurityPolicy `oidc`): one filter per policy, `envoy.filters.http.oauth2/<policy>`, `disabled:
- * true`; a route turns it on with FilterConfig (no native per-route config).
+ * Envoy 1.36 has no OAuth2PerRoute, so (as Envoy Gateway did before it) each policy gets its own HCM filter,
+ * `envoy.filters.http.oauth2/securitypolicy/<ns>/<name>`, holding the whole OAuth2Config with `disabled: true`;
+ * a route under the policy turns it on with an empty FilterConfig. The callback (redirect path) and logout paths
+ * are handled by the filter on any route it is on, so the routes of the policy must cover the redirect path.
+ * The client and HMAC secrets are SDS generic secrets over ADS (GatewayXdsIr.secrets): a rotated client secret
+ * reaches the filter without a listener change.
  */
-import { OAuth2 } from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
-import { registerType } from "../../../../../proto/any";
-import { FilterConfigType, type HttpFilterDef, packPartial, SAMPLE_CLUSTER, sampleSdsSecret } from "./registry";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import {
+  CookieConfig_SameSite,
+  OAuth2Config_AuthType,
+} from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
+import type { OidcIr, SecurityHeaderMatchIr } from "../../../ir/security-ir";
+import type { HttpListenerIr, RetryIr } from "../../../ir/xds-ir";
+import { OAuth2FullType } from "../oauth2-fields";
+import { stringMatcherOf } from "../security-fields";
+import {
+  enableOnRoute,
+  FilterConfigType,
+  type HttpFilterDef,
+  packPartial,
+  SAMPLE_CLUSTER,
+  sampleSdsSecret,
+} from "./registry";
 
-/** OAuth2, registered for Any packing. */
-export const Oauth2Type = registerType(OAuth2);
+/** OAuth2 (with the config fields the pinned protos lack), registered for Any packing. */
+export const Oauth2Type = OAuth2FullType;
+
+const NAME = "envoy.filters.http.oauth2";
+
+/** The listener's OIDC configs by filter instance name (the first route's, per policy). */
+function instances(listener: HttpListenerIr): Map<string, OidcIr> {
+  const out = new Map<string, OidcIr>();
+  for (const v of listener.virtualHosts) {
+    for (const r of v.routes) {
+      const o = r.security?.oidc;
+      if (o && !out.has(`${NAME}/${o.name}`)) out.set(`${NAME}/${o.name}`, o);
+    }
+  }
+  return out;
+}
+
+/** An SDS secret served over ADS. */
+function sds(name: string): object {
+  return { name, sdsConfig: { ads: {}, resourceApiVersion: 2 } };
+}
+
+function seconds(s: number): object {
+  return { seconds: s, nanos: 0 };
+}
+
+function headerMatcher(m: SecurityHeaderMatchIr): object {
+  return m.value ? { name: m.name, stringMatch: stringMatcherOf(m.value) } : { name: m.name, presentMatch: true };
+}
+
+/** The token request's retry (Envoy Gateway's non-route retry policy). */
+function retryPolicy(r: RetryIr): object {
+  return {
+    retryOn: (r.policy?.retryOn ?? ["connect-failure", "refused-stream", "unavailable", "cancelled"]).join(","),
+    numRetries: r.attempts,
+    ...(r.backoffMs !== undefined
+      ? {
+          retryBackOff: {
+            baseInterval: { seconds: Math.floor(r.backoffMs / 1000), nanos: (r.backoffMs % 1000) * 1e6 },
+            ...(r.policy?.maxBackoffMs !== undefined
+              ? {
+                  maxInterval: {
+                    seconds: Math.floor(r.policy.maxBackoffMs / 1000),
+                    nanos: (r.policy.maxBackoffMs % 1000) * 1e6,
+                  },
+                }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+const SAME_SITE: Readonly<Record<NonNullable<OidcIr["sameSite"]>, CookieConfig_SameSite>> = {
+  Lax: CookieConfig_SameSite.LAX,
+  Strict: CookieConfig_SameSite.STRICT,
+  None: CookieConfig_SameSite.NONE,
+};
+
+/** SameSite on all seven cookies, when set. */
+function cookieConfigs(o: OidcIr): object {
+  if (!o.sameSite) return {};
+  const c = { sameSite: SAME_SITE[o.sameSite] };
+  return {
+    cookieConfigs: {
+      bearerTokenCookieConfig: c,
+      oauthHmacCookieConfig: c,
+      oauthExpiresCookieConfig: c,
+      idTokenCookieConfig: c,
+      refreshTokenCookieConfig: c,
+      oauthNonceCookieConfig: c,
+      codeVerifierCookieConfig: c,
+    },
+  };
+}
+
+/** The OAuth2Config of one policy (as a fromPartial object, extra fields included). */
+export function oauth2Config(o: OidcIr): object {
+  return {
+    statPrefix: o.name,
+    tokenEndpoint: { uri: o.tokenEndpoint, cluster: o.tokenCluster, timeout: millis(o.timeoutMs) },
+    ...(o.retry ? { retryPolicy: retryPolicy(o.retry) } : {}),
+    authorizationEndpoint: o.authorizationEndpoint,
+    credentials: {
+      clientId: o.clientId,
+      tokenSecret: sds(o.clientSecretSds),
+      hmacSecret: sds(o.hmacSds),
+      cookieNames: o.cookieNames,
+      ...(o.cookieDomain !== undefined ? { cookieDomain: o.cookieDomain } : {}),
+    },
+    redirectUri: o.redirectUri,
+    redirectPathMatcher: { path: { exact: o.redirectPath } },
+    signoutPath: { path: { exact: o.logoutPath } },
+    forwardBearerToken: o.forwardAccessToken,
+    // Envoy removes the Authorization header by default; it is kept unless the access token replaces it.
+    preserveAuthorizationHeader: !o.forwardAccessToken,
+    passThroughMatcher: o.passThrough.map(headerMatcher),
+    authScopes: o.scopes,
+    resources: o.resources,
+    authType: OAuth2Config_AuthType.BASIC_AUTH,
+    useRefreshToken: o.refreshToken,
+    ...(o.defaultTokenTtlS !== undefined ? { defaultExpiresIn: seconds(o.defaultTokenTtlS) } : {}),
+    denyRedirectMatcher: o.denyRedirect.map(headerMatcher),
+    ...(o.defaultRefreshTtlS !== undefined ? { defaultRefreshTokenExpiresIn: seconds(o.defaultRefreshTtlS) } : {}),
+    ...cookieConfigs(o),
+    ...(o.endSessionEndpoint !== undefined ? { endSessionEndpoint: o.endSessionEndpoint } : {}),
+    ...(o.csrfTtlS !== undefined ? { csrfTokenExpiresIn: seconds(o.csrfTtlS) } : {}),
+    ...(o.disableEncryption ? { disableTokenEncryption: true } : {}),
+  };
+}
+
+function millis(ms: number): object {
+  return { seconds: Math.floor(ms / 1000), nanos: (ms % 1000) * 1e6 };
+}
 
 /** The oauth2 filter's registry entry. */
 export const oauth2: HttpFilterDef = {
-  name: "envoy.filters.http.oauth2",
+  name: NAME,
   rank: 9,
   configType: Oauth2Type.name,
   perRouteType: FilterConfigType.name,
   placement: "disabled",
+  hcmFilters: (listener) =>
+    [...instances(listener)].map(
+      ([name, o]) =>
+        ({ name, typedConfig: packPartial(Oauth2Type, { config: oauth2Config(o) }), disabled: true }) as HttpFilter,
+    ),
+  perRouteConfig: (r) => {
+    const o = r.security?.oidc;
+    return o ? { [`${NAME}/${o.name}`]: enableOnRoute() } : undefined;
+  },
   sampleConfig: () =>
     packPartial(Oauth2Type, {
       config: {
@@ -28,6 +166,10 @@ export const oauth2: HttpFilterDef = {
         redirectUri: "https://app.example/oauth2/callback",
         redirectPathMatcher: { path: { exact: "/oauth2/callback" } },
         signoutPath: { path: { exact: "/logout" } },
+        authScopes: ["openid"],
+        endSessionEndpoint: "https://idp.example/logout",
+        csrfTokenExpiresIn: { seconds: 600, nanos: 0 },
+        disableTokenEncryption: true,
       },
     }),
 };

@@ -1,0 +1,192 @@
+/**
+ * SecurityPolicy `oidc` on the wire: real Envoy (standalone), a real OpenID Provider (npm `oidc-provider`, HTTPS on
+ * `localhost` with a test CA), and a cookie-keeping client that follows redirects, so the whole authorization-code
+ * flow runs without a browser. The token endpoint is reached through a Service (EndpointSlice → 127.0.0.1) with a
+ * BackendTLSPolicy trusting the test CA; the endpoints are explicit (discovery is not this test's subject).
+ * - An unauthenticated request is redirected to the OP's authorization endpoint with the client ID, the redirect
+ *   URI and a PKCE S256 challenge.
+ * - The login is followed: the callback sets the session cookies (names ending with the policy's suffix) and
+ *   sends the user back to the original URL, which then answers 200; the backend sees
+ *   `Authorization: Bearer <the access token the OP issued>` (forwardAccessToken).
+ * - Access tokens live 2 s: a later request makes Envoy use the refresh token (the OP serves a `refresh_token`
+ *   grant), sets a new access token cookie and forwards the new token.
+ * - `/logout` clears the cookies and redirects to the OP's end session endpoint; the next request logs in again.
+ * - The client secret rotated (Secret rewritten, the OP's client changed): a new login succeeds with the same
+ *   Envoy process (the secret reaches Envoy over SDS).
+ */
+import * as assert from "node:assert/strict";
+import type { PolicyGateway } from "../support/backend-traffic";
+import { CookieClient, type Browsed } from "../support/cookie-client";
+import { eventually } from "../support/http";
+import { serviceYaml } from "../support/manifests";
+import { startOidcProvider, type TestOp } from "../support/oidc-provider";
+import { caConfigMapYaml, makeCa } from "../support/pki";
+import { startSecurityGateway } from "../support/security";
+import { fnv32a } from "../../operator/src/translate/policies/security-oidc";
+
+const CLIENT_ID = "egts-app";
+
+function policySpec(op: TestOp): string {
+  return `  oidc:
+    provider:
+      issuer: ${op.issuer}
+      authorizationEndpoint: ${op.authorizationEndpoint}
+      tokenEndpoint: ${op.tokenEndpoint}
+      endSessionEndpoint: ${op.endSessionEndpoint}
+      backendRefs: [{ name: op, port: ${op.port} }]
+    clientID: ${CLIENT_ID}
+    clientSecret: { name: op-client }
+    forwardAccessToken: true
+    scopes: [profile]`;
+}
+
+function clientSecretYaml(secret: string): string {
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: op-client, namespace: default }
+stringData: { client-secret: ${secret} }
+`;
+}
+
+function opFiles(op: TestOp, caPem: string): Record<string, string> {
+  const tls = `apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: op-tls, namespace: default }
+spec:
+  targetRefs: [{ group: "", kind: Service, name: op }]
+  validation:
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: op-ca }]
+    hostname: localhost
+`;
+  return {
+    "op.yaml": [serviceYaml("op", op.port, [{ port: op.port }]), caConfigMapYaml("op-ca", caPem), tls].join("---\n"),
+    "op-client.yaml": clientSecretYaml("secret-1"),
+  };
+}
+
+/** The request headers the echo backend saw. */
+function upstream(r: Browsed): Record<string, string> {
+  return (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+}
+
+describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
+  this.timeout(60_000);
+  const ca = makeCa("egts oidc test CA");
+  let op: TestOp | undefined;
+  let g: PolicyGateway | undefined;
+  let app = "";
+  const suffix = fnv32a("default/oidc");
+  const browser = (): CookieClient => new CookieClient({ ca: ca.cert });
+
+  before(async () => {
+    op = await startOidcProvider({
+      tls: ca.issue("localhost"),
+      client: { id: CLIENT_ID, secret: "secret-1", redirectUris: [] },
+      accessTokenTtlS: 2,
+    });
+    g = await startSecurityGateway({ oidc: policySpec(op) }, opFiles(op, ca.cert));
+    app = `http://${g.host("oidc")}:${g.port}`;
+    op.setClient({ redirectUris: [`${app}/oauth2/callback`], postLogoutRedirectUris: [`${app}/`] });
+    // The policy is accepted once its token endpoint cluster and secrets are served: the route redirects.
+    await eventually(
+      async () => (await browser().fetch(`${app}/`, { maxHops: 0 })).status === 302,
+      20_000,
+      "the OIDC route",
+    );
+  });
+  after(async () => {
+    await g?.close();
+    await op?.close();
+  });
+
+  /** Logs in with `b` by following every redirect from `path`; returns the final answer. */
+  const login = (b: CookieClient, path = "/some/page?x=1"): Promise<Browsed> => b.fetch(`${app}${path}`);
+
+  it("is Accepted, and redirects an unauthenticated request to the authorization endpoint with PKCE", async () => {
+    const status = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "oidc")?.status as
+      { ancestors: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
+    const accepted = status?.ancestors[0]?.conditions.find((c) => c.type === "Accepted");
+    assert.equal(accepted?.status, "True", JSON.stringify(status));
+    const r = await browser().fetch(`${app}/`, { maxHops: 0 });
+    assert.equal(r.status, 302);
+    const to = new URL(String(r.headers.location));
+    assert.equal(`${to.origin}${to.pathname}`, (op as TestOp).authorizationEndpoint);
+    assert.equal(to.searchParams.get("client_id"), CLIENT_ID);
+    assert.equal(to.searchParams.get("redirect_uri"), `${app}/oauth2/callback`);
+    assert.equal(to.searchParams.get("code_challenge_method"), "S256");
+    assert.deepEqual(to.searchParams.get("scope")?.split(" ").sort(), ["openid", "profile"]);
+  });
+
+  it("follows the login: the callback sets the cookies, the original URL answers 200 with the access token", async () => {
+    const b = browser();
+    const r = await login(b);
+    assert.equal(r.status, 200, JSON.stringify(r.hops, null, 1));
+    assert.equal(r.url, `${app}/some/page?x=1`);
+    assert.ok(
+      r.hops.some((h) => h.url.startsWith((op as TestOp).issuer)),
+      "the login went through the OP",
+    );
+    const callback = r.hops.find((h) => h.url.startsWith(`${app}/oauth2/callback`));
+    assert.ok(callback, "the OP sent the user back to the callback");
+    assert.equal(callback.status, 302);
+    const names = callback.setCookies.map((c) => c.slice(0, c.indexOf("=")));
+    for (const n of ["AccessToken", "IdToken", "RefreshToken", "OauthHMAC", "OauthExpires"])
+      assert.ok(names.includes(`${n}-${suffix}`), `${n}-${suffix} in ${names.join(", ")}`);
+    const auth = upstream(r).authorization;
+    assert.match(auth, /^Bearer /);
+    assert.ok(
+      (op as TestOp).accessTokens.includes(auth.slice("Bearer ".length)),
+      `${auth} is a token the OP issued: ${(op as TestOp).accessTokens.join(", ")}`,
+    );
+    const again = await b.fetch(`${app}/other`, { maxHops: 0 });
+    assert.equal(again.status, 200, "the session cookies let the next request through");
+  });
+
+  it("refreshes an expired access token with the refresh token", async () => {
+    const b = browser();
+    const first = await login(b);
+    assert.equal(first.status, 200);
+    const before = upstream(first).authorization;
+    const refreshes = (op as TestOp).grants.filter((x) => x === "refresh_token").length;
+    await new Promise((r) => setTimeout(r, 3000)); // the access token lives 2 s
+    const r = await b.fetch(`${app}/later`, { maxHops: 0 });
+    assert.equal(r.status, 200, JSON.stringify(r.hops));
+    assert.ok((op as TestOp).grants.filter((x) => x === "refresh_token").length > refreshes, "a refresh_token grant");
+    const after = upstream(r).authorization;
+    assert.notEqual(after, before, "a new access token is forwarded");
+    assert.ok((op as TestOp).accessTokens.includes(after.slice("Bearer ".length)));
+    assert.ok(
+      r.hops[0].setCookies.some((c) => c.startsWith(`AccessToken-${suffix}=`)),
+      "the new token is set as a cookie",
+    );
+  });
+
+  it("logs out: the cookies are cleared and the user goes to the end session endpoint", async () => {
+    const b = browser();
+    assert.equal((await login(b)).status, 200);
+    assert.ok(b.cookies(`${app}/`)[`AccessToken-${suffix}`], "logged in");
+    const r = await b.fetch(`${app}/logout`, { maxHops: 0 });
+    assert.equal(r.status, 302);
+    assert.ok(String(r.headers.location).startsWith((op as TestOp).endSessionEndpoint), String(r.headers.location));
+    assert.equal(b.cookies(`${app}/`)[`AccessToken-${suffix}`], undefined, "the access token cookie is cleared");
+    const next = await b.fetch(`${app}/`, { maxHops: 0 });
+    assert.equal(next.status, 302, "logged out: the next request logs in again");
+  });
+
+  it("a rotated client secret is used without restarting Envoy", async () => {
+    const t = (g as PolicyGateway).t;
+    const pid = t.gw.runner?.list()[0]?.pid;
+    assert.ok(pid, "Envoy runs");
+    (op as TestOp).setClient({ secret: "secret-2" });
+    // Until Envoy has the new secret the OP refuses its token request: the login does not end in 200.
+    const stale = await login(browser());
+    assert.notEqual(stale.status, 200, "the old secret no longer works");
+    assert.ok(
+      stale.hops.some((h) => h.url.startsWith(`${app}/oauth2/callback`)),
+      "the login reached the callback",
+    );
+    await t.write("op-client.yaml", clientSecretYaml("secret-2"));
+    await eventually(async () => (await login(browser())).status === 200, 20_000, "a login with the new secret");
+    assert.equal(t.gw.runner?.list()[0]?.pid, pid, "same Envoy process");
+  });
+});
