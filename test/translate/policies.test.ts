@@ -20,6 +20,7 @@ import { translateSpec } from "../../operator/src/translate/policies/client-traf
 import { jsonMerge, strategicMerge } from "../../operator/src/translate/policies/merge";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
+import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
 
 function readCase(inFile: string): KubeObject[] {
   const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
@@ -97,10 +98,13 @@ function backendTrafficSummary(r: RouteIr): unknown {
 describe("policy attachment (testdata/policies)", () => {
   for (const inFile of goldenInputs(testdataDir("policies"))) {
     const name = caseName(inFile);
-    it(name, () => checkGolden(inFile, renderPolicies(readCase(inFile))));
+    it(name, () => checkGolden(inFile, renderPolicies(readCase(inFile), GOLDEN_OIDC_OPTIONS)));
     it(`${name}: output does not depend on the order of the input objects`, () => {
       const objects = readCase(inFile);
-      assert.equal(renderPolicies([...objects].reverse()), renderPolicies(objects));
+      assert.equal(
+        renderPolicies([...objects].reverse(), GOLDEN_OIDC_OPTIONS),
+        renderPolicies(objects, GOLDEN_OIDC_OPTIONS),
+      );
     });
   }
 

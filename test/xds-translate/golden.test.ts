@@ -16,6 +16,7 @@ import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
 import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
+import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
 
 function readCase(inFile: string): KubeObject[] {
   const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
@@ -44,6 +45,7 @@ describe("xDS translate golden files (testdata/xds)", () => {
     const opts = (): TranslateOptions => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
       return {
+        ...GOLDEN_OIDC_OPTIONS,
         backends: config.backends,
         ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
       };

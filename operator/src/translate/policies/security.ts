@@ -31,6 +31,7 @@ import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
+import { withOidcPathRoutes } from "./security-oidc-routes";
 import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -282,10 +283,12 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   };
   const http = n.http.map((l): HttpListenerIr => {
     const virtualHosts = mapChanged(l.virtualHosts, (v) => {
-      const routes = mapChanged(v.routes, (r) => {
-        const t = used(lookup(l.port, r.name));
-        return t ? applyToRoute(r, t) : r;
-      });
+      const routes = withOidcPathRoutes(
+        mapChanged(v.routes, (r) => {
+          const t = used(lookup(l.port, r.name));
+          return t ? applyToRoute(r, t) : r;
+        }),
+      );
       return routes === v.routes ? v : { ...v, routes };
     });
     return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
