@@ -18,15 +18,16 @@ import * as assert from "node:assert/strict";
 import type { PolicyGateway } from "../support/backend-traffic";
 import { CookieClient, type Browsed } from "../support/cookie-client";
 import { eventually } from "../support/http";
-import { serviceYaml } from "../support/manifests";
+import { routeYaml, serviceYaml } from "../support/manifests";
 import { startOidcProvider, type TestOp } from "../support/oidc-provider";
 import { caConfigMapYaml, makeCa } from "../support/pki";
-import { startSecurityGateway } from "../support/security";
+import { securityPolicyYaml, startSecurityGateway } from "../support/security";
 import { fnv32a } from "../../operator/src/translate/policies/security-oidc";
 
 const CLIENT_ID = "egts-app";
+const SCOPED_HOST = "scoped.example.com";
 
-function policySpec(op: TestOp): string {
+function policySpec(op: TestOp, extra = ""): string {
   return `  oidc:
     provider:
       issuer: ${op.issuer}
@@ -37,7 +38,7 @@ function policySpec(op: TestOp): string {
     clientID: ${CLIENT_ID}
     clientSecret: { name: op-client }
     forwardAccessToken: true
-    scopes: [profile]`;
+    scopes: [profile]${extra}`;
 }
 
 function clientSecretYaml(secret: string): string {
@@ -61,6 +62,11 @@ spec:
   return {
     "op.yaml": [serviceYaml("op", op.port, [{ port: op.port }]), caConfigMapYaml("op-ca", caPem), tls].join("---\n"),
     "op-client.yaml": clientSecretYaml("secret-1"),
+    // A policy on `/app` only: the OP's callback to /oauth2/callback needs the route egts adds for it.
+    "scoped.yaml": [
+      routeYaml("scoped", SCOPED_HOST, "echo", { path: "/app" }),
+      securityPolicyYaml("scoped", policySpec(op)),
+    ].join("---\n"),
   };
 }
 
@@ -75,6 +81,7 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
   let op: TestOp | undefined;
   let g: PolicyGateway | undefined;
   let app = "";
+  let scoped = "";
   const suffix = fnv32a("default/oidc");
   const browser = (): CookieClient => new CookieClient({ ca: ca.cert });
 
@@ -84,9 +91,15 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
       client: { id: CLIENT_ID, secret: "secret-1", redirectUris: [] },
       accessTokenTtlS: 2,
     });
-    g = await startSecurityGateway({ oidc: policySpec(op) }, opFiles(op, ca.cert));
+    const deny = `\n    denyRedirect: { headers: [{ name: x-requested-with, value: XMLHttpRequest }] }`;
+    const pending = `  oidc:\n    provider: { issuer: "${op.issuer}/pending" }\n    clientID: c\n    clientSecret: { name: op-client }`;
+    g = await startSecurityGateway({ oidc: policySpec(op, deny), pending }, opFiles(op, ca.cert));
     app = `http://${g.host("oidc")}:${g.port}`;
-    op.setClient({ redirectUris: [`${app}/oauth2/callback`], postLogoutRedirectUris: [`${app}/`] });
+    scoped = `http://${SCOPED_HOST}:${g.port}`;
+    op.setClient({
+      redirectUris: [`${app}/oauth2/callback`, `${scoped}/oauth2/callback`],
+      postLogoutRedirectUris: [`${app}/`],
+    });
     // The policy is accepted once its token endpoint cluster and secrets are served: the route redirects.
     await eventually(
       async () => (await browser().fetch(`${app}/`, { maxHops: 0 })).status === 302,
@@ -159,6 +172,29 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
       r.hops[0].setCookies.some((c) => c.startsWith(`AccessToken-${suffix}=`)),
       "the new token is set as a cookie",
     );
+  });
+
+  it("answers 401 instead of redirecting a request matching denyRedirect", async () => {
+    const r = await browser().fetch(`${app}/`, { maxHops: 0, headers: { "x-requested-with": "XMLHttpRequest" } });
+    assert.equal(r.status, 401);
+  });
+
+  it("finishes a login on a route that does not cover the callback path (egts routes the callback to the filter)", async () => {
+    const r = await browser().fetch(`${scoped}/app/page`);
+    assert.equal(r.status, 200, JSON.stringify(r.hops, null, 1));
+    assert.equal(r.url, `${scoped}/app/page`);
+    const callback = r.hops.find((h) => h.url.startsWith(`${scoped}/oauth2/callback`));
+    assert.equal(callback?.status, 302, "the policy's filter answered the callback");
+  });
+
+  it("fails closed while the issuer's discovery is pending: Accepted=False, the route answers 500", async () => {
+    const status = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "pending")?.status as
+      { ancestors: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
+    const accepted = status?.ancestors[0]?.conditions.find((c) => c.type === "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.equal(accepted?.message, `OIDC: discovery of ${(op as TestOp).issuer}/pending pending`);
+    const r = await browser().fetch(`http://${(g as PolicyGateway).host("pending")}:${(g as PolicyGateway).port}/`);
+    assert.equal(r.status, 500);
   });
 
   it("logs out: the cookies are cleared and the user goes to the end session endpoint", async () => {
