@@ -30,6 +30,7 @@ import { markHostPortConflicts } from "./host-ports";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
 import type { RateLimitServiceSettings } from "./policies/backend-traffic";
+import type { OidcInputs } from "./policies/security-context";
 import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 
@@ -200,11 +201,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         merged,
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         backends: ctx.backends,
-        oidc: {
-          controllerNamespace: opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE,
-          ...(opts.oidcHmacSecret ? { hmacSecret: opts.oidcHmacSecret } : {}),
-          ...(opts.oidcDiscovery ? { discovery: opts.oidcDiscovery } : {}),
-        },
+        oidc: oidcInputs(opts),
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );
@@ -235,6 +232,15 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     rejected,
     // Without a rate limit service no route uses one (global limits are refused): nothing to walk.
     rateLimitIr: opts.rateLimit ? rateLimitIrOf(xdsIr) : { domains: [] },
+  };
+}
+
+/** What SecurityPolicy OIDC reads from the options. */
+function oidcInputs(opts: TranslateOptions): OidcInputs {
+  return {
+    controllerNamespace: opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE,
+    ...(opts.oidcHmacSecret ? { hmacSecret: opts.oidcHmacSecret } : {}),
+    ...(opts.oidcDiscovery ? { discovery: opts.oidcDiscovery } : {}),
   };
 }
 
