@@ -10,6 +10,10 @@
  *   `Authorization: Bearer <the access token the OP issued>` (forwardAccessToken).
  * - Access tokens live 2 s: a later request makes Envoy use the refresh token (the OP serves a `refresh_token`
  *   grant), sets a new access token cookie and forwards the new token.
+ * - Endpoints discovered from the issuer (the pipeline's discovery, trusting the backendRefs' CA) work the same; a
+ *   failed discovery fails the policy closed (Accepted=False with the reason, 500).
+ * - A request matching `denyRedirect` gets 401; a policy on `/app` still completes its login (egts routes the
+ *   default callback path to the policy's filter).
  * - `/logout` clears the cookies and redirects to the OP's end session endpoint; the next request logs in again.
  * - The client secret rotated (Secret rewritten, the OP's client changed): a new login succeeds with the same
  *   Envoy process (the secret reaches Envoy over SDS).
@@ -84,6 +88,7 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
   let scoped = "";
   const suffix = fnv32a("default/oidc");
   const browser = (): CookieClient => new CookieClient({ ca: ca.cert });
+  const url = (name: string): string => `http://${(g as PolicyGateway).host(name)}:${(g as PolicyGateway).port}`;
 
   before(async () => {
     op = await startOidcProvider({
@@ -92,12 +97,19 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
       accessTokenTtlS: 2,
     });
     const deny = `\n    denyRedirect: { headers: [{ name: x-requested-with, value: XMLHttpRequest }] }`;
-    const pending = `  oidc:\n    provider: { issuer: "${op.issuer}/pending" }\n    clientID: c\n    clientSecret: { name: op-client }`;
-    g = await startSecurityGateway({ oidc: policySpec(op, deny), pending }, opFiles(op, ca.cert));
+    // Discovery (the pipeline's, before translation) through the provider's backendRefs and their CA.
+    const port = op.port;
+    const discovered = (issuer: string): string =>
+      `  oidc:\n    provider: { issuer: "${issuer}", backendRefs: [{ name: op, port: ${port} }] }\n` +
+      `    clientID: ${CLIENT_ID}\n    clientSecret: { name: op-client }`;
+    g = await startSecurityGateway(
+      { oidc: policySpec(op, deny), discovered: discovered(op.issuer), broken: discovered(`${op.issuer}/nowhere`) },
+      opFiles(op, ca.cert),
+    );
     app = `http://${g.host("oidc")}:${g.port}`;
     scoped = `http://${SCOPED_HOST}:${g.port}`;
     op.setClient({
-      redirectUris: [`${app}/oauth2/callback`, `${scoped}/oauth2/callback`],
+      redirectUris: [`${app}/oauth2/callback`, `${scoped}/oauth2/callback`, `${url("discovered")}/oauth2/callback`],
       postLogoutRedirectUris: [`${app}/`],
     });
     // The policy is accepted once its token endpoint cluster and secrets are served: the route redirects.
@@ -187,14 +199,25 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     assert.equal(callback?.status, 302, "the policy's filter answered the callback");
   });
 
-  it("fails closed while the issuer's discovery is pending: Accepted=False, the route answers 500", async () => {
-    const status = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "pending")?.status as
+  it("logs in with the endpoints discovered from the issuer", async () => {
+    const r = await browser().fetch(`${url("discovered")}/d`);
+    assert.equal(r.status, 200, JSON.stringify(r.hops, null, 1));
+    assert.ok(
+      r.hops.some((h) => h.url.startsWith(`${(op as TestOp).authorizationEndpoint}?`)),
+      "the discovered endpoint",
+    );
+  });
+
+  it("fails closed when the issuer's discovery fails: Accepted=False with the reason, the route answers 500", async () => {
+    const status = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "broken")?.status as
       { ancestors: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
     const accepted = status?.ancestors[0]?.conditions.find((c) => c.type === "Accepted");
     assert.equal(accepted?.status, "False");
-    assert.equal(accepted?.message, `OIDC: discovery of ${(op as TestOp).issuer}/pending pending`);
-    const r = await browser().fetch(`http://${(g as PolicyGateway).host("pending")}:${(g as PolicyGateway).port}/`);
-    assert.equal(r.status, 500);
+    assert.match(
+      accepted?.message ?? "",
+      /^OIDC: failed fetching openid-configuration from issuer URL: .*\/nowhere, status code: 404/,
+    );
+    assert.equal((await browser().fetch(`${url("broken")}/`)).status, 500);
   });
 
   it("logs out: the cookies are cleared and the user goes to the end session endpoint", async () => {
