@@ -11,7 +11,13 @@ import { unreadWarnings } from "../provider/file/unread";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
 import { OidcDiscovery } from "../pipeline/oidc-discovery";
-import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
+import {
+  DEFAULT_CONTROLLER_NAMESPACE,
+  translate,
+  type TranslateOptions,
+  type TranslateResult,
+} from "../translate/translate";
+import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
 import { buildNodeResources } from "../xds/translate/resources";
 import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
 
@@ -103,6 +109,10 @@ export async function runTranslate(
   discovery.close();
   const results = discovery.results();
   const withDiscovery = results.size > 0 ? { ...opts, oidcDiscovery: results } : opts;
-  process.stdout.write(renderTranslation(translate(snapshot, withDiscovery), to));
+  // The OIDC cookies' HMAC secret, as the controller reads it: Secret envoy-oidc-hmac of the controller namespace,
+  // when the input has one (else OIDC policies fail closed saying it is missing).
+  const hmac = oidcHmacSecretOf(snapshot, opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE);
+  const withHmac = hmac ? { ...withDiscovery, oidcHmacSecret: hmac } : withDiscovery;
+  process.stdout.write(renderTranslation(translate(snapshot, withHmac), to));
   return 0;
 }
