@@ -24,6 +24,7 @@ import {
   writeProxyCertDir,
 } from "../certgen/certgen";
 import { issueControlPlaneSecrets } from "../certgen/kubernetes-secrets";
+import { OIDC_HMAC_SECRET } from "../translate/policies/security-oidc";
 import { Controller, kubernetesRateLimit, RATE_LIMIT_XDS_PORT } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
@@ -357,7 +358,11 @@ async function certgenCmd(argv: readonly string[]): Promise<number> {
   const client = new KubeClient(loadKubeConfig(values.kubeconfig));
   const outcomes = await issueControlPlaneSecrets(client, values.namespace, certs, values.overwrite);
   for (const { name, outcome } of outcomes) {
-    const said = outcome === "kept" ? "exists; left as is (--overwrite replaces it)" : outcome;
+    const kept =
+      name === OIDC_HMAC_SECRET
+        ? "exists; left as is (never replaced: a new one would log every OIDC user out)"
+        : "exists; left as is (--overwrite replaces it)";
+    const said = outcome === "kept" ? kept : outcome;
     process.stdout.write(`certgen: Secret ${values.namespace}/${name} ${said}\n`);
   }
   return 0;
