@@ -66,12 +66,14 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     await cluster?.stop();
   });
 
-  it("ran the certgen Job, which created the controller's Secret (with the CA key) and no shared proxy Secret", async () => {
+  it("ran the certgen Job, which created the controller's Secret (with the CA key), the OIDC HMAC Secret and no shared proxy Secret", async () => {
     const s = await get(["secret", "envoy-gateway", "-n", NS]);
     assert.ok(
       s.data?.["tls.crt"] && s.data["tls.key"] && s.data["ca.crt"] && s.data["ca.key"],
       "Secret envoy-gateway has ca.crt, ca.key, tls.crt, tls.key",
     );
+    const hmac = await get(["secret", "envoy-oidc-hmac", "-n", NS]);
+    assert.equal(Buffer.from(hmac.data?.["hmac-secret"] ?? "", "base64").length, 32, "32 random bytes");
     const shared = await get(["secret", "envoy", "-n", NS]).catch(() => undefined);
     assert.equal(shared, undefined, "no shared `envoy` client certificate Secret");
     assert.ok(
