@@ -7,7 +7,7 @@
  * plain GET of the path picks does not carry that policy's filter, an exact-path route carrying it (a copy of the
  * policy's first route there) is put first; the filter answers those requests itself, nothing reaches the backend.
  * A path two policies of one virtual host both use cannot be told apart and is left as routed; so is a redirect
- * URL naming a host of its own (its virtual host may be another listener's).
+ * URL naming a host the virtual host does not serve (another virtual host's, or another listener's).
  */
 import type { OidcIr } from "../../ir/security-ir";
 import type { RouteIr } from "../../ir/xds-ir";
@@ -15,13 +15,13 @@ import type { RouteIr } from "../../ir/xds-ir";
 /** Redirect URLs whose host is the request's own (Envoy Gateway's default is one). */
 const SAME_HOST = /^(%REQ\(x-forwarded-proto\)%|https?):\/\/%REQ\(:authority\)%\//;
 
-/** The routes of one virtual host with the OIDC callback and logout routes they need put first. */
-export function withOidcPathRoutes(routes: readonly RouteIr[]): readonly RouteIr[] {
+/** The routes of one virtual host (serving `domains`) with the OIDC callback and logout routes they need put first. */
+export function withOidcPathRoutes(routes: readonly RouteIr[], domains: readonly string[]): readonly RouteIr[] {
   const wanted = new Map<string, { oidc: Set<string>; carrier: RouteIr; what: string }>();
   for (const r of routes) {
     const o = r.security?.oidc;
     if (!o) continue;
-    for (const [path, what] of pathsOf(o)) {
+    for (const [path, what] of pathsOf(o, domains)) {
       const w = wanted.get(path) ?? { oidc: new Set<string>(), carrier: r, what };
       w.oidc.add(o.name);
       wanted.set(path, w);
@@ -41,12 +41,21 @@ export function withOidcPathRoutes(routes: readonly RouteIr[]): readonly RouteIr
   return added.length === 0 ? routes : [...added, ...routes];
 }
 
-/** The paths the filter of `o` answers on the request's own host. */
-function pathsOf(o: OidcIr): [string, string][] {
-  return [
-    ...(SAME_HOST.test(o.redirectUri) ? [[o.redirectPath, "callback"] as [string, string]] : []),
-    [o.logoutPath, "logout"],
-  ];
+/** The paths the filter of `o` answers on a virtual host serving `domains`. */
+function pathsOf(o: OidcIr, domains: readonly string[]): [string, string][] {
+  const callback = SAME_HOST.test(o.redirectUri) || servesRedirectHost(o.redirectUri, domains);
+  return [...(callback ? [[o.redirectPath, "callback"] as [string, string]] : []), [o.logoutPath, "logout"]];
+}
+
+/** Whether the host of a literal redirect URL is one of `domains` (exactly, or under a `*.` wildcard). */
+function servesRedirectHost(url: string, domains: readonly string[]): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return domains.some((d) => d === host || d === "*" || (d.startsWith("*.") && host.endsWith(d.slice(1))));
 }
 
 /**

@@ -288,6 +288,7 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
           const t = used(lookup(l.port, r.name));
           return t ? applyToRoute(r, t) : r;
         }),
+        v.domains,
       );
       return routes === v.routes ? v : { ...v, routes };
     });
