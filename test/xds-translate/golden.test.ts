@@ -45,6 +45,7 @@ describe("xDS translate golden files (testdata/xds)", () => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
       return {
         backends: config.backends,
+        ...(config.extensionApis ? { extensionApis: config.extensionApis } : {}),
         ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
       };
     };

@@ -19,6 +19,7 @@ import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import { reportUntranslatedPolicies } from "./unimplemented";
+import { applyExtensions, attachExtensionPolicies } from "./extension";
 
 /** What the policy stage needs. */
 export interface PolicyInputs {
@@ -73,11 +74,16 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     backends: inputs.backends,
     nodeOf,
   });
+  const extensions = attachExtensionPolicies(policies.envoyExtensionPolicies ?? [], index, book, built, {
+    refs,
+    gates: inputs.gates,
+    nodeOf,
+  });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
     // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
-    finalize: (xds) => applySecurity(applyBackendTraffic(xds, traffic), security),
+    finalize: (xds) => applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
   };
 }
