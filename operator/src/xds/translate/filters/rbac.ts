@@ -3,13 +3,13 @@
  * (RouteIr.security.authorization).
  *
  * As Envoy Gateway: one empty RBAC on the HCM (no rules: lets everything through) when some route of the listener
- * has authorization; the route's rules as RBACPerRoute. The rules are classic RBAC policies rather than Envoy
- * Gateway's matcher tree (see rbac-policies.ts); a denied request gets Envoy's 403 `RBAC: access denied`.
+ * has authorization; the route's rules as RBACPerRoute, a matcher tree where the first matching rule decides (see
+ * rbac-matcher.ts); a denied request gets Envoy's 403 `RBAC: access denied`.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/rbac/v3/rbac";
 import { registerType } from "../../../../../proto/any";
-import { rbacRulesOf } from "../rbac-policies";
+import { rbacMatcherOf } from "../rbac-matcher";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** RBAC, registered for Any packing. */
@@ -33,7 +33,7 @@ export const rbac: HttpFilterDef = {
       : [],
   perRouteConfig: (r) => {
     const a = r.security?.authorization;
-    return a ? { [NAME]: packPartial(RbacPerRouteType, { rbac: { rules: rbacRulesOf(a) } }) } : undefined;
+    return a ? { [NAME]: packPartial(RbacPerRouteType, { rbac: { matcher: rbacMatcherOf(a) } }) } : undefined;
   },
   sampleConfig: () => packPartial(RbacType, {}),
 };
