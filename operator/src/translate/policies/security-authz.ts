@@ -6,7 +6,8 @@
  * get Envoy Gateway's generated one (`securitypolicy/<ns>/<name>/authorization/rule/<index>`, the owning policy's).
  * Client CIDRs are canonicalised (host bits cleared) and a bad one fails the policy with Envoy Gateway's message
  * (`unable to translate authorization rule: invalid CIDR address: …`); so does a path regex RE2 cannot compile,
- * and a CEL expression that does not parse (`invalid CEL expression: <expr>`). JWT principals read the claims the
+ * and a CEL expression that does not parse (`invalid CEL expression: <expr>`); egts also refuses CEL comprehension
+ * macros, which Envoy 1.36 cannot evaluate. JWT principals read the claims the
  * JWT filter stores under the provider's name; a provider that is not one of `spec.jwt.providers` fails the
  * policy (Envoy Gateway would accept it and the rule would never match, which would let a Deny rule open the
  * route). Envoy Gateway's CEL rules on the rules' shape are checked here too (no API server in standalone mode).
@@ -115,20 +116,36 @@ function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtPr
     const bad = describe(`${where}.principal.headers[${j}].name`, h.name, headerNameProblem(h.name));
     if (bad) return bad;
   }
-  if (rule.cel !== undefined && !parses(rule.cel)) return `invalid CEL expression: ${rule.cel}`;
+  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
+  if (cel) return cel;
   if (rule.principal?.clientIPGeoLocations !== undefined)
     return `spec.authorization.${where}.principal.clientIPGeoLocations: ${GEO_PREREQUISITE}`;
   return undefined;
 }
 
-/** Whether `expr` is CEL (syntax only, as Envoy Gateway checks it). */
-function parses(expr: string): boolean {
+/**
+ * Why a CEL expression cannot be used: Envoy Gateway's message when it does not parse (syntax only, as Envoy
+ * Gateway checks it); egts's when it uses a comprehension (the all/exists/exists_one/map/filter macros), which Envoy
+ * 1.36's CEL runtime refuses ("Comprehension support is disabled": the whole route configuration would be
+ * rejected). `has()` is not a comprehension and works.
+ */
+function celProblem(expr: string, where: string): string | undefined {
+  let parsed: unknown;
   try {
-    parse(expr);
-    return true;
+    parsed = parse(expr);
   } catch {
-    return false;
+    return `invalid CEL expression: ${expr}`;
   }
+  return hasComprehension(parsed)
+    ? `spec.authorization.${where}.cel: the all, exists, exists_one, map and filter macros (comprehensions) are not supported by Envoy 1.36's CEL runtime: ${expr}`
+    : undefined;
+}
+
+/** Whether a parsed CEL tree (protobuf-es message) holds a comprehension. */
+function hasComprehension(node: unknown): boolean {
+  if (node === null || typeof node !== "object") return false;
+  if ((node as { case?: unknown }).case === "comprehensionExpr") return true;
+  return Object.values(node).some(hasComprehension);
 }
 
 /** A JWT principal → its IR (claims default to String values). */
