@@ -179,7 +179,10 @@ describe("SecurityPolicy authorization (real Envoy)", function () {
 
   it("fail closed: a comprehension (exists) is refused by name and the route answers 500", async () => {
     assert.equal(accepted("exists")?.status, "False");
-    assert.match(accepted("exists")?.message ?? "", /rules\[0\]\.cel: the all, exists, .* not supported by Envoy 1\.36/);
+    assert.match(
+      accepted("exists")?.message ?? "",
+      /rules\[0\]\.cel: the all, exists, .* not supported by Envoy 1\.36/,
+    );
     assert.equal((await send("exists")).status, 500);
   });
 });

@@ -105,8 +105,16 @@ function jwtProblem(jwt: JWTPrincipal, where: string, jwtProviders: JwtProviderN
 
 /** Why a value of `rule` cannot be used (the first one), or undefined. */
 function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
-  const shape = shapeProblem(rule, where, jwtProviders);
-  if (shape) return shape;
+  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
+  const geo =
+    rule.principal?.clientIPGeoLocations === undefined
+      ? undefined
+      : `spec.authorization.${where}.principal.clientIPGeoLocations: ${GEO_PREREQUISITE}`;
+  return shapeProblem(rule, where, jwtProviders) ?? valueProblem(rule, where) ?? cel ?? geo;
+}
+
+/** Why a CIDR, path regex or header name of `rule` cannot be used (the first one), or undefined. */
+function valueProblem(rule: AuthorizationRule, where: string): string | undefined {
   const badCidr = (rule.principal?.clientCIDRs ?? []).find((c) => !canonicalCidr(c));
   if (badCidr !== undefined) return `${RULE_PROBLEM}invalid CIDR address: ${badCidr}`;
   const path = rule.operation?.path;
@@ -116,10 +124,6 @@ function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtPr
     const bad = describe(`${where}.principal.headers[${j}].name`, h.name, headerNameProblem(h.name));
     if (bad) return bad;
   }
-  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
-  if (cel) return cel;
-  if (rule.principal?.clientIPGeoLocations !== undefined)
-    return `spec.authorization.${where}.principal.clientIPGeoLocations: ${GEO_PREREQUISITE}`;
   return undefined;
 }
 
@@ -152,7 +156,11 @@ function hasComprehension(node: unknown): boolean {
 function jwtIr(jwt: JWTPrincipal): NonNullable<AuthorizationRuleIr["jwt"]> {
   return {
     provider: jwt.provider,
-    claims: (jwt.claims ?? []).map((c) => ({ name: c.name, valueType: c.valueType ?? "String", values: [...c.values] })),
+    claims: (jwt.claims ?? []).map((c) => ({
+      name: c.name,
+      valueType: c.valueType ?? "String",
+      values: [...c.values],
+    })),
     scopes: [...(jwt.scopes ?? [])],
   };
 }
@@ -170,18 +178,27 @@ function ruleIr(
     problems.push(bad);
     return undefined;
   }
-  const cidrs = (rule.principal?.clientCIDRs ?? []).map((c) => canonicalCidr(c)?.cidr ?? c);
-  const headers = rule.principal?.headers ?? [];
+  return { name, action: rule.action, ...operationIr(rule), ...principalIr(rule) };
+}
+
+/** The methods and path of a rule's operation, as IR fields (absent when unset). */
+function operationIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "methods" | "path"> {
   const methods = rule.operation?.methods ?? [];
   const path = rule.operation?.path;
-  const jwt = rule.principal?.jwt;
   return {
-    name,
-    action: rule.action,
     ...(methods.length > 0 ? { methods: [...methods] } : {}),
     ...(path
       ? { path: { type: path.type ?? "PathPrefix", value: path.value || "/", invert: path.invert === true } }
       : {}),
+  };
+}
+
+/** The principal conditions and CEL expression of a rule, as IR fields (absent when unset). */
+function principalIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "cidrs" | "jwt" | "headers" | "cel"> {
+  const cidrs = (rule.principal?.clientCIDRs ?? []).map((c) => canonicalCidr(c)?.cidr ?? c);
+  const headers = rule.principal?.headers ?? [];
+  const jwt = rule.principal?.jwt;
+  return {
     ...(cidrs.length > 0 ? { cidrs } : {}),
     ...(jwt ? { jwt: jwtIr(jwt) } : {}),
     ...(headers.length > 0 ? { headers: headers.map((h) => ({ name: h.name, values: [...h.values] })) } : {}),

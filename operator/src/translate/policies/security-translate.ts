@@ -51,7 +51,15 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
   authorization: {
     prefix: "Authorization: ",
     translate: (spec, ctx, p) =>
-      part("authorization", translateAuthorization(spec.authorization, spec.jwt?.providers?.map((x) => x.name), ctx, p)),
+      part(
+        "authorization",
+        translateAuthorization(
+          spec.authorization,
+          spec.jwt?.providers?.map((x) => x.name),
+          ctx,
+          p,
+        ),
+      ),
   },
   jwt: { prefix: "JWT: " },
   oidc: { prefix: "OIDC: " },

@@ -10,6 +10,7 @@ import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filte
 import { RBAC, RBACPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/rbac/v3/rbac";
 import { registerType } from "../../../../../proto/any";
 import { rbacMatcherOf } from "../rbac-matcher";
+import type { AuthorizationIr } from "../../../ir/security-ir";
 import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 
 /** RBAC, registered for Any packing. */
@@ -19,6 +20,37 @@ export const RbacPerRouteType = registerType(RBACPerRoute);
 
 /** Name of Envoy's RBAC filter (also the typed_per_filter_config key). */
 const NAME = "envoy.filters.http.rbac";
+
+/**
+ * Rules using every kind of condition (methods, path, client CIDRs, headers, CEL, JWT claims and scopes), so that
+ * the registry's Envoy test proves Envoy builds each matcher input and matcher in the HTTP RBAC filter.
+ */
+const SAMPLE_AUTHORIZATION: AuthorizationIr = {
+  defaultAction: "Deny",
+  rules: [
+    {
+      name: "jwt",
+      action: "Allow",
+      methods: ["GET"],
+      path: { type: "PathPrefix", value: "/api", invert: false },
+      jwt: {
+        provider: "sample",
+        claims: [
+          { name: "org.team", valueType: "String", values: ["a", "b"] },
+          { name: "groups", valueType: "StringArray", values: ["dev"] },
+        ],
+        scopes: ["read"],
+      },
+    },
+    {
+      name: "cel",
+      action: "Deny",
+      cidrs: ["10.0.0.0/8"],
+      headers: [{ name: "x-team", values: ["a"] }],
+      cel: "has(request.headers.authorization) && request.path.startsWith('/admin')",
+    },
+  ],
+};
 
 /** The rbac filter's registry entry. */
 export const rbac: HttpFilterDef = {
@@ -35,5 +67,5 @@ export const rbac: HttpFilterDef = {
     const a = r.security?.authorization;
     return a ? { [NAME]: packPartial(RbacPerRouteType, { rbac: { matcher: rbacMatcherOf(a) } }) } : undefined;
   },
-  sampleConfig: () => packPartial(RbacType, {}),
+  sampleConfig: () => packPartial(RbacType, { matcher: rbacMatcherOf(SAMPLE_AUTHORIZATION) }),
 };
