@@ -180,7 +180,13 @@ function decideHttp(
   }
 }
 
-/** The decisions for one Gateway's TCPRoute chains, into `out`. */
+/**
+ * The route kinds whose chains are TCP connections a policy's authorization acts on: TCPRoutes, and (as Envoy
+ * Gateway's TCP listeners include them) TLSRoutes, which a Gateway or listener policy covers.
+ */
+const TCP_KINDS = new Set(["TCPRoute", "TLSRoute"]);
+
+/** The decisions for one Gateway's TCPRoute and TLSRoute chains, into `out`. */
 function decideTcp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
@@ -191,7 +197,7 @@ function decideTcp(
   for (const l of b.xds.tcp ?? []) {
     for (const c of l.chains) {
       const ref = l4Ref(c.name);
-      const listener = ref?.kind === "TCPRoute" ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
+      const listener = ref && TCP_KINDS.has(ref.kind) ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
       const chain = ref && listener ? set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener) : [];
       const t = resolve(chain);
       if (!t) continue;
