@@ -1,5 +1,8 @@
 /**
- * SecurityPolicy authorization's JWT principals against real Envoy, before the JWT filter exists in egts: a Lua
+ * The inputs of SecurityPolicy authorization's matcher against real Envoy, on listeners built here from the
+ * matcher egts translates (rbac-matcher.ts):
+ *
+ * JWT principals, before the JWT filter exists in egts: a Lua
  * filter stands in for jwt_authn and writes a payload from request headers into the dynamic metadata namespace
  * `envoy.filters.http.jwt_authn` under the provider's name (what jwt_authn's payload_in_metadata does, scopes as
  * lists as its normalize_payload_in_metadata makes them). The RBAC filter after it carries the matcher egts
@@ -9,6 +12,10 @@
  * - `readers`: Allow when the scope `read` is in `scope` or in `scp`, and the StringArray claim `groups` holds
  *   `dev`;
  * - default Deny (no token, other claims).
+ *
+ * Client CIDRs read the client address the HTTP connection manager computed: with X-Forwarded-For trusted (one
+ * hop, as a ClientTrafficPolicy `clientIPDetection.xForwardedFor.numTrustedHops: 1` configures), a rule allowing
+ * 10.1.2.3/32 allows a request whose X-Forwarded-For names that address, and not one from 127.0.0.1 without it.
  */
 import * as assert from "node:assert/strict";
 import type { AuthorizationIr } from "../../operator/src/ir/security-ir";
@@ -19,8 +26,15 @@ import { rbacMatcherOf } from "../../operator/src/xds/translate/rbac-matcher";
 import { RouterType } from "../../operator/src/xds/types";
 import { anyHostRoutes, boundPort, hcmListener, serveToEnvoy, type XdsEnvoy } from "../support/xds-envoy";
 
-const NODE = "default/authz-jwt";
+const NODE = "default/authz-inputs";
 const LISTENER = "authz-jwt";
+const XFF_LISTENER = "authz-xff";
+
+/** Client CIDR rules. */
+const XFF_AUTHZ: AuthorizationIr = {
+  defaultAction: "Deny",
+  rules: [{ name: "office", action: "Allow", cidrs: ["10.1.2.3/32"] }],
+};
 
 /** The rules, as the translator turns a policy with `jwt.providers: [{name: example}]` into IR. */
 const AUTHZ: AuthorizationIr = {
@@ -64,10 +78,11 @@ function envoy_on_request(h)
 end
 `;
 
-describe("SecurityPolicy authorization: JWT claims and scopes on jwt_authn metadata (real Envoy)", function () {
+describe("SecurityPolicy authorization inputs: jwt_authn metadata, client address (real Envoy)", function () {
   this.timeout(60_000);
   let envoy: XdsEnvoy | undefined;
   let port = 0;
+  let xffPort = 0;
 
   before(async () => {
     const httpFilters = [
@@ -78,10 +93,18 @@ describe("SecurityPolicy authorization: JWT claims and scopes on jwt_authn metad
       { name: "envoy.filters.http.rbac", typedConfig: packPartial(RbacType, { matcher: rbacMatcherOf(AUTHZ) }) },
       { name: "envoy.filters.http.router", typedConfig: packPartial(RouterType, {}) },
     ];
+    const xffFilters = [
+      { name: "envoy.filters.http.rbac", typedConfig: packPartial(RbacType, { matcher: rbacMatcherOf(XFF_AUTHZ) }) },
+      { name: "envoy.filters.http.router", typedConfig: packPartial(RouterType, {}) },
+    ];
+    const xff = { httpFilters: xffFilters, useRemoteAddress: true, xffNumTrustedHops: 1 };
     envoy = await serveToEnvoy(
       NODE,
       {
-        Listener: new Map([[LISTENER, hcmListener(LISTENER, LISTENER, { httpFilters })]]),
+        Listener: new Map([
+          [LISTENER, hcmListener(LISTENER, LISTENER, { httpFilters })],
+          [XFF_LISTENER, hcmListener(XFF_LISTENER, LISTENER, xff)],
+        ]),
         Route: new Map([
           [LISTENER, anyHostRoutes(LISTENER, [{ match: { prefix: "/" }, directResponse: { status: 200 } }])],
         ]),
@@ -89,13 +112,14 @@ describe("SecurityPolicy authorization: JWT claims and scopes on jwt_authn metad
       ["Listener", "Route"],
     );
     port = await boundPort(envoy.admin, LISTENER);
+    xffPort = await boundPort(envoy.admin, XFF_LISTENER);
   });
   after(async () => {
     await envoy?.close();
   });
 
-  const status = async (headers: Record<string, string>): Promise<number> =>
-    (await fetch(`http://127.0.0.1:${port}/`, { headers, signal: AbortSignal.timeout(10_000) })).status;
+  const status = async (headers: Record<string, string>, to = port): Promise<number> =>
+    (await fetch(`http://127.0.0.1:${to}/`, { headers, signal: AbortSignal.timeout(10_000) })).status;
 
   it("no token payload: the default Deny", async () => {
     assert.equal(await status({}), 403);
@@ -112,5 +136,11 @@ describe("SecurityPolicy authorization: JWT claims and scopes on jwt_authn metad
     assert.equal(await status({ "x-role": "user", "x-scp": "read", "x-groups": "dev" }), 200);
     assert.equal(await status({ "x-role": "user", "x-scope": "write", "x-groups": "dev" }), 403, "scope missing");
     assert.equal(await status({ "x-role": "user", "x-scope": "read", "x-groups": "qa" }), 403, "group missing");
+  });
+
+  it("client CIDRs: the address X-Forwarded-For names (one trusted hop) decides", async () => {
+    assert.equal(await status({ "x-forwarded-for": "10.1.2.3" }, xffPort), 200);
+    assert.equal(await status({ "x-forwarded-for": "10.1.2.4" }, xffPort), 403);
+    assert.equal(await status({}, xffPort), 403);
   });
 });
