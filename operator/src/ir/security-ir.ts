@@ -243,8 +243,8 @@ export interface AuthorizationRuleIr {
   };
   /** Request header conditions (exact values); absent: none. */
   readonly headers?: readonly { readonly name: string; readonly values: readonly string[] }[];
-  /** A CEL expression, parsed (cel.expr.ParsedExpr bytes); absent: none. */
-  readonly celParsed?: Uint8Array;
+  /** A CEL expression on the request's attributes, as written (valid CEL syntax); absent: none. */
+  readonly cel?: string;
 }
 
 /** Authorization (HTTP: filter envoy.filters.http.rbac; TCP: network RBAC): the first matching rule decides. */

@@ -1,4 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
+import { parse } from "@bufbuild/cel";
 import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
@@ -76,7 +77,20 @@ function securityProblems(r: RouteIr): string[] {
   if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
     problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
   problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
-  return [...problems, ...authProblems(at, s)];
+  return [...problems, ...authProblems(at, s), ...celProblems(at, s)];
+}
+
+/** Authorization CEL expressions that parse (the xDS translation sends them parsed). */
+function celProblems(at: string, s: RouteSecurityIr): string[] {
+  return (s.authorization?.rules ?? []).flatMap((r) => {
+    if (r.cel === undefined) return [];
+    try {
+      parse(r.cel);
+      return [];
+    } catch {
+      return [`${at}: authorization rule ${r.name}: invalid CEL expression`];
+    }
+  });
 }
 
 /** Basic auth users and API keys Envoy accepts (non-empty, no CR; keys and client IDs non-empty). */

@@ -53,7 +53,12 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
     translate: (spec, ctx, p) =>
       part(
         "authorization",
-        translateAuthorization(spec.authorization, ctx, p, (fields) => p.push(`${fields.join(", ")}: ${UNTRANSLATED}`)),
+        translateAuthorization(
+          spec.authorization,
+          spec.jwt?.providers?.map((x) => x.name),
+          ctx,
+          p,
+        ),
       ),
   },
   jwt: { prefix: "JWT: " },

@@ -31,7 +31,8 @@ import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { SecurityContext, SecurityOwner } from "./security-context";
-import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
+import { tcpAuthorizationProblem } from "./security-authz";
+import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
@@ -73,11 +74,10 @@ export const SECURITY_RULES: PolicyKindRules = {
 export const TCP_ONLY_AUTHORIZATION =
   "Invalid SecurityPolicy for TCP route: only authorization is supported for TCP (routes/listeners).";
 
-/**
- * Why a TCP chain under a policy with (valid) authorization closes its connections: egts translates
- * authorization for HTTP routes only (network RBAC is not done), and a chain must not stay open.
- */
-export const TCP_AUTHORIZATION_UNTRANSLATED = `spec.authorization on TCP (network RBAC): ${UNTRANSLATED}`;
+/** Envoy Gateway's message for a policy on TCP whose authorization rule needs a request (headers, JWT, CEL). */
+export function tcpRuleMessage(problem: string): string {
+  return `Invalid SecurityPolicy for TCP route: ${problem}.`;
+}
 
 /** The top-level spec fields that act on HTTP requests only (not on a TCPRoute). */
 const HTTP_ONLY_GROUPS = ["cors", "csrf", "basicAuth", "apiKeyAuth", "jwt", "oidc", "extAuth"];
@@ -180,7 +180,13 @@ function decideHttp(
   }
 }
 
-/** The decisions for one Gateway's TCPRoute chains, into `out`. */
+/**
+ * The route kinds whose chains are TCP connections a policy's authorization acts on: TCPRoutes, and (as Envoy
+ * Gateway's TCP listeners include them) TLSRoutes, which a Gateway or listener policy covers.
+ */
+const TCP_KINDS = new Set(["TCPRoute", "TLSRoute"]);
+
+/** The decisions for one Gateway's TCPRoute and TLSRoute chains, into `out`. */
 function decideTcp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
@@ -191,12 +197,12 @@ function decideTcp(
   for (const l of b.xds.tcp ?? []) {
     for (const c of l.chains) {
       const ref = l4Ref(c.name);
-      const listener = ref?.kind === "TCPRoute" ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
+      const listener = ref && TCP_KINDS.has(ref.kind) ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
       const chain = ref && listener ? set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener) : [];
       const t = resolve(chain);
       if (!t) continue;
       const tcp = tcpTranslation(chain[0], t);
-      if (tcp.problems.includes(TCP_AUTHORIZATION_UNTRANSLATED)) report(chain[0], tcp.problems, book);
+      if (tcp.rule) report(chain[0], tcp.problems, book);
       out.set(b.gw.key, l.port, c.name, tcp);
     }
   }
@@ -204,13 +210,14 @@ function decideTcp(
 
 /**
  * A TCP chain's translation: a TCPRoute-targeted policy with HTTP-only fields fails closed there, and so does
- * authorization (not translated for TCP yet).
+ * authorization with a rule TCP cannot check (`rule`: that is why, to report). Only authorization acts on TCP.
  */
-function tcpTranslation(head: Attachment, t: Translated): Translated {
+function tcpTranslation(head: Attachment, t: Translated): Translated & { readonly rule?: true } {
   if (head.target.kind === "TCPRoute" && tcpProblem(head.policy.spec))
     return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
-  if (t.problems.length === 0 && t.security?.authorization) return { problems: [TCP_AUTHORIZATION_UNTRANSLATED] };
-  return t;
+  const authz = t.problems.length === 0 ? t.security?.authorization : undefined;
+  const bad = authz ? tcpAuthorizationProblem(authz) : undefined;
+  return bad ? { problems: [tcpRuleMessage(bad)], rule: true } : t;
 }
 
 /** The translation of a chain's effective spec (one per distinct chain); undefined when it changes nothing. */
