@@ -40,12 +40,8 @@ const MAX_NAME = 256;
 export function translateJwt(jwt: JWT | undefined, ctx: SecurityContext, problems: string[]): JwtIr | undefined {
   if (!jwt) return undefined;
   const before = problems.length;
-  if (jwt.optional === true && jwt.failOpen === true)
-    problems.push("optional and failOpen cannot both be set; failOpen already tolerates a missing JWT");
   const providers = jwt.providers ?? [];
-  if (providers.length === 0) problems.push("providers must have at least one entry");
-  if (providers.length > 16) problems.push(`providers must have at most 16 entries, has ${providers.length}`);
-  providerProblems(providers, problems);
+  jwtProblems(jwt, providers, problems);
   if (problems.length > before) return undefined;
   const owner = ctx.ownerOf("jwt");
   const out: JwtProviderIr[] = [];
@@ -59,6 +55,15 @@ export function translateJwt(jwt: JWT | undefined, ctx: SecurityContext, problem
   if (allow) names.push(allow === "missing" ? "missing" : "missing-or-failed");
   const requirement = contentName(names.join("-or-"), { providers: out.map((p) => p.name), allow: allow ?? "" });
   return { requirement, providers: out, ...(allow ? { allow } : {}) };
+}
+
+/** The problems of the group's own fields and of its providers' (before any reference is resolved). */
+function jwtProblems(jwt: JWT, providers: readonly JWTProvider[], problems: string[]): void {
+  if (jwt.optional === true && jwt.failOpen === true)
+    problems.push("optional and failOpen cannot both be set; failOpen already tolerates a missing JWT");
+  if (providers.length === 0) problems.push("providers must have at least one entry");
+  if (providers.length > 16) problems.push(`providers must have at most 16 entries, has ${providers.length}`);
+  providerProblems(providers, problems);
 }
 
 /** The IR of a provider whose keys are resolved, named after its content. */
@@ -105,20 +110,26 @@ function providerProblems(providers: readonly JWTProvider[], problems: string[])
     if (!p.name) problems.push("jwt provider cannot be an empty string");
     if (p.issuer) issuerProblem(p.issuer, problems);
     jwksChoiceProblems(p, problems);
+    // Envoy Gateway checks the name's form and uniqueness only for providers without other problems.
     if (problems.length === before && p.name) {
       problems.push(...qualifiedNameProblems(p.name));
       if (names.has(p.name)) problems.push(`provider name ${p.name} must be unique`);
       names.add(p.name);
     }
     if ((p.audiences?.length ?? 0) > 8) problems.push(`providers[${i}].audiences must have at most 8 entries`);
-    if (p.recomputeRoute === true && (p.claimToHeaders?.length ?? 0) === 0)
-      problems.push(`providers[${i}]: claimToHeaders must be specified if recomputeRoute is enabled.`);
-    for (const c of p.claimToHeaders ?? []) {
-      if (!c.header) problems.push(`header must be set for claimToHeader provider: ${c.header ?? ""}`);
-      else if (!c.claim) problems.push(`claim must be set for claimToHeader provider: ${c.claim ?? ""}`);
-      else pushIf(problems, describe(`providers[${i}].claimToHeaders.header`, c.header, headerNameProblem(c.header)));
-    }
+    claimProblems(i, p, problems);
     extractProblems(`providers[${i}].extractFrom`, p.extractFrom, problems);
+  }
+}
+
+/** claimToHeaders: header and claim set, header names Envoy accepts; recomputeRoute needs them. */
+function claimProblems(i: number, p: JWTProvider, problems: string[]): void {
+  if (p.recomputeRoute === true && (p.claimToHeaders?.length ?? 0) === 0)
+    problems.push(`providers[${i}]: claimToHeaders must be specified if recomputeRoute is enabled.`);
+  for (const c of p.claimToHeaders ?? []) {
+    if (!c.header) problems.push(`header must be set for claimToHeader provider: ${c.header ?? ""}`);
+    else if (!c.claim) problems.push(`claim must be set for claimToHeader provider: ${c.claim ?? ""}`);
+    else pushIf(problems, describe(`providers[${i}].claimToHeaders.header`, c.header, headerNameProblem(c.header)));
   }
 }
 
@@ -133,36 +144,38 @@ function extractProblems(field: string, e: JWTExtractor | undefined, problems: s
     pushIf(problems, describe(`${field}.headers[${j}].name`, h.name, headerNameProblem(h.name)));
   for (const [j, c] of (e.cookies ?? []).entries())
     pushIf(problems, describe(`${field}.cookies[${j}]`, c, headerNameProblem(c)));
-  for (const [j, q] of (e.params ?? []).entries())
-    if (!q) problems.push(`${field}.params[${j}] must not be empty`);
+  for (const [j, q] of (e.params ?? []).entries()) if (!q) problems.push(`${field}.params[${j}] must not be empty`);
 }
 
 /** Exactly one key source, with what it needs (Envoy Gateway's messages, then the CRD's rules). */
 function jwksChoiceProblems(p: JWTProvider, problems: string[]): void {
   if ((p.remoteJWKS === undefined) === (p.localJWKS === undefined))
     problems.push(`either remoteJWKS or localJWKS must be specified for jwt provider: ${p.name}`);
-  const r = p.remoteJWKS;
-  if (r) {
-    if (!r.uri) problems.push(`uri must be set for remote JWKS provider: ${p.name}`);
-    else {
-      const bad = requestUriProblem(r.uri);
-      if (bad) problems.push(`invalid remote JWKS URI: ${bad}`);
-    }
-    if (r.backendRef !== undefined) problems.push("BackendRefs must be used, backendRef is not supported.");
-    const retry = r.backendSettings?.retry;
-    if (retry?.perRetry?.timeout !== undefined) problems.push("Retry timeout is not supported.");
-    if ((retry?.retryOn?.httpStatusCodes?.length ?? 0) > 0) problems.push("HTTPStatusCodes is not supported.");
-  }
-  const l = p.localJWKS;
-  if (l) {
-    const type = l.type ?? "Inline";
-    if (type === "Inline" && l.inline === undefined)
-      problems.push(`inline JWKS must be set for local JWKS provider: ${p.name} if type is Inline`);
-    else if (type === "ValueRef" && l.valueRef === undefined)
-      problems.push(`valueRef must be set for local JWKS provider: ${p.name} if type is ValueRef`);
-    else if ((l.inline !== undefined) === (l.valueRef !== undefined))
-      problems.push("Exactly one of inline or valueRef must be set with correct type.");
-  }
+  if (p.remoteJWKS) remoteProblems(p.name, p.remoteJWKS, problems);
+  if (p.localJWKS) localProblems(p.name, p.localJWKS, problems);
+}
+
+function remoteProblems(name: string, r: RemoteJWKS, problems: string[]): void {
+  if (!r.uri) problems.push(`uri must be set for remote JWKS provider: ${name}`);
+  else pushIf(problems, prefixed("invalid remote JWKS URI: ", requestUriProblem(r.uri)));
+  if (r.backendRef !== undefined) problems.push("BackendRefs must be used, backendRef is not supported.");
+  const retry = r.backendSettings?.retry;
+  if (retry?.perRetry?.timeout !== undefined) problems.push("Retry timeout is not supported.");
+  if ((retry?.retryOn?.httpStatusCodes?.length ?? 0) > 0) problems.push("HTTPStatusCodes is not supported.");
+}
+
+function localProblems(name: string, l: LocalJWKS, problems: string[]): void {
+  const type = l.type ?? "Inline";
+  if (type === "Inline" && l.inline === undefined)
+    problems.push(`inline JWKS must be set for local JWKS provider: ${name} if type is Inline`);
+  else if (type === "ValueRef" && l.valueRef === undefined)
+    problems.push(`valueRef must be set for local JWKS provider: ${name} if type is ValueRef`);
+  else if ((l.inline !== undefined) === (l.valueRef !== undefined))
+    problems.push("Exactly one of inline or valueRef must be set with correct type.");
+}
+
+function prefixed(prefix: string, p: string | undefined): string | undefined {
+  return p === undefined ? undefined : prefix + p;
 }
 
 /**
@@ -196,7 +209,8 @@ function requestUriProblem(uri: string): string | undefined {
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
   if (!scheme) return `parse ${JSON.stringify(uri)}: invalid URI for request`;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(uri)) return `parse ${JSON.stringify(uri)}: net/url: invalid control character in URL`;
+  if (/[\u0000-\u001f\u007f]/.test(uri))
+    return `parse ${JSON.stringify(uri)}: net/url: invalid control character in URL`;
   if (/%(?![0-9A-Fa-f]{2})/.test(uri)) return `parse ${JSON.stringify(uri)}: invalid URL escape`;
   if (!uri.slice(scheme[0].length).startsWith("//")) return undefined;
   try {
@@ -294,7 +308,12 @@ function localJwks(
   return { local: text };
 }
 
-function configMapJwks(l: LocalJWKS, owner: SecurityOwner, ctx: SecurityContext, problems: string[]): string | undefined {
+function configMapJwks(
+  l: LocalJWKS,
+  owner: SecurityOwner,
+  ctx: SecurityContext,
+  problems: string[],
+): string | undefined {
   const ref = l.valueRef;
   if (!ref) return undefined;
   if ((ref.group ?? "") !== "" || (ref.kind ?? "ConfigMap") !== "ConfigMap") {
