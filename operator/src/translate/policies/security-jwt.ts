@@ -213,13 +213,13 @@ function requestUriProblem(uri: string): string | undefined {
     return `parse ${JSON.stringify(uri)}: net/url: invalid control character in URL`;
   if (/%(?![0-9A-Fa-f]{2})/.test(uri)) return `parse ${JSON.stringify(uri)}: invalid URL escape`;
   if (!uri.slice(scheme[0].length).startsWith("//")) return undefined;
+  const authority = uri.slice(scheme[0].length + 2).split(/[/?#]/)[0];
+  if (/\s/.test(authority)) return `parse ${JSON.stringify(uri)}: invalid character " " in host name`;
   try {
     new URL(uri);
   } catch {
     return `parse ${JSON.stringify(uri)}: invalid host or port`;
   }
-  const authority = uri.slice(scheme[0].length + 2).split(/[/?#]/)[0];
-  if (/\s/.test(authority)) return `parse ${JSON.stringify(uri)}: invalid character " " in host name`;
   return undefined;
 }
 
