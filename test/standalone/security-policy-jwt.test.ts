@@ -7,6 +7,7 @@
  *   audience 403;
  * - local JWKS, inline and from a ConfigMap; the ConfigMap rewritten with a new key → the new key's tokens pass
  *   and the old key's fail, same Envoy process;
+ * - extractFrom: a header with a value prefix, a cookie, a query parameter (and not the default header);
  * - `optional`: no token passes, a bad token 401; `failOpen`: a bad token passes, a valid one still has its
  *   claims copied;
  * - remote JWKS with cacheDuration 1s: keys rotated on the server take effect after Envoy fetches again;
@@ -73,6 +74,11 @@ function inlineProvider(json: string): string {
         claimToHeaders: [{ header: x-sub, claim: sub }]`;
 }
 
+/** The rotating provider's extra remoteJWKS fields: a 1 s cache, and a fetch timeout and retry. */
+const ROTATING =
+  ", cacheDuration: 1s, backendSettings: { timeout: { http: { requestTimeout: 5s } }, retry: { numRetries: 2, " +
+  "perRetry: { backOff: { baseInterval: 100ms, maxInterval: 1s } } } }";
+
 describe("SecurityPolicy jwt (real Envoy)", function () {
   this.timeout(60_000);
   let g: PolicyGateway | undefined;
@@ -112,7 +118,18 @@ describe("SecurityPolicy jwt (real Envoy)", function () {
         localJWKS: { type: ValueRef, valueRef: { group: "", kind: ConfigMap, name: jwks-cm } }`,
         optional: `  jwt:\n    optional: true\n    providers:\n${inlineProvider(inline)}`,
         "fail-open": `  jwt:\n    failOpen: true\n    providers:\n${inlineProvider(inline)}`,
-        rotating: `  jwt:\n    providers:\n${remoteProvider("rot", rotatingUri, "jwks-rot", ", cacheDuration: 1s")}`,
+        rotating: `  jwt:\n    providers:\n${remoteProvider("rot", rotatingUri, "jwks-rot", ROTATING)}`,
+        extract: `  jwt:
+    providers:
+      - name: extract
+        issuer: ${ISSUER}
+        localJWKS: { type: Inline, inline: '${inline}' }
+        claimToHeaders: [{ header: x-sub, claim: sub }]
+        recomputeRoute: true
+        extractFrom:
+          headers: [{ name: x-token, valuePrefix: "Token " }]
+          cookies: [session]
+          params: [jwt]`,
         down: `  jwt:\n    providers:\n${remoteProvider("down", `https://localhost:${down}${JWKS_PATH}`, "jwks-down")}`,
       },
       {
@@ -147,7 +164,7 @@ describe("SecurityPolicy jwt (real Envoy)", function () {
   const envoyPid = (): number | undefined => (g as PolicyGateway).t.gw.runner?.list()[0]?.pid;
 
   it("every policy is accepted", () => {
-    for (const name of ["remote", "inline", "configmap", "optional", "fail-open", "rotating", "down"])
+    for (const name of ["remote", "inline", "configmap", "optional", "fail-open", "rotating", "extract", "down"])
       assert.equal(accepted(name), "True", name);
   });
 
@@ -196,6 +213,18 @@ describe("SecurityPolicy jwt (real Envoy)", function () {
   it("a route without a policy is not checked, even with a garbage token", async () => {
     const r = await send("probe", bearer("not.a.jwt"));
     assert.equal(r.status, 200, r.body);
+  });
+
+  it("extractFrom: a header with a prefix, a cookie and a query parameter; not the default Authorization", async () => {
+    const token = await signToken(local, { issuer: ISSUER, subject: "carol" });
+    const byHeader = await send("extract", { "x-token": `Token ${token}` });
+    assert.equal(byHeader.status, 200, byHeader.body);
+    assert.equal(upstream(byHeader)["x-sub"], "carol");
+    assert.equal((await send("extract", { cookie: `a=1; session=${token}` })).status, 200);
+    const byParam = await httpGet((g as PolicyGateway).port, (g as PolicyGateway).host("extract"), `/?jwt=${token}`);
+    assert.equal(byParam.status, 200, byParam.body);
+    const r = await send("extract", bearer(token));
+    assert.equal(r.status, 401, "Authorization is not a source when extractFrom is set");
   });
 
   it("optional: no token passes, a bad token 401", async () => {
