@@ -8,7 +8,7 @@
  *   missing Origin is refused 403 `Invalid origin`; a GET passes whatever its Origin; with shadowFraction 100 %
  *   a foreign POST passes (checked, counted, not enforced);
  * - fail closed: a policy with a value that cannot be used (an origin that is not one), and one with a field egts
- *   does not translate yet (jwt), are Accepted=False saying why and their routes answer 500.
+ *   does not translate yet (oidc), are Accepted=False saying why and their routes answer 500.
  */
 import * as assert from "node:assert/strict";
 import type { PolicyGateway } from "../support/backend-traffic";
@@ -26,7 +26,7 @@ const CASES = {
   csrf: `  csrf:\n    additionalOrigins: ["https://*.trusted.test"]`,
   "csrf-shadow": `  csrf:\n    shadowFraction: { numerator: 100 }`,
   broken: `  cors: { allowOrigins: ["example.org"] }`,
-  untranslated: `  jwt: { providers: [{ name: p, remoteJWKS: { uri: "https://127.0.0.1:1/jwks" } }] }`,
+  untranslated: `  oidc: { provider: { issuer: "https://127.0.0.1:1" }, clientID: c, clientSecret: { name: s } }`,
 };
 
 interface Condition {
@@ -123,6 +123,6 @@ describe("SecurityPolicy cors and csrf (real Envoy)", function () {
     assert.match(broken?.message ?? "", /CORS: allowOrigins\[0\] "example.org" is not an origin/);
     const untranslated = accepted("untranslated");
     assert.equal(untranslated?.status, "False");
-    assert.match(untranslated?.message ?? "", /spec\.jwt: not implemented by egts yet/);
+    assert.match(untranslated?.message ?? "", /spec\.oidc: not implemented by egts yet/);
   });
 });

@@ -110,6 +110,11 @@ export interface JwtProviderIr {
 
 /** JWT authentication (filter envoy.filters.http.jwt_authn). */
 export interface JwtIr {
+  /**
+   * Name of the route's requirement: the providers' policy names (and `missing` / `missing-or-failed`) joined by
+   * `-or-`, then a hash of the requirement, so identical requirements share one `requirement_map` entry.
+   */
+  readonly requirement: string;
   /** Providers; a token valid for any of them passes. */
   readonly providers: readonly JwtProviderIr[];
   /** What is let through without a valid token: missing tokens (optional), or missing and failed (failOpen). */

@@ -77,7 +77,7 @@ function securityProblems(r: RouteIr): string[] {
   if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
     problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
   problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
-  return [...problems, ...authProblems(at, s), ...celProblems(at, s)];
+  return [...problems, ...authProblems(at, s), ...celProblems(at, s), ...jwtProblems(at, s)];
 }
 
 /** Authorization CEL expressions that parse (the xDS translation sends them parsed). */
@@ -91,6 +91,21 @@ function celProblems(at: string, s: RouteSecurityIr): string[] {
       return [`${at}: authorization rule ${r.name}: invalid CEL expression`];
     }
   });
+}
+
+/** JWT providers and requirement Envoy accepts (names of 1-256 characters, a cluster and a timeout when remote). */
+function jwtProblems(at: string, s: RouteSecurityIr): string[] {
+  const jwt = s.jwt;
+  if (!jwt) return [];
+  const bad = (name: string): boolean => name === "" || name.length > 256;
+  const problems: string[] = [];
+  if (jwt.providers.length === 0 || bad(jwt.requirement)) problems.push(`${at}: JWT needs providers and a requirement`);
+  for (const p of jwt.providers) {
+    if (bad(p.name) || p.metadataKey === "") problems.push(`${at}: JWT provider name ${JSON.stringify(p.name)}`);
+    if ("remote" in p.jwks && (p.jwks.remote.cluster === "" || !intIn(p.jwks.remote.timeoutMs, 1, UINT32_MAX)))
+      problems.push(`${at}: JWT provider ${p.name} needs a JWKS cluster and a timeout > 0`);
+  }
+  return problems;
 }
 
 /** Basic auth users and API keys Envoy accepts (non-empty, no CR; keys and client IDs non-empty). */

@@ -14,6 +14,7 @@ import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
+import { translateJwt } from "./security-jwt";
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
@@ -61,7 +62,7 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
         ),
       ),
   },
-  jwt: { prefix: "JWT: " },
+  jwt: { prefix: "JWT: ", translate: (spec, ctx, p) => part("jwt", translateJwt(spec.jwt, ctx, p)) },
   oidc: { prefix: "OIDC: " },
   extAuth: { prefix: "ExtAuth: " },
 };
