@@ -11,7 +11,7 @@
  * params, cookies (the CRD's rule, checked here).
  *
  * Messages: Envoy Gateway's where it has one; a broken CRD rule (standalone mode has no API server) is
- * `spec.<path>: <the CRD's message>`, which the group prefix does not precede (security-translate.ts).
+ * `spec.<path>: <the CRD's message>`.
  */
 import { createHash } from "node:crypto";
 import type { ApiKeyAuthIr, ApiKeySourceIr, BasicAuthIr } from "../../ir/security-ir";

@@ -5,9 +5,9 @@
  * them without the authentication or authorization asked for would open them).
  *
  * Problems carry Envoy Gateway's per-feature prefix (`BasicAuth: `, `APIKeyAuth: `, `JWT: `, `OIDC: `,
- * `ExtAuth: `, `Authorization: `), except a broken CRD rule, which names its field path (`spec.…`) instead, as
- * the API server would. All the problems of one spec make one message, written as Envoy Gateway writes its
- * condition messages: joined with newlines, ending with a period.
+ * `ExtAuth: `, `Authorization: `; CORS and CSRF have none: Envoy Gateway's translator has no error there, and
+ * their problems are CRD rules named by field path). All the problems of one spec make one message, written as
+ * Envoy Gateway writes its condition messages: joined with newlines, ending with a period.
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { ClusterIr } from "../../ir/xds-ir";
@@ -19,8 +19,7 @@ import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-cs
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
- * Problems (without the feature prefix; a CRD rule's as `spec.<path>…`, which gets none) go to `problems`; any
- * problem fails the policy closed.
+ * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed.
  */
 export type SecurityGroupTranslator = (
   spec: SecurityPolicySpec,
@@ -112,7 +111,7 @@ export function translateSecuritySpec(
     }
     const own: string[] = [];
     const part = group.translate(spec, ctx, own);
-    for (const p of own) problems.push(p.startsWith(SPEC_PATH) ? p : `${group.prefix}${p}`);
+    for (const p of own) problems.push(`${group.prefix}${p}`);
     if (part) {
       ir = { ...ir, ...part };
       any = true;
@@ -124,12 +123,9 @@ export function translateSecuritySpec(
   return { problems, security: ir, ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}) };
 }
 
-/** How a CRD rule's problem starts: its field path. */
-const SPEC_PATH = "spec.";
-
 /**
  * Problems as one condition message, as Envoy Gateway writes them: joined with newlines (its `errors.Join`), a
- * period at the end unless there is one (its `Error2ConditionMsg`; the first letter is already a capital or a
+ * period at the end unless there is one (its `Error2ConditionMsg`; the first letter is already a capital, or a
  * field path's `spec.`, which stays as written).
  */
 export function conditionMessage(problems: readonly string[]): string {
