@@ -26,10 +26,10 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { readDocExample, type DocCondition } from "../support/eg-docs";
+import { quickstartRouteYaml, readDocExample, type DocCondition } from "../support/eg-docs";
 import { APIKEY_SECRET_YAML, basicAuthSecretYaml, SP_DOCS_DIR } from "../support/eg-docs-security";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
-import { gatewayWithListenersYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
+import { gatewayWithListenersYaml, serviceYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml, type TestCa } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 import { httpsGet } from "../support/tls-client";
@@ -50,16 +50,6 @@ spec:
       kind: Gateway
       name: eg
 `;
-
-/** The quickstart route `backend` (to Service `backend` port 3000), on Gateway `gateway`. */
-function quickstartRouteYaml(name: string, gateway: string): string {
-  return httpRouteYaml(
-    name,
-    HOST,
-    `    - matches: [{ path: { type: PathPrefix, value: / } }]
-      backendRefs: [{ name: backend, port: 3000 }]`,
-  ).replace("parentRefs: [{ name: eg }]", `parentRefs: [{ name: ${gateway} }]`);
-}
 
 /** The saved example `name`, byte for byte. */
 const example = (name: string): string => readFileSync(join(SP_DOCS_DIR, `${name}.yaml`), "utf8");
@@ -98,8 +88,8 @@ spec:
     ];
     const quickstart = [
       serviceYaml("backend", 3000, [{ port: backend.port }]),
-      quickstartRouteYaml("backend", "eg"),
-      quickstartRouteYaml("backend-1", "gateway-1"),
+      quickstartRouteYaml("backend", HOST),
+      quickstartRouteYaml("backend-1", HOST, "/", "gateway-1"),
       basicAuthSecretYaml(),
       APIKEY_SECRET_YAML,
     ];

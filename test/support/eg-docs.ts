@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import type { TranslateResult } from "../../operator/src/translate/translate";
+import { httpRouteYaml } from "./manifests";
 
 /** A status condition as the tests read it. */
 export interface DocCondition {
@@ -54,4 +55,18 @@ export function acceptedPerAncestor(result: TranslateResult, kind: string, name:
     assert.ok(accepted, `${kind} ${name} has an Accepted condition`);
     return accepted;
   });
+}
+
+/**
+ * A route as the quickstart's HTTPRoute `backend`: `default/<name>` on Gateway `gateway` (`eg` unless given) for
+ * `host` and path prefix `path` (`/` unless given) to Service `backend` port 3000.
+ */
+export function quickstartRouteYaml(name: string, host: string, path = "/", gateway = "eg"): string {
+  return httpRouteYaml(
+    name,
+    host,
+    `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
+      backendRefs: [{ name: backend, port: 3000 }]`,
+    gateway,
+  );
 }

@@ -18,14 +18,21 @@ import type { KubeObject } from "../../operator/src/resources/meta";
 import { isRead } from "../../operator/src/resources/read-kinds";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
-import { acceptedPerAncestor, docExamples, docKeyOf, parseDocYaml, readDocExample } from "../support/eg-docs";
+import {
+  acceptedPerAncestor,
+  docExamples,
+  docKeyOf,
+  parseDocYaml,
+  quickstartRouteYaml,
+  readDocExample,
+} from "../support/eg-docs";
 import {
   APIKEY_SECRET_YAML,
   basicAuthSecretYaml,
   OIDC_CLIENT_SECRET_YAML,
   SP_DOCS_DIR,
 } from "../support/eg-docs-security";
-import { gatewayWithListenersYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
+import { gatewayWithListenersYaml, serviceYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 
 /** What egts says about every SecurityPolicy of one example file. */
@@ -62,16 +69,6 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
 /** The EnvoyGateway configuration the tasks assume: Backend enabled (the OIDC task's `backend-keycloak`). */
 const OPTIONS: TranslateOptions = { backends: { enabled: true } };
 
-/** An HTTPRoute `default/<name>` for `host` and path prefix `path` to Service `backend` port 3000. */
-function toBackendYaml(name: string, host: string, path = "/", gateway = "eg"): string {
-  return httpRouteYaml(
-    name,
-    host,
-    `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
-      backendRefs: [{ name: backend, port: 3000 }]`,
-  ).replace("parentRefs: [{ name: eg }]", `parentRefs: [{ name: ${gateway} }]`);
-}
-
 /** A Gateway `default/<name>` of class `eg` with one HTTP listener on port 80. */
 function otherGatewayYaml(name: string): string {
   return `apiVersion: gateway.networking.k8s.io/v1
@@ -94,9 +91,9 @@ function environment(): string {
       tls: { mode: Terminate, certificateRefs: [{ kind: Secret, group: "", name: example-cert }] }`),
     tlsSecretYaml("example-cert", ca.issue("www.example.com")),
     serviceYaml("backend", 3000, [{ port: 3000 }]),
-    toBackendYaml("backend", "www.example.com"),
-    toBackendYaml("myapp", "www.example.com", "/myapp"),
-    toBackendYaml("foo", "foo.example.com", "/foo"),
+    quickstartRouteYaml("backend", "www.example.com"),
+    quickstartRouteYaml("myapp", "www.example.com", "/myapp"),
+    quickstartRouteYaml("foo", "foo.example.com", "/foo"),
     basicAuthSecretYaml(),
     APIKEY_SECRET_YAML,
     OIDC_CLIENT_SECRET_YAML,
@@ -104,7 +101,7 @@ function environment(): string {
     serviceYaml("http-ext-auth", 9002, [{ port: 9002 }]),
     serviceYaml("grpc-ext-auth", 9002, [{ port: 9002 }]),
     otherGatewayYaml("gateway-1"),
-    toBackendYaml("gateway-1-backend", "www.example.com", "/", "gateway-1"),
+    quickstartRouteYaml("gateway-1-backend", "www.example.com", "/", "gateway-1"),
     otherGatewayYaml("geoip-authz-gateway"),
     otherGatewayYaml("example-gateway"),
     `apiVersion: gateway.networking.k8s.io/v1
