@@ -128,7 +128,7 @@ export function translateSecuritySpec(
  * period at the end unless there is one (its `Error2ConditionMsg`; the first letter is already a capital, or a
  * field path's `spec.`, which stays as written).
  */
-export function conditionMessage(problems: readonly string[]): string {
+function conditionMessage(problems: readonly string[]): string {
   const joined = problems.join("\n");
   return joined.endsWith(".") ? joined : `${joined}.`;
 }
