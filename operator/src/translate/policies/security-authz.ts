@@ -80,11 +80,16 @@ export function tcpAuthorizationProblem(authz: AuthorizationIr): string | undefi
   return undefined;
 }
 
-/** Envoy Gateway's CEL rules on one rule's shape (`<path>: <message>`), the first broken one. */
+/**
+ * Envoy Gateway's CEL rules on one rule's shape (`<path>: <message>`), the first broken one. One is relaxed: its
+ * CRD wants a principal or cel in every rule, while its own task page (HTTP Header and Method Based
+ * Authorization) allows GET and POST with a rule that has only an operation; egts follows the page, and refuses
+ * only a rule with no condition at all.
+ */
 function shapeProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
   const p = rule.principal;
-  if (p === undefined && rule.cel === undefined)
-    return `spec.authorization.${where}: at least one of principal or cel must be specified`;
+  if (p === undefined && rule.cel === undefined && rule.operation === undefined)
+    return `spec.authorization.${where}: at least one of principal, cel or operation must be specified`;
   if (p && [p.clientCIDRs, p.jwt, p.headers, p.clientIPGeoLocations].every((x) => x === undefined))
     return `spec.authorization.${where}.principal: at least one of clientCIDRs, jwt, headers, or clientIPGeoLocations must be specified`;
   const op = rule.operation;

@@ -5,7 +5,9 @@
  * them without the authentication or authorization asked for would open them).
  *
  * Problems carry Envoy Gateway's per-feature prefix (`BasicAuth: `, `APIKeyAuth: `, `JWT: `, `OIDC: `,
- * `ExtAuth: `, `Authorization: `); the status book joins several.
+ * `ExtAuth: `, `Authorization: `; CORS and CSRF have none: Envoy Gateway's translator has no error there, and
+ * their problems are CRD rules named by field path). All the problems of one spec make one message, written as
+ * Envoy Gateway writes its condition messages: joined with newlines, ending with a period.
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { ClusterIr } from "../../ir/xds-ir";
@@ -28,7 +30,7 @@ export type SecurityGroupTranslator = (
 
 /** One top-level spec field group. */
 interface SecurityGroup {
-  /** Envoy Gateway's prefix of its problems. */
+  /** Envoy Gateway's prefix of its problems ("" where its translator has no errors, only CRD rules). */
   readonly prefix: string;
   /** Its translator; absent while egts does not translate the group. */
   readonly translate?: SecurityGroupTranslator;
@@ -39,8 +41,8 @@ interface SecurityGroup {
  * translator here (and a golden and a test on the wire).
  */
 const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
-  cors: { prefix: "CORS: ", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
-  csrf: { prefix: "CSRF: ", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
+  cors: { prefix: "", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
+  csrf: { prefix: "", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
   basicAuth: {
     prefix: "BasicAuth: ",
     translate: (spec, ctx, p) => part("basicAuth", translateBasicAuth(spec.basicAuth, ctx, p)),
@@ -122,8 +124,19 @@ export function translateSecuritySpec(
     }
   }
   if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
-  if (problems.length > 0 || !any) return { problems };
+  if (problems.length > 0) return { problems: [conditionMessage(problems)] };
+  if (!any) return { problems };
   return { problems, security: ir, ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}) };
+}
+
+/**
+ * Problems as one condition message, as Envoy Gateway writes them: joined with newlines (its `errors.Join`), a
+ * period at the end unless there is one (its `Error2ConditionMsg`; the first letter is already a capital, or a
+ * field path's `spec.`, which stays as written).
+ */
+function conditionMessage(problems: readonly string[]): string {
+  const joined = problems.join("\n");
+  return joined.endsWith(".") ? joined : `${joined}.`;
 }
 
 /** Clusters by name, the first of each name kept. */
