@@ -173,7 +173,7 @@ describe("SecurityPolicy authorization (real Envoy)", function () {
 
   it("fail closed: a CEL syntax error is Accepted=False with EG's message and the route answers 500", async () => {
     assert.equal(accepted("badcel")?.status, "False");
-    assert.equal(accepted("badcel")?.message, "Authorization: invalid CEL expression: request.headers['x-user' ==");
+    assert.equal(accepted("badcel")?.message, "Authorization: invalid CEL expression: request.headers['x-user' ==.");
     assert.equal((await send("badcel")).status, 500);
   });
 
