@@ -21,7 +21,7 @@ export function httpGet(
   port: number,
   host: string,
   path = "/",
-  opts: { method?: string; headers?: Record<string, string>; agent?: Agent; address?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; agent?: Agent; address?: string; body?: string } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve) => {
     const req = request(
@@ -45,7 +45,7 @@ export function httpGet(
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (err) => resolve({ status: 0, headers: {}, body: "", error: err.message }));
-    req.end();
+    req.end(opts.body);
   });
 }
 
