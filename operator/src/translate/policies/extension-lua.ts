@@ -48,16 +48,23 @@ export function translateLua(
 /** The script of one entry (inline, or the ConfigMap's `lua` key, else its first key), or undefined. */
 function luaCode(entry: Lua, namespace: string, ctx: ExtensionContext, problems: string[]): string | undefined {
   const type = entry.type ?? "Inline";
-  if (type === "Inline") {
-    if (typeof entry.inline === "string" && entry.valueRef === undefined) return entry.inline;
+  const inline = type === "Inline" && typeof entry.inline === "string" && entry.valueRef === undefined;
+  const valueRef = type === "ValueRef" && entry.valueRef !== undefined && entry.inline === undefined;
+  if (inline) return entry.inline;
+  if (!valueRef || !entry.valueRef) {
     problems.push("Exactly one of inline or valueRef must be set with correct type.");
     return undefined;
   }
-  const ref = entry.valueRef;
-  if (type !== "ValueRef" || !ref || entry.inline !== undefined) {
-    problems.push("Exactly one of inline or valueRef must be set with correct type.");
-    return undefined;
-  }
+  return configMapCode(entry.valueRef, namespace, ctx, problems);
+}
+
+/** The script a ConfigMap reference names, with Envoy Gateway's messages when it cannot be read. */
+function configMapCode(
+  ref: NonNullable<Lua["valueRef"]>,
+  namespace: string,
+  ctx: ExtensionContext,
+  problems: string[],
+): string | undefined {
   if (ref.kind !== "ConfigMap" || !(ref.group === "" || ref.group === "v1" || ref.group === undefined)) {
     problems.push("Only a reference to an object of kind ConfigMap belonging to default v1 API group is supported.");
     return undefined;
