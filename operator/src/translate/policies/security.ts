@@ -93,6 +93,13 @@ interface Translated {
   readonly security?: RouteSecurityIr;
   /** Clusters of the services the routes' filters call; absent: none. */
   readonly clusters?: readonly ClusterIr[];
+  /** The problems only left ext auth out (`failOpen`): reported, but the routes are not closed. */
+  readonly failOpen?: boolean;
+}
+
+/** Whether a translation closes its routes and TCP chains (it has problems that were not bypassed). */
+function closes(t: Translated): boolean {
+  return t.problems.length > 0 && t.failOpen !== true;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
@@ -202,7 +209,7 @@ function decideTcp(
 function tcpTranslation(head: Attachment, t: Translated): Translated {
   if (head.target.kind === "TCPRoute" && tcpProblem(head.policy.spec))
     return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
-  if (t.problems.length === 0 && t.security?.authorization) return { problems: [TCP_AUTHORIZATION_UNTRANSLATED] };
+  if (!closes(t) && t.security?.authorization) return { problems: [TCP_AUTHORIZATION_UNTRANSLATED] };
   return t;
 }
 
@@ -260,7 +267,7 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const lookup = nodeLookup(d, n.name);
   const clusters = new Map<string, ClusterIr>();
   const used = (t: Translated | undefined): Translated | undefined => {
-    if (t?.problems.length === 0) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    if (t && !closes(t)) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
     return t;
   };
   const http = n.http.map((l): HttpListenerIr => {
@@ -281,14 +288,14 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: Translated): RouteIr {
-  if (t.problems.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (closes(t)) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
   return t.security ? { ...r, security: t.security } : r;
 }
 
 /** One TCP chain under a policy: its authorization, or no destinations (connections close) when invalid. */
 function applyToChain(c: TcpChainIr, t: Translated | undefined): TcpChainIr {
   if (!t) return c;
-  if (t.problems.length > 0) return { ...c, destinations: [] };
+  if (closes(t)) return { ...c, destinations: [] };
   const authorization: AuthorizationIr | undefined = t.security?.authorization;
   return authorization ? { ...c, authorization } : c;
 }
