@@ -1,0 +1,181 @@
+/**
+ * SecurityPolicy `extAuth` on the wire (real Envoy, standalone, an echo backend), against an HTTP and a gRPC
+ * authorization service started here (test/support/ext-authz-servers.ts), one route and policy per case:
+ * - allowed (`authorization: allow`) → 200, and the backend sees the header the service added (HTTP: a
+ *   `headersToBackend` header of its answer, not the others; gRPC: an ok_response header);
+ * - denied → the client gets the service's status, body and header;
+ * - `headersToExtAuth` limits what the service sees; `http.path` prefixes the check request's path;
+ * - `bodyToExtAuth` forwards the body, a body over `maxRequestBytes` gets 413 without a check;
+ * - context extensions (inline and from a ConfigMap) reach the gRPC service;
+ * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
+ * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay.
+ */
+import * as assert from "node:assert/strict";
+import type { PolicyGateway } from "../support/backend-traffic";
+import {
+  startGrpcAuthzServer,
+  startHttpAuthzServer,
+  type AuthzCheck,
+  type AuthzDecision,
+  type AuthzServer,
+} from "../support/ext-authz-servers";
+import { freePort, httpGet, type HttpResult } from "../support/http";
+import { backendYaml } from "../support/manifests";
+import { startSecurityGateway } from "../support/security";
+
+/** How long the slow check takes, and the timeout of the policy that calls it. */
+const SLOW_MS = 3_000;
+const TIMEOUT = "500ms";
+
+/** Allows `authorization: allow` (adding `x-current-user`), else denies with 401, a body and a header. */
+function decide(user: string): (c: AuthzCheck) => AuthzDecision {
+  return (c): AuthzDecision =>
+    c.headers.authorization === "allow"
+      ? { allow: true, headers: { "x-current-user": user, "x-not-forwarded": "1" } }
+      : { allow: false, status: 401, body: `denied by ${user}`, headers: { "x-reason": `no ${user}` } };
+}
+
+const ref = (backend: string): string => `[{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }]`;
+
+const CASES = {
+  http: `  extAuth:
+    http:
+      backendRefs: ${ref("authz-http")}
+      path: /auth
+      headersToBackend: [x-current-user]
+    headersToExtAuth: [x-tenant]
+    bodyToExtAuth: { maxRequestBytes: 64 }`,
+  grpc: `  extAuth:
+    grpc:
+      backendRefs: ${ref("authz-grpc")}
+    headersToExtAuth: [authorization, x-tenant]
+    bodyToExtAuth: { maxRequestBytes: 64 }
+    contextExtensions:
+      - { name: tenant, type: Value, value: acme }
+      - { name: region, type: ValueRef, valueRef: { group: "", kind: ConfigMap, name: authz-context, key: region } }`,
+  down: `  extAuth: { grpc: { backendRefs: ${ref("authz-down")} } }`,
+  "down-status": `  extAuth: { statusOnError: 503, http: { backendRefs: ${ref("authz-down")} } }`,
+  "down-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("authz-down")} } }`,
+  slow: `  extAuth: { timeout: ${TIMEOUT}, grpc: { backendRefs: ${ref("authz-grpc")} } }`,
+};
+
+const CONTEXT = `apiVersion: v1
+kind: ConfigMap
+metadata: { name: authz-context, namespace: default }
+data: { region: eu-west }
+`;
+
+describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function () {
+  this.timeout(60_000);
+  let g: PolicyGateway | undefined;
+  let httpAuthz: AuthzServer | undefined;
+  let grpcAuthz: AuthzServer | undefined;
+
+  before(async () => {
+    httpAuthz = await startHttpAuthzServer({ decide: decide("http-user") });
+    grpcAuthz = await startGrpcAuthzServer({
+      decide: decide("grpc-user"),
+      delayMs: (c) => (c.path.startsWith("/slow") ? SLOW_MS : 0),
+    });
+    const down = await freePort();
+    const backends = [
+      backendYaml("authz-http", httpAuthz.port),
+      backendYaml("authz-grpc", grpcAuthz.port),
+      backendYaml("authz-down", down),
+      CONTEXT,
+    ].join("---\n");
+    g = await startSecurityGateway(CASES, { "authz.yaml": backends });
+  });
+  after(async () => {
+    await g?.close();
+    await httpAuthz?.close();
+    await grpcAuthz?.close();
+  });
+
+  const send = (name: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResult> =>
+    httpGet((g as PolicyGateway).port, (g as PolicyGateway).host(name), path, {
+      headers,
+      ...(body !== undefined ? { method: "POST", body } : {}),
+    });
+  /** The request headers the echo backend saw. */
+  const upstream = (r: HttpResult): Record<string, string> =>
+    (JSON.parse(r.body) as { headers: Record<string, string> }).headers;
+  /** The checks a service received for `path` (HTTP: under the `/auth` prefix). */
+  const checksOf = (s: AuthzServer | undefined, path: string): AuthzCheck[] =>
+    (s as AuthzServer).checks.filter((c) => c.path === path || c.path === `/auth${path}`);
+
+  it("policies are accepted", () => {
+    for (const name of Object.keys(CASES)) {
+      const st = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
+        { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
+      const accepted = st?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+      assert.equal(accepted?.status, "True", `${name}: ${accepted?.message}`);
+    }
+  });
+
+  it("HTTP service: allowed → 200 with headersToBackend copied upstream; denied → the service's answer", async () => {
+    const ok = await send("http", "/h-allow", { authorization: "allow", "x-tenant": "t1", "x-other": "o" });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(upstream(ok)["x-current-user"], "http-user", "headersToBackend header reaches the backend");
+    assert.equal(upstream(ok)["x-not-forwarded"], undefined, "a header not in headersToBackend is not copied");
+    const [check] = checksOf(httpAuthz, "/h-allow");
+    assert.ok(check, "the HTTP service got the check");
+    assert.equal(check.path, "/auth/h-allow", "http.path prefixes the check request's path");
+    assert.equal(check.headers["x-tenant"], "t1", "a headersToExtAuth header is sent");
+    assert.equal(check.headers.authorization, "allow", "Authorization is always sent to an HTTP service");
+    assert.equal(check.headers["x-other"], undefined, "headers outside headersToExtAuth are not sent");
+
+    const denied = await send("http", "/h-deny", { authorization: "nope" });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body, "denied by http-user");
+    assert.equal(denied.headers["x-reason"], "no http-user");
+  });
+
+  it("gRPC service: allowed → ok_response headers upstream; denied → denied_response; context extensions", async () => {
+    const ok = await send("grpc", "/g-allow", { authorization: "allow", "x-tenant": "t2", "x-other": "o" });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(upstream(ok)["x-current-user"], "grpc-user", "the ok_response header reaches the backend");
+    const [check] = checksOf(grpcAuthz, "/g-allow");
+    assert.ok(check, "the gRPC service got the check");
+    assert.deepEqual(check.contextExtensions, { tenant: "acme", region: "eu-west" });
+    assert.equal(check.headers["x-tenant"], "t2", "a headersToExtAuth header is sent");
+    assert.equal(check.headers["x-other"], undefined, "headers outside headersToExtAuth are not sent");
+
+    const denied = await send("grpc", "/g-deny", { authorization: "nope" });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body, "denied by grpc-user");
+    assert.equal(denied.headers["x-reason"], "no grpc-user");
+  });
+
+  it("bodyToExtAuth: the body reaches both services; over maxRequestBytes → 413 without a check", async () => {
+    for (const [name, service] of [
+      ["http", httpAuthz],
+      ["grpc", grpcAuthz],
+    ] as const) {
+      const path = `/${name}-body`;
+      const r = await send(name, path, { authorization: "allow", "content-type": "text/plain" }, "hello body");
+      assert.equal(r.status, 200, `${name}: ${r.body}`);
+      assert.equal(checksOf(service, path)[0]?.body, "hello body", `${name}: the service saw the body`);
+
+      const big = await send(name, `${path}-big`, { authorization: "allow" }, "x".repeat(1_000));
+      assert.equal(big.status, 413, `${name}: a body over maxRequestBytes`);
+      assert.equal(checksOf(service, `${path}-big`).length, 0, `${name}: no check for a body over the limit`);
+    }
+  });
+
+  it("service down → 403; statusOnError → that status; failOpen → allowed", async () => {
+    assert.equal((await send("down", "/d", { authorization: "allow" })).status, 403);
+    assert.equal((await send("down-status", "/d", { authorization: "allow" })).status, 503);
+    const open = await send("down-open", "/d", { authorization: "allow" });
+    assert.equal(open.status, 200, open.body);
+  });
+
+  it(`timeout ${TIMEOUT}: a slower service → 403 after about the timeout`, async () => {
+    const started = Date.now();
+    const r = await send("slow", "/slow", { authorization: "allow" });
+    const took = Date.now() - started;
+    assert.equal(r.status, 403, r.body);
+    assert.equal(checksOf(grpcAuthz, "/slow").length, 1, "the service got the check");
+    assert.ok(took < SLOW_MS - 1_000, `answered after ${took} ms, before the service's ${SLOW_MS} ms`);
+  });
+});
