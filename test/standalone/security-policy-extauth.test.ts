@@ -8,7 +8,9 @@
  * - `bodyToExtAuth` forwards the body, a body over `maxRequestBytes` gets 413 without a check;
  * - context extensions (inline and from a ConfigMap) reach the gRPC service;
  * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
- * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay.
+ * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay;
+ * - a service that does not resolve → Accepted=False and 500, or with `failOpen` served without ext auth (Envoy
+ *   Gateway's documented bypass).
  */
 import * as assert from "node:assert/strict";
 import type { PolicyGateway } from "../support/backend-traffic";
@@ -59,6 +61,12 @@ const CASES = {
   slow: `  extAuth: { timeout: ${TIMEOUT}, grpc: { backendRefs: ${ref("authz-grpc")} } }`,
 };
 
+/** Policies whose service does not resolve (a Backend that does not exist): Accepted=False. */
+const UNRESOLVED = {
+  unresolved: `  extAuth: { grpc: { backendRefs: ${ref("nowhere")} } }`,
+  "unresolved-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("nowhere")} } }`,
+};
+
 const CONTEXT = `apiVersion: v1
 kind: ConfigMap
 metadata: { name: authz-context, namespace: default }
@@ -84,7 +92,7 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
       backendYaml("authz-down", down),
       CONTEXT,
     ].join("---\n");
-    g = await startSecurityGateway(CASES, { "authz.yaml": backends });
+    g = await startSecurityGateway({ ...CASES, ...UNRESOLVED }, { "authz.yaml": backends });
   });
   after(async () => {
     await g?.close();
@@ -104,13 +112,26 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
   const checksOf = (s: AuthzServer | undefined, path: string): AuthzCheck[] =>
     (s as AuthzServer).checks.filter((c) => c.path === path || c.path === `/auth${path}`);
 
+  /** The policy's Accepted condition. */
+  const accepted = (name: string): { status: string; message: string } | undefined => {
+    const st = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
+      { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
+    return st?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+  };
+
   it("policies are accepted", () => {
-    for (const name of Object.keys(CASES)) {
-      const st = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
-        { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
-      const accepted = st?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
-      assert.equal(accepted?.status, "True", `${name}: ${accepted?.message}`);
+    for (const name of Object.keys(CASES)) assert.equal(accepted(name)?.status, "True", accepted(name)?.message);
+  });
+
+  it("a service that does not resolve: Accepted=False and 500; with failOpen served without ext auth", async () => {
+    for (const name of Object.keys(UNRESOLVED)) {
+      assert.equal(accepted(name)?.status, "False", name);
+      assert.match(accepted(name)?.message ?? "", /^ExtAuth: Backend default\/nowhere/, name);
     }
+    assert.equal((await send("unresolved", "/u", { authorization: "allow" })).status, 500);
+    const open = await send("unresolved-open", "/u-open", { authorization: "nope" });
+    assert.equal(open.status, 200, "failOpen: Envoy Gateway's documented bypass");
+    assert.equal(checksOf(grpcAuthz, "/u-open").length, 0, "no check was made");
   });
 
   it("HTTP service: allowed → 200 with headersToBackend copied upstream; denied → the service's answer", async () => {
