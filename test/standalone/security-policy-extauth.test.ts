@@ -7,6 +7,7 @@
  * - `headersToExtAuth` limits what the service sees; `http.path` prefixes the check request's path;
  * - `bodyToExtAuth` forwards the body, a body over `maxRequestBytes` gets 413 without a check;
  * - context extensions (inline and from a ConfigMap) reach the gRPC service;
+ * - a gRPC service over TLS (a Service verified by a BackendTLSPolicy with the test's CA) allows and denies;
  * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
  * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay;
  * - a service that does not resolve → Accepted=False and 500, or with `failOpen` served without ext auth (Envoy
@@ -22,7 +23,8 @@ import {
   type AuthzServer,
 } from "../support/ext-authz-servers";
 import { freePort, httpGet, type HttpResult } from "../support/http";
-import { backendYaml } from "../support/manifests";
+import { backendYaml, serviceYaml } from "../support/manifests";
+import { caConfigMapYaml, makeCa } from "../support/pki";
 import { startSecurityGateway } from "../support/security";
 
 /** How long the slow check takes, and the timeout of the policy that calls it. */
@@ -59,6 +61,7 @@ const CASES = {
   "down-status": `  extAuth: { statusOnError: 503, http: { backendRefs: ${ref("authz-down")} } }`,
   "down-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("authz-down")} } }`,
   slow: `  extAuth: { timeout: ${TIMEOUT}, grpc: { backendRefs: ${ref("authz-grpc")} } }`,
+  "grpc-tls": `  extAuth: { grpc: { backendRefs: [{ name: authz-tls, port: 443 }] } }`,
 };
 
 /** Policies whose service does not resolve (a Backend that does not exist): Accepted=False. */
@@ -66,6 +69,24 @@ const UNRESOLVED = {
   unresolved: `  extAuth: { grpc: { backendRefs: ${ref("nowhere")} } }`,
   "unresolved-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("nowhere")} } }`,
 };
+
+/** The name the TLS service's certificate is issued for (BackendTLSPolicy validation.hostname). */
+const TLS_HOST = "authz.example.com";
+
+/** Service authz-tls:443 → 127.0.0.1:`target`, verified with the CA in ConfigMap authz-ca. */
+function tlsServiceYaml(target: number, ca: string): string {
+  return `${serviceYaml("authz-tls", 443, [{ port: target }])}---
+${caConfigMapYaml("authz-ca", ca)}---
+apiVersion: gateway.networking.k8s.io/v1
+kind: BackendTLSPolicy
+metadata: { name: authz-tls, namespace: default }
+spec:
+  targetRefs: [{ group: "", kind: Service, name: authz-tls }]
+  validation:
+    caCertificateRefs: [{ group: "", kind: ConfigMap, name: authz-ca }]
+    hostname: ${TLS_HOST}
+`;
+}
 
 const CONTEXT = `apiVersion: v1
 kind: ConfigMap
@@ -78,6 +99,7 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
   let g: PolicyGateway | undefined;
   let httpAuthz: AuthzServer | undefined;
   let grpcAuthz: AuthzServer | undefined;
+  let tlsAuthz: AuthzServer | undefined;
 
   before(async () => {
     httpAuthz = await startHttpAuthzServer({ decide: decide("http-user") });
@@ -85,11 +107,14 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
       decide: decide("grpc-user"),
       delayMs: (c) => (c.path.startsWith("/slow") ? SLOW_MS : 0),
     });
+    const ca = makeCa("egts extauth test ca");
+    tlsAuthz = await startGrpcAuthzServer({ decide: decide("tls-user"), tls: ca.issue(TLS_HOST) });
     const down = await freePort();
     const backends = [
       backendYaml("authz-http", httpAuthz.port),
       backendYaml("authz-grpc", grpcAuthz.port),
       backendYaml("authz-down", down),
+      tlsServiceYaml(tlsAuthz.port, ca.cert),
       CONTEXT,
     ].join("---\n");
     g = await startSecurityGateway({ ...CASES, ...UNRESOLVED }, { "authz.yaml": backends });
@@ -98,6 +123,7 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     await g?.close();
     await httpAuthz?.close();
     await grpcAuthz?.close();
+    await tlsAuthz?.close();
   });
 
   const send = (name: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<HttpResult> =>
@@ -166,6 +192,16 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     assert.equal(denied.status, 401);
     assert.equal(denied.body, "denied by grpc-user");
     assert.equal(denied.headers["x-reason"], "no grpc-user");
+  });
+
+  it("gRPC service over TLS (Service + BackendTLSPolicy): allowed and denied", async () => {
+    const ok = await send("grpc-tls", "/t-allow", { authorization: "allow" });
+    assert.equal(ok.status, 200, ok.body);
+    assert.equal(upstream(ok)["x-current-user"], "tls-user");
+    assert.equal(checksOf(tlsAuthz, "/t-allow").length, 1, "the TLS service got the check");
+    const denied = await send("grpc-tls", "/t-deny", { authorization: "nope" });
+    assert.equal(denied.status, 401);
+    assert.equal(denied.body, "denied by tls-user");
   });
 
   it("bodyToExtAuth: the body reaches both services; over maxRequestBytes → 413 without a check", async () => {

@@ -13,6 +13,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CheckRequest, CheckResponse } from "../../proto/gen/envoy/service/auth/v3/external_auth";
 import { codec } from "../../operator/src/xds/server/service";
+import type { KeyPair } from "./pki";
 
 /** What a service answers to one check. */
 export type AuthzDecision =
@@ -39,6 +40,8 @@ export interface AuthzServerOptions {
   readonly decide?: (check: AuthzCheck) => AuthzDecision;
   /** Delay before answering, in milliseconds. @default 0 */
   readonly delayMs?: (check: AuthzCheck) => number;
+  /** Serve gRPC over TLS with this certificate. @default plain HTTP/2 (gRPC only) */
+  readonly tls?: KeyPair;
 }
 
 /** One check as a service received it, in a shape common to both protocols. */
@@ -123,7 +126,17 @@ function grpcCheck(req: CheckRequest): AuthzCheck {
   };
 }
 
-/** Starts the gRPC authorization service on 127.0.0.1 (a free port, or `port`). */
+/** Server credentials: TLS with `pair`, else insecure. */
+function credentials(pair: KeyPair | undefined): grpc.ServerCredentials {
+  if (!pair) return grpc.ServerCredentials.createInsecure();
+  return grpc.ServerCredentials.createSsl(
+    null,
+    [{ private_key: Buffer.from(pair.key), cert_chain: Buffer.from(pair.cert) }],
+    false,
+  );
+}
+
+/** Starts the gRPC authorization service on 127.0.0.1 (a free port, or `port`; TLS with `opts.tls`). */
 export async function startGrpcAuthzServer(opts: AuthzServerOptions = {}, port = 0): Promise<AuthzServer> {
   const decide = opts.decide ?? allowByAuthorizationHeader;
   const checks: AuthzCheck[] = [];
@@ -136,9 +149,7 @@ export async function startGrpcAuthzServer(opts: AuthzServerOptions = {}, port =
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
+    server.bindAsync(`127.0.0.1:${port}`, credentials(opts.tls), (err, p) => (err ? reject(err) : resolve(p))),
   );
   return {
     port: bound,
