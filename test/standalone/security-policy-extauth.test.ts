@@ -9,6 +9,7 @@
  * - context extensions (inline and from a ConfigMap) reach the gRPC service;
  * - a gRPC service over TLS (a Service verified by a BackendTLSPolicy with the test's CA) allows and denies;
  * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
+ * - `backendSettings.retry`: a check that fails once (HTTP 503 / gRPC UNAVAILABLE) is retried and allowed;
  * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay;
  * - a service that does not resolve → Accepted=False and 500, or with `failOpen` served without ext auth (Envoy
  *   Gateway's documented bypass).
@@ -31,12 +32,21 @@ import { startSecurityGateway } from "../support/security";
 const SLOW_MS = 3_000;
 const TIMEOUT = "500ms";
 
-/** Allows `authorization: allow` (adding `x-current-user`), else denies with 401, a body and a header. */
+/**
+ * Allows `authorization: allow` (adding `x-current-user`), else denies with 401, a body and a header; the first
+ * check of a path containing `/flaky` fails (HTTP 503, gRPC UNAVAILABLE).
+ */
 function decide(user: string): (c: AuthzCheck) => AuthzDecision {
-  return (c): AuthzDecision =>
-    c.headers.authorization === "allow"
+  const failed = new Set<string>();
+  return (c): AuthzDecision => {
+    if (c.path.includes("/flaky") && !failed.has(c.path)) {
+      failed.add(c.path);
+      return { unavailable: true };
+    }
+    return c.headers.authorization === "allow"
       ? { allow: true, headers: { "x-current-user": user, "x-not-forwarded": "1" } }
       : { allow: false, status: 401, body: `denied by ${user}`, headers: { "x-reason": `no ${user}` } };
+  };
 }
 
 const ref = (backend: string): string => `[{ group: gateway.envoyproxy.io, kind: Backend, name: ${backend} }]`;
@@ -61,6 +71,14 @@ const CASES = {
   "down-status": `  extAuth: { statusOnError: 503, http: { backendRefs: ${ref("authz-down")} } }`,
   "down-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("authz-down")} } }`,
   slow: `  extAuth: { timeout: ${TIMEOUT}, grpc: { backendRefs: ${ref("authz-grpc")} } }`,
+  "http-retry": `  extAuth:
+    http:
+      backendRefs: ${ref("authz-http")}
+      backendSettings: { retry: { numRetries: 2, retryOn: { triggers: [5xx] } } }`,
+  "grpc-retry": `  extAuth:
+    grpc:
+      backendRefs: ${ref("authz-grpc")}
+      backendSettings: { retry: { numRetries: 2, retryOn: { triggers: [unavailable] } } }`,
   "grpc-tls": `  extAuth: { grpc: { backendRefs: [{ name: authz-tls, port: 443 }] } }`,
 };
 
@@ -202,6 +220,20 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     const denied = await send("grpc-tls", "/t-deny", { authorization: "nope" });
     assert.equal(denied.status, 401);
     assert.equal(denied.body, "denied by tls-user");
+  });
+
+  it("backendSettings.retry: a check that fails once is retried (HTTP 5xx, gRPC unavailable); without retry it fails", async () => {
+    for (const [name, service] of [
+      ["http-retry", httpAuthz],
+      ["grpc-retry", grpcAuthz],
+    ] as const) {
+      const r = await send(name, `/${name}/flaky`, { authorization: "allow" });
+      assert.equal(r.status, 200, `${name}: ${r.body}`);
+      assert.equal(checksOf(service, `/${name}/flaky`).length, 2, `${name}: the service got the check twice`);
+    }
+    const once = await send("grpc", "/grpc/flaky", { authorization: "allow" });
+    assert.equal(once.status, 403, "without retry a failed check is an error (403)");
+    assert.equal(checksOf(grpcAuthz, "/grpc/flaky").length, 1);
   });
 
   it("bodyToExtAuth: the body reaches both services; over maxRequestBytes → 413 without a check", async () => {

@@ -32,6 +32,10 @@ export type AuthzDecision =
       readonly headers?: Readonly<Record<string, string>>;
       /** Response body the client gets. */
       readonly body?: string;
+    }
+  | {
+      /** The service fails: HTTP 503, or gRPC status UNAVAILABLE (what a retry's conditions see). */
+      readonly unavailable: true;
     };
 
 /** Options of a test authorization service. */
@@ -73,6 +77,8 @@ const CHECK_PATH = "/envoy.service.auth.v3.Authorization/Check";
 /** gRPC status code OK, and PERMISSION_DENIED (the status of a denial). */
 const GRPC_OK = 0;
 const GRPC_PERMISSION_DENIED = 7;
+/** HTTP status of an unavailable HTTP service. */
+const HTTP_UNAVAILABLE = 503;
 
 /** Allows a request carrying `authorization: allow`, else denies with 403. */
 export function allowByAuthorizationHeader(check: AuthzCheck): AuthzDecision {
@@ -101,8 +107,8 @@ function headerOptions(headers: Readonly<Record<string, string>> | undefined): o
   return Object.entries(headers ?? {}).map(([key, value]) => ({ header: { key, value }, append: false }));
 }
 
-/** A CheckResponse for a decision. */
-function checkResponse(d: AuthzDecision): CheckResponse {
+/** A CheckResponse for an allow or deny decision. */
+function checkResponse(d: Exclude<AuthzDecision, { unavailable: true }>): CheckResponse {
   if (d.allow)
     return CheckResponse.fromPartial({
       status: { code: GRPC_OK },
@@ -145,7 +151,14 @@ export async function startGrpcAuthzServer(opts: AuthzServerOptions = {}, port =
     check: (call: grpc.ServerUnaryCall<CheckRequest, CheckResponse>, cb: grpc.sendUnaryData<CheckResponse>) => {
       const check = grpcCheck(call.request);
       checks.push(check);
-      setTimeout(() => cb(null, checkResponse(decide(check))), opts.delayMs?.(check) ?? 0);
+      setTimeout(
+        () => {
+          const d = decide(check);
+          if ("unavailable" in d) cb({ code: grpc.status.UNAVAILABLE, details: "unavailable (test)" });
+          else cb(null, checkResponse(d));
+        },
+        opts.delayMs?.(check) ?? 0,
+      );
     },
   });
   const bound = await new Promise<number>((resolve, reject) =>
@@ -191,6 +204,11 @@ export async function startHttpAuthzServer(opts: AuthzServerOptions = {}, port =
       setTimeout(
         () => {
           const d = decide(check);
+          if ("unavailable" in d) {
+            res.writeHead(HTTP_UNAVAILABLE, { "content-length": 0 });
+            res.end();
+            return;
+          }
           const body = d.allow ? "" : (d.body ?? "");
           res.writeHead(d.allow ? 200 : d.status, { ...d.headers, "content-length": Buffer.byteLength(body) });
           res.end(body);

@@ -9,9 +9,12 @@
  *   `statusOnError`, and `contextExtensions` (a value inline, or from a ConfigMap or Secret key of the policy's own
  *   namespace; a Secret's value is base64-decoded once more after Kubernetes' own decoding, as Envoy Gateway does).
  *
+ * `backendSettings.retry` becomes the check's retry (conditions, attempts, back-off).
+ *
  * Refused, failing the policy closed: `http.pathOverride` (Envoy 1.36's HttpService has no `path_override`; the
- * check request would go to the wrong path), `backendSettings.retry` (not translated by egts yet), and values
- * Envoy would refuse (header names, sizes, durations, status codes).
+ * check request would go to the wrong path), the retry settings a remote call's RetryPolicy lacks
+ * (`perRetry.timeout`, `retryOn.httpStatusCodes`, `numAttemptsPerPriority`), and values Envoy would refuse
+ * (header names, sizes, durations, status codes).
  *
  * References that do not resolve (the service's backendRefs, a context extension's ConfigMap or Secret) fail the
  * policy closed too, unless `failOpen` is set: then, as Envoy Gateway documents ("the External Authorization will
@@ -20,7 +23,7 @@
  */
 import type { ExtAuthIr } from "../../ir/security-ir";
 import type { ContextExtension, ExtAuth, HTTPExtAuthService } from "../../resources/security-policy";
-import type { BackendCluster } from "../../resources/backend-cluster";
+import type { BackendCluster, Retry } from "../../resources/backend-cluster";
 import { secretValue } from "../listener-tls";
 import { describe, headerNameProblem } from "../validate-values";
 import { durationOf, wholeOf } from "./backend-traffic-values";
@@ -36,10 +39,12 @@ export const PATH_OVERRIDE_UNSUPPORTED =
   "http.pathOverride: not supported by Envoy 1.36 (ext_authz HttpService has no path_override): " +
   "the check request cannot be sent to that path; use http.path (a prefix of the request's path)";
 
-/** Why `backendSettings.retry` is refused. */
-const RETRY_UNTRANSLATED =
-  "backendSettings.retry: not implemented by egts yet for extAuth: the traffic the policy applies to is refused " +
-  "(HTTP 500)";
+/** The `backendSettings.retry` fields a check's retry (Envoy's core RetryPolicy) cannot carry, and why. */
+const RETRY_REFUSED: readonly (readonly [string, (r: Retry) => unknown])[] = [
+  ["perRetry.timeout", (r) => r.perRetry?.timeout],
+  ["retryOn.httpStatusCodes", (r) => r.retryOn?.httpStatusCodes],
+  ["numAttemptsPerPriority", (r) => r.numAttemptsPerPriority],
+];
 
 /** The status codes `statusOnError` accepts (the CRD's enum). */
 const STATUS_ON_ERROR = new Set([
@@ -81,6 +86,7 @@ export function translateExtAuth(
     ...(values.bodyMaxBytes !== undefined ? { bodyMaxBytes: values.bodyMaxBytes } : {}),
     ...(spec.statusOnError !== undefined ? { statusOnError: spec.statusOnError } : {}),
     contextExtensions,
+    ...(service.service.retry ? { retry: service.service.retry } : {}),
   };
 }
 
@@ -104,7 +110,13 @@ function serviceShapeProblems(spec: ExtAuth, problems: string[]): void {
   if (spec.grpc && spec.http) problems.push("only one of grpc or http can be specified");
   if (spec.http) httpPathProblems(spec.http, problems);
   const service: BackendCluster | undefined = spec.grpc ?? spec.http;
-  if (service?.backendSettings?.retry !== undefined) problems.push(RETRY_UNTRANSLATED);
+  const retry = service?.backendSettings?.retry;
+  for (const [field, get] of RETRY_REFUSED)
+    if (retry && get(retry) !== undefined)
+      problems.push(
+        `backendSettings.retry.${field}: not supported for an ext auth service (the check's retry is Envoy's ` +
+          "RetryPolicy of a remote call, which has no such setting)",
+      );
 }
 
 /** `path` and `pathOverride` of an HTTP service. */

@@ -5,22 +5,21 @@
  * As Envoy Gateway: one filter per policy, `envoy.filters.http.ext_authz/securitypolicy/<ns>/<name>`,
  * `disabled: true`, holding the service (HTTP: `server_uri` on the policy's cluster, `path_prefix`, the answer's
  * headers copied upstream; gRPC: `envoy_grpc` cluster and authority), the timeout, `failure_mode_allow`,
- * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent and the route metadata namespace.
+ * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent, the route metadata namespace and
+ * the check's retry (`backendSettings.retry`; the HTTP service's is hand-encoded, see ext-authz-fields.ts).
  * Each route turns it on with ExtAuthzPerRoute carrying the policy's context extensions.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
-import {
-  ExtAuthz,
-  ExtAuthzPerRoute,
-} from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
 import { registerType } from "../../../../../proto/any";
+import { ExtAuthzFullType, remoteRetryPolicy } from "../ext-authz-fields";
 import type { ExtAuthIr } from "../../../ir/security-ir";
 import type { HttpListenerIr } from "../../../ir/xds-ir";
 import { duration } from "../route-filters";
 import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** ExtAuthz, registered for Any packing. */
-export const ExtAuthzType = registerType(ExtAuthz);
+/** ExtAuthz (with the HTTP service's hand-encoded `retry_policy`), registered for Any packing. */
+export const ExtAuthzType = ExtAuthzFullType;
 /** ExtAuthzPerRoute, registered for Any packing. */
 export const ExtAuthzPerRouteType = registerType(ExtAuthzPerRoute);
 
@@ -52,18 +51,21 @@ function headerList(names: readonly string[]): object {
 /** An ext auth IR → the ExtAuthz message (as a fromPartial object). */
 export function extAuthzConfig(e: ExtAuthIr): object {
   const timeout = duration(e.timeoutMs);
+  const retry = e.retry ? { retryPolicy: remoteRetryPolicy(e.retry) } : {};
   const service =
     "grpc" in e.service
       ? {
           grpcService: {
             envoyGrpc: { clusterName: e.service.grpc.cluster, authority: e.service.grpc.authority },
             timeout,
+            ...retry,
           },
         }
       : {
           httpService: {
             serverUri: { uri: e.service.http.uri, cluster: e.service.http.cluster, timeout },
             pathPrefix: e.service.http.pathPrefix ?? "",
+            ...retry,
             ...(e.service.http.headersToBackend.length > 0
               ? { authorizationResponse: { allowedUpstreamHeaders: headerList(e.service.http.headersToBackend) } }
               : {}),
