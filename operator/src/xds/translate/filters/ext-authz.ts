@@ -5,7 +5,7 @@
  * As Envoy Gateway: one filter per policy, `envoy.filters.http.ext_authz/securitypolicy/<ns>/<name>`,
  * `disabled: true`, holding the service (HTTP: `server_uri` on the policy's cluster, `path_prefix`, the answer's
  * headers copied upstream; gRPC: `envoy_grpc` cluster and authority), the timeout, `failure_mode_allow`,
- * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent, the route metadata namespace and
+ * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent and
  * the check's retry (`backendSettings.retry`; the HTTP service's is hand-encoded, see ext-authz-fields.ts).
  * Each route turns it on with ExtAuthzPerRoute carrying the policy's context extensions.
  */
@@ -27,9 +27,6 @@ const NAME = "envoy.filters.http.ext_authz";
 
 /** Envoy's ApiVersion V3. */
 const V3 = 2;
-
-/** The metadata namespace of Envoy Gateway's route metadata. */
-const ROUTE_METADATA_NAMESPACE = "envoy-gateway";
 
 /** The listener's ext auth configs by filter instance name (the first route's, per policy). */
 function instances(listener: HttpListenerIr): Map<string, ExtAuthIr> {
@@ -76,7 +73,6 @@ export function extAuthzConfig(e: ExtAuthIr): object {
     transportApiVersion: V3,
     failureModeAllow: e.failOpen,
     clearRouteCache: e.recomputeRoute,
-    ...(e.includeRouteMetadata ? { routeMetadataContextNamespaces: [ROUTE_METADATA_NAMESPACE] } : {}),
     ...(e.allowedHeaders.length > 0 ? { allowedHeaders: headerList(e.allowedHeaders) } : {}),
     ...(e.bodyMaxBytes !== undefined ? { withRequestBody: { maxRequestBytes: e.bodyMaxBytes } } : {}),
     ...(e.statusOnError !== undefined ? { statusOnError: { code: e.statusOnError } } : {}),
