@@ -209,12 +209,22 @@ function resolveContextExtensions(
   problems: string[],
 ): Record<string, string> {
   const out: Record<string, string> = {};
-  const owner = ctx.ownerOf("extAuth.contextExtensions");
   for (const e of exts) {
+    // After a StrategicMerge the list holds the items of several policies (merged by name): each item's
+    // references resolve in the namespace of the policy that set it.
+    const owner = ctx.ownerOf(
+      "extAuth.contextExtensions",
+      (v) => Array.isArray(v) && v.some((x) => nameOf(x) === e.name),
+    );
     const value = e.valueRef ? refValue(e.valueRef, owner, ctx, problems) : e.value;
     if (value !== undefined) out[e.name] = value;
   }
   return out;
+}
+
+/** The `name` of a context extension item (unknown JSON). */
+function nameOf(item: unknown): unknown {
+  return typeof item === "object" && item !== null ? (item as { name?: unknown }).name : undefined;
 }
 
 /** A ConfigMap's or Secret's key in `owner`'s namespace, with Envoy Gateway's messages. */

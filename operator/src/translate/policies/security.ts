@@ -241,8 +241,12 @@ function translateChain(
   env: SecurityEnv,
   spec: SecurityPolicySpec = chain[0].policy.spec as SecurityPolicySpec,
 ): Translated {
-  const ownerOf = (group: string): SecurityOwner => {
-    const a = chain.find((x) => valueAt(x.policy.spec, group) !== undefined) ?? chain[0];
+  const ownerOf = (group: string, has?: (value: unknown) => boolean): SecurityOwner => {
+    const sets = (x: Attachment): boolean => {
+      const v = valueAt(x.policy.spec, group);
+      return v !== undefined && (has?.(v) ?? true);
+    };
+    const a = chain.find(sets) ?? chain[0];
     return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
   };
   const ctx: SecurityContext = {
