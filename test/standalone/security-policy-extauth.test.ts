@@ -10,6 +10,7 @@
  * - a gRPC service over TLS (a Service verified by a BackendTLSPolicy with the test's CA) allows and denies;
  * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
  * - `backendSettings.retry`: a check that fails once (HTTP 503 / gRPC UNAVAILABLE) is retried and allowed;
+ * - `recomputeRoute`: the header the service added selects another route (a header match) only when set;
  * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay;
  * - a service that does not resolve → Accepted=False and 500, or with `failOpen` served without ext auth (Envoy
  *   Gateway's documented bypass).
@@ -24,7 +25,7 @@ import {
   type AuthzServer,
 } from "../support/ext-authz-servers";
 import { freePort, httpGet, type HttpResult } from "../support/http";
-import { backendYaml, serviceYaml } from "../support/manifests";
+import { backendYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa } from "../support/pki";
 import { startSecurityGateway } from "../support/security";
 
@@ -79,6 +80,11 @@ const CASES = {
     grpc:
       backendRefs: ${ref("authz-grpc")}
       backendSettings: { retry: { numRetries: 2, retryOn: { triggers: [unavailable] } } }`,
+  recompute: `  extAuth:
+    recomputeRoute: true
+    http: { backendRefs: ${ref("authz-http")}, headersToBackend: [x-current-user] }`,
+  "no-recompute": `  extAuth:
+    http: { backendRefs: ${ref("authz-http")}, headersToBackend: [x-current-user] }`,
   "grpc-tls": `  extAuth: { grpc: { backendRefs: [{ name: authz-tls, port: 443 }] } }`,
 };
 
@@ -105,6 +111,24 @@ spec:
     hostname: ${TLS_HOST}
 `;
 }
+
+/**
+ * For the recompute cases' hosts, a second HTTPRoute matching the header the service adds (`x-current-user`),
+ * which marks its answers with `x-picked: header-route`.
+ */
+const HEADER_ROUTES = ["recompute", "no-recompute"]
+  .map((name) =>
+    httpRouteYaml(
+      `${name}-by-user`,
+      `${name}.example.com`,
+      `    - matches: [{ path: { type: PathPrefix, value: / }, headers: [{ name: x-current-user, value: http-user }] }]
+      filters:
+        - type: ResponseHeaderModifier
+          responseHeaderModifier: { set: [{ name: x-picked, value: header-route }] }
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: echo }]`,
+    ),
+  )
+  .join("---\n");
 
 const CONTEXT = `apiVersion: v1
 kind: ConfigMap
@@ -134,6 +158,7 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
       backendYaml("authz-down", down),
       tlsServiceYaml(tlsAuthz.port, ca.cert),
       CONTEXT,
+      HEADER_ROUTES,
     ].join("---\n");
     g = await startSecurityGateway({ ...CASES, ...UNRESOLVED }, { "authz.yaml": backends });
   });
@@ -234,6 +259,16 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     const once = await send("grpc", "/grpc/flaky", { authorization: "allow" });
     assert.equal(once.status, 403, "without retry a failed check is an error (403)");
     assert.equal(checksOf(grpcAuthz, "/grpc/flaky").length, 1);
+  });
+
+  it("recomputeRoute: the header the service added picks another route; without it the first route stays", async () => {
+    const re = await send("recompute", "/r", { authorization: "allow" });
+    assert.equal(re.status, 200, re.body);
+    assert.equal(re.headers["x-picked"], "header-route", "the route was chosen again with the added header");
+    const kept = await send("no-recompute", "/r", { authorization: "allow" });
+    assert.equal(kept.status, 200, kept.body);
+    assert.equal(upstream(kept)["x-current-user"], "http-user");
+    assert.equal(kept.headers["x-picked"], undefined, "the route chosen before the check is kept");
   });
 
   it("bodyToExtAuth: the body reaches both services; over maxRequestBytes → 413 without a check", async () => {
