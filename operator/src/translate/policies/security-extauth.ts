@@ -5,8 +5,9 @@
  *   requests to `http://<authority><path>` with the original path appended; the answer's `headersToBackend` are
  *   copied into the request). Its cluster is `securitypolicy/<ns>/<name>/extauth/0` (security-backends.ts).
  * - `timeout` (default 10 s; `backendSettings.timeout.http.requestTimeout` when `timeout` is unset),
- *   `headersToExtAuth`, `bodyToExtAuth.maxRequestBytes`, `failOpen`, `recomputeRoute`, `statusOnError`, and `contextExtensions` (a value inline, or from a ConfigMap or Secret key of the policy's own
- *   namespace; a Secret's value is base64-decoded once more after Kubernetes' own decoding, as Envoy Gateway does).
+ *   `headersToExtAuth`, `bodyToExtAuth.maxRequestBytes`, `failOpen`, `recomputeRoute`, `statusOnError`, and
+ *   `contextExtensions` (a value inline, or from a ConfigMap or Secret key in the namespace of the policy that set
+ *   the item; a Secret's value is base64-decoded once more after Kubernetes' own decoding, as Envoy Gateway does).
  *
  * `backendSettings.retry` becomes the check's retry (conditions, attempts, back-off).
  *
@@ -71,7 +72,7 @@ export function translateExtAuth(
   if (!spec) return undefined;
   const before = problems.length;
   const values = checkValues(spec, problems);
-  if (problems.length > before || !values) return undefined;
+  if (problems.length > before) return undefined;
   const refProblems: string[] = [];
   const service = resolveService(spec, ctx, refProblems);
   const contextExtensions = resolveContextExtensions(spec.contextExtensions ?? [], ctx, refProblems);
@@ -94,8 +95,8 @@ export function translateExtAuth(
   };
 }
 
-/** The checked plain values (no references), or undefined with the reasons in `problems`. */
-function checkValues(spec: ExtAuth, problems: string[]): { timeoutMs?: number; bodyMaxBytes?: number } | undefined {
+/** The checked plain values (no references); the reasons they cannot be used go to `problems`. */
+function checkValues(spec: ExtAuth, problems: string[]): { timeoutMs?: number; bodyMaxBytes?: number } {
   serviceShapeProblems(spec, problems);
   headerNamesProblems(spec, problems);
   if (spec.statusOnError !== undefined && !STATUS_ON_ERROR.has(spec.statusOnError))
