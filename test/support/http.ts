@@ -16,7 +16,7 @@ export interface HttpResult {
 /** A shared keep-alive agent, like a real client. */
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
 
-/** Sends one request (to `opts.address`, default 127.0.0.1); never throws (socket errors come back as status 0). */
+/** Sends one request (to `opts.address`, default 127.0.0.1; with `opts.body` if given); never throws (socket errors come back as status 0). */
 export function httpGet(
   port: number,
   host: string,

@@ -10,7 +10,7 @@
  * task's CA ConfigMap `backend-tls-certificate`.
  *
  * EXPECTED lists, per example file, whether egts accepts its SecurityPolicies today and, when not, the field the
- * Accepted=False message names. oidc, extAuth and GeoIP locations are refused today: flip an entry (accepted:
+ * Accepted=False message names. oidc and GeoIP locations are refused today: flip an entry (accepted:
  * true, no field) when its field lands.
  */
 import * as assert from "node:assert/strict";
@@ -50,8 +50,8 @@ const EXPECTED: Readonly<Record<string, Expectation>> = {
   cors: { accepted: true },
   csrf: { accepted: true },
   "csrf-2": { accepted: true },
-  "ext-auth": { accepted: false, field: "spec.extAuth" },
-  "ext-auth-2": { accepted: false, field: "spec.extAuth" },
+  "ext-auth": { accepted: true },
+  "ext-auth-2": { accepted: true },
   "geoip-authorization": { accepted: false, field: "clientIPGeoLocations" },
   "http-header-method-auth": { accepted: true },
   "http-header-method-auth-2": { accepted: true },

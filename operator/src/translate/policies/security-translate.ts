@@ -16,16 +16,20 @@ import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
+import { translateExtAuth } from "./security-extauth";
 import { translateJwt } from "./security-jwt";
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
- * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed.
+ * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed. `bypassed` takes
+ * problems that leave the group out without closing the routes (only ext auth with `failOpen`, Envoy Gateway's
+ * documented bypass): the policy is still reported invalid.
  */
 export type SecurityGroupTranslator = (
   spec: SecurityPolicySpec,
   ctx: SecurityContext,
   problems: string[],
+  bypassed: string[],
 ) => Partial<Omit<RouteSecurityIr, "policy">> | undefined;
 
 /** One top-level spec field group. */
@@ -66,7 +70,10 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
   },
   jwt: { prefix: "JWT: ", translate: (spec, ctx, p) => part("jwt", translateJwt(spec.jwt, ctx, p)) },
   oidc: { prefix: "OIDC: " },
-  extAuth: { prefix: "ExtAuth: " },
+  extAuth: {
+    prefix: "ExtAuth: ",
+    translate: (spec, ctx, p, b) => part("extAuth", translateExtAuth(spec.extAuth, ctx, p, b)),
+  },
 };
 
 /** `{ [key]: value }`, or undefined without a value. */
@@ -95,6 +102,11 @@ export interface SecurityTranslation {
   readonly security?: RouteSecurityIr;
   /** The clusters of the services the route IR calls (JWKS, token endpoint, ext auth); absent: none. */
   readonly clusters?: readonly ClusterIr[];
+  /**
+   * True when every problem was bypassed (ext auth with `failOpen`): the policy is reported invalid, but its
+   * routes get `security` (without ext auth), or stay as they are when nothing else is set.
+   */
+  readonly failOpen?: boolean;
 }
 
 /** Translates one spec (`policy`: the IR's policy name, `ns/name` or merged `a+b`). */
@@ -104,6 +116,7 @@ export function translateSecuritySpec(
   ctx: SecurityContext,
 ): SecurityTranslation {
   const problems: string[] = [];
+  const bypassed: string[] = [];
   const untranslated: string[] = [];
   let ir: RouteSecurityIr = { policy };
   let any = false;
@@ -116,17 +129,26 @@ export function translateSecuritySpec(
       continue;
     }
     const own: string[] = [];
-    const part = group.translate(spec, ctx, own);
+    const skipped: string[] = [];
+    const part = group.translate(spec, ctx, own, skipped);
     for (const p of own) problems.push(`${group.prefix}${p}`);
+    for (const p of skipped) bypassed.push(`${group.prefix}${p}`);
     if (part) {
       ir = { ...ir, ...part };
       any = true;
     }
   }
   if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
-  if (problems.length > 0) return { problems: [conditionMessage(problems)] };
-  if (!any) return { problems };
-  return { problems, security: ir, ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}) };
+  if (problems.length > 0) return { problems: [conditionMessage([...problems, ...bypassed])] };
+  const failOpen = bypassed.length > 0 ? { failOpen: true } : {};
+  const reported = bypassed.length > 0 ? [conditionMessage(bypassed)] : [];
+  if (!any) return { problems: reported, ...failOpen };
+  return {
+    problems: reported,
+    ...failOpen,
+    security: ir,
+    ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}),
+  };
 }
 
 /**

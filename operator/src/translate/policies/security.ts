@@ -100,6 +100,13 @@ interface Translated {
   readonly security?: RouteSecurityIr;
   /** Clusters of the services the routes' filters call; absent: none. */
   readonly clusters?: readonly ClusterIr[];
+  /** The problems only left ext auth out (`failOpen`): reported, but the routes are not closed. */
+  readonly failOpen?: boolean;
+}
+
+/** Whether a translation closes its routes and TCP chains (it has problems that were not bypassed). */
+function closes(t: Translated): boolean {
+  return t.problems.length > 0 && t.failOpen !== true;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
@@ -215,7 +222,7 @@ function decideTcp(
 function tcpTranslation(head: Attachment, t: Translated): Translated & { readonly rule?: true } {
   if (head.target.kind === "TCPRoute" && tcpProblem(head.policy.spec))
     return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
-  const authz = t.problems.length === 0 ? t.security?.authorization : undefined;
+  const authz = !closes(t) ? t.security?.authorization : undefined;
   const bad = authz ? tcpAuthorizationProblem(authz) : undefined;
   return bad ? { problems: [tcpRuleMessage(bad)], rule: true } : t;
 }
@@ -248,8 +255,12 @@ function translateChain(
   env: SecurityEnv,
   spec: SecurityPolicySpec = chain[0].policy.spec as SecurityPolicySpec,
 ): Translated {
-  const ownerOf = (group: string): SecurityOwner => {
-    const a = chain.find((x) => valueAt(x.policy.spec, group) !== undefined) ?? chain[0];
+  const ownerOf = (group: string, has?: (value: unknown) => boolean): SecurityOwner => {
+    const sets = (x: Attachment): boolean => {
+      const v = valueAt(x.policy.spec, group);
+      return v !== undefined && (has?.(v) ?? true);
+    };
+    const a = chain.find(sets) ?? chain[0];
     return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
   };
   const ctx: SecurityContext = {
@@ -274,7 +285,7 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const lookup = nodeLookup(d, n.name);
   const clusters = new Map<string, ClusterIr>();
   const used = (t: Translated | undefined): Translated | undefined => {
-    if (t?.problems.length === 0) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
+    if (t && !closes(t)) for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
     return t;
   };
   const http = n.http.map((l): HttpListenerIr => {
@@ -295,14 +306,14 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: Translated): RouteIr {
-  if (t.problems.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (closes(t)) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
   return t.security ? { ...r, security: t.security } : r;
 }
 
 /** One TCP chain under a policy: its authorization, or no destinations (connections close) when invalid. */
 function applyToChain(c: TcpChainIr, t: Translated | undefined): TcpChainIr {
   if (!t) return c;
-  if (t.problems.length > 0) return { ...c, destinations: [] };
+  if (closes(t)) return { ...c, destinations: [] };
   const authorization: AuthorizationIr | undefined = t.security?.authorization;
   return authorization ? { ...c, authorization } : c;
 }
