@@ -9,8 +9,11 @@
  * - allow: default Allow with Deny rules on a header and on a path regex: only requests matching one are refused;
  * - empty: no rules, default Deny: everything is refused;
  * - mixed: Allow (header), Deny (127.0.0.2), Allow (GET from anywhere): the first match decides per client;
- * - fail closed: a rule with principal.jwt (not translated yet) makes the policy Accepted=False naming the field
- *   and its route answer 500.
+ * - cel: Allow on a header lookup, Allow on method and path (startsWith), default Deny;
+ * - macros: Allow 127.0.0.2 first, then a Deny rule whose CEL uses has() (expanded by the parser into a test-only
+ *   select, which Envoy's CEL runtime evaluates), default Allow;
+ * - fail closed: a CEL syntax error makes the policy Accepted=False with Envoy Gateway's message and its route
+ *   answer 500; so does a comprehension macro (exists), which Envoy 1.36's CEL runtime refuses.
  */
 import * as assert from "node:assert/strict";
 import { Agent } from "node:http";
@@ -49,9 +52,21 @@ const CASES = {
       - { action: Allow, principal: { headers: [{ name: x-vip, values: ["1"] }] } }
       - { action: Deny, principal: { clientCIDRs: ["127.0.0.2/32"] } }
       - { action: Allow, operation: { methods: [GET] }, principal: { clientCIDRs: ["0.0.0.0/0"] } }`,
-  untranslated: `  authorization:
+  cel: `  authorization:
     rules:
-      - { action: Allow, principal: { jwt: { provider: p, scopes: [read] } } }`,
+      - { action: Allow, cel: "request.headers['x-user'] == 'alice'" }
+      - { action: Allow, cel: "request.method == 'POST' && request.path.startsWith('/admin')" }`,
+  macros: `  authorization:
+    defaultAction: Allow
+    rules:
+      - { action: Allow, principal: { clientCIDRs: ["127.0.0.2/32"] } }
+      - { action: Deny, cel: "has(request.headers.authorization) || request.headers['x-block'] == '1'" }`,
+  exists: `  authorization:
+    rules:
+      - { action: Allow, cel: "request.headers.exists(k, k.startsWith('x-block'))" }`,
+  badcel: `  authorization:
+    rules:
+      - { action: Allow, cel: "request.headers['x-user' ==" }`,
 };
 
 interface Condition {
@@ -127,15 +142,47 @@ describe("SecurityPolicy authorization (real Envoy)", function () {
     assertDenied(await send("mixed", "/", { method: "POST" }));
   });
 
-  it("fail closed: principal.jwt is named in Accepted=False and the route answers 500", async () => {
-    const s = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "untranslated")?.status as
+  it("cel: a header lookup, or method and path, decide", async () => {
+    assertForwarded(await send("cel", "/", { headers: { "x-user": "alice" } }));
+    assertDenied(await send("cel", "/", { headers: { "x-user": "bob" } }));
+    assertDenied(await send("cel"));
+    assertForwarded(await send("cel", "/admin/x", { method: "POST" }));
+    assertDenied(await send("cel", "/admin/x"));
+    assertDenied(await send("cel", "/other", { method: "POST" }));
+  });
+
+  it("macros: has() evaluates in Envoy; an earlier Allow rule wins over it", async () => {
+    assertForwarded(await send("macros"));
+    assertDenied(await send("macros", "/", { headers: { authorization: "Bearer x" } }));
+    assertDenied(await send("macros", "/", { headers: { "x-block": "1" } }));
+    assertForwarded(await send("macros", "/", { headers: { "x-other": "1" } }));
+    assertForwarded(await send("macros", "/", { agent: from2, headers: { authorization: "Bearer x" } }));
+  });
+
+  /** The Accepted condition of SecurityPolicy `default/<name>`. */
+  const accepted = (name: string): Condition | undefined => {
+    const s = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
       { ancestors?: { conditions: Condition[] }[] } | undefined;
-    const accepted = s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
-    assert.equal(accepted?.status, "False");
+    return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+  };
+
+  it("Envoy accepted every configuration (no NACK: the matchers and parsed CEL are valid for Envoy 1.36)", () => {
+    const nacks = (g as PolicyGateway).t.logs.filter((l) => l.includes("NACK"));
+    assert.deepEqual(nacks, []);
+  });
+
+  it("fail closed: a CEL syntax error is Accepted=False with EG's message and the route answers 500", async () => {
+    assert.equal(accepted("badcel")?.status, "False");
+    assert.equal(accepted("badcel")?.message, "Authorization: invalid CEL expression: request.headers['x-user' ==.");
+    assert.equal((await send("badcel")).status, 500);
+  });
+
+  it("fail closed: a comprehension (exists) is refused by name and the route answers 500", async () => {
+    assert.equal(accepted("exists")?.status, "False");
     assert.match(
-      accepted?.message ?? "",
-      /^Authorization: spec\.authorization\.rules\[0\]\.principal\.jwt: not implemented/,
+      accepted("exists")?.message ?? "",
+      /rules\[0\]\.cel: the all, exists, .* not supported by Envoy 1\.36/,
     );
-    assert.equal((await send("untranslated")).status, 500);
+    assert.equal((await send("exists")).status, 500);
   });
 });

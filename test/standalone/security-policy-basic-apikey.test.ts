@@ -3,24 +3,20 @@
  * and policy per case:
  * - basic auth: no credentials and wrong credentials get 401 with Envoy's messages, the right ones 200 with the
  *   user name forwarded in `x-user`; the users Secret rewritten → new user 200, old 401, same Envoy process;
- * - an htpasswd with a bcrypt line (what `htpasswd -B` writes; Envoy 1.36 takes `{SHA}` only) → 500 and
- *   Accepted=False naming the line's format; a missing Secret → 500, and once the Secret appears → 401/200;
+ * - an htpasswd with a bcrypt line (`htpasswd -B`) or an Apache MD5 one (`htpasswd -m`) (Envoy 1.36 takes `{SHA}`
+ *   only) → 500 and Accepted=False with Envoy Gateway's message; a missing Secret → 500, and once the Secret
+ *   appears → 401/200;
  * - API key: from a header, a query parameter or a cookie (extractFrom order), keys from two Secrets → 200 with
  *   `x-client-id` upstream, wrong or missing key 401; with sanitize the backend does not see the key, without it
  *   does.
- * The `{SHA}` lines are made here with node:crypto (what `htpasswd -s` writes: base64 of the SHA-1), so the test
- * needs no htpasswd tool (Debian apache2-utils).
+ * Every users file is made by the real `htpasswd` (Debian apache2-utils, `bash scripts/install-htpasswd.sh`), as
+ * Envoy Gateway's basic auth task makes it: `htpasswd -cbs` for the SHA-1 users.
  */
 import * as assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import type { PolicyGateway } from "../support/backend-traffic";
+import { htpasswdFile, type HtpasswdUser } from "../support/htpasswd";
 import { eventually, httpGet, type HttpResult } from "../support/http";
 import { startSecurityGateway } from "../support/security";
-
-/** An htpasswd `{SHA}` line, as `htpasswd -bs` writes it. */
-function shaLine(user: string, password: string): string {
-  return `${user}:{SHA}${createHash("sha1").update(password).digest("base64")}`;
-}
 
 /** A Secret `default/<name>` with plain-text values. */
 function secretYaml(name: string, values: Record<string, string>): string {
@@ -31,8 +27,11 @@ stringData: ${JSON.stringify(values)}
 `;
 }
 
-const USERS = (lines: string[]): string => secretYaml("htpasswd", { ".htpasswd": lines.join("\n") + "\n" });
-const BCRYPT = "bob:$2y$05$0123456789abcdefghijkuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY";
+/** A users Secret `default/<name>` whose `.htpasswd` is made by `htpasswd`. */
+const users = (name: string, list: readonly HtpasswdUser[]): string =>
+  secretYaml(name, { ".htpasswd": htpasswdFile(list) });
+const FOO = { user: "foo", password: "bar" };
+const USERS = users("htpasswd", [FOO]);
 const KEYS = `  apiKeyAuth:
     credentialRefs: [{ name: clients-a }, { name: clients-b }]
     extractFrom: [{ headers: [x-api-key] }, { params: [api_key] }, { cookies: [apikey] }]
@@ -41,14 +40,16 @@ const KEYS = `  apiKeyAuth:
 const CASES = {
   basic: `  basicAuth: { users: { name: htpasswd }, forwardUsernameHeader: x-user }`,
   bcrypt: `  basicAuth: { users: { name: bcrypt-users } }`,
+  md5: `  basicAuth: { users: { name: md5-users } }`,
   late: `  basicAuth: { users: { name: late-users } }`,
   keys: `${KEYS}\n    sanitize: true`,
   "keys-plain": KEYS,
 };
 
 const SECRETS = [
-  USERS([shaLine("foo", "bar")]),
-  secretYaml("bcrypt-users", { ".htpasswd": `${shaLine("foo", "bar")}\n${BCRYPT}\n` }),
+  USERS,
+  users("bcrypt-users", [FOO, { user: "bob", password: "hunter2", hash: "-B" }]),
+  users("md5-users", [FOO, { user: "bob", password: "hunter2", hash: "-m" }]),
   secretYaml("clients-a", { alice: "key-alice" }),
   secretYaml("clients-b", { bob: "key-bob" }),
 ].join("---\n");
@@ -102,28 +103,30 @@ describe("SecurityPolicy basicAuth and apiKeyAuth (real Envoy)", function () {
     const pid = envoyPid();
     assert.ok(pid, "Envoy runs");
     const t = (g as PolicyGateway).t;
-    await t.write("secrets.yaml", SECRETS.replace(USERS([shaLine("foo", "bar")]), USERS([shaLine("new", "baz")])));
+    await t.write("secrets.yaml", SECRETS.replace(USERS, users("htpasswd", [{ user: "new", password: "baz" }])));
     await eventually(async () => (await send("basic", basic("new", "baz"))).status === 200, 20_000, "the new user");
     assert.equal((await send("basic", basic("foo", "bar"))).status, 401);
     assert.equal(envoyPid(), pid, "same Envoy process");
   });
 
-  it("basic auth: a bcrypt line → 500 and Accepted=False naming the format", async () => {
-    const r = await send("bcrypt", basic("foo", "bar"));
-    assert.equal(r.status, 500);
-    const c = accepted("bcrypt");
-    assert.equal(c?.status, "False");
-    assert.match(
-      c?.message ?? "",
-      /BasicAuth: unsupported htpasswd format: please use \{SHA\}; line 2 \(user "bob"\) is bcrypt/,
-    );
-  });
+  for (const [name, tool] of [
+    ["bcrypt", "htpasswd -B"],
+    ["md5", "htpasswd -m"],
+  ]) {
+    it(`basic auth: a line made by \`${tool}\` → 500 and Accepted=False with Envoy Gateway's message`, async () => {
+      const r = await send(name, basic("foo", "bar"));
+      assert.equal(r.status, 500);
+      const c = accepted(name);
+      assert.equal(c?.status, "False");
+      assert.equal(c?.message, "BasicAuth: unsupported htpasswd format: please use {SHA}.");
+    });
+  }
 
   it("basic auth: a missing Secret → 500; once it exists → 200 with the right credentials, 401 without", async () => {
     const before = await send("late", basic("foo", "bar"));
     assert.equal(before.status, 500);
-    assert.match(accepted("late")?.message ?? "", /BasicAuth: secret default\/late-users does not exist/);
-    await (g as PolicyGateway).t.write("late.yaml", secretYaml("late-users", { ".htpasswd": shaLine("foo", "bar") }));
+    assert.equal(accepted("late")?.message, "BasicAuth: secret default/late-users does not exist.");
+    await (g as PolicyGateway).t.write("late.yaml", users("late-users", [FOO]));
     await eventually(async () => (await send("late", basic("foo", "bar"))).status === 200, 20_000, "the Secret");
     assert.equal((await send("late")).status, 401);
     assert.equal(accepted("late")?.status, "True");

@@ -8,7 +8,8 @@
  *   missing Origin is refused 403 `Invalid origin`; a GET passes whatever its Origin; with shadowFraction 100 %
  *   a foreign POST passes (checked, counted, not enforced);
  * - fail closed: a policy with a value that cannot be used (an origin that is not one), and one with a field egts
- *   does not translate yet (jwt), are Accepted=False saying why and their routes answer 500.
+ *   cannot honour (oidc forwardIDToken: Envoy 1.36 has none), are Accepted=False saying why and their routes
+ *   answer 500.
  */
 import * as assert from "node:assert/strict";
 import type { PolicyGateway } from "../support/backend-traffic";
@@ -26,7 +27,7 @@ const CASES = {
   csrf: `  csrf:\n    additionalOrigins: ["https://*.trusted.test"]`,
   "csrf-shadow": `  csrf:\n    shadowFraction: { numerator: 100 }`,
   broken: `  cors: { allowOrigins: ["example.org"] }`,
-  untranslated: `  jwt: { providers: [{ name: p, remoteJWKS: { uri: "https://127.0.0.1:1/jwks" } }] }`,
+  untranslated: `  oidc:\n    provider: { issuer: "https://127.0.0.1:1" }\n    clientID: c\n    clientSecret: { name: s }\n    forwardIDToken: { header: x-id-token }`,
 };
 
 interface Condition {
@@ -65,7 +66,7 @@ describe("SecurityPolicy cors and csrf (real Envoy)", function () {
     });
     assert.equal(r.status, 200, r.body);
     assert.equal(r.headers["access-control-allow-origin"], "https://app.example.org");
-    assert.equal(r.headers["access-control-allow-methods"], "GET,POST");
+    assert.equal(r.headers["access-control-allow-methods"], "GET, POST");
     assert.equal(r.headers["access-control-allow-headers"], "x-custom");
     assert.equal(r.headers["access-control-max-age"], "600");
     assert.equal(forwarded(r), false, "a preflight is not forwarded");
@@ -120,9 +121,12 @@ describe("SecurityPolicy cors and csrf (real Envoy)", function () {
     }
     const broken = accepted("broken");
     assert.equal(broken?.status, "False");
-    assert.match(broken?.message ?? "", /CORS: allowOrigins\[0\] "example.org" is not an origin/);
+    assert.equal(
+      broken?.message,
+      'spec.cors.allowOrigins[0] "example.org" is not an origin (scheme://host[:port], * allowed).',
+    );
     const untranslated = accepted("untranslated");
     assert.equal(untranslated?.status, "False");
-    assert.match(untranslated?.message ?? "", /spec\.jwt: not implemented by egts yet/);
+    assert.match(untranslated?.message ?? "", /forwardIDToken: not supported by Envoy 1\.36/);
   });
 });

@@ -38,6 +38,7 @@ export async function startPolicyGateway(
   cases: Readonly<Record<string, string>>,
   extraFiles: Readonly<Record<string, string>> = {},
   policyYaml: (name: string, specYaml: string) => string = btpYaml,
+  gatewayOpts: Parameters<typeof startTestGateway>[1] = {},
 ): Promise<PolicyGateway> {
   const backend = await startEchoBackend({ name: "echo" });
   const port = await freePort();
@@ -45,11 +46,14 @@ export async function startPolicyGateway(
   const docs = [backendYaml("echo", backend.port), routeYaml("probe", host("probe"), "echo")];
   for (const [name, spec] of Object.entries(cases))
     docs.push(routeYaml(name, host(name), "echo"), policyYaml(name, spec));
-  const t = await startTestGateway({
-    "gateway.yaml": gatewayYaml(port),
-    "cases.yaml": docs.join("---\n"),
-    ...extraFiles,
-  });
+  const t = await startTestGateway(
+    {
+      "gateway.yaml": gatewayYaml(port),
+      "cases.yaml": docs.join("---\n"),
+      ...extraFiles,
+    },
+    gatewayOpts,
+  );
   try {
     await eventually(async () => (await httpGet(port, host("probe"))).status === 200, 20_000, "the probe route");
   } catch (err) {

@@ -16,12 +16,12 @@ export interface HttpResult {
 /** A shared keep-alive agent, like a real client. */
 export const keepAlive = new Agent({ keepAlive: true, maxSockets: 8 });
 
-/** Sends one request (to `opts.address`, default 127.0.0.1); never throws (socket errors come back as status 0). */
+/** Sends one request (to `opts.address`, default 127.0.0.1; with `opts.body` if given); never throws (socket errors come back as status 0). */
 export function httpGet(
   port: number,
   host: string,
   path = "/",
-  opts: { method?: string; headers?: Record<string, string>; agent?: Agent; address?: string } = {},
+  opts: { method?: string; headers?: Record<string, string>; agent?: Agent; address?: string; body?: string } = {},
 ): Promise<HttpResult> {
   return new Promise((resolve) => {
     const req = request(
@@ -45,7 +45,7 @@ export function httpGet(
     );
     req.on("timeout", () => req.destroy(new Error("timeout")));
     req.on("error", (err) => resolve({ status: 0, headers: {}, body: "", error: err.message }));
-    req.end();
+    req.end(opts.body);
   });
 }
 

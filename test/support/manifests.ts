@@ -41,13 +41,16 @@ export function gatewayYaml(port: number): string {
   return gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`);
 }
 
-/** An HTTPRoute `default/<name>` on Gateway `eg` for `host`; `rulesYaml` holds the rules, indented by four spaces. */
-export function httpRouteYaml(name: string, host: string, rulesYaml: string): string {
+/**
+ * An HTTPRoute `default/<name>` on Gateway `gateway` (`eg` unless given) for `host`; `rulesYaml` holds the rules,
+ * indented by four spaces.
+ */
+export function httpRouteYaml(name: string, host: string, rulesYaml: string, gateway = "eg"): string {
   return `apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: ${name}, namespace: default }
 spec:
-  parentRefs: [{ name: eg }]
+  parentRefs: [{ name: ${gateway} }]
   hostnames: [${host}]
   rules:
 ${rulesYaml.replace(/\n?$/, "\n")}`;

@@ -1,4 +1,5 @@
 /** Starts a real standalone gateway (our control plane + real Envoy) on a temporary config folder. */
+import type { ExtensionApiGates } from "../../operator/src/translate/extension-gates";
 import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -48,6 +49,8 @@ export async function startTestGateway(
     envoyStdout?: string[];
     /** Runs the global rate limit service on this host (StandaloneOptions.rateLimit). */
     rateLimit?: StandaloneRateLimit;
+    /** The EnvoyGateway configuration's `extensionApis` switches (e.g. enableLua). */
+    extensionApis?: ExtensionApiGates;
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -75,6 +78,7 @@ export async function startTestGateway(
     backends: opts.backends ?? TEST_BACKENDS,
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
+    ...(opts.extensionApis ? { extensionApis: opts.extensionApis } : {}),
   });
   await gw.start();
   return {

@@ -15,18 +15,22 @@ export interface HttpsResult {
 
 /**
  * GET / over HTTPS to `address` (default 127.0.0.1):`port` with SNI and Host `servername`, trusting `ca`,
- * presenting `client` if given.
+ * presenting `client` if given, sending `headers` besides Host if given.
  */
 export function httpsGet(
   port: number,
   servername: string,
   ca: string,
-  opts: { readonly client?: KeyPair; readonly address?: string } = {},
+  opts: {
+    readonly client?: KeyPair;
+    readonly address?: string;
+    readonly headers?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
     const client = opts.client ? { cert: opts.client.cert, key: opts.client.key } : {};
     const options = { host: opts.address ?? "127.0.0.1", port, servername, path: "/", ca, agent: false };
-    const req = request({ ...options, headers: { host: servername }, ...client }, (res) => {
+    const req = request({ ...options, headers: { host: servername, ...opts.headers }, ...client }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate();
       let body = "";
       res.on("data", (c: Buffer) => (body += c.toString()));

@@ -8,16 +8,21 @@
  * the Accepted=False message names: flip an entry (accepted: true, no field) when its field lands.
  */
 import * as assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { isRead } from "../../operator/src/resources/read-kinds";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { inClusterRateLimit } from "../../operator/src/config/envoy-gateway-ratelimit";
+import {
+  acceptedPerAncestor,
+  docExamples,
+  docKeyOf,
+  parseDocYaml,
+  quickstartRouteYaml,
+  readDocExample,
+} from "../support/eg-docs";
 import { testdataDir } from "../support/golden";
-import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
+import { gatewayWithListenersYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
 
 /** What egts says about every BackendTrafficPolicy of one example file. */
 interface Expectation {
@@ -89,45 +94,15 @@ const OPTIONS: TranslateOptions = {
 
 const DIR = testdataDir("eg-docs", "backend-traffic-policy");
 
-/** A Service `default/<name>` on `port` with one ready endpoint at 127.0.0.1. */
-function serviceYaml(name: string, port: number): string {
-  return `apiVersion: v1
-kind: Service
-metadata: { name: ${name}, namespace: default }
-spec:
-  ports: [{ name: http, port: ${port}, targetPort: ${port} }]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: ${name}-1
-  namespace: default
-  labels: { kubernetes.io/service-name: ${name} }
-addressType: IPv4
-ports: [{ name: http, port: ${port} }]
-endpoints: [{ addresses: [127.0.0.1] }]
-`;
-}
-
-/** An HTTPRoute `default/<name>` for `host` and path prefix `path` to Service `backend` port 3000. */
-function toBackendYaml(name: string, host: string, path = "/"): string {
-  return httpRouteYaml(
-    name,
-    host,
-    `    - matches: [{ path: { type: PathPrefix, value: ${path} } }]
-      backendRefs: [{ name: backend, port: 3000 }]`,
-  );
-}
-
 /** The quickstart objects plus the routes and backends the examples target from elsewhere on their pages. */
 function environment(): string {
   return `${gatewayWithListenersYaml("    - { name: http, protocol: HTTP, port: 80 }")}---
-${serviceYaml("backend", 3000)}---
-${toBackendYaml("backend", "www.example.com")}---
-${toBackendYaml("http-ratelimit", "ratelimit.example")}---
-${toBackendYaml("backend-utilization", "www.example.com", "/backend-utilization")}---
-${toBackendYaml("zone-aware-routing", "www.example.com", "/zone-aware-routing")}---
-${serviceYaml("httpbin", 80)}---
+${serviceYaml("backend", 3000, [{ port: 3000 }])}---
+${quickstartRouteYaml("backend", "www.example.com")}---
+${quickstartRouteYaml("http-ratelimit", "ratelimit.example")}---
+${quickstartRouteYaml("backend-utilization", "www.example.com", "/backend-utilization")}---
+${quickstartRouteYaml("zone-aware-routing", "www.example.com", "/zone-aware-routing")}---
+${serviceYaml("httpbin", 80, [{ port: 80 }])}---
 ${httpRouteYaml(
   "ha-example",
   "www.example.com",
@@ -164,38 +139,17 @@ spec:
   hostnames: [grpc-example.com]
   rules: [{ backendRefs: [{ name: yages, port: 9000 }] }]
 ---
-${serviceYaml("yages", 9000)}`;
-}
-
-function parse(file: string, text: string): KubeObject[] {
-  const { objects, errors } = parseManifests(file, text);
-  assert.deepEqual(errors.map(formatInputError), [], `${file} must parse`);
-  return objects;
-}
-
-/** Identity of an object for replacing the environment's copy with the example's own. */
-function keyOf(o: KubeObject): string {
-  return `${o.kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
+${serviceYaml("yages", 9000, [{ port: 9000 }])}`;
 }
 
 const isBtp = (o: KubeObject): boolean => o.kind === "BackendTrafficPolicy";
 
-interface Condition {
-  readonly type: string;
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-}
-
 describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs) through translate", () => {
-  const files = readdirSync(DIR)
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => f.replace(/\.yaml$/, ""))
-    .sort();
+  const files = docExamples(DIR);
   let env: KubeObject[];
 
   before(() => {
-    env = parse("environment", environment());
+    env = parseDocYaml("environment", environment());
   });
 
   it("every example is listed in the expectation table, and every entry has its file", () => {
@@ -207,26 +161,20 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
     const label = want?.accepted ? "Accepted" : `Accepted=False naming ${want?.field}`;
     it(`${name}: ${label}`, () => {
       assert.ok(want, `${name}.yaml is not in EXPECTED`);
-      const file = join(DIR, `${name}.yaml`);
-      const example = parse(file, readFileSync(file, "utf8"));
+      const example = readDocExample(DIR, name);
       const policies = example.filter(isBtp);
       assert.ok(policies.length > 0, `${name}.yaml holds a BackendTrafficPolicy`);
       // The example's own routes and objects replace the environment's copies of the same name; one in an
       // apiVersion no longer served (the fault injection task's GRPCRoute v1alpha2) would be refused by the API
       // server, so the environment's copy (the GRPC routing task's `yages`) stays.
-      const own = new Set(example.filter(isRead).map(keyOf));
-      const base = [...env.filter((o) => !own.has(keyOf(o))), ...example.filter((o) => !isBtp(o))];
+      const own = new Set(example.filter(isRead).map(docKeyOf));
+      const base = [...env.filter((o) => !own.has(docKeyOf(o))), ...example.filter((o) => !isBtp(o))];
       const result = translate(snapshotFromObjects([...base, ...policies]), OPTIONS);
       for (const p of policies) {
-        const status = result.statuses.find((s) => s.kind === "BackendTrafficPolicy" && s.name === p.metadata.name)
-          ?.status as { ancestors?: { conditions: Condition[] }[] } | undefined;
-        const ancestors = status?.ancestors ?? [];
-        assert.ok(ancestors.length > 0, `BackendTrafficPolicy ${p.metadata.name} has an ancestor status`);
-        for (const a of ancestors) {
-          const accepted = a.conditions.find((c) => c.type === "Accepted");
-          assert.equal(accepted?.status, want.accepted ? "True" : "False", accepted?.message);
-          if (want.accepted) assert.equal(accepted?.message, "Policy has been accepted.");
-          else assert.ok(accepted?.message.includes(want.field ?? "?"), `${accepted?.message} names ${want.field}`);
+        for (const accepted of acceptedPerAncestor(result, "BackendTrafficPolicy", p.metadata.name)) {
+          assert.equal(accepted.status, want.accepted ? "True" : "False", accepted.message);
+          if (want.accepted) assert.equal(accepted.message, "Policy has been accepted.");
+          else assert.ok(accepted.message.includes(want.field ?? "?"), `${accepted.message} names ${want.field}`);
         }
       }
       // An accepted policy changes what Envoy gets (the xDS IR differs from the one without the policies).

@@ -1,6 +1,6 @@
 /**
  * SecurityPolicy pieces below the goldens: htpasswd lines (Envoy 1.36 takes `{SHA}` only; every other format is
- * refused naming the line and the format, never passed on) and the hand-encoded ApiKeyAuthPerRoute `forwarding`
+ * refused with Envoy Gateway's message, never passed on) and the hand-encoded ApiKeyAuthPerRoute `forwarding`
  * field (field 4, absent from the pinned protos) surviving an encode/decode round trip.
  */
 import * as assert from "node:assert/strict";
@@ -17,25 +17,20 @@ describe("SecurityPolicy htpasswd lines", () => {
     assert.equal(htpasswdProblem(`${sha("foo", "bar")}\n\n  ${sha("baz", "qux")}  \n`), undefined);
   });
 
-  const refused: [string, string, RegExp][] = [
-    [
-      "bcrypt",
-      "bob:$2y$05$0123456789abcdefghijkuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY",
-      /please use \{SHA\}; line 2 \(user "bob"\) is bcrypt/,
-    ],
-    ["Apache MD5", "bob:$apr1$abcdefgh$0123456789abcdefghijkl", /line 2 \(user "bob"\) is Apache MD5/],
-    ["SHA-crypt", "bob:$6$salt$hash", /is SHA-crypt/],
-    ["crypt", "bob:abJnggxhB/yWI", /is crypt \(or plain text\)/],
-    ["plain text", "bob:secret", /is plain text or an unknown hash/],
-    ["no colon", "bob", /each line must be in the format 'username:password'; line 2 is not/],
-    ["bad base64", "bob:{SHA}not base64!", /\{SHA\} must be base64-encoded SHA1; line 2/],
-    ["short digest", "bob:{SHA}YWJj", /\{SHA\} must be SHA1 \(20 bytes\); line 2/],
+  const UNSUPPORTED = "unsupported htpasswd format: please use {SHA}";
+  const refused: [string, string, string][] = [
+    ["bcrypt", "bob:$2y$05$0123456789abcdefghijkuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY", UNSUPPORTED],
+    ["Apache MD5", "bob:$apr1$abcdefgh$0123456789abcdefghijkl", UNSUPPORTED],
+    ["SHA-crypt", "bob:$6$salt$hash", UNSUPPORTED],
+    ["crypt", "bob:abJnggxhB/yWI", UNSUPPORTED],
+    ["plain text", "bob:secret", UNSUPPORTED],
+    ["no colon", "bob", "invalid htpasswd format: each line must be in the format 'username:password'"],
+    ["bad base64", "bob:{SHA}not base64!", "invalid htpasswd format: {SHA} must be base64-encoded SHA1"],
+    ["short digest", "bob:{SHA}YWJj", "invalid htpasswd format: {SHA} must be SHA1 (20 bytes)"],
   ];
   for (const [what, line, message] of refused) {
-    it(`refuses ${what}, naming the line`, () => {
-      const problem = htpasswdProblem(`${sha("foo", "bar")}\n${line}\n`);
-      assert.match(problem ?? "", message);
-      assert.doesNotMatch(problem ?? "", /\$2y\$05|secret/, "the password field is never echoed");
+    it(`refuses ${what} with Envoy Gateway's message`, () => {
+      assert.equal(htpasswdProblem(`${sha("foo", "bar")}\n${line}\n`), message);
     });
   }
 });

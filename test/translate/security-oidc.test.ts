@@ -83,7 +83,7 @@ describe("SecurityPolicy oidc: HMAC secret, SDS secrets, rules", () => {
 
   it("fails closed without an HMAC secret, naming the controller namespace", () => {
     const { message, node } = run(objects(client), { controllerNamespace: "eg-system" });
-    assert.equal(message, "OIDC: HMAC secret eg-system/envoy-oidc-hmac not found");
+    assert.equal(message, "OIDC: HMAC secret eg-system/envoy-oidc-hmac not found.");
     const route = node.http[0].virtualHosts[0].routes[0];
     assert.deepEqual(route.action, { kind: "direct", status: 500 });
   });

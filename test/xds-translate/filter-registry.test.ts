@@ -63,7 +63,7 @@ describe("HTTP filter registry", () => {
   it("lists every filter once, in Envoy Gateway's order, the router last", () => {
     assert.deepEqual(names(HTTP_FILTERS), EG_ORDER);
     const ranks = HTTP_FILTERS.map((d) => d.rank);
-    // lua's registered rank is its route-level base (63); its listener-level slots rank 13 + index.
+    // Indexed filters register the rank of their first instance (lua 13, ext_proc 100, wasm 200, …).
     assert.deepEqual(
       [...ranks].sort((a, b) => a - b),
       ranks,
@@ -77,12 +77,12 @@ describe("HTTP filter registry", () => {
     assert.deepEqual(names(sortHttpFilters(HTTP_FILTERS, shuffled)), EG_ORDER.map(instance));
   });
 
-  it("ranks instances: indexed filters by their index, listener Lua before route Lua, unknown filters at 50", () => {
+  it("ranks instances: indexed filters by their index (Lua 13 + index), unknown filters at 50", () => {
     const filters = [
       `${P}ext_proc/envoyextensionpolicy/default/b/1`,
       `${P}ext_proc/envoyextensionpolicy/default/a/0`,
-      `${P}lua/default/eg/http/1`,
-      `${P}lua/listener/default/eg/0`,
+      `${P}lua/envoyextensionpolicy/default/l/40`,
+      `${P}lua/envoyextensionpolicy/default/l/0`,
       "example.unknown_filter",
       `${P}compressor.gzip`,
       `${P}compressor.brotli`,
@@ -90,9 +90,9 @@ describe("HTTP filter registry", () => {
       `${P}wasm/envoyextensionpolicy/default/w/0`,
     ].map((name) => ({ name }));
     assert.deepEqual(names(sortHttpFilters(HTTP_FILTERS, filters)), [
-      `${P}lua/listener/default/eg/0`, // 13
+      `${P}lua/envoyextensionpolicy/default/l/0`, // 13
       "example.unknown_filter", // 50
-      `${P}lua/default/eg/http/1`, // 64
+      `${P}lua/envoyextensionpolicy/default/l/40`, // 53
       `${P}ext_proc/envoyextensionpolicy/default/a/0`, // 100
       `${P}ext_proc/envoyextensionpolicy/default/b/1`, // 101
       `${P}wasm/envoyextensionpolicy/default/w/0`, // 200

@@ -47,6 +47,7 @@ describe("xDS translate golden files (testdata/xds)", () => {
       return {
         ...GOLDEN_OIDC_OPTIONS,
         backends: config.backends,
+        ...(config.extensionApis ? { extensionApis: config.extensionApis } : {}),
         ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
       };
     };

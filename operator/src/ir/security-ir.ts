@@ -110,6 +110,11 @@ export interface JwtProviderIr {
 
 /** JWT authentication (filter envoy.filters.http.jwt_authn). */
 export interface JwtIr {
+  /**
+   * Name of the route's requirement: the providers' policy names (and `missing` / `missing-or-failed`) joined by
+   * `-or-`, then a hash of the requirement, so identical requirements share one `requirement_map` entry.
+   */
+  readonly requirement: string;
   /** Providers; a token valid for any of them passes. */
   readonly providers: readonly JwtProviderIr[];
   /** What is let through without a valid token: missing tokens (optional), or missing and failed (failOpen). */
@@ -201,8 +206,6 @@ export interface ExtAuthIr {
   readonly failOpen: boolean;
   /** Clear the route cache after the check. */
   readonly recomputeRoute: boolean;
-  /** Send the route's metadata (namespace envoy-gateway). */
-  readonly includeRouteMetadata: boolean;
   /** Request headers sent to the service (exact, case-insensitive); empty: Envoy's default. */
   readonly allowedHeaders: readonly string[];
   /** Buffer and send the request body up to this many bytes; absent: no body. */
@@ -243,8 +246,8 @@ export interface AuthorizationRuleIr {
   };
   /** Request header conditions (exact values); absent: none. */
   readonly headers?: readonly { readonly name: string; readonly values: readonly string[] }[];
-  /** A CEL expression, parsed (cel.expr.ParsedExpr bytes); absent: none. */
-  readonly celParsed?: Uint8Array;
+  /** A CEL expression on the request's attributes, as written (valid CEL syntax); absent: none. */
+  readonly cel?: string;
 }
 
 /** Authorization (HTTP: filter envoy.filters.http.rbac; TCP: network RBAC): the first matching rule decides. */

@@ -1,4 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
+import { parse } from "@bufbuild/cel";
 import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
 
@@ -94,7 +95,35 @@ function securityProblems(r: RouteIr): string[] {
   if (maxAge !== undefined && !intIn(maxAge, 0, Number.MAX_SAFE_INTEGER))
     problems.push(`${at}: CORS maxAge ${maxAge} out of range`);
   problems.push(...percentProblems(at, [s.csrf?.enforced, s.csrf?.shadow]));
-  return [...problems, ...authProblems(at, s)];
+  return [...problems, ...authProblems(at, s), ...celProblems(at, s), ...jwtProblems(at, s)];
+}
+
+/** Authorization CEL expressions that parse (the xDS translation sends them parsed). */
+function celProblems(at: string, s: RouteSecurityIr): string[] {
+  return (s.authorization?.rules ?? []).flatMap((r) => {
+    if (r.cel === undefined) return [];
+    try {
+      parse(r.cel);
+      return [];
+    } catch {
+      return [`${at}: authorization rule ${r.name}: invalid CEL expression`];
+    }
+  });
+}
+
+/** JWT providers and requirement Envoy accepts (names of 1-256 characters, a cluster and a timeout when remote). */
+function jwtProblems(at: string, s: RouteSecurityIr): string[] {
+  const jwt = s.jwt;
+  if (!jwt) return [];
+  const bad = (name: string): boolean => name === "" || name.length > 256;
+  const problems: string[] = [];
+  if (jwt.providers.length === 0 || bad(jwt.requirement)) problems.push(`${at}: JWT needs providers and a requirement`);
+  for (const p of jwt.providers) {
+    if (bad(p.name) || p.metadataKey === "") problems.push(`${at}: JWT provider name ${JSON.stringify(p.name)}`);
+    if ("remote" in p.jwks && (p.jwks.remote.cluster === "" || !intIn(p.jwks.remote.timeoutMs, 1, UINT32_MAX)))
+      problems.push(`${at}: JWT provider ${p.name} needs a JWKS cluster and a timeout > 0`);
+  }
+  return problems;
 }
 
 /** Basic auth users and API keys Envoy accepts (non-empty, no CR; keys and client IDs non-empty). */

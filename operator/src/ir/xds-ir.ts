@@ -2,6 +2,7 @@
  * The xDS IR: what one Gateway's Envoy must do, as plain readonly data, independent of Envoy's protos.
  * The translator produces it; the xDS translator turns it into Envoy resources.
  */
+import type { RouteExtensionsIr } from "./extension-ir";
 import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
 import type { AuthorizationIr, RouteSecurityIr } from "./security-ir";
@@ -384,6 +385,8 @@ export interface RouteIr {
   readonly upgrades?: readonly UpgradeIr[];
   /** What the route's SecurityPolicy asks (authentication, CORS, CSRF, authorization); absent when none applies. */
   readonly security?: RouteSecurityIr;
+  /** The extensions the route's EnvoyExtensionPolicy runs (Lua, …); absent when none applies. */
+  readonly extensions?: RouteExtensionsIr;
 }
 
 /** One protocol upgrade a route allows. */

@@ -8,7 +8,7 @@ import type { GatewayState, ListenerState } from "../gateway";
 import { hostnameMatches, listenerRank } from "../hostnames";
 import type { AttachmentSet } from "./engine";
 import type { TargetIndex } from "./target-index";
-import type { Attachment } from "./types";
+import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
 
 /** Route kinds whose rules take HTTP settings, by the prefix of their IR names. */
 const HTTP_ROUTE_KINDS: Readonly<Record<string, string>> = { httproute: "HTTPRoute", grpcroute: "GRPCRoute" };
@@ -193,4 +193,18 @@ export function ownerListener(
   const covering = attached.filter((l) => hostnameMatches(l.listener.hostname, host));
   const pool = covering.length > 0 ? covering : attached;
   return [...pool].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname))[0];
+}
+
+/**
+ * Envoy Gateway's Conflicted message of the kinds that name the section's owner (SecurityPolicy,
+ * EnvoyExtensionPolicy): `Unable to target RouteRule <route>/<rule>, another <kind> has already attached to it`.
+ */
+export function routeSectionConflict(rules: PolicyKindRules, t: ResolvedTarget): string {
+  const what =
+    t.sectionName === undefined
+      ? `${t.kind} ${t.name}`
+      : t.scope === "RouteRule"
+        ? `RouteRule ${t.name}/${t.sectionName}`
+        : `Listener ${t.name}/${t.sectionName}`;
+  return `Unable to target ${what}, another ${rules.kind} has already attached to it`;
 }

@@ -20,6 +20,7 @@ import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
 import { reportUntranslatedPolicies } from "./unimplemented";
+import { applyExtensions, attachExtensionPolicies } from "./extension";
 
 /** What the policy stage needs. */
 export interface PolicyInputs {
@@ -77,11 +78,16 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     ...(inputs.oidc ? { oidc: inputs.oidc } : {}),
     nodeOf,
   });
+  const extensions = attachExtensionPolicies(policies.envoyExtensionPolicies ?? [], index, book, built, {
+    refs,
+    gates: inputs.gates,
+    nodeOf,
+  });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
     // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
-    finalize: (xds) => applySecurity(applyBackendTraffic(xds, traffic), security),
+    finalize: (xds) => applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
   };
 }

@@ -28,16 +28,36 @@ export function jsonMerge(base: Json, patch: Json): Json {
 }
 
 /**
- * Kubernetes strategic merge, for types whose lists declare no patch strategy (Envoy Gateway's policy specs
- * declare none): objects merge key by key, `null` deletes a key, lists are replaced (the default `replace`
- * strategy). A kind whose lists gain merge keys extends this, not jsonMerge.
+ * The lists of Envoy Gateway's policy specs that declare a patch merge key, by spec path (its `patchMergeKey`
+ * tags): under StrategicMerge their items merge by that key instead of the list being replaced.
  */
-export function strategicMerge(base: Json, patch: Json): Json {
+const MERGE_KEYS: Readonly<Record<string, string>> = { "extAuth.contextExtensions": "name" };
+
+/**
+ * Kubernetes strategic merge of a policy spec: objects merge key by key, `null` deletes a key, lists are replaced
+ * (the default `replace` strategy) except those with a merge key (MERGE_KEYS), whose items merge by that key
+ * (base order kept, new items appended).
+ */
+export function strategicMerge(base: Json, patch: Json, path = ""): Json {
+  const mergeKey = MERGE_KEYS[path];
+  if (mergeKey !== undefined && Array.isArray(base) && Array.isArray(patch)) return mergeByKey(base, patch, mergeKey);
   if (!isObject(patch)) return patch;
   const out: Record<string, Json> = isObject(base) ? { ...base } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = strategicMerge(out[k], v);
+    else out[k] = strategicMerge(out[k], v, path === "" ? k : `${path}.${k}`);
+  }
+  return out;
+}
+
+/** Items of `patch` merged onto the items of `base` with the same `key` value; the others appended. */
+function mergeByKey(base: readonly Json[], patch: readonly Json[], key: string): Json[] {
+  const out = [...base];
+  for (const item of patch) {
+    const id = isObject(item) ? item[key] : undefined;
+    const at = id === undefined ? -1 : out.findIndex((b) => isObject(b) && b[key] === id);
+    if (at < 0) out.push(item);
+    else out[at] = strategicMerge(out[at], item, "[]");
   }
   return out;
 }

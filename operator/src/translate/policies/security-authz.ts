@@ -1,15 +1,22 @@
 /**
- * SecurityPolicy `authorization` → the route's {@link AuthorizationIr}, as Envoy Gateway builds it (HTTP routes).
+ * SecurityPolicy `authorization` → the route's {@link AuthorizationIr}, as Envoy Gateway builds it (HTTP routes;
+ * TCP chains take the same IR when it holds client CIDRs only, see {@link tcpAuthorizationProblem}).
  *
  * The default action is Deny when unset; rules keep their order (the first match decides) and their names, or
  * get Envoy Gateway's generated one (`securitypolicy/<ns>/<name>/authorization/rule/<index>`, the owning policy's).
  * Client CIDRs are canonicalised (host bits cleared) and a bad one fails the policy with Envoy Gateway's message
- * (`unable to translate authorization rule: invalid CIDR address: …`); so does a path regex RE2 cannot compile.
- * `principal.jwt`, `principal.clientIPGeoLocations` and `cel` are not translated yet: the rule's field is
- * refused (the policy fails closed).
+ * (`unable to translate authorization rule: invalid CIDR address: …`); so does a path regex RE2 cannot compile,
+ * and a CEL expression that does not parse (`invalid CEL expression: <expr>`); egts also refuses CEL comprehension
+ * macros, which Envoy 1.36 cannot evaluate. JWT principals read the claims the
+ * JWT filter stores under the provider's name; a provider that is not one of `spec.jwt.providers` fails the
+ * policy (Envoy Gateway would accept it and the rule would never match, which would let a Deny rule open the
+ * route). Envoy Gateway's CEL rules on the rules' shape are checked here too (no API server in standalone mode).
+ * `principal.clientIPGeoLocations` needs a GeoIP provider on the EnvoyProxy, which egts does not translate: the
+ * rule is refused naming the field and the prerequisite (fail closed).
  */
+import { parse } from "@bufbuild/cel";
 import type { AuthorizationIr, AuthorizationRuleIr } from "../../ir/security-ir";
-import type { Authorization, AuthorizationRule } from "../../resources/security-policy";
+import type { Authorization, AuthorizationRule, JWTPrincipal } from "../../resources/security-policy";
 import { canonicalCidr } from "../cidr-format";
 import { re2Problem } from "../regex";
 import { describe, headerNameProblem } from "../validate-values";
@@ -18,44 +25,101 @@ import { securityIrName, type SecurityContext } from "./security-context";
 /** Envoy Gateway's prefix of a rule it cannot translate. */
 const RULE_PROBLEM = "unable to translate authorization rule: ";
 
+/** Why egts refuses a geolocation rule: Envoy Gateway's prerequisite, which egts cannot meet yet. */
+export const GEO_PREREQUISITE =
+  "authorization clientIPGeoLocations requires EnvoyProxy.spec.geoIP.provider to be configured " +
+  "(egts does not translate EnvoyProxy geoIP yet; the traffic the policy applies to is refused)";
+
+/** The policy's JWT provider names (the metadata keys claims are read under); undefined when `spec.jwt` is unset. */
+export type JwtProviderNames = readonly string[] | undefined;
+
 /**
  * SecurityPolicy `authorization` → the route's authorization; undefined when unset or unusable (`problems` say
- * why; `refuse` gets the fields egts does not translate yet, by their paths, when there are some).
+ * why). `jwtProviders`: the names of the effective spec's JWT providers.
  */
 export function translateAuthorization(
   authz: Authorization | undefined,
+  jwtProviders: JwtProviderNames,
   ctx: SecurityContext,
   problems: string[],
-  refuse: (fields: readonly string[]) => void,
 ): AuthorizationIr | undefined {
   if (!authz) return undefined;
   const owner = ctx.ownerOf("authorization");
   const before = problems.length;
-  const refused: string[] = [];
   const rules: AuthorizationRuleIr[] = [];
   for (const [i, rule] of (authz.rules ?? []).entries()) {
-    for (const field of untranslatedFields(rule)) refused.push(`spec.authorization.rules[${i}].${field}`);
     const name =
       rule.name !== undefined && rule.name !== "" ? rule.name : `${securityIrName(owner)}/authorization/rule/${i}`;
-    const ir = ruleIr(rule, name, `rules[${i}]`, problems);
+    const ir = ruleIr(rule, name, `rules[${i}]`, jwtProviders, problems);
     if (ir) rules.push(ir);
   }
-  if (refused.length > 0) refuse(refused);
-  if (refused.length > 0 || problems.length > before) return undefined;
+  if (problems.length > before) return undefined;
   return { defaultAction: authz.defaultAction ?? "Deny", rules };
 }
 
-/** The fields of `rule` egts does not translate yet. */
-function untranslatedFields(rule: AuthorizationRule): string[] {
-  const out: string[] = [];
-  if (rule.principal?.jwt !== undefined) out.push("principal.jwt");
-  if (rule.principal?.clientIPGeoLocations !== undefined) out.push("principal.clientIPGeoLocations");
-  if (rule.cel !== undefined) out.push("cel");
-  return out;
+/**
+ * Why `authz` cannot act on a TCP connection: Envoy Gateway's message for the first rule with a condition only a
+ * request has (`rule <i>: CEL not supported for TCP`, `… JWT …`, `… headers …`; egts adds `… operation …`, as a
+ * connection has no method or path and the rule would never match); undefined when every rule uses client
+ * CIDRs only. (A geolocation rule never gets here: it is refused for HTTP and TCP alike.)
+ */
+export function tcpAuthorizationProblem(authz: AuthorizationIr): string | undefined {
+  for (const [i, r] of authz.rules.entries()) {
+    const what =
+      r.cel !== undefined
+        ? "CEL"
+        : r.jwt
+          ? "JWT"
+          : r.headers
+            ? "headers"
+            : r.methods || r.path
+              ? "operation"
+              : undefined;
+    if (what) return `rule ${i}: ${what} not supported for TCP`;
+  }
+  return undefined;
+}
+
+/**
+ * Envoy Gateway's CEL rules on one rule's shape (`<path>: <message>`), the first broken one. One is relaxed: its
+ * CRD wants a principal or cel in every rule, while its own task page (HTTP Header and Method Based
+ * Authorization) allows GET and POST with a rule that has only an operation; egts follows the page, and refuses
+ * only a rule with no condition at all.
+ */
+function shapeProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
+  const p = rule.principal;
+  if (p === undefined && rule.cel === undefined && rule.operation === undefined)
+    return `spec.authorization.${where}: at least one of principal, cel or operation must be specified`;
+  if (p && [p.clientCIDRs, p.jwt, p.headers, p.clientIPGeoLocations].every((x) => x === undefined))
+    return `spec.authorization.${where}.principal: at least one of clientCIDRs, jwt, headers, or clientIPGeoLocations must be specified`;
+  const op = rule.operation;
+  if (op && op.methods === undefined && op.path === undefined)
+    return `spec.authorization.${where}.operation: at least one of methods or path must be specified`;
+  return p?.jwt ? jwtProblem(p.jwt, `spec.authorization.${where}.principal.jwt`, jwtProviders) : undefined;
+}
+
+/** Why a JWT principal cannot be used: no claims nor scopes, no `spec.jwt`, or a provider it does not define. */
+function jwtProblem(jwt: JWTPrincipal, where: string, jwtProviders: JwtProviderNames): string | undefined {
+  if (jwt.claims === undefined && jwt.scopes === undefined)
+    return `${where}: at least one of claims or scopes must be specified`;
+  if (jwtProviders === undefined) return "spec: if authorization.rules.principal.jwt is used, jwt must be defined";
+  if (!jwtProviders.includes(jwt.provider))
+    return `${where}.provider: ${JSON.stringify(jwt.provider)} is not one of spec.jwt.providers (${jwtProviders.join(", ")})`;
+  return undefined;
 }
 
 /** Why a value of `rule` cannot be used (the first one), or undefined. */
-function ruleProblem(rule: AuthorizationRule, where: string): string | undefined {
+function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
+  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
+  const geo =
+    rule.principal?.clientIPGeoLocations === undefined
+      ? undefined
+      : `spec.authorization.${where}.principal.clientIPGeoLocations: ${GEO_PREREQUISITE}`;
+  return shapeProblem(rule, where, jwtProviders) ?? valueProblem(rule, where) ?? cel ?? geo;
+}
+
+/** Why a CIDR, path regex or header name of `rule` cannot be used (the first one), or undefined. */
+function valueProblem(rule: AuthorizationRule, where: string): string | undefined {
   const badCidr = (rule.principal?.clientCIDRs ?? []).find((c) => !canonicalCidr(c));
   if (badCidr !== undefined) return `${RULE_PROBLEM}invalid CIDR address: ${badCidr}`;
   const path = rule.operation?.path;
@@ -68,30 +132,81 @@ function ruleProblem(rule: AuthorizationRule, where: string): string | undefined
   return undefined;
 }
 
+/**
+ * Why a CEL expression cannot be used: Envoy Gateway's message when it does not parse (syntax only, as Envoy
+ * Gateway checks it); egts's when it uses a comprehension (the all/exists/exists_one/map/filter macros), which Envoy
+ * 1.36's CEL runtime refuses ("Comprehension support is disabled": the whole route configuration would be
+ * rejected). `has()` is not a comprehension and works.
+ */
+function celProblem(expr: string, where: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = parse(expr);
+  } catch {
+    return `invalid CEL expression: ${expr}`;
+  }
+  return hasComprehension(parsed)
+    ? `spec.authorization.${where}.cel: the all, exists, exists_one, map and filter macros (comprehensions) are not supported by Envoy 1.36's CEL runtime: ${expr}`
+    : undefined;
+}
+
+/** Whether a parsed CEL tree (protobuf-es message) holds a comprehension. */
+function hasComprehension(node: unknown): boolean {
+  if (node === null || typeof node !== "object") return false;
+  if ((node as { case?: unknown }).case === "comprehensionExpr") return true;
+  return Object.values(node).some(hasComprehension);
+}
+
+/** A JWT principal → its IR (claims default to String values). */
+function jwtIr(jwt: JWTPrincipal): NonNullable<AuthorizationRuleIr["jwt"]> {
+  return {
+    provider: jwt.provider,
+    claims: (jwt.claims ?? []).map((c) => ({
+      name: c.name,
+      valueType: c.valueType ?? "String",
+      values: [...c.values],
+    })),
+    scopes: [...(jwt.scopes ?? [])],
+  };
+}
+
 /** One rule → its IR; undefined (with a problem) when a value cannot be used. */
 function ruleIr(
   rule: AuthorizationRule,
   name: string,
   where: string,
+  jwtProviders: JwtProviderNames,
   problems: string[],
 ): AuthorizationRuleIr | undefined {
-  const bad = ruleProblem(rule, where);
+  const bad = ruleProblem(rule, where, jwtProviders);
   if (bad) {
     problems.push(bad);
     return undefined;
   }
-  const cidrs = (rule.principal?.clientCIDRs ?? []).map((c) => canonicalCidr(c)?.cidr ?? c);
-  const headers = rule.principal?.headers ?? [];
+  return { name, action: rule.action, ...operationIr(rule), ...principalIr(rule) };
+}
+
+/** The methods and path of a rule's operation, as IR fields (absent when unset). */
+function operationIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "methods" | "path"> {
   const methods = rule.operation?.methods ?? [];
   const path = rule.operation?.path;
   return {
-    name,
-    action: rule.action,
     ...(methods.length > 0 ? { methods: [...methods] } : {}),
     ...(path
       ? { path: { type: path.type ?? "PathPrefix", value: path.value || "/", invert: path.invert === true } }
       : {}),
+  };
+}
+
+/** The principal conditions and CEL expression of a rule, as IR fields (absent when unset). */
+function principalIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "cidrs" | "jwt" | "headers" | "cel"> {
+  const cidrs = (rule.principal?.clientCIDRs ?? []).map((c) => canonicalCidr(c)?.cidr ?? c);
+  const headers = rule.principal?.headers ?? [];
+  const jwt = rule.principal?.jwt;
+  return {
     ...(cidrs.length > 0 ? { cidrs } : {}),
+    ...(jwt ? { jwt: jwtIr(jwt) } : {}),
     ...(headers.length > 0 ? { headers: headers.map((h) => ({ name: h.name, values: [...h.values] })) } : {}),
+    ...(rule.cel !== undefined ? { cel: rule.cel } : {}),
   };
 }

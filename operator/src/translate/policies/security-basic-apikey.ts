@@ -1,14 +1,17 @@
 /**
  * SecurityPolicy `basicAuth` and `apiKeyAuth` → their route IR, as Envoy Gateway builds them.
  *
- * basicAuth: the users Secret's `.htpasswd` key (CRLF normalised to LF, lines trimmed, blank ones dropped). Envoy 1.36's basic_auth accepts only
- * unsalted SHA-1 (`user:{SHA}<base64 of 20 bytes>`, what `htpasswd -s` writes); any other line is an error naming
- * the line and its format (bcrypt, MD5, SHA-crypt, crypt or plain text), never passed on.
+ * basicAuth: the users Secret's `.htpasswd` key (CRLF normalised to LF, lines trimmed, blank ones dropped). Envoy
+ * 1.36's basic_auth accepts only unsalted SHA-1 (`user:{SHA}<base64 of 20 bytes>`, what `htpasswd -s` writes); any
+ * other line (bcrypt, MD5, SHA-crypt, crypt or plain text) is an error in Envoy Gateway's words, never passed on.
  *
  * apiKeyAuth: every data key of each credential Secret is a client ID, its value the key; clients are taken per
  * Secret in key order, the first Secret naming a client wins, and one key for two clients is an error
  * (`duplicated API key`). Key sources keep the `extractFrom` order; each entry sets exactly one of headers,
  * params, cookies (the CRD's rule, checked here).
+ *
+ * Messages: Envoy Gateway's where it has one; a broken CRD rule (standalone mode has no API server) is
+ * `spec.<path>: <the CRD's message>`.
  */
 import { createHash } from "node:crypto";
 import type { ApiKeyAuthIr, ApiKeySourceIr, BasicAuthIr } from "../../ir/security-ir";
@@ -65,36 +68,25 @@ export function translateBasicAuth(
   };
 }
 
-/** Why htpasswd lines cannot be used by Envoy 1.36 (the first bad line), or undefined. */
+/**
+ * Why htpasswd lines cannot be used by Envoy 1.36, in Envoy Gateway's words (the first bad line's problem), or
+ * undefined.
+ */
 export function htpasswdProblem(users: string): string | undefined {
-  for (const [i, raw] of users.split("\n").entries()) {
+  for (const raw of users.split("\n")) {
     const line = raw.trim();
     if (line === "") continue;
     const at = line.indexOf(":");
-    if (at < 0)
-      return `invalid htpasswd format: each line must be in the format 'username:password'; line ${i + 1} is not`;
-    const where = `line ${i + 1} (user ${JSON.stringify(line.slice(0, at))})`;
+    if (at < 0) return "invalid htpasswd format: each line must be in the format 'username:password'";
     const password = line.slice(at + 1);
-    if (!password.startsWith("{SHA}"))
-      return `unsupported htpasswd format: please use {SHA}; ${where} is ${hashFormat(password)}`;
+    if (!password.startsWith("{SHA}")) return "unsupported htpasswd format: please use {SHA}";
     const b64 = password.slice("{SHA}".length);
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(b64) || b64.length % 4 !== 0)
-      return `invalid htpasswd format: {SHA} must be base64-encoded SHA1; ${where}`;
+      return "invalid htpasswd format: {SHA} must be base64-encoded SHA1";
     if (Buffer.from(b64, "base64").length !== SHA1_BYTES)
-      return `invalid htpasswd format: {SHA} must be SHA1 (${SHA1_BYTES} bytes); ${where}`;
+      return `invalid htpasswd format: {SHA} must be SHA1 (${SHA1_BYTES} bytes)`;
   }
   return undefined;
-}
-
-/** The format of an htpasswd password field that is not `{SHA}` (named, never echoed). */
-function hashFormat(password: string): string {
-  if (/^\$2[abxy]?\$/.test(password)) return "bcrypt";
-  if (password.startsWith("$apr1$")) return "Apache MD5 ($apr1$)";
-  if (password.startsWith("$1$")) return "MD5-crypt ($1$)";
-  if (password.startsWith("$5$") || password.startsWith("$6$")) return "SHA-crypt";
-  if (password.startsWith("{SSHA}")) return "salted SHA ({SSHA})";
-  if (/^[./0-9A-Za-z]{13}$/.test(password)) return "crypt (or plain text)";
-  return "plain text or an unknown hash";
 }
 
 /** SecurityPolicy `apiKeyAuth` → the route's API key auth; undefined when unset or invalid (problems say why). */
@@ -127,12 +119,12 @@ function headerProblem(field: string, name: string | undefined): string | undefi
 /** The key sources in `extractFrom` order. */
 function keySources(spec: APIKeyAuth, problems: string[]): ApiKeySourceIr[] {
   const entries = spec.extractFrom ?? [];
-  if (entries.length === 0) problems.push("extractFrom must have at least one entry");
+  if (entries.length === 0) problems.push("spec.apiKeyAuth.extractFrom: must have at least 1 item");
   const out: ApiKeySourceIr[] = [];
   for (const [i, e] of entries.entries()) {
     const set = [e.headers, e.params, e.cookies].filter((x) => x !== undefined);
     if (set.length !== 1) {
-      problems.push(`extractFrom[${i}]: only one of headers, params or cookies must be specified`);
+      problems.push(`spec.apiKeyAuth.extractFrom[${i}]: exactly one of headers, params, or cookies must be specified`);
       continue;
     }
     for (const [field, names] of [
@@ -159,7 +151,7 @@ function apiKeyCredentials(
 ): { client: string; key: string }[] | undefined {
   const owner = ctx.ownerOf("apiKeyAuth");
   const refs = spec.credentialRefs ?? [];
-  if (refs.length === 0) problems.push("credentialRefs must have at least one entry");
+  if (refs.length === 0) problems.push("spec.apiKeyAuth.credentialRefs: must have at least 1 item");
   const out: { client: string; key: string }[] = [];
   const clients = new Set<string>();
   const keys = new Set<string>();

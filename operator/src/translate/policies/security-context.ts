@@ -23,8 +23,11 @@ export interface SecurityContext {
   readonly snapshot: ResourceSnapshot;
   /** Secrets and ConfigMaps by key, and the ReferenceGrants. */
   readonly refs: ListenerRefs;
-  /** The policy owning the top-level spec field `group` (`basicAuth`, `jwt`, …). */
-  readonly ownerOf: (group: string) => SecurityOwner;
+  /**
+   * The policy owning the spec field at path `group` (`basicAuth`, `extAuth.grpc`, …): the first of the chain
+   * that sets it (and whose value satisfies `has`, when given: e.g. a list holding an item of some name).
+   */
+  readonly ownerOf: (group: string, has?: (value: unknown) => boolean) => SecurityOwner;
   /** Services and Backends (the ext-service clusters of security-backends.ts). */
   readonly backends: BackendIndex;
   /**

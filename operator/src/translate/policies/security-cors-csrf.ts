@@ -5,7 +5,9 @@
  * Origin's host and port with the request's) and the shadow fraction's complement is enforced.
  *
  * The CRD's rules are checked here too (standalone mode has no API server): the Origin pattern, and the
- * shadow fraction's numerator at most its denominator.
+ * shadow fraction's numerator at most its denominator. Envoy Gateway's translator has no CORS or CSRF error (the
+ * API server refuses what breaks the CRD), so every problem here is `spec.cors.<path> …` / `spec.csrf.<path> …`,
+ * without a group prefix.
  */
 import type { CsrfIr, PercentIr, SecurityStringMatchIr } from "../../ir/security-ir";
 import type { CorsIr } from "../../ir/xds-ir";
@@ -17,7 +19,7 @@ import { describe, headerNameProblem } from "../validate-values";
 /** The CRD's Origin pattern (`*`, or `scheme://host[:port]` whose host may be `*` or start with `*.`). */
 const ORIGIN = /^(\*|[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*|(\*\.)?(([\w-]+\.?)+)?[\w-]+)(:\d{1,5})?)$/;
 
-/** Problems of a list of origins against the CRD's pattern and length. */
+/** Problems of a list of origins (`field`: its spec path) against the CRD's pattern and length. */
 function originProblems(field: string, origins: readonly string[], problems: string[]): void {
   for (const [i, o] of origins.entries()) {
     if (typeof o !== "string" || o.length > 253 || !ORIGIN.test(o))
@@ -29,7 +31,7 @@ function originProblems(field: string, origins: readonly string[], problems: str
 function tokenProblems(cors: CORS, problems: string[]): void {
   for (const field of ["allowMethods", "allowHeaders", "exposeHeaders"] as const) {
     for (const [i, v] of (cors[field] ?? []).entries()) {
-      const bad = v === "*" ? undefined : describe(`${field}[${i}]`, v, headerNameProblem(v));
+      const bad = v === "*" ? undefined : describe(`spec.cors.${field}[${i}]`, v, headerNameProblem(v));
       if (bad) problems.push(bad);
     }
   }
@@ -46,12 +48,12 @@ export function translateSecurityCors(cors: CORS | undefined, problems: string[]
   if (!cors) return undefined;
   const before = problems.length;
   const origins = cors.allowOrigins ?? [];
-  originProblems("allowOrigins", origins, problems);
+  originProblems("spec.cors.allowOrigins", origins, problems);
   tokenProblems(cors, problems);
   let maxAgeSeconds: number | undefined;
   if (cors.maxAge !== undefined) {
     const ms = parseDuration(cors.maxAge);
-    if (ms === undefined) problems.push(`maxAge ${JSON.stringify(cors.maxAge)} is not a duration`);
+    if (ms === undefined) problems.push(`spec.cors.maxAge ${JSON.stringify(cors.maxAge)} is not a duration`);
     else maxAgeSeconds = Math.floor(ms / 1000);
   }
   if (problems.length > before) return undefined;
@@ -70,8 +72,9 @@ export function translateSecurityCsrf(csrf: CSRF | undefined, problems: string[]
   if (!csrf) return undefined;
   const before = problems.length;
   const origins = csrf.additionalOrigins ?? [];
-  originProblems("additionalOrigins", origins, problems);
-  if (origins.length > 16) problems.push(`additionalOrigins: at most 16 origins (${origins.length} given)`);
+  originProblems("spec.csrf.additionalOrigins", origins, problems);
+  if (origins.length > 16)
+    problems.push(`spec.csrf.additionalOrigins: must have at most 16 items (${origins.length} given)`);
   const shadow = csrf.shadowFraction;
   const denominator = shadow?.denominator ?? 100;
   if (shadow) fractionProblems(shadow.numerator, denominator, problems);
@@ -88,9 +91,9 @@ export function translateSecurityCsrf(csrf: CSRF | undefined, problems: string[]
 /** The CRD's rules on `shadowFraction`. */
 function fractionProblems(numerator: number, denominator: number, problems: string[]): void {
   if (!(Number.isInteger(numerator) && Number.isInteger(denominator) && numerator >= 0))
-    problems.push("shadowFraction: numerator and denominator must be non-negative integers");
+    problems.push("spec.csrf.shadowFraction: numerator and denominator must be non-negative integers");
   else if (denominator < 1 || numerator > denominator)
-    problems.push("shadowFraction: numerator must be less than or equal to denominator");
+    problems.push("spec.csrf.shadowFraction: numerator must be less than or equal to denominator");
 }
 
 /** A CSRF origin: the scheme dropped, `*` as an RE2 pattern. */

@@ -5,7 +5,9 @@
  * them without the authentication or authorization asked for would open them).
  *
  * Problems carry Envoy Gateway's per-feature prefix (`BasicAuth: `, `APIKeyAuth: `, `JWT: `, `OIDC: `,
- * `ExtAuth: `, `Authorization: `); the status book joins several.
+ * `ExtAuth: `, `Authorization: `; CORS and CSRF have none: Envoy Gateway's translator has no error there, and
+ * their problems are CRD rules named by field path). All the problems of one spec make one message, written as
+ * Envoy Gateway writes its condition messages: joined with newlines, ending with a period.
  */
 import type { RouteSecurityIr } from "../../ir/security-ir";
 import type { ClusterIr, GenericSecretIr } from "../../ir/xds-ir";
@@ -14,21 +16,26 @@ import { translateAuthorization } from "./security-authz";
 import { translateApiKeyAuth, translateBasicAuth } from "./security-basic-apikey";
 import type { SecurityContext } from "./security-context";
 import { translateSecurityCors, translateSecurityCsrf } from "./security-cors-csrf";
+import { translateExtAuth } from "./security-extauth";
+import { translateJwt } from "./security-jwt";
 import { translateOidc } from "./security-oidc";
 
 /**
  * A field group's translator: its part of the route IR, or undefined when the spec does not set the group.
- * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed.
+ * Problems (without the feature prefix) go to `problems`; any problem fails the policy closed. `bypassed` takes
+ * problems that leave the group out without closing the routes (only ext auth with `failOpen`, Envoy Gateway's
+ * documented bypass): the policy is still reported invalid.
  */
 export type SecurityGroupTranslator = (
   spec: SecurityPolicySpec,
   ctx: SecurityContext,
   problems: string[],
+  bypassed: string[],
 ) => Partial<Omit<RouteSecurityIr, "policy">> | undefined;
 
 /** One top-level spec field group. */
 interface SecurityGroup {
-  /** Envoy Gateway's prefix of its problems. */
+  /** Envoy Gateway's prefix of its problems ("" where its translator has no errors, only CRD rules). */
   readonly prefix: string;
   /** Its translator; absent while egts does not translate the group. */
   readonly translate?: SecurityGroupTranslator;
@@ -39,8 +46,8 @@ interface SecurityGroup {
  * translator here (and a golden and a test on the wire).
  */
 const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
-  cors: { prefix: "CORS: ", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
-  csrf: { prefix: "CSRF: ", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
+  cors: { prefix: "", translate: (spec, _ctx, p) => part("cors", translateSecurityCors(spec.cors, p)) },
+  csrf: { prefix: "", translate: (spec, _ctx, p) => part("csrf", translateSecurityCsrf(spec.csrf, p)) },
   basicAuth: {
     prefix: "BasicAuth: ",
     translate: (spec, ctx, p) => part("basicAuth", translateBasicAuth(spec.basicAuth, ctx, p)),
@@ -54,12 +61,20 @@ const GROUPS: Readonly<Record<keyof SecurityGroups, SecurityGroup>> = {
     translate: (spec, ctx, p) =>
       part(
         "authorization",
-        translateAuthorization(spec.authorization, ctx, p, (fields) => p.push(`${fields.join(", ")}: ${UNTRANSLATED}`)),
+        translateAuthorization(
+          spec.authorization,
+          spec.jwt?.providers?.map((x) => x.name),
+          ctx,
+          p,
+        ),
       ),
   },
-  jwt: { prefix: "JWT: " },
+  jwt: { prefix: "JWT: ", translate: (spec, ctx, p) => part("jwt", translateJwt(spec.jwt, ctx, p)) },
   oidc: { prefix: "OIDC: ", translate: (spec, ctx, p) => part("oidc", translateOidc(spec, ctx, p)) },
-  extAuth: { prefix: "ExtAuth: " },
+  extAuth: {
+    prefix: "ExtAuth: ",
+    translate: (spec, ctx, p, b) => part("extAuth", translateExtAuth(spec.extAuth, ctx, p, b)),
+  },
 };
 
 /** `{ [key]: value }`, or undefined without a value. */
@@ -90,6 +105,11 @@ export interface SecurityTranslation {
   readonly clusters?: readonly ClusterIr[];
   /** The generic secrets the route IR's filters read over SDS (OAuth2 client and HMAC secrets); absent: none. */
   readonly secrets?: readonly GenericSecretIr[];
+  /**
+   * True when every problem was bypassed (ext auth with `failOpen`): the policy is reported invalid, but its
+   * routes get `security` (without ext auth), or stay as they are when nothing else is set.
+   */
+  readonly failOpen?: boolean;
 }
 
 /** Translates one spec (`policy`: the IR's policy name, `ns/name` or merged `a+b`). */
@@ -99,6 +119,7 @@ export function translateSecuritySpec(
   ctx: SecurityContext,
 ): SecurityTranslation {
   const problems: string[] = [];
+  const bypassed: string[] = [];
   const untranslated: string[] = [];
   let ir: RouteSecurityIr = { policy };
   let any = false;
@@ -111,21 +132,37 @@ export function translateSecuritySpec(
       continue;
     }
     const own: string[] = [];
-    const part = group.translate(spec, ctx, own);
+    const skipped: string[] = [];
+    const part = group.translate(spec, ctx, own, skipped);
     for (const p of own) problems.push(`${group.prefix}${p}`);
+    for (const p of skipped) bypassed.push(`${group.prefix}${p}`);
     if (part) {
       ir = { ...ir, ...part };
       any = true;
     }
   }
   if (untranslated.length > 0) problems.unshift(`${untranslated.join(", ")}: ${UNTRANSLATED}`);
-  if (problems.length > 0 || !any) return { problems };
+  if (problems.length > 0) return { problems: [conditionMessage([...problems, ...bypassed])] };
+  const failOpen = bypassed.length > 0 ? { failOpen: true } : {};
+  const reported = bypassed.length > 0 ? [conditionMessage(bypassed)] : [];
+  if (!any) return { problems: reported, ...failOpen };
   return {
-    problems,
+    problems: reported,
+    ...failOpen,
     security: ir,
     ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}),
     ...(ctx.secrets.length > 0 ? { secrets: dedupe(ctx.secrets) } : {}),
   };
+}
+
+/**
+ * Problems as one condition message, as Envoy Gateway writes them: joined with newlines (its `errors.Join`), a
+ * period at the end unless there is one (its `Error2ConditionMsg`; the first letter is already a capital, or a
+ * field path's `spec.`, which stays as written).
+ */
+function conditionMessage(problems: readonly string[]): string {
+  const joined = problems.join("\n");
+  return joined.endsWith(".") ? joined : `${joined}.`;
 }
 
 /** Items by name, the first of each name kept. */

@@ -31,8 +31,9 @@ import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
+import { tcpAuthorizationProblem } from "./security-authz";
 import { withOidcPathRoutes } from "./security-oidc-routes";
-import { translateSecuritySpec, UNTRANSLATED } from "./security-translate";
+import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
@@ -74,11 +75,10 @@ export const SECURITY_RULES: PolicyKindRules = {
 export const TCP_ONLY_AUTHORIZATION =
   "Invalid SecurityPolicy for TCP route: only authorization is supported for TCP (routes/listeners).";
 
-/**
- * Why a TCP chain under a policy with (valid) authorization closes its connections: egts translates
- * authorization for HTTP routes only (network RBAC is not done), and a chain must not stay open.
- */
-export const TCP_AUTHORIZATION_UNTRANSLATED = `spec.authorization on TCP (network RBAC): ${UNTRANSLATED}`;
+/** Envoy Gateway's message for a policy on TCP whose authorization rule needs a request (headers, JWT, CEL). */
+export function tcpRuleMessage(problem: string): string {
+  return `Invalid SecurityPolicy for TCP route: ${problem}.`;
+}
 
 /** The top-level spec fields that act on HTTP requests only (not on a TCPRoute). */
 const HTTP_ONLY_GROUPS = ["cors", "csrf", "basicAuth", "apiKeyAuth", "jwt", "oidc", "extAuth"];
@@ -105,6 +105,13 @@ interface Translated {
   readonly clusters?: readonly ClusterIr[];
   /** Generic secrets the routes' filters read over SDS; absent: none. */
   readonly secrets?: readonly GenericSecretIr[];
+  /** The problems only left ext auth out (`failOpen`): reported, but the routes are not closed. */
+  readonly failOpen?: boolean;
+}
+
+/** Whether a translation closes its routes and TCP chains (it has problems that were not bypassed). */
+function closes(t: Translated): boolean {
+  return t.problems.length > 0 && t.failOpen !== true;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applySecurity}. */
@@ -185,7 +192,13 @@ function decideHttp(
   }
 }
 
-/** The decisions for one Gateway's TCPRoute chains, into `out`. */
+/**
+ * The route kinds whose chains are TCP connections a policy's authorization acts on: TCPRoutes, and (as Envoy
+ * Gateway's TCP listeners include them) TLSRoutes, which a Gateway or listener policy covers.
+ */
+const TCP_KINDS = new Set(["TCPRoute", "TLSRoute"]);
+
+/** The decisions for one Gateway's TCPRoute and TLSRoute chains, into `out`. */
 function decideTcp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
@@ -196,12 +209,12 @@ function decideTcp(
   for (const l of b.xds.tcp ?? []) {
     for (const c of l.chains) {
       const ref = l4Ref(c.name);
-      const listener = ref?.kind === "TCPRoute" ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
+      const listener = ref && TCP_KINDS.has(ref.kind) ? b.gw.listeners.find((x) => x.id === ref.listener) : undefined;
       const chain = ref && listener ? set.forRouteRule(ref.kind, ref.key, undefined, b.gw, listener) : [];
       const t = resolve(chain);
       if (!t) continue;
       const tcp = tcpTranslation(chain[0], t);
-      if (tcp.problems.includes(TCP_AUTHORIZATION_UNTRANSLATED)) report(chain[0], tcp.problems, book);
+      if (tcp.rule) report(chain[0], tcp.problems, book);
       out.set(b.gw.key, l.port, c.name, tcp);
     }
   }
@@ -209,13 +222,14 @@ function decideTcp(
 
 /**
  * A TCP chain's translation: a TCPRoute-targeted policy with HTTP-only fields fails closed there, and so does
- * authorization (not translated for TCP yet).
+ * authorization with a rule TCP cannot check (`rule`: that is why, to report). Only authorization acts on TCP.
  */
-function tcpTranslation(head: Attachment, t: Translated): Translated {
+function tcpTranslation(head: Attachment, t: Translated): Translated & { readonly rule?: true } {
   if (head.target.kind === "TCPRoute" && tcpProblem(head.policy.spec))
     return { problems: [...t.problems, TCP_ONLY_AUTHORIZATION] };
-  if (t.problems.length === 0 && t.security?.authorization) return { problems: [TCP_AUTHORIZATION_UNTRANSLATED] };
-  return t;
+  const authz = !closes(t) ? t.security?.authorization : undefined;
+  const bad = authz ? tcpAuthorizationProblem(authz) : undefined;
+  return bad ? { problems: [tcpRuleMessage(bad)], rule: true } : t;
 }
 
 /** The translation of a chain's effective spec (one per distinct chain); undefined when it changes nothing. */
@@ -246,8 +260,12 @@ function translateChain(
   env: SecurityEnv,
   spec: SecurityPolicySpec = chain[0].policy.spec as SecurityPolicySpec,
 ): Translated {
-  const ownerOf = (group: string): SecurityOwner => {
-    const a = chain.find((x) => valueAt(x.policy.spec, group) !== undefined) ?? chain[0];
+  const ownerOf = (group: string, has?: (value: unknown) => boolean): SecurityOwner => {
+    const sets = (x: Attachment): boolean => {
+      const v = valueAt(x.policy.spec, group);
+      return v !== undefined && (has?.(v) ?? true);
+    };
+    const a = chain.find(sets) ?? chain[0];
     return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
   };
   const ctx: SecurityContext = {
@@ -275,7 +293,7 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
   const clusters = new Map<string, ClusterIr>();
   const secrets = new Map<string, GenericSecretIr>();
   const used = (t: Translated | undefined): Translated | undefined => {
-    if (t?.problems.length === 0) {
+    if (t && !closes(t)) {
       for (const c of t.clusters ?? []) if (!clusters.has(c.name)) clusters.set(c.name, c);
       for (const s of t.secrets ?? []) if (!secrets.has(s.name)) secrets.set(s.name, s);
     }
@@ -316,14 +334,14 @@ function withSecrets(n: GatewayXdsIr, more: ReadonlyMap<string, GenericSecretIr>
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: Translated): RouteIr {
-  if (t.problems.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (closes(t)) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
   return t.security ? { ...r, security: t.security } : r;
 }
 
 /** One TCP chain under a policy: its authorization, or no destinations (connections close) when invalid. */
 function applyToChain(c: TcpChainIr, t: Translated | undefined): TcpChainIr {
   if (!t) return c;
-  if (t.problems.length > 0) return { ...c, destinations: [] };
+  if (closes(t)) return { ...c, destinations: [] };
   const authorization: AuthorizationIr | undefined = t.security?.authorization;
   return authorization ? { ...c, authorization } : c;
 }

@@ -18,7 +18,8 @@ export const DELTA_ADS_PATH = `/${ADS_SERVICE}/DeltaAggregatedResources`;
 /** Path of the state-of-the-world ADS method. */
 export const SOTW_ADS_PATH = `/${ADS_SERVICE}/StreamAggregatedResources`;
 
-function codec<T>(fns: { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8Array): T }): {
+/** A gRPC (de)serializer pair from a ts-proto message's encode/decode. */
+export function codec<T>(fns: { encode(m: T): { finish(): Uint8Array }; decode(b: Uint8Array): T }): {
   serialize: (m: T) => Buffer;
   deserialize: (b: Buffer) => T;
 } {

@@ -79,7 +79,8 @@ function prefixRewrite(p: Extract<PathModifierIr, { type: "ReplacePrefixMatch" }
   ) as RegexMatchAndSubstitute;
 }
 
-function escapeRegex(s: string): string {
+/** `s` with RE2's special characters escaped (a literal inside a pattern). */
+export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 

@@ -2,7 +2,8 @@
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import type { Filter, FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
-import { pack } from "../../../../proto/any";
+import { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
+import { pack, registerType } from "../../../../proto/any";
 import type { AccessLogIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
@@ -13,6 +14,10 @@ import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } 
 import { additionalAddresses, listenerFilters, serverNames } from "./listener";
 import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
+import { rbacMatcherOf } from "./rbac-matcher";
+
+/** Network RBAC, registered for Any packing. */
+const NetworkRbacType = registerType(NetworkRbac);
 
 /**
  * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
@@ -35,8 +40,9 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
 }
 
 /**
- * The filter chain of one SNI group: optional TLS termination, then tcp_proxy (logging each connection, with the
- * policy's idle timeout, hashing by client address when the chain's backends hash that way).
+ * The filter chain of one SNI group: optional TLS termination, the SecurityPolicy's network RBAC (a refused
+ * connection is closed), the connection limit, then tcp_proxy (logging each connection, with the policy's idle
+ * timeout, hashing by client address when the chain's backends hash that way).
  */
 export function tcpChain(
   c: TcpChainIr,
@@ -50,9 +56,12 @@ export function tcpChain(
     ...tcpProxyTimeouts(clientTraffic),
     ...accessLogField(routeAccessLogs(accessLogs)),
   } as never);
-  const filters = withConnectionLimit(clientTraffic, proxy.statPrefix, [
-    { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) } as Filter,
-  ]);
+  const filters = [
+    ...networkRbac(c, proxy.statPrefix),
+    ...withConnectionLimit(clientTraffic, proxy.statPrefix, [
+      { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) } as Filter,
+    ]),
+  ];
   return {
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
@@ -60,6 +69,13 @@ export function tcpChain(
     ...handshakeTimeoutField(clientTraffic),
     filters,
   } as Partial<FilterChain>;
+}
+
+/** The chain's authorization as envoy.filters.network.rbac (the first matching rule decides); none: no filter. */
+function networkRbac(c: TcpChainIr, statPrefix: string): Filter[] {
+  if (!c.authorization) return [];
+  const rbac = NetworkRbac.fromPartial({ statPrefix, matcher: rbacMatcherOf(c.authorization) } as never);
+  return [{ name: "envoy.filters.network.rbac", typedConfig: pack(NetworkRbacType, rbac) } as Filter];
 }
 
 /** tcp_proxy to one cluster, or weighted clusters when there are several destinations. */

@@ -21,9 +21,10 @@ export function corsPerFilterConfig(c: CorsIr): Record<string, Any> {
     allowOriginStringMatch: c.allowOrigins.map((o) =>
       o.type === "Exact" ? { exact: o.value } : { safeRegex: { regex: o.value } },
     ),
-    allowMethods: c.allowMethods.join(","),
-    allowHeaders: c.allowHeaders.join(","),
-    exposeHeaders: c.exposeHeaders.join(","),
+    // Joined with ", " as Envoy Gateway joins them (Envoy sends each string as the header's value).
+    allowMethods: c.allowMethods.join(", "),
+    allowHeaders: c.allowHeaders.join(", "),
+    exposeHeaders: c.exposeHeaders.join(", "),
     ...(c.maxAgeSeconds !== undefined ? { maxAge: String(c.maxAgeSeconds) } : {}),
     allowCredentials: c.allowCredentials,
     // A preflight from an origin that is not allowed is answered by Envoy (without CORS headers),

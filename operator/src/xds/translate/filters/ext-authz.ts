@@ -1,24 +1,104 @@
 /**
- * envoy.filters.http.ext_authz (rank 6), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.ext_authz (rank 6), placement `disabled`, fed by SecurityPolicy `extAuth`
+ * (RouteIr.security.extAuth).
  *
- * Envoy Gateway (SecurityPolicy `extAuth`): one filter per policy, `envoy.filters.http.ext_authz/<policy>`,
- * `disabled: true`; a route turns it on with FilterConfig (Envoy Gateway treats ext_authz as having no native
- * per-route config).
+ * As Envoy Gateway: one filter per policy, `envoy.filters.http.ext_authz/securitypolicy/<ns>/<name>`,
+ * `disabled: true`, holding the service (HTTP: `server_uri` on the policy's cluster, `path_prefix`, the answer's
+ * headers copied upstream; gRPC: `envoy_grpc` cluster and authority), the timeout, `failure_mode_allow`,
+ * `with_request_body`, `status_on_error`, `clear_route_cache`, the headers sent and
+ * the check's retry (`backendSettings.retry`; the HTTP service's is hand-encoded, see ext-authz-fields.ts).
+ * Each route turns it on with ExtAuthzPerRoute carrying the policy's context extensions.
  */
-import { ExtAuthz } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/ext_authz/v3/ext_authz";
 import { registerType } from "../../../../../proto/any";
-import { FilterConfigType, type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
+import { ExtAuthzFullType, remoteRetryPolicy } from "../ext-authz-fields";
+import type { ExtAuthIr } from "../../../ir/security-ir";
+import type { HttpListenerIr } from "../../../ir/xds-ir";
+import { duration } from "../route-filters";
+import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
-/** ExtAuthz, registered for Any packing. */
-export const ExtAuthzType = registerType(ExtAuthz);
+/** ExtAuthz (with the HTTP service's hand-encoded `retry_policy`), registered for Any packing. */
+export const ExtAuthzType = ExtAuthzFullType;
+/** ExtAuthzPerRoute, registered for Any packing. */
+export const ExtAuthzPerRouteType = registerType(ExtAuthzPerRoute);
+
+const NAME = "envoy.filters.http.ext_authz";
+
+/** Envoy's ApiVersion V3. */
+const V3 = 2;
+
+/** The listener's ext auth configs by filter instance name (the first route's, per policy). */
+function instances(listener: HttpListenerIr): Map<string, ExtAuthIr> {
+  const out = new Map<string, ExtAuthIr>();
+  for (const v of listener.virtualHosts) {
+    for (const r of v.routes) {
+      const e = r.security?.extAuth;
+      if (e && !out.has(`${NAME}/${e.name}`)) out.set(`${NAME}/${e.name}`, e);
+    }
+  }
+  return out;
+}
+
+/** Header names → an exact, case-insensitive ListStringMatcher. */
+function headerList(names: readonly string[]): object {
+  return { patterns: names.map((exact) => ({ exact, ignoreCase: true })) };
+}
+
+/** An ext auth IR → the ExtAuthz message (as a fromPartial object). */
+export function extAuthzConfig(e: ExtAuthIr): object {
+  const timeout = duration(e.timeoutMs);
+  const retry = e.retry ? { retryPolicy: remoteRetryPolicy(e.retry) } : {};
+  const service =
+    "grpc" in e.service
+      ? {
+          grpcService: {
+            envoyGrpc: { clusterName: e.service.grpc.cluster, authority: e.service.grpc.authority },
+            timeout,
+            ...retry,
+          },
+        }
+      : {
+          httpService: {
+            serverUri: { uri: e.service.http.uri, cluster: e.service.http.cluster, timeout },
+            pathPrefix: e.service.http.pathPrefix ?? "",
+            ...retry,
+            ...(e.service.http.headersToBackend.length > 0
+              ? { authorizationResponse: { allowedUpstreamHeaders: headerList(e.service.http.headersToBackend) } }
+              : {}),
+          },
+        };
+  return {
+    ...service,
+    transportApiVersion: V3,
+    failureModeAllow: e.failOpen,
+    clearRouteCache: e.recomputeRoute,
+    ...(e.allowedHeaders.length > 0 ? { allowedHeaders: headerList(e.allowedHeaders) } : {}),
+    ...(e.bodyMaxBytes !== undefined ? { withRequestBody: { maxRequestBytes: e.bodyMaxBytes } } : {}),
+    ...(e.statusOnError !== undefined ? { statusOnError: { code: e.statusOnError } } : {}),
+  };
+}
 
 /** The ext_authz filter's registry entry. */
 export const extAuthz: HttpFilterDef = {
-  name: "envoy.filters.http.ext_authz",
+  name: NAME,
   rank: 6,
   configType: ExtAuthzType.name,
-  perRouteType: FilterConfigType.name,
+  perRouteType: ExtAuthzPerRouteType.name,
   placement: "disabled",
-  sampleConfig: () => packPartial(ExtAuthzType, { grpcService: sampleGrpcService(), transportApiVersion: 2 }),
+  hcmFilters: (listener) =>
+    [...instances(listener)].map(
+      ([name, e]) =>
+        ({ name, typedConfig: packPartial(ExtAuthzType, extAuthzConfig(e)), disabled: true }) as HttpFilter,
+    ),
+  perRouteConfig: (r) => {
+    const e = r.security?.extAuth;
+    if (!e) return undefined;
+    return {
+      [`${NAME}/${e.name}`]: packPartial(ExtAuthzPerRouteType, {
+        checkSettings: { contextExtensions: { ...e.contextExtensions } },
+      }),
+    };
+  },
+  sampleConfig: () => packPartial(ExtAuthzType, { grpcService: sampleGrpcService(), transportApiVersion: V3 }),
 };

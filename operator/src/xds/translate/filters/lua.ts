@@ -1,27 +1,100 @@
 /**
- * envoy.filters.http.lua (rank 63 + index), placement `disabled`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.lua (rank 13 + index), placement `disabled`, fed by EnvoyExtensionPolicy `lua`
+ * (RouteIr.extensions.lua).
  *
- * Envoy Gateway (EnvoyExtensionPolicy `lua`): slots `envoy.filters.http.lua/<route config>/<slot>`, `disabled:
- * true`, each holding the scripts of that slot in `source_codes`; a route picks its script by name with
- * LuaPerRoute. Route-level slots rank 63 + slot; listener-level ones (`/listener/` in the name) 13 + slot.
+ * As Envoy Gateway v1.9: one filter per script, `envoy.filters.http.lua/envoyextensionpolicy/<ns>/<name>/lua/<i>`,
+ * `disabled: true`, holding the script as its default source code; each route of the policy turns it on with an
+ * empty FilterConfig, or with LuaPerRoute carrying the script's `filter_context` (field 4, which Envoy 1.36 has
+ * and our pinned API protos lack: hand-encoded here). A changed script or ConfigMap changes the listener (LDS),
+ * no restart.
  */
+import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Lua, LuaPerRoute } from "../../../../../proto/gen/envoy/extensions/filters/http/lua/v3/lua";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { Struct } from "../../../../../proto/gen/google/protobuf/struct";
 import { registerType } from "../../../../../proto/any";
-import { type HttpFilterDef, packPartial } from "./registry";
+import type { LuaIr } from "../../../ir/extension-ir";
+import type { HttpListenerIr } from "../../../ir/xds-ir";
+import { enableOnRoute, type HttpFilterDef, LUA_FILTER, packPartial } from "./registry";
 
 /** Lua, registered for Any packing. */
 export const LuaType = registerType(Lua);
-/** LuaPerRoute, registered for Any packing. */
-export const LuaPerRouteType = registerType(LuaPerRoute);
+
+/** LuaPerRoute with `filter_context` (field 4, a Struct), which the pinned protos lack. */
+export type LuaPerRouteFull = LuaPerRoute & { readonly filterContext?: Readonly<Record<string, unknown>> };
+
+const FILTER_CONTEXT_TAG = (4 << 3) | 2;
+
+/** The LuaPerRoute codec with `filter_context`, registered in place of the generated one. */
+export const LuaPerRouteType = registerType({
+  $type: LuaPerRoute.$type,
+  encode(m: LuaPerRouteFull, w: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    LuaPerRoute.encode(m, w);
+    if (m.filterContext) Struct.encode(Struct.wrap(m.filterContext), w.uint32(FILTER_CONTEXT_TAG).fork()).join();
+    return w;
+  },
+  // Only ever decoded from an Any's bytes; a nested reader (never used) would lose `filter_context`.
+  decode(input: BinaryReader | Uint8Array, length?: number): LuaPerRouteFull {
+    if (input instanceof BinaryReader) return LuaPerRoute.decode(input, length);
+    const base = LuaPerRoute.decode(input);
+    const r = new BinaryReader(input);
+    let filterContext: Record<string, unknown> | undefined;
+    while (r.pos < r.len) {
+      const t = r.uint32();
+      if (t === FILTER_CONTEXT_TAG) filterContext = Struct.unwrap(Struct.decode(r, r.uint32()));
+      else r.skip(t & 7);
+    }
+    return filterContext ? { ...base, filterContext } : base;
+  },
+  fromPartial(o: never): LuaPerRouteFull {
+    const p = o as Partial<LuaPerRouteFull>;
+    const base = LuaPerRoute.fromPartial(p as never);
+    return p.filterContext ? { ...base, filterContext: p.filterContext } : base;
+  },
+  toJSON(m: LuaPerRouteFull): unknown {
+    const json = LuaPerRoute.toJSON(m) as Record<string, unknown>;
+    return m.filterContext ? { ...json, filterContext: m.filterContext } : json;
+  },
+});
+
+/** The listener's scripts by filter instance name (the first route's, per script). */
+function instances(listener: HttpListenerIr): Map<string, LuaIr> {
+  const out = new Map<string, LuaIr>();
+  for (const v of listener.virtualHosts) {
+    for (const r of v.routes) {
+      for (const s of r.extensions?.lua ?? [])
+        if (!out.has(`${LUA_FILTER}/${s.name}`)) out.set(`${LUA_FILTER}/${s.name}`, s);
+    }
+  }
+  return out;
+}
 
 /** The lua filter's registry entry. */
 export const lua: HttpFilterDef = {
-  name: "envoy.filters.http.lua",
-  rank: 63,
+  name: LUA_FILTER,
+  rank: 13,
   indexed: true,
   configType: LuaType.name,
   perRouteType: LuaPerRouteType.name,
   placement: "disabled",
-  sampleConfig: () => packPartial(LuaType, {}),
+  hcmFilters: (listener) =>
+    [...instances(listener)].map(
+      ([name, s]) =>
+        ({
+          name,
+          typedConfig: packPartial(LuaType, { defaultSourceCode: { inlineString: s.code } }),
+          disabled: true,
+        }) as HttpFilter,
+    ),
+  perRouteConfig: (r) => {
+    const scripts = r.extensions?.lua ?? [];
+    if (scripts.length === 0) return undefined;
+    return Object.fromEntries(
+      scripts.map((s) => [
+        `${LUA_FILTER}/${s.name}`,
+        s.filterContext ? packPartial(LuaPerRouteType, { filterContext: s.filterContext } as never) : enableOnRoute(),
+      ]),
+    );
+  },
+  sampleConfig: () => packPartial(LuaType, { defaultSourceCode: { inlineString: "function envoy_on_request(h) end" } }),
 };

@@ -60,9 +60,6 @@ export type FilterPosition = FilterPositionIr;
 /** Envoy Gateway's rank for a filter it does not know. */
 export const DEFAULT_RANK = 50;
 
-/** Envoy Gateway's ranks for a Lua filter: listener-level ones (name has `/listener/`) run before route-level ones. */
-const LUA_LISTENER_RANK = 13;
-
 /** FilterConfig, registered for Any packing. */
 export const FilterConfigType = registerType(FilterConfig);
 
@@ -100,11 +97,10 @@ export function filterRank(defs: readonly HttpFilterDef[], filterName: string): 
   const def = filterDefOf(defs, filterName);
   if (!def) return DEFAULT_RANK;
   if (!def.indexed) return def.rank;
-  const base = def.name === LUA_FILTER && filterName.includes("/listener/") ? LUA_LISTENER_RANK : def.rank;
-  return base + filterIndex(filterName);
+  return def.rank + filterIndex(filterName);
 }
 
-/** Name of the Lua filter (listener-level instances rank apart). */
+/** Name of the Lua filter. */
 export const LUA_FILTER = "envoy.filters.http.lua";
 
 /** Sorts filters by rank, then name (stable for equal names); returns a new array. */

@@ -1,0 +1,26 @@
+/**
+ * What the EnvoyExtensionPolicy list translations share: the objects a policy may reference, the EnvoyGateway
+ * switches, and, per list, the policy that owns it (after a merge, the route-level policy owns a list it sets,
+ * else its parent: that policy's namespace resolves the list's references and names its IR objects).
+ */
+import type { ListenerRefs } from "../listener-tls";
+import type { ExtensionApiGates } from "../extension-gates";
+import type { SecurityOwner } from "./security-context";
+
+/** The policy owning a list (its namespace and name). */
+export type ExtensionOwner = SecurityOwner;
+
+/** The context of one EnvoyExtensionPolicy spec's translation. */
+export interface ExtensionContext {
+  /** Secrets and ConfigMaps by key, and the ReferenceGrants. */
+  readonly refs: ListenerRefs;
+  /** The EnvoyGateway configuration's switches (`enableLua`). */
+  readonly gates: ExtensionApiGates;
+  /** The policy owning the top-level spec list `list` (`lua`, `extProc`, …). */
+  readonly ownerOf: (list: string) => ExtensionOwner;
+}
+
+/** Envoy Gateway's IR name of a policy's objects: `envoyextensionpolicy/<ns>/<name>`. */
+export function extensionIrName(owner: ExtensionOwner): string {
+  return `envoyextensionpolicy/${owner.namespace}/${owner.name}`;
+}

@@ -1,0 +1,166 @@
+/**
+ * EnvoyExtensionPolicy on the attachment engine: it targets Gateways, their listeners, ListenerSets, routes and
+ * route rules, and runs extensions (Lua today; ext_proc, Wasm and dynamic modules are refused by name) on the
+ * HTTP and gRPC traffic of its targets.
+ *
+ * For every route rule on every listener the most specific winning policy applies (rule, route, listener,
+ * ListenerSet, Gateway); a route-level policy with `mergeType` is merged onto the one below it, each list owned
+ * (references resolved, IR objects named) by the policy that set it. The result goes on the route as
+ * {@link RouteExtensionsIr}; the xDS filters read it from there. A policy that cannot be applied is
+ * Accepted=False saying why and its routes answer 500, as in Envoy Gateway (a Lua error always; an ext_proc or
+ * Wasm error unless the failing entries fail open).
+ *
+ * L4 routes (TCP, UDP, TLS) can be targeted, as in Envoy Gateway's CRD, but the extensions act on HTTP only: such
+ * an attachment is Accepted=False saying the policy does nothing there.
+ */
+import type { RouteExtensionsIr } from "../../ir/extension-ir";
+import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../../ir/xds-ir";
+import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
+import { namespaceOf, type KubeObject } from "../../resources/meta";
+import type { ExtensionApiGates } from "../extension-gates";
+import type { GatewayState } from "../gateway";
+import type { ListenerRefs } from "../listener-tls";
+import type { GatewayIr } from "../merge-gateways";
+import type { PolicyStatusBook } from "./ancestors";
+import {
+  chainResolver,
+  DecisionMap,
+  mapChanged,
+  nodeLookup,
+  routeRuleDecider,
+  routeSectionConflict,
+  type PolicyDecisions,
+} from "./decisions";
+import { acceptRest, attachPolicies, effectiveSpec, valueAt } from "./engine";
+import type { ExtensionContext, ExtensionOwner } from "./extension-context";
+import { translateExtensionSpec, type ExtensionTranslation } from "./extension-translate";
+import type { TargetIndex } from "./target-index";
+import { ROUTE_KINDS } from "./target-index";
+import { PolicyReason } from "./targets";
+import type { Attachment, PolicyKindRules } from "./types";
+
+/** EnvoyExtensionPolicy's attachment rules (Envoy Gateway v1.9). */
+export const ENVOY_EXTENSION_RULES: PolicyKindRules = {
+  kind: "EnvoyExtensionPolicy",
+  plural: "envoyExtensionPolicies",
+  targetKinds: ["Gateway", "ListenerSet", ...ROUTE_KINDS],
+  mergeable: true,
+  conflictMessage: routeSectionConflict,
+};
+
+/** The route kinds whose traffic the extensions act on. */
+const HTTP_KINDS = new Set(["HTTPRoute", "GRPCRoute"]);
+
+/** What this kind's translation needs beyond the policies. */
+export interface ExtensionEnv {
+  /** Secrets and ConfigMaps, and the ReferenceGrants. */
+  readonly refs: ListenerRefs;
+  /** The EnvoyGateway configuration's switches. */
+  readonly gates: ExtensionApiGates;
+  /** The node a Gateway is published on. */
+  readonly nodeOf: (gw: GatewayState) => string;
+}
+
+/** The decisions of one translation, applied to the published nodes by {@link applyExtensions}. */
+export type ExtensionDecisions = PolicyDecisions<ExtensionTranslation>;
+
+/** Attaches the EnvoyExtensionPolicies, writes their statuses, and decides what applies to every HTTP route. */
+export function attachExtensionPolicies(
+  policies: readonly KubeObject[],
+  index: TargetIndex,
+  book: PolicyStatusBook,
+  built: readonly GatewayIr[],
+  env: ExtensionEnv,
+): ExtensionDecisions {
+  const set = attachPolicies(policies, ENVOY_EXTENSION_RULES, index, book);
+  const own = new Map<string, ExtensionTranslation>();
+  for (const a of set.winners) {
+    if (!HTTP_KINDS.has(a.target.kind) && (ROUTE_KINDS as readonly string[]).includes(a.target.kind)) {
+      const m = `${a.target.kind} ${a.target.key}: EnvoyExtensionPolicy extensions act on HTTP traffic only; the policy does nothing for this route`;
+      for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, m);
+      continue;
+    }
+    const t = own.get(a.policyKey) ?? translateChain([a], a.policyKey, env);
+    own.set(a.policyKey, t);
+    report(a, t.problems, book);
+  }
+  acceptRest(set, book, ENVOY_EXTENSION_RULES);
+  const resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
+  const byRoute = new DecisionMap<ExtensionTranslation>();
+  const gateways = new Map<string, string[]>();
+  for (const b of built) {
+    const node = env.nodeOf(b.gw);
+    gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
+    const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
+    for (const l of b.xds.http) {
+      for (const v of l.virtualHosts) {
+        for (const r of v.routes) {
+          const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
+          if (t) byRoute.set(b.gw.key, l.port, r.name, t);
+        }
+      }
+    }
+  }
+  return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+}
+
+function report(a: Attachment, problems: readonly string[], book: PolicyStatusBook): void {
+  for (const m of problems) for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, m);
+}
+
+/** The translation of a chain's effective spec (one per distinct chain). */
+function chainTranslation(
+  chain: readonly Attachment[],
+  own: ReadonlyMap<string, ExtensionTranslation>,
+  book: PolicyStatusBook,
+  env: ExtensionEnv,
+): ExtensionTranslation | undefined {
+  const head = chain[0];
+  const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
+  if (!merges) return own.get(head.policyKey);
+  const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
+  const t = translateChain(chain, keys, env, effectiveSpec(chain, book) as EnvoyExtensionPolicySpec);
+  report(head, t.problems, book);
+  return t;
+}
+
+/** Translates the effective spec of `chain`, each list owned by the first policy of the chain that sets it. */
+function translateChain(
+  chain: readonly Attachment[],
+  policy: string,
+  env: ExtensionEnv,
+  spec: EnvoyExtensionPolicySpec = chain[0].policy.spec as EnvoyExtensionPolicySpec,
+): ExtensionTranslation {
+  const ownerOf = (list: string): ExtensionOwner => {
+    const a = chain.find((x) => valueAt(x.policy.spec, list) !== undefined) ?? chain[0];
+    return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
+  };
+  const ctx: ExtensionContext = { refs: env.refs, gates: env.gates, ownerOf };
+  return translateExtensionSpec(spec ?? {}, policy, ctx);
+}
+
+/** The published nodes with the decisions applied: routes running their extensions, or answering 500. */
+export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisions): GatewayXdsIr[] {
+  if (d.byRoute.size === 0) return [...xds];
+  return xds.map((n) => {
+    const lookup = nodeLookup(d, n.name);
+    const http = n.http.map((l): HttpListenerIr => {
+      const virtualHosts = mapChanged(l.virtualHosts, (v) => {
+        const routes = mapChanged(v.routes, (r) => {
+          const t = lookup(l.port, r.name);
+          return t ? applyToRoute(r, t) : r;
+        });
+        return routes === v.routes ? v : { ...v, routes };
+      });
+      return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
+    });
+    return { ...n, http };
+  });
+}
+
+/** One route under a policy: its extensions, or a 500 when the policy cannot be applied. */
+function applyToRoute(r: RouteIr, t: ExtensionTranslation): RouteIr {
+  if (t.failed) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  const extensions: RouteExtensionsIr | undefined = t.extensions;
+  return extensions && extensions.lua.length > 0 ? { ...r, extensions } : r;
+}

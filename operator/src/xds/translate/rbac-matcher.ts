@@ -1,0 +1,172 @@
+/**
+ * An {@link AuthorizationIr} → the RBAC matcher tree (xds.type.matcher.v3.Matcher) Envoy Gateway sends, shared by
+ * the HTTP RBAC filter (per route) and the network RBAC filter (TCP chains).
+ *
+ * One field matcher per rule, in order: the first rule whose predicate matches decides (its action is
+ * envoy.config.rbac.v3.Action ALLOW or DENY, named after the rule); none matching: the default action, named
+ * `default`. Inside a rule every condition must hold (and_matcher), values of one condition are alternatives
+ * (or_matcher):
+ * - methods: `:method` header, exact, case-insensitive;
+ * - path: `:path` header; PathPrefix `/` as prefix, other prefixes path-separated and Exact as RE2 patterns that
+ *   let a query, fragment or `;` parameters follow; RegularExpression as written; `invert` negates it;
+ * - client CIDRs: the source IP input (the client address after X-Forwarded-For / custom header detection on
+ *   HTTP, the peer on TCP) with the IP matcher;
+ * - JWT: jwt_authn dynamic metadata under the provider's name; each scope in `scope` or `scp` (lists, the JWT
+ *   filter normalizes them), each claim by its dotted path (String: one of the values; StringArray: the list holds
+ *   one of them);
+ * - headers: each header's value exact (case-sensitive), any one value, every header;
+ * - CEL: the HTTP attributes CEL input with the CEL matcher, the expression pre-parsed (cel_expr_parsed: Envoy
+ *   1.36 does not evaluate cel_expr_string).
+ * A rule without conditions (not expressible in Envoy Gateway's API) matches any client address.
+ */
+import { Action, RBAC_Action } from "../../../../proto/gen/envoy/config/rbac/v3/rbac";
+import {
+  DynamicMetadataInput,
+  SourceIPInput,
+} from "../../../../proto/gen/envoy/extensions/matching/common_inputs/network/v3/network_inputs";
+import { Ip } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/ip/v3/ip";
+import { Metadata } from "../../../../proto/gen/envoy/extensions/matching/input_matchers/metadata/v3/metadata";
+import { HttpRequestHeaderMatchInput } from "../../../../proto/gen/envoy/type/matcher/v3/http_inputs";
+import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { CelMatcher } from "../../../../proto/gen/xds/type/matcher/v3/cel";
+import { HttpAttributesCelMatchInput } from "../../../../proto/gen/xds/type/matcher/v3/http_inputs";
+import type {
+  Matcher,
+  Matcher_MatcherList_Predicate as Predicate,
+} from "../../../../proto/gen/xds/type/matcher/v3/matcher";
+import { pack, registerType } from "../../../../proto/any";
+import type { AuthorizationIr, AuthorizationRuleIr } from "../../ir/security-ir";
+import { parsedCel } from "./cel-parsed";
+import { escapeRegex } from "./route-filters";
+
+const ActionType = registerType(Action);
+const SourceIpInputType = registerType(SourceIPInput);
+const IpType = registerType(Ip);
+const HeaderInputType = registerType(HttpRequestHeaderMatchInput);
+const MetadataInputType = registerType(DynamicMetadataInput);
+const MetadataType = registerType(Metadata);
+const CelInputType = registerType(HttpAttributesCelMatchInput);
+const CelMatcherType = registerType(CelMatcher);
+
+/** The dynamic metadata namespace of the JWT filter (its payload_in_metadata goes there). */
+const JWT_METADATA = "envoy.filters.http.jwt_authn";
+
+/** The two RBAC actions, packed once. */
+const ACTIONS: Readonly<Record<"Allow" | "Deny", Any>> = {
+  Allow: pack(ActionType, Action.fromPartial({ name: "ALLOW", action: RBAC_Action.ALLOW })),
+  Deny: pack(ActionType, Action.fromPartial({ name: "DENY", action: RBAC_Action.DENY })),
+};
+
+/** A predicate holding when all of `ps` do. */
+function allOf(ps: readonly Predicate[]): Predicate {
+  return ps.length === 1 ? ps[0] : ({ andMatcher: { predicate: ps } } as Predicate);
+}
+
+/** A predicate holding when one of `ps` does. */
+function anyOf(ps: readonly Predicate[]): Predicate {
+  return ps.length === 1 ? ps[0] : ({ orMatcher: { predicate: ps } } as Predicate);
+}
+
+/** A single predicate: an input with a custom matcher. */
+function custom(inputName: string, input: Any, matcherName: string, matcher: Any): Predicate {
+  return {
+    singlePredicate: {
+      input: { name: inputName, typedConfig: input },
+      customMatch: { name: matcherName, typedConfig: matcher },
+    },
+  } as Predicate;
+}
+
+/** A request header's value against a string matcher (xds.type.matcher.v3.StringMatcher). */
+function header(name: string, match: object): Predicate {
+  const input = pack(HeaderInputType, HttpRequestHeaderMatchInput.fromPartial({ headerName: name }));
+  return { singlePredicate: { input: { name, typedConfig: input }, valueMatch: match } } as Predicate;
+}
+
+/** The request's `:path` against an RE2 pattern. */
+function pathRegex(regex: string): Predicate {
+  return header(":path", { safeRegex: { regex, googleRe2: {} } });
+}
+
+/** The rule's path condition, as Envoy Gateway builds it. */
+function pathPredicate(path: NonNullable<AuthorizationRuleIr["path"]>): Predicate {
+  let p: Predicate;
+  if (path.type === "PathPrefix" && path.value === "/") p = header(":path", { prefix: "/" });
+  else if (path.type === "PathPrefix")
+    p = pathRegex(`^${escapeRegex(path.value.replace(/\/$/, ""))}(/.*|\\?.*|#.*|;.*|$)`);
+  else if (path.type === "Exact") p = pathRegex(`^${escapeRegex(path.value)}(\\?.*|#.*|;.*|$)`);
+  else p = pathRegex(path.value);
+  return path.invert ? ({ notMatcher: p } as Predicate) : p;
+}
+
+/** The client address within one of `cidrs`. */
+function sourceIp(cidrs: readonly string[]): Predicate {
+  const cidrRanges = cidrs.map((c) => {
+    const at = c.lastIndexOf("/");
+    return { addressPrefix: c.slice(0, at), prefixLen: Number(c.slice(at + 1)) };
+  });
+  const ip = pack(IpType, Ip.fromPartial({ cidrRanges, statPrefix: "client_ip" }));
+  return custom("client_ip", pack(SourceIpInputType, SourceIPInput.fromPartial({})), "ip_matcher", ip);
+}
+
+/** A jwt_authn metadata value (path under the provider's name) against a value matcher. */
+function jwtMetadata(name: string, path: readonly string[], value: object): Predicate {
+  const input = DynamicMetadataInput.fromPartial({ filter: JWT_METADATA, path: path.map((key) => ({ key })) });
+  const matcher = Metadata.fromPartial({ value } as never);
+  return custom(name, pack(MetadataInputType, input), `${name}_matcher`, pack(MetadataType, matcher));
+}
+
+/** A list value holding `value` (envoy.type.matcher.v3.ValueMatcher). */
+function listHolds(value: string): object {
+  return { listMatch: { oneOf: { stringMatch: { exact: value } } } };
+}
+
+/** The rule's JWT conditions: every scope (in `scope` or `scp`) and every claim (one of its values). */
+function jwtPredicates(jwt: NonNullable<AuthorizationRuleIr["jwt"]>): Predicate[] {
+  const scopes = jwt.scopes.map((s) =>
+    anyOf(["scope", "scp"].map((key) => jwtMetadata("scope", [jwt.provider, key], listHolds(s)))),
+  );
+  const claims = jwt.claims.map((c) =>
+    anyOf(
+      c.values.map((v) =>
+        jwtMetadata(
+          "claim",
+          [jwt.provider, ...c.name.split(".")],
+          c.valueType === "StringArray" ? listHolds(v) : { stringMatch: { exact: v } },
+        ),
+      ),
+    ),
+  );
+  return [...scopes, ...claims];
+}
+
+/** The CEL expression evaluated on the request's attributes. */
+function celPredicate(expr: string): Predicate {
+  const matcher = CelMatcher.fromPartial({ exprMatch: { celExprParsed: parsedCel(expr) } });
+  const input = pack(CelInputType, HttpAttributesCelMatchInput.fromPartial({}));
+  return custom("cel", input, "cel_matcher", pack(CelMatcherType, matcher));
+}
+
+/** Every condition of `rule`, as one predicate (in Envoy Gateway's order). */
+export function rulePredicate(rule: AuthorizationRuleIr): Predicate {
+  const ps: Predicate[] = [];
+  const methods = rule.methods ?? [];
+  if (methods.length > 0) ps.push(anyOf(methods.map((m) => header(":method", { exact: m, ignoreCase: true }))));
+  if (rule.path) ps.push(pathPredicate(rule.path));
+  if (rule.cidrs) ps.push(sourceIp(rule.cidrs));
+  if (rule.cel !== undefined) ps.push(celPredicate(rule.cel));
+  if (rule.jwt) ps.push(...jwtPredicates(rule.jwt));
+  for (const h of rule.headers ?? []) ps.push(anyOf(h.values.map((v) => header(h.name, { exact: v }))));
+  return ps.length > 0 ? allOf(ps) : sourceIp(["0.0.0.0/0", "::/0"]);
+}
+
+/** The RBAC matcher tree (as a fromPartial object) deciding as `authz`: the first matching rule wins. */
+export function rbacMatcherOf(authz: AuthorizationIr): Partial<Matcher> {
+  const onNoMatch = { action: { name: "default", typedConfig: ACTIONS[authz.defaultAction] } };
+  if (authz.rules.length === 0) return { onNoMatch } as Partial<Matcher>;
+  const matchers = authz.rules.map((r) => ({
+    predicate: rulePredicate(r),
+    onMatch: { action: { name: r.name, typedConfig: ACTIONS[r.action] } },
+  }));
+  return { matcherList: { matchers }, onNoMatch } as Partial<Matcher>;
+}
