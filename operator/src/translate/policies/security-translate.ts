@@ -150,6 +150,13 @@ export function translateSecuritySpec(
     problems: reported,
     ...failOpen,
     security: ir,
+    ...calledServices(ctx),
+  };
+}
+
+/** The clusters and SDS secrets the translators put in `ctx` (deduplicated; absent when none). */
+function calledServices(ctx: SecurityContext): Pick<SecurityTranslation, "clusters" | "secrets"> {
+  return {
     ...(ctx.clusters.length > 0 ? { clusters: dedupe(ctx.clusters) } : {}),
     ...(ctx.secrets.length > 0 ? { secrets: dedupe(ctx.secrets) } : {}),
   };
