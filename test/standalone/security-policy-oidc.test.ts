@@ -12,6 +12,8 @@
  *   grant), sets a new access token cookie and forwards the new token.
  * - Endpoints discovered from the issuer (the pipeline's discovery, trusting the backendRefs' CA) work the same; a
  *   failed discovery fails the policy closed (Accepted=False with the reason, 500).
+ * - passThroughAuthHeader with a JWT provider: a valid Bearer token gets 200 without a login, a token the JWT
+ *   filter refuses 401, no token the login redirect.
  * - A request matching `denyRedirect` gets 401; a policy on `/app` still completes its login (egts routes the
  *   default callback path to the policy's filter).
  * - `/logout` clears the cookies and redirects to the OP's end session endpoint; the next request logs in again.
@@ -23,6 +25,7 @@ import type { PolicyGateway } from "../support/backend-traffic";
 import { CookieClient, type Browsed } from "../support/cookie-client";
 import { eventually } from "../support/http";
 import { routeYaml, serviceYaml } from "../support/manifests";
+import { bearer, jwksJson, makeSigningKey, signToken, type TestSigningKey } from "../support/jwt";
 import { startOidcProvider, type TestOp } from "../support/oidc-provider";
 import { caConfigMapYaml, makeCa } from "../support/pki";
 import { securityPolicyYaml, startSecurityGateway } from "../support/security";
@@ -86,6 +89,7 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
   let g: PolicyGateway | undefined;
   let app = "";
   let scoped = "";
+  let key: TestSigningKey | undefined;
   const suffix = fnv32a("default/oidc");
   const browser = (): CookieClient => new CookieClient({ ca: ca.cert });
   const url = (name: string): string => `http://${(g as PolicyGateway).host(name)}:${(g as PolicyGateway).port}`;
@@ -102,8 +106,18 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     const discovered = (issuer: string): string =>
       `  oidc:\n    provider: { issuer: "${issuer}", backendRefs: [{ name: op, port: ${port} }] }\n` +
       `    clientID: ${CLIENT_ID}\n    clientSecret: { name: op-client }`;
+    // passThroughAuthHeader: a request with a Bearer token skips the login and is checked by the JWT filter.
+    key = await makeSigningKey("ES256", "k1");
+    const jwt =
+      `\n    passThroughAuthHeader: true\n  jwt:\n    providers:\n      - name: inline\n` +
+      `        localJWKS: { type: Inline, inline: '${jwksJson([key])}' }`;
     g = await startSecurityGateway(
-      { oidc: policySpec(op, deny), discovered: discovered(op.issuer), broken: discovered(`${op.issuer}/nowhere`) },
+      {
+        oidc: policySpec(op, deny),
+        discovered: discovered(op.issuer),
+        broken: discovered(`${op.issuer}/nowhere`),
+        passthrough: policySpec(op, jwt),
+      },
       opFiles(op, ca.cert),
     );
     app = `http://${g.host("oidc")}:${g.port}`;
@@ -197,6 +211,16 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     assert.equal(r.url, `${scoped}/app/page`);
     const callback = r.hops.find((h) => h.url.startsWith(`${scoped}/oauth2/callback`));
     assert.equal(callback?.status, 302, "the policy's filter answered the callback");
+  });
+
+  it("passThroughAuthHeader: a Bearer JWT skips the login and is checked by the JWT filter", async () => {
+    const at = `${url("passthrough")}/api`;
+    const good = await browser().fetch(at, { maxHops: 0, headers: bearer(await signToken(key as TestSigningKey)) });
+    assert.equal(good.status, 200, "a valid token passes without a redirect");
+    const other = await makeSigningKey("ES256", "k1");
+    const bad = await browser().fetch(at, { maxHops: 0, headers: bearer(await signToken(other)) });
+    assert.equal(bad.status, 401, "a token the JWT filter refuses is not logged in instead");
+    assert.equal((await browser().fetch(at, { maxHops: 0 })).status, 302, "no token: the login");
   });
 
   it("logs in with the endpoints discovered from the issuer", async () => {
