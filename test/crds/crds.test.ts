@@ -18,7 +18,12 @@ import {
   SchemaMapper,
   type JSONSchemaProps,
 } from "../../crds/generate";
-import { crdSchema, structuralProblems, validateResource, type ValidationResult } from "../support/structural-schema";
+import {
+  crdSchema,
+  structuralProblems,
+  validateResource,
+  type ValidationResult,
+} from "../../operator/src/provider/file/structural-schema";
 
 const ROOT = findRepoRoot();
 

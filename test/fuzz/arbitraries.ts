@@ -13,7 +13,7 @@ import { loadEnv } from "../../operator/src/config/env";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { GATEWAY_API_VERSION } from "../../operator/src/translate/features";
 import { goldenInputs, repoRoot, testdataDir } from "../support/golden";
-import { crdSchema } from "../support/structural-schema";
+import { crdSchema } from "../../operator/src/provider/file/structural-schema";
 
 /** Object names: shared by generated objects so that references resolve. */
 const NAMES = ["eg", "good", "web", "svc", "bad"];

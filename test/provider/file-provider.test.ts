@@ -138,6 +138,35 @@ describe("file provider", () => {
       );
     });
 
+    it("warns at the object's file and line about Envoy Gateway fields its API does not have (the API server would prune them)", async () => {
+      writeFileSync(
+        join(dir, "40-policy.yaml"),
+        `# a policy with one known and two unknown fields
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: SecurityPolicy
+metadata: { name: p, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: a }]
+  basicAuth: { users: { name: s }, forwardUsrnameHeader: x-user }
+  extAuth: { http: { backendRefs: [{ name: s, port: 80 }], headersToClientOnSuccess: [set-cookie] } }
+`,
+      );
+      const e = await readDirectory(dir);
+      assert.equal(e.kind, "snapshot", JSON.stringify(e));
+      if (e.kind !== "snapshot") return;
+      const w = e.warnings.filter((x) => x.file === join(dir, "40-policy.yaml"));
+      assert.deepEqual(
+        w.map((x) => [x.line, x.message]),
+        [
+          [
+            2,
+            "SecurityPolicy default/p: fields spec.basicAuth.forwardUsrnameHeader, spec.extAuth.http.headersToClientOnSuccess not in the SecurityPolicy API of Envoy Gateway v1.9: ignored, as the Kubernetes API server would prune them",
+          ],
+        ],
+      );
+      assert.equal(e.snapshot.policies?.securityPolicies?.length, 1, "the policy is still read");
+    });
+
     it("returns an error event naming the broken file and line, and no snapshot", async () => {
       writeFileSync(join(dir, "30-broken.yaml"), BROKEN);
       const e = await readDirectory(dir);

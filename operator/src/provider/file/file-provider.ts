@@ -13,6 +13,7 @@ import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snap
 import { debounceWithMaxWait } from "../../streams/debounce";
 import { dropDuplicates, type LocatedObject } from "./duplicates";
 import { unreadWarnings } from "./unread";
+import { unknownFieldWarnings } from "./unknown-fields";
 import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
 import { readInputFile } from "./read-file";
 
@@ -90,7 +91,7 @@ export async function readDirectory(dir: string, cache?: ParseCache, signal?: Ab
   }
   if (errors.length > 0) return { kind: "error", errors };
   const unique = dropDuplicates(located);
-  warnings.push(...unreadWarnings(located), ...unique.warnings);
+  warnings.push(...unreadWarnings(located), ...unknownFieldWarnings(located), ...unique.warnings);
   return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files: names.length, warnings };
 }
 

@@ -36,26 +36,16 @@ import { withOidcPathRoutes } from "./security-oidc-routes";
 import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
-import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
+import type { Attachment, PolicyKindRules } from "./types";
 import {
   chainResolver,
   DecisionMap,
   mapChanged,
   nodeLookup,
   routeRuleDecider,
+  routeSectionConflict,
   type PolicyDecisions,
 } from "./decisions";
-
-/** Envoy Gateway's Conflicted messages for SecurityPolicy, which name the section's owner. */
-function conflictMessage(rules: PolicyKindRules, t: ResolvedTarget): string {
-  const what =
-    t.sectionName === undefined
-      ? `${t.kind} ${t.name}`
-      : t.scope === "RouteRule"
-        ? `RouteRule ${t.name}/${t.sectionName}`
-        : `Listener ${t.name}/${t.sectionName}`;
-  return `Unable to target ${what}, another ${rules.kind} has already attached to it`;
-}
 
 /** SecurityPolicy's attachment rules (Envoy Gateway v1.9). */
 export const SECURITY_RULES: PolicyKindRules = {
@@ -63,7 +53,7 @@ export const SECURITY_RULES: PolicyKindRules = {
   plural: "securityPolicies",
   targetKinds: ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"],
   mergeable: true,
-  conflictMessage,
+  conflictMessage: routeSectionConflict,
   deprecatedFields: {
     targetRef: "targetRefs",
     "extAuth.grpc.backendRef": "extAuth.grpc.backendRefs",

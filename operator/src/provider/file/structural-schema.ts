@@ -7,7 +7,7 @@
  * `structuralProblems` checks a schema itself against the rules an API server applies to CRD schemas
  * (every node typed, no `properties` next to `additionalProperties`, `anyOf` only for int-or-string, ...).
  */
-import type { JSONSchemaProps } from "../../crds/generate";
+import type { JSONSchemaProps } from "../../../../crds/generate";
 
 /** What validating one value found. */
 export interface ValidationResult {
