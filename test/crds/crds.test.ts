@@ -18,12 +18,8 @@ import {
   SchemaMapper,
   type JSONSchemaProps,
 } from "../../crds/generate";
-import {
-  crdSchema,
-  structuralProblems,
-  validateResource,
-  type ValidationResult,
-} from "../../operator/src/provider/file/structural-schema";
+import { crdSchema, validateResource, type ValidationResult } from "../../operator/src/provider/file/structural-schema";
+import { structuralProblems } from "../support/structural-rules";
 
 const ROOT = findRepoRoot();
 
