@@ -91,7 +91,9 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
   let scoped = "";
   let key: TestSigningKey | undefined;
   const suffix = fnv32a("default/oidc");
-  const browser = (): CookieClient => new CookieClient({ ca: ca.cert });
+  // Envoy marks its cookies Secure; this gateway listens on plain HTTP, so the client sends them anyway (a browser
+  // would need an HTTPS listener). The test checks they are marked Secure.
+  const browser = (): CookieClient => new CookieClient({ ca: ca.cert, secureOverHttp: true });
   const url = (name: string): string => `http://${(g as PolicyGateway).host(name)}:${(g as PolicyGateway).port}`;
 
   before(async () => {
@@ -171,6 +173,10 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     const names = callback.setCookies.map((c) => c.slice(0, c.indexOf("=")));
     for (const n of ["AccessToken", "IdToken", "RefreshToken", "OauthHMAC", "OauthExpires"])
       assert.ok(names.includes(`${n}-${suffix}`), `${n}-${suffix} in ${names.join(", ")}`);
+    for (const c of callback.setCookies) assert.match(c, /;\s*secure/i, `${c.slice(0, c.indexOf("="))} is Secure`);
+    // A client that, like a browser, sends Secure cookies over HTTPS only never gets in over plain HTTP.
+    const strict = await new CookieClient({ ca: ca.cert }).fetch(`${app}/some/page`, { maxHops: 12 });
+    assert.notEqual(strict.status, 200, "Secure cookies are not sent over plain HTTP");
     const auth = upstream(r).authorization;
     assert.match(auth, /^Bearer /);
     assert.ok(

@@ -2,7 +2,9 @@
  * A browser-like HTTP client for login flows: it follows redirects across hosts (and schemes), keeps a cookie jar
  * (host-only cookies, Path, Max-Age and Expires honoured) and records each hop. Every host is reached at the
  * address `resolve(host)` gives (127.0.0.1 unless told), with the URL's host in the Host header and as TLS SNI,
- * so names like `app.example.com` work without DNS. HTTPS peers are trusted through `ca`.
+ * so names like `app.example.com` work without DNS. HTTPS peers are trusted through `ca`. Like a browser, it sends
+ * `Secure` cookies over HTTPS only, unless `secureOverHttp` says otherwise (a test of a plain-HTTP listener
+ * behind which a browser would need TLS, or `localhost`, which browsers treat as secure).
  */
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -34,6 +36,8 @@ interface StoredCookie {
   readonly path: string;
   /** Epoch milliseconds; absent: a session cookie. */
   readonly expires?: number;
+  /** Sent over HTTPS only. */
+  readonly secure: boolean;
 }
 
 /** A cookie-keeping, redirect-following client; see the module comment. */
@@ -41,15 +45,23 @@ export class CookieClient {
   /** Cookies by host. */
   private readonly jar = new Map<string, StoredCookie[]>();
 
-  constructor(private readonly opts: { readonly ca?: string; readonly resolve?: (host: string) => string } = {}) {}
+  constructor(
+    private readonly opts: {
+      readonly ca?: string;
+      readonly resolve?: (host: string) => string;
+      readonly secureOverHttp?: boolean;
+    } = {},
+  ) {}
 
   /** The cookies the jar would send to `url` (name → value). */
   cookies(url: string): Record<string, string> {
     const u = new URL(url);
     const now = Date.now();
     const out: Record<string, string> = {};
+    const secureOk = u.protocol === "https:" || this.opts.secureOverHttp === true;
     for (const c of this.jar.get(u.hostname) ?? []) {
-      if ((c.expires === undefined || c.expires > now) && pathMatches(u.pathname, c.path)) out[c.name] = c.value;
+      const live = c.expires === undefined || c.expires > now;
+      if (live && (secureOk || !c.secure) && pathMatches(u.pathname, c.path)) out[c.name] = c.value;
     }
     return out;
   }
@@ -132,19 +144,19 @@ export class CookieClient {
     const value = pair.slice(eq + 1);
     let path = defaultPath(u.pathname);
     let expires: number | undefined;
+    let secure = false;
     for (const a of attrs) {
       const [k, v = ""] = a.split("=", 2);
       const key = k.toLowerCase();
       if (key === "path" && v.startsWith("/")) path = v;
       else if (key === "max-age") expires = Date.now() + Number(v) * 1000;
       else if (key === "expires" && expires === undefined) expires = Date.parse(v);
+      else if (key === "secure") secure = true;
     }
     const rest = (this.jar.get(u.hostname) ?? []).filter((c) => !(c.name === name && c.path === path));
     const live = expires === undefined || expires > Date.now();
-    this.jar.set(
-      u.hostname,
-      live ? [...rest, { name, value, path, ...(expires !== undefined ? { expires } : {}) }] : rest,
-    );
+    const cookie = { name, value, path, secure, ...(expires !== undefined ? { expires } : {}) };
+    this.jar.set(u.hostname, live ? [...rest, cookie] : rest);
   }
 }
 
