@@ -15,6 +15,7 @@ import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
 import type {
   HttpListenerIr,
   RouteIr,
+  RouteResourceMetadataIr,
   RouteMatchIr,
   StringMatchIr,
   UpgradeIr,
@@ -108,7 +109,23 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
   }
   const perFilter = routePerFilterConfig(ir, listener);
   if (perFilter) route.typedPerFilterConfig = perFilter;
+  if (ir.metadata) route.metadata = routeMetadata(ir.metadata);
   return route as Route;
+}
+
+/**
+ * Envoy Gateway's route metadata: filter metadata `envoy-gateway` with `resources`, the one route resource the
+ * Envoy route comes from (kind, name, namespace, annotations, sectionName), as an ext_authz service reads it.
+ */
+function routeMetadata(m: RouteResourceMetadataIr): Route["metadata"] {
+  const resource = {
+    kind: m.kind,
+    name: m.name,
+    namespace: m.namespace,
+    ...(m.annotations ? { annotations: { ...m.annotations } } : {}),
+    ...(m.sectionName !== undefined ? { sectionName: m.sectionName } : {}),
+  };
+  return { filterMetadata: { "envoy-gateway": { resources: [resource] } }, typedFilterMetadata: {} };
 }
 
 /**
