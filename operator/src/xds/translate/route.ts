@@ -85,16 +85,7 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
   };
-  if (ir.action.kind === "direct") {
-    route.directResponse = {
-      status: ir.action.status,
-      ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
-    } as Route["directResponse"];
-  } else if (ir.action.kind === "redirect") {
-    route.redirect = redirectAction(ir.action.redirect);
-  } else {
-    route.route = buildRouteAction(ir, ir.action.destinations, hashKeysOf);
-  }
+  Object.assign(route, routeActionOf(ir, hashKeysOf));
   if (ir.requestHeaders) {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
     route.requestHeadersToRemove = [...ir.requestHeaders.remove];
@@ -111,6 +102,20 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
   if (perFilter) route.typedPerFilterConfig = perFilter;
   if (ir.metadata) route.metadata = routeMetadata(ir.metadata);
   return route as Route;
+}
+
+/** The route's action: a direct response, a redirect or forwarding. */
+function routeActionOf(ir: RouteIr, hashKeysOf: HashKeysOf): Partial<Route> {
+  if (ir.action.kind === "direct") {
+    return {
+      directResponse: {
+        status: ir.action.status,
+        ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
+      } as Route["directResponse"],
+    };
+  }
+  if (ir.action.kind === "redirect") return { redirect: redirectAction(ir.action.redirect) };
+  return { route: buildRouteAction(ir, ir.action.destinations, hashKeysOf) };
 }
 
 /**
