@@ -6,7 +6,8 @@
  * - denied → the client gets the service's status, body and header;
  * - `headersToExtAuth` limits what the service sees; `http.path` prefixes the check request's path;
  * - `bodyToExtAuth` forwards the body, a body over `maxRequestBytes` gets 413 without a check;
- * - context extensions (inline and from a ConfigMap) reach the gRPC service;
+ * - context extensions (inline and from a ConfigMap) and, with includeRouteMetadata, Envoy Gateway's route
+ *   metadata (the HTTPRoute) reach the gRPC service;
  * - a gRPC service over TLS (a Service verified by a BackendTLSPolicy with the test's CA) allows and denies;
  * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
  * - `backendSettings.retry`: a check that fails once (HTTP 503 / gRPC UNAVAILABLE) is retried and allowed;
@@ -65,6 +66,7 @@ const CASES = {
       backendRefs: ${ref("authz-grpc")}
     headersToExtAuth: [authorization, x-tenant]
     bodyToExtAuth: { maxRequestBytes: 64 }
+    includeRouteMetadata: true
     contextExtensions:
       - { name: tenant, type: Value, value: acme }
       - { name: region, type: ValueRef, valueRef: { group: "", kind: ConfigMap, name: authz-context, key: region } }`,
@@ -228,6 +230,11 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     const [check] = checksOf(grpcAuthz, "/g-allow");
     assert.ok(check, "the gRPC service got the check");
     assert.deepEqual(check.contextExtensions, { tenant: "acme", region: "eu-west" });
+    assert.deepEqual(
+      check.routeMetadata,
+      { resources: [{ kind: "HTTPRoute", name: "grpc", namespace: "default" }] },
+      "includeRouteMetadata: Envoy Gateway's route metadata reaches the service",
+    );
     assert.equal(check.headers["x-tenant"], "t2", "a headersToExtAuth header is sent");
     assert.equal(check.headers["x-other"], undefined, "headers outside headersToExtAuth are not sent");
 

@@ -60,6 +60,8 @@ export interface AuthzCheck {
   readonly body: string;
   /** Context extensions (gRPC only; {} for HTTP). */
   readonly contextExtensions: Readonly<Record<string, string>>;
+  /** The route's metadata in namespace `envoy-gateway` (gRPC only, with includeRouteMetadata); absent: none. */
+  readonly routeMetadata?: Readonly<Record<string, unknown>>;
 }
 
 /** A running test authorization service. */
@@ -129,7 +131,14 @@ function grpcCheck(req: CheckRequest): AuthzCheck {
     headers: { ...(http?.headers ?? {}) },
     body: http?.body !== undefined && http.body !== "" ? http.body : (http?.rawBody?.toString() ?? ""),
     contextExtensions: { ...(req.attributes?.contextExtensions ?? {}) },
+    ...routeMetadataOf(req),
   };
+}
+
+/** The check's route metadata in Envoy Gateway's namespace, when Envoy sent it. */
+function routeMetadataOf(req: CheckRequest): { routeMetadata?: Record<string, unknown> } {
+  const md = req.attributes?.routeMetadataContext?.filterMetadata?.["envoy-gateway"];
+  return md ? { routeMetadata: md } : {};
 }
 
 /** Server credentials: TLS with `pair`, else insecure. */

@@ -206,6 +206,8 @@ export interface ExtAuthIr {
   readonly failOpen: boolean;
   /** Clear the route cache after the check. */
   readonly recomputeRoute: boolean;
+  /** Send the route's Envoy Gateway metadata (namespace `envoy-gateway`: the route resource) with each check. */
+  readonly includeRouteMetadata?: boolean;
   /** Request headers sent to the service (exact, case-insensitive); empty: Envoy's default. */
   readonly allowedHeaders: readonly string[];
   /** Buffer and send the request body up to this many bytes; absent: no body. */

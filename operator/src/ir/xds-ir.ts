@@ -387,6 +387,25 @@ export interface RouteIr {
   readonly security?: RouteSecurityIr;
   /** The extensions the route's EnvoyExtensionPolicy runs (Lua, …); absent when none applies. */
   readonly extensions?: RouteExtensionsIr;
+  /**
+   * Envoy Gateway's route metadata (filter metadata namespace `envoy-gateway`, key `resources`: the route the Envoy
+   * route comes from); set where a filter sends it (SecurityPolicy `extAuth.includeRouteMetadata`). @default none
+   */
+  readonly metadata?: RouteResourceMetadataIr;
+}
+
+/** The Gateway API resource an Envoy route comes from, as Envoy Gateway writes it in route metadata. */
+export interface RouteResourceMetadataIr {
+  /** HTTPRoute or GRPCRoute. */
+  readonly kind: string;
+  /** Name. */
+  readonly name: string;
+  /** Namespace. */
+  readonly namespace: string;
+  /** The rule's name, when it has one. */
+  readonly sectionName?: string;
+  /** The resource's `gateway.envoyproxy.io/` annotations, with that prefix removed. */
+  readonly annotations?: Readonly<Record<string, string>>;
 }
 
 /** One protocol upgrade a route allows. */

@@ -12,8 +12,7 @@
  * `backendSettings.retry` becomes the check's retry (conditions, attempts, back-off).
  *
  * Refused, failing the policy closed: `http.pathOverride` (Envoy 1.36's HttpService has no `path_override`; the
- * check request would go to the wrong path), `includeRouteMetadata: true` (egts routes carry no Envoy Gateway
- * route metadata yet, so the service would get none), the retry settings a remote call's RetryPolicy lacks
+ * check request would go to the wrong path), the retry settings a remote call's RetryPolicy lacks
  * (`perRetry.timeout`, `retryOn.httpStatusCodes`, `numAttemptsPerPriority`), and values Envoy would refuse
  * (header names, sizes, durations, status codes).
  *
@@ -39,11 +38,6 @@ export const EXT_AUTH_DEFAULT_TIMEOUT_MS = 10_000;
 export const PATH_OVERRIDE_UNSUPPORTED =
   "http.pathOverride: not supported by Envoy 1.36 (ext_authz HttpService has no path_override): " +
   "the check request cannot be sent to that path; use http.path (a prefix of the request's path)";
-
-/** Why `includeRouteMetadata` is refused. */
-export const ROUTE_METADATA_UNTRANSLATED =
-  "includeRouteMetadata: not implemented by egts yet (its routes carry no Envoy Gateway route metadata, namespace " +
-  "envoy-gateway, to send): the traffic the policy applies to is refused (HTTP 500)";
 
 /** The `backendSettings.retry` fields a check's retry (Envoy's core RetryPolicy) cannot carry, and why. */
 const RETRY_REFUSED: readonly (readonly [string, (r: Retry) => unknown])[] = [
@@ -87,6 +81,7 @@ export function translateExtAuth(
     timeoutMs: values.timeoutMs ?? service.service.timeoutMs ?? EXT_AUTH_DEFAULT_TIMEOUT_MS,
     failOpen: spec.failOpen === true,
     recomputeRoute: spec.recomputeRoute === true,
+    ...(spec.includeRouteMetadata === true ? { includeRouteMetadata: true } : {}),
     allowedHeaders: spec.headersToExtAuth ?? [],
     ...(values.bodyMaxBytes !== undefined ? { bodyMaxBytes: values.bodyMaxBytes } : {}),
     ...(spec.statusOnError !== undefined ? { statusOnError: spec.statusOnError } : {}),
@@ -114,7 +109,6 @@ function serviceShapeProblems(spec: ExtAuth, problems: string[]): void {
   if (!spec.grpc && !spec.http) problems.push("one of grpc or http must be specified");
   if (spec.grpc && spec.http) problems.push("only one of grpc or http can be specified");
   if (spec.http) httpPathProblems(spec.http, problems);
-  if (spec.includeRouteMetadata === true) problems.push(ROUTE_METADATA_UNTRANSLATED);
   const service: BackendCluster | undefined = spec.grpc ?? spec.http;
   const retry = service?.backendSettings?.retry;
   for (const [field, get] of RETRY_REFUSED)

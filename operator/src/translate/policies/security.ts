@@ -18,7 +18,15 @@
  * are combined (as BackendTrafficPolicy does).
  */
 import type { AuthorizationIr, RouteSecurityIr } from "../../ir/security-ir";
-import type { ClusterIr, GatewayXdsIr, GenericSecretIr, HttpListenerIr, RouteIr, TcpChainIr } from "../../ir/xds-ir";
+import type {
+  ClusterIr,
+  GatewayXdsIr,
+  GenericSecretIr,
+  HttpListenerIr,
+  RouteIr,
+  RouteResourceMetadataIr,
+  TcpChainIr,
+} from "../../ir/xds-ir";
 import type { BackendIndex } from "../backends";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
@@ -42,8 +50,10 @@ import {
   DecisionMap,
   mapChanged,
   nodeLookup,
+  routeRef,
   routeRuleDecider,
   routeSectionConflict,
+  ruleName,
   type PolicyDecisions,
 } from "./decisions";
 
@@ -95,6 +105,8 @@ interface Translated {
   readonly clusters?: readonly ClusterIr[];
   /** Generic secrets the routes' filters read over SDS; absent: none. */
   readonly secrets?: readonly GenericSecretIr[];
+  /** The route's resource metadata, for an ext auth that sends it (set per Envoy route). */
+  readonly routeMetadata?: RouteResourceMetadataIr;
   /** The problems only left ext auth out (`failOpen`): reported, but the routes are not closed. */
   readonly failOpen?: boolean;
 }
@@ -176,10 +188,39 @@ function decideHttp(
     for (const v of l.virtualHosts) {
       for (const r of v.routes) {
         const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-        if (t) out.set(b.gw.key, l.port, r.name, t);
+        if (t) out.set(b.gw.key, l.port, r.name, withRouteMetadata(t, r.name, index));
       }
     }
   }
+}
+
+/** Envoy Gateway's prefix of the annotations it copies into route metadata (without the prefix). */
+const EG_ANNOTATION_PREFIX = "gateway.envoyproxy.io/";
+
+/**
+ * `t` for one Envoy route, with the route resource's metadata when its ext auth sends route metadata
+ * (`includeRouteMetadata`): kind, name, namespace, the rule's name, and its `gateway.envoyproxy.io/` annotations.
+ */
+function withRouteMetadata(t: Translated, routeName: string, index: TargetIndex): Translated {
+  if (!t.security?.extAuth?.includeRouteMetadata) return t;
+  const ref = routeRef(routeName);
+  if (!ref) return t;
+  const [namespace, name] = ref.key.split("/");
+  const rule = ruleName(ref, index);
+  const all = index.routes.get(`${ref.kind}/${ref.key}`)?.route.metadata.annotations ?? {};
+  const annotations = Object.fromEntries(
+    Object.entries(all)
+      .filter(([k]) => k.startsWith(EG_ANNOTATION_PREFIX))
+      .map(([k, v]) => [k.slice(EG_ANNOTATION_PREFIX.length), v]),
+  );
+  const metadata: RouteResourceMetadataIr = {
+    kind: ref.kind,
+    name,
+    namespace,
+    ...(rule !== undefined ? { sectionName: rule } : {}),
+    ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+  };
+  return { ...t, routeMetadata: metadata };
 }
 
 /**
@@ -325,7 +366,8 @@ function withSecrets(n: GatewayXdsIr, more: ReadonlyMap<string, GenericSecretIr>
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: Translated): RouteIr {
   if (closes(t)) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
-  return t.security ? { ...r, security: t.security } : r;
+  if (!t.security) return r;
+  return { ...r, security: t.security, ...(t.routeMetadata ? { metadata: t.routeMetadata } : {}) };
 }
 
 /** One TCP chain under a policy: its authorization, or no destinations (connections close) when invalid. */

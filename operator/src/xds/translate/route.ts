@@ -15,6 +15,7 @@ import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
 import type {
   HttpListenerIr,
   RouteIr,
+  RouteResourceMetadataIr,
   RouteMatchIr,
   StringMatchIr,
   UpgradeIr,
@@ -84,16 +85,7 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
   };
-  if (ir.action.kind === "direct") {
-    route.directResponse = {
-      status: ir.action.status,
-      ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
-    } as Route["directResponse"];
-  } else if (ir.action.kind === "redirect") {
-    route.redirect = redirectAction(ir.action.redirect);
-  } else {
-    route.route = buildRouteAction(ir, ir.action.destinations, hashKeysOf);
-  }
+  Object.assign(route, routeActionOf(ir, hashKeysOf));
   if (ir.requestHeaders) {
     route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
     route.requestHeadersToRemove = [...ir.requestHeaders.remove];
@@ -108,7 +100,37 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
   }
   const perFilter = routePerFilterConfig(ir, listener);
   if (perFilter) route.typedPerFilterConfig = perFilter;
+  if (ir.metadata) route.metadata = routeMetadata(ir.metadata);
   return route as Route;
+}
+
+/** The route's action: a direct response, a redirect or forwarding. */
+function routeActionOf(ir: RouteIr, hashKeysOf: HashKeysOf): Partial<Route> {
+  if (ir.action.kind === "direct") {
+    return {
+      directResponse: {
+        status: ir.action.status,
+        ...(ir.action.body ? { body: { inlineString: ir.action.body } } : {}),
+      } as Route["directResponse"],
+    };
+  }
+  if (ir.action.kind === "redirect") return { redirect: redirectAction(ir.action.redirect) };
+  return { route: buildRouteAction(ir, ir.action.destinations, hashKeysOf) };
+}
+
+/**
+ * Envoy Gateway's route metadata: filter metadata `envoy-gateway` with `resources`, the one route resource the
+ * Envoy route comes from (kind, name, namespace, annotations, sectionName), as an ext_authz service reads it.
+ */
+function routeMetadata(m: RouteResourceMetadataIr): Route["metadata"] {
+  const resource = {
+    kind: m.kind,
+    name: m.name,
+    namespace: m.namespace,
+    ...(m.annotations ? { annotations: { ...m.annotations } } : {}),
+    ...(m.sectionName !== undefined ? { sectionName: m.sectionName } : {}),
+  };
+  return { filterMetadata: { "envoy-gateway": { resources: [resource] } }, typedFilterMetadata: {} };
 }
 
 /**

@@ -73,11 +73,15 @@ export function extAuthzConfig(e: ExtAuthIr): object {
     transportApiVersion: V3,
     failureModeAllow: e.failOpen,
     clearRouteCache: e.recomputeRoute,
+    ...(e.includeRouteMetadata ? { routeMetadataContextNamespaces: [ROUTE_METADATA_NAMESPACE] } : {}),
     ...(e.allowedHeaders.length > 0 ? { allowedHeaders: headerList(e.allowedHeaders) } : {}),
     ...(e.bodyMaxBytes !== undefined ? { withRequestBody: { maxRequestBytes: e.bodyMaxBytes } } : {}),
     ...(e.statusOnError !== undefined ? { statusOnError: { code: e.statusOnError } } : {}),
   };
 }
+
+/** Envoy Gateway's route metadata namespace (xds/translate/route.ts writes it). */
+const ROUTE_METADATA_NAMESPACE = "envoy-gateway";
 
 /** The ext_authz filter's registry entry. */
 export const extAuthz: HttpFilterDef = {
