@@ -19,6 +19,7 @@ import type { BackendSettings } from "../translate/backend-endpoints";
 import { classifyIp, parseIp, type IpBytes } from "../translate/backend-endpoints";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { oidcIssuersToDiscover, type OidcDiscoveryResult, type OidcIssuerRequest } from "../translate/oidc-issuers";
+import { issuerProblem } from "../translate/policies/security-oidc";
 
 /** Per-request timeout and the total time transient failures are retried (Envoy Gateway's values). */
 const REQUEST_TIMEOUT_MS = 5_000;
@@ -140,8 +141,8 @@ export async function discoverIssuer(
   req: OidcIssuerRequest,
   backends: BackendSettings = { enabled: false },
 ): Promise<OidcDiscoveryResult> {
-  const issuerProblem = issuerUrlProblem(req.issuer);
-  if (issuerProblem) return { error: issuerProblem };
+  const invalid = issuerProblem(req.issuer);
+  if (invalid) return { error: invalid };
   const url = new URL(req.issuer);
   url.pathname = `${url.pathname.replace(/\/+$/, "")}/.well-known/openid-configuration`;
   const started = Date.now();
@@ -165,7 +166,7 @@ async function getFollowing(url: URL, req: OidcIssuerRequest, backends: BackendS
     if (!("location" in r)) return r;
     if (hop >= MAX_REDIRECTS) return { error: `stopped after ${MAX_REDIRECTS} redirects`, transient: false };
     const next = new URL(r.location, current);
-    const problem = issuerUrlProblem(next.toString());
+    const problem = issuerProblem(next.toString());
     if (problem) return { error: problem, transient: false };
     current = next;
   }
@@ -264,22 +265,6 @@ function blockedBy(ip: IpBytes, backends: BackendSettings): boolean {
   if (multicast) return true;
   const refusal = classifyIp(ip);
   return refusal !== undefined && !(backends.allow ?? []).includes(refusal.class);
-}
-
-/** Envoy Gateway's issuer URL checks, or undefined when the URL is fine. */
-export function issuerUrlProblem(raw: string): string | undefined {
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch {
-    return `invalid issuer URL: ${raw}`;
-  }
-  if (u.protocol !== "https:") return "issuer URL must use https scheme";
-  if (u.hostname === "") return "issuer URL must include a host";
-  if (u.username !== "" || u.password !== "") return "issuer URL must not include userinfo";
-  if (raw.includes("?")) return "issuer URL must not include a query";
-  if (raw.includes("#")) return "issuer URL must not include a fragment";
-  return undefined;
 }
 
 /** The discovery document's endpoints, or Envoy Gateway's reason it is not usable. */

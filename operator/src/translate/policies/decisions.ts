@@ -3,10 +3,12 @@
  * published nodes: one translation per distinct attachment chain, decisions keyed by `gateway|port|route`, the
  * lookup of a node's decision over the Gateways merged into it, and copy-on-change mapping of IR lists.
  */
-import type { KubeObject } from "../../resources/meta";
+import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { GatewayState, ListenerState } from "../gateway";
 import { hostnameMatches, listenerRank } from "../hostnames";
-import type { AttachmentSet } from "./engine";
+import type { PolicyStatusBook } from "./ancestors";
+import { effectiveSpec, valueAt, type AttachmentSet } from "./engine";
+import { PolicyReason } from "./targets";
 import type { TargetIndex } from "./target-index";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
 
@@ -207,4 +209,43 @@ export function routeSectionConflict(rules: PolicyKindRules, t: ResolvedTarget):
         ? `RouteRule ${t.name}/${t.sectionName}`
         : `Listener ${t.name}/${t.sectionName}`;
   return `Unable to target ${what}, another ${rules.kind} has already attached to it`;
+}
+
+/**
+ * The translation of a chain for the mergeable kinds: when its head sets `mergeType` (and `merges` allows it), the
+ * effective spec of the chain (the head merged onto the policies below it) translated as `policy` `a+b` by
+ * `translate`, its problems reported on the head's ancestors; otherwise the head's own translation from `own`.
+ */
+export function mergedChainTranslation<T extends { readonly problems: readonly string[] }>(
+  chain: readonly Attachment[],
+  own: ReadonlyMap<string, T>,
+  book: PolicyStatusBook,
+  translate: (policy: string, spec: unknown) => T,
+  merges = true,
+): T | undefined {
+  const head = chain[0];
+  const mergeType = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType;
+  if (mergeType === undefined || chain.length < 2 || !merges) return own.get(head.policyKey);
+  const policy = [...new Set(chain.map((a) => a.policyKey))].join("+");
+  const t = translate(policy, effectiveSpec(chain, book));
+  for (const m of t.problems)
+    for (const anc of head.target.ancestors) book.reject(head.policy, anc, PolicyReason.Invalid, m);
+  return t;
+}
+
+/**
+ * The policy of `chain` owning the top-level spec field `field` after a merge: the first that sets it (and whose
+ * value passes `has`, when given), else the head. Its namespace resolves the field's references.
+ */
+export function chainOwner(
+  chain: readonly Attachment[],
+  field: string,
+  has?: (value: unknown) => boolean,
+): { readonly namespace: string; readonly name: string } {
+  const sets = (x: Attachment): boolean => {
+    const v = valueAt(x.policy.spec, field);
+    return v !== undefined && (has?.(v) ?? true);
+  };
+  const a = chain.find(sets) ?? chain[0];
+  return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
 }

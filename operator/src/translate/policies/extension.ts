@@ -16,23 +16,25 @@
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
 import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../../ir/xds-ir";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
-import { namespaceOf, type KubeObject } from "../../resources/meta";
+import type { KubeObject } from "../../resources/meta";
 import type { ExtensionApiGates } from "../extension-gates";
 import type { GatewayState } from "../gateway";
 import type { ListenerRefs } from "../listener-tls";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import {
+  chainOwner,
   chainResolver,
   DecisionMap,
+  mergedChainTranslation,
   mapChanged,
   nodeLookup,
   routeRuleDecider,
   routeSectionConflict,
   type PolicyDecisions,
 } from "./decisions";
-import { acceptRest, attachPolicies, effectiveSpec, valueAt } from "./engine";
-import type { ExtensionContext, ExtensionOwner } from "./extension-context";
+import { acceptRest, attachPolicies } from "./engine";
+import type { ExtensionContext } from "./extension-context";
 import { translateExtensionSpec, type ExtensionTranslation } from "./extension-translate";
 import type { TargetIndex } from "./target-index";
 import { ROUTE_KINDS } from "./target-index";
@@ -115,13 +117,9 @@ function chainTranslation(
   book: PolicyStatusBook,
   env: ExtensionEnv,
 ): ExtensionTranslation | undefined {
-  const head = chain[0];
-  const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
-  if (!merges) return own.get(head.policyKey);
-  const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
-  const t = translateChain(chain, keys, env, effectiveSpec(chain, book) as EnvoyExtensionPolicySpec);
-  report(head, t.problems, book);
-  return t;
+  return mergedChainTranslation(chain, own, book, (policy, spec) =>
+    translateChain(chain, policy, env, spec as EnvoyExtensionPolicySpec),
+  );
 }
 
 /** Translates the effective spec of `chain`, each list owned by the first policy of the chain that sets it. */
@@ -131,11 +129,7 @@ function translateChain(
   env: ExtensionEnv,
   spec: EnvoyExtensionPolicySpec = chain[0].policy.spec as EnvoyExtensionPolicySpec,
 ): ExtensionTranslation {
-  const ownerOf = (list: string): ExtensionOwner => {
-    const a = chain.find((x) => valueAt(x.policy.spec, list) !== undefined) ?? chain[0];
-    return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
-  };
-  const ctx: ExtensionContext = { refs: env.refs, gates: env.gates, ownerOf };
+  const ctx: ExtensionContext = { refs: env.refs, gates: env.gates, ownerOf: (list) => chainOwner(chain, list) };
   return translateExtensionSpec(spec ?? {}, policy, ctx);
 }
 

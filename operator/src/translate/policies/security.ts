@@ -28,7 +28,7 @@ import type {
   TcpChainIr,
 } from "../../ir/xds-ir";
 import type { BackendIndex } from "../backends";
-import { namespaceOf, type KubeObject } from "../../resources/meta";
+import type { KubeObject } from "../../resources/meta";
 import type { SecurityPolicySpec } from "../../resources/security-policy";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { GatewayState } from "../gateway";
@@ -36,7 +36,7 @@ import type { ListenerRefs } from "../listener-tls";
 import type { GatewayIr } from "../merge-gateways";
 import type { PolicyStatusBook } from "./ancestors";
 import { l4Ref } from "./backend-traffic";
-import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
+import { acceptRest, attachPolicies, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
 import { tcpAuthorizationProblem } from "./security-authz";
@@ -50,6 +50,8 @@ import {
   DecisionMap,
   mapChanged,
   nodeLookup,
+  chainOwner,
+  mergedChainTranslation,
   routeRef,
   routeRuleDecider,
   routeSectionConflict,
@@ -270,15 +272,15 @@ function chainTranslation(
   book: PolicyStatusBook,
   env: SecurityEnv,
 ): Translated | undefined {
-  const head = chain[0];
-  const merges = (head.policy.spec as { mergeType?: unknown } | undefined)?.mergeType !== undefined && chain.length > 1;
   // A head that breaks the CEL rules (e.g. mergeType Replace) is not merged: its own problems say why.
-  if (!merges || securityRuleProblems(head.policy.spec as SecurityPolicySpec).length > 0)
-    return own.get(head.policyKey);
-  const keys = [...new Set(chain.map((a) => a.policyKey))].join("+");
-  const t = translateChain(chain, keys, env, effectiveSpec(chain, book) as SecurityPolicySpec);
-  report(head, t.problems, book);
-  return t;
+  const merges = securityRuleProblems(chain[0].policy.spec as SecurityPolicySpec).length === 0;
+  return mergedChainTranslation(
+    chain,
+    own,
+    book,
+    (policy, spec) => translateChain(chain, policy, env, spec as SecurityPolicySpec),
+    merges,
+  );
 }
 
 /**
@@ -291,14 +293,7 @@ function translateChain(
   env: SecurityEnv,
   spec: SecurityPolicySpec = chain[0].policy.spec as SecurityPolicySpec,
 ): Translated {
-  const ownerOf = (group: string, has?: (value: unknown) => boolean): SecurityOwner => {
-    const sets = (x: Attachment): boolean => {
-      const v = valueAt(x.policy.spec, group);
-      return v !== undefined && (has?.(v) ?? true);
-    };
-    const a = chain.find(sets) ?? chain[0];
-    return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
-  };
+  const ownerOf = (group: string, has?: (value: unknown) => boolean): SecurityOwner => chainOwner(chain, group, has);
   const ctx: SecurityContext = {
     snapshot: env.snapshot,
     refs: env.refs,

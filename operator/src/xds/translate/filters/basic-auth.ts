@@ -13,9 +13,7 @@ import {
   BasicAuthPerRoute,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/basic_auth/v3/basic_auth";
 import { registerType } from "../../../../../proto/any";
-import type { BasicAuthIr } from "../../../ir/security-ir";
-import type { HttpListenerIr } from "../../../ir/xds-ir";
-import { type HttpFilterDef, packPartial } from "./registry";
+import { namedInstances, type HttpFilterDef, packPartial } from "./registry";
 
 /** BasicAuth, registered for Any packing. */
 export const BasicAuthType = registerType(BasicAuth);
@@ -23,18 +21,6 @@ export const BasicAuthType = registerType(BasicAuth);
 export const BasicAuthPerRouteType = registerType(BasicAuthPerRoute);
 
 const NAME = "envoy.filters.http.basic_auth";
-
-/** The listener's basic auth configs by filter instance name (the first route's, per policy). */
-function instances(listener: HttpListenerIr): Map<string, BasicAuthIr> {
-  const out = new Map<string, BasicAuthIr>();
-  for (const v of listener.virtualHosts) {
-    for (const r of v.routes) {
-      const b = r.security?.basicAuth;
-      if (b && !out.has(`${NAME}/${b.name}`)) out.set(`${NAME}/${b.name}`, b);
-    }
-  }
-  return out;
-}
 
 /** The basic_auth filter's registry entry. */
 export const basicAuth: HttpFilterDef = {
@@ -44,7 +30,7 @@ export const basicAuth: HttpFilterDef = {
   perRouteType: BasicAuthPerRouteType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...instances(listener)].map(
+    [...namedInstances(listener, NAME, (r) => (r.security?.basicAuth ? [r.security.basicAuth] : []))].map(
       ([name, b]) =>
         ({
           name,

@@ -14,9 +14,8 @@ import { ExtAuthzPerRoute } from "../../../../../proto/gen/envoy/extensions/filt
 import { registerType } from "../../../../../proto/any";
 import { ExtAuthzFullType, remoteRetryPolicy } from "../ext-authz-fields";
 import type { ExtAuthIr } from "../../../ir/security-ir";
-import type { HttpListenerIr } from "../../../ir/xds-ir";
 import { duration } from "../route-filters";
-import { type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
+import { namedInstances, type HttpFilterDef, packPartial, sampleGrpcService } from "./registry";
 
 /** ExtAuthz (with the HTTP service's hand-encoded `retry_policy`), registered for Any packing. */
 export const ExtAuthzType = ExtAuthzFullType;
@@ -27,18 +26,6 @@ const NAME = "envoy.filters.http.ext_authz";
 
 /** Envoy's ApiVersion V3. */
 const V3 = 2;
-
-/** The listener's ext auth configs by filter instance name (the first route's, per policy). */
-function instances(listener: HttpListenerIr): Map<string, ExtAuthIr> {
-  const out = new Map<string, ExtAuthIr>();
-  for (const v of listener.virtualHosts) {
-    for (const r of v.routes) {
-      const e = r.security?.extAuth;
-      if (e && !out.has(`${NAME}/${e.name}`)) out.set(`${NAME}/${e.name}`, e);
-    }
-  }
-  return out;
-}
 
 /** Header names → an exact, case-insensitive ListStringMatcher. */
 function headerList(names: readonly string[]): object {
@@ -91,7 +78,7 @@ export const extAuthz: HttpFilterDef = {
   perRouteType: ExtAuthzPerRouteType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...instances(listener)].map(
+    [...namedInstances(listener, NAME, (r) => (r.security?.extAuth ? [r.security.extAuth] : []))].map(
       ([name, e]) =>
         ({ name, typedConfig: packPartial(ExtAuthzType, extAuthzConfig(e)), disabled: true }) as HttpFilter,
     ),

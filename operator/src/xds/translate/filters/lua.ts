@@ -13,9 +13,7 @@ import { Lua, LuaPerRoute } from "../../../../../proto/gen/envoy/extensions/filt
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Struct } from "../../../../../proto/gen/google/protobuf/struct";
 import { registerType } from "../../../../../proto/any";
-import type { LuaIr } from "../../../ir/extension-ir";
-import type { HttpListenerIr } from "../../../ir/xds-ir";
-import { enableOnRoute, type HttpFilterDef, LUA_FILTER, packPartial } from "./registry";
+import { enableOnRoute, namedInstances, type HttpFilterDef, LUA_FILTER, packPartial } from "./registry";
 
 /** Lua, registered for Any packing. */
 export const LuaType = registerType(Lua);
@@ -57,18 +55,6 @@ export const LuaPerRouteType = registerType({
   },
 });
 
-/** The listener's scripts by filter instance name (the first route's, per script). */
-function instances(listener: HttpListenerIr): Map<string, LuaIr> {
-  const out = new Map<string, LuaIr>();
-  for (const v of listener.virtualHosts) {
-    for (const r of v.routes) {
-      for (const s of r.extensions?.lua ?? [])
-        if (!out.has(`${LUA_FILTER}/${s.name}`)) out.set(`${LUA_FILTER}/${s.name}`, s);
-    }
-  }
-  return out;
-}
-
 /** The lua filter's registry entry. */
 export const lua: HttpFilterDef = {
   name: LUA_FILTER,
@@ -78,7 +64,7 @@ export const lua: HttpFilterDef = {
   perRouteType: LuaPerRouteType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...instances(listener)].map(
+    [...namedInstances(listener, LUA_FILTER, (r) => r.extensions?.lua ?? [])].map(
       ([name, s]) =>
         ({
           name,

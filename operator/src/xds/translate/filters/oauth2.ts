@@ -14,11 +14,12 @@ import {
   OAuth2Config_AuthType,
 } from "../../../../../proto/gen/envoy/extensions/filters/http/oauth2/v3/oauth";
 import type { OidcIr, SecurityHeaderMatchIr } from "../../../ir/security-ir";
-import type { HttpListenerIr, RetryIr } from "../../../ir/xds-ir";
+import type { RetryIr } from "../../../ir/xds-ir";
 import { OAuth2FullType } from "../oauth2-fields";
 import { stringMatcherOf } from "../security-fields";
 import {
   enableOnRoute,
+  namedInstances,
   FilterConfigType,
   type HttpFilterDef,
   packPartial,
@@ -30,18 +31,6 @@ import {
 export const Oauth2Type = OAuth2FullType;
 
 const NAME = "envoy.filters.http.oauth2";
-
-/** The listener's OIDC configs by filter instance name (the first route's, per policy). */
-function instances(listener: HttpListenerIr): Map<string, OidcIr> {
-  const out = new Map<string, OidcIr>();
-  for (const v of listener.virtualHosts) {
-    for (const r of v.routes) {
-      const o = r.security?.oidc;
-      if (o && !out.has(`${NAME}/${o.name}`)) out.set(`${NAME}/${o.name}`, o);
-    }
-  }
-  return out;
-}
 
 /** An SDS secret served over ADS. */
 function sds(name: string): object {
@@ -149,7 +138,7 @@ export const oauth2: HttpFilterDef = {
   perRouteType: FilterConfigType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...instances(listener)].map(
+    [...namedInstances(listener, NAME, (r) => (r.security?.oidc ? [r.security.oidc] : []))].map(
       ([name, o]) =>
         ({ name, typedConfig: packPartial(Oauth2Type, { config: oauth2Config(o) }), disabled: true }) as HttpFilter,
     ),

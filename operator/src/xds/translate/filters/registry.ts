@@ -207,3 +207,21 @@ export function filterInstances<T>(
   }
   return out;
 }
+
+/**
+ * The instances of a per-policy filter `filter` on a listener, by instance name `<filter>/<ir name>`: for each IR
+ * object `pick` finds on a route (several per route for lists such as Lua scripts), the first route's.
+ */
+export function namedInstances<T extends { readonly name: string }>(
+  listener: HttpListenerIr,
+  filter: string,
+  pick: (route: RouteIr) => readonly T[],
+): Map<string, T> {
+  const out = new Map<string, T>();
+  for (const v of listener.virtualHosts) {
+    for (const r of v.routes) {
+      for (const x of pick(r)) if (!out.has(`${filter}/${x.name}`)) out.set(`${filter}/${x.name}`, x);
+    }
+  }
+  return out;
+}
