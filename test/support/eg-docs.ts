@@ -7,7 +7,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
-import type { TranslateResult } from "../../operator/src/translate/translate";
+import { isRead } from "../../operator/src/resources/read-kinds";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { translate, type TranslateOptions, type TranslateResult } from "../../operator/src/translate/translate";
 import { httpRouteYaml } from "./manifests";
 
 /** A status condition as the tests read it. */
@@ -55,6 +57,49 @@ export function acceptedPerAncestor(result: TranslateResult, kind: string, name:
     assert.ok(accepted, `${kind} ${name} has an Accepted condition`);
     return accepted;
   });
+}
+
+/** What egts says about every policy of one example file. */
+export interface DocExpectation {
+  /** Accepted=True expected. */
+  readonly accepted: boolean;
+  /** When not accepted: the spec field (or other words) the Accepted=False message names. */
+  readonly field?: string;
+}
+
+/**
+ * Checks one example file of a policy corpus: every policy of `kind` in it is Accepted (with Envoy Gateway's
+ * message) or Accepted=False naming `want.field`, on `env` plus the example's own objects (which replace the
+ * environment's copies of the same name); and the policies change the xDS IR (always, or only when accepted unless
+ * `refusedChangesIr`: a refused SecurityPolicy's routes answer 500).
+ */
+export function checkDocExample(o: {
+  readonly kind: string;
+  readonly dir: string;
+  readonly name: string;
+  readonly want: DocExpectation;
+  readonly env: readonly KubeObject[];
+  readonly options: TranslateOptions;
+  readonly refusedChangesIr: boolean;
+}): void {
+  const example = readDocExample(o.dir, o.name);
+  const isPolicy = (x: KubeObject): boolean => x.kind === o.kind;
+  const policies = example.filter(isPolicy);
+  assert.ok(policies.length > 0, `${o.name}.yaml holds a ${o.kind}`);
+  const own = new Set(example.filter(isRead).map(docKeyOf));
+  const base = [...o.env.filter((x) => !own.has(docKeyOf(x))), ...example.filter((x) => !isPolicy(x))];
+  const result = translate(snapshotFromObjects([...base, ...policies]), o.options);
+  for (const p of policies) {
+    for (const accepted of acceptedPerAncestor(result, o.kind, p.metadata.name)) {
+      assert.equal(accepted.status, o.want.accepted ? "True" : "False", accepted.message);
+      if (o.want.accepted) assert.equal(accepted.message, "Policy has been accepted.");
+      else assert.ok(accepted.message.includes(o.want.field ?? "?"), `${accepted.message} names ${o.want.field}`);
+    }
+  }
+  if (o.want.accepted || o.refusedChangesIr) {
+    const without = translate(snapshotFromObjects(base), o.options);
+    assert.notDeepEqual(result.xdsIr, without.xdsIr, `${o.name}: the policies change the xDS IR`);
+  }
 }
 
 /**

@@ -9,31 +9,20 @@
  */
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../operator/src/resources/meta";
-import { isRead } from "../../operator/src/resources/read-kinds";
-import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
+import type { TranslateOptions } from "../../operator/src/translate/translate";
 import { inClusterRateLimit } from "../../operator/src/config/envoy-gateway-ratelimit";
 import {
-  acceptedPerAncestor,
+  checkDocExample,
   docExamples,
-  docKeyOf,
   parseDocYaml,
+  type DocExpectation,
   quickstartRouteYaml,
-  readDocExample,
 } from "../support/eg-docs";
 import { testdataDir } from "../support/golden";
 import { gatewayWithListenersYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
 
-/** What egts says about every BackendTrafficPolicy of one example file. */
-interface Expectation {
-  /** Accepted=True expected. */
-  readonly accepted: boolean;
-  /** When not accepted: the spec field (or other words) the Accepted=False message names. */
-  readonly field?: string;
-}
-
 /** File (without .yaml) → expectation for each of its BackendTrafficPolicies; every file must be listed. */
-const EXPECTED: Readonly<Record<string, Expectation>> = {
+const EXPECTED: Readonly<Record<string, DocExpectation>> = {
   "backend-utilization": { accepted: true },
   "bandwidth-limit-request": { accepted: true },
   "bandwidth-limit-response": { accepted: true },
@@ -142,8 +131,6 @@ spec:
 ${serviceYaml("yages", 9000, [{ port: 9000 }])}`;
 }
 
-const isBtp = (o: KubeObject): boolean => o.kind === "BackendTrafficPolicy";
-
 describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs) through translate", () => {
   const files = docExamples(DIR);
   let env: KubeObject[];
@@ -161,27 +148,17 @@ describe("Envoy Gateway task-doc BackendTrafficPolicy examples (testdata/eg-docs
     const label = want?.accepted ? "Accepted" : `Accepted=False naming ${want?.field}`;
     it(`${name}: ${label}`, () => {
       assert.ok(want, `${name}.yaml is not in EXPECTED`);
-      const example = readDocExample(DIR, name);
-      const policies = example.filter(isBtp);
-      assert.ok(policies.length > 0, `${name}.yaml holds a BackendTrafficPolicy`);
-      // The example's own routes and objects replace the environment's copies of the same name; one in an
-      // apiVersion no longer served (the fault injection task's GRPCRoute v1alpha2) would be refused by the API
-      // server, so the environment's copy (the GRPC routing task's `yages`) stays.
-      const own = new Set(example.filter(isRead).map(docKeyOf));
-      const base = [...env.filter((o) => !own.has(docKeyOf(o))), ...example.filter((o) => !isBtp(o))];
-      const result = translate(snapshotFromObjects([...base, ...policies]), OPTIONS);
-      for (const p of policies) {
-        for (const accepted of acceptedPerAncestor(result, "BackendTrafficPolicy", p.metadata.name)) {
-          assert.equal(accepted.status, want.accepted ? "True" : "False", accepted.message);
-          if (want.accepted) assert.equal(accepted.message, "Policy has been accepted.");
-          else assert.ok(accepted.message.includes(want.field ?? "?"), `${accepted.message} names ${want.field}`);
-        }
-      }
-      // An accepted policy changes what Envoy gets (the xDS IR differs from the one without the policies).
-      if (want.accepted) {
-        const without = translate(snapshotFromObjects(base), OPTIONS);
-        assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policies change the xDS IR`);
-      }
+      // An example's GRPCRoute in an apiVersion no longer served (the fault injection task's v1alpha2) would be
+      // refused by the API server, so the environment's copy (the GRPC routing task's `yages`) stays.
+      checkDocExample({
+        kind: "BackendTrafficPolicy",
+        dir: DIR,
+        name,
+        want,
+        env,
+        options: OPTIONS,
+        refusedChangesIr: false,
+      });
     });
   }
 });

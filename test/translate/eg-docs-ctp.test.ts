@@ -6,12 +6,10 @@
  * entry (accepted: true, no field) when its field lands.
  */
 import * as assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate } from "../../operator/src/translate/translate";
+import { acceptedPerAncestor, docExamples, parseDocYaml, readDocExample } from "../support/eg-docs";
 import { testdataDir } from "../support/golden";
 import { backendYaml, gatewayWithListenersYaml, routeYaml } from "../support/manifests";
 import { makeCa, tlsSecretYaml } from "../support/pki";
@@ -63,28 +61,12 @@ data: { ca.crt: ${b64(ca.cert)} }
 `;
 }
 
-function parse(file: string, text: string): KubeObject[] {
-  const { objects, errors } = parseManifests(file, text);
-  assert.deepEqual(errors.map(formatInputError), [], `${file} must parse`);
-  return objects;
-}
-
-interface Condition {
-  readonly type: string;
-  readonly status: string;
-  readonly reason: string;
-  readonly message: string;
-}
-
 describe("Envoy Gateway task-doc ClientTrafficPolicy examples (testdata/eg-docs) through translate", () => {
-  const files = readdirSync(DIR)
-    .filter((f) => f.endsWith(".yaml"))
-    .map((f) => f.replace(/\.yaml$/, ""))
-    .sort();
+  const files = docExamples(DIR);
   let env: KubeObject[];
 
   before(() => {
-    env = parse("environment", environment());
+    env = parseDocYaml("environment", environment());
   });
 
   it("every example is listed in the expectation table, and every entry has its file", () => {
@@ -96,22 +78,16 @@ describe("Envoy Gateway task-doc ClientTrafficPolicy examples (testdata/eg-docs)
     const label = want?.accepted ? "Accepted" : `Accepted=False naming ${want?.field}`;
     it(`${name}: ${label}`, () => {
       assert.ok(want, `${name}.yaml is not in EXPECTED`);
-      const file = join(DIR, `${name}.yaml`);
-      const example = parse(file, readFileSync(file, "utf8"));
+      const example = readDocExample(DIR, name);
       assert.ok(
         example.some((o) => o.kind === "ClientTrafficPolicy" && o.metadata.name === want.policy),
         `${name}.yaml holds ClientTrafficPolicy ${want.policy}`,
       );
       const result = translate(snapshotFromObjects([...env, ...example]));
-      const status = result.statuses.find((s) => s.kind === "ClientTrafficPolicy" && s.name === want.policy)?.status as
-        { ancestors?: { conditions: Condition[] }[] } | undefined;
-      const ancestors = status?.ancestors ?? [];
-      assert.ok(ancestors.length > 0, `ClientTrafficPolicy ${want.policy} has an ancestor status`);
-      for (const a of ancestors) {
-        const accepted = a.conditions.find((c) => c.type === "Accepted");
-        assert.equal(accepted?.status, want.accepted ? "True" : "False", accepted?.message);
-        if (want.accepted) assert.equal(accepted?.message, "Policy has been accepted.");
-        else assert.ok(accepted?.message.includes(want.field ?? "?"), `${accepted?.message} names ${want.field}`);
+      for (const accepted of acceptedPerAncestor(result, "ClientTrafficPolicy", want.policy)) {
+        assert.equal(accepted.status, want.accepted ? "True" : "False", accepted.message);
+        if (want.accepted) assert.equal(accepted.message, "Policy has been accepted.");
+        else assert.ok(accepted.message.includes(want.field ?? "?"), `${accepted.message} names ${want.field}`);
       }
       // An accepted policy changes what Envoy gets (the xDS IR differs from the one without it).
       if (want.accepted) {

@@ -17,16 +17,13 @@
  */
 import * as assert from "node:assert/strict";
 import type { KubeObject } from "../../operator/src/resources/meta";
-import { isRead } from "../../operator/src/resources/read-kinds";
-import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
+import type { TranslateOptions } from "../../operator/src/translate/translate";
 import {
-  acceptedPerAncestor,
+  checkDocExample,
   docExamples,
-  docKeyOf,
   parseDocYaml,
+  type DocExpectation,
   quickstartRouteYaml,
-  readDocExample,
 } from "../support/eg-docs";
 import {
   APIKEY_SECRET_YAML,
@@ -37,16 +34,8 @@ import {
 import { gatewayWithListenersYaml, serviceYaml } from "../support/manifests";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 
-/** What egts says about every SecurityPolicy of one example file. */
-interface Expectation {
-  /** Accepted=True expected. */
-  readonly accepted: boolean;
-  /** When not accepted: the spec field (or other words) the Accepted=False message names. */
-  readonly field?: string;
-}
-
 /** File (without .yaml) → expectation for each of its SecurityPolicies; every file must be listed. */
-const EXPECTED: Readonly<Record<string, Expectation>> = {
+const EXPECTED: Readonly<Record<string, DocExpectation>> = {
   "apikey-auth": { accepted: true },
   "basic-auth": { accepted: true },
   cors: { accepted: true },
@@ -138,8 +127,6 @@ spec:
   ].join("---\n");
 }
 
-const isSp = (o: KubeObject): boolean => o.kind === "SecurityPolicy";
-
 describe("Envoy Gateway task-doc SecurityPolicy examples (testdata/eg-docs) through translate", function () {
   this.timeout(20_000);
   const files = docExamples(SP_DOCS_DIR);
@@ -158,23 +145,16 @@ describe("Envoy Gateway task-doc SecurityPolicy examples (testdata/eg-docs) thro
     const label = want?.accepted ? "Accepted" : `Accepted=False naming ${want?.field}`;
     it(`${name}: ${label}`, () => {
       assert.ok(want, `${name}.yaml is not in EXPECTED`);
-      const example = readDocExample(SP_DOCS_DIR, name);
-      const policies = example.filter(isSp);
-      assert.ok(policies.length > 0, `${name}.yaml holds a SecurityPolicy`);
-      // The example's own routes and objects replace the environment's copies of the same name.
-      const own = new Set(example.filter(isRead).map(docKeyOf));
-      const base = [...env.filter((o) => !own.has(docKeyOf(o))), ...example.filter((o) => !isSp(o))];
-      const result = translate(snapshotFromObjects([...base, ...policies]), OPTIONS);
-      for (const p of policies) {
-        for (const accepted of acceptedPerAncestor(result, "SecurityPolicy", p.metadata.name)) {
-          assert.equal(accepted.status, want.accepted ? "True" : "False", accepted.message);
-          if (want.accepted) assert.equal(accepted.message, "Policy has been accepted.");
-          else assert.ok(accepted.message.includes(want.field ?? "?"), `${accepted.message} names ${want.field}`);
-        }
-      }
-      // A policy changes what Envoy gets (accepted: its filters; refused: its routes answer 500).
-      const without = translate(snapshotFromObjects(base), OPTIONS);
-      assert.notDeepEqual(result.xdsIr, without.xdsIr, `${name}: the policies change the xDS IR`);
+      // A refused policy changes what Envoy gets too: its routes answer 500.
+      checkDocExample({
+        kind: "SecurityPolicy",
+        dir: SP_DOCS_DIR,
+        name,
+        want,
+        env,
+        options: OPTIONS,
+        refusedChangesIr: true,
+      });
     });
   }
 });
