@@ -57,6 +57,7 @@ import {
   chainResolver,
   DecisionMap,
   mapChanged,
+  mapListenerRoutes,
   nodeLookup,
   routeRuleDecider,
   type PolicyDecisions,
@@ -355,18 +356,13 @@ export function applyBackendTraffic(xds: readonly GatewayXdsIr[], d: BackendTraf
 function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr {
   const lookup = nodeLookup(d, n.name);
   const variants = new Variants(n.clusters);
-  const http = n.http.map((l): HttpListenerIr => {
-    const virtualHosts = mapChanged(l.virtualHosts, (v) => {
-      const routes = mapChanged(v.routes, (r) => {
-        const decision = lookup(l.port, r.name);
-        return decision ? applyToRoute(r, decision, variants) : r;
-      });
-      return routes === v.routes ? v : { ...v, routes };
+  const http = n.http.map((listener): HttpListenerIr => {
+    const l = mapListenerRoutes(listener, (r) => {
+      const decision = lookup(listener.port, r.name);
+      return decision ? applyToRoute(r, decision, variants) : r;
     });
     const tlsRoutes = l.tlsRoutes && mapChanged(l.tlsRoutes, (c) => applyToChain(c, lookup(l.port, c.name), variants));
-    return virtualHosts === l.virtualHosts && tlsRoutes === l.tlsRoutes
-      ? l
-      : { ...l, virtualHosts, ...(tlsRoutes ? { tlsRoutes } : {}) };
+    return tlsRoutes === l.tlsRoutes ? l : { ...l, tlsRoutes };
   });
   const tcp = n.tcp?.map((l) => {
     const chains = mapChanged(l.chains, (c) => applyToChain(c, lookup(l.port, c.name), variants));

@@ -3,6 +3,7 @@
  * published nodes: one translation per distinct attachment chain, decisions keyed by `gateway|port|route`, the
  * lookup of a node's decision over the Gateways merged into it, and copy-on-change mapping of IR lists.
  */
+import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
 import { namespaceOf, type KubeObject } from "../../resources/meta";
 import type { GatewayState, ListenerState } from "../gateway";
 import { hostnameMatches, listenerRank } from "../hostnames";
@@ -128,6 +129,23 @@ export function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly 
     return y;
   });
   return changed ? out : items;
+}
+
+/**
+ * Listener `l` with each route of each virtual host mapped by `f`, and each host's route list then passed through
+ * `after` when given (e.g. to add routes); `l` itself, and each untouched virtual host, when nothing changed.
+ */
+export function mapListenerRoutes(
+  l: HttpListenerIr,
+  f: (route: RouteIr) => RouteIr,
+  after?: (routes: readonly RouteIr[], v: VirtualHostIr) => readonly RouteIr[],
+): HttpListenerIr {
+  const virtualHosts = mapChanged(l.virtualHosts, (v) => {
+    const mapped = mapChanged(v.routes, f);
+    const routes = after ? after(mapped, v) : mapped;
+    return routes === v.routes ? v : { ...v, routes };
+  });
+  return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
 }
 
 /**

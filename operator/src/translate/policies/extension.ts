@@ -14,7 +14,7 @@
  * an attachment is Accepted=False saying the policy does nothing there.
  */
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
-import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../../ir/xds-ir";
+import type { GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
 import type { KubeObject } from "../../resources/meta";
 import type { ExtensionApiGates } from "../extension-gates";
@@ -27,7 +27,7 @@ import {
   chainResolver,
   DecisionMap,
   mergedChainTranslation,
-  mapChanged,
+  mapListenerRoutes,
   nodeLookup,
   routeRuleDecider,
   routeSectionConflict,
@@ -138,16 +138,12 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
   if (d.byRoute.size === 0) return [...xds];
   return xds.map((n) => {
     const lookup = nodeLookup(d, n.name);
-    const http = n.http.map((l): HttpListenerIr => {
-      const virtualHosts = mapChanged(l.virtualHosts, (v) => {
-        const routes = mapChanged(v.routes, (r) => {
-          const t = lookup(l.port, r.name);
-          return t ? applyToRoute(r, t) : r;
-        });
-        return routes === v.routes ? v : { ...v, routes };
-      });
-      return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
-    });
+    const http = n.http.map((l) =>
+      mapListenerRoutes(l, (r) => {
+        const t = lookup(l.port, r.name);
+        return t ? applyToRoute(r, t) : r;
+      }),
+    );
     return { ...n, http };
   });
 }

@@ -22,7 +22,6 @@ import type {
   ClusterIr,
   GatewayXdsIr,
   GenericSecretIr,
-  HttpListenerIr,
   RouteIr,
   RouteResourceMetadataIr,
   TcpChainIr,
@@ -48,7 +47,7 @@ import type { Attachment, PolicyKindRules } from "./types";
 import {
   chainResolver,
   DecisionMap,
-  mapChanged,
+  mapListenerRoutes,
   nodeLookup,
   chainOwner,
   mergedChainTranslation,
@@ -325,19 +324,16 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
     }
     return t;
   };
-  const http = n.http.map((l): HttpListenerIr => {
-    const virtualHosts = mapChanged(l.virtualHosts, (v) => {
-      const routes = withOidcPathRoutes(
-        mapChanged(v.routes, (r) => {
-          const t = used(lookup(l.port, r.name));
-          return t ? applyToRoute(r, t) : r;
-        }),
-        v.domains,
-      );
-      return routes === v.routes ? v : { ...v, routes };
-    });
-    return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
-  });
+  const http = n.http.map((l) =>
+    mapListenerRoutes(
+      l,
+      (r) => {
+        const t = used(lookup(l.port, r.name));
+        return t ? applyToRoute(r, t) : r;
+      },
+      (routes, v) => withOidcPathRoutes(routes, v.domains),
+    ),
+  );
   const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));
   const own = new Set(n.clusters.map((c) => c.name));
   const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
