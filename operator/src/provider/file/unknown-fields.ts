@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import type { JSONSchemaProps } from "../../../../crds/generate";
+import type { KubeObject } from "../../resources/meta";
 import type { LocatedObject } from "./duplicates";
 import type { InputError } from "./parse";
 import { crdSchema, validateResource } from "./structural-schema";
@@ -42,14 +43,28 @@ function shippedSchemas(dir = CRD_DIR): ReadonlyMap<string, JSONSchemaProps> {
   return out;
 }
 
+/**
+ * The unknown fields of each object checked so far. The file provider hands out the same parsed objects while a
+ * file is unchanged, so a pass checks only the objects of changed files.
+ */
+const checked = new WeakMap<KubeObject, readonly string[]>();
+
+/** The fields of `object` its API does not have (none for kinds without a shipped CRD). */
+function unknownFields(object: KubeObject): readonly string[] {
+  const known = checked.get(object);
+  if (known) return known;
+  const group = (object.apiVersion ?? "").split("/")[0];
+  const schema = shippedSchemas().get(`${group}/${object.kind}`);
+  const unknown = schema ? validateResource(schema, object).unknownFields : [];
+  checked.set(object, unknown);
+  return unknown;
+}
+
 /** One warning per object with fields its API does not have, naming each field. */
 export function unknownFieldWarnings(items: readonly LocatedObject[]): InputError[] {
   const out: InputError[] = [];
   for (const { object, location } of items) {
-    const group = (object.apiVersion ?? "").split("/")[0];
-    const schema = shippedSchemas().get(`${group}/${object.kind}`);
-    if (!schema) continue;
-    const unknown = validateResource(schema, object).unknownFields;
+    const unknown = unknownFields(object);
     if (unknown.length === 0) continue;
     const name = object.metadata.namespace
       ? `${object.metadata.namespace}/${object.metadata.name}`
