@@ -1,14 +1,14 @@
 /**
  * SecurityPolicy through the Kubernetes tier (issue 15): policies and the Secrets they reference are applied
- * with kubectl, the controller watches both, and the Gateway's Envoy pod enforces them. A rotated htpasswd Secret
+ * with kubectl, the controller watches both (users files made by the real `htpasswd`), and the Gateway's Envoy pod enforces them. A rotated htpasswd Secret
  * takes effect in the same Envoy process (no restart); a policy whose Secret does not exist yet fails closed
  * (Accepted=False naming the Secret, the route answers 500) until the Secret is created.
  */
 import assert from "node:assert/strict";
-import { createHash } from "node:crypto";
 import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import type { Controller } from "../../operator/src/pipeline/controller";
+import { htpasswdFile } from "../../test/support/htpasswd";
 import { eventually, httpGet, type HttpResult } from "../../test/support/http";
 import { httpRouteYaml } from "../../test/support/manifests";
 import {
@@ -26,13 +26,9 @@ import {
 const NS = "envoy-gateway-system";
 const PORT = 80;
 
-/** An htpasswd `{SHA}` line (the format Envoy's basic_auth accepts), as `htpasswd -s` writes it. */
-function shaLine(user: string, password: string): string {
-  return `${user}:{SHA}${createHash("sha1").update(password).digest("base64")}`;
-}
-
-/** Secret `default/<name>` holding `.htpasswd`. */
-function htpasswdSecretYaml(name: string, lines: readonly string[]): string {
+/** Secret `default/<name>` holding `.htpasswd` for `user`, made by the real `htpasswd -cbs` (the `{SHA}` Envoy takes). */
+function htpasswdSecretYaml(name: string, user: string, password: string): string {
+  const lines = htpasswdFile([{ user, password }]).trim().split("\n");
   return `apiVersion: v1
 kind: Secret
 metadata: { name: ${name}, namespace: default }
@@ -108,7 +104,7 @@ describe("SecurityPolicy in Kubernetes: watched Secrets, rotation without restar
       [
         quickstartYaml(PORT, cluster.nodeAddress, echo.port),
         httpRouteYaml("later", "later.example.com", "    - backendRefs: [{ name: echo, port: 80 }]"),
-        htpasswdSecretYaml("users", [shaLine("alice", "wonderland")]),
+        htpasswdSecretYaml("users", "alice", "wonderland"),
         basicAuthPolicyYaml("basic", "web", "users"),
       ].join("---\n"),
     );
@@ -139,7 +135,7 @@ describe("SecurityPolicy in Kubernetes: watched Secrets, rotation without restar
 
   it("a rotated htpasswd Secret takes effect in the same Envoy process", async () => {
     const before = await envoyPod();
-    await apply(htpasswdSecretYaml("users", [shaLine("bob", "builder")]));
+    await apply(htpasswdSecretYaml("users", "bob", "builder"));
     await eventually(
       async () => (await get("www.example.com", basic("bob", "builder"))).status === 200,
       60_000,
@@ -158,7 +154,7 @@ describe("SecurityPolicy in Kubernetes: watched Secrets, rotation without restar
     assert.equal(cond?.reason, "Invalid");
     assert.match(cond?.message ?? "", /default\/not-yet/);
     await eventually(async () => (await get("later.example.com")).status === 500, 60_000, "the route answers 500");
-    await apply(htpasswdSecretYaml("not-yet", [shaLine("carol", "secret")]));
+    await apply(htpasswdSecretYaml("not-yet", "carol", "secret"));
     await eventually(
       async () => (await accepted("pending"))?.status === "True",
       60_000,
