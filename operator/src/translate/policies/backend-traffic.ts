@@ -16,6 +16,7 @@
  * each Gateway's own IR (where every route's listener is known) and applied to the published nodes by
  * {@link applyBackendTraffic}, after Gateways of merged classes are combined.
  */
+import { invalidRuleRoute } from "../httproute-rules";
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import type { ClusterPolicyIr, RouteTrafficIr } from "../../ir/backend-traffic-ir";
@@ -449,7 +450,7 @@ class Variants {
 function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   const t = d.t;
   if (t.unimplemented.length > 0) return r;
-  if (t.invalid.length > 0) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (t.invalid.length > 0) return invalidRuleRoute(r);
   const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
   const responseHeaders = withRemoved(r.responseHeaders, orcaHeadersToRemove(t.cluster?.ir.loadBalancer));
   const action =

@@ -13,9 +13,10 @@
  * applied. A policy with a value that cannot be used (a duration out of range) is Accepted=False and, as
  * Envoy Gateway does, the routes of the listeners it would configure answer 500.
  */
+import { invalidRuleRoute } from "../httproute-rules";
 import type { ClientTrafficIr, HttpClientTimeoutsIr, TcpKeepaliveIr } from "../../ir/client-traffic-ir";
 import { HTTP3_PORT_PROTOCOL } from "../../ir/infra-ir";
-import type { HttpListenerIr, RouteIr, TcpListenerIr } from "../../ir/xds-ir";
+import type { HttpListenerIr, TcpListenerIr } from "../../ir/xds-ir";
 import type { ClientTrafficPolicy, ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
 import { keyOf, namespaceOf } from "../../resources/meta";
 import { parseDuration } from "../duration";
@@ -209,7 +210,11 @@ interface PortSettings {
 
 function withHttp(l: HttpListenerIr, c: PortSettings | undefined): HttpListenerIr {
   if (!c) return l;
-  if (c.fail) return { ...l, virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map(answer500) })) };
+  if (c.fail)
+    return {
+      ...l,
+      virtualHosts: l.virtualHosts.map((v) => ({ ...v, routes: v.routes.map((r) => invalidRuleRoute(r)) })),
+    };
   // TLS listeners sharing the port (tlsRoutes chains) take the TCP idle timeout.
   const keys = [
     "tcpKeepalive",
@@ -355,11 +360,6 @@ function withHttp3Ports(infra: GatewayIr["infra"], xds: GatewayIr["xds"]): Gatew
     .map((p) => ({ name: `${p.name}-h3`, port: p.port, protocol: HTTP3_PORT_PROTOCOL }));
   const unique = [...new Map(extra.map((p) => [p.port, p])).values()];
   return { ...infra, ports: [...infra.ports, ...unique] };
-}
-
-/** Envoy Gateway: the routes of a listener whose ClientTrafficPolicy is invalid answer 500. */
-function answer500(r: RouteIr): RouteIr {
-  return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
 }
 
 function reportMergedPort(g: PortGroup, others: readonly string[], book: PolicyStatusBook): void {

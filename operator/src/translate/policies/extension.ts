@@ -13,6 +13,7 @@
  * L4 routes (TCP, UDP, TLS) can be targeted, as in Envoy Gateway's CRD, but the extensions act on HTTP only: such
  * an attachment is Accepted=False saying the policy does nothing there.
  */
+import { invalidRuleRoute } from "../httproute-rules";
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
 import type { GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
@@ -150,7 +151,7 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
 
 /** One route under a policy: its extensions, or a 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: ExtensionTranslation): RouteIr {
-  if (t.failed) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (t.failed) return invalidRuleRoute(r);
   const extensions: RouteExtensionsIr | undefined = t.extensions;
   return extensions && extensions.lua.length > 0 ? { ...r, extensions } : r;
 }

@@ -17,6 +17,7 @@
  * Gateway's own IR and applied to the published nodes by {@link applySecurity}, after Gateways of merged classes
  * are combined (as BackendTrafficPolicy does).
  */
+import { invalidRuleRoute } from "../httproute-rules";
 import type { AuthorizationIr, RouteSecurityIr } from "../../ir/security-ir";
 import type {
   ClusterIr,
@@ -356,7 +357,7 @@ function withSecrets(n: GatewayXdsIr, more: ReadonlyMap<string, GenericSecretIr>
 
 /** One route under a policy: secured, or answering 500 when the policy cannot be applied. */
 function applyToRoute(r: RouteIr, t: Translated): RouteIr {
-  if (closes(t)) return { name: r.name, match: r.match, action: { kind: "direct", status: 500 } };
+  if (closes(t)) return invalidRuleRoute(r);
   if (!t.security) return r;
   return { ...r, security: t.security, ...(t.routeMetadata ? { metadata: t.routeMetadata } : {}) };
 }
