@@ -143,6 +143,11 @@ const ROOTS = [
   "xds/type/matcher/v3/cel.proto",
   "xds/type/matcher/v3/http_inputs.proto",
   "envoy/service/auth/v3/external_auth.proto",
+  // EnvoyExtensionPolicy: the external processing service API the tests' processors serve, dynamic modules,
+  // and TLS passthrough through the SNI dynamic forward proxy (Backend type DynamicResolver).
+  "envoy/service/ext_proc/v3/external_processor.proto",
+  "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.proto",
+  "envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy.proto",
 ];
 
 const TS_PROTO_OPTS = [
