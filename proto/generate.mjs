@@ -6,6 +6,8 @@
 // supplies google/protobuf). The jar is pinned by URL and sha256 (SOURCE below), downloaded once into
 // $EGTS_CACHE (default ~/.cache/egts)/envoy-api-<version>/ and its .proto files extracted there; see
 // docs/adr/0004-envoy-proto-source.md. Only the roots listed in ROOTS and their imports are generated.
+// egts's own protos (OWN_ROOTS, under proto/: Envoy Gateway's extension server API) are a second module of
+// one buf workspace with the jar's files, so they import Envoy's protos by their usual paths.
 // `--check` regenerates into a temporary folder and fails when the result differs from what is committed
 // (CI drift check).
 import { createHash } from "node:crypto";
@@ -20,6 +22,7 @@ import {
   writeFileSync,
   readdirSync,
   statSync,
+  symlinkSync,
 } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -150,6 +153,12 @@ const ROOTS = [
   "envoy/extensions/filters/network/sni_dynamic_forward_proxy/v3/sni_dynamic_forward_proxy.proto",
 ];
 
+/** Our own proto files (paths under proto/), generated with the Envoy roots; they import Envoy's protos. */
+const OWN_ROOTS = ["extension/service.proto", "extension/context.proto"];
+
+/** The own module's folder name inside the staging workspace. */
+const OWN_MODULE = "egts-own";
+
 const TS_PROTO_OPTS = [
   "esModuleInterop=true",
   "env=node",
@@ -253,12 +262,30 @@ async function generate(out) {
     ].join("\n");
     const template = join(staging, "buf.gen.yaml");
     writeFileSync(template, genYaml + "\n");
+    const workspace = stageWorkspace(source, staging);
     const buf = join(repo, "node_modules/.bin/buf");
-    const args = ["generate", "--template", template, ...ROOTS.flatMap((r) => ["--path", r])];
-    execFileSync(buf, args, { cwd: source, stdio: "inherit" });
+    const paths = [...ROOTS, ...OWN_ROOTS.map((r) => `${OWN_MODULE}/${r}`)];
+    const args = ["generate", "--template", template, ...paths.flatMap((r) => ["--path", r])];
+    execFileSync(buf, args, { cwd: workspace, stdio: "inherit" });
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
+}
+
+/**
+ * A buf workspace of two modules in `staging/ws`: the jar's files (symlinks to its top-level folders) and
+ * our own protos (a symlink to proto/, holding OWN_ROOTS). Returns the workspace folder.
+ */
+function stageWorkspace(source, staging) {
+  const ws = join(staging, "ws");
+  mkdirSync(ws);
+  for (const name of readdirSync(source)) {
+    if (statSync(join(source, name)).isDirectory()) symlinkSync(join(source, name), join(ws, name));
+  }
+  symlinkSync(here, join(ws, OWN_MODULE));
+  const bufYaml = ["version: v2", "modules:", "  - path: .", `    excludes: [${OWN_MODULE}]`, `  - path: ${OWN_MODULE}`];
+  writeFileSync(join(ws, "buf.yaml"), bufYaml.join("\n") + "\n");
+  return ws;
 }
 
 function listFiles(dir, base = dir) {
