@@ -283,7 +283,13 @@ function stageWorkspace(source, staging) {
     if (statSync(join(source, name)).isDirectory()) symlinkSync(join(source, name), join(ws, name));
   }
   symlinkSync(here, join(ws, OWN_MODULE));
-  const bufYaml = ["version: v2", "modules:", "  - path: .", `    excludes: [${OWN_MODULE}]`, `  - path: ${OWN_MODULE}`];
+  const bufYaml = [
+    "version: v2",
+    "modules:",
+    "  - path: .",
+    `    excludes: [${OWN_MODULE}]`,
+    `  - path: ${OWN_MODULE}`,
+  ];
   writeFileSync(join(ws, "buf.yaml"), bufYaml.join("\n") + "\n");
   return ws;
 }

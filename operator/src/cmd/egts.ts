@@ -8,6 +8,7 @@ import { env } from "../config/env";
 import {
   customProviderOf,
   DEFAULT_ENVOY_GATEWAY_CONFIG,
+  EnvoyGatewayConfigError,
   kubernetesProviderOf,
   loadEnvoyGatewayConfig,
   type EnvoyGatewayConfig,
@@ -110,9 +111,25 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
     listenAddress: values["listen-address"],
     backends: config.backends,
     extensionApis: config.extensionApis,
+    ...(config.extensionManager
+      ? {
+          extensionKinds: {
+            filters: config.extensionManager.resources,
+            backends: config.extensionManager.backendResources,
+          },
+        }
+      : {}),
     // As `egts controller` with its defaults (mTLS xDS) would.
     ...(config.rateLimit ? { rateLimit: kubernetesRateLimit(config.rateLimit, "envoy-gateway-system", true) } : {}),
   });
+}
+
+/** `egts controller` has no extension server stage yet: a configuration with one is refused, naming it. */
+function refuseExtensionManager(config: EnvoyGatewayConfig): void {
+  if (!config.extensionManager) return;
+  throw new EnvoyGatewayConfigError(
+    `${config.extensionManager.at}: extensionManager is implemented in egts standalone only (egts controller does not watch extension-owned kinds nor call hooks yet)`,
+  );
 }
 
 async function standalone(argv: readonly string[]): Promise<number> {
@@ -155,6 +172,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
     backends: config.backends,
     extensionApis: config.extensionApis,
     ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
+    ...(config.extensionManager ? { extensionManager: config.extensionManager } : {}),
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -257,6 +275,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
+  refuseExtensionManager(config);
   const loggers = componentLoggers(logLevels(config, e.logLevelOverride));
   const log = loggers("provider");
   for (const note of config.notes) log("info", note);

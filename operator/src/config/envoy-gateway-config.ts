@@ -18,6 +18,7 @@
  *   ExtensionApiGates); `enableSDSSecretRef: true` is refused (not implemented).
  * - `rateLimit` (envoy-gateway-ratelimit.ts): standalone mode runs the rate limit service with it and
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
+ * - `extensionManager` (envoy-gateway-extension.ts): the extension server called after each translation.
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -28,6 +29,7 @@ import type { ExtensionApiGates } from "../translate/extension-gates";
 import { ConfigWalk, keyName } from "./config-walk";
 import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
 import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
+import { readExtensionManager, type ExtensionManagerConfig } from "./envoy-gateway-extension";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -50,6 +52,8 @@ export interface EnvoyGatewayConfig {
    * mode runs the service on the host with it, BackendTrafficPolicy `rateLimit.global` calls it.
    */
   readonly rateLimit?: RateLimitConfig;
+  /** `extensionManager`: the extension server whose hooks modify the translated configuration. @default none */
+  readonly extensionManager?: ExtensionManagerConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
   readonly notes: readonly string[];
 }
@@ -71,8 +75,7 @@ export class EnvoyGatewayConfigError extends Error {
 const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
   telemetry: "the control plane's metrics sinks and traces",
   xdsServer: "the xDS server's connection age settings",
-  extensionManager: "extension servers",
-  extensionManagers: "extension servers",
+  extensionManagers: "several extension servers (one extensionManager is implemented)",
   envoyProxy: "a default EnvoyProxy spec for every proxy",
 };
 
@@ -144,6 +147,10 @@ function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes
     rateLimit: (v) => {
       const rateLimit = readRateLimit(w, v);
       if (rateLimit) out.rateLimit = rateLimit;
+    },
+    extensionManager: (v) => {
+      const manager = readExtensionManager(w, v);
+      if (manager) out.extensionManager = manager;
     },
     extensionApis: (v) => {
       const { backends, gates } = readExtensionApis(w, v);

@@ -392,6 +392,11 @@ export interface RouteIr {
    * route comes from); set where a filter sends it (SecurityPolicy `extAuth.includeRouteMetadata`). @default none
    */
   readonly metadata?: RouteResourceMetadataIr;
+  /**
+   * The extension-owned objects (EnvoyGateway `extensionManager`) the rule names in ExtensionRef filters and
+   * backendRefs, each as its JSON text, in rule order: sent to the extension server's Route hook. @default none
+   */
+  readonly extensionRefs?: readonly string[];
 }
 
 /** The Gateway API resource an Envoy route comes from, as Envoy Gateway writes it in route metadata. */
@@ -470,6 +475,11 @@ export interface ClusterIr {
    * endpoints under its own name (docs/adr/0005-policy-cluster-variants.md); absent: defaults.
    */
   readonly policy?: ClusterPolicyIr;
+  /**
+   * A backendRef to an extension-owned kind (`extensionManager.backendResources`): the cluster has no endpoints
+   * and goes to the extension server's Cluster hook with these objects (JSON text), which fills it in. @default none
+   */
+  readonly extension?: { readonly resources: readonly string[] };
 }
 
 /** How Envoy originates TLS to a backend and validates its certificate. */

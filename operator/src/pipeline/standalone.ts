@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
+import { EMPTY, Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { ComponentLoggers, LogComponent, Logger } from "../log";
@@ -23,6 +23,11 @@ import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
+import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
+import { ExtensionClient } from "../extension/client";
+import { tlsMaterial } from "../extension/tls-secrets";
+import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
+import { ExtensionHookStage, type HookStats } from "./extension-hooks";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
@@ -64,6 +69,10 @@ export interface StandaloneOptions {
    * BackendTrafficPolicy `rateLimit.global` is refused.
    */
   readonly rateLimit?: StandaloneRateLimit;
+  /** The extension server whose hooks modify each translation (EnvoyGateway `extensionManager`). @default none */
+  readonly extensionManager?: ExtensionManagerConfig;
+  /** TEST ONLY: deadline of one extension hook call, and how long after a failure hooks are called again. */
+  readonly extensionTimings?: { readonly timeoutMs?: number; readonly retryMs?: number };
   /** Logger. */
   readonly logger: Logger;
 }
@@ -133,6 +142,8 @@ export class StandaloneGateway {
   private readonly discovery: OidcDiscovery;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
+  /** The extension server's client and hook stage (with `extensionManager`). */
+  private readonly extension?: { readonly client: ExtensionClient; readonly hooks: ExtensionHookStage };
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
@@ -140,6 +151,7 @@ export class StandaloneGateway {
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
+    if (opts.extensionManager) this.extension = this.extensionStage(opts.extensionManager);
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.nackGuard = new NackGuard({
@@ -149,6 +161,34 @@ export class StandaloneGateway {
       resend: (nodeId, typeUrl, names) => this.server.resend(nodeId, typeUrl, names),
       ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     });
+  }
+
+  /** The extension server's hook counters (with `extensionManager`). */
+  get extensionStats(): HookStats | undefined {
+    return this.extension?.hooks.stats;
+  }
+
+  /** When the extension server's hooks answered (or are due again): the last snapshot is translated again. */
+  private hookChanges(): Observable<void> {
+    return this.extension?.hooks.changes$ ?? EMPTY;
+  }
+
+  /** The client and hook stage of the extension server; TLS material comes from the latest snapshot's Secrets. */
+  private extensionStage(config: ExtensionManagerConfig): { client: ExtensionClient; hooks: ExtensionHookStage } {
+    const tls = config.service.tls;
+    const timings = this.opts.extensionTimings;
+    const client = new ExtensionClient({
+      config,
+      ...(tls ? { tls: () => tlsMaterial(tls, this.lastSnapshot?.secrets ?? [], DEFAULT_CONTROLLER_NAMESPACE) } : {}),
+      ...(timings?.timeoutMs ? { timeoutMs: timings.timeoutMs } : {}),
+    });
+    const hooks = new ExtensionHookStage({
+      config,
+      caller: client,
+      logger: this.log("xds-translator"),
+      ...(timings?.retryMs ? { retryMs: timings.retryMs } : {}),
+    });
+    return { client, hooks };
   }
 
   /** Whether passes complete: not ready before the first, after a failed one, or when one is stuck. */
@@ -223,7 +263,7 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
+    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.hookChanges()).pipe(
       map((): ListenersJob => ({ kind: "listeners" })),
     );
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
@@ -314,26 +354,40 @@ export class StandaloneGateway {
 
   /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
   private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
-    const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
-      controllerName: this.opts.controllerName,
-      listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-      localAddresses: localAddresses(),
-      sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
-      ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
-      ...(this.opts.backends ? { backends: this.opts.backends } : {}),
-      ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
-      oidcDiscovery: this.discovery.results(),
-      ...(this.opts.rateLimit
-        ? {
-            rateLimit: {
-              host: "127.0.0.1",
-              port: this.opts.rateLimit.grpcPort,
-              timeoutMs: this.opts.rateLimit.timeoutMs,
-              failClosed: this.opts.rateLimit.failClosed,
-            },
-          }
-        : {}),
-    });
+    const pass = translateAndPublish(
+      withoutRoutes(snapshot, exclude),
+      this.cache,
+      {
+        controllerName: this.opts.controllerName,
+        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+        localAddresses: localAddresses(),
+        sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
+        ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
+        ...(this.opts.backends ? { backends: this.opts.backends } : {}),
+        ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+        oidcDiscovery: this.discovery.results(),
+        ...(this.opts.extensionManager
+          ? {
+              extensionKinds: {
+                filters: this.opts.extensionManager.resources,
+                backends: this.opts.extensionManager.backendResources,
+              },
+            }
+          : {}),
+        ...(this.opts.rateLimit
+          ? {
+              rateLimit: {
+                host: "127.0.0.1",
+                port: this.opts.rateLimit.grpcPort,
+                timeoutMs: this.opts.rateLimit.timeoutMs,
+                failClosed: this.opts.rateLimit.failClosed,
+              },
+            }
+          : {}),
+      },
+      undefined,
+      this.extension?.hooks,
+    );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
@@ -369,11 +423,13 @@ export class StandaloneGateway {
     this.stopped.next();
     this.nackGuard.close();
     this.discovery.close();
+    this.extension?.hooks.close();
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();
     await this.server.stop(1000);
+    this.extension?.client.close();
     this.events.complete();
   }
 }

@@ -5,6 +5,7 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
+import type { ExtensionHookStage } from "./extension-hooks";
 
 /** Outcome of one pass, for logs and tests. */
 export interface PassResult {
@@ -12,6 +13,11 @@ export interface PassResult {
   readonly result: TranslateResult;
   /** Gateways whose IR failed validation or whose Envoy resources failed to build (kept on their previous config). */
   readonly invalid: readonly { readonly name: string; readonly problems: readonly string[] }[];
+  /**
+   * Gateways kept on their previous resources by the extension server stage: its hooks are still running for
+   * this input, or failed without failOpen (`error`).
+   */
+  readonly held: readonly { readonly name: string; readonly error?: string }[];
   /** Milliseconds spent translating and building. */
   readonly ms: number;
 }
@@ -20,26 +26,39 @@ export interface PassResult {
  * Runs one translation and publishes it. A Gateway whose IR does not validate, or whose Envoy resources
  * fail to build, keeps its previous resources and the others are published; Gateways that disappeared are
  * removed from the cache. `bindPort(node)` says how the proxies of a node bind their listener ports
- * (undefined: as they are).
+ * (undefined: as they are). With an extension server (`hooks`), each node's resources go through its hooks
+ * first (extension-hooks.ts): a node whose hooks have not answered yet, or failed without failOpen, keeps
+ * its previous resources.
  */
 export function translateAndPublish(
   snapshot: ResourceSnapshot,
   cache: XdsCache,
   opts: TranslateOptions,
   bindPort?: (node: string) => ((port: number) => number) | undefined,
+  hooks?: ExtensionHookStage,
 ): PassResult {
   const t0 = performance.now();
   const result = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
+  const held: { name: string; error?: string }[] = [];
   const live = new Set<string>();
   for (const ir of result.xdsIr) {
     live.add(ir.name);
     const built = buildNode(ir, bindPort);
-    if (Array.isArray(built)) invalid.push({ name: ir.name, problems: built });
-    else cache.setNode(ir.name, built);
+    if (Array.isArray(built)) {
+      invalid.push({ name: ir.name, problems: built });
+      continue;
+    }
+    const hooked = hooks ? hooks.resolve(ir.name, ir, built) : ({ kind: "ready", resources: built } as const);
+    if (hooked.kind === "ready") cache.setNode(ir.name, hooked.resources);
+    else held.push({ name: ir.name, ...(hooked.kind === "failed" ? { error: hooked.error } : {}) });
   }
-  for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
-  return { result, invalid, ms: performance.now() - t0 };
+  for (const node of cache.nodeIds()) {
+    if (live.has(node)) continue;
+    cache.deleteNode(node);
+    hooks?.forget(node);
+  }
+  return { result, invalid, held, ms: performance.now() - t0 };
 }
 
 /** One node's resources, or the problems that keep it on its previous resources. */

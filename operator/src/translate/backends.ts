@@ -17,6 +17,7 @@ import {
 import { BackendTlsPolicyIndex } from "./backendtlspolicy";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { ReferenceGrantIndex } from "./reference-grants";
+import { ExtensionObjects } from "./extension-objects";
 
 /** Route kinds that refer to backends (the `from` of a ReferenceGrant). */
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
@@ -46,10 +47,14 @@ export class BackendIndex {
   /** Backends some route referenced, with their verdict (their status is written, as Envoy Gateway does). */
   private readonly usedBackends = new Map<string, { readonly backend: Backend; readonly verdict?: BackendVerdict }>();
 
-  /** `settings`: what the EnvoyGateway configuration says about Backends (off by default). */
+  /**
+   * `settings`: what the EnvoyGateway configuration says about Backends (off by default); `extensions`: the
+   * objects of the kinds an extension server owns (none by default).
+   */
   constructor(
     snapshot: ResourceSnapshot,
     private readonly settings: BackendSettings = { enabled: false },
+    readonly extensions: ExtensionObjects = new ExtensionObjects(snapshot),
   ) {
     this.grants = new ReferenceGrantIndex(snapshot.referenceGrants ?? []);
     this.tlsPolicies = new BackendTlsPolicyIndex(snapshot.backendTLSPolicies ?? [], snapshot.configMaps ?? []);
@@ -79,7 +84,8 @@ export class BackendIndex {
     const kind = ref.kind ?? "Service";
     const ns = ref.namespace ?? routeNamespace;
     const isService = group === "" && kind === "Service";
-    if (!isService && !(group === ENVOY_GATEWAY_GROUP && kind === "Backend")) {
+    const isExtension = this.extensions.isBackendKind(group, kind);
+    if (!isService && !isExtension && !isBackendKind(group, kind)) {
       return {
         reason: Reason.InvalidKind,
         message: `backendRef kind ${group ? group + "/" : ""}${kind} is not supported; use a core Service or a ${ENVOY_GATEWAY_GROUP} Backend`,
@@ -97,7 +103,25 @@ export class BackendIndex {
       { group, kind, namespace: ns, name: ref.name },
     );
     if (denied) return { reason: denied.reason, message: `backendRef to ${denied.message}` };
+    if (isExtension) return this.resolveExtension(group, kind, ref.name, ns);
     return isService ? this.resolveService(ref, ns) : this.resolveBackend(ref, ns);
+  }
+
+  /**
+   * A backendRef to an extension-owned kind: a cluster without endpoints (one per object, shared by the routes
+   * using it) that the extension server's Cluster hook fills in, as Envoy Gateway's custom backends.
+   */
+  private resolveExtension(group: string, kind: string, name: string, ns: string): ClusterIr | RefProblem {
+    const json = this.extensions.find(group, kind, ns, name);
+    if (json === undefined)
+      return { reason: Reason.BackendNotFound, message: `custom backend ${kind} ${ns}/${name} not found` };
+    return {
+      name: `extension/${ns}/${kind.toLowerCase()}/${name}`,
+      discovery: "static",
+      endpoints: [],
+      protocol: "http1",
+      extension: { resources: [json] },
+    };
   }
 
   /**
@@ -246,6 +270,11 @@ export class BackendIndex {
     }
     return proxyPortProblem(port, this.settings) ?? addressProblem(ep, this.settings);
   }
+}
+
+/** Whether a backendRef names an Envoy Gateway Backend. */
+function isBackendKind(group: string, kind: string): boolean {
+  return group === ENVOY_GATEWAY_GROUP && kind === "Backend";
 }
 
 /**

@@ -17,7 +17,7 @@ import type { BackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, Listener } f
 import { namespaceOf } from "../resources/meta";
 import { isProblem, type BackendIndex, type RouteKind } from "./backends";
 import { CondType, Reason, type RefProblem } from "./conditions";
-import { compileFilters, isFilterError, type FilterError, type RuleFilters } from "./filters";
+import { compileFilters, isFilterError, type FilterContext, type FilterError, type RuleFilters } from "./filters";
 import type { PathTemplate, RedirectTemplate } from "./filters/types";
 import { compileRetry } from "./rule-retry";
 import { compileSessionPersistence } from "./rule-session";
@@ -144,7 +144,11 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
     acc.dropped.push(badMatch); // no Envoy match can be built: the rule is left out whole
     return;
   }
-  const compiled = compileRuleOptions(rule, where, matches, ruleKey);
+  const compiled = compileRuleOptions(
+    rule,
+    { where, matches, namespace: ns, extensions: backends.extensions },
+    ruleKey,
+  );
   if (isFilterError(compiled)) {
     // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500.
     acc.dropped.push(compiled);
@@ -168,6 +172,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
     ? { ...forwardFields(mirrors, timeouts, retry), ...(session ? { sessionPersistence: session } : {}) }
     : {};
   const action = actionFor(dests); // shared by the rule's matches
+  const extensionRefs = ruleExtensionRefs(filters, dests, acc.clusters);
   const rewrite = mergeRewrites(filters.urlRewrite, split.routeRewrite);
   matches.forEach((m, mi) => {
     const match = compileMatch(m);
@@ -183,9 +188,23 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
         ...base,
         ...(forwarding && rewrite ? { urlRewrite: rewriteIr(rewrite, prefix) } : {}),
         ...forwardOnly,
+        ...(extensionRefs.length > 0 ? { extensionRefs } : {}),
       },
     });
   });
+}
+
+/**
+ * The extension-owned objects of a rule, for the extension server's Route hook: its ExtensionRef filters' and
+ * then its extension backends' (as Envoy Gateway appends its custom backendRefs to the route's ExtensionRefs).
+ */
+function ruleExtensionRefs(
+  filters: RuleFilters,
+  dests: readonly WeightedDestinationIr[],
+  clusters: readonly ClusterIr[],
+): string[] {
+  const backends = dests.flatMap((d) => clusters.find((c) => c.name === d.cluster)?.extension?.resources ?? []);
+  return [...(filters.extensionRefs ?? []), ...new Set(backends)];
 }
 
 /** A rule's settings, checked before anything is resolved (an invalid rule is dropped whole). */
@@ -205,13 +224,9 @@ function matchProblem(matches: readonly HTTPRouteMatch[], where: string): Filter
 }
 
 /** The rule's filters, timeouts, retry and session persistence, or the first problem with them. */
-function compileRuleOptions(
-  rule: HTTPRouteRule,
-  where: string,
-  matches: readonly HTTPRouteMatch[],
-  ruleKey: string,
-): RuleOptions | FilterError {
-  const filters = compileFilters(rule.filters ?? [], { where, matches });
+function compileRuleOptions(rule: HTTPRouteRule, fctx: FilterContext, ruleKey: string): RuleOptions | FilterError {
+  const { where, matches } = fctx;
+  const filters = compileFilters(rule.filters ?? [], fctx);
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);
   if (problem) return problem;

@@ -33,6 +33,7 @@ import type { RateLimitServiceSettings } from "./policies/backend-traffic";
 import type { OidcInputs } from "./policies/security-context";
 import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
+import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -74,6 +75,11 @@ export interface TranslateOptions {
   readonly oidcHmacSecret?: Buffer;
   /** The controller's namespace (where the OIDC HMAC Secret lives; status messages name it). @default "envoy-gateway-system" */
   readonly controllerNamespace?: string;
+  /**
+   * The kinds the extension server owns (the EnvoyGateway configuration's `extensionManager`): their objects may
+   * be named by ExtensionRef filters and backendRefs. @default none
+   */
+  readonly extensionKinds?: ExtensionKinds;
 }
 
 /** The controller namespace when none is given (Envoy Gateway's). */
@@ -104,6 +110,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   const rejected: RejectedObject[] = [...malformed];
   const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const address = opts.listenAddress ?? "0.0.0.0";
+  //    The objects of the kinds an extension server owns, for ExtensionRef filters and backendRefs.
+  const extensions = new ExtensionObjects(snapshot, opts.extensionKinds);
 
   // 1. GatewayClasses first: they decide which Gateways are ours.
   const envoyProxies = envoyProxiesByKey(snapshot);
@@ -114,8 +122,12 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    The backend index checks every BackendTLSPolicy up front: if that throws, they are rejected (each with
   //    the error) and the index is built without them.
   const backends =
-    isolateGroup(snapshot.backendTLSPolicies, rejected, () => new BackendIndex(snapshot, opts.backends), undefined) ??
-    new BackendIndex({ ...snapshot, backendTLSPolicies: [] }, opts.backends);
+    isolateGroup(
+      snapshot.backendTLSPolicies,
+      rejected,
+      () => new BackendIndex(snapshot, opts.backends, extensions),
+      undefined,
+    ) ?? new BackendIndex({ ...snapshot, backendTLSPolicies: [] }, opts.backends, extensions);
   //    A Gateway's merged listener list includes those of the ListenerSets it allows, so they are
   //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);

@@ -6,6 +6,7 @@
 import type { HTTPRouteFilter } from "../../resources/gateway-api";
 import { Reason } from "../conditions";
 import { compileCors } from "./cors";
+import { compileExtensionRef } from "./extension-ref";
 import { compileHeaderModifier } from "./header-modifier";
 import { compileRequestMirror } from "./request-mirror";
 import { compileRequestRedirect } from "./request-redirect";
@@ -63,6 +64,12 @@ function applyFilter(out: RuleFilters, f: HTTPRouteFilter, ctx: FilterContext): 
     }
     case "ExtensionRef": {
       const ref = f.extensionRef;
+      const owned = ref ? compileExtensionRef(ref, ctx, ctx.extensions) : undefined;
+      if (typeof owned === "string") {
+        (out.extensionRefs ??= []).push(owned);
+        return undefined;
+      }
+      if (owned) return owned;
       const what = ref ? `${ref.group}/${ref.kind} ${ref.name}` : "(no extensionRef)";
       return {
         error: `${ctx.where}: ExtensionRef filter ${what} is not supported; no extension filter kinds are implemented`,

@@ -1,6 +1,7 @@
 /** What a rule's (or backendRef's) filters compile to, before the rule's matches and listeners are known. */
 import type { CorsIr, HeaderModIr, RedirectIr } from "../../ir/xds-ir";
 import type { BackendRef, HTTPRouteMatch } from "../../resources/gateway-api";
+import type { ExtensionObjects } from "../extension-objects";
 
 /** A path change whose matched prefix is filled in per match. */
 export type PathTemplate =
@@ -43,6 +44,8 @@ export interface RuleFilters {
   mirrors: MirrorRequest[];
   /** CORS. */
   cors?: CorsIr;
+  /** ExtensionRef filters naming extension-owned objects: their JSON (may repeat). */
+  extensionRefs?: string[];
 }
 
 /** What a filter compiler needs to know about where the filter is. */
@@ -51,6 +54,10 @@ export interface FilterContext {
   readonly where: string;
   /** The rule's matches (defaulted). */
   readonly matches: readonly HTTPRouteMatch[];
+  /** The route's namespace (where ExtensionRef objects are looked up). @default "default" */
+  readonly namespace?: string;
+  /** The extension-owned objects ExtensionRef filters may name. @default none */
+  readonly extensions?: ExtensionObjects;
 }
 
 /** A filter the translator cannot program: the route is not accepted, with this message. */
