@@ -105,7 +105,7 @@ describe("EnvoyGateway configuration: extensionManager", () => {
   it("refuses what cannot work, naming file:line:column", () => {
     assert.match(
       errorOf("extensionManager:\n  hooks: { xdsTranslator: { post: [Route] } }\n"),
-      /^eg\.yaml:3:3: extensionManager\.service is required/,
+      /^eg\.yaml:4:3: extensionManager\.service is required/,
     );
     assert.match(
       errorOf(

@@ -4,7 +4,12 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
-import { StandaloneGateway, type StandaloneRateLimit } from "../../operator/src/pipeline/standalone";
+import {
+  StandaloneGateway,
+  type StandaloneOptions,
+  type StandaloneRateLimit,
+} from "../../operator/src/pipeline/standalone";
+import type { ExtensionManagerConfig } from "../../operator/src/config/envoy-gateway-extension";
 import type { BackendSettings } from "../../operator/src/translate/backend-endpoints";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";
@@ -51,6 +56,9 @@ export async function startTestGateway(
     rateLimit?: StandaloneRateLimit;
     /** The EnvoyGateway configuration's `extensionApis` switches (e.g. enableLua). */
     extensionApis?: ExtensionApiGates;
+    /** The EnvoyGateway configuration's `extensionManager`, and short hook deadlines and retries for tests. */
+    extensionManager?: ExtensionManagerConfig;
+    extensionTimings?: StandaloneOptions["extensionTimings"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -79,6 +87,8 @@ export async function startTestGateway(
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.extensionApis ? { extensionApis: opts.extensionApis } : {}),
+    ...(opts.extensionManager ? { extensionManager: opts.extensionManager } : {}),
+    ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
   });
   await gw.start();
   return {
