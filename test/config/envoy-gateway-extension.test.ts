@@ -132,6 +132,12 @@ describe("EnvoyGateway configuration: extensionManager", () => {
       /^eg\.yaml:5:19: extensionManager\.maxMessageSize must be a quantity of bytes/,
     );
     assert.match(
+      errorOf(
+        "extensionManager:\n  policyResources: [{ group: x.io, version: v1, kind: P }]\n  hooks: {}\n  service: { ip: { address: 127.0.0.1, port: 5005 } }\n",
+      ),
+      /^eg\.yaml:4:20: extensionManager\.policyResources: P: extension policies are not implemented in egts yet/,
+    );
+    assert.match(
       errorOf("extensionManagers: []\n"),
       /^eg\.yaml:3:1: extensionManagers \(several extension servers.*\) is an Envoy Gateway setting egts does not implement yet$/,
     );

@@ -9,6 +9,8 @@
 import * as assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
+import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
+import type { KubeObject } from "../../operator/src/resources/meta";
 
 /** Suffix of golden inputs. */
 export const IN_SUFFIX = ".in.yaml";
@@ -96,4 +98,11 @@ export function checkGolden(inFile: string, actual: string): void {
     expected,
     `output differs from ${shown}; if the change is intended, rerun with UPDATE_GOLDEN=1 and review the diff`,
   );
+}
+
+/** Reads a golden input file into objects; a parse error fails the test with file:line:column. */
+export function readCase(inFile: string): KubeObject[] {
+  const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
+  assert.deepEqual(errors.map(formatInputError), [], "golden input must parse");
+  return objects;
 }

@@ -4,21 +4,14 @@
  * translated with an EnvoyGateway configuration file (see envoyGatewayConfigFor).
  */
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { renderTranslation } from "../../operator/src/cmd/translate";
 import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
-import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
-import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
+import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, readCase, testdataDir } from "../support/golden";
 
-/** Reads a golden input file into objects; a parse error fails the test with file:line:column. */
-export function readCase(inFile: string): KubeObject[] {
-  const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
-  assert.deepEqual(errors.map(formatInputError), [], "golden input must parse");
-  return objects;
-}
+export { readCase } from "../support/golden";
 
 /** The one golden case that lists GatewayClass `supportedFeatures` in full. */
 const FEATURES_CASE = "gatewayclass-status";
@@ -51,7 +44,12 @@ describe("translate golden files (testdata/translate)", () => {
     const name = caseName(inFile);
     const opts = (): TranslateOptions => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
-      return { backends: config.backends, extensionApis: config.extensionApis };
+      const m = config.extensionManager;
+      return {
+        backends: config.backends,
+        extensionApis: config.extensionApis,
+        ...(m ? { extensionKinds: { filters: m.resources, backends: m.backendResources } } : {}),
+      };
     };
     it(name, () => {
       checkGolden(inFile, renderStatusAndIr(readCase(inFile), name === FEATURES_CASE, opts()));

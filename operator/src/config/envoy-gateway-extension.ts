@@ -47,8 +47,6 @@ export interface ExtensionRetry {
 export interface ExtensionManagerConfig {
   /** `resources`: kinds usable as HTTPRoute / GRPCRoute `ExtensionRef` filters. */
   readonly resources: readonly ExtensionKind[];
-  /** `policyResources`: kinds the extension handles as policies (their targetRefs name Gateways or routes). */
-  readonly policyResources: readonly ExtensionKind[];
   /** `backendResources`: kinds usable as route backendRefs (their clusters go through the Cluster hook). */
   readonly backendResources: readonly ExtensionKind[];
   /** `hooks.xdsTranslator.post`: the hooks egts calls. */
@@ -110,7 +108,6 @@ export function readExtensionManager(w: ConfigWalk, node: unknown): ExtensionMan
   const path = "extensionManager";
   const out: Partial<Mutable<ExtensionManagerConfig>> = {
     resources: [],
-    policyResources: [],
     backendResources: [],
     failOpen: false,
     maxMessageSize: DEFAULT_EXTENSION_MAX_MESSAGE_SIZE,
@@ -121,7 +118,15 @@ export function readExtensionManager(w: ConfigWalk, node: unknown): ExtensionMan
   w.fields(node, path, {
     name: (v) => w.string(v, `${path}.name`),
     resources: (v) => (out.resources = readKinds(w, v, `${path}.resources`)),
-    policyResources: (v) => (out.policyResources = readKinds(w, v, `${path}.policyResources`)),
+    policyResources: (v) => {
+      const kinds = readKinds(w, v, `${path}.policyResources`);
+      if (kinds.length > 0) {
+        w.error(
+          v,
+          `${path}.policyResources: ${kinds.map((k) => k.kind).join(", ")}: extension policies are not implemented in egts yet (resources and backendResources are)`,
+        );
+      }
+    },
     backendResources: (v) => (out.backendResources = readKinds(w, v, `${path}.backendResources`)),
     hooks: (v) => (hooks = readHooks(w, v, `${path}.hooks`)),
     service: (v) => (service = readService(w, v, `${path}.service`)),

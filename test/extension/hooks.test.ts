@@ -1,0 +1,141 @@
+/**
+ * The hook runner (operator/src/extension/hooks.ts) through the real gRPC client against the tests' real
+ * extension server, on the resources built from the extension-server golden case: Envoy Gateway's order and
+ * which resources each hook sees, the Translation hook's lists replacing the included ones, endpoint assignments
+ * dropped when a hook turns their cluster STATIC, and failOpen (the failing resource unmodified, the run goes on)
+ * against failOpen false (the run fails naming the method and resource).
+ */
+import assert from "node:assert/strict";
+import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
+import type { ExtensionManagerConfig } from "../../operator/src/config/envoy-gateway-extension";
+import { ExtensionClient } from "../../operator/src/extension/client";
+import { extensionContextOf } from "../../operator/src/extension/context";
+import { HookError, runHooks } from "../../operator/src/extension/hooks";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { translate } from "../../operator/src/translate/translate";
+import { buildNodeResources, type NodeResources } from "../../operator/src/xds/translate/resources";
+import { TypeUrl } from "../../operator/src/xds/types";
+import { readCase } from "../support/golden";
+import { startExtensionServer, type TestExtensionServer } from "../support/extension-server";
+
+const CASE = "testdata/translate/extension-server";
+
+function setup(): {
+  config: ExtensionManagerConfig;
+  resources: NodeResources;
+  ir: ReturnType<typeof translate>["xdsIr"][0];
+} {
+  const config = loadEnvoyGatewayConfig(`${CASE}.envoy-gateway.yaml`);
+  const m = config.extensionManager;
+  assert.ok(m);
+  const result = translate(snapshotFromObjects(readCase(`${CASE}.in.yaml`)), {
+    backends: config.backends,
+    extensionKinds: { filters: m.resources, backends: m.backendResources },
+  });
+  const ir = result.xdsIr[0];
+  return { config: m, resources: buildNodeResources(ir), ir };
+}
+
+describe("extension hook runner (real gRPC client and server)", () => {
+  let ext: TestExtensionServer;
+  let client: ExtensionClient | undefined;
+  beforeEach(async () => (ext = await startExtensionServer({ addedClusterPort: 4000 })));
+  afterEach(async () => {
+    client?.close();
+    await ext.close();
+  });
+
+  const run = (failOpen: boolean, onFailure?: (e: HookError) => void): Promise<NodeResources> => {
+    const { config, resources, ir } = setup();
+    const all: ExtensionManagerConfig = {
+      ...config,
+      failOpen,
+      hooks: ["Translation", "HTTPListener", "Endpoints", "Cluster", "VirtualHost", "Route"],
+      service: { ...config.service, address: { type: "tcp", host: "127.0.0.1", port: ext.port } },
+    };
+    client = new ExtensionClient({ config: all, timeoutMs: 2000 });
+    return runHooks(resources, {
+      config: all,
+      caller: client,
+      context: extensionContextOf(ir),
+      ...(onFailure ? { onFailure } : {}),
+    });
+  };
+
+  it("calls the hooks in Envoy Gateway's order, each with the resources it sees", async () => {
+    const out = await run(false);
+    // Per virtual host its routes then itself (the first virtual host has no route with extension objects),
+    // then clusters, endpoints, listeners, and the Translation hook last; consecutive calls collapsed.
+    const order = ext.calls.map((c) => c.method).filter((m, i, a) => a[i - 1] !== m);
+    assert.deepEqual(order, [
+      "PostVirtualHostModify",
+      "PostRouteModify",
+      "PostVirtualHostModify",
+      "PostClusterModify",
+      "PostEndpointsModify",
+      "PostHTTPListenerModify",
+      "PostTranslateModify",
+    ]);
+    // Only the routes whose rules name extension objects: the ExtensionRef one and the extension backend's.
+    const routeNames = ext.calls
+      .filter((c) => c.method === "PostRouteModify")
+      .map((c) => (c.request as { route: { name: string } }).route.name);
+    assert.deepEqual(
+      routeNames.map((n) => n.replace(/\/[^/]*$/, "")),
+      ["httproute/default/ext/rule/0/match/0", "httproute/default/ext/rule/1/match/0"],
+    );
+    assert.deepEqual(
+      ext.routeObjects().map((objs) => objs.map((o) => o.kind)),
+      [["HeaderTag"], ["EchoPort"]],
+    );
+    // The Cluster hook sees only the extension backend's cluster, with its object.
+    const clusterCalls = ext.calls.filter((c) => c.method === "PostClusterModify");
+    assert.deepEqual(
+      clusterCalls.map((c) => (c.request as { cluster: { name: string } }).cluster.name),
+      ["extension/default/echoport/echo-ext"],
+    );
+    // The answers are applied: the cluster is STATIC now (its EDS assignment dropped), the Translation hook's
+    // cluster and secret are there, every listener went to the listener hook.
+    assert.ok(out.get(TypeUrl.Cluster)?.has("extension-added"));
+    assert.ok(out.get(TypeUrl.Secret)?.has("extension-secret"));
+    assert.equal(out.get(TypeUrl.Endpoint)?.has("extension/default/echoport/echo-ext"), false);
+    assert.equal(out.get(TypeUrl.Endpoint)?.has("backend/default/echo/0/http"), true);
+    assert.equal(
+      ext.calls.filter((c) => c.method === "PostHTTPListenerModify").length,
+      out.get(TypeUrl.Listener)?.size,
+    );
+    // Listeners and routes are not sent to the Translation hook by default (Envoy Gateway's includeAll: false).
+    const translation = ext.calls.find((c) => c.method === "PostTranslateModify")?.request as {
+      listeners: unknown[];
+      routes: unknown[];
+      clusters: unknown[];
+    };
+    assert.equal(translation.listeners.length, 0);
+    assert.equal(translation.routes.length, 0);
+    assert.equal(translation.clusters.length, 2);
+  });
+
+  it("failOpen: false fails the run naming the method and resource; failOpen: true goes on unmodified", async () => {
+    ext.failing = true;
+    await assert.rejects(run(false), (err: unknown) => {
+      assert.ok(err instanceof HookError);
+      assert.equal(err.method, "PostVirtualHostModify");
+      assert.match(err.message, /^PostVirtualHostModify \(default\/eg\/http\/missing_example\): 13 INTERNAL/);
+      return true;
+    });
+    const failures: string[] = [];
+    const before = setup().resources;
+    const out = await run(true, (e) => failures.push(e.method));
+    assert.deepEqual([...new Set(failures)].sort(), [
+      "PostClusterModify",
+      "PostEndpointsModify",
+      "PostHTTPListenerModify",
+      "PostRouteModify",
+      "PostTranslateModify",
+      "PostVirtualHostModify",
+    ]);
+    for (const [typeUrl, byName] of before) {
+      assert.deepEqual([...(out.get(typeUrl) ?? new Map()).keys()].sort(), [...byName.keys()].sort(), typeUrl);
+    }
+  });
+});
