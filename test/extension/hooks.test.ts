@@ -3,7 +3,8 @@
  * extension server, on the resources built from the extension-server golden case: Envoy Gateway's order and
  * which resources each hook sees, the Translation hook's lists replacing the included ones, endpoint assignments
  * dropped when a hook turns their cluster STATIC, and failOpen (the failing resource unmodified, the run goes on)
- * against failOpen false (the run fails naming the method and resource).
+ * against failOpen false (the run fails naming the method and resource); the client over mTLS with the material of
+ * the configured Secrets (and refused without a client certificate, or with a missing Secret) and over a unix socket.
  */
 import assert from "node:assert/strict";
 import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
@@ -17,6 +18,12 @@ import { buildNodeResources, type NodeResources } from "../../operator/src/xds/t
 import { TypeUrl } from "../../operator/src/xds/types";
 import { readCase } from "../support/golden";
 import { startExtensionServer, type TestExtensionServer } from "../support/extension-server";
+import { makeCa } from "../support/pki";
+import { tlsMaterial } from "../../operator/src/extension/tls-secrets";
+import type { Secret } from "../../operator/src/resources/core";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const CASE = "testdata/translate/extension-server";
 
@@ -136,6 +143,60 @@ describe("extension hook runner (real gRPC client and server)", () => {
     ]);
     for (const [typeUrl, byName] of before) {
       assert.deepEqual([...(out.get(typeUrl) ?? new Map()).keys()].sort(), [...byName.keys()].sort(), typeUrl);
+    }
+  });
+
+  it("reaches the server over mTLS with the Secrets' material, and over a unix socket", async () => {
+    const { config } = setup();
+    const ca = makeCa("extension-ca");
+    const serverPair = ca.issue("localhost");
+    const clientPair = ca.issue("egts");
+    const secret = (name: string, data: Record<string, string>): Secret => ({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name, namespace: "envoy-gateway-system" },
+      data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
+    });
+    const secrets = [
+      secret("ext-ca", { "tls.crt": ca.cert }),
+      secret("ext-client", { "tls.crt": clientPair.cert, "tls.key": clientPair.key }),
+    ];
+    const tlsServer = await startExtensionServer({
+      address: "localhost:0",
+      tls: { ...serverPair, clientCa: ca.cert },
+    });
+    const socketDir = mkdtempSync(join(tmpdir(), "egts-ext-"));
+    const socket = join(socketDir, "ext.sock");
+    const unixServer = await startExtensionServer({ address: `unix:${socket}` });
+    const call = (c: ExtensionClient): Promise<unknown> =>
+      c.call("PostVirtualHostModify", { virtualHost: undefined, postVirtualHostContext: {} });
+    const tls = { certificateRef: { name: "ext-ca" }, clientCertificateRef: { name: "ext-client" } };
+    const over = (address: ExtensionManagerConfig["service"]["address"], withTls?: typeof tls): ExtensionClient =>
+      new ExtensionClient({
+        config: { ...config, service: { ...config.service, address } },
+        timeoutMs: 3000,
+        ...(withTls ? { tls: () => tlsMaterial(withTls, secrets, "envoy-gateway-system") } : {}),
+      });
+    const clients = [
+      over({ type: "tcp", host: "localhost", port: tlsServer.port }, tls),
+      over({ type: "tcp", host: "localhost", port: tlsServer.port }, {
+        certificateRef: tls.certificateRef,
+      } as typeof tls),
+      over({ type: "unix", path: socket }),
+      over({ type: "tcp", host: "localhost", port: tlsServer.port }, { ...tls, certificateRef: { name: "missing" } }),
+    ];
+    try {
+      await call(clients[0]);
+      assert.equal(tlsServer.calls.length, 1, "mTLS call served");
+      await assert.rejects(call(clients[1]), "a client without a certificate is refused by the server");
+      await call(clients[2]);
+      assert.equal(unixServer.calls.length, 1, "unix socket call served");
+      await assert.rejects(call(clients[3]), /extension server TLS: Secret envoy-gateway-system\/missing not found/);
+    } finally {
+      for (const c of clients) c.close();
+      await tlsServer.close();
+      await unixServer.close();
+      rmSync(socketDir, { recursive: true, force: true });
     }
   });
 });

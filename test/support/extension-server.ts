@@ -47,7 +47,15 @@ const objects = (list: readonly ExtensionResource[]): Record<string, unknown>[] 
 const nameOf = (o: Record<string, unknown>): string => String((o.metadata as { name?: string } | undefined)?.name);
 
 /** Starts the server on a free port of 127.0.0.1. */
-export async function startExtensionServer(opts: { addedClusterPort?: number } = {}): Promise<TestExtensionServer> {
+export async function startExtensionServer(
+  opts: {
+    addedClusterPort?: number;
+    /** Where to listen (a gRPC bind address). @default 127.0.0.1:0 */
+    address?: string;
+    /** Serve TLS with this certificate; with `clientCa`, require client certificates it signs. */
+    tls?: { cert: string; key: string; clientCa?: string };
+  } = {},
+): Promise<TestExtensionServer> {
   const server = new grpc.Server();
   const state: TestExtensionServer = {
     port: 0,
@@ -100,12 +108,22 @@ export async function startExtensionServer(opts: { addedClusterPort?: number } =
   }
   server.addService(ExtensionServiceDefinition as unknown as grpc.ServiceDefinition, impl);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(opts.address ?? "127.0.0.1:0", serverCredentials(opts.tls), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );
   (state as { port: number }).port = port;
   return state;
+}
+
+function serverCredentials(tls: { cert: string; key: string; clientCa?: string } | undefined): grpc.ServerCredentials {
+  if (!tls) return grpc.ServerCredentials.createInsecure();
+  const ca = tls.clientCa ? Buffer.from(tls.clientCa) : null;
+  return grpc.ServerCredentials.createSsl(
+    ca,
+    [{ cert_chain: Buffer.from(tls.cert), private_key: Buffer.from(tls.key) }],
+    !!ca,
+  );
 }
 
 function withHeader(route: Route | undefined, objs: Record<string, unknown>[]): Route | undefined {
