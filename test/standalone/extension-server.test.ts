@@ -139,6 +139,10 @@ describe("extension server hooks (real Envoy, real gRPC extension server)", func
         JSON.stringify(hostnames),
       );
       assert.ok(ext.calls.some((c) => c.method === "PostVirtualHostModify"));
+      assert.ok(
+        !s!.t.logs.some((l) => l.includes("not a kind egts reads")),
+        "extension-owned objects are not warned about as unread",
+      );
       assert.ok(ext.calls.some((c) => c.method === "PostHTTPListenerModify"));
     });
 

@@ -266,7 +266,11 @@ export class StandaloneGateway {
     const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.hookChanges()).pipe(
       map((): ListenersJob => ({ kind: "listeners" })),
     );
-    const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
+    const owned = this.opts.extensionManager;
+    const extensionKinds = owned ? [...owned.resources, ...owned.backendResources] : [];
+    const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
+      tap(() => this.health.snapshotArrived()),
+    );
     this.sub = merge(files, nacks, listeners)
       .pipe(concatMap((e) => from((this.pass = this.job(e)))))
       .subscribe({

@@ -13,6 +13,7 @@ import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snap
 import { debounceWithMaxWait } from "../../streams/debounce";
 import { dropDuplicates, type LocatedObject } from "./duplicates";
 import { unreadWarnings } from "./unread";
+import type { GroupKind } from "../../translate/extension-objects";
 import { unknownFieldWarnings } from "./unknown-fields";
 import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
 import { readInputFile } from "./read-file";
@@ -44,6 +45,8 @@ export interface FileProviderOptions {
   readonly maxWaitMs?: number;
   /** Delay before watching the folder again after the watch failed (e.g. the folder was removed). @default 1000 */
   readonly rewatchMs?: number;
+  /** Kinds an extension server owns (EnvoyGateway `extensionManager`): their objects are not warned about. @default none */
+  readonly extensionKinds?: readonly GroupKind[];
 }
 
 const YAML_FILE = /\.(ya?ml|json)$/;
@@ -58,7 +61,12 @@ export type ParseCache = Map<string, { readonly text: string; readonly result: P
  * with a warning naming both places; an object egts does not read (kind, apiVersion) gets a warning at its
  * place. Never throws: a folder that cannot be read is an error event.
  */
-export async function readDirectory(dir: string, cache?: ParseCache, signal?: AbortSignal): Promise<ProviderEvent> {
+export async function readDirectory(
+  dir: string,
+  cache?: ParseCache,
+  signal?: AbortSignal,
+  extensionKinds: readonly GroupKind[] = [],
+): Promise<ProviderEvent> {
   const names = await listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
   const located: LocatedObject[] = [];
@@ -91,7 +99,7 @@ export async function readDirectory(dir: string, cache?: ParseCache, signal?: Ab
   }
   if (errors.length > 0) return { kind: "error", errors };
   const unique = dropDuplicates(located);
-  warnings.push(...unreadWarnings(located), ...unknownFieldWarnings(located), ...unique.warnings);
+  warnings.push(...unreadWarnings(located, extensionKinds), ...unknownFieldWarnings(located), ...unique.warnings);
   return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files: names.length, warnings };
 }
 
@@ -162,7 +170,11 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       .pipe(
         debounceWithMaxWait(opts.debounceMs ?? 30, opts.maxWaitMs ?? 200),
         startWith(undefined),
-        concatMap(() => from(readDirectory(dir, cache, abort.signal).catch((err: Error) => unexpected(dir, err)))),
+        concatMap(() =>
+          from(
+            readDirectory(dir, cache, abort.signal, opts.extensionKinds).catch((err: Error) => unexpected(dir, err)),
+          ),
+        ),
       )
       .subscribe(subscriber);
     return () => {

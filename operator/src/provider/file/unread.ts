@@ -5,11 +5,17 @@
 import { unreadReason } from "../../resources/read-kinds";
 import type { LocatedObject } from "./duplicates";
 import type { InputError } from "./parse";
+import type { GroupKind } from "../../translate/extension-objects";
 
-/** One warning per object that is not read, located where it is defined, in reading order. */
-export function unreadWarnings(items: readonly LocatedObject[]): InputError[] {
+/**
+ * One warning per object that is not read, located where it is defined, in reading order; objects of the kinds
+ * an extension server owns (`owned`) are not warned about (they go to its hooks).
+ */
+export function unreadWarnings(items: readonly LocatedObject[], owned: readonly GroupKind[] = []): InputError[] {
   const out: InputError[] = [];
   for (const { object, location } of items) {
+    const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+    if (owned.some((k) => k.group === group && k.kind === object.kind)) continue;
     const reason = unreadReason(object);
     if (reason !== undefined) {
       out.push({ file: location.file, line: location.line, column: 1, message: `${reason}: ${objectName(object)}` });
