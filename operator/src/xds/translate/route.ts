@@ -9,6 +9,7 @@ import {
   type RouteAction,
   type RouteAction_UpgradeConfig,
   type RouteMatch,
+  VirtualHost,
   type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
@@ -19,6 +20,7 @@ import type {
   RouteMatchIr,
   StringMatchIr,
   UpgradeIr,
+  VirtualHostIr,
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
 import { routePerFilterConfig } from "./filters";
@@ -26,7 +28,7 @@ import { routeActionRateLimits } from "./filters/ratelimit";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
-import { hostNamePart } from "../../ir/xds-names";
+import { hostNamePart, virtualHostListener } from "../../ir/xds-names";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -38,19 +40,54 @@ export const INVALID_BACKEND_CLUSTER = "egts-invalid-backend-ref";
 export type HashKeysOf = (cluster: string) => readonly HashKeyIr[] | undefined;
 
 /**
- * Builds the RouteConfiguration named after the listener. `hashKeysOf` gives the hash keys of the clusters the
- * routes forward to: Envoy computes a consistent hash from the route's hash_policy, so a route to a policy
- * variant that hashes carries its keys. @default no cluster hashes
+ * The RouteConfigurations of an HTTP listener: one named after the listener for plain HTTP; on an HTTPS port one
+ * per HTTPS listener (filter chain), holding the virtual hosts that listener owns (Envoy Gateway's shape, ADR 0006).
+ */
+export function buildRouteConfigurations(
+  listener: HttpListenerIr,
+  hashKeysOf: HashKeysOf = () => undefined,
+): RouteConfiguration[] {
+  if (!listener.tls) return [buildRouteConfiguration(listener, hashKeysOf)];
+  return listener.tls.map((c) => {
+    const own = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) === c.name);
+    const config = buildRouteConfiguration(listener, hashKeysOf, { name: c.name, virtualHosts: own });
+    const others = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) !== c.name);
+    return others.length === 0
+      ? config
+      : { ...config, virtualHosts: [...config.virtualHosts, ...others.map(misdirected)] };
+  });
+}
+
+/**
+ * A virtual host of another HTTPS listener of the port, in a chain's RouteConfiguration: its hosts answer 421
+ * Misdirected Request, as the Gateway API asks when the Host belongs to another listener than the one the SNI chose
+ * (a client reusing a connection for another name, HTTP/2 connection coalescing, then retries on a new one).
+ * Hosts no listener of the port owns stay 404.
+ */
+function misdirected(vh: VirtualHostIr): VirtualHost {
+  return VirtualHost.fromPartial({
+    name: vh.name,
+    domains: [...vh.domains],
+    routes: [{ name: `${vh.name}/misdirected`, match: { prefix: "/" }, directResponse: { status: 421 } }],
+  });
+}
+
+/**
+ * Builds a RouteConfiguration of the listener: by default named after it with all its virtual hosts, or the `part`
+ * one HTTPS filter chain serves. `hashKeysOf` gives the hash keys of the clusters the routes forward to: Envoy
+ * computes a consistent hash from the route's hash_policy, so a route to a policy variant that hashes carries its
+ * keys. @default no cluster hashes
  */
 export function buildRouteConfiguration(
   listener: HttpListenerIr,
   hashKeysOf: HashKeysOf = () => undefined,
+  part: Pick<HttpListenerIr, "name" | "virtualHosts"> = listener,
 ): RouteConfiguration {
   const altSvc = altSvcHeaders(listener);
   return RouteConfiguration.fromPartial({
-    name: listener.name,
+    name: part.name,
     ignorePortInHostMatching: true,
-    virtualHosts: listener.virtualHosts.map((vh) => ({
+    virtualHosts: part.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
       routes: vh.routes.map((r) =>
