@@ -23,6 +23,7 @@ import type {
   ClusterIr,
   GatewayXdsIr,
   GenericSecretIr,
+  GeoIpProviderIr,
   RouteIr,
   RouteResourceMetadataIr,
   TcpChainIr,
@@ -40,6 +41,10 @@ import { acceptRest, attachPolicies, valueAt, type AttachmentSet } from "./engin
 import { securityRuleProblems } from "./security-checks";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
 import { tcpAuthorizationProblem } from "./security-authz";
+import { geoPrerequisiteProblem } from "./security-geoip";
+import { envoyProxyForNode } from "../envoy-proxy";
+import { geoIpProviderFor } from "../geoip-provider";
+import type { ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
 import { withOidcPathRoutes } from "./security-oidc-routes";
 import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
@@ -171,10 +176,21 @@ function decide(
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
-    decideHttp(b, set, env.index, resolve, byRoute);
+    const geo = { provider: geoIpProviderFor(envoyProxyForNode(env.snapshot, node)), snapshot: env.snapshot, book };
+    decideHttp(b, set, env.index, resolve, byRoute, geo);
     decideTcp(b, set, resolve, byRoute, book);
   }
   return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+}
+
+/** What the per-listener geolocation prerequisites are checked against (security-geoip.ts). */
+interface GeoInputs {
+  /** The GeoIP databases of the Gateway's proxies (EnvoyProxy `spec.geoIP`). */
+  readonly provider: GeoIpProviderIr | undefined;
+  /** The snapshot (the listener's ClientTrafficPolicy). */
+  readonly snapshot: ResourceSnapshot;
+  /** Where a policy failing them is reported. */
+  readonly book: PolicyStatusBook;
 }
 
 /** The decisions for one Gateway's HTTP and gRPC routes, into `out`. */
@@ -184,9 +200,14 @@ function decideHttp(
   index: TargetIndex,
   resolve: Resolve,
   out: DecisionMap<Translated>,
+  geo: GeoInputs,
 ): void {
-  const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
   for (const l of b.xds.http) {
+    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy.
+    const detection = clientIpDetectionOf(geo.snapshot, l.clientTraffic?.policy);
+    const decideRoute = routeRuleDecider(b.gw, set, index, (chain: readonly Attachment[]) =>
+      geoChecked(chain, resolve(chain), detection, geo),
+    );
     for (const v of l.virtualHosts) {
       for (const r of v.routes) {
         const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
@@ -194,6 +215,36 @@ function decideHttp(
       }
     }
   }
+}
+
+/** The `clientIPDetection` of the ClientTrafficPolicy `policy` (`namespace/name`), if any. */
+function clientIpDetectionOf(
+  s: ResourceSnapshot,
+  policy: string | undefined,
+): ClientTrafficPolicySpec["clientIPDetection"] | undefined {
+  if (policy === undefined) return undefined;
+  const ctp = (s.policies?.clientTrafficPolicies ?? []).find(
+    (p) => `${p.metadata.namespace ?? ""}/${p.metadata.name}` === policy,
+  );
+  return (ctp?.spec as ClientTrafficPolicySpec | undefined)?.clientIPDetection;
+}
+
+/**
+ * `t` on one listener: closed, and reported on the policy that owns authorization, when its geolocation conditions
+ * lack a prerequisite there (Envoy Gateway checks them per listener too).
+ */
+function geoChecked(
+  chain: readonly Attachment[],
+  t: Translated | undefined,
+  detection: ClientTrafficPolicySpec["clientIPDetection"] | undefined,
+  geo: GeoInputs,
+): Translated | undefined {
+  const authz = t && !closes(t) ? t.security?.authorization : undefined;
+  const bad = authz ? geoPrerequisiteProblem(authz, detection, geo.provider) : undefined;
+  if (!bad) return t;
+  const owner = chain.find((a) => valueAt(a.policy.spec, "authorization") !== undefined) ?? chain[0];
+  report(owner, [`Authorization: ${bad}.`], geo.book);
+  return { problems: [bad] };
 }
 
 /** Envoy Gateway's prefix of the annotations it copies into route metadata (without the prefix). */

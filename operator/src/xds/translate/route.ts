@@ -1,4 +1,5 @@
 /** HttpListenerIr → Envoy RouteConfiguration (virtual hosts and routes in precedence order). */
+import { geoHeadersToRemove } from "./geoip-headers";
 import type { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import {
@@ -94,6 +95,8 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
   if (ir.traffic?.compression && !route.requestHeadersToRemove?.includes("accept-encoding")) {
     route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), "accept-encoding"];
   }
+  const geo = geoHeadersToRemove(listener);
+  if (geo.length > 0) route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), ...geo];
   if (ir.responseHeaders) {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
