@@ -1,7 +1,7 @@
 /**
  * The per-listener prerequisites of SecurityPolicy authorization `clientIPGeoLocations`, as Envoy Gateway checks
- * them (and with its messages): the listener's ClientTrafficPolicy sets exactly one `clientIPDetection` mode and
- * no X-Forwarded-For trusted CIDRs, the proxies' EnvoyProxy has a GeoIP provider, and that provider has the
+ * them (and with its messages): the listener's ClientTrafficPolicy sets a `clientIPDetection` mode and no
+ * X-Forwarded-For trusted CIDRs, the proxies' EnvoyProxy has a GeoIP provider, and that provider has the
  * database each geolocation field is looked up in. A route whose policy fails them answers 500 (fail closed) and
  * the policy is Accepted=False with the message.
  *
@@ -11,7 +11,7 @@
  */
 import type { AuthorizationIr, GeoLocationIr } from "../../ir/security-ir";
 import type { GeoIpProviderIr } from "../../ir/xds-ir";
-import type { ClientIPDetectionSettings } from "../../resources/client-traffic-policy";
+import type { ClientIpIr } from "../../ir/client-traffic-http-ir";
 
 /** Envoy Gateway's message prefix. */
 const GEO = "authorization clientIPGeoLocations";
@@ -32,13 +32,13 @@ export function usesGeoLocations(authz: AuthorizationIr | undefined): boolean {
   return (authz?.rules ?? []).some((r) => (r.geo ?? []).length > 0);
 }
 
-/** Why the client IP detection cannot feed the geoip filter (Envoy Gateway's messages), or undefined. */
-function detectionProblem(detection: ClientIPDetectionSettings | undefined): string | undefined {
+/**
+ * Why the client IP detection cannot feed the geoip filter (Envoy Gateway's messages), or undefined. A policy
+ * setting more or less than one mode never gets here: egts refuses it (its routes answer 500).
+ */
+function detectionProblem(detection: ClientIpIr | undefined): string | undefined {
   if (!detection) return `${GEO} requires ClientTrafficPolicy.spec.clientIPDetection to be configured`;
-  const modes = [detection.xForwardedFor, detection.customHeader, detection.directSourceIP];
-  if (modes.filter((m) => m !== undefined).length !== 1)
-    return `${GEO} requires exactly one of ClientTrafficPolicy.spec.clientIPDetection.{xForwardedFor,customHeader,directSourceIP}`;
-  if ((detection.xForwardedFor?.trustedCIDRs ?? []).length > 0)
+  if (detection.xff?.trustedCidrs !== undefined)
     return `${GEO} does not support ClientIPDetection.XForwardedFor.TrustedCIDRs`;
   return undefined;
 }
@@ -63,12 +63,12 @@ function databaseProblem(used: ReadonlySet<keyof GeoLocationIr>, p: GeoIpProvide
 
 /**
  * Why `authz` cannot be served on a listener (without the `Authorization: ` prefix), or undefined when it has no
- * geolocation condition or every prerequisite holds. `detection`: the `clientIPDetection` of the listener's
+ * geolocation condition or every prerequisite holds. `detection`: the client IP detection of the listener's
  * ClientTrafficPolicy; `provider`: the GeoIP databases of its proxies.
  */
 export function geoPrerequisiteProblem(
   authz: AuthorizationIr,
-  detection: ClientIPDetectionSettings | undefined,
+  detection: ClientIpIr | undefined,
   provider: GeoIpProviderIr | undefined,
 ): string | undefined {
   if (!usesGeoLocations(authz)) return undefined;

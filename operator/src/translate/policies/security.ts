@@ -44,7 +44,7 @@ import { tcpAuthorizationProblem } from "./security-authz";
 import { geoPrerequisiteProblem } from "./security-geoip";
 import { envoyProxyForNode } from "../envoy-proxy";
 import { geoIpProviderFor } from "../geoip-provider";
-import type { ClientTrafficPolicySpec } from "../../resources/client-traffic-policy";
+import type { ClientIpIr } from "../../ir/client-traffic-http-ir";
 import { withOidcPathRoutes } from "./security-oidc-routes";
 import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
@@ -176,7 +176,7 @@ function decide(
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
-    const geo = { provider: geoIpProviderFor(envoyProxyForNode(env.snapshot, node)), snapshot: env.snapshot, book };
+    const geo = { provider: geoIpProviderFor(envoyProxyForNode(env.snapshot, node)), book };
     decideHttp(b, set, env.index, resolve, byRoute, geo);
     decideTcp(b, set, resolve, byRoute, book);
   }
@@ -187,8 +187,6 @@ function decide(
 interface GeoInputs {
   /** The GeoIP databases of the Gateway's proxies (EnvoyProxy `spec.geoIP`). */
   readonly provider: GeoIpProviderIr | undefined;
-  /** The snapshot (the listener's ClientTrafficPolicy). */
-  readonly snapshot: ResourceSnapshot;
   /** Where a policy failing them is reported. */
   readonly book: PolicyStatusBook;
 }
@@ -203,8 +201,8 @@ function decideHttp(
   geo: GeoInputs,
 ): void {
   for (const l of b.xds.http) {
-    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy.
-    const detection = clientIpDetectionOf(geo.snapshot, l.clientTraffic?.policy);
+    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy's client IP detection.
+    const detection = l.clientTraffic?.clientIp;
     const decideRoute = routeRuleDecider(b.gw, set, index, (chain: readonly Attachment[]) =>
       geoChecked(chain, resolve(chain), detection, geo),
     );
@@ -217,18 +215,6 @@ function decideHttp(
   }
 }
 
-/** The `clientIPDetection` of the ClientTrafficPolicy `policy` (`namespace/name`), if any. */
-function clientIpDetectionOf(
-  s: ResourceSnapshot,
-  policy: string | undefined,
-): ClientTrafficPolicySpec["clientIPDetection"] | undefined {
-  if (policy === undefined) return undefined;
-  const ctp = (s.policies?.clientTrafficPolicies ?? []).find(
-    (p) => `${p.metadata.namespace ?? ""}/${p.metadata.name}` === policy,
-  );
-  return (ctp?.spec as ClientTrafficPolicySpec | undefined)?.clientIPDetection;
-}
-
 /**
  * `t` on one listener: closed, and reported on the policy that owns authorization, when its geolocation conditions
  * lack a prerequisite there (Envoy Gateway checks them per listener too).
@@ -236,7 +222,7 @@ function clientIpDetectionOf(
 function geoChecked(
   chain: readonly Attachment[],
   t: Translated | undefined,
-  detection: ClientTrafficPolicySpec["clientIPDetection"] | undefined,
+  detection: ClientIpIr | undefined,
   geo: GeoInputs,
 ): Translated | undefined {
   const authz = t && !closes(t) ? t.security?.authorization : undefined;
