@@ -217,7 +217,10 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
   const xdsIr = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    return withGeoIp(withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)), geoIpProviderFor(proxy));
+    return withGeoIp(
+      withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+      geoIpProviderFor(proxy),
+    );
   });
   return {
     statuses: [

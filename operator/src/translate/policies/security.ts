@@ -24,6 +24,7 @@ import type {
   GatewayXdsIr,
   GenericSecretIr,
   GeoIpProviderIr,
+  HttpListenerIr,
   RouteIr,
   RouteResourceMetadataIr,
   TcpChainIr,
@@ -177,7 +178,11 @@ function decide(
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
     const geo = { provider: geoIpProviderFor(envoyProxyForNode(env.snapshot, node)), book };
-    decideHttp(b, set, env.index, resolve, byRoute, geo);
+    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy's client IP detection.
+    const onListener = (l: HttpListenerIr): Resolve => {
+      return (chain) => geoChecked(chain, resolve(chain), l.clientTraffic?.clientIp, geo);
+    };
+    decideHttp(b, set, env.index, onListener, byRoute);
     decideTcp(b, set, resolve, byRoute, book);
   }
   return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
@@ -196,16 +201,11 @@ function decideHttp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
   index: TargetIndex,
-  resolve: Resolve,
+  onListener: (l: HttpListenerIr) => Resolve,
   out: DecisionMap<Translated>,
-  geo: GeoInputs,
 ): void {
   for (const l of b.xds.http) {
-    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy's client IP detection.
-    const detection = l.clientTraffic?.clientIp;
-    const decideRoute = routeRuleDecider(b.gw, set, index, (chain: readonly Attachment[]) =>
-      geoChecked(chain, resolve(chain), detection, geo),
-    );
+    const decideRoute = routeRuleDecider(b.gw, set, index, onListener(l));
     for (const v of l.virtualHosts) {
       for (const r of v.routes) {
         const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);

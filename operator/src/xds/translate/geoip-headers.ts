@@ -2,9 +2,16 @@
  * The internal request headers the geoip filter writes its lookup into and the RBAC matcher reads (Envoy Gateway's
  * names), and which of them a listener's routes need. Envoy 1.36.4's geoip filter can only write request headers
  * (`geo_headers_to_add`; `geo_field_keys` came with 1.37).
+ *
+ * The geoip filter overwrites a header only when its lookup finds the field: for an address in no database a
+ * header the client sent itself would reach the RBAC matcher (measured: `x-eg-internal-geoip-country: DE` from an
+ * unknown address passed a country rule). egts removes them as the request arrives (an early header mutation on
+ * the HTTP connection manager, {@link geoEarlyMutations}), before any filter runs; Envoy Gateway v1.9.1 does not.
  */
+import { pack } from "../../../../proto/any";
 import type { AuthorizationIr } from "../../ir/security-ir";
 import type { HttpListenerIr } from "../../ir/xds-ir";
+import { EarlyHeaderMutationType } from "../extension-types";
 
 /** Header of each geolocation field (GeolocationHeadersToAdd field → header name). */
 export const GEO_HEADERS = {
@@ -64,4 +71,17 @@ export function listenerGeoFields(listener: HttpListenerIr): readonly GeoField[]
  */
 export function geoHeadersToRemove(listener: HttpListenerIr): string[] {
   return listener.geoIp ? listenerGeoFields(listener).map((f) => GEO_HEADERS[f]) : [];
+}
+
+/**
+ * The HTTP connection manager's early header mutation removing the geolocation headers its geoip filter writes
+ * (none when it has no geoip filter), so that no client can set them.
+ */
+export function geoEarlyMutations(listener: HttpListenerIr): unknown[] {
+  const names = geoHeadersToRemove(listener);
+  if (names.length === 0) return [];
+  const config = EarlyHeaderMutationType.codec.fromPartial({ mutations: names.map((remove) => ({ remove })) } as never);
+  return [
+    { name: "envoy.http.early_header_mutation.header_mutation", typedConfig: pack(EarlyHeaderMutationType, config) },
+  ];
 }

@@ -1,0 +1,167 @@
+/**
+ * SecurityPolicy authorization `clientIPGeoLocations` on the wire: real Envoy (standalone) with the geoip filter
+ * reading MaxMind databases written for the test (test/support/geoip.ts: City, ASN and Anonymous IP databases,
+ * two networks each), an EnvoyProxy `spec.geoIP` naming them, and a ClientTrafficPolicy trusting one
+ * X-Forwarded-For hop, so each request's X-Forwarded-For address is the client looked up:
+ * - 10.1.0.0/16: DE, region BE, Berlin, AS64500; 10.2.0.0/16: FR, region IDF, Paris, AS64501, an anonymous VPN;
+ *   10.9.0.0/16 is in no database.
+ * Cases (one route and policy each): `country` Allow country `de` (case-insensitive); `asn` Deny AS64501 (default
+ * Allow); `city` Allow a country, region and city together; `anon` Deny anonymous VPNs (default Allow); `isp`
+ * needs an ISP database the EnvoyProxy does not configure: Accepted=False with Envoy Gateway's message and the
+ * route answers 500. A client that sends the internal geolocation header itself from an address in no database
+ * is not let through, and the backend never sees those headers.
+ */
+import * as assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PolicyGateway } from "../support/backend-traffic";
+import { asnRecord, cityRecord, writeMmdb } from "../support/geoip";
+import { httpGet, type HttpResult } from "../support/http";
+import { startSecurityGateway } from "../support/security";
+
+const CASES = {
+  country: `  authorization:
+    rules:
+      - { action: Allow, principal: { clientIPGeoLocations: [{ country: de }] } }`,
+  asn: `  authorization:
+    defaultAction: Allow
+    rules:
+      - { action: Deny, principal: { clientIPGeoLocations: [{ asn: 64501 }] } }`,
+  city: `  authorization:
+    rules:
+      - { action: Allow, principal: { clientIPGeoLocations: [{ country: DE, region: be, city: berlin }] } }`,
+  anon: `  authorization:
+    defaultAction: Allow
+    rules:
+      - { action: Deny, principal: { clientIPGeoLocations: [{ anonymous: { isVPN: true } }] } }`,
+  isp: `  authorization:
+    rules:
+      - { action: Allow, principal: { clientIPGeoLocations: [{ isp: Example ISP }] } }`,
+};
+
+/** EnvoyProxy `default/geo` with the three databases in `dir`, and the ClientTrafficPolicy. */
+function geoFiles(dir: string): Record<string, string> {
+  return {
+    "geo.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: geo, namespace: default }
+spec:
+  geoIP:
+    provider:
+      type: MaxMind
+      maxMind:
+        cityDbSource: { local: { path: ${join(dir, "city.mmdb")} } }
+        asnDbSource: { local: { path: ${join(dir, "asn.mmdb")} } }
+        anonymousIpDbSource: { local: { path: ${join(dir, "anon.mmdb")} } }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: ClientTrafficPolicy
+metadata: { name: xff, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  clientIPDetection: { xForwardedFor: { numTrustedHops: 1 } }
+`,
+  };
+}
+
+/** Writes the test databases into `dir`. */
+function writeDatabases(dir: string): void {
+  writeMmdb(join(dir, "city.mmdb"), "GeoIP2-City", [
+    { cidr: "10.1.0.0/16", data: cityRecord("DE", "BE", "Berlin") },
+    { cidr: "10.2.0.0/16", data: cityRecord("FR", "IDF", "Paris") },
+  ]);
+  writeMmdb(join(dir, "asn.mmdb"), "GeoLite2-ASN", [
+    { cidr: "10.1.0.0/16", data: asnRecord(64500, "Example Berlin") },
+    { cidr: "10.2.0.0/16", data: asnRecord(64501, "Example Paris") },
+  ]);
+  writeMmdb(join(dir, "anon.mmdb"), "GeoIP2-Anonymous-IP", [
+    { cidr: "10.2.0.0/16", data: { is_anonymous: true, is_anonymous_vpn: true } },
+  ]);
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: string;
+  readonly message: string;
+}
+
+describe("SecurityPolicy authorization clientIPGeoLocations (real Envoy, MaxMind databases)", function () {
+  this.timeout(60_000);
+  let g: PolicyGateway | undefined;
+  let dir = "";
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), "egts-geoip-"));
+    writeDatabases(dir);
+    const infra =
+      "  infrastructure:\n    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: geo }\n";
+    g = await startSecurityGateway(CASES, geoFiles(dir), infra);
+  });
+  after(async () => {
+    await g?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** A request to case `name` from X-Forwarded-For client `client`. */
+  const from = (name: string, client: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
+    const gw = g as PolicyGateway;
+    return httpGet(gw.port, gw.host(name), "/", { headers: { "x-forwarded-for": client, ...headers } });
+  };
+  const assertForwarded = (r: HttpResult): void => {
+    assert.equal(r.status, 200, r.body);
+    assert.ok(r.body.includes('"headers"'), r.body);
+  };
+  const assertDenied = (r: HttpResult): void => {
+    assert.equal(r.status, 403, r.body);
+    assert.equal(r.body, "RBAC: access denied");
+  };
+
+  it("country: a Berlin address is allowed; Paris and an address in no database are denied", async () => {
+    assertForwarded(await from("country", "10.1.2.3"));
+    assertDenied(await from("country", "10.2.0.1"));
+    assertDenied(await from("country", "10.9.0.1"));
+  });
+
+  it("asn: AS64501 is denied, AS64500 and an unknown address are allowed", async () => {
+    assertDenied(await from("asn", "10.2.7.7"));
+    assertForwarded(await from("asn", "10.1.0.9"));
+    assertForwarded(await from("asn", "10.9.0.1"));
+  });
+
+  it("city: country, region and city must all match (case-insensitive)", async () => {
+    assertForwarded(await from("city", "10.1.200.1"));
+    assertDenied(await from("city", "10.2.200.1"));
+  });
+
+  it("anon: the anonymous VPN network is denied, others are allowed", async () => {
+    assertDenied(await from("anon", "10.2.0.5"));
+    assertForwarded(await from("anon", "10.1.0.5"));
+  });
+
+  it("a client's own internal geolocation header does not let it in, and no backend sees one", async () => {
+    assertDenied(await from("country", "10.9.0.1", { "x-eg-internal-geoip-country": "DE" }));
+    const r = await from("country", "10.1.2.3", { "x-eg-internal-geoip-country": "FR" });
+    assertForwarded(r);
+    assert.ok(!r.body.toLowerCase().includes("x-eg-internal-geoip"), r.body);
+  });
+
+  it("a missing database: Accepted=False with Envoy Gateway's message and the route answers 500", async () => {
+    const s = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "isp")?.status as
+      { ancestors?: { conditions: Condition[] }[] } | undefined;
+    const accepted = s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+    assert.equal(accepted?.status, "False");
+    assert.equal(
+      accepted?.message,
+      "Authorization: authorization clientIPGeoLocations.isp requires EnvoyProxy.spec.geoIP.provider.maxMind.ispDbSource.",
+    );
+    assert.equal((await from("isp", "10.1.2.3")).status, 500);
+  });
+
+  it("Envoy accepted every configuration (no NACK)", () => {
+    assert.deepEqual(
+      (g as PolicyGateway).t.logs.filter((l) => l.includes("NACK")),
+      [],
+    );
+  });
+});
