@@ -10,9 +10,13 @@
  * needs an ISP database the EnvoyProxy does not configure: Accepted=False with Envoy Gateway's message and the
  * route answers 500. A client that sends the internal geolocation header itself from an address in no database
  * is not let through, and the backend never sees those headers.
+ * Two more gateways show the address looked up with the other detections: a custom header (Envoy 1.36's geoip
+ * filter has no custom_header_config; it reads the address the HTTP connection manager detected) and the
+ * connection's peer (directSourceIP; 127.0.0.2 is DE in the City database).
  */
 import * as assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { PolicyGateway } from "../support/backend-traffic";
@@ -40,8 +44,11 @@ const CASES = {
       - { action: Allow, principal: { clientIPGeoLocations: [{ isp: Example ISP }] } }`,
 };
 
-/** EnvoyProxy `default/geo` with the three databases in `dir`, and the ClientTrafficPolicy. */
-function geoFiles(dir: string): Record<string, string> {
+/** X-Forwarded-For with one trusted hop (EG's count). */
+const XFF_DETECTION = "{ xForwardedFor: { numTrustedHops: 1 } }";
+
+/** EnvoyProxy `default/geo` with the three databases in `dir`, and a ClientTrafficPolicy with `detection`. */
+function geoFiles(dir: string, detection = XFF_DETECTION): Record<string, string> {
   return {
     "geo.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyProxy
@@ -60,7 +67,7 @@ kind: ClientTrafficPolicy
 metadata: { name: xff, namespace: default }
 spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  clientIPDetection: { xForwardedFor: { numTrustedHops: 1 } }
+  clientIPDetection: ${detection}
 `,
   };
 }
@@ -70,6 +77,7 @@ function writeDatabases(dir: string): void {
   writeMmdb(join(dir, "city.mmdb"), "GeoIP2-City", [
     { cidr: "10.1.0.0/16", data: cityRecord("DE", "BE", "Berlin") },
     { cidr: "10.2.0.0/16", data: cityRecord("FR", "IDF", "Paris") },
+    { cidr: "127.0.0.2/32", data: cityRecord("DE", "BE", "Berlin") },
   ]);
   writeMmdb(join(dir, "asn.mmdb"), "GeoLite2-ASN", [
     { cidr: "10.1.0.0/16", data: asnRecord(64500, "Example Berlin") },
@@ -86,22 +94,77 @@ interface Condition {
   readonly message: string;
 }
 
-describe("SecurityPolicy authorization clientIPGeoLocations (real Envoy, MaxMind databases)", function () {
-  this.timeout(60_000);
+/** Gateway spec naming EnvoyProxy `geo`. */
+const INFRA = "  infrastructure:\n    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: geo }\n";
+
+/** A gateway with `cases`, the test databases and a ClientTrafficPolicy with `detection`, for one describe block. */
+function geoGateway(
+  cases: Readonly<Record<string, string>>,
+  detection?: string,
+): { get: () => PolicyGateway; ready: () => Promise<void>; close: () => Promise<void> } {
   let g: PolicyGateway | undefined;
   let dir = "";
+  return {
+    get: () => g as PolicyGateway,
+    async ready() {
+      dir = mkdtempSync(join(tmpdir(), "egts-geoip-"));
+      writeDatabases(dir);
+      g = await startSecurityGateway(cases, geoFiles(dir, detection), INFRA);
+    },
+    async close() {
+      await g?.close();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe("SecurityPolicy clientIPGeoLocations with other client IP detections (real Envoy)", function () {
+  this.timeout(60_000);
+  const countryOnly = { country: CASES.country };
+
+  describe("customHeader: Envoy 1.36's geoip filter (no custom_header_config) looks up the detected address", () => {
+    const gw = geoGateway(countryOnly, "{ customHeader: { name: x-client-ip } }");
+    before(() => gw.ready());
+    after(() => gw.close());
+    it("the x-client-ip address decides, X-Forwarded-For does not", async () => {
+      const send = (headers: Record<string, string>): Promise<HttpResult> =>
+        httpGet(gw.get().port, gw.get().host("country"), "/", { headers });
+      assert.equal((await send({ "x-client-ip": "10.1.2.3" })).status, 200);
+      assert.equal((await send({ "x-client-ip": "10.2.2.3" })).status, 403);
+      assert.equal((await send({ "x-client-ip": "10.2.2.3", "x-forwarded-for": "10.1.2.3" })).status, 403);
+    });
+  });
+
+  describe("directSourceIP: the connection's peer is looked up", () => {
+    const gw = geoGateway(countryOnly, "{ directSourceIP: {} }");
+    const from2 = new Agent({ localAddress: "127.0.0.2" } as ConstructorParameters<typeof Agent>[0]);
+    before(() => gw.ready());
+    after(async () => {
+      from2.destroy();
+      await gw.close();
+    });
+    it("a client bound to 127.0.0.2 (DE in the database) is allowed, 127.0.0.1 is not, whatever X-Forwarded-For says", async () => {
+      const send = (agent?: Agent): Promise<HttpResult> =>
+        httpGet(gw.get().port, gw.get().host("country"), "/", {
+          headers: { "x-forwarded-for": "10.1.2.3" },
+          ...(agent ? { agent } : {}),
+        });
+      assert.equal((await send(from2)).status, 200);
+      assert.equal((await send()).status, 403);
+    });
+  });
+});
+
+describe("SecurityPolicy authorization clientIPGeoLocations (real Envoy, MaxMind databases)", function () {
+  this.timeout(60_000);
+  const gw = geoGateway(CASES);
+  let g: PolicyGateway | undefined;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), "egts-geoip-"));
-    writeDatabases(dir);
-    const infra =
-      "  infrastructure:\n    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: geo }\n";
-    g = await startSecurityGateway(CASES, geoFiles(dir), infra);
+    await gw.ready();
+    g = gw.get();
   });
-  after(async () => {
-    await g?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => gw.close());
 
   /** A request to case `name` from X-Forwarded-For client `client`. */
   const from = (name: string, client: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
