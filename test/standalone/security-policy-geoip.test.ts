@@ -10,7 +10,8 @@
  * needs an ISP database the EnvoyProxy does not configure: Accepted=False with Envoy Gateway's message and the
  * route answers 500. A client that sends the internal geolocation header itself from an address in no database
  * is not let through, and the backend never sees those headers.
- * Two more gateways show the address looked up with the other detections: a custom header (Envoy 1.36's geoip
+ * A gateway without the prerequisites reports the first one missing (no ClientTrafficPolicy) and answers 500. Two
+ * more show the address looked up with the other detections: a custom header (Envoy 1.36's geoip
  * filter has no custom_header_config; it reads the address the HTTP connection manager detected) and the
  * connection's peer (directSourceIP; 127.0.0.2 is DE in the City database).
  */
@@ -94,6 +95,13 @@ interface Condition {
   readonly message: string;
 }
 
+/** The Accepted condition of SecurityPolicy `default/<name>`. */
+function acceptedOf(g: PolicyGateway, name: string): Condition | undefined {
+  const s = g.t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
+    { ancestors?: { conditions: Condition[] }[] } | undefined;
+  return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+}
+
 /** Gateway spec naming EnvoyProxy `geo`. */
 const INFRA = "  infrastructure:\n    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: geo }\n";
 
@@ -132,6 +140,24 @@ describe("SecurityPolicy clientIPGeoLocations with other client IP detections (r
       assert.equal((await send({ "x-client-ip": "10.1.2.3" })).status, 200);
       assert.equal((await send({ "x-client-ip": "10.2.2.3" })).status, 403);
       assert.equal((await send({ "x-client-ip": "10.2.2.3", "x-forwarded-for": "10.1.2.3" })).status, 403);
+    });
+  });
+
+  describe("no ClientTrafficPolicy and no EnvoyProxy geoIP: the first missing prerequisite is reported", () => {
+    let g: PolicyGateway | undefined;
+    before(async () => {
+      g = await startSecurityGateway(countryOnly);
+    });
+    after(() => g?.close());
+    it("Accepted=False with Envoy Gateway's message, and the route answers 500", async () => {
+      assert.equal(
+        acceptedOf(g as PolicyGateway, "country")?.message,
+        "Authorization: authorization clientIPGeoLocations requires ClientTrafficPolicy.spec.clientIPDetection to be configured.",
+      );
+      const r = await httpGet((g as PolicyGateway).port, (g as PolicyGateway).host("country"), "/", {
+        headers: { "x-forwarded-for": "10.1.2.3" },
+      });
+      assert.equal(r.status, 500);
     });
   });
 
@@ -210,9 +236,7 @@ describe("SecurityPolicy authorization clientIPGeoLocations (real Envoy, MaxMind
   });
 
   it("a missing database: Accepted=False with Envoy Gateway's message and the route answers 500", async () => {
-    const s = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", "isp")?.status as
-      { ancestors?: { conditions: Condition[] }[] } | undefined;
-    const accepted = s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+    const accepted = acceptedOf(g as PolicyGateway, "isp");
     assert.equal(accepted?.status, "False");
     assert.equal(
       accepted?.message,
