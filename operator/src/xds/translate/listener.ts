@@ -23,6 +23,7 @@ import { hcmSettingFields } from "./listener-defaults";
 import { handshakeTimeoutField, httpListenerSettings, inspectionTimeoutField } from "./client-traffic";
 import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
+import { geoEarlyMutations } from "./geoip-headers";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -116,8 +117,16 @@ export function buildHcm(
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
     ...hcmSettingFields(httpListenerSettings(ir.clientTraffic)),
-    ...clientHttpFields(ir.clientTraffic),
+    ...withGeoEarlyMutations(clientHttpFields(ir.clientTraffic), ir),
   } as never);
+}
+
+/** The policy's HCM fields with the geolocation headers' removal after its early header mutations. */
+function withGeoEarlyMutations(fields: Record<string, unknown>, ir: HttpListenerIr): Record<string, unknown> {
+  const geo = geoEarlyMutations(ir);
+  if (geo.length === 0) return fields;
+  const own = (fields.earlyHeaderMutationExtensions as unknown[] | undefined) ?? [];
+  return { ...fields, earlyHeaderMutationExtensions: [...own, ...geo] };
 }
 
 /** buildHcm as the listener's network filter. */

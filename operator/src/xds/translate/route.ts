@@ -1,4 +1,5 @@
 /** HttpListenerIr → Envoy RouteConfiguration (virtual hosts and routes in precedence order). */
+import { geoHeadersToRemove } from "./geoip-headers";
 import type { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import {
@@ -118,6 +119,19 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
 }
 
 /** The Envoy route of a route IR in a virtual host: named `<IR name>/<host part>` as Envoy Gateway names it. */
+/**
+ * The request headers a route removes (undefined: none): its own, then `accept-encoding` on a compressing route
+ * (it asks the backend for an uncompressed answer, as Envoy Gateway's compressor does), then the geolocation
+ * headers of the listener's geoip filter (as Envoy Gateway, on every route of the listener).
+ */
+function requestHeadersToRemove(ir: RouteIr, listener: HttpListenerIr): string[] | undefined {
+  const own = ir.requestHeaders ? [...ir.requestHeaders.remove] : undefined;
+  const out = [...(own ?? [])];
+  if (ir.traffic?.compression && !out.includes("accept-encoding")) out.push("accept-encoding");
+  out.push(...geoHeadersToRemove(listener));
+  return own || out.length > 0 ? out : undefined;
+}
+
 function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf, domains: readonly string[]): Route {
   const route: Partial<Route> = {
     name: domains.length > 0 ? `${ir.name}/${hostNamePart(domains[0])}` : ir.name,
@@ -125,14 +139,9 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
   };
   Object.assign(route, routeActionOf(ir, hashKeysOf));
-  if (ir.requestHeaders) {
-    route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
-    route.requestHeadersToRemove = [...ir.requestHeaders.remove];
-  }
-  // A compressing route asks the backend for an uncompressed answer (Envoy Gateway's compressor does the same).
-  if (ir.traffic?.compression && !route.requestHeadersToRemove?.includes("accept-encoding")) {
-    route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), "accept-encoding"];
-  }
+  if (ir.requestHeaders) route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
+  const toRemove = requestHeadersToRemove(ir, listener);
+  if (toRemove) route.requestHeadersToRemove = toRemove;
   if (ir.responseHeaders) {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];
