@@ -134,6 +134,21 @@ describe("HTTPS and TLS listeners (real Envoy)", function () {
     assert.equal(r.peer.subjectaltname, "DNS:*.example.com");
   });
 
+  it("a Host that belongs to another HTTPS listener of the port than the SNI chose gets 421 Misdirected Request", async function () {
+    await until(
+      "HTTPS for a.example.com",
+      () => httpsGet(ports.https, "a.example.com", ca.cert),
+      (v) => v.status === 200,
+    );
+    // A coalesced HTTP/2 connection: SNI chose the wildcard listener, the Host is the exact listener's.
+    const toExact = await httpsGet(ports.https, "b.example.com", ca.cert, { headers: { host: "a.example.com" } });
+    assert.equal(toExact.status, 421);
+    const toWildcard = await httpsGet(ports.https, "a.example.com", ca.cert, { headers: { host: "c.example.com" } });
+    assert.equal(toWildcard.status, 421);
+    const nobody = await httpsGet(ports.https, "a.example.com", ca.cert, { headers: { host: "c.other.org" } });
+    assert.equal(nobody.status, 404, "a Host no listener of the port owns");
+  });
+
   it("an SNI no listener covers is refused", async function () {
     await assert.rejects(httpsGet(ports.https, "nope.other.org", ca.cert));
   });

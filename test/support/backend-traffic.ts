@@ -4,7 +4,7 @@
  */
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "./http";
-import { backendYaml, gatewayYaml, routeYaml } from "./manifests";
+import { backendYaml, gatewayWithListenersYaml, gatewayYaml, routeYaml } from "./manifests";
 import { startTestGateway, type TestGateway } from "./standalone";
 
 /** A running gateway with one policy-carrying route per case. */
@@ -30,7 +30,8 @@ ${specYaml.replace(/\n?$/, "\n")}`;
 
 /**
  * Starts the gateway with one route and policy per entry of `cases` (name → policy spec YAML; the policy document
- * made by `policyYaml`, a BackendTrafficPolicy unless given), and waits until
+ * made by `policyYaml`, a BackendTrafficPolicy unless given; `gatewaySpecYaml`: more Gateway spec fields, indented
+ * by two spaces, e.g. `infrastructure:`), and waits until
  * a route without a policy (`probe.example.com`, in the same file and so in the same route configuration) answers:
  * the cases' routes are then served too, and no probe has spent a token of theirs.
  */
@@ -39,6 +40,7 @@ export async function startPolicyGateway(
   extraFiles: Readonly<Record<string, string>> = {},
   policyYaml: (name: string, specYaml: string) => string = btpYaml,
   gatewayOpts: Parameters<typeof startTestGateway>[1] = {},
+  gatewaySpecYaml = "",
 ): Promise<PolicyGateway> {
   const backend = await startEchoBackend({ name: "echo" });
   const port = await freePort();
@@ -48,7 +50,9 @@ export async function startPolicyGateway(
     docs.push(routeYaml(name, host(name), "echo"), policyYaml(name, spec));
   const t = await startTestGateway(
     {
-      "gateway.yaml": gatewayYaml(port),
+      "gateway.yaml": gatewaySpecYaml
+        ? gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`, gatewaySpecYaml)
+        : gatewayYaml(port),
       "cases.yaml": docs.join("---\n"),
       ...extraFiles,
     },

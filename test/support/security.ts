@@ -14,10 +14,14 @@ spec:
 ${specYaml.replace(/\n?$/, "\n")}`;
 }
 
-/** Starts the gateway with one route and SecurityPolicy per entry of `cases` (name → spec YAML). */
+/**
+ * Starts the gateway with one route and SecurityPolicy per entry of `cases` (name → spec YAML); `gatewaySpecYaml`
+ * adds Gateway spec fields (indented by two spaces).
+ */
 export function startSecurityGateway(
   cases: Readonly<Record<string, string>>,
   extraFiles: Readonly<Record<string, string>> = {},
+  gatewaySpecYaml = "",
 ): Promise<PolicyGateway> {
-  return startPolicyGateway(cases, extraFiles, securityPolicyYaml);
+  return startPolicyGateway(cases, extraFiles, securityPolicyYaml, {}, gatewaySpecYaml);
 }

@@ -27,6 +27,11 @@ export interface ClientIpIr {
   };
   /** From a request header; `failClosed` answers 403 when it is missing or not an address. */
   readonly customHeader?: { readonly name: string; readonly failClosed: boolean };
+  /**
+   * directSourceIP: the connection's peer is the client, as without a policy (no detection extension, Envoy's
+   * use_remote_address kept); carried so that features needing an explicit detection mode see it.
+   */
+  readonly directSourceIp?: true;
 }
 
 /** A string matcher (header names of removeOnMatch, http1.ignoredUpgradeTypes). */

@@ -250,6 +250,30 @@ export interface AuthorizationRuleIr {
   readonly headers?: readonly { readonly name: string; readonly values: readonly string[] }[];
   /** A CEL expression on the request's attributes, as written (valid CEL syntax); absent: none. */
   readonly cel?: string;
+  /** Geolocations of the client address (the geoip filter's lookup); any one matches; absent: none. */
+  readonly geo?: readonly GeoLocationIr[];
+}
+
+/** One geolocation condition: every set field must match (as the geoip filter writes it). */
+export interface GeoLocationIr {
+  /** ISO 3166-1 country code (case-insensitive). */
+  readonly country?: string;
+  /** ISO 3166-2 subdivision code (case-insensitive). */
+  readonly region?: string;
+  /** City name (case-insensitive). */
+  readonly city?: string;
+  /** Autonomous system number. */
+  readonly asn?: number;
+  /** Internet service provider (case-insensitive). */
+  readonly isp?: string;
+  /** Anonymity flags; each set one must equal the database's. */
+  readonly anonymous?: {
+    readonly isAnonymous?: boolean;
+    readonly isVPN?: boolean;
+    readonly isHosting?: boolean;
+    readonly isTor?: boolean;
+    readonly isProxy?: boolean;
+  };
 }
 
 /** Authorization (HTTP: filter envoy.filters.http.rbac; TCP: network RBAC): the first matching rule decides. */

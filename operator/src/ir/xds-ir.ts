@@ -72,6 +72,25 @@ export interface HttpListenerIr {
   readonly grpcRoutes?: true;
   /** Moves of HTTP filters away from Envoy Gateway's order (EnvoyProxy `spec.filterOrder`), applied in order; absent: none. */
   readonly filterOrder?: readonly FilterPositionIr[];
+  /**
+   * The GeoIP databases of the proxies (EnvoyProxy `spec.geoIP`); the geoip filter is added when a route's
+   * authorization has geolocation conditions. Absent: none.
+   */
+  readonly geoIp?: GeoIpProviderIr;
+}
+
+/** MaxMind database files (paths on the proxy); at least one is set. */
+export interface GeoIpProviderIr {
+  /** City database (country, region, city). */
+  readonly cityDbPath?: string;
+  /** Country database (Envoy 1.36 cannot read one; carried so checks can say so). */
+  readonly countryDbPath?: string;
+  /** ASN database. */
+  readonly asnDbPath?: string;
+  /** ISP database. */
+  readonly ispDbPath?: string;
+  /** Anonymous IP database. */
+  readonly anonymousIpDbPath?: string;
 }
 
 /**

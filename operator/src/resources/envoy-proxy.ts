@@ -208,6 +208,43 @@ export interface FilterPosition {
   readonly after?: EnvoyFilter;
 }
 
+/** `geoIP`: the GeoIP provider shared by the proxies' geoip filters. */
+export interface EnvoyProxyGeoIP {
+  /** The provider and its databases. */
+  readonly provider: GeoIPProvider;
+}
+
+/** A GeoIP provider; only MaxMind databases on local files exist. */
+export interface GeoIPProvider {
+  /** Provider type. */
+  readonly type: "MaxMind";
+  /** The MaxMind databases; required when type is MaxMind. */
+  readonly maxMind?: GeoIPMaxMind;
+}
+
+/** MaxMind databases (files mounted into the proxy); at least one must be set. */
+export interface GeoIPMaxMind {
+  /** City database (country, region and city). */
+  readonly cityDbSource?: GeoIPDBSource;
+  /** Country database (Envoy 1.36 cannot read one: egts refuses country rules that would need it). */
+  readonly countryDbSource?: GeoIPDBSource;
+  /** ASN database. */
+  readonly asnDbSource?: GeoIPDBSource;
+  /** ISP database. */
+  readonly ispDbSource?: GeoIPDBSource;
+  /** Anonymous IP database. */
+  readonly anonymousIpDbSource?: GeoIPDBSource;
+}
+
+/** Where a .mmdb database is read from. */
+export interface GeoIPDBSource {
+  /** A file on the proxy's file system. */
+  readonly local: {
+    /** Path of the database file. @pattern ^.*\.mmdb$ */
+    readonly path: string;
+  };
+}
+
 /** EnvoyProxy spec: where and how the proxies run. */
 export interface EnvoyProxySpec {
   /**
@@ -231,6 +268,11 @@ export interface EnvoyProxySpec {
    * before the first `before` filter or right after the last `after` filter. @default Envoy Gateway's order
    */
   readonly filterOrder?: readonly FilterPosition[];
+  /**
+   * GeoIP provider the proxies look client addresses up in (SecurityPolicy authorization `clientIPGeoLocations`).
+   * @default none
+   */
+  readonly geoIP?: EnvoyProxyGeoIP;
   /** Envoy's logging. */
   readonly logging?: {
     /** Log level by component, e.g. `{ default: warn }`. */

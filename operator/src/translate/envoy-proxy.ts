@@ -4,6 +4,7 @@
  */
 import { accessLogProblems } from "./access-log";
 import { filterOrderProblems } from "./filter-order";
+import { geoIpProblems } from "./geoip-provider";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import {
   CONTAINER_SECURITY_CONTEXT,
@@ -97,10 +98,10 @@ export function mergesGateways(s: ResourceSnapshot, className: string): boolean 
  * judged by their result on the rendered object, not by their text. The class or Gateway that refers to it is
  * then InvalidParameters with this message, and the renderer (constructs/gateway-proxy.ts) refuses it too.
  * Access log settings we do not implement are refused the same way (translate/access-log.ts), and so is a
- * `filterOrder` Envoy Gateway's CRD would not admit (translate/filter-order.ts).
+ * `filterOrder` or `geoIP` Envoy Gateway's CRD would not admit (translate/filter-order.ts, translate/geoip-provider.ts).
  */
 export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: EnvoyProxyOrigin): string | undefined {
-  const xdsProblems = [...accessLogProblems(spec), ...filterOrderProblems(spec)];
+  const xdsProblems = [...accessLogProblems(spec), ...filterOrderProblems(spec), ...geoIpProblems(spec)];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
   if (!k) return undefined;

@@ -5,6 +5,7 @@
 import type { AccessLogIr, ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
+import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf } from "../resources/meta";
@@ -224,11 +225,14 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   // 7. Gateways of a merged class become one node and one proxy.
   const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
-  // 8. Each node's access logs and HTTP filter order come from the EnvoyProxy of its proxies (Envoy Gateway's
-  //    defaults: JSON on stdout, its own filter order).
+  // 8. Each node's access logs, HTTP filter order and GeoIP databases come from the EnvoyProxy of its proxies
+  //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
   const xdsIr = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    return withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy));
+    return withGeoIp(
+      withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+      geoIpProviderFor(proxy),
+    );
   });
   return {
     statuses: [

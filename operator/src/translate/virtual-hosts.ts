@@ -1,6 +1,6 @@
 /** Listeners sharing a port become one Envoy listener; their attached routes become ordered virtual hosts. */
 import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
-import { hostNamePart } from "../ir/xds-names";
+import { virtualHostName } from "../ir/xds-names";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 import type { RouteEntry } from "./route-entry";
@@ -54,8 +54,8 @@ export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState
     const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));
     const idx = owner ? index.get(owner) : undefined;
     const entries = idx ? entriesFor(idx, host) : [];
-    const prefix = listenerXdsName(gw, owner ?? listeners[0]);
-    return { name: `${prefix}/${hostNamePart(host)}`, domains: [host], routes: sortRoutes(entries) };
+    const name = virtualHostName(listenerXdsName(gw, owner ?? listeners[0]), host);
+    return { name, domains: [host], routes: sortRoutes(entries) };
   });
 }
 

@@ -62,7 +62,7 @@ export function translateHttpListenerParts(spec: ClientTrafficPolicySpec, invali
   const clientIp = spec.clientIPDetection ? clientIpOf(spec.clientIPDetection, invalid) : undefined;
   const headers = spec.headers ? headersOf(spec.headers, invalid) : undefined;
   const httpSettings: HttpSettingsOverrideIr = {
-    ...(clientIp ? { useRemoteAddress: false } : {}),
+    ...(clientIp && !clientIp.directSourceIp ? { useRemoteAddress: false } : {}),
     ...(spec.headers ? headerSettingsOf(spec.headers, invalid) : {}),
     ...pathSettingsOf(spec, invalid),
   };
@@ -99,7 +99,7 @@ function clientIpOf(c: ClientIPDetectionSettings, invalid: string[]): ClientIpIr
   const x = c.xForwardedFor;
   // directSourceIP: the connection's peer is the client, as without a policy (use_remote_address, no trusted
   // X-Forwarded-For hop); Envoy Gateway writes no detection extension for it.
-  if (!x) return undefined;
+  if (!x) return { directSourceIp: true };
   return xffOf(x, invalid);
 }
 

@@ -11,12 +11,18 @@
  * JWT filter stores under the provider's name; a provider that is not one of `spec.jwt.providers` fails the
  * policy (Envoy Gateway would accept it and the rule would never match, which would let a Deny rule open the
  * route). Envoy Gateway's CEL rules on the rules' shape are checked here too (no API server in standalone mode).
- * `principal.clientIPGeoLocations` needs a GeoIP provider on the EnvoyProxy, which egts does not translate: the
- * rule is refused naming the field and the prerequisite (fail closed).
+ * `principal.clientIPGeoLocations` become geolocation conditions; their prerequisites (an EnvoyProxy GeoIP provider
+ * with the databases the fields need, a ClientTrafficPolicy client IP detection) depend on the listener and are
+ * checked per listener (security-geoip.ts).
  */
 import { parse } from "@bufbuild/cel";
-import type { AuthorizationIr, AuthorizationRuleIr } from "../../ir/security-ir";
-import type { Authorization, AuthorizationRule, JWTPrincipal } from "../../resources/security-policy";
+import type { AuthorizationIr, AuthorizationRuleIr, GeoLocationIr } from "../../ir/security-ir";
+import type {
+  Authorization,
+  AuthorizationRule,
+  ClientIPGeoLocation,
+  JWTPrincipal,
+} from "../../resources/security-policy";
 import { canonicalCidr } from "../cidr-format";
 import { re2Problem } from "../regex";
 import { describe, headerNameProblem } from "../validate-values";
@@ -24,11 +30,6 @@ import { securityIrName, type SecurityContext } from "./security-context";
 
 /** Envoy Gateway's prefix of a rule it cannot translate. */
 const RULE_PROBLEM = "unable to translate authorization rule: ";
-
-/** Why egts refuses a geolocation rule: Envoy Gateway's prerequisite, which egts cannot meet yet. */
-export const GEO_PREREQUISITE =
-  "authorization clientIPGeoLocations requires EnvoyProxy.spec.geoIP.provider to be configured " +
-  "(egts does not translate EnvoyProxy geoIP yet; the traffic the policy applies to is refused)";
 
 /** The policy's JWT provider names (the metadata keys claims are read under); undefined when `spec.jwt` is unset. */
 export type JwtProviderNames = readonly string[] | undefined;
@@ -59,9 +60,9 @@ export function translateAuthorization(
 
 /**
  * Why `authz` cannot act on a TCP connection: Envoy Gateway's message for the first rule with a condition only a
- * request has (`rule <i>: CEL not supported for TCP`, `… JWT …`, `… headers …`; egts adds `… operation …`, as a
- * connection has no method or path and the rule would never match); undefined when every rule uses client
- * CIDRs only. (A geolocation rule never gets here: it is refused for HTTP and TCP alike.)
+ * request has (`rule <i>: CEL not supported for TCP`, `… JWT …`, `… headers …`, `… clientIPGeoLocations …`; egts
+ * adds `… operation …`, as a connection has no method or path and the rule would never match); undefined when
+ * every rule uses client CIDRs only.
  */
 export function tcpAuthorizationProblem(authz: AuthorizationIr): string | undefined {
   for (const [i, r] of authz.rules.entries()) {
@@ -72,9 +73,11 @@ export function tcpAuthorizationProblem(authz: AuthorizationIr): string | undefi
           ? "JWT"
           : r.headers
             ? "headers"
-            : r.methods || r.path
-              ? "operation"
-              : undefined;
+            : r.geo
+              ? "clientIPGeoLocations"
+              : r.methods || r.path
+                ? "operation"
+                : undefined;
     if (what) return `rule ${i}: ${what} not supported for TCP`;
   }
   return undefined;
@@ -111,11 +114,33 @@ function jwtProblem(jwt: JWTPrincipal, where: string, jwtProviders: JwtProviderN
 /** Why a value of `rule` cannot be used (the first one), or undefined. */
 function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
   const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
-  const geo =
-    rule.principal?.clientIPGeoLocations === undefined
-      ? undefined
-      : `spec.authorization.${where}.principal.clientIPGeoLocations: ${GEO_PREREQUISITE}`;
+  const geo = (rule.principal?.clientIPGeoLocations ?? [])
+    .map((g, j) => geoProblem(g, `spec.authorization.${where}.principal.clientIPGeoLocations[${j}]`))
+    .find((p) => p !== undefined);
   return shapeProblem(rule, where, jwtProviders) ?? valueProblem(rule, where) ?? cel ?? geo;
+}
+
+/** Envoy Gateway's CRD rules on one geolocation (`<path>: <message>`), the first broken one. */
+function geoProblem(g: ClientIPGeoLocation, where: string): string | undefined {
+  const fields = [g.country, g.region, g.city, g.asn, g.isp, g.anonymous];
+  if (fields.every((x) => x === undefined))
+    return `${where}: at least one of country, region, city, asn, isp, or anonymous must be specified`;
+  const a = g.anonymous;
+  if (a && [a.isAnonymous, a.isVPN, a.isHosting, a.isTor, a.isProxy].every((x) => x === undefined))
+    return `${where}.anonymous: at least one of isAnonymous, isVPN, isHosting, isTor, or isProxy must be specified`;
+  const strings: readonly (readonly [string, string | undefined, RegExp])[] = [
+    ["country", g.country, /^[A-Za-z]{2}$/],
+    ["region", g.region, /^[A-Za-z0-9-]{1,16}$/],
+    ["city", g.city, /^.{1,128}$/su],
+    ["isp", g.isp, /^.{1,256}$/su],
+  ];
+  for (const [name, value, re] of strings) {
+    if (value !== undefined && (typeof value !== "string" || !re.test(value)))
+      return `${where}.${name}: ${JSON.stringify(value)} does not match ${re.source}`;
+  }
+  if (g.asn !== undefined && !(Number.isInteger(g.asn) && g.asn >= 1 && g.asn <= 0xffffffff))
+    return `${where}.asn: ${JSON.stringify(g.asn)} must be a whole number from 1 to 4294967295`;
+  return undefined;
 }
 
 /** Why a CIDR, path regex or header name of `rule` cannot be used (the first one), or undefined. */
@@ -198,15 +223,37 @@ function operationIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "method
   };
 }
 
+/** A geolocation → its IR (only the fields it sets). */
+function geoIr(g: ClientIPGeoLocation): GeoLocationIr {
+  const a = g.anonymous;
+  const flags = a
+    ? Object.fromEntries(
+        (["isAnonymous", "isVPN", "isHosting", "isTor", "isProxy"] as const)
+          .filter((k) => a[k] !== undefined)
+          .map((k) => [k, a[k]]),
+      )
+    : undefined;
+  return {
+    ...(g.country !== undefined ? { country: g.country } : {}),
+    ...(g.region !== undefined ? { region: g.region } : {}),
+    ...(g.city !== undefined ? { city: g.city } : {}),
+    ...(g.asn !== undefined ? { asn: g.asn } : {}),
+    ...(g.isp !== undefined ? { isp: g.isp } : {}),
+    ...(flags ? { anonymous: flags } : {}),
+  };
+}
+
 /** The principal conditions and CEL expression of a rule, as IR fields (absent when unset). */
-function principalIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "cidrs" | "jwt" | "headers" | "cel"> {
+function principalIr(rule: AuthorizationRule): Pick<AuthorizationRuleIr, "cidrs" | "jwt" | "headers" | "cel" | "geo"> {
   const cidrs = (rule.principal?.clientCIDRs ?? []).map((c) => canonicalCidr(c)?.cidr ?? c);
   const headers = rule.principal?.headers ?? [];
   const jwt = rule.principal?.jwt;
+  const geo = rule.principal?.clientIPGeoLocations ?? [];
   return {
     ...(cidrs.length > 0 ? { cidrs } : {}),
     ...(jwt ? { jwt: jwtIr(jwt) } : {}),
     ...(headers.length > 0 ? { headers: headers.map((h) => ({ name: h.name, values: [...h.values] })) } : {}),
     ...(rule.cel !== undefined ? { cel: rule.cel } : {}),
+    ...(geo.length > 0 ? { geo: geo.map(geoIr) } : {}),
   };
 }

@@ -23,6 +23,8 @@ import type {
   ClusterIr,
   GatewayXdsIr,
   GenericSecretIr,
+  GeoIpProviderIr,
+  HttpListenerIr,
   RouteIr,
   RouteResourceMetadataIr,
   TcpChainIr,
@@ -40,6 +42,10 @@ import { acceptRest, attachPolicies, valueAt, type AttachmentSet } from "./engin
 import { securityRuleProblems } from "./security-checks";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
 import { tcpAuthorizationProblem } from "./security-authz";
+import { geoPrerequisiteProblem } from "./security-geoip";
+import { envoyProxyForNode } from "../envoy-proxy";
+import { geoIpProviderFor } from "../geoip-provider";
+import type { ClientIpIr } from "../../ir/client-traffic-http-ir";
 import { withOidcPathRoutes } from "./security-oidc-routes";
 import { translateSecuritySpec } from "./security-translate";
 import type { TargetIndex } from "./target-index";
@@ -171,10 +177,23 @@ function decide(
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
-    decideHttp(b, set, env.index, resolve, byRoute);
+    const geo = { provider: geoIpProviderFor(envoyProxyForNode(env.snapshot, node)), book };
+    // Per listener: the geolocation prerequisites depend on its ClientTrafficPolicy's client IP detection.
+    const onListener = (l: HttpListenerIr): Resolve => {
+      return (chain) => geoChecked(chain, resolve(chain), l.clientTraffic?.clientIp, geo);
+    };
+    decideHttp(b, set, env.index, onListener, byRoute);
     decideTcp(b, set, resolve, byRoute, book);
   }
   return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+}
+
+/** What the per-listener geolocation prerequisites are checked against (security-geoip.ts). */
+interface GeoInputs {
+  /** The GeoIP databases of the Gateway's proxies (EnvoyProxy `spec.geoIP`). */
+  readonly provider: GeoIpProviderIr | undefined;
+  /** Where a policy failing them is reported. */
+  readonly book: PolicyStatusBook;
 }
 
 /** The decisions for one Gateway's HTTP and gRPC routes, into `out`. */
@@ -182,11 +201,11 @@ function decideHttp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
   index: TargetIndex,
-  resolve: Resolve,
+  onListener: (l: HttpListenerIr) => Resolve,
   out: DecisionMap<Translated>,
 ): void {
-  const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
   for (const l of b.xds.http) {
+    const decideRoute = routeRuleDecider(b.gw, set, index, onListener(l));
     for (const v of l.virtualHosts) {
       for (const r of v.routes) {
         const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
@@ -194,6 +213,24 @@ function decideHttp(
       }
     }
   }
+}
+
+/**
+ * `t` on one listener: closed, and reported on the policy that owns authorization, when its geolocation conditions
+ * lack a prerequisite there (Envoy Gateway checks them per listener too).
+ */
+function geoChecked(
+  chain: readonly Attachment[],
+  t: Translated | undefined,
+  detection: ClientIpIr | undefined,
+  geo: GeoInputs,
+): Translated | undefined {
+  const authz = t && !closes(t) ? t.security?.authorization : undefined;
+  const bad = authz ? geoPrerequisiteProblem(authz, detection, geo.provider) : undefined;
+  if (!bad) return t;
+  const owner = chain.find((a) => valueAt(a.policy.spec, "authorization") !== undefined) ?? chain[0];
+  report(owner, [`Authorization: ${bad}.`], geo.book);
+  return { problems: [bad] };
 }
 
 /** Envoy Gateway's prefix of the annotations it copies into route metadata (without the prefix). */

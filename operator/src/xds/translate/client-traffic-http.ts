@@ -50,7 +50,7 @@ const XFCC: Readonly<Record<XfccIr["mode"], Xfcc>> = {
 export function clientHttpFields(ir: ClientTrafficIr | undefined): Record<string, unknown> {
   const h = ir?.headers;
   return {
-    ...(ir?.clientIp ? { originalIpDetectionExtensions: ipDetection(ir.clientIp) } : {}),
+    ...(ir?.clientIp && !ir.clientIp.directSourceIp ? { originalIpDetectionExtensions: ipDetection(ir.clientIp) } : {}),
     ...(h?.xfcc ? xfccFields(h.xfcc) : {}),
     ...(h?.earlyRequest ? { earlyHeaderMutationExtensions: [earlyMutation(h.earlyRequest)] } : {}),
     ...(h?.stripTrailingHostDot !== undefined ? { stripTrailingHostDot: h.stripTrailingHostDot } : {}),

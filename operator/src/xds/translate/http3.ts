@@ -53,11 +53,11 @@ export function servesHttp3(ir: HttpListenerIr): boolean {
 export function buildQuicListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener | undefined {
   const chains = quicChains(ir);
   if (chains.length === 0) return undefined;
-  const hcm = hcmFilter(ir, accessLogs, HttpConnectionManager_CodecType.HTTP3);
   const filterChains = chains.map((c): Partial<FilterChain> => ({
+    name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     transportSocket: quicTransport(c, ir.clientTraffic?.tls),
-    filters: [hcm],
+    filters: [hcmFilter(ir, accessLogs, HttpConnectionManager_CodecType.HTTP3, c.name)],
   }));
   return Listener.fromPartial({
     name: quicListenerName(ir),

@@ -23,6 +23,7 @@ import { hcmSettingFields } from "./listener-defaults";
 import { handshakeTimeoutField, httpListenerSettings, inspectionTimeoutField } from "./client-traffic";
 import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
+import { geoEarlyMutations } from "./geoip-headers";
 import { tcpChain } from "./tcp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -35,20 +36,23 @@ const HTTPS_ALPN = ["h2", "http/1.1"];
  * listener (a listener update drains connections; a route update does not).
  */
 export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
-  const hcm = hcmFilter(ir, accessLogs);
-  // The connection limit comes first in each chain, counted under the connection manager's stat prefix.
-  const filters = withConnectionLimit(ir.clientTraffic, hcmStatPrefix(ir), [hcm]);
+  // The connection limit comes first in each chain, counted under the connection manager's stat prefix. Each
+  // HTTPS chain's connection manager reads its own listener's RouteConfiguration.
+  const filters = (routeConfig: string): Filter[] =>
+    withConnectionLimit(ir.clientTraffic, hcmStatPrefix(ir), [
+      hcmFilter(ir, accessLogs, HttpConnectionManager_CodecType.AUTO, routeConfig),
+    ]);
   // Plaintext HTTP: the connection manager is the listener's default filter chain, named after the listener
   // (Envoy Gateway's shape, which EnvoyPatchPolicy paths such as /default_filter_chain/filters/0 rely on).
   const plain: Partial<FilterChain> | undefined = ir.tls
     ? undefined
-    : { name: ir.name, ...handshakeTimeoutField(ir.clientTraffic), filters };
+    : { name: ir.name, ...handshakeTimeoutField(ir.clientTraffic), filters: filters(ir.name) };
   const filterChains = (ir.tls ?? []).map((c): Partial<FilterChain> => ({
     name: c.name,
     ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
     transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
     ...handshakeTimeoutField(ir.clientTraffic),
-    filters,
+    filters: filters(c.name),
   }));
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
   filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
@@ -93,26 +97,36 @@ export function hcmStatPrefix(ir: HttpListenerIr): string {
 }
 
 /**
- * The HTTP connection manager of an HTTP listener: routes over RDS, the registry's HTTP filters, and one
- * settings object (Envoy Gateway's defaults with the ClientTrafficPolicy's overrides spread over them).
- * `codec` is AUTO for TCP listeners (HTTP/1.1 and HTTP/2); a QUIC listener passes HTTP3.
+ * The HTTP connection manager of an HTTP listener: routes over RDS (the RouteConfiguration `routeConfig`, the
+ * listener's own by default; an HTTPS filter chain's), the registry's HTTP filters, and one settings object (Envoy
+ * Gateway's defaults with the ClientTrafficPolicy's overrides spread over them). `codec` is AUTO for TCP listeners
+ * (HTTP/1.1 and HTTP/2); a QUIC listener passes HTTP3.
  */
 export function buildHcm(
   ir: HttpListenerIr,
   accessLogs: readonly AccessLogIr[] | undefined,
   codec: HttpConnectionManager_CodecType = HttpConnectionManager_CodecType.AUTO,
+  routeConfig: string = ir.name,
 ): HttpConnectionManager {
   return HttpConnectionManager.fromPartial({
     ...accessLogField(routeAccessLogs(accessLogs)),
     statPrefix: hcmStatPrefix(ir),
     codecType: codec,
     ...(codec === HttpConnectionManager_CodecType.HTTP3 ? { http3ProtocolOptions: {} } : {}),
-    rds: { routeConfigName: ir.name, configSource: adsConfigSource() },
+    rds: { routeConfigName: routeConfig, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...hcmRouteOptions(),
     ...hcmSettingFields(httpListenerSettings(ir.clientTraffic)),
-    ...clientHttpFields(ir.clientTraffic),
+    ...withGeoEarlyMutations(clientHttpFields(ir.clientTraffic), ir),
   } as never);
+}
+
+/** The policy's HCM fields with the geolocation headers' removal after its early header mutations. */
+function withGeoEarlyMutations(fields: Record<string, unknown>, ir: HttpListenerIr): Record<string, unknown> {
+  const geo = geoEarlyMutations(ir);
+  if (geo.length === 0) return fields;
+  const own = (fields.earlyHeaderMutationExtensions as unknown[] | undefined) ?? [];
+  return { ...fields, earlyHeaderMutationExtensions: [...own, ...geo] };
 }
 
 /** buildHcm as the listener's network filter. */
@@ -120,7 +134,8 @@ export function hcmFilter(
   ir: HttpListenerIr,
   accessLogs: readonly AccessLogIr[] | undefined,
   codec: HttpConnectionManager_CodecType = HttpConnectionManager_CodecType.AUTO,
+  routeConfig: string = ir.name,
 ): Filter {
-  const hcm = buildHcm(ir, accessLogs, codec);
+  const hcm = buildHcm(ir, accessLogs, codec, routeConfig);
   return { name: "envoy.filters.network.http_connection_manager", typedConfig: pack(HcmType, hcm) } as Filter;
 }

@@ -15,6 +15,8 @@
  *   filter normalizes them), each claim by its dotted path (String: one of the values; StringArray: the list holds
  *   one of them);
  * - headers: each header's value exact (case-sensitive), any one value, every header;
+ * - geolocations: the internal request headers the geoip filter writes (GEO_HEADERS), any one location, every
+ *   field of it; strings case-insensitive, the ASN and the anonymity flags (`true`/`false`) exact;
  * - CEL: the HTTP attributes CEL input with the CEL matcher, the expression pre-parsed (cel_expr_parsed: Envoy
  *   1.36 does not evaluate cel_expr_string).
  * A rule without conditions (not expressible in Envoy Gateway's API) matches any client address.
@@ -35,7 +37,8 @@ import type {
   Matcher_MatcherList_Predicate as Predicate,
 } from "../../../../proto/gen/xds/type/matcher/v3/matcher";
 import { pack, registerType } from "../../../../proto/any";
-import type { AuthorizationIr, AuthorizationRuleIr } from "../../ir/security-ir";
+import type { AuthorizationIr, AuthorizationRuleIr, GeoLocationIr } from "../../ir/security-ir";
+import { GEO_HEADERS } from "./geoip-headers";
 import { parsedCel } from "./cel-parsed";
 import { escapeRegex } from "./route-filters";
 
@@ -147,6 +150,27 @@ function celPredicate(expr: string): Predicate {
   return custom("cel", input, "cel_matcher", pack(CelMatcherType, matcher));
 }
 
+/** One geolocation: every field it sets, against the header the geoip filter writes it in. */
+function geoLocation(g: GeoLocationIr): Predicate[] {
+  const text = (name: string, v: string | undefined): Predicate[] =>
+    v === undefined ? [] : [header(name, { exact: v, ignoreCase: true })];
+  const exact = (name: string, v: string | number | boolean | undefined): Predicate[] =>
+    v === undefined ? [] : [header(name, { exact: String(v) })];
+  const a = g.anonymous;
+  return [
+    ...text(GEO_HEADERS.country, g.country),
+    ...text(GEO_HEADERS.region, g.region),
+    ...text(GEO_HEADERS.city, g.city),
+    ...exact(GEO_HEADERS.asn, g.asn),
+    ...text(GEO_HEADERS.isp, g.isp),
+    ...exact(GEO_HEADERS.anon, a?.isAnonymous),
+    ...exact(GEO_HEADERS.anonVpn, a?.isVPN),
+    ...exact(GEO_HEADERS.anonHosting, a?.isHosting),
+    ...exact(GEO_HEADERS.anonTor, a?.isTor),
+    ...exact(GEO_HEADERS.anonProxy, a?.isProxy),
+  ];
+}
+
 /** Every condition of `rule`, as one predicate (in Envoy Gateway's order). */
 export function rulePredicate(rule: AuthorizationRuleIr): Predicate {
   const ps: Predicate[] = [];
@@ -154,6 +178,8 @@ export function rulePredicate(rule: AuthorizationRuleIr): Predicate {
   if (methods.length > 0) ps.push(anyOf(methods.map((m) => header(":method", { exact: m, ignoreCase: true }))));
   if (rule.path) ps.push(pathPredicate(rule.path));
   if (rule.cidrs) ps.push(sourceIp(rule.cidrs));
+  const geo = (rule.geo ?? []).map(geoLocation).filter((p) => p.length > 0);
+  if (geo.length > 0) ps.push(anyOf(geo.map(allOf)));
   if (rule.cel !== undefined) ps.push(celPredicate(rule.cel));
   if (rule.jwt) ps.push(...jwtPredicates(rule.jwt));
   for (const h of rule.headers ?? []) ps.push(anyOf(h.values.map((v) => header(h.name, { exact: v }))));

@@ -6,7 +6,7 @@ import { ClusterType, EndpointType, ListenerType, RouteType, SecretType, TypeUrl
 import { buildCluster, buildLoadAssignment, preserveCaseClusters } from "./cluster";
 import { buildQuicListener } from "./http3";
 import { buildHttpListener } from "./listener";
-import { buildRouteConfiguration } from "./route";
+import { buildRouteConfigurations } from "./route";
 import { buildSecret } from "./secret";
 import { buildTcpListener } from "./tcp";
 import { buildUdpListener, buildUdpWeightedCluster } from "./udp";
@@ -30,13 +30,7 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs)));
     const quic = buildQuicListener(l, ir.accessLogs);
     if (quic) listeners.set(quic.name, pack(ListenerType, quic));
-    routes.set(
-      l.name,
-      pack(
-        RouteType,
-        buildRouteConfiguration(l, (c) => hashKeys.get(c)),
-      ),
-    );
+    for (const rc of buildRouteConfigurations(l, (c) => hashKeys.get(c))) routes.set(rc.name, pack(RouteType, rc));
   }
   for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));

@@ -1,4 +1,5 @@
 /** HttpListenerIr → Envoy RouteConfiguration (virtual hosts and routes in precedence order). */
+import { geoHeadersToRemove } from "./geoip-headers";
 import type { HeaderValueOption } from "../../../../proto/gen/envoy/config/core/v3/base";
 import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import {
@@ -9,6 +10,7 @@ import {
   type RouteAction,
   type RouteAction_UpgradeConfig,
   type RouteMatch,
+  VirtualHost,
   type WeightedCluster_ClusterWeight,
 } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { HashKeyIr } from "../../ir/backend-traffic-cluster-ir";
@@ -19,6 +21,7 @@ import type {
   RouteMatchIr,
   StringMatchIr,
   UpgradeIr,
+  VirtualHostIr,
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
 import { routePerFilterConfig } from "./filters";
@@ -26,7 +29,7 @@ import { routeActionRateLimits } from "./filters/ratelimit";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
-import { hostNamePart } from "../../ir/xds-names";
+import { hostNamePart, virtualHostListener } from "../../ir/xds-names";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -38,19 +41,54 @@ export const INVALID_BACKEND_CLUSTER = "egts-invalid-backend-ref";
 export type HashKeysOf = (cluster: string) => readonly HashKeyIr[] | undefined;
 
 /**
- * Builds the RouteConfiguration named after the listener. `hashKeysOf` gives the hash keys of the clusters the
- * routes forward to: Envoy computes a consistent hash from the route's hash_policy, so a route to a policy
- * variant that hashes carries its keys. @default no cluster hashes
+ * The RouteConfigurations of an HTTP listener: one named after the listener for plain HTTP; on an HTTPS port one
+ * per HTTPS listener (filter chain), holding the virtual hosts that listener owns (Envoy Gateway's shape, ADR 0006).
+ */
+export function buildRouteConfigurations(
+  listener: HttpListenerIr,
+  hashKeysOf: HashKeysOf = () => undefined,
+): RouteConfiguration[] {
+  if (!listener.tls) return [buildRouteConfiguration(listener, hashKeysOf)];
+  return listener.tls.map((c) => {
+    const own = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) === c.name);
+    const config = buildRouteConfiguration(listener, hashKeysOf, { name: c.name, virtualHosts: own });
+    const others = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) !== c.name);
+    return others.length === 0
+      ? config
+      : { ...config, virtualHosts: [...config.virtualHosts, ...others.map(misdirected)] };
+  });
+}
+
+/**
+ * A virtual host of another HTTPS listener of the port, in a chain's RouteConfiguration: its hosts answer 421
+ * Misdirected Request, as the Gateway API asks when the Host belongs to another listener than the one the SNI chose
+ * (a client reusing a connection for another name, HTTP/2 connection coalescing, then retries on a new one).
+ * Hosts no listener of the port owns stay 404.
+ */
+function misdirected(vh: VirtualHostIr): VirtualHost {
+  return VirtualHost.fromPartial({
+    name: vh.name,
+    domains: [...vh.domains],
+    routes: [{ name: `${vh.name}/misdirected`, match: { prefix: "/" }, directResponse: { status: 421 } }],
+  });
+}
+
+/**
+ * Builds a RouteConfiguration of the listener: by default named after it with all its virtual hosts, or the `part`
+ * one HTTPS filter chain serves. `hashKeysOf` gives the hash keys of the clusters the routes forward to: Envoy
+ * computes a consistent hash from the route's hash_policy, so a route to a policy variant that hashes carries its
+ * keys. @default no cluster hashes
  */
 export function buildRouteConfiguration(
   listener: HttpListenerIr,
   hashKeysOf: HashKeysOf = () => undefined,
+  part: Pick<HttpListenerIr, "name" | "virtualHosts"> = listener,
 ): RouteConfiguration {
   const altSvc = altSvcHeaders(listener);
   return RouteConfiguration.fromPartial({
-    name: listener.name,
+    name: part.name,
     ignorePortInHostMatching: true,
-    virtualHosts: listener.virtualHosts.map((vh) => ({
+    virtualHosts: part.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
       routes: vh.routes.map((r) =>
@@ -81,6 +119,19 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
 }
 
 /** The Envoy route of a route IR in a virtual host: named `<IR name>/<host part>` as Envoy Gateway names it. */
+/**
+ * The request headers a route removes (undefined: none): its own, then `accept-encoding` on a compressing route
+ * (it asks the backend for an uncompressed answer, as Envoy Gateway's compressor does), then the geolocation
+ * headers of the listener's geoip filter (as Envoy Gateway, on every route of the listener).
+ */
+function requestHeadersToRemove(ir: RouteIr, listener: HttpListenerIr): string[] | undefined {
+  const own = ir.requestHeaders ? [...ir.requestHeaders.remove] : undefined;
+  const out = [...(own ?? [])];
+  if (ir.traffic?.compression && !out.includes("accept-encoding")) out.push("accept-encoding");
+  out.push(...geoHeadersToRemove(listener));
+  return own || out.length > 0 ? out : undefined;
+}
+
 function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf, domains: readonly string[]): Route {
   const route: Partial<Route> = {
     name: domains.length > 0 ? `${ir.name}/${hostNamePart(domains[0])}` : ir.name,
@@ -88,14 +139,9 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
   };
   Object.assign(route, routeActionOf(ir, hashKeysOf));
-  if (ir.requestHeaders) {
-    route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
-    route.requestHeadersToRemove = [...ir.requestHeaders.remove];
-  }
-  // A compressing route asks the backend for an uncompressed answer (Envoy Gateway's compressor does the same).
-  if (ir.traffic?.compression && !route.requestHeadersToRemove?.includes("accept-encoding")) {
-    route.requestHeadersToRemove = [...(route.requestHeadersToRemove ?? []), "accept-encoding"];
-  }
+  if (ir.requestHeaders) route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
+  const toRemove = requestHeadersToRemove(ir, listener);
+  if (toRemove) route.requestHeadersToRemove = toRemove;
   if (ir.responseHeaders) {
     route.responseHeadersToAdd = headerOptions(ir.responseHeaders);
     route.responseHeadersToRemove = [...ir.responseHeaders.remove];

@@ -1,22 +1,59 @@
 /**
- * envoy.filters.http.geoip (rank 300), placement `listener`. Not fed by any IR yet: the policy kind that needs it adds
- * `hcmFilters` and `perRouteConfig` here.
+ * envoy.filters.http.geoip (rank 300), placement `listener`, fed by SecurityPolicy authorization geolocations
+ * (RouteIr.security.authorization rules' `geo`) and the proxies' GeoIP databases (HttpListenerIr.geoIp).
  *
- * Envoy Gateway (SecurityPolicy authorization by client IP geolocation): one Geoip for the listener with the
- * MaxMind provider, writing the looked-up fields into internal request headers that rbac matches; no per-route
- * config. No sample config: the MaxMind provider needs a database file.
+ * As Envoy Gateway: one Geoip on the HCM when some route of the listener matches on a geolocation field and the
+ * listener has databases, with the MaxMind provider looking up only the fields the routes use and writing them
+ * into internal request headers (geoip-headers.ts) that the rbac filter (rank 301) matches; no per-route config.
+ * The address looked up: with X-Forwarded-For detection counting trusted hops, the `xff_config` with Envoy's
+ * count (one less, as in the HCM); otherwise the stream's downstream address, which the HCM's original IP
+ * detection (custom header, or X-Forwarded-For) has already set.
+ *
+ * Envoy 1.36.4 limits, where Envoy Gateway v1.9.1 writes newer fields: `geo_headers_to_add` instead of
+ * `geo_field_keys`, no `country_db_path` (country comes from the City database), no `custom_header_config`.
+ * No sample config: the MaxMind provider needs a database file.
  */
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Geoip } from "../../../../../proto/gen/envoy/extensions/filters/http/geoip/v3/geoip";
+import { MaxMindConfig } from "../../../../../proto/gen/envoy/extensions/geoip_providers/maxmind/v3/maxmind";
 import { registerType } from "../../../../../proto/any";
-import { type HttpFilterDef } from "./registry";
+import type { HttpListenerIr } from "../../../ir/xds-ir";
+import { GEO_HEADERS, listenerGeoFields } from "../geoip-headers";
+import { type HttpFilterDef, packPartial } from "./registry";
 
 /** Geoip, registered for Any packing. */
 export const GeoipType = registerType(Geoip);
+/** MaxMindConfig, registered for Any packing. */
+export const MaxMindConfigType = registerType(MaxMindConfig);
+
+/** Name of Envoy's geoip filter. */
+const NAME = "envoy.filters.http.geoip";
+
+/** The geoip filter of a listener, or none (no route matches on a geolocation, or no databases). */
+function geoipFilters(listener: HttpListenerIr): HttpFilter[] {
+  const fields = listenerGeoFields(listener);
+  const db = listener.geoIp;
+  if (fields.length === 0 || !db) return [];
+  const maxMind = packPartial(MaxMindConfigType, {
+    cityDbPath: db.cityDbPath ?? "",
+    asnDbPath: db.asnDbPath ?? "",
+    anonDbPath: db.anonymousIpDbPath ?? "",
+    ispDbPath: db.ispDbPath ?? "",
+    commonProviderConfig: { geoHeadersToAdd: Object.fromEntries(fields.map((f) => [f, GEO_HEADERS[f]])) },
+  });
+  const hops = listener.clientTraffic?.clientIp?.xff?.numTrustedHops;
+  const config = packPartial(GeoipType, {
+    ...(hops !== undefined ? { xffConfig: { xffNumTrustedHops: Math.max(0, hops - 1) } } : {}),
+    provider: { name: "envoy.geoip_providers.maxmind", typedConfig: maxMind },
+  });
+  return [{ name: NAME, typedConfig: config } as HttpFilter];
+}
 
 /** The geoip filter's registry entry. */
 export const geoip: HttpFilterDef = {
-  name: "envoy.filters.http.geoip",
+  name: NAME,
   rank: 300,
   configType: GeoipType.name,
   placement: "listener",
+  hcmFilters: geoipFilters,
 };
