@@ -15,6 +15,7 @@ import type {
 } from "../ir/xds-ir";
 import type { BackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, Listener } from "../resources/gateway-api";
 import { namespaceOf } from "../resources/meta";
+import { failoverGroup, type ResolvedRef } from "./backend-fallback";
 import { isProblem, type BackendIndex, type RouteKind } from "./backends";
 import { CondType, Reason, type RefProblem } from "./conditions";
 import { compileFilters, isFilterError, type FilterError, type RuleFilters } from "./filters";
@@ -317,6 +318,7 @@ export function destinations(
   acc: BackendAcc,
 ): WeightedDestinationIr[] {
   const dests: WeightedDestinationIr[] = [];
+  const resolved: ResolvedRef[] = [];
   refs.forEach((ref, bi) => {
     const weight = ref.weight ?? 1;
     const filtered = backendFilters(ref, `${where} backendRef ${bi}`, scope.kind, []);
@@ -331,11 +333,18 @@ export function destinations(
       if (weight > 0) dests.push({ weight });
       return;
     }
-    if (weight > 0) {
-      acc.clusters.push(r);
-      dests.push({ cluster: r.name, weight, ...mods });
-    }
+    const dynamic = r.discovery === "dynamic" ? { dynamic: true } : {};
+    if (weight > 0) resolved.push({ cluster: r, dest: { cluster: r.name, weight, ...mods, ...dynamic } });
   });
+  const group = failoverGroup(resolved);
+  if (group && "problem" in group) {
+    acc.refProblem ??= { reason: Reason.UnsupportedValue, message: `${where}: ${group.problem}` };
+    return [...dests, ...resolved.map((r) => ({ weight: r.dest.weight }))];
+  }
+  for (const r of group ? [group] : resolved) {
+    acc.clusters.push(r.cluster);
+    dests.push(r.dest);
+  }
   return dests;
 }
 
