@@ -250,7 +250,8 @@ export class BackendIndex {
       else endpoints.push({ ...endpointOf(ep), ...priority });
     }
     const dns = endpoints.filter((e) => !e.pipe && !parseIp(e.host)).length;
-    if (dns > 0 && dns < endpoints.length) refused.push("fqdn addresses cannot be mixed with other address types");
+    // Envoy resolves a DNS cluster's every endpoint (an IP resolves to itself), but no unix socket.
+    if (dns > 0 && endpoints.some((e) => e.pipe)) refused.push("fqdn addresses cannot be mixed with unix sockets");
     if (refused.length > 0) return { problem: refused.join("; "), reason };
     if (endpoints.length === 0) return { problem: "it has no endpoints", reason: Reason.BackendNotFound };
     return { endpoints, discovery: dns > 0 ? "dns" : "static" };

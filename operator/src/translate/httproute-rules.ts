@@ -317,8 +317,8 @@ export function destinations(
   scope: BackendScope,
   acc: BackendAcc,
 ): WeightedDestinationIr[] {
-  const dests: WeightedDestinationIr[] = [];
-  const resolved: ResolvedRef[] = [];
+  /** In backendRef order: an invalid backendRef's share (500), or a resolved one. */
+  const slots: (WeightedDestinationIr | ResolvedRef)[] = [];
   refs.forEach((ref, bi) => {
     const weight = ref.weight ?? 1;
     const filtered = backendFilters(ref, `${where} backendRef ${bi}`, scope.kind, []);
@@ -330,22 +330,26 @@ export function destinations(
     const r = scope.backends.resolve(ref, scope.ns, scope.kind);
     if (isProblem(r)) {
       acc.refProblem ??= r;
-      if (weight > 0) dests.push({ weight });
+      if (weight > 0) slots.push({ weight });
       return;
     }
     const dynamic = r.discovery === "dynamic" ? { dynamic: true } : {};
-    if (weight > 0) resolved.push({ cluster: r, dest: { cluster: r.name, weight, ...mods, ...dynamic } });
+    if (weight > 0) slots.push({ cluster: r, dest: { cluster: r.name, weight, ...mods, ...dynamic } });
   });
+  const resolved = slots.filter((s): s is ResolvedRef => "dest" in s);
   const group = failoverGroup(resolved);
   if (group && "problem" in group) {
     acc.refProblem ??= { reason: Reason.UnsupportedValue, message: `${where}: ${group.problem}` };
-    return [...dests, ...resolved.map((r) => ({ weight: r.dest.weight }))];
+    return slots.map((s) => ("dest" in s ? { weight: s.dest.weight } : s));
   }
-  for (const r of group ? [group] : resolved) {
+  // A failover group's one destination takes the place of its first backendRef.
+  const kept = group ? slots.filter((s) => !("dest" in s) || s === resolved[0]) : slots;
+  return kept.map((s) => {
+    if (!("dest" in s)) return s;
+    const r = group ?? s;
     acc.clusters.push(r.cluster);
-    dests.push(r.dest);
-  }
-  return dests;
+    return r.dest;
+  });
 }
 
 /** A backendRef's filters: header modifiers, and (HTTPRoute) URLRewrite. */
