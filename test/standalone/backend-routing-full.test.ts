@@ -122,7 +122,10 @@ describe("Backend fallback, unix sockets, appProtocols and DynamicResolver (real
           FAILOVER_POLICY,
           backend("socket", `endpoints: [{ unix: { path: ${socketPath} } }]`),
           routeYaml("socket", "socket.example.com", "socket"),
-          backend("h2c", `appProtocols: [gateway.envoyproxy.io/h2c]\nendpoints: [{ ip: { address: 127.0.0.1, port: ${h2cPort} } }]`),
+          backend(
+            "h2c",
+            `appProtocols: [gateway.envoyproxy.io/h2c]\nendpoints: [{ ip: { address: 127.0.0.1, port: ${h2cPort} } }]`,
+          ),
           routeYaml("h2c", "h2c.example.com", "h2c"),
           backend(
             "ws",
@@ -137,7 +140,11 @@ describe("Backend fallback, unix sockets, appProtocols and DynamicResolver (real
         backends: { enabled: true, allow: ["Loopback", "UnixSocket"], dnsResolvers: [dns.address] },
       },
     );
-    await eventually(async () => (await httpGet(port, "failover.example.com")).status === 200, 20_000, "failover route");
+    await eventually(
+      async () => (await httpGet(port, "failover.example.com")).status === 200,
+      20_000,
+      "failover route",
+    );
   });
 
   after(async function () {

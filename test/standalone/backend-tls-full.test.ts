@@ -64,7 +64,11 @@ describe("Backend TLS (real Envoy)", function () {
       route("endpoint-sni", ["endpoint.example.com"], "endpoint-sni"),
       tlsBackend("host-sni", p, `${CA_CM}\n${CLIENT}`),
       route("host-sni", [MTLS_BACKEND_HOST, "other.example.com"], "host-sni"),
-      tlsBackend("wrong-ca", p, `caCertificateRefs: [{ group: "", kind: ConfigMap, name: other-ca }]\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`),
+      tlsBackend(
+        "wrong-ca",
+        p,
+        `caCertificateRefs: [{ group: "", kind: ConfigMap, name: other-ca }]\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`,
+      ),
       route("wrong-ca", ["wrong-ca.example.com"], "wrong-ca"),
       tlsBackend("insecure", p, `insecureSkipVerify: true\nsni: not-the-name.example.com\n${CLIENT}`),
       route("insecure", ["insecure.example.com"], "insecure"),
@@ -153,16 +157,15 @@ data:
   it("a BackendTLSPolicy targeting the Backend gives its CA and hostname", async function () {
     assert.deepEqual(await call("policy.example.com"), { status: 200, sni: MTLS_BACKEND_HOST, clientCn: CLIENT_CN });
     const status = t.gw.statuses.get("BackendTLSPolicy", "default", "backend-policy")?.status as
-      | { ancestors: { conditions: Condition[] }[] }
-      | undefined;
+      { ancestors: { conditions: Condition[] }[] } | undefined;
     assert.equal(status?.ancestors[0]?.conditions.find((c) => c.type === "Accepted")?.status, "True");
   });
 
   it("Backend statuses: Accepted, or not accepted naming the CA reference that does not resolve (route 500)", async function () {
     const accepted = (name: string): Condition | undefined =>
-      (t.gw.statuses.get("Backend", "default", name)?.status as { conditions: Condition[] } | undefined)?.conditions.find(
-        (c) => c.type === "Accepted",
-      );
+      (
+        t.gw.statuses.get("Backend", "default", name)?.status as { conditions: Condition[] } | undefined
+      )?.conditions.find((c) => c.type === "Accepted");
     for (const name of ["fixed-sni", "endpoint-sni", "host-sni", "insecure", "system", "policy"]) {
       assert.equal(accepted(name)?.status, "True", name);
     }

@@ -300,7 +300,8 @@ function readBackendExtension(w: ConfigWalk, node: unknown): Omit<BackendSetting
       const items = w.list(v, `${path}.dnsResolvers`);
       w.strings(v, `${path}.dnsResolvers`).forEach((r, i) => {
         if (isResolverAddress(r)) dnsResolvers.push(r);
-        else w.error(items[i], `${path}.dnsResolvers[${i}]: ${r} is not an ip:port address (e.g. 127.0.0.1:53, [::1]:53)`);
+        else
+          w.error(items[i], `${path}.dnsResolvers[${i}]: ${r} is not an ip:port address (e.g. 127.0.0.1:53, [::1]:53)`);
       });
     },
   });

@@ -47,6 +47,18 @@ export interface BackendLocalRef {
   readonly name: string;
 }
 
+/** A reference to a Secret, with a namespace that must be the Backend's. */
+export interface BackendSecretRef {
+  /** API group ("" for core). */
+  readonly group?: string;
+  /** Kind: Secret. */
+  readonly kind?: string;
+  /** Name. */
+  readonly name: string;
+  /** Namespace; must be the Backend's. */
+  readonly namespace?: string;
+}
+
 /** A Backend's TLS settings: how Envoy originates TLS to its endpoints and checks their certificates. */
 export interface BackendTlsSettings {
   /** ConfigMaps or Secrets holding the trusted CA bundle under key `ca.crt`. @maxItems 8 */
@@ -60,10 +72,7 @@ export interface BackendTlsSettings {
   /** Use each endpoint's `hostname` as its SNI. @default false */
   readonly autoSNIFromEndpointHostname?: boolean;
   /** Secret (kubernetes.io/tls, same namespace) with the client certificate Envoy presents. */
-  readonly clientCertificateRef?: BackendLocalRef & {
-    /** Namespace; must be the Backend's. */
-    readonly namespace?: string;
-  };
+  readonly clientCertificateRef?: BackendSecretRef;
 }
 
 /** Backend spec: where the backend's traffic goes. */

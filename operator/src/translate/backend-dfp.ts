@@ -13,7 +13,11 @@ export function dynamicVerdict(
   backend: Backend,
   settings: BackendSettings,
 ):
-  | { readonly endpoints: readonly EndpointIr[]; readonly discovery: "dynamic"; readonly dynamicResolver: DynamicResolverIr }
+  | {
+      readonly endpoints: readonly EndpointIr[];
+      readonly discovery: "dynamic";
+      readonly dynamicResolver: DynamicResolverIr;
+    }
   | { readonly problem: string; readonly reason: string } {
   if (backend.spec.endpoints !== undefined) {
     return { problem: "DynamicResolver type cannot have endpoints specified", reason: Reason.UnsupportedValue };

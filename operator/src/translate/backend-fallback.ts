@@ -17,8 +17,7 @@ export interface ResolvedRef {
 
 /** A rule's failover cluster and the one destination that replaces its resolved ones, or why it cannot have one. */
 export type FailoverGroup =
-  | { readonly cluster: ClusterIr; readonly dest: WeightedDestinationIr }
-  | { readonly problem: string };
+  { readonly cluster: ClusterIr; readonly dest: WeightedDestinationIr } | { readonly problem: string };
 
 /** True when every endpoint of the cluster is in a fallback priority. */
 function isFallback(c: ClusterIr): boolean {
@@ -42,7 +41,10 @@ export function failoverGroup(resolved: readonly ResolvedRef[]): FailoverGroup |
     };
   }
   if (resolved.some((r) => Object.keys(r.dest).some((k) => k !== "cluster" && k !== "weight"))) {
-    return { problem: "backendRef filters are not supported in a rule with a fallback Backend (its backends share one cluster)" };
+    return {
+      problem:
+        "backendRef filters are not supported in a rule with a fallback Backend (its backends share one cluster)",
+    };
   }
   const weighted = new Set(resolved.map((r) => r.dest.weight)).size > 1;
   const endpoints = resolved.flatMap((r) =>

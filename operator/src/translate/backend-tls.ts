@@ -26,27 +26,25 @@ export function backendTls(backend: Backend, refs: ListenerRefs, policy: Service
   if (problem) return { problem };
   const ns = namespaceOf(backend.metadata);
   const skipVerify = spec.insecureSkipVerify === true;
-  let caCertificate: string | undefined;
-  if (!skipVerify && (spec.caCertificateRefs ?? []).length > 0) {
-    const pems: string[] = [];
-    for (const ref of spec.caCertificateRefs ?? []) {
-      const r = caPem(ref, ns, refs);
-      if ("problem" in r) return r;
-      pems.push(r.pem.trim());
-    }
-    caCertificate = pems.join("\n") + "\n";
-  }
+  const bundle = skipVerify ? {} : caBundle(spec.caCertificateRefs ?? [], ns, refs);
+  if ("problem" in bundle) return bundle;
+  const caCertificate = bundle.pem;
   const client = clientCertificate(spec, ns, refs);
   if (client && "problem" in client) return client;
   const own: UpstreamTlsIr = {
-    sni: spec.sni ?? "",
-    ...(spec.sni ? {} : { autoSni: spec.autoSNIFromEndpointHostname === true ? "endpoint" : "host" }),
+    ...sniOf(spec),
     ...(skipVerify ? { skipVerify } : { autoSanValidation: true }),
     ...(caCertificate !== undefined ? { caCertificate } : {}),
     subjectAltNames: [],
     ...(client ? { clientCertificate: client.secret } : {}),
   };
   return { tls: policy.tls ? withPolicy(own, policy.tls) : own };
+}
+
+/** The fixed SNI, else where it comes from: the endpoint's hostname or the request's Host (Envoy Gateway's auto SNI). */
+function sniOf(spec: BackendTlsSettings): Pick<UpstreamTlsIr, "sni" | "autoSni"> {
+  if (spec.sni) return { sni: spec.sni };
+  return { sni: "", autoSni: spec.autoSNIFromEndpointHostname === true ? "endpoint" : "host" };
 }
 
 /** Envoy Gateway's merge: the policy's CA, SNI and SANs replace the Backend's; its client certificate stays. */
@@ -66,6 +64,11 @@ function tlsSpecProblem(backend: Backend, tls: BackendTlsSettings, policyHasCa: 
   if (extra.length > 0) {
     return extra.map((f) => `spec.tls.${f} is not implemented by egts yet (Envoy's defaults would apply)`).join("; ");
   }
+  return exclusionProblem(tls, policyHasCa) ?? autoSniProblem(backend, tls);
+}
+
+/** The settings that exclude each other, or a trust anchor that is missing. */
+function exclusionProblem(tls: BackendTlsSettings, policyHasCa: boolean): string | undefined {
   const cas = (tls.caCertificateRefs ?? []).length > 0;
   const wellKnown = tls.wellKnownCACertificates ?? "";
   if (cas && wellKnown !== "") return "spec.tls must not contain both CACertificateRefs and WellKnownCACertificates";
@@ -75,19 +78,36 @@ function tlsSpecProblem(backend: Backend, tls: BackendTlsSettings, policyHasCa: 
   if (wellKnown !== "" && wellKnown !== "System") {
     return `spec.tls.wellKnownCACertificates ${wellKnown} is not supported (supported: System)`;
   }
-  if (tls.sni && tls.autoSNIFromEndpointHostname === true) {
-    return "spec.tls: sni and autoSNIFromEndpointHostname are mutually exclusive";
-  }
   if (tls.insecureSkipVerify !== true && !cas && wellKnown === "" && !policyHasCa) {
     return "must specify either CACertificateRefs or WellKnownCACertificates when InsecureSkipVerify is unset or false";
   }
-  if (tls.autoSNIFromEndpointHostname === true) {
-    const missing = (backend.spec.endpoints ?? []).findIndex((e) => (e.ip || e.unix) && !e.hostname);
-    if (missing >= 0) {
-      return `endpoint ${missing}: when autoSNIFromEndpointHostname is enabled, IP and Unix endpoints must define a hostname`;
-    }
-  }
   return undefined;
+}
+
+/** With `autoSNIFromEndpointHostname`, an IP or unix endpoint without a hostname (it would have no SNI). */
+function autoSniProblem(backend: Backend, tls: BackendTlsSettings): string | undefined {
+  if (tls.autoSNIFromEndpointHostname !== true) return undefined;
+  if (tls.sni) return "spec.tls: sni and autoSNIFromEndpointHostname are mutually exclusive";
+  const missing = (backend.spec.endpoints ?? []).findIndex((e) => (e.ip || e.unix) && !e.hostname);
+  return missing < 0
+    ? undefined
+    : `endpoint ${missing}: when autoSNIFromEndpointHostname is enabled, IP and Unix endpoints must define a hostname`;
+}
+
+/** The PEM bundle of all `refs` (none: the system CAs), or the first reference's problem. */
+function caBundle(
+  refs: readonly BackendLocalRef[],
+  ns: string,
+  objects: ListenerRefs,
+): { readonly pem?: string } | { readonly problem: string } {
+  if (refs.length === 0) return {};
+  const pems: string[] = [];
+  for (const ref of refs) {
+    const r = caPem(ref, ns, objects);
+    if ("problem" in r) return r;
+    pems.push(r.pem.trim());
+  }
+  return { pem: pems.join("\n") + "\n" };
 }
 
 /** The PEM bundle under `ca.crt` of a ConfigMap or Secret in the Backend's namespace. */

@@ -16,7 +16,7 @@ import {
 } from "./backend-endpoints";
 import { dynamicVerdict } from "./backend-dfp";
 import { backendTls } from "./backend-tls";
-import { BackendTlsPolicyIndex } from "./backendtlspolicy";
+import { BackendTlsPolicyIndex, type ServicePortTls } from "./backendtlspolicy";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
 import { ListenerRefs } from "./listener-tls";
 import { ReferenceGrantIndex } from "./reference-grants";
@@ -210,15 +210,13 @@ export class BackendIndex {
     }
     if (!backend) return { reason: Reason.BackendNotFound, message: `Backend ${key} not found` };
     const policy = this.tlsPolicies.forBackend(ns, ref.name, ref.port);
-    const whole = this.tlsPolicies.forBackend(ns, ref.name, undefined);
-    let verdict = this.usedBackends.get(key)?.verdict ?? this.judge(backend);
-    const tls = "problem" in verdict ? undefined : backendTls(backend, this.refs, policy);
-    if (tls && "problem" in tls) verdict = { problem: tls.problem, reason: Reason.UnsupportedValue };
+    const judged = this.usedBackends.get(key)?.verdict ?? this.judge(backend);
+    const tls = "problem" in judged ? undefined : backendTls(backend, this.refs, policy);
+    const verdict: BackendVerdict =
+      tls && "problem" in tls ? { problem: tls.problem, reason: Reason.UnsupportedValue } : judged;
     this.usedBackends.set(key, { backend, verdict });
     if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
-    // A policy on the backendRef's port (sectionName) gives that port its own cluster.
-    const name = `backend/${key}${policy.policies.length !== whole.policies.length ? `/${String(ref.port)}` : ""}`;
-    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
+    const name = this.backendClusterName(ref, ns, policy);
     const upstream = tls && "tls" in tls ? tls.tls : undefined;
     return {
       name,
@@ -229,6 +227,18 @@ export class BackendIndex {
       ...(upstream ? { tls: upstream } : {}),
       ...(verdict.dynamicResolver ? { dynamicResolver: verdict.dynamicResolver } : {}),
     };
+  }
+
+  /**
+   * `backend/<ns>/<name>`; a BackendTLSPolicy on the backendRef's port (sectionName) gives that port its own
+   * cluster, `backend/<ns>/<name>/<port>`. Records the policies that apply to it (for their status).
+   */
+  private backendClusterName(ref: BackendRef, ns: string, policy: ServicePortTls): string {
+    const whole = this.tlsPolicies.forBackend(ns, ref.name, undefined);
+    const port = policy.policies.length !== whole.policies.length ? `/${String(ref.port)}` : "";
+    const name = `backend/${ns}/${ref.name}${port}`;
+    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
+    return name;
   }
 
   /** Checks a Backend's endpoints against the settings: its cluster endpoints, or every reason it is refused. */

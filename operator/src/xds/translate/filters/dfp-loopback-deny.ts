@@ -17,7 +17,15 @@ import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 const NAME = "envoy.filters.http.rbac.dfp_loopback_deny";
 
 /** Envoy Gateway's loopback authorities, as RE2 patterns of the whole `:authority` (optional port). */
-const LOOPBACK = ["127\\.0\\.0\\.1", "localhost", "localhost\\.localdomain", "ip6-localhost", "ip6-loopback", "\\[::1\\]", "::1"];
+const LOOPBACK = [
+  "127\\.0\\.0\\.1",
+  "localhost",
+  "localhost\\.localdomain",
+  "ip6-localhost",
+  "ip6-loopback",
+  "\\[::1\\]",
+  "::1",
+];
 
 /** True when the route forwards to a dynamic forward proxy. */
 function isDynamic(r: RouteIr): boolean {
@@ -32,7 +40,9 @@ function loopbackDeny(): object {
   return {
     rbac: {
       matcher: {
-        matcherList: { matchers: [{ predicate, onMatch: { action: { name: "deny-loopback-host", typedConfig: ACTIONS.Deny } } }] },
+        matcherList: {
+          matchers: [{ predicate, onMatch: { action: { name: "deny-loopback-host", typedConfig: ACTIONS.Deny } } }],
+        },
         onNoMatch: { action: { name: "default", typedConfig: ACTIONS.Allow } },
       },
     },
