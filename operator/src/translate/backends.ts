@@ -107,7 +107,7 @@ export class BackendIndex {
       { group, kind, namespace: ns, name: ref.name },
     );
     if (denied) return { reason: denied.reason, message: `backendRef to ${denied.message}` };
-    return isService ? this.resolveService(ref, ns) : this.resolveBackend(ref, ns);
+    return isService ? this.resolveService(ref, ns, fromKind) : this.resolveBackend(ref, ns, fromKind);
   }
 
   /**
@@ -142,7 +142,7 @@ export class BackendIndex {
     return this.tlsPolicies.statuses(ancestors, controllerName);
   }
 
-  private resolveService(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+  private resolveService(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const svc = this.services.get(`${ns}/${ref.name}`);
     if (!svc) return { reason: Reason.BackendNotFound, message: `Service ${ns}/${ref.name} not found` };
     if (ref.port === undefined) {
@@ -157,7 +157,7 @@ export class BackendIndex {
     }
     const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
-    const name = `service/${ns}/${ref.name}/${ref.port}`;
+    const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
     const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
     if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
     return {
@@ -198,7 +198,7 @@ export class BackendIndex {
       });
   }
 
-  private resolveBackend(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+  private resolveBackend(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const key = `${ns}/${ref.name}`;
     const backend = this.backends.get(key);
     if (!this.settings.enabled) {
@@ -216,7 +216,7 @@ export class BackendIndex {
       tls && "problem" in tls ? { problem: tls.problem, reason: Reason.UnsupportedValue } : judged;
     this.usedBackends.set(key, { backend, verdict });
     if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
-    const name = this.backendClusterName(ref, ns, policy);
+    const name = this.backendClusterName(ref, ns, fromKind, policy);
     const upstream = tls && "tls" in tls ? tls.tls : undefined;
     return {
       name,
@@ -230,13 +230,18 @@ export class BackendIndex {
   }
 
   /**
-   * `backend/<ns>/<name>`; a BackendTLSPolicy on the backendRef's port (sectionName) gives that port its own
-   * cluster, `backend/<ns>/<name>/<port>`. Records the policies that apply to it (for their status).
+   * `backend/<ns>/<name>/<port>/<protocol>` (the port is the backendRef's, a BackendTLSPolicy's sectionName for a
+   * Backend). Records the BackendTLSPolicies that apply to it (for their status).
    */
-  private backendClusterName(ref: BackendRef, ns: string, policy: ServicePortTls): string {
-    const whole = this.tlsPolicies.forBackend(ns, ref.name, undefined);
-    const port = policy.policies.length !== whole.policies.length ? `/${String(ref.port)}` : "";
-    const name = `backend/${ns}/${ref.name}${port}`;
+  private backendClusterName(
+    ref: BackendRef,
+    ns: string,
+    fromKind: RouteKind | PolicyKind,
+    policy: ServicePortTls,
+  ): string {
+    const backend = this.backends.get(`${ns}/${ref.name}`);
+    const h2c = backend !== undefined && backendProtocol(backend) === "h2c";
+    const name = clusterName("backend", ns, ref, clusterProtocol(fromKind, h2c ? "kubernetes.io/h2c" : undefined));
     if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
     return name;
   }
@@ -416,4 +421,32 @@ function dedupe(eps: EndpointIr[]): EndpointIr[] {
 /** True when a resolution result is a problem rather than a cluster. */
 export function isProblem(r: ClusterIr | RefProblem): r is RefProblem {
   return (r as RefProblem).reason !== undefined;
+}
+
+/**
+ * Envoy Gateway's name of the cluster of a backend shared by every route that uses it (its `mergeBackends`
+ * scheme, ADR 0006): `<kind>/<namespace>/<name>/<port>/<protocol>`, port 0 when the ref names none.
+ */
+export function clusterName(kind: "service" | "backend", ns: string, ref: BackendRef, protocol: string): string {
+  return `${kind}/${ns}/${ref.name}/${ref.port ?? 0}/${protocol}`;
+}
+
+/**
+ * The application protocol part of a cluster name, as Envoy Gateway derives it: from the route kind (gRPC, TCP,
+ * UDP; TLSRoute is TCP), and for HTTPRoute from the backend's appProtocol (`kubernetes.io/h2c` → http2). Envoy
+ * Gateway also reads appProtocol `grpc` as gRPC (HTTP/2 upstream); egts does not yet, so such a backend stays an
+ * HTTP/1.1 `http` cluster. A policy's services are named by the policy (security-backends.ts).
+ */
+export function clusterProtocol(fromKind: RouteKind | PolicyKind, appProtocol: string | undefined): string {
+  switch (fromKind) {
+    case "GRPCRoute":
+      return "grpc";
+    case "TCPRoute":
+    case "TLSRoute":
+      return "tcp";
+    case "UDPRoute":
+      return "udp";
+    default:
+      return appProtocol === "kubernetes.io/h2c" || appProtocol === "gateway.envoyproxy.io/h2c" ? "http2" : "http";
+  }
 }
