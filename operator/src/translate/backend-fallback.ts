@@ -7,6 +7,9 @@
  */
 import type { ClusterIr, WeightedDestinationIr } from "../ir/xds-ir";
 
+/** The name prefix of failover clusters; the member clusters' names follow, joined by `|`. */
+export const FAILOVER_PREFIX = "failover/";
+
 /** One resolved backendRef of a rule: its cluster and its destination. */
 export interface ResolvedRef {
   /** The backend's own cluster. */
@@ -50,7 +53,7 @@ export function failoverGroup(resolved: readonly ResolvedRef[]): FailoverGroup |
   const endpoints = resolved.flatMap((r) =>
     r.cluster.endpoints.map((e) => (weighted ? { ...e, weight: r.dest.weight } : e)),
   );
-  const name = `failover/${resolved.map((r) => r.cluster.name).join("|")}`;
+  const name = `${FAILOVER_PREFIX}${resolved.map((r) => r.cluster.name).join("|")}`;
   const { serviceAddress: _address, ...shared } = first;
   return { cluster: { ...shared, name, endpoints }, dest: { cluster: name, weight: 1 } };
 }

@@ -15,6 +15,7 @@ import {
   type EndpointRefusal,
 } from "./backend-endpoints";
 import { dynamicVerdict } from "./backend-dfp";
+import { FAILOVER_PREFIX } from "./backend-fallback";
 import { backendTls } from "./backend-tls";
 import { BackendTlsPolicyIndex, type ServicePortTls } from "./backendtlspolicy";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
@@ -122,7 +123,10 @@ export class BackendIndex {
 
   /** Keys of the BackendTLSPolicies that target the Service port behind a cluster (empty for others). */
   policiesOf(clusterName: string): readonly string[] {
-    return this.clusterPolicies.get(clusterName) ?? [];
+    const members = clusterName.startsWith(FAILOVER_PREFIX)
+      ? clusterName.slice(FAILOVER_PREFIX.length).split("|")
+      : [clusterName];
+    return [...new Set(members.flatMap((m) => this.clusterPolicies.get(m) ?? []))];
   }
 
   /**
