@@ -94,6 +94,8 @@ const ROOTS = [
   "envoy/extensions/compression/zstd/compressor/v3/zstd.proto",
   "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.proto",
   "envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster.proto",
+  "envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver.proto",
+  "envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided.proto",
   // Listener level (ClientTrafficPolicy).
   "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto",
   "envoy/extensions/filters/listener/original_dst/v3/original_dst.proto",

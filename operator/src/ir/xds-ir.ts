@@ -273,6 +273,11 @@ export interface WeightedDestinationIr {
   readonly responseHeaders?: HeaderModIr;
   /** Host header for requests sent to this destination only (a backendRef's URLRewrite hostname). */
   readonly hostRewrite?: string;
+  /**
+   * The destination is a dynamic forward proxy (Backend type DynamicResolver): the route denies requests whose
+   * Host is a loopback name or address, as Envoy Gateway does. @default false
+   */
+  readonly dynamic?: boolean;
 }
 
 /** A path change: the whole path, or the matched prefix (whole path segments, trailing `/` ignored). */
@@ -473,14 +478,27 @@ export interface EndpointIr {
   readonly port: number;
   /** Zone (EndpointSlice endpoint or Backend endpoint `zone`); a locality of zone-aware variants. */
   readonly zone?: string;
+  /** The endpoint's hostname (Backend endpoint `hostname`): its SNI with `autoSni: "endpoint"`. @default none */
+  readonly hostname?: string;
+  /** True when `host` is a unix domain socket path (a Backend `unix` endpoint); `port` is then 0. @default false */
+  readonly pipe?: boolean;
+  /** Priority group: 0 for primaries, 1 for a fallback Backend's endpoints. @default 0 */
+  readonly priority?: number;
+  /** Load balancing weight (the backendRef weight in a rule with a fallback Backend). @default none (equal) */
+  readonly weight?: number;
 }
 
 /** An upstream cluster (one per Service port or Backend). */
 export interface ClusterIr {
   /** Stable name, e.g. `service/ns/name/80` or `backend/ns/name`. */
   readonly name: string;
-  /** `static` endpoints are IPs served over EDS; `dns` endpoints are hostnames Envoy resolves. */
-  readonly discovery: "static" | "dns";
+  /**
+   * `static` endpoints are IPs (or unix sockets) served over EDS; `dns` endpoints are hostnames Envoy resolves;
+   * `dynamic` has no endpoints: the request's Host names the upstream, resolved through `dynamicResolver`.
+   */
+  readonly discovery: "static" | "dns" | "dynamic";
+  /** The DNS cache of a `dynamic` cluster (Backend type DynamicResolver). @default none */
+  readonly dynamicResolver?: DynamicResolverIr;
   /** Endpoints. */
   readonly endpoints: readonly EndpointIr[];
   /**
@@ -499,13 +517,34 @@ export interface ClusterIr {
   readonly policy?: ClusterPolicyIr;
 }
 
+/**
+ * A dynamic forward proxy (Backend type DynamicResolver): the DNS cache its cluster uses; the cache's name, refresh
+ * rate and lookup family come from the cluster's BackendTrafficPolicy `dns` (Envoy Gateway's defaults otherwise).
+ */
+export interface DynamicResolverIr {
+  /**
+   * DNS servers (`ip:port`) the cache asks instead of the host's resolv.conf (egts extension
+   * `extensionApis.backend.dnsResolvers`). @default none (the system resolver)
+   */
+  readonly resolvers?: readonly string[];
+}
+
 /** How Envoy originates TLS to a backend and validates its certificate. */
 export interface UpstreamTlsIr {
-  /** SNI sent to the backend. */
+  /** SNI sent to the backend; "" when none is fixed (see `autoSni`). */
   readonly sni: string;
+  /**
+   * Where the SNI comes from when `sni` is "": `host`, the request's Host (upstream_http_protocol_options
+   * auto_sni); `endpoint`, the endpoint's hostname (auto_host_sni). @default none
+   */
+  readonly autoSni?: "host" | "endpoint";
+  /** The certificate is not checked at all (Backend `tls.insecureSkipVerify`). @default false */
+  readonly skipVerify?: boolean;
+  /** The certificate must match the SNI sent (auto_sni_san_validation), when no SANs are listed. @default false */
+  readonly autoSanValidation?: boolean;
   /** PEM CA bundle the backend certificate must chain to; absent means the system CAs. */
   readonly caCertificate?: string;
-  /** The backend certificate must carry at least one of these SANs. */
+  /** The backend certificate must carry at least one of these SANs (none: see `autoSanValidation`). */
   readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
   /**
    * The client certificate Envoy presents (the Gateway's spec.tls.backend.clientCertificateRef), inline in

@@ -15,6 +15,7 @@ import type {
 } from "../ir/xds-ir";
 import type { BackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, Listener } from "../resources/gateway-api";
 import { namespaceOf } from "../resources/meta";
+import { failoverGroup, type ResolvedRef } from "./backend-fallback";
 import { isProblem, type BackendIndex, type RouteKind } from "./backends";
 import { CondType, Reason, type RefProblem } from "./conditions";
 import { compileFilters, isFilterError, type FilterError, type RuleFilters } from "./filters";
@@ -315,7 +316,8 @@ export function destinations(
   scope: BackendScope,
   acc: BackendAcc,
 ): WeightedDestinationIr[] {
-  const dests: WeightedDestinationIr[] = [];
+  /** In backendRef order: an invalid backendRef's share (500), or a resolved one. */
+  const slots: (WeightedDestinationIr | ResolvedRef)[] = [];
   refs.forEach((ref, bi) => {
     const weight = ref.weight ?? 1;
     const filtered = backendFilters(ref, `${where} backendRef ${bi}`, scope.kind, []);
@@ -327,15 +329,26 @@ export function destinations(
     const r = scope.backends.resolve(ref, scope.ns, scope.kind);
     if (isProblem(r)) {
       acc.refProblem ??= r;
-      if (weight > 0) dests.push({ weight });
+      if (weight > 0) slots.push({ weight });
       return;
     }
-    if (weight > 0) {
-      acc.clusters.push(r);
-      dests.push({ cluster: r.name, weight, ...mods });
-    }
+    const dynamic = r.discovery === "dynamic" ? { dynamic: true } : {};
+    if (weight > 0) slots.push({ cluster: r, dest: { cluster: r.name, weight, ...mods, ...dynamic } });
   });
-  return dests;
+  const resolved = slots.filter((s): s is ResolvedRef => "dest" in s);
+  const group = failoverGroup(resolved);
+  if (group && "problem" in group) {
+    acc.refProblem ??= { reason: Reason.UnsupportedValue, message: `${where}: ${group.problem}` };
+    return slots.map((s) => ("dest" in s ? { weight: s.dest.weight } : s));
+  }
+  // A failover group's one destination takes the place of its first backendRef.
+  const kept = group ? slots.filter((s) => !("dest" in s) || s === resolved[0]) : slots;
+  return kept.map((s) => {
+    if (!("dest" in s)) return s;
+    const r = group ?? s;
+    acc.clusters.push(r.cluster);
+    return r.dest;
+  });
 }
 
 /** A backendRef's filters: header modifiers, and (HTTPRoute) URLRewrite. */
