@@ -2,7 +2,7 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import type { AccessLogIr, ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import type { ProxyInfraIr } from "../ir/infra-ir";
@@ -11,6 +11,7 @@ import { keyOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
+import { ExtensionRefIndex } from "./filters/extension-refs";
 import type { OidcDiscoveryResult } from "./oidc-issuers";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
@@ -152,6 +153,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     backends,
     namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
+    extensions: new ExtensionRefIndex(snapshot),
+    secretsByGateway: new Map<string, Map<string, GenericSecretIr>>(),
     controllerName,
     guard: guardInto(rejected),
   };
@@ -181,7 +184,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     ctx.guard(gw.gateway, () => {
       const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
       const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-      const ir = buildGatewayIr(gw, clusters);
+      const ir = buildGatewayIr(gw, clusters, [...(ctx.secretsByGateway.get(gw.key)?.values() ?? [])]);
       gatewayStatuses.push(...statuses);
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
     });
