@@ -80,7 +80,7 @@ function applyFilter(out: RuleFilters, f: HTTPRouteFilter, ctx: FilterContext): 
     }
     default:
       return {
-        error: `${ctx.where}: filter type ${f.type} is not supported (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS)`,
+        error: `${ctx.where}: filter type ${f.type} is not supported (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS, ExtensionRef)`,
       };
   }
 }
