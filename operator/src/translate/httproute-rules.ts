@@ -22,7 +22,13 @@ import { isProblem, type BackendIndex, type RouteKind } from "./backends";
 import { CondType, Reason, type RefProblem } from "./conditions";
 import { compileFilters, isFilterError, type FilterContext, type FilterError, type RuleFilters } from "./filters";
 import type { ExtensionRefIndex } from "./filters/extension-refs";
-import type { CredentialTemplate, PathTemplate, RedirectTemplate, UrlRewriteTemplate } from "./filters/types";
+import type {
+  CredentialTemplate,
+  DirectResponseTemplate,
+  PathTemplate,
+  RedirectTemplate,
+  UrlRewriteTemplate,
+} from "./filters/types";
 import { compileRetry } from "./rule-retry";
 import { compileSessionPersistence } from "./rule-session";
 import { compileTimeouts } from "./rule-timeouts";
@@ -163,22 +169,10 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
   }
   const compiled = compileRuleOptions(rule, where, { matches, namespace: ns, extensions: refs.extensions }, ruleKey);
   if (isFilterError(compiled)) {
-    // An ExtensionRef naming nothing is an unresolved reference (GEP-1364): the route stays Accepted with
-    // ResolvedRefs=False. Otherwise the spec's "Drop Rule(s)": the route's valid rules are still served. Either
-    // way this rule's requests get 500.
-    if (compiled.unresolved)
-      acc.refProblem ??= { reason: compiled.reason ?? Reason.UnsupportedValue, message: compiled.error };
-    else acc.dropped.push(compiled);
-    matches.forEach((m, mi) => {
-      acc.routes.push({
-        rule: ri,
-        match: mi,
-        route: invalidRuleRoute({ name: routeName(mi), match: compileMatch(m) }),
-      });
-    });
+    failRule(compiled, matches, (mi) => ({ rule: ri, match: mi, name: routeName(mi) }), acc);
     return;
   }
-  const { filters, timeouts, retry, session } = compiled;
+  const { filters } = compiled;
   const scope: BackendScope = {
     ns,
     backends,
@@ -190,23 +184,12 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
   const split = direct
     ? { dests: [] }
     : applyBackendExtras(destinations(rule.backendRefs ?? [], where, scope, acc), compiled.backendExtras);
-  const dests = split.dests;
   const mirrors = resolveMirrors(filters, scope, acc);
   const base = commonFields(filters);
-  const forwarding = !filters.redirect && !direct && dests.some((d) => d.cluster !== undefined);
-  const credential = forwarding ? routeCredential(filters.credential, split.routeCredential, acc) : undefined;
+  const forwarding = !filters.redirect && !direct && split.dests.some((d) => d.cluster !== undefined);
   for (const c of split.credentials ?? []) addSecret(acc, c);
-  const forwardOnly = forwarding
-    ? {
-        ...forwardFields(mirrors, timeouts, retry),
-        ...(session ? { sessionPersistence: session } : {}),
-        ...(credential ? { credentialInjection: credential } : {}),
-      }
-    : {};
-  const action: RouteIr["action"] = direct
-    ? { kind: "direct", status: direct.status, ...(direct.body !== undefined ? { body: direct.body } : {}) }
-    : actionFor(dests);
-  const responseHeaders = direct ? withHeaders(base.responseHeaders, direct.headers) : base.responseHeaders;
+  const forwardOnly = forwarding ? forwardOnlyFields(compiled, mirrors, split.routeCredential, acc) : {};
+  const { action, responseHeaders } = answerOf(direct, split.dests, base.responseHeaders);
   const rewrite = mergeRewrites(filters.urlRewrite, split.routeRewrite);
   withCookies(matches, filters.cookieMatches).forEach(({ m, cookies }, mi) => {
     const match = { ...compileMatch(m), ...(cookies.length > 0 ? { cookies } : {}) };
@@ -226,6 +209,54 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
       },
     });
   });
+}
+
+/** The rule's action and response headers: its direct response (with its headers), else forwarding. */
+function answerOf(
+  direct: DirectResponseTemplate | undefined,
+  dests: WeightedDestinationIr[],
+  responseHeaders: HeaderModIr | undefined,
+): { action: RouteIr["action"]; responseHeaders?: HeaderModIr } {
+  if (!direct) return { action: actionFor(dests), ...(responseHeaders ? { responseHeaders } : {}) };
+  const headers = withHeaders(responseHeaders, direct.headers);
+  return {
+    action: { kind: "direct", status: direct.status, ...(direct.body !== undefined ? { body: direct.body } : {}) },
+    ...(headers ? { responseHeaders: headers } : {}),
+  };
+}
+
+/**
+ * A rule that cannot be served as written; its matches answer 500. An ExtensionRef naming nothing is an
+ * unresolved reference (GEP-1364): the route stays Accepted with ResolvedRefs=False. Otherwise the spec's "Drop
+ * Rule(s)": the rule is dropped and the route's valid rules are still served.
+ */
+function failRule(
+  err: FilterError,
+  matches: readonly HTTPRouteMatch[],
+  at: (mi: number) => { rule: number; match: number; name: string },
+  acc: Acc,
+): void {
+  if (err.unresolved) acc.refProblem ??= { reason: err.reason ?? Reason.UnsupportedValue, message: err.error };
+  else acc.dropped.push(err);
+  matches.forEach((m, mi) => {
+    const { rule, match, name } = at(mi);
+    acc.routes.push({ rule, match, route: invalidRuleRoute({ name, match: compileMatch(m) }) });
+  });
+}
+
+/** Route fields that only apply when the rule forwards: mirrors, timeouts, retry, session, credential. */
+function forwardOnlyFields(
+  o: RuleOptions,
+  mirrors: MirrorIr[],
+  backendCredential: CredentialTemplate | undefined,
+  acc: Acc,
+): RouteExtras {
+  const credential = routeCredential(o.filters.credential, backendCredential, acc);
+  return {
+    ...forwardFields(mirrors, o.timeouts, o.retry),
+    ...(o.session ? { sessionPersistence: o.session } : {}),
+    ...(credential ? { credentialInjection: credential } : {}),
+  };
 }
 
 /**
@@ -296,7 +327,6 @@ function compileRuleOptions(
   scope: Omit<FilterContext, "where">,
   ruleKey: string,
 ): RuleOptions | FilterError {
-  const { matches } = scope;
   const filters = compileFilters(rule.filters ?? [], { where, ...scope });
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);

@@ -184,7 +184,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     ctx.guard(gw.gateway, () => {
       const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
       const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-      const ir = buildGatewayIr(gw, clusters, [...(ctx.secretsByGateway.get(gw.key)?.values() ?? [])]);
+      const ir = buildGatewayIr(gw, clusters, valuesOf(ctx.secretsByGateway.get(gw.key)));
       gatewayStatuses.push(...statuses);
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
     });
@@ -261,4 +261,9 @@ function cmp(a: string, b: string): number {
 /** The node's IR with its access logs (none: the field is left out). */
 function withAccessLogs(ir: GatewayXdsIr, accessLogs: readonly AccessLogIr[]): GatewayXdsIr {
   return accessLogs.length > 0 ? { ...ir, accessLogs } : ir;
+}
+
+/** The values of a map that may be absent. */
+function valuesOf<T>(m: ReadonlyMap<string, T> | undefined): T[] {
+  return m ? [...m.values()] : [];
 }

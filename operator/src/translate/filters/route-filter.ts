@@ -13,6 +13,7 @@ import type {
   HTTPRouteFilterSpec,
   HTTPURLRewriteFilter,
 } from "../../resources/http-route-filter";
+import type { SecretObjectReference } from "../../resources/policy-common";
 import { Reason } from "../conditions";
 import { configMapBody, RESPONSE_BODY_KEY } from "../configmap-body";
 import { re2Problem } from "../regex";
@@ -180,17 +181,41 @@ function compileCredential(
   id: FilterId,
   refs: ExtensionRefIndex,
 ): CredentialTemplate | FilterError {
-  const { ns } = id;
   if (c.header !== undefined) {
     const bad = headerNameProblem(c.header);
     if (bad) return invalid(`credentialInjection.header ${quote(c.header)} ${bad}`);
   }
-  const ref = c.credential?.valueRef;
+  const value = credentialValue(c.credential?.valueRef, id.ns, refs);
+  if (isFilterError(value)) return value;
+  // Envoy Gateway's names: the filter instance `…/httproutefilter/<ns>/<name>`, its SDS secret
+  // `credential_injector/credential/httproutefilter/<ns>/<name>`.
+  const name = `httproutefilter/${id.ns}/${id.name}`;
+  const secretName = `credential_injector/credential/${name}`;
+  return {
+    ir: {
+      name,
+      ...(c.header !== undefined ? { header: c.header } : {}),
+      overwrite: c.overwrite ?? false,
+      secret: secretName,
+    },
+    secret: { name: secretName, kind: "generic", value: value.toString("base64") },
+  };
+}
+
+/**
+ * The credential in key `credential` of the Secret `ref` names (a Secret in another namespace needs a
+ * ReferenceGrant from HTTPRouteFilters of `ns`), or Envoy Gateway's message.
+ */
+function credentialValue(
+  ref: SecretObjectReference | undefined,
+  ns: string,
+  refs: ExtensionRefIndex,
+): Buffer | FilterError {
   if (!ref?.name) return invalid("credential.valueRef must name a Secret");
   if ((ref.group ?? "") !== "" || (ref.kind ?? "Secret") !== "Secret") {
     return invalid("credential.valueRef must name a Secret (group empty, kind Secret)");
   }
-  const secretNs = ref.namespace !== undefined && ref.namespace !== "" ? ref.namespace : ns;
+  const secretNs = ref.namespace || ns;
   const from = { group: ENVOY_GATEWAY_GROUP, kind: HTTP_ROUTE_FILTER_KIND, namespace: ns };
   if (!refs.grants.allows(from, { group: "", kind: "Secret", namespace: secretNs, name: ref.name })) {
     return invalid(`ref to Secret ${secretNs}/${ref.name} not permitted by any ReferenceGrant`);
@@ -203,19 +228,7 @@ function compileCredential(
   if (value.length === 0) {
     return invalid(`credential key ${INJECTED_CREDENTIAL_KEY} not found in secret ${secretNs}/${ref.name}`);
   }
-  // Envoy Gateway's names: the filter instance `…/httproutefilter/<ns>/<name>`, its SDS secret
-  // `credential_injector/credential/httproutefilter/<ns>/<name>`.
-  const name = `httproutefilter/${ns}/${id.name}`;
-  const secretName = `credential_injector/credential/${name}`;
-  return {
-    ir: {
-      name,
-      ...(c.header !== undefined ? { header: c.header } : {}),
-      overwrite: c.overwrite ?? false,
-      secret: secretName,
-    },
-    secret: { name: secretName, kind: "generic", value: value.toString("base64") },
-  };
+  return value;
 }
 
 function compileCookieMatches(
