@@ -22,6 +22,7 @@ import { docSecretYaml } from "../support/eg-docs-security";
 import { testdataDir } from "../support/golden";
 import { eventually, freePort, httpGet, type HttpResult } from "../support/http";
 import { gatewayYaml, httpRouteYaml, serviceYaml } from "../support/manifests";
+import { TypeUrl } from "../../operator/src/xds/types";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const DOCS = testdataDir("eg-docs", "http-route-filter");
@@ -33,23 +34,49 @@ const example = (name: string): string => readFileSync(join(DOCS, `${name}.yaml`
 const TOKEN =
   "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.NHVaYe26MbtOYhSKkoKYdFVomg4i8ZJd8_-RU8VNbftc4TSMb4bXP3l3YlNWACwyXPGffz5aXHc6lty1Y2t4SWRqGteragsVdZufDn5BlnJl9pdR_kdVFUsra2rWKEofkZeIC4yWytE58sMIihvo9H1ScmmVwBcQP6XETqYd0aSHp1gOa9RdUPDvoXQ5oqygTqVtxaDr6wUFKrKItgBMzWIdNZ6y7O9E0DhEPTbE9rfBo6KTFsHAZnMg4k68CDp2woYIaXbmYTWcvbzIuHO7_37GT79XdIwkm95QJ7hYC9RiwrV7mesbY4PAahERJawntho0my942XheVLmGwLMBkQ";
 
-/** Our own filters and routes: the no-XFH filter in use, cookie matches, a credential that does not overwrite. */
+/** A direct response body over Envoy's 4 KiB default limit. */
+const BIG_BODY = "x".repeat(5000);
+
+/** The Secret of our credential filter, with `value`. */
+const apiKeySecret = (value: string): string => `apiVersion: v1
+kind: Secret
+metadata: { name: api-key, namespace: default }
+stringData: { credential: ${value} }
+`;
+
+/**
+ * Our own filters and routes: the no-XFH filter in use, cookie matches, a credential that does not overwrite, a
+ * Host from the path, a big direct response body.
+ */
 const EXTRA = `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: HTTPRouteFilter
 metadata: { name: gold-session, namespace: default }
 spec:
   matches: [{ cookies: [{ name: session, value: gold }] }]
 ---
-apiVersion: v1
-kind: Secret
-metadata: { name: api-key, namespace: default }
-stringData: { credential: injected-key }
----
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: HTTPRouteFilter
 metadata: { name: api-key, namespace: default }
 spec:
   credentialInjection: { header: X-Api-Key, credential: { valueRef: { name: api-key } } }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: host-from-path, namespace: default }
+spec:
+  urlRewrite:
+    hostname: { type: PathRegex, pathRegex: { pattern: '^/tenant/([a-z]+)/.*$', substitution: '\\1.internal' } }
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: big, namespace: default }
+data: { response.body: ${BIG_BODY} }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: big, namespace: default }
+spec:
+  directResponse: { body: { type: ValueRef, valueRef: { group: "", kind: ConfigMap, name: big } } }
 ---
 ${httpRouteYaml(
   "extra",
@@ -64,7 +91,12 @@ ${httpRouteYaml(
       backendRefs: [{ name: backend, port: 3000 }]
     - matches: [{ path: { type: PathPrefix, value: /key } }]
       filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: api-key } }]
-      backendRefs: [{ name: backend, port: 3000 }]`,
+      backendRefs: [{ name: backend, port: 3000 }]
+    - matches: [{ path: { type: PathPrefix, value: /tenant } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: host-from-path } }]
+      backendRefs: [{ name: backend, port: 3000 }]
+    - matches: [{ path: { type: PathPrefix, value: /big } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: big } }]`,
 )}`;
 
 describe("HTTPRouteFilter on real Envoy: Envoy Gateway's task-doc examples, cookie matches, credentials", function () {
@@ -93,6 +125,7 @@ describe("HTTPRouteFilter on real Envoy: Envoy Gateway's task-doc examples, cook
       "credential-injection-filter.yaml": example("credential-injection-filter"),
       "credential-route.yaml": example("credential-injection-backendref"),
       "extra.yaml": EXTRA,
+      "api-key.yaml": apiKeySecret("injected-key"),
     });
     await eventually(async () => (await send("www.example.com", "/inline")).status === 503, 20_000, "the routes");
   });
@@ -136,6 +169,15 @@ describe("HTTPRouteFilter on real Envoy: Envoy Gateway's task-doc examples, cook
     assert.equal(quiet.headers["x-forwarded-host"], undefined);
   });
 
+  it("Host from the path (PathRegex), and a direct response body over Envoy's 4 KiB default", async () => {
+    const seen = echoed(await send("extra.example", "/tenant/acme/orders"));
+    assert.equal(seen.host, "acme.internal");
+    assert.equal(seen.path, "/tenant/acme/orders");
+    const big = await send("extra.example", "/big");
+    assert.equal(big.status, 200);
+    assert.equal(big.body, BIG_BODY);
+  });
+
   it("cookie match: the rule with the HTTPRouteFilter's cookie wins only when the cookie is there", async () => {
     const cases: [string | undefined, string][] = [
       ["session=gold", "gold"],
@@ -157,6 +199,24 @@ describe("HTTPRouteFilter on real Envoy: Envoy Gateway's task-doc examples, cook
     assert.equal(key.headers["x-api-key"], "injected-key");
     const own = echoed(await send("extra.example", "/key", { "x-api-key": "mine" }));
     assert.equal(own.headers["x-api-key"], "mine", "overwrite: false keeps the client's");
+  });
+
+  it("a rotated credential Secret reaches the backend without a listener change (SDS)", async () => {
+    // The listeners' versions in the xDS cache (their content: a change would reload them in Envoy).
+    const listeners = async (): Promise<string> => {
+      const node = (t as TestGateway).gw.cache.getNode("default/eg");
+      const byName = node?.resources.get(TypeUrl.Listener) ?? new Map();
+      return JSON.stringify([...byName].map(([name, r]) => [name, (r as { version: string }).version]));
+    };
+    const before = await listeners();
+    assert.notEqual(before, "[]", "the node has listeners");
+    await (t as TestGateway).write("api-key.yaml", apiKeySecret("rotated-key"));
+    await eventually(
+      async () => echoed(await send("extra.example", "/key")).headers["x-api-key"] === "rotated-key",
+      20_000,
+      "the rotated credential",
+    );
+    assert.equal(await listeners(), before, "no listener update");
   });
 
   it("the page's HTTPRoute example names a missing HTTPRouteFilter: 500, ResolvedRefs=False with the reason", async () => {
