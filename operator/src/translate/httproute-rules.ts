@@ -189,7 +189,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
   const forwarding = !filters.redirect && !direct && split.dests.some((d) => d.cluster !== undefined);
   for (const c of split.credentials ?? []) addSecret(acc, c);
   const forwardOnly = forwarding ? forwardOnlyFields(compiled, mirrors, split.routeCredential, acc) : {};
-  const { action, responseHeaders } = answerOf(direct, split.dests, base.responseHeaders);
+  const { action, responseHeaders } = answerOf(direct, () => actionFor(split.dests), base.responseHeaders);
   const rewrite = mergeRewrites(filters.urlRewrite, split.routeRewrite);
   withCookies(matches, filters.cookieMatches).forEach(({ m, cookies }, mi) => {
     const match = { ...compileMatch(m), ...(cookies.length > 0 ? { cookies } : {}) };
@@ -211,13 +211,16 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
   });
 }
 
-/** The rule's action and response headers: its direct response (with its headers), else forwarding. */
-function answerOf(
+/**
+ * A rule's action and response headers: an HTTPRouteFilter's direct response (with its headers), else `otherwise`
+ * (forwarding).
+ */
+export function answerOf(
   direct: DirectResponseTemplate | undefined,
-  dests: WeightedDestinationIr[],
+  otherwise: () => RouteIr["action"],
   responseHeaders: HeaderModIr | undefined,
 ): { action: RouteIr["action"]; responseHeaders?: HeaderModIr } {
-  if (!direct) return { action: actionFor(dests), ...(responseHeaders ? { responseHeaders } : {}) };
+  if (!direct) return { action: otherwise(), ...(responseHeaders ? { responseHeaders } : {}) };
   const headers = withHeaders(responseHeaders, direct.headers);
   return {
     action: { kind: "direct", status: direct.status, ...(direct.body !== undefined ? { body: direct.body } : {}) },
