@@ -214,8 +214,7 @@ function compileRule(
   const filters =
     problem ??
     grpcExtensionProblem(compileFilters(rule.filters ?? [], { where, matches: [], ...scope.filterRefs }), where);
-  const name = (mi: number): string =>
-    `grpcroute/${scope.ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`;
+  const name = (mi: number): string => `grpcroute/${scope.ns}/${route.metadata.name}/rule/${ri}/match/${mi}`;
   if (isFilterError(filters)) {
     failRule(filters, compiledMatches, (mi) => ({ rule: ri, match: mi, name: name(mi) }), acc);
     return;
