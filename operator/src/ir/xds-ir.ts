@@ -249,6 +249,21 @@ export interface RouteMatchIr {
   readonly queryParams: readonly StringMatchIr[];
   /** HTTP method, if matched. */
   readonly method?: string;
+  /** Cookie matches (ANDed; HTTPRouteFilter `matches`); absent when none. */
+  readonly cookies?: readonly CookieMatchIr[];
+}
+
+/**
+ * A cookie condition (HTTPRouteFilter `matches[].cookies`). Envoy 1.36's RouteMatch has no cookie matcher, so it
+ * is served as a regex on the `cookie` request header (xds/translate/cookie-match.ts).
+ */
+export interface CookieMatchIr {
+  /** Cookie name. */
+  readonly name: string;
+  /** Exact value, or an RE2 pattern matched against the whole value. */
+  readonly type: "Exact" | "RegularExpression";
+  /** The value or pattern. */
+  readonly value: string;
 }
 
 /** Header changes. */
@@ -278,12 +293,24 @@ export interface WeightedDestinationIr {
    * Host is a loopback name or address, as Envoy Gateway does. @default false
    */
   readonly dynamic?: boolean;
+  /** Credential injected into requests sent to this destination only (a backendRef's HTTPRouteFilter). */
+  readonly credentialInjection?: CredentialInjectionIr;
 }
 
 /** A path change: the whole path, or the matched prefix (whole path segments, trailing `/` ignored). */
 export type PathModifierIr =
   | { readonly type: "ReplaceFullPath"; readonly value: string }
-  | { readonly type: "ReplacePrefixMatch"; readonly prefix: string; readonly value: string };
+  | { readonly type: "ReplacePrefixMatch"; readonly prefix: string; readonly value: string }
+  | { readonly type: "ReplaceRegexMatch"; readonly pattern: string; readonly substitution: string };
+
+/**
+ * A Host rewrite other than a literal (HTTPRouteFilter `urlRewrite.hostname`): from a request header, the
+ * backend endpoint's hostname (Envoy's auto host rewrite), or an RE2 substitution on the path.
+ */
+export type HostRewriteIr =
+  | { readonly type: "Header"; readonly header: string }
+  | { readonly type: "Backend" }
+  | { readonly type: "PathRegex"; readonly pattern: string; readonly substitution: string };
 
 /** A redirect answer (RequestRedirect filter). */
 export interface RedirectIr {
@@ -303,8 +330,12 @@ export interface RedirectIr {
 export interface UrlRewriteIr {
   /** New Host header. */
   readonly hostname?: string;
+  /** New Host header from somewhere else than a literal (HTTPRouteFilter); never set together with `hostname`. */
+  readonly host?: HostRewriteIr;
   /** Path change. */
   readonly path?: PathModifierIr;
+  /** With a Host rewrite: add the original Host to `X-Forwarded-Host`. @default true */
+  readonly appendXForwardedHost?: boolean;
 }
 
 /** A copy of requests sent to another cluster, whose answers are ignored. */
@@ -417,6 +448,10 @@ export interface RouteIr {
   readonly upgrades?: readonly UpgradeIr[];
   /** What the route's SecurityPolicy asks (authentication, CORS, CSRF, authorization); absent when none applies. */
   readonly security?: RouteSecurityIr;
+  /**
+   * A credential added to forwarded requests (HTTPRouteFilter `credentialInjection`); absent when none.
+   */
+  readonly credentialInjection?: CredentialInjectionIr;
   /** The extensions the route's EnvoyExtensionPolicy runs (Lua, …); absent when none applies. */
   readonly extensions?: RouteExtensionsIr;
   /**
@@ -424,6 +459,21 @@ export interface RouteIr {
    * route comes from); set where a filter sends it (SecurityPolicy `extAuth.includeRouteMetadata`). @default none
    */
   readonly metadata?: RouteResourceMetadataIr;
+}
+
+/**
+ * Credential injection (HTTPRouteFilter `credentialInjection`): Envoy's credential_injector filter, one per
+ * HTTPRouteFilter, reading the credential from an SDS generic secret (GatewayXdsIr.secrets).
+ */
+export interface CredentialInjectionIr {
+  /** Instance name: `httproutefilter/<ns>/<name>` (Envoy Gateway's). */
+  readonly name: string;
+  /** Header the credential goes in. @default Authorization */
+  readonly header?: string;
+  /** Replace a value the request already has in that header. @default false */
+  readonly overwrite: boolean;
+  /** Name of the generic SDS secret holding the credential. */
+  readonly secret: string;
 }
 
 /** The Gateway API resource an Envoy route comes from, as Envoy Gateway writes it in route metadata. */

@@ -2,7 +2,7 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import type { AccessLogIr, ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
@@ -12,6 +12,7 @@ import { keyOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
+import { ExtensionRefIndex } from "./filters/extension-refs";
 import type { OidcDiscoveryResult } from "./oidc-issuers";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
@@ -153,6 +154,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     backends,
     namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
+    extensions: new ExtensionRefIndex(snapshot),
+    secretsByGateway: new Map<string, Map<string, GenericSecretIr>>(),
     controllerName,
     guard: guardInto(rejected),
   };
@@ -182,7 +185,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     ctx.guard(gw.gateway, () => {
       const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
       const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-      const ir = buildGatewayIr(gw, clusters);
+      const ir = buildGatewayIr(gw, clusters, valuesOf(ctx.secretsByGateway.get(gw.key)));
       gatewayStatuses.push(...statuses);
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
     });
@@ -262,4 +265,9 @@ function cmp(a: string, b: string): number {
 /** The node's IR with its access logs (none: the field is left out). */
 function withAccessLogs(ir: GatewayXdsIr, accessLogs: readonly AccessLogIr[]): GatewayXdsIr {
   return accessLogs.length > 0 ? { ...ir, accessLogs } : ir;
+}
+
+/** The values of a map that may be absent. */
+function valuesOf<T>(m: ReadonlyMap<string, T> | undefined): T[] {
+  return m ? [...m.values()] : [];
 }
