@@ -28,8 +28,8 @@ export function buildHeaderModule(): string {
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: Buffer };
     if (e.code === "ENOENT")
-      throw new Error("no C compiler (cc) to build the test dynamic module: apt-get install gcc");
-    throw new Error(`cc failed on ${SOURCE}: ${e.stderr?.toString() ?? e.message}`);
+      throw new Error("no C compiler (cc) to build the test dynamic module: apt-get install gcc", { cause: err });
+    throw new Error(`cc failed on ${SOURCE}: ${e.stderr?.toString() ?? e.message}`, { cause: err });
   }
   renameSync(tmp, out);
   return out;
