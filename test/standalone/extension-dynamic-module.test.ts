@@ -4,7 +4,8 @@
  * GatewayClass's EnvoyProxy `dynamicModules`:
  * - the host runner links `lib<name>.so` → the entry's path in the Envoy's ENVOY_DYNAMIC_MODULES_SEARCH_PATH, and
  *   Envoy loads the module from there: the backend sees the request header it adds, the client the response
- *   headers carrying the policy's `filterName` and `config`;
+ *   headers carrying the policy's `filterName` and `config` (the entry sets `doNotClose` and `loadGlobally`, the
+ *   latter hand-encoded);
  * - a module that is not in the allowlist, and a Remote source (Envoy 1.36 cannot load one): Accepted=False with
  *   the reason, and the route answers 500;
  * - an allowed module whose file does not exist: egts cannot see the proxy's files, so Envoy refuses the update
@@ -30,6 +31,8 @@ spec:
   dynamicModules:
     - name: headers
       source: { type: Local, local: { path: ${modulePath} } }
+      doNotClose: true
+      loadGlobally: true
     - name: missing
       source: { type: Local, local: { path: /nonexistent/egts/libmissing.so } }
     - name: remote

@@ -6,8 +6,9 @@
  * ENVOY_DYNAMIC_MODULES_SEARCH_PATH environment variable (the `module` data source Envoy Gateway sends needs Envoy
  * 1.37). So egts sends the allowlist entry's name, and the standalone host runner gives each Envoy a directory
  * where `lib<name>.so` links to the entry's local path (infra IR `dynamicModules`). A `Remote` source cannot be
- * loaded by Envoy 1.36 and is refused with that reason. Envoy refuses a listener whose module does not load (a
- * NACK, reported by the listener NACK handling): egts cannot look at the proxy's files from the translator.
+ * loaded by Envoy 1.36 and is refused with that reason. A module whose file is missing or does not load is not
+ * seen here (the translator reads no files): Envoy refuses the listener update (a NACK) and the NACK bisection
+ * (pipeline/nack-bisect.ts) leaves the route out with Envoy's error on its status.
  *
  * Any error fails the policy's routes closed (Envoy Gateway's rule for dynamic modules).
  */
