@@ -3,7 +3,8 @@
  * (test/support/ext-proc-server.ts), one route and policy per case:
  * - request headers mutated (the backend sees them) and response headers mutated (the client sees them);
  * - request and response bodies replaced in Buffered mode (the backend and the client see the new bodies),
- *   upper-cased chunk by chunk in Streamed mode, and in BufferedPartial mode;
+ *   upper-cased chunk by chunk in Streamed mode, and in BufferedPartial mode; in FullDuplexStreamed mode the
+ *   processor streams the request body back changed (sent on chunked, without a content-length);
  * - an immediate response from the processor reaches the client;
  * - `allowModeOverride`: the processor turns the response body off for one request, and never receives it;
  * - `messageTimeout`: a processor slower than it fails the request with 504 after about the timeout;
@@ -56,6 +57,7 @@ const BODY_CASES: Readonly<Record<string, string>> = {
   buffered: entry("processor", "      processingMode: { request: { body: Buffered }, response: { body: Buffered } }"),
   streamed: entry("processor", "      processingMode: { request: { body: Streamed }, response: { body: Streamed } }"),
   partial: entry("processor", "      processingMode: { request: { body: BufferedPartial } }"),
+  duplex: entry("processor", "      processingMode: { request: { body: FullDuplexStreamed } }"),
 };
 
 /**
@@ -91,6 +93,8 @@ function decide(m: ExtProcMessage): ExtProcAction | undefined {
     case "streamed responseBody":
     case "partial requestBody":
       return { body: m.body.toString().toUpperCase() };
+    case "duplex requestBody":
+      return { streamedBody: m.body.length > 0 ? `<${m.body.toString().toUpperCase()}>` : "" };
     default:
       return undefined;
   }
@@ -173,6 +177,14 @@ describe("EnvoyExtensionPolicy extProc (real Envoy, a real gRPC processor)", fun
     const r = await post("partial", "partial body");
     assert.equal(r.status, 200, r.body);
     assert.equal(r.body, "PARTIAL BODY");
+  });
+
+  it("FullDuplexStreamed: the processor streams the request body back, changed", async () => {
+    const r = await post("duplex", "duplex body");
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.body, "<DUPLEX BODY>");
+    assert.equal(r.headers["x-request-transfer-encoding"], "chunked");
+    assert.equal(r.headers["x-request-content-length"], "", "Envoy drops the content-length of a streamed body");
   });
 
   it("an immediate response from the processor reaches the client", async () => {

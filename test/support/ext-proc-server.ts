@@ -50,6 +50,8 @@ export interface ExtProcAction {
   readonly removeHeaders?: readonly string[];
   /** Replace the body (a body phase; a headers phase with CONTINUE_AND_REPLACE). */
   readonly body?: string | Buffer;
+  /** Replace a body chunk in FullDuplexStreamed mode (a streamed response, ending where the chunk ends). */
+  readonly streamedBody?: string;
   /** Answer the client directly instead. */
   readonly immediate?: { readonly status: number; readonly body?: string; readonly headers?: Record<string, string> };
   /** Turn off the response body for this request (needs allowModeOverride). */
@@ -150,6 +152,9 @@ function responseOf(m: ExtProcMessage, a: ExtProcAction): ProcessingResponse {
   const common = {
     headerMutation: { setHeaders: setHeaders(a.setHeaders), removeHeaders: [...(a.removeHeaders ?? [])] },
     ...(a.body !== undefined ? { bodyMutation: { body: Buffer.from(a.body) } } : {}),
+    ...(a.streamedBody !== undefined
+      ? { bodyMutation: { streamedResponse: { body: Buffer.from(a.streamedBody), endOfStream: m.endOfStream } } }
+      : {}),
     ...(a.body !== undefined && m.phase.endsWith("Headers") ? { status: 1 } : {}), // CONTINUE_AND_REPLACE
   };
   const phaseResponse = m.phase.endsWith("Trailers") ? { headerMutation: common.headerMutation } : { response: common };
