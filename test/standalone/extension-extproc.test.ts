@@ -6,6 +6,7 @@
  *   upper-cased chunk by chunk in Streamed mode, and in BufferedPartial mode; in FullDuplexStreamed mode the
  *   processor streams the request body back changed (sent on chunked, without a content-length);
  * - an immediate response from the processor reaches the client;
+ * - metadata: what one processor writes into a writable namespace is forwarded to the next (accessible namespace);
  * - `allowModeOverride`: the processor turns the response body off for one request, and never receives it;
  * - `messageTimeout`: a processor slower than it fails the request with 504 after about the timeout;
  * - a processor that is down: 500 (fail closed), `statusOnError: 503` → 503, `failOpen` → 200 unmodified;
@@ -45,6 +46,13 @@ const CASES: Readonly<Record<string, string>> = {
     "processor",
     "      processingMode: { request: {}, response: { body: Buffered }, allowModeOverride: true }",
   ),
+  metadata: `  extProc:
+    - backendRefs: ${ref("processor")}
+      processingMode: { request: {} }
+      metadata: { writableNamespaces: [egts.test] }
+    - backendRefs: ${ref("processor")}
+      processingMode: { request: {} }
+      metadata: { accessibleNamespaces: [egts.test] }`,
   slow: entry("processor", `      processingMode: { request: {} }\n      messageTimeout: ${MESSAGE_TIMEOUT_MS}ms`),
   down: entry("processor-down", "      processingMode: { request: {} }"),
   "down-status": entry("processor-down", "      processingMode: { request: {} }\n      statusOnError: 503"),
@@ -83,6 +91,9 @@ function decide(m: ExtProcMessage): ExtProcAction | undefined {
       return m.path === "/skip" ? { skipResponseBody: true } : undefined;
     case "override responseBody":
       return wholeBody("response body replaced");
+    case "metadata requestHeaders":
+      // The first processor writes; the second one sees what the first wrote.
+      return m.metadata["egts.test"] ? undefined : { dynamicMetadata: { "egts.test": { user: "alice" } } };
     case "slow requestHeaders":
       return { delayMs: SLOW_MS };
     case "buffered requestBody":
@@ -201,6 +212,14 @@ describe("EnvoyExtensionPolicy extProc (real Envoy, a real gRPC processor)", fun
     assert.equal(skipped.status, 200);
     assert.equal((JSON.parse(skipped.body) as { path: string }).path, "/skip");
     assert.ok(!seen("override", "/skip").some((m) => m.phase === "responseBody"), "no response body sent");
+  });
+
+  it("metadata: one processor writes a writable namespace, the next one is forwarded it", async () => {
+    assert.equal((await send("metadata", "/md")).status, 200);
+    const msgs = seen("metadata", "/md");
+    assert.equal(msgs.length, 2, "both processors were called");
+    assert.deepEqual(msgs[0].metadata, {}, "nothing is forwarded to the first");
+    assert.deepEqual(msgs[1].metadata["egts.test"], { user: "alice" });
   });
 
   it("messageTimeout: a processor slower than it fails the request after about the timeout", async () => {
