@@ -6,8 +6,10 @@
  *   Envoy loads the module from there: the backend sees the request header it adds, the client the response
  *   headers carrying the policy's `filterName` and `config` (the entry sets `doNotClose` and `loadGlobally`, the
  *   latter hand-encoded);
- * - a module that is not in the allowlist, and a Remote source (Envoy 1.36 cannot load one): Accepted=False with
- *   the reason, and the route answers 500;
+ * - a module that is not in the allowlist, a Remote source (Envoy 1.36 cannot load one), and `terminalFilter`
+ *   (Envoy refuses a terminal filter that is not the last HTTP filter, and the router follows it — seen on 1.36.4:
+ *   `terminal filter named … must be the last filter in a http filter chain`): Accepted=False with the reason, and
+ *   the route answers 500;
  * - an allowed module whose file does not exist: egts cannot see the proxy's files, so Envoy refuses the update
  *   (a NACK); the NACK bisection leaves the route out (404) and its status carries Envoy's error (`cannot open
  *   shared object file`), the other routes keep working.
@@ -59,8 +61,11 @@ const CASES: Readonly<Record<string, string>> = {
       config: { hello: world }`,
   unlisted: `  dynamicModule: [{ name: nope }]`,
   remote: `  dynamicModule: [{ name: remote }]`,
-  missing: `  dynamicModule: [{ name: missing }]`,
+  terminal: `  dynamicModule: [{ name: headers, terminalFilter: true }]`,
 };
+
+/** A policy on a module whose file does not exist (added by its test case). */
+const MISSING = `  dynamicModule: [{ name: missing }]`;
 
 describe("EnvoyExtensionPolicy dynamicModule (real Envoy, a module built by the test)", function () {
   this.timeout(60_000);
@@ -122,7 +127,19 @@ describe("EnvoyExtensionPolicy dynamicModule (real Envoy, a module built by the 
     assert.equal((await send("remote")).status, 500);
   });
 
+  it("terminalFilter: Accepted=False (Envoy would refuse the listener: the router follows the filter) and 500", async () => {
+    assert.equal(accepted("terminal")?.status, "False");
+    assert.match(
+      accepted("terminal")?.message ?? "",
+      /^DynamicModule: terminalFilter: Envoy refuses a terminal filter/,
+    );
+    assert.equal((await send("terminal")).status, 500);
+  });
+
   it("an allowed module whose file is missing: Envoy refuses it, the route is left out with Envoy's error", async () => {
+    // Added once the rest serves: the NACK bisection then looks for the culprit among the changed routes.
+    const missing = [routeYaml("missing", "missing.example.com", "echo"), eepYaml("missing", MISSING)].join("---\n");
+    await t?.write("missing.yaml", missing);
     await eventually(
       async () => {
         const s = JSON.stringify(t?.gw.statuses.get("HTTPRoute", "default", "missing")?.status ?? {});

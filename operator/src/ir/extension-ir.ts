@@ -69,7 +69,10 @@ export interface DynamicModuleIr {
   readonly filterName: string;
   /** The filter's configuration, JSON text; absent: none. */
   readonly config?: string;
-  /** The filter answers requests itself (no upstream). */
+  /**
+   * The filter answers requests itself (no upstream); always false today (the translator refuses it: Envoy wants a
+   * terminal filter last, and the router follows it).
+   */
   readonly terminalFilter: boolean;
   /** The module is never unloaded (dlclose). */
   readonly doNotClose: boolean;

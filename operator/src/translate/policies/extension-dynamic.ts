@@ -10,7 +10,8 @@
  * seen here (the translator reads no files): Envoy refuses the listener update (a NACK) and the NACK bisection
  * (pipeline/nack-bisect.ts) leaves the route out with Envoy's error on its status.
  *
- * Any error fails the policy's routes closed (Envoy Gateway's rule for dynamic modules).
+ * `terminalFilter: true` is refused ({@link TERMINAL_FILTER_UNSUPPORTED}). Any error fails the policy's routes closed
+ * (Envoy Gateway's rule for dynamic modules).
  */
 import type { DynamicModuleIr } from "../../ir/extension-ir";
 import type { DynamicModule } from "../../resources/envoy-extension-policy";
@@ -22,6 +23,14 @@ import { extensionIrName } from "./extension-context";
 export const REMOTE_MODULE_UNSUPPORTED =
   "remote module sources need Envoy 1.37 or later (the module data source); the Envoy egts runs (1.36) loads " +
   "modules by name from ENVOY_DYNAMIC_MODULES_SEARCH_PATH: use a Local source";
+
+/**
+ * Why `terminalFilter: true` is refused: Envoy 1.36 then requires the filter to be the last HTTP filter, and the
+ * router always follows it (Envoy Gateway's order), so Envoy would refuse the whole listener.
+ */
+export const TERMINAL_FILTER_UNSUPPORTED =
+  'terminalFilter: Envoy refuses a terminal filter that is not the last HTTP filter ("must be the last filter in ' +
+  'a http filter chain"), and the router always follows the dynamic modules filter: not supported by egts';
 
 /** The `dynamicModule` list → the filters, or undefined with the problems (without `DynamicModule: `). */
 export function translateDynamicModules(
@@ -42,7 +51,7 @@ export function translateDynamicModules(
       );
       continue;
     }
-    const problem = sourceProblem(entry);
+    const problem = dm.terminalFilter === true ? TERMINAL_FILTER_UNSUPPORTED : sourceProblem(entry);
     if (problem) {
       problems.push(problem);
       continue;
