@@ -24,7 +24,7 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { envoyProxiesByKey, envoyProxyForNode } from "./envoy-proxy";
+import { envoyProxiesByKey, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -225,6 +225,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       geoIpProviderFor(proxy),
     );
   });
+  //    Their dynamic modules' files come from the same EnvoyProxy (the host runner links them for Envoy).
+  const proxies = infraIr.map((p) => withDynamicModuleFiles(p, envoyProxyForNode(snapshot, p.name)));
   return {
     statuses: [
       ...classes.statuses,
@@ -235,7 +237,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       ...rejectedStatus,
     ],
     xdsIr,
-    infraIr,
+    infraIr: proxies,
     rejected,
     // Without a rate limit service no route uses one (global limits are refused): nothing to walk.
     rateLimitIr: opts.rateLimit ? rateLimitIrOf(xdsIr) : { domains: [] },

@@ -14,6 +14,7 @@ import { PolicyStatusBook } from "./ancestors";
 import { applyBackendTraffic, attachBackendTrafficPolicies, type RateLimitServiceSettings } from "./backend-traffic";
 import { applyClientTrafficPolicies } from "./client-traffic";
 import type { BackendIndex } from "../backends";
+import { envoyProxyFor } from "../envoy-proxy";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
 import { TargetIndex } from "./target-index";
@@ -81,6 +82,11 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const extensions = attachExtensionPolicies(policies.envoyExtensionPolicies ?? [], index, book, built, {
     refs,
     gates: inputs.gates,
+    backends: inputs.backends,
+    dynamicModulesOf: (gateway) => {
+      const [ns, name] = gateway.split("/");
+      return envoyProxyFor(inputs.snapshot, ns, name)?.dynamicModules ?? [];
+    },
     nodeOf,
   });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);
