@@ -3,6 +3,7 @@
  * runs on its traffic, in the policy's order. A route under a policy that cannot be applied carries none of it:
  * its action is a direct 500 instead (Envoy Gateway's code for a Lua error).
  */
+import type { WasmIr } from "./wasm-ir";
 
 /** One Lua script (filter envoy.filters.http.lua, one instance per script). */
 export interface LuaIr {
@@ -20,4 +21,6 @@ export interface RouteExtensionsIr {
   readonly policy: string;
   /** Lua scripts, in order. */
   readonly lua: readonly LuaIr[];
+  /** Wasm modules, in order (ir/wasm-ir.ts). */
+  readonly wasm: readonly WasmIr[];
 }

@@ -5,6 +5,7 @@
  */
 import type { ListenerRefs } from "../listener-tls";
 import type { ExtensionApiGates } from "../extension-gates";
+import type { WasmModules } from "../wasm-sources";
 import type { SecurityOwner } from "./security-context";
 
 /** The policy owning a list (its namespace and name). */
@@ -18,6 +19,8 @@ export interface ExtensionContext {
   readonly gates: ExtensionApiGates;
   /** The policy owning the top-level spec list `list` (`lua`, `extProc`, …). */
   readonly ownerOf: (list: string) => ExtensionOwner;
+  /** The Wasm modules fetched so far (pipeline/wasm-cache.ts); absent: every `wasm` entry fails. */
+  readonly wasm?: WasmModules;
 }
 
 /** Envoy Gateway's IR name of a policy's objects: `envoyextensionpolicy/<ns>/<name>`. */

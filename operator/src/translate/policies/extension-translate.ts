@@ -11,12 +11,17 @@ import type { RouteExtensionsIr } from "../../ir/extension-ir";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
 import type { ExtensionContext } from "./extension-context";
 import { translateLua } from "./extension-lua";
+import { translateWasm } from "./extension-wasm";
 
-/** A list's translator: its part of the route IR (undefined when the spec does not set the list). */
+/**
+ * A list's translator: its part of the route IR (undefined when the spec does not set the list). `problems` fail
+ * the routes; `open` are those of entries that fail open (reported; the routes are served without the entries).
+ */
 type ListTranslator = (
   spec: EnvoyExtensionPolicySpec,
   ctx: ExtensionContext,
   problems: string[],
+  open: string[],
 ) => Partial<Omit<RouteExtensionsIr, "policy">> | undefined;
 
 /** One top-level spec list. */
@@ -32,7 +37,14 @@ interface ExtensionList {
 /** The lists, by spec field, in Envoy Gateway's reporting order. */
 const LISTS: Readonly<Record<string, ExtensionList>> = {
   extProc: { prefix: "ExtProc: ", failOpen: true },
-  wasm: { prefix: "Wasm: ", failOpen: true },
+  wasm: {
+    prefix: "Wasm: ",
+    failOpen: true,
+    translate: (spec, ctx, p, open) => {
+      const wasm = translateWasm(spec.wasm, ctx, p, open);
+      return wasm ? { wasm } : undefined;
+    },
+  },
   lua: {
     prefix: "Lua: ",
     failOpen: false,
@@ -68,7 +80,7 @@ export function translateExtensionSpec(
 ): ExtensionTranslation {
   const problems: string[] = [];
   let failed = false;
-  let ir: RouteExtensionsIr = { policy, lua: [] };
+  let ir: RouteExtensionsIr = { policy, lua: [], wasm: [] };
   let any = false;
   for (const field of Object.keys(spec).sort(byListOrder)) {
     const value = (spec as Record<string, unknown>)[field];
@@ -87,8 +99,9 @@ export function translateExtensionSpec(
       continue;
     }
     const own: string[] = [];
-    const part = list.translate(spec, ctx, own);
-    for (const p of own) problems.push(`${list.prefix}${p}`);
+    const open: string[] = [];
+    const part = list.translate(spec, ctx, own, open);
+    for (const p of [...own, ...open]) problems.push(`${list.prefix}${p}`);
     failed ||= own.length > 0;
     if (part) {
       ir = { ...ir, ...part };

@@ -16,6 +16,8 @@
 import { invalidRuleRoute } from "../httproute-rules";
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
 import type { GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
+import type { WasmModules } from "../wasm-sources";
+import { withWasmCluster } from "./extension-wasm";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
 import type { KubeObject } from "../../resources/meta";
 import type { ExtensionApiGates } from "../extension-gates";
@@ -62,6 +64,8 @@ export interface ExtensionEnv {
   readonly gates: ExtensionApiGates;
   /** The node a Gateway is published on. */
   readonly nodeOf: (gw: GatewayState) => string;
+  /** The Wasm modules fetched so far; absent: every `wasm` entry fails. */
+  readonly wasm?: WasmModules;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applyExtensions}. */
@@ -130,7 +134,12 @@ function translateChain(
   env: ExtensionEnv,
   spec: EnvoyExtensionPolicySpec = chain[0].policy.spec as EnvoyExtensionPolicySpec,
 ): ExtensionTranslation {
-  const ctx: ExtensionContext = { refs: env.refs, gates: env.gates, ownerOf: (list) => chainOwner(chain, list) };
+  const ctx: ExtensionContext = {
+    refs: env.refs,
+    gates: env.gates,
+    ownerOf: (list) => chainOwner(chain, list),
+    ...(env.wasm ? { wasm: env.wasm } : {}),
+  };
   return translateExtensionSpec(spec ?? {}, policy, ctx);
 }
 
@@ -145,7 +154,7 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
         return t ? applyToRoute(r, t) : r;
       }),
     );
-    return { ...n, http };
+    return withWasmCluster({ ...n, http });
   });
 }
 
@@ -153,5 +162,5 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
 function applyToRoute(r: RouteIr, t: ExtensionTranslation): RouteIr {
   if (t.failed) return invalidRuleRoute(r);
   const extensions: RouteExtensionsIr | undefined = t.extensions;
-  return extensions && extensions.lua.length > 0 ? { ...r, extensions } : r;
+  return extensions && (extensions.lua.length > 0 || extensions.wasm.length > 0) ? { ...r, extensions } : r;
 }

@@ -16,6 +16,7 @@ import { applyClientTrafficPolicies } from "./client-traffic";
 import type { BackendIndex } from "../backends";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
+import type { WasmModules } from "../wasm-sources";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
@@ -42,6 +43,8 @@ export interface PolicyInputs {
   readonly backends: BackendIndex;
   /** SecurityPolicy OIDC's HMAC secret and provider discovery results; absent: OIDC fails closed. */
   readonly oidc?: OidcInputs;
+  /** The Wasm modules fetched so far (EnvoyExtensionPolicy `wasm`); absent: Wasm entries fail. */
+  readonly wasm?: WasmModules;
 }
 
 /** What the policy stage produces. */
@@ -82,6 +85,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     refs,
     gates: inputs.gates,
     nodeOf,
+    ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
