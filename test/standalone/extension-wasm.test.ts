@@ -34,12 +34,13 @@ describe("EnvoyExtensionPolicy wasm (real Envoy, HTTP and OCI sources)", functio
   let files: Server | undefined;
   let registry: TestRegistry | undefined;
   let digests: { module: string; artifact: string; compat: string } | undefined;
+  /** Whether the file server has `/late.wasm` yet (503 until then). */
+  let lateReady = false;
   const gw = (): PolicyGateway => g as PolicyGateway;
   const send = (name: string): Promise<HttpResult> => httpGet(gw().port, gw().host(name), "/");
   const accepted = (name: string): { status: string; message: string } | undefined => {
     const s = gw().t.gw.statuses.get("EnvoyExtensionPolicy", "default", name)?.status as
-      | { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] }
-      | undefined;
+      { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
     return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
   };
 
@@ -47,8 +48,9 @@ describe("EnvoyExtensionPolicy wasm (real Envoy, HTTP and OCI sources)", functio
     this.timeout(120_000); // the first run of a machine compiles the module (a few seconds, more on busy cores)
     const module = await testWasmModule();
     files = createServer((req, res) => {
-      if (req.url === "/plugin.wasm") res.writeHead(200, { "content-type": "application/wasm" }).end(module.bytes);
-      else res.writeHead(404).end("no such module");
+      const ok = req.url === "/plugin.wasm" || (req.url === "/late.wasm" && lateReady);
+      if (ok) res.writeHead(200, { "content-type": "application/wasm" }).end(module.bytes);
+      else res.writeHead(req.url === "/late.wasm" ? 503 : 404).end("no such module");
     });
     await new Promise<void>((r) => files?.listen(0, "127.0.0.1", r));
     const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
@@ -70,6 +72,8 @@ config: from-oci-artifact`,
 config: from-oci-compat`,
       "image-mismatch": `code: { type: Image, image: { url: "${image}:v1", sha256: ${WRONG_SHA} } }
 config: never`,
+      late: `code: { type: HTTP, http: { url: "${url}/late.wasm", sha256: ${module.sha256} } }
+config: from-late`,
       "fail-open": `code: { type: HTTP, http: { url: "${url}/missing.wasm" } }
 config: never
 failOpen: true`,
@@ -116,12 +120,27 @@ failOpen: true`,
     assert.equal((await send("image-mismatch")).status, 500);
   });
 
+  it("retries a failed fetch with back-off: the module runs once its server answers, without an Envoy restart", async () => {
+    const c = accepted("late");
+    assert.equal(c?.status, "False");
+    assert.match(c?.message ?? "", /status code 503/);
+    assert.equal((await send("late")).status, 500);
+    const envoyPid = gw().t.gw.runner?.list()[0]?.pid;
+    lateReady = true;
+    await eventually(async () => (await send("late")).headers["x-wasm"] === "from-late", 30_000, "the late module");
+    assert.equal(accepted("late")?.status, "True");
+    assert.equal(gw().t.gw.runner?.list()[0]?.pid, envoyPid);
+  });
+
   it("serves a fail-open route without a module that cannot be fetched, and says why", async () => {
     const r = await send("fail-open");
     assert.equal(r.status, 200);
     assert.equal(r.headers["x-wasm"], undefined);
     const c = accepted("fail-open");
     assert.equal(c?.status, "False");
-    assert.match(c?.message ?? "", /Wasm: could not fetch Wasm binary: wasm module download request failed: status code 404/);
+    assert.match(
+      c?.message ?? "",
+      /Wasm: could not fetch Wasm binary: wasm module download request failed: status code 404/,
+    );
   });
 });

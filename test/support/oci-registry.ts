@@ -20,7 +20,8 @@ const REGISTRY_VERSION = "v3.1.2";
 /** The registry binary; throws naming the install step when it is missing. */
 export function registryBinary(cacheDir = loadEnv().cacheDir): string {
   const bin = join(cacheDir, `registry-${REGISTRY_VERSION}`, "bin", "registry");
-  if (!existsSync(bin)) throw new Error(`the OCI registry is not installed at ${bin}: run \`bash scripts/install-registry.sh\``);
+  if (!existsSync(bin))
+    throw new Error(`the OCI registry is not installed at ${bin}: run \`bash scripts/install-registry.sh\``);
   return bin;
 }
 

@@ -4,7 +4,11 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
-import { StandaloneGateway, type StandaloneOptions, type StandaloneRateLimit } from "../../operator/src/pipeline/standalone";
+import {
+  StandaloneGateway,
+  type StandaloneOptions,
+  type StandaloneRateLimit,
+} from "../../operator/src/pipeline/standalone";
 import type { BackendSettings } from "../../operator/src/translate/backend-endpoints";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";

@@ -82,7 +82,12 @@ function once(url: URL, opts: FetchOptions): Promise<FetchResponse> {
         });
         res.on("error", reject);
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), url: url.toString() }),
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks),
+            url: url.toString(),
+          }),
         );
       },
     );

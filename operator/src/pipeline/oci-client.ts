@@ -111,7 +111,7 @@ export function wasmInArchive(blob: Buffer, url: string): Buffer {
 
 /** The contents of the first regular file of a ustar archive whose name `match`es. */
 export function tarEntry(tar: Buffer, match: (name: string) => boolean): Buffer | undefined {
-  for (let at = 0; at + 512 <= tar.length; ) {
+  for (let at = 0; at + 512 <= tar.length;) {
     const header = tar.subarray(at, at + 512);
     if (header.every((b) => b === 0)) return undefined;
     const field = (from: number, len: number): string =>

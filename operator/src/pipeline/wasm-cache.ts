@@ -134,9 +134,7 @@ export class WasmCache {
   }
 
   private async fetch(key: string, entry: Entry): Promise<void> {
-    const got = await fetchToDisk(entry.request, this.opts.dir).catch(
-      (err: Error): Result => ({ error: err.message }),
-    );
+    const got = await fetchToDisk(entry.request, this.opts.dir).catch((err: Error): Result => ({ error: err.message }));
     if (this.closed || this.entries.get(key) !== entry) return;
     const result: Result = "error" in got ? got : { sha256: got.sha256, path: this.pathOf(key) };
     if ("path" in result && "file" in got) this.server.serve(result.path, got.file);
@@ -191,7 +189,7 @@ async function fetchHttp(req: WasmSourceRequest): Promise<Buffer> {
     if (r.status !== 200) throw new Error(`wasm module download request failed: status code ${r.status}`);
     body = r.body;
   } catch (err) {
-    throw new Error(`could not fetch Wasm binary: ${(err as Error).message}`);
+    throw new Error(`could not fetch Wasm binary: ${(err as Error).message}`, { cause: err });
   }
   const got = createHash("sha256").update(body).digest("hex");
   if (req.sha256 && got !== req.sha256) {
@@ -209,7 +207,7 @@ async function pullImage(req: WasmSourceRequest): Promise<Buffer> {
       ...(req.dockerConfigJson ? { dockerConfigJson: req.dockerConfigJson } : {}),
     });
   } catch (err) {
-    throw new Error(`could not fetch Wasm OCI image: ${(err as Error).message}`);
+    throw new Error(`could not fetch Wasm OCI image: ${(err as Error).message}`, { cause: err });
   }
   if (req.sha256 && pulled.manifestSha256 !== req.sha256) {
     throw new Error(

@@ -208,7 +208,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         backends: ctx.backends,
         oidc: oidcInputs(opts),
-        ...(opts.wasmModules ? { wasm: opts.wasmModules } : {}),
+        wasm: opts.wasmModules,
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );

@@ -65,6 +65,31 @@ export function wasmSourceRequest(
   namespace: string,
   refs: SecretLookup,
 ): WasmSourceRequest | { error: string } {
+  const source = sourceOf(code);
+  if ("error" in source) return source;
+  const { type, url, sha256 } = source;
+  const ca = secretKey(source.tls?.caCertificateRef, "ca.crt", namespace, refs);
+  if (typeof ca === "object") return ca;
+  const pull =
+    type === "Image" ? secretKey(code.image?.pullSecretRef, ".dockerconfigjson", namespace, refs) : undefined;
+  if (typeof pull === "object") return pull;
+  const base = {
+    type,
+    url,
+    pullPolicy: code.pullPolicy ?? (type === "Image" && url.endsWith(":latest") ? "Always" : "IfNotPresent"),
+    ...(sha256 ? { sha256 } : {}),
+    ...(ca ? { caCertificate: ca } : {}),
+    ...(pull ? { dockerConfigJson: pull } : {}),
+  } as const;
+  return { key: wasmSourceKey(base), ...base };
+}
+
+/** The source of the code's type, its URL and expected sha256 (lower-case hex), or why it is not usable. */
+function sourceOf(
+  code: WasmCodeSource,
+):
+  | { type: "HTTP" | "Image"; url: string; sha256?: string; tls?: { caCertificateRef: SecretObjectReference } }
+  | { error: string } {
   const type = code?.type;
   if (type !== "HTTP" && type !== "Image") return { error: `unsupported Wasm code source type "${String(type)}"` };
   const source = type === "HTTP" ? code.http : code.image;
@@ -75,29 +100,20 @@ export function wasmSourceRequest(
   if (sha256 !== undefined && !/^[0-9a-f]{64}$/.test(sha256)) {
     return { error: `invalid sha256 ${source.sha256}: expected 64 hex digits` };
   }
-  let caCertificate: string | undefined;
-  if (source.tls?.caCertificateRef) {
-    const ca = secretOf(source.tls.caCertificateRef, namespace, refs);
-    if ("error" in ca) return ca;
-    caCertificate = secretValue(ca.secret, "ca.crt");
-    if (!caCertificate) return { error: `missing ca.crt key in secret ${ca.key}` };
-  }
-  let dockerConfigJson: string | undefined;
-  if (type === "Image" && code.image?.pullSecretRef) {
-    const pull = secretOf(code.image.pullSecretRef, namespace, refs);
-    if ("error" in pull) return pull;
-    dockerConfigJson = secretValue(pull.secret, ".dockerconfigjson");
-    if (!dockerConfigJson) return { error: `missing .dockerconfigjson key in secret ${pull.key}` };
-  }
-  const base = {
-    type,
-    url: source.url,
-    pullPolicy: code.pullPolicy ?? (type === "Image" && source.url.endsWith(":latest") ? "Always" : "IfNotPresent"),
-    ...(sha256 ? { sha256 } : {}),
-    ...(caCertificate ? { caCertificate } : {}),
-    ...(dockerConfigJson ? { dockerConfigJson } : {}),
-  } as const;
-  return { key: wasmSourceKey(base), ...base };
+  return { type, url: source.url, ...(sha256 ? { sha256 } : {}), ...(source.tls ? { tls: source.tls } : {}) };
+}
+
+/** The value under `key` of the Secret `ref` names (undefined without a ref), or why it cannot be read. */
+function secretKey(
+  ref: SecretObjectReference | undefined,
+  key: string,
+  namespace: string,
+  refs: SecretLookup,
+): string | undefined | { error: string } {
+  if (!ref) return undefined;
+  const found = secretOf(ref, namespace, refs);
+  if ("error" in found) return found;
+  return secretValue(found.secret, key) || { error: `missing ${key} key in secret ${found.key}` };
 }
 
 /**

@@ -49,7 +49,11 @@ export function translateWasm(
 }
 
 /** Where Envoy fetches an entry's module and its sha256, or why it cannot (Envoy Gateway's messages where it has one). */
-function moduleOf(entry: Wasm, namespace: string, ctx: ExtensionContext): { url: string; sha256: string } | { error: string } {
+function moduleOf(
+  entry: Wasm,
+  namespace: string,
+  ctx: ExtensionContext,
+): { url: string; sha256: string } | { error: string } {
   const req = wasmSourceRequest(entry.code, namespace, ctx.refs);
   if ("error" in req) return req;
   if (!ctx.wasm) return { error: "wasm cache is not initialized" };

@@ -44,7 +44,7 @@ export interface PolicyInputs {
   /** SecurityPolicy OIDC's HMAC secret and provider discovery results; absent: OIDC fails closed. */
   readonly oidc?: OidcInputs;
   /** The Wasm modules fetched so far (EnvoyExtensionPolicy `wasm`); absent: Wasm entries fail. */
-  readonly wasm?: WasmModules;
+  readonly wasm?: WasmModules | undefined;
 }
 
 /** What the policy stage produces. */
