@@ -58,8 +58,12 @@ describe("EnvoyExtensionPolicy wasm (real Envoy, HTTP and OCI sources)", functio
     const image = `${registry.host}/egts/config-header`;
     digests = {
       module: module.sha256,
-      artifact: await pushWasmImage(registry.host, "egts/config-header", "v1", module.bytes, "artifact"),
-      compat: await pushWasmImage(registry.host, "egts/config-header", "compat", module.bytes, "compat"),
+      artifact: await pushWasmImage(registry, { repository: "egts/config-header", tag: "v1" }, module.bytes),
+      compat: await pushWasmImage(
+        registry,
+        { repository: "egts/config-header", tag: "compat", variant: "compat" },
+        module.bytes,
+      ),
     };
     const cases: Record<string, string> = {
       http: `code: { type: HTTP, http: { url: "${url}/plugin.wasm", sha256: ${module.sha256} } }
