@@ -66,8 +66,10 @@ describe("EnvoyExtensionPolicy wasm (real Envoy, HTTP and OCI sources)", functio
       ),
     };
     const cases: Record<string, string> = {
-      http: `code: { type: HTTP, http: { url: "${url}/plugin.wasm", sha256: ${module.sha256} } }
-config: from-http`,
+      http: `name: config-header
+code: { type: HTTP, http: { url: "${url}/plugin.wasm", sha256: ${module.sha256} } }
+config: from-http
+env: { hostKeys: [HOME] }`,
       mismatch: `code: { type: HTTP, http: { url: "${url}/plugin.wasm", sha256: ${WRONG_SHA} } }
 config: never`,
       artifact: `code: { type: Image, image: { url: "${image}:v1" } }
