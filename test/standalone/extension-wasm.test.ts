@@ -150,3 +150,40 @@ failOpen: true`,
     );
   });
 });
+
+describe("EnvoyExtensionPolicy wasm failOpen when the module fails in Envoy (real Envoy)", function () {
+  this.timeout(60_000);
+  let g: PolicyGateway | undefined;
+  let files: Server | undefined;
+  const send = (name: string): Promise<HttpResult> =>
+    httpGet((g as PolicyGateway).port, (g as PolicyGateway).host(name), "/");
+
+  before(async function () {
+    this.timeout(120_000);
+    const module = await testWasmModule();
+    files = createServer((_req, res) => res.writeHead(200).end(module.bytes));
+    await new Promise<void>((r) => files?.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(files.address() as AddressInfo).port}/plugin.wasm`;
+    // No config: the AssemblyScript SDK's onConfigure traps on an empty plugin configuration.
+    g = await startPolicyGateway(
+      {
+        closed: `code: { type: HTTP, http: { url: "${url}" } }`,
+        open: `code: { type: HTTP, http: { url: "${url}" } }\nfailOpen: true`,
+      },
+      {},
+      eepYaml,
+      { wasm: { port: await freePort() } },
+    );
+  });
+  after(async () => {
+    await g?.close();
+    await new Promise((r) => (files ? files.close(r) : r(undefined)));
+  });
+
+  it("fail closed: Envoy answers 503; failOpen: the request passes without the module", async () => {
+    await eventually(async () => (await send("closed")).status === 503, 20_000, "the failed module");
+    const open = await send("open");
+    assert.equal(open.status, 200);
+    assert.equal(open.headers["x-wasm"], undefined);
+  });
+});
