@@ -110,7 +110,7 @@ export class WasmCache {
   /** Waits until every wanted module has a result (tests, and a pass that needs a new module). */
   async settled(timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while ([...this.entries.values()].some((e) => !e.result) && Date.now() < deadline) {
+    while (!this.closed && [...this.entries.values()].some((e) => !e.result) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
   }
