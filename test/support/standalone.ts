@@ -4,7 +4,11 @@ import { mkdtemp, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger, type Logger } from "../../operator/src/log";
-import { StandaloneGateway, type StandaloneRateLimit } from "../../operator/src/pipeline/standalone";
+import {
+  StandaloneGateway,
+  type StandaloneOptions,
+  type StandaloneRateLimit,
+} from "../../operator/src/pipeline/standalone";
 import type { BackendSettings } from "../../operator/src/translate/backend-endpoints";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { requireEnvoy } from "./envoy";
@@ -51,6 +55,8 @@ export async function startTestGateway(
     rateLimit?: StandaloneRateLimit;
     /** The EnvoyGateway configuration's `extensionApis` switches (e.g. enableLua). */
     extensionApis?: ExtensionApiGates;
+    /** EnvoyExtensionPolicy wasm: the module server's port (tests: a free one) and cache folder. */
+    wasm?: StandaloneOptions["wasm"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -79,6 +85,7 @@ export async function startTestGateway(
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.extensionApis ? { extensionApis: opts.extensionApis } : {}),
+    ...(opts.wasm ? { wasm: opts.wasm } : {}),
   });
   await gw.start();
   return {

@@ -12,6 +12,7 @@ import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
+import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
 /** Reads a golden input file into objects; a parse error fails the test with file:line:column. */
 export function readCase(inFile: string): KubeObject[] {
@@ -51,7 +52,7 @@ describe("translate golden files (testdata/translate)", () => {
     const name = caseName(inFile);
     const opts = (): TranslateOptions => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
-      return { backends: config.backends, extensionApis: config.extensionApis };
+      return { backends: config.backends, extensionApis: config.extensionApis, ...GOLDEN_WASM_OPTIONS };
     };
     it(name, () => {
       checkGolden(inFile, renderStatusAndIr(readCase(inFile), name === FEATURES_CASE, opts()));

@@ -11,6 +11,7 @@ import { unreadWarnings } from "../provider/file/unread";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
 import { OidcDiscovery } from "../pipeline/oidc-discovery";
+import { WasmCache, wasmOption } from "../pipeline/wasm-cache";
 import {
   DEFAULT_CONTROLLER_NAMESPACE,
   translate,
@@ -18,6 +19,7 @@ import {
   type TranslateResult,
 } from "../translate/translate";
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
+import { env } from "../config/env";
 import { buildNodeResources } from "../xds/translate/resources";
 import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
 
@@ -113,6 +115,13 @@ export async function runTranslate(
   // when the input has one (else OIDC policies fail closed saying it is missing).
   const hmac = oidcHmacSecretOf(snapshot, opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE);
   const withHmac = hmac ? { ...withDiscovery, oidcHmacSecret: hmac } : withDiscovery;
-  process.stdout.write(renderTranslation(translate(snapshot, withHmac), to));
+  // Wasm modules are fetched and checked as the controller does (their errors go to status); the serving URLs in
+  // the output point at a throwaway server (any free port), closed before printing.
+  const wasm = new WasmCache({ dir: join(env().cacheDir, "wasm"), port: 0 });
+  await wasm.prepare(snapshot);
+  await wasm.settled();
+  const withWasm = { ...withHmac, ...wasmOption(wasm) };
+  await wasm.close();
+  process.stdout.write(renderTranslation(translate(snapshot, withWasm), to));
   return 0;
 }

@@ -4,6 +4,7 @@
  * its action is a direct 500 instead (Envoy Gateway's code for a Lua error).
  */
 import type { RetryIr } from "./xds-ir";
+import type { WasmIr } from "./wasm-ir";
 
 /** One Lua script (filter envoy.filters.http.lua, one instance per script). */
 export interface LuaIr {
@@ -90,4 +91,6 @@ export interface RouteExtensionsIr {
   readonly extProc: readonly ExtProcIr[];
   /** Dynamic module filters, in order. */
   readonly dynamicModules: readonly DynamicModuleIr[];
+  /** Wasm modules, in order (ir/wasm-ir.ts). */
+  readonly wasm: readonly WasmIr[];
 }

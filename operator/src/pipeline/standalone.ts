@@ -3,6 +3,7 @@
  * starting one Envoy per Gateway. Bad input never stops the pipeline: errors are logged with file and
  * line and the last good configuration keeps serving.
  */
+import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
@@ -21,6 +22,7 @@ import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
+import { WasmCache, wasmOption } from "./wasm-cache";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 
@@ -64,6 +66,12 @@ export interface StandaloneOptions {
    * BackendTrafficPolicy `rateLimit.global` is refused.
    */
   readonly rateLimit?: StandaloneRateLimit;
+  /**
+   * EnvoyExtensionPolicy `wasm`: the disk cache of fetched modules and the port of the module server Envoy fetches
+   * them from (on 127.0.0.1, started when a policy first needs a module).
+   * @default cache in `<stateDir>/wasm`, port 18002 (Envoy Gateway's)
+   */
+  readonly wasm?: { readonly cacheDir?: string; readonly port?: number };
   /** Logger. */
   readonly logger: Logger;
 }
@@ -98,7 +106,7 @@ interface NackJob {
   readonly nodeId: string;
 }
 
-/** Envoy's listener failures changed, or an OpenID Provider's discovery did: translate the last snapshot again. */
+/** Envoy's listener failures changed, or an OpenID Provider's discovery or a Wasm module did: translate the last snapshot again. */
 interface ListenersJob {
   readonly kind: "listeners";
 }
@@ -131,12 +139,20 @@ export class StandaloneGateway {
   private lastSnapshot?: ResourceSnapshot;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
+  /** Wasm modules of the EnvoyExtensionPolicies (outside translation: it fetches and serves them). */
+  private readonly wasm: WasmCache;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
       ...(opts.backends ? { backends: opts.backends } : {}),
+      log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+    });
+    this.wasm = new WasmCache({
+      dir: opts.wasm?.cacheDir ?? join(opts.stateDir, "wasm"),
+      host: "127.0.0.1",
+      ...(opts.wasm?.port !== undefined ? { port: opts.wasm.port } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
@@ -223,7 +239,7 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
+    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.wasm.changes$).pipe(
       map((): ListenersJob => ({ kind: "listeners" })),
     );
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
@@ -286,6 +302,7 @@ export class StandaloneGateway {
       this.opts.beforeTranslate?.(e.snapshot);
       this.lastSnapshot = e.snapshot;
       await this.discovery.prepare(e.snapshot);
+      await this.wasm.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
@@ -323,6 +340,7 @@ export class StandaloneGateway {
       ...(this.opts.backends ? { backends: this.opts.backends } : {}),
       ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
       oidcDiscovery: this.discovery.results(),
+      ...wasmOption(this.wasm),
       ...(this.opts.rateLimit
         ? {
             rateLimit: {
@@ -370,6 +388,7 @@ export class StandaloneGateway {
     this.nackGuard.close();
     this.discovery.close();
     this.sub?.unsubscribe();
+    await this.wasm.close();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();

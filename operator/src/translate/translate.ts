@@ -14,6 +14,7 @@ import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
 import { ExtensionRefIndex } from "./filters/extension-refs";
 import type { OidcDiscoveryResult } from "./oidc-issuers";
+import type { WasmModules } from "./wasm-sources";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
@@ -68,6 +69,11 @@ export interface TranslateOptions {
    * that needs an issuer without a result here fails closed (discovery pending). @default none
    */
   readonly oidcDiscovery?: ReadonlyMap<string, OidcDiscoveryResult>;
+  /**
+   * The Wasm modules fetched so far and where Envoy fetches them from egts (operator/src/pipeline/wasm-cache.ts);
+   * an EnvoyExtensionPolicy `wasm` entry without a result here fails (closed unless `failOpen`). @default none
+   */
+  readonly wasmModules?: WasmModules;
   /**
    * The HMAC secret signing SecurityPolicy OIDC cookies (Envoy Gateway's Secret `envoy-oidc-hmac`, key
    * `hmac-secret`, in the controller namespace; standalone: a file in its state folder).
@@ -206,6 +212,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         backends: ctx.backends,
         oidc: oidcInputs(opts),
+        wasm: opts.wasmModules,
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );

@@ -7,6 +7,7 @@ import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
 import type { BackendIndex } from "../backends";
 import type { ListenerRefs } from "../listener-tls";
 import type { ExtensionApiGates } from "../extension-gates";
+import type { WasmModules } from "../wasm-sources";
 import type { SecurityOwner } from "./security-context";
 
 /** The policy owning a list (its namespace and name). */
@@ -24,6 +25,8 @@ export interface ExtensionContext {
   readonly dynamicModules: readonly DynamicModuleEntry[];
   /** The policy owning the top-level spec list `list` (`lua`, `extProc`, …). */
   readonly ownerOf: (list: string) => ExtensionOwner;
+  /** The Wasm modules fetched so far (pipeline/wasm-cache.ts); absent: every `wasm` entry fails. */
+  readonly wasm?: WasmModules;
 }
 
 /** Envoy Gateway's IR name of a policy's objects: `envoyextensionpolicy/<ns>/<name>`. */

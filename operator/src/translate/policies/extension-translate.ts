@@ -16,6 +16,7 @@ import type { ExtensionContext } from "./extension-context";
 import { translateDynamicModules } from "./extension-dynamic";
 import { translateExtProc } from "./extension-extproc";
 import { translateLua } from "./extension-lua";
+import { translateWasm } from "./extension-wasm";
 
 /** What a list's translator gives: its part of the route IR, the clusters it calls, and whether it fails open. */
 interface ListPart {
@@ -54,7 +55,17 @@ const LISTS: Readonly<Record<string, ExtensionList>> = {
       return t ? { ir: { extProc: t.extProc }, clusters: t.clusters, failOpen: t.failOpen } : undefined;
     },
   },
-  wasm: { prefix: "Wasm: ", failOpen: true },
+  wasm: {
+    prefix: "Wasm: ",
+    failOpen: true,
+    translate: (spec, ctx, p) => {
+      const closing: string[] = [];
+      const open: string[] = [];
+      const wasm = translateWasm(spec.wasm, ctx, closing, open);
+      p.push(...closing, ...open);
+      return wasm ? { ir: { wasm }, failOpen: closing.length === 0 } : undefined;
+    },
+  },
   lua: {
     prefix: "Lua: ",
     failOpen: false,
@@ -93,7 +104,7 @@ export interface ExtensionTranslation {
 
 /** The route IR of a policy that sets no list egts translates. */
 function emptyExtensions(policy: string): RouteExtensionsIr {
-  return { policy, lua: [], extProc: [], dynamicModules: [] };
+  return { policy, lua: [], extProc: [], wasm: [], dynamicModules: [] };
 }
 
 /** Whether `ir` runs anything. */

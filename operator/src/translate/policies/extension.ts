@@ -17,6 +17,8 @@
 import { invalidRuleRoute } from "../httproute-rules";
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
+import type { WasmModules } from "../wasm-sources";
+import { withWasmCluster } from "./extension-wasm";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
 import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
 import type { KubeObject } from "../../resources/meta";
@@ -69,6 +71,8 @@ export interface ExtensionEnv {
   readonly dynamicModulesOf: (gateway: string) => readonly DynamicModuleEntry[];
   /** The node a Gateway is published on. */
   readonly nodeOf: (gw: GatewayState) => string;
+  /** The Wasm modules fetched so far; absent: every `wasm` entry fails. */
+  readonly wasm?: WasmModules;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applyExtensions}. */
@@ -146,6 +150,7 @@ function translateChain(
     backends: env.backends,
     dynamicModules: gateway !== undefined ? env.dynamicModulesOf(gateway) : [],
     ownerOf: (list) => chainOwner(chain, list),
+    ...(env.wasm ? { wasm: env.wasm } : {}),
   };
   return translateExtensionSpec(spec ?? {}, policy, ctx);
 }
@@ -165,7 +170,7 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
     );
     const own = new Set(n.clusters.map((c) => c.name));
     const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-    return { ...n, http, ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) };
+    return withWasmCluster({ ...n, http, ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) });
   });
 }
 

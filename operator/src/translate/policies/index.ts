@@ -17,6 +17,7 @@ import type { BackendIndex } from "../backends";
 import { envoyProxyFor } from "../envoy-proxy";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
+import type { WasmModules } from "../wasm-sources";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
@@ -43,6 +44,8 @@ export interface PolicyInputs {
   readonly backends: BackendIndex;
   /** SecurityPolicy OIDC's HMAC secret and provider discovery results; absent: OIDC fails closed. */
   readonly oidc?: OidcInputs;
+  /** The Wasm modules fetched so far (EnvoyExtensionPolicy `wasm`); absent: Wasm entries fail. */
+  readonly wasm?: WasmModules | undefined;
 }
 
 /** What the policy stage produces. */
@@ -88,6 +91,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
       return envoyProxyFor(inputs.snapshot, ns, name)?.dynamicModules ?? [];
     },
     nodeOf,
+    ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });
   reportUntranslatedPolicies(policies, index, book, inputs.gates);
   return {
