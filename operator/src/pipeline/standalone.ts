@@ -4,7 +4,7 @@
  * line and the last good configuration keeps serving.
  */
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
+import { EMPTY, Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { ComponentLoggers, LogComponent, Logger } from "../log";
@@ -22,6 +22,7 @@ import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
 import { translateAndPublish, type PassResult } from "./translate-step";
+import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 
 /** Standalone settings. */
@@ -133,12 +134,17 @@ export class StandaloneGateway {
   private readonly discovery: OidcDiscovery;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
+  /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
+  private readonly patchCheck?: EnvoyPatchValidator;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
       ...(opts.backends ? { backends: opts.backends } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
+    if (opts.envoyBin) {
+      this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
+    }
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
@@ -223,9 +229,11 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
-      map((): ListenersJob => ({ kind: "listeners" })),
-    );
+    const listeners = merge(
+      this.nackGuard.listenerChanges$,
+      this.discovery.changes$,
+      this.patchCheck?.changes$ ?? EMPTY,
+    ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
     this.sub = merge(files, nacks, listeners)
       .pipe(concatMap((e) => from((this.pass = this.job(e)))))
@@ -287,7 +295,12 @@ export class StandaloneGateway {
       this.lastSnapshot = e.snapshot;
       await this.discovery.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
-      const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      if (pass.patchesPending.length > 0 && this.patchCheck) {
+        // Envoy is checking patched resources: wait for its verdict and publish them (or not) in this same pass.
+        await this.patchCheck.settled();
+        pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      }
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -314,26 +327,32 @@ export class StandaloneGateway {
 
   /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
   private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
-    const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
-      controllerName: this.opts.controllerName,
-      listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-      localAddresses: localAddresses(),
-      sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
-      ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
-      ...(this.opts.backends ? { backends: this.opts.backends } : {}),
-      ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
-      oidcDiscovery: this.discovery.results(),
-      ...(this.opts.rateLimit
-        ? {
-            rateLimit: {
-              host: "127.0.0.1",
-              port: this.opts.rateLimit.grpcPort,
-              timeoutMs: this.opts.rateLimit.timeoutMs,
-              failClosed: this.opts.rateLimit.failClosed,
-            },
-          }
-        : {}),
-    });
+    const pass = translateAndPublish(
+      withoutRoutes(snapshot, exclude),
+      this.cache,
+      {
+        controllerName: this.opts.controllerName,
+        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+        localAddresses: localAddresses(),
+        sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
+        ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
+        ...(this.opts.backends ? { backends: this.opts.backends } : {}),
+        ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+        oidcDiscovery: this.discovery.results(),
+        ...(this.opts.rateLimit
+          ? {
+              rateLimit: {
+                host: "127.0.0.1",
+                port: this.opts.rateLimit.grpcPort,
+                timeoutMs: this.opts.rateLimit.timeoutMs,
+                failClosed: this.opts.rateLimit.failClosed,
+              },
+            }
+          : {}),
+      },
+      undefined,
+      this.patchCheck,
+    );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
@@ -369,6 +388,7 @@ export class StandaloneGateway {
     this.stopped.next();
     this.nackGuard.close();
     this.discovery.close();
+    this.patchCheck?.close();
     this.sub?.unsubscribe();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
