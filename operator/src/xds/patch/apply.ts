@@ -18,6 +18,15 @@ export const SYSTEM_TRUST_STORE_SECRET = "system_ca_certificates";
 const SECRET_TYPE = "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret";
 const ENDPOINT_TYPE = "type.googleapis.com/envoy.config.endpoint.v3.ClusterLoadAssignment";
 
+/** The resource types a patch may name (Envoy Gateway's). */
+export const PATCHABLE_TYPES: ReadonlySet<string> = new Set([
+  "type.googleapis.com/envoy.config.listener.v3.Listener",
+  "type.googleapis.com/envoy.config.route.v3.RouteConfiguration",
+  "type.googleapis.com/envoy.config.cluster.v3.Cluster",
+  ENDPOINT_TYPE,
+  SECRET_TYPE,
+]);
+
 /** What one policy's patches did on its node. */
 export interface PatchOutcome {
   /** The policy. */
@@ -61,13 +70,11 @@ type PatchResult = "applied" | { readonly error: string } | { readonly notFound:
 function applyPatch(resources: NodeResources, p: JsonPatchIr): PatchResult {
   const problem = operationProblem(p);
   if (problem) return { error: problem };
+  if (!PATCHABLE_TYPES.has(p.type)) return { error: `unsupported patch type ${p.type}` };
   try {
     if (p.op === "add" && !p.path && !p.jsonPath) return addResource(resources, p);
     const current = resources.get(p.type)?.get(p.name);
-    if (!current) {
-      resourceFromJson(p.type, {}); // an unsupported type is an error, not a missing resource
-      return { notFound: `${p.type}/${p.name}` };
-    }
+    if (!current) return { notFound: `${p.type}/${p.name}` };
     if (p.type === SECRET_TYPE && p.name === SYSTEM_TRUST_STORE_SECRET) {
       return {
         error: `secret name "${SYSTEM_TRUST_STORE_SECRET}" is reserved for the system trust store and cannot be modified by patches`,
