@@ -38,13 +38,33 @@ export interface PatchGateway {
   close(): Promise<void>;
 }
 
-/** Starts the gateway and waits until `GET /get` answers 200. */
-export async function startPatchGateway(): Promise<PatchGateway> {
+/**
+ * GatewayClass `eg` whose Gateways are merged (its EnvoyProxy `envoy-gateway-system/eg` sets mergeGateways), for
+ * the doc's GatewayClass variant.
+ */
+const MERGED_EG_CLASS = `spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: eg, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: eg, namespace: envoy-gateway-system }
+spec: { mergeGateways: true }`;
+
+/**
+ * Starts the gateway and waits until `GET /get` answers 200. `mergeGateways`: class `eg` merges its Gateways (the
+ * node is then `eg`, the class).
+ */
+export async function startPatchGateway(o: { mergeGateways?: boolean } = {}): Promise<PatchGateway> {
   const backend: EchoBackend = await startEchoBackend({ name: "backend" });
   const port = await freePort();
+  const gateway = gatewayYaml(port);
+  const node = o.mergeGateways ? "eg" : "default/eg";
   const t = await startTestGateway(
     {
-      "gateway.yaml": gatewayYaml(port),
+      "gateway.yaml": o.mergeGateways
+        ? gateway.replace("spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }", MERGED_EG_CLASS)
+        : gateway,
       "route.yaml": `${backendYaml("backend", backend.port)}---\n${routeYaml("backend", PATCH_HOST, "backend", { path: "/get" })}`,
     },
     { extensionApis: { enableEnvoyPatchPolicy: true } },
@@ -73,7 +93,7 @@ export async function startPatchGateway(): Promise<PatchGateway> {
       return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Programmed");
     },
     resources(typeUrl) {
-      return t.gw.cache.getNode("default/eg")?.resources.get(typeUrl) ?? new Map();
+      return t.gw.cache.getNode(node)?.resources.get(typeUrl) ?? new Map();
     },
     async close() {
       sub.unsubscribe();
