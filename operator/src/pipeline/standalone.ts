@@ -229,11 +229,9 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(
-      this.nackGuard.listenerChanges$,
-      this.discovery.changes$,
-      this.patchCheck?.changes$ ?? EMPTY,
-    ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
+    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.patchChecks$()).pipe(
+      map((): ListenersJob => ({ kind: "listeners" })),
+    );
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
     this.sub = merge(files, nacks, listeners)
       .pipe(concatMap((e) => from((this.pass = this.job(e)))))
@@ -245,6 +243,11 @@ export class StandaloneGateway {
         error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Ends of Envoy's checks of patched resources (another pass publishes them). */
+  private patchChecks$(): Observable<void> {
+    return this.patchCheck?.changes$ ?? EMPTY;
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */

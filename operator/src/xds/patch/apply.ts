@@ -73,23 +73,28 @@ function applyPatch(resources: NodeResources, p: JsonPatchIr): PatchResult {
   if (!PATCHABLE_TYPES.has(p.type)) return { error: `unsupported patch type ${p.type}` };
   try {
     if (p.op === "add" && !p.path && !p.jsonPath) return addResource(resources, p);
-    const current = resources.get(p.type)?.get(p.name);
-    if (!current) return { notFound: `${p.type}/${p.name}` };
-    if (p.type === SECRET_TYPE && p.name === SYSTEM_TRUST_STORE_SECRET) {
-      return {
-        error: `secret name "${SYSTEM_TRUST_STORE_SECRET}" is reserved for the system trust store and cannot be modified by patches`,
-      };
-    }
-    const { doc, errors } = applyOperation(resourceToJson(p.type, current.value) as JSONValue, p);
-    if (errors.length > 0) return { error: errors.join("\n") };
-    const value = encode(p, doc);
-    if (typeof value === "string") return { error: value };
-    if (p.type === SECRET_TYPE && nameOf(p.type, doc) === SYSTEM_TRUST_STORE_SECRET) return reservedSecret();
-    resources.get(p.type)?.set(p.name, { typeUrl: p.type, value });
-    return "applied";
+    return patchResource(resources, p);
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+/** A patch of an existing resource: protojson, the operation, back to the typed resource. */
+function patchResource(resources: NodeResources, p: JsonPatchIr): PatchResult {
+  const current = resources.get(p.type)?.get(p.name);
+  if (!current) return { notFound: `${p.type}/${p.name}` };
+  if (p.type === SECRET_TYPE && p.name === SYSTEM_TRUST_STORE_SECRET) {
+    return {
+      error: `secret name "${SYSTEM_TRUST_STORE_SECRET}" is reserved for the system trust store and cannot be modified by patches`,
+    };
+  }
+  const { doc, errors } = applyOperation(resourceToJson(p.type, current.value) as JSONValue, p);
+  if (errors.length > 0) return { error: errors.join("\n") };
+  const value = encode(p, doc);
+  if (typeof value === "string") return { error: value };
+  if (p.type === SECRET_TYPE && nameOf(p.type, doc) === SYSTEM_TRUST_STORE_SECRET) return reservedSecret();
+  resources.get(p.type)?.set(p.name, { typeUrl: p.type, value });
+  return "applied";
 }
 
 /** `op: add` with an empty path: the value is a whole new resource, named by its own name field. */
