@@ -126,7 +126,10 @@ describe("policy attachment (testdata/policies)", () => {
     );
     assert.doesNotMatch(render(true), /reason: Disabled/);
     assert.doesNotMatch(render(true), /not implemented/);
-    assert.match(render(true), /kind: EnvoyPatchPolicy\n(?:(?! {2}- kind).*\n)*?\s+status: "True"\n\s+reason: Accepted\n/);
+    assert.match(
+      render(true),
+      /kind: EnvoyPatchPolicy\n(?:(?! {2}- kind).*\n)*?\s+status: "True"\n\s+reason: Accepted\n/,
+    );
   });
 });
 
