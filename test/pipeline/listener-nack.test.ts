@@ -13,7 +13,7 @@ import { TypeUrl } from "../../operator/src/xds/types";
 import { conditionOf, gatewayObject } from "../support/objects";
 
 const INUSE =
-  "Error adding/updating listener(s) default/eg/35999: cannot bind '127.0.0.1:35999': Address already in use\n";
+  "Error adding/updating listener(s) default/eg/busy: cannot bind '127.0.0.1:35999': Address already in use\n";
 
 function lds(kind: "ack" | "nack", names: string[], error?: string, streamId = 1): XdsEvent {
   return { kind, nodeId: "default/eg", streamId, typeUrl: TypeUrl.Listener, names, ...(error ? { error } : {}) };
@@ -22,39 +22,39 @@ function lds(kind: "ack" | "nack", names: string[], error?: string, streamId = 1
 describe("listener NACKs: reading Envoy's error", () => {
   it("maps each listener line to its name among those sent", () => {
     assert.deepEqual(
-      listenerBindErrors(INUSE, ["default/eg/35999", "default/eg/38495"]),
-      new Map([["default/eg/35999", "cannot bind '127.0.0.1:35999': Address already in use"]]),
+      listenerBindErrors(INUSE, ["default/eg/busy", "default/eg/38495"]),
+      new Map([["default/eg/busy", "cannot bind '127.0.0.1:35999': Address already in use"]]),
     );
     const two =
-      "Error adding/updating listener(s) default/eg/80: cannot bind '0.0.0.0:80': Permission denied\n" +
-      "default/eg/53/udp: cannot bind '0.0.0.0:53': Permission denied\n";
+      "Error adding/updating listener(s) default/eg/http: cannot bind '0.0.0.0:80': Permission denied\n" +
+      "default/eg/http-quic: cannot bind '0.0.0.0:80': Permission denied\n";
     assert.deepEqual(
-      [...(listenerBindErrors(two, ["default/eg/53", "default/eg/53/udp", "default/eg/80"]) ?? []).keys()],
-      ["default/eg/80", "default/eg/53/udp"],
+      [...(listenerBindErrors(two, ["default/eg/dns", "default/eg/http-quic", "default/eg/http"]) ?? []).keys()],
+      ["default/eg/http", "default/eg/http-quic"],
     );
   });
 
   it("leaves other NACKs to the route bisection: not a listener error, an unknown name, not a socket error", () => {
-    assert.equal(listenerBindErrors("Proto constraint validation failed", ["default/eg/80"]), undefined);
-    assert.equal(listenerBindErrors(INUSE, ["default/eg/80"]), undefined);
-    const invalid = "Error adding/updating listener(s) default/eg/80: error adding listener: invalid filter chain\n";
-    assert.equal(listenerBindErrors(invalid, ["default/eg/80"]), undefined);
+    assert.equal(listenerBindErrors("Proto constraint validation failed", ["default/eg/http"]), undefined);
+    assert.equal(listenerBindErrors(INUSE, ["default/eg/http"]), undefined);
+    const invalid = "Error adding/updating listener(s) default/eg/http: error adding listener: invalid filter chain\n";
+    assert.equal(listenerBindErrors(invalid, ["default/eg/http"]), undefined);
   });
 });
 
 describe("listener NACKs: failures per stream", () => {
   it("records a bind failure, clears it on an ACK naming the listener or when the stream ends", () => {
     const f = new ListenerFailures();
-    assert.equal(f.apply(lds("nack", ["default/eg/35999", "default/eg/38495"], INUSE)), true);
+    assert.equal(f.apply(lds("nack", ["default/eg/busy", "default/eg/38495"], INUSE)), true);
     assert.deepEqual(
       f.list().map((x) => x.listener),
-      ["default/eg/35999"],
+      ["default/eg/busy"],
     );
-    assert.equal(f.apply(lds("nack", ["default/eg/35999"], INUSE)), false, "the same failure again: no change");
+    assert.equal(f.apply(lds("nack", ["default/eg/busy"], INUSE)), false, "the same failure again: no change");
     assert.equal(f.apply(lds("ack", ["default/eg/38495"])), false, "an ACK of another listener");
-    assert.equal(f.apply(lds("ack", ["default/eg/35999"])), true);
+    assert.equal(f.apply(lds("ack", ["default/eg/busy"])), true);
     assert.deepEqual(f.list(), []);
-    f.apply(lds("nack", ["default/eg/35999"], INUSE, 2));
+    f.apply(lds("nack", ["default/eg/busy"], INUSE, 2));
     assert.equal(f.apply({ kind: "disconnect", nodeId: "default/eg", streamId: 2 }), true);
     assert.deepEqual(f.list(), []);
   });
@@ -93,7 +93,7 @@ describe("listener NACKs: statuses", () => {
     const reason = "cannot bind '127.0.0.1:35999': Address already in use";
     const [u] = withListenerFailures(
       [gatewayStatus()],
-      [{ nodeId: "default/eg", listener: "default/eg/35999", error: reason }],
+      [{ nodeId: "default/eg", listener: "default/eg/busy", error: reason }],
       snapshot,
     );
     assert.deepEqual(conditionOf(u.status, "Programmed", "busy"), {
@@ -144,7 +144,7 @@ describe("listener NACKs: statuses", () => {
       ],
     };
     const reason = "cannot bind '127.0.0.1:8081': Address already in use";
-    const failures = [{ nodeId: "default/eg", listener: "default/eg/8081", error: reason }];
+    const failures = [{ nodeId: "default/eg", listener: "default/eg/apps/extra/extra-http", error: reason }];
     const [g, ls] = withListenerFailures([gatewayStatus(), set], failures, withSet);
     assert.deepEqual(g, gatewayStatus(), "no Gateway listener on 8081");
     assert.equal(
@@ -156,7 +156,7 @@ describe("listener NACKs: statuses", () => {
 
   it("changes nothing without failures, or for another node's", () => {
     assert.deepEqual(withListenerFailures([gatewayStatus()], [], snapshot), [gatewayStatus()]);
-    const other = [{ nodeId: "default/other", listener: "default/other/35999", error: "cannot bind" }];
+    const other = [{ nodeId: "default/other", listener: "default/other/busy", error: "cannot bind" }];
     assert.deepEqual(withListenerFailures([gatewayStatus()], other, snapshot), [gatewayStatus()]);
   });
 });

@@ -70,7 +70,7 @@ describe("Backend endpoints on the proxy's own ports are refused (real Envoy)", 
   });
 
   it("serves no cluster for the refused Backend", function () {
-    assert.deepEqual(clusterNames(t), ["backend/default/good"]);
+    assert.deepEqual(clusterNames(t), ["backend/default/good/0/http"]);
   });
 
   it("reports Backend Accepted=False Invalid and route ResolvedRefs=False InvalidAddress, naming endpoint and rule", function () {
@@ -136,7 +136,7 @@ endpoints: [{ addresses: [127.0.0.1] }]
 
   it("answers 500 for a route to a Backend, with no cluster for it, and says how to enable Backend", async function () {
     assert.equal((await httpGet(port, "echo.example.com")).status, 500);
-    assert.deepEqual(clusterNames(t), ["service/default/svc/80"]);
+    assert.deepEqual(clusterNames(t), ["service/default/svc/80/http"]);
     const resolved = routeCondition(t, "echo", "ResolvedRefs");
     assert.equal(resolved?.status, "False");
     assert.equal(resolved?.reason, "UnsupportedValue");

@@ -132,7 +132,7 @@ describe("standalone: BackendTrafficPolicy loadBalancer extensions and routingTy
     assert.equal(conditions.find((x) => x.type === "Accepted")?.status, "True");
     assert.match(
       conditions.find((x) => x.type === "Warning")?.message ?? "",
-      /spec\.routingType: Service does not apply to backend\/default\/pool, not a Kubernetes Service/,
+      /spec\.routingType: Service does not apply to backend\/default\/pool\/0\/http, not a Kubernetes Service/,
     );
     assert.deepEqual(Object.keys(await spread(port, POOL, 30)).sort(), ["a", "b", "c"]);
   });

@@ -86,7 +86,7 @@ function withLua(resources: Resources): Resources {
   const listeners = new Map<string, Any>();
   for (const [name, any] of resources.Listener ?? []) {
     const l = unpack(ListenerType, any);
-    for (const chain of l.filterChains) {
+    for (const chain of [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]) {
       for (const f of chain.filters) {
         if (!f.typedConfig || !f.typedConfig.typeUrl.endsWith("HttpConnectionManager")) continue;
         const hcm = unpack(HcmType, f.typedConfig);

@@ -154,11 +154,11 @@ ${httpRouteYaml("idle", "idle.example.com", RULE)}`,
       }[];
     };
     const clusters = dump.configs.map((c) => c.cluster);
-    const variant = clusters.find((c) => c.name.startsWith("backend/default/backend/btp-"));
+    const variant = clusters.find((c) => c.name.startsWith("backend/default/backend/0/http/btp-"));
     const warming = await (await fetch(`${admin}/config_dump?resource=dynamic_warming_clusters`)).text();
     assert.ok(variant, `${clusters.map((c) => c.name).join(", ")}; warming: ${warming}`);
     assert.equal(variant.connect_timeout, "2s");
-    assert.equal(clusters.find((c) => c.name === "backend/default/backend")?.connect_timeout, "10s");
+    assert.equal(clusters.find((c) => c.name === "backend/default/backend/0/http")?.connect_timeout, "10s");
     const stats = await (
       await fetch(
         `${admin}/stats?filter=${encodeURIComponent(`^cluster\\.${variant.name.replace(/[/.]/g, "\\$&")}\\.upstream_rq_total$`)}`,

@@ -53,12 +53,12 @@ function hcmFilterNames(dump: unknown, listener: string): string[] {
   const listeners = (dump as { configs: unknown[] }).configs as {
     name: string;
     active_state?: {
-      listener: { filter_chains: { filters: { typed_config: { http_filters?: { name: string }[] } }[] }[] };
+      listener: { default_filter_chain: { filters: { typed_config: { http_filters?: { name: string }[] } }[] } };
     };
   }[];
   const l = listeners.find((x) => x.name === listener);
   assert.ok(l?.active_state, `Envoy has listener ${listener} active`);
-  return (l.active_state.listener.filter_chains[0].filters[0].typed_config.http_filters ?? []).map((f) => f.name);
+  return (l.active_state.listener.default_filter_chain.filters[0].typed_config.http_filters ?? []).map((f) => f.name);
 }
 
 /** basic_auth (sample users, on) and cors, in Envoy Gateway's order, then moved by `filterOrder`. */

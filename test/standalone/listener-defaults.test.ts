@@ -175,7 +175,7 @@ describe("Envoy Gateway's default listener behaviour (real Envoy)", function () 
     assert.equal(entry?.["response_code"], 200);
     assert.equal(entry?.["user-agent"], "defaults-test");
     assert.equal(entry?.[":authority"], HOST);
-    assert.equal(entry?.["route_name"], "httproute/default/defaults/rule/3/match/0");
+    assert.equal(entry?.["route_name"], "httproute/default/defaults/rule/3/match/0/defaults_example");
   });
 });
 

@@ -19,7 +19,7 @@ import { routeHashPolicies } from "../../operator/src/xds/translate/cluster-poli
 import "../../operator/src/xds/types";
 
 /** The backend cluster the variants belong to. */
-export const BASE_CLUSTER = "service/default/web/80";
+export const BASE_CLUSTER = "service/default/web/80/http";
 
 /** The endpoints of a zone-aware case's variant: two in zone a, one in zone b, one without a zone. */
 export const ZONED_ENDPOINTS: readonly EndpointIr[] = [

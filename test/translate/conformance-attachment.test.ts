@@ -230,7 +230,7 @@ ${BACKENDS}`);
       assert.equal(tcp.length, 1);
       assert.deepEqual(
         tcp[0].chains.map((c) => c.destinations.map((d) => d.cluster)),
-        [["backend/default/one"]],
+        [["backend/default/one/0/tcp"]],
       );
     });
 
@@ -247,7 +247,7 @@ ${BACKENDS}`);
       const udp = irOf(r, "default/eg").udp ?? [];
       assert.deepEqual(
         udp.map((u) => ({ route: u.route, to: u.destinations.map((d) => d.cluster) })),
-        [{ route: "udproute/default/b-older", to: ["backend/default/one"] }],
+        [{ route: "udproute/default/b-older", to: ["backend/default/one/0/udp"] }],
       );
     });
   });
@@ -332,7 +332,7 @@ ${BACKENDS}`);
       assert.equal(listenerIr?.port, 443);
       assert.deepEqual(
         listenerIr.chains.map((c) => ({ names: c.serverNames, tls: c.tls !== undefined, to: c.destinations })),
-        [{ names: [], tls: true, to: [{ cluster: "backend/default/one", weight: 1 }] }],
+        [{ names: [], tls: true, to: [{ cluster: "backend/default/one/0/tcp", weight: 1 }] }],
       );
     });
 
@@ -390,8 +390,8 @@ ${BACKENDS}`);
       assert.deepEqual(
         tcp[0].chains.map((c) => ({ names: c.serverNames, tls: c.tls !== undefined, to: c.destinations[0]?.cluster })),
         [
-          { names: ["abc.example.com"], tls: false, to: "backend/default/two" },
-          { names: ["tls.example.com"], tls: true, to: "backend/default/one" },
+          { names: ["abc.example.com"], tls: false, to: "backend/default/two/0/tcp" },
+          { names: ["tls.example.com"], tls: true, to: "backend/default/one/0/tcp" },
         ],
       );
     });
@@ -433,7 +433,7 @@ ${BACKENDS}`);
       assert.ok(vh, `no virtual host for ${host}`);
       return vh.routes
         .map((x) => JSON.stringify(x.action))
-        .map((a) => (a.includes("backend/default/two") ? "two" : "one"));
+        .map((a) => (a.includes("backend/default/two/") ? "two" : "one"));
     }
 
     const http = (prefix: (older: boolean) => string) => (backend: string, older: boolean) =>
@@ -482,7 +482,7 @@ ${BACKENDS}`);
         const chains = (irOf(r, "default/eg").tcp ?? [])[0]?.chains ?? [];
         assert.deepEqual(
           chains.map((c) => `${c.serverNames.join(",")}->${c.destinations.map((d) => d.cluster).join(",")}`),
-          [`${listenerHost}->backend/default/two`],
+          [`${listenerHost}->backend/default/two/0/tcp`],
           listenerHost,
         );
       }

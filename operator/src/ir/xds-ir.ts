@@ -46,7 +46,10 @@ export interface AccessLogIr {
 
 /** One HTTP listener (an Envoy Listener with an HTTP connection manager). */
 export interface HttpListenerIr {
-  /** Stable name: `namespace/gateway/port`. Also the RouteConfiguration name. */
+  /**
+   * Envoy Gateway's name: that of the first listener on the port, `namespace/gateway/listener` (ADR 0006). Also
+   * the RouteConfiguration name, and the plaintext filter chain's.
+   */
   readonly name: string;
   /** Address to bind. */
   readonly address: string;
@@ -89,6 +92,8 @@ export interface FilterPositionIr {
 
 /** TLS termination for the connections whose SNI matches `serverNames`. */
 export interface TlsChainIr {
+  /** Filter chain name: the xDS name of the HTTPS listener it serves (Envoy Gateway's). */
+  readonly name: string;
   /** SNI names this chain serves (exact or `*.suffix`); empty means any (the default chain). */
   readonly serverNames: readonly string[];
   /** How the connection is terminated. */
@@ -113,7 +118,7 @@ export interface ClientValidationIr {
 
 /** A certificate and its private key, served to Envoy as an SDS Secret. */
 export interface SecretIr {
-  /** Stable name: `secret/namespace/name`. */
+  /** Stable name: `namespace/name` of the Secret (Envoy Gateway's). */
   readonly name: string;
   /** PEM certificate chain. */
   readonly certificateChain: string;
@@ -141,7 +146,7 @@ export function isGenericSecret(s: SecretIr | GenericSecretIr): s is GenericSecr
 
 /** One TCP listener: connections are proxied (tcp_proxy) by SNI, or all to one route. */
 export interface TcpListenerIr {
-  /** Stable name: `namespace/gateway/port`. */
+  /** Envoy Gateway's name: that of the first TLS or TCP listener on the port, `namespace/gateway/listener`. */
   readonly name: string;
   /** Address to bind. */
   readonly address: string;
@@ -176,7 +181,7 @@ export interface TcpChainIr {
 
 /** One UDP listener: datagrams are proxied (udp_proxy) to one route's backends. */
 export interface UdpListenerIr {
-  /** Stable name: `namespace/gateway/port/udp`. */
+  /** Envoy Gateway's name: that of the first UDP listener on the port, `namespace/gateway/listener`. */
   readonly name: string;
   /** Address to bind. */
   readonly address: string;
@@ -347,7 +352,10 @@ export interface RetryIr {
 
 /** A route: match plus action. */
 export interface RouteIr {
-  /** Stable name: `httproute/namespace/name/rule/N/match/M`. */
+  /**
+   * Stable name: `httproute/namespace/name/rule/<index>/match/<index>`; the Envoy route adds `/<host part>` of its
+   * virtual host (Envoy Gateway's name, ADR 0006).
+   */
   readonly name: string;
   /** Match. */
   readonly match: RouteMatchIr;

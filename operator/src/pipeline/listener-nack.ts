@@ -30,7 +30,7 @@ const SOCKET_ERROR =
 export function listenerBindErrors(error: string, names: readonly string[]): Map<string, string> | undefined {
   if (!error.startsWith(LISTENER_ERRORS_PREFIX)) return undefined;
   const out = new Map<string, string>();
-  // Longest first: a name that is a prefix of another ("a/b/80" of "a/b/80/udp") must not take its line.
+  // Longest first: a name that is a prefix of another ("a/b/http" of "a/b/http-quic") must not take its line.
   const candidates = [...names].sort((a, b) => b.length - a.length);
   for (const line of error.slice(LISTENER_ERRORS_PREFIX.length).split("\n")) {
     if (!line.trim()) continue;
@@ -47,16 +47,29 @@ export function listenerBindErrors(error: string, names: readonly string[]): Map
 export interface ListenerFailure {
   /** Envoy node id: `namespace/name` of the Gateway, or the GatewayClass name of merged Gateways. */
   readonly nodeId: string;
-  /** Envoy listener name: `<node>/<port>`, or `<node>/<port>/udp`. */
+  /** Envoy listener name: that of the first Gateway listener on its port (ADR 0006). */
   readonly listener: string;
   /** Envoy's reason, e.g. `cannot bind '127.0.0.1:8080': Address already in use`. */
   readonly error: string;
 }
 
-/** The Gateway port and transport of an Envoy listener name (`…/<port>` or `…/<port>/udp`). */
-function portOf(listener: string): { port: number; udp: boolean } | undefined {
-  const m = /\/(\d+)(\/udp)?$/.exec(listener);
-  return m ? { port: Number(m[1]), udp: m[2] !== undefined } : undefined;
+/**
+ * The Gateway port and transport of each Envoy listener name a snapshot can produce: Envoy listeners are named
+ * after the first Gateway (or ListenerSet) listener on their port (ADR 0006), `<gw ns>/<gw>/<listener>` or
+ * `<gw ns>/<gw>/<ls ns>/<ls>/<listener>`.
+ */
+function listenerPorts(snapshot: ResourceSnapshot): Map<string, { port: number; udp: boolean }> {
+  const out = new Map<string, { port: number; udp: boolean }>();
+  const add = (prefix: string, listeners: readonly { name: string; port: number; protocol: string }[]): void => {
+    for (const l of listeners) out.set(`${prefix}/${l.name}`, { port: l.port, udp: l.protocol === "UDP" });
+  };
+  for (const g of snapshot.gateways) add(`${g.metadata.namespace ?? "default"}/${g.metadata.name}`, g.spec.listeners);
+  for (const ls of snapshot.listenerSets ?? []) {
+    const ns = ls.metadata.namespace ?? "default";
+    const parent = ls.spec.parentRef;
+    add(`${parent.namespace ?? ns}/${parent.name}/${ns}/${ls.metadata.name}`, ls.spec.listeners);
+  }
+  return out;
 }
 
 /**
@@ -136,7 +149,7 @@ function gatewaysOfNode(nodeId: string, snapshot: ResourceSnapshot): string[] {
 
 /**
  * Gateway and ListenerSet statuses with the listeners Envoy could not bind: each of their listeners on that
- * port (UDP for a `/udp` Envoy listener, the others otherwise) gets Programmed=False, reason Invalid, with
+ * port (UDP for a UDP Envoy listener, the others otherwise) gets Programmed=False, reason Invalid, with
  * Envoy's reason; the Gateway (or ListenerSet) gets Programmed=False, reason Invalid, naming them (the
  * other listeners keep serving).
  */
@@ -147,8 +160,9 @@ export function withListenerFailures(
 ): StatusUpdate[] {
   if (failures.length === 0) return [...statuses];
   const byGateway = new Map<string, { port: number; udp: boolean; error: string }[]>();
+  const ports = listenerPorts(snapshot);
   for (const f of failures) {
-    const where = portOf(f.listener);
+    const where = ports.get(f.listener);
     if (!where) continue;
     for (const gw of gatewaysOfNode(f.nodeId, snapshot)) {
       byGateway.set(gw, [...(byGateway.get(gw) ?? []), { ...where, error: f.error }]);

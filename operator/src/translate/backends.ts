@@ -97,7 +97,7 @@ export class BackendIndex {
       { group, kind, namespace: ns, name: ref.name },
     );
     if (denied) return { reason: denied.reason, message: `backendRef to ${denied.message}` };
-    return isService ? this.resolveService(ref, ns) : this.resolveBackend(ref, ns);
+    return isService ? this.resolveService(ref, ns, fromKind) : this.resolveBackend(ref, ns, fromKind);
   }
 
   /**
@@ -132,7 +132,7 @@ export class BackendIndex {
     return this.tlsPolicies.statuses(ancestors, controllerName);
   }
 
-  private resolveService(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+  private resolveService(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const svc = this.services.get(`${ns}/${ref.name}`);
     if (!svc) return { reason: Reason.BackendNotFound, message: `Service ${ns}/${ref.name} not found` };
     if (ref.port === undefined) {
@@ -147,7 +147,7 @@ export class BackendIndex {
     }
     const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
-    const name = `service/${ns}/${ref.name}/${ref.port}`;
+    const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
     const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
     if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
     return {
@@ -188,7 +188,7 @@ export class BackendIndex {
       });
   }
 
-  private resolveBackend(ref: BackendRef, ns: string): ClusterIr | RefProblem {
+  private resolveBackend(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const key = `${ns}/${ref.name}`;
     const backend = this.backends.get(key);
     if (!this.settings.enabled) {
@@ -204,7 +204,7 @@ export class BackendIndex {
     if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
     const h2c = (backend.spec.appProtocols ?? []).includes("gateway.envoyproxy.io/h2c");
     return {
-      name: `backend/${key}`,
+      name: clusterName("backend", ns, ref, clusterProtocol(fromKind, h2c ? "kubernetes.io/h2c" : undefined)),
       discovery: verdict.dns ? "dns" : "static",
       endpoints: verdict.endpoints,
       protocol: h2c ? "h2c" : "http1",
@@ -352,4 +352,32 @@ function dedupe(eps: EndpointIr[]): EndpointIr[] {
 /** True when a resolution result is a problem rather than a cluster. */
 export function isProblem(r: ClusterIr | RefProblem): r is RefProblem {
   return (r as RefProblem).reason !== undefined;
+}
+
+/**
+ * Envoy Gateway's name of the cluster of a backend shared by every route that uses it (its `mergeBackends`
+ * scheme, ADR 0006): `<kind>/<namespace>/<name>/<port>/<protocol>`, port 0 when the ref names none.
+ */
+export function clusterName(kind: "service" | "backend", ns: string, ref: BackendRef, protocol: string): string {
+  return `${kind}/${ns}/${ref.name}/${ref.port ?? 0}/${protocol}`;
+}
+
+/**
+ * The application protocol part of a cluster name, as Envoy Gateway derives it: from the route kind (gRPC, TCP,
+ * UDP; TLSRoute is TCP), and for HTTPRoute from the backend's appProtocol (`kubernetes.io/h2c` → http2). Envoy
+ * Gateway also reads appProtocol `grpc` as gRPC (HTTP/2 upstream); egts does not yet, so such a backend stays an
+ * HTTP/1.1 `http` cluster. A policy's services are named by the policy (security-backends.ts).
+ */
+export function clusterProtocol(fromKind: RouteKind | PolicyKind, appProtocol: string | undefined): string {
+  switch (fromKind) {
+    case "GRPCRoute":
+      return "grpc";
+    case "TCPRoute":
+    case "TLSRoute":
+      return "tcp";
+    case "UDPRoute":
+      return "udp";
+    default:
+      return appProtocol === "kubernetes.io/h2c" || appProtocol === "gateway.envoyproxy.io/h2c" ? "http2" : "http";
+  }
 }

@@ -205,8 +205,7 @@ function compileRule(
   const compiledMatches = matches.map((m, mi) => compileMatch(m, `${where} match ${mi}`));
   const problem = ruleProblem(rule, where) ?? compiledMatches.find(isFilterError);
   const filters = problem ?? compileFilters(rule.filters ?? [], { where, matches: [] });
-  const name = (mi: number): string =>
-    `grpcroute/${scope.ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`;
+  const name = (mi: number): string => `grpcroute/${scope.ns}/${route.metadata.name}/rule/${ri}/match/${mi}`;
   if (isFilterError(filters)) {
     // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500
     // (when its matches can be built: a bad match leaves the rule out whole).

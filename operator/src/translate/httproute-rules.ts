@@ -137,8 +137,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
   const where = rule.name !== undefined ? `rule "${rule.name}"` : `rule ${ri}`;
   const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
   const ruleKey = `${ns}/${route.metadata.name}/${rule.name ?? ri}`;
-  const routeName = (mi: number): string =>
-    `httproute/${ns}/${route.metadata.name}/rule/${rule.name ?? ri}/match/${mi}`;
+  const routeName = (mi: number): string => `httproute/${ns}/${route.metadata.name}/rule/${ri}/match/${mi}`;
   const badMatch = matchProblem(matches, where);
   if (badMatch) {
     acc.dropped.push(badMatch); // no Envoy match can be built: the rule is left out whole

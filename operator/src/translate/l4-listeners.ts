@@ -13,6 +13,7 @@ import type {
 } from "../ir/xds-ir";
 import { listenerReady, type GatewayState, type L4Entry, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
+import { listenerXdsName } from "./virtual-hosts";
 
 /**
  * Adds the TLS filter chains of the Gateway's HTTPS listeners to the HTTP listener IR of their port, and
@@ -25,7 +26,10 @@ export function withTls(http: readonly HttpListenerIr[], gw: GatewayState): Http
     if (https.length === 0) return h;
     const tls: TlsChainIr[] = [];
     for (const l of https) {
-      if (l.tls) tls.push({ serverNames: l.listener.hostname ? [l.listener.hostname] : [], tls: l.tls });
+      if (l.tls) {
+        const serverNames = l.listener.hostname ? [l.listener.hostname] : [];
+        tls.push({ name: listenerXdsName(gw, l), serverNames, tls: l.tls });
+      }
     }
     const tlsListeners = readyOn(gw, h.port, ["TLS"]);
     const tlsRoutes = tlsListeners.length > 0 ? tcpChains(tlsListeners, https) : [];
@@ -45,26 +49,28 @@ export function buildL4Ir(gw: GatewayState, address: string): Pick<GatewayXdsIr,
   };
 }
 
-/** One TCP listener IR per port of the Gateway's ready TLS and TCP listeners (not shared with HTTPS ones). */
+/**
+ * One TCP listener IR per port of the Gateway's ready TLS and TCP listeners (not shared with HTTPS ones), named
+ * after the first of them (Envoy Gateway's name, ADR 0006).
+ */
 export function buildTcpListeners(gw: GatewayState, address: string): TcpListenerIr[] {
   const https = new Set(portsOf(gw, ["HTTPS"]));
   return portsOf(gw, ["TLS", "TCP"])
     .filter((port) => !https.has(port))
-    .map((port) => ({
-      name: `${gw.key}/${port}`,
-      address,
-      port,
-      chains: tcpChains(readyOn(gw, port, ["TLS", "TCP"])),
-    }));
+    .map((port) => {
+      const listeners = readyOn(gw, port, ["TLS", "TCP"]);
+      return { name: listenerXdsName(gw, listeners[0]), address, port, chains: tcpChains(listeners) };
+    });
 }
 
 /** One UDP listener IR per port: the oldest attached UDPRoute wins the port (a UDP port has one route). */
 export function buildUdpListeners(gw: GatewayState, address: string): UdpListenerIr[] {
   return portsOf(gw, ["UDP"]).map((port) => {
-    const entries = readyOn(gw, port, ["UDP"]).flatMap((l) => l.l4);
+    const listeners = readyOn(gw, port, ["UDP"]);
+    const entries = listeners.flatMap((l) => l.l4);
     const winner = [...entries].sort(byAge)[0];
     return {
-      name: `${gw.key}/${port}/udp`,
+      name: listenerXdsName(gw, listeners[0]),
       address,
       port,
       route: winner?.name ?? "none",

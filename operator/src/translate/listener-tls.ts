@@ -162,7 +162,7 @@ export function resolveCertificate(
   }
   const bad = pemProblem(crt, key);
   if (bad) return { reason: Reason.InvalidCertificateRef, message: `${what}: ${bad}` };
-  return { name: `secret/${ns}/${ref.name}`, certificateChain: crt, privateKey: key };
+  return { name: `${ns}/${ref.name}`, certificateChain: crt, privateKey: key };
 }
 
 /** A Secret value: `stringData` as written, else base64-decoded `data`. */

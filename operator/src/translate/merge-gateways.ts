@@ -173,7 +173,7 @@ export function mergeGatewayIrs(
 /**
  * One node's xDS IR for the Gateways of a class: a port one Gateway uses keeps that Gateway's listener, a
  * port several share gets one listener `<class>/<port>` (see `sharedListeners`); clusters and secrets are
- * deduplicated by name. A secret's name is its Secret's (`secret/namespace/name`), so two Gateways naming
+ * deduplicated by name. A secret's name is its Secret's (`namespace/name`), so two Gateways naming
  * one Secret share its SDS resource, and different Secrets never collide. A cluster that presents a Gateway's
  * backend client certificate is named after it too (`withCertificateClusters`), so each Gateway's routes
  * keep their own certificate while Gateways presenting the same one share the cluster.

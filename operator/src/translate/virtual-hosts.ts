@@ -1,10 +1,14 @@
 /** Listeners sharing a port become one Envoy listener; their attached routes become ordered virtual hosts. */
 import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
+import { hostNamePart } from "../ir/xds-names";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 import type { RouteEntry } from "./route-entry";
 
-/** Builds one HTTP listener IR per port of the Gateway. */
+/**
+ * Builds one HTTP listener IR per port of the Gateway, named as Envoy Gateway names it: after the first listener
+ * (in Gateway order) on the port (ADR 0006). Its RouteConfiguration has the same name.
+ */
 export function buildHttpListeners(gw: GatewayState, address: string): HttpListenerIr[] {
   const byPort = new Map<number, ListenerState[]>();
   for (const l of gw.listeners) {
@@ -14,19 +18,31 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
   return [...byPort.entries()]
     .sort(([a], [b]) => a - b)
     .map(([port, listeners]) => ({
-      name: `${gw.key}/${port}`,
+      name: listenerXdsName(gw, listeners[0]),
       address,
       port,
-      virtualHosts: virtualHosts(`${gw.key}/${port}`, listeners),
+      virtualHosts: virtualHosts(gw, listeners),
       ...(listeners.some((l) => l.entries.some((e) => e.grpc)) ? { grpcRoutes: true as const } : {}),
     }));
 }
 
 /**
- * One virtual host per distinct hostname. A request for host H is served by the most specific listener
- * whose hostname matches H, and within it by every route whose hostname covers H, in precedence order.
+ * Envoy Gateway's xDS name of a listener: `<gateway namespace>/<gateway>/<listener>`, and
+ * `<gateway namespace>/<gateway>/<listenerset namespace>/<listenerset>/<listener>` for a ListenerSet's. Under
+ * mergeGateways the joint Gateway's key is the GatewayClass name (no `/`) and each listener's id already starts
+ * with its own Gateway's key, as Envoy Gateway's names do.
  */
-export function virtualHosts(prefix: string, listeners: readonly ListenerState[]): VirtualHostIr[] {
+export function listenerXdsName(gw: GatewayState, l: ListenerState): string {
+  const id = gw.key.includes("/") ? `${gw.key}/${l.id}` : l.id;
+  return id.replace("/listenerset/", "/");
+}
+
+/**
+ * One virtual host per distinct hostname, named `<listener>/<host part>` after the listener that owns it. A
+ * request for host H is served by the most specific listener whose hostname matches H, and within it by every
+ * route whose hostname covers H, in precedence order.
+ */
+export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState[]): VirtualHostIr[] {
   const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
   const hosts = new Set<string>();
   // Every listener hostname gets a virtual host, even with no routes: a request for it must not fall
@@ -38,7 +54,8 @@ export function virtualHosts(prefix: string, listeners: readonly ListenerState[]
     const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));
     const idx = owner ? index.get(owner) : undefined;
     const entries = idx ? entriesFor(idx, host) : [];
-    return { name: `${prefix}/${host}`, domains: [host], routes: sortRoutes(entries) };
+    const prefix = listenerXdsName(gw, owner ?? listeners[0]);
+    return { name: `${prefix}/${hostNamePart(host)}`, domains: [host], routes: sortRoutes(entries) };
   });
 }
 

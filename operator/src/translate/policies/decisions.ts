@@ -22,7 +22,7 @@ export interface RouteRef {
   readonly kind: string;
   /** `namespace/name`. */
   readonly key: string;
-  /** The rule segment of the IR name, if any. */
+  /** The rule segment of the IR name (the rule's index), if any. */
   readonly rule?: string;
 }
 
@@ -189,11 +189,12 @@ export function routeRef(name: string): RouteRef | undefined {
   return { kind, key: `${parts[1]}/${parts[2]}`, ...(parts[3] === "rule" ? { rule: parts[4] } : {}) };
 }
 
-/** The rule's name for sectionName targets: the segment, when the route has a rule of that name. */
+/** The rule's name for sectionName targets: the name of the rule at the segment's index, if it has one. */
 export function ruleName(ref: RouteRef, index: TargetIndex): string | undefined {
   if (ref.rule === undefined) return undefined;
   const route = index.routes.get(`${ref.kind}/${ref.key}`);
-  return (route?.route.spec?.rules ?? []).some((r) => r.name === ref.rule) ? ref.rule : undefined;
+  const name = route?.route.spec?.rules?.[Number(ref.rule)]?.name;
+  return name === undefined || name === "" ? undefined : name;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * HttpListenerIr → Envoy Listener with an HTTP connection manager that fetches its routes over RDS.
- * HTTPS: one filter chain per SNI group, each terminating TLS and running the same connection manager.
+ * Plain HTTP: the connection manager is the default filter chain. HTTPS: one filter chain per HTTPS listener
+ * (matched by SNI), each terminating TLS and running the same connection manager.
  */
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import {
@@ -37,14 +38,18 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
   const hcm = hcmFilter(ir, accessLogs);
   // The connection limit comes first in each chain, counted under the connection manager's stat prefix.
   const filters = withConnectionLimit(ir.clientTraffic, hcmStatPrefix(ir), [hcm]);
-  const filterChains = ir.tls
-    ? ir.tls.map((c): Partial<FilterChain> => ({
-        ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
-        transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
-        ...handshakeTimeoutField(ir.clientTraffic),
-        filters,
-      }))
-    : [{ ...handshakeTimeoutField(ir.clientTraffic), filters }];
+  // Plaintext HTTP: the connection manager is the listener's default filter chain, named after the listener
+  // (Envoy Gateway's shape, which EnvoyPatchPolicy paths such as /default_filter_chain/filters/0 rely on).
+  const plain: Partial<FilterChain> | undefined = ir.tls
+    ? undefined
+    : { name: ir.name, ...handshakeTimeoutField(ir.clientTraffic), filters };
+  const filterChains = (ir.tls ?? []).map((c): Partial<FilterChain> => ({
+    name: c.name,
+    ...(c.serverNames.length > 0 ? { filterChainMatch: serverNames(c.serverNames) } : {}),
+    transportSocket: downstreamTls(c.tls, HTTPS_ALPN, ir.clientTraffic?.tls),
+    ...handshakeTimeoutField(ir.clientTraffic),
+    filters,
+  }));
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
   filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
   return Listener.fromPartial({
@@ -54,6 +59,7 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),
     filterChains,
+    ...(plain ? { defaultFilterChain: plain } : {}),
     ...connectionListenerFields(ir.clientTraffic),
     ...inspectionTimeoutField(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),

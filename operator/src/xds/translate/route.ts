@@ -26,6 +26,7 @@ import { routeActionRateLimits } from "./filters/ratelimit";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
+import { hostNamePart } from "../../ir/xds-names";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -53,7 +54,7 @@ export function buildRouteConfiguration(
       name: vh.name,
       domains: [...vh.domains],
       routes: vh.routes.map((r) =>
-        withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener, hashKeysOf), altSvc),
+        withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener, hashKeysOf, vh.domains), altSvc),
       ),
     })),
   });
@@ -79,9 +80,10 @@ function pinRedirectHost(ir: RouteIr, domains: readonly string[]): RouteIr {
   return { ...ir, action: { kind: "redirect", redirect: { ...r, hostname: domains[0] } } };
 }
 
-function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf): Route {
+/** The Envoy route of a route IR in a virtual host: named `<IR name>/<host part>` as Envoy Gateway names it. */
+function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysOf, domains: readonly string[]): Route {
   const route: Partial<Route> = {
-    name: ir.name,
+    name: domains.length > 0 ? `${ir.name}/${hostNamePart(domains[0])}` : ir.name,
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
   };
