@@ -2,8 +2,7 @@
  * Envoy Gateway's task doc "Envoy Patch Policy" (tasks/extensibility/envoy-patch-policy.md) on real Envoy, its
  * policies applied unchanged from test/crds/testdata/eg-tasks/envoy-patch-policy.yaml: they name the resources as
  * Envoy Gateway does (listener and route configuration `default/eg/http`, the plaintext chain
- * `default_filter_chain`, virtual hosts `…/www_example_com`), so they hold only where egts names its resources
- * the same way (ADR 0006). The local reply patch makes `GET /find` answer 406 with the doc's body (Gateway target,
+ * `default_filter_chain`, virtual hosts `…/www_example_com`), as egts does too (ADR 0006). The local reply patch makes `GET /find` answer 406 with the doc's body (Gateway target,
  * and the GatewayClass variant with merged Gateways); the virtual host patch adds `x-envoy-attempt-count: 1`.
  */
 import * as assert from "node:assert/strict";
@@ -41,7 +40,7 @@ describe("Envoy Gateway's EnvoyPatchPolicy task doc, unchanged (real Envoy)", fu
 
     it("custom-response-patch-policy: GET /find answers 406 with the doc's body", async () => {
       await g.t.write("epp.yaml", docPolicy("custom-response-patch-policy", "Gateway"));
-      await eventually(async () => g.programmed("custom-response-patch-policy") !== undefined, 20_000, "Programmed");
+      await g.settled("custom-response-patch-policy");
       assert.equal(
         g.programmed("custom-response-patch-policy")?.status,
         "True",
@@ -54,7 +53,7 @@ describe("Envoy Gateway's EnvoyPatchPolicy task doc, unchanged (real Envoy)", fu
 
     it("include-attempts: x-envoy-attempt-count: 1 on the response", async () => {
       await g.t.write("epp2.yaml", docPolicy("include-attempts", "Gateway"));
-      await eventually(async () => g.programmed("include-attempts") !== undefined, 20_000, "Programmed");
+      await g.settled("include-attempts");
       assert.equal(g.programmed("include-attempts")?.status, "True", programmedOf(g, "include-attempts"));
       await eventually(
         async () => (await g.get("/get")).headers["x-envoy-attempt-count"] === "1",
@@ -74,7 +73,7 @@ describe("Envoy Gateway's EnvoyPatchPolicy task doc, unchanged (real Envoy)", fu
 
     it("custom-response-patch-policy on GatewayClass eg: GET /find answers 406 with the doc's body", async () => {
       await g.t.write("epp.yaml", docPolicy("custom-response-patch-policy", "GatewayClass"));
-      await eventually(async () => g.programmed("custom-response-patch-policy") !== undefined, 20_000, "Programmed");
+      await g.settled("custom-response-patch-policy");
       assert.equal(
         g.programmed("custom-response-patch-policy")?.status,
         "True",

@@ -1,6 +1,6 @@
 /**
  * EnvoyPatchPolicy on real Envoy, the patches addressing the resources by the names this build gives them (looked
- * up from the node, so the test holds whatever the naming scheme): the task doc's local reply mapper makes
+ * up from the node, and the HCM found by jsonPath, so the test holds whatever the naming scheme and chain layout): the task doc's local reply mapper makes
  * `GET /find` answer 406 with the doc's body; its virtual-host patch by jsonPath adds `x-envoy-attempt-count`; a
  * patch on a path that does not exist is Programmed=False Invalid naming the operation and changes nothing; a patch
  * that makes a resource Envoy refuses is caught by `envoy --mode validate` (Invalid with Envoy's message) and the
@@ -111,7 +111,7 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
       name: ${listener}
       operation: { op: replace, path: /nonexistent/x, value: 1 }`;
     await g.t.write("a.yaml", eppYaml("missing-path", patch));
-    await eventually(async () => g.programmed("missing-path") !== undefined, 20_000, "Programmed");
+    await g.settled("missing-path");
     const c = g.programmed("missing-path");
     assert.equal(c?.status, "False");
     assert.equal(c?.reason, "Invalid");
@@ -127,7 +127,7 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
       name: ${route}
       operation: { op: replace, path: /virtual_hosts/0/routes/0/match, value: { safe_regex: { regex: "(" } } }`;
     await g.t.write("a.yaml", eppYaml("bad-regex", patch));
-    await eventually(async () => g.programmed("bad-regex")?.status === "False", 20_000, "Programmed=False");
+    await g.settled("bad-regex");
     const c = g.programmed("bad-regex");
     assert.equal(c?.reason, "Invalid");
     assert.match(c?.message ?? "", /^Envoy rejected the patched resources: missing \): \(\.$/);

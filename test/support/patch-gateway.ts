@@ -31,6 +31,8 @@ export interface PatchGateway {
   get(path: string): Promise<HttpResult>;
   /** The Programmed condition of EnvoyPatchPolicy `default/<name>`. */
   programmed(name: string): PatchCondition | undefined;
+  /** Waits until that condition is there and not Unknown (Envoy's check of the patched resources is over). */
+  settled(name: string): Promise<void>;
   /** The node's resources of one type URL. */
   resources(typeUrl: string): ReadonlyMap<string, CachedResource>;
   /** NACKs Envoy sent since start. */
@@ -82,15 +84,20 @@ export async function startPatchGateway(o: { mergeGateways?: boolean } = {}): Pr
     await backend.close();
     throw err;
   }
+  const programmed = (name: string): PatchCondition | undefined => {
+    const s = t.gw.statuses.get("EnvoyPatchPolicy", "default", name)?.status as
+      { ancestors?: { conditions: PatchCondition[] }[] } | undefined;
+    return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Programmed");
+  };
   return {
     t,
     port,
     get,
     nacks,
-    programmed(name) {
-      const s = t.gw.statuses.get("EnvoyPatchPolicy", "default", name)?.status as
-        { ancestors?: { conditions: PatchCondition[] }[] } | undefined;
-      return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Programmed");
+    programmed,
+    async settled(name) {
+      const done = async (): Promise<boolean> => ![undefined, "Unknown"].includes(programmed(name)?.status);
+      await eventually(done, 20_000, `Programmed on ${name}`);
     },
     resources(typeUrl) {
       return t.gw.cache.getNode(node)?.resources.get(typeUrl) ?? new Map();

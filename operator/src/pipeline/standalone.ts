@@ -298,7 +298,8 @@ export class StandaloneGateway {
       this.lastSnapshot = e.snapshot;
       await this.discovery.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
-      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      // Statuses wait for Envoy's verdict on patched resources (no Programmed=Unknown flash): recorded below.
+      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, "unless-pending"));
       if (pass.patchesPending.length > 0 && this.patchCheck) {
         // Envoy is checking patched resources: wait for its verdict and publish them (or not) in this same pass.
         await this.patchCheck.settled();
@@ -328,8 +329,15 @@ export class StandaloneGateway {
     for (const w of warnings) this.log("provider")("warn", formatInputError(w));
   }
 
-  /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
-  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
+  /**
+   * Translates `snapshot` without the `exclude`d routes, publishes it and records the statuses: always, never (a
+   * trial), or unless Envoy is still checking patched resources (the caller publishes again after the verdict).
+   */
+  private publish(
+    snapshot: ResourceSnapshot,
+    exclude: ReadonlySet<string>,
+    record: boolean | "unless-pending" = true,
+  ): PassResult {
     const pass = translateAndPublish(
       withoutRoutes(snapshot, exclude),
       this.cache,
@@ -360,7 +368,7 @@ export class StandaloneGateway {
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record) {
+    if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0)) {
       this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
       // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
       // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
