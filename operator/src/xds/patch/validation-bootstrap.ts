@@ -2,7 +2,7 @@
  * A bootstrap that holds a node's Envoy resources as static resources, for `envoy --mode validate`: Envoy then
  * checks them as it would an xDS update (the checks our schema cannot make: PGV rules, extension configs, regexes,
  * references between fields). Resources that reach each other over ADS are wired statically: an HCM's RDS name
- * becomes its inline route configuration, an EDS cluster gets its ClusterLoadAssignment inline (as a STATIC
+ * becomes its inline route configuration (with `validate_clusters: false`, RDS's default), an EDS cluster gets its ClusterLoadAssignment inline (as a STATIC
  * cluster), an SDS reference to a node Secret drops its config source so the static Secret answers it. What is not
  * on the node stays on ADS (the bootstrap has an ADS source that validation never dials). Written as binary proto
  * through protobuf-es, so fields the schema does not know travel unchanged.
@@ -74,6 +74,8 @@ function wireHcm(m: Msg, routes: ReadonlyMap<string, Msg>): boolean {
   const spec = m.routeSpecifier as { case?: string; value?: { routeConfigName?: string } };
   const route = spec.case === "rds" ? routes.get(spec.value?.routeConfigName ?? "") : undefined;
   if (!route) return false;
+  // Envoy checks a static route configuration's clusters unless told not to; over RDS it does not (its default).
+  route.validateClusters = false;
   m.routeSpecifier = { case: "routeConfig", value: route };
   return true;
 }
