@@ -64,15 +64,18 @@ export async function readInputs(
  */
 export function renderTranslation(result: TranslateResult, to: TranslateOutput): string {
   const docs: unknown[] = [];
-  const steps = result.xdsIr.map((ir) => patchNode(ir, buildNodeResources(ir), undefined));
+  const wantXds = to === "xds" || to === "all";
+  // Envoy resources are built for the xDS output, and for the statuses only where patches need them.
+  const steps = result.xdsIr
+    .filter((ir) => wantXds || (ir.patches ?? []).length > 0)
+    .map((ir) => patchNode(ir, buildNodeResources(ir), undefined));
   const statuses = withPolicyConditions(
     result.statuses,
     steps.flatMap((s) => s.conditions),
   );
   if (to === "status" || to === "all") docs.push(...statuses.map(statusDoc));
   if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
-  if (to === "xds" || to === "all")
-    docs.push(...steps.map((s) => ({ node: s.node, resources: xdsDoc(s.resources ?? new Map()) })));
+  if (wantXds) docs.push(...steps.map((s) => ({ node: s.node, resources: xdsDoc(s.resources ?? new Map()) })));
   // No anchors and aliases (&a1 … *a1) for repeated objects: every object is written out where it is.
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
