@@ -63,11 +63,13 @@ export class EnvoyPatchValidator implements PatchChecker {
     const known = this.verdicts.get(key);
     if (known) return known;
     if (!this.running.has(key)) {
-      const run = this.enqueue(() => this.check(nodeId, patched, unpatched)).then((v) => {
-        this.remember(key, v);
-        this.running.delete(key);
-        if (!this.closed) this.changed.next();
-      });
+      const run = this.enqueue(() => this.check(nodeId, patched, unpatched))
+        .catch((err: unknown): PatchVerdict => ({ ok: false, message: `the check failed: ${String(err)}` }))
+        .then((v) => {
+          this.remember(key, v);
+          this.running.delete(key);
+          if (!this.closed) this.changed.next();
+        });
       this.running.set(key, run);
     }
     return undefined;
