@@ -2,6 +2,7 @@
  * The xDS IR: what one Gateway's Envoy must do, as plain readonly data, independent of Envoy's protos.
  * The translator produces it; the xDS translator turns it into Envoy resources.
  */
+import type { PatchPolicyIr } from "./patch-ir";
 import type { RouteExtensionsIr } from "./extension-ir";
 import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
@@ -26,6 +27,8 @@ export interface GatewayXdsIr {
   readonly clusters: readonly ClusterIr[];
   /** Access logs of every HTTP request and TCP connection, in order; absent or empty: none. */
   readonly accessLogs?: readonly AccessLogIr[];
+  /** EnvoyPatchPolicies applied to this node's Envoy resources, in order; absent: none. */
+  readonly patches?: readonly PatchPolicyIr[];
 }
 
 /** One access log: a line per HTTP request (or TCP connection) written to a file. */

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
-import { Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
+import { EMPTY, Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
 import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
 import type { ComponentLoggers, LogComponent, Logger } from "../log";
@@ -24,6 +24,7 @@ import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
 import { WasmCache, wasmOption } from "./wasm-cache";
 import { translateAndPublish, type PassResult } from "./translate-step";
+import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 
 /** Standalone settings. */
@@ -143,6 +144,8 @@ export class StandaloneGateway {
   private readonly wasm: WasmCache;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
+  /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
+  private readonly patchCheck?: EnvoyPatchValidator;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
@@ -155,6 +158,9 @@ export class StandaloneGateway {
       ...(opts.wasm?.port !== undefined ? { port: opts.wasm.port } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
+    if (opts.envoyBin) {
+      this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
+    }
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
@@ -239,9 +245,12 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.wasm.changes$).pipe(
-      map((): ListenersJob => ({ kind: "listeners" })),
-    );
+    const listeners = merge(
+      this.nackGuard.listenerChanges$,
+      this.discovery.changes$,
+      this.wasm.changes$,
+      this.patchChecks$(),
+    ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const files = watchDirectory(this.opts.configDir).pipe(tap(() => this.health.snapshotArrived()));
     this.sub = merge(files, nacks, listeners)
       .pipe(concatMap((e) => from((this.pass = this.job(e)))))
@@ -253,6 +262,11 @@ export class StandaloneGateway {
         error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Ends of Envoy's checks of patched resources (another pass publishes them). */
+  private patchChecks$(): Observable<void> {
+    return this.patchCheck?.changes$ ?? EMPTY;
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
@@ -304,7 +318,13 @@ export class StandaloneGateway {
       await this.discovery.prepare(e.snapshot);
       await this.wasm.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
-      const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      // Statuses wait for Envoy's verdict on patched resources (no Programmed=Unknown flash): recorded below.
+      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, "unless-pending"));
+      if (pass.patchesPending.length > 0 && this.patchCheck) {
+        // Envoy is checking patched resources: wait for its verdict and publish them (or not) in this same pass.
+        await this.patchCheck.settled();
+        pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      }
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -329,34 +349,47 @@ export class StandaloneGateway {
     for (const w of warnings) this.log("provider")("warn", formatInputError(w));
   }
 
-  /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
-  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
-    const pass = translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, {
-      controllerName: this.opts.controllerName,
-      listenAddress: this.opts.listenAddress ?? "127.0.0.1",
-      localAddresses: localAddresses(),
-      sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
-      ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
-      ...(this.opts.backends ? { backends: this.opts.backends } : {}),
-      ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
-      oidcDiscovery: this.discovery.results(),
-      ...wasmOption(this.wasm),
-      ...(this.opts.rateLimit
-        ? {
-            rateLimit: {
-              host: "127.0.0.1",
-              port: this.opts.rateLimit.grpcPort,
-              timeoutMs: this.opts.rateLimit.timeoutMs,
-              failClosed: this.opts.rateLimit.failClosed,
-            },
-          }
-        : {}),
-    });
+  /**
+   * Translates `snapshot` without the `exclude`d routes, publishes it and records the statuses: always, never (a
+   * trial), or unless Envoy is still checking patched resources (the caller publishes again after the verdict).
+   */
+  private publish(
+    snapshot: ResourceSnapshot,
+    exclude: ReadonlySet<string>,
+    record: boolean | "unless-pending" = true,
+  ): PassResult {
+    const pass = translateAndPublish(
+      withoutRoutes(snapshot, exclude),
+      this.cache,
+      {
+        controllerName: this.opts.controllerName,
+        listenAddress: this.opts.listenAddress ?? "127.0.0.1",
+        localAddresses: localAddresses(),
+        sharedHost: true, // one Envoy per Gateway, all on this host: a port is held by one Gateway
+        ...(this.oidcHmacSecret ? { oidcHmacSecret: this.oidcHmacSecret } : {}),
+        ...(this.opts.backends ? { backends: this.opts.backends } : {}),
+        ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
+        oidcDiscovery: this.discovery.results(),
+        ...wasmOption(this.wasm),
+        ...(this.opts.rateLimit
+          ? {
+              rateLimit: {
+                host: "127.0.0.1",
+                port: this.opts.rateLimit.grpcPort,
+                timeoutMs: this.opts.rateLimit.timeoutMs,
+                failClosed: this.opts.rateLimit.failClosed,
+              },
+            }
+          : {}),
+      },
+      undefined,
+      this.patchCheck,
+    );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record) {
+    if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0)) {
       this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
       // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
       // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
@@ -387,6 +420,7 @@ export class StandaloneGateway {
     this.stopped.next();
     this.nackGuard.close();
     this.discovery.close();
+    this.patchCheck?.close();
     this.sub?.unsubscribe();
     await this.wasm.close();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);

@@ -4,7 +4,10 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
+import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
+import { patchNode, type PatchStep } from "./patch-step";
+import type { PatchChecker } from "./patch-validation";
 
 /** Outcome of one pass, for logs and tests. */
 export interface PassResult {
@@ -14,32 +17,54 @@ export interface PassResult {
   readonly invalid: readonly { readonly name: string; readonly problems: readonly string[] }[];
   /** Milliseconds spent translating and building. */
   readonly ms: number;
+  /** Nodes whose patched resources Envoy is still checking (published as before their patches). */
+  readonly patchesPending: readonly string[];
 }
 
 /**
  * Runs one translation and publishes it. A Gateway whose IR does not validate, or whose Envoy resources
  * fail to build, keeps its previous resources and the others are published; Gateways that disappeared are
  * removed from the cache. `bindPort(node)` says how the proxies of a node bind their listener ports
- * (undefined: as they are).
+ * (undefined: as they are). A node's EnvoyPatchPolicies are applied to its built resources before they are
+ * published (patch-step.ts; `checker`: Envoy checks the patched resources first), and their Programmed
+ * conditions join the statuses.
  */
 export function translateAndPublish(
   snapshot: ResourceSnapshot,
   cache: XdsCache,
   opts: TranslateOptions,
   bindPort?: (node: string) => ((port: number) => number) | undefined,
+  checker?: PatchChecker,
 ): PassResult {
   const t0 = performance.now();
-  const result = translate(snapshot, opts);
+  const translated = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
   const live = new Set<string>();
-  for (const ir of result.xdsIr) {
+  const patches: PatchStep[] = [];
+  for (const ir of translated.xdsIr) {
     live.add(ir.name);
     const built = buildNode(ir, bindPort);
-    if (Array.isArray(built)) invalid.push({ name: ir.name, problems: built });
-    else cache.setNode(ir.name, built);
+    if (Array.isArray(built)) {
+      invalid.push({ name: ir.name, problems: built });
+      continue;
+    }
+    const step = patchNode(ir, built, checker);
+    patches.push(step);
+    // Envoy still checking the patches: the node keeps what it has (or, new, gets its unpatched resources).
+    if (step.resources) cache.setNode(ir.name, step.resources);
+    else if (!cache.getNode(ir.name)) cache.setNode(ir.name, built);
   }
   for (const node of cache.nodeIds()) if (!live.has(node)) cache.deleteNode(node);
-  return { result, invalid, ms: performance.now() - t0 };
+  const statuses = withPolicyConditions(
+    translated.statuses,
+    patches.flatMap((p) => p.conditions),
+  );
+  return {
+    result: { ...translated, statuses },
+    invalid,
+    ms: performance.now() - t0,
+    patchesPending: patches.filter((p) => !p.resources).map((p) => p.node),
+  };
 }
 
 /** One node's resources, or the problems that keep it on its previous resources. */

@@ -21,7 +21,7 @@ import type { WasmModules } from "../wasm-sources";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
-import { reportUntranslatedPolicies } from "./unimplemented";
+import { applyPatchPolicies, attachPatchPolicies } from "./patch-policy";
 import { applyExtensions, attachExtensionPolicies } from "./extension";
 
 /** What the policy stage needs. */
@@ -93,11 +93,19 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     nodeOf,
     ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });
-  reportUntranslatedPolicies(policies, index, book, inputs.gates);
+  // EnvoyPatchPolicy last, as Envoy Gateway processes it: its patches act on the Envoy resources of the finished IR.
+  const patches = attachPatchPolicies(policies.envoyPatchPolicies ?? [], index, book, {
+    gates: inputs.gates,
+    merged: inputs.merged,
+  });
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
     // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
-    finalize: (xds) => applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
+    finalize: (xds) =>
+      applyPatchPolicies(
+        applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
+        patches,
+      ),
   };
 }
