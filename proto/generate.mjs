@@ -27,7 +27,14 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inflateRawSync } from "node:zlib";
+import { gunzipSync, gzipSync, inflateRawSync } from "node:zlib";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FieldDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+} from "@bufbuild/protobuf/wkt";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..");
@@ -97,6 +104,8 @@ const ROOTS = [
   "envoy/extensions/compression/zstd/compressor/v3/zstd.proto",
   "envoy/extensions/filters/http/dynamic_forward_proxy/v3/dynamic_forward_proxy.proto",
   "envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster.proto",
+  "envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver.proto",
+  "envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided.proto",
   // Listener level (ClientTrafficPolicy).
   "envoy/extensions/filters/listener/proxy_protocol/v3/proxy_protocol.proto",
   "envoy/extensions/filters/listener/original_dst/v3/original_dst.proto",
@@ -158,6 +167,132 @@ const OWN_ROOTS = ["extension/service.proto", "extension/context.proto"];
 
 /** The own module's folder name inside the staging workspace. */
 const OWN_MODULE = "egts-own";
+/**
+ * Fields Envoy 1.36 has but the pinned jar lacks, which egts encodes by hand (see the `*-full.ts` and `*-fields.ts`
+ * builders and docs/research/extension-policy.md §8). They are added to the descriptor set (proto/gen/
+ * descriptors.binpb.gz, the schema of EnvoyPatchPolicy's protojson round trip) so a patched resource keeps them.
+ * Field numbers and types from Envoy's protos. Hand-encoded fields not listed here make the patch refuse the
+ * resource (operator/src/xds/patch/protojson.ts) instead of dropping them.
+ */
+const EXTRA_FIELDS = [
+  // [file, message, field name, number, type, message type, dependency the type needs]
+  [
+    "envoy/extensions/filters/http/ext_proc/v3/ext_proc.proto",
+    "ExternalProcessor",
+    "status_on_error",
+    24,
+    "message",
+    ".envoy.type.v3.HttpStatus",
+    "envoy/type/v3/http_status.proto",
+  ],
+  [
+    "envoy/extensions/filters/http/lua/v3/lua.proto",
+    "LuaPerRoute",
+    "filter_context",
+    4,
+    "message",
+    ".google.protobuf.Struct",
+    "google/protobuf/struct.proto",
+  ],
+  [
+    "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.proto",
+    "DynamicModuleFilter",
+    "terminal_filter",
+    4,
+    "bool",
+  ],
+  ["envoy/extensions/dynamic_modules/v3/dynamic_modules.proto", "DynamicModuleConfig", "load_globally", 4, "bool"],
+  [
+    "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto",
+    "TlsInspector",
+    "enable_ja4_fingerprinting",
+    3,
+    "message",
+    ".google.protobuf.BoolValue",
+    "google/protobuf/wrappers.proto",
+  ],
+  [
+    "envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto",
+    "HttpService",
+    "retry_policy",
+    9,
+    "message",
+    ".envoy.config.core.v3.RetryPolicy",
+    "envoy/config/core/v3/base.proto",
+  ],
+  ["envoy/extensions/filters/http/oauth2/v3/oauth.proto", "OAuth2Config", "end_session_endpoint", 23, "string"],
+  [
+    "envoy/extensions/filters/http/oauth2/v3/oauth.proto",
+    "OAuth2Config",
+    "csrf_token_expires_in",
+    24,
+    "message",
+    ".google.protobuf.Duration",
+    "google/protobuf/duration.proto",
+  ],
+  ["envoy/extensions/filters/http/oauth2/v3/oauth.proto", "OAuth2Config", "disable_token_encryption", 26, "bool"],
+];
+
+const FIELD_TYPES = {
+  message: FieldDescriptorProto_Type.MESSAGE,
+  bool: FieldDescriptorProto_Type.BOOL,
+  string: FieldDescriptorProto_Type.STRING,
+};
+
+/** snake_case → lowerCamelCase, as protoc derives json_name. */
+const jsonName = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase());
+
+/** Adds {@link EXTRA_FIELDS} to a FileDescriptorSet (binary), returning the new binary. */
+function withExtraFields(bytes) {
+  const set = fromBinary(FileDescriptorSetSchema, bytes);
+  for (const [fileName, messageName, name, number, type, typeName, dependency] of EXTRA_FIELDS) {
+    const file = set.file.find((f) => f.name === fileName);
+    const message = file?.messageType.find((m) => m.name === messageName);
+    if (!file || !message) throw new Error(`proto: ${fileName} ${messageName} not in the descriptor set`);
+    if (message.field.some((f) => f.number === number || f.name === name)) {
+      throw new Error(`proto: ${messageName} already has field ${name} = ${number}; remove it from EXTRA_FIELDS`);
+    }
+    message.field.push(
+      create(FieldDescriptorProtoSchema, {
+        name,
+        number,
+        label: FieldDescriptorProto_Label.OPTIONAL,
+        type: FIELD_TYPES[type],
+        ...(typeName ? { typeName } : {}),
+        jsonName: jsonName(name),
+      }),
+    );
+    if (dependency && !file.dependency.includes(dependency)) file.dependency.push(dependency);
+  }
+  return toBinary(FileDescriptorSetSchema, set);
+}
+
+/**
+ * proto/gen/descriptors.ts: the FileDescriptorSet of ROOTS and their imports (no source info), with
+ * {@link EXTRA_FIELDS}, gzipped in base64 (the drift check compares the inflated bytes).
+ */
+function buildDescriptors(source, out) {
+  const tmp = mkdtempSync(join(tmpdir(), "egts-desc-"));
+  try {
+    const file = join(tmp, "descriptors.binpb");
+    const buf = join(repo, "node_modules/.bin/buf");
+    const args = ["build", "--exclude-source-info", "-o", file, ...ROOTS.flatMap((r) => ["--path", r])];
+    execFileSync(buf, args, { cwd: source, stdio: "inherit" });
+    const gz = gzipSync(withExtraFields(readFileSync(file)), { level: 9 }).toString("base64");
+    const text = [
+      "// Generated by proto/generate.mjs: do not edit. The FileDescriptorSet of its ROOTS (+ EXTRA_FIELDS), gzipped,",
+      "// in base64 (a module, so it ships inside dist/ like the generated types).",
+      `export const DESCRIPTORS_GZ_BASE64 =\n  "${gz}";`,
+      "",
+    ].join("\n");
+    writeFileSync(join(out, DESCRIPTORS), text);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** File name of the descriptor set module in proto/gen. */
+const DESCRIPTORS = "descriptors.ts";
 
 const TS_PROTO_OPTS = [
   "esModuleInterop=true",
@@ -267,6 +402,7 @@ async function generate(out) {
     const paths = [...ROOTS, ...OWN_ROOTS.map((r) => `${OWN_MODULE}/${r}`)];
     const args = ["generate", "--template", template, ...paths.flatMap((r) => ["--path", r])];
     execFileSync(buf, args, { cwd: workspace, stdio: "inherit" });
+    buildDescriptors(source, out);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -294,6 +430,15 @@ function stageWorkspace(source, staging) {
   return ws;
 }
 
+/** Whether two generated files hold the same content (the descriptor set: the same inflated bytes). */
+function sameContent(a, b) {
+  const x = readFileSync(a);
+  const y = readFileSync(b);
+  if (!a.endsWith(DESCRIPTORS)) return x.equals(y);
+  const inflate = (t) => gunzipSync(Buffer.from(/"([A-Za-z0-9+/=]+)"/.exec(t.toString())?.[1] ?? "", "base64"));
+  return inflate(x).equals(inflate(y));
+}
+
 function listFiles(dir, base = dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
@@ -313,7 +458,7 @@ if (process.argv.includes("--check")) {
   const diffs = [];
   if (a.join("\n") !== b.join("\n")) diffs.push("file list differs");
   for (const f of a) {
-    if (b.includes(f) && readFileSync(join(tmp, f), "utf8") !== readFileSync(join(target, f), "utf8")) diffs.push(f);
+    if (b.includes(f) && !sameContent(join(tmp, f), join(target, f))) diffs.push(f);
   }
   rmSync(tmp, { recursive: true, force: true });
   if (diffs.length) {

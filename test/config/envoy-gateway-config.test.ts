@@ -34,12 +34,13 @@ describe("EnvoyGateway configuration (--config-path)", () => {
   it("reads enableBackend, the egts extension backend.allow / allowedCIDRs, and gateway.controllerName", () => {
     const c = parseEnvoyGatewayConfig(
       "eg.yaml",
-      `${HEAD}gateway: { controllerName: example.com/gw }\nextensionApis:\n  enableBackend: true\n  backend:\n    allow: [Loopback, ProxyPorts]\n    allowedCIDRs: [169.254.10.0/24]\n`,
+      `${HEAD}gateway: { controllerName: example.com/gw }\nextensionApis:\n  enableBackend: true\n  backend:\n    allow: [Loopback, ProxyPorts]\n    allowedCIDRs: [169.254.10.0/24]\n    dnsResolvers: ["127.0.0.1:5353", "[::1]:53"]\n`,
     );
     assert.deepEqual(c.backends, {
       enabled: true,
       allow: ["Loopback", "ProxyPorts"],
       allowedCIDRs: ["169.254.10.0/24"],
+      dnsResolvers: ["127.0.0.1:5353", "[::1]:53"],
     });
     assert.equal(c.controllerName, "example.com/gw");
     assert.deepEqual(c.notes, []);
@@ -56,7 +57,11 @@ describe("EnvoyGateway configuration (--config-path)", () => {
     );
     assert.match(
       errorOf(`${HEAD}extensionApis:\n  backend: { allow: [loopback], allowedCIDRs: [10.0.0.0] }\n`),
-      /eg\.yaml:4:22: extensionApis\.backend\.allow\[0\]: loopback is not one of Loopback, LinkLocal, Unspecified, ProxyPorts\neg\.yaml:4:48: extensionApis\.backend\.allowedCIDRs\[0\]: 10\.0\.0\.0 is not a CIDR/,
+      /eg\.yaml:4:22: extensionApis\.backend\.allow\[0\]: loopback is not one of Loopback, LinkLocal, Unspecified, ProxyPorts, UnixSocket\neg\.yaml:4:48: extensionApis\.backend\.allowedCIDRs\[0\]: 10\.0\.0\.0 is not a CIDR/,
+    );
+    assert.match(
+      errorOf(`${HEAD}extensionApis:\n  backend: { dnsResolvers: [dns.example.com:53] }\n`),
+      /extensionApis\.backend\.dnsResolvers\[0\]: dns\.example\.com:53 is not an ip:port address/,
     );
     assert.match(errorOf(`${HEAD}metadata: { name: eg }\n`), /^eg\.yaml:3:1: unknown field metadata/);
     assert.match(

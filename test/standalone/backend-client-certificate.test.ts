@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Server } from "node:https";
 import { eventually, freePort, httpGet } from "../support/http";
 import { gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
-import { mtlsServiceYaml, startMtlsBackend } from "../support/mtls-backend";
+import { MTLS_BACKEND_HOST, mtlsServiceYaml, startMtlsBackend } from "../support/mtls-backend";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -74,7 +74,10 @@ describe("Gateway backend client certificate (real Envoy)", function () {
       15_000,
       "a 200 from the mTLS backend",
     ).catch((e: Error) => assert.fail(`${e.message}; last response: ${last}`));
-    assert.deepEqual(JSON.parse((await httpGet(port, "secure.example.com", "/")).body), { clientCn: CLIENT_CN });
+    assert.deepEqual(JSON.parse((await httpGet(port, "secure.example.com", "/")).body), {
+      clientCn: CLIENT_CN,
+      sni: MTLS_BACKEND_HOST,
+    });
     assert.equal(`${resolvedRefs()?.status} ${resolvedRefs()?.reason}`, "True ResolvedRefs");
   });
 

@@ -7,17 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { eventually, httpGet, type HttpResult } from "../support/http";
-import { startPolicyGateway, type PolicyGateway } from "../support/backend-traffic";
-
-/** An EnvoyExtensionPolicy `default/<name>` on HTTPRoute `<name>`; `specYaml` is indented by two spaces. */
-function eepYaml(name: string, specYaml: string): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyExtensionPolicy
-metadata: { name: ${name}, namespace: default }
-spec:
-  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]
-${specYaml.replace(/\n?$/, "\n")}`;
-}
+import { eepYaml, startPolicyGateway, type PolicyGateway } from "../support/backend-traffic";
 
 /** A `lua` list with one inline script (indented for the spec). */
 function inline(script: string, extra = ""): string {

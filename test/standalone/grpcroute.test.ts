@@ -36,6 +36,7 @@ const METHODS = [
   "/pkg.Split/Get",
   "/pkg.Gone/Get",
   "/pkg.Half/Get",
+  "/pkg.Deny/Get",
 ];
 
 /** A gRPC server on 127.0.0.1 implementing METHODS as unary JSON echoes. */
@@ -156,6 +157,16 @@ spec:
     - name: half
       matches: [{ method: { service: pkg.Half } }]
       backendRefs: [{ name: v1, port: 9000 }, { name: missing, port: 9000 }]
+    - name: deny
+      matches: [{ method: { service: pkg.Deny } }]
+      filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: deny } }]
+      backendRefs: [${V1}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: deny, namespace: default }
+spec:
+  directResponse: { statusCode: 403, contentType: text/plain, body: { type: Inline, inline: denied } }
 `;
 
 describe("GRPCRoute through real Envoy", function () {
@@ -279,5 +290,11 @@ describe("GRPCRoute through real Envoy", function () {
     }
     assert.deepEqual([...codes.keys()].sort(), [grpc.status.OK, grpc.status.UNAVAILABLE].sort());
     assert.ok(codes.get(grpc.status.OK)! >= 5 && codes.get(grpc.status.UNAVAILABLE)! >= 5, JSON.stringify([...codes]));
+  });
+
+  it("an HTTPRouteFilter direct response (403) answers the call: PERMISSION_DENIED, the backend is not called", async () => {
+    const r = await call(client, "/pkg.Deny/Get");
+    assert.equal(r.code, grpc.status.PERMISSION_DENIED);
+    assert.equal(r.echo, undefined);
   });
 });

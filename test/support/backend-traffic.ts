@@ -28,6 +28,16 @@ spec:
 ${specYaml.replace(/\n?$/, "\n")}`;
 }
 
+/** An EnvoyExtensionPolicy `default/<name>` targeting HTTPRoute `<name>`; `specYaml` is indented by two spaces. */
+export function eepYaml(name: string, specYaml: string): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyExtensionPolicy
+metadata: { name: ${name}, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]
+${specYaml.replace(/\n?$/, "\n")}`;
+}
+
 /**
  * Starts the gateway with one route and policy per entry of `cases` (name → policy spec YAML; the policy document
  * made by `policyYaml`, a BackendTrafficPolicy unless given; `gatewaySpecYaml`: more Gateway spec fields, indented

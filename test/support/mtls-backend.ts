@@ -7,15 +7,19 @@ import type { TestCa } from "./pki";
 /** The name the mTLS backend's certificate is issued for (BackendTLSPolicy validation.hostname). */
 export const MTLS_BACKEND_HOST = "backend.example.com";
 
-/** An HTTPS server on 127.0.0.1 that requires a client certificate from `clientCa` and answers `{ clientCn }`. */
+/**
+ * An HTTPS server on 127.0.0.1 that requires a client certificate from `clientCa` and answers `{ clientCn, sni }`
+ * (the client certificate's common name and the SNI the client sent).
+ */
 export async function startMtlsBackend(serverCa: TestCa, clientCa: TestCa): Promise<{ server: Server; port: number }> {
   const pair = serverCa.issue(MTLS_BACKEND_HOST);
   const server = createServer(
     { key: pair.key, cert: pair.cert, ca: clientCa.cert, requestCert: true, rejectUnauthorized: true },
     (req, res) => {
-      const peer = (req.socket as TLSSocket).getPeerCertificate();
+      const socket = req.socket as TLSSocket;
+      const peer = socket.getPeerCertificate();
       res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ clientCn: peer.subject?.CN }));
+      res.end(JSON.stringify({ clientCn: peer.subject?.CN, sni: socket.servername }));
     },
   );
   const port = await freePort();

@@ -59,6 +59,8 @@ export async function startTestGateway(
     /** The EnvoyGateway configuration's `extensionManager`, and short hook deadlines and retries for tests. */
     extensionManager?: ExtensionManagerConfig;
     extensionTimings?: StandaloneOptions["extensionTimings"];
+    /** EnvoyExtensionPolicy wasm: the module server's port (tests: a free one) and cache folder. */
+    wasm?: StandaloneOptions["wasm"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -89,6 +91,7 @@ export async function startTestGateway(
     ...(opts.extensionApis ? { extensionApis: opts.extensionApis } : {}),
     ...(opts.extensionManager ? { extensionManager: opts.extensionManager } : {}),
     ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
+    ...(opts.wasm ? { wasm: opts.wasm } : {}),
   });
   await gw.start();
   return {

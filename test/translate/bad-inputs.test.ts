@@ -244,10 +244,22 @@ ${badRoute(`  parentRefs: [{ name: bad }]
     yaml: badRoute(`  parentRefs: [{ name: good }]
   hostnames: [bad.example.com]
   rules:
-    - filters: [{ type: ExtensionRef, extensionRef: { group: example.com, kind: Magic, name: m } }]
+    - filters: [{ type: SomeVendorFilter }]
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
 `),
     expect: [{ on: BAD_ROUTE, where: { parent: 0 }, type: "Accepted", status: "False", reason: "UnsupportedValue" }],
+  },
+  {
+    name: "ExtensionRef filter naming a kind nothing provides (unresolved: the rule answers 500)",
+    yaml: badRoute(`  parentRefs: [{ name: good }]
+  hostnames: [bad.example.com]
+  rules:
+    - filters: [{ type: ExtensionRef, extensionRef: { group: example.com, kind: Magic, name: m } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: web }]
+`),
+    expect: [
+      { on: BAD_ROUTE, where: { parent: 0 }, type: "ResolvedRefs", status: "False", reason: "UnsupportedValue" },
+    ],
   },
   {
     name: "invalid regular expression in a path match",

@@ -10,6 +10,7 @@ import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, readCase, testdataDir } from "../support/golden";
+import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
 export { readCase } from "../support/golden";
 
@@ -48,6 +49,7 @@ describe("translate golden files (testdata/translate)", () => {
       return {
         backends: config.backends,
         extensionApis: config.extensionApis,
+        ...GOLDEN_WASM_OPTIONS,
         ...(m ? { extensionKinds: { filters: m.resources, backends: m.backendResources } } : {}),
       };
     };

@@ -116,7 +116,7 @@ describe("policy attachment (testdata/policies)", () => {
     assert.ok(text.includes(doc), text);
   });
 
-  it("EnvoyPatchPolicy: enabled by extensionApis, it is reported as not implemented yet instead of Disabled", () => {
+  it("EnvoyPatchPolicy: enabled by extensionApis, it is Accepted instead of Disabled", () => {
     const objects = readCase(`${testdataDir("policies")}/untranslated-kinds.in.yaml`);
     const render = (enable: boolean): string =>
       renderPolicies(objects, { extensionApis: { enableEnvoyPatchPolicy: enable } });
@@ -125,7 +125,11 @@ describe("policy attachment (testdata/policies)", () => {
       /reason: Disabled\n\s+message: EnvoyPatchPolicy is disabled in the EnvoyGateway configuration/,
     );
     assert.doesNotMatch(render(true), /reason: Disabled/);
-    assert.match(render(true), /EnvoyPatchPolicy is not implemented by egts yet/);
+    assert.doesNotMatch(render(true), /not implemented/);
+    assert.match(
+      render(true),
+      /kind: EnvoyPatchPolicy\n(?:(?! {2}- kind).*\n)*?\s+status: "True"\n\s+reason: Accepted\n/,
+    );
   });
 });
 

@@ -17,6 +17,7 @@ import { translate, type TranslateOptions } from "../../operator/src/translate/t
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
 import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
 import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
+import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
 function readCase(inFile: string): KubeObject[] {
   const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
@@ -46,6 +47,7 @@ describe("xDS translate golden files (testdata/xds)", () => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
       return {
         ...GOLDEN_OIDC_OPTIONS,
+        ...GOLDEN_WASM_OPTIONS,
         backends: config.backends,
         ...(config.extensionApis ? { extensionApis: config.extensionApis } : {}),
         ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),

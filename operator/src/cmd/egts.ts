@@ -44,7 +44,7 @@ const USAGE = `usage: egts <command> [flags]
 
 commands:
   standalone [--config-dir DIR] [--config-path FILE] [--xds-port 18000] [--listen-address 127.0.0.1]
-             [--demo-backend] [--xds-cert-dir DIR]
+             [--demo-backend] [--xds-cert-dir DIR] [--wasm-port 18002]
              run a gateway from a folder of Gateway API YAML, with one real Envoy per Gateway
              (the folder: --config-dir, else provider.custom.resource.file.paths of --config-path)
   controller [--config-path FILE] [--kubeconfig FILE] [--namespace envoy-gateway-system] [--xds-address HOST[:PORT]]
@@ -138,6 +138,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
     options: {
       "config-dir": { type: "string" },
       "xds-port": { type: "string", default: "18000" },
+      "wasm-port": { type: "string", default: "18002" },
       "listen-address": { type: "string", default: "127.0.0.1" },
       "controller-name": { type: "string" },
       "demo-backend": { type: "boolean", default: false },
@@ -173,6 +174,8 @@ async function standalone(argv: readonly string[]): Promise<number> {
     extensionApis: config.extensionApis,
     ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
     ...(config.extensionManager ? { extensionManager: config.extensionManager } : {}),
+    // EnvoyExtensionPolicy wasm: modules cached across runs, served to Envoy on 127.0.0.1:<wasm-port>.
+    wasm: { cacheDir: join(env().cacheDir, "wasm"), port: Number(values["wasm-port"]) },
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),

@@ -11,6 +11,7 @@ import { unreadWarnings } from "../provider/file/unread";
 import type { KubeObject } from "../resources/meta";
 import { snapshotFromObjects } from "../resources/snapshot";
 import { OidcDiscovery } from "../pipeline/oidc-discovery";
+import { WasmCache, wasmOption } from "../pipeline/wasm-cache";
 import {
   DEFAULT_CONTROLLER_NAMESPACE,
   translate,
@@ -18,7 +19,10 @@ import {
   type TranslateResult,
 } from "../translate/translate";
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
+import { env } from "../config/env";
 import { buildNodeResources } from "../xds/translate/resources";
+import { patchNode } from "../pipeline/patch-step";
+import { withPolicyConditions } from "../xds/patch/status";
 import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
 
 /** Output forms of `egts translate`. */
@@ -56,13 +60,24 @@ export async function readInputs(
   return { objects, errors, warnings: [...unreadWarnings(located), ...warnings] };
 }
 
-/** Renders a translation result as YAML documents. */
+/**
+ * Renders a translation result as YAML documents. EnvoyPatchPolicies are applied to the Envoy resources (checked
+ * against the schema only: offline there is no Envoy to ask) and their Programmed conditions join the statuses.
+ */
 export function renderTranslation(result: TranslateResult, to: TranslateOutput): string {
   const docs: unknown[] = [];
-  if (to === "status" || to === "all") docs.push(...result.statuses.map(statusDoc));
+  const wantXds = to === "xds" || to === "all";
+  // Envoy resources are built for the xDS output, and for the statuses only where patches need them.
+  const steps = result.xdsIr
+    .filter((ir) => wantXds || (ir.patches ?? []).length > 0)
+    .map((ir) => patchNode(ir, buildNodeResources(ir), undefined));
+  const statuses = withPolicyConditions(
+    result.statuses,
+    steps.flatMap((s) => s.conditions),
+  );
+  if (to === "status" || to === "all") docs.push(...statuses.map(statusDoc));
   if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
-  if (to === "xds" || to === "all")
-    docs.push(...result.xdsIr.map((ir) => ({ node: ir.name, resources: xdsDoc(buildNodeResources(ir)) })));
+  if (wantXds) docs.push(...steps.map((s) => ({ node: s.node, resources: xdsDoc(s.resources ?? new Map()) })));
   // No anchors and aliases (&a1 … *a1) for repeated objects: every object is written out where it is.
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
 }
@@ -113,6 +128,13 @@ export async function runTranslate(
   // when the input has one (else OIDC policies fail closed saying it is missing).
   const hmac = oidcHmacSecretOf(snapshot, opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE);
   const withHmac = hmac ? { ...withDiscovery, oidcHmacSecret: hmac } : withDiscovery;
-  process.stdout.write(renderTranslation(translate(snapshot, withHmac), to));
+  // Wasm modules are fetched and checked as the controller does (their errors go to status); the serving URLs in
+  // the output point at a throwaway server (any free port), closed before printing.
+  const wasm = new WasmCache({ dir: join(env().cacheDir, "wasm"), port: 0 });
+  await wasm.prepare(snapshot);
+  await wasm.settled();
+  const withWasm = { ...withHmac, ...wasmOption(wasm) };
+  await wasm.close();
+  process.stdout.write(renderTranslation(translate(snapshot, withWasm), to));
   return 0;
 }

@@ -96,3 +96,11 @@ export function env(): EgtsEnv {
   current ??= loadEnv();
   return current;
 }
+
+/** Envoy 1.36 loads dynamic module `lib<name>.so` from the folder this variable names, and only from there. */
+export const DYNAMIC_MODULES_SEARCH_PATH = "ENVOY_DYNAMIC_MODULES_SEARCH_PATH";
+
+/** The environment of a child process: this process's variables, with `extra` set. */
+export function childEnv(extra: EnvVars, vars: EnvVars = process.env): NodeJS.ProcessEnv {
+  return { ...vars, ...extra };
+}

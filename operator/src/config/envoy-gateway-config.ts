@@ -14,7 +14,8 @@
  *   `custom` with resource type File and infrastructure type Host (standalone).
  * - `logging.level`: the level per component (log.ts LOG_COMPONENTS); `EGTS_LOG_LEVEL` overrides `default`.
  * - `extensionApis`: `enableBackend` (+ the egts extension `backend`: Backend endpoints refused by default
- *   that this installation allows), `enableEnvoyPatchPolicy`, `enableLua` / `disableLua` (translate
+ *   that this installation allows, and `dnsResolvers`, the DNS servers of DynamicResolver Backends),
+ *   `enableEnvoyPatchPolicy`, `enableLua` / `disableLua` (translate
  *   ExtensionApiGates); `enableSDSSecretRef: true` is refused (not implemented).
  * - `rateLimit` (envoy-gateway-ratelimit.ts): standalone mode runs the rate limit service with it and
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
@@ -24,7 +25,13 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
 import { LOG_LEVELS, type LogLevel } from "./env";
 import { DEFAULT_LOG_LEVELS, LOG_COMPONENTS, type LogComponent, type LogLevels } from "../log";
-import { ENDPOINT_CLASSES, parseCidr, type BackendSettings, type EndpointClass } from "../translate/backend-endpoints";
+import {
+  ENDPOINT_CLASSES,
+  parseCidr,
+  parseIp,
+  type BackendSettings,
+  type EndpointClass,
+} from "../translate/backend-endpoints";
 import type { ExtensionApiGates } from "../translate/extension-gates";
 import { ConfigWalk, keyName } from "./config-walk";
 import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
@@ -275,6 +282,7 @@ function readExtensionApis(w: ConfigWalk, node: unknown): { backends: BackendSet
 function readBackendExtension(w: ConfigWalk, node: unknown): Omit<BackendSettings, "enabled"> {
   const allow: EndpointClass[] = [];
   const allowedCIDRs: string[] = [];
+  const dnsResolvers: string[] = [];
   const path = "extensionApis.backend";
   w.fields(node, path, {
     allow: (v) => {
@@ -295,8 +303,24 @@ function readBackendExtension(w: ConfigWalk, node: unknown): Omit<BackendSetting
           );
       });
     },
+    dnsResolvers: (v) => {
+      const items = w.list(v, `${path}.dnsResolvers`);
+      w.strings(v, `${path}.dnsResolvers`).forEach((r, i) => {
+        if (isResolverAddress(r)) dnsResolvers.push(r);
+        else
+          w.error(items[i], `${path}.dnsResolvers[${i}]: ${r} is not an ip:port address (e.g. 127.0.0.1:53, [::1]:53)`);
+      });
+    },
   });
-  return { allow, allowedCIDRs };
+  return { allow, allowedCIDRs, ...(dnsResolvers.length > 0 ? { dnsResolvers } : {}) };
+}
+
+/** An `ip:port` (IPv6 in brackets) DNS server address. */
+function isResolverAddress(text: string): boolean {
+  const at = text.lastIndexOf(":");
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(text.slice(at + 1));
+  return at > 0 && parseIp(host) !== undefined && Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** Reads and parses an EnvoyGateway configuration file; throws {@link EnvoyGatewayConfigError}. */

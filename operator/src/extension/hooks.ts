@@ -41,12 +41,25 @@ export interface HookRun {
   readonly context: NodeExtensionContext;
   /** Told of each failure ignored because of `failOpen`. */
   readonly onFailure?: (err: HookError) => void;
+  /**
+   * Which hooks: `resources` (Route, VirtualHost, Cluster, Endpoints, HTTPListener: Envoy Gateway calls them while
+   * it builds the resources), `translation` (PostTranslateModify: after its EnvoyPatchPolicies), or both (default).
+   */
+  readonly phase?: HookPhase;
+}
+
+/** The two moments Envoy Gateway calls hooks at: while building resources, and once they are built and patched. */
+export type HookPhase = "resources" | "translation";
+
+/** Whether `phase` (both when undefined) calls any of the configured hooks. */
+export function phaseHasHooks(hooks: readonly ExtensionHook[], phase: HookPhase | undefined): boolean {
+  return hooks.some((h) => phase === undefined || (h === "Translation") === (phase === "translation"));
 }
 
 /** The node's resources after the hooks (a new map; the input is not changed). */
 export async function runHooks(input: NodeResources, run: HookRun): Promise<NodeResources> {
   const out: NodeResources = new Map([...input].map(([t, m]) => [t, new Map(m)]));
-  const on = (h: ExtensionHook): boolean => run.config.hooks.includes(h);
+  const on = (h: ExtensionHook): boolean => run.config.hooks.includes(h) && phaseHasHooks([h], run.phase);
   const call = guarded(run);
   if (on("Route") || on("VirtualHost")) await routeHooks(out, run, call);
   if (on("Cluster")) await clusterHooks(out, run, call);

@@ -24,6 +24,20 @@ export interface ProxyInfraIr {
   readonly gatewayClass?: string;
   /** `namespace/name` of every Gateway merged proxies serve, sorted; absent for one Gateway's proxies. */
   readonly gateways?: readonly string[];
+  /**
+   * The local dynamic modules of the proxies' EnvoyProxy (`dynamicModules`, source Local): Envoy 1.36 loads a
+   * module by name, `lib<name>.so` from ENVOY_DYNAMIC_MODULES_SEARCH_PATH, so the host runner links each name to its
+   * path there. Absent when none.
+   */
+  readonly dynamicModules?: readonly DynamicModuleFileIr[];
+}
+
+/** A dynamic module file of the proxies. */
+export interface DynamicModuleFileIr {
+  /** The module's name (Envoy loads `lib<name>.so`). */
+  readonly name: string;
+  /** Absolute path of the shared library on the proxies' host. */
+  readonly path: string;
 }
 
 /** The protocol of an infra port serving HTTP/3 (QUIC over UDP) next to its HTTPS port. */

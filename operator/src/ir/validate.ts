@@ -224,10 +224,17 @@ function l4Problems(ir: GatewayXdsIr, clusters: ReadonlySet<string>, tcpPorts: S
 function clusterProblems(c: ClusterIr): string[] {
   const problems: string[] = [];
   for (const e of c.endpoints) {
-    if (!intIn(e.port, 1, 65535)) problems.push(`cluster ${c.name}: port ${e.port} out of range`);
+    if (e.pipe ? e.host === "" : !intIn(e.port, 1, 65535)) {
+      problems.push(`cluster ${c.name}: port ${e.port} out of range`);
+    }
   }
-  if (c.tls && (c.tls.sni === "" || c.tls.subjectAltNames.length === 0)) {
-    problems.push(`cluster ${c.name}: TLS needs an SNI and at least one subject alt name`);
+  const t = c.tls;
+  if (t && t.sni === "" && t.autoSni === undefined) problems.push(`cluster ${c.name}: TLS needs an SNI`);
+  if (t && !t.skipVerify && !t.autoSanValidation && t.subjectAltNames.length === 0 && c.discovery !== "dynamic") {
+    problems.push(`cluster ${c.name}: TLS needs a subject alt name to check`);
+  }
+  if ((c.discovery === "dynamic") !== (c.dynamicResolver !== undefined)) {
+    problems.push(`cluster ${c.name}: a dynamic cluster (and only one) has a dynamic resolver`);
   }
   return problems;
 }

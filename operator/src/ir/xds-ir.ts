@@ -2,6 +2,7 @@
  * The xDS IR: what one Gateway's Envoy must do, as plain readonly data, independent of Envoy's protos.
  * The translator produces it; the xDS translator turns it into Envoy resources.
  */
+import type { PatchPolicyIr } from "./patch-ir";
 import type { RouteExtensionsIr } from "./extension-ir";
 import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
@@ -26,6 +27,8 @@ export interface GatewayXdsIr {
   readonly clusters: readonly ClusterIr[];
   /** Access logs of every HTTP request and TCP connection, in order; absent or empty: none. */
   readonly accessLogs?: readonly AccessLogIr[];
+  /** EnvoyPatchPolicies applied to this node's Envoy resources, in order; absent: none. */
+  readonly patches?: readonly PatchPolicyIr[];
 }
 
 /** One access log: a line per HTTP request (or TCP connection) written to a file. */
@@ -249,6 +252,21 @@ export interface RouteMatchIr {
   readonly queryParams: readonly StringMatchIr[];
   /** HTTP method, if matched. */
   readonly method?: string;
+  /** Cookie matches (ANDed; HTTPRouteFilter `matches`); absent when none. */
+  readonly cookies?: readonly CookieMatchIr[];
+}
+
+/**
+ * A cookie condition (HTTPRouteFilter `matches[].cookies`). Envoy 1.36's RouteMatch has no cookie matcher, so it
+ * is served as a regex on the `cookie` request header (xds/translate/cookie-match.ts).
+ */
+export interface CookieMatchIr {
+  /** Cookie name. */
+  readonly name: string;
+  /** Exact value, or an RE2 pattern matched against the whole value. */
+  readonly type: "Exact" | "RegularExpression";
+  /** The value or pattern. */
+  readonly value: string;
 }
 
 /** Header changes. */
@@ -273,12 +291,29 @@ export interface WeightedDestinationIr {
   readonly responseHeaders?: HeaderModIr;
   /** Host header for requests sent to this destination only (a backendRef's URLRewrite hostname). */
   readonly hostRewrite?: string;
+  /**
+   * The destination is a dynamic forward proxy (Backend type DynamicResolver): the route denies requests whose
+   * Host is a loopback name or address, as Envoy Gateway does. @default false
+   */
+  readonly dynamic?: boolean;
+  /** Credential injected into requests sent to this destination only (a backendRef's HTTPRouteFilter). */
+  readonly credentialInjection?: CredentialInjectionIr;
 }
 
 /** A path change: the whole path, or the matched prefix (whole path segments, trailing `/` ignored). */
 export type PathModifierIr =
   | { readonly type: "ReplaceFullPath"; readonly value: string }
-  | { readonly type: "ReplacePrefixMatch"; readonly prefix: string; readonly value: string };
+  | { readonly type: "ReplacePrefixMatch"; readonly prefix: string; readonly value: string }
+  | { readonly type: "ReplaceRegexMatch"; readonly pattern: string; readonly substitution: string };
+
+/**
+ * A Host rewrite other than a literal (HTTPRouteFilter `urlRewrite.hostname`): from a request header, the
+ * backend endpoint's hostname (Envoy's auto host rewrite), or an RE2 substitution on the path.
+ */
+export type HostRewriteIr =
+  | { readonly type: "Header"; readonly header: string }
+  | { readonly type: "Backend" }
+  | { readonly type: "PathRegex"; readonly pattern: string; readonly substitution: string };
 
 /** A redirect answer (RequestRedirect filter). */
 export interface RedirectIr {
@@ -298,8 +333,12 @@ export interface RedirectIr {
 export interface UrlRewriteIr {
   /** New Host header. */
   readonly hostname?: string;
+  /** New Host header from somewhere else than a literal (HTTPRouteFilter); never set together with `hostname`. */
+  readonly host?: HostRewriteIr;
   /** Path change. */
   readonly path?: PathModifierIr;
+  /** With a Host rewrite: add the original Host to `X-Forwarded-Host`. @default true */
+  readonly appendXForwardedHost?: boolean;
 }
 
 /** A copy of requests sent to another cluster, whose answers are ignored. */
@@ -412,6 +451,10 @@ export interface RouteIr {
   readonly upgrades?: readonly UpgradeIr[];
   /** What the route's SecurityPolicy asks (authentication, CORS, CSRF, authorization); absent when none applies. */
   readonly security?: RouteSecurityIr;
+  /**
+   * A credential added to forwarded requests (HTTPRouteFilter `credentialInjection`); absent when none.
+   */
+  readonly credentialInjection?: CredentialInjectionIr;
   /** The extensions the route's EnvoyExtensionPolicy runs (Lua, …); absent when none applies. */
   readonly extensions?: RouteExtensionsIr;
   /**
@@ -424,6 +467,21 @@ export interface RouteIr {
    * backendRefs, each as its JSON text, in rule order: sent to the extension server's Route hook. @default none
    */
   readonly extensionRefs?: readonly string[];
+}
+
+/**
+ * Credential injection (HTTPRouteFilter `credentialInjection`): Envoy's credential_injector filter, one per
+ * HTTPRouteFilter, reading the credential from an SDS generic secret (GatewayXdsIr.secrets).
+ */
+export interface CredentialInjectionIr {
+  /** Instance name: `httproutefilter/<ns>/<name>` (Envoy Gateway's). */
+  readonly name: string;
+  /** Header the credential goes in. @default Authorization */
+  readonly header?: string;
+  /** Replace a value the request already has in that header. @default false */
+  readonly overwrite: boolean;
+  /** Name of the generic SDS secret holding the credential. */
+  readonly secret: string;
 }
 
 /** The Gateway API resource an Envoy route comes from, as Envoy Gateway writes it in route metadata. */
@@ -478,14 +536,27 @@ export interface EndpointIr {
   readonly port: number;
   /** Zone (EndpointSlice endpoint or Backend endpoint `zone`); a locality of zone-aware variants. */
   readonly zone?: string;
+  /** The endpoint's hostname (Backend endpoint `hostname`): its SNI with `autoSni: "endpoint"`. @default none */
+  readonly hostname?: string;
+  /** True when `host` is a unix domain socket path (a Backend `unix` endpoint); `port` is then 0. @default false */
+  readonly pipe?: boolean;
+  /** Priority group: 0 for primaries, 1 for a fallback Backend's endpoints. @default 0 */
+  readonly priority?: number;
+  /** Load balancing weight (the backendRef weight in a rule with a fallback Backend). @default none (equal) */
+  readonly weight?: number;
 }
 
 /** An upstream cluster (one per Service port or Backend). */
 export interface ClusterIr {
   /** Stable name, e.g. `service/ns/name/80` or `backend/ns/name`. */
   readonly name: string;
-  /** `static` endpoints are IPs served over EDS; `dns` endpoints are hostnames Envoy resolves. */
-  readonly discovery: "static" | "dns";
+  /**
+   * `static` endpoints are IPs (or unix sockets) served over EDS; `dns` endpoints are hostnames Envoy resolves;
+   * `dynamic` has no endpoints: the request's Host names the upstream, resolved through `dynamicResolver`.
+   */
+  readonly discovery: "static" | "dns" | "dynamic";
+  /** The DNS cache of a `dynamic` cluster (Backend type DynamicResolver). @default none */
+  readonly dynamicResolver?: DynamicResolverIr;
   /** Endpoints. */
   readonly endpoints: readonly EndpointIr[];
   /**
@@ -509,13 +580,34 @@ export interface ClusterIr {
   readonly extension?: { readonly resources: readonly string[] };
 }
 
+/**
+ * A dynamic forward proxy (Backend type DynamicResolver): the DNS cache its cluster uses; the cache's name, refresh
+ * rate and lookup family come from the cluster's BackendTrafficPolicy `dns` (Envoy Gateway's defaults otherwise).
+ */
+export interface DynamicResolverIr {
+  /**
+   * DNS servers (`ip:port`) the cache asks instead of the host's resolv.conf (egts extension
+   * `extensionApis.backend.dnsResolvers`). @default none (the system resolver)
+   */
+  readonly resolvers?: readonly string[];
+}
+
 /** How Envoy originates TLS to a backend and validates its certificate. */
 export interface UpstreamTlsIr {
-  /** SNI sent to the backend. */
+  /** SNI sent to the backend; "" when none is fixed (see `autoSni`). */
   readonly sni: string;
+  /**
+   * Where the SNI comes from when `sni` is "": `host`, the request's Host (upstream_http_protocol_options
+   * auto_sni); `endpoint`, the endpoint's hostname (auto_host_sni). @default none
+   */
+  readonly autoSni?: "host" | "endpoint";
+  /** The certificate is not checked at all (Backend `tls.insecureSkipVerify`). @default false */
+  readonly skipVerify?: boolean;
+  /** The certificate must match the SNI sent (auto_sni_san_validation), when no SANs are listed. @default false */
+  readonly autoSanValidation?: boolean;
   /** PEM CA bundle the backend certificate must chain to; absent means the system CAs. */
   readonly caCertificate?: string;
-  /** The backend certificate must carry at least one of these SANs. */
+  /** The backend certificate must carry at least one of these SANs (none: see `autoSanValidation`). */
   readonly subjectAltNames: readonly { readonly type: "Hostname" | "URI"; readonly value: string }[];
   /**
    * The client certificate Envoy presents (the Gateway's spec.tls.backend.clientCertificateRef), inline in

@@ -14,7 +14,7 @@ import { Subject, type Observable } from "rxjs";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 import type { ExtensionCaller } from "../extension/client";
 import { extensionContextOf, type NodeExtensionContext } from "../extension/context";
-import { HookError, runHooks } from "../extension/hooks";
+import { HookError, phaseHasHooks, runHooks, type HookPhase } from "../extension/hooks";
 import type { ExtensionMethod } from "../extension/service";
 import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { Logger } from "../log";
@@ -48,6 +48,13 @@ export interface ExtensionHookOptions {
   readonly retryMs?: number;
 }
 
+/** What one run works on. */
+interface RunInput {
+  readonly built: NodeResources;
+  readonly context: NodeExtensionContext;
+  readonly phase?: HookPhase;
+}
+
 /** One node's latest run. */
 interface NodeRun {
   /** Digest of the input. */
@@ -68,22 +75,27 @@ export class ExtensionHookStage {
 
   constructor(private readonly opts: ExtensionHookOptions) {}
 
-  /** The node's resources after the hooks, or pending (keep what it has), or the failure (keep what it has). */
-  resolve(node: string, ir: GatewayXdsIr, built: NodeResources): HookOutcome {
+  /**
+   * The node's resources after the hooks of `phase` (both when undefined), or pending (keep what it has), or the
+   * failure (keep what it has). A phase without configured hooks answers `built` at once.
+   */
+  resolve(node: string, ir: GatewayXdsIr, built: NodeResources, phase?: HookPhase): HookOutcome {
+    if (!phaseHasHooks(this.opts.config.hooks, phase)) return { kind: "ready", resources: built };
     const context = extensionContextOf(ir);
     const key = inputKey(built, context);
-    const run = this.runs.get(node);
+    const id = runId(node, phase);
+    const run = this.runs.get(id);
     if (run?.key === key) return run.outcome ?? { kind: "pending" };
     const fresh: NodeRun = { key };
-    this.runs.set(node, fresh);
+    this.runs.set(id, fresh);
     this.stats.runs++;
-    void this.start(node, fresh, built, context);
+    void this.start(node, id, fresh, { built, context, ...(phase ? { phase } : {}) });
     return { kind: "pending" };
   }
 
   /** Forgets a node that is gone. */
   forget(node: string): void {
-    this.runs.delete(node);
+    for (const phase of [undefined, "resources", "translation"] as const) this.runs.delete(runId(node, phase));
   }
 
   /** Stops retries. */
@@ -93,14 +105,16 @@ export class ExtensionHookStage {
     this.changes.complete();
   }
 
-  private async start(node: string, run: NodeRun, built: NodeResources, context: NodeExtensionContext): Promise<void> {
+  private async start(node: string, id: string, run: NodeRun, input: RunInput): Promise<void> {
     const { config, caller } = this.opts;
+    const { built, context, phase } = input;
     let failedOpen = false;
     try {
       const resources = await runHooks(built, {
         config,
         caller,
         context,
+        ...(phase ? { phase } : {}),
         onFailure: (err) => {
           failedOpen = true;
           this.count(err);
@@ -121,27 +135,30 @@ export class ExtensionHookStage {
         error: message,
       });
     }
-    if (this.runs.get(node) !== run) return; // a newer input replaced it
+    if (this.runs.get(id) !== run) return; // a newer input replaced it
     this.changes.next();
-    if (run.outcome.kind === "failed" || failedOpen) this.retryLater(node, run);
+    if (run.outcome.kind === "failed" || failedOpen) this.retryLater(id, run);
   }
 
   private count(err: HookError): void {
     this.stats.failures[err.method] = (this.stats.failures[err.method] ?? 0) + 1;
   }
 
-  /** After `retryMs`, the node's run is forgotten and a pass asked for: the hooks are called again. */
-  private retryLater(node: string, run: NodeRun): void {
+  /** After `retryMs`, the run is forgotten and a pass asked for: the hooks are called again. */
+  private retryLater(id: string, run: NodeRun): void {
     const t = setTimeout(() => {
       this.timers.delete(t);
-      if (this.runs.get(node) !== run) return;
-      this.runs.delete(node);
+      if (this.runs.get(id) !== run) return;
+      this.runs.delete(id);
       this.changes.next();
     }, this.opts.retryMs ?? 5000);
     t.unref();
     this.timers.add(t);
   }
 }
+
+/** Key of a node's run for one phase. */
+const runId = (node: string, phase: HookPhase | undefined): string => `${node}\0${phase ?? "all"}`;
 
 /** Digest of a node's built resources and extension context: the same input gives the same hook run. */
 function inputKey(built: NodeResources, context: NodeExtensionContext): string {

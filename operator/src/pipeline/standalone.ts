@@ -3,6 +3,7 @@
  * starting one Envoy per Gateway. Bad input never stops the pipeline: errors are logged with file and
  * line and the last good configuration keeps serving.
  */
+import { join } from "node:path";
 import { networkInterfaces } from "node:os";
 import { EMPTY, Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
@@ -21,12 +22,14 @@ import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
-import { translateAndPublish, type PassResult } from "./translate-step";
+import { WasmCache, wasmOption } from "./wasm-cache";
+import { translateAndPublish, type PassResult, type PublishStages } from "./translate-step";
+import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 import { ExtensionClient } from "../extension/client";
 import { tlsMaterial } from "../extension/tls-secrets";
-import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
+import { DEFAULT_CONTROLLER_NAMESPACE, type TranslateOptions } from "../translate/translate";
 import { ExtensionHookStage, type HookStats } from "./extension-hooks";
 
 /** Standalone settings. */
@@ -73,6 +76,12 @@ export interface StandaloneOptions {
   readonly extensionManager?: ExtensionManagerConfig;
   /** TEST ONLY: deadline of one extension hook call, and how long after a failure hooks are called again. */
   readonly extensionTimings?: { readonly timeoutMs?: number; readonly retryMs?: number };
+  /**
+   * EnvoyExtensionPolicy `wasm`: the disk cache of fetched modules and the port of the module server Envoy fetches
+   * them from (on 127.0.0.1, started when a policy first needs a module).
+   * @default cache in `<stateDir>/wasm`, port 18002 (Envoy Gateway's)
+   */
+  readonly wasm?: { readonly cacheDir?: string; readonly port?: number };
   /** Logger. */
   readonly logger: Logger;
 }
@@ -107,7 +116,7 @@ interface NackJob {
   readonly nodeId: string;
 }
 
-/** Envoy's listener failures changed, or an OpenID Provider's discovery did: translate the last snapshot again. */
+/** Envoy's listener failures changed, or an OpenID Provider's discovery or a Wasm module did: translate the last snapshot again. */
 interface ListenersJob {
   readonly kind: "listeners";
 }
@@ -140,16 +149,29 @@ export class StandaloneGateway {
   private lastSnapshot?: ResourceSnapshot;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
+  /** Wasm modules of the EnvoyExtensionPolicies (outside translation: it fetches and serves them). */
+  private readonly wasm: WasmCache;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
   /** The extension server's client and hook stage (with `extensionManager`). */
   private readonly extension?: { readonly client: ExtensionClient; readonly hooks: ExtensionHookStage };
+  /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
+  private readonly patchCheck?: EnvoyPatchValidator;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.discovery = new OidcDiscovery({
       ...(opts.backends ? { backends: opts.backends } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
+    this.wasm = new WasmCache({
+      dir: opts.wasm?.cacheDir ?? join(opts.stateDir, "wasm"),
+      host: "127.0.0.1",
+      ...(opts.wasm?.port !== undefined ? { port: opts.wasm.port } : {}),
+      log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+    });
+    if (opts.envoyBin) {
+      this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
+    }
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
     if (opts.extensionManager) this.extension = this.extensionStage(opts.extensionManager);
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
@@ -263,9 +285,13 @@ export class StandaloneGateway {
       });
     });
     const nacks = this.nackGuard.nacks$.pipe(map((nodeId): NackJob => ({ kind: "nack", nodeId })));
-    const listeners = merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.hookChanges()).pipe(
-      map((): ListenersJob => ({ kind: "listeners" })),
-    );
+    const listeners = merge(
+      this.nackGuard.listenerChanges$,
+      this.discovery.changes$,
+      this.wasm.changes$,
+      this.patchChecks$(),
+      this.hookChanges(),
+    ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const owned = this.opts.extensionManager;
     const extensionKinds = owned ? [...owned.resources, ...owned.backendResources] : [];
     const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
@@ -281,6 +307,11 @@ export class StandaloneGateway {
         error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Ends of Envoy's checks of patched resources (another pass publishes them). */
+  private patchChecks$(): Observable<void> {
+    return this.patchCheck?.changes$ ?? EMPTY;
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
@@ -330,8 +361,15 @@ export class StandaloneGateway {
       this.opts.beforeTranslate?.(e.snapshot);
       this.lastSnapshot = e.snapshot;
       await this.discovery.prepare(e.snapshot);
+      await this.wasm.prepare(e.snapshot);
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
-      const pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      // Statuses wait for Envoy's verdict on patched resources (no Programmed=Unknown flash): recorded below.
+      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, "unless-pending"));
+      if (pass.patchesPending.length > 0 && this.patchCheck) {
+        // Envoy is checking patched resources: wait for its verdict and publish them (or not) in this same pass.
+        await this.patchCheck.settled();
+        pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+      }
       if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
@@ -356,8 +394,15 @@ export class StandaloneGateway {
     for (const w of warnings) this.log("provider")("warn", formatInputError(w));
   }
 
-  /** Translates `snapshot` without the `exclude`d routes, publishes it and (unless a trial) records the statuses. */
-  private publish(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>, record = true): PassResult {
+  /**
+   * Translates `snapshot` without the `exclude`d routes, publishes it and records the statuses: always, never (a
+   * trial), or unless Envoy is still checking patched resources (the caller publishes again after the verdict).
+   */
+  private publish(
+    snapshot: ResourceSnapshot,
+    exclude: ReadonlySet<string>,
+    record: boolean | "unless-pending" = true,
+  ): PassResult {
     const pass = translateAndPublish(
       withoutRoutes(snapshot, exclude),
       this.cache,
@@ -370,14 +415,8 @@ export class StandaloneGateway {
         ...(this.opts.backends ? { backends: this.opts.backends } : {}),
         ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
         oidcDiscovery: this.discovery.results(),
-        ...(this.opts.extensionManager
-          ? {
-              extensionKinds: {
-                filters: this.opts.extensionManager.resources,
-                backends: this.opts.extensionManager.backendResources,
-              },
-            }
-          : {}),
+        ...extensionKindsOption(this.opts.extensionManager),
+        ...wasmOption(this.wasm),
         ...(this.opts.rateLimit
           ? {
               rateLimit: {
@@ -390,19 +429,27 @@ export class StandaloneGateway {
           : {}),
       },
       undefined,
-      this.extension?.hooks,
+      this.publishStages(),
     );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record) {
+    if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0)) {
       this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
       // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
       // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
       this.rateLimit?.update(pass.result.rateLimitIr);
     }
     return pass;
+  }
+
+  /** The stages between building and publishing: the extension server's hooks, Envoy's check of patches. */
+  private publishStages(): PublishStages {
+    return {
+      ...(this.extension ? { hooks: this.extension.hooks } : {}),
+      ...(this.patchCheck ? { checker: this.patchCheck } : {}),
+    };
   }
 
   /**
@@ -428,7 +475,9 @@ export class StandaloneGateway {
     this.nackGuard.close();
     this.discovery.close();
     this.extension?.hooks.close();
+    this.patchCheck?.close();
     this.sub?.unsubscribe();
+    await this.wasm.close();
     await Promise.race([this.pass, new Promise((r) => setTimeout(r, 1000).unref())]);
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();
@@ -441,4 +490,9 @@ export class StandaloneGateway {
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
 function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+}
+
+/** The TranslateOptions of an `extensionManager`: the kinds its server owns. */
+function extensionKindsOption(m: ExtensionManagerConfig | undefined): Pick<TranslateOptions, "extensionKinds"> {
+  return m ? { extensionKinds: { filters: m.resources, backends: m.backendResources } } : {};
 }

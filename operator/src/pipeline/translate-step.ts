@@ -4,8 +4,20 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
+import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
-import type { ExtensionHookStage } from "./extension-hooks";
+import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
+import type { HookPhase } from "../extension/hooks";
+import { patchNode, type PatchStep } from "./patch-step";
+import type { PatchChecker } from "./patch-validation";
+
+/** The optional stages between building a node's resources and publishing them. */
+export interface PublishStages {
+  /** The extension server's hooks (with `extensionManager`). */
+  readonly hooks?: ExtensionHookStage;
+  /** Envoy's check of EnvoyPatchPolicy results (with an Envoy binary). */
+  readonly checker?: PatchChecker;
+}
 
 /** Outcome of one pass, for logs and tests. */
 export interface PassResult {
@@ -20,45 +32,86 @@ export interface PassResult {
   readonly held: readonly { readonly name: string; readonly error?: string }[];
   /** Milliseconds spent translating and building. */
   readonly ms: number;
+  /** Nodes whose patched resources Envoy is still checking (published as before their patches). */
+  readonly patchesPending: readonly string[];
 }
 
 /**
  * Runs one translation and publishes it. A Gateway whose IR does not validate, or whose Envoy resources
  * fail to build, keeps its previous resources and the others are published; Gateways that disappeared are
  * removed from the cache. `bindPort(node)` says how the proxies of a node bind their listener ports
- * (undefined: as they are). With an extension server (`hooks`), each node's resources go through its hooks
- * first (extension-hooks.ts): a node whose hooks have not answered yet, or failed without failOpen, keeps
- * its previous resources.
+ * (undefined: as they are). Per node, in Envoy Gateway's order: the extension server's resource hooks (`stages.hooks`,
+ * extension-hooks.ts: Route, VirtualHost, Cluster, Endpoints, HTTPListener), then the node's EnvoyPatchPolicies
+ * (patch-step.ts; `stages.checker`: Envoy checks the patched resources first; their Programmed conditions join the
+ * statuses), then the extension server's PostTranslateModify. A node whose hooks have not answered yet, or failed
+ * without failOpen, keeps its previous resources.
  */
 export function translateAndPublish(
   snapshot: ResourceSnapshot,
   cache: XdsCache,
   opts: TranslateOptions,
   bindPort?: (node: string) => ((port: number) => number) | undefined,
-  hooks?: ExtensionHookStage,
+  stages: PublishStages = {},
 ): PassResult {
+  const { hooks, checker } = stages;
   const t0 = performance.now();
-  const result = translate(snapshot, opts);
+  const translated = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
   const held: { name: string; error?: string }[] = [];
   const live = new Set<string>();
-  for (const ir of result.xdsIr) {
+  const patches: PatchStep[] = [];
+  for (const ir of translated.xdsIr) {
     live.add(ir.name);
     const built = buildNode(ir, bindPort);
     if (Array.isArray(built)) {
       invalid.push({ name: ir.name, problems: built });
       continue;
     }
-    const hooked = hooks ? hooks.resolve(ir.name, ir, built) : ({ kind: "ready", resources: built } as const);
-    if (hooked.kind === "ready") cache.setNode(ir.name, hooked.resources);
-    else held.push({ name: ir.name, ...(hooked.kind === "failed" ? { error: hooked.error } : {}) });
+    const hooked = hookPhase(hooks, "resources", ir, built);
+    if (hooked.kind !== "ready") {
+      held.push(heldNode(ir.name, hooked));
+      continue;
+    }
+    const step = patchNode(ir, hooked.resources, checker);
+    patches.push(step);
+    // Envoy still checking the patches: the node keeps what it has (or, new, goes on unpatched).
+    const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
+    if (!patched) continue;
+    const translatedHooks = hookPhase(hooks, "translation", ir, patched);
+    if (translatedHooks.kind === "ready") cache.setNode(ir.name, translatedHooks.resources);
+    else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
     if (live.has(node)) continue;
     cache.deleteNode(node);
     hooks?.forget(node);
   }
-  return { result, invalid, held, ms: performance.now() - t0 };
+  const statuses = withPolicyConditions(
+    translated.statuses,
+    patches.flatMap((p) => p.conditions),
+  );
+  return {
+    result: { ...translated, statuses },
+    invalid,
+    held,
+    ms: performance.now() - t0,
+    patchesPending: patches.filter((p) => !p.resources).map((p) => p.node),
+  };
+}
+
+/** One phase of the extension hooks (none configured: the resources as they are). */
+function hookPhase(
+  hooks: ExtensionHookStage | undefined,
+  phase: HookPhase,
+  ir: GatewayXdsIr,
+  resources: NodeResources,
+): HookOutcome {
+  return hooks ? hooks.resolve(ir.name, ir, resources, phase) : { kind: "ready", resources };
+}
+
+/** A node held by the extension hook stage (pending, or failed without failOpen). */
+function heldNode(name: string, outcome: Exclude<HookOutcome, { kind: "ready" }>): { name: string; error?: string } {
+  return { name, ...(outcome.kind === "failed" ? { error: outcome.error } : {}) };
 }
 
 /** One node's resources, or the problems that keep it on its previous resources. */

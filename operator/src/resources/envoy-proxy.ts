@@ -273,10 +273,45 @@ export interface EnvoyProxySpec {
    * @default none
    */
   readonly geoIP?: EnvoyProxyGeoIP;
+  /**
+   * Dynamic modules EnvoyExtensionPolicies may use, by name; the proxy must be able to read each module's file.
+   * @maxItems 16
+   */
+  readonly dynamicModules?: readonly DynamicModuleEntry[];
   /** Envoy's logging. */
   readonly logging?: {
     /** Log level by component, e.g. `{ default: warn }`. */
     readonly level?: Readonly<Record<string, string>>;
+  };
+}
+
+/** A dynamic module allowed for EnvoyExtensionPolicies (Envoy Gateway's DynamicModuleEntry). */
+export interface DynamicModuleEntry {
+  /** Name policies refer to it by. @pattern ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ @maxLength 253 */
+  readonly name: string;
+  /** Where the module's shared library is. */
+  readonly source: DynamicModuleSource;
+  /** Never unload the module (dlclose). @default false */
+  readonly doNotClose?: boolean;
+  /** Load the module with RTLD_GLOBAL. @default false */
+  readonly loadGlobally?: boolean;
+}
+
+/** Where a dynamic module comes from. */
+export interface DynamicModuleSource {
+  /** `Local` (a file on the proxy's host) or `Remote` (a URL). @default Local */
+  readonly type?: "Local" | "Remote";
+  /** A local file (type Local). */
+  readonly local?: {
+    /** Absolute path of the shared library (`.so`). @maxLength 4096 */
+    readonly path: string;
+  };
+  /** A remote file (type Remote). */
+  readonly remote?: {
+    /** http or https URL of the shared library. @pattern ^https?://[^/?#]+(?:[/?#].*)?$ */
+    readonly url: string;
+    /** Its SHA-256. @pattern ^[a-f0-9]{64}$ */
+    readonly sha256: string;
   };
 }
 

@@ -8,7 +8,7 @@
  * Classes of endpoints refused unless the EnvoyGateway configuration allows them
  * (`extensionApis.backend.allow`, an egts extension).
  */
-export const ENDPOINT_CLASSES = ["Loopback", "LinkLocal", "Unspecified", "ProxyPorts"] as const;
+export const ENDPOINT_CLASSES = ["Loopback", "LinkLocal", "Unspecified", "ProxyPorts", "UnixSocket"] as const;
 /** One class of refused endpoints. */
 export type EndpointClass = (typeof ENDPOINT_CLASSES)[number];
 
@@ -31,6 +31,11 @@ export interface BackendSettings {
    * they do not allow the proxy ports. @default []
    */
   readonly allowedCIDRs?: readonly string[];
+  /**
+   * DNS servers (`ip:port`) the dynamic forward proxy of DynamicResolver Backends asks instead of the proxy host's
+   * resolver (egts extension `extensionApis.backend.dnsResolvers`). @default [] (the host's resolver)
+   */
+  readonly dnsResolvers?: readonly string[];
 }
 
 /** Why an endpoint is refused: its class and the rule that matched, for the status message. */

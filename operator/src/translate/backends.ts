@@ -1,5 +1,5 @@
 /** Backend references: Service (+ EndpointSlices) and Envoy Gateway Backend → one shared cluster each. */
-import type { ClusterIr, EndpointIr } from "../ir/xds-ir";
+import type { ClusterIr, DynamicResolverIr, EndpointIr } from "../ir/xds-ir";
 import { SERVICE_NAME_LABEL, type EndpointSlice, type Service, type ServicePort } from "../resources/core";
 import { ENVOY_GATEWAY_GROUP, type Backend, type BackendEndpoint, type BackendSpec } from "../resources/envoy-gateway";
 import { GATEWAY_API_GROUP, type BackendRef } from "../resources/gateway-api";
@@ -14,8 +14,12 @@ import {
   type BackendSettings,
   type EndpointRefusal,
 } from "./backend-endpoints";
-import { BackendTlsPolicyIndex } from "./backendtlspolicy";
+import { dynamicVerdict } from "./backend-dfp";
+import { FAILOVER_PREFIX } from "./backend-fallback";
+import { backendTls } from "./backend-tls";
+import { BackendTlsPolicyIndex, type ServicePortTls } from "./backendtlspolicy";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
+import { ListenerRefs } from "./listener-tls";
 import { ReferenceGrantIndex } from "./reference-grants";
 import { ExtensionObjects } from "./extension-objects";
 
@@ -30,7 +34,11 @@ export const INVALID_ADDRESS = "InvalidAddress";
 
 /** A Backend's verdict: the endpoints of its cluster, or why it is not accepted. */
 type BackendVerdict =
-  | { readonly endpoints: readonly EndpointIr[]; readonly dns: boolean }
+  | {
+      readonly endpoints: readonly EndpointIr[];
+      readonly discovery: ClusterIr["discovery"];
+      readonly dynamicResolver?: DynamicResolverIr;
+    }
   | { readonly problem: string; readonly reason: string };
 
 /** Index of the snapshot's backends, built once per translation. */
@@ -44,6 +52,8 @@ export class BackendIndex {
   private readonly tlsPolicies: BackendTlsPolicyIndex;
   /** Cluster name → keys of the BackendTLSPolicies targeting its Service port. */
   private readonly clusterPolicies = new Map<string, readonly string[]>();
+  /** Secrets and ConfigMaps a Backend's TLS refers to. */
+  private readonly refs: ListenerRefs;
   /** Backends some route referenced, with their verdict (their status is written, as Envoy Gateway does). */
   private readonly usedBackends = new Map<string, { readonly backend: Backend; readonly verdict?: BackendVerdict }>();
 
@@ -58,6 +68,7 @@ export class BackendIndex {
   ) {
     this.grants = new ReferenceGrantIndex(snapshot.referenceGrants ?? []);
     this.tlsPolicies = new BackendTlsPolicyIndex(snapshot.backendTLSPolicies ?? [], snapshot.configMaps ?? []);
+    this.refs = new ListenerRefs(snapshot, this.grants);
     for (const s of snapshot.services) this.services.set(keyOf(s.metadata), s);
     for (const b of snapshot.backends) this.backends.set(keyOf(b.metadata), b);
     for (const es of snapshot.endpointSlices) {
@@ -136,7 +147,10 @@ export class BackendIndex {
 
   /** Keys of the BackendTLSPolicies that target the Service port behind a cluster (empty for others). */
   policiesOf(clusterName: string): readonly string[] {
-    return this.clusterPolicies.get(clusterName) ?? [];
+    const members = clusterName.startsWith(FAILOVER_PREFIX)
+      ? clusterName.slice(FAILOVER_PREFIX.length).split("|")
+      : [clusterName];
+    return [...new Set(members.flatMap((m) => this.clusterPolicies.get(m) ?? []))];
   }
 
   /**
@@ -223,48 +237,76 @@ export class BackendIndex {
       };
     }
     if (!backend) return { reason: Reason.BackendNotFound, message: `Backend ${key} not found` };
-    const verdict = this.usedBackends.get(key)?.verdict ?? this.judge(backend);
+    const policy = this.tlsPolicies.forBackend(ns, ref.name, ref.port);
+    const judged = this.usedBackends.get(key)?.verdict ?? this.judge(backend);
+    const tls = "problem" in judged ? undefined : backendTls(backend, this.refs, policy);
+    const verdict: BackendVerdict =
+      tls && "problem" in tls ? { problem: tls.problem, reason: Reason.UnsupportedValue } : judged;
     this.usedBackends.set(key, { backend, verdict });
     if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
-    const h2c = (backend.spec.appProtocols ?? []).includes("gateway.envoyproxy.io/h2c");
+    const name = this.backendClusterName(ref, ns, fromKind, policy);
+    const upstream = tls && "tls" in tls ? tls.tls : undefined;
     return {
-      name: clusterName("backend", ns, ref, clusterProtocol(fromKind, h2c ? "kubernetes.io/h2c" : undefined)),
-      discovery: verdict.dns ? "dns" : "static",
-      endpoints: verdict.endpoints,
-      protocol: h2c ? "h2c" : "http1",
+      name,
+      discovery: verdict.discovery,
+      // An unusable BackendTLSPolicy makes the backend fail (503) rather than connect without it.
+      endpoints: policy.fail ? [] : verdict.endpoints,
+      protocol: backendProtocol(backend),
+      ...(upstream ? { tls: upstream } : {}),
+      ...(verdict.dynamicResolver ? { dynamicResolver: verdict.dynamicResolver } : {}),
     };
+  }
+
+  /**
+   * `backend/<ns>/<name>/<port>/<protocol>` (the port is the backendRef's, a BackendTLSPolicy's sectionName for a
+   * Backend). Records the BackendTLSPolicies that apply to it (for their status).
+   */
+  private backendClusterName(
+    ref: BackendRef,
+    ns: string,
+    fromKind: RouteKind | PolicyKind,
+    policy: ServicePortTls,
+  ): string {
+    const backend = this.backends.get(`${ns}/${ref.name}`);
+    const h2c = backend !== undefined && backendProtocol(backend) === "h2c";
+    const name = clusterName("backend", ns, ref, clusterProtocol(fromKind, h2c ? "kubernetes.io/h2c" : undefined));
+    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
+    return name;
   }
 
   /** Checks a Backend's endpoints against the settings: its cluster endpoints, or every reason it is refused. */
   private judge(backend: Backend): BackendVerdict {
     const unsupported = unsupportedBackendFields(backend);
     if (unsupported.length > 0) return { problem: unsupported.join("; "), reason: Reason.UnsupportedValue };
+    if (backend.spec.type === DYNAMIC_RESOLVER) return dynamicVerdict(backend, this.settings);
     const endpoints: EndpointIr[] = [];
     const refused: string[] = [];
     let reason: string = INVALID_ADDRESS;
-    let dns = false;
     const list: readonly unknown[] = Array.isArray(backend.spec.endpoints) ? backend.spec.endpoints : [];
+    const priority = backend.spec.fallback === true ? { priority: 1 } : {};
     for (const [i, item] of list.entries()) {
       const ep = (typeof item === "object" && item !== null ? item : {}) as BackendEndpoint;
       const where = `endpoint ${i}${describeEndpoint(ep)}`;
       const problem = this.endpointProblem(ep);
       if (problem === UNSUPPORTED_ENDPOINT) reason = Reason.UnsupportedValue;
       if (problem !== undefined) refused.push(`${where} ${problem}`);
-      else if (ep.ip) endpoints.push(withZone({ host: ep.ip.address, port: ep.ip.port }, ep.zone));
-      else if (ep.fqdn) {
-        dns = true;
-        endpoints.push(withZone({ host: ep.fqdn.hostname, port: ep.fqdn.port }, ep.zone));
-      }
+      else endpoints.push({ ...endpointOf(ep), ...priority });
     }
+    const dns = endpoints.filter((e) => !e.pipe && !parseIp(e.host)).length;
+    // Envoy resolves a DNS cluster's every endpoint (an IP resolves to itself), but no unix socket.
+    if (dns > 0 && endpoints.some((e) => e.pipe)) refused.push("fqdn addresses cannot be mixed with unix sockets");
     if (refused.length > 0) return { problem: refused.join("; "), reason };
     if (endpoints.length === 0) return { problem: "it has no endpoints", reason: Reason.BackendNotFound };
-    return { endpoints, dns };
+    return { endpoints, discovery: dns > 0 ? "dns" : "static" };
   }
 
   /** Why one endpoint cannot be used, or undefined. */
   private endpointProblem(ep: BackendEndpoint): string | undefined {
+    const hostname = ep.hostname === undefined ? undefined : endpointHostnameProblem(ep.hostname);
+    if (hostname) return hostname;
+    if (ep.unix) return unixProblem(ep.unix.path, this.settings);
     const port = ep.ip?.port ?? ep.fqdn?.port;
-    if (ep.unix || (!ep.ip && !ep.fqdn)) return UNSUPPORTED_ENDPOINT;
+    if (!ep.ip && !ep.fqdn) return UNSUPPORTED_ENDPOINT;
     if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
       return `is invalid: port ${String(port)} is not a port number (1-65535)`;
     }
@@ -277,27 +319,58 @@ function isBackendKind(group: string, kind: string): boolean {
   return group === ENVOY_GATEWAY_GROUP && kind === "Backend";
 }
 
+/** Envoy Gateway's Backend type whose upstream is the request's Host (a dynamic forward proxy). */
+const DYNAMIC_RESOLVER = "DynamicResolver";
+
+/** The upstream HTTP protocol of a Backend: WebSocket backends are forced to HTTP/1.1, as in Envoy Gateway. */
+function backendProtocol(backend: Backend): ClusterIr["protocol"] {
+  const protocols = Array.isArray(backend.spec.appProtocols) ? backend.spec.appProtocols : [];
+  const ws = protocols.some((p) => p === "gateway.envoyproxy.io/ws" || p === "gateway.envoyproxy.io/wss");
+  return protocols.includes("gateway.envoyproxy.io/h2c") && !ws ? "h2c" : "http1";
+}
+
+/** One accepted Backend endpoint as a cluster endpoint (its zone and hostname kept). */
+function endpointOf(ep: BackendEndpoint): EndpointIr {
+  const base: EndpointIr = ep.unix
+    ? { host: ep.unix.path, port: 0, pipe: true }
+    : ep.ip
+      ? { host: ep.ip.address, port: ep.ip.port }
+      : { host: ep.fqdn?.hostname ?? "", port: ep.fqdn?.port ?? 0 };
+  const hostname = typeof ep.hostname === "string" ? { hostname: ep.hostname } : {};
+  return withZone({ ...base, ...hostname }, ep.zone);
+}
+
+const ENDPOINT_HOSTNAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Envoy Gateway's check of an endpoint `hostname` (a DNS-1123 subdomain, 1 to 253 characters). */
+function endpointHostnameProblem(hostname: unknown): string | undefined {
+  if (typeof hostname === "string" && hostname.length <= 253 && ENDPOINT_HOSTNAME.test(hostname)) return undefined;
+  return `is invalid: hostname ${String(hostname)} is not a valid hostname (lowercase DNS labels separated by dots)`;
+}
+
+/** Unix sockets reach the proxy host's own sockets: refused unless UnixSocket is allowed; paths ≤ 108 bytes. */
+function unixProblem(path: unknown, settings: BackendSettings): string | undefined {
+  if (typeof path !== "string" || path === "") return "is invalid: unix.path must be a socket path";
+  if (Buffer.byteLength(path) > 108) return "is invalid: unix domain socket path must not exceed 108 characters";
+  if ((settings.allow ?? []).includes("UnixSocket")) return undefined;
+  return UNSUPPORTED_ENDPOINT;
+}
+
 /**
- * The Backend fields egts does not act on yet, each with what would go wrong if it were ignored: a Backend using
- * one is not accepted (its routes answer 500) rather than served differently from what it asks, e.g. in plaintext
- * when it asks for TLS.
+ * The Backend fields egts does not act on, each with what would go wrong if it were ignored: a Backend using
+ * one is not accepted (its routes answer 500) rather than served differently from what it asks.
  */
 function unsupportedBackendFields(backend: Backend): string[] {
   const spec = backend.spec as BackendSpec & Record<string, unknown>;
   const out: string[] = [];
-  const notYet = (field: string, why: string): void => {
-    out.push(`spec.${field} is not implemented by egts yet (${why})`);
-  };
-  if (spec.tls !== undefined) notYet("tls", "the traffic would go out without the TLS it asks for");
-  if (spec.type !== undefined && spec.type !== "Endpoints")
-    notYet(`type ${String(spec.type)}`, "only Endpoints backends are");
-  if (spec.fallback === true) notYet("fallback", "the backend would take traffic as a primary one");
+  if (spec.type !== undefined && spec.type !== "Endpoints" && spec.type !== DYNAMIC_RESOLVER) {
+    out.push(`spec.type ${String(spec.type)} is not supported (supported: Endpoints, ${DYNAMIC_RESOLVER})`);
+  }
+  const known = ["gateway.envoyproxy.io/h2c", "gateway.envoyproxy.io/ws", "gateway.envoyproxy.io/wss"];
   const protocols = Array.isArray(spec.appProtocols) ? spec.appProtocols : [];
-  if (protocols.includes("gateway.envoyproxy.io/wss"))
-    notYet("appProtocols gateway.envoyproxy.io/wss", "WebSocket over TLS needs the backend TLS settings");
-  const endpoints: readonly unknown[] = Array.isArray(spec.endpoints) ? spec.endpoints : [];
-  if (endpoints.some((e) => typeof e === "object" && e !== null && "hostname" in e))
-    notYet("endpoints[].hostname", "it only matters for TLS SNI and host rewrites egts does not do yet");
+  for (const p of protocols.filter((x) => !known.includes(x))) {
+    out.push(`spec.appProtocols ${String(p)} is not supported (supported: ${known.join(", ")})`);
+  }
   return out;
 }
 
@@ -331,7 +404,7 @@ const DISABLED_BACKEND_STATUS =
   "The Backend was not accepted since Backend is not enabled in Envoy Gateway Config (set extensionApis.enableBackend: true in the EnvoyGateway configuration)";
 
 const UNSUPPORTED_ENDPOINT =
-  "is not supported: only ip and fqdn endpoints are (unix sockets would reach the proxy host's own sockets)";
+  "is refused: unix sockets reach the proxy host's own sockets (allow them with UnixSocket in extensionApis.backend.allow of the EnvoyGateway configuration)";
 
 /** ` (host:port)` of an endpoint, for messages. */
 function describeEndpoint(ep: BackendEndpoint): string {

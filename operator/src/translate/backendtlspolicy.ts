@@ -1,5 +1,5 @@
 /**
- * BackendTLSPolicy: TLS from Envoy to the Services it targets (SNI, CA bundle from a ConfigMap or the
+ * BackendTLSPolicy: TLS from Envoy to the Services (and Envoy Gateway Backends) it targets (SNI, CA bundle from a ConfigMap or the
  * system CAs, subject alt names), and the policy's status per ancestor Gateway.
  *
  * A policy that fails validation (no usable CA, unsupported settings) still applies to its target, which
@@ -15,6 +15,7 @@ import {
   type BackendTLSPolicyValidation,
   type LocalObjectReference,
 } from "../resources/gateway-api";
+import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import { condition, CondType, type StatusUpdate } from "./conditions";
 
@@ -72,8 +73,9 @@ export class BackendTlsPolicyIndex {
       const result = validatePolicy(p, maps);
       this.results.set(result.key, result);
       for (const t of p.spec?.targetRefs ?? []) {
-        if (t.group !== "" || t.kind !== "Service") continue; // only Services are supported targets
-        const target = `${namespaceOf(p.metadata)}/${t.name}/${t.sectionName ?? ""}`;
+        const prefix = targetPrefix(t.group, t.kind);
+        if (prefix === undefined) continue; // only Services and Envoy Gateway Backends are supported targets
+        const target = `${prefix}${namespaceOf(p.metadata)}/${t.name}/${t.sectionName ?? ""}`;
         const list = this.byTarget.get(target) ?? [];
         if (list.includes(result.key)) continue;
         if (list.length > 0) this.conflicted.add(result.key);
@@ -85,12 +87,24 @@ export class BackendTlsPolicyIndex {
 
   /** The policy that applies to port `portName` of Service `ns/service` (a sectionName beats the whole Service). */
   forServicePort(ns: string, service: string, portName: string | undefined): ServicePortTls {
-    const section = portName ? (this.byTarget.get(`${ns}/${service}/${portName}`) ?? []) : [];
-    const whole = this.byTarget.get(`${ns}/${service}/`) ?? [];
-    const winner = section[0] ?? whole[0];
+    return this.forTarget("", ns, service, portName);
+  }
+
+  /**
+   * The policy that applies to Backend `ns/name` reached on `port` (Envoy Gateway's sectionName for a Backend is
+   * the backendRef's port number; a sectionName beats the whole Backend).
+   */
+  forBackend(ns: string, name: string, port: number | undefined): ServicePortTls {
+    return this.forTarget(BACKEND_TARGET, ns, name, port === undefined ? undefined : String(port));
+  }
+
+  private forTarget(prefix: string, ns: string, name: string, section: string | undefined): ServicePortTls {
+    const sectioned = section ? (this.byTarget.get(`${prefix}${ns}/${name}/${section}`) ?? []) : [];
+    const whole = this.byTarget.get(`${prefix}${ns}/${name}/`) ?? [];
+    const winner = sectioned[0] ?? whole[0];
     if (winner === undefined) return { fail: false, policies: [] };
     const tls = this.results.get(winner)?.tls;
-    return { tls, fail: tls === undefined, policies: [...section, ...whole] };
+    return { tls, fail: tls === undefined, policies: [...sectioned, ...whole] };
   }
 
   /**
@@ -129,6 +143,16 @@ export class BackendTlsPolicyIndex {
     }
     return out;
   }
+}
+
+/** The target key prefix of Backend targets (Service targets have none). */
+const BACKEND_TARGET = "Backend:";
+
+/** The key prefix of a supported target kind, or undefined for a kind policies cannot target. */
+function targetPrefix(group: string | undefined, kind: string | undefined): string | undefined {
+  if ((group ?? "") === "" && kind === "Service") return "";
+  if (group === ENVOY_GATEWAY_GROUP && kind === "Backend") return BACKEND_TARGET;
+  return undefined;
 }
 
 function ancestorRef(gatewayKey: string): Record<string, string> {

@@ -28,6 +28,7 @@ import type {
   KubernetesPodSpec,
 } from "../resources/envoy-proxy";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import type { DynamicModuleFileIr, ProxyInfraIr } from "../ir/infra-ir";
 
 export type { EnvoyProxyOrigin } from "../../../constructs/proxy-policy";
 
@@ -274,4 +275,18 @@ export function envoyProxiesByKey(s: ResourceSnapshot): Map<string, EnvoyProxy["
     if (o.kind === "EnvoyProxy") out.set(`${o.metadata.namespace ?? ""}/${o.metadata.name}`, (o as EnvoyProxy).spec);
   }
   return out;
+}
+
+/**
+ * The proxy with the local dynamic modules of its EnvoyProxy (`dynamicModules` entries of source Local with an
+ * absolute path; the others are refused where a policy uses them), or itself when there are none.
+ */
+export function withDynamicModuleFiles(p: ProxyInfraIr, spec: EnvoyProxy["spec"] | undefined): ProxyInfraIr {
+  const files: DynamicModuleFileIr[] = [];
+  for (const e of spec?.dynamicModules ?? []) {
+    const path = e.source?.local?.path;
+    if ((e.source?.type ?? "Local") === "Local" && typeof path === "string" && path.startsWith("/"))
+      files.push({ name: e.name, path });
+  }
+  return files.length > 0 ? { ...p, dynamicModules: files } : p;
 }

@@ -1,22 +1,33 @@
 /** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { namespaceOf } from "../resources/meta";
 import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
 
-/** The IR of a Gateway, or undefined when it is not accepted or has no usable address (nothing to serve). */
+/** The L4 IR with the routes' secrets added to its served secrets (sorted by name). */
+function withRouteSecrets<T extends Pick<GatewayXdsIr, "secrets">>(l4: T, more: readonly GenericSecretIr[]): T {
+  if (more.length === 0) return l4;
+  const all = [...(l4.secrets ?? []), ...more];
+  return { ...l4, secrets: all.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) };
+}
+
+/**
+ * The IR of a Gateway, or undefined when it is not accepted or has no usable address (nothing to serve).
+ * `routeSecrets` are the generic secrets its routes' filters read. @default none
+ */
 export function buildGatewayIr(
   gw: GatewayState,
   clusters: readonly ClusterIr[],
+  routeSecrets: readonly GenericSecretIr[] = [],
 ): { readonly xds: GatewayXdsIr; readonly infra: ProxyInfraIr } | undefined {
   const [address, ...more] = gw.addresses;
   if (!gatewayAccepted(gw) || address === undefined) return undefined;
   // A fresh array per listener: the IR stays plain data with no shared parts.
   const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
-  const l4 = buildL4Ir(gw, address);
+  const l4 = withRouteSecrets(buildL4Ir(gw, address), routeSecrets);
   // The backend client certificate goes to the clusters that originate TLS.
   const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);
   const xds: GatewayXdsIr = {

@@ -78,8 +78,13 @@ export function insecureFrontendCondition(gateway: Gateway, gen: number | undefi
   );
 }
 
-/** The clusters that originate TLS present `secret` as their client certificate; the others are unchanged. */
+/**
+ * The clusters that originate TLS present `secret` as their client certificate; the others are unchanged, and
+ * so are those with their own (a Backend's `tls.clientCertificateRef` wins, as in Envoy Gateway).
+ */
 export function withClientCertificate(clusters: readonly ClusterIr[], secret: SecretIr | undefined): ClusterIr[] {
   if (!secret) return [...clusters];
-  return clusters.map((c) => (c.tls ? { ...c, tls: { ...c.tls, clientCertificate: { ...secret } } } : c));
+  return clusters.map((c) =>
+    c.tls && !c.tls.clientCertificate ? { ...c, tls: { ...c.tls, clientCertificate: { ...secret } } } : c,
+  );
 }

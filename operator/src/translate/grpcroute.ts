@@ -17,7 +17,8 @@ import type {
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import type { BackendIndex } from "./backends";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
-import { compileFilters, isFilterError, type FilterError } from "./filters";
+import { compileFilters, isFilterError, type FilterError, type RuleFilters } from "./filters";
+import type { ExtensionRefIndex } from "./filters/extension-refs";
 import type { GatewayState } from "./gateway";
 import { detachGrpcHttpConflicts, rejectConflictedParents } from "./grpc-http-conflicts";
 import type { RouteContext } from "./httproute";
@@ -26,7 +27,9 @@ import {
   destinations,
   forwardFields,
   invalidRuleRoute,
+  answerOf,
   partiallyInvalid,
+  refTargets,
   resolveMirrors,
   type BackendAcc,
   type BackendScope,
@@ -106,7 +109,7 @@ export function processGRPCRoutes(
 }
 
 function processGRPCRoute(route: GRPCRoute, ctx: RouteContext, pending: PendingClusters[]): StatusUpdate | undefined {
-  const compiled = compileGrpcRules(route, ctx.backends);
+  const compiled = compileGrpcRules(route, ctx.backends, ctx.extensions);
   return routeStatus(
     route,
     ctx,
@@ -168,14 +171,24 @@ function attachEntries(
  * Turns the route's rules into IR routes; backends become h2c clusters. An invalid rule is dropped and the
  * others are served (PartiallyInvalid, as for HTTPRoute); with no valid rule the route is not accepted.
  */
-function compileGrpcRules(route: GRPCRoute, backends: BackendIndex): CompiledGrpcRules {
+function compileGrpcRules(
+  route: GRPCRoute,
+  backends: BackendIndex,
+  extensions: ExtensionRefIndex | undefined,
+): CompiledGrpcRules {
   const acc: CompiledGrpcRules = { routes: [], clusters: [], dropped: [] };
   // No rules: the route still matches every gRPC request (with no backends: UNAVAILABLE).
   const rules: readonly GRPCRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const names = rules.map((r) => r.name).filter((n): n is string => n !== undefined);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) acc.unsupported = { error: `rule name "${dup}" is used twice; rule names must be unique` };
-  const scope: BackendScope = { ns: namespaceOf(route.metadata), backends, kind: "GRPCRoute" };
+  const ns = namespaceOf(route.metadata);
+  const scope: BackendScope = {
+    ns,
+    backends,
+    kind: "GRPCRoute",
+    filterRefs: { namespace: ns, extensions: refTargets(extensions, backends) },
+  };
   rules.forEach((rule, ri) => compileRule(route, rule, ri, scope, acc));
   if (acc.dropped.length === rules.length) {
     acc.unsupported ??=
@@ -204,31 +217,22 @@ function compileRule(
   const matches: readonly GRPCRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
   const compiledMatches = matches.map((m, mi) => compileMatch(m, `${where} match ${mi}`));
   const problem = ruleProblem(rule, where) ?? compiledMatches.find(isFilterError);
-  const filters = problem ?? compileFilters(rule.filters ?? [], { where, matches: [] });
+  const filters =
+    problem ??
+    grpcExtensionProblem(compileFilters(rule.filters ?? [], { where, matches: [], ...scope.filterRefs }), where);
   const name = (mi: number): string => `grpcroute/${scope.ns}/${route.metadata.name}/rule/${ri}/match/${mi}`;
   if (isFilterError(filters)) {
-    // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500
-    // (when its matches can be built: a bad match leaves the rule out whole).
-    acc.dropped.push(filters);
-    compiledMatches.forEach((m, mi) => {
-      if (isFilterError(m) || compiledMatches.some(isFilterError)) return;
-      acc.routes.push({
-        rule: ri,
-        match: mi,
-        rank: m.rank,
-        route: invalidRuleRoute({ name: name(mi), match: m.match }),
-      });
-    });
+    failRule(filters, compiledMatches, (mi) => ({ rule: ri, match: mi, name: name(mi) }), acc);
     return;
   }
-  const dests = destinations(rule.backendRefs ?? [], where, scope, acc);
+  const direct = filters.directResponse;
+  const dests = direct ? [] : destinations(rule.backendRefs ?? [], where, scope, acc);
   const mirrors = resolveMirrors(filters, scope, acc);
   const forwarding = dests.some((d) => d.cluster !== undefined);
-  const action: RouteIr["action"] = forwarding
-    ? { kind: "forward", destinations: dests }
-    : { kind: "direct", status: 503 }; // the spec: no valid backend → UNAVAILABLE
+  const { action, responseHeaders } = answerOf(direct, () => grpcForward(dests), commonFields(filters).responseHeaders);
   const extras = {
     ...commonFields(filters),
+    ...(responseHeaders ? { responseHeaders } : {}),
     ...(forwarding ? forwardFields(mirrors, undefined, undefined) : {}),
     ...(forwarding && dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
   };
@@ -246,6 +250,64 @@ function compileRule(
       },
     });
   });
+}
+
+/**
+ * A rule that cannot be served as written. The spec's "Drop Rule(s)": the route's valid rules are still served;
+ * this rule's requests get 500 (when its matches can be built: a bad match leaves the rule out whole). An
+ * ExtensionRef naming nothing is an unresolved reference instead (GEP-1364): ResolvedRefs=False, the route stays
+ * Accepted, 500 all the same.
+ */
+function failRule(
+  err: FilterError,
+  matches: readonly (CompiledMatch | FilterError)[],
+  at: (mi: number) => { rule: number; match: number; name: string },
+  acc: CompiledGrpcRules,
+): void {
+  if (err.unresolved) acc.refProblem ??= { reason: err.reason ?? Reason.UnsupportedValue, message: err.error };
+  else acc.dropped.push(err);
+  if (matches.some(isFilterError)) return;
+  (matches as CompiledMatch[]).forEach((m, mi) => {
+    const { rule, match, name } = at(mi);
+    acc.routes.push({ rule, match, rank: m.rank, route: invalidRuleRoute({ name, match: m.match }) });
+  });
+}
+
+/** Forwarding to the destinations, or UNAVAILABLE when none is valid (the spec). */
+function grpcForward(dests: WeightedDestinationIr[]): RouteIr["action"] {
+  return dests.some((d) => d.cluster !== undefined)
+    ? { kind: "forward", destinations: dests }
+    : { kind: "direct", status: 503 };
+}
+
+/**
+ * What an HTTPRouteFilter may bring to a GRPCRoute rule here: a direct response with a non-2xx status (Envoy
+ * Gateway's rule and message); its URL rewrite, credential injection and cookie matches are not served on
+ * GRPCRoute by egts yet and drop the rule, naming the field.
+ */
+function grpcExtensionProblem(f: RuleFilters | FilterError, where: string): RuleFilters | FilterError {
+  if (isFilterError(f)) return f;
+  if (f.extensionRefs) {
+    return {
+      error: `${where}: an ExtensionRef to a kind of the extension server is not supported on a GRPCRoute by egts yet`,
+    };
+  }
+  const unsupported = [
+    ["urlRewrite", f.urlRewrite],
+    ["credentialInjection", f.credential],
+    ["matches", f.cookieMatches],
+  ].find(([, v]) => v !== undefined);
+  if (unsupported) {
+    return { error: `${where}: HTTPRouteFilter ${String(unsupported[0])} is not supported on a GRPCRoute by egts yet` };
+  }
+  if (f.directResponse && f.directResponse.status >= 200 && f.directResponse.status < 300) {
+    return {
+      error:
+        `${where}: ` +
+        "DirectResponse with a 2xx status code is not supported for GRPCRoute: a 2xx status maps to the gRPC OK status, but a direct response cannot carry a gRPC response message, so the client would receive an invalid response. Use a non-2xx status code to deny or block the request instead",
+    };
+  }
+  return f;
 }
 
 function invalid(d: WeightedDestinationIr): boolean {

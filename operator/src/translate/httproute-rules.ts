@@ -1,6 +1,9 @@
 /** HTTPRoute rules → IR routes (independent of the parents they attach to). */
 import type {
   ClusterIr,
+  CookieMatchIr,
+  CredentialInjectionIr,
+  GenericSecretIr,
   HeaderModIr,
   MirrorIr,
   PathModifierIr,
@@ -15,18 +18,24 @@ import type {
 } from "../ir/xds-ir";
 import type { BackendRef, HTTPRoute, HTTPRouteMatch, HTTPRouteRule, Listener } from "../resources/gateway-api";
 import { namespaceOf } from "../resources/meta";
+import { failoverGroup, type ResolvedRef } from "./backend-fallback";
 import { isProblem, type BackendIndex, type RouteKind } from "./backends";
 import { CondType, Reason, type RefProblem } from "./conditions";
 import { compileFilters, isFilterError, type FilterContext, type FilterError, type RuleFilters } from "./filters";
-import type { PathTemplate, RedirectTemplate } from "./filters/types";
+import type { ExtensionRefIndex } from "./filters/extension-refs";
+import type {
+  CredentialTemplate,
+  DirectResponseTemplate,
+  ExtensionRefTargets,
+  PathTemplate,
+  RedirectTemplate,
+  UrlRewriteTemplate,
+} from "./filters/types";
 import { compileRetry } from "./rule-retry";
 import { compileSessionPersistence } from "./rule-session";
 import { compileTimeouts } from "./rule-timeouts";
 import { matchRegexProblem } from "./regex";
 import { matchValueProblem } from "./validate-values";
-
-/** A URLRewrite before the matched prefix is known. */
-type UrlRewriteTemplate = NonNullable<RuleFilters["urlRewrite"]>;
 
 /** One IR route of a rule, with what is settled only when it is attached to a listener. */
 export interface CompiledRoute {
@@ -46,6 +55,8 @@ export interface CompiledRules {
   readonly routes: CompiledRoute[];
   /** Clusters the rules use (backends and mirrors). */
   readonly clusters: ClusterIr[];
+  /** Generic SDS secrets the rules' filters read (HTTPRouteFilter credentials). */
+  readonly secrets: GenericSecretIr[];
   /** First unresolved reference, if any. */
   readonly refProblem?: RefProblem;
   /** A problem that makes the whole route unacceptable; also set when every rule was dropped. */
@@ -72,28 +83,35 @@ export interface BackendScope {
   readonly backends: BackendIndex;
   /** The route's kind. */
   readonly kind: RouteKind;
+  /** What backendRefs' ExtensionRef filters resolve against (HTTPRoute); absent: ExtensionRef is refused. */
+  readonly filterRefs?: Pick<FilterContext, "namespace" | "extensions">;
 }
 
 /** Mutable accumulator while compiling. */
 interface Acc extends BackendAcc {
   routes: CompiledRoute[];
   dropped: FilterError[];
+  secrets: GenericSecretIr[];
 }
 
-/** Turns the route's rules into IR routes. */
-export function compileRules(route: HTTPRoute, backends: BackendIndex): CompiledRules {
-  const acc: Acc = { routes: [], clusters: [], dropped: [] };
+/**
+ * Turns the route's rules into IR routes. `extensions` resolves ExtensionRef filters (HTTPRouteFilter); without it
+ * they are refused.
+ */
+export function compileRules(route: HTTPRoute, backends: BackendIndex, extensions?: ExtensionRefIndex): CompiledRules {
+  const acc: Acc = { routes: [], clusters: [], dropped: [], secrets: [] };
   // The CRD defaults rules to one rule matching PathPrefix "/" (with no backends: 500).
   const rules: readonly HTTPRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const names = rules.map((r) => r.name).filter((n): n is string => n !== undefined);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) acc.unsupported = { error: `rule name "${dup}" is used twice; rule names must be unique` };
-  rules.forEach((rule, ri) => compileRule(route, rule, ri, backends, acc));
+  rules.forEach((rule, ri) => compileRule(route, rule, ri, { backends, extensions }, acc));
   if (acc.dropped.length === rules.length) acc.unsupported ??= everyRuleDropped(acc.dropped);
   if (acc.unsupported) {
     // An invalid route serves none of its rules: every request it matches gets the 500 of an invalid rule.
     acc.routes = acc.routes.map((r) => ({ rule: r.rule, match: r.match, route: invalidRuleRoute(r.route) }));
     acc.clusters = [];
+    acc.secrets = [];
   }
   return acc;
 }
@@ -118,7 +136,7 @@ function everyRuleDropped(dropped: readonly FilterError[]): FilterError {
  * and others are served; its message starts with "Dropped Rule" and names the rules and the fix.
  */
 export function partiallyInvalid(
-  compiled: CompiledRules,
+  compiled: Pick<CompiledRules, "unsupported" | "dropped">,
 ): { type: string; reason: string; message: string } | undefined {
   if (compiled.unsupported || compiled.dropped.length === 0) return undefined;
   const many = compiled.dropped.length > 1;
@@ -132,7 +150,14 @@ export function partiallyInvalid(
   };
 }
 
-function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends: BackendIndex, acc: Acc): void {
+/** What resolving a rule needs from the snapshot. */
+interface RuleRefs {
+  readonly backends: BackendIndex;
+  readonly extensions?: ExtensionRefIndex;
+}
+
+function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: RuleRefs, acc: Acc): void {
+  const { backends } = refs;
   const ns = namespaceOf(route.metadata);
   const where = rule.name !== undefined ? `rule "${rule.name}"` : `rule ${ri}`;
   const matches: readonly HTTPRouteMatch[] = rule.matches && rule.matches.length > 0 ? rule.matches : [{}];
@@ -143,38 +168,34 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
     acc.dropped.push(badMatch); // no Envoy match can be built: the rule is left out whole
     return;
   }
-  const compiled = compileRuleOptions(
-    rule,
-    { where, matches, namespace: ns, extensions: backends.extensions },
-    ruleKey,
-  );
+  const targets = refTargets(refs.extensions, backends);
+  const compiled = compileRuleOptions(rule, where, { matches, namespace: ns, extensions: targets }, ruleKey);
   if (isFilterError(compiled)) {
-    // The spec's "Drop Rule(s)": the route's valid rules are still served; this rule's requests get 500.
-    acc.dropped.push(compiled);
-    matches.forEach((m, mi) => {
-      acc.routes.push({
-        rule: ri,
-        match: mi,
-        route: invalidRuleRoute({ name: routeName(mi), match: compileMatch(m) }),
-      });
-    });
+    failRule(compiled, matches, (mi) => ({ rule: ri, match: mi, name: routeName(mi) }), acc);
     return;
   }
-  const { filters, timeouts, retry, session } = compiled;
-  const scope: BackendScope = { ns, backends, kind: "HTTPRoute" };
-  const split = backendRewrites(destinations(rule.backendRefs ?? [], where, scope, acc), compiled.backendRewrites);
-  const dests = split.dests;
+  const { filters } = compiled;
+  const scope: BackendScope = {
+    ns,
+    backends,
+    kind: "HTTPRoute",
+    filterRefs: { namespace: ns, extensions: targets },
+  };
+  const direct = filters.directResponse;
+  // A direct response answers every request of the rule: its backendRefs are not resolved (Envoy Gateway).
+  const split = direct
+    ? { dests: [] }
+    : applyBackendExtras(destinations(rule.backendRefs ?? [], where, scope, acc), compiled.backendExtras);
   const mirrors = resolveMirrors(filters, scope, acc);
   const base = commonFields(filters);
-  const forwarding = !filters.redirect && dests.some((d) => d.cluster !== undefined);
-  const forwardOnly = forwarding
-    ? { ...forwardFields(mirrors, timeouts, retry), ...(session ? { sessionPersistence: session } : {}) }
-    : {};
-  const action = actionFor(dests); // shared by the rule's matches
-  const extensionRefs = ruleExtensionRefs(filters, dests, acc.clusters);
+  const forwarding = !filters.redirect && !direct && split.dests.some((d) => d.cluster !== undefined);
+  for (const c of split.credentials ?? []) addSecret(acc, c);
+  const forwardOnly = forwarding ? forwardOnlyFields(compiled, mirrors, split.routeCredential, acc) : {};
+  const { action, responseHeaders } = answerOf(direct, () => actionFor(split.dests), base.responseHeaders);
+  const extensionRefs = ruleExtensionRefs(filters, split.dests, acc.clusters);
   const rewrite = mergeRewrites(filters.urlRewrite, split.routeRewrite);
-  matches.forEach((m, mi) => {
-    const match = compileMatch(m);
+  withCookies(matches, filters.cookieMatches).forEach(({ m, cookies }, mi) => {
+    const match = { ...compileMatch(m), ...(cookies.length > 0 ? { cookies } : {}) };
     const prefix = match.path.value;
     acc.routes.push({
       rule: ri,
@@ -185,6 +206,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, backends
         match,
         action: filters.redirect ? redirectAction(filters.redirect, prefix) : action,
         ...base,
+        ...(responseHeaders ? { responseHeaders } : {}),
         ...(forwarding && rewrite ? { urlRewrite: rewriteIr(rewrite, prefix) } : {}),
         ...forwardOnly,
         ...(extensionRefs.length > 0 ? { extensionRefs } : {}),
@@ -206,14 +228,118 @@ function ruleExtensionRefs(
   return [...(filters.extensionRefs ?? []), ...new Set(backends)];
 }
 
+/** What the rule's ExtensionRef filters may name: HTTPRouteFilters and the extension server's objects. */
+export function refTargets(
+  routeFilters: ExtensionRefIndex | undefined,
+  backends: BackendIndex,
+): ExtensionRefTargets | undefined {
+  return routeFilters ? { routeFilters, owned: backends.extensions } : undefined;
+}
+
+/**
+ * A rule's action and response headers: an HTTPRouteFilter's direct response (with its headers), else `otherwise`
+ * (forwarding).
+ */
+export function answerOf(
+  direct: DirectResponseTemplate | undefined,
+  otherwise: () => RouteIr["action"],
+  responseHeaders: HeaderModIr | undefined,
+): { action: RouteIr["action"]; responseHeaders?: HeaderModIr } {
+  if (!direct) return { action: otherwise(), ...(responseHeaders ? { responseHeaders } : {}) };
+  const headers = withHeaders(responseHeaders, direct.headers);
+  return {
+    action: { kind: "direct", status: direct.status, ...(direct.body !== undefined ? { body: direct.body } : {}) },
+    ...(headers ? { responseHeaders: headers } : {}),
+  };
+}
+
+/**
+ * A rule that cannot be served as written; its matches answer 500. An ExtensionRef naming nothing is an
+ * unresolved reference (GEP-1364): the route stays Accepted with ResolvedRefs=False. Otherwise the spec's "Drop
+ * Rule(s)": the rule is dropped and the route's valid rules are still served.
+ */
+function failRule(
+  err: FilterError,
+  matches: readonly HTTPRouteMatch[],
+  at: (mi: number) => { rule: number; match: number; name: string },
+  acc: Acc,
+): void {
+  if (err.unresolved) acc.refProblem ??= { reason: err.reason ?? Reason.UnsupportedValue, message: err.error };
+  else acc.dropped.push(err);
+  matches.forEach((m, mi) => {
+    const { rule, match, name } = at(mi);
+    acc.routes.push({ rule, match, route: invalidRuleRoute({ name, match: compileMatch(m) }) });
+  });
+}
+
+/** Route fields that only apply when the rule forwards: mirrors, timeouts, retry, session, credential. */
+function forwardOnlyFields(
+  o: RuleOptions,
+  mirrors: MirrorIr[],
+  backendCredential: CredentialTemplate | undefined,
+  acc: Acc,
+): RouteExtras {
+  const credential = routeCredential(o.filters.credential, backendCredential, acc);
+  return {
+    ...forwardFields(mirrors, o.timeouts, o.retry),
+    ...(o.session ? { sessionPersistence: o.session } : {}),
+    ...(credential ? { credentialInjection: credential } : {}),
+  };
+}
+
+/**
+ * The rule's matches with an HTTPRouteFilter's cookie conditions: each rule match ANDed with each alternative
+ * (Envoy Gateway's cross product), or the rule matches alone.
+ */
+function withCookies(
+  matches: readonly HTTPRouteMatch[],
+  cookieMatches: readonly (readonly CookieMatchIr[])[] | undefined,
+): { m: HTTPRouteMatch; cookies: readonly CookieMatchIr[] }[] {
+  if (!cookieMatches?.length) return matches.map((m) => ({ m, cookies: [] }));
+  return matches.flatMap((m) => cookieMatches.map((cookies) => ({ m, cookies })));
+}
+
+/** Response header changes with a direct response's headers added (its own win). */
+function withHeaders(own: HeaderModIr | undefined, more: HeaderModIr): HeaderModIr | undefined {
+  if (more.set.length === 0 && more.add.length === 0) return own;
+  const names = new Set(more.set.map((h) => h.name.toLowerCase()));
+  return {
+    set: [...(own?.set ?? []).filter((h) => !names.has(h.name.toLowerCase())), ...more.set],
+    add: [...(own?.add ?? []), ...more.add],
+    remove: [...(own?.remove ?? [])],
+  };
+}
+
+/** The route's credential injection (a backendRef's, when it is the only destination, wins); its secret is served. */
+function routeCredential(
+  rule: CredentialTemplate | undefined,
+  backend: CredentialTemplate | undefined,
+  acc: Acc,
+): CredentialInjectionIr | undefined {
+  const c = backend ?? rule;
+  if (!c) return undefined;
+  addSecret(acc, c);
+  return c.ir;
+}
+
+function addSecret(acc: Acc, c: CredentialTemplate): void {
+  if (!acc.secrets.some((s) => s.name === c.secret.name)) acc.secrets.push(c.secret);
+}
+
 /** A rule's settings, checked before anything is resolved (an invalid rule is dropped whole). */
 interface RuleOptions {
   filters: RuleFilters;
   timeouts?: TimeoutsIr;
   retry?: RetryIr;
   session?: SessionPersistenceIr;
-  /** URLRewrite of each backendRef that gets traffic (weight > 0), in order; undefined where none. */
-  backendRewrites: (UrlRewriteTemplate | undefined)[];
+  /** URL rewrite and credential of each backendRef that gets traffic (weight > 0), in order. */
+  backendExtras: BackendExtra[];
+}
+
+/** What a backendRef's filters change beyond headers: its URL rewrite and injected credential. */
+interface BackendExtra {
+  readonly urlRewrite?: UrlRewriteTemplate;
+  readonly credential?: CredentialTemplate;
 }
 
 /** A match Envoy cannot be given (a regex RE2 rejects, a value Envoy refuses), if any. */
@@ -223,9 +349,13 @@ function matchProblem(matches: readonly HTTPRouteMatch[], where: string): Filter
 }
 
 /** The rule's filters, timeouts, retry and session persistence, or the first problem with them. */
-function compileRuleOptions(rule: HTTPRouteRule, fctx: FilterContext, ruleKey: string): RuleOptions | FilterError {
-  const { where, matches } = fctx;
-  const filters = compileFilters(rule.filters ?? [], fctx);
+function compileRuleOptions(
+  rule: HTTPRouteRule,
+  where: string,
+  scope: Omit<FilterContext, "where">,
+  ruleKey: string,
+): RuleOptions | FilterError {
+  const filters = compileFilters(rule.filters ?? [], { where, ...scope });
   if (isFilterError(filters)) return filters;
   const problem = ruleProblem(rule, filters, where);
   if (problem) return problem;
@@ -235,50 +365,73 @@ function compileRuleOptions(rule: HTTPRouteRule, fctx: FilterContext, ruleKey: s
   if (typeof retry === "string") return { error: retry };
   const session = compileSessionPersistence(rule.sessionPersistence, where, ruleKey);
   if (typeof session === "string") return { error: session };
-  const backendRewrites = checkBackendFilters(rule.backendRefs ?? [], where, matches);
-  if (isFilterError(backendRewrites)) return backendRewrites;
-  return { filters, timeouts, retry, session, backendRewrites };
+  const backendExtras = checkBackendFilters(rule.backendRefs ?? [], where, scope);
+  if (isFilterError(backendExtras)) return backendExtras;
+  return { filters, timeouts, retry, session, backendExtras };
 }
 
 /**
  * Checks every backendRef's filters (so a bad one drops the rule before anything is resolved) and
- * returns the URLRewrite of each backendRef that gets traffic. Envoy can rewrite the Host per weighted
- * backend but not the path, so a path change on a backendRef needs it to be the only one with traffic.
+ * returns the URL rewrite and credential of each backendRef that gets traffic. Envoy can rewrite the Host
+ * (to a literal) and turn a filter on per weighted backend, but not change the path, so a path change, or a
+ * Host taken from a header, the backend or the path, on a backendRef needs it to be the only one with traffic.
  */
 function checkBackendFilters(
   refs: readonly BackendRef[],
   where: string,
-  matches: readonly HTTPRouteMatch[],
-): (UrlRewriteTemplate | undefined)[] | FilterError {
-  const rewrites: (UrlRewriteTemplate | undefined)[] = [];
+  scope: Omit<FilterContext, "where">,
+): BackendExtra[] | FilterError {
+  const extras: BackendExtra[] = [];
   for (const [bi, ref] of refs.entries()) {
-    const mods = backendFilters(ref, `${where} backendRef ${bi}`, "HTTPRoute", matches);
+    const mods = backendFilters(ref, { ...scope, where: `${where} backendRef ${bi}` }, "HTTPRoute");
     if (isFilterError(mods)) return mods;
-    if ((ref.weight ?? 1) > 0) rewrites.push(mods.urlRewrite);
+    if ((ref.weight ?? 1) > 0) extras.push({ urlRewrite: mods.urlRewrite, credential: mods.credential });
   }
-  if (rewrites.length > 1 && rewrites.some((r) => r?.path)) {
+  if (extras.length > 1 && extras.some((e) => e.urlRewrite?.path || e.urlRewrite?.host)) {
     return {
-      error: `${where}: a URLRewrite path change on a backendRef needs that backendRef to be the rule's only one with traffic (Envoy cannot change the path per weighted backend); move the path change to the rule's filters`,
+      error: `${where}: a path change (or a Host rewrite other than a hostname) on a backendRef needs that backendRef to be the rule's only one with traffic (Envoy cannot change them per weighted backend); move it to the rule's filters`,
     };
   }
-  return rewrites;
+  return extras;
+}
+
+/** The destinations with their backendRefs' extras applied, and what moves to the route. */
+interface AppliedExtras {
+  readonly dests: WeightedDestinationIr[];
+  /** The only destination's URL rewrite, applied by the route. */
+  readonly routeRewrite?: UrlRewriteTemplate;
+  /** The only destination's credential, injected by the route. */
+  readonly routeCredential?: CredentialTemplate;
+  /** Credentials injected per destination (several destinations), whose secrets are served. */
+  readonly credentials?: readonly CredentialTemplate[];
 }
 
 /**
- * Applies the backendRefs' URLRewrites: with one destination it becomes the route's rewrite; with
- * several, each destination gets its Host rewrite (paths were checked by checkBackendFilters).
+ * Applies the backendRefs' URL rewrites and credentials: with one destination they become the route's; with
+ * several, each destination gets its Host rewrite and credential (paths were checked by checkBackendFilters).
  */
-function backendRewrites(
-  dests: WeightedDestinationIr[],
-  rewrites: readonly (UrlRewriteTemplate | undefined)[],
-): { dests: WeightedDestinationIr[]; routeRewrite?: UrlRewriteTemplate } {
-  if (dests.length === 1) return { dests, ...(rewrites[0] ? { routeRewrite: rewrites[0] } : {}) };
-  return {
-    dests: dests.map((d, i) => {
-      const host = rewrites[i]?.hostname;
-      return host !== undefined && d.cluster !== undefined ? { ...d, hostRewrite: host } : d;
-    }),
-  };
+function applyBackendExtras(dests: WeightedDestinationIr[], extras: readonly BackendExtra[]): AppliedExtras {
+  if (dests.length === 1) {
+    const e = extras[0];
+    return {
+      dests,
+      ...(e?.urlRewrite ? { routeRewrite: e.urlRewrite } : {}),
+      ...(e?.credential ? { routeCredential: e.credential } : {}),
+    };
+  }
+  const credentials: CredentialTemplate[] = [];
+  const out = dests.map((d, i) => {
+    if (d.cluster === undefined) return d;
+    const host = extras[i]?.urlRewrite?.hostname;
+    const c = extras[i]?.credential;
+    if (c) credentials.push(c);
+    return {
+      ...d,
+      ...(host !== undefined ? { hostRewrite: host } : {}),
+      ...(c ? { credentialInjection: c.ir } : {}),
+    };
+  });
+  return { dests: out, ...(credentials.length > 0 ? { credentials } : {}) };
 }
 
 /** The rule's URLRewrite with a backendRef's on top (the backendRef's fields win). */
@@ -330,50 +483,88 @@ export function destinations(
   scope: BackendScope,
   acc: BackendAcc,
 ): WeightedDestinationIr[] {
-  const dests: WeightedDestinationIr[] = [];
+  /** In backendRef order: an invalid backendRef's share (500), or a resolved one. */
+  const slots: (WeightedDestinationIr | ResolvedRef)[] = [];
   refs.forEach((ref, bi) => {
     const weight = ref.weight ?? 1;
-    const filtered = backendFilters(ref, `${where} backendRef ${bi}`, scope.kind, []);
+    const filtered = backendFilters(
+      ref,
+      { where: `${where} backendRef ${bi}`, matches: [], ...scope.filterRefs },
+      scope.kind,
+    );
     if (isFilterError(filtered)) {
       acc.unsupported ??= filtered;
       return;
     }
-    const { urlRewrite: _applied, ...mods } = filtered; // URLRewrite: see backendRewrites
+    const { urlRewrite: _applied, credential: _injected, ...mods } = filtered; // see applyBackendExtras
     const r = scope.backends.resolve(ref, scope.ns, scope.kind);
     if (isProblem(r)) {
       acc.refProblem ??= r;
-      if (weight > 0) dests.push({ weight });
+      if (weight > 0) slots.push({ weight });
       return;
     }
-    if (weight > 0) {
-      acc.clusters.push(r);
-      dests.push({ cluster: r.name, weight, ...mods });
-    }
+    const dynamic = r.discovery === "dynamic" ? { dynamic: true } : {};
+    if (weight > 0) slots.push({ cluster: r, dest: { cluster: r.name, weight, ...mods, ...dynamic } });
   });
-  return dests;
+  const resolved = slots.filter((s): s is ResolvedRef => "dest" in s);
+  const group = failoverGroup(resolved);
+  if (group && "problem" in group) {
+    acc.refProblem ??= { reason: Reason.UnsupportedValue, message: `${where}: ${group.problem}` };
+    return slots.map((s) => ("dest" in s ? { weight: s.dest.weight } : s));
+  }
+  // A failover group's one destination takes the place of its first backendRef.
+  const kept = group ? slots.filter((s) => !("dest" in s) || s === resolved[0]) : slots;
+  return kept.map((s) => {
+    if (!("dest" in s)) return s;
+    const r = group ?? s;
+    acc.clusters.push(r.cluster);
+    return r.dest;
+  });
 }
 
-/** A backendRef's filters: header modifiers, and (HTTPRoute) URLRewrite. */
-function backendFilters(
-  ref: BackendRef,
-  where: string,
-  kind: RouteKind,
-  matches: readonly HTTPRouteMatch[],
-): { requestHeaders?: HeaderModIr; responseHeaders?: HeaderModIr; urlRewrite?: UrlRewriteTemplate } | FilterError {
+/** What a backendRef's filters compile to. */
+interface BackendMods {
+  requestHeaders?: HeaderModIr;
+  responseHeaders?: HeaderModIr;
+  urlRewrite?: UrlRewriteTemplate;
+  credential?: CredentialTemplate;
+}
+
+/**
+ * A backendRef's filters: header modifiers, and (HTTPRoute) URLRewrite and ExtensionRef (an HTTPRouteFilter's URL
+ * rewrite and credential injection; a direct response or matches belong to the rule).
+ */
+function backendFilters(ref: BackendRef, ctx: FilterContext, kind: RouteKind): BackendMods | FilterError {
+  const where = ctx.where;
   if (!ref.filters || ref.filters.length === 0) return {};
-  const allowed = ["RequestHeaderModifier", "ResponseHeaderModifier", ...(kind === "HTTPRoute" ? ["URLRewrite"] : [])];
+  const allowed = [
+    "RequestHeaderModifier",
+    "ResponseHeaderModifier",
+    ...(kind === "HTTPRoute" ? ["URLRewrite", "ExtensionRef"] : []),
+  ];
   const other = ref.filters.find((f) => !allowed.includes(f.type));
   if (other) {
     return {
       error: `${where}: filter ${other.type} is not supported on a backendRef (supported there: ${allowed.join(", ")}); move it to the rule`,
     };
   }
-  const compiled = compileFilters(ref.filters, { where, matches });
+  const compiled = compileFilters(ref.filters, ctx);
   if (isFilterError(compiled)) return compiled;
+  if (compiled.directResponse || compiled.cookieMatches) {
+    return {
+      error: `${where}: an HTTPRouteFilter with directResponse or matches is not supported on a backendRef; reference it from the rule's filters`,
+    };
+  }
+  if (compiled.extensionRefs) {
+    return {
+      error: `${where}: an ExtensionRef to a kind of the extension server is not supported on a backendRef by egts yet; reference it from the rule's filters`,
+    };
+  }
   return {
     ...(compiled.requestHeaders ? { requestHeaders: compiled.requestHeaders } : {}),
     ...(compiled.responseHeaders ? { responseHeaders: compiled.responseHeaders } : {}),
     ...(compiled.urlRewrite ? { urlRewrite: compiled.urlRewrite } : {}),
+    ...(compiled.credential ? { credential: compiled.credential } : {}),
   };
 }
 
@@ -434,15 +625,17 @@ export function redirectFor(route: RouteIr, t: RedirectTemplate, listener: Liste
   return { ...route, action: { kind: "redirect", redirect } };
 }
 
-function rewriteIr(rw: NonNullable<RuleFilters["urlRewrite"]>, prefix: string): UrlRewriteIr {
+function rewriteIr(rw: UrlRewriteTemplate, prefix: string): UrlRewriteIr {
   return {
     ...(rw.hostname !== undefined ? { hostname: rw.hostname } : {}),
+    ...(rw.host ? { host: rw.host } : {}),
     ...(rw.path ? { path: pathIr(rw.path, prefix) } : {}),
+    ...(rw.appendXForwardedHost === false ? { appendXForwardedHost: false } : {}),
   };
 }
 
 function pathIr(p: PathTemplate, prefix: string): PathModifierIr {
-  return p.type === "ReplaceFullPath" ? p : { type: "ReplacePrefixMatch", prefix, value: p.value };
+  return p.type === "ReplacePrefixMatch" ? { type: "ReplacePrefixMatch", prefix, value: p.value } : p;
 }
 
 function compileMatch(m: HTTPRouteMatch): RouteMatchIr {

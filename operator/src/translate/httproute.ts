@@ -1,8 +1,9 @@
 /** HTTPRoute: attach to parent listeners, resolve backends, and turn rules into IR routes. */
-import type { RouteIr } from "../ir/xds-ir";
+import type { GenericSecretIr, RouteIr } from "../ir/xds-ir";
 import type { HTTPRoute, ParentReference } from "../resources/gateway-api";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import type { BackendIndex } from "./backends";
+import type { ExtensionRefIndex } from "./filters/extension-refs";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { compileRules, partiallyInvalid, redirectFor, type CompiledRoute, type CompiledRules } from "./httproute-rules";
 import type { GatewayState, ListenerState } from "./gateway";
@@ -20,11 +21,15 @@ import type { RouteEntry } from "./route-entry";
 export interface RouteContext extends ParentContext {
   /** Backends. */
   readonly backends: BackendIndex;
+  /** What ExtensionRef filters refer to (HTTPRouteFilters, their ConfigMaps and Secrets). */
+  readonly extensions: ExtensionRefIndex;
+  /** Generic SDS secrets the routes' filters read, per Gateway key (filled in). */
+  readonly secretsByGateway: Map<string, Map<string, GenericSecretIr>>;
 }
 
 /** Attaches one HTTPRoute to its parents; returns its status (or undefined when no parent is ours). */
 export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpdate | undefined {
-  const compiled = compileRules(route, ctx.backends);
+  const compiled = compileRules(route, ctx.backends, ctx.extensions);
   return routeStatus(
     route,
     ctx,
@@ -69,7 +74,16 @@ function attach(
   );
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
+  useSecrets(ctx, gw.key, compiled.secrets);
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
+}
+
+/** Records the generic secrets a Gateway's routes read. */
+function useSecrets(ctx: RouteContext, gatewayKey: string, secrets: readonly GenericSecretIr[]): void {
+  if (secrets.length === 0) return;
+  const map = ctx.secretsByGateway.get(gatewayKey) ?? new Map<string, GenericSecretIr>();
+  for (const s of secrets) map.set(s.name, s);
+  ctx.secretsByGateway.set(gatewayKey, map);
 }
 
 /** The IR route as served on one listener (a redirect's default port is the listener's). */

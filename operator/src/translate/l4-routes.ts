@@ -133,7 +133,7 @@ function compile(kind: L4Kind, route: KubeObject<L4RouteSpec>, backends: Backend
   let refProblem: RefProblem | undefined;
   for (const ref of rules[0]?.backendRefs ?? []) {
     const weight = ref.weight ?? 1;
-    const r = backends.resolve(ref, ns, kind);
+    const r = l4Problem(kind, backends.resolve(ref, ns, kind));
     if (isProblem(r)) {
       refProblem ??= r;
       if (weight > 0) destinations.push({ weight });
@@ -145,6 +145,24 @@ function compile(kind: L4Kind, route: KubeObject<L4RouteSpec>, backends: Backend
   const unsupported =
     rules.length > 1 ? `${kind} with ${rules.length} rules: only one rule is supported; merge the rules` : undefined;
   return { destinations, clusters, refProblem, unsupported };
+}
+
+/**
+ * The cluster, or why an L4 route cannot use it: a DynamicResolver Backend (its dynamic forward proxy reads the HTTP
+ * Host; egts has no SNI forward proxy for TLSRoute yet), and unix sockets on UDP routes.
+ */
+function l4Problem(kind: L4Kind, r: ClusterIr | RefProblem): ClusterIr | RefProblem {
+  if (isProblem(r)) return r;
+  if (r.discovery === "dynamic") {
+    return {
+      reason: Reason.UnsupportedValue,
+      message: `${r.name}: a DynamicResolver Backend is supported on HTTPRoute and GRPCRoute only (not on ${kind})`,
+    };
+  }
+  if (kind === "UDPRoute" && r.endpoints.some((e) => e.pipe)) {
+    return { reason: Reason.UnsupportedValue, message: `${r.name}: unix socket endpoints cannot take UDP traffic` };
+  }
+  return r;
 }
 
 /** A route of one kind, with its SNI hostnames (TLSRoute) and its compiled rule. */

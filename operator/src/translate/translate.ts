@@ -2,7 +2,7 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import type { AccessLogIr, ClusterIr, GatewayXdsIr } from "../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
@@ -12,7 +12,9 @@ import { keyOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
+import { ExtensionRefIndex } from "./filters/extension-refs";
 import type { OidcDiscoveryResult } from "./oidc-issuers";
+import type { WasmModules } from "./wasm-sources";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
@@ -23,7 +25,7 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { envoyProxiesByKey, envoyProxyForNode } from "./envoy-proxy";
+import { envoyProxiesByKey, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -68,6 +70,11 @@ export interface TranslateOptions {
    * that needs an issuer without a result here fails closed (discovery pending). @default none
    */
   readonly oidcDiscovery?: ReadonlyMap<string, OidcDiscoveryResult>;
+  /**
+   * The Wasm modules fetched so far and where Envoy fetches them from egts (operator/src/pipeline/wasm-cache.ts);
+   * an EnvoyExtensionPolicy `wasm` entry without a result here fails (closed unless `failOpen`). @default none
+   */
+  readonly wasmModules?: WasmModules;
   /**
    * The HMAC secret signing SecurityPolicy OIDC cookies (Envoy Gateway's Secret `envoy-oidc-hmac`, key
    * `hmac-secret`, in the controller namespace; standalone: a file in its state folder).
@@ -165,6 +172,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     backends,
     namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
+    extensions: new ExtensionRefIndex(snapshot),
+    secretsByGateway: new Map<string, Map<string, GenericSecretIr>>(),
     controllerName,
     guard: guardInto(rejected),
   };
@@ -194,7 +203,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     ctx.guard(gw.gateway, () => {
       const statuses = [gatewayStatus(gw), ...gw.listenerSets.map(listenerSetStatus)];
       const clusters = [...(ctx.clustersByGateway.get(gw.key)?.values() ?? [])].sort((a, b) => cmp(a.name, b.name));
-      const ir = buildGatewayIr(gw, clusters);
+      const ir = buildGatewayIr(gw, clusters, valuesOf(ctx.secretsByGateway.get(gw.key)));
       gatewayStatuses.push(...statuses);
       if (ir) built.push({ gw, ...ir }); // else not accepted, or no usable address: nothing to run or serve
     });
@@ -215,6 +224,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
         backends: ctx.backends,
         oidc: oidcInputs(opts),
+        wasm: opts.wasmModules,
       }),
     { built, statuses: [], finalize: (xds) => [...xds] },
   );
@@ -234,6 +244,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       geoIpProviderFor(proxy),
     );
   });
+  //    Their dynamic modules' files come from the same EnvoyProxy (the host runner links them for Envoy).
+  const proxies = infraIr.map((p) => withDynamicModuleFiles(p, envoyProxyForNode(snapshot, p.name)));
   return {
     statuses: [
       ...classes.statuses,
@@ -244,7 +256,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       ...rejectedStatus,
     ],
     xdsIr,
-    infraIr,
+    infraIr: proxies,
     rejected,
     // Without a rate limit service no route uses one (global limits are refused): nothing to walk.
     rateLimitIr: opts.rateLimit ? rateLimitIrOf(xdsIr) : { domains: [] },
@@ -274,4 +286,9 @@ function cmp(a: string, b: string): number {
 /** The node's IR with its access logs (none: the field is left out). */
 function withAccessLogs(ir: GatewayXdsIr, accessLogs: readonly AccessLogIr[]): GatewayXdsIr {
   return accessLogs.length > 0 ? { ...ir, accessLogs } : ir;
+}
+
+/** The values of a map that may be absent. */
+function valuesOf<T>(m: ReadonlyMap<string, T> | undefined): T[] {
+  return m ? [...m.values()] : [];
 }

@@ -129,7 +129,9 @@ function compareHttpMatch(a: RouteEntry, b: RouteEntry): number {
     mb.path.value.length - ma.path.value.length ||
     Number(mb.method !== undefined) - Number(ma.method !== undefined) ||
     mb.headers.length - ma.headers.length ||
-    mb.queryParams.length - ma.queryParams.length
+    mb.queryParams.length - ma.queryParams.length ||
+    // Beyond the spec's order: a route with more HTTPRouteFilter cookie conditions is more specific.
+    (mb.cookies?.length ?? 0) - (ma.cookies?.length ?? 0)
   );
 }
 

@@ -2,10 +2,14 @@
  * The host runner (standalone mode): one Envoy process per Gateway on this machine, each with a bootstrap
  * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; stop() leaves no
  * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
+ *
+ * Each Envoy gets its own dynamic modules folder as ENVOY_DYNAMIC_MODULES_SEARCH_PATH (Envoy 1.36 loads a module
+ * by name, `lib<name>.so`, from there only), holding a link `lib<name>.so` → path for each local dynamic module of
+ * its EnvoyProxy; the links follow the infra IR without a restart (Envoy opens the file when a config loads it).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, watch, writeFileSync, type FSWatcher } from "node:fs";
-import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
@@ -19,6 +23,7 @@ import {
   writeProxyCertDir,
 } from "../../certgen/certgen";
 import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { childEnv, DYNAMIC_MODULES_SEARCH_PATH } from "../../config/env";
 
 /** Host runner settings. */
 /** Where an Envoy process's output goes: inherited, dropped, or each stdout line to a function. */
@@ -66,7 +71,7 @@ export interface ProxyEvent {
 }
 
 interface Proxy {
-  readonly ir: ProxyInfraIr;
+  ir: ProxyInfraIr;
   readonly id: number;
   child?: ChildProcess;
   restarts: number;
@@ -145,7 +150,12 @@ export class HostRunner {
     const want = new Map(infra.map((p) => [p.name, p]));
     for (const [name, p] of this.proxies) if (!want.has(name)) await this.stopProxy(p);
     for (const [name, ir] of want) {
-      if (this.proxies.has(name)) continue;
+      const running = this.proxies.get(name);
+      if (running) {
+        running.ir = ir;
+        await this.linkDynamicModules(running);
+        continue;
+      }
       const p: Proxy = { ir, id: this.nextId++, restarts: 0, stopping: false, startedAt: 0 };
       this.proxies.set(name, p);
       await this.start(p);
@@ -207,8 +217,28 @@ export class HostRunner {
     return files;
   }
 
+  /** The proxy's dynamic modules folder (its ENVOY_DYNAMIC_MODULES_SEARCH_PATH). */
+  dynamicModulesDir(name: string): string | undefined {
+    const p = this.proxies.get(name);
+    return p ? this.file(p, "dynamic-modules") : undefined;
+  }
+
+  /** Makes the proxy's dynamic modules folder hold exactly a link `lib<name>.so` → path per module of its IR. */
+  private async linkDynamicModules(p: Proxy): Promise<void> {
+    const dir = this.file(p, "dynamic-modules");
+    await mkdir(dir, { recursive: true });
+    const want = new Map((p.ir.dynamicModules ?? []).map((m) => [`lib${m.name}.so`, m.path]));
+    for (const entry of await readdir(dir)) {
+      const target = await readlink(join(dir, entry)).catch(() => undefined);
+      if (want.get(entry) === target) want.delete(entry);
+      else await rm(join(dir, entry), { force: true });
+    }
+    for (const [link, path] of want) await symlink(path, join(dir, link));
+  }
+
   private async start(p: Proxy): Promise<void> {
     await mkdir(this.opts.stateDir, { recursive: true });
+    await this.linkDynamicModules(p);
     const xdsTls = this.ensureCertificate(p);
     const config = this.file(p, "bootstrap.json");
     const adminFile = this.file(p, "admin-address");
@@ -239,6 +269,7 @@ export class HostRunner {
       : [this.opts.envoyBin, args];
     const out = this.opts.envoyOutput ?? "inherit";
     const child = spawn(cmd, argv, {
+      env: childEnv({ [DYNAMIC_MODULES_SEARCH_PATH]: this.file(p, "dynamic-modules") }),
       stdio: typeof out === "function" ? ["ignore", "pipe", "ignore"] : ["ignore", out, out],
     });
     if (typeof out === "function" && child.stdout) createInterface({ input: child.stdout }).on("line", out);

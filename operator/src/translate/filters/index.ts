@@ -6,11 +6,17 @@
 import type { HTTPRouteFilter } from "../../resources/gateway-api";
 import { Reason } from "../conditions";
 import { compileCors } from "./cors";
-import { compileExtensionRef } from "./extension-ref";
 import { compileHeaderModifier } from "./header-modifier";
 import { compileRequestMirror } from "./request-mirror";
 import { compileRequestRedirect } from "./request-redirect";
-import { isFilterError, type FilterContext, type FilterError, type RuleFilters } from "./types";
+import { compileExtensionRef, type RouteFilterParts } from "./route-filter";
+import {
+  isFilterError,
+  type FilterContext,
+  type FilterError,
+  type RuleFilters,
+  type UrlRewriteTemplate,
+} from "./types";
 import { compileUrlRewrite } from "./url-rewrite";
 
 export { isFilterError, type FilterContext, type FilterError, type RuleFilters } from "./types";
@@ -26,6 +32,10 @@ export function compileFilters(filters: readonly HTTPRouteFilter[], ctx: FilterC
   for (const f of filters) {
     const err = applyFilter(out, f, ctx);
     if (err) return err;
+  }
+  if (out.directResponse && out.mirrors.length > 0) {
+    // Envoy Gateway's words.
+    return { error: "RequestMirror filter cannot be used when the rule also configures a DirectResponse filter" };
   }
   return out;
 }
@@ -52,8 +62,10 @@ function applyFilter(out: RuleFilters, f: HTTPRouteFilter, ctx: FilterContext): 
       return set(out, "responseHeaders", compileHeaderModifier(f.responseHeaderModifier, ctx, f.type));
     case "RequestRedirect":
       return set(out, "redirect", compileRequestRedirect(f.requestRedirect, ctx));
-    case "URLRewrite":
-      return set(out, "urlRewrite", compileUrlRewrite(f.urlRewrite, ctx));
+    case "URLRewrite": {
+      const rw = compileUrlRewrite(f.urlRewrite, ctx);
+      return isFilterError(rw) ? rw : mergeUrlRewrite(out, rw);
+    }
     case "CORS":
       return set(out, "cors", compileCors(f.cors, ctx));
     case "RequestMirror": {
@@ -63,26 +75,47 @@ function applyFilter(out: RuleFilters, f: HTTPRouteFilter, ctx: FilterContext): 
       return undefined;
     }
     case "ExtensionRef": {
-      const ref = f.extensionRef;
-      const owned = ref ? compileExtensionRef(ref, ctx, ctx.extensions) : undefined;
-      if (typeof owned === "string") {
-        (out.extensionRefs ??= []).push(owned);
-        return undefined;
-      }
-      if (owned) return owned;
-      const what = ref ? `${ref.group}/${ref.kind} ${ref.name}` : "(no extensionRef)";
-      return {
-        error: `${ctx.where}: ExtensionRef filter ${what} is not supported; no extension filter kinds are implemented`,
-      };
+      const parts = compileExtensionRef(f.extensionRef, ctx);
+      return isFilterError(parts) ? parts : addParts(out, parts);
     }
     default:
       return {
-        error: `${ctx.where}: filter type ${f.type} is not supported (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS)`,
+        error: `${ctx.where}: filter type ${f.type} is not supported (supported: RequestHeaderModifier, ResponseHeaderModifier, RequestRedirect, URLRewrite, RequestMirror, CORS, ExtensionRef)`,
       };
   }
 }
 
-function set<K extends "requestHeaders" | "responseHeaders" | "redirect" | "urlRewrite" | "cors">(
+/**
+ * Adds a URL rewrite to the rule's: Envoy Gateway refuses two that both change the path or both change the Host
+ * (a URLRewrite and an HTTPRouteFilter, or two HTTPRouteFilters).
+ */
+function mergeUrlRewrite(out: RuleFilters, rw: UrlRewriteTemplate): FilterError | undefined {
+  const had = out.urlRewrite;
+  const hostOf = (r: UrlRewriteTemplate): boolean => r.hostname !== undefined || r.host !== undefined;
+  if (had && ((had.path && rw.path) || (hostOf(had) && hostOf(rw)))) {
+    return { error: "cannot configure multiple urlRewrite filters for a single HTTPRouteRule" };
+  }
+  out.urlRewrite = { ...had, ...rw };
+  return undefined;
+}
+
+/** Adds what an HTTPRouteFilter brings (Envoy Gateway allows one of them with `matches` per rule). */
+function addParts(out: RuleFilters, parts: RouteFilterParts): FilterError | undefined {
+  if (parts.cookieMatches && out.cookieMatches) {
+    return { error: "only one HTTPRouteFilter with matches is supported per HTTPRouteRule" };
+  }
+  if (parts.urlRewrite) {
+    const err = mergeUrlRewrite(out, parts.urlRewrite);
+    if (err) return err;
+  }
+  if (parts.directResponse) out.directResponse ??= parts.directResponse;
+  if (parts.credential) out.credential = parts.credential;
+  if (parts.cookieMatches) out.cookieMatches = parts.cookieMatches;
+  if (parts.extensionRefs) (out.extensionRefs ??= []).push(...parts.extensionRefs);
+  return undefined;
+}
+
+function set<K extends "requestHeaders" | "responseHeaders" | "redirect" | "cors">(
   out: RuleFilters,
   key: K,
   value: RuleFilters[K] | FilterError,

@@ -18,12 +18,10 @@ import type { ResponseOverride } from "../../resources/backend-traffic-policy";
 import type { CustomResponseBody } from "../../resources/policy-common";
 import { compileHeaderModifier } from "../filters/header-modifier";
 import { isFilterError } from "../filters/types";
+import { configMapBody, RESPONSE_BODY_KEY } from "../configmap-body";
 import { re2Problem } from "../regex";
 import { formatStringProblem, headerNameProblem, quote } from "../validate-values";
 import type { BackendTrafficContext } from "./backend-traffic-context";
-
-/** Envoy Gateway's ConfigMap key for a response body. */
-export const RESPONSE_BODY_KEY = "response.body";
 
 const HEADER_MATCH_TYPES: readonly string[] = ["Exact", "Prefix", "Suffix", "RegularExpression"];
 
@@ -165,13 +163,8 @@ function body(b: CustomResponseBody, at: string, ctx: BackendTrafficContext, inv
     invalid.push(`${at}.valueRef: ConfigMap ${ctx.namespace}/${ref.name} not found`);
     return undefined;
   }
-  const data = cm.data ?? {};
-  const binary = (cm as { binaryData?: Readonly<Record<string, string>> }).binaryData ?? {};
-  const first = Object.keys(data).sort()[0];
-  const firstBinary = Object.keys(binary).sort()[0];
-  if (data[RESPONSE_BODY_KEY] !== undefined) return data[RESPONSE_BODY_KEY];
-  if (first !== undefined) return data[first];
-  if (firstBinary !== undefined) return Buffer.from(binary[firstBinary], "base64").toString("utf8");
+  const text = configMapBody(cm);
+  if (text !== undefined) return text;
   invalid.push(
     `${at}.valueRef: ConfigMap ${ctx.namespace}/${ref.name} has no ${RESPONSE_BODY_KEY} key (nor any other)`,
   );

@@ -1,12 +1,13 @@
 /**
  * EnvoyExtensionPolicy on the attachment engine: it targets Gateways, their listeners, ListenerSets, routes and
- * route rules, and runs extensions (Lua today; ext_proc, Wasm and dynamic modules are refused by name) on the
+ * route rules, and runs extensions (Lua, external processors and dynamic modules; Wasm is refused by name) on the
  * HTTP and gRPC traffic of its targets.
  *
  * For every route rule on every listener the most specific winning policy applies (rule, route, listener,
  * ListenerSet, Gateway); a route-level policy with `mergeType` is merged onto the one below it, each list owned
  * (references resolved, IR objects named) by the policy that set it. The result goes on the route as
- * {@link RouteExtensionsIr}; the xDS filters read it from there. A policy that cannot be applied is
+ * {@link RouteExtensionsIr}; the xDS filters read it from there, and the clusters of its external processors are
+ * added to the nodes whose routes use them. A policy that cannot be applied is
  * Accepted=False saying why and its routes answer 500, as in Envoy Gateway (a Lua error always; an ext_proc or
  * Wasm error unless the failing entries fail open).
  *
@@ -15,9 +16,13 @@
  */
 import { invalidRuleRoute } from "../httproute-rules";
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
-import type { GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
+import type { WasmModules } from "../wasm-sources";
+import { withWasmCluster } from "./extension-wasm";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
+import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
 import type { KubeObject } from "../../resources/meta";
+import type { BackendIndex } from "../backends";
 import type { ExtensionApiGates } from "../extension-gates";
 import type { GatewayState } from "../gateway";
 import type { ListenerRefs } from "../listener-tls";
@@ -36,7 +41,7 @@ import {
 } from "./decisions";
 import { acceptRest, attachPolicies } from "./engine";
 import type { ExtensionContext } from "./extension-context";
-import { translateExtensionSpec, type ExtensionTranslation } from "./extension-translate";
+import { hasExtensions, translateExtensionSpec, type ExtensionTranslation } from "./extension-translate";
 import type { TargetIndex } from "./target-index";
 import { ROUTE_KINDS } from "./target-index";
 import { PolicyReason } from "./targets";
@@ -60,8 +65,14 @@ export interface ExtensionEnv {
   readonly refs: ListenerRefs;
   /** The EnvoyGateway configuration's switches. */
   readonly gates: ExtensionApiGates;
+  /** Services and Backends (external processors' backendRefs). */
+  readonly backends: BackendIndex;
+  /** The `dynamicModules` allowlist of a Gateway's EnvoyProxy (by `namespace/name`). */
+  readonly dynamicModulesOf: (gateway: string) => readonly DynamicModuleEntry[];
   /** The node a Gateway is published on. */
   readonly nodeOf: (gw: GatewayState) => string;
+  /** The Wasm modules fetched so far; absent: every `wasm` entry fails. */
+  readonly wasm?: WasmModules;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applyExtensions}. */
@@ -130,7 +141,17 @@ function translateChain(
   env: ExtensionEnv,
   spec: EnvoyExtensionPolicySpec = chain[0].policy.spec as EnvoyExtensionPolicySpec,
 ): ExtensionTranslation {
-  const ctx: ExtensionContext = { refs: env.refs, gates: env.gates, ownerOf: (list) => chainOwner(chain, list) };
+  // The allowlist of the head's first Gateway: a route attached to Gateways with different EnvoyProxies is
+  // translated once, against the first one's list.
+  const gateway = chain[0].target.gateways[0];
+  const ctx: ExtensionContext = {
+    refs: env.refs,
+    gates: env.gates,
+    backends: env.backends,
+    dynamicModules: gateway !== undefined ? env.dynamicModulesOf(gateway) : [],
+    ownerOf: (list) => chainOwner(chain, list),
+    ...(env.wasm ? { wasm: env.wasm } : {}),
+  };
   return translateExtensionSpec(spec ?? {}, policy, ctx);
 }
 
@@ -139,13 +160,17 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
   if (d.byRoute.size === 0) return [...xds];
   return xds.map((n) => {
     const lookup = nodeLookup(d, n.name);
+    const clusters = new Map<string, ClusterIr>();
     const http = n.http.map((l) =>
       mapListenerRoutes(l, (r) => {
         const t = lookup(l.port, r.name);
+        if (t && !t.failed && t.extensions) for (const c of t.clusters ?? []) clusters.set(c.name, c);
         return t ? applyToRoute(r, t) : r;
       }),
     );
-    return { ...n, http };
+    const own = new Set(n.clusters.map((c) => c.name));
+    const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return withWasmCluster({ ...n, http, ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) });
   });
 }
 
@@ -153,5 +178,5 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
 function applyToRoute(r: RouteIr, t: ExtensionTranslation): RouteIr {
   if (t.failed) return invalidRuleRoute(r);
   const extensions: RouteExtensionsIr | undefined = t.extensions;
-  return extensions && extensions.lua.length > 0 ? { ...r, extensions } : r;
+  return extensions && hasExtensions(extensions) ? { ...r, extensions } : r;
 }

@@ -14,12 +14,14 @@ import { PolicyStatusBook } from "./ancestors";
 import { applyBackendTraffic, attachBackendTrafficPolicies, type RateLimitServiceSettings } from "./backend-traffic";
 import { applyClientTrafficPolicies } from "./client-traffic";
 import type { BackendIndex } from "../backends";
+import { envoyProxyFor } from "../envoy-proxy";
 import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
+import type { WasmModules } from "../wasm-sources";
 import { TargetIndex } from "./target-index";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
-import { reportUntranslatedPolicies } from "./unimplemented";
+import { applyPatchPolicies, attachPatchPolicies } from "./patch-policy";
 import { applyExtensions, attachExtensionPolicies } from "./extension";
 
 /** What the policy stage needs. */
@@ -42,6 +44,8 @@ export interface PolicyInputs {
   readonly backends: BackendIndex;
   /** SecurityPolicy OIDC's HMAC secret and provider discovery results; absent: OIDC fails closed. */
   readonly oidc?: OidcInputs;
+  /** The Wasm modules fetched so far (EnvoyExtensionPolicy `wasm`); absent: Wasm entries fail. */
+  readonly wasm?: WasmModules | undefined;
 }
 
 /** What the policy stage produces. */
@@ -81,13 +85,27 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const extensions = attachExtensionPolicies(policies.envoyExtensionPolicies ?? [], index, book, built, {
     refs,
     gates: inputs.gates,
+    backends: inputs.backends,
+    dynamicModulesOf: (gateway) => {
+      const [ns, name] = gateway.split("/");
+      return envoyProxyFor(inputs.snapshot, ns, name)?.dynamicModules ?? [];
+    },
     nodeOf,
+    ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });
-  reportUntranslatedPolicies(policies, index, book, inputs.gates);
+  // EnvoyPatchPolicy last, as Envoy Gateway processes it: its patches act on the Envoy resources of the finished IR.
+  const patches = attachPatchPolicies(policies.envoyPatchPolicies ?? [], index, book, {
+    gates: inputs.gates,
+    merged: inputs.merged,
+  });
   return {
     built,
     statuses: book.statuses(inputs.controllerName),
     // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
-    finalize: (xds) => applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
+    finalize: (xds) =>
+      applyPatchPolicies(
+        applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
+        patches,
+      ),
   };
 }

@@ -16,7 +16,7 @@ import type { ClusterIr, RetryIr } from "../../ir/xds-ir";
 import type { BackendCluster, BackendRef } from "../../resources/backend-cluster";
 import type { BackendTrafficPolicySpec } from "../../resources/backend-traffic-policy";
 import { parseIp } from "../backend-endpoints";
-import { isProblem } from "../backends";
+import { isProblem, type PolicyKind } from "../backends";
 import { translateClusterSettings } from "./backend-traffic-cluster";
 import type { BackendTrafficContext } from "./backend-traffic-context";
 import { translateRouteAction } from "./backend-traffic-route";
@@ -40,21 +40,32 @@ export interface SecurityService {
 /** How the service is spoken to: HTTP/1.1, or HTTP/2 (gRPC). */
 export type ServiceProtocol = "http1" | "h2c";
 
+/** One use of a service by a policy: what names its cluster and how it is spoken to. */
+export interface ServiceCall {
+  /** The cluster name's last segment, e.g. `jwt/0`, `extauth`, `oidc`, `extproc/0`. */
+  readonly use: string;
+  /** HTTP/2 for gRPC. @default "http1" */
+  readonly protocol?: ServiceProtocol;
+  /** The calling policy's kind (ReferenceGrants name it). @default "SecurityPolicy" */
+  readonly kind?: PolicyKind;
+  /** The cluster name's prefix. @default `securitypolicy/<owner ns>/<owner name>` */
+  readonly irName?: string;
+}
+
 /** True when `cfg` names backends (`backendRefs` or the deprecated `backendRef`). */
 export function hasBackendRefs(cfg: BackendCluster | undefined): boolean {
   return (cfg?.backendRefs?.length ?? 0) > 0 || cfg?.backendRef !== undefined;
 }
 
 /**
- * The cluster of the backends `cfg` names, for a field group of `owner` (`call.use`: the cluster name's last
- * segment, e.g. `jwt/0`, `extauth`, `oidc`; `call.protocol`: HTTP/2 for gRPC, else HTTP/1.1), or undefined with
- * the reasons in `problems`.
+ * The cluster of the backends `cfg` names, for a field group of `owner` (`call`: see {@link ServiceCall}), or
+ * undefined with the reasons in `problems`. Used by SecurityPolicy and EnvoyExtensionPolicy (`extProc`).
  */
 export function securityBackendService(
   cfg: BackendCluster,
-  call: { readonly use: string; readonly protocol?: ServiceProtocol },
+  call: ServiceCall,
   owner: SecurityOwner,
-  ctx: SecurityContext,
+  ctx: Pick<SecurityContext, "backends">,
   problems: string[],
 ): SecurityService | undefined {
   const refs: readonly BackendRef[] = cfg.backendRefs?.length
@@ -66,18 +77,8 @@ export function securityBackendService(
     problems.push("backendRefs must name at least one backend");
     return undefined;
   }
-  const resolved: ClusterIr[] = [];
-  let authority = "";
   const before = problems.length;
-  for (const ref of refs) {
-    const r = ctx.backends.resolve(ref, owner.namespace, "SecurityPolicy");
-    if (isProblem(r)) {
-      problems.push(r.message);
-      continue;
-    }
-    if (authority === "") authority = authorityOf(ref, owner, r);
-    resolved.push(r);
-  }
+  const { resolved, authority } = resolveRefs(refs, call, owner, ctx, problems);
   if (problems.length > before) return undefined;
   const first = resolved[0];
   if (resolved.some((c) => c.discovery !== first.discovery)) {
@@ -91,7 +92,7 @@ export function securityBackendService(
   const settings = settingsOf(cfg, problems);
   if (problems.length > before) return undefined;
   const cluster: ClusterIr = {
-    name: `${securityIrName(owner)}/${call.use}`,
+    name: `${call.irName ?? securityIrName(owner)}/${call.use}`,
     discovery: first.discovery,
     endpoints: resolved.flatMap((c) => c.endpoints),
     protocol: call.protocol ?? "http1",
@@ -99,6 +100,28 @@ export function securityBackendService(
     ...(settings.policy ? { policy: settings.policy } : {}),
   };
   return { cluster, authority, ...settings.call };
+}
+
+/** The clusters `refs` resolve to (problems into `problems`), and the authority of the first. */
+function resolveRefs(
+  refs: readonly BackendRef[],
+  call: ServiceCall,
+  owner: SecurityOwner,
+  ctx: Pick<SecurityContext, "backends">,
+  problems: string[],
+): { resolved: ClusterIr[]; authority: string } {
+  const resolved: ClusterIr[] = [];
+  let authority = "";
+  for (const ref of refs) {
+    const r = ctx.backends.resolve(ref, owner.namespace, call.kind ?? "SecurityPolicy");
+    if (isProblem(r)) {
+      problems.push(r.message);
+      continue;
+    }
+    if (authority === "") authority = authorityOf(ref, owner, r);
+    resolved.push(r);
+  }
+  return { resolved, authority };
 }
 
 /**

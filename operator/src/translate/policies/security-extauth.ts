@@ -46,8 +46,16 @@ const RETRY_REFUSED: readonly (readonly [string, (r: Retry) => unknown])[] = [
   ["numAttemptsPerPriority", (r) => r.numAttemptsPerPriority],
 ];
 
-/** The status codes `statusOnError` accepts (the CRD's enum). */
-const STATUS_ON_ERROR = new Set([
+/**
+ * The `backendSettings.retry` fields `retry` sets that the retry of a remote call (Envoy's core RetryPolicy, on a
+ * gRPC or HTTP service) cannot carry.
+ */
+export function remoteRetryRefusals(retry: Retry | undefined): string[] {
+  return retry ? RETRY_REFUSED.filter(([, get]) => get(retry) !== undefined).map(([field]) => field) : [];
+}
+
+/** The status codes `statusOnError` accepts (the CRD's enum of SecurityPolicy extAuth and EnvoyExtensionPolicy extProc). */
+export const STATUS_ON_ERROR = new Set([
   400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 426,
   428, 429, 431, 500, 501, 502, 503, 504, 505, 506, 507, 508, 510, 511,
 ]);
@@ -110,13 +118,11 @@ function serviceShapeProblems(spec: ExtAuth, problems: string[]): void {
   if (spec.grpc && spec.http) problems.push("only one of grpc or http can be specified");
   if (spec.http) httpPathProblems(spec.http, problems);
   const service: BackendCluster | undefined = spec.grpc ?? spec.http;
-  const retry = service?.backendSettings?.retry;
-  for (const [field, get] of RETRY_REFUSED)
-    if (retry && get(retry) !== undefined)
-      problems.push(
-        `backendSettings.retry.${field}: not supported for an ext auth service (the check's retry is Envoy's ` +
-          "RetryPolicy of a remote call, which has no such setting)",
-      );
+  for (const field of remoteRetryRefusals(service?.backendSettings?.retry))
+    problems.push(
+      `backendSettings.retry.${field}: not supported for an ext auth service (the check's retry is Envoy's ` +
+        "RetryPolicy of a remote call, which has no such setting)",
+    );
 }
 
 /** `path` and `pathOverride` of an HTTP service. */

@@ -13,6 +13,7 @@ import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../..
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
 import { clusterPolicyHttpFilters } from "./cluster-policy-admission";
+import { dynamicClusterFields } from "./cluster-dfp";
 import { dnsFields, proxyProtocolSocket } from "./cluster-policy-conn";
 import { loadBalancingPolicy } from "./cluster-policy-lb";
 import { zoneLocalities } from "./cluster-policy-lb-zones";
@@ -61,6 +62,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
     ...EG_CLUSTER_DEFAULTS,
     ...clusterPolicyFields(ir.policy, ir),
   };
+  if (ir.discovery === "dynamic") return Cluster.fromPartial({ ...base, ...dynamicClusterFields(ir) });
   if (ir.discovery === "dns") {
     return Cluster.fromPartial({
       ...base,
@@ -79,21 +81,31 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
 
 /** TLS to the backend, behind the PROXY protocol header when the cluster's policy asks for one; none: plain. */
 function transportSocketOf(ir: ClusterIr): { transportSocket?: TransportSocket } {
-  const tls = ir.tls ? upstreamTls(ir.tls, ir.protocol) : undefined;
+  const tls = ir.tls ? upstreamTls(ir.tls, ir.protocol, ir.discovery === "dynamic") : undefined;
   const pp = ir.policy?.connection?.proxyProtocol;
   const socket = pp ? proxyProtocolSocket(pp, tls) : tls;
   return socket ? { transportSocket: socket } : {};
 }
 
-/** Builds the endpoints of a cluster. */
+/**
+ * Builds the endpoints of a cluster: one locality (or one per zone, zone-aware) per priority; a fallback Backend's
+ * endpoints are priority 1, which Envoy uses only while the primaries' health is low (overprovisioning 1.4, as
+ * Envoy Gateway sets it).
+ */
 export function buildLoadAssignment(ir: ClusterIr): ClusterLoadAssignment {
   const endpoint = (e: EndpointIr): ReturnType<typeof lbEndpoint> => withHealthCheckPort(lbEndpoint(e), ir);
   const zoneAware = ir.policy?.loadBalancer?.zoneAware;
+  const priorities = [...new Set(ir.endpoints.map((e) => e.priority ?? 0))].sort((a, b) => a - b);
+  const groups = priorities.length > 0 ? priorities : [0];
+  const localities = groups.flatMap((priority) => {
+    const eps = ir.endpoints.filter((e) => (e.priority ?? 0) === priority);
+    const list = zoneAware ? zoneLocalities(eps, zoneAware, endpoint) : [{ lbEndpoints: eps.map(endpoint) }];
+    return list.map((l) => (priority > 0 ? { ...l, priority } : l));
+  });
   return ClusterLoadAssignment.fromPartial({
     clusterName: ir.name,
-    endpoints: zoneAware
-      ? zoneLocalities(ir.endpoints, zoneAware, endpoint)
-      : [{ lbEndpoints: ir.endpoints.map(endpoint) }],
+    endpoints: localities,
+    ...(groups.length > 1 ? { policy: { overprovisioningFactor: 140 } } : {}),
   });
 }
 
@@ -103,21 +115,33 @@ function withHealthCheckPort<T extends { endpoint: object }>(e: T, ir: ClusterIr
   return port === undefined ? e : { ...e, endpoint: { ...e.endpoint, healthCheckConfig: { portValue: port } } };
 }
 
-/** One endpoint of a ClusterLoadAssignment. */
+/** One endpoint of a ClusterLoadAssignment: a socket address or a unix socket (pipe), its hostname and weight. */
 export function lbEndpoint(e: EndpointIr): {
-  endpoint: { address: { socketAddress: { address: string; portValue: number } } };
+  endpoint: {
+    address: { socketAddress: { address: string; portValue: number } } | { pipe: { path: string } };
+    hostname?: string;
+  };
+  loadBalancingWeight?: number;
 } {
-  return { endpoint: { address: { socketAddress: { address: e.host, portValue: e.port } } } };
+  const address = e.pipe ? { pipe: { path: e.host } } : { socketAddress: { address: e.host, portValue: e.port } };
+  return {
+    endpoint: { address, ...(e.hostname !== undefined ? { hostname: e.hostname } : {}) },
+    ...(e.weight !== undefined ? { loadBalancingWeight: e.weight } : {}),
+  };
 }
 
 /**
- * TLS origination: SNI, the CA bundle (inline PEM or the system file) and the SANs to match; or, with
- * `sdsFiles`, the proxy's own file-based SDS certificate and CA (upstreamSdsTls).
+ * TLS origination: SNI (fixed, or the endpoint's hostname), the CA bundle (inline PEM or the system file) and the
+ * SANs to match (or the SNI, auto_sni_san_validation; a dynamic forward proxy validates at the HTTP level instead),
+ * no validation at all when it is skipped; or, with `sdsFiles`, the proxy's own file-based SDS certificate and CA
+ * (upstreamSdsTls).
  */
-export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"]): TransportSocket {
+export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"], dynamic = false): TransportSocket {
   if (tls.sdsFiles) return upstreamSdsTls(tls, tls.sdsFiles, protocol);
   const context = UpstreamTlsContext.fromPartial({
     sni: tls.sni,
+    autoHostSni: tls.autoSni === "endpoint",
+    autoSniSanValidation: tls.autoSanValidation === true && !dynamic,
     commonTlsContext: {
       alpnProtocols: protocol === "h2c" ? ["h2"] : [],
       // The Gateway's backend client certificate, inline (see UpstreamTlsIr.clientCertificate).
@@ -129,11 +153,16 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"])
             },
           ]
         : [],
-      validationContext: {
-        trustedCa:
-          tls.caCertificate !== undefined ? { inlineString: tls.caCertificate } : { filename: SYSTEM_CA_BUNDLE },
-        matchTypedSubjectAltNames: sanMatchers(tls),
-      },
+      // insecureSkipVerify: no validation context, any certificate is taken.
+      ...(tls.skipVerify
+        ? {}
+        : {
+            validationContext: {
+              trustedCa:
+                tls.caCertificate !== undefined ? { inlineString: tls.caCertificate } : { filename: SYSTEM_CA_BUNDLE },
+              matchTypedSubjectAltNames: sanMatchers(tls),
+            },
+          }),
     },
   });
   return { name: "envoy.transport_sockets.tls", typedConfig: pack(UpstreamTlsContextType, context) };
@@ -184,9 +213,11 @@ function upstreamHttpOptions(
 ): ReturnType<typeof HttpProtocolOptionsType.codec.fromPartial> | undefined {
   const common = clusterPolicyHttpOptions(ir.policy);
   const filters = clusterPolicyHttpFilters(ir.policy);
+  const autoSni = upstreamAutoSni(ir);
   const commonPart = {
     ...(common ? { commonHttpProtocolOptions: common } : {}),
     ...(filters.length > 0 ? { httpFilters: filters } : {}),
+    ...(autoSni ? { upstreamHttpProtocolOptions: autoSni } : {}),
   };
   if (ir.policy?.useClientProtocol) {
     // Envoy Gateway: the client's HTTP version upstream, whatever the backend's appProtocol says.
@@ -210,6 +241,16 @@ function upstreamHttpOptions(
     ...commonPart,
     explicitHttpConfig: { httpProtocolOptions },
   } as never);
+}
+
+/**
+ * SNI (and, without a fixed SNI, the certificate check) from the request's Host, set on the HTTP level: a TLS
+ * Backend without a fixed SNI (Envoy Gateway's auto SNI), and every dynamic forward proxy cluster, which Envoy
+ * requires to set both auto_sni and auto_san_validation.
+ */
+function upstreamAutoSni(ir: ClusterIr): { autoSni: boolean; autoSanValidation?: boolean } | undefined {
+  if (ir.discovery === "dynamic") return { autoSni: true, autoSanValidation: true };
+  return ir.tls?.autoSni === "host" ? { autoSni: true } : undefined;
 }
 
 /**

@@ -55,7 +55,7 @@ const CelMatcherType = registerType(CelMatcher);
 const JWT_METADATA = "envoy.filters.http.jwt_authn";
 
 /** The two RBAC actions, packed once. */
-const ACTIONS: Readonly<Record<"Allow" | "Deny", Any>> = {
+export const ACTIONS: Readonly<Record<"Allow" | "Deny", Any>> = {
   Allow: pack(ActionType, Action.fromPartial({ name: "ALLOW", action: RBAC_Action.ALLOW })),
   Deny: pack(ActionType, Action.fromPartial({ name: "DENY", action: RBAC_Action.DENY })),
 };
@@ -66,7 +66,7 @@ function allOf(ps: readonly Predicate[]): Predicate {
 }
 
 /** A predicate holding when one of `ps` does. */
-function anyOf(ps: readonly Predicate[]): Predicate {
+export function anyOf(ps: readonly Predicate[]): Predicate {
   return ps.length === 1 ? ps[0] : ({ orMatcher: { predicate: ps } } as Predicate);
 }
 
@@ -81,7 +81,7 @@ function custom(inputName: string, input: Any, matcherName: string, matcher: Any
 }
 
 /** A request header's value against a string matcher (xds.type.matcher.v3.StringMatcher). */
-function header(name: string, match: object): Predicate {
+export function header(name: string, match: object): Predicate {
   const input = pack(HeaderInputType, HttpRequestHeaderMatchInput.fromPartial({ headerName: name }));
   return { singlePredicate: { input: { name, typedConfig: input }, valueMatch: match } } as Predicate;
 }

@@ -54,7 +54,7 @@ export function redirectAction(r: RedirectIr): RedirectAction {
   if (r.hostname !== undefined) out.hostRedirect = r.hostname;
   if (r.port !== undefined) out.portRedirect = r.port;
   if (r.path?.type === "ReplaceFullPath") out.pathRedirect = r.path.value;
-  else if (r.path) out.regexRewrite = prefixRewrite(r.path);
+  else if (r.path) out.regexRewrite = pathRewrite(r.path);
   return out as RedirectAction;
 }
 
@@ -66,7 +66,13 @@ export function redirectAction(r: RedirectIr): RedirectAction {
 export function pathRewrite(p: PathModifierIr): RegexMatchAndSubstitute {
   if (p.type === "ReplaceFullPath")
     return { pattern: { regex: "^/.*$" }, substitution: p.value } as RegexMatchAndSubstitute;
+  if (p.type === "ReplaceRegexMatch") return regexSubstitute(p.pattern, p.substitution);
   return prefixRewrite(p);
+}
+
+/** An RE2 match-and-substitute (HTTPRouteFilter regex path and host rewrites). */
+function regexSubstitute(pattern: string, substitution: string): RegexMatchAndSubstitute {
+  return { pattern: { regex: pattern }, substitution } as RegexMatchAndSubstitute;
 }
 
 function prefixRewrite(p: Extract<PathModifierIr, { type: "ReplacePrefixMatch" }>): RegexMatchAndSubstitute {
@@ -85,15 +91,27 @@ export function escapeRegex(s: string): string {
 }
 
 /**
- * URLRewrite → the RouteAction fields that rewrite the Host header and the path. A host rewrite appends
- * the client's Host to X-Forwarded-Host (as Envoy Gateway does), so the backend still sees what was asked.
+ * URLRewrite (and HTTPRouteFilter `urlRewrite`) → the RouteAction fields that rewrite the Host header and the
+ * path. A host rewrite appends the client's Host to X-Forwarded-Host (as Envoy Gateway does, unless the
+ * HTTPRouteFilter turns it off), so the backend still sees what was asked.
  */
 export function rewriteFields(rw: UrlRewriteIr | undefined): Partial<RouteAction> {
   if (!rw) return {};
+  const host = hostRewrite(rw);
   return {
-    ...(rw.hostname !== undefined ? { hostRewriteLiteral: rw.hostname, appendXForwardedHost: true } : {}),
+    ...(host ? { ...host, appendXForwardedHost: rw.appendXForwardedHost ?? true } : {}),
     ...(rw.path ? { regexRewrite: pathRewrite(rw.path) } : {}),
   };
+}
+
+/** The RouteAction's host rewrite specifier, if the rewrite changes the Host. */
+function hostRewrite(rw: UrlRewriteIr): Partial<RouteAction> | undefined {
+  if (rw.hostname !== undefined) return { hostRewriteLiteral: rw.hostname };
+  const h = rw.host;
+  if (!h) return undefined;
+  if (h.type === "Header") return { hostRewriteHeader: h.header };
+  if (h.type === "Backend") return { autoHostRewrite: true } as unknown as Partial<RouteAction>;
+  return { hostRewritePathRegex: regexSubstitute(h.pattern, h.substitution) };
 }
 
 /** RequestMirror → one mirror policy per mirror, with its share as a runtime fraction. */

@@ -24,7 +24,9 @@ import type {
   VirtualHostIr,
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
+import { cookieHeaderMatcher } from "./cookie-match";
 import { routePerFilterConfig } from "./filters";
+import { credentialPerRoute } from "./filters/credential-injector";
 import { routeActionRateLimits } from "./filters/ratelimit";
 import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
@@ -85,9 +87,11 @@ export function buildRouteConfiguration(
   part: Pick<HttpListenerIr, "name" | "virtualHosts"> = listener,
 ): RouteConfiguration {
   const altSvc = altSvcHeaders(listener);
+  const bodyLimit = directBodyLimit(listener);
   return RouteConfiguration.fromPartial({
     name: part.name,
     ignorePortInHostMatching: true,
+    ...(bodyLimit !== undefined ? { maxDirectResponseBodySizeBytes: bodyLimit } : {}),
     virtualHosts: part.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
@@ -96,6 +100,20 @@ export function buildRouteConfiguration(
       ),
     })),
   });
+}
+
+/** Envoy's default limit on a direct response body, in bytes. */
+const DEFAULT_DIRECT_BODY_LIMIT = 4096;
+
+/** The direct response body limit the listener's routes need, when one body is over Envoy's default. */
+function directBodyLimit(listener: HttpListenerIr): number | undefined {
+  let max = 0;
+  for (const vh of listener.virtualHosts) {
+    for (const r of vh.routes) {
+      if (r.action.kind === "direct" && r.action.body) max = Math.max(max, Buffer.byteLength(r.action.body));
+    }
+  }
+  return max > DEFAULT_DIRECT_BODY_LIMIT ? max : undefined;
 }
 
 /** The route with `headers` added after its own response headers (HTTP/3's alt-svc, as Envoy Gateway does). */
@@ -192,7 +210,9 @@ function buildRouteAction(ir: RouteIr, dests: readonly WeightedDestinationIr[], 
     .map((d) => (d.cluster !== undefined ? hashKeysOf(d.cluster) : undefined))
     .find((k) => k?.length);
   const rateLimits = routeActionRateLimits(ir);
-  const perDest = dests.some((d) => d.requestHeaders || d.responseHeaders || d.hostRewrite !== undefined);
+  const perDest = dests.some(
+    (d) => d.requestHeaders || d.responseHeaders || d.hostRewrite !== undefined || d.credentialInjection,
+  );
   const target =
     dests.length === 1 && !perDest
       ? { cluster: dests[0].cluster ?? INVALID_BACKEND_CLUSTER }
@@ -250,6 +270,7 @@ function clusterWeight(d: WeightedDestinationIr): WeightedCluster_ClusterWeight 
         }
       : {}),
     ...(d.hostRewrite !== undefined ? { hostRewriteLiteral: d.hostRewrite } : {}),
+    ...(d.credentialInjection ? { typedPerFilterConfig: credentialPerRoute(d.credentialInjection) } : {}),
   } as WeightedCluster_ClusterWeight;
 }
 
@@ -266,6 +287,7 @@ function buildMatch(m: RouteMatchIr): RouteMatch {
   }
   const headers: HeaderMatcher[] = m.headers.map(headerMatcher);
   if (m.method) headers.push(headerMatcher({ name: ":method", type: "Exact", value: m.method }));
+  for (const c of m.cookies ?? []) headers.push(cookieHeaderMatcher(c));
   match.headers = headers;
   match.queryParameters = m.queryParams.map(
     (q): QueryParameterMatcher => ({ name: q.name, stringMatch: stringMatcher(q) }) as QueryParameterMatcher,

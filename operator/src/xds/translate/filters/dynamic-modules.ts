@@ -1,19 +1,61 @@
 /**
- * envoy.filters.http.dynamic_modules (rank 250 + index), placement `disabled`. Not fed by any IR yet.
+ * envoy.filters.http.dynamic_modules (rank 250 + index), placement `disabled`, fed by EnvoyExtensionPolicy
+ * `dynamicModule` (RouteIr.extensions.dynamicModules).
  *
- * Envoy Gateway (EnvoyExtensionPolicy dynamic modules): one filter per module,
- * `envoy.filters.http.dynamic_modules/<policy>/<index>`, `disabled: true`, between wasm and geoip; a route turns
- * it on with FilterConfig. No generated type and no sample config yet: its proto (filters/http/dynamic_modules/v3,
- * in the pinned proto source) is not a root in proto/generate.mjs.
+ * As Envoy Gateway v1.9: one filter per entry, `envoy.filters.http.dynamic_modules/envoyextensionpolicy/<ns>/
+ * <name>/dynamic-module/<i>`, `disabled: true`, holding DynamicModuleFilter{dynamic_module_config{do_not_close,
+ * load_globally}, filter_name, terminal_filter, filter_config: StringValue(<config JSON>)}; each route of the policy
+ * turns it on with an empty FilterConfig. Envoy 1.36 has no `module` data source: the config names the module
+ * (`dynamic_module_config.name`), which Envoy loads as `lib<name>.so` from ENVOY_DYNAMIC_MODULES_SEARCH_PATH (the
+ * host runner's per-proxy directory of links). `terminal_filter` and `load_globally` are hand-encoded
+ * (extension-fields.ts).
  */
-import { FilterConfigType, type HttpFilterDef } from "./registry";
+import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { StringValue } from "../../../../../proto/gen/google/protobuf/wrappers";
+import { pack, registerType } from "../../../../../proto/any";
+import type { DynamicModuleIr } from "../../../ir/extension-ir";
+import { DynamicModuleFilterFullType } from "../extension-fields";
+import { enableOnRoute, FilterConfigType, type HttpFilterDef, namedInstances, packPartial } from "./registry";
+
+/** DynamicModuleFilter (with the hand-encoded fields), registered for Any packing. */
+export const DynamicModuleFilterType = DynamicModuleFilterFullType;
+
+/** StringValue, registered for Any packing (the filter config). */
+export const StringValueType = registerType(StringValue);
+
+/** Name of the dynamic modules filter. */
+export const DYNAMIC_MODULES_FILTER = "envoy.filters.http.dynamic_modules";
+
+/** The DynamicModuleFilter of one entry (a fromPartial object). */
+export function dynamicModuleConfig(m: DynamicModuleIr): object {
+  return {
+    dynamicModuleConfig: { name: m.module, doNotClose: m.doNotClose, loadGlobally: m.loadGlobally },
+    filterName: m.filterName,
+    ...(m.config !== undefined ? { filterConfig: pack(StringValueType, { value: m.config }) } : {}),
+    terminalFilter: m.terminalFilter,
+  };
+}
 
 /** The dynamic_modules filter's registry entry. */
 export const dynamicModules: HttpFilterDef = {
-  name: "envoy.filters.http.dynamic_modules",
+  name: DYNAMIC_MODULES_FILTER,
   rank: 250,
   indexed: true,
-  configType: "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter",
+  configType: DynamicModuleFilterType.name,
   perRouteType: FilterConfigType.name,
   placement: "disabled",
+  hcmFilters: (listener) =>
+    [...namedInstances(listener, DYNAMIC_MODULES_FILTER, (r) => r.extensions?.dynamicModules ?? [])].map(
+      ([name, m]) =>
+        ({
+          name,
+          typedConfig: packPartial(DynamicModuleFilterType, dynamicModuleConfig(m)),
+          disabled: true,
+        }) as HttpFilter,
+    ),
+  perRouteConfig: (r) => {
+    const list = r.extensions?.dynamicModules ?? [];
+    if (list.length === 0) return undefined;
+    return Object.fromEntries(list.map((m) => [`${DYNAMIC_MODULES_FILTER}/${m.name}`, enableOnRoute()]));
+  },
 };

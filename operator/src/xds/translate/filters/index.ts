@@ -15,6 +15,7 @@ import { cors } from "./cors";
 import { credentialInjector } from "./credential-injector";
 import { csrf } from "./csrf";
 import { customResponse } from "./custom-response";
+import { dfpLoopbackDeny } from "./dfp-loopback-deny";
 import { dynamicForwardProxy } from "./dynamic-forward-proxy";
 import { dynamicModules } from "./dynamic-modules";
 import { extAuthz } from "./ext-authz";
@@ -57,6 +58,7 @@ export const HTTP_FILTERS: readonly HttpFilterDef[] = [
   dynamicModules,
   geoip,
   rbac,
+  dfpLoopbackDeny,
   localRatelimit,
   ratelimit,
   bandwidthLimit,

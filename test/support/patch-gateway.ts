@@ -1,0 +1,111 @@
+/**
+ * EnvoyPatchPolicy traffic tests' common setup, as Envoy Gateway's task doc has it: Gateway `default/eg` with
+ * listener `http`, HTTPRoute `backend` for www.example.com matching only `/get` (the doc edits the quickstart's
+ * route so), to an echo backend; EnvoyPatchPolicy enabled. Also the lookups of the Programmed condition and of
+ * the node's resources, and a NACK counter.
+ */
+import { filter, type Subscription } from "rxjs";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import type { CachedResource } from "../../operator/src/xds/cache/snapshot-cache";
+import { eventually, freePort, httpGet, type HttpResult } from "./http";
+import { backendYaml, gatewayYaml, routeYaml } from "./manifests";
+import { startTestGateway, type TestGateway } from "./standalone";
+
+/** The host of the doc's route. */
+export const PATCH_HOST = "www.example.com";
+
+/** A condition as the status log holds it. */
+export interface PatchCondition {
+  readonly type: string;
+  readonly status: string;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** A running gateway for EnvoyPatchPolicy tests. */
+export interface PatchGateway {
+  readonly t: TestGateway;
+  /** Envoy's HTTP port. */
+  readonly port: number;
+  /** `GET <path>` for www.example.com. */
+  get(path: string): Promise<HttpResult>;
+  /** The Programmed condition of EnvoyPatchPolicy `default/<name>`. */
+  programmed(name: string): PatchCondition | undefined;
+  /** Waits until that condition is there and not Unknown (Envoy's check of the patched resources is over). */
+  settled(name: string): Promise<void>;
+  /** The node's resources of one type URL. */
+  resources(typeUrl: string): ReadonlyMap<string, CachedResource>;
+  /** NACKs Envoy sent since start. */
+  readonly nacks: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * GatewayClass `eg` whose Gateways are merged (its EnvoyProxy `envoy-gateway-system/eg` sets mergeGateways), for
+ * the doc's GatewayClass variant.
+ */
+const MERGED_EG_CLASS = `spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: eg, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: eg, namespace: envoy-gateway-system }
+spec: { mergeGateways: true }`;
+
+/**
+ * Starts the gateway and waits until `GET /get` answers 200. `mergeGateways`: class `eg` merges its Gateways (the
+ * node is then `eg`, the class).
+ */
+export async function startPatchGateway(o: { mergeGateways?: boolean } = {}): Promise<PatchGateway> {
+  const backend: EchoBackend = await startEchoBackend({ name: "backend" });
+  const port = await freePort();
+  const gateway = gatewayYaml(port);
+  const node = o.mergeGateways ? "eg" : "default/eg";
+  const t = await startTestGateway(
+    {
+      "gateway.yaml": o.mergeGateways
+        ? gateway.replace("spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }", MERGED_EG_CLASS)
+        : gateway,
+      "route.yaml": `${backendYaml("backend", backend.port)}---\n${routeYaml("backend", PATCH_HOST, "backend", { path: "/get" })}`,
+    },
+    { extensionApis: { enableEnvoyPatchPolicy: true } },
+  );
+  const nacks: string[] = [];
+  const sub: Subscription = t.gw.server.events$
+    .pipe(filter((e) => e.kind === "nack"))
+    .subscribe((e) => nacks.push(JSON.stringify(e)));
+  const get = (path: string): Promise<HttpResult> => httpGet(port, PATCH_HOST, path);
+  try {
+    await eventually(async () => (await get("/get")).status === 200, 20_000, "the route /get");
+  } catch (err) {
+    sub.unsubscribe();
+    await t.close();
+    await backend.close();
+    throw err;
+  }
+  const programmed = (name: string): PatchCondition | undefined => {
+    const s = t.gw.statuses.get("EnvoyPatchPolicy", "default", name)?.status as
+      { ancestors?: { conditions: PatchCondition[] }[] } | undefined;
+    return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Programmed");
+  };
+  return {
+    t,
+    port,
+    get,
+    nacks,
+    programmed,
+    async settled(name) {
+      const done = async (): Promise<boolean> => ![undefined, "Unknown"].includes(programmed(name)?.status);
+      await eventually(done, 20_000, `Programmed on ${name}`);
+    },
+    resources(typeUrl) {
+      return t.gw.cache.getNode(node)?.resources.get(typeUrl) ?? new Map();
+    },
+    async close() {
+      sub.unsubscribe();
+      await t.close();
+      await backend.close();
+    },
+  };
+}
