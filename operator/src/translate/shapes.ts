@@ -213,6 +213,42 @@ const CLIENT_TRAFFIC_POLICY: Shape = obj({
 });
 
 /** The shape of every kind the translator reads, by kind. */
+/** What the EnvoyExtensionPolicy translators read of their lists' entries. */
+const EXTENSION_LISTS: Record<string, Shape> = {
+  lua: list(obj({ type: str, inline: str, valueRef: ref, filterContext: "any" })),
+  extProc: list(
+    obj({
+      backendRefs: list(plainBackendRef),
+      backendRef: plainBackendRef,
+      backendSettings: { map: "any" },
+      processingMode: obj({
+        request: obj({ body: str, attributes: strings }),
+        response: obj({ body: str, attributes: strings }),
+        allowModeOverride: "boolean",
+      }),
+      failOpen: "boolean",
+      messageTimeout: str,
+      metadata: obj({ accessibleNamespaces: strings, writableNamespaces: strings }),
+    }),
+  ),
+  wasm: list(
+    obj({
+      name: str,
+      rootID: str,
+      code: obj({
+        type: str,
+        http: obj({ url: str, sha256: str, tls: obj({ caCertificateRef: ref }) }),
+        image: obj({ url: str, sha256: str, pullSecretRef: ref, tls: obj({ caCertificateRef: ref }) }),
+        pullPolicy: str,
+      }),
+      config: "any",
+      failOpen: "boolean",
+      env: obj({ hostKeys: strings }),
+    }),
+  ),
+  dynamicModule: list(obj({ name: str, filterName: str, config: "any", terminalFilter: "boolean" })),
+};
+
 export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
   GatewayClass: withSpec(obj({ controllerName: str, parametersRef: ref, description: str }, "controllerName")),
   Gateway: withSpec(
@@ -236,7 +272,24 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
   ClientTrafficPolicy: withSpec(CLIENT_TRAFFIC_POLICY),
   BackendTrafficPolicy: withSpec(obj(POLICY_TARGETS)),
   SecurityPolicy: withSpec(obj(POLICY_TARGETS)),
-  EnvoyExtensionPolicy: withSpec(obj(POLICY_TARGETS)),
+  EnvoyExtensionPolicy: withSpec(obj({ ...POLICY_TARGETS, ...EXTENSION_LISTS })),
+  HTTPRouteFilter: withSpec(
+    obj({
+      urlRewrite: obj({
+        hostname: obj({ type: str, header: str, pathRegex: obj({ pattern: str, substitution: str }) }),
+        path: obj({ type: str, replaceRegexMatch: obj({ pattern: str, substitution: str }) }),
+        appendXForwardedHost: "boolean",
+      }),
+      directResponse: obj({
+        contentType: str,
+        body: obj({ type: str, inline: str, valueRef: ref }),
+        statusCode: { int: [100, 599] },
+        header: headerFilter,
+      }),
+      credentialInjection: obj({ header: str, overwrite: "boolean", credential: obj({ valueRef: ref }) }),
+      matches: list(obj({ cookies: list(obj({ type: str, name: str, value: str })) })),
+    }),
+  ),
   EnvoyPatchPolicy: withSpec(obj({ targetRef: obj({ group: str, kind: str, name: str }, "name") })),
   HTTPRoute: withSpec(routeSpec(httpRule, true)),
   GRPCRoute: withSpec(routeSpec(grpcRule, true)),
@@ -285,6 +338,17 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
   EnvoyProxy: withSpec(
     obj({
       mergeGateways: "boolean",
+      dynamicModules: list(
+        obj(
+          {
+            name: str,
+            source: obj({ type: str, local: obj({ path: str }), remote: obj({ url: str, sha256: str }) }),
+            doNotClose: "boolean",
+            loadGlobally: "boolean",
+          },
+          "name",
+        ),
+      ),
       provider: obj({
         type: str,
         kubernetes: obj({

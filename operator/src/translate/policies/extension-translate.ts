@@ -132,6 +132,11 @@ export function translateExtensionSpec(
       failed = true;
       continue;
     }
+    if (!Array.isArray(value)) {
+      problems.push(`${list.prefix}spec.${field} must be a list`);
+      failed = true;
+      continue;
+    }
     if (!list.translate) {
       failed = untranslated(list, field, value, problems) || failed;
       continue;
