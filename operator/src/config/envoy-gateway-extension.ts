@@ -6,7 +6,7 @@
 import { isScalar } from "yaml";
 import { quantityValue } from "../translate/quantity";
 import type { ConfigWalk } from "./config-walk";
-import type { SecretRef } from "./envoy-gateway-ratelimit";
+import { readSecretRef, type SecretRef } from "./envoy-gateway-ratelimit";
 
 /** The post-translation hooks of Envoy Gateway's `hooks.xdsTranslator.post`. */
 export const EXTENSION_HOOKS = ["VirtualHost", "Route", "HTTPListener", "Cluster", "Endpoints", "Translation"] as const;
@@ -246,24 +246,6 @@ function readService(w: ConfigWalk, node: unknown, path: string): ExtensionManag
     return undefined;
   }
   return { address: addresses[0], ...(tls ? { tls } : {}), retry };
-}
-
-function readSecretRef(w: ConfigWalk, node: unknown, path: string): SecretRef | undefined {
-  let name: string | undefined;
-  let namespace: string | undefined;
-  w.fields(node, path, {
-    name: (v) => (name = w.nonEmpty(v, `${path}.name`)),
-    namespace: (v) => (namespace = w.nonEmpty(v, `${path}.namespace`)),
-    group: (v) => {
-      if (w.string(v, `${path}.group`)) w.error(v, `${path}.group must be "" (core Secrets only)`);
-    },
-    kind: (v) => {
-      const kind = w.string(v, `${path}.kind`);
-      if (kind !== undefined && kind !== "Secret") w.error(v, `${path}.kind must be Secret (got ${kind})`);
-    },
-  });
-  if (name === undefined) w.error(node, `${path}.name is required`);
-  return name === undefined ? undefined : { name, ...(namespace ? { namespace } : {}) };
 }
 
 function readTls(w: ConfigWalk, node: unknown, path: string): ExtensionManagerConfig["service"]["tls"] {

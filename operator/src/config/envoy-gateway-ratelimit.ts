@@ -163,7 +163,8 @@ function readSecretKeyRef(w: ConfigWalk, node: unknown, path: string): { name: s
   return { name, key };
 }
 
-function readSecretRef(w: ConfigWalk, node: unknown, path: string): SecretRef | undefined {
+/** A Secret reference (`name`, optional `namespace`; kind Secret and the core group only) of the configuration. */
+export function readSecretRef(w: ConfigWalk, node: unknown, path: string): SecretRef | undefined {
   let name: string | undefined;
   let namespace: string | undefined;
   w.fields(node, path, {
