@@ -75,7 +75,7 @@ export function sourceProblem(entry: DynamicModuleEntry): string | undefined {
   const q = JSON.stringify(entry.name);
   const type = entry.source?.type ?? "Local";
   if (type === "Remote") {
-    const r = entry.source.remote;
+    const r = entry.source?.remote;
     if (!r) return `dynamic module ${q} has no remote source configured`;
     if (!r.url) return `dynamic module ${q} has no remote source URL configured`;
     if (!r.sha256) return `dynamic module ${q} has no remote source SHA256 configured`;
@@ -84,7 +84,7 @@ export function sourceProblem(entry: DynamicModuleEntry): string | undefined {
     return `dynamic module ${q}: ${REMOTE_MODULE_UNSUPPORTED}`;
   }
   if (type !== "Local") return `dynamic module ${q} has unsupported source type ${JSON.stringify(type)}`;
-  const path = entry.source.local?.path;
+  const path = entry.source?.local?.path;
   if (path === undefined) return `dynamic module ${q} has no local source configured`;
   if (!path.startsWith("/")) return `dynamic module ${q}: local path ${JSON.stringify(path)} must be absolute`;
   return undefined;
