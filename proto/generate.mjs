@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 // Regenerates proto/gen/ (TypeScript types for Envoy's xDS API) reproducibly.
 //
-// Source: the .proto files of the Maven Central jar io.envoyproxy.controlplane:api (java-control-plane's
-// copy of Envoy's API with its xds, udpa, validate, googleapis, cel and opentelemetry imports; buf itself
-// supplies google/protobuf). The jar is pinned by URL and sha256 (SOURCE below), downloaded once into
-// $EGTS_CACHE (default ~/.cache/egts)/envoy-api-<version>/ and its .proto files extracted there; see
-// docs/adr/0004-envoy-proto-source.md. Only the roots listed in ROOTS and their imports are generated.
+// Source: Envoy's own API protos (`api/envoy/**` of Envoy's source at the pinned release tag, fetched as the Go
+// module zip github.com/envoyproxy/envoy@v<release> from proxy.golang.org: ENVOY_API below), laid over the .proto
+// files of the Maven Central jar io.envoyproxy.controlplane:api (java-control-plane's copy of Envoy's API, used
+// only for the imports Envoy's protos need: xds, udpa, validate, googleapis, cel, opentelemetry, prometheus; its
+// own older `envoy/` tree is dropped: DEPS below). buf itself supplies google/protobuf. Both archives are pinned
+// by URL and sha256, downloaded once into $EGTS_CACHE (default ~/.cache/egts)/envoy-api-<release>+<jar>/ and
+// their .proto files extracted there; see docs/adr/0004-envoy-proto-source.md and docs/adr/0007-envoy-1-37.md.
+// Only the roots listed in ROOTS and their imports are generated.
 // egts's own protos (OWN_ROOTS, under proto/: Envoy Gateway's extension server API) are a second module of
 // one buf workspace with the jar's files, so they import Envoy's protos by their usual paths.
 // `--check` regenerates into a temporary folder and fails when the result differs from what is committed
@@ -39,11 +42,25 @@ import {
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, "..");
 
-/** The pinned proto source. Changing it: update all three fields, run `npm run gen:proto`, read the diff. */
-const SOURCE = {
+/**
+ * Envoy's API protos: the Go module zip of Envoy's repository at the release egts runs (scripts/install-envoy.mjs
+ * VERSION). Its `api/envoy/` folder (PREFIX) becomes `envoy/`. Changing it: update all fields, run
+ * `npm run gen:proto`, read the diff.
+ */
+const ENVOY_API = {
+  version: "1.37.0",
+  url: "https://proxy.golang.org/github.com/envoyproxy/envoy/@v/v1.37.0.zip",
+  sha256: "2131fded85c05c90896a42d027003bd3b76f332091b49f4c4f48efec58eae540",
+  prefix: "github.com/envoyproxy/envoy@v1.37.0/api/envoy/",
+  target: "envoy/",
+};
+
+/** The imports of Envoy's protos (everything in the jar but its `envoy/` tree, which ENVOY_API replaces). */
+const DEPS = {
   version: "1.0.49",
   url: "https://repo1.maven.org/maven2/io/envoyproxy/controlplane/api/1.0.49/api-1.0.49.jar",
   sha256: "cbac9ac918071e132c552100f6c26978346116205d8f93a2efe5050049c1cc6e",
+  skip: "envoy/",
 };
 
 /** The proto files we use directly; buf adds their imports. */
@@ -168,70 +185,14 @@ const OWN_ROOTS = ["extension/service.proto", "extension/context.proto"];
 /** The own module's folder name inside the staging workspace. */
 const OWN_MODULE = "egts-own";
 /**
- * Fields Envoy 1.36 has but the pinned jar lacks, which egts encodes by hand (see the `*-full.ts` and `*-fields.ts`
- * builders and docs/research/extension-policy.md §8). They are added to the descriptor set (proto/gen/
- * descriptors.binpb.gz, the schema of EnvoyPatchPolicy's protojson round trip) so a patched resource keeps them.
- * Field numbers and types from Envoy's protos. Hand-encoded fields not listed here make the patch refuse the
- * resource (operator/src/xds/patch/protojson.ts) instead of dropping them.
+ * Fields Envoy has but the pinned proto source lacks, which egts encodes by hand; added to the descriptor set
+ * (proto/gen/descriptors.ts, the schema of EnvoyPatchPolicy's protojson round trip) so a patched resource keeps
+ * them. Entries are [file, message, field name, number, type ("message", "bool", "string"), message type,
+ * dependency the type needs], numbers and types from Envoy's protos. Hand-encoded fields not listed here make the
+ * patch refuse the resource (operator/src/xds/patch/protojson.ts) instead of dropping them. Empty since the
+ * protos come from Envoy 1.37.0 itself (docs/adr/0007-envoy-1-37.md): every field once listed is generated.
  */
-const EXTRA_FIELDS = [
-  // [file, message, field name, number, type, message type, dependency the type needs]
-  [
-    "envoy/extensions/filters/http/ext_proc/v3/ext_proc.proto",
-    "ExternalProcessor",
-    "status_on_error",
-    24,
-    "message",
-    ".envoy.type.v3.HttpStatus",
-    "envoy/type/v3/http_status.proto",
-  ],
-  [
-    "envoy/extensions/filters/http/lua/v3/lua.proto",
-    "LuaPerRoute",
-    "filter_context",
-    4,
-    "message",
-    ".google.protobuf.Struct",
-    "google/protobuf/struct.proto",
-  ],
-  [
-    "envoy/extensions/filters/http/dynamic_modules/v3/dynamic_modules.proto",
-    "DynamicModuleFilter",
-    "terminal_filter",
-    4,
-    "bool",
-  ],
-  ["envoy/extensions/dynamic_modules/v3/dynamic_modules.proto", "DynamicModuleConfig", "load_globally", 4, "bool"],
-  [
-    "envoy/extensions/filters/listener/tls_inspector/v3/tls_inspector.proto",
-    "TlsInspector",
-    "enable_ja4_fingerprinting",
-    3,
-    "message",
-    ".google.protobuf.BoolValue",
-    "google/protobuf/wrappers.proto",
-  ],
-  [
-    "envoy/extensions/filters/http/ext_authz/v3/ext_authz.proto",
-    "HttpService",
-    "retry_policy",
-    9,
-    "message",
-    ".envoy.config.core.v3.RetryPolicy",
-    "envoy/config/core/v3/base.proto",
-  ],
-  ["envoy/extensions/filters/http/oauth2/v3/oauth.proto", "OAuth2Config", "end_session_endpoint", 23, "string"],
-  [
-    "envoy/extensions/filters/http/oauth2/v3/oauth.proto",
-    "OAuth2Config",
-    "csrf_token_expires_in",
-    24,
-    "message",
-    ".google.protobuf.Duration",
-    "google/protobuf/duration.proto",
-  ],
-  ["envoy/extensions/filters/http/oauth2/v3/oauth.proto", "OAuth2Config", "disable_token_encryption", 26, "bool"],
-];
+const EXTRA_FIELDS = [];
 
 const FIELD_TYPES = {
   message: FieldDescriptorProto_Type.MESSAGE,
@@ -309,31 +270,50 @@ const TS_PROTO_OPTS = [
   "outputTypeAnnotations=static-only",
 ];
 
-/** `$EGTS_CACHE/envoy-api-<version>`: the extracted source, downloaded and unpacked on first use. */
+/** Downloads `source.url` and checks its sha256; returns the bytes. */
+async function download(source) {
+  console.log(`proto: downloading ${source.url}`);
+  const response = await fetch(source.url);
+  if (!response.ok) throw new Error(`proto: GET ${source.url}: HTTP ${response.status}`);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const sha256 = createHash("sha256").update(bytes).digest("hex");
+  if (sha256 !== source.sha256) throw new Error(`proto: ${source.url} has sha256 ${sha256}, want ${source.sha256}`);
+  return bytes;
+}
+
+/** Writes the `.proto` entries of `zip` whose name `rename` maps to a path (others: undefined) under `root`. */
+function extractProtos(zip, root, rename) {
+  let count = 0;
+  for (const entry of zipEntries(zip)) {
+    if (!entry.name.endsWith(".proto")) continue;
+    const name = rename(entry.name);
+    if (name === undefined) continue;
+    const file = join(root, name);
+    if (relative(root, file).startsWith("..")) throw new Error(`proto: unsafe path ${entry.name} in the archive`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, entry.data());
+    count++;
+  }
+  return count;
+}
+
+/**
+ * `$EGTS_CACHE/envoy-api-<Envoy release>+<jar version>`: the extracted source (Envoy's API over the jar's
+ * imports), downloaded and unpacked on first use.
+ */
 async function protoSource() {
   const env = process.env;
   const cache = resolve(env.EGTS_CACHE?.trim() || join(env.HOME?.trim() || homedir(), ".cache", "egts"));
-  const dir = join(cache, `envoy-api-${SOURCE.version}`);
+  const dir = join(cache, `envoy-api-${ENVOY_API.version}+${DEPS.version}`);
   // buf.yaml is written last, and the folder is renamed into place: its presence means complete.
   if (existsSync(join(dir, "buf.yaml"))) return dir;
-  console.log(`proto: downloading ${SOURCE.url} into ${dir}`);
-  const response = await fetch(SOURCE.url);
-  if (!response.ok) throw new Error(`proto: GET ${SOURCE.url}: HTTP ${response.status}`);
-  const jar = Buffer.from(await response.arrayBuffer());
-  const sha256 = createHash("sha256").update(jar).digest("hex");
-  if (sha256 !== SOURCE.sha256) throw new Error(`proto: ${SOURCE.url} has sha256 ${sha256}, want ${SOURCE.sha256}`);
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   try {
-    let count = 0;
-    for (const entry of zipEntries(jar)) {
-      if (!entry.name.endsWith(".proto")) continue;
-      const file = join(staging, entry.name);
-      if (relative(staging, file).startsWith("..")) throw new Error(`proto: unsafe path ${entry.name} in the jar`);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, entry.data());
-      count++;
-    }
+    const deps = extractProtos(await download(DEPS), staging, (n) => (n.startsWith(DEPS.skip) ? undefined : n));
+    const api = extractProtos(await download(ENVOY_API), staging, (n) =>
+      n.startsWith(ENVOY_API.prefix) ? ENVOY_API.target + n.slice(ENVOY_API.prefix.length) : undefined,
+    );
     writeFileSync(join(staging, "buf.yaml"), "version: v2\n");
     rmSync(dir, { recursive: true, force: true });
     try {
@@ -342,7 +322,7 @@ async function protoSource() {
       // A concurrent run finished first: its copy is as good as ours.
       if (!existsSync(join(dir, "buf.yaml"))) throw e;
     }
-    console.log(`proto: extracted ${count} .proto files`);
+    console.log(`proto: extracted ${api} Envoy API and ${deps} dependency .proto files into ${dir}`);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
@@ -350,8 +330,8 @@ async function protoSource() {
 }
 
 /**
- * The entries of a zip archive (a jar), read from its central directory. Handles what Maven writes:
- * stored and deflated entries, no zip64, no encryption.
+ * The entries of a zip archive (a jar, a Go module zip), read from its central directory. Handles what Maven and
+ * the Go module proxy write: stored and deflated entries, no zip64, no encryption.
  */
 function* zipEntries(zip) {
   // End of central directory record: signature 0x06054b50, at most 64 KiB of comment after it.

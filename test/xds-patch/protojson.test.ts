@@ -40,7 +40,10 @@ function withUnknown(bytes: Uint8Array, no: number): Uint8Array {
 
 describe("EnvoyPatchPolicy protojson bridge", () => {
   it("keeps a hand-encoded field (TlsInspector JA4, field 3) through a patch of its listener", () => {
-    const inspector = pack(TlsInspectorFullType, { enableJa4Fingerprinting: true });
+    const inspector = pack(TlsInspectorFullType, {
+      enableJa4Fingerprinting: true,
+      closeConnectionOnClientHelloParsingErrors: false,
+    });
     const l = Listener.encode(
       Listener.fromPartial({ name: "l", listenerFilters: [{ name: "tls", typedConfig: inspector }] }),
     );

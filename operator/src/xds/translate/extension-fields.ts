@@ -85,7 +85,7 @@ export const DynamicModuleFilterFullType = registerType({
     if (dynamicModuleConfig) {
       const { loadGlobally, ...config } = dynamicModuleConfig;
       w.uint32(tag(DYNAMIC_MODULE_CONFIG, LEN)).fork();
-      DynamicModuleConfig.encode(config, w);
+      DynamicModuleConfig.encode({ ...config, loadGlobally: false }, w);
       if (loadGlobally) w.uint32(tag(LOAD_GLOBALLY, VARINT)).bool(true);
       w.join();
     }

@@ -94,6 +94,8 @@ export enum ComparisonFilter_Op {
   GE = 1,
   /** LE - <= */
   LE = 2,
+  /** NE - != */
+  NE = 3,
 }
 
 export function comparisonFilter_OpFromJSON(object: any): ComparisonFilter_Op {
@@ -107,6 +109,9 @@ export function comparisonFilter_OpFromJSON(object: any): ComparisonFilter_Op {
     case 2:
     case "LE":
       return ComparisonFilter_Op.LE;
+    case 3:
+    case "NE":
+      return ComparisonFilter_Op.NE;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ComparisonFilter_Op");
   }
@@ -120,6 +125,8 @@ export function comparisonFilter_OpToJSON(object: ComparisonFilter_Op): string {
       return "GE";
     case ComparisonFilter_Op.LE:
       return "LE";
+    case ComparisonFilter_Op.NE:
+      return "NE";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ComparisonFilter_Op");
   }

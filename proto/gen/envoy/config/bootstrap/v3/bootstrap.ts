@@ -10,6 +10,7 @@ import { Duration } from "../../../../google/protobuf/duration";
 import { Struct } from "../../../../google/protobuf/struct";
 import { UInt64Value } from "../../../../google/protobuf/wrappers";
 import { Secret } from "../../../extensions/transport_sockets/tls/v3/secret";
+import { StringMatcher } from "../../../type/matcher/v3/string";
 import { Percent } from "../../../type/v3/percent";
 import { AccessLog } from "../../accesslog/v3/accesslog";
 import { Cluster } from "../../cluster/v3/cluster";
@@ -27,7 +28,7 @@ import { Tracing } from "../../trace/v3/http_tracer";
 
 /**
  * Bootstrap :ref:`configuration overview <config_overview_bootstrap>`.
- * [#next-free-field: 42]
+ * [#next-free-field: 43]
  */
 export interface Bootstrap {
   /**
@@ -40,25 +41,25 @@ export interface Bootstrap {
   /**
    * A list of :ref:`Node <envoy_v3_api_msg_config.core.v3.Node>` field names
    * that will be included in the context parameters of the effective
-   * xdstp:// URL that is sent in a discovery request when resource
+   * ``xdstp://`` URL that is sent in a discovery request when resource
    * locators are used for LDS/CDS. Any non-string field will have its JSON
    * encoding set as the context parameter value, with the exception of
    * metadata, which will be flattened (see example below). The supported field
    * names are:
-   * - "cluster"
-   * - "id"
-   * - "locality.region"
-   * - "locality.sub_zone"
-   * - "locality.zone"
-   * - "metadata"
-   * - "user_agent_build_version.metadata"
-   * - "user_agent_build_version.version"
-   * - "user_agent_name"
-   * - "user_agent_version"
+   * - ``cluster``
+   * - ``id``
+   * - ``locality.region``
+   * - ``locality.sub_zone``
+   * - ``locality.zone``
+   * - ``metadata``
+   * - ``user_agent_build_version.metadata``
+   * - ``user_agent_build_version.version``
+   * - ``user_agent_name``
+   * - ``user_agent_version``
    *
    * The node context parameters act as a base layer dictionary for the context
    * parameters (i.e. more specific resource specific context parameters will
-   * override). Field names will be prefixed with “udpa.node.” when included in
+   * override). Field names will be prefixed with ````"udpa.node."```` when included in
    * context parameters.
    *
    * For example, if node_context_params is ``["user_agent_name", "metadata"]``,
@@ -109,10 +110,10 @@ export interface Bootstrap {
   /**
    * Optional duration between flushes to configured stats sinks. For
    * performance reasons Envoy latches counters and only flushes counters and
-   * gauges at a periodic interval. If not specified the default is 5000ms (5
-   * seconds). Only one of ``stats_flush_interval`` or ``stats_flush_on_admin``
+   * gauges at a periodic interval. If not specified the default is ``5000ms`` (``5`` seconds).
+   * Only one of ``stats_flush_interval`` or ``stats_flush_on_admin``
    * can be set.
-   * Duration must be at least 1ms and at most 5 min.
+   * Duration must be at least ``1ms`` and at most ``5 min``.
    */
   statsFlushInterval?:
     | Duration
@@ -124,6 +125,14 @@ export interface Bootstrap {
    */
   statsFlushOnAdmin?:
     | boolean
+    | undefined;
+  /**
+   * Optional duration to perform metric eviction. At every interval, during the stats flush
+   * the unused metrics are removed from the worker caches and the used metrics
+   * are marked as unused. Must be a multiple of the ``stats_flush_interval``.
+   */
+  statsEvictionInterval?:
+    | Duration
     | undefined;
   /**
    * Optional watchdog configuration.
@@ -172,24 +181,29 @@ export interface Bootstrap {
     | OverloadManager
     | undefined;
   /**
-   * Enable :ref:`stats for event dispatcher <operations_performance>`, defaults to false.
-   * Note that this records a value for each iteration of the event loop on every thread. This
-   * should normally be minimal overhead, but when using
-   * :ref:`statsd <envoy_v3_api_msg_config.metrics.v3.StatsdSink>`, it will send each observed value
-   * over the wire individually because the statsd protocol doesn't have any way to represent a
-   * histogram summary. Be aware that this can be a very large volume of data.
+   * Enable :ref:`stats for event dispatcher <operations_performance>`. Defaults to ``false``.
+   *
+   * .. note::
+   *
+   *   This records a value for each iteration of the event loop on every thread. This
+   *   should normally be minimal overhead, but when using
+   *   :ref:`statsd <envoy_v3_api_msg_config.metrics.v3.StatsdSink>`, it will send each observed value
+   *   over the wire individually because the statsd protocol doesn't have any way to represent a
+   *   histogram summary. Be aware that this can be a very large volume of data.
    */
   enableDispatcherStats: boolean;
   /**
-   * Optional string which will be used in lieu of x-envoy in prefixing headers.
+   * Optional string which will be used in lieu of ``x-envoy`` in prefixing headers.
    *
-   * For example, if this string is present and set to X-Foo, then x-envoy-retry-on will be
-   * transformed into x-foo-retry-on etc.
+   * For example, if this string is present and set to ``X-Foo``, then ``x-envoy-retry-on`` will be
+   * transformed into ``x-foo-retry-on`` etc.
    *
-   * Note this applies to the headers Envoy will generate, the headers Envoy will sanitize, and the
-   * headers Envoy will trust for core code and core extensions only. Be VERY careful making
-   * changes to this string, especially in multi-layer Envoy deployments or deployments using
-   * extensions which are not upstream.
+   * .. note::
+   *
+   *   This applies to the headers Envoy will generate, the headers Envoy will sanitize, and the
+   *   headers Envoy will trust for core code and core extensions only. Be VERY careful making
+   *   changes to this string, especially in multi-layer Envoy deployments or deployments using
+   *   extensions which are not upstream.
    */
   headerPrefix: string;
   /**
@@ -201,8 +215,8 @@ export interface Bootstrap {
     | number
     | undefined;
   /**
-   * Always use TCP queries instead of UDP queries for DNS lookups.
-   * This may be overridden on a per-cluster basis in cds_config,
+   * Always use ``TCP`` queries instead of ``UDP`` queries for DNS lookups.
+   * This may be overridden on a per-cluster basis in ``cds_config``,
    * when :ref:`dns_resolvers <envoy_v3_api_field_config.cluster.v3.Cluster.dns_resolvers>` and
    * :ref:`use_tcp_for_dns_lookups <envoy_v3_api_field_config.cluster.v3.Cluster.use_tcp_for_dns_lookups>` are
    * specified.
@@ -213,8 +227,8 @@ export interface Bootstrap {
    */
   useTcpForDnsLookups: boolean;
   /**
-   * DNS resolution configuration which includes the underlying dns resolver addresses and options.
-   * This may be overridden on a per-cluster basis in cds_config, when
+   * DNS resolution configuration which includes the underlying DNS resolver addresses and options.
+   * This may be overridden on a per-cluster basis in ``cds_config``, when
    * :ref:`dns_resolution_config <envoy_v3_api_field_config.cluster.v3.Cluster.dns_resolution_config>`
    * is specified.
    * This field is deprecated in favor of
@@ -226,14 +240,15 @@ export interface Bootstrap {
     | DnsResolutionConfig
     | undefined;
   /**
-   * DNS resolver type configuration extension. This extension can be used to configure c-ares, apple,
+   * DNS resolver type configuration extension. This extension can be used to configure ``c-ares``, ``apple``,
    * or any other DNS resolver types and the related parameters.
    * For example, an object of
    * :ref:`CaresDnsResolverConfig <envoy_v3_api_msg_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig>`
    * can be packed into this ``typed_dns_resolver_config``. This configuration replaces the
    * :ref:`dns_resolution_config <envoy_v3_api_field_config.bootstrap.v3.Bootstrap.dns_resolution_config>`
    * configuration.
-   * During the transition period when both ``dns_resolution_config`` and ``typed_dns_resolver_config`` exists,
+   *
+   * During the transition period when both ``dns_resolution_config`` and ``typed_dns_resolver_config`` exist,
    * when ``typed_dns_resolver_config`` is in place, Envoy will use it and ignore ``dns_resolution_config``.
    * When ``typed_dns_resolver_config`` is missing, the default behavior is in place.
    * [#extension-category: envoy.network.dns_resolver]
@@ -254,9 +269,10 @@ export interface Bootstrap {
   fatalActions: FatalAction[];
   /**
    * Configuration sources that will participate in
-   * xdstp:// URL authority resolution. The algorithm is as
+   * ``xdstp://`` URL authority resolution. The algorithm is as
    * follows:
-   * 1. The authority field is taken from the xdstp:// URL, call
+   *
+   * 1. The authority field is taken from the ``xdstp://`` URL, call
    *    this ``resource_authority``.
    * 2. ``resource_authority`` is compared against the authorities in any peer
    *    ``ConfigSource``. The peer ``ConfigSource`` is the configuration source
@@ -273,7 +289,7 @@ export interface Bootstrap {
    */
   configSources: ConfigSource[];
   /**
-   * Default configuration source for xdstp:// URLs if all
+   * Default configuration source for ``xdstp://`` URLs if all
    * other resolution fails.
    * [#not-implemented-hide:]
    */
@@ -298,17 +314,19 @@ export interface Bootstrap {
    * allows users to customize the inline headers on-demand at Envoy startup without modifying
    * Envoy's source code.
    *
-   * Note that the 'set-cookie' header cannot be registered as inline header.
+   * .. note::
+   *
+   *   The ``set-cookie`` header cannot be registered as inline header.
    */
   inlineHeaders: CustomInlineHeader[];
   /**
-   * Optional path to a file with performance tracing data created by "Perfetto" SDK in binary
-   * ProtoBuf format. The default value is "envoy.pftrace".
+   * Optional path to a file with performance tracing data created by ``Perfetto`` SDK in binary
+   * ProtoBuf format. The default value is ``envoy.pftrace``.
    */
   perfTracingFilePath: string;
   /**
    * Optional overriding of default regex engine.
-   * If the value is not specified, Google RE2 will be used by default.
+   * If the value is not specified, ``Google RE2`` will be used by default.
    * [#extension-category: envoy.regex_engines]
    */
   defaultRegexEngine?:
@@ -317,7 +335,7 @@ export interface Bootstrap {
   /**
    * Optional XdsResourcesDelegate configuration, which allows plugging custom logic into both
    * fetch and load events during xDS processing.
-   * If a value is not specified, no XdsResourcesDelegate will be used.
+   * If a value is not specified, no ``XdsResourcesDelegate`` will be used.
    * TODO(abeyad): Add public-facing documentation.
    * [#not-implemented-hide:]
    */
@@ -327,7 +345,7 @@ export interface Bootstrap {
   /**
    * Optional XdsConfigTracker configuration, which allows tracking xDS responses in external components,
    * e.g., external tracer or monitor. It provides the process point when receive, ingest, or fail to
-   * process xDS resources and messages. If a value is not specified, no XdsConfigTracker will be used.
+   * process xDS resources and messages. If a value is not specified, no ``XdsConfigTracker`` will be used.
    *
    * .. note::
    *
@@ -342,8 +360,8 @@ export interface Bootstrap {
   /**
    * [#not-implemented-hide:]
    * This controls the type of listener manager configured for Envoy. Currently
-   * Envoy only supports ListenerManager for this field and Envoy Mobile
-   * supports ApiListenerManager.
+   * Envoy only supports ``ListenerManager`` for this field and Envoy Mobile
+   * supports ``ApiListenerManager``.
    */
   listenerManager?:
     | TypedExtensionConfig
@@ -352,7 +370,7 @@ export interface Bootstrap {
   applicationLogConfig?:
     | Bootstrap_ApplicationLogConfig
     | undefined;
-  /** Optional gRPC async manager config. */
+  /** Optional gRPC async client manager config. */
   grpcAsyncClientManagerConfig?:
     | Bootstrap_GrpcAsyncClientManagerConfig
     | undefined;
@@ -373,9 +391,7 @@ export interface Bootstrap_StaticResources {
    * If a network based configuration source is specified for :ref:`cds_config
    * <envoy_v3_api_field_config.bootstrap.v3.Bootstrap.DynamicResources.cds_config>`, it's necessary
    * to have some initial cluster definitions available to allow Envoy to know
-   * how to speak to the management server. These cluster definitions may not
-   * use :ref:`EDS <arch_overview_dynamic_config_eds>` (i.e. they should be static
-   * IP or DNS-based).
+   * how to speak to the management server.
    */
   clusters: Cluster[];
   /**
@@ -395,7 +411,7 @@ export interface Bootstrap_DynamicResources {
     | ConfigSource
     | undefined;
   /**
-   * xdstp:// resource locator for listener collection.
+   * ``xdstp://`` resource locator for listener collection.
    * [#not-implemented-hide:]
    */
   ldsResourcesLocator: string;
@@ -408,7 +424,7 @@ export interface Bootstrap_DynamicResources {
     | ConfigSource
     | undefined;
   /**
-   * xdstp:// resource locator for cluster collection.
+   * ``xdstp://`` resource locator for cluster collection.
    * [#not-implemented-hide:]
    */
   cdsResourcesLocator: string;
@@ -455,11 +471,13 @@ export interface Bootstrap_DeferredStatOptions {
    * When the flag is enabled, Envoy will lazily initialize a subset of the stats (see below).
    * This will save memory and CPU cycles when creating the objects that own these stats, if those
    * stats are never referenced throughout the lifetime of the process. However, it will incur additional
-   * memory overhead for these objects, and a small increase of CPU usage when a at least one of the stats
+   * memory overhead for these objects, and a small increase of CPU usage when at least one of the stats
    * is updated for the first time.
+   *
    * Groups of stats that will be lazily initialized:
+   *
    * - Cluster traffic stats: a subgroup of the :ref:`cluster statistics <config_cluster_manager_cluster_stats>`
-   * that are used when requests are routed to the cluster.
+   *   that are used when requests are routed to the cluster.
    */
   enableDeferredCreationStats: boolean;
 }
@@ -467,7 +485,7 @@ export interface Bootstrap_DeferredStatOptions {
 export interface Bootstrap_GrpcAsyncClientManagerConfig {
   /**
    * Optional field to set the expiration time for the cached gRPC client object.
-   * The minimal value is 5s and the default is 50s.
+   * The minimal value is ``5s`` and the default is ``50s``.
    */
   maxCachedEntryIdleDuration?: Duration | undefined;
 }
@@ -480,7 +498,7 @@ export interface Bootstrap_CertificateProviderInstancesEntry {
 /**
  * Administration interface :ref:`operations documentation
  * <operations_admin_interface>`.
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface Admin {
   /**
@@ -490,7 +508,7 @@ export interface Admin {
   accessLog: AccessLog[];
   /**
    * The path to write the access log for the administration server. If no
-   * access log is desired specify ‘/dev/null’. This is only required if
+   * access log is desired specify ``/dev/null``. This is only required if
    * :ref:`address <envoy_v3_api_field_config.bootstrap.v3.Admin.address>` is set.
    * Deprecated in favor of ``access_log`` which offers more options.
    *
@@ -498,8 +516,8 @@ export interface Admin {
    */
   accessLogPath: string;
   /**
-   * The cpu profiler output path for the administration server. If no profile
-   * path is specified, the default is ‘/var/log/envoy/envoy.prof’.
+   * The CPU profiler output path for the administration server. If no profile
+   * path is specified, the default is ``/var/log/envoy/envoy.prof``.
    */
   profilePath: string;
   /**
@@ -519,6 +537,21 @@ export interface Admin {
    * should apply to the admin interface or not.
    */
   ignoreGlobalConnLimit: boolean;
+  /**
+   * List of admin paths that are accessible. If not specified, all admin endpoints are accessible.
+   *
+   * When specified, only paths in this list will be accessible, all others will return ``HTTP 403 Forbidden``.
+   *
+   * Example:
+   *
+   * .. code-block:: yaml
+   *
+   *   allow_paths:
+   *   - exact: /stats
+   *   - exact: /ready
+   *   - prefix: /healthcheck
+   */
+  allowPaths: StringMatcher[];
 }
 
 /**
@@ -544,7 +577,7 @@ export interface ClusterManager {
     | undefined;
   /**
    * Optional configuration used to bind newly established upstream connections.
-   * This may be overridden on a per-cluster basis by upstream_bind_config in the cds_config.
+   * This may be overridden on a per-cluster basis by ``upstream_bind_config`` in the ``cds_config``.
    */
   upstreamBindConfig?:
     | BindConfig
@@ -561,7 +594,7 @@ export interface ClusterManager {
   /**
    * Whether the ClusterManager will create clusters on the worker threads
    * inline during requests. This will save memory and CPU cycles in cases where
-   * there are lots of inactive clusters and > 1 worker thread.
+   * there are lots of inactive clusters and ``> 1`` worker thread.
    */
   enableDeferredClusterCreation: boolean;
 }
@@ -599,29 +632,28 @@ export interface Watchdogs {
  */
 export interface Watchdog {
   /**
-   * Register actions that will fire on given WatchDog events.
-   * See ``WatchDogAction`` for priority of events.
+   * Register actions that will fire on given Watchdog events.
+   * See ``WatchdogAction`` for priority of events.
    */
   actions: Watchdog_WatchdogAction[];
   /**
    * The duration after which Envoy counts a nonresponsive thread in the
-   * ``watchdog_miss`` statistic. If not specified the default is 200ms.
+   * ``watchdog_miss`` statistic. If not specified the default is ``200ms``.
    */
   missTimeout?:
     | Duration
     | undefined;
   /**
    * The duration after which Envoy counts a nonresponsive thread in the
-   * ``watchdog_mega_miss`` statistic. If not specified the default is
-   * 1000ms.
+   * ``watchdog_mega_miss`` statistic. If not specified the default is ``1000ms``.
    */
   megamissTimeout?:
     | Duration
     | undefined;
   /**
    * If a watched thread has been nonresponsive for this duration, assume a
-   * programming error and kill the entire Envoy process. Set to 0 to disable
-   * kill behavior. If not specified the default is 0 (disabled).
+   * programming error and kill the entire Envoy process. Set to ``0`` to disable
+   * kill behavior. If not specified the default is ``0`` (disabled).
    */
   killTimeout?:
     | Duration
@@ -629,17 +661,17 @@ export interface Watchdog {
   /**
    * Defines the maximum jitter used to adjust the ``kill_timeout`` if ``kill_timeout`` is
    * enabled. Enabling this feature would help to reduce risk of synchronized
-   * watchdog kill events across proxies due to external triggers. Set to 0 to
-   * disable. If not specified the default is 0 (disabled).
+   * watchdog kill events across proxies due to external triggers. Set to ``0`` to
+   * disable. If not specified the default is ``0`` (disabled).
    */
   maxKillTimeoutJitter?:
     | Duration
     | undefined;
   /**
-   * If ``max(2, ceil(registered_threads * Fraction(*multikill_threshold*)))``
+   * If ``max(2, ceil(registered_threads * Fraction(multikill_threshold)))``
    * threads have been nonresponsive for at least this duration kill the entire
-   * Envoy process. Set to 0 to disable this behavior. If not specified the
-   * default is 0 (disabled).
+   * Envoy process. Set to ``0`` to disable this behavior. If not specified the
+   * default is ``0`` (disabled).
    */
   multikillTimeout?:
     | Duration
@@ -647,7 +679,7 @@ export interface Watchdog {
   /**
    * Sets the threshold for ``multikill_timeout`` in terms of the percentage of
    * nonresponsive threads required for the ``multikill_timeout``.
-   * If not specified the default is 0.
+   * If not specified the default is ``0``.
    */
   multikillThreshold?: Percent | undefined;
 }
@@ -659,12 +691,12 @@ export interface Watchdog_WatchdogAction {
 }
 
 /**
- * The events are fired in this order: KILL, MULTIKILL, MEGAMISS, MISS.
+ * The events are fired in this order: ``KILL``, ``MULTIKILL``, ``MEGAMISS``, ``MISS``.
  * Within an event type, actions execute in the order they are configured.
- * For KILL/MULTIKILL there is a default PANIC that will run after the
+ * For ``KILL``/``MULTIKILL`` there is a default ``PANIC`` that will run after the
  * registered actions and kills the process if it wasn't already killed.
  * It might be useful to specify several debug actions, and possibly an
- * alternate FATAL action.
+ * alternate ``FATAL`` action.
  */
 export enum Watchdog_WatchdogAction_WatchdogEvent {
   UNKNOWN = 0,
@@ -720,8 +752,11 @@ export function watchdog_WatchdogAction_WatchdogEventToJSON(object: Watchdog_Wat
 /**
  * Fatal actions to run while crashing. Actions can be safe (meaning they are
  * async-signal safe) or unsafe. We run all safe actions before we run unsafe actions.
- * If using an unsafe action that could get stuck or deadlock, it important to
- * have an out of band system to terminate the process.
+ *
+ * .. note::
+ *
+ *   If using an unsafe action that could get stuck or deadlock, it is important to
+ *   have an out of band system to terminate the process.
  *
  * The interface for the extension is ``Envoy::Server::Configuration::FatalAction``.
  * ``FatalAction`` extensions live in the ``envoy.extensions.fatal_actions`` API
@@ -820,7 +855,7 @@ export interface RuntimeLayer_AdminLayer {
 
 /** :ref:`Runtime Discovery Service (RTDS) <config_runtime_rtds>` layer. */
 export interface RuntimeLayer_RtdsLayer {
-  /** Resource to subscribe to at ``rtds_config`` for the RTDS layer. */
+  /** Resource to subscribe to at the ``rtds_config`` for the RTDS layer. */
   name: string;
   /** RTDS configuration source. */
   rtdsConfig?: ConfigSource | undefined;
@@ -839,11 +874,11 @@ export interface LayeredRuntime {
  * Used to specify the header that needs to be registered as an inline header.
  *
  * If request or response contain multiple headers with the same name and the header
- * name is registered as an inline header. Then multiple headers will be folded
+ * name is registered as an inline header, then multiple headers will be folded
  * into one, and multiple header values will be concatenated by a suitable delimiter.
  * The delimiter is generally a comma.
  *
- * For example, if 'foo' is registered as an inline header, and the headers contains
+ * For example, if ``foo`` is registered as an inline header, and the headers contain
  * the following two headers:
  *
  * .. code-block:: text
@@ -918,7 +953,7 @@ export interface MemoryAllocatorManager {
   /**
    * Interval in milliseconds for memory releasing. If specified, during every
    * interval Envoy will try to release ``bytes_to_release`` of free memory back to operating system for reuse.
-   * Defaults to 1000 milliseconds.
+   * Defaults to ``1000`` milliseconds.
    */
   memoryReleaseInterval?: Duration | undefined;
 }
@@ -937,6 +972,7 @@ function createBaseBootstrap(): Bootstrap {
     statsConfig: undefined,
     statsFlushInterval: undefined,
     statsFlushOnAdmin: undefined,
+    statsEvictionInterval: undefined,
     watchdog: undefined,
     watchdogs: undefined,
     tracing: undefined,
@@ -1006,6 +1042,9 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
     }
     if (message.statsFlushOnAdmin !== undefined) {
       writer.uint32(232).bool(message.statsFlushOnAdmin);
+    }
+    if (message.statsEvictionInterval !== undefined) {
+      Duration.encode(message.statsEvictionInterval, writer.uint32(338).fork()).join();
     }
     if (message.watchdog !== undefined) {
       Watchdog.encode(message.watchdog, writer.uint32(66).fork()).join();
@@ -1202,6 +1241,14 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
             }
 
             message.statsFlushOnAdmin = reader.bool();
+            continue;
+          }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.statsEvictionInterval = Duration.decode(reader, reader.uint32());
             continue;
           }
           case 8: {
@@ -1496,6 +1543,11 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
         : isSet(object.stats_flush_on_admin)
         ? globalThis.Boolean(object.stats_flush_on_admin)
         : undefined,
+      statsEvictionInterval: isSet(object.statsEvictionInterval)
+        ? Duration.fromJSON(object.statsEvictionInterval)
+        : isSet(object.stats_eviction_interval)
+        ? Duration.fromJSON(object.stats_eviction_interval)
+        : undefined,
       watchdog: isSet(object.watchdog) ? Watchdog.fromJSON(object.watchdog) : undefined,
       watchdogs: isSet(object.watchdogs) ? Watchdogs.fromJSON(object.watchdogs) : undefined,
       tracing: isSet(object.tracing) ? Tracing.fromJSON(object.tracing) : undefined,
@@ -1678,6 +1730,9 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
     if (message.statsFlushOnAdmin !== undefined) {
       obj.statsFlushOnAdmin = message.statsFlushOnAdmin;
     }
+    if (message.statsEvictionInterval !== undefined) {
+      obj.statsEvictionInterval = Duration.toJSON(message.statsEvictionInterval);
+    }
     if (message.watchdog !== undefined) {
       obj.watchdog = Watchdog.toJSON(message.watchdog);
     }
@@ -1804,6 +1859,10 @@ export const Bootstrap: MessageFns<Bootstrap, "envoy.config.bootstrap.v3.Bootstr
       ? Duration.fromPartial(object.statsFlushInterval)
       : undefined;
     message.statsFlushOnAdmin = object.statsFlushOnAdmin ?? undefined;
+    message.statsEvictionInterval =
+      (object.statsEvictionInterval !== undefined && object.statsEvictionInterval !== null)
+        ? Duration.fromPartial(object.statsEvictionInterval)
+        : undefined;
     message.watchdog = (object.watchdog !== undefined && object.watchdog !== null)
       ? Watchdog.fromPartial(object.watchdog)
       : undefined;
@@ -2598,6 +2657,7 @@ function createBaseAdmin(): Admin {
     address: undefined,
     socketOptions: [],
     ignoreGlobalConnLimit: false,
+    allowPaths: [],
   };
 }
 
@@ -2622,6 +2682,9 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
     }
     if (message.ignoreGlobalConnLimit !== false) {
       writer.uint32(48).bool(message.ignoreGlobalConnLimit);
+    }
+    for (const v of message.allowPaths) {
+      StringMatcher.encode(v!, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -2687,6 +2750,14 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
             message.ignoreGlobalConnLimit = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.allowPaths.push(StringMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2727,6 +2798,11 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
         : isSet(object.ignore_global_conn_limit)
         ? globalThis.Boolean(object.ignore_global_conn_limit)
         : false,
+      allowPaths: globalThis.Array.isArray(object?.allowPaths)
+        ? object.allowPaths.map((e: any) => StringMatcher.fromJSON(e))
+        : globalThis.Array.isArray(object?.allow_paths)
+        ? object.allow_paths.map((e: any) => StringMatcher.fromJSON(e))
+        : [],
     };
   },
 
@@ -2750,6 +2826,9 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
     if (message.ignoreGlobalConnLimit !== false) {
       obj.ignoreGlobalConnLimit = message.ignoreGlobalConnLimit;
     }
+    if (message.allowPaths?.length) {
+      obj.allowPaths = message.allowPaths.map((e) => StringMatcher.toJSON(e));
+    }
     return obj;
   },
 
@@ -2766,6 +2845,7 @@ export const Admin: MessageFns<Admin, "envoy.config.bootstrap.v3.Admin"> = {
       : undefined;
     message.socketOptions = object.socketOptions?.map((e) => SocketOption.fromPartial(e)) || [];
     message.ignoreGlobalConnLimit = object.ignoreGlobalConnLimit ?? false;
+    message.allowPaths = object.allowPaths?.map((e) => StringMatcher.fromPartial(e)) || [];
     return message;
   },
 };

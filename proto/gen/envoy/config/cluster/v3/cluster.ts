@@ -11,6 +11,7 @@ import { Duration } from "../../../../google/protobuf/duration";
 import { Struct } from "../../../../google/protobuf/struct";
 import { BoolValue, DoubleValue, UInt32Value, UInt64Value } from "../../../../google/protobuf/wrappers";
 import { CollectionEntry } from "../../../../xds/core/v3/collection_entry";
+import { Matcher } from "../../../../xds/type/matcher/v3/matcher";
 import { MetadataKey } from "../../../type/metadata/v3/metadata";
 import { Percent } from "../../../type/v3/percent";
 import { Address, BindConfig, TcpKeepalive } from "../../core/v3/address";
@@ -40,7 +41,7 @@ export interface ClusterCollection {
 
 /**
  * Configuration for a single upstream cluster.
- * [#next-free-field: 59]
+ * [#next-free-field: 60]
  */
 export interface Cluster {
   /**
@@ -99,6 +100,44 @@ export interface Cluster {
    */
   transportSocketMatches: Cluster_TransportSocketMatch[];
   /**
+   * Optional matcher that selects a transport socket from
+   * :ref:`transport_socket_matches <envoy_v3_api_field_config.cluster.v3.Cluster.transport_socket_matches>`.
+   *
+   * This matcher uses the generic xDS matcher framework to select a named transport socket
+   * based on various inputs available at transport socket selection time.
+   *
+   * Supported matching inputs:
+   *
+   * * ``endpoint_metadata``: Extract values from the selected endpoint's metadata.
+   * * ``locality_metadata``: Extract values from the endpoint's locality metadata.
+   * * ``transport_socket_filter_state``: Extract values from filter state that was explicitly shared from
+   *   downstream to upstream via ``TransportSocketOptions``. This enables flexible
+   *   downstream-connection-based matching, such as:
+   *
+   *   - Network namespace matching.
+   *   - Custom connection attributes.
+   *   - Any data explicitly passed via filter state.
+   *
+   * .. note::
+   *   Filter state sharing follows the same pattern as tunneling in Envoy. Filters must explicitly
+   *   share data by setting filter state with the appropriate sharing mode. The filter state is
+   *   then accessible via the ``transport_socket_filter_state`` input during transport socket selection.
+   *
+   * If this field is set, it takes precedence over legacy metadata-based selection
+   * performed by :ref:`transport_socket_matches
+   * <envoy_v3_api_field_config.cluster.v3.Cluster.transport_socket_matches>` alone.
+   * If the matcher does not yield a match, Envoy uses the default transport socket
+   * configured for the cluster.
+   *
+   * When using this field, each entry in
+   * :ref:`transport_socket_matches <envoy_v3_api_field_config.cluster.v3.Cluster.transport_socket_matches>`
+   * must have a unique ``name``. The matcher outcome is expected to reference one of
+   * these names.
+   */
+  transportSocketMatcher?:
+    | Matcher
+    | undefined;
+  /**
    * Supplies the name of the cluster which must be unique across all clusters.
    * The cluster name is used when emitting
    * :ref:`statistics <config_cluster_manager_cluster_stats>` if :ref:`alt_stat_name
@@ -108,12 +147,14 @@ export interface Cluster {
   name: string;
   /**
    * An optional alternative to the cluster name to be used for observability. This name is used
-   * emitting stats for the cluster and access logging the cluster name. This will appear as
+   * for emitting stats for the cluster and access logging the cluster name. This will appear as
    * additional information in configuration dumps of a cluster's current status as
    * :ref:`observability_name <envoy_v3_api_field_admin.v3.ClusterStatus.observability_name>`
-   * and as an additional tag "upstream_cluster.name" while tracing. Note: Any ``:`` in the name
-   * will be converted to ``_`` when emitting statistics. This should not be confused with
-   * :ref:`Router Filter Header <config_http_filters_router_x-envoy-upstream-alt-stat-name>`.
+   * and as an additional tag "upstream_cluster.name" while tracing.
+   *
+   * .. note::
+   *   Any ``:`` in the name will be converted to ``_`` when emitting statistics. This should not be confused with
+   *   :ref:`Router Filter Header <config_http_filters_router_x-envoy-upstream-alt-stat-name>`.
    */
   altStatName: string;
   /**
@@ -1533,9 +1574,10 @@ export interface Cluster_CommonLbConfig {
    * If this is not set, we default to a merge window of 1000ms. To disable it, set the merge
    * window to 0.
    *
-   * Note: merging does not apply to cluster membership changes (e.g.: adds/removes); this is
-   * because merging those updates isn't currently safe. See
-   * https://github.com/envoyproxy/envoy/pull/3941.
+   * .. note::
+   *   Merging does not apply to cluster membership changes (e.g.: adds/removes); this is
+   *   because merging those updates isn't currently safe. See
+   *   https://github.com/envoyproxy/envoy/pull/3941.
    */
   updateMergeWindow?:
     | Duration
@@ -1707,6 +1749,9 @@ export interface Cluster_PreconnectPolicy {
    * If both this and preconnect_ratio are set, Envoy will make sure both predicted needs are met,
    * basically preconnecting max(predictive-preconnect, per-upstream-preconnect), for each
    * upstream.
+   *
+   * This is limited somewhat arbitrarily to 3 because preconnecting too aggressively can
+   * harm latency more than the preconnecting helps.
    */
   predictivePreconnectRatio?: number | undefined;
 }
@@ -1937,6 +1982,7 @@ export const ClusterCollection: MessageFns<ClusterCollection, "envoy.config.clus
 function createBaseCluster(): Cluster {
   return {
     transportSocketMatches: [],
+    transportSocketMatcher: undefined,
     name: "",
     altStatName: "",
     type: undefined,
@@ -1998,6 +2044,9 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
   encode(message: Cluster, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.transportSocketMatches) {
       Cluster_TransportSocketMatch.encode(v!, writer.uint32(346).fork()).join();
+    }
+    if (message.transportSocketMatcher !== undefined) {
+      Matcher.encode(message.transportSocketMatcher, writer.uint32(474).fork()).join();
     }
     if (message.name !== "") {
       writer.uint32(10).string(message.name);
@@ -2177,6 +2226,14 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
             }
 
             message.transportSocketMatches.push(Cluster_TransportSocketMatch.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 59: {
+            if (tag !== 474) {
+              break;
+            }
+
+            message.transportSocketMatcher = Matcher.decode(reader, reader.uint32());
             continue;
           }
           case 1: {
@@ -2617,6 +2674,11 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
         : globalThis.Array.isArray(object?.transport_socket_matches)
         ? object.transport_socket_matches.map((e: any) => Cluster_TransportSocketMatch.fromJSON(e))
         : [],
+      transportSocketMatcher: isSet(object.transportSocketMatcher)
+        ? Matcher.fromJSON(object.transportSocketMatcher)
+        : isSet(object.transport_socket_matcher)
+        ? Matcher.fromJSON(object.transport_socket_matcher)
+        : undefined,
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       altStatName: isSet(object.altStatName)
         ? globalThis.String(object.altStatName)
@@ -2893,6 +2955,9 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     if (message.transportSocketMatches?.length) {
       obj.transportSocketMatches = message.transportSocketMatches.map((e) => Cluster_TransportSocketMatch.toJSON(e));
     }
+    if (message.transportSocketMatcher !== undefined) {
+      obj.transportSocketMatcher = Matcher.toJSON(message.transportSocketMatcher);
+    }
     if (message.name !== "") {
       obj.name = message.name;
     }
@@ -3065,6 +3130,10 @@ export const Cluster: MessageFns<Cluster, "envoy.config.cluster.v3.Cluster"> = {
     const message = createBaseCluster();
     message.transportSocketMatches =
       object.transportSocketMatches?.map((e) => Cluster_TransportSocketMatch.fromPartial(e)) || [];
+    message.transportSocketMatcher =
+      (object.transportSocketMatcher !== undefined && object.transportSocketMatcher !== null)
+        ? Matcher.fromPartial(object.transportSocketMatcher)
+        : undefined;
     message.name = object.name ?? "";
     message.altStatName = object.altStatName ?? "";
     message.type = object.type ?? undefined;

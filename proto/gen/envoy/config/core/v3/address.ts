@@ -86,9 +86,15 @@ export interface SocketAddress {
    */
   ipv4Compat: boolean;
   /**
-   * The Linux network namespace to bind the socket to. If this is set, Envoy will
-   * create the socket in the specified network namespace. Only supported on Linux.
-   * [#not-implemented-hide:]
+   * Filepath that specifies the Linux network namespace this socket will be created in (see ``man 7
+   * network_namespaces``). If this field is set, Envoy will create the socket in the specified
+   * network namespace.
+   *
+   * .. note::
+   *    Setting this parameter requires Envoy to run with the ``CAP_NET_ADMIN`` capability.
+   *
+   * .. attention::
+   *     Network namespaces are only configurable on Linux. Otherwise, this field has no effect.
    */
   networkNamespaceFilepath: string;
 }
@@ -126,7 +132,7 @@ export interface TcpKeepalive {
   /**
    * Maximum number of keepalive probes to send without response before deciding
    * the connection is dead. Default is to use the OS level configuration (unless
-   * overridden, Linux defaults to 9.)
+   * overridden, Linux defaults to 9.) Setting this to ``0`` disables TCP keepalive.
    */
   keepaliveProbes?:
     | number
@@ -134,14 +140,16 @@ export interface TcpKeepalive {
   /**
    * The number of seconds a connection needs to be idle before keep-alive probes
    * start being sent. Default is to use the OS level configuration (unless
-   * overridden, Linux defaults to 7200s (i.e., 2 hours.)
+   * overridden, Linux defaults to 7200s (i.e., 2 hours.) Setting this to ``0`` disables
+   * TCP keepalive.
    */
   keepaliveTime?:
     | number
     | undefined;
   /**
    * The number of seconds between keep-alive probes. Default is to use the OS
-   * level configuration (unless overridden, Linux defaults to 75s.)
+   * level configuration (unless overridden, Linux defaults to 75s.) Setting this to
+   * ``0`` disables TCP keepalive.
    */
   keepaliveInterval?: number | undefined;
 }

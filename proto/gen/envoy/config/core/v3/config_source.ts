@@ -386,8 +386,9 @@ export interface ExtensionConfigSource {
    */
   applyDefaultConfigWithoutWarming: boolean;
   /**
-   * A set of permitted extension type URLs. Extension configuration updates are rejected
-   * if they do not match any type URL in the set.
+   * A set of permitted extension type URLs for the type encoded inside of the
+   * :ref:`TypedExtensionConfig <envoy_v3_api_msg_config.core.v3.TypedExtensionConfig>`. Extension
+   * configuration updates are rejected if they do not match any type URL in the set.
    */
   typeUrls: string[];
 }

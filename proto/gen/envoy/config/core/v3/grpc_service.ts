@@ -51,8 +51,18 @@ export interface GrpcService {
    */
   initialMetadata: HeaderValue[];
   /**
-   * Optional default retry policy for streams toward the service.
-   * If an async stream doesn't have retry policy configured in its stream options, this retry policy is used.
+   * Optional default retry policy for RPCs or streams initiated toward this gRPC service.
+   *
+   * If an async stream does not have a retry policy configured in its per‑stream options, this
+   * policy is used as the default.
+   *
+   * .. note::
+   *
+   *   This field is only applied by Envoy gRPC (``envoy_grpc``) clients. Google gRPC
+   *   (``google_grpc``) clients currently ignore this field.
+   *
+   * If not specified, no default retry policy is applied at the client level and retries only occur
+   * when explicitly configured in per‑stream options.
    */
   retryPolicy?: RetryPolicy | undefined;
 }
@@ -71,10 +81,20 @@ export interface GrpcService_EnvoyGrpc {
    */
   authority: string;
   /**
-   * Indicates the retry policy for re-establishing the gRPC stream
-   * This field is optional. If max interval is not provided, it will be set to ten times the provided base interval.
-   * Currently only supported for xDS gRPC streams.
-   * If not set, xDS gRPC streams default base interval:500ms, maximum interval:30s will be applied.
+   * Specifies the retry backoff policy for re-establishing long‑lived xDS gRPC streams.
+   *
+   * This field is optional. If ``retry_back_off.max_interval`` is not provided, it will be set to
+   * ten times the configured ``retry_back_off.base_interval``.
+   *
+   * .. note::
+   *
+   *   This field is only honored for management‑plane xDS gRPC streams created from
+   *   :ref:`ApiConfigSource <envoy_v3_api_msg_config.core.v3.ApiConfigSource>` that use
+   *   ``envoy_grpc``. Data‑plane gRPC clients (for example external authorization or external
+   *   processing filters) must use :ref:`GrpcService.retry_policy
+   *   <envoy_v3_api_field_config.core.v3.GrpcService.retry_policy>` instead.
+   *
+   * If not set, xDS gRPC streams default to a base interval of 500ms and a maximum interval of 30s.
    */
   retryPolicy?:
     | RetryPolicy
@@ -97,22 +117,41 @@ export interface GrpcService_EnvoyGrpc {
   skipEnvoyHeaders: boolean;
 }
 
-/** [#next-free-field: 9] */
+/** [#next-free-field: 11] */
 export interface GrpcService_GoogleGrpc {
   /**
    * The target URI when using the `Google C++ gRPC client
-   * <https://github.com/grpc/grpc>`_. SSL credentials will be supplied in
-   * :ref:`channel_credentials <envoy_v3_api_field_config.core.v3.GrpcService.GoogleGrpc.channel_credentials>`.
+   * <https://github.com/grpc/grpc>`_.
    */
   targetUri: string;
+  /**
+   * The channel credentials to use. See `channel credentials
+   * <https://grpc.io/docs/guides/auth.html#credential-types>`_.
+   * Ignored if ``channel_credentials_plugin`` is set.
+   */
   channelCredentials?:
     | GrpcService_GoogleGrpc_ChannelCredentials
     | undefined;
   /**
-   * A set of call credentials that can be composed with `channel credentials
+   * A list of channel credentials plugins.
+   * The data plane will iterate over the list in order and stop at the first credential type
+   * that it supports. This provides a mechanism for starting to use new credential types that
+   * are not yet supported by all data planes.
+   * [#not-implemented-hide:]
+   */
+  channelCredentialsPlugin: Any[];
+  /**
+   * The call credentials to use. See `channel credentials
    * <https://grpc.io/docs/guides/auth.html#credential-types>`_.
+   * Ignored if ``call_credentials_plugin`` is set.
    */
   callCredentials: GrpcService_GoogleGrpc_CallCredentials[];
+  /**
+   * A list of call credentials plugins. All supported plugins will be used.
+   * Unsupported plugin types will be ignored.
+   * [#not-implemented-hide:]
+   */
+  callCredentialsPlugin: Any[];
   /**
    * The human readable prefix to use when emitting statistics for the gRPC
    * service.
@@ -643,7 +682,9 @@ function createBaseGrpcService_GoogleGrpc(): GrpcService_GoogleGrpc {
   return {
     targetUri: "",
     channelCredentials: undefined,
+    channelCredentialsPlugin: [],
     callCredentials: [],
+    callCredentialsPlugin: [],
     statPrefix: "",
     credentialsFactoryName: "",
     config: undefined,
@@ -663,8 +704,14 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
       if (message.channelCredentials !== undefined) {
         GrpcService_GoogleGrpc_ChannelCredentials.encode(message.channelCredentials, writer.uint32(18).fork()).join();
       }
+      for (const v of message.channelCredentialsPlugin) {
+        Any.encode(v!, writer.uint32(74).fork()).join();
+      }
       for (const v of message.callCredentials) {
         GrpcService_GoogleGrpc_CallCredentials.encode(v!, writer.uint32(26).fork()).join();
+      }
+      for (const v of message.callCredentialsPlugin) {
+        Any.encode(v!, writer.uint32(82).fork()).join();
       }
       if (message.statPrefix !== "") {
         writer.uint32(34).string(message.statPrefix);
@@ -713,12 +760,28 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
               message.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.decode(reader, reader.uint32());
               continue;
             }
+            case 9: {
+              if (tag !== 74) {
+                break;
+              }
+
+              message.channelCredentialsPlugin.push(Any.decode(reader, reader.uint32()));
+              continue;
+            }
             case 3: {
               if (tag !== 26) {
                 break;
               }
 
               message.callCredentials.push(GrpcService_GoogleGrpc_CallCredentials.decode(reader, reader.uint32()));
+              continue;
+            }
+            case 10: {
+              if (tag !== 82) {
+                break;
+              }
+
+              message.callCredentialsPlugin.push(Any.decode(reader, reader.uint32()));
               continue;
             }
             case 4: {
@@ -785,10 +848,20 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
           : isSet(object.channel_credentials)
           ? GrpcService_GoogleGrpc_ChannelCredentials.fromJSON(object.channel_credentials)
           : undefined,
+        channelCredentialsPlugin: globalThis.Array.isArray(object?.channelCredentialsPlugin)
+          ? object.channelCredentialsPlugin.map((e: any) => Any.fromJSON(e))
+          : globalThis.Array.isArray(object?.channel_credentials_plugin)
+          ? object.channel_credentials_plugin.map((e: any) => Any.fromJSON(e))
+          : [],
         callCredentials: globalThis.Array.isArray(object?.callCredentials)
           ? object.callCredentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
           : globalThis.Array.isArray(object?.call_credentials)
           ? object.call_credentials.map((e: any) => GrpcService_GoogleGrpc_CallCredentials.fromJSON(e))
+          : [],
+        callCredentialsPlugin: globalThis.Array.isArray(object?.callCredentialsPlugin)
+          ? object.callCredentialsPlugin.map((e: any) => Any.fromJSON(e))
+          : globalThis.Array.isArray(object?.call_credentials_plugin)
+          ? object.call_credentials_plugin.map((e: any) => Any.fromJSON(e))
           : [],
         statPrefix: isSet(object.statPrefix)
           ? globalThis.String(object.statPrefix)
@@ -822,8 +895,14 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
       if (message.channelCredentials !== undefined) {
         obj.channelCredentials = GrpcService_GoogleGrpc_ChannelCredentials.toJSON(message.channelCredentials);
       }
+      if (message.channelCredentialsPlugin?.length) {
+        obj.channelCredentialsPlugin = message.channelCredentialsPlugin.map((e) => Any.toJSON(e));
+      }
       if (message.callCredentials?.length) {
         obj.callCredentials = message.callCredentials.map((e) => GrpcService_GoogleGrpc_CallCredentials.toJSON(e));
+      }
+      if (message.callCredentialsPlugin?.length) {
+        obj.callCredentialsPlugin = message.callCredentialsPlugin.map((e) => Any.toJSON(e));
       }
       if (message.statPrefix !== "") {
         obj.statPrefix = message.statPrefix;
@@ -852,8 +931,10 @@ export const GrpcService_GoogleGrpc: MessageFns<GrpcService_GoogleGrpc, "envoy.c
       message.channelCredentials = (object.channelCredentials !== undefined && object.channelCredentials !== null)
         ? GrpcService_GoogleGrpc_ChannelCredentials.fromPartial(object.channelCredentials)
         : undefined;
+      message.channelCredentialsPlugin = object.channelCredentialsPlugin?.map((e) => Any.fromPartial(e)) || [];
       message.callCredentials =
         object.callCredentials?.map((e) => GrpcService_GoogleGrpc_CallCredentials.fromPartial(e)) || [];
+      message.callCredentialsPlugin = object.callCredentialsPlugin?.map((e) => Any.fromPartial(e)) || [];
       message.statPrefix = object.statPrefix ?? "";
       message.credentialsFactoryName = object.credentialsFactoryName ?? "";
       message.config = object.config ?? undefined;

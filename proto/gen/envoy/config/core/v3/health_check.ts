@@ -333,7 +333,10 @@ export interface HealthCheck_HttpHealthCheck {
    * ``/healthcheck``.
    */
   path: string;
-  /** [#not-implemented-hide:] HTTP specific payload. */
+  /**
+   * HTTP specific payload to be sent as the request body during health checking.
+   * If specified, the method should support a request body (POST, PUT, PATCH, etc.).
+   */
   send?:
     | HealthCheck_Payload
     | undefined;
@@ -401,7 +404,8 @@ export interface HealthCheck_HttpHealthCheck {
     | undefined;
   /**
    * HTTP Method that will be used for health checking, default is "GET".
-   * GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH methods are supported, but making request body is not supported.
+   * GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, PATCH methods are supported.
+   * Request body payloads are supported for POST, PUT, PATCH, and OPTIONS methods only.
    * CONNECT method is disallowed because it is not appropriate for health check request.
    * If a non-200 response is expected by the method, it needs to be set in :ref:`expected_statuses <envoy_v3_api_field_config.core.v3.HealthCheck.HttpHealthCheck.expected_statuses>`.
    */

@@ -18,12 +18,15 @@ export interface TcpProtocolOptions {
 
 /**
  * Config for keepalive probes in a QUIC connection.
- * Note that QUIC keep-alive probing packets work differently from HTTP/2 keep-alive PINGs in a sense that the probing packet
- * itself doesn't timeout waiting for a probing response. Quic has a shorter idle timeout than TCP, so it doesn't rely on such probing to discover dead connections. If the peer fails to respond, the connection will idle timeout eventually. Thus, they are configured differently from :ref:`connection_keepalive <envoy_v3_api_field_config.core.v3.Http2ProtocolOptions.connection_keepalive>`.
+ *
+ * .. note::
+ *
+ *   QUIC keep-alive probing packets work differently from HTTP/2 keep-alive PINGs in a sense that the probing packet
+ *   itself doesn't timeout waiting for a probing response. QUIC has a shorter idle timeout than TCP, so it doesn't rely on such probing to discover dead connections. If the peer fails to respond, the connection will idle timeout eventually. Thus, they are configured differently from :ref:`connection_keepalive <envoy_v3_api_field_config.core.v3.Http2ProtocolOptions.connection_keepalive>`.
  */
 export interface QuicKeepAliveSettings {
   /**
-   * The max interval for a connection to send keep-alive probing packets (with PING or PATH_RESPONSE). The value should be smaller than :ref:`connection idle_timeout <envoy_v3_api_field_config.listener.v3.QuicProtocolOptions.idle_timeout>` to prevent idle timeout while not less than 1s to avoid throttling the connection or flooding the peer with probes.
+   * The max interval for a connection to send keep-alive probing packets (with ``PING`` or ``PATH_RESPONSE``). The value should be smaller than :ref:`connection idle_timeout <envoy_v3_api_field_config.listener.v3.QuicProtocolOptions.idle_timeout>` to prevent idle timeout while not less than ``1s`` to avoid throttling the connection or flooding the peer with probes.
    *
    * If :ref:`initial_interval <envoy_v3_api_field_config.core.v3.QuicKeepAliveSettings.initial_interval>` is absent or zero, a client connection will use this value to start probing.
    *
@@ -45,11 +48,11 @@ export interface QuicKeepAliveSettings {
 
 /**
  * QUIC protocol options which apply to both downstream and upstream connections.
- * [#next-free-field: 10]
+ * [#next-free-field: 12]
  */
 export interface QuicProtocolOptions {
   /**
-   * Maximum number of streams that the client can negotiate per connection. 100
+   * Maximum number of streams that the client can negotiate per connection. ``100``
    * if not specified.
    */
   maxConcurrentStreams?:
@@ -58,10 +61,13 @@ export interface QuicProtocolOptions {
   /**
    * `Initial stream-level flow-control receive window
    * <https://tools.ietf.org/html/draft-ietf-quic-transport-34#section-4.1>`_ size. Valid values range from
-   * 1 to 16777216 (2^24, maximum supported by QUICHE) and defaults to 16777216 (16 * 1024 * 1024).
+   * ``1`` to ``16777216`` (``2^24``, maximum supported by QUICHE) and defaults to ``16777216`` (``16 * 1024 * 1024``).
    *
-   * NOTE: 16384 (2^14) is the minimum window size supported in Google QUIC. If configured smaller than it, we will use 16384 instead.
-   * QUICHE IETF Quic implementation supports 1 bytes window. We only support increasing the default window size now, so it's also the minimum.
+   * .. note::
+   *
+   *   ``16384`` (``2^14``) is the minimum window size supported in Google QUIC. If configured smaller than it, we will use
+   *   ``16384`` instead. QUICHE IETF QUIC implementation supports ``1`` byte window. We only support increasing the default
+   *   window size now, so it's also the minimum.
    *
    * This field also acts as a soft limit on the number of bytes Envoy will buffer per-stream in the
    * QUIC stream send and receive buffers. Once the buffer reaches this pointer, watermark callbacks will fire to
@@ -72,27 +78,29 @@ export interface QuicProtocolOptions {
     | undefined;
   /**
    * Similar to ``initial_stream_window_size``, but for connection-level
-   * flow-control. Valid values rage from 1 to 25165824 (24MB, maximum supported by QUICHE) and defaults
-   * to 25165824 (24 * 1024 * 1024).
+   * flow-control. Valid values range from ``1`` to ``25165824`` (``24MB``, maximum supported by QUICHE) and defaults
+   * to ``25165824`` (``24 * 1024 * 1024``).
    *
-   * NOTE: 16384 (2^14) is the minimum window size supported in Google QUIC. We only support increasing the default
-   * window size now, so it's also the minimum.
+   * .. note::
+   *
+   *   ``16384`` (``2^14``) is the minimum window size supported in Google QUIC. We only support increasing the default
+   *   window size now, so it's also the minimum.
    */
   initialConnectionWindowSize?:
     | number
     | undefined;
   /**
    * The number of timeouts that can occur before port migration is triggered for QUIC clients.
-   * This defaults to 4. If set to 0, port migration will not occur on path degrading.
-   * Timeout here refers to QUIC internal path degrading timeout mechanism, such as PTO.
+   * This defaults to ``4``. If set to ``0``, port migration will not occur on path degrading.
+   * Timeout here refers to QUIC internal path degrading timeout mechanism, such as ``PTO``.
    * This has no effect on server sessions.
    */
   numTimeoutsToTriggerPortMigration?:
     | number
     | undefined;
   /**
-   * Probes the peer at the configured interval to solicit traffic, i.e. ACK or PATH_RESPONSE, from the peer to push back connection idle timeout.
-   * If absent, use the default keepalive behavior of which a client connection sends PINGs every 15s, and a server connection doesn't do anything.
+   * Probes the peer at the configured interval to solicit traffic, i.e. ``ACK`` or ``PATH_RESPONSE``, from the peer to push back connection idle timeout.
+   * If absent, use the default keepalive behavior of which a client connection sends ``PING``s every ``15s``, and a server connection doesn't do anything.
    */
   connectionKeepalive?:
     | QuicKeepAliveSettings
@@ -109,9 +117,10 @@ export interface QuicProtocolOptions {
   clientConnectionOptions: string;
   /**
    * The duration that a QUIC connection stays idle before it closes itself. If this field is not present, QUICHE
-   * default 600s will be applied.
+   * default ``600s`` will be applied.
    * For internal corporate network, a long timeout is often fine.
-   * But for client facing network, 30s is usually a good choice.
+   * But for client facing network, ``30s`` is usually a good choice.
+   * Do not add an upper bound here. A long idle timeout is useful for maintaining warm connections at non-front-line proxy for low QPS services.
    */
   idleNetworkTimeout?:
     | Duration
@@ -120,7 +129,72 @@ export interface QuicProtocolOptions {
    * Maximum packet length for QUIC connections. It refers to the largest size of a QUIC packet that can be transmitted over the connection.
    * If not specified, one of the `default values in QUICHE <https://github.com/google/quiche/blob/main/quiche/quic/core/quic_constants.h>`_ is used.
    */
-  maxPacketLength?: number | undefined;
+  maxPacketLength?:
+    | number
+    | undefined;
+  /**
+   * A customized UDP socket and a QUIC packet writer using the socket for
+   * client connections. i.e. Mobile uses its own implementation to interact
+   * with platform socket APIs.
+   * If not present, the default platform-independent socket and writer will be used.
+   * [#extension-category: envoy.quic.client_packet_writer]
+   */
+  clientPacketWriter?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
+   * Enable QUIC `connection migration
+   * <https://datatracker.ietf.org/doc/html/rfc9000#name-connection-migration>`
+   * to a different network interface when the current network is degrading or
+   * has become bad.
+   * In order to use a different network interface other than the platform's default one,
+   * a customized :ref:`client_packet_writer <envoy_v3_api_field_config.core.v3.QuicProtocolOptions.client_packet_writer>` needs to be configured to
+   * create UDP sockets on non-default networks.
+   * Only takes effect when runtime key ``envoy.reloadable_features.use_migration_in_quiche`` is true.
+   * If absent, the feature will be disabled.
+   * [#not-implemented-hide:]
+   */
+  connectionMigration?: QuicProtocolOptions_ConnectionMigrationSettings | undefined;
+}
+
+/**
+ * Config for QUIC connection migration across network interfaces, i.e. cellular to WIFI, upon
+ * network change events from the platform, i.e. the current network gets
+ * disconnected, or upon the QUIC detecting a bad connection. After migration, the
+ * connection may be on a different network other than the default network
+ * picked by the platform. Both iOS and Android will use a default network to interact with the internet, usually prefer unmetered network (WIFI)
+ * over metered ones (cellular). And users can specify which network to be used as the default. A connection on non-default network is only allowed to
+ * serve new requests for a certain period of time before being drained, and
+ * meanwhile, QUIC will try to migrate to the default network if possible.
+ */
+export interface QuicProtocolOptions_ConnectionMigrationSettings {
+  /**
+   * Config whether and how to migrate idle connections.
+   * If absent, idle connections will not be migrated but be closed upon
+   * migration signals.
+   */
+  migrateIdleConnections?:
+    | QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings
+    | undefined;
+  /**
+   * After migrating to a non-default network interface, the connection will
+   * only be allowed to stay on that network for up to this period of time before
+   * being drained unless it migrates to the default network or that network
+   * gets picked as the default by the device by then.
+   * Default to 128s.
+   */
+  maxTimeOnNonDefaultNetwork?: Duration | undefined;
+}
+
+/** Config for options to migrate idle connections which aren't serving any requests. */
+export interface QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+  /**
+   * If idle connections are allowed to be migrated, only migrate the connection
+   * if it hasn't been idle for longer than this idle period. Otherwise, the
+   * connection will be closed instead.
+   * Default to 30s.
+   */
+  maxIdleTimeBeforeMigration?: Duration | undefined;
 }
 
 export interface UpstreamHttpProtocolOptions {
@@ -176,9 +250,9 @@ export interface AlternateProtocolsCacheOptions {
    */
   name: string;
   /**
-   * The maximum number of entries that the cache will hold. If not specified defaults to 1024.
+   * The maximum number of entries that the cache will hold. If not specified defaults to ``1024``.
    *
-   * .. note:
+   * .. note::
    *
    *   The implementation is approximate and enforced independently on each worker thread, thus
    *   it is possible for the maximum entries in the cache to go slightly above the configured
@@ -240,8 +314,12 @@ export interface HttpProtocolOptions {
    * downstream connection a drain sequence will occur prior to closing the connection, see
    * :ref:`drain_timeout
    * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.drain_timeout>`.
-   * Note that request based timeouts mean that HTTP/2 PINGs will not keep the connection alive.
-   * If not specified, this defaults to 1 hour. To disable idle timeouts explicitly set this to 0.
+   *
+   * .. note::
+   *
+   *   Request based timeouts mean that HTTP/2 PINGs will not keep the connection alive.
+   *
+   * If not specified, this defaults to ``1 hour``. To disable idle timeouts explicitly set this to ``0``.
    *
    * .. warning::
    *   Disabling this timeout has a highly likelihood of yielding connection leaks due to lost TCP
@@ -267,29 +345,32 @@ export interface HttpProtocolOptions {
   /**
    * The maximum number of headers (request headers if configured on HttpConnectionManager,
    * response headers when configured on a cluster).
-   * If unconfigured, the default maximum number of headers allowed is 100.
+   * If unconfigured, the default maximum number of headers allowed is ``100``.
    * The default value for requests can be overridden by setting runtime key ``envoy.reloadable_features.max_request_headers_count``.
    * The default value for responses can be overridden by setting runtime key ``envoy.reloadable_features.max_response_headers_count``.
-   * Downstream requests that exceed this limit will receive a 431 response for HTTP/1.x and cause a stream
+   * Downstream requests that exceed this limit will receive a ``HTTP 431`` response for HTTP/1.x and cause a stream
    * reset for HTTP/2.
-   * Upstream responses that exceed this limit will result in a 503 response.
+   * Upstream responses that exceed this limit will result in a ``HTTP 502`` response.
    */
   maxHeadersCount?:
     | number
     | undefined;
   /**
    * The maximum size of response headers.
-   * If unconfigured, the default is 60 KiB, except for HTTP/1 response headers which have a default
-   * of 80KiB.
+   * If unconfigured, the default is ``60 KiB``, except for HTTP/1 response headers which have a default
+   * of ``80 KiB``.
    * The default value can be overridden by setting runtime key ``envoy.reloadable_features.max_response_headers_size_kb``.
-   * Responses that exceed this limit will result in a 503 response.
+   * Responses that exceed this limit will result in a ``HTTP 503`` response.
    * In Envoy, this setting is only valid when configured on an upstream cluster, not on the
    * :ref:`HTTP Connection Manager
    * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.common_http_protocol_options>`.
    *
-   * Note: currently some protocol codecs impose limits on the maximum size of a single header:
-   *   HTTP/2 (when using nghttp2) limits a single header to around 100kb.
-   *   HTTP/3 limits a single header to around 1024kb.
+   * .. note::
+   *
+   *   Currently some protocol codecs impose limits on the maximum size of a single header.
+   *
+   *   * HTTP/2 (when using ``nghttp2``) limits a single header to around ``100kb``.
+   *   * HTTP/3 limits a single header to around ``1024kb``.
    */
   maxResponseHeadersKb?:
     | number
@@ -303,16 +384,22 @@ export interface HttpProtocolOptions {
     | undefined;
   /**
    * Action to take when a client request with a header name containing underscore characters is received.
-   * If this setting is not specified, the value defaults to ALLOW.
-   * Note: upstream responses are not affected by this setting.
-   * Note: this only affects client headers. It does not affect headers added
-   * by Envoy filters and does not have any impact if added to cluster config.
+   * If this setting is not specified, the value defaults to ``ALLOW``.
+   *
+   * .. note::
+   *
+   *   Upstream responses are not affected by this setting.
+   *
+   * .. note::
+   *
+   *   This only affects client headers. It does not affect headers added by Envoy filters and does not have any
+   *   impact if added to cluster config.
    */
   headersWithUnderscoresAction: HttpProtocolOptions_HeadersWithUnderscoresAction;
   /**
    * Optional maximum requests for both upstream and downstream connections.
    * If not specified, there is no limit.
-   * Setting this parameter to 1 will effectively disable keep alive.
+   * Setting this parameter to ``1`` will effectively disable keep alive.
    * For HTTP/2 and HTTP/3, due to concurrent stream processing, the limit is approximate.
    */
   maxRequestsPerConnection?: number | undefined;
@@ -329,15 +416,15 @@ export enum HttpProtocolOptions_HeadersWithUnderscoresAction {
   /** ALLOW - Allow headers with underscores. This is the default behavior. */
   ALLOW = 0,
   /**
-   * REJECT_REQUEST - Reject client request. HTTP/1 requests are rejected with the 400 status. HTTP/2 requests
-   * end with the stream reset. The "httpN.requests_rejected_with_underscores_in_headers" counter
+   * REJECT_REQUEST - Reject client request. HTTP/1 requests are rejected with ``HTTP 400`` status. HTTP/2 requests
+   * end with the stream reset. The ``httpN.requests_rejected_with_underscores_in_headers`` counter
    * is incremented for each rejected request.
    */
   REJECT_REQUEST = 1,
   /**
    * DROP_HEADER - Drop the client header with name containing underscores. The header is dropped before the filter chain is
    * invoked and as such filters will not see dropped headers. The
-   * "httpN.dropped_headers_with_underscores" is incremented for each dropped header.
+   * ``httpN.dropped_headers_with_underscores`` is incremented for each dropped header.
    */
   DROP_HEADER = 2,
 }
@@ -391,7 +478,7 @@ export interface Http1ProtocolOptions {
     | boolean
     | undefined;
   /**
-   * Handle incoming HTTP/1.0 and HTTP 0.9 requests.
+   * Handle incoming HTTP/1.0 and HTTP/0.9 requests.
    * This is off by default, and not fully standards compliant. There is support for pre-HTTP/1.1
    * style connect logic, dechunking, and handling lack of client host iff
    * ``default_host_for_http_10`` is configured.
@@ -415,20 +502,21 @@ export interface Http1ProtocolOptions {
    *
    * .. attention::
    *
-   *   Note that this only happens when Envoy is chunk encoding which occurs when:
+   *   This only happens when Envoy is chunk encoding which occurs when:
    *   - The request is HTTP/1.1.
-   *   - Is neither a HEAD only request nor a HTTP Upgrade.
-   *   - Not a response to a HEAD request.
-   *   - The content length header is not present.
+   *   - Is neither a ``HEAD`` only request nor a HTTP Upgrade.
+   *   - Not a response to a ``HEAD`` request.
+   *   - The ``Content-Length`` header is not present.
    */
   enableTrailers: boolean;
   /**
    * Allows Envoy to process requests/responses with both ``Content-Length`` and ``Transfer-Encoding``
    * headers set. By default such messages are rejected, but if option is enabled - Envoy will
-   * remove Content-Length header and process message.
+   * remove ``Content-Length`` header and process message.
    * See `RFC7230, sec. 3.3.3 <https://tools.ietf.org/html/rfc7230#section-3.3.3>`_ for details.
    *
    * .. attention::
+   *
    *   Enabling this option might lead to request smuggling vulnerability, especially if traffic
    *   is proxied via multiple layers of proxies.
    * [#comment:TODO: This field is ignored when the
@@ -461,6 +549,8 @@ export interface Http1ProtocolOptions {
    * If unset, HTTP/1 parser is selected based on
    * envoy.reloadable_features.http1_use_balsa_parser.
    * See issue #21245.
+   *
+   * @deprecated
    */
   useBalsaParser?:
     | boolean
@@ -495,9 +585,12 @@ export interface Http1ProtocolOptions_HeaderKeyFormat {
   /**
    * Formats the header by proper casing words: the first character and any character following
    * a special character will be capitalized if it's an alpha character. For example,
-   * "content-type" becomes "Content-Type", and "foo$b#$are" becomes "Foo$B#$Are".
-   * Note that while this results in most headers following conventional casing, certain headers
-   * are not covered. For example, the "TE" header will be formatted as "Te".
+   * ``"content-type"`` becomes ``"Content-Type"``, and ``"foo$b#$are"`` becomes ``"Foo$B#$Are"``.
+   *
+   * .. note::
+   *
+   *   While this results in most headers following conventional casing, certain headers
+   *   are not covered. For example, the ``"TE"`` header will be formatted as ``"Te"``.
    */
   properCaseWords?:
     | Http1ProtocolOptions_HeaderKeyFormat_ProperCaseWords
@@ -523,9 +616,12 @@ export interface KeepaliveSettings {
     | undefined;
   /**
    * How long to wait for a response to a keepalive PING. If a response is not received within this
-   * time period, the connection will be aborted. Note that in order to prevent the influence of
-   * Head-of-line (HOL) blocking the timeout period is extended when *any* frame is received on
-   * the connection, under the assumption that if a frame is received the connection is healthy.
+   * time period, the connection will be aborted.
+   *
+   * .. note::
+   *
+   *   In order to prevent the influence of Head-of-line (HOL) blocking the timeout period is extended when *any* frame is received on
+   *   the connection, under the assumption that if a frame is received the connection is healthy.
    */
   timeout?:
     | Duration
@@ -533,7 +629,7 @@ export interface KeepaliveSettings {
   /**
    * A random jitter amount as a percentage of interval that will be added to each interval.
    * A value of zero means there will be no jitter.
-   * The default value is 15%.
+   * The default value is ``15%``.
    */
   intervalJitter?:
     | Percent
@@ -550,12 +646,12 @@ export interface KeepaliveSettings {
   connectionIdleInterval?: Duration | undefined;
 }
 
-/** [#next-free-field: 18] */
+/** [#next-free-field: 19] */
 export interface Http2ProtocolOptions {
   /**
    * `Maximum table size <https://httpwg.org/specs/rfc7541.html#rfc.section.4.2>`_
    * (in octets) that the encoder is permitted to use for the dynamic HPACK table. Valid values
-   * range from 0 to 4294967295 (2^32 - 1) and defaults to 4096. 0 effectively disables header
+   * range from ``0`` to ``4294967295`` (``2^32 - 1``) and defaults to ``4096``. ``0`` effectively disables header
    * compression.
    */
   hpackTableSize?:
@@ -563,8 +659,8 @@ export interface Http2ProtocolOptions {
     | undefined;
   /**
    * `Maximum concurrent streams <https://httpwg.org/specs/rfc7540.html#rfc.section.5.1.2>`_
-   * allowed for peer on one HTTP/2 connection. Valid values range from 1 to 2147483647 (2^31 - 1)
-   * and defaults to 2147483647.
+   * allowed for peer on one HTTP/2 connection. Valid values range from ``1`` to ``2147483647`` (``2^31 - 1``)
+   * and defaults to ``1024`` for safety and should be sufficient for most use cases.
    *
    * For upstream connections, this also limits how many streams Envoy will initiate concurrently
    * on a single connection. If the limit is reached, Envoy may queue requests or establish
@@ -579,12 +675,14 @@ export interface Http2ProtocolOptions {
     | undefined;
   /**
    * `Initial stream-level flow-control window
-   * <https://httpwg.org/specs/rfc7540.html#rfc.section.6.9.2>`_ size. Valid values range from 65535
-   * (2^16 - 1, HTTP/2 default) to 2147483647 (2^31 - 1, HTTP/2 maximum) and defaults to 268435456
-   * (256 * 1024 * 1024).
+   * <https://httpwg.org/specs/rfc7540.html#rfc.section.6.9.2>`_ size. Valid values range from ``65535``
+   * (``2^16 - 1``, HTTP/2 default) to ``2147483647`` (``2^31 - 1``, HTTP/2 maximum) and defaults to
+   * ``16MiB`` (``16 * 1024 * 1024``).
    *
-   * NOTE: 65535 is the initial window size from HTTP/2 spec. We only support increasing the default
-   * window size now, so it's also the minimum.
+   * .. note::
+   *
+   *   ``65535`` is the initial window size from HTTP/2 spec. We only support increasing the default window size now,
+   *   so it's also the minimum.
    *
    * This field also acts as a soft limit on the number of bytes Envoy will buffer per-stream in the
    * HTTP/2 codec buffers. Once the buffer reaches this pointer, watermark callbacks will fire to
@@ -595,7 +693,7 @@ export interface Http2ProtocolOptions {
     | undefined;
   /**
    * Similar to ``initial_stream_window_size``, but for connection-level flow-control
-   * window. Currently, this has the same minimum/maximum/default as ``initial_stream_window_size``.
+   * window. The default is ``24MiB`` (``24 * 1024 * 1024``).
    */
   initialConnectionWindowSize?:
     | number
@@ -615,63 +713,63 @@ export interface Http2ProtocolOptions {
    * Limit the number of pending outbound downstream frames of all types (frames that are waiting to
    * be written into the socket). Exceeding this limit triggers flood mitigation and connection is
    * terminated. The ``http2.outbound_flood`` stat tracks the number of terminated connections due
-   * to flood mitigation. The default limit is 10000.
+   * to flood mitigation. The default limit is ``10000``.
    */
   maxOutboundFrames?:
     | number
     | undefined;
   /**
-   * Limit the number of pending outbound downstream frames of types PING, SETTINGS and RST_STREAM,
+   * Limit the number of pending outbound downstream frames of types ``PING``, ``SETTINGS`` and ``RST_STREAM``,
    * preventing high memory utilization when receiving continuous stream of these frames. Exceeding
    * this limit triggers flood mitigation and connection is terminated. The
    * ``http2.outbound_control_flood`` stat tracks the number of terminated connections due to flood
-   * mitigation. The default limit is 1000.
+   * mitigation. The default limit is ``1000``.
    */
   maxOutboundControlFrames?:
     | number
     | undefined;
   /**
-   * Limit the number of consecutive inbound frames of types HEADERS, CONTINUATION and DATA with an
+   * Limit the number of consecutive inbound frames of types ``HEADERS``, ``CONTINUATION`` and ``DATA`` with an
    * empty payload and no end stream flag. Those frames have no legitimate use and are abusive, but
-   * might be a result of a broken HTTP/2 implementation. The `http2.inbound_empty_frames_flood``
+   * might be a result of a broken HTTP/2 implementation. The ``http2.inbound_empty_frames_flood``
    * stat tracks the number of connections terminated due to flood mitigation.
-   * Setting this to 0 will terminate connection upon receiving first frame with an empty payload
-   * and no end stream flag. The default limit is 1.
+   * Setting this to ``0`` will terminate connection upon receiving first frame with an empty payload
+   * and no end stream flag. The default limit is ``1``.
    */
   maxConsecutiveInboundFramesWithEmptyPayload?:
     | number
     | undefined;
   /**
-   * Limit the number of inbound PRIORITY frames allowed per each opened stream. If the number
-   * of PRIORITY frames received over the lifetime of connection exceeds the value calculated
+   * Limit the number of inbound ``PRIORITY`` frames allowed per each opened stream. If the number
+   * of ``PRIORITY`` frames received over the lifetime of connection exceeds the value calculated
    * using this formula::
    *
    *   ``max_inbound_priority_frames_per_stream`` * (1 + ``opened_streams``)
    *
    * the connection is terminated. For downstream connections the ``opened_streams`` is incremented when
    * Envoy receives complete response headers from the upstream server. For upstream connection the
-   * ``opened_streams`` is incremented when Envoy send the HEADERS frame for a new stream. The
+   * ``opened_streams`` is incremented when Envoy sends the ``HEADERS`` frame for a new stream. The
    * ``http2.inbound_priority_frames_flood`` stat tracks
-   * the number of connections terminated due to flood mitigation. The default limit is 100.
+   * the number of connections terminated due to flood mitigation. The default limit is ``100``.
    */
   maxInboundPriorityFramesPerStream?:
     | number
     | undefined;
   /**
-   * Limit the number of inbound WINDOW_UPDATE frames allowed per DATA frame sent. If the number
-   * of WINDOW_UPDATE frames received over the lifetime of connection exceeds the value calculated
+   * Limit the number of inbound ``WINDOW_UPDATE`` frames allowed per ``DATA`` frame sent. If the number
+   * of ``WINDOW_UPDATE`` frames received over the lifetime of connection exceeds the value calculated
    * using this formula::
    *
-   *   5 + 2 * (``opened_streams`` +
-   *            ``max_inbound_window_update_frames_per_data_frame_sent`` * ``outbound_data_frames``)
+   *   ``5 + 2 * (opened_streams +
+   *            max_inbound_window_update_frames_per_data_frame_sent * outbound_data_frames)``
    *
    * the connection is terminated. For downstream connections the ``opened_streams`` is incremented when
    * Envoy receives complete response headers from the upstream server. For upstream connections the
-   * ``opened_streams`` is incremented when Envoy sends the HEADERS frame for a new stream. The
+   * ``opened_streams`` is incremented when Envoy sends the ``HEADERS`` frame for a new stream. The
    * ``http2.inbound_priority_frames_flood`` stat tracks the number of connections terminated due to
-   * flood mitigation. The default max_inbound_window_update_frames_per_data_frame_sent value is 10.
-   * Setting this to 1 should be enough to support HTTP/2 implementations with basic flow control,
-   * but more complex implementations that try to estimate available bandwidth require at least 2.
+   * flood mitigation. The default ``max_inbound_window_update_frames_per_data_frame_sent`` value is ``10``.
+   * Setting this to ``1`` should be enough to support HTTP/2 implementations with basic flow control,
+   * but more complex implementations that try to estimate available bandwidth require at least ``2``.
    */
   maxInboundWindowUpdateFramesPerDataFrameSent?:
     | number
@@ -716,8 +814,10 @@ export interface Http2ProtocolOptions {
    * 2. SETTINGS_ENABLE_CONNECT_PROTOCOL (0x8) is only configurable through the named field
    * 'allow_connect'.
    *
-   * Note that custom parameters specified through this field can not also be set in the
-   * corresponding named parameters:
+   * .. note::
+   *
+   *   Custom parameters specified through this field can not also be set in the
+   *   corresponding named parameters:
    *
    * .. code-block:: text
    *
@@ -750,8 +850,17 @@ export interface Http2ProtocolOptions {
   useOghttp2Codec?:
     | boolean
     | undefined;
-  /** Configure the maximum amount of metadata than can be handled per stream. Defaults to 1 MB. */
-  maxMetadataSize?: number | undefined;
+  /** Configure the maximum amount of metadata than can be handled per stream. Defaults to ``1 MB``. */
+  maxMetadataSize?:
+    | number
+    | undefined;
+  /**
+   * Controls whether to encode headers using huffman encoding.
+   * This can be useful in cases where the cpu spent encoding the headers isn't
+   * worth the network bandwidth saved e.g. for localhost.
+   * If unset, uses the data plane's default value.
+   */
+  enableHuffmanEncoding?: boolean | undefined;
 }
 
 /**
@@ -774,7 +883,7 @@ export interface GrpcProtocolOptions {
 
 /**
  * A message which allows using HTTP/3.
- * [#next-free-field: 8]
+ * [#next-free-field: 9]
  */
 export interface Http3ProtocolOptions {
   quicProtocolOptions?:
@@ -797,7 +906,10 @@ export interface Http3ProtocolOptions {
    * <https://datatracker.ietf.org/doc/html/rfc8441>`_
    * and settings `proposed for HTTP/3
    * <https://datatracker.ietf.org/doc/draft-ietf-httpbis-h3-websockets/>`_
-   * Note that HTTP/3 CONNECT is not yet an RFC.
+   *
+   * .. note::
+   *
+   *   HTTP/3 CONNECT is not yet an RFC.
    */
   allowExtendedConnect: boolean;
   /**
@@ -814,26 +926,31 @@ export interface Http3ProtocolOptions {
    * Still under implementation. DO NOT USE.
    *
    * Disables QPACK compression related features for HTTP/3 including:
-   * No huffman encoding, zero dynamic table capacity and no cookie crumbing.
+   * No huffman encoding, zero dynamic table capacity and no cookie crumbling.
    * This can be useful for trading off CPU vs bandwidth when an upstream HTTP/3 connection multiplexes multiple downstream connections.
    */
   disableQpack: boolean;
+  /**
+   * Disables connection level flow control for HTTP/3 streams. This is useful in situations where the streams share the same connection
+   * but originate from different end-clients, so that each stream can make progress independently at non-front-line proxies.
+   */
+  disableConnectionFlowControlForStreams: boolean;
 }
 
 /** A message to control transformations to the :scheme header */
 export interface SchemeHeaderTransformation {
   /**
    * Overwrite any Scheme header with the contents of this string.
-   * If set, takes precedence over match_upstream.
+   * If set, takes precedence over ``match_upstream``.
    */
   schemeToOverwrite?:
     | string
     | undefined;
   /**
    * Set the Scheme header to match the upstream transport protocol. For example, should a
-   * request be sent to the upstream over TLS, the scheme header will be set to "https". Should the
-   * request be sent over plaintext, the scheme header will be set to "http".
-   * If scheme_to_overwrite is set, this field is not used.
+   * request be sent to the upstream over TLS, the scheme header will be set to ``"https"``. Should the
+   * request be sent over plaintext, the scheme header will be set to ``"http"``.
+   * If ``scheme_to_overwrite`` is set, this field is not used.
    */
   matchUpstream: boolean;
 }
@@ -1002,6 +1119,8 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
     clientConnectionOptions: "",
     idleNetworkTimeout: undefined,
     maxPacketLength: undefined,
+    clientPacketWriter: undefined,
+    connectionMigration: undefined,
   };
 }
 
@@ -1035,6 +1154,13 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
     if (message.maxPacketLength !== undefined) {
       UInt64Value.encode({ value: message.maxPacketLength! }, writer.uint32(74).fork()).join();
+    }
+    if (message.clientPacketWriter !== undefined) {
+      TypedExtensionConfig.encode(message.clientPacketWriter, writer.uint32(82).fork()).join();
+    }
+    if (message.connectionMigration !== undefined) {
+      QuicProtocolOptions_ConnectionMigrationSettings.encode(message.connectionMigration, writer.uint32(90).fork())
+        .join();
     }
     return writer;
   },
@@ -1124,6 +1250,25 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
             message.maxPacketLength = UInt64Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.clientPacketWriter = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.connectionMigration = QuicProtocolOptions_ConnectionMigrationSettings.decode(
+              reader,
+              reader.uint32(),
+            );
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1183,6 +1328,16 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
         : isSet(object.max_packet_length)
         ? Number(object.max_packet_length)
         : undefined,
+      clientPacketWriter: isSet(object.clientPacketWriter)
+        ? TypedExtensionConfig.fromJSON(object.clientPacketWriter)
+        : isSet(object.client_packet_writer)
+        ? TypedExtensionConfig.fromJSON(object.client_packet_writer)
+        : undefined,
+      connectionMigration: isSet(object.connectionMigration)
+        ? QuicProtocolOptions_ConnectionMigrationSettings.fromJSON(object.connectionMigration)
+        : isSet(object.connection_migration)
+        ? QuicProtocolOptions_ConnectionMigrationSettings.fromJSON(object.connection_migration)
+        : undefined,
     };
   },
 
@@ -1215,6 +1370,12 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     if (message.maxPacketLength !== undefined) {
       obj.maxPacketLength = message.maxPacketLength;
     }
+    if (message.clientPacketWriter !== undefined) {
+      obj.clientPacketWriter = TypedExtensionConfig.toJSON(message.clientPacketWriter);
+    }
+    if (message.connectionMigration !== undefined) {
+      obj.connectionMigration = QuicProtocolOptions_ConnectionMigrationSettings.toJSON(message.connectionMigration);
+    }
     return obj;
   },
 
@@ -1236,6 +1397,229 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
       ? Duration.fromPartial(object.idleNetworkTimeout)
       : undefined;
     message.maxPacketLength = object.maxPacketLength ?? undefined;
+    message.clientPacketWriter = (object.clientPacketWriter !== undefined && object.clientPacketWriter !== null)
+      ? TypedExtensionConfig.fromPartial(object.clientPacketWriter)
+      : undefined;
+    message.connectionMigration = (object.connectionMigration !== undefined && object.connectionMigration !== null)
+      ? QuicProtocolOptions_ConnectionMigrationSettings.fromPartial(object.connectionMigration)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQuicProtocolOptions_ConnectionMigrationSettings(): QuicProtocolOptions_ConnectionMigrationSettings {
+  return { migrateIdleConnections: undefined, maxTimeOnNonDefaultNetwork: undefined };
+}
+
+export const QuicProtocolOptions_ConnectionMigrationSettings: MessageFns<
+  QuicProtocolOptions_ConnectionMigrationSettings,
+  "envoy.config.core.v3.QuicProtocolOptions.ConnectionMigrationSettings"
+> = {
+  $type: "envoy.config.core.v3.QuicProtocolOptions.ConnectionMigrationSettings" as const,
+
+  encode(
+    message: QuicProtocolOptions_ConnectionMigrationSettings,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.migrateIdleConnections !== undefined) {
+      QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.encode(
+        message.migrateIdleConnections,
+        writer.uint32(10).fork(),
+      ).join();
+    }
+    if (message.maxTimeOnNonDefaultNetwork !== undefined) {
+      Duration.encode(message.maxTimeOnNonDefaultNetwork, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QuicProtocolOptions_ConnectionMigrationSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuicProtocolOptions_ConnectionMigrationSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.migrateIdleConnections =
+              QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.decode(
+                reader,
+                reader.uint32(),
+              );
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.maxTimeOnNonDefaultNetwork = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuicProtocolOptions_ConnectionMigrationSettings {
+    return {
+      migrateIdleConnections: isSet(object.migrateIdleConnections)
+        ? QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromJSON(
+          object.migrateIdleConnections,
+        )
+        : isSet(object.migrate_idle_connections)
+        ? QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromJSON(
+          object.migrate_idle_connections,
+        )
+        : undefined,
+      maxTimeOnNonDefaultNetwork: isSet(object.maxTimeOnNonDefaultNetwork)
+        ? Duration.fromJSON(object.maxTimeOnNonDefaultNetwork)
+        : isSet(object.max_time_on_non_default_network)
+        ? Duration.fromJSON(object.max_time_on_non_default_network)
+        : undefined,
+    };
+  },
+
+  toJSON(message: QuicProtocolOptions_ConnectionMigrationSettings): unknown {
+    const obj: any = {};
+    if (message.migrateIdleConnections !== undefined) {
+      obj.migrateIdleConnections = QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.toJSON(
+        message.migrateIdleConnections,
+      );
+    }
+    if (message.maxTimeOnNonDefaultNetwork !== undefined) {
+      obj.maxTimeOnNonDefaultNetwork = Duration.toJSON(message.maxTimeOnNonDefaultNetwork);
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<QuicProtocolOptions_ConnectionMigrationSettings>,
+  ): QuicProtocolOptions_ConnectionMigrationSettings {
+    return QuicProtocolOptions_ConnectionMigrationSettings.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<QuicProtocolOptions_ConnectionMigrationSettings>,
+  ): QuicProtocolOptions_ConnectionMigrationSettings {
+    const message = createBaseQuicProtocolOptions_ConnectionMigrationSettings();
+    message.migrateIdleConnections =
+      (object.migrateIdleConnections !== undefined && object.migrateIdleConnections !== null)
+        ? QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromPartial(
+          object.migrateIdleConnections,
+        )
+        : undefined;
+    message.maxTimeOnNonDefaultNetwork =
+      (object.maxTimeOnNonDefaultNetwork !== undefined && object.maxTimeOnNonDefaultNetwork !== null)
+        ? Duration.fromPartial(object.maxTimeOnNonDefaultNetwork)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseQuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings(): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+  return { maxIdleTimeBeforeMigration: undefined };
+}
+
+export const QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings: MessageFns<
+  QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings,
+  "envoy.config.core.v3.QuicProtocolOptions.ConnectionMigrationSettings.MigrateIdleConnectionSettings"
+> = {
+  $type: "envoy.config.core.v3.QuicProtocolOptions.ConnectionMigrationSettings.MigrateIdleConnectionSettings" as const,
+
+  encode(
+    message: QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.maxIdleTimeBeforeMigration !== undefined) {
+      Duration.encode(message.maxIdleTimeBeforeMigration, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(
+    input: BinaryReader | Uint8Array,
+    length?: number,
+  ): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.maxIdleTimeBeforeMigration = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+    return {
+      maxIdleTimeBeforeMigration: isSet(object.maxIdleTimeBeforeMigration)
+        ? Duration.fromJSON(object.maxIdleTimeBeforeMigration)
+        : isSet(object.max_idle_time_before_migration)
+        ? Duration.fromJSON(object.max_idle_time_before_migration)
+        : undefined,
+    };
+  },
+
+  toJSON(message: QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings): unknown {
+    const obj: any = {};
+    if (message.maxIdleTimeBeforeMigration !== undefined) {
+      obj.maxIdleTimeBeforeMigration = Duration.toJSON(message.maxIdleTimeBeforeMigration);
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings>,
+  ): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+    return QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings>,
+  ): QuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings {
+    const message = createBaseQuicProtocolOptions_ConnectionMigrationSettings_MigrateIdleConnectionSettings();
+    message.maxIdleTimeBeforeMigration =
+      (object.maxIdleTimeBeforeMigration !== undefined && object.maxIdleTimeBeforeMigration !== null)
+        ? Duration.fromPartial(object.maxIdleTimeBeforeMigration)
+        : undefined;
     return message;
   },
 };
@@ -2457,6 +2841,7 @@ function createBaseHttp2ProtocolOptions(): Http2ProtocolOptions {
     connectionKeepalive: undefined,
     useOghttp2Codec: undefined,
     maxMetadataSize: undefined,
+    enableHuffmanEncoding: undefined,
   };
 }
 
@@ -2516,6 +2901,9 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
     }
     if (message.maxMetadataSize !== undefined) {
       UInt64Value.encode({ value: message.maxMetadataSize! }, writer.uint32(138).fork()).join();
+    }
+    if (message.enableHuffmanEncoding !== undefined) {
+      BoolValue.encode({ value: message.enableHuffmanEncoding! }, writer.uint32(146).fork()).join();
     }
     return writer;
   },
@@ -2671,6 +3059,14 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
             message.maxMetadataSize = UInt64Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.enableHuffmanEncoding = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2770,6 +3166,11 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
         : isSet(object.max_metadata_size)
         ? Number(object.max_metadata_size)
         : undefined,
+      enableHuffmanEncoding: isSet(object.enableHuffmanEncoding)
+        ? Boolean(object.enableHuffmanEncoding)
+        : isSet(object.enable_huffman_encoding)
+        ? Boolean(object.enable_huffman_encoding)
+        : undefined,
     };
   },
 
@@ -2828,6 +3229,9 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
     if (message.maxMetadataSize !== undefined) {
       obj.maxMetadataSize = message.maxMetadataSize;
     }
+    if (message.enableHuffmanEncoding !== undefined) {
+      obj.enableHuffmanEncoding = message.enableHuffmanEncoding;
+    }
     return obj;
   },
 
@@ -2858,6 +3262,7 @@ export const Http2ProtocolOptions: MessageFns<Http2ProtocolOptions, "envoy.confi
       : undefined;
     message.useOghttp2Codec = object.useOghttp2Codec ?? undefined;
     message.maxMetadataSize = object.maxMetadataSize ?? undefined;
+    message.enableHuffmanEncoding = object.enableHuffmanEncoding ?? undefined;
     return message;
   },
 };
@@ -3036,6 +3441,7 @@ function createBaseHttp3ProtocolOptions(): Http3ProtocolOptions {
     allowExtendedConnect: false,
     allowMetadata: false,
     disableQpack: false,
+    disableConnectionFlowControlForStreams: false,
   };
 }
 
@@ -3057,6 +3463,9 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     }
     if (message.disableQpack !== false) {
       writer.uint32(56).bool(message.disableQpack);
+    }
+    if (message.disableConnectionFlowControlForStreams !== false) {
+      writer.uint32(64).bool(message.disableConnectionFlowControlForStreams);
     }
     return writer;
   },
@@ -3114,6 +3523,14 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
             message.disableQpack = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.disableConnectionFlowControlForStreams = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3153,6 +3570,11 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
         : isSet(object.disable_qpack)
         ? globalThis.Boolean(object.disable_qpack)
         : false,
+      disableConnectionFlowControlForStreams: isSet(object.disableConnectionFlowControlForStreams)
+        ? globalThis.Boolean(object.disableConnectionFlowControlForStreams)
+        : isSet(object.disable_connection_flow_control_for_streams)
+        ? globalThis.Boolean(object.disable_connection_flow_control_for_streams)
+        : false,
     };
   },
 
@@ -3173,6 +3595,9 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     if (message.disableQpack !== false) {
       obj.disableQpack = message.disableQpack;
     }
+    if (message.disableConnectionFlowControlForStreams !== false) {
+      obj.disableConnectionFlowControlForStreams = message.disableConnectionFlowControlForStreams;
+    }
     return obj;
   },
 
@@ -3188,6 +3613,7 @@ export const Http3ProtocolOptions: MessageFns<Http3ProtocolOptions, "envoy.confi
     message.allowExtendedConnect = object.allowExtendedConnect ?? false;
     message.allowMetadata = object.allowMetadata ?? false;
     message.disableQpack = object.disableQpack ?? false;
+    message.disableConnectionFlowControlForStreams = object.disableConnectionFlowControlForStreams ?? false;
     return message;
   },
 };

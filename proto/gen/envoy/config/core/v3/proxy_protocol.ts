@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { SubstitutionFormatString } from "./substitution_format_string";
 
 export interface ProxyProtocolPassThroughTLVs {
   /**
@@ -64,8 +65,30 @@ export function proxyProtocolPassThroughTLVs_PassTLVsMatchTypeToJSON(
 export interface TlvEntry {
   /** The type of the TLV. Must be a uint8 (0-255) as per the Proxy Protocol v2 specification. */
   type: number;
-  /** The value of the TLV. Must be at least one byte long. */
+  /**
+   * The static value of the TLV.
+   * Only one of ``value`` or ``format_string`` may be set.
+   */
   value: Buffer;
+  /**
+   * Uses the :ref:`format string <config_access_log_format_strings>` to dynamically
+   * populate the TLV value from stream information. This allows dynamic values
+   * such as metadata, filter state, or other stream properties to be included in
+   * the TLV.
+   *
+   * For example:
+   *
+   * .. code-block:: yaml
+   *
+   *   type: 0xF0
+   *   format_string:
+   *     text_format_source:
+   *       inline_string: "%DYNAMIC_METADATA(envoy.filters.network:key)%"
+   *
+   * The formatted string will be used directly as the TLV value.
+   * Only one of ``value`` or ``format_string`` may be set.
+   */
+  formatString?: SubstitutionFormatString | undefined;
 }
 
 export interface ProxyProtocolConfig {
@@ -103,6 +126,9 @@ export interface ProxyProtocolConfig {
    *   at the transport socket level and override them at the host level.
    * - Any TLV defined in the ``pass_through_tlvs`` field will be overridden by either the host-level
    *   or transport socket-level TLV.
+   *
+   * If there are multiple TLVs with the same type, only the TLVs from the highest precedence level
+   * will be used.
    */
   addedTlvs: TlvEntry[];
 }
@@ -252,7 +278,7 @@ export const ProxyProtocolPassThroughTLVs: MessageFns<
 };
 
 function createBaseTlvEntry(): TlvEntry {
-  return { type: 0, value: Buffer.alloc(0) };
+  return { type: 0, value: Buffer.alloc(0), formatString: undefined };
 }
 
 export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
@@ -264,6 +290,9 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
     }
     if (message.value.length !== 0) {
       writer.uint32(18).bytes(message.value);
+    }
+    if (message.formatString !== undefined) {
+      SubstitutionFormatString.encode(message.formatString, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -297,6 +326,14 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
             message.value = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.formatString = SubstitutionFormatString.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -313,6 +350,11 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
     return {
       type: isSet(object.type) ? globalThis.Number(object.type) : 0,
       value: isSet(object.value) ? Buffer.from(bytesFromBase64(object.value)) : Buffer.alloc(0),
+      formatString: isSet(object.formatString)
+        ? SubstitutionFormatString.fromJSON(object.formatString)
+        : isSet(object.format_string)
+        ? SubstitutionFormatString.fromJSON(object.format_string)
+        : undefined,
     };
   },
 
@@ -324,6 +366,9 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
     if (message.value.length !== 0) {
       obj.value = base64FromBytes(message.value);
     }
+    if (message.formatString !== undefined) {
+      obj.formatString = SubstitutionFormatString.toJSON(message.formatString);
+    }
     return obj;
   },
 
@@ -334,6 +379,9 @@ export const TlvEntry: MessageFns<TlvEntry, "envoy.config.core.v3.TlvEntry"> = {
     const message = createBaseTlvEntry();
     message.type = object.type ?? 0;
     message.value = object.value ?? Buffer.alloc(0);
+    message.formatString = (object.formatString !== undefined && object.formatString !== null)
+      ? SubstitutionFormatString.fromPartial(object.formatString)
+      : undefined;
     return message;
   },
 };

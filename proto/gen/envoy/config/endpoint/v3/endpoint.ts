@@ -113,8 +113,9 @@ export interface ClusterLoadAssignment_Policy {
    * to determine the health of the priority level, or in other words assume each host has a weight of 1 for
    * this calculation.
    *
-   * Note: this is not currently implemented for
-   * :ref:`locality weighted load balancing <arch_overview_load_balancing_locality_weighted_lb>`.
+   * .. note::
+   *   This is not currently implemented for
+   *   :ref:`locality weighted load balancing <arch_overview_load_balancing_locality_weighted_lb>`.
    */
   weightedPriorityHealth: boolean;
 }

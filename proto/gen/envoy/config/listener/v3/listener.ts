@@ -11,8 +11,9 @@ import { BoolValue, UInt32Value } from "../../../../google/protobuf/wrappers";
 import { CollectionEntry } from "../../../../xds/core/v3/collection_entry";
 import { Matcher } from "../../../../xds/type/matcher/v3/matcher";
 import { AccessLog } from "../../accesslog/v3/accesslog";
-import { Address } from "../../core/v3/address";
+import { Address, TcpKeepalive } from "../../core/v3/address";
 import { Metadata, TrafficDirection, trafficDirectionFromJSON, trafficDirectionToJSON } from "../../core/v3/base";
+import { ConfigSource } from "../../core/v3/config_source";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { SocketOption, SocketOptionsOverride } from "../../core/v3/socket_option";
 import { ApiListener } from "./api_listener";
@@ -33,7 +34,18 @@ export interface AdditionalAddress {
    * or an empty list of :ref:`socket_options <envoy_v3_api_field_config.core.v3.SocketOptionsOverride.socket_options>`,
    * it means no socket option will apply.
    */
-  socketOptions?: SocketOptionsOverride | undefined;
+  socketOptions?:
+    | SocketOptionsOverride
+    | undefined;
+  /**
+   * Configures TCP keepalive settings for the additional address.
+   * If not set, the listener :ref:`tcp_keepalive <envoy_v3_api_field_config.listener.v3.Listener.tcp_keepalive>`
+   * configuration is inherited. You can explicitly disable TCP keepalive for the additional address by setting any keepalive field
+   * (:ref:`keepalive_probes <envoy_v3_api_field_config.core.v3.TcpKeepalive.keepalive_probes>`,
+   * :ref:`keepalive_time <envoy_v3_api_field_config.core.v3.TcpKeepalive.keepalive_time>`, or
+   * :ref:`keepalive_interval <envoy_v3_api_field_config.core.v3.TcpKeepalive.keepalive_interval>`) to ``0``.
+   */
+  tcpKeepalive?: TcpKeepalive | undefined;
 }
 
 /**
@@ -44,7 +56,7 @@ export interface ListenerCollection {
   entries: CollectionEntry[];
 }
 
-/** [#next-free-field: 36] */
+/** [#next-free-field: 38] */
 export interface Listener {
   /**
    * The unique name by which this listener is known. If no name is provided,
@@ -57,6 +69,12 @@ export interface Listener {
    * that is governed by the bind rules of the OS. E.g., multiple listeners can listen on port 0 on
    * Linux as the actual port will be allocated by the OS.
    * Required unless ``api_listener`` or ``listener_specifier`` is populated.
+   *
+   * When the address contains a network namespace filepath (via
+   * :ref:`network_namespace_filepath <envoy_v3_api_field_config.core.v3.SocketAddress.network_namespace_filepath>`),
+   * Envoy automatically populates the filter state with key ``envoy.network.network_namespace``
+   * when a connection is accepted. This provides read-only access to the network namespace for
+   * filters, access logs, and other components.
    */
   address?:
     | Address
@@ -83,6 +101,15 @@ export interface Listener {
    * :ref:`FAQ entry <faq_how_to_setup_sni>`.
    */
   filterChains: FilterChain[];
+  /**
+   * Discover filter chains configurations by external service. Dynamic discovery of filter chains is allowed
+   * while having statically configured filter chains, however, a filter chain name must be unique within a
+   * listener. If a discovered filter chain matches a name of an existing filter chain, it is discarded.
+   * [#not-implemented-hide:]
+   */
+  fcdsConfig?:
+    | Listener_FcdsConfig
+    | undefined;
   /**
    * :ref:`Matcher API <arch_overview_matching_listener>` resolving the filter chain name from the
    * network properties. This matcher is used as a replacement for the filter chain match condition
@@ -338,6 +365,11 @@ export interface Listener {
    * accepted in later event loop iterations.
    * If no value is provided Envoy will accept all connections pending accept
    * from the kernel.
+   *
+   * .. note::
+   *
+   *  It is recommended to lower this value for better overload management and reduced per-event cost.
+   *  Setting it to 1 is a viable option with no noticeable impact on performance.
    */
   maxConnectionsToAcceptPerSocketEvent?:
     | number
@@ -382,6 +414,13 @@ export interface Listener {
   ignoreGlobalConnLimit: boolean;
   /** Whether the listener bypasses configured overload manager actions. */
   bypassOverloadManager: boolean;
+  /**
+   * If set, TCP keepalive settings are configured for the listener address and inherited by
+   * additional addresses. If not set, TCP keepalive settings are not configured for the
+   * listener address and additional addresses by default. See :ref:`tcp_keepalive <envoy_v3_api_field_config.listener.v3.AdditionalAddress.tcp_keepalive>`
+   * to explicitly configure TCP keepalive settings for individual additional addresses.
+   */
+  tcpKeepalive?: TcpKeepalive | undefined;
 }
 
 export enum Listener_DrainType {
@@ -465,6 +504,25 @@ export interface Listener_InternalListenerConfig {
 }
 
 /**
+ * Configuration for filter chains discovery.
+ * [#not-implemented-hide:]
+ */
+export interface Listener_FcdsConfig {
+  /**
+   * Optional name to present to the filter chain discovery service. This may be an arbitrary name with arbitrary
+   * length. If a name is not provided, the listener's name is used. Refer to :ref:`filter_chains <envoy_v3_api_field_config.listener.v3.Listener.name>`.
+   * for details on how listener name is determined if unspecified. In addition, this may be a xdstp:// URL.
+   */
+  name: string;
+  /**
+   * Configuration for the source of FCDS updates for this listener.
+   * .. note::
+   *   This discovery service only supports ``AGGREGATED_GRPC`` API type.
+   */
+  configSource?: ConfigSource | undefined;
+}
+
+/**
  * A placeholder proto so that users can explicitly configure the standard
  * Listener Manager via the bootstrap's :ref:`listener_manager <envoy_v3_api_field_config.bootstrap.v3.Bootstrap.listener_manager>`.
  * [#not-implemented-hide:]
@@ -489,7 +547,7 @@ export interface ApiListenerManager {
 }
 
 function createBaseAdditionalAddress(): AdditionalAddress {
-  return { address: undefined, socketOptions: undefined };
+  return { address: undefined, socketOptions: undefined, tcpKeepalive: undefined };
 }
 
 export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.listener.v3.AdditionalAddress"> = {
@@ -501,6 +559,9 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
     }
     if (message.socketOptions !== undefined) {
       SocketOptionsOverride.encode(message.socketOptions, writer.uint32(18).fork()).join();
+    }
+    if (message.tcpKeepalive !== undefined) {
+      TcpKeepalive.encode(message.tcpKeepalive, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -534,6 +595,14 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
             message.socketOptions = SocketOptionsOverride.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tcpKeepalive = TcpKeepalive.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -554,6 +623,11 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
         : isSet(object.socket_options)
         ? SocketOptionsOverride.fromJSON(object.socket_options)
         : undefined,
+      tcpKeepalive: isSet(object.tcpKeepalive)
+        ? TcpKeepalive.fromJSON(object.tcpKeepalive)
+        : isSet(object.tcp_keepalive)
+        ? TcpKeepalive.fromJSON(object.tcp_keepalive)
+        : undefined,
     };
   },
 
@@ -564,6 +638,9 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
     }
     if (message.socketOptions !== undefined) {
       obj.socketOptions = SocketOptionsOverride.toJSON(message.socketOptions);
+    }
+    if (message.tcpKeepalive !== undefined) {
+      obj.tcpKeepalive = TcpKeepalive.toJSON(message.tcpKeepalive);
     }
     return obj;
   },
@@ -578,6 +655,9 @@ export const AdditionalAddress: MessageFns<AdditionalAddress, "envoy.config.list
       : undefined;
     message.socketOptions = (object.socketOptions !== undefined && object.socketOptions !== null)
       ? SocketOptionsOverride.fromPartial(object.socketOptions)
+      : undefined;
+    message.tcpKeepalive = (object.tcpKeepalive !== undefined && object.tcpKeepalive !== null)
+      ? TcpKeepalive.fromPartial(object.tcpKeepalive)
       : undefined;
     return message;
   },
@@ -663,6 +743,7 @@ function createBaseListener(): Listener {
     additionalAddresses: [],
     statPrefix: "",
     filterChains: [],
+    fcdsConfig: undefined,
     filterChainMatcher: undefined,
     useOriginalDst: undefined,
     defaultFilterChain: undefined,
@@ -691,6 +772,7 @@ function createBaseListener(): Listener {
     enableMptcp: false,
     ignoreGlobalConnLimit: false,
     bypassOverloadManager: false,
+    tcpKeepalive: undefined,
   };
 }
 
@@ -712,6 +794,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     }
     for (const v of message.filterChains) {
       FilterChain.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.fcdsConfig !== undefined) {
+      Listener_FcdsConfig.encode(message.fcdsConfig, writer.uint32(290).fork()).join();
     }
     if (message.filterChainMatcher !== undefined) {
       Matcher.encode(message.filterChainMatcher, writer.uint32(258).fork()).join();
@@ -797,6 +882,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     if (message.bypassOverloadManager !== false) {
       writer.uint32(280).bool(message.bypassOverloadManager);
     }
+    if (message.tcpKeepalive !== undefined) {
+      TcpKeepalive.encode(message.tcpKeepalive, writer.uint32(298).fork()).join();
+    }
     return writer;
   },
 
@@ -851,6 +939,14 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
             }
 
             message.filterChains.push(FilterChain.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 36: {
+            if (tag !== 290) {
+              break;
+            }
+
+            message.fcdsConfig = Listener_FcdsConfig.decode(reader, reader.uint32());
             continue;
           }
           case 32: {
@@ -1077,6 +1173,14 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
             message.bypassOverloadManager = reader.bool();
             continue;
           }
+          case 37: {
+            if (tag !== 298) {
+              break;
+            }
+
+            message.tcpKeepalive = TcpKeepalive.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1108,6 +1212,11 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
         : globalThis.Array.isArray(object?.filter_chains)
         ? object.filter_chains.map((e: any) => FilterChain.fromJSON(e))
         : [],
+      fcdsConfig: isSet(object.fcdsConfig)
+        ? Listener_FcdsConfig.fromJSON(object.fcdsConfig)
+        : isSet(object.fcds_config)
+        ? Listener_FcdsConfig.fromJSON(object.fcds_config)
+        : undefined,
       filterChainMatcher: isSet(object.filterChainMatcher)
         ? Matcher.fromJSON(object.filterChainMatcher)
         : isSet(object.filter_chain_matcher)
@@ -1236,6 +1345,11 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
         : isSet(object.bypass_overload_manager)
         ? globalThis.Boolean(object.bypass_overload_manager)
         : false,
+      tcpKeepalive: isSet(object.tcpKeepalive)
+        ? TcpKeepalive.fromJSON(object.tcpKeepalive)
+        : isSet(object.tcp_keepalive)
+        ? TcpKeepalive.fromJSON(object.tcp_keepalive)
+        : undefined,
     };
   },
 
@@ -1255,6 +1369,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     }
     if (message.filterChains?.length) {
       obj.filterChains = message.filterChains.map((e) => FilterChain.toJSON(e));
+    }
+    if (message.fcdsConfig !== undefined) {
+      obj.fcdsConfig = Listener_FcdsConfig.toJSON(message.fcdsConfig);
     }
     if (message.filterChainMatcher !== undefined) {
       obj.filterChainMatcher = Matcher.toJSON(message.filterChainMatcher);
@@ -1340,6 +1457,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     if (message.bypassOverloadManager !== false) {
       obj.bypassOverloadManager = message.bypassOverloadManager;
     }
+    if (message.tcpKeepalive !== undefined) {
+      obj.tcpKeepalive = TcpKeepalive.toJSON(message.tcpKeepalive);
+    }
     return obj;
   },
 
@@ -1355,6 +1475,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     message.additionalAddresses = object.additionalAddresses?.map((e) => AdditionalAddress.fromPartial(e)) || [];
     message.statPrefix = object.statPrefix ?? "";
     message.filterChains = object.filterChains?.map((e) => FilterChain.fromPartial(e)) || [];
+    message.fcdsConfig = (object.fcdsConfig !== undefined && object.fcdsConfig !== null)
+      ? Listener_FcdsConfig.fromPartial(object.fcdsConfig)
+      : undefined;
     message.filterChainMatcher = (object.filterChainMatcher !== undefined && object.filterChainMatcher !== null)
       ? Matcher.fromPartial(object.filterChainMatcher)
       : undefined;
@@ -1403,6 +1526,9 @@ export const Listener: MessageFns<Listener, "envoy.config.listener.v3.Listener">
     message.enableMptcp = object.enableMptcp ?? false;
     message.ignoreGlobalConnLimit = object.ignoreGlobalConnLimit ?? false;
     message.bypassOverloadManager = object.bypassOverloadManager ?? false;
+    message.tcpKeepalive = (object.tcpKeepalive !== undefined && object.tcpKeepalive !== null)
+      ? TcpKeepalive.fromPartial(object.tcpKeepalive)
+      : undefined;
     return message;
   },
 };
@@ -1701,6 +1827,99 @@ export const Listener_InternalListenerConfig: MessageFns<
   },
   fromPartial(_: DeepPartial<Listener_InternalListenerConfig>): Listener_InternalListenerConfig {
     const message = createBaseListener_InternalListenerConfig();
+    return message;
+  },
+};
+
+function createBaseListener_FcdsConfig(): Listener_FcdsConfig {
+  return { name: "", configSource: undefined };
+}
+
+export const Listener_FcdsConfig: MessageFns<Listener_FcdsConfig, "envoy.config.listener.v3.Listener.FcdsConfig"> = {
+  $type: "envoy.config.listener.v3.Listener.FcdsConfig" as const,
+
+  encode(message: Listener_FcdsConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.configSource !== undefined) {
+      ConfigSource.encode(message.configSource, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Listener_FcdsConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListener_FcdsConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.configSource = ConfigSource.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Listener_FcdsConfig {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      configSource: isSet(object.configSource)
+        ? ConfigSource.fromJSON(object.configSource)
+        : isSet(object.config_source)
+        ? ConfigSource.fromJSON(object.config_source)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Listener_FcdsConfig): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.configSource !== undefined) {
+      obj.configSource = ConfigSource.toJSON(message.configSource);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Listener_FcdsConfig>): Listener_FcdsConfig {
+    return Listener_FcdsConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Listener_FcdsConfig>): Listener_FcdsConfig {
+    const message = createBaseListener_FcdsConfig();
+    message.name = object.name ?? "";
+    message.configSource = (object.configSource !== undefined && object.configSource !== null)
+      ? ConfigSource.fromPartial(object.configSource)
+      : undefined;
     return message;
   },
 };

@@ -259,7 +259,7 @@ export interface FilterChain {
   useProxyProto?:
     | boolean
     | undefined;
-  /** [#not-implemented-hide:] filter chain metadata. */
+  /** Filter chain metadata. */
   metadata?:
     | Metadata
     | undefined;
@@ -284,9 +284,11 @@ export interface FilterChain {
     | undefined;
   /**
    * The unique name (or empty) by which this filter chain is known.
-   * Note: :ref:`filter_chain_matcher
-   * <envoy_v3_api_field_config.listener.v3.Listener.filter_chain_matcher>`
-   * requires that filter chains are uniquely named within a listener.
+   *
+   * .. note::
+   *     :ref:`filter_chain_matcher
+   *     <envoy_v3_api_field_config.listener.v3.Listener.filter_chain_matcher>`
+   *     requires that filter chains are uniquely named within a listener.
    */
   name: string;
 }

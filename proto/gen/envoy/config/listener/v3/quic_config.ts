@@ -15,7 +15,7 @@ import { SocketCmsgHeaders } from "../../core/v3/socket_cmsg_headers";
 
 /**
  * Configuration specific to the UDP QUIC listener.
- * [#next-free-field: 14]
+ * [#next-free-field: 15]
  */
 export interface QuicProtocolOptions {
   quicProtocolOptions?:
@@ -118,6 +118,13 @@ export interface QuicProtocolOptions {
    * client.
    */
   rejectNewConnections: boolean;
+  /**
+   * Maximum number of QUIC sessions to create per event loop.
+   * If not specified, the default value is 16.
+   * This is an equivalent of the TCP listener option
+   * max_connections_to_accept_per_socket_event.
+   */
+  maxSessionsPerEventLoop?: number | undefined;
 }
 
 function createBaseQuicProtocolOptions(): QuicProtocolOptions {
@@ -135,6 +142,7 @@ function createBaseQuicProtocolOptions(): QuicProtocolOptions {
     connectionDebugVisitorConfig: undefined,
     saveCmsgConfig: [],
     rejectNewConnections: false,
+    maxSessionsPerEventLoop: undefined,
   };
 }
 
@@ -180,6 +188,9 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     }
     if (message.rejectNewConnections !== false) {
       writer.uint32(104).bool(message.rejectNewConnections);
+    }
+    if (message.maxSessionsPerEventLoop !== undefined) {
+      UInt32Value.encode({ value: message.maxSessionsPerEventLoop! }, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -301,6 +312,14 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
             message.rejectNewConnections = reader.bool();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.maxSessionsPerEventLoop = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -376,6 +395,11 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
         : isSet(object.reject_new_connections)
         ? globalThis.Boolean(object.reject_new_connections)
         : false,
+      maxSessionsPerEventLoop: isSet(object.maxSessionsPerEventLoop)
+        ? Number(object.maxSessionsPerEventLoop)
+        : isSet(object.max_sessions_per_event_loop)
+        ? Number(object.max_sessions_per_event_loop)
+        : undefined,
     };
   },
 
@@ -420,6 +444,9 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
     if (message.rejectNewConnections !== false) {
       obj.rejectNewConnections = message.rejectNewConnections;
     }
+    if (message.maxSessionsPerEventLoop !== undefined) {
+      obj.maxSessionsPerEventLoop = message.maxSessionsPerEventLoop;
+    }
     return obj;
   },
 
@@ -463,6 +490,7 @@ export const QuicProtocolOptions: MessageFns<QuicProtocolOptions, "envoy.config.
         : undefined;
     message.saveCmsgConfig = object.saveCmsgConfig?.map((e) => SocketCmsgHeaders.fromPartial(e)) || [];
     message.rejectNewConnections = object.rejectNewConnections ?? false;
+    message.maxSessionsPerEventLoop = object.maxSessionsPerEventLoop ?? undefined;
     return message;
   },
 };

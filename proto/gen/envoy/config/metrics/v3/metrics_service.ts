@@ -64,7 +64,7 @@ export function histogramEmitModeToJSON(object: HistogramEmitMode): string {
  *           "@type": type.googleapis.com/envoy.config.metrics.v3.MetricsServiceConfig
  *
  * [#extension: envoy.stat_sinks.metrics_service]
- * [#next-free-field: 6]
+ * [#next-free-field: 7]
  */
 export interface MetricsServiceConfig {
   /** The upstream gRPC cluster that hosts the metrics service. */
@@ -93,6 +93,14 @@ export interface MetricsServiceConfig {
   emitTagsAsLabels: boolean;
   /** Specify which metrics types to emit for histograms. Defaults to SUMMARY_AND_HISTOGRAM. */
   histogramEmitMode: HistogramEmitMode;
+  /**
+   * The maximum number of metrics to send in a single gRPC message. If not set or set to 0,
+   * all metrics will be sent in a single message (current behavior). When set to a positive value,
+   * metrics will be batched into multiple messages, with each message containing at most batch_size
+   * metric families. This helps avoid hitting gRPC message size limits (typically 4MB) when sending
+   * large numbers of metrics.
+   */
+  batchSize: number;
 }
 
 function createBaseMetricsServiceConfig(): MetricsServiceConfig {
@@ -102,6 +110,7 @@ function createBaseMetricsServiceConfig(): MetricsServiceConfig {
     reportCountersAsDeltas: undefined,
     emitTagsAsLabels: false,
     histogramEmitMode: 0,
+    batchSize: 0,
   };
 }
 
@@ -123,6 +132,9 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
     }
     if (message.histogramEmitMode !== 0) {
       writer.uint32(40).int32(message.histogramEmitMode);
+    }
+    if (message.batchSize !== 0) {
+      writer.uint32(48).uint32(message.batchSize);
     }
     return writer;
   },
@@ -180,6 +192,14 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
             message.histogramEmitMode = reader.int32() as any;
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.batchSize = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -219,6 +239,11 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
         : isSet(object.histogram_emit_mode)
         ? histogramEmitModeFromJSON(object.histogram_emit_mode)
         : 0,
+      batchSize: isSet(object.batchSize)
+        ? globalThis.Number(object.batchSize)
+        : isSet(object.batch_size)
+        ? globalThis.Number(object.batch_size)
+        : 0,
     };
   },
 
@@ -239,6 +264,9 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
     if (message.histogramEmitMode !== 0) {
       obj.histogramEmitMode = histogramEmitModeToJSON(message.histogramEmitMode);
     }
+    if (message.batchSize !== 0) {
+      obj.batchSize = Math.round(message.batchSize);
+    }
     return obj;
   },
 
@@ -254,6 +282,7 @@ export const MetricsServiceConfig: MessageFns<MetricsServiceConfig, "envoy.confi
     message.reportCountersAsDeltas = object.reportCountersAsDeltas ?? undefined;
     message.emitTagsAsLabels = object.emitTagsAsLabels ?? false;
     message.histogramEmitMode = object.histogramEmitMode ?? 0;
+    message.batchSize = object.batchSize ?? 0;
     return message;
   },
 };

@@ -7,7 +7,7 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
-import { BoolValue, UInt64Value } from "../../../../google/protobuf/wrappers";
+import { BoolValue, UInt32Value, UInt64Value } from "../../../../google/protobuf/wrappers";
 import { ListStringMatcher, StringMatcher } from "../../../type/matcher/v3/string";
 import { Address } from "../../core/v3/address";
 
@@ -38,11 +38,6 @@ export interface StatsConfig {
    * custom tags specified in :ref:`stats_tags
    * <envoy_v3_api_field_config.metrics.v3.StatsConfig.stats_tags>`. They will be processed before
    * the custom tags.
-   *
-   * .. note::
-   *
-   *   If any default tags are specified twice, the config will be considered
-   *   invalid.
    *
    * See :repo:`well_known_names.h <source/common/config/well_known_names.h>` for a list of the
    * default tags in Envoy.
@@ -223,6 +218,8 @@ export interface HistogramBucketSettings {
    * The order of the buckets does not matter.
    */
   buckets: number[];
+  /** Initial number of bins for the ``circllhist`` thread local histogram per time series. Default value is 100. */
+  bins?: number | undefined;
 }
 
 /**
@@ -800,7 +797,7 @@ export const TagSpecifier: MessageFns<TagSpecifier, "envoy.config.metrics.v3.Tag
 };
 
 function createBaseHistogramBucketSettings(): HistogramBucketSettings {
-  return { match: undefined, buckets: [] };
+  return { match: undefined, buckets: [], bins: undefined };
 }
 
 export const HistogramBucketSettings: MessageFns<
@@ -815,6 +812,9 @@ export const HistogramBucketSettings: MessageFns<
     }
     for (const v of message.buckets) {
       writer.uint32(17).double(v!);
+    }
+    if (message.bins !== undefined) {
+      UInt32Value.encode({ value: message.bins! }, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -858,6 +858,14 @@ export const HistogramBucketSettings: MessageFns<
 
             break;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bins = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -874,6 +882,7 @@ export const HistogramBucketSettings: MessageFns<
     return {
       match: isSet(object.match) ? StringMatcher.fromJSON(object.match) : undefined,
       buckets: globalThis.Array.isArray(object?.buckets) ? object.buckets.map((e: any) => globalThis.Number(e)) : [],
+      bins: isSet(object.bins) ? Number(object.bins) : undefined,
     };
   },
 
@@ -884,6 +893,9 @@ export const HistogramBucketSettings: MessageFns<
     }
     if (message.buckets?.length) {
       obj.buckets = message.buckets.map((e) => floatToJson(e));
+    }
+    if (message.bins !== undefined) {
+      obj.bins = message.bins;
     }
     return obj;
   },
@@ -897,6 +909,7 @@ export const HistogramBucketSettings: MessageFns<
       ? StringMatcher.fromPartial(object.match)
       : undefined;
     message.buckets = object.buckets?.map((e) => e) || [];
+    message.bins = object.bins ?? undefined;
     return message;
   },
 };

@@ -86,6 +86,14 @@ export enum ScaleTimersOverloadActionConfig_TimerType {
    * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_connection_duration>`.
    */
   HTTP_DOWNSTREAM_CONNECTION_MAX = 4,
+  /**
+   * HTTP_DOWNSTREAM_STREAM_FLUSH - Adjusts the timeout for the downstream codec to flush an ended stream.
+   * This affects the value of :ref:`RouteAction.flush_timeout
+   * <envoy_v3_api_field_config.route.v3.RouteAction.flush_timeout>` and
+   * :ref:`HttpConnectionManager.stream_flush_timeout
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.stream_flush_timeout>`
+   */
+  HTTP_DOWNSTREAM_STREAM_FLUSH = 5,
 }
 
 export function scaleTimersOverloadActionConfig_TimerTypeFromJSON(
@@ -107,6 +115,9 @@ export function scaleTimersOverloadActionConfig_TimerTypeFromJSON(
     case 4:
     case "HTTP_DOWNSTREAM_CONNECTION_MAX":
       return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_MAX;
+    case 5:
+    case "HTTP_DOWNSTREAM_STREAM_FLUSH":
+      return ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_STREAM_FLUSH;
     default:
       throw new globalThis.Error(
         "Unrecognized enum value " + object + " for enum ScaleTimersOverloadActionConfig_TimerType",
@@ -128,6 +139,8 @@ export function scaleTimersOverloadActionConfig_TimerTypeToJSON(
       return "TRANSPORT_SOCKET_CONNECT";
     case ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_CONNECTION_MAX:
       return "HTTP_DOWNSTREAM_CONNECTION_MAX";
+    case ScaleTimersOverloadActionConfig_TimerType.HTTP_DOWNSTREAM_STREAM_FLUSH:
+      return "HTTP_DOWNSTREAM_STREAM_FLUSH";
     default:
       throw new globalThis.Error(
         "Unrecognized enum value " + object + " for enum ScaleTimersOverloadActionConfig_TimerType",
@@ -148,9 +161,16 @@ export interface ScaleTimersOverloadActionConfig_ScaleTimer {
 
 export interface OverloadAction {
   /**
-   * The name of the overload action. This is just a well-known string that listeners can
-   * use for registering callbacks. Custom overload actions should be named using reverse
-   * DNS to ensure uniqueness.
+   * The name of the overload action. This is just a well-known string that
+   * listeners can use for registering callbacks.
+   * Valid known overload actions include:
+   * - envoy.overload_actions.stop_accepting_requests
+   * - envoy.overload_actions.disable_http_keepalive
+   * - envoy.overload_actions.stop_accepting_connections
+   * - envoy.overload_actions.reject_incoming_connections
+   * - envoy.overload_actions.shrink_heap
+   * - envoy.overload_actions.reduce_timeouts
+   * - envoy.overload_actions.reset_high_memory_stream
    */
   name: string;
   /**
@@ -163,7 +183,7 @@ export interface OverloadAction {
    * in this list.
    */
   triggers: Trigger[];
-  /** Configuration for the action being instantiated. */
+  /** Configuration for the action being instantiated if applicable. */
   typedConfig?: Any | undefined;
 }
 

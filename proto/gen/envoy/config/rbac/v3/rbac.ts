@@ -14,6 +14,7 @@ import { PathMatcher } from "../../../type/matcher/v3/path";
 import { StringMatcher } from "../../../type/matcher/v3/string";
 import { Int32Range } from "../../../type/v3/range";
 import { CidrRange } from "../../core/v3/address";
+import { CelExpressionConfig } from "../../core/v3/cel";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { HeaderMatcher } from "../../route/v3/route_components";
 
@@ -267,6 +268,7 @@ export interface RBAC_PoliciesEntry {
  * A policy matches if and only if at least one of its permissions match the
  * action taking place AND at least one of its principals match the downstream
  * AND the condition is true if specified.
+ * [#next-free-field: 6]
  */
 export interface Policy {
   /**
@@ -296,7 +298,16 @@ export interface Policy {
    * An optional symbolic expression that has been successfully type checked.
    * Only be used when condition is not used.
    */
-  checkedCondition?: CheckedExpr | undefined;
+  checkedCondition?:
+    | CheckedExpr
+    | undefined;
+  /**
+   * CEL expression configuration that modifies the evaluation behavior of the ``condition`` field.
+   * If specified, string conversion, concatenation, and manipulation functions may be enabled
+   * for the CEL expression. See :ref:`CelExpressionConfig <envoy_v3_api_msg_config.core.v3.CelExpressionConfig>`
+   * for more details.
+   */
+  celConfig?: CelExpressionConfig | undefined;
 }
 
 /**
@@ -343,10 +354,13 @@ export interface Permission {
     | boolean
     | undefined;
   /**
-   * A header (or pseudo-header such as :path or :method) on the incoming HTTP request. Only
-   * available for HTTP request.
-   * Note: the pseudo-header :path includes the query and fragment string. Use the ``url_path``
-   * field if you want to match the URL path without the query and fragment string.
+   * A header (or pseudo-header such as ``:path`` or ``:method``) on the incoming HTTP request. Only available
+   * for HTTP request.
+   *
+   * .. note::
+   *
+   *   The pseudo-header ``:path`` includes the query and fragment string. Use the ``url_path`` field if you
+   *   want to match the URL path without the query and fragment string.
    */
   header?:
     | HeaderMatcher
@@ -385,8 +399,7 @@ export interface Permission {
     | Permission
     | undefined;
   /**
-   * The request server from the client's connection request. This is
-   * typically TLS SNI.
+   * The request server from the client's connection request. This is typically TLS SNI.
    *
    * .. attention::
    *
@@ -403,8 +416,7 @@ export interface Permission {
    *   * A :ref:`listener filter <arch_overview_listener_filters>` may
    *     overwrite a connection's requested server name within Envoy.
    *
-   * Please refer to :ref:`this FAQ entry <faq_how_to_setup_sni>` to learn to
-   * setup SNI.
+   * Please refer to :ref:`this FAQ entry <faq_how_to_setup_sni>` to learn how to setup SNI.
    */
   requestedServerName?:
     | StringMatcher
@@ -444,17 +456,11 @@ export interface Permission_Set {
  * [#next-free-field: 15]
  */
 export interface Principal {
-  /**
-   * A set of identifiers that all must match in order to define the
-   * downstream.
-   */
+  /** A set of identifiers that all must match in order to define the downstream. */
   andIds?:
     | Principal_Set
     | undefined;
-  /**
-   * A set of identifiers at least one must match in order to define the
-   * downstream.
-   */
+  /** A set of identifiers at least one must match in order to define the downstream. */
   orIds?:
     | Principal_Set
     | undefined;
@@ -488,30 +494,36 @@ export interface Principal {
     | undefined;
   /**
    * A CIDR block that describes the downstream remote/origin address.
-   * Note: This is always the physical peer even if the
-   * :ref:`remote_ip <envoy_v3_api_field_config.rbac.v3.Principal.remote_ip>` is
-   * inferred from for example the x-forwarder-for header, proxy protocol,
-   * etc.
+   *
+   * .. note::
+   *
+   *   This is always the physical peer even if the
+   *   :ref:`remote_ip <envoy_v3_api_field_config.rbac.v3.Principal.remote_ip>` is inferred from the
+   *   x-forwarder-for header, the proxy protocol, etc.
    */
   directRemoteIp?:
     | CidrRange
     | undefined;
   /**
    * A CIDR block that describes the downstream remote/origin address.
-   * Note: This may not be the physical peer and could be different from the
-   * :ref:`direct_remote_ip
-   * <envoy_v3_api_field_config.rbac.v3.Principal.direct_remote_ip>`. E.g, if the
-   * remote ip is inferred from for example the x-forwarder-for header, proxy
-   * protocol, etc.
+   *
+   * .. note::
+   *
+   *   This may not be the physical peer and could be different from the :ref:`direct_remote_ip
+   *   <envoy_v3_api_field_config.rbac.v3.Principal.direct_remote_ip>`. E.g, if the remote ip is inferred from
+   *   the x-forwarder-for header, the proxy protocol, etc.
    */
   remoteIp?:
     | CidrRange
     | undefined;
   /**
-   * A header (or pseudo-header such as :path or :method) on the incoming HTTP
-   * request. Only available for HTTP request. Note: the pseudo-header :path
-   * includes the query and fragment string. Use the ``url_path`` field if you
-   * want to match the URL path without the query and fragment string.
+   * A header (or pseudo-header such as ``:path`` or ``:method``) on the incoming HTTP request. Only available
+   * for HTTP request.
+   *
+   * .. note::
+   *
+   *   The pseudo-header ``:path`` includes the query and fragment string. Use the ``url_path`` field if you
+   *   want to match the URL path without the query and fragment string.
    */
   header?:
     | HeaderMatcher
@@ -591,7 +603,7 @@ export interface Action {
    * The action to take if the matcher matches. Every action either allows or denies a request,
    * and can also carry out action-specific operations.
    *
-   * Actions:
+   * **Actions:**
    *
    *  * ``ALLOW``: If the request gets matched on ALLOW, it is permitted.
    *  * ``DENY``: If the request gets matched on DENY, it is not permitted.
@@ -600,7 +612,7 @@ export interface Action {
    *    ``envoy.common`` will be set to the value ``true``.
    *  * If the request cannot get matched, it will fallback to ``DENY``.
    *
-   * Log behavior:
+   * **Log behavior:**
    *
    *  If the RBAC matcher contains at least one LOG action, the dynamic
    *  metadata key ``access_log_hint`` will be set based on if the request
@@ -1039,7 +1051,7 @@ export const RBAC_PoliciesEntry: MessageFns<RBAC_PoliciesEntry, "envoy.config.rb
 };
 
 function createBasePolicy(): Policy {
-  return { permissions: [], principals: [], condition: undefined, checkedCondition: undefined };
+  return { permissions: [], principals: [], condition: undefined, checkedCondition: undefined, celConfig: undefined };
 }
 
 export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
@@ -1057,6 +1069,9 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
     }
     if (message.checkedCondition !== undefined) {
       CheckedExpr.encode(message.checkedCondition, writer.uint32(34).fork()).join();
+    }
+    if (message.celConfig !== undefined) {
+      CelExpressionConfig.encode(message.celConfig, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1106,6 +1121,14 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
             message.checkedCondition = CheckedExpr.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.celConfig = CelExpressionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1132,6 +1155,11 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
         : isSet(object.checked_condition)
         ? CheckedExpr.fromJSON(object.checked_condition)
         : undefined,
+      celConfig: isSet(object.celConfig)
+        ? CelExpressionConfig.fromJSON(object.celConfig)
+        : isSet(object.cel_config)
+        ? CelExpressionConfig.fromJSON(object.cel_config)
+        : undefined,
     };
   },
 
@@ -1149,6 +1177,9 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
     if (message.checkedCondition !== undefined) {
       obj.checkedCondition = CheckedExpr.toJSON(message.checkedCondition);
     }
+    if (message.celConfig !== undefined) {
+      obj.celConfig = CelExpressionConfig.toJSON(message.celConfig);
+    }
     return obj;
   },
 
@@ -1164,6 +1195,9 @@ export const Policy: MessageFns<Policy, "envoy.config.rbac.v3.Policy"> = {
       : undefined;
     message.checkedCondition = (object.checkedCondition !== undefined && object.checkedCondition !== null)
       ? CheckedExpr.fromPartial(object.checkedCondition)
+      : undefined;
+    message.celConfig = (object.celConfig !== undefined && object.celConfig !== null)
+      ? CelExpressionConfig.fromPartial(object.celConfig)
       : undefined;
     return message;
   },

@@ -12,7 +12,7 @@ import { HeaderValueOption, Metadata } from "../../core/v3/base";
 import { ConfigSource } from "../../core/v3/config_source";
 import { ClusterSpecifierPlugin, RouteAction_RequestMirrorPolicy, VirtualHost } from "./route_components";
 
-/** [#next-free-field: 18] */
+/** [#next-free-field: 19] */
 export interface RouteConfiguration {
   /**
    * The name of the route configuration. For example, it might match
@@ -124,10 +124,18 @@ export interface RouteConfiguration {
   /**
    * By default, port in :authority header (if any) is used in host matching.
    * With this option enabled, Envoy will ignore the port number in the :authority header (if any) when picking VirtualHost.
-   * NOTE: this option will not strip the port number (if any) contained in route config
-   * :ref:`envoy_v3_api_msg_config.route.v3.VirtualHost`.domains field.
+   *
+   * .. note::
+   *     This option will not strip the port number (if any) contained in route config
+   *     :ref:`envoy_v3_api_msg_config.route.v3.VirtualHost`.domains field.
    */
   ignorePortInHostMatching: boolean;
+  /**
+   * Normally, virtual host matching is done using the :authority (or
+   * Host: in HTTP < 2) HTTP header. Setting this will instead, use a
+   * different HTTP header for this purpose.
+   */
+  vhostHeader: string;
   /**
    * Ignore path-parameters in path-matching.
    * Before RFC3986, URI were like(RFC1808): <scheme>://<net_loc>/<path>;<params>?<query>#<fragment>
@@ -182,6 +190,7 @@ function createBaseRouteConfiguration(): RouteConfiguration {
     clusterSpecifierPlugins: [],
     requestMirrorPolicies: [],
     ignorePortInHostMatching: false,
+    vhostHeader: "",
     ignorePathParametersInPathMatching: false,
     typedPerFilterConfig: {},
     metadata: undefined,
@@ -233,6 +242,9 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
     }
     if (message.ignorePortInHostMatching !== false) {
       writer.uint32(112).bool(message.ignorePortInHostMatching);
+    }
+    if (message.vhostHeader !== "") {
+      writer.uint32(146).string(message.vhostHeader);
     }
     if (message.ignorePathParametersInPathMatching !== false) {
       writer.uint32(120).bool(message.ignorePathParametersInPathMatching);
@@ -371,6 +383,14 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
             message.ignorePortInHostMatching = reader.bool();
             continue;
           }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.vhostHeader = reader.string();
+            continue;
+          }
           case 15: {
             if (tag !== 120) {
               break;
@@ -474,6 +494,11 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
         : isSet(object.ignore_port_in_host_matching)
         ? globalThis.Boolean(object.ignore_port_in_host_matching)
         : false,
+      vhostHeader: isSet(object.vhostHeader)
+        ? globalThis.String(object.vhostHeader)
+        : isSet(object.vhost_header)
+        ? globalThis.String(object.vhost_header)
+        : "",
       ignorePathParametersInPathMatching: isSet(object.ignorePathParametersInPathMatching)
         ? globalThis.Boolean(object.ignorePathParametersInPathMatching)
         : isSet(object.ignore_path_parameters_in_path_matching)
@@ -554,6 +579,9 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
     if (message.ignorePortInHostMatching !== false) {
       obj.ignorePortInHostMatching = message.ignorePortInHostMatching;
     }
+    if (message.vhostHeader !== "") {
+      obj.vhostHeader = message.vhostHeader;
+    }
     if (message.ignorePathParametersInPathMatching !== false) {
       obj.ignorePathParametersInPathMatching = message.ignorePathParametersInPathMatching;
     }
@@ -593,6 +621,7 @@ export const RouteConfiguration: MessageFns<RouteConfiguration, "envoy.config.ro
     message.requestMirrorPolicies =
       object.requestMirrorPolicies?.map((e) => RouteAction_RequestMirrorPolicy.fromPartial(e)) || [];
     message.ignorePortInHostMatching = object.ignorePortInHostMatching ?? false;
+    message.vhostHeader = object.vhostHeader ?? "";
     message.ignorePathParametersInPathMatching = object.ignorePathParametersInPathMatching ?? false;
     message.typedPerFilterConfig = (globalThis.Object.entries(object.typedPerFilterConfig ?? {}) as [string, Any][])
       .reduce((acc: { [key: string]: Any }, [key, value]: [string, Any]) => {

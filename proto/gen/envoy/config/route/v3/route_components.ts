@@ -18,6 +18,7 @@ import { MetadataKey } from "../../../type/metadata/v3/metadata";
 import { CustomTag } from "../../../type/tracing/v3/custom_tag";
 import { FractionalPercent } from "../../../type/v3/percent";
 import { Int64Range } from "../../../type/v3/range";
+import { HeaderMutation } from "../../common/mutation_rules/v3/mutation_rules";
 import {
   DataSource,
   HeaderValueOption,
@@ -29,6 +30,7 @@ import {
 } from "../../core/v3/base";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { ProxyProtocolConfig } from "../../core/v3/proxy_protocol";
+import { SubstitutionFormatString } from "../../core/v3/substitution_format_string";
 
 /**
  * The top level element in the routing configuration is a virtual host. Each virtual host has
@@ -36,7 +38,7 @@ import { ProxyProtocolConfig } from "../../core/v3/proxy_protocol";
  * host header. This allows a single listener to service multiple top level domain path trees. Once
  * a virtual host is selected based on the domain, the routes are processed in order to see which
  * upstream cluster to route to or whether to perform a redirect.
- * [#next-free-field: 25]
+ * [#next-free-field: 26]
  */
 export interface VirtualHost {
   /**
@@ -57,7 +59,7 @@ export interface VirtualHost {
    * .. note::
    *
    *   The wildcard will not match the empty string.
-   *   e.g. ``*-bar.foo.com`` will match ``baz-bar.foo.com`` but not ``-bar.foo.com``.
+   *   For example, ``*-bar.foo.com`` will match ``baz-bar.foo.com`` but not ``-bar.foo.com``.
    *   The longest wildcards match first.
    *   Only a single virtual host in the entire route configuration can match on ``*``. A domain
    *   must be unique across all virtual hosts or the config will fail to load.
@@ -141,7 +143,7 @@ export interface VirtualHost {
    * This field can be used to provide virtual host level per filter config. The key should match the
    * :ref:`filter config name
    * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpFilter.name>`.
-   * See :ref:`Http filter route specific config <arch_overview_http_filters_per_filter_config>`
+   * See :ref:`HTTP filter route-specific config <arch_overview_http_filters_per_filter_config>`
    * for details.
    * [#comment: An entry's value may be wrapped in a
    * :ref:`FilterConfig<envoy_v3_api_msg_config.route.v3.FilterConfig>`
@@ -153,7 +155,10 @@ export interface VirtualHost {
    * <config_http_filters_router_x-envoy-attempt-count>` header should be included
    * in the upstream request. Setting this option will cause it to override any existing header
    * value, so in the case of two Envoys on the request path with this option enabled, the upstream
-   * will see the attempt count as perceived by the second Envoy. Defaults to false.
+   * will see the attempt count as perceived by the second Envoy.
+   *
+   * Defaults to ``false``.
+   *
    * This header is unaffected by the
    * :ref:`suppress_envoy_headers
    * <envoy_v3_api_field_extensions.filters.http.router.v3.Router.suppress_envoy_headers>` flag.
@@ -166,7 +171,10 @@ export interface VirtualHost {
    * <config_http_filters_router_x-envoy-attempt-count>` header should be included
    * in the downstream response. Setting this option will cause the router to override any existing header
    * value, so in the case of two Envoys on the request path with this option enabled, the downstream
-   * will see the attempt count as perceived by the Envoy closest upstream from itself. Defaults to false.
+   * will see the attempt count as perceived by the Envoy closest upstream from itself.
+   *
+   * Defaults to ``false``.
+   *
    * This header is unaffected by the
    * :ref:`suppress_envoy_headers
    * <envoy_v3_api_field_extensions.filters.http.router.v3.Router.suppress_envoy_headers>` flag.
@@ -175,7 +183,7 @@ export interface VirtualHost {
   /**
    * Indicates the retry policy for all routes in this virtual host. Note that setting a
    * route level entry will take precedence over this config and it'll be treated
-   * independently (e.g.: values are not inherited).
+   * independently (e.g., values are not inherited).
    */
   retryPolicy?:
     | RetryPolicy
@@ -183,7 +191,7 @@ export interface VirtualHost {
   /**
    * [#not-implemented-hide:]
    * Specifies the configuration for retry policy extension. Note that setting a route level entry
-   * will take precedence over this config and it'll be treated independently (e.g.: values are not
+   * will take precedence over this config and it'll be treated independently (e.g., values are not
    * inherited). :ref:`Retry policy <envoy_v3_api_field_config.route.v3.VirtualHost.retry_policy>` should not be
    * set if this field is used.
    */
@@ -193,22 +201,52 @@ export interface VirtualHost {
   /**
    * Indicates the hedge policy for all routes in this virtual host. Note that setting a
    * route level entry will take precedence over this config and it'll be treated
-   * independently (e.g.: values are not inherited).
+   * independently (e.g., values are not inherited).
    */
   hedgePolicy?:
     | HedgePolicy
     | undefined;
   /**
    * Decides whether to include the :ref:`x-envoy-is-timeout-retry <config_http_filters_router_x-envoy-is-timeout-retry>`
-   * request header in retries initiated by per try timeouts.
+   * request header in retries initiated by per-try timeouts.
    */
   includeIsTimeoutRetryHeader: boolean;
   /**
-   * The maximum bytes which will be buffered for retries and shadowing.
-   * If set and a route-specific limit is not set, the bytes actually buffered will be the minimum
-   * value of this and the listener per_connection_buffer_limit_bytes.
+   * The maximum bytes which will be buffered for retries and shadowing. If set, the bytes actually buffered will be
+   * the minimum value of this and the listener ``per_connection_buffer_limit_bytes``.
+   *
+   * .. attention::
+   *
+   *   This field has been deprecated. Please use :ref:`request_body_buffer_limit
+   *   <envoy_v3_api_field_config.route.v3.VirtualHost.request_body_buffer_limit>` instead.
+   *   Only one of ``per_request_buffer_limit_bytes`` and ``request_body_buffer_limit`` could be set.
+   *
+   * @deprecated
    */
   perRequestBufferLimitBytes?:
+    | number
+    | undefined;
+  /**
+   * The maximum bytes which will be buffered for request bodies to support large request body
+   * buffering beyond the ``per_connection_buffer_limit_bytes``.
+   *
+   * This limit is specifically for the request body buffering and allows buffering larger payloads while maintaining
+   * flow control.
+   *
+   * Buffer limit precedence (from highest to lowest priority):
+   *
+   * 1. If ``request_body_buffer_limit`` is set, then ``request_body_buffer_limit`` will be used.
+   * 2. If :ref:`per_request_buffer_limit_bytes <envoy_v3_api_field_config.route.v3.VirtualHost.per_request_buffer_limit_bytes>`
+   *    is set but ``request_body_buffer_limit`` is not, then ``min(per_request_buffer_limit_bytes, per_connection_buffer_limit_bytes)``
+   *    will be used.
+   * 3. If neither is set, then ``per_connection_buffer_limit_bytes`` will be used.
+   *
+   * For flow control chunk sizes, ``min(per_connection_buffer_limit_bytes, 16KB)`` will be used.
+   *
+   * Only one of :ref:`per_request_buffer_limit_bytes <envoy_v3_api_field_config.route.v3.VirtualHost.per_request_buffer_limit_bytes>`
+   * and ``request_body_buffer_limit`` could be set.
+   */
+  requestBodyBufferLimit?:
     | number
     | undefined;
   /**
@@ -298,7 +336,7 @@ export interface RouteList {
  *
  *   Envoy supports routing on HTTP method via :ref:`header matching
  *   <envoy_v3_api_msg_config.route.v3.HeaderMatcher>`.
- * [#next-free-field: 20]
+ * [#next-free-field: 21]
  */
 export interface Route {
   /** Name for the route. */
@@ -356,7 +394,7 @@ export interface Route {
    * This field can be used to provide route specific per filter config. The key should match the
    * :ref:`filter config name
    * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpFilter.name>`.
-   * See :ref:`Http filter route specific config <arch_overview_http_filters_per_filter_config>`
+   * See :ref:`HTTP filter route-specific config <arch_overview_http_filters_per_filter_config>`
    * for details.
    * [#comment: An entry's value may be wrapped in a
    * :ref:`FilterConfig<envoy_v3_api_msg_config.route.v3.FilterConfig>`
@@ -402,6 +440,14 @@ export interface Route {
    * The maximum bytes which will be buffered for retries and shadowing.
    * If set, the bytes actually buffered will be the minimum value of this and the
    * listener per_connection_buffer_limit_bytes.
+   *
+   * .. attention::
+   *
+   *   This field has been deprecated. Please use :ref:`request_body_buffer_limit
+   *   <envoy_v3_api_field_config.route.v3.Route.request_body_buffer_limit>` instead.
+   *   Only one of ``per_request_buffer_limit_bytes`` and ``request_body_buffer_limit`` may be set.
+   *
+   * @deprecated
    */
   perRequestBufferLimitBytes?:
     | number
@@ -419,9 +465,29 @@ export interface Route {
    *
    *    We do not recommend setting up a stat prefix for
    *    every application endpoint. This is both not easily maintainable and
-   *    statistics use a non-trivial amount of memory(approximately 1KiB per route).
+   *    statistics use a non-trivial amount of memory (approximately 1KiB per route).
    */
   statPrefix: string;
+  /**
+   * The maximum bytes which will be buffered for request bodies to support large request body
+   * buffering beyond the ``per_connection_buffer_limit_bytes``.
+   *
+   * This limit is specifically for the request body buffering and allows buffering larger payloads while maintaining
+   * flow control.
+   *
+   * Buffer limit precedence (from highest to lowest priority):
+   *
+   * 1. If ``request_body_buffer_limit`` is set: use ``request_body_buffer_limit``
+   * 2. If :ref:`per_request_buffer_limit_bytes <envoy_v3_api_field_config.route.v3.Route.per_request_buffer_limit_bytes>`
+   *    is set but ``request_body_buffer_limit`` is not: use ``min(per_request_buffer_limit_bytes, per_connection_buffer_limit_bytes)``
+   * 3. If neither is set: use ``per_connection_buffer_limit_bytes``
+   *
+   * For flow control chunk sizes, use ``min(per_connection_buffer_limit_bytes, 16KB)``.
+   *
+   * Only one of :ref:`per_request_buffer_limit_bytes <envoy_v3_api_field_config.route.v3.Route.per_request_buffer_limit_bytes>`
+   * and ``request_body_buffer_limit`` may be set.
+   */
+  requestBodyBufferLimit?: number | undefined;
 }
 
 export interface Route_TypedPerFilterConfigEntry {
@@ -436,6 +502,7 @@ export interface Route_TypedPerFilterConfigEntry {
  * multiple upstream clusters along with weights that indicate the percentage of
  * traffic to be forwarded to each cluster. The router selects an upstream cluster based on the
  * weights.
+ * [#next-free-field: 6]
  */
 export interface WeightedCluster {
   /** Specifies one or more upstream clusters associated with the route. */
@@ -469,7 +536,14 @@ export interface WeightedCluster {
    * This header is expected to be single-valued header as we only want to have one selected value throughout
    * the process for the consistency. And the value is a unsigned number between 0 and UINT64_MAX.
    */
-  headerName?: string | undefined;
+  headerName?:
+    | string
+    | undefined;
+  /**
+   * When set to true, the hash policies will be used to generate the random value for weighted cluster selection.
+   * This could ensure consistent cluster picking across multiple proxy levels for weighted traffic.
+   */
+  useHashPolicy?: boolean | undefined;
 }
 
 /** [#next-free-field: 13] */
@@ -553,7 +627,7 @@ export interface WeightedCluster_ClusterWeight {
    * This field can be used to provide weighted cluster specific per filter config. The key should match the
    * :ref:`filter config name
    * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpFilter.name>`.
-   * See :ref:`Http filter route specific config <arch_overview_http_filters_per_filter_config>`
+   * See :ref:`HTTP filter route-specific config <arch_overview_http_filters_per_filter_config>`
    * for details.
    * [#comment: An entry's value may be wrapped in a
    * :ref:`FilterConfig<envoy_v3_api_msg_config.route.v3.FilterConfig>`
@@ -574,7 +648,11 @@ export interface WeightedCluster_ClusterWeight_TypedPerFilterConfigEntry {
 
 /** Configuration for a cluster specifier plugin. */
 export interface ClusterSpecifierPlugin {
-  /** The name of the plugin and its opaque configuration. */
+  /**
+   * The name of the plugin and its opaque configuration.
+   *
+   * [#extension-category: envoy.router.cluster_specifier_plugin]
+   */
   extension?:
     | TypedExtensionConfig
     | undefined;
@@ -588,7 +666,7 @@ export interface ClusterSpecifierPlugin {
   isOptional: boolean;
 }
 
-/** [#next-free-field: 17] */
+/** [#next-free-field: 18] */
 export interface RouteMatch {
   /**
    * If specified, the route is a prefix rule meaning that the prefix must
@@ -612,7 +690,7 @@ export interface RouteMatch {
    *
    * [#next-major-version: In the v3 API we should redo how path specification works such
    * that we utilize StringMatcher, and additionally have consistent options around whether we
-   * strip query strings, do a case sensitive match, etc. In the interim it will be too disruptive
+   * strip query strings, do a case-sensitive match, etc. In the interim it will be too disruptive
    * to deprecate the existing options. We should even consider whether we want to do away with
    * path_specifier entirely and just rely on a set of header matchers which can already match
    * on :path, etc. The issue with that is it is unclear how to generically deal with query string
@@ -653,7 +731,7 @@ export interface RouteMatch {
     | TypedExtensionConfig
     | undefined;
   /**
-   * Indicates that prefix/path matching should be case sensitive. The default
+   * Indicates that prefix/path matching should be case-sensitive. The default
    * is true. Ignored for safe_regex matching.
    */
   caseSensitive?:
@@ -700,15 +778,21 @@ export interface RouteMatch {
    *
    *    If query parameters are used to pass request message fields when
    *    `grpc_json_transcoder <https://www.envoyproxy.io/docs/envoy/latest/configuration/http/http_filters/grpc_json_transcoder_filter>`_
-   *    is used, the transcoded message fields maybe different. The query parameters are
-   *    url encoded, but the message fields are not. For example, if a query
+   *    is used, the transcoded message fields may be different. The query parameters are
+   *    URL-encoded, but the message fields are not. For example, if a query
    *    parameter is "foo%20bar", the message field will be "foo bar".
    */
   queryParameters: QueryParameterMatcher[];
   /**
+   * Specifies a set of cookies on which the route should match. The router parses the ``Cookie``
+   * header and evaluates the named cookie against each matcher. If the number of specified cookie
+   * matchers is nonzero, they all must match for the route to be selected.
+   */
+  cookies: CookieMatcher[];
+  /**
    * If specified, only gRPC requests will be matched. The router will check
-   * that the content-type header has a application/grpc or one of the various
-   * application/grpc+ values.
+   * that the ``Content-Type`` header has ``application/grpc`` or one of the various
+   * ``application/grpc+`` values.
    */
   grpc?:
     | RouteMatch_GrpcRouteMatchOptions
@@ -836,12 +920,12 @@ export interface CorsPolicy {
     | undefined;
   /**
    * Specifies if preflight requests not matching the configured allowed origin should be forwarded
-   * to the upstream. Default is true.
+   * to the upstream. Default is ``true``.
    */
   forwardNotMatchingPreflights?: boolean | undefined;
 }
 
-/** [#next-free-field: 42] */
+/** [#next-free-field: 46] */
 export interface RouteAction {
   /**
    * Indicates the upstream cluster to which the request should be routed
@@ -916,9 +1000,11 @@ export interface RouteAction {
    * place the original path before rewrite into the :ref:`x-envoy-original-path
    * <config_http_filters_router_x-envoy-original-path>` header.
    *
-   * Only one of :ref:`regex_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.regex_rewrite>`
+   * Only one of :ref:`regex_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.regex_rewrite>`,
    * :ref:`path_rewrite_policy <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite_policy>`,
-   * or :ref:`prefix_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>` may be specified.
+   * :ref:`path_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite>`,
+   * or :ref:`prefix_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>`
+   * may be specified.
    *
    * .. attention::
    *
@@ -954,8 +1040,9 @@ export interface RouteAction {
    * <config_http_filters_router_x-envoy-original-path>` header.
    *
    * Only one of :ref:`regex_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.regex_rewrite>`,
-   * :ref:`prefix_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>`, or
-   * :ref:`path_rewrite_policy <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite_policy>`]
+   * :ref:`path_rewrite_policy <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite_policy>`,
+   * :ref:`path_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite>`,
+   * or :ref:`prefix_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>`
    * may be specified.
    *
    * Examples using Google's `RE2 <https://github.com/google/re2>`_ engine:
@@ -983,11 +1070,35 @@ export interface RouteAction {
     | TypedExtensionConfig
     | undefined;
   /**
+   * Rewrites the whole path (without query parameters) with the given path value.
+   * The router filter will
+   * place the original path before rewrite into the :ref:`x-envoy-original-path
+   * <config_http_filters_router_x-envoy-original-path>` header.
+   *
+   * Only one of :ref:`regex_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.regex_rewrite>`,
+   * :ref:`path_rewrite_policy <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite_policy>`,
+   * :ref:`path_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.path_rewrite>`,
+   * or :ref:`prefix_rewrite <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>`
+   * may be specified.
+   *
+   * The :ref:`substitution format specifier <config_access_log_format>` could be applied here.
+   * For example, with the following config:
+   *
+   *   .. code-block:: yaml
+   *
+   *     path_rewrite: "/new_path_prefix%REQ(custom-path-header-name)%"
+   *
+   * Would rewrite the path to ``/new_path_prefix/some_value`` given the header
+   * ``custom-path-header-name: some_value``. If the header is not present, the path will be
+   * rewritten to ``/new_path_prefix``.
+   *
+   * If the final output of the path rewrite is empty, then the update will be ignored and the
+   * original path will be preserved.
+   */
+  pathRewrite: string;
+  /**
    * Indicates that during forwarding, the host header will be swapped with
-   * this value. Using this option will append the
-   * :ref:`config_http_conn_man_headers_x-forwarded-host` header if
-   * :ref:`append_x_forwarded_host <envoy_v3_api_field_config.route.v3.RouteAction.append_x_forwarded_host>`
-   * is set.
+   * this value.
    */
   hostRewriteLiteral?:
     | string
@@ -999,10 +1110,7 @@ export interface RouteAction {
    * type ``strict_dns`` or ``logical_dns``,
    * or when :ref:`hostname <envoy_v3_api_field_config.endpoint.v3.Endpoint.hostname>`
    * field is not empty. Setting this to true with other cluster types
-   * has no effect. Using this option will append the
-   * :ref:`config_http_conn_man_headers_x-forwarded-host` header if
-   * :ref:`append_x_forwarded_host <envoy_v3_api_field_config.route.v3.RouteAction.append_x_forwarded_host>`
-   * is set.
+   * has no effect.
    */
   autoHostRewrite?:
     | boolean
@@ -1010,10 +1118,7 @@ export interface RouteAction {
   /**
    * Indicates that during forwarding, the host header will be swapped with the content of given
    * downstream or :ref:`custom <config_http_conn_man_headers_custom_request_headers>` header.
-   * If header value is empty, host header is left intact. Using this option will append the
-   * :ref:`config_http_conn_man_headers_x-forwarded-host` header if
-   * :ref:`append_x_forwarded_host <envoy_v3_api_field_config.route.v3.RouteAction.append_x_forwarded_host>`
-   * is set.
+   * If header value is empty, host header is left intact.
    *
    * .. attention::
    *
@@ -1031,10 +1136,6 @@ export interface RouteAction {
    * Indicates that during forwarding, the host header will be swapped with
    * the result of the regex substitution executed on path value with query and fragment removed.
    * This is useful for transitioning variable content between path segment and subdomain.
-   * Using this option will append the
-   * :ref:`config_http_conn_man_headers_x-forwarded-host` header if
-   * :ref:`append_x_forwarded_host <envoy_v3_api_field_config.route.v3.RouteAction.append_x_forwarded_host>`
-   * is set.
    *
    * For example with the following config:
    *
@@ -1050,6 +1151,28 @@ export interface RouteAction {
    */
   hostRewritePathRegex?:
     | RegexMatchAndSubstitute
+    | undefined;
+  /**
+   * Rewrites the host header with the value of this field. The router filter will
+   * place the original host header value before rewriting into the :ref:`x-envoy-original-host
+   * <config_http_filters_router_x-envoy-original-host>` header.
+   *
+   * The :ref:`substitution format specifier <config_access_log_format>` could be applied here.
+   * For example, with the following config:
+   *
+   *   .. code-block:: yaml
+   *
+   *     host_rewrite: "prefix-%REQ(custom-host-header-name)%"
+   *
+   * Would rewrite the host header to ``prefix-some_value`` given the header
+   * ``custom-host-header-name: some_value``. If the header is not present, the host header will
+   * be rewritten to an value of ``prefix-``.
+   *
+   * If the final output of the host rewrite is empty, then the update will be ignored and the
+   * original host header will be preserved.
+   */
+  hostRewrite?:
+    | string
     | undefined;
   /**
    * If set, then a host rewrite action (one of
@@ -1100,8 +1223,31 @@ export interface RouteAction {
    * If the :ref:`overload action <config_overload_manager_overload_actions>` "envoy.overload_actions.reduce_timeouts"
    * is configured, this timeout is scaled according to the value for
    * :ref:`HTTP_DOWNSTREAM_STREAM_IDLE <envoy_v3_api_enum_value_config.overload.v3.ScaleTimersOverloadActionConfig.TimerType.HTTP_DOWNSTREAM_STREAM_IDLE>`.
+   *
+   * This timeout may also be used in place of ``flush_timeout`` in very specific cases. See the
+   * documentation for ``flush_timeout`` for more details.
    */
   idleTimeout?:
+    | Duration
+    | undefined;
+  /**
+   * Specifies the codec stream flush timeout for the route.
+   *
+   * If not specified, the first preference is the global :ref:`stream_flush_timeout
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.stream_flush_timeout>`,
+   * but only if explicitly configured.
+   *
+   * If neither the explicit HCM-wide flush timeout nor this route-specific flush timeout is configured,
+   * the route's stream idle timeout is reused for this timeout. This is for
+   * backwards compatibility since both behaviors were historically controlled by the one timeout.
+   *
+   * If the route also does not have an idle timeout configured, the global :ref:`stream_idle_timeout
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.stream_idle_timeout>`. used, again
+   * for backwards compatibility. That timeout defaults to 5 minutes.
+   *
+   * A value of 0 via any of the above paths will completely disable the timeout for a given route.
+   */
+  flushTimeout?:
     | Duration
     | undefined;
   /**
@@ -1115,7 +1261,7 @@ export interface RouteAction {
   /**
    * Indicates that the route has a retry policy. Note that if this is set,
    * it'll take precedence over the virtual host level retry policy entirely
-   * (e.g.: policies are not merged, most internal one becomes the enforced policy).
+   * (e.g., policies are not merged, the most internal one becomes the enforced policy).
    */
   retryPolicy?:
     | RetryPolicy
@@ -1123,8 +1269,8 @@ export interface RouteAction {
   /**
    * [#not-implemented-hide:]
    * Specifies the configuration for retry policy extension. Note that if this is set, it'll take
-   * precedence over the virtual host level retry policy entirely (e.g.: policies are not merged,
-   * most internal one becomes the enforced policy). :ref:`Retry policy <envoy_v3_api_field_config.route.v3.VirtualHost.retry_policy>`
+   * precedence over the virtual host level retry policy entirely (e.g., policies are not merged,
+   * the most internal one becomes the enforced policy). :ref:`Retry policy <envoy_v3_api_field_config.route.v3.VirtualHost.retry_policy>`
    * should not be set if this field is used.
    */
   retryPolicyTypedConfig?:
@@ -1149,7 +1295,9 @@ export interface RouteAction {
    * :ref:`rate_limits <envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>` are not applied to the
    * request.
    *
-   * This field is deprecated. Please use :ref:`vh_rate_limits <envoy_v3_api_field_extensions.filters.http.ratelimit.v3.RateLimitPerRoute.vh_rate_limits>`
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`vh_rate_limits <envoy_v3_api_field_extensions.filters.http.ratelimit.v3.RateLimitPerRoute.vh_rate_limits>`
    *
    * @deprecated
    */
@@ -1264,7 +1412,7 @@ export interface RouteAction {
   /**
    * Indicates that the route has a hedge policy. Note that if this is set,
    * it'll take precedence over the virtual host level hedge policy entirely
-   * (e.g.: policies are not merged, most internal one becomes the enforced policy).
+   * (e.g., policies are not merged, the most internal one becomes the enforced policy).
    */
   hedgePolicy?:
     | HedgePolicy
@@ -1366,8 +1514,8 @@ export function routeAction_InternalRedirectActionToJSON(object: RouteAction_Int
  *
  * .. note::
  *
- *   Shadowing doesn't support Http CONNECT and upgrades.
- * [#next-free-field: 7]
+ *   Shadowing doesn't support HTTP CONNECT and upgrades.
+ * [#next-free-field: 9]
  */
 export interface RouteAction_RequestMirrorPolicy {
   /**
@@ -1416,8 +1564,26 @@ export interface RouteAction_RequestMirrorPolicy {
   traceSampled?:
     | boolean
     | undefined;
-  /** Disables appending the ``-shadow`` suffix to the shadowed ``Host`` header. Defaults to ``false``. */
+  /**
+   * Disables appending the ``-shadow`` suffix to the shadowed ``Host`` header.
+   *
+   * Defaults to ``false``.
+   */
   disableShadowHostSuffixAppend: boolean;
+  /**
+   * Specifies a list of header mutations that should be applied to each mirrored request.
+   * Header mutations are applied in the order they are specified. For more information, including
+   * details on header value syntax, see the documentation on :ref:`custom request headers
+   * <config_http_conn_man_headers_custom_request_headers>`.
+   */
+  requestHeadersMutations: HeaderMutation[];
+  /**
+   * Indicates that during mirroring, the host header will be swapped with this value.
+   * :ref:`disable_shadow_host_suffix_append
+   * <envoy_v3_api_field_config.route.v3.RouteAction.RequestMirrorPolicy.disable_shadow_host_suffix_append>`
+   * is implicitly enabled if this field is set.
+   */
+  hostRewriteLiteral: string;
 }
 
 /**
@@ -1565,12 +1731,16 @@ export interface RouteAction_HashPolicy_FilterState {
  */
 export interface RouteAction_UpgradeConfig {
   /**
-   * The case-insensitive name of this upgrade, e.g. "websocket".
+   * The case-insensitive name of this upgrade, for example, "websocket".
    * For each upgrade type present in upgrade_configs, requests with
    * Upgrade: [upgrade_type] will be proxied upstream.
    */
   upgradeType: string;
-  /** Determines if upgrades are available on this route. Defaults to true. */
+  /**
+   * Determines if upgrades are available on this route.
+   *
+   * Defaults to ``true``.
+   */
   enabled?:
     | boolean
     | undefined;
@@ -1667,7 +1837,7 @@ export interface RetryPolicy {
     | undefined;
   /**
    * Specifies an upstream idle timeout per retry attempt (including the initial attempt). This
-   * parameter is optional and if absent there is no per try idle timeout. The semantics of the per
+   * parameter is optional and if absent there is no per-try idle timeout. The semantics of the per-
    * try idle timeout are similar to the
    * :ref:`route idle timeout <envoy_v3_api_field_config.route.v3.RouteAction.timeout>` and
    * :ref:`stream idle timeout
@@ -1877,7 +2047,9 @@ export interface RetryPolicy_RateLimitedRetryBackOff {
   /**
    * Specifies the maximum back off interval that Envoy will allow. If a reset
    * header contains an interval longer than this then it will be discarded and
-   * the next header will be tried. Defaults to 300 seconds.
+   * the next header will be tried.
+   *
+   * Defaults to 300 seconds.
    */
   maxInterval?: Duration | undefined;
 }
@@ -1887,6 +2059,7 @@ export interface HedgePolicy {
   /**
    * Specifies the number of initial requests that should be sent upstream.
    * Must be at least 1.
+   *
    * Defaults to 1.
    * [#not-implemented-hide:]
    */
@@ -1896,6 +2069,7 @@ export interface HedgePolicy {
   /**
    * Specifies a probability that an additional upstream request should be sent
    * on top of what is specified by initial_requests.
+   *
    * Defaults to 0.
    * [#not-implemented-hide:]
    */
@@ -1908,14 +2082,16 @@ export interface HedgePolicy {
    * The first request to complete successfully will be the one returned to the caller.
    *
    * * At any time, a successful response (i.e. not triggering any of the retry-on conditions) would be returned to the client.
-   * * Before per-try timeout, an error response (per retry-on conditions) would be retried immediately or returned ot the client
+   * * Before per-try timeout, an error response (per retry-on conditions) would be retried immediately or returned to the client
    *   if there are no more retries left.
    * * After per-try timeout, an error response would be discarded, as a retry in the form of a hedged request is already in progress.
    *
-   * Note: For this to have effect, you must have a :ref:`RetryPolicy <envoy_v3_api_msg_config.route.v3.RetryPolicy>` that retries at least
-   * one error code and specifies a maximum number of retries.
+   * .. note::
    *
-   * Defaults to false.
+   *   For this to have effect, you must have a :ref:`RetryPolicy <envoy_v3_api_msg_config.route.v3.RetryPolicy>` that retries at least
+   *   one error code and specifies a maximum number of retries.
+   *
+   * Defaults to ``false``.
    */
   hedgeOnPerTryTimeout: boolean;
 }
@@ -2073,7 +2249,16 @@ export interface DirectResponseAction {
    *   :ref:`envoy_v3_api_msg_config.route.v3.Route`, :ref:`envoy_v3_api_msg_config.route.v3.RouteConfiguration` or
    *   :ref:`envoy_v3_api_msg_config.route.v3.VirtualHost`.
    */
-  body?: DataSource | undefined;
+  body?:
+    | DataSource
+    | undefined;
+  /**
+   * Specifies a format string for the response body. If present, the contents of
+   * ``body_format`` will be formatted and used as the response body, where the
+   * contents of ``body`` (may be empty) will be passed as the variable ``%LOCAL_REPLY_BODY%``.
+   * If neither are provided, no body is included in the generated response.
+   */
+  bodyFormat?: SubstitutionFormatString | undefined;
 }
 
 /** [#not-implemented-hide:] */
@@ -2092,10 +2277,11 @@ export interface Decorator {
    *   <config_http_filters_router_x-envoy-decorator-operation>` header.
    */
   operation: string;
-  /** Whether the decorated details should be propagated to the other party. The default is true. */
+  /** Whether the decorated details should be propagated to the other party. The default is ``true``. */
   propagate?: boolean | undefined;
 }
 
+/** [#next-free-field: 7] */
 export interface Tracing {
   /**
    * Target percentage of requests managed by this HTTP connection manager that will be force
@@ -2140,6 +2326,36 @@ export interface Tracing {
    * priority.
    */
   customTags: CustomTag[];
+  /**
+   * The operation name of the span which will be used for tracing.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * This field will take precedence over and make following settings ineffective:
+   *
+   * * :ref:`route decorator <envoy_v3_api_field_config.route.v3.Route.decorator>`.
+   * * :ref:`x-envoy-decorator-operation <config_http_filters_router_x-envoy-decorator-operation>`.
+   * * :ref:`HCM tracing operation
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing.operation>`.
+   */
+  operation: string;
+  /**
+   * The operation name of the upstream span which will be used for tracing.
+   * This only takes effect when ``spawn_upstream_span`` is set to true and the upstream
+   * span is created.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * This field will take precedence over and make following settings ineffective:
+   *
+   * * :ref:`HCM tracing upstream operation
+   *   <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing.upstream_operation>`
+   */
+  upstreamOperation: string;
 }
 
 /**
@@ -2410,7 +2626,7 @@ export interface RateLimit_Action_QueryParameters {
    */
   queryParameterName: string;
   /**
-   * The key to use when creating the rate limit descriptor entry. his descriptor key will be used to identify the
+   * The key to use when creating the rate limit descriptor entry. This descriptor key will be used to identify the
    * rate limit rule in the rate limiting service.
    */
   descriptorKey: string;
@@ -2452,7 +2668,9 @@ export interface RateLimit_Action_RemoteAddress {
 export interface RateLimit_Action_MaskedRemoteAddress {
   /**
    * Length of prefix mask len for IPv4 (e.g. 0, 32).
+   *
    * Defaults to 32 when unset.
+   *
    * For example, trusted address from x-forwarded-for is ``192.168.1.1``,
    * the descriptor entry is ("masked_remote_address", "192.168.1.1/32");
    * if mask len is 24, the descriptor entry is ("masked_remote_address", "192.168.1.0/24").
@@ -2462,7 +2680,9 @@ export interface RateLimit_Action_MaskedRemoteAddress {
     | undefined;
   /**
    * Length of prefix mask len for IPv6 (e.g. 0, 128).
+   *
    * Defaults to 128 when unset.
+   *
    * For example, trusted address from x-forwarded-for is ``2001:abcd:ef01:2345:6789:abcd:ef01:234``,
    * the descriptor entry is ("masked_remote_address", "2001:abcd:ef01:2345:6789:abcd:ef01:234/128");
    * if mask len is 64, the descriptor entry is ("masked_remote_address", "2001:abcd:ef01:2345::/64").
@@ -2478,8 +2698,41 @@ export interface RateLimit_Action_MaskedRemoteAddress {
  *   ("generic_key", "<descriptor_value>")
  */
 export interface RateLimit_Action_GenericKey {
-  /** The value to use in the descriptor entry. */
+  /**
+   * Descriptor value of entry.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * .. note::
+   *
+   *   Formatter parsing is controlled by the runtime feature flag
+   *   ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value``
+   *   (disabled by default).
+   *
+   *   When enabled: The format string can contain multiple valid substitution
+   *   fields. If multiple substitution fields are present, their results will be concatenated
+   *   to form the final descriptor value. If it contains no substitution fields, the value
+   *   will be used as is. If the final concatenated result is empty and ``default_value`` is set,
+   *   the ``default_value`` will be used. If ``default_value`` is not set and the result is
+   *   empty, this descriptor will be skipped and not included in the rate limit call.
+   *
+   *   When disabled (default): The descriptor_value is used as a literal string without any formatter
+   *   parsing or substitution.
+   *
+   * For example, ``static_value`` will be used as is since there are no substitution fields.
+   * ``%REQ(:method)%`` will be replaced with the HTTP method, and
+   * ``%REQ(:method)%%REQ(:path)%`` will be replaced with the concatenation of the HTTP method and path.
+   * ``%CEL(request.headers['user-id'])%`` will use CEL to extract the user ID from request headers.
+   */
   descriptorValue: string;
+  /**
+   * An optional value to use if the final concatenated ``descriptor_value`` result is empty.
+   * Only applicable when formatter parsing is enabled by the runtime feature flag
+   * ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value`` (disabled by default).
+   */
+  defaultValue: string;
   /**
    * An optional key to use in the descriptor entry. If not set it defaults
    * to 'generic_key' as the descriptor key.
@@ -2493,12 +2746,51 @@ export interface RateLimit_Action_GenericKey {
  * .. code-block:: cpp
  *
  *   ("header_match", "<descriptor_value>")
+ * [#next-free-field: 6]
  */
 export interface RateLimit_Action_HeaderValueMatch {
-  /** The key to use in the descriptor entry. Defaults to ``header_match``. */
-  descriptorKey: string;
-  /** The value to use in the descriptor entry. */
+  /**
+   * Descriptor value of entry.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * .. note::
+   *
+   *   Formatter parsing is controlled by the runtime feature flag
+   *   ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value``
+   *   (disabled by default).
+   *
+   *   When enabled: The format string can contain multiple valid substitution
+   *   fields. If multiple substitution fields are present, their results will be concatenated
+   *   to form the final descriptor value. If it contains no substitution fields, the value
+   *   will be used as is. All substitution fields will be evaluated and their results
+   *   concatenated. If the final concatenated result is empty and ``default_value`` is set,
+   *   the ``default_value`` will be used. If ``default_value`` is not set and the result is
+   *   empty, this descriptor will be skipped and not included in the rate limit call.
+   *
+   *   When disabled (default): The descriptor_value is used as a literal string without any formatter
+   *   parsing or substitution.
+   *
+   * For example, ``static_value`` will be used as is since there are no substitution fields.
+   * ``%REQ(:method)%`` will be replaced with the HTTP method, and
+   * ``%REQ(:method)%%REQ(:path)%`` will be replaced with the concatenation of the HTTP method and path.
+   * ``%CEL(request.headers['user-id'])%`` will use CEL to extract the user ID from request headers.
+   */
   descriptorValue: string;
+  /**
+   * An optional value to use if the final concatenated ``descriptor_value`` result is empty.
+   * Only applicable when formatter parsing is enabled by the runtime feature flag
+   * ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value`` (disabled by default).
+   */
+  defaultValue: string;
+  /**
+   * The key to use in the descriptor entry.
+   *
+   * Defaults to ``header_match``.
+   */
+  descriptorKey: string;
   /**
    * If set to true, the action will append a descriptor entry when the
    * request matches the headers. If set to false, the action will append a
@@ -2510,7 +2802,7 @@ export interface RateLimit_Action_HeaderValueMatch {
     | undefined;
   /**
    * Specifies a set of headers that the rate limit action should match
-   * on. The action will check the request’s headers against all the
+   * on. The action will check the request's headers against all the
    * specified headers in the config. A match will happen if all the
    * headers in the config are present in the request with the same values
    * (or based on presence if the value field is not in the config).
@@ -2626,12 +2918,51 @@ export function rateLimit_Action_MetaData_SourceToJSON(object: RateLimit_Action_
  * .. code-block:: cpp
  *
  *   ("query_match", "<descriptor_value>")
+ * [#next-free-field: 6]
  */
 export interface RateLimit_Action_QueryParameterValueMatch {
-  /** The key to use in the descriptor entry. Defaults to ``query_match``. */
-  descriptorKey: string;
-  /** The value to use in the descriptor entry. */
+  /**
+   * Descriptor value of entry.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * .. note::
+   *
+   *   Formatter parsing is controlled by the runtime feature flag
+   *   ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value``
+   *   (disabled by default).
+   *
+   *   When enabled: The format string can contain multiple valid substitution
+   *   fields. If multiple substitution fields are present, their results will be concatenated
+   *   to form the final descriptor value. If it contains no substitution fields, the value
+   *   will be used as is. All substitution fields will be evaluated and their results
+   *   concatenated. If the final concatenated result is empty and ``default_value`` is set,
+   *   the ``default_value`` will be used. If ``default_value`` is not set and the result is
+   *   empty, this descriptor will be skipped and not included in the rate limit call.
+   *
+   *   When disabled (default): The descriptor_value is used as a literal string without any formatter
+   *   parsing or substitution.
+   *
+   * For example, ``static_value`` will be used as is since there are no substitution fields.
+   * ``%REQ(:method)%`` will be replaced with the HTTP method, and
+   * ``%REQ(:method)%%REQ(:path)%`` will be replaced with the concatenation of the HTTP method and path.
+   * ``%CEL(request.headers['user-id'])%`` will use CEL to extract the user ID from request headers.
+   */
   descriptorValue: string;
+  /**
+   * An optional value to use if the final concatenated ``descriptor_value`` result is empty.
+   * Only applicable when formatter parsing is enabled by the runtime feature flag
+   * ``envoy.reloadable_features.enable_formatter_for_ratelimit_action_descriptor_value`` (disabled by default).
+   */
+  defaultValue: string;
+  /**
+   * The key to use in the descriptor entry.
+   *
+   * Defaults to ``query_match``.
+   */
+  descriptorKey: string;
   /**
    * If set to true, the action will append a descriptor entry when the
    * request matches the headers. If set to false, the action will append a
@@ -2643,7 +2974,7 @@ export interface RateLimit_Action_QueryParameterValueMatch {
     | undefined;
   /**
    * Specifies a set of query parameters that the rate limit action should match
-   * on. The action will check the request’s query parameters against all the
+   * on. The action will check the request's query parameters against all the
    * specified query parameters in the config. A match will happen if all the
    * query parameters in the config are present in the request with the same values
    * (or based on presence if the value field is not in the config).
@@ -2733,7 +3064,10 @@ export interface HeaderMatcher {
   name: string;
   /**
    * If specified, header match will be performed based on the value of the header.
-   * This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
+   *
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
    *
    * @deprecated
    */
@@ -2744,7 +3078,10 @@ export interface HeaderMatcher {
    * If specified, this regex string is a regular expression rule which implies the entire request
    * header value must match the regex. The rule will not match if only a subsequence of the
    * request header value matches the regex.
-   * This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
+   *
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
    *
    * @deprecated
    */
@@ -2776,8 +3113,14 @@ export interface HeaderMatcher {
     | undefined;
   /**
    * If specified, header match will be performed based on the prefix of the header value.
-   * Note: empty prefix is not allowed, please use present_match instead.
-   * This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
+   *
+   * .. note::
+   *
+   *   Empty prefix is not allowed. Please use ``present_match`` instead.
+   *
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
    *
    * Examples:
    *
@@ -2790,8 +3133,14 @@ export interface HeaderMatcher {
     | undefined;
   /**
    * If specified, header match will be performed based on the suffix of the header value.
-   * Note: empty suffix is not allowed, please use present_match instead.
-   * This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
+   *
+   * .. note::
+   *
+   *   Empty suffix is not allowed. Please use ``present_match`` instead.
+   *
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
    *
    * Examples:
    *
@@ -2805,8 +3154,14 @@ export interface HeaderMatcher {
   /**
    * If specified, header match will be performed based on whether the header value contains
    * the given value or not.
-   * Note: empty contains match is not allowed, please use present_match instead.
-   * This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
+   *
+   * .. note::
+   *
+   *   Empty contains match is not allowed. Please use ``present_match`` instead.
+   *
+   * .. attention::
+   *
+   *   This field is deprecated. Please use :ref:`string_match <envoy_v3_api_field_config.route.v3.HeaderMatcher.string_match>`.
    *
    * Examples:
    *
@@ -2822,7 +3177,9 @@ export interface HeaderMatcher {
     | StringMatcher
     | undefined;
   /**
-   * If specified, the match result will be inverted before checking. Defaults to false.
+   * If specified, the match result will be inverted before checking.
+   *
+   * Defaults to ``false``.
    *
    * Examples:
    *
@@ -2832,7 +3189,9 @@ export interface HeaderMatcher {
   invertMatch: boolean;
   /**
    * If specified, for any header match rule, if the header match rule specified header
-   * does not exist, this header value will be treated as empty. Defaults to false.
+   * does not exist, this header value will be treated as empty.
+   *
+   * Defaults to ``false``.
    *
    * Examples:
    *
@@ -2880,6 +3239,24 @@ export interface QueryParameterMatcher {
   presentMatch?: boolean | undefined;
 }
 
+/** Cookie matching inspects individual name/value pairs parsed from the ``Cookie`` header. */
+export interface CookieMatcher {
+  /** Specifies the cookie name to evaluate. */
+  name: string;
+  /**
+   * Match the cookie value using :ref:`StringMatcher
+   * <envoy_v3_api_msg_type.matcher.v3.StringMatcher>` semantics.
+   */
+  stringMatch?:
+    | StringMatcher
+    | undefined;
+  /**
+   * Invert the match result. If the cookie is not present, the match result is false, so
+   * ``invert_match`` will cause the matcher to succeed when the cookie is absent.
+   */
+  invertMatch: boolean;
+}
+
 /**
  * HTTP Internal Redirect :ref:`architecture overview <arch_overview_internal_redirects>`.
  * [#next-free-field: 6]
@@ -2913,7 +3290,7 @@ export interface InternalRedirectPolicy {
   predicates: TypedExtensionConfig[];
   /**
    * Allow internal redirect to follow a target URI with a different scheme than the value of
-   * x-forwarded-proto. The default is false.
+   * x-forwarded-proto. The default is ``false``.
    */
   allowCrossSchemeRedirect: boolean;
   /**
@@ -2956,8 +3333,6 @@ export interface FilterConfig {
    *   And if the request is mutated later and re-match to another route, the disabled filter by the
    *   initial route will not be added back to the filter chain because the filter chain is already
    *   created and it is too late to change the chain.
-   *
-   *   This field only make sense for the downstream HTTP filters for now.
    */
   disabled: boolean;
 }
@@ -2984,6 +3359,7 @@ function createBaseVirtualHost(): VirtualHost {
     hedgePolicy: undefined,
     includeIsTimeoutRetryHeader: false,
     perRequestBufferLimitBytes: undefined,
+    requestBodyBufferLimit: undefined,
     requestMirrorPolicies: [],
     metadata: undefined,
   };
@@ -3052,6 +3428,9 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
     }
     if (message.perRequestBufferLimitBytes !== undefined) {
       UInt32Value.encode({ value: message.perRequestBufferLimitBytes! }, writer.uint32(146).fork()).join();
+    }
+    if (message.requestBodyBufferLimit !== undefined) {
+      UInt64Value.encode({ value: message.requestBodyBufferLimit! }, writer.uint32(202).fork()).join();
     }
     for (const v of message.requestMirrorPolicies) {
       RouteAction_RequestMirrorPolicy.encode(v!, writer.uint32(178).fork()).join();
@@ -3238,6 +3617,14 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
             message.perRequestBufferLimitBytes = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.requestBodyBufferLimit = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
           case 22: {
             if (tag !== 178) {
               break;
@@ -3370,6 +3757,11 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
         : isSet(object.per_request_buffer_limit_bytes)
         ? Number(object.per_request_buffer_limit_bytes)
         : undefined,
+      requestBodyBufferLimit: isSet(object.requestBodyBufferLimit)
+        ? Number(object.requestBodyBufferLimit)
+        : isSet(object.request_body_buffer_limit)
+        ? Number(object.request_body_buffer_limit)
+        : undefined,
       requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
         ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
         : globalThis.Array.isArray(object?.request_mirror_policies)
@@ -3447,6 +3839,9 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
     if (message.perRequestBufferLimitBytes !== undefined) {
       obj.perRequestBufferLimitBytes = message.perRequestBufferLimitBytes;
     }
+    if (message.requestBodyBufferLimit !== undefined) {
+      obj.requestBodyBufferLimit = message.requestBodyBufferLimit;
+    }
     if (message.requestMirrorPolicies?.length) {
       obj.requestMirrorPolicies = message.requestMirrorPolicies.map((e) => RouteAction_RequestMirrorPolicy.toJSON(e));
     }
@@ -3498,6 +3893,7 @@ export const VirtualHost: MessageFns<VirtualHost, "envoy.config.route.v3.Virtual
       : undefined;
     message.includeIsTimeoutRetryHeader = object.includeIsTimeoutRetryHeader ?? false;
     message.perRequestBufferLimitBytes = object.perRequestBufferLimitBytes ?? undefined;
+    message.requestBodyBufferLimit = object.requestBodyBufferLimit ?? undefined;
     message.requestMirrorPolicies =
       object.requestMirrorPolicies?.map((e) => RouteAction_RequestMirrorPolicy.fromPartial(e)) || [];
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
@@ -3756,6 +4152,7 @@ function createBaseRoute(): Route {
     tracing: undefined,
     perRequestBufferLimitBytes: undefined,
     statPrefix: "",
+    requestBodyBufferLimit: undefined,
   };
 }
 
@@ -3813,6 +4210,9 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
     }
     if (message.statPrefix !== "") {
       writer.uint32(154).string(message.statPrefix);
+    }
+    if (message.requestBodyBufferLimit !== undefined) {
+      UInt64Value.encode({ value: message.requestBodyBufferLimit! }, writer.uint32(162).fork()).join();
     }
     return writer;
   },
@@ -3969,6 +4369,14 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
             message.statPrefix = reader.string();
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.requestBodyBufferLimit = UInt64Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4062,6 +4470,11 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
         : isSet(object.stat_prefix)
         ? globalThis.String(object.stat_prefix)
         : "",
+      requestBodyBufferLimit: isSet(object.requestBodyBufferLimit)
+        ? Number(object.requestBodyBufferLimit)
+        : isSet(object.request_body_buffer_limit)
+        ? Number(object.request_body_buffer_limit)
+        : undefined,
     };
   },
 
@@ -4124,6 +4537,9 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
     if (message.statPrefix !== "") {
       obj.statPrefix = message.statPrefix;
     }
+    if (message.requestBodyBufferLimit !== undefined) {
+      obj.requestBodyBufferLimit = message.requestBodyBufferLimit;
+    }
     return obj;
   },
 
@@ -4173,6 +4589,7 @@ export const Route: MessageFns<Route, "envoy.config.route.v3.Route"> = {
       : undefined;
     message.perRequestBufferLimitBytes = object.perRequestBufferLimitBytes ?? undefined;
     message.statPrefix = object.statPrefix ?? "";
+    message.requestBodyBufferLimit = object.requestBodyBufferLimit ?? undefined;
     return message;
   },
 };
@@ -4268,7 +4685,13 @@ export const Route_TypedPerFilterConfigEntry: MessageFns<
 };
 
 function createBaseWeightedCluster(): WeightedCluster {
-  return { clusters: [], totalWeight: undefined, runtimeKeyPrefix: "", headerName: undefined };
+  return {
+    clusters: [],
+    totalWeight: undefined,
+    runtimeKeyPrefix: "",
+    headerName: undefined,
+    useHashPolicy: undefined,
+  };
 }
 
 export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3.WeightedCluster"> = {
@@ -4286,6 +4709,9 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
     }
     if (message.headerName !== undefined) {
       writer.uint32(34).string(message.headerName);
+    }
+    if (message.useHashPolicy !== undefined) {
+      BoolValue.encode({ value: message.useHashPolicy! }, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -4335,6 +4761,14 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
             message.headerName = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.useHashPolicy = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4367,6 +4801,11 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
         : isSet(object.header_name)
         ? globalThis.String(object.header_name)
         : undefined,
+      useHashPolicy: isSet(object.useHashPolicy)
+        ? Boolean(object.useHashPolicy)
+        : isSet(object.use_hash_policy)
+        ? Boolean(object.use_hash_policy)
+        : undefined,
     };
   },
 
@@ -4384,6 +4823,9 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
     if (message.headerName !== undefined) {
       obj.headerName = message.headerName;
     }
+    if (message.useHashPolicy !== undefined) {
+      obj.useHashPolicy = message.useHashPolicy;
+    }
     return obj;
   },
 
@@ -4396,6 +4838,7 @@ export const WeightedCluster: MessageFns<WeightedCluster, "envoy.config.route.v3
     message.totalWeight = object.totalWeight ?? undefined;
     message.runtimeKeyPrefix = object.runtimeKeyPrefix ?? "";
     message.headerName = object.headerName ?? undefined;
+    message.useHashPolicy = object.useHashPolicy ?? undefined;
     return message;
   },
 };
@@ -4908,6 +5351,7 @@ function createBaseRouteMatch(): RouteMatch {
     runtimeFraction: undefined,
     headers: [],
     queryParameters: [],
+    cookies: [],
     grpc: undefined,
     tlsContext: undefined,
     dynamicMetadata: [],
@@ -4948,6 +5392,9 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
     }
     for (const v of message.queryParameters) {
       QueryParameterMatcher.encode(v!, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.cookies) {
+      CookieMatcher.encode(v!, writer.uint32(138).fork()).join();
     }
     if (message.grpc !== undefined) {
       RouteMatch_GrpcRouteMatchOptions.encode(message.grpc, writer.uint32(66).fork()).join();
@@ -5057,6 +5504,14 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
             message.queryParameters.push(QueryParameterMatcher.decode(reader, reader.uint32()));
             continue;
           }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.cookies.push(CookieMatcher.decode(reader, reader.uint32()));
+            continue;
+          }
           case 8: {
             if (tag !== 66) {
               break;
@@ -5143,6 +5598,9 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
         : globalThis.Array.isArray(object?.query_parameters)
         ? object.query_parameters.map((e: any) => QueryParameterMatcher.fromJSON(e))
         : [],
+      cookies: globalThis.Array.isArray(object?.cookies)
+        ? object.cookies.map((e: any) => CookieMatcher.fromJSON(e))
+        : [],
       grpc: isSet(object.grpc) ? RouteMatch_GrpcRouteMatchOptions.fromJSON(object.grpc) : undefined,
       tlsContext: isSet(object.tlsContext)
         ? RouteMatch_TlsContextMatchOptions.fromJSON(object.tlsContext)
@@ -5194,6 +5652,9 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
     if (message.queryParameters?.length) {
       obj.queryParameters = message.queryParameters.map((e) => QueryParameterMatcher.toJSON(e));
     }
+    if (message.cookies?.length) {
+      obj.cookies = message.cookies.map((e) => CookieMatcher.toJSON(e));
+    }
     if (message.grpc !== undefined) {
       obj.grpc = RouteMatch_GrpcRouteMatchOptions.toJSON(message.grpc);
     }
@@ -5232,6 +5693,7 @@ export const RouteMatch: MessageFns<RouteMatch, "envoy.config.route.v3.RouteMatc
       : undefined;
     message.headers = object.headers?.map((e) => HeaderMatcher.fromPartial(e)) || [];
     message.queryParameters = object.queryParameters?.map((e) => QueryParameterMatcher.fromPartial(e)) || [];
+    message.cookies = object.cookies?.map((e) => CookieMatcher.fromPartial(e)) || [];
     message.grpc = (object.grpc !== undefined && object.grpc !== null)
       ? RouteMatch_GrpcRouteMatchOptions.fromPartial(object.grpc)
       : undefined;
@@ -5730,13 +6192,16 @@ function createBaseRouteAction(): RouteAction {
     prefixRewrite: "",
     regexRewrite: undefined,
     pathRewritePolicy: undefined,
+    pathRewrite: "",
     hostRewriteLiteral: undefined,
     autoHostRewrite: undefined,
     hostRewriteHeader: undefined,
     hostRewritePathRegex: undefined,
+    hostRewrite: undefined,
     appendXForwardedHost: false,
     timeout: undefined,
     idleTimeout: undefined,
+    flushTimeout: undefined,
     earlyDataPolicy: undefined,
     retryPolicy: undefined,
     retryPolicyTypedConfig: undefined,
@@ -5791,6 +6256,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     if (message.pathRewritePolicy !== undefined) {
       TypedExtensionConfig.encode(message.pathRewritePolicy, writer.uint32(330).fork()).join();
     }
+    if (message.pathRewrite !== "") {
+      writer.uint32(362).string(message.pathRewrite);
+    }
     if (message.hostRewriteLiteral !== undefined) {
       writer.uint32(50).string(message.hostRewriteLiteral);
     }
@@ -5803,6 +6271,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     if (message.hostRewritePathRegex !== undefined) {
       RegexMatchAndSubstitute.encode(message.hostRewritePathRegex, writer.uint32(282).fork()).join();
     }
+    if (message.hostRewrite !== undefined) {
+      writer.uint32(354).string(message.hostRewrite);
+    }
     if (message.appendXForwardedHost !== false) {
       writer.uint32(304).bool(message.appendXForwardedHost);
     }
@@ -5811,6 +6282,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     }
     if (message.idleTimeout !== undefined) {
       Duration.encode(message.idleTimeout, writer.uint32(194).fork()).join();
+    }
+    if (message.flushTimeout !== undefined) {
+      Duration.encode(message.flushTimeout, writer.uint32(338).fork()).join();
     }
     if (message.earlyDataPolicy !== undefined) {
       TypedExtensionConfig.encode(message.earlyDataPolicy, writer.uint32(322).fork()).join();
@@ -5959,6 +6433,14 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
             message.pathRewritePolicy = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 45: {
+            if (tag !== 362) {
+              break;
+            }
+
+            message.pathRewrite = reader.string();
+            continue;
+          }
           case 6: {
             if (tag !== 50) {
               break;
@@ -5991,6 +6473,14 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
             message.hostRewritePathRegex = RegexMatchAndSubstitute.decode(reader, reader.uint32());
             continue;
           }
+          case 44: {
+            if (tag !== 354) {
+              break;
+            }
+
+            message.hostRewrite = reader.string();
+            continue;
+          }
           case 38: {
             if (tag !== 304) {
               break;
@@ -6013,6 +6503,14 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
             }
 
             message.idleTimeout = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 42: {
+            if (tag !== 338) {
+              break;
+            }
+
+            message.flushTimeout = Duration.decode(reader, reader.uint32());
             continue;
           }
           case 40: {
@@ -6211,6 +6709,11 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
         : isSet(object.path_rewrite_policy)
         ? TypedExtensionConfig.fromJSON(object.path_rewrite_policy)
         : undefined,
+      pathRewrite: isSet(object.pathRewrite)
+        ? globalThis.String(object.pathRewrite)
+        : isSet(object.path_rewrite)
+        ? globalThis.String(object.path_rewrite)
+        : "",
       hostRewriteLiteral: isSet(object.hostRewriteLiteral)
         ? globalThis.String(object.hostRewriteLiteral)
         : isSet(object.host_rewrite_literal)
@@ -6231,6 +6734,11 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
         : isSet(object.host_rewrite_path_regex)
         ? RegexMatchAndSubstitute.fromJSON(object.host_rewrite_path_regex)
         : undefined,
+      hostRewrite: isSet(object.hostRewrite)
+        ? globalThis.String(object.hostRewrite)
+        : isSet(object.host_rewrite)
+        ? globalThis.String(object.host_rewrite)
+        : undefined,
       appendXForwardedHost: isSet(object.appendXForwardedHost)
         ? globalThis.Boolean(object.appendXForwardedHost)
         : isSet(object.append_x_forwarded_host)
@@ -6241,6 +6749,11 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
         ? Duration.fromJSON(object.idleTimeout)
         : isSet(object.idle_timeout)
         ? Duration.fromJSON(object.idle_timeout)
+        : undefined,
+      flushTimeout: isSet(object.flushTimeout)
+        ? Duration.fromJSON(object.flushTimeout)
+        : isSet(object.flush_timeout)
+        ? Duration.fromJSON(object.flush_timeout)
         : undefined,
       earlyDataPolicy: isSet(object.earlyDataPolicy)
         ? TypedExtensionConfig.fromJSON(object.earlyDataPolicy)
@@ -6356,6 +6869,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     if (message.pathRewritePolicy !== undefined) {
       obj.pathRewritePolicy = TypedExtensionConfig.toJSON(message.pathRewritePolicy);
     }
+    if (message.pathRewrite !== "") {
+      obj.pathRewrite = message.pathRewrite;
+    }
     if (message.hostRewriteLiteral !== undefined) {
       obj.hostRewriteLiteral = message.hostRewriteLiteral;
     }
@@ -6368,6 +6884,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     if (message.hostRewritePathRegex !== undefined) {
       obj.hostRewritePathRegex = RegexMatchAndSubstitute.toJSON(message.hostRewritePathRegex);
     }
+    if (message.hostRewrite !== undefined) {
+      obj.hostRewrite = message.hostRewrite;
+    }
     if (message.appendXForwardedHost !== false) {
       obj.appendXForwardedHost = message.appendXForwardedHost;
     }
@@ -6376,6 +6895,9 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     }
     if (message.idleTimeout !== undefined) {
       obj.idleTimeout = Duration.toJSON(message.idleTimeout);
+    }
+    if (message.flushTimeout !== undefined) {
+      obj.flushTimeout = Duration.toJSON(message.flushTimeout);
     }
     if (message.earlyDataPolicy !== undefined) {
       obj.earlyDataPolicy = TypedExtensionConfig.toJSON(message.earlyDataPolicy);
@@ -6457,18 +6979,23 @@ export const RouteAction: MessageFns<RouteAction, "envoy.config.route.v3.RouteAc
     message.pathRewritePolicy = (object.pathRewritePolicy !== undefined && object.pathRewritePolicy !== null)
       ? TypedExtensionConfig.fromPartial(object.pathRewritePolicy)
       : undefined;
+    message.pathRewrite = object.pathRewrite ?? "";
     message.hostRewriteLiteral = object.hostRewriteLiteral ?? undefined;
     message.autoHostRewrite = object.autoHostRewrite ?? undefined;
     message.hostRewriteHeader = object.hostRewriteHeader ?? undefined;
     message.hostRewritePathRegex = (object.hostRewritePathRegex !== undefined && object.hostRewritePathRegex !== null)
       ? RegexMatchAndSubstitute.fromPartial(object.hostRewritePathRegex)
       : undefined;
+    message.hostRewrite = object.hostRewrite ?? undefined;
     message.appendXForwardedHost = object.appendXForwardedHost ?? false;
     message.timeout = (object.timeout !== undefined && object.timeout !== null)
       ? Duration.fromPartial(object.timeout)
       : undefined;
     message.idleTimeout = (object.idleTimeout !== undefined && object.idleTimeout !== null)
       ? Duration.fromPartial(object.idleTimeout)
+      : undefined;
+    message.flushTimeout = (object.flushTimeout !== undefined && object.flushTimeout !== null)
+      ? Duration.fromPartial(object.flushTimeout)
       : undefined;
     message.earlyDataPolicy = (object.earlyDataPolicy !== undefined && object.earlyDataPolicy !== null)
       ? TypedExtensionConfig.fromPartial(object.earlyDataPolicy)
@@ -6519,6 +7046,8 @@ function createBaseRouteAction_RequestMirrorPolicy(): RouteAction_RequestMirrorP
     runtimeFraction: undefined,
     traceSampled: undefined,
     disableShadowHostSuffixAppend: false,
+    requestHeadersMutations: [],
+    hostRewriteLiteral: "",
   };
 }
 
@@ -6543,6 +7072,12 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
     }
     if (message.disableShadowHostSuffixAppend !== false) {
       writer.uint32(48).bool(message.disableShadowHostSuffixAppend);
+    }
+    for (const v of message.requestHeadersMutations) {
+      HeaderMutation.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.hostRewriteLiteral !== "") {
+      writer.uint32(66).string(message.hostRewriteLiteral);
     }
     return writer;
   },
@@ -6600,6 +7135,22 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
             message.disableShadowHostSuffixAppend = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestHeadersMutations.push(HeaderMutation.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.hostRewriteLiteral = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6635,6 +7186,16 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
         : isSet(object.disable_shadow_host_suffix_append)
         ? globalThis.Boolean(object.disable_shadow_host_suffix_append)
         : false,
+      requestHeadersMutations: globalThis.Array.isArray(object?.requestHeadersMutations)
+        ? object.requestHeadersMutations.map((e: any) => HeaderMutation.fromJSON(e))
+        : globalThis.Array.isArray(object?.request_headers_mutations)
+        ? object.request_headers_mutations.map((e: any) => HeaderMutation.fromJSON(e))
+        : [],
+      hostRewriteLiteral: isSet(object.hostRewriteLiteral)
+        ? globalThis.String(object.hostRewriteLiteral)
+        : isSet(object.host_rewrite_literal)
+        ? globalThis.String(object.host_rewrite_literal)
+        : "",
     };
   },
 
@@ -6655,6 +7216,12 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
     if (message.disableShadowHostSuffixAppend !== false) {
       obj.disableShadowHostSuffixAppend = message.disableShadowHostSuffixAppend;
     }
+    if (message.requestHeadersMutations?.length) {
+      obj.requestHeadersMutations = message.requestHeadersMutations.map((e) => HeaderMutation.toJSON(e));
+    }
+    if (message.hostRewriteLiteral !== "") {
+      obj.hostRewriteLiteral = message.hostRewriteLiteral;
+    }
     return obj;
   },
 
@@ -6670,6 +7237,8 @@ export const RouteAction_RequestMirrorPolicy: MessageFns<
       : undefined;
     message.traceSampled = object.traceSampled ?? undefined;
     message.disableShadowHostSuffixAppend = object.disableShadowHostSuffixAppend ?? false;
+    message.requestHeadersMutations = object.requestHeadersMutations?.map((e) => HeaderMutation.fromPartial(e)) || [];
+    message.hostRewriteLiteral = object.hostRewriteLiteral ?? "";
     return message;
   },
 };
@@ -8945,7 +9514,7 @@ export const RedirectAction: MessageFns<RedirectAction, "envoy.config.route.v3.R
 };
 
 function createBaseDirectResponseAction(): DirectResponseAction {
-  return { status: 0, body: undefined };
+  return { status: 0, body: undefined, bodyFormat: undefined };
 }
 
 export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.config.route.v3.DirectResponseAction"> = {
@@ -8957,6 +9526,9 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
     }
     if (message.body !== undefined) {
       DataSource.encode(message.body, writer.uint32(18).fork()).join();
+    }
+    if (message.bodyFormat !== undefined) {
+      SubstitutionFormatString.encode(message.bodyFormat, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -8990,6 +9562,14 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
             message.body = DataSource.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.bodyFormat = SubstitutionFormatString.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9006,6 +9586,11 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
     return {
       status: isSet(object.status) ? globalThis.Number(object.status) : 0,
       body: isSet(object.body) ? DataSource.fromJSON(object.body) : undefined,
+      bodyFormat: isSet(object.bodyFormat)
+        ? SubstitutionFormatString.fromJSON(object.bodyFormat)
+        : isSet(object.body_format)
+        ? SubstitutionFormatString.fromJSON(object.body_format)
+        : undefined,
     };
   },
 
@@ -9016,6 +9601,9 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
     }
     if (message.body !== undefined) {
       obj.body = DataSource.toJSON(message.body);
+    }
+    if (message.bodyFormat !== undefined) {
+      obj.bodyFormat = SubstitutionFormatString.toJSON(message.bodyFormat);
     }
     return obj;
   },
@@ -9028,6 +9616,9 @@ export const DirectResponseAction: MessageFns<DirectResponseAction, "envoy.confi
     message.status = object.status ?? 0;
     message.body = (object.body !== undefined && object.body !== null)
       ? DataSource.fromPartial(object.body)
+      : undefined;
+    message.bodyFormat = (object.bodyFormat !== undefined && object.bodyFormat !== null)
+      ? SubstitutionFormatString.fromPartial(object.bodyFormat)
       : undefined;
     return message;
   },
@@ -9175,7 +9766,14 @@ export const Decorator: MessageFns<Decorator, "envoy.config.route.v3.Decorator">
 };
 
 function createBaseTracing(): Tracing {
-  return { clientSampling: undefined, randomSampling: undefined, overallSampling: undefined, customTags: [] };
+  return {
+    clientSampling: undefined,
+    randomSampling: undefined,
+    overallSampling: undefined,
+    customTags: [],
+    operation: "",
+    upstreamOperation: "",
+  };
 }
 
 export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
@@ -9193,6 +9791,12 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
     }
     for (const v of message.customTags) {
       CustomTag.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.operation !== "") {
+      writer.uint32(42).string(message.operation);
+    }
+    if (message.upstreamOperation !== "") {
+      writer.uint32(50).string(message.upstreamOperation);
     }
     return writer;
   },
@@ -9242,6 +9846,22 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
             message.customTags.push(CustomTag.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.upstreamOperation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -9276,6 +9896,12 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
         : globalThis.Array.isArray(object?.custom_tags)
         ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
         : [],
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
+      upstreamOperation: isSet(object.upstreamOperation)
+        ? globalThis.String(object.upstreamOperation)
+        : isSet(object.upstream_operation)
+        ? globalThis.String(object.upstream_operation)
+        : "",
     };
   },
 
@@ -9292,6 +9918,12 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
     }
     if (message.customTags?.length) {
       obj.customTags = message.customTags.map((e) => CustomTag.toJSON(e));
+    }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
+    if (message.upstreamOperation !== "") {
+      obj.upstreamOperation = message.upstreamOperation;
     }
     return obj;
   },
@@ -9311,6 +9943,8 @@ export const Tracing: MessageFns<Tracing, "envoy.config.route.v3.Tracing"> = {
       ? FractionalPercent.fromPartial(object.overallSampling)
       : undefined;
     message.customTags = object.customTags?.map((e) => CustomTag.fromPartial(e)) || [];
+    message.operation = object.operation ?? "";
+    message.upstreamOperation = object.upstreamOperation ?? "";
     return message;
   },
 };
@@ -10415,7 +11049,7 @@ export const RateLimit_Action_MaskedRemoteAddress: MessageFns<
 };
 
 function createBaseRateLimit_Action_GenericKey(): RateLimit_Action_GenericKey {
-  return { descriptorValue: "", descriptorKey: "" };
+  return { descriptorValue: "", defaultValue: "", descriptorKey: "" };
 }
 
 export const RateLimit_Action_GenericKey: MessageFns<
@@ -10427,6 +11061,9 @@ export const RateLimit_Action_GenericKey: MessageFns<
   encode(message: RateLimit_Action_GenericKey, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
+    }
+    if (message.defaultValue !== "") {
+      writer.uint32(26).string(message.defaultValue);
     }
     if (message.descriptorKey !== "") {
       writer.uint32(18).string(message.descriptorKey);
@@ -10453,6 +11090,14 @@ export const RateLimit_Action_GenericKey: MessageFns<
             }
 
             message.descriptorValue = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.defaultValue = reader.string();
             continue;
           }
           case 2: {
@@ -10482,6 +11127,11 @@ export const RateLimit_Action_GenericKey: MessageFns<
         : isSet(object.descriptor_value)
         ? globalThis.String(object.descriptor_value)
         : "",
+      defaultValue: isSet(object.defaultValue)
+        ? globalThis.String(object.defaultValue)
+        : isSet(object.default_value)
+        ? globalThis.String(object.default_value)
+        : "",
       descriptorKey: isSet(object.descriptorKey)
         ? globalThis.String(object.descriptorKey)
         : isSet(object.descriptor_key)
@@ -10495,6 +11145,9 @@ export const RateLimit_Action_GenericKey: MessageFns<
     if (message.descriptorValue !== "") {
       obj.descriptorValue = message.descriptorValue;
     }
+    if (message.defaultValue !== "") {
+      obj.defaultValue = message.defaultValue;
+    }
     if (message.descriptorKey !== "") {
       obj.descriptorKey = message.descriptorKey;
     }
@@ -10507,13 +11160,14 @@ export const RateLimit_Action_GenericKey: MessageFns<
   fromPartial(object: DeepPartial<RateLimit_Action_GenericKey>): RateLimit_Action_GenericKey {
     const message = createBaseRateLimit_Action_GenericKey();
     message.descriptorValue = object.descriptorValue ?? "";
+    message.defaultValue = object.defaultValue ?? "";
     message.descriptorKey = object.descriptorKey ?? "";
     return message;
   },
 };
 
 function createBaseRateLimit_Action_HeaderValueMatch(): RateLimit_Action_HeaderValueMatch {
-  return { descriptorKey: "", descriptorValue: "", expectMatch: undefined, headers: [] };
+  return { descriptorValue: "", defaultValue: "", descriptorKey: "", expectMatch: undefined, headers: [] };
 }
 
 export const RateLimit_Action_HeaderValueMatch: MessageFns<
@@ -10523,11 +11177,14 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
   $type: "envoy.config.route.v3.RateLimit.Action.HeaderValueMatch" as const,
 
   encode(message: RateLimit_Action_HeaderValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.descriptorKey !== "") {
-      writer.uint32(34).string(message.descriptorKey);
-    }
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
+    }
+    if (message.defaultValue !== "") {
+      writer.uint32(42).string(message.defaultValue);
+    }
+    if (message.descriptorKey !== "") {
+      writer.uint32(34).string(message.descriptorKey);
     }
     if (message.expectMatch !== undefined) {
       BoolValue.encode({ value: message.expectMatch! }, writer.uint32(18).fork()).join();
@@ -10551,20 +11208,28 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.descriptorKey = reader.string();
-            continue;
-          }
           case 1: {
             if (tag !== 10) {
               break;
             }
 
             message.descriptorValue = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.defaultValue = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.descriptorKey = reader.string();
             continue;
           }
           case 2: {
@@ -10597,15 +11262,20 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
 
   fromJSON(object: any): RateLimit_Action_HeaderValueMatch {
     return {
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
       descriptorValue: isSet(object.descriptorValue)
         ? globalThis.String(object.descriptorValue)
         : isSet(object.descriptor_value)
         ? globalThis.String(object.descriptor_value)
+        : "",
+      defaultValue: isSet(object.defaultValue)
+        ? globalThis.String(object.defaultValue)
+        : isSet(object.default_value)
+        ? globalThis.String(object.default_value)
+        : "",
+      descriptorKey: isSet(object.descriptorKey)
+        ? globalThis.String(object.descriptorKey)
+        : isSet(object.descriptor_key)
+        ? globalThis.String(object.descriptor_key)
         : "",
       expectMatch: isSet(object.expectMatch)
         ? Boolean(object.expectMatch)
@@ -10620,11 +11290,14 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
 
   toJSON(message: RateLimit_Action_HeaderValueMatch): unknown {
     const obj: any = {};
-    if (message.descriptorKey !== "") {
-      obj.descriptorKey = message.descriptorKey;
-    }
     if (message.descriptorValue !== "") {
       obj.descriptorValue = message.descriptorValue;
+    }
+    if (message.defaultValue !== "") {
+      obj.defaultValue = message.defaultValue;
+    }
+    if (message.descriptorKey !== "") {
+      obj.descriptorKey = message.descriptorKey;
     }
     if (message.expectMatch !== undefined) {
       obj.expectMatch = message.expectMatch;
@@ -10640,8 +11313,9 @@ export const RateLimit_Action_HeaderValueMatch: MessageFns<
   },
   fromPartial(object: DeepPartial<RateLimit_Action_HeaderValueMatch>): RateLimit_Action_HeaderValueMatch {
     const message = createBaseRateLimit_Action_HeaderValueMatch();
-    message.descriptorKey = object.descriptorKey ?? "";
     message.descriptorValue = object.descriptorValue ?? "";
+    message.defaultValue = object.defaultValue ?? "";
+    message.descriptorKey = object.descriptorKey ?? "";
     message.expectMatch = object.expectMatch ?? undefined;
     message.headers = object.headers?.map((e) => HeaderMatcher.fromPartial(e)) || [];
     return message;
@@ -10925,7 +11599,7 @@ export const RateLimit_Action_MetaData: MessageFns<
 };
 
 function createBaseRateLimit_Action_QueryParameterValueMatch(): RateLimit_Action_QueryParameterValueMatch {
-  return { descriptorKey: "", descriptorValue: "", expectMatch: undefined, queryParameters: [] };
+  return { descriptorValue: "", defaultValue: "", descriptorKey: "", expectMatch: undefined, queryParameters: [] };
 }
 
 export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
@@ -10935,11 +11609,14 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
   $type: "envoy.config.route.v3.RateLimit.Action.QueryParameterValueMatch" as const,
 
   encode(message: RateLimit_Action_QueryParameterValueMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.descriptorKey !== "") {
-      writer.uint32(34).string(message.descriptorKey);
-    }
     if (message.descriptorValue !== "") {
       writer.uint32(10).string(message.descriptorValue);
+    }
+    if (message.defaultValue !== "") {
+      writer.uint32(42).string(message.defaultValue);
+    }
+    if (message.descriptorKey !== "") {
+      writer.uint32(34).string(message.descriptorKey);
     }
     if (message.expectMatch !== undefined) {
       BoolValue.encode({ value: message.expectMatch! }, writer.uint32(18).fork()).join();
@@ -10963,20 +11640,28 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.descriptorKey = reader.string();
-            continue;
-          }
           case 1: {
             if (tag !== 10) {
               break;
             }
 
             message.descriptorValue = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.defaultValue = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.descriptorKey = reader.string();
             continue;
           }
           case 2: {
@@ -11009,15 +11694,20 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
 
   fromJSON(object: any): RateLimit_Action_QueryParameterValueMatch {
     return {
-      descriptorKey: isSet(object.descriptorKey)
-        ? globalThis.String(object.descriptorKey)
-        : isSet(object.descriptor_key)
-        ? globalThis.String(object.descriptor_key)
-        : "",
       descriptorValue: isSet(object.descriptorValue)
         ? globalThis.String(object.descriptorValue)
         : isSet(object.descriptor_value)
         ? globalThis.String(object.descriptor_value)
+        : "",
+      defaultValue: isSet(object.defaultValue)
+        ? globalThis.String(object.defaultValue)
+        : isSet(object.default_value)
+        ? globalThis.String(object.default_value)
+        : "",
+      descriptorKey: isSet(object.descriptorKey)
+        ? globalThis.String(object.descriptorKey)
+        : isSet(object.descriptor_key)
+        ? globalThis.String(object.descriptor_key)
         : "",
       expectMatch: isSet(object.expectMatch)
         ? Boolean(object.expectMatch)
@@ -11034,11 +11724,14 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
 
   toJSON(message: RateLimit_Action_QueryParameterValueMatch): unknown {
     const obj: any = {};
-    if (message.descriptorKey !== "") {
-      obj.descriptorKey = message.descriptorKey;
-    }
     if (message.descriptorValue !== "") {
       obj.descriptorValue = message.descriptorValue;
+    }
+    if (message.defaultValue !== "") {
+      obj.defaultValue = message.defaultValue;
+    }
+    if (message.descriptorKey !== "") {
+      obj.descriptorKey = message.descriptorKey;
     }
     if (message.expectMatch !== undefined) {
       obj.expectMatch = message.expectMatch;
@@ -11056,8 +11749,9 @@ export const RateLimit_Action_QueryParameterValueMatch: MessageFns<
     object: DeepPartial<RateLimit_Action_QueryParameterValueMatch>,
   ): RateLimit_Action_QueryParameterValueMatch {
     const message = createBaseRateLimit_Action_QueryParameterValueMatch();
-    message.descriptorKey = object.descriptorKey ?? "";
     message.descriptorValue = object.descriptorValue ?? "";
+    message.defaultValue = object.defaultValue ?? "";
+    message.descriptorKey = object.descriptorKey ?? "";
     message.expectMatch = object.expectMatch ?? undefined;
     message.queryParameters = object.queryParameters?.map((e) => QueryParameterMatcher.fromPartial(e)) || [];
     return message;
@@ -11706,6 +12400,119 @@ export const QueryParameterMatcher: MessageFns<QueryParameterMatcher, "envoy.con
       ? StringMatcher.fromPartial(object.stringMatch)
       : undefined;
     message.presentMatch = object.presentMatch ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCookieMatcher(): CookieMatcher {
+  return { name: "", stringMatch: undefined, invertMatch: false };
+}
+
+export const CookieMatcher: MessageFns<CookieMatcher, "envoy.config.route.v3.CookieMatcher"> = {
+  $type: "envoy.config.route.v3.CookieMatcher" as const,
+
+  encode(message: CookieMatcher, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.stringMatch !== undefined) {
+      StringMatcher.encode(message.stringMatch, writer.uint32(18).fork()).join();
+    }
+    if (message.invertMatch !== false) {
+      writer.uint32(24).bool(message.invertMatch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CookieMatcher {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCookieMatcher();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.stringMatch = StringMatcher.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.invertMatch = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CookieMatcher {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      stringMatch: isSet(object.stringMatch)
+        ? StringMatcher.fromJSON(object.stringMatch)
+        : isSet(object.string_match)
+        ? StringMatcher.fromJSON(object.string_match)
+        : undefined,
+      invertMatch: isSet(object.invertMatch)
+        ? globalThis.Boolean(object.invertMatch)
+        : isSet(object.invert_match)
+        ? globalThis.Boolean(object.invert_match)
+        : false,
+    };
+  },
+
+  toJSON(message: CookieMatcher): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.stringMatch !== undefined) {
+      obj.stringMatch = StringMatcher.toJSON(message.stringMatch);
+    }
+    if (message.invertMatch !== false) {
+      obj.invertMatch = message.invertMatch;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CookieMatcher>): CookieMatcher {
+    return CookieMatcher.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CookieMatcher>): CookieMatcher {
+    const message = createBaseCookieMatcher();
+    message.name = object.name ?? "";
+    message.stringMatch = (object.stringMatch !== undefined && object.stringMatch !== null)
+      ? StringMatcher.fromPartial(object.stringMatch)
+      : undefined;
+    message.invertMatch = object.invertMatch ?? false;
     return message;
   },
 };

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { UInt32Value } from "../../../../google/protobuf/wrappers";
 import { TypedExtensionConfig } from "../../core/v3/extension";
 import { GrpcService } from "../../core/v3/grpc_service";
 import { HttpService } from "../../core/v3/http_service";
@@ -13,7 +14,7 @@ import { HttpService } from "../../core/v3/http_service";
 /**
  * Configuration for the OpenTelemetry tracer.
  *  [#extension: envoy.tracers.opentelemetry]
- * [#next-free-field: 6]
+ * [#next-free-field: 7]
  */
 export interface OpenTelemetryConfig {
   /**
@@ -59,11 +60,26 @@ export interface OpenTelemetryConfig {
    * See: `OpenTelemetry sampler specification <https://opentelemetry.io/docs/specs/otel/trace/sdk/#sampler>`_
    * [#extension-category: envoy.tracers.opentelemetry.samplers]
    */
-  sampler?: TypedExtensionConfig | undefined;
+  sampler?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
+   * Envoy caches the span in memory when the OpenTelemetry backend service is temporarily unavailable.
+   * This field specifies the maximum number of spans that can be cached. If not specified, the
+   * default is 1024.
+   */
+  maxCacheSize?: number | undefined;
 }
 
 function createBaseOpenTelemetryConfig(): OpenTelemetryConfig {
-  return { grpcService: undefined, httpService: undefined, serviceName: "", resourceDetectors: [], sampler: undefined };
+  return {
+    grpcService: undefined,
+    httpService: undefined,
+    serviceName: "",
+    resourceDetectors: [],
+    sampler: undefined,
+    maxCacheSize: undefined,
+  };
 }
 
 export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.trace.v3.OpenTelemetryConfig"> = {
@@ -84,6 +100,9 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
     }
     if (message.sampler !== undefined) {
       TypedExtensionConfig.encode(message.sampler, writer.uint32(42).fork()).join();
+    }
+    if (message.maxCacheSize !== undefined) {
+      UInt32Value.encode({ value: message.maxCacheSize! }, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -141,6 +160,14 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
             message.sampler = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.maxCacheSize = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -176,6 +203,11 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
         ? object.resource_detectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
         : [],
       sampler: isSet(object.sampler) ? TypedExtensionConfig.fromJSON(object.sampler) : undefined,
+      maxCacheSize: isSet(object.maxCacheSize)
+        ? Number(object.maxCacheSize)
+        : isSet(object.max_cache_size)
+        ? Number(object.max_cache_size)
+        : undefined,
     };
   },
 
@@ -196,6 +228,9 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
     if (message.sampler !== undefined) {
       obj.sampler = TypedExtensionConfig.toJSON(message.sampler);
     }
+    if (message.maxCacheSize !== undefined) {
+      obj.maxCacheSize = message.maxCacheSize;
+    }
     return obj;
   },
 
@@ -215,6 +250,7 @@ export const OpenTelemetryConfig: MessageFns<OpenTelemetryConfig, "envoy.config.
     message.sampler = (object.sampler !== undefined && object.sampler !== null)
       ? TypedExtensionConfig.fromPartial(object.sampler)
       : undefined;
+    message.maxCacheSize = object.maxCacheSize ?? undefined;
     return message;
   },
 };

@@ -7,18 +7,33 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BoolValue } from "../../../../google/protobuf/wrappers";
+import { HttpService } from "../../core/v3/http_service";
 
 /**
  * Configuration for the Zipkin tracer.
  * [#extension: envoy.tracers.zipkin]
- * [#next-free-field: 8]
+ * [#next-free-field: 10]
  */
 export interface ZipkinConfig {
-  /** The cluster manager cluster that hosts the Zipkin collectors. */
+  /**
+   * The cluster manager cluster that hosts the Zipkin collectors.
+   *
+   * .. note::
+   *     This field will be deprecated in future releases in favor of
+   *     :ref:`collector_service <envoy_v3_api_field_config.trace.v3.ZipkinConfig.collector_service>`.
+   *
+   *     Either this field or ``collector_service`` must be specified.
+   */
   collectorCluster: string;
   /**
    * The API endpoint of the Zipkin service where the spans will be sent. When
    * using a standard Zipkin installation.
+   *
+   * .. note::
+   *     This field will be deprecated in future releases in favor of
+   *     :ref:`collector_service <envoy_v3_api_field_config.trace.v3.ZipkinConfig.collector_service>`.
+   *
+   *     Required when using ``collector_cluster``.
    */
   collectorEndpoint: string;
   /**
@@ -38,6 +53,10 @@ export interface ZipkinConfig {
   /**
    * Optional hostname to use when sending spans to the collector_cluster. Useful for collectors
    * that require a specific hostname. Defaults to :ref:`collector_cluster <envoy_v3_api_field_config.trace.v3.ZipkinConfig.collector_cluster>` above.
+   *
+   * .. note::
+   *     This field will be deprecated in future releases in favor of
+   *     :ref:`collector_service <envoy_v3_api_field_config.trace.v3.ZipkinConfig.collector_service>`.
    */
   collectorHostname: string;
   /**
@@ -62,6 +81,101 @@ export interface ZipkinConfig {
    * @deprecated
    */
   splitSpansForRequest: boolean;
+  /**
+   * Determines which trace context format to use for trace header extraction and propagation.
+   * This controls both downstream request header extraction and upstream request header injection.
+   * Here is the spec for W3C trace headers: https://www.w3.org/TR/trace-context/
+   * The default value is USE_B3 to maintain backward compatibility.
+   */
+  traceContextOption: ZipkinConfig_TraceContextOption;
+  /**
+   * HTTP service configuration for the Zipkin collector.
+   * When specified, this configuration takes precedence over the legacy fields:
+   * collector_cluster, collector_endpoint, and collector_hostname.
+   * This provides a complete HTTP service configuration including cluster, URI, timeout, and headers.
+   * If not specified, the legacy fields above will be used for backward compatibility.
+   *
+   * Required fields when using collector_service:
+   *
+   * * ``http_uri.cluster`` - Must be specified and non-empty
+   * * ``http_uri.uri`` - Must be specified and non-empty
+   * * ``http_uri.timeout`` - Optional
+   *
+   * Full URI Support with Automatic Parsing:
+   *
+   * The ``uri`` field supports both path-only and full URI formats:
+   *
+   * .. code-block:: yaml
+   *
+   *   tracing:
+   *     provider:
+   *       name: envoy.tracers.zipkin
+   *       typed_config:
+   *         "@type": type.googleapis.com/envoy.config.trace.v3.ZipkinConfig
+   *         collector_service:
+   *           http_uri:
+   *             # Full URI format - hostname and path are extracted automatically
+   *             uri: "https://zipkin-collector.example.com/api/v2/spans"
+   *             cluster: zipkin
+   *             timeout: 5s
+   *           request_headers_to_add:
+   *             - header:
+   *                 key: "X-Custom-Token"
+   *                 value: "your-custom-token"
+   *             - header:
+   *                 key: "X-Service-ID"
+   *                 value: "your-service-id"
+   *
+   * URI Parsing Behavior:
+   *
+   * * Full URI: ``"https://zipkin-collector.example.com/api/v2/spans"``
+   *
+   *   * Hostname: ``zipkin-collector.example.com`` (sets HTTP ``Host`` header)
+   *   * Path: ``/api/v2/spans`` (sets HTTP request path)
+   *
+   * * Path only: ``"/api/v2/spans"``
+   *
+   *   * Hostname: Uses cluster name as fallback
+   *   * Path: ``/api/v2/spans``
+   */
+  collectorService?: HttpService | undefined;
+}
+
+/** Available trace context options for handling different trace header formats. */
+export enum ZipkinConfig_TraceContextOption {
+  /** USE_B3 - Use B3 headers only (default behavior). */
+  USE_B3 = 0,
+  /**
+   * USE_B3_WITH_W3C_PROPAGATION - Enable B3 and W3C dual header support:
+   * - For downstream: Extract from B3 headers first, fallback to W3C traceparent if B3 is unavailable.
+   * - For upstream: Inject both B3 and W3C traceparent headers.
+   * When this option is NOT set, only B3 headers are used for both extraction and injection.
+   */
+  USE_B3_WITH_W3C_PROPAGATION = 1,
+}
+
+export function zipkinConfig_TraceContextOptionFromJSON(object: any): ZipkinConfig_TraceContextOption {
+  switch (object) {
+    case 0:
+    case "USE_B3":
+      return ZipkinConfig_TraceContextOption.USE_B3;
+    case 1:
+    case "USE_B3_WITH_W3C_PROPAGATION":
+      return ZipkinConfig_TraceContextOption.USE_B3_WITH_W3C_PROPAGATION;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ZipkinConfig_TraceContextOption");
+  }
+}
+
+export function zipkinConfig_TraceContextOptionToJSON(object: ZipkinConfig_TraceContextOption): string {
+  switch (object) {
+    case ZipkinConfig_TraceContextOption.USE_B3:
+      return "USE_B3";
+    case ZipkinConfig_TraceContextOption.USE_B3_WITH_W3C_PROPAGATION:
+      return "USE_B3_WITH_W3C_PROPAGATION";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ZipkinConfig_TraceContextOption");
+  }
 }
 
 /** Available Zipkin collector endpoint versions. */
@@ -133,6 +247,8 @@ function createBaseZipkinConfig(): ZipkinConfig {
     collectorEndpointVersion: 0,
     collectorHostname: "",
     splitSpansForRequest: false,
+    traceContextOption: 0,
+    collectorService: undefined,
   };
 }
 
@@ -160,6 +276,12 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
     }
     if (message.splitSpansForRequest !== false) {
       writer.uint32(56).bool(message.splitSpansForRequest);
+    }
+    if (message.traceContextOption !== 0) {
+      writer.uint32(64).int32(message.traceContextOption);
+    }
+    if (message.collectorService !== undefined) {
+      HttpService.encode(message.collectorService, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -233,6 +355,22 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
             message.splitSpansForRequest = reader.bool();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.traceContextOption = reader.int32() as any;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.collectorService = HttpService.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -282,6 +420,16 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
         : isSet(object.split_spans_for_request)
         ? globalThis.Boolean(object.split_spans_for_request)
         : false,
+      traceContextOption: isSet(object.traceContextOption)
+        ? zipkinConfig_TraceContextOptionFromJSON(object.traceContextOption)
+        : isSet(object.trace_context_option)
+        ? zipkinConfig_TraceContextOptionFromJSON(object.trace_context_option)
+        : 0,
+      collectorService: isSet(object.collectorService)
+        ? HttpService.fromJSON(object.collectorService)
+        : isSet(object.collector_service)
+        ? HttpService.fromJSON(object.collector_service)
+        : undefined,
     };
   },
 
@@ -308,6 +456,12 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
     if (message.splitSpansForRequest !== false) {
       obj.splitSpansForRequest = message.splitSpansForRequest;
     }
+    if (message.traceContextOption !== 0) {
+      obj.traceContextOption = zipkinConfig_TraceContextOptionToJSON(message.traceContextOption);
+    }
+    if (message.collectorService !== undefined) {
+      obj.collectorService = HttpService.toJSON(message.collectorService);
+    }
     return obj;
   },
 
@@ -323,6 +477,10 @@ export const ZipkinConfig: MessageFns<ZipkinConfig, "envoy.config.trace.v3.Zipki
     message.collectorEndpointVersion = object.collectorEndpointVersion ?? 0;
     message.collectorHostname = object.collectorHostname ?? "";
     message.splitSpansForRequest = object.splitSpansForRequest ?? false;
+    message.traceContextOption = object.traceContextOption ?? 0;
+    message.collectorService = (object.collectorService !== undefined && object.collectorService !== null)
+      ? HttpService.fromPartial(object.collectorService)
+      : undefined;
     return message;
   },
 };

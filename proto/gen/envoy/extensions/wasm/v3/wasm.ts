@@ -7,15 +7,16 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../google/protobuf/any";
+import { BoolValue } from "../../../../google/protobuf/wrappers";
 import { BackoffStrategy } from "../../../config/core/v3/backoff";
 import { AsyncDataSource } from "../../../config/core/v3/base";
 
-/** If there is a fatal error on the VM (e.g. exception, abort()), then the policy will be applied. */
+/** If there is a fatal error on the VM (e.g. exception, ``abort()``), then the policy will be applied. */
 export enum FailurePolicy {
   /** UNSPECIFIED - No policy is specified. The default policy will be used. The default policy is ``FAIL_CLOSED``. */
   UNSPECIFIED = 0,
   /**
-   * FAIL_RELOAD - New plugin instance will be created for the new request if the VM is failed. Note this only
+   * FAIL_RELOAD - New plugin instance will be created for the new request if the VM is failed. Note this will only
    * be applied to the following failures:
    *
    * * ``proxy_wasm::FailState::RuntimeError``
@@ -100,7 +101,8 @@ export interface CapabilityRestrictionConfig_AllowedCapabilitiesEntry {
 /**
  * Configuration for sanitization of inputs to an allowed capability.
  *
- * NOTE: This is currently unimplemented.
+ * .. note::
+ *   This is currently unimplemented.
  */
 export interface SanitizationConfig {
 }
@@ -152,7 +154,7 @@ export interface VmConfig {
     | undefined;
   /**
    * The Wasm configuration used in initialization of a new VM
-   * (proxy_on_start). ``google.protobuf.Struct`` is serialized as JSON before
+   * (``proxy_on_start``). ``google.protobuf.Struct`` is serialized as JSON before
    * passing it to the plugin. ``google.protobuf.BytesValue`` and
    * ``google.protobuf.StringValue`` are passed directly without the wrapper.
    */
@@ -161,8 +163,10 @@ export interface VmConfig {
     | undefined;
   /**
    * Allow the wasm file to include pre-compiled code on VMs which support it.
-   * Warning: this should only be enable for trusted sources as the precompiled code is not
-   * verified.
+   *
+   * .. warning::
+   *   This should only be enabled for trusted sources as the precompiled code is not
+   *   verified.
    */
   allowPrecompiled: boolean;
   /**
@@ -177,7 +181,9 @@ export interface VmConfig {
    * are generally called implicitly by your language's standard library. Therefore, you do not
    * need to call them directly. You can access environment variables in the same way you would
    * on native platforms.
-   * Warning: Envoy rejects the configuration if there's conflict of key space.
+   *
+   * .. warning::
+   *   Envoy rejects the configuration if there's conflict of key space.
    */
   environmentVariables?: EnvironmentVariables | undefined;
 }
@@ -199,7 +205,7 @@ export interface EnvironmentVariables_KeyValuesEntry {
 
 /**
  * Base Configuration for Wasm Plugins e.g. filters and services.
- * [#next-free-field: 9]
+ * [#next-free-field: 10]
  */
 export interface PluginConfig {
   /**
@@ -229,11 +235,14 @@ export interface PluginConfig {
     | Any
     | undefined;
   /**
-   * If there is a fatal error on the VM (e.g. exception, abort(), on_start or on_configure return false),
+   * If there is a fatal error on the VM (e.g. exception, ``abort()``, ``on_start`` or ``on_configure`` return false),
    * then all plugins associated with the VM will either fail closed (by default), e.g. by returning an HTTP 503 error,
-   * or fail open (if 'fail_open' is set to true) by bypassing the filter. Note: when on_start or on_configure return false
-   * during xDS updates the xDS configuration will be rejected and when on_start or on_configuration return false on initial
-   * startup the proxy will not start.
+   * or fail open (if 'fail_open' is set to true) by bypassing the filter.
+   *
+   * .. note::
+   *   When ``on_start`` or ``on_configure`` return ``false`` during xDS updates the xDS configuration will be rejected and when ``on_start`` or ``on_configure`` return ``false`` on
+   *   initial startup the proxy will not start.
+   *
    * This field is deprecated in favor of the ``failure_policy`` field.
    *
    * @deprecated
@@ -246,7 +255,14 @@ export interface PluginConfig {
     | ReloadConfig
     | undefined;
   /** Configuration for restricting Proxy-Wasm capabilities available to modules. */
-  capabilityRestrictionConfig?: CapabilityRestrictionConfig | undefined;
+  capabilityRestrictionConfig?:
+    | CapabilityRestrictionConfig
+    | undefined;
+  /**
+   * Whether or not to allow plugin onRequestHeaders and onResponseHeaders callbacks to return
+   * FilterHeadersStatus::StopIteration.
+   */
+  allowOnHeadersStopIteration?: boolean | undefined;
 }
 
 /**
@@ -1039,6 +1055,7 @@ function createBasePluginConfig(): PluginConfig {
     failurePolicy: 0,
     reloadConfig: undefined,
     capabilityRestrictionConfig: undefined,
+    allowOnHeadersStopIteration: undefined,
   };
 }
 
@@ -1069,6 +1086,9 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
     }
     if (message.capabilityRestrictionConfig !== undefined) {
       CapabilityRestrictionConfig.encode(message.capabilityRestrictionConfig, writer.uint32(50).fork()).join();
+    }
+    if (message.allowOnHeadersStopIteration !== undefined) {
+      BoolValue.encode({ value: message.allowOnHeadersStopIteration! }, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1150,6 +1170,14 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
             message.capabilityRestrictionConfig = CapabilityRestrictionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.allowOnHeadersStopIteration = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1196,6 +1224,11 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
         : isSet(object.capability_restriction_config)
         ? CapabilityRestrictionConfig.fromJSON(object.capability_restriction_config)
         : undefined,
+      allowOnHeadersStopIteration: isSet(object.allowOnHeadersStopIteration)
+        ? Boolean(object.allowOnHeadersStopIteration)
+        : isSet(object.allow_on_headers_stop_iteration)
+        ? Boolean(object.allow_on_headers_stop_iteration)
+        : undefined,
     };
   },
 
@@ -1225,6 +1258,9 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
     if (message.capabilityRestrictionConfig !== undefined) {
       obj.capabilityRestrictionConfig = CapabilityRestrictionConfig.toJSON(message.capabilityRestrictionConfig);
     }
+    if (message.allowOnHeadersStopIteration !== undefined) {
+      obj.allowOnHeadersStopIteration = message.allowOnHeadersStopIteration;
+    }
     return obj;
   },
 
@@ -1250,6 +1286,7 @@ export const PluginConfig: MessageFns<PluginConfig, "envoy.extensions.wasm.v3.Pl
       (object.capabilityRestrictionConfig !== undefined && object.capabilityRestrictionConfig !== null)
         ? CapabilityRestrictionConfig.fromPartial(object.capabilityRestrictionConfig)
         : undefined;
+    message.allowOnHeadersStopIteration = object.allowOnHeadersStopIteration ?? undefined;
     return message;
   },
 };

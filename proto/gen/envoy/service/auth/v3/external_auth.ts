@@ -102,7 +102,10 @@ export interface OkHttpResponse {
   queryParametersToRemove: string[];
 }
 
-/** Intended for gRPC and Network Authorization servers ``only``. */
+/**
+ * Intended for gRPC and Network Authorization servers ``only``.
+ * [#next-free-field: 6]
+ */
 export interface CheckResponse {
   /**
    * Status ``OK`` allows the request. Any other status indicates the request should be denied, and
@@ -119,6 +122,21 @@ export interface CheckResponse {
   /** Supplies http attributes for an ok response. */
   okResponse?:
     | OkHttpResponse
+    | undefined;
+  /**
+   * Supplies http attributes for an error response. This is used when the authorization
+   * service encounters an internal error and wants to return custom headers and body to the
+   * downstream client. When ``error_response`` is set, the ext_authz filter increments the
+   * ``ext_authz_error`` stat and respects the :ref:`failure_mode_allow
+   * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.failure_mode_allow>`
+   * configuration. The HTTP status code, headers, and body are taken from the
+   * :ref:`DeniedHttpResponse <envoy_v3_api_msg_service.auth.v3.DeniedHttpResponse>` message.
+   * If the status field is not set, Envoy sends the status code configured via
+   * :ref:`status_on_error <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.status_on_error>`,
+   * which defaults to ``403 Forbidden``.
+   */
+  errorResponse?:
+    | DeniedHttpResponse
     | undefined;
   /**
    * Optional response metadata that will be emitted as dynamic metadata to be consumed by the next
@@ -490,7 +508,13 @@ export const OkHttpResponse: MessageFns<OkHttpResponse, "envoy.service.auth.v3.O
 };
 
 function createBaseCheckResponse(): CheckResponse {
-  return { status: undefined, deniedResponse: undefined, okResponse: undefined, dynamicMetadata: undefined };
+  return {
+    status: undefined,
+    deniedResponse: undefined,
+    okResponse: undefined,
+    errorResponse: undefined,
+    dynamicMetadata: undefined,
+  };
 }
 
 export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.CheckResponse"> = {
@@ -505,6 +529,9 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
     }
     if (message.okResponse !== undefined) {
       OkHttpResponse.encode(message.okResponse, writer.uint32(26).fork()).join();
+    }
+    if (message.errorResponse !== undefined) {
+      DeniedHttpResponse.encode(message.errorResponse, writer.uint32(42).fork()).join();
     }
     if (message.dynamicMetadata !== undefined) {
       Struct.encode(Struct.wrap(message.dynamicMetadata), writer.uint32(34).fork()).join();
@@ -549,6 +576,14 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
             message.okResponse = OkHttpResponse.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.errorResponse = DeniedHttpResponse.decode(reader, reader.uint32());
+            continue;
+          }
           case 4: {
             if (tag !== 34) {
               break;
@@ -582,6 +617,11 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
         : isSet(object.ok_response)
         ? OkHttpResponse.fromJSON(object.ok_response)
         : undefined,
+      errorResponse: isSet(object.errorResponse)
+        ? DeniedHttpResponse.fromJSON(object.errorResponse)
+        : isSet(object.error_response)
+        ? DeniedHttpResponse.fromJSON(object.error_response)
+        : undefined,
       dynamicMetadata: isObject(object.dynamicMetadata)
         ? object.dynamicMetadata
         : isObject(object.dynamic_metadata)
@@ -600,6 +640,9 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
     }
     if (message.okResponse !== undefined) {
       obj.okResponse = OkHttpResponse.toJSON(message.okResponse);
+    }
+    if (message.errorResponse !== undefined) {
+      obj.errorResponse = DeniedHttpResponse.toJSON(message.errorResponse);
     }
     if (message.dynamicMetadata !== undefined) {
       obj.dynamicMetadata = message.dynamicMetadata;
@@ -620,6 +663,9 @@ export const CheckResponse: MessageFns<CheckResponse, "envoy.service.auth.v3.Che
       : undefined;
     message.okResponse = (object.okResponse !== undefined && object.okResponse !== null)
       ? OkHttpResponse.fromPartial(object.okResponse)
+      : undefined;
+    message.errorResponse = (object.errorResponse !== undefined && object.errorResponse !== null)
+      ? DeniedHttpResponse.fromPartial(object.errorResponse)
       : undefined;
     message.dynamicMetadata = object.dynamicMetadata ?? undefined;
     return message;

@@ -44,7 +44,7 @@ export interface ProtocolConfiguration {
 }
 
 /**
- * This represents the different types of messages that Envoy can send
+ * This represents the different types of messages that the data plane can send
  * to an external processing server.
  * [#next-free-field: 12]
  */
@@ -107,7 +107,7 @@ export interface ProcessingRequest {
    * The values of properties selected by the ``request_attributes``
    * or ``response_attributes`` list in the configuration. Each entry
    * in the list is populated from the standard
-   * :ref:`attributes <arch_overview_attributes>` supported across Envoy.
+   * :ref:`attributes <arch_overview_attributes>` supported in the data plane.
    */
   attributes: { [key: string]: { [key: string]: any } | undefined };
   /**
@@ -136,7 +136,7 @@ export interface ProcessingRequest_AttributesEntry {
 }
 
 /**
- * This represents the different types of messages the server may send back to Envoy
+ * This represents the different types of messages the server may send back to the data plane
  * when the ``observability_mode`` field in the received ProcessingRequest is set to false.
  *
  * * If the corresponding ``BodySendMode`` in the
@@ -145,7 +145,7 @@ export interface ProcessingRequest_AttributesEntry {
  *   the server must send back exactly one ProcessingResponse message.
  * * If it is set to ``FULL_DUPLEX_STREAMED``, the server must follow the API defined
  *   for this mode to send the ProcessingResponse messages.
- * [#next-free-field: 11]
+ * [#next-free-field: 13]
  */
 export interface ProcessingResponse {
   /**
@@ -203,6 +203,23 @@ export interface ProcessingResponse {
     | ImmediateResponse
     | undefined;
   /**
+   * The server sends back this message to initiate or continue local response streaming.
+   * The server must initiate local response streaming with the ``headers_response`` in response to a ProcessingRequest
+   * with the ``request_headers`` only.
+   * The server may follow up with multiple messages containing ``body_response``. The server must indicate
+   * end of stream by setting ``end_of_stream`` to ``true`` in the ``headers_response``
+   * or ``body_response`` message or by sending a ``trailers_response`` message.
+   * The client may send a ``request_body`` or ``request_trailers`` to the server depending on configuration.
+   * The streaming local response can only be sent when the ``request_header_mode`` in the filter
+   * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
+   * is set to ``SEND``. The ext_proc server should not send StreamedImmediateResponse if it did not observe request headers,
+   * as it will result in the race with the upstream server response and reset of the client request.
+   * Presently only the FULL_DUPLEX_STREAMED or NONE body modes are supported.
+   */
+  streamedImmediateResponse?:
+    | StreamedImmediateResponse
+    | undefined;
+  /**
    * Optional metadata that will be emitted as dynamic metadata to be consumed by
    * following filters. This metadata will be placed in the namespace(s) specified by the top-level
    * field name(s) of the struct.
@@ -216,8 +233,8 @@ export interface ProcessingResponse {
    * may use this to intelligently control how requests are processed
    * based on the headers and other metadata that they see.
    * This field is only applicable when servers responding to the header requests.
-   * If it is set in the response to the body or trailer requests, it will be ignored by Envoy.
-   * It is also ignored by Envoy when the ext_proc filter config
+   * If it is set in the response to the body or trailer requests, it will be ignored by the data plane.
+   * It is also ignored by the data plane when the ext_proc filter config
    * :ref:`allow_mode_override
    * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.allow_mode_override>`
    * is set to false, or
@@ -229,18 +246,32 @@ export interface ProcessingResponse {
     | ProcessingMode
     | undefined;
   /**
+   * [#not-implemented-hide:]
+   * Used only in ``FULL_DUPLEX_STREAMED`` and ``GRPC`` body send modes.
+   * Instructs the data plane to stop sending body data and to send a
+   * half-close on the ext_proc stream. The ext_proc server should then echo
+   * back all subsequent body contents as-is until it sees the client's
+   * half-close, at which point the ext_proc server can terminate the stream
+   * with an OK status. This provides a safe way for the ext_proc server
+   * to indicate that it does not need to see the rest of the stream;
+   * without this, the ext_proc server could not terminate the stream
+   * early, because it would wind up dropping any body contents that the
+   * client had already sent before it saw the ext_proc stream termination.
+   */
+  requestDrain: boolean;
+  /**
    * When ext_proc server receives a request message, in case it needs more
    * time to process the message, it sends back a ProcessingResponse message
-   * with a new timeout value. When Envoy receives this response message,
-   * it ignores other fields in the response, just stop the original timer,
-   * which has the timeout value specified in
+   * with a new timeout value. When the data plane receives this response
+   * message, it ignores other fields in the response, just stop the original
+   * timer, which has the timeout value specified in
    * :ref:`message_timeout
    * <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.message_timeout>`
    * and start a new timer with this ``override_message_timeout`` value and keep the
-   * Envoy ext_proc filter state machine intact.
+   * data plane ext_proc filter state machine intact.
    * Has to be >= 1ms and <=
    * :ref:`max_message_timeout <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.max_message_timeout>`
-   * Such message can be sent at most once in a particular Envoy ext_proc filter processing state.
+   * Such message can be sent at most once in a particular data plane ext_proc filter processing state.
    * To enable this API, one has to set ``max_message_timeout`` to a number >= 1ms.
    */
   overrideMessageTimeout?: Duration | undefined;
@@ -289,6 +320,9 @@ export interface HttpBody {
   /**
    * The contents of the body in the HTTP request/response. Note that in
    * streaming mode multiple ``HttpBody`` messages may be sent.
+   *
+   * In ``GRPC`` body send mode, a separate ``HttpBody`` message will be
+   * sent for each message in the gRPC stream.
    */
   body: Buffer;
   /**
@@ -296,6 +330,21 @@ export interface HttpBody {
    * trailers will be sent for the current request/response.
    */
   endOfStream: boolean;
+  /**
+   * This field is used in ``GRPC`` body send mode when ``end_of_stream`` is
+   * true and ``body`` is empty. Those values would normally indicate an
+   * empty message on the stream with the end-of-stream bit set.
+   * However, if the half-close happens after the last message on the
+   * stream was already sent, then this field will be true to indicate an
+   * end-of-stream with *no* message (as opposed to an empty message).
+   */
+  endOfStreamWithoutMessage: boolean;
+  /**
+   * This field is used in ``GRPC`` body send mode to indicate whether
+   * the message is compressed. This will never be set to true by gRPC
+   * but may be set to true by a proxy like Envoy.
+   */
+  grpcMessageCompressed: boolean;
 }
 
 /**
@@ -311,39 +360,58 @@ export interface HttpTrailers {
 }
 
 /**
- * This message is sent by the external server to Envoy after ``HttpHeaders`` was
+ * This message is sent by the external server to the data plane after ``HttpHeaders`` was
  * sent to it.
  */
 export interface HeadersResponse {
   /**
-   * Details the modifications (if any) to be made by Envoy to the current
+   * Details the modifications (if any) to be made by the data plane to the current
    * request/response.
    */
   response?: CommonResponse | undefined;
 }
 
 /**
- * This message is sent by the external server to Envoy after ``HttpBody`` was
+ * This message is sent by the external server to the data plane after ``HttpBody`` was
  * sent to it.
  */
 export interface BodyResponse {
   /**
-   * Details the modifications (if any) to be made by Envoy to the current
+   * Details the modifications (if any) to be made by the data plane to the current
    * request/response.
    */
   response?: CommonResponse | undefined;
 }
 
 /**
- * This message is sent by the external server to Envoy after ``HttpTrailers`` was
+ * This message is sent by the external server to the data plane after ``HttpTrailers`` was
  * sent to it.
  */
 export interface TrailersResponse {
   /**
-   * Details the modifications (if any) to be made by Envoy to the current
+   * Details the modifications (if any) to be made by the data plane to the current
    * request/response trailers.
    */
   headerMutation?: HeaderMutation | undefined;
+}
+
+/**
+ * This message is sent by the external server to the data plane after ``HttpHeaders``
+ * to initiate local response streaming. The server may follow up with multiple messages containing ``body_response``.
+ * The server must indicate end of stream by setting ``end_of_stream`` to ``true`` in the ``headers_response``
+ * or ``body_response`` message or by sending a ``trailers_response`` message.
+ */
+export interface StreamedImmediateResponse {
+  /** Response headers to be sent downstream. The ":status" header must be set. */
+  headersResponse?:
+    | HttpHeaders
+    | undefined;
+  /** Response body to be sent downstream. */
+  bodyResponse?:
+    | StreamedBodyResponse
+    | undefined;
+  /** Response trailers to be sent downstream. */
+  trailersResponse?: HeaderMap | undefined;
 }
 
 /**
@@ -352,7 +420,7 @@ export interface TrailersResponse {
  */
 export interface CommonResponse {
   /**
-   * If set, provide additional direction on how the Envoy proxy should
+   * If set, provide additional direction on how the data plane should
    * handle the rest of the HTTP filter chain.
    */
   status: CommonResponse_ResponseStatus;
@@ -391,7 +459,7 @@ export interface CommonResponse {
    * Clear the route cache for the current client request. This is necessary
    * if the remote server modified headers that are used to calculate the route.
    * This field is ignored in the response direction. This field is also ignored
-   * if the Envoy ext_proc filter is in the upstream filter chain.
+   * if the data plane ext_proc filter is in the upstream filter chain.
    */
   clearRouteCache: boolean;
 }
@@ -417,6 +485,8 @@ export enum CommonResponse_ResponseStatus {
    *
    * In other words, this response makes it possible to turn an HTTP GET
    * into a POST, PUT, or PATCH.
+   *
+   * Not supported if the body send mode is ``GRPC``.
    */
   CONTINUE_AND_REPLACE = 1,
 }
@@ -506,25 +576,48 @@ export interface HeaderMutation {
   removeHeaders: string[];
 }
 
-/** The body response message corresponding to FULL_DUPLEX_STREAMED body mode. */
+/** The body response message corresponding to ``FULL_DUPLEX_STREAMED`` or ``GRPC`` body modes. */
 export interface StreamedBodyResponse {
-  /** The body response chunk that will be passed to the upstream/downstream by Envoy. */
+  /**
+   * In ``FULL_DUPLEX_STREAMED`` body send mode, contains the body response chunk that will be
+   * passed to the upstream/downstream by the data plane. In ``GRPC`` body send mode, contains
+   * a serialized gRPC message to be passed to the upstream/downstream by the data plane.
+   */
   body: Buffer;
   /**
    * The server sets this flag to true if it has received a body request with
    * :ref:`end_of_stream <envoy_v3_api_field_service.ext_proc.v3.HttpBody.end_of_stream>` set to true,
    * and this is the last chunk of body responses.
+   * Note that in ``GRPC`` body send mode, this allows the ext_proc
+   * server to tell the data plane to send a half close after a client
+   * message, which will result in discarding any other messages sent by
+   * the client application.
    */
   endOfStream: boolean;
+  /**
+   * This field is used in ``GRPC`` body send mode when ``end_of_stream`` is
+   * true and ``body`` is empty. Those values would normally indicate an
+   * empty message on the stream with the end-of-stream bit set.
+   * However, if the half-close happens after the last message on the
+   * stream was already sent, then this field will be true to indicate an
+   * end-of-stream with *no* message (as opposed to an empty message).
+   */
+  endOfStreamWithoutMessage: boolean;
+  /**
+   * This field is used in ``GRPC`` body send mode to indicate whether
+   * the message is compressed. This will never be set to true by gRPC
+   * but may be set to true by a proxy like Envoy.
+   */
+  grpcMessageCompressed: boolean;
 }
 
-/** This message specifies the body mutation the server sends to Envoy. */
+/** This message specifies the body mutation the server sends to the data plane. */
 export interface BodyMutation {
   /**
    * The entire body to replace.
    * Should only be used when the corresponding ``BodySendMode`` in the
    * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
-   * is not set to ``FULL_DUPLEX_STREAMED``.
+   * is not set to ``FULL_DUPLEX_STREAMED`` or ``GRPC``.
    */
   body?:
     | Buffer
@@ -533,7 +626,7 @@ export interface BodyMutation {
    * Clear the corresponding body chunk.
    * Should only be used when the corresponding ``BodySendMode`` in the
    * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
-   * is not set to ``FULL_DUPLEX_STREAMED``.
+   * is not set to ``FULL_DUPLEX_STREAMED`` or ``GRPC``.
    * Clear the corresponding body chunk.
    */
   clearBody?:
@@ -542,7 +635,7 @@ export interface BodyMutation {
   /**
    * Must be used when the corresponding ``BodySendMode`` in the
    * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
-   * is set to ``FULL_DUPLEX_STREAMED``.
+   * is set to ``FULL_DUPLEX_STREAMED`` or ``GRPC``.
    */
   streamedResponse?: StreamedBodyResponse | undefined;
 }
@@ -1080,8 +1173,10 @@ function createBaseProcessingResponse(): ProcessingResponse {
     requestTrailers: undefined,
     responseTrailers: undefined,
     immediateResponse: undefined,
+    streamedImmediateResponse: undefined,
     dynamicMetadata: undefined,
     modeOverride: undefined,
+    requestDrain: false,
     overrideMessageTimeout: undefined,
   };
 }
@@ -1111,11 +1206,17 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
     if (message.immediateResponse !== undefined) {
       ImmediateResponse.encode(message.immediateResponse, writer.uint32(58).fork()).join();
     }
+    if (message.streamedImmediateResponse !== undefined) {
+      StreamedImmediateResponse.encode(message.streamedImmediateResponse, writer.uint32(90).fork()).join();
+    }
     if (message.dynamicMetadata !== undefined) {
       Struct.encode(Struct.wrap(message.dynamicMetadata), writer.uint32(66).fork()).join();
     }
     if (message.modeOverride !== undefined) {
       ProcessingMode.encode(message.modeOverride, writer.uint32(74).fork()).join();
+    }
+    if (message.requestDrain !== false) {
+      writer.uint32(96).bool(message.requestDrain);
     }
     if (message.overrideMessageTimeout !== undefined) {
       Duration.encode(message.overrideMessageTimeout, writer.uint32(82).fork()).join();
@@ -1192,6 +1293,14 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
             message.immediateResponse = ImmediateResponse.decode(reader, reader.uint32());
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.streamedImmediateResponse = StreamedImmediateResponse.decode(reader, reader.uint32());
+            continue;
+          }
           case 8: {
             if (tag !== 66) {
               break;
@@ -1206,6 +1315,14 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
             }
 
             message.modeOverride = ProcessingMode.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.requestDrain = reader.bool();
             continue;
           }
           case 10: {
@@ -1265,6 +1382,11 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
         : isSet(object.immediate_response)
         ? ImmediateResponse.fromJSON(object.immediate_response)
         : undefined,
+      streamedImmediateResponse: isSet(object.streamedImmediateResponse)
+        ? StreamedImmediateResponse.fromJSON(object.streamedImmediateResponse)
+        : isSet(object.streamed_immediate_response)
+        ? StreamedImmediateResponse.fromJSON(object.streamed_immediate_response)
+        : undefined,
       dynamicMetadata: isObject(object.dynamicMetadata)
         ? object.dynamicMetadata
         : isObject(object.dynamic_metadata)
@@ -1275,6 +1397,11 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
         : isSet(object.mode_override)
         ? ProcessingMode.fromJSON(object.mode_override)
         : undefined,
+      requestDrain: isSet(object.requestDrain)
+        ? globalThis.Boolean(object.requestDrain)
+        : isSet(object.request_drain)
+        ? globalThis.Boolean(object.request_drain)
+        : false,
       overrideMessageTimeout: isSet(object.overrideMessageTimeout)
         ? Duration.fromJSON(object.overrideMessageTimeout)
         : isSet(object.override_message_timeout)
@@ -1306,11 +1433,17 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
     if (message.immediateResponse !== undefined) {
       obj.immediateResponse = ImmediateResponse.toJSON(message.immediateResponse);
     }
+    if (message.streamedImmediateResponse !== undefined) {
+      obj.streamedImmediateResponse = StreamedImmediateResponse.toJSON(message.streamedImmediateResponse);
+    }
     if (message.dynamicMetadata !== undefined) {
       obj.dynamicMetadata = message.dynamicMetadata;
     }
     if (message.modeOverride !== undefined) {
       obj.modeOverride = ProcessingMode.toJSON(message.modeOverride);
+    }
+    if (message.requestDrain !== false) {
+      obj.requestDrain = message.requestDrain;
     }
     if (message.overrideMessageTimeout !== undefined) {
       obj.overrideMessageTimeout = Duration.toJSON(message.overrideMessageTimeout);
@@ -1344,10 +1477,15 @@ export const ProcessingResponse: MessageFns<ProcessingResponse, "envoy.service.e
     message.immediateResponse = (object.immediateResponse !== undefined && object.immediateResponse !== null)
       ? ImmediateResponse.fromPartial(object.immediateResponse)
       : undefined;
+    message.streamedImmediateResponse =
+      (object.streamedImmediateResponse !== undefined && object.streamedImmediateResponse !== null)
+        ? StreamedImmediateResponse.fromPartial(object.streamedImmediateResponse)
+        : undefined;
     message.dynamicMetadata = object.dynamicMetadata ?? undefined;
     message.modeOverride = (object.modeOverride !== undefined && object.modeOverride !== null)
       ? ProcessingMode.fromPartial(object.modeOverride)
       : undefined;
+    message.requestDrain = object.requestDrain ?? false;
     message.overrideMessageTimeout =
       (object.overrideMessageTimeout !== undefined && object.overrideMessageTimeout !== null)
         ? Duration.fromPartial(object.overrideMessageTimeout)
@@ -1594,7 +1732,7 @@ export const HttpHeaders_AttributesEntry: MessageFns<
 };
 
 function createBaseHttpBody(): HttpBody {
-  return { body: Buffer.alloc(0), endOfStream: false };
+  return { body: Buffer.alloc(0), endOfStream: false, endOfStreamWithoutMessage: false, grpcMessageCompressed: false };
 }
 
 export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"> = {
@@ -1606,6 +1744,12 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
     }
     if (message.endOfStream !== false) {
       writer.uint32(16).bool(message.endOfStream);
+    }
+    if (message.endOfStreamWithoutMessage !== false) {
+      writer.uint32(24).bool(message.endOfStreamWithoutMessage);
+    }
+    if (message.grpcMessageCompressed !== false) {
+      writer.uint32(32).bool(message.grpcMessageCompressed);
     }
     return writer;
   },
@@ -1639,6 +1783,22 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
             message.endOfStream = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.endOfStreamWithoutMessage = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.grpcMessageCompressed = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1659,6 +1819,16 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
         : isSet(object.end_of_stream)
         ? globalThis.Boolean(object.end_of_stream)
         : false,
+      endOfStreamWithoutMessage: isSet(object.endOfStreamWithoutMessage)
+        ? globalThis.Boolean(object.endOfStreamWithoutMessage)
+        : isSet(object.end_of_stream_without_message)
+        ? globalThis.Boolean(object.end_of_stream_without_message)
+        : false,
+      grpcMessageCompressed: isSet(object.grpcMessageCompressed)
+        ? globalThis.Boolean(object.grpcMessageCompressed)
+        : isSet(object.grpc_message_compressed)
+        ? globalThis.Boolean(object.grpc_message_compressed)
+        : false,
     };
   },
 
@@ -1670,6 +1840,12 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
     if (message.endOfStream !== false) {
       obj.endOfStream = message.endOfStream;
     }
+    if (message.endOfStreamWithoutMessage !== false) {
+      obj.endOfStreamWithoutMessage = message.endOfStreamWithoutMessage;
+    }
+    if (message.grpcMessageCompressed !== false) {
+      obj.grpcMessageCompressed = message.grpcMessageCompressed;
+    }
     return obj;
   },
 
@@ -1680,6 +1856,8 @@ export const HttpBody: MessageFns<HttpBody, "envoy.service.ext_proc.v3.HttpBody"
     const message = createBaseHttpBody();
     message.body = object.body ?? Buffer.alloc(0);
     message.endOfStream = object.endOfStream ?? false;
+    message.endOfStreamWithoutMessage = object.endOfStreamWithoutMessage ?? false;
+    message.grpcMessageCompressed = object.grpcMessageCompressed ?? false;
     return message;
   },
 };
@@ -1969,6 +2147,130 @@ export const TrailersResponse: MessageFns<TrailersResponse, "envoy.service.ext_p
     const message = createBaseTrailersResponse();
     message.headerMutation = (object.headerMutation !== undefined && object.headerMutation !== null)
       ? HeaderMutation.fromPartial(object.headerMutation)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseStreamedImmediateResponse(): StreamedImmediateResponse {
+  return { headersResponse: undefined, bodyResponse: undefined, trailersResponse: undefined };
+}
+
+export const StreamedImmediateResponse: MessageFns<
+  StreamedImmediateResponse,
+  "envoy.service.ext_proc.v3.StreamedImmediateResponse"
+> = {
+  $type: "envoy.service.ext_proc.v3.StreamedImmediateResponse" as const,
+
+  encode(message: StreamedImmediateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.headersResponse !== undefined) {
+      HttpHeaders.encode(message.headersResponse, writer.uint32(10).fork()).join();
+    }
+    if (message.bodyResponse !== undefined) {
+      StreamedBodyResponse.encode(message.bodyResponse, writer.uint32(18).fork()).join();
+    }
+    if (message.trailersResponse !== undefined) {
+      HeaderMap.encode(message.trailersResponse, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamedImmediateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamedImmediateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.headersResponse = HttpHeaders.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bodyResponse = StreamedBodyResponse.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.trailersResponse = HeaderMap.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamedImmediateResponse {
+    return {
+      headersResponse: isSet(object.headersResponse)
+        ? HttpHeaders.fromJSON(object.headersResponse)
+        : isSet(object.headers_response)
+        ? HttpHeaders.fromJSON(object.headers_response)
+        : undefined,
+      bodyResponse: isSet(object.bodyResponse)
+        ? StreamedBodyResponse.fromJSON(object.bodyResponse)
+        : isSet(object.body_response)
+        ? StreamedBodyResponse.fromJSON(object.body_response)
+        : undefined,
+      trailersResponse: isSet(object.trailersResponse)
+        ? HeaderMap.fromJSON(object.trailersResponse)
+        : isSet(object.trailers_response)
+        ? HeaderMap.fromJSON(object.trailers_response)
+        : undefined,
+    };
+  },
+
+  toJSON(message: StreamedImmediateResponse): unknown {
+    const obj: any = {};
+    if (message.headersResponse !== undefined) {
+      obj.headersResponse = HttpHeaders.toJSON(message.headersResponse);
+    }
+    if (message.bodyResponse !== undefined) {
+      obj.bodyResponse = StreamedBodyResponse.toJSON(message.bodyResponse);
+    }
+    if (message.trailersResponse !== undefined) {
+      obj.trailersResponse = HeaderMap.toJSON(message.trailersResponse);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamedImmediateResponse>): StreamedImmediateResponse {
+    return StreamedImmediateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamedImmediateResponse>): StreamedImmediateResponse {
+    const message = createBaseStreamedImmediateResponse();
+    message.headersResponse = (object.headersResponse !== undefined && object.headersResponse !== null)
+      ? HttpHeaders.fromPartial(object.headersResponse)
+      : undefined;
+    message.bodyResponse = (object.bodyResponse !== undefined && object.bodyResponse !== null)
+      ? StreamedBodyResponse.fromPartial(object.bodyResponse)
+      : undefined;
+    message.trailersResponse = (object.trailersResponse !== undefined && object.trailersResponse !== null)
+      ? HeaderMap.fromPartial(object.trailersResponse)
       : undefined;
     return message;
   },
@@ -2437,7 +2739,7 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.service.ext_proc.
 };
 
 function createBaseStreamedBodyResponse(): StreamedBodyResponse {
-  return { body: Buffer.alloc(0), endOfStream: false };
+  return { body: Buffer.alloc(0), endOfStream: false, endOfStreamWithoutMessage: false, grpcMessageCompressed: false };
 }
 
 export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.service.ext_proc.v3.StreamedBodyResponse"> =
@@ -2450,6 +2752,12 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
       }
       if (message.endOfStream !== false) {
         writer.uint32(16).bool(message.endOfStream);
+      }
+      if (message.endOfStreamWithoutMessage !== false) {
+        writer.uint32(24).bool(message.endOfStreamWithoutMessage);
+      }
+      if (message.grpcMessageCompressed !== false) {
+        writer.uint32(32).bool(message.grpcMessageCompressed);
       }
       return writer;
     },
@@ -2483,6 +2791,22 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
               message.endOfStream = reader.bool();
               continue;
             }
+            case 3: {
+              if (tag !== 24) {
+                break;
+              }
+
+              message.endOfStreamWithoutMessage = reader.bool();
+              continue;
+            }
+            case 4: {
+              if (tag !== 32) {
+                break;
+              }
+
+              message.grpcMessageCompressed = reader.bool();
+              continue;
+            }
           }
           if ((tag & 7) === 4 || tag === 0) {
             break;
@@ -2503,6 +2827,16 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
           : isSet(object.end_of_stream)
           ? globalThis.Boolean(object.end_of_stream)
           : false,
+        endOfStreamWithoutMessage: isSet(object.endOfStreamWithoutMessage)
+          ? globalThis.Boolean(object.endOfStreamWithoutMessage)
+          : isSet(object.end_of_stream_without_message)
+          ? globalThis.Boolean(object.end_of_stream_without_message)
+          : false,
+        grpcMessageCompressed: isSet(object.grpcMessageCompressed)
+          ? globalThis.Boolean(object.grpcMessageCompressed)
+          : isSet(object.grpc_message_compressed)
+          ? globalThis.Boolean(object.grpc_message_compressed)
+          : false,
       };
     },
 
@@ -2514,6 +2848,12 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
       if (message.endOfStream !== false) {
         obj.endOfStream = message.endOfStream;
       }
+      if (message.endOfStreamWithoutMessage !== false) {
+        obj.endOfStreamWithoutMessage = message.endOfStreamWithoutMessage;
+      }
+      if (message.grpcMessageCompressed !== false) {
+        obj.grpcMessageCompressed = message.grpcMessageCompressed;
+      }
       return obj;
     },
 
@@ -2524,6 +2864,8 @@ export const StreamedBodyResponse: MessageFns<StreamedBodyResponse, "envoy.servi
       const message = createBaseStreamedBodyResponse();
       message.body = object.body ?? Buffer.alloc(0);
       message.endOfStream = object.endOfStream ?? false;
+      message.endOfStreamWithoutMessage = object.endOfStreamWithoutMessage ?? false;
+      message.grpcMessageCompressed = object.grpcMessageCompressed ?? false;
       return message;
     },
   };

@@ -27,10 +27,20 @@ export interface Cookie {
    * If no path is specified here, no path will be set for the cookie.
    */
   path: string;
+  /** Additional attributes for the cookie. They will be used when generating a new cookie. */
+  attributes: CookieAttribute[];
+}
+
+/** CookieAttribute defines an API for adding additional attributes for a HTTP cookie. */
+export interface CookieAttribute {
+  /** The name of the cookie attribute. */
+  name: string;
+  /** The optional value of the cookie attribute. */
+  value: string;
 }
 
 function createBaseCookie(): Cookie {
-  return { name: "", ttl: undefined, path: "" };
+  return { name: "", ttl: undefined, path: "", attributes: [] };
 }
 
 export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
@@ -45,6 +55,9 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
     }
     if (message.path !== "") {
       writer.uint32(26).string(message.path);
+    }
+    for (const v of message.attributes) {
+      CookieAttribute.encode(v!, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -86,6 +99,14 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
             message.path = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.attributes.push(CookieAttribute.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -103,6 +124,9 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
       name: isSet(object.name) ? globalThis.String(object.name) : "",
       ttl: isSet(object.ttl) ? Duration.fromJSON(object.ttl) : undefined,
       path: isSet(object.path) ? globalThis.String(object.path) : "",
+      attributes: globalThis.Array.isArray(object?.attributes)
+        ? object.attributes.map((e: any) => CookieAttribute.fromJSON(e))
+        : [],
     };
   },
 
@@ -117,6 +141,9 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
     if (message.path !== "") {
       obj.path = message.path;
     }
+    if (message.attributes?.length) {
+      obj.attributes = message.attributes.map((e) => CookieAttribute.toJSON(e));
+    }
     return obj;
   },
 
@@ -128,6 +155,94 @@ export const Cookie: MessageFns<Cookie, "envoy.type.http.v3.Cookie"> = {
     message.name = object.name ?? "";
     message.ttl = (object.ttl !== undefined && object.ttl !== null) ? Duration.fromPartial(object.ttl) : undefined;
     message.path = object.path ?? "";
+    message.attributes = object.attributes?.map((e) => CookieAttribute.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseCookieAttribute(): CookieAttribute {
+  return { name: "", value: "" };
+}
+
+export const CookieAttribute: MessageFns<CookieAttribute, "envoy.type.http.v3.CookieAttribute"> = {
+  $type: "envoy.type.http.v3.CookieAttribute" as const,
+
+  encode(message: CookieAttribute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CookieAttribute {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCookieAttribute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CookieAttribute {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: CookieAttribute): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CookieAttribute>): CookieAttribute {
+    return CookieAttribute.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CookieAttribute>): CookieAttribute {
+    const message = createBaseCookieAttribute();
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

@@ -10,11 +10,11 @@ import { ValueMatcher } from "./value";
 
 /** [#next-major-version: MetadataMatcher should use StructMatcher] */
 export interface MetadataMatcher {
-  /** The filter name to retrieve the Struct from the Metadata. */
+  /** The filter name to retrieve the ``Struct`` from the ``Metadata``. */
   filter: string;
-  /** The path to retrieve the Value from the Struct. */
+  /** The path to retrieve the ``Value`` from the ``Struct``. */
   path: MetadataMatcher_PathSegment[];
-  /** The MetadataMatcher is matched if the value retrieved by path is matched to this value. */
+  /** The ``MetadataMatcher`` is matched if the value retrieved by path is matched to this value. */
   value?:
     | ValueMatcher
     | undefined;
@@ -23,12 +23,14 @@ export interface MetadataMatcher {
 }
 
 /**
- * Specifies the segment in a path to retrieve value from Metadata.
- * Note: Currently it's not supported to retrieve a value from a list in Metadata. This means that
- * if the segment key refers to a list, it has to be the last segment in a path.
+ * Specifies the segment in a path to retrieve value from ``Metadata``.
+ *
+ * .. note::
+ *   Currently it's not supported to retrieve a value from a list in ``Metadata``. This means that
+ *   if the segment key refers to a list, it has to be the last segment in a path.
  */
 export interface MetadataMatcher_PathSegment {
-  /** If specified, use the key to retrieve the value in a Struct. */
+  /** If specified, use the key to retrieve the value in a ``Struct``. */
   key?: string | undefined;
 }
 

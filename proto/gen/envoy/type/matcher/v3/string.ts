@@ -26,7 +26,10 @@ export interface StringMatcher {
     | undefined;
   /**
    * The input string must have the prefix specified here.
-   * Note: empty prefix is not allowed, please use regex instead.
+   *
+   * .. note::
+   *
+   *  Empty prefix match is not allowed, please use ``safe_regex`` instead.
    *
    * Examples:
    *
@@ -37,7 +40,10 @@ export interface StringMatcher {
     | undefined;
   /**
    * The input string must have the suffix specified here.
-   * Note: empty prefix is not allowed, please use regex instead.
+   *
+   * .. note::
+   *
+   *  Empty suffix match is not allowed, please use ``safe_regex`` instead.
    *
    * Examples:
    *
@@ -52,7 +58,10 @@ export interface StringMatcher {
     | undefined;
   /**
    * The input string must have the substring specified here.
-   * Note: empty contains match is not allowed, please use regex instead.
+   *
+   * .. note::
+   *
+   *  Empty contains match is not allowed, please use ``safe_regex`` instead.
    *
    * Examples:
    *
@@ -69,9 +78,10 @@ export interface StringMatcher {
     | TypedExtensionConfig
     | undefined;
   /**
-   * If true, indicates the exact/prefix/suffix/contains matching should be case insensitive. This
-   * has no effect for the safe_regex match.
-   * For example, the matcher ``data`` will match both input string ``Data`` and ``data`` if set to true.
+   * If ``true``, indicates the exact/prefix/suffix/contains matching should be case insensitive. This
+   * has no effect for the ``safe_regex`` match.
+   * For example, the matcher ``data`` will match both input string ``Data`` and ``data`` if this option
+   * is set to ``true``.
    */
   ignoreCase: boolean;
 }

@@ -10,7 +10,7 @@ import { DoubleMatcher } from "./number";
 import { StringMatcher } from "./string";
 
 /**
- * Specifies the way to match a ProtobufWkt::Value. Primitive values and ListValue are supported.
+ * Specifies the way to match a Protobuf::Value. Primitive values and ListValue are supported.
  * StructValue is not supported and is always not matched.
  * [#next-free-field: 8]
  */

@@ -8,10 +8,10 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 /**
- * MetadataKey provides a general interface using ``key`` and ``path`` to retrieve value from
- * :ref:`Metadata <envoy_v3_api_msg_config.core.v3.Metadata>`.
+ * MetadataKey provides a way to retrieve values from
+ * :ref:`Metadata <envoy_v3_api_msg_config.core.v3.Metadata>` using a ``key`` and a ``path``.
  *
- * For example, for the following Metadata:
+ * For example, consider the following Metadata:
  *
  * .. code-block:: yaml
  *
@@ -22,7 +22,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  *          xyz:
  *            hello: envoy
  *
- * The following MetadataKey will retrieve a string value "bar" from the Metadata.
+ * The following MetadataKey would retrieve the string value "bar" from the Metadata:
  *
  * .. code-block:: yaml
  *
@@ -33,31 +33,33 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  */
 export interface MetadataKey {
   /**
-   * The key name of Metadata to retrieve the Struct from the metadata.
-   * Typically, it represents a builtin subsystem or custom extension.
+   * The key name of the Metadata from which to retrieve the Struct.
+   * This typically represents a builtin subsystem or custom extension.
    */
   key: string;
   /**
-   * The path to retrieve the Value from the Struct. It can be a prefix or a full path,
-   * e.g. ``[prop, xyz]`` for a struct or ``[prop, foo]`` for a string in the example,
-   * which depends on the particular scenario.
+   * The path used to retrieve a specific Value from the Struct.
+   * This can be either a prefix or a full path, depending on the use case.
+   * For example, ``[prop, xyz]`` would retrieve a struct or ``[prop, foo]`` would retrieve a string
+   * in the example above.
    *
-   * Note: Due to that only the key type segment is supported, the path can not specify a list
-   * unless the list is the last segment.
+   * .. note::
+   *   Since only key-type segments are supported, a path cannot specify a list
+   *   unless the list is the last segment.
    */
   path: MetadataKey_PathSegment[];
 }
 
 /**
- * Specifies the segment in a path to retrieve value from Metadata.
- * Currently it is only supported to specify the key, i.e. field name, as one segment of a path.
+ * Specifies a segment in a path for retrieving values from Metadata.
+ * Currently, only key-based segments (field names) are supported.
  */
 export interface MetadataKey_PathSegment {
-  /** If specified, use the key to retrieve the value in a Struct. */
+  /** If specified, use this key to retrieve the value in a Struct. */
   key?: string | undefined;
 }
 
-/** Describes what kind of metadata. */
+/** Describes different types of metadata sources. */
 export interface MetadataKind {
   /** Request kind of metadata. */
   request?:

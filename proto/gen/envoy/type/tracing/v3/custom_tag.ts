@@ -10,7 +10,7 @@ import { MetadataKey, MetadataKind } from "../../metadata/v3/metadata";
 
 /**
  * Describes custom tags for the active span.
- * [#next-free-field: 6]
+ * [#next-free-field: 7]
  */
 export interface CustomTag {
   /** Used to populate the tag name. */
@@ -28,7 +28,17 @@ export interface CustomTag {
     | CustomTag_Header
     | undefined;
   /** A custom tag to obtain tag value from the metadata. */
-  metadata?: CustomTag_Metadata | undefined;
+  metadata?:
+    | CustomTag_Metadata
+    | undefined;
+  /**
+   * Custom tag value.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   */
+  value?: string | undefined;
 }
 
 /** Literal type custom tag with static value for the tag value. */
@@ -86,7 +96,14 @@ export interface CustomTag_Metadata {
 }
 
 function createBaseCustomTag(): CustomTag {
-  return { tag: "", literal: undefined, environment: undefined, requestHeader: undefined, metadata: undefined };
+  return {
+    tag: "",
+    literal: undefined,
+    environment: undefined,
+    requestHeader: undefined,
+    metadata: undefined,
+    value: undefined,
+  };
 }
 
 export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag"> = {
@@ -107,6 +124,9 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
     }
     if (message.metadata !== undefined) {
       CustomTag_Metadata.encode(message.metadata, writer.uint32(42).fork()).join();
+    }
+    if (message.value !== undefined) {
+      writer.uint32(50).string(message.value);
     }
     return writer;
   },
@@ -164,6 +184,14 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
             message.metadata = CustomTag_Metadata.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -187,6 +215,7 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
         ? CustomTag_Header.fromJSON(object.request_header)
         : undefined,
       metadata: isSet(object.metadata) ? CustomTag_Metadata.fromJSON(object.metadata) : undefined,
+      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
     };
   },
 
@@ -206,6 +235,9 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
     }
     if (message.metadata !== undefined) {
       obj.metadata = CustomTag_Metadata.toJSON(message.metadata);
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
     }
     return obj;
   },
@@ -228,6 +260,7 @@ export const CustomTag: MessageFns<CustomTag, "envoy.type.tracing.v3.CustomTag">
     message.metadata = (object.metadata !== undefined && object.metadata !== null)
       ? CustomTag_Metadata.fromPartial(object.metadata)
       : undefined;
+    message.value = object.value ?? undefined;
     return message;
   },
 };

@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BoolValue } from "../../../../../google/protobuf/wrappers";
 import { RegexMatcher } from "../../../../type/matcher/v3/regex";
+import { StringMatcher } from "../../../../type/matcher/v3/string";
 import { HeaderValueOption } from "../../../core/v3/base";
 
 /**
@@ -111,7 +112,19 @@ export interface HeaderMutation {
     | string
     | undefined;
   /** Append new header by the specified HeaderValueOption. */
-  append?: HeaderValueOption | undefined;
+  append?:
+    | HeaderValueOption
+    | undefined;
+  /** Remove the header if the key matches the specified string matcher. */
+  removeOnMatch?: HeaderMutation_RemoveOnMatch | undefined;
+}
+
+export interface HeaderMutation_RemoveOnMatch {
+  /**
+   * A string matcher that will be applied to the header key. If the header key
+   * matches, the header will be removed.
+   */
+  keyMatcher?: StringMatcher | undefined;
 }
 
 function createBaseHeaderMutationRules(): HeaderMutationRules {
@@ -325,7 +338,7 @@ export const HeaderMutationRules: MessageFns<
 };
 
 function createBaseHeaderMutation(): HeaderMutation {
-  return { remove: undefined, append: undefined };
+  return { remove: undefined, append: undefined, removeOnMatch: undefined };
 }
 
 export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mutation_rules.v3.HeaderMutation"> = {
@@ -337,6 +350,9 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
     }
     if (message.append !== undefined) {
       HeaderValueOption.encode(message.append, writer.uint32(18).fork()).join();
+    }
+    if (message.removeOnMatch !== undefined) {
+      HeaderMutation_RemoveOnMatch.encode(message.removeOnMatch, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -370,6 +386,14 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
             message.append = HeaderValueOption.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.removeOnMatch = HeaderMutation_RemoveOnMatch.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -386,6 +410,11 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
     return {
       remove: isSet(object.remove) ? globalThis.String(object.remove) : undefined,
       append: isSet(object.append) ? HeaderValueOption.fromJSON(object.append) : undefined,
+      removeOnMatch: isSet(object.removeOnMatch)
+        ? HeaderMutation_RemoveOnMatch.fromJSON(object.removeOnMatch)
+        : isSet(object.remove_on_match)
+        ? HeaderMutation_RemoveOnMatch.fromJSON(object.remove_on_match)
+        : undefined,
     };
   },
 
@@ -396,6 +425,9 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
     }
     if (message.append !== undefined) {
       obj.append = HeaderValueOption.toJSON(message.append);
+    }
+    if (message.removeOnMatch !== undefined) {
+      obj.removeOnMatch = HeaderMutation_RemoveOnMatch.toJSON(message.removeOnMatch);
     }
     return obj;
   },
@@ -408,6 +440,89 @@ export const HeaderMutation: MessageFns<HeaderMutation, "envoy.config.common.mut
     message.remove = object.remove ?? undefined;
     message.append = (object.append !== undefined && object.append !== null)
       ? HeaderValueOption.fromPartial(object.append)
+      : undefined;
+    message.removeOnMatch = (object.removeOnMatch !== undefined && object.removeOnMatch !== null)
+      ? HeaderMutation_RemoveOnMatch.fromPartial(object.removeOnMatch)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseHeaderMutation_RemoveOnMatch(): HeaderMutation_RemoveOnMatch {
+  return { keyMatcher: undefined };
+}
+
+export const HeaderMutation_RemoveOnMatch: MessageFns<
+  HeaderMutation_RemoveOnMatch,
+  "envoy.config.common.mutation_rules.v3.HeaderMutation.RemoveOnMatch"
+> = {
+  $type: "envoy.config.common.mutation_rules.v3.HeaderMutation.RemoveOnMatch" as const,
+
+  encode(message: HeaderMutation_RemoveOnMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.keyMatcher !== undefined) {
+      StringMatcher.encode(message.keyMatcher, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HeaderMutation_RemoveOnMatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHeaderMutation_RemoveOnMatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.keyMatcher = StringMatcher.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HeaderMutation_RemoveOnMatch {
+    return {
+      keyMatcher: isSet(object.keyMatcher)
+        ? StringMatcher.fromJSON(object.keyMatcher)
+        : isSet(object.key_matcher)
+        ? StringMatcher.fromJSON(object.key_matcher)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HeaderMutation_RemoveOnMatch): unknown {
+    const obj: any = {};
+    if (message.keyMatcher !== undefined) {
+      obj.keyMatcher = StringMatcher.toJSON(message.keyMatcher);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HeaderMutation_RemoveOnMatch>): HeaderMutation_RemoveOnMatch {
+    return HeaderMutation_RemoveOnMatch.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HeaderMutation_RemoveOnMatch>): HeaderMutation_RemoveOnMatch {
+    const message = createBaseHeaderMutation_RemoveOnMatch();
+    message.keyMatcher = (object.keyMatcher !== undefined && object.keyMatcher !== null)
+      ? StringMatcher.fromPartial(object.keyMatcher)
       : undefined;
     return message;
   },

@@ -6,8 +6,13 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Duration } from "../../../../../google/protobuf/duration";
+import { UInt32Value } from "../../../../../google/protobuf/wrappers";
 import { AnyValue, KeyValueList } from "../../../../../opentelemetry/proto/common/v1/common";
 import { TypedExtensionConfig } from "../../../../config/core/v3/extension";
+import { GrpcService } from "../../../../config/core/v3/grpc_service";
+import { HttpService } from "../../../../config/core/v3/http_service";
+import { CustomTag } from "../../../../type/tracing/v3/custom_tag";
 import { CommonGrpcAccessLogConfig } from "../../grpc/v3/als";
 
 /**
@@ -16,12 +21,41 @@ import { CommonGrpcAccessLogConfig } from "../../grpc/v3/als";
  * populate `opentelemetry.proto.collector.v1.logs.ExportLogsServiceRequest.resource_logs <https://github.com/open-telemetry/opentelemetry-proto/blob/main/opentelemetry/proto/collector/logs/v1/logs_service.proto>`_.
  * In addition, the request start time is set in the dedicated field.
  * [#extension: envoy.access_loggers.open_telemetry]
- * [#next-free-field: 8]
+ * [#next-free-field: 15]
  */
 export interface OpenTelemetryAccessLogConfig {
-  /** [#comment:TODO(itamarkam): add 'filter_state_objects_to_log' to logs.] */
+  /**
+   * [#comment:TODO(itamarkam): add 'filter_state_objects_to_log' to logs.]
+   * Deprecated. Use ``grpc_service`` or ``http_service`` instead.
+   *
+   * @deprecated
+   */
   commonConfig?:
     | CommonGrpcAccessLogConfig
+    | undefined;
+  /**
+   * The upstream HTTP cluster that will receive OTLP logs via
+   * `OTLP/HTTP <https://opentelemetry.io/docs/specs/otlp/#otlphttp>`_.
+   * Note: Only one of ``common_config``, ``grpc_service``, or ``http_service`` may be used.
+   *
+   * .. note::
+   *
+   *   The ``request_headers_to_add`` property in the OTLP HTTP exporter service
+   *   does not support the :ref:`format specifier <config_access_log_format>` as used for
+   *   :ref:`HTTP access logging <config_access_log>`.
+   *   The values configured are added as HTTP headers on the OTLP export request
+   *   without any formatting applied.
+   */
+  httpService?:
+    | HttpService
+    | undefined;
+  /**
+   * The upstream gRPC cluster that will receive OTLP logs.
+   * Note: Only one of ``common_config``, ``grpc_service``, or ``http_service`` may be used.
+   * This field is preferred over ``common_config.grpc_service``.
+   */
+  grpcService?:
+    | GrpcService
     | undefined;
   /**
    * If specified, Envoy will not generate built-in resource labels
@@ -65,17 +99,40 @@ export interface OpenTelemetryAccessLogConfig {
    * [#extension-category: envoy.formatter]
    */
   formatters: TypedExtensionConfig[];
+  logName: string;
+  /** The interval for flushing access logs to the transport. Default: 1 second. */
+  bufferFlushInterval?:
+    | Duration
+    | undefined;
+  /**
+   * Soft size limit in bytes for the access log buffer. When the buffer exceeds
+   * this limit, logs will be flushed. Default: 16KB.
+   */
+  bufferSizeBytes?:
+    | number
+    | undefined;
+  /** Additional filter state objects to log as attributes. */
+  filterStateObjectsToLog: string[];
+  /** Custom tags to include as log attributes. */
+  customTags: CustomTag[];
 }
 
 function createBaseOpenTelemetryAccessLogConfig(): OpenTelemetryAccessLogConfig {
   return {
     commonConfig: undefined,
+    httpService: undefined,
+    grpcService: undefined,
     disableBuiltinLabels: false,
     resourceAttributes: undefined,
     body: undefined,
     attributes: undefined,
     statPrefix: "",
     formatters: [],
+    logName: "",
+    bufferFlushInterval: undefined,
+    bufferSizeBytes: undefined,
+    filterStateObjectsToLog: [],
+    customTags: [],
   };
 }
 
@@ -88,6 +145,12 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
   encode(message: OpenTelemetryAccessLogConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.commonConfig !== undefined) {
       CommonGrpcAccessLogConfig.encode(message.commonConfig, writer.uint32(10).fork()).join();
+    }
+    if (message.httpService !== undefined) {
+      HttpService.encode(message.httpService, writer.uint32(66).fork()).join();
+    }
+    if (message.grpcService !== undefined) {
+      GrpcService.encode(message.grpcService, writer.uint32(74).fork()).join();
     }
     if (message.disableBuiltinLabels !== false) {
       writer.uint32(40).bool(message.disableBuiltinLabels);
@@ -106,6 +169,21 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
     }
     for (const v of message.formatters) {
       TypedExtensionConfig.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.logName !== "") {
+      writer.uint32(82).string(message.logName);
+    }
+    if (message.bufferFlushInterval !== undefined) {
+      Duration.encode(message.bufferFlushInterval, writer.uint32(90).fork()).join();
+    }
+    if (message.bufferSizeBytes !== undefined) {
+      UInt32Value.encode({ value: message.bufferSizeBytes! }, writer.uint32(98).fork()).join();
+    }
+    for (const v of message.filterStateObjectsToLog) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.customTags) {
+      CustomTag.encode(v!, writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -129,6 +207,22 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
             }
 
             message.commonConfig = CommonGrpcAccessLogConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.httpService = HttpService.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.grpcService = GrpcService.decode(reader, reader.uint32());
             continue;
           }
           case 5: {
@@ -179,6 +273,46 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
             message.formatters.push(TypedExtensionConfig.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.logName = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.bufferFlushInterval = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.bufferSizeBytes = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.filterStateObjectsToLog.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.customTags.push(CustomTag.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -197,6 +331,16 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
         ? CommonGrpcAccessLogConfig.fromJSON(object.commonConfig)
         : isSet(object.common_config)
         ? CommonGrpcAccessLogConfig.fromJSON(object.common_config)
+        : undefined,
+      httpService: isSet(object.httpService)
+        ? HttpService.fromJSON(object.httpService)
+        : isSet(object.http_service)
+        ? HttpService.fromJSON(object.http_service)
+        : undefined,
+      grpcService: isSet(object.grpcService)
+        ? GrpcService.fromJSON(object.grpcService)
+        : isSet(object.grpc_service)
+        ? GrpcService.fromJSON(object.grpc_service)
         : undefined,
       disableBuiltinLabels: isSet(object.disableBuiltinLabels)
         ? globalThis.Boolean(object.disableBuiltinLabels)
@@ -218,6 +362,31 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
       formatters: globalThis.Array.isArray(object?.formatters)
         ? object.formatters.map((e: any) => TypedExtensionConfig.fromJSON(e))
         : [],
+      logName: isSet(object.logName)
+        ? globalThis.String(object.logName)
+        : isSet(object.log_name)
+        ? globalThis.String(object.log_name)
+        : "",
+      bufferFlushInterval: isSet(object.bufferFlushInterval)
+        ? Duration.fromJSON(object.bufferFlushInterval)
+        : isSet(object.buffer_flush_interval)
+        ? Duration.fromJSON(object.buffer_flush_interval)
+        : undefined,
+      bufferSizeBytes: isSet(object.bufferSizeBytes)
+        ? Number(object.bufferSizeBytes)
+        : isSet(object.buffer_size_bytes)
+        ? Number(object.buffer_size_bytes)
+        : undefined,
+      filterStateObjectsToLog: globalThis.Array.isArray(object?.filterStateObjectsToLog)
+        ? object.filterStateObjectsToLog.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.filter_state_objects_to_log)
+        ? object.filter_state_objects_to_log.map((e: any) => globalThis.String(e))
+        : [],
+      customTags: globalThis.Array.isArray(object?.customTags)
+        ? object.customTags.map((e: any) => CustomTag.fromJSON(e))
+        : globalThis.Array.isArray(object?.custom_tags)
+        ? object.custom_tags.map((e: any) => CustomTag.fromJSON(e))
+        : [],
     };
   },
 
@@ -225,6 +394,12 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
     const obj: any = {};
     if (message.commonConfig !== undefined) {
       obj.commonConfig = CommonGrpcAccessLogConfig.toJSON(message.commonConfig);
+    }
+    if (message.httpService !== undefined) {
+      obj.httpService = HttpService.toJSON(message.httpService);
+    }
+    if (message.grpcService !== undefined) {
+      obj.grpcService = GrpcService.toJSON(message.grpcService);
     }
     if (message.disableBuiltinLabels !== false) {
       obj.disableBuiltinLabels = message.disableBuiltinLabels;
@@ -244,6 +419,21 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
     if (message.formatters?.length) {
       obj.formatters = message.formatters.map((e) => TypedExtensionConfig.toJSON(e));
     }
+    if (message.logName !== "") {
+      obj.logName = message.logName;
+    }
+    if (message.bufferFlushInterval !== undefined) {
+      obj.bufferFlushInterval = Duration.toJSON(message.bufferFlushInterval);
+    }
+    if (message.bufferSizeBytes !== undefined) {
+      obj.bufferSizeBytes = message.bufferSizeBytes;
+    }
+    if (message.filterStateObjectsToLog?.length) {
+      obj.filterStateObjectsToLog = message.filterStateObjectsToLog;
+    }
+    if (message.customTags?.length) {
+      obj.customTags = message.customTags.map((e) => CustomTag.toJSON(e));
+    }
     return obj;
   },
 
@@ -255,6 +445,12 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
     message.commonConfig = (object.commonConfig !== undefined && object.commonConfig !== null)
       ? CommonGrpcAccessLogConfig.fromPartial(object.commonConfig)
       : undefined;
+    message.httpService = (object.httpService !== undefined && object.httpService !== null)
+      ? HttpService.fromPartial(object.httpService)
+      : undefined;
+    message.grpcService = (object.grpcService !== undefined && object.grpcService !== null)
+      ? GrpcService.fromPartial(object.grpcService)
+      : undefined;
     message.disableBuiltinLabels = object.disableBuiltinLabels ?? false;
     message.resourceAttributes = (object.resourceAttributes !== undefined && object.resourceAttributes !== null)
       ? KeyValueList.fromPartial(object.resourceAttributes)
@@ -265,6 +461,13 @@ export const OpenTelemetryAccessLogConfig: MessageFns<
       : undefined;
     message.statPrefix = object.statPrefix ?? "";
     message.formatters = object.formatters?.map((e) => TypedExtensionConfig.fromPartial(e)) || [];
+    message.logName = object.logName ?? "";
+    message.bufferFlushInterval = (object.bufferFlushInterval !== undefined && object.bufferFlushInterval !== null)
+      ? Duration.fromPartial(object.bufferFlushInterval)
+      : undefined;
+    message.bufferSizeBytes = object.bufferSizeBytes ?? undefined;
+    message.filterStateObjectsToLog = object.filterStateObjectsToLog?.map((e) => e) || [];
+    message.customTags = object.customTags?.map((e) => CustomTag.fromPartial(e)) || [];
     return message;
   },
 };

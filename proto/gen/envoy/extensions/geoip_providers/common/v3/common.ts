@@ -8,14 +8,31 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
 export interface CommonGeoipProviderConfig {
-  /** Configuration for geolocation headers to add to request. */
-  geoHeadersToAdd?: CommonGeoipProviderConfig_GeolocationHeadersToAdd | undefined;
+  /**
+   * Configuration for geolocation headers to add to HTTP requests.
+   * This field is deprecated in favor of ``geo_field_keys``. If both are set, ``geo_field_keys``
+   * takes precedence.
+   *
+   * @deprecated
+   */
+  geoHeadersToAdd?:
+    | CommonGeoipProviderConfig_GeolocationHeadersToAdd
+    | undefined;
+  /**
+   * Configuration for geolocation field keys.
+   * At least one of ``geo_headers_to_add`` or ``geo_field_keys`` must be set.
+   */
+  geoFieldKeys?: CommonGeoipProviderConfig_GeolocationFieldKeys | undefined;
 }
 
 /**
  * The set of geolocation headers to add to request. If any of the configured headers is present
- * in the incoming request, it will be overridden by the :ref:`Geoip filter <config_http_filters_geoip>`.
+ * in the incoming request, it will be overridden by the :ref:`HTTP GeoIP filter <config_http_filters_geoip>`.
  * [#next-free-field: 13]
+ *
+ * .. attention::
+ *   This field is deprecated in favor of :ref:`geo_field_keys
+ *   <envoy_v3_api_field_extensions.geoip_providers.common.v3.CommonGeoipProviderConfig.geo_field_keys>`.
  */
 export interface CommonGeoipProviderConfig_GeolocationHeadersToAdd {
   /** If set, the header will be used to populate the country ISO code associated with the IP address. */
@@ -24,53 +41,115 @@ export interface CommonGeoipProviderConfig_GeolocationHeadersToAdd {
   city: string;
   /**
    * If set, the header will be used to populate the region ISO code associated with the IP address.
-   * The least specific subdivision will be selected as region value.
+   * The least specific subdivision will be selected as the region value.
    */
   region: string;
   /** If set, the header will be used to populate the ASN associated with the IP address. */
   asn: string;
   /**
-   * This field is being deprecated, use ``anon`` instead.
+   * This field is deprecated; use ``anon`` instead.
    *
    * @deprecated
    */
   isAnon: string;
   /**
-   * If set, the IP address will be checked if it belongs to any type of anonymization network (e.g. VPN, public proxy etc)
-   * and header will be populated with the check result. Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to any type of anonymization network (e.g., VPN, public proxy).
+   * The header will be populated with the check result. Header value will be set to either ``true`` or ``false`` depending on the check result.
    */
   anon: string;
   /**
-   * If set, the IP address will be checked if it belongs to a VPN and header will be populated with the check result.
-   * Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to a VPN and the header will be populated with the check result.
+   * Header value will be set to either ``true`` or ``false`` depending on the check result.
    */
   anonVpn: string;
   /**
-   * If set, the IP address will be checked if it belongs to a hosting provider and header will be populated with the check result.
-   * Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to a hosting provider and the header will be populated with the check result.
+   * Header value will be set to either ``true`` or ``false`` depending on the check result.
    */
   anonHosting: string;
   /**
-   * If set, the IP address will be checked if it belongs to a TOR exit node and header will be populated with the check result.
-   * Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to a TOR exit node and the header will be populated with the check result.
+   * Header value will be set to either ``true`` or ``false`` depending on the check result.
    */
   anonTor: string;
   /**
-   * If set, the IP address will be checked if it belongs to a public proxy and header will be populated with the check result.
-   * Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to a public proxy and the header will be populated with the check result.
+   * Header value will be set to either ``true`` or ``false`` depending on the check result.
    */
   anonProxy: string;
   /** If set, the header will be used to populate the ISP associated with the IP address. */
   isp: string;
   /**
-   * If set, the IP address will be checked if it belongs to the ISP named iCloud Private Relay and header will be populated with the check result.
-   * Header value will be set to either "true" or "false" depending on the check result.
+   * If set, the IP address will be checked if it belongs to the ISP named iCloud Private Relay and the header will be populated with the check result.
+   * Header value will be set to either ``true`` or ``false`` depending on the check result.
+   */
+  applePrivateRelay: string;
+}
+
+/**
+ * The set of geolocation field keys to use for storing lookup results.
+ * These keys define how the geolocation lookup results will be stored. The actual storage
+ * mechanism depends on the filter using the provider:
+ *
+ * - The :ref:`HTTP GeoIP filter <config_http_filters_geoip>` stores results as HTTP request headers.
+ * - The :ref:`Network GeoIP filter <config_network_filters_geoip>` stores results in the
+ *   connection's filter state under the well-known key ``envoy.geoip``.
+ *
+ * [#next-free-field: 12]
+ */
+export interface CommonGeoipProviderConfig_GeolocationFieldKeys {
+  /** If set, the key will be used to populate the country ISO code associated with the IP address. */
+  country: string;
+  /** If set, the key will be used to populate the city associated with the IP address. */
+  city: string;
+  /**
+   * If set, the key will be used to populate the region ISO code associated with the IP address.
+   * The least specific subdivision will be selected as the region value.
+   */
+  region: string;
+  /** If set, the key will be used to populate the ASN associated with the IP address. */
+  asn: string;
+  /**
+   * If set, the IP address will be checked if it belongs to any type of anonymization network
+   * (e.g., VPN, public proxy). The result will be stored with this key. Value will be set to
+   * either ``true`` or ``false`` depending on the check result.
+   */
+  anon: string;
+  /**
+   * If set, the IP address will be checked if it belongs to a VPN and the result will be stored
+   * with this key. Value will be set to either ``true`` or ``false`` depending on the check result.
+   */
+  anonVpn: string;
+  /**
+   * If set, the IP address will be checked if it belongs to a hosting provider and the result
+   * will be stored with this key. Value will be set to either ``true`` or ``false`` depending on
+   * the check result.
+   */
+  anonHosting: string;
+  /**
+   * If set, the IP address will be checked if it belongs to a TOR exit node and the result will
+   * be stored with this key. Value will be set to either ``true`` or ``false`` depending on the
+   * check result.
+   */
+  anonTor: string;
+  /**
+   * If set, the IP address will be checked if it belongs to a public proxy and the result will
+   * be stored with this key. Value will be set to either ``true`` or ``false`` depending on the
+   * check result.
+   */
+  anonProxy: string;
+  /** If set, the key will be used to populate the ISP associated with the IP address. */
+  isp: string;
+  /**
+   * If set, the IP address will be checked if it belongs to the ISP named iCloud Private Relay
+   * and the result will be stored with this key. Value will be set to either ``true`` or ``false``
+   * depending on the check result.
    */
   applePrivateRelay: string;
 }
 
 function createBaseCommonGeoipProviderConfig(): CommonGeoipProviderConfig {
-  return { geoHeadersToAdd: undefined };
+  return { geoHeadersToAdd: undefined, geoFieldKeys: undefined };
 }
 
 export const CommonGeoipProviderConfig: MessageFns<
@@ -83,6 +162,9 @@ export const CommonGeoipProviderConfig: MessageFns<
     if (message.geoHeadersToAdd !== undefined) {
       CommonGeoipProviderConfig_GeolocationHeadersToAdd.encode(message.geoHeadersToAdd, writer.uint32(10).fork())
         .join();
+    }
+    if (message.geoFieldKeys !== undefined) {
+      CommonGeoipProviderConfig_GeolocationFieldKeys.encode(message.geoFieldKeys, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -108,6 +190,14 @@ export const CommonGeoipProviderConfig: MessageFns<
             message.geoHeadersToAdd = CommonGeoipProviderConfig_GeolocationHeadersToAdd.decode(reader, reader.uint32());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.geoFieldKeys = CommonGeoipProviderConfig_GeolocationFieldKeys.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -127,6 +217,11 @@ export const CommonGeoipProviderConfig: MessageFns<
         : isSet(object.geo_headers_to_add)
         ? CommonGeoipProviderConfig_GeolocationHeadersToAdd.fromJSON(object.geo_headers_to_add)
         : undefined,
+      geoFieldKeys: isSet(object.geoFieldKeys)
+        ? CommonGeoipProviderConfig_GeolocationFieldKeys.fromJSON(object.geoFieldKeys)
+        : isSet(object.geo_field_keys)
+        ? CommonGeoipProviderConfig_GeolocationFieldKeys.fromJSON(object.geo_field_keys)
+        : undefined,
     };
   },
 
@@ -134,6 +229,9 @@ export const CommonGeoipProviderConfig: MessageFns<
     const obj: any = {};
     if (message.geoHeadersToAdd !== undefined) {
       obj.geoHeadersToAdd = CommonGeoipProviderConfig_GeolocationHeadersToAdd.toJSON(message.geoHeadersToAdd);
+    }
+    if (message.geoFieldKeys !== undefined) {
+      obj.geoFieldKeys = CommonGeoipProviderConfig_GeolocationFieldKeys.toJSON(message.geoFieldKeys);
     }
     return obj;
   },
@@ -145,6 +243,9 @@ export const CommonGeoipProviderConfig: MessageFns<
     const message = createBaseCommonGeoipProviderConfig();
     message.geoHeadersToAdd = (object.geoHeadersToAdd !== undefined && object.geoHeadersToAdd !== null)
       ? CommonGeoipProviderConfig_GeolocationHeadersToAdd.fromPartial(object.geoHeadersToAdd)
+      : undefined;
+    message.geoFieldKeys = (object.geoFieldKeys !== undefined && object.geoFieldKeys !== null)
+      ? CommonGeoipProviderConfig_GeolocationFieldKeys.fromPartial(object.geoFieldKeys)
       : undefined;
     return message;
   },
@@ -433,6 +534,279 @@ export const CommonGeoipProviderConfig_GeolocationHeadersToAdd: MessageFns<
     message.region = object.region ?? "";
     message.asn = object.asn ?? "";
     message.isAnon = object.isAnon ?? "";
+    message.anon = object.anon ?? "";
+    message.anonVpn = object.anonVpn ?? "";
+    message.anonHosting = object.anonHosting ?? "";
+    message.anonTor = object.anonTor ?? "";
+    message.anonProxy = object.anonProxy ?? "";
+    message.isp = object.isp ?? "";
+    message.applePrivateRelay = object.applePrivateRelay ?? "";
+    return message;
+  },
+};
+
+function createBaseCommonGeoipProviderConfig_GeolocationFieldKeys(): CommonGeoipProviderConfig_GeolocationFieldKeys {
+  return {
+    country: "",
+    city: "",
+    region: "",
+    asn: "",
+    anon: "",
+    anonVpn: "",
+    anonHosting: "",
+    anonTor: "",
+    anonProxy: "",
+    isp: "",
+    applePrivateRelay: "",
+  };
+}
+
+export const CommonGeoipProviderConfig_GeolocationFieldKeys: MessageFns<
+  CommonGeoipProviderConfig_GeolocationFieldKeys,
+  "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig.GeolocationFieldKeys"
+> = {
+  $type: "envoy.extensions.geoip_providers.common.v3.CommonGeoipProviderConfig.GeolocationFieldKeys" as const,
+
+  encode(
+    message: CommonGeoipProviderConfig_GeolocationFieldKeys,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.country !== "") {
+      writer.uint32(10).string(message.country);
+    }
+    if (message.city !== "") {
+      writer.uint32(18).string(message.city);
+    }
+    if (message.region !== "") {
+      writer.uint32(26).string(message.region);
+    }
+    if (message.asn !== "") {
+      writer.uint32(34).string(message.asn);
+    }
+    if (message.anon !== "") {
+      writer.uint32(42).string(message.anon);
+    }
+    if (message.anonVpn !== "") {
+      writer.uint32(50).string(message.anonVpn);
+    }
+    if (message.anonHosting !== "") {
+      writer.uint32(58).string(message.anonHosting);
+    }
+    if (message.anonTor !== "") {
+      writer.uint32(66).string(message.anonTor);
+    }
+    if (message.anonProxy !== "") {
+      writer.uint32(74).string(message.anonProxy);
+    }
+    if (message.isp !== "") {
+      writer.uint32(82).string(message.isp);
+    }
+    if (message.applePrivateRelay !== "") {
+      writer.uint32(90).string(message.applePrivateRelay);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CommonGeoipProviderConfig_GeolocationFieldKeys {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCommonGeoipProviderConfig_GeolocationFieldKeys();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.country = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.city = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.region = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.asn = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.anon = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.anonVpn = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.anonHosting = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.anonTor = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.anonProxy = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.isp = reader.string();
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.applePrivateRelay = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CommonGeoipProviderConfig_GeolocationFieldKeys {
+    return {
+      country: isSet(object.country) ? globalThis.String(object.country) : "",
+      city: isSet(object.city) ? globalThis.String(object.city) : "",
+      region: isSet(object.region) ? globalThis.String(object.region) : "",
+      asn: isSet(object.asn) ? globalThis.String(object.asn) : "",
+      anon: isSet(object.anon) ? globalThis.String(object.anon) : "",
+      anonVpn: isSet(object.anonVpn)
+        ? globalThis.String(object.anonVpn)
+        : isSet(object.anon_vpn)
+        ? globalThis.String(object.anon_vpn)
+        : "",
+      anonHosting: isSet(object.anonHosting)
+        ? globalThis.String(object.anonHosting)
+        : isSet(object.anon_hosting)
+        ? globalThis.String(object.anon_hosting)
+        : "",
+      anonTor: isSet(object.anonTor)
+        ? globalThis.String(object.anonTor)
+        : isSet(object.anon_tor)
+        ? globalThis.String(object.anon_tor)
+        : "",
+      anonProxy: isSet(object.anonProxy)
+        ? globalThis.String(object.anonProxy)
+        : isSet(object.anon_proxy)
+        ? globalThis.String(object.anon_proxy)
+        : "",
+      isp: isSet(object.isp) ? globalThis.String(object.isp) : "",
+      applePrivateRelay: isSet(object.applePrivateRelay)
+        ? globalThis.String(object.applePrivateRelay)
+        : isSet(object.apple_private_relay)
+        ? globalThis.String(object.apple_private_relay)
+        : "",
+    };
+  },
+
+  toJSON(message: CommonGeoipProviderConfig_GeolocationFieldKeys): unknown {
+    const obj: any = {};
+    if (message.country !== "") {
+      obj.country = message.country;
+    }
+    if (message.city !== "") {
+      obj.city = message.city;
+    }
+    if (message.region !== "") {
+      obj.region = message.region;
+    }
+    if (message.asn !== "") {
+      obj.asn = message.asn;
+    }
+    if (message.anon !== "") {
+      obj.anon = message.anon;
+    }
+    if (message.anonVpn !== "") {
+      obj.anonVpn = message.anonVpn;
+    }
+    if (message.anonHosting !== "") {
+      obj.anonHosting = message.anonHosting;
+    }
+    if (message.anonTor !== "") {
+      obj.anonTor = message.anonTor;
+    }
+    if (message.anonProxy !== "") {
+      obj.anonProxy = message.anonProxy;
+    }
+    if (message.isp !== "") {
+      obj.isp = message.isp;
+    }
+    if (message.applePrivateRelay !== "") {
+      obj.applePrivateRelay = message.applePrivateRelay;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<CommonGeoipProviderConfig_GeolocationFieldKeys>,
+  ): CommonGeoipProviderConfig_GeolocationFieldKeys {
+    return CommonGeoipProviderConfig_GeolocationFieldKeys.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<CommonGeoipProviderConfig_GeolocationFieldKeys>,
+  ): CommonGeoipProviderConfig_GeolocationFieldKeys {
+    const message = createBaseCommonGeoipProviderConfig_GeolocationFieldKeys();
+    message.country = object.country ?? "";
+    message.city = object.city ?? "";
+    message.region = object.region ?? "";
+    message.asn = object.asn ?? "";
     message.anon = object.anon ?? "";
     message.anonVpn = object.anonVpn ?? "";
     message.anonHosting = object.anonHosting ?? "";

@@ -8,34 +8,52 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { CommonGeoipProviderConfig } from "../../common/v3/common";
 
-/** [#next-free-field: 6] */
+/** [#next-free-field: 7] */
 export interface MaxMindConfig {
   /**
-   * Full file path to the Maxmind city database, e.g. /etc/GeoLite2-City.mmdb.
-   * Database file is expected to have .mmdb extension.
+   * Full file path to the MaxMind city database, e.g., ``/etc/GeoLite2-City.mmdb``.
+   * Database file is expected to have ``.mmdb`` extension.
    */
   cityDbPath: string;
   /**
-   * Full file path to the Maxmind ASN database, e.g. /etc/GeoLite2-ASN.mmdb.
-   * Database file is expected to have .mmdb extension.
+   * Full file path to the MaxMind ASN database, e.g., ``/etc/GeoLite2-ASN.mmdb``.
+   * Database file is expected to have ``.mmdb`` extension.
+   * When this is defined, the ASN information will always be fetched from the ``asn_db``.
    */
   asnDbPath: string;
   /**
-   * Full file path to the Maxmind anonymous IP database, e.g. /etc/GeoIP2-Anonymous-IP.mmdb.
-   * Database file is expected to have .mmdb extension.
+   * Full file path to the MaxMind Anonymous IP database, e.g., ``/etc/GeoIP2-Anonymous-IP.mmdb``.
+   * Database file is expected to have ``.mmdb`` extension.
    */
   anonDbPath: string;
   /**
-   * Full file path to the Maxmind ISP database, e.g. /etc/GeoLite2-ISP.mmdb.
-   * Database file is expected to have .mmdb extension.
+   * Full file path to the MaxMind ISP database, e.g., ``/etc/GeoLite2-ISP.mmdb``.
+   * Database file is expected to have ``.mmdb`` extension.
+   * If ``asn_db_path`` is not defined, ASN information will be fetched from
+   * ``isp_db`` instead.
    */
   ispDbPath: string;
+  /**
+   * Full file path to the MaxMind Country database, e.g., ``/etc/GeoLite2-Country.mmdb``.
+   * Database file is expected to have ``.mmdb`` extension.
+   *
+   * If ``country_db_path`` is not specified, country information will be fetched from
+   * ``city_db`` if ``city_db`` is configured.
+   */
+  countryDbPath: string;
   /** Common provider configuration that specifies which geolocation headers will be populated with geolocation data. */
   commonProviderConfig?: CommonGeoipProviderConfig | undefined;
 }
 
 function createBaseMaxMindConfig(): MaxMindConfig {
-  return { cityDbPath: "", asnDbPath: "", anonDbPath: "", ispDbPath: "", commonProviderConfig: undefined };
+  return {
+    cityDbPath: "",
+    asnDbPath: "",
+    anonDbPath: "",
+    ispDbPath: "",
+    countryDbPath: "",
+    commonProviderConfig: undefined,
+  };
 }
 
 export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_providers.maxmind.v3.MaxMindConfig"> = {
@@ -53,6 +71,9 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     }
     if (message.ispDbPath !== "") {
       writer.uint32(42).string(message.ispDbPath);
+    }
+    if (message.countryDbPath !== "") {
+      writer.uint32(50).string(message.countryDbPath);
     }
     if (message.commonProviderConfig !== undefined) {
       CommonGeoipProviderConfig.encode(message.commonProviderConfig, writer.uint32(34).fork()).join();
@@ -105,6 +126,14 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
             message.ispDbPath = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.countryDbPath = reader.string();
+            continue;
+          }
           case 4: {
             if (tag !== 34) {
               break;
@@ -147,6 +176,11 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
         : isSet(object.isp_db_path)
         ? globalThis.String(object.isp_db_path)
         : "",
+      countryDbPath: isSet(object.countryDbPath)
+        ? globalThis.String(object.countryDbPath)
+        : isSet(object.country_db_path)
+        ? globalThis.String(object.country_db_path)
+        : "",
       commonProviderConfig: isSet(object.commonProviderConfig)
         ? CommonGeoipProviderConfig.fromJSON(object.commonProviderConfig)
         : isSet(object.common_provider_config)
@@ -169,6 +203,9 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     if (message.ispDbPath !== "") {
       obj.ispDbPath = message.ispDbPath;
     }
+    if (message.countryDbPath !== "") {
+      obj.countryDbPath = message.countryDbPath;
+    }
     if (message.commonProviderConfig !== undefined) {
       obj.commonProviderConfig = CommonGeoipProviderConfig.toJSON(message.commonProviderConfig);
     }
@@ -184,6 +221,7 @@ export const MaxMindConfig: MessageFns<MaxMindConfig, "envoy.extensions.geoip_pr
     message.asnDbPath = object.asnDbPath ?? "";
     message.anonDbPath = object.anonDbPath ?? "";
     message.ispDbPath = object.ispDbPath ?? "";
+    message.countryDbPath = object.countryDbPath ?? "";
     message.commonProviderConfig = (object.commonProviderConfig !== undefined && object.commonProviderConfig !== null)
       ? CommonGeoipProviderConfig.fromPartial(object.commonProviderConfig)
       : undefined;

@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../google/protobuf/duration";
 import { BoolValue, FloatValue } from "../../../../../google/protobuf/wrappers";
+import { SlowStartConfig } from "../../common/v3/common";
 
 /**
  * Configuration for the client_side_weighted_round_robin LB policy.
@@ -25,10 +26,17 @@ import { BoolValue, FloatValue } from "../../../../../google/protobuf/wrappers";
  * weights using eps and qps. The weight of a given endpoint is computed as:
  * ``qps / (utilization + eps/qps * error_utilization_penalty)``.
  *
+ * Note that Envoy will forward the ORCA response headers/trailers from the upstream
+ * cluster to the downstream client. This means that if the downstream client is also
+ * configured to use ``client_side_weighted_round_robin`` it will load balance against
+ * Envoy based on upstream weights. This can happen when Envoy is used as a reverse proxy.
+ * To avoid this issue you can configure the :ref:`header_mutation filter  <envoy_v3_api_msg_extensions.filters.http.header_mutation.v3.HeaderMutation>` to remove
+ * the ORCA payload from the response headers/trailers.
+ *
  * See the :ref:`load balancing architecture
  * overview<arch_overview_load_balancing_types>` for more information.
  *
- * [#next-free-field: 8]
+ * [#next-free-field: 9]
  */
 export interface ClientSideWeightedRoundRobin {
   /**
@@ -89,6 +97,11 @@ export interface ClientSideWeightedRoundRobin {
    * If none of the specified metrics are present in the load report, then :ref:`cpu_utilization <envoy_v3_api_field_.xds.data.orca.v3.OrcaLoadReport.cpu_utilization>` is used instead.
    */
   metricNamesForComputingUtilization: string[];
+  /**
+   * Configuration for slow start mode.
+   * If this configuration is not set, slow start will not be not enabled.
+   */
+  slowStartConfig?: SlowStartConfig | undefined;
 }
 
 function createBaseClientSideWeightedRoundRobin(): ClientSideWeightedRoundRobin {
@@ -100,6 +113,7 @@ function createBaseClientSideWeightedRoundRobin(): ClientSideWeightedRoundRobin 
     weightUpdatePeriod: undefined,
     errorUtilizationPenalty: undefined,
     metricNamesForComputingUtilization: [],
+    slowStartConfig: undefined,
   };
 }
 
@@ -131,6 +145,9 @@ export const ClientSideWeightedRoundRobin: MessageFns<
     }
     for (const v of message.metricNamesForComputingUtilization) {
       writer.uint32(58).string(v!);
+    }
+    if (message.slowStartConfig !== undefined) {
+      SlowStartConfig.encode(message.slowStartConfig, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -204,6 +221,14 @@ export const ClientSideWeightedRoundRobin: MessageFns<
             message.metricNamesForComputingUtilization.push(reader.string());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.slowStartConfig = SlowStartConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -253,6 +278,11 @@ export const ClientSideWeightedRoundRobin: MessageFns<
         : globalThis.Array.isArray(object?.metric_names_for_computing_utilization)
         ? object.metric_names_for_computing_utilization.map((e: any) => globalThis.String(e))
         : [],
+      slowStartConfig: isSet(object.slowStartConfig)
+        ? SlowStartConfig.fromJSON(object.slowStartConfig)
+        : isSet(object.slow_start_config)
+        ? SlowStartConfig.fromJSON(object.slow_start_config)
+        : undefined,
     };
   },
 
@@ -279,6 +309,9 @@ export const ClientSideWeightedRoundRobin: MessageFns<
     if (message.metricNamesForComputingUtilization?.length) {
       obj.metricNamesForComputingUtilization = message.metricNamesForComputingUtilization;
     }
+    if (message.slowStartConfig !== undefined) {
+      obj.slowStartConfig = SlowStartConfig.toJSON(message.slowStartConfig);
+    }
     return obj;
   },
 
@@ -303,6 +336,9 @@ export const ClientSideWeightedRoundRobin: MessageFns<
       : undefined;
     message.errorUtilizationPenalty = object.errorUtilizationPenalty ?? undefined;
     message.metricNamesForComputingUtilization = object.metricNamesForComputingUtilization?.map((e) => e) || [];
+    message.slowStartConfig = (object.slowStartConfig !== undefined && object.slowStartConfig !== null)
+      ? SlowStartConfig.fromPartial(object.slowStartConfig)
+      : undefined;
     return message;
   },
 };

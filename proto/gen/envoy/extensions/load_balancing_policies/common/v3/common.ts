@@ -9,6 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../google/protobuf/duration";
 import { UInt32Value, UInt64Value } from "../../../../../google/protobuf/wrappers";
 import { RuntimeDouble } from "../../../../config/core/v3/base";
+import { RouteAction_HashPolicy } from "../../../../config/route/v3/route_components";
 import { Percent } from "../../../../type/v3/percent";
 
 export interface LocalityLbConfig {
@@ -23,6 +24,7 @@ export interface LocalityLbConfig {
 /**
  * Configuration for :ref:`zone aware routing
  * <arch_overview_load_balancing_zone_aware_routing>`.
+ * [#next-free-field: 7]
  */
 export interface LocalityLbConfig_ZoneAwareLbConfig {
   /**
@@ -51,8 +53,83 @@ export interface LocalityLbConfig_ZoneAwareLbConfig {
    * failing service.
    */
   failTrafficOnPanic: boolean;
-  /** If set to true, Envoy will force LocalityDirect routing if a local locality exists. */
+  /**
+   * If set to true, Envoy will force LocalityDirect routing if a local locality exists.
+   *
+   * @deprecated
+   */
   forceLocalityDirectRouting: boolean;
+  forceLocalZone?:
+    | LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone
+    | undefined;
+  /**
+   * Determines how locality percentages are computed:
+   * - HEALTHY_HOSTS_NUM: proportional to the count of healthy hosts.
+   * - HEALTHY_HOSTS_WEIGHT: proportional to the weights of healthy hosts.
+   * Default value is HEALTHY_HOSTS_NUM if unset.
+   */
+  localityBasis: LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis;
+}
+
+/** Basis for computing per-locality percentages in zone-aware routing. */
+export enum LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis {
+  /** HEALTHY_HOSTS_NUM - Use the number of healthy hosts in each locality. */
+  HEALTHY_HOSTS_NUM = 0,
+  /** HEALTHY_HOSTS_WEIGHT - Use the weights of healthy hosts in each locality. */
+  HEALTHY_HOSTS_WEIGHT = 1,
+}
+
+export function localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(
+  object: any,
+): LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis {
+  switch (object) {
+    case 0:
+    case "HEALTHY_HOSTS_NUM":
+      return LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_NUM;
+    case 1:
+    case "HEALTHY_HOSTS_WEIGHT":
+      return LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_WEIGHT;
+    default:
+      throw new globalThis.Error(
+        "Unrecognized enum value " + object + " for enum LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis",
+      );
+  }
+}
+
+export function localityLbConfig_ZoneAwareLbConfig_LocalityBasisToJSON(
+  object: LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis,
+): string {
+  switch (object) {
+    case LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_NUM:
+      return "HEALTHY_HOSTS_NUM";
+    case LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis.HEALTHY_HOSTS_WEIGHT:
+      return "HEALTHY_HOSTS_WEIGHT";
+    default:
+      throw new globalThis.Error(
+        "Unrecognized enum value " + object + " for enum LocalityLbConfig_ZoneAwareLbConfig_LocalityBasis",
+      );
+  }
+}
+
+/**
+ * Configures Envoy to always route requests to the local zone regardless of the
+ * upstream zone structure. In Envoy's default configuration, traffic is distributed proportionally
+ * across all upstream hosts while trying to maximize local routing when possible. The approach
+ * with force_local_zone aims to be more predictable and if there are upstream hosts in the local
+ * zone, they will receive all traffic.
+ * * :ref:`runtime values <config_cluster_manager_cluster_runtime_zone_routing>`.
+ * * :ref:`Zone aware routing support <arch_overview_load_balancing_zone_aware_routing>`.
+ */
+export interface LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+  /**
+   * Configures the minimum number of upstream hosts in the local zone required when force_local_zone
+   * is enabled. If the number of upstream hosts in the local zone is less than the specified value,
+   * Envoy will fall back to the default proportional-based distribution across localities.
+   * If not specified, the default is 1.
+   * * :ref:`runtime values <config_cluster_manager_cluster_runtime_zone_routing>`.
+   * * :ref:`Zone aware routing support <arch_overview_load_balancing_zone_aware_routing>`.
+   */
+  minSize?: number | undefined;
 }
 
 /**
@@ -124,7 +201,16 @@ export interface ConsistentHashingLbConfig {
    * This is an O(N) algorithm, unlike other load balancers. Using a lower ``hash_balance_factor`` results in more hosts
    * being probed, so use a higher value if you require better performance.
    */
-  hashBalanceFactor?: number | undefined;
+  hashBalanceFactor?:
+    | number
+    | undefined;
+  /**
+   * Specifies a list of hash policies to use for ring hash load balancing. If ``hash_policy`` is
+   * set, then
+   * :ref:`route level hash policy <envoy_v3_api_field_config.route.v3.RouteAction.hash_policy>`
+   * will be ignored.
+   */
+  hashPolicy: RouteAction_HashPolicy[];
 }
 
 function createBaseLocalityLbConfig(): LocalityLbConfig {
@@ -240,6 +326,8 @@ function createBaseLocalityLbConfig_ZoneAwareLbConfig(): LocalityLbConfig_ZoneAw
     minClusterSize: undefined,
     failTrafficOnPanic: false,
     forceLocalityDirectRouting: false,
+    forceLocalZone: undefined,
+    localityBasis: 0,
   };
 }
 
@@ -261,6 +349,12 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     }
     if (message.forceLocalityDirectRouting !== false) {
       writer.uint32(32).bool(message.forceLocalityDirectRouting);
+    }
+    if (message.forceLocalZone !== undefined) {
+      LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.encode(message.forceLocalZone, writer.uint32(42).fork()).join();
+    }
+    if (message.localityBasis !== 0) {
+      writer.uint32(48).int32(message.localityBasis);
     }
     return writer;
   },
@@ -310,6 +404,22 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
             message.forceLocalityDirectRouting = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.forceLocalZone = LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.localityBasis = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -344,6 +454,16 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
         : isSet(object.force_locality_direct_routing)
         ? globalThis.Boolean(object.force_locality_direct_routing)
         : false,
+      forceLocalZone: isSet(object.forceLocalZone)
+        ? LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromJSON(object.forceLocalZone)
+        : isSet(object.force_local_zone)
+        ? LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromJSON(object.force_local_zone)
+        : undefined,
+      localityBasis: isSet(object.localityBasis)
+        ? localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(object.localityBasis)
+        : isSet(object.locality_basis)
+        ? localityLbConfig_ZoneAwareLbConfig_LocalityBasisFromJSON(object.locality_basis)
+        : 0,
     };
   },
 
@@ -361,6 +481,12 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     if (message.forceLocalityDirectRouting !== false) {
       obj.forceLocalityDirectRouting = message.forceLocalityDirectRouting;
     }
+    if (message.forceLocalZone !== undefined) {
+      obj.forceLocalZone = LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.toJSON(message.forceLocalZone);
+    }
+    if (message.localityBasis !== 0) {
+      obj.localityBasis = localityLbConfig_ZoneAwareLbConfig_LocalityBasisToJSON(message.localityBasis);
+    }
     return obj;
   },
 
@@ -375,6 +501,96 @@ export const LocalityLbConfig_ZoneAwareLbConfig: MessageFns<
     message.minClusterSize = object.minClusterSize ?? undefined;
     message.failTrafficOnPanic = object.failTrafficOnPanic ?? false;
     message.forceLocalityDirectRouting = object.forceLocalityDirectRouting ?? false;
+    message.forceLocalZone = (object.forceLocalZone !== undefined && object.forceLocalZone !== null)
+      ? LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromPartial(object.forceLocalZone)
+      : undefined;
+    message.localityBasis = object.localityBasis ?? 0;
+    return message;
+  },
+};
+
+function createBaseLocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone(): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+  return { minSize: undefined };
+}
+
+export const LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone: MessageFns<
+  LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone,
+  "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig.ForceLocalZone"
+> = {
+  $type:
+    "envoy.extensions.load_balancing_policies.common.v3.LocalityLbConfig.ZoneAwareLbConfig.ForceLocalZone" as const,
+
+  encode(
+    message: LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.minSize !== undefined) {
+      UInt32Value.encode({ value: message.minSize! }, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.minSize = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+    return {
+      minSize: isSet(object.minSize)
+        ? Number(object.minSize)
+        : isSet(object.min_size)
+        ? Number(object.min_size)
+        : undefined,
+    };
+  },
+
+  toJSON(message: LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone): unknown {
+    const obj: any = {};
+    if (message.minSize !== undefined) {
+      obj.minSize = message.minSize;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone>,
+  ): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+    return LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone>,
+  ): LocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone {
+    const message = createBaseLocalityLbConfig_ZoneAwareLbConfig_ForceLocalZone();
+    message.minSize = object.minSize ?? undefined;
     return message;
   },
 };
@@ -557,7 +773,7 @@ export const SlowStartConfig: MessageFns<
 };
 
 function createBaseConsistentHashingLbConfig(): ConsistentHashingLbConfig {
-  return { useHostnameForHashing: false, hashBalanceFactor: undefined };
+  return { useHostnameForHashing: false, hashBalanceFactor: undefined, hashPolicy: [] };
 }
 
 export const ConsistentHashingLbConfig: MessageFns<
@@ -572,6 +788,9 @@ export const ConsistentHashingLbConfig: MessageFns<
     }
     if (message.hashBalanceFactor !== undefined) {
       UInt32Value.encode({ value: message.hashBalanceFactor! }, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.hashPolicy) {
+      RouteAction_HashPolicy.encode(v!, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -605,6 +824,14 @@ export const ConsistentHashingLbConfig: MessageFns<
             message.hashBalanceFactor = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.hashPolicy.push(RouteAction_HashPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -629,6 +856,11 @@ export const ConsistentHashingLbConfig: MessageFns<
         : isSet(object.hash_balance_factor)
         ? Number(object.hash_balance_factor)
         : undefined,
+      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
+        ? object.hashPolicy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
+        : globalThis.Array.isArray(object?.hash_policy)
+        ? object.hash_policy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
+        : [],
     };
   },
 
@@ -640,6 +872,9 @@ export const ConsistentHashingLbConfig: MessageFns<
     if (message.hashBalanceFactor !== undefined) {
       obj.hashBalanceFactor = message.hashBalanceFactor;
     }
+    if (message.hashPolicy?.length) {
+      obj.hashPolicy = message.hashPolicy.map((e) => RouteAction_HashPolicy.toJSON(e));
+    }
     return obj;
   },
 
@@ -650,6 +885,7 @@ export const ConsistentHashingLbConfig: MessageFns<
     const message = createBaseConsistentHashingLbConfig();
     message.useHostnameForHashing = object.useHostnameForHashing ?? false;
     message.hashBalanceFactor = object.hashBalanceFactor ?? undefined;
+    message.hashPolicy = object.hashPolicy?.map((e) => RouteAction_HashPolicy.fromPartial(e)) || [];
     return message;
   },
 };

@@ -7,14 +7,22 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BoolValue } from "../../../../../google/protobuf/wrappers";
+import { KeyValue } from "../../../../../opentelemetry/proto/common/v1/common";
+import { Matcher } from "../../../../../xds/type/matcher/v3/matcher";
+import { TypedExtensionConfig } from "../../../../config/core/v3/extension";
 import { GrpcService } from "../../../../config/core/v3/grpc_service";
 
-/** [#next-free-field: 7] */
+/** [#next-free-field: 9] */
 export interface SinkConfig {
   /** The upstream gRPC cluster that implements the OTLP/gRPC collector. */
   grpcService?:
     | GrpcService
     | undefined;
+  /**
+   * Attributes to be associated with the resource in the OTLP message.
+   * [#extension-category: envoy.tracers.opentelemetry.resource_detectors]
+   */
+  resourceDetectors: TypedExtensionConfig[];
   /**
    * If set to true, counters will be emitted as deltas, and the OTLP message will have
    * ``AGGREGATION_TEMPORALITY_DELTA`` set as AggregationTemporality.
@@ -47,16 +55,44 @@ export interface SinkConfig {
    * prefix added. According to the example, the full stat name will remain "foo.bar".
    */
   prefix: string;
+  /**
+   * The custom conversion from a stat to a metric. Currently, the only supported input is
+   * ``envoy.extensions.matching.common_inputs.stats.v3.StatFullNameMatchInput``.
+   * The supported actions are
+   * - ``envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.DropAction``.
+   * - ``envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.ConversionAction``.
+   * If stats are not matched, they will be directly converted to OTLP metrics as usual.
+   */
+  customMetricConversions?: Matcher | undefined;
+}
+
+/**
+ * ConversionAction is used to convert a stat to a metric. If a stat matches,
+ * the metric_name and static_metric_labels will be
+ * used to create the metric. This can be used to rename a
+ * stat, add static labels, and aggregate multiple stats into a single metric.
+ */
+export interface SinkConfig_ConversionAction {
+  /** The metric name to use for the stat. */
+  metricName: string;
+  /** Static metric labels to use for the metric. */
+  staticMetricLabels: KeyValue[];
+}
+
+/** DropAction is an action that, when matched, will prevent the stat from being converted to an OTLP metric and flushed. */
+export interface SinkConfig_DropAction {
 }
 
 function createBaseSinkConfig(): SinkConfig {
   return {
     grpcService: undefined,
+    resourceDetectors: [],
     reportCountersAsDeltas: false,
     reportHistogramsAsDeltas: false,
     emitTagsAsAttributes: undefined,
     useTagExtractedName: undefined,
     prefix: "",
+    customMetricConversions: undefined,
   };
 }
 
@@ -66,6 +102,9 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
   encode(message: SinkConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.grpcService !== undefined) {
       GrpcService.encode(message.grpcService, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.resourceDetectors) {
+      TypedExtensionConfig.encode(v!, writer.uint32(58).fork()).join();
     }
     if (message.reportCountersAsDeltas !== false) {
       writer.uint32(16).bool(message.reportCountersAsDeltas);
@@ -81,6 +120,9 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
     }
     if (message.prefix !== "") {
       writer.uint32(50).string(message.prefix);
+    }
+    if (message.customMetricConversions !== undefined) {
+      Matcher.encode(message.customMetricConversions, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -104,6 +146,14 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
             }
 
             message.grpcService = GrpcService.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resourceDetectors.push(TypedExtensionConfig.decode(reader, reader.uint32()));
             continue;
           }
           case 2: {
@@ -146,6 +196,14 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
             message.prefix = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.customMetricConversions = Matcher.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -165,6 +223,11 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
         : isSet(object.grpc_service)
         ? GrpcService.fromJSON(object.grpc_service)
         : undefined,
+      resourceDetectors: globalThis.Array.isArray(object?.resourceDetectors)
+        ? object.resourceDetectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
+        : globalThis.Array.isArray(object?.resource_detectors)
+        ? object.resource_detectors.map((e: any) => TypedExtensionConfig.fromJSON(e))
+        : [],
       reportCountersAsDeltas: isSet(object.reportCountersAsDeltas)
         ? globalThis.Boolean(object.reportCountersAsDeltas)
         : isSet(object.report_counters_as_deltas)
@@ -186,6 +249,11 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
         ? Boolean(object.use_tag_extracted_name)
         : undefined,
       prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+      customMetricConversions: isSet(object.customMetricConversions)
+        ? Matcher.fromJSON(object.customMetricConversions)
+        : isSet(object.custom_metric_conversions)
+        ? Matcher.fromJSON(object.custom_metric_conversions)
+        : undefined,
     };
   },
 
@@ -193,6 +261,9 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
     const obj: any = {};
     if (message.grpcService !== undefined) {
       obj.grpcService = GrpcService.toJSON(message.grpcService);
+    }
+    if (message.resourceDetectors?.length) {
+      obj.resourceDetectors = message.resourceDetectors.map((e) => TypedExtensionConfig.toJSON(e));
     }
     if (message.reportCountersAsDeltas !== false) {
       obj.reportCountersAsDeltas = message.reportCountersAsDeltas;
@@ -209,6 +280,9 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
     if (message.prefix !== "") {
       obj.prefix = message.prefix;
     }
+    if (message.customMetricConversions !== undefined) {
+      obj.customMetricConversions = Matcher.toJSON(message.customMetricConversions);
+    }
     return obj;
   },
 
@@ -220,11 +294,171 @@ export const SinkConfig: MessageFns<SinkConfig, "envoy.extensions.stat_sinks.ope
     message.grpcService = (object.grpcService !== undefined && object.grpcService !== null)
       ? GrpcService.fromPartial(object.grpcService)
       : undefined;
+    message.resourceDetectors = object.resourceDetectors?.map((e) => TypedExtensionConfig.fromPartial(e)) || [];
     message.reportCountersAsDeltas = object.reportCountersAsDeltas ?? false;
     message.reportHistogramsAsDeltas = object.reportHistogramsAsDeltas ?? false;
     message.emitTagsAsAttributes = object.emitTagsAsAttributes ?? undefined;
     message.useTagExtractedName = object.useTagExtractedName ?? undefined;
     message.prefix = object.prefix ?? "";
+    message.customMetricConversions =
+      (object.customMetricConversions !== undefined && object.customMetricConversions !== null)
+        ? Matcher.fromPartial(object.customMetricConversions)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseSinkConfig_ConversionAction(): SinkConfig_ConversionAction {
+  return { metricName: "", staticMetricLabels: [] };
+}
+
+export const SinkConfig_ConversionAction: MessageFns<
+  SinkConfig_ConversionAction,
+  "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.ConversionAction"
+> = {
+  $type: "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.ConversionAction" as const,
+
+  encode(message: SinkConfig_ConversionAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.metricName !== "") {
+      writer.uint32(18).string(message.metricName);
+    }
+    for (const v of message.staticMetricLabels) {
+      KeyValue.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SinkConfig_ConversionAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSinkConfig_ConversionAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.metricName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.staticMetricLabels.push(KeyValue.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SinkConfig_ConversionAction {
+    return {
+      metricName: isSet(object.metricName)
+        ? globalThis.String(object.metricName)
+        : isSet(object.metric_name)
+        ? globalThis.String(object.metric_name)
+        : "",
+      staticMetricLabels: globalThis.Array.isArray(object?.staticMetricLabels)
+        ? object.staticMetricLabels.map((e: any) => KeyValue.fromJSON(e))
+        : globalThis.Array.isArray(object?.static_metric_labels)
+        ? object.static_metric_labels.map((e: any) => KeyValue.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SinkConfig_ConversionAction): unknown {
+    const obj: any = {};
+    if (message.metricName !== "") {
+      obj.metricName = message.metricName;
+    }
+    if (message.staticMetricLabels?.length) {
+      obj.staticMetricLabels = message.staticMetricLabels.map((e) => KeyValue.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SinkConfig_ConversionAction>): SinkConfig_ConversionAction {
+    return SinkConfig_ConversionAction.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SinkConfig_ConversionAction>): SinkConfig_ConversionAction {
+    const message = createBaseSinkConfig_ConversionAction();
+    message.metricName = object.metricName ?? "";
+    message.staticMetricLabels = object.staticMetricLabels?.map((e) => KeyValue.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSinkConfig_DropAction(): SinkConfig_DropAction {
+  return {};
+}
+
+export const SinkConfig_DropAction: MessageFns<
+  SinkConfig_DropAction,
+  "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.DropAction"
+> = {
+  $type: "envoy.extensions.stat_sinks.open_telemetry.v3.SinkConfig.DropAction" as const,
+
+  encode(_: SinkConfig_DropAction, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SinkConfig_DropAction {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSinkConfig_DropAction();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SinkConfig_DropAction {
+    return {};
+  },
+
+  toJSON(_: SinkConfig_DropAction): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SinkConfig_DropAction>): SinkConfig_DropAction {
+    return SinkConfig_DropAction.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SinkConfig_DropAction>): SinkConfig_DropAction {
+    const message = createBaseSinkConfig_DropAction();
     return message;
   },
 };

@@ -276,6 +276,7 @@ export interface CommonTlsContext {
    * Select TLS certificate based on TLS client hello.
    * If empty, defaults to native TLS certificate selection behavior:
    * DNS SANs or Subject Common Name in TLS certificates is extracted as server name pattern to match SNI.
+   * [#extension-category: envoy.tls.certificate_selectors]
    */
   customTlsCertificateSelector?:
     | TypedExtensionConfig

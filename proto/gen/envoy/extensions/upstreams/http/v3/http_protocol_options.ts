@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { MatchPredicate } from "../../../../config/common/matcher/v3/matcher";
 import { TypedExtensionConfig } from "../../../../config/core/v3/extension";
 import {
   AlternateProtocolsCacheOptions,
@@ -15,6 +16,11 @@ import {
   HttpProtocolOptions as HttpProtocolOptions1,
   UpstreamHttpProtocolOptions,
 } from "../../../../config/core/v3/protocol";
+import {
+  RetryPolicy,
+  RouteAction_HashPolicy,
+  RouteAction_RequestMirrorPolicy,
+} from "../../../../config/route/v3/route_components";
 import { HttpFilter } from "../../../filters/network/http_connection_manager/v3/http_connection_manager";
 
 /**
@@ -59,7 +65,7 @@ import { HttpFilter } from "../../../filters/network/http_connection_manager/v3/
  *             http2_protocol_options:
  *               max_concurrent_streams: 100
  *        .... [further cluster config]
- * [#next-free-field: 8]
+ * [#next-free-field: 12]
  */
 export interface HttpProtocolOptions {
   /** This contains options common across HTTP/1 and HTTP/2 */
@@ -110,7 +116,50 @@ export interface HttpProtocolOptions {
    * [#not-implemented-hide:]
    * [#extension-category: envoy.http.header_validators]
    */
-  headerValidationConfig?: TypedExtensionConfig | undefined;
+  headerValidationConfig?:
+    | TypedExtensionConfig
+    | undefined;
+  /** Defines http specific outlier detection parameters. */
+  outlierDetection?:
+    | HttpProtocolOptions_OutlierDetection
+    | undefined;
+  /**
+   * Specifies a list of HTTP-level mirroring policies for requests routed to this cluster.
+   * Cluster-level policies override route-level policies when they both are configured.
+   *
+   * .. note::
+   *
+   *   Mirroring will not be triggered if the :ref:`primary cluster
+   *   <envoy_v3_api_field_config.route.v3.RouteAction.cluster>` does not exist.
+   */
+  requestMirrorPolicies: RouteAction_RequestMirrorPolicy[];
+  /**
+   * Specifies a list of hash policies for consistent hashing load balancing (e.g., Ring Hash or
+   * Maglev) for requests routed to this cluster. When configured, cluster-level policies override
+   * route-level policies. When not configured, route-level policies (if any) will be used.
+   *
+   * This enables consistent routing to the same upstream host for all requests to a cluster,
+   * which is particularly useful for stateful services like caching, session management, or
+   * sticky routing requirements.
+   *
+   * .. note::
+   *
+   *   Hash policies are only effective when the cluster is configured with a hash-based load
+   *   balancing policy (e.g., :ref:`RING_HASH <envoy_v3_api_enum_value_config.cluster.v3.Cluster.LbPolicy.RING_HASH>`
+   *   or :ref:`MAGLEV <envoy_v3_api_enum_value_config.cluster.v3.Cluster.LbPolicy.MAGLEV>`).
+   */
+  hashPolicy: RouteAction_HashPolicy[];
+  /**
+   * Specifies the retry policy for requests routed to this cluster. When configured,
+   * cluster-level retry policy overrides route-level retry policy. When not configured,
+   * route-level retry policy (if any) will be used.
+   *
+   * .. note::
+   *
+   *   Cluster-level retry policy will override route-level retry policy entirely. Policies are
+   *   not merged.
+   */
+  retryPolicy?: RetryPolicy | undefined;
 }
 
 /**
@@ -192,6 +241,14 @@ export interface HttpProtocolOptions_AutoHttpConfig {
   alternateProtocolsCacheOptions?: AlternateProtocolsCacheOptions | undefined;
 }
 
+export interface HttpProtocolOptions_OutlierDetection {
+  /**
+   * If specified, only responses matching the matcher will be treated by outlier detection as errors.
+   * If not specified, only 5xx codes are treated by outlier detection as errors.
+   */
+  errorMatcher?: MatchPredicate | undefined;
+}
+
 function createBaseHttpProtocolOptions(): HttpProtocolOptions {
   return {
     commonHttpProtocolOptions: undefined,
@@ -201,6 +258,10 @@ function createBaseHttpProtocolOptions(): HttpProtocolOptions {
     autoConfig: undefined,
     httpFilters: [],
     headerValidationConfig: undefined,
+    outlierDetection: undefined,
+    requestMirrorPolicies: [],
+    hashPolicy: [],
+    retryPolicy: undefined,
   };
 }
 
@@ -232,6 +293,18 @@ export const HttpProtocolOptions: MessageFns<
     }
     if (message.headerValidationConfig !== undefined) {
       TypedExtensionConfig.encode(message.headerValidationConfig, writer.uint32(58).fork()).join();
+    }
+    if (message.outlierDetection !== undefined) {
+      HttpProtocolOptions_OutlierDetection.encode(message.outlierDetection, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.requestMirrorPolicies) {
+      RouteAction_RequestMirrorPolicy.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.hashPolicy) {
+      RouteAction_HashPolicy.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.retryPolicy !== undefined) {
+      RetryPolicy.encode(message.retryPolicy, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -308,6 +381,38 @@ export const HttpProtocolOptions: MessageFns<
             message.headerValidationConfig = TypedExtensionConfig.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.outlierDetection = HttpProtocolOptions_OutlierDetection.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.requestMirrorPolicies.push(RouteAction_RequestMirrorPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.hashPolicy.push(RouteAction_HashPolicy.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.retryPolicy = RetryPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -357,6 +462,26 @@ export const HttpProtocolOptions: MessageFns<
         : isSet(object.header_validation_config)
         ? TypedExtensionConfig.fromJSON(object.header_validation_config)
         : undefined,
+      outlierDetection: isSet(object.outlierDetection)
+        ? HttpProtocolOptions_OutlierDetection.fromJSON(object.outlierDetection)
+        : isSet(object.outlier_detection)
+        ? HttpProtocolOptions_OutlierDetection.fromJSON(object.outlier_detection)
+        : undefined,
+      requestMirrorPolicies: globalThis.Array.isArray(object?.requestMirrorPolicies)
+        ? object.requestMirrorPolicies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
+        : globalThis.Array.isArray(object?.request_mirror_policies)
+        ? object.request_mirror_policies.map((e: any) => RouteAction_RequestMirrorPolicy.fromJSON(e))
+        : [],
+      hashPolicy: globalThis.Array.isArray(object?.hashPolicy)
+        ? object.hashPolicy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
+        : globalThis.Array.isArray(object?.hash_policy)
+        ? object.hash_policy.map((e: any) => RouteAction_HashPolicy.fromJSON(e))
+        : [],
+      retryPolicy: isSet(object.retryPolicy)
+        ? RetryPolicy.fromJSON(object.retryPolicy)
+        : isSet(object.retry_policy)
+        ? RetryPolicy.fromJSON(object.retry_policy)
+        : undefined,
     };
   },
 
@@ -384,6 +509,18 @@ export const HttpProtocolOptions: MessageFns<
     }
     if (message.headerValidationConfig !== undefined) {
       obj.headerValidationConfig = TypedExtensionConfig.toJSON(message.headerValidationConfig);
+    }
+    if (message.outlierDetection !== undefined) {
+      obj.outlierDetection = HttpProtocolOptions_OutlierDetection.toJSON(message.outlierDetection);
+    }
+    if (message.requestMirrorPolicies?.length) {
+      obj.requestMirrorPolicies = message.requestMirrorPolicies.map((e) => RouteAction_RequestMirrorPolicy.toJSON(e));
+    }
+    if (message.hashPolicy?.length) {
+      obj.hashPolicy = message.hashPolicy.map((e) => RouteAction_HashPolicy.toJSON(e));
+    }
+    if (message.retryPolicy !== undefined) {
+      obj.retryPolicy = RetryPolicy.toJSON(message.retryPolicy);
     }
     return obj;
   },
@@ -416,6 +553,15 @@ export const HttpProtocolOptions: MessageFns<
       (object.headerValidationConfig !== undefined && object.headerValidationConfig !== null)
         ? TypedExtensionConfig.fromPartial(object.headerValidationConfig)
         : undefined;
+    message.outlierDetection = (object.outlierDetection !== undefined && object.outlierDetection !== null)
+      ? HttpProtocolOptions_OutlierDetection.fromPartial(object.outlierDetection)
+      : undefined;
+    message.requestMirrorPolicies =
+      object.requestMirrorPolicies?.map((e) => RouteAction_RequestMirrorPolicy.fromPartial(e)) || [];
+    message.hashPolicy = object.hashPolicy?.map((e) => RouteAction_HashPolicy.fromPartial(e)) || [];
+    message.retryPolicy = (object.retryPolicy !== undefined && object.retryPolicy !== null)
+      ? RetryPolicy.fromPartial(object.retryPolicy)
+      : undefined;
     return message;
   },
 };
@@ -823,6 +969,86 @@ export const HttpProtocolOptions_AutoHttpConfig: MessageFns<
       (object.alternateProtocolsCacheOptions !== undefined && object.alternateProtocolsCacheOptions !== null)
         ? AlternateProtocolsCacheOptions.fromPartial(object.alternateProtocolsCacheOptions)
         : undefined;
+    return message;
+  },
+};
+
+function createBaseHttpProtocolOptions_OutlierDetection(): HttpProtocolOptions_OutlierDetection {
+  return { errorMatcher: undefined };
+}
+
+export const HttpProtocolOptions_OutlierDetection: MessageFns<
+  HttpProtocolOptions_OutlierDetection,
+  "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.OutlierDetection"
+> = {
+  $type: "envoy.extensions.upstreams.http.v3.HttpProtocolOptions.OutlierDetection" as const,
+
+  encode(message: HttpProtocolOptions_OutlierDetection, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.errorMatcher !== undefined) {
+      MatchPredicate.encode(message.errorMatcher, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HttpProtocolOptions_OutlierDetection {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHttpProtocolOptions_OutlierDetection();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.errorMatcher = MatchPredicate.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HttpProtocolOptions_OutlierDetection {
+    return {
+      errorMatcher: isSet(object.errorMatcher)
+        ? MatchPredicate.fromJSON(object.errorMatcher)
+        : isSet(object.error_matcher)
+        ? MatchPredicate.fromJSON(object.error_matcher)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HttpProtocolOptions_OutlierDetection): unknown {
+    const obj: any = {};
+    if (message.errorMatcher !== undefined) {
+      obj.errorMatcher = MatchPredicate.toJSON(message.errorMatcher);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<HttpProtocolOptions_OutlierDetection>): HttpProtocolOptions_OutlierDetection {
+    return HttpProtocolOptions_OutlierDetection.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<HttpProtocolOptions_OutlierDetection>): HttpProtocolOptions_OutlierDetection {
+    const message = createBaseHttpProtocolOptions_OutlierDetection();
+    message.errorMatcher = (object.errorMatcher !== undefined && object.errorMatcher !== null)
+      ? MatchPredicate.fromPartial(object.errorMatcher)
+      : undefined;
     return message;
   },
 };

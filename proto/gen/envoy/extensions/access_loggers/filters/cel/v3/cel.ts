@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { CelExpressionConfig } from "../../../../../config/core/v3/cel";
 
 /**
  * ExpressionFilter is an access logging filter that evaluates configured
@@ -23,10 +24,17 @@ export interface ExpressionFilter {
    * * ``(connection.mtls && request.headers['x-log-mtls'] == 'true') || request.url_path.contains('v1beta3')``
    */
   expression: string;
+  /**
+   * CEL expression configuration that modifies the evaluation behavior of the ``expression`` field.
+   * If specified, string conversion, concatenation, and manipulation functions may be enabled
+   * for the filter expression. See :ref:`CelExpressionConfig <envoy_v3_api_msg_config.core.v3.CelExpressionConfig>`
+   * for more details.
+   */
+  celConfig?: CelExpressionConfig | undefined;
 }
 
 function createBaseExpressionFilter(): ExpressionFilter {
-  return { expression: "" };
+  return { expression: "", celConfig: undefined };
 }
 
 export const ExpressionFilter: MessageFns<
@@ -38,6 +46,9 @@ export const ExpressionFilter: MessageFns<
   encode(message: ExpressionFilter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.expression !== "") {
       writer.uint32(10).string(message.expression);
+    }
+    if (message.celConfig !== undefined) {
+      CelExpressionConfig.encode(message.celConfig, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -63,6 +74,14 @@ export const ExpressionFilter: MessageFns<
             message.expression = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.celConfig = CelExpressionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -76,13 +95,23 @@ export const ExpressionFilter: MessageFns<
   },
 
   fromJSON(object: any): ExpressionFilter {
-    return { expression: isSet(object.expression) ? globalThis.String(object.expression) : "" };
+    return {
+      expression: isSet(object.expression) ? globalThis.String(object.expression) : "",
+      celConfig: isSet(object.celConfig)
+        ? CelExpressionConfig.fromJSON(object.celConfig)
+        : isSet(object.cel_config)
+        ? CelExpressionConfig.fromJSON(object.cel_config)
+        : undefined,
+    };
   },
 
   toJSON(message: ExpressionFilter): unknown {
     const obj: any = {};
     if (message.expression !== "") {
       obj.expression = message.expression;
+    }
+    if (message.celConfig !== undefined) {
+      obj.celConfig = CelExpressionConfig.toJSON(message.celConfig);
     }
     return obj;
   },
@@ -93,6 +122,9 @@ export const ExpressionFilter: MessageFns<
   fromPartial(object: DeepPartial<ExpressionFilter>): ExpressionFilter {
     const message = createBaseExpressionFilter();
     message.expression = object.expression ?? "";
+    message.celConfig = (object.celConfig !== undefined && object.celConfig !== null)
+      ? CelExpressionConfig.fromPartial(object.celConfig)
+      : undefined;
     return message;
   },
 };

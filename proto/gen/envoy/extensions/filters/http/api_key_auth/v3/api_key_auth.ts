@@ -12,7 +12,8 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  *
  * For example, the following configuration configures the filter to authenticate the clients using
  * the API key from the header ``X-API-KEY``. And only the clients with the key ``real-key`` are
- * considered as authenticated.
+ * considered as authenticated. The client information is configured to be forwarded
+ * in the header ``x-client-id``.
  *
  * .. code-block:: yaml
  *
@@ -21,12 +22,17 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
  *      client: user
  *    key_sources:
  *     - header: "X-API-KEY"
+ *    forwarding:
+ *      header: "x-client-id"
+ *      hide_credentials: false
  */
 export interface ApiKeyAuth {
   /** The credentials that are used to authenticate the clients. */
   credentials: Credential[];
   /** The key sources to fetch the key from the coming request. */
   keySources: KeySource[];
+  /** Optional configuration to control what information should be propagated to upstream services. */
+  forwarding?: Forwarding | undefined;
 }
 
 /** API key auth configuration of per route or per virtual host or per route configuration. */
@@ -58,6 +64,12 @@ export interface ApiKeyAuthPerRoute {
    *   route.
    */
   allowedClients: string[];
+  /**
+   * Optional configuration to control what information should be propagated to upstream services.
+   * If this field is non-empty, then the forwarding information in the filter level configuration
+   * will be ignored and the forwarding in this configuration will be used.
+   */
+  forwarding?: Forwarding | undefined;
 }
 
 /** Single credential entry that contains the API key and the related client id. */
@@ -92,8 +104,23 @@ export interface KeySource {
   cookie: string;
 }
 
+export interface Forwarding {
+  /**
+   * The header name in which to store the client information. If this field is non-empty,
+   * the client string associated with the matched credential will be injected into
+   * the request before forwarding upstream.
+   */
+  header: string;
+  /**
+   * If true, remove the API key from the request before forwarding upstream.
+   *
+   * This applies to all configured key sources: ``header``, ``query``, and ``cookie``.
+   */
+  hideCredentials: boolean;
+}
+
 function createBaseApiKeyAuth(): ApiKeyAuth {
-  return { credentials: [], keySources: [] };
+  return { credentials: [], keySources: [], forwarding: undefined };
 }
 
 export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.api_key_auth.v3.ApiKeyAuth"> = {
@@ -105,6 +132,9 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
     }
     for (const v of message.keySources) {
       KeySource.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.forwarding !== undefined) {
+      Forwarding.encode(message.forwarding, writer.uint32(26).fork()).join();
     }
     return writer;
   },
@@ -138,6 +168,14 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
             message.keySources.push(KeySource.decode(reader, reader.uint32()));
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.forwarding = Forwarding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -160,6 +198,7 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
         : globalThis.Array.isArray(object?.key_sources)
         ? object.key_sources.map((e: any) => KeySource.fromJSON(e))
         : [],
+      forwarding: isSet(object.forwarding) ? Forwarding.fromJSON(object.forwarding) : undefined,
     };
   },
 
@@ -171,6 +210,9 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
     if (message.keySources?.length) {
       obj.keySources = message.keySources.map((e) => KeySource.toJSON(e));
     }
+    if (message.forwarding !== undefined) {
+      obj.forwarding = Forwarding.toJSON(message.forwarding);
+    }
     return obj;
   },
 
@@ -181,12 +223,15 @@ export const ApiKeyAuth: MessageFns<ApiKeyAuth, "envoy.extensions.filters.http.a
     const message = createBaseApiKeyAuth();
     message.credentials = object.credentials?.map((e) => Credential.fromPartial(e)) || [];
     message.keySources = object.keySources?.map((e) => KeySource.fromPartial(e)) || [];
+    message.forwarding = (object.forwarding !== undefined && object.forwarding !== null)
+      ? Forwarding.fromPartial(object.forwarding)
+      : undefined;
     return message;
   },
 };
 
 function createBaseApiKeyAuthPerRoute(): ApiKeyAuthPerRoute {
-  return { credentials: [], keySources: [], allowedClients: [] };
+  return { credentials: [], keySources: [], allowedClients: [], forwarding: undefined };
 }
 
 export const ApiKeyAuthPerRoute: MessageFns<
@@ -204,6 +249,9 @@ export const ApiKeyAuthPerRoute: MessageFns<
     }
     for (const v of message.allowedClients) {
       writer.uint32(26).string(v!);
+    }
+    if (message.forwarding !== undefined) {
+      Forwarding.encode(message.forwarding, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -245,6 +293,14 @@ export const ApiKeyAuthPerRoute: MessageFns<
             message.allowedClients.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.forwarding = Forwarding.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -272,6 +328,7 @@ export const ApiKeyAuthPerRoute: MessageFns<
         : globalThis.Array.isArray(object?.allowed_clients)
         ? object.allowed_clients.map((e: any) => globalThis.String(e))
         : [],
+      forwarding: isSet(object.forwarding) ? Forwarding.fromJSON(object.forwarding) : undefined,
     };
   },
 
@@ -286,6 +343,9 @@ export const ApiKeyAuthPerRoute: MessageFns<
     if (message.allowedClients?.length) {
       obj.allowedClients = message.allowedClients;
     }
+    if (message.forwarding !== undefined) {
+      obj.forwarding = Forwarding.toJSON(message.forwarding);
+    }
     return obj;
   },
 
@@ -297,6 +357,9 @@ export const ApiKeyAuthPerRoute: MessageFns<
     message.credentials = object.credentials?.map((e) => Credential.fromPartial(e)) || [];
     message.keySources = object.keySources?.map((e) => KeySource.fromPartial(e)) || [];
     message.allowedClients = object.allowedClients?.map((e) => e) || [];
+    message.forwarding = (object.forwarding !== undefined && object.forwarding !== null)
+      ? Forwarding.fromPartial(object.forwarding)
+      : undefined;
     return message;
   },
 };
@@ -487,6 +550,97 @@ export const KeySource: MessageFns<KeySource, "envoy.extensions.filters.http.api
     message.header = object.header ?? "";
     message.query = object.query ?? "";
     message.cookie = object.cookie ?? "";
+    return message;
+  },
+};
+
+function createBaseForwarding(): Forwarding {
+  return { header: "", hideCredentials: false };
+}
+
+export const Forwarding: MessageFns<Forwarding, "envoy.extensions.filters.http.api_key_auth.v3.Forwarding"> = {
+  $type: "envoy.extensions.filters.http.api_key_auth.v3.Forwarding" as const,
+
+  encode(message: Forwarding, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.header !== "") {
+      writer.uint32(10).string(message.header);
+    }
+    if (message.hideCredentials !== false) {
+      writer.uint32(16).bool(message.hideCredentials);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Forwarding {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseForwarding();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.header = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hideCredentials = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Forwarding {
+    return {
+      header: isSet(object.header) ? globalThis.String(object.header) : "",
+      hideCredentials: isSet(object.hideCredentials)
+        ? globalThis.Boolean(object.hideCredentials)
+        : isSet(object.hide_credentials)
+        ? globalThis.Boolean(object.hide_credentials)
+        : false,
+    };
+  },
+
+  toJSON(message: Forwarding): unknown {
+    const obj: any = {};
+    if (message.header !== "") {
+      obj.header = message.header;
+    }
+    if (message.hideCredentials !== false) {
+      obj.hideCredentials = message.hideCredentials;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Forwarding>): Forwarding {
+    return Forwarding.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Forwarding>): Forwarding {
+    const message = createBaseForwarding();
+    message.header = object.header ?? "";
+    message.hideCredentials = object.hideCredentials ?? false;
     return message;
   },
 };

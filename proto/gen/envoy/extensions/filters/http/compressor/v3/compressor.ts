@@ -22,37 +22,47 @@ export interface Compressor {
     | undefined;
   /**
    * Set of strings that allows specifying which mime-types yield compression; e.g.,
-   * application/json, text/html, etc. When this field is not defined, compression will be applied
-   * to the following mime-types: "application/javascript", "application/json",
-   * "application/xhtml+xml", "image/svg+xml", "text/css", "text/html", "text/plain", "text/xml"
-   * and their synonyms.
+   * ``application/json``, ``text/html``, etc.
+   *
+   * When this field is not specified, compression will be applied to these following mime-types
+   * and their synonyms:
+   *
+   * * ``application/javascript``
+   * * ``application/json``
+   * * ``application/xhtml+xml``
+   * * ``image/svg+xml``
+   * * ``text/css``
+   * * ``text/html``
+   * * ``text/plain``
+   * * ``text/xml``
    *
    * @deprecated
    */
   contentType: string[];
   /**
-   * If true, disables compression when the response contains an etag header. When it is false, the
-   * filter will preserve weak etags and remove the ones that require strong validation.
+   * When this field is ``true``, disables compression when the response contains an ``ETag`` header.
+   * When this field is ``false``, the filter will preserve weak ``ETag`` values and remove those that
+   * require strong validation.
    *
    * @deprecated
    */
   disableOnEtagHeader: boolean;
   /**
-   * If true, removes accept-encoding from the request headers before dispatching it to the upstream
-   * so that responses do not get compressed before reaching the filter.
+   * When this field is ``true``, removes ``Accept-Encoding`` from the request headers before dispatching
+   * the request to the upstream so that responses do not get compressed before reaching the filter.
    *
    * .. attention::
    *
-   *    To avoid interfering with other compression filters in the same chain use this option in
+   *    To avoid interfering with other compression filters in the same chain, use this option in
    *    the filter closest to the upstream.
    *
    * @deprecated
    */
   removeAcceptEncodingHeader: boolean;
   /**
-   * Runtime flag that controls whether the filter is enabled or not. If set to false, the
-   * filter will operate as a pass-through filter, unless overridden by
-   * CompressorPerRoute. If not specified, defaults to enabled.
+   * Runtime flag that controls whether the filter is enabled. When this field is ``false``, the
+   * filter will operate as a pass-through filter, unless overridden by ``CompressorPerRoute``.
+   * If this field is not specified, the filter is enabled by default.
    *
    * @deprecated
    */
@@ -60,28 +70,26 @@ export interface Compressor {
     | RuntimeFeatureFlag
     | undefined;
   /**
-   * A compressor library to use for compression. Currently only
-   * :ref:`envoy.compression.gzip.compressor<envoy_v3_api_msg_extensions.compression.gzip.compressor.v3.Gzip>`
-   * is included in Envoy.
+   * A compressor library to use for compression.
    * [#extension-category: envoy.compression.compressor]
    */
   compressorLibrary?:
     | TypedExtensionConfig
     | undefined;
-  /** Configuration for request compression. Compression is disabled by default if left empty. */
+  /** Configuration for request compression. If this field is not specified, request compression is disabled. */
   requestDirectionConfig?:
     | Compressor_RequestDirectionConfig
     | undefined;
   /**
-   * Configuration for response compression. Compression is enabled by default if left empty.
+   * Configuration for response compression. If this field is not specified, response compression is enabled.
    *
    * .. attention::
    *
-   *    If the field is not empty then the duplicate deprecated fields of the ``Compressor`` message,
+   *    When this field is set, duplicate deprecated fields of the ``Compressor`` message,
    *    such as ``content_length``, ``content_type``, ``disable_on_etag_header``,
-   *    ``remove_accept_encoding_header`` and ``runtime_enabled``, are ignored.
+   *    ``remove_accept_encoding_header``, and ``runtime_enabled``, are ignored.
    *
-   *    Also all the statistics related to response compression will be rooted in
+   *    Additionally, all statistics related to response compression will be rooted in
    *    ``<stat_prefix>.compressor.<compressor_library.name>.<compressor_library_stat_prefix>.response.*``
    *    instead of
    *    ``<stat_prefix>.compressor.<compressor_library.name>.<compressor_library_stat_prefix>.*``.
@@ -90,35 +98,44 @@ export interface Compressor {
     | Compressor_ResponseDirectionConfig
     | undefined;
   /**
-   * If true, chooses this compressor first to do compression when the q-values in ``Accept-Encoding`` are same.
-   * The last compressor which enables choose_first will be chosen if multiple compressor filters in the chain have choose_first as true.
+   * When this field is ``true``, this compressor is preferred when q-values in ``Accept-Encoding`` are equal.
+   * If multiple compressor filters set ``choose_first`` to ``true``, the last one in the filter chain is chosen.
    */
   chooseFirst: boolean;
 }
 
 export interface Compressor_CommonDirectionConfig {
   /**
-   * Runtime flag that controls whether compression is enabled or not for the direction this
-   * common config is put in. If set to false, the filter will operate as a pass-through filter
-   * in the chosen direction, unless overridden by CompressorPerRoute.
-   * If the field is omitted, the filter will be enabled.
+   * Runtime flag that controls whether compression is enabled for the direction this
+   * common config is applied to. When this field is ``false``, the filter will operate as a
+   * pass-through filter in the chosen direction, unless overridden by ``CompressorPerRoute``.
+   * If this field is not specified, the filter will be enabled.
    */
   enabled?:
     | RuntimeFeatureFlag
     | undefined;
   /**
-   * Minimum value of Content-Length header of request or response messages (depending on the direction
-   * this common config is put in), in bytes, which will trigger compression. The default value is 30.
+   * Minimum value of the ``Content-Length`` header in request or response messages (depending on the
+   * direction this common config is applied to), in bytes, that will trigger compression. Defaults to 30.
    */
   minContentLength?:
     | number
     | undefined;
   /**
    * Set of strings that allows specifying which mime-types yield compression; e.g.,
-   * application/json, text/html, etc. When this field is not defined, compression will be applied
-   * to the following mime-types: "application/javascript", "application/json",
-   * "application/xhtml+xml", "image/svg+xml", "text/css", "text/html", "text/plain", "text/xml"
-   * and their synonyms.
+   * ``application/json``, ``text/html``, etc.
+   *
+   * When this field is not specified, compression will be applied to these following mime-types
+   * and their synonyms:
+   *
+   * * ``application/javascript``
+   * * ``application/json``
+   * * ``application/xhtml+xml``
+   * * ``image/svg+xml``
+   * * ``text/css``
+   * * ``text/html``
+   * * ``text/plain``
+   * * ``text/xml``
    */
   contentType: string[];
 }
@@ -128,31 +145,46 @@ export interface Compressor_RequestDirectionConfig {
   commonConfig?: Compressor_CommonDirectionConfig | undefined;
 }
 
-/** Configuration for filter behavior on the response direction. */
+/**
+ * Configuration for filter behavior on the response direction.
+ * [#next-free-field: 6]
+ */
 export interface Compressor_ResponseDirectionConfig {
   commonConfig?:
     | Compressor_CommonDirectionConfig
     | undefined;
   /**
-   * If true, disables compression when the response contains an etag header. When it is false, the
-   * filter will preserve weak etags and remove the ones that require strong validation.
+   * When this field is ``true``, disables compression when the response contains an ``ETag`` header.
+   * When this field is ``false``, the filter will preserve weak ``ETag`` values and remove those that
+   * require strong validation.
    */
   disableOnEtagHeader: boolean;
   /**
-   * If true, removes accept-encoding from the request headers before dispatching it to the upstream
-   * so that responses do not get compressed before reaching the filter.
+   * When this field is ``true``, removes ``Accept-Encoding`` from the request headers before dispatching
+   * the request to the upstream so that responses do not get compressed before reaching the filter.
    *
    * .. attention::
    *
-   *    To avoid interfering with other compression filters in the same chain use this option in
+   *    To avoid interfering with other compression filters in the same chain, use this option in
    *    the filter closest to the upstream.
    */
   removeAcceptEncodingHeader: boolean;
   /**
-   * Set of response codes for which compression is disabled, e.g. 206 Partial Content should not
+   * Set of response codes for which compression is disabled; e.g., 206 Partial Content should not
    * be compressed.
    */
   uncompressibleResponseCodes: number[];
+  /**
+   * If true, the filter adds the ``x-envoy-compression-status`` response
+   * header to indicate whether the compression occurred and, if not, provide
+   * the reason why. The header's value format is
+   * ``<encoder-type>;<status>[;<additional-params>]``, where ``<status>`` is
+   * ``Compressed`` or the reason compression was skipped (e.g.,
+   * ``ContentLengthTooSmall``). When this field is enabled, the compressor
+   * filter alters the order of the compression eligibility checks to report
+   * the most valid reason for skipping the compression.
+   */
+  statusHeaderEnabled: boolean;
 }
 
 /**
@@ -174,13 +206,20 @@ export interface ResponseDirectionOverrides {
  */
 export interface CompressorOverrides {
   /** If present, response compression is enabled. */
-  responseDirectionConfig?: ResponseDirectionOverrides | undefined;
+  responseDirectionConfig?:
+    | ResponseDirectionOverrides
+    | undefined;
+  /**
+   * A compressor library to use for compression. If specified, this overrides
+   * the filter-level ``compressor_library`` configuration for this route.
+   */
+  compressorLibrary?: TypedExtensionConfig | undefined;
 }
 
 export interface CompressorPerRoute {
   /**
    * If set, the filter will operate as a pass-through filter.
-   * Overrides Compressor.runtime_enabled and CommonDirectionConfig.enabled.
+   * Overrides ``Compressor.runtime_enabled`` and ``CommonDirectionConfig.enabled``.
    */
   disabled?:
     | boolean
@@ -646,6 +685,7 @@ function createBaseCompressor_ResponseDirectionConfig(): Compressor_ResponseDire
     disableOnEtagHeader: false,
     removeAcceptEncodingHeader: false,
     uncompressibleResponseCodes: [],
+    statusHeaderEnabled: false,
   };
 }
 
@@ -667,6 +707,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     }
     for (const v of message.uncompressibleResponseCodes) {
       writer.uint32(32).uint32(v!);
+    }
+    if (message.statusHeaderEnabled !== false) {
+      writer.uint32(40).bool(message.statusHeaderEnabled);
     }
     return writer;
   },
@@ -726,6 +769,14 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
 
             break;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.statusHeaderEnabled = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -760,6 +811,11 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
         : globalThis.Array.isArray(object?.uncompressible_response_codes)
         ? object.uncompressible_response_codes.map((e: any) => globalThis.Number(e))
         : [],
+      statusHeaderEnabled: isSet(object.statusHeaderEnabled)
+        ? globalThis.Boolean(object.statusHeaderEnabled)
+        : isSet(object.status_header_enabled)
+        ? globalThis.Boolean(object.status_header_enabled)
+        : false,
     };
   },
 
@@ -777,6 +833,9 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     if (message.uncompressibleResponseCodes?.length) {
       obj.uncompressibleResponseCodes = message.uncompressibleResponseCodes.map((e) => Math.round(e));
     }
+    if (message.statusHeaderEnabled !== false) {
+      obj.statusHeaderEnabled = message.statusHeaderEnabled;
+    }
     return obj;
   },
 
@@ -791,6 +850,7 @@ export const Compressor_ResponseDirectionConfig: MessageFns<
     message.disableOnEtagHeader = object.disableOnEtagHeader ?? false;
     message.removeAcceptEncodingHeader = object.removeAcceptEncodingHeader ?? false;
     message.uncompressibleResponseCodes = object.uncompressibleResponseCodes?.map((e) => e) || [];
+    message.statusHeaderEnabled = object.statusHeaderEnabled ?? false;
     return message;
   },
 };
@@ -874,7 +934,7 @@ export const ResponseDirectionOverrides: MessageFns<
 };
 
 function createBaseCompressorOverrides(): CompressorOverrides {
-  return { responseDirectionConfig: undefined };
+  return { responseDirectionConfig: undefined, compressorLibrary: undefined };
 }
 
 export const CompressorOverrides: MessageFns<
@@ -886,6 +946,9 @@ export const CompressorOverrides: MessageFns<
   encode(message: CompressorOverrides, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.responseDirectionConfig !== undefined) {
       ResponseDirectionOverrides.encode(message.responseDirectionConfig, writer.uint32(10).fork()).join();
+    }
+    if (message.compressorLibrary !== undefined) {
+      TypedExtensionConfig.encode(message.compressorLibrary, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -911,6 +974,14 @@ export const CompressorOverrides: MessageFns<
             message.responseDirectionConfig = ResponseDirectionOverrides.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.compressorLibrary = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -930,6 +1001,11 @@ export const CompressorOverrides: MessageFns<
         : isSet(object.response_direction_config)
         ? ResponseDirectionOverrides.fromJSON(object.response_direction_config)
         : undefined,
+      compressorLibrary: isSet(object.compressorLibrary)
+        ? TypedExtensionConfig.fromJSON(object.compressorLibrary)
+        : isSet(object.compressor_library)
+        ? TypedExtensionConfig.fromJSON(object.compressor_library)
+        : undefined,
     };
   },
 
@@ -937,6 +1013,9 @@ export const CompressorOverrides: MessageFns<
     const obj: any = {};
     if (message.responseDirectionConfig !== undefined) {
       obj.responseDirectionConfig = ResponseDirectionOverrides.toJSON(message.responseDirectionConfig);
+    }
+    if (message.compressorLibrary !== undefined) {
+      obj.compressorLibrary = TypedExtensionConfig.toJSON(message.compressorLibrary);
     }
     return obj;
   },
@@ -950,6 +1029,9 @@ export const CompressorOverrides: MessageFns<
       (object.responseDirectionConfig !== undefined && object.responseDirectionConfig !== null)
         ? ResponseDirectionOverrides.fromPartial(object.responseDirectionConfig)
         : undefined;
+    message.compressorLibrary = (object.compressorLibrary !== undefined && object.compressorLibrary !== null)
+      ? TypedExtensionConfig.fromPartial(object.compressorLibrary)
+      : undefined;
     return message;
   },
 };

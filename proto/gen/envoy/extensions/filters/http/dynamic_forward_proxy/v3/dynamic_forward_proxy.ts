@@ -37,6 +37,18 @@ export interface FilterConfig {
    * :repo:`upstream_address.h<source/common/stream_info/upstream_address.h>`).
    */
   saveUpstreamAddress: boolean;
+  /**
+   * When this flag is set, the filter will check for the ``envoy.upstream.dynamic_host``
+   * and/or ``envoy.upstream.dynamic_port`` filter state values before using the HTTP
+   * Host header for DNS resolution. This provides consistency with the
+   * :ref:`SNI dynamic forward proxy <envoy_v3_api_msg_extensions.filters.network.sni_dynamic_forward_proxy.v3.FilterConfig>` and
+   * :ref:`UDP dynamic forward proxy <envoy_v3_api_msg_extensions.filters.udp.udp_proxy.session.dynamic_forward_proxy.v3.FilterConfig>`
+   * filters behavior when enabled.
+   *
+   * If the flag is not set (default), the filter will use the HTTP Host header
+   * for DNS resolution, maintaining backward compatibility.
+   */
+  allowDynamicHostFromFilterState: boolean;
 }
 
 /** Per route Configuration for the dynamic forward proxy HTTP filter. */
@@ -46,11 +58,12 @@ export interface PerRouteConfig {
    * this value. If not set or empty, the original host header value
    * will be used and no rewrite will happen.
    *
-   * Note: this rewrite affects both DNS lookup and host header forwarding. However, this
-   * option shouldn't be used with
-   * :ref:`HCM host rewrite <envoy_v3_api_field_config.route.v3.RouteAction.host_rewrite_literal>` given that the
-   * value set here would be used for DNS lookups whereas the value set in the HCM would be used
-   * for host header forwarding which is not the desired outcome.
+   * .. note::
+   *
+   *   This rewrite affects both DNS lookup and host header forwarding. However, this option shouldn't be used with
+   *   :ref:`HCM host rewrite header <envoy_v3_api_field_config.route.v3.RouteAction.auto_host_rewrite>` given that
+   *   the value set here would be used for DNS lookups whereas the value set in the HCM would be used for host
+   *   header forwarding which might not be the desired outcome.
    */
   hostRewriteLiteral?:
     | string
@@ -60,11 +73,12 @@ export interface PerRouteConfig {
    * the value of this header. If not set or empty, the original host header
    * value will be used and no rewrite will happen.
    *
-   * Note: this rewrite affects both DNS lookup and host header forwarding. However, this
-   * option shouldn't be used with
-   * :ref:`HCM host rewrite header <envoy_v3_api_field_config.route.v3.RouteAction.auto_host_rewrite>`
-   * given that the value set here would be used for DNS lookups whereas the value set in the HCM
-   * would be used for host header forwarding which is not the desired outcome.
+   * .. note::
+   *
+   *   This rewrite affects both DNS lookup and host header forwarding. However, this option shouldn't be used with
+   *   :ref:`HCM host rewrite header <envoy_v3_api_field_config.route.v3.RouteAction.auto_host_rewrite>` given that
+   *   the value set here would be used for DNS lookups whereas the value set in the HCM would be used for host
+   *   header forwarding which might not be the desired outcome.
    *
    * .. note::
    *
@@ -74,12 +88,17 @@ export interface PerRouteConfig {
 }
 
 export interface SubClusterConfig {
-  /** The timeout used for sub cluster initialization. Defaults to 5s if not set. */
+  /** The timeout used for sub cluster initialization. Defaults to **5s** if not set. */
   clusterInitTimeout?: Duration | undefined;
 }
 
 function createBaseFilterConfig(): FilterConfig {
-  return { dnsCacheConfig: undefined, subClusterConfig: undefined, saveUpstreamAddress: false };
+  return {
+    dnsCacheConfig: undefined,
+    subClusterConfig: undefined,
+    saveUpstreamAddress: false,
+    allowDynamicHostFromFilterState: false,
+  };
 }
 
 export const FilterConfig: MessageFns<
@@ -97,6 +116,9 @@ export const FilterConfig: MessageFns<
     }
     if (message.saveUpstreamAddress !== false) {
       writer.uint32(16).bool(message.saveUpstreamAddress);
+    }
+    if (message.allowDynamicHostFromFilterState !== false) {
+      writer.uint32(32).bool(message.allowDynamicHostFromFilterState);
     }
     return writer;
   },
@@ -138,6 +160,14 @@ export const FilterConfig: MessageFns<
             message.saveUpstreamAddress = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.allowDynamicHostFromFilterState = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -167,6 +197,11 @@ export const FilterConfig: MessageFns<
         : isSet(object.save_upstream_address)
         ? globalThis.Boolean(object.save_upstream_address)
         : false,
+      allowDynamicHostFromFilterState: isSet(object.allowDynamicHostFromFilterState)
+        ? globalThis.Boolean(object.allowDynamicHostFromFilterState)
+        : isSet(object.allow_dynamic_host_from_filter_state)
+        ? globalThis.Boolean(object.allow_dynamic_host_from_filter_state)
+        : false,
     };
   },
 
@@ -180,6 +215,9 @@ export const FilterConfig: MessageFns<
     }
     if (message.saveUpstreamAddress !== false) {
       obj.saveUpstreamAddress = message.saveUpstreamAddress;
+    }
+    if (message.allowDynamicHostFromFilterState !== false) {
+      obj.allowDynamicHostFromFilterState = message.allowDynamicHostFromFilterState;
     }
     return obj;
   },
@@ -196,6 +234,7 @@ export const FilterConfig: MessageFns<
       ? SubClusterConfig.fromPartial(object.subClusterConfig)
       : undefined;
     message.saveUpstreamAddress = object.saveUpstreamAddress ?? false;
+    message.allowDynamicHostFromFilterState = object.allowDynamicHostFromFilterState ?? false;
     return message;
   },
 };

@@ -10,11 +10,17 @@ import { Any } from "../../../../../../google/protobuf/any";
 import { DynamicModuleConfig } from "../../../../dynamic_modules/v3/dynamic_modules";
 
 /**
- * Configuration of the HTTP filter for dynamic modules. This filter allows loading shared object files
- * that can be loaded via dlopen by the HTTP filter.
+ * Configuration for the Dynamic Modules HTTP filter. This filter allows loading shared object files
+ * that can be loaded via ``dlopen`` to extend the HTTP filter chain.
  *
- * A module can be loaded by multiple HTTP filters, hence the program can be structured in a way that
- * the module is loaded only once and shared across multiple filters providing multiple functionalities.
+ * A module can be loaded by multiple HTTP filters; the module is loaded only once and shared across
+ * multiple filters.
+ *
+ * A dynamic module HTTP filter can opt into being a terminal filter with no upstream by setting
+ * :ref:`terminal_filter
+ * <envoy_v3_api_field_extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter.terminal_filter>`
+ * to ``true``. A terminal dynamic module can use ``send_`` ABI methods to send response headers,
+ * body, and trailers to the downstream.
  */
 export interface DynamicModuleFilter {
   /** Specifies the shared-object level configuration. */
@@ -22,25 +28,87 @@ export interface DynamicModuleFilter {
     | DynamicModuleConfig
     | undefined;
   /**
-   * The name for this filter configuration. This can be used to distinguish between different filter implementations
-   * inside a dynamic module. For example, a module can have completely different filter implementations.
-   * When Envoy receives this configuration, it passes the filter_name to the dynamic module's HTTP filter config init function
-   * together with the filter_config.
-   * That way a module can decide which in-module filter implementation to use based on the name at load time.
+   * The name for this filter configuration.
+   *
+   * This can be used to distinguish between different filter implementations inside a dynamic
+   * module. For example, a module can have completely different filter implementations. When Envoy
+   * receives this configuration, it passes the ``filter_name`` to the dynamic module's HTTP filter
+   * config init function together with the ``filter_config``. That way a module can decide which
+   * in-module filter implementation to use based on the name at load time.
    */
   filterName: string;
   /**
-   * The configuration for the filter chosen by filter_name. This is passed to the module's HTTP filter initialization function.
-   * Together with the filter_name, the module can decide which in-module filter implementation to use and
+   * The configuration for the filter chosen by ``filter_name``.
+   *
+   * This is passed to the module's HTTP filter initialization function. Together with the
+   * ``filter_name``, the module can decide which in-module filter implementation to use and
    * fine-tune the behavior of the filter.
    *
-   * For example, if a module has two filter implementations, one for logging and one for header manipulation,
-   * filter_name is used to choose either logging or header manipulation. The filter_config can be used to
-   * configure the logging level or the header manipulation behavior.
+   * For example, if a module has two filter implementations, one for logging and one for header
+   * manipulation, ``filter_name`` is used to choose either logging or header manipulation. The
+   * ``filter_config`` can be used to configure the logging level or the header manipulation
+   * behavior.
    *
-   * ``google.protobuf.Struct`` is serialized as JSON before
-   * passing it to the plugin. ``google.protobuf.BytesValue`` and
-   * ``google.protobuf.StringValue`` are passed directly without the wrapper.
+   * ``google.protobuf.Struct`` is serialized as JSON before passing it to the plugin.
+   * ``google.protobuf.BytesValue`` and ``google.protobuf.StringValue`` are passed directly without
+   * the wrapper.
+   *
+   * .. code-block:: yaml
+   *
+   *  # Passing in a string
+   *  filter_config:
+   *    "@type": "type.googleapis.com/google.protobuf.StringValue"
+   *    value: hello
+   *
+   *  # Passing in raw bytes
+   *  filter_config:
+   *    "@type": "type.googleapis.com/google.protobuf.BytesValue"
+   *    value: aGVsbG8= # echo -n "hello" | base64
+   */
+  filterConfig?:
+    | Any
+    | undefined;
+  /**
+   * If ``true``, the dynamic module is a terminal filter to use without an upstream.
+   *
+   * The dynamic module is responsible for creating and sending the response to downstream.
+   *
+   * Defaults to ``false``.
+   */
+  terminalFilter: boolean;
+}
+
+/** Configuration of the HTTP per-route filter for dynamic modules. */
+export interface DynamicModuleFilterPerRoute {
+  /** Specifies the shared-object level configuration. */
+  dynamicModuleConfig?:
+    | DynamicModuleConfig
+    | undefined;
+  /**
+   * The name for this filter configuration.
+   *
+   * This can be used to distinguish between different filter implementations inside a dynamic
+   * module. For example, a module can have completely different filter implementations. When Envoy
+   * receives this configuration, it passes the ``per_route_config_name`` to the dynamic module's
+   * HTTP per-route filter config init function together with the ``filter_config``. That way a
+   * module can decide which in-module filter implementation to use based on the name at load time.
+   */
+  perRouteConfigName: string;
+  /**
+   * The configuration for the filter chosen by ``per_route_config_name``.
+   *
+   * This is passed to the module's HTTP per-route filter initialization function. Together with
+   * the ``per_route_config_name``, the module can decide which in-module filter implementation to
+   * use and fine-tune the behavior of the filter on a specific route.
+   *
+   * For example, if a module has two filter implementations, one for logging and one for header
+   * manipulation, ``per_route_config_name`` is used to choose either logging or header
+   * manipulation. The ``filter_config`` can be used to configure the logging level or the header
+   * manipulation behavior.
+   *
+   * ``google.protobuf.Struct`` is serialized as JSON before passing it to the plugin.
+   * ``google.protobuf.BytesValue`` and ``google.protobuf.StringValue`` are passed directly without
+   * the wrapper.
    *
    * .. code-block:: yaml
    *
@@ -58,7 +126,7 @@ export interface DynamicModuleFilter {
 }
 
 function createBaseDynamicModuleFilter(): DynamicModuleFilter {
-  return { dynamicModuleConfig: undefined, filterName: "", filterConfig: undefined };
+  return { dynamicModuleConfig: undefined, filterName: "", filterConfig: undefined, terminalFilter: false };
 }
 
 export const DynamicModuleFilter: MessageFns<
@@ -76,6 +144,9 @@ export const DynamicModuleFilter: MessageFns<
     }
     if (message.filterConfig !== undefined) {
       Any.encode(message.filterConfig, writer.uint32(26).fork()).join();
+    }
+    if (message.terminalFilter !== false) {
+      writer.uint32(32).bool(message.terminalFilter);
     }
     return writer;
   },
@@ -117,6 +188,14 @@ export const DynamicModuleFilter: MessageFns<
             message.filterConfig = Any.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.terminalFilter = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -146,6 +225,11 @@ export const DynamicModuleFilter: MessageFns<
         : isSet(object.filter_config)
         ? Any.fromJSON(object.filter_config)
         : undefined,
+      terminalFilter: isSet(object.terminalFilter)
+        ? globalThis.Boolean(object.terminalFilter)
+        : isSet(object.terminal_filter)
+        ? globalThis.Boolean(object.terminal_filter)
+        : false,
     };
   },
 
@@ -160,6 +244,9 @@ export const DynamicModuleFilter: MessageFns<
     if (message.filterConfig !== undefined) {
       obj.filterConfig = Any.toJSON(message.filterConfig);
     }
+    if (message.terminalFilter !== false) {
+      obj.terminalFilter = message.terminalFilter;
+    }
     return obj;
   },
 
@@ -172,6 +259,129 @@ export const DynamicModuleFilter: MessageFns<
       ? DynamicModuleConfig.fromPartial(object.dynamicModuleConfig)
       : undefined;
     message.filterName = object.filterName ?? "";
+    message.filterConfig = (object.filterConfig !== undefined && object.filterConfig !== null)
+      ? Any.fromPartial(object.filterConfig)
+      : undefined;
+    message.terminalFilter = object.terminalFilter ?? false;
+    return message;
+  },
+};
+
+function createBaseDynamicModuleFilterPerRoute(): DynamicModuleFilterPerRoute {
+  return { dynamicModuleConfig: undefined, perRouteConfigName: "", filterConfig: undefined };
+}
+
+export const DynamicModuleFilterPerRoute: MessageFns<
+  DynamicModuleFilterPerRoute,
+  "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute"
+> = {
+  $type: "envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilterPerRoute" as const,
+
+  encode(message: DynamicModuleFilterPerRoute, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.dynamicModuleConfig !== undefined) {
+      DynamicModuleConfig.encode(message.dynamicModuleConfig, writer.uint32(10).fork()).join();
+    }
+    if (message.perRouteConfigName !== "") {
+      writer.uint32(18).string(message.perRouteConfigName);
+    }
+    if (message.filterConfig !== undefined) {
+      Any.encode(message.filterConfig, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DynamicModuleFilterPerRoute {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDynamicModuleFilterPerRoute();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.dynamicModuleConfig = DynamicModuleConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.perRouteConfigName = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.filterConfig = Any.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DynamicModuleFilterPerRoute {
+    return {
+      dynamicModuleConfig: isSet(object.dynamicModuleConfig)
+        ? DynamicModuleConfig.fromJSON(object.dynamicModuleConfig)
+        : isSet(object.dynamic_module_config)
+        ? DynamicModuleConfig.fromJSON(object.dynamic_module_config)
+        : undefined,
+      perRouteConfigName: isSet(object.perRouteConfigName)
+        ? globalThis.String(object.perRouteConfigName)
+        : isSet(object.per_route_config_name)
+        ? globalThis.String(object.per_route_config_name)
+        : "",
+      filterConfig: isSet(object.filterConfig)
+        ? Any.fromJSON(object.filterConfig)
+        : isSet(object.filter_config)
+        ? Any.fromJSON(object.filter_config)
+        : undefined,
+    };
+  },
+
+  toJSON(message: DynamicModuleFilterPerRoute): unknown {
+    const obj: any = {};
+    if (message.dynamicModuleConfig !== undefined) {
+      obj.dynamicModuleConfig = DynamicModuleConfig.toJSON(message.dynamicModuleConfig);
+    }
+    if (message.perRouteConfigName !== "") {
+      obj.perRouteConfigName = message.perRouteConfigName;
+    }
+    if (message.filterConfig !== undefined) {
+      obj.filterConfig = Any.toJSON(message.filterConfig);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DynamicModuleFilterPerRoute>): DynamicModuleFilterPerRoute {
+    return DynamicModuleFilterPerRoute.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DynamicModuleFilterPerRoute>): DynamicModuleFilterPerRoute {
+    const message = createBaseDynamicModuleFilterPerRoute();
+    message.dynamicModuleConfig = (object.dynamicModuleConfig !== undefined && object.dynamicModuleConfig !== null)
+      ? DynamicModuleConfig.fromPartial(object.dynamicModuleConfig)
+      : undefined;
+    message.perRouteConfigName = object.perRouteConfigName ?? "";
     message.filterConfig = (object.filterConfig !== undefined && object.filterConfig !== null)
       ? Any.fromPartial(object.filterConfig)
       : undefined;

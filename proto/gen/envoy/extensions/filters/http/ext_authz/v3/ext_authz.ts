@@ -9,7 +9,12 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Struct } from "../../../../../../google/protobuf/struct";
 import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { HeaderMutationRules } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
-import { HeaderValue, RuntimeFeatureFlag, RuntimeFractionalPercent } from "../../../../../config/core/v3/base";
+import {
+  HeaderValue,
+  RetryPolicy,
+  RuntimeFeatureFlag,
+  RuntimeFractionalPercent,
+} from "../../../../../config/core/v3/base";
 import { ApiVersion, apiVersionFromJSON, apiVersionToJSON } from "../../../../../config/core/v3/config_source";
 import { GrpcService } from "../../../../../config/core/v3/grpc_service";
 import { HttpUri } from "../../../../../config/core/v3/http_uri";
@@ -17,7 +22,7 @@ import { MetadataMatcher } from "../../../../../type/matcher/v3/metadata";
 import { ListStringMatcher } from "../../../../../type/matcher/v3/string";
 import { HttpStatus } from "../../../../../type/v3/http_status";
 
-/** [#next-free-field: 30] */
+/** [#next-free-field: 32] */
 export interface ExtAuthz {
   /** gRPC service configuration (default timeout: 200ms). */
   grpcService?:
@@ -33,68 +38,73 @@ export interface ExtAuthz {
    */
   transportApiVersion: ApiVersion;
   /**
-   * Changes filter's behavior on errors:
+   * Changes the filter's behavior on errors:
    *
-   *  1. When set to true, the filter will ``accept`` client request even if the communication with
-   *  the authorization service has failed, or if the authorization service has returned a HTTP 5xx
-   *  error.
+   * * When set to ``true``, the filter will ``accept`` the client request even if communication with
+   *   the authorization service has failed, or if the authorization service has returned an HTTP 5xx
+   *   error.
    *
-   *  2. When set to false, ext-authz will ``reject`` client requests and return a ``Forbidden``
-   *  response if the communication with the authorization service has failed, or if the
-   *  authorization service has returned a HTTP 5xx error.
+   * * When set to ``false``, the filter will ``reject`` client requests and return ``Forbidden``
+   *   if communication with the authorization service has failed, or if the authorization service
+   *   has returned an HTTP 5xx error.
    *
-   * Note that errors can be ``always`` tracked in the :ref:`stats
-   * <config_http_filters_ext_authz_stats>`.
+   * Errors can always be tracked in the :ref:`stats <config_http_filters_ext_authz_stats>`.
+   *
+   * Defaults to ``false``.
    */
   failureModeAllow: boolean;
   /**
-   * When ``failure_mode_allow`` and ``failure_mode_allow_header_add`` are both set to true,
+   * When ``failure_mode_allow`` and ``failure_mode_allow_header_add`` are both set to ``true``,
    * ``x-envoy-auth-failure-mode-allowed: true`` will be added to request headers if the communication
    * with the authorization service has failed, or if the authorization service has returned a
    * HTTP 5xx error.
    */
   failureModeAllowHeaderAdd: boolean;
   /**
-   * Enables filter to buffer the client request body and send it within the authorization request.
-   * A ``x-envoy-auth-partial-body: false|true`` metadata header will be added to the authorization
-   * request message indicating if the body data is partial.
+   * Enables the filter to buffer the client request body and send it within the authorization request.
+   * The ``x-envoy-auth-partial-body: false|true`` metadata header will be added to the authorization
+   * request indicating whether the body data is partial.
    */
   withRequestBody?:
     | BufferSettings
     | undefined;
   /**
-   * Clears route cache in order to allow the external authorization service to correctly affect
-   * routing decisions. Filter clears all cached routes when:
+   * Clears the route cache in order to allow the external authorization service to correctly affect
+   * routing decisions. The filter clears all cached routes when all of the following holds:
    *
-   * 1. The field is set to ``true``.
+   * * This field is set to ``true``.
+   * * The status returned from the authorization service is an HTTP 200 or gRPC 0.
+   * * At least one ``authorization response header`` is added to the client request, or is used to
+   *   alter another client request header.
    *
-   * 2. The status returned from the authorization service is a HTTP 200 or gRPC 0.
-   *
-   * 3. At least one ``authorization response header`` is added to the client request, or is used for
-   * altering another client request header.
+   * Defaults to ``false``.
    */
   clearRouteCache: boolean;
   /**
    * Sets the HTTP status that is returned to the client when the authorization server returns an error
-   * or cannot be reached. The default status is HTTP 403 Forbidden.
+   * or cannot be reached.
+   *
+   * The default status is ``HTTP 403 Forbidden``.
    */
   statusOnError?:
     | HttpStatus
     | undefined;
   /**
-   * When this is set to true, the filter will check the :ref:`ext_authz response
-   * <envoy_v3_api_msg_service.auth.v3.CheckResponse>` for invalid header &
-   * query parameter mutations. If the side stream response is invalid, it will send a local reply
-   * to the downstream request with status HTTP 500 Internal Server Error.
+   * When set to ``true``, the filter will check the :ref:`ext_authz response
+   * <envoy_v3_api_msg_service.auth.v3.CheckResponse>` for invalid header and
+   * query parameter mutations. If the response is invalid, the filter will send a local reply
+   * to the downstream request with status ``HTTP 500 Internal Server Error``.
    *
-   * Note that headers_to_remove & query_parameters_to_remove are validated, but invalid elements in
-   * those fields should not affect any headers & thus will not cause the filter to send a local
-   * reply.
+   * .. note::
+   *   Both ``headers_to_remove`` and ``query_parameters_to_remove`` are validated, but invalid elements in
+   *   those fields should not affect any headers and thus will not cause the filter to send a local reply.
    *
-   * When set to false, any invalid mutations will be visible to the rest of envoy and may cause
+   * When set to ``false``, any invalid mutations will be visible to the rest of Envoy and may cause
    * unexpected behavior.
    *
-   * If you are using ext_authz with an untrusted ext_authz server, you should set this to true.
+   * If you are using ext_authz with an untrusted ext_authz server, you should set this to ``true``.
+   *
+   * Defaults to ``false``.
    */
   validateMutations: boolean;
   /**
@@ -102,7 +112,8 @@ export interface ExtAuthz {
    * ext_authz service. The :ref:`filter_metadata <envoy_v3_api_field_config.core.v3.Metadata.filter_metadata>`
    * is passed as an opaque ``protobuf::Struct``.
    *
-   * Please note that this field exclusively applies to the gRPC ext_authz service and has no effect on the HTTP service.
+   * .. note::
+   *   This field applies exclusively to the gRPC ext_authz service and has no effect on the HTTP service.
    *
    * For example, if the ``jwt_authn`` filter is used and :ref:`payload_in_metadata
    * <envoy_v3_api_field_extensions.filters.http.jwt_authn.v3.JwtProvider.payload_in_metadata>` is set,
@@ -119,10 +130,11 @@ export interface ExtAuthz {
    * ext_authz service. :ref:`typed_filter_metadata <envoy_v3_api_field_config.core.v3.Metadata.typed_filter_metadata>`
    * is passed as a ``protobuf::Any``.
    *
-   * Please note that this field exclusively applies to the gRPC ext_authz service and has no effect on the HTTP service.
+   * .. note::
+   *   This field applies exclusively to the gRPC ext_authz service and has no effect on the HTTP service.
    *
-   * It works in a way similar to ``metadata_context_namespaces`` but allows Envoy and ext_authz server to share
-   * the protobuf message definition in order to do a safe parsing.
+   * This works similarly to ``metadata_context_namespaces`` but allows Envoy and the ext_authz server to share
+   * the protobuf message definition in order to perform safe parsing.
    */
   typedMetadataContextNamespaces: string[];
   /**
@@ -136,7 +148,7 @@ export interface ExtAuthz {
    * Specifies a list of route metadata namespaces whose values, if present, will be passed to the
    * ext_authz service at :ref:`route_metadata_context <envoy_v3_api_field_service.auth.v3.AttributeContext.route_metadata_context>` in
    * :ref:`CheckRequest <envoy_v3_api_field_service.auth.v3.CheckRequest.attributes>`.
-   * :ref:`typed_filter_metadata <envoy_v3_api_field_config.core.v3.Metadata.typed_filter_metadata>` is passed as an ``protobuf::Any``.
+   * :ref:`typed_filter_metadata <envoy_v3_api_field_config.core.v3.Metadata.typed_filter_metadata>` is passed as a ``protobuf::Any``.
    */
   routeTypedMetadataContextNamespaces: string[];
   /**
@@ -153,16 +165,34 @@ export interface ExtAuthz {
   /**
    * Specifies if the filter is enabled with metadata matcher.
    * If this field is not specified, the filter will be enabled for all requests.
+   *
+   * .. note::
+   *
+   *   This field is only evaluated if the filter is instantiated. If the filter is marked with
+   *   ``disabled: true`` in the :ref:`HttpFilter
+   *   <envoy_v3_api_msg_extensions.filters.network.http_connection_manager.v3.HttpFilter>`
+   *   configuration or in per-route configuration via :ref:`ExtAuthzPerRoute
+   *   <envoy_v3_api_msg_extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute>`,
+   *   the filter will not be instantiated and this field will have no effect.
+   *
+   * .. tip::
+   *
+   *   For dynamic filter activation based on metadata (such as metadata set by a preceding
+   *   filter), consider using :ref:`ExtensionWithMatcher
+   *   <envoy_v3_api_msg_extensions.common.matching.v3.ExtensionWithMatcher>` instead. This
+   *   provides a more flexible matching framework that can evaluate conditions before filter
+   *   instantiation. See the :ref:`ext_authz filter documentation
+   *   <config_http_filters_ext_authz>` for examples.
    */
   filterEnabledMetadata?:
     | MetadataMatcher
     | undefined;
   /**
-   * Specifies whether to deny the requests, when the filter is disabled.
+   * Specifies whether to deny the requests when the filter is disabled.
    * If :ref:`runtime_key <envoy_v3_api_field_config.core.v3.RuntimeFeatureFlag.runtime_key>` is specified,
-   * Envoy will lookup the runtime key to determine whether to deny request for
-   * filter protected path at filter disabling. If filter is disabled in
-   * typed_per_filter_config for the path, requests will not be denied.
+   * Envoy will lookup the runtime key to determine whether to deny requests for filter-protected paths
+   * when the filter is disabled. If the filter is disabled in ``typed_per_filter_config`` for the path,
+   * requests will not be denied.
    *
    * If this field is not specified, all requests will be allowed when disabled.
    *
@@ -176,12 +206,12 @@ export interface ExtAuthz {
   /**
    * Specifies if the peer certificate is sent to the external service.
    *
-   * When this field is true, Envoy will include the peer X.509 certificate, if available, in the
+   * When this field is ``true``, Envoy will include the peer X.509 certificate, if available, in the
    * :ref:`certificate<envoy_v3_api_field_service.auth.v3.AttributeContext.Peer.certificate>`.
    */
   includePeerCertificate: boolean;
   /**
-   * Optional additional prefix to use when emitting statistics. This allows to distinguish
+   * Optional additional prefix to use when emitting statistics. This allows distinguishing
    * emitted statistics between configured ``ext_authz`` filters in an HTTP filter chain. For example:
    *
    * .. code-block:: yaml
@@ -205,28 +235,27 @@ export interface ExtAuthz {
   bootstrapMetadataLabelsKey: string;
   /**
    * Check request to authorization server will include the client request headers that have a correspondent match
-   * in the :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>`. If this option isn't specified, then
+   * in the list. If this option isn't specified, then
    * all client request headers are included in the check request to a gRPC authorization server, whereas no client request headers
    * (besides the ones allowed by default - see note below) are included in the check request to an HTTP authorization server.
    * This inconsistency between gRPC and HTTP servers is to maintain backwards compatibility with legacy behavior.
    *
    * .. note::
    *
-   *  1. For requests to an HTTP authorization server: in addition to the user's supplied matchers, ``Host``, ``Method``, ``Path``,
-   *     ``Content-Length``, and ``Authorization`` are **additionally included** in the list.
+   *  For requests to an HTTP authorization server: in addition to the user's supplied matchers, ``Host``, ``Method``, ``Path``,
+   *  ``Content-Length``, and ``Authorization`` are **additionally included** in the list.
    *
    * .. note::
    *
-   *  2. For requests to an HTTP authorization server: value of ``Content-Length`` will be set to 0 and the request to the
+   *  For requests to an HTTP authorization server: the value of ``Content-Length`` will be set to ``0`` and the request to the
    *  authorization server will not have a message body. However, the check request can include the buffered
    *  client request body (controlled by :ref:`with_request_body
-   *  <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>` setting),
-   *  consequently the value of *Content-Length* of the authorization request reflects the size of
-   *  its payload size.
+   *  <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>` setting);
+   *  consequently, the value of ``Content-Length`` in the authorization request reflects the size of its payload.
    *
    * .. note::
    *
-   *  3. This can be overridden by the field ``disallowed_headers`` below. That is, if a header
+   *  This can be overridden by the field ``disallowed_headers`` below. That is, if a header
    *  matches for both ``allowed_headers`` and ``disallowed_headers``, the header will NOT be sent.
    */
   allowedHeaders?:
@@ -242,70 +271,71 @@ export interface ExtAuthz {
   /**
    * Specifies if the TLS session level details like SNI are sent to the external service.
    *
-   * When this field is true, Envoy will include the SNI name used for TLSClientHello, if available, in the
+   * When this field is ``true``, Envoy will include the SNI name used for TLSClientHello, if available, in the
    * :ref:`tls_session<envoy_v3_api_field_service.auth.v3.AttributeContext.tls_session>`.
    */
   includeTlsSession: boolean;
   /**
    * Whether to increment cluster statistics (e.g. cluster.<cluster_name>.upstream_rq_*) on authorization failure.
-   * Defaults to true.
+   * Defaults to ``true``.
    */
   chargeClusterResponseStats?:
     | boolean
     | undefined;
   /**
-   * Whether to encode the raw headers (i.e. unsanitized values & unconcatenated multi-line headers)
-   * in authentication request. Works with both HTTP and gRPC clients.
+   * Whether to encode the raw headers (i.e., unsanitized values and unconcatenated multi-line headers)
+   * in the authorization request. Works with both HTTP and gRPC clients.
    *
-   * When this is set to true, header values are not sanitized. Headers with the same key will also
+   * When this is set to ``true``, header values are not sanitized. Headers with the same key will also
    * not be combined into a single, comma-separated header.
    * Requests to gRPC services will populate the field
    * :ref:`header_map<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.header_map>`.
    * Requests to HTTP services will be constructed with the unsanitized header values and preserved
    * multi-line headers with the same key.
    *
-   * If this field is set to false, header values will be sanitized, with any non-UTF-8-compliant
-   * bytes replaced with '!'. Headers with the same key will have their values concatenated into a
+   * If this field is set to ``false``, header values will be sanitized, with any non-UTF-8-compliant
+   * bytes replaced with ``'!'``. Headers with the same key will have their values concatenated into a
    * single comma-separated header value.
    * Requests to gRPC services will populate the field
    * :ref:`headers<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.headers>`.
    * Requests to HTTP services will have their header values sanitized and will not preserve
    * multi-line headers with the same key.
    *
-   * It's recommended you set this to true unless you already rely on the old behavior. False is the
-   * default only for backwards compatibility.
+   * It is recommended to set this to ``true`` unless you rely on the previous behavior.
+   *
+   * It is set to ``false`` by default for backwards compatibility.
    */
   encodeRawHeaders: boolean;
   /**
    * Rules for what modifications an ext_authz server may make to the request headers before
-   * continuing decoding / forwarding upstream.
+   * continuing decoding or forwarding upstream.
    *
-   * If set to anything, enables header mutation checking against configured rules. Note that
+   * If set, enables header mutation checking against the configured rules. Note that
    * :ref:`HeaderMutationRules <envoy_v3_api_msg_config.common.mutation_rules.v3.HeaderMutationRules>`
-   * has defaults that change ext_authz behavior. Also note that if this field is set to anything,
-   * ext_authz can no longer append to :-prefixed headers.
+   * has defaults that change ext_authz behavior. Also note that if this field is set,
+   * ext_authz can no longer append to ``:``-prefixed headers.
    *
-   * If empty, header mutation rule checking is completely disabled.
+   * If unset, header mutation rule checking is completely disabled.
    *
-   * Regardless of what is configured here, ext_authz cannot remove :-prefixed headers.
+   * Regardless of what is configured here, ext_authz cannot remove ``:``-prefixed headers.
    *
    * This field and ``validate_mutations`` have different use cases. ``validate_mutations`` enables
-   * correctness checks for all header / query parameter mutations (e.g. for invalid characters).
+   * correctness checks for all header and query parameter mutations (for example, invalid characters).
    * This field allows the filter to reject mutations to specific headers.
    */
   decoderHeaderMutationRules?:
     | HeaderMutationRules
     | undefined;
   /**
-   * Enable / disable ingestion of dynamic metadata from ext_authz service.
+   * Enable or disable ingestion of dynamic metadata from the ext_authz service.
    *
-   * If false, the filter will ignore dynamic metadata injected by the ext_authz service. If the
+   * If ``false``, the filter will ignore dynamic metadata injected by the ext_authz service. If the
    * ext_authz service tries injecting dynamic metadata, the filter will log, increment the
    * ``ignored_dynamic_metadata`` stat, then continue handling the response.
    *
-   * If true, the filter will ingest dynamic metadata entries as normal.
+   * If ``true``, the filter will ingest dynamic metadata entries as normal.
    *
-   * If unset, defaults to true.
+   * If unset, defaults to ``true``.
    */
   enableDynamicMetadataIngestion?:
     | boolean
@@ -319,48 +349,82 @@ export interface ExtAuthz {
     | { [key: string]: any }
     | undefined;
   /**
-   * When set to true, the filter will emit per-stream stats for access logging. The filter state
+   * When set to ``true``, the filter will emit per-stream stats for access logging. The filter state
    * key will be the same as the filter name.
    *
    * If using Envoy gRPC, emits latency, bytes sent / received, upstream info, and upstream cluster
-   * info. If not using Envoy gRPC, emits only latency. Note that stats are ONLY added to filter
-   * state if a check request is actually made to an ext_authz service.
+   * info. If not using Envoy gRPC, emits only latency.
    *
-   * If this is false the filter will not emit stats, but filter_metadata will still be respected if
+   * .. note::
+   *   Stats are ONLY added to filter state if a check request is actually made to an ext_authz service.
+   *
+   * If this is ``false`` the filter will not emit stats, but filter_metadata will still be respected if
    * it has a value.
    *
    * Field ``latency_us`` is exposed for CEL and logging when using gRPC or HTTP service.
    * Fields ``bytesSent`` and ``bytesReceived`` are exposed for CEL and logging only when using gRPC service.
    */
   emitFilterStateStats: boolean;
+  /**
+   * Sets the maximum size (in bytes) of the response body that the filter will send downstream
+   * when a request is denied by the external authorization service.
+   *
+   * If the authorization server returns a response body larger than this configured limit,
+   * the body will be truncated to ``max_denied_response_body_bytes`` before being sent to the
+   * downstream client.
+   *
+   * If this field is not set or is set to 0, no truncation will occur, and the entire
+   * denied response body will be forwarded.
+   */
+  maxDeniedResponseBodyBytes: number;
+  /**
+   * When set to ``true``, the filter will enforce the response header map's count and size limits
+   * by sending a local reply when those limits are violated.
+   *
+   * When set to ``false``, the filter will ignore the response header map's limits and add / set
+   * all response headers as specified by the external authorization service.
+   *
+   * Recommendation: enable if the external authorization service is not trusted. Otherwise, leave
+   * it ``false``.
+   *
+   * Defaults to ``false``.
+   */
+  enforceResponseHeaderLimits: boolean;
 }
 
 /** Configuration for buffering the request data. */
 export interface BufferSettings {
   /**
    * Sets the maximum size of a message body that the filter will hold in memory. Envoy will return
-   * ``HTTP 413`` and will *not* initiate the authorization process when buffer reaches the number
-   * set in this field. Note that this setting will have precedence over :ref:`failure_mode_allow
-   * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.failure_mode_allow>`.
+   * ``HTTP 413`` and will *not* initiate the authorization process when the buffer reaches the size
+   * set in this field.
+   *
+   * .. note::
+   *   This setting will have precedence over :ref:`failure_mode_allow
+   *   <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.failure_mode_allow>`.
    */
   maxRequestBytes: number;
   /**
-   * When this field is true, Envoy will buffer the message until ``max_request_bytes`` is reached.
+   * When this field is ``true``, Envoy will buffer the message until ``max_request_bytes`` is reached.
    * The authorization request will be dispatched and no 413 HTTP error will be returned by the
    * filter.
+   *
+   * Defaults to ``false``.
    */
   allowPartialMessage: boolean;
   /**
-   * If true, the body sent to the external authorization service is set with raw bytes, it sets
-   * the :ref:`raw_body<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.raw_body>`
-   * field of HTTP request attribute context. Otherwise, :ref:`body
-   * <envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.body>` will be filled
-   * with UTF-8 string request body.
+   * If ``true``, the body sent to the external authorization service is set as raw bytes and populates
+   * :ref:`raw_body<envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.raw_body>`
+   * in the HTTP request attribute context. Otherwise, :ref:`body
+   * <envoy_v3_api_field_service.auth.v3.AttributeContext.HttpRequest.body>` will be populated
+   * with a UTF-8 string request body.
    *
    * This field only affects configurations using a :ref:`grpc_service
    * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.grpc_service>`. In configurations that use
    * an :ref:`http_service <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.http_service>`, this
    * has no effect.
+   *
+   * Defaults to ``false``.
    */
   packAsBytes: boolean;
 }
@@ -369,10 +433,12 @@ export interface BufferSettings {
  * HttpService is used for raw HTTP communication between the filter and the authorization service.
  * When configured, the filter will parse the client request and use these attributes to call the
  * authorization server. Depending on the response, the filter may reject or accept the client
- * request. Note that in any of these events, metadata can be added, removed or overridden by the
- * filter:
+ * request.
  *
- * *On authorization request*, a list of allowed request headers may be supplied. See
+ * .. note::
+ *   In any of these events, metadata can be added, removed or overridden by the filter:
+ *
+ * On authorization request, a list of allowed request headers may be supplied. See
  * :ref:`allowed_headers
  * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.AuthorizationRequest.allowed_headers>`
  * for details. Additional headers metadata may be added to the authorization request. See
@@ -380,7 +446,7 @@ export interface BufferSettings {
  * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.AuthorizationRequest.headers_to_add>` for
  * details.
  *
- * On authorization response status HTTP 200 OK, the filter will allow traffic to the upstream and
+ * On authorization response status ``HTTP 200 OK``, the filter will allow traffic to the upstream and
  * additional headers metadata may be added to the original client request. See
  * :ref:`allowed_upstream_headers
  * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.AuthorizationResponse.allowed_upstream_headers>`
@@ -393,7 +459,7 @@ export interface BufferSettings {
  * metadata as well as body may be added to the client's response. See :ref:`allowed_client_headers
  * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.AuthorizationResponse.allowed_client_headers>`
  * for details.
- * [#next-free-field: 9]
+ * [#next-free-field: 10]
  */
 export interface HttpService {
   /** Sets the HTTP server URI which the authorization requests must be sent to. */
@@ -407,13 +473,23 @@ export interface HttpService {
     | AuthorizationRequest
     | undefined;
   /** Settings used for controlling authorization response metadata. */
-  authorizationResponse?: AuthorizationResponse | undefined;
+  authorizationResponse?:
+    | AuthorizationResponse
+    | undefined;
+  /**
+   * Optional retry policy for requests to the authorization server.
+   * If not set, no retries will be performed.
+   *
+   * .. note::
+   *   When this field is set, the ``ext_authz`` filter will buffer the request body for retry purposes.
+   */
+  retryPolicy?: RetryPolicy | undefined;
 }
 
 export interface AuthorizationRequest {
   /**
-   * Authorization request includes the client request headers that have a correspondent match
-   * in the :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>`.
+   * Authorization request includes the client request headers that have a corresponding match
+   * in the list.
    * This field has been deprecated in favor of :ref:`allowed_headers
    * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.allowed_headers>`.
    *
@@ -424,11 +500,11 @@ export interface AuthorizationRequest {
    *
    * .. note::
    *
-   *   By default, ``Content-Length`` header is set to ``0`` and the request to the authorization
+   *   By default, the ``Content-Length`` header is set to ``0`` and the request to the authorization
    *   service has no message body. However, the authorization request *may* include the buffered
    *   client request body (controlled by :ref:`with_request_body
    *   <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>`
-   *   setting) hence the value of its ``Content-Length`` reflects the size of its payload size.
+   *   setting); hence the value of its ``Content-Length`` reflects the size of its payload.
    *
    * @deprecated
    */
@@ -436,8 +512,10 @@ export interface AuthorizationRequest {
     | ListStringMatcher
     | undefined;
   /**
-   * Sets a list of headers that will be included to the request to authorization service. Note that
-   * client request of the same key will be overridden.
+   * Sets a list of headers that will be included in the request to the authorization service.
+   *
+   * .. note::
+   *   Client request headers with the same key will be overridden.
    */
   headersToAdd: HeaderValue[];
 }
@@ -445,33 +523,40 @@ export interface AuthorizationRequest {
 /** [#next-free-field: 6] */
 export interface AuthorizationResponse {
   /**
-   * When this :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>` is set, authorization
+   * When this list is set, authorization
    * response headers that have a correspondent match will be added to the original client request.
-   * Note that coexistent headers will be overridden.
+   *
+   * .. note::
+   *   Existing headers will be overridden.
    */
   allowedUpstreamHeaders?:
     | ListStringMatcher
     | undefined;
   /**
-   * When this :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>` is set, authorization
+   * When this list is set, authorization
    * response headers that have a correspondent match will be added to the original client request.
-   * Note that coexistent headers will be appended.
+   *
+   * .. note::
+   *   Existing headers will be appended.
    */
   allowedUpstreamHeadersToAppend?:
     | ListStringMatcher
     | undefined;
   /**
-   * When this :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>` is set, authorization
-   * response headers that have a correspondent match will be added to the client's response. Note
-   * that when this list is *not* set, all the authorization response headers, except ``Authority
-   * (Host)`` will be in the response to the client. When a header is included in this list, ``Path``,
-   * ``Status``, ``Content-Length``, ``WWWAuthenticate`` and ``Location`` are automatically added.
+   * When this list is set, authorization
+   * response headers that have a correspondent match will be added to the client's response.
+   * When a header is included in this list, ``Path``, ``Status``, ``Content-Length``, ``WWW-Authenticate`` and
+   * ``Location`` are automatically added.
+   *
+   * .. note::
+   *   When this list is *not* set, all the authorization response headers, except
+   *   ``Authority (Host)``, will be in the response to the client.
    */
   allowedClientHeaders?:
     | ListStringMatcher
     | undefined;
   /**
-   * When this :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>` is set, authorization
+   * When this list is set, authorization
    * response headers that have a correspondent match will be added to the client's response when
    * the authorization response itself is successful, i.e. not failed or denied. When this list is
    * *not* set, no additional headers will be added to the client's response on success.
@@ -480,7 +565,7 @@ export interface AuthorizationResponse {
     | ListStringMatcher
     | undefined;
   /**
-   * When this :ref:`list <envoy_v3_api_msg_type.matcher.v3.ListStringMatcher>` is set, authorization
+   * When this list is set, authorization
    * response headers that have a correspondent match will be emitted as dynamic metadata to be consumed
    * by the next filter. This metadata lives in a namespace specified by the canonical name of extension filter
    * that requires it:
@@ -496,7 +581,7 @@ export interface ExtAuthzPerRoute {
   /**
    * Disable the ext auth filter for this particular vhost or route.
    * If disabled is specified in multiple per-filter-configs, the most specific one will be used.
-   * If the filter is disabled by default and this is set to false, the filter will be enabled
+   * If the filter is disabled by default and this is set to ``false``, the filter will be enabled
    * for this vhost or route.
    */
   disabled?:
@@ -506,7 +591,10 @@ export interface ExtAuthzPerRoute {
   checkSettings?: CheckSettings | undefined;
 }
 
-/** Extra settings for the check request. */
+/**
+ * Extra settings for the check request.
+ * [#next-free-field: 6]
+ */
 export interface CheckSettings {
   /**
    * Context extensions to set on the CheckRequest's
@@ -521,16 +609,15 @@ export interface CheckSettings {
    * Merge semantics for this field are such that keys from more specific configs override.
    *
    * .. note::
-   *
    *   These settings are only applied to a filter configured with a
    *   :ref:`grpc_service<envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.grpc_service>`.
    */
   contextExtensions: { [key: string]: string };
   /**
-   * When set to true, disable the configured :ref:`with_request_body
+   * When set to ``true``, disable the configured :ref:`with_request_body
    * <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>` for a specific route.
    *
-   * Please note that only one of *disable_request_body_buffering* or
+   * Only one of ``disable_request_body_buffering`` and
    * :ref:`with_request_body <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.CheckSettings.with_request_body>`
    * may be specified.
    */
@@ -540,11 +627,19 @@ export interface CheckSettings {
    * :ref:`with_request_body <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.ExtAuthz.with_request_body>`
    * option for a specific route.
    *
-   * Please note that only one of ``with_request_body`` or
+   * Only one of ``with_request_body`` and
    * :ref:`disable_request_body_buffering <envoy_v3_api_field_extensions.filters.http.ext_authz.v3.CheckSettings.disable_request_body_buffering>`
    * may be specified.
    */
-  withRequestBody?: BufferSettings | undefined;
+  withRequestBody?:
+    | BufferSettings
+    | undefined;
+  /** Override with a gRPC service configuration. */
+  grpcService?:
+    | GrpcService
+    | undefined;
+  /** Override with an HTTP service configuration. */
+  httpService?: HttpService | undefined;
 }
 
 export interface CheckSettings_ContextExtensionsEntry {
@@ -582,6 +677,8 @@ function createBaseExtAuthz(): ExtAuthz {
     enableDynamicMetadataIngestion: undefined,
     filterMetadata: undefined,
     emitFilterStateStats: false,
+    maxDeniedResponseBodyBytes: 0,
+    enforceResponseHeaderLimits: false,
   };
 }
 
@@ -672,6 +769,12 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     }
     if (message.emitFilterStateStats !== false) {
       writer.uint32(232).bool(message.emitFilterStateStats);
+    }
+    if (message.maxDeniedResponseBodyBytes !== 0) {
+      writer.uint32(240).uint32(message.maxDeniedResponseBodyBytes);
+    }
+    if (message.enforceResponseHeaderLimits !== false) {
+      writer.uint32(248).bool(message.enforceResponseHeaderLimits);
     }
     return writer;
   },
@@ -913,6 +1016,22 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
             message.emitFilterStateStats = reader.bool();
             continue;
           }
+          case 30: {
+            if (tag !== 240) {
+              break;
+            }
+
+            message.maxDeniedResponseBodyBytes = reader.uint32();
+            continue;
+          }
+          case 31: {
+            if (tag !== 248) {
+              break;
+            }
+
+            message.enforceResponseHeaderLimits = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1067,6 +1186,16 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
         : isSet(object.emit_filter_state_stats)
         ? globalThis.Boolean(object.emit_filter_state_stats)
         : false,
+      maxDeniedResponseBodyBytes: isSet(object.maxDeniedResponseBodyBytes)
+        ? globalThis.Number(object.maxDeniedResponseBodyBytes)
+        : isSet(object.max_denied_response_body_bytes)
+        ? globalThis.Number(object.max_denied_response_body_bytes)
+        : 0,
+      enforceResponseHeaderLimits: isSet(object.enforceResponseHeaderLimits)
+        ? globalThis.Boolean(object.enforceResponseHeaderLimits)
+        : isSet(object.enforce_response_header_limits)
+        ? globalThis.Boolean(object.enforce_response_header_limits)
+        : false,
     };
   },
 
@@ -1156,6 +1285,12 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     if (message.emitFilterStateStats !== false) {
       obj.emitFilterStateStats = message.emitFilterStateStats;
     }
+    if (message.maxDeniedResponseBodyBytes !== 0) {
+      obj.maxDeniedResponseBodyBytes = Math.round(message.maxDeniedResponseBodyBytes);
+    }
+    if (message.enforceResponseHeaderLimits !== false) {
+      obj.enforceResponseHeaderLimits = message.enforceResponseHeaderLimits;
+    }
     return obj;
   },
 
@@ -1214,6 +1349,8 @@ export const ExtAuthz: MessageFns<ExtAuthz, "envoy.extensions.filters.http.ext_a
     message.enableDynamicMetadataIngestion = object.enableDynamicMetadataIngestion ?? undefined;
     message.filterMetadata = object.filterMetadata ?? undefined;
     message.emitFilterStateStats = object.emitFilterStateStats ?? false;
+    message.maxDeniedResponseBodyBytes = object.maxDeniedResponseBodyBytes ?? 0;
+    message.enforceResponseHeaderLimits = object.enforceResponseHeaderLimits ?? false;
     return message;
   },
 };
@@ -1334,7 +1471,13 @@ export const BufferSettings: MessageFns<BufferSettings, "envoy.extensions.filter
 };
 
 function createBaseHttpService(): HttpService {
-  return { serverUri: undefined, pathPrefix: "", authorizationRequest: undefined, authorizationResponse: undefined };
+  return {
+    serverUri: undefined,
+    pathPrefix: "",
+    authorizationRequest: undefined,
+    authorizationResponse: undefined,
+    retryPolicy: undefined,
+  };
 }
 
 export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http.ext_authz.v3.HttpService"> = {
@@ -1352,6 +1495,9 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
     }
     if (message.authorizationResponse !== undefined) {
       AuthorizationResponse.encode(message.authorizationResponse, writer.uint32(66).fork()).join();
+    }
+    if (message.retryPolicy !== undefined) {
+      RetryPolicy.encode(message.retryPolicy, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1401,6 +1547,14 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
             message.authorizationResponse = AuthorizationResponse.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.retryPolicy = RetryPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1435,6 +1589,11 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
         : isSet(object.authorization_response)
         ? AuthorizationResponse.fromJSON(object.authorization_response)
         : undefined,
+      retryPolicy: isSet(object.retryPolicy)
+        ? RetryPolicy.fromJSON(object.retryPolicy)
+        : isSet(object.retry_policy)
+        ? RetryPolicy.fromJSON(object.retry_policy)
+        : undefined,
     };
   },
 
@@ -1451,6 +1610,9 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
     }
     if (message.authorizationResponse !== undefined) {
       obj.authorizationResponse = AuthorizationResponse.toJSON(message.authorizationResponse);
+    }
+    if (message.retryPolicy !== undefined) {
+      obj.retryPolicy = RetryPolicy.toJSON(message.retryPolicy);
     }
     return obj;
   },
@@ -1471,6 +1633,9 @@ export const HttpService: MessageFns<HttpService, "envoy.extensions.filters.http
       (object.authorizationResponse !== undefined && object.authorizationResponse !== null)
         ? AuthorizationResponse.fromPartial(object.authorizationResponse)
         : undefined;
+    message.retryPolicy = (object.retryPolicy !== undefined && object.retryPolicy !== null)
+      ? RetryPolicy.fromPartial(object.retryPolicy)
+      : undefined;
     return message;
   },
 };
@@ -1850,7 +2015,13 @@ export const ExtAuthzPerRoute: MessageFns<
 };
 
 function createBaseCheckSettings(): CheckSettings {
-  return { contextExtensions: {}, disableRequestBodyBuffering: false, withRequestBody: undefined };
+  return {
+    contextExtensions: {},
+    disableRequestBodyBuffering: false,
+    withRequestBody: undefined,
+    grpcService: undefined,
+    httpService: undefined,
+  };
 }
 
 export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.http.ext_authz.v3.CheckSettings"> = {
@@ -1865,6 +2036,12 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
     }
     if (message.withRequestBody !== undefined) {
       BufferSettings.encode(message.withRequestBody, writer.uint32(26).fork()).join();
+    }
+    if (message.grpcService !== undefined) {
+      GrpcService.encode(message.grpcService, writer.uint32(34).fork()).join();
+    }
+    if (message.httpService !== undefined) {
+      HttpService.encode(message.httpService, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -1907,6 +2084,22 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
             }
 
             message.withRequestBody = BufferSettings.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.grpcService = GrpcService.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.httpService = HttpService.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -1960,6 +2153,16 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
         : isSet(object.with_request_body)
         ? BufferSettings.fromJSON(object.with_request_body)
         : undefined,
+      grpcService: isSet(object.grpcService)
+        ? GrpcService.fromJSON(object.grpcService)
+        : isSet(object.grpc_service)
+        ? GrpcService.fromJSON(object.grpc_service)
+        : undefined,
+      httpService: isSet(object.httpService)
+        ? HttpService.fromJSON(object.httpService)
+        : isSet(object.http_service)
+        ? HttpService.fromJSON(object.http_service)
+        : undefined,
     };
   },
 
@@ -1980,6 +2183,12 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
     if (message.withRequestBody !== undefined) {
       obj.withRequestBody = BufferSettings.toJSON(message.withRequestBody);
     }
+    if (message.grpcService !== undefined) {
+      obj.grpcService = GrpcService.toJSON(message.grpcService);
+    }
+    if (message.httpService !== undefined) {
+      obj.httpService = HttpService.toJSON(message.httpService);
+    }
     return obj;
   },
 
@@ -1998,6 +2207,12 @@ export const CheckSettings: MessageFns<CheckSettings, "envoy.extensions.filters.
     message.disableRequestBodyBuffering = object.disableRequestBodyBuffering ?? false;
     message.withRequestBody = (object.withRequestBody !== undefined && object.withRequestBody !== null)
       ? BufferSettings.fromPartial(object.withRequestBody)
+      : undefined;
+    message.grpcService = (object.grpcService !== undefined && object.grpcService !== null)
+      ? GrpcService.fromPartial(object.grpcService)
+      : undefined;
+    message.httpService = (object.httpService !== undefined && object.httpService !== null)
+      ? HttpService.fromPartial(object.httpService)
       : undefined;
     return message;
   },

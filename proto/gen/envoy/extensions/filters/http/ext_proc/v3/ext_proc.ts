@@ -8,22 +8,24 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../../../../../google/protobuf/duration";
 import { Struct } from "../../../../../../google/protobuf/struct";
+import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { HeaderMutationRules } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
 import { HeaderValue } from "../../../../../config/core/v3/base";
 import { TypedExtensionConfig } from "../../../../../config/core/v3/extension";
 import { GrpcService } from "../../../../../config/core/v3/grpc_service";
 import { HttpService } from "../../../../../config/core/v3/http_service";
 import { ListStringMatcher } from "../../../../../type/matcher/v3/string";
+import { HttpStatus } from "../../../../../type/v3/http_status";
 import { ProcessingMode } from "./processing_mode";
 
 /**
  * The filter communicates with an external gRPC service called an "external processor"
  * that can do a variety of things with the request and response:
  *
- * * Access and modify the HTTP headers on the request, response, or both
- * * Access and modify the HTTP request and response bodies
- * * Access and modify the dynamic stream metadata
- * * Immediately send an HTTP response downstream and terminate other processing
+ * * Access and modify the HTTP headers on the request, response, or both.
+ * * Access and modify the HTTP request and response bodies.
+ * * Access and modify the dynamic stream metadata.
+ * * Immediately send an HTTP response downstream and terminate other processing.
  *
  * The filter communicates with the server using a gRPC bidirectional stream. After the initial
  * request, the external server is in control over what additional data is sent to it
@@ -31,22 +33,24 @@ import { ProcessingMode } from "./processing_mode";
  *
  * By implementing the protocol specified by the stream, the external server can choose:
  *
- * * Whether it receives the response message at all
- * * Whether it receives the message body at all, in separate chunks, or as a single buffer
- * * Whether subsequent HTTP requests are transmitted synchronously or whether they are
- *   sent asynchronously.
- * * To modify request or response trailers if they already exist
+ * * Whether it receives the response message at all.
+ * * Whether it receives the message body at all, in separate chunks, or as a single buffer.
+ * * To modify request or response trailers if they already exist.
  *
  * The filter supports up to six different processing steps. Each is represented by
  * a gRPC stream message that is sent to the external processor. For each message, the
  * processor must send a matching response.
  *
  * * Request headers: Contains the headers from the original HTTP request.
- * * Request body: Delivered if they are present and sent in a single message if
- *   the BUFFERED or BUFFERED_PARTIAL mode is chosen, in multiple messages if the
- *   STREAMED mode is chosen, and not at all otherwise.
+ * * Request body: If the body is present, the behavior depends on the
+ *   body send mode. In ``BUFFERED`` or ``BUFFERED_PARTIAL`` mode, the body is sent to the external
+ *   processor in a single message. In ``STREAMED`` or ``FULL_DUPLEX_STREAMED`` mode, the body will
+ *   be split across multiple messages sent to the external processor. In ``GRPC`` mode, as each
+ *   gRPC message arrives, it will be sent to the external processor (there will be exactly one
+ *   gRPC message in each message sent to the external processor). In ``NONE`` mode, the body will
+ *   not be sent to the external processor.
  * * Request trailers: Delivered if they are present and if the trailer mode is set
- *   to SEND.
+ *   to ``SEND``.
  * * Response headers: Contains the headers from the HTTP response. Keep in mind
  *   that if the upstream system sends them before processing the request body that
  *   this message may arrive before the complete body.
@@ -55,12 +59,12 @@ import { ProcessingMode } from "./processing_mode";
  *   request trailers.
  *
  * By default, the processor sends only the request and response headers messages.
- * This may be changed to include any of the six steps by changing the processing_mode
- * setting of the filter configuration, or by setting the mode_override of any response
- * from the external processor. The latter is only enabled if allow_mode_override is
+ * This may be changed to include any of the six steps by changing the ``processing_mode``
+ * setting of the filter configuration, or by setting the ``mode_override`` of any response
+ * from the external processor. The latter is only enabled if ``allow_mode_override`` is
  * set to true. This way, a processor may, for example, use information
  * in the request header to determine whether the message body must be examined, or whether
- * the proxy should simply stream it straight through.
+ * the data plane should simply stream it straight through.
  *
  * All of this together allows a server to process the filter traffic in fairly
  * sophisticated ways. For example:
@@ -69,12 +73,8 @@ import { ProcessingMode } from "./processing_mode";
  *   on the content of the headers.
  * * A server may choose to immediately reject some messages based on their HTTP
  *   headers (or other dynamic metadata) and more carefully examine others.
- * * A server may asynchronously monitor traffic coming through the filter by inspecting
- *   headers, bodies, or both, and then decide to switch to a synchronous processing
- *   mode, either permanently or temporarily.
  *
- * The protocol itself is based on a bidirectional gRPC stream. Envoy will send the
- * server
+ * The protocol itself is based on a bidirectional gRPC stream. The data plane will send the server
  * :ref:`ProcessingRequest <envoy_v3_api_msg_service.ext_proc.v3.ProcessingRequest>`
  * messages, and the server must reply with
  * :ref:`ProcessingResponse <envoy_v3_api_msg_service.ext_proc.v3.ProcessingResponse>`.
@@ -83,12 +83,11 @@ import { ProcessingMode } from "./processing_mode";
  * <arch_overview_advanced_filter_state_sharing>` object in a namespace matching the filter
  * name.
  *
- * [#next-free-field: 24]
+ * [#next-free-field: 26]
  */
 export interface ExternalProcessor {
   /**
    * Configuration for the gRPC service that the filter will communicate with.
-   * The filter supports both the "Envoy" and "Google" gRPC clients.
    * Only one of ``grpc_service`` or ``http_service`` can be set.
    * It is required that one of them must be set.
    */
@@ -98,22 +97,22 @@ export interface ExternalProcessor {
   /**
    * Configuration for the HTTP service that the filter will communicate with.
    * Only one of ``http_service`` or
-   * :ref:`grpc_service <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.grpc_service>`.
+   * :ref:`grpc_service <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.grpc_service>`
    * can be set. It is required that one of them must be set.
    *
    * If ``http_service`` is set, the
    * :ref:`processing_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_mode>`
-   * can not be configured to send any body or trailers. i.e, http_service only supports
+   * cannot be configured to send any body or trailers. i.e., ``http_service`` only supports
    * sending request or response headers to the side stream server.
    *
-   * With this configuration, Envoy behavior:
+   * With this configuration, the data plane behavior is:
    *
    * 1. The headers are first put in a proto message
    * :ref:`ProcessingRequest <envoy_v3_api_msg_service.ext_proc.v3.ProcessingRequest>`.
    *
    * 2. This proto message is then transcoded into a JSON text.
    *
-   * 3. Envoy then sends a HTTP POST message with content-type as "application/json",
+   * 3. The data plane then sends an HTTP POST message with content-type as "application/json",
    * and this JSON text as body to the side stream server.
    *
    * After the side-stream receives this HTTP request message, it is expected to do as follows:
@@ -124,63 +123,74 @@ export interface ExternalProcessor {
    * 2. It then sets the mutated headers into a new proto message
    * :ref:`ProcessingResponse <envoy_v3_api_msg_service.ext_proc.v3.ProcessingResponse>`.
    *
-   * 3. It converts ``ProcessingResponse`` proto message into a JSON text.
+   * 3. It converts the ``ProcessingResponse`` proto message into a JSON text.
    *
-   * 4. It then sends a HTTP response back to Envoy with status code as "200",
-   * content-type as "application/json" and sets the JSON text as the body.
+   * 4. It then sends an HTTP response back to the data plane with status code as ``"200"``,
+   * ``content-type`` as ``"application/json"`` and sets the JSON text as the body.
    */
   httpService?:
     | ExtProcHttpService
     | undefined;
   /**
-   * By default, if the gRPC stream cannot be established, or if it is closed
-   * prematurely with an error, the filter will fail. Specifically, if the
-   * response headers have not yet been delivered, then it will return a 500
-   * error downstream. If they have been delivered, then instead the HTTP stream to the
-   * downstream client will be reset.
-   * With this parameter set to true, however, then if the gRPC stream is prematurely closed
-   * or could not be opened, processing continues without error.
+   * By default, if in the following cases:
+   *
+   * 1. The gRPC stream cannot be established.
+   *
+   * 2. The gRPC stream is closed prematurely with an error.
+   *
+   * 3. The external processing timeouts.
+   *
+   * 4. The ext_proc server sends back spurious response messages.
+   *
+   * The filter will fail and a local reply with error code
+   * 504(for timeout case) or 500(for all other cases), will be sent to the downstream.
+   *
+   * However, with this parameter set to true and if the above cases happen, the processing
+   * continues without error.
    */
   failureModeAllow: boolean;
   /**
    * Specifies default options for how HTTP headers, trailers, and bodies are
-   * sent. See ProcessingMode for details.
+   * sent. See ``ProcessingMode`` for details.
    */
   processingMode?:
     | ProcessingMode
     | undefined;
   /**
-   * Envoy provides a number of :ref:`attributes <arch_overview_attributes>`
+   * The data plane provides a number of :ref:`attributes <arch_overview_attributes>`
    * for expressive policies. Each attribute name provided in this field will be
-   * matched against that list and populated in the request_headers message.
+   * matched against that list and populated in the
+   * :ref:`ProcessingRequest.attributes <envoy_v3_api_field_service.ext_proc.v3.ProcessingRequest.attributes>` field.
    * See the :ref:`attribute documentation <arch_overview_request_attributes>`
    * for the list of supported attributes and their types.
    */
   requestAttributes: string[];
   /**
-   * Envoy provides a number of :ref:`attributes <arch_overview_attributes>`
+   * The data plane provides a number of :ref:`attributes <arch_overview_attributes>`
    * for expressive policies. Each attribute name provided in this field will be
-   * matched against that list and populated in the response_headers message.
+   * matched against that list and populated in the
+   * :ref:`ProcessingRequest.attributes <envoy_v3_api_field_service.ext_proc.v3.ProcessingRequest.attributes>` field.
    * See the :ref:`attribute documentation <arch_overview_attributes>`
    * for the list of supported attributes and their types.
    */
   responseAttributes: string[];
   /**
-   * Specifies the timeout for each individual message sent on the stream and
-   * when the filter is running in synchronous mode. Whenever the proxy sends
-   * a message on the stream that requires a response, it will reset this timer,
-   * and will stop processing and return an error (subject to the processing mode)
-   * if the timer expires before a matching response is received. There is no
-   * timeout when the filter is running in asynchronous mode. Zero is a valid
-   * config which means the timer will be triggered immediately. If not
-   * configured, default is 200 milliseconds.
+   * Specifies the timeout for each individual message sent on the stream.
+   * Whenever the data plane sends a message on the stream that requires a
+   * response, it will reset this timer, and will stop processing and return
+   * an error (subject to the processing mode) if the timer expires before a
+   * matching response is received. There is no timeout when the filter is
+   * running in observability mode or when the body send mode is
+   * ``FULL_DUPLEX_STREAMED`` or ``GRPC``. Zero is a valid config which means
+   * the timer will be triggered immediately. If not configured, default is
+   * 200 milliseconds.
    */
   messageTimeout?:
     | Duration
     | undefined;
   /**
    * Optional additional prefix to use when emitting statistics. This allows to distinguish
-   * emitted statistics between configured *ext_proc* filters in an HTTP filter chain.
+   * emitted statistics between configured ``ext_proc`` filters in an HTTP filter chain.
    */
   statPrefix: string;
   /**
@@ -191,7 +201,7 @@ export interface ExternalProcessor {
    * :ref:`header_prefix <envoy_v3_api_field_config.bootstrap.v3.Bootstrap.header_prefix>`
    * (which is usually "x-envoy").
    * Note that changing headers such as "host" or ":authority" may not in itself
-   * change Envoy's routing decision, as routes can be cached. To also force the
+   * change the data plane's routing decision, as routes can be cached. To also force the
    * route to be recomputed, set the
    * :ref:`clear_route_cache <envoy_v3_api_field_service.ext_proc.v3.CommonResponse.clear_route_cache>`
    * field to true in the same response.
@@ -228,6 +238,7 @@ export interface ExternalProcessor {
    * can be overridden by the response message from the external processing server
    * :ref:`mode_override <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>`.
    * If not set, ``mode_override`` API in the response message will be ignored.
+   * Mode override is not supported if the body send mode is ``FULL_DUPLEX_STREAMED``.
    */
   allowModeOverride: boolean;
   /**
@@ -243,12 +254,12 @@ export interface ExternalProcessor {
     | MetadataOptions
     | undefined;
   /**
-   * If true, send each part of the HTTP request or response specified by ProcessingMode
+   * If true, send each part of the HTTP request or response specified by ``ProcessingMode``
    * without pausing on filter chain iteration. It is "Send and Go" mode that can be used
-   * by external processor to observe Envoy data and status. In this mode:
+   * by external processor to observe the request's data and status. In this mode:
    *
-   * 1. Only STREAMED body processing mode is supported and any other body processing modes will be
-   * ignored. NONE mode(i.e., skip body processing) will still work as expected.
+   * 1. Only ``STREAMED``, ``GRPC``, and ``NONE`` body processing modes are supported; for any
+   * other body processing mode, the body will not be sent.
    *
    * 2. External processor should not send back processing response, as any responses will be ignored.
    * This also means that
@@ -259,7 +270,7 @@ export interface ExternalProcessor {
    *
    * .. warning::
    *
-   *    Flow control is necessary mechanism to prevent the fast sender (either downstream client or upstream server)
+   *    Flow control is a necessary mechanism to prevent the fast sender (either downstream client or upstream server)
    *    from overwhelming the external processor when its processing speed is slower.
    *    This protective measure is being explored and developed but has not been ready yet, so please use your own
    *    discretion when enabling this feature.
@@ -276,7 +287,7 @@ export interface ExternalProcessor {
   disableClearRouteCache: boolean;
   /**
    * Specifies the action to be taken when an external processor response is
-   * received in response to request headers. It is recommended to set this field than set
+   * received in response to request headers. It is recommended to set this field rather than set
    * :ref:`disable_clear_route_cache <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.disable_clear_route_cache>`.
    * Only one of ``disable_clear_route_cache`` or ``route_cache_action`` can be set.
    */
@@ -285,7 +296,7 @@ export interface ExternalProcessor {
    * Specifies the deferred closure timeout for gRPC stream that connects to external processor. Currently, the deferred stream closure
    * is only used in :ref:`observability_mode <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.observability_mode>`.
    * In observability mode, gRPC streams may be held open to the external processor longer than the lifetime of the regular client to
-   * backend stream lifetime. In this case, Envoy will eventually timeout the external processor stream according to this time limit.
+   * backend stream lifetime. In this case, the data plane will eventually timeout the external processor stream according to this time limit.
    * The default value is 5000 milliseconds (5 seconds) if not specified.
    */
   deferredCloseTimeout?:
@@ -293,7 +304,8 @@ export interface ExternalProcessor {
     | undefined;
   /**
    * Send body to the side stream server once it arrives without waiting for the header response from that server.
-   * It only works for STREAMED body processing mode. For any other body processing modes, it is ignored.
+   * It only works for ``STREAMED`` body processing mode. For any other body
+   * processing modes, it is ignored.
    * The server has two options upon receiving a header request:
    *
    * 1. Instant Response: send the header response as soon as the header request is received.
@@ -302,9 +314,9 @@ export interface ExternalProcessor {
    *
    * In all scenarios, the header-body ordering must always be maintained.
    *
-   * If enabled Envoy will ignore the
+   * If enabled the data plane will ignore the
    * :ref:`mode_override <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>`
-   * value that the server sends in the header response. This is because Envoy may have already
+   * value that the server sends in the header response. This is because the data plane may have already
    * sent the body to the server, prior to processing the header response.
    */
   sendBodyWithoutWaitingForHeaderResponse: boolean;
@@ -316,9 +328,21 @@ export interface ExternalProcessor {
    * can only be overridden by the response message from the external processing server iff the
    * :ref:`mode_override <envoy_v3_api_field_service.ext_proc.v3.ProcessingResponse.mode_override>` is allowed by
    * the ``allowed_override_modes`` allow-list below.
-   * Since request_header_mode is not applicable in any way, it's ignored in comparison.
+   * Since ``request_header_mode`` is not applicable in any way, it's ignored in comparison.
    */
   allowedOverrideModes: ProcessingMode[];
+  /**
+   * Decorator to introduce custom logic that runs after the ``ProcessingRequest`` is constructed, but
+   * before it is sent to the External Processor. The ``ProcessingRequest`` may be modified.
+   *
+   * .. note::
+   *   Processing request modifiers are currently in alpha.
+   *
+   * [#extension-category: envoy.http.ext_proc.processing_request_modifiers]
+   */
+  processingRequestModifier?:
+    | TypedExtensionConfig
+    | undefined;
   /**
    * Decorator to introduce custom logic that runs after a message received from
    * the External Processor is processed, but before continuing filter chain iteration.
@@ -328,7 +352,16 @@ export interface ExternalProcessor {
    *
    * [#extension-category: envoy.http.ext_proc.response_processors]
    */
-  onProcessingResponse?: TypedExtensionConfig | undefined;
+  onProcessingResponse?:
+    | TypedExtensionConfig
+    | undefined;
+  /**
+   * Sets the HTTP status code that is returned to the client when the external processing server returns
+   * an error, fails to respond, or cannot be reached.
+   *
+   * The default status is ``HTTP 500 Internal Server Error``.
+   */
+  statusOnError?: HttpStatus | undefined;
 }
 
 /**
@@ -343,13 +376,13 @@ export enum ExternalProcessor_RouteCacheAction {
    */
   DEFAULT = 0,
   /**
-   * CLEAR - Always clear the route cache irrespective of the clear_route_cache bit in
+   * CLEAR - Always clear the route cache irrespective of the ``clear_route_cache`` bit in
    * the external processor response.
    */
   CLEAR = 1,
   /**
-   * RETAIN - Do not clear the route cache irrespective of the clear_route_cache bit in
-   * the external processor response. Setting to RETAIN is equivalent to set the
+   * RETAIN - Do not clear the route cache irrespective of the ``clear_route_cache`` bit in
+   * the external processor response. Setting to ``RETAIN`` is equivalent to setting the
    * :ref:`disable_clear_route_cache <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.disable_clear_route_cache>`
    * to true.
    */
@@ -398,29 +431,39 @@ export interface ExtProcHttpService {
  */
 export interface MetadataOptions {
   /**
-   * Describes which typed or untyped dynamic metadata namespaces to forward to
+   * Describes which typed or untyped filter dynamic metadata namespaces to forward to
    * the external processing server.
    */
   forwardingNamespaces?:
     | MetadataOptions_MetadataNamespaces
     | undefined;
   /**
-   * Describes which typed or untyped dynamic metadata namespaces to accept from
+   * Describes which typed or untyped filter dynamic metadata namespaces to accept from
    * the external processing server. Set to empty or leave unset to disallow writing
    * any received dynamic metadata. Receiving of typed metadata is not supported.
    */
-  receivingNamespaces?: MetadataOptions_MetadataNamespaces | undefined;
+  receivingNamespaces?:
+    | MetadataOptions_MetadataNamespaces
+    | undefined;
+  /**
+   * Describes which cluster metadata namespaces to forward to
+   * the external processing server.
+   * .. note::
+   * This is the least specific metadata. Should there be any namespace collision,
+   * cluster level metadata can be overridden by filter metadata.
+   */
+  clusterMetadataForwardingNamespaces?: MetadataOptions_MetadataNamespaces | undefined;
 }
 
 export interface MetadataOptions_MetadataNamespaces {
   /**
    * Specifies a list of metadata namespaces whose values, if present,
-   * will be passed to the ext_proc service as an opaque *protobuf::Struct*.
+   * will be passed to the ``ext_proc`` service as an opaque ``protobuf::Struct``.
    */
   untyped: string[];
   /**
    * Specifies a list of metadata namespaces whose values, if present,
-   * will be passed to the ext_proc service as a *protobuf::Any*. This allows
+   * will be passed to the ``ext_proc`` service as a ``protobuf::Any``. This allows
    * envoy and the external processing server to share the protobuf message
    * definition for safe parsing.
    */
@@ -478,7 +521,7 @@ export interface ExtProcPerRoute {
 
 /**
  * Overrides that may be set on a per-route basis
- * [#next-free-field: 8]
+ * [#next-free-field: 10]
  */
 export interface ExtProcOverrides {
   /** Set a different processing mode for this route than the default. */
@@ -488,6 +531,9 @@ export interface ExtProcOverrides {
   /**
    * [#not-implemented-hide:]
    * Set a different asynchronous processing option than the default.
+   * Deprecated and not implemented.
+   *
+   * @deprecated
    */
   asyncMode: boolean;
   /**
@@ -517,12 +563,27 @@ export interface ExtProcOverrides {
     | MetadataOptions
     | undefined;
   /**
-   * Additional metadata to include into streams initiated to the ext_proc gRPC
+   * Additional metadata to include into streams initiated to the ``ext_proc`` gRPC
    * service. This can be used for scenarios in which additional ad hoc
    * authorization headers (e.g. ``x-foo-bar: baz-key``) are to be injected or
    * when a route needs to partially override inherited metadata.
    */
   grpcInitialMetadata: HeaderValue[];
+  /**
+   * If true, the filter will not fail closed if the gRPC stream is prematurely closed
+   * or could not be opened. This field is the per-route override of
+   * :ref:`failure_mode_allow <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.failure_mode_allow>`.
+   */
+  failureModeAllow?:
+    | boolean
+    | undefined;
+  /**
+   * Decorator to introduce custom logic that runs after the ``ProcessingRequest`` is constructed, but
+   * before it is sent to the External Processor. The ``ProcessingRequest`` may be modified.
+   * This is a per-route override of
+   * :ref:`processing_request_modifier <envoy_v3_api_field_extensions.filters.http.ext_proc.v3.ExternalProcessor.processing_request_modifier>`.
+   */
+  processingRequestModifier?: TypedExtensionConfig | undefined;
 }
 
 function createBaseExternalProcessor(): ExternalProcessor {
@@ -548,7 +609,9 @@ function createBaseExternalProcessor(): ExternalProcessor {
     deferredCloseTimeout: undefined,
     sendBodyWithoutWaitingForHeaderResponse: false,
     allowedOverrideModes: [],
+    processingRequestModifier: undefined,
     onProcessingResponse: undefined,
+    statusOnError: undefined,
   };
 }
 
@@ -622,8 +685,14 @@ export const ExternalProcessor: MessageFns<
     for (const v of message.allowedOverrideModes) {
       ProcessingMode.encode(v!, writer.uint32(178).fork()).join();
     }
+    if (message.processingRequestModifier !== undefined) {
+      TypedExtensionConfig.encode(message.processingRequestModifier, writer.uint32(202).fork()).join();
+    }
     if (message.onProcessingResponse !== undefined) {
       TypedExtensionConfig.encode(message.onProcessingResponse, writer.uint32(186).fork()).join();
+    }
+    if (message.statusOnError !== undefined) {
+      HttpStatus.encode(message.statusOnError, writer.uint32(194).fork()).join();
     }
     return writer;
   },
@@ -809,12 +878,28 @@ export const ExternalProcessor: MessageFns<
             message.allowedOverrideModes.push(ProcessingMode.decode(reader, reader.uint32()));
             continue;
           }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.processingRequestModifier = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
           case 23: {
             if (tag !== 186) {
               break;
             }
 
             message.onProcessingResponse = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.statusOnError = HttpStatus.decode(reader, reader.uint32());
             continue;
           }
         }
@@ -936,10 +1021,20 @@ export const ExternalProcessor: MessageFns<
         : globalThis.Array.isArray(object?.allowed_override_modes)
         ? object.allowed_override_modes.map((e: any) => ProcessingMode.fromJSON(e))
         : [],
+      processingRequestModifier: isSet(object.processingRequestModifier)
+        ? TypedExtensionConfig.fromJSON(object.processingRequestModifier)
+        : isSet(object.processing_request_modifier)
+        ? TypedExtensionConfig.fromJSON(object.processing_request_modifier)
+        : undefined,
       onProcessingResponse: isSet(object.onProcessingResponse)
         ? TypedExtensionConfig.fromJSON(object.onProcessingResponse)
         : isSet(object.on_processing_response)
         ? TypedExtensionConfig.fromJSON(object.on_processing_response)
+        : undefined,
+      statusOnError: isSet(object.statusOnError)
+        ? HttpStatus.fromJSON(object.statusOnError)
+        : isSet(object.status_on_error)
+        ? HttpStatus.fromJSON(object.status_on_error)
         : undefined,
     };
   },
@@ -1009,8 +1104,14 @@ export const ExternalProcessor: MessageFns<
     if (message.allowedOverrideModes?.length) {
       obj.allowedOverrideModes = message.allowedOverrideModes.map((e) => ProcessingMode.toJSON(e));
     }
+    if (message.processingRequestModifier !== undefined) {
+      obj.processingRequestModifier = TypedExtensionConfig.toJSON(message.processingRequestModifier);
+    }
     if (message.onProcessingResponse !== undefined) {
       obj.onProcessingResponse = TypedExtensionConfig.toJSON(message.onProcessingResponse);
+    }
+    if (message.statusOnError !== undefined) {
+      obj.statusOnError = HttpStatus.toJSON(message.statusOnError);
     }
     return obj;
   },
@@ -1059,8 +1160,15 @@ export const ExternalProcessor: MessageFns<
       : undefined;
     message.sendBodyWithoutWaitingForHeaderResponse = object.sendBodyWithoutWaitingForHeaderResponse ?? false;
     message.allowedOverrideModes = object.allowedOverrideModes?.map((e) => ProcessingMode.fromPartial(e)) || [];
+    message.processingRequestModifier =
+      (object.processingRequestModifier !== undefined && object.processingRequestModifier !== null)
+        ? TypedExtensionConfig.fromPartial(object.processingRequestModifier)
+        : undefined;
     message.onProcessingResponse = (object.onProcessingResponse !== undefined && object.onProcessingResponse !== null)
       ? TypedExtensionConfig.fromPartial(object.onProcessingResponse)
+      : undefined;
+    message.statusOnError = (object.statusOnError !== undefined && object.statusOnError !== null)
+      ? HttpStatus.fromPartial(object.statusOnError)
       : undefined;
     return message;
   },
@@ -1147,7 +1255,11 @@ export const ExtProcHttpService: MessageFns<
 };
 
 function createBaseMetadataOptions(): MetadataOptions {
-  return { forwardingNamespaces: undefined, receivingNamespaces: undefined };
+  return {
+    forwardingNamespaces: undefined,
+    receivingNamespaces: undefined,
+    clusterMetadataForwardingNamespaces: undefined,
+  };
 }
 
 export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filters.http.ext_proc.v3.MetadataOptions"> =
@@ -1160,6 +1272,10 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
       }
       if (message.receivingNamespaces !== undefined) {
         MetadataOptions_MetadataNamespaces.encode(message.receivingNamespaces, writer.uint32(18).fork()).join();
+      }
+      if (message.clusterMetadataForwardingNamespaces !== undefined) {
+        MetadataOptions_MetadataNamespaces.encode(message.clusterMetadataForwardingNamespaces, writer.uint32(26).fork())
+          .join();
       }
       return writer;
     },
@@ -1193,6 +1309,17 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
               message.receivingNamespaces = MetadataOptions_MetadataNamespaces.decode(reader, reader.uint32());
               continue;
             }
+            case 3: {
+              if (tag !== 26) {
+                break;
+              }
+
+              message.clusterMetadataForwardingNamespaces = MetadataOptions_MetadataNamespaces.decode(
+                reader,
+                reader.uint32(),
+              );
+              continue;
+            }
           }
           if ((tag & 7) === 4 || tag === 0) {
             break;
@@ -1217,6 +1344,11 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
           : isSet(object.receiving_namespaces)
           ? MetadataOptions_MetadataNamespaces.fromJSON(object.receiving_namespaces)
           : undefined,
+        clusterMetadataForwardingNamespaces: isSet(object.clusterMetadataForwardingNamespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.clusterMetadataForwardingNamespaces)
+          : isSet(object.cluster_metadata_forwarding_namespaces)
+          ? MetadataOptions_MetadataNamespaces.fromJSON(object.cluster_metadata_forwarding_namespaces)
+          : undefined,
       };
     },
 
@@ -1227,6 +1359,11 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
       }
       if (message.receivingNamespaces !== undefined) {
         obj.receivingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(message.receivingNamespaces);
+      }
+      if (message.clusterMetadataForwardingNamespaces !== undefined) {
+        obj.clusterMetadataForwardingNamespaces = MetadataOptions_MetadataNamespaces.toJSON(
+          message.clusterMetadataForwardingNamespaces,
+        );
       }
       return obj;
     },
@@ -1242,6 +1379,11 @@ export const MetadataOptions: MessageFns<MetadataOptions, "envoy.extensions.filt
       message.receivingNamespaces = (object.receivingNamespaces !== undefined && object.receivingNamespaces !== null)
         ? MetadataOptions_MetadataNamespaces.fromPartial(object.receivingNamespaces)
         : undefined;
+      message.clusterMetadataForwardingNamespaces =
+        (object.clusterMetadataForwardingNamespaces !== undefined &&
+            object.clusterMetadataForwardingNamespaces !== null)
+          ? MetadataOptions_MetadataNamespaces.fromPartial(object.clusterMetadataForwardingNamespaces)
+          : undefined;
       return message;
     },
   };
@@ -1537,6 +1679,8 @@ function createBaseExtProcOverrides(): ExtProcOverrides {
     grpcService: undefined,
     metadataOptions: undefined,
     grpcInitialMetadata: [],
+    failureModeAllow: undefined,
+    processingRequestModifier: undefined,
   };
 }
 
@@ -1567,6 +1711,12 @@ export const ExtProcOverrides: MessageFns<
     }
     for (const v of message.grpcInitialMetadata) {
       HeaderValue.encode(v!, writer.uint32(58).fork()).join();
+    }
+    if (message.failureModeAllow !== undefined) {
+      BoolValue.encode({ value: message.failureModeAllow! }, writer.uint32(66).fork()).join();
+    }
+    if (message.processingRequestModifier !== undefined) {
+      TypedExtensionConfig.encode(message.processingRequestModifier, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -1640,6 +1790,22 @@ export const ExtProcOverrides: MessageFns<
             message.grpcInitialMetadata.push(HeaderValue.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.failureModeAllow = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.processingRequestModifier = TypedExtensionConfig.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1689,6 +1855,16 @@ export const ExtProcOverrides: MessageFns<
         : globalThis.Array.isArray(object?.grpc_initial_metadata)
         ? object.grpc_initial_metadata.map((e: any) => HeaderValue.fromJSON(e))
         : [],
+      failureModeAllow: isSet(object.failureModeAllow)
+        ? Boolean(object.failureModeAllow)
+        : isSet(object.failure_mode_allow)
+        ? Boolean(object.failure_mode_allow)
+        : undefined,
+      processingRequestModifier: isSet(object.processingRequestModifier)
+        ? TypedExtensionConfig.fromJSON(object.processingRequestModifier)
+        : isSet(object.processing_request_modifier)
+        ? TypedExtensionConfig.fromJSON(object.processing_request_modifier)
+        : undefined,
     };
   },
 
@@ -1715,6 +1891,12 @@ export const ExtProcOverrides: MessageFns<
     if (message.grpcInitialMetadata?.length) {
       obj.grpcInitialMetadata = message.grpcInitialMetadata.map((e) => HeaderValue.toJSON(e));
     }
+    if (message.failureModeAllow !== undefined) {
+      obj.failureModeAllow = message.failureModeAllow;
+    }
+    if (message.processingRequestModifier !== undefined) {
+      obj.processingRequestModifier = TypedExtensionConfig.toJSON(message.processingRequestModifier);
+    }
     return obj;
   },
 
@@ -1736,6 +1918,11 @@ export const ExtProcOverrides: MessageFns<
       ? MetadataOptions.fromPartial(object.metadataOptions)
       : undefined;
     message.grpcInitialMetadata = object.grpcInitialMetadata?.map((e) => HeaderValue.fromPartial(e)) || [];
+    message.failureModeAllow = object.failureModeAllow ?? undefined;
+    message.processingRequestModifier =
+      (object.processingRequestModifier !== undefined && object.processingRequestModifier !== null)
+        ? TypedExtensionConfig.fromPartial(object.processingRequestModifier)
+        : undefined;
     return message;
   },
 };

@@ -103,10 +103,7 @@ export function processingMode_HeaderSendModeToJSON(object: ProcessingMode_Heade
 export enum ProcessingMode_BodySendMode {
   /** NONE - Do not send the body at all. This is the default. */
   NONE = 0,
-  /**
-   * STREAMED - Stream the body to the server in pieces as they arrive at the
-   * proxy.
-   */
+  /** STREAMED - Stream the body to the server in pieces as they are seen. */
   STREAMED = 1,
   /**
    * BUFFERED - Buffer the message body in memory and send the entire body at once.
@@ -121,6 +118,26 @@ export enum ProcessingMode_BodySendMode {
    */
   BUFFERED_PARTIAL = 3,
   FULL_DUPLEX_STREAMED = 4,
+  /**
+   * GRPC - [#not-implemented-hide:]
+   * A mode for gRPC traffic. This is similar to ``FULL_DUPLEX_STREAMED``,
+   * except that instead of sending raw chunks of the HTTP/2 DATA frames,
+   * the ext_proc client will de-frame the individual gRPC messages inside
+   * the HTTP/2 DATA frames, and as each message is de-framed, it will be
+   * sent to the ext_proc server as a :ref:`request_body
+   * <envoy_v3_api_field_service.ext_proc.v3.ProcessingRequest.request_body>`
+   * or :ref:`response_body
+   * <envoy_v3_api_field_service.ext_proc.v3.ProcessingRequest.response_body>`.
+   * The ext_proc server will stream back individual gRPC messages in the
+   * :ref:`StreamedBodyResponse <envoy_v3_api_msg_service.ext_proc.v3.StreamedBodyResponse>`
+   * field, but the number of messages sent by the ext_proc server
+   * does not need to equal the number of messages sent by the data
+   * plane. This allows the ext_proc server to change the number of
+   * messages sent on the stream.
+   * In this mode, the client will send body and trailers to the server as
+   * they arrive.
+   */
+  GRPC = 5,
 }
 
 export function processingMode_BodySendModeFromJSON(object: any): ProcessingMode_BodySendMode {
@@ -140,6 +157,9 @@ export function processingMode_BodySendModeFromJSON(object: any): ProcessingMode
     case 4:
     case "FULL_DUPLEX_STREAMED":
       return ProcessingMode_BodySendMode.FULL_DUPLEX_STREAMED;
+    case 5:
+    case "GRPC":
+      return ProcessingMode_BodySendMode.GRPC;
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_BodySendMode");
   }
@@ -157,6 +177,8 @@ export function processingMode_BodySendModeToJSON(object: ProcessingMode_BodySen
       return "BUFFERED_PARTIAL";
     case ProcessingMode_BodySendMode.FULL_DUPLEX_STREAMED:
       return "FULL_DUPLEX_STREAMED";
+    case ProcessingMode_BodySendMode.GRPC:
+      return "GRPC";
     default:
       throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProcessingMode_BodySendMode");
   }

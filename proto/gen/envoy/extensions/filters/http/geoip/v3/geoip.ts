@@ -10,13 +10,32 @@ import { TypedExtensionConfig } from "../../../../../config/core/v3/extension";
 
 export interface Geoip {
   /**
-   * If set, the :ref:`xff_num_trusted_hops <envoy_v3_api_field_extensions.filters.http.geoip.v3.Geoip.XffConfig.xff_num_trusted_hops>` field will be used to determine
-   * trusted client address from ``x-forwarded-for`` header.
-   * Otherwise, the immediate downstream connection source address will be used.
-   * [#next-free-field: 2]
+   * Configuration for extracting the client IP address from the
+   * ``x-forwarded-for`` header. If set, the
+   * :ref:`xff_num_trusted_hops <envoy_v3_api_field_extensions.filters.http.geoip.v3.Geoip.XffConfig.xff_num_trusted_hops>`
+   * field will be used to determine the trusted client address from the ``x-forwarded-for`` header.
+   * If not set, the immediate downstream connection source address will be used.
+   *
+   * Only one of ``xff_config`` or
+   * :ref:`custom_header_config <envoy_v3_api_field_extensions.filters.http.geoip.v3.Geoip.custom_header_config>`
+   * can be set.
    */
   xffConfig?:
     | Geoip_XffConfig
+    | undefined;
+  /**
+   * Configuration for extracting the client IP address from a custom request header.
+   *
+   * If set, the
+   * :ref:`header_name <envoy_v3_api_field_extensions.filters.http.geoip.v3.Geoip.CustomHeaderConfig.header_name>`
+   * field will be used to extract the client IP address from the specified request header.
+   *
+   * Only one of ``custom_header_config`` or
+   * :ref:`xff_config <envoy_v3_api_field_extensions.filters.http.geoip.v3.Geoip.xff_config>`
+   * can be set.
+   */
+  customHeaderConfig?:
+    | Geoip_CustomHeaderConfig
     | undefined;
   /**
    * Geoip driver specific configuration which depends on the driver being instantiated.
@@ -32,15 +51,27 @@ export interface Geoip_XffConfig {
   /**
    * The number of additional ingress proxy hops from the right side of the
    * :ref:`config_http_conn_man_headers_x-forwarded-for` HTTP header to trust when
-   * determining the origin client's IP address. The default is zero if this option
-   * is not specified. See the documentation for
+   * determining the origin client's IP address. See the documentation for
    * :ref:`config_http_conn_man_headers_x-forwarded-for` for more information.
+   *
+   * Defaults to ``0``.
    */
   xffNumTrustedHops: number;
 }
 
+export interface Geoip_CustomHeaderConfig {
+  /**
+   * The name of the request header to extract the client IP address from.
+   * The header value must contain a valid IP address (IPv4 or IPv6).
+   *
+   * If the header is missing or contains an invalid IP address, the filter will fall back
+   * to using the immediate downstream connection source address.
+   */
+  headerName: string;
+}
+
 function createBaseGeoip(): Geoip {
-  return { xffConfig: undefined, provider: undefined };
+  return { xffConfig: undefined, customHeaderConfig: undefined, provider: undefined };
 }
 
 export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Geoip"> = {
@@ -49,6 +80,9 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
   encode(message: Geoip, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.xffConfig !== undefined) {
       Geoip_XffConfig.encode(message.xffConfig, writer.uint32(10).fork()).join();
+    }
+    if (message.customHeaderConfig !== undefined) {
+      Geoip_CustomHeaderConfig.encode(message.customHeaderConfig, writer.uint32(34).fork()).join();
     }
     if (message.provider !== undefined) {
       TypedExtensionConfig.encode(message.provider, writer.uint32(26).fork()).join();
@@ -75,6 +109,14 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
             }
 
             message.xffConfig = Geoip_XffConfig.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.customHeaderConfig = Geoip_CustomHeaderConfig.decode(reader, reader.uint32());
             continue;
           }
           case 3: {
@@ -104,6 +146,11 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
         : isSet(object.xff_config)
         ? Geoip_XffConfig.fromJSON(object.xff_config)
         : undefined,
+      customHeaderConfig: isSet(object.customHeaderConfig)
+        ? Geoip_CustomHeaderConfig.fromJSON(object.customHeaderConfig)
+        : isSet(object.custom_header_config)
+        ? Geoip_CustomHeaderConfig.fromJSON(object.custom_header_config)
+        : undefined,
       provider: isSet(object.provider) ? TypedExtensionConfig.fromJSON(object.provider) : undefined,
     };
   },
@@ -112,6 +159,9 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
     const obj: any = {};
     if (message.xffConfig !== undefined) {
       obj.xffConfig = Geoip_XffConfig.toJSON(message.xffConfig);
+    }
+    if (message.customHeaderConfig !== undefined) {
+      obj.customHeaderConfig = Geoip_CustomHeaderConfig.toJSON(message.customHeaderConfig);
     }
     if (message.provider !== undefined) {
       obj.provider = TypedExtensionConfig.toJSON(message.provider);
@@ -126,6 +176,9 @@ export const Geoip: MessageFns<Geoip, "envoy.extensions.filters.http.geoip.v3.Ge
     const message = createBaseGeoip();
     message.xffConfig = (object.xffConfig !== undefined && object.xffConfig !== null)
       ? Geoip_XffConfig.fromPartial(object.xffConfig)
+      : undefined;
+    message.customHeaderConfig = (object.customHeaderConfig !== undefined && object.customHeaderConfig !== null)
+      ? Geoip_CustomHeaderConfig.fromPartial(object.customHeaderConfig)
       : undefined;
     message.provider = (object.provider !== undefined && object.provider !== null)
       ? TypedExtensionConfig.fromPartial(object.provider)
@@ -205,6 +258,84 @@ export const Geoip_XffConfig: MessageFns<Geoip_XffConfig, "envoy.extensions.filt
   fromPartial(object: DeepPartial<Geoip_XffConfig>): Geoip_XffConfig {
     const message = createBaseGeoip_XffConfig();
     message.xffNumTrustedHops = object.xffNumTrustedHops ?? 0;
+    return message;
+  },
+};
+
+function createBaseGeoip_CustomHeaderConfig(): Geoip_CustomHeaderConfig {
+  return { headerName: "" };
+}
+
+export const Geoip_CustomHeaderConfig: MessageFns<
+  Geoip_CustomHeaderConfig,
+  "envoy.extensions.filters.http.geoip.v3.Geoip.CustomHeaderConfig"
+> = {
+  $type: "envoy.extensions.filters.http.geoip.v3.Geoip.CustomHeaderConfig" as const,
+
+  encode(message: Geoip_CustomHeaderConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.headerName !== "") {
+      writer.uint32(10).string(message.headerName);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Geoip_CustomHeaderConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGeoip_CustomHeaderConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.headerName = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Geoip_CustomHeaderConfig {
+    return {
+      headerName: isSet(object.headerName)
+        ? globalThis.String(object.headerName)
+        : isSet(object.header_name)
+        ? globalThis.String(object.header_name)
+        : "",
+    };
+  },
+
+  toJSON(message: Geoip_CustomHeaderConfig): unknown {
+    const obj: any = {};
+    if (message.headerName !== "") {
+      obj.headerName = message.headerName;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Geoip_CustomHeaderConfig>): Geoip_CustomHeaderConfig {
+    return Geoip_CustomHeaderConfig.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Geoip_CustomHeaderConfig>): Geoip_CustomHeaderConfig {
+    const message = createBaseGeoip_CustomHeaderConfig();
+    message.headerName = object.headerName ?? "";
     return message;
   },
 };

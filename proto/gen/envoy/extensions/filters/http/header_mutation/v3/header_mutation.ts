@@ -9,6 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { HeaderMutation as HeaderMutation1 } from "../../../../../config/common/mutation_rules/v3/mutation_rules";
 import { KeyValueMutation } from "../../../../../config/core/v3/base";
 
+/** [#next-free-field: 6] */
 export interface Mutations {
   /** The request mutations are applied before the request is forwarded to the upstream cluster. */
   requestMutations: HeaderMutation1[];
@@ -19,6 +20,10 @@ export interface Mutations {
   queryParameterMutations: KeyValueMutation[];
   /** The response mutations are applied before the response is sent to the downstream client. */
   responseMutations: HeaderMutation1[];
+  /** The response trailer mutations are applied before the response is sent to the downstream client. */
+  responseTrailersMutations: HeaderMutation1[];
+  /** The request trailer mutations are applied before the request is sent to the upstream cluster. */
+  requestTrailersMutations: HeaderMutation1[];
 }
 
 /** Per route configuration for the header mutation filter. */
@@ -46,7 +51,13 @@ export interface HeaderMutation {
 }
 
 function createBaseMutations(): Mutations {
-  return { requestMutations: [], queryParameterMutations: [], responseMutations: [] };
+  return {
+    requestMutations: [],
+    queryParameterMutations: [],
+    responseMutations: [],
+    responseTrailersMutations: [],
+    requestTrailersMutations: [],
+  };
 }
 
 export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.header_mutation.v3.Mutations"> = {
@@ -61,6 +72,12 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
     }
     for (const v of message.responseMutations) {
       HeaderMutation1.encode(v!, writer.uint32(18).fork()).join();
+    }
+    for (const v of message.responseTrailersMutations) {
+      HeaderMutation1.encode(v!, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.requestTrailersMutations) {
+      HeaderMutation1.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -102,6 +119,22 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
             message.responseMutations.push(HeaderMutation1.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.responseTrailersMutations.push(HeaderMutation1.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.requestTrailersMutations.push(HeaderMutation1.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -131,6 +164,16 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
         : globalThis.Array.isArray(object?.response_mutations)
         ? object.response_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
         : [],
+      responseTrailersMutations: globalThis.Array.isArray(object?.responseTrailersMutations)
+        ? object.responseTrailersMutations.map((e: any) => HeaderMutation1.fromJSON(e))
+        : globalThis.Array.isArray(object?.response_trailers_mutations)
+        ? object.response_trailers_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
+        : [],
+      requestTrailersMutations: globalThis.Array.isArray(object?.requestTrailersMutations)
+        ? object.requestTrailersMutations.map((e: any) => HeaderMutation1.fromJSON(e))
+        : globalThis.Array.isArray(object?.request_trailers_mutations)
+        ? object.request_trailers_mutations.map((e: any) => HeaderMutation1.fromJSON(e))
+        : [],
     };
   },
 
@@ -145,6 +188,12 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
     if (message.responseMutations?.length) {
       obj.responseMutations = message.responseMutations.map((e) => HeaderMutation1.toJSON(e));
     }
+    if (message.responseTrailersMutations?.length) {
+      obj.responseTrailersMutations = message.responseTrailersMutations.map((e) => HeaderMutation1.toJSON(e));
+    }
+    if (message.requestTrailersMutations?.length) {
+      obj.requestTrailersMutations = message.requestTrailersMutations.map((e) => HeaderMutation1.toJSON(e));
+    }
     return obj;
   },
 
@@ -156,6 +205,10 @@ export const Mutations: MessageFns<Mutations, "envoy.extensions.filters.http.hea
     message.requestMutations = object.requestMutations?.map((e) => HeaderMutation1.fromPartial(e)) || [];
     message.queryParameterMutations = object.queryParameterMutations?.map((e) => KeyValueMutation.fromPartial(e)) || [];
     message.responseMutations = object.responseMutations?.map((e) => HeaderMutation1.fromPartial(e)) || [];
+    message.responseTrailersMutations = object.responseTrailersMutations?.map((e) => HeaderMutation1.fromPartial(e)) ||
+      [];
+    message.requestTrailersMutations = object.requestTrailersMutations?.map((e) => HeaderMutation1.fromPartial(e)) ||
+      [];
     return message;
   },
 };

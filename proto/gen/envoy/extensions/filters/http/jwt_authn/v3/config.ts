@@ -54,17 +54,20 @@ export interface JwtProvider {
    * It is optional. If specified, it has to match the ``iss`` field in JWT,
    * otherwise the JWT ``iss`` field is not checked.
    *
-   * Note: ``JwtRequirement`` :ref:`allow_missing <envoy_v3_api_field_extensions.filters.http.jwt_authn.v3.JwtRequirement.allow_missing>`
-   * and :ref:`allow_missing_or_failed <envoy_v3_api_field_extensions.filters.http.jwt_authn.v3.JwtRequirement.allow_missing_or_failed>`
-   * are implemented differently than other ``JwtRequirements``. Hence the usage of this field
-   * is different as follows if ``allow_missing`` or ``allow_missing_or_failed`` is used:
+   * .. note::
+   *     ``JwtRequirement`` :ref:`allow_missing <envoy_v3_api_field_extensions.filters.http.jwt_authn.v3.JwtRequirement.allow_missing>`
+   *     and :ref:`allow_missing_or_failed <envoy_v3_api_field_extensions.filters.http.jwt_authn.v3.JwtRequirement.allow_missing_or_failed>`
+   *     are implemented differently than other ``JwtRequirements``. Hence the usage of this field
+   *     is different as follows if ``allow_missing`` or ``allow_missing_or_failed`` is used:
    *
-   * * If a JWT has ``iss`` field, it needs to be specified by this field in one of ``JwtProviders``.
-   * * If a JWT doesn't have ``iss`` field, one of ``JwtProviders`` should fill this field empty.
-   * * Multiple ``JwtProviders`` should not have same value in this field.
+   *     * If a JWT has ``iss`` field, it needs to be specified by this field in one of ``JwtProviders``.
+   *     * If a JWT doesn't have ``iss`` field, one of ``JwtProviders`` should fill this field empty.
+   *     * Multiple ``JwtProviders`` should not have same value in this field.
    *
-   * Example: https://securetoken.google.com
-   * Example: 1234567-compute@developer.gserviceaccount.com
+   * Examples:
+   *
+   * * https://securetoken.google.com
+   * * Example: 1234567-compute@developer.gserviceaccount.com
    */
   issuer: string;
   /**
@@ -557,7 +560,7 @@ export interface ProviderWithAudiences {
  *        - allow_missing: {}
  *    - provider_name: provider-B
  *
- * [#next-free-field: 7]
+ * [#next-free-field: 8]
  */
 export interface JwtRequirement {
   /** Specify a required provider name. */
@@ -597,7 +600,42 @@ export interface JwtRequirement {
    * to only verify JWTs and pass the verified payload to another filter. The
    * different is this mode will reject requests with invalid tokens.
    */
-  allowMissing?: Empty | undefined;
+  allowMissing?:
+    | Empty
+    | undefined;
+  /**
+   * Extract JWT claims without performing signature validation.
+   * This mode will decode the JWT, extract claims, and forward them as
+   * configured (via claim_to_headers, forward_payload_header, etc.) but
+   * will NOT verify the JWT signature against JWKS.
+   *
+   * .. warning::
+   *
+   *    This mode does not verify JWT authenticity. Use only in scenarios where:
+   *
+   *    - JWTs come from a trusted source (e.g., internal service mesh)
+   *    - Signature verification is performed elsewhere in the request path
+   *    - You are in a testing period and the token issuer doesn't support JWKS yet
+   *
+   * This mode will:
+   *
+   * * Decode the JWT header and payload
+   * * Extract claims and forward them as headers
+   * * Always return success (Status::Ok) regardless of JWT validity
+   * * Log when extraction occurs
+   *
+   * This mode will NOT:
+   *
+   * * Verify the JWT signature
+   * * Validate the (issuer) claim
+   * * Validate the (audience) claim
+   * * Check not-before time (nbf claim)
+   */
+  extractOnlyWithoutValidation?: ExtractOnlyWithoutValidation | undefined;
+}
+
+/** Reserved for future extensions (e.g., claim filtering, logging options) */
+export interface ExtractOnlyWithoutValidation {
 }
 
 /**
@@ -1978,6 +2016,7 @@ function createBaseJwtRequirement(): JwtRequirement {
     requiresAll: undefined,
     allowMissingOrFailed: undefined,
     allowMissing: undefined,
+    extractOnlyWithoutValidation: undefined,
   };
 }
 
@@ -2002,6 +2041,9 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
     }
     if (message.allowMissing !== undefined) {
       Empty.encode(message.allowMissing, writer.uint32(50).fork()).join();
+    }
+    if (message.extractOnlyWithoutValidation !== undefined) {
+      ExtractOnlyWithoutValidation.encode(message.extractOnlyWithoutValidation, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -2067,6 +2109,14 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
             message.allowMissing = Empty.decode(reader, reader.uint32());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.extractOnlyWithoutValidation = ExtractOnlyWithoutValidation.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2111,6 +2161,11 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
         : isSet(object.allow_missing)
         ? Empty.fromJSON(object.allow_missing)
         : undefined,
+      extractOnlyWithoutValidation: isSet(object.extractOnlyWithoutValidation)
+        ? ExtractOnlyWithoutValidation.fromJSON(object.extractOnlyWithoutValidation)
+        : isSet(object.extract_only_without_validation)
+        ? ExtractOnlyWithoutValidation.fromJSON(object.extract_only_without_validation)
+        : undefined,
     };
   },
 
@@ -2133,6 +2188,9 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
     }
     if (message.allowMissing !== undefined) {
       obj.allowMissing = Empty.toJSON(message.allowMissing);
+    }
+    if (message.extractOnlyWithoutValidation !== undefined) {
+      obj.extractOnlyWithoutValidation = ExtractOnlyWithoutValidation.toJSON(message.extractOnlyWithoutValidation);
     }
     return obj;
   },
@@ -2158,6 +2216,67 @@ export const JwtRequirement: MessageFns<JwtRequirement, "envoy.extensions.filter
     message.allowMissing = (object.allowMissing !== undefined && object.allowMissing !== null)
       ? Empty.fromPartial(object.allowMissing)
       : undefined;
+    message.extractOnlyWithoutValidation =
+      (object.extractOnlyWithoutValidation !== undefined && object.extractOnlyWithoutValidation !== null)
+        ? ExtractOnlyWithoutValidation.fromPartial(object.extractOnlyWithoutValidation)
+        : undefined;
+    return message;
+  },
+};
+
+function createBaseExtractOnlyWithoutValidation(): ExtractOnlyWithoutValidation {
+  return {};
+}
+
+export const ExtractOnlyWithoutValidation: MessageFns<
+  ExtractOnlyWithoutValidation,
+  "envoy.extensions.filters.http.jwt_authn.v3.ExtractOnlyWithoutValidation"
+> = {
+  $type: "envoy.extensions.filters.http.jwt_authn.v3.ExtractOnlyWithoutValidation" as const,
+
+  encode(_: ExtractOnlyWithoutValidation, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ExtractOnlyWithoutValidation {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseExtractOnlyWithoutValidation();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ExtractOnlyWithoutValidation {
+    return {};
+  },
+
+  toJSON(_: ExtractOnlyWithoutValidation): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ExtractOnlyWithoutValidation>): ExtractOnlyWithoutValidation {
+    return ExtractOnlyWithoutValidation.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ExtractOnlyWithoutValidation>): ExtractOnlyWithoutValidation {
+    const message = createBaseExtractOnlyWithoutValidation();
     return message;
   },
 };

@@ -6,6 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Struct } from "../../../../../../google/protobuf/struct";
 import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { DataSource } from "../../../../../config/core/v3/base";
 
@@ -102,7 +103,23 @@ export interface LuaPerRoute {
     | string
     | undefined;
   /** A configured per-route Lua source code that can be served by RDS or provided inline. */
-  sourceCode?: DataSource | undefined;
+  sourceCode?:
+    | DataSource
+    | undefined;
+  /**
+   * Optional filter context for Lua script. This could be used to pass configuration
+   * to Lua script. The Lua script can access the filter context using ``handle:filterContext()``.
+   * For example:
+   *
+   * .. code-block:: lua
+   *
+   *   function envoy_on_request(request_handle)
+   *     local filter_context = request_handle:filterContext()
+   *     local filter_context_value = filter_context["key"]
+   *     -- Do something with filter_context_value.
+   *   end
+   */
+  filterContext?: { [key: string]: any } | undefined;
 }
 
 function createBaseLua(): Lua {
@@ -394,7 +411,7 @@ export const Lua_SourceCodesEntry: MessageFns<
 };
 
 function createBaseLuaPerRoute(): LuaPerRoute {
-  return { disabled: undefined, name: undefined, sourceCode: undefined };
+  return { disabled: undefined, name: undefined, sourceCode: undefined, filterContext: undefined };
 }
 
 export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http.lua.v3.LuaPerRoute"> = {
@@ -409,6 +426,9 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
     }
     if (message.sourceCode !== undefined) {
       DataSource.encode(message.sourceCode, writer.uint32(26).fork()).join();
+    }
+    if (message.filterContext !== undefined) {
+      Struct.encode(Struct.wrap(message.filterContext), writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -450,6 +470,14 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
             message.sourceCode = DataSource.decode(reader, reader.uint32());
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.filterContext = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -471,6 +499,11 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
         : isSet(object.source_code)
         ? DataSource.fromJSON(object.source_code)
         : undefined,
+      filterContext: isObject(object.filterContext)
+        ? object.filterContext
+        : isObject(object.filter_context)
+        ? object.filter_context
+        : undefined,
     };
   },
 
@@ -485,6 +518,9 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
     if (message.sourceCode !== undefined) {
       obj.sourceCode = DataSource.toJSON(message.sourceCode);
     }
+    if (message.filterContext !== undefined) {
+      obj.filterContext = message.filterContext;
+    }
     return obj;
   },
 
@@ -498,6 +534,7 @@ export const LuaPerRoute: MessageFns<LuaPerRoute, "envoy.extensions.filters.http
     message.sourceCode = (object.sourceCode !== undefined && object.sourceCode !== null)
       ? DataSource.fromPartial(object.sourceCode)
       : undefined;
+    message.filterContext = object.filterContext ?? undefined;
     return message;
   },
 };

@@ -18,6 +18,31 @@ import { SdsSecretConfig } from "../../../../transport_sockets/tls/v3/secret";
 export interface CookieConfig {
   /** The value used for the SameSite cookie attribute. */
   sameSite: CookieConfig_SameSite;
+  /**
+   * The path attribute for the cookie.
+   *
+   * This controls the scope of the cookie and is useful for path-based routing scenarios
+   * where different logical boundaries or applications may operate with different OAuth2 clients.
+   * The CSRF cookie (nonce cookie) can be configured with a different path than session cookies
+   * to support flows where the callback URL is on a different path.
+   *
+   * If not specified, defaults to ``/``.
+   */
+  path: string;
+  /**
+   * If true, the ``Partitioned`` attribute will be set on the cookie.
+   *
+   * Modern browsers (Firefox, Chrome with third-party cookie deprecation) warn or block
+   * "foreign" cookies unless they carry the ``Partitioned`` attribute alongside ``SameSite=None; Secure``.
+   * When Envoy is used in a gateway/IdP flow that sets OAuth/OIDC cookies for a parent domain
+   * (e.g., ``Domain=.example.com``) while running on a different host, those cookies are
+   * considered third-party and will be rejected without ``Partitioned``.
+   *
+   * See `CHIPS <https://developers.google.com/privacy-sandbox/3pcd/chips>`_ for more information.
+   *
+   * Default is false.
+   */
+  partitioned: boolean;
 }
 
 export enum CookieConfig_SameSite {
@@ -141,7 +166,7 @@ export interface OAuth2Credentials_CookieNames {
 /**
  * OAuth config
  *
- * [#next-free-field: 23]
+ * [#next-free-field: 27]
  */
 export interface OAuth2Config {
   /** Endpoint on the authorization server to retrieve the access token from. */
@@ -154,6 +179,15 @@ export interface OAuth2Config {
     | undefined;
   /** The endpoint redirect to for authorization in response to unauthorized requests. */
   authorizationEndpoint: string;
+  /**
+   * The endpoint at the authorization server to request the user be logged out of the Authorization server.
+   * This field is optional and should be set only if openid is in the auth_scopes and the authorization server
+   * supports the OpenID Connect RP-Initiated Logout specification.
+   * For more information, see https://openid.net/specs/openid-connect-rpinitiated-1_0.html
+   *
+   * If configured, the OAuth2 filter will redirect users to this endpoint when they access the signout_path.
+   */
+  endSessionEndpoint: string;
   /** Credentials used for OAuth. */
   credentials?:
     | OAuth2Credentials
@@ -261,6 +295,30 @@ export interface OAuth2Config {
     | undefined;
   /** Optional additional prefix to use when emitting statistics. */
   statPrefix: string;
+  /**
+   * Optional expiration time for the CSRF protection token cookie.
+   * The CSRF token prevents cross-site request forgery attacks during the OAuth2 flow.
+   * If not specified, defaults to ``600s`` (10 minutes), which should provide sufficient time
+   * for users to complete the OAuth2 authorization flow.
+   */
+  csrfTokenExpiresIn?:
+    | Duration
+    | undefined;
+  /**
+   * Optional expiration time for the code verifier cookie.
+   * The code verifier is stored in a secure, HTTP-only cookie during the OAuth2 authorization process.
+   * If not specified, defaults to ``600s`` (10 minutes), which should provide sufficient time
+   * for users to complete the OAuth2 authorization flow.
+   */
+  codeVerifierTokenExpiresIn?:
+    | Duration
+    | undefined;
+  /**
+   * Disable token encryption. When set to true, both the access token and the ID token will be stored in plain text.
+   * This option should only be used in secure environments where token encryption is not required.
+   * Default is false (tokens are encrypted).
+   */
+  disableTokenEncryption: boolean;
 }
 
 export enum OAuth2Config_AuthType {
@@ -304,7 +362,7 @@ export interface OAuth2 {
 }
 
 function createBaseCookieConfig(): CookieConfig {
-  return { sameSite: 0 };
+  return { sameSite: 0, path: "", partitioned: false };
 }
 
 export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.http.oauth2.v3.CookieConfig"> = {
@@ -313,6 +371,12 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
   encode(message: CookieConfig, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.sameSite !== 0) {
       writer.uint32(8).int32(message.sameSite);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.partitioned !== false) {
+      writer.uint32(24).bool(message.partitioned);
     }
     return writer;
   },
@@ -338,6 +402,22 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
             message.sameSite = reader.int32() as any;
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.partitioned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -357,6 +437,8 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
         : isSet(object.same_site)
         ? cookieConfig_SameSiteFromJSON(object.same_site)
         : 0,
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      partitioned: isSet(object.partitioned) ? globalThis.Boolean(object.partitioned) : false,
     };
   },
 
@@ -364,6 +446,12 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
     const obj: any = {};
     if (message.sameSite !== 0) {
       obj.sameSite = cookieConfig_SameSiteToJSON(message.sameSite);
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.partitioned !== false) {
+      obj.partitioned = message.partitioned;
     }
     return obj;
   },
@@ -374,6 +462,8 @@ export const CookieConfig: MessageFns<CookieConfig, "envoy.extensions.filters.ht
   fromPartial(object: DeepPartial<CookieConfig>): CookieConfig {
     const message = createBaseCookieConfig();
     message.sameSite = object.sameSite ?? 0;
+    message.path = object.path ?? "";
+    message.partitioned = object.partitioned ?? false;
     return message;
   },
 };
@@ -976,6 +1066,7 @@ function createBaseOAuth2Config(): OAuth2Config {
     tokenEndpoint: undefined,
     retryPolicy: undefined,
     authorizationEndpoint: "",
+    endSessionEndpoint: "",
     credentials: undefined,
     redirectUri: "",
     redirectPathMatcher: undefined,
@@ -995,6 +1086,9 @@ function createBaseOAuth2Config(): OAuth2Config {
     disableRefreshTokenSetCookie: false,
     cookieConfigs: undefined,
     statPrefix: "",
+    csrfTokenExpiresIn: undefined,
+    codeVerifierTokenExpiresIn: undefined,
+    disableTokenEncryption: false,
   };
 }
 
@@ -1010,6 +1104,9 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     }
     if (message.authorizationEndpoint !== "") {
       writer.uint32(18).string(message.authorizationEndpoint);
+    }
+    if (message.endSessionEndpoint !== "") {
+      writer.uint32(186).string(message.endSessionEndpoint);
     }
     if (message.credentials !== undefined) {
       OAuth2Credentials.encode(message.credentials, writer.uint32(26).fork()).join();
@@ -1068,6 +1165,15 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     if (message.statPrefix !== "") {
       writer.uint32(178).string(message.statPrefix);
     }
+    if (message.csrfTokenExpiresIn !== undefined) {
+      Duration.encode(message.csrfTokenExpiresIn, writer.uint32(194).fork()).join();
+    }
+    if (message.codeVerifierTokenExpiresIn !== undefined) {
+      Duration.encode(message.codeVerifierTokenExpiresIn, writer.uint32(202).fork()).join();
+    }
+    if (message.disableTokenEncryption !== false) {
+      writer.uint32(208).bool(message.disableTokenEncryption);
+    }
     return writer;
   },
 
@@ -1106,6 +1212,14 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
             }
 
             message.authorizationEndpoint = reader.string();
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.endSessionEndpoint = reader.string();
             continue;
           }
           case 3: {
@@ -1260,6 +1374,30 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
             message.statPrefix = reader.string();
             continue;
           }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.csrfTokenExpiresIn = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.codeVerifierTokenExpiresIn = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 26: {
+            if (tag !== 208) {
+              break;
+            }
+
+            message.disableTokenEncryption = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1288,6 +1426,11 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
         ? globalThis.String(object.authorizationEndpoint)
         : isSet(object.authorization_endpoint)
         ? globalThis.String(object.authorization_endpoint)
+        : "",
+      endSessionEndpoint: isSet(object.endSessionEndpoint)
+        ? globalThis.String(object.endSessionEndpoint)
+        : isSet(object.end_session_endpoint)
+        ? globalThis.String(object.end_session_endpoint)
         : "",
       credentials: isSet(object.credentials) ? OAuth2Credentials.fromJSON(object.credentials) : undefined,
       redirectUri: isSet(object.redirectUri)
@@ -1378,6 +1521,21 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
         : isSet(object.stat_prefix)
         ? globalThis.String(object.stat_prefix)
         : "",
+      csrfTokenExpiresIn: isSet(object.csrfTokenExpiresIn)
+        ? Duration.fromJSON(object.csrfTokenExpiresIn)
+        : isSet(object.csrf_token_expires_in)
+        ? Duration.fromJSON(object.csrf_token_expires_in)
+        : undefined,
+      codeVerifierTokenExpiresIn: isSet(object.codeVerifierTokenExpiresIn)
+        ? Duration.fromJSON(object.codeVerifierTokenExpiresIn)
+        : isSet(object.code_verifier_token_expires_in)
+        ? Duration.fromJSON(object.code_verifier_token_expires_in)
+        : undefined,
+      disableTokenEncryption: isSet(object.disableTokenEncryption)
+        ? globalThis.Boolean(object.disableTokenEncryption)
+        : isSet(object.disable_token_encryption)
+        ? globalThis.Boolean(object.disable_token_encryption)
+        : false,
     };
   },
 
@@ -1391,6 +1549,9 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     }
     if (message.authorizationEndpoint !== "") {
       obj.authorizationEndpoint = message.authorizationEndpoint;
+    }
+    if (message.endSessionEndpoint !== "") {
+      obj.endSessionEndpoint = message.endSessionEndpoint;
     }
     if (message.credentials !== undefined) {
       obj.credentials = OAuth2Credentials.toJSON(message.credentials);
@@ -1449,6 +1610,15 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
     if (message.statPrefix !== "") {
       obj.statPrefix = message.statPrefix;
     }
+    if (message.csrfTokenExpiresIn !== undefined) {
+      obj.csrfTokenExpiresIn = Duration.toJSON(message.csrfTokenExpiresIn);
+    }
+    if (message.codeVerifierTokenExpiresIn !== undefined) {
+      obj.codeVerifierTokenExpiresIn = Duration.toJSON(message.codeVerifierTokenExpiresIn);
+    }
+    if (message.disableTokenEncryption !== false) {
+      obj.disableTokenEncryption = message.disableTokenEncryption;
+    }
     return obj;
   },
 
@@ -1464,6 +1634,7 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
       ? RetryPolicy.fromPartial(object.retryPolicy)
       : undefined;
     message.authorizationEndpoint = object.authorizationEndpoint ?? "";
+    message.endSessionEndpoint = object.endSessionEndpoint ?? "";
     message.credentials = (object.credentials !== undefined && object.credentials !== null)
       ? OAuth2Credentials.fromPartial(object.credentials)
       : undefined;
@@ -1496,6 +1667,14 @@ export const OAuth2Config: MessageFns<OAuth2Config, "envoy.extensions.filters.ht
       ? CookieConfigs.fromPartial(object.cookieConfigs)
       : undefined;
     message.statPrefix = object.statPrefix ?? "";
+    message.csrfTokenExpiresIn = (object.csrfTokenExpiresIn !== undefined && object.csrfTokenExpiresIn !== null)
+      ? Duration.fromPartial(object.csrfTokenExpiresIn)
+      : undefined;
+    message.codeVerifierTokenExpiresIn =
+      (object.codeVerifierTokenExpiresIn !== undefined && object.codeVerifierTokenExpiresIn !== null)
+        ? Duration.fromPartial(object.codeVerifierTokenExpiresIn)
+        : undefined;
+    message.disableTokenEncryption = object.disableTokenEncryption ?? false;
     return message;
   },
 };

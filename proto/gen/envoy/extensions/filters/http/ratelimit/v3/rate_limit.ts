@@ -12,7 +12,7 @@ import { RateLimitServiceConfig } from "../../../../../config/ratelimit/v3/rls";
 import { RateLimit as RateLimit1 } from "../../../../../config/route/v3/route_components";
 import { HttpStatus } from "../../../../../type/v3/http_status";
 
-/** [#next-free-field: 16] */
+/** [#next-free-field: 18] */
 export interface RateLimit {
   /** The rate limit domain to use when calling the rate limit service. */
   domain: string;
@@ -78,7 +78,7 @@ export interface RateLimit {
    *   in :ref:`duration_until_reset<envoy_v3_api_field_service.ratelimit.v3.RateLimitResponse.DescriptorStatus.duration_until_reset>`
    *   field.
    *
-   * In case rate limiting policy specifies more then one time window, the values
+   * In case rate limiting policy specifies more than one time window, the values
    * above represent the window that is closest to reaching its limit.
    *
    * For more information about the headers specification see selected version of
@@ -143,7 +143,50 @@ export interface RateLimit {
    * the fraction of requests to enforce rate limits on. And the default percentage of the
    * runtime key is 100% for backwards compatibility.
    */
-  filterEnforced?: RuntimeFractionalPercent | undefined;
+  filterEnforced?:
+    | RuntimeFractionalPercent
+    | undefined;
+  /**
+   * If set, this will override the failure_mode_deny parameter with a runtime fraction.
+   * If the runtime key is not specified, the value of failure_mode_deny will be used.
+   *
+   * Example:
+   *
+   * .. code-block:: yaml
+   *
+   *   failure_mode_deny: true
+   *   failure_mode_deny_percent:
+   *     default_value:
+   *       numerator: 50
+   *       denominator: HUNDRED
+   *     runtime_key: ratelimit.failure_mode_deny_percent
+   *
+   * This means that when the rate limit service is unavailable, 50% of requests will be denied
+   * (fail closed) and 50% will be allowed (fail open).
+   */
+  failureModeDenyPercent?:
+    | RuntimeFractionalPercent
+    | undefined;
+  /**
+   * Rate limit configuration that is used to generate a list of descriptor entries based on
+   * the request context. The generated entries will be sent to the rate limit service.
+   * If this is set, then
+   * :ref:`VirtualHost.rate_limits<envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>` or
+   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` fields
+   * will be ignored. However, :ref:`RateLimitPerRoute.rate_limits<envoy_v3_api_field_extensions.filters.http.ratelimit.v3.RateLimitPerRoute.rate_limits>`
+   * will take precedence over this field.
+   *
+   * .. note::
+   *   Not all configuration fields of
+   *   :ref:`rate limit config <envoy_v3_api_msg_config.route.v3.RateLimit>` is supported at here.
+   *   Following fields are not supported:
+   *
+   *   1. :ref:`rate limit stage <envoy_v3_api_field_config.route.v3.RateLimit.stage>`.
+   *   2. :ref:`dynamic metadata <envoy_v3_api_field_config.route.v3.RateLimit.Action.dynamic_metadata>`.
+   *   3. :ref:`disable_key <envoy_v3_api_field_config.route.v3.RateLimit.disable_key>`.
+   *   4. :ref:`override limit <envoy_v3_api_field_config.route.v3.RateLimit.limit>`.
+   */
+  rateLimits: RateLimit1[];
 }
 
 /**
@@ -202,8 +245,9 @@ export interface RateLimitPerRoute {
    * the request context. The generated entries will be used to find one or multiple matched rate
    * limit rule from the ``descriptors``.
    * If this is set, then
-   * :ref:`VirtualHost.rate_limits<envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>` or
-   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` fields
+   * :ref:`VirtualHost.rate_limits<envoy_v3_api_field_config.route.v3.VirtualHost.rate_limits>`,
+   * :ref:`RouteAction.rate_limits<envoy_v3_api_field_config.route.v3.RouteAction.rate_limits>` and
+   * :ref:`RateLimit.rate_limits<envoy_v3_api_field_extensions.filters.http.ratelimit.v3.RateLimit.rate_limits>` fields
    * will be ignored.
    *
    * .. note::
@@ -330,6 +374,8 @@ function createBaseRateLimit(): RateLimit {
     statPrefix: "",
     filterEnabled: undefined,
     filterEnforced: undefined,
+    failureModeDenyPercent: undefined,
+    rateLimits: [],
   };
 }
 
@@ -381,6 +427,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     }
     if (message.filterEnforced !== undefined) {
       RuntimeFractionalPercent.encode(message.filterEnforced, writer.uint32(122).fork()).join();
+    }
+    if (message.failureModeDenyPercent !== undefined) {
+      RuntimeFractionalPercent.encode(message.failureModeDenyPercent, writer.uint32(130).fork()).join();
+    }
+    for (const v of message.rateLimits) {
+      RateLimit1.encode(v!, writer.uint32(138).fork()).join();
     }
     return writer;
   },
@@ -518,6 +570,22 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
             message.filterEnforced = RuntimeFractionalPercent.decode(reader, reader.uint32());
             continue;
           }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.failureModeDenyPercent = RuntimeFractionalPercent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 17: {
+            if (tag !== 138) {
+              break;
+            }
+
+            message.rateLimits.push(RateLimit1.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -595,6 +663,16 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
         : isSet(object.filter_enforced)
         ? RuntimeFractionalPercent.fromJSON(object.filter_enforced)
         : undefined,
+      failureModeDenyPercent: isSet(object.failureModeDenyPercent)
+        ? RuntimeFractionalPercent.fromJSON(object.failureModeDenyPercent)
+        : isSet(object.failure_mode_deny_percent)
+        ? RuntimeFractionalPercent.fromJSON(object.failure_mode_deny_percent)
+        : undefined,
+      rateLimits: globalThis.Array.isArray(object?.rateLimits)
+        ? object.rateLimits.map((e: any) => RateLimit1.fromJSON(e))
+        : globalThis.Array.isArray(object?.rate_limits)
+        ? object.rate_limits.map((e: any) => RateLimit1.fromJSON(e))
+        : [],
     };
   },
 
@@ -645,6 +723,12 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     if (message.filterEnforced !== undefined) {
       obj.filterEnforced = RuntimeFractionalPercent.toJSON(message.filterEnforced);
     }
+    if (message.failureModeDenyPercent !== undefined) {
+      obj.failureModeDenyPercent = RuntimeFractionalPercent.toJSON(message.failureModeDenyPercent);
+    }
+    if (message.rateLimits?.length) {
+      obj.rateLimits = message.rateLimits.map((e) => RateLimit1.toJSON(e));
+    }
     return obj;
   },
 
@@ -680,6 +764,11 @@ export const RateLimit: MessageFns<RateLimit, "envoy.extensions.filters.http.rat
     message.filterEnforced = (object.filterEnforced !== undefined && object.filterEnforced !== null)
       ? RuntimeFractionalPercent.fromPartial(object.filterEnforced)
       : undefined;
+    message.failureModeDenyPercent =
+      (object.failureModeDenyPercent !== undefined && object.failureModeDenyPercent !== null)
+        ? RuntimeFractionalPercent.fromPartial(object.failureModeDenyPercent)
+        : undefined;
+    message.rateLimits = object.rateLimits?.map((e) => RateLimit1.fromPartial(e)) || [];
     return message;
   },
 };

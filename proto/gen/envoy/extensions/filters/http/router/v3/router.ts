@@ -11,7 +11,7 @@ import { BoolValue } from "../../../../../../google/protobuf/wrappers";
 import { AccessLog } from "../../../../../config/accesslog/v3/accesslog";
 import { HttpFilter } from "../../../network/http_connection_manager/v3/http_connection_manager";
 
-/** [#next-free-field: 10] */
+/** [#next-free-field: 11] */
 export interface Router {
   /**
    * Whether the router generates dynamic cluster statistics. Defaults to
@@ -105,6 +105,13 @@ export interface Router {
    * [#extension-category: envoy.filters.http.upstream]
    */
   upstreamHttpFilters: HttpFilter[];
+  /**
+   * If set to true, Envoy will reject ``CONNECT`` requests that send data before
+   * receiving a ``200`` response from the upstream. This early data behavior
+   * is common for latency reduction but can cause issues with some upstreams.
+   * Defaults to false to allow early data and be compatible with common behavior.
+   */
+  rejectConnectRequestEarlyData?: boolean | undefined;
 }
 
 export interface Router_UpstreamAccessLogOptions {
@@ -137,6 +144,7 @@ function createBaseRouter(): Router {
     respectExpectedRqTimeout: false,
     suppressGrpcRequestFailureCodeStats: false,
     upstreamHttpFilters: [],
+    rejectConnectRequestEarlyData: undefined,
   };
 }
 
@@ -170,6 +178,9 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
     }
     for (const v of message.upstreamHttpFilters) {
       HttpFilter.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.rejectConnectRequestEarlyData !== undefined) {
+      BoolValue.encode({ value: message.rejectConnectRequestEarlyData! }, writer.uint32(82).fork()).join();
     }
     return writer;
   },
@@ -259,6 +270,14 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
             message.upstreamHttpFilters.push(HttpFilter.decode(reader, reader.uint32()));
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.rejectConnectRequestEarlyData = BoolValue.decode(reader, reader.uint32()).value;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -318,6 +337,11 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
         : globalThis.Array.isArray(object?.upstream_http_filters)
         ? object.upstream_http_filters.map((e: any) => HttpFilter.fromJSON(e))
         : [],
+      rejectConnectRequestEarlyData: isSet(object.rejectConnectRequestEarlyData)
+        ? Boolean(object.rejectConnectRequestEarlyData)
+        : isSet(object.reject_connect_request_early_data)
+        ? Boolean(object.reject_connect_request_early_data)
+        : undefined,
     };
   },
 
@@ -350,6 +374,9 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
     if (message.upstreamHttpFilters?.length) {
       obj.upstreamHttpFilters = message.upstreamHttpFilters.map((e) => HttpFilter.toJSON(e));
     }
+    if (message.rejectConnectRequestEarlyData !== undefined) {
+      obj.rejectConnectRequestEarlyData = message.rejectConnectRequestEarlyData;
+    }
     return obj;
   },
 
@@ -369,6 +396,7 @@ export const Router: MessageFns<Router, "envoy.extensions.filters.http.router.v3
     message.respectExpectedRqTimeout = object.respectExpectedRqTimeout ?? false;
     message.suppressGrpcRequestFailureCodeStats = object.suppressGrpcRequestFailureCodeStats ?? false;
     message.upstreamHttpFilters = object.upstreamHttpFilters?.map((e) => HttpFilter.fromPartial(e)) || [];
+    message.rejectConnectRequestEarlyData = object.rejectConnectRequestEarlyData ?? undefined;
     return message;
   },
 };

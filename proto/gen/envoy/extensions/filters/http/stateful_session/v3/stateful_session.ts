@@ -25,6 +25,16 @@ export interface StatefulSession {
    * found, the request will be routed according to the load balancing algorithm.
    */
   strict: boolean;
+  /**
+   * Optional stat prefix. If specified, the filter will emit statistics in the
+   * ``http.<stat_prefix>.stateful_session.<stat_prefix>.`` namespace. If not specified, no statistics will be emitted.
+   *
+   * .. note::
+   *
+   *   Per-route configuration overrides do not support statistics and will not emit stats even if this field is set
+   *   in the per-route config.
+   */
+  statPrefix: string;
 }
 
 export interface StatefulSessionPerRoute {
@@ -40,7 +50,7 @@ export interface StatefulSessionPerRoute {
 }
 
 function createBaseStatefulSession(): StatefulSession {
-  return { sessionState: undefined, strict: false };
+  return { sessionState: undefined, strict: false, statPrefix: "" };
 }
 
 export const StatefulSession: MessageFns<
@@ -55,6 +65,9 @@ export const StatefulSession: MessageFns<
     }
     if (message.strict !== false) {
       writer.uint32(16).bool(message.strict);
+    }
+    if (message.statPrefix !== "") {
+      writer.uint32(26).string(message.statPrefix);
     }
     return writer;
   },
@@ -88,6 +101,14 @@ export const StatefulSession: MessageFns<
             message.strict = reader.bool();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.statPrefix = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -108,6 +129,11 @@ export const StatefulSession: MessageFns<
         ? TypedExtensionConfig.fromJSON(object.session_state)
         : undefined,
       strict: isSet(object.strict) ? globalThis.Boolean(object.strict) : false,
+      statPrefix: isSet(object.statPrefix)
+        ? globalThis.String(object.statPrefix)
+        : isSet(object.stat_prefix)
+        ? globalThis.String(object.stat_prefix)
+        : "",
     };
   },
 
@@ -118,6 +144,9 @@ export const StatefulSession: MessageFns<
     }
     if (message.strict !== false) {
       obj.strict = message.strict;
+    }
+    if (message.statPrefix !== "") {
+      obj.statPrefix = message.statPrefix;
     }
     return obj;
   },
@@ -131,6 +160,7 @@ export const StatefulSession: MessageFns<
       ? TypedExtensionConfig.fromPartial(object.sessionState)
       : undefined;
     message.strict = object.strict ?? false;
+    message.statPrefix = object.statPrefix ?? "";
     return message;
   },
 };

@@ -13,7 +13,7 @@ import {
   ProxyProtocolPassThroughTLVs,
 } from "../../../../../config/core/v3/proxy_protocol";
 
-/** [#next-free-field: 6] */
+/** [#next-free-field: 7] */
 export interface ProxyProtocol {
   /** The list of rules to apply to requests. */
   rules: ProxyProtocol_Rule[];
@@ -71,6 +71,40 @@ export interface ProxyProtocol {
    * more information.
    */
   statPrefix: string;
+  /** Controls where TLV values are stored when rules match. Defaults to DYNAMIC_METADATA. */
+  tlvLocation: ProxyProtocol_TlvLocation;
+}
+
+/** Controls where TLV values are stored when rules match. */
+export enum ProxyProtocol_TlvLocation {
+  /** DYNAMIC_METADATA - Store TLV values in dynamic metadata. */
+  DYNAMIC_METADATA = 0,
+  /** FILTER_STATE - Store TLV values in filter state as a single map-like object. */
+  FILTER_STATE = 1,
+}
+
+export function proxyProtocol_TlvLocationFromJSON(object: any): ProxyProtocol_TlvLocation {
+  switch (object) {
+    case 0:
+    case "DYNAMIC_METADATA":
+      return ProxyProtocol_TlvLocation.DYNAMIC_METADATA;
+    case 1:
+    case "FILTER_STATE":
+      return ProxyProtocol_TlvLocation.FILTER_STATE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProxyProtocol_TlvLocation");
+  }
+}
+
+export function proxyProtocol_TlvLocationToJSON(object: ProxyProtocol_TlvLocation): string {
+  switch (object) {
+    case ProxyProtocol_TlvLocation.DYNAMIC_METADATA:
+      return "DYNAMIC_METADATA";
+    case ProxyProtocol_TlvLocation.FILTER_STATE:
+      return "FILTER_STATE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum ProxyProtocol_TlvLocation");
+  }
 }
 
 export interface ProxyProtocol_KeyValuePair {
@@ -99,6 +133,7 @@ function createBaseProxyProtocol(): ProxyProtocol {
     passThroughTlvs: undefined,
     disallowedVersions: [],
     statPrefix: "",
+    tlvLocation: 0,
   };
 }
 
@@ -127,6 +162,9 @@ export const ProxyProtocol: MessageFns<
     }
     if (message.statPrefix !== "") {
       writer.uint32(42).string(message.statPrefix);
+    }
+    if (message.tlvLocation !== 0) {
+      writer.uint32(48).int32(message.tlvLocation);
     }
     return writer;
   },
@@ -194,6 +232,14 @@ export const ProxyProtocol: MessageFns<
             message.statPrefix = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.tlvLocation = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -231,6 +277,11 @@ export const ProxyProtocol: MessageFns<
         : isSet(object.stat_prefix)
         ? globalThis.String(object.stat_prefix)
         : "",
+      tlvLocation: isSet(object.tlvLocation)
+        ? proxyProtocol_TlvLocationFromJSON(object.tlvLocation)
+        : isSet(object.tlv_location)
+        ? proxyProtocol_TlvLocationFromJSON(object.tlv_location)
+        : 0,
     };
   },
 
@@ -251,6 +302,9 @@ export const ProxyProtocol: MessageFns<
     if (message.statPrefix !== "") {
       obj.statPrefix = message.statPrefix;
     }
+    if (message.tlvLocation !== 0) {
+      obj.tlvLocation = proxyProtocol_TlvLocationToJSON(message.tlvLocation);
+    }
     return obj;
   },
 
@@ -266,6 +320,7 @@ export const ProxyProtocol: MessageFns<
       : undefined;
     message.disallowedVersions = object.disallowedVersions?.map((e) => e) || [];
     message.statPrefix = object.statPrefix ?? "";
+    message.tlvLocation = object.tlvLocation ?? 0;
     return message;
   },
 };

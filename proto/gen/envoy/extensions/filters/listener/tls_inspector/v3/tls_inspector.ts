@@ -8,23 +8,59 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { BoolValue, UInt32Value } from "../../../../../../google/protobuf/wrappers";
 
+/** [#next-free-field: 6] */
 export interface TlsInspector {
   /** Populate ``JA3`` fingerprint hash using data from the TLS Client Hello packet. Default is false. */
   enableJa3Fingerprinting?:
     | boolean
     | undefined;
   /**
+   * Populate ``JA4`` fingerprint hash using data from the TLS Client Hello packet.
+   * ``JA4`` is an improved version of ``JA3`` that includes TLS version, ciphers, extensions,
+   * and ALPN information in a hex format. Default is false.
+   */
+  enableJa4Fingerprinting?:
+    | boolean
+    | undefined;
+  /**
    * The size in bytes of the initial buffer requested by the tls_inspector.
    * If the filter needs to read additional bytes from the socket, the
-   * filter will double the buffer up to it's default maximum of 64KiB.
-   * If this size is not defined, defaults to maximum 64KiB that the
+   * filter will double the buffer up to it's default maximum of 16KiB.
+   * If this size is not defined, defaults to maximum 16KiB that the
    * tls inspector will consume.
    */
-  initialReadBufferSize?: number | undefined;
+  initialReadBufferSize?:
+    | number
+    | undefined;
+  /**
+   * Close connection when TLS ClientHello message could not be parsed.
+   * This flag should be enabled only if it is known that incoming connections are expected to use
+   * TLS protocol, as Envoy does not distinguish between a plain text message or a malformed TLS
+   * ClientHello message.
+   * By default this flag is false and TLS ClientHello parsing errors are interpreted as a
+   * plain text connection.
+   * Setting this to true will cause connections to be terminated and the ``client_hello_too_large``
+   * counter to be incremented if the ClientHello message is over implementation defined limit
+   * (currently 16Kb).
+   */
+  closeConnectionOnClientHelloParsingErrors: boolean;
+  /**
+   * The maximum size in bytes of the ClientHello that the tls_inspector will
+   * process. If the ClientHello is larger than this size, the tls_inspector
+   * will stop processing and indicate failure. If not defined, defaults to
+   * 16KiB.
+   */
+  maxClientHelloSize?: number | undefined;
 }
 
 function createBaseTlsInspector(): TlsInspector {
-  return { enableJa3Fingerprinting: undefined, initialReadBufferSize: undefined };
+  return {
+    enableJa3Fingerprinting: undefined,
+    enableJa4Fingerprinting: undefined,
+    initialReadBufferSize: undefined,
+    closeConnectionOnClientHelloParsingErrors: false,
+    maxClientHelloSize: undefined,
+  };
 }
 
 export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.listener.tls_inspector.v3.TlsInspector"> =
@@ -35,8 +71,17 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
       if (message.enableJa3Fingerprinting !== undefined) {
         BoolValue.encode({ value: message.enableJa3Fingerprinting! }, writer.uint32(10).fork()).join();
       }
+      if (message.enableJa4Fingerprinting !== undefined) {
+        BoolValue.encode({ value: message.enableJa4Fingerprinting! }, writer.uint32(26).fork()).join();
+      }
       if (message.initialReadBufferSize !== undefined) {
         UInt32Value.encode({ value: message.initialReadBufferSize! }, writer.uint32(18).fork()).join();
+      }
+      if (message.closeConnectionOnClientHelloParsingErrors !== false) {
+        writer.uint32(32).bool(message.closeConnectionOnClientHelloParsingErrors);
+      }
+      if (message.maxClientHelloSize !== undefined) {
+        UInt32Value.encode({ value: message.maxClientHelloSize! }, writer.uint32(42).fork()).join();
       }
       return writer;
     },
@@ -62,12 +107,36 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
               message.enableJa3Fingerprinting = BoolValue.decode(reader, reader.uint32()).value;
               continue;
             }
+            case 3: {
+              if (tag !== 26) {
+                break;
+              }
+
+              message.enableJa4Fingerprinting = BoolValue.decode(reader, reader.uint32()).value;
+              continue;
+            }
             case 2: {
               if (tag !== 18) {
                 break;
               }
 
               message.initialReadBufferSize = UInt32Value.decode(reader, reader.uint32()).value;
+              continue;
+            }
+            case 4: {
+              if (tag !== 32) {
+                break;
+              }
+
+              message.closeConnectionOnClientHelloParsingErrors = reader.bool();
+              continue;
+            }
+            case 5: {
+              if (tag !== 42) {
+                break;
+              }
+
+              message.maxClientHelloSize = UInt32Value.decode(reader, reader.uint32()).value;
               continue;
             }
           }
@@ -89,10 +158,25 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
           : isSet(object.enable_ja3_fingerprinting)
           ? Boolean(object.enable_ja3_fingerprinting)
           : undefined,
+        enableJa4Fingerprinting: isSet(object.enableJa4Fingerprinting)
+          ? Boolean(object.enableJa4Fingerprinting)
+          : isSet(object.enable_ja4_fingerprinting)
+          ? Boolean(object.enable_ja4_fingerprinting)
+          : undefined,
         initialReadBufferSize: isSet(object.initialReadBufferSize)
           ? Number(object.initialReadBufferSize)
           : isSet(object.initial_read_buffer_size)
           ? Number(object.initial_read_buffer_size)
+          : undefined,
+        closeConnectionOnClientHelloParsingErrors: isSet(object.closeConnectionOnClientHelloParsingErrors)
+          ? globalThis.Boolean(object.closeConnectionOnClientHelloParsingErrors)
+          : isSet(object.close_connection_on_client_hello_parsing_errors)
+          ? globalThis.Boolean(object.close_connection_on_client_hello_parsing_errors)
+          : false,
+        maxClientHelloSize: isSet(object.maxClientHelloSize)
+          ? Number(object.maxClientHelloSize)
+          : isSet(object.max_client_hello_size)
+          ? Number(object.max_client_hello_size)
           : undefined,
       };
     },
@@ -102,8 +186,17 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
       if (message.enableJa3Fingerprinting !== undefined) {
         obj.enableJa3Fingerprinting = message.enableJa3Fingerprinting;
       }
+      if (message.enableJa4Fingerprinting !== undefined) {
+        obj.enableJa4Fingerprinting = message.enableJa4Fingerprinting;
+      }
       if (message.initialReadBufferSize !== undefined) {
         obj.initialReadBufferSize = message.initialReadBufferSize;
+      }
+      if (message.closeConnectionOnClientHelloParsingErrors !== false) {
+        obj.closeConnectionOnClientHelloParsingErrors = message.closeConnectionOnClientHelloParsingErrors;
+      }
+      if (message.maxClientHelloSize !== undefined) {
+        obj.maxClientHelloSize = message.maxClientHelloSize;
       }
       return obj;
     },
@@ -114,7 +207,10 @@ export const TlsInspector: MessageFns<TlsInspector, "envoy.extensions.filters.li
     fromPartial(object: DeepPartial<TlsInspector>): TlsInspector {
       const message = createBaseTlsInspector();
       message.enableJa3Fingerprinting = object.enableJa3Fingerprinting ?? undefined;
+      message.enableJa4Fingerprinting = object.enableJa4Fingerprinting ?? undefined;
       message.initialReadBufferSize = object.initialReadBufferSize ?? undefined;
+      message.closeConnectionOnClientHelloParsingErrors = object.closeConnectionOnClientHelloParsingErrors ?? false;
+      message.maxClientHelloSize = object.maxClientHelloSize ?? undefined;
       return message;
     },
   };

@@ -9,6 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any } from "../../../../../../google/protobuf/any";
 import { Duration } from "../../../../../../google/protobuf/duration";
 import { BoolValue, UInt32Value } from "../../../../../../google/protobuf/wrappers";
+import { Matcher } from "../../../../../../xds/type/matcher/v3/matcher";
 import { AccessLog, AccessLogFilter } from "../../../../../config/accesslog/v3/accesslog";
 import { CidrRange } from "../../../../../config/core/v3/address";
 import { DataSource, HeaderValueOption } from "../../../../../config/core/v3/base";
@@ -29,7 +30,7 @@ import { PathTransformation } from "../../../../../type/http/v3/path_transformat
 import { CustomTag } from "../../../../../type/tracing/v3/custom_tag";
 import { Percent } from "../../../../../type/v3/percent";
 
-/** [#next-free-field: 59] */
+/** [#next-free-field: 61] */
 export interface HttpConnectionManager {
   /** Supplies the type of codec that the connection manager should use. */
   codecType: HttpConnectionManager_CodecType;
@@ -79,25 +80,25 @@ export interface HttpConnectionManager {
     | undefined;
   /**
    * Additional settings for HTTP requests handled by the connection manager. These will be
-   * applicable to both HTTP1 and HTTP2 requests.
+   * applicable to both HTTP/1.1 and HTTP/2 requests.
    */
   commonHttpProtocolOptions?:
     | HttpProtocolOptions
     | undefined;
   /**
-   * If set to true, Envoy will not start a drain timer for downstream HTTP1 connections after
-   * :ref:`common_http_protocol_options.max_connection_duration
-   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_connection_duration>` passes.
-   * Instead, Envoy will wait for the next downstream request, add connection:close to the response
-   * headers, then close the connection after the stream ends.
+   * If set to ``true``, Envoy will not initiate an immediate drain timer for downstream HTTP/1 connections
+   * once :ref:`common_http_protocol_options.max_connection_duration
+   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_connection_duration>` is exceeded.
+   * Instead, Envoy will wait until the next downstream request arrives, add a ``connection: close`` header
+   * to the response, and then gracefully close the connection once the stream has completed.
    *
-   * This behavior is compliant with `RFC 9112 section 9.6 <https://www.rfc-editor.org/rfc/rfc9112#name-tear-down>`_
+   * This behavior adheres to `RFC 9112, Section 9.6 <https://www.rfc-editor.org/rfc/rfc9112#name-tear-down>`_.
    *
-   * If set to false, ``max_connection_duration`` will cause Envoy to enter the normal drain
-   * sequence for HTTP1 with Envoy eventually closing the connection (once there are no active
-   * streams).
+   * If set to ``false``, exceeding ``max_connection_duration`` triggers Envoy's default drain behavior for HTTP/1,
+   * where the connection is eventually closed after all active streams finish.
    *
-   * Has no effect if ``max_connection_duration`` is unset. Defaults to false.
+   * This option has no effect if ``max_connection_duration`` is not configured.
+   * Defaults to ``false``.
    */
   http1SafeMaxConnectionDuration: boolean;
   /**
@@ -143,9 +144,12 @@ export interface HttpConnectionManager {
    * The default value can be overridden by setting runtime key ``envoy.reloadable_features.max_request_headers_size_kb``.
    * Requests that exceed this limit will receive a 431 response.
    *
-   * Note: currently some protocol codecs impose limits on the maximum size of a single header:
-   *   HTTP/2 (when using nghttp2) limits a single header to around 100kb.
-   *   HTTP/3 limits a single header to around 1024kb.
+   * .. note::
+   *
+   *   Currently some protocol codecs impose limits on the maximum size of a single header.
+   *
+   *   * HTTP/2 (when using nghttp2) limits a single header to around 100kb.
+   *   * HTTP/3 limits a single header to around 1024kb.
    */
   maxRequestHeadersKb?:
     | number
@@ -168,16 +172,6 @@ export interface HttpConnectionManager {
    * is terminated with a 408 Request Timeout error code if no upstream response
    * header has been received, otherwise a stream reset occurs.
    *
-   * This timeout also specifies the amount of time that Envoy will wait for the peer to open enough
-   * window to write any remaining stream data once the entirety of stream data (local end stream is
-   * true) has been buffered pending available window. In other words, this timeout defends against
-   * a peer that does not release enough window to completely write the stream, even though all
-   * data has been proxied within available flow control windows. If the timeout is hit in this
-   * case, the :ref:`tx_flush_timeout <config_http_conn_man_stats_per_codec>` counter will be
-   * incremented. Note that :ref:`max_stream_duration
-   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_stream_duration>` does not apply to
-   * this corner case.
-   *
    * If the :ref:`overload action <config_overload_manager_overload_actions>` "envoy.overload_actions.reduce_timeouts"
    * is configured, this timeout is scaled according to the value for
    * :ref:`HTTP_DOWNSTREAM_STREAM_IDLE <envoy_v3_api_enum_value_config.overload.v3.ScaleTimersOverloadActionConfig.TimerType.HTTP_DOWNSTREAM_STREAM_IDLE>`.
@@ -190,8 +184,31 @@ export interface HttpConnectionManager {
    *
    * A value of 0 will completely disable the connection manager stream idle
    * timeout, although per-route idle timeout overrides will continue to apply.
+   *
+   * This timeout is also used as the default value for :ref:`stream_flush_timeout
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.stream_flush_timeout>`.
    */
   streamIdleTimeout?:
+    | Duration
+    | undefined;
+  /**
+   * The stream flush timeout for connections managed by the connection manager.
+   *
+   * If not specified, the value of stream_idle_timeout is used. This is for backwards compatibility
+   * since this was the original behavior. In essence this timeout is an override for the
+   * stream_idle_timeout that applies specifically to the end of stream flush case.
+   *
+   * This timeout specifies the amount of time that Envoy will wait for the peer to open enough
+   * window to write any remaining stream data once the entirety of stream data (local end stream is
+   * true) has been buffered pending available window. In other words, this timeout defends against
+   * a peer that does not release enough window to completely write the stream, even though all
+   * data has been proxied within available flow control windows. If the timeout is hit in this
+   * case, the :ref:`tx_flush_timeout <config_http_conn_man_stats_per_codec>` counter will be
+   * incremented. Note that :ref:`max_stream_duration
+   * <envoy_v3_api_field_config.core.v3.HttpProtocolOptions.max_stream_duration>` does not apply to
+   * this corner case.
+   */
+  streamFlushTimeout?:
     | Duration
     | undefined;
   /**
@@ -232,29 +249,31 @@ export interface HttpConnectionManager {
    * during which Envoy will wait for the peer to close (i.e., a TCP FIN/RST is received by Envoy
    * from the downstream connection) prior to Envoy closing the socket associated with that
    * connection.
-   * NOTE: This timeout is enforced even when the socket associated with the downstream connection
-   * is pending a flush of the write buffer. However, any progress made writing data to the socket
-   * will restart the timer associated with this timeout. This means that the total grace period for
-   * a socket in this state will be
-   * <total_time_waiting_for_write_buffer_flushes>+<delayed_close_timeout>.
+   *
+   * .. note::
+   *
+   *   This timeout is enforced even when the socket associated with the downstream connection is pending a flush of
+   *   the write buffer. However, any progress made writing data to the socket will restart the timer associated with
+   *   this timeout. This means that the total grace period for a socket in this state will be
+   *   <total_time_waiting_for_write_buffer_flushes>+<delayed_close_timeout>.
    *
    * Delaying Envoy's connection close and giving the peer the opportunity to initiate the close
    * sequence mitigates a race condition that exists when downstream clients do not drain/process
    * data in a connection's receive buffer after a remote close has been detected via a socket
-   * write(). This race leads to such clients failing to process the response code sent by Envoy,
+   * ``write()``. This race leads to such clients failing to process the response code sent by Envoy,
    * which could result in erroneous downstream processing.
    *
    * If the timeout triggers, Envoy will close the connection's socket.
    *
    * The default timeout is 1000 ms if this option is not specified.
    *
-   * .. NOTE::
+   * .. note::
    *    To be useful in avoiding the race condition described above, this timeout must be set
    *    to *at least* <max round trip time expected between clients and Envoy>+<100ms to account for
    *    a reasonable "worst" case processing time for a full iteration of Envoy's event loop>.
    *
-   * .. WARNING::
-   *    A value of 0 will completely disable delayed close processing. When disabled, the downstream
+   * .. warning::
+   *    A value of ``0`` will completely disable delayed close processing. When disabled, the downstream
    *    connection's socket will be closed immediately after the write flush is completed or will
    *    never close if the write flush does not complete.
    */
@@ -324,20 +343,19 @@ export interface HttpConnectionManager {
    */
   xffNumTrustedHops: number;
   /**
-   * The configuration for the original IP detection extensions.
+   * Configuration for original IP detection extensions.
    *
-   * When configured the extensions will be called along with the request headers
-   * and information about the downstream connection, such as the directly connected address.
-   * Each extension will then use these parameters to decide the request's effective remote address.
-   * If an extension fails to detect the original IP address and isn't configured to reject
-   * the request, the HCM will try the remaining extensions until one succeeds or rejects
-   * the request. If the request isn't rejected nor any extension succeeds, the HCM will
-   * fallback to using the remote address.
+   * When these extensions are configured, Envoy will invoke them with the incoming request headers and
+   * details about the downstream connection, including the directly connected address. Each extension uses
+   * this information to determine the effective remote IP address for the request. If an extension cannot
+   * identify the original IP address and isn't set to reject the request, Envoy will sequentially attempt
+   * the remaining extensions until one successfully determines the IP or explicitly rejects the request.
+   * If all extensions fail without rejection, Envoy defaults to using the directly connected remote address.
    *
-   * .. WARNING::
-   *    Extensions cannot be used in conjunction with :ref:`use_remote_address
+   * .. warning::
+   *    These extensions cannot be configured simultaneously with :ref:`use_remote_address
    *    <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.use_remote_address>`
-   *    nor :ref:`xff_num_trusted_hops
+   *    or :ref:`xff_num_trusted_hops
    *    <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.xff_num_trusted_hops>`.
    *
    * [#extension-category: envoy.http.original_ip_detection]
@@ -443,6 +461,56 @@ export interface HttpConnectionManager {
    */
   setCurrentClientCertDetails?:
     | HttpConnectionManager_SetCurrentClientCertDetails
+    | undefined;
+  /**
+   * The matcher for forwarding client cert details. This allows per-request configuration
+   * of forward client cert behavior based on request properties. If a matcher is configured
+   * and matches a request, the matched action's forward client cert config will be used.
+   * If the matcher is not configured or doesn't match, the static
+   * :ref:`forward_client_cert_details
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.forward_client_cert_details>`
+   * and
+   * :ref:`set_current_client_cert_details
+   * <envoy_v3_api_field_extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.set_current_client_cert_details>`
+   * config will be used as fallback.
+   *
+   * Example: If the x-forwarded-client-cert header contains "trusted-client", use APPEND_FORWARD,
+   * otherwise use SANITIZE_SET:
+   *
+   * .. code-block:: yaml
+   *
+   *   forward_client_cert_matcher:
+   *     matcher_list:
+   *       matchers:
+   *       - predicate:
+   *           single_predicate:
+   *             input:
+   *               name: envoy.matching.inputs.request_headers
+   *               typed_config:
+   *                 "@type": type.googleapis.com/envoy.type.matcher.v3.HttpRequestHeaderMatchInput
+   *                 header_name: "x-forwarded-client-cert"
+   *             value_match:
+   *               string_match:
+   *                 contains: "trusted-client"
+   *         on_match:
+   *           action:
+   *             name: forward_client_cert
+   *             typed_config:
+   *               "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertConfig
+   *               forward_client_cert_details: APPEND_FORWARD
+   *               set_current_client_cert_details:
+   *                 uri: true
+   *     on_no_match:
+   *       action:
+   *         name: forward_client_cert
+   *         typed_config:
+   *           "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertConfig
+   *           forward_client_cert_details: SANITIZE_SET
+   *           set_current_client_cert_details:
+   *             uri: true
+   */
+  forwardClientCertMatcher?:
+    | Matcher
     | undefined;
   /**
    * If proxy_100_continue is true, Envoy will proxy incoming "Expect:
@@ -848,37 +916,45 @@ export function httpConnectionManager_ForwardClientCertDetailsToJSON(
 }
 
 /**
- * Determines the action for request that contain %2F, %2f, %5C or %5c sequences in the URI path.
+ * Determines the action for request that contain ``%2F``, ``%2f``, ``%5C`` or ``%5c`` sequences in the URI path.
  * This operation occurs before URL normalization and the merge slashes transformations if they were enabled.
  */
 export enum HttpConnectionManager_PathWithEscapedSlashesAction {
   /**
    * IMPLEMENTATION_SPECIFIC_DEFAULT - Default behavior specific to implementation (i.e. Envoy) of this configuration option.
    * Envoy, by default, takes the KEEP_UNCHANGED action.
-   * NOTE: the implementation may change the default behavior at-will.
+   *
+   * .. note::
+   *
+   *   The implementation may change the default behavior at-will.
    */
   IMPLEMENTATION_SPECIFIC_DEFAULT = 0,
   /** KEEP_UNCHANGED - Keep escaped slashes. */
   KEEP_UNCHANGED = 1,
   /**
    * REJECT_REQUEST - Reject client request with the 400 status. gRPC requests will be rejected with the INTERNAL (13) error code.
-   * The "httpN.downstream_rq_failed_path_normalization" counter is incremented for each rejected request.
+   * The ``httpN.downstream_rq_failed_path_normalization`` counter is incremented for each rejected request.
    */
   REJECT_REQUEST = 2,
   /**
-   * UNESCAPE_AND_REDIRECT - Unescape %2F and %5C sequences and redirect request to the new path if these sequences were present.
+   * UNESCAPE_AND_REDIRECT - Unescape ``%2F`` and ``%5C`` sequences and redirect request to the new path if these sequences were present.
    * Redirect occurs after path normalization and merge slashes transformations if they were configured.
-   * NOTE: gRPC requests will be rejected with the INTERNAL (13) error code.
-   * This option minimizes possibility of path confusion exploits by forcing request with unescaped slashes to
-   * traverse all parties: downstream client, intermediate proxies, Envoy and upstream server.
-   * The "httpN.downstream_rq_redirected_with_normalized_path" counter is incremented for each
-   * redirected request.
+   *
+   * .. note::
+   *
+   *   gRPC requests will be rejected with the INTERNAL (13) error code. This option minimizes possibility of path
+   *   confusion exploits by forcing request with unescaped slashes to traverse all parties: downstream client,
+   *   intermediate proxies, Envoy and upstream server. The ``httpN.downstream_rq_redirected_with_normalized_path``
+   *   counter is incremented for each redirected request.
    */
   UNESCAPE_AND_REDIRECT = 3,
   /**
-   * UNESCAPE_AND_FORWARD - Unescape %2F and %5C sequences.
-   * Note: this option should not be enabled if intermediaries perform path based access control as
-   * it may lead to path confusion vulnerabilities.
+   * UNESCAPE_AND_FORWARD - Unescape ``%2F`` and ``%5C`` sequences.
+   *
+   * .. note::
+   *
+   *   This option should not be enabled if intermediaries perform path based access control as it may lead to path
+   *   confusion vulnerabilities.
    */
   UNESCAPE_AND_FORWARD = 4,
 }
@@ -930,7 +1006,7 @@ export function httpConnectionManager_PathWithEscapedSlashesActionToJSON(
   }
 }
 
-/** [#next-free-field: 11] */
+/** [#next-free-field: 13] */
 export interface HttpConnectionManager_Tracing {
   /**
    * Target percentage of requests managed by this HTTP connection manager that will be force
@@ -1009,9 +1085,39 @@ export interface HttpConnectionManager_Tracing {
    *
    * The default value is false for now for backward compatibility.
    */
-  spawnUpstreamSpan?: boolean | undefined;
+  spawnUpstreamSpan?:
+    | boolean
+    | undefined;
+  /**
+   * The operation name of the span which will be used for tracing.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   *
+   * This field will take precedence over and make following settings ineffective:
+   *
+   * * :ref:`route decorator <envoy_v3_api_field_config.route.v3.Route.decorator>` and
+   * * :ref:`x-envoy-decorator-operation <config_http_filters_router_x-envoy-decorator-operation>`
+   *   header will be ignored.
+   */
+  operation: string;
+  /**
+   * The operation name of the upstream span which will be used for tracing.
+   * This only takes effect when ``spawn_upstream_span`` is set to true and the upstream
+   * span is created.
+   *
+   * The same :ref:`format specifier <config_access_log_format>` as used for
+   * :ref:`HTTP access logging <config_access_log>` applies here, however
+   * unknown specifier values are replaced with the empty string instead of ``-``.
+   */
+  upstreamOperation: string;
 }
 
+/**
+ * This OperationName makes no sense and is unnecessary in the current tracing API.
+ * [#not-implemented-hide:]
+ */
 export enum HttpConnectionManager_Tracing_OperationName {
   /** INGRESS - The HTTP listener is used for ingress/incoming requests. */
   INGRESS = 0,
@@ -1092,19 +1198,25 @@ export interface HttpConnectionManager_SetCurrentClientCertDetails {
   uri: boolean;
 }
 
+/** The configuration for forwarding client cert details. */
+export interface HttpConnectionManager_ForwardClientCertConfig {
+  /** How to handle the XFCC header. */
+  forwardClientCertDetails: HttpConnectionManager_ForwardClientCertDetails;
+  /** How to set the current client cert details. */
+  setCurrentClientCertDetails?: HttpConnectionManager_SetCurrentClientCertDetails | undefined;
+}
+
 /**
  * The configuration for HTTP upgrades.
  * For each upgrade type desired, an UpgradeConfig must be added.
  *
  * .. warning::
  *
- *    The current implementation of upgrade headers does not handle
- *    multi-valued upgrade headers. Support for multi-valued headers may be
- *    added in the future if needed.
+ *    The current implementation of upgrade headers does not handle multi-valued upgrade headers. Support for
+ *    multi-valued headers may be added in the future if needed.
  *
  * .. warning::
- *    The current implementation of upgrade headers does not work with HTTP/2
- *    upstreams.
+ *    The current implementation of upgrade headers does not work with HTTP/2 upstreams.
  */
 export interface HttpConnectionManager_UpgradeConfig {
   /**
@@ -1138,7 +1250,9 @@ export interface HttpConnectionManager_UpgradeConfig {
  * <envoy_v3_api_field_config.route.v3.RouteAction.prefix_rewrite>`) will apply to the ``:path`` header
  * destined for the upstream.
  *
- * Note: access logging and tracing will show the original ``:path`` header.
+ * .. note::
+ *
+ *   Access logging and tracing will show the original ``:path`` header.
  */
 export interface HttpConnectionManager_PathNormalizationOptions {
   /**
@@ -1569,6 +1683,7 @@ function createBaseHttpConnectionManager(): HttpConnectionManager {
     schemeHeaderTransformation: undefined,
     maxRequestHeadersKb: undefined,
     streamIdleTimeout: undefined,
+    streamFlushTimeout: undefined,
     requestTimeout: undefined,
     requestHeadersTimeout: undefined,
     drainTimeout: undefined,
@@ -1589,6 +1704,7 @@ function createBaseHttpConnectionManager(): HttpConnectionManager {
     alwaysSetRequestIdInResponse: false,
     forwardClientCertDetails: 0,
     setCurrentClientCertDetails: undefined,
+    forwardClientCertMatcher: undefined,
     proxy100Continue: false,
     representIpv4RemoteAddressAsIpv4MappedIpv6: false,
     upgradeConfigs: [],
@@ -1671,6 +1787,9 @@ export const HttpConnectionManager: MessageFns<
     if (message.streamIdleTimeout !== undefined) {
       Duration.encode(message.streamIdleTimeout, writer.uint32(194).fork()).join();
     }
+    if (message.streamFlushTimeout !== undefined) {
+      Duration.encode(message.streamFlushTimeout, writer.uint32(474).fork()).join();
+    }
     if (message.requestTimeout !== undefined) {
       Duration.encode(message.requestTimeout, writer.uint32(226).fork()).join();
     }
@@ -1734,6 +1853,9 @@ export const HttpConnectionManager: MessageFns<
         message.setCurrentClientCertDetails,
         writer.uint32(138).fork(),
       ).join();
+    }
+    if (message.forwardClientCertMatcher !== undefined) {
+      Matcher.encode(message.forwardClientCertMatcher, writer.uint32(482).fork()).join();
     }
     if (message.proxy100Continue !== false) {
       writer.uint32(144).bool(message.proxy100Continue);
@@ -1950,6 +2072,14 @@ export const HttpConnectionManager: MessageFns<
             message.streamIdleTimeout = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 59: {
+            if (tag !== 474) {
+              break;
+            }
+
+            message.streamFlushTimeout = Duration.decode(reader, reader.uint32());
+            continue;
+          }
           case 28: {
             if (tag !== 226) {
               break;
@@ -2111,6 +2241,14 @@ export const HttpConnectionManager: MessageFns<
               reader,
               reader.uint32(),
             );
+            continue;
+          }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.forwardClientCertMatcher = Matcher.decode(reader, reader.uint32());
             continue;
           }
           case 18: {
@@ -2356,6 +2494,11 @@ export const HttpConnectionManager: MessageFns<
         : isSet(object.stream_idle_timeout)
         ? Duration.fromJSON(object.stream_idle_timeout)
         : undefined,
+      streamFlushTimeout: isSet(object.streamFlushTimeout)
+        ? Duration.fromJSON(object.streamFlushTimeout)
+        : isSet(object.stream_flush_timeout)
+        ? Duration.fromJSON(object.stream_flush_timeout)
+        : undefined,
       requestTimeout: isSet(object.requestTimeout)
         ? Duration.fromJSON(object.requestTimeout)
         : isSet(object.request_timeout)
@@ -2451,6 +2594,11 @@ export const HttpConnectionManager: MessageFns<
         ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.setCurrentClientCertDetails)
         : isSet(object.set_current_client_cert_details)
         ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.set_current_client_cert_details)
+        : undefined,
+      forwardClientCertMatcher: isSet(object.forwardClientCertMatcher)
+        ? Matcher.fromJSON(object.forwardClientCertMatcher)
+        : isSet(object.forward_client_cert_matcher)
+        ? Matcher.fromJSON(object.forward_client_cert_matcher)
         : undefined,
       proxy100Continue: isSet(object.proxy100Continue)
         ? globalThis.Boolean(object.proxy100Continue)
@@ -2603,6 +2751,9 @@ export const HttpConnectionManager: MessageFns<
     if (message.streamIdleTimeout !== undefined) {
       obj.streamIdleTimeout = Duration.toJSON(message.streamIdleTimeout);
     }
+    if (message.streamFlushTimeout !== undefined) {
+      obj.streamFlushTimeout = Duration.toJSON(message.streamFlushTimeout);
+    }
     if (message.requestTimeout !== undefined) {
       obj.requestTimeout = Duration.toJSON(message.requestTimeout);
     }
@@ -2670,6 +2821,9 @@ export const HttpConnectionManager: MessageFns<
       obj.setCurrentClientCertDetails = HttpConnectionManager_SetCurrentClientCertDetails.toJSON(
         message.setCurrentClientCertDetails,
       );
+    }
+    if (message.forwardClientCertMatcher !== undefined) {
+      obj.forwardClientCertMatcher = Matcher.toJSON(message.forwardClientCertMatcher);
     }
     if (message.proxy100Continue !== false) {
       obj.proxy100Continue = message.proxy100Continue;
@@ -2775,6 +2929,9 @@ export const HttpConnectionManager: MessageFns<
     message.streamIdleTimeout = (object.streamIdleTimeout !== undefined && object.streamIdleTimeout !== null)
       ? Duration.fromPartial(object.streamIdleTimeout)
       : undefined;
+    message.streamFlushTimeout = (object.streamFlushTimeout !== undefined && object.streamFlushTimeout !== null)
+      ? Duration.fromPartial(object.streamFlushTimeout)
+      : undefined;
     message.requestTimeout = (object.requestTimeout !== undefined && object.requestTimeout !== null)
       ? Duration.fromPartial(object.requestTimeout)
       : undefined;
@@ -2816,6 +2973,10 @@ export const HttpConnectionManager: MessageFns<
     message.setCurrentClientCertDetails =
       (object.setCurrentClientCertDetails !== undefined && object.setCurrentClientCertDetails !== null)
         ? HttpConnectionManager_SetCurrentClientCertDetails.fromPartial(object.setCurrentClientCertDetails)
+        : undefined;
+    message.forwardClientCertMatcher =
+      (object.forwardClientCertMatcher !== undefined && object.forwardClientCertMatcher !== null)
+        ? Matcher.fromPartial(object.forwardClientCertMatcher)
         : undefined;
     message.proxy100Continue = object.proxy100Continue ?? false;
     message.representIpv4RemoteAddressAsIpv4MappedIpv6 = object.representIpv4RemoteAddressAsIpv4MappedIpv6 ?? false;
@@ -2862,6 +3023,8 @@ function createBaseHttpConnectionManager_Tracing(): HttpConnectionManager_Tracin
     customTags: [],
     provider: undefined,
     spawnUpstreamSpan: undefined,
+    operation: "",
+    upstreamOperation: "",
   };
 }
 
@@ -2895,6 +3058,12 @@ export const HttpConnectionManager_Tracing: MessageFns<
     }
     if (message.spawnUpstreamSpan !== undefined) {
       BoolValue.encode({ value: message.spawnUpstreamSpan! }, writer.uint32(82).fork()).join();
+    }
+    if (message.operation !== "") {
+      writer.uint32(90).string(message.operation);
+    }
+    if (message.upstreamOperation !== "") {
+      writer.uint32(98).string(message.upstreamOperation);
     }
     return writer;
   },
@@ -2976,6 +3145,22 @@ export const HttpConnectionManager_Tracing: MessageFns<
             message.spawnUpstreamSpan = BoolValue.decode(reader, reader.uint32()).value;
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.operation = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.upstreamOperation = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3022,6 +3207,12 @@ export const HttpConnectionManager_Tracing: MessageFns<
         : isSet(object.spawn_upstream_span)
         ? Boolean(object.spawn_upstream_span)
         : undefined,
+      operation: isSet(object.operation) ? globalThis.String(object.operation) : "",
+      upstreamOperation: isSet(object.upstreamOperation)
+        ? globalThis.String(object.upstreamOperation)
+        : isSet(object.upstream_operation)
+        ? globalThis.String(object.upstream_operation)
+        : "",
     };
   },
 
@@ -3051,6 +3242,12 @@ export const HttpConnectionManager_Tracing: MessageFns<
     if (message.spawnUpstreamSpan !== undefined) {
       obj.spawnUpstreamSpan = message.spawnUpstreamSpan;
     }
+    if (message.operation !== "") {
+      obj.operation = message.operation;
+    }
+    if (message.upstreamOperation !== "") {
+      obj.upstreamOperation = message.upstreamOperation;
+    }
     return obj;
   },
 
@@ -3075,6 +3272,8 @@ export const HttpConnectionManager_Tracing: MessageFns<
       ? Tracing_Http.fromPartial(object.provider)
       : undefined;
     message.spawnUpstreamSpan = object.spawnUpstreamSpan ?? undefined;
+    message.operation = object.operation ?? "";
+    message.upstreamOperation = object.upstreamOperation ?? "";
     return message;
   },
 };
@@ -3325,6 +3524,125 @@ export const HttpConnectionManager_SetCurrentClientCertDetails: MessageFns<
     message.chain = object.chain ?? false;
     message.dns = object.dns ?? false;
     message.uri = object.uri ?? false;
+    return message;
+  },
+};
+
+function createBaseHttpConnectionManager_ForwardClientCertConfig(): HttpConnectionManager_ForwardClientCertConfig {
+  return { forwardClientCertDetails: 0, setCurrentClientCertDetails: undefined };
+}
+
+export const HttpConnectionManager_ForwardClientCertConfig: MessageFns<
+  HttpConnectionManager_ForwardClientCertConfig,
+  "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertConfig"
+> = {
+  $type:
+    "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.ForwardClientCertConfig" as const,
+
+  encode(
+    message: HttpConnectionManager_ForwardClientCertConfig,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.forwardClientCertDetails !== 0) {
+      writer.uint32(8).int32(message.forwardClientCertDetails);
+    }
+    if (message.setCurrentClientCertDetails !== undefined) {
+      HttpConnectionManager_SetCurrentClientCertDetails.encode(
+        message.setCurrentClientCertDetails,
+        writer.uint32(18).fork(),
+      ).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HttpConnectionManager_ForwardClientCertConfig {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHttpConnectionManager_ForwardClientCertConfig();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.forwardClientCertDetails = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.setCurrentClientCertDetails = HttpConnectionManager_SetCurrentClientCertDetails.decode(
+              reader,
+              reader.uint32(),
+            );
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): HttpConnectionManager_ForwardClientCertConfig {
+    return {
+      forwardClientCertDetails: isSet(object.forwardClientCertDetails)
+        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forwardClientCertDetails)
+        : isSet(object.forward_client_cert_details)
+        ? httpConnectionManager_ForwardClientCertDetailsFromJSON(object.forward_client_cert_details)
+        : 0,
+      setCurrentClientCertDetails: isSet(object.setCurrentClientCertDetails)
+        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.setCurrentClientCertDetails)
+        : isSet(object.set_current_client_cert_details)
+        ? HttpConnectionManager_SetCurrentClientCertDetails.fromJSON(object.set_current_client_cert_details)
+        : undefined,
+    };
+  },
+
+  toJSON(message: HttpConnectionManager_ForwardClientCertConfig): unknown {
+    const obj: any = {};
+    if (message.forwardClientCertDetails !== 0) {
+      obj.forwardClientCertDetails = httpConnectionManager_ForwardClientCertDetailsToJSON(
+        message.forwardClientCertDetails,
+      );
+    }
+    if (message.setCurrentClientCertDetails !== undefined) {
+      obj.setCurrentClientCertDetails = HttpConnectionManager_SetCurrentClientCertDetails.toJSON(
+        message.setCurrentClientCertDetails,
+      );
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<HttpConnectionManager_ForwardClientCertConfig>,
+  ): HttpConnectionManager_ForwardClientCertConfig {
+    return HttpConnectionManager_ForwardClientCertConfig.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<HttpConnectionManager_ForwardClientCertConfig>,
+  ): HttpConnectionManager_ForwardClientCertConfig {
+    const message = createBaseHttpConnectionManager_ForwardClientCertConfig();
+    message.forwardClientCertDetails = object.forwardClientCertDetails ?? 0;
+    message.setCurrentClientCertDetails =
+      (object.setCurrentClientCertDetails !== undefined && object.setCurrentClientCertDetails !== null)
+        ? HttpConnectionManager_SetCurrentClientCertDetails.fromPartial(object.setCurrentClientCertDetails)
+        : undefined;
     return message;
   },
 };

@@ -14,8 +14,71 @@ import { HeaderValueOption, Metadata } from "../../../../../config/core/v3/base"
 import { ConfigSource } from "../../../../../config/core/v3/config_source";
 import { TlvEntry } from "../../../../../config/core/v3/proxy_protocol";
 import { HashPolicy } from "../../../../../type/v3/hash_policy";
+import { Percent } from "../../../../../type/v3/percent";
+import { RequestIDExtension } from "../../http_connection_manager/v3/http_connection_manager";
 
-/** [#next-free-field: 20] */
+/** Specifies when the TCP proxy establishes the upstream connection. */
+export enum UpstreamConnectMode {
+  /**
+   * IMMEDIATE - Establish the upstream connection immediately when the downstream connection is accepted.
+   * This is the default behavior and provides the lowest latency.
+   */
+  IMMEDIATE = 0,
+  /**
+   * ON_DOWNSTREAM_DATA - Wait for initial data from the downstream connection before establishing the upstream connection.
+   * This allows preceding filters to inspect the initial data (e.g., extracting SNI from TLS ClientHello)
+   * before the upstream connection is established.
+   *
+   * This mode requires ``max_early_data_bytes`` to be set.
+   *
+   * .. warning::
+   *   This mode is not suitable for server-first protocols (e.g., SMTP, MySQL, POP3) where the
+   *   server sends the initial greeting. For such protocols, use ``IMMEDIATE`` mode.
+   */
+  ON_DOWNSTREAM_DATA = 1,
+  /**
+   * ON_DOWNSTREAM_TLS_HANDSHAKE - Wait for the downstream TLS handshake to complete before establishing the upstream connection.
+   * This allows access to the full TLS connection information, including client certificates
+   * and negotiated parameters, which can be used for routing decisions or passed as metadata
+   * to the upstream.
+   *
+   * .. note::
+   *   This mode is only effective when the downstream connection uses TLS. For non-TLS
+   *   connections, it behaves the same as ``IMMEDIATE``.
+   */
+  ON_DOWNSTREAM_TLS_HANDSHAKE = 2,
+}
+
+export function upstreamConnectModeFromJSON(object: any): UpstreamConnectMode {
+  switch (object) {
+    case 0:
+    case "IMMEDIATE":
+      return UpstreamConnectMode.IMMEDIATE;
+    case 1:
+    case "ON_DOWNSTREAM_DATA":
+      return UpstreamConnectMode.ON_DOWNSTREAM_DATA;
+    case 2:
+    case "ON_DOWNSTREAM_TLS_HANDSHAKE":
+      return UpstreamConnectMode.ON_DOWNSTREAM_TLS_HANDSHAKE;
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum UpstreamConnectMode");
+  }
+}
+
+export function upstreamConnectModeToJSON(object: UpstreamConnectMode): string {
+  switch (object) {
+    case UpstreamConnectMode.IMMEDIATE:
+      return "IMMEDIATE";
+    case UpstreamConnectMode.ON_DOWNSTREAM_DATA:
+      return "ON_DOWNSTREAM_DATA";
+    case UpstreamConnectMode.ON_DOWNSTREAM_TLS_HANDSHAKE:
+      return "ON_DOWNSTREAM_TLS_HANDSHAKE";
+    default:
+      throw new globalThis.Error("Unrecognized enum value " + object + " for enum UpstreamConnectMode");
+  }
+}
+
+/** [#next-free-field: 23] */
 export interface TcpProxy {
   /**
    * The prefix to use when emitting :ref:`statistics
@@ -27,9 +90,8 @@ export interface TcpProxy {
     | string
     | undefined;
   /**
-   * Multiple upstream clusters can be specified for a given route. The
-   * request is routed to one of the upstream clusters based on weights
-   * assigned to each cluster.
+   * Multiple upstream clusters can be specified. The request is routed to one of the upstream clusters
+   * based on the weights assigned to each cluster.
    */
   weightedClusters?:
     | TcpProxy_WeightedCluster
@@ -53,16 +115,14 @@ export interface TcpProxy {
     | Metadata
     | undefined;
   /**
-   * The idle timeout for connections managed by the TCP proxy filter. The idle timeout
-   * is defined as the period in which there are no bytes sent or received on either
-   * the upstream or downstream connection. If not set, the default idle timeout is 1 hour. If set
-   * to 0s, the timeout will be disabled.
-   * It is possible to dynamically override this configuration by setting a per-connection filter
-   * state object for the key ``envoy.tcp_proxy.per_connection_idle_timeout_ms``.
+   * The idle timeout for connections managed by the TCP proxy filter. The idle timeout is defined as the
+   * period in which there are no bytes sent or received on either the upstream or downstream connection.
+   * If not set, the default idle timeout is 1 hour. If set to ``0s``, the timeout is disabled.
+   * It is possible to dynamically override this configuration by setting a per-connection filter state
+   * object for the key ``envoy.tcp_proxy.per_connection_idle_timeout_ms``.
    *
    * .. warning::
-   *   Disabling this timeout has a highly likelihood of yielding connection leaks due to lost TCP
-   *   FIN packets, etc.
+   *   Disabling this timeout is likely to yield connection leaks due to lost TCP FIN packets, etc.
    */
   idleTimeout?:
     | Duration
@@ -82,10 +142,7 @@ export interface TcpProxy {
   upstreamIdleTimeout?:
     | Duration
     | undefined;
-  /**
-   * Configuration for :ref:`access logs <arch_overview_access_logs>`
-   * emitted by the this tcp_proxy.
-   */
+  /** Configuration for :ref:`access logs <arch_overview_access_logs>` emitted by this TCP proxy. */
   accessLog: AccessLog[];
   /**
    * The maximum number of unsuccessful connection attempts that will be made before
@@ -105,24 +162,33 @@ export interface TcpProxy {
    */
   hashPolicy: HashPolicy[];
   /**
-   * If set, this configures tunneling, e.g. configuration options to tunnel TCP payload over
-   * HTTP CONNECT. If this message is absent, the payload will be proxied upstream as per usual.
-   * It is possible to dynamically override this configuration and disable tunneling per connection,
-   * by setting a per-connection filter state object for the key ``envoy.tcp_proxy.disable_tunneling``.
+   * If set, this configures tunneling, for example configuration options to tunnel TCP payload over
+   * HTTP CONNECT. If this message is absent, the payload is proxied upstream as usual.
+   * It is possible to dynamically override this configuration and disable tunneling per connection by
+   * setting a per-connection filter state object for the key ``envoy.tcp_proxy.disable_tunneling``.
    */
   tunnelingConfig?:
     | TcpProxy_TunnelingConfig
     | undefined;
   /**
-   * The maximum duration of a connection. The duration is defined as the period since a connection
-   * was established. If not set, there is no max duration. When max_downstream_connection_duration
-   * is reached the connection will be closed. Duration must be at least 1ms.
+   * The maximum duration of a connection. The duration is defined as the period since a connection was
+   * established. If not set, there is no maximum duration. When ``max_downstream_connection_duration`` is
+   * reached, the connection is closed. The duration must be at least ``1ms``.
    */
   maxDownstreamConnectionDuration?:
     | Duration
     | undefined;
   /**
-   * Note that if both this field and :ref:`access_log_flush_interval
+   * Percentage-based jitter for ``max_downstream_connection_duration``. The jitter increases the
+   * ``max_downstream_connection_duration`` by a random duration up to the provided percentage.
+   * This field is ignored if ``max_downstream_connection_duration`` is not set. If not set, no jitter
+   * is added.
+   */
+  maxDownstreamConnectionDurationJitterPercentage?:
+    | Percent
+    | undefined;
+  /**
+   * If both this field and :ref:`access_log_flush_interval
    * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.access_log_flush_interval>`
    * are specified, the former (deprecated field) is ignored.
    *
@@ -137,7 +203,7 @@ export interface TcpProxy {
     | Duration
     | undefined;
   /**
-   * Note that if both this field and :ref:`flush_access_log_on_connected
+   * If both this field and :ref:`flush_access_log_on_connected
    * <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TcpAccessLogOptions.flush_access_log_on_connected>`
    * are specified, the former (deprecated field) is ignored.
    *
@@ -149,36 +215,64 @@ export interface TcpProxy {
    * @deprecated
    */
   flushAccessLogOnConnected: boolean;
-  /** Additional access log options for TCP Proxy. */
+  /** Additional access log options for the TCP proxy. */
   accessLogOptions?:
     | TcpProxy_TcpAccessLogOptions
     | undefined;
   /**
-   * If set, the specified PROXY protocol TLVs (Type-Length-Value) will be added to the PROXY protocol
-   * state created by the TCP proxy filter. These TLVs will be sent in the PROXY protocol v2 header
-   * to upstream.
+   * If set, the specified ``PROXY`` protocol TLVs (Type-Length-Value) are added to the ``PROXY`` protocol state
+   * created by the TCP proxy filter. These TLVs are sent in the PROXY protocol v2 header to the upstream.
    *
-   * This field only takes effect when the TCP proxy filter is creating new PROXY protocol
-   * state and there is an upstream proxy protocol transport socket configured in the cluster.
-   * If the connection already contains PROXY protocol state (including any TLVs) parsed by a
-   * downstream proxy protocol listener filter, the TLVs specified here are ignored.
+   * This field only takes effect when the TCP proxy filter is creating new ``PROXY`` protocol state and an
+   * upstream proxy protocol transport socket is configured in the cluster. If the connection already
+   * contains ``PROXY`` protocol state (including any TLVs) parsed by a downstream proxy protocol listener
+   * upstream proxy protocol transport socket is configured in the cluster. If the connection already
+   * contains PROXY protocol state (including any TLVs) parsed by a downstream proxy protocol listener
+   * filter, the TLVs specified here are ignored.
    *
    * .. note::
-   *   To ensure specified TLVs are allowed in the upstream PROXY protocol header, you must also
-   *   configure the passthrough TLVs on the upstream proxy protocol transport. See
+   *   To ensure the specified TLVs are allowed in the upstream ``PROXY`` protocol header, you must also
+   *   configure passthrough TLVs on the upstream proxy protocol transport. See
    *   :ref:`core.v3.ProxyProtocolConfig.pass_through_tlvs <envoy_v3_api_field_config.core.v3.ProxyProtocolConfig.pass_through_tlvs>`
    *   for details.
    */
   proxyProtocolTlvs: TlvEntry[];
+  /**
+   * Specifies when to establish the upstream connection.
+   *
+   * When not specified, defaults to ``IMMEDIATE`` for backward compatibility.
+   *
+   * .. attention::
+   *   Server-first protocols (e.g., SMTP, MySQL, POP3) require ``IMMEDIATE`` mode.
+   */
+  upstreamConnectMode: UpstreamConnectMode;
+  /**
+   * Maximum bytes of early data to buffer from the downstream connection before
+   * the upstream connection is established.
+   *
+   * If not set, the TCP proxy will read-disable the downstream connection until the
+   * upstream connection is established (legacy behavior).
+   *
+   * If set, enables ``receive_before_connect`` mode where the filter allows the filter
+   * chain to read downstream data before the upstream connection exists. The data is
+   * buffered and forwarded once the upstream connection is ready. When the buffer exceeds
+   * this limit, the downstream connection is read-disabled to prevent excessive memory usage.
+   *
+   * This field is required when ``upstream_connect_mode`` is ``ON_DOWNSTREAM_DATA``.
+   *
+   * .. note::
+   *   Use this carefully with server-first protocols. The upstream may send data before
+   *   receiving anything from downstream, which could fill the early data buffer.
+   */
+  maxEarlyDataBytes?: number | undefined;
 }
 
 /**
- * Allows for specification of multiple upstream clusters along with weights
- * that indicate the percentage of traffic to be forwarded to each cluster.
- * The router selects an upstream cluster based on these weights.
+ * Allows specification of multiple upstream clusters along with weights indicating the percentage of
+ * traffic forwarded to each cluster. The cluster selection is based on these weights.
  */
 export interface TcpProxy_WeightedCluster {
-  /** Specifies one or more upstream clusters associated with the route. */
+  /** Specifies the upstream clusters associated with this configuration. */
   clusters: TcpProxy_WeightedCluster_ClusterWeight[];
 }
 
@@ -204,23 +298,23 @@ export interface TcpProxy_WeightedCluster_ClusterWeight {
 
 /**
  * Configuration for tunneling TCP over other transports or application layers.
- * Tunneling is supported over both HTTP/1.1 and HTTP/2. Upstream protocol is
+ * Tunneling is supported over HTTP/1.1 and HTTP/2. The upstream protocol is
  * determined by the cluster configuration.
- * [#next-free-field: 7]
+ * [#next-free-field: 10]
  */
 export interface TcpProxy_TunnelingConfig {
   /**
    * The hostname to send in the synthesized CONNECT headers to the upstream proxy.
-   * This field evaluates command operators if set, otherwise returns hostname as is.
+   * This field evaluates command operators if present; otherwise, the value is used as-is.
    *
-   * Example: dynamically set hostname using downstream SNI
+   * For example, dynamically set the hostname using downstream SNI:
    *
    * .. code-block:: yaml
    *
    *    tunneling_config:
    *      hostname: "%REQUESTED_SERVER_NAME%:443"
    *
-   * Example: dynamically set hostname using dynamic metadata
+   * For example, dynamically set the hostname using dynamic metadata:
    *
    * .. code-block:: yaml
    *
@@ -229,45 +323,80 @@ export interface TcpProxy_TunnelingConfig {
    */
   hostname: string;
   /**
-   * Use POST method instead of CONNECT method to tunnel the TCP stream.
-   * The 'protocol: bytestream' header is also NOT set for HTTP/2 to comply with the spec.
+   * Use the ``POST`` method instead of the ``CONNECT`` method to tunnel the TCP stream.
+   * The ``protocol: bytestream`` header is not set for HTTP/2 to comply with the specification.
    *
-   * The upstream proxy is expected to convert POST payload as raw TCP.
+   * The upstream proxy is expected to interpret the POST payload as raw TCP.
    */
   usePost: boolean;
   /**
-   * Additional request headers to upstream proxy. This is mainly used to
-   * trigger upstream to convert POST requests back to CONNECT requests.
+   * Additional request headers to send to the upstream proxy. This is mainly used to
+   * trigger the upstream to convert POST requests back to CONNECT requests.
    *
-   * Neither ``:-prefixed`` pseudo-headers nor the Host: header can be overridden.
+   * Neither ``:``-prefixed pseudo-headers like ``:path`` nor the ``host`` header can be overridden.
    */
   headersToAdd: HeaderValueOption[];
   /**
-   * Save the response headers to the downstream info filter state for consumption
-   * by the network filters. The filter state key is ``envoy.tcp_proxy.propagate_response_headers``.
+   * Save response headers to the downstream connection's filter state for consumption
+   * by network filters. The filter state key is ``envoy.tcp_proxy.propagate_response_headers``.
    */
   propagateResponseHeaders: boolean;
   /**
-   * The path used with POST method. Default path is ``/``. If post path is specified and
+   * The path used with the POST method. The default path is ``/``. If this field is specified and
    * :ref:`use_post field <envoy_v3_api_field_extensions.filters.network.tcp_proxy.v3.TcpProxy.TunnelingConfig.use_post>`
-   * isn't true, it will be rejected.
+   * is not set to true, the configuration will be rejected.
    */
   postPath: string;
   /**
-   * Save the response trailers to the downstream info filter state for consumption
-   * by the network filters. The filter state key is ``envoy.tcp_proxy.propagate_response_trailers``.
+   * Save response trailers to the downstream connection's filter state for consumption
+   * by network filters. The filter state key is ``envoy.tcp_proxy.propagate_response_trailers``.
    */
   propagateResponseTrailers: boolean;
+  /**
+   * The configuration of the request ID extension used for generation, validation, and
+   * associated tracing operations when tunneling.
+   *
+   * If this field is set, a request ID is generated using the specified extension. If
+   * this field is not set, no request ID is generated.
+   *
+   * When a request ID is generated, it is also stored in the downstream connection's
+   * dynamic metadata under the namespace ``envoy.filters.network.tcp_proxy`` with the key
+   * ``tunnel_request_id`` to allow emission from TCP proxy access logs via the
+   * ``%DYNAMIC_METADATA(envoy.filters.network.tcp_proxy:tunnel_request_id)%`` formatter.
+   * [#extension-category: envoy.request_id]
+   */
+  requestIdExtension?:
+    | RequestIDExtension
+    | undefined;
+  /**
+   * The request header name to use for emitting the generated request ID on the tunneling
+   * HTTP request.
+   *
+   * If not specified or set to an empty string, the default header name ``x-request-id`` is
+   * used.
+   *
+   * .. note::
+   *   This setting does not alter the internal request ID handling elsewhere in Envoy and
+   *   only controls the header emitted on the tunneling request.
+   */
+  requestIdHeader: string;
+  /**
+   * The dynamic metadata key to use when storing the generated request ID. The metadata is
+   * stored under the namespace ``envoy.filters.network.tcp_proxy``.
+   *
+   * If not specified or set to an empty string, the default key ``tunnel_request_id`` is used.
+   * This enables customizing the key used by access log formatters such as
+   * ``%DYNAMIC_METADATA(envoy.filters.network.tcp_proxy:<key>)%``.
+   */
+  requestIdMetadataKey: string;
 }
 
 export interface TcpProxy_OnDemand {
   /**
-   * An optional configuration for on-demand cluster discovery
-   * service. If not specified, the on-demand cluster discovery will
-   * be disabled. When it's specified, the filter will pause a request
-   * to an unknown cluster and will begin a cluster discovery
-   * process. When the discovery is finished (successfully or not),
-   * the request will be resumed.
+   * Optional configuration for the on-demand cluster discovery service.
+   * If not specified, on-demand cluster discovery is disabled. When specified, the filter pauses a request
+   * to an unknown cluster and begins a cluster discovery process. When discovery completes (successfully
+   * or not), the request is resumed.
    */
   odcdsConfig?:
     | ConfigSource
@@ -278,7 +407,7 @@ export interface TcpProxy_OnDemand {
    */
   resourcesLocator: string;
   /**
-   * The timeout for on demand cluster lookup. If the CDS cannot return the required cluster,
+   * The timeout for on-demand cluster lookup. If the CDS cannot return the required cluster,
    * the downstream request will be closed with the error code detail NO_CLUSTER_FOUND.
    * [#not-implemented-hide:]
    */
@@ -287,17 +416,17 @@ export interface TcpProxy_OnDemand {
 
 export interface TcpProxy_TcpAccessLogOptions {
   /**
-   * The interval to flush access log. The TCP proxy will flush only one access log when the connection
-   * is closed by default. If this field is set, the TCP proxy will flush access log periodically with
-   * the specified interval.
+   * The interval for flushing access logs. By default, the TCP proxy flushes a single access log when the
+   * connection is closed. If this field is set, the TCP proxy flushes access logs periodically at the
+   * specified interval.
    * The interval must be at least 1ms.
    */
   accessLogFlushInterval?:
     | Duration
     | undefined;
   /**
-   * If set to true, access log will be flushed when the TCP proxy has successfully established a
-   * connection with the upstream. If the connection failed, the access log will not be flushed.
+   * If set to true, the access log is flushed when the TCP proxy successfully establishes a
+   * connection with the upstream. If the connection fails, the access log is not flushed.
    */
   flushAccessLogOnConnected: boolean;
 }
@@ -318,10 +447,13 @@ function createBaseTcpProxy(): TcpProxy {
     hashPolicy: [],
     tunnelingConfig: undefined,
     maxDownstreamConnectionDuration: undefined,
+    maxDownstreamConnectionDurationJitterPercentage: undefined,
     accessLogFlushInterval: undefined,
     flushAccessLogOnConnected: false,
     accessLogOptions: undefined,
     proxyProtocolTlvs: [],
+    upstreamConnectMode: 0,
+    maxEarlyDataBytes: undefined,
   };
 }
 
@@ -371,6 +503,9 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     if (message.maxDownstreamConnectionDuration !== undefined) {
       Duration.encode(message.maxDownstreamConnectionDuration, writer.uint32(106).fork()).join();
     }
+    if (message.maxDownstreamConnectionDurationJitterPercentage !== undefined) {
+      Percent.encode(message.maxDownstreamConnectionDurationJitterPercentage, writer.uint32(162).fork()).join();
+    }
     if (message.accessLogFlushInterval !== undefined) {
       Duration.encode(message.accessLogFlushInterval, writer.uint32(122).fork()).join();
     }
@@ -382,6 +517,12 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     }
     for (const v of message.proxyProtocolTlvs) {
       TlvEntry.encode(v!, writer.uint32(154).fork()).join();
+    }
+    if (message.upstreamConnectMode !== 0) {
+      writer.uint32(168).int32(message.upstreamConnectMode);
+    }
+    if (message.maxEarlyDataBytes !== undefined) {
+      UInt32Value.encode({ value: message.maxEarlyDataBytes! }, writer.uint32(178).fork()).join();
     }
     return writer;
   },
@@ -511,6 +652,14 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
             message.maxDownstreamConnectionDuration = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.maxDownstreamConnectionDurationJitterPercentage = Percent.decode(reader, reader.uint32());
+            continue;
+          }
           case 15: {
             if (tag !== 122) {
               break;
@@ -541,6 +690,22 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
             }
 
             message.proxyProtocolTlvs.push(TlvEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.upstreamConnectMode = reader.int32() as any;
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.maxEarlyDataBytes = UInt32Value.decode(reader, reader.uint32()).value;
             continue;
           }
         }
@@ -623,6 +788,11 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
         : isSet(object.max_downstream_connection_duration)
         ? Duration.fromJSON(object.max_downstream_connection_duration)
         : undefined,
+      maxDownstreamConnectionDurationJitterPercentage: isSet(object.maxDownstreamConnectionDurationJitterPercentage)
+        ? Percent.fromJSON(object.maxDownstreamConnectionDurationJitterPercentage)
+        : isSet(object.max_downstream_connection_duration_jitter_percentage)
+        ? Percent.fromJSON(object.max_downstream_connection_duration_jitter_percentage)
+        : undefined,
       accessLogFlushInterval: isSet(object.accessLogFlushInterval)
         ? Duration.fromJSON(object.accessLogFlushInterval)
         : isSet(object.access_log_flush_interval)
@@ -643,6 +813,16 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
         : globalThis.Array.isArray(object?.proxy_protocol_tlvs)
         ? object.proxy_protocol_tlvs.map((e: any) => TlvEntry.fromJSON(e))
         : [],
+      upstreamConnectMode: isSet(object.upstreamConnectMode)
+        ? upstreamConnectModeFromJSON(object.upstreamConnectMode)
+        : isSet(object.upstream_connect_mode)
+        ? upstreamConnectModeFromJSON(object.upstream_connect_mode)
+        : 0,
+      maxEarlyDataBytes: isSet(object.maxEarlyDataBytes)
+        ? Number(object.maxEarlyDataBytes)
+        : isSet(object.max_early_data_bytes)
+        ? Number(object.max_early_data_bytes)
+        : undefined,
     };
   },
 
@@ -690,6 +870,11 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     if (message.maxDownstreamConnectionDuration !== undefined) {
       obj.maxDownstreamConnectionDuration = Duration.toJSON(message.maxDownstreamConnectionDuration);
     }
+    if (message.maxDownstreamConnectionDurationJitterPercentage !== undefined) {
+      obj.maxDownstreamConnectionDurationJitterPercentage = Percent.toJSON(
+        message.maxDownstreamConnectionDurationJitterPercentage,
+      );
+    }
     if (message.accessLogFlushInterval !== undefined) {
       obj.accessLogFlushInterval = Duration.toJSON(message.accessLogFlushInterval);
     }
@@ -701,6 +886,12 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
     }
     if (message.proxyProtocolTlvs?.length) {
       obj.proxyProtocolTlvs = message.proxyProtocolTlvs.map((e) => TlvEntry.toJSON(e));
+    }
+    if (message.upstreamConnectMode !== 0) {
+      obj.upstreamConnectMode = upstreamConnectModeToJSON(message.upstreamConnectMode);
+    }
+    if (message.maxEarlyDataBytes !== undefined) {
+      obj.maxEarlyDataBytes = message.maxEarlyDataBytes;
     }
     return obj;
   },
@@ -744,6 +935,11 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
       (object.maxDownstreamConnectionDuration !== undefined && object.maxDownstreamConnectionDuration !== null)
         ? Duration.fromPartial(object.maxDownstreamConnectionDuration)
         : undefined;
+    message.maxDownstreamConnectionDurationJitterPercentage =
+      (object.maxDownstreamConnectionDurationJitterPercentage !== undefined &&
+          object.maxDownstreamConnectionDurationJitterPercentage !== null)
+        ? Percent.fromPartial(object.maxDownstreamConnectionDurationJitterPercentage)
+        : undefined;
     message.accessLogFlushInterval =
       (object.accessLogFlushInterval !== undefined && object.accessLogFlushInterval !== null)
         ? Duration.fromPartial(object.accessLogFlushInterval)
@@ -753,6 +949,8 @@ export const TcpProxy: MessageFns<TcpProxy, "envoy.extensions.filters.network.tc
       ? TcpProxy_TcpAccessLogOptions.fromPartial(object.accessLogOptions)
       : undefined;
     message.proxyProtocolTlvs = object.proxyProtocolTlvs?.map((e) => TlvEntry.fromPartial(e)) || [];
+    message.upstreamConnectMode = object.upstreamConnectMode ?? 0;
+    message.maxEarlyDataBytes = object.maxEarlyDataBytes ?? undefined;
     return message;
   },
 };
@@ -953,6 +1151,9 @@ function createBaseTcpProxy_TunnelingConfig(): TcpProxy_TunnelingConfig {
     propagateResponseHeaders: false,
     postPath: "",
     propagateResponseTrailers: false,
+    requestIdExtension: undefined,
+    requestIdHeader: "",
+    requestIdMetadataKey: "",
   };
 }
 
@@ -980,6 +1181,15 @@ export const TcpProxy_TunnelingConfig: MessageFns<
     }
     if (message.propagateResponseTrailers !== false) {
       writer.uint32(48).bool(message.propagateResponseTrailers);
+    }
+    if (message.requestIdExtension !== undefined) {
+      RequestIDExtension.encode(message.requestIdExtension, writer.uint32(58).fork()).join();
+    }
+    if (message.requestIdHeader !== "") {
+      writer.uint32(66).string(message.requestIdHeader);
+    }
+    if (message.requestIdMetadataKey !== "") {
+      writer.uint32(74).string(message.requestIdMetadataKey);
     }
     return writer;
   },
@@ -1045,6 +1255,30 @@ export const TcpProxy_TunnelingConfig: MessageFns<
             message.propagateResponseTrailers = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.requestIdExtension = RequestIDExtension.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.requestIdHeader = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.requestIdMetadataKey = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1085,6 +1319,21 @@ export const TcpProxy_TunnelingConfig: MessageFns<
         : isSet(object.propagate_response_trailers)
         ? globalThis.Boolean(object.propagate_response_trailers)
         : false,
+      requestIdExtension: isSet(object.requestIdExtension)
+        ? RequestIDExtension.fromJSON(object.requestIdExtension)
+        : isSet(object.request_id_extension)
+        ? RequestIDExtension.fromJSON(object.request_id_extension)
+        : undefined,
+      requestIdHeader: isSet(object.requestIdHeader)
+        ? globalThis.String(object.requestIdHeader)
+        : isSet(object.request_id_header)
+        ? globalThis.String(object.request_id_header)
+        : "",
+      requestIdMetadataKey: isSet(object.requestIdMetadataKey)
+        ? globalThis.String(object.requestIdMetadataKey)
+        : isSet(object.request_id_metadata_key)
+        ? globalThis.String(object.request_id_metadata_key)
+        : "",
     };
   },
 
@@ -1108,6 +1357,15 @@ export const TcpProxy_TunnelingConfig: MessageFns<
     if (message.propagateResponseTrailers !== false) {
       obj.propagateResponseTrailers = message.propagateResponseTrailers;
     }
+    if (message.requestIdExtension !== undefined) {
+      obj.requestIdExtension = RequestIDExtension.toJSON(message.requestIdExtension);
+    }
+    if (message.requestIdHeader !== "") {
+      obj.requestIdHeader = message.requestIdHeader;
+    }
+    if (message.requestIdMetadataKey !== "") {
+      obj.requestIdMetadataKey = message.requestIdMetadataKey;
+    }
     return obj;
   },
 
@@ -1122,6 +1380,11 @@ export const TcpProxy_TunnelingConfig: MessageFns<
     message.propagateResponseHeaders = object.propagateResponseHeaders ?? false;
     message.postPath = object.postPath ?? "";
     message.propagateResponseTrailers = object.propagateResponseTrailers ?? false;
+    message.requestIdExtension = (object.requestIdExtension !== undefined && object.requestIdExtension !== null)
+      ? RequestIDExtension.fromPartial(object.requestIdExtension)
+      : undefined;
+    message.requestIdHeader = object.requestIdHeader ?? "";
+    message.requestIdMetadataKey = object.requestIdMetadataKey ?? "";
     return message;
   },
 };

@@ -27,10 +27,18 @@ export interface Generic {
    * If not set, filter will default to: ``Authorization``
    */
   header: string;
+  /**
+   * The prefix to prepend to the credential value before injecting it into the header.
+   * This is useful for adding a scheme such as ``Bearer `` or ``Basic `` to the credential.
+   * For example, if the credential is ``xyz123`` and the prefix is ``Bearer ``, the
+   * final header value will be ``Bearer xyz123``.
+   * If not set, the raw credential value will be injected without any prefix.
+   */
+  headerValuePrefix: string;
 }
 
 function createBaseGeneric(): Generic {
-  return { credential: undefined, header: "" };
+  return { credential: undefined, header: "", headerValuePrefix: "" };
 }
 
 export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_credentials.generic.v3.Generic"> = {
@@ -42,6 +50,9 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
     }
     if (message.header !== "") {
       writer.uint32(18).string(message.header);
+    }
+    if (message.headerValuePrefix !== "") {
+      writer.uint32(26).string(message.headerValuePrefix);
     }
     return writer;
   },
@@ -75,6 +86,14 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
             message.header = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.headerValuePrefix = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -91,6 +110,11 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
     return {
       credential: isSet(object.credential) ? SdsSecretConfig.fromJSON(object.credential) : undefined,
       header: isSet(object.header) ? globalThis.String(object.header) : "",
+      headerValuePrefix: isSet(object.headerValuePrefix)
+        ? globalThis.String(object.headerValuePrefix)
+        : isSet(object.header_value_prefix)
+        ? globalThis.String(object.header_value_prefix)
+        : "",
     };
   },
 
@@ -101,6 +125,9 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
     }
     if (message.header !== "") {
       obj.header = message.header;
+    }
+    if (message.headerValuePrefix !== "") {
+      obj.headerValuePrefix = message.headerValuePrefix;
     }
     return obj;
   },
@@ -114,6 +141,7 @@ export const Generic: MessageFns<Generic, "envoy.extensions.http.injected_creden
       ? SdsSecretConfig.fromPartial(object.credential)
       : undefined;
     message.header = object.header ?? "";
+    message.headerValuePrefix = object.headerValuePrefix ?? "";
     return message;
   },
 };

@@ -15,6 +15,7 @@ import { SdsSecretConfig } from "../../../../transport_sockets/tls/v3/secret";
  * proxied requests.
  * Currently, only the Client Credentials Grant flow is supported.
  * The access token will be injected into the request headers using the ``Authorization`` header as a bearer token.
+ * [#next-free-field: 6]
  */
 export interface OAuth2 {
   /**
@@ -40,7 +41,14 @@ export interface OAuth2 {
    * The interval between two successive retries to fetch token from Identity Provider. Default is 2 secs.
    * The interval must be at least 1 second.
    */
-  tokenFetchRetryInterval?: Duration | undefined;
+  tokenFetchRetryInterval?:
+    | Duration
+    | undefined;
+  /**
+   * Optional list of additional parameters to send to the token endpoint.
+   * These parameters will be URL-encoded and included in the token request body.
+   */
+  endpointParams: OAuth2_EndpointParameter[];
 }
 
 export enum OAuth2_AuthType {
@@ -101,8 +109,26 @@ export interface OAuth2_ClientCredentials {
   authType: OAuth2_AuthType;
 }
 
+/**
+ * Optional additional parameters to include in the token endpoint request body.
+ * These parameters will be URL-encoded and added to the request body along with the standard OAuth2 parameters.
+ * Refer to your authorization server's documentation for supported parameters.
+ */
+export interface OAuth2_EndpointParameter {
+  /** Parameter name. */
+  name: string;
+  /** Parameter value. */
+  value: string;
+}
+
 function createBaseOAuth2(): OAuth2 {
-  return { tokenEndpoint: undefined, scopes: [], clientCredentials: undefined, tokenFetchRetryInterval: undefined };
+  return {
+    tokenEndpoint: undefined,
+    scopes: [],
+    clientCredentials: undefined,
+    tokenFetchRetryInterval: undefined,
+    endpointParams: [],
+  };
 }
 
 export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2"> = {
@@ -120,6 +146,9 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
     }
     if (message.tokenFetchRetryInterval !== undefined) {
       Duration.encode(message.tokenFetchRetryInterval, writer.uint32(34).fork()).join();
+    }
+    for (const v of message.endpointParams) {
+      OAuth2_EndpointParameter.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -169,6 +198,14 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
             message.tokenFetchRetryInterval = Duration.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.endpointParams.push(OAuth2_EndpointParameter.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -199,6 +236,11 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
         : isSet(object.token_fetch_retry_interval)
         ? Duration.fromJSON(object.token_fetch_retry_interval)
         : undefined,
+      endpointParams: globalThis.Array.isArray(object?.endpointParams)
+        ? object.endpointParams.map((e: any) => OAuth2_EndpointParameter.fromJSON(e))
+        : globalThis.Array.isArray(object?.endpoint_params)
+        ? object.endpoint_params.map((e: any) => OAuth2_EndpointParameter.fromJSON(e))
+        : [],
     };
   },
 
@@ -215,6 +257,9 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
     }
     if (message.tokenFetchRetryInterval !== undefined) {
       obj.tokenFetchRetryInterval = Duration.toJSON(message.tokenFetchRetryInterval);
+    }
+    if (message.endpointParams?.length) {
+      obj.endpointParams = message.endpointParams.map((e) => OAuth2_EndpointParameter.toJSON(e));
     }
     return obj;
   },
@@ -235,6 +280,7 @@ export const OAuth2: MessageFns<OAuth2, "envoy.extensions.http.injected_credenti
       (object.tokenFetchRetryInterval !== undefined && object.tokenFetchRetryInterval !== null)
         ? Duration.fromPartial(object.tokenFetchRetryInterval)
         : undefined;
+    message.endpointParams = object.endpointParams?.map((e) => OAuth2_EndpointParameter.fromPartial(e)) || [];
     return message;
   },
 };
@@ -355,6 +401,96 @@ export const OAuth2_ClientCredentials: MessageFns<
       ? SdsSecretConfig.fromPartial(object.clientSecret)
       : undefined;
     message.authType = object.authType ?? 0;
+    return message;
+  },
+};
+
+function createBaseOAuth2_EndpointParameter(): OAuth2_EndpointParameter {
+  return { name: "", value: "" };
+}
+
+export const OAuth2_EndpointParameter: MessageFns<
+  OAuth2_EndpointParameter,
+  "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2.EndpointParameter"
+> = {
+  $type: "envoy.extensions.http.injected_credentials.oauth2.v3.OAuth2.EndpointParameter" as const,
+
+  encode(message: OAuth2_EndpointParameter, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OAuth2_EndpointParameter {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOAuth2_EndpointParameter();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OAuth2_EndpointParameter {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: OAuth2_EndpointParameter): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OAuth2_EndpointParameter>): OAuth2_EndpointParameter {
+    return OAuth2_EndpointParameter.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OAuth2_EndpointParameter>): OAuth2_EndpointParameter {
+    const message = createBaseOAuth2_EndpointParameter();
+    message.name = object.name ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

@@ -162,6 +162,22 @@ export interface DynamicMetadataInput_PathSegment {
   key?: string | undefined;
 }
 
+/**
+ * Input that matches by the network namespace of the listener address.
+ * This input returns the network namespace filepath that was used to create the listening socket.
+ * On Linux systems, this corresponds to the ``network_namespace_filepath`` field in the
+ * :ref:`SocketAddress <envoy_v3_api_msg_config.core.v3.SocketAddress>` configuration.
+ *
+ * .. note::
+ *
+ *   This input is only meaningful on Linux systems where network namespaces are supported.
+ *   On other platforms, this input will always return an empty value.
+ *
+ * [#extension: envoy.matching.inputs.network_namespace]
+ */
+export interface NetworkNamespaceInput {
+}
+
 function createBaseDestinationIPInput(): DestinationIPInput {
   return {};
 }
@@ -907,6 +923,63 @@ export const DynamicMetadataInput_PathSegment: MessageFns<
   fromPartial(object: DeepPartial<DynamicMetadataInput_PathSegment>): DynamicMetadataInput_PathSegment {
     const message = createBaseDynamicMetadataInput_PathSegment();
     message.key = object.key ?? undefined;
+    return message;
+  },
+};
+
+function createBaseNetworkNamespaceInput(): NetworkNamespaceInput {
+  return {};
+}
+
+export const NetworkNamespaceInput: MessageFns<
+  NetworkNamespaceInput,
+  "envoy.extensions.matching.common_inputs.network.v3.NetworkNamespaceInput"
+> = {
+  $type: "envoy.extensions.matching.common_inputs.network.v3.NetworkNamespaceInput" as const,
+
+  encode(_: NetworkNamespaceInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NetworkNamespaceInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNetworkNamespaceInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): NetworkNamespaceInput {
+    return {};
+  },
+
+  toJSON(_: NetworkNamespaceInput): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<NetworkNamespaceInput>): NetworkNamespaceInput {
+    return NetworkNamespaceInput.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<NetworkNamespaceInput>): NetworkNamespaceInput {
+    const message = createBaseNetworkNamespaceInput();
     return message;
   },
 };

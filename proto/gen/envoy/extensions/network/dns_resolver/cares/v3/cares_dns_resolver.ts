@@ -6,27 +6,28 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Duration } from "../../../../../../google/protobuf/duration";
 import { UInt32Value, UInt64Value } from "../../../../../../google/protobuf/wrappers";
 import { Address } from "../../../../../config/core/v3/address";
 import { DnsResolverOptions } from "../../../../../config/core/v3/resolver";
 
 /**
  * Configuration for c-ares DNS resolver.
- * [#next-free-field: 9]
+ * [#next-free-field: 12]
  */
 export interface CaresDnsResolverConfig {
   /**
-   * A list of dns resolver addresses.
-   * :ref:`use_resolvers_as_fallback<envoy_v3_api_field_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.use_resolvers_as_fallback>`
+   * A list of DNS resolver addresses.
+   * :ref:`use_resolvers_as_fallback <envoy_v3_api_field_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.use_resolvers_as_fallback>`
    * below dictates if the DNS client should override system defaults or only use the provided
    * resolvers if the system defaults are not available, i.e., as a fallback.
    */
   resolvers: Address[];
   /**
    * If true use the resolvers listed in the
-   * :ref:`resolvers<envoy_v3_api_field_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.resolvers>`
+   * :ref:`resolvers <envoy_v3_api_field_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.resolvers>`
    * field only if c-ares is unable to obtain a
-   * nameserver from the system (e.g., /etc/resolv.conf).
+   * nameserver from the system (e.g., ``/etc/resolv.conf``).
    * Otherwise, the resolvers listed in the resolvers list will override the default system
    * resolvers. Defaults to false.
    */
@@ -43,8 +44,10 @@ export interface CaresDnsResolverConfig {
     | DnsResolverOptions
     | undefined;
   /**
-   * This option allows for number of UDP based DNS queries to be capped. Note, this
-   * is only applicable to c-ares DNS resolver currently.
+   * This option allows the number of UDP based DNS queries to be capped.
+   *
+   * .. note::
+   *   This is only applicable to c-ares DNS resolver currently.
    */
   udpMaxQueries?:
     | number
@@ -52,8 +55,9 @@ export interface CaresDnsResolverConfig {
   /**
    * The number of seconds each name server is given to respond to a query on the first try of any given server.
    *
-   * Note: While the c-ares library defaults to 2 seconds, Envoy's default (if this field is unset) is 5 seconds.
-   * This adjustment was made to maintain the previous behavior after users reported an increase in DNS resolution times.
+   * .. note::
+   *   While the c-ares library defaults to 2 seconds, Envoy's default (if this field is unset) is 5 seconds.
+   *   This adjustment was made to maintain the previous behavior after users reported an increase in DNS resolution times.
    */
   queryTimeoutSeconds?:
     | number
@@ -62,8 +66,9 @@ export interface CaresDnsResolverConfig {
    * The maximum number of query attempts the resolver will make before giving up.
    * Each attempt may use a different name server.
    *
-   * Note: While the c-ares library defaults to 3 attempts, Envoy's default (if this field is unset) is 4 attempts.
-   * This adjustment was made to maintain the previous behavior after users reported an increase in DNS resolution times.
+   * .. note::
+   *   While the c-ares library defaults to 3 attempts, Envoy's default (if this field is unset) is 4 attempts.
+   *   This adjustment was made to maintain the previous behavior after users reported an increase in DNS resolution times.
    */
   queryTries?:
     | number
@@ -73,9 +78,51 @@ export interface CaresDnsResolverConfig {
    * list of name servers for each resolution request. This can help distribute the query load across multiple name
    * servers. If disabled (default), the resolver will try name servers in the order they are configured.
    *
-   * Note: This setting overrides any system configuration for name server rotation.
+   * .. note::
+   *   This setting overrides any system configuration for name server rotation.
    */
   rotateNameservers: boolean;
+  /**
+   * Maximum EDNS0 UDP payload size in bytes.
+   * If set, c-ares will include EDNS0 in DNS queries and use this value as the maximum UDP response size.
+   *
+   * Recommended values:
+   *
+   * * **1232**: Safe default (avoids fragmentation).
+   * * **4096**: Maximum allowed.
+   *
+   * If unset, c-ares uses its internal default (usually 1232).
+   */
+  edns0MaxPayloadSize?:
+    | number
+    | undefined;
+  /**
+   * The maximum duration for which a UDP channel will be kept alive before being refreshed.
+   *
+   * If set, the DNS resolver will periodically reinitialize its c-ares channel after the
+   * specified duration. This can help with avoiding stale socket states, and providing
+   * better load distribution across UDP ports.
+   *
+   * If not specified, no periodic refresh will be performed.
+   */
+  maxUdpChannelDuration?:
+    | Duration
+    | undefined;
+  /**
+   * If true, reinitialize the c-ares channel when a DNS query fails with ``ARES_ETIMEOUT``.
+   *
+   * This can help recover from rare cases where the UDP sockets held by the c-ares
+   * channel become unusable after timeouts, causing subsequent queries to fail or
+   * Envoy to keep serving stale DNS results. When enabled, a timeout-triggered
+   * reinitialization attempts to restore healthy state quickly. In environments
+   * where timeouts are caused by intermittent network issues, enabling this may
+   * increase channel churn; consider using
+   * :ref:`max_udp_channel_duration <envoy_v3_api_field_extensions.network.dns_resolver.cares.v3.CaresDnsResolverConfig.max_udp_channel_duration>`
+   * for periodic refresh instead.
+   *
+   * Default is false.
+   */
+  reinitChannelOnTimeout: boolean;
 }
 
 function createBaseCaresDnsResolverConfig(): CaresDnsResolverConfig {
@@ -88,6 +135,9 @@ function createBaseCaresDnsResolverConfig(): CaresDnsResolverConfig {
     queryTimeoutSeconds: undefined,
     queryTries: undefined,
     rotateNameservers: false,
+    edns0MaxPayloadSize: undefined,
+    maxUdpChannelDuration: undefined,
+    reinitChannelOnTimeout: false,
   };
 }
 
@@ -121,6 +171,15 @@ export const CaresDnsResolverConfig: MessageFns<
     }
     if (message.rotateNameservers !== false) {
       writer.uint32(64).bool(message.rotateNameservers);
+    }
+    if (message.edns0MaxPayloadSize !== undefined) {
+      UInt32Value.encode({ value: message.edns0MaxPayloadSize! }, writer.uint32(74).fork()).join();
+    }
+    if (message.maxUdpChannelDuration !== undefined) {
+      Duration.encode(message.maxUdpChannelDuration, writer.uint32(82).fork()).join();
+    }
+    if (message.reinitChannelOnTimeout !== false) {
+      writer.uint32(88).bool(message.reinitChannelOnTimeout);
     }
     return writer;
   },
@@ -202,6 +261,30 @@ export const CaresDnsResolverConfig: MessageFns<
             message.rotateNameservers = reader.bool();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.edns0MaxPayloadSize = UInt32Value.decode(reader, reader.uint32()).value;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.maxUdpChannelDuration = Duration.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.reinitChannelOnTimeout = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -254,6 +337,21 @@ export const CaresDnsResolverConfig: MessageFns<
         : isSet(object.rotate_nameservers)
         ? globalThis.Boolean(object.rotate_nameservers)
         : false,
+      edns0MaxPayloadSize: isSet(object.edns0MaxPayloadSize)
+        ? Number(object.edns0MaxPayloadSize)
+        : isSet(object.edns0_max_payload_size)
+        ? Number(object.edns0_max_payload_size)
+        : undefined,
+      maxUdpChannelDuration: isSet(object.maxUdpChannelDuration)
+        ? Duration.fromJSON(object.maxUdpChannelDuration)
+        : isSet(object.max_udp_channel_duration)
+        ? Duration.fromJSON(object.max_udp_channel_duration)
+        : undefined,
+      reinitChannelOnTimeout: isSet(object.reinitChannelOnTimeout)
+        ? globalThis.Boolean(object.reinitChannelOnTimeout)
+        : isSet(object.reinit_channel_on_timeout)
+        ? globalThis.Boolean(object.reinit_channel_on_timeout)
+        : false,
     };
   },
 
@@ -283,6 +381,15 @@ export const CaresDnsResolverConfig: MessageFns<
     if (message.rotateNameservers !== false) {
       obj.rotateNameservers = message.rotateNameservers;
     }
+    if (message.edns0MaxPayloadSize !== undefined) {
+      obj.edns0MaxPayloadSize = message.edns0MaxPayloadSize;
+    }
+    if (message.maxUdpChannelDuration !== undefined) {
+      obj.maxUdpChannelDuration = Duration.toJSON(message.maxUdpChannelDuration);
+    }
+    if (message.reinitChannelOnTimeout !== false) {
+      obj.reinitChannelOnTimeout = message.reinitChannelOnTimeout;
+    }
     return obj;
   },
 
@@ -301,6 +408,12 @@ export const CaresDnsResolverConfig: MessageFns<
     message.queryTimeoutSeconds = object.queryTimeoutSeconds ?? undefined;
     message.queryTries = object.queryTries ?? undefined;
     message.rotateNameservers = object.rotateNameservers ?? false;
+    message.edns0MaxPayloadSize = object.edns0MaxPayloadSize ?? undefined;
+    message.maxUdpChannelDuration =
+      (object.maxUdpChannelDuration !== undefined && object.maxUdpChannelDuration !== null)
+        ? Duration.fromPartial(object.maxUdpChannelDuration)
+        : undefined;
+    message.reinitChannelOnTimeout = object.reinitChannelOnTimeout ?? false;
     return message;
   },
 };
