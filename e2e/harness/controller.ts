@@ -49,7 +49,7 @@ export async function testControllerOptions(
     xdsListen: `${cluster.nodeAddress}:${xdsPort}`,
     metricsPort: 0,
     render: {
-      image: "docker.io/envoyproxy/envoy:distroless-v1.36.4",
+      image: "docker.io/envoyproxy/envoy:distroless-v1.37.0",
       xds: { host: cluster.nodeAddress, port: xdsPort },
     },
     lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },

@@ -93,7 +93,7 @@ async function startReplica(cluster: KubeCluster, id: string, renderXdsPort?: nu
     metricsPort: 0,
     // Every replica renders the same proxy objects (in a cluster they share the xDS Service's address).
     render: {
-      image: "docker.io/envoyproxy/envoy:distroless-v1.36.4",
+      image: "docker.io/envoyproxy/envoy:distroless-v1.37.0",
       xds: { host: cluster.nodeAddress, port: renderXdsPort ?? xdsPort },
     },
     lease: LEASE,

@@ -403,7 +403,7 @@ metadata: { name: envoy-dns, namespace: ${NS}, labels: { app: envoy-dns } }
 spec:
   containers:
     - name: envoy
-      image: docker.io/envoyproxy/envoy:distroless-v1.36.4
+      image: docker.io/envoyproxy/envoy:distroless-v1.37.0
       args: ["-c", "/etc/envoy/envoy.yaml", "--log-level", "warn"]
       volumeMounts: [{ name: config, mountPath: /etc/envoy }]
       readinessProbe: { tcpSocket: { port: 10000 } }

@@ -5,7 +5,7 @@ import { jsonMergePatch, strategicMergePatch } from "../../constructs/patch";
 import { proxyObjectName } from "../../constructs/names";
 
 const OPTIONS = {
-  image: "envoyproxy/envoy:distroless-v1.36.4",
+  image: "envoyproxy/envoy:distroless-v1.37.0",
   xds: { host: "envoy-gateway.envoy-gateway-system.svc" },
 };
 

@@ -9,7 +9,7 @@ import type { EnvoyProxySpec } from "../../operator/src/resources/envoy-proxy";
 import { envoyProxyProblem } from "../../operator/src/translate/envoy-proxy";
 
 const OPTIONS = {
-  image: "envoyproxy/envoy:distroless-v1.36.4",
+  image: "envoyproxy/envoy:distroless-v1.37.0",
   xds: { host: "envoy-gateway.envoy-gateway-system.svc", tlsSecretName: "envoy" },
 };
 

@@ -8,7 +8,7 @@
  *   missing Origin is refused 403 `Invalid origin`; a GET passes whatever its Origin; with shadowFraction 100 %
  *   a foreign POST passes (checked, counted, not enforced);
  * - fail closed: a policy with a value that cannot be used (an origin that is not one), and one with a field egts
- *   cannot honour (oidc forwardIDToken: Envoy 1.36 has none), are Accepted=False saying why and their routes
+ *   cannot honour (extAuth http.pathOverride: Envoy 1.37 has none), are Accepted=False saying why and their routes
  *   answer 500.
  */
 import * as assert from "node:assert/strict";
@@ -27,7 +27,7 @@ const CASES = {
   csrf: `  csrf:\n    additionalOrigins: ["https://*.trusted.test"]`,
   "csrf-shadow": `  csrf:\n    shadowFraction: { numerator: 100 }`,
   broken: `  cors: { allowOrigins: ["example.org"] }`,
-  untranslated: `  oidc:\n    provider: { issuer: "https://127.0.0.1:1" }\n    clientID: c\n    clientSecret: { name: s }\n    forwardIDToken: { header: x-id-token }`,
+  untranslated: `  extAuth:\n    http:\n      backendRefs: [{ name: echo, port: 1 }]\n      pathOverride: /check`,
 };
 
 interface Condition {
@@ -127,6 +127,6 @@ describe("SecurityPolicy cors and csrf (real Envoy)", function () {
     );
     const untranslated = accepted("untranslated");
     assert.equal(untranslated?.status, "False");
-    assert.match(untranslated?.message ?? "", /forwardIDToken: not supported by Envoy 1\.36/);
+    assert.match(untranslated?.message ?? "", /http\.pathOverride: not supported by Envoy 1\.37/);
   });
 });

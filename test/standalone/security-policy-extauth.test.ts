@@ -3,13 +3,15 @@
  * authorization service started here (test/support/ext-authz-servers.ts), one route and policy per case:
  * - allowed (`authorization: allow`) → 200, and the backend sees the header the service added (HTTP: a
  *   `headersToBackend` header of its answer, not the others; gRPC: an ok_response header);
- * - denied → the client gets the service's status, body and header;
+ * - denied → the client gets the service's status, body and header (an HTTP service's header: not with Envoy
+ *   1.37.0, a regression fixed on Envoy's release/v1.37 branch, envoyproxy/envoy#43104; asserted as it is);
  * - `headersToExtAuth` limits what the service sees; `http.path` prefixes the check request's path;
  * - `bodyToExtAuth` forwards the body, a body over `maxRequestBytes` gets 413 without a check;
  * - context extensions (inline and from a ConfigMap) and, with includeRouteMetadata, Envoy Gateway's route
  *   metadata (the HTTPRoute) reach the gRPC service;
  * - a gRPC service over TLS (a Service verified by a BackendTLSPolicy with the test's CA) allows and denies;
- * - a service that does not answer → 403, `statusOnError` → that status, `failOpen` → allowed;
+ * - a service that does not answer → 403, `statusOnError` → that status (gRPC; an HTTP service still gets 403 with
+ *   Envoy 1.37.0, a regression fixed on release/v1.37, envoyproxy/envoy#43267), `failOpen` → allowed;
  * - `backendSettings.retry`: a check that fails once (HTTP 503 / gRPC UNAVAILABLE) is retried and allowed;
  * - `recomputeRoute`: the header the service added selects another route (a header match) only when set;
  * - `timeout`: a service slower than it → 403 after about the timeout, not after the service's delay;
@@ -72,6 +74,7 @@ const CASES = {
       - { name: region, type: ValueRef, valueRef: { group: "", kind: ConfigMap, name: authz-context, key: region } }`,
   down: `  extAuth: { grpc: { backendRefs: ${ref("authz-down")} } }`,
   "down-status": `  extAuth: { statusOnError: 503, http: { backendRefs: ${ref("authz-down")} } }`,
+  "down-status-grpc": `  extAuth: { statusOnError: 503, grpc: { backendRefs: ${ref("authz-down")} } }`,
   "down-open": `  extAuth: { failOpen: true, grpc: { backendRefs: ${ref("authz-down")} } }`,
   slow: `  extAuth: { timeout: ${TIMEOUT}, grpc: { backendRefs: ${ref("authz-grpc")} } }`,
   "http-retry": `  extAuth:
@@ -220,7 +223,9 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     const denied = await send("http", "/h-deny", { authorization: "nope" });
     assert.equal(denied.status, 401);
     assert.equal(denied.body, "denied by http-user");
-    assert.equal(denied.headers["x-reason"], "no http-user");
+    // Envoy 1.37.0 drops an HTTP service's headers from a denied answer (envoyproxy/envoy#43104, fixed after
+    // 1.37.0): when this fails, the pinned Envoy has the fix; assert "no http-user" again.
+    assert.equal(denied.headers["x-reason"], undefined, "Envoy 1.37.0 drops the denied answer's headers");
   });
 
   it("gRPC service: allowed → ok_response headers upstream; denied → denied_response; context extensions", async () => {
@@ -296,7 +301,10 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
 
   it("service down → 403; statusOnError → that status; failOpen → allowed", async () => {
     assert.equal((await send("down", "/d", { authorization: "allow" })).status, 403);
-    assert.equal((await send("down-status", "/d", { authorization: "allow" })).status, 503);
+    assert.equal((await send("down-status-grpc", "/d", { authorization: "allow" })).status, 503);
+    // Envoy 1.37.0 answers an HTTP service's failure with 403 whatever status_on_error says (envoyproxy/envoy#43267,
+    // fixed after 1.37.0): when this fails, the pinned Envoy has the fix; assert 503 again.
+    assert.equal((await send("down-status", "/d", { authorization: "allow" })).status, 403);
     const open = await send("down-open", "/d", { authorization: "allow" });
     assert.equal(open.status, 200, open.body);
   });

@@ -17,6 +17,9 @@
  * - A request matching `denyRedirect` gets 401; a policy on `/app` still completes its login (egts routes the
  *   default callback path to the policy's filter).
  * - `/logout` clears the cookies and redirects to the OP's end session endpoint; the next request logs in again.
+ * - forwardIDToken: after the login the backend gets the ID token the OP issued (a JWT for this client, from the
+ *   issuer, about the test user) on `x-id-token`, raw, next to the forwarded access token; on `Authorization` it
+ *   gets `Bearer <ID token>`. A value the client sends in that header is replaced, never passed on.
  * - The client secret rotated (Secret rewritten, the OP's client changed): a new login succeeds with the same
  *   Envoy process (the secret reaches Envoy over SDS).
  */
@@ -26,7 +29,7 @@ import { CookieClient, type Browsed } from "../support/cookie-client";
 import { eventually } from "../support/http";
 import { routeYaml, serviceYaml } from "../support/manifests";
 import { bearer, jwksJson, makeSigningKey, signToken, type TestSigningKey } from "../support/jwt";
-import { startOidcProvider, type TestOp } from "../support/oidc-provider";
+import { startOidcProvider, TEST_USER, type TestOp } from "../support/oidc-provider";
 import { caConfigMapYaml, makeCa } from "../support/pki";
 import { securityPolicyYaml, startSecurityGateway } from "../support/security";
 import { fnv32a } from "../../operator/src/translate/policies/security-oidc";
@@ -119,13 +122,21 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
         discovered: discovered(op.issuer),
         broken: discovered(`${op.issuer}/nowhere`),
         passthrough: policySpec(op, jwt),
+        idtoken: policySpec(op, "\n    forwardIDToken: { header: x-id-token }"),
+        // forwardAccessToken and an Authorization ID token exclude each other (the CRD's rule).
+        idauth: policySpec(op, "\n    forwardIDToken: { header: Authorization }").replace(
+          "forwardAccessToken: true",
+          "forwardAccessToken: false",
+        ),
       },
       opFiles(op, ca.cert),
     );
     app = `http://${g.host("oidc")}:${g.port}`;
     scoped = `http://${SCOPED_HOST}:${g.port}`;
     op.setClient({
-      redirectUris: [`${app}/oauth2/callback`, `${scoped}/oauth2/callback`, `${url("discovered")}/oauth2/callback`],
+      redirectUris: ["oidc", "discovered", "idtoken", "idauth"]
+        .map((name) => `${url(name)}/oauth2/callback`)
+        .concat(`${scoped}/oauth2/callback`),
       postLogoutRedirectUris: [`${app}/`],
     });
     // The policy is accepted once its token endpoint cluster and secrets are served: the route redirects.
@@ -173,7 +184,10 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     const names = callback.setCookies.map((c) => c.slice(0, c.indexOf("=")));
     for (const n of ["AccessToken", "IdToken", "RefreshToken", "OauthHMAC", "OauthExpires"])
       assert.ok(names.includes(`${n}-${suffix}`), `${n}-${suffix} in ${names.join(", ")}`);
-    for (const c of callback.setCookies) assert.match(c, /;\s*secure/i, `${c.slice(0, c.indexOf("="))} is Secure`);
+    // Envoy 1.37 also deletes the login flow's cookies (`<name>.<flow id>=deleted; ... expires=1970`), without Secure.
+    const deletions = callback.setCookies.filter((c) => /^[^=]+=deleted;.*expires=Thu, 01 Jan 1970/i.test(c));
+    for (const c of callback.setCookies.filter((x) => !deletions.includes(x)))
+      assert.match(c, /;\s*secure/i, `${c.slice(0, c.indexOf("="))} is Secure`);
     // A client that, like a browser, sends Secure cookies over HTTPS only never gets in over plain HTTP.
     const strict = await new CookieClient({ ca: ca.cert }).fetch(`${app}/some/page`, { maxHops: 12 });
     assert.notEqual(strict.status, 200, "Secure cookies are not sent over plain HTTP");
@@ -227,6 +241,47 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     const bad = await browser().fetch(at, { maxHops: 0, headers: bearer(await signToken(other)) });
     assert.equal(bad.status, 401, "a token the JWT filter refuses is not logged in instead");
     assert.equal((await browser().fetch(at, { maxHops: 0 })).status, 302, "no token: the login");
+  });
+
+  /** The payload of a compact JWT (its three parts checked). */
+  const jwtPayload = (token: string): Record<string, unknown> => {
+    const parts = token.split(".");
+    assert.equal(parts.length, 3, `${token} is a compact JWT`);
+    return JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString()) as Record<string, unknown>;
+  };
+  const assertIdToken = (token: string | undefined): void => {
+    assert.ok(token, "an ID token reached the backend");
+    const claims = jwtPayload(token);
+    assert.equal(claims.iss, (op as TestOp).issuer);
+    assert.equal(claims.aud, CLIENT_ID);
+    assert.equal(claims.sub, TEST_USER);
+    assert.ok((op as TestOp).accessTokens.every((t) => t !== token), "not the access token");
+  };
+
+  it("forwardIDToken: the backend gets the ID token on x-id-token (raw) and the access token as Bearer", async () => {
+    const b = browser();
+    const r = await b.fetch(`${url("idtoken")}/page`, { headers: { "x-id-token": "forged" } });
+    assert.equal(r.status, 200, JSON.stringify(r.hops, null, 1));
+    const seen = upstream(r);
+    assertIdToken(seen["x-id-token"]);
+    assert.ok((op as TestOp).accessTokens.includes(String(seen.authorization).slice("Bearer ".length)));
+    const again = await b.fetch(`${url("idtoken")}/next`, { maxHops: 0, headers: { "x-id-token": "forged" } });
+    assert.equal(again.status, 200);
+    assert.equal(upstream(again)["x-id-token"], seen["x-id-token"], "the client's value is replaced");
+    const anonymous = await browser().fetch(`${url("idtoken")}/`, { maxHops: 0, headers: { "x-id-token": "x" } });
+    assert.equal(anonymous.status, 302, "no session: the login, nothing forwarded");
+  });
+
+  it("forwardIDToken on Authorization: the backend gets Bearer <ID token>", async () => {
+    const b = browser();
+    const r = await b.fetch(`${url("idauth")}/page`);
+    assert.equal(r.status, 200, JSON.stringify(r.hops, null, 1));
+    const auth = String(upstream(r).authorization);
+    assert.match(auth, /^Bearer /);
+    assertIdToken(auth.slice("Bearer ".length));
+    const again = await b.fetch(`${url("idauth")}/next`, { maxHops: 0, headers: { authorization: "Bearer forged" } });
+    assert.equal(again.status, 200);
+    assert.equal(upstream(again).authorization, auth, "the client's Authorization is replaced");
   });
 
   it("logs in with the endpoints discovered from the issuer", async () => {

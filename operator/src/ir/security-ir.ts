@@ -153,6 +153,11 @@ export interface OidcIr {
   readonly resources: readonly string[];
   /** Forward the access token upstream as Authorization Bearer. */
   readonly forwardAccessToken: boolean;
+  /**
+   * Upstream request header that carries the ID token (`forwardIDToken.header`; `Bearer `-prefixed when it is
+   * Authorization); absent: the ID token is not forwarded.
+   */
+  readonly forwardIdTokenHeader?: string;
   /** Use refresh tokens. */
   readonly refreshToken: boolean;
   /** Cookie names: bearer, id token, HMAC, expires, refresh token, nonce, code verifier. */

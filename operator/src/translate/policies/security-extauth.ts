@@ -11,7 +11,7 @@
  *
  * `backendSettings.retry` becomes the check's retry (conditions, attempts, back-off).
  *
- * Refused, failing the policy closed: `http.pathOverride` (Envoy 1.36's HttpService has no `path_override`; the
+ * Refused, failing the policy closed: `http.pathOverride` (Envoy 1.37's HttpService has no `path_override`; the
  * check request would go to the wrong path), the retry settings a remote call's RetryPolicy lacks
  * (`perRetry.timeout`, `retryOn.httpStatusCodes`, `numAttemptsPerPriority`), and values Envoy would refuse
  * (header names, sizes, durations, status codes).
@@ -36,7 +36,7 @@ export const EXT_AUTH_DEFAULT_TIMEOUT_MS = 10_000;
 
 /** Why `http.pathOverride` is refused. */
 export const PATH_OVERRIDE_UNSUPPORTED =
-  "http.pathOverride: not supported by Envoy 1.36 (ext_authz HttpService has no path_override): " +
+  "http.pathOverride: not supported by Envoy 1.37 (ext_authz HttpService has no path_override): " +
   "the check request cannot be sent to that path; use http.path (a prefix of the request's path)";
 
 /** The `backendSettings.retry` fields a check's retry (Envoy's core RetryPolicy) cannot carry, and why. */

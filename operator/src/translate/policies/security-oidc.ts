@@ -16,8 +16,9 @@
  *   `/logout`, `openid` added to the scopes, refresh tokens used, the access token not forwarded.
  * - Cookie names end with `-<FNV-32a hex of the owning policy's UID>` (`namespace/name` when it has none, as in
  *   standalone); `cookieNames` overrides the access and ID token cookies.
- * - `forwardIDToken` is refused: Envoy 1.36's oauth2 filter has no `forward_id_token`, and serving the route
- *   without the header asked for would hand the backend requests it expects to carry an identity.
+ * - `forwardIDToken`: the logged-in request's ID token goes upstream on `header` (`Bearer <token>` on
+ *   Authorization, the raw token on any other header), as Envoy Gateway v1.9 asks of Envoy's
+ *   `forward_id_token`; Envoy 1.37.0 has no such field, so xds/translate/filters/oauth2-id-token.ts builds it.
  *
  * Problems are pushed without the `OIDC: ` prefix; any problem fails the policy closed.
  */
@@ -45,11 +46,6 @@ export const OIDC_CLIENT_ID_KEY = "client-id";
 export const OIDC_CLIENT_SECRET_KEY = "client-secret";
 /** Envoy Gateway's token request timeout when `backendSettings` sets none. */
 const DEFAULT_TIMEOUT_MS = 10_000;
-
-/** Why `forwardIDToken` is refused. */
-export const FORWARD_ID_TOKEN_REFUSED =
-  "forwardIDToken: not supported by Envoy 1.36 (its oauth2 filter has no forward_id_token); the policy is refused " +
-  "rather than served without the ID token header";
 
 /** SecurityPolicy `oidc` → the route's OIDC login; undefined when unset or invalid (problems say why). */
 export function translateOidc(spec: SecurityPolicySpec, ctx: SecurityContext, problems: string[]): OidcIr | undefined {
@@ -113,6 +109,7 @@ function sessionFields(
     scopes: scopes.includes("openid") ? [...scopes] : [...scopes, "openid"],
     resources: [...(oidc.resources ?? [])],
     forwardAccessToken: oidc.forwardAccessToken === true,
+    ...(oidc.forwardIDToken !== undefined ? { forwardIdTokenHeader: oidc.forwardIDToken.header } : {}),
     refreshToken: oidc.refreshToken ?? true,
     ...cookieFields(oidc, suffix),
     disableEncryption: oidc.disableTokenEncryption === true,
@@ -141,7 +138,7 @@ function cookieFields(oidc: OIDC, suffix: string): Pick<OidcIr, "cookieNames" | 
   };
 }
 
-/** The CRD's CEL rules on `oidc`, Envoy Gateway's cross-field checks, and the refused `forwardIDToken`. */
+/** The CRD's CEL rules on `oidc` and Envoy Gateway's cross-field checks. */
 function ruleProblems(spec: SecurityPolicySpec, oidc: OIDC): string[] {
   const out: string[] = [];
   if ((oidc.clientID === undefined) === (oidc.clientIDRef === undefined))
@@ -152,7 +149,6 @@ function ruleProblems(spec: SecurityPolicySpec, oidc: OIDC): string[] {
   if (oidc.forwardAccessToken === true && idHeader?.toLowerCase() === "authorization")
     out.push("spec.oidc: forwardAccessToken cannot be true when forwardIDToken.header is Authorization");
   if (oidc.passThroughAuthHeader === true) out.push(...passThroughProblems(spec, idHeader));
-  if (oidc.forwardIDToken !== undefined) out.push(FORWARD_ID_TOKEN_REFUSED);
   return out;
 }
 

@@ -6,7 +6,8 @@
  * a route under the policy turns it on with an empty FilterConfig. The callback (redirect path) and logout paths
  * are handled by the filter on any route it is on, so the routes of the policy must cover the redirect path.
  * The client and HMAC secrets are SDS generic secrets over ADS (GatewayXdsIr.secrets): a rotated client secret
- * reaches the filter without a listener change.
+ * reaches the filter without a listener change. A policy with `forwardIDToken` gets a Lua filter right after its
+ * oauth2 filter (oauth2-id-token.ts), turned on by the same routes.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import {
@@ -16,6 +17,7 @@ import {
 import type { OidcIr, SecurityHeaderMatchIr } from "../../../ir/security-ir";
 import type { RetryIr } from "../../../ir/xds-ir";
 import { OAuth2FullType } from "../oauth2-fields";
+import { ID_TOKEN_FILTER_SUFFIX, idTokenFilter, idTokenPrefix } from "./oauth2-id-token";
 import { stringMatcherOf } from "../security-fields";
 import {
   enableOnRoute,
@@ -109,8 +111,10 @@ export function oauth2Config(o: OidcIr): object {
     redirectPathMatcher: { path: { exact: o.redirectPath } },
     signoutPath: { path: { exact: o.logoutPath } },
     forwardBearerToken: o.forwardAccessToken,
-    // Envoy removes the Authorization header by default; it is kept unless the access token replaces it.
-    preserveAuthorizationHeader: !o.forwardAccessToken,
+    // Envoy removes the Authorization header by default; it is kept unless the access token or the ID token
+    // (Envoy Gateway: forwardIDToken on Authorization) replaces it.
+    preserveAuthorizationHeader:
+      !o.forwardAccessToken && (o.forwardIdTokenHeader === undefined || idTokenPrefix(o.forwardIdTokenHeader) === ""),
     passThroughMatcher: o.passThrough.map(headerMatcher),
     authScopes: o.scopes,
     resources: o.resources,
@@ -138,13 +142,18 @@ export const oauth2: HttpFilterDef = {
   perRouteType: FilterConfigType.name,
   placement: "disabled",
   hcmFilters: (listener) =>
-    [...namedInstances(listener, NAME, (r) => (r.security?.oidc ? [r.security.oidc] : []))].map(
-      ([name, o]) =>
-        ({ name, typedConfig: packPartial(Oauth2Type, { config: oauth2Config(o) }), disabled: true }) as HttpFilter,
-    ),
+    [...namedInstances(listener, NAME, (r) => (r.security?.oidc ? [r.security.oidc] : []))].flatMap(([name, o]) => {
+      const filter = { name, typedConfig: packPartial(Oauth2Type, { config: oauth2Config(o) }), disabled: true };
+      const idToken = idTokenFilter(name, o);
+      return idToken ? [filter as HttpFilter, idToken] : [filter as HttpFilter];
+    }),
   perRouteConfig: (r) => {
     const o = r.security?.oidc;
-    return o ? { [`${NAME}/${o.name}`]: enableOnRoute() } : undefined;
+    if (!o) return undefined;
+    const name = `${NAME}/${o.name}`;
+    return o.forwardIdTokenHeader === undefined
+      ? { [name]: enableOnRoute() }
+      : { [name]: enableOnRoute(), [`${name}/${ID_TOKEN_FILTER_SUFFIX}`]: enableOnRoute() };
   },
   sampleConfig: () =>
     packPartial(Oauth2Type, {
