@@ -10,7 +10,7 @@
  * - credential injection: the backendRef example injects the Secret's credential (overwriting the client's); the
  *   route example, which names an HTTPRouteFilter `jwt-credential` that the page never creates, answers 500 and
  *   its status says ResolvedRefs=False `Unable to translate HTTPRouteFilter: default/jwt-credential`.
- * Beyond the pages: cookie matches (compiled to a `cookie` header regex on Envoy 1.36) choose between two
+ * Beyond the pages: cookie matches (Envoy's RouteMatch cookie matchers, Envoy 1.37) choose between two
  * backends, and `overwrite: false` leaves a client's own header alone.
  */
 import * as assert from "node:assert/strict";

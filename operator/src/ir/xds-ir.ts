@@ -256,10 +256,7 @@ export interface RouteMatchIr {
   readonly cookies?: readonly CookieMatchIr[];
 }
 
-/**
- * A cookie condition (HTTPRouteFilter `matches[].cookies`). Envoy 1.36's RouteMatch has no cookie matcher, so it
- * is served as a regex on the `cookie` request header (xds/translate/cookie-match.ts).
- */
+/** A cookie condition (HTTPRouteFilter `matches[].cookies`): Envoy's RouteMatch `cookies` (CookieMatcher). */
 export interface CookieMatchIr {
   /** Cookie name. */
   readonly name: string;

@@ -24,7 +24,6 @@ import type {
   VirtualHostIr,
   WeightedDestinationIr,
 } from "../../ir/xds-ir";
-import { cookieHeaderMatcher } from "./cookie-match";
 import { routePerFilterConfig } from "./filters";
 import { credentialPerRoute } from "./filters/credential-injector";
 import { routeActionRateLimits } from "./filters/ratelimit";
@@ -287,8 +286,10 @@ function buildMatch(m: RouteMatchIr): RouteMatch {
   }
   const headers: HeaderMatcher[] = m.headers.map(headerMatcher);
   if (m.method) headers.push(headerMatcher({ name: ":method", type: "Exact", value: m.method }));
-  for (const c of m.cookies ?? []) headers.push(cookieHeaderMatcher(c));
   match.headers = headers;
+  // HTTPRouteFilter cookie matches: Envoy's CookieMatcher (RouteMatch.cookies, Envoy ≥ 1.37), as Envoy Gateway.
+  if (m.cookies?.length)
+    match.cookies = m.cookies.map((c) => ({ name: c.name, stringMatch: stringMatcher(c), invertMatch: false }));
   match.queryParameters = m.queryParams.map(
     (q): QueryParameterMatcher => ({ name: q.name, stringMatch: stringMatcher(q) }) as QueryParameterMatcher,
   );
