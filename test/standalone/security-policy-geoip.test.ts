@@ -10,8 +10,10 @@
  * needs an ISP database the EnvoyProxy does not configure: Accepted=False with Envoy Gateway's message and the
  * route answers 500. A client that sends the internal geolocation header itself from an address in no database
  * is not let through, and the backend never sees those headers.
+ * A provider with a Country database only (`countryDbSource`, Envoy 1.37's `country_db_path`; its records differ
+ * from the City database's, 10.1.0.0/16 is AT there) serves country conditions from it.
  * A gateway without the prerequisites reports the first one missing (no ClientTrafficPolicy) and answers 500. Two
- * more show the address looked up with the other detections: a custom header (Envoy 1.36's geoip
+ * more show the address looked up with the other detections: a custom header (Envoy 1.37.0's geoip
  * filter has no custom_header_config; it reads the address the HTTP connection manager detected) and the
  * connection's peer (directSourceIP; 127.0.0.2 is DE in the City database).
  */
@@ -48,8 +50,14 @@ const CASES = {
 /** X-Forwarded-For with one trusted hop (EG's count). */
 const XFF_DETECTION = "{ xForwardedFor: { numTrustedHops: 1 } }";
 
-/** EnvoyProxy `default/geo` with the three databases in `dir`, and a ClientTrafficPolicy with `detection`. */
-function geoFiles(dir: string, detection = XFF_DETECTION): Record<string, string> {
+/** The `maxMind` sources of the three databases in `dir` (EnvoyProxy YAML, 8 spaces in). */
+const threeDatabases = (dir: string): string =>
+  `        cityDbSource: { local: { path: ${join(dir, "city.mmdb")} } }
+        asnDbSource: { local: { path: ${join(dir, "asn.mmdb")} } }
+        anonymousIpDbSource: { local: { path: ${join(dir, "anon.mmdb")} } }`;
+
+/** EnvoyProxy `default/geo` with `databases` (default: the three in `dir`), and a ClientTrafficPolicy with `detection`. */
+function geoFiles(dir: string, detection = XFF_DETECTION, databases = threeDatabases): Record<string, string> {
   return {
     "geo.yaml": `apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyProxy
@@ -59,9 +67,7 @@ spec:
     provider:
       type: MaxMind
       maxMind:
-        cityDbSource: { local: { path: ${join(dir, "city.mmdb")} } }
-        asnDbSource: { local: { path: ${join(dir, "asn.mmdb")} } }
-        anonymousIpDbSource: { local: { path: ${join(dir, "anon.mmdb")} } }
+${databases(dir)}
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: ClientTrafficPolicy
@@ -87,6 +93,11 @@ function writeDatabases(dir: string): void {
   writeMmdb(join(dir, "anon.mmdb"), "GeoIP2-Anonymous-IP", [
     { cidr: "10.2.0.0/16", data: { is_anonymous: true, is_anonymous_vpn: true } },
   ]);
+  // Unlike the City database: 10.1.0.0/16 is AT, 10.3.0.0/16 DE.
+  writeMmdb(join(dir, "country.mmdb"), "GeoIP2-Country", [
+    { cidr: "10.1.0.0/16", data: { country: { iso_code: "AT" } } },
+    { cidr: "10.3.0.0/16", data: { country: { iso_code: "DE" } } },
+  ]);
 }
 
 interface Condition {
@@ -109,6 +120,7 @@ const INFRA = "  infrastructure:\n    parametersRef: { group: gateway.envoyproxy
 function geoGateway(
   cases: Readonly<Record<string, string>>,
   detection?: string,
+  databases?: (dir: string) => string,
 ): { get: () => PolicyGateway; ready: () => Promise<void>; close: () => Promise<void> } {
   let g: PolicyGateway | undefined;
   let dir = "";
@@ -117,7 +129,7 @@ function geoGateway(
     async ready() {
       dir = mkdtempSync(join(tmpdir(), "egts-geoip-"));
       writeDatabases(dir);
-      g = await startSecurityGateway(cases, geoFiles(dir, detection), INFRA);
+      g = await startSecurityGateway(cases, geoFiles(dir, detection, databases), INFRA);
     },
     async close() {
       await g?.close();
@@ -130,7 +142,7 @@ describe("SecurityPolicy clientIPGeoLocations with other client IP detections (r
   this.timeout(60_000);
   const countryOnly = { country: CASES.country };
 
-  describe("customHeader: Envoy 1.36's geoip filter (no custom_header_config) looks up the detected address", () => {
+  describe("customHeader: Envoy's geoip filter (no custom_header_config in 1.37.0) looks up the detected address", () => {
     const gw = geoGateway(countryOnly, "{ customHeader: { name: x-client-ip } }");
     before(() => gw.ready());
     after(() => gw.close());
@@ -140,6 +152,22 @@ describe("SecurityPolicy clientIPGeoLocations with other client IP detections (r
       assert.equal((await send({ "x-client-ip": "10.1.2.3" })).status, 200);
       assert.equal((await send({ "x-client-ip": "10.2.2.3" })).status, 403);
       assert.equal((await send({ "x-client-ip": "10.2.2.3", "x-forwarded-for": "10.1.2.3" })).status, 403);
+    });
+  });
+
+  describe("countryDbSource alone: country conditions are looked up in the Country database", () => {
+    const countryDb = (dir: string): string =>
+      `        countryDbSource: { local: { path: ${join(dir, "country.mmdb")} } }`;
+    const gw = geoGateway(countryOnly, undefined, countryDb);
+    before(() => gw.ready());
+    after(() => gw.close());
+    it("Accepted; 10.3.x (DE in the Country database) is allowed, 10.1.x (AT there, DE in the City one) is not", async () => {
+      assert.equal(acceptedOf(gw.get(), "country")?.status, "True");
+      const send = (client: string): Promise<HttpResult> =>
+        httpGet(gw.get().port, gw.get().host("country"), "/", { headers: { "x-forwarded-for": client } });
+      assert.equal((await send("10.3.2.3")).status, 200);
+      assert.equal((await send("10.1.2.3")).status, 403);
+      assert.equal((await send("10.9.2.3")).status, 403, "in no database");
     });
   });
 

@@ -86,7 +86,7 @@ export interface HttpListenerIr {
 export interface GeoIpProviderIr {
   /** City database (country, region, city). */
   readonly cityDbPath?: string;
-  /** Country database (Envoy 1.36 cannot read one; carried so checks can say so). */
+  /** Country database (MaxMind `country_db_path`): country lookups, before the City database. */
   readonly countryDbPath?: string;
   /** ASN database. */
   readonly asnDbPath?: string;

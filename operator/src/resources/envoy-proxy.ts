@@ -226,7 +226,7 @@ export interface GeoIPProvider {
 export interface GeoIPMaxMind {
   /** City database (country, region and city). */
   readonly cityDbSource?: GeoIPDBSource;
-  /** Country database (Envoy 1.36 cannot read one: egts refuses country rules that would need it). */
+  /** Country database: country lookups (else the City database answers them). */
   readonly countryDbSource?: GeoIPDBSource;
   /** ASN database. */
   readonly asnDbSource?: GeoIPDBSource;

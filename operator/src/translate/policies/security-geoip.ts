@@ -4,10 +4,8 @@
  * X-Forwarded-For trusted CIDRs, the proxies' EnvoyProxy has a GeoIP provider, and that provider has the
  * database each geolocation field is looked up in. A route whose policy fails them answers 500 (fail closed) and
  * the policy is Accepted=False with the message.
- *
- * One difference from Envoy Gateway, forced by Envoy 1.36.4: its MaxMind provider has no country database
- * (`country_db_path` came with Envoy 1.37), so a country condition needs the City database; a provider with
- * only `countryDbSource` is refused for country conditions, naming the field.
+ * A country condition needs the Country or the City database (Envoy 1.37's MaxMind provider reads the country
+ * from `country_db_path` when set, else from the City database).
  */
 import type { AuthorizationIr, GeoLocationIr } from "../../ir/security-ir";
 import type { GeoIpProviderIr } from "../../ir/xds-ir";
@@ -45,10 +43,8 @@ function detectionProblem(detection: ClientIpIr | undefined): string | undefined
 
 /** Why a database the used fields need is missing (Envoy Gateway's order and messages), or undefined. */
 function databaseProblem(used: ReadonlySet<keyof GeoLocationIr>, p: GeoIpProviderIr): string | undefined {
-  if (used.has("country") && p.cityDbPath === undefined) {
-    return p.countryDbPath !== undefined
-      ? `${GEO}.country requires ${MAXMIND}.cityDbSource: Envoy 1.36's MaxMind provider cannot read ${MAXMIND}.countryDbSource`
-      : `${GEO}.country requires ${MAXMIND}.countryDbSource or cityDbSource`;
+  if (used.has("country") && p.cityDbPath === undefined && p.countryDbPath === undefined) {
+    return `${GEO}.country requires ${MAXMIND}.countryDbSource or cityDbSource`;
   }
   const needs: readonly (readonly [keyof GeoLocationIr, keyof GeoIpProviderIr, string])[] = [
     ["region", "cityDbPath", "cityDbSource"],

@@ -9,8 +9,9 @@
  * count (one less, as in the HCM); otherwise the stream's downstream address, which the HCM's original IP
  * detection (custom header, or X-Forwarded-For) has already set.
  *
- * Envoy 1.36.4 limits, where Envoy Gateway v1.9.1 writes newer fields: `geo_headers_to_add` instead of
- * `geo_field_keys`, no `country_db_path` (country comes from the City database), no `custom_header_config`.
+ * The Country database (`country_db_path`, Envoy 1.37) answers country lookups when set, else the City database.
+ * Differences from Envoy Gateway v1.9.1: egts still writes `geo_headers_to_add` (deprecated in Envoy 1.37, which
+ * also has EG's `geo_field_keys`), and no `custom_header_config` (Envoy 1.37.0 has none).
  * No sample config: the MaxMind provider needs a database file.
  */
 import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
@@ -39,6 +40,7 @@ function geoipFilters(listener: HttpListenerIr): HttpFilter[] {
     asnDbPath: db.asnDbPath ?? "",
     anonDbPath: db.anonymousIpDbPath ?? "",
     ispDbPath: db.ispDbPath ?? "",
+    countryDbPath: db.countryDbPath ?? "",
     commonProviderConfig: { geoHeadersToAdd: Object.fromEntries(fields.map((f) => [f, GEO_HEADERS[f]])) },
   });
   const hops = listener.clientTraffic?.clientIp?.xff?.numTrustedHops;

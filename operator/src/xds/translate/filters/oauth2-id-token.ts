@@ -86,7 +86,9 @@ export function idTokenFilter(oauth2Name: string, o: OidcIr): HttpFilter | undef
   if (o.forwardIdTokenHeader === undefined) return undefined;
   return {
     name: `${oauth2Name}/${ID_TOKEN_FILTER_SUFFIX}`,
-    typedConfig: packPartial(LuaType, { defaultSourceCode: { inlineString: idTokenScript(o, o.forwardIdTokenHeader) } }),
+    typedConfig: packPartial(LuaType, {
+      defaultSourceCode: { inlineString: idTokenScript(o, o.forwardIdTokenHeader) },
+    }),
     disabled: true,
   } as HttpFilter;
 }
