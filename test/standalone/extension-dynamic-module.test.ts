@@ -1,12 +1,12 @@
 /**
- * EnvoyExtensionPolicy `dynamicModule` on real Envoy 1.36, with a real module built by the test
+ * EnvoyExtensionPolicy `dynamicModule` on real Envoy 1.37, with a real module built by the test
  * (test/support/dynamic-module/header-module.c, compiled with the system C compiler) and allowed by the
  * GatewayClass's EnvoyProxy `dynamicModules`:
  * - the host runner links `lib<name>.so` → the entry's path in the Envoy's ENVOY_DYNAMIC_MODULES_SEARCH_PATH, and
  *   Envoy loads the module from there: the backend sees the request header it adds, the client the response
  *   headers carrying the policy's `filterName` and `config` (the entry sets `doNotClose` and `loadGlobally`, the
  *   latter hand-encoded);
- * - a module that is not in the allowlist, a Remote source (Envoy 1.36 cannot load one), and `terminalFilter`
+ * - a module that is not in the allowlist, a Remote source (egts does not implement one yet), and `terminalFilter`
  *   (Envoy refuses a terminal filter that is not the last HTTP filter, and the router follows it — seen on 1.36.4:
  *   `terminal filter named … must be the last filter in a http filter chain`): Accepted=False with the reason, and
  *   the route answers 500;
@@ -122,7 +122,7 @@ describe("EnvoyExtensionPolicy dynamicModule (real Envoy, a module built by the 
     assert.equal(accepted("remote")?.status, "False");
     assert.match(
       accepted("remote")?.message ?? "",
-      /^DynamicModule: dynamic module "remote": remote module sources need Envoy 1\.37/,
+      /^DynamicModule: dynamic module "remote": remote module sources are not implemented by egts yet/,
     );
     assert.equal((await send("remote")).status, 500);
   });

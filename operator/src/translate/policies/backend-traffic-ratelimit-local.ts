@@ -114,7 +114,7 @@ function localOnlyProblems(rule: RateLimitRule, at: string, isDefault: boolean, 
     invalid.push(`${at}.shared: only supported for global rate limits (local buckets are per route)`);
   if (rule.xRateLimitHeaders !== undefined && !isDefault) {
     invalid.push(
-      `${at}.xRateLimitHeaders: per-rule X-RateLimit headers need Envoy 1.37 (this gateway runs 1.36); set it on the rule without clientSelectors`,
+      `${at}.xRateLimitHeaders: per-rule X-RateLimit headers are not implemented by egts yet (Envoy 1.37 feature); set it on the rule without clientSelectors`,
     );
   }
 }
@@ -275,7 +275,7 @@ function cidrMatch(
   }
   if (c.invert === true) {
     invalid.push(
-      `${at}.invert: an inverted sourceCIDR needs Envoy 1.37's remote_address_match (this gateway runs 1.36)`,
+      `${at}.invert: an inverted sourceCIDR is not implemented by egts yet (it needs Envoy 1.37's remote_address_match)`,
     );
     return undefined;
   }

@@ -3,8 +3,8 @@
  * translator check it: each rule matches on status codes (a value, or a range with end > start) and/or response
  * headers, and answers with exactly one of a custom response (inline body or a ConfigMap's `response.body`, else
  * its first key; content type; status; headers set/added, none removed) or a redirect (scheme, hostname, port,
- * ReplaceFullPath only; 302 unless 301). `source: Local` / `Backend` needs Envoy 1.37's local-reply match input
- * and is refused (this gateway runs Envoy 1.36); `All` is the default.
+ * ReplaceFullPath only; 302 unless 301). `source: Local` / `Backend` needs Envoy 1.37's local-reply match input,
+ * which egts does not write yet: refused; `All` is the default.
  */
 import { defined } from "./backend-traffic-values";
 import type {
@@ -45,7 +45,7 @@ function rule(
 ): ResponseOverrideRuleIr | undefined {
   if (ro.source !== undefined && ro.source !== "All") {
     invalid.push(
-      `${at}.source: ${quote(String(ro.source))} needs Envoy 1.37's local-reply match input (this gateway runs 1.36); use All`,
+      `${at}.source: ${quote(String(ro.source))} is not implemented by egts yet (it needs Envoy 1.37's local-reply match input); use All`,
     );
   }
   const statusCodes = (ro.match?.statusCodes ?? []).map((c, j) =>

@@ -21,7 +21,7 @@ import { extensionIrName } from "./extension-context";
 
 /** Why a Remote source is refused. */
 export const REMOTE_MODULE_UNSUPPORTED =
-  "remote module sources need Envoy 1.37 or later (the module data source); the Envoy egts runs (1.36) loads " +
+  "remote module sources are not implemented by egts yet (Envoy 1.37's module data source); egts has Envoy load " +
   "modules by name from ENVOY_DYNAMIC_MODULES_SEARCH_PATH: use a Local source";
 
 /**
