@@ -255,7 +255,10 @@ describe("SecurityPolicy oidc (real Envoy, real OpenID Provider)", function () {
     assert.equal(claims.iss, (op as TestOp).issuer);
     assert.equal(claims.aud, CLIENT_ID);
     assert.equal(claims.sub, TEST_USER);
-    assert.ok((op as TestOp).accessTokens.every((t) => t !== token), "not the access token");
+    assert.ok(
+      (op as TestOp).accessTokens.every((t) => t !== token),
+      "not the access token",
+    );
   };
 
   it("forwardIDToken: the backend gets the ID token on x-id-token (raw) and the access token as Bearer", async () => {

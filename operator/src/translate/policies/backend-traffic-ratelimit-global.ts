@@ -121,6 +121,8 @@ function overrideProblems(rules: readonly RateLimitRule[], invalid: string[]): v
 /** The fields of a global rule egts does not carry out, refused by name. */
 function notCarriedOut(rule: RateLimitRule, at: string, invalid: string[]): void {
   if (rule.xRateLimitHeaders !== undefined) {
-    invalid.push(`${at}.xRateLimitHeaders: per-rule X-RateLimit headers are not implemented by egts yet (Envoy 1.37 feature)`);
+    invalid.push(
+      `${at}.xRateLimitHeaders: per-rule X-RateLimit headers are not implemented by egts yet (Envoy 1.37 feature)`,
+    );
   }
 }

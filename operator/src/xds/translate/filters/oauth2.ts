@@ -1,7 +1,7 @@
 /**
  * envoy.filters.http.oauth2 (rank 9), placement `disabled`, fed by SecurityPolicy `oidc` (RouteIr.security.oidc).
  *
- * Envoy 1.36 has no OAuth2PerRoute, so (as Envoy Gateway did before it) each policy gets its own HCM filter,
+ * Envoy 1.37.0 has no OAuth2PerRoute, so (as Envoy Gateway did before it) each policy gets its own HCM filter,
  * `envoy.filters.http.oauth2/securitypolicy/<ns>/<name>`, holding the whole OAuth2Config with `disabled: true`;
  * a route under the policy turns it on with an empty FilterConfig. The callback (redirect path) and logout paths
  * are handled by the filter on any route it is on, so the routes of the policy must cover the redirect path.
