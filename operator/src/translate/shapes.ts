@@ -287,7 +287,7 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
         header: headerFilter,
       }),
       credentialInjection: obj({ header: str, overwrite: "boolean", credential: obj({ valueRef: ref }) }),
-      matches: list(obj({ cookies: list(obj({ type: str, name: str, value: str })) })),
+      matches: list(obj({ cookies: list(obj({ type: str, name: str, value: str }, "name", "value")) })),
     }),
   ),
   EnvoyPatchPolicy: withSpec(obj({ targetRef: obj({ group: str, kind: str, name: str }, "name") })),
