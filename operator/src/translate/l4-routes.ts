@@ -144,19 +144,24 @@ function compile(kind: L4Kind, route: KubeObject<L4RouteSpec>, backends: Backend
   }
   const unsupported =
     rules.length > 1 ? `${kind} with ${rules.length} rules: only one rule is supported; merge the rules` : undefined;
+  // Envoy Gateway: the SNI dynamic forward proxy takes the whole route, so it cannot share it with other backends.
+  if (clusters.some((c) => c.discovery === "dynamic") && destinations.length > 1) {
+    const message = "dynamic resolver is not supported for multiple backendRefs";
+    return { destinations: [], clusters: [], refProblem: { reason: Reason.InvalidBackendRef, message }, unsupported };
+  }
   return { destinations, clusters, refProblem, unsupported };
 }
 
 /**
- * The cluster, or why an L4 route cannot use it: a DynamicResolver Backend (its dynamic forward proxy reads the HTTP
- * Host; egts has no SNI forward proxy for TLSRoute yet), and unix sockets on UDP routes.
+ * The cluster, or why an L4 route cannot use it: a DynamicResolver Backend except on a TLSRoute (a TCP or UDP
+ * stream carries no name to resolve; a TLSRoute forwards by SNI), and unix sockets on UDP routes.
  */
 function l4Problem(kind: L4Kind, r: ClusterIr | RefProblem): ClusterIr | RefProblem {
   if (isProblem(r)) return r;
-  if (r.discovery === "dynamic") {
+  if (r.discovery === "dynamic" && kind !== "TLSRoute") {
     return {
       reason: Reason.UnsupportedValue,
-      message: `${r.name}: a DynamicResolver Backend is supported on HTTPRoute and GRPCRoute only (not on ${kind})`,
+      message: `${r.name}: a DynamicResolver Backend is supported on HTTPRoute, GRPCRoute and TLSRoute only (not on ${kind})`,
     };
   }
   if (kind === "UDPRoute" && r.endpoints.some((e) => e.pipe)) {
@@ -188,7 +193,14 @@ function attach(
   // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
   // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
   // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
+  const dynamic = compiled.clusters.some((c) => c.discovery === "dynamic");
+  let terminating = 0;
   for (const l of allowed) {
+    // Envoy Gateway: forwarding by SNI needs the client's TLS bytes, so a terminating listener cannot take it.
+    if (dynamic && (l.listener.tls?.mode ?? "Terminate") === "Terminate") {
+      terminating++;
+      continue;
+    }
     const oldest = kind === "TLSRoute" ? undefined : ctx.oldest?.get(l);
     if (oldest !== undefined && oldest !== `${kind} ${key}`)
       shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);
@@ -204,6 +216,10 @@ function attach(
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });
+  }
+  if (attached === 0 && terminating > 0) {
+    const message = "Dynamic resolver backend is only supported with TLS passthrough listeners";
+    return condition(CondType.Accepted, false, Reason.UnsupportedValue, message);
   }
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
