@@ -241,14 +241,11 @@ function compileRule(
   const mirrors = resolveMirrors(filters, scope, acc);
   const forwarding = dests.some((d) => d.cluster !== undefined);
   const { action, responseHeaders } = answerOf(direct, () => grpcForward(dests), commonFields(filters).responseHeaders);
-  const credential = forwarding ? routeCredential(filters.credential, undefined, acc) : undefined;
   const extensionRefs = ruleExtensionRefs(filters, dests, acc.clusters);
   const extras = {
     ...commonFields(filters),
     ...(responseHeaders ? { responseHeaders } : {}),
-    ...(forwarding ? forwardFields(mirrors, undefined, undefined) : {}),
-    ...(forwarding && dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
-    ...(credential ? { credentialInjection: credential } : {}),
+    ...(forwarding ? forwardingExtras(filters, dests, mirrors, acc) : {}),
     ...(extensionRefs.length > 0 ? { extensionRefs } : {}),
   };
   // An HTTPRouteFilter's cookie matches: each gRPC match ANDed with each alternative (Envoy Gateway's cross product).
@@ -269,6 +266,21 @@ function compileRule(
       },
     });
   });
+}
+
+/** Route fields of a rule that forwards: mirrors, the 503 share of invalid backends, the injected credential. */
+function forwardingExtras(
+  filters: RuleFilters,
+  dests: WeightedDestinationIr[],
+  mirrors: ReturnType<typeof resolveMirrors>,
+  acc: CompiledGrpcRules,
+): Partial<RouteIr> {
+  const credential = routeCredential(filters.credential, undefined, acc);
+  return {
+    ...forwardFields(mirrors, undefined, undefined),
+    ...(dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
+    ...(credential ? { credentialInjection: credential } : {}),
+  };
 }
 
 /**

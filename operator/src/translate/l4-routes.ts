@@ -178,6 +178,18 @@ interface L4Route {
   readonly compiled: CompiledL4;
 }
 
+/**
+ * The listeners a route may use: all of `allowed`, except that a route to a DynamicResolver forwards by SNI and needs
+ * the client's TLS bytes, so only passthrough listeners take it (Envoy Gateway); none of them: refused.
+ */
+function sniListeners(compiled: CompiledL4, allowed: GatewayState["listeners"]): GatewayState["listeners"] | Condition {
+  if (!compiled.clusters.some((c) => c.discovery === "dynamic")) return allowed;
+  const passthrough = allowed.filter((l) => l.listener.tls?.mode === "Passthrough");
+  if (passthrough.length > 0 || allowed.length === 0) return passthrough;
+  const message = "Dynamic resolver backend is only supported with TLS passthrough listeners";
+  return condition(CondType.Accepted, false, Reason.UnsupportedValue, message);
+}
+
 function attach(
   { kind, route, hostnames, compiled }: L4Route,
   ref: ParentReference,
@@ -193,14 +205,9 @@ function attach(
   // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
   // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
   // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
-  const dynamic = compiled.clusters.some((c) => c.discovery === "dynamic");
-  let terminating = 0;
-  for (const l of allowed) {
-    // Envoy Gateway: forwarding by SNI needs the client's TLS bytes, so a terminating listener cannot take it.
-    if (dynamic && (l.listener.tls?.mode ?? "Terminate") === "Terminate") {
-      terminating++;
-      continue;
-    }
+  const usable = sniListeners(compiled, allowed);
+  if (!Array.isArray(usable)) return usable;
+  for (const l of usable) {
     const oldest = kind === "TLSRoute" ? undefined : ctx.oldest?.get(l);
     if (oldest !== undefined && oldest !== `${kind} ${key}`)
       shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);
@@ -216,10 +223,6 @@ function attach(
       destinations: compiled.destinations,
       tie: { created: route.metadata.creationTimestamp ?? "", key },
     });
-  }
-  if (attached === 0 && terminating > 0) {
-    const message = "Dynamic resolver backend is only supported with TLS passthrough listeners";
-    return condition(CondType.Accepted, false, Reason.UnsupportedValue, message);
   }
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);
