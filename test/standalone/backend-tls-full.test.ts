@@ -9,24 +9,12 @@ import assert from "node:assert/strict";
 import type { Server } from "node:https";
 import type { Condition } from "../../operator/src/resources/meta";
 import { eventually, freePort, httpGet } from "../support/http";
-import { gatewayYaml, httpRouteYaml } from "../support/manifests";
+import { gatewayYaml, httpRouteYaml, tlsBackendYaml } from "../support/manifests";
 import { MTLS_BACKEND_HOST, startMtlsBackend } from "../support/mtls-backend";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const CLIENT_CN = "egts backend client";
-
-/** A Backend `default/<name>` at 127.0.0.1:`port` with `tls` (YAML lines under `tls:`) and endpoint extras. */
-function tlsBackend(name: string, port: number, tls: string, endpointExtra = ""): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: Backend
-metadata: { name: ${name}, namespace: default }
-spec:
-  endpoints: [{ ip: { address: 127.0.0.1, port: ${port} }${endpointExtra} }]
-  tls:
-${tls.replace(/^/gm, "    ")}
-`;
-}
 
 /** A route for each host to Backend `backend`. */
 function route(name: string, hosts: readonly string[], backend: string): string {
@@ -53,30 +41,30 @@ describe("Backend TLS (real Envoy)", function () {
     port = await freePort();
     const p = backend.port;
     const backends = [
-      tlsBackend("fixed-sni", p, `${CA_CM}\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`),
+      tlsBackendYaml("fixed-sni", p, `${CA_CM}\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`),
       route("fixed-sni", ["fixed.example.com"], "fixed-sni"),
-      tlsBackend(
+      tlsBackendYaml(
         "endpoint-sni",
         p,
         `caCertificateRefs: [{ group: "", kind: Secret, name: backend-ca-secret }]\nautoSNIFromEndpointHostname: true\n${CLIENT}`,
         `, hostname: ${MTLS_BACKEND_HOST}`,
       ),
       route("endpoint-sni", ["endpoint.example.com"], "endpoint-sni"),
-      tlsBackend("host-sni", p, `${CA_CM}\n${CLIENT}`),
+      tlsBackendYaml("host-sni", p, `${CA_CM}\n${CLIENT}`),
       route("host-sni", [MTLS_BACKEND_HOST, "other.example.com"], "host-sni"),
-      tlsBackend(
+      tlsBackendYaml(
         "wrong-ca",
         p,
         `caCertificateRefs: [{ group: "", kind: ConfigMap, name: other-ca }]\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`,
       ),
       route("wrong-ca", ["wrong-ca.example.com"], "wrong-ca"),
-      tlsBackend("insecure", p, `insecureSkipVerify: true\nsni: not-the-name.example.com\n${CLIENT}`),
+      tlsBackendYaml("insecure", p, `insecureSkipVerify: true\nsni: not-the-name.example.com\n${CLIENT}`),
       route("insecure", ["insecure.example.com"], "insecure"),
-      tlsBackend("no-client-cert", p, `${CA_CM}\nsni: ${MTLS_BACKEND_HOST}`),
+      tlsBackendYaml("no-client-cert", p, `${CA_CM}\nsni: ${MTLS_BACKEND_HOST}`),
       route("no-client-cert", ["no-client.example.com"], "no-client-cert"),
-      tlsBackend("system", p, `wellKnownCACertificates: System\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`),
+      tlsBackendYaml("system", p, `wellKnownCACertificates: System\nsni: ${MTLS_BACKEND_HOST}\n${CLIENT}`),
       route("system", ["system.example.com"], "system"),
-      tlsBackend("policy", p, CLIENT),
+      tlsBackendYaml("policy", p, CLIENT),
       route("policy", ["policy.example.com"], "policy"),
       `apiVersion: gateway.networking.k8s.io/v1
 kind: BackendTLSPolicy
@@ -87,7 +75,11 @@ spec:
     ${CA_CM}
     hostname: ${MTLS_BACKEND_HOST}
 `,
-      tlsBackend("missing-ca", p, `caCertificateRefs: [{ group: "", kind: ConfigMap, name: no-such-ca }]\n${CLIENT}`),
+      tlsBackendYaml(
+        "missing-ca",
+        p,
+        `caCertificateRefs: [{ group: "", kind: ConfigMap, name: no-such-ca }]\n${CLIENT}`,
+      ),
       route("missing-ca", ["missing-ca.example.com"], "missing-ca"),
     ];
     const caSecret = `apiVersion: v1

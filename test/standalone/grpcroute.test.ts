@@ -1,5 +1,6 @@
 /**
- * GRPCRoute through real Envoy: gRPC clients and servers from @grpc/grpc-js (messages are JSON, with
+ * GRPCRoute through real Envoy (HTTPRouteFilter ExtensionRefs included: a direct response, cookie matches with a
+ * credential injection, a path rewrite): gRPC clients and servers from @grpc/grpc-js (messages are JSON, with
  * hand-written (de)serializers, so no .proto is needed). Each server answers with its name, the method it
  * was called as and the request metadata it saw, so every test checks where a call went and what arrived.
  */
@@ -37,6 +38,8 @@ const METHODS = [
   "/pkg.Gone/Get",
   "/pkg.Half/Get",
   "/pkg.Deny/Get",
+  "/pkg.Cookie/Get",
+  "/pkg.New/Get",
 ];
 
 /** A gRPC server on 127.0.0.1 implementing METHODS as unary JSON echoes. */
@@ -161,6 +164,39 @@ spec:
       matches: [{ method: { service: pkg.Deny } }]
       filters: [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: deny } }]
       backendRefs: [${V1}]
+    - name: cookie
+      matches: [{ method: { service: pkg.Cookie } }]
+      filters:
+        [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: canary } }]
+      backendRefs: [${V2}]
+    - name: no-cookie
+      matches: [{ method: { service: pkg.Cookie } }]
+      backendRefs: [${V1}]
+    - name: rewrite
+      matches: [{ method: { service: pkg.Old } }]
+      filters:
+        [{ type: ExtensionRef, extensionRef: { group: gateway.envoyproxy.io, kind: HTTPRouteFilter, name: rename } }]
+      backendRefs: [${V1}]
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: canary, namespace: default }
+spec:
+  matches: [{ cookies: [{ name: canary, value: "yes" }] }]
+  credentialInjection: { header: X-Api-Key, credential: { valueRef: { name: api-key } } }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: HTTPRouteFilter
+metadata: { name: rename, namespace: default }
+spec:
+  urlRewrite:
+    path: { type: ReplaceRegexMatch, replaceRegexMatch: { pattern: "^/pkg\\\\.Old/", substitution: /pkg.New/ } }
+---
+apiVersion: v1
+kind: Secret
+metadata: { name: api-key, namespace: default }
+data:
+  credential: ${Buffer.from("grpc-key-1").toString("base64")}
 ---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: HTTPRouteFilter
@@ -296,5 +332,20 @@ describe("GRPCRoute through real Envoy", function () {
     const r = await call(client, "/pkg.Deny/Get");
     assert.equal(r.code, grpc.status.PERMISSION_DENIED);
     assert.equal(r.echo, undefined);
+  });
+
+  it("HTTPRouteFilter cookie matches with a credential: the canary cookie goes to v2 with the key injected", async () => {
+    const canary = await call(client, "/pkg.Cookie/Get", { cookie: "canary=yes" });
+    assert.equal(canary.echo?.backend, "v2");
+    assert.equal(canary.echo?.metadata["x-api-key"], "grpc-key-1");
+    const plain = await call(client, "/pkg.Cookie/Get", { cookie: "canary=no" });
+    assert.equal(plain.echo?.backend, "v1");
+    assert.equal(plain.echo?.metadata["x-api-key"], undefined);
+  });
+
+  it("an HTTPRouteFilter path rewrite: /pkg.Old/Get reaches the backend as /pkg.New/Get", async () => {
+    const r = await call(client, "/pkg.Old/Get");
+    assert.equal(r.code, grpc.status.OK);
+    assert.deepEqual([r.echo?.backend, r.echo?.path], ["v1", "/pkg.New/Get"]);
   });
 });

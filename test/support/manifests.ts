@@ -72,6 +72,18 @@ ${ports.map((p) => `    - ip: { address: 127.0.0.1, port: ${p} }`).join("\n")}
 `;
 }
 
+/** A Backend `default/<name>` at 127.0.0.1:`port` with `tls` (YAML lines under `tls:`) and endpoint extras. */
+export function tlsBackendYaml(name: string, port: number, tls: string, endpointExtra = ""): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: Backend
+metadata: { name: ${name}, namespace: default }
+spec:
+  endpoints: [{ ip: { address: 127.0.0.1, port: ${port} }${endpointExtra} }]
+  tls:
+${tls.replace(/^/gm, "    ")}
+`;
+}
+
 /** An HTTPRoute `default/<name>` for `host` to the Backend `backend`, with optional response headers to set. */
 export function routeYaml(
   name: string,

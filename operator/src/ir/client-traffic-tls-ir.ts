@@ -7,11 +7,14 @@
 /** Envoy's TlsParameters.TlsProtocol names. */
 export type TlsVersionIr = "TLS_AUTO" | "TLSv1_0" | "TLSv1_1" | "TLSv1_2" | "TLSv1_3";
 
-/** TLS termination settings of one Envoy listener; absent fields keep the defaults (Envoy Gateway's). */
-export interface ClientTlsIr {
-  /** tls_minimum_protocol_version; absent: Envoy's (1.2). */
+/**
+ * TLS protocol parameters (Envoy's TlsParameters and ALPN) of Envoy Gateway's TLSSettings; absent fields keep the
+ * defaults (Envoy Gateway's).
+ */
+export interface TlsParamsIr {
+  /** tls_minimum_protocol_version; absent: 1.2. */
   readonly minVersion?: TlsVersionIr;
-  /** tls_maximum_protocol_version; absent: Envoy's (1.3). */
+  /** tls_maximum_protocol_version; absent: 1.3. */
   readonly maxVersion?: TlsVersionIr;
   /** cipher_suites (TLS 1.0-1.2), BoringSSL names or `[a|b]` equal-preference groups. */
   readonly ciphers?: readonly string[];
@@ -19,8 +22,12 @@ export interface ClientTlsIr {
   readonly ecdhCurves?: readonly string[];
   /** signature_algorithms (BoringSSL names). */
   readonly signatureAlgorithms?: readonly string[];
-  /** ALPN protocols offered, replacing the listener's default; empty: no ALPN. */
+  /** ALPN protocols offered, replacing the default; empty: no ALPN. */
   readonly alpnProtocols?: readonly string[];
+}
+
+/** TLS termination settings of one Envoy listener; absent fields keep the defaults (Envoy Gateway's). */
+export interface ClientTlsIr extends TlsParamsIr {
   /** Session tickets (stateless resumption) on; off by default, as in Envoy Gateway. */
   readonly statelessResumption?: boolean;
   /** Session id cache (stateful resumption) on; off by default, as in Envoy Gateway. */

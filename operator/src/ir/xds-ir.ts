@@ -6,6 +6,7 @@ import type { PatchPolicyIr } from "./patch-ir";
 import type { RouteExtensionsIr } from "./extension-ir";
 import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
+import type { TlsParamsIr } from "./client-traffic-tls-ir";
 import type { AuthorizationIr, RouteSecurityIr } from "./security-ir";
 
 /** Everything one Gateway's Envoy serves. */
@@ -612,6 +613,11 @@ export interface UpstreamTlsIr {
    * to the secret. Absent when it presents none.
    */
   readonly clientCertificate?: SecretIr;
+  /**
+   * TLS versions, cipher suites, curves, signature algorithms and ALPN (Backend `tls`); unset versions are Envoy
+   * Gateway's defaults (1.2 to 1.3), unset ALPN is the cluster protocol's (h2 for h2c). @default none
+   */
+  readonly params?: TlsParamsIr;
   /**
    * The client certificate and the trusted CA as file-based SDS resources the proxy already has (its own xDS
    * client certificate, for connections to the control plane's components such as the rate limit service);

@@ -150,10 +150,8 @@ export interface Session {
   readonly resumption?: SessionResumption;
 }
 
-/** TLS termination settings for downstream clients. */
-export interface ClientTLSSettings {
-  /** Client certificate validation. */
-  readonly clientValidation?: ClientValidationContext;
+/** The protocol parameters of Envoy Gateway's TLSSettings, as written. */
+export interface TlsParamsSettings {
   /** Lowest TLS version. @default 1.2 */
   readonly minVersion?: TLSVersion;
   /** Highest TLS version. @default 1.3 */
@@ -164,8 +162,14 @@ export interface ClientTLSSettings {
   readonly ecdhCurves?: readonly string[];
   /** Signature algorithms. */
   readonly signatureAlgorithms?: readonly string[];
-  /** ALPN protocols offered. @default [h2, http/1.1] */
+  /** ALPN protocols offered (an empty list: none). @default [h2, http/1.1] on a listener; a backend protocol's towards it */
   readonly alpnProtocols?: readonly string[];
+}
+
+/** ClientTrafficPolicy `tls`: the protocol parameters, client validation, session and fingerprint settings. */
+export interface ClientTLSSettings extends TlsParamsSettings {
+  /** Client certificate validation. */
+  readonly clientValidation?: ClientValidationContext;
   /** Session settings. */
   readonly session?: Session;
   /**

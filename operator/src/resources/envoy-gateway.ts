@@ -1,4 +1,5 @@
 /** Envoy Gateway's extension kinds (gateway.envoyproxy.io/v1alpha1) the translator reads. */
+import type { TlsParamsSettings } from "./client-traffic-policy";
 import type { KubeObject } from "./meta";
 
 /** API group of Envoy Gateway's extension kinds. */
@@ -59,8 +60,11 @@ export interface BackendSecretRef {
   readonly namespace?: string;
 }
 
-/** A Backend's TLS settings: how Envoy originates TLS to its endpoints and checks their certificates. */
-export interface BackendTlsSettings {
+/**
+ * A Backend's TLS settings: how Envoy originates TLS to its endpoints and checks their certificates, with Envoy
+ * Gateway's BackendTLSConfig protocol parameters (versions, ciphers, curves, signature algorithms, ALPN).
+ */
+export interface BackendTlsSettings extends TlsParamsSettings {
   /** ConfigMaps or Secrets holding the trusted CA bundle under key `ca.crt`. @maxItems 8 */
   readonly caCertificateRefs?: readonly BackendLocalRef[];
   /** `System`: trust the proxy's system CA bundle. */
@@ -73,6 +77,8 @@ export interface BackendTlsSettings {
   readonly autoSNIFromEndpointHostname?: boolean;
   /** Secret (kubernetes.io/tls, same namespace) with the client certificate Envoy presents. */
   readonly clientCertificateRef?: BackendSecretRef;
+  /** TLSSettings' client fingerprints: a listener setting, refused on a Backend (Envoy Gateway ignores it). */
+  readonly fingerprints?: readonly string[];
 }
 
 /** Backend spec: where the backend's traffic goes. */

@@ -1,19 +1,18 @@
 /**
  * A Backend's `spec.tls`: TLS from Envoy to its endpoints (CA bundle from ConfigMaps or Secrets, the system CAs, or
- * no check at all; a fixed SNI, the request's Host or the endpoint's hostname; a client certificate), merged with a
- * BackendTLSPolicy targeting the Backend, whose CA, SNI and subject alt names win (as in Envoy Gateway).
+ * no check at all; a fixed SNI, the request's Host or the endpoint's hostname; a client certificate; TLS versions,
+ * ciphers, curves, signature algorithms and ALPN), merged with a BackendTLSPolicy targeting the Backend, whose CA,
+ * SNI and subject alt names win (as in Envoy Gateway).
  */
 import type { UpstreamTlsIr } from "../ir/xds-ir";
 import type { Backend, BackendLocalRef, BackendTlsSettings } from "../resources/envoy-gateway";
 import { namespaceOf } from "../resources/meta";
 import { CA_CERT_KEY, type ServicePortTls } from "./backendtlspolicy";
 import { resolveCertificate, secretValue, type ListenerRefs } from "./listener-tls";
+import { tlsParamsOf } from "./tls-params";
 
 /** What a Backend's TLS comes to: the settings (none: plaintext), or why the Backend cannot be accepted. */
 export type BackendTlsResult = { readonly tls?: UpstreamTlsIr } | { readonly problem: string };
-
-/** Envoy Gateway's BackendTLSConfig fields egts does not act on yet (refused by name). */
-const NOT_YET = ["minVersion", "maxVersion", "ciphers", "ecdhCurves", "signatureAlgorithms", "alpnProtocols"];
 
 /**
  * The TLS of `backend`'s cluster: its own `spec.tls` with the BackendTLSPolicy `policy` (the one that applies to
@@ -24,6 +23,8 @@ export function backendTls(backend: Backend, refs: ListenerRefs, policy: Service
   if (spec === undefined) return policy.tls ? { tls: policy.tls } : {};
   const problem = tlsSpecProblem(backend, spec, policy.tls !== undefined);
   if (problem) return { problem };
+  const params = paramsOf(spec);
+  if ("problem" in params) return params;
   const ns = namespaceOf(backend.metadata);
   const skipVerify = spec.insecureSkipVerify === true;
   const bundle = skipVerify ? {} : caBundle(spec.caCertificateRefs ?? [], ns, refs);
@@ -37,8 +38,17 @@ export function backendTls(backend: Backend, refs: ListenerRefs, policy: Service
     ...(caCertificate !== undefined ? { caCertificate } : {}),
     subjectAltNames: [],
     ...(client ? { clientCertificate: client.secret } : {}),
+    ...params,
   };
   return { tls: policy.tls ? withPolicy(own, policy.tls) : own };
+}
+
+/** The protocol parameters (versions, ciphers, curves, signature algorithms, ALPN) when any is set, or the problems. */
+function paramsOf(spec: BackendTlsSettings): Pick<UpstreamTlsIr, "params"> | { readonly problem: string } {
+  const invalid: string[] = [];
+  const params = tlsParamsOf(spec, "spec.tls", invalid);
+  if (invalid.length > 0) return { problem: invalid.join("; ") };
+  return params && Object.keys(params).length > 0 ? { params } : {};
 }
 
 /** The fixed SNI, else where it comes from: the endpoint's hostname or the request's Host (Envoy Gateway's auto SNI). */
@@ -60,9 +70,8 @@ function withPolicy(own: UpstreamTlsIr, p: UpstreamTlsIr): UpstreamTlsIr {
 
 /** Why `spec.tls` cannot be used (Envoy Gateway's validation messages), or undefined. */
 function tlsSpecProblem(backend: Backend, tls: BackendTlsSettings, policyHasCa: boolean): string | undefined {
-  const extra = NOT_YET.filter((f) => (tls as Record<string, unknown>)[f] !== undefined);
-  if (extra.length > 0) {
-    return extra.map((f) => `spec.tls.${f} is not implemented by egts yet (Envoy's defaults would apply)`).join("; ");
+  if (tls.fingerprints !== undefined) {
+    return "spec.tls.fingerprints: client fingerprints are computed on a listener (ClientTrafficPolicy tls.fingerprints), not towards a backend; remove it";
   }
   return exclusionProblem(tls, policyHasCa) ?? autoSniProblem(backend, tls);
 }

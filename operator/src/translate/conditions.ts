@@ -41,6 +41,8 @@ export const Reason = {
   UnsupportedValue: "UnsupportedValue",
   IncompatibleFilters: "IncompatibleFilters",
   BackendNotFound: "BackendNotFound",
+  /** Envoy Gateway's reason for a backendRef combination it cannot serve. */
+  InvalidBackendRef: "InvalidBackendRef",
   InvalidKind: "InvalidKind",
   RefNotPermitted: "RefNotPermitted",
   InvalidCertificateRef: "InvalidCertificateRef",

@@ -1,12 +1,14 @@
 /**
  * GRPCRoute: gRPC service/method and header matches become IR routes on HTTP and HTTPS listeners. Attaching
  * (parentRefs, allowedRoutes, hostnames), backends (ReferenceGrants, weights, per-backendRef header filters)
- * and the RequestHeaderModifier, ResponseHeaderModifier and RequestMirror filters work as for HTTPRoute;
+ * and the RequestHeaderModifier, ResponseHeaderModifier, RequestMirror and ExtensionRef (HTTPRouteFilter: URL
+ * rewrite, credential injection, cookie matches, direct response; extension server objects) filters work as for
+ * HTTPRoute;
  * what differs: a gRPC method is the request path `/<service>/<method>`, backends are reached over HTTP/2
  * cleartext, an invalid backend is answered with 503 (gRPC UNAVAILABLE), and rules are ordered by
  * GRPCRouteRule precedence.
  */
-import type { RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../ir/xds-ir";
+import type { GenericSecretIr, RouteIr, RouteMatchIr, StringMatchIr, WeightedDestinationIr } from "../ir/xds-ir";
 import type {
   GRPCHeaderMatch,
   GRPCMethodMatch,
@@ -21,7 +23,7 @@ import { compileFilters, isFilterError, type FilterError, type RuleFilters } fro
 import type { ExtensionRefIndex } from "./filters/extension-refs";
 import type { GatewayState } from "./gateway";
 import { detachGrpcHttpConflicts, rejectConflictedParents } from "./grpc-http-conflicts";
-import type { RouteContext } from "./httproute";
+import { useSecrets, type RouteContext } from "./httproute";
 import {
   commonFields,
   destinations,
@@ -31,6 +33,10 @@ import {
   partiallyInvalid,
   refTargets,
   resolveMirrors,
+  rewriteIr,
+  routeCredential,
+  ruleExtensionRefs,
+  withCookies,
   type BackendAcc,
   type BackendScope,
 } from "./httproute-rules";
@@ -70,6 +76,8 @@ interface CompiledGrpcRules extends BackendAcc {
   routes: CompiledGrpcRoute[];
   /** Invalid rules, dropped (the others are served): one error each, in rule order. */
   dropped: FilterError[];
+  /** Generic SDS secrets the rules' filters read (HTTPRouteFilter credentials). */
+  secrets: GenericSecretIr[];
 }
 
 /** Clusters a GRPCRoute attached to a Gateway wants, registered once conflicts with HTTPRoutes are settled. */
@@ -77,6 +85,7 @@ interface PendingClusters {
   readonly gatewayKey: string;
   readonly id: string;
   readonly clusters: CompiledGrpcRules["clusters"];
+  readonly secrets: CompiledGrpcRules["secrets"];
 }
 
 /**
@@ -103,6 +112,7 @@ export function processGRPCRoutes(
   for (const p of pending) {
     if (ctx.gateways.get(p.gatewayKey)?.listeners.some((l) => l.attached.has(p.id))) {
       useClusters(ctx, p.gatewayKey, p.clusters);
+      useSecrets(ctx, p.gatewayKey, p.secrets);
     }
   }
   return statuses;
@@ -139,7 +149,8 @@ function attach(
   const hostnames = route.spec.hostnames ?? [];
   const attached = attachEntries(route, compiled, allowed, true);
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
-  pending.push({ gatewayKey: gw.key, id: `GRPCRoute/${keyOf(route.metadata)}`, clusters: compiled.clusters });
+  const id = `GRPCRoute/${keyOf(route.metadata)}`;
+  pending.push({ gatewayKey: gw.key, id, clusters: compiled.clusters, secrets: compiled.secrets });
   return condition(CondType.Accepted, true, Reason.Accepted, "Route is accepted");
 }
 
@@ -176,7 +187,7 @@ function compileGrpcRules(
   backends: BackendIndex,
   extensions: ExtensionRefIndex | undefined,
 ): CompiledGrpcRules {
-  const acc: CompiledGrpcRules = { routes: [], clusters: [], dropped: [] };
+  const acc: CompiledGrpcRules = { routes: [], clusters: [], dropped: [], secrets: [] };
   // No rules: the route still matches every gRPC request (with no backends: UNAVAILABLE).
   const rules: readonly GRPCRouteRule[] = route.spec.rules && route.spec.rules.length > 0 ? route.spec.rules : [{}];
   const names = rules.map((r) => r.name).filter((n): n is string => n !== undefined);
@@ -230,26 +241,46 @@ function compileRule(
   const mirrors = resolveMirrors(filters, scope, acc);
   const forwarding = dests.some((d) => d.cluster !== undefined);
   const { action, responseHeaders } = answerOf(direct, () => grpcForward(dests), commonFields(filters).responseHeaders);
+  const extensionRefs = ruleExtensionRefs(filters, dests, acc.clusters);
   const extras = {
     ...commonFields(filters),
     ...(responseHeaders ? { responseHeaders } : {}),
-    ...(forwarding ? forwardFields(mirrors, undefined, undefined) : {}),
-    ...(forwarding && dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
+    ...(forwarding ? forwardingExtras(filters, dests, mirrors, acc) : {}),
+    ...(extensionRefs.length > 0 ? { extensionRefs } : {}),
   };
-  compiledMatches.forEach((m, mi) => {
-    if (isFilterError(m)) return;
+  // An HTTPRouteFilter's cookie matches: each gRPC match ANDed with each alternative (Envoy Gateway's cross product).
+  const valid = compiledMatches.filter((m): m is CompiledMatch => !isFilterError(m));
+  withCookies(valid, filters.cookieMatches).forEach(({ m, cookies }, mi) => {
+    const rewrite =
+      forwarding && filters.urlRewrite ? { urlRewrite: rewriteIr(filters.urlRewrite, m.match.path.value) } : {};
     acc.routes.push({
       rule: ri,
       match: mi,
       rank: m.rank,
       route: {
         name: name(mi),
-        match: m.match,
+        match: cookies.length > 0 ? { ...m.match, cookies } : m.match,
         action,
         ...extras,
+        ...rewrite,
       },
     });
   });
+}
+
+/** Route fields of a rule that forwards: mirrors, the 503 share of invalid backends, the injected credential. */
+function forwardingExtras(
+  filters: RuleFilters,
+  dests: WeightedDestinationIr[],
+  mirrors: ReturnType<typeof resolveMirrors>,
+  acc: CompiledGrpcRules,
+): Partial<RouteIr> {
+  const credential = routeCredential(filters.credential, undefined, acc);
+  return {
+    ...forwardFields(mirrors, undefined, undefined),
+    ...(dests.some(invalid) ? { invalidBackendStatus: 503 as const } : {}),
+    ...(credential ? { credentialInjection: credential } : {}),
+  };
 }
 
 /**
@@ -281,25 +312,12 @@ function grpcForward(dests: WeightedDestinationIr[]): RouteIr["action"] {
 }
 
 /**
- * What an HTTPRouteFilter may bring to a GRPCRoute rule here: a direct response with a non-2xx status (Envoy
- * Gateway's rule and message); its URL rewrite, credential injection and cookie matches are not served on
- * GRPCRoute by egts yet and drop the rule, naming the field.
+ * What an HTTPRouteFilter may bring to a GRPCRoute rule: everything it brings to an HTTPRoute rule (URL rewrite,
+ * credential injection, cookie matches, extension server objects, as Envoy Gateway's GRPCRoute filters do), but a
+ * direct response only with a non-2xx status (Envoy Gateway's rule and message).
  */
 function grpcExtensionProblem(f: RuleFilters | FilterError, where: string): RuleFilters | FilterError {
   if (isFilterError(f)) return f;
-  if (f.extensionRefs) {
-    return {
-      error: `${where}: an ExtensionRef to a kind of the extension server is not supported on a GRPCRoute by egts yet`,
-    };
-  }
-  const unsupported = [
-    ["urlRewrite", f.urlRewrite],
-    ["credentialInjection", f.credential],
-    ["matches", f.cookieMatches],
-  ].find(([, v]) => v !== undefined);
-  if (unsupported) {
-    return { error: `${where}: HTTPRouteFilter ${String(unsupported[0])} is not supported on a GRPCRoute by egts yet` };
-  }
   if (f.directResponse && f.directResponse.status >= 200 && f.directResponse.status < 300) {
     return {
       error:

@@ -219,7 +219,7 @@ function compileRule(route: HTTPRoute, rule: HTTPRouteRule, ri: number, refs: Ru
  * The extension-owned objects of a rule, for the extension server's Route hook: its ExtensionRef filters' and
  * then its extension backends' (as Envoy Gateway appends its custom backendRefs to the route's ExtensionRefs).
  */
-function ruleExtensionRefs(
+export function ruleExtensionRefs(
   filters: RuleFilters,
   dests: readonly WeightedDestinationIr[],
   clusters: readonly ClusterIr[],
@@ -291,10 +291,10 @@ function forwardOnlyFields(
  * The rule's matches with an HTTPRouteFilter's cookie conditions: each rule match ANDed with each alternative
  * (Envoy Gateway's cross product), or the rule matches alone.
  */
-function withCookies(
-  matches: readonly HTTPRouteMatch[],
+export function withCookies<M>(
+  matches: readonly M[],
   cookieMatches: readonly (readonly CookieMatchIr[])[] | undefined,
-): { m: HTTPRouteMatch; cookies: readonly CookieMatchIr[] }[] {
+): { m: M; cookies: readonly CookieMatchIr[] }[] {
   if (!cookieMatches?.length) return matches.map((m) => ({ m, cookies: [] }));
   return matches.flatMap((m) => cookieMatches.map((cookies) => ({ m, cookies })));
 }
@@ -311,10 +311,10 @@ function withHeaders(own: HeaderModIr | undefined, more: HeaderModIr): HeaderMod
 }
 
 /** The route's credential injection (a backendRef's, when it is the only destination, wins); its secret is served. */
-function routeCredential(
+export function routeCredential(
   rule: CredentialTemplate | undefined,
   backend: CredentialTemplate | undefined,
-  acc: Acc,
+  acc: Pick<Acc, "secrets">,
 ): CredentialInjectionIr | undefined {
   const c = backend ?? rule;
   if (!c) return undefined;
@@ -322,7 +322,7 @@ function routeCredential(
   return c.ir;
 }
 
-function addSecret(acc: Acc, c: CredentialTemplate): void {
+function addSecret(acc: Pick<Acc, "secrets">, c: CredentialTemplate): void {
   if (!acc.secrets.some((s) => s.name === c.secret.name)) acc.secrets.push(c.secret);
 }
 
@@ -625,7 +625,8 @@ export function redirectFor(route: RouteIr, t: RedirectTemplate, listener: Liste
   return { ...route, action: { kind: "redirect", redirect } };
 }
 
-function rewriteIr(rw: UrlRewriteTemplate, prefix: string): UrlRewriteIr {
+/** A URL rewrite as the IR has it; `prefix` is the match's path prefix (ReplacePrefixMatch replaces it). */
+export function rewriteIr(rw: UrlRewriteTemplate, prefix: string): UrlRewriteIr {
   return {
     ...(rw.hostname !== undefined ? { hostname: rw.hostname } : {}),
     ...(rw.host ? { host: rw.host } : {}),

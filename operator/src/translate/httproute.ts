@@ -79,7 +79,7 @@ function attach(
 }
 
 /** Records the generic secrets a Gateway's routes read. */
-function useSecrets(ctx: RouteContext, gatewayKey: string, secrets: readonly GenericSecretIr[]): void {
+export function useSecrets(ctx: RouteContext, gatewayKey: string, secrets: readonly GenericSecretIr[]): void {
   if (secrets.length === 0) return;
   const map = ctx.secretsByGateway.get(gatewayKey) ?? new Map<string, GenericSecretIr>();
   for (const s of secrets) map.set(s.name, s);

@@ -144,19 +144,24 @@ function compile(kind: L4Kind, route: KubeObject<L4RouteSpec>, backends: Backend
   }
   const unsupported =
     rules.length > 1 ? `${kind} with ${rules.length} rules: only one rule is supported; merge the rules` : undefined;
+  // Envoy Gateway: the SNI dynamic forward proxy takes the whole route, so it cannot share it with other backends.
+  if (clusters.some((c) => c.discovery === "dynamic") && destinations.length > 1) {
+    const message = "dynamic resolver is not supported for multiple backendRefs";
+    return { destinations: [], clusters: [], refProblem: { reason: Reason.InvalidBackendRef, message }, unsupported };
+  }
   return { destinations, clusters, refProblem, unsupported };
 }
 
 /**
- * The cluster, or why an L4 route cannot use it: a DynamicResolver Backend (its dynamic forward proxy reads the HTTP
- * Host; egts has no SNI forward proxy for TLSRoute yet), and unix sockets on UDP routes.
+ * The cluster, or why an L4 route cannot use it: a DynamicResolver Backend except on a TLSRoute (a TCP or UDP
+ * stream carries no name to resolve; a TLSRoute forwards by SNI), and unix sockets on UDP routes.
  */
 function l4Problem(kind: L4Kind, r: ClusterIr | RefProblem): ClusterIr | RefProblem {
   if (isProblem(r)) return r;
-  if (r.discovery === "dynamic") {
+  if (r.discovery === "dynamic" && kind !== "TLSRoute") {
     return {
       reason: Reason.UnsupportedValue,
-      message: `${r.name}: a DynamicResolver Backend is supported on HTTPRoute and GRPCRoute only (not on ${kind})`,
+      message: `${r.name}: a DynamicResolver Backend is supported on HTTPRoute, GRPCRoute and TLSRoute only (not on ${kind})`,
     };
   }
   if (kind === "UDPRoute" && r.endpoints.some((e) => e.pipe)) {
@@ -171,6 +176,18 @@ interface L4Route {
   readonly route: KubeObject<L4RouteSpec>;
   readonly hostnames: readonly string[];
   readonly compiled: CompiledL4;
+}
+
+/**
+ * The listeners a route may use: all of `allowed`, except that a route to a DynamicResolver forwards by SNI and needs
+ * the client's TLS bytes, so only passthrough listeners take it (Envoy Gateway); none of them: refused.
+ */
+function sniListeners(compiled: CompiledL4, allowed: GatewayState["listeners"]): GatewayState["listeners"] | Condition {
+  if (!compiled.clusters.some((c) => c.discovery === "dynamic")) return allowed;
+  const passthrough = allowed.filter((l) => l.listener.tls?.mode === "Passthrough");
+  if (passthrough.length > 0 || allowed.length === 0) return passthrough;
+  const message = "Dynamic resolver backend is only supported with TLS passthrough listeners";
+  return condition(CondType.Accepted, false, Reason.UnsupportedValue, message);
 }
 
 function attach(
@@ -188,7 +205,9 @@ function attach(
   // Every route that fits attaches and counts, several TCPRoutes or UDPRoutes on one listener too
   // (TCPRouteMultipleRoutesAttachment, UDPRouteMultipleRoutesAttachment): all are Accepted, and the listener IR
   // gives a hostname (a TCP or UDP listener has one, `*`) to the oldest route only (l4-listeners.ts).
-  for (const l of allowed) {
+  const usable = sniListeners(compiled, allowed);
+  if (!Array.isArray(usable)) return usable;
+  for (const l of usable) {
     const oldest = kind === "TLSRoute" ? undefined : ctx.oldest?.get(l);
     if (oldest !== undefined && oldest !== `${kind} ${key}`)
       shadowed.push(`listener ${l.listener.name} (older ${oldest} has them)`);

@@ -52,6 +52,16 @@ export const PARENT_REF: Shape = obj(
   "name",
 );
 const header = obj({ name: str, value: str }, "name", "value");
+/** Envoy Gateway's TLSSettings protocol parameters (Backend `tls`). */
+const TLS_PARAMS: Record<string, Shape> = {
+  minVersion: str,
+  maxVersion: str,
+  ciphers: strings,
+  ecdhCurves: strings,
+  signatureAlgorithms: strings,
+  alpnProtocols: strings,
+  fingerprints: strings,
+};
 const headerFilter = obj({ set: list(header), add: list(header), remove: strings });
 const pathModifier = obj({ type: str, replaceFullPath: str, replacePrefixMatch: str }, "type");
 /** An EnvoyProxy patch: its value is a free-form object (the renderer and the privilege check apply it). */
@@ -354,6 +364,15 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
         }),
       ),
       appProtocols: strings,
+      tls: obj({
+        caCertificateRefs: list(ref),
+        wellKnownCACertificates: str,
+        insecureSkipVerify: "boolean",
+        sni: str,
+        autoSNIFromEndpointHostname: "boolean",
+        clientCertificateRef: ref,
+        ...TLS_PARAMS,
+      }),
     }),
   ),
   EnvoyProxy: withSpec(

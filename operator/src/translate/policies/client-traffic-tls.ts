@@ -6,18 +6,21 @@
  * policy's namespace or allowed by a ReferenceGrant from ClientTrafficPolicy).
  */
 import { X509Certificate } from "node:crypto";
-import type { ClientCertValidationIr, ClientTlsIr, SanMatchIr, TlsVersionIr } from "../../ir/client-traffic-tls-ir";
+import type { ClientCertValidationIr, ClientTlsIr, SanMatchIr } from "../../ir/client-traffic-tls-ir";
 import type {
   ClientTLSSettings,
   ClientValidationContext,
   ClientValidationModeType,
   SubjectAltNames,
   TLSFingerprintType,
-  TLSVersion,
 } from "../../resources/client-traffic-policy";
 import type { SecretObjectReference } from "../../resources/gateway-api";
 import { secretValue, type ListenerRefs } from "../listener-tls";
 import { re2Problem } from "../regex";
+import { tlsParamsOf } from "../tls-params";
+
+/** The names egts lets through (tls-params.ts), for the test that proves Envoy takes them all at once. */
+export { ACCEPTED_TLS_NAMES } from "../tls-params";
 
 /** What resolving references needs: Secrets, ConfigMaps and ReferenceGrants (ListenerRefs has them). */
 export type TlsRefs = Pick<ListenerRefs, "secret" | "configMap" | "grants">;
@@ -30,94 +33,6 @@ export interface TlsPolicyContext {
   readonly refs?: TlsRefs;
 }
 
-const VERSIONS: Readonly<Record<TLSVersion, TlsVersionIr>> = {
-  Auto: "TLS_AUTO",
-  "1.0": "TLSv1_0",
-  "1.1": "TLSv1_1",
-  "1.2": "TLSv1_2",
-  "1.3": "TLSv1_3",
-};
-/** Envoy's (and Envoy Gateway's) defaults, which `Auto` stands for. */
-const DEFAULT_MIN = "1.2";
-const DEFAULT_MAX = "1.3";
-
-/** Cipher suites BoringSSL (Envoy 1.36) accepts by name, each checked with `envoy --mode validate`. */
-const CIPHERS = new Set([
-  "ECDHE-ECDSA-AES128-GCM-SHA256",
-  "ECDHE-RSA-AES128-GCM-SHA256",
-  "ECDHE-ECDSA-AES256-GCM-SHA384",
-  "ECDHE-RSA-AES256-GCM-SHA384",
-  "ECDHE-ECDSA-CHACHA20-POLY1305",
-  "ECDHE-RSA-CHACHA20-POLY1305",
-  "ECDHE-PSK-CHACHA20-POLY1305",
-  "ECDHE-ECDSA-AES128-SHA",
-  "ECDHE-RSA-AES128-SHA",
-  "ECDHE-PSK-AES128-CBC-SHA",
-  "ECDHE-ECDSA-AES256-SHA",
-  "ECDHE-RSA-AES256-SHA",
-  "ECDHE-PSK-AES256-CBC-SHA",
-  "ECDHE-RSA-AES128-SHA256",
-  "AES128-GCM-SHA256",
-  "AES256-GCM-SHA384",
-  "AES128-SHA",
-  "PSK-AES128-CBC-SHA",
-  "AES256-SHA",
-  "PSK-AES256-CBC-SHA",
-  "DES-CBC3-SHA",
-]);
-/** ECDH groups BoringSSL accepts (its names and OpenSSL's aliases). */
-const CURVES = new Set([
-  "X25519",
-  "x25519",
-  "P-224",
-  "P-256",
-  "P-384",
-  "P-521",
-  "secp224r1",
-  "prime256v1",
-  "secp384r1",
-  "secp521r1",
-  "X25519MLKEM768",
-  "X25519Kyber768Draft00",
-]);
-/** Signature algorithms BoringSSL accepts (TLS 1.3 names); `KEY+HASH` names are aliases of them. */
-const SIGNATURE_ALGORITHMS = new Set([
-  "rsa_pkcs1_sha1",
-  "rsa_pkcs1_sha256",
-  "rsa_pkcs1_sha384",
-  "rsa_pkcs1_sha512",
-  "rsa_pkcs1_sha256_legacy",
-  "ecdsa_sha1",
-  "ecdsa_secp256r1_sha256",
-  "ecdsa_secp384r1_sha384",
-  "ecdsa_secp521r1_sha512",
-  "rsa_pss_rsae_sha256",
-  "rsa_pss_rsae_sha384",
-  "rsa_pss_rsae_sha512",
-  "ed25519",
-]);
-const SIGNATURE_PAIR = /^(?:(RSA|ECDSA)\+SHA(1|256|384|512)|(?:RSA-PSS|PSS)\+SHA(256|384|512))$/;
-const ECDSA_CURVE: Readonly<Record<string, string>> = { "256": "secp256r1_", "384": "secp384r1_", "512": "secp521r1_" };
-
-/** The TLS 1.3 name of a signature algorithm (BoringSSL refuses a list naming one twice), or undefined. */
-function signatureAlgorithm(n: string): string | undefined {
-  if (SIGNATURE_ALGORITHMS.has(n)) return n;
-  const m = SIGNATURE_PAIR.exec(n);
-  if (!m) return undefined;
-  if (m[3]) return `rsa_pss_rsae_sha${m[3]}`;
-  if (m[1] === "RSA") return `rsa_pkcs1_sha${m[2]}`;
-  return m[2] === "1" ? "ecdsa_sha1" : `ecdsa_${ECDSA_CURVE[m[2]]}sha${m[2]}`;
-}
-
-/** The names egts lets through, for the test that proves Envoy takes them all at once. */
-export const ACCEPTED_TLS_NAMES = {
-  ciphers: [...CIPHERS],
-  ecdhCurves: [...CURVES],
-  signatureAlgorithms: [...SIGNATURE_ALGORITHMS],
-} as const;
-
-/** Envoy Gateway's ALPNProtocol values. */
-const ALPN = ["h2", "http/1.1", "http/1.0"];
 const MATCH_TYPES = ["Exact", "Prefix", "Suffix", "RegularExpression"] as const;
 /** A dotted OID, e.g. 1.3.6.1.4.1.311.20.2.3. */
 const OID = /^[0-2](?:\.(?:0|[1-9][0-9]*))+$/;
@@ -129,26 +44,13 @@ export function translateClientTls(
   invalid: string[],
 ): ClientTlsIr | undefined {
   const before = invalid.length;
-  const minVersion = version("minVersion", tls.minVersion, invalid);
-  const maxVersion = version("maxVersion", tls.maxVersion, invalid);
-  checkVersionRules(tls, invalid);
-  const ciphers = names("ciphers", tls.ciphers, isCipher, invalid);
-  const ecdhCurves = names("ecdhCurves", tls.ecdhCurves, (n) => CURVES.has(n), invalid);
-  const isSigAlg = (n: string): boolean => signatureAlgorithm(n) !== undefined;
-  const signatureAlgorithms = names("signatureAlgorithms", tls.signatureAlgorithms, isSigAlg, invalid);
-  checkRepeats(tls.signatureAlgorithms ?? [], invalid);
-  const alpnProtocols = names("alpnProtocols", tls.alpnProtocols, (n) => ALPN.includes(n), invalid, true);
+  const params = tlsParamsOf(tls, "spec.tls", invalid);
   const resumption = tls.session?.resumption;
   const clientValidation = tls.clientValidation ? validationOf(tls.clientValidation, ctx, invalid) : undefined;
   const fingerprints = fingerprintsOf(tls.fingerprints, invalid);
   if (invalid.length > before) return undefined;
   return compact({
-    minVersion,
-    maxVersion,
-    ciphers,
-    ecdhCurves,
-    signatureAlgorithms,
-    alpnProtocols,
+    ...params,
     statelessResumption: resumption?.stateless ? true : undefined,
     statefulResumption: resumption?.stateful ? true : undefined,
     clientValidation,
@@ -178,74 +80,6 @@ function fingerprintsOf(list: readonly string[] | undefined, invalid: string[]):
 /** `o` without its undefined fields (the IR leaves unset fields out). */
 function compact<T extends object>(o: { [K in keyof T]: T[K] | undefined }): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
-}
-
-function version(field: string, v: string | undefined, invalid: string[]): TlsVersionIr | undefined {
-  if (v === undefined) return undefined;
-  const ir = (VERSIONS as Record<string, TlsVersionIr>)[v];
-  if (!ir) invalid.push(`spec.tls.${field}: "${v}" is not one of ${Object.keys(VERSIONS).join(", ")}`);
-  return ir;
-}
-
-/**
- * Envoy Gateway's version rules: a minimum above the maximum is refused (no handshake could succeed; Auto is
- * the default), and so are ciphers with minimum 1.3 (TLS 1.3's cipher suites are not configurable).
- */
-function checkVersionRules(tls: ClientTLSSettings, invalid: string[]): void {
-  const eff = (v: string | undefined, d: string): string => (v === undefined || v === "Auto" ? d : v);
-  const min = eff(tls.minVersion, DEFAULT_MIN);
-  const max = eff(tls.maxVersion, DEFAULT_MAX);
-  if (!(min in VERSIONS) || !(max in VERSIONS)) return;
-  if (Number(min) > Number(max)) {
-    const shown = (v: string | undefined, e: string): string => (v === undefined ? `${e}, the default` : v);
-    invalid.push(
-      `spec.tls: minVersion must be smaller or equal to maxVersion (minVersion ${shown(tls.minVersion, min)}, maxVersion ${shown(tls.maxVersion, max)})`,
-    );
-  }
-  if (tls.minVersion === "1.3" && tls.ciphers !== undefined) {
-    invalid.push("spec.tls: setting ciphers has no effect if the minimum possible TLS version is 1.3");
-  }
-}
-
-/** BoringSSL refuses a signature algorithm list that names one algorithm twice (aliases included). */
-function checkRepeats(list: readonly string[], invalid: string[]): void {
-  const seen = new Map<string, string>();
-  for (const n of list) {
-    const canonical = signatureAlgorithm(n);
-    if (canonical === undefined) continue;
-    const first = seen.get(canonical);
-    if (first !== undefined) {
-      invalid.push(`spec.tls.signatureAlgorithms: "${n}" repeats "${first}" (BoringSSL refuses the list)`);
-    } else seen.set(canonical, n);
-  }
-}
-
-/** A cipher name, or a `[a|b|...]` equal-preference group of names. */
-function isCipher(c: string): boolean {
-  const group = /^\[(.+)\]$/.exec(c);
-  return group ? group[1].split("|").every((n) => CIPHERS.has(n)) : CIPHERS.has(c);
-}
-
-/** The list when every name is accepted; each refused one is reported. An empty list is kept only if `emptyOk`. */
-function names(
-  field: string,
-  list: readonly string[] | undefined,
-  ok: (n: string) => boolean,
-  invalid: string[],
-  emptyOk = false,
-): string[] | undefined {
-  if (list === undefined || (list.length === 0 && !emptyOk)) return undefined;
-  const bad = list.filter((n) => !ok(n));
-  for (const n of bad) invalid.push(`spec.tls.${field}: "${n}" ${refusal(field, n)}`);
-  return bad.length > 0 ? undefined : [...list];
-}
-
-function refusal(field: string, name: string): string {
-  if (field === "alpnProtocols") return `is not one of ${ALPN.join(", ")}`;
-  if (field === "ciphers" && name.startsWith("TLS_")) {
-    return "is a TLS 1.3 cipher suite, which BoringSSL does not let Envoy configure; name TLS 1.0-1.2 suites (e.g. ECDHE-RSA-AES128-GCM-SHA256)";
-  }
-  return "is not supported by Envoy (BoringSSL)";
 }
 
 function validationOf(

@@ -7,6 +7,7 @@
 import { Cluster_DnsLookupFamily } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterConfig } from "../../../../proto/gen/envoy/extensions/clusters/dynamic_forward_proxy/v3/cluster";
+import { DnsCacheConfig } from "../../../../proto/gen/envoy/extensions/common/dynamic_forward_proxy/v3/dns_cache";
 import { ClusterProvided } from "../../../../proto/gen/envoy/extensions/load_balancing_policies/cluster_provided/v3/cluster_provided";
 import { CaresDnsResolverConfig } from "../../../../proto/gen/envoy/extensions/network/dns_resolver/cares/v3/cares_dns_resolver";
 import { pack, registerType } from "../../../../proto/any";
@@ -23,19 +24,32 @@ export const CaresDnsResolverType = registerType(CaresDnsResolverConfig);
 /** Envoy Gateway's DNS refresh rate of a dynamic forward proxy cache. */
 const DEFAULT_REFRESH_MS = 30_000;
 
-/** The fields of a dynamic forward proxy cluster (no endpoints, no EDS). */
-export function dynamicClusterFields(ir: ClusterIr): Partial<Cluster> {
-  const dns = ir.policy?.dns ? dnsFields(ir.policy.dns) : {};
-  const family = dns.dnsLookupFamily ?? Cluster_DnsLookupFamily.V4_PREFERRED;
+/**
+ * The DNS cache of a dynamic forward proxy cluster; the SNI dynamic forward proxy filter of a TLSRoute to it
+ * (xds/translate/tcp-sni-dfp.ts) must name the same cache with the same settings.
+ */
+export function dynamicDnsCacheConfig(ir: ClusterIr): DnsCacheConfig {
+  const family = dnsFamily(ir);
   const refreshMs = ir.policy?.dns?.refreshRateMs ?? DEFAULT_REFRESH_MS;
   const resolvers = ir.dynamicResolver?.resolvers ?? [];
   const familyName = lookupFamilyName(family);
-  const dnsCacheConfig = {
+  return DnsCacheConfig.fromPartial({
     name: `envoy-gateway-dfp-cache-${familyName}-${refreshMs}ms-default${resolvers.length > 0 ? `-${resolvers.join("-")}` : ""}`,
     dnsLookupFamily: family,
     dnsRefreshRate: { seconds: Math.floor(refreshMs / 1000), nanos: (refreshMs % 1000) * 1_000_000 },
     ...(resolvers.length > 0 ? { typedDnsResolverConfig: caresResolver(resolvers) } : {}),
-  };
+  });
+}
+
+function dnsFamily(ir: ClusterIr): Cluster_DnsLookupFamily {
+  const dns = ir.policy?.dns ? dnsFields(ir.policy.dns) : {};
+  return dns.dnsLookupFamily ?? Cluster_DnsLookupFamily.V4_PREFERRED;
+}
+
+/** The fields of a dynamic forward proxy cluster (no endpoints, no EDS). */
+export function dynamicClusterFields(ir: ClusterIr): Partial<Cluster> {
+  const family = dnsFamily(ir);
+  const dnsCacheConfig = dynamicDnsCacheConfig(ir);
   return {
     clusterType: {
       name: "envoy.clusters.dynamic_forward_proxy",

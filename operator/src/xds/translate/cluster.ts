@@ -6,9 +6,13 @@ import {
 } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import type { TransportSocket } from "../../../../proto/gen/envoy/config/core/v3/base";
-import { SubjectAltNameMatcher_SanType } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
+import {
+  SubjectAltNameMatcher_SanType,
+  TlsParameters_TlsProtocol,
+} from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/common";
 import { UpstreamTlsContext } from "../../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/tls";
 import { pack } from "../../../../proto/any";
+import type { TlsParamsIr } from "../../ir/client-traffic-tls-ir";
 import type { ClusterIr, EndpointIr, HttpListenerIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import { HttpProtocolOptionsType, UpstreamTlsContextType } from "../types";
 import { clusterPolicyFields, clusterPolicyHttp2Options, clusterPolicyHttpOptions } from "./cluster-policy";
@@ -143,7 +147,8 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"],
     autoHostSni: tls.autoSni === "endpoint",
     autoSniSanValidation: tls.autoSanValidation === true && !dynamic,
     commonTlsContext: {
-      alpnProtocols: protocol === "h2c" ? ["h2"] : [],
+      tlsParams: upstreamTlsParams(tls.params),
+      alpnProtocols: [...(tls.params?.alpnProtocols ?? (protocol === "h2c" ? ["h2"] : []))],
       // The Gateway's backend client certificate, inline (see UpstreamTlsIr.clientCertificate).
       tlsCertificates: tls.clientCertificate
         ? [
@@ -166,6 +171,20 @@ export function upstreamTls(tls: UpstreamTlsIr, protocol: ClusterIr["protocol"],
     },
   });
   return { name: "envoy.transport_sockets.tls", typedConfig: pack(UpstreamTlsContextType, context) };
+}
+
+/**
+ * The TLS parameters of a backend connection: Envoy Gateway's versions (1.2 to 1.3 unless set: Envoy's own client
+ * maximum would be 1.2), and the Backend's cipher suites, curves and signature algorithms when set.
+ */
+function upstreamTlsParams(p: TlsParamsIr | undefined): object {
+  return {
+    tlsMinimumProtocolVersion: TlsParameters_TlsProtocol[p?.minVersion ?? "TLSv1_2"],
+    tlsMaximumProtocolVersion: TlsParameters_TlsProtocol[p?.maxVersion ?? "TLSv1_3"],
+    cipherSuites: [...(p?.ciphers ?? [])],
+    ecdhCurves: [...(p?.ecdhCurves ?? [])],
+    signatureAlgorithms: [...(p?.signatureAlgorithms ?? [])],
+  };
 }
 
 /** TLS with the client certificate and the trusted CA from the proxy's file-based SDS resources, SANs matched. */

@@ -14,7 +14,7 @@ import {
   HttpConnectionManager_CodecType,
 } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { pack } from "../../../../proto/any";
-import type { AccessLogIr, HttpListenerIr } from "../../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, HttpListenerIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { HcmType } from "../types";
 import { adsConfigSource } from "./config-source";
@@ -25,6 +25,7 @@ import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } 
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
 import { geoEarlyMutations } from "./geoip-headers";
 import { tcpChain } from "./tcp";
+import { sniDynamicCluster } from "./tcp-sni-dfp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
 
@@ -33,9 +34,14 @@ const HTTPS_ALPN = ["h2", "http/1.1"];
 
 /**
  * Builds the Listener. It only names its RouteConfiguration, so route changes never touch the
- * listener (a listener update drains connections; a route update does not).
+ * listener (a listener update drains connections; a route update does not). `clusters` tells which TLSRoute
+ * chains sharing the port forward by SNI (a dynamic forward proxy cluster; see tcp-sni-dfp.ts).
  */
-export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
+export function buildHttpListener(
+  ir: HttpListenerIr,
+  accessLogs?: readonly AccessLogIr[],
+  clusters: ReadonlyMap<string, ClusterIr> = new Map(),
+): Listener {
   // The connection limit comes first in each chain, counted under the connection manager's stat prefix. Each
   // HTTPS chain's connection manager reads its own listener's RouteConfiguration.
   const filters = (routeConfig: string): Filter[] =>
@@ -55,7 +61,9 @@ export function buildHttpListener(ir: HttpListenerIr, accessLogs?: readonly Acce
     filters: filters(c.name),
   }));
   // TLS listeners on the same port: their SNI names are proxied as streams (see tcp.ts).
-  filterChains.push(...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic)));
+  filterChains.push(
+    ...(ir.tlsRoutes ?? []).map((c) => tcpChain(c, accessLogs, ir.clientTraffic, sniDynamicCluster(c, clusters))),
+  );
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },

@@ -26,14 +26,16 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
   const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
+  const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
   for (const l of ir.http) {
-    listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs)));
+    listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs)));
     const quic = buildQuicListener(l, ir.accessLogs);
     if (quic) listeners.set(quic.name, pack(ListenerType, quic));
     for (const rc of buildRouteConfigurations(l, (c) => hashKeys.get(c))) routes.set(rc.name, pack(RouteType, rc));
   }
-  for (const l of ir.tcp ?? []) listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs)));
-  const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
+  for (const l of ir.tcp ?? []) {
+    listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs, clusterIrs)));
+  }
   for (const l of ir.udp ?? []) {
     listeners.set(l.name, pack(ListenerType, buildUdpListener(l, ir.accessLogs)));
     const weighted = buildUdpWeightedCluster(l, clusterIrs);

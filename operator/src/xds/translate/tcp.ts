@@ -3,8 +3,8 @@ import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listene
 import type { Filter, FilterChain } from "../../../../proto/gen/envoy/config/listener/v3/listener_components";
 import { TcpProxy } from "../../../../proto/gen/envoy/extensions/filters/network/tcp_proxy/v3/tcp_proxy";
 import { RBAC as NetworkRbac } from "../../../../proto/gen/envoy/extensions/filters/network/rbac/v3/rbac";
-import { pack, registerType } from "../../../../proto/any";
-import type { AccessLogIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
+import { pack } from "../../../../proto/any";
+import type { AccessLogIr, ClusterIr, TcpChainIr, TcpListenerIr, WeightedDestinationIr } from "../../ir/xds-ir";
 import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-log";
 import { TcpProxyType } from "../types";
 import { INVALID_BACKEND_CLUSTER } from "./route";
@@ -15,24 +15,28 @@ import { additionalAddresses, listenerFilters, serverNames } from "./listener";
 import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
 import { rbacMatcherOf } from "./rbac-matcher";
-
-/** Network RBAC, registered for Any packing. */
-const NetworkRbacType = registerType(NetworkRbac);
+import { NetworkRbacType, sniDynamicCluster, sniDynamicFilters } from "./tcp-sni-dfp";
 
 /**
- * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names or
- * terminates TLS. A connection for an invalid backendRef goes to a cluster that does not exist, which
- * Envoy answers by closing it: the spec's "reject the connection", respecting weights.
+ * Builds the Listener. The TLS inspector reads the SNI whenever a chain matches server names, terminates TLS or
+ * forwards by SNI (a dynamic forward proxy cluster among `clusters`). A connection for an invalid backendRef goes
+ * to a cluster that does not exist, which Envoy answers by closing it: the spec's "reject the connection",
+ * respecting weights.
  */
-export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly AccessLogIr[]): Listener {
-  const inspect = ir.chains.some((c) => c.serverNames.length > 0 || c.tls !== undefined);
+export function buildTcpListener(
+  ir: TcpListenerIr,
+  accessLogs?: readonly AccessLogIr[],
+  clusters: ReadonlyMap<string, ClusterIr> = new Map(),
+): Listener {
+  const dynamic = (c: TcpChainIr): ClusterIr | undefined => sniDynamicCluster(c, clusters);
+  const inspect = ir.chains.some((c) => c.serverNames.length > 0 || c.tls !== undefined || dynamic(c));
   return Listener.fromPartial({
     name: ir.name,
     address: { socketAddress: { address: ir.address, portValue: ir.port } },
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),
-    filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic)),
+    filterChains: ir.chains.map((c) => tcpChain(c, accessLogs, ir.clientTraffic, dynamic(c))),
     ...connectionListenerFields(ir.clientTraffic),
     ...inspectionTimeoutField(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
@@ -41,13 +45,15 @@ export function buildTcpListener(ir: TcpListenerIr, accessLogs?: readonly Access
 
 /**
  * The filter chain of one SNI group: optional TLS termination, the SecurityPolicy's network RBAC (a refused
- * connection is closed), the connection limit, then tcp_proxy (logging each connection, with the policy's idle
- * timeout, hashing by client address when the chain's backends hash that way).
+ * connection is closed), the loopback SNI guard and SNI dynamic forward proxy when it forwards to `dynamic`, the
+ * connection limit, then tcp_proxy (logging each connection, with the policy's idle timeout, hashing by client
+ * address when the chain's backends hash that way).
  */
 export function tcpChain(
   c: TcpChainIr,
   accessLogs?: readonly AccessLogIr[],
   clientTraffic?: ClientTrafficIr,
+  dynamic?: ClusterIr,
 ): Partial<FilterChain> {
   const proxy = TcpProxy.fromPartial({
     ...tcpProxy(c.name, c.destinations),
@@ -58,6 +64,7 @@ export function tcpChain(
   } as never);
   const filters = [
     ...networkRbac(c, proxy.statPrefix),
+    ...(dynamic ? sniDynamicFilters(dynamic, proxy.statPrefix) : []),
     ...withConnectionLimit(clientTraffic, proxy.statPrefix, [
       { name: "envoy.filters.network.tcp_proxy", typedConfig: pack(TcpProxyType, proxy) } as Filter,
     ]),

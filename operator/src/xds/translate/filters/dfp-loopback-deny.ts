@@ -16,8 +16,8 @@ import { type HttpFilterDef, listenerHasRoute, packPartial } from "./registry";
 /** The filter's name (also the typed_per_filter_config key). */
 const NAME = "envoy.filters.http.rbac.dfp_loopback_deny";
 
-/** Envoy Gateway's loopback authorities, as RE2 patterns of the whole `:authority` (optional port). */
-const LOOPBACK = [
+/** Envoy Gateway's loopback names and addresses, as RE2 patterns (the `:authority` allows a port after them; the SNI a trailing dot). */
+export const LOOPBACK = [
   "127\\.0\\.0\\.1",
   "localhost",
   "localhost\\.localdomain",
