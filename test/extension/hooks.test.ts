@@ -33,7 +33,7 @@ function setup(): {
   ir: ReturnType<typeof translate>["xdsIr"][0];
 } {
   const config = loadEnvoyGatewayConfig(`${CASE}.envoy-gateway.yaml`);
-  const m = config.extensionManager;
+  const m = config.extensionManagers?.[0];
   assert.ok(m);
   const result = translate(snapshotFromObjects(readCase(`${CASE}.in.yaml`)), {
     backends: config.backends,
@@ -62,8 +62,7 @@ describe("extension hook runner (real gRPC client and server)", () => {
     };
     client = new ExtensionClient({ config: all, timeoutMs: 2000 });
     return runHooks(resources, {
-      config: all,
-      caller: client,
+      servers: [{ config: all, caller: client }],
       context: extensionContextOf(ir),
       ...(onFailure ? { onFailure } : {}),
     });
