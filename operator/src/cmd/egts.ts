@@ -8,7 +8,6 @@ import { env } from "../config/env";
 import {
   customProviderOf,
   DEFAULT_ENVOY_GATEWAY_CONFIG,
-  EnvoyGatewayConfigError,
   kubernetesProviderOf,
   loadEnvoyGatewayConfig,
   type EnvoyGatewayConfig,
@@ -278,7 +277,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
-    ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
+    extensionManagers: config.extensionManagers,
     // The proxies call the chart's `envoy-ratelimit` Service, over TLS when they have xDS client certificates.
     ...(config.rateLimit
       ? { rateLimit: kubernetesRateLimit(config.rateLimit, namespace, values["xds-tls-secret"] !== "") }

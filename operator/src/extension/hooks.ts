@@ -105,9 +105,7 @@ export async function runHooks(input: NodeResources, run: HookRun): Promise<Node
  */
 async function chain<T>(
   run: HookRun,
-  hook: ExtensionHook,
-  method: ExtensionMethod,
-  resource: string,
+  { hook, method, resource }: { hook: ExtensionHook; method: ExtensionMethod; resource: string },
   input: T,
   send: (server: HookServer, current: T) => Promise<T | undefined>,
 ): Promise<T> {
@@ -152,34 +150,33 @@ async function routeHooks(out: NodeResources, run: HookRun, on: (h: ExtensionHoo
         for (const [ri, route] of vh.routes.entries()) {
           const ctx = routeContext(run.context, route.name);
           if (!ctx) continue;
-          vh.routes[ri] = await chain(run, "Route", "PostRouteModify", route.name, route, async (s, current) => {
-            const res = await s.caller.call("PostRouteModify", {
-              route: current,
-              postRouteContext: {
-                extensionResources: resources(forServer(run, ctx.refs, ownedKinds(s))),
-                hostnames: vh.domains,
-                extensionPolicies: resources(forServer(run, ctx.policies, s.config.policyResources)),
-              },
-            });
-            return res.route;
-          });
+          vh.routes[ri] = await chain(
+            run,
+            { hook: "Route", method: "PostRouteModify", resource: route.name },
+            route,
+            async (s, current) => {
+              const res = await s.caller.call("PostRouteModify", {
+                route: current,
+                postRouteContext: {
+                  extensionResources: resources(forServer(run, ctx.refs, ownedKinds(s))),
+                  hostnames: vh.domains,
+                  extensionPolicies: resources(forServer(run, ctx.policies, s.config.policyResources)),
+                },
+              });
+              return res.route;
+            },
+          );
         }
       }
       if (on("VirtualHost")) {
-        rc.virtualHosts[vi] = await chain(
-          run,
-          "VirtualHost",
-          "PostVirtualHostModify",
-          vh.name,
-          vh,
-          async (s, current) => {
-            const res = await s.caller.call("PostVirtualHostModify", {
-              virtualHost: current,
-              postVirtualHostContext: {},
-            });
-            return res.virtualHost;
-          },
-        );
+        const call = { hook: "VirtualHost", method: "PostVirtualHostModify", resource: vh.name } as const;
+        rc.virtualHosts[vi] = await chain(run, call, vh, async (s, current) => {
+          const res = await s.caller.call("PostVirtualHostModify", {
+            virtualHost: current,
+            postVirtualHostContext: {},
+          });
+          return res.virtualHost;
+        });
       }
     }
     routes.set(name, pack(RouteType, rc));
@@ -192,13 +189,18 @@ async function clusterHooks(out: NodeResources, run: HookRun): Promise<void> {
     const any = clusters.get(name);
     if (!any) continue;
     const cluster = unpack(ClusterType, any);
-    const res = await chain(run, "Cluster", "PostClusterModify", name, cluster, async (s, current) => {
-      const answer = await s.caller.call("PostClusterModify", {
-        cluster: current,
-        postClusterContext: { backendExtensionResources: resources(forServer(run, refs, ownedKinds(s))) },
-      });
-      return answer.cluster;
-    });
+    const res = await chain(
+      run,
+      { hook: "Cluster", method: "PostClusterModify", resource: name },
+      cluster,
+      async (s, current) => {
+        const answer = await s.caller.call("PostClusterModify", {
+          cluster: current,
+          postClusterContext: { backendExtensionResources: resources(forServer(run, refs, ownedKinds(s))) },
+        });
+        return answer.cluster;
+      },
+    );
     if (res === cluster) continue;
     clusters.delete(name);
     clusters.set(res.name, pack(ClusterType, res));
@@ -209,10 +211,18 @@ async function endpointHooks(out: NodeResources, run: HookRun): Promise<void> {
   const endpoints = out.get(TypeUrl.Endpoint) ?? new Map<string, Any>();
   for (const [name, any] of endpoints) {
     const before = unpack(EndpointType, any);
-    const res = await chain(run, "Endpoints", "PostEndpointsModify", name, before, async (s, current) => {
-      const answer = await s.caller.call("PostEndpointsModify", { loadAssignment: current, postEndpointsContext: {} });
-      return answer.loadAssignment;
-    });
+    const res = await chain(
+      run,
+      { hook: "Endpoints", method: "PostEndpointsModify", resource: name },
+      before,
+      async (s, current) => {
+        const answer = await s.caller.call("PostEndpointsModify", {
+          loadAssignment: current,
+          postEndpointsContext: {},
+        });
+        return answer.loadAssignment;
+      },
+    );
     if (res !== before) endpoints.set(name, pack(EndpointType, res));
   }
 }
@@ -222,13 +232,18 @@ async function listenerHooks(out: NodeResources, run: HookRun): Promise<void> {
   for (const [name, any] of [...listeners]) {
     const before = unpack(ListenerType, any);
     const policies = run.context.listeners.get(name) ?? [];
-    const res = await chain(run, "HTTPListener", "PostHTTPListenerModify", name, before, async (s, current) => {
-      const answer = await s.caller.call("PostHTTPListenerModify", {
-        listener: current,
-        postListenerContext: { extensionResources: resources(forServer(run, policies, s.config.policyResources)) },
-      });
-      return answer.listener;
-    });
+    const res = await chain(
+      run,
+      { hook: "HTTPListener", method: "PostHTTPListenerModify", resource: name },
+      before,
+      async (s, current) => {
+        const answer = await s.caller.call("PostHTTPListenerModify", {
+          listener: current,
+          postListenerContext: { extensionResources: resources(forServer(run, policies, s.config.policyResources)) },
+        });
+        return answer.listener;
+      },
+    );
     // Replaced by name, as Envoy Gateway does (a listener answered under another name is added).
     if (res !== before) listeners.set(res.name, pack(ListenerType, res));
   }
@@ -263,26 +278,31 @@ async function translationHook(out: NodeResources, run: HookRun): Promise<void> 
     listeners: all(TypeUrl.Listener, ListenerType),
     routes: all(TypeUrl.Route, RouteType),
   };
-  const after = await chain(run, "Translation", "PostTranslateModify", "", before, async (s, current) => {
-    const include = s.config.translation;
-    const pick = <K extends keyof TranslationLists>(key: K): TranslationLists[K] =>
-      (include[key] ? current[key] : []) as TranslationLists[K];
-    const res = await s.caller.call("PostTranslateModify", {
-      postTranslateContext: {
-        extensionResources: resources(forServer(run, run.context.policies, s.config.policyResources)),
-      },
-      clusters: pick("clusters"),
-      secrets: pick("secrets"),
-      listeners: pick("listeners"),
-      routes: pick("routes"),
-    });
-    return {
-      clusters: include.clusters ? res.clusters : current.clusters,
-      secrets: include.secrets ? res.secrets : current.secrets,
-      listeners: include.listeners ? res.listeners : current.listeners,
-      routes: include.routes ? res.routes : current.routes,
-    };
-  });
+  const after = await chain(
+    run,
+    { hook: "Translation", method: "PostTranslateModify", resource: "" },
+    before,
+    async (s, current) => {
+      const include = s.config.translation;
+      const pick = <K extends keyof TranslationLists>(key: K): TranslationLists[K] =>
+        (include[key] ? current[key] : []) as TranslationLists[K];
+      const res = await s.caller.call("PostTranslateModify", {
+        postTranslateContext: {
+          extensionResources: resources(forServer(run, run.context.policies, s.config.policyResources)),
+        },
+        clusters: pick("clusters"),
+        secrets: pick("secrets"),
+        listeners: pick("listeners"),
+        routes: pick("routes"),
+      });
+      return {
+        clusters: include.clusters ? res.clusters : current.clusters,
+        secrets: include.secrets ? res.secrets : current.secrets,
+        listeners: include.listeners ? res.listeners : current.listeners,
+        routes: include.routes ? res.routes : current.routes,
+      };
+    },
+  );
   if (after === before) return;
   for (const { key, typeUrl, type } of TRANSLATION_LISTS) {
     const items = after[key] as readonly { name: string }[];

@@ -25,7 +25,7 @@ import type { PublishStages } from "./translate-step";
 /** Settings of the controller's extension servers. */
 export interface ControllerExtensionOptions {
   /** The servers, in order; none: the stage does nothing. */
-  readonly managers?: readonly ExtensionManagerConfig[];
+  readonly managers?: readonly ExtensionManagerConfig[] | undefined;
   /** The controller's namespace. */
   readonly namespace: string;
   /** Logger (xds-translator). */

@@ -129,7 +129,7 @@ export interface ControllerOptions {
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
   readonly stuckAfterMs?: number;
   /** The extension servers, in order (EnvoyGateway `extensionManager` / `extensionManagers`). @default none */
-  readonly extensionManagers?: readonly ExtensionManagerConfig[];
+  readonly extensionManagers?: readonly ExtensionManagerConfig[] | undefined;
   /** TEST ONLY: extension hook call deadline and retry delay. */
   readonly extensionTimings?: { readonly timeoutMs?: number; readonly retryMs?: number };
   /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */

@@ -33,7 +33,7 @@ import {
   ownedExtensionKinds,
   type ExtensionStage,
 } from "./extension-stage";
-import { DEFAULT_CONTROLLER_NAMESPACE, type TranslateOptions } from "../translate/translate";
+import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
 import type { HookStats } from "./extension-hooks";
 
 /** Standalone settings. */

@@ -10,7 +10,7 @@
 import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../ir/xds-ir";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
-import { groupOf, type GroupKind } from "./extension-objects";
+import { groupOf, type ExtensionKinds, type GroupKind } from "./extension-objects";
 
 const GATEWAY_API = "gateway.networking.k8s.io";
 
@@ -29,13 +29,13 @@ interface Policy {
   readonly targets: readonly TargetRef[];
 }
 
-/** The IR with the snapshot's extension policies (of `kinds`) attached; the IR as it is without any. */
+/** The IR with the snapshot's extension policies (of `kinds.policies`) attached; the IR as it is without any. */
 export function attachExtensionPolicies(
   xdsIr: readonly GatewayXdsIr[],
   snapshot: ResourceSnapshot,
-  kinds: readonly GroupKind[],
+  kinds: ExtensionKinds | undefined,
 ): GatewayXdsIr[] {
-  const policies = policiesOf(snapshot, kinds);
+  const policies = policiesOf(snapshot, kinds?.policies ?? []);
   if (policies.length === 0) return [...xdsIr];
   const routePrefixes = policies.map((p) => ({ p, prefixes: routePrefixesOf(p, snapshot) }));
   const byRoute = (r: RouteIr): string[] =>

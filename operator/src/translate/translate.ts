@@ -247,7 +247,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   });
   // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
   //    for the extension server's hooks.
-  const xdsIr = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds?.policies ?? []);
+  const xdsIr = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds);
   //    Their dynamic modules' files come from the same EnvoyProxy (the host runner links them for Envoy).
   const proxies = infraIr.map((p) => withDynamicModuleFiles(p, envoyProxyForNode(snapshot, p.name)));
   return {
