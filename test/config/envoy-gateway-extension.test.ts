@@ -44,7 +44,7 @@ describe("EnvoyGateway configuration: extensionManager", () => {
       hostname: extension-server.envoy-gateway-system.svc.cluster.local
       port: 5005
 `);
-    const m = c.extensionManager;
+    const m = c.extensionManagers?.[0];
     assert.ok(m);
     assert.deepEqual(m.resources, [
       { group: "example.extensions.io", version: "v1alpha1", kind: "ListenerContextExample" },
@@ -87,7 +87,7 @@ describe("EnvoyGateway configuration: extensionManager", () => {
       backoffMultiplier: { numerator: 150 }
       RetryableStatusCodes: [UNAVAILABLE, INTERNAL]
 `);
-    const m = c.extensionManager;
+    const m = c.extensionManagers?.[0];
     assert.ok(m);
     assert.deepEqual(m.service.address, { type: "unix", path: "/run/ext.sock" });
     assert.deepEqual(m.service.tls, {
@@ -115,12 +115,6 @@ describe("EnvoyGateway configuration: extensionManager", () => {
     );
     assert.match(
       errorOf(
-        "extensionManager:\n  hooks: { xdsTranslator: { pre: [Route] } }\n  service: { ip: { address: 127.0.0.1, port: 5005 } }\n",
-      ),
-      /pre-translation hooks are not implemented in egts/,
-    );
-    assert.match(
-      errorOf(
         "extensionManager:\n  hooks: {}\n  service: { ip: { address: 127.0.0.1, port: 5005 }, unix: { path: /x } }\n",
       ),
       /extensionManager\.service needs exactly one of fqdn, ip, unix or host \(got 2\)/,
@@ -132,14 +126,44 @@ describe("EnvoyGateway configuration: extensionManager", () => {
       /^eg\.yaml:5:19: extensionManager\.maxMessageSize must be a quantity of bytes/,
     );
     assert.match(
-      errorOf(
-        "extensionManager:\n  policyResources: [{ group: x.io, version: v1, kind: P }]\n  hooks: {}\n  service: { ip: { address: 127.0.0.1, port: 5005 } }\n",
-      ),
-      /^eg\.yaml:4:20: extensionManager\.policyResources: P: extension policies are not implemented in egts yet/,
+      errorOf("extensionManagers: []\n"),
+      /^eg\.yaml:3:20: extensionManagers must contain at least one entry/,
+    );
+    const svc = "hooks: { xdsTranslator: { post: [Route] } }, service: { ip: { address: 127.0.0.1, port: 5005 } }";
+    assert.match(errorOf(`extensionManagers:\n  - { ${svc} }\n`), /extensionManagers\[0\]\.name is required/);
+    assert.match(
+      errorOf(`extensionManagers:\n  - { name: a, ${svc} }\n  - { name: a, ${svc} }\n`),
+      /extensionManagers\[1\]: duplicate name a/,
     );
     assert.match(
-      errorOf("extensionManagers: []\n"),
-      /^eg\.yaml:3:1: extensionManagers \(several extension servers.*\) is an Envoy Gateway setting egts does not implement yet$/,
+      errorOf(`extensionManager: { ${svc} }\nextensionManagers:\n  - { name: a, ${svc} }\n`),
+      /^eg\.yaml:4:1: extensionManager and extensionManagers are mutually exclusive/,
+    );
+  });
+
+  it("extensionManagers: each server in order, with its policyResources; pre hooks accepted with a note", () => {
+    const svc = (port: number): string => `service: { ip: { address: 127.0.0.1, port: ${port} } }`;
+    const c = parse(`extensionManagers:
+  - name: first
+    policyResources: [{ group: x.io, version: v1, kind: P }]
+    hooks: { xdsTranslator: { post: [Route, Translation] } }
+    ${svc(5005)}
+  - name: second
+    failOpen: true
+    hooks: { xdsTranslator: { pre: [Route], post: [HTTPListener] } }
+    ${svc(5006)}
+`);
+    const ms = c.extensionManagers ?? [];
+    assert.deepEqual(
+      ms.map((m) => [m.name, m.hooks, m.failOpen, m.policyResources.map((k) => k.kind)]),
+      [
+        ["first", ["Route", "Translation"], false, ["P"]],
+        ["second", ["HTTPListener"], true, []],
+      ],
+    );
+    assert.ok(
+      c.notes.some((n) => /extensionManagers\[1\]\.hooks\.xdsTranslator\.pre: Route accepted, never called/.test(n)),
+      c.notes.join("\n"),
     );
   });
 });

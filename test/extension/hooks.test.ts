@@ -11,7 +11,7 @@ import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-
 import type { ExtensionManagerConfig } from "../../operator/src/config/envoy-gateway-extension";
 import { ExtensionClient } from "../../operator/src/extension/client";
 import { extensionContextOf } from "../../operator/src/extension/context";
-import { HookError, runHooks } from "../../operator/src/extension/hooks";
+import { HookError, runHooks, type HookServer } from "../../operator/src/extension/hooks";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate } from "../../operator/src/translate/translate";
 import { buildNodeResources, type NodeResources } from "../../operator/src/xds/translate/resources";
@@ -33,7 +33,7 @@ function setup(): {
   ir: ReturnType<typeof translate>["xdsIr"][0];
 } {
   const config = loadEnvoyGatewayConfig(`${CASE}.envoy-gateway.yaml`);
-  const m = config.extensionManager;
+  const m = config.extensionManagers?.[0];
   assert.ok(m);
   const result = translate(snapshotFromObjects(readCase(`${CASE}.in.yaml`)), {
     backends: config.backends,
@@ -62,8 +62,7 @@ describe("extension hook runner (real gRPC client and server)", () => {
     };
     client = new ExtensionClient({ config: all, timeoutMs: 2000 });
     return runHooks(resources, {
-      config: all,
-      caller: client,
+      servers: [{ config: all, caller: client }],
       context: extensionContextOf(ir),
       ...(onFailure ? { onFailure } : {}),
     });
@@ -143,6 +142,49 @@ describe("extension hook runner (real gRPC client and server)", () => {
     ]);
     for (const [typeUrl, byName] of before) {
       assert.deepEqual([...(out.get(typeUrl) ?? new Map()).keys()].sort(), [...byName.keys()].sort(), typeUrl);
+    }
+  });
+
+  it("several servers: a failing failOpen one is skipped naming it, the next one gets the input and answers", async () => {
+    const { config, resources, ir } = setup();
+    const second = await startExtensionServer({ tag: "second" });
+    const clients: ExtensionClient[] = [];
+    const server = (name: string, port: number, failOpen: boolean): HookServer => {
+      const c: ExtensionManagerConfig = {
+        ...config,
+        name,
+        failOpen,
+        hooks: ["Route"],
+        service: { ...config.service, address: { type: "tcp", host: "127.0.0.1", port } },
+      };
+      const caller = new ExtensionClient({ config: c, timeoutMs: 2000 });
+      clients.push(caller);
+      return { config: c, caller };
+    };
+    try {
+      ext.failing = true;
+      const failures: HookError[] = [];
+      const out = await runHooks(resources, {
+        servers: [server("first", ext.port, true), server("second", second.port, false)],
+        context: extensionContextOf(ir),
+        onFailure: (e) => failures.push(e),
+      });
+      assert.ok(failures.length > 0);
+      assert.ok(failures.every((e) => e.server === "first" && /^extension "first": PostRouteModify/.test(e.message)));
+      const routes = JSON.stringify([...(out.get(TypeUrl.Route)?.values() ?? [])].map((a) => a.value.toString()));
+      assert.match(routes, /x-extension-route-second/, "the second server's answer is applied");
+      assert.doesNotMatch(routes, /x-extension-route(?!-second)/, "the failing server changed nothing");
+      // Without failOpen on the failing server the run fails, naming it.
+      await assert.rejects(
+        runHooks(resources, {
+          servers: [server("first", ext.port, false), server("second", second.port, false)],
+          context: extensionContextOf(ir),
+        }),
+        /^HookError: extension "first": PostRouteModify/,
+      );
+    } finally {
+      for (const c of clients) c.close();
+      await second.close();
     }
   });
 

@@ -54,7 +54,7 @@ describe("extension hooks and EnvoyPatchPolicy: Envoy Gateway's order", () => {
 
   it("resource hooks, then patches, then PostTranslateModify", async () => {
     const config = loadEnvoyGatewayConfig(`${CASE}.envoy-gateway.yaml`);
-    const m = config.extensionManager;
+    const m = config.extensionManagers?.[0];
     assert.ok(m);
     const manager: ExtensionManagerConfig = {
       ...m,
@@ -62,7 +62,7 @@ describe("extension hooks and EnvoyPatchPolicy: Envoy Gateway's order", () => {
       service: { ...m.service, address: { type: "tcp", host: "127.0.0.1", port: ext.port } },
     };
     client = new ExtensionClient({ config: manager, timeoutMs: 2000 });
-    stage = new ExtensionHookStage({ config: manager, caller: client, logger: () => undefined });
+    stage = new ExtensionHookStage({ servers: [{ config: manager, caller: client }], logger: () => undefined });
     const snapshot = snapshotFromObjects([...readCase(`${CASE}.in.yaml`), PATCH]);
     const opts = {
       backends: config.backends,

@@ -34,8 +34,8 @@ extensionManager:
   failOpen: ${failOpen}
 `,
   );
-  assert.ok(config.extensionManager);
-  return config.extensionManager;
+  assert.ok(config.extensionManagers?.[0]);
+  return config.extensionManagers[0];
 }
 
 /** The Gateway, two extension objects and three routes: one with an ExtensionRef filter, one to an extension backend, one plain. */
@@ -89,7 +89,7 @@ async function setup(failOpen: boolean, failing: boolean): Promise<Setup> {
   ext.failing = failing;
   const port = await freePort();
   const t = await startTestGateway(files(port, echo, extBackend), {
-    extensionManager: managerConfig(ext.port, failOpen),
+    extensionManagers: [managerConfig(ext.port, failOpen)],
     extensionTimings: { timeoutMs: 2000, retryMs: 300 },
   });
   return { t, ext, port, backends: [echo, extBackend, added] };

@@ -1,7 +1,9 @@
 /**
  * A real extension server for the tests, written with @grpc/grpc-js on egts's copy of Envoy Gateway's extension
  * API (operator/src/extension/service.ts). What each hook does is switchable while it runs:
- * - PostRouteModify adds the response header `x-extension-route: <names of the route's extension objects>`;
+ * - PostRouteModify adds the response header `x-extension-route: <names of the route's extension objects>` (with
+ *   `tag`, `x-extension-route-<tag>`), and `x-extension-policy[-<tag>]: <names of its extension policies>` when it
+ *   has some;
  * - PostClusterModify makes the cluster STATIC with the endpoint 127.0.0.1:`spec.port` of its backend object
  *   and a connect timeout of 7 s;
  * - PostVirtualHostModify and PostHTTPListenerModify answer with nothing (no change), counting the calls;
@@ -35,6 +37,8 @@ export interface TestExtensionServer {
   addedClusterPort: number;
   /** The extension objects (parsed JSON) each PostRouteModify call carried. */
   routeObjects(): Record<string, unknown>[][];
+  /** The extension policies (parsed JSON) each call of `method` carried (Route, HTTPListener, Translation hooks). */
+  policies(method: "PostRouteModify" | "PostHTTPListenerModify" | "PostTranslateModify"): Record<string, unknown>[][];
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -54,6 +58,8 @@ export async function startExtensionServer(
     address?: string;
     /** Serve TLS with this certificate; with `clientCa`, require client certificates it signs. */
     tls?: { cert: string; key: string; clientCa?: string };
+    /** Suffix of the headers the Route hook adds (`x-extension-route-<tag>`), to tell chained servers apart. */
+    tag?: string;
   } = {},
 ): Promise<TestExtensionServer> {
   const server = new grpc.Server();
@@ -68,11 +74,16 @@ export async function startExtensionServer(
         .map((c) =>
           objects((c.request as ExtensionMethods["PostRouteModify"][0]).postRouteContext?.extensionResources ?? []),
         ),
+    policies: (method) => state.calls.filter((c) => c.method === method).map((c) => objects(policiesOf(c.request))),
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
   };
+  const suffix = opts.tag ? `-${opts.tag}` : "";
   const handlers: { [M in ExtensionMethod]: Handler<M> } = {
     PostRouteModify: (req) => ({
-      route: withHeader(req.route, objects(req.postRouteContext?.extensionResources ?? [])),
+      route: withHeaders(req.route, [
+        [`x-extension-route${suffix}`, objects(req.postRouteContext?.extensionResources ?? [])],
+        [`x-extension-policy${suffix}`, objects(req.postRouteContext?.extensionPolicies ?? [])],
+      ]),
     }),
     PostVirtualHostModify: () => ({}),
     PostHTTPListenerModify: () => ({}),
@@ -126,12 +137,31 @@ function serverCredentials(tls: { cert: string; key: string; clientCa?: string }
   );
 }
 
-function withHeader(route: Route | undefined, objs: Record<string, unknown>[]): Route | undefined {
+/** The route with a response header per `[name, objects]` (the objects' names); none for an empty policy list. */
+function withHeaders(
+  route: Route | undefined,
+  headers: readonly [string, Record<string, unknown>[]][],
+): Route | undefined {
   if (!route) return undefined;
-  const header = HeaderValueOption.fromPartial({
-    header: { key: "x-extension-route", value: objs.map(nameOf).join(",") },
-  });
-  return { ...route, responseHeadersToAdd: [...route.responseHeadersToAdd, header] };
+  const added = headers
+    .filter(([key, objs]) => objs.length > 0 || !key.startsWith("x-extension-policy"))
+    .map(([key, objs]) => HeaderValueOption.fromPartial({ header: { key, value: objs.map(nameOf).join(",") } }));
+  return { ...route, responseHeadersToAdd: [...route.responseHeadersToAdd, ...added] };
+}
+
+/** The policies a request carries: the Route hook's `extensionPolicies`, the others' `extensionResources`. */
+function policiesOf(request: unknown): readonly ExtensionResource[] {
+  const r = request as {
+    postRouteContext?: { extensionPolicies?: ExtensionResource[] };
+    postListenerContext?: { extensionResources?: ExtensionResource[] };
+    postTranslateContext?: { extensionResources?: ExtensionResource[] };
+  };
+  return (
+    r.postRouteContext?.extensionPolicies ??
+    r.postListenerContext?.extensionResources ??
+    r.postTranslateContext?.extensionResources ??
+    []
+  );
 }
 
 function staticCluster(c: Cluster, objs: Record<string, unknown>[]): Cluster {

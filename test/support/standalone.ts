@@ -56,8 +56,8 @@ export async function startTestGateway(
     rateLimit?: StandaloneRateLimit;
     /** The EnvoyGateway configuration's `extensionApis` switches (e.g. enableLua). */
     extensionApis?: ExtensionApiGates;
-    /** The EnvoyGateway configuration's `extensionManager`, and short hook deadlines and retries for tests. */
-    extensionManager?: ExtensionManagerConfig;
+    /** The EnvoyGateway configuration's extension servers, in order, and short hook deadlines and retries for tests. */
+    extensionManagers?: readonly ExtensionManagerConfig[];
     extensionTimings?: StandaloneOptions["extensionTimings"];
     /** EnvoyExtensionPolicy wasm: the module server's port (tests: a free one) and cache folder. */
     wasm?: StandaloneOptions["wasm"];
@@ -89,7 +89,7 @@ export async function startTestGateway(
     ...(opts.listenerRetryMs ? { listenerRetryMs: opts.listenerRetryMs } : {}),
     ...(opts.rateLimit ? { rateLimit: opts.rateLimit } : {}),
     ...(opts.extensionApis ? { extensionApis: opts.extensionApis } : {}),
-    ...(opts.extensionManager ? { extensionManager: opts.extensionManager } : {}),
+    ...(opts.extensionManagers ? { extensionManagers: opts.extensionManagers } : {}),
     ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
     ...(opts.wasm ? { wasm: opts.wasm } : {}),
   });

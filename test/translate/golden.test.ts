@@ -4,6 +4,7 @@
  * translated with an EnvoyGateway configuration file (see envoyGatewayConfigFor).
  */
 import * as assert from "node:assert/strict";
+import { extensionKindsOption } from "../../operator/src/pipeline/extension-stage";
 import { renderTranslation } from "../../operator/src/cmd/translate";
 import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import type { KubeObject } from "../../operator/src/resources/meta";
@@ -45,12 +46,11 @@ describe("translate golden files (testdata/translate)", () => {
     const name = caseName(inFile);
     const opts = (): TranslateOptions => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
-      const m = config.extensionManager;
       return {
         backends: config.backends,
         extensionApis: config.extensionApis,
         ...GOLDEN_WASM_OPTIONS,
-        ...(m ? { extensionKinds: { filters: m.resources, backends: m.backendResources } } : {}),
+        ...extensionKindsOption(config.extensionManagers),
       };
     };
     it(name, () => {

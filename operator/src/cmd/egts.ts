@@ -8,7 +8,6 @@ import { env } from "../config/env";
 import {
   customProviderOf,
   DEFAULT_ENVOY_GATEWAY_CONFIG,
-  EnvoyGatewayConfigError,
   kubernetesProviderOf,
   loadEnvoyGatewayConfig,
   type EnvoyGatewayConfig,
@@ -26,6 +25,7 @@ import {
 } from "../certgen/certgen";
 import { issueControlPlaneSecrets } from "../certgen/kubernetes-secrets";
 import { OIDC_HMAC_SECRET } from "../translate/policies/security-oidc";
+import { extensionKindsOption } from "../pipeline/extension-stage";
 import { Controller, kubernetesRateLimit, RATE_LIMIT_XDS_PORT } from "../pipeline/controller";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
@@ -111,25 +111,10 @@ async function translateCmd(argv: readonly string[]): Promise<number> {
     listenAddress: values["listen-address"],
     backends: config.backends,
     extensionApis: config.extensionApis,
-    ...(config.extensionManager
-      ? {
-          extensionKinds: {
-            filters: config.extensionManager.resources,
-            backends: config.extensionManager.backendResources,
-          },
-        }
-      : {}),
+    ...extensionKindsOption(config.extensionManagers),
     // As `egts controller` with its defaults (mTLS xDS) would.
     ...(config.rateLimit ? { rateLimit: kubernetesRateLimit(config.rateLimit, "envoy-gateway-system", true) } : {}),
   });
-}
-
-/** `egts controller` has no extension server stage yet: a configuration with one is refused, naming it. */
-function refuseExtensionManager(config: EnvoyGatewayConfig): void {
-  if (!config.extensionManager) return;
-  throw new EnvoyGatewayConfigError(
-    `${config.extensionManager.at}: extensionManager is implemented in egts standalone only (egts controller does not watch extension-owned kinds nor call hooks yet)`,
-  );
 }
 
 async function standalone(argv: readonly string[]): Promise<number> {
@@ -173,7 +158,7 @@ async function standalone(argv: readonly string[]): Promise<number> {
     backends: config.backends,
     extensionApis: config.extensionApis,
     ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
-    ...(config.extensionManager ? { extensionManager: config.extensionManager } : {}),
+    ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
     // EnvoyExtensionPolicy wasm: modules cached across runs, served to Envoy on 127.0.0.1:<wasm-port>.
     wasm: { cacheDir: join(env().cacheDir, "wasm"), port: Number(values["wasm-port"]) },
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
@@ -278,7 +263,6 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
-  refuseExtensionManager(config);
   const loggers = componentLoggers(logLevels(config, e.logLevelOverride));
   const log = loggers("provider");
   for (const note of config.notes) log("info", note);
@@ -293,6 +277,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
+    extensionManagers: config.extensionManagers,
     // The proxies call the chart's `envoy-ratelimit` Service, over TLS when they have xDS client certificates.
     ...(config.rateLimit
       ? { rateLimit: kubernetesRateLimit(config.rateLimit, namespace, values["xds-tls-secret"] !== "") }

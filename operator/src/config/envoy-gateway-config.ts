@@ -19,7 +19,8 @@
  *   ExtensionApiGates); `enableSDSSecretRef: true` is refused (not implemented).
  * - `rateLimit` (envoy-gateway-ratelimit.ts): standalone mode runs the rate limit service with it and
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
- * - `extensionManager` (envoy-gateway-extension.ts): the extension server called after each translation.
+ * - `extensionManager` / `extensionManagers` (envoy-gateway-extension.ts; mutually exclusive): the extension
+ *   server(s) called after each translation, chained in list order.
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -36,7 +37,7 @@ import type { ExtensionApiGates } from "../translate/extension-gates";
 import { ConfigWalk, keyName } from "./config-walk";
 import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
 import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
-import { readExtensionManager, type ExtensionManagerConfig } from "./envoy-gateway-extension";
+import { readExtensionManager, readExtensionManagers, type ExtensionManagerConfig } from "./envoy-gateway-extension";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -59,8 +60,12 @@ export interface EnvoyGatewayConfig {
    * mode runs the service on the host with it, BackendTrafficPolicy `rateLimit.global` calls it.
    */
   readonly rateLimit?: RateLimitConfig;
-  /** `extensionManager`: the extension server whose hooks modify the translated configuration. @default none */
-  readonly extensionManager?: ExtensionManagerConfig;
+  /**
+   * `extensionManager`, or `extensionManagers` (Envoy Gateway's GetExtensionManagers: the singular one as a list of
+   * one): the extension servers whose hooks modify the translated configuration, called in this order.
+   * @default none
+   */
+  readonly extensionManagers?: readonly ExtensionManagerConfig[];
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
   readonly notes: readonly string[];
 }
@@ -82,7 +87,6 @@ export class EnvoyGatewayConfigError extends Error {
 const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
   telemetry: "the control plane's metrics sinks and traces",
   xdsServer: "the xDS server's connection age settings",
-  extensionManagers: "several extension servers (one extensionManager is implemented)",
   envoyProxy: "a default EnvoyProxy spec for every proxy",
 };
 
@@ -155,9 +159,23 @@ function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes
       const rateLimit = readRateLimit(w, v);
       if (rateLimit) out.rateLimit = rateLimit;
     },
-    extensionManager: (v) => {
+    extensionManager: (v, pair) => {
+      if (seen.has("extensionManagers")) {
+        w.error(pair.key, "extensionManager and extensionManagers are mutually exclusive");
+        return;
+      }
+      seen.add("extensionManager");
       const manager = readExtensionManager(w, v);
-      if (manager) out.extensionManager = manager;
+      if (manager) out.extensionManagers = [manager];
+    },
+    extensionManagers: (v, pair) => {
+      if (seen.has("extensionManager")) {
+        w.error(pair.key, "extensionManager and extensionManagers are mutually exclusive");
+        return;
+      }
+      seen.add("extensionManagers");
+      const managers = readExtensionManagers(w, v);
+      if (managers.length > 0) out.extensionManagers = managers;
     },
     extensionApis: (v) => {
       const { backends, gates } = readExtensionApis(w, v);

@@ -43,12 +43,19 @@ export interface ExtensionRetry {
   readonly retryableStatusCodes: readonly string[];
 }
 
-/** `extensionManager`, defaults filled in. */
+/** `extensionManager` (or one of `extensionManagers`), defaults filled in. */
 export interface ExtensionManagerConfig {
+  /** `name` (required in `extensionManagers`, unique there): names the server in logs and errors. @default "" */
+  readonly name: string;
   /** `resources`: kinds usable as HTTPRoute / GRPCRoute `ExtensionRef` filters. */
   readonly resources: readonly ExtensionKind[];
   /** `backendResources`: kinds usable as route backendRefs (their clusters go through the Cluster hook). */
   readonly backendResources: readonly ExtensionKind[];
+  /**
+   * `policyResources`: policy kinds (objects with `targetRef(s)`) attached directly to Gateways, listeners, routes
+   * and route rules; their objects are sent to the Route, HTTPListener and Translation hooks (as Envoy Gateway does).
+   */
+  readonly policyResources: readonly ExtensionKind[];
   /** `hooks.xdsTranslator.post`: the hooks egts calls. */
   readonly hooks: readonly ExtensionHook[];
   /** `hooks.xdsTranslator.translation.*.includeAll`: what the Translation hook is sent. */
@@ -103,12 +110,41 @@ const GRPC_CODES = [
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-/** Reads `extensionManager`; problems go to `w`. */
-export function readExtensionManager(w: ConfigWalk, node: unknown): ExtensionManagerConfig | undefined {
-  const path = "extensionManager";
+/**
+ * Reads `extensionManagers` (several servers, each with a unique `name`; Envoy Gateway chains them in list order:
+ * each one's answer is the next one's input); problems go to `w`.
+ */
+export function readExtensionManagers(w: ConfigWalk, node: unknown): ExtensionManagerConfig[] {
+  const items = w.list(node, "extensionManagers");
+  if (items.length === 0) w.error(node, "extensionManagers must contain at least one entry when specified");
+  const names = new Set<string>();
+  return items.flatMap((item, i) => {
+    const m = readExtensionManager(w, item, `extensionManagers[${i}]`);
+    if (!m) return [];
+    if (m.name === "") {
+      w.error(item, `extensionManagers[${i}].name is required (it names the server in logs and errors)`);
+      return [];
+    }
+    if (names.has(m.name)) {
+      w.error(item, `extensionManagers[${i}]: duplicate name ${m.name}`);
+      return [];
+    }
+    names.add(m.name);
+    return [m];
+  });
+}
+
+/** Reads `extensionManager` (or one entry of `extensionManagers`, at `path`); problems go to `w`. */
+export function readExtensionManager(
+  w: ConfigWalk,
+  node: unknown,
+  path = "extensionManager",
+): ExtensionManagerConfig | undefined {
   const out: Partial<Mutable<ExtensionManagerConfig>> = {
+    name: "",
     resources: [],
     backendResources: [],
+    policyResources: [],
     failOpen: false,
     maxMessageSize: DEFAULT_EXTENSION_MAX_MESSAGE_SIZE,
     at: w.at(node),
@@ -116,17 +152,9 @@ export function readExtensionManager(w: ConfigWalk, node: unknown): ExtensionMan
   let hooks: Pick<ExtensionManagerConfig, "hooks" | "translation"> | undefined;
   let service: ExtensionManagerConfig["service"] | undefined;
   w.fields(node, path, {
-    name: (v) => w.string(v, `${path}.name`),
+    name: (v) => (out.name = w.string(v, `${path}.name`) ?? ""),
     resources: (v) => (out.resources = readKinds(w, v, `${path}.resources`)),
-    policyResources: (v) => {
-      const kinds = readKinds(w, v, `${path}.policyResources`);
-      if (kinds.length > 0) {
-        w.error(
-          v,
-          `${path}.policyResources: ${kinds.map((k) => k.kind).join(", ")}: extension policies are not implemented in egts yet (resources and backendResources are)`,
-        );
-      }
-    },
+    policyResources: (v) => (out.policyResources = readKinds(w, v, `${path}.policyResources`)),
     backendResources: (v) => (out.backendResources = readKinds(w, v, `${path}.backendResources`)),
     hooks: (v) => (hooks = readHooks(w, v, `${path}.hooks`)),
     service: (v) => (service = readService(w, v, `${path}.service`)),
@@ -163,7 +191,10 @@ function readKinds(w: ConfigWalk, node: unknown, path: string): ExtensionKind[] 
   });
 }
 
-/** `hooks`: only `xdsTranslator` with `post` hooks (no pre hook is called by Envoy Gateway v1.9 either). */
+/**
+ * `hooks`: `xdsTranslator` `post` hooks and the Translation hook's includes. `pre` hooks are accepted with a note
+ * and never called: Envoy Gateway v1.9.1 reads them (a server with only pre hooks is valid) but calls none.
+ */
 function readHooks(w: ConfigWalk, node: unknown, path: string): Pick<ExtensionManagerConfig, "hooks" | "translation"> {
   let hooks: ExtensionHook[] = [];
   // Envoy Gateway's defaults: clusters and secrets included, listeners and routes not.
@@ -174,9 +205,9 @@ function readHooks(w: ConfigWalk, node: unknown, path: string): Pick<ExtensionMa
         pre: (v) => {
           const pre = w.strings(v, `${path}.xdsTranslator.pre`);
           if (pre.length > 0) {
-            w.error(
+            w.note(
               v,
-              `${path}.xdsTranslator.pre: ${pre.join(", ")}: pre-translation hooks are not implemented in egts`,
+              `${path}.xdsTranslator.pre: ${pre.join(", ")} accepted, never called: Envoy Gateway v1.9.1 calls no pre-translation hook either`,
             );
           }
         },

@@ -30,6 +30,11 @@ export interface GatewayXdsIr {
   readonly accessLogs?: readonly AccessLogIr[];
   /** EnvoyPatchPolicies applied to this node's Envoy resources, in order; absent: none. */
   readonly patches?: readonly PatchPolicyIr[];
+  /**
+   * The extension-owned policies (`policyResources`) that target this node's Gateways (or their listeners), each
+   * as its JSON text: sent to the Translation hook. @default none
+   */
+  readonly extensionPolicies?: readonly string[];
 }
 
 /** One access log: a line per HTTP request (or TCP connection) written to a file. */
@@ -81,6 +86,11 @@ export interface HttpListenerIr {
    * authorization has geolocation conditions. Absent: none.
    */
   readonly geoIp?: GeoIpProviderIr;
+  /**
+   * The extension-owned policies (`policyResources`) that target a Gateway on this port (or its listener by
+   * `sectionName`), each as its JSON text: sent to the HTTPListener hook. @default none
+   */
+  readonly extensionPolicies?: readonly string[];
 }
 
 /** MaxMind database files (paths on the proxy); at least one is set. */
@@ -465,6 +475,11 @@ export interface RouteIr {
    * backendRefs, each as its JSON text, in rule order: sent to the extension server's Route hook. @default none
    */
   readonly extensionRefs?: readonly string[];
+  /**
+   * The extension-owned policies (`policyResources`) that target the route or its rule, each as its JSON text:
+   * sent to the Route hook (`extensionPolicies`). @default none
+   */
+  readonly extensionPolicies?: readonly string[];
 }
 
 /**

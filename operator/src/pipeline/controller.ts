@@ -57,6 +57,8 @@ import type { TranslateOptions } from "../translate/translate";
 import { NackGuard, withoutRoutes } from "./nack-bisect";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
+import { ControllerExtensions } from "./controller-extension";
+import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 
 /** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
 export const RATE_LIMIT_XDS_PORT = 18001;
@@ -126,6 +128,10 @@ export interface ControllerOptions {
   readonly componentLogger?: ComponentLoggers;
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
   readonly stuckAfterMs?: number;
+  /** The extension servers, in order (EnvoyGateway `extensionManager` / `extensionManagers`). @default none */
+  readonly extensionManagers?: readonly ExtensionManagerConfig[] | undefined;
+  /** TEST ONLY: extension hook call deadline and retry delay. */
+  readonly extensionTimings?: { readonly timeoutMs?: number; readonly retryMs?: number };
   /** TEST ONLY: called before each translation; a throw stands for a translator bug (injected fault). */
   readonly beforeTranslate?: (snapshot: ResourceSnapshot) => void;
   /** Logger. */
@@ -201,6 +207,8 @@ export class Controller {
   private lastInput?: PassInput;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
+  /** The extension servers' stage (controller-extension.ts). */
+  readonly extensions: ControllerExtensions;
 
   constructor(private readonly opts: ControllerOptions) {
     this.discovery = new OidcDiscovery({
@@ -208,6 +216,12 @@ export class Controller {
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
     });
     const log = (c: LogComponent): Logger => opts.componentLogger?.(c) ?? opts.logger;
+    this.extensions = new ControllerExtensions({
+      managers: opts.extensionManagers,
+      namespace: opts.namespace,
+      logger: log("xds-translator"),
+      timings: opts.extensionTimings,
+    });
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
     this.server = new XdsServer(this.cache, { logger: log("xds-server") });
@@ -293,6 +307,7 @@ export class Controller {
       controllerName: this.opts.controllerName,
       log: this.log("provider"),
       stats: this.reflectorStats,
+      kinds: await this.extensions.watchedKinds(this.client, this.log("provider")),
       ...this.opts.watch,
       ...(this.opts.watch?.namespaces?.length || this.opts.watch?.namespaceSelector
         ? { ownNamespace: this.opts.namespace }
@@ -343,6 +358,7 @@ export class Controller {
     clearInterval(this.certTimer);
     this.nackGuard.close();
     this.discovery.close();
+    this.extensions.close();
     await this.server.stop();
     await this.rateLimitServer?.stop();
     const metrics = this.metrics;
@@ -386,7 +402,7 @@ export class Controller {
       ),
       // Envoy's listener failures changed (the last pass again, for its statuses), or an OpenID Provider's
       // discovery did (the last pass again, with it).
-      merge(this.nackGuard.listenerChanges$, this.discovery.changes$).pipe(
+      merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.extensions.changes$).pipe(
         map((): Job | undefined => (this.lastInput ? { kind: "pass", input: this.lastInput } : undefined)),
         filter((job): job is Job => job !== undefined),
       ),
@@ -422,7 +438,13 @@ export class Controller {
       const [snapshot] = input;
       const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
       await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
-        translateAndPublish(withoutRoutes(snapshot, exclude), this.cache, this.translateOptions(snapshot), bind),
+        translateAndPublish(
+          withoutRoutes(snapshot, exclude),
+          this.cache,
+          this.translateOptions(snapshot),
+          bind,
+          this.extensions.stages,
+        ),
       );
     }
     return this.handle(...input);
@@ -440,6 +462,7 @@ export class Controller {
       ...(this.opts.rateLimit ? { rateLimit: this.opts.rateLimit } : {}),
       reservedPorts: PROXY_RESERVED_PORTS,
       oidcDiscovery: this.discovery.results(),
+      ...this.extensions.translateOptions(snapshot),
     };
   }
 
@@ -449,7 +472,7 @@ export class Controller {
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
-      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind),
+      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind, this.extensions.stages),
     );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)

@@ -1,5 +1,6 @@
 /**
- * The extension server stage of the pipeline (the EnvoyGateway configuration's `extensionManager`): after each
+ * The extension server stage of the pipeline (the EnvoyGateway configuration's `extensionManager`, or its
+ * `extensionManagers` chained in order): after each
  * node's Envoy resources are built, its hooks run (extension/hooks.ts) before the cache gets them. Translation is
  * synchronous and the hooks are network calls, so this stage is an async edge beside it, as OIDC discovery is:
  * `resolve()` answers at once from the run of the same input if there is one (its result, or its failure), and
@@ -11,10 +12,8 @@
  */
 import { createHash } from "node:crypto";
 import { Subject, type Observable } from "rxjs";
-import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
-import type { ExtensionCaller } from "../extension/client";
 import { extensionContextOf, type NodeExtensionContext } from "../extension/context";
-import { HookError, phaseHasHooks, runHooks, type HookPhase } from "../extension/hooks";
+import { HookError, phaseHasHooks, runHooks, serverHooks, type HookPhase, type HookServer } from "../extension/hooks";
 import type { ExtensionMethod } from "../extension/service";
 import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { Logger } from "../log";
@@ -38,10 +37,8 @@ export interface HookStats {
 
 /** Stage settings. */
 export interface ExtensionHookOptions {
-  /** The configuration's `extensionManager`. */
-  readonly config: ExtensionManagerConfig;
-  /** Who calls the server (ExtensionClient). */
-  readonly caller: ExtensionCaller;
+  /** The extension servers (`extensionManager`, or `extensionManagers` in order) and their clients. */
+  readonly servers: readonly HookServer[];
   /** Logger. */
   readonly logger: Logger;
   /** How long after a failure the hooks are called again. @default 5000 */
@@ -80,7 +77,7 @@ export class ExtensionHookStage {
    * failure (keep what it has). A phase without configured hooks answers `built` at once.
    */
   resolve(node: string, ir: GatewayXdsIr, built: NodeResources, phase?: HookPhase): HookOutcome {
-    if (!phaseHasHooks(this.opts.config.hooks, phase)) return { kind: "ready", resources: built };
+    if (!phaseHasHooks(serverHooks(this.opts.servers), phase)) return { kind: "ready", resources: built };
     const context = extensionContextOf(ir);
     const key = inputKey(built, context);
     const id = runId(node, phase);
@@ -106,13 +103,11 @@ export class ExtensionHookStage {
   }
 
   private async start(node: string, id: string, run: NodeRun, input: RunInput): Promise<void> {
-    const { config, caller } = this.opts;
     const { built, context, phase } = input;
     let failedOpen = false;
     try {
       const resources = await runHooks(built, {
-        config,
-        caller,
+        servers: this.opts.servers,
         context,
         ...(phase ? { phase } : {}),
         onFailure: (err) => {
@@ -169,6 +164,6 @@ function inputKey(built: NodeResources, context: NodeExtensionContext): string {
       h.update(name + "\0").update(any.value);
     }
   }
-  h.update(JSON.stringify([[...context.routes], [...context.clusters]]));
+  h.update(JSON.stringify([[...context.routes], [...context.clusters], [...context.listeners], context.policies]));
   return h.digest("hex");
 }

@@ -27,10 +27,14 @@ import { translateAndPublish, type PassResult, type PublishStages } from "./tran
 import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
-import { ExtensionClient } from "../extension/client";
-import { tlsMaterial } from "../extension/tls-secrets";
-import { DEFAULT_CONTROLLER_NAMESPACE, type TranslateOptions } from "../translate/translate";
-import { ExtensionHookStage, type HookStats } from "./extension-hooks";
+import {
+  createExtensionStage,
+  extensionKindsOption,
+  ownedExtensionKinds,
+  type ExtensionStage,
+} from "./extension-stage";
+import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
+import type { HookStats } from "./extension-hooks";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
@@ -72,8 +76,11 @@ export interface StandaloneOptions {
    * BackendTrafficPolicy `rateLimit.global` is refused.
    */
   readonly rateLimit?: StandaloneRateLimit;
-  /** The extension server whose hooks modify each translation (EnvoyGateway `extensionManager`). @default none */
-  readonly extensionManager?: ExtensionManagerConfig;
+  /**
+   * The extension servers whose hooks modify each translation, in order (EnvoyGateway `extensionManager` or
+   * `extensionManagers`). @default none
+   */
+  readonly extensionManagers?: readonly ExtensionManagerConfig[];
   /** TEST ONLY: deadline of one extension hook call, and how long after a failure hooks are called again. */
   readonly extensionTimings?: { readonly timeoutMs?: number; readonly retryMs?: number };
   /**
@@ -153,8 +160,8 @@ export class StandaloneGateway {
   private readonly wasm: WasmCache;
   /** The HMAC secret of SecurityPolicy OIDC cookies (made once in the state folder), after start. */
   private oidcHmacSecret?: Buffer;
-  /** The extension server's client and hook stage (with `extensionManager`). */
-  private readonly extension?: { readonly client: ExtensionClient; readonly hooks: ExtensionHookStage };
+  /** The extension servers' clients and hook stage (with `extensionManagers`). */
+  private readonly extension?: ExtensionStage;
   /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
   private readonly patchCheck?: EnvoyPatchValidator;
 
@@ -173,7 +180,16 @@ export class StandaloneGateway {
       this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
     }
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
-    if (opts.extensionManager) this.extension = this.extensionStage(opts.extensionManager);
+    if (opts.extensionManagers?.length) {
+      // TLS material comes from the latest snapshot's Secrets.
+      this.extension = createExtensionStage({
+        managers: opts.extensionManagers,
+        secrets: () => this.lastSnapshot?.secrets ?? [],
+        namespace: DEFAULT_CONTROLLER_NAMESPACE,
+        logger: this.log("xds-translator"),
+        ...(opts.extensionTimings ? { timings: opts.extensionTimings } : {}),
+      });
+    }
     this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.nackGuard = new NackGuard({
@@ -185,7 +201,7 @@ export class StandaloneGateway {
     });
   }
 
-  /** The extension server's hook counters (with `extensionManager`). */
+  /** The extension servers' hook counters (with `extensionManagers`). */
   get extensionStats(): HookStats | undefined {
     return this.extension?.hooks.stats;
   }
@@ -193,24 +209,6 @@ export class StandaloneGateway {
   /** When the extension server's hooks answered (or are due again): the last snapshot is translated again. */
   private hookChanges(): Observable<void> {
     return this.extension?.hooks.changes$ ?? EMPTY;
-  }
-
-  /** The client and hook stage of the extension server; TLS material comes from the latest snapshot's Secrets. */
-  private extensionStage(config: ExtensionManagerConfig): { client: ExtensionClient; hooks: ExtensionHookStage } {
-    const tls = config.service.tls;
-    const timings = this.opts.extensionTimings;
-    const client = new ExtensionClient({
-      config,
-      ...(tls ? { tls: () => tlsMaterial(tls, this.lastSnapshot?.secrets ?? [], DEFAULT_CONTROLLER_NAMESPACE) } : {}),
-      ...(timings?.timeoutMs ? { timeoutMs: timings.timeoutMs } : {}),
-    });
-    const hooks = new ExtensionHookStage({
-      config,
-      caller: client,
-      logger: this.log("xds-translator"),
-      ...(timings?.retryMs ? { retryMs: timings.retryMs } : {}),
-    });
-    return { client, hooks };
   }
 
   /** Whether passes complete: not ready before the first, after a failed one, or when one is stuck. */
@@ -292,8 +290,7 @@ export class StandaloneGateway {
       this.patchChecks$(),
       this.hookChanges(),
     ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
-    const owned = this.opts.extensionManager;
-    const extensionKinds = owned ? [...owned.resources, ...owned.backendResources] : [];
+    const extensionKinds = ownedExtensionKinds(this.opts.extensionManagers);
     const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
       tap(() => this.health.snapshotArrived()),
     );
@@ -415,7 +412,7 @@ export class StandaloneGateway {
         ...(this.opts.backends ? { backends: this.opts.backends } : {}),
         ...(this.opts.extensionApis ? { extensionApis: this.opts.extensionApis } : {}),
         oidcDiscovery: this.discovery.results(),
-        ...extensionKindsOption(this.opts.extensionManager),
+        ...extensionKindsOption(this.opts.extensionManagers),
         ...wasmOption(this.wasm),
         ...(this.opts.rateLimit
           ? {
@@ -474,7 +471,6 @@ export class StandaloneGateway {
     this.stopped.next();
     this.nackGuard.close();
     this.discovery.close();
-    this.extension?.hooks.close();
     this.patchCheck?.close();
     this.sub?.unsubscribe();
     await this.wasm.close();
@@ -482,7 +478,7 @@ export class StandaloneGateway {
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();
     await this.server.stop(1000);
-    this.extension?.client.close();
+    this.extension?.close();
     this.events.complete();
   }
 }
@@ -490,9 +486,4 @@ export class StandaloneGateway {
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
 function localAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
-}
-
-/** The TranslateOptions of an `extensionManager`: the kinds its server owns. */
-function extensionKindsOption(m: ExtensionManagerConfig | undefined): Pick<TranslateOptions, "extensionKinds"> {
-  return m ? { extensionKinds: { filters: m.resources, backends: m.backendResources } } : {};
 }

@@ -20,6 +20,8 @@ export interface ExtensionKinds {
   readonly filters: readonly GroupKind[];
   /** Kinds usable as backendRefs (`backendResources`). */
   readonly backends: readonly GroupKind[];
+  /** Policy kinds attached to Gateways and routes by their targetRefs (`policyResources`). @default none */
+  readonly policies?: readonly GroupKind[];
 }
 
 /** Index of the snapshot's extension-owned objects. */
@@ -56,7 +58,8 @@ export class ExtensionObjects {
   }
 }
 
-function groupOf(apiVersion: string): string {
+/** The API group of an `apiVersion` ("" for the core group). */
+export function groupOf(apiVersion: string): string {
   const slash = apiVersion.indexOf("/");
   return slash === -1 ? "" : apiVersion.slice(0, slash);
 }

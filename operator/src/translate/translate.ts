@@ -37,6 +37,7 @@ import type { OidcInputs } from "./policies/security-context";
 import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
+import { attachExtensionPolicies } from "./extension-policies";
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -237,13 +238,16 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
   // 8. Each node's access logs, HTTP filter order and GeoIP databases come from the EnvoyProxy of its proxies
   //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
-  const xdsIr = policies.finalize(mergedXds).map((ir) => {
+  const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
     return withGeoIp(
       withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
       geoIpProviderFor(proxy),
     );
   });
+  // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
+  //    for the extension server's hooks.
+  const xdsIr = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds);
   //    Their dynamic modules' files come from the same EnvoyProxy (the host runner links them for Envoy).
   const proxies = infraIr.map((p) => withDynamicModuleFiles(p, envoyProxyForNode(snapshot, p.name)));
   return {

@@ -1,0 +1,161 @@
+/**
+ * The extension server in the Kubernetes controller (EnvoyGateway `extensionManager`), against a real API server,
+ * the Envoy pod run by the simulated kubelet and a real gRPC extension server on this host
+ * (test/support/extension-server.ts) reached over TLS, its CA read from a Secret of the controller's namespace
+ * through the API server: objects of an extension-owned CRD (discovered and watched through the API server) are
+ * an HTTPRoute's ExtensionRef filter and, for a policy kind (`policyResources`), target the route; the Route hook
+ * changes the route on the wire (two response headers); a failing server without failOpen keeps the last good
+ * configuration (a route added meanwhile is not served, the changed route still is) until it answers again.
+ */
+import assert from "node:assert/strict";
+import { parseEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import type { Controller } from "../../operator/src/pipeline/controller";
+import { startExtensionServer, type TestExtensionServer } from "../../test/support/extension-server";
+import { eventually, freePort, httpGet, type HttpResult } from "../../test/support/http";
+import { httpRouteYaml } from "../../test/support/manifests";
+import { makeCa } from "../../test/support/pki";
+import {
+  echoRouteYaml,
+  gatewayAddress,
+  prepareCluster,
+  quickstartYaml,
+  startKubeCluster,
+  startTestController,
+  testKubelet,
+  type KubeCluster,
+  type SimulatedKubelet,
+} from "../harness";
+
+const NS = "envoy-gateway-system";
+const PORT = 80;
+const GROUP = "example.extensions.io";
+
+/** A namespaced CRD of `GROUP` whose spec is kept as written. */
+const crdYaml = (kind: string, plural: string): string => `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: { name: ${plural}.${GROUP} }
+spec:
+  group: ${GROUP}
+  scope: Namespaced
+  names: { kind: ${kind}, plural: ${plural}, singular: ${kind.toLowerCase()}, listKind: ${kind}List }
+  versions:
+    - name: v1alpha1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
+`;
+
+const EXTENSION_OBJECTS = `apiVersion: ${GROUP}/v1alpha1
+kind: HeaderTag
+metadata: { name: tag-k8s, namespace: default }
+spec: { note: from the API server }
+---
+apiVersion: ${GROUP}/v1alpha1
+kind: RoutePolicy
+metadata: { name: rp-k8s, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ext }]
+---
+${httpRouteYaml(
+  "ext",
+  "ext.example.com",
+  `    - filters: [{ type: ExtensionRef, extensionRef: { group: ${GROUP}, kind: HeaderTag, name: tag-k8s } }]
+      backendRefs: [{ name: echo, port: 80 }]`,
+)}`;
+
+describe("controller: extension server hooks (Kubernetes tier, real Envoy, TLS to the extension server)", function () {
+  this.timeout(150_000);
+  let cluster: KubeCluster;
+  let controller: Controller;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  let ext: TestExtensionServer;
+  let address: string;
+  const get = (host: string): Promise<HttpResult> => httpGet(PORT, host, "/", { address });
+  const apply = (yaml: string): Promise<string> =>
+    cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input: yaml });
+
+  before(async () => {
+    cluster = await startKubeCluster();
+    await prepareCluster(cluster, [NS]);
+    await apply(`${crdYaml("HeaderTag", "headertags")}---\n${crdYaml("RoutePolicy", "routepolicies")}`);
+    await cluster.kubectl(["wait", "--for=condition=Established", "--timeout=30s", `crd/headertags.${GROUP}`]);
+    await cluster.kubectl(["wait", "--for=condition=Established", "--timeout=30s", `crd/routepolicies.${GROUP}`]);
+    const ca = makeCa("egts extension e2e CA");
+    const extPort = await freePort();
+    ext = await startExtensionServer({ address: `127.0.0.1:${extPort}`, tls: ca.issue("localhost") });
+    // The CA that signs the server's certificate, in the controller's namespace (service.tls.certificateRef).
+    await cluster.kubectl(["create", "secret", "generic", "ext-ca", "-n", NS, `--from-literal=tls.crt=${ca.cert}`]);
+    const config = parseEnvoyGatewayConfig(
+      "eg.yaml",
+      `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyGateway
+extensionManager:
+  resources: [{ group: ${GROUP}, version: v1alpha1, kind: HeaderTag }]
+  policyResources: [{ group: ${GROUP}, version: v1alpha1, kind: RoutePolicy }]
+  hooks: { xdsTranslator: { post: [Route] } }
+  service:
+    fqdn: { hostname: localhost, port: ${extPort} }
+    tls: { certificateRef: { name: ext-ca } }
+  failOpen: false
+`,
+    );
+    echo = await startEchoBackend({ name: "k8s-echo", host: cluster.nodeAddress });
+    controller = await startTestController(cluster, NS, {
+      ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
+      extensionTimings: { timeoutMs: 3000, retryMs: 500 },
+    });
+    kubelet = testKubelet(cluster, [NS]);
+    await apply(`${quickstartYaml(PORT, cluster.nodeAddress, echo.port)}---\n${EXTENSION_OBJECTS}`);
+    kubelet.start();
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await controller?.stop();
+    await ext?.close();
+    await echo?.close();
+    await cluster?.stop();
+  });
+
+  it("the Route hook changes the route on the wire, with the extension object and policy read through the API server", async () => {
+    await eventually(
+      async () => (await get("ext.example.com")).headers["x-extension-route"] === "tag-k8s",
+      90_000,
+      `the Route hook's header through the Envoy pod at ${address}:${PORT}`,
+    );
+    const r = await get("ext.example.com");
+    assert.equal(r.status, 200, r.body);
+    assert.equal(r.headers["x-extension-policy"], "rp-k8s", "the policy targeting the route reached the hook");
+    const tag = ext
+      .routeObjects()
+      .flat()
+      .find((o) => o.kind === "HeaderTag");
+    assert.deepEqual(tag?.spec, { note: "from the API server" });
+    const plain = await get("www.example.com");
+    assert.equal(plain.status, 200);
+    assert.equal(plain.headers["x-extension-route"], undefined, "a route without extension objects is not sent");
+  });
+
+  it("a failing server (failOpen false) keeps the last good configuration, then the hooks apply again", async () => {
+    ext.failing = true;
+    const kept = controller.extensions.stats?.keptLastGood ?? 0;
+    await apply(echoRouteYaml("later", "later.example.com"));
+    await eventually(
+      async () => (controller.extensions.stats?.keptLastGood ?? 0) > kept,
+      20_000,
+      "a hook run failing without failOpen",
+    );
+    assert.equal((await get("later.example.com")).status, 404, "the route added meanwhile is not served");
+    assert.equal((await get("ext.example.com")).headers["x-extension-route"], "tag-k8s", "the last good one serves");
+    ext.failing = false;
+    await eventually(async () => (await get("later.example.com")).status === 200, 30_000, "later.example.com");
+    assert.equal((await get("ext.example.com")).headers["x-extension-route"], "tag-k8s");
+  });
+});
