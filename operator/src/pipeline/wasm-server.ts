@@ -2,9 +2,11 @@
  * egts's Wasm module server: Envoy fetches the modules EnvoyExtensionPolicies name from here (cluster
  * `wasm_cluster`), never from the users' URLs, as with Envoy Gateway's port 18002. Only modules the cache has
  * fetched and checked are served (files named by their sha256), each at an unguessable path; anything else is a
- * 404. With a certificate folder (Kubernetes) it serves HTTPS, TLS 1.3 only, and requires a client certificate
- * signed by the folder's CA (the proxies' xDS client certificates), as Envoy Gateway's does; the files are read
- * again every few seconds, so a certgen re-run takes effect for new connections without a restart.
+ * 404. With a certificate folder (Kubernetes) it serves HTTPS and requires a client certificate signed by the
+ * folder's CA (the proxies' xDS client certificates), as Envoy Gateway's does; TLS 1.2 or later (Envoy Gateway
+ * accepts 1.3 only and raises its cluster's maximum to 1.3; egts's cluster keeps Envoy's client default, 1.2).
+ * The files are read again every few seconds, so a certgen re-run takes effect for new connections without a
+ * restart.
  */
 import { createReadStream } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -89,14 +91,14 @@ export class WasmServer {
     const { certDir, refreshMs = 5_000 } = this.tls;
     let current = readServerTls(certDir); // throws naming a missing file
     const server = createHttpsServer(
-      { ...current, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.3" },
+      { ...current, requestCert: true, rejectUnauthorized: true, minVersion: "TLSv1.2" },
       handler,
     );
     this.reload = setInterval(() => {
       try {
         const next = readServerTls(certDir);
         if (next.ca.equals(current.ca) && next.cert.equals(current.cert) && next.key.equals(current.key)) return;
-        server.setSecureContext({ ...next, minVersion: "TLSv1.3" });
+        server.setSecureContext({ ...next, minVersion: "TLSv1.2" });
         current = next;
       } catch {
         // a folder being rewritten: keep the last good files, try again next time

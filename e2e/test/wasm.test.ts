@@ -1,0 +1,180 @@
+/**
+ * EnvoyExtensionPolicy `wasm` in Kubernetes, as Envoy Gateway runs it: the Helm chart installed, the controller
+ * pod fetches the module (an HTTP URL on the node) into its cache volume and serves it on port 18002 of the
+ * `envoy-gateway` Service, over HTTPS requiring the proxies' xDS client certificates; the Gateway's Envoy pod
+ * fetches it from there (`wasm_cluster`) and runs it: the real proxy-wasm module (AssemblyScript, built by the
+ * test) adds `x-wasm: <its config>` to responses. A module whose sha256 differs puts both digests in the policy's
+ * status and its route answers 500. The module server answers nobody without a client certificate of the
+ * control plane's CA, and only the paths it put in the proxies' configuration.
+ */
+import assert from "node:assert/strict";
+import { createServer, type Server } from "node:http";
+import { request } from "node:https";
+import { join, resolve } from "node:path";
+import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
+import { proxyObjectName } from "../../constructs/names";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
+import { eventually, freePort, httpGet, type HttpResult } from "../../test/support/http";
+import { httpRouteYaml } from "../../test/support/manifests";
+import { testWasmModule, TEST_WASM_ROOT_ID, type TestWasmModule } from "../../test/support/wasm-module";
+import {
+  gatewayAddress,
+  gatewayYaml,
+  hostServiceYaml,
+  podFetch,
+  run,
+  startKubeCluster,
+  testKubelet,
+  type KubeCluster,
+  type KubeCondition,
+  type SimulatedKubelet,
+} from "../harness";
+
+const REPO = resolve(__dirname, "../../..");
+const NS = "envoy-gateway-system";
+/** Gateway `eg`'s HTTP listener port. */
+const PORT = 80;
+const WRONG_SHA = "ab".repeat(32);
+/** The module server's name in the proxies' configuration (and in the controller's certificate). */
+const WASM_HOST = `envoy-gateway.${NS}.svc.cluster.local`;
+
+/** HTTPRoute `<name>` (host `<name>.example.com`) to Service `echo`, and an EnvoyExtensionPolicy on it. */
+function caseYaml(name: string, entry: string): string {
+  return `${httpRouteYaml(name, `${name}.example.com`, "    - backendRefs: [{ name: echo, port: 80 }]")}---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyExtensionPolicy
+metadata: { name: ${name}, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ${name} }]
+  wasm:
+    - rootID: ${TEST_WASM_ROOT_ID}
+      ${entry.trim().split("\n").join("\n      ")}
+`;
+}
+
+/** A GET over HTTPS to `host:port` (the module server) as `servername`, with or without a client certificate. */
+function tlsGet(
+  host: string,
+  port: number,
+  path: string,
+  tls: { servername: string; ca: string; cert?: string; key?: string },
+): Promise<{ status: number; body: Buffer }> {
+  return new Promise((done, fail) => {
+    const req = request({ host, port, path, ...tls, timeout: 5000 }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      res.on("error", fail);
+    });
+    req.on("timeout", () => req.destroy(new Error("timed out")));
+    req.on("error", fail);
+    req.end();
+  });
+}
+
+describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache and server (Helm chart, mTLS)", function () {
+  this.timeout(240_000);
+  let cluster: KubeCluster;
+  let kubelet: SimulatedKubelet;
+  let echo: EchoBackend;
+  let files: Server;
+  let module: TestWasmModule;
+  let address = "";
+  const proxy = proxyObjectName("default", "eg");
+
+  const send = (name: string): Promise<HttpResult> => httpGet(PORT, `${name}.example.com`, "/", { address });
+  const accepted = async (name: string): Promise<KubeCondition | undefined> => {
+    const p = await cluster.kubectlJson<{ status?: { ancestors?: { conditions?: KubeCondition[] }[] } }>([
+      "get",
+      "envoyextensionpolicy",
+      name,
+      "-n",
+      "default",
+    ]);
+    return p.status?.ancestors?.[0]?.conditions?.find((c) => c.type === "Accepted");
+  };
+  const secretData = async (name: string, key: string): Promise<string> => {
+    const s = await cluster.kubectlJson<{ data?: Record<string, string> }>(["get", "secret", name, "-n", NS]);
+    return Buffer.from(s.data?.[key] ?? "", "base64").toString();
+  };
+
+  before(async function () {
+    this.timeout(300_000);
+    module = await testWasmModule();
+    cluster = await startKubeCluster();
+    kubelet = testKubelet(cluster, [NS]);
+    kubelet.start();
+    const install = run(
+      cluster.tools.helm,
+      ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace", "--wait", "--timeout", "4m"],
+      { env: cluster.toolEnv(), timeoutMs: 280_000 },
+    );
+    echo = await startEchoBackend({ name: "wasm-echo", host: cluster.nodeAddress });
+    // The module's origin, on the node: only the controller pod fetches from it.
+    files = createServer((req, res) => {
+      if (req.url === "/plugin.wasm") res.writeHead(200, { "content-type": "application/wasm" }).end(module.bytes);
+      else res.writeHead(404).end("no such module");
+    });
+    const filesPort = await freePort();
+    await new Promise<void>((r) => files.listen(filesPort, cluster.nodeAddress, r));
+    const url = `http://${cluster.nodeAddress}:${filesPort}/plugin.wasm`;
+    await install;
+    await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: [
+        gatewayYaml("eg", `[{ name: http, protocol: HTTP, port: ${PORT} }]`, { className: "envoy" }),
+        hostServiceYaml("echo", 80, cluster.nodeAddress, echo.port),
+        caseYaml("http", `code: { type: HTTP, http: { url: "${url}", sha256: ${module.sha256} } }\nconfig: from-http`),
+        caseYaml("mismatch", `code: { type: HTTP, http: { url: "${url}", sha256: ${WRONG_SHA} } }\nconfig: never`),
+      ].join("---\n"),
+    });
+    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
+    await eventually(
+      async () => (await send("http")).headers["x-wasm"] === "from-http",
+      120_000,
+      `the Wasm module running in the Envoy pod behind ${address}:${PORT}`,
+    );
+  });
+
+  after(async () => {
+    await kubelet?.stop();
+    await echo?.close();
+    await new Promise((r) => (files ? files.close(r) : r(undefined)));
+    await cluster?.stop();
+  });
+
+  it("runs a module fetched over HTTP by the controller and served to Envoy by it: its config is on the response", async () => {
+    const r = await send("http");
+    assert.equal(r.status, 200);
+    assert.equal(r.headers["x-wasm"], "from-http");
+    assert.equal((await accepted("http"))?.status, "True");
+  });
+
+  it("refuses a module whose sha256 differs, naming both digests, and its route answers 500", async () => {
+    await eventually(async () => (await accepted("mismatch"))?.status === "False", 30_000, "mismatch Accepted=False");
+    const c = await accepted("mismatch");
+    assert.equal(c?.reason, "Invalid");
+    assert.match(c?.message ?? "", new RegExp(`has checksum ${module.sha256}, which does not match: ${WRONG_SHA}`));
+    const r = await send("mismatch");
+    assert.equal(r.status, 500);
+    assert.equal(r.headers["x-wasm"], undefined);
+  });
+
+  it("serves the module over HTTPS on the Service's port 18002 only to a client certificate of the control plane's CA", async () => {
+    const pods = await cluster.kubectlJson<{ items: { metadata: { name: string } }[] }>(["get", "pods", "-n", NS]);
+    const envoyPod = pods.items.find((p) => p.metadata.name.startsWith(`${proxy}-`))?.metadata.name;
+    const dump = await podFetch(kubelet, `${NS}/${envoyPod}`, `http://127.0.0.1:${ENVOY_ADMIN_PORT}/config_dump`);
+    const escaped = WASM_HOST.replace(/\./g, "\\.");
+    const servingUrl = new RegExp(`https://${escaped}:18002/[A-Za-z0-9_-]+\\.wasm`).exec(dump)?.[0];
+    assert.ok(servingUrl, "Envoy's Wasm filter fetches from the envoy-gateway Service over HTTPS");
+    const svc = await cluster.kubectlJson<{ spec: { clusterIP: string } }>(["get", "svc", "envoy-gateway", "-n", NS]);
+    const ca = await secretData("envoy-gateway", "ca.crt");
+    const client = { cert: await secretData(`${proxy}-xds`, "tls.crt"), key: await secretData(`${proxy}-xds`, "tls.key") };
+    const path = new URL(servingUrl).pathname;
+    const tls = { servername: WASM_HOST, ca };
+    const got = await tlsGet(svc.spec.clusterIP, 18002, path, { ...tls, ...client });
+    assert.equal(got.status, 200);
+    assert.ok(got.body.equals(module.bytes), "the module's bytes");
+    assert.equal((await tlsGet(svc.spec.clusterIP, 18002, "/plugin.wasm", { ...tls, ...client })).status, 404);
+    await assert.rejects(tlsGet(svc.spec.clusterIP, 18002, path, tls), "no client certificate: no answer");
+  });
+});
