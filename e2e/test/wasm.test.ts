@@ -168,7 +168,10 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
     assert.ok(servingUrl, "Envoy's Wasm filter fetches from the envoy-gateway Service over HTTPS");
     const svc = await cluster.kubectlJson<{ spec: { clusterIP: string } }>(["get", "svc", "envoy-gateway", "-n", NS]);
     const ca = await secretData("envoy-gateway", "ca.crt");
-    const client = { cert: await secretData(`${proxy}-xds`, "tls.crt"), key: await secretData(`${proxy}-xds`, "tls.key") };
+    const client = {
+      cert: await secretData(`${proxy}-xds`, "tls.crt"),
+      key: await secretData(`${proxy}-xds`, "tls.key"),
+    };
     const path = new URL(servingUrl).pathname;
     const tls = { servername: WASM_HOST, ca };
     const got = await tlsGet(svc.spec.clusterIP, 18002, path, { ...tls, ...client });

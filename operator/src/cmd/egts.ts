@@ -282,9 +282,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     },
   });
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
-  // The module server listens where xDS does (its own port), unless told otherwise.
-  const wasmListen =
-    values["wasm-listen"] ?? `${values["xds-listen"].replace(/:\d+$/, "")}:${DEFAULT_WASM_SERVER_PORT}`;
+  const wasmListen = wasmListenOf(values["wasm-listen"], values["xds-listen"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
   refuseExtensionManager(config);
@@ -342,6 +340,11 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   });
   await controller.stop();
   return 0;
+}
+
+/** `--wasm-listen`, else where xDS listens (`xdsListen`'s host) on the module server's port 18002. */
+function wasmListenOf(flag: string | undefined, xdsListen: string): string {
+  return flag ?? `${xdsListen.replace(/:\d+$/, "")}:${DEFAULT_WASM_SERVER_PORT}`;
 }
 
 /**

@@ -522,9 +522,7 @@ export class Controller {
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
-    await this.discovery.prepare(snapshot);
-    // The serving paths' salt is the OIDC HMAC secret, as Envoy Gateway's: the same path on every replica.
-    await this.wasm?.prepare(snapshot, oidcHmacSecretOf(snapshot, this.opts.namespace));
+    await this.prepareFetches(snapshot);
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
@@ -567,6 +565,13 @@ export class Controller {
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
     await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /** What translation needs from outside: OpenID Providers' discovery and the Wasm modules of `snapshot`. */
+  private async prepareFetches(snapshot: ResourceSnapshot): Promise<void> {
+    await this.discovery.prepare(snapshot);
+    // The serving paths' salt is the OIDC HMAC secret, as Envoy Gateway's: the same path on every replica.
+    if (this.wasm) await this.wasm.prepare(snapshot, oidcHmacSecretOf(snapshot, this.opts.namespace));
   }
 
   /**
