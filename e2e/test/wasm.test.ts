@@ -9,13 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { request } from "node:https";
 import { join, resolve } from "node:path";
 import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../../test/support/http";
 import { httpRouteYaml } from "../../test/support/manifests";
+import { httpsGet } from "../../test/support/tls-client";
 import { testWasmModule, TEST_WASM_ROOT_ID, type TestWasmModule } from "../../test/support/wasm-module";
 import {
   gatewayAddress,
@@ -50,26 +50,6 @@ spec:
     - rootID: ${TEST_WASM_ROOT_ID}
       ${entry.trim().split("\n").join("\n      ")}
 `;
-}
-
-/** A GET over HTTPS to `host:port` (the module server) as `servername`, with or without a client certificate. */
-function tlsGet(
-  host: string,
-  port: number,
-  path: string,
-  tls: { servername: string; ca: string; cert?: string; key?: string },
-): Promise<{ status: number; body: Buffer }> {
-  return new Promise((done, fail) => {
-    const req = request({ host, port, path, ...tls, timeout: 5000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => done({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      res.on("error", fail);
-    });
-    req.on("timeout", () => req.destroy(new Error("timed out")));
-    req.on("error", fail);
-    req.end();
-  });
 }
 
 describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache and server (Helm chart, mTLS)", function () {
@@ -173,11 +153,11 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
       key: await secretData(`${proxy}-xds`, "tls.key"),
     };
     const path = new URL(servingUrl).pathname;
-    const tls = { servername: WASM_HOST, ca };
-    const got = await tlsGet(svc.spec.clusterIP, 18002, path, { ...tls, ...client });
+    const at = { address: svc.spec.clusterIP, path };
+    const got = await httpsGet(18002, WASM_HOST, ca, { ...at, client });
     assert.equal(got.status, 200);
-    assert.ok(got.body.equals(module.bytes), "the module's bytes");
-    assert.equal((await tlsGet(svc.spec.clusterIP, 18002, "/plugin.wasm", { ...tls, ...client })).status, 404);
-    await assert.rejects(tlsGet(svc.spec.clusterIP, 18002, path, tls), "no client certificate: no answer");
+    assert.ok(got.bytes.equals(module.bytes), "the module's bytes");
+    assert.equal((await httpsGet(18002, WASM_HOST, ca, { ...at, path: "/plugin.wasm", client })).status, 404);
+    await assert.rejects(httpsGet(18002, WASM_HOST, ca, at), "no client certificate: no answer");
   });
 });
