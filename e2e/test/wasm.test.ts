@@ -4,17 +4,24 @@
  * `envoy-gateway` Service, over HTTPS requiring the proxies' xDS client certificates; the Gateway's Envoy pod
  * fetches it from there (`wasm_cluster`) and runs it: the real proxy-wasm module (AssemblyScript, built by the
  * test) adds `x-wasm: <its config>` to responses. A module whose sha256 differs puts both digests in the policy's
- * status and its route answers 500. The module server answers nobody without a client certificate of the
- * control plane's CA, and only the paths it put in the proxies' configuration.
+ * status and its route answers 500. An OCI image is pulled from a real registry (the distribution registry,
+ * `bash scripts/install-registry.sh`, behind a TLS front on the node) with the policy's pull secret, read
+ * through the API server; a pull secret of another namespace is refused without a ReferenceGrant. The module
+ * server answers nobody without a client certificate of the control plane's CA, and only the paths it put in the
+ * proxies' configuration.
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
+import { connect } from "node:net";
+import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { join, resolve } from "node:path";
 import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
 import { proxyObjectName } from "../../constructs/names";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet, type HttpResult } from "../../test/support/http";
 import { httpRouteYaml } from "../../test/support/manifests";
+import { pushWasmImage, startRegistry, type TestRegistry } from "../../test/support/oci-registry";
+import { makeCa, type KeyPair } from "../../test/support/pki";
 import { httpsGet } from "../../test/support/tls-client";
 import { testWasmModule, TEST_WASM_ROOT_ID, type TestWasmModule } from "../../test/support/wasm-module";
 import {
@@ -35,6 +42,8 @@ const NS = "envoy-gateway-system";
 /** Gateway `eg`'s HTTP listener port. */
 const PORT = 80;
 const WRONG_SHA = "ab".repeat(32);
+/** The registry's user; the policy's pull secret logs in as it. */
+const PULLER = { name: "puller", password: "s3cret" };
 /** The module server's name in the proxies' configuration (and in the controller's certificate). */
 const WASM_HOST = `envoy-gateway.${NS}.svc.cluster.local`;
 
@@ -52,12 +61,44 @@ spec:
 `;
 }
 
+/**
+ * A TLS front for the registry (which listens on the host's loopback, where the test pushes): on `host:port`
+ * with `pair`, each connection relayed to `target` (`127.0.0.1:<port>`). The controller pod reaches the node's
+ * address only, and egts speaks HTTPS to every registry that is not on loopback.
+ */
+async function tlsFront(target: string, pair: KeyPair, host: string, port: number): Promise<TlsServer> {
+  const [targetHost, targetPort] = [target.replace(/:\d+$/, ""), Number(target.replace(/^.*:/, ""))];
+  const server = createTlsServer(pair, (client) => {
+    const upstream = connect(targetPort, targetHost);
+    client.pipe(upstream).pipe(client);
+    client.on("error", () => upstream.destroy());
+    upstream.on("error", () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(port, host, r));
+  return server;
+}
+
+/** Secret `<namespace>/<name>` with `.dockerconfigjson` logging in to `registry` as `user`. */
+function pullSecretYaml(namespace: string, name: string, registry: string, user: typeof PULLER): string {
+  const auth = Buffer.from(`${user.name}:${user.password}`).toString("base64");
+  return `apiVersion: v1
+kind: Secret
+metadata: { name: ${name}, namespace: ${namespace} }
+type: kubernetes.io/dockerconfigjson
+stringData:
+  .dockerconfigjson: '${JSON.stringify({ auths: { [registry]: { auth } } })}'
+`;
+}
+
 describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache and server (Helm chart, mTLS)", function () {
   this.timeout(240_000);
   let cluster: KubeCluster;
   let kubelet: SimulatedKubelet;
   let echo: EchoBackend;
   let files: Server;
+  let registry: TestRegistry | undefined;
+  let front: TlsServer | undefined;
+  let digest = "";
   let module: TestWasmModule;
   let address = "";
   const proxy = proxyObjectName("default", "eg");
@@ -98,6 +139,20 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
     const filesPort = await freePort();
     await new Promise<void>((r) => files.listen(filesPort, cluster.nodeAddress, r));
     const url = `http://${cluster.nodeAddress}:${filesPort}/plugin.wasm`;
+    registry = await startRegistry(PULLER);
+    digest = await pushWasmImage(registry, { repository: "egts/config-header", tag: "v1" }, module.bytes);
+    const registryCa = makeCa("registry-ca");
+    const frontPort = await freePort();
+    const registryHost = `${cluster.nodeAddress}:${frontPort}`;
+    front = await tlsFront(
+      registry.host,
+      registryCa.issue("registry", [cluster.nodeAddress]),
+      cluster.nodeAddress,
+      frontPort,
+    );
+    const image = (secret: string): string =>
+      `code: { type: Image, image: { url: "${registryHost}/egts/config-header:v1", sha256: ${digest}, ` +
+      `pullSecretRef: ${secret}, tls: { caCertificateRef: { name: registry-ca } } } }`;
     await install;
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
       input: [
@@ -105,6 +160,18 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
         hostServiceYaml("echo", 80, cluster.nodeAddress, echo.port),
         caseYaml("http", `code: { type: HTTP, http: { url: "${url}", sha256: ${module.sha256} } }\nconfig: from-http`),
         caseYaml("mismatch", `code: { type: HTTP, http: { url: "${url}", sha256: ${WRONG_SHA} } }\nconfig: never`),
+        `apiVersion: v1
+kind: Secret
+metadata: { name: registry-ca, namespace: default }
+stringData:
+  ca.crt: |
+    ${registryCa.cert.trim().split("\n").join("\n    ")}
+`,
+        pullSecretYaml("default", "pull", registryHost, PULLER),
+        "apiVersion: v1\nkind: Namespace\nmetadata: { name: tenant-b }\n",
+        pullSecretYaml("tenant-b", "pull", registryHost, PULLER),
+        caseYaml("oci", `${image("{ name: pull }")}\nconfig: from-oci`),
+        caseYaml("foreign-secret", `${image("{ name: pull, namespace: tenant-b }")}\nconfig: never`),
       ].join("---\n"),
     });
     address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
@@ -119,6 +186,8 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
     await kubelet?.stop();
     await echo?.close();
     await new Promise((r) => (files ? files.close(r) : r(undefined)));
+    await new Promise((r) => (front ? front.close(r) : r(undefined)));
+    await registry?.stop();
     await cluster?.stop();
   });
 
@@ -137,6 +206,22 @@ describe("EnvoyExtensionPolicy wasm in Kubernetes: the controller's module cache
     const r = await send("mismatch");
     assert.equal(r.status, 500);
     assert.equal(r.headers["x-wasm"], undefined);
+  });
+
+  it("runs a module the controller pulled from an OCI registry over TLS with the policy's pull secret", async () => {
+    await eventually(async () => (await send("oci")).headers["x-wasm"] === "from-oci", 60_000, "the OCI module").catch(
+      async (err: Error) => {
+        throw new Error(`${err.message}; the policy's Accepted: ${JSON.stringify(await accepted("oci"))}`);
+      },
+    );
+    assert.equal((await accepted("oci"))?.status, "True");
+  });
+
+  it("refuses a pull secret of another namespace without a ReferenceGrant (tenant isolation)", async () => {
+    await eventually(async () => (await accepted("foreign-secret"))?.status === "False", 30_000, "Accepted=False");
+    const c = await accepted("foreign-secret");
+    assert.match(c?.message ?? "", /ref to Secret tenant-b\/pull not permitted by any ReferenceGrant/);
+    assert.equal((await send("foreign-secret")).status, 500);
   });
 
   it("serves the module over HTTPS on the Service's port 18002 only to a client certificate of the control plane's CA", async () => {
