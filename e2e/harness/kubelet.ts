@@ -44,10 +44,11 @@
  *   controller creates DaemonSet pods (it looks for nodes, not for a kubelet); the `not-ready` taint the API
  *   server puts on a new Node is removed, as the node lifecycle controller (not run here) would once the
  *   node is Ready; its InternalIP is the cluster's node address and its kubelet endpoint the HTTPS server.
+ * - emptyDir volumes: an empty folder of the container's run, bind-mounted like the others;
  * Nothing else (resource limits, init and sidecar containers: only the first container runs, liveness and
- * exec probes, emptyDir and projected volumes, securityContext) is.
+ * exec probes, projected volumes, securityContext) is.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
@@ -113,6 +114,7 @@ interface PodVolume {
   name: string;
   configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
+  emptyDir?: Record<string, unknown>;
 }
 
 interface Container {
@@ -626,13 +628,13 @@ export class SimulatedKubelet {
     sandbox: PodSandbox;
     env: NodeJS.ProcessEnv;
   }> {
-    const { mounts, volumes } = await this.writeVolumes(pod, container, dir);
+    const { mounts, empties, volumes } = await this.writeVolumes(pod, container, dir);
     const network = this.cluster.network;
     if (!network) throw new Error("the cluster's pod network is not running (the cluster was stopped?)");
     const sandbox = await network.pods.addPod(pod.metadata.uid);
     const resolvConf = join(dir, "resolv.conf");
     writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
-    mounts.push({ source: resolvConf, target: "/etc/resolv.conf" });
+    mounts.push({ source: resolvConf, target: "/etc/resolv.conf" }, ...empties);
     const { namespace, name, labels } = pod.metadata;
     await this.beforeContainerStart?.({ namespace, name, labels: labels ?? {} }, sandbox);
     const env = await this.containerEnv(pod, container, dir, sandbox);
@@ -651,12 +653,25 @@ export class SimulatedKubelet {
     pod: Pod,
     c: Container,
     dir: string,
-  ): Promise<{ mounts: { source: string; target: string }[]; volumes: MountedVolume[] }> {
+  ): Promise<{
+    mounts: { source: string; target: string }[];
+    empties: { source: string; target: string }[];
+    volumes: MountedVolume[];
+  }> {
     const mounts: { source: string; target: string }[] = [];
+    const empties: { source: string; target: string }[] = [];
     const volumes: MountedVolume[] = [];
     const namespace = pod.metadata.namespace;
     for (const m of c.volumeMounts ?? []) {
       const v = pod.spec.volumes?.find((x) => x.name === m.name);
+      if (v?.emptyDir) {
+        // An empty folder of this run (a restarted container gets a new one; a real emptyDir outlives it),
+        // mounted after every other volume: one at /tmp would hide their sources.
+        const empty = resolve(join(dir, "volumes", m.name));
+        mkdirSync(empty, { recursive: true });
+        empties.push({ source: empty, target: m.mountPath });
+        continue;
+      }
       const source = v?.configMap
         ? { ...v.configMap, kind: "ConfigMap" as const }
         : v?.secret
@@ -682,7 +697,7 @@ export class SimulatedKubelet {
       volumes.push(volume);
       mounts.push({ source: volume.dir, target: m.mountPath });
     }
-    return { mounts, volumes };
+    return { mounts, empties, volumes };
   }
 
   /** The value of a fieldRef the kubelet resolves. */

@@ -1,6 +1,7 @@
 /**
  * `egts controller` refuses to serve plaintext xDS on a non-loopback address: anyone reaching it would get
  * every Gateway's configuration and TLS keys. `--insecure-xds` (or a loopback address, or mTLS) lets it go on.
+ * The same holds for the rate limit service's xDS and the Wasm module server.
  */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -78,6 +79,16 @@ describe("egts controller: the rate limit service's xDS (with rateLimit) only on
   it("goes on with --ratelimit-xds-listen on loopback", () => {
     const args = ["--xds-listen", "127.0.0.1:0", "--ratelimit-xds-listen", "127.0.0.1:0", "--config-path", config()];
     assert.doesNotMatch(controller(args).stderr, /refusing to serve/);
+  });
+});
+
+describe("egts controller: the Wasm module server only on loopback without mTLS", () => {
+  it("refuses a plaintext --wasm-listen on 0.0.0.0, naming the flag; by default it follows --xds-listen", () => {
+    const r = controller(["--xds-listen", "127.0.0.1:0", "--wasm-listen", "0.0.0.0:18002"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /refusing to serve Wasm modules in plaintext on 0\.0\.0\.0:18002/);
+    assert.match(r.stderr, /--wasm-listen/);
+    assert.doesNotMatch(controller(["--xds-listen", "127.0.0.1:0"]).stderr, /refusing to serve/);
   });
 });
 

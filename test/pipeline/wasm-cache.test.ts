@@ -3,7 +3,8 @@
  * peers: an HTTPS file server with a test CA (the policy's `tls.caCertificateRef`), and the distribution registry
  * with htpasswd auth (`bash scripts/install-registry.sh`; a pull secret's `.dockerconfigjson`). Envoy Gateway's
  * messages, the disk cache reused under IfNotPresent and bypassed under Always, tar+gzip unwrapping, image
- * reference parsing, and the module server's 404 for paths it does not serve.
+ * reference parsing, and the module server's 404 for paths it does not serve; in Kubernetes, HTTPS that only
+ * the proxies' client certificates get an answer from, and the same serving path on every replica.
  */
 import * as assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -13,17 +14,32 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { credentialsFor, parseImageRef, pullWasmImage } from "../../operator/src/pipeline/oci-client";
+import {
+  certificateAuthority,
+  generateControlPlaneCerts,
+  issueProxyCertificate,
+  writeCertDir,
+} from "../../operator/src/certgen/certgen";
+import { controllerWasmCache } from "../../operator/src/pipeline/controller";
 import { fetchToDisk, WasmCache } from "../../operator/src/pipeline/wasm-cache";
 import { parseManifests } from "../../operator/src/provider/file/parse";
-import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { wasmSourceKey, wasmSourcesToFetch, type WasmSourceRequest } from "../../operator/src/translate/wasm-sources";
+import { snapshotFromObjects, type ResourceSnapshot } from "../../operator/src/resources/snapshot";
+import {
+  wasmSourceKey,
+  wasmSourcesToFetch,
+  type WasmModules,
+  type WasmSourceRequest,
+} from "../../operator/src/translate/wasm-sources";
 import { freePort } from "../support/http";
 import { gzipTar, pushWasmImage, startRegistry, type TestRegistry } from "../support/oci-registry";
 import { makeCa } from "../support/pki";
+import { httpsGet } from "../support/tls-client";
 
 /** The smallest valid Wasm module: magic and version. */
 const MODULE = Buffer.from("0061736d01000000", "hex");
 const MODULE_SHA = createHash("sha256").update(MODULE).digest("hex");
+/** The controller's namespace. */
+const NS = "envoy-gateway-system";
 
 function httpRequest(url: string, extra: Partial<Omit<WasmSourceRequest, "key">> = {}): WasmSourceRequest {
   const base = { type: "HTTP" as const, url, pullPolicy: "IfNotPresent" as const, ...extra };
@@ -39,6 +55,29 @@ describe("Wasm module cache and OCI client (real HTTPS server, real registry)", 
   let base = "";
   let dir = "";
   let registry: TestRegistry | undefined;
+
+  /** A policy whose module is `${base}/m.wasm`, trusting the test CA (Secret `wasm-ca`). */
+  const policySnapshot = (): ResourceSnapshot =>
+    snapshotFromObjects(
+      parseManifests(
+        "wasm.yaml",
+        `apiVersion: v1
+kind: Secret
+metadata: { name: wasm-ca, namespace: default }
+stringData:
+  ca.crt: |
+    ${ca.cert.trim().split("\n").join("\n    ")}
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyExtensionPolicy
+metadata: { name: p, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
+  wasm:
+    - code: { type: HTTP, http: { url: "${base}/m.wasm", tls: { caCertificateRef: { name: wasm-ca } } } }
+`,
+      ).objects,
+    );
 
   before(async () => {
     server = createServer({ cert: leaf.cert, key: leaf.key }, (req, res) => {
@@ -109,26 +148,7 @@ describe("Wasm module cache and OCI client (real HTTPS server, real registry)", 
     try {
       await cache.prepare(snapshotFromObjects([]));
       assert.equal(cache.modules(), undefined, "no policy needs a module: no server, no results");
-      const snapshot = snapshotFromObjects(
-        parseManifests(
-          "wasm.yaml",
-          `apiVersion: v1
-kind: Secret
-metadata: { name: wasm-ca, namespace: default }
-stringData:
-  ca.crt: |
-    ${ca.cert.trim().split("\n").join("\n    ")}
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyExtensionPolicy
-metadata: { name: p, namespace: default }
-spec:
-  targetRefs: [{ group: gateway.networking.k8s.io, kind: Gateway, name: eg }]
-  wasm:
-    - code: { type: HTTP, http: { url: "${base}/m.wasm", tls: { caCertificateRef: { name: wasm-ca } } } }
-`,
-        ).objects,
-      );
+      const snapshot = policySnapshot();
       const [req] = wasmSourcesToFetch(snapshot).values();
       assert.equal(req?.caCertificate, ca.cert);
       const changed = new Promise<void>((r) => cache.changes$.subscribe(() => r()));
@@ -144,6 +164,57 @@ spec:
       assert.equal((await fetch(`${modules?.servingBase}/${MODULE_SHA}.wasm`)).status, 404);
     } finally {
       await cache.close();
+    }
+  });
+
+  it("in Kubernetes serves over HTTPS to the proxies' client certificates only, at one path on every replica", async () => {
+    const certDir = await mkdtemp(join(tmpdir(), "egts-wasm-certs-"));
+    const certs = generateControlPlaneCerts(NS);
+    writeCertDir(certDir, certs);
+    const client = issueProxyCertificate(certificateAuthority(certs.ca.cert, certs.ca.key), "default/eg");
+    const stranger = makeCa("stranger").issue("proxy");
+    const ports = [await freePort(), await freePort()];
+    const replica = (port: number): WasmCache =>
+      controllerWasmCache(
+        { cacheDir: join(dir, "k8s"), listen: `127.0.0.1:${port}` },
+        NS,
+        certDir,
+        true,
+        () => undefined,
+      );
+    const replicas = ports.map(replica);
+    try {
+      const snapshot = policySnapshot();
+      const [req] = wasmSourcesToFetch(snapshot).values();
+      const salt = Buffer.from("the OIDC HMAC secret");
+      for (const r of replicas) {
+        await r.prepare(snapshot);
+        await r.settled();
+        await r.prepare(snapshot, salt); // the salt arrives with a later snapshot: paths move
+      }
+      const [a, b] = replicas.map((r) => r.modules());
+      const path = (m: WasmModules | undefined): string => {
+        const result = m?.results.get(req?.key ?? "");
+        return result && "path" in result ? result.path : "";
+      };
+      assert.notEqual(path(a), "");
+      assert.equal(path(a), path(b), "both replicas serve the module at the same path");
+      const host = `envoy-gateway.${NS}.svc.cluster.local`;
+      assert.equal(a?.servingBase, `https://${host}:18002`);
+      assert.equal(a?.servingTls?.sni, host);
+      assert.ok(a?.servingTls?.sdsFiles, "wasm_cluster presents the proxy's xDS certificate (file-based SDS)");
+      const port = ports[1] ?? 0;
+      const got = await httpsGet(port, host, certs.ca.cert, { path: `/${path(b)}`, client });
+      assert.equal(got.status, 200);
+      assert.ok(got.bytes.equals(MODULE));
+      await assert.rejects(httpsGet(port, host, certs.ca.cert, { path: `/${path(b)}` }), "no client certificate");
+      await assert.rejects(
+        httpsGet(port, host, certs.ca.cert, { path: `/${path(b)}`, client: stranger }),
+        "a certificate of another CA",
+      );
+    } finally {
+      for (const r of replicas) await r.close();
+      await rm(certDir, { recursive: true, force: true });
     }
   });
 

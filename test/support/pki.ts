@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { isIP } from "node:net";
 import { join } from "node:path";
 
 /** A PEM certificate and its private key. */
@@ -14,7 +15,7 @@ export interface KeyPair {
 
 /** A test CA that issues leaf certificates. */
 export interface TestCa extends KeyPair {
-  /** Issues a certificate with common name `cn` and DNS SANs `dnsNames` (default: [cn]). */
+  /** Issues a certificate with common name `cn` and SANs `dnsNames` (default: [cn]; an IP address is an IP SAN). */
   issue(cn: string, dnsNames?: readonly string[]): KeyPair;
   /** Issues a certificate like `issue` that expired long ago (valid 2020-01-01 to 2020-01-02 only). */
   issueExpired(cn: string): KeyPair;
@@ -46,7 +47,8 @@ export function makeCa(name: string): TestCa {
       withDir((dir, ssl) => {
         writeFileSync(join(dir, "ca.crt"), ca.cert);
         writeFileSync(join(dir, "ca.key"), ca.key);
-        writeFileSync(join(dir, "leaf.ext"), `subjectAltName=${dnsNames.map((d) => `DNS:${d}`).join(",")}\n`);
+        const sans = dnsNames.map((d) => (isIP(d) ? `IP:${d}` : `DNS:${d}`));
+        writeFileSync(join(dir, "leaf.ext"), `subjectAltName=${sans.join(",")}\n`);
         ssl("req", ...EC, "-subj", `/CN=${cn}`, "-keyout", "leaf.key", "-out", "leaf.csr");
         ssl(
           ...["x509", "-req", "-in", "leaf.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial"],

@@ -8,14 +8,16 @@ import type { KeyPair } from "./pki";
 export interface HttpsResult {
   readonly status: number;
   readonly body: string;
+  /** The body's bytes. */
+  readonly bytes: Buffer;
   readonly peer: PeerCertificate;
   /** Response headers (lower-case names). */
   readonly headers: IncomingHttpHeaders;
 }
 
 /**
- * GET / over HTTPS to `address` (default 127.0.0.1):`port` with SNI and Host `servername`, trusting `ca`,
- * presenting `client` if given, sending `headers` besides Host if given.
+ * GET `path` (default /) over HTTPS to `address` (default 127.0.0.1):`port` with SNI and Host `servername`,
+ * trusting `ca`, presenting `client` if given, sending `headers` besides Host if given.
  */
 export function httpsGet(
   port: number,
@@ -25,16 +27,20 @@ export function httpsGet(
     readonly client?: KeyPair;
     readonly address?: string;
     readonly headers?: Readonly<Record<string, string>>;
+    readonly path?: string;
   } = {},
 ): Promise<HttpsResult> {
   return new Promise((resolve, reject) => {
     const client = opts.client ? { cert: opts.client.cert, key: opts.client.key } : {};
-    const options = { host: opts.address ?? "127.0.0.1", port, servername, path: "/", ca, agent: false };
+    const options = { host: opts.address ?? "127.0.0.1", port, servername, path: opts.path ?? "/", ca, agent: false };
     const req = request({ ...options, headers: { host: servername, ...opts.headers }, ...client }, (res) => {
       const peer = (res.socket as TLSSocket).getPeerCertificate();
-      let body = "";
-      res.on("data", (c: Buffer) => (body += c.toString()));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, peer, headers: res.headers }));
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => {
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, body: bytes.toString(), bytes, peer, headers: res.headers });
+      });
     });
     req.on("error", reject);
     req.setTimeout(5000, () => req.destroy(new Error("timeout")));

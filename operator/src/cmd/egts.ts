@@ -27,6 +27,7 @@ import { issueControlPlaneSecrets } from "../certgen/kubernetes-secrets";
 import { OIDC_HMAC_SECRET } from "../translate/policies/security-oidc";
 import { extensionKindsOption } from "../pipeline/extension-stage";
 import { Controller, kubernetesRateLimit, RATE_LIMIT_XDS_PORT } from "../pipeline/controller";
+import { DEFAULT_WASM_SERVER_PORT } from "../pipeline/wasm-server";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
@@ -51,8 +52,11 @@ commands:
              [--envoy-image IMAGE] [--xds-tls-secret envoy] [--watch-namespaces a,b]
              [--watch-namespace-selector key=value,…] [--xds-listen 0.0.0.0:18000]
              [--xds-cert-dir DIR | --insecure-xds] [--metrics-port 19001] [--ratelimit-xds-listen 0.0.0.0:18001]
+             [--wasm-listen <xds-listen host>:18002] [--wasm-cache-dir /var/lib/eg/wasm]
              run in Kubernetes: watch Gateway API resources, deploy Envoy proxies, serve xDS, write status;
-             with rateLimit in the configuration, also the rate limit service's configuration (xDS on 18001)
+             with rateLimit in the configuration, also the rate limit service's configuration (xDS on 18001);
+             EnvoyExtensionPolicy Wasm modules are fetched into the cache folder and served to the proxies
+             (on 18002 of the envoy-gateway Service, HTTPS with client certificates under --xds-cert-dir)
   certgen    [--local DIR] [--namespace envoy-gateway-system] [--kubeconfig FILE] [--overwrite]
              issue the xDS CA and server certificate and the rate limit service's certificate: into DIR
              (DIR/envoy-rate-limit/), or as the Secrets envoy-gateway and envoy-rate-limit, each created
@@ -258,9 +262,12 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       "insecure-xds": { type: "boolean", default: false },
       "config-path": { type: "string" },
       "metrics-port": { type: "string", default: "19001" },
+      "wasm-listen": { type: "string" },
+      "wasm-cache-dir": { type: "string", default: CONTROLLER_DEFAULTS.wasmCacheDir },
     },
   });
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
+  const wasmListen = wasmListenOf(values["wasm-listen"], values["xds-listen"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
   const loggers = componentLoggers(logLevels(config, e.logLevelOverride));
@@ -269,7 +276,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   const namespace = values.namespace;
   const rateLimitListen = values["ratelimit-xds-listen"];
   if (!values["xds-cert-dir"] && !values["insecure-xds"]) {
-    refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined);
+    refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
@@ -283,6 +290,8 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
       ? { rateLimit: kubernetesRateLimit(config.rateLimit, namespace, values["xds-tls-secret"] !== "") }
       : {}),
     rateLimitXdsListen: rateLimitListen,
+    // EnvoyExtensionPolicy wasm: every replica fetches the modules and serves them (the Service's port 18002).
+    wasm: { cacheDir: values["wasm-cache-dir"], listen: wasmListen },
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
@@ -318,11 +327,17 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
+/** `--wasm-listen`, else where xDS listens (`xdsListen`'s host) on the module server's port 18002. */
+function wasmListenOf(flag: string | undefined, xdsListen: string): string {
+  return flag ?? `${xdsListen.replace(/:\d+$/, "")}:${DEFAULT_WASM_SERVER_PORT}`;
+}
+
 /**
  * Throws unless the servers that would serve plaintext (no --xds-cert-dir, no --insecure-xds) bind loopback
- * only: the proxies' xDS on `xdsListen`, and the rate limit service's on `rateLimitListen` (when it runs).
+ * only: the proxies' xDS on `xdsListen`, the rate limit service's on `rateLimitListen` (when it runs), and the
+ * Wasm modules on `wasmListen`.
  */
-function refusePlaintext(xdsListen: string, rateLimitListen: string | undefined): void {
+function refusePlaintext(xdsListen: string, rateLimitListen: string | undefined, wasmListen: string): void {
   if (!isLoopbackListen(xdsListen)) {
     throw new Error(
       `refusing to serve plaintext xDS on ${xdsListen}: anyone who reaches it gets every Gateway's ` +
@@ -333,6 +348,12 @@ function refusePlaintext(xdsListen: string, rateLimitListen: string | undefined)
     throw new Error(
       `refusing to serve the rate limit configuration in plaintext on ${rateLimitListen}: give --xds-cert-dir DIR ` +
         "(mTLS), --ratelimit-xds-listen on loopback, or pass --insecure-xds",
+    );
+  }
+  if (!isLoopbackListen(wasmListen)) {
+    throw new Error(
+      `refusing to serve Wasm modules in plaintext on ${wasmListen}: give --xds-cert-dir DIR (mTLS), ` +
+        "--wasm-listen on loopback, or pass --insecure-xds",
     );
   }
 }

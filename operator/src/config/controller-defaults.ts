@@ -17,6 +17,8 @@ export const CONTROLLER_DEFAULTS = {
   xdsPort: 18000,
   /** Non-empty: the proxies use mTLS xDS, each with its own client certificate Secret `<proxy>-xds`. */
   xdsTlsSecret: PROXY_SECRET,
+  /** Folder of the Wasm module cache (Envoy Gateway's; the chart mounts a writable volume there). */
+  wasmCacheDir: "/var/lib/eg/wasm",
 } as const;
 
 /** The DNS name of the control plane's xDS Service in `namespace`; its certificate carries this name. */

@@ -3,12 +3,14 @@
  * leader only, the rendered proxy objects are applied (and pruned) and statuses written (only on change).
  * The proxies' Deployments and DaemonSets are watched too, so Gateway Programmed follows their availability.
  * With the EnvoyGateway configuration's `rateLimit`, every replica also serves the global rate limit service
- * (the chart's `envoy-ratelimit`) its configuration over SotW xDS, from each pass.
+ * (the chart's `envoy-ratelimit`) its configuration over SotW xDS, from each pass. Every replica also fetches
+ * the EnvoyExtensionPolicies' Wasm modules and serves them to the proxies (port 18002, {@link controllerWasmCache}).
  */
 import type { Server } from "node:http";
 import {
   combineLatest,
   concatMap,
+  EMPTY,
   filter,
   from,
   map,
@@ -25,6 +27,7 @@ import { PROXY_RESERVED_PORTS, PROXY_SDS_DIR } from "../../../constructs/gateway
 import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
 import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
+import { xdsServiceHost } from "../config/controller-defaults";
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
 import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { xdsSdsSources } from "../infra/bootstrap";
@@ -59,6 +62,8 @@ import { translateAndPublish, type PassResult } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
+import { WasmCache, wasmOption } from "./wasm-cache";
+import { DEFAULT_WASM_SERVER_PORT } from "./wasm-server";
 
 /** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
 export const RATE_LIMIT_XDS_PORT = 18001;
@@ -83,6 +88,59 @@ export function kubernetesRateLimit(
     sdsFiles: xdsSdsSources(PROXY_SDS_DIR),
   };
   return { ...service, tls };
+}
+
+/** EnvoyExtensionPolicy `wasm` in Kubernetes: where the module cache lives and where its server listens. */
+export interface ControllerWasmOptions {
+  /** Folder of the module cache (Envoy Gateway's `/var/lib/eg/wasm`). */
+  readonly cacheDir: string;
+  /** Bind address of the module server, `host:port`. @default 0.0.0.0:18002 */
+  readonly listen?: string;
+  /**
+   * The server's base URL as the proxies reach it. @default `https://envoy-gateway.<namespace>.svc.cluster.local:18002`
+   * with the proxies' mTLS, else `http://` and the same name (Envoy Gateway's Service and port)
+   */
+  readonly servingBase?: string;
+}
+
+/**
+ * The Kubernetes controller's Wasm module cache, as Envoy Gateway runs it: every replica fetches the modules
+ * itself and serves them on port 18002 of the `envoy-gateway` Service; with a certificate folder and proxies
+ * that have xDS client certificates, over HTTPS requiring those certificates (the proxies' `wasm_cluster`
+ * presents its xDS certificate and checks the Service's name in the controller's certificate), else HTTP.
+ */
+export function controllerWasmCache(
+  wasm: ControllerWasmOptions,
+  namespace: string,
+  certDir: string | undefined,
+  proxiesHaveCertificates: boolean,
+  log: Logger,
+): WasmCache {
+  const tls = certDir !== undefined && proxiesHaveCertificates;
+  const listen = wasm.listen ?? `0.0.0.0:${DEFAULT_WASM_SERVER_PORT}`;
+  const at = listen.lastIndexOf(":");
+  const host = listen.slice(0, at).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(listen.slice(at + 1));
+  const service = xdsServiceHost(namespace);
+  const servingBase = wasm.servingBase ?? `${tls ? "https" : "http"}://${service}:${DEFAULT_WASM_SERVER_PORT}`;
+  const serverName = new URL(servingBase).hostname;
+  return new WasmCache({
+    dir: wasm.cacheDir,
+    host,
+    port,
+    servingBase,
+    ...(tls
+      ? {
+          tls: { certDir },
+          servingTls: {
+            sni: serverName,
+            subjectAltNames: [{ type: "Hostname", value: serverName }],
+            sdsFiles: xdsSdsSources(PROXY_SDS_DIR),
+          },
+        }
+      : {}),
+    log: (level, message, fields) => log(level, message, fields),
+  });
 }
 
 /** Controller settings. */
@@ -124,6 +182,11 @@ export interface ControllerOptions {
   readonly rateLimit?: RateLimitServiceSettings;
   /** Bind address of the rate limit xDS server, `host:port` (mTLS with `xdsCertDir`). @default 0.0.0.0:18001 */
   readonly rateLimitXdsListen?: string;
+  /**
+   * EnvoyExtensionPolicy `wasm`: the module cache and server ({@link controllerWasmCache}). @default none: every
+   * `wasm` entry is refused ("wasm cache is not initialized")
+   */
+  readonly wasm?: ControllerWasmOptions;
   /** A logger per component (EnvoyGateway `logging.level`). @default `logger` for every component */
   readonly componentLogger?: ComponentLoggers;
   /** How long a snapshot may wait for its pass before `/readyz` reports the pipeline stuck. @default 60000 */
@@ -209,6 +272,8 @@ export class Controller {
   private readonly discovery: OidcDiscovery;
   /** The extension servers' stage (controller-extension.ts). */
   readonly extensions: ControllerExtensions;
+  /** Wasm modules of the EnvoyExtensionPolicies (outside translation: it fetches and serves them). */
+  readonly wasm?: WasmCache;
 
   constructor(private readonly opts: ControllerOptions) {
     this.discovery = new OidcDiscovery({
@@ -222,6 +287,16 @@ export class Controller {
       logger: log("xds-translator"),
       timings: opts.extensionTimings,
     });
+    if (opts.wasm) {
+      const proxiesHaveCertificates = Boolean(opts.render.xds.tlsSecretName);
+      this.wasm = controllerWasmCache(
+        opts.wasm,
+        opts.namespace,
+        opts.xdsCertDir,
+        proxiesHaveCertificates,
+        log("gateway-api"),
+      );
+    }
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
     this.server = new XdsServer(this.cache, { logger: log("xds-server") });
@@ -359,6 +434,7 @@ export class Controller {
     this.nackGuard.close();
     this.discovery.close();
     this.extensions.close();
+    await this.wasm?.close();
     await this.server.stop();
     await this.rateLimitServer?.stop();
     const metrics = this.metrics;
@@ -401,8 +477,13 @@ export class Controller {
         filter((job): job is Job => job !== undefined),
       ),
       // Envoy's listener failures changed (the last pass again, for its statuses), or an OpenID Provider's
-      // discovery did (the last pass again, with it).
-      merge(this.nackGuard.listenerChanges$, this.discovery.changes$, this.extensions.changes$).pipe(
+      // discovery, an extension server's kinds or a Wasm module did (the last pass again, with it).
+      merge(
+        this.nackGuard.listenerChanges$,
+        this.discovery.changes$,
+        this.extensions.changes$,
+        this.wasm?.changes$ ?? EMPTY,
+      ).pipe(
         map((): Job | undefined => (this.lastInput ? { kind: "pass", input: this.lastInput } : undefined)),
         filter((job): job is Job => job !== undefined),
       ),
@@ -463,12 +544,13 @@ export class Controller {
       reservedPorts: PROXY_RESERVED_PORTS,
       oidcDiscovery: this.discovery.results(),
       ...this.extensions.translateOptions(snapshot),
+      ...(this.wasm ? wasmOption(this.wasm) : {}),
     };
   }
 
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
-    await this.discovery.prepare(snapshot);
+    await this.prepareFetches(snapshot);
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
@@ -511,6 +593,13 @@ export class Controller {
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
     await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /** What translation needs from outside: OpenID Providers' discovery and the Wasm modules of `snapshot`. */
+  private async prepareFetches(snapshot: ResourceSnapshot): Promise<void> {
+    await this.discovery.prepare(snapshot);
+    // The serving paths' salt is the OIDC HMAC secret, as Envoy Gateway's: the same path on every replica.
+    if (this.wasm) await this.wasm.prepare(snapshot, oidcHmacSecretOf(snapshot, this.opts.namespace));
   }
 
   /**

@@ -14,11 +14,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
+import type { UpstreamTlsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { wasmSourcesToFetch, type WasmModules, type WasmSourceRequest } from "../translate/wasm-sources";
 import { httpFetch } from "./http-fetch";
 import { pullWasmImage, wasmInArchive } from "./oci-client";
-import { DEFAULT_WASM_SERVER_PORT, WasmServer } from "./wasm-server";
+import { DEFAULT_WASM_SERVER_PORT, WasmServer, type WasmServerTls } from "./wasm-server";
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -31,10 +32,19 @@ export const FIRST_FETCH_MS = 5_000;
 export interface WasmCacheOptions {
   /** Folder of the disk cache (`<dir>/modules/<sha256>.wasm`, `<dir>/sources/<key digest>`). */
   readonly dir: string;
-  /** Address the module server listens on, as Envoy reaches it. @default "127.0.0.1" */
+  /** Address the module server listens on (and, without `servingBase`, where Envoy reaches it). @default "127.0.0.1" */
   readonly host?: string;
   /** Port of the module server (0: any free port). @default 18002 */
   readonly port?: number;
+  /**
+   * The module server's base URL as Envoy reaches it, when not the address it listens on (Kubernetes: the
+   * controller's Service, `https://envoy-gateway.<namespace>.svc.cluster.local:18002`). @default `http(s)://host:port`
+   */
+  readonly servingBase?: string;
+  /** Serve HTTPS requiring client certificates of the control plane's CA (Kubernetes with mTLS). @default HTTP */
+  readonly tls?: WasmServerTls;
+  /** How Envoy's `wasm_cluster` reaches the server over TLS (goes to WasmModules.servingTls). @default plaintext */
+  readonly servingTls?: UpstreamTlsIr;
   /** Logs a result change. */
   readonly log?: (level: "info" | "warn", message: string, fields: Record<string, unknown>) => void;
 }
@@ -45,6 +55,8 @@ type Result = { sha256: string; path: string } | { error: string };
 interface Entry {
   readonly request: WasmSourceRequest;
   result?: Result;
+  /** The module's file in the disk cache, once fetched. */
+  file?: string;
   timer?: NodeJS.Timeout;
   failures: number;
 }
@@ -54,8 +66,11 @@ export class WasmCache {
   private readonly entries = new Map<string, Entry>();
   private readonly changes = new Subject<void>();
   private readonly server: WasmServer;
-  /** Makes serving paths unguessable (Envoy Gateway salts them too). */
-  private readonly salt = randomBytes(16).toString("hex");
+  /**
+   * Makes serving paths unguessable (Envoy Gateway salts them too): random, or the one {@link prepare} is given
+   * (Kubernetes: the OIDC HMAC secret, as Envoy Gateway, so that every replica serves a module at the same path).
+   */
+  private salt = randomBytes(16).toString("hex");
   private base?: string;
   private serverError?: string;
   private closed = false;
@@ -64,7 +79,7 @@ export class WasmCache {
   readonly changes$: Observable<void> = this.changes.asObservable();
 
   constructor(private readonly opts: WasmCacheOptions) {
-    this.server = new WasmServer(opts.host ?? "127.0.0.1", opts.port ?? DEFAULT_WASM_SERVER_PORT);
+    this.server = new WasmServer(opts.host ?? "127.0.0.1", opts.port ?? DEFAULT_WASM_SERVER_PORT, opts.tls);
   }
 
   /** Makes the set of modules `wanted`: new ones are fetched in the background. Returns true when one started. */
@@ -88,9 +103,11 @@ export class WasmCache {
 
   /**
    * Syncs with the modules `snapshot` needs (starting the module server the first time one is needed); newly
-   * needed ones get up to {@link FIRST_FETCH_MS}, so their routes do not fail for one pass.
+   * needed ones get up to {@link FIRST_FETCH_MS}, so their routes do not fail for one pass. `salt`: the serving
+   * paths' salt, when it must be the same on every replica.
    */
-  async prepare(snapshot: ResourceSnapshot): Promise<void> {
+  async prepare(snapshot: ResourceSnapshot, salt?: Buffer): Promise<void> {
+    if (salt && salt.length > 0) this.resalt(salt.toString("hex"));
     const wanted = wasmSourcesToFetch(snapshot);
     if (wanted.size > 0 && this.base === undefined) await this.startServer();
     if (this.sync(wanted)) await this.settled(FIRST_FETCH_MS);
@@ -104,7 +121,8 @@ export class WasmCache {
       if (this.serverError) results.set(key, { error: this.serverError });
       else if (e.result) results.set(key, e.result);
     }
-    return { servingBase: this.base ?? "", results };
+    const servingTls = this.opts.servingTls;
+    return { servingBase: this.base ?? "", results, ...(servingTls ? { servingTls } : {}) };
   }
 
   /** Waits until every wanted module has a result (tests, and a pass that needs a new module). */
@@ -125,7 +143,8 @@ export class WasmCache {
 
   private async startServer(): Promise<void> {
     try {
-      this.base = await this.server.start();
+      const listening = await this.server.start();
+      this.base = this.opts.servingBase ?? listening;
       this.serverError = undefined;
     } catch (err) {
       const where = `${this.opts.host ?? "127.0.0.1"}:${this.opts.port ?? DEFAULT_WASM_SERVER_PORT}`;
@@ -137,7 +156,11 @@ export class WasmCache {
     const got = await fetchToDisk(entry.request, this.opts.dir).catch((err: Error): Result => ({ error: err.message }));
     if (this.closed || this.entries.get(key) !== entry) return;
     const result: Result = "error" in got ? got : { sha256: got.sha256, path: this.pathOf(key) };
-    if ("path" in result && "file" in got) this.server.serve(result.path, got.file);
+    if ("path" in result && "file" in got) {
+      if (entry.result && "path" in entry.result) this.server.forget(entry.result.path);
+      this.server.serve(result.path, got.file);
+      entry.file = got.file;
+    }
     const changed = JSON.stringify(result) !== JSON.stringify(entry.result);
     entry.result = result;
     if ("error" in result) {
@@ -156,6 +179,18 @@ export class WasmCache {
       fields,
     );
     this.changes.next();
+  }
+
+  /** Serves every fetched module at its path under the new `salt` (and no longer at the old one). */
+  private resalt(salt: string): void {
+    if (salt === this.salt) return;
+    this.salt = salt;
+    for (const [key, e] of this.entries) {
+      if (!e.result || !("path" in e.result) || !e.file) continue;
+      this.server.forget(e.result.path);
+      e.result = { ...e.result, path: this.pathOf(key) };
+      this.server.serve(e.result.path, e.file);
+    }
   }
 
   private pathOf(key: string): string {

@@ -5,6 +5,7 @@
  * says what to fetch, with the trust and credentials to use, under one key that both sides compute the same way.
  */
 import { createHash } from "node:crypto";
+import type { UpstreamTlsIr } from "../ir/xds-ir";
 import type { Secret } from "../resources/core";
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import type { EnvoyExtensionPolicySpec, WasmCodeSource } from "../resources/envoy-extension-policy";
@@ -50,8 +51,16 @@ export type WasmModuleResult =
 
 /** The modules fetched so far, and where Envoy reaches them. */
 export interface WasmModules {
-  /** Base URL of egts's module server as Envoy reaches it (`http://127.0.0.1:18002` in standalone). */
+  /**
+   * Base URL of egts's module server as Envoy reaches it (`http://127.0.0.1:18002` in standalone,
+   * `https://envoy-gateway.<namespace>.svc.cluster.local:18002` in Kubernetes with mTLS).
+   */
   readonly servingBase: string;
+  /**
+   * How Envoy's `wasm_cluster` originates TLS to the module server (Kubernetes with mTLS: the proxy's xDS client
+   * certificate and CA); absent: plaintext.
+   */
+  readonly servingTls?: UpstreamTlsIr;
   /** Results by {@link WasmSourceRequest.key}; a source without one is still being fetched. */
   readonly results: ReadonlyMap<string, WasmModuleResult>;
 }

@@ -42,8 +42,11 @@ export interface KubernetesProviderOptions {
   readonly kinds?: readonly WatchedKind[];
 }
 
-/** Secret types the translator reads; others (Helm releases, tokens) are dropped to save memory. */
-const SECRET_TYPES = new Set(["kubernetes.io/tls", "Opaque", undefined]);
+/**
+ * Secret types the translator reads (`kubernetes.io/dockerconfigjson`: EnvoyExtensionPolicy Wasm image pull
+ * secrets); others (Helm releases, tokens) are dropped to save memory.
+ */
+const SECRET_TYPES = new Set(["kubernetes.io/tls", "Opaque", "kubernetes.io/dockerconfigjson", undefined]);
 
 interface Source {
   readonly id: string;

@@ -8,7 +8,7 @@
  */
 import { isIP } from "node:net";
 import { WASM_CLUSTER, type WasmIr } from "../../ir/wasm-ir";
-import type { ClusterIr, GatewayXdsIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import type { Wasm } from "../../resources/envoy-extension-policy";
 import { wasmSourceRequest } from "../wasm-sources";
 import type { ExtensionContext } from "./extension-context";
@@ -65,9 +65,9 @@ function moduleOf(
 
 /**
  * The node with {@link WASM_CLUSTER} (the route to egts's module server) when one of its routes runs a Wasm
- * module; Envoy fetches every module through it.
+ * module; Envoy fetches every module through it, over TLS when `tls` is given (the module server's mTLS).
  */
-export function withWasmCluster(n: GatewayXdsIr): GatewayXdsIr {
+export function withWasmCluster(n: GatewayXdsIr, tls?: UpstreamTlsIr): GatewayXdsIr {
   const url = firstServingUrl(n);
   if (!url || n.clusters.some((c) => c.name === WASM_CLUSTER)) return n;
   const u = new URL(url);
@@ -78,6 +78,7 @@ export function withWasmCluster(n: GatewayXdsIr): GatewayXdsIr {
     discovery: isIP(host) ? "static" : "dns",
     endpoints: [{ host, port }],
     protocol: "http1",
+    ...(tls ? { tls } : {}),
   };
   return { ...n, clusters: [...n.clusters, cluster] };
 }

@@ -16,7 +16,7 @@
  */
 import { invalidRuleRoute } from "../httproute-rules";
 import type { RouteExtensionsIr } from "../../ir/extension-ir";
-import type { ClusterIr, GatewayXdsIr, RouteIr } from "../../ir/xds-ir";
+import type { ClusterIr, GatewayXdsIr, RouteIr, UpstreamTlsIr } from "../../ir/xds-ir";
 import type { WasmModules } from "../wasm-sources";
 import { withWasmCluster } from "./extension-wasm";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
@@ -156,7 +156,11 @@ function translateChain(
 }
 
 /** The published nodes with the decisions applied: routes running their extensions, or answering 500. */
-export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisions): GatewayXdsIr[] {
+export function applyExtensions(
+  xds: readonly GatewayXdsIr[],
+  d: ExtensionDecisions,
+  wasmTls?: UpstreamTlsIr,
+): GatewayXdsIr[] {
   if (d.byRoute.size === 0) return [...xds];
   return xds.map((n) => {
     const lookup = nodeLookup(d, n.name);
@@ -170,7 +174,10 @@ export function applyExtensions(xds: readonly GatewayXdsIr[], d: ExtensionDecisi
     );
     const own = new Set(n.clusters.map((c) => c.name));
     const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));
-    return withWasmCluster({ ...n, http, ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) });
+    return withWasmCluster(
+      { ...n, http, ...(added.length > 0 ? { clusters: [...n.clusters, ...added] } : {}) },
+      wasmTls,
+    );
   });
 }
 

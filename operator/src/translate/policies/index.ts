@@ -104,7 +104,10 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     // SecurityPolicy last: its fail-closed 500 wins over what a BackendTrafficPolicy does to a route.
     finalize: (xds) =>
       applyPatchPolicies(
-        applySecurity(applyExtensions(applyBackendTraffic(xds, traffic), extensions), security),
+        applySecurity(
+          applyExtensions(applyBackendTraffic(xds, traffic), extensions, inputs.wasm?.servingTls),
+          security,
+        ),
         patches,
       ),
   };
