@@ -31,6 +31,9 @@ import { ExtensionClient } from "../extension/client";
 import { tlsMaterial } from "../extension/tls-secrets";
 import { DEFAULT_CONTROLLER_NAMESPACE, type TranslateOptions } from "../translate/translate";
 import { ExtensionHookStage, type HookStats } from "./extension-hooks";
+import { ControlPlaneMetrics, passEnd as passEndOf, type PassEnd } from "../metrics/control-plane";
+import { startMetricsServer } from "./metrics-server";
+import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
@@ -82,6 +85,12 @@ export interface StandaloneOptions {
    * @default cache in `<stateDir>/wasm`, port 18002 (Envoy Gateway's)
    */
   readonly wasm?: { readonly cacheDir?: string; readonly port?: number };
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` (Envoy Gateway's control-plane metrics, metrics-server.ts) on
+   * `host:port` (Envoy Gateway: 0.0.0.0:19001; 0 = any free port); `prometheusDisabled` is the EnvoyGateway
+   * configuration's `telemetry.metrics.prometheus.disable` (no `/metrics`). @default no metrics endpoint
+   */
+  readonly metrics?: { readonly port: number; readonly host?: string; readonly prometheusDisabled?: boolean };
   /** Logger. */
   readonly logger: Logger;
 }
@@ -157,8 +166,12 @@ export class StandaloneGateway {
   private readonly extension?: { readonly client: ExtensionClient; readonly hooks: ExtensionHookStage };
   /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
   private readonly patchCheck?: EnvoyPatchValidator;
+  /** The control-plane metrics (with `metrics`). */
+  readonly metrics?: ControlPlaneMetrics;
+  private metricsServer?: { readonly server: Server; readonly port: number };
 
   constructor(private readonly opts: StandaloneOptions) {
+    this.metrics = newMetrics(opts);
     this.discovery = new OidcDiscovery({
       ...(opts.backends ? { backends: opts.backends } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
@@ -168,13 +181,14 @@ export class StandaloneGateway {
       host: "127.0.0.1",
       ...(opts.wasm?.port !== undefined ? { port: opts.wasm.port } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+      metrics: this.metrics,
     });
     if (opts.envoyBin) {
       this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
     }
     this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
     if (opts.extensionManager) this.extension = this.extensionStage(opts.extensionManager);
-    this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
+    this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger, this.metrics);
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.nackGuard = new NackGuard({
       changes$: this.cache.changes$,
@@ -223,6 +237,11 @@ export class StandaloneGateway {
     return this.port;
   }
 
+  /** The bound port of `/metrics` (0 without `metrics`). */
+  get metricsPort(): number {
+    return this.metricsServer?.port ?? 0;
+  }
+
   /** The most recent pass's outcome. */
   get lastEvent(): PipelineEvent | undefined {
     return this.last;
@@ -248,6 +267,7 @@ export class StandaloneGateway {
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
     if (this.stopping) return this.server.stop(0); // stop() came while the server was starting
+    this.metricsServer = await this.serveMetrics();
     this.oidcHmacSecret = standaloneOidcHmacSecret(this.opts.stateDir);
     const rl = this.opts.rateLimit;
     if (rl) {
@@ -295,10 +315,16 @@ export class StandaloneGateway {
     const owned = this.opts.extensionManager;
     const extensionKinds = owned ? [...owned.resources, ...owned.backendResources] : [];
     const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
-      tap(() => this.health.snapshotArrived()),
+      tap(() => {
+        this.health.snapshotArrived();
+        this.metrics?.providerPublished();
+      }),
     );
     this.sub = merge(files, nacks, listeners)
-      .pipe(concatMap((e) => from((this.pass = this.job(e)))))
+      .pipe(
+        tap(() => this.metrics?.queued()),
+        concatMap((e) => from((this.pass = this.measuredJob(e)))),
+      )
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -312,6 +338,32 @@ export class StandaloneGateway {
   /** Ends of Envoy's checks of patched resources (another pass publishes them). */
   private patchChecks$(): Observable<void> {
     return this.patchCheck?.changes$ ?? EMPTY;
+  }
+
+  /** The `/metrics` endpoint (with `metrics`), with the pipeline's readiness. */
+  private async serveMetrics(): Promise<{ server: Server; port: number } | undefined> {
+    const where = this.opts.metrics;
+    const metrics = this.metrics;
+    if (!where || !metrics) return undefined;
+    metrics.watchXds(this.cache.changes$, this.server.events$);
+    const source = {
+      xds: () => this.server.stats(),
+      status: () => ({}),
+      infra: () => ({}),
+      leader: () => true,
+      ready: () => this.health.readiness(),
+      registry: metrics.registry,
+      prometheusDisabled: where.prometheusDisabled === true,
+    };
+    return startMetricsServer(where.port, source, where.host ?? "127.0.0.1");
+  }
+
+  /** {@link job}, measured as Envoy Gateway's gateway-api runner handling provider resources. */
+  private async measuredJob(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
+    const end = this.metrics?.passStarted();
+    const event = await this.job(e);
+    end?.(passEnd(event));
+    return event;
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
@@ -370,7 +422,8 @@ export class StandaloneGateway {
         await this.patchCheck.settled();
         pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       }
-      if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
+      const runner = this.runner;
+      if (!this.stopping && runner) await this.measureInfra(() => runner.reconcile(pass.result.infraIr));
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
     } catch (err) {
@@ -379,6 +432,11 @@ export class StandaloneGateway {
       });
       return { kind: "failed", error: err as Error };
     }
+  }
+
+  /** Runs the host runner's reconcile, timed as Envoy Gateway's infrastructure runner (with `metrics`). */
+  private measureInfra<T>(work: () => Promise<T>): Promise<T> {
+    return this.metrics ? this.metrics.infrastructure(work) : work();
   }
 
   /** The logger of `component` (EnvoyGateway `logging.level`). */
@@ -482,9 +540,25 @@ export class StandaloneGateway {
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();
     await this.server.stop(1000);
+    const metrics = this.metricsServer?.server;
+    await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    this.metrics?.stop();
     this.extension?.client.close();
     this.events.complete();
   }
+}
+
+/** The control-plane metrics of a gateway that serves them (`metrics`). */
+function newMetrics(opts: StandaloneOptions): ControlPlaneMetrics | undefined {
+  return opts.metrics ? new ControlPlaneMetrics() : undefined;
+}
+
+/** What a job's event tells the metrics: nothing published but for a pass; `undefined` for a caught exception. */
+function passEnd(event: PipelineEvent): PassEnd | undefined {
+  if (event.kind === "failed") return undefined;
+  return event.kind === "published"
+    ? passEndOf(event.pass)
+    : { xdsIr: 0, infraIr: 0, snapshots: 0, snapshotFailures: 0 };
 }
 
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */
