@@ -20,6 +20,8 @@
  * - `rateLimit` (envoy-gateway-ratelimit.ts): standalone mode runs the rate limit service with it and
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
  * - `extensionManager` (envoy-gateway-extension.ts): the extension server called after each translation.
+ * - `telemetry` (envoy-gateway-telemetry.ts): `metrics.prometheus.disable` (no `/metrics`); OpenTelemetry
+ *   metric sinks and control-plane traces are refused (not implemented).
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -37,6 +39,7 @@ import { ConfigWalk, keyName } from "./config-walk";
 import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
 import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
 import { readExtensionManager, type ExtensionManagerConfig } from "./envoy-gateway-extension";
+import { readTelemetry, type TelemetryConfig } from "./envoy-gateway-telemetry";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -61,6 +64,8 @@ export interface EnvoyGatewayConfig {
   readonly rateLimit?: RateLimitConfig;
   /** `extensionManager`: the extension server whose hooks modify the translated configuration. @default none */
   readonly extensionManager?: ExtensionManagerConfig;
+  /** `telemetry`: the control plane's metrics. @default Prometheus `/metrics` on */
+  readonly telemetry?: TelemetryConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
   readonly notes: readonly string[];
 }
@@ -80,7 +85,6 @@ export class EnvoyGatewayConfigError extends Error {
 
 /** Envoy Gateway's top-level settings egts does not implement yet: a startup error naming the field. */
 const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
-  telemetry: "the control plane's metrics sinks and traces",
   xdsServer: "the xDS server's connection age settings",
   extensionManagers: "several extension servers (one extensionManager is implemented)",
   envoyProxy: "a default EnvoyProxy spec for every proxy",
@@ -151,6 +155,7 @@ function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes
     },
     logging: (v) => (out.logging = readLogging(w, v)),
     admin: (v) => readAdmin(w, v),
+    telemetry: (v) => (out.telemetry = readTelemetry(w, v)),
     rateLimit: (v) => {
       const rateLimit = readRateLimit(w, v);
       if (rateLimit) out.rateLimit = rateLimit;
