@@ -3,12 +3,13 @@
  * retry attempts the CRD accepts (no maximum) but Envoy's uint32 cannot hold is rejected alone with a status
  * condition while the other route keeps being served and `/readyz` stays 200; and a translator exception
  * (injected: a fault that valid input cannot cause) turns `/readyz` 503 with the reason, after which the
- * stream still processes the next snapshot.
+ * stream still processes the next snapshot. `/metrics` then counts all this with Envoy Gateway's metric names.
  */
 import assert from "node:assert/strict";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { eventually, httpGet } from "../../test/support/http";
+import { scrape, valueOf } from "../../test/support/prometheus";
 import { httpRouteYaml } from "../../test/support/manifests";
 import { quickstartYaml, startKubeCluster, type KubeCluster, prepareCluster, startTestController } from "../harness";
 
@@ -94,5 +95,36 @@ describe("controller pipeline liveness against a real API server (Kubernetes tie
     await eventually(async () => (await accepted("after-fault"))?.status === "True", 30_000, "after-fault Accepted");
     await eventually(async () => (await readyz()).status === 200, 30_000, "/readyz 200 again");
     assert.ok(served("fault.example.com") && served("after.example.com"), "both routes are served after the fault");
+  });
+
+  it("/metrics has Envoy Gateway's families for what happened: status writes, applies, passes, the caught exception", async () => {
+    const m = await scrape(controller.metricsPort);
+    const pass = { runner: "gateway-api", message: "provider-resources" };
+    assert.ok(valueOf(m, "status_update_total", { kind: "HTTPRoute", status: "success" }) >= 4, "route statuses");
+    assert.ok(
+      valueOf(m, "status_update_duration_seconds", { kind: "HTTPRoute" }, "status_update_duration_seconds_count") >= 4,
+    );
+    const deployment = { kind: "Deployment", namespace: NS, status: "success" };
+    assert.ok(valueOf(m, "resource_apply_total", deployment) >= 1, "the proxy Deployment applied");
+    const applied = m.get("resource_apply_total")?.samples.find((s) => s.labels.kind === "Deployment");
+    assert.match(applied?.labels.name ?? "", /\S/, "with its name");
+    assert.ok(
+      valueOf(m, "watchable_subscribe_total", { runner: "infrastructure", message: "infra-ir", status: "success" }) >=
+        1,
+    );
+    assert.ok(
+      valueOf(m, "watchable_subscribe_total", { ...pass, status: "failure", reason: "error" }) >= 1,
+      "the failed pass",
+    );
+    assert.ok(
+      valueOf(m, "watchable_panics_recovered_total", { ...pass, status: "failure" }) >= 1,
+      "the caught exception",
+    );
+    assert.ok(valueOf(m, "watchable_subscribe_total", { ...pass, status: "success" }) >= 4);
+    assert.ok(
+      valueOf(m, "xds_snapshot_update_total", { nodeID: controller.cache.nodeIds()[0] ?? "none", status: "success" }) >=
+        1,
+    );
+    assert.ok(valueOf(m, "process_resident_memory_bytes") > 0);
   });
 });

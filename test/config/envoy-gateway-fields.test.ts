@@ -367,9 +367,34 @@ describe("EnvoyGateway configuration: every field", () => {
     });
   });
 
+  describe("telemetry", () => {
+    it("reads telemetry.metrics.prometheus.disable; Prometheus stays on without it", () => {
+      assert.equal(
+        parse("telemetry: { metrics: { prometheus: { disable: true } } }\n").telemetry?.prometheusDisabled,
+        true,
+      );
+      assert.equal(parse("telemetry: { metrics: { prometheus: {} } }\n").telemetry?.prometheusDisabled, false);
+      assert.equal(parse("gateway: {}\n").telemetry, undefined);
+    });
+
+    it("refuses OpenTelemetry metric sinks and control-plane traces, naming the field", () => {
+      assert.match(
+        errorOf(
+          "telemetry:\n  metrics:\n    sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317, protocol: grpc } }]\n",
+        ),
+        /^eg\.yaml:5:12: telemetry\.metrics\.sinks: OpenTelemetry export of the control plane's metrics is not implemented yet$/,
+      );
+      assert.match(
+        errorOf("telemetry: { traces: {} }\n"),
+        /^eg\.yaml:3:14: telemetry\.traces: tracing of the control plane is not implemented yet$/,
+      );
+      assert.match(errorOf("telemetry: { metrics: { prometheus: { disabled: true } } }\n"), /disabled/);
+    });
+  });
+
   describe("the other Envoy Gateway settings", () => {
     it("refuses each setting egts does not implement yet, naming it with file:line", () => {
-      for (const key of ["telemetry", "xdsServer", "extensionManagers", "envoyProxy"]) {
+      for (const key of ["xdsServer", "extensionManagers", "envoyProxy"]) {
         assert.match(
           errorOf(`${key}: {}\n`),
           new RegExp(`^eg\\.yaml:3:1: ${key} \\(.*\\) is an Envoy Gateway setting egts does not implement yet$`),

@@ -31,6 +31,8 @@ import {
   type WasmSourceRequest,
 } from "../../operator/src/translate/wasm-sources";
 import { freePort } from "../support/http";
+import { ControlPlaneMetrics } from "../../operator/src/metrics/control-plane";
+import { parseExposition, valueOf } from "../support/prometheus";
 import { gzipTar, pushWasmImage, startRegistry, type TestRegistry } from "../support/oci-registry";
 import { makeCa } from "../support/pki";
 import { httpsGet } from "../support/tls-client";
@@ -144,7 +146,8 @@ spec:
   });
 
   it("serves what it fetched to Envoy at an unguessable path, 404 elsewhere, and asks for a new pass", async () => {
-    const cache = new WasmCache({ dir, port: await freePort() });
+    const metrics = new ControlPlaneMetrics();
+    const cache = new WasmCache({ dir, port: await freePort(), metrics });
     try {
       await cache.prepare(snapshotFromObjects([]));
       assert.equal(cache.modules(), undefined, "no policy needs a module: no server, no results");
@@ -162,8 +165,37 @@ spec:
       assert.equal(served.status, 200);
       assert.deepEqual(Buffer.from(await served.arrayBuffer()), MODULE);
       assert.equal((await fetch(`${modules?.servingBase}/${MODULE_SHA}.wasm`)).status, 404);
+      // Envoy Gateway's wasm_* metrics: one module held, found on disk (an earlier test fetched it) or fetched.
+      const m = parseExposition(metrics.registry.render());
+      assert.equal(valueOf(m, "wasm_cache_entries"), 1);
+      assert.equal(valueOf(m, "wasm_cache_lookup_total"), 1);
+      const hit = valueOf(m, "wasm_cache_lookup_total", { hit: "true" }) === 1;
+      assert.equal(valueOf(m, "wasm_remote_fetch_total", { status: "success" }), hit ? 0 : 1);
     } finally {
       await cache.close();
+      metrics.stop();
+    }
+  });
+
+  it("counts failed fetches by Envoy Gateway's reason: checksum_mismatched, download_error", async () => {
+    const metrics = new ControlPlaneMetrics();
+    const cache = new WasmCache({ dir, port: await freePort(), metrics });
+    try {
+      const wrong = httpRequest(`${base}/m.wasm`, {
+        sha256: "0".repeat(64),
+        caCertificate: ca.cert,
+        pullPolicy: "Always",
+      });
+      const missing = httpRequest(`${base}/nope`, { caCertificate: ca.cert, pullPolicy: "Always" });
+      cache.sync(new Map([wrong, missing].map((r) => [r.key, r])));
+      await cache.settled();
+      const m = parseExposition(metrics.registry.render());
+      const failed = (reason: string): number => valueOf(m, "wasm_remote_fetch_total", { status: "failure", reason });
+      assert.deepEqual([failed("checksum_mismatched"), failed("download_error")], [1, 1]);
+      assert.equal(valueOf(m, "wasm_cache_entries"), 0);
+    } finally {
+      await cache.close();
+      metrics.stop();
     }
   });
 

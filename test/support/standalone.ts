@@ -61,6 +61,8 @@ export async function startTestGateway(
     extensionTimings?: StandaloneOptions["extensionTimings"];
     /** EnvoyExtensionPolicy wasm: the module server's port (tests: a free one) and cache folder. */
     wasm?: StandaloneOptions["wasm"];
+    /** Serves `/metrics` (StandaloneOptions.metrics). */
+    metrics?: StandaloneOptions["metrics"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -92,6 +94,7 @@ export async function startTestGateway(
     ...(opts.extensionManagers ? { extensionManagers: opts.extensionManagers } : {}),
     ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
     ...(opts.wasm ? { wasm: opts.wasm } : {}),
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
   });
   await gw.start();
   return {

@@ -21,6 +21,8 @@
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
  * - `extensionManager` / `extensionManagers` (envoy-gateway-extension.ts; mutually exclusive): the extension
  *   server(s) called after each translation, chained in list order.
+ * - `telemetry` (envoy-gateway-telemetry.ts): `metrics.prometheus.disable` (no `/metrics`); OpenTelemetry
+ *   metric sinks and control-plane traces are refused (not implemented).
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -38,6 +40,7 @@ import { ConfigWalk, keyName } from "./config-walk";
 import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "./envoy-gateway-provider";
 import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
 import { readExtensionManager, readExtensionManagers, type ExtensionManagerConfig } from "./envoy-gateway-extension";
+import { readTelemetry, type TelemetryConfig } from "./envoy-gateway-telemetry";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -66,6 +69,8 @@ export interface EnvoyGatewayConfig {
    * @default none
    */
   readonly extensionManagers?: readonly ExtensionManagerConfig[];
+  /** `telemetry`: the control plane's metrics. @default Prometheus `/metrics` on */
+  readonly telemetry?: TelemetryConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
   readonly notes: readonly string[];
 }
@@ -85,7 +90,6 @@ export class EnvoyGatewayConfigError extends Error {
 
 /** Envoy Gateway's top-level settings egts does not implement yet: a startup error naming the field. */
 const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
-  telemetry: "the control plane's metrics sinks and traces",
   xdsServer: "the xDS server's connection age settings",
   envoyProxy: "a default EnvoyProxy spec for every proxy",
 };
@@ -155,6 +159,7 @@ function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes
     },
     logging: (v) => (out.logging = readLogging(w, v)),
     admin: (v) => readAdmin(w, v),
+    telemetry: (v) => (out.telemetry = readTelemetry(w, v)),
     rateLimit: (v) => {
       const rateLimit = readRateLimit(w, v);
       if (rateLimit) out.rateLimit = rateLimit;

@@ -53,6 +53,7 @@ import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
+import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
@@ -168,6 +169,8 @@ export interface ControllerOptions {
   readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
+  /** EnvoyGateway `telemetry.metrics.prometheus.disable`: no `/metrics` (the health endpoints stay). @default false */
+  readonly prometheusDisabled?: boolean;
   /** Lease timings (EnvoyGateway `provider.kubernetes.leaderElection`; tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
   /** `leaderElection.disable`: no Lease; this replica always leads. @default false */
@@ -267,6 +270,8 @@ export class Controller {
   readonly reflectorStats: ReflectorStats = newReflectorStats();
   /** Routes Envoy rejected: quarantine and bisection. */
   readonly nackGuard: NackGuard;
+  /** Envoy Gateway's control-plane metrics and the runtime's (served on `/metrics`). */
+  readonly controlPlane = new ControlPlaneMetrics();
   private lastInput?: PassInput;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
@@ -310,8 +315,14 @@ export class Controller {
       ...(opts.lease?.renewDeadlineMs ? { renewDeadlineMs: opts.lease.renewDeadlineMs } : {}),
       ...(opts.leaderElectionDisabled ? { disabled: true } : {}),
     });
-    this.statusWriter = new StatusWriter(this.client, { controllerName: opts.controllerName, log: log("gateway-api") });
-    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: log("infrastructure") });
+    const metrics = this.controlPlane;
+    this.controlPlane.watchXds(this.cache.changes$, this.server.events$);
+    this.statusWriter = new StatusWriter(this.client, {
+      controllerName: opts.controllerName,
+      log: log("gateway-api"),
+      metrics,
+    });
+    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: log("infrastructure"), metrics });
     if (opts.xdsCertDir && opts.render.xds.tlsSecretName) {
       const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: log("infrastructure") };
       this.proxyCerts = new ProxyCertIssuer(this.client, certs);
@@ -368,6 +379,8 @@ export class Controller {
       infra: () => ({ ...this.infraTotals }),
       leader: () => this.election.isLeader,
       ready: () => this.health.readiness(),
+      registry: this.controlPlane.registry,
+      prometheusDisabled: this.opts.prometheusDisabled === true,
     });
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
@@ -394,9 +407,17 @@ export class Controller {
         return isLeader;
       }),
     );
-    const inputs = combineLatest([snapshots, this.workloads(), leader]).pipe(tap(() => this.health.snapshotArrived()));
+    const inputs = combineLatest([snapshots, this.workloads(), leader]).pipe(
+      tap(() => {
+        this.health.snapshotArrived();
+        this.controlPlane.providerPublished();
+      }),
+    );
     this.sub = this.jobs(inputs)
-      .pipe(concatMap((job) => from(this.guardedPass(job))))
+      .pipe(
+        tap(() => this.controlPlane.queued()),
+        concatMap((job) => from(this.guardedPass(job))),
+      )
       .subscribe({
         next: (p) => {
           if (!p) return;
@@ -440,6 +461,7 @@ export class Controller {
     const metrics = this.metrics;
     this.metrics = undefined;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    this.controlPlane.stop();
     this.passes.complete();
   }
 
@@ -495,11 +517,14 @@ export class Controller {
    * previous configuration keeps serving, and the stream goes on with the next snapshot.
    */
   private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
+    const end = this.controlPlane.passStarted();
     try {
       const p = await this.run(job);
       this.health.passSucceeded();
+      end(passEnd(p.pass));
       return p;
     } catch (err) {
+      end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
         error: err instanceof Error ? err.message : String(err),
@@ -569,7 +594,9 @@ export class Controller {
     let applied: ApplyResult | undefined;
     try {
       const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
-      applied = await this.applier.reconcile(rendered.manifests, { protectedOwners });
+      applied = await this.controlPlane.infrastructure(() =>
+        this.applier.reconcile(rendered.manifests, { protectedOwners }),
+      );
     } catch (err) {
       this.log("infrastructure")("error", "infra apply failed", { error: (err as Error).message });
     }

@@ -2,9 +2,13 @@
  * The controller's HTTP endpoint on the metrics port (19001, as Envoy Gateway): `/healthz` (the process
  * answers), `/readyz` (200 once a translation pass completed after the initial sync; 503 with the reason
  * when the last pass failed or a snapshot waited too long for its pass, see health.ts) and `/metrics` (Prometheus
- * text: xDS counters per type, status writes, infra applies, leadership).
+ * text: Envoy Gateway's control-plane families and the Node.js runtime from metrics/control-plane.ts, then egts's
+ * own `egts_*` xDS counters per type, status writes, infra applies, leadership; docs/metrics.md lists them).
+ * With the EnvoyGateway configuration's `telemetry.metrics.prometheus.disable`, `/metrics` answers 404 and the
+ * health endpoints stay.
  */
 import { createServer, type Server } from "node:http";
+import type { Registry } from "../metrics/registry";
 import type { XdsStats } from "../xds/server/types";
 import type { Readiness } from "./health";
 
@@ -20,6 +24,10 @@ export interface MetricsSource {
   readonly leader: () => boolean;
   /** Whether the pipeline is live (a pass completed, the last one succeeded), and why not. */
   readonly ready: () => Readiness;
+  /** Envoy Gateway's families and the runtime's, rendered first. @default none */
+  readonly registry?: Registry;
+  /** `telemetry.metrics.prometheus.disable`: no `/metrics`. @default false */
+  readonly prometheusDisabled?: boolean;
 }
 
 /** Prometheus text for the source. */
@@ -76,7 +84,7 @@ export function renderMetrics(m: MetricsSource): string {
     "# TYPE egts_leader gauge",
     `egts_leader ${m.leader() ? 1 : 0}`,
   );
-  return `${lines.join("\n")}\n`;
+  return `${m.registry?.render() ?? ""}${lines.join("\n")}\n`;
 }
 
 /** Starts the endpoint on `port` (0 = any); resolves the server and its bound port. */
@@ -92,7 +100,7 @@ export function startMetricsServer(
       const r = m.ready();
       return res.writeHead(r.ready ? 200 : 503).end(`${r.reason}\n`);
     }
-    if (path === "/metrics")
+    if (path === "/metrics" && !m.prometheusDisabled)
       return res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(renderMetrics(m));
     res.writeHead(404).end();
   });

@@ -35,6 +35,9 @@ import {
 } from "./extension-stage";
 import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
 import type { HookStats } from "./extension-hooks";
+import { ControlPlaneMetrics, passEnd as passEndOf, type PassEnd } from "../metrics/control-plane";
+import { startMetricsServer } from "./metrics-server";
+import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
@@ -89,6 +92,12 @@ export interface StandaloneOptions {
    * @default cache in `<stateDir>/wasm`, port 18002 (Envoy Gateway's)
    */
   readonly wasm?: { readonly cacheDir?: string; readonly port?: number };
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` (Envoy Gateway's control-plane metrics, metrics-server.ts) on
+   * `host:port` (Envoy Gateway: 0.0.0.0:19001; 0 = any free port); `prometheusDisabled` is the EnvoyGateway
+   * configuration's `telemetry.metrics.prometheus.disable` (no `/metrics`). @default no metrics endpoint
+   */
+  readonly metrics?: { readonly port: number; readonly host?: string; readonly prometheusDisabled?: boolean };
   /** Logger. */
   readonly logger: Logger;
 }
@@ -164,8 +173,12 @@ export class StandaloneGateway {
   private readonly extension?: ExtensionStage;
   /** Envoy's check of EnvoyPatchPolicy results before they are sent (with an Envoy binary). */
   private readonly patchCheck?: EnvoyPatchValidator;
+  /** The control-plane metrics (with `metrics`). */
+  readonly metrics?: ControlPlaneMetrics;
+  private metricsServer?: { readonly server: Server; readonly port: number };
 
   constructor(private readonly opts: StandaloneOptions) {
+    this.metrics = newMetrics(opts);
     this.discovery = new OidcDiscovery({
       ...(opts.backends ? { backends: opts.backends } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
@@ -175,6 +188,7 @@ export class StandaloneGateway {
       host: "127.0.0.1",
       ...(opts.wasm?.port !== undefined ? { port: opts.wasm.port } : {}),
       log: (level, message, fields) => this.log("gateway-api")(level, message, fields),
+      metrics: this.metrics,
     });
     if (opts.envoyBin) {
       this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
@@ -190,7 +204,7 @@ export class StandaloneGateway {
         ...(opts.extensionTimings ? { timings: opts.extensionTimings } : {}),
       });
     }
-    this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger);
+    this.statuses = new StatusLog(opts.componentLogger?.("gateway-api") ?? opts.logger, this.metrics);
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.nackGuard = new NackGuard({
       changes$: this.cache.changes$,
@@ -221,6 +235,11 @@ export class StandaloneGateway {
     return this.port;
   }
 
+  /** The bound port of `/metrics` (0 without `metrics`). */
+  get metricsPort(): number {
+    return this.metricsServer?.port ?? 0;
+  }
+
   /** The most recent pass's outcome. */
   get lastEvent(): PipelineEvent | undefined {
     return this.last;
@@ -246,6 +265,7 @@ export class StandaloneGateway {
       certDir ? { credentials: xdsServerCredentials(certDir) } : {},
     );
     if (this.stopping) return this.server.stop(0); // stop() came while the server was starting
+    this.metricsServer = await this.serveMetrics();
     this.oidcHmacSecret = standaloneOidcHmacSecret(this.opts.stateDir);
     const rl = this.opts.rateLimit;
     if (rl) {
@@ -292,10 +312,16 @@ export class StandaloneGateway {
     ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const extensionKinds = ownedExtensionKinds(this.opts.extensionManagers);
     const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
-      tap(() => this.health.snapshotArrived()),
+      tap(() => {
+        this.health.snapshotArrived();
+        this.metrics?.providerPublished();
+      }),
     );
     this.sub = merge(files, nacks, listeners)
-      .pipe(concatMap((e) => from((this.pass = this.job(e)))))
+      .pipe(
+        tap(() => this.metrics?.queued()),
+        concatMap((e) => from((this.pass = this.measuredJob(e)))),
+      )
       .subscribe({
         next: (e) => {
           this.last = e;
@@ -309,6 +335,32 @@ export class StandaloneGateway {
   /** Ends of Envoy's checks of patched resources (another pass publishes them). */
   private patchChecks$(): Observable<void> {
     return this.patchCheck?.changes$ ?? EMPTY;
+  }
+
+  /** The `/metrics` endpoint (with `metrics`), with the pipeline's readiness. */
+  private async serveMetrics(): Promise<{ server: Server; port: number } | undefined> {
+    const where = this.opts.metrics;
+    const metrics = this.metrics;
+    if (!where || !metrics) return undefined;
+    metrics.watchXds(this.cache.changes$, this.server.events$);
+    const source = {
+      xds: () => this.server.stats(),
+      status: () => ({}),
+      infra: () => ({}),
+      leader: () => true,
+      ready: () => this.health.readiness(),
+      registry: metrics.registry,
+      prometheusDisabled: where.prometheusDisabled === true,
+    };
+    return startMetricsServer(where.port, source, where.host ?? "127.0.0.1");
+  }
+
+  /** {@link job}, measured as Envoy Gateway's gateway-api runner handling provider resources. */
+  private async measuredJob(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
+    const end = this.metrics?.passStarted();
+    const event = await this.job(e);
+    end?.(passEnd(event));
+    return event;
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
@@ -367,7 +419,8 @@ export class StandaloneGateway {
         await this.patchCheck.settled();
         pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
       }
-      if (!this.stopping) await this.runner?.reconcile(pass.result.infraIr);
+      const runner = this.runner;
+      if (!this.stopping && runner) await this.measureInfra(() => runner.reconcile(pass.result.infraIr));
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
       return { kind: "published", pass };
     } catch (err) {
@@ -376,6 +429,11 @@ export class StandaloneGateway {
       });
       return { kind: "failed", error: err as Error };
     }
+  }
+
+  /** Runs the host runner's reconcile, timed as Envoy Gateway's infrastructure runner (with `metrics`). */
+  private measureInfra<T>(work: () => Promise<T>): Promise<T> {
+    return this.metrics ? this.metrics.infrastructure(work) : work();
   }
 
   /** The logger of `component` (EnvoyGateway `logging.level`). */
@@ -478,9 +536,25 @@ export class StandaloneGateway {
     await this.runner?.stop(1000);
     await this.rateLimit?.stop();
     await this.server.stop(1000);
+    const metrics = this.metricsServer?.server;
+    await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    this.metrics?.stop();
     this.extension?.close();
     this.events.complete();
   }
+}
+
+/** The control-plane metrics of a gateway that serves them (`metrics`). */
+function newMetrics(opts: StandaloneOptions): ControlPlaneMetrics | undefined {
+  return opts.metrics ? new ControlPlaneMetrics() : undefined;
+}
+
+/** What a job's event tells the metrics: nothing published but for a pass; `undefined` for a caught exception. */
+function passEnd(event: PipelineEvent): PassEnd | undefined {
+  if (event.kind === "failed") return undefined;
+  return event.kind === "published"
+    ? passEndOf(event.pass)
+    : { xdsIr: 0, infraIr: 0, snapshots: 0, snapshotFailures: 0 };
 }
 
 /** This machine's interface addresses: a Gateway's spec.addresses may request any of them. */

@@ -2,6 +2,7 @@
 import type { StatusUpdate } from "../translate/conditions";
 import type { Condition } from "../resources/meta";
 import type { Logger } from "../log";
+import type { StatusUpdateMetrics } from "../metrics/control-plane";
 
 /** Key of a status: `Kind namespace/name`. */
 export function statusKey(s: Pick<StatusUpdate, "kind" | "namespace" | "name">): string {
@@ -13,7 +14,10 @@ export class StatusLog {
   private readonly current = new Map<string, string>();
   private readonly byKey = new Map<string, StatusUpdate>();
 
-  constructor(private readonly log: Logger) {}
+  constructor(
+    private readonly log: Logger,
+    private readonly metrics?: StatusUpdateMetrics,
+  ) {}
 
   /** Records a new full set of statuses; unchanged ones cost nothing. */
   apply(statuses: readonly StatusUpdate[]): number {
@@ -22,8 +26,12 @@ export class StatusLog {
     for (const s of statuses) {
       const key = statusKey(s);
       seen.add(key);
+      const start = performance.now();
       const text = JSON.stringify(s.status);
-      if (this.current.get(key) === text) continue;
+      if (this.current.get(key) === text) {
+        this.metrics?.statusUpdate(s.kind, "no_action");
+        continue;
+      }
       this.current.set(key, text);
       this.byKey.set(key, s);
       changed++;
@@ -31,6 +39,7 @@ export class StatusLog {
       if (problems.length > 0) {
         for (const c of problems) this.log("warn", `${key}: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
       } else this.log("info", `${key}: ok`);
+      this.metrics?.statusUpdate(s.kind, "success", (performance.now() - start) / 1000);
     }
     for (const key of [...this.current.keys()]) {
       if (!seen.has(key)) {

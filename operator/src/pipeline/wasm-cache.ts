@@ -20,6 +20,7 @@ import { wasmSourcesToFetch, type WasmModules, type WasmSourceRequest } from "..
 import { httpFetch } from "./http-fetch";
 import { pullWasmImage, wasmInArchive } from "./oci-client";
 import { DEFAULT_WASM_SERVER_PORT, WasmServer, type WasmServerTls } from "./wasm-server";
+import type { WasmFetchFailure, WasmMetrics } from "../metrics/control-plane";
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
@@ -47,6 +48,8 @@ export interface WasmCacheOptions {
   readonly servingTls?: UpstreamTlsIr;
   /** Logs a result change. */
   readonly log?: (level: "info" | "warn", message: string, fields: Record<string, unknown>) => void;
+  /** Envoy Gateway's wasm_* metrics. @default none */
+  readonly metrics?: WasmMetrics;
 }
 
 /** A fetched module, or why there is none. */
@@ -153,7 +156,11 @@ export class WasmCache {
   }
 
   private async fetch(key: string, entry: Entry): Promise<void> {
-    const got = await fetchToDisk(entry.request, this.opts.dir).catch((err: Error): Result => ({ error: err.message }));
+    const metrics = this.opts.metrics;
+    const got = await fetchToDisk(entry.request, this.opts.dir, metrics).catch((err: Error): Result => {
+      metrics?.wasmFetched(fetchFailure(err.message));
+      return { error: err.message };
+    });
     if (this.closed || this.entries.get(key) !== entry) return;
     const result: Result = "error" in got ? got : { sha256: got.sha256, path: this.pathOf(key) };
     if ("path" in result && "file" in got) {
@@ -171,6 +178,7 @@ export class WasmCache {
       );
       entry.timer.unref();
     } else entry.failures = 0;
+    metrics?.wasmEntries([...this.entries.values()].filter((e) => e.result && "path" in e.result).length);
     if (!changed) return;
     const fields = { source: entry.request.url, ...result };
     this.opts.log?.(
@@ -202,14 +210,21 @@ export class WasmCache {
  * The module of `req` in the disk cache: fetched and checked now, or (IfNotPresent) found there from an earlier
  * fetch of the same source. Rejects with Envoy Gateway's messages.
  */
-export async function fetchToDisk(req: WasmSourceRequest, dir: string): Promise<{ sha256: string; file: string }> {
+export async function fetchToDisk(
+  req: WasmSourceRequest,
+  dir: string,
+  metrics?: WasmMetrics,
+): Promise<{ sha256: string; file: string }> {
   const index = join(dir, "sources", createHash("sha256").update(req.key).digest("hex"));
   if (req.pullPolicy === "IfNotPresent") {
     const known = await readFile(index, "utf8").catch(() => undefined);
     const file = known && join(dir, "modules", `${known.trim()}.wasm`);
-    if (file && (await readFile(file).then(isModule, () => false))) return { sha256: known.trim(), file };
+    const hit = file ? await readFile(file).then(isModule, () => false) : false;
+    metrics?.wasmLookup(hit);
+    if (file && known && hit) return { sha256: known.trim(), file };
   }
   const module = req.type === "HTTP" ? await fetchHttp(req) : await pullImage(req);
+  metrics?.wasmFetched(undefined);
   const sha256 = createHash("sha256").update(module).digest("hex");
   const file = join(dir, "modules", `${sha256}.wasm`);
   await writeAtomically(file, module);
@@ -273,6 +288,14 @@ async function writeAtomically(file: string, data: Buffer | string): Promise<voi
   const tmp = `${file}.${randomBytes(4).toString("hex")}.tmp`;
   await writeFile(tmp, data);
   await rename(tmp, file);
+}
+
+/** Envoy Gateway's reason of a failed fetch, from our error message (the messages above). */
+function fetchFailure(message: string): WasmFetchFailure {
+  if (/checksum .* does not match/.test(message)) return "checksum_mismatched";
+  if (/could not fetch Wasm OCI image/.test(message)) return "manifest_error";
+  if (/could not fetch Wasm binary/.test(message)) return "download_error";
+  return "fetch_error";
 }
 
 /** The TranslateOptions part of `cache`: its modules, once one was needed. */

@@ -6,6 +6,7 @@
  */
 import { HttpMethod } from "@kubernetes/client-node";
 import type { Logger } from "../log";
+import type { StatusUpdateMetrics } from "../metrics/control-plane";
 import type { KubeObject } from "../resources/meta";
 import type { StatusUpdate } from "../translate/conditions";
 import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
@@ -34,6 +35,8 @@ export interface StatusWriterOptions {
   readonly log: Logger;
   /** The clock for lastTransitionTime. @default now, RFC 3339 in seconds */
   readonly now?: () => string;
+  /** Envoy Gateway's status_update_* metrics. @default none */
+  readonly metrics?: StatusUpdateMetrics;
 }
 
 /** An object as listed, with its status. */
@@ -79,22 +82,28 @@ export class StatusWriter {
     const next = mergeStatus(live.status, u.status, this.opts.controllerName, now);
     if (!statusChanged(live.status, next)) {
       this.stats.unchanged++;
+      this.opts.metrics?.statusUpdate(u.kind, "no_action");
       return;
     }
     const path = `${objectPath(kind, u.name, u.namespace)}/status`;
     const body = { metadata: { resourceVersion: live.metadata.resourceVersion }, status: next };
+    const start = performance.now();
+    const seconds = (): number => (performance.now() - start) / 1000;
     try {
       await this.client.request(HttpMethod.PATCH, path, {
         body: JSON.stringify(body),
         contentType: "application/merge-patch+json",
       });
       this.stats.writes++;
+      this.opts.metrics?.statusUpdate(u.kind, "success", seconds());
     } catch (err) {
       if (err instanceof KubeApiError && (err.status === 409 || err.status === 404)) {
         this.stats.conflicts++;
+        this.opts.metrics?.statusUpdate(u.kind, "conflict", seconds());
         return;
       }
       this.stats.errors++;
+      this.opts.metrics?.statusUpdate(u.kind, "error", seconds());
       this.opts.log("warn", "status write failed", { object: statusKey(u), error: describeError(err) });
     }
   }

@@ -10,6 +10,7 @@
  * (a Gateway that still exists keeps its last objects when its render fails).
  */
 import type { Logger } from "../../log";
+import type { ResourceMetrics } from "../../metrics/control-plane";
 import { HttpMethod } from "@kubernetes/client-node";
 import { describeError, KubeApiError, type KubeClient } from "../../provider/kubernetes/client";
 import type { KubeObject } from "../../resources/meta";
@@ -100,6 +101,8 @@ export interface ApplierOptions {
   readonly namespace: string;
   /** Logger. */
   readonly log: Logger;
+  /** Envoy Gateway's resource_apply_* and resource_delete_* metrics. @default none */
+  readonly metrics?: ResourceMetrics;
 }
 
 function keyOf(m: { kind: string; metadata: { name: string; namespace?: string } }): string {
@@ -184,11 +187,15 @@ export class InfraApplier {
     const kind = this.kindOf(m);
     const text = canonical(m);
     if (this.applied.get(keyOf(m)) === text) return "unchanged";
+    const ref = { kind: m.kind, name: m.metadata.name, namespace: m.metadata.namespace ?? "" };
+    const start = performance.now();
     try {
       await this.client.apply(objectPath(kind, m.metadata.name, m.metadata.namespace), m, FIELD_MANAGER);
       this.applied.set(keyOf(m), text);
+      this.opts.metrics?.resourceApplied(ref, true, (performance.now() - start) / 1000);
       return "applied";
     } catch (err) {
+      this.opts.metrics?.resourceApplied(ref, false, 0);
       this.opts.log("warn", "apply failed", { object: keyOf(m), error: describeError(err) });
       return { error: err instanceof Error ? err.message : String(err) };
     }
@@ -241,7 +248,15 @@ export class InfraApplier {
         if (keep.has(key) || o.metadata.namespace !== this.opts.namespace) continue;
         const owner = proxyOwnerKeyOfLabels(o.metadata.labels);
         if (owner === undefined || keepOwners.has(owner)) continue;
-        await this.client.delete(objectPath(kind, o.metadata.name, o.metadata.namespace));
+        const ref = { kind: kind.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? "" };
+        const start = performance.now();
+        try {
+          await this.client.delete(objectPath(kind, o.metadata.name, o.metadata.namespace));
+        } catch (err) {
+          this.opts.metrics?.resourceDeleted(ref, false, 0);
+          throw err;
+        }
+        this.opts.metrics?.resourceDeleted(ref, true, (performance.now() - start) / 1000);
         this.applied.delete(key);
         pruned++;
         this.opts.log("info", "pruned proxy object", { object: key });
