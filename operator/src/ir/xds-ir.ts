@@ -29,6 +29,18 @@ export interface GatewayXdsIr {
   readonly accessLogs?: readonly AccessLogIr[];
   /** EnvoyPatchPolicies applied to this node's Envoy resources, in order; absent: none. */
   readonly patches?: readonly PatchPolicyIr[];
+  /** Extra stats the node's EnvoyProxy asks for (`telemetry.metrics`); absent: none. */
+  readonly metrics?: ProxyMetricsIr;
+}
+
+/** Extra stats of a node (EnvoyProxy `telemetry.metrics`); a field is present only when on. */
+export interface ProxyMetricsIr {
+  /** A virtual cluster per virtual host, so Envoy counts each host's requests (`vhost.<name>.vcluster.<host>.*`). */
+  readonly virtualHostStats?: true;
+  /** Stats per upstream endpoint (cluster `track_cluster_stats.per_endpoint_stats`). */
+  readonly perEndpointStats?: true;
+  /** Request and response size histograms (cluster `track_cluster_stats.request_response_sizes`). */
+  readonly requestResponseSizes?: true;
 }
 
 /** One access log: a line per HTTP request (or TCP connection) written to a file. */

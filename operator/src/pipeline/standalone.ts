@@ -82,6 +82,12 @@ export interface StandaloneOptions {
    * @default cache in `<stateDir>/wasm`, port 18002 (Envoy Gateway's)
    */
   readonly wasm?: { readonly cacheDir?: string; readonly port?: number };
+  /**
+   * Port of each proxy's Prometheus stats listener (`/stats/prometheus` only, on `listenAddress`), as in
+   * Kubernetes; one host has one such port, so with several proxies the first takes it and the others any free
+   * port (each proxy's is logged, "envoy serving"). @default 19001
+   */
+  readonly proxyStatsPort?: number;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -269,12 +275,16 @@ export class StandaloneGateway {
         logLevel: this.opts.envoyLogLevel,
         envoyOutput: this.opts.envoyOutput,
         ...(certDir ? { xdsCerts: { certDir } } : {}),
+        ...(this.opts.proxyStatsPort !== undefined ? { statsPort: this.opts.proxyStatsPort } : {}),
+        statsHost: this.opts.listenAddress ?? "127.0.0.1",
       });
       this.runner?.events$.subscribe((e) =>
         this.log("infrastructure")(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
           gateway: e.name,
           pid: e.pid,
           detail: e.detail,
+          admin: e.admin,
+          stats: e.stats,
         }),
       );
     }
