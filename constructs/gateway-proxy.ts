@@ -5,7 +5,13 @@
  */
 import { ApiObject } from "cdk8s";
 import { Construct } from "constructs";
-import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../operator/src/infra/bootstrap";
+import {
+  buildBootstrap,
+  STATS_PATH,
+  statsMatchesOf,
+  xdsSdsFiles,
+  type XdsTlsFiles,
+} from "../operator/src/infra/bootstrap";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";

@@ -300,6 +300,8 @@ export interface EnvoyProxySpec {
 
 /** `telemetry`. */
 export interface ProxyTelemetry {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
   /** Access logs (translate/access-log.ts reads it). */
   readonly accessLog?: Readonly<Record<string, unknown>>;
   /** Metrics. */
@@ -308,8 +310,12 @@ export interface ProxyTelemetry {
 
 /** `telemetry.metrics`. */
 export interface ProxyMetrics {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
   /** The Prometheus endpoint, `:19001/stats/prometheus`. */
   readonly prometheus?: {
+    /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts). */
+    readonly [field: string]: unknown;
     /** Serve no Prometheus endpoint (and no scrape annotations). @default false */
     readonly disable?: boolean;
   };
@@ -333,6 +339,8 @@ export interface ProxyStatMatch {
 
 /** `shutdown`. */
 export interface ProxyShutdown {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
   /** How long Envoy drains connections of listeners it removes or replaces (`--drain-time-s`). @default 60s */
   readonly drainTimeout?: string;
 }

@@ -108,7 +108,10 @@ export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRunt
     .sort();
   const drainMs = spec.shutdown?.drainTimeout !== undefined ? parseDuration(spec.shutdown.drainTimeout) : undefined;
   const metrics = spec.telemetry?.metrics;
-  const matches = (metrics?.matches ?? []).map((m) => ({ type: MATCH_TYPES[m.type ?? "Exact"] ?? "exact", value: m.value }));
+  const matches = (metrics?.matches ?? []).map((m) => ({
+    type: MATCH_TYPES[m.type ?? "Exact"] ?? "exact",
+    value: m.value,
+  }));
   const ir: ProxyRuntimeIr = {
     ...(levels.default ? { logLevel: levels.default } : {}),
     ...(components.length > 0 ? { componentLogLevel: components.join(",") } : {}),

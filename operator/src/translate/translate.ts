@@ -241,7 +241,10 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   const xdsIr = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
     return withProxyMetrics(
-      withGeoIp(withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)), geoIpProviderFor(proxy)),
+      withGeoIp(
+        withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+        geoIpProviderFor(proxy),
+      ),
       proxyMetricsFor(proxy),
     );
   });

@@ -183,7 +183,14 @@ export class HostRunner {
       }
       // New, or its EnvoyProxy changed how Envoy runs (command line, bootstrap): a fresh process.
       if (running) await this.stopProxy(running);
-      const p: Proxy = { ir, id: this.nextId++, restarts: 0, stopping: false, startedAt: 0, runtimeKey: runtimeKey(ir) };
+      const p: Proxy = {
+        ir,
+        id: this.nextId++,
+        restarts: 0,
+        stopping: false,
+        startedAt: 0,
+        runtimeKey: runtimeKey(ir),
+      };
       this.proxies.set(name, p);
       await this.start(p);
     }
