@@ -61,6 +61,8 @@ export async function startTestGateway(
     extensionTimings?: StandaloneOptions["extensionTimings"];
     /** EnvoyExtensionPolicy wasm: the module server's port (tests: a free one) and cache folder. */
     wasm?: StandaloneOptions["wasm"];
+    /** The proxies' Prometheus stats port (StandaloneOptions.proxyStatsPort; tests: a free one). */
+    proxyStatsPort?: number;
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -92,6 +94,7 @@ export async function startTestGateway(
     ...(opts.extensionManager ? { extensionManager: opts.extensionManager } : {}),
     ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
     ...(opts.wasm ? { wasm: opts.wasm } : {}),
+    ...(opts.proxyStatsPort !== undefined ? { proxyStatsPort: opts.proxyStatsPort } : {}),
   });
   await gw.start();
   return {

@@ -24,7 +24,7 @@ import {
 } from "../../certgen/certgen";
 import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 import { proxyArgs } from "../proxy-args";
-import { canBind } from "./free-port";
+import { canBind, freePort } from "./free-port";
 import { statsListenerAddress } from "./stats-port";
 import { childEnv, DYNAMIC_MODULES_SEARCH_PATH } from "../../config/env";
 
@@ -301,7 +301,8 @@ export class HostRunner {
       nodeId: p.ir.name,
       xdsHost: this.opts.xdsHost,
       xdsPort: this.opts.xdsPort,
-      adminPort: 0,
+      // The stats listener forwards to admin, so admin needs a port known before Envoy starts.
+      adminPort: p.statsPort !== undefined ? await freePort() : 0,
       ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),

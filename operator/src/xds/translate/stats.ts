@@ -5,6 +5,7 @@
  * name parts), so each host's requests are counted under `vhost.<virtual host>.vcluster.<host>.*`.
  */
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
+import { HeaderMatcher } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import type { ProxyMetricsIr } from "../../ir/xds-ir";
 
@@ -26,6 +27,9 @@ export function virtualHostStatName(domain: string): string {
   return domain.replace(/\./g, "_");
 }
 
+/** A header matcher every request of a virtual host passes (Envoy requires one per virtual cluster). */
+const EVERY_REQUEST = HeaderMatcher.fromPartial({ name: ":authority", presentMatch: true });
+
 /** The route configuration with a virtual cluster (matching every request) per virtual host, when asked. */
 export function withVirtualHostStats(rc: RouteConfiguration, metrics: ProxyMetricsIr | undefined): RouteConfiguration {
   if (!metrics?.virtualHostStats) return rc;
@@ -33,7 +37,7 @@ export function withVirtualHostStats(rc: RouteConfiguration, metrics: ProxyMetri
     ...rc,
     virtualHosts: rc.virtualHosts.map((vh) => ({
       ...vh,
-      virtualClusters: [{ name: virtualHostStatName(vh.domains[0] ?? vh.name), headers: [] }],
+      virtualClusters: [{ name: virtualHostStatName(vh.domains[0] ?? vh.name), headers: [EVERY_REQUEST] }],
     })),
   };
 }
