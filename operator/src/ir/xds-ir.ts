@@ -54,6 +54,13 @@ export interface AccessLogIr {
   readonly format:
     | { readonly type: "json"; readonly fields?: Readonly<Record<string, string>> }
     | { readonly type: "text"; readonly line: string };
+  /** CEL expressions (Envoy attributes) a request must all satisfy to be logged; absent: every request. */
+  readonly matches?: readonly string[];
+  /**
+   * Where it logs: `route` (every request or connection a route took), `listener` (every one, at the listener);
+   * absent: both, the listener keeping only what no route took (Envoy Gateway's default).
+   */
+  readonly type?: "route" | "listener";
 }
 
 /** One HTTP listener (an Envoy Listener with an HTTP connection manager). */
