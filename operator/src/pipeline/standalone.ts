@@ -275,8 +275,7 @@ export class StandaloneGateway {
         logLevel: this.opts.envoyLogLevel,
         envoyOutput: this.opts.envoyOutput,
         ...(certDir ? { xdsCerts: { certDir } } : {}),
-        ...(this.opts.proxyStatsPort !== undefined ? { statsPort: this.opts.proxyStatsPort } : {}),
-        statsHost: this.opts.listenAddress ?? "127.0.0.1",
+        ...this.statsListener(),
       });
       this.runner?.events$.subscribe((e) =>
         this.log("infrastructure")(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
@@ -317,6 +316,12 @@ export class StandaloneGateway {
         error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Where the proxies' stats listeners bind: the listen address, on `proxyStatsPort` (19001 unless set). */
+  private statsListener(): { statsHost: string; statsPort?: number } {
+    const port = this.opts.proxyStatsPort;
+    return { statsHost: this.opts.listenAddress ?? "127.0.0.1", ...(port !== undefined ? { statsPort: port } : {}) };
   }
 
   /** Ends of Envoy's checks of patched resources (another pass publishes them). */

@@ -8,7 +8,7 @@
  */
 import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
 import type { ProxyMetricsIr } from "../ir/xds-ir";
-import type { EnvoyProxy } from "../resources/envoy-proxy";
+import type { EnvoyProxy, ProxyMetrics } from "../resources/envoy-proxy";
 import { parseDuration } from "./duration";
 
 /** Envoy Gateway's `ProxyLogComponent` values (`default` is `--log-level`, the others `--component-log-level`). */
@@ -67,13 +67,7 @@ function flagOf(arg: string): string | undefined {
 
 /** One message per setting of `spec` Envoy could not start with (empty when none). */
 export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
-  const out: string[] = [];
-  for (const [component, level] of Object.entries(spec?.logging?.level ?? {})) {
-    if (!LOG_COMPONENTS.has(component))
-      out.push(`spec.logging.level.${component}: unknown component (one of ${[...LOG_COMPONENTS].join(", ")})`);
-    if (!LOG_LEVELS.has(level))
-      out.push(`spec.logging.level.${component} (${level}) must be one of ${[...LOG_LEVELS].join(", ")}`);
-  }
+  const out = logLevelProblems(spec?.logging?.level ?? {});
   const drain = spec?.shutdown?.drainTimeout;
   if (drain !== undefined && parseDuration(drain) === undefined)
     out.push(`spec.shutdown.drainTimeout (${drain}) is not a duration such as 60s or 1m30s`);
@@ -91,6 +85,18 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
   return out;
 }
 
+/** Unknown components and levels of `logging.level`. */
+function logLevelProblems(levels: Readonly<Record<string, string>>): string[] {
+  const out: string[] = [];
+  for (const [component, level] of Object.entries(levels)) {
+    if (!LOG_COMPONENTS.has(component))
+      out.push(`spec.logging.level.${component}: unknown component (one of ${[...LOG_COMPONENTS].join(", ")})`);
+    if (!LOG_LEVELS.has(level))
+      out.push(`spec.logging.level.${component} (${level}) must be one of ${[...LOG_LEVELS].join(", ")}`);
+  }
+  return out;
+}
+
 const MATCH_TYPES: Readonly<Record<string, StatMatchIr["type"]>> = {
   Exact: "exact",
   Prefix: "prefix",
@@ -101,27 +107,40 @@ const MATCH_TYPES: Readonly<Record<string, StatMatchIr["type"]>> = {
 /** The runtime settings of proxies customised by `spec`; undefined when it sets none (every default). */
 export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRuntimeIr | undefined {
   if (!spec) return undefined;
-  const levels = spec.logging?.level ?? {};
+  const drain = spec.shutdown?.drainTimeout;
+  const drainMs = drain !== undefined ? parseDuration(drain) : undefined;
+  const extraArgs = (spec.extraArgs ?? []).map(String);
+  const ir: ProxyRuntimeIr = {
+    ...logLevelsOf(spec.logging?.level ?? {}),
+    ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
+    ...(drainMs !== undefined ? { drainTimeSeconds: Math.round(drainMs / 1000) } : {}),
+    ...(extraArgs.length > 0 ? { extraArgs } : {}),
+    ...statsOf(spec.telemetry?.metrics),
+  };
+  return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** `--log-level` and `--component-log-level` of `logging.level` (components sorted, as Envoy Gateway). */
+function logLevelsOf(levels: Readonly<Record<string, string>>): Pick<ProxyRuntimeIr, "logLevel" | "componentLogLevel"> {
   const components = Object.entries(levels)
     .filter(([c, l]) => c !== "default" && l)
     .map(([c, l]) => `${c}:${l}`)
     .sort();
-  const drainMs = spec.shutdown?.drainTimeout !== undefined ? parseDuration(spec.shutdown.drainTimeout) : undefined;
-  const metrics = spec.telemetry?.metrics;
-  const matches = (metrics?.matches ?? []).map((m) => ({
-    type: MATCH_TYPES[m.type ?? "Exact"] ?? "exact",
-    value: m.value,
-  }));
-  const ir: ProxyRuntimeIr = {
+  return {
     ...(levels.default ? { logLevel: levels.default } : {}),
     ...(components.length > 0 ? { componentLogLevel: components.join(",") } : {}),
-    ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
-    ...(drainMs !== undefined ? { drainTimeSeconds: Math.round(drainMs / 1000) } : {}),
-    ...((spec.extraArgs ?? []).length > 0 ? { extraArgs: spec.extraArgs?.map(String) } : {}),
-    ...(metrics?.prometheus?.disable === true ? { prometheusDisabled: true } : {}),
-    ...(metrics?.matches !== undefined ? { statsMatches: matches } : {}),
   };
-  return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** The bootstrap's stats settings of `telemetry.metrics`. */
+function statsOf(metrics: ProxyMetrics | undefined): Pick<ProxyRuntimeIr, "prometheusDisabled" | "statsMatches"> {
+  const matches = metrics?.matches;
+  return {
+    ...(metrics?.prometheus?.disable === true ? { prometheusDisabled: true } : {}),
+    ...(matches !== undefined
+      ? { statsMatches: matches.map((m) => ({ type: MATCH_TYPES[m.type ?? "Exact"] ?? "exact", value: m.value })) }
+      : {}),
+  };
 }
 
 /** The proxy with the runtime settings of its EnvoyProxy, or itself when there are none. */
