@@ -73,7 +73,10 @@ describe("proxy metrics in standalone mode (real Envoy, EnvoyProxy telemetry.met
     for (const g of ["stats", "matched", "quiet"]) ports[g] = await freePort();
     const files = {
       "classes.yaml": [
-        classYaml("eg", "{ telemetry: { metrics: { enableVirtualHostStats: true, enablePerEndpointStats: true } } }"),
+        classYaml(
+          "eg",
+          "{ telemetry: { metrics: { enableVirtualHostStats: true, enablePerEndpointStats: true, enableRequestResponseSizesStats: true } } }",
+        ),
         classYaml("quiet", "{ telemetry: { metrics: { prometheus: { disable: true } } } }"),
         // A Gateway's own EnvoyProxy: only the stats whose names start with http. are created.
         `apiVersion: gateway.envoyproxy.io/v1alpha1
@@ -147,7 +150,7 @@ spec: { telemetry: { metrics: { matches: [{ type: Prefix, value: http. }] } } }
     );
   });
 
-  it("counts requests per virtual host and per endpoint after real traffic (enableVirtualHostStats, enablePerEndpointStats)", async () => {
+  it("counts requests per virtual host and per endpoint, and sizes, after real traffic (enableVirtualHostStats, enablePerEndpointStats, enableRequestResponseSizesStats)", async () => {
     const url = (await statsUrl("stats")) ?? "";
     const before = sampleSum(await scrape(url), "envoy_vhost_vcluster_upstream_rq", /www_example_com/);
     for (let i = 0; i < 5; i++) assert.equal((await httpGet(ports.stats, "www.example.com")).status, 200);
@@ -165,6 +168,15 @@ spec: { telemetry: { metrics: { matches: [{ type: Prefix, value: http. }] } } }
         .filter((l) => l.includes("endpoint"))
         .slice(0, 20)
         .join("\n")}`,
+    );
+    // Request and response size histograms per cluster (enableRequestResponseSizesStats); Envoy merges
+    // histograms into the stats on its flush (every 5 s).
+    await eventually(
+      async () =>
+        sampleSum(await scrape(url), "envoy_cluster_upstream_rs_body_size_count", /backend\/default\/app/) >= 5,
+      12_000,
+      "envoy_cluster_upstream_rs_body_size_count of the backend's cluster to count the requests",
+      500,
     );
   });
 
