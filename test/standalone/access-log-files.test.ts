@@ -2,7 +2,8 @@
  * EnvoyProxy `telemetry.accessLog` File sinks on the wire, and the EnvoyProxy's command line settings: a real
  * standalone proxy writes one Text line per request to one file and, to another, JSON lines for the requests its
  * CEL `matches` accept (route level only). Its `extraArgs` (a short file flush interval, so the lines are there
- * at once), `logging.level` components and `shutdown.drainTimeout` reach Envoy, as its admin's server_info shows.
+ * at once), `logging.level` components and `shutdown.drainTimeout` reach Envoy, as its admin's server_info shows;
+ * a change of them starts a new Envoy process with the new command line.
  */
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -23,6 +24,7 @@ describe("access log File sinks and EnvoyProxy command line settings (real Envoy
   let backend: EchoBackend;
   let logDir: string;
   let port: number;
+  let gatewayYaml: string;
 
   before(async function () {
     backend = await startEchoBackend({ port: await freePort() });
@@ -49,8 +51,7 @@ describe("access log File sinks and EnvoyProxy command line settings (real Envoy
         },
       },
     };
-    const files = {
-      "gateway.yaml": `apiVersion: gateway.networking.k8s.io/v1
+    gatewayYaml = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
 metadata: { name: eg }
 spec:
@@ -68,7 +69,9 @@ metadata: { name: eg, namespace: default }
 spec:
   gatewayClassName: eg
   listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`,
+`;
+    const files = {
+      "gateway.yaml": gatewayYaml,
       "route.yaml": `${backendYaml("app", backend.port)}---\n${routeYaml("app", "www.example.com", "app")}`,
     };
     t = await startTestGateway(files, { proxyStatsPort: await freePort() });
@@ -119,5 +122,27 @@ spec:
     assert.equal(o.component_log_level, "http:error,upstream:info");
     assert.equal(o.drain_time, "7s");
     assert.equal(o.log_level, "warning");
+  });
+
+  it("restarts the proxy with the new settings when its EnvoyProxy's command line changes", async () => {
+    const runner = t.gw.runner;
+    assert.ok(runner);
+    const pid = runner.list().find((p) => p.name === "default/eg")?.pid;
+    await t.write("gateway.yaml", gatewayYaml.replace('"drainTimeout":"7s"', '"drainTimeout":"9s"'));
+    await eventually(
+      async () => {
+        const now = runner.list().find((p) => p.name === "default/eg")?.pid;
+        if (now === undefined || now === pid) return false;
+        const admin = await runner.adminUrl("default/eg");
+        const info = (await (await fetch(`${admin}/server_info`)).json()) as {
+          command_line_options: Record<string, unknown>;
+        };
+        return info.command_line_options.drain_time === "9s";
+      },
+      20_000,
+      "a new Envoy process with drain_time 9s",
+      200,
+    );
+    await eventually(async () => (await httpGet(port, "www.example.com")).status === 200, 20_000, "traffic again");
   });
 });
