@@ -5,7 +5,16 @@
  */
 import { ApiObject } from "cdk8s";
 import { Construct } from "constructs";
-import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../operator/src/infra/bootstrap";
+import {
+  buildBootstrap,
+  STATS_PATH,
+  statsMatchesOf,
+  xdsSdsFiles,
+  type XdsTlsFiles,
+} from "../operator/src/infra/bootstrap";
+import { proxyArgs } from "../operator/src/infra/proxy-args";
+import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
+import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
 import { envoyProxyProblem } from "../operator/src/translate/envoy-proxy";
 import type {
   EnvoyProxyKubernetesProvider,
@@ -46,6 +55,14 @@ export const ENVOY_READINESS_PORT = 19003;
  * controller on the same host network as a proxy needs another one, `--metrics-port`).
  */
 export const ENVOY_STATS_PORT = 19001;
+/** Pod annotations Prometheus's Kubernetes discovery scrapes by (Envoy Gateway's). */
+export const SCRAPE_ANNOTATIONS: Readonly<Record<string, string>> = {
+  "prometheus.io/path": STATS_PATH,
+  "prometheus.io/port": String(ENVOY_STATS_PORT),
+  "prometheus.io/scrape": "true",
+};
+/** Envoy Gateway's drain time when the EnvoyProxy sets no `shutdown.drainTimeout`, in seconds. */
+export const DEFAULT_DRAIN_SECONDS = 60;
 /** The ports every proxy pod binds itself, with what binds them: no Gateway listener may use them. */
 export const PROXY_RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
   [ENVOY_ADMIN_PORT, "Envoy's admin interface"],
@@ -297,8 +314,9 @@ export class GatewayProxy extends Construct {
       xdsPort: xds.port ?? 18000,
       adminPort: ENVOY_ADMIN_PORT,
       readinessPort: ENVOY_READINESS_PORT,
-      statsPort: ENVOY_STATS_PORT,
+      ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
+      ...statsMatchesOf(this.runtime()),
     });
     return `${JSON.stringify(bootstrap, null, 2)}\n`;
   }
@@ -352,7 +370,9 @@ export class GatewayProxy extends Construct {
   }): Record<string, unknown> {
     const pod = workload.pod ?? {};
     const labels = { ...this.props.infrastructure?.labels, ...pod.labels, ...selectorLabels(this.props.owner) };
-    const annotations = { ...this.props.infrastructure?.annotations, ...pod.annotations };
+    // Envoy Gateway's scrape annotations first, so the Gateway's and the EnvoyProxy's may override them.
+    const scrape = this.prometheus() ? SCRAPE_ANNOTATIONS : {};
+    const annotations = { ...scrape, ...this.props.infrastructure?.annotations, ...pod.annotations };
     const volumes: Record<string, unknown>[] = [{ name: "bootstrap", configMap: { name: this.props.name } }];
     const mounts: Record<string, unknown>[] = [{ name: "bootstrap", mountPath: "/config", readOnly: true }];
     if (this.props.xds.tlsSecretName) {
@@ -391,25 +411,29 @@ export class GatewayProxy extends Construct {
     };
   }
 
+  /** Envoy's arguments: the bootstrap, then the EnvoyProxy's settings (Envoy Gateway's defaults: warn, 60 s drain). */
   private envoyArgs(): string[] {
-    const level = this.props.envoyProxy?.logging?.level?.default ?? "warn";
-    const concurrency = this.props.envoyProxy?.concurrency;
-    return [
-      "--config-path",
-      BOOTSTRAP_PATH,
-      "--log-level",
-      level,
-      ...(concurrency !== undefined ? ["--concurrency", String(concurrency)] : []),
-      "--drain-strategy",
-      "immediate",
-    ];
+    return proxyArgs(["--config-path", BOOTSTRAP_PATH], this.runtime(), {
+      logLevel: "warn",
+      drainTimeSeconds: DEFAULT_DRAIN_SECONDS,
+    });
+  }
+
+  /** The runtime settings of the EnvoyProxy (undefined: defaults). */
+  private runtime(): ProxyRuntimeIr | undefined {
+    return proxyRuntimeFor(this.props.envoyProxy);
+  }
+
+  /** Whether the proxies serve Prometheus stats on {@link ENVOY_STATS_PORT} (unless the EnvoyProxy disables it). */
+  private prometheus(): boolean {
+    return this.runtime()?.prometheusDisabled !== true;
   }
 
   private envoyContainer(c: KubernetesContainerSpec, mounts: Record<string, unknown>[]): Record<string, unknown> {
     const args = this.envoyArgs();
     const ports = [
       ...this.props.ports.map((p) => ({ name: p.name, containerPort: p.containerPort, protocol: p.protocol })),
-      { name: "metrics", containerPort: ENVOY_STATS_PORT, protocol: "TCP" },
+      ...(this.prometheus() ? [{ name: "metrics", containerPort: ENVOY_STATS_PORT, protocol: "TCP" }] : []),
       { name: "readiness", containerPort: ENVOY_READINESS_PORT, protocol: "TCP" },
     ];
     const base = {

@@ -63,6 +63,8 @@ export async function startTestGateway(
     wasm?: StandaloneOptions["wasm"];
     /** Serves `/metrics` (StandaloneOptions.metrics). */
     metrics?: StandaloneOptions["metrics"];
+    /** The proxies' Prometheus stats port (StandaloneOptions.proxyStatsPort; tests: a free one). */
+    proxyStatsPort?: number;
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -95,6 +97,7 @@ export async function startTestGateway(
     ...(opts.extensionTimings ? { extensionTimings: opts.extensionTimings } : {}),
     ...(opts.wasm ? { wasm: opts.wasm } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(opts.proxyStatsPort !== undefined ? { proxyStatsPort: opts.proxyStatsPort } : {}),
   });
   await gw.start();
   return {

@@ -43,27 +43,50 @@ telemetry:
     ]);
   });
 
+  it("keeps CEL matches and the Route/Listener type; a format with only text is Text", () => {
+    const s = spec(`
+telemetry:
+  accessLog:
+    settings:
+      - format: { text: "%RESPONSE_CODE%\\n" }
+        matches: ["response.code >= 400", "request.method == 'GET'"]
+        type: Route
+      - type: Listener
+`);
+    assert.deepEqual(accessLogProblems(s), []);
+    assert.deepEqual(accessLogsFor(s), [
+      {
+        path: "/dev/stdout",
+        format: { type: "text", line: "%RESPONSE_CODE%\n" },
+        matches: ["response.code >= 400", "request.method == 'GET'"],
+        type: "route",
+      },
+      { path: "/dev/stdout", format: { type: "json" }, type: "listener" },
+    ]);
+  });
+
   it("refuses what it does not implement, naming the field, and the EnvoyProxy is then invalid", () => {
     const s = spec(`
 telemetry:
   accessLog:
     settings:
       - format: { type: Text }
-        matches: ["response.code >= 400"]
-        type: Route
+        matches: ["response.code >=", "request.headers.exists(h, h == 'x')"]
+        type: Upstream
         sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317 } }, { type: File, file: {} }]
 `);
     const at = "spec.telemetry.accessLog.settings[0]";
     assert.deepEqual(accessLogProblems(s), [
       `${at}.format.text must be set when format.type is Text`,
-      `${at}.matches (CEL filters) is not supported yet`,
-      `${at}.type (Route) is not supported yet: a setting logs both routes and listeners`,
+      `${at}.matches[0]: invalid CEL expression: response.code >=`,
+      `${at}.matches[1]: the all, exists, exists_one, map and filter macros (comprehensions) are not supported by Envoy 1.36's CEL runtime: request.headers.exists(h, h == 'x')`,
+      `${at}.type (Upstream) is not implemented by egts: only Route and Listener are`,
       `${at}.sinks[0].type (OpenTelemetry) is not supported yet: only File sinks are`,
       `${at}.sinks[1].file.path must be set for a File sink`,
     ]);
     assert.match(envoyProxyProblem(s, "GatewayClass") ?? "", /sinks\[0\]\.type \(OpenTelemetry\) is not supported yet/);
     assert.equal(
-      accessLogProblems(spec("telemetry: { accessLog: { disable: true, settings: [{ type: Route }] } }")).length,
+      accessLogProblems(spec("telemetry: { accessLog: { disable: true, settings: [{ type: Upstream }] } }")).length,
       0,
     );
   });

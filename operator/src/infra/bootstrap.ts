@@ -3,6 +3,8 @@
  * listener and mTLS to the xDS server. Host-run proxies and Kubernetes pods share this one builder.
  */
 
+import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
+
 /** Client certificate files Envoy presents to the xDS server, and the CA it trusts the server with. */
 export interface XdsTlsFiles {
   /** PEM certificate chain. */
@@ -112,10 +114,27 @@ export interface BootstrapOptions {
   readonly adminPort: number;
   /** A listener on 0.0.0.0:port answering only `GET /ready`, from admin's /ready (pod readiness). @default none */
   readonly readinessPort?: number;
-  /** A listener on 0.0.0.0:port answering only `GET /stats/prometheus`, from admin. @default none */
+  /** A listener on statsHost:port answering only `GET /stats/prometheus`, from admin. @default none */
   readonly statsPort?: number;
+  /** Address the stats listener binds. @default 0.0.0.0 */
+  readonly statsHost?: string;
   /** mTLS to the xDS server. @default plaintext */
   readonly xdsTls?: XdsTlsFiles;
+  /** The only stats Envoy creates (its stats_matcher inclusion list). @default every stat */
+  readonly statsMatches?: readonly StatMatchIr[];
+}
+
+/** The `statsMatches` bootstrap option of a proxy's runtime settings: present when they name an inclusion list. */
+export function statsMatchesOf(runtime: ProxyRuntimeIr | undefined): { statsMatches?: readonly StatMatchIr[] } {
+  return runtime?.statsMatches !== undefined ? { statsMatches: runtime.statsMatches } : {};
+}
+
+/** Envoy's stats_config for an inclusion list, as Envoy Gateway writes it (regular expressions are RE2). */
+function statsConfig(matches: readonly StatMatchIr[]): Record<string, unknown> {
+  const patterns = matches.map((m) =>
+    m.type === "regex" ? { safe_regex: { google_re2: {}, regex: m.value } } : { [m.type]: m.value },
+  );
+  return { stats_matcher: { inclusion_list: { patterns } } };
 }
 
 /** Name of the static cluster pointing at our xDS server. */
@@ -165,14 +184,18 @@ function xdsCluster(o: BootstrapOptions): unknown {
 interface AdminPath {
   /** Listener name. */
   readonly name: string;
-  /** Port on 0.0.0.0. */
+  /** Port. */
   readonly port: number;
+  /** Address. @default 0.0.0.0 */
+  readonly host?: string;
   /** The admin path served, e.g. `/ready`. */
   readonly path: string;
 }
 
 /** The readiness path (admin's /ready: 200 once Envoy has its initial xDS config). */
 export const READINESS_PATH = "/ready";
+/** Name of the Prometheus stats listener. */
+export const STATS_LISTENER = "envoy-gateway-proxy-stats";
 /** The Prometheus stats path. */
 export const STATS_PATH = "/stats/prometheus";
 
@@ -194,7 +217,7 @@ function adminPathListener(a: AdminPath): unknown {
   const refuse = { match: { prefix: "/" }, direct_response: { status: 404 } };
   return {
     name: a.name,
-    address: { socket_address: { address: "0.0.0.0", port_value: a.port } },
+    address: { socket_address: { address: a.host ?? "0.0.0.0", port_value: a.port } },
     filter_chains: [
       {
         filters: [
@@ -241,7 +264,8 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
     );
   }
   if (o.statsPort !== undefined) {
-    listeners.push(adminPathListener({ name: "envoy-gateway-proxy-stats", port: o.statsPort, path: STATS_PATH }));
+    const host = o.statsHost ?? "0.0.0.0";
+    listeners.push(adminPathListener({ name: STATS_LISTENER, port: o.statsPort, host, path: STATS_PATH }));
   }
   if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
   return {
@@ -258,5 +282,6 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
       lds_config: ads,
     },
     static_resources: listeners.length > 0 ? { clusters, listeners } : { clusters },
+    ...(o.statsMatches !== undefined ? { stats_config: statsConfig(o.statsMatches) } : {}),
   };
 }

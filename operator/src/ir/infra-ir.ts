@@ -30,6 +30,34 @@ export interface ProxyInfraIr {
    * path there. Absent when none.
    */
   readonly dynamicModules?: readonly DynamicModuleFileIr[];
+  /** How the Envoy process runs (its EnvoyProxy's logging, concurrency, shutdown, extraArgs, metrics); absent: defaults. */
+  readonly runtime?: ProxyRuntimeIr;
+}
+
+/** The EnvoyProxy settings of an Envoy process: its command line and the stats parts of its bootstrap. */
+export interface ProxyRuntimeIr {
+  /** `--log-level` (EnvoyProxy `logging.level.default`); absent: the runner's default. */
+  readonly logLevel?: string;
+  /** `--component-log-level`, e.g. `http:debug,upstream:info`; absent: none. */
+  readonly componentLogLevel?: string;
+  /** `--concurrency`; absent: the runner's default. */
+  readonly concurrency?: number;
+  /** `--drain-time-s` (EnvoyProxy `shutdown.drainTimeout`); absent: the runner's default. */
+  readonly drainTimeSeconds?: number;
+  /** Arguments appended to Envoy's command line (EnvoyProxy `extraArgs`, checked); absent: none. */
+  readonly extraArgs?: readonly string[];
+  /** No Prometheus stats listener (EnvoyProxy `telemetry.metrics.prometheus.disable`). @default false */
+  readonly prometheusDisabled?: boolean;
+  /** Envoy's stats_matcher inclusion list (EnvoyProxy `telemetry.metrics.matches`); absent: every stat. */
+  readonly statsMatches?: readonly StatMatchIr[];
+}
+
+/** One stat name pattern of a stats inclusion list. */
+export interface StatMatchIr {
+  /** How the name is compared. */
+  readonly type: "exact" | "prefix" | "suffix" | "regex";
+  /** The value (an RE2 regular expression for `regex`). */
+  readonly value: string;
 }
 
 /** A dynamic module file of the proxies. */

@@ -35,6 +35,18 @@ export interface GatewayXdsIr {
    * as its JSON text: sent to the Translation hook. @default none
    */
   readonly extensionPolicies?: readonly string[];
+  /** Extra stats the node's EnvoyProxy asks for (`telemetry.metrics`); absent: none. */
+  readonly metrics?: ProxyMetricsIr;
+}
+
+/** Extra stats of a node (EnvoyProxy `telemetry.metrics`); a field is present only when on. */
+export interface ProxyMetricsIr {
+  /** A virtual cluster per virtual host, so Envoy counts each host's requests (`vhost.<name>.vcluster.<host>.*`). */
+  readonly virtualHostStats?: true;
+  /** Stats per upstream endpoint (cluster `track_cluster_stats.per_endpoint_stats`). */
+  readonly perEndpointStats?: true;
+  /** Request and response size histograms (cluster `track_cluster_stats.request_response_sizes`). */
+  readonly requestResponseSizes?: true;
 }
 
 /** One access log: a line per HTTP request (or TCP connection) written to a file. */
@@ -48,6 +60,13 @@ export interface AccessLogIr {
   readonly format:
     | { readonly type: "json"; readonly fields?: Readonly<Record<string, string>> }
     | { readonly type: "text"; readonly line: string };
+  /** CEL expressions (Envoy attributes) a request must all satisfy to be logged; absent: every request. */
+  readonly matches?: readonly string[];
+  /**
+   * Where it logs: `route` (every request or connection a route took), `listener` (every one, at the listener);
+   * absent: both, the listener keeping only what no route took (Envoy Gateway's default).
+   */
+  readonly type?: "route" | "listener";
 }
 
 /** One HTTP listener (an Envoy Listener with an HTTP connection manager). */

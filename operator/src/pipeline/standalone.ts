@@ -98,6 +98,12 @@ export interface StandaloneOptions {
    * configuration's `telemetry.metrics.prometheus.disable` (no `/metrics`). @default no metrics endpoint
    */
   readonly metrics?: { readonly port: number; readonly host?: string; readonly prometheusDisabled?: boolean };
+  /**
+   * Port of each proxy's Prometheus stats listener (`/stats/prometheus` only, on `listenAddress`), as in
+   * Kubernetes; one host has one such port, so with several proxies the first takes it and the others any free
+   * port (each proxy's is logged, "envoy serving"). @default 19001
+   */
+  readonly proxyStatsPort?: number;
   /** Logger. */
   readonly logger: Logger;
 }
@@ -287,12 +293,15 @@ export class StandaloneGateway {
         logLevel: this.opts.envoyLogLevel,
         envoyOutput: this.opts.envoyOutput,
         ...(certDir ? { xdsCerts: { certDir } } : {}),
+        ...this.statsListener(),
       });
       this.runner?.events$.subscribe((e) =>
         this.log("infrastructure")(e.kind === "exited" ? "warn" : "info", `envoy ${e.kind}`, {
           gateway: e.name,
           pid: e.pid,
           detail: e.detail,
+          admin: e.admin,
+          stats: e.stats,
         }),
       );
     }
@@ -330,6 +339,12 @@ export class StandaloneGateway {
         error: (err: Error) => this.log("provider")("error", "file provider stopped", { error: err.message }),
       });
     await first;
+  }
+
+  /** Where the proxies' stats listeners bind: the listen address, on `proxyStatsPort` (19001 unless set). */
+  private statsListener(): { statsHost: string; statsPort?: number } {
+    const port = this.opts.proxyStatsPort;
+    return { statsHost: this.opts.listenAddress ?? "127.0.0.1", ...(port !== undefined ? { statsPort: port } : {}) };
   }
 
   /** Ends of Envoy's checks of patched resources (another pass publishes them). */

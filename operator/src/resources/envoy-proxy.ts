@@ -248,8 +248,8 @@ export interface GeoIPDBSource {
 /** EnvoyProxy spec: where and how the proxies run. */
 export interface EnvoyProxySpec {
   /**
-   * Envoy Gateway's other EnvoyProxy fields (telemetry, bootstrap, shutdown, …): accepted and kept as
-   * written so existing YAML applies, not yet acted on.
+   * Envoy Gateway's other EnvoyProxy fields (tracing, bootstrap, ipFamily, …): read so existing YAML parses, and
+   * refused with a condition naming each one (translate/envoy-proxy-fields.ts), never silently ignored.
    */
   readonly [field: string]: unknown;
   /** Where the proxies run. */
@@ -280,9 +280,69 @@ export interface EnvoyProxySpec {
   readonly dynamicModules?: readonly DynamicModuleEntry[];
   /** Envoy's logging. */
   readonly logging?: {
-    /** Log level by component, e.g. `{ default: warn }`. */
+    /**
+     * Log level by component (`default` and Envoy Gateway's components: upstream, http, connection, admin, client,
+     * filter, main, router, runtime), e.g. `{ default: warn, http: debug }`. @default `{ default: warn }`
+     */
     readonly level?: Readonly<Record<string, string>>;
   };
+  /** Observability of the proxies. */
+  readonly telemetry?: ProxyTelemetry;
+  /** Graceful shutdown of the proxies. */
+  readonly shutdown?: ProxyShutdown;
+  /**
+   * Extra command line arguments appended to Envoy's, e.g. `["--disable-extensions", "envoy.filters.http.lua"]`;
+   * the flags egts sets or relies on (config, admin, base id, log levels, concurrency, drain, mode, node
+   * identity) are refused. @default none
+   */
+  readonly extraArgs?: readonly string[];
+}
+
+/** `telemetry`. */
+export interface ProxyTelemetry {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
+  /** Access logs (translate/access-log.ts reads it). */
+  readonly accessLog?: Readonly<Record<string, unknown>>;
+  /** Metrics. */
+  readonly metrics?: ProxyMetrics;
+}
+
+/** `telemetry.metrics`. */
+export interface ProxyMetrics {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
+  /** The Prometheus endpoint, `:19001/stats/prometheus`. */
+  readonly prometheus?: {
+    /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts). */
+    readonly [field: string]: unknown;
+    /** Serve no Prometheus endpoint (and no scrape annotations). @default false */
+    readonly disable?: boolean;
+  };
+  /** Which stats Envoy creates (its stats_matcher inclusion list); the others are never created. @default all */
+  readonly matches?: readonly ProxyStatMatch[];
+  /** Stats per virtual host (a virtual cluster per host). @default false */
+  readonly enableVirtualHostStats?: boolean;
+  /** Stats per upstream endpoint. @default false */
+  readonly enablePerEndpointStats?: boolean;
+  /** Request and response size histograms per cluster. @default false */
+  readonly enableRequestResponseSizesStats?: boolean;
+}
+
+/** One stat name matcher. */
+export interface ProxyStatMatch {
+  /** How `value` is compared. @default Exact */
+  readonly type?: "Exact" | "Prefix" | "Suffix" | "RegularExpression";
+  /** The value. */
+  readonly value: string;
+}
+
+/** `shutdown`. */
+export interface ProxyShutdown {
+  /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
+  readonly [field: string]: unknown;
+  /** How long Envoy drains connections of listeners it removes or replaces (`--drain-time-s`). @default 60s */
+  readonly drainTimeout?: string;
 }
 
 /** A dynamic module allowed for EnvoyExtensionPolicies (Envoy Gateway's DynamicModuleEntry). */

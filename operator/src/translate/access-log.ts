@@ -2,11 +2,14 @@
  * The access logs of a Gateway's proxies, from its EnvoyProxy's `telemetry.accessLog`, as Envoy Gateway
  * decides them: with no EnvoyProxy, no telemetry, or an accessLog with neither `disable` nor settings, every
  * request is logged as a JSON line on the proxy's standard output (Envoy Gateway's default format); `disable:
- * true` logs nothing (the default JSON fields are in xds/translate/access-log.ts); settings with File sinks (or no sink: stdout) and Text or JSON formats log what they say.
- * Other sinks (ALS, OpenTelemetry), CEL `matches` and the `type` split are not implemented: the EnvoyProxy is
- * refused with a message naming the field ({@link accessLogProblems}), never silently ignored.
+ * true` logs nothing (the default JSON fields are in xds/translate/access-log.ts); settings with File sinks (or no
+ * sink: stdout) and Text or JSON formats log what they say, only the requests their CEL `matches` all accept, on
+ * routes and listeners or (`type`) only one of them. Other sinks (ALS, OpenTelemetry) and the Upstream type are
+ * not implemented: the EnvoyProxy is refused with a message naming the field ({@link accessLogProblems}), never
+ * silently ignored.
  */
 import type { AccessLogIr } from "../ir/xds-ir";
+import { celProblem } from "./cel-check";
 import type { EnvoyProxy } from "../resources/envoy-proxy";
 
 /** The proxy's standard output, where the default access log goes. */
@@ -45,12 +48,26 @@ export function accessLogsFor(spec: EnvoyProxy["spec"] | undefined): readonly Ac
   if (settings.length === 0) return [DEFAULT_ACCESS_LOG];
   return settings.flatMap((s) => {
     const paths = (s.sinks ?? []).length === 0 ? [STDOUT] : (s.sinks ?? []).map((k) => k.file?.path ?? STDOUT);
-    return paths.map((path): AccessLogIr => ({ path, format: formatOf(s) }));
+    const matches = s.matches ?? [];
+    const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
+    return paths.map((path): AccessLogIr => ({
+      path,
+      format: formatOf(s),
+      ...(matches.length > 0 ? { matches: [...matches] } : {}),
+      ...(type ? { type } : {}),
+    }));
   });
 }
 
+/** The format type: as written, else Text when only `text` is set, else JSON (Envoy Gateway's resolution). */
+function formatTypeOf(s: ProxyAccessLogSetting): string {
+  const f = s.format;
+  if (f?.type !== undefined) return f.type;
+  return f?.text !== undefined && f.json === undefined ? "Text" : "JSON";
+}
+
 function formatOf(s: ProxyAccessLogSetting): AccessLogIr["format"] {
-  if (s.format?.type === "Text") return { type: "text", line: s.format.text ?? "" };
+  if (formatTypeOf(s) === "Text") return { type: "text", line: s.format?.text ?? "" };
   const fields = s.format?.json;
   return fields && Object.keys(fields).length > 0 ? { type: "json", fields } : { type: "json" };
 }
@@ -64,13 +81,16 @@ export function accessLogProblems(spec: EnvoyProxy["spec"] | undefined): string[
 
 function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
   const out: string[] = [];
-  const type = s.format?.type;
-  if (type !== undefined && type !== "Text" && type !== "JSON")
-    out.push(`${at}.format.type (${type}) must be Text or JSON`);
+  const type = formatTypeOf(s);
+  if (type !== "Text" && type !== "JSON") out.push(`${at}.format.type (${type}) must be Text or JSON`);
   if (type === "Text" && !s.format?.text) out.push(`${at}.format.text must be set when format.type is Text`);
-  if ((s.matches ?? []).length > 0) out.push(`${at}.matches (CEL filters) is not supported yet`);
-  if (s.type !== undefined)
-    out.push(`${at}.type (${s.type}) is not supported yet: a setting logs both routes and listeners`);
+  (s.matches ?? []).forEach((expr, i) => {
+    const problem = celProblem(String(expr), `${at}.matches[${i}]`);
+    if (problem) out.push(problem.startsWith(`${at}.`) ? problem : `${at}.matches[${i}]: ${problem}`);
+  });
+  if (s.type === "Upstream") out.push(`${at}.type (Upstream) is not implemented by egts: only Route and Listener are`);
+  else if (s.type !== undefined && s.type !== "Route" && s.type !== "Listener")
+    out.push(`${at}.type (${s.type}) must be Route, Listener or Upstream`);
   (s.sinks ?? []).forEach((k, j) => {
     if (k.type !== "File")
       out.push(`${at}.sinks[${j}].type (${String(k.type)}) is not supported yet: only File sinks are`);

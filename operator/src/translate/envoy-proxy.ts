@@ -3,7 +3,9 @@
  * (constructs/synth.ts) both resolve it here, so a preview shows what the controller applies.
  */
 import { accessLogProblems } from "./access-log";
+import { envoyProxyUnimplementedProblems } from "./envoy-proxy-fields";
 import { filterOrderProblems } from "./filter-order";
+import { proxyRuntimeProblems } from "./proxy-runtime";
 import { geoIpProblems } from "./geoip-provider";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import {
@@ -98,11 +100,19 @@ export function mergesGateways(s: ResourceSnapshot, className: string): boolean 
  * apiVersion, name, namespace, owner references or our labels, or the pod's ServiceAccount. Patches are
  * judged by their result on the rendered object, not by their text. The class or Gateway that refers to it is
  * then InvalidParameters with this message, and the renderer (constructs/gateway-proxy.ts) refuses it too.
+ * Fields egts does not act on are refused the same way, each named (translate/envoy-proxy-fields.ts), and so are
+ * runtime settings Envoy could not start with (translate/proxy-runtime.ts).
  * Access log settings we do not implement are refused the same way (translate/access-log.ts), and so is a
  * `filterOrder` or `geoIP` Envoy Gateway's CRD would not admit (translate/filter-order.ts, translate/geoip-provider.ts).
  */
 export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: EnvoyProxyOrigin): string | undefined {
-  const xdsProblems = [...accessLogProblems(spec), ...filterOrderProblems(spec), ...geoIpProblems(spec)];
+  const xdsProblems = [
+    ...envoyProxyUnimplementedProblems(spec),
+    ...accessLogProblems(spec),
+    ...filterOrderProblems(spec),
+    ...geoIpProblems(spec),
+    ...proxyRuntimeProblems(spec),
+  ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
   if (!k) return undefined;

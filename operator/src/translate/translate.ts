@@ -2,8 +2,9 @@
  * The translator: one pure function from a resource snapshot to statuses, xDS IR and infra IR.
  * No client, no clock, no I/O. Every change rebuilds from the whole snapshot (level-based).
  */
-import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
+import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
+import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
@@ -240,16 +241,23 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    return withGeoIp(
-      withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
-      geoIpProviderFor(proxy),
+    return withProxyMetrics(
+      withGeoIp(
+        withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+        geoIpProviderFor(proxy),
+      ),
+      proxyMetricsFor(proxy),
     );
   });
   // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
   //    for the extension server's hooks.
   const xdsIr = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds);
-  //    Their dynamic modules' files come from the same EnvoyProxy (the host runner links them for Envoy).
-  const proxies = infraIr.map((p) => withDynamicModuleFiles(p, envoyProxyForNode(snapshot, p.name)));
+  //    Their dynamic modules' files and how Envoy runs (log levels, drain, extra arguments, stats) come from the
+  //    same EnvoyProxy (the host runner links the files and starts Envoy with them).
+  const proxies = infraIr.map((p) => {
+    const proxy = envoyProxyForNode(snapshot, p.name);
+    return withProxyRuntime(withDynamicModuleFiles(p, proxy), proxy);
+  });
   return {
     statuses: [
       ...classes.statuses,
@@ -290,6 +298,11 @@ function cmp(a: string, b: string): number {
 /** The node's IR with its access logs (none: the field is left out). */
 function withAccessLogs(ir: GatewayXdsIr, accessLogs: readonly AccessLogIr[]): GatewayXdsIr {
   return accessLogs.length > 0 ? { ...ir, accessLogs } : ir;
+}
+
+/** The node's IR with its extra stats (none: the field is left out). */
+function withProxyMetrics(ir: GatewayXdsIr, metrics: ProxyMetricsIr | undefined): GatewayXdsIr {
+  return metrics ? { ...ir, metrics } : ir;
 }
 
 /** The values of a map that may be absent. */

@@ -12,8 +12,8 @@ const PORT_HIGH = 32_767;
 /** Ports handed out by this process, so two calls never return the same port before either is bound. */
 const handedOut = new Set<number>();
 
-/** Whether `port` can be bound on 127.0.0.1 and 0.0.0.0 right now. */
-function canBind(port: number): Promise<boolean> {
+/** Whether `port` can be bound on 127.0.0.1 and 0.0.0.0 right now (nothing listens on it). */
+export function canBind(port: number): Promise<boolean> {
   const probe = (host: string): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
       const srv = createServer();

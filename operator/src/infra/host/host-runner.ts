@@ -22,7 +22,10 @@ import {
   readCertificateAuthority,
   writeProxyCertDir,
 } from "../../certgen/certgen";
-import { buildBootstrap, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { proxyArgs } from "../proxy-args";
+import { canBind, freePort } from "./free-port";
+import { statsListenerAddress } from "./stats-port";
 import { childEnv, DYNAMIC_MODULES_SEARCH_PATH } from "../../config/env";
 
 /** Host runner settings. */
@@ -56,18 +59,31 @@ export interface HostRunnerOptions {
   readonly xdsCerts?: { readonly certDir: string; readonly serverName?: string };
   /** How often certificates are checked for re-issue (CA changed, a third of the lifetime left). @default 60000 */
   readonly certCheckMs?: number;
+  /**
+   * Port of the proxies' Prometheus stats listener (`GET /stats/prometheus` only, on {@link statsHost}), as in
+   * Kubernetes: the first proxy that finds it free binds it; the others (one host, one port) bind any free port,
+   * as Envoy Gateway's host mode does for every proxy. Each proxy's address is in {@link HostRunner.statsUrl} and
+   * its `started` event. @default 19001
+   */
+  readonly statsPort?: number;
+  /** Address the stats listeners bind. @default 127.0.0.1 */
+  readonly statsHost?: string;
 }
 
 /** Something that happened to a proxy process. */
 export interface ProxyEvent {
-  /** started, exited (unexpectedly), stopped (by us). */
-  readonly kind: "started" | "exited" | "stopped";
+  /** started, serving (its admin and stats addresses are known), exited (unexpectedly), stopped (by us). */
+  readonly kind: "started" | "serving" | "exited" | "stopped";
   /** Gateway `namespace/name`. */
   readonly name: string;
   /** Process id. */
   readonly pid?: number;
   /** Exit code or signal, for exits. */
   readonly detail?: string;
+  /** When serving: the admin interface's URL (loopback only). */
+  readonly admin?: string;
+  /** When serving: the Prometheus stats URL; absent when its EnvoyProxy disables it. */
+  readonly stats?: string;
 }
 
 interface Proxy {
@@ -78,6 +94,15 @@ interface Proxy {
   stopping: boolean;
   timer?: NodeJS.Timeout;
   startedAt: number;
+  /** The stats listener's port this process was started with (0: any), absent when disabled. */
+  statsPort?: number;
+  /** The runtime settings the process was started with (a change restarts it). */
+  runtimeKey: string;
+}
+
+/** What of a proxy's IR needs a new process when it changes: the command line and the bootstrap. */
+function runtimeKey(ir: ProxyInfraIr): string {
+  return JSON.stringify(ir.runtime ?? {});
 }
 
 /** Longest name part of a state file, before the hash suffix. */
@@ -151,12 +176,21 @@ export class HostRunner {
     for (const [name, p] of this.proxies) if (!want.has(name)) await this.stopProxy(p);
     for (const [name, ir] of want) {
       const running = this.proxies.get(name);
-      if (running) {
+      if (running && running.runtimeKey === runtimeKey(ir)) {
         running.ir = ir;
         await this.linkDynamicModules(running);
         continue;
       }
-      const p: Proxy = { ir, id: this.nextId++, restarts: 0, stopping: false, startedAt: 0 };
+      // New, or its EnvoyProxy changed how Envoy runs (command line, bootstrap): a fresh process.
+      if (running) await this.stopProxy(running);
+      const p: Proxy = {
+        ir,
+        id: this.nextId++,
+        restarts: 0,
+        stopping: false,
+        startedAt: 0,
+        runtimeKey: runtimeKey(ir),
+      };
       this.proxies.set(name, p);
       await this.start(p);
     }
@@ -181,6 +215,24 @@ export class HostRunner {
         // not written yet
       }
       if (Date.now() > deadline) throw new Error(`Envoy for ${name} did not write its admin address to ${file}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /**
+   * The Prometheus stats URL of a proxy (`http://host:port/stats/prometheus`), read from its admin interface's
+   * listener list once Envoy has bound it; undefined when its EnvoyProxy disables Prometheus.
+   */
+  async statsUrl(name: string, timeoutMs = 10_000): Promise<string | undefined> {
+    const p = this.proxies.get(name);
+    if (!p) throw new Error(`no proxy for ${name}`);
+    if (p.statsPort === undefined) return undefined;
+    const admin = await this.adminUrl(name, timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const bound = await statsListenerAddress(admin).catch(() => undefined);
+      if (bound) return `http://${bound}${STATS_PATH}`;
+      if (Date.now() > deadline) throw new Error(`Envoy for ${name} did not bind its stats listener`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -243,27 +295,25 @@ export class HostRunner {
     const config = this.file(p, "bootstrap.json");
     const adminFile = this.file(p, "admin-address");
     await rm(adminFile, { force: true });
+    const runtime = p.ir.runtime;
+    p.statsPort = runtime?.prometheusDisabled === true ? undefined : await this.pickStatsPort(p);
     const bootstrap = buildBootstrap({
       nodeId: p.ir.name,
       xdsHost: this.opts.xdsHost,
       xdsPort: this.opts.xdsPort,
-      adminPort: 0,
+      // The stats listener forwards to admin, so admin needs a port known before Envoy starts.
+      adminPort: p.statsPort !== undefined ? await freePort() : 0,
+      ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
+      ...statsMatchesOf(runtime),
     });
     await writeFile(config, JSON.stringify(bootstrap, null, 2));
-    const args = [
-      "-c",
-      config,
-      "--use-dynamic-base-id",
-      "--admin-address-path",
-      adminFile,
-      "--log-level",
-      this.opts.logLevel ?? "warn",
-      "--concurrency",
-      String(this.opts.concurrency ?? 1),
-      "--drain-time-s",
-      "1",
-    ];
+    const base = ["-c", config, "--use-dynamic-base-id", "--admin-address-path", adminFile];
+    const args = proxyArgs(base, runtime, {
+      logLevel: this.opts.logLevel ?? "warn",
+      concurrency: this.opts.concurrency ?? 1,
+      drainTimeSeconds: 1,
+    });
     const [cmd, argv] = SETPRIV
       ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
       : [this.opts.envoyBin, args];
@@ -276,8 +326,31 @@ export class HostRunner {
     p.child = child;
     p.startedAt = Date.now();
     this.events.next({ kind: "started", name: p.ir.name, pid: child.pid });
+    void this.announce(p, child);
     child.on("exit", (code, signal) => this.onExit(p, child, code, signal));
     child.on("error", (err) => this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }));
+  }
+
+  /**
+   * The stats port a starting (or restarting) proxy binds: the configured one when no other proxy of ours holds
+   * it and nothing else listens on it, else 0 (any free port).
+   */
+  private async pickStatsPort(p: Proxy): Promise<number> {
+    const wanted = this.opts.statsPort ?? 19001;
+    const taken = [...this.proxies.values()].some((o) => o !== p && o.statsPort === wanted);
+    return !taken && (await canBind(wanted)) ? wanted : 0;
+  }
+
+  /** Reports a started proxy's admin and stats addresses once Envoy has them (nothing if it exits first). */
+  private async announce(p: Proxy, child: ChildProcess): Promise<void> {
+    try {
+      const admin = await this.adminUrl(p.ir.name);
+      const stats = await this.statsUrl(p.ir.name);
+      if (p.child !== child) return;
+      this.events.next({ kind: "serving", name: p.ir.name, pid: child.pid, admin, ...(stats ? { stats } : {}) });
+    } catch {
+      // exited or stopped before it bound them: its exit is reported
+    }
   }
 
   private onExit(p: Proxy, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {

@@ -15,7 +15,7 @@
  * with the databases the fields need, a ClientTrafficPolicy client IP detection) depend on the listener and are
  * checked per listener (security-geoip.ts).
  */
-import { parse } from "@bufbuild/cel";
+import { celProblem } from "../cel-check";
 import type { AuthorizationIr, AuthorizationRuleIr, GeoLocationIr } from "../../ir/security-ir";
 import type {
   Authorization,
@@ -113,7 +113,7 @@ function jwtProblem(jwt: JWTPrincipal, where: string, jwtProviders: JwtProviderN
 
 /** Why a value of `rule` cannot be used (the first one), or undefined. */
 function ruleProblem(rule: AuthorizationRule, where: string, jwtProviders: JwtProviderNames): string | undefined {
-  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, where);
+  const cel = rule.cel === undefined ? undefined : celProblem(rule.cel, `spec.authorization.${where}.cel`);
   const geo = (rule.principal?.clientIPGeoLocations ?? [])
     .map((g, j) => geoProblem(g, `spec.authorization.${where}.principal.clientIPGeoLocations[${j}]`))
     .find((p) => p !== undefined);
@@ -155,31 +155,6 @@ function valueProblem(rule: AuthorizationRule, where: string): string | undefine
     if (bad) return bad;
   }
   return undefined;
-}
-
-/**
- * Why a CEL expression cannot be used: Envoy Gateway's message when it does not parse (syntax only, as Envoy
- * Gateway checks it); egts's when it uses a comprehension (the all/exists/exists_one/map/filter macros), which Envoy
- * 1.36's CEL runtime refuses ("Comprehension support is disabled": the whole route configuration would be
- * rejected). `has()` is not a comprehension and works.
- */
-function celProblem(expr: string, where: string): string | undefined {
-  let parsed: unknown;
-  try {
-    parsed = parse(expr);
-  } catch {
-    return `invalid CEL expression: ${expr}`;
-  }
-  return hasComprehension(parsed)
-    ? `spec.authorization.${where}.cel: the all, exists, exists_one, map and filter macros (comprehensions) are not supported by Envoy 1.36's CEL runtime: ${expr}`
-    : undefined;
-}
-
-/** Whether a parsed CEL tree (protobuf-es message) holds a comprehension. */
-function hasComprehension(node: unknown): boolean {
-  if (node === null || typeof node !== "object") return false;
-  if ((node as { case?: unknown }).case === "comprehensionExpr") return true;
-  return Object.values(node).some(hasComprehension);
 }
 
 /** A JWT principal → its IR (claims default to String values). */

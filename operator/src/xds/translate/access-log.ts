@@ -7,6 +7,7 @@ import type { AccessLog, AccessLogFilter } from "../../../../proto/gen/envoy/con
 import { pack } from "../../../../proto/any";
 import type { AccessLogIr } from "../../ir/xds-ir";
 import { FileAccessLogType, StderrAccessLogType, StdoutAccessLogType } from "../types";
+import { CelAccessLogFilterType } from "../extension-types";
 
 /**
  * Envoy Gateway's default JSON access log fields (field name → Envoy format command), written when the IR
@@ -54,15 +55,39 @@ const STREAM_LOGGERS: ReadonlyMap<
 /** Listener-level access logs keep only what no route handled (the HCM and tcp_proxy log the rest). */
 const NO_ROUTE_FILTER = { responseFlagFilter: { flags: ["NR"] } } as AccessLogFilter;
 
-/** Access logs for an HTTP connection manager or a tcp_proxy: every request or connection. */
+/** Access logs for an HTTP connection manager or a tcp_proxy: every request or connection its `matches` accept. */
 export function routeAccessLogs(logs: readonly AccessLogIr[] | undefined): AccessLog[] {
-  return (logs ?? []).map((l) => fileAccessLog(l));
+  return (logs ?? []).filter((l) => l.type !== "listener").map((l) => fileAccessLog(l, filterOf(l.matches)));
 }
 
-/** Access logs for a Listener: only connections no route took. */
+/**
+ * Access logs for a Listener: those of type `listener` log every connection their `matches` accept; those of no
+ * type only the connections no route took (the route level logs the others).
+ */
 export function listenerAccessLogs(logs: readonly AccessLogIr[] | undefined): AccessLog[] {
-  return (logs ?? []).map((l) => fileAccessLog(l, NO_ROUTE_FILTER));
+  return (logs ?? [])
+    .filter((l) => l.type !== "route")
+    .map((l) => fileAccessLog(l, filterOf(l.matches, l.type === undefined ? NO_ROUTE_FILTER : undefined)));
 }
+
+/** A CEL extension filter per expression, and `extra`, all required (one filter alone stays itself). */
+function filterOf(matches: readonly string[] | undefined, extra?: AccessLogFilter): AccessLogFilter | undefined {
+  const filters: AccessLogFilter[] = (matches ?? []).map(
+    (expression) =>
+      ({
+        extensionFilter: {
+          name: CEL_FILTER,
+          typedConfig: pack(CelAccessLogFilterType, CelAccessLogFilterType.codec.fromPartial({ expression } as never)),
+        },
+      }) as AccessLogFilter,
+  );
+  if (extra) filters.push(extra);
+  if (filters.length <= 1) return filters[0];
+  return { andFilter: { filters } } as AccessLogFilter;
+}
+
+/** Envoy's name of the CEL access log filter. */
+const CEL_FILTER = "envoy.access_loggers.extension_filters.cel";
 
 /** The `accessLog` field of a Listener, HCM or tcp_proxy being built: absent when there are none. */
 export function accessLogField(logs: AccessLog[]): { accessLog?: AccessLog[] } {

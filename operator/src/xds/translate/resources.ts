@@ -8,6 +8,7 @@ import { buildQuicListener } from "./http3";
 import { buildHttpListener } from "./listener";
 import { buildRouteConfigurations } from "./route";
 import { buildSecret } from "./secret";
+import { withClusterStats, withVirtualHostStats } from "./stats";
 import { buildTcpListener } from "./tcp";
 import { buildUdpListener, buildUdpWeightedCluster } from "./udp";
 
@@ -22,7 +23,8 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
   const routes = new Map<string, Any>();
   const preserveCase = preserveCaseClusters(ir.http);
   for (const c of ir.clusters) {
-    clusters.set(c.name, pack(ClusterType, buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) })));
+    const cluster = withClusterStats(buildCluster(c, { preserveHeaderCase: preserveCase.has(c.name) }), ir.metrics);
+    clusters.set(c.name, pack(ClusterType, cluster));
     if (c.discovery === "static") endpoints.set(c.name, pack(EndpointType, buildLoadAssignment(c)));
   }
   const hashKeys = new Map(ir.clusters.map((c) => [c.name, c.policy?.loadBalancer?.hashKeys]));
@@ -31,7 +33,8 @@ export function buildNodeResources(ir: GatewayXdsIr): NodeResources {
     listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs)));
     const quic = buildQuicListener(l, ir.accessLogs);
     if (quic) listeners.set(quic.name, pack(ListenerType, quic));
-    for (const rc of buildRouteConfigurations(l, (c) => hashKeys.get(c))) routes.set(rc.name, pack(RouteType, rc));
+    for (const rc of buildRouteConfigurations(l, (c) => hashKeys.get(c)))
+      routes.set(rc.name, pack(RouteType, withVirtualHostStats(rc, ir.metrics)));
   }
   for (const l of ir.tcp ?? []) {
     listeners.set(l.name, pack(ListenerType, buildTcpListener(l, ir.accessLogs, clusterIrs)));

@@ -1,0 +1,65 @@
+/**
+ * Which EnvoyProxy fields egts acts on. Any other field an EnvoyProxy sets (Envoy Gateway's `telemetry.tracing`,
+ * `bootstrap`, `ipFamily`, …) refuses it, naming the field ("<field> is not implemented by egts"), as the other
+ * policies do (translate/policies/client-traffic-fields.ts): the class or Gateway that uses it is then
+ * Accepted=False InvalidParameters, so nothing is silently ignored. Implementing a field means: act on it, add it
+ * here, add a test on the wire.
+ */
+import { unimplementedFields } from "./policies/client-traffic-fields";
+
+/** Fields of a Kubernetes pod (`envoyDeployment.pod`, `envoyDaemonSet.pod`) the renderer uses. */
+const POD_FIELDS = [
+  "annotations",
+  "labels",
+  "securityContext",
+  "affinity",
+  "tolerations",
+  "volumes",
+  "nodeSelector",
+  "topologySpreadConstraints",
+  "imagePullSecrets",
+];
+/** Fields of the Envoy container the renderer uses. */
+const CONTAINER_FIELDS = ["env", "resources", "securityContext", "image", "volumeMounts"];
+
+/** A workload's (Deployment's or DaemonSet's) fields, below `at`. */
+function workloadFields(at: string, own: readonly string[]): string[] {
+  return [
+    ...own.map((f) => `${at}.${f}`),
+    ...POD_FIELDS.map((f) => `${at}.pod.${f}`),
+    ...CONTAINER_FIELDS.map((f) => `${at}.container.${f}`),
+  ];
+}
+
+const K8S = "provider.kubernetes";
+
+/** EnvoyProxy spec paths egts implements (a path covers everything below it). */
+export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
+  "provider.type",
+  ...workloadFields(`${K8S}.envoyDeployment`, ["replicas", "strategy", "patch", "name"]),
+  ...workloadFields(`${K8S}.envoyDaemonSet`, ["strategy", "patch", "name"]),
+  `${K8S}.envoyService`,
+  `${K8S}.envoyHpa`,
+  `${K8S}.envoyPDB`,
+  `${K8S}.envoyServiceAccount`,
+  `${K8S}.useListenerPortAsContainerPort`,
+  "mergeGateways",
+  "concurrency",
+  "filterOrder",
+  "geoIP",
+  "dynamicModules",
+  "logging.level",
+  "extraArgs",
+  "shutdown.drainTimeout",
+  "telemetry.accessLog", // what of it egts cannot do is refused by translate/access-log.ts
+  "telemetry.metrics.prometheus.disable",
+  "telemetry.metrics.matches",
+  "telemetry.metrics.enableVirtualHostStats",
+  "telemetry.metrics.enablePerEndpointStats",
+  "telemetry.metrics.enableRequestResponseSizesStats",
+];
+
+/** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */
+export function envoyProxyUnimplementedProblems(spec: unknown): string[] {
+  return unimplementedFields(spec, ENVOY_PROXY_IMPLEMENTED_FIELDS).map((f) => `${f} is not implemented by egts`);
+}

@@ -1,0 +1,87 @@
+/**
+ * EnvoyProxy telemetry.metrics and command line settings in the Kubernetes render: Envoy Gateway's scrape
+ * annotations and `metrics` port by default, none of them (and no stats listener) with `prometheus.disable`, the
+ * stats inclusion list in the bootstrap, and the log levels, drain time and extraArgs in the container's args.
+ */
+import assert from "node:assert/strict";
+import { renderProxies, type Manifest, type ProxyToRender } from "../../constructs/render";
+
+const OPTIONS = { image: "envoyproxy/envoy:distroless-v1.36.4", xds: { host: "envoy-gateway" } };
+const PROXY: ProxyToRender = {
+  name: "default/eg",
+  namespace: "default",
+  gatewayName: "eg",
+  ports: [{ name: "http", port: 8080, protocol: "HTTP" }],
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- free-form manifest JSON
+type Loose = any;
+
+function render(envoyProxy?: ProxyToRender["envoyProxy"]): { deployment: Loose; bootstrap: Loose } {
+  const out: readonly Manifest[] = renderProxies([{ ...PROXY, ...(envoyProxy ? { envoyProxy } : {}) }], OPTIONS);
+  const deployment = out.find((m) => m.kind === "Deployment") as Loose;
+  const cm = out.find((m) => m.kind === "ConfigMap") as Loose;
+  return { deployment, bootstrap: JSON.parse(cm.data["envoy.json"]) };
+}
+
+const listenerNames = (b: Loose): string[] => b.static_resources.listeners.map((l: { name: string }) => l.name);
+
+describe("constructs: EnvoyProxy telemetry and command line", () => {
+  it("annotates the pods for Prometheus and exposes the metrics port by default (Envoy Gateway's)", () => {
+    const { deployment, bootstrap } = render();
+    assert.deepEqual(deployment.spec.template.metadata.annotations, {
+      "prometheus.io/path": "/stats/prometheus",
+      "prometheus.io/port": "19001",
+      "prometheus.io/scrape": "true",
+    });
+    assert.ok(listenerNames(bootstrap).includes("envoy-gateway-proxy-stats"));
+    assert.equal(bootstrap.stats_config, undefined, "every stat without matches");
+  });
+
+  it("serves no stats, annotates nothing and exposes no metrics port with prometheus.disable", () => {
+    const { deployment, bootstrap } = render({ telemetry: { metrics: { prometheus: { disable: true } } } });
+    assert.equal(deployment.spec.template.metadata.annotations, undefined);
+    const ports = deployment.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    assert.ok(!ports.includes("metrics"), ports.join(","));
+    assert.deepEqual(listenerNames(bootstrap), ["envoy-gateway-proxy-ready"]);
+  });
+
+  it("lets the EnvoyProxy's pod annotations override the scrape annotations", () => {
+    const pod = { annotations: { "prometheus.io/scrape": "false" } };
+    const { deployment } = render({ provider: { type: "Kubernetes", kubernetes: { envoyDeployment: { pod } } } });
+    assert.equal(deployment.spec.template.metadata.annotations["prometheus.io/scrape"], "false");
+  });
+
+  it("puts matches in the bootstrap's stats_matcher and the runtime settings in Envoy's args", () => {
+    const { deployment, bootstrap } = render({
+      logging: { level: { default: "info", router: "debug" } },
+      shutdown: { drainTimeout: "45s" },
+      extraArgs: ["--disable-hot-restart"],
+      telemetry: {
+        metrics: {
+          matches: [
+            { type: "Prefix", value: "cluster." },
+            { type: "RegularExpression", value: "^http\\..*" },
+          ],
+        },
+      },
+    });
+    assert.deepEqual(bootstrap.stats_config.stats_matcher.inclusion_list.patterns, [
+      { prefix: "cluster." },
+      { safe_regex: { google_re2: {}, regex: "^http\\..*" } },
+    ]);
+    assert.deepEqual(deployment.spec.template.spec.containers[0].args, [
+      "--config-path",
+      "/config/envoy.json",
+      "--log-level",
+      "info",
+      "--component-log-level",
+      "router:debug",
+      "--drain-time-s",
+      "45",
+      "--drain-strategy",
+      "immediate",
+      "--disable-hot-restart",
+    ]);
+  });
+});
