@@ -235,6 +235,30 @@ describe("helm chart (helm/egts)", () => {
     assert.equal(readsSecrets(find(render([]), "ClusterRole")), true);
   });
 
+  it("grants the proxies' objects in the Gateways' namespaces with deploy.type GatewayNamespace", () => {
+    const writes = (d: Doc, resource: string): boolean =>
+      (d.rules ?? []).some((r) => r.resources.includes(resource) && r.verbs.includes("create"));
+    const reads = (d: Doc, resource: string): boolean =>
+      (d.rules ?? []).some((r) => r.resources.includes(resource) && r.verbs.includes("list"));
+    const mode = ["--set", "config.envoyGateway.provider.kubernetes.deploy.type=GatewayNamespace"];
+    const everywhere = render(mode);
+    assert.equal(writes(find(everywhere, "ClusterRole"), "deployments"), true, "every namespace");
+    assert.equal(writes(find(everywhere, "ClusterRole"), "secrets"), true, "the proxies' certificate Secrets");
+    assert.equal(writes(find(render([]), "ClusterRole"), "deployments"), false, "ControllerNamespace: none");
+    const scoped = render([
+      ...mode,
+      "--set",
+      "config.envoyGateway.provider.kubernetes.watch.type=Namespaces",
+      "--set",
+      "config.envoyGateway.provider.kubernetes.watch.namespaces={team-a}",
+    ]);
+    const clusterRole = find(scoped, "ClusterRole");
+    assert.equal(writes(clusterRole, "deployments"), false, "a namespaced watch writes in its namespaces only");
+    assert.equal(reads(clusterRole, "deployments"), true, "the workload watch and prune list cluster-wide");
+    const teamA = scoped.find((d) => d.kind === "Role" && d.metadata.namespace === "team-a");
+    assert.ok(teamA && writes(teamA, "deployments") && writes(teamA, "secrets"), "team-a's Role writes proxies");
+  });
+
   it("renders config.envoyGateway values into ConfigMap envoy-gateway-config, which the controller loads", () => {
     const docs = render([
       "--set",

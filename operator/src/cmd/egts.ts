@@ -302,12 +302,16 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     xdsListen: values["xds-listen"],
     metricsPort,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
-    render: controllerRenderOptions({
-      namespace,
-      envoyImage: values["envoy-image"],
-      xdsTlsSecret: values["xds-tls-secret"],
-      ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
-    }),
+    render: {
+      ...controllerRenderOptions({
+        namespace,
+        envoyImage: values["envoy-image"],
+        xdsTlsSecret: values["xds-tls-secret"],
+        ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
+      }),
+      // provider.kubernetes.deploy.type GatewayNamespace: each Gateway's proxies in its own namespace.
+      ...(kubernetes.deploy === "GatewayNamespace" ? { gatewayNamespace: true } : {}),
+    },
     // The flags override provider.kubernetes.watch.
     watch:
       values["watch-namespaces"] !== undefined || values["watch-namespace-selector"] !== undefined
