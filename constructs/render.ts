@@ -29,7 +29,17 @@ export interface RenderOptions {
    * `useListenerPortAsContainerPort` does it for its own). @default false
    */
   readonly useListenerPortAsContainerPort?: boolean;
+  /**
+   * EnvoyGateway `provider.kubernetes.deploy.type: GatewayNamespace`: each Gateway's proxy objects go to the
+   * Gateway's namespace, named as the Gateway (as Envoy Gateway names them), instead of `namespace` and
+   * `envoy-<ns>-<name>-<hash>`; merged proxies (`mergeGateways`) are refused, as in Envoy Gateway. @default false
+   */
+  readonly gatewayNamespace?: boolean;
 }
+
+/** Envoy Gateway's refusal of merged proxies in GatewayNamespace mode. */
+export const MERGED_IN_GATEWAY_NAMESPACE =
+  "mergeGateways is not supported with provider.kubernetes.deploy.type GatewayNamespace (as in Envoy Gateway)";
 
 /** A proxy to render: the infra IR plus what Kubernetes mode adds to it. */
 export interface ProxyToRender extends ProxyInfraIr {
@@ -102,11 +112,21 @@ export function proxyOwnerOf(ir: ProxyInfraIr): ProxyOwner {
     : { kind: "Gateway", namespace: ir.namespace, name: ir.gatewayName };
 }
 
-/** The base name of a proxy's objects (Deployment, Service, …). */
-export function proxyObjectNameOf(ir: ProxyInfraIr): string {
-  return ir.gatewayClass !== undefined
-    ? mergedProxyObjectName(ir.gatewayClass)
-    : proxyObjectName(ir.namespace, ir.gatewayName);
+/**
+ * The base name of a proxy's objects (Deployment, Service, …): in GatewayNamespace mode (`gatewayNamespace`),
+ * the Gateway's name.
+ */
+export function proxyObjectNameOf(ir: ProxyInfraIr, gatewayNamespace = false): string {
+  if (ir.gatewayClass !== undefined) return mergedProxyObjectName(ir.gatewayClass);
+  return gatewayNamespace ? ir.gatewayName : proxyObjectName(ir.namespace, ir.gatewayName);
+}
+
+/** The namespace of a proxy's objects: the Gateway's in GatewayNamespace mode, else the controller's. */
+export function proxyNamespaceOf(
+  ir: ProxyInfraIr,
+  options: Pick<RenderOptions, "namespace" | "gatewayNamespace">,
+): string | undefined {
+  return options.gatewayNamespace && ir.gatewayClass === undefined ? ir.namespace : options.namespace;
 }
 
 /** For each Gateway (`namespace/name`) the infra IR runs proxies for, who owns those proxies. */
@@ -139,7 +159,8 @@ export function proxyXdsSecretName(objectName: string): string {
 
 /** Adds the objects of one proxy to a chart. */
 export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOptions): GatewayProxy {
-  const name = proxyObjectNameOf(proxy);
+  const name = proxyObjectNameOf(proxy, options.gatewayNamespace);
+  const namespace = proxyNamespaceOf(proxy, options);
   return new GatewayProxy(chart, proxy.gatewayClass !== undefined ? name : proxy.name.replace("/", "-"), {
     owner: proxyOwnerOf(proxy),
     name,
@@ -148,7 +169,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     image: options.image,
     // mTLS: each proxy mounts its own certificate, never a shared one.
     xds: options.xds.tlsSecretName ? { ...options.xds, tlsSecretName: proxyXdsSecretName(name) } : options.xds,
-    ...(options.namespace ? { namespace: options.namespace } : {}),
+    ...(namespace ? { namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
     ...(proxy.envoyProxyOrigin ? { envoyProxyOrigin: proxy.envoyProxyOrigin } : {}),
     ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
@@ -201,6 +222,10 @@ export function renderProxiesChecked(proxies: readonly ProxyToRender[], options:
     const refuse = (message: string): void => {
       problems.push({ proxy: proxy.name, gateways: gatewaysOf(proxy), message });
     };
+    if (options.gatewayNamespace && proxy.gatewayClass !== undefined) {
+      refuse(MERGED_IN_GATEWAY_NAMESPACE);
+      continue;
+    }
     let mine: Manifest[];
     try {
       mine = proxyChart(new App({ outdir: "cdk8s.out" }), "egts-proxies", [proxy], options).toJson() as Manifest[];

@@ -143,17 +143,16 @@ const cache = resolve(
   "image",
 );
 
-// The chart pulls <values image.repository>:<appVersion>: produce exactly that name.
+// The chart pulls <Chart.yaml annotation egts.io/image-repository>:<appVersion> by default: produce exactly that name.
 const chartDir = join(root, "helm", "egts");
 const chart = parseYaml(readFileSync(join(chartDir, "Chart.yaml"), "utf8"));
-const chartValues = parseYaml(readFileSync(join(chartDir, "values.yaml"), "utf8"));
 if (chart.appVersion !== pkg.version) {
   fail(
     `helm/egts/Chart.yaml appVersion ${chart.appVersion} differs from package.json version ${pkg.version}: ` +
       "the chart would pull a tag this build does not produce.",
   );
 }
-const imageName = `${chartValues.image.repository}:${pkg.version}`;
+const imageName = `${chart.annotations["egts.io/image-repository"]}:${pkg.version}`;
 
 if (!existsSync(join(dist, "operator", "src", "cmd", "egts.js"))) {
   fail(`${dist} has no operator/src/cmd/egts.js: run \`npm run build\` first (\`npm run image\` does).`);

@@ -194,7 +194,7 @@ describe("EnvoyGateway configuration: every field", () => {
       const c = parse(
         "provider:\n  type: Kubernetes\n  kubernetes:\n    rateLimitDeployment: { container: { image: docker.io/envoyproxy/ratelimit:x } }\n    shutdownManager: { image: docker.io/envoyproxy/gateway:v1.9.0 }\n    deploy: { type: ControllerNamespace }\n    proxyTopologyInjector: { disabled: true }\n",
       );
-      assert.equal(c.notes.length, 4);
+      assert.equal(c.notes.length, 3);
       assert.match(
         c.notes[0] ?? "",
         /^eg\.yaml:6:5: provider\.kubernetes\.rateLimitDeployment accepted, no effect: .*configured by its rateLimit values/,
@@ -202,12 +202,20 @@ describe("EnvoyGateway configuration: every field", () => {
       assert.match(c.notes[1] ?? "", /^eg\.yaml:7:5: provider\.kubernetes\.shutdownManager accepted, no effect/);
     });
 
+    it("reads deploy.type (GatewayNamespace: the proxies in the Gateway's namespace)", () => {
+      const deployOf = (type: string): string | undefined =>
+        kubernetesProviderOf(parse(`provider:\n  type: Kubernetes\n  kubernetes:\n    deploy: { type: ${type} }\n`))
+          .kubernetes.deploy;
+      assert.equal(deployOf("GatewayNamespace"), "GatewayNamespace");
+      assert.equal(deployOf("ControllerNamespace"), "ControllerNamespace");
+      assert.match(
+        errorOf("provider:\n  type: Kubernetes\n  kubernetes:\n    deploy: { type: Elsewhere }\n"),
+        /provider\.kubernetes\.deploy\.type/,
+      );
+    });
+
     it("refuses settings it does not implement yet, naming each with file:line", () => {
       const pre = "provider:\n  type: Kubernetes\n  kubernetes:\n";
-      assert.match(
-        errorOf(`${pre}    deploy: { type: GatewayNamespace }\n`),
-        /^eg\.yaml:6:21: provider\.kubernetes\.deploy\.type: GatewayNamespace is not implemented yet/,
-      );
       for (const [key, col] of [
         ["client: { rateLimit: { qps: 10 } }", 5],
         ["cacheSyncPeriod: 1h", 5],

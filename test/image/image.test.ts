@@ -75,9 +75,9 @@ describe("controller image (npm run image)", function () {
   // The dist/ this test was compiled into: the image is built from the same output the test runs.
   const dist = join(__dirname, "..", "..");
   const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
-  const chart = parse(readFileSync(join(root, "helm", "egts", "Chart.yaml"), "utf8")) as { appVersion: string };
-  const values = parse(readFileSync(join(root, "helm", "egts", "values.yaml"), "utf8")) as {
-    image: { repository: string };
+  const chart = parse(readFileSync(join(root, "helm", "egts", "Chart.yaml"), "utf8")) as {
+    appVersion: string;
+    annotations: Record<string, string>;
   };
   // Fixed for both builds, so that a commit landing between them does not change the bytes.
   const checkout = dirname(realpathSync(join(root, "package.json")));
@@ -147,9 +147,10 @@ describe("controller image (npm run image)", function () {
     const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8")) as Record<string, unknown>;
     assert.equal(index.schemaVersion, 2);
     assert.equal(index.mediaType, "application/vnd.oci.image.index.v1+json");
-    // The chart's image is <values image.repository>:<appVersion>; appVersion must be this package's version.
+    // The chart's default image is <annotation egts.io/image-repository>:<appVersion>; appVersion must be this
+    // package's version.
     assert.equal(chart.appVersion, pkg.version, "helm/egts/Chart.yaml appVersion = package.json version");
-    const name = `${values.image.repository}:${chart.appVersion}`;
+    const name = `${chart.annotations["egts.io/image-repository"]}:${chart.appVersion}`;
     assert.equal(manifestDescriptor.annotations?.["org.opencontainers.image.ref.name"], name);
     assert.equal(manifestDescriptor.annotations?.["io.containerd.image.name"], name);
     assert.deepEqual(manifestDescriptor.platform, { architecture: "amd64", os: "linux" });

@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { RATE_LIMIT_SERVICE } from "../config/envoy-gateway-ratelimit";
 import type { XdsTlsFiles } from "../infra/bootstrap";
 import { nodeIdentityUri, nodeIdsOfSubjectAltName } from "../xds/server/identity";
+import { env } from "../config/env";
 import { issueCertificate, type IssuedCertificate } from "./x509";
 
 /** Name of the control plane's Service and of the Secret with its serving certificate (and the CA key). */
@@ -41,14 +42,13 @@ export interface ControlPlaneCerts {
   readonly controller: IssuedCertificate;
 }
 
-/** The DNS names the controller's Service answers to in `namespace`. */
-export function controllerDnsNames(namespace: string, service = CONTROLLER_SECRET): string[] {
-  return [
-    service,
-    `${service}.${namespace}`,
-    `${service}.${namespace}.svc`,
-    `${service}.${namespace}.svc.cluster.local`,
-  ];
+/** The DNS names the controller's Service answers to in `namespace`, `domain` being the cluster's DNS domain. */
+export function controllerDnsNames(
+  namespace: string,
+  service: string = CONTROLLER_SECRET,
+  domain = env().clusterDomain,
+): string[] {
+  return [service, `${service}.${namespace}`, `${service}.${namespace}.svc`, `${service}.${namespace}.svc.${domain}`];
 }
 
 /** Issues the CA and the controller's certificate. */

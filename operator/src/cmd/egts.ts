@@ -31,6 +31,8 @@ import { DEFAULT_WASM_SERVER_PORT } from "../pipeline/wasm-server";
 import { KubeClient, loadKubeConfig } from "../provider/kubernetes/client";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
+import type { DeployType } from "../config/envoy-gateway-provider";
+import type { RenderOptions } from "../../../constructs/render";
 import { freePort } from "../infra/host/free-port";
 import { findRatelimit } from "../infra/host/ratelimit-binary";
 import { hostRateLimitSettings } from "../infra/host/ratelimit-runner";
@@ -243,6 +245,26 @@ function portFlag(flag: string, value: string): number {
   return port;
 }
 
+/**
+ * The proxies' render options of `egts controller`: its flags, and (provider.kubernetes.deploy.type
+ * GatewayNamespace) each Gateway's proxies in its own namespace.
+ */
+function controllerRender(
+  namespace: string,
+  values: { "envoy-image": string; "xds-tls-secret": string; "xds-address"?: string | undefined },
+  deploy: DeployType | undefined,
+): RenderOptions {
+  return {
+    ...controllerRenderOptions({
+      namespace,
+      envoyImage: values["envoy-image"],
+      xdsTlsSecret: values["xds-tls-secret"],
+      ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
+    }),
+    ...(deploy === "GatewayNamespace" ? { gatewayNamespace: true } : {}),
+  };
+}
+
 async function controllerCmd(argv: readonly string[]): Promise<number> {
   const e = env();
   const { values } = parseArgs({
@@ -296,12 +318,7 @@ async function controllerCmd(argv: readonly string[]): Promise<number> {
     xdsListen: values["xds-listen"],
     metricsPort,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
-    render: controllerRenderOptions({
-      namespace,
-      envoyImage: values["envoy-image"],
-      xdsTlsSecret: values["xds-tls-secret"],
-      ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
-    }),
+    render: controllerRender(namespace, values, kubernetes.deploy),
     // The flags override provider.kubernetes.watch.
     watch:
       values["watch-namespaces"] !== undefined || values["watch-namespace-selector"] !== undefined

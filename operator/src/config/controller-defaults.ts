@@ -4,6 +4,7 @@
  */
 import type { RenderOptions } from "../../../constructs/render";
 import { PROXY_SECRET } from "../certgen/certgen";
+import { env } from "./env";
 import { ENVOY_VERSION } from "../infra/host/envoy-binary";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 
@@ -21,9 +22,12 @@ export const CONTROLLER_DEFAULTS = {
   wasmCacheDir: "/var/lib/eg/wasm",
 } as const;
 
-/** The DNS name of the control plane's xDS Service in `namespace`; its certificate carries this name. */
-export function xdsServiceHost(namespace: string): string {
-  return `envoy-gateway.${namespace}.svc.cluster.local`;
+/**
+ * The DNS name of the control plane's xDS Service in `namespace` (`domain`: the cluster's DNS domain); its
+ * certificate carries this name.
+ */
+export function xdsServiceHost(namespace: string, domain = env().clusterDomain): string {
+  return `envoy-gateway.${namespace}.svc.${domain}`;
 }
 
 /** The `egts controller` flags that shape the rendered proxies; absent ones take the defaults. */

@@ -28,6 +28,11 @@ export interface EgtsEnv {
   readonly logLevelOverride: LogLevel | undefined;
   /** ENVOY_GATEWAY_NAMESPACE: namespace the control plane runs in (default envoy-gateway-system). */
   readonly namespace: string;
+  /**
+   * KUBERNETES_CLUSTER_DOMAIN: the cluster's DNS domain, in the Service names the controller's certificates carry
+   * and the proxies dial (default cluster.local, as Envoy Gateway).
+   */
+  readonly clusterDomain: string;
   /** POD_NAME: this replica's identity for leader election (default: the host name). */
   readonly podName: string | undefined;
   /** PATH, split into its directories (empty entries dropped). */
@@ -79,6 +84,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     logLevel: parseLogLevel(vars.EGTS_LOG_LEVEL),
     logLevelOverride: nonEmpty(vars.EGTS_LOG_LEVEL) === undefined ? undefined : parseLogLevel(vars.EGTS_LOG_LEVEL),
     namespace: nonEmpty(vars.ENVOY_GATEWAY_NAMESPACE) ?? "envoy-gateway-system",
+    clusterDomain: nonEmpty(vars.KUBERNETES_CLUSTER_DOMAIN) ?? "cluster.local",
     podName: nonEmpty(vars.POD_NAME),
     path: (vars.PATH ?? "").split(pathSep).filter((p) => p !== ""),
     home,

@@ -35,10 +35,18 @@ export const DEFAULT_LEADER_ELECTION: LeaderElectionConfig = {
   retryPeriodMs: 2_000,
 };
 
+/**
+ * `provider.kubernetes.deploy.type`: where the proxies of a Gateway run, in the controller's namespace
+ * (ControllerNamespace) or in the Gateway's own (GatewayNamespace).
+ */
+export type DeployType = "ControllerNamespace" | "GatewayNamespace";
+
 /** `provider.kubernetes` as egts acts on it. */
 export interface KubernetesProviderConfig {
   /** `watch`; every namespace when absent. */
   readonly watch?: WatchConfig;
+  /** `deploy.type`. @default ControllerNamespace */
+  readonly deploy?: DeployType;
   /** `leaderElection`, defaults filled in. */
   readonly leaderElection: LeaderElectionConfig;
 }
@@ -115,11 +123,12 @@ const NOT_IMPLEMENTED_KUBERNETES = ["rateLimitHpa", "rateLimitPDB", "client", "c
 function readKubernetes(w: ConfigWalk, node: unknown): KubernetesProviderConfig {
   let watch: WatchConfig | undefined;
   let leaderElection = DEFAULT_LEADER_ELECTION;
+  let deploy: DeployType | undefined;
   const path = "provider.kubernetes";
   const handlers: Record<string, (v: unknown, pair: { key: unknown }) => void> = {
     watch: (v) => (watch = readWatch(w, v)),
     leaderElection: (v) => (leaderElection = readLeaderElection(w, v)),
-    deploy: (v) => readDeploy(w, v),
+    deploy: (v) => (deploy = readDeploy(w, v)),
     proxyTopologyInjector: (v) =>
       w.fields(v, `${path}.proxyTopologyInjector`, {
         disabled: (d) => {
@@ -141,23 +150,17 @@ function readKubernetes(w: ConfigWalk, node: unknown): KubernetesProviderConfig 
       w.error(pair.key, `${path}.${key} is an Envoy Gateway setting egts does not implement yet`);
   }
   w.fields(node, path, handlers);
-  return { ...(watch ? { watch } : {}), leaderElection };
+  return { ...(watch ? { watch } : {}), ...(deploy ? { deploy } : {}), leaderElection };
 }
 
-/** `deploy.type`: ControllerNamespace is what egts does; GatewayNamespace is not implemented. */
-function readDeploy(w: ConfigWalk, node: unknown): void {
+/** `deploy.type`: ControllerNamespace (Envoy Gateway's default) or GatewayNamespace. */
+function readDeploy(w: ConfigWalk, node: unknown): DeployType | undefined {
   const path = "provider.kubernetes.deploy";
+  let type: DeployType | undefined;
   w.fields(node, path, {
-    type: (v) => {
-      const t = w.oneOf(v, `${path}.type`, ["ControllerNamespace", "GatewayNamespace"] as const);
-      if (t === "GatewayNamespace")
-        w.error(
-          v,
-          `${path}.type: GatewayNamespace is not implemented yet (egts deploys the proxies in its own namespace)`,
-        );
-      else if (t) w.note(v, `${path}.type: ControllerNamespace is Envoy Gateway's default and what egts does`);
-    },
+    type: (v) => (type = w.oneOf(v, `${path}.type`, ["ControllerNamespace", "GatewayNamespace"] as const)),
   });
+  return type;
 }
 
 /** `watch` (KubernetesWatchMode): `type` with precisely the matching one of `namespaces` / `namespaceSelector`. */

@@ -5,6 +5,7 @@
  * filter from it; `egts translate` assumes Envoy Gateway's in-cluster service ({@link RATE_LIMIT_SERVICE}).
  */
 import type { ConfigWalk } from "./config-walk";
+import { env } from "./env";
 
 /** A Secret reference (Gateway API SecretObjectReference) as written in the configuration. */
 export interface SecretRef {
@@ -46,14 +47,15 @@ export const RATE_LIMIT_SERVICE = { name: "envoy-ratelimit", port: 8081 } as con
 
 /**
  * How the proxies call the rate limit service of `cfg` when it runs as Envoy Gateway deploys it (in-cluster, in
- * `namespace`): what `egts translate` uses.
+ * `namespace`, `domain` being the cluster's DNS domain): what `egts translate` uses.
  */
 export function inClusterRateLimit(
   cfg: RateLimitConfig,
   namespace: string,
+  domain = env().clusterDomain,
 ): { host: string; port: number; timeoutMs: number; failClosed: boolean } {
   return {
-    host: `${RATE_LIMIT_SERVICE.name}.${namespace}.svc.cluster.local`,
+    host: `${RATE_LIMIT_SERVICE.name}.${namespace}.svc.${domain}`,
     port: RATE_LIMIT_SERVICE.port,
     timeoutMs: cfg.timeoutMs,
     failClosed: cfg.failClosed,

@@ -25,7 +25,7 @@ import {
 import { containerBindPorts, renderInfraChecked } from "../../../constructs/from-snapshot";
 import { PROXY_RESERVED_PORTS, PROXY_SDS_DIR } from "../../../constructs/gateway-proxy";
 import { proxyOwnersByGateway, type RenderOptions, type RenderOutcome } from "../../../constructs/render";
-import { proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
+import { labelValue, proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } from "../../../constructs/names";
 import { xdsServerCredentials } from "../certgen/certgen";
 import { xdsServiceHost } from "../config/controller-defaults";
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
@@ -218,7 +218,7 @@ export interface ControllerPass {
 
 /** A proxy workload as watched: a Deployment or a DaemonSet. */
 type Workload = KubeObject & { status?: { availableReplicas?: number; numberAvailable?: number } };
-/** The proxies' workloads in our namespace, by `Kind/name`. */
+/** The proxies' workloads (in our namespace, or every Gateway's in GatewayNamespace mode), by `Kind/namespace/name`. */
 type Workloads = ReadonlyMap<string, Workload>;
 /** One pass's inputs. */
 type PassInput = readonly [snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean];
@@ -322,9 +322,19 @@ export class Controller {
       log: log("gateway-api"),
       metrics,
     });
-    this.applier = new InfraApplier(this.client, { namespace: opts.namespace, log: log("infrastructure"), metrics });
+    this.applier = new InfraApplier(this.client, {
+      namespace: opts.namespace,
+      ...(opts.render.gatewayNamespace ? { everyNamespace: true } : {}),
+      log: log("infrastructure"),
+      metrics,
+    });
     if (opts.xdsCertDir && opts.render.xds.tlsSecretName) {
-      const certs = { namespace: opts.namespace, certDir: opts.xdsCertDir, log: log("infrastructure") };
+      const certs = {
+        namespace: opts.namespace,
+        ...(opts.render.gatewayNamespace ? { gatewayNamespace: true } : {}),
+        certDir: opts.xdsCertDir,
+        log: log("infrastructure"),
+      };
       this.proxyCerts = new ProxyCertIssuer(this.client, certs);
     }
     this.nackGuard = new NackGuard({
@@ -465,11 +475,16 @@ export class Controller {
     this.passes.complete();
   }
 
-  /** The proxies' Deployments and DaemonSets in our namespace (ours by label), by `Kind/name`. */
+  /**
+   * The proxies' Deployments and DaemonSets (ours by label) in our namespace, or in every namespace in
+   * GatewayNamespace mode, by `Kind/namespace/name`.
+   */
   private workloads(): Observable<Workloads> {
     const selector = encodeURIComponent(MANAGED_SELECTOR);
+    const scope = this.opts.render.gatewayNamespace ? "" : `namespaces/${this.opts.namespace}/`;
+    const key = (kind: string, o: KubeObject): string => `${kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
     const watches = WORKLOAD_KINDS.map(({ kind, resource }) =>
-      reflect(this.client, `/apis/apps/v1/namespaces/${this.opts.namespace}/${resource}?labelSelector=${selector}`, {
+      reflect(this.client, `/apis/apps/v1/${scope}${resource}?labelSelector=${selector}`, {
         log: this.log("provider"),
         stats: this.reflectorStats,
         stamp: { apiVersion: "apps/v1", kind },
@@ -477,9 +492,9 @@ export class Controller {
         scan((acc: Map<string, Workload>, e: ReflectorEvent) => {
           if (e.type === "sync") {
             acc.clear();
-            for (const o of e.items) acc.set(`${kind}/${o.metadata.name}`, o);
-          } else if (e.type === "upsert") acc.set(`${kind}/${e.object.metadata.name}`, e.object);
-          else acc.delete(`${kind}/${e.object.metadata.name}`);
+            for (const o of e.items) acc.set(key(kind, o), o);
+          } else if (e.type === "upsert") acc.set(key(kind, e.object), e.object);
+          else acc.delete(key(kind, e.object));
           return acc;
         }, new Map<string, Workload>()),
         startWith(new Map<string, Workload>()),
@@ -650,16 +665,24 @@ export class Controller {
     return renderInfraChecked(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
   }
 
+  /** Whether `o` is in the namespace its proxy objects go to: ours, or (GatewayNamespace) its Gateway's. */
+  private inProxyNamespace(o: KubeObject): boolean {
+    if (!this.opts.render.gatewayNamespace) return o.metadata.namespace === this.opts.namespace;
+    const owner = proxyOwnerKeyOfLabels(o.metadata.labels);
+    return owner !== undefined && owner.split("/")[1] === labelValue(o.metadata.namespace ?? "");
+  }
+
   /**
-   * The proxies' Services (in our namespace) and workloads, by owner ({@link proxyOwnerKey}), found by their
+   * The proxies' Services and workloads (in our namespace, or their Gateway's in GatewayNamespace mode), by owner ({@link proxyOwnerKey}), found by their
    * selector labels, not by name, because an EnvoyProxy may rename the Service, Deployment or DaemonSet.
    * Built once per pass: a lookup per Gateway then.
    */
   private proxyObjects(snapshot: ResourceSnapshot, workloads: Workloads): ProxyObjects {
     const services = snapshot.services
-      .filter((svc) => svc.metadata.namespace === this.opts.namespace)
+      .filter((svc) => this.inProxyNamespace(svc))
       .map((svc): [string, Service] => [svc.metadata.name, svc]);
-    return { services: indexByOwner(services), workloads: indexByOwner(workloads) };
+    const ownWorkloads = [...workloads].filter(([, w]) => this.inProxyNamespace(w));
+    return { services: indexByOwner(services), workloads: indexByOwner(ownWorkloads) };
   }
 
   /**
@@ -674,7 +697,9 @@ export class Controller {
     return {
       ...(service ? { service } : {}),
       availableReplicas: status?.availableReplicas ?? status?.numberAvailable ?? 0,
-      workload: entry ? `${entry[0]} ${this.opts.namespace}/${entry[1].metadata.name}` : `of ${ownerText(owner)}`,
+      workload: entry
+        ? `${entry[0].split("/")[0]} ${entry[1].metadata.namespace ?? ""}/${entry[1].metadata.name}`
+        : `of ${ownerText(owner)}`,
     };
   }
 }

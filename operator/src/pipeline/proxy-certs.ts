@@ -10,7 +10,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HttpMethod } from "@kubernetes/client-node";
-import { proxyObjectNameOf, proxyXdsSecretName } from "../../../constructs/render";
+import { proxyNamespaceOf, proxyObjectNameOf, proxyXdsSecretName } from "../../../constructs/render";
 import { issueProxyCertificate, needsReissue, readCertificateAuthority, tlsSecret } from "../certgen/certgen";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { Logger } from "../log";
@@ -37,10 +37,18 @@ export class ProxyCertIssuer {
   private lastCa?: string;
   private lastSyncAt = 0;
 
-  /** Creates an issuer for the proxies in `namespace`, with the CA of `certDir`. */
+  /**
+   * Creates an issuer for the proxies in `namespace` (with `gatewayNamespace`, in their Gateways' namespaces),
+   * with the CA of `certDir`.
+   */
   constructor(
     private readonly client: KubeClient,
-    private readonly opts: { readonly namespace: string; readonly certDir: string; readonly log: Logger },
+    private readonly opts: {
+      readonly namespace: string;
+      readonly gatewayNamespace?: boolean;
+      readonly certDir: string;
+      readonly log: Logger;
+    },
   ) {}
 
   /** Makes sure every proxy of `infra` has a valid certificate Secret for its node id. */
@@ -49,6 +57,8 @@ export class ProxyCertIssuer {
     const ca = readCertificateAuthority(this.opts.certDir);
     const startedAt = Date.now();
     for (const ir of infra) {
+      // Merged proxies are not rendered in GatewayNamespace mode (constructs/render.ts): nothing to mount it.
+      if (this.opts.gatewayNamespace && ir.gatewayClass !== undefined) continue;
       try {
         out[(await this.ensure(ir, ca)) ? "issued" : "unchanged"]++;
       } catch (err) {
@@ -83,8 +93,8 @@ export class ProxyCertIssuer {
 
   /** True when the Secret was written. */
   private async ensure(ir: ProxyInfraIr, ca: ReturnType<typeof readCertificateAuthority>): Promise<boolean> {
-    const ns = this.opts.namespace;
-    const objectName = proxyObjectNameOf(ir);
+    const ns = proxyNamespaceOf(ir, this.opts) ?? this.opts.namespace;
+    const objectName = proxyObjectNameOf(ir, this.opts.gatewayNamespace);
     const name = proxyXdsSecretName(objectName);
     const path = `/api/v1/namespaces/${ns}/secrets`;
     const current = await this.get<SecretObject>(`${path}/${name}`);

@@ -99,6 +99,11 @@ function notOursBecause(live: KubeObject, owner: string | undefined): string | u
 export interface ApplierOptions {
   /** Namespace of the proxy objects. */
   readonly namespace: string;
+  /**
+   * GatewayNamespace mode: the proxy objects are in their Gateways' namespaces, so prune looks in every
+   * namespace (still only at labelled objects whose owner Gateway is in the object's own namespace). @default false
+   */
+  readonly everyNamespace?: boolean;
   /** Logger. */
   readonly log: Logger;
   /** Envoy Gateway's resource_apply_* and resource_delete_* metrics. @default none */
@@ -231,21 +236,31 @@ export class InfraApplier {
     return undefined;
   }
 
+  /**
+   * Whether prune may consider `o`: in our namespace; in GatewayNamespace mode, in the namespace of the Gateway
+   * its labels name (a labelled object elsewhere was not made by us).
+   */
+  private prunable(o: KubeObject): boolean {
+    if (!this.opts.everyNamespace) return o.metadata.namespace === this.opts.namespace;
+    const owner = proxyOwnerKeyOfLabels(o.metadata.labels);
+    return owner?.startsWith("Gateway/") === true && owner.split("/")[1] === o.metadata.namespace;
+  }
+
   /** Deletes labelled proxy objects of our namespace that are not in `keep` and whose owner is not in `keepOwners`. */
   private async prune(keep: ReadonlySet<string>, keepOwners: ReadonlySet<string>): Promise<number> {
     let pruned = 0;
     for (const kind of MANAGED_KINDS) {
       let items;
       try {
-        items = (await this.client.list(collectionPath(kind, this.opts.namespace), { labelSelector: MANAGED_SELECTOR }))
-          .items;
+        const scope = this.opts.everyNamespace ? undefined : this.opts.namespace;
+        items = (await this.client.list(collectionPath(kind, scope), { labelSelector: MANAGED_SELECTOR })).items;
       } catch (err) {
         if (err instanceof KubeApiError && err.status === 404) continue; // API group not served
         throw err;
       }
       for (const o of items) {
         const key = keyOf({ kind: kind.kind, metadata: o.metadata });
-        if (keep.has(key) || o.metadata.namespace !== this.opts.namespace) continue;
+        if (keep.has(key) || !this.prunable(o)) continue;
         const owner = proxyOwnerKeyOfLabels(o.metadata.labels);
         if (owner === undefined || keepOwners.has(owner)) continue;
         const ref = { kind: kind.kind, name: o.metadata.name, namespace: o.metadata.namespace ?? "" };
