@@ -128,7 +128,7 @@ describe("egts CLI: lazy loading", function () {
         `${heavy} loaded: ${loaded.filter((f) => f.includes(heavy)).join(", ")}`,
       );
     }
-    const ours = loaded.filter((f) => f.includes("/dist/"));
+    const ours = loaded.filter((f) => f.includes("/dist/operator/"));
     assert.ok(ours.length <= 15, `${ours.length} egts modules loaded: ${ours.join(", ")}`);
   });
 
