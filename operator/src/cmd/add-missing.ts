@@ -89,3 +89,41 @@ export function addMissingResources(objects: readonly KubeObject[], controllerNa
   }
   return out;
 }
+
+/** The label marking the EndpointSlices {@link clusterIpSlices} makes, so that the output can leave them out. */
+export const CLUSTER_IP_SLICE_LABEL = "egts.io/cluster-ip-slice";
+
+/**
+ * egctl translates with endpoint routing off: a Service's traffic goes to its cluster IP and port. egts routes to
+ * a Service's EndpointSlices, which an input written for egctl rarely has; so each Service with a cluster IP and
+ * no EndpointSlice gets one holding that IP with the Service's ports (ready), marked with
+ * {@link CLUSTER_IP_SLICE_LABEL}, and the clusters come out as egctl's.
+ */
+export function clusterIpSlices(objects: readonly KubeObject[]): KubeObject[] {
+  const sliced = new Set(
+    objects
+      .filter((o) => o.kind === "EndpointSlice")
+      .map((o) => `${o.metadata.namespace ?? "default"}/${o.metadata.labels?.["kubernetes.io/service-name"] ?? ""}`),
+  );
+  const slices: KubeObject[] = [];
+  for (const o of objects) {
+    if (o.kind !== "Service" || o.apiVersion !== "v1") continue;
+    const spec = (o.spec ?? {}) as { clusterIP?: string; ports?: ServicePortLike[] };
+    const namespace = o.metadata.namespace ?? "default";
+    if (!spec.clusterIP || spec.clusterIP === "None" || sliced.has(`${namespace}/${o.metadata.name}`)) continue;
+    slices.push({
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: {
+        name: `${o.metadata.name}-cluster-ip`,
+        namespace,
+        labels: { "kubernetes.io/service-name": o.metadata.name, [CLUSTER_IP_SLICE_LABEL]: "true" },
+      },
+      spec: undefined,
+      addressType: spec.clusterIP.includes(":") ? "IPv6" : "IPv4",
+      endpoints: [{ addresses: [spec.clusterIP], conditions: { ready: true } }],
+      ports: (spec.ports ?? []).map((p) => ({ name: p.name ?? "", port: p.port, protocol: p.protocol ?? "TCP" })),
+    } as KubeObject);
+  }
+  return [...objects, ...slices];
+}

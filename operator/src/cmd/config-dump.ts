@@ -79,11 +79,14 @@ function redactSecret(secret: JsonValue): JsonValue {
   return s as JsonValue;
 }
 
-/** The resources of one type on a node, sorted by name, as protojson. */
+/** The resources of one type on a node, sorted by name, as protojson with their `@type` (they are `Any`s in a dump). */
 function ofType(resources: NodeResources, typeUrl: string): [string, JsonValue][] {
   return [...(resources.get(typeUrl) ?? new Map())]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([name, any]) => [name, resourceJson(typeUrl, (any as { value: Uint8Array }).value)]);
+    .map(([name, any]) => [
+      name,
+      { "@type": typeUrl, ...(resourceJson(typeUrl, (any as { value: Uint8Array }).value) as object) } as JsonValue,
+    ]);
 }
 
 /** A config entry: its `@type` and, when the list is not empty, the list under `key`. */

@@ -13,7 +13,7 @@ import { formatInputError } from "../provider/file/parse";
 import type { KubeObject } from "../resources/meta";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateResult } from "../translate/translate";
-import { addMissingResources } from "./add-missing";
+import { addMissingResources, clusterIpSlices } from "./add-missing";
 import type { Invocation } from "./cli/command";
 import { bool, list, str, UsageError } from "./cli/flags";
 import { configType, nodeConfigDump, selectConfig, sortKeys, type ConfigType } from "./config-dump";
@@ -53,7 +53,8 @@ export async function xTranslate(inv: Invocation): Promise<number> {
   const objects = bool(v, "add-missing-resources") ? addMissingResources(read, controllerName) : read;
   if (!objects.some((o) => o.kind === "GatewayClass")) throw new Error("the GatewayClass resource is required");
   const rateLimit = opts.rateLimit ? { rateLimit: withDnsDomain(opts.rateLimit, str(v, "dns-domain")) } : {};
-  const result = await translateOffline(objects, { ...opts, ...rateLimit });
+  // egctl routes to the Services' cluster IPs (endpoint routing off); see clusterIpSlices.
+  const result = await translateOffline(clusterIpSlices(objects), { ...opts, ...rateLimit });
   const doc = translationDoc(objects, result, { to, type, namespace });
   process.stdout.write(await formatOutput(sortKeys(doc), format));
   return 0;
