@@ -164,7 +164,7 @@ const xTranslate: Command = {
     },
     configPath,
   ],
-  load: async () => (await import("./x-translate")).xTranslate,
+  load: async () => (await import("./x-translate-cmd")).xTranslate,
 };
 
 const xStatus: Command = {

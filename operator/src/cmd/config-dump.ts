@@ -9,7 +9,7 @@ import { fromBinary, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf
 import { expandAny, lookupType } from "../../../proto/any";
 import type { NodeResources } from "../xds/translate/resources";
 import { messageOf, xdsRegistry } from "../xds/patch/protojson";
-import { UsageError } from "./cli/flags";
+import type { ConfigType } from "./config-types";
 
 const ADMIN = "type.googleapis.com/envoy.admin.v3.";
 const XDS = {
@@ -21,11 +21,6 @@ const XDS = {
   bootstrap: "type.googleapis.com/envoy.config.bootstrap.v3.Bootstrap",
 } as const;
 
-/** The `-t/--type` values: one config of the dump, or `all`. */
-export const CONFIG_TYPES = ["bootstrap", "endpoint", "cluster", "listener", "route", "secret", "all"] as const;
-/** One `-t/--type` value. */
-export type ConfigType = (typeof CONFIG_TYPES)[number];
-
 /** The admin config type of each `-t` value. */
 const DUMP_TYPE: Record<Exclude<ConfigType, "all">, string> = {
   bootstrap: `${ADMIN}BootstrapConfigDump`,
@@ -35,15 +30,6 @@ const DUMP_TYPE: Record<Exclude<ConfigType, "all">, string> = {
   route: `${ADMIN}RoutesConfigDump`,
   secret: `${ADMIN}SecretsConfigDump`,
 };
-
-/** Checks a `-t` value. @throws UsageError listing the valid ones */
-export function configType(value: string | undefined): ConfigType {
-  const v = value ?? "";
-  if (!(CONFIG_TYPES as readonly string[]).includes(v)) {
-    throw new UsageError(`${v} is not a valid output type. Valid types are [${CONFIG_TYPES.join(" ")}].`);
-  }
-  return v as ConfigType;
-}
 
 /** A resource's protojson (JSON field names, `Any`s with `@type`); the generated codec's JSON if the schema lacks a type. */
 export function resourceJson(typeUrl: string, bytes: Uint8Array): JsonValue {
@@ -166,7 +152,7 @@ export function envoyDumpToJson(json: unknown): unknown {
   const type = obj["@type"];
   if (typeof type === "string" && !type.startsWith(ADMIN)) {
     try {
-      return normalizeJson(type, obj as JsonValue);
+      return { "@type": type, ...(normalizeJson(type, obj as JsonValue) as object) };
     } catch {
       // not in the schema (or not parseable by it): rename the keys below
     }

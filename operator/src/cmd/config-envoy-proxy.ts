@@ -5,7 +5,8 @@
  */
 import type { Invocation, Runner } from "./cli/command";
 import { str } from "./cli/flags";
-import { configType, envoyDumpToJson, selectConfig, sortKeys } from "./config-dump";
+import { envoyDumpToJson, selectConfig, sortKeys } from "./config-dump";
+import { configType } from "./config-types";
 import { formatOutput, outputFormat } from "./output";
 import { adminGet, proxyTargets } from "./proxy-targets";
 

@@ -14,33 +14,19 @@ import type { KubeObject } from "../resources/meta";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateResult } from "../translate/translate";
 import { addMissingResources, clusterIpSlices } from "./add-missing";
-import type { Invocation } from "./cli/command";
-import { bool, list, str, UsageError } from "./cli/flags";
-import { configType, nodeConfigDump, selectConfig, sortKeys, type ConfigType } from "./config-dump";
+import { bool, str } from "./cli/flags";
+import { nodeConfigDump, selectConfig, sortKeys } from "./config-dump";
+import type { ConfigType } from "./config-types";
 import { envoyGatewayConfig } from "./gateway-config";
-import { formatOutput, outputFormat } from "./output";
+import { formatOutput } from "./output";
 import { resourcesWithStatus } from "./resources-doc";
 import { readInputs, translateOffline, translationSteps } from "./translate";
 import { offlineOptions } from "./translate-cmd";
+import type { TranslateRequest } from "./x-translate-cmd";
 
-const OUTPUT_TYPES = ["xds", "gateway-api", "ir"];
-
-/** Runs `egts x translate`. */
-export async function xTranslate(inv: Invocation): Promise<number> {
-  const v = inv.values;
-  const from = str(v, "from");
-  if (from !== "gateway-api") {
-    throw new UsageError(`${from} is not a valid input type. Valid types are [gateway-api].`);
-  }
-  const to = list(v, "to");
-  const bad = to.find((t) => !OUTPUT_TYPES.includes(t));
-  if (bad !== undefined)
-    throw new UsageError(`${bad} is not a valid output type. Valid types are [xds gateway-api ir].`);
-  const type = configType(str(v, "type"));
-  const format = outputFormat(str(v, "output"));
-  const files = list(v, "file");
-  if (files.length === 0) throw new UsageError("--file must be specified");
-  const namespace = str(v, "namespace");
+/** Translates the input of a checked request and prints the document; returns the exit code. */
+export async function translateInput(req: TranslateRequest): Promise<number> {
+  const { files, to, type, format, namespace, v } = req;
   const config = envoyGatewayConfig(str(v, "config-path") || undefined, () => undefined);
   const opts = offlineOptions(config, { controllerName: undefined, listenAddress: undefined, namespace });
   const { objects: read, errors, warnings } = await readInputs(files);
