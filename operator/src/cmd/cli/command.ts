@@ -100,11 +100,14 @@ export function pathOf(chain: readonly Command[]): string {
 /** Parses the flags of a resolved command; a positional where subcommands were expected is an unknown command. */
 export function invocation(r: Resolved): Invocation & { help: boolean } {
   const cmd = r.chain[r.chain.length - 1];
-  const parsed = parseFlags(r.rest, flagsOf(r.chain));
   const path = pathOf(r.chain);
-  if (!parsed.help && !cmd.load && parsed.positionals.length > 0) {
-    throw new UsageError(`unknown command "${parsed.positionals[0]}" for "${path}"`);
+  // A word where a subcommand was expected is reported as such, before any flag that follows it.
+  const specs = flagsOf(r.chain);
+  const word = r.rest.find((a, i) => !a.startsWith("-") && !(i > 0 && takesValue(specs, r.rest[i - 1])));
+  if (!cmd.load && word !== undefined && !r.rest.some((a) => a === "-h" || a === "--help")) {
+    throw new UsageError(`unknown command "${word}" for "${path}"`);
   }
+  const parsed = parseFlags(r.rest, specs);
   if (!parsed.help && cmd.maxArgs !== undefined && parsed.positionals.length > cmd.maxArgs) {
     throw new UsageError(`unknown args: ${parsed.positionals.slice(cmd.maxArgs).join(",")}`);
   }
