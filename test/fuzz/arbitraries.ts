@@ -70,7 +70,7 @@ const EXTREME_NUMBERS = [
 ];
 
 /** The kinds the translator reads, with where their CRD is and their apiVersion. */
-const KINDS: readonly { kind: string; apiVersion: string; file: string; gatewayApi: boolean }[] = [
+export const KINDS: readonly { kind: string; apiVersion: string; file: string; gatewayApi: boolean }[] = [
   { kind: "GatewayClass", apiVersion: "gateway.networking.k8s.io/v1", file: "gatewayclasses", gatewayApi: true },
   { kind: "Gateway", apiVersion: "gateway.networking.k8s.io/v1", file: "gateways", gatewayApi: true },
   { kind: "HTTPRoute", apiVersion: "gateway.networking.k8s.io/v1", file: "httproutes", gatewayApi: true },
@@ -88,6 +88,14 @@ const KINDS: readonly { kind: string; apiVersion: string; file: string; gatewayA
   { kind: "ReferenceGrant", apiVersion: "gateway.networking.k8s.io/v1", file: "referencegrants", gatewayApi: true },
   { kind: "Backend", apiVersion: "gateway.envoyproxy.io/v1alpha1", file: "backends", gatewayApi: false },
   { kind: "EnvoyProxy", apiVersion: "gateway.envoyproxy.io/v1alpha1", file: "envoyproxies", gatewayApi: false },
+  ...[
+    ["ClientTrafficPolicy", "clienttrafficpolicies"],
+    ["BackendTrafficPolicy", "backendtrafficpolicies"],
+    ["SecurityPolicy", "securitypolicies"],
+    ["EnvoyExtensionPolicy", "envoyextensionpolicies"],
+    ["EnvoyPatchPolicy", "envoypatchpolicies"],
+    ["HTTPRouteFilter", "httproutefilters"],
+  ].map(([kind, file]) => ({ kind, apiVersion: "gateway.envoyproxy.io/v1alpha1", file, gatewayApi: false })),
 ];
 
 /** The Gateway API CRD folder the tool build installs. */
@@ -100,7 +108,7 @@ function gatewayApiCrdDir(): string {
 }
 
 /** The spec schema of a kind (the served version its apiVersion names). */
-function specSchema(k: (typeof KINDS)[number]): JSONSchemaProps {
+export function specSchema(k: (typeof KINDS)[number]): JSONSchemaProps {
   const dir = k.gatewayApi ? gatewayApiCrdDir() : join(repoRoot(), "crds");
   const group = k.gatewayApi ? "gateway.networking.k8s.io" : "gateway.envoyproxy.io";
   const crd = parse(readFileSync(join(dir, `${group}_${k.file}.yaml`), "utf8")) as unknown;

@@ -106,7 +106,7 @@ const filter = obj(
       exposeHeaders: strings,
       maxAge: { int: [1, INT32_MAX] },
     }),
-    extensionRef: obj({ group: str, kind: str, name: str }),
+    extensionRef: obj({ group: str, kind: str, name: str }, "name"),
   },
   "type",
 );
@@ -215,7 +215,7 @@ const CLIENT_TRAFFIC_POLICY: Shape = obj({
 /** The shape of every kind the translator reads, by kind. */
 /** What the EnvoyExtensionPolicy translators read of their lists' entries. */
 const EXTENSION_LISTS: Record<string, Shape> = {
-  lua: list(obj({ type: str, inline: str, valueRef: ref, filterContext: "any" })),
+  lua: list(obj({ type: str, inline: str, valueRef: ref, filterContext: "any" }, "type")),
   extProc: list(
     obj({
       backendRefs: list(plainBackendRef),
@@ -232,21 +232,30 @@ const EXTENSION_LISTS: Record<string, Shape> = {
     }),
   ),
   wasm: list(
-    obj({
-      name: str,
-      rootID: str,
-      code: obj({
-        type: str,
-        http: obj({ url: str, sha256: str, tls: obj({ caCertificateRef: ref }) }),
-        image: obj({ url: str, sha256: str, pullSecretRef: ref, tls: obj({ caCertificateRef: ref }) }),
-        pullPolicy: str,
-      }),
-      config: "any",
-      failOpen: "boolean",
-      env: obj({ hostKeys: strings }),
-    }),
+    obj(
+      {
+        name: str,
+        rootID: str,
+        code: obj(
+          {
+            type: str,
+            http: obj({ url: str, sha256: str, tls: obj({ caCertificateRef: ref }, "caCertificateRef") }, "url"),
+            image: obj(
+              { url: str, sha256: str, pullSecretRef: ref, tls: obj({ caCertificateRef: ref }, "caCertificateRef") },
+              "url",
+            ),
+            pullPolicy: str,
+          },
+          "type",
+        ),
+        config: "any",
+        failOpen: "boolean",
+        env: obj({ hostKeys: strings }),
+      },
+      "code",
+    ),
   ),
-  dynamicModule: list(obj({ name: str, filterName: str, config: "any", terminalFilter: "boolean" })),
+  dynamicModule: list(obj({ name: str, filterName: str, config: "any", terminalFilter: "boolean" }, "name")),
 };
 
 export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
@@ -276,21 +285,30 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
   HTTPRouteFilter: withSpec(
     obj({
       urlRewrite: obj({
-        hostname: obj({ type: str, header: str, pathRegex: obj({ pattern: str, substitution: str }) }),
-        path: obj({ type: str, replaceRegexMatch: obj({ pattern: str, substitution: str }) }),
+        hostname: obj(
+          { type: str, header: str, pathRegex: obj({ pattern: str, substitution: str }, "pattern", "substitution") },
+          "type",
+        ),
+        path: obj(
+          { type: str, replaceRegexMatch: obj({ pattern: str, substitution: str }, "pattern", "substitution") },
+          "type",
+        ),
         appendXForwardedHost: "boolean",
       }),
       directResponse: obj({
         contentType: str,
-        body: obj({ type: str, inline: str, valueRef: ref }),
+        body: obj({ type: str, inline: str, valueRef: ref }, "type"),
         statusCode: { int: [100, 599] },
         header: headerFilter,
       }),
-      credentialInjection: obj({ header: str, overwrite: "boolean", credential: obj({ valueRef: ref }) }),
-      matches: list(obj({ cookies: list(obj({ type: str, name: str, value: str })) })),
+      credentialInjection: obj(
+        { header: str, overwrite: "boolean", credential: obj({ valueRef: ref }, "valueRef") },
+        "credential",
+      ),
+      matches: list(obj({ cookies: list(obj({ type: str, name: str, value: str }, "name", "value")) })),
     }),
   ),
-  EnvoyPatchPolicy: withSpec(obj({ targetRef: obj({ group: str, kind: str, name: str }, "name") })),
+  EnvoyPatchPolicy: withSpec(obj({ targetRef: obj({ group: str, kind: str, name: str }, "name") }, "targetRef")),
   HTTPRoute: withSpec(routeSpec(httpRule, true)),
   GRPCRoute: withSpec(routeSpec(grpcRule, true)),
   TLSRoute: withSpec(routeSpec(l4Rule, true)),
@@ -310,12 +328,15 @@ export const KIND_SHAPES: Readonly<Record<string, Shape>> = {
     obj(
       {
         targetRefs: list(obj({ group: str, kind: str, name: str, sectionName: str }, "kind", "name")),
-        validation: obj({
-          caCertificateRefs: list(obj({ group: str, kind: str, name: str }, "name")),
-          wellKnownCACertificates: str,
-          hostname: str,
-          subjectAltNames: list(obj({ type: str, hostname: str, uri: str }, "type")),
-        }),
+        validation: obj(
+          {
+            caCertificateRefs: list(obj({ group: str, kind: str, name: str }, "name")),
+            wellKnownCACertificates: str,
+            hostname: str,
+            subjectAltNames: list(obj({ type: str, hostname: str, uri: str }, "type")),
+          },
+          "hostname",
+        ),
         options: stringMap,
       },
       "targetRefs",
