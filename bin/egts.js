@@ -7,7 +7,7 @@ ignoreClosedPipes();
 main(process.argv.slice(2)).then(
   (code) => exitAfterFlush(code),
   (err) => {
-    process.stderr.write(`egts: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`Error: ${err instanceof Error ? err.message : String(err)}\n`);
     return exitAfterFlush(1);
   },
 );

@@ -63,7 +63,7 @@ describe("egts standalone --config-dir that is no usable folder", function () {
     const dir = join(root, "missing");
     const { code, output } = await runStandalone(dir, false);
     assert.equal(code, 1, output);
-    assert.equal(output, `egts: --config-dir ${JSON.stringify(dir)}: no such directory\n`);
+    assert.equal(output, `Error: --config-dir ${JSON.stringify(dir)}: no such directory\n`);
   });
 
   it("a path that is a file: exits 1 naming the path", async () => {
@@ -73,7 +73,7 @@ describe("egts standalone --config-dir that is no usable folder", function () {
     assert.equal(code, 1, output);
     assert.equal(
       output,
-      `egts: --config-dir ${JSON.stringify(file)}: is not a directory (give the folder holding the YAML files)\n`,
+      `Error: --config-dir ${JSON.stringify(file)}: is not a directory (give the folder holding the YAML files)\n`,
     );
   });
 
@@ -85,7 +85,7 @@ describe("egts standalone --config-dir that is no usable folder", function () {
     assert.equal(code, 1, output);
     assert.equal(
       output,
-      `egts: --config-dir ${JSON.stringify(dir)}: cannot be read: EACCES (the folder needs read and search permission)\n`,
+      `Error: --config-dir ${JSON.stringify(dir)}: cannot be read: EACCES (the folder needs read and search permission)\n`,
     );
   });
 });

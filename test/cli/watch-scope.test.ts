@@ -1,6 +1,6 @@
 /** `egts controller` watch-scope flags → provider options. */
 import assert from "node:assert/strict";
-import { watchScope } from "../../operator/src/cmd/egts";
+import { watchScope } from "../../operator/src/cmd/controller-cmd";
 
 describe("egts controller --watch-namespaces / --watch-namespace-selector", () => {
   it("turns a namespace list and key=value labels into the provider's watch scope", () => {

@@ -13,7 +13,7 @@ import {
 } from "../../operator/src/config/envoy-gateway-config";
 import { DEFAULT_LEADER_ELECTION } from "../../operator/src/config/envoy-gateway-provider";
 import { componentLoggers, levelOf } from "../../operator/src/log";
-import { logLevels } from "../../operator/src/cmd/egts";
+import { logLevels } from "../../operator/src/cmd/gateway-config";
 
 const HEAD = "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\n";
 

@@ -21,15 +21,25 @@ import {
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
 import { env } from "../config/env";
 import { buildNodeResources } from "../xds/translate/resources";
-import { patchNode } from "../pipeline/patch-step";
+import { patchNode, type PatchStep } from "../pipeline/patch-step";
 import { withPolicyConditions } from "../xds/patch/status";
 import { SHORT_NAME, lookupTypeCodec } from "../xds/types";
 
 /** Output forms of `egts translate`. */
 export type TranslateOutput = "status" | "ir" | "xds" | "all";
 
+/** The path that means standard input (`-f -`). */
+export const STDIN = "-";
+
+/** Everything on standard input, as text. */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 /**
- * Reads files or folders of YAML into objects, collecting errors with file and line, with the file
+ * Reads files or folders of YAML (or `-`: standard input) into objects, collecting errors with file and line, with the file
  * provider's budgets and duplicate rule (the last definition wins; `warnings` names both places), and a
  * warning for each object egts does not read.
  */
@@ -39,6 +49,12 @@ export async function readInputs(
   const located: LocatedObject[] = [];
   const errors: InputError[] = [];
   for (const p of paths) {
+    if (p === STDIN) {
+      const r = parseManifests("<stdin>", await readStdin());
+      r.objects.forEach((object, i) => located.push({ object, location: r.locations[i] }));
+      errors.push(...r.errors);
+      continue;
+    }
     const files = (await stat(p)).isDirectory()
       ? (await readdir(p))
           .filter((n) => /\.(ya?ml|json)$/.test(n))
@@ -67,19 +83,31 @@ export async function readInputs(
 export function renderTranslation(result: TranslateResult, to: TranslateOutput): string {
   const docs: unknown[] = [];
   const wantXds = to === "xds" || to === "all";
-  // Envoy resources are built for the xDS output, and for the statuses only where patches need them.
-  const steps = result.xdsIr
-    .filter((ir) => wantXds || (ir.patches ?? []).length > 0)
-    .map((ir) => patchNode(ir, buildNodeResources(ir), undefined));
-  const statuses = withPolicyConditions(
-    result.statuses,
-    steps.flatMap((s) => s.conditions),
-  );
+  const { steps, statuses } = translationSteps(result, wantXds);
   if (to === "status" || to === "all") docs.push(...statuses.map(statusDoc));
   if (to === "ir" || to === "all") docs.push({ xdsIr: result.xdsIr, infraIr: result.infraIr });
   if (wantXds) docs.push(...steps.map((s) => ({ node: s.node, resources: xdsDoc(s.resources ?? new Map()) })));
   // No anchors and aliases (&a1 … *a1) for repeated objects: every object is written out where it is.
   return docs.map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false })).join("---\n");
+}
+
+/**
+ * The Envoy resources of each node with the EnvoyPatchPolicies applied (checked against the schema only: offline
+ * there is no Envoy to ask), and the statuses with the patch policies' Programmed conditions. Resources are built
+ * for every node when `allNodes`, else only where patches need them for the statuses.
+ */
+export function translationSteps(
+  result: TranslateResult,
+  allNodes: boolean,
+): { steps: PatchStep[]; statuses: TranslateResult["statuses"] } {
+  const steps = result.xdsIr
+    .filter((ir) => allNodes || (ir.patches ?? []).length > 0)
+    .map((ir) => patchNode(ir, buildNodeResources(ir), undefined));
+  const statuses = withPolicyConditions(
+    result.statuses,
+    steps.flatMap((s) => s.conditions),
+  );
+  return { steps, statuses };
 }
 
 function statusDoc(s: TranslateResult["statuses"][number]): unknown {
@@ -116,25 +144,33 @@ export async function runTranslate(
     for (const e of errors) process.stderr.write(`error: ${formatInputError(e)}\n`);
     return 1;
   }
+  process.stdout.write(renderTranslation(await translateOffline(objects, opts), to));
+  return 0;
+}
+
+/**
+ * Translates objects as the controller would, offline: OIDC providers named only by their issuer are discovered
+ * first, the OIDC cookies' HMAC secret is read from the input (Secret envoy-oidc-hmac of the controller
+ * namespace; without it OIDC policies fail closed saying it is missing), and Wasm modules are fetched and checked
+ * (their errors go to status; the serving URLs in the output point at a throwaway server, closed before returning).
+ */
+export async function translateOffline(
+  objects: readonly KubeObject[],
+  opts: TranslateOptions,
+): Promise<TranslateResult> {
   const snapshot = snapshotFromObjects(objects);
-  // OIDC providers named only by their issuer are discovered first, as the running controller does.
   const discovery = new OidcDiscovery(opts.backends ? { backends: opts.backends } : {});
   await discovery.prepare(snapshot);
   await discovery.settled();
   discovery.close();
   const results = discovery.results();
   const withDiscovery = results.size > 0 ? { ...opts, oidcDiscovery: results } : opts;
-  // The OIDC cookies' HMAC secret, as the controller reads it: Secret envoy-oidc-hmac of the controller namespace,
-  // when the input has one (else OIDC policies fail closed saying it is missing).
   const hmac = oidcHmacSecretOf(snapshot, opts.controllerNamespace ?? DEFAULT_CONTROLLER_NAMESPACE);
   const withHmac = hmac ? { ...withDiscovery, oidcHmacSecret: hmac } : withDiscovery;
-  // Wasm modules are fetched and checked as the controller does (their errors go to status); the serving URLs in
-  // the output point at a throwaway server (any free port), closed before printing.
   const wasm = new WasmCache({ dir: join(env().cacheDir, "wasm"), port: 0 });
   await wasm.prepare(snapshot);
   await wasm.settled();
   const withWasm = { ...withHmac, ...wasmOption(wasm) };
   await wasm.close();
-  process.stdout.write(renderTranslation(translate(snapshot, withWasm), to));
-  return 0;
+  return translate(snapshot, withWasm);
 }
