@@ -35,6 +35,12 @@ const standalone: Command = {
     configPath,
     { name: "xds-port", type: "string", default: "18000", usage: "Port of the xDS server." },
     { name: "wasm-port", type: "string", default: "18002", usage: "Port serving Wasm modules to Envoy." },
+    {
+      name: "metrics-port",
+      type: "string",
+      usage: "Serve /metrics, /healthz and /readyz on 127.0.0.1 at this port (default: not served).",
+    },
+    { name: "proxy-stats-port", type: "string", default: "19001", usage: "Port of the proxies' Prometheus stats." },
     { name: "listen-address", type: "string", default: "127.0.0.1", usage: "Address the proxies listen on." },
     { name: "controller-name", type: "string", usage: "GatewayClass controller name (gateway.controllerName)." },
     { name: "demo-backend", type: "bool", usage: "Also run an echo backend." },

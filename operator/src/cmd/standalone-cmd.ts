@@ -22,6 +22,8 @@ interface StandaloneFlags {
   readonly "config-dir"?: string;
   readonly "xds-port": string;
   readonly "wasm-port": string;
+  readonly "metrics-port"?: string;
+  readonly "proxy-stats-port": string;
   readonly "listen-address": string;
   readonly "controller-name"?: string;
   readonly "demo-backend": boolean;
@@ -62,6 +64,18 @@ export async function standalone(inv: Invocation): Promise<number> {
     ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
     // EnvoyExtensionPolicy wasm: modules cached across runs, served to Envoy on 127.0.0.1:<wasm-port>.
     wasm: { cacheDir: join(env().cacheDir, "wasm"), port: Number(values["wasm-port"]) },
+    // Envoy Gateway's control-plane metrics (telemetry.metrics.prometheus.disable: no /metrics), opt-in: the
+    // proxies' stats listener takes 19001 on this host by default.
+    ...(values["metrics-port"] !== undefined
+      ? {
+          metrics: {
+            port: Number(values["metrics-port"]),
+            host: "127.0.0.1",
+            prometheusDisabled: config.telemetry?.prometheusDisabled === true,
+          },
+        }
+      : {}),
+    proxyStatsPort: Number(values["proxy-stats-port"]),
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),

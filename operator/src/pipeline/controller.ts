@@ -64,6 +64,7 @@ import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 import { WasmCache, wasmOption } from "./wasm-cache";
+import type { WasmMetrics } from "../metrics/control-plane";
 import { DEFAULT_WASM_SERVER_PORT } from "./wasm-server";
 
 /** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
@@ -116,6 +117,7 @@ export function controllerWasmCache(
   certDir: string | undefined,
   proxiesHaveCertificates: boolean,
   log: Logger,
+  metrics?: WasmMetrics,
 ): WasmCache {
   const tls = certDir !== undefined && proxiesHaveCertificates;
   const listen = wasm.listen ?? `0.0.0.0:${DEFAULT_WASM_SERVER_PORT}`;
@@ -141,6 +143,7 @@ export function controllerWasmCache(
         }
       : {}),
     log: (level, message, fields) => log(level, message, fields),
+    ...(metrics ? { metrics } : {}),
   });
 }
 
@@ -300,6 +303,7 @@ export class Controller {
         opts.xdsCertDir,
         proxiesHaveCertificates,
         log("gateway-api"),
+        this.controlPlane,
       );
     }
     this.health = new PipelineHealth(opts.stuckAfterMs);
