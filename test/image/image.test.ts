@@ -337,7 +337,8 @@ describe("controller image (npm run image)", function () {
     it("prints the version: egts version", () => {
       const r = runImage(["version"]);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout, new RegExp(`^egts ${pkg.version.replace(/\./g, "\\.")}\n`));
+      // egctl's shape: YAML with the client version first.
+      assert.match(r.stdout, new RegExp(`^client: ${pkg.version.replace(/\./g, "\\.")}\n`));
       assert.equal(r.stderr, "");
     });
 
