@@ -190,7 +190,12 @@ spec:
     await eventually(async () => (await get()).status === 0, 20_000, "plain requests refused");
     assert.equal(acceptedMessage("enable-proxy-protocol-policy"), "Policy has been accepted.");
     // The TCP listener too: the PROXY header is consumed, a plain connection gets nothing back.
-    assert.equal(await tcpPing(tcpPort, proxyV1("5.6.7.8", 1111, tcpPort)), "ping");
+    // (Its listener update may land after the HTTP listener's: wait for it rather than race it.)
+    await eventually(
+      async () => (await tcpPing(tcpPort, proxyV1("5.6.7.8", 1111, tcpPort))) === "ping",
+      20_000,
+      "the TCP listener consumes the PROXY header",
+    );
     assert.equal(await tcpPing(tcpPort, Buffer.alloc(0)), "");
     for (const header of [proxyV1("5.6.7.8", 1111, port), proxyV2("6.7.8.9", 2222, port)]) {
       const raw = await rawGet(port, header);
