@@ -5,38 +5,53 @@
  *   (the Route hook's `extensionPolicies`);
  * - a target Gateway (or one of its listeners by `sectionName`): on its HTTP listeners whose name ends with that
  *   listener's (the HTTPListener hook's `extensionResources`), and on the node (the Translation hook's).
- * Only targets in the policy's own namespace (as in Envoy Gateway). Pure: a function of the IR and the snapshot.
+ * Only targets in the policy's own namespace (as in Envoy Gateway). Their statuses: extension-policy-status.ts.
+ * Pure: a function of the IR and the snapshot.
  */
 import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../ir/xds-ir";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import type { StatusUpdate } from "./conditions";
 import { groupOf, type ExtensionKinds, type GroupKind } from "./extension-objects";
+import {
+  extensionPolicyStatuses,
+  type ExtensionPolicyTargets,
+  type ExtensionTargetRef,
+} from "./extension-policy-status";
 
 const GATEWAY_API = "gateway.networking.k8s.io";
 
-/** One target reference of a policy. */
-interface TargetRef {
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly sectionName?: string;
-}
+type TargetRef = ExtensionTargetRef;
 
 /** A policy and the JSON its hooks get. */
-interface Policy {
-  readonly object: KubeObject;
+interface Policy extends ExtensionPolicyTargets {
   readonly json: string;
-  readonly targets: readonly TargetRef[];
 }
 
-/** The IR with the snapshot's extension policies (of `kinds.policies`) attached; the IR as it is without any. */
+/** The IR with the extension policies attached, and the policies' statuses. */
+export interface ExtensionPoliciesResult {
+  /** The IR with the policies on their routes, listeners and nodes (as it was without policies). */
+  readonly xdsIr: GatewayXdsIr[];
+  /** One status per policy with targets. */
+  readonly statuses: StatusUpdate[];
+}
+
+/** The IR with the snapshot's extension policies (of `kinds.policies`) attached, and their statuses. */
 export function attachExtensionPolicies(
   xdsIr: readonly GatewayXdsIr[],
   snapshot: ResourceSnapshot,
   kinds: ExtensionKinds | undefined,
-): GatewayXdsIr[] {
+  controllerName: string,
+): ExtensionPoliciesResult {
   const policies = policiesOf(snapshot, kinds?.policies ?? []);
-  if (policies.length === 0) return [...xdsIr];
+  if (policies.length === 0) return { xdsIr: [...xdsIr], statuses: [] };
+  return {
+    xdsIr: withPolicies(xdsIr, snapshot, policies),
+    statuses: extensionPolicyStatuses(policies, snapshot, xdsIr, controllerName),
+  };
+}
+
+function withPolicies(xdsIr: readonly GatewayXdsIr[], snapshot: ResourceSnapshot, policies: Policy[]): GatewayXdsIr[] {
   const routePrefixes = policies.map((p) => ({ p, prefixes: routePrefixesOf(p, snapshot) }));
   const byRoute = (r: RouteIr): string[] =>
     routePrefixes.filter(({ prefixes }) => prefixes.some((x) => r.name.startsWith(x))).map(({ p }) => p.json);
