@@ -406,7 +406,7 @@ export class Controller {
     }, 5_000);
     this.certTimer.unref();
     const kinds = await this.extensions.watchedKinds(this.client, this.log("provider"));
-    this.statusWriter.addKinds(kinds); // extension-owned policies get their status too
+    this.statusWriter.addKinds(this.extensions.statusKinds); // extension-owned policies get their status too
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       log: this.log("provider"),
