@@ -1,9 +1,10 @@
 /**
  * Every metric name the shipped Grafana dashboards query is one a real scrape returns: a standalone egts with a
- * Gateway, a route to an echo backend, a BackendTrafficPolicy with a global rate limit and passive health checks,
- * real Envoy, the real rate limit service (envoyproxy/ratelimit) and a real Redis; real requests (passed and
- * limited); then the controller's `/metrics`, the proxy's `/stats/prometheus` and the rate limit service's
- * `/metrics` are scraped, and each name in each panel's PromQL (test/support/promql.ts) must be in one of them.
+ * Gateway, an HTTP route to an echo backend, a TCPRoute to a TCP echo server, a BackendTrafficPolicy with a
+ * global rate limit and passive health checks, real Envoy, the real rate limit service (envoyproxy/ratelimit)
+ * and a real Redis; real requests (passed and limited) and a TCP exchange; then the controller's `/metrics`, the
+ * proxy's `/stats/prometheus` and the rate limit service's `/metrics` are scraped, and each name in each
+ * panel's PromQL (test/support/promql.ts) must be in one of them.
  * A few families only count events this scenario does not cause (Kubernetes applies, Wasm fetches, NACKs, a
  * closed xDS stream, a translator panic): those must be declared (`# TYPE`), all others must have samples.
  *
@@ -19,7 +20,8 @@ import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { dashboardQueries, loadDashboards, presence, type Presence } from "../support/dashboards";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
+import { startTcpEcho, tcpExchange, type TcpEcho } from "../support/l4";
+import { backendYaml, gatewayWithListenersYaml, routeYaml, tcpRouteYaml } from "../support/manifests";
 import { parseExposition, type MetricFamily } from "../support/prometheus";
 import { metricNames } from "../support/promql";
 import { ratelimitBinary, startRedis, type TestRedis } from "../support/ratelimit";
@@ -67,6 +69,7 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
   this.timeout(60_000);
   let redis: TestRedis | undefined;
   let backend: EchoBackend | undefined;
+  let tcpBackend: TcpEcho | undefined;
   let t: TestGateway | undefined;
   let wrapperDir: string | undefined;
   const scrapes: Record<string, Map<string, MetricFamily>> = {};
@@ -75,7 +78,9 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     const binary = ratelimitBinary();
     redis = await startRedis();
     backend = await startEchoBackend({ name: "web" });
-    const [port, metricsPort, statsPort, ratelimitMetricsPort, grpcPort] = [
+    tcpBackend = await startTcpEcho("tcp");
+    const [port, tcpPort, metricsPort, statsPort, ratelimitMetricsPort, grpcPort] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
@@ -91,8 +96,15 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     chmodSync(wrapper, 0o755);
     t = await startTestGateway(
       {
-        "gateway.yaml": gatewayYaml(port),
-        "routes.yaml": `${backendYaml("web", backend.port)}---\n${routeYaml("web", "www.example.com", "web")}`,
+        "gateway.yaml": gatewayWithListenersYaml(
+          `    - { name: http, protocol: HTTP, port: ${port} }\n    - { name: tcp, protocol: TCP, port: ${tcpPort} }`,
+        ),
+        "routes.yaml": [
+          backendYaml("web", backend.port),
+          routeYaml("web", "www.example.com", "web"),
+          backendYaml("tcp", tcpBackend.port),
+          tcpRouteYaml("tcp", "tcp", "tcp"),
+        ].join("---\n"),
         "policy.yaml": POLICY,
       },
       {
@@ -108,6 +120,11 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     for (let i = 0; i < 8; i++) statuses.push(await get(`user-${i % 2}`));
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429], "3 per user, then 429");
     assert.equal((await httpGet(port, "nowhere.example.com")).status, 404);
+    await eventually(
+      async () => (await tcpExchange(tcpPort, "hi").catch(() => "")) === "tcp:hi",
+      10_000,
+      "the TCPRoute",
+    );
 
     const [proxy] = t.gw.runner?.list() ?? [];
     assert.ok(proxy, "the gateway runs a proxy");
@@ -134,6 +151,7 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
   after(async () => {
     await t?.close();
     await backend?.close();
+    tcpBackend?.server.close();
     await redis?.stop();
     if (wrapperDir) rmSync(wrapperDir, { recursive: true, force: true });
   });

@@ -85,6 +85,19 @@ const downstream: RowSpec = {
   ],
 };
 
+const tcp: RowSpec = {
+  title: "TCP traffic (TCPRoute, TLS passthrough)",
+  panels: [
+    timeseries("TCP connections per second", "cps", "Connections accepted by TCP proxies, per proxy.", [
+      { expr: sumRate(m("envoy_tcp_downstream_cx_total"), ["instance"]), legend: "{{instance}}" },
+    ]),
+    timeseries("TCP bytes per second", "Bps", "Bytes received from and sent to TCP clients.", [
+      { expr: `sum(rate(${m("envoy_tcp_downstream_cx_rx_bytes_total")}[$__rate_interval]))`, legend: "received" },
+      { expr: `sum(rate(${m("envoy_tcp_downstream_cx_tx_bytes_total")}[$__rate_interval]))`, legend: "sent" },
+    ]),
+  ],
+};
+
 const upstream: RowSpec = {
   title: "Backend traffic (upstream)",
   panels: [
@@ -162,5 +175,5 @@ export const PROXIES: DashboardSpec = {
   title: "egts / Envoy proxies",
   description: "All Envoy proxies: liveness, client and backend traffic, endpoint health, configuration updates.",
   variables: targetVariables("envoy_server_live"),
-  rows: [server, downstream, upstream, configuration],
+  rows: [server, downstream, tcp, upstream, configuration],
 };
