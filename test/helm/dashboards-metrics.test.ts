@@ -18,12 +18,12 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { dashboardQueries, loadDashboards, presence, type Presence } from "../support/dashboards";
+import { dashboardQueries, loadDashboards, presence, sampleLabels, type Presence } from "../support/dashboards";
 import { eventually, freePort, httpGet } from "../support/http";
 import { startTcpEcho, tcpExchange, type TcpEcho } from "../support/l4";
 import { backendYaml, gatewayWithListenersYaml, routeYaml, tcpRouteYaml } from "../support/manifests";
 import { parseExposition, type MetricFamily } from "../support/prometheus";
-import { metricNames } from "../support/promql";
+import { labelNames, metricNames } from "../support/promql";
 import { ratelimitBinary, startRedis, type TestRedis } from "../support/ratelimit";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -60,6 +60,9 @@ spec:
         - clientSelectors: [{ headers: [{ name: x-user, type: Distinct }] }]
           limit: { requests: 3, unit: Hour }
 `;
+
+/** Labels Prometheus adds to every series of a target (service discovery), not in any scrape. */
+const TARGET_LABELS = new Set(["namespace", "instance"]);
 
 /** GETs `url` and parses the exposition. */
 async function scrapeUrl(url: string): Promise<Map<string, MetricFamily>> {
@@ -193,6 +196,26 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
       assert.ok(queried.has(name), `${name} is listed here but no dashboard queries it`);
       assert.notEqual(find(name).presence, "absent", `${name} is declared by the controller`);
     }
+  });
+
+  it("every label a query matches, groups by or shows in its legend is on the real series of its metrics", () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const q of loadDashboards().flatMap(dashboardQueries)) {
+      const real = new Set<string>();
+      for (const name of metricNames(q.expr))
+        for (const s of Object.values(scrapes)) for (const l of sampleLabels(s, name)) real.add(l);
+      // Families without samples here (EVENT_ONLY) have no labels to compare with.
+      if (real.size === 0) continue;
+      for (const label of new Set([...labelNames(q.expr), ...q.legendLabels])) {
+        if (TARGET_LABELS.has(label)) continue;
+        checked++;
+        if (!real.has(label))
+          problems.push(`${q.where}: label ${label} is on no series of ${metricNames(q.expr).join(", ")}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    assert.ok(checked > 50, `${checked} label references checked`);
   });
 
   it("the panels' label filters match real series: backend clusters, the rate limit domain and descriptor keys", () => {

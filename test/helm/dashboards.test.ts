@@ -15,7 +15,7 @@ import { findKubeTools } from "../../e2e/harness";
 import { DASHBOARDS, renderDashboard } from "../../operator/src/dashboards";
 import { dashboardQueries, dashboardsDir, lintDashboard, loadDashboards } from "../support/dashboards";
 import { repoRoot, updatingGolden } from "../support/golden";
-import { metricNames } from "../support/promql";
+import { labelNames, metricNames } from "../support/promql";
 
 interface ConfigMap {
   kind: string;
@@ -47,7 +47,7 @@ describe("Grafana dashboards (helm/egts/dashboards)", () => {
     for (const d of dashboards) assert.ok((d.json.panels ?? []).length > 5, `${d.file} has panels`);
   });
 
-  it("name at least one metric in every query, and the extractor reads PromQL as Prometheus does", () => {
+  it("name at least one metric in every query, and the extractors read metric and label names as Prometheus does", () => {
     for (const q of loadDashboards().flatMap(dashboardQueries))
       assert.ok(metricNames(q.expr).length > 0, `${q.where}: no metric in ${q.expr}`);
     const cases: [string, string[]][] = [
@@ -64,6 +64,10 @@ describe("Grafana dashboards (helm/egts/dashboards)", () => {
       ['max_over_time(deriv(up_metric{a="}"}[10m:1m])[1h:]) and on () c', ["c", "up_metric"]],
     ];
     for (const [expr, names] of cases) assert.deepEqual(metricNames(expr), names, expr);
+    assert.deepEqual(
+      labelNames('sum by (le, kind) (rate(a_bucket{kind=~"x", status!="y}"}[5m])) / on (instance) group_left (pod) b'),
+      ["instance", "kind", "le", "pod", "status"],
+    );
   });
 
   describe("helm template", () => {

@@ -16,6 +16,7 @@ export function dashboardsDir(): string {
 interface Target {
   readonly refId?: string;
   readonly expr?: string;
+  readonly legendFormat?: string;
   readonly datasource?: { readonly uid?: string };
 }
 interface Panel {
@@ -59,6 +60,8 @@ export interface DashboardQuery {
   /** `<file> › <panel title> › <refId>` or `<file> › variable <name>`. */
   readonly where: string;
   readonly expr: string;
+  /** The labels its legend shows (`{{name}}`). */
+  readonly legendLabels: readonly string[];
 }
 
 const DATASOURCE_UID = "${datasource}";
@@ -68,12 +71,21 @@ const BUILTINS = new Set(["__rate_interval", "__interval", "__range", "__all"]);
 export function dashboardQueries(d: DashboardFile): DashboardQuery[] {
   const out: DashboardQuery[] = [];
   for (const p of d.json.panels ?? [])
-    for (const t of p.targets ?? []) out.push({ where: `${d.file} › ${p.title} › ${t.refId}`, expr: t.expr ?? "" });
+    for (const t of p.targets ?? [])
+      out.push({
+        where: `${d.file} › ${p.title} › ${t.refId}`,
+        expr: t.expr ?? "",
+        legendLabels: [...(t.legendFormat ?? "").matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]),
+      });
   for (const v of d.json.templating?.list ?? []) {
     if (v.type !== "query") continue;
     const q = typeof v.query === "string" ? v.query : (v.query?.query ?? "");
     const m = /^label_values\((.*),\s*\w+\)$/.exec(q);
-    out.push({ where: `${d.file} › variable ${v.name}`, expr: m ? m[1] : `not label_values(selector, label): ${q}` });
+    out.push({
+      where: `${d.file} › variable ${v.name}`,
+      expr: m ? m[1] : `not label_values(selector, label): ${q}`,
+      legendLabels: [],
+    });
   }
   return out;
 }
@@ -121,6 +133,14 @@ export function lintDashboard(d: DashboardFile): string[] {
     for (const [, a, b] of q.expr.matchAll(/\$\{(\w+)\}|\$(\w+)/g))
       if (!defined.has(a ?? b) && !BUILTINS.has(a ?? b)) say(`${q.where}: undefined variable $${a ?? b}`);
   return problems;
+}
+
+/** The label names of the samples named `name` in a scrape (empty when it has none). */
+export function sampleLabels(scrape: ReadonlyMap<string, MetricFamily>, name: string): Set<string> {
+  const labels = new Set<string>();
+  for (const f of scrape.values())
+    for (const s of f.samples) if (s.name === name) for (const l of Object.keys(s.labels)) labels.add(l);
+  return labels;
 }
 
 /** How a scrape has a metric name: with samples, declared only (a `# TYPE` line, no samples yet), or not. */

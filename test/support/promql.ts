@@ -45,3 +45,26 @@ function closing(tokens: readonly string[], open: number): number {
   }
   throw new Error(`unbalanced parentheses in ${tokens.join(" ")}`);
 }
+
+/**
+ * The label names an expression relies on: those of its label matchers (`{name=~"..."}`) and of its grouping
+ * lists (`by (...)`, `without (...)`, `on (...)`, `ignoring (...)`, `group_left (...)`), sorted and unique.
+ */
+export function labelNames(expr: string): string[] {
+  const names = new Set<string>();
+  const noStrings = expr.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""');
+  for (const block of noStrings.match(/\{[^}]*\}/g) ?? [])
+    for (const [, name] of block.matchAll(/([a-zA-Z_]\w*)\s*(?:=~|!~|!=|=)/g)) names.add(name);
+  const tokens =
+    noStrings
+      .replace(/\{[^}]*\}/g, " ")
+      .replace(/\[[^\]]*\]/g, " ")
+      .match(TOKEN) ?? [];
+  for (let i = 0; i < tokens.length; i++) {
+    if (!GROUPING.has(tokens[i]) || tokens[i + 1] !== "(") continue;
+    const end = closing(tokens, i + 1);
+    for (const t of tokens.slice(i + 2, end)) if (/^[a-zA-Z_]/.test(t)) names.add(t);
+    i = end;
+  }
+  return [...names].sort();
+}
