@@ -18,7 +18,8 @@ import { isLoopbackListen, XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
+import { NackGuard, type BisectResult } from "./nack-bisect";
+import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
@@ -474,7 +475,7 @@ export class StandaloneGateway {
     record: boolean | "unless-pending" = true,
   ): PassResult {
     const pass = translateAndPublish(
-      withoutRoutes(snapshot, exclude),
+      withoutSuspects(snapshot, exclude),
       this.cache,
       {
         controllerName: this.opts.controllerName,
