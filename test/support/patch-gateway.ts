@@ -14,6 +14,19 @@ import { startTestGateway, type TestGateway } from "./standalone";
 /** The host of the doc's route. */
 export const PATCH_HOST = "www.example.com";
 
+/** An EnvoyPatchPolicy `default/<name>` on Gateway eg; `patchesYaml` holds jsonPatches items indented by four. */
+export function eppYaml(name: string, patchesYaml: string, priority = 0): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyPatchPolicy
+metadata: { name: ${name}, namespace: default }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: Gateway, name: eg }
+  type: JSONPatch
+  priority: ${priority}
+  jsonPatches:
+${patchesYaml.replace(/\n?$/, "\n")}`;
+}
+
 /** A condition as the status log holds it. */
 export interface PatchCondition {
   readonly type: string;

@@ -153,7 +153,7 @@ export async function publishAndWait(
   nodeId: string,
   changes$: Observable<CacheChange>,
   events$: Observable<XdsEvent>,
-  publish: () => void,
+  publish: () => unknown,
   opts: { readonly timeoutMs: number; readonly currentOk: boolean },
 ): Promise<TrialOutcome> {
   let change: CacheChange | undefined;
@@ -168,7 +168,7 @@ export async function publishAndWait(
     });
   let timeout: NodeJS.Timeout | undefined;
   try {
-    publish();
+    await publish(); // may publish twice (patched resources Envoy was still checking), the last change counts
     sub.unsubscribe();
     if (!change) return { ok: opts.currentOk };
     const pending = new Set(change.diff.types.keys());
@@ -351,14 +351,16 @@ export class NackGuard {
   }
 
   /**
-   * Bisects the routes of `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which
-   * must translate the snapshot without `exclude` and set the cache; statuses are worth recording only when
-   * `final`), quarantines the culprits with Envoy's error, and leaves the cache on the accepted set.
+   * Quarantines the Wasm entries the node's last NACK names, then bisects the routes and EnvoyPatchPolicies of
+   * `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which must translate the snapshot
+   * without `exclude` and set the cache, waiting if needed for Envoy's check of patched resources; statuses are
+   * worth recording only when `final`), quarantines the culprits with Envoy's error, and leaves the cache on the
+   * accepted set.
    */
   async bisect(
     nodeId: string,
     snapshot: ResourceSnapshot,
-    publish: (exclude: ReadonlySet<string>, final: boolean) => void,
+    publish: (exclude: ReadonlySet<string>, final: boolean) => unknown,
   ): Promise<BisectResult> {
     if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0, suspects: [] };
     this.bisecting = true;
@@ -401,7 +403,7 @@ export class NackGuard {
         });
       }
       this.quarantine.markAccepted(routes, new Set(culprits));
-      publish(this.quarantine.excluded(snapshot), true);
+      await publish(this.quarantine.excluded(snapshot), true);
       return { nodeId, culprits: [...named, ...culprits], trials, suspects };
     } catch (err) {
       // A failed bisection never stops the pipeline: the next pass publishes as usual.

@@ -530,7 +530,13 @@ export class StandaloneGateway {
   private async bisect(nodeId: string): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
     if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0, suspects: [] };
-    const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
+    const r = await this.nackGuard.bisect(nodeId, snapshot, async (exclude, final) => {
+      // A trial's patched resources Envoy has not checked yet: published once its verdict is in (patch-validation.ts).
+      const pass = this.publish(snapshot, exclude, final && "unless-pending");
+      if (pass.patchesPending.length === 0 || !this.patchCheck) return;
+      await this.patchCheck.settled();
+      this.publish(snapshot, exclude, final);
+    });
     return { kind: "quarantined", ...r };
   }
 
