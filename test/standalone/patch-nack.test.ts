@@ -10,7 +10,7 @@ import { filter, firstValueFrom } from "rxjs";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import { ListenerType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { eppYaml, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
+import { eppYaml, socketOption, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
 
 /** The HCM's typed_config in a Listener, wherever the filter chain is. */
 const HCM = "$..filters[?@.name == 'envoy.filters.network.http_connection_manager'].typed_config";
@@ -28,16 +28,6 @@ function localReply(listener: string, body: string): string {
             - filter: { status_code_filter: { comparison: { op: EQ, value: { default_value: 404, runtime_key: k } } } }
               status_code: 406
               body: { inline_string: "${body}" }`;
-}
-
-/** A patch setting one socket option (`level`/`name`) on `listener`'s socket before it binds. */
-function socketOption(listener: string, level: number, name: number): string {
-  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
-      name: ${listener}
-      operation:
-        op: add
-        path: /socket_options
-        value: [{ level: ${level}, name: ${name}, int_value: 1, state: STATE_PREBIND }]`;
 }
 
 describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy): bisected per policy", function () {

@@ -27,6 +27,19 @@ spec:
 ${patchesYaml.replace(/\n?$/, "\n")}`;
 }
 
+/**
+ * A patch setting one socket option (`level`/`name`) on `listener`'s socket before it binds: `envoy --mode validate`
+ * binds no socket, so it passes an option the kernel refuses, which the running Envoy NACKs.
+ */
+export function socketOption(listener: string, level: number, name: number): string {
+  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
+      name: ${listener}
+      operation:
+        op: add
+        path: /socket_options
+        value: [{ level: ${level}, name: ${name}, int_value: 1, state: STATE_PREBIND }]`;
+}
+
 /** A condition as the status log holds it. */
 export interface PatchCondition {
   readonly type: string;

@@ -87,8 +87,14 @@ function patchProgrammed(error: string): (c: Condition) => Condition {
 function wasmMessage(c: Condition, index: number, plugin: string, error: string): Condition {
   const marker = `unsupported Wasm code source type "${quarantinedWasmType(index)}"`;
   if (!c.message.includes(marker)) return c;
-  const reason = `Envoy could not create Wasm plugin ${plugin}: ${error}; the entry is left out until the policy changes`;
+  const reason = `Envoy could not start the module (${wasmLine(error, plugin)}); the entry is left out until the policy changes`;
   return { ...c, message: c.message.split(marker).join(reason) };
+}
+
+/** The part of Envoy's error about `plugin` (its listener prefix dropped), else the whole error. */
+function wasmLine(error: string, plugin: string): string {
+  const line = error.split("\n").find((l) => l.includes(plugin)) ?? error;
+  return line.replace(/^Error adding\/updating listener\(s\) [^:]*: /, "").trim();
 }
 
 /** A policy status with `edit` applied to every condition of every ancestor. */
