@@ -3,12 +3,13 @@
  * option the kernel does not know: validation binds no socket, so only a real listen socket fails, `Setting socket
  * options failed`) is NACKed; the NACK bisection pins it on that policy among the changed ones: its patches are
  * left out (Programmed=False Invalid with Envoy's reason) and the other policy's patch on the same listener serves
- * (Programmed=True, its local reply on the wire). Fixed, the policy is tried again and programmed.
+ * (Programmed=True, its local reply on the wire). A patch `envoy --mode validate` refuses is singled out the same
+ * way before it reaches Envoy (no NACK). Fixed, the policy is tried again and programmed.
  */
 import * as assert from "node:assert/strict";
 import { filter, firstValueFrom } from "rxjs";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { ListenerType } from "../../operator/src/xds/types";
+import { ListenerType, RouteType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
 import { eppYaml, socketOption, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
 
@@ -64,6 +65,28 @@ describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy)
     const published = g.resources(ListenerType.typeUrl).get(listener);
     assert.ok(published, "the listener is published");
     assert.deepEqual(Listener.decode(published.value.value).socketOptions, [], "without the refused patch");
+  });
+
+  it("a patch `envoy --mode validate` refuses is singled out among the node's policies: the others serve, no NACK", async () => {
+    const nacks = g.nacks.length;
+    const [route] = [...g.resources(RouteType.typeUrl).keys()];
+    const badRegex = `    - type: type.googleapis.com/envoy.config.route.v3.RouteConfiguration
+      name: ${route}
+      operation: { op: replace, path: /virtual_hosts/0/routes/0/match, value: { safe_regex: { regex: "(" } } }`;
+    await g.t.write(
+      "epp.yaml",
+      `${eppYaml("good", localReply(listener, "validated"))}---\n${eppYaml("bad", badRegex, 1)}`,
+    );
+    const refused = async (): Promise<boolean> => /missing \)/.test(g.programmed("bad")?.message ?? "");
+    await eventually(refused, 15_000, "Envoy's check naming the bad policy");
+    assert.deepEqual(
+      [g.programmed("bad")?.reason, g.programmed("bad")?.message],
+      ["Invalid", "Envoy rejected the patched resources: missing ): (."],
+    );
+    assert.equal(g.programmed("good")?.status, "True");
+    await eventually(async () => (await g.get("/find")).body === "validated", 10_000, "the good policy's patch");
+    assert.equal((await g.get("/get")).status, 200, "the route without the refused regex");
+    assert.equal(g.nacks.length, nacks, "caught before Envoy: no NACK");
   });
 
   it("fixed, the policy is tried again: Programmed=True and both patches serve", async () => {
