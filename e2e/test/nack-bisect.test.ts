@@ -161,7 +161,10 @@ spec:
     await eventually(async () => (await programmed())?.status === "False", 30_000, "sockopt Programmed=False");
     const p = await programmed();
     assert.equal(p?.reason, "Invalid");
-    assert.match(p?.message ?? "", /^Envoy rejected the patched resources: .*socket option.*left out until it changes\.$/s);
+    assert.match(
+      p?.message ?? "",
+      /^Envoy rejected the patched resources: .*socket option.*left out until it changes\.$/s,
+    );
     assert.equal((await get("www.example.com")).status, 200);
 
     const SOL_SOCKET = 1;

@@ -103,7 +103,11 @@ describe("NACK quarantine of EnvoyPatchPolicies", () => {
       observedGeneration: 3,
     });
     assert.deepEqual(goodConds, [accepted, programmed]);
-    assert.deepEqual([...q.excluded(snapshot(epp("bad", "/c"), epp("good", "/b")))], [], "a changed policy is tried again");
+    assert.deepEqual(
+      [...q.excluded(snapshot(epp("bad", "/c"), epp("good", "/b")))],
+      [],
+      "a changed policy is tried again",
+    );
   });
 });
 

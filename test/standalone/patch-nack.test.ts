@@ -53,13 +53,19 @@ describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy)
     assert.ok(b.kind === "quarantined");
     assert.deepEqual(b.culprits, ["EnvoyPatchPolicy/default/bad"]);
     assert.deepEqual([...b.suspects].sort(), ["EnvoyPatchPolicy/default/bad", "EnvoyPatchPolicy/default/good"]);
-    assert.ok(g.nacks.some((n) => n.includes("socket option")), `Envoy NACKed it: ${g.nacks.join("\n")}`);
+    assert.ok(
+      g.nacks.some((n) => n.includes("socket option")),
+      `Envoy NACKed it: ${g.nacks.join("\n")}`,
+    );
     await eventually(async () => (await g.get("/find")).status === 406, 10_000, "the good policy's patch served");
     assert.equal((await g.get("/find")).body, body);
     assert.equal((await g.get("/get")).status, 200);
     const bad = g.programmed("bad");
     assert.deepEqual([bad?.status, bad?.reason], ["False", "Invalid"]);
-    assert.match(bad?.message ?? "", /^Envoy rejected the patched resources: .*socket option.*left out until it changes\.$/s);
+    assert.match(
+      bad?.message ?? "",
+      /^Envoy rejected the patched resources: .*socket option.*left out until it changes\.$/s,
+    );
     const good = g.programmed("good");
     assert.deepEqual([good?.status, good?.reason], ["True", "Programmed"]);
     const published = g.resources(ListenerType.typeUrl).get(listener);

@@ -31,8 +31,7 @@ describe("EnvoyExtensionPolicy wasm that Envoy cannot start (real Envoy): the NA
   const send = (name: string): Promise<HttpResult> => httpGet(gw().port, gw().host(name), "/");
   const accepted = (name: string): Condition | undefined => {
     const s = gw().t.gw.statuses.get("EnvoyExtensionPolicy", "default", name)?.status as
-      | { ancestors?: { conditions: Condition[] }[] }
-      | undefined;
+      { ancestors?: { conditions: Condition[] }[] } | undefined;
     return s?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
   };
   const wasmSpec = (config: string): string =>
@@ -61,17 +60,27 @@ describe("EnvoyExtensionPolicy wasm that Envoy cannot start (real Envoy): the NA
       "late.yaml",
       `${routeYaml("late", gw().host("late"), "echo")}---\n${eepYaml("late", wasmSpec('\n      config: "late"'))}`,
     );
-    assert.match(String((await nack).error), /Unable to create Wasm plugin envoyextensionpolicy\/default\/broken\/wasm\/0/);
+    assert.match(
+      String((await nack).error),
+      /Unable to create Wasm plugin envoyextensionpolicy\/default\/broken\/wasm\/0/,
+    );
     const b = await bisected;
     assert.ok(b.kind === "quarantined");
     assert.deepEqual(b.culprits, ["EnvoyExtensionPolicy/default/broken/wasm/0"]);
-    await eventually(async () => (await send("late")).headers["x-wasm"] === "late", 10_000, "the refused update served");
+    await eventually(
+      async () => (await send("late")).headers["x-wasm"] === "late",
+      10_000,
+      "the refused update served",
+    );
     assert.equal((await send("broken")).status, 500);
     assert.equal((await send("probe")).status, 200);
     const a = accepted("broken");
     assert.equal(a?.status, "False");
     assert.equal(a?.reason, "Invalid");
-    assert.match(a?.message ?? "", /^Wasm: Envoy could not start the module \(Unable to create Wasm plugin envoyextensionpolicy\/default\/broken\/wasm\/0\); the entry is left out until the policy changes/);
+    assert.match(
+      a?.message ?? "",
+      /^Wasm: Envoy could not start the module \(Unable to create Wasm plugin envoyextensionpolicy\/default\/broken\/wasm\/0\); the entry is left out until the policy changes/,
+    );
     assert.equal(accepted("late")?.status, "True");
   });
 

@@ -4,12 +4,7 @@ import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { Subject } from "rxjs";
-import {
-  envoyReason,
-  findCulprits,
-  NackGuard,
-  Quarantine,
-} from "../../operator/src/pipeline/nack-bisect";
+import { envoyReason, findCulprits, NackGuard, Quarantine } from "../../operator/src/pipeline/nack-bisect";
 import { suspectObjects, withoutSuspects } from "../../operator/src/pipeline/nack-suspects";
 import type { CacheChange } from "../../operator/src/xds/cache/snapshot-cache";
 import type { XdsEvent } from "../../operator/src/xds/server/types";

@@ -19,13 +19,7 @@ import type { XdsEvent } from "../xds/server/types";
 import type { StatusUpdate } from "../translate/conditions";
 import { TypeUrl } from "../xds/types";
 import { ListenerFailures, listenerBindErrors, withListenerFailures } from "./listener-nack";
-import {
-  extensionPolicyObjects,
-  objectKeyOf,
-  suspectObjects,
-  withoutSuspects,
-  type SuspectRef,
-} from "./nack-suspects";
+import { extensionPolicyObjects, objectKeyOf, suspectObjects, withoutSuspects, type SuspectRef } from "./nack-suspects";
 import { quarantinedStatuses } from "./quarantine-status";
 import { wasmCulprits } from "./wasm-nack";
 
@@ -126,9 +120,7 @@ export class Quarantine {
 
   /** The keys to leave out of `snapshot`'s translation; releases entries whose object changed. */
   excluded(snapshot: ResourceSnapshot): Set<string> {
-    const now = new Map(
-      [...suspectObjects(snapshot), ...extensionPolicyObjects(snapshot)].map((r) => [r.key, r.hash]),
-    );
+    const now = new Map([...suspectObjects(snapshot), ...extensionPolicyObjects(snapshot)].map((r) => [r.key, r.hash]));
     for (const [key, e] of [...this.entries]) if (now.get(objectKeyOf(key)) !== e.hash) this.entries.delete(key);
     return new Set(this.entries.keys());
   }
@@ -425,12 +417,16 @@ export class NackGuard {
     const named = wasmCulprits(error, snapshot).filter((w) => !held.has(w.key));
     for (const w of named) {
       this.quarantine.add(w.key, w.policy.hash, error);
-      this.deps.logger("error", "Envoy could not create a Wasm plugin; its entry is left out until the policy changes", {
-        policy: w.policy.key,
-        plugin: w.pluginName,
-        node: nodeId,
-        error: envoyReason(error),
-      });
+      this.deps.logger(
+        "error",
+        "Envoy could not create a Wasm plugin; its entry is left out until the policy changes",
+        {
+          policy: w.policy.key,
+          plugin: w.pluginName,
+          node: nodeId,
+          error: envoyReason(error),
+        },
+      );
     }
     return named.map((w) => w.key);
   }

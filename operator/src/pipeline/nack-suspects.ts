@@ -34,7 +34,11 @@ export interface SuspectObject {
     readonly labels?: unknown;
     readonly annotations?: unknown;
   };
-  readonly spec?: object & { readonly parentRefs?: readonly unknown[]; readonly wasm?: readonly object[]; readonly jsonPatches?: readonly unknown[] };
+  readonly spec?: object & {
+    readonly parentRefs?: readonly unknown[];
+    readonly wasm?: readonly object[];
+    readonly jsonPatches?: readonly unknown[];
+  };
 }
 
 /** An object a NACK may be pinned on: `Kind/namespace/name` and a hash of its content. */
