@@ -58,7 +58,8 @@ import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateOptions } from "../translate/translate";
-import { NackGuard, withoutRoutes } from "./nack-bisect";
+import { NackGuard } from "./nack-bisect";
+import { withoutSuspects } from "./nack-suspects";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
@@ -566,7 +567,7 @@ export class Controller {
       const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
       await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
         translateAndPublish(
-          withoutRoutes(snapshot, exclude),
+          withoutSuspects(snapshot, exclude),
           this.cache,
           this.translateOptions(snapshot),
           bind,

@@ -18,7 +18,8 @@ import { isLoopbackListen, XdsServer } from "../xds/server";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
+import { NackGuard, type BisectResult } from "./nack-bisect";
+import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
@@ -474,7 +475,7 @@ export class StandaloneGateway {
     record: boolean | "unless-pending" = true,
   ): PassResult {
     const pass = translateAndPublish(
-      withoutRoutes(snapshot, exclude),
+      withoutSuspects(snapshot, exclude),
       this.cache,
       {
         controllerName: this.opts.controllerName,
@@ -529,7 +530,13 @@ export class StandaloneGateway {
   private async bisect(nodeId: string): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
     if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0, suspects: [] };
-    const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
+    const r = await this.nackGuard.bisect(nodeId, snapshot, async (exclude, final) => {
+      // A trial's patched resources Envoy has not checked yet: published once its verdict is in (patch-validation.ts).
+      const pass = this.publish(snapshot, exclude, final && "unless-pending");
+      if (pass.patchesPending.length === 0 || !this.patchCheck) return;
+      await this.patchCheck.settled();
+      this.publish(snapshot, exclude, final);
+    });
     return { kind: "quarantined", ...r };
   }
 
