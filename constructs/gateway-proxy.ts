@@ -12,6 +12,7 @@ import {
   xdsSdsFiles,
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
+import { proxyBootstrap } from "../operator/src/infra/bootstrap-custom";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
@@ -318,7 +319,9 @@ export class GatewayProxy extends Construct {
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
     });
-    return `${JSON.stringify(bootstrap, null, 2)}\n`;
+    const custom = proxyBootstrap(bootstrap, this.runtime());
+    if ("problem" in custom) throw new Error(`EnvoyProxy bootstrap of ${nodeId}: ${custom.problem}`);
+    return `${JSON.stringify(custom.bootstrap, null, 2)}\n`;
   }
 
   /** Metadata shared by every object: our labels, then the Gateway's infrastructure labels/annotations. */

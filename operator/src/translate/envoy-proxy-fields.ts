@@ -57,6 +57,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "telemetry.metrics.enableVirtualHostStats",
   "telemetry.metrics.enablePerEndpointStats",
   "telemetry.metrics.enableRequestResponseSizesStats",
+  "bootstrap", // checked by translate/proxy-runtime.ts, applied by infra/bootstrap-custom.ts
 ];
 
 /** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */
