@@ -318,6 +318,7 @@ export class GatewayProxy extends Construct {
       ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
+      ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
     });
     const custom = proxyBootstrap(bootstrap, this.runtime());
     if ("problem" in custom) throw new Error(`EnvoyProxy bootstrap of ${nodeId}: ${custom.problem}`);
@@ -480,11 +481,22 @@ export class GatewayProxy extends Construct {
         "loadBalancerSourceRanges",
         "loadBalancerIP",
       ]),
+      ...serviceFamilies(this.props.envoyProxy?.ipFamily),
     };
     const name = s?.name ?? this.props.name;
     const metadata = { labels: s?.labels, annotations: s?.annotations };
     this.add("service", { apiVersion: "v1", kind: "Service", name, body: { spec }, patch: s?.patch, metadata });
   }
+}
+
+/**
+ * The Service's IP families for EnvoyProxy `ipFamily`, as Envoy Gateway sets them: IPv6 single-stack, or IPv4 and
+ * IPv6 with RequireDualStack; IPv4 leaves Kubernetes' default (single-stack, the cluster's primary family).
+ */
+function serviceFamilies(family: EnvoyProxySpec["ipFamily"]): Record<string, unknown> {
+  if (family === "IPv6") return { ipFamilies: ["IPv6"], ipFamilyPolicy: "SingleStack" };
+  if (family === "DualStack") return { ipFamilies: ["IPv4", "IPv6"], ipFamilyPolicy: "RequireDualStack" };
+  return {};
 }
 
 /** The pod template spec of a rendered Deployment or DaemonSet. */

@@ -1,4 +1,5 @@
 /** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
+import { familyFields } from "./proxy-listen";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { namespaceOf } from "../resources/meta";
@@ -26,7 +27,10 @@ export function buildGatewayIr(
   const [address, ...more] = gw.addresses;
   if (!gatewayAccepted(gw) || address === undefined) return undefined;
   // A fresh array per listener: the IR stays plain data with no shared parts.
-  const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
+  const extra = (): { additionalAddresses?: string[]; ipv4Compat?: true } => ({
+    ...(more.length > 0 ? { additionalAddresses: [...more] } : {}),
+    ...familyFields(gw, address),
+  });
   const l4 = withRouteSecrets(buildL4Ir(gw, address), routeSecrets);
   // The backend client certificate goes to the clusters that originate TLS.
   const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);

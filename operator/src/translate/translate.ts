@@ -9,7 +9,7 @@ import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { keyOf } from "../resources/meta";
+import { keyOf, namespaceOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
@@ -26,7 +26,8 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { envoyProxiesByKey, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
+import { envoyProxiesByKey, envoyProxyFor, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
+import { applyListenSettings } from "./proxy-listen";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -154,7 +155,11 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         () => processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
         () => undefined,
       );
-      if (state) gateways.set(keyOf(gw.metadata), state);
+      if (state) {
+        //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them.
+        applyListenSettings(state, envoyProxyFor(snapshot, namespaceOf(gw.metadata), gw.metadata.name));
+        gateways.set(keyOf(gw.metadata), state);
+      }
     }
   }
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
