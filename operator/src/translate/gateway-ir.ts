@@ -7,6 +7,7 @@ import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
+import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
 
 /** The L4 IR with the routes' secrets added to its served secrets (sorted by name). */
 function withRouteSecrets<T extends Pick<GatewayXdsIr, "secrets">>(l4: T, more: readonly GenericSecretIr[]): T {
@@ -33,7 +34,11 @@ export function buildGatewayIr(
   });
   const l4 = withRouteSecrets(buildL4Ir(gw, address), routeSecrets);
   // The backend client certificate goes to the clusters that originate TLS.
-  const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);
+  // Else the EnvoyProxy's backendTLS (certificate and parameters), under what each cluster sets itself.
+  const tlsClusters = withProxyBackendTls(
+    withClientCertificate(clusters, gw.backendClientCertificate?.secret),
+    gw.backendTls,
+  );
   const xds: GatewayXdsIr = {
     name: gw.key,
     http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),

@@ -28,6 +28,7 @@ import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
 import { envoyProxiesByKey, envoyProxyFor, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
 import { applyListenSettings } from "./proxy-listen";
+import { applyProxyBackendTls } from "./envoy-proxy-backend-tls";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -158,6 +159,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       if (state) {
         //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them.
         applyListenSettings(state, envoyProxyFor(snapshot, namespaceOf(gw.metadata), gw.metadata.name));
+        //  Its EnvoyProxy's backendTLS client certificate must resolve, or the Gateway is not accepted.
+        applyProxyBackendTls(state, snapshot, listenerRefs);
         gateways.set(keyOf(gw.metadata), state);
       }
     }

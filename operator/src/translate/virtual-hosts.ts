@@ -126,7 +126,12 @@ function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
 
 /** The order routes are written in: the oldest route, then `namespace/name`, then rule and match order. */
 function compareWritten(a: RouteEntry, b: RouteEntry): number {
-  return cmp(a.tie.created, b.tie.created) || cmp(a.tie.key, b.tie.key) || a.tie.rule - b.tie.rule || a.tie.match - b.tie.match;
+  return (
+    cmp(a.tie.created, b.tie.created) ||
+    cmp(a.tie.key, b.tie.key) ||
+    a.tie.rule - b.tie.rule ||
+    a.tie.match - b.tie.match
+  );
 }
 
 function compareHttpMatch(a: RouteEntry, b: RouteEntry): number {
