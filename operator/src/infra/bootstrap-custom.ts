@@ -7,7 +7,14 @@
  * (but for `initial_fetch_timeout`) and the xDS cluster must keep its endpoint. The node identity is always egts's
  * (Envoy Gateway sets it on the command line, which wins over the bootstrap). Pure.
  */
-import { fromJson, toJson, type DescMessage, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import {
+  fromJson,
+  toJson,
+  type DescField,
+  type DescMessage,
+  type JsonObject,
+  type JsonValue,
+} from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
 import type { BootstrapCustomIr } from "../ir/infra-ir";
@@ -51,16 +58,20 @@ function mergeInto(desc: DescMessage, dst: JsonObject, src: JsonObject): void {
     const f = desc.fields.find((x) => x.name === key);
     if (!f) continue; // canonical JSON has only schema fields
     for (const other of f.oneof?.fields ?? []) if (other !== f) delete dst[other.name];
-    const have = dst[key];
-    if (f.fieldKind === "list") dst[key] = [...((have as JsonValue[] | undefined) ?? []), ...(value as JsonValue[])];
-    else if (f.fieldKind === "map")
-      dst[key] = { ...((have as JsonObject | undefined) ?? {}), ...(value as JsonObject) };
-    else if (f.fieldKind === "message" && !replacedWhole(f.message.typeName) && isObject(have) && isObject(value)) {
-      mergeInto(f.message, have, value);
-    } else if (f.fieldKind === "message" && f.message.typeName === "google.protobuf.Struct" && isObject(have)) {
-      dst[key] = { ...have, ...(value as JsonObject) };
-    } else dst[key] = value;
+    dst[key] = mergedField(f, dst[key], value);
   }
+}
+
+/** One field of a merge: lists appended, maps and Structs merged by key, messages merged, the rest replaced. */
+function mergedField(f: DescField, have: JsonValue | undefined, value: JsonValue): JsonValue {
+  if (f.fieldKind === "list") return [...((have as JsonValue[] | undefined) ?? []), ...(value as JsonValue[])];
+  const byKey = f.fieldKind === "map" || (f.fieldKind === "message" && f.message.typeName === "google.protobuf.Struct");
+  if (byKey) return { ...(isObject(have) ? have : {}), ...(value as JsonObject) };
+  if (f.fieldKind === "message" && !replacedWhole(f.message.typeName) && isObject(have) && isObject(value)) {
+    mergeInto(f.message, have, value);
+    return have;
+  }
+  return value;
 }
 
 function isObject(v: unknown): v is JsonObject {

@@ -226,7 +226,11 @@ function adminPathListener(a: AdminPath): unknown {
   return {
     name: a.name,
     address: {
-      socket_address: { address: a.host ?? "0.0.0.0", port_value: a.port, ...(a.ipv4Compat ? { ipv4_compat: true } : {}) },
+      socket_address: {
+        address: a.host ?? "0.0.0.0",
+        port_value: a.port,
+        ...(a.ipv4Compat ? { ipv4_compat: true } : {}),
+      },
     },
     filter_chains: [
       {

@@ -65,7 +65,6 @@ export interface BootstrapCustomIr {
   readonly jsonPatches?: readonly JsonPatchIr[];
 }
 
-
 /** One stat name pattern of a stats inclusion list. */
 export interface StatMatchIr {
   /** How the name is compared. */

@@ -55,18 +55,23 @@ export function applyProxyBackendTls(state: GatewayState, snapshot: ResourceSnap
   const out: { clientCertificate?: SecretIr; params?: TlsParamsIr } = {};
   if (params && Object.keys(params).length > 0) out.params = params;
   if (ref) {
-    const epNs =
-      proxy.origin === "Gateway"
-        ? ns
-        : (snapshot.gatewayClasses.find((c) => c.metadata.name === gw.spec.gatewayClassName)?.spec.parametersRef
-            ?.namespace ?? ns);
-    const problem = certificateProblem(ref, epNs, refs, (secret) => (out.clientCertificate = secret));
+    const problem = certificateProblem(ref, proxyNamespace(snapshot, gw, proxy.origin), refs, (secret) => {
+      out.clientCertificate = secret;
+    });
     if (problem) {
       state.notAccepted ??= { reason: Reason.InvalidParameters, message: problem };
       return;
     }
   }
   state.backendTls = out;
+}
+
+/** The namespace of the EnvoyProxy in effect: the Gateway's own, or its class's parametersRef's. */
+function proxyNamespace(snapshot: ResourceSnapshot, gw: GatewayState["gateway"], origin: string): string {
+  const ns = namespaceOf(gw.metadata);
+  if (origin === "Gateway") return ns;
+  const cls = snapshot.gatewayClasses.find((c) => c.metadata.name === gw.spec.gatewayClassName);
+  return cls?.spec.parametersRef?.namespace ?? ns;
 }
 
 /** Envoy Gateway's messages for an unusable EnvoyProxy client certificate; `use` gets the resolved one. */

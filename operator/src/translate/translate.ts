@@ -114,6 +114,14 @@ export interface TranslateResult {
   readonly rateLimitIr: GlobalRateLimitIr;
 }
 
+/** The Gateway's state with its EnvoyProxy's listen and backend TLS settings applied. */
+function withProxySettings(state: GatewayState, snapshot: ResourceSnapshot, refs: ListenerRefs): GatewayState {
+  const gw = state.gateway;
+  applyListenSettings(state, envoyProxyFor(snapshot, namespaceOf(gw.metadata), gw.metadata.name));
+  applyProxyBackendTls(state, snapshot, refs);
+  return state;
+}
+
 /** Translates a snapshot. */
 export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
   // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
@@ -156,13 +164,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         () => processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
         () => undefined,
       );
-      if (state) {
-        //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them.
-        applyListenSettings(state, envoyProxyFor(snapshot, namespaceOf(gw.metadata), gw.metadata.name));
-        //  Its EnvoyProxy's backendTLS client certificate must resolve, or the Gateway is not accepted.
-        applyProxyBackendTls(state, snapshot, listenerRefs);
-        gateways.set(keyOf(gw.metadata), state);
-      }
+      //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them, and
+      //  its backendTLS client certificate must resolve, or the Gateway is not accepted.
+      if (state) gateways.set(keyOf(gw.metadata), withProxySettings(state, snapshot, listenerRefs));
     }
   }
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
