@@ -85,6 +85,60 @@ stats_flush_interval: 3s
     });
   });
 
+  it("Envoy Gateway's own merge case applies unchanged: admin on 8080 and a prometheus_stats static cluster", () => {
+    const b = merged(`admin:
+  address:
+    socket_address:
+      port_value: 8080
+static_resources:
+  clusters:
+  - name: prometheus_stats
+    connect_timeout: 0.250s
+    type: STATIC
+    lb_policy: ROUND_ROBIN
+    load_assignment:
+      cluster_name: prometheus_stats
+      endpoints:
+      - lb_endpoints:
+        - endpoint:
+            address:
+              socket_address:
+                address: 127.0.0.1
+                port_value: 19000
+`);
+    assert.equal(b.admin.address.socket_address.port_value, 8080);
+    assert.deepEqual(
+      b.static_resources.clusters.map((c: { name: string }) => c.name),
+      ["xds_cluster", "prometheus_stats"],
+    );
+  });
+
+  it("Envoy Gateway's own JSONPatch case (runtime flags in layer 0) applies unchanged", () => {
+    const r = customizeBootstrap(
+      BASE,
+      bootstrapCustomOf({
+        type: "JSONPatch",
+        jsonPatches: [
+          {
+            op: "add",
+            path: "/layered_runtime/layers/0/static_layer/envoy.restart_features.use_eds_cache_for_ads",
+            value: false,
+          },
+          {
+            op: "add",
+            path: "/layered_runtime/layers/0/static_layer/envoy.something.completely.made.up",
+            value: "arbitrary string",
+          },
+        ],
+      }),
+    );
+    assert.ok("bootstrap" in r, "problem" in r ? r.problem : "");
+    assert.deepEqual((r.bootstrap as Loose).layered_runtime.layers[0].static_layer, {
+      "envoy.restart_features.use_eds_cache_for_ads": false,
+      "envoy.something.completely.made.up": "arbitrary string",
+    });
+  });
+
   it("refuses with the schema's or Envoy Gateway's message", () => {
     assert.match(
       problemOf({ type: "Merge", value: "bogus: 1" }),
