@@ -39,18 +39,28 @@ describe("control-plane metric registries (prom-client)", () => {
     const counts = { acks: 2, nacks: 1, responsesSent: 3, resourcesSent: 7, removalsSent: 0 };
     let xds: XdsStats = { streams: 1, types: { lds: counts }, nodes: {}, nodeStreams: {}, refused: 0 };
     let leader = false;
-    const r = egtsRegistry({ xds: () => xds, status: () => ({ written: 4 }), infra: () => ({}), leader: () => leader });
+    let ready = { ready: false, reason: "waiting for the initial sync" };
+    const r = egtsRegistry({
+      xds: () => xds,
+      status: () => ({ written: 4 }),
+      infra: () => ({}),
+      leader: () => leader,
+      ready: () => ready,
+    });
     let m = parseExposition(await r.metrics());
     assert.equal(valueOf(m, "egts_xds_acks_total", { type: "lds" }), 2);
     assert.equal(valueOf(m, "egts_xds_resources_sent_total", { type: "lds" }), 7);
     assert.equal(m.get("egts_xds_acks_total")?.type, "counter");
     assert.equal(valueOf(m, "egts_status_updates_total", { outcome: "written" }), 4);
     assert.equal(valueOf(m, "egts_leader"), 0);
+    assert.equal(valueOf(m, "egts_ready"), 0);
     xds = { ...xds, streams: 3, types: { lds: { ...counts, acks: 5 } } };
     leader = true;
+    ready = { ready: true, reason: "ok" };
     m = parseExposition(await r.metrics());
     assert.equal(valueOf(m, "egts_xds_acks_total", { type: "lds" }), 5, "the owner's value, not a sum of scrapes");
     assert.equal(valueOf(m, "egts_xds_streams"), 3);
     assert.equal(valueOf(m, "egts_leader"), 1);
+    assert.equal(valueOf(m, "egts_ready"), 1);
   });
 });

@@ -1,8 +1,9 @@
 /**
  * egts's own counters that other parts keep (the xDS server's per-type counts, the status writer's and the infra
- * applier's outcomes, leadership), as prom-client metrics read from their owners at each scrape.
+ * applier's outcomes, leadership, readiness), as prom-client metrics read from their owners at each scrape.
  */
 import { Counter, Gauge, Registry } from "prom-client";
+import type { Readiness } from "../pipeline/health";
 import type { XdsStats } from "../xds/server/types";
 
 /** Where the `egts_*` values are read, at each scrape. */
@@ -15,6 +16,8 @@ export interface EgtsSource {
   readonly infra: () => Readonly<Record<string, number>>;
   /** Whether this replica leads. */
   readonly leader: () => boolean;
+  /** What `/readyz` answers (the readiness probe): whether the pipeline is live. */
+  readonly ready: () => Readiness;
 }
 
 /** A counter family on `r` whose series are the rows `read` returns at each scrape. */
@@ -62,5 +65,8 @@ export function egtsRegistry(src: EgtsSource): Registry {
   readCounter(r, "egts_infra_objects_total", "Infra applier outcomes.", "outcome", () => Object.entries(src.infra()));
   readGauge(r, "egts_xds_streams", "Open delta xDS streams.", () => src.xds().streams);
   readGauge(r, "egts_leader", "1 while this replica leads.", () => (src.leader() ? 1 : 0));
+  readGauge(r, "egts_ready", "1 while /readyz answers 200 (the pipeline is live), else 0.", () =>
+    src.ready().ready ? 1 : 0,
+  );
   return r;
 }

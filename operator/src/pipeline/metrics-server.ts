@@ -11,12 +11,9 @@
 import { createServer, type Server } from "node:http";
 import { Registry } from "prom-client";
 import { egtsRegistry, type EgtsSource } from "../metrics/egts-source";
-import type { Readiness } from "./health";
 
 /** What `/metrics` reports; read at each scrape. */
 export interface MetricsSource extends EgtsSource {
-  /** Whether the pipeline is live (a pass completed, the last one succeeded), and why not. */
-  readonly ready: () => Readiness;
   /** Envoy Gateway's families and the runtime's, rendered first. @default none */
   readonly registry?: Registry;
   /** `telemetry.metrics.prometheus.disable`: no `/metrics`. @default false */
