@@ -44,7 +44,7 @@ export function rulesFileOf(prometheusRule: string): string {
   const rule = parse(prometheusRule) as { kind?: string; spec?: { groups?: unknown[] } };
   if (rule?.kind !== "PrometheusRule" || !rule.spec?.groups)
     throw new Error(`not a PrometheusRule:\n${prometheusRule}`);
-  return stringify({ groups: rule.spec.groups });
+  return stringify({ groups: rule.spec.groups }, { lineWidth: 0 });
 }
 
 /** One alert as Prometheus's `/api/v1/alerts` lists it. */

@@ -4,7 +4,7 @@
  * when the last pass failed or a snapshot waited too long for its pass, see health.ts) and `/metrics` (Prometheus
  * text rendered by prom-client: Envoy Gateway's control-plane families and the Node.js runtime from
  * metrics/control-plane.ts, then egts's own `egts_*` xDS counters per type, status writes, infra applies,
- * leadership from metrics/egts-source.ts; docs/metrics.md lists them).
+ * leadership, readiness from metrics/egts-source.ts; docs/metrics.md lists them).
  * With the EnvoyGateway configuration's `telemetry.metrics.prometheus.disable`, `/metrics` answers 404 and the
  * health endpoints stay.
  */
