@@ -86,6 +86,11 @@ describe("the chart's alerting rules (promtool)", function () {
       rules,
       /rate\(process_cpu_seconds_total\{namespace="eg",control_plane="envoy-gateway"\}\[5m\]\) \/ 1\.5 > 0\.8/,
     );
+    assert.match(
+      renderPrometheusRule({ "prometheusRule.highMemory.limit": 366496427 }),
+      /process_resident_memory_bytes\{job="envoy-gateway"\} \/ 366496427 > 0\.9/,
+      "a number of bytes (which Helm reads as a float) stays an integer",
+    );
     assert.throws(
       () => renderPrometheusRule({ "prometheusRule.highMemory.limit": "lots" }),
       /prometheusRule\.highMemory\.limit "lots" is not a memory quantity/,

@@ -194,7 +194,7 @@ describe("the chart's alerts against a real Prometheus scraping a running contro
     await gw?.close();
     gw = undefined;
     const down = await fires("EnvoyGatewayDown");
-    assert.deepEqual(down.labels, { alertname: "EnvoyGatewayDown", job: "envoy-gateway", severity: "critical" });
+    assert.deepEqual(down.labels, { alertname: "EnvoyGatewayDown", severity: "critical" });
     await startChild(); // a new process start time (1)
     await clears("EnvoyGatewayDown");
     await kill();

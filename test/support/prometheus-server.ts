@@ -26,12 +26,14 @@ export function prometheusBinary(name: "prometheus" | "promtool", cacheDir = loa
   return bin;
 }
 
-/** `helm template` of the chart's PrometheusRule with `prometheusRule.enabled=true` and `set` (helm --set pairs). */
+/**
+ * `helm template` of the chart's PrometheusRule with `prometheusRule.enabled=true` and `set` (strings as `--set`,
+ * numbers as `--set-json`: helm reads `--set k=0.9` as a string).
+ */
 export function renderPrometheusRule(set: Readonly<Record<string, string | number>> = {}): string {
-  const pairs = Object.entries({ "prometheusRule.enabled": "true", ...set }).flatMap(([k, v]) => [
-    "--set",
-    `${k}=${v}`,
-  ]);
+  const pairs = Object.entries({ "prometheusRule.enabled": "true", ...set }).flatMap(([k, v]) =>
+    typeof v === "number" ? ["--set-json", `${k}=${v}`] : ["--set", `${k}=${v}`],
+  );
   return execFileSync(
     findKubeTools().helm,
     ["template", "egts", join(repoRoot(), "helm", "egts"), "-s", "templates/prometheus-rule.yaml", ...pairs],
