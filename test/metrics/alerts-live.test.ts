@@ -67,7 +67,7 @@ describe("the chart's alerts against a real Prometheus scraping a running contro
     const rules = renderPrometheusRule({
       "prometheusRule.down.for": "2s",
       "prometheusRule.crashLooping.restarts": 3,
-      "prometheusRule.crashLooping.window": "25s",
+      "prometheusRule.crashLooping.window": "30s",
       "prometheusRule.crashLooping.for": "0s",
       "prometheusRule.highMemory.limit": memoryLimit,
       "prometheusRule.highMemory.for": "2s",
@@ -190,15 +190,14 @@ describe("the chart's alerts against a real Prometheus scraping a running contro
     await exited;
   };
 
-  it("EnvoyGatewayDown fires when the controller is gone or killed, and clears when it is back", async () => {
+  it("EnvoyGatewayDown fires when the controller is killed, and clears when it is back", async () => {
     await gw?.close();
     gw = undefined;
+    await startChild(); // a new process start time on the target (1)
+    await clears("EnvoyGatewayDown"); // the gap between the two processes may have made it pending
+    await kill();
     const down = await fires("EnvoyGatewayDown");
     assert.deepEqual(down.labels, { alertname: "EnvoyGatewayDown", severity: "critical" });
-    await startChild(); // a new process start time (1)
-    await clears("EnvoyGatewayDown");
-    await kill();
-    await fires("EnvoyGatewayDown");
     await startChild(); // (2)
     await clears("EnvoyGatewayDown");
     assert.equal(await active("EnvoyGatewayCrashLooping"), undefined, "two restarts are not a crash loop");
@@ -209,8 +208,8 @@ describe("the chart's alerts against a real Prometheus scraping a running contro
     await startChild(); // (3)
     const alert = await fires("EnvoyGatewayCrashLooping", 10_000);
     assert.equal(Number(alert.value), 3);
-    assert.match(alert.annotations.description, /restarted 3 times in 25s\.$/);
-    await clears("EnvoyGatewayCrashLooping", 30_000);
+    assert.match(alert.annotations.description, /restarted 3 times in 30s\.$/);
+    await clears("EnvoyGatewayCrashLooping", 35_000);
     assert.equal(await prom.query(`up{${JOB}}`), 1, "the last process still runs");
   });
 });
