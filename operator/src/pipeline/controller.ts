@@ -478,7 +478,6 @@ export class Controller {
     const metrics = this.metrics;
     this.metrics = undefined;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
-    this.controlPlane.stop();
     this.passes.complete();
   }
 

@@ -560,7 +560,6 @@ export class StandaloneGateway {
     await this.server.stop(1000);
     const metrics = this.metricsServer?.server;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
-    this.metrics?.stop();
     this.extension?.close();
     this.events.complete();
   }
