@@ -10,6 +10,7 @@ import { componentLoggers } from "../log";
 import { Controller, kubernetesRateLimit } from "../pipeline/controller";
 import { isLoopbackListen } from "../xds/server";
 import type { Invocation } from "./cli/command";
+import { portFlag } from "./cli/port-flag";
 import { envoyGatewayConfig, logLevels } from "./gateway-config";
 
 /** The flags of `egts controller` (see commands.ts). */
@@ -179,13 +180,4 @@ export function watchScope(
     ...(namespaces ? { namespaces: namespaces.split(",").filter((n) => n !== "") } : {}),
     ...(Object.keys(matchLabels).length > 0 ? { namespaceSelector: { matchLabels } } : {}),
   };
-}
-
-/** A port flag's value: a whole number 1-65535, or an error naming the flag and the value. */
-function portFlag(flag: string, value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new Error(`--${flag} ${JSON.stringify(value)} is not a port number (1-65535)`);
-  }
-  return port;
 }

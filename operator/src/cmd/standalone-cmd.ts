@@ -14,6 +14,7 @@ import { componentLoggers, type Logger } from "../log";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
 import { checkConfigDir } from "../provider/file/config-dir";
 import type { Invocation } from "./cli/command";
+import { portFlag } from "./cli/port-flag";
 import { publishProxies, type ProxyEntry } from "./proxy-registry";
 import { envoyGatewayConfig, logLevels } from "./gateway-config";
 
@@ -36,6 +37,7 @@ interface StandaloneFlags {
 /** `egts standalone`: the control plane on a folder of YAML, with one Envoy per Gateway; runs until a signal. */
 export async function standalone(inv: Invocation): Promise<number> {
   const values = inv.values as unknown as StandaloneFlags;
+  const ports = standalonePorts(values);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const loggers = componentLoggers(logLevels(config, env().logLevelOverride));
   const log = loggers("provider");
@@ -49,13 +51,13 @@ export async function standalone(inv: Invocation): Promise<number> {
   const envoyBin = runsProxies ? findEnvoy() : undefined;
   if (runtimeDir) await mkdir(runtimeDir, { recursive: true });
   const demo = values["demo-backend"]
-    ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
+    ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
   const gw = new StandaloneGateway({
     configDir: dir,
     envoyBin,
-    xdsPort: Number(values["xds-port"]),
+    xdsPort: ports.xds,
     listenAddress: values["listen-address"],
     controllerName: values["controller-name"] ?? config.controllerName,
     backends: config.backends,
@@ -63,19 +65,19 @@ export async function standalone(inv: Invocation): Promise<number> {
     ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
     ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
     // EnvoyExtensionPolicy wasm: modules cached across runs, served to Envoy on 127.0.0.1:<wasm-port>.
-    wasm: { cacheDir: join(env().cacheDir, "wasm"), port: Number(values["wasm-port"]) },
+    wasm: { cacheDir: join(env().cacheDir, "wasm"), port: ports.wasm },
     // Envoy Gateway's control-plane metrics (telemetry.metrics.prometheus.disable: no /metrics), opt-in: the
     // proxies' stats listener takes 19001 on this host by default.
-    ...(values["metrics-port"] !== undefined
+    ...(ports.metrics !== undefined
       ? {
           metrics: {
-            port: Number(values["metrics-port"]),
+            port: ports.metrics,
             host: "127.0.0.1",
             prometheusDisabled: config.telemetry?.prometheusDisabled === true,
           },
         }
       : {}),
-    proxyStatsPort: Number(values["proxy-stats-port"]),
+    proxyStatsPort: ports.proxyStats,
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -97,6 +99,24 @@ export async function standalone(inv: Invocation): Promise<number> {
     await Promise.all([started.catch(() => undefined), gw.stop()]);
     await demo?.close();
   });
+}
+
+/** The port flags of `egts standalone`, checked before anything starts. @throws Error naming a flag that is no port */
+function standalonePorts(values: StandaloneFlags): {
+  xds: number;
+  wasm: number;
+  metrics?: number;
+  proxyStats: number;
+  demoBackend: number;
+} {
+  const metrics = values["metrics-port"];
+  return {
+    xds: portFlag("xds-port", values["xds-port"]),
+    wasm: portFlag("wasm-port", values["wasm-port"]),
+    ...(metrics !== undefined ? { metrics: portFlag("metrics-port", metrics) } : {}),
+    proxyStats: portFlag("proxy-stats-port", values["proxy-stats-port"]),
+    demoBackend: portFlag("demo-backend-port", values["demo-backend-port"]),
+  };
 }
 
 /**

@@ -105,20 +105,30 @@ export interface ControllerWasmOptions {
   readonly servingBase?: string;
 }
 
+/** What {@link controllerWasmCache} builds from. */
+export interface ControllerWasmCacheOptions {
+  /** Where modules are cached and served from. */
+  readonly wasm: ControllerWasmOptions;
+  /** The control plane's namespace (the `envoy-gateway` Service's, in the serving URL). */
+  readonly namespace: string;
+  /** Folder of the controller's certificate and CA (`--xds-cert-dir`). @default none: plain HTTP */
+  readonly certDir?: string | undefined;
+  /** Whether the proxies have xDS client certificates (HTTPS needs them). */
+  readonly proxiesHaveCertificates: boolean;
+  /** Logger of the cache. */
+  readonly log: Logger;
+  /** Wasm metrics. @default none */
+  readonly metrics?: WasmMetrics;
+}
+
 /**
  * The Kubernetes controller's Wasm module cache, as Envoy Gateway runs it: every replica fetches the modules
  * itself and serves them on port 18002 of the `envoy-gateway` Service; with a certificate folder and proxies
  * that have xDS client certificates, over HTTPS requiring those certificates (the proxies' `wasm_cluster`
  * presents its xDS certificate and checks the Service's name in the controller's certificate), else HTTP.
  */
-export function controllerWasmCache(
-  wasm: ControllerWasmOptions,
-  namespace: string,
-  certDir: string | undefined,
-  proxiesHaveCertificates: boolean,
-  log: Logger,
-  metrics?: WasmMetrics,
-): WasmCache {
+export function controllerWasmCache(opts: ControllerWasmCacheOptions): WasmCache {
+  const { wasm, namespace, certDir, proxiesHaveCertificates, log, metrics } = opts;
   const tls = certDir !== undefined && proxiesHaveCertificates;
   const listen = wasm.listen ?? `0.0.0.0:${DEFAULT_WASM_SERVER_PORT}`;
   const at = listen.lastIndexOf(":");
@@ -297,14 +307,14 @@ export class Controller {
     });
     if (opts.wasm) {
       const proxiesHaveCertificates = Boolean(opts.render.xds.tlsSecretName);
-      this.wasm = controllerWasmCache(
-        opts.wasm,
-        opts.namespace,
-        opts.xdsCertDir,
+      this.wasm = controllerWasmCache({
+        wasm: opts.wasm,
+        namespace: opts.namespace,
+        certDir: opts.xdsCertDir,
         proxiesHaveCertificates,
-        log("gateway-api"),
-        this.controlPlane,
-      );
+        log: log("gateway-api"),
+        metrics: this.controlPlane,
+      });
     }
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
