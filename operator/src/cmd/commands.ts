@@ -241,14 +241,19 @@ function proxyConfig(name: string, alias: string | undefined, what: string): Com
     argsUsage: "<pod-name>",
     short: `Retrieves ${what} Envoy xDS resources from the specified pod`,
     long:
-      `Retrieves ${what} Envoy xDS resources from the Envoy instance of a Gateway: in standalone mode the proxies\n` +
-      "that `egts standalone` runs on this machine (found through the state it publishes), else --admin-address.",
+      `Retrieves ${what} Envoy xDS resources from Envoy proxies: --admin-address ones; else the proxies that\n` +
+      "`egts standalone` runs on this machine (NAME and -n: the Gateway's); else (or with --kubeconfig/--context)\n" +
+      "the proxy pods of the cluster (NAME: the pod; -n default envoy-gateway-system), each read through a port\n" +
+      "forwarded to its admin port 19000 through the API server, as egctl does.",
     examples: [
       `# ${what} configuration of every standalone proxy`,
       `egts config envoy-proxy ${name}`,
       "",
       "# Of one Gateway's proxy, as YAML",
       `egts config envoy-proxy ${name} <gateway-name> -n <gateway-namespace> -o yaml`,
+      "",
+      "# Of a proxy pod in the cluster",
+      `egts config envoy-proxy ${name} <pod-name> -n envoy-gateway-system --context <context>`,
       "",
       "# Short syntax",
       `egts c proxy ${alias ?? name} <gateway-name> -n <gateway-namespace>`,
@@ -272,7 +277,7 @@ const config: Command = {
       name: "namespace",
       short: "n",
       type: "string",
-      usage: "Namespace of the Gateway (standalone) or of the proxy pods (Kubernetes).",
+      usage: "Namespace of the Gateway (standalone) or of the pods (Kubernetes, default envoy-gateway-system).",
     },
     { name: "labels", short: "l", type: "stringArray", usage: "Labels to select envoy proxy pods." },
     { name: "all-namespaces", short: "A", type: "bool", usage: "List envoy proxies from all namespaces." },
@@ -305,7 +310,10 @@ const xStats: Command = {
       aliases: ["ep"],
       argsUsage: "<name> -n <namespace>",
       short: "Retrieves Envoy metrics in the specified pod",
-      long: "Retrieve the metrics Envoy emits, from a standalone proxy or --admin-address.",
+      long:
+        "Retrieve the metrics Envoy emits: from --admin-address; else from the proxies `egts standalone` runs\n" +
+        "here; else (or with --kubeconfig/--context) from proxy pods of the cluster (a pod name or -l is required;\n" +
+        "-n default envoy-gateway-system), through a port forwarded to the admin port 19000, as egctl does.",
       examples: [
         "# Server metrics of a Gateway's proxy in Prometheus format",
         "egts x stats envoy-proxy <gateway-name> -n <namespace> --output prom",
@@ -317,9 +325,16 @@ const xStats: Command = {
       flags: [
         { name: "output", short: "o", type: "string", default: "prom", usage: "Output format: one of json|yaml|prom" },
         { name: "type", short: "t", type: "string", default: "server", usage: "One of server|clusters" },
-        { name: "namespace", short: "n", type: "string", usage: "Namespace of the Gateway." },
+        {
+          name: "namespace",
+          short: "n",
+          type: "string",
+          usage: "Namespace of the Gateway (standalone) or of the pod (Kubernetes, default envoy-gateway-system).",
+        },
         { name: "labels", short: "l", type: "stringArray", usage: "Labels to select the envoy proxy pod." },
         ...proxyLocation,
+        kubeconfig,
+        context,
       ],
       load: async () => (await import("./stats-envoy-proxy")).statsEnvoyProxy,
     },
