@@ -124,9 +124,12 @@ export class KubeletServer {
       }
       void this.follow(log, first.next, q, res);
     });
-    server.on("upgrade", (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => {
-      if (!handlePortForward(req, socket, head, this.enter)) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
-    });
+    server.on(
+      "upgrade",
+      (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => {
+        if (!handlePortForward(req, socket, head, this.enter)) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      },
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -122,6 +122,9 @@ describe("egts config envoy-proxy and x stats envoy-proxy (standalone, real Envo
   it("no such proxy: exit 1 naming where standalone proxies are published and how to read Kubernetes pods", async () => {
     const r = await egtsAsync(["config", "envoy-proxy", "listener", "nope", "-n", "default"], { env });
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^Error: no running egts standalone proxy for default\/nope .*pass --kubeconfig or --context/);
+    assert.match(
+      r.stderr,
+      /^Error: no running egts standalone proxy for default\/nope .*pass --kubeconfig or --context/,
+    );
   });
 });

@@ -20,7 +20,9 @@ export function configEnvoyProxy(type: string): Runner {
     const open = await openProxyTargets(inv);
     try {
       for (const target of open.targets) {
-        const dump = envoyDumpToJson(JSON.parse(await adminGet(target, `/config_dump${withEds ? "?include_eds" : ""}`)));
+        const dump = envoyDumpToJson(
+          JSON.parse(await adminGet(target, `/config_dump${withEds ? "?include_eds" : ""}`)),
+        );
         (out[target.namespace] ??= {})[target.name] = selectConfig(dump as { configs?: unknown[] }, t);
       }
     } finally {

@@ -2,7 +2,8 @@
 import { hostname } from "node:os";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
-import { kubernetesProviderOf } from "../config/envoy-gateway-config";
+import { kubernetesProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
+import type { AdminServer } from "../admin/admin-server";
 import type { DeployType } from "../config/envoy-gateway-provider";
 import type { RenderOptions } from "../../../constructs/render";
 import { DEFAULT_WASM_SERVER_PORT } from "../pipeline/wasm-server";
@@ -11,7 +12,10 @@ import { Controller, kubernetesRateLimit } from "../pipeline/controller";
 import { isLoopbackListen } from "../xds/server";
 import type { Invocation } from "./cli/command";
 import { portFlag } from "./cli/port-flag";
-import { envoyGatewayConfig, logLevels } from "./gateway-config";
+import { envoyGatewayConfig, envoyGatewayDocument, logLevels } from "./gateway-config";
+import { xdsServerSettings } from "../config/envoy-gateway-admin";
+import type { Logger } from "../log";
+import { clientVersion } from "./version-info";
 
 /** The flags of `egts controller` (see commands.ts). */
 interface ControllerFlags {
@@ -64,10 +68,17 @@ export async function controller(inv: Invocation): Promise<number> {
   if (!values["xds-cert-dir"] && !values["insecure-xds"]) {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
+  const xds = xdsServerSettings(config.xdsServer);
+  const controllerName = values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName;
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    xdsServer: {
+      maxConnectionAgeMs: xds.maxConnectionAgeMs,
+      maxConnectionAgeGraceMs: xds.maxConnectionAgeGraceMs,
+      maxRequestBytes: xds.maxReceiveMessageBytes,
+    },
     namespace,
-    controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
+    controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
     extensionManagers: config.extensionManagers,
@@ -101,12 +112,48 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await controller.start();
   log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
+  const document = envoyGatewayDocument(values["config-path"]);
+  if (config.admin.enableDumpConfig) log("info", "envoy gateway configuration", { config: JSON.stringify(document) });
+  const admin = await startAdmin(config.admin, controller, { controllerName, document, log });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  await admin?.stop();
   await controller.stop();
   return 0;
+}
+
+/**
+ * Starts the admin server (EnvoyGateway `admin`); a failure to bind is logged and the controller goes on
+ * without it, as Envoy Gateway's.
+ */
+async function startAdmin(
+  config: EnvoyGatewayConfig["admin"],
+  controller: Controller,
+  o: { controllerName: string; document: unknown; log: Logger },
+): Promise<AdminServer | undefined> {
+  const { AdminServer } = await import("../admin/admin-server");
+  const admin = new AdminServer({
+    host: config.host,
+    port: config.port,
+    enablePprof: config.enablePprof,
+    snapshot: () => controller.snapshot,
+    controllerName: o.controllerName,
+    envoyGatewayConfig: o.document,
+    version: clientVersion(),
+  });
+  try {
+    const port = await admin.start();
+    o.log("info", "starting admin server", { address: `${config.host}:${port}`, enablePprof: config.enablePprof });
+    return admin;
+  } catch (err) {
+    o.log("error", "start admin server failed", {
+      address: `${config.host}:${config.port}`,
+      error: (err as Error).message,
+    });
+    return undefined;
+  }
 }
 
 /**

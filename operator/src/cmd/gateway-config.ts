@@ -1,4 +1,6 @@
 /** The EnvoyGateway configuration file (`--config-path`) as the `egts` commands read it. */
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import {
   DEFAULT_ENVOY_GATEWAY_CONFIG,
   loadEnvoyGatewayConfig,
@@ -21,4 +23,10 @@ export function envoyGatewayConfig(path: string | undefined, note: (line: string
 /** The configuration's `logging.level`, with EGTS_LOG_LEVEL (when set) as the default level. */
 export function logLevels(config: EnvoyGatewayConfig, override: LogLevels["default"] | undefined): LogLevels {
   return override ? { ...config.logging, default: override } : config.logging;
+}
+
+/** The configuration file's document as plain data (what the admin server shows), `{}` without a file. */
+export function envoyGatewayDocument(path: string | undefined): unknown {
+  if (path === undefined) return {};
+  return parse(readFileSync(path, "utf8")) as unknown;
 }

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "../config/env";
+import { DEFAULT_ADMIN, xdsServerSettings } from "../config/envoy-gateway-admin";
 import { customProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { startEchoBackend } from "../demo/echo-backend";
@@ -42,6 +43,9 @@ export async function standalone(inv: Invocation): Promise<number> {
   const loggers = componentLoggers(logLevels(config, env().logLevelOverride));
   const log = loggers("provider");
   for (const note of config.notes) log("info", note);
+  if (config.admin !== DEFAULT_ADMIN) {
+    log("info", "admin: accepted, no effect in standalone mode: egts serves the admin API in `egts controller` only");
+  }
   const { dir, runtimeDir, runsProxies } = standaloneProvider(config, values["config-dir"]);
   // Signals are handled from the first moment: a signal during startup stops what has started.
   const signalled = new Promise<string>((resolve) => {
@@ -54,8 +58,14 @@ export async function standalone(inv: Invocation): Promise<number> {
     ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
+  const xds = xdsServerSettings(config.xdsServer);
   const gw = new StandaloneGateway({
     configDir: dir,
+    xdsServer: {
+      maxConnectionAgeMs: xds.maxConnectionAgeMs,
+      maxConnectionAgeGraceMs: xds.maxConnectionAgeGraceMs,
+      maxRequestBytes: xds.maxReceiveMessageBytes,
+    },
     envoyBin,
     xdsPort: ports.xds,
     listenAddress: values["listen-address"],

@@ -51,6 +51,7 @@ import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
+import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
@@ -159,6 +160,11 @@ export function controllerWasmCache(opts: ControllerWasmCacheOptions): WasmCache
 
 /** Controller settings. */
 export interface ControllerOptions {
+  /**
+   * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
+   * @default the XdsServer's (no connection age, 4 MiB)
+   */
+  readonly xdsServer?: Pick<XdsServerOptions, "maxConnectionAgeMs" | "maxConnectionAgeGraceMs" | "maxRequestBytes">;
   /** Kubeconfig file; the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
   readonly kubeconfig?: string;
   /** Namespace of the controller and of the proxies it creates. */
@@ -275,6 +281,7 @@ export class Controller {
   private rateLimitPort = 0;
   private metrics?: Server;
   private metricsBound = 0;
+  private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
   private certTimer?: NodeJS.Timeout;
@@ -318,7 +325,7 @@ export class Controller {
     }
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
-    this.server = new XdsServer(this.cache, { logger: log("xds-server") });
+    this.server = new XdsServer(this.cache, { logger: log("xds-server"), ...opts.xdsServer });
     if (opts.rateLimit) this.rateLimitServer = new RateLimitXdsServer({ logger: log("global-ratelimit") });
     this.election = new LeaseElection(this.client, {
       namespace: opts.namespace,
@@ -379,6 +386,11 @@ export class Controller {
     return this.health.readiness();
   }
 
+  /** The latest provider snapshot (the admin server's `/api/config_dump`), once one arrived. */
+  get snapshot(): ResourceSnapshot | undefined {
+    return this.latestSnapshot;
+  }
+
   /** The bound metrics port. */
   get metricsPort(): number {
     return this.metricsBound;
@@ -432,7 +444,8 @@ export class Controller {
       }),
     );
     const inputs = combineLatest([snapshots, this.workloads(), leader]).pipe(
-      tap(() => {
+      tap(([snapshot]) => {
+        this.latestSnapshot = snapshot;
         this.health.snapshotArrived();
         this.controlPlane.providerPublished();
       }),
