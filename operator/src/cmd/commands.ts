@@ -6,6 +6,7 @@
  */
 import type { Command } from "./cli/command";
 import type { FlagSpec } from "./cli/flags";
+import { ENVOY_GATEWAY_CONFIG_KINDS } from "./envoy-gateway-kinds";
 
 const kubeconfig: FlagSpec = {
   name: "kubeconfig",
@@ -264,6 +265,36 @@ function proxyConfig(name: string, alias: string | undefined, what: string): Com
   };
 }
 
+/** One `config envoy-gateway <resource>` command (egctl's). */
+function gatewayConfig(resource: string, alias: string | undefined, display: string): Command {
+  const short = alias ?? resource;
+  const what = resource === "all" ? "all Envoy Gateway" : display;
+  return {
+    name: resource,
+    ...(alias ? { aliases: [alias] } : {}),
+    argsUsage: "<pod-name>",
+    short: `Retrieves ${what} resources from the specified pod`,
+    long:
+      `Retrieves information about ${what} resources from the Envoy Gateway admin API in the specified pod\n` +
+      "(the controller's /api/config_dump, on 127.0.0.1:19000 in the pod, through a port forwarded by the API server).",
+    examples: [
+      `# Retrieve ${what} configuration for a given pod from Envoy Gateway.`,
+      `egts config envoy-gateway ${resource} <pod-name> -n <pod-namespace>`,
+      "",
+      `# Retrieve ${what} configuration for a pod matching label selectors`,
+      `egts config envoy-gateway ${resource} --labels control-plane=envoy-gateway`,
+      "",
+      "# Retrieve configuration as YAML",
+      `egts config envoy-gateway ${resource} <pod-name> -n <pod-namespace> -o yaml`,
+      "",
+      "# Retrieve configuration with short syntax",
+      `egts c gateway ${short} <pod-name> -n <pod-namespace>`,
+    ],
+    maxArgs: 1,
+    load: async () => (await import("./config-envoy-gateway")).configEnvoyGateway(resource),
+  };
+}
+
 const config: Command = {
   name: "config",
   aliases: ["c"],
@@ -295,6 +326,16 @@ const config: Command = {
         proxyConfig("listener", "l", "listener"),
         proxyConfig("route", "r", "route"),
         proxyConfig("secret", "s", "secret"),
+      ],
+    },
+    {
+      name: "envoy-gateway",
+      aliases: ["gateway"],
+      short: "Retrieve information from envoy gateway.",
+      long: "Retrieve information from envoy gateway.",
+      subcommands: [
+        gatewayConfig("all", undefined, "all"),
+        ...ENVOY_GATEWAY_CONFIG_KINDS.map(([resource, alias, display]) => gatewayConfig(resource, alias, display)),
       ],
     },
   ],

@@ -14,6 +14,9 @@ export const PROXY_POD_SELECTOR = [
   "app.kubernetes.io/managed-by=envoy-gateway",
 ] as const;
 
+/** The label egctl selects controller pods by. */
+export const CONTROLLER_POD_SELECTOR = "control-plane=envoy-gateway";
+
 /** Where the control plane runs by default: egctl's `-n` default. */
 export const DEFAULT_POD_NAMESPACE = "envoy-gateway-system";
 
