@@ -12,8 +12,7 @@ import { Controller, kubernetesRateLimit } from "../pipeline/controller";
 import { isLoopbackListen } from "../xds/server";
 import type { Invocation } from "./cli/command";
 import { portFlag } from "./cli/port-flag";
-import { envoyGatewayConfig, envoyGatewayDocument, logLevels } from "./gateway-config";
-import { xdsServerSettings } from "../config/envoy-gateway-admin";
+import { envoyGatewayConfig, envoyGatewayDocument, logLevels, xdsServerOptions } from "./gateway-config";
 import type { Logger } from "../log";
 import { clientVersion } from "./version-info";
 
@@ -68,15 +67,10 @@ export async function controller(inv: Invocation): Promise<number> {
   if (!values["xds-cert-dir"] && !values["insecure-xds"]) {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
-  const xds = xdsServerSettings(config.xdsServer);
-  const controllerName = values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName;
+  const controllerName = controllerNameOf(values["controller-name"], config);
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
-    xdsServer: {
-      maxConnectionAgeMs: xds.maxConnectionAgeMs,
-      maxConnectionAgeGraceMs: xds.maxConnectionAgeGraceMs,
-      maxRequestBytes: xds.maxReceiveMessageBytes,
-    },
+    xdsServer: xdsServerOptions(config),
     namespace,
     controllerName,
     backends: config.backends,
@@ -112,9 +106,11 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await controller.start();
   log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
-  const document = envoyGatewayDocument(values["config-path"]);
-  if (config.admin.enableDumpConfig) log("info", "envoy gateway configuration", { config: JSON.stringify(document) });
-  const admin = await startAdmin(config.admin, controller, { controllerName, document, log });
+  const admin = await startAdmin(config.admin, controller, {
+    controllerName,
+    document: envoyGatewayDocument(values["config-path"]),
+    log,
+  });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
@@ -125,14 +121,15 @@ export async function controller(inv: Invocation): Promise<number> {
 }
 
 /**
- * Starts the admin server (EnvoyGateway `admin`); a failure to bind is logged and the controller goes on
- * without it, as Envoy Gateway's.
+ * Starts the admin server (EnvoyGateway `admin`), first logging the configuration with `enableDumpConfig`; a
+ * failure to bind is logged and the controller goes on without it, as Envoy Gateway's.
  */
 async function startAdmin(
   config: EnvoyGatewayConfig["admin"],
   controller: Controller,
   o: { controllerName: string; document: unknown; log: Logger },
 ): Promise<AdminServer | undefined> {
+  if (config.enableDumpConfig) o.log("info", "envoy gateway configuration", { config: JSON.stringify(o.document) });
   const { AdminServer } = await import("../admin/admin-server");
   const admin = new AdminServer({
     host: config.host,
@@ -174,6 +171,11 @@ function controllerRender(
     }),
     ...(deploy === "GatewayNamespace" ? { gatewayNamespace: true } : {}),
   };
+}
+
+/** The GatewayClass controller name: the flag, else the configuration's `gateway.controllerName`, else the default. */
+function controllerNameOf(flag: string | undefined, config: EnvoyGatewayConfig): string {
+  return flag ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName;
 }
 
 /** `--wasm-listen`, else where xDS listens (`xdsListen`'s host) on the module server's port 18002. */

@@ -7,6 +7,8 @@ import {
   type EnvoyGatewayConfig,
 } from "../config/envoy-gateway-config";
 import type { LogLevels } from "../log";
+import { xdsServerSettings } from "../config/envoy-gateway-admin";
+import type { XdsServerOptions } from "../xds/server/types";
 
 /**
  * The EnvoyGateway configuration of `--config-path` (Envoy Gateway's defaults without one); the harmless
@@ -29,4 +31,16 @@ export function logLevels(config: EnvoyGatewayConfig, override: LogLevels["defau
 export function envoyGatewayDocument(path: string | undefined): unknown {
   if (path === undefined) return {};
   return parse(readFileSync(path, "utf8")) as unknown;
+}
+
+/** The xDS server's options from the configuration's `xdsServer`, with Envoy Gateway's defaults. */
+export function xdsServerOptions(
+  config: EnvoyGatewayConfig,
+): Pick<XdsServerOptions, "maxConnectionAgeMs" | "maxConnectionAgeGraceMs" | "maxRequestBytes"> {
+  const xds = xdsServerSettings(config.xdsServer);
+  return {
+    maxConnectionAgeMs: xds.maxConnectionAgeMs,
+    maxConnectionAgeGraceMs: xds.maxConnectionAgeGraceMs,
+    maxRequestBytes: xds.maxReceiveMessageBytes,
+  };
 }

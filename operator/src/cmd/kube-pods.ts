@@ -7,12 +7,12 @@
 import type { KubeClient } from "../provider/kubernetes/client";
 import type { PodRef } from "./pod-port-forward";
 
-/** The labels of the Envoy proxy pods Envoy Gateway (and egts) deploy: egctl's default proxy selector. */
-export const PROXY_POD_SELECTOR = [
-  "app.kubernetes.io/name=envoy",
-  "app.kubernetes.io/component=proxy",
-  "app.kubernetes.io/managed-by=envoy-gateway",
-] as const;
+/**
+ * The labels of the Envoy proxy pods, the default proxy selector: egctl's without its third label,
+ * `app.kubernetes.io/managed-by=envoy-gateway`, which Envoy Gateway's proxy pods carry and egts's do not (egts
+ * puts it on the Deployment and the other objects, not on the pod template).
+ */
+export const PROXY_POD_SELECTOR = ["app.kubernetes.io/name=envoy", "app.kubernetes.io/component=proxy"] as const;
 
 /** The label egctl selects controller pods by. */
 export const CONTROLLER_POD_SELECTOR = "control-plane=envoy-gateway";

@@ -104,6 +104,7 @@ export async function openProxyTargets(inv: Invocation, o: TargetOptions = {}): 
     throw new Error(
       `no running egts standalone proxy (they are published in ${registryDir()}), and the Kubernetes cluster: ` +
         `${(err as Error).message}`,
+      { cause: err },
     );
   }
 }
@@ -143,7 +144,7 @@ export async function adminGet(target: ProxyTarget, path: string): Promise<strin
     response = await fetch(`http://${target.admin}${path}`, { signal: AbortSignal.timeout(30_000) });
   } catch (err) {
     const cause = target.forward?.lastError() ?? String((err as Error).cause ?? (err as Error).message);
-    throw new Error(`GET ${path} of ${where}: ${cause}`);
+    throw new Error(`GET ${path} of ${where}: ${cause}`, { cause: err });
   }
   const text = await response.text();
   if (!response.ok) throw new Error(`GET ${path} of ${where}: ${response.status} ${text.trim()}`);

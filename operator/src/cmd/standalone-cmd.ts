@@ -3,7 +3,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "../config/env";
-import { DEFAULT_ADMIN, xdsServerSettings } from "../config/envoy-gateway-admin";
+import { DEFAULT_ADMIN } from "../config/envoy-gateway-admin";
 import { customProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { startEchoBackend } from "../demo/echo-backend";
@@ -17,7 +17,7 @@ import { checkConfigDir } from "../provider/file/config-dir";
 import type { Invocation } from "./cli/command";
 import { portFlag } from "./cli/port-flag";
 import { publishProxies, type ProxyEntry } from "./proxy-registry";
-import { envoyGatewayConfig, logLevels } from "./gateway-config";
+import { envoyGatewayConfig, logLevels, xdsServerOptions } from "./gateway-config";
 
 /** The flags of `egts standalone` (see commands.ts). */
 interface StandaloneFlags {
@@ -42,10 +42,7 @@ export async function standalone(inv: Invocation): Promise<number> {
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const loggers = componentLoggers(logLevels(config, env().logLevelOverride));
   const log = loggers("provider");
-  for (const note of config.notes) log("info", note);
-  if (config.admin !== DEFAULT_ADMIN) {
-    log("info", "admin: accepted, no effect in standalone mode: egts serves the admin API in `egts controller` only");
-  }
+  for (const note of standaloneNotes(config)) log("info", note);
   const { dir, runtimeDir, runsProxies } = standaloneProvider(config, values["config-dir"]);
   // Signals are handled from the first moment: a signal during startup stops what has started.
   const signalled = new Promise<string>((resolve) => {
@@ -58,14 +55,9 @@ export async function standalone(inv: Invocation): Promise<number> {
     ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
-  const xds = xdsServerSettings(config.xdsServer);
   const gw = new StandaloneGateway({
     configDir: dir,
-    xdsServer: {
-      maxConnectionAgeMs: xds.maxConnectionAgeMs,
-      maxConnectionAgeGraceMs: xds.maxConnectionAgeGraceMs,
-      maxRequestBytes: xds.maxReceiveMessageBytes,
-    },
+    xdsServer: xdsServerOptions(config),
     envoyBin,
     xdsPort: ports.xds,
     listenAddress: values["listen-address"],
@@ -109,6 +101,15 @@ export async function standalone(inv: Invocation): Promise<number> {
     await Promise.all([started.catch(() => undefined), gw.stop()]);
     await demo?.close();
   });
+}
+
+/** The configuration's notes, and one for an `admin` section (the admin API is `egts controller`'s only). */
+function standaloneNotes(config: EnvoyGatewayConfig): string[] {
+  const admin =
+    config.admin === DEFAULT_ADMIN
+      ? []
+      : ["admin: accepted, no effect in standalone mode: egts serves the admin API in `egts controller` only"];
+  return [...config.notes, ...admin];
 }
 
 /** The port flags of `egts standalone`, checked before anything starts. @throws Error naming a flag that is no port */
