@@ -35,6 +35,9 @@
  * - logs: each container's output is kept as timestamped lines and served by the kubelet's HTTPS endpoint
  *   (kubelet-server.ts, registered in the Node's status.daemonEndpoints), so `kubectl logs` (sinceTime,
  *   tailLines, follow, previous …) works through the API server;
+ * - port-forward: the same endpoint serves `/portForward` over WebSocket (kubelet-port-forward.ts), dialling
+ *   the port inside the pod's network namespace, so the `pods/portforward` subresource reaches what a pod
+ *   binds on its own loopback (WebSocket clients such as @kubernetes/client-node's; not kubectl's SPDY);
  * - deletion: a pod with a deletionTimestamp has its process killed and is then deleted with grace period 0;
  * - completion: a pod with restartPolicy Never (a Job's) whose process exits is reported Succeeded (exit
  *   code 0) or Failed, with the container's exit code;
@@ -524,6 +527,7 @@ export class SimulatedKubelet {
         const r = [...this.running.values()].find((x) => x.pod === `${ns}/${pod}` && x.container === container);
         return previous ? r?.previousLog : r?.log;
       },
+      (pod) => this.podEnter(pod),
     );
     const port = await this.server.start(this.cluster.nodeAddress);
     const node = { apiVersion: "v1", kind: "Node", metadata: { name: SIMULATED_NODE } };

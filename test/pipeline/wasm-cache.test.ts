@@ -205,13 +205,13 @@ spec:
     const stranger = makeCa("stranger").issue("proxy");
     const ports = [await freePort(), await freePort()];
     const replica = (port: number): WasmCache =>
-      controllerWasmCache(
-        { cacheDir: join(dir, "k8s"), listen: `127.0.0.1:${port}` },
-        NS,
+      controllerWasmCache({
+        wasm: { cacheDir: join(dir, "k8s"), listen: `127.0.0.1:${port}` },
+        namespace: NS,
         certDir,
-        true,
-        () => undefined,
-      );
+        proxiesHaveCertificates: true,
+        log: () => undefined,
+      });
     const replicas = ports.map(replica);
     try {
       const snapshot = policySnapshot();

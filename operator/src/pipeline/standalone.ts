@@ -15,6 +15,7 @@ import { standaloneOidcHmacSecret } from "../certgen/oidc-hmac";
 import { HostRunner, type EnvoyOutput } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
+import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
@@ -42,6 +43,11 @@ import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
+  /**
+   * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
+   * @default the XdsServer's (no connection age, 4 MiB)
+   */
+  readonly xdsServer?: Pick<XdsServerOptions, "maxConnectionAgeMs" | "maxConnectionAgeGraceMs" | "maxRequestBytes">;
   /** Folder of Gateway API YAML. */
   readonly configDir: string;
   /** Envoy binary; undefined runs no proxies (xDS only). */
@@ -200,7 +206,10 @@ export class StandaloneGateway {
     if (opts.envoyBin) {
       this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
     }
-    this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
+    this.server = new XdsServer(this.cache, {
+      logger: opts.componentLogger?.("xds-server") ?? opts.logger,
+      ...opts.xdsServer,
+    });
     if (opts.extensionManagers?.length) {
       // TLS material comes from the latest snapshot's Secrets.
       this.extension = createExtensionStage({
