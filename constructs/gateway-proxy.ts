@@ -12,6 +12,7 @@ import {
   xdsSdsFiles,
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
+import { metricSinksOf } from "../operator/src/infra/bootstrap-metric-sinks";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
@@ -317,6 +318,7 @@ export class GatewayProxy extends Construct {
       ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
+      ...metricSinksOf(this.runtime()),
     });
     return `${JSON.stringify(bootstrap, null, 2)}\n`;
   }

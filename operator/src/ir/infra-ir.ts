@@ -1,4 +1,5 @@
 /** The infra IR: which Envoy proxies must exist, one per Gateway, or one per GatewayClass with `mergeGateways`. */
+import type { MetricSinkIr } from "./telemetry-ir";
 
 /** One Envoy proxy to run. */
 export interface ProxyInfraIr {
@@ -50,6 +51,8 @@ export interface ProxyRuntimeIr {
   readonly prometheusDisabled?: boolean;
   /** Envoy's stats_matcher inclusion list (EnvoyProxy `telemetry.metrics.matches`); absent: every stat. */
   readonly statsMatches?: readonly StatMatchIr[];
+  /** OpenTelemetry stat sinks (EnvoyProxy `telemetry.metrics.sinks`); absent: none. */
+  readonly metricSinks?: readonly MetricSinkIr[];
 }
 
 /** One stat name pattern of a stats inclusion list. */

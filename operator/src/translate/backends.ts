@@ -27,7 +27,7 @@ import { ExtensionObjects } from "./extension-objects";
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
 
 /** Envoy Gateway policy kinds whose fields call services through backendRefs (their own ReferenceGrant `from`). */
-export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy";
+export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy" | "EnvoyProxy";
 
 /** Envoy Gateway's route reason for a Backend endpoint address it refuses. */
 export const INVALID_ADDRESS = "InvalidAddress";
@@ -105,7 +105,7 @@ export class BackendIndex {
     const denied = this.grants.check(
       {
         group:
-          fromKind === "SecurityPolicy" || fromKind === "EnvoyExtensionPolicy"
+          fromKind === "SecurityPolicy" || fromKind === "EnvoyExtensionPolicy" || fromKind === "EnvoyProxy"
             ? ENVOY_GATEWAY_GROUP
             : GATEWAY_API_GROUP,
         kind: fromKind,

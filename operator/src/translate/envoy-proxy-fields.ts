@@ -57,6 +57,8 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "telemetry.metrics.enableVirtualHostStats",
   "telemetry.metrics.enablePerEndpointStats",
   "telemetry.metrics.enableRequestResponseSizesStats",
+  "telemetry.metrics.sinks", // checked by translate/telemetry/metric-sinks.ts
+  "telemetry.tracing", // what of it egts cannot do is refused by translate/telemetry/tracing.ts
 ];
 
 /** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */

@@ -23,6 +23,7 @@ import {
   writeProxyCertDir,
 } from "../../certgen/certgen";
 import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";
 import { canBind, freePort } from "./free-port";
 import { statsListenerAddress } from "./stats-port";
@@ -306,6 +307,7 @@ export class HostRunner {
       ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),
+      ...metricSinksOf(runtime),
     });
     await writeFile(config, JSON.stringify(bootstrap, null, 2));
     const base = ["-c", config, "--use-dynamic-base-id", "--admin-address-path", adminFile];

@@ -1,0 +1,192 @@
+/**
+ * The gRPC sinks of EnvoyProxy `telemetry.accessLog` (File sinks are translate/access-log.ts's), as Envoy Gateway
+ * v1.9 translates them, appended after the file logs (its order):
+ *
+ * - `ALS`: Envoy's gRPC Access Log Service, HTTP entries (`http_grpc`, with the extra request and response headers
+ *   and trailers of `als.http`) or TCP entries (`tcp_grpc`); the stream's log name is `als.logName`, else
+ *   `<EnvoyProxy namespace>/<name>`; the format is not used. Cluster `accesslog_als_<setting>_<sink>`, HTTP/2.
+ * - `OpenTelemetry`: OTLP logs; the body is the text format and the attributes the JSON fields (both when the
+ *   format type is unset; Envoy Gateway's default JSON fields when neither is given), the resource attributes
+ *   `resourceAttributes` (else the deprecated `resources`). Cluster `accesslog_otel_<setting>_<sink>`, HTTP/2.
+ *
+ * A setting's CEL `matches` and `type` (Route, Listener) apply to its gRPC sinks as to its files.
+ */
+import type { GrpcAccessLogSinkIr } from "../../ir/telemetry-ir";
+import type { AccessLogIr, ClusterIr } from "../../ir/xds-ir";
+import type { BackendIndex } from "../backends";
+import { sinkDestination, type SinkTarget, type TelemetryOwner } from "./destination";
+import { headersOf, type ProxyHeader } from "./headers";
+
+/** One access log setting (the fields the gRPC sinks read). */
+interface Setting {
+  readonly format?: {
+    readonly type?: string;
+    readonly text?: string;
+    readonly json?: Readonly<Record<string, string>>;
+  };
+  readonly matches?: readonly string[];
+  readonly type?: string;
+  readonly sinks?: readonly Sink[];
+}
+
+/** One sink of a setting. */
+interface Sink {
+  readonly type?: string;
+  readonly als?: SinkTarget & {
+    readonly logName?: string;
+    readonly type?: string;
+    readonly http?: {
+      readonly requestHeaders?: readonly string[];
+      readonly responseHeaders?: readonly string[];
+      readonly responseTrailers?: readonly string[];
+    };
+  };
+  readonly openTelemetry?: SinkTarget & {
+    readonly resources?: Readonly<Record<string, string>>;
+    readonly resourceAttributes?: Readonly<Record<string, string>>;
+    readonly headers?: readonly ProxyHeader[];
+  };
+}
+
+/** `telemetry.accessLog` (the fields read here). */
+export interface ProxyAccessLogSinks {
+  readonly disable?: boolean;
+  readonly settings?: readonly Setting[];
+}
+
+/** The gRPC access logs of `al` and their clusters. */
+export interface GrpcAccessLogs {
+  /** The access logs, in setting and sink order. */
+  readonly logs: readonly AccessLogIr[];
+  /** Their clusters. */
+  readonly clusters: readonly ClusterIr[];
+}
+
+/** What in a gRPC sink the API forbids, one message per field (empty when none). */
+export function grpcSinkProblems(al: ProxyAccessLogSinks | undefined): string[] {
+  if (!al || al.disable === true) return [];
+  const out: string[] = [];
+  (al.settings ?? []).forEach((s, i) =>
+    (s.sinks ?? []).forEach((k, j) => {
+      const at = `spec.telemetry.accessLog.settings[${i}].sinks[${j}]`;
+      if (k.type === "ALS") {
+        if (!k.als) out.push(`${at}.als must be set for an ALS sink`);
+        else if (k.als.type !== "HTTP" && k.als.type !== "TCP")
+          out.push(`${at}.als.type (${String(k.als.type)}) must be HTTP or TCP`);
+        else if (k.als.http !== undefined && k.als.type !== "HTTP")
+          out.push(`${at}.als.http can only be set with type HTTP`);
+        if (k.als && (k.als.backendRefs?.length ?? 0) === 0) out.push(`${at}.als.backendRefs must be set`);
+      } else if (k.type === "OpenTelemetry" && !k.openTelemetry)
+        out.push(`${at}.openTelemetry must be set for an OpenTelemetry sink`);
+    }),
+  );
+  return out;
+}
+
+/** The gRPC access logs of `al` (problems pushed on `problems`; a sink with a problem is left out). */
+export function grpcAccessLogsFor(
+  al: ProxyAccessLogSinks | undefined,
+  owner: TelemetryOwner,
+  backends: BackendIndex,
+  problems: string[],
+): GrpcAccessLogs {
+  const logs: AccessLogIr[] = [];
+  const clusters: ClusterIr[] = [];
+  if (!al || al.disable === true) return { logs, clusters };
+  (al.settings ?? []).forEach((s, i) =>
+    (s.sinks ?? []).forEach((k, j) => {
+      const at = `spec.telemetry.accessLog.settings[${i}].sinks[${j}]`;
+      const own: string[] = [];
+      const made =
+        k.type === "ALS"
+          ? alsSink(k, i, j, owner, backends, own)
+          : k.type === "OpenTelemetry"
+            ? otelSink(s, k, i, j, owner, backends, own)
+            : undefined;
+      problems.push(...own.map((m) => `${at}: ${m}`));
+      if (!made) return;
+      clusters.push(made.cluster);
+      const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
+      const matches = s.matches ?? [];
+      logs.push({
+        path: "",
+        format: { type: "json" },
+        sink: made.sink,
+        ...(matches.length > 0 ? { matches: [...matches] } : {}),
+        ...(type ? { type } : {}),
+      });
+    }),
+  );
+  return { logs, clusters };
+}
+
+type Made = { readonly sink: GrpcAccessLogSinkIr; readonly cluster: ClusterIr } | undefined;
+
+function alsSink(
+  k: Sink,
+  i: number,
+  j: number,
+  owner: TelemetryOwner,
+  backends: BackendIndex,
+  problems: string[],
+): Made {
+  const als = k.als;
+  if (!als) return undefined;
+  const name = `accesslog_als_${i}_${j}`;
+  const dest = sinkDestination(als, name, true, owner, backends, problems);
+  if (!dest) return undefined;
+  const http = als.type === "HTTP" ? als.http : undefined;
+  const list = (l: readonly string[] | undefined): readonly string[] | undefined =>
+    l && l.length > 0 ? [...l] : undefined;
+  const requestHeaders = list(http?.requestHeaders);
+  const responseHeaders = list(http?.responseHeaders);
+  const responseTrailers = list(http?.responseTrailers);
+  const sink: GrpcAccessLogSinkIr = {
+    kind: "als",
+    cluster: name,
+    logName: als.logName ?? `${owner.namespace}/${owner.name}`,
+    type: als.type === "TCP" ? "TCP" : "HTTP",
+    ...(requestHeaders ? { requestHeaders } : {}),
+    ...(responseHeaders ? { responseHeaders } : {}),
+    ...(responseTrailers ? { responseTrailers } : {}),
+  };
+  return { sink, cluster: dest.cluster };
+}
+
+function otelSink(
+  s: Setting,
+  k: Sink,
+  i: number,
+  j: number,
+  owner: TelemetryOwner,
+  backends: BackendIndex,
+  problems: string[],
+): Made {
+  const o = k.openTelemetry;
+  if (!o) return undefined;
+  const name = `accesslog_otel_${i}_${j}`;
+  const dest = sinkDestination(o, name, true, owner, backends, problems);
+  if (!dest) return undefined;
+  const type = s.format?.type;
+  const body = type === undefined || type === "Text" ? s.format?.text : undefined;
+  const json = type === undefined || type === "JSON" ? s.format?.json : undefined;
+  const resourceAttributes = o.resourceAttributes ?? o.resources;
+  const headers = headersOf(o.headers);
+  const sink: GrpcAccessLogSinkIr = {
+    kind: "otel",
+    cluster: name,
+    authority: dest.authority,
+    ...(body ? { body } : {}),
+    attributes: json ? sorted(json) : {},
+    ...(resourceAttributes && Object.keys(resourceAttributes).length > 0
+      ? { resourceAttributes: sorted(resourceAttributes) }
+      : {}),
+    ...(headers ? { headers } : {}),
+  };
+  return { sink, cluster: dest.cluster };
+}
+
+/** A record with its keys in order. */
+function sorted(r: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

@@ -1,0 +1,84 @@
+/**
+ * The remote telemetry of each node, from the EnvoyProxy of its proxies: tracing on every HTTP listener, gRPC
+ * access log sinks after the file logs, their clusters added to the node's (translate.ts step 8), and the
+ * OpenTelemetry stat sinks of the proxies' bootstrap (step 9). What the static checks cannot see (a backend that
+ * does not exist, a reference without a ReferenceGrant) is thrown, naming the EnvoyProxy's field: the caller's
+ * guard reports the EnvoyProxy as rejected and the node runs without that telemetry.
+ */
+import type { ProxyInfraIr } from "../../ir/infra-ir";
+import type { ClusterIr, GatewayXdsIr } from "../../ir/xds-ir";
+import type { EnvoyProxy } from "../../resources/envoy-proxy";
+import type { ResourceSnapshot } from "../../resources/snapshot";
+import type { BackendIndex } from "../backends";
+import { grpcAccessLogsFor, grpcSinkProblems, type ProxyAccessLogSinks } from "./access-log-sinks";
+import type { TelemetryOwner } from "./destination";
+import { metricSinkProblems, metricSinksFor } from "./metric-sinks";
+import { tracingFor, tracingProblems, type ProxyTracing } from "./tracing";
+
+/** The telemetry fields of an EnvoyProxy spec. */
+interface Telemetry {
+  readonly tracing?: ProxyTracing;
+  readonly accessLog?: ProxyAccessLogSinks;
+  readonly metrics?: { readonly sinks?: Parameters<typeof metricSinkProblems>[0] };
+}
+
+function telemetryOf(spec: EnvoyProxy["spec"] | undefined): Telemetry | undefined {
+  return spec?.telemetry as Telemetry | undefined;
+}
+
+/** What in the EnvoyProxy's tracing and gRPC sinks egts cannot do or the API forbids (empty when none). */
+export function telemetryProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
+  const t = telemetryOf(spec);
+  return [...tracingProblems(t?.tracing), ...grpcSinkProblems(t?.accessLog), ...metricSinkProblems(t?.metrics?.sinks)];
+}
+
+/** The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner). */
+export function envoyProxyOwner(s: ResourceSnapshot, spec: EnvoyProxy["spec"] | undefined): EnvoyProxy | undefined {
+  if (!spec) return undefined;
+  return s.unknown.find((o): o is EnvoyProxy => o.kind === "EnvoyProxy" && (o as EnvoyProxy).spec === spec);
+}
+
+function ownerOf(p: EnvoyProxy): TelemetryOwner {
+  return { namespace: p.metadata.namespace ?? "", name: p.metadata.name };
+}
+
+/** Throws the problems, if any, as one error naming the EnvoyProxy. */
+function throwProblems(p: EnvoyProxy, problems: readonly string[]): void {
+  if (problems.length > 0)
+    throw new Error(`EnvoyProxy ${ownerOf(p).namespace}/${p.metadata.name}: ${problems.join("; ")}`);
+}
+
+/** The node with the tracing and gRPC access log sinks of EnvoyProxy `p`, and their clusters. */
+export function withNodeTelemetry(ir: GatewayXdsIr, p: EnvoyProxy | undefined, backends: BackendIndex): GatewayXdsIr {
+  const t = telemetryOf(p?.spec);
+  if (!p || !t) return ir;
+  const problems: string[] = [];
+  const traced = tracingFor(t.tracing, ir.name, ownerOf(p), backends, problems);
+  const grpcLogs = grpcAccessLogsFor(t.accessLog, ownerOf(p), backends, problems);
+  throwProblems(p, problems);
+  const clusters: ClusterIr[] = [...(traced ? [traced.destination.cluster] : []), ...grpcLogs.clusters];
+  if (clusters.length === 0) return ir;
+  const names = new Set(clusters.map((c) => c.name));
+  return {
+    ...ir,
+    http: traced ? ir.http.map((l) => ({ ...l, tracing: traced.tracing })) : ir.http,
+    accessLogs: [...(ir.accessLogs ?? []), ...grpcLogs.logs],
+    clusters: [...ir.clusters.filter((c) => !names.has(c.name)), ...clusters].sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    ),
+  };
+}
+
+/** The proxy with the OpenTelemetry stat sinks of EnvoyProxy `p`. */
+export function withProxyMetricSinks(
+  proxy: ProxyInfraIr,
+  p: EnvoyProxy | undefined,
+  backends: BackendIndex,
+): ProxyInfraIr {
+  const t = telemetryOf(p?.spec);
+  if (!p || !t?.metrics?.sinks?.length) return proxy;
+  const problems: string[] = [];
+  const sinks = metricSinksFor(t.metrics.sinks, ownerOf(p), backends, problems);
+  throwProblems(p, problems);
+  return sinks.length > 0 ? { ...proxy, runtime: { ...proxy.runtime, metricSinks: sinks } } : proxy;
+}

@@ -1,0 +1,162 @@
+/**
+ * EnvoyProxy `telemetry.tracing` → the tracing of every HTTP listener of a node, as Envoy Gateway v1.9 decides it:
+ * one provider (OpenTelemetry over OTLP gRPC, Zipkin over HTTP JSON v2, Datadog) reached through the cluster
+ * `tracing`; the sampling rate from `samplingRate` (percent) or `samplingFraction` (100% when neither is set),
+ * `clientSamplingFraction` (0 when unset: client-forced tracing is ignored) and `overallSamplingFraction`; span tags
+ * from `customTags` (Literal, Environment, RequestHeader) and `tags` (Envoy format strings, which win on the same
+ * key); the service name `<gateway>.<namespace>` (the GatewayClass name for merged Gateways) unless
+ * `provider.serviceName` says otherwise. {@link tracingProblems} refuses what egts does not do (OpenTelemetry
+ * resource attributes and samplers: the Envoy extensions they need are not in our generated API) and what the API
+ * server would have refused.
+ */
+import type { TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import type { BackendIndex } from "../backends";
+import { sinkDestination, type SinkDestination, type SinkTarget, type TelemetryOwner } from "./destination";
+import { headersOf, type ProxyHeader } from "./headers";
+
+/** Envoy Gateway's name of the tracing cluster. */
+export const TRACING_CLUSTER = "tracing";
+
+/** A `gateway.networking.k8s.io` Fraction. */
+interface Fraction {
+  readonly numerator: number;
+  readonly denominator?: number;
+}
+
+/** One `customTags` entry. */
+interface CustomTag {
+  readonly type?: string;
+  readonly literal?: { readonly value?: string };
+  readonly environment?: { readonly name?: string; readonly defaultValue?: string };
+  readonly requestHeader?: { readonly name?: string; readonly defaultValue?: string };
+}
+
+/** `telemetry.tracing` of an EnvoyProxy (the fields egts reads). */
+export interface ProxyTracing {
+  readonly samplingRate?: number;
+  readonly samplingFraction?: Fraction;
+  readonly clientSamplingFraction?: Fraction;
+  readonly overallSamplingFraction?: Fraction;
+  readonly customTags?: Readonly<Record<string, CustomTag>>;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly spanName?: { readonly client: string; readonly server: string };
+  readonly provider?: SinkTarget & {
+    readonly type?: string;
+    readonly serviceName?: string;
+    readonly zipkin?: { readonly enable128BitTraceId?: boolean; readonly disableSharedSpanContext?: boolean };
+    readonly openTelemetry?: {
+      readonly headers?: readonly ProxyHeader[];
+      readonly resourceAttributes?: Readonly<Record<string, string>>;
+      readonly sampler?: unknown;
+    };
+  };
+}
+
+const PROVIDERS: ReadonlySet<string> = new Set(["OpenTelemetry", "Zipkin", "Datadog"]);
+
+/** What in `tracing` egts cannot do or the API forbids, one message per field (empty when none). */
+export function tracingProblems(tracing: ProxyTracing | undefined): string[] {
+  if (!tracing) return [];
+  const at = "spec.telemetry.tracing";
+  const out: string[] = [];
+  const p = tracing.provider;
+  const type = p?.type ?? "OpenTelemetry";
+  if (!PROVIDERS.has(type)) out.push(`${at}.provider.type (${type}) must be OpenTelemetry, Zipkin or Datadog`);
+  if (p?.openTelemetry !== undefined && type !== "OpenTelemetry")
+    out.push(`${at}.provider.openTelemetry can only be used with type OpenTelemetry`);
+  if (p?.openTelemetry?.resourceAttributes !== undefined)
+    out.push(`${at}.provider.openTelemetry.resourceAttributes is not implemented by egts`);
+  if (p?.openTelemetry?.sampler !== undefined)
+    out.push(`${at}.provider.openTelemetry.sampler is not implemented by egts`);
+  if (tracing.samplingRate !== undefined && tracing.samplingFraction !== undefined)
+    out.push(`${at}: only one of samplingRate or samplingFraction can be specified`);
+  if (tracing.samplingRate !== undefined && (tracing.samplingRate < 0 || tracing.samplingRate > 100))
+    out.push(`${at}.samplingRate (${tracing.samplingRate}) must be between 0 and 100`);
+  for (const [key, tag] of Object.entries(tracing.customTags ?? {})) {
+    const t = tag.type ?? "Literal";
+    const field = { Literal: tag.literal, Environment: tag.environment, RequestHeader: tag.requestHeader }[t];
+    if (!["Literal", "Environment", "RequestHeader"].includes(t))
+      out.push(`${at}.customTags.${key}.type (${t}) must be Literal, Environment or RequestHeader`);
+    else if (field === undefined)
+      out.push(`${at}.customTags.${key}.${t.charAt(0).toLowerCase()}${t.slice(1)} must be set for type ${t}`);
+  }
+  return out;
+}
+
+/** A fraction as a percentage in [0, 100] (denominator 100 by default), as Envoy Gateway computes it. */
+export function fractionPercent(f: Fraction): number {
+  const value = (f.numerator * 100) / (f.denominator ?? 100);
+  return Math.min(100, Math.max(0, value));
+}
+
+/** The span tags: `customTags` by type, then `tags` (format strings) replacing the same keys; sorted by tag. */
+function tagsOf(tracing: ProxyTracing): TracingTagIr[] {
+  const out = new Map<string, TracingTagIr>();
+  for (const [tag, t] of Object.entries(tracing.customTags ?? {})) {
+    const type = t.type ?? "Literal";
+    if (type === "Literal") out.set(tag, { tag, literal: t.literal?.value ?? "" });
+    else if (type === "Environment")
+      out.set(tag, {
+        tag,
+        environment: { name: t.environment?.name ?? "", defaultValue: t.environment?.defaultValue ?? "" },
+      });
+    else
+      out.set(tag, {
+        tag,
+        requestHeader: { name: t.requestHeader?.name ?? "", defaultValue: t.requestHeader?.defaultValue ?? "" },
+      });
+  }
+  for (const [tag, format] of Object.entries(tracing.tags ?? {})) out.set(tag, { tag, format });
+  return [...out.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+}
+
+/** Envoy Gateway's service name of a node: `<gateway>.<namespace>`, or the class name of merged Gateways. */
+export function tracingServiceName(node: string): string {
+  const slash = node.indexOf("/");
+  return slash < 0 ? node : `${node.slice(slash + 1)}.${node.slice(0, slash)}`;
+}
+
+/**
+ * The tracing of node `node` and the cluster it sends to, or undefined (no tracing, or problems pushed on
+ * `problems`, each prefixed with the field).
+ */
+export function tracingFor(
+  tracing: ProxyTracing | undefined,
+  node: string,
+  owner: TelemetryOwner,
+  backends: BackendIndex,
+  problems: string[],
+): { tracing: TracingIr; destination: SinkDestination } | undefined {
+  const p = tracing?.provider;
+  if (!tracing || !p) return undefined;
+  const provider = (p.type ?? "OpenTelemetry") as TracingIr["provider"];
+  const own: string[] = [];
+  const destination = sinkDestination(p, TRACING_CLUSTER, provider === "OpenTelemetry", owner, backends, own);
+  problems.push(...own.map((m) => `spec.telemetry.tracing.provider: ${m}`));
+  if (!destination) return undefined;
+  const headers = headersOf(p.openTelemetry?.headers);
+  const ir: TracingIr = {
+    provider,
+    cluster: TRACING_CLUSTER,
+    authority: destination.authority,
+    serviceName: p.serviceName ?? tracingServiceName(node),
+    samplingPercent:
+      tracing.samplingRate ?? (tracing.samplingFraction ? fractionPercent(tracing.samplingFraction) : 100),
+    ...(tracing.clientSamplingFraction
+      ? { clientSamplingPercent: fractionPercent(tracing.clientSamplingFraction) }
+      : {}),
+    ...(tracing.overallSamplingFraction
+      ? { overallSamplingPercent: fractionPercent(tracing.overallSamplingFraction) }
+      : {}),
+    tags: tagsOf(tracing),
+    ...(headers ? { headers } : {}),
+    ...(provider === "Zipkin"
+      ? {
+          zipkinTraceId128: p.zipkin?.enable128BitTraceId === true,
+          zipkinSharedSpanContext: p.zipkin?.disableSharedSpanContext !== true,
+        }
+      : {}),
+    ...(tracing.spanName ? { spanName: { client: tracing.spanName.client, server: tracing.spanName.server } } : {}),
+  };
+  return { tracing: ir, destination };
+}
