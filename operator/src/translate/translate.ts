@@ -4,7 +4,7 @@
  */
 import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
-import { envoyProxyOwner, withNodeTelemetry, withProxyMetricSinks } from "./telemetry";
+import { envoyProxyOwner, markTelemetryProblems, withNodeTelemetry, withProxyMetricSinks } from "./telemetry";
 import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
@@ -167,6 +167,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   markHostPortConflicts(gateways.values(), merged, opts.sharedHost === true);
   //    Ports the proxy binds itself (Kubernetes: admin, stats, readiness) cannot be listener ports.
   markReservedPorts(gateways.values(), opts.reservedPorts ?? new Map());
+  //    An EnvoyProxy whose telemetry names backends that do not resolve makes its Gateways not accepted.
+  markTelemetryProblems(gateways.values(), snapshot, backends);
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {

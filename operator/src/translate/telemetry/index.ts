@@ -10,6 +10,9 @@ import type { ClusterIr, GatewayXdsIr } from "../../ir/xds-ir";
 import type { EnvoyProxy } from "../../resources/envoy-proxy";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { BackendIndex } from "../backends";
+import { Reason } from "../conditions";
+import { envoyProxyOf } from "../envoy-proxy";
+import type { GatewayState } from "../gateway";
 import { grpcAccessLogsFor, grpcSinkProblems, type ProxyAccessLogSinks } from "./access-log-sinks";
 import type { TelemetryOwner } from "./destination";
 import { metricSinkProblems, metricSinksFor } from "./metric-sinks";
@@ -81,4 +84,37 @@ export function withProxyMetricSinks(
   const sinks = metricSinksFor(t.metrics.sinks, ownerOf(p), backends, problems);
   throwProblems(p, problems);
   return sinks.length > 0 ? { ...proxy, runtime: { ...proxy.runtime, metricSinks: sinks } } : proxy;
+}
+
+/** Every resolution problem of the telemetry of EnvoyProxy `p` for node `node` (empty when none). */
+function resolutionProblems(p: EnvoyProxy, node: string, backends: BackendIndex): string[] {
+  const t = telemetryOf(p.spec);
+  const problems: string[] = [];
+  tracingFor(t?.tracing, node, ownerOf(p), backends, problems);
+  grpcAccessLogsFor(t?.accessLog, ownerOf(p), backends, problems);
+  metricSinksFor(t?.metrics?.sinks, ownerOf(p), backends, problems);
+  return problems;
+}
+
+/**
+ * Marks not accepted (InvalidParameters, as Envoy Gateway) each Gateway whose EnvoyProxy's telemetry names
+ * backends that cannot be resolved (missing, or in another namespace without a ReferenceGrant), naming the field.
+ * Runs once the backend index exists and before routes attach, so such a Gateway serves nothing.
+ */
+export function markTelemetryProblems(
+  gateways: Iterable<GatewayState>,
+  snapshot: ResourceSnapshot,
+  backends: BackendIndex,
+): void {
+  for (const gw of gateways) {
+    if (gw.notAccepted) continue;
+    const ns = gw.gateway.metadata.namespace ?? "";
+    const p = envoyProxyOwner(snapshot, envoyProxyOf(snapshot, ns, gw.gateway.metadata.name)?.spec);
+    if (!p || !telemetryOf(p.spec)) continue;
+    const problems = resolutionProblems(p, gw.key, backends);
+    if (problems.length > 0) {
+      const message = `Invalid telemetry backendRefs in the referenced EnvoyProxy: ${problems.join("; ")}`;
+      gw.notAccepted = { reason: Reason.InvalidParameters, message };
+    }
+  }
 }
