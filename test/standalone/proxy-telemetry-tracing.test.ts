@@ -4,12 +4,15 @@
  * the EnvoyProxy changes, over Zipkin's HTTP JSON API to the deprecated host and port (Zipkin provider). The
  * collector's spans carry the service name Envoy Gateway derives (`<gateway>.<namespace>`), the custom tags of each
  * type (Literal, Environment with its variable set and with its default, RequestHeader with the request's header
- * and with its default) and a `tags` format string, on the downstream and the upstream span of one trace.
+ * and with its default) and a `tags` format string, on the downstream and the upstream span of one trace. The
+ * Datadog provider is proved against a FAKE Datadog agent written in the test (test/support/fake-datadog-agent.ts:
+ * no real agent, nor the collector's Datadog receiver, can be built here), which decodes the tracer's MessagePack.
  */
 import assert from "node:assert/strict";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, routeYaml } from "../support/manifests";
+import { startFakeDatadogAgent, type FakeDatadogAgent } from "../support/fake-datadog-agent";
 import { startOtelCollector, type OtelCollector, type ReceivedSpan } from "../support/otel-collector";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -61,6 +64,7 @@ function traceOf(spans: readonly ReceivedSpan[], path: string): ReceivedSpan[] {
 
 describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", function () {
   let collector: OtelCollector;
+  let datadog: FakeDatadogAgent;
   let backend: EchoBackend;
   let t: TestGateway;
   let port: number;
@@ -70,6 +74,7 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
     saved = process.env[TAG_ENV];
     process.env[TAG_ENV] = "eu-west";
     collector = await startOtelCollector();
+    datadog = await startFakeDatadogAgent();
     backend = await startEchoBackend({ port: await freePort() });
     port = await freePort();
     const files = {
@@ -77,7 +82,11 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
         type: "OpenTelemetry",
         backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "otel" }],
       }),
-      "backends.yaml": `${backendYaml("app", backend.port)}---\n${backendYaml("otel", collector.otlpPort)}`,
+      "backends.yaml": [
+        backendYaml("app", backend.port),
+        backendYaml("otel", collector.otlpPort),
+        backendYaml("datadog", datadog.port),
+      ].join("---\n"),
       "route.yaml": routeYaml("app", "www.example.com", "app"),
     };
     t = await startTestGateway(files);
@@ -87,6 +96,7 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
     await t?.close();
     await backend?.close();
     await collector?.stop();
+    await datadog?.close();
     if (saved === undefined) delete process.env[TAG_ENV];
     else process.env[TAG_ENV] = saved;
   });
@@ -140,5 +150,31 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
     // Zipkin's service name is Envoy's --service-cluster (the node), as Envoy Gateway documents.
     assert.equal(span.resource.get("service.name"), "default/eg");
     assert.equal(span.traceId.length, 32, `a 128-bit trace id: ${span.traceId}`);
+  });
+
+  it("sends Datadog spans with the EnvoyProxy's service name and tags (to a FAKE Datadog agent written in the test)", async () => {
+    await t.write(
+      "gateway.yaml",
+      gatewayYaml(port, {
+        type: "Datadog",
+        serviceName: "storefront",
+        backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "datadog" }],
+      }),
+    );
+    await eventually(
+      async () => {
+        await httpGet(port, "www.example.com", "/datadog-1", { headers: { "x-tenant": "dd" } });
+        return datadog.spans.some((s) => s.meta["egts.tenant"] === "dd");
+      },
+      20_000,
+      `Datadog spans of /datadog-1 at the fake agent (requests: ${datadog.requests.slice(-5).join(", ")})`,
+      500,
+    );
+    const span = datadog.spans.find((s) => s.meta["egts.tenant"] === "dd");
+    assert.ok(span);
+    assert.equal(span.service, "storefront");
+    assert.equal(span.meta["egts.literal"], "fixed");
+    assert.equal(span.meta["egts.region"], "eu-west");
+    assert.equal(span.meta["egts.method"], "GET");
   });
 });
