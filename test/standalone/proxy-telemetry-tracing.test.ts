@@ -4,7 +4,8 @@
  * the EnvoyProxy changes, over Zipkin's HTTP JSON API to the deprecated host and port (Zipkin provider). The
  * collector's spans carry the service name Envoy Gateway derives (`<gateway>.<namespace>`), the custom tags of each
  * type (Literal, Environment with its variable set and with its default, RequestHeader with the request's header
- * and with its default) and a `tags` format string, on the downstream and the upstream span of one trace. The
+ * and with its default) and a `tags` format string, on the downstream and the upstream span of one trace, and the
+ * route's own tags from a BackendTrafficPolicy's `telemetry.tracing`. The
  * Datadog provider is proved against a FAKE Datadog agent written in the test (test/support/fake-datadog-agent.ts:
  * no real agent, nor the collector's Datadog receiver, can be built here), which decodes the tracer's MessagePack.
  */
@@ -87,7 +88,18 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
         backendYaml("otel", collector.otlpPort),
         backendYaml("datadog", datadog.port),
       ].join("---\n"),
-      "route.yaml": routeYaml("app", "www.example.com", "app"),
+      "route.yaml": `${routeYaml("app", "www.example.com", "app")}---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: BackendTrafficPolicy
+metadata: { name: app-tracing, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: app }]
+  telemetry:
+    tracing:
+      samplingFraction: { numerator: 100 }
+      customTags: { egts.route: { type: Literal, literal: { value: app } } }
+      tags: { egts.path: "%REQ(:PATH)%" }
+`,
     };
     t = await startTestGateway(files);
     await eventually(async () => (await httpGet(port, "www.example.com")).status === 200, 20_000, "the route");
@@ -120,6 +132,9 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
     assert.equal(server.attributes.get("egts.missing-env"), "dflt");
     assert.equal(server.attributes.get("egts.tenant"), "acme");
     assert.equal(server.attributes.get("egts.method"), "GET");
+    // The route's own tags (BackendTrafficPolicy telemetry.tracing), with the listener's.
+    assert.equal(server.attributes.get("egts.route"), "app");
+    assert.equal(server.attributes.get("egts.path"), "/otlp-1");
     const other = traceOf(collector.spans, "/otlp-2").find((s) => s.kind === 2);
     assert.equal(other?.attributes.get("egts.tenant"), "anonymous", "the RequestHeader tag's default");
   });

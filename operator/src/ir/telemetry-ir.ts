@@ -5,6 +5,8 @@
  * Envoy Gateway's names), except the stat sinks', which the bootstrap defines.
  */
 
+import type { PercentIr } from "./security-ir";
+
 /** A gRPC header sent with every export (Envoy's `initial_metadata`). */
 export interface HeaderIr {
   /** Header name. */
@@ -99,4 +101,19 @@ export interface MetricSinkIr {
   readonly headers?: readonly HeaderIr[];
   /** The resource's attributes (a static resource detector). @default none */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Tracing settings of one route (BackendTrafficPolicy `telemetry.tracing`), over its listener's tracing: Envoy's
+ * Route `tracing`.
+ */
+export interface RouteTracingIr {
+  /** Share of client-forced traces kept (`clientSamplingFraction`; 0 when unset, as Envoy Gateway). */
+  readonly clientSampling: PercentIr;
+  /** Share of requests traced (`samplingFraction`). @default the listener's */
+  readonly randomSampling?: PercentIr;
+  /** Share of traces kept after the others (`overallSamplingFraction`). @default the listener's */
+  readonly overallSampling?: PercentIr;
+  /** Tags added on this route's spans, sorted by tag. */
+  readonly tags: readonly TracingTagIr[];
 }

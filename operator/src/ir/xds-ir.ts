@@ -8,7 +8,7 @@ import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
 import type { TlsParamsIr } from "./client-traffic-tls-ir";
 import type { AuthorizationIr, RouteSecurityIr } from "./security-ir";
-import type { GrpcAccessLogSinkIr, TracingIr } from "./telemetry-ir";
+import type { GrpcAccessLogSinkIr, RouteTracingIr, TracingIr } from "./telemetry-ir";
 
 /** Everything one Gateway's Envoy serves. */
 export interface GatewayXdsIr {
@@ -479,6 +479,8 @@ export interface RouteIr {
   readonly traffic?: RouteTrafficIr;
   /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
   readonly statPrefix?: string;
+  /** Tracing on this route (BackendTrafficPolicy `telemetry.tracing`), over the listener's; absent: none. */
+  readonly tracing?: RouteTracingIr;
   /**
    * The protocol upgrades this route allows (BackendTrafficPolicy `httpUpgrade`), replacing the default
    * (WebSocket); a CONNECT entry makes the route match CONNECT requests. Absent: the listener's default.

@@ -9,7 +9,8 @@
  * resource attributes and samplers: the Envoy extensions they need are not in our generated API) and what the API
  * server would have refused.
  */
-import type { TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import { percentOf } from "../policies/security-cors-csrf";
 import type { BackendIndex } from "../backends";
 import { sinkDestination, type SinkDestination, type SinkTarget, type TelemetryOwner } from "./destination";
 import { headersOf, type ProxyHeader } from "./headers";
@@ -72,7 +73,14 @@ export function tracingProblems(tracing: ProxyTracing | undefined): string[] {
     out.push(`${at}: only one of samplingRate or samplingFraction can be specified`);
   if (tracing.samplingRate !== undefined && (tracing.samplingRate < 0 || tracing.samplingRate > 100))
     out.push(`${at}.samplingRate (${tracing.samplingRate}) must be between 0 and 100`);
-  for (const [key, tag] of Object.entries(tracing.customTags ?? {})) {
+  out.push(...customTagProblems(tracing.customTags, at));
+  return out;
+}
+
+/** Custom tags of an unknown type or without the value their type reads. */
+function customTagProblems(tags: Readonly<Record<string, CustomTag>> | undefined, at: string): string[] {
+  const out: string[] = [];
+  for (const [key, tag] of Object.entries(tags ?? {})) {
     const t = tag.type ?? "Literal";
     const field = { Literal: tag.literal, Environment: tag.environment, RequestHeader: tag.requestHeader }[t];
     if (!["Literal", "Environment", "RequestHeader"].includes(t))
@@ -90,7 +98,7 @@ export function fractionPercent(f: Fraction): number {
 }
 
 /** The span tags: `customTags` by type, then `tags` (format strings) replacing the same keys; sorted by tag. */
-function tagsOf(tracing: ProxyTracing): TracingTagIr[] {
+export function tagsOf(tracing: Pick<ProxyTracing, "customTags" | "tags">): TracingTagIr[] {
   const out = new Map<string, TracingTagIr>();
   for (const [tag, t] of Object.entries(tracing.customTags ?? {})) {
     const type = t.type ?? "Literal";
@@ -159,4 +167,30 @@ export function tracingFor(
     ...(tracing.spanName ? { spanName: { client: tracing.spanName.client, server: tracing.spanName.server } } : {}),
   };
   return { tracing: ir, destination };
+}
+
+/**
+ * A BackendTrafficPolicy's `telemetry.tracing` → the route's tracing, as Envoy Gateway writes it on the route:
+ * client sampling 0% unless `clientSamplingFraction` is set, random and overall sampling only when set (else the
+ * listener's) and the tags (`customTags` then `tags`). Problems go to `invalid`. (`spanName` is refused: Envoy
+ * 1.37's Route.tracing has no operation names.)
+ */
+export function routeTracingOf(
+  tracing: Pick<
+    ProxyTracing,
+    "samplingFraction" | "clientSamplingFraction" | "overallSamplingFraction" | "customTags" | "tags"
+  >,
+  invalid: string[],
+): RouteTracingIr {
+  invalid.push(...customTagProblems(tracing.customTags, "spec.telemetry.tracing"));
+  const pct = (f: Fraction | undefined): ReturnType<typeof percentOf> | undefined =>
+    f ? percentOf(f.numerator, f.denominator ?? 100) : undefined;
+  const random = pct(tracing.samplingFraction);
+  const overall = pct(tracing.overallSamplingFraction);
+  return {
+    clientSampling: pct(tracing.clientSamplingFraction) ?? { numerator: 0, denominator: "HUNDRED" },
+    ...(random ? { randomSampling: random } : {}),
+    ...(overall ? { overallSampling: overall } : {}),
+    tags: tagsOf(tracing),
+  };
 }

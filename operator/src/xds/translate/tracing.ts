@@ -8,7 +8,9 @@
 import type { HttpConnectionManager_Tracing } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { ZipkinConfig_CollectorEndpointVersion } from "../../../../proto/gen/envoy/config/trace/v3/zipkin";
 import { pack } from "../../../../proto/any";
-import type { TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import type { Route } from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import { fractionalPercentOf } from "./security-fields";
 import { DatadogTracerType, OpenTelemetryTracerType, ZipkinTracerType } from "../extension-types";
 import { envoyGrpcService } from "./access-log-grpc";
 
@@ -75,5 +77,18 @@ export function tracingField(t: TracingIr | undefined): { tracing?: Partial<Http
       spawnUpstreamSpan: true,
       ...(t.spanName ? { operation: t.spanName.client, upstreamOperation: t.spanName.server } : {}),
     } as unknown as Partial<HttpConnectionManager_Tracing>,
+  };
+}
+
+/** The Route's `tracing` field for a route's own tracing (absent when it has none). */
+export function routeTracingField(t: RouteTracingIr | undefined): { tracing?: Route["tracing"] } {
+  if (!t) return {};
+  return {
+    tracing: {
+      clientSampling: fractionalPercentOf(t.clientSampling),
+      ...(t.randomSampling ? { randomSampling: fractionalPercentOf(t.randomSampling) } : {}),
+      ...(t.overallSampling ? { overallSampling: fractionalPercentOf(t.overallSampling) } : {}),
+      customTags: t.tags.map(customTag),
+    } as unknown as Route["tracing"],
   };
 }
