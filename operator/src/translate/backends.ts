@@ -29,6 +29,9 @@ export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "U
 /** Envoy Gateway policy kinds whose fields call services through backendRefs (their own ReferenceGrant `from`). */
 export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy" | "EnvoyProxy";
 
+/** The Envoy Gateway kinds that refer to backends (a ReferenceGrant names them with Envoy Gateway's group). */
+const POLICY_KINDS: ReadonlySet<string> = new Set<PolicyKind>(["SecurityPolicy", "EnvoyExtensionPolicy", "EnvoyProxy"]);
+
 /** Envoy Gateway's route reason for a Backend endpoint address it refuses. */
 export const INVALID_ADDRESS = "InvalidAddress";
 
@@ -104,10 +107,7 @@ export class BackendIndex {
     }
     const denied = this.grants.check(
       {
-        group:
-          fromKind === "SecurityPolicy" || fromKind === "EnvoyExtensionPolicy" || fromKind === "EnvoyProxy"
-            ? ENVOY_GATEWAY_GROUP
-            : GATEWAY_API_GROUP,
+        group: POLICY_KINDS.has(fromKind) ? ENVOY_GATEWAY_GROUP : GATEWAY_API_GROUP,
         kind: fromKind,
         namespace: routeNamespace,
       },

@@ -4,7 +4,13 @@
  */
 import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
-import { envoyProxyOwner, markTelemetryProblems, withNodeTelemetry, withProxyMetricSinks } from "./telemetry";
+import {
+  envoyProxyOwner,
+  guardedTelemetry,
+  markTelemetryProblems,
+  withNodeTelemetry,
+  withProxyMetricSinks,
+} from "./telemetry";
 import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
@@ -253,7 +259,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       proxyMetricsFor(proxy),
     );
     const owner = envoyProxyOwner(snapshot, proxy);
-    return owner ? (ctx.guard(owner, () => withNodeTelemetry(node, owner, ctx.backends)) ?? node) : node;
+    return guardedTelemetry(node, owner, ctx.guard, (p) => withNodeTelemetry(node, p, ctx.backends));
   });
   // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
   //    for the extension server's hooks.
@@ -265,7 +271,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     const proxy = envoyProxyForNode(snapshot, p.name);
     const run = withProxyRuntime(withDynamicModuleFiles(p, proxy), proxy);
     const owner = envoyProxyOwner(snapshot, proxy);
-    return owner ? (ctx.guard(owner, () => withProxyMetricSinks(run, owner, ctx.backends)) ?? run) : run;
+    return guardedTelemetry(run, owner, ctx.guard, (o) => withProxyMetricSinks(run, o, ctx.backends));
   });
   return {
     statuses: [

@@ -14,7 +14,7 @@
 import type { GrpcAccessLogSinkIr } from "../../ir/telemetry-ir";
 import type { AccessLogIr, ClusterIr } from "../../ir/xds-ir";
 import type { BackendIndex } from "../backends";
-import { sinkDestination, type SinkTarget, type TelemetryOwner } from "./destination";
+import { sinkDestination, type SinkContext, type SinkTarget, type TelemetryOwner } from "./destination";
 import { headersOf, type ProxyHeader } from "./headers";
 
 /** One access log setting (the fields the gRPC sinks read). */
@@ -95,56 +95,50 @@ export function grpcAccessLogsFor(
   if (!al || al.disable === true) return { logs, clusters };
   (al.settings ?? []).forEach((s, i) =>
     (s.sinks ?? []).forEach((k, j) => {
-      const at = `spec.telemetry.accessLog.settings[${i}].sinks[${j}]`;
       const own: string[] = [];
-      const made =
-        k.type === "ALS"
-          ? alsSink(k, i, j, owner, backends, own)
-          : k.type === "OpenTelemetry"
-            ? otelSink(s, k, i, j, owner, backends, own)
-            : undefined;
-      problems.push(...own.map((m) => `${at}: ${m}`));
+      const made = grpcSink(s, k, `${i}_${j}`, { owner, backends, problems: own });
+      problems.push(...own.map((m) => `spec.telemetry.accessLog.settings[${i}].sinks[${j}]: ${m}`));
       if (!made) return;
       clusters.push(made.cluster);
-      const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
-      const matches = s.matches ?? [];
-      logs.push({
-        path: "",
-        format: { type: "json" },
-        sink: made.sink,
-        ...(matches.length > 0 ? { matches: [...matches] } : {}),
-        ...(type ? { type } : {}),
-      });
+      logs.push({ path: "", format: { type: "json" }, sink: made.sink, ...placementOf(s) });
     }),
   );
   return { logs, clusters };
 }
 
+/** A setting's CEL matches and type, as the AccessLogIr fields (absent when unset). */
+function placementOf(s: Setting): Pick<AccessLogIr, "matches" | "type"> {
+  const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
+  const matches = s.matches ?? [];
+  return { ...(matches.length > 0 ? { matches: [...matches] } : {}), ...(type ? { type } : {}) };
+}
+
 type Made = { readonly sink: GrpcAccessLogSinkIr; readonly cluster: ClusterIr } | undefined;
 
-function alsSink(
-  k: Sink,
-  i: number,
-  j: number,
-  owner: TelemetryOwner,
-  backends: BackendIndex,
-  problems: string[],
-): Made {
-  const als = k.als;
-  if (!als) return undefined;
-  const name = `accesslog_als_${i}_${j}`;
-  const dest = sinkDestination(als, name, true, owner, backends, problems);
+/** The sink and cluster of gRPC sink `k` of setting `s` (`index`: `<setting>_<sink>`); undefined for File sinks. */
+function grpcSink(s: Setting, k: Sink, index: string, ctx: SinkContext): Made {
+  if (k.type === "ALS" && k.als) return alsSink(k.als, `accesslog_als_${index}`, ctx);
+  if (k.type === "OpenTelemetry" && k.openTelemetry)
+    return otelSink(s, k.openTelemetry, `accesslog_otel_${index}`, ctx);
+  return undefined;
+}
+
+/** A list, or undefined when empty. */
+function nonEmpty(l: readonly string[] | undefined): readonly string[] | undefined {
+  return l && l.length > 0 ? [...l] : undefined;
+}
+
+function alsSink(als: NonNullable<Sink["als"]>, name: string, ctx: SinkContext): Made {
+  const dest = sinkDestination(als, name, true, ctx);
   if (!dest) return undefined;
   const http = als.type === "HTTP" ? als.http : undefined;
-  const list = (l: readonly string[] | undefined): readonly string[] | undefined =>
-    l && l.length > 0 ? [...l] : undefined;
-  const requestHeaders = list(http?.requestHeaders);
-  const responseHeaders = list(http?.responseHeaders);
-  const responseTrailers = list(http?.responseTrailers);
+  const requestHeaders = nonEmpty(http?.requestHeaders);
+  const responseHeaders = nonEmpty(http?.responseHeaders);
+  const responseTrailers = nonEmpty(http?.responseTrailers);
   const sink: GrpcAccessLogSinkIr = {
     kind: "als",
     cluster: name,
-    logName: als.logName ?? `${owner.namespace}/${owner.name}`,
+    logName: als.logName ?? `${ctx.owner.namespace}/${ctx.owner.name}`,
     type: als.type === "TCP" ? "TCP" : "HTTP",
     ...(requestHeaders ? { requestHeaders } : {}),
     ...(responseHeaders ? { responseHeaders } : {}),
@@ -153,34 +147,25 @@ function alsSink(
   return { sink, cluster: dest.cluster };
 }
 
-function otelSink(
-  s: Setting,
-  k: Sink,
-  i: number,
-  j: number,
-  owner: TelemetryOwner,
-  backends: BackendIndex,
-  problems: string[],
-): Made {
-  const o = k.openTelemetry;
-  if (!o) return undefined;
-  const name = `accesslog_otel_${i}_${j}`;
-  const dest = sinkDestination(o, name, true, owner, backends, problems);
-  if (!dest) return undefined;
+/** The body and attributes of an OpenTelemetry sink: text and JSON, both when the format's type is unset. */
+function otelFormat(s: Setting): { body?: string; attributes: Record<string, string> } {
   const type = s.format?.type;
   const body = type === undefined || type === "Text" ? s.format?.text : undefined;
   const json = type === undefined || type === "JSON" ? s.format?.json : undefined;
-  const resourceAttributes = o.resourceAttributes ?? o.resources;
+  return { ...(body ? { body } : {}), attributes: json ? sorted(json) : {} };
+}
+
+function otelSink(s: Setting, o: NonNullable<Sink["openTelemetry"]>, name: string, ctx: SinkContext): Made {
+  const dest = sinkDestination(o, name, true, ctx);
+  if (!dest) return undefined;
+  const resourceAttributes = o.resourceAttributes ?? o.resources ?? {};
   const headers = headersOf(o.headers);
   const sink: GrpcAccessLogSinkIr = {
     kind: "otel",
     cluster: name,
     authority: dest.authority,
-    ...(body ? { body } : {}),
-    attributes: json ? sorted(json) : {},
-    ...(resourceAttributes && Object.keys(resourceAttributes).length > 0
-      ? { resourceAttributes: sorted(resourceAttributes) }
-      : {}),
+    ...otelFormat(s),
+    ...(Object.keys(resourceAttributes).length > 0 ? { resourceAttributes: sorted(resourceAttributes) } : {}),
     ...(headers ? { headers } : {}),
   };
   return { sink, cluster: dest.cluster };

@@ -27,6 +27,16 @@ export interface SinkTarget extends BackendCluster {
   readonly port?: number;
 }
 
+/** What resolving a sink needs: its EnvoyProxy, the backends, and where problems go. */
+export interface SinkContext {
+  /** The EnvoyProxy. */
+  readonly owner: TelemetryOwner;
+  /** Services and Backends. */
+  readonly backends: BackendIndex;
+  /** Problems found (each prefixed by the caller with its field). */
+  readonly problems: string[];
+}
+
 /** A resolved sink: its cluster and the authority of gRPC calls to it. */
 export interface SinkDestination {
   /** The cluster. */
@@ -39,16 +49,15 @@ export interface SinkDestination {
 const DEFAULT_SINK_PORT = 4317;
 
 /**
- * The cluster `name` of `target` (HTTP/2 when `grpc`), or undefined with the reasons pushed on `problems`.
+ * The cluster `name` of `target` (HTTP/2 when `grpc`), or undefined with the reasons pushed on `ctx.problems`.
  */
 export function sinkDestination(
   target: SinkTarget,
   name: string,
   grpc: boolean,
-  owner: TelemetryOwner,
-  backends: BackendIndex,
-  problems: string[],
+  ctx: SinkContext,
 ): SinkDestination | undefined {
+  const { owner, backends, problems } = ctx;
   const protocol = grpc ? "h2c" : "http1";
   if (!hasBackendRefs(target)) {
     if (!target.host) {

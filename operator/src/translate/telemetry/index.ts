@@ -118,3 +118,13 @@ export function markTelemetryProblems(
     }
   }
 }
+
+/** Runs `step` on `value` through the translator's guard on the EnvoyProxy, keeping `value` when it throws. */
+export function guardedTelemetry<T>(
+  value: T,
+  p: EnvoyProxy | undefined,
+  guard: (object: EnvoyProxy, step: () => T) => T | undefined,
+  step: (p: EnvoyProxy) => T,
+): T {
+  return p ? (guard(p, () => step(p)) ?? value) : value;
+}

@@ -42,7 +42,7 @@ export function metricSinksFor(
     const o = s.openTelemetry;
     if (!o) return;
     const own: string[] = [];
-    const dest = sinkDestination(o, `metrics_otel_${i}`, true, owner, backends, own);
+    const dest = sinkDestination(o, `metrics_otel_${i}`, true, { owner, backends, problems: own });
     problems.push(...own.map((m) => `spec.telemetry.metrics.sinks[${i}]: ${m}`));
     const ep = dest?.cluster.endpoints[0];
     if (!dest || !ep) return;

@@ -59,21 +59,26 @@ const PROVIDERS: ReadonlySet<string> = new Set(["OpenTelemetry", "Zipkin", "Data
 export function tracingProblems(tracing: ProxyTracing | undefined): string[] {
   if (!tracing) return [];
   const at = "spec.telemetry.tracing";
-  const out: string[] = [];
-  const p = tracing.provider;
-  const type = p?.type ?? "OpenTelemetry";
-  if (!PROVIDERS.has(type)) out.push(`${at}.provider.type (${type}) must be OpenTelemetry, Zipkin or Datadog`);
-  if (p?.openTelemetry !== undefined && type !== "OpenTelemetry")
-    out.push(`${at}.provider.openTelemetry can only be used with type OpenTelemetry`);
-  if (p?.openTelemetry?.resourceAttributes !== undefined)
-    out.push(`${at}.provider.openTelemetry.resourceAttributes is not implemented by egts`);
-  if (p?.openTelemetry?.sampler !== undefined)
-    out.push(`${at}.provider.openTelemetry.sampler is not implemented by egts`);
+  const out = providerProblems(tracing.provider, `${at}.provider`);
   if (tracing.samplingRate !== undefined && tracing.samplingFraction !== undefined)
     out.push(`${at}: only one of samplingRate or samplingFraction can be specified`);
   if (tracing.samplingRate !== undefined && (tracing.samplingRate < 0 || tracing.samplingRate > 100))
     out.push(`${at}.samplingRate (${tracing.samplingRate}) must be between 0 and 100`);
   out.push(...customTagProblems(tracing.customTags, at));
+  return out;
+}
+
+/** What in the provider egts cannot do or the API forbids. */
+function providerProblems(p: ProxyTracing["provider"], at: string): string[] {
+  const out: string[] = [];
+  const type = p?.type ?? "OpenTelemetry";
+  if (!PROVIDERS.has(type)) out.push(`${at}.type (${type}) must be OpenTelemetry, Zipkin or Datadog`);
+  const otel = p?.openTelemetry;
+  if (otel !== undefined && type !== "OpenTelemetry")
+    out.push(`${at}.openTelemetry can only be used with type OpenTelemetry`);
+  if (otel?.resourceAttributes !== undefined)
+    out.push(`${at}.openTelemetry.resourceAttributes is not implemented by egts`);
+  if (otel?.sampler !== undefined) out.push(`${at}.openTelemetry.sampler is not implemented by egts`);
   return out;
 }
 
@@ -97,25 +102,42 @@ export function fractionPercent(f: Fraction): number {
   return Math.min(100, Math.max(0, value));
 }
 
+/** The span tag of one custom tag. */
+function customTagOf(tag: string, t: CustomTag): TracingTagIr {
+  const type = t.type ?? "Literal";
+  if (type === "Literal") return { tag, literal: t.literal?.value ?? "" };
+  const source = type === "Environment" ? t.environment : t.requestHeader;
+  const value = { name: source?.name ?? "", defaultValue: source?.defaultValue ?? "" };
+  return type === "Environment" ? { tag, environment: value } : { tag, requestHeader: value };
+}
+
 /** The span tags: `customTags` by type, then `tags` (format strings) replacing the same keys; sorted by tag. */
 export function tagsOf(tracing: Pick<ProxyTracing, "customTags" | "tags">): TracingTagIr[] {
   const out = new Map<string, TracingTagIr>();
-  for (const [tag, t] of Object.entries(tracing.customTags ?? {})) {
-    const type = t.type ?? "Literal";
-    if (type === "Literal") out.set(tag, { tag, literal: t.literal?.value ?? "" });
-    else if (type === "Environment")
-      out.set(tag, {
-        tag,
-        environment: { name: t.environment?.name ?? "", defaultValue: t.environment?.defaultValue ?? "" },
-      });
-    else
-      out.set(tag, {
-        tag,
-        requestHeader: { name: t.requestHeader?.name ?? "", defaultValue: t.requestHeader?.defaultValue ?? "" },
-      });
-  }
+  for (const [tag, t] of Object.entries(tracing.customTags ?? {})) out.set(tag, customTagOf(tag, t));
   for (const [tag, format] of Object.entries(tracing.tags ?? {})) out.set(tag, { tag, format });
   return [...out.values()].sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+}
+
+/** The sampling percentages: `samplingRate` or `samplingFraction` (100 when neither), client and overall ones. */
+function samplingOf(
+  t: ProxyTracing,
+): Pick<TracingIr, "samplingPercent" | "clientSamplingPercent" | "overallSamplingPercent"> {
+  return {
+    samplingPercent: t.samplingRate ?? (t.samplingFraction ? fractionPercent(t.samplingFraction) : 100),
+    ...(t.clientSamplingFraction ? { clientSamplingPercent: fractionPercent(t.clientSamplingFraction) } : {}),
+    ...(t.overallSamplingFraction ? { overallSamplingPercent: fractionPercent(t.overallSamplingFraction) } : {}),
+  };
+}
+
+/** The Zipkin settings (128-bit trace ids off, shared span context on, by default). */
+function zipkinOf(
+  z: NonNullable<ProxyTracing["provider"]>["zipkin"],
+): Pick<TracingIr, "zipkinTraceId128" | "zipkinSharedSpanContext"> {
+  return {
+    zipkinTraceId128: z?.enable128BitTraceId === true,
+    zipkinSharedSpanContext: z?.disableSharedSpanContext !== true,
+  };
 }
 
 /** Envoy Gateway's service name of a node: `<gateway>.<namespace>`, or the class name of merged Gateways. */
@@ -139,7 +161,8 @@ export function tracingFor(
   if (!tracing || !p) return undefined;
   const provider = (p.type ?? "OpenTelemetry") as TracingIr["provider"];
   const own: string[] = [];
-  const destination = sinkDestination(p, TRACING_CLUSTER, provider === "OpenTelemetry", owner, backends, own);
+  const grpc = provider === "OpenTelemetry";
+  const destination = sinkDestination(p, TRACING_CLUSTER, grpc, { owner, backends, problems: own });
   problems.push(...own.map((m) => `spec.telemetry.tracing.provider: ${m}`));
   if (!destination) return undefined;
   const headers = headersOf(p.openTelemetry?.headers);
@@ -148,22 +171,10 @@ export function tracingFor(
     cluster: TRACING_CLUSTER,
     authority: destination.authority,
     serviceName: p.serviceName ?? tracingServiceName(node),
-    samplingPercent:
-      tracing.samplingRate ?? (tracing.samplingFraction ? fractionPercent(tracing.samplingFraction) : 100),
-    ...(tracing.clientSamplingFraction
-      ? { clientSamplingPercent: fractionPercent(tracing.clientSamplingFraction) }
-      : {}),
-    ...(tracing.overallSamplingFraction
-      ? { overallSamplingPercent: fractionPercent(tracing.overallSamplingFraction) }
-      : {}),
+    ...samplingOf(tracing),
     tags: tagsOf(tracing),
     ...(headers ? { headers } : {}),
-    ...(provider === "Zipkin"
-      ? {
-          zipkinTraceId128: p.zipkin?.enable128BitTraceId === true,
-          zipkinSharedSpanContext: p.zipkin?.disableSharedSpanContext !== true,
-        }
-      : {}),
+    ...(provider === "Zipkin" ? zipkinOf(p.zipkin) : {}),
     ...(tracing.spanName ? { spanName: { client: tracing.spanName.client, server: tracing.spanName.server } } : {}),
   };
   return { tracing: ir, destination };
