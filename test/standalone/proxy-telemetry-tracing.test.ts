@@ -23,6 +23,9 @@ const TAG_ENV = "EGTS_TRACING_TEST_REGION";
 /** The tracing of the EnvoyProxy: `provider` and the tags every variant shares. */
 function tracing(provider: Record<string, unknown>): Record<string, unknown> {
   return {
+    ...(provider.type === "OpenTelemetry"
+      ? { spanName: { client: "egts-in %REQ(:AUTHORITY)%", server: "egts-out" } }
+      : {}),
     samplingRate: 100,
     customTags: {
       "egts.literal": { type: "Literal", literal: { value: "fixed" } },
@@ -127,6 +130,9 @@ spec:
     const server = trace.find((s) => s.kind === 2);
     assert.ok(server);
     assert.equal(server.resource.get("service.name"), "eg.default");
+    // spanName: the downstream span's and the upstream span's operation names.
+    assert.equal(server.name, "egts-in www.example.com");
+    assert.equal(trace.find((s) => s.kind === 3)?.name, "egts-out");
     assert.equal(server.attributes.get("egts.literal"), "fixed");
     assert.equal(server.attributes.get("egts.region"), "eu-west");
     assert.equal(server.attributes.get("egts.missing-env"), "dflt");
