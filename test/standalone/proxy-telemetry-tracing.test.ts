@@ -85,6 +85,7 @@ describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", fu
       "gateway.yaml": gatewayYaml(port, {
         type: "OpenTelemetry",
         backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "otel" }],
+        openTelemetry: { resourceAttributes: { "deployment.environment": "egts-test" } },
       }),
       "backends.yaml": [
         backendYaml("app", backend.port),
@@ -130,6 +131,7 @@ spec:
     const server = trace.find((s) => s.kind === 2);
     assert.ok(server);
     assert.equal(server.resource.get("service.name"), "eg.default");
+    assert.equal(server.resource.get("deployment.environment"), "egts-test", "the resource attributes");
     // spanName: the downstream span's and the upstream span's operation names.
     assert.equal(server.name, "egts-in www.example.com");
     assert.equal(trace.find((s) => s.kind === 3)?.name, "egts-out");

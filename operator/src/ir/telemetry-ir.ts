@@ -42,6 +42,8 @@ export interface TracingIr {
   readonly tags: readonly TracingTagIr[];
   /** Headers sent with each OTLP export. @default none */
   readonly headers?: readonly HeaderIr[];
+  /** OpenTelemetry: the resource's attributes (a static resource detector), sorted by name. @default none */
+  readonly resourceAttributes?: Readonly<Record<string, string>>;
   /** Zipkin: 128-bit trace ids. @default false */
   readonly zipkinTraceId128?: boolean;
   /** Zipkin: client and server spans share one span context. @default true */

@@ -5,9 +5,9 @@
  * `clientSamplingFraction` (0 when unset: client-forced tracing is ignored) and `overallSamplingFraction`; span tags
  * from `customTags` (Literal, Environment, RequestHeader) and `tags` (Envoy format strings, which win on the same
  * key); the service name `<gateway>.<namespace>` (the GatewayClass name for merged Gateways) unless
- * `provider.serviceName` says otherwise. {@link tracingProblems} refuses what egts does not do (OpenTelemetry
- * resource attributes and samplers: the Envoy extensions they need are not in our generated API) and what the API
- * server would have refused.
+ * `provider.serviceName` says otherwise; the OpenTelemetry resource attributes. {@link tracingProblems} refuses
+ * what egts does not do (OpenTelemetry samplers: the sampler extensions are not in our generated API) and what the
+ * API server would have refused.
  */
 import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
 import { percentOf } from "../policies/security-cors-csrf";
@@ -76,8 +76,6 @@ function providerProblems(p: ProxyTracing["provider"], at: string): string[] {
   const otel = p?.openTelemetry;
   if (otel !== undefined && type !== "OpenTelemetry")
     out.push(`${at}.openTelemetry can only be used with type OpenTelemetry`);
-  if (otel?.resourceAttributes !== undefined)
-    out.push(`${at}.openTelemetry.resourceAttributes is not implemented by egts`);
   if (otel?.sampler !== undefined) out.push(`${at}.openTelemetry.sampler is not implemented by egts`);
   return out;
 }
@@ -130,6 +128,14 @@ function samplingOf(
   };
 }
 
+/** The OpenTelemetry tracer's resource attributes, sorted by name (absent when none). */
+function resourceAttributesOf(
+  attributes: Readonly<Record<string, string>> | undefined,
+): Pick<TracingIr, "resourceAttributes"> {
+  const entries = Object.entries(attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return entries.length > 0 ? { resourceAttributes: Object.fromEntries(entries) } : {};
+}
+
 /** The Zipkin settings (128-bit trace ids off, shared span context on, by default). */
 function zipkinOf(
   z: NonNullable<ProxyTracing["provider"]>["zipkin"],
@@ -174,6 +180,7 @@ export function tracingFor(
     ...samplingOf(tracing),
     tags: tagsOf(tracing),
     ...(headers ? { headers } : {}),
+    ...resourceAttributesOf(p.openTelemetry?.resourceAttributes),
     ...(provider === "Zipkin" ? zipkinOf(p.zipkin) : {}),
     ...(tracing.spanName ? { spanName: { client: tracing.spanName.client, server: tracing.spanName.server } } : {}),
   };

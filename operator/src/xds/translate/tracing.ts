@@ -1,7 +1,7 @@
 /**
  * TracingIr → the HTTP connection manager's `tracing`, in Envoy Gateway's shape: the provider
  * (`envoy.tracers.opentelemetry` over the cluster's gRPC with the service name and headers; `envoy.tracers.zipkin`
- * posting HTTP JSON to `/api/v2/spans`; `envoy.tracers.datadog` with the service name), client sampling 0% unless
+ * posting HTTP JSON to `/api/v2/spans`; the OpenTelemetry resource attributes as a static resource detector; `envoy.tracers.datadog` with the service name), client sampling 0% unless
  * set, random sampling the IR's rate, overall sampling 100% unless set, the custom tags, an upstream span per
  * request (`spawn_upstream_span`), and the span names when set.
  */
@@ -13,6 +13,7 @@ import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry
 import { fractionalPercentOf } from "./security-fields";
 import { DatadogTracerType, OpenTelemetryTracerType, ZipkinTracerType } from "../extension-types";
 import { envoyGrpcService } from "./access-log-grpc";
+import { STATIC_RESOURCE_DETECTOR, StaticConfigResourceDetectorType } from "./tracing-resource-detector";
 
 /** Zipkin's v2 span API path. */
 const ZIPKIN_ENDPOINT = "/api/v2/spans";
@@ -28,6 +29,7 @@ function providerOf(t: TracingIr): { name: string; typedConfig: unknown } {
           OpenTelemetryTracerType.codec.fromPartial({
             grpcService: envoyGrpcService(t.cluster, t.authority, t.headers),
             serviceName: t.serviceName,
+            ...resourceDetectorsOf(t.resourceAttributes),
           } as never),
         ),
       };
@@ -54,6 +56,19 @@ function providerOf(t: TracingIr): { name: string; typedConfig: unknown } {
         ),
       };
   }
+}
+
+/** The OpenTelemetry tracer's static resource detector for `attributes` (none when there are none). */
+function resourceDetectorsOf(attributes: Readonly<Record<string, string>> | undefined): {
+  resourceDetectors?: unknown[];
+} {
+  if (!attributes || Object.keys(attributes).length === 0) return {};
+  const config = StaticConfigResourceDetectorType.codec.fromPartial({ attributes } as never);
+  return {
+    resourceDetectors: [
+      { name: STATIC_RESOURCE_DETECTOR, typedConfig: pack(StaticConfigResourceDetectorType, config) },
+    ],
+  };
 }
 
 /** Envoy's CustomTag of a tag. */
