@@ -49,7 +49,7 @@ export function accessLogsFor(spec: EnvoyProxy["spec"] | undefined): readonly Ac
   return settings.flatMap((s) => {
     // gRPC sinks (ALS, OpenTelemetry) are translate/telemetry/access-log-sinks.ts's.
     const sinks = s.sinks ?? [];
-    const files = sinks.filter((k) => k.type === "File");
+    const files = sinks.filter((k) => k?.type === "File");
     const paths = sinks.length === 0 ? [STDOUT] : files.map((k) => k.file?.path ?? STDOUT);
     const matches = s.matches ?? [];
     const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
@@ -95,9 +95,10 @@ function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
   else if (s.type !== undefined && s.type !== "Route" && s.type !== "Listener")
     out.push(`${at}.type (${s.type}) must be Route, Listener or Upstream`);
   (s.sinks ?? []).forEach((k, j) => {
-    if (k.type !== "File" && k.type !== "ALS" && k.type !== "OpenTelemetry")
-      out.push(`${at}.sinks[${j}].type (${String(k.type)}) must be File, ALS or OpenTelemetry`);
-    else if (k.type === "File" && !k.file?.path) out.push(`${at}.sinks[${j}].file.path must be set for a File sink`);
+    const type = k?.type;
+    if (type !== "File" && type !== "ALS" && type !== "OpenTelemetry")
+      out.push(`${at}.sinks[${j}].type (${String(type)}) must be File, ALS or OpenTelemetry`);
+    else if (type === "File" && !k.file?.path) out.push(`${at}.sinks[${j}].file.path must be set for a File sink`);
   });
   return out;
 }

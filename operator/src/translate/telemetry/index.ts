@@ -32,7 +32,16 @@ function telemetryOf(spec: EnvoyProxy["spec"] | undefined): Telemetry | undefine
 /** What in the EnvoyProxy's tracing and gRPC sinks egts cannot do or the API forbids (empty when none). */
 export function telemetryProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const t = telemetryOf(spec);
-  return [...tracingProblems(t?.tracing), ...grpcSinkProblems(t?.accessLog), ...metricSinkProblems(t?.metrics?.sinks)];
+  // The CRD keeps `telemetry` as written: a field of the wrong shape is a problem, never a throw.
+  try {
+    return [
+      ...tracingProblems(t?.tracing),
+      ...grpcSinkProblems(t?.accessLog),
+      ...metricSinkProblems(t?.metrics?.sinks),
+    ];
+  } catch (e) {
+    return [`spec.telemetry has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
+  }
 }
 
 /** The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner). */
@@ -111,7 +120,13 @@ export function markTelemetryProblems(
     const ns = gw.gateway.metadata.namespace ?? "";
     const p = envoyProxyOwner(snapshot, envoyProxyOf(snapshot, ns, gw.gateway.metadata.name)?.spec);
     if (!p || !telemetryOf(p.spec)) continue;
-    const problems = resolutionProblems(p, gw.key, backends);
+    // A field of the wrong shape (the CRD keeps `telemetry` as it is written) is a problem too, never a throw.
+    let problems: string[];
+    try {
+      problems = resolutionProblems(p, gw.key, backends);
+    } catch (e) {
+      problems = [`spec.telemetry has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
+    }
     if (problems.length > 0) {
       const message = `Invalid telemetry backendRefs in the referenced EnvoyProxy: ${problems.join("; ")}`;
       gw.notAccepted = { reason: Reason.InvalidParameters, message };
