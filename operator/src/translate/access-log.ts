@@ -79,7 +79,12 @@ function formatOf(s: ProxyAccessLogSetting): AccessLogIr["format"] {
 export function accessLogProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const al = accessLogOf(spec);
   if (!al || al.disable === true) return [];
-  return (al.settings ?? []).flatMap((s, i) => settingProblems(s, `spec.telemetry.accessLog.settings[${i}]`));
+  // The CRD keeps `accessLog` as written: a field of the wrong shape is a problem, never a throw.
+  try {
+    return (al.settings ?? []).flatMap((s, i) => settingProblems(s, `spec.telemetry.accessLog.settings[${i}]`));
+  } catch (e) {
+    return [`spec.telemetry.accessLog has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
+  }
 }
 
 function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
