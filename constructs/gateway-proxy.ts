@@ -13,6 +13,7 @@ import {
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
 import { proxyBootstrap } from "../operator/src/infra/bootstrap-custom";
+import { metricSinksOf } from "../operator/src/infra/bootstrap-metric-sinks";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
@@ -319,6 +320,7 @@ export class GatewayProxy extends Construct {
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
       ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
+      ...metricSinksOf(this.runtime()),
     });
     const custom = proxyBootstrap(bootstrap, this.runtime());
     if ("problem" in custom) throw new Error(`EnvoyProxy bootstrap of ${nodeId}: ${custom.problem}`);

@@ -73,7 +73,7 @@ telemetry:
       - format: { type: Text }
         matches: ["response.code >=", "request.headers.exists(h, h == 'x')"]
         type: Upstream
-        sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317 } }, { type: File, file: {} }]
+        sinks: [{ type: Syslog }, { type: File, file: {} }]
 `);
     const at = "spec.telemetry.accessLog.settings[0]";
     assert.deepEqual(accessLogProblems(s), [
@@ -81,10 +81,13 @@ telemetry:
       `${at}.matches[0]: invalid CEL expression: response.code >=`,
       `${at}.matches[1]: the all, exists, exists_one, map and filter macros (comprehensions) are not supported by Envoy 1.36's CEL runtime: request.headers.exists(h, h == 'x')`,
       `${at}.type (Upstream) is not implemented by egts: only Route and Listener are`,
-      `${at}.sinks[0].type (OpenTelemetry) is not supported yet: only File sinks are`,
+      `${at}.sinks[0].type (Syslog) must be File, ALS or OpenTelemetry`,
       `${at}.sinks[1].file.path must be set for a File sink`,
     ]);
-    assert.match(envoyProxyProblem(s, "GatewayClass") ?? "", /sinks\[0\]\.type \(OpenTelemetry\) is not supported yet/);
+    assert.match(
+      envoyProxyProblem(s, "GatewayClass") ?? "",
+      /sinks\[0\]\.type \(Syslog\) must be File, ALS or OpenTelemetry/,
+    );
     assert.equal(
       accessLogProblems(spec("telemetry: { accessLog: { disable: true, settings: [{ type: Upstream }] } }")).length,
       0,

@@ -5,6 +5,8 @@
 
 import { isIP } from "node:net";
 import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
+import type { MetricSinkIr } from "../ir/telemetry-ir";
+import { metricSinkBootstrap } from "./bootstrap-metric-sinks";
 
 /** Client certificate files Envoy presents to the xDS server, and the CA it trusts the server with. */
 export interface XdsTlsFiles {
@@ -128,6 +130,8 @@ export interface BootstrapOptions {
    * listeners to `::` with `ipv4_compat`, and IPv6 moves admin to `::1`. @default IPv4
    */
   readonly ipFamily?: "IPv4" | "IPv6" | "DualStack";
+  /** OpenTelemetry stat sinks (bootstrap-metric-sinks.ts). @default none */
+  readonly metricSinks?: readonly MetricSinkIr[];
 }
 
 /** The `statsMatches` bootstrap option of a proxy's runtime settings: present when they name an inclusion list. */
@@ -285,6 +289,8 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
     listeners.push(adminPathListener({ name: STATS_LISTENER, port: o.statsPort, path: STATS_PATH, ...at }));
   }
   if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
+  const sinks = metricSinkBootstrap(o.metricSinks);
+  clusters.push(...sinks.clusters);
   return {
     node: { id: o.nodeId, cluster: o.nodeId },
     admin: { address: { socket_address: { address: adminAddress, port_value: o.adminPort } } },
@@ -300,5 +306,6 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
     },
     static_resources: listeners.length > 0 ? { clusters, listeners } : { clusters },
     ...(o.statsMatches !== undefined ? { stats_config: statsConfig(o.statsMatches) } : {}),
+    ...(sinks.statsSinks.length > 0 ? { stats_sinks: sinks.statsSinks } : {}),
   };
 }

@@ -1,5 +1,6 @@
 /** The infra IR: which Envoy proxies must exist, one per Gateway, or one per GatewayClass with `mergeGateways`. */
 import type { JsonPatchIr } from "./patch-ir";
+import type { MetricSinkIr } from "./telemetry-ir";
 
 /** One Envoy proxy to run. */
 export interface ProxyInfraIr {
@@ -53,6 +54,8 @@ export interface ProxyRuntimeIr {
   readonly statsMatches?: readonly StatMatchIr[];
   /** The EnvoyProxy `bootstrap` laid over egts's (checked by the translator); absent: egts's bootstrap. */
   readonly bootstrap?: BootstrapCustomIr;
+  /** OpenTelemetry stat sinks (EnvoyProxy `telemetry.metrics.sinks`); absent: none. */
+  readonly metricSinks?: readonly MetricSinkIr[];
 }
 
 /** A customisation of the bootstrap (EnvoyProxy `bootstrap`), checked by the translator. */

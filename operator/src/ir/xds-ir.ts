@@ -8,6 +8,7 @@ import type { ClusterPolicyIr, RouteTrafficIr } from "./backend-traffic-ir";
 import type { ClientTrafficIr } from "./client-traffic-ir";
 import type { TlsParamsIr } from "./client-traffic-tls-ir";
 import type { AuthorizationIr, RouteSecurityIr } from "./security-ir";
+import type { GrpcAccessLogSinkIr, RouteTracingIr, TracingIr } from "./telemetry-ir";
 
 /** Everything one Gateway's Envoy serves. */
 export interface GatewayXdsIr {
@@ -49,10 +50,15 @@ export interface ProxyMetricsIr {
   readonly requestResponseSizes?: true;
 }
 
-/** One access log: a line per HTTP request (or TCP connection) written to a file. */
+/**
+ * One access log: a line per HTTP request (or TCP connection) written to a file, or (`sink`) an entry sent to a
+ * gRPC sink (ALS or OpenTelemetry; `path` and `format` are then unused).
+ */
 export interface AccessLogIr {
   /** File to append to; `/dev/stdout` is the proxy's standard output. */
   readonly path: string;
+  /** The gRPC sink the entries go to instead of `path` (EnvoyProxy ALS and OpenTelemetry sinks). @default none */
+  readonly sink?: GrpcAccessLogSinkIr;
   /**
    * A JSON object per line (field name → Envoy format command; absent: Envoy Gateway's default fields), or a
    * text line.
@@ -80,6 +86,8 @@ export interface HttpListenerIr {
   readonly address: string;
   /** Port to bind. */
   readonly port: number;
+  /** Tracing of its requests (EnvoyProxy `telemetry.tracing`); absent: none. */
+  readonly tracing?: TracingIr;
   /** Virtual hosts, most specific domain first. */
   readonly virtualHosts: readonly VirtualHostIr[];
   /** HTTPS: one TLS filter chain per SNI group; absent for plain HTTP. */
@@ -477,6 +485,8 @@ export interface RouteIr {
   readonly traffic?: RouteTrafficIr;
   /** Route stat prefix (BackendTrafficPolicy `telemetry.metrics.routeStatName`): `vhost.<vh>.route.<it>.*` stats. */
   readonly statPrefix?: string;
+  /** Tracing on this route (BackendTrafficPolicy `telemetry.tracing`), over the listener's; absent: none. */
+  readonly tracing?: RouteTracingIr;
   /**
    * The protocol upgrades this route allows (BackendTrafficPolicy `httpUpgrade`), replacing the default
    * (WebSocket); a CONNECT entry makes the route match CONNECT requests. Absent: the listener's default.

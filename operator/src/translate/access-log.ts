@@ -4,9 +4,9 @@
  * request is logged as a JSON line on the proxy's standard output (Envoy Gateway's default format); `disable:
  * true` logs nothing (the default JSON fields are in xds/translate/access-log.ts); settings with File sinks (or no
  * sink: stdout) and Text or JSON formats log what they say, only the requests their CEL `matches` all accept, on
- * routes and listeners or (`type`) only one of them. Other sinks (ALS, OpenTelemetry) and the Upstream type are
- * not implemented: the EnvoyProxy is refused with a message naming the field ({@link accessLogProblems}), never
- * silently ignored.
+ * routes and listeners or (`type`) only one of them. The gRPC sinks (ALS, OpenTelemetry) are
+ * translate/telemetry/access-log-sinks.ts's. The Upstream type is not implemented: the EnvoyProxy is refused with a
+ * message naming the field ({@link accessLogProblems}), never silently ignored.
  */
 import type { AccessLogIr } from "../ir/xds-ir";
 import { celProblem } from "./cel-check";
@@ -47,7 +47,10 @@ export function accessLogsFor(spec: EnvoyProxy["spec"] | undefined): readonly Ac
   const settings = al?.settings ?? [];
   if (settings.length === 0) return [DEFAULT_ACCESS_LOG];
   return settings.flatMap((s) => {
-    const paths = (s.sinks ?? []).length === 0 ? [STDOUT] : (s.sinks ?? []).map((k) => k.file?.path ?? STDOUT);
+    // gRPC sinks (ALS, OpenTelemetry) are translate/telemetry/access-log-sinks.ts's.
+    const sinks = s.sinks ?? [];
+    const files = sinks.filter((k) => k?.type === "File");
+    const paths = sinks.length === 0 ? [STDOUT] : files.map((k) => k.file?.path ?? STDOUT);
     const matches = s.matches ?? [];
     const type = s.type === "Route" ? "route" : s.type === "Listener" ? "listener" : undefined;
     return paths.map((path): AccessLogIr => ({
@@ -76,7 +79,12 @@ function formatOf(s: ProxyAccessLogSetting): AccessLogIr["format"] {
 export function accessLogProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const al = accessLogOf(spec);
   if (!al || al.disable === true) return [];
-  return (al.settings ?? []).flatMap((s, i) => settingProblems(s, `spec.telemetry.accessLog.settings[${i}]`));
+  // The CRD keeps `accessLog` as written: a field of the wrong shape is a problem, never a throw.
+  try {
+    return (al.settings ?? []).flatMap((s, i) => settingProblems(s, `spec.telemetry.accessLog.settings[${i}]`));
+  } catch (e) {
+    return [`spec.telemetry.accessLog has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
+  }
 }
 
 function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
@@ -92,9 +100,10 @@ function settingProblems(s: ProxyAccessLogSetting, at: string): string[] {
   else if (s.type !== undefined && s.type !== "Route" && s.type !== "Listener")
     out.push(`${at}.type (${s.type}) must be Route, Listener or Upstream`);
   (s.sinks ?? []).forEach((k, j) => {
-    if (k.type !== "File")
-      out.push(`${at}.sinks[${j}].type (${String(k.type)}) is not supported yet: only File sinks are`);
-    else if (!k.file?.path) out.push(`${at}.sinks[${j}].file.path must be set for a File sink`);
+    const type = k?.type;
+    if (type !== "File" && type !== "ALS" && type !== "OpenTelemetry")
+      out.push(`${at}.sinks[${j}].type (${String(type)}) must be File, ALS or OpenTelemetry`);
+    else if (type === "File" && !k.file?.path) out.push(`${at}.sinks[${j}].file.path must be set for a File sink`);
   });
   return out;
 }

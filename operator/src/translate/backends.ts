@@ -27,7 +27,10 @@ import { ExtensionObjects } from "./extension-objects";
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
 
 /** Envoy Gateway policy kinds whose fields call services through backendRefs (their own ReferenceGrant `from`). */
-export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy";
+export type PolicyKind = "SecurityPolicy" | "EnvoyExtensionPolicy" | "EnvoyProxy";
+
+/** The Envoy Gateway kinds that refer to backends (a ReferenceGrant names them with Envoy Gateway's group). */
+const POLICY_KINDS: ReadonlySet<string> = new Set<PolicyKind>(["SecurityPolicy", "EnvoyExtensionPolicy", "EnvoyProxy"]);
 
 /** Envoy Gateway's route reason for a Backend endpoint address it refuses. */
 export const INVALID_ADDRESS = "InvalidAddress";
@@ -104,10 +107,7 @@ export class BackendIndex {
     }
     const denied = this.grants.check(
       {
-        group:
-          fromKind === "SecurityPolicy" || fromKind === "EnvoyExtensionPolicy"
-            ? ENVOY_GATEWAY_GROUP
-            : GATEWAY_API_GROUP,
+        group: POLICY_KINDS.has(fromKind) ? ENVOY_GATEWAY_GROUP : GATEWAY_API_GROUP,
         kind: fromKind,
         namespace: routeNamespace,
       },

@@ -61,6 +61,8 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "ipFamily", // translate/proxy-listen.ts; the Service's families in constructs/gateway-proxy.ts
   "preserveRouteOrder", // translate/proxy-listen.ts, translate/virtual-hosts.ts
   "backendTLS", // translate/envoy-proxy-backend-tls.ts
+  "telemetry.metrics.sinks", // checked by translate/telemetry/metric-sinks.ts
+  "telemetry.tracing", // what of it egts cannot do is refused by translate/telemetry/tracing.ts
 ];
 
 /** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */

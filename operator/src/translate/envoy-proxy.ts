@@ -3,6 +3,7 @@
  * (constructs/synth.ts) both resolve it here, so a preview shows what the controller applies.
  */
 import { accessLogProblems } from "./access-log";
+import { telemetryProblems } from "./telemetry";
 import { envoyProxyUnimplementedProblems } from "./envoy-proxy-fields";
 import { filterOrderProblems } from "./filter-order";
 import { proxyRuntimeProblems } from "./proxy-runtime";
@@ -111,6 +112,7 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
   const xdsProblems = [
     ...envoyProxyUnimplementedProblems(spec),
     ...accessLogProblems(spec),
+    ...telemetryProblems(spec),
     ...filterOrderProblems(spec),
     ...geoIpProblems(spec),
     ...proxyRuntimeProblems(spec),

@@ -4,6 +4,13 @@
  */
 import type { AccessLogIr, ClusterIr, GatewayXdsIr, GenericSecretIr, ProxyMetricsIr } from "../ir/xds-ir";
 import { accessLogsFor } from "./access-log";
+import {
+  envoyProxyOwner,
+  guardedTelemetry,
+  markTelemetryProblems,
+  withNodeTelemetry,
+  withProxyMetricSinks,
+} from "./telemetry";
 import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
@@ -178,6 +185,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   markHostPortConflicts(gateways.values(), merged, opts.sharedHost === true);
   //    Ports the proxy binds itself (Kubernetes: admin, stats, readiness) cannot be listener ports.
   markReservedPorts(gateways.values(), opts.reservedPorts ?? new Map());
+  //    An EnvoyProxy whose telemetry names backends that do not resolve makes its Gateways not accepted.
+  markTelemetryProblems(gateways.values(), snapshot, backends);
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
   const ctx = {
@@ -251,15 +260,18 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
   // 8. Each node's access logs, HTTP filter order and GeoIP databases come from the EnvoyProxy of its proxies
   //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
+  //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    return withProxyMetrics(
+    const node = withProxyMetrics(
       withGeoIp(
         withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
         geoIpProviderFor(proxy),
       ),
       proxyMetricsFor(proxy),
     );
+    const owner = envoyProxyOwner(snapshot, proxy);
+    return guardedTelemetry(node, owner, ctx.guard, (p) => withNodeTelemetry(node, p, ctx.backends));
   });
   // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
   //    for the extension server's hooks.
@@ -268,9 +280,12 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   const xdsIr = extensionPolicies.xdsIr;
   //    Their dynamic modules' files and how Envoy runs (log levels, drain, extra arguments, stats) come from the
   //    same EnvoyProxy (the host runner links the files and starts Envoy with them).
+  //    The OpenTelemetry stat sinks are part of the bootstrap.
   const proxies = infraIr.map((p) => {
     const proxy = envoyProxyForNode(snapshot, p.name);
-    return withProxyRuntime(withDynamicModuleFiles(p, proxy), proxy);
+    const run = withProxyRuntime(withDynamicModuleFiles(p, proxy), proxy);
+    const owner = envoyProxyOwner(snapshot, proxy);
+    return guardedTelemetry(run, owner, ctx.guard, (o) => withProxyMetricSinks(run, o, ctx.backends));
   });
   return {
     statuses: [

@@ -24,6 +24,7 @@ import {
 } from "../../certgen/certgen";
 import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 import { proxyBootstrap } from "../bootstrap-custom";
+import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";
 import { canBind, freePort } from "./free-port";
 import { statsListenerAddress } from "./stats-port";
@@ -310,6 +311,7 @@ export class HostRunner {
       ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),
+      ...metricSinksOf(runtime),
     });
     await writeFile(config, JSON.stringify(this.customized(p, bootstrap), null, 2));
     const base = ["-c", config, "--use-dynamic-base-id", "--admin-address-path", adminFile];

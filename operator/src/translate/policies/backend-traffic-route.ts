@@ -3,7 +3,8 @@
  * policy: its retry_on conditions, status codes, attempts, per-try timeout and back-off, previous_hosts),
  * `retry.numAttemptsPerPriority` (the previous_priorities retry priority: our endpoints all have priority 0 today,
  * so it changes nothing until a backend has priorities), `timeout.http.requestTimeout` (the route timeout), `maxStreamDuration` (max_stream_duration) and
- * `streamIdleTimeout` (the route's idle_timeout), and `telemetry.metrics.routeStatName` (stat_prefix). They
+ * `streamIdleTimeout` (the route's idle_timeout), `telemetry.metrics.routeStatName` (stat_prefix) and
+ * `telemetry.tracing` (the route's tracing). They
  * replace the HTTPRoute rule's own retry and timeouts, as in Envoy Gateway, where the policy's traffic settings
  * win over the route's.
  */
@@ -13,6 +14,8 @@ import type { Retry } from "../../resources/backend-cluster";
 import type { BackendTrafficPolicySpec, ProtocolUpgradeConfig } from "../../resources/backend-traffic-policy";
 import { parseDuration } from "../duration";
 import { INT32_MAX } from "../shapes";
+import type { RouteTracingIr } from "../../ir/telemetry-ir";
+import { routeTracingOf } from "../telemetry/tracing";
 
 /** Spec paths this file implements (a path covers everything below it). */
 export const ROUTE_FIELDS: readonly string[] = [
@@ -25,6 +28,12 @@ export const ROUTE_FIELDS: readonly string[] = [
   "timeout.http.maxStreamDuration",
   "timeout.http.streamIdleTimeout",
   "telemetry.metrics.routeStatName",
+  // Route-level tracing without spanName: Envoy 1.37's Route.tracing has no operation names.
+  "telemetry.tracing.samplingFraction",
+  "telemetry.tracing.clientSamplingFraction",
+  "telemetry.tracing.overallSamplingFraction",
+  "telemetry.tracing.customTags",
+  "telemetry.tracing.tags",
   "httpUpgrade",
 ];
 
@@ -53,6 +62,8 @@ export interface RouteActionSettings {
   readonly routeStatName?: string;
   /** `httpUpgrade`: the upgrades the route allows, replacing the default (WebSocket). */
   readonly upgrades?: readonly UpgradeIr[];
+  /** `telemetry.tracing`: the route's tracing settings (translate/telemetry/tracing.ts). */
+  readonly tracing?: RouteTracingIr;
 }
 
 /** The route action settings of `spec`; problems go to `invalid` as "<field path>: <why>". */
@@ -62,10 +73,12 @@ export function translateRouteAction(spec: BackendTrafficPolicySpec, invalid: st
     timeouts?: RouteActionSettings["timeouts"];
     routeStatName?: string;
     upgrades?: readonly UpgradeIr[];
+    tracing?: RouteTracingIr;
   } = {};
   if (spec.httpUpgrade && spec.httpUpgrade.length > 0) out.upgrades = upgradesOf(spec.httpUpgrade, invalid);
   const statName = spec.telemetry?.metrics?.routeStatName;
   if (statName !== undefined && statName !== "") out.routeStatName = statName;
+  if (spec.telemetry?.tracing) out.tracing = routeTracingOf(spec.telemetry.tracing, invalid);
   const http = spec.timeout?.http;
   const ms = (field: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;

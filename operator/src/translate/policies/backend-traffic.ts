@@ -465,6 +465,7 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
     ...(t.traffic ? { traffic: t.traffic } : {}),
     ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
     ...(t.action.upgrades ? { upgrades: t.action.upgrades } : {}),
+    ...(t.action.tracing ? { tracing: t.action.tracing } : {}),
     ...(responseHeaders ? { responseHeaders } : {}),
   };
 }

@@ -50,6 +50,8 @@ export interface ServiceCall {
   readonly kind?: PolicyKind;
   /** The cluster name's prefix. @default `securitypolicy/<owner ns>/<owner name>` */
   readonly irName?: string;
+  /** The whole cluster name, replacing `<irName>/<use>` (EnvoyProxy telemetry: `tracing`, …). @default none */
+  readonly clusterName?: string;
 }
 
 /** True when `cfg` names backends (`backendRefs` or the deprecated `backendRef`). */
@@ -92,7 +94,7 @@ export function securityBackendService(
   const settings = settingsOf(cfg, problems);
   if (problems.length > before) return undefined;
   const cluster: ClusterIr = {
-    name: `${call.irName ?? securityIrName(owner)}/${call.use}`,
+    name: call.clusterName ?? `${call.irName ?? securityIrName(owner)}/${call.use}`,
     discovery: first.discovery,
     endpoints: resolved.flatMap((c) => c.endpoints),
     protocol: call.protocol ?? "http1",

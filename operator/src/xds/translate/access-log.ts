@@ -8,6 +8,7 @@ import { pack } from "../../../../proto/any";
 import type { AccessLogIr } from "../../ir/xds-ir";
 import { FileAccessLogType, StderrAccessLogType, StdoutAccessLogType } from "../types";
 import { CelAccessLogFilterType } from "../extension-types";
+import { grpcAccessLog } from "./access-log-grpc";
 
 /**
  * Envoy Gateway's default JSON access log fields (field name → Envoy format command), written when the IR
@@ -57,7 +58,7 @@ const NO_ROUTE_FILTER = { responseFlagFilter: { flags: ["NR"] } } as AccessLogFi
 
 /** Access logs for an HTTP connection manager or a tcp_proxy: every request or connection its `matches` accept. */
 export function routeAccessLogs(logs: readonly AccessLogIr[] | undefined): AccessLog[] {
-  return (logs ?? []).filter((l) => l.type !== "listener").map((l) => fileAccessLog(l, filterOf(l.matches)));
+  return (logs ?? []).filter((l) => l.type !== "listener").map((l) => accessLog(l, filterOf(l.matches)));
 }
 
 /**
@@ -67,7 +68,12 @@ export function routeAccessLogs(logs: readonly AccessLogIr[] | undefined): Acces
 export function listenerAccessLogs(logs: readonly AccessLogIr[] | undefined): AccessLog[] {
   return (logs ?? [])
     .filter((l) => l.type !== "route")
-    .map((l) => fileAccessLog(l, filterOf(l.matches, l.type === undefined ? NO_ROUTE_FILTER : undefined)));
+    .map((l) => accessLog(l, filterOf(l.matches, l.type === undefined ? NO_ROUTE_FILTER : undefined)));
+}
+
+/** One access log: to its gRPC sink (access-log-grpc.ts) or its file. */
+function accessLog(l: AccessLogIr, filter?: AccessLogFilter): AccessLog {
+  return l.sink ? grpcAccessLog(l.sink, filter) : fileAccessLog(l, filter);
 }
 
 /** A CEL extension filter per expression, and `extra`, all required (one filter alone stays itself). */

@@ -25,6 +25,7 @@ import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } 
 import { clientHttpFields, withProxyProtocol } from "./client-traffic-http";
 import { geoEarlyMutations } from "./geoip-headers";
 import { tcpChain } from "./tcp";
+import { tracingField } from "./tracing";
 import { sniDynamicCluster } from "./tcp-sni-dfp";
 import { downstreamTls, tlsInspector } from "./tls";
 import type { SocketAddress_Protocol } from "../../../../proto/gen/envoy/config/core/v3/address";
@@ -138,6 +139,7 @@ export function buildHcm(
     ...(codec === HttpConnectionManager_CodecType.HTTP3 ? { http3ProtocolOptions: {} } : {}),
     rds: { routeConfigName: routeConfig, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
+    ...tracingField(ir.tracing),
     ...hcmRouteOptions(),
     ...hcmSettingFields(httpListenerSettings(ir.clientTraffic)),
     ...withGeoEarlyMutations(clientHttpFields(ir.clientTraffic), ir),

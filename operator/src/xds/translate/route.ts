@@ -31,6 +31,7 @@ import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
 import { hostNamePart, virtualHostListener } from "../../ir/xds-names";
+import { routeTracingField } from "./tracing";
 
 /**
  * Name of a cluster that never exists: a weighted share pointing at it is answered with 500, which is what
@@ -154,6 +155,7 @@ function buildRoute(ir: RouteIr, listener: HttpListenerIr, hashKeysOf: HashKeysO
     name: domains.length > 0 ? `${ir.name}/${hostNamePart(domains[0])}` : ir.name,
     match: ir.upgrades?.some((u) => u.type.toUpperCase() === "CONNECT") ? connectMatch(ir.match) : buildMatch(ir.match),
     ...(ir.statPrefix !== undefined ? { statPrefix: ir.statPrefix } : {}),
+    ...routeTracingField(ir.tracing),
   };
   Object.assign(route, routeActionOf(ir, hashKeysOf));
   if (ir.requestHeaders) route.requestHeadersToAdd = headerOptions(ir.requestHeaders);
