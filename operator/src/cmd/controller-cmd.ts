@@ -22,6 +22,7 @@ interface ControllerFlags {
   readonly "xds-address"?: string;
   readonly "xds-tls-secret"?: string;
   readonly "envoy-image"?: string;
+  readonly "shutdown-manager-image"?: string;
   readonly "watch-namespaces"?: string;
   readonly "watch-namespace-selector"?: string;
   readonly "xds-cert-dir"?: string;
@@ -114,13 +115,19 @@ export async function controller(inv: Invocation): Promise<number> {
  */
 function controllerRender(
   namespace: string,
-  values: { "envoy-image": string; "xds-tls-secret": string; "xds-address"?: string | undefined },
+  values: {
+    "envoy-image": string;
+    "shutdown-manager-image"?: string | undefined;
+    "xds-tls-secret": string;
+    "xds-address"?: string | undefined;
+  },
   deploy: DeployType | undefined,
 ): RenderOptions {
   return {
     ...controllerRenderOptions({
       namespace,
       envoyImage: values["envoy-image"],
+      ...(values["shutdown-manager-image"] ? { shutdownManagerImage: values["shutdown-manager-image"] } : {}),
       xdsTlsSecret: values["xds-tls-secret"],
       ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
     }),

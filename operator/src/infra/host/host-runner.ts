@@ -24,6 +24,7 @@ import {
 } from "../../certgen/certgen";
 import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 import { proxyArgs } from "../proxy-args";
+import { drainProxy, type DrainOutcome } from "../shutdown/admin-drain";
 import { canBind, freePort } from "./free-port";
 import { statsListenerAddress } from "./stats-port";
 import { childEnv, DYNAMIC_MODULES_SEARCH_PATH } from "../../config/env";
@@ -68,12 +69,21 @@ export interface HostRunnerOptions {
   readonly statsPort?: number;
   /** Address the stats listeners bind. @default 127.0.0.1 */
   readonly statsHost?: string;
+  /**
+   * Drain before stopping or replacing a proxy (infra/shutdown/admin-drain.ts): at most the EnvoyProxy's
+   * `shutdown.drainTimeout`, else this many seconds; at least its `shutdown.minDrainDuration`, else none (no
+   * load balancer to deprogram here). 0: no drain, SIGTERM at once. @default 1 (the default `--drain-time-s`)
+   */
+  readonly drainTimeoutSeconds?: number;
 }
 
 /** Something that happened to a proxy process. */
 export interface ProxyEvent {
-  /** started, serving (its admin and stats addresses are known), exited (unexpectedly), stopped (by us). */
-  readonly kind: "started" | "serving" | "exited" | "stopped";
+  /**
+   * started, serving (its admin and stats addresses are known), exited (unexpectedly), drained (before a stop;
+   * detail says how), stopped (by us).
+   */
+  readonly kind: "started" | "serving" | "exited" | "drained" | "stopped";
   /** Gateway `namespace/name`. */
   readonly name: string;
   /** Process id. */
@@ -127,6 +137,9 @@ export function stateFile(stateDir: string, base: string, id: number, what: stri
     throw new Error(`state file ${JSON.stringify(path)} is outside ${stateDir}`);
   return path;
 }
+
+/** The host runner's drain time when the EnvoyProxy sets none (short: a developer's Ctrl-C waits for it). */
+const DEFAULT_DRAIN_SECONDS = 1;
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
@@ -202,8 +215,8 @@ export class HostRunner {
   }
 
   /** The admin URL of a proxy, once Envoy has written it. */
-  async adminUrl(name: string, timeoutMs = 10_000): Promise<string> {
-    const p = this.proxies.get(name);
+  async adminUrl(name: string, timeoutMs = 10_000, stopping?: Proxy): Promise<string> {
+    const p = stopping ?? this.proxies.get(name);
     if (!p) throw new Error(`no proxy for ${name}`);
     const file = this.file(p, "admin-address");
     const deadline = Date.now() + timeoutMs;
@@ -237,7 +250,7 @@ export class HostRunner {
     }
   }
 
-  /** Stops every proxy: SIGTERM, then SIGKILL after `graceMs`. */
+  /** Stops every proxy: drains it, then SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 3000): Promise<void> {
     clearInterval(this.certTimer);
     clearTimeout(this.certDebounce);
@@ -312,7 +325,7 @@ export class HostRunner {
     const args = proxyArgs(base, runtime, {
       logLevel: this.opts.logLevel ?? "warn",
       concurrency: this.opts.concurrency ?? 1,
-      drainTimeSeconds: 1,
+      drainTimeSeconds: this.opts.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS,
     });
     const [cmd, argv] = SETPRIV
       ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
@@ -379,6 +392,7 @@ export class HostRunner {
     const child = p.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      await this.drain(p, exited);
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
@@ -386,4 +400,31 @@ export class HostRunner {
     }
     this.events.next({ kind: "stopped", name: p.ir.name, pid: child?.pid });
   }
+
+  /**
+   * Drains a proxy before its SIGTERM, as the Kubernetes preStop does: health checks failed (every connection
+   * closed after its current request), until no Gateway connection is left or the drain timeout; over early if
+   * the process exits, skipped if Envoy never wrote its admin address.
+   */
+  private async drain(p: Proxy, exited: Promise<void>): Promise<void> {
+    const timeoutSeconds = p.ir.runtime?.drainTimeSeconds ?? this.opts.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS;
+    if (timeoutSeconds <= 0) return;
+    const admin = await this.adminUrl(p.ir.name, 0, p).catch(() => undefined);
+    if (!admin) return;
+    const drained = drainProxy({
+      adminUrl: admin,
+      drainTimeoutMs: timeoutSeconds * 1000,
+      minDrainMs: (p.ir.runtime?.minDrainSeconds ?? 0) * 1000,
+      ownPorts: p.statsPort !== undefined ? [p.statsPort] : [],
+      pollMs: 100,
+    });
+    const outcome = await Promise.race([drained, exited.then(() => undefined)]);
+    if (outcome) this.events.next({ kind: "drained", name: p.ir.name, pid: p.child?.pid, detail: describe(outcome) });
+  }
+}
+
+/** A drain's outcome in words, for the `drained` event. */
+function describe(o: DrainOutcome): string {
+  const left = o.connections ?? "unknown";
+  return `${o.result === "drained" ? "drained" : "drain timeout"} after ${o.elapsedMs} ms, ${left} connections left`;
 }
