@@ -81,7 +81,8 @@ const controller: Command = {
     {
       name: "shutdown-manager-image",
       type: "string",
-      usage: "Image of the proxies' shutdown-manager container: this controller's (default ghcr.io/egts/controller:<version>).",
+      usage:
+        "Image of the proxies' shutdown-manager container: this controller's (default ghcr.io/egts/controller:<version>).",
     },
     { name: "watch-namespaces", type: "string", usage: "Comma list of namespaces to watch." },
     { name: "watch-namespace-selector", type: "string", usage: "key=value,… labels a watched namespace carries." },
