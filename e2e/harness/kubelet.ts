@@ -312,6 +312,11 @@ export class SimulatedKubelet {
   private volumesSyncedAt = 0;
   private server?: KubeletServer;
   private unregister?: () => void;
+  /**
+   * Whether a deleted pod's containers run their preStop hooks before SIGTERM (the kubelet's way). A test sets
+   * it to false to see what a pod without them loses. @default true
+   */
+  runsPreStopHooks = true;
   /** Volume updates written so far (each a `..data` swap), for tests. */
   volumeUpdates = 0;
   /** Pods started so far, by `namespace/name` (for tests). */
@@ -757,7 +762,11 @@ export class SimulatedKubelet {
   ): StoppingContainer {
     const preStop = c.lifecycle?.preStop;
     const command = preStop?.exec?.command;
-    const hook = command ? { exec: { command: this.hostCommand(c.image, command) } } : preStop;
+    const hook = !this.runsPreStopHooks
+      ? undefined
+      : command
+        ? { exec: { command: this.hostCommand(c.image, command) } }
+        : preStop;
     return {
       name: c.name,
       process: process_,
