@@ -91,6 +91,9 @@ describe("rolling restart of a proxy under load (Kubernetes tier)", function () 
     });
     address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
     await eventually(async () => (await httpGet(PORT, HOST, "/", { address })).status === 200, 90_000, "traffic");
+    process.stdout.write(
+      `      first proxy pod Ready after ${JSON.stringify(Object.fromEntries(kubelet.startTimes))} ms\n`,
+    );
   });
 
   after(async () => {
