@@ -2,7 +2,7 @@
  * `egts envoy shutdown-manager` and `egts envoy shutdown`, Envoy Gateway's `envoy-gateway envoy …` commands of
  * the same names: the proxy pod's shutdown-manager container and its preStop hook (infra/shutdown/).
  */
-import { writeFileSync } from "node:fs";
+import { appendFileSync, writeFileSync } from "node:fs";
 import { drainProxy, DRAIN_DEFAULTS } from "../infra/shutdown/admin-drain";
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -22,9 +22,20 @@ function durationFlag(inv: Invocation, name: string, fallback: number): number {
   return ms;
 }
 
-/** A line on stdout with the component's name, as the container's log shows it. */
+/**
+ * A line with the component's name, on stdout; in a Kubernetes container where this is not the main process (the
+ * preStop hook's exec), on the main process's stdout too, so the container's log shows the drain (as Envoy
+ * Gateway's `envoy shutdown` does).
+ */
 function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} shutdown-manager ${line}\n`);
+  const text = `${new Date().toISOString()} shutdown-manager ${line}\n`;
+  process.stdout.write(text);
+  if (process.env.KUBERNETES_SERVICE_HOST === undefined || process.pid === 1) return;
+  try {
+    appendFileSync("/proc/1/fd/1", text);
+  } catch {
+    // not allowed or not there: stdout only
+  }
 }
 
 /** Runs `egts envoy shutdown-manager` until SIGTERM or SIGINT. */
