@@ -417,6 +417,9 @@ export class HostRunner {
       minDrainMs: (p.ir.runtime?.minDrainSeconds ?? 0) * 1000,
       ownPorts: p.statsPort !== undefined ? [p.statsPort] : [],
       pollMs: 100,
+      // A hung Envoy (its admin silent) is not waited for: stop() stays quick.
+      adminTimeoutMs: 300,
+      stopWhenAdminFails: true,
     });
     const outcome = await Promise.race([drained, exited.then(() => undefined)]);
     if (outcome) this.events.next({ kind: "drained", name: p.ir.name, pid: p.child?.pid, detail: describe(outcome) });
@@ -426,5 +429,6 @@ export class HostRunner {
 /** A drain's outcome in words, for the `drained` event. */
 function describe(o: DrainOutcome): string {
   const left = o.connections ?? "unknown";
-  return `${o.result === "drained" ? "drained" : "drain timeout"} after ${o.elapsedMs} ms, ${left} connections left`;
+  const what = { drained: "drained", timeout: "drain timeout", "admin-failed": "admin did not answer" }[o.result];
+  return `${what} after ${o.elapsedMs} ms, ${left} connections left`;
 }

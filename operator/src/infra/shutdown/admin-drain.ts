@@ -36,12 +36,22 @@ export interface DrainOptions {
   readonly pollMs?: number;
   /** Progress lines. @default none */
   readonly log?: (line: string) => void;
+  /** Longest wait for one admin request (ms); never past the drain timeout. @default 5000 */
+  readonly adminTimeoutMs?: number;
+  /**
+   * End the drain at once when admin does not take `/healthcheck/fail` (a hung or gone Envoy has nothing to
+   * drain). @default false (Envoy Gateway's: log it and go on counting until the timeout)
+   */
+  readonly stopWhenAdminFails?: boolean;
 }
 
 /** How a drain ended. */
 export interface DrainOutcome {
-  /** `drained`: connections reached the threshold after the minimum; `timeout`: the drain timeout passed. */
-  readonly result: "drained" | "timeout";
+  /**
+   * `drained`: connections reached the threshold after the minimum; `timeout`: the drain timeout passed;
+   * `admin-failed`: admin did not take `/healthcheck/fail` (with `stopWhenAdminFails`).
+   */
+  readonly result: "drained" | "timeout" | "admin-failed";
   /** How long it took (ms). */
   readonly elapsedMs: number;
   /** Active connections last counted (undefined: never counted, admin did not answer). */
@@ -56,8 +66,8 @@ interface StatsJson {
 }
 
 /** `POST <admin><path>`; throws on a status other than 200. */
-export async function postAdmin(adminUrl: string, path: string): Promise<void> {
-  const res = await fetch(`${adminUrl}${path}`, { method: "POST", signal: AbortSignal.timeout(5000) });
+export async function postAdmin(adminUrl: string, path: string, timeoutMs = 5000): Promise<void> {
+  const res = await fetch(`${adminUrl}${path}`, { method: "POST", signal: AbortSignal.timeout(timeoutMs) });
   await res.arrayBuffer();
   if (res.status !== 200) throw new Error(`POST ${path}: HTTP ${res.status}`);
 }
@@ -72,9 +82,14 @@ export function countsAsGatewayListener(name: string, ownPorts: readonly number[
 }
 
 /** The active downstream connections of the proxy's Gateway listeners, from admin's stats. */
-export async function activeConnections(adminUrl: string, ownPorts = OWN_LISTENER_PORTS): Promise<number> {
+export async function activeConnections(
+  adminUrl: string,
+  ownPorts = OWN_LISTENER_PORTS,
+  timeoutMs = 5000,
+): Promise<number> {
   const filter = encodeURIComponent("^listener\\..*\\.downstream_cx_active$");
-  const res = await fetch(`${adminUrl}/stats?filter=${filter}&format=json`, { signal: AbortSignal.timeout(5000) });
+  const url = `${adminUrl}/stats?filter=${filter}&format=json`;
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   if (res.status !== 200) throw new Error(`GET /stats: HTTP ${res.status}`);
   const body = (await res.json()) as StatsJson;
   return (body.stats ?? [])
@@ -89,13 +104,21 @@ export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
   const minMs = Math.min(o.minDrainMs ?? DRAIN_DEFAULTS.minDrainMs, timeoutMs);
   const threshold = o.exitAtConnections ?? DRAIN_DEFAULTS.exitAtConnections;
   const start = Date.now();
+  /** An admin request's timeout: at most adminTimeoutMs, and not past the drain timeout (at least 50 ms). */
+  const requestMs = (): number => Math.max(50, Math.min(o.adminTimeoutMs ?? 5000, start + timeoutMs - Date.now()));
   log(`initiating drain with ${minMs / 1000} second minimum drain period and ${timeoutMs / 1000} second timeout`);
-  await postAdmin(o.adminUrl, "/healthcheck/fail").catch((err: unknown) => {
-    log(`error failing active health checks: ${(err as Error).message}`);
-  });
+  const failed = await postAdmin(o.adminUrl, "/healthcheck/fail", requestMs()).then(
+    () => false,
+    (err: unknown) => {
+      log(`error failing active health checks: ${(err as Error).message}`);
+      return true;
+    },
+  );
+  if (failed && o.stopWhenAdminFails)
+    return { result: "admin-failed", elapsedMs: Date.now() - start, connections: undefined };
   let connections: number | undefined;
   for (;;) {
-    connections = await activeConnections(o.adminUrl, o.ownPorts).catch((err: unknown) => {
+    connections = await activeConnections(o.adminUrl, o.ownPorts, requestMs()).catch((err: unknown) => {
       log(`error getting total connections: ${(err as Error).message}`);
       return undefined;
     });
