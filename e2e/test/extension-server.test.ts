@@ -4,8 +4,11 @@
  * (test/support/extension-server.ts) reached over TLS, its CA read from a Secret of the controller's namespace
  * through the API server: objects of an extension-owned CRD (discovered and watched through the API server) are
  * an HTTPRoute's ExtensionRef filter and, for a policy kind (`policyResources`), target the route; the Route hook
- * changes the route on the wire (two response headers); a failing server without failOpen keeps the last good
- * configuration (a route added meanwhile is not served, the changed route still is) until it answers again.
+ * changes the route on the wire (two response headers); the policies get their status on the API server as Envoy
+ * Gateway v1.9.1 writes it (Accepted under the route's Gateway; TargetNotFound for a rule that does not exist),
+ * written once (the policy's resourceVersion stays while nothing changes); a failing server without failOpen keeps
+ * the last good configuration (a route added meanwhile is not served, the changed route still is) until it answers
+ * again.
  */
 import assert from "node:assert/strict";
 import { parseEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
@@ -28,11 +31,29 @@ import {
 } from "../harness";
 
 const NS = "envoy-gateway-system";
+
+/** The parts of a policy object the test reads. */
+interface PolicyObject {
+  readonly metadata: { readonly resourceVersion: string };
+  readonly status?: {
+    readonly ancestors?: readonly {
+      readonly ancestorRef: Record<string, string>;
+      readonly controllerName: string;
+      readonly conditions: readonly {
+        type: string;
+        status: string;
+        reason: string;
+        message: string;
+        lastTransitionTime?: string;
+      }[];
+    }[];
+  };
+}
 const PORT = 80;
 const GROUP = "example.extensions.io";
 
-/** A namespaced CRD of `GROUP` whose spec is kept as written. */
-const crdYaml = (kind: string, plural: string): string => `apiVersion: apiextensions.k8s.io/v1
+/** A namespaced CRD of `GROUP` whose spec (and status, a subresource unless `status` is false) is kept as written. */
+const crdYaml = (kind: string, plural: string, status = true): string => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: { name: ${plural}.${GROUP} }
 spec:
@@ -43,11 +64,12 @@ spec:
     - name: v1alpha1
       served: true
       storage: true
-      schema:
+${status ? "      subresources: { status: {} }\n" : ""}      schema:
         openAPIV3Schema:
           type: object
           properties:
             spec: { type: object, x-kubernetes-preserve-unknown-fields: true }
+            status: { type: object, x-kubernetes-preserve-unknown-fields: true }
 `;
 
 const EXTENSION_OBJECTS = `apiVersion: ${GROUP}/v1alpha1
@@ -60,6 +82,12 @@ kind: RoutePolicy
 metadata: { name: rp-k8s, namespace: default }
 spec:
   targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: ext }]
+---
+apiVersion: ${GROUP}/v1alpha1
+kind: RoutePolicy
+metadata: { name: rp-no-rule, namespace: default }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: HTTPRoute, name: ext, sectionName: nope }
 ---
 ${httpRouteYaml(
   "ext",
@@ -83,7 +111,7 @@ describe("controller: extension server hooks (Kubernetes tier, real Envoy, TLS t
   before(async () => {
     cluster = await startKubeCluster();
     await prepareCluster(cluster, [NS]);
-    await apply(`${crdYaml("HeaderTag", "headertags")}---\n${crdYaml("RoutePolicy", "routepolicies")}`);
+    await apply(`${crdYaml("HeaderTag", "headertags", false)}---\n${crdYaml("RoutePolicy", "routepolicies")}`);
     await cluster.kubectl(["wait", "--for=condition=Established", "--timeout=30s", `crd/headertags.${GROUP}`]);
     await cluster.kubectl(["wait", "--for=condition=Established", "--timeout=30s", `crd/routepolicies.${GROUP}`]);
     const ca = makeCa("egts extension e2e CA");
@@ -141,6 +169,50 @@ extensionManager:
     const plain = await get("www.example.com");
     assert.equal(plain.status, 200);
     assert.equal(plain.headers["x-extension-route"], undefined, "a route without extension objects is not sent");
+  });
+
+  /** A RoutePolicy as the API server has it. */
+  const policy = async (name: string): Promise<PolicyObject> =>
+    JSON.parse(
+      await cluster.kubectl(["get", `routepolicies.${GROUP}`, name, "-n", "default", "-o", "json"]),
+    ) as PolicyObject;
+
+  it("the policies' status is written on the API server as Envoy Gateway writes it, and only when it changes", async () => {
+    const gateway = { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "default", name: "eg" };
+    // Discovery: the status writer patches the kinds with a status subresource (HeaderTag's CRD has none).
+    assert.deepEqual(
+      controller.extensions.statusKinds.map((k) => k.kind),
+      ["RoutePolicy"],
+    );
+    await eventually(
+      async () => ((await policy("rp-k8s")).status?.ancestors?.length ?? 0) > 0,
+      30_000,
+      "rp-k8s status",
+    );
+    const accepted = (await policy("rp-k8s")).status?.ancestors ?? [];
+    assert.equal(accepted.length, 1, JSON.stringify(accepted));
+    assert.deepEqual(accepted[0].ancestorRef, gateway);
+    assert.equal(accepted[0].controllerName, "gateway.envoyproxy.io/gatewayclass-controller");
+    const ok = accepted[0].conditions.find((c) => c.type === "Accepted");
+    assert.equal(ok?.status, "True");
+    assert.equal(ok?.message, "Policy has been accepted.");
+    assert.ok(ok?.lastTransitionTime, "lastTransitionTime set");
+    await eventually(
+      async () => ((await policy("rp-no-rule")).status?.ancestors?.length ?? 0) > 0,
+      30_000,
+      "rp-no-rule",
+    );
+    const missing = (await policy("rp-no-rule")).status?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+    assert.equal(missing?.status, "False");
+    assert.equal(missing?.reason, "TargetNotFound");
+    assert.equal(missing?.message, "No section name nope found for HTTPRoute default/ext");
+    // Only on change: another route (a new translation pass) leaves the policy's status, so its resourceVersion.
+    const before = (await policy("rp-k8s")).metadata.resourceVersion;
+    const passes = controller.statusWriter.stats.unchanged;
+    await apply(echoRouteYaml("status-probe", "status-probe.example.com"));
+    await eventually(async () => (await get("status-probe.example.com")).status === 200, 30_000, "status-probe route");
+    assert.ok(controller.statusWriter.stats.unchanged > passes, "later passes compared statuses");
+    assert.equal((await policy("rp-k8s")).metadata.resourceVersion, before, "no write of an unchanged status");
   });
 
   it("a failing server (failOpen false) keeps the last good configuration, then the hooks apply again", async () => {

@@ -166,4 +166,52 @@ describe("EnvoyGateway configuration: extensionManager", () => {
       c.notes.join("\n"),
     );
   });
+
+  it("service address forms as Envoy Gateway v1.9.1 dials them: fqdn, ip, unix, host + port, hostname", () => {
+    const address = (service: string): unknown =>
+      parse(`extensionManager:\n  hooks: { xdsTranslator: { post: [Route] } }\n  service: ${service}\n`)
+        .extensionManagers?.[0]?.service.address;
+    assert.deepEqual(address("{ fqdn: { hostname: ext.example., port: 5005 } }"), {
+      type: "tcp",
+      host: "ext.example.",
+      port: 5005,
+    });
+    assert.deepEqual(address("{ ip: { address: '::1', port: 5005 } }"), { type: "tcp", host: "::1", port: 5005 });
+    assert.deepEqual(address("{ unix: { path: /run/ext.sock } }"), { type: "unix", path: "/run/ext.sock" });
+    // The deprecated host: port defaults to 80; hostname (the inline BackendEndpoint's) replaces it, as Envoy
+    // Gateway's address function checks hostname before host.
+    assert.deepEqual(address("{ host: ext.local }"), { type: "tcp", host: "ext.local", port: 80 });
+    assert.deepEqual(address("{ host: ext.local, port: 5005, hostname: other.local }"), {
+      type: "tcp",
+      host: "other.local",
+      port: 5005,
+    });
+    // Beside fqdn, ip or unix, hostname is not used (a note says so), and zone has nothing to act on.
+    const c = parse(`extensionManager:
+  hooks: { xdsTranslator: { post: [Route] } }
+  service: { fqdn: { hostname: ext.local, port: 5005 }, hostname: ignored.local, zone: zone-a }
+`);
+    assert.deepEqual(c.extensionManagers?.[0]?.service.address, { type: "tcp", host: "ext.local", port: 5005 });
+    assert.ok(
+      c.notes.some((n) => /service\.hostname: not used, the fqdn or ip address is/.test(n)),
+      c.notes.join("\n"),
+    );
+    assert.ok(
+      c.notes.some((n) => /service\.zone: accepted, no effect/.test(n)),
+      c.notes.join("\n"),
+    );
+    // Envoy Gateway's validation: hostname alone is no target; fqdn beside host is two.
+    assert.match(
+      errorOf("extensionManager:\n  hooks: {}\n  service: { hostname: ext.local, port: 5005 }\n"),
+      /service needs exactly one of fqdn, ip, unix or host \(got 0\) \(hostname needs the deprecated host beside it\)/,
+    );
+    assert.match(
+      errorOf("extensionManager:\n  hooks: {}\n  service: { host: a.local, fqdn: { hostname: b.local, port: 1 } }\n"),
+      /needs exactly one of fqdn, ip, unix or host \(got 2\)/,
+    );
+    assert.match(
+      errorOf(`extensionManager:\n  hooks: {}\n  service: { unix: { path: /${"s".repeat(120)} } }\n`),
+      /^eg\.yaml:5:\d+: extensionManager\.service\.unix\.path must not exceed 108 characters/,
+    );
+  });
 });

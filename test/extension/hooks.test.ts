@@ -7,7 +7,7 @@
  * the configured Secrets (and refused without a client certificate, or with a missing Secret) and over a unix socket.
  */
 import assert from "node:assert/strict";
-import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
+import { loadEnvoyGatewayConfig, parseEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import type { ExtensionManagerConfig } from "../../operator/src/config/envoy-gateway-extension";
 import { ExtensionClient } from "../../operator/src/extension/client";
 import { extensionContextOf } from "../../operator/src/extension/context";
@@ -239,6 +239,35 @@ describe("extension hook runner (real gRPC client and server)", () => {
       await tlsServer.close();
       await unixServer.close();
       rmSync(socketDir, { recursive: true, force: true });
+    }
+  });
+
+  it("reaches the server at every address form the configuration reader takes (IPv6 ip, fqdn, host + port)", async () => {
+    const { config } = setup();
+    const v6 = await startExtensionServer({ address: "[::1]:0" });
+    const read = (service: string): ExtensionManagerConfig => {
+      const c = parseEnvoyGatewayConfig(
+        "eg.yaml",
+        `apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: EnvoyGateway\nextensionManager:\n  hooks: { xdsTranslator: { post: [Route] } }\n  service: ${service}\n`,
+      );
+      const m = c.extensionManagers?.[0];
+      assert.ok(m);
+      return { ...config, service: m.service };
+    };
+    const clients = [
+      read(`{ ip: { address: "::1", port: ${v6.port} } }`),
+      read(`{ fqdn: { hostname: localhost, port: ${ext.port} } }`),
+      read(`{ host: 127.0.0.1, port: ${ext.port} }`),
+      read(`{ host: nowhere.invalid, hostname: localhost, port: ${ext.port} }`),
+    ].map((c) => new ExtensionClient({ config: c, timeoutMs: 3000 }));
+    try {
+      for (const c of clients)
+        await c.call("PostVirtualHostModify", { virtualHost: undefined, postVirtualHostContext: {} });
+      assert.equal(v6.calls.length, 1, "the IPv6 address, bracketed in the gRPC target, was reached");
+      assert.equal(ext.calls.length, 3, "fqdn, host + port, and hostname replacing host reached the server");
+    } finally {
+      for (const c of clients) c.close();
+      await v6.close();
     }
   });
 });

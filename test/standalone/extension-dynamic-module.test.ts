@@ -6,7 +6,8 @@
  *   Envoy loads the module from there: the backend sees the request header it adds, the client the response
  *   headers carrying the policy's `filterName` and `config` (the entry sets `doNotClose` and `loadGlobally`, the
  *   latter hand-encoded);
- * - a module that is not in the allowlist, a Remote source (egts does not implement one yet), and `terminalFilter`
+ * - a module that is not in the allowlist, a Remote source (Envoy 1.37.0 has no `module` data source: its parser
+ *   refuses the field Envoy Gateway sends, checked with `envoy --mode validate`), and `terminalFilter`
  *   (Envoy refuses a terminal filter that is not the last HTTP filter, and the router follows it — seen on 1.36.4:
  *   `terminal filter named … must be the last filter in a http filter chain`): Accepted=False with the reason, and
  *   the route answers 500;
@@ -15,8 +16,11 @@
  *   shared object file`), the other routes keep working.
  */
 import * as assert from "node:assert/strict";
-import { readlinkSync } from "node:fs";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { requireEnvoy } from "../support/envoy";
 import { eepYaml } from "../support/backend-traffic";
 import { buildHeaderModule } from "../support/dynamic-module";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
@@ -63,6 +67,31 @@ const CASES: Readonly<Record<string, string>> = {
   remote: `  dynamicModule: [{ name: remote }]`,
   terminal: `  dynamicModule: [{ name: headers, terminalFilter: true }]`,
 };
+
+/** A static Envoy config with one dynamic modules filter on the test module (`module`: more DynamicModuleConfig). */
+function staticConfig(module: string): string {
+  return `static_resources:
+  listeners:
+    - name: l
+      address: { socket_address: { address: 127.0.0.1, port_value: 1 } }
+      filter_chains:
+        - filters:
+            - name: envoy.filters.network.http_connection_manager
+              typed_config:
+                "@type": type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager
+                stat_prefix: x
+                route_config: { virtual_hosts: [{ name: v, domains: ["*"], routes: [{ match: { prefix: "/" }, direct_response: { status: 200 } }] }] }
+                http_filters:
+                  - name: dm
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.dynamic_modules.v3.DynamicModuleFilter
+                      filter_name: add-header
+                      dynamic_module_config:
+                        name: header-module${module}
+                  - name: envoy.filters.http.router
+                    typed_config: { "@type": type.googleapis.com/envoy.extensions.filters.http.router.v3.Router }
+`;
+}
 
 /** A policy on a module whose file does not exist (added by its test case). */
 const MISSING = `  dynamicModule: [{ name: missing }]`;
@@ -122,9 +151,37 @@ describe("EnvoyExtensionPolicy dynamicModule (real Envoy, a module built by the 
     assert.equal(accepted("remote")?.status, "False");
     assert.match(
       accepted("remote")?.message ?? "",
-      /^DynamicModule: dynamic module "remote": remote module sources are not implemented by egts yet/,
+      /^DynamicModule: dynamic module "remote": remote module sources need Envoy 1\.38 or later: Envoy 1\.37\.0's DynamicModuleConfig has no `module` data source/,
     );
     assert.equal((await send("remote")).status, 500);
+  });
+
+  it("why Remote is refused: Envoy 1.37.0 refuses the `module` data source Envoy Gateway sends (validate mode)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "egts-dm-validate-"));
+    const validate = (module: string): { ok: boolean; output: string } => {
+      const file = join(dir, "envoy.yaml");
+      writeFileSync(file, staticConfig(module));
+      const r = spawnSync(requireEnvoy(), ["--mode", "validate", "-c", file], {
+        env: { ...process.env, ENVOY_DYNAMIC_MODULES_SEARCH_PATH: dirname(modulePath) },
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
+    };
+    try {
+      const byName = validate("");
+      assert.ok(byName.ok, `by name from the search path: ${byName.output}`);
+      const remote = validate(`
+                        module:
+                          remote:
+                            http_uri: { uri: "http://127.0.0.1:1/libheader-module.so", cluster: c, timeout: 1s }
+                            sha256: "${"0".repeat(64)}"`);
+      assert.equal(remote.ok, false);
+      // (protobuf varies the spaces of its error text on purpose)
+      assert.match(remote.output, /DynamicModuleConfig.*no\s+such\s+field:\s+'module'/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("terminalFilter: Accepted=False (Envoy would refuse the listener: the router follows the filter) and 500", async () => {

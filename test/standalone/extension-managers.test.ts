@@ -4,7 +4,8 @@
  * them: each hook call goes through the servers in order, the second one getting the first one's answer (both
  * Route hooks' headers reach the wire; the second Translation hook sees the first one's cluster); each server gets
  * only the policies of the kinds it declares (a route policy on the Route hook, a Gateway policy on the HTTPListener
- * and Translation hooks); policy objects get no "not a kind egts reads" warning; a failing second server without
+ * and Translation hooks); policy objects get no "not a kind egts reads" warning; the policies get Envoy Gateway's
+ * status (Accepted under the Gateway reached), recorded once while nothing changes; a failing second server without
  * failOpen keeps the last good configuration, naming the server.
  */
 import assert from "node:assert/strict";
@@ -151,6 +152,52 @@ describe("extensionManagers and policyResources (real Envoy, two real gRPC exten
       !t.logs.some((l) => l.includes("not a kind egts reads")),
       "policy objects are not warned about as unread",
     );
+  });
+
+  it("the policies get Envoy Gateway's status (Accepted per Gateway), recorded only when it changes", async () => {
+    const ancestors = (kind: string, name: string): { ancestorRef: unknown; conditions: { type: string }[] }[] =>
+      (t.gw.statuses.get(kind, "default", name)?.status as { ancestors: [] } | undefined)?.ancestors ?? [];
+    const gateway = { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "default", name: "eg" };
+    for (const [kind, name, ref] of [
+      ["RoutePolicy", "rp-1", gateway],
+      ["GatewayPolicy", "gp-1", { ...gateway, sectionName: "http" }],
+    ] as const) {
+      const [a, ...rest] = ancestors(kind, name);
+      assert.equal(rest.length, 0);
+      assert.deepEqual(a?.ancestorRef, ref, `${kind} ${name}`);
+      assert.deepEqual(
+        a.conditions.map((c) => ({ ...c, observedGeneration: undefined })),
+        [
+          {
+            type: "Accepted",
+            status: "True",
+            reason: "Accepted",
+            message: "Policy has been accepted.",
+            observedGeneration: undefined,
+          },
+        ],
+      );
+    }
+    // A policy targeting a route that is not there yet gets no ancestor; it is accepted once the route appears.
+    await t.write(
+      "late-policy.yaml",
+      `apiVersion: ${GROUP}/v1alpha1
+kind: RoutePolicy
+metadata: { name: rp-late, namespace: default }
+spec:
+  targetRefs: [{ group: gateway.networking.k8s.io, kind: HTTPRoute, name: late-target }]
+`,
+    );
+    await eventually(
+      async () => t.gw.statuses.get("RoutePolicy", "default", "rp-late") !== undefined,
+      10_000,
+      "rp-late",
+    );
+    assert.deepEqual(ancestors("RoutePolicy", "rp-late"), []);
+    await t.write("late-target.yaml", httpRouteYaml("late-target", "late.example", `    - ${TO_ECHO}`));
+    await eventually(async () => ancestors("RoutePolicy", "rp-late").length === 1, 10_000, "rp-late accepted");
+    // Several passes later, rp-1's status was recorded (and logged) once.
+    assert.equal(t.logs.filter((l) => l.includes("RoutePolicy default/rp-1: ok")).length, 1, "written once");
   });
 
   it("the second server failing without failOpen keeps the last good configuration, naming it", async () => {

@@ -186,11 +186,14 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
   const checksOf = (s: AuthzServer | undefined, path: string): AuthzCheck[] =>
     (s as AuthzServer).checks.filter((c) => c.path === path || c.path === `/auth${path}`);
 
-  /** The policy's Accepted condition. */
-  const accepted = (name: string): { status: string; message: string } | undefined => {
+  /** The policy's condition of `type` (Accepted by default). */
+  const accepted = (
+    name: string,
+    type = "Accepted",
+  ): { status: string; reason: string; message: string } | undefined => {
     const st = (g as PolicyGateway).t.gw.statuses.get("SecurityPolicy", "default", name)?.status as
-      { ancestors?: { conditions: { type: string; status: string; message: string }[] }[] } | undefined;
-    return st?.ancestors?.[0]?.conditions.find((c) => c.type === "Accepted");
+      { ancestors?: { conditions: { type: string; status: string; reason: string; message: string }[] }[] } | undefined;
+    return st?.ancestors?.[0]?.conditions.find((c) => c.type === type);
   };
 
   it("policies are accepted", () => {
@@ -305,6 +308,12 @@ describe("SecurityPolicy extAuth (real Envoy, HTTP and gRPC services)", function
     // Envoy 1.37.0 answers an HTTP service's failure with 403 whatever status_on_error says (envoyproxy/envoy#43267,
     // fixed after 1.37.0): when this fails, the pinned Envoy has the fix; assert 503 again.
     assert.equal((await send("down-status", "/d", { authorization: "allow" })).status, 403);
+    // ... and egts says so on the policy: a Warning naming the field and the Envoy bug (the policy stays Accepted).
+    const warning = accepted("down-status", "Warning");
+    assert.equal(warning?.status, "True");
+    assert.equal(warning?.reason, "IgnoredByEnvoy");
+    assert.match(warning?.message ?? "", /spec\.extAuth\.http .*statusOnError.*envoyproxy\/envoy#43267/);
+    assert.equal(accepted("down-status-grpc", "Warning"), undefined, "a gRPC service honours statusOnError");
     const open = await send("down-open", "/d", { authorization: "allow" });
     assert.equal(open.status, 200, open.body);
   });

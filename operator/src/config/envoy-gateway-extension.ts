@@ -237,10 +237,16 @@ function readHooks(w: ConfigWalk, node: unknown, path: string): Pick<ExtensionMa
   return { hooks: [...new Set(hooks)], translation };
 }
 
-/** `service`: exactly one of fqdn, ip, unix (or the deprecated host + port), TLS, retry. */
+/**
+ * `service`: exactly one of fqdn, ip, unix or the deprecated host (+ port, default 80), then TLS and retry. The
+ * address is chosen as Envoy Gateway v1.9.1 dials it: fqdn, else ip, else unix, else `hostname` + port, else host +
+ * port; its validation needs one of fqdn, ip, unix or host, so `hostname` (of the inline BackendEndpoint) only
+ * takes effect beside the deprecated `host`, which it replaces. `zone` has nothing to act on (one server).
+ */
 function readService(w: ConfigWalk, node: unknown, path: string): ExtensionManagerConfig["service"] | undefined {
   const addresses: ExtensionAddress[] = [];
   let host: string | undefined;
+  let hostname: { readonly name: string; readonly node: unknown } | undefined;
   let port = 80;
   let tls: ExtensionManagerConfig["service"]["tls"];
   let retry = DEFAULT_RETRY;
@@ -261,22 +267,45 @@ function readService(w: ConfigWalk, node: unknown, path: string): ExtensionManag
       w.fields(v, `${path}.unix`, {
         path: (p) => {
           const socket = w.nonEmpty(p, `${path}.unix.path`);
-          if (socket) addresses.push({ type: "unix", path: socket });
+          if (socket && socket.length > MAX_UNIX_PATH) {
+            w.error(p, `${path}.unix.path must not exceed ${MAX_UNIX_PATH} characters (a unix socket address limit)`);
+          } else if (socket) addresses.push({ type: "unix", path: socket });
         },
       }),
-    hostname: (v) => w.error(v, `${path}.hostname is not implemented in egts (the server's name for TLS)`),
-    zone: (v) => w.error(v, `${path}.zone is not implemented in egts (one extension server, no zones)`),
+    hostname: (v) => {
+      const name = w.nonEmpty(v, `${path}.hostname`);
+      if (name !== undefined) hostname = { name, node: v };
+    },
+    zone: (v) =>
+      w.note(
+        v,
+        `${path}.zone: accepted, no effect: a single extension server has no zone to prefer (nor in Envoy Gateway)`,
+      ),
     host: (v) => (host = w.nonEmpty(v, `${path}.host`)),
     port: (v) => (port = w.int(v, `${path}.port`, 1, 65535) ?? port),
     tls: (v) => (tls = readTls(w, v, `${path}.tls`)),
     retry: (v) => (retry = readRetry(w, v, `${path}.retry`)),
   });
-  if (host !== undefined) addresses.push({ type: "tcp", host, port });
+  if (host !== undefined) addresses.push({ type: "tcp", host: hostname?.name ?? host, port });
   if (addresses.length !== 1) {
-    w.error(node, `${path} needs exactly one of fqdn, ip, unix or host (got ${addresses.length})`);
+    const alone = addresses.length === 0 && hostname ? ` (hostname needs the deprecated host beside it)` : "";
+    w.error(node, `${path} needs exactly one of fqdn, ip, unix or host (got ${addresses.length})${alone}`);
     return undefined;
   }
+  if (hostname && host === undefined) {
+    w.note(
+      hostname.node,
+      `${path}.hostname: not used, the ${addressKind(addresses[0])} address is (as in Envoy Gateway)`,
+    );
+  }
   return { address: addresses[0], ...(tls ? { tls } : {}), retry };
+}
+
+/** Longest unix socket path (Envoy Gateway's limit on a UnixSocket path, the kernel's sun_path). */
+const MAX_UNIX_PATH = 108;
+
+function addressKind(a: ExtensionAddress): string {
+  return a.type === "unix" ? "unix" : "fqdn or ip";
 }
 
 function readTls(w: ConfigWalk, node: unknown, path: string): ExtensionManagerConfig["service"]["tls"] {

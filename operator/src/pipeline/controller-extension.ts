@@ -9,7 +9,7 @@ import { EMPTY } from "rxjs";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 import type { Logger } from "../log";
 import type { KubeClient } from "../provider/kubernetes/client";
-import { extensionWatchedKinds } from "../provider/kubernetes/extension-kinds";
+import { extensionWatchedKinds, type ExtensionWatchedKind } from "../provider/kubernetes/extension-kinds";
 import { WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { TranslateOptions } from "../translate/translate";
@@ -38,6 +38,7 @@ export interface ControllerExtensionOptions {
 export class ControllerExtensions {
   private readonly stage?: ExtensionStage;
   private snapshot?: ResourceSnapshot;
+  private discovered: readonly ExtensionWatchedKind[] = [];
 
   constructor(private readonly opts: ControllerExtensionOptions) {
     if (!opts.managers?.length) return;
@@ -61,7 +62,23 @@ export class ControllerExtensions {
   async watchedKinds(client: KubeClient, log: Logger): Promise<readonly WatchedKind[]> {
     const owned = ownedExtensionKinds(this.opts.managers);
     if (owned.length === 0) return WATCHED_KINDS;
-    return [...WATCHED_KINDS, ...(await extensionWatchedKinds(client, owned, log))];
+    this.discovered = await extensionWatchedKinds(client, owned, log);
+    const policies = new Set(
+      (this.opts.managers ?? []).flatMap((m) => m.policyResources.map((p) => `${p.group}/${p.kind}`)),
+    );
+    for (const k of this.discovered) {
+      if (k.statusSubresource === false && policies.has(`${k.group}/${k.kind}`))
+        log("info", `extension policy kind ${k.kind}.${k.group} has no status subresource: its objects get no status`);
+    }
+    return [...WATCHED_KINDS, ...this.discovered];
+  }
+
+  /**
+   * The extension kinds whose status the status writer may patch (after {@link watchedKinds}): all but those
+   * discovery showed without a status subresource (a kind not served yet is kept: its CRD may bring one).
+   */
+  get statusKinds(): readonly WatchedKind[] {
+    return this.discovered.filter((k) => k.statusSubresource !== false);
   }
 
   /** The translator options for `snapshot` (its Secrets also serve the servers' TLS from now on). */

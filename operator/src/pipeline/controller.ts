@@ -405,11 +405,13 @@ export class Controller {
       if (this.election.isLeader) void this.proxyCerts?.syncIfDue(this.lastInfra, 3_600_000).catch(() => undefined);
     }, 5_000);
     this.certTimer.unref();
+    const kinds = await this.extensions.watchedKinds(this.client, this.log("provider"));
+    this.statusWriter.addKinds(this.extensions.statusKinds); // extension-owned policies get their status too
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       log: this.log("provider"),
       stats: this.reflectorStats,
-      kinds: await this.extensions.watchedKinds(this.client, this.log("provider")),
+      kinds,
       ...this.opts.watch,
       ...(this.opts.watch?.namespaces?.length || this.opts.watch?.namespaceSelector
         ? { ownNamespace: this.opts.namespace }
@@ -758,6 +760,7 @@ function existingOwners(s: ResourceSnapshot, controllerName: string): Set<string
 /** Every object of the snapshot (the status writer compares against their live status). */
 function liveObjects(s: ResourceSnapshot): KubeObject[] {
   return [
+    ...s.unknown, // extension-owned policies (first: an object of ours with the same kind/namespace/name wins)
     ...s.gatewayClasses,
     ...s.gateways,
     ...s.httpRoutes,

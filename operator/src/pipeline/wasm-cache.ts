@@ -9,9 +9,14 @@
  * A failed fetch is tried again after a back-off (1 s doubling to 5 min) and its error stays in status meanwhile.
  * With `pullPolicy: IfNotPresent` (the default but for `:latest` images) a module already on disk for the same
  * source is used without a fetch, also after a restart; `Always` fetches once per process and source.
+ *
+ * Envoy Gateway's limits (its internal/wasm defaults), {@link WasmCacheLimits}: the modules on disk may take 1 GiB
+ * (a fetch that would pass it fails: `wasm cache size exceeded the limit: <bytes>`); a module unused for 24 h is
+ * deleted (looked for hourly; a module some policy needs counts as used); a source whose fetch failed more than 10
+ * times is not tried again for 1 h (`failed to get Wasm module <url> after 10 attempts`, then the last error).
  */
 import { createHash, randomBytes } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { UpstreamTlsIr } from "../ir/xds-ir";
@@ -24,10 +29,36 @@ import type { WasmFetchFailure, WasmMetrics } from "../metrics/control-plane";
 
 const RETRY_MIN_MS = 1_000;
 const RETRY_MAX_MS = 5 * 60_000;
+const HOUR_MS = 3_600_000;
 const WASM_MAGIC = Buffer.from([0x00, 0x61, 0x73, 0x6d]);
 
 /** How long a pass waits for newly needed modules before translating without them. */
 export const FIRST_FETCH_MS = 5_000;
+
+/** Envoy Gateway's Wasm cache limits; every field defaults to Envoy Gateway v1.9.1's value. */
+export interface WasmCacheLimits {
+  /** Most bytes the modules on disk may take; a fetch that would pass it fails. @default 1 GiB */
+  readonly maxBytes?: number;
+  /** A module no policy has needed for this long is deleted from disk. @default 24 h */
+  readonly expiryMs?: number;
+  /** How often unused modules are looked for. @default 1 h */
+  readonly purgeIntervalMs?: number;
+  /** A source whose fetch failed more often than this is not tried again for `failureResetMs`. @default 10 */
+  readonly maxFailures?: number;
+  /** How long a source that was given up rests before it is tried again. @default 1 h */
+  readonly failureResetMs?: number;
+  /** TEST ONLY: the retry back-off, first and longest delay. @default 1 s, 5 min */
+  readonly retryMs?: { readonly min: number; readonly max: number };
+}
+
+/** Envoy Gateway v1.9.1's limits (internal/wasm: DefaultMaxCacheSize, DefaultModuleExpiry, ...). */
+export const DEFAULT_WASM_LIMITS: Required<Omit<WasmCacheLimits, "retryMs">> = {
+  maxBytes: 1024 * 1024 * 1024,
+  expiryMs: 24 * HOUR_MS,
+  purgeIntervalMs: HOUR_MS,
+  maxFailures: 10,
+  failureResetMs: HOUR_MS,
+};
 
 /** Where modules are kept and served. */
 export interface WasmCacheOptions {
@@ -50,6 +81,8 @@ export interface WasmCacheOptions {
   readonly log?: (level: "info" | "warn", message: string, fields: Record<string, unknown>) => void;
   /** Envoy Gateway's wasm_* metrics. @default none */
   readonly metrics?: WasmMetrics;
+  /** The cache limits. @default {@link DEFAULT_WASM_LIMITS} */
+  readonly limits?: WasmCacheLimits;
 }
 
 /** A fetched module, or why there is none. */
@@ -77,12 +110,16 @@ export class WasmCache {
   private base?: string;
   private serverError?: string;
   private closed = false;
+  private purgeTimer?: NodeJS.Timeout;
+  private readonly limits: Required<Omit<WasmCacheLimits, "retryMs">>;
 
   /** Emits when a result changes (the pipeline translates again). */
   readonly changes$: Observable<void> = this.changes.asObservable();
 
   constructor(private readonly opts: WasmCacheOptions) {
     this.server = new WasmServer(opts.host ?? "127.0.0.1", opts.port ?? DEFAULT_WASM_SERVER_PORT, opts.tls);
+    const given = Object.fromEntries(Object.entries(opts.limits ?? {}).filter(([, v]) => v !== undefined));
+    this.limits = { ...DEFAULT_WASM_LIMITS, ...given };
   }
 
   /** Makes the set of modules `wanted`: new ones are fetched in the background. Returns true when one started. */
@@ -139,6 +176,7 @@ export class WasmCache {
   /** Stops every timer and the module server. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.purgeTimer);
     for (const e of this.entries.values()) clearTimeout(e.timer);
     this.changes.complete();
     await this.server.stop();
@@ -149,6 +187,8 @@ export class WasmCache {
       const listening = await this.server.start();
       this.base = this.opts.servingBase ?? listening;
       this.serverError = undefined;
+      this.purgeTimer ??= setInterval(() => void this.purge(), this.limits.purgeIntervalMs);
+      this.purgeTimer.unref();
     } catch (err) {
       const where = `${this.opts.host ?? "127.0.0.1"}:${this.opts.port ?? DEFAULT_WASM_SERVER_PORT}`;
       this.serverError = `the Wasm module server cannot listen on ${where}: ${(err as Error).message}`;
@@ -157,27 +197,23 @@ export class WasmCache {
 
   private async fetch(key: string, entry: Entry): Promise<void> {
     const metrics = this.opts.metrics;
-    const got = await fetchToDisk(entry.request, this.opts.dir, metrics).catch((err: Error): Result => {
-      metrics?.wasmFetched(fetchFailure(err.message));
-      return { error: err.message };
-    });
+    const got = await fetchToDisk(entry.request, this.opts.dir, metrics, this.limits.maxBytes).catch(
+      (err: Error): Result => {
+        metrics?.wasmFetched(fetchFailure(err.message));
+        return { error: err.message };
+      },
+    );
     if (this.closed || this.entries.get(key) !== entry) return;
-    const result: Result = "error" in got ? got : { sha256: got.sha256, path: this.pathOf(key) };
+    let result: Result = "error" in got ? got : { sha256: got.sha256, path: this.pathOf(key) };
     if ("path" in result && "file" in got) {
       if (entry.result && "path" in entry.result) this.server.forget(entry.result.path);
       this.server.serve(result.path, got.file);
       entry.file = got.file;
     }
+    if ("error" in result) result = this.retryLater(key, entry, result.error);
+    else entry.failures = 0;
     const changed = JSON.stringify(result) !== JSON.stringify(entry.result);
     entry.result = result;
-    if ("error" in result) {
-      entry.failures += 1;
-      entry.timer = setTimeout(
-        () => void this.fetch(key, entry),
-        Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** (entry.failures - 1)),
-      );
-      entry.timer.unref();
-    } else entry.failures = 0;
     metrics?.wasmEntries([...this.entries.values()].filter((e) => e.result && "path" in e.result).length);
     if (!changed) return;
     const fields = { source: entry.request.url, ...result };
@@ -187,6 +223,50 @@ export class WasmCache {
       fields,
     );
     this.changes.next();
+  }
+
+  /**
+   * Schedules the next fetch after a failure: after the back-off, or, past `maxFailures` failures (Envoy Gateway
+   * gives up when they are more than its limit), after `failureResetMs` with the count reset. Returns the result
+   * to report: the error, or Envoy Gateway's give-up message followed by it.
+   */
+  private retryLater(key: string, entry: Entry, error: string): Result {
+    entry.failures += 1;
+    const { maxFailures, failureResetMs } = this.limits;
+    const givenUp = entry.failures > maxFailures;
+    const retry = this.opts.limits?.retryMs ?? { min: RETRY_MIN_MS, max: RETRY_MAX_MS };
+    const delay = givenUp ? failureResetMs : Math.min(retry.max, retry.min * 2 ** (entry.failures - 1));
+    entry.timer = setTimeout(() => {
+      if (givenUp) entry.failures = 0;
+      void this.fetch(key, entry);
+    }, delay);
+    entry.timer.unref();
+    if (!givenUp) return { error };
+    return { error: `failed to get Wasm module ${entry.request.url} after ${maxFailures} attempts: ${error}` };
+  }
+
+  /**
+   * Deletes the modules on disk no policy has needed for `expiryMs` (Envoy Gateway's purge): a module some entry
+   * uses is touched (its modification time is its last use), the others are deleted once that is too old.
+   */
+  private async purge(): Promise<void> {
+    const dir = join(this.opts.dir, "modules");
+    const inUse = new Set([...this.entries.values()].flatMap((e) => (e.file ? [e.file] : [])));
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const now = Date.now();
+    for (const name of names.filter((n) => n.endsWith(".wasm"))) {
+      const file = join(dir, name);
+      if (inUse.has(file)) {
+        await utimes(file, now / 1000, now / 1000).catch(() => undefined);
+        continue;
+      }
+      const info = await stat(file).catch(() => undefined);
+      if (!info || now - info.mtimeMs <= this.limits.expiryMs) continue;
+      await unlink(file).then(
+        () => this.opts.log?.("info", "removed a Wasm module unused for the expiry time", { file }),
+        () => undefined,
+      );
+    }
   }
 
   /** Serves every fetched module at its path under the new `salt` (and no longer at the old one). */
@@ -214,6 +294,7 @@ export async function fetchToDisk(
   req: WasmSourceRequest,
   dir: string,
   metrics?: WasmMetrics,
+  maxBytes = DEFAULT_WASM_LIMITS.maxBytes,
 ): Promise<{ sha256: string; file: string }> {
   const index = join(dir, "sources", createHash("sha256").update(req.key).digest("hex"));
   if (req.pullPolicy === "IfNotPresent") {
@@ -221,12 +302,17 @@ export async function fetchToDisk(
     const file = known && join(dir, "modules", `${known.trim()}.wasm`);
     const hit = file ? await readFile(file).then(isModule, () => false) : false;
     metrics?.wasmLookup(hit);
-    if (file && known && hit) return { sha256: known.trim(), file };
+    if (file && known && hit) {
+      const now = Date.now() / 1000;
+      await utimes(file, now, now).catch(() => undefined); // used again: not expired
+      return { sha256: known.trim(), file };
+    }
   }
   const module = req.type === "HTTP" ? await fetchHttp(req) : await pullImage(req);
   metrics?.wasmFetched(undefined);
   const sha256 = createHash("sha256").update(module).digest("hex");
   const file = join(dir, "modules", `${sha256}.wasm`);
+  await checkRoom(join(dir, "modules"), `${sha256}.wasm`, module.length, maxBytes);
   await writeAtomically(file, module);
   await writeAtomically(index, sha256);
   return { sha256, file };
@@ -281,6 +367,25 @@ function checkedModule(body: Buffer, url: string): Buffer {
 
 function isModule(b: Buffer): boolean {
   return b.length >= 8 && b.subarray(0, 4).equals(WASM_MAGIC);
+}
+
+/** Fails with Envoy Gateway's message when adding `size` bytes as `name` would pass `maxBytes` on disk. */
+async function checkRoom(dir: string, name: string, size: number, maxBytes: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  if (names.includes(name)) return; // the same module is there already: nothing grows
+  const sizes = await Promise.all(
+    names
+      .filter((n) => n.endsWith(".wasm"))
+      .map((n) =>
+        stat(join(dir, n)).then(
+          (s) => s.size,
+          () => 0,
+        ),
+      ),
+  );
+  if (sizes.reduce((a, b) => a + b, 0) + size > maxBytes) {
+    throw new Error(`wasm cache size exceeded the limit: ${maxBytes}`);
+  }
 }
 
 async function writeAtomically(file: string, data: Buffer | string): Promise<void> {

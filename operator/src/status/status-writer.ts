@@ -46,6 +46,10 @@ function rfc3339Now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
+function kindKey(group: string, kind: string): string {
+  return `${group}/${kind}`;
+}
+
 /** `kind/namespace/name`. */
 export function statusKey(o: { kind: string; namespace?: string; name: string }): string {
   return `${o.kind}/${o.namespace ?? ""}/${o.name}`;
@@ -55,12 +59,21 @@ export function statusKey(o: { kind: string; namespace?: string; name: string })
 export class StatusWriter {
   /** Counters. */
   readonly stats: StatusWriterStats = { writes: 0, unchanged: 0, conflicts: 0, stale: 0, errors: 0 };
-  private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [k.kind, k]));
+  /** The kinds it writes, by `group/kind`. */
+  private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [kindKey(k.group, k.kind), k]));
 
   constructor(
     private readonly client: KubeClient,
     private readonly opts: StatusWriterOptions,
   ) {}
+
+  /**
+   * Also writes statuses of `kinds` (the kinds extension servers own, their REST plural found by discovery:
+   * extension-owned policies get Accepted ancestors as the built-in policies do).
+   */
+  addKinds(kinds: readonly WatchedKind[]): void {
+    for (const k of kinds) if (!this.kinds.has(kindKey(k.group, k.kind))) this.kinds.set(kindKey(k.group, k.kind), k);
+  }
 
   /**
    * Writes every update whose object is among `live` (objects already deleted are skipped) and differs
@@ -73,7 +86,8 @@ export class StatusWriter {
   }
 
   private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
-    const kind = this.kinds.get(u.kind);
+    const slash = u.apiVersion.lastIndexOf("/");
+    const kind = this.kinds.get(kindKey(slash < 0 ? "" : u.apiVersion.slice(0, slash), u.kind));
     if (!live || !kind) return;
     if (liveIsNewer(live.status, u.status, this.opts.controllerName)) {
       this.stats.stale++;

@@ -5,38 +5,56 @@
  *   (the Route hook's `extensionPolicies`);
  * - a target Gateway (or one of its listeners by `sectionName`): on its HTTP listeners whose name ends with that
  *   listener's (the HTTPListener hook's `extensionResources`), and on the node (the Translation hook's).
- * Only targets in the policy's own namespace (as in Envoy Gateway). Pure: a function of the IR and the snapshot.
+ * `targetSelectors` select Gateways and routes by label, in the policy's namespace. Only targets in the policy's own
+ * namespace (as in Envoy Gateway for references). Their statuses: extension-policy-status.ts.
+ * Pure: a function of the IR and the snapshot.
  */
 import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../ir/xds-ir";
+import type { TargetSelector } from "../resources/envoy-gateway-policies";
+import { selectorMatches } from "../resources/labels";
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import type { StatusUpdate } from "./conditions";
 import { groupOf, type ExtensionKinds, type GroupKind } from "./extension-objects";
+import {
+  extensionPolicyStatuses,
+  type ExtensionPolicyTargets,
+  type ExtensionTargetRef,
+} from "./extension-policy-status";
 
 const GATEWAY_API = "gateway.networking.k8s.io";
 
-/** One target reference of a policy. */
-interface TargetRef {
-  readonly group?: string;
-  readonly kind?: string;
-  readonly name?: string;
-  readonly sectionName?: string;
-}
+type TargetRef = ExtensionTargetRef;
 
 /** A policy and the JSON its hooks get. */
-interface Policy {
-  readonly object: KubeObject;
+interface Policy extends ExtensionPolicyTargets {
   readonly json: string;
-  readonly targets: readonly TargetRef[];
 }
 
-/** The IR with the snapshot's extension policies (of `kinds.policies`) attached; the IR as it is without any. */
+/** The IR with the extension policies attached, and the policies' statuses. */
+export interface ExtensionPoliciesResult {
+  /** The IR with the policies on their routes, listeners and nodes (as it was without policies). */
+  readonly xdsIr: GatewayXdsIr[];
+  /** One status per policy with targets. */
+  readonly statuses: StatusUpdate[];
+}
+
+/** The IR with the snapshot's extension policies (of `kinds.policies`) attached, and their statuses. */
 export function attachExtensionPolicies(
   xdsIr: readonly GatewayXdsIr[],
   snapshot: ResourceSnapshot,
   kinds: ExtensionKinds | undefined,
-): GatewayXdsIr[] {
+  controllerName: string,
+): ExtensionPoliciesResult {
   const policies = policiesOf(snapshot, kinds?.policies ?? []);
-  if (policies.length === 0) return [...xdsIr];
+  if (policies.length === 0) return { xdsIr: [...xdsIr], statuses: [] };
+  return {
+    xdsIr: withPolicies(xdsIr, snapshot, policies),
+    statuses: extensionPolicyStatuses(policies, snapshot, xdsIr, controllerName),
+  };
+}
+
+function withPolicies(xdsIr: readonly GatewayXdsIr[], snapshot: ResourceSnapshot, policies: Policy[]): GatewayXdsIr[] {
   const routePrefixes = policies.map((p) => ({ p, prefixes: routePrefixesOf(p, snapshot) }));
   const byRoute = (r: RouteIr): string[] =>
     routePrefixes.filter(({ prefixes }) => prefixes.some((x) => r.name.startsWith(x))).map(({ p }) => p.json);
@@ -76,20 +94,45 @@ function policiesOf(snapshot: ResourceSnapshot, kinds: readonly GroupKind[]): Po
   return owned
     .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0))
     .flatMap((object) => {
-      const targets = targetsOf(object);
+      const targets = targetsOf(object, snapshot);
       if (targets.length === 0) return [];
       const { status: _status, ...rest } = object as KubeObject & { status?: unknown };
       return [{ object, json: JSON.stringify(rest), targets }];
     });
 }
 
-function targetsOf(o: KubeObject): TargetRef[] {
-  const spec = (o as KubeObject & { spec?: { targetRef?: TargetRef; targetRefs?: TargetRef[] } }).spec;
+/** `targetRef`, `targetRefs`, then one reference per object `targetSelectors` select (in the policy's namespace). */
+function targetsOf(o: KubeObject, snapshot: ResourceSnapshot): TargetRef[] {
+  const spec = (o as KubeObject & { spec?: { targetRef?: TargetRef; targetRefs?: TargetRef[] } & Selecting }).spec;
   const refs = [
     ...(spec?.targetRef ? [spec.targetRef] : []),
     ...(Array.isArray(spec?.targetRefs) ? spec.targetRefs : []),
+    ...(Array.isArray(spec?.targetSelectors) ? selectedTargets(spec.targetSelectors, o, snapshot) : []),
   ];
   return refs.filter((r) => typeof r === "object" && r !== null && typeof r.name === "string");
+}
+
+interface Selecting {
+  readonly targetSelectors?: readonly TargetSelector[];
+}
+
+/** The Gateways and routes of the policy's namespace whose labels a selector matches, as target references. */
+function selectedTargets(selectors: readonly TargetSelector[], o: KubeObject, snapshot: ResourceSnapshot): TargetRef[] {
+  const ns = o.metadata.namespace ?? "default";
+  const byKind: Record<string, readonly KubeObject[]> = {
+    Gateway: snapshot.gateways,
+    HTTPRoute: snapshot.httpRoutes,
+    GRPCRoute: snapshot.grpcRoutes ?? [],
+    TLSRoute: snapshot.tlsRoutes,
+    TCPRoute: snapshot.tcpRoutes,
+    UDPRoute: snapshot.udpRoutes,
+  };
+  return selectors.flatMap((sel) => {
+    if (typeof sel !== "object" || sel === null || (sel.group ?? GATEWAY_API) !== GATEWAY_API) return [];
+    return (byKind[sel.kind] ?? [])
+      .filter((t) => (t.metadata.namespace ?? "default") === ns && selectorMatches(sel, t.metadata.labels ?? {}))
+      .map((t) => ({ group: GATEWAY_API, kind: sel.kind, name: t.metadata.name }));
+  });
 }
 
 const namespaceOf = (p: Policy): string => p.object.metadata.namespace ?? "default";

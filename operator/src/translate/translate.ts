@@ -251,7 +251,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   });
   // 9. Extension-owned policies (`policyResources`) attach to the final routes, listeners and nodes they target,
   //    for the extension server's hooks.
-  const xdsIr = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds);
+  //    Envoy Gateway writes their status too (Accepted per Gateway reached).
+  const extensionPolicies = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds, controllerName);
+  const xdsIr = extensionPolicies.xdsIr;
   //    Their dynamic modules' files and how Envoy runs (log levels, drain, extra arguments, stats) come from the
   //    same EnvoyProxy (the host runner links the files and starts Envoy with them).
   const proxies = infraIr.map((p) => {
@@ -265,6 +267,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
       ...routeStatuses,
       ...policyStatuses,
       ...policies.statuses,
+      ...extensionPolicies.statuses,
       ...rejectedStatus,
     ],
     xdsIr,

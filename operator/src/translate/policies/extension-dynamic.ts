@@ -2,11 +2,11 @@
  * EnvoyExtensionPolicy `dynamicModule`: each entry a filter from a dynamic module (a shared library Envoy loads),
  * which must be allowed by name in the Gateway's EnvoyProxy `dynamicModules` list, as in Envoy Gateway v1.9.
  *
- * Envoy 1.36 (the proxy egts runs) loads a module by name only: `lib<name>.so` from the directory in its
+ * Envoy 1.37.0 (the proxy egts runs) loads a module by name only: `lib<name>.so` from the directory in its
  * ENVOY_DYNAMIC_MODULES_SEARCH_PATH environment variable (the `module` data source Envoy Gateway sends needs Envoy
- * 1.37). So egts sends the allowlist entry's name, and the standalone host runner gives each Envoy a directory
+ * 1.38). So egts sends the allowlist entry's name, and the standalone host runner gives each Envoy a directory
  * where `lib<name>.so` links to the entry's local path (infra IR `dynamicModules`). A `Remote` source cannot be
- * loaded by Envoy 1.36 and is refused with that reason. A module whose file is missing or does not load is not
+ * loaded by Envoy 1.37.0 and is refused with that reason ({@link REMOTE_MODULE_UNSUPPORTED}). A module whose file is missing or does not load is not
  * seen here (the translator reads no files): Envoy refuses the listener update (a NACK) and the NACK bisection
  * (pipeline/nack-bisect.ts) leaves the route out with Envoy's error on its status.
  *
@@ -19,10 +19,16 @@ import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
 import type { ExtensionContext } from "./extension-context";
 import { extensionIrName } from "./extension-context";
 
-/** Why a Remote source is refused. */
+/**
+ * Why a Remote source is refused: Envoy Gateway v1.9.1 sends the URL and sha256 as DynamicModuleConfig's `module`
+ * data source (field 6), which Envoy 1.38 added; Envoy 1.37.0's config parser refuses the field (`no such field:
+ * 'module'`, seen with `envoy --mode validate`), and over xDS it would be dropped as unknown, so 1.37.0 can only load
+ * a module by name from its search path.
+ */
 export const REMOTE_MODULE_UNSUPPORTED =
-  "remote module sources are not implemented by egts yet (Envoy 1.37's module data source); egts has Envoy load " +
-  "modules by name from ENVOY_DYNAMIC_MODULES_SEARCH_PATH: use a Local source";
+  "remote module sources need Envoy 1.38 or later: Envoy 1.37.0's DynamicModuleConfig has no `module` data source " +
+  "(the field Envoy Gateway v1.9.1 sends the URL and sha256 in), it loads modules by name from " +
+  "ENVOY_DYNAMIC_MODULES_SEARCH_PATH only: use a Local source";
 
 /**
  * Why `terminalFilter: true` is refused: Envoy 1.36 then requires the filter to be the last HTTP filter, and the
