@@ -3,6 +3,7 @@
  * the same names: the proxy pod's shutdown-manager container and its preStop hook (infra/shutdown/).
  */
 import { appendFileSync, writeFileSync } from "node:fs";
+import { env } from "../config/env";
 import { drainProxy, DRAIN_DEFAULTS } from "../infra/shutdown/admin-drain";
 import {
   DEFAULT_READY_TIMEOUT_MS,
@@ -30,7 +31,7 @@ function durationFlag(inv: Invocation, name: string, fallback: number): number {
 function log(line: string): void {
   const text = `${new Date().toISOString()} shutdown-manager ${line}\n`;
   process.stdout.write(text);
-  if (process.env.KUBERNETES_SERVICE_HOST === undefined || process.pid === 1) return;
+  if (!env().inKubernetes || process.pid === 1) return;
   try {
     appendFileSync("/proc/1/fd/1", text);
   } catch {
