@@ -1,7 +1,8 @@
 /**
  * The host runner (standalone mode): one Envoy process per Gateway on this machine, each with a bootstrap
- * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; stop() leaves no
- * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
+ * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; a proxy stopped or replaced
+ * is drained first (infra/shutdown/admin-drain.ts, as the Kubernetes preStop); stop() leaves no process behind,
+ * and where util-linux `setpriv` exists each Envoy also dies with its parent.
  *
  * Each Envoy gets its own dynamic modules folder as ENVOY_DYNAMIC_MODULES_SEARCH_PATH (Envoy 1.36 loads a module
  * by name, `lib<name>.so`, from there only), holding a link `lib<name>.so` → path for each local dynamic module of
