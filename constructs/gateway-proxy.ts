@@ -12,6 +12,7 @@ import {
   xdsSdsFiles,
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
+import { proxyBootstrap } from "../operator/src/infra/bootstrap-custom";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
@@ -325,8 +326,11 @@ export class GatewayProxy extends Construct {
       ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
+      ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
     });
-    return `${JSON.stringify(bootstrap, null, 2)}\n`;
+    const custom = proxyBootstrap(bootstrap, this.runtime());
+    if ("problem" in custom) throw new Error(`EnvoyProxy bootstrap of ${nodeId}: ${custom.problem}`);
+    return `${JSON.stringify(custom.bootstrap, null, 2)}\n`;
   }
 
   /** Metadata shared by every object: our labels, then the Gateway's infrastructure labels/annotations. */
@@ -492,11 +496,22 @@ export class GatewayProxy extends Construct {
         "loadBalancerSourceRanges",
         "loadBalancerIP",
       ]),
+      ...serviceFamilies(this.props.envoyProxy?.ipFamily),
     };
     const name = s?.name ?? this.props.name;
     const metadata = { labels: s?.labels, annotations: s?.annotations };
     this.add("service", { apiVersion: "v1", kind: "Service", name, body: { spec }, patch: s?.patch, metadata });
   }
+}
+
+/**
+ * The Service's IP families for EnvoyProxy `ipFamily`, as Envoy Gateway sets them: IPv6 single-stack, or IPv4 and
+ * IPv6 with RequireDualStack; IPv4 leaves Kubernetes' default (single-stack, the cluster's primary family).
+ */
+function serviceFamilies(family: EnvoyProxySpec["ipFamily"]): Record<string, unknown> {
+  if (family === "IPv6") return { ipFamilies: ["IPv6"], ipFamilyPolicy: "SingleStack" };
+  if (family === "DualStack") return { ipFamilies: ["IPv4", "IPv6"], ipFamilyPolicy: "RequireDualStack" };
+  return {};
 }
 
 /** The pod template spec of a rendered Deployment or DaemonSet. */

@@ -6,9 +6,11 @@
  * container runtime's log files do) and this server answers with them, honouring the PodLogOptions the API
  * server forwards: sinceTime, sinceSeconds, tailLines, limitBytes, timestamps, previous, and follow (new
  * lines are streamed until the container exits or the client goes). Client certificates are not checked.
+ * Port-forward upgrades (`/portForward/{ns}/{pod}`, for `pods/portforward`) go to kubelet-port-forward.ts.
  */
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { handlePortForward, type PodEnter } from "./kubelet-port-forward";
 
 /** One line of a container's output. */
 interface LogLine {
@@ -94,6 +96,7 @@ export class KubeletServer {
   constructor(
     private readonly tls: { readonly cert: string; readonly key: string },
     private readonly logs: LogSource,
+    private readonly enter: PodEnter = () => undefined,
   ) {}
 
   /** Listens on `host` (any free port); resolves the port. */
@@ -121,6 +124,12 @@ export class KubeletServer {
       }
       void this.follow(log, first.next, q, res);
     });
+    server.on(
+      "upgrade",
+      (req: import("node:http").IncomingMessage, socket: import("node:stream").Duplex, head: Buffer) => {
+        if (!handlePortForward(req, socket, head, this.enter)) socket.end("HTTP/1.1 404 Not Found\r\n\r\n");
+      },
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once("error", reject);

@@ -35,6 +35,9 @@
  * - logs: each container's output is kept as timestamped lines and served by the kubelet's HTTPS endpoint
  *   (kubelet-server.ts, registered in the Node's status.daemonEndpoints), so `kubectl logs` (sinceTime,
  *   tailLines, follow, previous …) works through the API server;
+ * - port-forward: the same endpoint serves `/portForward` over WebSocket (kubelet-port-forward.ts), dialling
+ *   the port inside the pod's network namespace, so the `pods/portforward` subresource reaches what a pod
+ *   binds on its own loopback (WebSocket clients such as @kubernetes/client-node's; not kubectl's SPDY);
  * - deletion: a pod with a deletionTimestamp has its containers stopped as the kubelet does (kubelet-termination.ts:
  *   all at once, each its preStop hook, exec or httpGet, then SIGTERM, then SIGKILL at the end of the pod's grace
  *   period, deletionGracePeriodSeconds or terminationGracePeriodSeconds, at least 2 s after the hook) and is then
@@ -572,6 +575,7 @@ export class SimulatedKubelet {
         const c = r?.container === container ? r : r?.sidecars.find((x) => x.spec.name === container);
         return previous ? c?.previousLog : c?.log;
       },
+      (pod) => this.podEnter(pod),
     );
     const port = await this.server.start(this.cluster.nodeAddress);
     const node = { apiVersion: "v1", kind: "Node", metadata: { name: SIMULATED_NODE } };

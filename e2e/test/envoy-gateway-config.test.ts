@@ -150,13 +150,13 @@ logging:
   });
 
   it("refuses to start on a setting it does not implement, naming the file and line", async () => {
-    running = await startController("xdsServer: { maxConnectionAge: 10h }\n");
+    running = await startController("envoyProxy: {}\n");
     const r = running;
     const code = await new Promise<number | null>((ok) => r.child.once("exit", ok));
     assert.equal(code, 1, r.output());
     assert.match(
       r.output(),
-      /envoy-gateway\.yaml:3:1: xdsServer \(.*\) is an Envoy Gateway setting egts does not implement yet/,
+      /envoy-gateway\.yaml:3:1: envoyProxy \(.*\) is an Envoy Gateway setting egts does not implement yet/,
     );
   });
 });

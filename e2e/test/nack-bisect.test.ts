@@ -4,7 +4,10 @@
  * turned off, Envoy NACKs it, the route is found and quarantined with Envoy's error written to its status by
  * the leader, and the route applied with it serves. And a listener Envoy cannot bind (a port another
  * process in the pod's network namespace holds, as a sidecar could): Programmed=False with Envoy's reason on
- * the listener and the Gateway, written by the leader, while the other listener serves.
+ * the listener and the Gateway, written by the leader, while the other listener serves. And an EnvoyPatchPolicy
+ * Envoy NACKs (a socket option the kernel refuses; the controller has no Envoy to check patches with): the
+ * bisection pins it on the policy, whose Programmed=False with Envoy's reason reaches the API server, and True
+ * again once fixed.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -12,7 +15,9 @@ import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { valueChecks } from "../../operator/src/translate/validate-values";
+import { ListenerType } from "../../operator/src/xds/types";
 import { eventually, httpGet, type HttpResult } from "../../test/support/http";
+import { eppYaml, socketOption } from "../../test/support/patch-gateway";
 import {
   echoRouteYaml,
   gatewayAddress,
@@ -91,7 +96,7 @@ describe("controller: a route Envoy NACKs is quarantined (Kubernetes tier)", fun
     cluster = await startKubeCluster();
     await prepareCluster(cluster, [NS]);
     echo = await startEchoBackend({ name: "k8s-echo", host: cluster.nodeAddress });
-    controller = await startTestController(cluster, NS);
+    controller = await startTestController(cluster, NS, { extensionApis: { enableEnvoyPatchPolicy: true } });
     kubelet = testKubelet(cluster, [NS]);
     await apply(quickstartYaml(PORT, cluster.nodeAddress, echo.port));
     kubelet.start();
@@ -142,6 +147,32 @@ spec:
     await apply(echoRouteYaml("nacked", "nacked.example.com"));
     await eventually(async () => (await get("nacked.example.com")).status === 200, 30_000, "the fixed route");
     await eventually(async () => (await accepted("nacked"))?.status === "True", 30_000, "nacked Accepted=True");
+  });
+
+  it("an EnvoyPatchPolicy Envoy NACKs: Programmed=False with Envoy's reason on the API server, traffic serves; fixed: True", async () => {
+    const programmed = async (): Promise<Condition | undefined> => {
+      const r = await cluster.kubectlJson<{ status?: { ancestors?: { conditions: Condition[] }[] } }>([
+        ...["get", "envoypatchpolicy", "sockopt", "-n", "default"],
+      ]);
+      return r.status?.ancestors?.[0]?.conditions.find((c) => c.type === "Programmed");
+    };
+    const [listener = ""] = controller.cache.getNode("default/eg")?.resources.get(ListenerType.typeUrl)?.keys() ?? [];
+    await apply(eppYaml("sockopt", socketOption(listener, 99999, 77)));
+    await eventually(async () => (await programmed())?.status === "False", 30_000, "sockopt Programmed=False");
+    const p = await programmed();
+    assert.equal(p?.reason, "Invalid");
+    assert.match(
+      p?.message ?? "",
+      /^Envoy rejected the patched resources: .*socket option.*left out until it changes\.$/s,
+    );
+    assert.equal((await get("www.example.com")).status, 200);
+
+    const SOL_SOCKET = 1;
+    const SO_KEEPALIVE = 9;
+    await apply(eppYaml("sockopt", socketOption(listener, SOL_SOCKET, SO_KEEPALIVE)));
+    await eventually(async () => (await programmed())?.status === "True", 30_000, "the fixed policy Programmed=True");
+    assert.equal((await get("www.example.com")).status, 200);
+    await cluster.kubectl(["delete", "envoypatchpolicy", "sockopt", "-n", "default"]);
   });
 
   it("a listener whose port another process in the pod holds: Programmed=False with Envoy's reason; the other listener serves", async () => {

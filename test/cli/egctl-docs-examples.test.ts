@@ -2,7 +2,8 @@
  * The egctl examples of Envoy Gateway's documentation (the "Use egctl" task page, the tasks that call egctl, and
  * the examples in egctl's own help), each with its egts counterpart: those that run offline are run here with
  * `egts` in place of `egctl`; those that need a live proxy are run by config-envoy-proxy.test.ts against
- * standalone's real Envoy; those without a counterpart are listed with the reason, and egts refuses them.
+ * standalone's real Envoy and by e2e/test/cli-kubernetes.test.ts against proxy and controller pods in a real
+ * API server (through its port-forward); those without a counterpart are listed with the reason, and egts refuses them.
  */
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -35,7 +36,10 @@ const OFFLINE: readonly string[] = [
   "egctl version --remote=false",
 ];
 
-/** Examples that need a running proxy: covered by config-envoy-proxy.test.ts (standalone, real Envoy). */
+/**
+ * Examples that need a running proxy or controller: covered by config-envoy-proxy.test.ts (standalone, real
+ * Envoy) and e2e/test/cli-kubernetes.test.ts (pods in a real API server, through its port-forward).
+ */
 export const LIVE: readonly string[] = [
   "egctl config envoy-proxy route",
   "egctl config envoy-proxy all <pod-name> -n <pod-namespace> -o yaml",
@@ -43,12 +47,14 @@ export const LIVE: readonly string[] = [
   "egctl config envoy-proxy listener|cluster|endpoint|bootstrap <pod-name> -n <pod-namespace>",
   "egctl experimental stats envoy-proxy <pod-name> -n <namespace> --output prom",
   "egctl experimental stats envoy-proxy <pod-name> -n <namespace> --type clusters",
+  "egctl config envoy-gateway all <pod-name> -n <pod-namespace>",
+  "egctl config envoy-gateway all --labels control-plane=envoy-gateway",
+  "egctl c gateway gateway <pod-name> -n <pod-namespace> -o yaml",
 ];
 
 /** Examples without a counterpart in egts, and why; egts answers each with `unknown command`. */
 const NOT_APPLICABLE: readonly [string, string][] = [
   ["egctl config envoy-ratelimit", "the rate limit service's debug endpoint (6070) is not exposed by egts's ratelimit"],
-  ["egctl config envoy-gateway all", "egts's controller has no admin config dump endpoint yet"],
   [
     "egctl x dashboard envoy-proxy",
     "opens a browser on a port-forward; egts standalone proxies' admin is local already",

@@ -12,6 +12,7 @@ import {
   type EnvoyGatewayConfig,
 } from "../../operator/src/config/envoy-gateway-config";
 import { DEFAULT_LEADER_ELECTION } from "../../operator/src/config/envoy-gateway-provider";
+import { xdsServerSettings } from "../../operator/src/config/envoy-gateway-admin";
 import { componentLoggers, levelOf } from "../../operator/src/log";
 import { logLevels } from "../../operator/src/cmd/gateway-config";
 
@@ -402,20 +403,12 @@ describe("EnvoyGateway configuration: every field", () => {
 
   describe("the other Envoy Gateway settings", () => {
     it("refuses each setting egts does not implement yet, naming it with file:line", () => {
-      for (const key of ["xdsServer", "envoyProxy"]) {
+      for (const key of ["envoyProxy"]) {
         assert.match(
           errorOf(`${key}: {}\n`),
           new RegExp(`^eg\\.yaml:3:1: ${key} \\(.*\\) is an Envoy Gateway setting egts does not implement yet$`),
         );
       }
-      assert.match(
-        errorOf("admin: { address: { port: 19000 } }\n"),
-        /^eg\.yaml:3:10: admin\.address is not implemented yet/,
-      );
-      assert.match(
-        errorOf("admin: { enablePprof: true }\n"),
-        /^eg\.yaml:3:23: admin\.enablePprof: true is not implemented yet/,
-      );
       assert.match(
         errorOf("gatewayAPI: { enabled: [XBackendTrafficPolicy] }\n"),
         /^eg\.yaml:3:24: gatewayAPI\.enabled: XBackendTrafficPolicy: experimental Gateway API kinds are not implemented yet/,
@@ -427,13 +420,68 @@ describe("EnvoyGateway configuration: every field", () => {
     });
 
     it("accepts their harmless defaults with a note naming the reason", () => {
-      const c = parse(
-        "admin: { enableDumpConfig: false, enablePprof: false }\ngatewayAPI: { enabled: [] }\nruntimeFlags: { enabled: [], disabled: [] }\n",
+      const c = parse("gatewayAPI: { enabled: [] }\nruntimeFlags: { enabled: [], disabled: [] }\n");
+      assert.equal(c.notes.length, 3, c.notes.join("\n"));
+      assert.match(c.notes[0] ?? "", /^eg\.yaml:3:24: gatewayAPI\.enabled: \[\] accepted, no effect/);
+    });
+  });
+
+  describe("admin and xdsServer", () => {
+    it("admin: Envoy Gateway's defaults (127.0.0.1:19000, no dump, no pprof), each field read", () => {
+      assert.deepEqual(parse("").admin, {
+        host: "127.0.0.1",
+        port: 19000,
+        enableDumpConfig: false,
+        enablePprof: false,
+      });
+      assert.deepEqual(
+        parse("admin: { address: { host: 0.0.0.0, port: 19010 }, enableDumpConfig: true, enablePprof: true }\n").admin,
+        { host: "0.0.0.0", port: 19010, enableDumpConfig: true, enablePprof: true },
       );
-      assert.equal(c.notes.length, 5, c.notes.join("\n"));
+      assert.deepEqual(parse("admin: { address: { port: 19020 } }\n").admin.host, "127.0.0.1");
+    });
+
+    it("admin: a port out of range, an empty host or an unknown key is refused with file:line", () => {
+      assert.match(errorOf("admin: { address: { port: 70000 } }\n"), /^eg\.yaml:3:27: admin\.address\.port/);
+      assert.match(errorOf("admin: { address: { host: '' } }\n"), /^eg\.yaml:3:27: admin\.address\.host/);
+      assert.match(errorOf("admin: { enableConsole: true }\n"), /enableConsole/);
+    });
+
+    it("xdsServer: connection age, grace and largest message read; Envoy Gateway's defaults otherwise", () => {
+      const c = parse(
+        "xdsServer: { maxConnectionAge: 1h30m, maxConnectionAgeGrace: 30s, maxReceiveMessageSize: 8Mi }\n",
+      );
+      assert.deepEqual(c.xdsServer, {
+        maxConnectionAgeMs: 5_400_000,
+        maxConnectionAgeGraceMs: 30_000,
+        maxReceiveMessageBytes: 8 * 1024 * 1024,
+      });
+      const low = xdsServerSettings(undefined, () => 0);
+      const high = xdsServerSettings(undefined, () => 0.999999);
+      assert.deepEqual(low, {
+        maxConnectionAgeMs: 36_000_000,
+        maxConnectionAgeGraceMs: 120_000,
+        maxReceiveMessageBytes: 33_554_432,
+      });
+      assert.ok(
+        high.maxConnectionAgeMs < 43_200_000 && high.maxConnectionAgeMs > 43_000_000,
+        String(high.maxConnectionAgeMs),
+      );
+      assert.equal(xdsServerSettings(c.xdsServer).maxConnectionAgeMs, 5_400_000);
+    });
+
+    it("xdsServer: zero or malformed durations and sizes are refused with file:line", () => {
       assert.match(
-        c.notes[0] ?? "",
-        /^eg\.yaml:3:28: admin\.enableDumpConfig: false accepted, no effect: .*no admin server/,
+        errorOf("xdsServer: { maxConnectionAge: 0s }\n"),
+        /^eg\.yaml:3:32: xdsServer\.maxConnectionAge must be greater than zero/,
+      );
+      assert.match(
+        errorOf("xdsServer: { maxConnectionAgeGrace: soon }\n"),
+        /xdsServer\.maxConnectionAgeGrace: "soon" is not a duration/,
+      );
+      assert.match(
+        errorOf("xdsServer: { maxReceiveMessageSize: lots }\n"),
+        /xdsServer\.maxReceiveMessageSize must be a quantity/,
       );
     });
 

@@ -166,14 +166,13 @@ spec:
       assert.deepEqual(Buffer.from(await served.arrayBuffer()), MODULE);
       assert.equal((await fetch(`${modules?.servingBase}/${MODULE_SHA}.wasm`)).status, 404);
       // Envoy Gateway's wasm_* metrics: one module held, found on disk (an earlier test fetched it) or fetched.
-      const m = parseExposition(metrics.registry.render());
+      const m = parseExposition(await metrics.registry.metrics());
       assert.equal(valueOf(m, "wasm_cache_entries"), 1);
       assert.equal(valueOf(m, "wasm_cache_lookup_total"), 1);
       const hit = valueOf(m, "wasm_cache_lookup_total", { hit: "true" }) === 1;
       assert.equal(valueOf(m, "wasm_remote_fetch_total", { status: "success" }), hit ? 0 : 1);
     } finally {
       await cache.close();
-      metrics.stop();
     }
   });
 
@@ -189,13 +188,12 @@ spec:
       const missing = httpRequest(`${base}/nope`, { caCertificate: ca.cert, pullPolicy: "Always" });
       cache.sync(new Map([wrong, missing].map((r) => [r.key, r])));
       await cache.settled();
-      const m = parseExposition(metrics.registry.render());
+      const m = parseExposition(await metrics.registry.metrics());
       const failed = (reason: string): number => valueOf(m, "wasm_remote_fetch_total", { status: "failure", reason });
       assert.deepEqual([failed("checksum_mismatched"), failed("download_error")], [1, 1]);
       assert.equal(valueOf(m, "wasm_cache_entries"), 0);
     } finally {
       await cache.close();
-      metrics.stop();
     }
   });
 
@@ -207,13 +205,13 @@ spec:
     const stranger = makeCa("stranger").issue("proxy");
     const ports = [await freePort(), await freePort()];
     const replica = (port: number): WasmCache =>
-      controllerWasmCache(
-        { cacheDir: join(dir, "k8s"), listen: `127.0.0.1:${port}` },
-        NS,
+      controllerWasmCache({
+        wasm: { cacheDir: join(dir, "k8s"), listen: `127.0.0.1:${port}` },
+        namespace: NS,
         certDir,
-        true,
-        () => undefined,
-      );
+        proxiesHaveCertificates: true,
+        log: () => undefined,
+      });
     const replicas = ports.map(replica);
     try {
       const snapshot = policySnapshot();

@@ -10,20 +10,7 @@
 import * as assert from "node:assert/strict";
 import { ListenerType, RouteType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { startPatchGateway, type PatchGateway } from "../support/patch-gateway";
-
-/** An EnvoyPatchPolicy `default/<name>` on Gateway eg; `patchesYaml` holds jsonPatches items indented by four. */
-function eppYaml(name: string, patchesYaml: string, priority = 0): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyPatchPolicy
-metadata: { name: ${name}, namespace: default }
-spec:
-  targetRef: { group: gateway.networking.k8s.io, kind: Gateway, name: eg }
-  type: JSONPatch
-  priority: ${priority}
-  jsonPatches:
-${patchesYaml.replace(/\n?$/, "\n")}`;
-}
+import { eppYaml, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
 
 /** The HCM's typed_config in a Listener, wherever the filter chain is. */
 const HCM = "$..filters[?@.name == 'envoy.filters.network.http_connection_manager'].typed_config";

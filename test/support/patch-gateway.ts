@@ -14,6 +14,32 @@ import { startTestGateway, type TestGateway } from "./standalone";
 /** The host of the doc's route. */
 export const PATCH_HOST = "www.example.com";
 
+/** An EnvoyPatchPolicy `default/<name>` on Gateway eg; `patchesYaml` holds jsonPatches items indented by four. */
+export function eppYaml(name: string, patchesYaml: string, priority = 0): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyPatchPolicy
+metadata: { name: ${name}, namespace: default }
+spec:
+  targetRef: { group: gateway.networking.k8s.io, kind: Gateway, name: eg }
+  type: JSONPatch
+  priority: ${priority}
+  jsonPatches:
+${patchesYaml.replace(/\n?$/, "\n")}`;
+}
+
+/**
+ * A patch setting one socket option (`level`/`name`) on `listener`'s socket before it binds: `envoy --mode validate`
+ * binds no socket, so it passes an option the kernel refuses, which the running Envoy NACKs.
+ */
+export function socketOption(listener: string, level: number, name: number): string {
+  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
+      name: ${listener}
+      operation:
+        op: add
+        path: /socket_options
+        value: [{ level: ${level}, name: ${name}, int_value: 1, state: STATE_PREBIND }]`;
+}
+
 /** A condition as the status log holds it. */
 export interface PatchCondition {
   readonly type: string;

@@ -65,6 +65,8 @@ export async function startTestGateway(
     metrics?: StandaloneOptions["metrics"];
     /** The proxies' Prometheus stats port (StandaloneOptions.proxyStatsPort; tests: a free one). */
     proxyStatsPort?: number;
+    /** TEST ONLY: called before each translation (StandaloneOptions.beforeTranslate; a throw: injected fault). */
+    beforeTranslate?: StandaloneOptions["beforeTranslate"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -98,6 +100,7 @@ export async function startTestGateway(
     ...(opts.wasm ? { wasm: opts.wasm } : {}),
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.proxyStatsPort !== undefined ? { proxyStatsPort: opts.proxyStatsPort } : {}),
+    ...(opts.beforeTranslate ? { beforeTranslate: opts.beforeTranslate } : {}),
   });
   await gw.start();
   return {

@@ -73,8 +73,6 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.bootstrap is not implemented by egts",
-      "spec.ipFamily is not implemented by egts",
       "spec.provider.kubernetes.envoyDeployment.initContainers is not implemented by egts",
       "spec.provider.kubernetes.envoyDeployment.pod.priorityClassName is not implemented by egts",
       "spec.shutdown.healthCheckFailureDelay is not implemented by egts",
@@ -89,7 +87,10 @@ describe("EnvoyProxy fields egts does not act on", () => {
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
     assert.match(c.message, /spec\.telemetry\.tracing is not implemented by egts/);
-    assert.match(c.message, /spec\.bootstrap is not implemented by egts/);
+    assert.match(
+      c.message,
+      /spec\.provider\.kubernetes\.envoyDeployment\.pod\.priorityClassName is not implemented by egts/,
+    );
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {

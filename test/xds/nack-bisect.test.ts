@@ -4,14 +4,8 @@ import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { Subject } from "rxjs";
-import {
-  envoyReason,
-  findCulprits,
-  NackGuard,
-  Quarantine,
-  routeObjects,
-  withoutRoutes,
-} from "../../operator/src/pipeline/nack-bisect";
+import { envoyReason, findCulprits, NackGuard, Quarantine } from "../../operator/src/pipeline/nack-bisect";
+import { suspectObjects, withoutSuspects } from "../../operator/src/pipeline/nack-suspects";
 import type { CacheChange } from "../../operator/src/xds/cache/snapshot-cache";
 import type { XdsEvent } from "../../operator/src/xds/server/types";
 
@@ -47,14 +41,14 @@ describe("NACK bisection", () => {
   it("quarantines a route until its content changes, and reports Envoy's error on it", () => {
     const before = snapshot(route("bad", "a.example"), route("good", "b.example"));
     const q = new Quarantine();
-    const bad = routeObjects(before).find((r) => r.key === "HTTPRoute/default/bad")!;
+    const bad = suspectObjects(before).find((r) => r.key === "HTTPRoute/default/bad")!;
     q.add(bad.key, bad.hash, "invalid header value");
     assert.deepEqual([...q.excluded(before)], ["HTTPRoute/default/bad"]);
     assert.deepEqual(
-      withoutRoutes(before, q.excluded(before)).httpRoutes.map((r) => r.metadata.name),
+      withoutSuspects(before, q.excluded(before)).httpRoutes.map((r) => r.metadata.name),
       ["good"],
     );
-    const [st] = q.statuses(before, "gateway.envoyproxy.io/gatewayclass-controller");
+    const [st] = q.statuses([], before, "gateway.envoyproxy.io/gatewayclass-controller");
     const cond = (st.status as { parents: { conditions: { reason: string; message: string }[] }[] }).parents[0]
       .conditions[0];
     assert.equal(cond.reason, "UnsupportedValue");
@@ -107,6 +101,6 @@ describe("NACK bisection", () => {
     const snap = snapshot(route("a", "a.example"));
     guard.track(snap, () => undefined); // no cache change
     await new Promise((r) => setTimeout(r, 150));
-    assert.deepEqual(guard.quarantine.suspects(routeObjects(snap)), ["HTTPRoute/default/a"]);
+    assert.deepEqual(guard.quarantine.suspects(suspectObjects(snap)), ["HTTPRoute/default/a"]);
   });
 });

@@ -6,6 +6,7 @@
  */
 import type { Command } from "./cli/command";
 import type { FlagSpec } from "./cli/flags";
+import { ENVOY_GATEWAY_CONFIG_KINDS } from "./envoy-gateway-kinds";
 
 const kubeconfig: FlagSpec = {
   name: "kubeconfig",
@@ -247,8 +248,10 @@ function proxyConfig(name: string, alias: string | undefined, what: string): Com
     argsUsage: "<pod-name>",
     short: `Retrieves ${what} Envoy xDS resources from the specified pod`,
     long:
-      `Retrieves ${what} Envoy xDS resources from the Envoy instance of a Gateway: in standalone mode the proxies\n` +
-      "that `egts standalone` runs on this machine (found through the state it publishes), else --admin-address.",
+      `Retrieves ${what} Envoy xDS resources from Envoy proxies: --admin-address ones; else the proxies that\n` +
+      "`egts standalone` runs on this machine (NAME and -n: the Gateway's); else (or with --kubeconfig/--context)\n" +
+      "the proxy pods of the cluster (NAME: the pod; -n default envoy-gateway-system), each read through a port\n" +
+      "forwarded to its admin port 19000 through the API server, as egctl does.",
     examples: [
       `# ${what} configuration of every standalone proxy`,
       `egts config envoy-proxy ${name}`,
@@ -256,12 +259,45 @@ function proxyConfig(name: string, alias: string | undefined, what: string): Com
       "# Of one Gateway's proxy, as YAML",
       `egts config envoy-proxy ${name} <gateway-name> -n <gateway-namespace> -o yaml`,
       "",
+      "# Of a proxy pod in the cluster",
+      `egts config envoy-proxy ${name} <pod-name> -n envoy-gateway-system --context <context>`,
+      "",
       "# Short syntax",
       `egts c proxy ${alias ?? name} <gateway-name> -n <gateway-namespace>`,
     ],
     maxArgs: 1,
     flags: proxyLocation,
     load: async () => (await import("./config-envoy-proxy")).configEnvoyProxy(name),
+  };
+}
+
+/** One `config envoy-gateway <resource>` command (egctl's). */
+function gatewayConfig(resource: string, alias: string | undefined, display: string): Command {
+  const short = alias ?? resource;
+  const what = resource === "all" ? "all Envoy Gateway" : display;
+  return {
+    name: resource,
+    ...(alias ? { aliases: [alias] } : {}),
+    argsUsage: "<pod-name>",
+    short: `Retrieves ${what} resources from the specified pod`,
+    long:
+      `Retrieves information about ${what} resources from the Envoy Gateway admin API in the specified pod\n` +
+      "(the controller's /api/config_dump, on 127.0.0.1:19000 in the pod, through a port forwarded by the API server).",
+    examples: [
+      `# Retrieve ${what} configuration for a given pod from Envoy Gateway.`,
+      `egts config envoy-gateway ${resource} <pod-name> -n <pod-namespace>`,
+      "",
+      `# Retrieve ${what} configuration for a pod matching label selectors`,
+      `egts config envoy-gateway ${resource} --labels control-plane=envoy-gateway`,
+      "",
+      "# Retrieve configuration as YAML",
+      `egts config envoy-gateway ${resource} <pod-name> -n <pod-namespace> -o yaml`,
+      "",
+      "# Retrieve configuration with short syntax",
+      `egts c gateway ${short} <pod-name> -n <pod-namespace>`,
+    ],
+    maxArgs: 1,
+    load: async () => (await import("./config-envoy-gateway")).configEnvoyGateway(resource),
   };
 }
 
@@ -278,7 +314,7 @@ const config: Command = {
       name: "namespace",
       short: "n",
       type: "string",
-      usage: "Namespace of the Gateway (standalone) or of the proxy pods (Kubernetes).",
+      usage: "Namespace of the Gateway (standalone) or of the pods (Kubernetes, default envoy-gateway-system).",
     },
     { name: "labels", short: "l", type: "stringArray", usage: "Labels to select envoy proxy pods." },
     { name: "all-namespaces", short: "A", type: "bool", usage: "List envoy proxies from all namespaces." },
@@ -298,6 +334,16 @@ const config: Command = {
         proxyConfig("secret", "s", "secret"),
       ],
     },
+    {
+      name: "envoy-gateway",
+      aliases: ["gateway"],
+      short: "Retrieve information from envoy gateway.",
+      long: "Retrieve information from envoy gateway.",
+      subcommands: [
+        gatewayConfig("all", undefined, "all"),
+        ...ENVOY_GATEWAY_CONFIG_KINDS.map(([resource, alias, display]) => gatewayConfig(resource, alias, display)),
+      ],
+    },
   ],
 };
 
@@ -311,7 +357,10 @@ const xStats: Command = {
       aliases: ["ep"],
       argsUsage: "<name> -n <namespace>",
       short: "Retrieves Envoy metrics in the specified pod",
-      long: "Retrieve the metrics Envoy emits, from a standalone proxy or --admin-address.",
+      long:
+        "Retrieve the metrics Envoy emits: from --admin-address; else from the proxies `egts standalone` runs\n" +
+        "here; else (or with --kubeconfig/--context) from proxy pods of the cluster (a pod name or -l is required;\n" +
+        "-n default envoy-gateway-system), through a port forwarded to the admin port 19000, as egctl does.",
       examples: [
         "# Server metrics of a Gateway's proxy in Prometheus format",
         "egts x stats envoy-proxy <gateway-name> -n <namespace> --output prom",
@@ -323,9 +372,16 @@ const xStats: Command = {
       flags: [
         { name: "output", short: "o", type: "string", default: "prom", usage: "Output format: one of json|yaml|prom" },
         { name: "type", short: "t", type: "string", default: "server", usage: "One of server|clusters" },
-        { name: "namespace", short: "n", type: "string", usage: "Namespace of the Gateway." },
+        {
+          name: "namespace",
+          short: "n",
+          type: "string",
+          usage: "Namespace of the Gateway (standalone) or of the pod (Kubernetes, default envoy-gateway-system).",
+        },
         { name: "labels", short: "l", type: "stringArray", usage: "Labels to select the envoy proxy pod." },
         ...proxyLocation,
+        kubeconfig,
+        context,
       ],
       load: async () => (await import("./stats-envoy-proxy")).statsEnvoyProxy,
     },

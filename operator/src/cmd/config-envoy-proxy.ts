@@ -8,7 +8,7 @@ import { str } from "./cli/flags";
 import { envoyDumpToJson, selectConfig, sortKeys } from "./config-dump";
 import { configType } from "./config-types";
 import { formatOutput, outputFormat } from "./output";
-import { adminGet, proxyTargets } from "./proxy-targets";
+import { adminGet, openProxyTargets } from "./proxy-targets";
 
 /** The runner of `config envoy-proxy <type>`. */
 export function configEnvoyProxy(type: string): Runner {
@@ -17,11 +17,16 @@ export function configEnvoyProxy(type: string): Runner {
     const format = outputFormat(str(inv.values, "output"));
     const withEds = t === "all" || t === "endpoint";
     const out: Record<string, Record<string, unknown>> = {};
-    for (const target of proxyTargets(inv)) {
-      const dump = envoyDumpToJson(
-        JSON.parse(await adminGet(target.admin, `/config_dump${withEds ? "?include_eds" : ""}`)),
-      );
-      (out[target.namespace] ??= {})[target.name] = selectConfig(dump as { configs?: unknown[] }, t);
+    const open = await openProxyTargets(inv);
+    try {
+      for (const target of open.targets) {
+        const dump = envoyDumpToJson(
+          JSON.parse(await adminGet(target, `/config_dump${withEds ? "?include_eds" : ""}`)),
+        );
+        (out[target.namespace] ??= {})[target.name] = selectConfig(dump as { configs?: unknown[] }, t);
+      }
+    } finally {
+      await open.close();
     }
     process.stdout.write(await formatOutput(sortKeys(out), format));
     return 0;

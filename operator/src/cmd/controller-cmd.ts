@@ -2,7 +2,8 @@
 import { hostname } from "node:os";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
-import { kubernetesProviderOf } from "../config/envoy-gateway-config";
+import { kubernetesProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
+import type { AdminServer } from "../admin/admin-server";
 import type { DeployType } from "../config/envoy-gateway-provider";
 import type { RenderOptions } from "../../../constructs/render";
 import { DEFAULT_WASM_SERVER_PORT } from "../pipeline/wasm-server";
@@ -10,7 +11,10 @@ import { componentLoggers } from "../log";
 import { Controller, kubernetesRateLimit } from "../pipeline/controller";
 import { isLoopbackListen } from "../xds/server";
 import type { Invocation } from "./cli/command";
-import { envoyGatewayConfig, logLevels } from "./gateway-config";
+import { portFlag } from "./cli/port-flag";
+import { envoyGatewayConfig, envoyGatewayDocument, logLevels, xdsServerOptions } from "./gateway-config";
+import type { Logger } from "../log";
+import { clientVersion } from "./version-info";
 
 /** The flags of `egts controller` (see commands.ts). */
 interface ControllerFlags {
@@ -64,10 +68,12 @@ export async function controller(inv: Invocation): Promise<number> {
   if (!values["xds-cert-dir"] && !values["insecure-xds"]) {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
+  const controllerName = controllerNameOf(values["controller-name"], config);
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+    xdsServer: xdsServerOptions(config),
     namespace,
-    controllerName: values["controller-name"] ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName,
+    controllerName,
     backends: config.backends,
     extensionApis: config.extensionApis,
     extensionManagers: config.extensionManagers,
@@ -101,12 +107,51 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await controller.start();
   log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
+  const admin = await startAdmin(config.admin, controller, {
+    controllerName,
+    document: envoyGatewayDocument(values["config-path"]),
+    log,
+  });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  await admin?.stop();
   await controller.stop();
   return 0;
+}
+
+/**
+ * Starts the admin server (EnvoyGateway `admin`), first logging the configuration with `enableDumpConfig`; a
+ * failure to bind is logged and the controller goes on without it, as Envoy Gateway's.
+ */
+async function startAdmin(
+  config: EnvoyGatewayConfig["admin"],
+  controller: Controller,
+  o: { controllerName: string; document: unknown; log: Logger },
+): Promise<AdminServer | undefined> {
+  if (config.enableDumpConfig) o.log("info", "envoy gateway configuration", { config: JSON.stringify(o.document) });
+  const { AdminServer } = await import("../admin/admin-server");
+  const admin = new AdminServer({
+    host: config.host,
+    port: config.port,
+    enablePprof: config.enablePprof,
+    snapshot: () => controller.snapshot,
+    controllerName: o.controllerName,
+    envoyGatewayConfig: o.document,
+    version: clientVersion(),
+  });
+  try {
+    const port = await admin.start();
+    o.log("info", "starting admin server", { address: `${config.host}:${port}`, enablePprof: config.enablePprof });
+    return admin;
+  } catch (err) {
+    o.log("error", "start admin server failed", {
+      address: `${config.host}:${config.port}`,
+      error: (err as Error).message,
+    });
+    return undefined;
+  }
 }
 
 /**
@@ -133,6 +178,11 @@ function controllerRender(
     }),
     ...(deploy === "GatewayNamespace" ? { gatewayNamespace: true } : {}),
   };
+}
+
+/** The GatewayClass controller name: the flag, else the configuration's `gateway.controllerName`, else the default. */
+function controllerNameOf(flag: string | undefined, config: EnvoyGatewayConfig): string {
+  return flag ?? config.controllerName ?? CONTROLLER_DEFAULTS.controllerName;
 }
 
 /** `--wasm-listen`, else where xDS listens (`xdsListen`'s host) on the module server's port 18002. */
@@ -186,13 +236,4 @@ export function watchScope(
     ...(namespaces ? { namespaces: namespaces.split(",").filter((n) => n !== "") } : {}),
     ...(Object.keys(matchLabels).length > 0 ? { namespaceSelector: { matchLabels } } : {}),
   };
-}
-
-/** A port flag's value: a whole number 1-65535, or an error naming the flag and the value. */
-function portFlag(flag: string, value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new Error(`--${flag} ${JSON.stringify(value)} is not a port number (1-65535)`);
-  }
-  return port;
 }

@@ -1,12 +1,19 @@
 /** The Kubernetes client of the egctl-style commands, from `--kubeconfig` and `--context` (kubectl's chain otherwise). */
+import type { KubeConfig } from "@kubernetes/client-node";
 import type { KubeClient } from "../provider/kubernetes/client";
 import { str, type FlagValues } from "./cli/flags";
 
-/** A client for the cluster the flags name. */
-export async function kubeClient(values: FlagValues): Promise<KubeClient> {
-  const { KubeClient: Client, loadKubeConfig } = await import("../provider/kubernetes/client");
+/** The kubeconfig the flags name, at the context they name. */
+export async function kubeConfig(values: FlagValues): Promise<KubeConfig> {
+  const { loadKubeConfig } = await import("../provider/kubernetes/client");
   const kc = loadKubeConfig(str(values, "kubeconfig") || undefined);
   const context = str(values, "context");
   if (context) kc.setCurrentContext(context);
-  return new Client(kc);
+  return kc;
+}
+
+/** A client for the cluster the flags name. */
+export async function kubeClient(values: FlagValues, kc?: KubeConfig): Promise<KubeClient> {
+  const { KubeClient: Client } = await import("../provider/kubernetes/client");
+  return new Client(kc ?? (await kubeConfig(values)));
 }

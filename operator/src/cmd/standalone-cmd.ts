@@ -3,6 +3,7 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { env } from "../config/env";
+import { DEFAULT_ADMIN } from "../config/envoy-gateway-admin";
 import { customProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { startEchoBackend } from "../demo/echo-backend";
@@ -14,8 +15,9 @@ import { componentLoggers, type Logger } from "../log";
 import { StandaloneGateway, type StandaloneRateLimit } from "../pipeline/standalone";
 import { checkConfigDir } from "../provider/file/config-dir";
 import type { Invocation } from "./cli/command";
+import { portFlag } from "./cli/port-flag";
 import { publishProxies, type ProxyEntry } from "./proxy-registry";
-import { envoyGatewayConfig, logLevels } from "./gateway-config";
+import { envoyGatewayConfig, logLevels, xdsServerOptions } from "./gateway-config";
 
 /** The flags of `egts standalone` (see commands.ts). */
 interface StandaloneFlags {
@@ -36,10 +38,11 @@ interface StandaloneFlags {
 /** `egts standalone`: the control plane on a folder of YAML, with one Envoy per Gateway; runs until a signal. */
 export async function standalone(inv: Invocation): Promise<number> {
   const values = inv.values as unknown as StandaloneFlags;
+  const ports = standalonePorts(values);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const loggers = componentLoggers(logLevels(config, env().logLevelOverride));
   const log = loggers("provider");
-  for (const note of config.notes) log("info", note);
+  for (const note of standaloneNotes(config)) log("info", note);
   const { dir, runtimeDir, runsProxies } = standaloneProvider(config, values["config-dir"]);
   // Signals are handled from the first moment: a signal during startup stops what has started.
   const signalled = new Promise<string>((resolve) => {
@@ -49,13 +52,14 @@ export async function standalone(inv: Invocation): Promise<number> {
   const envoyBin = runsProxies ? findEnvoy() : undefined;
   if (runtimeDir) await mkdir(runtimeDir, { recursive: true });
   const demo = values["demo-backend"]
-    ? await startEchoBackend({ port: Number(values["demo-backend-port"]), name: "demo-backend" })
+    ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
   const gw = new StandaloneGateway({
     configDir: dir,
+    xdsServer: xdsServerOptions(config),
     envoyBin,
-    xdsPort: Number(values["xds-port"]),
+    xdsPort: ports.xds,
     listenAddress: values["listen-address"],
     controllerName: values["controller-name"] ?? config.controllerName,
     backends: config.backends,
@@ -63,19 +67,19 @@ export async function standalone(inv: Invocation): Promise<number> {
     ...(config.rateLimit ? { rateLimit: await standaloneRateLimit(config.rateLimit) } : {}),
     ...(config.extensionManagers ? { extensionManagers: config.extensionManagers } : {}),
     // EnvoyExtensionPolicy wasm: modules cached across runs, served to Envoy on 127.0.0.1:<wasm-port>.
-    wasm: { cacheDir: join(env().cacheDir, "wasm"), port: Number(values["wasm-port"]) },
+    wasm: { cacheDir: join(env().cacheDir, "wasm"), port: ports.wasm },
     // Envoy Gateway's control-plane metrics (telemetry.metrics.prometheus.disable: no /metrics), opt-in: the
     // proxies' stats listener takes 19001 on this host by default.
-    ...(values["metrics-port"] !== undefined
+    ...(ports.metrics !== undefined
       ? {
           metrics: {
-            port: Number(values["metrics-port"]),
+            port: ports.metrics,
             host: "127.0.0.1",
             prometheusDisabled: config.telemetry?.prometheusDisabled === true,
           },
         }
       : {}),
-    proxyStatsPort: Number(values["proxy-stats-port"]),
+    proxyStatsPort: ports.proxyStats,
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
     ...(values["xds-cert-dir"] ? { xdsCertDir: values["xds-cert-dir"] } : {}),
@@ -97,6 +101,33 @@ export async function standalone(inv: Invocation): Promise<number> {
     await Promise.all([started.catch(() => undefined), gw.stop()]);
     await demo?.close();
   });
+}
+
+/** The configuration's notes, and one for an `admin` section (the admin API is `egts controller`'s only). */
+function standaloneNotes(config: EnvoyGatewayConfig): string[] {
+  const admin =
+    config.admin === DEFAULT_ADMIN
+      ? []
+      : ["admin: accepted, no effect in standalone mode: egts serves the admin API in `egts controller` only"];
+  return [...config.notes, ...admin];
+}
+
+/** The port flags of `egts standalone`, checked before anything starts. @throws Error naming a flag that is no port */
+function standalonePorts(values: StandaloneFlags): {
+  xds: number;
+  wasm: number;
+  metrics?: number;
+  proxyStats: number;
+  demoBackend: number;
+} {
+  const metrics = values["metrics-port"];
+  return {
+    xds: portFlag("xds-port", values["xds-port"]),
+    wasm: portFlag("wasm-port", values["wasm-port"]),
+    ...(metrics !== undefined ? { metrics: portFlag("metrics-port", metrics) } : {}),
+    proxyStats: portFlag("proxy-stats-port", values["proxy-stats-port"]),
+    demoBackend: portFlag("demo-backend-port", values["demo-backend-port"]),
+  };
 }
 
 /**

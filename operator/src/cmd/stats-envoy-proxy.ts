@@ -6,7 +6,7 @@
 import type { Invocation } from "./cli/command";
 import { str, UsageError } from "./cli/flags";
 import { formatOutput, outputFormat } from "./output";
-import { adminGet, proxyTargets } from "./proxy-targets";
+import { adminGet, openProxyTargets } from "./proxy-targets";
 
 /** The admin path of a stats type and output format. */
 export function statsPath(type: string, format: string): string {
@@ -21,8 +21,12 @@ export async function statsEnvoyProxy(inv: Invocation): Promise<number> {
   const format = outputFormat(str(inv.values, "output"), ["prom", "json", "yaml"]);
   const path = statsPath(str(inv.values, "type"), format);
   const stats: Record<string, string> = {};
-  for (const t of proxyTargets(inv))
-    stats[t.namespace ? `${t.namespace}/${t.name}` : t.name] = await adminGet(t.admin, path);
+  const open = await openProxyTargets(inv, { requireNameOrLabels: true });
+  try {
+    for (const t of open.targets) stats[t.namespace ? `${t.namespace}/${t.name}` : t.name] = await adminGet(t, path);
+  } finally {
+    await open.close();
+  }
   if (format === "prom") {
     for (const [key, text] of Object.entries(stats)) process.stdout.write(`${key}:\n${text}`);
   } else {

@@ -8,11 +8,9 @@ import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import type { Invocation } from "./cli/command";
 import { bool, str } from "./cli/flags";
 import { kubeClient } from "./kube";
+import { CONTROLLER_POD_SELECTOR } from "./kube-pods";
 import { formatOutput, outputFormat } from "./output";
 import { clientVersion } from "./version-info";
-
-/** The label egctl selects controller pods by. */
-export const CONTROLLER_POD_SELECTOR = "control-plane=envoy-gateway";
 
 /** One controller pod's version. */
 interface ServerVersion {

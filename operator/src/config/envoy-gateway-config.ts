@@ -21,6 +21,8 @@
  *   BackendTrafficPolicy `rateLimit.global` uses it; in Kubernetes global rate limits are refused (no service yet).
  * - `extensionManager` / `extensionManagers` (envoy-gateway-extension.ts; mutually exclusive): the extension
  *   server(s) called after each translation, chained in list order.
+ * - `admin` and `xdsServer` (envoy-gateway-admin.ts): the controller's admin server (address, config dump in the
+ *   log, profiling) and the xDS gRPC server's connection age and message size.
  * - `telemetry` (envoy-gateway-telemetry.ts): `metrics.prometheus.disable` (no `/metrics`); OpenTelemetry
  *   metric sinks and control-plane traces are refused (not implemented).
  */
@@ -41,6 +43,7 @@ import { DEFAULT_KUBERNETES_PROVIDER, readProvider, type ProviderConfig } from "
 import { readRateLimit, type RateLimitConfig } from "./envoy-gateway-ratelimit";
 import { readExtensionManager, readExtensionManagers, type ExtensionManagerConfig } from "./envoy-gateway-extension";
 import { readTelemetry, type TelemetryConfig } from "./envoy-gateway-telemetry";
+import { DEFAULT_ADMIN, readAdmin, readXdsServer, type AdminConfig, type XdsServerConfig } from "./envoy-gateway-admin";
 
 /** API version and kind of the configuration document. */
 export const ENVOY_GATEWAY_API_VERSION = "gateway.envoyproxy.io/v1alpha1";
@@ -69,6 +72,10 @@ export interface EnvoyGatewayConfig {
    * @default none
    */
   readonly extensionManagers?: readonly ExtensionManagerConfig[];
+  /** `admin`: the controller's admin server. @default 127.0.0.1:19000, no config dump in the log, no profiling */
+  readonly admin: AdminConfig;
+  /** `xdsServer`: the xDS gRPC server's settings. @default Envoy Gateway's (envoy-gateway-admin.ts) */
+  readonly xdsServer?: XdsServerConfig;
   /** `telemetry`: the control plane's metrics. @default Prometheus `/metrics` on */
   readonly telemetry?: TelemetryConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
@@ -78,6 +85,7 @@ export interface EnvoyGatewayConfig {
 /** The configuration without a file: Envoy Gateway's defaults (Backend off, every gate off, info logs). */
 export const DEFAULT_ENVOY_GATEWAY_CONFIG: EnvoyGatewayConfig = {
   logging: DEFAULT_LOG_LEVELS,
+  admin: DEFAULT_ADMIN,
   backends: { enabled: false },
   extensionApis: {},
   notes: [],
@@ -90,7 +98,6 @@ export class EnvoyGatewayConfigError extends Error {
 
 /** Envoy Gateway's top-level settings egts does not implement yet: a startup error naming the field. */
 const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
-  xdsServer: "the xDS server's connection age settings",
   envoyProxy: "a default EnvoyProxy spec for every proxy",
 };
 
@@ -100,8 +107,6 @@ const NOT_IMPLEMENTED_TOP: Readonly<Record<string, string>> = {
  */
 export const HARMLESS: Readonly<Record<string, string>> = {
   "logging.encoder: Text": "Envoy Gateway's default; egts writes text lines",
-  "admin.enableDumpConfig: false": "Envoy Gateway's default; egts has no admin server",
-  "admin.enablePprof: false": "Envoy Gateway's default; egts has no admin server",
   "gatewayAPI.enabled: []": "no experimental Gateway API kind enabled, Envoy Gateway's default",
   "runtimeFlags.enabled: [] / disabled: []": "no runtime flag changed, Envoy Gateway's default",
   "provider.kubernetes.deploy.type: ControllerNamespace": "Envoy Gateway's default; egts deploys proxies there",
@@ -159,7 +164,8 @@ function readRoot(w: ConfigWalk, root: unknown): Omit<EnvoyGatewayConfig, "notes
       if (provider) out.provider = provider;
     },
     logging: (v) => (out.logging = readLogging(w, v)),
-    admin: (v) => readAdmin(w, v),
+    admin: (v) => (out.admin = readAdmin(w, v)),
+    xdsServer: (v) => (out.xdsServer = readXdsServer(w, v)),
     telemetry: (v) => (out.telemetry = readTelemetry(w, v)),
     rateLimit: (v) => {
       const rateLimit = readRateLimit(w, v);
@@ -231,20 +237,6 @@ function readLogging(w: ConfigWalk, node: unknown): LogLevels {
     },
   });
   return levels;
-}
-
-/** `admin`: egts has no admin server; only the defaults (dump config and pprof off) are accepted. */
-function readAdmin(w: ConfigWalk, node: unknown): void {
-  const flag = (key: "enableDumpConfig" | "enablePprof") => (v: unknown) => {
-    const on = w.bool(v, `admin.${key}`);
-    if (on === true) w.error(v, `admin.${key}: true is not implemented yet (egts has no admin server)`);
-    else if (on === false) w.note(v, `admin.${key}: false accepted, no effect: ${HARMLESS[`admin.${key}: false`]}`);
-  };
-  w.fields(node, "admin", {
-    address: (_v, pair) => w.error(pair.key, "admin.address is not implemented yet (egts has no admin server)"),
-    enableDumpConfig: flag("enableDumpConfig"),
-    enablePprof: flag("enablePprof"),
-  });
 }
 
 /** `gatewayAPI` / `runtimeFlags`: accepted only with empty lists (nothing enabled or disabled). */

@@ -3,6 +3,7 @@
  * listener and mTLS to the xDS server. Host-run proxies and Kubernetes pods share this one builder.
  */
 
+import { isIP } from "node:net";
 import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
 
 /** Client certificate files Envoy presents to the xDS server, and the CA it trusts the server with. */
@@ -122,6 +123,11 @@ export interface BootstrapOptions {
   readonly xdsTls?: XdsTlsFiles;
   /** The only stats Envoy creates (its stats_matcher inclusion list). @default every stat */
   readonly statsMatches?: readonly StatMatchIr[];
+  /**
+   * EnvoyProxy `ipFamily`, as Envoy Gateway's bootstrap: IPv6 and DualStack move the wildcard readiness and stats
+   * listeners to `::` with `ipv4_compat`, and IPv6 moves admin to `::1`. @default IPv4
+   */
+  readonly ipFamily?: "IPv4" | "IPv6" | "DualStack";
 }
 
 /** The `statsMatches` bootstrap option of a proxy's runtime settings: present when they name an inclusion list. */
@@ -147,7 +153,7 @@ function staticCluster(name: string, host: string, port: number, extra: Record<s
   const address = { socket_address: { address: host, port_value: port } };
   return {
     name,
-    type: /^[\d.]+$/.test(host) ? "STATIC" : "STRICT_DNS",
+    type: isIP(host) !== 0 ? "STATIC" : "STRICT_DNS",
     connect_timeout: "1s",
     load_assignment: { cluster_name: name, endpoints: [{ lb_endpoints: [{ endpoint: { address } }] }] },
     ...extra,
@@ -188,6 +194,8 @@ interface AdminPath {
   readonly port: number;
   /** Address. @default 0.0.0.0 */
   readonly host?: string;
+  /** `::` also takes IPv4 connections. @default false */
+  readonly ipv4Compat?: boolean;
   /** The admin path served, e.g. `/ready`. */
   readonly path: string;
 }
@@ -217,7 +225,13 @@ function adminPathListener(a: AdminPath): unknown {
   const refuse = { match: { prefix: "/" }, direct_response: { status: 404 } };
   return {
     name: a.name,
-    address: { socket_address: { address: a.host ?? "0.0.0.0", port_value: a.port } },
+    address: {
+      socket_address: {
+        address: a.host ?? "0.0.0.0",
+        port_value: a.port,
+        ...(a.ipv4Compat ? { ipv4_compat: true } : {}),
+      },
+    },
     filter_chains: [
       {
         filters: [
@@ -255,17 +269,20 @@ function adminPathListener(a: AdminPath): unknown {
 export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
   const ads = { ads: {}, resource_api_version: "V3" };
   // Admin binds loopback only, always: it can dump every secret and stop the proxy.
-  const adminAddress = "127.0.0.1";
+  const adminAddress = o.ipFamily === "IPv6" ? "::1" : "127.0.0.1";
+  const v6 = o.ipFamily === "IPv6" || o.ipFamily === "DualStack";
+  // A wildcard listener takes the family's wildcard (IPv4 clients too, as Envoy Gateway's); another address stays.
+  const bind = (host: string): { host: string; ipv4Compat?: boolean } =>
+    v6 && host === "0.0.0.0" ? { host: "::", ipv4Compat: true } : { host };
   const clusters = [xdsCluster(o)];
   const listeners: unknown[] = [];
   if (o.readinessPort !== undefined) {
-    listeners.push(
-      adminPathListener({ name: "envoy-gateway-proxy-ready", port: o.readinessPort, path: READINESS_PATH }),
-    );
+    const name = "envoy-gateway-proxy-ready";
+    listeners.push(adminPathListener({ name, port: o.readinessPort, path: READINESS_PATH, ...bind("0.0.0.0") }));
   }
   if (o.statsPort !== undefined) {
-    const host = o.statsHost ?? "0.0.0.0";
-    listeners.push(adminPathListener({ name: STATS_LISTENER, port: o.statsPort, host, path: STATS_PATH }));
+    const at = bind(o.statsHost ?? "0.0.0.0");
+    listeners.push(adminPathListener({ name: STATS_LISTENER, port: o.statsPort, path: STATS_PATH, ...at }));
   }
   if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
   return {

@@ -1,4 +1,5 @@
 /** The infra IR: which Envoy proxies must exist, one per Gateway, or one per GatewayClass with `mergeGateways`. */
+import type { JsonPatchIr } from "./patch-ir";
 
 /** One Envoy proxy to run. */
 export interface ProxyInfraIr {
@@ -52,6 +53,18 @@ export interface ProxyRuntimeIr {
   readonly prometheusDisabled?: boolean;
   /** Envoy's stats_matcher inclusion list (EnvoyProxy `telemetry.metrics.matches`); absent: every stat. */
   readonly statsMatches?: readonly StatMatchIr[];
+  /** The EnvoyProxy `bootstrap` laid over egts's (checked by the translator); absent: egts's bootstrap. */
+  readonly bootstrap?: BootstrapCustomIr;
+}
+
+/** A customisation of the bootstrap (EnvoyProxy `bootstrap`), checked by the translator. */
+export interface BootstrapCustomIr {
+  /** How the bootstrap changes. */
+  readonly type: "Merge" | "Replace" | "JSONPatch";
+  /** The user's bootstrap in YAML (Merge, Replace). */
+  readonly value?: string;
+  /** RFC 6902 operations (JSONPatch); `type` and `name` of each are unused. */
+  readonly jsonPatches?: readonly JsonPatchIr[];
 }
 
 /** One stat name pattern of a stats inclusion list. */

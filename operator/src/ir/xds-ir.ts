@@ -91,6 +91,8 @@ export interface HttpListenerIr {
   readonly tlsRoutes?: readonly TcpChainIr[];
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
+  /** `::` also accepts IPv4 connections (EnvoyProxy `ipFamily: DualStack`, as Envoy Gateway). @default false */
+  readonly ipv4Compat?: true;
   /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
   readonly clientTraffic?: ClientTrafficIr;
   /**
@@ -205,6 +207,8 @@ export interface TcpListenerIr {
   readonly chains: readonly TcpChainIr[];
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
+  /** `::` also accepts IPv4 connections (EnvoyProxy `ipFamily: DualStack`, as Envoy Gateway). @default false */
+  readonly ipv4Compat?: true;
   /** Settings of the ClientTrafficPolicy that applies here; absent when none does. */
   readonly clientTraffic?: ClientTrafficIr;
 }
@@ -250,6 +254,8 @@ export interface UdpListenerIr {
   readonly hashSourceIp?: true;
   /** More addresses to bind (a Gateway's spec.addresses beyond the first); absent when none. */
   readonly additionalAddresses?: readonly string[];
+  /** `::` also accepts IPv4 connections (EnvoyProxy `ipFamily: DualStack`, as Envoy Gateway). @default false */
+  readonly ipv4Compat?: true;
 }
 
 /** A virtual host: a set of domains and its ordered routes. */

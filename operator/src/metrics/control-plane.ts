@@ -2,7 +2,7 @@
  * The controller's metrics with Envoy Gateway v1.9's names, label names, types and histogram buckets (its
  * `internal/message`, `provider/kubernetes`, `xds/cache`, `infrastructure/kubernetes` and `wasm` metrics), each
  * measured at our counterpart of the place Envoy Gateway measures it (docs/metrics.md has the table), plus the
- * Node.js runtime (runtime.ts) and egts's own measures under the `egts_` prefix.
+ * Node.js runtime (runtime.ts) and egts's own measures under the `egts_` prefix, all prom-client metrics.
  *
  * Envoy Gateway's runners map onto our pipeline as: `provider` (the file or Kubernetes provider) publishes
  * `provider-resources`; `gateway-api` (our translate-and-publish pass) subscribes to them and publishes `xds-ir`
@@ -13,8 +13,8 @@ import type { Observable, Subscription } from "rxjs";
 import { merge } from "rxjs";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
-import { Registry, type Counter, type Gauge, type Histogram } from "./registry";
-import { RuntimeMetrics } from "./runtime";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { runtimeRegistry } from "./runtime";
 
 /** Envoy Gateway's buckets of watchable_subscribe_duration_seconds (the Kubernetes REST client's, up to 120 s). */
 export const WATCHABLE_BUCKETS = [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120];
@@ -106,9 +106,8 @@ interface Propagation {
 
 /** Every family of one controller (or standalone gateway) process, on its own registry. */
 export class ControlPlaneMetrics implements StatusUpdateMetrics, ResourceMetrics, WasmMetrics {
-  /** The registry `/metrics` renders. */
-  readonly registry = new Registry();
-  private readonly runtime: RuntimeMetrics;
+  /** The registry `/metrics` renders: this pipeline's families, then the process's runtime ones. */
+  readonly registry: Registry;
   private readonly depthGauge: Gauge;
   private readonly subscribeTotal: Counter;
   private readonly subscribeSeconds: Histogram;
@@ -137,100 +136,114 @@ export class ControlPlaneMetrics implements StatusUpdateMetrics, ResourceMetrics
   private readonly streams = new Map<number, { nodeId: string; since: number }>();
 
   constructor() {
-    const r = this.registry;
+    const r = new Registry();
     const meta = ["runner", "message"];
     const outcome = ["status", "reason"];
-    this.depthGauge = r.gauge("watchable_depth", "Jobs waiting for the pipeline's pass, by runner and message.", meta);
-    this.subscribeTotal = r.counter(
+    this.depthGauge = gauge(r, "watchable_depth", "Jobs waiting for the pipeline's pass, by runner and message.", meta);
+    this.subscribeTotal = counter(
+      r,
       "watchable_subscribe_total",
       "Updates a runner handled, by runner, message and outcome.",
       [...meta, ...outcome],
     );
-    this.subscribeSeconds = r.histogram(
+    this.subscribeSeconds = histogram(
+      r,
       "watchable_subscribe_duration_seconds",
       "Time a runner spent handling one update, in seconds.",
       meta,
       WATCHABLE_BUCKETS,
     );
-    this.publishTotal = r.counter("watchable_publish_total", "Updates a runner published, by runner and message.", [
+    this.publishTotal = counter(r, "watchable_publish_total", "Updates a runner published, by runner and message.", [
       ...meta,
       "status",
     ]);
-    this.panics = r.counter(
+    this.panics = counter(
+      r,
       "watchable_panics_recovered_total",
       "Exceptions caught while a runner handled an update (the last good configuration kept serving).",
       [...meta, ...outcome],
     );
-    this.statusTotal = r.counter(
+    this.statusTotal = counter(
+      r,
       "status_update_total",
       "Status updates of Gateway API and Envoy Gateway objects, by kind and outcome.",
       ["kind", ...outcome],
     );
-    this.statusSeconds = r.histogram(
+    this.statusSeconds = histogram(
+      r,
       "status_update_duration_seconds",
       "Time one status update took, in seconds, by kind.",
       ["kind"],
       UPDATE_BUCKETS,
     );
     const ref = ["kind", "name", "namespace"];
-    this.applyTotal = r.counter(
+    this.applyTotal = counter(
+      r,
       "resource_apply_total",
       "Proxy infrastructure objects applied, by object and outcome.",
       [...ref, ...outcome],
     );
-    this.applySeconds = r.histogram(
+    this.applySeconds = histogram(
+      r,
       "resource_apply_duration_seconds",
       "Time one successful apply of a proxy infrastructure object took, in seconds.",
       ref,
       UPDATE_BUCKETS,
     );
-    this.deleteTotal = r.counter(
+    this.deleteTotal = counter(
+      r,
       "resource_delete_total",
       "Proxy infrastructure objects deleted, by object and outcome.",
       [...ref, ...outcome],
     );
-    this.deleteSeconds = r.histogram(
+    this.deleteSeconds = histogram(
+      r,
       "resource_delete_duration_seconds",
       "Time one successful delete of a proxy infrastructure object took, in seconds.",
       ref,
       UPDATE_BUCKETS,
     );
-    this.snapshotCreate = r.counter(
+    this.snapshotCreate = counter(
+      r,
       "xds_snapshot_create_total",
       "xDS resource sets built for a node, by outcome.",
       outcome,
     );
-    this.snapshotUpdate = r.counter(
+    this.snapshotUpdate = counter(
+      r,
       "xds_snapshot_update_total",
       "Changes of a node's xDS resources in the cache, by node id and outcome.",
       ["nodeID", ...outcome],
     );
-    this.streamSeconds = r.histogram(
+    this.streamSeconds = histogram(
+      r,
       "xds_stream_duration_seconds",
       "How long an xDS stream lasted, in seconds.",
       ["streamID", "nodeID", "isDeltaStream"],
       XDS_STREAM_BUCKETS,
     );
-    this.nacks = r.counter("xds_nack_total", "xDS updates Envoy rejected (NACK), by node id and type URL.", [
+    this.nacks = counter(r, "xds_nack_total", "xDS updates Envoy rejected (NACK), by node id and type URL.", [
       "nodeID",
       "typeURL",
     ]);
-    this.wasmEntriesGauge = r.gauge("wasm_cache_entries", "Wasm modules held by the module cache.");
-    this.wasmLookups = r.counter("wasm_cache_lookup_total", "Wasm module cache lookups, by hit.", ["hit"]);
-    this.wasmFetches = r.counter("wasm_remote_fetch_total", "Wasm module remote fetches, by outcome.", outcome);
-    this.translateSeconds = r.histogram(
+    this.wasmEntriesGauge = gauge(r, "wasm_cache_entries", "Wasm modules held by the module cache.");
+    this.wasmLookups = counter(r, "wasm_cache_lookup_total", "Wasm module cache lookups, by hit.", ["hit"]);
+    this.wasmFetches = counter(r, "wasm_remote_fetch_total", "Wasm module remote fetches, by outcome.", outcome);
+    this.translateSeconds = histogram(
+      r,
       "egts_translate_duration_seconds",
       "Time one pass spent translating resources and building xDS, in seconds.",
       [],
       EGTS_BUCKETS,
     );
-    this.propagationSeconds = r.histogram(
+    this.propagationSeconds = histogram(
+      r,
       "egts_propagation_duration_seconds",
       "Time from a change reaching the pipeline to Envoy's ACK of every changed xDS type, in seconds, by node.",
       ["nodeID"],
       EGTS_BUCKETS,
     );
-    this.runtime = new RuntimeMetrics(r);
+    this.registry = Registry.merge([r, runtimeRegistry()]);
   }
 
   /** The provider published a snapshot. */
@@ -318,11 +331,6 @@ export class ControlPlaneMetrics implements StatusUpdateMetrics, ResourceMetrics
     return merge(changes$, events$).subscribe((e) => ("diff" in e ? this.changed(e) : this.xdsEvent(e)));
   }
 
-  /** Stops sampling the runtime. */
-  stop(): void {
-    this.runtime.stop();
-  }
-
   private setDepth(): void {
     this.depthGauge.set({ runner: "gateway-api", message: "provider-resources" }, this.queue.length);
   }
@@ -376,4 +384,25 @@ function record(total: Counter, seconds: Histogram, r: ResourceRef, ok: boolean,
   const ref = { kind: r.kind, name: r.name, namespace: r.namespace };
   total.inc(ok ? { ...ref, status: "success" } : failure(ref));
   if (ok) seconds.observe(ref, s);
+}
+
+/** A counter family on `r`. */
+function counter(r: Registry, name: string, help: string, labelNames: readonly string[] = []): Counter {
+  return new Counter({ name, help, labelNames, registers: [r] });
+}
+
+/** A gauge family on `r`. */
+function gauge(r: Registry, name: string, help: string, labelNames: readonly string[] = []): Gauge {
+  return new Gauge({ name, help, labelNames, registers: [r] });
+}
+
+/** A histogram family on `r` with explicit bucket bounds. */
+function histogram(
+  r: Registry,
+  name: string,
+  help: string,
+  labelNames: readonly string[],
+  buckets: readonly number[],
+): Histogram {
+  return new Histogram({ name, help, labelNames, buckets: [...buckets], registers: [r] });
 }

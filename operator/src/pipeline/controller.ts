@@ -51,6 +51,7 @@ import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
+import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
@@ -58,7 +59,8 @@ import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateOptions } from "../translate/translate";
-import { NackGuard, withoutRoutes } from "./nack-bisect";
+import { NackGuard } from "./nack-bisect";
+import { withoutSuspects } from "./nack-suspects";
 import { translateAndPublish, type PassResult } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
@@ -105,20 +107,30 @@ export interface ControllerWasmOptions {
   readonly servingBase?: string;
 }
 
+/** What {@link controllerWasmCache} builds from. */
+export interface ControllerWasmCacheOptions {
+  /** Where modules are cached and served from. */
+  readonly wasm: ControllerWasmOptions;
+  /** The control plane's namespace (the `envoy-gateway` Service's, in the serving URL). */
+  readonly namespace: string;
+  /** Folder of the controller's certificate and CA (`--xds-cert-dir`). @default none: plain HTTP */
+  readonly certDir?: string | undefined;
+  /** Whether the proxies have xDS client certificates (HTTPS needs them). */
+  readonly proxiesHaveCertificates: boolean;
+  /** Logger of the cache. */
+  readonly log: Logger;
+  /** Wasm metrics. @default none */
+  readonly metrics?: WasmMetrics;
+}
+
 /**
  * The Kubernetes controller's Wasm module cache, as Envoy Gateway runs it: every replica fetches the modules
  * itself and serves them on port 18002 of the `envoy-gateway` Service; with a certificate folder and proxies
  * that have xDS client certificates, over HTTPS requiring those certificates (the proxies' `wasm_cluster`
  * presents its xDS certificate and checks the Service's name in the controller's certificate), else HTTP.
  */
-export function controllerWasmCache(
-  wasm: ControllerWasmOptions,
-  namespace: string,
-  certDir: string | undefined,
-  proxiesHaveCertificates: boolean,
-  log: Logger,
-  metrics?: WasmMetrics,
-): WasmCache {
+export function controllerWasmCache(opts: ControllerWasmCacheOptions): WasmCache {
+  const { wasm, namespace, certDir, proxiesHaveCertificates, log, metrics } = opts;
   const tls = certDir !== undefined && proxiesHaveCertificates;
   const listen = wasm.listen ?? `0.0.0.0:${DEFAULT_WASM_SERVER_PORT}`;
   const at = listen.lastIndexOf(":");
@@ -149,6 +161,11 @@ export function controllerWasmCache(
 
 /** Controller settings. */
 export interface ControllerOptions {
+  /**
+   * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
+   * @default the XdsServer's (no connection age, 4 MiB)
+   */
+  readonly xdsServer?: Pick<XdsServerOptions, "maxConnectionAgeMs" | "maxConnectionAgeGraceMs" | "maxRequestBytes">;
   /** Kubeconfig file; the default chain (KUBECONFIG, ~/.kube/config, in-cluster) when absent. */
   readonly kubeconfig?: string;
   /** Namespace of the controller and of the proxies it creates. */
@@ -265,6 +282,7 @@ export class Controller {
   private rateLimitPort = 0;
   private metrics?: Server;
   private metricsBound = 0;
+  private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
   private certTimer?: NodeJS.Timeout;
@@ -297,18 +315,18 @@ export class Controller {
     });
     if (opts.wasm) {
       const proxiesHaveCertificates = Boolean(opts.render.xds.tlsSecretName);
-      this.wasm = controllerWasmCache(
-        opts.wasm,
-        opts.namespace,
-        opts.xdsCertDir,
+      this.wasm = controllerWasmCache({
+        wasm: opts.wasm,
+        namespace: opts.namespace,
+        certDir: opts.xdsCertDir,
         proxiesHaveCertificates,
-        log("gateway-api"),
-        this.controlPlane,
-      );
+        log: log("gateway-api"),
+        metrics: this.controlPlane,
+      });
     }
     this.health = new PipelineHealth(opts.stuckAfterMs);
     this.client = new KubeClient(loadKubeConfig(opts.kubeconfig));
-    this.server = new XdsServer(this.cache, { logger: log("xds-server") });
+    this.server = new XdsServer(this.cache, { logger: log("xds-server"), ...opts.xdsServer });
     if (opts.rateLimit) this.rateLimitServer = new RateLimitXdsServer({ logger: log("global-ratelimit") });
     this.election = new LeaseElection(this.client, {
       namespace: opts.namespace,
@@ -369,6 +387,11 @@ export class Controller {
     return this.health.readiness();
   }
 
+  /** The latest provider snapshot (the admin server's `/api/config_dump`), once one arrived. */
+  get snapshot(): ResourceSnapshot | undefined {
+    return this.latestSnapshot;
+  }
+
   /** The bound metrics port. */
   get metricsPort(): number {
     return this.metricsBound;
@@ -424,7 +447,8 @@ export class Controller {
       }),
     );
     const inputs = combineLatest([snapshots, this.workloads(), leader]).pipe(
-      tap(() => {
+      tap(([snapshot]) => {
+        this.latestSnapshot = snapshot;
         this.health.snapshotArrived();
         this.controlPlane.providerPublished();
       }),
@@ -477,7 +501,6 @@ export class Controller {
     const metrics = this.metrics;
     this.metrics = undefined;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
-    this.controlPlane.stop();
     this.passes.complete();
   }
 
@@ -566,7 +589,7 @@ export class Controller {
       const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
       await this.nackGuard.bisect(job.nodeId, snapshot, (exclude) =>
         translateAndPublish(
-          withoutRoutes(snapshot, exclude),
+          withoutSuspects(snapshot, exclude),
           this.cache,
           this.translateOptions(snapshot),
           bind,

@@ -5,82 +5,23 @@
  * They are quarantined (left out of translation until their content changes) and reported on their
  * status with Envoy's error; the rest is published without them.
  *
- * Translation stays pure: the quarantine is a snapshot filter ({@link withoutRoutes}) applied before it.
+ * The same search covers EnvoyPatchPolicies (a patch Envoy refuses although `envoy --mode validate` passed it, or
+ * unchecked in Kubernetes): the culprit's patches are left out and it is Programmed=False; and a NACK naming a Wasm
+ * plugin Envoy could not create quarantines that entry directly (wasm-nack.ts).
+ *
+ * Translation stays pure: the quarantine is a snapshot filter ({@link withoutSuspects}) applied before it.
  */
-import { createHash } from "node:crypto";
 import { filter, map, Subject, type Observable, type Subscription } from "rxjs";
 import type { Logger } from "../log";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { CacheChange } from "../xds/cache/snapshot-cache";
 import type { XdsEvent } from "../xds/server/types";
-import { Reason, type StatusUpdate } from "../translate/conditions";
+import type { StatusUpdate } from "../translate/conditions";
 import { TypeUrl } from "../xds/types";
 import { ListenerFailures, listenerBindErrors, withListenerFailures } from "./listener-nack";
-
-/** Snapshot fields holding route-level objects, with their kind. */
-const ROUTE_FIELDS = [
-  ["httpRoutes", "HTTPRoute"],
-  ["grpcRoutes", "GRPCRoute"],
-  ["tlsRoutes", "TLSRoute"],
-  ["tcpRoutes", "TCPRoute"],
-  ["udpRoutes", "UDPRoute"],
-] as const;
-
-/** The parts of a route object the bisection needs. */
-interface RouteObject {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace?: string;
-    readonly labels?: unknown;
-    readonly annotations?: unknown;
-  };
-  readonly spec?: { readonly parentRefs?: readonly unknown[] };
-}
-
-/** A route-level object: `Kind/namespace/name` and a hash of its content. */
-export interface RouteRef {
-  /** `Kind/namespace/name`. */
-  readonly key: string;
-  /**
-   * SHA-256 of the object's spec, labels and annotations (a change releases it from quarantine); not of
-   * resourceVersion, which our own status write changes.
-   */
-  readonly hash: string;
-  /** The object. */
-  readonly object: RouteObject;
-}
-
-/** Every route-level object of the snapshot. */
-export function routeObjects(snapshot: ResourceSnapshot): RouteRef[] {
-  const out: RouteRef[] = [];
-  for (const [field, kind] of ROUTE_FIELDS) {
-    for (const o of (snapshot[field] ?? []) as readonly RouteObject[]) {
-      const key = `${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
-      const content = [o.spec, o.metadata.labels, o.metadata.annotations];
-      const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex");
-      out.push({ key, hash, object: o });
-    }
-  }
-  return out;
-}
-
-/** The snapshot without the route-level objects whose key is in `exclude` (pure). */
-export function withoutRoutes(snapshot: ResourceSnapshot, exclude: ReadonlySet<string>): ResourceSnapshot {
-  if (exclude.size === 0) return snapshot;
-  const keep = new Set(
-    routeObjects(snapshot)
-      .filter((r) => !exclude.has(r.key))
-      .map((r) => r.object),
-  );
-  const out: Record<string, unknown> = { ...snapshot };
-  for (const [field] of ROUTE_FIELDS) {
-    const list = snapshot[field] as readonly RouteObject[] | undefined;
-    if (list) out[field] = list.filter((o) => keep.has(o));
-  }
-  return out as unknown as ResourceSnapshot;
-}
+import { extensionPolicyObjects, objectKeyOf, suspectObjects, withoutSuspects, type SuspectRef } from "./nack-suspects";
+import { quarantinedStatuses } from "./quarantine-status";
+import { wasmCulprits } from "./wasm-nack";
 
 /** A trial: publish the snapshot without `exclude`, then say whether the node accepted it. */
 export type Trial = (exclude: ReadonlySet<string>) => Promise<boolean>;
@@ -153,68 +94,44 @@ export interface QuarantineEntry {
 }
 
 /**
- * Routes Envoy rejected, by key. `excluded(snapshot)` is the filter to translate with; an entry whose
- * object changed or disappeared is released (it is tried again).
+ * Objects Envoy rejected, by key (nack-suspects.ts): routes, EnvoyPatchPolicies, Wasm entries of
+ * EnvoyExtensionPolicies. `excluded(snapshot)` is the filter to translate with; an entry whose object changed or
+ * disappeared is released (it is tried again).
  */
 export class Quarantine {
   private readonly entries = new Map<string, QuarantineEntry>();
-  /** Route content (key → hash) last seen accepted by Envoy. */
+  /** Suspect content (key → hash) last seen accepted by Envoy. */
   private readonly accepted = new Map<string, string>();
 
-  /** Quarantines `key` (at `hash`) with Envoy's error (its reason only, see {@link envoyReason}). */
+  /** Quarantines `key` (its object at `hash`) with Envoy's error (its reason only, see {@link envoyReason}). */
   add(key: string, hash: string, error: string): void {
     this.entries.set(key, { hash, error: envoyReason(error) });
   }
 
-  /** Records that these routes (at these hashes) were accepted by Envoy. */
-  markAccepted(routes: readonly RouteRef[], except: ReadonlySet<string>): void {
-    for (const r of routes) if (!except.has(r.key)) this.accepted.set(r.key, r.hash);
+  /** Records that these objects (at these hashes) were accepted by Envoy. */
+  markAccepted(objects: readonly SuspectRef[], except: ReadonlySet<string>): void {
+    for (const r of objects) if (!except.has(r.key)) this.accepted.set(r.key, r.hash);
   }
 
-  /** Route keys not known to be accepted at their current content: the suspects of a NACK. */
-  suspects(routes: readonly RouteRef[]): string[] {
-    return routes.filter((r) => this.accepted.get(r.key) !== r.hash && !this.entries.has(r.key)).map((r) => r.key);
+  /** Keys of objects not known to be accepted at their current content: the suspects of a NACK. */
+  suspects(objects: readonly SuspectRef[]): string[] {
+    return objects.filter((r) => this.accepted.get(r.key) !== r.hash && !this.entries.has(r.key)).map((r) => r.key);
   }
 
   /** The keys to leave out of `snapshot`'s translation; releases entries whose object changed. */
   excluded(snapshot: ResourceSnapshot): Set<string> {
-    const now = new Map(routeObjects(snapshot).map((r) => [r.key, r.hash]));
-    for (const [key, e] of [...this.entries]) if (now.get(key) !== e.hash) this.entries.delete(key);
+    const now = new Map([...suspectObjects(snapshot), ...extensionPolicyObjects(snapshot)].map((r) => [r.key, r.hash]));
+    for (const [key, e] of [...this.entries]) if (now.get(objectKeyOf(key)) !== e.hash) this.entries.delete(key);
     return new Set(this.entries.keys());
   }
 
   /**
-   * Accepted=False on every parentRef of each quarantined route, with Envoy's error. The reason is the
-   * spec's UnsupportedValue (the route reasons have no "Invalid"): a value in it cannot be programmed.
+   * `translated` (a pass's statuses) with what the quarantine holds: Accepted=False on quarantined routes,
+   * Programmed=False on quarantined EnvoyPatchPolicies, Envoy's reason on quarantined Wasm entries
+   * (quarantine-status.ts).
    */
-  statuses(snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
-    const byKey = new Map(routeObjects(snapshot).map((r) => [r.key, r.object]));
-    const out: StatusUpdate[] = [];
-    for (const [key, e] of this.entries) {
-      const o = byKey.get(key);
-      if (!o) continue;
-      const [kind] = key.split("/");
-      const condition = {
-        type: "Accepted",
-        status: "False",
-        reason: Reason.UnsupportedValue,
-        message: `Envoy rejected the configuration: ${e.error}. The route is left out until it changes`,
-      };
-      out.push({
-        apiVersion: o.apiVersion ?? "gateway.networking.k8s.io/v1",
-        kind,
-        namespace: o.metadata.namespace ?? "default",
-        name: o.metadata.name,
-        status: {
-          parents: (o.spec?.parentRefs ?? []).map((parentRef) => ({
-            parentRef,
-            controllerName,
-            conditions: [condition],
-          })),
-        },
-      });
-    }
-    return out;
+  statuses(translated: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
+    return quarantinedStatuses(translated, this.entries, snapshot, controllerName);
   }
 }
 
@@ -228,7 +145,7 @@ export async function publishAndWait(
   nodeId: string,
   changes$: Observable<CacheChange>,
   events$: Observable<XdsEvent>,
-  publish: () => void,
+  publish: () => unknown,
   opts: { readonly timeoutMs: number; readonly currentOk: boolean },
 ): Promise<TrialOutcome> {
   let change: CacheChange | undefined;
@@ -243,7 +160,7 @@ export async function publishAndWait(
     });
   let timeout: NodeJS.Timeout | undefined;
   try {
-    publish();
+    await publish(); // may publish twice (patched resources Envoy was still checking), the last change counts
     sub.unsubscribe();
     if (!change) return { ok: opts.currentOk };
     const pending = new Set(change.diff.types.keys());
@@ -317,6 +234,8 @@ export class NackGuard {
   private bisecting = false;
   /** A snapshot whose NACK no route explains: not bisected again (that would loop) until the next one. */
   private unexplained?: ResourceSnapshot;
+  /** Envoy's error of the last NACK of each node (outside bisections): it may name Wasm plugins (wasm-nack.ts). */
+  private readonly lastNack = new Map<string, string>();
 
   private readonly retryTimer?: NodeJS.Timeout;
   private readonly eventsSub: Subscription;
@@ -328,6 +247,7 @@ export class NackGuard {
       this.retryTimer.unref();
     }
     this.eventsSub = deps.events$.subscribe((e) => {
+      if (e.kind === "nack" && !this.bisecting && !isListenerBindNack(e)) this.lastNack.set(e.nodeId, e.error ?? "");
       if (!this.listeners.apply(e)) return;
       const failed = this.listeners.list().filter((f) => f.nodeId === e.nodeId);
       for (const f of failed) {
@@ -369,10 +289,8 @@ export class NackGuard {
    * quarantined routes (Accepted=False).
    */
   statuses(statuses: readonly StatusUpdate[], snapshot: ResourceSnapshot, controllerName: string): StatusUpdate[] {
-    return [
-      ...withListenerFailures(statuses, this.listeners.list(), snapshot),
-      ...this.quarantine.statuses(snapshot, controllerName),
-    ];
+    const listeners = withListenerFailures(statuses, this.listeners.list(), snapshot);
+    return this.quarantine.statuses(listeners, snapshot, controllerName);
   }
 
   /**
@@ -391,10 +309,10 @@ export class NackGuard {
     }
     // A pass that changed nothing proves nothing (the content in the cache may be the NACKed one).
     if (changes.length === 0) return out;
-    const routes = routeObjects(snapshot);
+    const objects = suspectObjects(snapshot);
     const held = this.quarantine.excluded(snapshot);
     void Promise.all(changes.map((c) => this.outcome(c))).then((oks) => {
-      if (oks.every((ok) => ok)) this.quarantine.markAccepted(routes, held);
+      if (oks.every((ok) => ok)) this.quarantine.markAccepted(objects, held);
     });
     return out;
   }
@@ -419,26 +337,29 @@ export class NackGuard {
     });
   }
 
-  /** The snapshot to translate: without the quarantined routes (releasing those that changed). */
+  /** The snapshot to translate: without what is quarantined (releasing what changed). */
   filter(snapshot: ResourceSnapshot): ResourceSnapshot {
-    return withoutRoutes(snapshot, this.quarantine.excluded(snapshot));
+    return withoutSuspects(snapshot, this.quarantine.excluded(snapshot));
   }
 
   /**
-   * Bisects the routes of `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which
-   * must translate the snapshot without `exclude` and set the cache; statuses are worth recording only when
-   * `final`), quarantines the culprits with Envoy's error, and leaves the cache on the accepted set.
+   * Quarantines the Wasm entries the node's last NACK names, then bisects the routes and EnvoyPatchPolicies of
+   * `snapshot` not yet seen accepted, publishing with `publish(exclude, final)` (which must translate the snapshot
+   * without `exclude` and set the cache, waiting if needed for Envoy's check of patched resources; statuses are
+   * worth recording only when `final`), quarantines the culprits with Envoy's error, and leaves the cache on the
+   * accepted set.
    */
   async bisect(
     nodeId: string,
     snapshot: ResourceSnapshot,
-    publish: (exclude: ReadonlySet<string>, final: boolean) => void,
+    publish: (exclude: ReadonlySet<string>, final: boolean) => unknown,
   ): Promise<BisectResult> {
     if (snapshot === this.unexplained) return { nodeId, culprits: [], trials: 0, suspects: [] };
     this.bisecting = true;
     try {
+      const named = this.quarantineWasm(nodeId, snapshot);
       const held = this.quarantine.excluded(snapshot);
-      const routes = routeObjects(snapshot);
+      const routes = suspectObjects(snapshot);
       let currentOk = false;
       const errors = new Map<string, string>();
       const trial: Trial = async (exclude) => {
@@ -457,9 +378,9 @@ export class NackGuard {
       };
       const suspects = this.quarantine.suspects(routes);
       const { culprits, trials } = await findCulprits(suspects, trial);
-      if (culprits.length === 0) {
+      if (culprits.length === 0 && named.length === 0) {
         this.unexplained = snapshot;
-        this.deps.logger("error", "Envoy rejects the configuration even without the changed routes", {
+        this.deps.logger("error", "Envoy rejects the configuration even without the changed routes and patches", {
           node: nodeId,
           error: [...errors.values()][0],
         });
@@ -467,15 +388,15 @@ export class NackGuard {
       for (const key of culprits) {
         const error = errors.get(key) ?? "NACK without error_detail";
         this.quarantine.add(key, routes.find((r) => r.key === key)?.hash ?? "", error);
-        this.deps.logger("error", "Envoy rejected a route; it is left out until it changes", {
-          route: key,
+        this.deps.logger("error", "Envoy rejected an object; it is left out until it changes", {
+          object: key,
           node: nodeId,
           error: envoyReason(error),
         });
       }
       this.quarantine.markAccepted(routes, new Set(culprits));
-      publish(this.quarantine.excluded(snapshot), true);
-      return { nodeId, culprits, trials, suspects };
+      await publish(this.quarantine.excluded(snapshot), true);
+      return { nodeId, culprits: [...named, ...culprits], trials, suspects };
     } catch (err) {
       // A failed bisection never stops the pipeline: the next pass publishes as usual.
       this.deps.logger("error", "NACK bisection failed", { node: nodeId, error: (err as Error).message });
@@ -483,5 +404,30 @@ export class NackGuard {
     } finally {
       this.bisecting = false;
     }
+  }
+
+  /**
+   * Quarantines the Wasm entries the node's last NACK names (wasm-nack.ts), before any bisection: no route change
+   * explains such a NACK. Their keys.
+   */
+  private quarantineWasm(nodeId: string, snapshot: ResourceSnapshot): string[] {
+    const error = this.lastNack.get(nodeId) ?? "";
+    this.lastNack.delete(nodeId);
+    const held = this.quarantine.excluded(snapshot);
+    const named = wasmCulprits(error, snapshot).filter((w) => !held.has(w.key));
+    for (const w of named) {
+      this.quarantine.add(w.key, w.policy.hash, error);
+      this.deps.logger(
+        "error",
+        "Envoy could not create a Wasm plugin; its entry is left out until the policy changes",
+        {
+          policy: w.policy.key,
+          plugin: w.pluginName,
+          node: nodeId,
+          error: envoyReason(error),
+        },
+      );
+    }
+    return named.map((w) => w.key);
   }
 }

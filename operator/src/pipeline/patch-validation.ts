@@ -1,7 +1,9 @@
 /**
  * The edge part of EnvoyPatchPolicy: Envoy itself checks a node's patched resources (`envoy --mode validate` on a
  * bootstrap holding them statically, xds/patch/validation-bootstrap.ts) before they are sent, so a patch that
- * Envoy would refuse never reaches the proxies as a NACK. Verdicts are cached by the content of the resources; a
+ * Envoy would refuse never reaches the proxies as a NACK. When Envoy refuses a node's patched resources, the policies
+ * responsible are found by bisection over the node's policies (nack-bisect.ts's search, each trial one validation):
+ * only their patches are left out. Verdicts are cached by the content of the resources; a
  * pass that finds no verdict starts a check and asks for another pass when it ends (`changes$`). Only where an
  * Envoy binary is at hand (standalone); elsewhere the patched resources go out after the schema check alone and
  * the NACK safety net (listener-nack.ts, nack-bisect.ts) stands behind them.
@@ -14,7 +16,10 @@ import { join } from "node:path";
 import { Subject, type Observable } from "rxjs";
 import type { Logger } from "../log";
 import type { NodeResources } from "../xds/translate/resources";
+import type { PatchPolicyIr } from "../ir/patch-ir";
+import { applyPatchPolicies } from "../xds/patch/apply";
 import { validationBootstrap } from "../xds/patch/validation-bootstrap";
+import { findCulprits } from "./nack-bisect";
 
 /** Envoy's verdict on a node's patched resources. */
 export interface PatchVerdict {
@@ -22,15 +27,30 @@ export interface PatchVerdict {
   readonly ok: boolean;
   /** Envoy's error when it does not. */
   readonly message?: string;
+  /**
+   * When Envoy does not accept them: the policies responsible (`namespace/name` → Envoy's error with their patches);
+   * absent or empty: every policy that changed something.
+   */
+  readonly rejected?: ReadonlyMap<string, string>;
+}
+
+/** The key of a patch policy in {@link PatchVerdict.rejected}. */
+export function patchPolicyKey(p: PatchPolicyIr): string {
+  return `${p.namespace}/${p.name}`;
 }
 
 /** What the translate step asks of a patch checker (translate-step.ts). */
 export interface PatchChecker {
   /**
-   * The verdict on `patched` (the node's resources after its patches; `unpatched` before them), or undefined when
-   * a check is running (started by this call if needed).
+   * The verdict on `patched` (the node's resources after its patches; `unpatched` before them, `policies` the
+   * patches), or undefined when a check is running (started by this call if needed).
    */
-  verdict(nodeId: string, patched: NodeResources, unpatched: NodeResources): PatchVerdict | undefined;
+  verdict(
+    nodeId: string,
+    patched: NodeResources,
+    unpatched: NodeResources,
+    policies: readonly PatchPolicyIr[],
+  ): PatchVerdict | undefined;
 }
 
 /** Settings of {@link EnvoyPatchValidator}. */
@@ -58,12 +78,17 @@ export class EnvoyPatchValidator implements PatchChecker {
 
   constructor(private readonly opts: EnvoyPatchValidatorOptions) {}
 
-  verdict(nodeId: string, patched: NodeResources, unpatched: NodeResources): PatchVerdict | undefined {
+  verdict(
+    nodeId: string,
+    patched: NodeResources,
+    unpatched: NodeResources,
+    policies: readonly PatchPolicyIr[],
+  ): PatchVerdict | undefined {
     const key = contentKey(nodeId, patched);
     const known = this.verdicts.get(key);
     if (known) return known;
     if (!this.running.has(key)) {
-      const run = this.enqueue(() => this.check(nodeId, patched, unpatched))
+      const run = this.enqueue(() => this.check(nodeId, patched, unpatched, policies))
         .catch((err: unknown): PatchVerdict => ({ ok: false, message: `the check failed: ${String(err)}` }))
         .then((v) => {
           this.remember(key, v);
@@ -100,18 +125,43 @@ export class EnvoyPatchValidator implements PatchChecker {
   /**
    * Envoy's verdict on the patched resources. When Envoy refuses them, the unpatched ones are checked too: if Envoy
    * refuses those as well, the fault is in this check (not the patches), so the patches pass on the schema check
-   * alone (and the NACK safety net), with a warning.
+   * alone (and the NACK safety net), with a warning; else the policies responsible are searched for.
    */
-  private async check(nodeId: string, patched: NodeResources, unpatched: NodeResources): Promise<PatchVerdict> {
+  private async check(
+    nodeId: string,
+    patched: NodeResources,
+    unpatched: NodeResources,
+    policies: readonly PatchPolicyIr[],
+  ): Promise<PatchVerdict> {
     const v = await this.validate(nodeId, patched);
     if (v.ok) return v;
     const base = await this.validate(nodeId, unpatched);
-    if (base.ok) return v;
+    if (base.ok) return { ...v, rejected: await this.culprits(nodeId, unpatched, policies) };
     this.opts.logger("warn", "envoy --mode validate refuses the unpatched resources too; patches sent unchecked", {
       gateway: nodeId,
       error: base.message,
     });
     return { ok: true };
+  }
+
+  /**
+   * The policies whose patches Envoy refuses (key → Envoy's error), by bisection: each trial validates the node
+   * patched by all the policies but some.
+   */
+  private async culprits(
+    nodeId: string,
+    unpatched: NodeResources,
+    policies: readonly PatchPolicyIr[],
+  ): Promise<Map<string, string>> {
+    const errors = new Map<string, string>();
+    const trial = async (exclude: ReadonlySet<string>): Promise<boolean> => {
+      const kept = policies.filter((p) => !exclude.has(patchPolicyKey(p)));
+      const v = await this.validate(nodeId, applyPatchPolicies(unpatched, kept).resources);
+      if (!v.ok) for (const p of kept) errors.set(patchPolicyKey(p), v.message ?? "rejected");
+      return v.ok;
+    };
+    const { culprits } = await findCulprits(policies.map(patchPolicyKey), trial);
+    return new Map(culprits.map((k) => [k, errors.get(k) ?? "rejected"]));
   }
 
   private async validate(nodeId: string, resources: NodeResources): Promise<PatchVerdict> {

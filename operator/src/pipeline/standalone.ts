@@ -15,10 +15,12 @@ import { standaloneOidcHmacSecret } from "../certgen/oidc-hmac";
 import { HostRunner, type EnvoyOutput } from "../infra/host/host-runner";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { isLoopbackListen, XdsServer } from "../xds/server";
+import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { NackGuard, withoutRoutes, type BisectResult } from "./nack-bisect";
+import { NackGuard, type BisectResult } from "./nack-bisect";
+import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
@@ -41,6 +43,11 @@ import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
+  /**
+   * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
+   * @default the XdsServer's (no connection age, 4 MiB)
+   */
+  readonly xdsServer?: Pick<XdsServerOptions, "maxConnectionAgeMs" | "maxConnectionAgeGraceMs" | "maxRequestBytes">;
   /** Folder of Gateway API YAML. */
   readonly configDir: string;
   /** Envoy binary; undefined runs no proxies (xDS only). */
@@ -199,7 +206,10 @@ export class StandaloneGateway {
     if (opts.envoyBin) {
       this.patchCheck = new EnvoyPatchValidator({ envoyBin: opts.envoyBin, logger: this.log("gateway-api") });
     }
-    this.server = new XdsServer(this.cache, { logger: opts.componentLogger?.("xds-server") ?? opts.logger });
+    this.server = new XdsServer(this.cache, {
+      logger: opts.componentLogger?.("xds-server") ?? opts.logger,
+      ...opts.xdsServer,
+    });
     if (opts.extensionManagers?.length) {
       // TLS material comes from the latest snapshot's Secrets.
       this.extension = createExtensionStage({
@@ -474,7 +484,7 @@ export class StandaloneGateway {
     record: boolean | "unless-pending" = true,
   ): PassResult {
     const pass = translateAndPublish(
-      withoutRoutes(snapshot, exclude),
+      withoutSuspects(snapshot, exclude),
       this.cache,
       {
         controllerName: this.opts.controllerName,
@@ -529,7 +539,13 @@ export class StandaloneGateway {
   private async bisect(nodeId: string): Promise<PipelineEvent> {
     const snapshot = this.lastSnapshot;
     if (!snapshot) return { kind: "quarantined", nodeId, culprits: [], trials: 0, suspects: [] };
-    const r = await this.nackGuard.bisect(nodeId, snapshot, (exclude, final) => this.publish(snapshot, exclude, final));
+    const r = await this.nackGuard.bisect(nodeId, snapshot, async (exclude, final) => {
+      // A trial's patched resources Envoy has not checked yet: published once its verdict is in (patch-validation.ts).
+      const pass = this.publish(snapshot, exclude, final && "unless-pending");
+      if (pass.patchesPending.length === 0 || !this.patchCheck) return;
+      await this.patchCheck.settled();
+      this.publish(snapshot, exclude, final);
+    });
     return { kind: "quarantined", ...r };
   }
 
@@ -553,7 +569,6 @@ export class StandaloneGateway {
     await this.server.stop(1000);
     const metrics = this.metricsServer?.server;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
-    this.metrics?.stop();
     this.extension?.close();
     this.events.complete();
   }

@@ -2,6 +2,9 @@
  * EnvoyProxy (gateway.envoyproxy.io/v1alpha1): how the Envoy proxies of a GatewayClass or Gateway are
  * deployed. Field names follow Envoy Gateway's API reference; only the Kubernetes provider is modelled.
  */
+import type { TlsParamsSettings } from "./client-traffic-policy";
+import type { JSONPatchOperation } from "./envoy-patch-policy";
+import type { SecretObjectReference } from "./gateway-api";
 import type { KubeObject } from "./meta";
 
 /** A patch applied to a rendered object after everything else. */
@@ -296,6 +299,37 @@ export interface EnvoyProxySpec {
    * identity) are refused. @default none
    */
   readonly extraArgs?: readonly string[];
+  /**
+   * The Envoy bootstrap: merged into egts's (Merge), in place of it (Replace) or patched (JSONPatch); the result
+   * must keep the xDS cluster's endpoint and the dynamic resources unchanged (infra/bootstrap-custom.ts).
+   * @default egts's bootstrap
+   */
+  readonly bootstrap?: ProxyBootstrap;
+  /**
+   * The IP family of the listeners: IPv6 and DualStack bind `::` (DualStack with IPv4-mapped addresses) and set
+   * the proxy Service's ipFamilies. @default IPv4
+   */
+  readonly ipFamily?: "IPv4" | "IPv6" | "DualStack";
+  /** Match HTTPRoute rules in the order written instead of Gateway API's precedence. @default false */
+  readonly preserveRouteOrder?: boolean;
+  /** The client certificate and TLS parameters of every TLS connection to a backend. @default none */
+  readonly backendTLS?: EnvoyProxyBackendTLS;
+}
+
+/** `bootstrap` (Envoy Gateway's ProxyBootstrap). */
+export interface ProxyBootstrap {
+  /** How `value` or `jsonPatches` changes egts's bootstrap. @default Replace */
+  readonly type?: "Merge" | "Replace" | "JSONPatch";
+  /** A bootstrap in YAML (Merge, Replace). */
+  readonly value?: string;
+  /** RFC 6902 operations on egts's bootstrap, in order (JSONPatch). */
+  readonly jsonPatches?: readonly JSONPatchOperation[];
+}
+
+/** `backendTLS` (Envoy Gateway's BackendTLSConfig): the client certificate and TLS parameters towards backends. */
+export interface EnvoyProxyBackendTLS extends TlsParamsSettings {
+  /** A kubernetes.io/tls Secret in the EnvoyProxy's namespace, presented to backends. @default none */
+  readonly clientCertificateRef?: SecretObjectReference;
 }
 
 /** `telemetry`. */

@@ -58,6 +58,10 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "telemetry.metrics.enableVirtualHostStats",
   "telemetry.metrics.enablePerEndpointStats",
   "telemetry.metrics.enableRequestResponseSizesStats",
+  "bootstrap", // checked by translate/proxy-runtime.ts, applied by infra/bootstrap-custom.ts
+  "ipFamily", // translate/proxy-listen.ts; the Service's families in constructs/gateway-proxy.ts
+  "preserveRouteOrder", // translate/proxy-listen.ts, translate/virtual-hosts.ts
+  "backendTLS", // translate/envoy-proxy-backend-tls.ts
 ];
 
 /** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */

@@ -6,6 +6,8 @@ import { accessLogProblems } from "./access-log";
 import { envoyProxyUnimplementedProblems } from "./envoy-proxy-fields";
 import { filterOrderProblems } from "./filter-order";
 import { proxyRuntimeProblems } from "./proxy-runtime";
+import { listenProblems } from "./proxy-listen";
+import { backendTlsProblems } from "./envoy-proxy-backend-tls";
 import { geoIpProblems } from "./geoip-provider";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
@@ -113,6 +115,8 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...filterOrderProblems(spec),
     ...geoIpProblems(spec),
     ...proxyRuntimeProblems(spec),
+    ...listenProblems(spec),
+    ...backendTlsProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;

@@ -1,4 +1,5 @@
 /** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
+import { familyFields } from "./proxy-listen";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
 import { namespaceOf } from "../resources/meta";
@@ -6,6 +7,7 @@ import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
+import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
 
 /** The L4 IR with the routes' secrets added to its served secrets (sorted by name). */
 function withRouteSecrets<T extends Pick<GatewayXdsIr, "secrets">>(l4: T, more: readonly GenericSecretIr[]): T {
@@ -26,10 +28,17 @@ export function buildGatewayIr(
   const [address, ...more] = gw.addresses;
   if (!gatewayAccepted(gw) || address === undefined) return undefined;
   // A fresh array per listener: the IR stays plain data with no shared parts.
-  const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
+  const extra = (): { additionalAddresses?: string[]; ipv4Compat?: true } => ({
+    ...(more.length > 0 ? { additionalAddresses: [...more] } : {}),
+    ...familyFields(gw, address),
+  });
   const l4 = withRouteSecrets(buildL4Ir(gw, address), routeSecrets);
   // The backend client certificate goes to the clusters that originate TLS.
-  const tlsClusters = withClientCertificate(clusters, gw.backendClientCertificate?.secret);
+  // Else the EnvoyProxy's backendTLS (certificate and parameters), under what each cluster sets itself.
+  const tlsClusters = withProxyBackendTls(
+    withClientCertificate(clusters, gw.backendClientCertificate?.secret),
+    gw.backendTls,
+  );
   const xds: GatewayXdsIr = {
     name: gw.key,
     http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),

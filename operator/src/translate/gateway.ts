@@ -18,6 +18,8 @@ import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import { resolveAddresses, type AddressContext } from "./gateway-addresses";
+import type { ListenSettings } from "./proxy-listen";
+import type { ProxyBackendTls } from "./envoy-proxy-backend-tls";
 import { hostnameMatches } from "./hostnames";
 import { resolveListenerTls, type ListenerDeclarer, type ListenerRefs } from "./listener-tls";
 import type { RouteEntry } from "./route-entry";
@@ -130,6 +132,10 @@ export interface GatewayState {
   addressProblem?: { reason: string; message: string };
   /** The certificate presented to TLS backends (spec.tls.backend.clientCertificateRef), when set. */
   backendClientCertificate?: BackendClientCertificate;
+  /** Its EnvoyProxy's `backendTLS` (envoy-proxy-backend-tls.ts), when set and the Gateway sets no `tls.backend`. */
+  backendTls?: ProxyBackendTls;
+  /** Its EnvoyProxy's `ipFamily` and `preserveRouteOrder` (proxy-listen.ts); absent: IPv4, precedence order. */
+  listen?: ListenSettings;
 }
 
 /** A ListenerSet naming one of our Gateways as parent. */

@@ -21,6 +21,7 @@ import { gatewayAccepted, listenerReady, type GatewayState, type ListenerState }
 import { hostnameMatches } from "./hostnames";
 import { buildTcpListeners, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
+import { familyFields } from "./proxy-listen";
 
 /** The accepted GatewayClasses whose EnvoyProxy sets `mergeGateways: true`. */
 export function mergedClasses(snapshot: ResourceSnapshot, accepted: ReadonlySet<string>): Set<string> {
@@ -242,7 +243,10 @@ function sharedListeners(
   const joint: GatewayState = { ...users[0], key: className, listeners };
   const [address, ...more] = users[0].addresses;
   // A fresh array per listener: the IR stays plain data with no shared parts.
-  const extra = (): { additionalAddresses?: string[] } => (more.length > 0 ? { additionalAddresses: [...more] } : {});
+  const extra = (): { additionalAddresses?: string[]; ipv4Compat?: true } => ({
+    ...(more.length > 0 ? { additionalAddresses: [...more] } : {}),
+    ...familyFields(joint, address),
+  });
   return {
     http: withTls(buildHttpListeners(joint, address), joint).map((l) => ({ ...l, ...extra() })),
     tcp: buildTcpListeners(joint, address).map((l) => ({ ...l, ...extra() })),

@@ -10,6 +10,8 @@ import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
 import type { ProxyMetricsIr } from "../ir/xds-ir";
 import type { EnvoyProxy, ProxyMetrics } from "../resources/envoy-proxy";
 import { parseDuration } from "./duration";
+import { buildBootstrap } from "../infra/bootstrap";
+import { bootstrapCustomOf, customizeBootstrap } from "../infra/bootstrap-custom";
 
 /** Envoy Gateway's `ProxyLogComponent` values (`default` is `--log-level`, the others `--component-log-level`). */
 export const LOG_COMPONENTS: ReadonlySet<string> = new Set([
@@ -78,6 +80,8 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
     if (flag !== undefined && DENIED_EXTRA_ARGS.has(flag))
       out.push(`spec.extraArgs[${i}] (${flag}) is set by egts and may not be overridden`);
   });
+  const bootstrap = bootstrapProblem(spec);
+  if (bootstrap) out.push(bootstrap);
   (spec?.telemetry?.metrics?.matches ?? []).forEach((m, i) => {
     const type = m.type ?? "Exact";
     if (!(type in MATCH_TYPES)) out.push(`spec.telemetry.metrics.matches[${i}].type (${type}) is not a match type`);
@@ -85,6 +89,27 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
       out.push(`spec.telemetry.metrics.matches[${i}].value must be set`);
   });
   return out;
+}
+
+/**
+ * Why `bootstrap` cannot be used (Envoy Gateway's messages, after `spec.bootstrap: `), checked on a reference
+ * bootstrap with a stats listener; the xDS cluster's endpoint is checked where the proxies' is known (the edge).
+ */
+function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
+  if (spec?.bootstrap === undefined) return undefined;
+  const matches = statsOf(spec.telemetry?.metrics).statsMatches;
+  const base = buildBootstrap({
+    nodeId: "reference",
+    xdsHost: "127.0.0.1",
+    xdsPort: 18000,
+    adminPort: 19000,
+    ...(spec.telemetry?.metrics?.prometheus?.disable === true ? {} : { statsPort: 19001 }),
+    ...(matches ? { statsMatches: matches } : {}),
+  });
+  const custom = bootstrapCustomOf(spec.bootstrap);
+  // A Merge or JSONPatch starts from the proxies' bootstrap, so a moved xDS endpoint shows on the reference too.
+  const r = customizeBootstrap(base, custom, custom.type !== "Replace");
+  return "problem" in r ? `spec.bootstrap: ${r.problem}` : undefined;
 }
 
 /** Unknown components and levels of `logging.level`. */
@@ -119,6 +144,7 @@ export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRunt
     ...(minDrainSeconds !== undefined ? { minDrainSeconds } : {}),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
+    ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
 }

@@ -9,7 +9,7 @@ import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { keyOf } from "../resources/meta";
+import { keyOf, namespaceOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
 import type { BackendSettings } from "./backend-endpoints";
 import { BackendIndex } from "./backends";
@@ -26,7 +26,9 @@ import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
-import { envoyProxiesByKey, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
+import { envoyProxiesByKey, envoyProxyFor, envoyProxyForNode, withDynamicModuleFiles } from "./envoy-proxy";
+import { applyListenSettings } from "./proxy-listen";
+import { applyProxyBackendTls } from "./envoy-proxy-backend-tls";
 import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
@@ -112,6 +114,14 @@ export interface TranslateResult {
   readonly rateLimitIr: GlobalRateLimitIr;
 }
 
+/** The Gateway's state with its EnvoyProxy's listen and backend TLS settings applied. */
+function withProxySettings(state: GatewayState, snapshot: ResourceSnapshot, refs: ListenerRefs): GatewayState {
+  const gw = state.gateway;
+  applyListenSettings(state, envoyProxyFor(snapshot, namespaceOf(gw.metadata), gw.metadata.name));
+  applyProxyBackendTls(state, snapshot, refs);
+  return state;
+}
+
 /** Translates a snapshot. */
 export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
   // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
@@ -154,7 +164,9 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
         () => processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
         () => undefined,
       );
-      if (state) gateways.set(keyOf(gw.metadata), state);
+      //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them, and
+      //  its backendTLS client certificate must resolve, or the Gateway is not accepted.
+      if (state) gateways.set(keyOf(gw.metadata), withProxySettings(state, snapshot, listenerRefs));
     }
   }
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older

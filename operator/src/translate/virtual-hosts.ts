@@ -55,7 +55,7 @@ export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState
     const idx = owner ? index.get(owner) : undefined;
     const entries = idx ? entriesFor(idx, host) : [];
     const name = virtualHostName(listenerXdsName(gw, owner ?? listeners[0]), host);
-    return { name, domains: [host], routes: sortRoutes(entries) };
+    return { name, domains: [host], routes: sortRoutes(entries, gw.listen?.preserveRouteOrder === true) };
   });
 }
 
@@ -86,9 +86,12 @@ function entriesFor(idx: EntryIndex, host: string): RouteEntry[] {
   return out;
 }
 
-/** Sorts entries by the Gateway API's precedence rules and drops duplicates of the same route. */
-export function sortRoutes(entries: readonly RouteEntry[]): RouteIr[] {
-  const sorted = [...entries].sort(comparePrecedence);
+/**
+ * Sorts entries by the Gateway API's precedence rules, or in the order written with EnvoyProxy `preserveRouteOrder`
+ * (oldest route first, then `namespace/name`, rules and matches in order), and drops duplicates of the same route.
+ */
+export function sortRoutes(entries: readonly RouteEntry[], preserveOrder = false): RouteIr[] {
+  const sorted = [...entries].sort(preserveOrder ? compareWritten : comparePrecedence);
   const seen = new Set<string>();
   const out: RouteIr[] = [];
   for (const e of sorted) {
@@ -114,6 +117,16 @@ function comparePrecedence(a: RouteEntry, b: RouteEntry): number {
     compareHostSpecificity(a.hostname, b.hostname) ||
     compareHostSpecificity(a.origin ?? "*", b.origin ?? "*") ||
     (a.grpc && b.grpc ? compareKeys(b.grpc, a.grpc) : compareHttpMatch(a, b)) ||
+    cmp(a.tie.created, b.tie.created) ||
+    cmp(a.tie.key, b.tie.key) ||
+    a.tie.rule - b.tie.rule ||
+    a.tie.match - b.tie.match
+  );
+}
+
+/** The order routes are written in: the oldest route, then `namespace/name`, then rule and match order. */
+function compareWritten(a: RouteEntry, b: RouteEntry): number {
+  return (
     cmp(a.tie.created, b.tie.created) ||
     cmp(a.tie.key, b.tie.key) ||
     a.tie.rule - b.tie.rule ||

@@ -24,6 +24,7 @@ import {
   writeProxyCertDir,
 } from "../../certgen/certgen";
 import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { proxyBootstrap } from "../bootstrap-custom";
 import { proxyArgs } from "../proxy-args";
 import { drainProxy, type DrainOutcome } from "../shutdown/admin-drain";
 import { canBind, freePort } from "./free-port";
@@ -109,6 +110,8 @@ interface Proxy {
   statsPort?: number;
   /** The runtime settings the process was started with (a change restarts it). */
   runtimeKey: string;
+  /** The last customised bootstrap this proxy started with (kept when a later one is refused). */
+  lastBootstrap?: Record<string, unknown>;
 }
 
 /** What of a proxy's IR needs a new process when it changes: the command line and the bootstrap. */
@@ -204,6 +207,7 @@ export class HostRunner {
         stopping: false,
         startedAt: 0,
         runtimeKey: runtimeKey(ir),
+        ...(running?.lastBootstrap ? { lastBootstrap: running.lastBootstrap } : {}),
       };
       this.proxies.set(name, p);
       await this.start(p);
@@ -321,7 +325,7 @@ export class HostRunner {
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),
     });
-    await writeFile(config, JSON.stringify(bootstrap, null, 2));
+    await writeFile(config, JSON.stringify(this.customized(p, bootstrap), null, 2));
     const base = ["-c", config, "--use-dynamic-base-id", "--admin-address-path", adminFile];
     const args = proxyArgs(base, runtime, {
       logLevel: this.opts.logLevel ?? "warn",
@@ -343,6 +347,21 @@ export class HostRunner {
     void this.announce(p, child);
     child.on("exit", (code, signal) => this.onExit(p, child, code, signal));
     child.on("error", (err) => this.events.next({ kind: "exited", name: p.ir.name, detail: err.message }));
+  }
+
+  /**
+   * The proxy's bootstrap with its EnvoyProxy `bootstrap` laid over `base`. One the edge refuses (its xDS cluster
+   * no longer reaches this control plane) is reported as an `exited` event with the reason, and the proxy starts
+   * with the last one it used, or `base` when it has none.
+   */
+  private customized(p: Proxy, base: Record<string, unknown>): Record<string, unknown> {
+    const r = proxyBootstrap(base, p.ir.runtime);
+    if ("bootstrap" in r) {
+      p.lastBootstrap = r.bootstrap;
+      return r.bootstrap;
+    }
+    this.events.next({ kind: "exited", name: p.ir.name, detail: `bootstrap refused, not used: ${r.problem}` });
+    return p.lastBootstrap ?? base;
   }
 
   /**

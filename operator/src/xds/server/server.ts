@@ -53,6 +53,7 @@ export class XdsServer {
   private readonly log: XdsLogger;
   private readonly ctx: StreamContext;
   private readonly maxRequestBytes: number;
+  private readonly connectionAge: { maxConnectionAgeMs?: number; maxConnectionAgeGraceMs?: number };
   private requireIdentity = false;
   private refusedStreams = 0;
 
@@ -66,6 +67,10 @@ export class XdsServer {
   ) {
     this.log = opts.logger ?? jsonLogger("info");
     this.maxRequestBytes = opts.maxRequestBytes ?? 4 * 1024 * 1024;
+    this.connectionAge = {
+      ...(opts.maxConnectionAgeMs !== undefined ? { maxConnectionAgeMs: opts.maxConnectionAgeMs } : {}),
+      ...(opts.maxConnectionAgeGraceMs !== undefined ? { maxConnectionAgeGraceMs: opts.maxConnectionAgeGraceMs } : {}),
+    };
     this.ctx = {
       cache,
       log: this.log,
@@ -88,6 +93,12 @@ export class XdsServer {
     const server = new grpc.Server({
       "grpc.max_receive_message_length": this.maxRequestBytes,
       "grpc.max_send_message_length": -1,
+      ...(this.connectionAge.maxConnectionAgeMs !== undefined
+        ? { "grpc.max_connection_age_ms": this.connectionAge.maxConnectionAgeMs }
+        : {}),
+      ...(this.connectionAge.maxConnectionAgeGraceMs !== undefined
+        ? { "grpc.max_connection_age_grace_ms": this.connectionAge.maxConnectionAgeGraceMs }
+        : {}),
     });
     server.addService(AggregatedDiscoveryServiceDefinition, {
       deltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>

@@ -26,6 +26,10 @@ export interface XdsServerOptions {
   maxTypesPerStream?: number;
   /** Largest request message accepted (grpc.max_receive_message_length). @default 4 MiB */
   maxRequestBytes?: number;
+  /** Age after which a connection is asked to go away (grpc.max_connection_age_ms). @default unlimited */
+  maxConnectionAgeMs?: number;
+  /** Grace after that age before the connection is closed (grpc.max_connection_age_grace_ms). @default unlimited */
+  maxConnectionAgeGraceMs?: number;
 }
 
 /** Sizes of the server's internal per-stream and per-node state (for leak tests and debugging). */

@@ -24,7 +24,7 @@ import type { ClientTlsIr } from "../../ir/client-traffic-tls-ir";
 import { HttpConnectionManager_CodecType } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { QuicDownstreamTransportType } from "../extension-types";
 import { accessLogField, listenerAccessLogs } from "./access-log";
-import { additionalAddresses, hcmFilter, serverNames } from "./listener";
+import { additionalAddresses, hcmFilter, listenerAddress, serverNames } from "./listener";
 import { downstreamTlsContext } from "./tls";
 
 /** ALPN of QUIC connections (RFC 9114). */
@@ -61,7 +61,7 @@ export function buildQuicListener(ir: HttpListenerIr, accessLogs?: readonly Acce
   }));
   return Listener.fromPartial({
     name: quicListenerName(ir),
-    address: { socketAddress: { address: ir.address, portValue: ir.port, protocol: SocketAddress_Protocol.UDP } },
+    address: listenerAddress(ir, SocketAddress_Protocol.UDP),
     ...additionalAddresses(ir.additionalAddresses, ir.port, SocketAddress_Protocol.UDP),
     udpListenerConfig: { downstreamSocketConfig: {}, quicOptions: {} },
     filterChains,

@@ -66,7 +66,7 @@ export function buildHttpListener(
   );
   return Listener.fromPartial({
     name: ir.name,
-    address: { socketAddress: { address: ir.address, portValue: ir.port } },
+    address: listenerAddress(ir),
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, ir.tls ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),
@@ -76,6 +76,21 @@ export function buildHttpListener(
     ...inspectionTimeoutField(ir.clientTraffic),
     ...accessLogField(listenerAccessLogs(accessLogs)),
   } as never);
+}
+
+/** Listener.address: the listener's address and port (with `ipv4_compat` for a DualStack `::`). */
+export function listenerAddress(
+  ir: { readonly address: string; readonly port: number; readonly ipv4Compat?: true },
+  protocol?: SocketAddress_Protocol,
+): { socketAddress: Record<string, unknown> } {
+  return {
+    socketAddress: {
+      address: ir.address,
+      portValue: ir.port,
+      ...(protocol ? { protocol } : {}),
+      ...(ir.ipv4Compat ? { ipv4Compat: true } : {}),
+    },
+  };
 }
 
 /** Listener.additional_addresses: more addresses to bind, on the same port (and socket protocol). */

@@ -11,7 +11,7 @@ import { INVALID_BACKEND_CLUSTER } from "./route";
 import type { ClientTrafficIr } from "../../ir/client-traffic-ir";
 import { handshakeTimeoutField, inspectionTimeoutField, tcpProxyTimeouts } from "./client-traffic";
 import { connectionListenerFields, listenerSocketOptions, withConnectionLimit } from "./client-traffic-conn";
-import { additionalAddresses, listenerFilters, serverNames } from "./listener";
+import { additionalAddresses, listenerAddress, listenerFilters, serverNames } from "./listener";
 import { withProxyProtocol } from "./client-traffic-http";
 import { downstreamTls, tlsInspector } from "./tls";
 import { rbacMatcherOf } from "./rbac-matcher";
@@ -32,7 +32,7 @@ export function buildTcpListener(
   const inspect = ir.chains.some((c) => c.serverNames.length > 0 || c.tls !== undefined || dynamic(c));
   return Listener.fromPartial({
     name: ir.name,
-    address: { socketAddress: { address: ir.address, portValue: ir.port } },
+    address: listenerAddress(ir),
     ...additionalAddresses(ir.additionalAddresses, ir.port),
     ...listenerFilters(withProxyProtocol(ir.clientTraffic, inspect ? [tlsInspector(ir.clientTraffic?.tls)] : [])),
     ...listenerSocketOptions(ir.clientTraffic),

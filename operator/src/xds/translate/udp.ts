@@ -14,7 +14,7 @@ import { accessLogField, listenerAccessLogs, routeAccessLogs } from "./access-lo
 import { UdpProxyType, UdpRouteType } from "../types";
 import { CONNECT_TIMEOUT, lbEndpoint } from "./cluster";
 import { adsConfigSource } from "./config-source";
-import { additionalAddresses } from "./listener";
+import { additionalAddresses, listenerAddress } from "./listener";
 import { INVALID_BACKEND_CLUSTER } from "./route";
 
 /** The weighted cluster of a UDP listener whose route has several backends, and its endpoints (EDS). */
@@ -53,7 +53,7 @@ export function buildUdpListener(ir: UdpListenerIr, accessLogs?: readonly Access
   } as never);
   return Listener.fromPartial({
     name: ir.name,
-    address: { socketAddress: { address: ir.address, portValue: ir.port, protocol: SocketAddress_Protocol.UDP } },
+    address: listenerAddress(ir, SocketAddress_Protocol.UDP),
     ...additionalAddresses(ir.additionalAddresses, ir.port, SocketAddress_Protocol.UDP),
     udpListenerConfig: {},
     listenerFilters: [{ name: "envoy.filters.udp_listener.udp_proxy", typedConfig: pack(UdpProxyType, config) }],
