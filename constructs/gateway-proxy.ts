@@ -46,6 +46,12 @@ import {
   type Violation,
   workloadSelectorViolations,
 } from "./proxy-policy";
+import {
+  DEFAULT_SHUTDOWN_MANAGER_IMAGE,
+  envoyLifecycle,
+  shutdownManagerContainer,
+  terminationGraceSeconds,
+} from "./shutdown-manager";
 
 /** Envoy's admin port, on loopback inside the pod. */
 export const ENVOY_ADMIN_PORT = 19000;
@@ -127,6 +133,8 @@ export interface GatewayProxyProps {
   readonly namespace?: string;
   /** Envoy image, unless EnvoyProxy sets one. */
   readonly image: string;
+  /** The controller's image, which the shutdown-manager container runs. @default ghcr.io/egts/controller:<version> */
+  readonly shutdownManagerImage?: string;
   /** The xDS server the proxies connect to. */
   readonly xds: {
     /** Host name or IP. */
@@ -390,9 +398,9 @@ export class GatewayProxy extends Construct {
     const podSpec = {
       serviceAccountName: this.serviceAccountName(),
       automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 60,
+      terminationGracePeriodSeconds: terminationGraceSeconds(this.runtime()),
       securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
-      containers: [this.envoyContainer(workload.container ?? {}, mounts)],
+      containers: [this.envoyContainer(workload.container ?? {}, mounts), this.shutdownManager()],
       volumes: [...volumes, ...(pod.volumes ?? [])],
       ...pick(pod, ["affinity", "tolerations", "nodeSelector", "topologySpreadConstraints", "imagePullSecrets"]),
     };
@@ -413,8 +421,14 @@ export class GatewayProxy extends Construct {
     return {
       serviceAccountName: this.serviceAccountName(),
       volumes: tmpl.spec.volumes,
-      container: { name: "envoy", image: this.props.image, args: this.envoyArgs() },
+      container: { name: "envoy", image: this.props.image, args: this.envoyArgs(), lifecycle: envoyLifecycle() },
+      sidecars: [this.shutdownManager()],
     };
+  }
+
+  /** The shutdown-manager container (constructs/shutdown-manager.ts). */
+  private shutdownManager(): Record<string, unknown> {
+    return shutdownManagerContainer(this.props.shutdownManagerImage ?? DEFAULT_SHUTDOWN_MANAGER_IMAGE, this.runtime());
   }
 
   /** Envoy's arguments: the bootstrap, then the EnvoyProxy's settings (Envoy Gateway's defaults: warn, 60 s drain). */
@@ -458,6 +472,7 @@ export class GatewayProxy extends Construct {
         periodSeconds: 5,
         failureThreshold: 1,
       },
+      lifecycle: envoyLifecycle(),
       securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
       volumeMounts: [...mounts, ...(c.volumeMounts ?? [])],
     };

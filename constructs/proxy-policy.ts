@@ -53,8 +53,15 @@ export interface OwnPod {
   readonly serviceAccountName: string;
   /** The volumes the renderer adds (bootstrap, xDS certificates, tmp). */
   readonly volumes: readonly Obj[];
-  /** The Envoy container: its name, image and args. */
-  readonly container: { readonly name: string; readonly image?: unknown; readonly args?: unknown };
+  /** The Envoy container: its name, image, args and lifecycle (its preStop waits for the drain). */
+  readonly container: {
+    readonly name: string;
+    readonly image?: unknown;
+    readonly args?: unknown;
+    readonly lifecycle?: unknown;
+  };
+  /** The other containers the renderer adds (the shutdown manager), each kept exactly as rendered. @default none */
+  readonly sidecars?: readonly Obj[];
 }
 
 function obj(v: unknown): Obj {
@@ -173,18 +180,29 @@ function volumeViolations(volumes: readonly Obj[], own: OwnPod): Violation[] {
   return out;
 }
 
-/** The containers: only Envoy, running its own program, with its security context intact. */
+/**
+ * The containers: only Envoy and the renderer's sidecars (kept as rendered), Envoy running its own program with
+ * its own preStop hook and its security context intact.
+ */
 function containerViolations(spec: Obj, own: OwnPod): Violation[] {
   const out: Violation[] = [];
   const containers = list(spec.containers);
   const names = containers.map((c) => c.name);
-  if (names.length !== 1 || names[0] !== own.container.name) {
-    out.push({ field: "pod.containers", value: names, why: "only the Envoy container runs" });
+  const sidecars = own.sidecars ?? [];
+  if (!same(names, [own.container.name, ...sidecars.map((c) => c.name)])) {
+    out.push({ field: "pod.containers", value: names, why: "only the Envoy container and its shutdown manager run" });
+  }
+  for (const sidecar of sidecars) {
+    const found = containers.find((c) => c.name === sidecar.name);
+    if (found && !same(found, sidecar)) {
+      const why = "the shutdown manager runs the controller's image and arguments, as rendered";
+      out.push({ field: `pod.containers[${String(sidecar.name)}]`, value: found, why });
+    }
   }
   const envoy = containers.find((c) => c.name === own.container.name);
   if (!envoy) return out;
-  for (const f of ["image", "args", "command"] as const) {
-    if (!same(envoy[f], own.container[f as "image" | "args"])) {
+  for (const f of ["image", "args", "command", "lifecycle"] as const) {
+    if (!same(envoy[f], own.container[f as "image" | "args" | "lifecycle"])) {
       out.push({
         field: `container.${f}`,
         value: envoy[f] ?? null,

@@ -22,6 +22,8 @@ export interface RenderOptions {
   readonly namespace?: string;
   /** Envoy image. */
   readonly image: string;
+  /** The controller's image, for the shutdown-manager containers. @default ghcr.io/egts/controller:<version> */
+  readonly shutdownManagerImage?: string;
   /** The xDS server the proxies connect to. */
   readonly xds: GatewayProxyProps["xds"];
   /**
@@ -167,6 +169,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     nodeId: proxy.name,
     ports: proxyPorts(proxy, keepsListenerPorts(proxy.envoyProxy, options.useListenerPortAsContainerPort === true)),
     image: options.image,
+    ...(options.shutdownManagerImage ? { shutdownManagerImage: options.shutdownManagerImage } : {}),
     // mTLS: each proxy mounts its own certificate, never a shared one.
     xds: options.xds.tlsSecretName ? { ...options.xds, tlsSecretName: proxyXdsSecretName(name) } : options.xds,
     ...(namespace ? { namespace } : {}),

@@ -38,7 +38,14 @@
  * - port-forward: the same endpoint serves `/portForward` over WebSocket (kubelet-port-forward.ts), dialling
  *   the port inside the pod's network namespace, so the `pods/portforward` subresource reaches what a pod
  *   binds on its own loopback (WebSocket clients such as @kubernetes/client-node's; not kubectl's SPDY);
- * - deletion: a pod with a deletionTimestamp has its process killed and is then deleted with grace period 0;
+ * - deletion: a pod with a deletionTimestamp has its containers stopped as the kubelet does (kubelet-termination.ts:
+ *   all at once, each its preStop hook, exec or httpGet, then SIGTERM, then SIGKILL at the end of the pod's grace
+ *   period, deletionGracePeriodSeconds or terminationGracePeriodSeconds, at least 2 s after the hook) and is then
+ *   deleted with grace period 0; a pod that disappears (force-deleted) has its processes killed at once;
+ * - containers: every container of an image we know runs, each in its own mount namespace with its own volumes,
+ *   all in the pod's network namespace (so a sidecar reaches the main container on 127.0.0.1); the pod is Ready
+ *   when each one's readinessProbe answers; a sidecar (not the first container) that exits is started again
+ *   after 1 s, alone; the first container exiting restarts them all (below);
  * - completion: a pod with restartPolicy Never (a Job's) whose process exits is reported Succeeded (exit
  *   code 0) or Failed, with the container's exit code;
  * - restarts: any other pod whose process exits is reported not Ready and started again after a backoff
@@ -48,8 +55,8 @@
  *   server puts on a new Node is removed, as the node lifecycle controller (not run here) would once the
  *   node is Ready; its InternalIP is the cluster's node address and its kubelet endpoint the HTTPS server.
  * - emptyDir volumes: an empty folder of the container's run, bind-mounted like the others;
- * Nothing else (resource limits, init and sidecar containers: only the first container runs, liveness and
- * exec probes, projected volumes, securityContext) is.
+ * Nothing else (resource limits, init containers, containers of images we do not know, startup, liveness and exec
+ * probes, postStart hooks, projected volumes, securityContext) is.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -65,6 +72,8 @@ import { podResolvConf } from "./cluster-dns";
 import { ContainerLog, KubeletServer } from "./kubelet-server";
 import { POD_NETWORK, type PodSandbox } from "./pod-network";
 import { ManagedProcess } from "./proc";
+import { podGraceSeconds, stopContainer, type PreStopHook, type StoppingContainer } from "./kubelet-termination";
+import { EGTS_ENTRYPOINT } from "../../constructs/shutdown-manager";
 
 /** The command that builds the conformance backend (echo-basic). */
 export const INSTALL_CONFORMANCE = "bash scripts/install-conformance.sh";
@@ -94,8 +103,10 @@ interface Pod {
     uid: string;
     labels?: Record<string, string>;
     deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
   };
   spec: {
+    terminationGracePeriodSeconds?: number;
     nodeName?: string;
     restartPolicy?: string;
     serviceAccountName?: string;
@@ -133,6 +144,7 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
   readinessProbe?: { httpGet?: { path?: string; port: number | string }; tcpSocket?: { port: number | string } };
   ports?: { name?: string; containerPort: number }[];
+  lifecycle?: { preStop?: PreStopHook };
 }
 
 /** A pod start that failed for a reason the pod's status reports (a waiting container). */
@@ -198,10 +210,31 @@ const VOLUME_SYNC_MS = 2000;
 /** A pod still listed this long after its final delete was sent gets it again. */
 const DELETE_RETRY_MS = 5000;
 
+/** A container of a pod other than the first, running. */
+interface Sidecar {
+  readonly spec: Container;
+  process: ManagedProcess;
+  log: ContainerLog;
+  previousLog: ContainerLog | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  /** Its command line (to start it again). */
+  readonly command: { command: string; args: string[] };
+  readonly logFile: string;
+  restarts: number;
+  exitedAt?: number;
+}
+
 interface Running {
   /** `namespace/name`. */
   readonly pod: string;
   readonly container: string;
+  /** The first container's spec and environment (its preStop hook runs with it). */
+  readonly spec: Container;
+  readonly env: NodeJS.ProcessEnv;
+  /** The other containers of images we run. */
+  readonly sidecars: Sidecar[];
+  /** Set once the pod's deletion began stopping its containers. */
+  terminating?: Promise<void>;
   readonly process: ManagedProcess;
   /** The container's output; and the previous instance's, after a restart. */
   readonly log: ContainerLog;
@@ -282,6 +315,11 @@ export class SimulatedKubelet {
   private volumesSyncedAt = 0;
   private server?: KubeletServer;
   private unregister?: () => void;
+  /**
+   * Whether a deleted pod's containers run their preStop hooks before SIGTERM (the kubelet's way). A test sets
+   * it to false to see what a pod without them loses. @default true
+   */
+  runsPreStopHooks = true;
   /** Volume updates written so far (each a `..data` swap), for tests. */
   volumeUpdates = 0;
   /** Pods started so far, by `namespace/name` (for tests). */
@@ -351,8 +389,9 @@ export class SimulatedKubelet {
     const r = this.running.get(uid);
     if (!r) return;
     this.running.delete(uid);
-    await r.process.stop(2000);
+    await Promise.all([r.process, ...r.sidecars.map((c) => c.process)].map((p) => p.stop(2000)));
     r.log.closed = true;
+    for (const c of r.sidecars) c.log.closed = true;
     rmSync(r.dir, { recursive: true, force: true });
     await this.cluster.network?.pods.removePod(uid);
   }
@@ -372,7 +411,13 @@ export class SimulatedKubelet {
   private async reconcile(): Promise<void> {
     const pods = await this.listPods();
     const live = new Set(pods.filter((p) => !p.metadata.deletionTimestamp).map((p) => p.metadata.uid));
-    for (const uid of [...this.running.keys()]) if (!live.has(uid)) await this.kill(uid);
+    const byUid = new Map(pods.map((p) => [p.metadata.uid, p]));
+    for (const uid of [...this.running.keys()]) {
+      if (live.has(uid)) continue;
+      const pod = byUid.get(uid);
+      if (pod && podGraceSeconds(pod) > 0) this.terminate(uid, pod);
+      else await this.kill(uid);
+    }
     await Promise.all(
       pods.map((pod) =>
         this.sync(pod).catch((err: unknown) => {
@@ -390,6 +435,7 @@ export class SimulatedKubelet {
   /** Rewrites each running pod's ConfigMap and Secret volumes whose object's data changed. */
   private async syncVolumes(): Promise<void> {
     const volumes = [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.volumes);
+    // (a sidecar's volumes are in its pod's list: run() keeps them together)
     const byKey = new Map<string, VolumeObject>();
     for (const ns of new Set(volumes.map((v) => v.namespace))) {
       for (const kind of ["ConfigMap", "Secret"]) {
@@ -450,6 +496,7 @@ export class SimulatedKubelet {
       return this.reportFinished(pod, r.process.exit ?? "");
     }
     if (!r.process.running) return this.restartLater(pod, r);
+    for (const c of r.sidecars) this.restartSidecar(r, c);
     if (!r.ready && (await this.probe(pod, r))) {
       await this.reportReady(pod, r); // throws: not marked, so the next pass reports it again
       r.ready = true;
@@ -524,8 +571,9 @@ export class SimulatedKubelet {
     this.server = new KubeletServer(
       { cert: readFileSync(pki.kubeletCert, "utf8"), key: readFileSync(pki.kubeletKey, "utf8") },
       (ns, pod, container, previous) => {
-        const r = [...this.running.values()].find((x) => x.pod === `${ns}/${pod}` && x.container === container);
-        return previous ? r?.previousLog : r?.log;
+        const r = [...this.running.values()].find((x) => x.pod === `${ns}/${pod}`);
+        const c = r?.container === container ? r : r?.sidecars.find((x) => x.spec.name === container);
+        return previous ? c?.previousLog : c?.log;
       },
       (pod) => this.podEnter(pod),
     );
@@ -604,9 +652,24 @@ export class SimulatedKubelet {
       onOutput: (chunk) => log.append(chunk),
       ...(this.opts.echo ? { echo: true } : {}),
     });
+    const sidecars: Sidecar[] = [];
+    try {
+      for (const [i, c] of pod.spec.containers.entries()) {
+        if (i === 0) continue;
+        const sidecar = await this.startSidecar(pod, c, join(dir, `container-${i}`), sandbox, volumes);
+        if (sidecar) sidecars.push(sidecar);
+      }
+    } catch (err) {
+      await Promise.all([process_, ...sidecars.map((c) => c.process)].map((p) => p.stop(2000)));
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     this.running.set(pod.metadata.uid, {
       pod: `${pod.metadata.namespace}/${pod.metadata.name}`,
       container: container.name,
+      spec: container,
+      env,
+      sidecars,
       process: process_,
       log,
       previousLog: previous?.log,
@@ -619,6 +682,116 @@ export class SimulatedKubelet {
       restarts: previous ? previous.restarts + 1 : 0,
     });
     this.started.push(`${pod.metadata.namespace}/${pod.metadata.name}`);
+  }
+
+  /**
+   * Starts a container other than the first in the pod's network namespace, with its own volumes (added to
+   * `volumes`, kept up to date with the pod's) and environment; undefined for an image we do not run.
+   */
+  private async startSidecar(
+    pod: Pod,
+    c: Container,
+    dir: string,
+    sandbox: PodSandbox,
+    volumes: MountedVolume[],
+  ): Promise<Sidecar | undefined> {
+    const program = this.program(c.image);
+    if (!program) return undefined;
+    this.requireProgram(c.image, program);
+    mkdirSync(dir, { recursive: true });
+    const written = await this.writeVolumes(pod, c, dir);
+    volumes.push(...written.volumes);
+    const resolvConf = join(dir, "resolv.conf");
+    writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
+    const mounts = [...written.mounts, { source: resolvConf, target: "/etc/resolv.conf" }, ...written.empties];
+    const env = await this.containerEnv(pod, c, dir, sandbox);
+    const command = podCommand(mounts, sandbox, [program.command, ...program.prefix, ...(c.args ?? [])]);
+    const started = { spec: c, env, command, logFile: join(dir, "output.log"), log: new ContainerLog() };
+    const process_ = this.spawnSidecar(`${pod.metadata.namespace}/${pod.metadata.name}`, started);
+    return { ...started, process: process_, previousLog: undefined, restarts: 0 };
+  }
+
+  /** Starts a sidecar's process. */
+  private spawnSidecar(pod: string, c: Pick<Sidecar, "spec" | "command" | "logFile" | "env" | "log">): ManagedProcess {
+    const log = c.log;
+    return new ManagedProcess({
+      name: `pod ${pod} container ${c.spec.name}`,
+      ...c.command,
+      logFile: c.logFile,
+      env: c.env,
+      onOutput: (chunk) => log.append(chunk),
+      ...(this.opts.echo ? { echo: true } : {}),
+    });
+  }
+
+  /** A sidecar that exited is started again, alone, 1 s after its exit was noticed (not while terminating). */
+  private restartSidecar(r: Running, c: Sidecar): void {
+    if (c.process.running || r.terminating) return;
+    if (c.exitedAt === undefined) c.exitedAt = Date.now();
+    if (Date.now() - c.exitedAt < 1000) return;
+    c.previousLog = c.log;
+    c.log.closed = true;
+    c.log = new ContainerLog();
+    c.exitedAt = undefined;
+    c.restarts++;
+    c.process = this.spawnSidecar(r.pod, c);
+  }
+
+  /**
+   * A deleted pod's containers stopped the kubelet's way (kubelet-termination.ts), all at once; then its folder
+   * and network go and its final delete is sent (finishDeletion, once it is no longer running here).
+   */
+  private terminate(uid: string, pod: Pod): void {
+    const r = this.running.get(uid);
+    if (!r || r.terminating) return;
+    const deadline = Date.now() + podGraceSeconds(pod) * 1000;
+    const stopping: StoppingContainer[] = [
+      this.stopping(r.spec, r.process, r.env, r.log),
+      ...r.sidecars.map((c) => this.stopping(c.spec, c.process, c.env, c.log)),
+    ];
+    r.terminating = Promise.all(stopping.map((c) => stopContainer(c, r.sandbox.ip, deadline)))
+      .catch((err: unknown) =>
+        process.stderr.write(`kubelet: stopping ${r.pod}: ${String(err)}
+`),
+      )
+      .then(() => this.kill(uid));
+  }
+
+  /** A running container as {@link stopContainer} takes it; an exec hook's command runs the image's program. */
+  private stopping(
+    c: Container,
+    process_: ManagedProcess,
+    env: NodeJS.ProcessEnv,
+    log: ContainerLog,
+  ): StoppingContainer {
+    const preStop = c.lifecycle?.preStop;
+    const command = preStop?.exec?.command;
+    const hook = !this.runsPreStopHooks
+      ? undefined
+      : command
+        ? { exec: { command: this.hostCommand(c.image, command) } }
+        : preStop;
+    return {
+      name: c.name,
+      process: process_,
+      env,
+      ...(hook ? { preStop: hook } : {}),
+      ...(c.ports ? { ports: c.ports } : {}),
+      log: (line) => log.append(Buffer.from(`${line}\n`)),
+    };
+  }
+
+  /**
+   * The host command of a command run in a container of `image`: the controller image's entrypoint
+   * (constructs/shutdown-manager.ts EGTS_ENTRYPOINT) becomes `node bin/egts.js`; other commands run as they are.
+   */
+  private hostCommand(image: string, command: readonly string[]): string[] {
+    const program = this.program(image);
+    const entry = EGTS_ENTRYPOINT;
+    if (program && /egts/.test(image) && entry.every((part, i) => command[i] === part)) {
+      return [program.command, ...program.prefix, ...command.slice(entry.length)];
+    }
+    return [...command];
   }
 
   /** Writes the pod's volumes into `dir`, creates its network namespace and its environment. */
@@ -768,7 +941,12 @@ export class SimulatedKubelet {
    * is ready once started.
    */
   private async probe(pod: Pod, r: Running): Promise<boolean> {
-    const c = pod.spec.containers[0];
+    for (const sidecar of r.sidecars) if (!(await this.probeContainer(sidecar.spec, r))) return false;
+    return this.probeContainer(pod.spec.containers[0], r);
+  }
+
+  /** One container's readinessProbe (true without one). */
+  private async probeContainer(c: Container | undefined, r: Running): Promise<boolean> {
     const probe = c?.readinessProbe;
     const target = probe?.httpGet ?? probe?.tcpSocket;
     if (!target) return true;

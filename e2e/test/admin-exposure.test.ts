@@ -4,11 +4,13 @@
  * and the test talks to the pod's IP (from the host, across the pod bridge) on the ports the pod's spec names:
  * `GET /ready` on the readiness port and `GET /stats/prometheus` on `metrics` answer, every path trick and
  * admin POST on either is refused without admin output, the pod stays Ready and serving, and admin (19000)
- * refuses connections on the pod IP because it binds the pod's loopback only (where it answers, from inside).
+ * refuses connections on the pod IP because it binds the pod's loopback only (where it answers, from inside). The
+ * shutdown manager's port (19002, the pod's second container) passes on nothing to admin either.
  */
 import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { OWNING_GATEWAY_NAME } from "../../constructs/names";
+import { SHUTDOWN_MANAGER_PORT } from "../../operator/src/infra/shutdown/shutdown-manager";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { Controller } from "../../operator/src/pipeline/controller";
 import { assertNoAdminOutput, rawRequest } from "../../test/support/admin-probe";
@@ -132,6 +134,7 @@ describe("admin API exposure of a Gateway's Envoy pod (Kubernetes tier)", functi
   for (const [name, port] of [
     ["readiness", (): number => readyPort],
     ["stats", (): number => statsPort],
+    ["shutdown manager", (): number => SHUTDOWN_MANAGER_PORT],
   ] as const) {
     it(`refuses path tricks and admin POSTs on the ${name} port without admin output; the pod stays Ready and serving`, async () => {
       await assertNoAdminOutput(`the ${name} port of the pod IP`, port(), podIP);

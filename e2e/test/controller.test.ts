@@ -250,7 +250,9 @@ spec:
         const owners = pods.items.map((p) => p.metadata.ownerReferences?.[0]?.kind);
         return owners.length === 1 && owners[0] === "DaemonSet";
       },
-      60_000,
+      // The Deployment's pod drains first (its shutdown manager's preStop): up to drainTimeout (60 s) while a
+      // client of this test keeps an idle keep-alive connection to it.
+      120_000,
       "only the DaemonSet's pod left",
     ).catch((err: unknown) => {
       throw new Error(`${String(err)}; pods: ${seen}`);

@@ -83,6 +83,37 @@ const TENANT_FORBIDDEN: readonly [string, EnvoyProxySpec, RegExp][] = [
     /hostPort/,
   ],
   [
+    "another program in the shutdown manager via patch",
+    deployment({
+      patch: {
+        value: { spec: { template: { spec: { containers: [{ name: "shutdown-manager", args: ["controller"] }] } } } },
+      },
+    }),
+    /pod\.containers\[shutdown-manager\]/,
+  ],
+  [
+    "an exec preStop hook on Envoy via patch",
+    deployment({
+      patch: {
+        value: {
+          spec: {
+            template: {
+              spec: { containers: [{ name: "envoy", lifecycle: { preStop: { exec: { command: ["/bin/sh"] } } } }] },
+            },
+          },
+        },
+      },
+    }),
+    /container\.lifecycle/,
+  ],
+  [
+    "another container via patch",
+    deployment({
+      patch: { value: { spec: { template: { spec: { containers: [{ name: "miner", image: "x" }] } } } } },
+    }),
+    /pod\.containers/,
+  ],
+  [
     "another ServiceAccount via patch",
     deployment({ patch: { value: { spec: { template: { spec: { serviceAccountName: "envoy-gateway" } } } } } }),
     /pod\.serviceAccountName/,

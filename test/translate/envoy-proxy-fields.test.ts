@@ -60,7 +60,7 @@ telemetry:
     enableVirtualHostStats: true
 bootstrap: { type: Merge, value: "{}" }
 ipFamily: DualStack
-shutdown: { drainTimeout: 30s, minDrainDuration: 5s }
+shutdown: { drainTimeout: 30s, minDrainDuration: 5s, healthCheckFailureDelay: 5s }
 provider:
   type: Kubernetes
   kubernetes:
@@ -75,7 +75,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
       "spec.provider.kubernetes.envoyDeployment.initContainers is not implemented by egts",
       "spec.provider.kubernetes.envoyDeployment.pod.priorityClassName is not implemented by egts",
-      "spec.shutdown.minDrainDuration is not implemented by egts",
+      "spec.shutdown.healthCheckFailureDelay is not implemented by egts",
       "spec.telemetry.metrics.prometheus.compression is not implemented by egts",
     ]);
   });

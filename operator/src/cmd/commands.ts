@@ -79,6 +79,12 @@ const controller: Command = {
       usage: "Secret of the proxies' xDS certificates; empty for plaintext xDS (default envoy).",
     },
     { name: "envoy-image", type: "string", usage: "Envoy image (default: the distroless image of the pinned Envoy)." },
+    {
+      name: "shutdown-manager-image",
+      type: "string",
+      usage:
+        "Image of the proxies' shutdown-manager container: this controller's (default ghcr.io/egts/controller:<version>).",
+    },
     { name: "watch-namespaces", type: "string", usage: "Comma list of namespaces to watch." },
     { name: "watch-namespace-selector", type: "string", usage: "key=value,… labels a watched namespace carries." },
     { name: "xds-cert-dir", type: "string", usage: "Folder with the xDS CA and server certificate." },
@@ -426,6 +432,69 @@ const version: Command = {
   load: async () => (await import("./version-cmd")).version,
 };
 
+const readyFile: FlagSpec = {
+  name: "ready-file",
+  type: "string",
+  default: "/tmp/shutdown-ready",
+  usage: "File the drain writes when it is over (shared by the two commands).",
+};
+
+const envoy: Command = {
+  name: "envoy",
+  short: "Envoy proxy management",
+  long:
+    "The proxy pod's graceful shutdown, as Envoy Gateway's `envoy-gateway envoy` commands: the shutdown-manager\n" +
+    "container and the preStop hook that drains Envoy through its admin interface (on the pod's loopback).",
+  subcommands: [
+    {
+      name: "shutdown",
+      short: "Gracefully drain open connections prior to pod shutdown.",
+      maxArgs: 0,
+      flags: [
+        {
+          name: "drain-timeout",
+          type: "string",
+          default: "60s",
+          usage: "Graceful shutdown timeout. This should be less than the pod's terminationGracePeriodSeconds.",
+        },
+        {
+          name: "min-drain-duration",
+          type: "string",
+          default: "10s",
+          usage: "Minimum drain duration allowing time for endpoint deprogramming to complete.",
+        },
+        {
+          name: "exit-at-connections",
+          type: "string",
+          default: "0",
+          usage: "Number of connections to wait for when monitoring Envoy listener drain process.",
+        },
+        { name: "admin-address", type: "string", default: "127.0.0.1:19000", usage: "Envoy's admin HOST:PORT." },
+        readyFile,
+      ],
+      load: async () => (await import("./envoy-shutdown-cmd")).shutdown,
+    },
+    {
+      name: "shutdown-manager",
+      short: "Provides HTTP endpoint used in preStop hook to block until ready for pod shutdown.",
+      maxArgs: 0,
+      flags: [
+        {
+          name: "ready-timeout",
+          type: "string",
+          default: "610s",
+          usage:
+            "Shutdown ready timeout. This should be greater than shutdown's drain-timeout and less than the pod's " +
+            "terminationGracePeriodSeconds.",
+        },
+        { name: "port", type: "string", default: "19002", usage: "Port of the shutdown manager." },
+        readyFile,
+      ],
+      load: async () => (await import("./envoy-shutdown-cmd")).shutdownManager,
+    },
+  ],
+};
+
 /** The `egts` command and its subcommands. */
 export const ROOT: Command = {
   name: "egts",
@@ -434,5 +503,5 @@ export const ROOT: Command = {
     "egts: Envoy Gateway in TypeScript. Runs the control plane (standalone, controller) and, with egctl's\n" +
     "conventions, translates and inspects configuration (x translate, x status, config envoy-proxy, x stats).",
   flags: [{ name: "version", type: "bool", usage: "version for egts" }],
-  subcommands: [certgen, config, controller, experimental, standalone, translateLegacy, version],
+  subcommands: [certgen, config, controller, envoy, experimental, standalone, translateLegacy, version],
 };

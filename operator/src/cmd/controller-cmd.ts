@@ -26,6 +26,7 @@ interface ControllerFlags {
   readonly "xds-address"?: string;
   readonly "xds-tls-secret"?: string;
   readonly "envoy-image"?: string;
+  readonly "shutdown-manager-image"?: string;
   readonly "watch-namespaces"?: string;
   readonly "watch-namespace-selector"?: string;
   readonly "xds-cert-dir"?: string;
@@ -159,13 +160,19 @@ async function startAdmin(
  */
 function controllerRender(
   namespace: string,
-  values: { "envoy-image": string; "xds-tls-secret": string; "xds-address"?: string | undefined },
+  values: {
+    "envoy-image": string;
+    "shutdown-manager-image"?: string | undefined;
+    "xds-tls-secret": string;
+    "xds-address"?: string | undefined;
+  },
   deploy: DeployType | undefined,
 ): RenderOptions {
   return {
     ...controllerRenderOptions({
       namespace,
       envoyImage: values["envoy-image"],
+      ...(values["shutdown-manager-image"] ? { shutdownManagerImage: values["shutdown-manager-image"] } : {}),
       xdsTlsSecret: values["xds-tls-secret"],
       ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
     }),

@@ -38,6 +38,8 @@ export interface ControllerRenderFlags {
   readonly xdsAddress?: string;
   /** `--envoy-image`. @default CONTROLLER_DEFAULTS.envoyImage */
   readonly envoyImage?: string;
+  /** `--shutdown-manager-image`. @default the renderer's (ghcr.io/egts/controller:<version>) */
+  readonly shutdownManagerImage?: string;
   /** `--xds-tls-secret`: non-empty means mTLS xDS (each proxy mounts its own Secret); empty renders plaintext. @default CONTROLLER_DEFAULTS.xdsTlsSecret */
   readonly xdsTlsSecret?: string;
 }
@@ -52,6 +54,7 @@ export function controllerRenderOptions(flags: ControllerRenderFlags): RenderOpt
   return {
     namespace: flags.namespace,
     image: flags.envoyImage ?? CONTROLLER_DEFAULTS.envoyImage,
+    ...(flags.shutdownManagerImage ? { shutdownManagerImage: flags.shutdownManagerImage } : {}),
     xds: {
       host,
       port: Number(port),

@@ -50,6 +50,8 @@ export interface EgtsEnv {
   readonly synthInput: string;
   /** CDK8S_OUTDIR: where a cdk8s app writes its manifests; set by `cdk8s synth` from cdk8s.yaml's `output`. */
   readonly cdk8sOutdir: string | undefined;
+  /** KUBERNETES_SERVICE_HOST set: running in a Kubernetes container (the kubelet sets it in every one). */
+  readonly inKubernetes: boolean;
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -92,6 +94,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     testLog: parseBool(vars.EGTS_TEST_LOG),
     synthInput: nonEmpty(vars.EGTS_SYNTH_INPUT) ?? join("examples", "kubernetes"),
     cdk8sOutdir: nonEmpty(vars.CDK8S_OUTDIR),
+    inKubernetes: vars.KUBERNETES_SERVICE_HOST !== undefined,
   };
 }
 

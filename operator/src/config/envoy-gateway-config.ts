@@ -113,7 +113,8 @@ export const HARMLESS: Readonly<Record<string, string>> = {
   "provider.kubernetes.proxyTopologyInjector.disabled: true": "egts has no topology injector",
   "provider.kubernetes.rateLimitDeployment":
     "rendered by Envoy Gateway's chart; egts's chart deploys the rate limit service from its rateLimit values",
-  "provider.kubernetes.shutdownManager": "rendered by Envoy Gateway's chart; egts proxies run no shutdown manager",
+  "provider.kubernetes.shutdownManager":
+    "rendered by Envoy Gateway's chart; egts's shutdown manager runs the controller's image (--shutdown-manager-image)",
 };
 
 /** Parses the text of an EnvoyGateway configuration file; throws {@link EnvoyGatewayConfigError}. */

@@ -113,8 +113,9 @@ const HARMLESS_KUBERNETES: Readonly<Record<string, string>> = {
     "Envoy Gateway's chart always renders it (the rate limit service's image); egts's chart deploys the rate " +
     "limit service itself, configured by its rateLimit values (image, replicas, resources), not by this section",
   shutdownManager:
-    "Envoy Gateway's chart always renders it (the shutdown-manager image); egts proxies run no shutdown-manager " +
-    "container (Envoy drains on SIGTERM), so there is nothing for it to configure",
+    "Envoy Gateway's chart always renders it (the shutdown-manager image); the egts proxies' shutdown-manager " +
+    "container runs the controller's own image (`egts controller --shutdown-manager-image`, which the chart sets), " +
+    "since its preStop command is egts's",
 };
 
 /** `provider.kubernetes` fields Envoy Gateway has that egts does not implement yet (a startup error). */

@@ -46,6 +46,8 @@ export interface ProxyRuntimeIr {
   readonly concurrency?: number;
   /** `--drain-time-s` (EnvoyProxy `shutdown.drainTimeout`); absent: the runner's default. */
   readonly drainTimeSeconds?: number;
+  /** Least drain of a stopping proxy (EnvoyProxy `shutdown.minDrainDuration`), in seconds; absent: the runner's default. */
+  readonly minDrainSeconds?: number;
   /** Arguments appended to Envoy's command line (EnvoyProxy `extraArgs`, checked); absent: none. */
   readonly extraArgs?: readonly string[];
   /** No Prometheus stats listener (EnvoyProxy `telemetry.metrics.prometheus.disable`). @default false */

@@ -375,8 +375,16 @@ export interface ProxyStatMatch {
 export interface ProxyShutdown {
   /** Envoy Gateway's other fields (refused by name, translate/envoy-proxy-fields.ts); kept so the CRD keeps them. */
   readonly [field: string]: unknown;
-  /** How long Envoy drains connections of listeners it removes or replaces (`--drain-time-s`). @default 60s */
+  /**
+   * How long a stopping proxy drains its connections before it exits (the preStop drain's limit, Envoy's
+   * `--drain-time-s`; the pod's terminationGracePeriodSeconds is this plus 300 s). @default 60s
+   */
   readonly drainTimeout?: string;
+  /**
+   * How long a stopping proxy drains at least, even with no connection left, so that load balancers and
+   * kube-proxies stop sending it new ones first. @default 10s
+   */
+  readonly minDrainDuration?: string;
 }
 
 /** A dynamic module allowed for EnvoyExtensionPolicies (Envoy Gateway's DynamicModuleEntry). */

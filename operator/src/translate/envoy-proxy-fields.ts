@@ -51,6 +51,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "logging.level",
   "extraArgs",
   "shutdown.drainTimeout",
+  "shutdown.minDrainDuration",
   "telemetry.accessLog", // what of it egts cannot do is refused by translate/access-log.ts
   "telemetry.metrics.prometheus.disable",
   "telemetry.metrics.matches",

@@ -11,6 +11,7 @@ import { listenProblems } from "./proxy-listen";
 import { backendTlsProblems } from "./envoy-proxy-backend-tls";
 import { geoIpProblems } from "./geoip-provider";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
+import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
   CONTAINER_SECURITY_CONTEXT,
   objectIdentityViolations,
@@ -235,7 +236,8 @@ function skeletonOwnPod(k: EnvoyProxyKubernetesProvider): OwnPod {
   return {
     serviceAccountName: k.envoyServiceAccount?.name ?? RENDERED,
     volumes: [{ name: "bootstrap", configMap: { name: RENDERED } }, TMP_VOLUME],
-    container: { name: "envoy", image: RENDERED, args: [RENDERED] },
+    container: { name: "envoy", image: RENDERED, args: [RENDERED], lifecycle: envoyLifecycle() },
+    sidecars: [shutdownManagerContainer(RENDERED, undefined)],
   };
 }
 
@@ -252,6 +254,7 @@ function workloadSkeleton(
       name: own.container.name,
       image: c.image ?? own.container.image,
       args: own.container.args,
+      lifecycle: own.container.lifecycle,
       env: [],
       securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
       volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
@@ -262,7 +265,7 @@ function workloadSkeleton(
     serviceAccountName: own.serviceAccountName,
     automountServiceAccountToken: false,
     securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
-    containers: [container],
+    containers: [container, ...(own.sidecars ?? [])],
     volumes: [...own.volumes, ...(pod.volumes ?? [])],
   };
   const template = { metadata: { labels: { ...SKELETON_LABELS, "app.kubernetes.io/name": "envoy" } }, spec };

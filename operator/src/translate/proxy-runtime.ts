@@ -70,9 +70,11 @@ function flagOf(arg: string): string | undefined {
 /** One message per setting of `spec` Envoy could not start with (empty when none). */
 export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const out = logLevelProblems(spec?.logging?.level ?? {});
-  const drain = spec?.shutdown?.drainTimeout;
-  if (drain !== undefined && parseDuration(drain) === undefined)
-    out.push(`spec.shutdown.drainTimeout (${drain}) is not a duration such as 60s or 1m30s`);
+  for (const field of ["drainTimeout", "minDrainDuration"] as const) {
+    const value = spec?.shutdown?.[field];
+    if (value !== undefined && parseDuration(value) === undefined)
+      out.push(`spec.shutdown.${field} (${value}) is not a duration such as 60s or 1m30s`);
+  }
   (spec?.extraArgs ?? []).forEach((arg, i) => {
     const flag = flagOf(String(arg));
     if (flag !== undefined && DENIED_EXTRA_ARGS.has(flag))
@@ -132,18 +134,25 @@ const MATCH_TYPES: Readonly<Record<string, StatMatchIr["type"]>> = {
 /** The runtime settings of proxies customised by `spec`; undefined when it sets none (every default). */
 export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRuntimeIr | undefined {
   if (!spec) return undefined;
-  const drain = spec.shutdown?.drainTimeout;
-  const drainMs = drain !== undefined ? parseDuration(drain) : undefined;
+  const drainSeconds = durationSeconds(spec.shutdown?.drainTimeout);
+  const minDrainSeconds = durationSeconds(spec.shutdown?.minDrainDuration);
   const extraArgs = (spec.extraArgs ?? []).map(String);
   const ir: ProxyRuntimeIr = {
     ...logLevelsOf(spec.logging?.level ?? {}),
     ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
-    ...(drainMs !== undefined ? { drainTimeSeconds: Math.round(drainMs / 1000) } : {}),
+    ...(drainSeconds !== undefined ? { drainTimeSeconds: drainSeconds } : {}),
+    ...(minDrainSeconds !== undefined ? { minDrainSeconds } : {}),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
     ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** A duration in whole seconds (rounded), or undefined when absent or not a duration. */
+function durationSeconds(value: string | undefined): number | undefined {
+  const ms = value !== undefined ? parseDuration(value) : undefined;
+  return ms !== undefined ? Math.round(ms / 1000) : undefined;
 }
 
 /** `--log-level` and `--component-log-level` of `logging.level` (components sorted, as Envoy Gateway). */

@@ -1,7 +1,8 @@
 /**
  * The host runner (standalone mode): one Envoy process per Gateway on this machine, each with a bootstrap
- * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; stop() leaves no
- * process behind, and where util-linux `setpriv` exists each Envoy also dies with its parent.
+ * pointing at our xDS server. Crashed proxies are restarted with exponential backoff; a proxy stopped or replaced
+ * is drained first (infra/shutdown/admin-drain.ts, as the Kubernetes preStop); stop() leaves no process behind,
+ * and where util-linux `setpriv` exists each Envoy also dies with its parent.
  *
  * Each Envoy gets its own dynamic modules folder as ENVOY_DYNAMIC_MODULES_SEARCH_PATH (Envoy 1.36 loads a module
  * by name, `lib<name>.so`, from there only), holding a link `lib<name>.so` → path for each local dynamic module of
@@ -26,6 +27,7 @@ import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFil
 import { proxyBootstrap } from "../bootstrap-custom";
 import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";
+import { drainProxy, type DrainOutcome } from "../shutdown/admin-drain";
 import { canBind, freePort } from "./free-port";
 import { statsListenerAddress } from "./stats-port";
 import { childEnv, DYNAMIC_MODULES_SEARCH_PATH } from "../../config/env";
@@ -70,12 +72,21 @@ export interface HostRunnerOptions {
   readonly statsPort?: number;
   /** Address the stats listeners bind. @default 127.0.0.1 */
   readonly statsHost?: string;
+  /**
+   * Drain before stopping or replacing a proxy (infra/shutdown/admin-drain.ts): at most the EnvoyProxy's
+   * `shutdown.drainTimeout`, else this many seconds; at least its `shutdown.minDrainDuration`, else none (no
+   * load balancer to deprogram here). 0: no drain, SIGTERM at once. @default 1 (the default `--drain-time-s`)
+   */
+  readonly drainTimeoutSeconds?: number;
 }
 
 /** Something that happened to a proxy process. */
 export interface ProxyEvent {
-  /** started, serving (its admin and stats addresses are known), exited (unexpectedly), stopped (by us). */
-  readonly kind: "started" | "serving" | "exited" | "stopped";
+  /**
+   * started, serving (its admin and stats addresses are known), exited (unexpectedly), drained (before a stop;
+   * detail says how), stopped (by us).
+   */
+  readonly kind: "started" | "serving" | "exited" | "drained" | "stopped";
   /** Gateway `namespace/name`. */
   readonly name: string;
   /** Process id. */
@@ -131,6 +142,9 @@ export function stateFile(stateDir: string, base: string, id: number, what: stri
     throw new Error(`state file ${JSON.stringify(path)} is outside ${stateDir}`);
   return path;
 }
+
+/** The host runner's drain time when the EnvoyProxy sets none (short: a developer's Ctrl-C waits for it). */
+const DEFAULT_DRAIN_SECONDS = 1;
 
 const SETPRIV = ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p));
 
@@ -207,8 +221,8 @@ export class HostRunner {
   }
 
   /** The admin URL of a proxy, once Envoy has written it. */
-  async adminUrl(name: string, timeoutMs = 10_000): Promise<string> {
-    const p = this.proxies.get(name);
+  async adminUrl(name: string, timeoutMs = 10_000, stopping?: Proxy): Promise<string> {
+    const p = stopping ?? this.proxies.get(name);
     if (!p) throw new Error(`no proxy for ${name}`);
     const file = this.file(p, "admin-address");
     const deadline = Date.now() + timeoutMs;
@@ -242,7 +256,7 @@ export class HostRunner {
     }
   }
 
-  /** Stops every proxy: SIGTERM, then SIGKILL after `graceMs`. */
+  /** Stops every proxy: drains it, then SIGTERM, then SIGKILL after `graceMs`. */
   async stop(graceMs = 3000): Promise<void> {
     clearInterval(this.certTimer);
     clearTimeout(this.certDebounce);
@@ -318,7 +332,7 @@ export class HostRunner {
     const args = proxyArgs(base, runtime, {
       logLevel: this.opts.logLevel ?? "warn",
       concurrency: this.opts.concurrency ?? 1,
-      drainTimeSeconds: 1,
+      drainTimeSeconds: this.opts.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS,
     });
     const [cmd, argv] = SETPRIV
       ? [SETPRIV, ["--pdeathsig", "SIGKILL", "--", this.opts.envoyBin, ...args]]
@@ -400,6 +414,7 @@ export class HostRunner {
     const child = p.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((r) => child.once("exit", () => r()));
+      await this.drain(p, exited);
       child.kill("SIGTERM");
       const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
       await exited;
@@ -407,4 +422,35 @@ export class HostRunner {
     }
     this.events.next({ kind: "stopped", name: p.ir.name, pid: child?.pid });
   }
+
+  /**
+   * Drains a proxy before its SIGTERM, as the Kubernetes preStop does: health checks failed (every connection
+   * closed after its current request), until no Gateway connection is left or the drain timeout; over early if
+   * the process exits, skipped if Envoy never wrote its admin address.
+   */
+  private async drain(p: Proxy, exited: Promise<void>): Promise<void> {
+    const timeoutSeconds = p.ir.runtime?.drainTimeSeconds ?? this.opts.drainTimeoutSeconds ?? DEFAULT_DRAIN_SECONDS;
+    if (timeoutSeconds <= 0) return;
+    const admin = await this.adminUrl(p.ir.name, 0, p).catch(() => undefined);
+    if (!admin) return;
+    const drained = drainProxy({
+      adminUrl: admin,
+      drainTimeoutMs: timeoutSeconds * 1000,
+      minDrainMs: (p.ir.runtime?.minDrainSeconds ?? 0) * 1000,
+      ownPorts: p.statsPort !== undefined ? [p.statsPort] : [],
+      pollMs: 100,
+      // A hung Envoy (its admin silent) is not waited for: stop() stays quick.
+      adminTimeoutMs: 300,
+      stopWhenAdminFails: true,
+    });
+    const outcome = await Promise.race([drained, exited.then(() => undefined)]);
+    if (outcome) this.events.next({ kind: "drained", name: p.ir.name, pid: p.child?.pid, detail: describe(outcome) });
+  }
+}
+
+/** A drain's outcome in words, for the `drained` event. */
+function describe(o: DrainOutcome): string {
+  const left = o.connections ?? "unknown";
+  const what = { drained: "drained", timeout: "drain timeout", "admin-failed": "admin did not answer" }[o.result];
+  return `${what} after ${o.elapsedMs} ms, ${left} connections left`;
 }
