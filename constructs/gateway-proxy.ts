@@ -3,6 +3,7 @@
  * `mergeGateways`): ServiceAccount, ConfigMap with the bootstrap, Deployment or DaemonSet, Service, and
  * optionally an HPA and a PDB. Rendering is pure: no I/O, same props → same manifests.
  */
+import { createHash } from "node:crypto";
 import { ApiObject } from "cdk8s";
 import { Construct } from "constructs";
 import {
@@ -79,6 +80,12 @@ export const PROXY_RESERVED_PORTS: ReadonlyMap<number, string> = new Map([
 ]);
 /** Default namespace of the controller and of the proxies it creates. */
 export const DEFAULT_CONTROLLER_NAMESPACE = "envoy-gateway-system";
+/**
+ * Pod template annotation with the SHA-256 of the bootstrap ConfigMap's data: a bootstrap change changes the pod
+ * template, so the proxies re-roll (Envoy reads its bootstrap only when it starts; Envoy Gateway's proxies get it in
+ * their arguments, to the same effect).
+ */
+export const BOOTSTRAP_HASH_ANNOTATION = "egts.io/bootstrap-hash";
 /** Where the bootstrap ConfigMap is mounted. */
 export const BOOTSTRAP_PATH = "/config/envoy.json";
 /** Where the proxies' SDS files (their xDS client certificate and CA, bootstrap.ts xdsSdsFiles) are. */
@@ -220,6 +227,8 @@ export class GatewayProxy extends Construct {
   readonly namespace: string;
   /** `provider.kubernetes` of the EnvoyProxy, or empty. */
   private readonly k8s: EnvoyProxyKubernetesProvider;
+  /** SHA-256 of the bootstrap ConfigMap's data ({@link BOOTSTRAP_HASH_ANNOTATION}). */
+  private readonly bootstrapHash: string = "";
   /** Who wrote the EnvoyProxy. */
   private get origin(): EnvoyProxyOrigin {
     return this.props.envoyProxyOrigin ?? "GatewayClass";
@@ -242,6 +251,7 @@ export class GatewayProxy extends Construct {
     const tls = this.xdsTlsFiles();
     // With mTLS, the SDS files that make Envoy reload its xDS certificate when the Secret volume changes.
     const data = { "envoy.json": this.bootstrapJson(), ...(tls ? xdsSdsFiles(tls) : {}) };
+    this.bootstrapHash = createHash("sha256").update(JSON.stringify(data)).digest("hex");
     this.add("config", { apiVersion: "v1", kind: "ConfigMap", name: props.name, body: { data } });
     if (this.k8s.envoyDaemonSet) this.addDaemonSet(this.k8s.envoyDaemonSet);
     else this.addDeployment(this.k8s.envoyDeployment ?? {});
@@ -288,7 +298,8 @@ export class GatewayProxy extends Construct {
       behavior: hpa.behavior,
     });
     const kind = "HorizontalPodAutoscaler";
-    this.add("hpa", { apiVersion: "autoscaling/v2", kind, name: this.props.name, body: { spec }, patch: hpa.patch });
+    const name = hpa.name ?? this.props.name;
+    this.add("hpa", { apiVersion: "autoscaling/v2", kind, name, body: { spec }, patch: hpa.patch });
   }
 
   private addPdb(pdb: KubernetesPodDisruptionBudgetSpec): void {
@@ -298,7 +309,8 @@ export class GatewayProxy extends Construct {
       maxUnavailable: pdb.maxUnavailable,
     });
     const kind = "PodDisruptionBudget";
-    this.add("pdb", { apiVersion: "policy/v1", kind, name: this.props.name, body: { spec }, patch: pdb.patch });
+    const name = pdb.name ?? this.props.name;
+    this.add("pdb", { apiVersion: "policy/v1", kind, name, body: { spec }, patch: pdb.patch });
   }
 
   /** The mounted xDS client certificate (delivered to Envoy over file-based SDS), or undefined for plaintext. */
@@ -381,12 +393,19 @@ export class GatewayProxy extends Construct {
   private podTemplate(workload: {
     pod?: KubernetesPodSpec;
     container?: KubernetesContainerSpec;
+    initContainers?: KubernetesDeploymentSpec["initContainers"];
   }): Record<string, unknown> {
     const pod = workload.pod ?? {};
-    const labels = { ...this.props.infrastructure?.labels, ...pod.labels, ...selectorLabels(this.props.owner) };
+    // Envoy Gateway's managed-by label on the pods too (not in the selector, which cannot change).
+    const labels = { ...this.props.infrastructure?.labels, ...pod.labels, ...objectLabels(this.props.owner) };
     // Envoy Gateway's scrape annotations first, so the Gateway's and the EnvoyProxy's may override them.
     const scrape = this.prometheus() ? SCRAPE_ANNOTATIONS : {};
-    const annotations = { ...scrape, ...this.props.infrastructure?.annotations, ...pod.annotations };
+    const annotations = {
+      ...scrape,
+      ...this.props.infrastructure?.annotations,
+      ...pod.annotations,
+      [BOOTSTRAP_HASH_ANNOTATION]: this.bootstrapHash,
+    };
     const volumes: Record<string, unknown>[] = [{ name: "bootstrap", configMap: { name: this.props.name } }];
     const mounts: Record<string, unknown>[] = [{ name: "bootstrap", mountPath: "/config", readOnly: true }];
     if (this.props.xds.tlsSecretName) {
@@ -400,14 +419,19 @@ export class GatewayProxy extends Construct {
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: terminationGraceSeconds(this.runtime()),
       securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
+      ...(workload.initContainers?.length ? { initContainers: workload.initContainers } : {}),
       containers: [this.envoyContainer(workload.container ?? {}, mounts), this.shutdownManager()],
       volumes: [...volumes, ...(pod.volumes ?? [])],
-      ...pick(pod, ["affinity", "tolerations", "nodeSelector", "topologySpreadConstraints", "imagePullSecrets"]),
+      ...pick(pod, [
+        "affinity",
+        "tolerations",
+        "nodeSelector",
+        "topologySpreadConstraints",
+        "imagePullSecrets",
+        "priorityClassName",
+      ]),
     };
-    return {
-      metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
-      spec: podSpec,
-    };
+    return { metadata: { labels, annotations }, spec: podSpec };
   }
 
   /** The proxies' ServiceAccount: derived from the Gateway, or the class's EnvoyProxy's name for it. */
@@ -458,7 +482,7 @@ export class GatewayProxy extends Construct {
     ];
     const base = {
       name: "envoy",
-      image: c.image ?? this.props.image,
+      image: envoyImage(c, this.props.image),
       imagePullPolicy: "IfNotPresent",
       args,
       env: [
@@ -514,6 +538,20 @@ function serviceFamilies(family: EnvoyProxySpec["ipFamily"]): Record<string, unk
   if (family === "IPv6") return { ipFamilies: ["IPv6"], ipFamilyPolicy: "SingleStack" };
   if (family === "DualStack") return { ipFamilies: ["IPv4", "IPv6"], ipFamilyPolicy: "RequireDualStack" };
   return {};
+}
+
+/**
+ * The Envoy image for the container settings, as Envoy Gateway resolves it: `imageRepository` with the default
+ * image's tag (and digest), else `image`, else the default image.
+ */
+export function envoyImage(c: KubernetesContainerSpec, defaultImage: string): string {
+  if (!c.imageRepository) return c.image ?? defaultImage;
+  const at = defaultImage.indexOf("@");
+  const name = at >= 0 ? defaultImage.slice(0, at) : defaultImage;
+  const digest = at >= 0 ? defaultImage.slice(at) : "";
+  const colon = name.lastIndexOf(":");
+  const tag = colon > name.lastIndexOf("/") ? name.slice(colon) : "";
+  return `${c.imageRepository}${tag}${digest}`;
 }
 
 /** The pod template spec of a rendered Deployment or DaemonSet. */

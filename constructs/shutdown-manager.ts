@@ -42,10 +42,12 @@ export function envoyLifecycle(): Record<string, unknown> {
 export function shutdownPreStopCommand(runtime: ProxyRuntimeIr | undefined): string[] {
   const drain = runtime?.drainTimeSeconds;
   const min = runtime?.minDrainSeconds;
+  const hcDelay = runtime?.healthCheckFailureDelayMs;
   return [
     ...EGTS_ENTRYPOINT,
     "envoy",
     "shutdown",
+    ...(hcDelay !== undefined ? [`--health-check-failure-delay=${hcDelay}ms`] : []),
     ...(drain !== undefined ? [`--drain-timeout=${drain}s`] : []),
     ...(min !== undefined ? [`--min-drain-duration=${min}s`] : []),
   ];

@@ -45,7 +45,9 @@ describe("constructs: GatewayProxy", () => {
     }
     const deploy = find(out, "Deployment");
     assert.equal(deploy.spec.replicas, 1);
-    assert.deepEqual(deploy.spec.selector.matchLabels, deploy.spec.template.metadata.labels);
+    const { "app.kubernetes.io/managed-by": managedBy, ...podSelected } = deploy.spec.template.metadata.labels;
+    assert.deepEqual(deploy.spec.selector.matchLabels, podSelected);
+    assert.equal(managedBy, "envoy-gateway", "the pods carry Envoy Gateway's managed-by label, not in the selector");
   });
 
   it("maps listener ports: one per port and transport, privileged ports + 10000 in the container", () => {

@@ -63,6 +63,20 @@ describe("constructs: proxy shutdown (shutdown manager, preStop, grace period)",
     ]);
   });
 
+  it("passes healthCheckFailureDelay to the drain (`egts envoy shutdown --health-check-failure-delay`)", () => {
+    const spec = podSpec({ shutdown: { healthCheckFailureDelay: "1m30s" } });
+    assert.deepEqual(spec.containers[1].lifecycle.preStop.exec.command.slice(2), [
+      "envoy",
+      "shutdown",
+      "--health-check-failure-delay=90000ms",
+    ]);
+    assert.equal(spec.terminationGracePeriodSeconds, 360, "the delay is part of the drain, not added to it");
+    assert.match(
+      envoyProxyProblem({ shutdown: { healthCheckFailureDelay: "later" } }, "Gateway") ?? "",
+      /spec\.shutdown\.healthCheckFailureDelay \(later\) is not a duration/,
+    );
+  });
+
   it("accepts minDrainDuration and refuses one that is not a duration", () => {
     assert.equal(envoyProxyProblem({ shutdown: { minDrainDuration: "15s" } }, "Gateway"), undefined);
     assert.match(envoyProxyProblem({ shutdown: { minDrainDuration: "soon" } }, "Gateway") ?? "", /minDrainDuration/);

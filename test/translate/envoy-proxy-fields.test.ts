@@ -61,6 +61,7 @@ telemetry:
 bootstrap: { type: Merge, value: "{}" }
 ipFamily: DualStack
 shutdown: { drainTimeout: 30s, minDrainDuration: 5s, healthCheckFailureDelay: 5s }
+routingType: Service
 provider:
   type: Kubernetes
   kubernetes:
@@ -73,9 +74,7 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.provider.kubernetes.envoyDeployment.initContainers is not implemented by egts",
-      "spec.provider.kubernetes.envoyDeployment.pod.priorityClassName is not implemented by egts",
-      "spec.shutdown.healthCheckFailureDelay is not implemented by egts",
+      "spec.routingType is not implemented by egts",
       "spec.telemetry.metrics.prometheus.compression is not implemented by egts",
     ]);
   });
@@ -85,10 +84,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
     assert.match(c.message, /spec\.telemetry\.metrics\.prometheus\.compression is not implemented by egts/);
-    assert.match(
-      c.message,
-      /spec\.provider\.kubernetes\.envoyDeployment\.pod\.priorityClassName is not implemented by egts/,
-    );
+    assert.match(c.message, /spec\.routingType is not implemented by egts/);
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {
@@ -96,7 +92,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
 concurrency: 2
 logging: { level: { default: info, http: debug } }
 extraArgs: ["--disable-extensions", "envoy.filters.http.lua"]
-shutdown: { drainTimeout: 30s }
+shutdown: { drainTimeout: 30s, healthCheckFailureDelay: 5s }
 telemetry:
   metrics:
     prometheus: { disable: true }

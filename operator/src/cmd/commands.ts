@@ -464,6 +464,12 @@ const envoy: Command = {
           usage: "Minimum drain duration allowing time for endpoint deprogramming to complete.",
         },
         {
+          name: "health-check-failure-delay",
+          type: "string",
+          default: "0s",
+          usage: "How long the listeners drain before Envoy's health checks fail.",
+        },
+        {
           name: "exit-at-connections",
           type: "string",
           default: "0",

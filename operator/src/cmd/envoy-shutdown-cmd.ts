@@ -63,6 +63,7 @@ export async function shutdown(inv: Invocation): Promise<number> {
     adminUrl: `http://${str(inv.values, "admin-address") || "127.0.0.1:19000"}`,
     drainTimeoutMs: durationFlag(inv, "drain-timeout", DRAIN_DEFAULTS.drainTimeoutMs),
     minDrainMs: durationFlag(inv, "min-drain-duration", DRAIN_DEFAULTS.minDrainMs),
+    healthCheckFailureDelayMs: durationFlag(inv, "health-check-failure-delay", 0),
     exitAtConnections: Number(str(inv.values, "exit-at-connections") || DRAIN_DEFAULTS.exitAtConnections),
     log,
   });

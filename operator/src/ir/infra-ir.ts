@@ -48,6 +48,8 @@ export interface ProxyRuntimeIr {
   readonly drainTimeSeconds?: number;
   /** Least drain of a stopping proxy (EnvoyProxy `shutdown.minDrainDuration`), in seconds; absent: the runner's default. */
   readonly minDrainSeconds?: number;
+  /** How long a stopping proxy drains before failing its health checks (`shutdown.healthCheckFailureDelay`), ms. */
+  readonly healthCheckFailureDelayMs?: number;
   /** Arguments appended to Envoy's command line (EnvoyProxy `extraArgs`, checked); absent: none. */
   readonly extraArgs?: readonly string[];
   /** No Prometheus stats listener (EnvoyProxy `telemetry.metrics.prometheus.disable`). @default false */

@@ -31,6 +31,8 @@ export interface KubernetesContainerSpec {
     readonly name: string;
     /** Value. @default empty */
     readonly value?: string;
+    /** Where the value comes from instead (a Kubernetes EnvVarSource: fieldRef, secretKeyRef, …). */
+    readonly valueFrom?: Readonly<Record<string, unknown>>;
   }[];
   /** Resources. @default requests cpu 100m, memory 512Mi */
   readonly resources?: ResourceRequirements;
@@ -38,6 +40,11 @@ export interface KubernetesContainerSpec {
   readonly securityContext?: Readonly<Record<string, unknown>>;
   /** Envoy image. @default the image the controller is configured with */
   readonly image?: string;
+  /**
+   * Envoy image repository without a tag: the image is this repository with the default image's tag (mutually
+   * exclusive with `image`).
+   */
+  readonly imageRepository?: string;
   /** Extra volume mounts. */
   readonly volumeMounts?: readonly Readonly<Record<string, unknown>>[];
 }
@@ -65,6 +72,8 @@ export interface KubernetesPodSpec {
     /** Name of a Secret in the proxies' namespace. */
     readonly name: string;
   }[];
+  /** Priority class of the pods. @default the cluster's default priority */
+  readonly priorityClassName?: string;
 }
 
 /** `envoyDeployment`. */
@@ -79,6 +88,8 @@ export interface KubernetesDeploymentSpec {
   readonly container?: KubernetesContainerSpec;
   /** A patch applied to the rendered Deployment. */
   readonly patch?: KubernetesPatchSpec;
+  /** Init containers of the pods (Kubernetes Containers), run before Envoy. */
+  readonly initContainers?: readonly Readonly<Record<string, unknown>>[];
   /** Name of the Deployment. @default a name derived from the Gateway */
   readonly name?: string;
 }
@@ -133,6 +144,8 @@ export interface KubernetesHorizontalPodAutoscalerSpec {
   readonly behavior?: Readonly<Record<string, unknown>>;
   /** A patch applied to the rendered HPA. */
   readonly patch?: KubernetesPatchSpec;
+  /** Name of the HPA. @default a name derived from the Gateway */
+  readonly name?: string;
 }
 
 /** `envoyPDB`: a PodDisruptionBudget for the proxies. */
@@ -143,6 +156,8 @@ export interface KubernetesPodDisruptionBudgetSpec {
   readonly maxUnavailable?: number | string;
   /** A patch applied to the rendered PDB. */
   readonly patch?: KubernetesPatchSpec;
+  /** Name of the PDB. @default a name derived from the Gateway */
+  readonly name?: string;
 }
 
 /** `provider.kubernetes`. */
@@ -385,6 +400,11 @@ export interface ProxyShutdown {
    * kube-proxies stop sending it new ones first. @default 10s
    */
   readonly minDrainDuration?: string;
+  /**
+   * How long a stopping proxy keeps passing health checks after its drain starts (its listeners drain
+   * gracefully meanwhile); then it fails them. @default 0s
+   */
+  readonly healthCheckFailureDelay?: string;
 }
 
 /** A dynamic module allowed for EnvoyExtensionPolicies (Envoy Gateway's DynamicModuleEntry). */

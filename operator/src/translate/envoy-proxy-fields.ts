@@ -18,9 +18,10 @@ const POD_FIELDS = [
   "nodeSelector",
   "topologySpreadConstraints",
   "imagePullSecrets",
+  "priorityClassName",
 ];
 /** Fields of the Envoy container the renderer uses. */
-const CONTAINER_FIELDS = ["env", "resources", "securityContext", "image", "volumeMounts"];
+const CONTAINER_FIELDS = ["env", "resources", "securityContext", "image", "imageRepository", "volumeMounts"];
 
 /** A workload's (Deployment's or DaemonSet's) fields, below `at`. */
 function workloadFields(at: string, own: readonly string[]): string[] {
@@ -36,7 +37,7 @@ const K8S = "provider.kubernetes";
 /** EnvoyProxy spec paths egts implements (a path covers everything below it). */
 export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "provider.type",
-  ...workloadFields(`${K8S}.envoyDeployment`, ["replicas", "strategy", "patch", "name"]),
+  ...workloadFields(`${K8S}.envoyDeployment`, ["replicas", "strategy", "patch", "name", "initContainers"]),
   ...workloadFields(`${K8S}.envoyDaemonSet`, ["strategy", "patch", "name"]),
   `${K8S}.envoyService`,
   `${K8S}.envoyHpa`,
@@ -52,6 +53,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "extraArgs",
   "shutdown.drainTimeout",
   "shutdown.minDrainDuration",
+  "shutdown.healthCheckFailureDelay", // the shutdown manager's drain (infra/shutdown/admin-drain.ts)
   "telemetry.accessLog", // what of it egts cannot do is refused by translate/access-log.ts
   "telemetry.metrics.prometheus.disable",
   "telemetry.metrics.matches",

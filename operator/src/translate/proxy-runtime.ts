@@ -70,7 +70,7 @@ function flagOf(arg: string): string | undefined {
 /** One message per setting of `spec` Envoy could not start with (empty when none). */
 export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const out = logLevelProblems(spec?.logging?.level ?? {});
-  for (const field of ["drainTimeout", "minDrainDuration"] as const) {
+  for (const field of ["drainTimeout", "minDrainDuration", "healthCheckFailureDelay"] as const) {
     const value = spec?.shutdown?.[field];
     if (value !== undefined && parseDuration(value) === undefined)
       out.push(`spec.shutdown.${field} (${value}) is not a duration such as 60s or 1m30s`);
@@ -136,12 +136,15 @@ export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRunt
   if (!spec) return undefined;
   const drainSeconds = durationSeconds(spec.shutdown?.drainTimeout);
   const minDrainSeconds = durationSeconds(spec.shutdown?.minDrainDuration);
+  const hcDelay = spec.shutdown?.healthCheckFailureDelay;
+  const healthCheckFailureDelayMs = hcDelay !== undefined ? parseDuration(hcDelay) : undefined;
   const extraArgs = (spec.extraArgs ?? []).map(String);
   const ir: ProxyRuntimeIr = {
     ...logLevelsOf(spec.logging?.level ?? {}),
     ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
     ...(drainSeconds !== undefined ? { drainTimeSeconds: drainSeconds } : {}),
     ...(minDrainSeconds !== undefined ? { minDrainSeconds } : {}),
+    ...(healthCheckFailureDelayMs !== undefined ? { healthCheckFailureDelayMs } : {}),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
     ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),

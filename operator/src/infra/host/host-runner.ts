@@ -437,6 +437,7 @@ export class HostRunner {
       adminUrl: admin,
       drainTimeoutMs: timeoutSeconds * 1000,
       minDrainMs: (p.ir.runtime?.minDrainSeconds ?? 0) * 1000,
+      healthCheckFailureDelayMs: p.ir.runtime?.healthCheckFailureDelayMs ?? 0,
       ownPorts: p.statsPort !== undefined ? [p.statsPort] : [],
       pollMs: 100,
       // A hung Envoy (its admin silent) is not waited for: stop() stays quick.

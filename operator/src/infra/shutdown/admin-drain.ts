@@ -4,7 +4,10 @@
  * connection is told to close after its current request, `Connection: close` / GOAWAY, while the listeners keep
  * accepting), then watch the active downstream connections of its Gateway listeners until, past the minimum drain
  * duration, none is left, or the drain timeout passes. This is what Envoy Gateway's `envoy shutdown` preStop
- * does; `egts envoy shutdown` (Kubernetes) and the host runner (standalone) both use it.
+ * does; `egts envoy shutdown` (Kubernetes) and the host runner (standalone) both use it. With a health check
+ * failure delay (EnvoyProxy `shutdown.healthCheckFailureDelay`), as Envoy Gateway's: the listeners drain first
+ * (`POST /drain_listeners?graceful&skip_exit`) while the readiness endpoint still answers 200, and the health checks
+ * fail once the delay has passed.
  */
 
 /** Envoy Gateway's defaults for `envoy shutdown`. */
@@ -28,6 +31,8 @@ export interface DrainOptions {
   readonly drainTimeoutMs?: number;
   /** Shortest drain (ms), even with no connection left. @default 10000 */
   readonly minDrainMs?: number;
+  /** How long after the drain starts the health checks fail (ms). @default 0 */
+  readonly healthCheckFailureDelayMs?: number;
   /** The drain is done at this many active connections or fewer. @default 0 */
   readonly exitAtConnections?: number;
   /** Ports of listeners not counted (the proxy's own). @default {@link OWN_LISTENER_PORTS} */
@@ -107,17 +112,30 @@ export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
   /** An admin request's timeout: at most adminTimeoutMs, and not past the drain timeout (at least 50 ms). */
   const requestMs = (): number => Math.max(50, Math.min(o.adminTimeoutMs ?? 5000, start + timeoutMs - Date.now()));
   log(`initiating drain with ${minMs / 1000} second minimum drain period and ${timeoutMs / 1000} second timeout`);
-  const failed = await postAdmin(o.adminUrl, "/healthcheck/fail", requestMs()).then(
-    () => false,
-    (err: unknown) => {
-      log(`error failing active health checks: ${(err as Error).message}`);
-      return true;
-    },
-  );
-  if (failed && o.stopWhenAdminFails)
+  const delayMs = o.healthCheckFailureDelayMs ?? 0;
+  /** Fails Envoy's health checks; true when admin did not take it (logged). */
+  const failHealthChecks = (): Promise<boolean> =>
+    postAdmin(o.adminUrl, "/healthcheck/fail", requestMs()).then(
+      () => false,
+      (err: unknown) => {
+        log(`error failing active health checks: ${(err as Error).message}`);
+        return true;
+      },
+    );
+  let failPending = delayMs > 0;
+  if (failPending) {
+    await postAdmin(o.adminUrl, "/drain_listeners?graceful&skip_exit", requestMs()).catch((err: unknown) =>
+      log(`error starting listener drain: ${(err as Error).message}`),
+    );
+    log(`delaying health check failure by ${delayMs / 1000} seconds`);
+  } else if ((await failHealthChecks()) && o.stopWhenAdminFails)
     return { result: "admin-failed", elapsedMs: Date.now() - start, connections: undefined };
   let connections: number | undefined;
   for (;;) {
+    if (failPending && Date.now() - start >= delayMs) {
+      failPending = false;
+      await failHealthChecks();
+    }
     connections = await activeConnections(o.adminUrl, o.ownPorts, requestMs()).catch((err: unknown) => {
       log(`error getting total connections: ${(err as Error).message}`);
       return undefined;
@@ -131,6 +149,7 @@ export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
       log(`drain sequence timeout exceeded (${connections ?? "unknown"} connections)`);
       return { result: "timeout", elapsedMs, connections };
     }
-    await sleep(Math.min(o.pollMs ?? 1000, Math.max(1, timeoutMs - elapsedMs)));
+    const untilFail = failPending ? Math.max(1, start + delayMs - Date.now()) : Infinity;
+    await sleep(Math.min(o.pollMs ?? 1000, Math.max(1, timeoutMs - elapsedMs), untilFail));
   }
 }
