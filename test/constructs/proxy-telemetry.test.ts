@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { renderProxies, type Manifest, type ProxyToRender } from "../../constructs/render";
+import { BOOTSTRAP_HASH_ANNOTATION } from "../../constructs/gateway-proxy";
 
 const OPTIONS = { image: "envoyproxy/envoy:distroless-v1.36.4", xds: { host: "envoy-gateway" } };
 const PROXY: ProxyToRender = {
@@ -29,7 +30,9 @@ const listenerNames = (b: Loose): string[] => b.static_resources.listeners.map((
 describe("constructs: EnvoyProxy telemetry and command line", () => {
   it("annotates the pods for Prometheus and exposes the metrics port by default (Envoy Gateway's)", () => {
     const { deployment, bootstrap } = render();
-    assert.deepEqual(deployment.spec.template.metadata.annotations, {
+    const annotations = { ...deployment.spec.template.metadata.annotations };
+    delete annotations[BOOTSTRAP_HASH_ANNOTATION];
+    assert.deepEqual(annotations, {
       "prometheus.io/path": "/stats/prometheus",
       "prometheus.io/port": "19001",
       "prometheus.io/scrape": "true",
@@ -40,7 +43,7 @@ describe("constructs: EnvoyProxy telemetry and command line", () => {
 
   it("serves no stats, annotates nothing and exposes no metrics port with prometheus.disable", () => {
     const { deployment, bootstrap } = render({ telemetry: { metrics: { prometheus: { disable: true } } } });
-    assert.equal(deployment.spec.template.metadata.annotations, undefined);
+    assert.deepEqual(Object.keys(deployment.spec.template.metadata.annotations), [BOOTSTRAP_HASH_ANNOTATION]);
     const ports = deployment.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
     assert.ok(!ports.includes("metrics"), ports.join(","));
     assert.deepEqual(listenerNames(bootstrap), ["envoy-gateway-proxy-ready"]);

@@ -362,12 +362,13 @@ describe("crds: generated CustomResourceDefinitions", () => {
       "EnvoyProxy",
       envoyProxy({
         extraArgs: ["--component-log-level", "upstream:debug"],
-        provider: { type: "Kubernetes", kubernetes: { envoyDeployment: { replicas: 1, initContainers: [] } } },
+        // hostNetwork is in neither Envoy Gateway's pod settings nor ours: pruned.
+        provider: { type: "Kubernetes", kubernetes: { envoyDeployment: { replicas: 1, pod: { hostNetwork: true } } } },
         telemetry: { accessLog: {} },
       }),
     );
     assert.deepEqual(result.errors, []);
-    assert.deepEqual(result.unknownFields, ["spec.provider.kubernetes.envoyDeployment.initContainers"]);
+    assert.deepEqual(result.unknownFields, ["spec.provider.kubernetes.envoyDeployment.pod.hostNetwork"]);
   });
 });
 
