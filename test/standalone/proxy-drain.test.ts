@@ -153,6 +153,33 @@ describe("proxy drain (real Envoy)", function () {
     assert.ok(existsSync(readyFile), "the ready file is written at the timeout too");
   });
 
+  it("with --health-check-failure-delay, Envoy passes its health checks until the delay is over", async () => {
+    const { admin } = await serve("{ drainTimeout: 30s, healthCheckFailureDelay: 2s }");
+    /** Envoy's server state: LIVE, or DRAINING once its health checks fail. */
+    const state = async (): Promise<string> =>
+      ((await (await fetch(`${admin}/server_info`)).json()) as { state: string }).state;
+    assert.equal(await state(), "LIVE");
+    const started = Date.now();
+    const shutdown = egtsAsync([
+      "envoy",
+      "shutdown",
+      `--admin-address=${admin.replace("http://", "")}`,
+      "--drain-timeout=10s",
+      "--min-drain-duration=4s",
+      "--health-check-failure-delay=2s",
+      `--ready-file=${join(dir, "delay-ready")}`,
+    ]);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(await state(), "LIVE", "still passing health checks 1 s into the drain");
+    await eventually(async () => (await state()) === "DRAINING", 5000, "the health checks failing");
+    const failedAfter = Date.now() - started;
+    const run = await shutdown;
+    process.stdout.write(`      health checks failed after ${failedAfter} ms\n`);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /delaying health check failure by 2 seconds/);
+    assert.ok(failedAfter >= 2000, `not before the delay (${failedAfter} ms)`);
+  });
+
   /** Starts a slow request, waits until the backend has it, stops the gateway; the request's outcome. */
   async function stopDuringRequest(shutdown: string): Promise<{ status: number; error?: string; logs: string[] }> {
     const { port } = await serve(shutdown);
