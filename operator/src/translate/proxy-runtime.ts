@@ -134,22 +134,31 @@ const MATCH_TYPES: Readonly<Record<string, StatMatchIr["type"]>> = {
 /** The runtime settings of proxies customised by `spec`; undefined when it sets none (every default). */
 export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRuntimeIr | undefined {
   if (!spec) return undefined;
-  const drainSeconds = durationSeconds(spec.shutdown?.drainTimeout);
-  const minDrainSeconds = durationSeconds(spec.shutdown?.minDrainDuration);
-  const hcDelay = spec.shutdown?.healthCheckFailureDelay;
-  const healthCheckFailureDelayMs = hcDelay !== undefined ? parseDuration(hcDelay) : undefined;
   const extraArgs = (spec.extraArgs ?? []).map(String);
   const ir: ProxyRuntimeIr = {
     ...logLevelsOf(spec.logging?.level ?? {}),
     ...(spec.concurrency !== undefined ? { concurrency: spec.concurrency } : {}),
-    ...(drainSeconds !== undefined ? { drainTimeSeconds: drainSeconds } : {}),
-    ...(minDrainSeconds !== undefined ? { minDrainSeconds } : {}),
-    ...(healthCheckFailureDelayMs !== undefined ? { healthCheckFailureDelayMs } : {}),
+    ...shutdownOf(spec.shutdown),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
     ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** The drain settings of `shutdown` that it sets. */
+function shutdownOf(
+  shutdown: EnvoyProxy["spec"]["shutdown"],
+): Pick<ProxyRuntimeIr, "drainTimeSeconds" | "minDrainSeconds" | "healthCheckFailureDelayMs"> {
+  const drainSeconds = durationSeconds(shutdown?.drainTimeout);
+  const minDrainSeconds = durationSeconds(shutdown?.minDrainDuration);
+  const delay = shutdown?.healthCheckFailureDelay;
+  const healthCheckFailureDelayMs = delay !== undefined ? parseDuration(delay) : undefined;
+  return {
+    ...(drainSeconds !== undefined ? { drainTimeSeconds: drainSeconds } : {}),
+    ...(minDrainSeconds !== undefined ? { minDrainSeconds } : {}),
+    ...(healthCheckFailureDelayMs !== undefined ? { healthCheckFailureDelayMs } : {}),
+  };
 }
 
 /** A duration in whole seconds (rounded), or undefined when absent or not a duration. */

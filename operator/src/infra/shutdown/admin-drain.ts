@@ -102,6 +102,47 @@ export async function activeConnections(
     .reduce((sum, s) => sum + (s.value ?? 0), 0);
 }
 
+/** When and how a drain fails Envoy's health checks (at once, or after `healthCheckFailureDelayMs`). */
+interface HealthCheckFailure {
+  /** Starts the drain: fails the health checks now, or drains the listeners; true when admin refused the former. */
+  begin(): Promise<boolean>;
+  /** Fails the health checks if they are still to fail and the delay is over. */
+  onTime(): Promise<void>;
+  /** Milliseconds until they are due (Infinity when done). */
+  dueInMs(): number;
+}
+
+/** See {@link HealthCheckFailure}; admin errors are logged. */
+function healthCheckFailure(o: DrainOptions, requestMs: () => number, log: (line: string) => void): HealthCheckFailure {
+  const delayMs = o.healthCheckFailureDelayMs ?? 0;
+  const dueAt = Date.now() + delayMs;
+  let pending = delayMs > 0;
+  const fail = (): Promise<boolean> =>
+    postAdmin(o.adminUrl, "/healthcheck/fail", requestMs()).then(
+      () => false,
+      (err: unknown) => {
+        log(`error failing active health checks: ${(err as Error).message}`);
+        return true;
+      },
+    );
+  return {
+    async begin() {
+      if (!pending) return fail();
+      await postAdmin(o.adminUrl, "/drain_listeners?graceful&skip_exit", requestMs()).catch((err: unknown) =>
+        log(`error starting listener drain: ${(err as Error).message}`),
+      );
+      log(`delaying health check failure by ${delayMs / 1000} seconds`);
+      return false;
+    },
+    async onTime() {
+      if (!pending || Date.now() < dueAt) return;
+      pending = false;
+      await fail();
+    },
+    dueInMs: () => (pending ? Math.max(1, dueAt - Date.now()) : Infinity),
+  };
+}
+
 /** Drains a proxy; see the module comment. Admin errors are logged and the drain goes on (to the timeout). */
 export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
   const log = o.log ?? ((): void => undefined);
@@ -112,30 +153,12 @@ export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
   /** An admin request's timeout: at most adminTimeoutMs, and not past the drain timeout (at least 50 ms). */
   const requestMs = (): number => Math.max(50, Math.min(o.adminTimeoutMs ?? 5000, start + timeoutMs - Date.now()));
   log(`initiating drain with ${minMs / 1000} second minimum drain period and ${timeoutMs / 1000} second timeout`);
-  const delayMs = o.healthCheckFailureDelayMs ?? 0;
-  /** Fails Envoy's health checks; true when admin did not take it (logged). */
-  const failHealthChecks = (): Promise<boolean> =>
-    postAdmin(o.adminUrl, "/healthcheck/fail", requestMs()).then(
-      () => false,
-      (err: unknown) => {
-        log(`error failing active health checks: ${(err as Error).message}`);
-        return true;
-      },
-    );
-  let failPending = delayMs > 0;
-  if (failPending) {
-    await postAdmin(o.adminUrl, "/drain_listeners?graceful&skip_exit", requestMs()).catch((err: unknown) =>
-      log(`error starting listener drain: ${(err as Error).message}`),
-    );
-    log(`delaying health check failure by ${delayMs / 1000} seconds`);
-  } else if ((await failHealthChecks()) && o.stopWhenAdminFails)
+  const healthChecks = healthCheckFailure(o, requestMs, log);
+  if ((await healthChecks.begin()) && o.stopWhenAdminFails)
     return { result: "admin-failed", elapsedMs: Date.now() - start, connections: undefined };
   let connections: number | undefined;
   for (;;) {
-    if (failPending && Date.now() - start >= delayMs) {
-      failPending = false;
-      await failHealthChecks();
-    }
+    await healthChecks.onTime();
     connections = await activeConnections(o.adminUrl, o.ownPorts, requestMs()).catch((err: unknown) => {
       log(`error getting total connections: ${(err as Error).message}`);
       return undefined;
@@ -149,7 +172,6 @@ export async function drainProxy(o: DrainOptions): Promise<DrainOutcome> {
       log(`drain sequence timeout exceeded (${connections ?? "unknown"} connections)`);
       return { result: "timeout", elapsedMs, connections };
     }
-    const untilFail = failPending ? Math.max(1, start + delayMs - Date.now()) : Infinity;
-    await sleep(Math.min(o.pollMs ?? 1000, Math.max(1, timeoutMs - elapsedMs), untilFail));
+    await sleep(Math.min(o.pollMs ?? 1000, Math.max(1, timeoutMs - elapsedMs), healthChecks.dueInMs()));
   }
 }
