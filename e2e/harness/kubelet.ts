@@ -273,6 +273,9 @@ function tcpProbe(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Where egts's images see the repository (bind-mounted first, see `programMounts`); outside any volume path. */
+const POD_REPO_ROOT = "/run/egts-kubelet-repo";
+
 /**
  * The command that runs `argv` as a pod's container: in the pod's network namespace, and in a private mount
  * namespace (`unshare --mount`) where each volume is bind-mounted at its mountPath, with the pod's
@@ -617,10 +620,19 @@ export class SimulatedKubelet {
     await this.run(pod, r);
   }
 
+  /**
+   * The bind mounts a container of `image` needs before its volumes: egts's images get the repository at
+   * POD_REPO_ROOT, so a volume mounted over the folder holding the repository (an emptyDir at /tmp, when the
+   * repository is a clone under /tmp, as CI's may be) cannot hide `bin/egts.js` from the container.
+   */
+  private programMounts(image: string): { source: string; target: string }[] {
+    return /egts/.test(image) ? [{ source: this.opts.repoRoot, target: POD_REPO_ROOT }] : [];
+  }
+
   /** The host program of an image, and the command that installs it when it is missing (none: always there). */
   private program(image: string): { command: string; prefix: string[]; install?: string } | undefined {
     if (/envoyproxy\/envoy/.test(image)) return { command: this.opts.envoyBin, prefix: [] };
-    if (/egts/.test(image)) return { command: process.execPath, prefix: [join(this.opts.repoRoot, "bin", "egts.js")] };
+    if (/egts/.test(image)) return { command: process.execPath, prefix: [join(POD_REPO_ROOT, "bin", "egts.js")] };
     if (/^registry\.k8s\.io\/gateway-api\/conformance\/echo-basic(:|@|$)/.test(image)) {
       return { command: this.opts.echoBasicBin ?? echoBasicPath(), prefix: [], install: INSTALL_CONFORMANCE };
     }
@@ -639,10 +651,12 @@ export class SimulatedKubelet {
     this.requireProgram(container.image, program);
     const seenAt = previous?.seenAt ?? Date.now();
     const dir = mkdtempSync(join(tmpdir(), `kubelet-${pod.metadata.name}-`));
-    const { mounts, volumes, sandbox, env } = await this.prepare(pod, container, dir).catch((err: unknown) => {
+    const prepared = await this.prepare(pod, container, dir).catch((err: unknown) => {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     });
+    const { volumes, sandbox, env } = prepared;
+    const mounts = [...this.programMounts(container.image), ...prepared.mounts];
     const log = new ContainerLog();
     const process_ = new ManagedProcess({
       name: `pod ${pod.metadata.namespace}/${pod.metadata.name}`,
@@ -703,7 +717,12 @@ export class SimulatedKubelet {
     volumes.push(...written.volumes);
     const resolvConf = join(dir, "resolv.conf");
     writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
-    const mounts = [...written.mounts, { source: resolvConf, target: "/etc/resolv.conf" }, ...written.empties];
+    const mounts = [
+      ...this.programMounts(c.image),
+      ...written.mounts,
+      { source: resolvConf, target: "/etc/resolv.conf" },
+      ...written.empties,
+    ];
     const env = await this.containerEnv(pod, c, dir, sandbox);
     const command = podCommand(mounts, sandbox, [program.command, ...program.prefix, ...(c.args ?? [])]);
     const started = { spec: c, env, command, logFile: join(dir, "output.log"), log: new ContainerLog() };
