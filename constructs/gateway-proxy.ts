@@ -14,6 +14,7 @@ import {
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
 import { proxyBootstrap } from "../operator/src/infra/bootstrap-custom";
+import { XDS_TOKEN_SDS_FILE, xdsTokenSdsFile, type XdsTokenFiles } from "../operator/src/infra/bootstrap-xds-token";
 import { metricSinksOf } from "../operator/src/infra/bootstrap-metric-sinks";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
@@ -92,6 +93,10 @@ export const BOOTSTRAP_PATH = "/config/envoy.json";
 export const PROXY_SDS_DIR = BOOTSTRAP_PATH.slice(0, BOOTSTRAP_PATH.lastIndexOf("/"));
 /** Where the xDS client certificate Secret is mounted. */
 export const XDS_CERTS_DIR = "/certs";
+/** Where the projected service-account token for the xDS server is mounted (Envoy Gateway's path). */
+export const XDS_TOKEN_DIR = "/var/run/secrets/token";
+/** The projected token's lifetime; the kubelet rotates it at 80 % of it. */
+export const XDS_TOKEN_EXPIRATION_SECONDS = 3600;
 
 /** One port the proxies serve: the Service port and the container port Envoy binds. */
 export interface ProxyPort {
@@ -152,6 +157,11 @@ export interface GatewayProxyProps {
     readonly tlsSecretName?: string;
     /** Name the xDS server's certificate carries. @default host */
     readonly serverName?: string;
+    /**
+     * Audience of a projected service-account token the proxies present to the xDS server on every stream
+     * (GatewayNamespace mode, as Envoy Gateway); the server checks it with a TokenReview. @default no token
+     */
+    readonly tokenAudience?: string;
   };
   /** Gateway `spec.infrastructure` labels and annotations, put on every object. @default none */
   readonly infrastructure?: {
@@ -250,7 +260,12 @@ export class GatewayProxy extends Construct {
     this.add("service-account", { apiVersion: "v1", kind: "ServiceAccount", name: saName, body: {} });
     const tls = this.xdsTlsFiles();
     // With mTLS, the SDS files that make Envoy reload its xDS certificate when the Secret volume changes.
-    const data = { "envoy.json": this.bootstrapJson(), ...(tls ? xdsSdsFiles(tls) : {}) };
+    const token = this.xdsTokenFiles();
+    const data = {
+      "envoy.json": this.bootstrapJson(),
+      ...(tls ? xdsSdsFiles(tls) : {}),
+      ...(token ? { [XDS_TOKEN_SDS_FILE]: xdsTokenSdsFile(token.tokenFile) } : {}),
+    };
     this.bootstrapHash = createHash("sha256").update(JSON.stringify(data)).digest("hex");
     this.add("config", { apiVersion: "v1", kind: "ConfigMap", name: props.name, body: { data } });
     if (this.k8s.envoyDaemonSet) this.addDaemonSet(this.k8s.envoyDaemonSet);
@@ -326,10 +341,17 @@ export class GatewayProxy extends Construct {
     };
   }
 
+  /** The projected service-account token and its SDS file, or undefined when the proxies present none. */
+  private xdsTokenFiles(): XdsTokenFiles | undefined {
+    if (this.props.xds.tokenAudience === undefined) return undefined;
+    return { tokenFile: `${XDS_TOKEN_DIR}/sa-token`, sdsPath: `${PROXY_SDS_DIR}/${XDS_TOKEN_SDS_FILE}` };
+  }
+
   /** The bootstrap the pods start from, as pretty JSON. */
   private bootstrapJson(): string {
     const { xds, nodeId } = this.props;
     const xdsTls = this.xdsTlsFiles();
+    const xdsToken = this.xdsTokenFiles();
     const bootstrap = buildBootstrap({
       nodeId,
       xdsHost: xds.host,
@@ -338,6 +360,7 @@ export class GatewayProxy extends Construct {
       readinessPort: ENVOY_READINESS_PORT,
       ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
+      ...(xdsToken ? { xdsToken } : {}),
       ...statsMatchesOf(this.runtime()),
       ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
       ...metricSinksOf(this.runtime()),
@@ -411,6 +434,13 @@ export class GatewayProxy extends Construct {
     if (this.props.xds.tlsSecretName) {
       volumes.push({ name: "xds-certs", secret: { secretName: this.props.xds.tlsSecretName } });
       mounts.push({ name: "xds-certs", mountPath: XDS_CERTS_DIR, readOnly: true });
+    }
+    const audience = this.props.xds.tokenAudience;
+    if (audience !== undefined) {
+      // Not the API server's token (automountServiceAccountToken stays false): one only the xDS server accepts.
+      const token = { audience, expirationSeconds: XDS_TOKEN_EXPIRATION_SECONDS, path: "sa-token" };
+      volumes.push({ name: "sa-token", projected: { sources: [{ serviceAccountToken: token }] } });
+      mounts.push({ name: "sa-token", mountPath: XDS_TOKEN_DIR, readOnly: true });
     }
     volumes.push({ ...TMP_VOLUME }); // the root filesystem is read-only
     mounts.push({ ...TMP_MOUNT });

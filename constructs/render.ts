@@ -8,6 +8,7 @@ import { HTTP3_PORT_PROTOCOL, type ProxyInfraIr } from "../operator/src/ir/infra
 import type { EnvoyProxySpec } from "../operator/src/resources/envoy-proxy";
 import {
   containerPortFor,
+  DEFAULT_CONTROLLER_NAMESPACE,
   GatewayProxy,
   keepsListenerPorts,
   type GatewayProxyProps,
@@ -157,6 +158,21 @@ export function proxyObjectNamesByGateway(infra: readonly ProxyInfraIr[]): Map<s
  */
 export function proxyXdsSecretName(objectName: string): string {
   return `${objectName}-xds`;
+}
+
+/**
+ * The ServiceAccount a proxy's pods run as (namespace and name): the one `GatewayProxy` renders, named as the
+ * proxy's objects unless its EnvoyProxy names one. In GatewayNamespace mode, the xDS server serves a node only to
+ * a stream whose token belongs to it.
+ */
+export function proxyServiceAccountOf(
+  proxy: ProxyToRender,
+  options: Pick<RenderOptions, "namespace" | "gatewayNamespace">,
+): { readonly namespace: string; readonly name: string } {
+  const name =
+    proxy.envoyProxy?.provider?.kubernetes?.envoyServiceAccount?.name ??
+    proxyObjectNameOf(proxy, options.gatewayNamespace);
+  return { namespace: proxyNamespaceOf(proxy, options) ?? options.namespace ?? DEFAULT_CONTROLLER_NAMESPACE, name };
 }
 
 /** Adds the objects of one proxy to a chart. */

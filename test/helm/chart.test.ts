@@ -257,6 +257,10 @@ describe("helm chart (helm/egts)", () => {
     assert.equal(reads(clusterRole, "deployments"), true, "the workload watch and prune list cluster-wide");
     const teamA = scoped.find((d) => d.kind === "Role" && d.metadata.namespace === "team-a");
     assert.ok(teamA && writes(teamA, "deployments") && writes(teamA, "secrets"), "team-a's Role writes proxies");
+    for (const docs of [everywhere, scoped]) {
+      assert.equal(writes(find(docs, "ClusterRole"), "tokenreviews"), true, "the proxies' tokens are reviewed");
+    }
+    assert.equal(writes(find(render([]), "ClusterRole"), "tokenreviews"), false, "ControllerNamespace: no reviews");
   });
 
   it("renders config.envoyGateway values into ConfigMap envoy-gateway-config, which the controller loads", () => {

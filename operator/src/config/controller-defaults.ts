@@ -30,6 +30,14 @@ export function xdsServiceHost(namespace: string, domain = env().clusterDomain):
   return `envoy-gateway.${namespace}.svc.${domain}`;
 }
 
+/**
+ * The audience of the service-account tokens the proxies present to the xDS server in GatewayNamespace mode:
+ * the xDS Service's name, as Envoy Gateway sets it.
+ */
+export function xdsTokenAudience(namespace: string, domain = env().clusterDomain): string {
+  return xdsServiceHost(namespace, domain);
+}
+
 /** The `egts controller` flags that shape the rendered proxies; absent ones take the defaults. */
 export interface ControllerRenderFlags {
   /** Namespace of the control plane and of the proxies. */

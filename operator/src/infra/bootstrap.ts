@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
 import type { MetricSinkIr } from "../ir/telemetry-ir";
 import { metricSinkBootstrap } from "./bootstrap-metric-sinks";
+import { xdsTokenUpstreamFilters, type XdsTokenFiles } from "./bootstrap-xds-token";
 
 /** Client certificate files Envoy presents to the xDS server, and the CA it trusts the server with. */
 export interface XdsTlsFiles {
@@ -123,6 +124,8 @@ export interface BootstrapOptions {
   readonly statsHost?: string;
   /** mTLS to the xDS server. @default plaintext */
   readonly xdsTls?: XdsTlsFiles;
+  /** A service-account token sent on every xDS stream (bootstrap-xds-token.ts). @default none */
+  readonly xdsToken?: XdsTokenFiles;
   /** The only stats Envoy creates (its stats_matcher inclusion list). @default every stat */
   readonly statsMatches?: readonly StatMatchIr[];
   /**
@@ -184,6 +187,7 @@ function xdsCluster(o: BootstrapOptions): unknown {
       "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
         "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
         explicit_http_config: { http2_protocol_options: {} },
+        ...(o.xdsToken ? { http_filters: xdsTokenUpstreamFilters(o.xdsToken) } : {}),
       },
     },
     ...transport,

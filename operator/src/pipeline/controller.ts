@@ -56,6 +56,7 @@ import { PipelineHealth, type Readiness } from "./health";
 import { startMetricsServer } from "./metrics-server";
 import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
 import { ProxyCertIssuer } from "./proxy-certs";
+import { ProxyTokenAuth } from "./xds-token-auth";
 import type { BackendSettings } from "../translate/backend-endpoints";
 import type { RateLimitServiceSettings } from "../translate/policies/backend-traffic";
 import type { TranslateOptions } from "../translate/translate";
@@ -285,6 +286,8 @@ export class Controller {
   private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
+  /** GatewayNamespace mode: the proxies' service-account tokens, checked on every xDS stream. */
+  private readonly tokenAuth?: ProxyTokenAuth;
   private certTimer?: NodeJS.Timeout;
   private readonly infraTotals = { applied: 0, unchanged: 0, pruned: 0, failed: 0, refused: 0 };
   /** What the reflectors (every watched kind, and the proxies' Deployments) did, together. */
@@ -359,6 +362,7 @@ export class Controller {
       };
       this.proxyCerts = new ProxyCertIssuer(this.client, certs);
     }
+    this.tokenAuth = ProxyTokenAuth.of(this.client, opts.render.xds.tokenAudience);
     this.nackGuard = new NackGuard({
       changes$: this.cache.changes$,
       events$: this.server.events$,
@@ -400,10 +404,10 @@ export class Controller {
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
     const certDir = this.opts.xdsCertDir;
-    this.port = await this.server.start(
-      this.opts.xdsListen ?? "0.0.0.0:18000",
-      certDir ? { credentials: xdsServerCredentials(certDir) } : {},
-    );
+    this.port = await this.server.start(this.opts.xdsListen ?? "0.0.0.0:18000", {
+      ...(certDir ? { credentials: xdsServerCredentials(certDir) } : {}),
+      ...(this.tokenAuth ? { authorizeNode: this.tokenAuth.authorizer() } : {}),
+    });
     // The rate limit services present the `envoy-rate-limit` certificate, signed by the same CA.
     this.rateLimitPort =
       (await this.rateLimitServer?.start(
@@ -632,6 +636,7 @@ export class Controller {
         problems: bad.problems,
       });
     this.serveRateLimit(pass);
+    this.recordServiceAccounts(pass.result.infraIr, snapshot);
     if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
@@ -664,6 +669,11 @@ export class Controller {
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
     await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /** GatewayNamespace mode: which ServiceAccount each node's proxies run as, for the xDS token check. */
+  private recordServiceAccounts(infra: readonly ProxyInfraIr[], snapshot: ResourceSnapshot): void {
+    this.tokenAuth?.update(infra, snapshot, { ...this.opts.render, namespace: this.opts.namespace });
   }
 
   /** What translation needs from outside: OpenID Providers' discovery and the Wasm modules of `snapshot`. */

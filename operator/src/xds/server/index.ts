@@ -24,3 +24,11 @@ export {
   jsonLogger,
 } from "./types";
 export { NODE_IDENTITY_PREFIX, nodeIdentityUri, nodeIdsOfSubjectAltName, isLoopbackListen } from "./identity";
+export {
+  NodeAuthorizer,
+  NodeRefusal,
+  ServiceAccountRef,
+  TokenReviewStatus,
+  serviceAccountTokenAuthorizer,
+  judgeTokenReview,
+} from "./token-auth";

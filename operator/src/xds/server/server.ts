@@ -14,7 +14,8 @@ import type { XdsCache } from "../cache/snapshot-cache";
 import { bindGrpcServer, shutdownGrpcServer } from "./grpc-bind";
 import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition } from "./service";
-import { DeltaStream, StreamContext } from "./stream";
+import { DeltaStream, StreamContext, type StreamAccess } from "./stream";
+import type { NodeAuthorizer } from "./token-auth";
 import {
   CounterName,
   TypeStats,
@@ -38,6 +39,11 @@ export interface StartOptions {
    * streams end with PERMISSION_DENIED. @default true with credentials, false without
    */
   requireNodeIdentity?: boolean;
+  /**
+   * Also decides on each stream's node id from its request metadata (service-account tokens in GatewayNamespace
+   * mode, token-auth.ts); a refused stream ends with the refusal's status. @default no such check
+   */
+  authorizeNode?: NodeAuthorizer;
 }
 
 /** Delta ADS server over grpc-js. */
@@ -55,6 +61,7 @@ export class XdsServer {
   private readonly maxRequestBytes: number;
   private readonly connectionAge: { maxConnectionAgeMs?: number; maxConnectionAgeGraceMs?: number };
   private requireIdentity = false;
+  private authorizeNode: NodeAuthorizer | undefined;
   private refusedStreams = 0;
 
   /** Stream events: connect, disconnect, sent, ack, nack. */
@@ -90,6 +97,7 @@ export class XdsServer {
   start(address: string, opts: StartOptions = {}): Promise<number> {
     if (this.server) return Promise.reject(new Error("xds server already started"));
     this.requireIdentity = opts.requireNodeIdentity ?? opts.credentials !== undefined;
+    this.authorizeNode = opts.authorizeNode;
     const server = new grpc.Server({
       "grpc.max_receive_message_length": this.maxRequestBytes,
       "grpc.max_send_message_length": -1,
@@ -181,10 +189,14 @@ export class XdsServer {
   }
 
   private onDeltaStream(call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
-    const granted = this.requireIdentity
-      ? nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
-      : undefined;
-    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, granted);
+    const authorize = this.authorizeNode;
+    const access: StreamAccess = {
+      ...(this.requireIdentity
+        ? { grantedNodeIds: nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname) }
+        : {}),
+      ...(authorize ? { authorize: (nodeId: string) => authorize(nodeId, call.metadata) } : {}),
+    };
+    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, access);
     this.streams.add(stream);
   }
 

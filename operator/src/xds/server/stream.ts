@@ -15,7 +15,19 @@ import {
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
+import type { NodeRefusal } from "./token-auth";
 import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
+
+/** Who may be served which node on one stream. */
+export interface StreamAccess {
+  /** The node ids the client's certificate grants (undefined: no certificate check, plaintext on loopback). */
+  readonly grantedNodeIds?: readonly string[];
+  /** Decides on the node id of the first request (service-account token, token-auth.ts); undefined: no check. */
+  readonly authorize?: (nodeId: string) => Promise<NodeRefusal | undefined>;
+}
+
+/** Most requests held while the first one's node id is being authorized. */
+const MAX_HELD_REQUESTS = 64;
 
 /**
  * Outcome of waiting for the reply to one response; "released" means the wait ended early because what it
@@ -83,16 +95,18 @@ export class DeltaStream {
   private syncQueued = false;
   private closed = false;
   private hadSnapshot = false;
+  /** Requests received while the node id is being authorized (undefined: not waiting). */
+  private held?: DeltaDiscoveryRequest[];
 
   /**
-   * Wires the stream to a grpc call; `id` is unique per server. `grantedNodeIds` are the node ids the
-   * client's certificate grants (undefined: no identity check, plaintext on loopback).
+   * Wires the stream to a grpc call; `id` is unique per server. `access` says who may be served which node
+   * (no check when empty).
    */
   constructor(
     readonly id: number,
     private readonly call: DuplexCall,
     private readonly ctx: StreamContext,
-    private readonly grantedNodeIds?: readonly string[],
+    private readonly access: StreamAccess = {},
   ) {
     call.on("data", (req: DeltaDiscoveryRequest) => {
       try {
@@ -188,6 +202,11 @@ export class DeltaStream {
 
   private onRequest(req: DeltaDiscoveryRequest): void {
     if (this.closed) return;
+    if (this.held) {
+      if (this.held.length >= MAX_HELD_REQUESTS) this.fail(grpc.status.RESOURCE_EXHAUSTED, "too many requests");
+      else this.held.push(req);
+      return;
+    }
     if (!this.nodeId) {
       const nodeId = req.node?.id ?? "";
       if (!nodeId) {
@@ -197,15 +216,58 @@ export class DeltaStream {
         this.call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: "first request must carry node.id" });
         return;
       }
-      if (this.grantedNodeIds && !this.grantedNodeIds.includes(nodeId)) {
-        this.refuse(nodeId);
+      const granted = this.access.grantedNodeIds;
+      if (granted && !granted.includes(nodeId)) {
+        this.refuse(nodeId, {
+          code: grpc.status.PERMISSION_DENIED,
+          reason: `the client certificate does not grant node id ${JSON.stringify(nodeId.slice(0, 256))}`,
+        });
         return;
       }
-      this.nodeId = nodeId;
-      this.ctx.register(this);
-      this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
-      this.ctx.emit({ kind: "connect", nodeId, streamId: this.id });
+      if (this.access.authorize) {
+        this.authorizeThenServe(nodeId, this.access.authorize, req);
+        return;
+      }
+      this.accept(nodeId);
     }
+    this.serve(req);
+  }
+
+  /** Holds the stream's requests until `authorize` decides on `nodeId`; then serves them, or refuses. */
+  private authorizeThenServe(
+    nodeId: string,
+    authorize: NonNullable<StreamAccess["authorize"]>,
+    first: DeltaDiscoveryRequest,
+  ): void {
+    this.held = [first];
+    authorize(nodeId)
+      .catch((err: unknown): NodeRefusal => ({ code: grpc.status.INTERNAL, reason: String(err) }))
+      .then((refusal) => {
+        const held = this.held ?? [];
+        this.held = undefined;
+        if (this.closed) return;
+        if (refusal) {
+          this.refuse(nodeId, refusal);
+          return;
+        }
+        this.accept(nodeId);
+        for (const req of held) if (!this.closed) this.serve(req);
+      })
+      .catch((err: unknown) => {
+        this.ctx.log("error", "xds request handling failed", { stream: this.id, node: nodeId, error: String(err) });
+      });
+  }
+
+  /** Registers the stream as serving `nodeId`. */
+  private accept(nodeId: string): void {
+    this.nodeId = nodeId;
+    this.ctx.register(this);
+    this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
+    this.ctx.emit({ kind: "connect", nodeId, streamId: this.id });
+  }
+
+  /** Handles one request of a stream whose node is known. */
+  private serve(req: DeltaDiscoveryRequest): void {
     const typeUrl = req.typeUrl;
     if (!typeUrl) {
       this.ctx.log("warn", "xds request without type_url ignored", { stream: this.id, node: this.nodeId });
@@ -245,21 +307,20 @@ export class DeltaStream {
     this.close(details);
   }
 
-  /** Ends the stream with PERMISSION_DENIED: the client certificate does not grant `nodeId`. */
-  private refuse(nodeId: string): void {
-    const granted = this.grantedNodeIds ?? [];
-    this.ctx.log("warn", "xds stream refused: the client certificate does not grant this node id", {
+  /** Ends the stream with the refusal's status: its certificate or its token does not grant `nodeId`. */
+  private refuse(nodeId: string, refusal: NodeRefusal): void {
+    const granted = this.access.grantedNodeIds;
+    this.ctx.log("warn", "xds stream refused", {
       stream: this.id,
       node: nodeId.slice(0, 256),
-      granted: granted.slice(0, 4).map((g) => g.slice(0, 256)),
+      code: grpc.status[refusal.code],
+      reason: refusal.reason,
+      ...(granted ? { granted: granted.slice(0, 4).map((g) => g.slice(0, 256)) } : {}),
     });
     this.ctx.refused();
     this.closed = true;
     this.ctx.unregister(this);
-    this.call.emit("error", {
-      code: grpc.status.PERMISSION_DENIED,
-      details: `the client certificate does not grant node id ${JSON.stringify(nodeId.slice(0, 256))}`,
-    });
+    this.call.emit("error", { code: refusal.code, details: refusal.reason });
   }
 
   /** Applies (un)subscriptions and initial versions of a request; true when the subscription state changed. */

@@ -91,7 +91,7 @@ export interface XdsStats {
   nodes: Record<string, TypeStats>;
   /** Open streams per node id. */
   nodeStreams: Record<string, number>;
-  /** Streams refused because the client certificate did not grant the node id they asked for. */
+  /** Streams refused because their client certificate or token did not grant the node id they asked for. */
   refused: number;
 }
 
