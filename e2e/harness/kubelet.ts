@@ -55,8 +55,10 @@
  *   server puts on a new Node is removed, as the node lifecycle controller (not run here) would once the
  *   node is Ready; its InternalIP is the cluster's node address and its kubelet endpoint the HTTPS server.
  * - emptyDir volumes: an empty folder of the container's run, bind-mounted like the others;
+ * - projected volumes of `serviceAccountToken` sources: a token for the source's audience bound to the pod,
+ *   rotated at 80 % of its lifetime (kubelet-projected.ts);
  * Nothing else (resource limits, init containers, containers of images we do not know, startup, liveness and exec
- * probes, postStart hooks, projected volumes, securityContext) is.
+ * probes, postStart hooks, other projected sources, securityContext) is.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -70,6 +72,7 @@ import { writeAtomicVolume, type VolumeFile } from "./atomic-writer";
 import type { KubeCluster } from "./cluster";
 import { podResolvConf } from "./cluster-dns";
 import { ContainerLog, KubeletServer } from "./kubelet-server";
+import { ProjectedTokenVolume, projectedVolumeProblem, type ProjectedVolumeSource } from "./kubelet-projected";
 import { POD_NETWORK, type PodSandbox } from "./pod-network";
 import { ManagedProcess } from "./proc";
 import { podGraceSeconds, stopContainer, type PreStopHook, type StoppingContainer } from "./kubelet-termination";
@@ -129,6 +132,7 @@ interface PodVolume {
   configMap?: { name: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   secret?: { secretName: string; items?: KeyToPath[]; defaultMode?: number; optional?: boolean };
   emptyDir?: Record<string, unknown>;
+  projected?: ProjectedVolumeSource;
 }
 
 interface Container {
@@ -245,6 +249,8 @@ interface Running {
   readonly seenAt: number;
   readonly dir: string;
   readonly volumes: readonly MountedVolume[];
+  /** Its projected service-account token volumes (every container's). */
+  readonly tokens: readonly ProjectedTokenVolume[];
   ready: boolean;
   finished: boolean;
   /** Restarts so far (restartPolicy Always). */
@@ -435,8 +441,14 @@ export class SimulatedKubelet {
     }
   }
 
-  /** Rewrites each running pod's ConfigMap and Secret volumes whose object's data changed. */
+  /**
+   * Rewrites each running pod's ConfigMap and Secret volumes whose object's data changed, and its projected
+   * tokens that are due for rotation.
+   */
   private async syncVolumes(): Promise<void> {
+    for (const t of [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.tokens)) {
+      if (await t.refreshIfDue().catch(() => false)) this.volumeUpdates++;
+    }
     const volumes = [...this.running.values()].filter((r) => r.process.running).flatMap((r) => r.volumes);
     // (a sidecar's volumes are in its pod's list: run() keeps them together)
     const byKey = new Map<string, VolumeObject>();
@@ -655,7 +667,7 @@ export class SimulatedKubelet {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     });
-    const { volumes, sandbox, env } = prepared;
+    const { volumes, tokens, sandbox, env } = prepared;
     const mounts = [...this.programMounts(container.image), ...prepared.mounts];
     const log = new ContainerLog();
     const process_ = new ManagedProcess({
@@ -670,7 +682,8 @@ export class SimulatedKubelet {
     try {
       for (const [i, c] of pod.spec.containers.entries()) {
         if (i === 0) continue;
-        const sidecar = await this.startSidecar(pod, c, join(dir, `container-${i}`), sandbox, volumes);
+        const kept = { volumes, tokens };
+        const sidecar = await this.startSidecar(pod, c, join(dir, `container-${i}`), sandbox, kept);
         if (sidecar) sidecars.push(sidecar);
       }
     } catch (err) {
@@ -691,6 +704,7 @@ export class SimulatedKubelet {
       seenAt,
       dir,
       volumes,
+      tokens,
       ready: false,
       finished: false,
       restarts: previous ? previous.restarts + 1 : 0,
@@ -700,21 +714,22 @@ export class SimulatedKubelet {
 
   /**
    * Starts a container other than the first in the pod's network namespace, with its own volumes (added to
-   * `volumes`, kept up to date with the pod's) and environment; undefined for an image we do not run.
+   * `kept`, kept up to date with the pod's) and environment; undefined for an image we do not run.
    */
   private async startSidecar(
     pod: Pod,
     c: Container,
     dir: string,
     sandbox: PodSandbox,
-    volumes: MountedVolume[],
+    kept: { volumes: MountedVolume[]; tokens: ProjectedTokenVolume[] },
   ): Promise<Sidecar | undefined> {
     const program = this.program(c.image);
     if (!program) return undefined;
     this.requireProgram(c.image, program);
     mkdirSync(dir, { recursive: true });
     const written = await this.writeVolumes(pod, c, dir);
-    volumes.push(...written.volumes);
+    kept.volumes.push(...written.volumes);
+    kept.tokens.push(...written.tokens);
     const resolvConf = join(dir, "resolv.conf");
     writeFileSync(resolvConf, podResolvConf(POD_NETWORK.gateway, pod.metadata.namespace));
     const mounts = [
@@ -821,10 +836,11 @@ export class SimulatedKubelet {
   ): Promise<{
     mounts: { source: string; target: string }[];
     volumes: MountedVolume[];
+    tokens: ProjectedTokenVolume[];
     sandbox: PodSandbox;
     env: NodeJS.ProcessEnv;
   }> {
-    const { mounts, empties, volumes } = await this.writeVolumes(pod, container, dir);
+    const { mounts, empties, volumes, tokens } = await this.writeVolumes(pod, container, dir);
     const network = this.cluster.network;
     if (!network) throw new Error("the cluster's pod network is not running (the cluster was stopped?)");
     const sandbox = await network.pods.addPod(pod.metadata.uid);
@@ -834,7 +850,7 @@ export class SimulatedKubelet {
     const { namespace, name, labels } = pod.metadata;
     await this.beforeContainerStart?.({ namespace, name, labels: labels ?? {} }, sandbox);
     const env = await this.containerEnv(pod, container, dir, sandbox);
-    return { mounts, volumes, sandbox, env };
+    return { mounts, volumes, tokens, sandbox, env };
   }
 
   /** Throws a {@link StartError} when an image's program is missing, naming its install step. */
@@ -844,7 +860,10 @@ export class SimulatedKubelet {
     throw new StartError("ErrImagePull", `image ${image}: ${program.command} is missing${how}`);
   }
 
-  /** Writes ConfigMap and Secret volumes into `dir`; returns the bind mounts to make and the volumes to keep. */
+  /**
+   * Writes ConfigMap, Secret and projected token volumes into `dir`; returns the bind mounts to make and the
+   * volumes to keep.
+   */
   private async writeVolumes(
     pod: Pod,
     c: Container,
@@ -853,13 +872,21 @@ export class SimulatedKubelet {
     mounts: { source: string; target: string }[];
     empties: { source: string; target: string }[];
     volumes: MountedVolume[];
+    tokens: ProjectedTokenVolume[];
   }> {
     const mounts: { source: string; target: string }[] = [];
     const empties: { source: string; target: string }[] = [];
     const volumes: MountedVolume[] = [];
+    const tokens: ProjectedTokenVolume[] = [];
     const namespace = pod.metadata.namespace;
     for (const m of c.volumeMounts ?? []) {
       const v = pod.spec.volumes?.find((x) => x.name === m.name);
+      if (v?.projected) {
+        const token = await this.writeProjected(pod, m.name, v.projected, resolve(join(dir, "volumes", m.name)));
+        tokens.push(token);
+        mounts.push({ source: token.dir, target: m.mountPath });
+        continue;
+      }
       if (v?.emptyDir) {
         // An empty folder of this run (a restarted container gets a new one; a real emptyDir outlives it),
         // mounted after every other volume: one at /tmp would hide their sources.
@@ -893,7 +920,25 @@ export class SimulatedKubelet {
       volumes.push(volume);
       mounts.push({ source: volume.dir, target: m.mountPath });
     }
-    return { mounts, empties, volumes };
+    return { mounts, empties, volumes, tokens };
+  }
+
+  /** Writes a projected volume's service-account tokens into `dir` (kubelet-projected.ts). */
+  private async writeProjected(
+    pod: Pod,
+    volume: string,
+    source: ProjectedVolumeSource,
+    dir: string,
+  ): Promise<ProjectedTokenVolume> {
+    const problem = projectedVolumeProblem(volume, source);
+    if (problem) throw new StartError("ContainerCreating", problem);
+    const { namespace, name, uid } = pod.metadata;
+    const serviceAccountName = pod.spec.serviceAccountName ?? "default";
+    const token = new ProjectedTokenVolume(this.cluster, { namespace, name, uid, serviceAccountName }, source, dir);
+    await token.write().catch((err: unknown) => {
+      throw new StartError("ContainerCreating", `MountVolume.SetUp failed for volume "${volume}": ${String(err)}`);
+    });
+    return token;
   }
 
   /** The value of a fieldRef the kubelet resolves. */

@@ -3,10 +3,16 @@
  * the Gateway's proxy objects (Deployment, Service, ServiceAccount, ConfigMap and its own xDS certificate
  * Secret) are created in the Gateway's namespace, named as the Gateway (as Envoy Gateway names them), with the
  * chart's RBAC only; the Envoy pod there reaches the controller's xDS Service in envoy-gateway-system over mTLS,
- * serves the quickstart's traffic, and its objects are pruned from that namespace when the Gateway goes.
+ * presenting the service-account token the kubelet projects for it (as Envoy Gateway's proxies do), serves the
+ * quickstart's traffic, and its objects are pruned from that namespace when the Gateway goes. The xDS server
+ * reviews the tokens with the API server: a stream with the proxy's own certificate but no token, a token for
+ * another audience, or a token of another namespace's service account is refused.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
+import * as grpc from "@grpc/grpc-js";
+import { xdsTokenAudience } from "../../operator/src/config/controller-defaults";
+import { tryNodeStream } from "../../test/support/xds-stream";
 import { join, resolve } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, httpGet } from "../../test/support/http";
@@ -24,6 +30,11 @@ const REPO = resolve(__dirname, "../../..");
 const NS = "envoy-gateway-system";
 /** Where quickstartYaml puts the Gateway `eg`. */
 const GATEWAY_NS = "default";
+
+interface PodObj {
+  metadata: { name: string };
+  status?: { podIP?: string; phase?: string };
+}
 
 interface Obj {
   metadata: { name: string; namespace?: string; labels?: Record<string, string> };
@@ -92,6 +103,54 @@ describe("Helm chart with deploy.type GatewayNamespace: proxies in the Gateway's
       "app.kubernetes.io/component=proxy",
     ]);
     assert.deepEqual(inControllerNs.items, [], "no proxy Deployment in the controller's namespace");
+  });
+
+  it("reviews the proxies' tokens: no token, another audience or another namespace's service account is refused", async () => {
+    const secret = await cluster.kubectlJson<Obj>(["get", "secret", "eg-xds", "-n", GATEWAY_NS]);
+    const pem = (k: string): Buffer => Buffer.from(secret.data?.[k] ?? "", "base64");
+    const pods = await cluster.kubectlJson<{ items: PodObj[] }>([
+      ...["get", "pods", "-n", NS, "-l", "control-plane=envoy-gateway"],
+    ]);
+    const controller = pods.items.find((p) => p.status?.phase === "Running" && p.status.podIP);
+    assert.ok(controller, `a running controller pod: ${JSON.stringify(pods.items.map((p) => p.status))}`);
+    const audience = xdsTokenAudience(NS);
+    // The proxy's own client certificate: only the token decides below.
+    const target = {
+      address: `${controller.status?.podIP}:18000`,
+      credentials: grpc.credentials.createSsl(pem("ca.crt"), pem("tls.key"), pem("tls.crt")),
+      serverName: audience,
+    };
+    const node = `${GATEWAY_NS}/eg`;
+    const token = async (ns: string, sa: string, aud = audience): Promise<string> =>
+      (await cluster.kubectl(["create", "token", sa, "-n", ns, "--audience", aud, "--duration", "10m"])).trim();
+    await cluster.kubectl(["create", "namespace", "intruder"]);
+    await cluster.kubectl(["create", "serviceaccount", "eg", "-n", "intruder"]);
+
+    const none = await tryNodeStream(target, node);
+    assert.equal(none.code, grpc.status.UNAUTHENTICATED, `no token: ${none.details}`);
+    const other = await tryNodeStream({ ...target, authorization: `Bearer ${await token("intruder", "eg")}` }, node);
+    assert.equal(other.code, grpc.status.PERMISSION_DENIED, `another namespace's service account: ${other.details}`);
+    assert.match(other.details, /service account intruder\/eg may not fetch node default\/eg/);
+    const apiToken = await token(GATEWAY_NS, "eg", "https://kubernetes.default.svc.cluster.local");
+    const wrongAudience = await tryNodeStream({ ...target, authorization: `Bearer ${apiToken}` }, node);
+    assert.equal(
+      wrongAudience.code,
+      grpc.status.UNAUTHENTICATED,
+      `the API server's audience: ${wrongAudience.details}`,
+    );
+    const own = await tryNodeStream({ ...target, authorization: `Bearer ${await token(GATEWAY_NS, "eg")}` }, node);
+    assert.equal(own.code, grpc.status.OK, `the proxies' own service account: ${own.details}`);
+
+    const logs = await cluster.kubectl(["logs", "-n", NS, controller.metadata.name]);
+    const refusals = logs.split("\n").filter((l) => l.includes("xds stream refused"));
+    assert.ok(
+      refusals.some((l) => l.includes("PERMISSION_DENIED") && l.includes("intruder/eg")),
+      `the controller logs the refusal: ${refusals.join("\n")}`,
+    );
+    assert.ok(
+      refusals.some((l) => l.includes("UNAUTHENTICATED") && l.includes("missing authorization header")),
+      "and the missing token",
+    );
   });
 
   it("prunes the proxy objects from the Gateway's namespace when the Gateway is deleted", async () => {
