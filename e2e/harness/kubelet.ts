@@ -307,6 +307,15 @@ function podCommand(
   return { command: command ?? "nsenter", args };
 }
 
+/** A ConfigMap or Secret volume's object kind, name and projection settings; undefined for other volumes. */
+function objectVolumeSource(
+  v: PodVolume | undefined,
+): (Omit<NonNullable<PodVolume["configMap"]>, "name"> & { kind: "ConfigMap" | "Secret"; name: string }) | undefined {
+  if (v?.configMap) return { ...v.configMap, kind: "ConfigMap" };
+  if (v?.secret) return { ...v.secret, kind: "Secret", name: v.secret.secretName };
+  return undefined;
+}
+
 /** The port number a probe names (a number, or a container port's name). */
 function probePort(c: Container | undefined, port: number | string): number | undefined {
   return typeof port === "number" ? port : c?.ports?.find((p) => p.name === port)?.containerPort;
@@ -895,11 +904,7 @@ export class SimulatedKubelet {
         empties.push({ source: empty, target: m.mountPath });
         continue;
       }
-      const source = v?.configMap
-        ? { ...v.configMap, kind: "ConfigMap" as const }
-        : v?.secret
-          ? { ...v.secret, kind: "Secret" as const, name: v.secret.secretName }
-          : undefined;
+      const source = objectVolumeSource(v);
       if (!source) continue;
       const volume: MountedVolume = {
         kind: source.kind,
