@@ -17,7 +17,7 @@ import { buildBootstrap } from "../../operator/src/infra/bootstrap";
 import { xdsTokenSdsFile } from "../../operator/src/infra/bootstrap-xds-token";
 import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
 import { XdsServer, serviceAccountTokenAuthorizer } from "../../operator/src/xds/server";
-import type { TokenReviewStatus } from "../../operator/src/xds/server/token-auth";
+import { judgeTokenReview, type TokenReviewStatus } from "../../operator/src/xds/server/token-auth";
 import { requireEnvoy } from "../support/envoy";
 import { eventually, freePort } from "../support/http";
 import { tryNodeStream } from "../support/xds-stream";
@@ -117,5 +117,38 @@ describe("xDS service-account token authentication (real Envoy)", function () {
     assert.ok(logs.some((l) => l.includes("missing authorization header for node team-a/eg")));
     const ok = await tryNodeStream({ ...plain, authorization: "Bearer token-1" }, NODE);
     assert.equal(ok.code, grpc.status.OK, `a Bearer token is accepted too: ${ok.details}`);
+  });
+});
+
+describe("xDS token review decisions (judgeTokenReview)", () => {
+  const expected = { namespace: "team-a", name: "eg" };
+  const judge = (status: TokenReviewStatus): string =>
+    judgeTokenReview(NODE, status, AUDIENCE, expected)?.reason ?? "granted";
+
+  it("grants the node's own service account only", () => {
+    assert.equal(judge(reviewed("team-a", "eg")), "granted");
+    assert.match(judge(reviewed("team-a", "other")), /service account team-a\/other may not fetch node team-a\/eg/);
+    assert.match(judge(reviewed("team-b", "eg")), /service account team-b\/eg may not fetch/);
+  });
+
+  it("refuses unauthenticated tokens, other audiences and users that are not service accounts", () => {
+    assert.equal(
+      judge({ authenticated: false, error: "token expired" }),
+      "the token is not authenticated: token expired",
+    );
+    assert.equal(
+      judge({ ...reviewed("team-a", "eg"), audiences: ["https://kubernetes.default.svc"] }),
+      `the token is not for audience ${AUDIENCE}`,
+    );
+    const user = { username: "system:serviceaccount:team-a:eg", groups: ["system:authenticated"] };
+    assert.equal(
+      judge({ authenticated: true, user }),
+      "the token is not a service account's",
+      "no serviceaccounts group",
+    );
+    const admin = { username: "admin", groups: ["system:serviceaccounts"] };
+    assert.equal(judge({ authenticated: true, user: admin }), "the token is not a service account's");
+    const extra = { username: "system:serviceaccount:team-a:eg:x", groups: ["system:serviceaccounts"] };
+    assert.equal(judge({ authenticated: true, user: extra }), "the token is not a service account's");
   });
 });
