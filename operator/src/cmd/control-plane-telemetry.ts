@@ -2,7 +2,7 @@
  * The EnvoyGateway configuration's OpenTelemetry exports for `egts controller` and `egts standalone`: the metric
  * sinks the pipeline pushes to, and the tracer its passes start spans on (started here, stopped with the command).
  */
-import type { Tracer } from "@opentelemetry/api";
+import { diag, DiagLogLevel, type Tracer } from "@opentelemetry/api";
 import type { EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
 import type { Logger } from "../log";
@@ -25,6 +25,7 @@ export function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): 
     log("info", "exporting control-plane metrics over OTLP", { sink: describeSink(s), every });
   }
   const traces = config.telemetry?.traces;
+  if (sinks.length > 0 || traces) reportExportErrors(log);
   const tracing: ControlPlaneTracing | undefined = traces && startTracing(traces);
   if (traces)
     log("info", "tracing the pipeline over OTLP", { sink: describeSink(traces.sink), ratio: traces.samplingRatio });
@@ -33,6 +34,43 @@ export function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): 
       ...(sinks.length > 0 ? { metricSinks: sinks } : {}),
       ...(tracing ? { tracer: tracing.tracer } : {}),
     },
-    stop: async () => tracing?.shutdown(),
+    // Within standalone's stop deadline: spans a collector does not take within 1 s are dropped.
+    stop: async () => tracing?.shutdown(1000),
   };
+}
+
+/**
+ * The OpenTelemetry SDK's warnings and errors (a collector that cannot be reached, an export that timed out) in the
+ * log, as Envoy Gateway hands the SDK its logger.
+ */
+function reportExportErrors(log: Logger): void {
+  const at =
+    (level: "warn" | "error") =>
+    (message: unknown, ...args: unknown[]): void =>
+      log(
+        level,
+        `opentelemetry: ${describe(message)}`,
+        args.length > 0 ? { detail: args.map(describe).join(" ") } : {},
+      );
+  const quiet = (): void => undefined;
+  diag.setLogger(
+    { error: at("error"), warn: at("warn"), info: quiet, debug: quiet, verbose: quiet },
+    { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+}
+
+/** A diagnostic argument as text: the SDK's error handler passes errors as JSON (`{"stack": …}`); their first line. */
+function describe(arg: unknown): string {
+  let value = arg;
+  if (typeof arg === "string" && arg.startsWith("{")) {
+    try {
+      value = JSON.parse(arg) as unknown;
+    } catch {
+      return arg;
+    }
+  }
+  if (typeof value === "string") return value;
+  const e = value as { message?: unknown; stack?: unknown } | null;
+  const text = typeof e?.message === "string" ? e.message : typeof e?.stack === "string" ? e.stack : undefined;
+  return text?.split("\n")[0] ?? JSON.stringify(value);
 }
