@@ -1,4 +1,5 @@
 /** `egts controller`: the Kubernetes controller (what the Helm chart runs). */
+import { controlPlaneTelemetry } from "./control-plane-telemetry";
 import { hostname } from "node:os";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
@@ -69,6 +70,7 @@ export async function controller(inv: Invocation): Promise<number> {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
   const controllerName = controllerNameOf(values["controller-name"], config);
+  const telemetry = controlPlaneTelemetry(config, log);
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     xdsServer: xdsServerOptions(config),
@@ -88,6 +90,8 @@ export async function controller(inv: Invocation): Promise<number> {
     xdsListen: values["xds-listen"],
     metricsPort,
     prometheusDisabled: config.telemetry?.prometheusDisabled === true,
+    // telemetry.metrics.sinks and telemetry.traces: OpenTelemetry exports of the control plane's metrics and spans.
+    ...telemetry.options,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
     render: controllerRender(namespace, values, kubernetes.deploy),
     // The flags override provider.kubernetes.watch.
@@ -118,6 +122,7 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await admin?.stop();
   await controller.stop();
+  await telemetry.stop();
   return 0;
 }
 

@@ -53,7 +53,11 @@ import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
 import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
-import { startMetricsServer } from "./metrics-server";
+import { metricsRegistry, startMetricsServer } from "./metrics-server";
+import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
+import { startMetricSinks, type MetricSinks } from "../metrics/otel-sinks";
+import type { Tracer } from "@opentelemetry/api";
+import { inStage, PassTrace, STAGES } from "../traces/pass-trace";
 import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
@@ -61,7 +65,7 @@ import type { RateLimitServiceSettings } from "../translate/policies/backend-tra
 import type { TranslateOptions } from "../translate/translate";
 import { NackGuard } from "./nack-bisect";
 import { withoutSuspects } from "./nack-suspects";
-import { translateAndPublish, type PassResult } from "./translate-step";
+import { translateAndPublish, type PassResult, type PublishStages } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
@@ -191,6 +195,10 @@ export interface ControllerOptions {
   readonly metricsPort?: number;
   /** EnvoyGateway `telemetry.metrics.prometheus.disable`: no `/metrics` (the health endpoints stay). @default false */
   readonly prometheusDisabled?: boolean;
+  /** EnvoyGateway `telemetry.metrics.sinks`: the `/metrics` families pushed to these collectors too. @default none */
+  readonly metricSinks?: readonly OtelSinkConfig[];
+  /** EnvoyGateway `telemetry.traces`: each pass's spans start here. @default no spans */
+  readonly tracer?: Tracer;
   /** Lease timings (EnvoyGateway `provider.kubernetes.leaderElection`; tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
   /** `leaderElection.disable`: no Lease; this replica always leads. @default false */
@@ -281,6 +289,9 @@ export class Controller {
   private port = 0;
   private rateLimitPort = 0;
   private metrics?: Server;
+  private metricSinks?: MetricSinks;
+  /** The spans of the pass running now (passes run one at a time), with `tracer`. */
+  private passTrace?: PassTrace;
   private metricsBound = 0;
   private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
@@ -410,7 +421,7 @@ export class Controller {
         this.opts.rateLimitXdsListen ?? `0.0.0.0:${RATE_LIMIT_XDS_PORT}`,
         certDir ? xdsServerCredentials(certDir) : undefined,
       )) ?? 0;
-    const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, {
+    const source = {
       xds: () => this.server.stats(),
       status: () => ({ ...this.statusWriter.stats }),
       infra: () => ({ ...this.infraTotals }),
@@ -418,7 +429,10 @@ export class Controller {
       ready: () => this.health.readiness(),
       registry: this.controlPlane.registry,
       prometheusDisabled: this.opts.prometheusDisabled === true,
-    });
+    };
+    const registry = metricsRegistry(source);
+    const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, source, "0.0.0.0", registry);
+    this.metricSinks = startMetricSinks(registry, this.opts.metricSinks ?? []);
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
     this.election.start();
@@ -501,6 +515,8 @@ export class Controller {
     const metrics = this.metrics;
     this.metrics = undefined;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    await this.metricSinks?.shutdown();
+    this.metricSinks = undefined;
     this.passes.complete();
   }
 
@@ -562,12 +578,16 @@ export class Controller {
    */
   private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
     const end = this.controlPlane.passStarted();
+    const tracer = this.opts.tracer;
+    this.passTrace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
     try {
       const p = await this.run(job);
+      this.passTrace?.end();
       this.health.passSucceeded();
       end(passEnd(p.pass));
       return p;
     } catch (err) {
+      this.passTrace?.end(err);
       end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
@@ -593,7 +613,7 @@ export class Controller {
           this.cache,
           this.translateOptions(snapshot),
           bind,
-          this.extensions.stages,
+          this.publishStages(),
         ),
       );
     }
@@ -617,13 +637,18 @@ export class Controller {
     };
   }
 
+  /** The stages between building and publishing (the extension server's hooks), and the pass's spans. */
+  private publishStages(): PublishStages {
+    return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
+  }
+
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
-    await this.prepareFetches(snapshot);
+    await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
-      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind, this.extensions.stages),
+      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind, this.publishStages()),
     );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
@@ -639,7 +664,9 @@ export class Controller {
     try {
       const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
       applied = await this.controlPlane.infrastructure(() =>
-        this.applier.reconcile(rendered.manifests, { protectedOwners }),
+        inStage(this.passTrace, STAGES.infrastructure, () =>
+          this.applier.reconcile(rendered.manifests, { protectedOwners }),
+        ),
       );
     } catch (err) {
       this.log("infrastructure")("error", "infra apply failed", { error: (err as Error).message });
@@ -662,7 +689,9 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
+    await inStage(this.passTrace, STAGES.status, () =>
+      this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
+    );
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 

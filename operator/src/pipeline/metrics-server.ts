@@ -6,7 +6,8 @@
  * metrics/control-plane.ts, then egts's own `egts_*` xDS counters per type, status writes, infra applies,
  * leadership, readiness from metrics/egts-source.ts; docs/metrics.md lists them).
  * With the EnvoyGateway configuration's `telemetry.metrics.prometheus.disable`, `/metrics` answers 404 and the
- * health endpoints stay.
+ * health endpoints stay. The same families go to `telemetry.metrics.sinks` (metrics/otel-sinks.ts) through
+ * {@link metricsRegistry}.
  */
 import { createServer, type Server } from "node:http";
 import { Registry } from "prom-client";
@@ -20,13 +21,18 @@ export interface MetricsSource extends EgtsSource {
   readonly prometheusDisabled?: boolean;
 }
 
+/** Every family of `m` on one registry: Envoy Gateway's and the runtime's first, then egts's own. */
+export function metricsRegistry(m: MetricsSource): Registry {
+  return Registry.merge([...(m.registry ? [m.registry] : []), egtsRegistry(m)]);
+}
+
 /** Starts the endpoint on `port` (0 = any); resolves the server and its bound port. */
 export function startMetricsServer(
   port: number,
   m: MetricsSource,
   host = "0.0.0.0",
+  registry = metricsRegistry(m),
 ): Promise<{ server: Server; port: number }> {
-  const registry = Registry.merge([...(m.registry ? [m.registry] : []), egtsRegistry(m)]);
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/healthz") return res.writeHead(200).end("ok\n");

@@ -10,6 +10,7 @@ import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
 import { patchNode, type PatchStep } from "./patch-step";
 import type { PatchChecker } from "./patch-validation";
+import { inStage, STAGES, type PassTrace } from "../traces/pass-trace";
 
 /** The optional stages between building a node's resources and publishing them. */
 export interface PublishStages {
@@ -17,6 +18,8 @@ export interface PublishStages {
   readonly hooks?: ExtensionHookStage;
   /** Envoy's check of EnvoyPatchPolicy results (with an Envoy binary). */
   readonly checker?: PatchChecker;
+  /** The pass's spans (EnvoyGateway `telemetry.traces`): translation, each node's build and publish. @default none */
+  readonly trace?: PassTrace;
 }
 
 /** Outcome of one pass, for logs and tests. */
@@ -53,16 +56,16 @@ export function translateAndPublish(
   bindPort?: (node: string) => ((port: number) => number) | undefined,
   stages: PublishStages = {},
 ): PassResult {
-  const { hooks, checker } = stages;
+  const { hooks, checker, trace } = stages;
   const t0 = performance.now();
-  const translated = translate(snapshot, opts);
+  const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
   const invalid: { name: string; problems: string[] }[] = [];
   const held: { name: string; error?: string }[] = [];
   const live = new Set<string>();
   const patches: PatchStep[] = [];
   for (const ir of translated.xdsIr) {
     live.add(ir.name);
-    const built = buildNode(ir, bindPort);
+    const built = inStage(trace, STAGES.build, () => buildNode(ir, bindPort), { gateway: ir.name });
     if (Array.isArray(built)) {
       invalid.push({ name: ir.name, problems: built });
       continue;
@@ -78,12 +81,13 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") cache.setNode(ir.name, translatedHooks.resources);
+    if (translatedHooks.kind === "ready")
+      inStage(trace, STAGES.publish, () => cache.setNode(ir.name, translatedHooks.resources), { gateway: ir.name });
     else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
     if (live.has(node)) continue;
-    cache.deleteNode(node);
+    inStage(trace, STAGES.publish, () => cache.deleteNode(node), { gateway: node });
     hooks?.forget(node);
   }
   const statuses = withPolicyConditions(
