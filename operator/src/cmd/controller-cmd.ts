@@ -33,6 +33,7 @@ interface ControllerFlags {
   readonly "insecure-xds": boolean;
   readonly "config-path"?: string;
   readonly "metrics-port": string;
+  readonly "health-probe-port": string;
   readonly "wasm-listen"?: string;
   readonly "wasm-cache-dir"?: string;
 }
@@ -57,6 +58,7 @@ export async function controller(inv: Invocation): Promise<number> {
   const e = env();
   const values = controllerFlags(inv, e.namespace);
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
+  const healthProbePort = portFlag("health-probe-port", values["health-probe-port"]);
   const wasmListen = wasmListenOf(values["wasm-listen"], values["xds-listen"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
@@ -87,6 +89,7 @@ export async function controller(inv: Invocation): Promise<number> {
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
+    healthProbePort,
     prometheusDisabled: config.telemetry?.prometheusDisabled === true,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
     render: controllerRender(namespace, values, kubernetes.deploy),
