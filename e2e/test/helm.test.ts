@@ -130,7 +130,10 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
       status?: { readyReplicas?: number };
     }>(["get", "deployment", "envoy-gateway", "-n", NS]);
     const c = d.spec.template.spec.containers[0] ?? {};
-    const probes = ["startupProbe", "livenessProbe", "readinessProbe"].map((k) => c[k]?.httpGet);
+    const probes = ["startupProbe", "livenessProbe", "readinessProbe"].map((k) => {
+      const get = c[k]?.httpGet;
+      return { path: get?.path, port: get?.port };
+    });
     assert.deepEqual(probes, [
       { path: "/healthz", port: 8081 },
       { path: "/healthz", port: 8081 },
