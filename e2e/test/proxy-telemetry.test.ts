@@ -8,7 +8,7 @@
  * naming the pod and its namespace, and the pod's stats, flushed by the stat sink its bootstrap ConfigMap declares.
  */
 import assert from "node:assert/strict";
-import { OWNING_GATEWAY_NAME } from "../../constructs/names";
+import { OWNING_GATEWAY_NAME, proxyObjectName } from "../../constructs/names";
 import { eventually, httpGet } from "../../test/support/http";
 import { startOtelCollector, traceOf, type OtelCollector, type ReceivedSpan } from "../../test/support/otel-collector";
 import {
@@ -60,7 +60,9 @@ function telemetry(): Record<string, unknown> {
 function manifests(nodeAddress: string, echoPort: number, otlpPort: number): string {
   const infra =
     "  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: telemetry } }\n";
-  return `${gatewayClassYaml()}---
+  // The collector's Service first: a first pass without its endpoints would start the pod without the stat sink.
+  return `${hostServiceYaml(COLLECTOR.name, COLLECTOR.port, nodeAddress, otlpPort)}---
+${gatewayClassYaml()}---
 apiVersion: gateway.envoyproxy.io/v1alpha1
 kind: EnvoyProxy
 metadata: { name: telemetry, namespace: default }
@@ -68,8 +70,44 @@ spec: ${JSON.stringify({ telemetry: telemetry() })}
 ---
 ${gatewayYaml("eg", `[{ name: http, protocol: HTTP, port: ${PORT} }]`, { spec: infra })}---
 ${hostServiceYaml("echo", 80, nodeAddress, echoPort)}---
-${hostServiceYaml(COLLECTOR.name, COLLECTOR.port, nodeAddress, otlpPort)}---
 ${echoRouteYaml("web", HOST)}`;
+}
+
+interface Deployment {
+  metadata: { generation: number };
+  status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number };
+}
+
+/**
+ * The name of the proxy's one pod, once its Deployment is rolled out with the stat sink in the bootstrap (the pod
+ * the signals must name; a bootstrap change would roll it).
+ */
+async function settledPod(cluster: KubeCluster): Promise<string> {
+  const name = proxyObjectName("default", "eg");
+  let pods: string[] = [];
+  await eventually(
+    async () => {
+      const cm = await cluster.kubectlJson<{ data: Record<string, string> }>(["get", "configmap", name, "-n", NS]);
+      const d = await cluster.kubectlJson<Deployment>(["get", "deployment", name, "-n", NS]);
+      const list = await cluster.kubectlJson<{ items: { metadata: { name: string } }[] }>([
+        "get",
+        "pods",
+        "-n",
+        NS,
+        "-l",
+        `${OWNING_GATEWAY_NAME}=eg`,
+      ]);
+      pods = list.items.map((p) => p.metadata.name);
+      const s = d.status;
+      const rolledOut =
+        s?.observedGeneration === d.metadata.generation && s.updatedReplicas === 1 && s.availableReplicas === 1;
+      return Object.values(cm.data).some((b) => b.includes("otel_metric_sink_0")) && rolledOut && pods.length === 1;
+    },
+    60_000,
+    "one proxy pod, rolled out with the stat sink in its bootstrap",
+    500,
+  );
+  return pods[0] ?? "";
 }
 
 describe("EnvoyProxy tracing, OpenTelemetry access log and stat sinks of a proxy pod to a real collector (Kubernetes tier)", function () {
@@ -97,16 +135,7 @@ describe("EnvoyProxy tracing, OpenTelemetry access log and stat sinks of a proxy
       probe: { port: PORT, host: HOST },
     });
     ({ cluster, address } = stack);
-    const pods = await cluster.kubectlJson<{ items: { metadata: { name: string } }[] }>([
-      "get",
-      "pods",
-      "-n",
-      NS,
-      "-l",
-      `${OWNING_GATEWAY_NAME}=eg`,
-    ]);
-    assert.equal(pods.items.length, 1, "one proxy pod");
-    pod = pods.items[0]?.metadata.name ?? "";
+    pod = await settledPod(cluster);
   });
 
   after(async () => {
