@@ -78,11 +78,13 @@ export interface MetricPoint {
 
 /** A running collector. */
 export interface OtelCollector {
-  /** OTLP gRPC port on 127.0.0.1. */
+  /** The address its receivers listen on (127.0.0.1 unless started with another). */
+  readonly host: string;
+  /** OTLP gRPC port on {@link host}. */
   readonly otlpPort: number;
-  /** OTLP/HTTP port on 127.0.0.1 (`/v1/metrics`, `/v1/traces`, `/v1/logs`). */
+  /** OTLP/HTTP port on {@link host} (`/v1/metrics`, `/v1/traces`, `/v1/logs`). */
   readonly otlpHttpPort: number;
-  /** Zipkin port on 127.0.0.1 (`POST /api/v2/spans`). */
+  /** Zipkin port on {@link host} (`POST /api/v2/spans`). */
   readonly zipkinPort: number;
   /** Spans received so far. */
   readonly spans: ReceivedSpan[];
@@ -92,6 +94,12 @@ export interface OtelCollector {
   readonly metrics: ReceivedMetric[];
   /** Stops the collector and the test's server. */
   stop(): Promise<void>;
+}
+
+/** The spans of the trace whose spans have `path` in their `http.url` tag (Envoy's tag of the request URL). */
+export function traceOf(spans: readonly ReceivedSpan[], path: string): ReceivedSpan[] {
+  const first = spans.find((s) => (s.attributes.get("http.url") ?? "").endsWith(path));
+  return first ? spans.filter((s) => s.traceId === first.traceId) : [];
 }
 
 type Json = Record<string, unknown>;
@@ -186,17 +194,19 @@ async function startSink(lists: { spans: ReceivedSpan[]; logs: ReceivedLog[]; me
   return { server, port };
 }
 
-/** The collector's configuration: receivers on the two ports, every pipeline exported to the test's server. */
-function configYaml(otlp: { grpc: number; http: number }, zipkinPort: number, sinkPort: number): string {
+/**
+ * The collector's configuration: receivers on the ports of `host`, every pipeline exported to the test's server.
+ */
+function configYaml(host: string, otlp: { grpc: number; http: number }, zipkinPort: number, sinkPort: number): string {
   return `receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:${otlp.grpc}
+        endpoint: ${host}:${otlp.grpc}
       http:
-        endpoint: 127.0.0.1:${otlp.http}
+        endpoint: ${host}:${otlp.http}
   zipkin:
-    endpoint: 127.0.0.1:${zipkinPort}
+    endpoint: ${host}:${zipkinPort}
 exporters:
   otlphttp:
     endpoint: http://127.0.0.1:${sinkPort}
@@ -225,16 +235,20 @@ service:
 `;
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
+    const s = connect(port, host);
     s.once("connect", () => (s.destroy(), resolve(true)));
     s.once("error", () => resolve(false));
   });
 }
 
-/** Starts the collector; resolves once every receiver accepts connections. */
-export async function startOtelCollector(): Promise<OtelCollector> {
+/**
+ * Starts the collector, its receivers on `host` (default 127.0.0.1; the Kubernetes tier gives the pod bridge's node
+ * address, which pods reach); resolves once both receivers accept connections.
+ */
+export async function startOtelCollector(opts: { readonly host?: string } = {}): Promise<OtelCollector> {
+  const host = opts.host ?? "127.0.0.1";
   const bin = otelcolBinary();
   const lists = { spans: [] as ReceivedSpan[], logs: [] as ReceivedLog[], metrics: [] as ReceivedMetric[] };
   const sink = await startSink(lists);
@@ -243,17 +257,24 @@ export async function startOtelCollector(): Promise<OtelCollector> {
   const zipkinPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "egts-otelcol-"));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, configYaml({ grpc: otlpPort, http: otlpHttpPort }, zipkinPort, sink.port));
+  writeFileSync(config, configYaml(host, { grpc: otlpPort, http: otlpHttpPort }, zipkinPort, sink.port));
   let stderr = "";
   const child: ChildProcess = spawn(bin, ["--config", config], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 20_000;
-  while (!((await canConnect(otlpPort)) && (await canConnect(otlpHttpPort)) && (await canConnect(zipkinPort)))) {
+  while (
+    !(
+      (await canConnect(host, otlpPort)) &&
+      (await canConnect(host, otlpHttpPort)) &&
+      (await canConnect(host, zipkinPort))
+    )
+  ) {
     if (child.exitCode !== null) throw new Error(`egts-otelcol exited with code ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) throw new Error(`egts-otelcol did not listen within 20 s: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
+    host,
     otlpPort,
     otlpHttpPort,
     zipkinPort,

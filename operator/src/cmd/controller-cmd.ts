@@ -34,6 +34,7 @@ interface ControllerFlags {
   readonly "insecure-xds": boolean;
   readonly "config-path"?: string;
   readonly "metrics-port": string;
+  readonly "health-probe-port": string;
   readonly "wasm-listen"?: string;
   readonly "wasm-cache-dir"?: string;
 }
@@ -58,6 +59,7 @@ export async function controller(inv: Invocation): Promise<number> {
   const e = env();
   const values = controllerFlags(inv, e.namespace);
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
+  const healthProbePort = portFlag("health-probe-port", values["health-probe-port"]);
   const wasmListen = wasmListenOf(values["wasm-listen"], values["xds-listen"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
@@ -89,6 +91,7 @@ export async function controller(inv: Invocation): Promise<number> {
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
+    healthProbePort,
     prometheusDisabled: config.telemetry?.prometheusDisabled === true,
     // telemetry.metrics.sinks and telemetry.traces: OpenTelemetry exports of the control plane's metrics and spans.
     ...telemetry.options,

@@ -53,6 +53,7 @@ import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
 import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
+import { startHealthProbeServer } from "./health-server";
 import { metricsRegistry, startMetricsServer } from "./metrics-server";
 import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
 import { startMetricSinks, type MetricSinks } from "../metrics/otel-sinks";
@@ -193,6 +194,11 @@ export interface ControllerOptions {
   readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
+  /**
+   * Port of `/healthz` and `/readyz` alone, on every address (Envoy Gateway's probe port, 8081, where its chart's
+   * probes point; `egts controller --health-probe-port`). @default none: only the metrics port answers them
+   */
+  readonly healthProbePort?: number;
   /** EnvoyGateway `telemetry.metrics.prometheus.disable`: no `/metrics` (the health endpoints stay). @default false */
   readonly prometheusDisabled?: boolean;
   /** EnvoyGateway `telemetry.metrics.sinks`: the `/metrics` families pushed to these collectors too. @default none */
@@ -293,6 +299,8 @@ export class Controller {
   /** The spans of the pass running now (passes run one at a time), with `tracer`. */
   private passTrace?: PassTrace;
   private metricsBound = 0;
+  private healthProbe?: Server;
+  private healthProbeBound = 0;
   private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
@@ -408,6 +416,11 @@ export class Controller {
     return this.metricsBound;
   }
 
+  /** The bound health probe port (0 without `healthProbePort`). */
+  get healthProbePort(): number {
+    return this.healthProbeBound;
+  }
+
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
     const certDir = this.opts.xdsCertDir;
@@ -435,6 +448,11 @@ export class Controller {
     this.metricSinks = startMetricSinks(registry, this.opts.metricSinks ?? []);
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
+    if (this.opts.healthProbePort !== undefined) {
+      const probe = await startHealthProbeServer(this.opts.healthProbePort, () => this.health.readiness());
+      this.healthProbe = probe.server;
+      this.healthProbeBound = probe.port;
+    }
     this.election.start();
     // Proxy certificates are re-issued within 5 s of a new CA in the mounted Secret (certgen re-run), and
     // checked hourly for renewal (a third of their lifetime left), even when nothing else changes.
@@ -512,9 +530,11 @@ export class Controller {
     await this.wasm?.close();
     await this.server.stop();
     await this.rateLimitServer?.stop();
-    const metrics = this.metrics;
+    for (const server of [this.metrics, this.healthProbe]) {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    }
     this.metrics = undefined;
-    await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    this.healthProbe = undefined;
     await this.metricSinks?.shutdown();
     this.metricSinks = undefined;
     this.passes.complete();

@@ -7,11 +7,13 @@
  * leadership, readiness from metrics/egts-source.ts; docs/metrics.md lists them).
  * With the EnvoyGateway configuration's `telemetry.metrics.prometheus.disable`, `/metrics` answers 404 and the
  * health endpoints stay. The same families go to `telemetry.metrics.sinks` (metrics/otel-sinks.ts) through
- * {@link metricsRegistry}.
+ * {@link metricsRegistry}. The controller also serves the health endpoints alone on Envoy Gateway's probe port
+ * (health-server.ts).
  */
 import { createServer, type Server } from "node:http";
 import { Registry } from "prom-client";
 import { egtsRegistry, type EgtsSource } from "../metrics/egts-source";
+import { answerHealth, listenOn } from "./health-server";
 
 /** What `/metrics` reports; read at each scrape. */
 export interface MetricsSource extends EgtsSource {
@@ -34,12 +36,8 @@ export function startMetricsServer(
   registry = metricsRegistry(m),
 ): Promise<{ server: Server; port: number }> {
   const server = createServer((req, res) => {
+    if (answerHealth(req, res, () => m.ready())) return;
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/healthz") return res.writeHead(200).end("ok\n");
-    if (path === "/readyz") {
-      const r = m.ready();
-      return res.writeHead(r.ready ? 200 : 503).end(`${r.reason}\n`);
-    }
     if (path === "/metrics" && !m.prometheusDisabled) {
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
@@ -49,11 +47,5 @@ export function startMetricsServer(
     }
     res.writeHead(404).end();
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({ server, port: typeof address === "object" && address ? address.port : port });
-    });
-  });
+  return listenOn(server, port, host).then((bound) => ({ server, port: bound }));
 }
