@@ -7,8 +7,11 @@
  *   rds ack    Envoy ACKed it (server event)
  *   first 200  the first 200 through Envoy for the new hostname (polled every ~1 ms from this process)
  * and reports median / p90 / max, plus the control plane's RSS and heap (this process) and Envoy's RSS.
+ * Then each repetition changes one of the added routes (a path of its first rule, in its own file) and times the
+ * first response that shows the change, counting every other response than 200 while polling.
+ * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts).
  *
- *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10]
+ *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds]
  */
 import { Agent, request } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -22,6 +25,7 @@ import { createLogger } from "../operator/src/log";
 import { StandaloneGateway } from "../operator/src/pipeline/standalone";
 import { readDirectory } from "../operator/src/provider/file/file-provider";
 import { TypeUrl } from "../operator/src/xds/types";
+import type { RouteLayout } from "../operator/src/xds/translate/vhds";
 import { backendObject, gatewayObjects, routeHost, routeObject, toYaml } from "./lib/fixtures";
 import {
   envInfo,
@@ -58,15 +62,22 @@ function freePort(): Promise<number> {
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One GET through Envoy; resolves with the status (0 on a socket error). */
-function get(port: number, host: string): Promise<number> {
+async function get(port: number, host: string): Promise<number> {
+  return (await getBody(port, host, "/")).status;
+}
+
+/** One GET of `path` through Envoy; resolves with the status (0 on a socket error) and the body. */
+function getBody(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { host }, agent, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", () => resolve(0));
+    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", () => resolve({ status: 0, body }));
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(0));
+    req.on("error", () => resolve({ status: 0, body: "" }));
     req.end();
   });
 }
@@ -101,7 +112,21 @@ interface Rep {
   sent: number;
   ack: number;
   ok: number;
+  /** Route bytes the server sent for this step (RouteConfigurations + virtual hosts). */
+  bytes: number;
 }
+
+/** One changed route on an existing hostname. */
+interface ChangeRep {
+  ack: number;
+  ok: number;
+  bytes: number;
+  /** Responses other than 200 while polling for the change. */
+  failed: number;
+}
+
+/** The resource types that carry routes. */
+const ROUTE_TYPES: readonly string[] = [TypeUrl.Route, TypeUrl.VirtualHost];
 
 interface Fixture {
   readonly port: number;
@@ -110,22 +135,46 @@ interface Fixture {
 
 interface Measured {
   readonly samples: Rep[];
+  readonly changes: ChangeRep[];
   readonly readParseMs: number[];
   readonly initialReadyMs: number;
   readonly memory: { rss: number; heapUsed: number; envoyRss?: number };
 }
 
+const at = <T>(o: Observable<T>): Promise<number> =>
+  firstValueFrom(
+    o.pipe(
+      map(() => performance.now()),
+      timeout(STEP_TIMEOUT_MS),
+    ),
+  );
+
+/** Counts the route bytes (encoded RouteConfigurations and virtual hosts) the server sends until `stop()`. */
+function countRouteBytes(gw: StandaloneGateway): { stop(): number } {
+  let bytes = 0;
+  const sub = gw.server.events$.subscribe((e) => {
+    if (e.kind !== "sent" || !e.typeUrl || !ROUTE_TYPES.includes(e.typeUrl)) return;
+    const byName = gw.cache.getNode(e.nodeId)?.resources.get(e.typeUrl);
+    for (const n of e.names ?? []) bytes += byName?.get(n)?.value.value.length ?? 0;
+  });
+  return {
+    stop: (): number => {
+      sub.unsubscribe();
+      return bytes;
+    },
+  };
+}
+
+/** The first route ACK (RouteConfiguration or virtual host) from now on. */
+function routeAck(gw: StandaloneGateway): Promise<number> {
+  return at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
+}
+
 /** Times one added route: from just before the file write to published / sent / ACK / first 200. */
 async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number): Promise<Rep> {
-  const at = <T>(o: Observable<T>): Promise<number> =>
-    firstValueFrom(
-      o.pipe(
-        map(() => performance.now()),
-        timeout(STEP_TIMEOUT_MS),
-      ),
-    );
-  const ackP = at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && e.typeUrl === TypeUrl.Route)));
-  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && e.typeUrl === TypeUrl.Route)));
+  const ackP = routeAck(gw);
+  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
+  const bytes = countRouteBytes(gw);
   let passMs = NaN;
   const pubP = at(
     gw.events$.pipe(
@@ -137,7 +186,40 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
   const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
-  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0 };
+  await sleep(50); // the ACK of a second response (if any) of the same change
+  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0, bytes: bytes.stop() };
+}
+
+/** The path the first rule of route `idx` matches in `variant` (fixtures.ts: `/api/v<k>[-<variant>]`). */
+function changedPath(idx: number, variant: number): string {
+  return `/api/v${1 + (idx % 3)}-${variant}`;
+}
+
+/**
+ * Changes route `idx` (an added one, in its own file) to `variant` and times the first response through its new
+ * path that went through the changed rule (its `x-route` header), polling from just before the write; until then
+ * the path falls through to the route's catch-all rule, so every response must be a 200.
+ */
+async function changeOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number, variant: number): Promise<ChangeRep> {
+  const ackP = routeAck(gw);
+  const bytes = countRouteBytes(gw);
+  const t0 = performance.now();
+  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, { ...fx, variant })]));
+  let failed = 0;
+  let ok = NaN;
+  while (performance.now() < t0 + STEP_TIMEOUT_MS) {
+    const r = await getBody(fx.port, routeHost(idx), changedPath(idx, variant));
+    if (r.status !== 200) failed++;
+    else if (r.body.includes('"x-route"')) {
+      ok = performance.now();
+      break;
+    }
+    await sleep(1);
+  }
+  if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);
+  const ack = await ackP;
+  await sleep(50);
+  return { ack: ack - t0, ok: ok - t0, bytes: bytes.stop(), failed };
 }
 
 /** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
@@ -170,11 +252,18 @@ async function measure(
     process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${r.ack.toFixed(1)} ms, 200 ${r.ok.toFixed(1)} ms\n`);
     await sleep(300); // let a possible second watch event (and its no-op pass) settle
   }
+  const changes: ChangeRep[] = [];
+  for (let rep = -1; rep < reps; rep++) {
+    const c = await changeOne(gw, dir, fx, nRoutes + 1 + Math.max(rep, 0), rep + 2);
+    if (rep >= 0) changes.push(c);
+    process.stderr.write(`  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ${c.failed} failed\n`);
+    await sleep(300);
+  }
 
   fullGc();
   const mu = process.memoryUsage();
   const envoyRss = await rssOf(gw.runner?.list()[0]?.pid);
-  return { samples, readParseMs, initialReadyMs, memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss } };
+  return { samples, changes, readParseMs, initialReadyMs, memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss } };
 }
 
 const LABELS: [keyof Rep, string][] = [
@@ -197,6 +286,20 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     metrics[`${k}_ms.max`] = { value: round(s.max), unit: "ms" };
     rows.push([label, s.median, s.p90, s.max]);
   }
+  metrics["add_route_bytes.median"] = { value: median(col("bytes")), unit: "B" };
+  const ch = (k: keyof ChangeRep): number[] => m.changes.map((c) => c[k]);
+  const changeRows: (string | number)[][] = [];
+  for (const [k, label] of [
+    ["ack", "write → route ACK (Envoy)"],
+    ["ok", "write → first response of the changed rule"],
+  ] as const) {
+    const xs = ch(k);
+    metrics[`change_${k}_ms.median`] = { value: round(median(xs)), unit: "ms" };
+    metrics[`change_${k}_ms.p90`] = { value: round(percentile(xs, 90)), unit: "ms" };
+    changeRows.push([label, median(xs), percentile(xs, 90), Math.max(...xs)]);
+  }
+  metrics["change_route_bytes.median"] = { value: median(ch("bytes")), unit: "B" };
+  metrics["change_failed_requests"] = { value: ch("failed").reduce((a, b) => a + b, 0), unit: "count" };
   metrics["provider_read_parse_ms.median"] = { value: round(median(m.readParseMs)), unit: "ms" };
   metrics["initial_ready_ms"] = { value: round(m.initialReadyMs), unit: "ms" };
   metrics["cp_rss_MB"] = { value: round(mb(m.memory.rss), 1), unit: "MB" };
@@ -209,12 +312,22 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     env: envInfo(),
     params,
     metrics,
-    samples: Object.fromEntries(LABELS.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+    samples: {
+      ...Object.fromEntries(LABELS.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+      add_route_bytes: col("bytes"),
+      change_ack_ms: ch("ack").map((x) => round(x)),
+      change_ok_ms: ch("ok").map((x) => round(x)),
+      change_route_bytes: ch("bytes"),
+      change_failed: ch("failed"),
+    },
   };
   const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
   const other = table(
     ["other", "value"],
     [
+      ["route bytes sent per added route (median)", median(col("bytes"))],
+      ["route bytes sent per changed route (median)", median(ch("bytes"))],
+      ["non-200 responses while routes changed (total)", ch("failed").reduce((a, b) => a + b, 0)],
       ["provider read+parse of all files (ms, median of 5)", median(m.readParseMs)],
       [`cold start: start() → first 200 with ${nRoutes} routes (ms)`, m.initialReadyMs],
       ["control plane RSS after (MB)", mb(m.memory.rss)],
@@ -222,12 +335,16 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       ["Envoy RSS after (MB)", m.memory.envoyRss !== undefined ? mb(m.memory.envoyRss) : NaN],
     ],
   );
-  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, other]);
+  const changed = table(["changed route on its hostname (ms, from just before the write)", "median", "p90", "max"], changeRows);
+  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, changed, other]);
 }
 
 async function main(): Promise<void> {
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
+  const layout: RouteLayout = (arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline") === "vhds" ? "vhds" : "inline";
+  // The pipeline reads the layout switch on every pass (ADR 0008).
+  process.env.EGTS_ROUTE_LAYOUT = layout;
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
 
@@ -263,6 +380,7 @@ async function main(): Promise<void> {
   const params = {
     routes: nRoutes,
     reps,
+    layout,
     exposeGc: gcOk,
     envoyBin,
     note: "control plane = this process (also runs the echo backend and the HTTP poller)",

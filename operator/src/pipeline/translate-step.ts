@@ -6,6 +6,7 @@ import { translate, type TranslateOptions, type TranslateResult } from "../trans
 import type { XdsCache } from "../xds/cache/snapshot-cache";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
+import { routeLayoutFromEnv, splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
 import { patchNode, type PatchStep } from "./patch-step";
@@ -17,6 +18,8 @@ export interface PublishStages {
   readonly hooks?: ExtensionHookStage;
   /** Envoy's check of EnvoyPatchPolicy results (with an Envoy binary). */
   readonly checker?: PatchChecker;
+  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  readonly routeLayout?: RouteLayout;
 }
 
 /** Outcome of one pass, for logs and tests. */
@@ -54,6 +57,7 @@ export function translateAndPublish(
   stages: PublishStages = {},
 ): PassResult {
   const { hooks, checker } = stages;
+  const layout = stages.routeLayout ?? routeLayoutFromEnv();
   const t0 = performance.now();
   const translated = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
@@ -78,7 +82,7 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") cache.setNode(ir.name, translatedHooks.resources);
+    if (translatedHooks.kind === "ready") cache.setNode(ir.name, laidOut(translatedHooks.resources, layout));
     else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
@@ -141,4 +145,9 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
     ...(ir.tcp ? { tcp: ir.tcp.map(rebind) } : {}),
     ...(ir.udp ? { udp: ir.udp.map(rebind) } : {}),
   };
+}
+
+/** The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations). */
+function laidOut(resources: NodeResources, layout: RouteLayout): NodeResources {
+  return layout === "vhds" ? splitVirtualHosts(resources) : resources;
 }

@@ -15,6 +15,7 @@ import {
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
+import { vhdsNamespace } from "../translate/vhds";
 import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
 
 /**
@@ -47,7 +48,17 @@ export interface StreamContext {
   count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void;
   /** Counts a stream refused because its certificate does not grant the node id it asked for. */
   refused(): void;
+  /**
+   * Waits (bounded) before one phase of a sync of snapshot `version`, so that a node's ADS and VHDS streams keep
+   * ADR 0002's order between them (see server.ts); resolves at once when the node has one kind of stream.
+   */
+  gate?(stream: DeltaStream, phase: SyncPhase, version: number): Promise<void>;
+  /** Called when a stream's sync progress (the versions below) moved. */
+  progressed?(): void;
 }
+
+/** The two phases of a sync: additions and updates, then removals. */
+export type SyncPhase = "upserts" | "removals";
 
 /** Subscription state of one type on one stream. */
 export interface TypeState {
@@ -59,6 +70,11 @@ export interface TypeState {
   readonly sent: Map<string, string>;
   /** Nonce of the last response of this type. */
   pendingNonce?: string;
+  /**
+   * Subscribed names are namespaces: a resource is wanted when the part of its name before the last `/` is
+   * subscribed (VHDS: Envoy subscribes to a route configuration's name and wants its `<name>/<host>` virtual hosts).
+   */
+  readonly namespaces: boolean;
 }
 
 interface Outstanding {
@@ -83,6 +99,12 @@ export class DeltaStream {
   private syncQueued = false;
   private closed = false;
   private hadSnapshot = false;
+  /** Snapshot version whose additions this stream last finished pushing (0: none). */
+  upsertedVersion = 0;
+  /** Snapshot version this stream last finished syncing (0: none). */
+  syncedVersion = 0;
+  /** Snapshot version of the sync running now or last (0: none). */
+  workingVersion = 0;
 
   /**
    * Wires the stream to a grpc call; `id` is unique per server. `grantedNodeIds` are the node ids the
@@ -267,13 +289,23 @@ export class DeltaStream {
     let changed = false;
     let ts = this.types.get(typeUrl);
     if (!ts) {
-      ts = { wildcard: req.resourceNamesSubscribe.length === 0, subscribed: new Set(), sent: new Map() };
+      ts = {
+        wildcard: req.resourceNamesSubscribe.length === 0,
+        subscribed: new Set(),
+        sent: new Map(),
+        namespaces: typeUrl === TypeUrl.VirtualHost,
+      };
       this.types.set(typeUrl, ts);
       changed = true;
     }
     const initial = req.initialResourceVersions;
     if (subscribe(ts, req.resourceNamesSubscribe, initial)) changed = true;
     if (unsubscribe(ts, req.resourceNamesUnsubscribe)) changed = true;
+    if (ts.namespaces && req.resourceNamesSubscribe.length > 0) {
+      // A subscribed namespace is answered in full, whatever the client was sent under it before.
+      const fresh = new Set(req.resourceNamesSubscribe);
+      for (const n of [...ts.sent.keys()]) if (fresh.has(vhdsNamespace(n)) && !(n in initial)) ts.sent.delete(n);
+    }
     for (const [name, version] of Object.entries(initial)) {
       ts.sent.set(name, version);
       changed = true;
@@ -344,15 +376,15 @@ export class DeltaStream {
 
   private isSubscribed(typeUrl: string, name: string): boolean {
     const ts = this.types.get(typeUrl);
-    return ts !== undefined && (ts.wildcard || ts.subscribed.has(name));
+    return ts !== undefined && wants(ts, name);
   }
 
   /** Resources of a type the client is subscribed to and does not have at the snapshot's version. */
   private pendingUpserts(ts: TypeState, byName: ReadonlyMap<string, CachedResource> | undefined): CachedResource[] {
     const out: CachedResource[] = [];
     if (!byName) return out;
-    if (ts.wildcard) {
-      for (const r of byName.values()) if (ts.sent.get(r.name) !== r.version) out.push(r);
+    if (ts.wildcard || ts.namespaces) {
+      for (const r of byName.values()) if (wants(ts, r.name) && ts.sent.get(r.name) !== r.version) out.push(r);
     } else {
       for (const name of ts.subscribed) {
         const r = byName.get(name);
@@ -371,6 +403,11 @@ export class DeltaStream {
       snap = { nodeId: this.nodeId, version: 0, resources: new Map() };
     }
     this.hadSnapshot = true;
+    this.workingVersion = snap.version;
+    await this.ctx.gate?.(this, "upserts", snap.version);
+    // The gate may have waited: push what the node has now.
+    snap = this.ctx.cache.getNode(this.nodeId) ?? snap;
+    this.workingVersion = snap.version;
     const resources = snap.resources;
     const version = String(snap.version);
 
@@ -379,6 +416,9 @@ export class DeltaStream {
       if (this.closed) return;
       await this.pushUpserts(typeUrl, snap, version);
     }
+    this.upsertedVersion = snap.version;
+    this.ctx.progressed?.();
+    await this.ctx.gate?.(this, "removals", snap.version);
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
       const ts = this.types.get(typeUrl);
@@ -387,6 +427,8 @@ export class DeltaStream {
       const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
       if (removed.length > 0) await this.send(typeUrl, version, [], removed);
     }
+    this.syncedVersion = snap.version;
+    this.ctx.progressed?.();
   }
 
   /** Sends what the client of one type lacks (clusters with their endpoints), or its first, empty, answer. */
@@ -592,10 +634,21 @@ function subscribe(ts: TypeState, names: readonly string[], initial: Readonly<Re
   return changed;
 }
 
+/** Whether the client of a type wants the resource `name`. */
+function wants(ts: TypeState, name: string): boolean {
+  return ts.wildcard || ts.subscribed.has(name) || (ts.namespaces && ts.subscribed.has(vhdsNamespace(name)));
+}
+
 /** Removes subscriptions ("*" ends wildcard) and forgets what the client no longer wants; true when changed. */
 function unsubscribe(ts: TypeState, names: readonly string[]): boolean {
   let changed = false;
   for (const name of names) {
+    if (ts.namespaces && ts.subscribed.has(name)) {
+      ts.subscribed.delete(name);
+      if (!ts.wildcard) for (const n of [...ts.sent.keys()]) if (vhdsNamespace(n) === name) ts.sent.delete(n);
+      changed = true;
+      continue;
+    }
     if (name === "*") {
       if (!ts.wildcard) continue;
       ts.wildcard = false;
