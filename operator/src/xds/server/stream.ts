@@ -81,6 +81,11 @@ interface Outstanding {
   readonly typeUrl: string;
   readonly names: readonly string[];
   readonly resolve: (r: AckResult) => void;
+  /**
+   * Namespaced types (VHDS) only: what the client had of each resource of the response before it (undefined: not
+   * there), and what the response set. Envoy rejects a response as a whole, so on a NACK none of it was applied.
+   */
+  readonly undo?: ReadonlyMap<string, { readonly before: string | undefined; readonly sent: string | undefined }>;
 }
 
 type DuplexCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
@@ -341,6 +346,7 @@ export class DeltaStream {
         names: o.names,
         error: message,
       });
+      if (o.undo) this.undoRejected(o.typeUrl, o.undo);
       o.resolve("nack");
     } else {
       this.ctx.log("debug", "xds ACK", { node: this.nodeId, typeUrl: o.typeUrl, nonce: req.responseNonce });
@@ -353,6 +359,22 @@ export class DeltaStream {
         names: o.names,
       });
       o.resolve("ack");
+    }
+  }
+
+  /**
+   * Forgets a rejected response of a namespaced type: the client still has what it had before, so the resources of
+   * the response that were fine are sent again with the next change (with one RouteConfiguration, the next route
+   * change resends it whole anyway; with one resource per virtual host, a good virtual host NACKed alongside a bad
+   * one would otherwise never reach Envoy). No resync now: the same content would be rejected again.
+   */
+  private undoRejected(typeUrl: string, undo: NonNullable<Outstanding["undo"]>): void {
+    const ts = this.types.get(typeUrl);
+    if (!ts) return;
+    for (const [name, { before, sent }] of undo) {
+      if (ts.sent.get(name) !== sent) continue; // a later response changed it
+      if (before === undefined) ts.sent.delete(name);
+      else ts.sent.set(name, before);
     }
   }
 
@@ -539,8 +561,15 @@ export class DeltaStream {
       removedResourceNames: [],
       resourceErrors: [],
     };
-    for (const r of upserts) ts.sent.set(r.name, r.version);
-    for (const n of removed) ts.sent.delete(n);
+    const undo = ts.namespaces ? new Map<string, { before: string | undefined; sent: string | undefined }>() : undefined;
+    for (const r of upserts) {
+      undo?.set(r.name, { before: ts.sent.get(r.name), sent: r.version });
+      ts.sent.set(r.name, r.version);
+    }
+    for (const n of removed) {
+      undo?.set(n, { before: ts.sent.get(n), sent: undefined });
+      ts.sent.delete(n);
+    }
     ts.pendingNonce = nonce;
 
     let settled = false;
@@ -553,7 +582,12 @@ export class DeltaStream {
       };
     });
     const names = upserts.map((r) => r.name);
-    this.outstanding.set(nonce, { typeUrl, names: names.length > 0 ? names : removed, resolve: resolveFn });
+    this.outstanding.set(nonce, {
+      typeUrl,
+      names: names.length > 0 ? names : removed,
+      resolve: resolveFn,
+      ...(undo ? { undo } : {}),
+    });
     if (this.outstanding.size > MAX_OUTSTANDING) {
       const oldest = this.outstanding.keys().next().value;
       if (oldest !== undefined) this.outstanding.delete(oldest);
