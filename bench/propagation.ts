@@ -40,7 +40,8 @@ import {
   type Metric,
 } from "./lib/report";
 
-const STEP_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
+const ROUTES_PER_FILE = 2000;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -112,6 +113,8 @@ interface Rep {
   sent: number;
   ack: number;
   ok: number;
+  /** From the route resources' send to Envoy's ACK: Envoy's share (plus the network). */
+  sentToAck: number;
   /** Route bytes the server sent for this step (RouteConfigurations + virtual hosts). */
   bytes: number;
 }
@@ -120,9 +123,12 @@ interface Rep {
 interface ChangeRep {
   ack: number;
   ok: number;
+  sentToAck: number;
   bytes: number;
   /** Responses other than 200 while polling for the change. */
   failed: number;
+  /** Their statuses (0: no response within 5 s or a socket error). */
+  failedStatuses: number[];
 }
 
 /** The resource types that carry routes. */
@@ -187,7 +193,15 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
-  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0, bytes: bytes.stop() };
+  return {
+    published: pub - t0,
+    pass: passMs,
+    sent: sent - t0,
+    ack: ack - t0,
+    ok: ok - t0,
+    sentToAck: ack - sent,
+    bytes: bytes.stop(),
+  };
 }
 
 /** The path the first rule of route `idx` matches in `variant` (fixtures.ts: `/api/v<k>[-<variant>]`). */
@@ -202,14 +216,19 @@ function changedPath(idx: number, variant: number): string {
  */
 async function changeOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number, variant: number): Promise<ChangeRep> {
   const ackP = routeAck(gw);
+  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
   const bytes = countRouteBytes(gw);
   const t0 = performance.now();
   await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, { ...fx, variant })]));
   let failed = 0;
+  const failedStatuses: number[] = [];
   let ok = NaN;
   while (performance.now() < t0 + STEP_TIMEOUT_MS) {
     const r = await getBody(fx.port, routeHost(idx), changedPath(idx, variant));
-    if (r.status !== 200) failed++;
+    if (r.status !== 200) {
+      failed++;
+      failedStatuses.push(r.status);
+    }
     else if (r.body.includes('"x-route"')) {
       ok = performance.now();
       break;
@@ -217,9 +236,9 @@ async function changeOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: n
     await sleep(1);
   }
   if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);
-  const ack = await ackP;
+  const [ack, sent] = await Promise.all([ackP, sentP]);
   await sleep(50);
-  return { ack: ack - t0, ok: ok - t0, bytes: bytes.stop(), failed };
+  return { ack: ack - t0, ok: ok - t0, sentToAck: ack - sent, bytes: bytes.stop(), failed, failedStatuses };
 }
 
 /** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
@@ -233,7 +252,7 @@ async function measure(
   process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
   const tStart = performance.now();
   await gw.start();
-  await first200(fx.port, routeHost(0), performance.now() + 60_000);
+  await first200(fx.port, routeHost(0), performance.now() + 2 * STEP_TIMEOUT_MS);
   const initialReadyMs = performance.now() - tStart;
 
   // How much of a pass is the file provider re-reading and re-parsing every file.
@@ -256,7 +275,10 @@ async function measure(
   for (let rep = -1; rep < reps; rep++) {
     const c = await changeOne(gw, dir, fx, nRoutes + 1 + Math.max(rep, 0), rep + 2);
     if (rep >= 0) changes.push(c);
-    process.stderr.write(`  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ${c.failed} failed\n`);
+    process.stderr.write(
+      `  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ` +
+        `${c.failed} failed ${JSON.stringify(c.failedStatuses)}\n`,
+    );
     await sleep(300);
   }
 
@@ -272,6 +294,7 @@ const LABELS: [keyof Rep, string][] = [
   ["sent", "write → RDS sent"],
   ["ack", "write → RDS ACK (Envoy)"],
   ["ok", "write → first 200 via Envoy"],
+  ["sentToAck", "RDS sent → ACK (Envoy's share)"],
 ];
 
 function report(m: Measured, params: Record<string, unknown>, nRoutes: number, reps: number): void {
@@ -287,11 +310,12 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     rows.push([label, s.median, s.p90, s.max]);
   }
   metrics["add_route_bytes.median"] = { value: median(col("bytes")), unit: "B" };
-  const ch = (k: keyof ChangeRep): number[] => m.changes.map((c) => c[k]);
+  const ch = (k: Exclude<keyof ChangeRep, "failedStatuses">): number[] => m.changes.map((c) => c[k]);
   const changeRows: (string | number)[][] = [];
   for (const [k, label] of [
     ["ack", "write → route ACK (Envoy)"],
     ["ok", "write → first response of the changed rule"],
+    ["sentToAck", "route sent → ACK (Envoy's share)"],
   ] as const) {
     const xs = ch(k);
     metrics[`change_${k}_ms.median`] = { value: round(median(xs)), unit: "ms" };
@@ -319,6 +343,7 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       change_ok_ms: ch("ok").map((x) => round(x)),
       change_route_bytes: ch("bytes"),
       change_failed: ch("failed"),
+      change_failed_statuses: m.changes.flatMap((c) => c.failedStatuses),
     },
   };
   const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
@@ -355,7 +380,11 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), "egts-bench-state-"));
   await writeFile(join(dir, "00-gateway.yaml"), toYaml(gatewayObjects(fx)));
   await writeFile(join(dir, "01-backends.yaml"), toYaml(Array.from({ length: 100 }, (_, j) => backendObject(j, fx))));
-  await writeFile(join(dir, "02-routes.yaml"), toYaml(Array.from({ length: nRoutes }, (_, i) => routeObject(i, fx))));
+  // 2,000 routes a file (~2.9 MB): the file provider refuses files over 10 MB.
+  for (let start = 0; start < nRoutes; start += ROUTES_PER_FILE) {
+    const routes = Array.from({ length: Math.min(ROUTES_PER_FILE, nRoutes - start) }, (_, k) => routeObject(start + k, fx));
+    await writeFile(join(dir, `02-routes-${String(start / ROUTES_PER_FILE).padStart(3, "0")}.yaml`), toYaml(routes));
+  }
 
   const gw = new StandaloneGateway({
     configDir: dir,
@@ -363,7 +392,7 @@ async function main(): Promise<void> {
     xdsPort: 0,
     listenAddress: "127.0.0.1",
     stateDir,
-    logger: createLogger("warn", (line) => process.stderr.write(line + "\n")),
+    logger: createLogger(process.env.BENCH_LOG === "info" ? "info" : "warn", (line) => process.stderr.write(line + "\n")),
     envoyOutput: "ignore",
     backends: { enabled: true, allow: ["Loopback"] }, // the echo backend listens on 127.0.0.1
   });

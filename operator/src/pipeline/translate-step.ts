@@ -4,6 +4,7 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
+import { TypeUrl } from "../xds/types";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
 import { routeLayoutFromEnv, splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
@@ -82,7 +83,7 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") cache.setNode(ir.name, laidOut(translatedHooks.resources, layout));
+    if (translatedHooks.kind === "ready") cache.setNode(ir.name, laidOut(translatedHooks.resources, layout, cache, ir.name));
     else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
@@ -147,7 +148,11 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
   };
 }
 
-/** The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations). */
-function laidOut(resources: NodeResources, layout: RouteLayout): NodeResources {
-  return layout === "vhds" ? splitVirtualHosts(resources) : resources;
+/**
+ * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); the VHDS split
+ * reuses the node's unchanged virtual hosts as published, so that the cache does not hash them again.
+ */
+function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): NodeResources {
+  if (layout !== "vhds") return resources;
+  return splitVirtualHosts(resources, cache.getNode(node)?.resources.get(TypeUrl.VirtualHost));
 }
