@@ -214,12 +214,21 @@ function changedPath(idx: number, variant: number): string {
  * path that went through the changed rule (its `x-route` header), polling from just before the write; until then
  * the path falls through to the route's catch-all rule, so every response must be a 200.
  */
-async function changeOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number, variant: number): Promise<ChangeRep> {
+async function changeOne(
+  gw: StandaloneGateway,
+  dir: string,
+  fx: Fixture,
+  idx: number,
+  variant: number,
+): Promise<ChangeRep> {
   const ackP = routeAck(gw);
   const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
   const bytes = countRouteBytes(gw);
   const t0 = performance.now();
-  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, { ...fx, variant })]));
+  await writeFile(
+    join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
+    toYaml([routeObject(idx, { ...fx, variant })]),
+  );
   let failed = 0;
   const failedStatuses: number[] = [];
   let ok = NaN;
@@ -228,8 +237,7 @@ async function changeOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: n
     if (r.status !== 200) {
       failed++;
       failedStatuses.push(r.status);
-    }
-    else if (r.body.includes('"x-route"')) {
+    } else if (r.body.includes('"x-route"')) {
       ok = performance.now();
       break;
     }
@@ -360,7 +368,10 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       ["Envoy RSS after (MB)", m.memory.envoyRss !== undefined ? mb(m.memory.envoyRss) : NaN],
     ],
   );
-  const changed = table(["changed route on its hostname (ms, from just before the write)", "median", "p90", "max"], changeRows);
+  const changed = table(
+    ["changed route on its hostname (ms, from just before the write)", "median", "p90", "max"],
+    changeRows,
+  );
   finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, changed, other]);
 }
 
@@ -368,8 +379,6 @@ async function main(): Promise<void> {
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
   const layout: RouteLayout = (arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline") === "vhds" ? "vhds" : "inline";
-  // The pipeline reads the layout switch on every pass (ADR 0008).
-  process.env.EGTS_ROUTE_LAYOUT = layout;
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
 
@@ -382,7 +391,9 @@ async function main(): Promise<void> {
   await writeFile(join(dir, "01-backends.yaml"), toYaml(Array.from({ length: 100 }, (_, j) => backendObject(j, fx))));
   // 2,000 routes a file (~2.9 MB): the file provider refuses files over 10 MB.
   for (let start = 0; start < nRoutes; start += ROUTES_PER_FILE) {
-    const routes = Array.from({ length: Math.min(ROUTES_PER_FILE, nRoutes - start) }, (_, k) => routeObject(start + k, fx));
+    const routes = Array.from({ length: Math.min(ROUTES_PER_FILE, nRoutes - start) }, (_, k) =>
+      routeObject(start + k, fx),
+    );
     await writeFile(join(dir, `02-routes-${String(start / ROUTES_PER_FILE).padStart(3, "0")}.yaml`), toYaml(routes));
   }
 
@@ -392,9 +403,12 @@ async function main(): Promise<void> {
     xdsPort: 0,
     listenAddress: "127.0.0.1",
     stateDir,
-    logger: createLogger(process.env.BENCH_LOG === "info" ? "info" : "warn", (line) => process.stderr.write(line + "\n")),
+    logger: createLogger(process.env.BENCH_LOG === "info" ? "info" : "warn", (line) =>
+      process.stderr.write(line + "\n"),
+    ),
     envoyOutput: "ignore",
     backends: { enabled: true, allow: ["Loopback"] }, // the echo backend listens on 127.0.0.1
+    routeLayout: layout,
   });
   let m: Measured;
   try {

@@ -1,5 +1,5 @@
 /**
- * The VHDS route layout (ADR 0008, `EGTS_ROUTE_LAYOUT=vhds`) against real Envoy: the listener's RouteConfiguration
+ * The VHDS route layout (ADR 0008; `EGTS_ROUTE_LAYOUT=vhds`, here the standalone option) against real Envoy: the listener's RouteConfiguration
  * carries no virtual hosts, Envoy fetches them over VHDS (DeltaVirtualHosts streams), a one-route change sends that
  * route's virtual host only, Envoy's config dump still shows every route under the route configuration, a removed
  * route's host answers 404 again, and a route Envoy rejects is still found by the NACK bisection.
@@ -22,12 +22,9 @@ describe("VHDS route layout with real Envoy", function () {
   let g: BasicGateway;
   let t: TestGateway;
   let port: number;
-  let layoutBefore: string | undefined;
 
   before(async function () {
-    layoutBefore = process.env["EGTS_ROUTE_LAYOUT"];
-    process.env["EGTS_ROUTE_LAYOUT"] = "vhds";
-    g = await startBasicGateway({ backend: "b", route: "ok", host: "ok.example.com" });
+    g = await startBasicGateway({ backend: "b", route: "ok", host: "ok.example.com", routeLayout: "vhds" });
     ({ t, port } = g);
     await t.write("more.yaml", routeYaml("two", "two.example.com", "b"));
     await eventually(async () => (await httpGet(port, "two.example.com")).status === 200, 15_000, "route two");
@@ -35,8 +32,6 @@ describe("VHDS route layout with real Envoy", function () {
 
   after(async function () {
     valueChecks.disabled = new Set();
-    if (layoutBefore === undefined) delete process.env["EGTS_ROUTE_LAYOUT"];
-    else process.env["EGTS_ROUTE_LAYOUT"] = layoutBefore;
     await g?.close();
   });
 

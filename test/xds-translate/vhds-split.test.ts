@@ -12,7 +12,10 @@ import { splitVirtualHosts, vhdsNamespace } from "../../operator/src/xds/transla
 import { RouteType, TypeUrl, VirtualHostType } from "../../operator/src/xds/types";
 import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
 
-function routeConfiguration(name: string, hosts: readonly { name: string; domain: string; path: string }[]): RouteConfiguration {
+function routeConfiguration(
+  name: string,
+  hosts: readonly { name: string; domain: string; path: string }[],
+): RouteConfiguration {
   return RouteConfiguration.fromPartial({
     name,
     ignorePortInHostMatching: true,
@@ -41,7 +44,10 @@ describe("VHDS split of route configurations", function () {
     assert.equal(split.ignorePortInHostMatching, true, "the route configuration keeps its other fields");
     assert.ok(split.vhds?.configSource?.apiConfigSource?.grpcServices[0]?.envoyGrpc?.clusterName);
     const vhosts = out.get(TypeUrl.VirtualHost)!;
-    assert.deepEqual([...vhosts.keys()], ["default/eg/http/a_example_com", "default/eg/http/default~eg~other~b_example_com"]);
+    assert.deepEqual(
+      [...vhosts.keys()],
+      ["default/eg/http/a_example_com", "default/eg/http/default~eg~other~b_example_com"],
+    );
     for (const [name, any] of vhosts) {
       assert.equal(vhdsNamespace(name), rc.name);
       const vh = unpack(VirtualHostType, any);

@@ -7,7 +7,8 @@ import type { XdsCache } from "../xds/cache/snapshot-cache";
 import { TypeUrl } from "../xds/types";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
-import { routeLayoutFromEnv, splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
+import { splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
+import { env } from "../config/env";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
 import { patchNode, type PatchStep } from "./patch-step";
@@ -58,7 +59,7 @@ export function translateAndPublish(
   stages: PublishStages = {},
 ): PassResult {
   const { hooks, checker } = stages;
-  const layout = stages.routeLayout ?? routeLayoutFromEnv();
+  const layout = stages.routeLayout ?? env().routeLayout;
   const t0 = performance.now();
   const translated = translate(snapshot, opts);
   const invalid: { name: string; problems: string[] }[] = [];
@@ -83,7 +84,8 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") cache.setNode(ir.name, laidOut(translatedHooks.resources, layout, cache, ir.name));
+    if (translatedHooks.kind === "ready")
+      cache.setNode(ir.name, laidOut(translatedHooks.resources, layout, cache, ir.name));
     else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {

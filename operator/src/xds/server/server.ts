@@ -215,7 +215,9 @@ export class XdsServer {
     const vhds = this.vhdsStreams.has(stream);
     if (vhds !== (phase === "upserts")) return;
     const others = (): DeltaStream[] =>
-      [...(this.byNode.get(stream.nodeId) ?? [])].filter((s) => s !== stream && !s.isClosed && this.vhdsStreams.has(s) !== vhds);
+      [...(this.byNode.get(stream.nodeId) ?? [])].filter(
+        (s) => s !== stream && !s.isClosed && this.vhdsStreams.has(s) !== vhds,
+      );
     const done = vhds
       ? (): boolean => others().every((s) => s.upsertedVersion >= version || s.workingVersion > version)
       : (): boolean => others().every((s) => s.syncedVersion >= version || s.workingVersion > version);

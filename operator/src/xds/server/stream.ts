@@ -561,7 +561,9 @@ export class DeltaStream {
       removedResourceNames: [],
       resourceErrors: [],
     };
-    const undo = ts.namespaces ? new Map<string, { before: string | undefined; sent: string | undefined }>() : undefined;
+    const undo = ts.namespaces
+      ? new Map<string, { before: string | undefined; sent: string | undefined }>()
+      : undefined;
     for (const r of upserts) {
       undo?.set(r.name, { before: ts.sent.get(r.name), sent: r.version });
       ts.sent.set(r.name, r.version);

@@ -21,15 +21,10 @@ const VH_NAME_TAG = (1 << 3) | 2;
 
 /**
  * How each listener's routes reach Envoy: `inline` (one RouteConfiguration holding every virtual host, the default)
- * or `vhds` (virtual hosts as VHDS resources). An internal switch, `EGTS_ROUTE_LAYOUT=vhds`, read once: no
+ * or `vhds` (virtual hosts as VHDS resources). An internal switch (`EGTS_ROUTE_LAYOUT`, config/env.ts): no
  * EnvoyProxy or EnvoyGateway field selects it (ADR 0008).
  */
 export type RouteLayout = "inline" | "vhds";
-
-/** The layout the environment selects (`EGTS_ROUTE_LAYOUT`); `inline` unless it says `vhds`. */
-export function routeLayoutFromEnv(env: NodeJS.ProcessEnv = process.env): RouteLayout {
-  return env["EGTS_ROUTE_LAYOUT"] === "vhds" ? "vhds" : "inline";
-}
 
 /**
  * The VHDS config source a split RouteConfiguration names: Envoy only accepts a `DELTA_GRPC` api config source for
@@ -135,7 +130,10 @@ function field(tag: number, bytes: Uint8Array): Buffer {
 }
 
 /** Calls `visit(tag, start, valueStart, end)` per top-level field of a message (`start..end` is the whole field). */
-function forEachField(buf: Uint8Array, visit: (tag: number, start: number, valueStart: number, end: number) => void): void {
+function forEachField(
+  buf: Uint8Array,
+  visit: (tag: number, start: number, valueStart: number, end: number) => void,
+): void {
   let pos = 0;
   while (pos < buf.length) {
     const start = pos;
