@@ -96,6 +96,41 @@ async function first200(port: number, host: string, deadline: number): Promise<n
   }
 }
 
+/** User + system CPU time of a process in ms, from /proc (Linux only; clock ticks of 10 ms). */
+async function cpuMsOf(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of the whole line)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU one route change costs Envoy, without the poller's requests: changes route `idx` to `variant`, waits for the
+ * route ACK and 200 ms more, and returns Envoy's CPU time over that window (it also idles: compare layouts).
+ */
+async function quietChange(
+  gw: StandaloneGateway,
+  dir: string,
+  fx: Fixture,
+  idx: number,
+  variant: number,
+): Promise<number> {
+  const pid = gw.runner?.list()[0]?.pid;
+  const ackP = routeAck(gw);
+  const before = await cpuMsOf(pid);
+  await writeFile(
+    join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
+    toYaml([routeObject(idx, { ...fx, variant })]),
+  );
+  await ackP;
+  await sleep(200);
+  return (await cpuMsOf(pid)) - before;
+}
+
 /** VmRSS of a process in bytes, from /proc (Linux only). */
 async function rssOf(pid: number | undefined): Promise<number | undefined> {
   if (pid === undefined) return undefined;
@@ -142,6 +177,8 @@ interface Fixture {
 interface Measured {
   readonly samples: Rep[];
   readonly changes: ChangeRep[];
+  /** Envoy's CPU time per route change, without polling (quietChange). */
+  readonly envoyCpuMs: number[];
   readonly readParseMs: number[];
   readonly initialReadyMs: number;
   readonly memory: { rss: number; heapUsed: number; envoyRss?: number };
@@ -290,10 +327,24 @@ async function measure(
     await sleep(300);
   }
 
+  const envoyCpuMs: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    envoyCpuMs.push(await quietChange(gw, dir, fx, nRoutes + 1 + rep, 100 + rep));
+    await sleep(300);
+  }
+  process.stderr.write(`  Envoy CPU per quiet change (ms): ${JSON.stringify(envoyCpuMs)}\n`);
+
   fullGc();
   const mu = process.memoryUsage();
   const envoyRss = await rssOf(gw.runner?.list()[0]?.pid);
-  return { samples, changes, readParseMs, initialReadyMs, memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss } };
+  return {
+    samples,
+    changes,
+    envoyCpuMs,
+    readParseMs,
+    initialReadyMs,
+    memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss },
+  };
 }
 
 const LABELS: [keyof Rep, string][] = [
@@ -330,6 +381,7 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     metrics[`change_${k}_ms.p90`] = { value: round(percentile(xs, 90)), unit: "ms" };
     changeRows.push([label, median(xs), percentile(xs, 90), Math.max(...xs)]);
   }
+  metrics["envoy_cpu_per_change_ms.median"] = { value: median(m.envoyCpuMs), unit: "ms" };
   metrics["change_route_bytes.median"] = { value: median(ch("bytes")), unit: "B" };
   metrics["change_failed_requests"] = { value: ch("failed").reduce((a, b) => a + b, 0), unit: "count" };
   metrics["provider_read_parse_ms.median"] = { value: round(median(m.readParseMs)), unit: "ms" };
@@ -352,12 +404,14 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       change_route_bytes: ch("bytes"),
       change_failed: ch("failed"),
       change_failed_statuses: m.changes.flatMap((c) => c.failedStatuses),
+      envoy_cpu_per_change_ms: m.envoyCpuMs,
     },
   };
   const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
   const other = table(
     ["other", "value"],
     [
+      ["Envoy CPU per route change, no polling (ms, median; 10 ms ticks)", median(m.envoyCpuMs)],
       ["route bytes sent per added route (median)", median(col("bytes"))],
       ["route bytes sent per changed route (median)", median(ch("bytes"))],
       ["non-200 responses while routes changed (total)", ch("failed").reduce((a, b) => a + b, 0)],
