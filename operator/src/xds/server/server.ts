@@ -15,6 +15,7 @@ import { bindGrpcServer, shutdownGrpcServer } from "./grpc-bind";
 import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition, VirtualHostDiscoveryServiceDefinition } from "./service";
 import { DeltaStream, type StreamContext, type SyncPhase } from "./stream";
+import { VHDS_ROUTE_CONFIGURATION_HEADER } from "../translate/vhds";
 import {
   CounterName,
   TypeStats,
@@ -199,7 +200,14 @@ export class XdsServer {
     const granted = this.requireIdentity
       ? nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
       : undefined;
-    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, granted);
+    const rc = vhds ? call.metadata.get(VHDS_ROUTE_CONFIGURATION_HEADER)[0] : undefined;
+    const stream = new DeltaStream(
+      ++this.nextStreamId,
+      call,
+      this.ctx,
+      granted,
+      typeof rc === "string" ? Buffer.from(rc, "base64url").toString("utf8") : undefined,
+    );
     if (vhds) this.vhdsStreams.add(stream);
     this.streams.add(stream);
   }

@@ -120,6 +120,8 @@ export class DeltaStream {
     private readonly call: DuplexCall,
     private readonly ctx: StreamContext,
     private readonly grantedNodeIds?: readonly string[],
+    /** VHDS streams: the route configuration whose virtual hosts the stream carries, when its metadata names it. */
+    private readonly routeConfiguration?: string,
   ) {
     call.on("data", (req: DeltaDiscoveryRequest) => {
       try {
@@ -294,11 +296,15 @@ export class DeltaStream {
     let changed = false;
     let ts = this.types.get(typeUrl);
     if (!ts) {
+      const namespaces = typeUrl === TypeUrl.VirtualHost;
+      // Envoy's VHDS requests name no route configuration (it matches namespaces on its side): the stream's route
+      // configuration comes from the stream's metadata (vhds.ts); without it, the stream gets every virtual host.
+      const ns = namespaces ? this.routeConfiguration : undefined;
       ts = {
-        wildcard: req.resourceNamesSubscribe.length === 0,
-        subscribed: new Set(),
+        wildcard: ns === undefined && req.resourceNamesSubscribe.length === 0,
+        subscribed: new Set(ns === undefined ? [] : [ns]),
         sent: new Map(),
-        namespaces: typeUrl === TypeUrl.VirtualHost,
+        namespaces,
       };
       this.types.set(typeUrl, ts);
       changed = true;
@@ -645,12 +651,15 @@ export class DeltaStream {
 }
 
 /**
- * Whether a wildcard CDS or LDS subscription still waits for its first answer on this stream. Envoy's
+ * Whether a wildcard CDS or LDS subscription, or a VHDS one, still waits for its first answer on this stream. Envoy's
  * initialization waits for the first CDS (then LDS) response, for up to its initial fetch timeout (15 s):
  * a node with no clusters (a Gateway with no routes yet) must get an empty answer, not silence.
  */
 function awaitsFirstAnswer(typeUrl: string, ts: TypeState): boolean {
-  return ts.wildcard && ts.pendingNonce === undefined && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
+  if (ts.pendingNonce !== undefined) return false;
+  // VHDS: Envoy warms the listener until the route configuration's first virtual host answer, even with none.
+  if (ts.namespaces) return true;
+  return ts.wildcard && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
 }
 
 /** Adds subscriptions ("*" = wildcard); true when something changed. */

@@ -27,17 +27,31 @@ const VH_NAME_TAG = (1 << 3) | 2;
 export type RouteLayout = "inline" | "vhds";
 
 /**
- * The VHDS config source a split RouteConfiguration names: Envoy only accepts a `DELTA_GRPC` api config source for
- * VHDS (not ADS), so it opens one more stream per route configuration to the same xDS cluster, on
- * `envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts`.
+ * The gRPC metadata naming the route configuration of a VHDS stream. Envoy's VHDS requests subscribe to nothing by
+ * name (it matches the namespace on its side), so without it every VHDS stream of a node would get every virtual
+ * host of the node. Base64url: Envoy reads `%` in metadata values as formatter commands.
  */
-export function vhdsConfig(): Vhds {
+export const VHDS_ROUTE_CONFIGURATION_HEADER = "x-egts-route-configuration";
+
+/**
+ * The VHDS config source of the split RouteConfiguration `rc`: Envoy only accepts a `DELTA_GRPC` api config source
+ * for VHDS (not ADS), so it opens one more stream per route configuration to the same xDS cluster, on
+ * `envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts`, with `rc` in its metadata.
+ */
+export function vhdsConfig(rc: string): Vhds {
   return Vhds.fromPartial({
     configSource: {
       apiConfigSource: {
         apiType: ApiConfigSource_ApiType.DELTA_GRPC,
         transportApiVersion: ApiVersion.V3,
-        grpcServices: [{ envoyGrpc: { clusterName: XDS_CLUSTER } }],
+        grpcServices: [
+          {
+            envoyGrpc: { clusterName: XDS_CLUSTER },
+            initialMetadata: [
+              { key: VHDS_ROUTE_CONFIGURATION_HEADER, value: Buffer.from(rc, "utf8").toString("base64url") },
+            ],
+          },
+        ],
         setNodeOnFirstMessageOnly: true,
       },
       resourceApiVersion: ApiVersion.V3,
@@ -75,11 +89,11 @@ export function splitVirtualHosts(
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   if (!routes || routes.size === 0) return resources;
-  const vhdsBytes = Vhds.encode(vhdsConfig()).finish();
   const outRoutes = new Map<string, Any>();
   const virtualHosts = new Map<string, Any>();
   for (const [name, any] of routes) {
     const { rest, hosts } = splitRouteConfiguration(any.value);
+    const vhdsBytes = Vhds.encode(vhdsConfig(name)).finish();
     outRoutes.set(name, { typeUrl: any.typeUrl, value: Buffer.concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) });
     for (const vh of hosts) {
       const own = fieldString(vh, VH_NAME_TAG) ?? "";
