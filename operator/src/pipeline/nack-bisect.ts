@@ -335,12 +335,17 @@ export class NackGuard {
         sub.unsubscribe();
         resolve(ok);
       };
+      // As in publishAndWait: every response sent for the change must be answered, per stream.
+      const unanswered = new Set<string>();
+      const key = (e: XdsEvent): string => `${e.streamId}/${e.nonce ?? ""}`;
       const sub = this.deps.events$
-        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "ack" || e.kind === "nack")))
+        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "sent" || e.kind === "ack" || e.kind === "nack")))
         .subscribe((e) => {
+          if (e.kind === "sent") return void unanswered.add(key(e));
+          unanswered.delete(key(e));
           if (e.kind === "nack" && !isListenerBindNack(e)) return done(false);
           if (e.typeUrl) pending.delete(e.typeUrl);
-          if (pending.size === 0) done(true);
+          if (pending.size === 0 && unanswered.size === 0) done(true);
         });
       const timer = setTimeout(() => done(false), this.deps.waitMs ?? 3000);
     });
