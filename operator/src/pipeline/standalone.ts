@@ -26,6 +26,7 @@ import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
 import { WasmCache, wasmOption } from "./wasm-cache";
 import { translateAndPublish, type PassResult, type PublishStages } from "./translate-step";
+import type { RouteLayout } from "../xds/translate/vhds";
 import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
@@ -47,6 +48,8 @@ import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
+  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  readonly routeLayout?: RouteLayout;
   /**
    * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
    * @default the XdsServer's (no connection age, 4 MiB)
@@ -556,6 +559,7 @@ export class StandaloneGateway {
       ...(this.extension ? { hooks: this.extension.hooks } : {}),
       ...(this.patchCheck ? { checker: this.patchCheck } : {}),
       ...(this.passTrace ? { trace: this.passTrace } : {}),
+      ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
     };
   }
 
