@@ -171,7 +171,8 @@ export function routeRuleDecider<T>(
     if (rules.has(id)) return rules.get(id);
     const ref = routeRef(routeName);
     let t: T | undefined;
-    if (ref) {
+    // Most routes have no policy of this kind in reach: decided without looking for their listener.
+    if (ref && set.mayApplyToRoute(ref.kind, ref.key)) {
       const listener = ownerListener(gw, port, host, `${ref.kind}/${ref.key}`, index);
       const rule = ruleName(ref, index);
       t = listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule);
