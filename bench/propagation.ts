@@ -96,6 +96,8 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
 }
 
 interface Rep {
+  /** CPU time of this process (user + system) from just before the write to published. */
+  cpu: number;
   published: number;
   pass: number;
   sent: number;
@@ -127,17 +129,23 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const ackP = at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && e.typeUrl === TypeUrl.Route)));
   const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && e.typeUrl === TypeUrl.Route)));
   let passMs = NaN;
+  let cpuMs = NaN;
+  const cpu0 = process.cpuUsage();
   const pubP = at(
     gw.events$.pipe(
       filter((e) => e.kind === "published"),
-      tap((e) => (passMs = e.kind === "published" ? e.pass.ms : NaN)),
+      tap((e) => {
+        passMs = e.kind === "published" ? e.pass.ms : NaN;
+        const c = process.cpuUsage(cpu0);
+        cpuMs = (c.user + c.system) / 1000;
+      }),
     ),
   );
   const t0 = performance.now();
   await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
   const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
-  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0 };
+  return { cpu: cpuMs, published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0 };
 }
 
 /** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
@@ -178,6 +186,7 @@ async function measure(
 }
 
 const LABELS: [keyof Rep, string][] = [
+  ["cpu", "CPU of this process, write → published"],
   ["pass", "pipeline pass (translate+build+setNode)"],
   ["published", "write → published"],
   ["sent", "write → RDS sent"],

@@ -244,7 +244,6 @@ spec:
       assert.deepEqual(routeNames(moved), ["r2", "v2"]);
     });
 
-
     it("emits the initial snapshot, a new snapshot within 1s of a write, and an error naming file and line", async function () {
       this.timeout(10_000);
       const log = new EventLog();

@@ -15,7 +15,14 @@ import { caseName, envoyGatewayConfigFor, goldenInputs, readCase, testdataDir } 
 import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
 /** Kinds an HTTPRoute's compile reads, in the order the dependency variant looks for one to remove. */
-const DEPENDENCY_KINDS = ["ReferenceGrant", "EndpointSlice", "Service", "Backend", "HTTPRouteFilter", "BackendTLSPolicy"];
+const DEPENDENCY_KINDS = [
+  "ReferenceGrant",
+  "EndpointSlice",
+  "Service",
+  "Backend",
+  "HTTPRouteFilter",
+  "BackendTLSPolicy",
+];
 
 function render(objects: readonly KubeObject[], opts: TranslateOptions): string {
   const r = translate(snapshotFromObjects(objects), opts);

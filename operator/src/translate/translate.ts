@@ -195,7 +195,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends. A route's rules compile
   //    once per content of the route and of what it can read (compile-memo.ts).
-  compileMemo.begin(snapshot, [opts.backends ?? null, opts.extensionKinds ?? null]);
+  compileMemo.begin(snapshot, [opts.backends, opts.extensionKinds]);
   const extensionRefs = new ExtensionRefIndex(snapshot);
   const ctx = {
     gateways,

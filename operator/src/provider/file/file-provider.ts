@@ -16,7 +16,7 @@ import { unreadWarnings } from "./unread";
 import type { GroupKind } from "../../translate/extension-objects";
 import { unknownFieldWarnings } from "./unknown-fields";
 import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
-import { readInputFile } from "./read-file";
+import { readInputFile, type FileRead } from "./read-file";
 
 /** What the provider emits. */
 export type ProviderEvent =
@@ -84,8 +84,7 @@ export async function readDirectory(
     // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
     if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
-    const cached = changed && !changed.has(name) ? cache?.get(file) : undefined;
-    const read = cached ? { kind: "text" as const, text: cached.text } : await readInputFile(file, FILE_LIMITS.maxFileBytes);
+    const read = await readUnlessUnchanged(file, name, cache, changed);
     if (read.kind !== "text") {
       if (read.kind === "error") errors.push(read.error);
       else warnings.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
@@ -118,6 +117,17 @@ async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
   } catch (err) {
     return folderError(dir, `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+}
+
+/** The file's text from the cache when it is there and not among the `changed` ones, else read from disk. */
+async function readUnlessUnchanged(
+  file: string,
+  name: string,
+  cache: ParseCache | undefined,
+  changed: ReadonlySet<string> | undefined,
+): Promise<FileRead> {
+  const cached = changed && !changed.has(name) ? cache?.get(file) : undefined;
+  return cached ? { kind: "text", text: cached.text } : readInputFile(file, FILE_LIMITS.maxFileBytes);
 }
 
 function parseCached(file: string, text: string, cache: ParseCache | undefined): ParseResult {
