@@ -159,6 +159,7 @@ export function routeRuleDecider<T>(
   index: TargetIndex,
   decide: (chain: readonly Attachment[], ref: RouteRef, rule: string | undefined) => T | undefined,
 ): (port: number, host: string, routeName: string) => T | undefined {
+  if (set.winners.length === 0) return () => undefined; // no policy of this kind attached: nothing to decide
   // port → host → the route name up to its match segment (one rule) → decision.
   const byRule = new Map<number, Map<string, Map<string, T | undefined>>>();
   return (port, host, routeName) => {
