@@ -143,6 +143,8 @@ async function rssOf(pid: number | undefined): Promise<number | undefined> {
 }
 
 interface Rep {
+  /** CPU time of this process (user + system) from just before the write to published. */
+  cpu: number;
   published: number;
   pass: number;
   sent: number;
@@ -219,10 +221,16 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
   const bytes = countRouteBytes(gw);
   let passMs = NaN;
+  let cpuMs = NaN;
+  const cpu0 = process.cpuUsage();
   const pubP = at(
     gw.events$.pipe(
       filter((e) => e.kind === "published"),
-      tap((e) => (passMs = e.kind === "published" ? e.pass.ms : NaN)),
+      tap((e) => {
+        passMs = e.kind === "published" ? e.pass.ms : NaN;
+        const c = process.cpuUsage(cpu0);
+        cpuMs = (c.user + c.system) / 1000;
+      }),
     ),
   );
   const t0 = performance.now();
@@ -231,6 +239,7 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
   return {
+    cpu: cpuMs,
     published: pub - t0,
     pass: passMs,
     sent: sent - t0,
@@ -348,6 +357,7 @@ async function measure(
 }
 
 const LABELS: [keyof Rep, string][] = [
+  ["cpu", "CPU of this process, write → published"],
   ["pass", "pipeline pass (translate+build+setNode)"],
   ["published", "write → published"],
   ["sent", "write → RDS sent"],

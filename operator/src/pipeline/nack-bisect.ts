@@ -120,6 +120,7 @@ export class Quarantine {
 
   /** The keys to leave out of `snapshot`'s translation; releases entries whose object changed. */
   excluded(snapshot: ResourceSnapshot): Set<string> {
+    if (this.entries.size === 0) return new Set(); // nothing held: nothing to release
     const now = new Map([...suspectObjects(snapshot), ...extensionPolicyObjects(snapshot)].map((r) => [r.key, r.hash]));
     for (const [key, e] of [...this.entries]) if (now.get(objectKeyOf(key)) !== e.hash) this.entries.delete(key);
     return new Set(this.entries.keys());
