@@ -1,0 +1,61 @@
+/**
+ * Scenario c (gateway-api-bench "route change under load"): K routes carry a BackendTrafficPolicy and a
+ * SecurityPolicy (bench/lib/fixtures.ts routePolicyObjects); `concurrency` clients send GETs to them round
+ * robin through Envoy for the whole run while one of them is changed (its header filter value: a new
+ * generation, a new translation, a new RouteConfiguration) every `everyMs`. Every answer should be 2xx.
+ */
+import { routeName, routePolicyObjects } from "../lib/fixtures";
+import type { Stack } from "./stack";
+
+/** What the route-change scenario measured. */
+export interface RouteChangeResult {
+  readonly seconds: number;
+  readonly requests: number;
+  /** Answers that were not 2xx (socket errors count as status 0). */
+  readonly non2xx: number;
+  /** Count per status of the non-2xx answers. */
+  readonly byStatus: Record<string, number>;
+  /** Route changes applied. */
+  readonly changes: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Attaches the policies to routes 0..k-1 and waits until Envoy serves them with the policies. */
+export async function attachPolicies(stack: Stack, k: number): Promise<void> {
+  const names = Array.from({ length: k }, (_, i) => routeName(i));
+  await stack.create(routePolicyObjects(names), 1);
+  await stack.waitQuiet(2000);
+}
+
+/** Runs scenario c over routes 0..k-1 for `seconds`. */
+export async function routeChange(
+  stack: Stack,
+  k: number,
+  seconds: number,
+  opts: { readonly everyMs?: number; readonly concurrency?: number } = {},
+): Promise<RouteChangeResult> {
+  const end = performance.now() + seconds * 1000;
+  let requests = 0;
+  const byStatus: Record<string, number> = {};
+  let next = 0;
+  const client = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const status = await stack.envoyGet(next++ % k);
+      requests++;
+      if (status < 200 || status > 299) byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+    }
+  };
+  let changes = 0;
+  const changer = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const t = performance.now();
+      await stack.changeRoute(changes % k, `change-${changes}`);
+      changes++;
+      await sleep(Math.max(0, (opts.everyMs ?? 200) - (performance.now() - t)));
+    }
+  };
+  await Promise.all([changer(), ...Array.from({ length: opts.concurrency ?? 4 }, client)]);
+  const non2xx = Object.values(byStatus).reduce((a, b) => a + b, 0);
+  return { seconds, requests, non2xx, byStatus, changes };
+}
