@@ -95,7 +95,12 @@ function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | 
   m["attach/passes"] = { value: a.passes, unit: "count" };
   m["attach/cpu_ms"] = { value: round(a.cpuMs), unit: "ms" };
   rows.push(
-    [`a attach ${a.routes}: first create → attachedRoutes=${a.routes}`, `${round(a.attachMs, 0)} ms`, "≤ 1000 ms", load],
+    [
+      `a attach ${a.routes}: first create → attachedRoutes=${a.routes}`,
+      `${round(a.attachMs, 0)} ms`,
+      "≤ 1000 ms",
+      load,
+    ],
     ["  (creates alone took)", `${round(a.createMs, 0)} ms`, "", ""],
     [
       `  status writes (API server) / changed objects`,
@@ -107,12 +112,18 @@ function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | 
   );
 }
 
-function propagationRows(p: PropagationResult, m: Record<string, Metric>, rows: (string | number)[][], load: string): void {
+function propagationRows(
+  p: PropagationResult,
+  m: Record<string, Metric>,
+  rows: (string | number)[][],
+  load: string,
+): void {
   const s = p.samples;
   m["propagation/first200_ms.p50"] = { value: round(median(s)), unit: "ms" };
   m["propagation/first200_ms.p99"] = { value: round(percentile(s, 99)), unit: "ms" };
   m["propagation/first200_ms.max"] = { value: round(Math.max(...s)), unit: "ms" };
   m["propagation/create_ms.p50"] = { value: round(median(p.createSamples)), unit: "ms" };
+  m["propagation/pass_ms.p50"] = { value: round(median(p.passSamples)), unit: "ms" };
   m["propagation/unexpected_responses"] = { value: p.unexpected, unit: "count" };
   rows.push(
     [
@@ -122,6 +133,7 @@ function propagationRows(p: PropagationResult, m: Record<string, Metric>, rows: 
       load,
     ],
     ["  create request alone (p50)", `${round(median(p.createSamples), 1)} ms`, "", ""],
+    ["  controller passes' translate+publish in between (p50)", `${round(median(p.passSamples), 1)} ms`, "", ""],
     ["  answers other than 404 before the 200 / all", `${p.unexpected} / ${p.polls}`, "0", ""],
   );
 }
@@ -145,8 +157,18 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
     m["scale/rss_MB"] = { value: round(s.rssMB, 1), unit: "MB" };
     m["scale/heap_used_MB"] = { value: round(s.heapUsedMB, 1), unit: "MB" };
     rows.push(
-      [`d at ${s.routes} routes: RSS / heap after GC`, `${round(s.rssMB, 0)} / ${round(s.heapUsedMB, 0)} MB`, "", r.load.scale ?? ""],
-      ["  grow: CPU until settled; until last route served", `${round(s.cpuMs, 0)} ms; ${round(s.readyMs, 0)} ms`, "", ""],
+      [
+        `d at ${s.routes} routes: RSS / heap after GC`,
+        `${round(s.rssMB, 0)} / ${round(s.heapUsedMB, 0)} MB`,
+        "",
+        r.load.scale ?? "",
+      ],
+      [
+        "  grow: CPU until settled; until last route served",
+        `${round(s.cpuMs, 0)} ms; ${round(s.readyMs, 0)} ms`,
+        "",
+        "",
+      ],
       ["  idle 10 s: CPU; controller passes", `${round(s.idleCpuMsPerS, 1)} ms/s; ${s.idlePasses}`, "", ""],
     );
   }
@@ -187,10 +209,9 @@ function report(r: Results, params: Record<string, unknown>): void {
     samples["churn/rss_MB"] = r.churn.samples.map((s) => round(s.rssMB, 1));
     samples["churn/heap_used_MB"] = r.churn.samples.map((s) => round(s.heapUsedMB, 1));
   }
-  finish(
-    { name: "k8s", finishedAt: new Date().toISOString(), env: envInfo(), params, metrics, samples },
-    [table(["scenario", "measured", "target", "load avg (1 5 15)"], rows)],
-  );
+  finish({ name: "k8s", finishedAt: new Date().toISOString(), env: envInfo(), params, metrics, samples }, [
+    table(["scenario", "measured", "target", "load avg (1 5 15)"], rows),
+  ]);
 }
 
 async function main(): Promise<void> {

@@ -34,7 +34,7 @@ export async function attach(stack: Stack, from: number, n: number): Promise<Att
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const created = stack.createRoutes(from, from + n).then(() => performance.now());
-  const attached = stack.waitAttached(from + n, 120_000);
+  const attached = stack.waitAttached(from + n, 900_000);
   const [tCreated, tAttached] = await Promise.all([created, attached]);
   await stack.waitQuiet(3000);
   const cpu = process.cpuUsage(cpu0);

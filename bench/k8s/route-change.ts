@@ -4,7 +4,7 @@
  * robin through Envoy for the whole run while one of them is changed (its header filter value: a new
  * generation, a new translation, a new RouteConfiguration) every `everyMs`. Every answer should be 2xx.
  */
-import { routeName, routePolicyObjects } from "../lib/fixtures";
+import { routeHost, routeName, routePolicyObjects } from "../lib/fixtures";
 import type { Stack } from "./stack";
 
 /** What the route-change scenario measured. */
@@ -28,7 +28,7 @@ export async function attachPolicies(stack: Stack, k: number): Promise<void> {
   await stack.waitQuiet(2000);
 }
 
-/** Runs scenario c over routes 0..k-1 for `seconds`. */
+/** Runs scenario c over routes 0..k-1 for `seconds` (the load from the client thread, client-worker.ts). */
 export async function routeChange(
   stack: Stack,
   k: number,
@@ -36,26 +36,16 @@ export async function routeChange(
   opts: { readonly everyMs?: number; readonly concurrency?: number } = {},
 ): Promise<RouteChangeResult> {
   const end = performance.now() + seconds * 1000;
-  let requests = 0;
-  const byStatus: Record<string, number> = {};
-  let next = 0;
-  const client = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const status = await stack.envoyGet(next++ % k);
-      requests++;
-      if (status < 200 || status > 299) byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
-    }
-  };
+  const hosts = Array.from({ length: k }, (_, i) => routeHost(i));
+  const loaded = stack.clients.load(hosts, seconds, opts.concurrency ?? 4);
   let changes = 0;
-  const changer = async (): Promise<void> => {
-    while (performance.now() < end) {
-      const t = performance.now();
-      await stack.changeRoute(changes % k, `change-${changes}`);
-      changes++;
-      await sleep(Math.max(0, (opts.everyMs ?? 200) - (performance.now() - t)));
-    }
-  };
-  await Promise.all([changer(), ...Array.from({ length: opts.concurrency ?? 4 }, client)]);
+  while (performance.now() < end) {
+    const t = performance.now();
+    await stack.changeRoute(changes % k, `change-${changes}`);
+    changes++;
+    await sleep(Math.max(0, (opts.everyMs ?? 200) - (performance.now() - t)));
+  }
+  const { requests, byStatus } = await loaded;
   const non2xx = Object.values(byStatus).reduce((a, b) => a + b, 0);
   return { seconds, requests, non2xx, byStatus, changes };
 }

@@ -130,8 +130,14 @@ export async function churn(
     minutes: opts.minutes,
     steps,
     samples,
-    rssSlope: slope(xs, samples.map((m) => m.rssMB)),
-    heapSlope: slope(xs, samples.map((m) => m.heapUsedMB)),
+    rssSlope: slope(
+      xs,
+      samples.map((m) => m.rssMB),
+    ),
+    heapSlope: slope(
+      xs,
+      samples.map((m) => m.heapUsedMB),
+    ),
     cpuMsPerS: (cpu.user + cpu.system) / 1000 / seconds,
   };
 }

@@ -11,7 +11,12 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { createLogger } from "../../operator/src/log";
 import type { Controller } from "../../operator/src/pipeline/controller";
 import { KubeApiError, KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernetes/client";
-import { collectionPath, objectPath, WATCHED_KINDS, type WatchedKind } from "../../operator/src/provider/kubernetes/kinds";
+import {
+  collectionPath,
+  objectPath,
+  WATCHED_KINDS,
+  type WatchedKind,
+} from "../../operator/src/provider/kubernetes/kinds";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { httpGet } from "../../test/support/http";
 import {
@@ -25,6 +30,7 @@ import {
   type KubeCluster,
   type SimulatedKubelet,
 } from "../../e2e/harness";
+import { ClientWorker, epochNow } from "./client-worker";
 import { gatewayObjects, routeHost, routeName, routeObject, type FixtureOptions } from "../lib/fixtures";
 
 /** The controller's namespace (where the proxy runs). */
@@ -42,7 +48,11 @@ function kindOf(kind: string): WatchedKind {
 
 /** The object without what only the server sets (fixtures carry generation and creationTimestamp). */
 function forCreate(o: KubeObject): KubeObject {
-  const { generation: _g, creationTimestamp: _c, ...metadata } = o.metadata as KubeObject["metadata"] & {
+  const {
+    generation: _g,
+    creationTimestamp: _c,
+    ...metadata
+  } = o.metadata as KubeObject["metadata"] & {
     creationTimestamp?: string;
   };
   return { ...o, metadata };
@@ -73,19 +83,42 @@ export class Stack {
   lastPassAt = 0;
   /** Passes so far. */
   passes = 0;
+  /** Each pass's end (epoch ms) and its translate + publish time (ms), the last 1,000. */
+  readonly passLog: { at: number; ms: number }[] = [];
+  /** The HTTP clients that poll and load Envoy, in their own thread (see client-worker.ts). */
+  readonly clients: ClientWorker;
 
-  constructor(
-    readonly cluster: KubeCluster,
-    readonly controller: Controller,
-    readonly kubelet: SimulatedKubelet,
-    readonly echo: EchoBackend,
-    readonly client: KubeClient,
-    readonly address: string,
-  ) {
+  readonly cluster: KubeCluster;
+  readonly controller: Controller;
+  readonly kubelet: SimulatedKubelet;
+  readonly echo: EchoBackend;
+  readonly client: KubeClient;
+  /** The Gateway's LoadBalancer address. */
+  readonly address: string;
+
+  constructor(parts: {
+    cluster: KubeCluster;
+    controller: Controller;
+    kubelet: SimulatedKubelet;
+    echo: EchoBackend;
+    client: KubeClient;
+    address: string;
+  }) {
+    ({
+      cluster: this.cluster,
+      controller: this.controller,
+      kubelet: this.kubelet,
+      echo: this.echo,
+      client: this.client,
+      address: this.address,
+    } = parts);
     this.fx = { port: LISTENER_PORT, service: { name: "echo", port: 80 } };
-    controller.passes$.subscribe(() => {
+    this.clients = new ClientWorker({ address: this.address, port: LISTENER_PORT });
+    this.controller.passes$.subscribe((p) => {
       this.passes++;
       this.lastPassAt = performance.now();
+      this.passLog.push({ at: epochNow(), ms: p.pass.ms });
+      if (this.passLog.length > 1000) this.passLog.shift();
     });
   }
 
@@ -93,7 +126,10 @@ export class Stack {
   async create(objects: readonly KubeObject[], width = 16): Promise<void> {
     await pool(objects, width, async (o) => {
       const path = collectionPath(kindOf(o.kind), o.metadata.namespace);
-      await this.client.request(HttpMethod.POST, path, { body: JSON.stringify(forCreate(o)), contentType: "application/json" });
+      await this.client.request(HttpMethod.POST, path, {
+        body: JSON.stringify(forCreate(o)),
+        contentType: "application/json",
+      });
     });
   }
 
@@ -181,6 +217,7 @@ export class Stack {
   /** Stops everything (kubelet and its pods, controller, echo, cluster). */
   async stop(): Promise<void> {
     this.agent.destroy();
+    await this.clients.close();
     await this.kubelet.stop();
     await this.controller.stop();
     await this.echo.close();
@@ -195,7 +232,7 @@ async function createAll(client: KubeClient, objects: readonly KubeObject[]): Pr
       await client.createIfAbsent(collectionPath(kindOf(o.kind), o.metadata.namespace), forCreate(o));
     } catch (err) {
       if (!(err instanceof KubeApiError)) throw err;
-      throw new Error(`create ${o.kind} ${o.metadata.name}: ${err.message}`);
+      throw new Error(`create ${o.kind} ${o.metadata.name}: ${err.message}`, { cause: err });
     }
   }
 }
@@ -222,7 +259,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
     kubelet.start();
     log("waiting for the Gateway's LoadBalancer address and its Envoy…");
     const address = await gatewayAddress(cluster, "bench", { loadBalancer: true, timeoutMs: 180_000 });
-    const stack = new Stack(cluster, controller, kubelet, echo, client, address);
+    const stack = new Stack({ cluster, controller, kubelet, echo, client, address });
     const deadline = performance.now() + 120_000;
     while ((await stack.envoyGet(0)) !== 404) {
       if (performance.now() > deadline) throw new Error(`Envoy at ${address}:${LISTENER_PORT} never answered 404`);

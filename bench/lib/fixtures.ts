@@ -162,7 +162,10 @@ export function routePolicyObjects(names: readonly string[], opts: FixtureOption
       metadata: metadata("bench-traffic"),
       spec: {
         targetRefs,
-        retry: { numRetries: 2, retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] } },
+        retry: {
+          numRetries: 2,
+          retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] },
+        },
         timeout: { http: { requestTimeout: "10s" } },
       },
     },
