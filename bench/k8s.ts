@@ -143,7 +143,7 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
     const c = r.change;
     m["change/non2xx"] = { value: c.non2xx, unit: "count" };
     rows.push([
-      `c ${c.changes} route changes in ${c.seconds} s under load: non-2xx / requests`,
+      `c ${c.changes} route changes in ${c.seconds} s (late ≤ ${round(c.maxLateMs, 0)} ms): non-2xx / requests`,
       `${c.non2xx} / ${c.requests} ${JSON.stringify(c.byStatus)}`,
       "0",
       r.load.change ?? "",

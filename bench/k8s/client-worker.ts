@@ -6,7 +6,9 @@
  */
 import { Agent } from "node:http";
 import { isMainThread, parentPort, Worker } from "node:worker_threads";
+import { KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernetes/client";
 import { httpGet } from "../../test/support/http";
+import { patchRoute } from "./route-patch";
 
 /** Polls `host` until 200 (see {@link ClientWorker.first200}). */
 interface First200Request {
@@ -27,7 +29,16 @@ interface LoadRequest {
   readonly seconds: number;
   readonly concurrency: number;
 }
-type Request = First200Request | LoadRequest;
+/** Changes routes `routes` in turn (route-patch.ts), one every `everyMs`, for `seconds`. */
+interface ChangeRequest {
+  readonly op: "change";
+  readonly id: number;
+  readonly kubeconfig: string;
+  readonly routes: readonly number[];
+  readonly seconds: number;
+  readonly everyMs: number;
+}
+type Request = First200Request | LoadRequest | ChangeRequest;
 
 /** The first 200's epoch time, and the answers before it. */
 export interface First200Reply {
@@ -42,6 +53,8 @@ export interface LoadReply {
   /** Count per status of the non-2xx answers. */
   readonly byStatus: Record<string, number>;
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Now, in epoch milliseconds with sub-millisecond precision. */
 export function epochNow(): number {
@@ -62,6 +75,7 @@ async function first200(r: First200Request): Promise<First200Reply> {
     polls++;
     if (status !== 404) unexpected++;
     if (epochNow() > deadline) throw new Error(`${r.host}: no 200 within ${r.timeoutMs} ms (last ${status})`);
+    await sleep(1); // about every millisecond, not back to back: the poller must not starve the 2 cores
   }
 }
 
@@ -81,11 +95,36 @@ async function load(r: LoadRequest): Promise<LoadReply> {
   return { requests, byStatus };
 }
 
+/** Route changes made, and the longest a change was late on its 200 ms slot. */
+export interface ChangeReply {
+  readonly changes: number;
+  readonly maxLateMs: number;
+}
+
+async function change(r: ChangeRequest): Promise<ChangeReply> {
+  const client = new KubeClient(loadKubeConfig(r.kubeconfig));
+  const start = epochNow();
+  let changes = 0;
+  let maxLateMs = 0;
+  while (epochNow() < start + r.seconds * 1000) {
+    const slot = start + changes * r.everyMs;
+    maxLateMs = Math.max(maxLateMs, epochNow() - slot);
+    await patchRoute(client, r.routes[changes % r.routes.length]!, `change-${changes}`);
+    changes++;
+    await sleep(Math.max(0, start + changes * r.everyMs - epochNow()));
+  }
+  return { changes, maxLateMs };
+}
+
+function work(r: Request): Promise<unknown> {
+  if (r.op === "first200") return first200(r);
+  return r.op === "load" ? load(r) : change(r);
+}
+
 if (!isMainThread && parentPort) {
   const port = parentPort;
   port.on("message", (r: Request) => {
-    const work: Promise<unknown> = r.op === "first200" ? first200(r) : load(r);
-    work.then(
+    work(r).then(
       (reply) => port.postMessage({ id: r.id, reply }),
       (err: unknown) => port.postMessage({ id: r.id, error: String(err) }),
     );
@@ -98,7 +137,9 @@ export class ClientWorker {
   private next = 0;
   private readonly waiting = new Map<number, { ok: (v: unknown) => void; fail: (e: Error) => void }>();
 
-  constructor(private readonly target: { readonly address: string; readonly port: number }) {
+  constructor(
+    private readonly target: { readonly address: string; readonly port: number; readonly kubeconfig: string },
+  ) {
     this.worker.on("message", (m: { id: number; reply?: unknown; error?: string }) => {
       const w = this.waiting.get(m.id);
       this.waiting.delete(m.id);
@@ -107,7 +148,7 @@ export class ClientWorker {
     });
   }
 
-  private call<T>(r: Omit<First200Request, "id"> | Omit<LoadRequest, "id">): Promise<T> {
+  private call<T>(r: Omit<First200Request, "id"> | Omit<LoadRequest, "id"> | Omit<ChangeRequest, "id">): Promise<T> {
     const id = this.next++;
     return new Promise<T>((ok, fail) => {
       this.waiting.set(id, { ok: ok as (v: unknown) => void, fail });
@@ -115,14 +156,19 @@ export class ClientWorker {
     });
   }
 
-  /** Polls Envoy for `host` back to back until a 200. */
+  /** Polls Envoy for `host` about every millisecond until a 200. */
   first200(host: string, timeoutMs = 60_000): Promise<First200Reply> {
-    return this.call({ op: "first200", ...this.target, host, timeoutMs });
+    return this.call({ op: "first200", address: this.target.address, port: this.target.port, host, timeoutMs });
   }
 
   /** Sends GETs to `hosts` round robin from `concurrency` clients for `seconds`. */
   load(hosts: readonly string[], seconds: number, concurrency: number): Promise<LoadReply> {
-    return this.call({ op: "load", ...this.target, hosts, seconds, concurrency });
+    return this.call({ op: "load", address: this.target.address, port: this.target.port, hosts, seconds, concurrency });
+  }
+
+  /** Changes `routes` in turn through the API server, one every `everyMs`, for `seconds`. */
+  change(routes: readonly number[], seconds: number, everyMs: number): Promise<ChangeReply> {
+    return this.call({ op: "change", kubeconfig: this.target.kubeconfig, routes, seconds, everyMs });
   }
 
   /** Stops the worker. */

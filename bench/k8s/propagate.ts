@@ -1,7 +1,7 @@
 /**
  * Scenario b (gateway-api-bench "route propagation"): with the existing routes served, each repetition
  * creates one new HTTPRoute through the API server while a client (in its own thread, client-worker.ts) polls
- * Envoy (the Gateway's real proxy pod, through the LoadBalancer address) for its hostname back to back,
+ * Envoy (the Gateway's real proxy pod, through the LoadBalancer address) for its hostname about every millisecond,
  * timing from just before the create until the first 200. Every answer before it should be the 404 of an
  * unknown host; anything else (5xx, a socket error) is counted. The controller passes that ended in between
  * are counted too, with their translate + publish time.

@@ -31,6 +31,7 @@ import {
   type SimulatedKubelet,
 } from "../../e2e/harness";
 import { ClientWorker, epochNow } from "./client-worker";
+import { patchRoute } from "./route-patch";
 import { gatewayObjects, routeHost, routeName, routeObject, type FixtureOptions } from "../lib/fixtures";
 
 /** The controller's namespace (where the proxy runs). */
@@ -113,7 +114,11 @@ export class Stack {
       address: this.address,
     } = parts);
     this.fx = { port: LISTENER_PORT, service: { name: "echo", port: 80 } };
-    this.clients = new ClientWorker({ address: this.address, port: LISTENER_PORT });
+    this.clients = new ClientWorker({
+      address: this.address,
+      port: LISTENER_PORT,
+      kubeconfig: this.cluster.kubeconfig,
+    });
     this.controller.passes$.subscribe((p) => {
       this.passes++;
       this.lastPassAt = performance.now();
@@ -142,12 +147,8 @@ export class Stack {
   }
 
   /** JSON-patches HTTPRoute `i`'s header filter value (a spec change: generation + 1). */
-  async changeRoute(i: number, value: string): Promise<void> {
-    const patch = [{ op: "replace", path: "/spec/rules/0/filters/0/requestHeaderModifier/set/0/value", value }];
-    await this.client.request(HttpMethod.PATCH, objectPath(kindOf("HTTPRoute"), routeName(i), "default"), {
-      body: JSON.stringify(patch),
-      contentType: "application/json-patch+json",
-    });
+  changeRoute(i: number, value: string): Promise<void> {
+    return patchRoute(this.client, i, value);
   }
 
   /** Deletes HTTPRoute `i`. */
