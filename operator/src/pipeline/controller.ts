@@ -9,10 +9,8 @@
 import type { Server } from "node:http";
 import {
   combineLatest,
-  concatMap,
   EMPTY,
   filter,
-  from,
   map,
   merge,
   scan,
@@ -71,6 +69,7 @@ import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
 import { WasmCache, wasmOption } from "./wasm-cache";
+import { concatConflate } from "../streams/conflate";
 import type { WasmMetrics } from "../metrics/control-plane";
 import { DEFAULT_WASM_SERVER_PORT } from "./wasm-server";
 
@@ -488,7 +487,12 @@ export class Controller {
     this.sub = this.jobs(inputs)
       .pipe(
         tap(() => this.controlPlane.queued()),
-        concatMap((job) => from(this.guardedPass(job))),
+        // A pass waiting in the queue is pointless once a newer one is queued (passes are level-based): run
+        // only the latest snapshot after the pass in progress, not each one that arrived meanwhile.
+        concatConflate((job: Job) => this.guardedPass(job), {
+          supersedes: (newer, queued) => newer.kind === "pass" && queued.kind === "pass",
+          onDrop: () => this.controlPlane.superseded(),
+        }),
       )
       .subscribe({
         next: (p) => {
