@@ -17,6 +17,11 @@ export interface FixtureOptions {
   readonly backendAddress?: { readonly host: string; readonly port: number };
   /** Namespace of everything but the GatewayClass. @default "default" */
   readonly namespace?: string;
+  /**
+   * Route every rule to this Service port instead of the Backends (the Kubernetes bench: a Service whose
+   * EndpointSlice points at a server of the bench). @default the Backends
+   */
+  readonly service?: { readonly name: string; readonly port: number };
 }
 
 const NS = "default";
@@ -73,8 +78,12 @@ export function backendObject(j: number, opts: FixtureOptions = {}): KubeObject 
  */
 export function routeObject(i: number, opts: FixtureOptions & { variant?: number } = {}): KubeObject {
   const nb = opts.backends ?? 100;
-  const b0 = `backend-${i % nb}`;
-  const b1 = `backend-${(i * 7 + 3) % nb}`;
+  const ref = (j: number): Record<string, unknown> =>
+    opts.service
+      ? { name: opts.service.name, port: opts.service.port }
+      : { group: "gateway.envoyproxy.io", kind: "Backend", name: `backend-${j}` };
+  const b0 = ref(i % nb);
+  const b1 = ref((i * 7 + 3) % nb);
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",
@@ -104,8 +113,8 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
             },
           ],
           backendRefs: [
-            { group: "gateway.envoyproxy.io", kind: "Backend", name: b0, weight: 90 },
-            { group: "gateway.envoyproxy.io", kind: "Backend", name: b1, weight: 10 },
+            { ...b0, weight: 90 },
+            { ...b1, weight: 10 },
           ],
         },
         {
@@ -117,7 +126,7 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
             },
             { path: { type: "PathPrefix", value: "/" } },
           ],
-          backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: b0 }],
+          backendRefs: [b0],
         },
       ],
     },
@@ -136,4 +145,35 @@ export function buildObjects(n: number, opts: FixtureOptions = {}): KubeObject[]
 /** Multi-document YAML of `objects`. */
 export function toYaml(objects: readonly KubeObject[]): string {
   return objects.map((o) => stringify(o)).join("---\n");
+}
+
+/**
+ * The policies of the route-change scenario on routes `names`: a BackendTrafficPolicy (retry on connect
+ * failure and 503, a request timeout) and a SecurityPolicy (CORS: it adds a filter without refusing plain
+ * requests), both targeting every one of them.
+ */
+export function routePolicyObjects(names: readonly string[], opts: FixtureOptions = {}): KubeObject[] {
+  const targetRefs = names.map((name) => ({ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name }));
+  const metadata = (name: string): KubeObject["metadata"] => ({ name, namespace: opts.namespace ?? NS });
+  return [
+    {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "BackendTrafficPolicy",
+      metadata: metadata("bench-traffic"),
+      spec: {
+        targetRefs,
+        retry: {
+          numRetries: 2,
+          retryOn: { triggers: ["connect-failure", "retriable-status-codes"], httpStatusCodes: [503] },
+        },
+        timeout: { http: { requestTimeout: "10s" } },
+      },
+    },
+    {
+      apiVersion: "gateway.envoyproxy.io/v1alpha1",
+      kind: "SecurityPolicy",
+      metadata: metadata("bench-security"),
+      spec: { targetRefs, cors: { allowOrigins: ["https://*.bench.example.com"], allowMethods: ["GET", "POST"] } },
+    },
+  ];
 }

@@ -1,12 +1,12 @@
 /** Shared bench plumbing: statistics, aligned tables, results files and the comparison with the last run. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { join, resolve } from "node:path";
 
 /** One number a bench reports. Every metric here is "lower is better". */
 export interface Metric {
   readonly value: number;
-  readonly unit: "ms" | "MB" | "KB" | "B" | "count";
+  readonly unit: "ms" | "MB" | "KB" | "B" | "count" | "ratio" | "MB/min" | "ms/s";
 }
 
 /** What a bench writes to bench/results/<name>.json and prints as JSON. */
@@ -49,6 +49,13 @@ export function percentile(xs: readonly number[], p: number): number {
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
   return s[lo]! + (s[hi]! - s[lo]!) * (rank - lo);
+}
+
+/** The 1, 5 and 15 minute load averages (`uptime`), for the report next to the numbers. */
+export function loadAverage(): string {
+  return loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ");
 }
 
 /** Rounds for display and JSON (3 significant decimals is plenty for timings). */

@@ -1,10 +1,15 @@
 /** The file provider on a real temporary directory: initial read, re-read on change, errors with file:line. */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync, unlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subscription } from "rxjs";
-import { readDirectory, watchDirectory, type ProviderEvent } from "../../operator/src/provider/file/file-provider";
+import {
+  readDirectory,
+  watchDirectory,
+  type ParseCache,
+  type ProviderEvent,
+} from "../../operator/src/provider/file/file-provider";
 import { formatInputError } from "../../operator/src/provider/file/parse";
 
 const CLASS = `apiVersion: gateway.networking.k8s.io/v1
@@ -180,7 +185,65 @@ spec:
     });
   });
 
+  describe("readDirectory with the files that changed", () => {
+    it("reads again only the named files (and new ones); the others come from the cache, deleted ones are gone", async () => {
+      const cache: ParseCache = new Map();
+      writeFileSync(join(dir, "20-route-b.yaml"), route("b"));
+      assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a", "b"]);
+      // Both files change on disk, but only 20-route-b.yaml is named: 10-route-a.yaml stays as cached.
+      writeFileSync(join(dir, "10-route-a.yaml"), route("a2"));
+      writeFileSync(join(dir, "20-route-b.yaml"), route("b2"));
+      writeFileSync(join(dir, "30-route-c.yaml"), route("c")); // new: not in the cache, so read
+      const partial = await readDirectory(dir, cache, undefined, [], new Set(["20-route-b.yaml"]));
+      assert.deepEqual(routeNames(partial), ["a", "b2", "c"]);
+      unlinkSync(join(dir, "30-route-c.yaml"));
+      assert.deepEqual(routeNames(await readDirectory(dir, cache, undefined, [], new Set())), ["a", "b2"]);
+      assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a2", "b2"]); // no list: everything read
+    });
+  });
+
   describe("watchDirectory", () => {
+    it("follows a rename and a ConfigMap-style symlink swap (the watch names only `..data`)", async function () {
+      this.timeout(10_000);
+      // As kubelet mounts a ConfigMap: routes.yaml -> ..data/routes.yaml, ..data -> ..v1; an update swaps ..data.
+      unlinkSync(join(dir, "10-route-a.yaml"));
+      mkdirSync(join(dir, "..v1"));
+      writeFileSync(join(dir, "..v1", "routes.yaml"), route("v1"));
+      symlinkSync("..v1", join(dir, "..data"));
+      symlinkSync(join("..data", "routes.yaml"), join(dir, "routes.yaml"));
+      const log = new EventLog();
+      sub = watchDirectory(dir).subscribe({ next: (e) => log.push(e), error: (err) => assert.fail(err) });
+      assert.deepEqual(routeNames(await log.next("initial snapshot", () => true, 1000)), ["v1"]);
+
+      mkdirSync(join(dir, "..v2"));
+      writeFileSync(join(dir, "..v2", "routes.yaml"), route("v2"));
+      symlinkSync("..v2", join(dir, "..data_tmp"));
+      renameSync(join(dir, "..data_tmp"), join(dir, "..data"));
+      const swapped = await log.next(
+        "snapshot after the swap",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes[0]?.metadata.name === "v2",
+        1000,
+      );
+      assert.deepEqual(routeNames(swapped), ["v2"]);
+
+      writeFileSync(join(dir, ".new.tmp"), route("r"));
+      renameSync(join(dir, ".new.tmp"), join(dir, "40-route-r.yaml")); // an editor's atomic save
+      const renamed = await log.next(
+        "snapshot with the renamed file",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes.length === 2,
+        1000,
+      );
+      assert.deepEqual(routeNames(renamed), ["r", "v2"]);
+      renameSync(join(dir, "40-route-r.yaml"), join(dir, "41-route-r.yml"));
+      writeFileSync(join(dir, "41-route-r.yml"), route("r2"));
+      const moved = await log.next(
+        "snapshot with the moved file's new content",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes.some((r) => r.metadata.name === "r2"),
+        1000,
+      );
+      assert.deepEqual(routeNames(moved), ["r2", "v2"]);
+    });
+
     it("emits the initial snapshot, a new snapshot within 1s of a write, and an error naming file and line", async function () {
       this.timeout(10_000);
       const log = new EventLog();
@@ -225,6 +288,21 @@ spec:
       );
       assert.deepEqual(routeNames(last), ["a19"]);
       assert.ok(log.events.length <= 4, `expected the burst to be debounced: ${JSON.stringify(log.summary())}`);
+    });
+
+    it("coalesces a burst at the default (short) debounce too", async function () {
+      this.timeout(10_000);
+      const log = new EventLog();
+      sub = watchDirectory(dir).subscribe((e) => log.push(e));
+      await log.next("initial snapshot", () => true, 1000);
+      for (let i = 0; i < 200; i++) writeFileSync(join(dir, "10-route-a.yaml"), route(`a${i}`));
+      const last = await log.next(
+        "snapshot with the last write",
+        (e) => e.kind === "snapshot" && e.snapshot.httpRoutes[0]?.metadata.name === "a199",
+        1500,
+      );
+      assert.deepEqual(routeNames(last), ["a199"]);
+      assert.ok(log.events.length < 50, `expected the burst to be coalesced: ${JSON.stringify(log.summary())}`);
     });
   });
 });

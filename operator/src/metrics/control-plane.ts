@@ -257,6 +257,12 @@ export class ControlPlaneMetrics implements StatusUpdateMetrics, ResourceMetrics
     this.setDepth();
   }
 
+  /** A queued job was dropped, superseded by a newer one: the newer one keeps the older one's queue time. */
+  superseded(): void {
+    this.queue.pop();
+    this.setDepth();
+  }
+
   /** A queued job starts; returns the function to call when it ends (with its pass, or `undefined` if it failed). */
   passStarted(): (end: PassEnd | undefined) => void {
     const since = this.queue.shift() ?? performance.now();

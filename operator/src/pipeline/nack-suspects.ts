@@ -61,10 +61,20 @@ function objectKey(kind: string, o: SuspectObject): string {
   return `${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
 }
 
+/**
+ * Content hashes by object: snapshots are immutable and providers hand out the same object while it is unchanged
+ * (the file provider's parse cache, the Kubernetes reflector's store), so a pass hashes only changed objects.
+ */
+const hashes = new WeakMap<SuspectObject, string>();
+
 /** The content hash of an object (see {@link SuspectRef.hash}). */
 function contentHash(o: SuspectObject): string {
+  const known = hashes.get(o);
+  if (known !== undefined) return known;
   const content = [o.spec, o.metadata.labels, o.metadata.annotations];
-  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
+  const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex");
+  hashes.set(o, hash);
+  return hash;
 }
 
 /** Every object of the snapshot a bisection may leave out: route-level objects and EnvoyPatchPolicies. */

@@ -1,16 +1,31 @@
 /** RxJS operator: debounce with a maximum wait, so a steady stream of events still produces output. */
 import { Observable, type OperatorFunction } from "rxjs";
 
+/** Settings of {@link debounceWithMaxWait}. */
+export interface DebounceOptions {
+  /**
+   * Emit a value at once when nothing was emitted for `quietMs` and no burst is pending (a lone change pays
+   * no quiet period); the values right after it are debounced as usual. @default false
+   */
+  readonly leading?: boolean;
+}
+
 /**
  * Emits the latest value once `quietMs` pass without a new one, or once `maxWaitMs` have passed since
- * the first value of the burst, whichever comes first. Completes after flushing when the source completes.
+ * the first value of the burst, whichever comes first (with `leading`, the first value after a quiet
+ * period at once). Completes after flushing when the source completes.
  */
-export function debounceWithMaxWait<T>(quietMs: number, maxWaitMs: number): OperatorFunction<T, T> {
+export function debounceWithMaxWait<T>(
+  quietMs: number,
+  maxWaitMs: number,
+  opts: DebounceOptions = {},
+): OperatorFunction<T, T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       let pending: { value: T } | undefined;
       let quietTimer: NodeJS.Timeout | undefined;
       let maxTimer: NodeJS.Timeout | undefined;
+      let lastEmit = -Infinity;
       const flush = (): void => {
         clearTimeout(quietTimer);
         clearTimeout(maxTimer);
@@ -18,11 +33,17 @@ export function debounceWithMaxWait<T>(quietMs: number, maxWaitMs: number): Oper
         if (pending) {
           const { value } = pending;
           pending = undefined;
+          lastEmit = performance.now();
           subscriber.next(value);
         }
       };
       const sub = source.subscribe({
         next(value) {
+          if (opts.leading && quietTimer === undefined && performance.now() - lastEmit >= quietMs) {
+            lastEmit = performance.now();
+            subscriber.next(value);
+            return;
+          }
           pending = { value };
           clearTimeout(quietTimer);
           quietTimer = setTimeout(flush, quietMs);

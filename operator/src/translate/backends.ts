@@ -44,6 +44,17 @@ type BackendVerdict =
     }
   | { readonly problem: string; readonly reason: string };
 
+/** A Backend some route referenced, with its verdict. */
+interface UsedBackend {
+  readonly backend: Backend;
+  readonly verdict?: BackendVerdict;
+}
+
+/** What resolving a backendRef records in the index: a Backend used, or the BackendTLSPolicies of a cluster. */
+export type BackendIndexEffect =
+  | { readonly key: string; readonly used: UsedBackend }
+  | { readonly cluster: string; readonly policies: readonly string[] };
+
 /** Index of the snapshot's backends, built once per translation. */
 export class BackendIndex {
   private readonly services = new Map<string, Service>();
@@ -58,7 +69,9 @@ export class BackendIndex {
   /** Secrets and ConfigMaps a Backend's TLS refers to. */
   private readonly refs: ListenerRefs;
   /** Backends some route referenced, with their verdict (their status is written, as Envoy Gateway does). */
-  private readonly usedBackends = new Map<string, { readonly backend: Backend; readonly verdict?: BackendVerdict }>();
+  private readonly usedBackends = new Map<string, UsedBackend>();
+  /** What resolving records while {@link recording} runs, in order. */
+  private recorded?: BackendIndexEffect[];
 
   /**
    * `settings`: what the EnvoyGateway configuration says about Backends (off by default); `extensions`: the
@@ -82,6 +95,34 @@ export class BackendIndex {
       list.push(es);
       this.slices.set(k, list);
     }
+  }
+
+  /**
+   * Runs `fn` and returns, with its result, what it recorded in this index (the Backends it used, the
+   * BackendTLSPolicies of its clusters), so that a memoised result can {@link replay} it on another index of the
+   * same backends.
+   */
+  recording<T>(fn: () => T): { readonly value: T; readonly effects: readonly BackendIndexEffect[] } {
+    const outer = this.recorded;
+    const effects: BackendIndexEffect[] = [];
+    this.recorded = effects;
+    try {
+      return { value: fn(), effects };
+    } finally {
+      this.recorded = outer;
+      if (outer) outer.push(...effects);
+    }
+  }
+
+  /** Records again what a {@link recording} of the same work recorded. */
+  replay(effects: readonly BackendIndexEffect[]): void {
+    for (const e of effects) this.record(e);
+  }
+
+  private record(e: BackendIndexEffect): void {
+    if ("cluster" in e) this.clusterPolicies.set(e.cluster, e.policies);
+    else this.usedBackends.set(e.key, e.used);
+    this.recorded?.push(e);
   }
 
   /**
@@ -187,7 +228,7 @@ export class BackendIndex {
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
     const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
     const policy = this.tlsPolicies.forServicePort(ns, ref.name, port.name);
-    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
+    if (policy.policies.length > 0) this.record({ cluster: name, policies: policy.policies });
     return {
       name,
       discovery: "static",
@@ -230,7 +271,7 @@ export class BackendIndex {
     const key = `${ns}/${ref.name}`;
     const backend = this.backends.get(key);
     if (!this.settings.enabled) {
-      if (backend) this.usedBackends.set(key, { backend });
+      if (backend) this.record({ key, used: { backend } });
       return {
         reason: Reason.UnsupportedValue,
         message: `Backend ${key} cannot be used: Backend is disabled in Envoy Gateway configuration (set extensionApis.enableBackend: true in the EnvoyGateway configuration given with --config-path)`,
@@ -242,7 +283,7 @@ export class BackendIndex {
     const tls = "problem" in judged ? undefined : backendTls(backend, this.refs, policy);
     const verdict: BackendVerdict =
       tls && "problem" in tls ? { problem: tls.problem, reason: Reason.UnsupportedValue } : judged;
-    this.usedBackends.set(key, { backend, verdict });
+    this.record({ key, used: { backend, verdict } });
     if ("problem" in verdict) return { reason: verdict.reason, message: `Backend ${key}: ${verdict.problem}` };
     const name = this.backendClusterName(ref, ns, fromKind, policy);
     const upstream = tls && "tls" in tls ? tls.tls : undefined;
@@ -270,7 +311,7 @@ export class BackendIndex {
     const backend = this.backends.get(`${ns}/${ref.name}`);
     const h2c = backend !== undefined && backendProtocol(backend) === "h2c";
     const name = clusterName("backend", ns, ref, clusterProtocol(fromKind, h2c ? "kubernetes.io/h2c" : undefined));
-    if (policy.policies.length > 0) this.clusterPolicies.set(name, policy.policies);
+    if (policy.policies.length > 0) this.record({ cluster: name, policies: policy.policies });
     return name;
   }
 

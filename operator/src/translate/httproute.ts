@@ -25,11 +25,13 @@ export interface RouteContext extends ParentContext {
   readonly extensions: ExtensionRefIndex;
   /** Generic SDS secrets the routes' filters read, per Gateway key (filled in). */
   readonly secretsByGateway: Map<string, Map<string, GenericSecretIr>>;
+  /** Compiles a route's rules (a memo of compileRules, compile-memo.ts). @default compileRules */
+  readonly compile?: (route: HTTPRoute) => CompiledRules;
 }
 
 /** Attaches one HTTPRoute to its parents; returns its status (or undefined when no parent is ours). */
 export function processHTTPRoute(route: HTTPRoute, ctx: RouteContext): StatusUpdate | undefined {
-  const compiled = compileRules(route, ctx.backends, ctx.extensions);
+  const compiled = ctx.compile ? ctx.compile(route) : compileRules(route, ctx.backends, ctx.extensions);
   return routeStatus(
     route,
     ctx,

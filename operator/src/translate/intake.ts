@@ -75,7 +75,23 @@ export function checkSnapshot(s: ResourceSnapshot): Intake {
 }
 
 /** The object without nulls, or the problem with it. */
+/**
+ * Intake results by object: snapshots are immutable and providers hand out the same object while it is unchanged,
+ * so a translation checks only new objects, and an object copied without its nulls keeps one identity across
+ * translations (the per-route compile memo, compile-memo.ts, keys on it).
+ */
+const checkedObjects = new WeakMap<object, { readonly object: unknown } | { readonly problem: string }>();
+
 function checkObject(item: unknown): { readonly object: unknown } | { readonly problem: string } {
+  if (typeof item !== "object" || item === null) return checkUncached(item);
+  const known = checkedObjects.get(item);
+  if (known) return known;
+  const checked = checkUncached(item);
+  checkedObjects.set(item, checked);
+  return checked;
+}
+
+function checkUncached(item: unknown): { readonly object: unknown } | { readonly problem: string } {
   try {
     const object = withoutNulls(item);
     const problem = objectProblem(object);

@@ -15,6 +15,7 @@ import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
+import type { HTTPRoute } from "../resources/gateway-api";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf, namespaceOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
@@ -48,6 +49,10 @@ import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 import { attachExtensionPolicies } from "./extension-policies";
+import { CompileMemo } from "./compile-memo";
+
+/** HTTPRoute compiles reused across translations (ADR 0009). */
+const compileMemo = new CompileMemo();
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -188,15 +193,19 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    An EnvoyProxy whose telemetry names backends that do not resolve makes its Gateways not accepted.
   markTelemetryProblems(gateways.values(), snapshot, backends);
 
-  // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends.
+  // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends. A route's rules compile
+  //    once per content of the route and of what it can read (compile-memo.ts).
+  compileMemo.begin(snapshot, [opts.backends, opts.extensionKinds]);
+  const extensionRefs = new ExtensionRefIndex(snapshot);
   const ctx = {
     gateways,
     listenerSets: listenerSetParents(gateways),
     backends,
     namespaces,
     clustersByGateway: new Map<string, Map<string, ClusterIr>>(),
-    extensions: new ExtensionRefIndex(snapshot),
+    extensions: extensionRefs,
     secretsByGateway: new Map<string, Map<string, GenericSecretIr>>(),
+    compile: (route: HTTPRoute) => compileMemo.compile(route, backends, extensionRefs),
     controllerName,
     guard: guardInto(rejected),
   };

@@ -16,7 +16,7 @@ import { unreadWarnings } from "./unread";
 import type { GroupKind } from "../../translate/extension-objects";
 import { unknownFieldWarnings } from "./unknown-fields";
 import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
-import { readInputFile } from "./read-file";
+import { readInputFile, type FileRead } from "./read-file";
 
 /** What the provider emits. */
 export type ProviderEvent =
@@ -39,7 +39,10 @@ export const FILE_LIMITS = {
 
 /** File provider settings. */
 export interface FileProviderOptions {
-  /** Quiet period before re-reading after a change. @default 30 */
+  /**
+   * Quiet period before re-reading after a change. Short: only the files the watch named are read again, and a
+   * file caught half-written is read again after its next write event. @default 5
+   */
   readonly debounceMs?: number;
   /** Longest wait before re-reading under a steady stream of changes. @default 200 */
   readonly maxWaitMs?: number;
@@ -60,12 +63,16 @@ export type ParseCache = Map<string, { readonly text: string; readonly result: P
  * same object defined twice: the last one in reading order (file name order, then document order) wins,
  * with a warning naming both places; an object egts does not read (kind, apiVersion) gets a warning at its
  * place. Never throws: a folder that cannot be read is an error event.
+ *
+ * `changed` (with a cache): the names of the only files that may have changed since the cache was filled (from the
+ * folder's watch); a cached file not named there is not read again. Absent: every file is read.
  */
 export async function readDirectory(
   dir: string,
   cache?: ParseCache,
   signal?: AbortSignal,
   extensionKinds: readonly GroupKind[] = [],
+  changed?: ReadonlySet<string>,
 ): Promise<ProviderEvent> {
   const names = await listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
@@ -77,7 +84,7 @@ export async function readDirectory(
     // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
     if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
-    const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
+    const read = await readUnlessUnchanged(file, name, cache, changed);
     if (read.kind !== "text") {
       if (read.kind === "error") errors.push(read.error);
       else warnings.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
@@ -112,6 +119,17 @@ async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
   }
 }
 
+/** The file's text from the cache when it is there and not among the `changed` ones, else read from disk. */
+async function readUnlessUnchanged(
+  file: string,
+  name: string,
+  cache: ParseCache | undefined,
+  changed: ReadonlySet<string> | undefined,
+): Promise<FileRead> {
+  const cached = changed && !changed.has(name) ? cache?.get(file) : undefined;
+  return cached ? { kind: "text", text: cached.text } : readInputFile(file, FILE_LIMITS.maxFileBytes);
+}
+
 function parseCached(file: string, text: string, cache: ParseCache | undefined): ParseResult {
   const cached = cache?.get(file);
   const r = cached && cached.text === text ? cached.result : parseManifests(file, text);
@@ -129,6 +147,20 @@ function folderError(dir: string, message: string): ProviderEvent {
  */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
   const cache: ParseCache = new Map();
+  // What changed since the last read: the names of files we read that the watch named, or everything (the first
+  // read, after the watch failed, or an event naming something else, which may be the target of a symlink, as
+  // Kubernetes swaps the `..data` link of a mounted ConfigMap).
+  let dirty: Set<string> | "all" = "all";
+  const touched = (name: string | null): void => {
+    if (dirty === "all") return;
+    if (name !== null && YAML_FILE.test(name) && !name.startsWith(".") && !name.includes("/")) dirty.add(name);
+    else dirty = "all";
+  };
+  const takeDirty = (): ReadonlySet<string> | undefined => {
+    const d = dirty;
+    dirty = new Set();
+    return d === "all" ? undefined : d;
+  };
   const changes$ = new Observable<void>((subscriber) => {
     let watcher: FSWatcher | undefined;
     let retry: NodeJS.Timeout | undefined;
@@ -147,11 +179,13 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
     };
     let broken = false;
     // A watch follows the folder's inode: a removed or replaced folder needs a new watch.
-    const changed = (): void => {
+    const changed = (_event: string, name: string | Buffer | null): void => {
+      touched(typeof name === "string" ? name : null);
       if (statSync(dir, { throwIfNoEntry: false })?.ino === inode) subscriber.next();
       else failed();
     };
     const failed = (): void => {
+      dirty = "all"; // changes made while nothing watched
       watcher?.close();
       watcher = undefined;
       if (!broken) subscriber.next(); // once, so the error is reported
@@ -168,11 +202,20 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
     const abort = new AbortController();
     const sub = changes$
       .pipe(
-        debounceWithMaxWait(opts.debounceMs ?? 30, opts.maxWaitMs ?? 200),
+        debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200),
         startWith(undefined),
         concatMap(() =>
           from(
-            readDirectory(dir, cache, abort.signal, opts.extensionKinds).catch((err: Error) => unexpected(dir, err)),
+            readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
+              (e) => {
+                if (e.kind === "error") dirty = "all"; // a read cut short: the next one reads everything
+                return e;
+              },
+              (err: Error) => {
+                dirty = "all";
+                return unexpected(dir, err);
+              },
+            ),
           ),
         ),
       )

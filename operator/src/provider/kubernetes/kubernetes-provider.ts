@@ -1,7 +1,9 @@
 /**
  * The Kubernetes provider: one reflector per watched kind (per namespace in namespaced mode) merged into a
  * store, and, once every reflector has synced, a debounced stream of immutable snapshots of it. Nothing is
- * emitted before the initial sync, so the translator never sees a half-listed cluster.
+ * emitted before the initial sync, so the translator never sees a half-listed cluster. A change after a quiet
+ * period is emitted at once (no debounce delay on a lone change); the changes that follow it within the
+ * quiet period are debounced together.
  */
 import { filter, map, merge, Observable, scan } from "rxjs";
 import type { Logger } from "../../log";
@@ -143,7 +145,7 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
   return merge(...events).pipe(
     scan((store, { source, event }) => apply(store, source, event), seed),
     filter((store) => store.synced.size === sources.length),
-    debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500),
+    debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500, { leading: true }),
     map((store) => {
       const snapshot = snapshotOf(store, opts);
       opts.log("debug", "snapshot", {

@@ -159,6 +159,7 @@ export function routeRuleDecider<T>(
   index: TargetIndex,
   decide: (chain: readonly Attachment[], ref: RouteRef, rule: string | undefined) => T | undefined,
 ): (port: number, host: string, routeName: string) => T | undefined {
+  if (set.winners.length === 0) return () => undefined; // no policy of this kind attached: nothing to decide
   // port → host → the route name up to its match segment (one rule) → decision.
   const byRule = new Map<number, Map<string, Map<string, T | undefined>>>();
   return (port, host, routeName) => {
@@ -171,7 +172,8 @@ export function routeRuleDecider<T>(
     if (rules.has(id)) return rules.get(id);
     const ref = routeRef(routeName);
     let t: T | undefined;
-    if (ref) {
+    // Most routes have no policy of this kind in reach: decided without looking for their listener.
+    if (ref && set.mayApplyToRoute(ref.kind, ref.key)) {
       const listener = ownerListener(gw, port, host, `${ref.kind}/${ref.key}`, index);
       const rule = ruleName(ref, index);
       t = listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule);

@@ -49,6 +49,11 @@ export interface AttachmentSet<P extends KubeObject> {
     gw: GatewayState,
     l: ListenerState,
   ): Attachment<P>[];
+  /**
+   * Whether any winner may apply to a route of `kind` and `key` (`HTTPRoute`, `ns/name`): one targets it or one of its
+   * rules, or one targets a Gateway, listener or ListenerSet. False: {@link forRouteRule} is empty on every listener.
+   */
+  mayApplyToRoute(kind: string, key: string): boolean;
 }
 
 /** Attaches the policies of one kind (steps 2 of the contract). */
@@ -244,10 +249,20 @@ function defaultOverridden(rules: PolicyKindRules, listeners: readonly string[],
 }
 
 class Attached<P extends KubeObject> implements AttachmentSet<P> {
+  /** `kind/key` of every route a route-level winner targets; undefined when a winner targets a Gateway or listener. */
+  private readonly routes?: ReadonlySet<string>;
+
   constructor(
     readonly winners: readonly Attachment<P>[],
     private readonly byTarget: ReadonlyMap<string, Attachment<P>>,
-  ) {}
+  ) {
+    const routeLevel = winners.every((w) => w.target.scope === "Route" || w.target.scope === "RouteRule");
+    if (routeLevel) this.routes = new Set(winners.map((w) => `${w.target.kind}/${w.target.key}`));
+  }
+
+  mayApplyToRoute(kind: string, key: string): boolean {
+    return this.routes === undefined || this.routes.has(`${kind}/${key}`);
+  }
 
   forListener(gw: GatewayState, l: ListenerState): Attachment<P>[] {
     const name = l.listener.name;

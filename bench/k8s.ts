@@ -1,0 +1,252 @@
+/**
+ * The gateway-api-bench scenarios against our Kubernetes stack (issue 18 part 2), on the e2e harness's real
+ * kube-apiserver with the in-process controller and the Gateway's real Envoy pod (bench/k8s/stack.ts):
+ *   attach       create 1,000 HTTPRoutes: time until attachedRoutes = 1,000, status writes the API server got
+ *   propagation  with 3,000 routes, create one more: p50/p99 until its first 200 through Envoy, non-404s before
+ *   change       a route with policies changed every 200 ms under load: non-2xx answers
+ *   scale        CPU and RSS of the controller at 5,000 routes
+ *   churn        create/change/delete every 200 ms for --minutes (default 30): RSS and heap slope
+ * Each scenario grows the routes it needs (0 → attach → existing → scale), so any subset runs alone.
+ *
+ *   flock /tmp/egts-e2e.lock node --expose-gc dist/bench/k8s.js [--scenarios attach,propagation,change,scale,churn]
+ *     [--attach 1000] [--existing 3000] [--reps 30] [--change-seconds 20] [--scale 5000] [--minutes 30]
+ */
+import { percentile, envInfo, finish, fullGc, loadAverage, median, round, table, type Metric } from "./lib/report";
+import { attach, type AttachResult } from "./k8s/attach";
+import { propagation, type PropagationResult } from "./k8s/propagate";
+import { attachPolicies, routeChange, type RouteChangeResult } from "./k8s/route-change";
+import { churn, scale, type ChurnResult, type ScaleResult } from "./k8s/scale";
+import { startStack, type Stack } from "./k8s/stack";
+
+const SCENARIOS = ["attach", "propagation", "change", "scale", "churn"] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const num = (name: string, fallback: number): number => Number(arg(name) ?? fallback);
+const log = (line: string): void => void process.stderr.write(`k8s bench: ${line}\n`);
+
+interface Results {
+  attach?: AttachResult;
+  propagation?: PropagationResult;
+  change?: RouteChangeResult;
+  scale?: ScaleResult;
+  churn?: ChurnResult;
+  /** Load average when each scenario ended. */
+  load: Partial<Record<Scenario, string>>;
+}
+
+/** Routes 0..count-1 exist; grows them to `to` and waits until attached and served. */
+async function grow(stack: Stack, count: number, to: number): Promise<number> {
+  if (to <= count) return count;
+  log(`creating routes ${count}..${to - 1}…`);
+  await stack.createRoutes(count, to);
+  await stack.waitAttached(to, 300_000, 200);
+  await stack.waitServed(to - 1, 300_000);
+  return to;
+}
+
+async function runAll(stack: Stack, wanted: ReadonlySet<Scenario>, r: Results): Promise<void> {
+  let count = 0;
+  if (wanted.has("attach")) {
+    const n = num("attach", 1000);
+    log(`attach: ${n} routes…`);
+    r.attach = await attach(stack, 0, n);
+    count = n;
+    r.load.attach = loadAverage();
+  }
+  if (wanted.has("propagation") || wanted.has("change")) count = await grow(stack, count, num("existing", 3000));
+  if (wanted.has("propagation")) {
+    const reps = num("reps", 30);
+    log(`propagation: ${reps} new routes with ${count} existing…`);
+    r.propagation = await propagation(stack, count, reps);
+    count += reps + 1;
+    r.load.propagation = loadAverage();
+  }
+  if (wanted.has("change")) {
+    log("change: policies on 10 routes, one changed every 200 ms under load…");
+    await attachPolicies(stack, 10);
+    r.change = await routeChange(stack, 10, num("change-seconds", 20));
+    r.load.change = loadAverage();
+  }
+  if (wanted.has("scale") || wanted.has("churn")) {
+    const to = Math.max(count, num("scale", 5000));
+    log(`scale: ${count} → ${to} routes…`);
+    r.scale = await scale(stack, count, to);
+    count = to;
+    r.load.scale = loadAverage();
+  }
+  if (wanted.has("churn")) {
+    const minutes = num("minutes", 30);
+    log(`churn: ${minutes} min…`);
+    r.churn = await churn(stack, count, { minutes });
+    r.load.churn = loadAverage();
+  }
+}
+
+function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | number)[][], load: string): void {
+  m["attach/attach_ms"] = { value: round(a.attachMs), unit: "ms" };
+  m["attach/create_ms"] = { value: round(a.createMs), unit: "ms" };
+  m["attach/status_writes"] = { value: a.statusWrites, unit: "count" };
+  m["attach/status_writes_per_object"] = { value: round(a.statusWrites / a.changedObjects), unit: "ratio" };
+  m["attach/status_conflicts"] = { value: a.statusConflicts, unit: "count" };
+  m["attach/passes"] = { value: a.passes, unit: "count" };
+  m["attach/cpu_ms"] = { value: round(a.cpuMs), unit: "ms" };
+  rows.push(
+    [
+      `a attach ${a.routes}: first create → attachedRoutes=${a.routes}`,
+      `${round(a.attachMs, 0)} ms`,
+      "≤ 1000 ms",
+      load,
+    ],
+    ["  (creates alone took)", `${round(a.createMs, 0)} ms`, "", ""],
+    [
+      `  status writes (API server) / changed objects`,
+      `${a.statusWrites} / ${a.changedObjects} (409: ${a.statusConflicts})`,
+      "≤ 1 per object",
+      "",
+    ],
+    ["  controller passes; CPU until settled", `${a.passes}; ${round(a.cpuMs, 0)} ms`, "", ""],
+  );
+}
+
+function propagationRows(
+  p: PropagationResult,
+  m: Record<string, Metric>,
+  rows: (string | number)[][],
+  load: string,
+): void {
+  const s = p.samples;
+  m["propagation/first200_ms.p50"] = { value: round(median(s)), unit: "ms" };
+  m["propagation/first200_ms.p99"] = { value: round(percentile(s, 99)), unit: "ms" };
+  m["propagation/first200_ms.max"] = { value: round(Math.max(...s)), unit: "ms" };
+  m["propagation/create_ms.p50"] = { value: round(median(p.createSamples)), unit: "ms" };
+  m["propagation/pass_ms.p50"] = { value: round(median(p.passSamples)), unit: "ms" };
+  m["propagation/unexpected_responses"] = { value: p.unexpected, unit: "count" };
+  rows.push(
+    [
+      `b propagation (${s.length} reps): create → first 200, p50 / p99 / max`,
+      `${round(median(s), 1)} / ${round(percentile(s, 99), 1)} / ${round(Math.max(...s), 1)} ms`,
+      "p99 ≤ 100 ms",
+      load,
+    ],
+    ["  create request alone (p50)", `${round(median(p.createSamples), 1)} ms`, "", ""],
+    ["  controller passes' translate+publish in between (p50)", `${round(median(p.passSamples), 1)} ms`, "", ""],
+    ["  answers other than 404 before the 200 / all", `${p.unexpected} / ${p.polls}`, "0", ""],
+  );
+}
+
+function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number)[][]): void {
+  if (r.change) {
+    const c = r.change;
+    m["change/non2xx"] = { value: c.non2xx, unit: "count" };
+    rows.push([
+      `c ${c.changes} route changes in ${c.seconds} s (late ≤ ${round(c.maxLateMs, 0)} ms): non-2xx / requests`,
+      `${c.non2xx} / ${c.requests} ${JSON.stringify(c.byStatus)}`,
+      "0",
+      r.load.change ?? "",
+    ]);
+  }
+  if (r.scale) {
+    const s = r.scale;
+    m["scale/ready_ms"] = { value: round(s.readyMs), unit: "ms" };
+    m["scale/cpu_ms"] = { value: round(s.cpuMs), unit: "ms" };
+    m["scale/idle_cpu_ms_per_s"] = { value: round(s.idleCpuMsPerS), unit: "ms/s" };
+    m["scale/rss_MB"] = { value: round(s.rssMB, 1), unit: "MB" };
+    m["scale/heap_used_MB"] = { value: round(s.heapUsedMB, 1), unit: "MB" };
+    rows.push(
+      [
+        `d at ${s.routes} routes: RSS / heap after GC`,
+        `${round(s.rssMB, 0)} / ${round(s.heapUsedMB, 0)} MB`,
+        "",
+        r.load.scale ?? "",
+      ],
+      [
+        "  grow: CPU until settled; until last route served",
+        `${round(s.cpuMs, 0)} ms; ${round(s.readyMs, 0)} ms`,
+        "",
+        "",
+      ],
+      ["  idle 10 s: CPU; controller passes", `${round(s.idleCpuMsPerS, 1)} ms/s; ${s.idlePasses}`, "", ""],
+    );
+  }
+  if (r.churn) {
+    const c = r.churn;
+    m["churn/rss_slope_MB_per_min"] = { value: round(c.rssSlope), unit: "MB/min" };
+    m["churn/heap_slope_MB_per_min"] = { value: round(c.heapSlope), unit: "MB/min" };
+    m["churn/cpu_ms_per_s"] = { value: round(c.cpuMsPerS), unit: "ms/s" };
+    const first = c.samples[0];
+    const last = c.samples.at(-1);
+    rows.push(
+      [
+        `d churn ${c.minutes} min (${c.steps} steps): RSS / heap slope`,
+        `${round(c.rssSlope, 2)} / ${round(c.heapSlope, 2)} MB/min`,
+        "≈ 0 (flat)",
+        r.load.churn ?? "",
+      ],
+      [
+        "  heap first → last sample; CPU",
+        `${round(first?.heapUsedMB ?? NaN, 0)} → ${round(last?.heapUsedMB ?? NaN, 0)} MB; ${round(c.cpuMsPerS, 0)} ms/s`,
+        "",
+        "",
+      ],
+    );
+  }
+}
+
+function report(r: Results, params: Record<string, unknown>): void {
+  const metrics: Record<string, Metric> = {};
+  const rows: (string | number)[][] = [];
+  if (r.attach) attachRows(r.attach, metrics, rows, r.load.attach ?? "");
+  if (r.propagation) propagationRows(r.propagation, metrics, rows, r.load.propagation ?? "");
+  otherRows(r, metrics, rows);
+  const samples: Record<string, number[]> = {};
+  if (r.propagation) samples["propagation/first200_ms"] = r.propagation.samples.map((x) => round(x));
+  if (r.churn) {
+    samples["churn/min"] = r.churn.samples.map((s) => round(s.min));
+    samples["churn/rss_MB"] = r.churn.samples.map((s) => round(s.rssMB, 1));
+    samples["churn/heap_used_MB"] = r.churn.samples.map((s) => round(s.heapUsedMB, 1));
+  }
+  finish({ name: "k8s", finishedAt: new Date().toISOString(), env: envInfo(), params, metrics, samples }, [
+    table(["scenario", "measured", "target", "load avg (1 5 15)"], rows),
+  ]);
+}
+
+async function main(): Promise<void> {
+  const list = (arg("scenarios") ?? SCENARIOS.join(",")).split(",");
+  const unknown = list.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
+  const wanted = new Set(list as Scenario[]);
+  if (!fullGc()) log("warning: run with `node --expose-gc` for meaningful heap numbers");
+  const loadBefore = loadAverage();
+  const stack = await startStack(log);
+  const r: Results = { load: {} };
+  try {
+    await runAll(stack, wanted, r);
+  } finally {
+    await stack.stop();
+  }
+  const params = {
+    scenarios: [...wanted],
+    attach: num("attach", 1000),
+    existing: num("existing", 3000),
+    reps: num("reps", 30),
+    changeSeconds: num("change-seconds", 20),
+    scale: num("scale", 5000),
+    minutes: num("minutes", 30),
+    loadBefore,
+    loadPerScenario: r.load,
+    note: "control plane = this process (the in-process controller; it also runs the bench's API and HTTP clients)",
+  };
+  report(r, params);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`k8s bench failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,143 @@
+/**
+ * Scenario d: the control plane at scale and under churn. `scale` grows the route count to N and reports the
+ * controller's CPU (this process, user + system, which also runs the bench's API and HTTP clients) until it
+ * settled, its CPU while idle, and its RSS and heap after a full GC. `churn` then keeps the count constant for
+ * `minutes`: every `everyMs` one new route is created, one changed and the oldest added one deleted; every
+ * `sampleSeconds` it samples RSS and heap (after a full GC) and reports the least-squares slope of each in
+ * MB per minute (flat memory: a slope near 0).
+ */
+import { fullGc, mb } from "../lib/report";
+import type { Stack } from "./stack";
+
+/** What the scale step measured. */
+export interface ScaleResult {
+  readonly routes: number;
+  /** First create → Envoy serves the last route. */
+  readonly readyMs: number;
+  /** Controller CPU from the first create until settled (ms). */
+  readonly cpuMs: number;
+  /** Controller CPU per second while idle for 10 s at N routes (ms/s). */
+  readonly idleCpuMsPerS: number;
+  /** Controller passes during those 10 s (0 when nothing changes). */
+  readonly idlePasses: number;
+  readonly rssMB: number;
+  readonly heapUsedMB: number;
+}
+
+/** One memory sample. */
+export interface MemorySample {
+  /** Minutes since the churn began. */
+  readonly min: number;
+  readonly rssMB: number;
+  readonly heapUsedMB: number;
+}
+
+/** What the churn run measured. */
+export interface ChurnResult {
+  readonly minutes: number;
+  readonly steps: number;
+  readonly samples: readonly MemorySample[];
+  /** Least-squares slope (MB/min). */
+  readonly rssSlope: number;
+  readonly heapSlope: number;
+  /** Controller CPU per second over the run (ms/s). */
+  readonly cpuMsPerS: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function memoryNow(): { rssMB: number; heapUsedMB: number } {
+  fullGc();
+  const m = process.memoryUsage();
+  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed) };
+}
+
+/** Least-squares slope of y over x. */
+export function slope(xs: readonly number[], ys: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const mx = xs.reduce((a, b) => a + b, 0) / n;
+  const my = ys.reduce((a, b) => a + b, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < n; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my);
+    den += (xs[i]! - mx) ** 2;
+  }
+  return den === 0 ? NaN : num / den;
+}
+
+/** Grows the routes from `from` to `to` and measures (see the module comment). */
+export async function scale(stack: Stack, from: number, to: number): Promise<ScaleResult> {
+  await stack.waitQuiet(2000);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await stack.createRoutes(from, to);
+  await stack.waitServed(to - 1, 300_000);
+  const readyMs = performance.now() - t0;
+  await stack.waitQuiet(3000);
+  const cpu = process.cpuUsage(cpu0);
+  const idle0 = process.cpuUsage();
+  const passes0 = stack.passes;
+  await sleep(10_000);
+  const idle = process.cpuUsage(idle0);
+  return {
+    routes: to,
+    readyMs,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    idleCpuMsPerS: (idle.user + idle.system) / 1000 / 10,
+    idlePasses: stack.passes - passes0,
+    ...memoryNow(),
+  };
+}
+
+/**
+ * Churns for `minutes` over a constant count of routes: step s creates route `next + s`, changes route
+ * `s % changeRange` and deletes route `next + s - window` once `window` were added.
+ */
+export async function churn(
+  stack: Stack,
+  next: number,
+  opts: { readonly minutes: number; readonly everyMs?: number; readonly sampleSeconds?: number },
+): Promise<ChurnResult> {
+  const window = 50;
+  const everyMs = opts.everyMs ?? 200;
+  const sampleMs = (opts.sampleSeconds ?? 10) * 1000;
+  const t0 = performance.now();
+  const end = t0 + opts.minutes * 60_000;
+  const cpu0 = process.cpuUsage();
+  const samples: MemorySample[] = [{ min: 0, ...memoryNow() }];
+  let nextSample = t0 + sampleMs;
+  let steps = 0;
+  while (performance.now() < end) {
+    const t = performance.now();
+    const s = steps++;
+    await stack.createRoutes(next + s, next + s + 1);
+    await stack.changeRoute(s % 1000, `churn-${s}`);
+    if (s >= window) await stack.deleteRoute(next + s - window);
+    if (performance.now() >= nextSample) {
+      samples.push({ min: (performance.now() - t0) / 60_000, ...memoryNow() });
+      nextSample += sampleMs;
+    }
+    await sleep(Math.max(0, everyMs - (performance.now() - t)));
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const seconds = (performance.now() - t0) / 1000;
+  await stack.waitQuiet(3000);
+  samples.push({ min: (performance.now() - t0) / 60_000, ...memoryNow() });
+  const xs = samples.map((m) => m.min);
+  return {
+    minutes: opts.minutes,
+    steps,
+    samples,
+    rssSlope: slope(
+      xs,
+      samples.map((m) => m.rssMB),
+    ),
+    heapSlope: slope(
+      xs,
+      samples.map((m) => m.heapUsedMB),
+    ),
+    cpuMsPerS: (cpu.user + cpu.system) / 1000 / seconds,
+  };
+}
