@@ -48,7 +48,7 @@ import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-
 import { StatusWriter } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
-import { XdsServer } from "../xds/server";
+import { XdsServer, type StartOptions } from "../xds/server";
 import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import { startHealthProbeServer } from "./health-server";
@@ -427,10 +427,7 @@ export class Controller {
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
     const certDir = this.opts.xdsCertDir;
-    this.port = await this.server.start(this.opts.xdsListen ?? "0.0.0.0:18000", {
-      ...(certDir ? { credentials: xdsServerCredentials(certDir) } : {}),
-      ...(this.tokenAuth ? { authorizeNode: this.tokenAuth.authorizer() } : {}),
-    });
+    this.port = await this.server.start(this.opts.xdsListen ?? "0.0.0.0:18000", this.xdsStartOptions());
     // The rate limit services present the `envoy-rate-limit` certificate, signed by the same CA.
     this.rateLimitPort =
       (await this.rateLimitServer?.start(
@@ -722,6 +719,15 @@ export class Controller {
       this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
     );
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /** How the xDS server authenticates the proxies: mTLS with a certificate folder, and (GatewayNamespace) tokens. */
+  private xdsStartOptions(): StartOptions {
+    const certDir = this.opts.xdsCertDir;
+    return {
+      ...(certDir ? { credentials: xdsServerCredentials(certDir) } : {}),
+      ...(this.tokenAuth ? { authorizeNode: this.tokenAuth.authorizer() } : {}),
+    };
   }
 
   /** GatewayNamespace mode: which ServiceAccount each node's proxies run as, for the xDS token check. */
