@@ -58,6 +58,12 @@ export interface ProxyRuntimeIr {
   readonly statsMatches?: readonly StatMatchIr[];
   /** The EnvoyProxy `bootstrap` laid over egts's (checked by the translator); absent: egts's bootstrap. */
   readonly bootstrap?: BootstrapCustomIr;
+  /**
+   * Why the EnvoyProxy's `bootstrap` was refused (`spec.bootstrap: <reason>`), when it was: `bootstrap` is then
+   * absent and the edges keep the last good one of these proxies (infra/bootstrap-custom.ts
+   * {@link withLastGoodBootstrap}). Absent: none refused.
+   */
+  readonly bootstrapRefused?: string;
   /** OpenTelemetry stat sinks (EnvoyProxy `telemetry.metrics.sinks`); absent: none. */
   readonly metricSinks?: readonly MetricSinkIr[];
 }

@@ -80,8 +80,6 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
     if (flag !== undefined && DENIED_EXTRA_ARGS.has(flag))
       out.push(`spec.extraArgs[${i}] (${flag}) is set by egts and may not be overridden`);
   });
-  const bootstrap = bootstrapProblem(spec);
-  if (bootstrap) out.push(bootstrap);
   (spec?.telemetry?.metrics?.matches ?? []).forEach((m, i) => {
     const type = m.type ?? "Exact";
     if (!(type in MATCH_TYPES)) out.push(`spec.telemetry.metrics.matches[${i}].type (${type}) is not a match type`);
@@ -94,8 +92,10 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
 /**
  * Why `bootstrap` cannot be used (Envoy Gateway's messages, after `spec.bootstrap: `), checked on a reference
  * bootstrap with a stats listener; the xDS cluster's endpoint is checked where the proxies' is known (the edge).
+ * Not a refusal of the EnvoyProxy: its proxies keep serving with their last good bootstrap
+ * (`ProxyRuntimeIr.bootstrapRefused`), and their Gateways say why (translate/bootstrap-refused.ts).
  */
-function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
+export function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
   if (spec?.bootstrap === undefined) return undefined;
   const matches = statsOf(spec.telemetry?.metrics).statsMatches;
   const base = buildBootstrap({
@@ -141,9 +141,16 @@ export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRunt
     ...shutdownOf(spec.shutdown),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
-    ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),
+    ...bootstrapOf(spec),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** The EnvoyProxy's `bootstrap` customisation, or why it is refused. */
+function bootstrapOf(spec: EnvoyProxy["spec"]): Pick<ProxyRuntimeIr, "bootstrap" | "bootstrapRefused"> {
+  if (spec.bootstrap === undefined) return {};
+  const bootstrapRefused = bootstrapProblem(spec);
+  return bootstrapRefused ? { bootstrapRefused } : { bootstrap: bootstrapCustomOf(spec.bootstrap) };
 }
 
 /** The drain settings of `shutdown` that it sets. */

@@ -12,6 +12,7 @@ import {
   withProxyMetricSinks,
 } from "./telemetry";
 import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
+import { refusedBootstrapMessages, withRefusedBootstraps } from "./bootstrap-refused";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
@@ -287,10 +288,15 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     const owner = envoyProxyOwner(snapshot, proxy);
     return guardedTelemetry(run, owner, ctx.guard, (o) => withProxyMetricSinks(run, o, ctx.backends));
   });
+  //    A refused bootstrap leaves the proxies on their last good one (the edges keep it); their Gateways say why.
+  const refusedBootstraps = refusedBootstrapMessages(proxies, (p) => {
+    const owner = envoyProxyOwner(snapshot, envoyProxyForNode(snapshot, p.name));
+    return owner && keyOf(owner.metadata);
+  });
   return {
     statuses: [
       ...classes.statuses,
-      ...gatewayStatuses,
+      ...withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
       ...routeStatuses,
       ...policyStatuses,
       ...policies.statuses,
