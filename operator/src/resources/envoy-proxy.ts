@@ -6,6 +6,7 @@ import type { TlsParamsSettings } from "./client-traffic-policy";
 import type { JSONPatchOperation } from "./envoy-patch-policy";
 import type { SecretObjectReference } from "./gateway-api";
 import type { KubeObject } from "./meta";
+import type { LabelSelector } from "./policy-common";
 
 /** A patch applied to a rendered object after everything else. */
 export interface KubernetesPatchSpec {
@@ -279,6 +280,11 @@ export interface EnvoyProxySpec {
   };
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
+  /**
+   * Routes that reference the same backend share one cluster (Envoy Gateway's cluster deduplication; egts's
+   * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
+   */
+  readonly mergeBackends?: { readonly selector?: LabelSelector };
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
   /**

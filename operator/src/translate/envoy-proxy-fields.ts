@@ -45,6 +45,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   `${K8S}.envoyServiceAccount`,
   `${K8S}.useListenerPortAsContainerPort`,
   "mergeGateways",
+  "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
   "concurrency",
   "filterOrder",
   "geoIP",

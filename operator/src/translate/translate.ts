@@ -41,6 +41,7 @@ import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
+import { markMergeBackendsConflicts } from "./merge-backends";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
 import type { RateLimitServiceSettings } from "./policies/backend-traffic";
@@ -181,6 +182,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
   markMergedConflicts(gateways.values(), merged);
+  //    A Gateway's own EnvoyProxy may not merge backends under a class that merges Gateways (Envoy Gateway).
+  markMergeBackendsConflicts(gateways.values(), snapshot, merged);
   //    Standalone: the proxies of all Gateways share this host's ports (after the merged conflicts, so a
   //    listener refused there holds nothing here).
   markHostPortConflicts(gateways.values(), merged, opts.sharedHost === true);
