@@ -285,6 +285,11 @@ export interface EnvoyProxySpec {
    * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
    */
   readonly mergeBackends?: { readonly selector?: LabelSelector };
+  /**
+   * `Service`: traffic to a Kubernetes Service goes to its cluster IP and Service port instead of its endpoints
+   * (a BackendTrafficPolicy's `routingType` overrides it). @default Endpoint
+   */
+  readonly routingType?: "Service" | "Endpoint";
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
   /**

@@ -46,6 +46,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   `${K8S}.useListenerPortAsContainerPort`,
   "mergeGateways",
   "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
+  "routingType", // translate/routing-type.ts
   "concurrency",
   "filterOrder",
   "geoIP",

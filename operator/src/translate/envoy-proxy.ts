@@ -11,6 +11,7 @@ import { listenProblems } from "./proxy-listen";
 import { backendTlsProblems } from "./envoy-proxy-backend-tls";
 import { geoIpProblems } from "./geoip-provider";
 import { mergeBackendsProblems } from "./merge-backends";
+import { routingTypeProblems } from "./routing-type";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -121,6 +122,7 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...listenProblems(spec),
     ...backendTlsProblems(spec),
     ...mergeBackendsProblems(spec),
+    ...routingTypeProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;

@@ -42,6 +42,7 @@ import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation"
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
 import { markMergeBackendsConflicts } from "./merge-backends";
+import { withRoutingType } from "./routing-type";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
 import type { RateLimitServiceSettings } from "./policies/backend-traffic";
@@ -262,17 +263,20 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   // 7. Gateways of a merged class become one node and one proxy.
   const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
-  // 8. Each node's access logs, HTTP filter order and GeoIP databases come from the EnvoyProxy of its proxies
-  //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
+  // 8. Each node's access logs, HTTP filter order, GeoIP databases and routing type come from the EnvoyProxy of
+  //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints).
   //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    const node = withProxyMetrics(
-      withGeoIp(
-        withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
-        geoIpProviderFor(proxy),
+    const node = withRoutingType(
+      withProxyMetrics(
+        withGeoIp(
+          withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+          geoIpProviderFor(proxy),
+        ),
+        proxyMetricsFor(proxy),
       ),
-      proxyMetricsFor(proxy),
+      proxy,
     );
     const owner = envoyProxyOwner(snapshot, proxy);
     return guardedTelemetry(node, owner, ctx.guard, (p) => withNodeTelemetry(node, p, ctx.backends));
