@@ -290,6 +290,8 @@ export interface EnvoyProxySpec {
    * (a BackendTrafficPolicy's `routingType` overrides it). @default Endpoint
    */
   readonly routingType?: "Service" | "Endpoint";
+  /** How EnvoyExtensionPolicy Lua scripts are checked before they reach the proxies. @default Strict */
+  readonly luaValidation?: LuaValidation;
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
   /**
@@ -450,3 +452,9 @@ export interface DynamicModuleSource {
 
 /** EnvoyProxy. */
 export type EnvoyProxy = KubeObject<EnvoyProxySpec>;
+
+/**
+ * Envoy Gateway's `luaValidation` levels: Strict (Envoy Gateway runs the script in a sandbox; egts parses it),
+ * InsecureSyntax (parsed), Disabled (only a handler must be defined).
+ */
+export type LuaValidation = "Strict" | "InsecureSyntax" | "Disabled";

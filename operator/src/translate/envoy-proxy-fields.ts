@@ -47,6 +47,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "mergeGateways",
   "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
   "routingType", // translate/routing-type.ts
+  "luaValidation", // translate/policies/extension-lua.ts
   "concurrency",
   "filterOrder",
   "geoIP",

@@ -12,6 +12,7 @@ import { backendTlsProblems } from "./envoy-proxy-backend-tls";
 import { geoIpProblems } from "./geoip-provider";
 import { mergeBackendsProblems } from "./merge-backends";
 import { routingTypeProblems } from "./routing-type";
+import { luaValidationProblems } from "./policies/extension-lua";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -123,6 +124,7 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...backendTlsProblems(spec),
     ...mergeBackendsProblems(spec),
     ...routingTypeProblems(spec),
+    ...luaValidationProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
