@@ -2,6 +2,7 @@
  * EnvoyProxy (gateway.envoyproxy.io/v1alpha1): how the Envoy proxies of a GatewayClass or Gateway are
  * deployed. Field names follow Envoy Gateway's API reference; only the Kubernetes provider is modelled.
  */
+import type { Compression } from "./backend-traffic-policy";
 import type { TlsParamsSettings } from "./client-traffic-policy";
 import type { JSONPatchOperation } from "./envoy-patch-policy";
 import type { SecretObjectReference } from "./gateway-api";
@@ -380,6 +381,8 @@ export interface ProxyMetrics {
     readonly [field: string]: unknown;
     /** Serve no Prometheus endpoint (and no scrape annotations). @default false */
     readonly disable?: boolean;
+    /** Compress the endpoint's responses for clients that accept it (Gzip, Brotli or Zstd). @default none */
+    readonly compression?: Compression;
   };
   /** Which stats Envoy creates (its stats_matcher inclusion list); the others are never created. @default all */
   readonly matches?: readonly ProxyStatMatch[];

@@ -23,7 +23,7 @@ import {
   readCertificateAuthority,
   writeProxyCertDir,
 } from "../../certgen/certgen";
-import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import { buildBootstrap, STATS_PATH, statsCompressionOf, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
 import { proxyBootstrap, withLastGoodBootstrap } from "../bootstrap-custom";
 import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";
@@ -337,6 +337,7 @@ export class HostRunner {
       ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),
+      ...statsCompressionOf(runtime),
       ...metricSinksOf(runtime),
     });
     await writeFile(config, JSON.stringify(this.customized(p, bootstrap), null, 2));
