@@ -119,6 +119,9 @@ describe("EnvoyProxy mergeBackends (real Envoy: one cluster per backend; exclusi
   it("a selector with an unknown operator: refused, naming the field", () => {
     const c = accepted("badsel");
     assert.equal(c?.status, "False");
-    assert.match(c?.message ?? "", /spec\.mergeBackends\.selector\.matchExpressions\[0\]\.operator \(Near\) must be one of/);
+    assert.match(
+      c?.message ?? "",
+      /spec\.mergeBackends\.selector\.matchExpressions\[0\]\.operator \(Near\) must be one of/,
+    );
   });
 });

@@ -77,9 +77,9 @@ describe("standalone: EnvoyProxy routingType (real Envoy: cluster IP or endpoint
   it("a value that is neither: refused, naming the field", async () => {
     await t.write("gateway.yaml", gatewayWithProxy(port, "{ routingType: Pod }"));
     const accepted = (): Condition | undefined =>
-      (t.gw.statuses.get("Gateway", "default", "eg")?.status as { conditions?: Condition[] } | undefined)?.conditions?.find(
-        (x) => x.type === "Accepted",
-      );
+      (
+        t.gw.statuses.get("Gateway", "default", "eg")?.status as { conditions?: Condition[] } | undefined
+      )?.conditions?.find((x) => x.type === "Accepted");
     await eventually(async () => accepted()?.status === "False", 20_000, "the refusal");
     assert.match(accepted()?.message ?? "", /spec\.routingType \("Pod"\) must be one of Service, Endpoint/);
   });

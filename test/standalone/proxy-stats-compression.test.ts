@@ -102,9 +102,9 @@ describe("EnvoyProxy prometheus compression (real Envoy: Gzip, Brotli, Zstd on t
   it("a type that is none of them refuses the EnvoyProxy, naming the field", async () => {
     await t.write("gateway.yaml", gatewayWithProxy(port, "{ compression: { type: Lz4 } }"));
     const accepted = (): Condition | undefined =>
-      (t.gw.statuses.get("Gateway", "default", "eg")?.status as { conditions?: Condition[] } | undefined)?.conditions?.find(
-        (x) => x.type === "Accepted",
-      );
+      (
+        t.gw.statuses.get("Gateway", "default", "eg")?.status as { conditions?: Condition[] } | undefined
+      )?.conditions?.find((x) => x.type === "Accepted");
     await eventually(async () => accepted()?.status === "False", 20_000, "the refusal");
     assert.match(
       accepted()?.message ?? "",

@@ -161,7 +161,8 @@ spec:
     const admin = await t.gw.runner?.adminUrl("default/eg");
     assert.ok(admin);
     await eventually(
-      async () => (await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).text()).includes("parent_based"),
+      async () =>
+        (await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).text()).includes("parent_based"),
       20_000,
       "the parent_based sampler in Envoy's listener",
     );

@@ -138,9 +138,9 @@ export interface BootstrapOptions {
 }
 
 /** The `statsCompression` bootstrap option of a proxy's runtime settings: present when they compress. */
-export function statsCompressionOf(
-  runtime: Pick<ProxyRuntimeIr, "statsCompression"> | undefined,
-): { statsCompression?: CompressionIr } {
+export function statsCompressionOf(runtime: Pick<ProxyRuntimeIr, "statsCompression"> | undefined): {
+  statsCompression?: CompressionIr;
+} {
   return runtime?.statsCompression !== undefined ? { statsCompression: runtime.statsCompression } : {};
 }
 

@@ -83,9 +83,16 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
     if (flag !== undefined && DENIED_EXTRA_ARGS.has(flag))
       out.push(`spec.extraArgs[${i}] (${flag}) is set by egts and may not be overridden`);
   });
-  const compression = spec?.telemetry?.metrics?.prometheus?.compression;
+  out.push(...statsProblems(spec?.telemetry?.metrics));
+  return out;
+}
+
+/** What of the stats settings (`matches`, the Prometheus endpoint's `compression`) Envoy could not use. */
+function statsProblems(metrics: ProxyMetrics | undefined): string[] {
+  const out: string[] = [];
+  const compression = metrics?.prometheus?.compression;
   if (compression !== undefined) compressionOf(compression, COMPRESSION, true, out);
-  (spec?.telemetry?.metrics?.matches ?? []).forEach((m, i) => {
+  (metrics?.matches ?? []).forEach((m, i) => {
     const type = m.type ?? "Exact";
     if (!(type in MATCH_TYPES)) out.push(`spec.telemetry.metrics.matches[${i}].type (${type}) is not a match type`);
     if (typeof m.value !== "string" || m.value === "")

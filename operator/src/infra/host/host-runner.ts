@@ -23,7 +23,14 @@ import {
   readCertificateAuthority,
   writeProxyCertDir,
 } from "../../certgen/certgen";
-import { buildBootstrap, STATS_PATH, statsCompressionOf, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
+import {
+  buildBootstrap,
+  STATS_PATH,
+  statsCompressionOf,
+  statsMatchesOf,
+  xdsSdsFiles,
+  type XdsTlsFiles,
+} from "../bootstrap";
 import { proxyBootstrap, withLastGoodBootstrap } from "../bootstrap-custom";
 import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";

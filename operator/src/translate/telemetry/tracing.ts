@@ -91,7 +91,10 @@ const SAMPLERS: readonly string[] = [
 const RATIO_SAMPLERS: readonly string[] = ["TraceIdRatio", "ParentBasedTraceIdRatio"];
 
 /** What Envoy Gateway's CRD would refuse in a sampler: an unknown type, a percentage another type cannot take. */
-function samplerProblems(s: NonNullable<NonNullable<ProxyTracing["provider"]>["openTelemetry"]>["sampler"], at: string): string[] {
+function samplerProblems(
+  s: NonNullable<NonNullable<ProxyTracing["provider"]>["openTelemetry"]>["sampler"],
+  at: string,
+): string[] {
   const type = s?.type ?? "AlwaysOn";
   if (!SAMPLERS.includes(type)) return [`${at}.type (${type}) must be one of ${SAMPLERS.join(", ")}`];
   const pct = s?.samplingPercentage;
@@ -105,13 +108,17 @@ function samplerProblems(s: NonNullable<NonNullable<ProxyTracing["provider"]>["o
     : [`${at}.samplingPercentage: numerator must be 0 or more and at most denominator (at least 1)`];
 }
 
-/** The OpenTelemetry sampler of `p`, if it sets one. */
-function samplerOf(p: NonNullable<ProxyTracing["provider"]>): Pick<TracingIr, "sampler"> {
+/**
+ * The OpenTelemetry sampler of `p`, if it sets one, with the random sampling at 100% so that every request
+ * reaches the sampler (Envoy Gateway's rule).
+ */
+function samplerOf(p: NonNullable<ProxyTracing["provider"]>): Partial<Pick<TracingIr, "sampler" | "samplingPercent">> {
   const s = p.openTelemetry?.sampler;
   if (s === undefined) return {};
   const type = (s.type ?? "AlwaysOn") as OTelSamplerIr["type"];
   const f = s.samplingPercentage;
-  return { sampler: { type, ...(f ? { percentage: percentOf(f.numerator, f.denominator ?? 100) } : {}) } };
+  const sampler = { type, ...(f ? { percentage: percentOf(f.numerator, f.denominator ?? 100) } : {}) };
+  return { sampler, samplingPercent: 100 };
 }
 
 /** Custom tags of an unknown type or without the value their type reads. */
@@ -212,8 +219,6 @@ export function tracingFor(
     authority: destination.authority,
     serviceName: p.serviceName ?? tracingServiceName(node),
     ...samplingOf(tracing),
-    // With a sampler, Envoy's random sampling lets every request through to it (Envoy Gateway's rule).
-    ...(provider === "OpenTelemetry" && p.openTelemetry?.sampler !== undefined ? { samplingPercent: 100 } : {}),
     tags: tagsOf(tracing),
     ...(headers ? { headers } : {}),
     ...resourceAttributesOf(p.openTelemetry?.resourceAttributes),
