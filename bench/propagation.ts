@@ -7,8 +7,11 @@
  *   rds ack    Envoy ACKed it (server event)
  *   first 200  the first 200 through Envoy for the new hostname (polled every ~1 ms from this process)
  * and reports median / p90 / max, plus the control plane's RSS and heap (this process) and Envoy's RSS.
+ * Then each repetition changes one of the added routes (a path of its first rule, in its own file) and times the
+ * first response that shows the change, counting every other response than 200 while polling.
+ * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts).
  *
- *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10]
+ *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds]
  */
 import { Agent, request } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -22,6 +25,7 @@ import { createLogger } from "../operator/src/log";
 import { StandaloneGateway } from "../operator/src/pipeline/standalone";
 import { readDirectory } from "../operator/src/provider/file/file-provider";
 import { TypeUrl } from "../operator/src/xds/types";
+import type { RouteLayout } from "../operator/src/xds/translate/vhds";
 import { backendObject, gatewayObjects, routeHost, routeObject, toYaml } from "./lib/fixtures";
 import {
   envInfo,
@@ -36,7 +40,8 @@ import {
   type Metric,
 } from "./lib/report";
 
-const STEP_TIMEOUT_MS = 30_000;
+const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
+const ROUTES_PER_FILE = 2000;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,15 +63,22 @@ function freePort(): Promise<number> {
 const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
 /** One GET through Envoy; resolves with the status (0 on a socket error). */
-function get(port: number, host: string): Promise<number> {
+async function get(port: number, host: string): Promise<number> {
+  return (await getBody(port, host, "/")).status;
+}
+
+/** One GET of `path` through Envoy; resolves with the status (0 on a socket error) and the body. */
+function getBody(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path: "/", headers: { host }, agent, timeout: 5000 }, (res) => {
-      res.resume();
-      res.on("end", () => resolve(res.statusCode ?? 0));
-      res.on("error", () => resolve(0));
+    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent, timeout: 5000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("error", () => resolve({ status: 0, body }));
     });
     req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve(0));
+    req.on("error", () => resolve({ status: 0, body: "" }));
     req.end();
   });
 }
@@ -82,6 +94,41 @@ async function first200(port: number, host: string, deadline: number): Promise<n
       throw new Error(`no 200 for ${host} within ${STEP_TIMEOUT_MS} ms (last status ${status})`);
     await sleep(1);
   }
+}
+
+/** User + system CPU time of a process in ms, from /proc (Linux only; clock ticks of 10 ms). */
+async function cpuMsOf(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime (fields 14 and 15 of the whole line)
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU one route change costs Envoy, without the poller's requests: changes route `idx` to `variant`, waits for the
+ * route ACK and 200 ms more, and returns Envoy's CPU time over that window (it also idles: compare layouts).
+ */
+async function quietChange(
+  gw: StandaloneGateway,
+  dir: string,
+  fx: Fixture,
+  idx: number,
+  variant: number,
+): Promise<number> {
+  const pid = gw.runner?.list()[0]?.pid;
+  const ackP = routeAck(gw);
+  const before = await cpuMsOf(pid);
+  await writeFile(
+    join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
+    toYaml([routeObject(idx, { ...fx, variant })]),
+  );
+  await ackP;
+  await sleep(200);
+  return (await cpuMsOf(pid)) - before;
 }
 
 /** VmRSS of a process in bytes, from /proc (Linux only). */
@@ -101,7 +148,26 @@ interface Rep {
   sent: number;
   ack: number;
   ok: number;
+  /** From the route resources' send to Envoy's ACK: Envoy's share (plus the network). */
+  sentToAck: number;
+  /** Route bytes the server sent for this step (RouteConfigurations + virtual hosts). */
+  bytes: number;
 }
+
+/** One changed route on an existing hostname. */
+interface ChangeRep {
+  ack: number;
+  ok: number;
+  sentToAck: number;
+  bytes: number;
+  /** Responses other than 200 while polling for the change. */
+  failed: number;
+  /** Their statuses (0: no response within 5 s or a socket error). */
+  failedStatuses: number[];
+}
+
+/** The resource types that carry routes. */
+const ROUTE_TYPES: readonly string[] = [TypeUrl.Route, TypeUrl.VirtualHost];
 
 interface Fixture {
   readonly port: number;
@@ -110,22 +176,48 @@ interface Fixture {
 
 interface Measured {
   readonly samples: Rep[];
+  readonly changes: ChangeRep[];
+  /** Envoy's CPU time per route change, without polling (quietChange). */
+  readonly envoyCpuMs: number[];
   readonly readParseMs: number[];
   readonly initialReadyMs: number;
   readonly memory: { rss: number; heapUsed: number; envoyRss?: number };
 }
 
+const at = <T>(o: Observable<T>): Promise<number> =>
+  firstValueFrom(
+    o.pipe(
+      map(() => performance.now()),
+      timeout(STEP_TIMEOUT_MS),
+    ),
+  );
+
+/** Counts the route bytes (encoded RouteConfigurations and virtual hosts) the server sends until `stop()`. */
+function countRouteBytes(gw: StandaloneGateway): { stop(): number } {
+  let bytes = 0;
+  const sub = gw.server.events$.subscribe((e) => {
+    if (e.kind !== "sent" || !e.typeUrl || !ROUTE_TYPES.includes(e.typeUrl)) return;
+    const byName = gw.cache.getNode(e.nodeId)?.resources.get(e.typeUrl);
+    for (const n of e.names ?? []) bytes += byName?.get(n)?.value.value.length ?? 0;
+  });
+  return {
+    stop: (): number => {
+      sub.unsubscribe();
+      return bytes;
+    },
+  };
+}
+
+/** The first route ACK (RouteConfiguration or virtual host) from now on. */
+function routeAck(gw: StandaloneGateway): Promise<number> {
+  return at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
+}
+
 /** Times one added route: from just before the file write to published / sent / ACK / first 200. */
 async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number): Promise<Rep> {
-  const at = <T>(o: Observable<T>): Promise<number> =>
-    firstValueFrom(
-      o.pipe(
-        map(() => performance.now()),
-        timeout(STEP_TIMEOUT_MS),
-      ),
-    );
-  const ackP = at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && e.typeUrl === TypeUrl.Route)));
-  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && e.typeUrl === TypeUrl.Route)));
+  const ackP = routeAck(gw);
+  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
+  const bytes = countRouteBytes(gw);
   let passMs = NaN;
   const pubP = at(
     gw.events$.pipe(
@@ -137,7 +229,61 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
   const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
-  return { published: pub - t0, pass: passMs, sent: sent - t0, ack: ack - t0, ok: ok - t0 };
+  await sleep(50); // the ACK of a second response (if any) of the same change
+  return {
+    published: pub - t0,
+    pass: passMs,
+    sent: sent - t0,
+    ack: ack - t0,
+    ok: ok - t0,
+    sentToAck: ack - sent,
+    bytes: bytes.stop(),
+  };
+}
+
+/** The path the first rule of route `idx` matches in `variant` (fixtures.ts: `/api/v<k>[-<variant>]`). */
+function changedPath(idx: number, variant: number): string {
+  return `/api/v${1 + (idx % 3)}-${variant}`;
+}
+
+/**
+ * Changes route `idx` (an added one, in its own file) to `variant` and times the first response through its new
+ * path that went through the changed rule (its `x-route` header), polling from just before the write; until then
+ * the path falls through to the route's catch-all rule, so every response must be a 200.
+ */
+async function changeOne(
+  gw: StandaloneGateway,
+  dir: string,
+  fx: Fixture,
+  idx: number,
+  variant: number,
+): Promise<ChangeRep> {
+  const ackP = routeAck(gw);
+  const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
+  const bytes = countRouteBytes(gw);
+  const t0 = performance.now();
+  await writeFile(
+    join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
+    toYaml([routeObject(idx, { ...fx, variant })]),
+  );
+  let failed = 0;
+  const failedStatuses: number[] = [];
+  let ok = NaN;
+  while (performance.now() < t0 + STEP_TIMEOUT_MS) {
+    const r = await getBody(fx.port, routeHost(idx), changedPath(idx, variant));
+    if (r.status !== 200) {
+      failed++;
+      failedStatuses.push(r.status);
+    } else if (r.body.includes('"x-route"')) {
+      ok = performance.now();
+      break;
+    }
+    await sleep(1);
+  }
+  if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);
+  const [ack, sent] = await Promise.all([ackP, sentP]);
+  await sleep(50);
+  return { ack: ack - t0, ok: ok - t0, sentToAck: ack - sent, bytes: bytes.stop(), failed, failedStatuses };
 }
 
 /** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
@@ -151,7 +297,7 @@ async function measure(
   process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
   const tStart = performance.now();
   await gw.start();
-  await first200(fx.port, routeHost(0), performance.now() + 60_000);
+  await first200(fx.port, routeHost(0), performance.now() + 2 * STEP_TIMEOUT_MS);
   const initialReadyMs = performance.now() - tStart;
 
   // How much of a pass is the file provider re-reading and re-parsing every file.
@@ -170,11 +316,35 @@ async function measure(
     process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${r.ack.toFixed(1)} ms, 200 ${r.ok.toFixed(1)} ms\n`);
     await sleep(300); // let a possible second watch event (and its no-op pass) settle
   }
+  const changes: ChangeRep[] = [];
+  for (let rep = -1; rep < reps; rep++) {
+    const c = await changeOne(gw, dir, fx, nRoutes + 1 + Math.max(rep, 0), rep + 2);
+    if (rep >= 0) changes.push(c);
+    process.stderr.write(
+      `  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ` +
+        `${c.failed} failed ${JSON.stringify(c.failedStatuses)}\n`,
+    );
+    await sleep(300);
+  }
+
+  const envoyCpuMs: number[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    envoyCpuMs.push(await quietChange(gw, dir, fx, nRoutes + 1 + rep, 100 + rep));
+    await sleep(300);
+  }
+  process.stderr.write(`  Envoy CPU per quiet change (ms): ${JSON.stringify(envoyCpuMs)}\n`);
 
   fullGc();
   const mu = process.memoryUsage();
   const envoyRss = await rssOf(gw.runner?.list()[0]?.pid);
-  return { samples, readParseMs, initialReadyMs, memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss } };
+  return {
+    samples,
+    changes,
+    envoyCpuMs,
+    readParseMs,
+    initialReadyMs,
+    memory: { rss: mu.rss, heapUsed: mu.heapUsed, envoyRss },
+  };
 }
 
 const LABELS: [keyof Rep, string][] = [
@@ -183,6 +353,7 @@ const LABELS: [keyof Rep, string][] = [
   ["sent", "write → RDS sent"],
   ["ack", "write → RDS ACK (Envoy)"],
   ["ok", "write → first 200 via Envoy"],
+  ["sentToAck", "RDS sent → ACK (Envoy's share)"],
 ];
 
 function report(m: Measured, params: Record<string, unknown>, nRoutes: number, reps: number): void {
@@ -197,6 +368,22 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     metrics[`${k}_ms.max`] = { value: round(s.max), unit: "ms" };
     rows.push([label, s.median, s.p90, s.max]);
   }
+  metrics["add_route_bytes.median"] = { value: median(col("bytes")), unit: "B" };
+  const ch = (k: Exclude<keyof ChangeRep, "failedStatuses">): number[] => m.changes.map((c) => c[k]);
+  const changeRows: (string | number)[][] = [];
+  for (const [k, label] of [
+    ["ack", "write → route ACK (Envoy)"],
+    ["ok", "write → first response of the changed rule"],
+    ["sentToAck", "route sent → ACK (Envoy's share)"],
+  ] as const) {
+    const xs = ch(k);
+    metrics[`change_${k}_ms.median`] = { value: round(median(xs)), unit: "ms" };
+    metrics[`change_${k}_ms.p90`] = { value: round(percentile(xs, 90)), unit: "ms" };
+    changeRows.push([label, median(xs), percentile(xs, 90), Math.max(...xs)]);
+  }
+  metrics["envoy_cpu_per_change_ms.median"] = { value: median(m.envoyCpuMs), unit: "ms" };
+  metrics["change_route_bytes.median"] = { value: median(ch("bytes")), unit: "B" };
+  metrics["change_failed_requests"] = { value: ch("failed").reduce((a, b) => a + b, 0), unit: "count" };
   metrics["provider_read_parse_ms.median"] = { value: round(median(m.readParseMs)), unit: "ms" };
   metrics["initial_ready_ms"] = { value: round(m.initialReadyMs), unit: "ms" };
   metrics["cp_rss_MB"] = { value: round(mb(m.memory.rss), 1), unit: "MB" };
@@ -209,12 +396,25 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     env: envInfo(),
     params,
     metrics,
-    samples: Object.fromEntries(LABELS.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+    samples: {
+      ...Object.fromEntries(LABELS.map(([k]) => [`${k}_ms`, col(k).map((x) => round(x))])),
+      add_route_bytes: col("bytes"),
+      change_ack_ms: ch("ack").map((x) => round(x)),
+      change_ok_ms: ch("ok").map((x) => round(x)),
+      change_route_bytes: ch("bytes"),
+      change_failed: ch("failed"),
+      change_failed_statuses: m.changes.flatMap((c) => c.failedStatuses),
+      envoy_cpu_per_change_ms: m.envoyCpuMs,
+    },
   };
   const latency = table(["step (ms, from just before the file write)", "median", "p90", "max"], rows);
   const other = table(
     ["other", "value"],
     [
+      ["Envoy CPU per route change, no polling (ms, median; 10 ms ticks)", median(m.envoyCpuMs)],
+      ["route bytes sent per added route (median)", median(col("bytes"))],
+      ["route bytes sent per changed route (median)", median(ch("bytes"))],
+      ["non-200 responses while routes changed (total)", ch("failed").reduce((a, b) => a + b, 0)],
       ["provider read+parse of all files (ms, median of 5)", median(m.readParseMs)],
       [`cold start: start() → first 200 with ${nRoutes} routes (ms)`, m.initialReadyMs],
       ["control plane RSS after (MB)", mb(m.memory.rss)],
@@ -222,12 +422,17 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       ["Envoy RSS after (MB)", m.memory.envoyRss !== undefined ? mb(m.memory.envoyRss) : NaN],
     ],
   );
-  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, other]);
+  const changed = table(
+    ["changed route on its hostname (ms, from just before the write)", "median", "p90", "max"],
+    changeRows,
+  );
+  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, changed, other]);
 }
 
 async function main(): Promise<void> {
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
+  const layout: RouteLayout = (arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline") === "vhds" ? "vhds" : "inline";
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
 
@@ -238,7 +443,13 @@ async function main(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), "egts-bench-state-"));
   await writeFile(join(dir, "00-gateway.yaml"), toYaml(gatewayObjects(fx)));
   await writeFile(join(dir, "01-backends.yaml"), toYaml(Array.from({ length: 100 }, (_, j) => backendObject(j, fx))));
-  await writeFile(join(dir, "02-routes.yaml"), toYaml(Array.from({ length: nRoutes }, (_, i) => routeObject(i, fx))));
+  // 2,000 routes a file (~2.9 MB): the file provider refuses files over 10 MB.
+  for (let start = 0; start < nRoutes; start += ROUTES_PER_FILE) {
+    const routes = Array.from({ length: Math.min(ROUTES_PER_FILE, nRoutes - start) }, (_, k) =>
+      routeObject(start + k, fx),
+    );
+    await writeFile(join(dir, `02-routes-${String(start / ROUTES_PER_FILE).padStart(3, "0")}.yaml`), toYaml(routes));
+  }
 
   const gw = new StandaloneGateway({
     configDir: dir,
@@ -246,9 +457,12 @@ async function main(): Promise<void> {
     xdsPort: 0,
     listenAddress: "127.0.0.1",
     stateDir,
-    logger: createLogger("warn", (line) => process.stderr.write(line + "\n")),
+    logger: createLogger(process.env.BENCH_LOG === "info" ? "info" : "warn", (line) =>
+      process.stderr.write(line + "\n"),
+    ),
     envoyOutput: "ignore",
     backends: { enabled: true, allow: ["Loopback"] }, // the echo backend listens on 127.0.0.1
+    routeLayout: layout,
   });
   let m: Measured;
   try {
@@ -263,6 +477,7 @@ async function main(): Promise<void> {
   const params = {
     routes: nRoutes,
     reps,
+    layout,
     exposeGc: gcOk,
     envoyBin,
     note: "control plane = this process (also runs the echo backend and the HTTP poller)",

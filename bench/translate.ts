@@ -4,7 +4,10 @@
  *   buildNodeResources() IR → packed Envoy resources (the RouteConfiguration is one resource)
  *   setNode first        hashing + storing everything in a fresh XdsCache
  *   setNode 1 changed    the same cache after one route changed (what a steady-state update costs there)
- * plus the heap retained by input + IR + resources + cache and the encoded RouteConfiguration size.
+ *   split                splitVirtualHosts(): the same resources in the VHDS layout (ADR 0008)
+ *   setNode 1 changed VHDS the one-route change in that layout: split (reusing the published virtual hosts) + setNode
+ * plus the heap retained by input + IR + resources + cache, the encoded RouteConfiguration size, and the route
+ * bytes one changed route sends in each layout (what the diff upserts).
  *
  *   node --expose-gc dist/bench/translate.js [--sizes 1000,5000,10000] [--iterations 5]
  */
@@ -12,6 +15,8 @@ import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
 import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
 import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
+import { splitVirtualHosts } from "../operator/src/xds/translate/vhds";
+import type { CacheDiff } from "../operator/src/xds/cache/snapshot-cache";
 import { TypeUrl, SHORT_NAME } from "../operator/src/xds/types";
 import { buildObjects, routeObject } from "./lib/fixtures";
 import { envInfo, finish, fullGc, mb, median, round, table, type BenchReport, type Metric } from "./lib/report";
@@ -33,6 +38,9 @@ interface SizeResult {
   readonly totalBytes: number;
   readonly counts: { virtualHosts: number; routes: number; clusters: number };
   readonly changedUpserts: string;
+  /** Route bytes (RouteConfigurations + virtual hosts) the one-route change upserts, per layout. */
+  readonly changedRouteBytes: { inline: number; vhds: number };
+  readonly vhdsUpserts: string;
 }
 
 function time<T>(fn: () => T): [T, number] {
@@ -46,6 +54,19 @@ function bytesOf(res: NodeResources, typeUrl?: string): number {
   for (const [t, byName] of res)
     if (typeUrl === undefined || t === typeUrl) for (const a of byName.values()) n += a.value.length;
   return n;
+}
+
+/** Encoded bytes of the route resources a diff upserts. */
+function upsertedRouteBytes(diff: CacheDiff, res: NodeResources): number {
+  let n = 0;
+  for (const t of [TypeUrl.Route, TypeUrl.VirtualHost])
+    for (const name of diff.types.get(t)?.upserted ?? []) n += res.get(t)?.get(name)?.value.length ?? 0;
+  return n;
+}
+
+/** `type:upserted+removed-` per changed type. */
+function diffText(diff: CacheDiff): string {
+  return [...diff.types].map(([t, d]) => `${SHORT_NAME[t] ?? t}:${d.upserted.length}+${d.removed.length}-`).join(" ");
 }
 
 function runSize(n: number, iterations: number): SizeResult {
@@ -62,6 +83,7 @@ function runSize(n: number, iterations: number): SizeResult {
 
   // The changed input's resources, built once outside the timed region (setNode does not mutate them).
   const res2 = buildNodeResources(translate(changedSnapshot, OPTS).xdsIr[0]!);
+  const split2 = splitVirtualHosts(res2);
 
   const samples: Record<string, number[]> = {
     translate_ms: [],
@@ -69,10 +91,14 @@ function runSize(n: number, iterations: number): SizeResult {
     setNode_first_ms: [],
     setNode_changed_ms: [],
     setNode_noop_ms: [],
+    split_ms: [],
+    setNode_changed_vhds_ms: [],
   };
   // The last iteration's output, kept alive for the heap measurement (emptied before each iteration's GC).
   const held: { result: ReturnType<typeof translate>; res: NodeResources; cache: XdsCache }[] = [];
   let changedUpserts = "";
+  let vhdsUpserts = "";
+  const changedRouteBytes = { inline: 0, vhds: 0 };
   for (let it = -1; it < iterations; it++) {
     // it = -1 is a warm-up (JIT), not recorded. Each iteration starts from a collected heap.
     held.length = 0;
@@ -87,15 +113,25 @@ function runSize(n: number, iterations: number): SizeResult {
     const [diff, tChanged] = time(() => cache.setNode(ir.name, res2));
     const [noop, tNoop] = time(() => cache.setNode(ir.name, res2));
     if (noop.empty !== true) throw new Error("setting the same resources twice was not a no-op");
-    changedUpserts = [...diff.types]
-      .map(([t, d]) => `${SHORT_NAME[t] ?? t}:${d.upserted.length}+${d.removed.length}-`)
-      .join(" ");
+    changedUpserts = diffText(diff);
+    changedRouteBytes.inline = upsertedRouteBytes(diff, res2);
+    const [split, tSplit] = time(() => splitVirtualHosts(res));
+    const vcache = new XdsCache();
+    vcache.setNode(ir.name, split);
+    // As the pipeline does: split the next pass's resources reusing the published virtual hosts, then set them.
+    const [vdiff, tChangedVhds] = time(() =>
+      vcache.setNode(ir.name, splitVirtualHosts(res2, vcache.getNode(ir.name)?.resources.get(TypeUrl.VirtualHost))),
+    );
+    vhdsUpserts = diffText(vdiff);
+    changedRouteBytes.vhds = upsertedRouteBytes(vdiff, split2);
     if (it >= 0) {
       samples.translate_ms!.push(tTranslate);
       samples.build_ms!.push(tBuild);
       samples.setNode_first_ms!.push(tFirst);
       samples.setNode_changed_ms!.push(tChanged);
       samples.setNode_noop_ms!.push(tNoop);
+      samples.split_ms!.push(tSplit);
+      samples.setNode_changed_vhds_ms!.push(tChangedVhds);
     }
     held.push({ result, res, cache });
   }
@@ -122,6 +158,8 @@ function runSize(n: number, iterations: number): SizeResult {
     totalBytes,
     counts,
     changedUpserts,
+    changedRouteBytes,
+    vhdsUpserts,
   };
 }
 
@@ -148,6 +186,8 @@ function main(): void {
     metrics[`n=${r.n}/heap_used_MB`] = { value: round(r.heapUsedMB, 1), unit: "MB" };
     metrics[`n=${r.n}/heap_retained_MB`] = { value: round(r.heapRetainedMB, 1), unit: "MB" };
     metrics[`n=${r.n}/route_config_KB`] = { value: round(r.routeConfigBytes / 1024, 1), unit: "KB" };
+    metrics[`n=${r.n}/change_route_bytes_inline`] = { value: r.changedRouteBytes.inline, unit: "B" };
+    metrics[`n=${r.n}/change_route_bytes_vhds`] = { value: r.changedRouteBytes.vhds, unit: "B" };
   }
   const report: BenchReport = {
     name: "translate",
@@ -162,7 +202,12 @@ function main(): void {
       details: Object.fromEntries(
         results.map((r) => [
           `n=${r.n}`,
-          { ...r.counts, totalResourceKB: round(r.totalBytes / 1024, 1), changedDiff: r.changedUpserts },
+          {
+            ...r.counts,
+            totalResourceKB: round(r.totalBytes / 1024, 1),
+            changedDiff: r.changedUpserts,
+            changedDiffVhds: r.vhdsUpserts,
+          },
         ]),
       ),
     },
@@ -181,6 +226,8 @@ function main(): void {
       "heap used MB",
       "heap retained MB",
       "RouteConfig KB",
+      "split ms",
+      "split+setNode 1-changed VHDS ms",
     ],
     results.map((r) => [
       r.n,
@@ -192,6 +239,8 @@ function main(): void {
       r.heapUsedMB,
       r.heapRetainedMB,
       r.routeConfigBytes / 1024,
+      med(r, "split_ms"),
+      med(r, "setNode_changed_vhds_ms"),
     ]),
   );
   const shape = table(
@@ -202,6 +251,9 @@ function main(): void {
       "clusters",
       "all resources KB",
       "diff after 1 route changed (type:upserted+removed-)",
+      "route B sent",
+      "VHDS diff",
+      "VHDS route B sent",
     ],
     results.map((r) => [
       r.n,
@@ -210,6 +262,9 @@ function main(): void {
       r.counts.clusters,
       r.totalBytes / 1024,
       r.changedUpserts || "(none)",
+      r.changedRouteBytes.inline,
+      r.vhdsUpserts || "(none)",
+      r.changedRouteBytes.vhds,
     ]),
   );
   finish(report, [`medians of ${iterations} iterations (after 1 warm-up):\n` + main, shape]);

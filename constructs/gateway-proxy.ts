@@ -15,9 +15,9 @@ import {
   type XdsTlsFiles,
 } from "../operator/src/infra/bootstrap";
 import { proxyBootstrap } from "../operator/src/infra/bootstrap-custom";
-import { metricSinksOf } from "../operator/src/infra/bootstrap-metric-sinks";
 import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
+import type { MetricSinkIr } from "../operator/src/ir/telemetry-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
 import { envoyProxyProblem } from "../operator/src/translate/envoy-proxy";
 import type {
@@ -166,6 +166,11 @@ export interface GatewayProxyProps {
    * tenant's, held to docs/adr/0003-envoyproxy-privilege-boundary.md). @default GatewayClass
    */
   readonly envoyProxyOrigin?: EnvoyProxyOrigin;
+  /**
+   * The OpenTelemetry stat sinks of the bootstrap, as the translator resolved them (their backends' endpoints: the
+   * EnvoyProxy spec alone does not say where a sink is). @default none
+   */
+  readonly metricSinks?: readonly MetricSinkIr[];
   /**
    * Owner of every object: the Gateway's GatewayClass (cluster-scoped; a namespaced owner in another
    * namespace is not allowed), so deleting the class garbage-collects its proxies. @default none
@@ -342,7 +347,7 @@ export class GatewayProxy extends Construct {
       ...statsMatchesOf(this.runtime()),
       ...statsCompressionOf(this.runtime()),
       ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
-      ...metricSinksOf(this.runtime()),
+      ...(this.props.metricSinks?.length ? { metricSinks: this.props.metricSinks } : {}),
     });
     const custom = proxyBootstrap(bootstrap, this.runtime());
     if ("problem" in custom) throw new Error(`EnvoyProxy bootstrap of ${nodeId}: ${custom.problem}`);

@@ -175,6 +175,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     ...(namespace ? { namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
     ...(proxy.envoyProxyOrigin ? { envoyProxyOrigin: proxy.envoyProxyOrigin } : {}),
+    ...(proxy.runtime?.metricSinks ? { metricSinks: proxy.runtime.metricSinks } : {}),
     ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
     ...(proxy.ownerReference ? { ownerReference: proxy.ownerReference } : {}),
   });

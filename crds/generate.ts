@@ -262,19 +262,9 @@ export class SchemaMapper {
     const props = this.checker.getPropertiesOfType(type);
     const methods = props.filter((p) => p.flags & ts.SymbolFlags.Method).map((p) => p.name);
     if (methods.length) this.fail(type, site, `methods (${methods.slice(0, 3).join(", ")}) are not data`);
-    const indexes = this.checker.getIndexInfosOfType(type);
-    if (indexes.some((i) => !(i.keyType.flags & ts.TypeFlags.String))) {
-      this.fail(type, site, "only string index signatures map to a schema");
-    }
-    const index = indexes[0];
+    const index = this.indexSignature(type, site);
     const open = index !== undefined && (index.type.flags & ts.TypeFlags.Unknown) !== 0;
-    if (index && !open) {
-      if (props.length) this.fail(type, site, "named properties next to a typed index signature");
-      // `Record<string, never>`: an object that takes no fields (an empty settings block such as `gzip: {}`).
-      if (index.type.flags & ts.TypeFlags.Never) return { type: "object" };
-      const values = { path: `${site.path}{}`, node: index.declaration ?? site.node };
-      return { type: "object", additionalProperties: this.schemaOf(index.type, values) };
-    }
+    if (index && !open) return this.mapBody(type, index, props.length, site);
     if (!props.length) {
       if (open) return PRESERVE;
       // A marker object whose presence is the setting (e.g. `http3: {}`): declared empty on purpose.
@@ -293,6 +283,24 @@ export class SchemaMapper {
       ...(required.length ? { required: required.sort() } : {}),
       ...(open ? { "x-kubernetes-preserve-unknown-fields": true } : {}),
     };
+  }
+
+  /** The type's string index signature, if any (other index keys have no schema). */
+  private indexSignature(type: ts.Type, site: Site): ts.IndexInfo | undefined {
+    const indexes = this.checker.getIndexInfosOfType(type);
+    if (indexes.some((i) => !(i.keyType.flags & ts.TypeFlags.String))) {
+      this.fail(type, site, "only string index signatures map to a schema");
+    }
+    return indexes[0];
+  }
+
+  /** A map type (`Record<string, T>`): its values' schema as `additionalProperties`. */
+  private mapBody(type: ts.Type, index: ts.IndexInfo, named: number, site: Site): JSONSchemaProps {
+    if (named) this.fail(type, site, "named properties next to a typed index signature");
+    // `Record<string, never>`: an object that takes no fields (an empty settings block such as `gzip: {}`).
+    if (index.type.flags & ts.TypeFlags.Never) return { type: "object" };
+    const values = { path: `${site.path}{}`, node: index.declaration ?? site.node };
+    return { type: "object", additionalProperties: this.schemaOf(index.type, values) };
   }
 
   private property(symbol: ts.Symbol, owner: string): JSONSchemaProps {

@@ -39,3 +39,4 @@ export { echoRouteYaml, gatewayClassYaml, gatewayYaml, hostServiceYaml, quicksta
 export { installCrds, prepareCluster, startTestController, testControllerOptions, testKubelet } from "./controller";
 export { CHAINSAW_SUITES, runChainsaw, type ChainsawRun, type ChainsawValues } from "./chainsaw";
 export { CONTROLLER_NS, startTenantCluster, type KubeCondition, type TenantCluster } from "./tenant-cluster";
+export { startProxyStack, type ProxyStack, type ProxyStackOptions } from "./proxy-stack";

@@ -38,6 +38,7 @@ describe("egts controller --config-path (EnvoyGateway configuration) against a r
     delete env.EGTS_LOG_LEVEL; // the configuration's logging.level decides
     const args = ["bin/egts.js", "controller", "--kubeconfig", cluster.kubeconfig, "--namespace", NS];
     args.push("--xds-listen", `127.0.0.1:${await freePort()}`, "--metrics-port", String(await freePort()));
+    args.push("--health-probe-port", String(await freePort()));
     const child = spawn(process.execPath, [...args, "--config-path", file], {
       cwd: REPO,
       env,

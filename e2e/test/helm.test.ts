@@ -4,7 +4,8 @@
  * only the chart's ServiceAccount credentials, so everything it does proves the chart's RBAC suffices; the
  * Envoy pods reach its xDS Service by name, as in a cluster (the chart's defaults, nothing overridden); the
  * chainsaw suites for the quickstart and route status (e2e/chainsaw) pass against the chart's GatewayClass,
- * and traffic flows through the quickstart's Envoy pod, at its Gateway's address, over mTLS xDS.
+ * and traffic flows through the quickstart's Envoy pod, at its Gateway's address, over mTLS xDS. The controller's
+ * pod is Ready through Envoy Gateway's probes on port 8081.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
@@ -120,6 +121,38 @@ describe("Helm chart in a real API server, with chainsaw (Kubernetes tier)", fun
     assert.equal(await canI("create", "deployments.apps", NS), true);
     assert.equal(await canI("create", "deployments.apps", "default"), false);
     assert.equal(await canI("delete", "secrets", NS), false);
+  });
+
+  it("makes the controller Ready through Envoy Gateway's probes on 8081 (/healthz, /readyz); 19001 keeps /metrics", async () => {
+    type Probe = { httpGet?: { path: string; port: number | string } };
+    const d = await cluster.kubectlJson<{
+      spec: { template: { spec: { containers: Record<string, Probe>[] } } };
+      status?: { readyReplicas?: number };
+    }>(["get", "deployment", "envoy-gateway", "-n", NS]);
+    const c = d.spec.template.spec.containers[0] ?? {};
+    const probes = ["startupProbe", "livenessProbe", "readinessProbe"].map((k) => {
+      const get = c[k]?.httpGet;
+      return { path: get?.path, port: get?.port };
+    });
+    assert.deepEqual(probes, [
+      { path: "/healthz", port: 8081 },
+      { path: "/healthz", port: 8081 },
+      { path: "/readyz", port: 8081 },
+    ]);
+    // The simulated kubelet marks the pod Ready only once its readinessProbe (8081 /readyz) answers 200.
+    assert.equal(d.status?.readyReplicas, 1, "the Deployment is Ready");
+    const pods = await cluster.kubectlJson<{
+      items: { status: { podIP?: string; conditions?: { type: string; status: string }[] } }[];
+    }>(["get", "pods", "-n", NS, "-l", "control-plane=envoy-gateway"]);
+    const pod = pods.items.find((p) => p.status.conditions?.some((x) => x.type === "Ready" && x.status === "True"));
+    const address = pod?.status.podIP ?? "";
+    assert.ok(address, "a Ready controller pod with an address");
+    assert.equal((await httpGet(8081, "probe", "/healthz", { address })).status, 200);
+    const readyz = await httpGet(8081, "probe", "/readyz", { address });
+    assert.deepEqual([readyz.status, readyz.body], [200, "ok\n"]);
+    assert.equal((await httpGet(8081, "probe", "/metrics", { address })).status, 404, "only probes on 8081");
+    const metrics = await httpGet(19001, "probe", "/metrics", { address });
+    assert.match(metrics.body, /^egts_ready 1$/m, "the metrics port still serves /metrics");
   });
 
   it("passes the chainsaw suites quickstart and route-status (e2e/chainsaw) with the chart's GatewayClass", async () => {

@@ -13,21 +13,16 @@
  */
 import assert from "node:assert/strict";
 import { proxyObjectName } from "../../constructs/names";
-import type { Controller } from "../../operator/src/pipeline/controller";
-import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { eventually, httpGet } from "../../test/support/http";
+import { eventually } from "../../test/support/http";
 import { startLoad, type LoadResult } from "../../test/support/load";
 import {
   echoRouteYaml,
-  gatewayAddress,
   gatewayClassYaml,
   gatewayYaml,
   hostServiceYaml,
-  prepareCluster,
-  startKubeCluster,
-  startTestController,
-  testKubelet,
+  startProxyStack,
   type KubeCluster,
+  type ProxyStack,
   type SimulatedKubelet,
 } from "../harness";
 
@@ -60,10 +55,9 @@ interface PodList {
 
 describe("rolling restart of a proxy under load (Kubernetes tier)", function () {
   this.timeout(240_000);
+  let stack: ProxyStack | undefined;
   let cluster: KubeCluster;
-  let controller: Controller;
   let kubelet: SimulatedKubelet;
-  let echo: EchoBackend;
   let address: string;
   const deployment = proxyObjectName("default", "eg");
 
@@ -80,27 +74,20 @@ describe("rolling restart of a proxy under load (Kubernetes tier)", function () 
     ).items;
 
   before(async () => {
-    cluster = await startKubeCluster();
-    await prepareCluster(cluster, [NS]);
-    echo = await startEchoBackend({ name: "rolling-echo", host: cluster.nodeAddress });
-    controller = await startTestController(cluster, NS);
-    kubelet = testKubelet(cluster, [NS]);
-    kubelet.start();
-    await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
-      input: manifests(cluster.nodeAddress, echo.port),
+    stack = await startProxyStack({
+      namespace: NS,
+      echoName: "rolling-echo",
+      manifests: (c, echo) => manifests(c.nodeAddress, echo.port),
+      probe: { port: PORT, host: HOST },
     });
-    address = await gatewayAddress(cluster, "eg", { loadBalancer: true });
-    await eventually(async () => (await httpGet(PORT, HOST, "/", { address })).status === 200, 90_000, "traffic");
+    ({ cluster, kubelet, address } = stack);
     process.stdout.write(
       `      first proxy pod Ready after ${JSON.stringify(Object.fromEntries(kubelet.startTimes))} ms\n`,
     );
   });
 
   after(async () => {
-    await kubelet?.stop();
-    await controller?.stop();
-    await echo?.close();
-    await cluster?.stop();
+    await stack?.stop();
   });
 
   /** Restarts the Deployment under load; resolves when the old pod is gone and the new one served a while. */

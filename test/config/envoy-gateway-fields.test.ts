@@ -386,16 +386,70 @@ describe("EnvoyGateway configuration: every field", () => {
       assert.equal(parse("gateway: {}\n").telemetry, undefined);
     });
 
-    it("refuses OpenTelemetry metric sinks and control-plane traces, naming the field", () => {
+    it("reads OpenTelemetry metric sinks with Envoy Gateway's defaults (type OpenTelemetry, port 4317)", () => {
+      const t = parse(
+        "telemetry:\n  metrics:\n    sinks:\n" +
+          "    - { type: OpenTelemetry, openTelemetry: { host: otel, protocol: grpc } }\n" +
+          "    - openTelemetry: { host: '::1', port: 4318, protocol: http, exportInterval: 10s, exportTimeout: 2s }\n",
+      ).telemetry;
+      assert.deepEqual(t?.metricSinks, [
+        { host: "otel", port: 4317, protocol: "grpc" },
+        { host: "::1", port: 4318, protocol: "http", exportIntervalMs: 10_000, exportTimeoutMs: 2_000 },
+      ]);
+      assert.equal(t?.traces, undefined);
+      assert.deepEqual(parse("telemetry: { metrics: { sinks: [] } }\n").telemetry?.metricSinks, []);
+    });
+
+    it("reads traces: the sink and samplingRate as a Gateway API Fraction (denominator 100 if omitted)", () => {
+      const sink = "sink: { type: OpenTelemetry, openTelemetry: { host: otel, port: 4317, protocol: grpc } }";
+      assert.deepEqual(parse(`telemetry: { traces: { ${sink} } }\n`).telemetry?.traces, {
+        sink: { host: "otel", port: 4317, protocol: "grpc" },
+        samplingRatio: 1,
+      });
+      const rate = (r: string): number | undefined =>
+        parse(`telemetry: { traces: { ${sink}, samplingRate: ${r} } }\n`).telemetry?.traces?.samplingRatio;
+      assert.equal(rate("{ numerator: 25 }"), 0.25);
+      assert.equal(rate("{ numerator: 1, denominator: 1000 }"), 0.001);
+      assert.equal(rate("{ numerator: 0 }"), 0);
+    });
+
+    it("refuses a sink or traces Envoy Gateway refuses, naming the field with file:line", () => {
+      const sinkError = (otel: string): string =>
+        errorOf(`telemetry:\n  metrics:\n    sinks: [{ type: OpenTelemetry, openTelemetry: ${otel} }]\n`);
       assert.match(
-        errorOf(
-          "telemetry:\n  metrics:\n    sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317, protocol: grpc } }]\n",
-        ),
-        /^eg\.yaml:5:12: telemetry\.metrics\.sinks: OpenTelemetry export of the control plane's metrics is not implemented yet$/,
+        sinkError("{ host: otel }"),
+        /^eg\.yaml:5:51: telemetry\.metrics\.sinks\[0\]\.openTelemetry\.protocol is required \(grpc or http\)$/,
+      );
+      assert.match(sinkError("{ protocol: grpc }"), /telemetry\.metrics\.sinks\[0\]\.openTelemetry\.host is required/);
+      assert.match(
+        sinkError("{ host: otel, protocol: tcp }"),
+        /telemetry\.metrics\.sinks\[0\]\.openTelemetry\.protocol must be one of grpc, http \(got tcp\)/,
       );
       assert.match(
-        errorOf("telemetry: { traces: {} }\n"),
-        /^eg\.yaml:3:14: telemetry\.traces: tracing of the control plane is not implemented yet$/,
+        sinkError("{ host: otel, protocol: grpc, exportInterval: 0s }"),
+        /eg\.yaml:5:\d+: telemetry\.metrics\.sinks\[0\]\.openTelemetry\.exportInterval must be greater than zero/,
+      );
+      assert.match(
+        sinkError("{ host: otel, protocol: grpc, exportTimeout: soon }"),
+        /exportTimeout: "soon" is not a duration/,
+      );
+      assert.match(
+        sinkError("{ host: otel, protocol: grpc, port: 70000 }"),
+        /port must be a whole number from 1 to 65535/,
+      );
+      assert.match(
+        errorOf("telemetry: { metrics: { sinks: [{ type: Prometheus }] } }\n"),
+        /sinks\[0\]\.type must be one of OpenTelemetry \(got Prometheus\)[\s\S]*sinks\[0\]\.openTelemetry is required/,
+      );
+      assert.match(errorOf("telemetry: { traces: {} }\n"), /^eg\.yaml:3:22: telemetry\.traces\.sink is required/);
+      const sink = "sink: { openTelemetry: { host: otel, protocol: http } }";
+      assert.match(
+        errorOf(`telemetry: { traces: { ${sink}, samplingRate: { numerator: 3, denominator: 2 } } }\n`),
+        /telemetry\.traces\.samplingRate: numerator \(3\) must not be greater than denominator \(2\)/,
+      );
+      assert.match(
+        errorOf(`telemetry: { traces: { ${sink}, samplingRate: { denominator: 2 } } }\n`),
+        /telemetry\.traces\.samplingRate\.numerator is required/,
       );
       assert.match(errorOf("telemetry: { metrics: { prometheus: { disabled: true } } }\n"), /disabled/);
     });

@@ -1,7 +1,8 @@
 /**
  * EnvoyProxy telemetry.metrics and command line settings in the Kubernetes render: Envoy Gateway's scrape
  * annotations and `metrics` port by default, none of them (and no stats listener) with `prometheus.disable`, the
- * stats inclusion list in the bootstrap, and the log levels, drain time and extraArgs in the container's args.
+ * stats inclusion list in the bootstrap, and the log levels, drain time and extraArgs in the container's args; the
+ * OpenTelemetry stat sinks the translator resolved in the bootstrap.
  */
 import assert from "node:assert/strict";
 import { renderProxies, type Manifest, type ProxyToRender } from "../../constructs/render";
@@ -86,5 +87,27 @@ describe("constructs: EnvoyProxy telemetry and command line", () => {
       "immediate",
       "--disable-hot-restart",
     ]);
+  });
+
+  it("puts the translator's resolved OpenTelemetry stat sinks in the bootstrap, and rolls the pods when they change", () => {
+    const withSinks = (port: number): { deployment: Loose; bootstrap: Loose } => {
+      const runtime = { metricSinks: [{ host: "198.18.0.1", port, authority: "otel.default.svc" }] };
+      const out = renderProxies([{ ...PROXY, runtime }], OPTIONS);
+      const cm = out.find((m) => m.kind === "ConfigMap") as Loose;
+      return { deployment: out.find((m) => m.kind === "Deployment"), bootstrap: JSON.parse(cm.data["envoy.json"]) };
+    };
+    const a = withSinks(4317);
+    assert.deepEqual(
+      a.bootstrap.stats_sinks.map((s: Loose) => [s.name, s.typed_config.grpc_service.envoy_grpc]),
+      [["envoy.stat_sinks.open_telemetry", { cluster_name: "otel_metric_sink_0", authority: "otel.default.svc" }]],
+    );
+    const cluster = a.bootstrap.static_resources.clusters.find((c: Loose) => c.name === "otel_metric_sink_0");
+    assert.deepEqual(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address, {
+      address: "198.18.0.1",
+      port_value: 4317,
+    });
+    const hash = (d: Loose): string => d.spec.template.metadata.annotations[BOOTSTRAP_HASH_ANNOTATION];
+    assert.notEqual(hash(a.deployment), hash(withSinks(4318).deployment), "a moved sink re-rolls the pods");
+    assert.equal(render().bootstrap.stats_sinks, undefined, "no sinks without them");
   });
 });

@@ -10,25 +10,7 @@
 import * as assert from "node:assert/strict";
 import { ListenerType, RouteType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { eppYaml, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
-
-/** The HCM's typed_config in a Listener, wherever the filter chain is. */
-const HCM = "$..filters[?@.name == 'envoy.filters.network.http_connection_manager'].typed_config";
-
-/** The task doc's local reply mapper (404 → 406 with a body), with the body given. */
-function localReply(listener: string, body: string): string {
-  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
-      name: ${listener}
-      operation:
-        op: add
-        jsonPath: "${HCM}"
-        path: local_reply_config
-        value:
-          mappers:
-            - filter: { status_code_filter: { comparison: { op: EQ, value: { default_value: 404, runtime_key: key_b } } } }
-              status_code: 406
-              body: { inline_string: "${body}" }`;
-}
+import { HCM_PATH, eppYaml, localReply, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
 
 const DOC_BODY = "could not find what you are looking for";
 
@@ -128,7 +110,7 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
       name: ${listener}
       operation:
         op: replace
-        jsonPath: "${HCM}"
+        jsonPath: "${HCM_PATH}"
         path: local_reply_config/mappers/0/body/inline_string
         value: second`;
     // The later policy (priority 10) sits in the file read first: it needs the earlier one's mapper.

@@ -11,25 +11,7 @@ import { filter, firstValueFrom } from "rxjs";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import { ListenerType, RouteType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { eppYaml, socketOption, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
-
-/** The HCM's typed_config in a Listener, wherever the filter chain is. */
-const HCM = "$..filters[?@.name == 'envoy.filters.network.http_connection_manager'].typed_config";
-
-/** A patch adding a local reply mapper (404 → 406 with `body`) to `listener`. */
-function localReply(listener: string, body: string): string {
-  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
-      name: ${listener}
-      operation:
-        op: add
-        jsonPath: "${HCM}"
-        path: local_reply_config
-        value:
-          mappers:
-            - filter: { status_code_filter: { comparison: { op: EQ, value: { default_value: 404, runtime_key: k } } } }
-              status_code: 406
-              body: { inline_string: "${body}" }`;
-}
+import { eppYaml, localReply, socketOption, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
 
 describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy): bisected per policy", function () {
   this.timeout(60_000);

@@ -15,7 +15,7 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, routeYaml } from "../support/manifests";
 import { startFakeDatadogAgent, type FakeDatadogAgent } from "../support/fake-datadog-agent";
-import { startOtelCollector, type OtelCollector, type ReceivedSpan } from "../support/otel-collector";
+import { startOtelCollector, traceOf, type OtelCollector } from "../support/otel-collector";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 /** The environment variable one custom tag reads (set for the proxy's process, which inherits ours). */
@@ -59,12 +59,6 @@ spec:
   gatewayClassName: eg
   listeners: [{ name: http, protocol: HTTP, port: ${port} }]
 `;
-}
-
-/** The spans of the trace whose spans have `path` in their `http.url` tag (Envoy's tag of the request URL). */
-function traceOf(spans: readonly ReceivedSpan[], path: string): ReceivedSpan[] {
-  const first = spans.find((s) => (s.attributes.get("http.url") ?? "").endsWith(path));
-  return first ? spans.filter((s) => s.traceId === first.traceId) : [];
 }
 
 describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", function () {

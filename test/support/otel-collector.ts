@@ -1,7 +1,8 @@
 /**
  * A real OpenTelemetry Collector for the telemetry tests: `egts-otelcol` (test/tools/otelcol, built by
  * `bash scripts/install-otelcol.sh`; a missing binary fails the test naming that step) with an OTLP receiver (gRPC,
- * where Envoy's tracer, access logger and stat sink send) and a Zipkin receiver, and an OTLP/HTTP exporter with
+ * where Envoy's tracer, access logger and stat sink send; and HTTP, where the control plane's OTLP/HTTP exports go)
+ * and a Zipkin receiver, and an OTLP/HTTP exporter with
  * JSON encoding pointed at an HTTP server of the test: what the collector decoded arrives there as OTLP JSON, which
  * this module flattens into spans, log records and metric names.
  */
@@ -32,6 +33,10 @@ export interface ReceivedSpan {
   readonly kind: number;
   /** Trace id (hex). */
   readonly traceId: string;
+  /** Span id (hex). */
+  readonly spanId: string;
+  /** The parent's span id (hex; empty for a root span). */
+  readonly parentSpanId: string;
   /** Its string attributes (tags). */
   readonly attributes: ReadonlyMap<string, string>;
   /** The string attributes of its resource (`service.name`, …). */
@@ -54,13 +59,32 @@ export interface ReceivedMetric {
   readonly name: string;
   /** Its resource's string attributes. */
   readonly resource: ReadonlyMap<string, string>;
+  /** Its OTLP data kind: `sum`, `gauge`, `histogram`, … */
+  readonly kind: string;
+  /** Its data points: attributes, value (sum and gauge), count and explicit bounds (histogram). */
+  readonly points: readonly MetricPoint[];
+}
+
+/** One data point of a {@link ReceivedMetric}. */
+export interface MetricPoint {
+  readonly attributes: ReadonlyMap<string, string>;
+  /** A sum's or a gauge's value. */
+  readonly value?: number;
+  /** A histogram's count. */
+  readonly count?: number;
+  /** A histogram's explicit bucket bounds. */
+  readonly bounds?: readonly number[];
 }
 
 /** A running collector. */
 export interface OtelCollector {
-  /** OTLP gRPC port on 127.0.0.1. */
+  /** The address its receivers listen on (127.0.0.1 unless started with another). */
+  readonly host: string;
+  /** OTLP gRPC port on {@link host}. */
   readonly otlpPort: number;
-  /** Zipkin port on 127.0.0.1 (`POST /api/v2/spans`). */
+  /** OTLP/HTTP port on {@link host} (`/v1/metrics`, `/v1/traces`, `/v1/logs`). */
+  readonly otlpHttpPort: number;
+  /** Zipkin port on {@link host} (`POST /api/v2/spans`). */
   readonly zipkinPort: number;
   /** Spans received so far. */
   readonly spans: ReceivedSpan[];
@@ -70,6 +94,12 @@ export interface OtelCollector {
   readonly metrics: ReceivedMetric[];
   /** Stops the collector and the test's server. */
   stop(): Promise<void>;
+}
+
+/** The spans of the trace whose spans have `path` in their `http.url` tag (Envoy's tag of the request URL). */
+export function traceOf(spans: readonly ReceivedSpan[], path: string): ReceivedSpan[] {
+  const first = spans.find((s) => (s.attributes.get("http.url") ?? "").endsWith(path));
+  return first ? spans.filter((s) => s.traceId === first.traceId) : [];
 }
 
 type Json = Record<string, unknown>;
@@ -104,6 +134,8 @@ function record(
             name: String(s.name),
             kind: Number(s.kind ?? 0),
             traceId: String(s.traceId ?? ""),
+            spanId: String(s.spanId ?? ""),
+            parentSpanId: String(s.parentSpanId ?? ""),
             attributes: attributesOf(s.attributes),
             resource,
           });
@@ -123,9 +155,21 @@ function record(
     for (const rm of (body.resourceMetrics as Json[] | undefined) ?? []) {
       const resource = resourceOf(rm);
       for (const sm of (rm.scopeMetrics as Json[] | undefined) ?? [])
-        for (const m of (sm.metrics as Json[] | undefined) ?? []) c.metrics.push({ name: String(m.name), resource });
+        for (const m of (sm.metrics as Json[] | undefined) ?? []) c.metrics.push(metricOf(m, resource));
     }
   }
+}
+
+/** One OTLP JSON metric: its name, kind and data points. */
+function metricOf(m: Json, resource: Map<string, string>): ReceivedMetric {
+  const kind = ["sum", "gauge", "histogram", "exponentialHistogram", "summary"].find((k) => k in m) ?? "";
+  const points = (((m[kind] as Json | undefined)?.dataPoints as Json[] | undefined) ?? []).map((p): MetricPoint => ({
+    attributes: attributesOf(p.attributes),
+    ...(p.asDouble !== undefined || p.asInt !== undefined ? { value: Number(p.asDouble ?? p.asInt) } : {}),
+    ...(p.count !== undefined ? { count: Number(p.count) } : {}),
+    ...(p.explicitBounds !== undefined ? { bounds: (p.explicitBounds as unknown[]).map(Number) } : {}),
+  }));
+  return { name: String(m.name), resource, kind, points };
 }
 
 /** An HTTP server taking the collector's OTLP/HTTP JSON exports. */
@@ -150,15 +194,19 @@ async function startSink(lists: { spans: ReceivedSpan[]; logs: ReceivedLog[]; me
   return { server, port };
 }
 
-/** The collector's configuration: receivers on the two ports, every pipeline exported to the test's server. */
-function configYaml(otlpPort: number, zipkinPort: number, sinkPort: number): string {
+/**
+ * The collector's configuration: receivers on the ports of `host`, every pipeline exported to the test's server.
+ */
+function configYaml(host: string, otlp: { grpc: number; http: number }, zipkinPort: number, sinkPort: number): string {
   return `receivers:
   otlp:
     protocols:
       grpc:
-        endpoint: 127.0.0.1:${otlpPort}
+        endpoint: ${host}:${otlp.grpc}
+      http:
+        endpoint: ${host}:${otlp.http}
   zipkin:
-    endpoint: 127.0.0.1:${zipkinPort}
+    endpoint: ${host}:${zipkinPort}
 exporters:
   otlphttp:
     endpoint: http://127.0.0.1:${sinkPort}
@@ -187,35 +235,48 @@ service:
 `;
 }
 
-function canConnect(port: number): Promise<boolean> {
+function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const s = connect(port, "127.0.0.1");
+    const s = connect(port, host);
     s.once("connect", () => (s.destroy(), resolve(true)));
     s.once("error", () => resolve(false));
   });
 }
 
-/** Starts the collector; resolves once both receivers accept connections. */
-export async function startOtelCollector(): Promise<OtelCollector> {
+/**
+ * Starts the collector, its receivers on `host` (default 127.0.0.1; the Kubernetes tier gives the pod bridge's node
+ * address, which pods reach); resolves once both receivers accept connections.
+ */
+export async function startOtelCollector(opts: { readonly host?: string } = {}): Promise<OtelCollector> {
+  const host = opts.host ?? "127.0.0.1";
   const bin = otelcolBinary();
   const lists = { spans: [] as ReceivedSpan[], logs: [] as ReceivedLog[], metrics: [] as ReceivedMetric[] };
   const sink = await startSink(lists);
   const otlpPort = await freePort();
+  const otlpHttpPort = await freePort();
   const zipkinPort = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "egts-otelcol-"));
   const config = join(dir, "config.yaml");
-  writeFileSync(config, configYaml(otlpPort, zipkinPort, sink.port));
+  writeFileSync(config, configYaml(host, { grpc: otlpPort, http: otlpHttpPort }, zipkinPort, sink.port));
   let stderr = "";
   const child: ChildProcess = spawn(bin, ["--config", config], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 20_000;
-  while (!((await canConnect(otlpPort)) && (await canConnect(zipkinPort)))) {
+  while (
+    !(
+      (await canConnect(host, otlpPort)) &&
+      (await canConnect(host, otlpHttpPort)) &&
+      (await canConnect(host, zipkinPort))
+    )
+  ) {
     if (child.exitCode !== null) throw new Error(`egts-otelcol exited with code ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) throw new Error(`egts-otelcol did not listen within 20 s: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
+    host,
     otlpPort,
+    otlpHttpPort,
     zipkinPort,
     ...lists,
     stop: async () => {

@@ -40,6 +40,24 @@ export function socketOption(listener: string, level: number, name: number): str
         value: [{ level: ${level}, name: ${name}, int_value: 1, state: STATE_PREBIND }]`;
 }
 
+/** The HCM's typed_config in a Listener, wherever the filter chain is (a JSONPath for patches). */
+export const HCM_PATH = "$..filters[?@.name == 'envoy.filters.network.http_connection_manager'].typed_config";
+
+/** Envoy Gateway's task-doc local reply mapper on `listener`'s HCM: a 404 becomes a 406 with `body`. */
+export function localReply(listener: string, body: string): string {
+  return `    - type: type.googleapis.com/envoy.config.listener.v3.Listener
+      name: ${listener}
+      operation:
+        op: add
+        jsonPath: "${HCM_PATH}"
+        path: local_reply_config
+        value:
+          mappers:
+            - filter: { status_code_filter: { comparison: { op: EQ, value: { default_value: 404, runtime_key: key_b } } } }
+              status_code: 406
+              body: { inline_string: "${body}" }`;
+}
+
 /** A condition as the status log holds it. */
 export interface PatchCondition {
   readonly type: string;

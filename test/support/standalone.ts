@@ -67,6 +67,8 @@ export async function startTestGateway(
     proxyStatsPort?: number;
     /** TEST ONLY: called before each translation (StandaloneOptions.beforeTranslate; a throw: injected fault). */
     beforeTranslate?: StandaloneOptions["beforeTranslate"];
+    /** How route configurations reach Envoy (StandaloneOptions.routeLayout). */
+    routeLayout?: StandaloneOptions["routeLayout"];
   } = {},
 ): Promise<TestGateway> {
   const envoyBin = opts.withEnvoy === false ? undefined : requireEnvoy();
@@ -101,6 +103,7 @@ export async function startTestGateway(
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.proxyStatsPort !== undefined ? { proxyStatsPort: opts.proxyStatsPort } : {}),
     ...(opts.beforeTranslate ? { beforeTranslate: opts.beforeTranslate } : {}),
+    ...(opts.routeLayout ? { routeLayout: opts.routeLayout } : {}),
   });
   await gw.start();
   return {
@@ -133,13 +136,21 @@ export interface BasicGateway {
  * Starts Gateway `default/eg` on a free port, Backend `<backend>` (an echo server of that name) and
  * HTTPRoute `<route>` for `host`, and waits until Envoy serves it.
  */
-export async function startBasicGateway(o: { backend: string; route: string; host: string }): Promise<BasicGateway> {
+export async function startBasicGateway(o: {
+  backend: string;
+  route: string;
+  host: string;
+  routeLayout?: StandaloneOptions["routeLayout"];
+}): Promise<BasicGateway> {
   const backend = await startEchoBackend({ name: o.backend });
   const port = await freePort();
-  const t = await startTestGateway({
-    "gateway.yaml": gatewayYaml(port),
-    "routes.yaml": `${backendYaml(o.backend, backend.port)}---\n${routeYaml(o.route, o.host, o.backend)}`,
-  });
+  const t = await startTestGateway(
+    {
+      "gateway.yaml": gatewayYaml(port),
+      "routes.yaml": `${backendYaml(o.backend, backend.port)}---\n${routeYaml(o.route, o.host, o.backend)}`,
+    },
+    o.routeLayout ? { routeLayout: o.routeLayout } : {},
+  );
   await eventually(async () => (await httpGet(port, o.host)).status === 200, 15_000, `the route for ${o.host}`);
   return {
     t,

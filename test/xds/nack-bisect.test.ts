@@ -4,7 +4,13 @@ import { parseAllDocuments } from "yaml";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { Subject } from "rxjs";
-import { envoyReason, findCulprits, NackGuard, Quarantine } from "../../operator/src/pipeline/nack-bisect";
+import {
+  envoyReason,
+  findCulprits,
+  NackGuard,
+  publishAndWait,
+  Quarantine,
+} from "../../operator/src/pipeline/nack-bisect";
 import { suspectObjects, withoutSuspects } from "../../operator/src/pipeline/nack-suspects";
 import type { CacheChange } from "../../operator/src/xds/cache/snapshot-cache";
 import type { XdsEvent } from "../../operator/src/xds/server/types";
@@ -30,6 +36,37 @@ describe("NACK bisection", () => {
     const { culprits, trials } = await findCulprits(suspects, async (exclude) => [...bad].every((b) => exclude.has(b)));
     assert.deepEqual([...culprits].sort(), [...bad].sort());
     assert.ok(trials <= 2 + 2 * bad.size * Math.log2(suspects.length), `${trials} trials`);
+  });
+
+  it("a trial waits for every stream that sent: one VHDS stream's ACK does not hide another's NACK (fake events)", async () => {
+    const changes = new Subject<CacheChange>();
+    const events = new Subject<XdsEvent>();
+    const vh = "type.googleapis.com/envoy.config.route.v3.VirtualHost";
+    const ev = (kind: XdsEvent["kind"], streamId: number, nonce: string): XdsEvent => ({
+      kind,
+      nodeId: "n",
+      streamId,
+      nonce,
+      typeUrl: vh,
+      ...(kind === "nack" ? { error: "bad regex" } : {}),
+    });
+    const out = publishAndWait(
+      "n",
+      changes,
+      events,
+      () => {
+        changes.next({
+          nodeId: "n",
+          diff: { version: 2, empty: false, types: new Map([[vh, { upserted: ["a", "b"], removed: [] }]]) },
+        });
+        events.next(ev("sent", 2, "5"));
+        events.next(ev("sent", 3, "1"));
+        setTimeout(() => events.next(ev("ack", 2, "5")), 5);
+        setTimeout(() => events.next(ev("nack", 3, "1")), 20);
+      },
+      { timeoutMs: 2000, currentOk: true },
+    );
+    assert.deepEqual(await out, { ok: false, error: "bad regex" });
   });
 
   it("finds nothing when the NACK does not come from the suspects", async () => {

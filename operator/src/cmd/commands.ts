@@ -91,6 +91,12 @@ const controller: Command = {
     { name: "insecure-xds", type: "bool", usage: "Allow plaintext xDS off loopback." },
     { name: "metrics-port", type: "string", default: "19001", usage: "Port of the controller's metrics." },
     {
+      name: "health-probe-port",
+      type: "string",
+      default: "8081",
+      usage: "Port of /healthz and /readyz (Envoy Gateway's probe port; the metrics port serves them too).",
+    },
+    {
       name: "wasm-listen",
       type: "string",
       usage: "Address serving Wasm modules to the proxies (default: the --xds-listen host, port 18002).",

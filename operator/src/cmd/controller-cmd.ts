@@ -1,4 +1,5 @@
 /** `egts controller`: the Kubernetes controller (what the Helm chart runs). */
+import { controlPlaneTelemetry } from "./control-plane-telemetry";
 import { hostname } from "node:os";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
@@ -33,6 +34,7 @@ interface ControllerFlags {
   readonly "insecure-xds": boolean;
   readonly "config-path"?: string;
   readonly "metrics-port": string;
+  readonly "health-probe-port": string;
   readonly "wasm-listen"?: string;
   readonly "wasm-cache-dir"?: string;
 }
@@ -57,6 +59,7 @@ export async function controller(inv: Invocation): Promise<number> {
   const e = env();
   const values = controllerFlags(inv, e.namespace);
   const metricsPort = portFlag("metrics-port", values["metrics-port"]);
+  const healthProbePort = portFlag("health-probe-port", values["health-probe-port"]);
   const wasmListen = wasmListenOf(values["wasm-listen"], values["xds-listen"]);
   const config = envoyGatewayConfig(values["config-path"], () => undefined);
   const kubernetes = kubernetesProviderOf(config).kubernetes;
@@ -69,6 +72,7 @@ export async function controller(inv: Invocation): Promise<number> {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
   const controllerName = controllerNameOf(values["controller-name"], config);
+  const telemetry = controlPlaneTelemetry(config, log);
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     xdsServer: xdsServerOptions(config),
@@ -87,7 +91,10 @@ export async function controller(inv: Invocation): Promise<number> {
     identity: e.podName ?? hostname(),
     xdsListen: values["xds-listen"],
     metricsPort,
+    healthProbePort,
     prometheusDisabled: config.telemetry?.prometheusDisabled === true,
+    // telemetry.metrics.sinks and telemetry.traces: OpenTelemetry exports of the control plane's metrics and spans.
+    ...telemetry.options,
     // Shared with `cdk8s synth` (constructs/synth.ts): the defaults live in config/controller-defaults.ts.
     render: controllerRender(namespace, values, kubernetes.deploy),
     // The flags override provider.kubernetes.watch.
@@ -118,6 +125,7 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await admin?.stop();
   await controller.stop();
+  await telemetry.stop();
   return 0;
 }
 

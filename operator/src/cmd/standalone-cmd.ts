@@ -18,6 +18,7 @@ import type { Invocation } from "./cli/command";
 import { portFlag } from "./cli/port-flag";
 import { publishProxies, type ProxyEntry } from "./proxy-registry";
 import { envoyGatewayConfig, logLevels, xdsServerOptions } from "./gateway-config";
+import { controlPlaneTelemetry } from "./control-plane-telemetry";
 
 /** The flags of `egts standalone` (see commands.ts). */
 interface StandaloneFlags {
@@ -55,6 +56,7 @@ export async function standalone(inv: Invocation): Promise<number> {
     ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
+  const telemetry = controlPlaneTelemetry(config, log);
   const gw = new StandaloneGateway({
     configDir: dir,
     xdsServer: xdsServerOptions(config),
@@ -79,6 +81,8 @@ export async function standalone(inv: Invocation): Promise<number> {
           },
         }
       : {}),
+    // telemetry.metrics.sinks and telemetry.traces: OpenTelemetry exports of the control plane's metrics and spans.
+    ...telemetry.options,
     proxyStatsPort: ports.proxyStats,
     stateDir: runtimeDir ?? (await mkdtemp(join(tmpdir(), "egts-"))),
     envoyLogLevel: values["envoy-log-level"],
@@ -99,6 +103,7 @@ export async function standalone(inv: Invocation): Promise<number> {
   return stopWithin(STOP_DEADLINE_MS, log, gw, async () => {
     // stop() also ends a start() still waiting for its first pass.
     await Promise.all([started.catch(() => undefined), gw.stop()]);
+    await telemetry.stop();
     await demo?.close();
   });
 }

@@ -52,6 +52,11 @@ export interface EgtsEnv {
   readonly cdk8sOutdir: string | undefined;
   /** KUBERNETES_SERVICE_HOST set: running in a Kubernetes container (the kubelet sets it in every one). */
   readonly inKubernetes: boolean;
+  /**
+   * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `inline` (default) or `vhds` (ADR 0008); an internal
+   * switch, no EnvoyProxy or EnvoyGateway field selects it.
+   */
+  readonly routeLayout: "inline" | "vhds";
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -69,6 +74,13 @@ function parseLogLevel(value: string | undefined): LogLevel {
   if (v === undefined) return "info";
   if ((LOG_LEVELS as readonly string[]).includes(v)) return v as LogLevel;
   throw new EnvError(`EGTS_LOG_LEVEL=${value} is not one of ${LOG_LEVELS.join(", ")}`);
+}
+
+function parseRouteLayout(value: string | undefined): "inline" | "vhds" {
+  const v = nonEmpty(value)?.toLowerCase();
+  if (v === undefined || v === "inline") return "inline";
+  if (v === "vhds") return "vhds";
+  throw new EnvError(`EGTS_ROUTE_LAYOUT=${value} is not one of inline, vhds`);
 }
 
 function parseBool(value: string | undefined): boolean {
@@ -95,6 +107,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     synthInput: nonEmpty(vars.EGTS_SYNTH_INPUT) ?? join("examples", "kubernetes"),
     cdk8sOutdir: nonEmpty(vars.CDK8S_OUTDIR),
     inKubernetes: vars.KUBERNETES_SERVICE_HOST !== undefined,
+    routeLayout: parseRouteLayout(vars.EGTS_ROUTE_LAYOUT),
   };
 }
 

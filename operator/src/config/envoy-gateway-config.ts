@@ -23,8 +23,8 @@
  *   server(s) called after each translation, chained in list order.
  * - `admin` and `xdsServer` (envoy-gateway-admin.ts): the controller's admin server (address, config dump in the
  *   log, profiling) and the xDS gRPC server's connection age and message size.
- * - `telemetry` (envoy-gateway-telemetry.ts): `metrics.prometheus.disable` (no `/metrics`); OpenTelemetry
- *   metric sinks and control-plane traces are refused (not implemented).
+ * - `telemetry` (envoy-gateway-telemetry.ts): `metrics.prometheus.disable` (no `/metrics`), `metrics.sinks`
+ *   (OpenTelemetry export of the same metrics) and `traces` (spans of the pipeline's passes).
  */
 import { readFileSync } from "node:fs";
 import { LineCounter, parseAllDocuments } from "yaml";
@@ -76,7 +76,7 @@ export interface EnvoyGatewayConfig {
   readonly admin: AdminConfig;
   /** `xdsServer`: the xDS gRPC server's settings. @default Envoy Gateway's (envoy-gateway-admin.ts) */
   readonly xdsServer?: XdsServerConfig;
-  /** `telemetry`: the control plane's metrics. @default Prometheus `/metrics` on */
+  /** `telemetry`: the control plane's metrics and traces. @default Prometheus `/metrics` on, no sink, no traces */
   readonly telemetry?: TelemetryConfig;
   /** Settings accepted although they change nothing in egts, each with file:line and the reason (logged). */
   readonly notes: readonly string[];

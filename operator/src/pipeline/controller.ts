@@ -53,7 +53,12 @@ import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer } from "../xds/server";
 import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
-import { startMetricsServer } from "./metrics-server";
+import { startHealthProbeServer } from "./health-server";
+import { metricsRegistry, startMetricsServer } from "./metrics-server";
+import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
+import { startMetricSinks, type MetricSinks } from "../metrics/otel-sinks";
+import type { Tracer } from "@opentelemetry/api";
+import { inStage, PassTrace, STAGES } from "../traces/pass-trace";
 import { ControlPlaneMetrics, passEnd } from "../metrics/control-plane";
 import { ProxyCertIssuer } from "./proxy-certs";
 import type { BackendSettings } from "../translate/backend-endpoints";
@@ -61,7 +66,7 @@ import type { RateLimitServiceSettings } from "../translate/policies/backend-tra
 import type { TranslateOptions } from "../translate/translate";
 import { NackGuard } from "./nack-bisect";
 import { withoutSuspects } from "./nack-suspects";
-import { translateAndPublish, type PassResult } from "./translate-step";
+import { translateAndPublish, type PassResult, type PublishStages } from "./translate-step";
 import { OidcDiscovery } from "./oidc-discovery";
 import { ControllerExtensions } from "./controller-extension";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
@@ -189,8 +194,17 @@ export interface ControllerOptions {
   readonly backends?: BackendSettings;
   /** Port of /healthz, /readyz and /metrics. @default 19001 */
   readonly metricsPort?: number;
+  /**
+   * Port of `/healthz` and `/readyz` alone, on every address (Envoy Gateway's probe port, 8081, where its chart's
+   * probes point; `egts controller --health-probe-port`). @default none: only the metrics port answers them
+   */
+  readonly healthProbePort?: number;
   /** EnvoyGateway `telemetry.metrics.prometheus.disable`: no `/metrics` (the health endpoints stay). @default false */
   readonly prometheusDisabled?: boolean;
+  /** EnvoyGateway `telemetry.metrics.sinks`: the `/metrics` families pushed to these collectors too. @default none */
+  readonly metricSinks?: readonly OtelSinkConfig[];
+  /** EnvoyGateway `telemetry.traces`: each pass's spans start here. @default no spans */
+  readonly tracer?: Tracer;
   /** Lease timings (EnvoyGateway `provider.kubernetes.leaderElection`; tests shorten them). */
   readonly lease?: { readonly durationMs?: number; readonly retryMs?: number; readonly renewDeadlineMs?: number };
   /** `leaderElection.disable`: no Lease; this replica always leads. @default false */
@@ -281,7 +295,12 @@ export class Controller {
   private port = 0;
   private rateLimitPort = 0;
   private metrics?: Server;
+  private metricSinks?: MetricSinks;
+  /** The spans of the pass running now (passes run one at a time), with `tracer`. */
+  private passTrace?: PassTrace;
   private metricsBound = 0;
+  private healthProbe?: Server;
+  private healthProbeBound = 0;
   private latestSnapshot?: ResourceSnapshot;
   private readonly health: PipelineHealth;
   private lastInfra: readonly ProxyInfraIr[] = [];
@@ -397,6 +416,11 @@ export class Controller {
     return this.metricsBound;
   }
 
+  /** The bound health probe port (0 without `healthProbePort`). */
+  get healthProbePort(): number {
+    return this.healthProbeBound;
+  }
+
   /** Starts the xDS server, the election and the watches. */
   async start(): Promise<void> {
     const certDir = this.opts.xdsCertDir;
@@ -410,7 +434,7 @@ export class Controller {
         this.opts.rateLimitXdsListen ?? `0.0.0.0:${RATE_LIMIT_XDS_PORT}`,
         certDir ? xdsServerCredentials(certDir) : undefined,
       )) ?? 0;
-    const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, {
+    const source = {
       xds: () => this.server.stats(),
       status: () => ({ ...this.statusWriter.stats }),
       infra: () => ({ ...this.infraTotals }),
@@ -418,9 +442,17 @@ export class Controller {
       ready: () => this.health.readiness(),
       registry: this.controlPlane.registry,
       prometheusDisabled: this.opts.prometheusDisabled === true,
-    });
+    };
+    const registry = metricsRegistry(source);
+    const metrics = await startMetricsServer(this.opts.metricsPort ?? 19001, source, "0.0.0.0", registry);
+    this.metricSinks = startMetricSinks(registry, this.opts.metricSinks ?? []);
     this.metrics = metrics.server;
     this.metricsBound = metrics.port;
+    if (this.opts.healthProbePort !== undefined) {
+      const probe = await startHealthProbeServer(this.opts.healthProbePort, () => this.health.readiness());
+      this.healthProbe = probe.server;
+      this.healthProbeBound = probe.port;
+    }
     this.election.start();
     // Proxy certificates are re-issued within 5 s of a new CA in the mounted Secret (certgen re-run), and
     // checked hourly for renewal (a third of their lifetime left), even when nothing else changes.
@@ -498,9 +530,13 @@ export class Controller {
     await this.wasm?.close();
     await this.server.stop();
     await this.rateLimitServer?.stop();
-    const metrics = this.metrics;
+    for (const server of [this.metrics, this.healthProbe]) {
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    }
     this.metrics = undefined;
-    await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    this.healthProbe = undefined;
+    await this.metricSinks?.shutdown();
+    this.metricSinks = undefined;
     this.passes.complete();
   }
 
@@ -562,12 +598,16 @@ export class Controller {
    */
   private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
     const end = this.controlPlane.passStarted();
+    const tracer = this.opts.tracer;
+    this.passTrace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
     try {
       const p = await this.run(job);
+      this.passTrace?.end();
       this.health.passSucceeded();
       end(passEnd(p.pass));
       return p;
     } catch (err) {
+      this.passTrace?.end(err);
       end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
@@ -593,7 +633,7 @@ export class Controller {
           this.cache,
           this.translateOptions(snapshot),
           bind,
-          this.extensions.stages,
+          this.publishStages(),
         ),
       );
     }
@@ -617,13 +657,18 @@ export class Controller {
     };
   }
 
+  /** The stages between building and publishing (the extension server's hooks), and the pass's spans. */
+  private publishStages(): PublishStages {
+    return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
+  }
+
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
-    await this.prepareFetches(snapshot);
+    await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
     const filtered = this.nackGuard.filter(snapshot);
     const pass = this.nackGuard.track(snapshot, () =>
-      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind, this.extensions.stages),
+      translateAndPublish(filtered, this.cache, this.translateOptions(filtered), bind, this.publishStages()),
     );
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
@@ -639,7 +684,9 @@ export class Controller {
     try {
       const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
       applied = await this.controlPlane.infrastructure(() =>
-        this.applier.reconcile(rendered.manifests, { protectedOwners }),
+        inStage(this.passTrace, STAGES.infrastructure, () =>
+          this.applier.reconcile(rendered.manifests, { protectedOwners }),
+        ),
       );
     } catch (err) {
       this.log("infrastructure")("error", "infra apply failed", { error: (err as Error).message });
@@ -662,7 +709,9 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    await this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot));
+    await inStage(this.passTrace, STAGES.status, () =>
+      this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
+    );
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 

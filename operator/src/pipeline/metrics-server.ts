@@ -6,11 +6,14 @@
  * metrics/control-plane.ts, then egts's own `egts_*` xDS counters per type, status writes, infra applies,
  * leadership, readiness from metrics/egts-source.ts; docs/metrics.md lists them).
  * With the EnvoyGateway configuration's `telemetry.metrics.prometheus.disable`, `/metrics` answers 404 and the
- * health endpoints stay.
+ * health endpoints stay. The same families go to `telemetry.metrics.sinks` (metrics/otel-sinks.ts) through
+ * {@link metricsRegistry}. The controller also serves the health endpoints alone on Envoy Gateway's probe port
+ * (health-server.ts).
  */
 import { createServer, type Server } from "node:http";
 import { Registry } from "prom-client";
 import { egtsRegistry, type EgtsSource } from "../metrics/egts-source";
+import { answerHealth, listenOn } from "./health-server";
 
 /** What `/metrics` reports; read at each scrape. */
 export interface MetricsSource extends EgtsSource {
@@ -20,20 +23,21 @@ export interface MetricsSource extends EgtsSource {
   readonly prometheusDisabled?: boolean;
 }
 
+/** Every family of `m` on one registry: Envoy Gateway's and the runtime's first, then egts's own. */
+export function metricsRegistry(m: MetricsSource): Registry {
+  return Registry.merge([...(m.registry ? [m.registry] : []), egtsRegistry(m)]);
+}
+
 /** Starts the endpoint on `port` (0 = any); resolves the server and its bound port. */
 export function startMetricsServer(
   port: number,
   m: MetricsSource,
   host = "0.0.0.0",
+  registry = metricsRegistry(m),
 ): Promise<{ server: Server; port: number }> {
-  const registry = Registry.merge([...(m.registry ? [m.registry] : []), egtsRegistry(m)]);
   const server = createServer((req, res) => {
+    if (answerHealth(req, res, () => m.ready())) return;
     const path = (req.url ?? "/").split("?")[0];
-    if (path === "/healthz") return res.writeHead(200).end("ok\n");
-    if (path === "/readyz") {
-      const r = m.ready();
-      return res.writeHead(r.ready ? 200 : 503).end(`${r.reason}\n`);
-    }
     if (path === "/metrics" && !m.prometheusDisabled) {
       registry.metrics().then(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
@@ -43,11 +47,5 @@ export function startMetricsServer(
     }
     res.writeHead(404).end();
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      const address = server.address();
-      resolve({ server, port: typeof address === "object" && address ? address.port : port });
-    });
-  });
+  return listenOn(server, port, host).then((bound) => ({ server, port: bound }));
 }

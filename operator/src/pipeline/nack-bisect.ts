@@ -150,11 +150,20 @@ export async function publishAndWait(
 ): Promise<TrialOutcome> {
   let change: CacheChange | undefined;
   const answers: XdsEvent[] = [];
+  // Responses sent for this trial, by stream and nonce: a node may have several streams of one type (VHDS, one per
+  // route configuration, ADR 0008), so one stream's ACK of a type does not stand for the others' answers.
+  const unanswered = new Set<string>();
+  const key = (e: XdsEvent): string => `${e.streamId}/${e.nonce ?? ""}`;
   let notify = (): void => undefined;
   const sub = changes$.pipe(filter((c) => c.nodeId === nodeId)).subscribe((c) => (change = c));
   const evSub = events$
-    .pipe(filter((e) => e.nodeId === nodeId && (e.kind === "ack" || e.kind === "nack")))
+    .pipe(filter((e) => e.nodeId === nodeId && (e.kind === "sent" || e.kind === "ack" || e.kind === "nack")))
     .subscribe((e) => {
+      if (e.kind === "sent") {
+        unanswered.add(key(e));
+        return;
+      }
+      unanswered.delete(key(e));
       answers.push(e);
       notify();
     });
@@ -170,7 +179,7 @@ export async function publishAndWait(
         const nack = answers.find((a) => a.kind === "nack" && !isListenerBindNack(a));
         if (nack) return resolve({ ok: false, error: nack.error ?? "NACK without error_detail" });
         for (const a of answers) if (a.typeUrl) pending.delete(a.typeUrl);
-        if (pending.size === 0) resolve({ ok: true });
+        if (pending.size === 0 && unanswered.size === 0) resolve({ ok: true });
       };
       notify();
       timeout = setTimeout(() => resolve({ ok: true }), opts.timeoutMs);
@@ -326,12 +335,17 @@ export class NackGuard {
         sub.unsubscribe();
         resolve(ok);
       };
+      // As in publishAndWait: every response sent for the change must be answered, per stream.
+      const unanswered = new Set<string>();
+      const key = (e: XdsEvent): string => `${e.streamId}/${e.nonce ?? ""}`;
       const sub = this.deps.events$
-        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "ack" || e.kind === "nack")))
+        .pipe(filter((e) => e.nodeId === change.nodeId && (e.kind === "sent" || e.kind === "ack" || e.kind === "nack")))
         .subscribe((e) => {
+          if (e.kind === "sent") return void unanswered.add(key(e));
+          unanswered.delete(key(e));
           if (e.kind === "nack" && !isListenerBindNack(e)) return done(false);
           if (e.typeUrl) pending.delete(e.typeUrl);
-          if (pending.size === 0) done(true);
+          if (pending.size === 0 && unanswered.size === 0) done(true);
         });
       const timer = setTimeout(() => done(false), this.deps.waitMs ?? 3000);
     });

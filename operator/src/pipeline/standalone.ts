@@ -26,6 +26,7 @@ import type { BackendSettings } from "../translate/backend-endpoints";
 import { OidcDiscovery } from "./oidc-discovery";
 import { WasmCache, wasmOption } from "./wasm-cache";
 import { translateAndPublish, type PassResult, type PublishStages } from "./translate-step";
+import type { RouteLayout } from "../xds/translate/vhds";
 import { EnvoyPatchValidator } from "./patch-validation";
 import { HostRateLimitService, type HostRateLimitSettings } from "../infra/host/ratelimit-runner";
 import type { ExtensionManagerConfig } from "../config/envoy-gateway-extension";
@@ -38,11 +39,17 @@ import {
 import { DEFAULT_CONTROLLER_NAMESPACE } from "../translate/translate";
 import type { HookStats } from "./extension-hooks";
 import { ControlPlaneMetrics, passEnd as passEndOf, type PassEnd } from "../metrics/control-plane";
-import { startMetricsServer } from "./metrics-server";
+import { metricsRegistry, startMetricsServer } from "./metrics-server";
+import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
+import { startMetricSinks, type MetricSinks } from "../metrics/otel-sinks";
+import type { Tracer } from "@opentelemetry/api";
+import { inStage, PassTrace, STAGES } from "../traces/pass-trace";
 import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
+  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  readonly routeLayout?: RouteLayout;
   /**
    * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
    * @default the XdsServer's (no connection age, 4 MiB)
@@ -105,6 +112,13 @@ export interface StandaloneOptions {
    * configuration's `telemetry.metrics.prometheus.disable` (no `/metrics`). @default no metrics endpoint
    */
   readonly metrics?: { readonly port: number; readonly host?: string; readonly prometheusDisabled?: boolean };
+  /**
+   * The EnvoyGateway configuration's `telemetry.metrics.sinks`: the same metric families pushed to these
+   * OpenTelemetry collectors (with or without `metrics`). @default none
+   */
+  readonly metricSinks?: readonly OtelSinkConfig[];
+  /** The EnvoyGateway configuration's `telemetry.traces`: each pass's spans start here. @default no spans */
+  readonly tracer?: Tracer;
   /**
    * Port of each proxy's Prometheus stats listener (`/stats/prometheus` only, on `listenAddress`), as in
    * Kubernetes; one host has one such port, so with several proxies the first takes it and the others any free
@@ -189,6 +203,9 @@ export class StandaloneGateway {
   /** The control-plane metrics (with `metrics`). */
   readonly metrics?: ControlPlaneMetrics;
   private metricsServer?: { readonly server: Server; readonly port: number };
+  private metricSinks?: MetricSinks;
+  /** The spans of the job running now (jobs run one at a time), with `tracer`. */
+  private passTrace?: PassTrace;
 
   constructor(private readonly opts: StandaloneOptions) {
     this.metrics = newMetrics(opts);
@@ -362,11 +379,11 @@ export class StandaloneGateway {
     return this.patchCheck?.changes$ ?? EMPTY;
   }
 
-  /** The `/metrics` endpoint (with `metrics`), with the pipeline's readiness. */
+  /** The `/metrics` endpoint (with `metrics`), with the pipeline's readiness, and the metric sinks' exports. */
   private async serveMetrics(): Promise<{ server: Server; port: number } | undefined> {
     const where = this.opts.metrics;
     const metrics = this.metrics;
-    if (!where || !metrics) return undefined;
+    if (!metrics) return undefined;
     metrics.watchXds(this.cache.changes$, this.server.events$);
     const source = {
       xds: () => this.server.stats(),
@@ -375,15 +392,22 @@ export class StandaloneGateway {
       leader: () => true,
       ready: () => this.health.readiness(),
       registry: metrics.registry,
-      prometheusDisabled: where.prometheusDisabled === true,
+      prometheusDisabled: where?.prometheusDisabled === true,
     };
-    return startMetricsServer(where.port, source, where.host ?? "127.0.0.1");
+    const registry = metricsRegistry(source);
+    this.metricSinks = startMetricSinks(registry, this.opts.metricSinks ?? []);
+    return where ? startMetricsServer(where.port, source, where.host ?? "127.0.0.1", registry) : undefined;
   }
 
   /** {@link job}, measured as Envoy Gateway's gateway-api runner handling provider resources. */
   private async measuredJob(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
     const end = this.metrics?.passStarted();
+    const tracer = this.opts.tracer;
+    this.passTrace =
+      tracer && PassTrace.start(tracer, e.kind === "snapshot" || e.kind === "error" ? "provider-resources" : e.kind);
     const event = await this.job(e);
+    this.passTrace?.end(event.kind === "failed" ? event.error : undefined);
+    this.passTrace = undefined;
     end?.(passEnd(event));
     return event;
   }
@@ -434,8 +458,10 @@ export class StandaloneGateway {
     try {
       this.opts.beforeTranslate?.(e.snapshot);
       this.lastSnapshot = e.snapshot;
-      await this.discovery.prepare(e.snapshot);
-      await this.wasm.prepare(e.snapshot);
+      await inStage(this.passTrace, STAGES.prepare, async () => {
+        await this.discovery.prepare(e.snapshot);
+        await this.wasm.prepare(e.snapshot);
+      });
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       // Statuses wait for Envoy's verdict on patched resources (no Programmed=Unknown flash): recorded below.
       let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, "unless-pending"));
@@ -458,7 +484,8 @@ export class StandaloneGateway {
 
   /** Runs the host runner's reconcile, timed as Envoy Gateway's infrastructure runner (with `metrics`). */
   private measureInfra<T>(work: () => Promise<T>): Promise<T> {
-    return this.metrics ? this.metrics.infrastructure(work) : work();
+    const traced = (): Promise<T> => inStage(this.passTrace, STAGES.infrastructure, work);
+    return this.metrics ? this.metrics.infrastructure(traced) : traced();
   }
 
   /** The logger of `component` (EnvoyGateway `logging.level`). */
@@ -516,7 +543,9 @@ export class StandaloneGateway {
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0)) {
-      this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller));
+      inStage(this.passTrace, STAGES.status, () =>
+        this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller)),
+      );
       // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
       // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
       this.rateLimit?.update(pass.result.rateLimitIr);
@@ -529,6 +558,8 @@ export class StandaloneGateway {
     return {
       ...(this.extension ? { hooks: this.extension.hooks } : {}),
       ...(this.patchCheck ? { checker: this.patchCheck } : {}),
+      ...(this.passTrace ? { trace: this.passTrace } : {}),
+      ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
     };
   }
 
@@ -569,14 +600,15 @@ export class StandaloneGateway {
     await this.server.stop(1000);
     const metrics = this.metricsServer?.server;
     await new Promise<void>((resolve) => (metrics ? metrics.close(() => resolve()) : resolve()));
+    await this.metricSinks?.shutdown(1000);
     this.extension?.close();
     this.events.complete();
   }
 }
 
-/** The control-plane metrics of a gateway that serves them (`metrics`). */
+/** The control-plane metrics of a gateway that serves them (`metrics`) or pushes them (`metricSinks`). */
 function newMetrics(opts: StandaloneOptions): ControlPlaneMetrics | undefined {
-  return opts.metrics ? new ControlPlaneMetrics() : undefined;
+  return opts.metrics || (opts.metricSinks?.length ?? 0) > 0 ? new ControlPlaneMetrics() : undefined;
 }
 
 /** What a job's event tells the metrics: nothing published but for a pass; `undefined` for a caught exception. */

@@ -4,12 +4,16 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
+import { TypeUrl } from "../xds/types";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
+import { splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
+import { env } from "../config/env";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
 import { patchNode, type PatchStep } from "./patch-step";
 import type { PatchChecker } from "./patch-validation";
+import { inStage, STAGES, type PassTrace } from "../traces/pass-trace";
 
 /** The optional stages between building a node's resources and publishing them. */
 export interface PublishStages {
@@ -17,6 +21,10 @@ export interface PublishStages {
   readonly hooks?: ExtensionHookStage;
   /** Envoy's check of EnvoyPatchPolicy results (with an Envoy binary). */
   readonly checker?: PatchChecker;
+  /** The pass's spans (EnvoyGateway `telemetry.traces`): translation, each node's build and publish. @default none */
+  readonly trace?: PassTrace;
+  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  readonly routeLayout?: RouteLayout;
 }
 
 /** Outcome of one pass, for logs and tests. */
@@ -53,16 +61,17 @@ export function translateAndPublish(
   bindPort?: (node: string) => ((port: number) => number) | undefined,
   stages: PublishStages = {},
 ): PassResult {
-  const { hooks, checker } = stages;
+  const { hooks, checker, trace } = stages;
+  const layout = stages.routeLayout ?? env().routeLayout;
   const t0 = performance.now();
-  const translated = translate(snapshot, opts);
+  const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
   const invalid: { name: string; problems: string[] }[] = [];
   const held: { name: string; error?: string }[] = [];
   const live = new Set<string>();
   const patches: PatchStep[] = [];
   for (const ir of translated.xdsIr) {
     live.add(ir.name);
-    const built = buildNode(ir, bindPort);
+    const built = inStage(trace, STAGES.build, () => buildNode(ir, bindPort), { gateway: ir.name });
     if (Array.isArray(built)) {
       invalid.push({ name: ir.name, problems: built });
       continue;
@@ -78,12 +87,20 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") cache.setNode(ir.name, translatedHooks.resources);
+    if (translatedHooks.kind === "ready")
+      inStage(
+        trace,
+        STAGES.publish,
+        () => cache.setNode(ir.name, laidOut(translatedHooks.resources, layout, cache, ir.name)),
+        {
+          gateway: ir.name,
+        },
+      );
     else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
     if (live.has(node)) continue;
-    cache.deleteNode(node);
+    inStage(trace, STAGES.publish, () => cache.deleteNode(node), { gateway: node });
     hooks?.forget(node);
   }
   const statuses = withPolicyConditions(
@@ -141,4 +158,13 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
     ...(ir.tcp ? { tcp: ir.tcp.map(rebind) } : {}),
     ...(ir.udp ? { udp: ir.udp.map(rebind) } : {}),
   };
+}
+
+/**
+ * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); the VHDS split
+ * reuses the node's unchanged virtual hosts as published, so that the cache does not hash them again.
+ */
+function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): NodeResources {
+  if (layout !== "vhds") return resources;
+  return splitVirtualHosts(resources, cache.getNode(node)?.resources.get(TypeUrl.VirtualHost));
 }

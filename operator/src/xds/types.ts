@@ -6,6 +6,7 @@ import { Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener";
 import { RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route";
+import { VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components";
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { Router } from "../../../proto/gen/envoy/extensions/filters/http/router/v3/router";
@@ -33,6 +34,8 @@ export const EndpointType = registerType(ClusterLoadAssignment);
 export const ListenerType = registerType(Listener);
 export const RouteType = registerType(RouteConfiguration);
 export const SecretType = registerType(Secret);
+/** Virtual hosts served over VHDS (the `vhds` route layout, ADR 0008). */
+export const VirtualHostType = registerType(VirtualHost);
 
 /** Extension configs carried inside the top-level resources. */
 export const HcmType = registerType(HttpConnectionManager);
@@ -60,6 +63,7 @@ export const TypeUrl = {
   Listener: ListenerType.typeUrl,
   Route: RouteType.typeUrl,
   Secret: SecretType.typeUrl,
+  VirtualHost: VirtualHostType.typeUrl,
 } as const;
 
 /**
@@ -72,6 +76,7 @@ export const ADD_ORDER: readonly string[] = [
   TypeUrl.Endpoint,
   TypeUrl.Listener,
   TypeUrl.Route,
+  TypeUrl.VirtualHost,
 ];
 
 /** Push order for removals: the reverse, so nothing in use disappears before its users. */
@@ -84,6 +89,7 @@ export const SHORT_NAME: Readonly<Record<string, string>> = {
   [TypeUrl.Listener]: "lds",
   [TypeUrl.Route]: "rds",
   [TypeUrl.Secret]: "sds",
+  [TypeUrl.VirtualHost]: "vhds",
 };
 
 /** The codec of a registered top-level type; throws for an unknown type URL. */

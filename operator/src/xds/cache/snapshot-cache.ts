@@ -72,8 +72,13 @@ function diffType(
   const removed: string[] = [];
   const fresh = new Map<string, CachedResource>();
   for (const [name, value] of byName) {
-    const version = resourceVersion(value);
     const before = old.get(name);
+    // The same Any object as before (a builder reused it: vhds.ts) is the same content: no hashing.
+    if (before && before.value === value) {
+      fresh.set(name, before);
+      continue;
+    }
+    const version = resourceVersion(value);
     if (before && before.version === version) {
       fresh.set(name, before);
     } else {

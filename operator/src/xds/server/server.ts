@@ -13,8 +13,9 @@ import {
 import type { XdsCache } from "../cache/snapshot-cache";
 import { bindGrpcServer, shutdownGrpcServer } from "./grpc-bind";
 import { nodeIdsOfSubjectAltName } from "./identity";
-import { AggregatedDiscoveryServiceDefinition } from "./service";
-import { DeltaStream, StreamContext } from "./stream";
+import { AggregatedDiscoveryServiceDefinition, VirtualHostDiscoveryServiceDefinition } from "./service";
+import { DeltaStream, type StreamContext, type SyncPhase } from "./stream";
+import { VHDS_ROUTE_CONFIGURATION_HEADER } from "../translate/vhds";
 import {
   CounterName,
   TypeStats,
@@ -46,6 +47,7 @@ export class XdsServer {
   private cacheSub: Subscription | undefined;
   private nextStreamId = 0;
   private readonly streams = new Set<DeltaStream>();
+  private readonly vhdsStreams = new WeakSet<DeltaStream>();
   private readonly byNode = new Map<string, Set<DeltaStream>>();
   private totals: TypeStats = emptyTypeStats();
   private perNode = new Map<string, TypeStats>();
@@ -56,6 +58,7 @@ export class XdsServer {
   private readonly connectionAge: { maxConnectionAgeMs?: number; maxConnectionAgeGraceMs?: number };
   private requireIdentity = false;
   private refusedStreams = 0;
+  private progressWaiters: Array<() => void> = [];
 
   /** Stream events: connect, disconnect, sent, ack, nack. */
   readonly events$: Observable<XdsEvent> = this.events.asObservable();
@@ -83,6 +86,12 @@ export class XdsServer {
       emit: (e): void => this.events.next(e),
       count: (nodeId, typeUrl, counter, n): void => this.count(nodeId, typeUrl, counter, n),
       refused: (): void => void this.refusedStreams++,
+      gate: (stream, phase, version): Promise<void> => this.gate(stream, phase, version),
+      progressed: (): void => {
+        const waiters = this.progressWaiters;
+        this.progressWaiters = [];
+        for (const w of waiters) w();
+      },
     };
   }
 
@@ -102,7 +111,7 @@ export class XdsServer {
     });
     server.addService(AggregatedDiscoveryServiceDefinition, {
       deltaAggregatedResources: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
-        this.onDeltaStream(call),
+        this.onDeltaStream(call, false),
       streamAggregatedResources: (call: grpc.ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
         this.log("warn", "state-of-the-world ADS is not supported; configure Envoy with DELTA_GRPC", {});
         call.emit("error", {
@@ -110,6 +119,10 @@ export class XdsServer {
           details: "StreamAggregatedResources is not implemented; use DeltaAggregatedResources",
         });
       },
+    });
+    server.addService(VirtualHostDiscoveryServiceDefinition, {
+      deltaVirtualHosts: (call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>) =>
+        this.onDeltaStream(call, true),
     });
     this.server = server;
     this.cacheSub = this.cache.changes$.subscribe(({ nodeId }) => {
@@ -180,12 +193,58 @@ export class XdsServer {
     return [...(this.byNode.get(nodeId) ?? [])];
   }
 
-  private onDeltaStream(call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>): void {
+  private onDeltaStream(
+    call: grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>,
+    vhds: boolean,
+  ): void {
     const granted = this.requireIdentity
       ? nodeIdsOfSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
       : undefined;
-    const stream = new DeltaStream(++this.nextStreamId, call, this.ctx, granted);
+    const rc = vhds ? call.metadata.get(VHDS_ROUTE_CONFIGURATION_HEADER)[0] : undefined;
+    const stream = new DeltaStream(
+      ++this.nextStreamId,
+      call,
+      this.ctx,
+      granted,
+      typeof rc === "string" ? Buffer.from(rc, "base64url").toString("utf8") : undefined,
+    );
+    if (vhds) this.vhdsStreams.add(stream);
     this.streams.add(stream);
+  }
+
+  /**
+   * Keeps ADR 0002's order across a node's ADS and VHDS streams (Envoy fetches virtual hosts on streams of their
+   * own): a VHDS stream pushes the virtual hosts of snapshot `version` once every ADS stream of the node pushed that
+   * snapshot's clusters, endpoints, listeners and route configurations; an ADS stream removes what that snapshot
+   * dropped once every VHDS stream stopped sending virtual hosts that use it. Each wait is bounded by the ACK timeout
+   * (a stream that never gets there, e.g. a newer sync took over, does not hold the others).
+   */
+  private async gate(stream: DeltaStream, phase: SyncPhase, version: number): Promise<void> {
+    const vhds = this.vhdsStreams.has(stream);
+    if (vhds !== (phase === "upserts")) return;
+    const others = (): DeltaStream[] =>
+      [...(this.byNode.get(stream.nodeId) ?? [])].filter(
+        (s) => s !== stream && !s.isClosed && this.vhdsStreams.has(s) !== vhds,
+      );
+    const done = vhds
+      ? (): boolean => others().every((s) => s.upsertedVersion >= version || s.workingVersion > version)
+      : (): boolean => others().every((s) => s.syncedVersion >= version || s.workingVersion > version);
+    const deadline = Date.now() + this.ctx.ackTimeoutMs;
+    while (!done() && !stream.isClosed) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.log("info", "xds: ADS and VHDS streams out of step; continuing", { node: stream.nodeId, phase, version });
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(wake, Math.min(left, 250));
+        function wake(): void {
+          clearTimeout(timer);
+          resolve();
+        }
+        this.progressWaiters.push(wake);
+      });
+    }
   }
 
   private register(s: DeltaStream): void {

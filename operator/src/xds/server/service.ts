@@ -60,6 +60,18 @@ export const AggregatedDiscoveryServiceDefinition = {
   },
 } satisfies grpc.ServiceDefinition;
 
+/** Path of the delta VHDS method: Envoy fetches a route configuration's virtual hosts on it (ADR 0008). */
+export const DELTA_VHDS_PATH = "/envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts";
+
+/** The VHDS service definition (delta only; Envoy has no other VHDS transport). */
+export const VirtualHostDiscoveryServiceDefinition = {
+  deltaVirtualHosts: {
+    ...AggregatedDiscoveryServiceDefinition.deltaAggregatedResources,
+    path: DELTA_VHDS_PATH,
+    originalName: "DeltaVirtualHosts",
+  },
+} satisfies grpc.ServiceDefinition;
+
 /** A minimal typed ADS client (delta only), for tests and debugging tools. */
 export class AdsClient {
   private readonly client: grpc.Client;

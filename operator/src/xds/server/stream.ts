@@ -15,6 +15,7 @@ import {
 } from "../../../../proto/gen/envoy/service/discovery/v3/discovery";
 import type { CachedResource, NodeSnapshot, XdsCache } from "../cache/snapshot-cache";
 import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
+import { vhdsNamespace } from "../translate/vhds";
 import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
 
 /**
@@ -47,7 +48,17 @@ export interface StreamContext {
   count(nodeId: string, typeUrl: string, counter: CounterName, n: number): void;
   /** Counts a stream refused because its certificate does not grant the node id it asked for. */
   refused(): void;
+  /**
+   * Waits (bounded) before one phase of a sync of snapshot `version`, so that a node's ADS and VHDS streams keep
+   * ADR 0002's order between them (see server.ts); resolves at once when the node has one kind of stream.
+   */
+  gate?(stream: DeltaStream, phase: SyncPhase, version: number): Promise<void>;
+  /** Called when a stream's sync progress (the versions below) moved. */
+  progressed?(): void;
 }
+
+/** The two phases of a sync: additions and updates, then removals. */
+export type SyncPhase = "upserts" | "removals";
 
 /** Subscription state of one type on one stream. */
 export interface TypeState {
@@ -59,12 +70,22 @@ export interface TypeState {
   readonly sent: Map<string, string>;
   /** Nonce of the last response of this type. */
   pendingNonce?: string;
+  /**
+   * Subscribed names are namespaces: a resource is wanted when the part of its name before the last `/` is
+   * subscribed (VHDS: Envoy subscribes to a route configuration's name and wants its `<name>/<host>` virtual hosts).
+   */
+  readonly namespaces: boolean;
 }
 
 interface Outstanding {
   readonly typeUrl: string;
   readonly names: readonly string[];
   readonly resolve: (r: AckResult) => void;
+  /**
+   * Namespaced types (VHDS) only: what the client had of each resource of the response before it (undefined: not
+   * there), and what the response set. Envoy rejects a response as a whole, so on a NACK none of it was applied.
+   */
+  readonly undo?: ReadonlyMap<string, { readonly before: string | undefined; readonly sent: string | undefined }>;
 }
 
 type DuplexCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
@@ -83,6 +104,12 @@ export class DeltaStream {
   private syncQueued = false;
   private closed = false;
   private hadSnapshot = false;
+  /** Snapshot version whose additions this stream last finished pushing (0: none). */
+  upsertedVersion = 0;
+  /** Snapshot version this stream last finished syncing (0: none). */
+  syncedVersion = 0;
+  /** Snapshot version of the sync running now or last (0: none). */
+  workingVersion = 0;
 
   /**
    * Wires the stream to a grpc call; `id` is unique per server. `grantedNodeIds` are the node ids the
@@ -93,6 +120,8 @@ export class DeltaStream {
     private readonly call: DuplexCall,
     private readonly ctx: StreamContext,
     private readonly grantedNodeIds?: readonly string[],
+    /** VHDS streams: the route configuration whose virtual hosts the stream carries, when its metadata names it. */
+    private readonly routeConfiguration?: string,
   ) {
     call.on("data", (req: DeltaDiscoveryRequest) => {
       try {
@@ -267,13 +296,27 @@ export class DeltaStream {
     let changed = false;
     let ts = this.types.get(typeUrl);
     if (!ts) {
-      ts = { wildcard: req.resourceNamesSubscribe.length === 0, subscribed: new Set(), sent: new Map() };
+      const namespaces = typeUrl === TypeUrl.VirtualHost;
+      // Envoy's VHDS requests name no route configuration (it matches namespaces on its side): the stream's route
+      // configuration comes from the stream's metadata (vhds.ts); without it, the stream gets every virtual host.
+      const ns = namespaces ? this.routeConfiguration : undefined;
+      ts = {
+        wildcard: ns === undefined && req.resourceNamesSubscribe.length === 0,
+        subscribed: new Set(ns === undefined ? [] : [ns]),
+        sent: new Map(),
+        namespaces,
+      };
       this.types.set(typeUrl, ts);
       changed = true;
     }
     const initial = req.initialResourceVersions;
     if (subscribe(ts, req.resourceNamesSubscribe, initial)) changed = true;
     if (unsubscribe(ts, req.resourceNamesUnsubscribe)) changed = true;
+    if (ts.namespaces && req.resourceNamesSubscribe.length > 0) {
+      // A subscribed namespace is answered in full, whatever the client was sent under it before.
+      const fresh = new Set(req.resourceNamesSubscribe);
+      for (const n of [...ts.sent.keys()]) if (fresh.has(vhdsNamespace(n)) && !(n in initial)) ts.sent.delete(n);
+    }
     for (const [name, version] of Object.entries(initial)) {
       ts.sent.set(name, version);
       changed = true;
@@ -309,6 +352,7 @@ export class DeltaStream {
         names: o.names,
         error: message,
       });
+      if (o.undo) this.undoRejected(o.typeUrl, o.undo);
       o.resolve("nack");
     } else {
       this.ctx.log("debug", "xds ACK", { node: this.nodeId, typeUrl: o.typeUrl, nonce: req.responseNonce });
@@ -321,6 +365,22 @@ export class DeltaStream {
         names: o.names,
       });
       o.resolve("ack");
+    }
+  }
+
+  /**
+   * Forgets a rejected response of a namespaced type: the client still has what it had before, so the resources of
+   * the response that were fine are sent again with the next change (with one RouteConfiguration, the next route
+   * change resends it whole anyway; with one resource per virtual host, a good virtual host NACKed alongside a bad
+   * one would otherwise never reach Envoy). No resync now: the same content would be rejected again.
+   */
+  private undoRejected(typeUrl: string, undo: NonNullable<Outstanding["undo"]>): void {
+    const ts = this.types.get(typeUrl);
+    if (!ts) return;
+    for (const [name, { before, sent }] of undo) {
+      if (ts.sent.get(name) !== sent) continue; // a later response changed it
+      if (before === undefined) ts.sent.delete(name);
+      else ts.sent.set(name, before);
     }
   }
 
@@ -344,15 +404,15 @@ export class DeltaStream {
 
   private isSubscribed(typeUrl: string, name: string): boolean {
     const ts = this.types.get(typeUrl);
-    return ts !== undefined && (ts.wildcard || ts.subscribed.has(name));
+    return ts !== undefined && wants(ts, name);
   }
 
   /** Resources of a type the client is subscribed to and does not have at the snapshot's version. */
   private pendingUpserts(ts: TypeState, byName: ReadonlyMap<string, CachedResource> | undefined): CachedResource[] {
     const out: CachedResource[] = [];
     if (!byName) return out;
-    if (ts.wildcard) {
-      for (const r of byName.values()) if (ts.sent.get(r.name) !== r.version) out.push(r);
+    if (ts.wildcard || ts.namespaces) {
+      for (const r of byName.values()) if (wants(ts, r.name) && ts.sent.get(r.name) !== r.version) out.push(r);
     } else {
       for (const name of ts.subscribed) {
         const r = byName.get(name);
@@ -371,6 +431,11 @@ export class DeltaStream {
       snap = { nodeId: this.nodeId, version: 0, resources: new Map() };
     }
     this.hadSnapshot = true;
+    this.workingVersion = snap.version;
+    await this.ctx.gate?.(this, "upserts", snap.version);
+    // The gate may have waited: push what the node has now.
+    snap = this.ctx.cache.getNode(this.nodeId) ?? snap;
+    this.workingVersion = snap.version;
     const resources = snap.resources;
     const version = String(snap.version);
 
@@ -379,6 +444,9 @@ export class DeltaStream {
       if (this.closed) return;
       await this.pushUpserts(typeUrl, snap, version);
     }
+    this.upsertedVersion = snap.version;
+    this.ctx.progressed?.();
+    await this.ctx.gate?.(this, "removals", snap.version);
     for (const typeUrl of [...extra.reverse(), ...REMOVE_ORDER]) {
       if (this.closed) return;
       const ts = this.types.get(typeUrl);
@@ -387,6 +455,8 @@ export class DeltaStream {
       const removed = [...ts.sent.keys()].filter((n) => !byName?.has(n));
       if (removed.length > 0) await this.send(typeUrl, version, [], removed);
     }
+    this.syncedVersion = snap.version;
+    this.ctx.progressed?.();
   }
 
   /** Sends what the client of one type lacks (clusters with their endpoints), or its first, empty, answer. */
@@ -497,8 +567,17 @@ export class DeltaStream {
       removedResourceNames: [],
       resourceErrors: [],
     };
-    for (const r of upserts) ts.sent.set(r.name, r.version);
-    for (const n of removed) ts.sent.delete(n);
+    const undo = ts.namespaces
+      ? new Map<string, { before: string | undefined; sent: string | undefined }>()
+      : undefined;
+    for (const r of upserts) {
+      undo?.set(r.name, { before: ts.sent.get(r.name), sent: r.version });
+      ts.sent.set(r.name, r.version);
+    }
+    for (const n of removed) {
+      undo?.set(n, { before: ts.sent.get(n), sent: undefined });
+      ts.sent.delete(n);
+    }
     ts.pendingNonce = nonce;
 
     let settled = false;
@@ -511,7 +590,12 @@ export class DeltaStream {
       };
     });
     const names = upserts.map((r) => r.name);
-    this.outstanding.set(nonce, { typeUrl, names: names.length > 0 ? names : removed, resolve: resolveFn });
+    this.outstanding.set(nonce, {
+      typeUrl,
+      names: names.length > 0 ? names : removed,
+      resolve: resolveFn,
+      ...(undo ? { undo } : {}),
+    });
     if (this.outstanding.size > MAX_OUTSTANDING) {
       const oldest = this.outstanding.keys().next().value;
       if (oldest !== undefined) this.outstanding.delete(oldest);
@@ -567,12 +651,15 @@ export class DeltaStream {
 }
 
 /**
- * Whether a wildcard CDS or LDS subscription still waits for its first answer on this stream. Envoy's
+ * Whether a wildcard CDS or LDS subscription, or a VHDS one, still waits for its first answer on this stream. Envoy's
  * initialization waits for the first CDS (then LDS) response, for up to its initial fetch timeout (15 s):
  * a node with no clusters (a Gateway with no routes yet) must get an empty answer, not silence.
  */
 function awaitsFirstAnswer(typeUrl: string, ts: TypeState): boolean {
-  return ts.wildcard && ts.pendingNonce === undefined && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
+  if (ts.pendingNonce !== undefined) return false;
+  // VHDS: Envoy warms the listener until the route configuration's first virtual host answer, even with none.
+  if (ts.namespaces) return true;
+  return ts.wildcard && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
 }
 
 /** Adds subscriptions ("*" = wildcard); true when something changed. */
@@ -592,10 +679,21 @@ function subscribe(ts: TypeState, names: readonly string[], initial: Readonly<Re
   return changed;
 }
 
+/** Whether the client of a type wants the resource `name`. */
+function wants(ts: TypeState, name: string): boolean {
+  return ts.wildcard || ts.subscribed.has(name) || (ts.namespaces && ts.subscribed.has(vhdsNamespace(name)));
+}
+
 /** Removes subscriptions ("*" ends wildcard) and forgets what the client no longer wants; true when changed. */
 function unsubscribe(ts: TypeState, names: readonly string[]): boolean {
   let changed = false;
   for (const name of names) {
+    if (ts.namespaces && ts.subscribed.has(name)) {
+      ts.subscribed.delete(name);
+      if (!ts.wildcard) for (const n of [...ts.sent.keys()]) if (vhdsNamespace(n) === name) ts.sent.delete(n);
+      changed = true;
+      continue;
+    }
     if (name === "*") {
       if (!ts.wildcard) continue;
       ts.wildcard = false;

@@ -1,0 +1,209 @@
+/**
+ * The VHDS route configuration layout (ADR 0008): every RouteConfiguration keeps its name and settings but not its
+ * virtual hosts, which become VirtualHost resources of their own, served over VHDS. A one-route change then sends
+ * that route's virtual host, not the listener's whole route table.
+ *
+ * The split works on the encoded bytes (protobuf wire format), after EnvoyPatchPolicies and extension hooks saw the
+ * usual whole RouteConfigurations: a virtual host's bytes are copied out as they are, nothing is decoded or encoded
+ * again, so the layout costs a copy of the route table per pass.
+ */
+import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { ApiConfigSource_ApiType, ApiVersion } from "../../../../proto/gen/envoy/config/core/v3/config_source";
+import { Vhds } from "../../../../proto/gen/envoy/config/route/v3/route";
+import { XDS_CLUSTER } from "../../infra/bootstrap";
+import { TypeUrl } from "../types";
+import type { NodeResources } from "./resources";
+
+/** Field numbers and wire tags used here (envoy.config.route.v3.RouteConfiguration and VirtualHost). */
+const RC_VIRTUAL_HOSTS_FIELD = 2;
+const RC_VHDS_TAG = (9 << 3) | 2;
+const VH_NAME_TAG = (1 << 3) | 2;
+
+/**
+ * How each listener's routes reach Envoy: `inline` (one RouteConfiguration holding every virtual host, the default)
+ * or `vhds` (virtual hosts as VHDS resources). An internal switch (`EGTS_ROUTE_LAYOUT`, config/env.ts): no
+ * EnvoyProxy or EnvoyGateway field selects it (ADR 0008).
+ */
+export type RouteLayout = "inline" | "vhds";
+
+/**
+ * The gRPC metadata naming the route configuration of a VHDS stream. Envoy's VHDS requests subscribe to nothing by
+ * name (it matches the namespace on its side), so without it every VHDS stream of a node would get every virtual
+ * host of the node. Base64url: Envoy reads `%` in metadata values as formatter commands.
+ */
+export const VHDS_ROUTE_CONFIGURATION_HEADER = "x-egts-route-configuration";
+
+/**
+ * The VHDS config source of the split RouteConfiguration `rc`: Envoy only accepts a `DELTA_GRPC` api config source
+ * for VHDS (not ADS), so it opens one more stream per route configuration to the same xDS cluster, on
+ * `envoy.service.route.v3.VirtualHostDiscoveryService/DeltaVirtualHosts`, with `rc` in its metadata.
+ */
+export function vhdsConfig(rc: string): Vhds {
+  return Vhds.fromPartial({
+    configSource: {
+      apiConfigSource: {
+        apiType: ApiConfigSource_ApiType.DELTA_GRPC,
+        transportApiVersion: ApiVersion.V3,
+        grpcServices: [
+          {
+            envoyGrpc: { clusterName: XDS_CLUSTER },
+            initialMetadata: [
+              { key: VHDS_ROUTE_CONFIGURATION_HEADER, value: Buffer.from(rc, "utf8").toString("base64url") },
+            ],
+          },
+        ],
+        setNodeOnFirstMessageOnly: true,
+      },
+      resourceApiVersion: ApiVersion.V3,
+    },
+  });
+}
+
+/**
+ * The name a virtual host has as a VHDS resource of the route configuration `rc`. Envoy subscribes to a route
+ * configuration's virtual hosts by namespace (the name up to its last `/`) and removes them by resource name, which
+ * must also be the virtual host's own name. Envoy Gateway's names (`<listener>/<host part>`) already are
+ * `<route configuration>/<host part>` on plain HTTP; a virtual host of another listener (an HTTPS chain's 421
+ * hosts) gets the chain's prefix.
+ */
+export function vhdsResourceName(rc: string, virtualHost: string): string {
+  const last = virtualHost.slice(virtualHost.lastIndexOf("/") + 1);
+  return virtualHost === `${rc}/${last}` ? virtualHost : `${rc}/${virtualHost.replaceAll("/", "~")}`;
+}
+
+/** Namespace of a VHDS resource name: everything before its last `/` (Envoy's namespace matching). */
+export function vhdsNamespace(name: string): string {
+  const i = name.lastIndexOf("/");
+  return i < 0 ? "" : name.slice(0, i);
+}
+
+/**
+ * Moves every RouteConfiguration's virtual hosts into VirtualHost resources (see the module comment). `previous`
+ * (the node's virtual hosts as last published, by name) lets an unchanged virtual host keep its previous `Any`
+ * object, which the cache then recognises without hashing it again: a pass costs a byte comparison per virtual
+ * host, and hashing only what changed.
+ */
+export function splitVirtualHosts(
+  resources: NodeResources,
+  previous?: ReadonlyMap<string, { readonly value: Any }>,
+): NodeResources {
+  const routes = resources.get(TypeUrl.Route);
+  if (!routes || routes.size === 0) return resources;
+  const outRoutes = new Map<string, Any>();
+  const virtualHosts = new Map<string, Any>();
+  for (const [name, any] of routes) {
+    const { rest, hosts } = splitRouteConfiguration(any.value);
+    const vhdsBytes = Vhds.encode(vhdsConfig(name)).finish();
+    outRoutes.set(name, { typeUrl: any.typeUrl, value: Buffer.concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) });
+    for (const vh of hosts) {
+      const own = fieldString(vh, VH_NAME_TAG) ?? "";
+      const resourceName = vhdsResourceName(name, own);
+      const value = resourceName === own ? vh : renamed(vh, resourceName);
+      const before = previous?.get(resourceName)?.value;
+      virtualHosts.set(
+        resourceName,
+        before && Buffer.compare(before.value, value) === 0
+          ? before
+          : { typeUrl: TypeUrl.VirtualHost, value: Buffer.from(value) },
+      );
+    }
+  }
+  const out = new Map(resources);
+  out.set(TypeUrl.Route, outRoutes);
+  out.set(TypeUrl.VirtualHost, virtualHosts);
+  return out;
+}
+
+/** Reads a varint at `pos`; returns the value and the position after it. */
+function varint(buf: Uint8Array, pos: number): [number, number] {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const b = buf[pos++];
+    if (b === undefined) throw new Error("truncated varint");
+    value += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [value, pos];
+    shift += 7;
+  }
+}
+
+/** Encodes a varint. */
+function encodeVarint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
+}
+
+/** A length-delimited field: tag, length, bytes. */
+function field(tag: number, bytes: Uint8Array): Buffer {
+  return Buffer.concat([encodeVarint(tag), encodeVarint(bytes.length), bytes]);
+}
+
+/** Calls `visit(tag, start, valueStart, end)` per top-level field of a message (`start..end` is the whole field). */
+function forEachField(
+  buf: Uint8Array,
+  visit: (tag: number, start: number, valueStart: number, end: number) => void,
+): void {
+  let pos = 0;
+  while (pos < buf.length) {
+    const start = pos;
+    const [tag, afterTag] = varint(buf, pos);
+    let end: number;
+    let valueStart = afterTag;
+    switch (tag & 7) {
+      case 0:
+        end = varint(buf, afterTag)[1];
+        break;
+      case 1:
+        end = afterTag + 8;
+        break;
+      case 2: {
+        const [len, afterLen] = varint(buf, afterTag);
+        valueStart = afterLen;
+        end = afterLen + len;
+        break;
+      }
+      case 5:
+        end = afterTag + 4;
+        break;
+      default:
+        throw new Error(`unsupported wire type ${tag & 7}`);
+    }
+    if (end > buf.length) throw new Error("truncated field");
+    visit(tag, start, valueStart, end);
+    pos = end;
+  }
+}
+
+/** A RouteConfiguration's bytes without its virtual hosts, and each virtual host's bytes. */
+function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts: Uint8Array[] } {
+  const kept: Uint8Array[] = [];
+  const hosts: Uint8Array[] = [];
+  forEachField(buf, (tag, start, valueStart, end) => {
+    if (tag >>> 3 === RC_VIRTUAL_HOSTS_FIELD && (tag & 7) === 2) hosts.push(buf.subarray(valueStart, end));
+    else if (tag !== RC_VHDS_TAG) kept.push(buf.subarray(start, end));
+  });
+  return { rest: Buffer.concat(kept), hosts };
+}
+
+/** The first string field with `tag`, if any. */
+function fieldString(buf: Uint8Array, tag: number): string | undefined {
+  let out: string | undefined;
+  forEachField(buf, (t, _start, valueStart, end) => {
+    if (out === undefined && t === tag) out = Buffer.from(buf.subarray(valueStart, end)).toString("utf8");
+  });
+  return out;
+}
+
+/** A virtual host's bytes with its name replaced. */
+function renamed(buf: Uint8Array, name: string): Buffer {
+  const parts: Uint8Array[] = [field(VH_NAME_TAG, Buffer.from(name, "utf8"))];
+  forEachField(buf, (tag, start, _valueStart, end) => {
+    if (tag !== VH_NAME_TAG) parts.push(buf.subarray(start, end));
+  });
+  return Buffer.concat(parts);
+}
