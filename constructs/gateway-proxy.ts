@@ -9,6 +9,7 @@ import { Construct } from "constructs";
 import {
   buildBootstrap,
   STATS_PATH,
+  statsCompressionOf,
   statsMatchesOf,
   xdsSdsFiles,
   type XdsTlsFiles,
@@ -344,6 +345,7 @@ export class GatewayProxy extends Construct {
       ...(this.prometheus() ? { statsPort: ENVOY_STATS_PORT } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(this.runtime()),
+      ...statsCompressionOf(this.runtime()),
       ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
       ...(this.props.metricSinks?.length ? { metricSinks: this.props.metricSinks } : {}),
     });
