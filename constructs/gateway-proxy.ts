@@ -9,6 +9,7 @@ import { Construct } from "constructs";
 import {
   buildBootstrap,
   STATS_PATH,
+  statsCompressionOf,
   statsMatchesOf,
   xdsSdsFiles,
   type XdsTlsFiles,
@@ -367,6 +368,7 @@ export class GatewayProxy extends Construct {
       ...(xdsTls ? { xdsTls } : {}),
       ...(xdsToken ? { xdsToken } : {}),
       ...statsMatchesOf(this.runtime()),
+      ...statsCompressionOf(this.runtime()),
       ...(this.props.envoyProxy?.ipFamily ? { ipFamily: this.props.envoyProxy.ipFamily } : {}),
       ...(this.props.metricSinks?.length ? { metricSinks: this.props.metricSinks } : {}),
     });

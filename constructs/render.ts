@@ -230,8 +230,8 @@ function byAge(a: ProxyToRender, b: ProxyToRender): number {
 }
 
 /**
- * Renders each proxy on its own, so that one proxy's bad settings (a refused EnvoyProxy, a patch that breaks
- * the boundary) leave out that proxy only; and when two proxies would render an object of the same kind and
+ * Renders each proxy on its own, so that one proxy's bad settings (a refused EnvoyProxy or bootstrap, a patch that
+ * breaks the boundary) leave out that proxy only; and when two proxies would render an object of the same kind and
  * name (class-level custom names), the younger one is left out with a problem naming the older.
  */
 export function renderProxiesChecked(proxies: readonly ProxyToRender[], options: RenderOptions): RenderOutcome {
@@ -244,6 +244,12 @@ export function renderProxiesChecked(proxies: readonly ProxyToRender[], options:
     };
     if (options.gatewayNamespace && proxy.gatewayClass !== undefined) {
       refuse(MERGED_IN_GATEWAY_NAMESPACE);
+      continue;
+    }
+    const refusedBootstrap = proxy.runtime?.bootstrapRefused;
+    if (refusedBootstrap !== undefined) {
+      // Left out, its objects stay as last applied (the applier keeps an idle owner's): the last good bootstrap.
+      refuse(`${refusedBootstrap}; its objects keep their last applied version, with the last good bootstrap`);
       continue;
     }
     let mine: Manifest[];

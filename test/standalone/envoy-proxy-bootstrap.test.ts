@@ -3,7 +3,9 @@
  * interval, a JSONPatch that sets a stats setting, and a Replace with the proxy's own bootstrap (read back from
  * its admin interface, edited, as Envoy Gateway's docs have users do with `egctl`) are each seen in Envoy's
  * /config_dump; a bootstrap with an unknown field, and one that moves the xDS cluster, are refused with the reason
- * on the Gateway (Accepted=False InvalidParameters) and never reach Envoy.
+ * on the Gateway (Accepted=False InvalidParameters) and never reach Envoy: the proxy keeps serving with its last
+ * good bootstrap (egts's own when it never had one), and a bad one applied over a good one neither restarts it
+ * nor changes its bootstrap.
  */
 import assert from "node:assert/strict";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
@@ -169,15 +171,50 @@ describe("EnvoyProxy bootstrap (real Envoy: Merge, JSONPatch, Replace; bad ones 
     await serving("replaced");
   });
 
-  it("an unknown field is refused with the schema's message, and no proxy runs it", () => {
+  it("an unknown field is refused with the schema's message; the proxy serves with egts's bootstrap", async () => {
     const c = accepted("unknown");
     assert.equal(c?.status, "False");
     assert.equal(c?.reason, "InvalidParameters");
     assert.match(
       c?.message ?? "",
-      /spec\.bootstrap: failed to parse override bootstrap config: .*"stats_flush_intervl" is unknown/,
+      /EnvoyProxy default\/unknown is invalid: spec\.bootstrap: failed to parse override bootstrap config: .*"stats_flush_intervl" is unknown.*keep their last good bootstrap/,
     );
-    assert.ok(!t.gw.runner?.list().some((p) => p.name === "default/unknown"), "no proxy for the refused bootstrap");
+    await serving("unknown");
+    const b = await runningBootstrap("unknown");
+    assert.equal(b.stats_flush_interval, undefined, "egts's own bootstrap (it never had a good one)");
+  });
+
+  it("a bad bootstrap over a good one: refused, and the proxy keeps serving with the good one, not restarted", async () => {
+    const pid = (): number | undefined => t.gw.runner?.list().find((p) => p.name === "default/merged")?.pid;
+    const before = pid();
+    assert.ok(before, "the merged proxy runs");
+    await t.write("merged.yaml", gatewayWithProxy("merged", ports.merged, UNKNOWN_FIELD));
+    await eventually(
+      async () => /stats_flush_intervl/.test(accepted("merged")?.message ?? ""),
+      20_000,
+      "the refusal on Gateway merged",
+    );
+    const c = accepted("merged");
+    assert.equal(c?.status, "False");
+    assert.equal(c?.reason, "InvalidParameters");
+    assert.match(c?.message ?? "", /spec\.bootstrap: .*keep their last good bootstrap/);
+    // A route change still reaches the proxy: it is served, only its bootstrap is held.
+    const route = httpRouteYaml(
+      "to-merged-2",
+      "merged2.example.com",
+      "    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: app }]",
+      "merged",
+    );
+    await t.write("merged-route.yaml", route);
+    await eventually(
+      async () => (await httpGet(ports.merged, "merged2.example.com").catch(() => ({ status: 0 }))).status === 200,
+      20_000,
+      "a new route on the proxy with the refused bootstrap",
+    );
+    await serving("merged");
+    assert.equal(pid(), before, "the proxy was not restarted");
+    const b = await runningBootstrap("merged");
+    assert.equal(b.stats_flush_interval, "7s", "the last good (Merge) bootstrap is kept");
   });
 
   it("a bootstrap that moves the xDS cluster is refused with Envoy Gateway's rule", () => {

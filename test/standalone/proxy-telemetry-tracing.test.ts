@@ -5,7 +5,8 @@
  * collector's spans carry the service name Envoy Gateway derives (`<gateway>.<namespace>`), the custom tags of each
  * type (Literal, Environment with its variable set and with its default, RequestHeader with the request's header
  * and with its default) and a `tags` format string, on the downstream and the upstream span of one trace, and the
- * route's own tags from a BackendTrafficPolicy's `telemetry.tracing`. The
+ * route's own tags from a BackendTrafficPolicy's `telemetry.tracing`. The OpenTelemetry `sampler`
+ * (ParentBasedAlwaysOff) keeps a request whose W3C parent is sampled and drops one without a parent. The
  * Datadog provider is proved against a FAKE Datadog agent written in the test (test/support/fake-datadog-agent.ts:
  * no real agent, nor the collector's Datadog receiver, can be built here), which decodes the tracer's MessagePack.
  */
@@ -139,6 +140,38 @@ spec:
     assert.equal(server.attributes.get("egts.path"), "/otlp-1");
     const other = traceOf(collector.spans, "/otlp-2").find((s) => s.kind === 2);
     assert.equal(other?.attributes.get("egts.tenant"), "anonymous", "the RequestHeader tag's default");
+  });
+
+  it("OpenTelemetry sampler ParentBasedAlwaysOff: a request with a sampled parent is traced, one without is not", async () => {
+    await t.write(
+      "gateway.yaml",
+      gatewayYaml(port, {
+        type: "OpenTelemetry",
+        backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "otel" }],
+        openTelemetry: { sampler: { type: "ParentBasedAlwaysOff" } },
+      }),
+    );
+    // Envoy has the sampler once its listener's tracer config shows it (admin config_dump).
+    const admin = await t.gw.runner?.adminUrl("default/eg");
+    assert.ok(admin);
+    await eventually(
+      async () =>
+        (await (await fetch(`${admin}/config_dump?resource=dynamic_listeners`)).text()).includes("parent_based"),
+      20_000,
+      "the parent_based sampler in Envoy's listener",
+    );
+    for (let i = 0; i < 5; i++) await httpGet(port, "www.example.com", `/no-parent-${i}`);
+    const traceId = "e".repeat(32);
+    const traceparent = `00-${traceId}-${"1".repeat(16)}-01`;
+    await httpGet(port, "www.example.com", "/sampled-parent", { headers: { traceparent } });
+    await eventually(
+      async () => collector.spans.some((x) => x.traceId === traceId),
+      20_000,
+      "a span of the request with a sampled parent, under the parent's trace id",
+    );
+    // Spans leave Envoy in batches (every 5 s): one more interval, so a parentless request's would have arrived.
+    await new Promise((r) => setTimeout(r, 6_000));
+    for (let i = 0; i < 5; i++) assert.deepEqual(traceOf(collector.spans, `/no-parent-${i}`), [], `/no-parent-${i}`);
   });
 
   it("switches to Zipkin over the deprecated host and port when the EnvoyProxy changes", async () => {

@@ -262,13 +262,11 @@ export async function startOtelCollector(opts: { readonly host?: string } = {}):
   const child: ChildProcess = spawn(bin, ["--config", config], { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
   const deadline = Date.now() + 20_000;
-  while (
-    !(
-      (await canConnect(host, otlpPort)) &&
-      (await canConnect(host, otlpHttpPort)) &&
-      (await canConnect(host, zipkinPort))
-    )
-  ) {
+  while (!(
+    (await canConnect(host, otlpPort)) &&
+    (await canConnect(host, otlpHttpPort)) &&
+    (await canConnect(host, zipkinPort))
+  )) {
     if (child.exitCode !== null) throw new Error(`egts-otelcol exited with code ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) throw new Error(`egts-otelcol did not listen within 20 s: ${stderr}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -2,12 +2,17 @@
  * EnvoyProxy `bootstrap` as pure data: proto merge semantics (lists appended, singular fields and durations
  * replaced, maps merged by key, a oneof member replacing its siblings), Envoy Gateway's JSONPatch and Replace, the
  * schema's refusals, Envoy Gateway's rules (dynamic resources, the xDS cluster's endpoint) with its messages, the
- * translator's condition, and the Kubernetes render carrying the customised bootstrap.
+ * refusal (the EnvoyProxy stays valid, the edges keep the last good bootstrap), and the Kubernetes render carrying the customised bootstrap.
  */
 import assert from "node:assert/strict";
-import { renderProxies, type Manifest } from "../../constructs/render";
+import { renderProxies, renderProxiesChecked, type Manifest } from "../../constructs/render";
 import { buildBootstrap } from "../../operator/src/infra/bootstrap";
-import { bootstrapCustomOf, customizeBootstrap } from "../../operator/src/infra/bootstrap-custom";
+import {
+  bootstrapCustomOf,
+  customizeBootstrap,
+  withLastGoodBootstrap,
+} from "../../operator/src/infra/bootstrap-custom";
+import { proxyRuntimeFor } from "../../operator/src/translate/proxy-runtime";
 import { envoyProxyProblem } from "../../operator/src/translate/envoy-proxy";
 import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 
@@ -186,13 +191,24 @@ static_resources:
     assert.ok("bootstrap" in customizeBootstrap(BASE, custom, false), "the translator cannot know the address");
   });
 
-  it("makes the Gateway's EnvoyProxy invalid, naming spec.bootstrap", () => {
-    const problem = envoyProxyProblem({ bootstrap: { type: "Merge", value: "bogus: 1" } }, "GatewayClass");
-    assert.match(problem ?? "", /^spec\.bootstrap: failed to parse override bootstrap config: /);
-    assert.equal(
-      envoyProxyProblem({ bootstrap: { type: "Merge", value: "stats_flush_interval: 9s" } }, "GatewayClass"),
-      undefined,
-    );
+  it("a refused bootstrap leaves the EnvoyProxy valid: the runtime says why, and the edges keep the last good one", () => {
+    const bad = { bootstrap: { type: "Merge", value: "bogus: 1" } } as const;
+    assert.equal(envoyProxyProblem(bad, "GatewayClass"), undefined, "the Gateway keeps being served");
+    const runtime = proxyRuntimeFor(bad);
+    assert.match(runtime?.bootstrapRefused ?? "", /^spec\.bootstrap: failed to parse override bootstrap config: /);
+    assert.equal(runtime?.bootstrap, undefined);
+    const good = { type: "Merge", value: "stats_flush_interval: 9s" } as const;
+    assert.deepEqual(withLastGoodBootstrap(runtime, good), { bootstrap: good });
+    assert.equal(withLastGoodBootstrap(runtime, undefined), undefined, "none before: egts's own bootstrap");
+    assert.equal(proxyRuntimeFor({ bootstrap: good })?.bootstrapRefused, undefined);
+    // Kubernetes: the proxy is left out of the render, so the applier keeps its objects as last applied.
+    const proxy = { name: "default/eg", namespace: "default", gatewayName: "eg", ports: [], envoyProxy: bad };
+    const r = renderProxiesChecked([{ ...proxy, ...(runtime ? { runtime } : {}) }], {
+      image: "envoyproxy/envoy:distroless-v1.37.0",
+      xds: { host: "envoy-gateway" },
+    });
+    assert.equal(r.manifests.length, 0);
+    assert.match(r.problems[0]?.message ?? "", /^spec\.bootstrap: .*keep their last applied version/);
   });
 
   it("the Kubernetes render puts the customised bootstrap in the ConfigMap", () => {

@@ -62,6 +62,9 @@ bootstrap: { type: Merge, value: "{}" }
 ipFamily: DualStack
 shutdown: { drainTimeout: 30s, minDrainDuration: 5s, healthCheckFailureDelay: 5s }
 routingType: Service
+mergeBackends: {}
+luaValidation: Disabled
+mergeType: StrategicMerge
 provider:
   type: Kubernetes
   kubernetes:
@@ -74,8 +77,7 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.routingType is not implemented by egts",
-      "spec.telemetry.metrics.prometheus.compression is not implemented by egts",
+      "spec.mergeType is not implemented by egts",
     ]);
   });
 
@@ -83,8 +85,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     const c = classAccepted(UNIMPLEMENTED);
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
-    assert.match(c.message, /spec\.telemetry\.metrics\.prometheus\.compression is not implemented by egts/);
-    assert.match(c.message, /spec\.routingType is not implemented by egts/);
+    assert.match(c.message, /spec\.mergeType is not implemented by egts/);
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {

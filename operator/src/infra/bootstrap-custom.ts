@@ -17,7 +17,7 @@ import {
 } from "@bufbuild/protobuf";
 import { isDeepStrictEqual } from "node:util";
 import { parse as parseYaml } from "yaml";
-import type { BootstrapCustomIr } from "../ir/infra-ir";
+import type { BootstrapCustomIr, ProxyRuntimeIr } from "../ir/infra-ir";
 import type { JsonPatchIr } from "../ir/patch-ir";
 import { applyOperation, operationProblem } from "../xds/patch/json-patch";
 import { xdsRegistry } from "../xds/patch/protojson";
@@ -210,10 +210,29 @@ export function bootstrapCustomOf(b: {
   };
 }
 
-/** `base` customised by the proxy's runtime `bootstrap`, if any (the edges: host runner, Kubernetes renderer). */
+/**
+ * `base` customised by the proxy's runtime `bootstrap`, if any (the edges: host runner, Kubernetes renderer); the
+ * translator's refusal (`bootstrapRefused`) as the problem.
+ */
 export function proxyBootstrap(
   base: Record<string, unknown>,
-  runtime: { readonly bootstrap?: BootstrapCustomIr } | undefined,
+  runtime: Pick<ProxyRuntimeIr, "bootstrap" | "bootstrapRefused"> | undefined,
 ): CustomBootstrapResult {
+  if (runtime?.bootstrapRefused !== undefined) return { problem: runtime.bootstrapRefused };
   return runtime?.bootstrap ? customizeBootstrap(base, runtime.bootstrap) : { bootstrap: base };
+}
+
+/**
+ * The proxy's runtime with a refused `bootstrap` (`bootstrapRefused`) replaced by `last`, the customisation its
+ * running proxies were started with (none: egts's own bootstrap), so a bad bootstrap never replaces a good one;
+ * `runtime` itself when nothing was refused. The host runner keeps its running process this way.
+ */
+export function withLastGoodBootstrap(
+  runtime: ProxyRuntimeIr | undefined,
+  last: BootstrapCustomIr | undefined,
+): ProxyRuntimeIr | undefined {
+  if (runtime?.bootstrapRefused === undefined) return runtime;
+  const { bootstrapRefused: _refused, bootstrap: _none, ...rest } = runtime;
+  const kept: ProxyRuntimeIr = { ...rest, ...(last ? { bootstrap: last } : {}) };
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }

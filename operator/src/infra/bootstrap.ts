@@ -5,6 +5,7 @@
 
 import { isIP } from "node:net";
 import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
+import type { CompressionIr } from "../ir/compression-ir";
 import type { MetricSinkIr } from "../ir/telemetry-ir";
 import { metricSinkBootstrap } from "./bootstrap-metric-sinks";
 import { xdsTokenUpstreamFilters, type XdsTokenFiles } from "./bootstrap-xds-token";
@@ -128,6 +129,8 @@ export interface BootstrapOptions {
   readonly xdsToken?: XdsTokenFiles;
   /** The only stats Envoy creates (its stats_matcher inclusion list). @default every stat */
   readonly statsMatches?: readonly StatMatchIr[];
+  /** The stats listener compresses its responses for clients that accept it. @default none */
+  readonly statsCompression?: CompressionIr;
   /**
    * EnvoyProxy `ipFamily`, as Envoy Gateway's bootstrap: IPv6 and DualStack move the wildcard readiness and stats
    * listeners to `::` with `ipv4_compat`, and IPv6 moves admin to `::1`. @default IPv4
@@ -135,6 +138,13 @@ export interface BootstrapOptions {
   readonly ipFamily?: "IPv4" | "IPv6" | "DualStack";
   /** OpenTelemetry stat sinks (bootstrap-metric-sinks.ts). @default none */
   readonly metricSinks?: readonly MetricSinkIr[];
+}
+
+/** The `statsCompression` bootstrap option of a proxy's runtime settings: present when they compress. */
+export function statsCompressionOf(runtime: Pick<ProxyRuntimeIr, "statsCompression"> | undefined): {
+  statsCompression?: CompressionIr;
+} {
+  return runtime?.statsCompression !== undefined ? { statsCompression: runtime.statsCompression } : {};
 }
 
 /** The `statsMatches` bootstrap option of a proxy's runtime settings: present when they name an inclusion list. */
@@ -206,6 +216,32 @@ interface AdminPath {
   readonly ipv4Compat?: boolean;
   /** The admin path served, e.g. `/ready`. */
   readonly path: string;
+  /** Responses compressed for clients that accept it (Envoy's compressor filter). @default none */
+  readonly compression?: CompressionIr;
+}
+
+/** Envoy's compression library extension of each algorithm (the compressor filter's `compressor_library`). */
+const COMPRESSION_LIBRARIES: Readonly<Record<CompressionIr["type"], string>> = {
+  Gzip: "type.googleapis.com/envoy.extensions.compression.gzip.compressor.v3.Gzip",
+  Brotli: "type.googleapis.com/envoy.extensions.compression.brotli.compressor.v3.Brotli",
+  Zstd: "type.googleapis.com/envoy.extensions.compression.zstd.compressor.v3.Zstd",
+};
+
+/**
+ * The compressor filter of an admin path listener, as Envoy Gateway's bootstrap has it on the stats listener (its
+ * library named `text_optimized`, the library's defaults); `minContentLength`, which Envoy Gateway leaves out,
+ * is Envoy's `min_content_length`.
+ */
+function compressorFilter(c: CompressionIr): unknown {
+  const min = c.minContentLength !== undefined ? { min_content_length: c.minContentLength } : {};
+  return {
+    name: "envoy.filters.http.compressor",
+    typed_config: {
+      "@type": "type.googleapis.com/envoy.extensions.filters.http.compressor.v3.Compressor",
+      compressor_library: { name: "text_optimized", typed_config: { "@type": COMPRESSION_LIBRARIES[c.type] } },
+      ...(c.minContentLength !== undefined ? { response_direction_config: { common_config: min } } : {}),
+    },
+  };
 }
 
 /** The readiness path (admin's /ready: 200 once Envoy has its initial xDS config). */
@@ -257,6 +293,7 @@ function adminPathListener(a: AdminPath): unknown {
                 virtual_hosts: [{ name: a.name, domains: ["*"], routes: [forward, refuse] }],
               },
               http_filters: [
+                ...(a.compression ? [compressorFilter(a.compression)] : []),
                 {
                   name: "envoy.filters.http.router",
                   typed_config: { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" },
@@ -290,7 +327,10 @@ export function buildBootstrap(o: BootstrapOptions): Record<string, unknown> {
   }
   if (o.statsPort !== undefined) {
     const at = bind(o.statsHost ?? "0.0.0.0");
-    listeners.push(adminPathListener({ name: STATS_LISTENER, port: o.statsPort, path: STATS_PATH, ...at }));
+    const compression = o.statsCompression ? { compression: o.statsCompression } : {};
+    listeners.push(
+      adminPathListener({ name: STATS_LISTENER, port: o.statsPort, path: STATS_PATH, ...at, ...compression }),
+    );
   }
   if (listeners.length > 0) clusters.push(staticCluster(ADMIN_CLUSTER, adminAddress, o.adminPort));
   const sinks = metricSinkBootstrap(o.metricSinks);

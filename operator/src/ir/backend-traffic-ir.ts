@@ -68,8 +68,9 @@ export interface ClusterPolicyIr {
   /**
    * `routingType: Service`: a Kubernetes Service backend is reached at its cluster IP and Service port (kube-proxy
    * picks the pod) instead of its endpoints; no effect on other backends (Backend resources, headless Services).
+   * `Endpoint`: its endpoints, even when the EnvoyProxy's `routingType` is Service. Absent: the EnvoyProxy's.
    */
-  readonly routingType?: "Service";
+  readonly routingType?: "Service" | "Endpoint";
   /** `admissionControl`: requests rejected at Envoy while the variant's recent success rate is low. */
   readonly admissionControl?: AdmissionControlIr;
 }

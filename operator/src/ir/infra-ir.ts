@@ -1,4 +1,5 @@
 /** The infra IR: which Envoy proxies must exist, one per Gateway, or one per GatewayClass with `mergeGateways`. */
+import type { CompressionIr } from "./compression-ir";
 import type { JsonPatchIr } from "./patch-ir";
 import type { MetricSinkIr } from "./telemetry-ir";
 
@@ -56,8 +57,16 @@ export interface ProxyRuntimeIr {
   readonly prometheusDisabled?: boolean;
   /** Envoy's stats_matcher inclusion list (EnvoyProxy `telemetry.metrics.matches`); absent: every stat. */
   readonly statsMatches?: readonly StatMatchIr[];
+  /** The stats listener's response compression (`telemetry.metrics.prometheus.compression`); absent: none. */
+  readonly statsCompression?: CompressionIr;
   /** The EnvoyProxy `bootstrap` laid over egts's (checked by the translator); absent: egts's bootstrap. */
   readonly bootstrap?: BootstrapCustomIr;
+  /**
+   * Why the EnvoyProxy's `bootstrap` was refused (`spec.bootstrap: <reason>`), when it was: `bootstrap` is then
+   * absent and the edges keep the last good one of these proxies (infra/bootstrap-custom.ts
+   * {@link withLastGoodBootstrap}). Absent: none refused.
+   */
+  readonly bootstrapRefused?: string;
   /** OpenTelemetry stat sinks (EnvoyProxy `telemetry.metrics.sinks`); absent: none. */
   readonly metricSinks?: readonly MetricSinkIr[];
 }

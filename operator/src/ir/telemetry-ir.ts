@@ -44,12 +44,28 @@ export interface TracingIr {
   readonly headers?: readonly HeaderIr[];
   /** OpenTelemetry: the resource's attributes (a static resource detector), sorted by name. @default none */
   readonly resourceAttributes?: Readonly<Record<string, string>>;
+  /** OpenTelemetry: the tracer's sampler (the listener's random sampling is then 100%). @default none */
+  readonly sampler?: OTelSamplerIr;
   /** Zipkin: 128-bit trace ids. @default false */
   readonly zipkinTraceId128?: boolean;
   /** Zipkin: client and server spans share one span context. @default true */
   readonly zipkinSharedSpanContext?: boolean;
   /** Span names: the downstream (`client`) and upstream (`server`) operation. @default the tracer's */
   readonly spanName?: { readonly client: string; readonly server: string };
+}
+
+/** The OpenTelemetry tracer's sampler (Envoy Gateway's OTelSampler, OTEL_TRACES_SAMPLER's names). */
+export interface OTelSamplerIr {
+  /** The sampler. */
+  readonly type:
+    | "AlwaysOn"
+    | "AlwaysOff"
+    | "TraceIdRatio"
+    | "ParentBasedAlwaysOn"
+    | "ParentBasedAlwaysOff"
+    | "ParentBasedTraceIdRatio";
+  /** The share of traces sampled (the TraceIdRatio types). @default 100% */
+  readonly percentage?: PercentIr;
 }
 
 /** An access log sink reached over gRPC: the Access Log Service (ALS) or OpenTelemetry (OTLP logs). */

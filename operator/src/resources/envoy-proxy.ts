@@ -2,10 +2,12 @@
  * EnvoyProxy (gateway.envoyproxy.io/v1alpha1): how the Envoy proxies of a GatewayClass or Gateway are
  * deployed. Field names follow Envoy Gateway's API reference; only the Kubernetes provider is modelled.
  */
+import type { Compression } from "./backend-traffic-policy";
 import type { TlsParamsSettings } from "./client-traffic-policy";
 import type { JSONPatchOperation } from "./envoy-patch-policy";
 import type { SecretObjectReference } from "./gateway-api";
 import type { KubeObject } from "./meta";
+import type { LabelSelector } from "./policy-common";
 
 /** A patch applied to a rendered object after everything else. */
 export interface KubernetesPatchSpec {
@@ -279,6 +281,18 @@ export interface EnvoyProxySpec {
   };
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
+  /**
+   * Routes that reference the same backend share one cluster (Envoy Gateway's cluster deduplication; egts's
+   * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
+   */
+  readonly mergeBackends?: { readonly selector?: LabelSelector };
+  /**
+   * `Service`: traffic to a Kubernetes Service goes to its cluster IP and Service port instead of its endpoints
+   * (a BackendTrafficPolicy's `routingType` overrides it). @default Endpoint
+   */
+  readonly routingType?: "Service" | "Endpoint";
+  /** How EnvoyExtensionPolicy Lua scripts are checked before they reach the proxies. @default Strict */
+  readonly luaValidation?: LuaValidation;
   /** Envoy worker threads. @default Envoy's default (one per core) @minimum 0 */
   readonly concurrency?: number;
   /**
@@ -367,6 +381,8 @@ export interface ProxyMetrics {
     readonly [field: string]: unknown;
     /** Serve no Prometheus endpoint (and no scrape annotations). @default false */
     readonly disable?: boolean;
+    /** Compress the endpoint's responses for clients that accept it (Gzip, Brotli or Zstd). @default none */
+    readonly compression?: Compression;
   };
   /** Which stats Envoy creates (its stats_matcher inclusion list); the others are never created. @default all */
   readonly matches?: readonly ProxyStatMatch[];
@@ -439,3 +455,9 @@ export interface DynamicModuleSource {
 
 /** EnvoyProxy. */
 export type EnvoyProxy = KubeObject<EnvoyProxySpec>;
+
+/**
+ * Envoy Gateway's `luaValidation` levels: Strict (Envoy Gateway runs the script in a sandbox; egts parses it),
+ * InsecureSyntax (parsed), Disabled (only a handler must be defined).
+ */
+export type LuaValidation = "Strict" | "InsecureSyntax" | "Disabled";

@@ -45,6 +45,9 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   `${K8S}.envoyServiceAccount`,
   `${K8S}.useListenerPortAsContainerPort`,
   "mergeGateways",
+  "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
+  "routingType", // translate/routing-type.ts
+  "luaValidation", // translate/policies/extension-lua.ts
   "concurrency",
   "filterOrder",
   "geoIP",
@@ -56,6 +59,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "shutdown.healthCheckFailureDelay", // the shutdown manager's drain (infra/shutdown/admin-drain.ts)
   "telemetry.accessLog", // what of it egts cannot do is refused by translate/access-log.ts
   "telemetry.metrics.prometheus.disable",
+  "telemetry.metrics.prometheus.compression", // the stats listener's compressor (infra/bootstrap.ts)
   "telemetry.metrics.matches",
   "telemetry.metrics.enableVirtualHostStats",
   "telemetry.metrics.enablePerEndpointStats",

@@ -10,6 +10,9 @@ import { proxyRuntimeProblems } from "./proxy-runtime";
 import { listenProblems } from "./proxy-listen";
 import { backendTlsProblems } from "./envoy-proxy-backend-tls";
 import { geoIpProblems } from "./geoip-provider";
+import { mergeBackendsProblems } from "./merge-backends";
+import { routingTypeProblems } from "./routing-type";
+import { luaValidationProblems } from "./policies/extension-lua";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -119,6 +122,9 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...proxyRuntimeProblems(spec),
     ...listenProblems(spec),
     ...backendTlsProblems(spec),
+    ...mergeBackendsProblems(spec),
+    ...routingTypeProblems(spec),
+    ...luaValidationProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;

@@ -10,7 +10,8 @@ import type { ProxyRuntimeIr, StatMatchIr } from "../ir/infra-ir";
 import type { ProxyMetricsIr } from "../ir/xds-ir";
 import type { EnvoyProxy, ProxyMetrics } from "../resources/envoy-proxy";
 import { parseDuration } from "./duration";
-import { buildBootstrap } from "../infra/bootstrap";
+import { compressionOf } from "./policies/backend-traffic-compression";
+import { buildBootstrap, statsCompressionOf } from "../infra/bootstrap";
 import { bootstrapCustomOf, customizeBootstrap } from "../infra/bootstrap-custom";
 
 /** Envoy Gateway's `ProxyLogComponent` values (`default` is `--log-level`, the others `--component-log-level`). */
@@ -67,6 +68,8 @@ function flagOf(arg: string): string | undefined {
   return arg.startsWith("-") ? arg.split("=")[0] : undefined;
 }
 
+const COMPRESSION = "spec.telemetry.metrics.prometheus.compression";
+
 /** One message per setting of `spec` Envoy could not start with (empty when none). */
 export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
   const out = logLevelProblems(spec?.logging?.level ?? {});
@@ -80,9 +83,16 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
     if (flag !== undefined && DENIED_EXTRA_ARGS.has(flag))
       out.push(`spec.extraArgs[${i}] (${flag}) is set by egts and may not be overridden`);
   });
-  const bootstrap = bootstrapProblem(spec);
-  if (bootstrap) out.push(bootstrap);
-  (spec?.telemetry?.metrics?.matches ?? []).forEach((m, i) => {
+  out.push(...statsProblems(spec?.telemetry?.metrics));
+  return out;
+}
+
+/** What of the stats settings (`matches`, the Prometheus endpoint's `compression`) Envoy could not use. */
+function statsProblems(metrics: ProxyMetrics | undefined): string[] {
+  const out: string[] = [];
+  const compression = metrics?.prometheus?.compression;
+  if (compression !== undefined) compressionOf(compression, COMPRESSION, true, out);
+  (metrics?.matches ?? []).forEach((m, i) => {
     const type = m.type ?? "Exact";
     if (!(type in MATCH_TYPES)) out.push(`spec.telemetry.metrics.matches[${i}].type (${type}) is not a match type`);
     if (typeof m.value !== "string" || m.value === "")
@@ -94,10 +104,13 @@ export function proxyRuntimeProblems(spec: EnvoyProxy["spec"] | undefined): stri
 /**
  * Why `bootstrap` cannot be used (Envoy Gateway's messages, after `spec.bootstrap: `), checked on a reference
  * bootstrap with a stats listener; the xDS cluster's endpoint is checked where the proxies' is known (the edge).
+ * Not a refusal of the EnvoyProxy: its proxies keep serving with their last good bootstrap
+ * (`ProxyRuntimeIr.bootstrapRefused`), and their Gateways say why (translate/bootstrap-refused.ts).
  */
-function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
+export function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefined {
   if (spec?.bootstrap === undefined) return undefined;
-  const matches = statsOf(spec.telemetry?.metrics).statsMatches;
+  const stats = statsOf(spec.telemetry?.metrics);
+  const matches = stats.statsMatches;
   const base = buildBootstrap({
     nodeId: "reference",
     xdsHost: "127.0.0.1",
@@ -105,6 +118,7 @@ function bootstrapProblem(spec: EnvoyProxy["spec"] | undefined): string | undefi
     adminPort: 19000,
     ...(spec.telemetry?.metrics?.prometheus?.disable === true ? {} : { statsPort: 19001 }),
     ...(matches ? { statsMatches: matches } : {}),
+    ...statsCompressionOf(stats),
   });
   const custom = bootstrapCustomOf(spec.bootstrap);
   // A Merge or JSONPatch starts from the proxies' bootstrap, so a moved xDS endpoint shows on the reference too.
@@ -141,9 +155,16 @@ export function proxyRuntimeFor(spec: EnvoyProxy["spec"] | undefined): ProxyRunt
     ...shutdownOf(spec.shutdown),
     ...(extraArgs.length > 0 ? { extraArgs } : {}),
     ...statsOf(spec.telemetry?.metrics),
-    ...(spec.bootstrap !== undefined ? { bootstrap: bootstrapCustomOf(spec.bootstrap) } : {}),
+    ...bootstrapOf(spec),
   };
   return Object.keys(ir).length > 0 ? ir : undefined;
+}
+
+/** The EnvoyProxy's `bootstrap` customisation, or why it is refused. */
+function bootstrapOf(spec: EnvoyProxy["spec"]): Pick<ProxyRuntimeIr, "bootstrap" | "bootstrapRefused"> {
+  if (spec.bootstrap === undefined) return {};
+  const bootstrapRefused = bootstrapProblem(spec);
+  return bootstrapRefused ? { bootstrapRefused } : { bootstrap: bootstrapCustomOf(spec.bootstrap) };
 }
 
 /** The drain settings of `shutdown` that it sets. */
@@ -180,10 +201,14 @@ function logLevelsOf(levels: Readonly<Record<string, string>>): Pick<ProxyRuntim
 }
 
 /** The bootstrap's stats settings of `telemetry.metrics`. */
-function statsOf(metrics: ProxyMetrics | undefined): Pick<ProxyRuntimeIr, "prometheusDisabled" | "statsMatches"> {
+function statsOf(
+  metrics: ProxyMetrics | undefined,
+): Pick<ProxyRuntimeIr, "prometheusDisabled" | "statsMatches" | "statsCompression"> {
   const matches = metrics?.matches;
+  const compression = metrics?.prometheus?.compression;
   return {
     ...(metrics?.prometheus?.disable === true ? { prometheusDisabled: true } : {}),
+    ...(compression !== undefined ? { statsCompression: compressionOf(compression, COMPRESSION, true, []) } : {}),
     ...(matches !== undefined
       ? { statsMatches: matches.map((m) => ({ type: MATCH_TYPES[m.type ?? "Exact"] ?? "exact", value: m.value })) }
       : {}),

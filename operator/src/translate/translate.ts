@@ -12,6 +12,7 @@ import {
   withProxyMetricSinks,
 } from "./telemetry";
 import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
+import { refusedBootstrapMessages, withRefusedBootstraps } from "./bootstrap-refused";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import type { ProxyInfraIr } from "../ir/infra-ir";
@@ -41,6 +42,8 @@ import { checkSnapshot, type RejectedObject } from "./intake";
 import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation";
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
+import { markMergeBackendsConflicts } from "./merge-backends";
+import { withRoutingType } from "./routing-type";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
 import type { RateLimitServiceSettings } from "./policies/backend-traffic";
@@ -185,6 +188,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
   markMergedConflicts(gateways.values(), merged);
+  //    A Gateway's own EnvoyProxy may not merge backends under a class that merges Gateways (Envoy Gateway).
+  markMergeBackendsConflicts(gateways.values(), snapshot, merged);
   //    Standalone: the proxies of all Gateways share this host's ports (after the merged conflicts, so a
   //    listener refused there holds nothing here).
   markHostPortConflicts(gateways.values(), merged, opts.sharedHost === true);
@@ -267,17 +272,20 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   // 7. Gateways of a merged class become one node and one proxy.
   const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
-  // 8. Each node's access logs, HTTP filter order and GeoIP databases come from the EnvoyProxy of its proxies
-  //    (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP).
+  // 8. Each node's access logs, HTTP filter order, GeoIP databases and routing type come from the EnvoyProxy of
+  //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints).
   //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
-    const node = withProxyMetrics(
-      withGeoIp(
-        withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
-        geoIpProviderFor(proxy),
+    const node = withRoutingType(
+      withProxyMetrics(
+        withGeoIp(
+          withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+          geoIpProviderFor(proxy),
+        ),
+        proxyMetricsFor(proxy),
       ),
-      proxyMetricsFor(proxy),
+      proxy,
     );
     const owner = envoyProxyOwner(snapshot, proxy);
     return guardedTelemetry(node, owner, ctx.guard, (p) => withNodeTelemetry(node, p, ctx.backends));
@@ -296,10 +304,15 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     const owner = envoyProxyOwner(snapshot, proxy);
     return guardedTelemetry(run, owner, ctx.guard, (o) => withProxyMetricSinks(run, o, ctx.backends));
   });
+  //    A refused bootstrap leaves the proxies on their last good one (the edges keep it); their Gateways say why.
+  const refusedBootstraps = refusedBootstrapMessages(proxies, (p) => {
+    const owner = envoyProxyOwner(snapshot, envoyProxyForNode(snapshot, p.name));
+    return owner && keyOf(owner.metadata);
+  });
   return {
     statuses: [
       ...classes.statuses,
-      ...gatewayStatuses,
+      ...withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
       ...routeStatuses,
       ...policyStatuses,
       ...policies.statuses,

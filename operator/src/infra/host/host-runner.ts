@@ -23,8 +23,15 @@ import {
   readCertificateAuthority,
   writeProxyCertDir,
 } from "../../certgen/certgen";
-import { buildBootstrap, STATS_PATH, statsMatchesOf, xdsSdsFiles, type XdsTlsFiles } from "../bootstrap";
-import { proxyBootstrap } from "../bootstrap-custom";
+import {
+  buildBootstrap,
+  STATS_PATH,
+  statsCompressionOf,
+  statsMatchesOf,
+  xdsSdsFiles,
+  type XdsTlsFiles,
+} from "../bootstrap";
+import { proxyBootstrap, withLastGoodBootstrap } from "../bootstrap-custom";
 import { metricSinksOf } from "../bootstrap-metric-sinks";
 import { proxyArgs } from "../proxy-args";
 import { drainProxy, type DrainOutcome } from "../shutdown/admin-drain";
@@ -115,6 +122,17 @@ interface Proxy {
   lastBootstrap?: Record<string, unknown>;
 }
 
+/**
+ * `ir`, but with a refused EnvoyProxy `bootstrap` replaced by the one `running` was started with (none: egts's),
+ * so the process keeps serving and is not restarted for it.
+ */
+function keptBootstrap(ir: ProxyInfraIr, running: Proxy | undefined): ProxyInfraIr {
+  if (ir.runtime?.bootstrapRefused === undefined) return ir;
+  const runtime = withLastGoodBootstrap(ir.runtime, running?.ir.runtime?.bootstrap);
+  const { runtime: _refused, ...rest } = ir;
+  return runtime ? { ...rest, runtime } : rest;
+}
+
 /** What of a proxy's IR needs a new process when it changes: the command line and the bootstrap. */
 function runtimeKey(ir: ProxyInfraIr): string {
   return JSON.stringify(ir.runtime ?? {});
@@ -192,8 +210,9 @@ export class HostRunner {
   async reconcile(infra: readonly ProxyInfraIr[]): Promise<void> {
     const want = new Map(infra.map((p) => [p.name, p]));
     for (const [name, p] of this.proxies) if (!want.has(name)) await this.stopProxy(p);
-    for (const [name, ir] of want) {
+    for (const [name, wanted] of want) {
       const running = this.proxies.get(name);
+      const ir = keptBootstrap(wanted, running);
       if (running && running.runtimeKey === runtimeKey(ir)) {
         running.ir = ir;
         await this.linkDynamicModules(running);
@@ -325,6 +344,7 @@ export class HostRunner {
       ...(p.statsPort !== undefined ? { statsPort: p.statsPort, statsHost: this.opts.statsHost ?? "127.0.0.1" } : {}),
       ...(xdsTls ? { xdsTls } : {}),
       ...statsMatchesOf(runtime),
+      ...statsCompressionOf(runtime),
       ...metricSinksOf(runtime),
     });
     await writeFile(config, JSON.stringify(this.customized(p, bootstrap), null, 2));

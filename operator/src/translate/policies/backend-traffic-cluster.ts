@@ -50,13 +50,10 @@ export function translateClusterSettings(
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-/**
- * `routingType`: Service, or nothing for Endpoint (routing to the endpoints, the default: egts does not implement
- * the EnvoyProxy's routingType it would override).
- */
-function routingTypeOf(value: unknown, invalid: string[]): "Service" | undefined {
-  if (value === undefined || value === "Endpoint") return undefined;
-  if (value === "Service") return "Service";
+/** `routingType` as written (it overrides the EnvoyProxy's, translate/routing-type.ts); absent: unset. */
+function routingTypeOf(value: unknown, invalid: string[]): "Service" | "Endpoint" | undefined {
+  if (value === undefined) return undefined;
+  if (value === "Service" || value === "Endpoint") return value;
   invalid.push(`spec.routingType: ${JSON.stringify(value)} must be Service or Endpoint`);
   return undefined;
 }

@@ -26,16 +26,22 @@ export function translateCompression(spec: BackendTrafficPolicySpec, invalid: st
   const seen = new Set<string>();
   const out = list.map((c, i): CompressionIr => {
     const at = `spec.${field}[${i}]`;
-    if (!TYPES.includes(c.type)) invalid.push(`${at}.type: ${quote(String(c.type))} is not one of ${TYPES.join(", ")}`);
-    else if (seen.has(c.type)) invalid.push(`${at}.type: ${c.type} is listed twice`);
+    if (TYPES.includes(c.type) && seen.has(c.type)) invalid.push(`${at}.type: ${c.type} is listed twice`);
     seen.add(c.type);
-    const min = c.minContentLength === undefined ? undefined : quantityValue(c.minContentLength);
-    if (c.minContentLength !== undefined && (min === undefined || min < 1 || min > UINT32_MAX)) {
-      invalid.push(
-        `${at}.minContentLength: ${quote(String(c.minContentLength))} must be a whole number of bytes from 1`,
-      );
-    }
-    return { type: c.type, chooseFirst: i === 0, ...(min !== undefined ? { minContentLength: min } : {}) };
+    return compressionOf(c, at, i === 0, invalid);
   });
   return invalid.length > before ? undefined : out;
+}
+
+/**
+ * One algorithm of a compression list at spec path `at` (also EnvoyProxy `telemetry.metrics.prometheus.compression`);
+ * an unknown type or a bad minContentLength goes to `invalid`.
+ */
+export function compressionOf(c: Compression, at: string, chooseFirst: boolean, invalid: string[]): CompressionIr {
+  if (!TYPES.includes(c.type)) invalid.push(`${at}.type: ${quote(String(c.type))} is not one of ${TYPES.join(", ")}`);
+  const min = c.minContentLength === undefined ? undefined : quantityValue(c.minContentLength);
+  if (c.minContentLength !== undefined && (min === undefined || min < 1 || min > UINT32_MAX)) {
+    invalid.push(`${at}.minContentLength: ${quote(String(c.minContentLength))} must be a whole number of bytes from 1`);
+  }
+  return { type: c.type, chooseFirst, ...(min !== undefined ? { minContentLength: min } : {}) };
 }

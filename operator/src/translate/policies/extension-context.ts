@@ -3,7 +3,7 @@
  * switches, and, per list, the policy that owns it (after a merge, the route-level policy owns a list it sets,
  * else its parent: that policy's namespace resolves the list's references and names its IR objects).
  */
-import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
+import type { DynamicModuleEntry, LuaValidation } from "../../resources/envoy-proxy";
 import type { BackendIndex } from "../backends";
 import type { ListenerRefs } from "../listener-tls";
 import type { ExtensionApiGates } from "../extension-gates";
@@ -23,6 +23,8 @@ export interface ExtensionContext {
   readonly backends: BackendIndex;
   /** The Gateway's EnvoyProxy `dynamicModules` allowlist (empty when it has none). */
   readonly dynamicModules: readonly DynamicModuleEntry[];
+  /** The Gateway's EnvoyProxy `luaValidation` (Strict when unset). */
+  readonly luaValidation: LuaValidation;
   /** The policy owning the top-level spec list `list` (`lua`, `extProc`, …). */
   readonly ownerOf: (list: string) => ExtensionOwner;
   /** The Wasm modules fetched so far (pipeline/wasm-cache.ts); absent: every `wasm` entry fails. */

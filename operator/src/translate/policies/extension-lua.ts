@@ -3,15 +3,27 @@
  * before anything reaches Envoy. Envoy refuses a whole listener whose Lua does not compile (a NACK), so a script
  * must define `envoy_on_request` or `envoy_on_response` and parse as LuaJIT (Envoy 1.36's Lua) — checked with
  * luaparse, which agrees with Envoy's LuaJIT on the grammar differences that matter (goto, LuaJIT number
- * literals; no Lua 5.3 operators). Envoy Gateway also runs the script in a mocked sandbox (`luaValidation:
- * Strict`); egts has no Lua VM, so a script that parses but fails when run answers 500 at request time instead.
+ * literals; no Lua 5.3 operators). How much is checked is the Gateway's EnvoyProxy `luaValidation`, as in Envoy
+ * Gateway: `Strict` (the default) and `InsecureSyntax` parse the script; `Disabled` only looks for a handler, so
+ * the script reaches Envoy as written. Envoy Gateway's Strict also runs the script in a mocked sandbox; egts has no
+ * Lua VM, so Strict is InsecureSyntax here, and a script that parses but fails when run answers 500 at request time.
  * Lua is off unless the EnvoyGateway configuration enables it (`extensionApis.enableLua`), as in Envoy Gateway.
  */
 import { parse } from "luaparse";
 import type { LuaIr } from "../../ir/extension-ir";
 import type { Lua } from "../../resources/envoy-extension-policy";
+import type { EnvoyProxy, LuaValidation } from "../../resources/envoy-proxy";
 import type { ExtensionContext } from "./extension-context";
 import { extensionIrName } from "./extension-context";
+
+const LUA_VALIDATIONS: readonly string[] = ["Strict", "InsecureSyntax", "Disabled"] satisfies LuaValidation[];
+
+/** Why an EnvoyProxy's `luaValidation` cannot be used (empty when it can, or is unset). */
+export function luaValidationProblems(spec: EnvoyProxy["spec"] | undefined): string[] {
+  const value = spec?.luaValidation;
+  if (value === undefined || LUA_VALIDATIONS.includes(value)) return [];
+  return [`spec.luaValidation (${JSON.stringify(value)}) must be one of ${LUA_VALIDATIONS.join(", ")}`];
+}
 
 /** The handlers Envoy's Lua filter calls; a script must define at least one. */
 const HANDLERS = ["envoy_on_request", "envoy_on_response"] as const;
@@ -34,7 +46,7 @@ export function translateLua(
     const name = `${extensionIrName(owner)}/lua/${i}`;
     const code = luaCode(entry, owner.namespace, ctx, problems);
     if (code === undefined) continue;
-    const invalid = luaProblem(code, name);
+    const invalid = luaProblem(code, name, ctx.luaValidation);
     if (invalid) {
       problems.push(invalid);
       continue;
@@ -83,10 +95,14 @@ function configMapCode(
   return code;
 }
 
-/** Why Envoy would not load `code` (Envoy Gateway's messages), or undefined. */
-export function luaProblem(code: string, irName: string): string | undefined {
+/**
+ * Why Envoy would not load `code` (Envoy Gateway's messages), or undefined; `validation` is the EnvoyProxy's
+ * `luaValidation` (Disabled: only that a handler is defined, as Envoy Gateway checks in every mode).
+ */
+export function luaProblem(code: string, irName: string, validation: LuaValidation = "Strict"): string | undefined {
   const handlers = HANDLERS.filter((h) => code.includes(h));
   if (handlers.length === 0) return "expected one of envoy_on_request() or envoy_on_response() to be defined";
+  if (validation === "Disabled") return undefined;
   try {
     parse(code, { luaVersion: "LuaJIT", comments: false, locations: false, ranges: false });
   } catch (err) {

@@ -20,7 +20,7 @@ import type { ClusterIr, GatewayXdsIr, RouteIr, UpstreamTlsIr } from "../../ir/x
 import type { WasmModules } from "../wasm-sources";
 import { withWasmCluster } from "./extension-wasm";
 import type { EnvoyExtensionPolicySpec } from "../../resources/envoy-extension-policy";
-import type { DynamicModuleEntry } from "../../resources/envoy-proxy";
+import type { DynamicModuleEntry, LuaValidation } from "../../resources/envoy-proxy";
 import type { KubeObject } from "../../resources/meta";
 import type { BackendIndex } from "../backends";
 import type { ExtensionApiGates } from "../extension-gates";
@@ -69,6 +69,8 @@ export interface ExtensionEnv {
   readonly backends: BackendIndex;
   /** The `dynamicModules` allowlist of a Gateway's EnvoyProxy (by `namespace/name`). */
   readonly dynamicModulesOf: (gateway: string) => readonly DynamicModuleEntry[];
+  /** The `luaValidation` of a Gateway's EnvoyProxy (by `namespace/name`); absent: Strict. */
+  readonly luaValidationOf?: (gateway: string) => LuaValidation | undefined;
   /** The node a Gateway is published on. */
   readonly nodeOf: (gw: GatewayState) => string;
   /** The Wasm modules fetched so far; absent: every `wasm` entry fails. */
@@ -141,14 +143,15 @@ function translateChain(
   env: ExtensionEnv,
   spec: EnvoyExtensionPolicySpec = chain[0].policy.spec as EnvoyExtensionPolicySpec,
 ): ExtensionTranslation {
-  // The allowlist of the head's first Gateway: a route attached to Gateways with different EnvoyProxies is
-  // translated once, against the first one's list.
+  // The allowlist and Lua validation of the head's first Gateway: a route attached to Gateways with different
+  // EnvoyProxies is translated once, against the first one's.
   const gateway = chain[0].target.gateways[0];
   const ctx: ExtensionContext = {
     refs: env.refs,
     gates: env.gates,
     backends: env.backends,
     dynamicModules: gateway !== undefined ? env.dynamicModulesOf(gateway) : [],
+    luaValidation: (gateway !== undefined ? env.luaValidationOf?.(gateway) : undefined) ?? "Strict",
     ownerOf: (list) => chainOwner(chain, list),
     ...(env.wasm ? { wasm: env.wasm } : {}),
   };

@@ -90,6 +90,10 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
       const [ns, name] = gateway.split("/");
       return envoyProxyFor(inputs.snapshot, ns, name)?.dynamicModules ?? [];
     },
+    luaValidationOf: (gateway) => {
+      const [ns, name] = gateway.split("/");
+      return envoyProxyFor(inputs.snapshot, ns, name)?.luaValidation;
+    },
     nodeOf,
     ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });

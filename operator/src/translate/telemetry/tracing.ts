@@ -5,11 +5,11 @@
  * `clientSamplingFraction` (0 when unset: client-forced tracing is ignored) and `overallSamplingFraction`; span tags
  * from `customTags` (Literal, Environment, RequestHeader) and `tags` (Envoy format strings, which win on the same
  * key); the service name `<gateway>.<namespace>` (the GatewayClass name for merged Gateways) unless
- * `provider.serviceName` says otherwise; the OpenTelemetry resource attributes. {@link tracingProblems} refuses
- * what egts does not do (OpenTelemetry samplers: the sampler extensions are not in our generated API) and what the
- * API server would have refused.
+ * `provider.serviceName` says otherwise; the OpenTelemetry resource attributes and sampler (with a sampler the
+ * random sampling is 100%, so the sampler alone decides, as Envoy Gateway). {@link tracingProblems} refuses what
+ * the API server would have refused.
  */
-import type { RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
+import type { OTelSamplerIr, RouteTracingIr, TracingIr, TracingTagIr } from "../../ir/telemetry-ir";
 import { percentOf } from "../policies/security-cors-csrf";
 import type { BackendIndex } from "../backends";
 import { sinkDestination, type SinkDestination, type SinkTarget, type TelemetryOwner } from "./destination";
@@ -48,7 +48,7 @@ export interface ProxyTracing {
     readonly openTelemetry?: {
       readonly headers?: readonly ProxyHeader[];
       readonly resourceAttributes?: Readonly<Record<string, string>>;
-      readonly sampler?: unknown;
+      readonly sampler?: { readonly type?: string; readonly samplingPercentage?: Fraction };
     };
   };
 }
@@ -76,8 +76,49 @@ function providerProblems(p: ProxyTracing["provider"], at: string): string[] {
   const otel = p?.openTelemetry;
   if (otel !== undefined && type !== "OpenTelemetry")
     out.push(`${at}.openTelemetry can only be used with type OpenTelemetry`);
-  if (otel?.sampler !== undefined) out.push(`${at}.openTelemetry.sampler is not implemented by egts`);
+  if (otel?.sampler !== undefined) out.push(...samplerProblems(otel.sampler, `${at}.openTelemetry.sampler`));
   return out;
+}
+
+const SAMPLERS: readonly string[] = [
+  "AlwaysOn",
+  "AlwaysOff",
+  "TraceIdRatio",
+  "ParentBasedAlwaysOn",
+  "ParentBasedAlwaysOff",
+  "ParentBasedTraceIdRatio",
+] satisfies OTelSamplerIr["type"][];
+const RATIO_SAMPLERS: readonly string[] = ["TraceIdRatio", "ParentBasedTraceIdRatio"];
+
+/** What Envoy Gateway's CRD would refuse in a sampler: an unknown type, a percentage another type cannot take. */
+function samplerProblems(
+  s: NonNullable<NonNullable<ProxyTracing["provider"]>["openTelemetry"]>["sampler"],
+  at: string,
+): string[] {
+  const type = s?.type ?? "AlwaysOn";
+  if (!SAMPLERS.includes(type)) return [`${at}.type (${type}) must be one of ${SAMPLERS.join(", ")}`];
+  const pct = s?.samplingPercentage;
+  if (pct === undefined) return [];
+  if (!RATIO_SAMPLERS.includes(type))
+    return [`${at}: samplingPercentage can only be set with TraceIdRatio or ParentBasedTraceIdRatio`];
+  const d = pct.denominator ?? 100;
+  const ok = Number.isInteger(pct.numerator) && Number.isInteger(d) && pct.numerator >= 0 && d >= 1;
+  return ok && pct.numerator <= d
+    ? []
+    : [`${at}.samplingPercentage: numerator must be 0 or more and at most denominator (at least 1)`];
+}
+
+/**
+ * The OpenTelemetry sampler of `p`, if it sets one, with the random sampling at 100% so that every request
+ * reaches the sampler (Envoy Gateway's rule).
+ */
+function samplerOf(p: NonNullable<ProxyTracing["provider"]>): Partial<Pick<TracingIr, "sampler" | "samplingPercent">> {
+  const s = p.openTelemetry?.sampler;
+  if (s === undefined) return {};
+  const type = (s.type ?? "AlwaysOn") as OTelSamplerIr["type"];
+  const f = s.samplingPercentage;
+  const sampler = { type, ...(f ? { percentage: percentOf(f.numerator, f.denominator ?? 100) } : {}) };
+  return { sampler, samplingPercent: 100 };
 }
 
 /** Custom tags of an unknown type or without the value their type reads. */
@@ -181,6 +222,7 @@ export function tracingFor(
     tags: tagsOf(tracing),
     ...(headers ? { headers } : {}),
     ...resourceAttributesOf(p.openTelemetry?.resourceAttributes),
+    ...(provider === "OpenTelemetry" ? samplerOf(p) : {}),
     ...(provider === "Zipkin" ? zipkinOf(p.zipkin) : {}),
     ...(tracing.spanName ? { spanName: { client: tracing.spanName.client, server: tracing.spanName.server } } : {}),
   };

@@ -1,7 +1,8 @@
 /**
  * TracingIr → the HTTP connection manager's `tracing`, in Envoy Gateway's shape: the provider
  * (`envoy.tracers.opentelemetry` over the cluster's gRPC with the service name and headers; `envoy.tracers.zipkin`
- * posting HTTP JSON to `/api/v2/spans`; the OpenTelemetry resource attributes as a static resource detector; `envoy.tracers.datadog` with the service name), client sampling 0% unless
+ * posting HTTP JSON to `/api/v2/spans`; the OpenTelemetry resource attributes as a static resource detector and
+ * its sampler, tracing-sampler.ts; `envoy.tracers.datadog` with the service name), client sampling 0% unless
  * set, random sampling the IR's rate, overall sampling 100% unless set, the custom tags, an upstream span per
  * request (`spawn_upstream_span`), and the span names when set.
  */
@@ -14,6 +15,7 @@ import { fractionalPercentOf } from "./security-fields";
 import { DatadogTracerType, OpenTelemetryTracerType, ZipkinTracerType } from "../extension-types";
 import { envoyGrpcService } from "./access-log-grpc";
 import { STATIC_RESOURCE_DETECTOR, StaticConfigResourceDetectorType } from "./tracing-resource-detector";
+import { samplerOf } from "./tracing-sampler";
 
 /** Zipkin's v2 span API path. */
 const ZIPKIN_ENDPOINT = "/api/v2/spans";
@@ -30,6 +32,7 @@ function providerOf(t: TracingIr): { name: string; typedConfig: unknown } {
             grpcService: envoyGrpcService(t.cluster, t.authority, t.headers),
             serviceName: t.serviceName,
             ...resourceDetectorsOf(t.resourceAttributes),
+            ...(t.sampler ? { sampler: samplerOf(t.sampler) } : {}),
           } as never),
         ),
       };
