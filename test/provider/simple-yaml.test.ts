@@ -156,6 +156,49 @@ describe("parseSimpleYaml (the fast reader) agrees with the yaml package", funct
     assert.equal(simple(t)!.length, 2 + 200 + 20);
   });
 
+  it("on random edits of printed objects (characters YAML cares about inserted, deleted, lines re-indented)", () => {
+    const edit = fc.record({
+      at: fc.nat(),
+      kind: fc.constantFrom("insert", "delete", "indent", "dedent"),
+      char: fc.constantFrom(
+        " ",
+        "-",
+        ":",
+        "#",
+        "'",
+        '"',
+        "|",
+        ">",
+        "[",
+        "]",
+        "{",
+        "}",
+        "&",
+        "*",
+        "!",
+        "\\",
+        "\n",
+        "x",
+        "1",
+      ),
+    });
+    fc.assert(
+      fc.property(object, style, fc.array(edit, { minLength: 1, maxLength: 3 }), (o, s, edits) => {
+        let t = stringify(o, { ...s, lineWidth: 0 });
+        for (const e of edits) {
+          const at = e.at % (t.length + 1);
+          const lineStart = t.lastIndexOf("\n", at - 1) + 1;
+          if (e.kind === "insert") t = t.slice(0, at) + e.char + t.slice(at);
+          else if (e.kind === "delete") t = t.slice(0, at) + t.slice(at + 1);
+          else if (e.kind === "indent") t = `${t.slice(0, lineStart)} ${t.slice(lineStart)}`;
+          else if (t[lineStart] === " ") t = t.slice(0, lineStart) + t.slice(lineStart + 1);
+        }
+        agrees(t, "edited");
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it("on random objects printed in several styles, with comments", () => {
     fc.assert(
       fc.property(fc.array(object, { minLength: 1, maxLength: 3 }), style, (objects, s) => {
