@@ -1,7 +1,8 @@
 /**
  * Synthetic but realistic Gateway API input for the benchmarks: one GatewayClass, one Gateway with one
- * HTTP listener, ~100 Envoy Gateway Backends and N HTTPRoutes, each with its own hostname, two rules and
- * three matches (path prefix, exact path + header, method + query), one header filter and weighted
+ * HTTP listener, ~100 Envoy Gateway Backends (or, with `backendKind: "Service"`, Services with their
+ * EndpointSlices) and N HTTPRoutes, each with its own hostname, two rules and four matches (path prefix, exact
+ * path + header, method + query, catch-all), one header filter (three with `moreFilters`) and weighted
  * backendRefs. Objects are built in code; {@link toYaml} turns them into the files the file provider reads.
  */
 import { stringify } from "yaml";
@@ -22,7 +23,21 @@ export interface FixtureOptions {
    * EndpointSlice points at a server of the bench). @default the Backends
    */
   readonly service?: { readonly name: string; readonly port: number };
+  /**
+   * What the routes' backendRefs name: Envoy Gateway `Backend`s (`backend-<j>`, need the Backend API enabled) or
+   * core `Service`s (`svc-<j>`, port {@link SERVICE_PORT}, each with a cluster IP and one EndpointSlice of
+   * {@link SLICE_ENDPOINTS} ready pods), which any Envoy Gateway translates with its defaults. @default "Backend"
+   */
+  readonly backendKind?: "Backend" | "Service";
+  /** Adds a response header filter to each rule (three filters per route instead of one). @default false */
+  readonly moreFilters?: boolean;
 }
+
+/** Port of the fixture's Services (and of their EndpointSlices' endpoints). */
+export const SERVICE_PORT = 8080;
+
+/** Ready endpoints in each fixture Service's EndpointSlice. */
+export const SLICE_ENDPOINTS = 2;
 
 const NS = "default";
 
@@ -71,6 +86,59 @@ export function backendObject(j: number, opts: FixtureOptions = {}): KubeObject 
   };
 }
 
+/** `10.<base>.<hi>.<lo>` for index `j` (j < 65,536). */
+function ipOf(base: number, j: number): string {
+  return `10.${base}.${Math.floor(j / 256)}.${j % 256}`;
+}
+
+/**
+ * Service `svc-<j>` (cluster IP `10.96.x.y`, one TCP port named `http`) and its EndpointSlice with
+ * {@link SLICE_ENDPOINTS} ready pod addresses (`10.244.x.y`, `10.245.x.y`, …) on the same port.
+ */
+export function serviceObjects(j: number, opts: FixtureOptions = {}): KubeObject[] {
+  const namespace = opts.namespace ?? NS;
+  const name = `svc-${j}`;
+  return [
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace },
+      spec: {
+        clusterIP: ipOf(96, j),
+        ports: [{ name: "http", port: SERVICE_PORT, protocol: "TCP", targetPort: SERVICE_PORT }],
+      },
+    },
+    {
+      apiVersion: "discovery.k8s.io/v1",
+      kind: "EndpointSlice",
+      metadata: { name: `${name}-slice`, namespace, labels: { "kubernetes.io/service-name": name } },
+      spec: undefined,
+      addressType: "IPv4",
+      endpoints: Array.from({ length: SLICE_ENDPOINTS }, (_, k) => ({
+        addresses: [ipOf(244 + k, j)],
+        conditions: { ready: true },
+      })),
+      ports: [{ name: "http", port: SERVICE_PORT, protocol: "TCP" }],
+    } as KubeObject,
+  ];
+}
+
+/** A weighted backendRef to backend `j` of the fixture's kind. */
+function backendRef(j: number, opts: FixtureOptions, weight?: number): Record<string, unknown> {
+  const w = weight === undefined ? {} : { weight };
+  if (opts.service) return { name: opts.service.name, port: opts.service.port, ...w };
+  return opts.backendKind === "Service"
+    ? { name: `svc-${j}`, port: SERVICE_PORT, ...w }
+    : { group: "gateway.envoyproxy.io", kind: "Backend", name: `backend-${j}`, ...w };
+}
+
+/** With `moreFilters`, a response header filter for rule `rule` of route `i`. */
+function responseFilters(i: number, rule: number, opts: FixtureOptions): Record<string, unknown>[] {
+  if (!opts.moreFilters) return [];
+  const mod = rule === 0 ? { add: [{ name: "x-served-by", value: routeName(i) }] } : { remove: ["server"] };
+  return [{ type: "ResponseHeaderModifier", responseHeaderModifier: mod }];
+}
+
 /**
  * HTTPRoute `i`: its own hostname; rule 0 has `/api/v<k>` prefix and an exact `/api/health` match with a
  * header, a request header filter and two weighted backends; rule 1 is a `GET /` with a query match.
@@ -78,12 +146,8 @@ export function backendObject(j: number, opts: FixtureOptions = {}): KubeObject 
  */
 export function routeObject(i: number, opts: FixtureOptions & { variant?: number } = {}): KubeObject {
   const nb = opts.backends ?? 100;
-  const ref = (j: number): Record<string, unknown> =>
-    opts.service
-      ? { name: opts.service.name, port: opts.service.port }
-      : { group: "gateway.envoyproxy.io", kind: "Backend", name: `backend-${j}` };
-  const b0 = ref(i % nb);
-  const b1 = ref((i * 7 + 3) % nb);
+  const b0 = i % nb;
+  const b1 = (i * 7 + 3) % nb;
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "HTTPRoute",
@@ -111,11 +175,9 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
               type: "RequestHeaderModifier",
               requestHeaderModifier: { set: [{ name: "x-route", value: routeName(i) }] },
             },
+            ...responseFilters(i, 0, opts),
           ],
-          backendRefs: [
-            { ...b0, weight: 90 },
-            { ...b1, weight: 10 },
-          ],
+          backendRefs: [backendRef(b0, opts, 90), backendRef(b1, opts, 10)],
         },
         {
           matches: [
@@ -126,18 +188,20 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
             },
             { path: { type: "PathPrefix", value: "/" } },
           ],
-          backendRefs: [b0],
+          ...(opts.moreFilters ? { filters: responseFilters(i, 1, opts) } : {}),
+          backendRefs: [backendRef(b0, opts)],
         },
       ],
     },
   };
 }
 
-/** The whole input: Gateway, Backends and routes 0..n-1. */
+/** The whole input: Gateway, Backends (or Services and EndpointSlices) and routes 0..n-1. */
 export function buildObjects(n: number, opts: FixtureOptions = {}): KubeObject[] {
   const nb = opts.backends ?? 100;
   const out = gatewayObjects(opts);
-  for (let j = 0; j < nb; j++) out.push(backendObject(j, opts));
+  for (let j = 0; j < nb; j++)
+    out.push(...(opts.backendKind === "Service" ? serviceObjects(j, opts) : [backendObject(j, opts)]));
   for (let i = 0; i < n; i++) out.push(routeObject(i, opts));
   return out;
 }

@@ -1,7 +1,7 @@
 /** `egts translate -f … --to status|ir|xds|all`: egts's offline translation, printed as YAML documents. */
-import { extensionKindsOption } from "../pipeline/extension-stage";
+import { extensionKindsOption } from "../pipeline/extension-kinds";
 import type { EnvoyGatewayConfig } from "../config/envoy-gateway-config";
-import { kubernetesRateLimit } from "../pipeline/controller";
+import { kubernetesRateLimit } from "../pipeline/kubernetes-ratelimit";
 import { DEFAULT_CONTROLLER_NAMESPACE, type TranslateOptions } from "../translate/translate";
 import type { Invocation } from "./cli/command";
 import { envoyGatewayConfig } from "./gateway-config";

@@ -27,9 +27,7 @@ import { labelValue, proxyOwnerKey, proxyOwnerKeyOfLabels, type ProxyOwner } fro
 import { xdsServerCredentials } from "../certgen/certgen";
 import { xdsServiceHost } from "../config/controller-defaults";
 import { oidcHmacSecretOf } from "../certgen/oidc-hmac";
-import { inClusterRateLimit, type RateLimitConfig } from "../config/envoy-gateway-ratelimit";
 import { xdsSdsSources } from "../infra/bootstrap";
-import type { UpstreamTlsIr } from "../ir/xds-ir";
 import { InfraApplier, MANAGED_SELECTOR, type ApplyResult } from "../infra/kubernetes/applier";
 import { withInfraProblems } from "../infra/kubernetes/infra-problems";
 import { mergesGateways } from "../translate/envoy-proxy";
@@ -73,31 +71,12 @@ import { WasmCache, wasmOption } from "./wasm-cache";
 import { concatConflate } from "../streams/conflate";
 import type { WasmMetrics } from "../metrics/control-plane";
 import { DEFAULT_WASM_SERVER_PORT } from "./wasm-server";
+import { kubernetesRateLimit } from "./kubernetes-ratelimit";
+
+export { kubernetesRateLimit };
 
 /** Port of the rate limit xDS server (Envoy Gateway's), which the `envoy-ratelimit` Deployment dials. */
 export const RATE_LIMIT_XDS_PORT = 18001;
-
-/**
- * How the proxies call the in-cluster rate limit service (the Helm chart's `envoy-ratelimit` Service, as Envoy
- * Gateway deploys it) for the EnvoyGateway configuration's `rateLimit`: over TLS with their own xDS client
- * certificate and the CA that signed it (the file-based SDS resources their bootstrap already has), checking
- * the Service's name in the service's `envoy-rate-limit` certificate, when the proxies have certificates
- * (mTLS xDS); plaintext otherwise.
- */
-export function kubernetesRateLimit(
-  cfg: RateLimitConfig,
-  namespace: string,
-  proxiesHaveCertificates: boolean,
-): RateLimitServiceSettings {
-  const service = inClusterRateLimit(cfg, namespace);
-  if (!proxiesHaveCertificates) return service;
-  const tls: UpstreamTlsIr = {
-    sni: service.host,
-    subjectAltNames: [{ type: "Hostname", value: service.host }],
-    sdsFiles: xdsSdsSources(PROXY_SDS_DIR),
-  };
-  return { ...service, tls };
-}
 
 /** EnvoyExtensionPolicy `wasm` in Kubernetes: where the module cache lives and where its server listens. */
 export interface ControllerWasmOptions {

@@ -10,8 +10,10 @@ import { ExtensionClient } from "../extension/client";
 import { tlsMaterial } from "../extension/tls-secrets";
 import type { Logger } from "../log";
 import type { Secret } from "../resources/core";
-import type { TranslateOptions } from "../translate/translate";
 import { ExtensionHookStage } from "./extension-hooks";
+import { extensionKindsOption } from "./extension-kinds";
+
+export { extensionKindsOption };
 
 /** Settings of the stage. */
 export interface ExtensionStageOptions {
@@ -56,20 +58,6 @@ export function createExtensionStage(opts: ExtensionStageOptions): ExtensionStag
     close: () => {
       hooks.close();
       for (const c of clients) c.close();
-    },
-  };
-}
-
-/** The TranslateOptions of the servers: the kinds they own (ExtensionRef filters, backendRefs, policies). */
-export function extensionKindsOption(
-  managers: readonly ExtensionManagerConfig[] | undefined,
-): Pick<TranslateOptions, "extensionKinds"> {
-  if (!managers || managers.length === 0) return {};
-  return {
-    extensionKinds: {
-      filters: managers.flatMap((m) => m.resources),
-      backends: managers.flatMap((m) => m.backendResources),
-      policies: managers.flatMap((m) => m.policyResources),
     },
   };
 }

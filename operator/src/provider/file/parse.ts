@@ -8,6 +8,7 @@
 import { Composer, isAlias, isMap, isNode, isPair, isSeq, Lexer, LineCounter, Parser } from "yaml";
 import type { CST, Document, Node as YamlNode } from "yaml";
 import type { KubeObject } from "../../resources/meta";
+import { parseSimpleYaml } from "./simple-yaml";
 
 /** A problem in an input file, located precisely enough to fix. */
 export interface InputError {
@@ -55,8 +56,32 @@ export const PARSE_LIMITS = {
   maxAliasCount: 100,
 } as const;
 
-/** Parses one file's text. A file with any error contributes no objects (it is taken whole or not at all). */
+/**
+ * Parses one file's text. A file with any error contributes no objects (it is taken whole or not at all). Plain
+ * block YAML is read by the fast reader (simple-yaml.ts); anything it does not handle, and every file with a
+ * problem, by the `yaml` package, which also locates the errors.
+ */
 export function parseManifests(file: string, text: string): ParseResult {
+  return parseSimple(file, text) ?? parseComplete(file, text);
+}
+
+/** The fast reader's objects, when it read the whole text and every document is a valid object. */
+function parseSimple(file: string, text: string): ParseResult | undefined {
+  const docs = parseSimpleYaml(text, PARSE_LIMITS.maxDepth);
+  if (!docs) return undefined;
+  const objects: KubeObject[] = [];
+  const locations: SourceLocation[] = [];
+  for (const d of docs) {
+    if (d.value === null || d.value === undefined) continue;
+    if (checkObject(d.value) || namesProblem(d.value as KubeObject)) return undefined;
+    objects.push(d.value as KubeObject);
+    locations.push({ file, line: d.line });
+  }
+  return { objects, locations, errors: [] };
+}
+
+/** Parses with the `yaml` package, bounded (see the file comment), with every error located. */
+function parseComplete(file: string, text: string): ParseResult {
   const lines = new LineCounter();
   const errors: InputError[] = [];
   const objects: KubeObject[] = [];
@@ -179,17 +204,21 @@ function checkObject(v: unknown): Problem | undefined {
 
 /** Kubernetes' rules for names: metadata.name an RFC 1123 subdomain, metadata.namespace an RFC 1123 label. */
 function checkNames(o: KubeObject, doc: Document.Parsed): Problem | undefined {
+  const problem = namesProblem(o);
+  if (!problem) return undefined;
+  const node: unknown = doc.getIn(["metadata", problem.field], true);
+  return { message: problem.message, offset: isNode(node) ? node.range?.[0] : undefined };
+}
+
+/** What is wrong with an object's name or namespace, and which of the two. */
+function namesProblem(o: KubeObject): { readonly message: string; readonly field: "name" | "namespace" } | undefined {
   const md = o.metadata as { name: string; namespace?: unknown };
-  const offset = (path: string): number | undefined => {
-    const node: unknown = doc.getIn(["metadata", path], true);
-    return isNode(node) ? node.range?.[0] : undefined;
-  };
   if (md.name.length > 253 || !DNS_1123_SUBDOMAIN.test(md.name))
     return {
       message:
         `${o.kind} metadata.name ${quote(md.name)} is not a valid name: at most 253 characters, lower-case ` +
         "letters, digits, '-' and '.', starting and ending with a letter or digit (RFC 1123 subdomain)",
-      offset: offset("name"),
+      field: "name",
     };
   const ns = md.namespace;
   if (ns !== undefined && (typeof ns !== "string" || ns.length > 63 || !DNS_1123_LABEL.test(ns)))
@@ -197,7 +226,7 @@ function checkNames(o: KubeObject, doc: Document.Parsed): Problem | undefined {
       message:
         `${o.kind} metadata.namespace ${quote(String(ns))} is not a valid namespace: at most 63 characters, ` +
         "lower-case letters, digits and '-', starting and ending with a letter or digit (RFC 1123 label)",
-      offset: offset("namespace"),
+      field: "namespace",
     };
   return undefined;
 }
