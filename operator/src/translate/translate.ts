@@ -137,6 +137,34 @@ function withProxySettings(state: GatewayState, snapshot: ResourceSnapshot, refs
   return state;
 }
 
+/**
+ * The Gateways of the accepted classes, each with the listeners of the ListenerSets it allows, keyed by
+ * `namespace/name`; a Gateway whose processing throws is rejected alone.
+ */
+function processGateways(
+  snapshot: ResourceSnapshot,
+  accepted: ReadonlySet<string>,
+  rejected: RejectedObject[],
+  shared: Omit<Parameters<typeof processGateway>[1], "listenerSets">,
+): Map<string, GatewayState> {
+  const setsByParent = listenerSetsByParent(snapshot.listenerSets ?? []);
+  const gateways = new Map<string, GatewayState>();
+  for (const gw of [...snapshot.gateways].sort(byKey)) {
+    if (!accepted.has(gw.spec.gatewayClassName)) continue;
+    const listenerSets = setsByParent.get(keyOf(gw.metadata)) ?? [];
+    const state = isolate(
+      gw,
+      rejected,
+      () => processGateway(gw, { ...shared, listenerSets }),
+      () => undefined,
+    );
+    //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks compare them, and its
+    //  backendTLS client certificate must resolve, or the Gateway is not accepted.
+    if (state) gateways.set(keyOf(gw.metadata), withProxySettings(state, snapshot, shared.refs));
+  }
+  return gateways;
+}
+
 /** Translates a snapshot. */
 export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}): TranslateResult {
   // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
@@ -167,23 +195,13 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    checked here too, against the Gateway's listeners first (precedence).
   const listenerRefs = new ListenerRefs(snapshot, backends.grants);
   const namespaces = new Map(snapshot.namespaces.map((n) => [n.metadata.name, n]));
-  const setsByParent = listenerSetsByParent(snapshot.listenerSets ?? []);
-  const gateways = new Map<string, GatewayState>();
-  for (const gw of [...snapshot.gateways].sort(byKey)) {
-    if (classes.accepted.has(gw.spec.gatewayClassName)) {
-      const listenerSets = setsByParent.get(keyOf(gw.metadata)) ?? [];
-      const addresses = { listenAddress: address, localAddresses: opts.localAddresses };
-      const state = isolate(
-        gw,
-        rejected,
-        () => processGateway(gw, { refs: listenerRefs, listenerSets, namespaces, addresses, envoyProxies }),
-        () => undefined,
-      );
-      //  Its EnvoyProxy's ipFamily moves its default address before the conflict checks below compare them, and
-      //  its backendTLS client certificate must resolve, or the Gateway is not accepted.
-      if (state) gateways.set(keyOf(gw.metadata), withProxySettings(state, snapshot, listenerRefs));
-    }
-  }
+  const addresses = { listenAddress: address, localAddresses: opts.localAddresses };
+  const gateways = processGateways(snapshot, classes.accepted, rejected, {
+    refs: listenerRefs,
+    namespaces,
+    addresses,
+    envoyProxies,
+  });
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
