@@ -11,25 +11,12 @@ import assert from "node:assert/strict";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import type { Condition } from "../../operator/src/resources/meta";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, httpRouteYaml } from "../support/manifests";
+import { backendYaml, gatewayWithProxyYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
-/** Gateway `default/<name>` with one HTTP listener and its own EnvoyProxy `<name>` whose spec is `specYaml`. */
+/** {@link gatewayWithProxyYaml} with a route `to-<name>` for `<name>.example.com` to Backend `app`. */
 function gatewayWithProxy(name: string, port: number, specYaml: string): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: ${name}, namespace: default }
-spec:
-${specYaml}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: ${name}, namespace: default }
-spec:
-  gatewayClassName: eg
-  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: ${name} } }
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
----
+  return `${gatewayWithProxyYaml(name, port, specYaml)}---
 ${httpRouteYaml(`to-${name}`, `${name}.example.com`, "    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: app }]", name)}`;
 }
 

@@ -11,28 +11,10 @@ import { clusterName } from "../../operator/src/translate/backends";
 import { MERGE_GATEWAYS_AND_BACKENDS } from "../../operator/src/translate/merge-backends";
 import type { Condition } from "../../operator/src/resources/meta";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, httpRouteYaml } from "../support/manifests";
+import { backendYaml, gatewayWithProxyYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const APP = "    - backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: app }]";
-
-/** EnvoyProxy and Gateway `default/<name>` of class `cls` (the EnvoyProxy `spec` is `specYaml`), one HTTP listener. */
-function gatewayWithProxy(name: string, port: number, specYaml: string, cls = "eg"): string {
-  return `apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: ${name}, namespace: default }
-spec:
-${specYaml}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: ${name}, namespace: default }
-spec:
-  gatewayClassName: ${cls}
-  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: ${name} } }
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
-}
 
 const CLASSES = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -65,17 +47,17 @@ describe("EnvoyProxy mergeBackends (real Envoy: one cluster per backend; exclusi
       "class.yaml": CLASSES,
       "backend.yaml": backendYaml("app", backend.port),
       "mb.yaml": [
-        gatewayWithProxy("mb", ports.mb, "  mergeBackends: { selector: { matchLabels: { team: a } } }"),
+        gatewayWithProxyYaml("mb", ports.mb, "  mergeBackends: { selector: { matchLabels: { team: a } } }"),
         httpRouteYaml("one", "one.example.com", APP, "mb"),
         httpRouteYaml("two", "two.example.com", APP, "mb"),
       ].join("---\n"),
-      "both.yaml": gatewayWithProxy("both", ports.both, "  mergeGateways: true\n  mergeBackends: {}"),
-      "badsel.yaml": gatewayWithProxy(
+      "both.yaml": gatewayWithProxyYaml("both", ports.both, "  mergeGateways: true\n  mergeBackends: {}"),
+      "badsel.yaml": gatewayWithProxyYaml(
         "badsel",
         ports.badsel,
         "  mergeBackends: { selector: { matchExpressions: [{ key: team, operator: Near }] } }",
       ),
-      "undermerge.yaml": gatewayWithProxy("undermerge", ports.undermerge, "  mergeBackends: {}", "merging"),
+      "undermerge.yaml": gatewayWithProxyYaml("undermerge", ports.undermerge, "  mergeBackends: {}", "merging"),
     });
   });
   after(async () => {

@@ -42,6 +42,27 @@ export function gatewayYaml(port: number): string {
 }
 
 /**
+ * EnvoyProxy and Gateway `default/<name>` of class `cls` (the EnvoyProxy's `spec` is `specYaml`, indented by two),
+ * one HTTP listener on `port`; the Gateway names the EnvoyProxy in `infrastructure.parametersRef`.
+ */
+export function gatewayWithProxyYaml(name: string, port: number, specYaml: string, cls = "eg"): string {
+  return `apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: ${name}, namespace: default }
+spec:
+${specYaml}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: ${name}, namespace: default }
+spec:
+  gatewayClassName: ${cls}
+  infrastructure: { parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: ${name} } }
+  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
+`;
+}
+
+/**
  * An HTTPRoute `default/<name>` on Gateway `gateway` (`eg` unless given) for `host`; `rulesYaml` holds the rules,
  * indented by four spaces.
  */
