@@ -11,39 +11,14 @@
  * trailer, has no place in the HTTP/1.1 answer (no trailer frame), which a gRPC-Web client cannot read.
  */
 import * as assert from "node:assert/strict";
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import { connect } from "node:net";
 import { eventually, freePort } from "../support/http";
+import { deserialize, grpcEchoCounters, serialize, startGrpcEcho } from "../support/grpc-echo";
 import { backendYaml, gatewayWithListenersYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "grpc.example.com";
-const serialize = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
-const deserialize = (b: Buffer): unknown => JSON.parse(b.toString() || "null") as unknown;
-
-async function startEcho(): Promise<{ server: grpc.Server; port: number }> {
-  const server = new grpc.Server();
-  const def: grpc.ServiceDefinition = {
-    Echo: {
-      path: "/pkg.Echo/Echo",
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: serialize,
-      requestDeserialize: deserialize,
-      responseSerialize: serialize,
-      responseDeserialize: deserialize,
-    },
-  };
-  server.addService(def, {
-    Echo: (call: grpc.ServerUnaryCall<unknown, unknown>, cb: grpc.sendUnaryData<unknown>) =>
-      cb(null, { echo: call.request }),
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))),
-  );
-  return { server, port };
-}
-
 /** One gRPC-Web call over HTTP/1.1: the raw response (head and body bytes). */
 function grpcWebCall(port: number, message: unknown): Promise<{ head: string; body: Buffer }> {
   const payload = serialize(message);
@@ -106,7 +81,7 @@ describe("standalone: gRPC-Web and grpc_stats on GRPCRoute listeners, ClientTraf
   let http = 0;
 
   before(async () => {
-    const e = await startEcho();
+    const e = await startGrpcEcho();
     echo = e.server;
     http = await freePort();
     t = await startTestGateway({
@@ -180,12 +155,12 @@ spec:
 
   it("by default grpc_stats counts the method: cluster.<backend>.grpc.pkg.Echo.Echo.{success,total,request_message_count}", async () => {
     const admin = await t!.gw.runner!.adminUrl("default/eg");
-    const before = await grpcCounters(admin);
+    const before = await grpcEchoCounters(admin);
     for (let i = 0; i < 3; i++) await assertGrpcWebAnswer({ n: i });
     let after = before;
     await eventually(
       async () => {
-        after = await grpcCounters(admin);
+        after = await grpcEchoCounters(admin);
         return (after.get("success") ?? 0) - (before.get("success") ?? 0) === 3;
       },
       10_000,
@@ -212,16 +187,3 @@ spec:
     console.log(`      measured: ${await assertGrpcWebAnswer({ hello: "again" })}`);
   });
 });
-
-/** Envoy's per-method counters for pkg.Echo/Echo (from any cluster), by stat suffix. */
-async function grpcCounters(adminUrl: string): Promise<Map<string, number>> {
-  const text = await (
-    await fetch(`${adminUrl}/stats?filter=${encodeURIComponent("\\.grpc\\.pkg\\.Echo\\.Echo\\.")}`)
-  ).text();
-  const out = new Map<string, number>();
-  for (const line of text.split("\n")) {
-    const m = /^cluster\.[^:]*\.grpc\.pkg\.Echo\.Echo\.([a-z_]+): (\d+)$/.exec(line.trim());
-    if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
-  }
-  return out;
-}

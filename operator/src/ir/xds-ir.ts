@@ -108,6 +108,11 @@ export interface HttpListenerIr {
    * on the HTTP connection manager (ClientTrafficPolicy `grpc` decides grpc_web); absent when none is.
    */
   readonly grpcRoutes?: true;
+  /**
+   * EnvoyProxy `telemetry.metrics.enableGRPCStats` as set: `true` puts grpc_stats on this listener whatever its
+   * routes, `false` leaves it off even with a GRPCRoute; absent: on where a GRPCRoute is attached (Envoy Gateway).
+   */
+  readonly grpcStats?: boolean;
   /** Moves of HTTP filters away from Envoy Gateway's order (EnvoyProxy `spec.filterOrder`), applied in order; absent: none. */
   readonly filterOrder?: readonly FilterPositionIr[];
   /**

@@ -392,6 +392,8 @@ export interface ProxyMetrics {
   readonly enablePerEndpointStats?: boolean;
   /** Request and response size histograms per cluster. @default false */
   readonly enableRequestResponseSizesStats?: boolean;
+  /** The grpc_stats filter on every HTTP listener (`false`: on none). @default on where a GRPCRoute is attached */
+  readonly enableGRPCStats?: boolean;
 }
 
 /** One stat name matcher. */

@@ -64,6 +64,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "telemetry.metrics.enableVirtualHostStats",
   "telemetry.metrics.enablePerEndpointStats",
   "telemetry.metrics.enableRequestResponseSizesStats",
+  "telemetry.metrics.enableGRPCStats", // translate/grpc-stats.ts
   "bootstrap", // checked by translate/proxy-runtime.ts, applied by infra/bootstrap-custom.ts
   "ipFamily", // translate/proxy-listen.ts; the Service's families in constructs/gateway-proxy.ts
   "preserveRouteOrder", // translate/proxy-listen.ts, translate/virtual-hosts.ts

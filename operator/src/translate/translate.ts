@@ -15,6 +15,7 @@ import { proxyMetricsFor, withProxyRuntime } from "./proxy-runtime";
 import { refusedBootstrapMessages, withRefusedBootstraps } from "./bootstrap-refused";
 import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
+import { grpcStatsFor, withGrpcStats } from "./grpc-stats";
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { HTTPRoute } from "../resources/gateway-api";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
@@ -291,17 +292,21 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   const { xds: mergedXds, infra: infraIr } = mergeGatewayIrs(policies.built, merged);
   //    Policies whose effect must survive the merge (SecurityPolicy fail-closed) apply to the final nodes.
   // 8. Each node's access logs, HTTP filter order, GeoIP databases and routing type come from the EnvoyProxy of
-  //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints).
+  //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints), and so
+  //    does grpc_stats on its HTTP listeners (`enableGRPCStats`; default: where a GRPCRoute is).
   //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
     const node = withRoutingType(
-      withProxyMetrics(
-        withGeoIp(
-          withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
-          geoIpProviderFor(proxy),
+      withGrpcStats(
+        withProxyMetrics(
+          withGeoIp(
+            withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+            geoIpProviderFor(proxy),
+          ),
+          proxyMetricsFor(proxy),
         ),
-        proxyMetricsFor(proxy),
+        grpcStatsFor(proxy),
       ),
       proxy,
     );

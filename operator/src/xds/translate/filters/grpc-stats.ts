@@ -1,11 +1,11 @@
 /**
- * envoy.filters.http.grpc_stats (rank 306), placement `listener`: on where a GRPCRoute is attached.
+ * envoy.filters.http.grpc_stats (rank 306), placement `listener`: on where a GRPCRoute is attached, and as
+ * EnvoyProxy `telemetry.metrics.enableGRPCStats` says (which wins either way: `true` on every HTTP listener, also
+ * for gRPC routed by HTTPRoutes; `false` on none).
  *
  * Envoy Gateway: a FilterConfig with `emit_filter_state` and `stats_for_all_methods` on the HCM of listeners with
  * a GRPCRoute, next to grpc_web; no per-route config. Envoy then counts each gRPC method
  * (`cluster.<name>.grpc.<service>.<method>.success` and friends) and puts the message counts in filter state.
- * (EnvoyProxy `telemetry.metrics.enableGRPCStats`, which turns it on or off for every listener, comes with the
- * EnvoyProxy telemetry work.)
  */
 import { FilterConfig } from "../../../../../proto/gen/envoy/extensions/filters/http/grpc_stats/v3/config";
 import { registerType } from "../../../../../proto/any";
@@ -27,6 +27,8 @@ export const grpcStats: HttpFilterDef = {
   configType: GrpcStatsType.name,
   placement: "listener",
   hcmFilters: (listener) =>
-    listener.grpcRoutes ? [{ name: NAME, typedConfig: packPartial(GrpcStatsType, CONFIG) } as HttpFilter] : [],
+    (listener.grpcStats ?? listener.grpcRoutes === true)
+      ? [{ name: NAME, typedConfig: packPartial(GrpcStatsType, CONFIG) } as HttpFilter]
+      : [],
   sampleConfig: () => packPartial(GrpcStatsType, CONFIG),
 };
