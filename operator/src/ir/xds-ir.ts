@@ -88,6 +88,8 @@ export interface HttpListenerIr {
   readonly port: number;
   /** Tracing of its requests (EnvoyProxy `telemetry.tracing`); absent: none. */
   readonly tracing?: TracingIr;
+  /** Its UUID request ID extension (EnvoyProxy `telemetry.requestID`); absent: Envoy's default (pack and sample). */
+  readonly requestId?: RequestIdIr;
   /** Virtual hosts, most specific domain first. */
   readonly virtualHosts: readonly VirtualHostIr[];
   /** HTTPS: one TLS filter chain per SNI group; absent for plain HTTP. */
@@ -692,4 +694,10 @@ export interface SdsFileIr {
   readonly name: string;
   /** The SDS file's path on the proxy. */
   readonly path: string;
+}
+
+/** Envoy's UUID request ID extension: whether the trace decision is packed into the UUID, and sampled by it. */
+export interface RequestIdIr {
+  readonly packTraceReason: boolean;
+  readonly useRequestIdForTraceSampling: boolean;
 }

@@ -71,6 +71,8 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "backendTLS", // translate/envoy-proxy-backend-tls.ts
   "telemetry.metrics.sinks", // checked by translate/telemetry/metric-sinks.ts
   "telemetry.tracing", // what of it egts cannot do is refused by translate/telemetry/tracing.ts
+  "telemetry.requestID", // translate/telemetry/request-id.ts
+  "telemetry.healthCheckLog", // translate/telemetry/index.ts, on the active health checks without their own log
 ];
 
 /** One message per EnvoyProxy field egts does not act on, naming it (empty when it acts on all of them). */

@@ -17,13 +17,21 @@ import { grpcAccessLogsFor, grpcSinkProblems, type ProxyAccessLogSinks } from ".
 import type { TelemetryOwner } from "./destination";
 import { metricSinkProblems, metricSinksFor } from "./metric-sinks";
 import { tracingFor, tracingProblems, type ProxyTracing } from "./tracing";
+import { requestIdFor, requestIdProblems, type ProxyRequestId } from "./request-id";
+import { healthCheckLogOf } from "../policies/health-check-log";
+import type { ProxyHealthCheckLog } from "../../resources/backend-cluster";
+import type { HealthCheckLogIr } from "../../ir/backend-traffic-cluster-ir";
 
 /** The telemetry fields of an EnvoyProxy spec. */
 interface Telemetry {
   readonly tracing?: ProxyTracing;
   readonly accessLog?: ProxyAccessLogSinks;
   readonly metrics?: { readonly sinks?: Parameters<typeof metricSinkProblems>[0] };
+  readonly requestID?: ProxyRequestId;
+  readonly healthCheckLog?: ProxyHealthCheckLog;
 }
+
+const HC_LOG_AT = "spec.telemetry.healthCheckLog";
 
 function telemetryOf(spec: EnvoyProxy["spec"] | undefined): Telemetry | undefined {
   return spec?.telemetry as Telemetry | undefined;
@@ -38,10 +46,32 @@ export function telemetryProblems(spec: EnvoyProxy["spec"] | undefined): string[
       ...tracingProblems(t?.tracing),
       ...grpcSinkProblems(t?.accessLog),
       ...metricSinkProblems(t?.metrics?.sinks),
+      ...requestIdProblems(t?.requestID),
+      ...hcLogProblems(t?.healthCheckLog),
     ];
   } catch (e) {
     return [`spec.telemetry has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
   }
+}
+
+function hcLogProblems(log: ProxyHealthCheckLog | undefined): string[] {
+  const invalid: string[] = [];
+  healthCheckLogOf(HC_LOG_AT, log, invalid);
+  return invalid;
+}
+
+/**
+ * The clusters with the proxy-wide health check event log (`telemetry.healthCheckLog`) on every active health
+ * check that has no log of its own (a BackendTrafficPolicy's `healthCheck.active.healthCheckLog` wins, as in
+ * Envoy Gateway).
+ */
+function withHealthCheckLog(clusters: readonly ClusterIr[], log: HealthCheckLogIr | undefined): readonly ClusterIr[] {
+  if (!log) return clusters;
+  return clusters.map((c) => {
+    const active = c.policy?.healthCheck?.active;
+    if (!c.policy?.healthCheck || !active || active.log) return c;
+    return { ...c, policy: { ...c.policy, healthCheck: { ...c.policy.healthCheck, active: { ...active, log } } } };
+  });
 }
 
 /** The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner). */
@@ -67,15 +97,19 @@ export function withNodeTelemetry(ir: GatewayXdsIr, p: EnvoyProxy | undefined, b
   const problems: string[] = [];
   const traced = tracingFor(t.tracing, ir.name, ownerOf(p), backends, problems);
   const grpcLogs = grpcAccessLogsFor(t.accessLog, ownerOf(p), backends, problems);
+  const hcLog = healthCheckLogOf(HC_LOG_AT, t.healthCheckLog, problems);
   throwProblems(p, problems);
+  const requestId = requestIdFor(t.requestID);
+  const logged = { ...ir, clusters: withHealthCheckLog(ir.clusters, hcLog) };
+  const withIds = requestId ? { ...logged, http: logged.http.map((l) => ({ ...l, requestId })) } : logged;
   const clusters: ClusterIr[] = [...(traced ? [traced.destination.cluster] : []), ...grpcLogs.clusters];
-  if (clusters.length === 0) return ir;
+  if (clusters.length === 0) return withIds;
   const names = new Set(clusters.map((c) => c.name));
   return {
-    ...ir,
-    http: traced ? ir.http.map((l) => ({ ...l, tracing: traced.tracing })) : ir.http,
+    ...withIds,
+    http: traced ? withIds.http.map((l) => ({ ...l, tracing: traced.tracing })) : withIds.http,
     accessLogs: [...(ir.accessLogs ?? []), ...grpcLogs.logs],
-    clusters: [...ir.clusters.filter((c) => !names.has(c.name)), ...clusters].sort((a, b) =>
+    clusters: [...withIds.clusters.filter((c) => !names.has(c.name)), ...clusters].sort((a, b) =>
       a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
     ),
   };

@@ -3,6 +3,7 @@
  * Plain HTTP: the connection manager is the default filter chain. HTTPS: one filter chain per HTTPS listener
  * (matched by SNI), each terminating TLS and running the same connection manager.
  */
+import { requestIdField } from "./request-id";
 import { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
 import {
   FilterChainMatch,
@@ -140,6 +141,7 @@ export function buildHcm(
     rds: { routeConfigName: routeConfig, configSource: adsConfigSource() },
     httpFilters: hcmHttpFilters(ir),
     ...tracingField(ir.tracing),
+    ...requestIdField(ir.requestId),
     ...hcmRouteOptions(),
     ...hcmSettingFields(httpListenerSettings(ir.clientTraffic)),
     ...withGeoEarlyMutations(clientHttpFields(ir.clientTraffic), ir),
