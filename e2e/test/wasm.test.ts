@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import { createServer as createTlsServer, type Server as TlsServer } from "node:tls";
 import { join, resolve } from "node:path";
 import { ENVOY_ADMIN_PORT } from "../../constructs/gateway-proxy";
@@ -74,8 +74,25 @@ async function tlsFront(target: string, pair: KeyPair, host: string, port: numbe
     client.on("error", () => upstream.destroy());
     upstream.on("error", () => client.destroy());
   });
+  // close() waits for every open connection: the teardown destroys them (a piped one may never end by itself).
+  const open = new Set<Socket>();
+  server.on("connection", (s: Socket) => {
+    open.add(s);
+    s.on("close", () => open.delete(s));
+  });
+  frontSockets.set(server, open);
   await new Promise<void>((r) => server.listen(port, host, r));
   return server;
+}
+
+/** The open connections of each {@link tlsFront}, destroyed before it is closed. */
+const frontSockets = new WeakMap<TlsServer, Set<Socket>>();
+
+/** Closes `server` after destroying its open connections, so the close cannot wait for a client forever. */
+function closeFront(server: TlsServer | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  for (const s of frontSockets.get(server) ?? []) s.destroy();
+  return new Promise((r) => server.close(() => r()));
 }
 
 /** Secret `<namespace>/<name>` with `.dockerconfigjson` logging in to `registry` as `user`. */
@@ -185,8 +202,9 @@ stringData:
   after(async () => {
     await kubelet?.stop();
     await echo?.close();
+    files?.closeAllConnections();
     await new Promise((r) => (files ? files.close(r) : r(undefined)));
-    await new Promise((r) => (front ? front.close(r) : r(undefined)));
+    await closeFront(front);
     await registry?.stop();
     await cluster?.stop();
   });
