@@ -66,7 +66,7 @@ describe("kubectl port-forward through the API server to the simulated kubelet's
     const pf = await forward(["-n", NS, `pod/${stack.proxy.metadata.name}`, `${local}:${ADMIN_PORT}`]);
     assert.match(pf.output(), new RegExp(`Forwarding from 127\\.0\\.0\\.1:${local} -> ${ADMIN_PORT}`));
     const ready = await fresh(local, "localhost", "/ready");
-    assert.equal(ready.status, 200, ready.error ?? ready.body);
+    assert.equal(ready.status, 200, `${ready.error ?? ready.body}\n${pf.output()}`);
     assert.equal(ready.body.trim(), "LIVE");
     const [info, stats] = await Promise.all([
       fresh(local, "localhost", "/server_info"),
@@ -100,10 +100,10 @@ describe("kubectl port-forward through the API server to the simulated kubelet's
       fresh(local, "www.example.com", `/bytes/${LARGE}`),
       fresh(local, "www.example.com", "/upload", { method: "POST", body: "y".repeat(LARGE) }),
     ]);
-    assert.equal(down.status, 200, down.error);
+    assert.equal(down.status, 200, `${down.error ?? ""}\n${pf.output()}`);
     assert.equal(down.body.length, LARGE);
     assert.ok(/^x+$/.test(down.body), "every byte of the download arrived intact");
-    assert.equal(up.status, 200, up.error ?? up.body);
+    assert.equal(up.status, 200, `${up.error ?? up.body}\n${pf.output()}`);
     const echoed = JSON.parse(up.body) as { method: string; headers: Record<string, string> };
     assert.equal(echoed.method, "POST");
     assert.equal(echoed.headers["content-length"], String(LARGE), "the backend read the whole upload");
