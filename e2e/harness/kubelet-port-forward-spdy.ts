@@ -240,6 +240,8 @@ class SpdyPortForwardSession {
         }
         return;
       case ControlType.HEADERS:
+        // Its header block is read (and dropped) to keep the shared inflater in step with the client's deflater.
+        await this.inflate.run(frame.payload.subarray(4));
         if ((frame.flags & FLAG_FIN) !== 0) this.onData(payloadStreamId(frame.payload), Buffer.alloc(0), true);
         return;
       default:
@@ -310,7 +312,11 @@ class SpdyPortForwardSession {
     child.stdin?.on("drain", () => this.socket.resume());
     for (const chunk of data.early.splice(0)) child.stdin?.write(chunk);
     if (data.remoteDone) child.stdin?.end();
-    child.on("close", () => this.finishPair(pair));
+    child.on("close", () => {
+      // A pod connection that ended while the socket waited for its stdin to drain must not leave it paused.
+      this.socket.resume();
+      this.finishPair(pair);
+    });
   }
 
   private writeError(pair: StreamPair, message: string): void {
