@@ -81,7 +81,7 @@ describe("kubectl port-forward through the API server to the simulated kubelet's
     assert.ok(pf.running, pf.output());
   });
 
-  it("svc/<envoy service> <local>:80 (kubectl's own SPDY upgrade): > 1 MB down and up through Envoy to the backend", async () => {
+  it("svc/<envoy service> <local>:80, both transports: > 1 MB down and up at once through Envoy to the backend", async () => {
     const [svc] = (
       await stack.cluster.kubectlJson<{ items: { metadata: { name: string } }[] }>([
         "get",
@@ -93,22 +93,26 @@ describe("kubectl port-forward through the API server to the simulated kubelet's
       ])
     ).items;
     assert.ok(svc, "Gateway eg's Service");
-    const before = await tunnels(stack);
-    const local = await freePort();
-    const pf = await forward(["-n", NS, `svc/${svc.metadata.name}`, `${local}:${LISTENER_PORT}`], { spdyOnly: true });
-    const [down, up] = await Promise.all([
-      fresh(local, "www.example.com", `/bytes/${LARGE}`),
-      fresh(local, "www.example.com", "/upload", { method: "POST", body: "y".repeat(LARGE) }),
-    ]);
-    assert.equal(down.status, 200, `${down.error ?? ""}\n${pf.output()}`);
-    assert.equal(down.body.length, LARGE);
-    assert.ok(/^x+$/.test(down.body), "every byte of the download arrived intact");
-    assert.equal(up.status, 200, `${up.error ?? up.body}\n${pf.output()}`);
-    const echoed = JSON.parse(up.body) as { method: string; headers: Record<string, string> };
-    assert.equal(echoed.method, "POST");
-    assert.equal(echoed.headers["content-length"], String(LARGE), "the backend read the whole upload");
-    assert.equal(handled(pf), 2, pf.output());
-    assert.equal(await tunnels(stack), before, "no WebSocket tunnel with KUBECTL_PORT_FORWARD_WEBSOCKETS=false");
+    for (const spdyOnly of [true, false]) {
+      const before = await tunnels(stack);
+      const local = await freePort();
+      const pf = await forward(["-n", NS, `svc/${svc.metadata.name}`, `${local}:${LISTENER_PORT}`], { spdyOnly });
+      const [down, up] = await Promise.all([
+        fresh(local, "www.example.com", `/bytes/${LARGE}`),
+        fresh(local, "www.example.com", "/upload", { method: "POST", body: "y".repeat(LARGE) }),
+      ]);
+      const how = spdyOnly ? "kubectl's own SPDY upgrade" : "SPDY tunnelled in a WebSocket";
+      assert.equal(down.status, 200, `${how}: ${down.error ?? ""}\n${pf.output()}`);
+      assert.equal(down.body.length, LARGE, how);
+      assert.ok(/^x+$/.test(down.body), `${how}: every byte of the download arrived intact`);
+      assert.equal(up.status, 200, `${how}: ${up.error ?? up.body}\n${pf.output()}`);
+      const echoed = JSON.parse(up.body) as { method: string; headers: Record<string, string> };
+      assert.equal(echoed.method, "POST");
+      assert.equal(echoed.headers["content-length"], String(LARGE), `${how}: the backend read the whole upload`);
+      assert.equal(handled(pf), 2, pf.output());
+      assert.equal(await tunnels(stack), spdyOnly ? before : before + 1, `${how}: the API server's tunnel count`);
+      await pf.stop();
+    }
   });
 
   it("-n envoy-gateway-system deploy/envoy-gateway <local>:19000 (EG's docs): the controller's admin API", async () => {
