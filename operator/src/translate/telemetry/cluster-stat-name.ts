@@ -76,13 +76,18 @@ export interface RouteRule {
 /** The `name` of a route rule, if it has one. */
 export type RuleNameOf = (rule: RouteRule) => string | undefined;
 
-/** Rule names from the snapshot's HTTPRoutes and GRPCRoutes. */
+/** Rule names from the snapshot's HTTPRoutes and GRPCRoutes (indexed on the first lookup: none, no cost). */
 export function ruleNamesIn(s: ResourceSnapshot): RuleNameOf {
-  const routes = new Map<string, readonly { readonly name?: string }[] | undefined>();
-  for (const r of s.httpRoutes) routes.set(`httproute/${r.metadata.namespace ?? ""}/${r.metadata.name}`, r.spec.rules);
-  for (const r of s.grpcRoutes ?? [])
-    routes.set(`grpcroute/${r.metadata.namespace ?? ""}/${r.metadata.name}`, r.spec.rules);
+  let routes: Map<string, readonly { readonly name?: string }[] | undefined> | undefined;
+  const index = (): Map<string, readonly { readonly name?: string }[] | undefined> => {
+    const out = new Map<string, readonly { readonly name?: string }[] | undefined>();
+    for (const r of s.httpRoutes) out.set(`httproute/${r.metadata.namespace ?? ""}/${r.metadata.name}`, r.spec.rules);
+    for (const r of s.grpcRoutes ?? [])
+      out.set(`grpcroute/${r.metadata.namespace ?? ""}/${r.metadata.name}`, r.spec.rules);
+    return out;
+  };
   return (rule) => {
+    routes ??= index();
     const name = routes.get(`${rule.kind}/${rule.namespace}/${rule.name}`)?.[rule.index]?.name;
     return name === "" ? undefined : name;
   };
