@@ -17,6 +17,11 @@ import {
 import { translate, type TranslateResult } from "../../operator/src/translate/translate";
 import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 import { buildCluster } from "../../operator/src/xds/translate/cluster";
+import { clusterName } from "../../operator/src/translate/backends";
+
+/** The cluster of Backend `default/<name>` for an HTTPRoute (or, with `grpc`, a GRPCRoute). */
+const backendCluster = (name: string, protocol = "http"): string =>
+  clusterName("backend", "default", { name }, protocol);
 
 const DEFAULT_PATTERN = "%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/rule/%ROUTE_RULE_NUMBER%";
 
@@ -108,32 +113,34 @@ describe("EnvoyProxy telemetry.metrics.clusterStatName", () => {
     const r = translate(snapshotFromObjects(objects(`${DEFAULT_PATTERN}/%ROUTE_RULE_NAME%/%BACKEND_REFS%`)), BACKENDS);
     const names = altStatNames(r);
     // Backend b: only rule 1 of web; Backend c: only the GRPCRoute's rule 0 (no name: "-").
-    assert.equal(names["backend/default/b/0/http"], "httproute/default/web/rule/1/split/default/b");
-    assert.equal(names["backend/default/c/0/grpc"], "grpcroute/default/rpc/rule/0/-/default/c");
+    assert.equal(names[backendCluster("b")], "httproute/default/web/rule/1/split/default/b");
+    assert.equal(names[backendCluster("c", "grpc")], "grpcroute/default/rpc/rule/0/-/default/c");
     // Backend a serves rules 0 and 1: the pattern names the route, so the cluster keeps its own name...
-    assert.equal(names["backend/default/a/0/http"], "");
+    assert.equal(names[backendCluster("a")], "");
     // ... and the Gateway says so, naming the field, the cluster and its rules; it stays accepted.
     const w = gatewayCondition(r, "Warning");
     assert.equal(w?.status, "True");
     assert.equal(w?.reason, SHARED_CLUSTER_REASON);
     assert.equal(w?.observedGeneration, 3);
     assert.match(w?.message ?? "", /spec\.telemetry\.metrics\.clusterStatName names the route/);
-    assert.match(
-      w?.message ?? "",
-      /cluster backend\/default\/a\/0\/http \(httproute\/default\/web\/rule\/0, httproute\/default\/web\/rule\/1\) keeps its default stat name/,
+    assert.ok(
+      w?.message.includes(
+        `cluster ${backendCluster("a")} (httproute/default/web/rule/0, httproute/default/web/rule/1) keeps its default stat name`,
+      ),
+      w?.message,
     );
     assert.equal(gatewayCondition(r, "Accepted")?.status, "True");
   });
 
   it("fills a rule's name, and names shared clusters when the pattern names only backends (no Warning)", () => {
     const byRule = altStatNames(translate(snapshotFromObjects(objects("%ROUTE_RULE_NAME%")), BACKENDS));
-    assert.equal(byRule["backend/default/b/0/http"], "split");
-    assert.equal(byRule["backend/default/c/0/grpc"], "-");
+    assert.equal(byRule[backendCluster("b")], "split");
+    assert.equal(byRule[backendCluster("c", "grpc")], "-");
     const r = translate(snapshotFromObjects(objects("backends.%BACKEND_REFS%")), BACKENDS);
     assert.deepEqual(altStatNames(r), {
-      "backend/default/a/0/http": "backends.default/a",
-      "backend/default/b/0/http": "backends.default/b",
-      "backend/default/c/0/grpc": "backends.default/c",
+      [backendCluster("a")]: "backends.default/a",
+      [backendCluster("b")]: "backends.default/b",
+      [backendCluster("c", "grpc")]: "backends.default/c",
     });
     assert.equal(gatewayCondition(r, "Warning"), undefined);
   });
@@ -145,9 +152,55 @@ describe("EnvoyProxy telemetry.metrics.clusterStatName", () => {
     assert.equal(gatewayCondition(r, "Warning"), undefined);
   });
 
+  it("with mergeGateways, counts the rules of every Gateway on the node, and warns each Gateway", () => {
+    const merged = parse(`
+- apiVersion: gateway.networking.k8s.io/v1
+  kind: GatewayClass
+  metadata: { name: merged }
+  spec:
+    controllerName: gateway.envoyproxy.io/gatewayclass-controller
+    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: merged, namespace: default }
+- apiVersion: gateway.envoyproxy.io/v1alpha1
+  kind: EnvoyProxy
+  metadata: { name: merged, namespace: default }
+  spec: { mergeGateways: true, telemetry: { metrics: { clusterStatName: "%ROUTE_NAME%" } } }
+- apiVersion: v1
+  kind: Service
+  metadata: { name: web, namespace: default }
+  spec: { ports: [{ port: 80 }] }
+${["one", "two"]
+  .map(
+    (g, i) => `
+- apiVersion: gateway.networking.k8s.io/v1
+  kind: Gateway
+  metadata: { name: ${g}, namespace: default }
+  spec: { gatewayClassName: merged, listeners: [{ name: http, protocol: HTTP, port: ${8080 + i} }] }
+- apiVersion: gateway.networking.k8s.io/v1
+  kind: HTTPRoute
+  metadata: { name: ${g}, namespace: default }
+  spec: { parentRefs: [{ name: ${g} }], rules: [{ backendRefs: [{ name: web, port: 80 }] }] }`,
+  )
+  .join("")}
+`) as KubeObject[];
+    const r = translate(snapshotFromObjects(merged));
+    assert.equal(r.xdsIr.length, 1);
+    assert.equal(
+      r.xdsIr[0].clusters.find((c) => c.name === clusterName("service", "default", { name: "web", port: 80 }, "http"))
+        ?.altStatName,
+      undefined,
+    );
+    for (const g of ["one", "two"]) {
+      const gw = r.statuses.find((s) => s.kind === "Gateway" && s.name === g);
+      const w = (gw?.status as { conditions: Condition[] }).conditions.find((c) => c.type === "Warning");
+      assert.match(w?.message ?? "", /httproute\/default\/one\/rule\/0, httproute\/default\/two\/rule\/0/, g);
+    }
+  });
+
   it("reads a cluster's backends from its name: Services, Backends, policy variants, extensions, fallbacks", () => {
-    assert.deepEqual(clusterBackendRefs("service/ns/web/80/http"), ["ns/web"]);
-    assert.deepEqual(clusterBackendRefs("service/ns/web/80/http/btp-1a2b3c4d"), ["ns/web"]);
+    const web = clusterName("service", "ns", { name: "web", port: 80 }, "http");
+    assert.deepEqual(clusterBackendRefs(web), ["ns/web"]);
+    assert.deepEqual(clusterBackendRefs(`${web}/btp-1a2b3c4d`), ["ns/web"]);
+    assert.deepEqual(clusterBackendRefs(clusterName("backend", "ns", { name: "api" }, "grpc")), ["ns/api"]);
     assert.deepEqual(clusterBackendRefs("extension/ns/s3bucket/logs"), ["ns/logs"]);
     assert.deepEqual(clusterBackendRefs("failover/backend/ns/a/0/http|backend/ns/b/0/http"), ["ns/a", "ns/b"]);
   });
