@@ -214,3 +214,20 @@ export function serviceRouteYaml(name: string, host: string, service: string, po
       backendRefs: [{ name: ${service}, port: ${port} }]`,
   );
 }
+
+/** A path regex beyond RE2's default program size limit: Envoy refuses it (the translator's regex check would too). */
+export const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
+
+/** HTTPRoute `default/huge-regex` for regex.example.com on Gateway `eg` with TOO_BIG_REGEX, to Backend `b`. */
+export function hugeRegexRouteYaml(): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: huge-regex, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [regex.example.com]
+  rules:
+    - matches: [{ path: { type: RegularExpression, value: "${TOO_BIG_REGEX}" } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
+`;
+}
