@@ -31,12 +31,22 @@ export interface VirtualHostEntry {
   readonly field: Uint8Array;
 }
 
+/** An encoded route field (tag + length + Route) and the listener context and domains it was built for. */
+interface RouteEntry {
+  readonly context: number;
+  readonly domains: readonly string[];
+  readonly field: Uint8Array;
+}
+
 /** A cluster's packed resources and the options they were built with. */
 export interface ClusterEntry {
   readonly key: string;
   readonly cluster: Any;
   readonly endpoints: Any | undefined;
 }
+
+/** Virtual host entries of one node's pass, by listener context, then virtual host name. */
+type ByName = Map<number, Map<string, VirtualHostEntry>>;
 
 /** Most (context, domains) variants of one route kept (a route attached to several hosts or listeners). */
 const ROUTE_VARIANTS = 8;
@@ -45,9 +55,9 @@ const MAX_CONTEXTS = 1024;
 
 /** Reusable build outputs (see the module comment). One per process is enough: {@link sharedBuildMemo}. */
 export class BuildMemo {
-  private readonly routes = new WeakMap<RouteIr, Map<string, Uint8Array>>();
+  private readonly routes = new WeakMap<RouteIr, RouteEntry[]>();
   private readonly vhosts = new WeakMap<VirtualHostIr, VirtualHostEntry>();
-  private readonly lastByName = new Map<string, Map<string, VirtualHostEntry>>();
+  private readonly lastByName = new Map<string, ByName>();
   private readonly clusters = new WeakMap<ClusterIr, ClusterEntry>();
   private readonly secrets = new WeakMap<object, Any>();
   private readonly contexts = new Map<string, number>();
@@ -65,23 +75,23 @@ export class BuildMemo {
 
   /** The encoded route field of `route` in `context` with `domains`, built by `build` when not kept. */
   route(route: RouteIr, context: number, domains: readonly string[], build: () => Uint8Array): Uint8Array {
-    const key = domains.length === 1 ? `${context}\u0000${domains[0]}` : `${context}\u0000${domains.join("\u0000")}`;
     let variants = this.routes.get(route);
-    const known = variants?.get(key);
-    if (known) return known;
-    const built = build();
-    if (!variants || variants.size >= ROUTE_VARIANTS) {
-      variants = new Map();
+    if (variants) {
+      for (const v of variants) if (v.context === context && sameItems(v.domains, domains)) return v.field;
+    }
+    const field = build();
+    if (!variants || variants.length >= ROUTE_VARIANTS) {
+      variants = [];
       this.routes.set(route, variants);
     }
-    variants.set(key, built);
-    return built;
+    variants.push({ context, domains, field });
+    return field;
   }
 
   /** Starts a node's virtual hosts: the by-name fallback then sees the node's previous pass only. */
   virtualHosts(node: string): VirtualHostMemo {
-    const previous = this.lastByName.get(node) ?? new Map<string, VirtualHostEntry>();
-    const current = new Map<string, VirtualHostEntry>();
+    const previous: ByName = this.lastByName.get(node) ?? new Map();
+    const current: ByName = new Map();
     this.lastByName.set(node, current);
     return new VirtualHostMemo(this.vhosts, previous, current);
   }
@@ -109,8 +119,8 @@ export class BuildMemo {
 export class VirtualHostMemo {
   constructor(
     private readonly byIr: WeakMap<VirtualHostIr, VirtualHostEntry>,
-    private readonly previous: ReadonlyMap<string, VirtualHostEntry>,
-    private readonly current: Map<string, VirtualHostEntry>,
+    private readonly previous: ByName,
+    private readonly current: ByName,
   ) {}
 
   /**
@@ -124,20 +134,24 @@ export class VirtualHostMemo {
     routes: () => readonly Uint8Array[],
     build: (routes: readonly Uint8Array[]) => Uint8Array,
   ): Uint8Array {
-    const key = `${context}\u0000${vh.name}`;
+    let current = this.current.get(context);
+    if (!current) {
+      current = new Map();
+      this.current.set(context, current);
+    }
     const same = this.byIr.get(vh);
     if (same && same.context === context && same.stats === stats) {
-      this.current.set(key, same);
+      current.set(vh.name, same);
       return same.field;
     }
     const fields = routes();
-    const before = this.previous.get(key);
+    const before = this.previous.get(context)?.get(vh.name);
     const entry =
       before && before.stats === stats && sameItems(before.domains, vh.domains) && sameItems(before.routes, fields)
         ? before
         : { context, stats, domains: vh.domains, routes: fields, field: build(fields) };
     this.byIr.set(vh, entry);
-    this.current.set(key, entry);
+    current.set(vh.name, entry);
     return entry.field;
   }
 }
