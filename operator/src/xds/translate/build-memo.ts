@@ -13,7 +13,7 @@
  * It relies on IR objects never being mutated after `translate` returns (ADR 0009: the compile memo hands out the same
  * route objects while a route and what it reads are unchanged). Entries are keyed by IR object identity (WeakMaps:
  * they go with the IR), so memory is bounded by the IR alive; the by-name fallback keeps only the last pass's virtual
- * hosts of each node.
+ * hosts of each of the last 64 nodes built.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import type { ClusterIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
@@ -50,6 +50,8 @@ type ByName = Map<number, Map<string, VirtualHostEntry>>;
 
 /** Most (context, domains) variants of one route kept (a route attached to several hosts or listeners). */
 const ROUTE_VARIANTS = 8;
+/** Nodes whose last pass of virtual hosts is kept for the by-name fallback. */
+const MAX_NODES = 64;
 /** Listener contexts interned before the table starts again (ids are never reused). */
 const MAX_CONTEXTS = 1024;
 
@@ -92,7 +94,10 @@ export class BuildMemo {
   virtualHosts(node: string): VirtualHostMemo {
     const previous: ByName = this.lastByName.get(node) ?? new Map();
     const current: ByName = new Map();
+    // Most recently built last; the oldest node goes beyond MAX_NODES (a Gateway that is gone).
+    this.lastByName.delete(node);
     this.lastByName.set(node, current);
+    if (this.lastByName.size > MAX_NODES) this.lastByName.delete(this.lastByName.keys().next().value as string);
     return new VirtualHostMemo(this.vhosts, previous, current);
   }
 
