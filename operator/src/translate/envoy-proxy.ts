@@ -13,6 +13,8 @@ import { geoIpProblems } from "./geoip-provider";
 import { mergeBackendsProblems } from "./merge-backends";
 import { routingTypeProblems } from "./routing-type";
 import { luaValidationProblems } from "./policies/extension-lua";
+import { clusterStatNameProblems } from "./telemetry/cluster-stat-name";
+import { envoyVersionProblems } from "./envoy-version";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -125,6 +127,8 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...mergeBackendsProblems(spec),
     ...routingTypeProblems(spec),
     ...luaValidationProblems(spec),
+    ...clusterStatNameProblems(spec),
+    ...envoyVersionProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
