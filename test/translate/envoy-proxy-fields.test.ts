@@ -65,6 +65,7 @@ routingType: Service
 mergeBackends: {}
 luaValidation: Disabled
 mergeType: StrategicMerge
+futureField: { on: true }
 provider:
   type: Kubernetes
   kubernetes:
@@ -77,7 +78,7 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.mergeType is not implemented by egts",
+      "spec.futureField is not implemented by egts",
     ]);
   });
 
@@ -85,7 +86,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     const c = classAccepted(UNIMPLEMENTED);
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
-    assert.match(c.message, /spec\.mergeType is not implemented by egts/);
+    assert.match(c.message, /spec\.futureField is not implemented by egts/);
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {

@@ -282,6 +282,11 @@ export interface EnvoyProxySpec {
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
   /**
+   * How a Gateway's own EnvoyProxy combines with its GatewayClass's: unset or `Replace` replaces it, `StrategicMerge`
+   * and `JSONMerge` merge onto it (translate/envoy-proxy-merge.ts). No effect on a GatewayClass's. @default Replace
+   */
+  readonly mergeType?: "Replace" | "StrategicMerge" | "JSONMerge";
+  /**
    * Routes that reference the same backend share one cluster (Envoy Gateway's cluster deduplication; egts's
    * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
    */
