@@ -168,7 +168,7 @@ telemetry:
 logging: { level: { default: loud, sql: debug } }
 extraArgs: ["--base-id=3", "--log-level", "debug", "--disable-hot-restart"]
 shutdown: { drainTimeout: soon }
-telemetry: { metrics: { matches: [{ type: Glob, value: x }] } }
+telemetry: { metrics: { matches: [{ type: Glob, value: x }], enableVirtualHostStats: "yes", enableGRPCStats: 1 } }
 `);
     const problem = envoyProxyProblem(bad, "GatewayClass") ?? "";
     for (const expected of [
@@ -178,6 +178,8 @@ telemetry: { metrics: { matches: [{ type: Glob, value: x }] } }
       "spec.extraArgs[1] (--log-level) is set by egts",
       "spec.shutdown.drainTimeout (soon) is not a duration",
       "spec.telemetry.metrics.matches[0].type (Glob) is not a match type",
+      'spec.telemetry.metrics.enableVirtualHostStats: "yes" must be true or false',
+      "spec.telemetry.metrics.enableGRPCStats: 1 must be true or false",
     ])
       assert.ok(problem.includes(expected), `${expected} in: ${problem}`);
     assert.ok(!problem.includes("--disable-hot-restart"), "an allowed flag is not refused");

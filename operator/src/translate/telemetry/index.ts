@@ -49,10 +49,25 @@ export function telemetryProblems(spec: EnvoyProxy["spec"] | undefined): string[
       ...metricSinkProblems(t?.metrics?.sinks),
       ...requestIdProblems(t?.requestID),
       ...hcLogProblems(t?.healthCheckLog),
+      ...metricFlagProblems(spec?.telemetry?.metrics as Record<string, unknown> | undefined),
     ];
   } catch (e) {
     return [`spec.telemetry has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
   }
+}
+
+/** The boolean switches of `telemetry.metrics`: a set value of another type is named, never read as unset. */
+const METRIC_FLAGS = [
+  "enableVirtualHostStats",
+  "enablePerEndpointStats",
+  "enableRequestResponseSizesStats",
+  "enableGRPCStats",
+] as const;
+
+function metricFlagProblems(metrics: Record<string, unknown> | undefined): string[] {
+  return METRIC_FLAGS.filter((f) => metrics?.[f] !== undefined && typeof metrics[f] !== "boolean").map(
+    (f) => `spec.telemetry.metrics.${f}: ${JSON.stringify(metrics?.[f])} must be true or false`,
+  );
 }
 
 function hcLogProblems(log: ProxyHealthCheckLog | undefined): string[] {
