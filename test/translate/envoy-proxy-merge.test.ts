@@ -13,7 +13,7 @@ import { parseManifests } from "../../operator/src/provider/file/parse";
 import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../operator/src/resources/snapshot";
 import { envoyProxyOf } from "../../operator/src/translate/envoy-proxy";
-import { mergeEnvoyProxySpecs } from "../../operator/src/translate/envoy-proxy-merge";
+import { effectiveGatewaySpec, mergeEnvoyProxySpecs } from "../../operator/src/translate/envoy-proxy-merge";
 import { envoyProxyOwner } from "../../operator/src/translate/telemetry";
 import { translate } from "../../operator/src/translate/translate";
 import { conditionOf } from "../support/objects";
@@ -140,6 +140,17 @@ describe("EnvoyProxy mergeType: the merge", () => {
     // Different keys of the two documents, or a scalar over an object, merge (Envoy Gateway's too).
     const disjoint = merged(base, spec(`mergeType: StrategicMerge\n${patch("{ status: {} }")}`));
     assert.ok(disjoint.provider?.kubernetes?.envoyDeployment?.patch?.value.status);
+  });
+
+  it("a class spec that is not an object (files are not schema-checked) is not merged onto, and nothing throws", () => {
+    const own = {
+      apiVersion: "v1",
+      kind: "EnvoyProxy",
+      metadata: { name: "a", namespace: "b" },
+      spec: spec("mergeType: JSONMerge"),
+    };
+    for (const cls of ["x", [1], 5])
+      assert.deepEqual(effectiveGatewaySpec(own, cls as unknown as Spec), { spec: own.spec });
   });
 
   it("Replace (or unset) is not a merge: the Gateway's spec as it is", () => {

@@ -107,7 +107,8 @@ const mergedOwners = new WeakMap<Spec, EnvoyProxy>();
  * Gateway's EnvoyProxy's name and namespace).
  */
 export function effectiveGatewaySpec(own: EnvoyProxy, cls: Spec | undefined): MergeOutcome {
-  if (!cls || !mergesOntoClass(own.spec)) return { spec: own.spec };
+  // A class spec that is not an object (files are not schema-checked) is refused with its class: nothing to merge.
+  if (!isObject(cls) || !mergesOntoClass(own.spec)) return { spec: own.spec };
   let byClass = outcomes.get(own.spec);
   if (!byClass) outcomes.set(own.spec, (byClass = new WeakMap()));
   let outcome = byClass.get(cls);
