@@ -58,6 +58,7 @@ telemetry:
     sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317 } }]
     prometheus: { disable: false, compression: { type: Gzip } }
     enableVirtualHostStats: true
+    clusterStatName: "%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/rule/%ROUTE_RULE_NUMBER%"
 bootstrap: { type: Merge, value: "{}" }
 ipFamily: DualStack
 shutdown: { drainTimeout: 30s, minDrainDuration: 5s, healthCheckFailureDelay: 5s }
@@ -68,6 +69,7 @@ mergeType: StrategicMerge
 futureField: { on: true }
 provider:
   type: Kubernetes
+  host: { envoyVersion: "1.37.0" }
   kubernetes:
     envoyDeployment:
       replicas: 2
@@ -102,6 +104,7 @@ telemetry:
     enableVirtualHostStats: true
     enablePerEndpointStats: true
     enableRequestResponseSizesStats: true
+    clusterStatName: "%ROUTE_NAME%/%BACKEND_REFS%"
 provider: { type: Kubernetes, kubernetes: { envoyDeployment: { replicas: 2, pod: { annotations: { a: b } } } } }
 `);
     assert.equal(c.status, "True", c.message);

@@ -14,6 +14,8 @@ import { mergeBackendsProblems } from "./merge-backends";
 import { routingTypeProblems } from "./routing-type";
 import { luaValidationProblems } from "./policies/extension-lua";
 import { effectiveGatewaySpec, mergeTypeProblems } from "./envoy-proxy-merge";
+import { clusterStatNameProblems } from "./telemetry/cluster-stat-name";
+import { envoyVersionProblems } from "./envoy-version";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -148,6 +150,8 @@ export function envoyProxyProblem(
     ...mergeBackendsProblems(spec),
     ...routingTypeProblems(spec),
     ...luaValidationProblems(spec),
+    ...clusterStatNameProblems(spec),
+    ...envoyVersionProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;

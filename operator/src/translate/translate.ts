@@ -54,6 +54,14 @@ import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 import { attachExtensionPolicies } from "./extension-policies";
+import {
+  clusterStatNameOf,
+  messagesByGateway,
+  ruleNamesIn,
+  sharedClustersMessage,
+  withClusterStatNames,
+  withSharedClusterWarnings,
+} from "./telemetry/cluster-stat-name";
 import { CompileMemo } from "./compile-memo";
 
 /** HTTPRoute compiles reused across translations (ADR 0009). */
@@ -298,13 +306,18 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints), and so
   //    does grpc_stats on its HTTP listeners (`enableGRPCStats`; default: where a GRPCRoute is).
   //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
+  //    So do its route clusters' stat names (`clusterStatName`), once every route and policy variant is known.
+  const ruleNames = ruleNamesIn(snapshot);
+  const sharedStatNames = new Map<string, string>();
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
+    const statNamed = withClusterStatNames(ir, clusterStatNameOf(proxy), ruleNames);
+    if (statNamed.shared.length > 0) sharedStatNames.set(ir.name, sharedClustersMessage(statNamed.shared));
     const node = withRoutingType(
       withGrpcStats(
         withProxyMetrics(
           withGeoIp(
-            withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+            withFilterOrder(withAccessLogs(statNamed.ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
             geoIpProviderFor(proxy),
           ),
           proxyMetricsFor(proxy),
@@ -338,7 +351,10 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   return {
     statuses: [
       ...classes.statuses,
-      ...withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+      ...withSharedClusterWarnings(
+        withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+        messagesByGateway(sharedStatNames, proxies),
+      ),
       ...routeStatuses,
       ...policyStatuses,
       ...policies.statuses,
