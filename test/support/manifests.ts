@@ -231,3 +231,24 @@ spec:
       backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
 `;
 }
+
+/**
+ * GatewayClass `cls` whose `parametersRef` names EnvoyProxy `envoy-gateway-system/<cls>-proxy` with spec `specYaml`
+ * (indented by two), without a Gateway (classWithEnvoyProxyYaml adds one): the class-level EnvoyProxy a Gateway's own
+ * can merge onto (`mergeType`).
+ */
+export function classWithProxyYaml(specYaml: string, cls = "eg"): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: ${cls} }
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: ${cls}-proxy, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: ${cls}-proxy, namespace: envoy-gateway-system }
+spec:
+${specYaml}
+`;
+}

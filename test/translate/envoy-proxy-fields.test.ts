@@ -66,6 +66,7 @@ routingType: Service
 mergeBackends: {}
 luaValidation: Disabled
 mergeType: StrategicMerge
+futureField: { on: true }
 provider:
   type: Kubernetes
   host: { envoyVersion: "1.37.0" }
@@ -79,7 +80,7 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.mergeType is not implemented by egts",
+      "spec.futureField is not implemented by egts",
     ]);
   });
 
@@ -87,7 +88,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     const c = classAccepted(UNIMPLEMENTED);
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
-    assert.match(c.message, /spec\.mergeType is not implemented by egts/);
+    assert.match(c.message, /spec\.futureField is not implemented by egts/);
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {

@@ -285,6 +285,12 @@ export interface EnvoyProxySpec {
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
   /**
+   * How a Gateway's own EnvoyProxy combines with its GatewayClass's: unset or `Replace` replaces it; `StrategicMerge`
+   * (Kubernetes' strategic merge) and `JSONMerge` (RFC 7386) merge it onto the class's. No effect on a
+   * GatewayClass's own. @default Replace
+   */
+  readonly mergeType?: "Replace" | "StrategicMerge" | "JSONMerge";
+  /**
    * Routes that reference the same backend share one cluster (Envoy Gateway's cluster deduplication; egts's
    * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
    */

@@ -46,6 +46,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   `${K8S}.envoyServiceAccount`,
   `${K8S}.useListenerPortAsContainerPort`,
   "mergeGateways",
+  "mergeType", // translate/envoy-proxy-merge.ts
   "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
   "routingType", // translate/routing-type.ts
   "luaValidation", // translate/policies/extension-lua.ts

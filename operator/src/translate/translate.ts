@@ -44,6 +44,7 @@ import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation"
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
 import { markMergeBackendsConflicts } from "./merge-backends";
+import { markMergedEnvoyProxyProblems } from "./envoy-proxy-merge-status";
 import { withRoutingType } from "./routing-type";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
@@ -211,6 +212,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     addresses,
     envoyProxies,
   });
+  //    A Gateway's own EnvoyProxy merged onto its class's (mergeType) must be valid as merged too.
+  markMergedEnvoyProxyProblems(gateways.values(), snapshot);
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);

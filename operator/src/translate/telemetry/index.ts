@@ -12,6 +12,7 @@ import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { BackendIndex } from "../backends";
 import { Reason } from "../conditions";
 import { envoyProxyOf } from "../envoy-proxy";
+import { mergedEnvoyProxyOwner } from "../envoy-proxy-merge";
 import type { GatewayState } from "../gateway";
 import { grpcAccessLogsFor, grpcSinkProblems, type ProxyAccessLogSinks } from "./access-log-sinks";
 import type { TelemetryOwner } from "./destination";
@@ -89,9 +90,14 @@ function withHealthCheckLog(clusters: readonly ClusterIr[], log: HealthCheckLogI
   });
 }
 
-/** The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner). */
+/**
+ * The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner); for a spec merged onto
+ * the class's (`mergeType`), the Gateway's EnvoyProxy with that spec.
+ */
 export function envoyProxyOwner(s: ResourceSnapshot, spec: EnvoyProxy["spec"] | undefined): EnvoyProxy | undefined {
   if (!spec) return undefined;
+  const merged = mergedEnvoyProxyOwner(spec);
+  if (merged) return merged;
   return s.unknown.find((o): o is EnvoyProxy => o.kind === "EnvoyProxy" && (o as EnvoyProxy).spec === spec);
 }
 
