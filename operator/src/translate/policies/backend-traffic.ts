@@ -67,6 +67,15 @@ import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
 import { forEachRuleRoute, type RouteRef, type RouteSites } from "./route-sites";
+import { TranslationMemo } from "./translation-memo";
+
+/** Each BackendTrafficPolicy's own spec translated, reused while it and what it reads are unchanged. */
+const MEMO = new TranslationMemo<Translated>();
+
+/** How many BackendTrafficPolicy spec translations the last translation reused (tests, benchmarks). */
+export function reusedBackendTrafficTranslations(): number {
+  return MEMO.reused;
+}
 
 /** What this kind's translation needs beyond the policies. */
 export interface BackendTrafficEnv {
@@ -163,10 +172,12 @@ export function attachBackendTrafficPolicies(
 ): BackendTrafficDecisions {
   const set = attachPolicies(policies, BACKEND_TRAFFIC_RULES, index, book);
   const own = new Map<string, Translated>();
+  // A spec translation reads the policy, ConfigMaps (response bodies) and the rate limit service settings.
+  MEMO.begin(opts.snapshot, opts.rateLimit ?? null);
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t = own.get(a.policyKey) ?? {
-      ...translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts)),
+      ...MEMO.get(a.policy, () => translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts))),
       owner: a,
     };
     own.set(a.policyKey, t);
@@ -547,9 +558,19 @@ function translate(spec: BackendTrafficPolicySpec, policy: string, ctx: BackendT
   };
 }
 
+/** Suffixes by the JSON they hash (a pure function of it: policies with equal settings hash once). */
+const SUFFIXES = new Map<string, string>();
+
 /** A short content hash of cluster settings: equal settings, equal variant. */
 export function variantSuffix(ir: ClusterPolicyIr): string {
-  return createHash("sha256").update(stableJson(ir)).digest("hex").slice(0, 10);
+  const json = stableJson(ir);
+  let suffix = SUFFIXES.get(json);
+  if (suffix === undefined) {
+    if (SUFFIXES.size >= 4096) SUFFIXES.clear(); // bounded: settings of past translations are dropped
+    suffix = createHash("sha256").update(json).digest("hex").slice(0, 10);
+    SUFFIXES.set(json, suffix);
+  }
+  return suffix;
 }
 
 function stableJson(v: unknown): string {
