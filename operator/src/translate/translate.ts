@@ -53,10 +53,15 @@ import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 import { attachExtensionPolicies } from "./extension-policies";
-import { CompileMemo } from "./compile-memo";
+import { CompileMemo, type CompileMemoStats } from "./compile-memo";
 
-/** HTTPRoute compiles reused across translations (ADR 0009). */
+/** HTTPRoute compiles reused across translations (ADR 0009, ADR 0013). */
 const compileMemo = new CompileMemo();
+
+/** What the HTTPRoute compile memo did in this process's last translation (tests, benches). */
+export function lastCompileStats(): Readonly<CompileMemoStats> {
+  return { ...compileMemo.stats };
+}
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -218,7 +223,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   markTelemetryProblems(gateways.values(), snapshot, backends);
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends. A route's rules compile
-  //    once per content of the route and of what it can read (compile-memo.ts).
+  //    once per content of the route and of the objects it read (compile-memo.ts).
   compileMemo.begin(snapshot, [opts.backends, opts.extensionKinds]);
   const extensionRefs = new ExtensionRefIndex(snapshot);
   const ctx = {
