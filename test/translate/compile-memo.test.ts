@@ -11,7 +11,12 @@ import { renderTranslation } from "../../operator/src/cmd/translate";
 import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
-import { lastCompileStats, translate, type TranslateOptions } from "../../operator/src/translate/translate";
+import {
+  lastCompileStats,
+  translate,
+  type TranslateOptions,
+  type TranslateResult,
+} from "../../operator/src/translate/translate";
 import { caseName, envoyGatewayConfigFor, goldenInputs, readCase, testdataDir } from "../support/golden";
 import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
@@ -33,9 +38,49 @@ const DEPENDENCY_CHANGES: Readonly<Record<string, (o: Body) => void>> = {
   ConfigMap: (o) => (o.data = Object.fromEntries(Object.keys(o.data ?? {}).map((k) => [k, "changed"]))),
 };
 
+/**
+ * Kinds whose IR is built anew every pass (ADR 0013, what is left): GRPCRoutes are compiled every pass (no memo),
+ * and the EnvoyExtensionPolicy stage copies every route it reaches. A case with one is not checked for identity.
+ */
+const REBUILT_KINDS = new Set(["GRPCRoute", "EnvoyExtensionPolicy"]);
+
+/** The last translation of {@link render}. */
+let last: TranslateResult | undefined;
+
 function render(objects: readonly KubeObject[], opts: TranslateOptions): string {
   const r = translate(snapshotFromObjects(objects), opts);
+  last = r;
   return `${renderTranslation(r, "status")}---\n${renderTranslation(r, "ir")}\n${JSON.stringify(r.rejected)}`;
+}
+
+/** Every HTTP listener and virtual host of a translation, by node and name. */
+function httpIr(r: TranslateResult | undefined): Map<string, object> {
+  const out = new Map<string, object>();
+  for (const node of r?.xdsIr ?? [])
+    for (const l of node.http) {
+      out.set(`${node.name} ${l.name}`, l);
+      for (const v of l.virtualHosts) out.set(`${node.name} ${l.name} ${v.name}`, v);
+    }
+  return out;
+}
+
+/**
+ * The names of the virtual hosts of `after` whose routes are the same objects as in `before` and that are not
+ * themselves the same object (copies of unchanged IR).
+ */
+function copiedUnchanged(before: Map<string, object>, after: Map<string, object>): string[] {
+  const routes = (v: object | undefined): unknown[] | undefined => (v as { routes?: unknown[] } | undefined)?.routes;
+  return [...after]
+    .filter(([k, v]) => {
+      const [a, b] = [routes(before.get(k)), routes(v)];
+      return a && b && before.get(k) !== v && a.length === b.length && a.every((r, i) => r === b[i]);
+    })
+    .map(([k]) => k);
+}
+
+/** The names of the listeners and virtual hosts of `after` that are not the same object as in `before`. */
+function rebuilt(before: Map<string, object>, after: Map<string, object>): string[] {
+  return [...after].filter(([k, v]) => before.get(k) !== v).map(([k]) => k);
 }
 
 /** The same input as new objects: nothing the memo holds can be reused. */
@@ -54,7 +99,11 @@ function replaced(objects: readonly KubeObject[], i: number, change: (o: Body) =
 function withRouteChanged(objects: readonly KubeObject[]): KubeObject[] | undefined {
   const i = objects.findIndex((o) => o.kind === "HTTPRoute");
   if (i < 0) return undefined;
-  return replaced(objects, i, (o) => (o.spec = { ...o.spec, hostnames: [...(o.spec?.hostnames ?? []), "memo.example"] }));
+  return replaced(
+    objects,
+    i,
+    (o) => (o.spec = { ...o.spec, hostnames: [...(o.spec?.hostnames ?? []), "memo.example"] }),
+  );
 }
 
 /** A status write's watch event: the object with a status and a newer resourceVersion, the spec untouched. */
@@ -67,6 +116,7 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
   let reusedCases = 0;
   const kindsSeen = new Set<string>();
   let statusCases = 0;
+  let identityCases = 0;
   for (const inFile of goldenInputs(testdataDir("translate"))) {
     it(caseName(inFile), () => {
       const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
@@ -77,14 +127,27 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
         ...extensionKindsOption(config.extensionManagers),
       };
       const objects = readCase(inFile);
+      const identity = !objects.some((o) => REBUILT_KINDS.has(o.kind));
+      /** The IR objects of the last translation not the same as in `before` (none checked: none). */
+      const rebuiltSince = (before: Map<string, object>): string[] => (identity ? rebuilt(before, httpIr(last)) : []);
       const first = render(objects, opts);
+      const firstIr = httpIr(last);
       assert.equal(render(objects, opts), first, "translated again: every route reused");
       assert.equal(lastCompileStats().newGeneration, false, "translated again: no new generation");
+      assert.deepEqual(rebuiltSince(firstIr), [], "translated again: the same listener and virtual host objects");
+      if (identity && firstIr.size > 0) identityCases++;
       const changed = withRouteChanged(objects);
       if (changed) {
         render(objects, opts);
         assert.equal(render(changed, opts), fresh(changed, opts), "one HTTPRoute changed");
         reusedCases++;
+        render(objects, opts);
+        const before = httpIr(last);
+        render(changed, opts);
+        if (identity) {
+          const copies = copiedUnchanged(before, httpIr(last));
+          assert.deepEqual(copies, [], "one HTTPRoute changed: the other virtual hosts are the same objects");
+        }
       }
       for (const [kind, change] of Object.entries(DEPENDENCY_CHANGES)) {
         const i = objects.findIndex((o) => o.kind === kind);
@@ -105,8 +168,10 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
         render(objects, opts);
         assert.equal(render(withStatus, opts), fresh(withStatus, opts), "a Gateway's status changed");
         render(objects, opts);
+        const before = httpIr(last);
         render(withStatus, opts);
         assert.equal(lastCompileStats().compiles, 0, "a Gateway's status changed: no route compiled again");
+        assert.deepEqual(rebuiltSince(before), [], "a Gateway's status changed: the same IR objects");
         statusCases++;
       }
       const svc = objects.findIndex((o) => o.kind === "Service");
@@ -119,6 +184,7 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
   }
   after(() => {
     assert.ok(reusedCases > 40, `only ${reusedCases} cases had an HTTPRoute`);
+    assert.ok(identityCases > 40, `only ${identityCases} cases were checked for IR identity`);
     assert.ok(statusCases > 40, `only ${statusCases} cases had a Gateway and an HTTPRoute`);
     assert.deepEqual([...kindsSeen].sort(), Object.keys(DEPENDENCY_CHANGES).sort(), "every dependency kind exercised");
   });

@@ -33,6 +33,8 @@ interface Entry {
   readonly compiled: CompiledRules;
   readonly effects: readonly BackendIndexEffect[];
   readonly reads: readonly (readonly [ReadKey, number])[];
+  /** The {@link CompileMemo.epoch} at which its reads were last found current (no need to look again). */
+  checked: number;
 }
 
 /** What the memo did in the last translation (tests, benches). */
@@ -64,6 +66,8 @@ export class CompileMemo {
   /** Version of each key read (absent: 0); bumped when its objects change. */
   private readonly versions = new Map<ReadKey, number>();
   private tracked = new Map<TrackedField, Tracked>();
+  /** Counts version bumps: an entry checked at the current epoch needs no look at its reads. */
+  private epoch = 0;
   /** What the last translation did. */
   readonly stats: CompileMemoStats = { hits: 0, compiles: 0, newGeneration: false, changedKeys: 0 };
 
@@ -91,16 +95,19 @@ export class CompileMemo {
   /** compileRules(route, backends, extensions), reused when this generation compiled the same route object. */
   compile(route: HTTPRoute, backends: BackendIndex, extensions: ExtensionRefIndex): CompiledRules {
     const hit = this.entries.get(route);
-    if (hit && hit.generation === this.generation && this.current(hit.reads)) {
+    if (hit && hit.generation === this.generation && (hit.checked === this.epoch || this.current(hit.reads))) {
+      hit.checked = this.epoch;
       this.stats.hits++;
       backends.replay(hit.effects);
       return hit.compiled;
     }
     this.stats.compiles++;
-    const { value: recorded, reads } = readsOf(() => backends.recording(() => compileRules(route, backends, extensions)));
+    const { value: recorded, reads } = readsOf(() =>
+      backends.recording(() => compileRules(route, backends, extensions)),
+    );
     const versions = [...reads].map((k) => [k, this.versions.get(k) ?? 0] as const);
     const { value: compiled, effects } = recorded;
-    this.entries.set(route, { generation: this.generation, compiled, effects, reads: versions });
+    this.entries.set(route, { generation: this.generation, compiled, effects, reads: versions, checked: this.epoch });
     return compiled;
   }
 
@@ -130,6 +137,7 @@ export class CompileMemo {
 
   private bump(key: ReadKey): void {
     this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
+    this.epoch++;
     this.stats.changedKeys++;
   }
 }

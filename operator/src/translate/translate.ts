@@ -29,7 +29,7 @@ import type { WasmModules } from "./wasm-sources";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
-import { buildGatewayIr } from "./gateway-ir";
+import { buildGatewayIr, withReusedListeners } from "./gateway-ir";
 import { processGatewayClasses } from "./gatewayclass";
 import { processGRPCRoutes } from "./grpcroute";
 import { processHTTPRoute } from "./httproute";
@@ -54,6 +54,7 @@ import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 import { attachExtensionPolicies } from "./extension-policies";
 import { CompileMemo, type CompileMemoStats } from "./compile-memo";
+import { beginReuse } from "./ir-reuse";
 
 /** HTTPRoute compiles reused across translations (ADR 0009, ADR 0013). */
 const compileMemo = new CompileMemo();
@@ -176,6 +177,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
   //    reported below); so is one whose translation throws (each step of one object is isolated).
   const { snapshot, rejected: malformed } = checkSnapshot(input);
+  //    Virtual hosts and listeners equal to the last translation's are that translation's objects (ir-reuse.ts).
+  beginReuse();
   const rejected: RejectedObject[] = [...malformed];
   const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const address = opts.listenAddress ?? "0.0.0.0";
@@ -322,7 +325,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    for the extension server's hooks.
   //    Envoy Gateway writes their status too (Accepted per Gateway reached).
   const extensionPolicies = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds, controllerName);
-  const xdsIr = extensionPolicies.xdsIr;
+  //    A listener equal to the last translation's final one is that one (ADR 0013: copy-on-change).
+  const xdsIr = extensionPolicies.xdsIr.map(withReusedListeners);
   //    Their dynamic modules' files and how Envoy runs (log levels, drain, extra arguments, stats) come from the
   //    same EnvoyProxy (the host runner links the files and starts Envoy with them).
   //    The OpenTelemetry stat sinks are part of the bootstrap.
