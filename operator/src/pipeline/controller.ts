@@ -43,7 +43,7 @@ import type { KubeObject } from "../resources/meta";
 import { allPolicies, type ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
-import { StatusWriter } from "../status/status-writer";
+import { StatusWriter, type StatusWriterStats } from "../status/status-writer";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer, type StartOptions } from "../xds/server";
@@ -261,6 +261,8 @@ export class Controller {
   readonly election: LeaseElection;
   /** Status writer (its stats count writes). */
   readonly statusWriter: StatusWriter;
+  /** Asks the provider for a snapshot after status-only changes (a status write to retry). */
+  private readonly passRequests = new Subject<void>();
   /** Infra applier. */
   readonly applier: InfraApplier;
   /** The rate limit services' xDS server (with `rateLimit` only). */
@@ -443,6 +445,7 @@ export class Controller {
     this.statusWriter.addKinds(this.extensions.statusKinds); // extension-owned policies get their status too
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
+      passRequests: this.passRequests,
       log: this.log("provider"),
       stats: this.reflectorStats,
       kinds,
@@ -694,9 +697,13 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
+    const before = retriesOf(this.statusWriter.stats);
     await inStage(this.passTrace, STAGES.status, () =>
       this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
     );
+    // A status skipped as behind, refused (409) or failed is retried by a later pass: status-only watch events
+    // start none (kubernetes-provider.ts), so ask for one.
+    if (retriesOf(this.statusWriter.stats) > before) this.passRequests.next();
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 
@@ -829,6 +836,11 @@ function existingOwners(s: ResourceSnapshot, controllerName: string): Set<string
 }
 
 /** Every object of the snapshot (the status writer compares against their live status). */
+/** The status writes a later pass must retry (skipped as behind, refused with a conflict, failed), so far. */
+function retriesOf(stats: StatusWriterStats): number {
+  return stats.behind + stats.conflicts + stats.errors;
+}
+
 function liveObjects(s: ResourceSnapshot): KubeObject[] {
   return [
     ...s.unknown, // extension-owned policies (first: an object of ours with the same kind/namespace/name wins)
