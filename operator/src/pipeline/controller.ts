@@ -44,6 +44,7 @@ import { allPolicies, type ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
 import { StatusWriter, type StatusWriterStats } from "../status/status-writer";
+import type { StatusUpdate } from "../translate/conditions";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer, type StartOptions } from "../xds/server";
@@ -697,14 +698,20 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    const before = retriesOf(this.statusWriter.stats);
     await inStage(this.passTrace, STAGES.status, () =>
-      this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
+      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
     );
-    // A status skipped as behind, refused (409) or failed is retried by a later pass: status-only watch events
-    // start none (kubernetes-provider.ts), so ask for one.
-    if (retriesOf(this.statusWriter.stats) > before) this.passRequests.next();
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /**
+   * Writes the statuses. One skipped as behind, refused (409) or failed is retried by a later pass: status-only
+   * watch events start none (kubernetes-provider.ts), so this asks for one.
+   */
+  private async writeStatuses(updates: readonly StatusUpdate[], snapshot: ResourceSnapshot): Promise<void> {
+    const before = retriesOf(this.statusWriter.stats);
+    await this.statusWriter.write(updates, liveObjects(snapshot));
+    if (retriesOf(this.statusWriter.stats) > before) this.passRequests.next();
   }
 
   /** How the xDS server authenticates the proxies: mTLS with a certificate folder, and (GatewayNamespace) tokens. */
