@@ -1,10 +1,10 @@
 /**
  * The Kubernetes provider against a real API server: no snapshot before the initial sync (the first one
  * holds everything that existed), changes after it, GatewayClasses of other controllers dropped, and the
- * namespaced and namespace-selector watch modes.
+ * namespaced and namespace-selector watch modes; a status-only change starts no snapshot unless one is asked for.
  */
 import assert from "node:assert/strict";
-import { firstValueFrom, filter, take, toArray, type Observable } from "rxjs";
+import { firstValueFrom, filter, Subject, take, toArray, type Observable } from "rxjs";
 import { silentLogger } from "../../operator/src/log";
 import { KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernetes/client";
 import {
@@ -14,6 +14,7 @@ import {
 import { newReflectorStats } from "../../operator/src/provider/kubernetes/reflector";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import type { ResourceSnapshot } from "../../operator/src/resources/snapshot";
+import { eventually } from "../../test/support/http";
 import { startKubeCluster, type KubeCluster } from "../harness";
 
 const ROUTES = 40;
@@ -27,6 +28,11 @@ metadata: { name: ${prefix}${i}, namespace: ${ns} }
 spec: { parentRefs: [{ name: eg }], rules: [{ backendRefs: [{ name: svc, port: 80 }] }] }
 `,
   ).join("---\n");
+}
+
+/** Waits (up to 20 s) until `ok()`. */
+function waitFor(ok: () => boolean, what: string): Promise<number> {
+  return eventually(() => Promise.resolve(ok()), 20_000, what);
 }
 
 describe("Kubernetes provider against a real API server", function () {
@@ -100,6 +106,55 @@ ${routesYaml("team-b", 3)}`);
     await cluster.kubectl(["delete", "httproute", "r0", "-n", "team-a"]);
     const s = await done;
     assert.equal(s.httpRoutes.filter((r) => r.metadata.namespace === "team-a").length, ROUTES);
+  });
+
+  it("stores a status-only change without a snapshot, and emits it when a pass is asked for", async () => {
+    const stats = newReflectorStats();
+    const passRequests = new Subject<void>();
+    const seen: ResourceSnapshot[] = [];
+    const sub = snapshots({ stats, passRequests }).subscribe((s) => seen.push(s));
+    try {
+      await waitFor(() => seen.length === 1, "the first snapshot");
+      const status = {
+        parents: [
+          {
+            parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "eg" },
+            controllerName: DEFAULT_CONTROLLER_NAME,
+            conditions: [
+              {
+                type: "Accepted",
+                status: "True",
+                reason: "Accepted",
+                message: "status-only",
+                lastTransitionTime: "2026-01-01T00:00:00Z",
+              },
+            ],
+          },
+        ],
+      };
+      await cluster.kubectl([
+        ...["patch", "httproute", "r1", "-n", "team-a", "--subresource=status", "--type=merge"],
+        ...["-p", JSON.stringify({ status })],
+      ]);
+      await waitFor(() => stats.statusOnly >= 1, "the status-only watch event");
+      await new Promise((r) => setTimeout(r, 500)); // longer than the debounce
+      assert.equal(seen.length, 1, "a status-only change emits no snapshot");
+      passRequests.next();
+      await waitFor(() => seen.length === 2, "the snapshot asked for");
+      const r1 = seen[1].httpRoutes.find((r) => r.metadata.name === "r1" && r.metadata.namespace === "team-a");
+      assert.deepEqual((r1 as { status?: unknown } | undefined)?.status, status, "it carries the stored status");
+      passRequests.next(); // nothing stored since: the next status-only change is emitted
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(seen.length, 2, "no snapshot without a stored change");
+      status.parents[0].conditions[0].message = "status-only, again";
+      await cluster.kubectl([
+        ...["patch", "httproute", "r1", "-n", "team-a", "--subresource=status", "--type=merge"],
+        ...["-p", JSON.stringify({ status })],
+      ]);
+      await waitFor(() => seen.length === 3, "the next status-only change, asked for before it");
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   it("watches only the listed namespaces", async () => {

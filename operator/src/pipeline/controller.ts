@@ -43,7 +43,8 @@ import type { KubeObject } from "../resources/meta";
 import { allPolicies, type ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
-import { StatusWriter } from "../status/status-writer";
+import { StatusWriter, type StatusWriterStats } from "../status/status-writer";
+import type { StatusUpdate } from "../translate/conditions";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
 import { XdsServer, type StartOptions } from "../xds/server";
@@ -261,6 +262,8 @@ export class Controller {
   readonly election: LeaseElection;
   /** Status writer (its stats count writes). */
   readonly statusWriter: StatusWriter;
+  /** Asks the provider for a snapshot after status-only changes (a status write to retry). */
+  private readonly passRequests = new Subject<void>();
   /** Infra applier. */
   readonly applier: InfraApplier;
   /** The rate limit services' xDS server (with `rateLimit` only). */
@@ -443,6 +446,7 @@ export class Controller {
     this.statusWriter.addKinds(this.extensions.statusKinds); // extension-owned policies get their status too
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
+      passRequests: this.passRequests,
       log: this.log("provider"),
       stats: this.reflectorStats,
       kinds,
@@ -695,9 +699,19 @@ export class Controller {
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
     await inStage(this.passTrace, STAGES.status, () =>
-      this.statusWriter.write(this.nackGuard.statuses(statuses, snapshot, controller), liveObjects(snapshot)),
+      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
     );
     return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+  }
+
+  /**
+   * Writes the statuses. One skipped as behind, refused (409) or failed is retried by a later pass: status-only
+   * watch events start none (kubernetes-provider.ts), so this asks for one.
+   */
+  private async writeStatuses(updates: readonly StatusUpdate[], snapshot: ResourceSnapshot): Promise<void> {
+    const before = retriesOf(this.statusWriter.stats);
+    await this.statusWriter.write(updates, liveObjects(snapshot));
+    if (retriesOf(this.statusWriter.stats) > before) this.passRequests.next();
   }
 
   /** How the xDS server authenticates the proxies: mTLS with a certificate folder, and (GatewayNamespace) tokens. */
@@ -829,6 +843,11 @@ function existingOwners(s: ResourceSnapshot, controllerName: string): Set<string
 }
 
 /** Every object of the snapshot (the status writer compares against their live status). */
+/** The status writes a later pass must retry (skipped as behind, refused with a conflict, failed), so far. */
+function retriesOf(stats: StatusWriterStats): number {
+  return stats.behind + stats.conflicts + stats.errors;
+}
+
 function liveObjects(s: ResourceSnapshot): KubeObject[] {
   return [
     ...s.unknown, // extension-owned policies (first: an object of ours with the same kind/namespace/name wins)

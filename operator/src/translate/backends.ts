@@ -22,6 +22,7 @@ import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from 
 import { ListenerRefs } from "./listener-tls";
 import { ReferenceGrantIndex } from "./reference-grants";
 import { ExtensionObjects } from "./extension-objects";
+import { noteRead } from "./compile-reads";
 
 /** Route kinds that refer to backends (the `from` of a ReferenceGrant). */
 export type RouteKind = "HTTPRoute" | "GRPCRoute" | "TLSRoute" | "TCPRoute" | "UDPRoute";
@@ -212,6 +213,7 @@ export class BackendIndex {
   }
 
   private resolveService(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
+    noteRead(`Service:${ns}/${ref.name}`);
     const svc = this.services.get(`${ns}/${ref.name}`);
     if (!svc) return { reason: Reason.BackendNotFound, message: `Service ${ns}/${ref.name} not found` };
     if (ref.port === undefined) {
@@ -224,6 +226,7 @@ export class BackendIndex {
         message: `Service ${ns}/${ref.name} has no port ${ref.port} (ports: ${(svc.spec.ports ?? []).map((p) => p.port).join(", ") || "none"})`,
       };
     }
+    noteRead(`EndpointSlice:${ns}/${ref.name}`);
     const endpoints = sliceEndpoints(this.slices.get(`${ns}/${ref.name}`) ?? [], port);
     endpoints.sort((a, b) => (a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port));
     const name = clusterName("service", ns, ref, clusterProtocol(fromKind, port.appProtocol));
@@ -269,6 +272,7 @@ export class BackendIndex {
 
   private resolveBackend(ref: BackendRef, ns: string, fromKind: RouteKind | PolicyKind): ClusterIr | RefProblem {
     const key = `${ns}/${ref.name}`;
+    noteRead(`Backend:${key}`);
     const backend = this.backends.get(key);
     if (!this.settings.enabled) {
       if (backend) this.record({ key, used: { backend } });

@@ -18,6 +18,7 @@ import {
 import { ENVOY_GATEWAY_GROUP } from "../resources/envoy-gateway";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import { condition, CondType, type StatusUpdate } from "./conditions";
+import { noteRead } from "./compile-reads";
 
 /** Policy reasons from policy_types.go and backendtlspolicy_types.go. */
 export const PolicyReason = {
@@ -99,6 +100,7 @@ export class BackendTlsPolicyIndex {
   }
 
   private forTarget(prefix: string, ns: string, name: string, section: string | undefined): ServicePortTls {
+    noteRead(`BackendTLSPolicy:${ns}`);
     const sectioned = section ? (this.byTarget.get(`${prefix}${ns}/${name}/${section}`) ?? []) : [];
     const whole = this.byTarget.get(`${prefix}${ns}/${name}/`) ?? [];
     const winner = sectioned[0] ?? whole[0];

@@ -1,89 +1,166 @@
 /**
- * Memoised per-HTTPRoute compile (ADR 0009): an HTTPRoute's rules → IR routes and clusters (compileRules) are reused
- * across translations while the route object and everything its compile can read are unchanged. Providers hand
- * out the same object while it is unchanged (the file provider's parse cache, the Kubernetes reflector's store),
- * so the key is the route object itself; what its compile can read is every other object of the snapshot
- * (Services, EndpointSlices, Backends, ReferenceGrants, BackendTLSPolicies, ConfigMaps, Secrets, HTTPRouteFilters,
- * extension objects, …) and the options, compared element by element by identity: any change there starts a new
- * generation and every route compiles again. Correctness over reuse: a finer dependency tracking would reuse
- * more on a Service change, at the risk of a stale cluster.
+ * Memoised per-HTTPRoute compile (ADR 0009, dependencies per route: ADR 0013): an HTTPRoute's rules → IR routes and
+ * clusters (compileRules) are reused across translations while the route object and every object its compile read
+ * are unchanged. Providers hand out the same object while it is unchanged (the file provider's parse cache, the
+ * Kubernetes reflector's store), so the key is the route object itself.
+ *
+ * What a compile can read is only what the BackendIndex and ExtensionRefIndex are built from. Of that:
+ * - Services, EndpointSlices, Backends, ReferenceGrants, BackendTLSPolicies and HTTPRouteFilters are tracked per
+ *   object: each compile records the keys it looked up (compile-reads.ts), and each translation compares these
+ *   lists with the previous translation's by key and identity, bumping the version of every key whose objects
+ *   changed (added, removed, replaced). A route compiles again when a version it read moved;
+ * - ConfigMaps, Secrets, extension-owned objects (`unknown`) and the options are coarse: any change there starts
+ *   a new generation and every route compiles again (they are read through several indexes that are shared
+ *   with the Gateways', and change rarely).
+ * Nothing else of the snapshot (Gateways, GatewayClasses, Namespaces, EnvoyProxies, policies other than
+ * HTTPRouteFilters, other routes, statuses) is read by the compile, so a change there reuses every route.
  *
  * The translation stays a pure function of the snapshot: a hit returns what the compile would return (the IR is
  * never mutated after it is built), and replays what the compile recorded in the BackendIndex (Backends used,
  * BackendTLSPolicies of clusters), in the same order, so statuses are the same.
  */
 import type { HTTPRoute } from "../resources/gateway-api";
+import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { BackendIndex, BackendIndexEffect } from "./backends";
+import { readsOf, TRACKED_KINDS, type ReadKey } from "./compile-reads";
 import type { ExtensionRefIndex } from "./filters/extension-refs";
 import { compileRules, type CompiledRules } from "./httproute-rules";
 
-/** One memoised compile. */
+/** One memoised compile, with the version of every key it read then. */
 interface Entry {
   readonly generation: number;
   readonly compiled: CompiledRules;
   readonly effects: readonly BackendIndexEffect[];
+  readonly reads: readonly (readonly [ReadKey, number])[];
+  /** The {@link CompileMemo.epoch} at which its reads were last found current (no need to look again). */
+  checked: number;
 }
 
-/** The snapshot fields HTTPRoutes do not depend on in their compile (the routes themselves, and L4/gRPC routes). */
-const ROUTE_FIELDS: ReadonlySet<string> = new Set(["httpRoutes", "grpcRoutes", "tlsRoutes", "tcpRoutes", "udpRoutes"]);
+/** What the memo did in the last translation (tests, benches). */
+export interface CompileMemoStats {
+  /** Routes reused. */
+  hits: number;
+  /** Routes compiled. */
+  compiles: number;
+  /** Whether this translation started a new generation (every route compiled). */
+  newGeneration: boolean;
+  /** Keys whose objects changed since the previous translation. */
+  changedKeys: number;
+}
+
+type TrackedField = keyof typeof TRACKED_KINDS;
+
+/** The previous translation's list of a tracked kind, and its objects by key. */
+interface Tracked {
+  readonly list: readonly KubeObject[];
+  readonly byKey: ReadonlyMap<ReadKey, readonly KubeObject[]>;
+}
 
 /** The memo of one translator process (module state; translations may alternate snapshots: it only costs reuse). */
 export class CompileMemo {
   private generation = 0;
-  private deps: readonly (readonly unknown[])[] = [];
+  private coarse: readonly (readonly unknown[])[] = [];
   private options = "";
   private entries = new WeakMap<HTTPRoute, Entry>();
+  /** Version of each key read (absent: 0); bumped when its objects change. */
+  private readonly versions = new Map<ReadKey, number>();
+  private tracked = new Map<TrackedField, Tracked>();
+  /** Counts version bumps: an entry checked at the current epoch needs no look at its reads. */
+  private epoch = 0;
+  /** What the last translation did. */
+  readonly stats: CompileMemoStats = { hits: 0, compiles: 0, newGeneration: false, changedKeys: 0 };
 
   /**
    * Starts a translation of `snapshot` with these options (JSON-able: the Backend settings and extension kinds):
-   * a new generation unless every dependency is the same as the previous translation's.
+   * a new generation unless every coarse dependency is the same as the previous translation's; the keys of the
+   * tracked kinds whose objects changed get a new version.
    */
   begin(snapshot: ResourceSnapshot, options: unknown): void {
-    const deps = dependencies(snapshot);
+    const coarse = coarseDependencies(snapshot);
     const opts = JSON.stringify(options) ?? "";
-    if (opts === this.options && sameLists(deps, this.deps)) return;
-    this.generation++;
-    this.deps = deps;
-    this.options = opts;
-    this.entries = new WeakMap(); // the old generation's entries can never hit again
+    this.stats.hits = 0;
+    this.stats.compiles = 0;
+    this.stats.changedKeys = 0;
+    this.stats.newGeneration = !(opts === this.options && sameLists(coarse, this.coarse));
+    if (this.stats.newGeneration) {
+      this.generation++;
+      this.coarse = coarse;
+      this.options = opts;
+      this.entries = new WeakMap(); // the old generation's entries can never hit again
+    }
+    for (const field of Object.keys(TRACKED_KINDS) as TrackedField[]) this.track(field, trackedList(snapshot, field));
   }
 
   /** compileRules(route, backends, extensions), reused when this generation compiled the same route object. */
   compile(route: HTTPRoute, backends: BackendIndex, extensions: ExtensionRefIndex): CompiledRules {
     const hit = this.entries.get(route);
-    if (hit && hit.generation === this.generation) {
+    if (hit && hit.generation === this.generation && (hit.checked === this.epoch || this.current(hit.reads))) {
+      hit.checked = this.epoch;
+      this.stats.hits++;
       backends.replay(hit.effects);
       return hit.compiled;
     }
-    const { value, effects } = backends.recording(() => compileRules(route, backends, extensions));
-    this.entries.set(route, { generation: this.generation, compiled: value, effects });
-    return value;
+    this.stats.compiles++;
+    const { value: recorded, reads } = readsOf(() =>
+      backends.recording(() => compileRules(route, backends, extensions)),
+    );
+    const versions = [...reads].map((k) => [k, this.versions.get(k) ?? 0] as const);
+    const { value: compiled, effects } = recorded;
+    this.entries.set(route, { generation: this.generation, compiled, effects, reads: versions, checked: this.epoch });
+    return compiled;
+  }
+
+  /** Whether no key of `reads` changed since they were read. */
+  private current(reads: readonly (readonly [ReadKey, number])[]): boolean {
+    for (const [key, version] of reads) if ((this.versions.get(key) ?? 0) !== version) return false;
+    return true;
+  }
+
+  /** Compares a tracked kind's list with the previous translation's and bumps the keys whose objects changed. */
+  private track(field: TrackedField, list: readonly KubeObject[]): void {
+    const before = this.tracked.get(field);
+    if (before && sameElements(before.list, list)) return;
+    const byKey = new Map<ReadKey, KubeObject[]>();
+    for (const o of list) {
+      const key = TRACKED_KINDS[field](o);
+      if (key === undefined) continue;
+      const group = byKey.get(key);
+      if (group) group.push(o);
+      else byKey.set(key, [o]);
+    }
+    const old = before?.byKey ?? new Map<ReadKey, readonly KubeObject[]>();
+    for (const [key, objects] of byKey) if (!sameElements(old.get(key) ?? [], objects)) this.bump(key);
+    for (const key of old.keys()) if (!byKey.has(key)) this.bump(key);
+    this.tracked.set(field, { list, byKey });
+  }
+
+  private bump(key: ReadKey): void {
+    this.versions.set(key, (this.versions.get(key) ?? 0) + 1);
+    this.epoch++;
+    this.stats.changedKeys++;
   }
 }
 
-/** Every list of the snapshot but the routes', in a fixed order (policies by kind, then the others by field). */
-function dependencies(s: ResourceSnapshot): (readonly unknown[])[] {
-  const out: (readonly unknown[])[] = [];
-  for (const [field, value] of Object.entries(s).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    if (ROUTE_FIELDS.has(field)) continue;
-    if (Array.isArray(value)) out.push(value);
-    else if (field === "policies" && value) {
-      for (const [, list] of Object.entries(value as object).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-        out.push(Array.isArray(list) ? (list as unknown[]) : [list]);
-    } else out.push([field, value]);
-  }
-  return out;
+/** A tracked kind's list in the snapshot (HTTPRouteFilters are among the policies). */
+function trackedList(s: ResourceSnapshot, field: TrackedField): readonly KubeObject[] {
+  const list = field === "httpRouteFilters" ? s.policies?.httpRouteFilters : s[field];
+  return (list ?? []) as readonly KubeObject[];
+}
+
+/** What the compile reads without per-object tracking: ConfigMaps, Secrets, extension-owned objects. */
+function coarseDependencies(s: ResourceSnapshot): (readonly unknown[])[] {
+  return [s.configMaps ?? [], s.secrets ?? [], s.unknown ?? []];
+}
+
+/** Whether two lists hold the same elements (by identity) in the same order. */
+function sameElements(x: readonly unknown[], y: readonly unknown[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  return true;
 }
 
 /** Whether two lists of lists hold the same elements (by identity) in the same order. */
 function sameLists(a: readonly (readonly unknown[])[], b: readonly (readonly unknown[])[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i];
-    const y = b[i];
-    if (x.length !== y.length) return false;
-    for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
-  }
-  return true;
+  return a.length === b.length && a.every((x, i) => sameElements(x, b[i]));
 }

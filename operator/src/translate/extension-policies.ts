@@ -9,6 +9,7 @@
  * namespace (as in Envoy Gateway for references). Their statuses: extension-policy-status.ts.
  * Pure: a function of the IR and the snapshot.
  */
+import { mapChanged } from "./policies/decisions";
 import type { GatewayXdsIr, HttpListenerIr, RouteIr } from "../ir/xds-ir";
 import type { TargetSelector } from "../resources/envoy-gateway-policies";
 import { selectorMatches } from "../resources/labels";
@@ -60,15 +61,13 @@ function withPolicies(xdsIr: readonly GatewayXdsIr[], snapshot: ResourceSnapshot
     routePrefixes.filter(({ prefixes }) => prefixes.some((x) => r.name.startsWith(x))).map(({ p }) => p.json);
   return xdsIr.map((node) => {
     const nodePolicies = policies.filter((p) => gatewayTargets(p).some((t) => targetsNode(node, t)));
-    const http = node.http.map((l) => {
+    const http = mapChanged(node.http, (l) => {
       const onListener = policies.filter((p) => gatewayTargets(p).some((t) => targetsListener(l, t)));
-      const virtualHosts = l.virtualHosts.map((vh) => ({
-        ...vh,
-        routes: vh.routes.map((r) => {
-          const attached = byRoute(r);
-          return attached.length > 0 ? { ...r, extensionPolicies: attached } : r;
-        }),
-      }));
+      const virtualHosts = mapChanged(l.virtualHosts, (vh) => {
+        const routes = mapChanged(vh.routes, (r) => withRoutePolicies(r, byRoute(r)));
+        return routes === vh.routes ? vh : { ...vh, routes };
+      });
+      if (virtualHosts === l.virtualHosts && onListener.length === 0) return l;
       return {
         ...l,
         virtualHosts,
@@ -81,6 +80,19 @@ function withPolicies(xdsIr: readonly GatewayXdsIr[], snapshot: ResourceSnapshot
       ...(nodePolicies.length > 0 ? { extensionPolicies: nodePolicies.map((p) => p.json) } : {}),
     };
   });
+}
+
+/** The route with its attached policies, the same object as last time for the same route and policies (ADR 0013). */
+const routesWithPolicies = new WeakMap<RouteIr, { readonly key: string; readonly route: RouteIr }>();
+
+function withRoutePolicies(r: RouteIr, attached: readonly string[]): RouteIr {
+  if (attached.length === 0) return r;
+  const key = attached.join("\n");
+  const known = routesWithPolicies.get(r);
+  if (known?.key === key) return known.route;
+  const route = { ...r, extensionPolicies: [...attached] };
+  routesWithPolicies.set(r, { key, route });
+  return route;
 }
 
 /** The policies of `kinds` that have targets, oldest first (then by namespace/name), as Envoy Gateway sorts. */

@@ -1,13 +1,62 @@
 /** One accepted Gateway (with its ListenerSets' listeners) → its xDS IR and its proxy's infra IR. */
 import { familyFields } from "./proxy-listen";
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { ClusterIr, GatewayXdsIr, GenericSecretIr } from "../ir/xds-ir";
+import { isDeepStrictEqual } from "node:util";
+import type { ClusterIr, GatewayXdsIr, GenericSecretIr, HttpListenerIr, VirtualHostIr } from "../ir/xds-ir";
 import { namespaceOf } from "../resources/meta";
 import { gatewayAccepted, listenerReady, type GatewayState } from "./gateway";
 import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
 import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
+import { ReuseMemo, sameElements } from "./ir-reuse";
+
+/** Whether two HTTP listeners are equal, their virtual hosts compared by identity. */
+function sameHttpListener(a: HttpListenerIr, b: HttpListenerIr): boolean {
+  const { virtualHosts: va, ...ra } = a;
+  const { virtualHosts: vb, ...rb } = b;
+  return sameElements(va, vb) && isDeepStrictEqual(ra, rb);
+}
+
+/** HTTP listeners as built, reused while equal (ADR 0013), by node and name. */
+const builtListenerMemo = new ReuseMemo<HttpListenerIr, HttpListenerIr>(sameHttpListener);
+
+/** HTTP listeners as the translation returns them (after policies and the node's settings), likewise. */
+const finalListenerMemo = new ReuseMemo<HttpListenerIr, HttpListenerIr>(sameHttpListener);
+
+/**
+ * `listener` of node `node`, or the equal one the previous translation built (the same object), so an unchanged
+ * listener keeps its identity.
+ */
+export function reusedHttpListener(node: string, listener: HttpListenerIr): HttpListenerIr {
+  return builtListenerMemo.get(`${node}\n${listener.name}`, listener, () => listener);
+}
+
+/** Virtual hosts as the translation returns them, reused while equal, their routes compared by identity. */
+const finalVirtualHostMemo = new ReuseMemo<VirtualHostIr, VirtualHostIr>((a, b) => {
+  const { routes: ra, ...xa } = a;
+  const { routes: rb, ...xb } = b;
+  return sameElements(ra, rb) && isDeepStrictEqual(xa, xb);
+});
+
+/**
+ * The node with every HTTP listener and virtual host equal to the previous translation's final one replaced by
+ * it (what the translation returns: IR that a later stage copied without changing it keeps its identity).
+ */
+export function withReusedListeners(node: GatewayXdsIr): GatewayXdsIr {
+  let changed = false;
+  const http = node.http.map((l) => {
+    const prefix = `${node.name}\n${l.name}`;
+    const hosts = l.virtualHosts.map((v) => finalVirtualHostMemo.get(`${prefix}\n${v.name}`, v, () => v));
+    const same = hosts.every((v, i) => v === l.virtualHosts[i]);
+    const kept = finalListenerMemo.get(prefix, same ? l : { ...l, virtualHosts: hosts }, () =>
+      same ? l : { ...l, virtualHosts: hosts },
+    );
+    if (kept !== l) changed = true;
+    return kept;
+  });
+  return changed ? { ...node, http } : node;
+}
 
 /** The L4 IR with the routes' secrets added to its served secrets (sorted by name). */
 function withRouteSecrets<T extends Pick<GatewayXdsIr, "secrets">>(l4: T, more: readonly GenericSecretIr[]): T {
@@ -41,7 +90,7 @@ export function buildGatewayIr(
   );
   const xds: GatewayXdsIr = {
     name: gw.key,
-    http: withTls(buildHttpListeners(gw, address), gw).map((l) => ({ ...l, ...extra() })),
+    http: withTls(buildHttpListeners(gw, address), gw).map((l) => reusedHttpListener(gw.key, { ...l, ...extra() })),
     ...l4,
     ...(l4.tcp ? { tcp: l4.tcp.map((l) => ({ ...l, ...extra() })) } : {}),
     ...(l4.udp ? { udp: l4.udp.map((l) => ({ ...l, ...extra() })) } : {}),

@@ -88,7 +88,21 @@ export function useSecrets(ctx: RouteContext, gatewayKey: string, secrets: reado
   ctx.secretsByGateway.set(gatewayKey, map);
 }
 
+/**
+ * A redirect's IR route per listener protocol and port, kept while its compiled route is (the same object from
+ * pass to pass, so its virtual host can be reused: ADR 0013).
+ */
+const redirects = new WeakMap<CompiledRoute, Map<string, RouteIr>>();
+
 /** The IR route as served on one listener (a redirect's default port is the listener's). */
 function routeFor(r: CompiledRoute, l: ListenerState): RouteIr {
-  return r.redirect ? redirectFor(r.route, r.redirect, l.listener) : r.route;
+  if (!r.redirect) return r.route;
+  const byListener = redirects.get(r) ?? new Map<string, RouteIr>();
+  redirects.set(r, byListener);
+  const key = `${l.listener.protocol} ${l.listener.port}`; // all redirectFor reads of the listener
+  const known = byListener.get(key);
+  if (known) return known;
+  const route = redirectFor(r.route, r.redirect, l.listener);
+  byListener.set(key, route);
+  return route;
 }

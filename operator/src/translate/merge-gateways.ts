@@ -21,6 +21,7 @@ import { gatewayAccepted, listenerReady, type GatewayState, type ListenerState }
 import { hostnameMatches } from "./hostnames";
 import { buildTcpListeners, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
+import { reusedHttpListener } from "./gateway-ir";
 import { familyFields } from "./proxy-listen";
 
 /** The accepted GatewayClasses whose EnvoyProxy sets `mergeGateways: true`. */
@@ -248,7 +249,9 @@ function sharedListeners(
     ...familyFields(joint, address),
   });
   return {
-    http: withTls(buildHttpListeners(joint, address), joint).map((l) => ({ ...l, ...extra() })),
+    http: withTls(buildHttpListeners(joint, address), joint).map((l) =>
+      reusedHttpListener(joint.key, { ...l, ...extra() }),
+    ),
     tcp: buildTcpListeners(joint, address).map((l) => ({ ...l, ...extra() })),
   };
 }

@@ -6,6 +6,7 @@
 import { GATEWAY_API_GROUP, type ReferenceGrant } from "../resources/gateway-api";
 import { namespaceOf } from "../resources/meta";
 import { Reason, type RefProblem } from "./conditions";
+import { noteRead } from "./compile-reads";
 
 /** The object that refers (a route, a Gateway). */
 export interface RefFrom {
@@ -43,6 +44,7 @@ export class ReferenceGrantIndex {
   /** True when `from` may refer to `to`: same namespace, or a grant in `to`'s namespace allows it. */
   allows(from: RefFrom, to: RefTo): boolean {
     if (from.namespace === to.namespace) return true;
+    noteRead(`ReferenceGrant:${to.namespace}`);
     return (this.byNamespace.get(to.namespace) ?? []).some(
       (g) =>
         (g.spec?.from ?? []).some(

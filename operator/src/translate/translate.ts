@@ -29,7 +29,7 @@ import type { WasmModules } from "./wasm-sources";
 import { DEFAULT_EXTENSION_API_GATES, type ExtensionApiGates } from "./extension-gates";
 import type { StatusUpdate } from "./conditions";
 import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } from "./gateway";
-import { buildGatewayIr } from "./gateway-ir";
+import { buildGatewayIr, withReusedListeners } from "./gateway-ir";
 import { processGatewayClasses } from "./gatewayclass";
 import { processGRPCRoutes } from "./grpcroute";
 import { processHTTPRoute } from "./httproute";
@@ -62,10 +62,16 @@ import {
   withClusterStatNames,
   withSharedClusterWarnings,
 } from "./telemetry/cluster-stat-name";
-import { CompileMemo } from "./compile-memo";
+import { CompileMemo, type CompileMemoStats } from "./compile-memo";
+import { beginReuse } from "./ir-reuse";
 
-/** HTTPRoute compiles reused across translations (ADR 0009). */
+/** HTTPRoute compiles reused across translations (ADR 0009, ADR 0013). */
 const compileMemo = new CompileMemo();
+
+/** What the HTTPRoute compile memo did in this process's last translation (tests, benches). */
+export function lastCompileStats(): Readonly<CompileMemoStats> {
+  return { ...compileMemo.stats };
+}
 
 /** Translator settings (pure values; the config module fills them). */
 export interface TranslateOptions {
@@ -180,6 +186,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   // 0. Intake: an object with a wrong type or an out-of-range value in a field we read is left out (and
   //    reported below); so is one whose translation throws (each step of one object is isolated).
   const { snapshot, rejected: malformed } = checkSnapshot(input);
+  //    Virtual hosts and listeners equal to the last translation's are that translation's objects (ir-reuse.ts).
+  beginReuse();
   const rejected: RejectedObject[] = [...malformed];
   const controllerName = opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
   const address = opts.listenAddress ?? "0.0.0.0";
@@ -229,7 +237,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   markTelemetryProblems(gateways.values(), snapshot, backends);
 
   // 3. Routes attach to listeners (counting attachedRoutes) and resolve their backends. A route's rules compile
-  //    once per content of the route and of what it can read (compile-memo.ts).
+  //    once per content of the route and of the objects it read (compile-memo.ts).
   compileMemo.begin(snapshot, [opts.backends, opts.extensionKinds]);
   const extensionRefs = new ExtensionRefIndex(snapshot);
   const ctx = {
@@ -333,7 +341,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    for the extension server's hooks.
   //    Envoy Gateway writes their status too (Accepted per Gateway reached).
   const extensionPolicies = attachExtensionPolicies(finalized, snapshot, opts.extensionKinds, controllerName);
-  const xdsIr = extensionPolicies.xdsIr;
+  //    A listener equal to the last translation's final one is that one (ADR 0013: copy-on-change).
+  const xdsIr = extensionPolicies.xdsIr.map(withReusedListeners);
   //    Their dynamic modules' files and how Envoy runs (log levels, drain, extra arguments, stats) come from the
   //    same EnvoyProxy (the host runner links the files and starts Envoy with them).
   //    The OpenTelemetry stat sinks are part of the bootstrap.

@@ -3,7 +3,45 @@ import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
 import { virtualHostName } from "../ir/xds-names";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
+import { ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
+
+/** What a virtual host is built from: its host, its entries (in attach order) and the route order setting. */
+interface VirtualHostInput {
+  readonly host: string;
+  readonly entries: readonly RouteEntry[];
+  readonly preserveOrder: boolean;
+}
+
+/** Virtual hosts reused while their host, entries and order setting are the same (ADR 0013), by name. */
+const virtualHostMemo = new ReuseMemo<VirtualHostInput, VirtualHostIr>(
+  (a, b) => a.host === b.host && a.preserveOrder === b.preserveOrder && sameEntries(a.entries, b.entries),
+);
+
+/** Whether two entry lists would sort to the same routes: every field the order and the output read. */
+function sameEntries(a: readonly RouteEntry[], b: readonly RouteEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (
+      x.route !== y.route ||
+      x.hostname !== y.hostname ||
+      x.origin !== y.origin ||
+      x.tie.created !== y.tie.created ||
+      x.tie.key !== y.tie.key ||
+      x.tie.rule !== y.tie.rule ||
+      x.tie.match !== y.tie.match ||
+      !(x.grpc === y.grpc || (x.grpc !== undefined && y.grpc !== undefined && sameKey(x.grpc, y.grpc)))
+    )
+      return false;
+  }
+  return true;
+}
+
+function sameKey(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
 
 /**
  * Builds one HTTP listener IR per port of the Gateway, named as Envoy Gateway names it: after the first listener
@@ -55,7 +93,12 @@ export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState
     const idx = owner ? index.get(owner) : undefined;
     const entries = idx ? entriesFor(idx, host) : [];
     const name = virtualHostName(listenerXdsName(gw, owner ?? listeners[0]), host);
-    return { name, domains: [host], routes: sortRoutes(entries, gw.listen?.preserveRouteOrder === true) };
+    const preserveOrder = gw.listen?.preserveRouteOrder === true;
+    return virtualHostMemo.get(name, { host, entries, preserveOrder }, () => ({
+      name,
+      domains: [host],
+      routes: sortRoutes(entries, preserveOrder),
+    }));
   });
 }
 

@@ -4,8 +4,16 @@
  * emitted before the initial sync, so the translator never sees a half-listed cluster. A change after a quiet
  * period is emitted at once (no debounce delay on a lone change); the changes that follow it within the
  * quiet period are debounced together.
+ *
+ * A watch event that changes only an object's `status` (or its `metadata.resourceVersion`) updates the store but
+ * starts no pass (ADR 0013): the translator reads no object's status, so such a pass would translate the same
+ * input (each status write's own watch event used to start one). The next snapshot carries the new status and
+ * resourceVersion (the status writer compares against them). When the status writer needs a pass to retry (a
+ * write skipped as behind, a conflict, an error), it asks through `passRequests`: a status-only event suppressed
+ * since the last snapshot is then emitted at once, else the next one is.
  */
-import { filter, map, merge, Observable, scan } from "rxjs";
+import { isDeepStrictEqual } from "node:util";
+import { filter, map, merge, NEVER, Observable, scan } from "rxjs";
 import type { Logger } from "../../log";
 import type { LabelSelector } from "../../resources/gateway-api";
 import { selectorMatches } from "../../resources/labels";
@@ -42,6 +50,8 @@ export interface KubernetesProviderOptions {
   readonly stats?: ReflectorStats;
   /** Kinds to watch. @default WATCHED_KINDS */
   readonly kinds?: readonly WatchedKind[];
+  /** Asks for a snapshot after status-only changes (see the module comment). @default never */
+  readonly passRequests?: Observable<unknown>;
 }
 
 /**
@@ -61,6 +71,28 @@ interface Store {
   readonly synced: Set<string>;
   /** Per kind: served only in versions we do not read. */
   readonly unserved: Map<string, UnservedKind>;
+  /** Whether the last event calls for a snapshot (anything but a status-only change, or one asked for). */
+  changed: boolean;
+  /** Status-only changes stored since the last snapshot. */
+  suppressed: number;
+  /** A pass was asked for: the next status-only change calls for a snapshot. */
+  wanted: boolean;
+}
+
+/** Whether `b` differs from `a` only in `status` and `metadata.resourceVersion` (what a status write changes). */
+export function statusOnlyChange(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject): unknown => {
+    const { status: _s, metadata, ...rest } = o as KubeObject & { status?: unknown };
+    const {
+      resourceVersion: _v,
+      managedFields: _m,
+      ...meta
+    } = metadata as KubeObject["metadata"] & {
+      managedFields?: unknown;
+    };
+    return { ...rest, metadata: meta };
+  };
+  return isDeepStrictEqual(strip(a), strip(b));
 }
 
 function objectKey(o: KubeObject): string {
@@ -86,8 +118,25 @@ function apply(store: Store, source: string, e: ReflectorEvent): Store {
     const kind = source.slice(0, source.indexOf("@"));
     if (e.unserved) store.unserved.set(kind, e.unserved);
     else store.unserved.delete(kind);
-  } else if (e.type === "upsert") bucket.set(objectKey(e.object), e.object);
-  else bucket.delete(objectKey(e.object));
+  } else if (e.type === "upsert") {
+    const key = objectKey(e.object);
+    const old = bucket.get(key);
+    bucket.set(key, e.object);
+    if (old && statusOnlyChange(old, e.object)) {
+      store.changed = store.wanted;
+      store.wanted = false;
+      if (!store.changed) store.suppressed++;
+      return store;
+    }
+  } else bucket.delete(objectKey(e.object));
+  store.changed = true;
+  return store;
+}
+
+/** A pass was asked for: at once if a status-only change was stored since the last snapshot, else at the next. */
+function requestPass(store: Store): Store {
+  store.changed = store.suppressed > 0;
+  store.wanted = !store.changed;
   return store;
 }
 
@@ -141,12 +190,28 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
       ...(opts.initialBackoffMs !== undefined ? { initialBackoffMs: opts.initialBackoffMs } : {}),
     }).pipe(map((event) => ({ source: s.id, event }))),
   );
-  const seed: Store = { objects: new Map(), synced: new Set(), unserved: new Map() };
-  return merge(...events).pipe(
-    scan((store, { source, event }) => apply(store, source, event), seed),
-    filter((store) => store.synced.size === sources.length),
+  const seed: Store = {
+    objects: new Map(),
+    synced: new Set(),
+    unserved: new Map(),
+    changed: false,
+    suppressed: 0,
+    wanted: false,
+  };
+  const requests = (opts.passRequests ?? NEVER).pipe(map(() => ({ source: "", event: undefined })));
+  return merge(...events, requests).pipe(
+    scan((store, { source, event }) => {
+      if (event === undefined) return requestPass(store);
+      const before = store.suppressed;
+      const next = apply(store, source, event);
+      if (next.suppressed > before) stats.statusOnly++;
+      return next;
+    }, seed),
+    filter((store) => store.synced.size === sources.length && store.changed),
     debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500, { leading: true }),
     map((store) => {
+      store.suppressed = 0;
+      store.wanted = false;
       const snapshot = snapshotOf(store, opts);
       opts.log("debug", "snapshot", {
         gateways: snapshot.gateways.length,

@@ -63,11 +63,13 @@ export interface ReflectorStats {
   open: number;
   /** Most abort listeners left on a reflector's signal after a retry's wait (0: none left behind; more: a leak). */
   maxAbortListeners: number;
+  /** Watch events that changed only an object's status (stored, no snapshot: kubernetes-provider.ts). */
+  statusOnly: number;
 }
 
 /** An empty ReflectorStats. */
 export function newReflectorStats(): ReflectorStats {
-  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0, maxAbortListeners: 0 };
+  return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0, maxAbortListeners: 0, statusOnly: 0 };
 }
 
 /**

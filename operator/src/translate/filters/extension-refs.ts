@@ -7,6 +7,7 @@ import type { EnvoyHTTPRouteFilter } from "../../resources/envoy-gateway-policie
 import { keyOf } from "../../resources/meta";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import { ReferenceGrantIndex } from "../reference-grants";
+import { noteRead } from "../compile-reads";
 
 /** The objects HTTPRouteFilters refer to, by `namespace/name`. */
 export class ExtensionRefIndex {
@@ -25,6 +26,7 @@ export class ExtensionRefIndex {
 
   /** The HTTPRouteFilter `namespace/name`, if any. */
   httpRouteFilter(namespace: string, name: string): EnvoyHTTPRouteFilter | undefined {
+    noteRead(`HTTPRouteFilter:${namespace}/${name}`);
     return this.filters.get(`${namespace}/${name}`);
   }
 

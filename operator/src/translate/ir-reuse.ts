@@ -1,0 +1,60 @@
+/**
+ * Copy-on-change for IR built from the same input across translations (ADR 0013): a {@link ReuseMemo} hands back
+ * the IR object the previous translation built under the same key when its input equals this one's, so an
+ * unchanged virtual host or listener keeps its object identity from pass to pass (and the xDS build can reuse
+ * what it built from it, keyed by identity). The reused object is exactly what building would return: the input
+ * compare covers everything the build reads.
+ *
+ * Two generations: {@link beginReuse} (once per translation) makes the current generation the previous one, so
+ * the memo holds only what the last translation built (no growth under churn).
+ */
+
+/** Every memo, for {@link beginReuse}. */
+const memos = new Set<ReuseMemo<unknown, unknown>>();
+
+/** One kind of reused IR: outputs by key, with the input each was built from. */
+export class ReuseMemo<I, O> {
+  private previous = new Map<string, { readonly input: I; readonly output: O }>();
+  private current = new Map<string, { readonly input: I; readonly output: O }>();
+  /** Hits and builds since the last {@link beginReuse} (tests, benches). */
+  readonly stats = { reused: 0, built: 0 };
+
+  /** `same(a, b)`: whether two inputs build equal outputs. */
+  constructor(private readonly same: (a: I, b: I) => boolean) {
+    memos.add(this as ReuseMemo<unknown, unknown>);
+  }
+
+  /** The previous translation's output for `key` if its input was the same, else `build()`. */
+  get(key: string, input: I, build: () => O): O {
+    const hit = this.current.get(key) ?? this.previous.get(key);
+    if (hit && this.same(hit.input, input)) {
+      this.stats.reused++;
+      this.current.set(key, hit);
+      return hit.output;
+    }
+    this.stats.built++;
+    const output = build();
+    this.current.set(key, { input, output });
+    return output;
+  }
+
+  /** Starts a translation. */
+  begin(): void {
+    this.previous = this.current;
+    this.current = new Map();
+    this.stats.reused = 0;
+    this.stats.built = 0;
+  }
+}
+
+/** Starts a translation for every memo. */
+export function beginReuse(): void {
+  for (const m of memos) m.begin();
+}
+
+/** Whether two lists hold the same elements (by identity) in the same order. */
+export function sameElements(x: readonly unknown[], y: readonly unknown[]): boolean {
+  if (x.length !== y.length) return false;
+  for (let j = 0; j < x.length; j++) if (x[j] !== y[j]) return false;
+  return true;
+}
