@@ -1,5 +1,5 @@
 /**
- * EnvoyProxy `mergeType` (docs/adr/0012-mergetype-envoyproxy-merge.md): a Gateway's own EnvoyProxy
+ * EnvoyProxy `mergeType` (docs/adr/0015-envoyproxy-merge-type.md): a Gateway's own EnvoyProxy
  * (`infrastructure.parametersRef`) that sets `StrategicMerge` or `JSONMerge` is merged onto its GatewayClass's
  * EnvoyProxy instead of replacing it, as in Envoy Gateway. Unset or `Replace`: the Gateway's replaces the class's;
  * no class EnvoyProxy: the Gateway's as it is. On a class's EnvoyProxy the field has nothing to merge onto (egts has
