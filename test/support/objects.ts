@@ -1,6 +1,7 @@
 /** Gateway API objects as the translator reads them (parsed, not YAML), and status lookups, for pure tests. */
 import type { Gateway, Listener } from "../../operator/src/resources/gateway-api";
 import type { Condition, KubeObject } from "../../operator/src/resources/meta";
+import { parseAllDocuments } from "yaml";
 
 /** GatewayClass `eg` of our controller. */
 export const GATEWAY_CLASS_OBJECT: KubeObject = {
@@ -25,4 +26,9 @@ export function conditionOf(status: unknown, type: string, listener?: string): C
   const s = status as { conditions?: Condition[]; listeners?: { name: string; conditions: Condition[] }[] } | undefined;
   const list = listener === undefined ? s?.conditions : s?.listeners?.find((l) => l.name === listener)?.conditions;
   return list?.find((c) => c.type === type);
+}
+
+/** The objects of a multi-document YAML text (e.g. from test/support/manifests.ts). */
+export function yamlObjects(text: string): KubeObject[] {
+  return parseAllDocuments(text).map((d) => d.toJS() as KubeObject);
 }

@@ -7,6 +7,8 @@
 import assert from "node:assert/strict";
 import { parse } from "yaml";
 import type { KubeObject } from "../../operator/src/resources/meta";
+import { classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
+import { yamlObjects } from "../support/objects";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { proxyArgs } from "../../operator/src/infra/proxy-args";
 import { envoyProxyProblem } from "../../operator/src/translate/envoy-proxy";
@@ -21,24 +23,9 @@ function spec(yaml: string): EnvoyProxy["spec"] {
 
 /** A GatewayClass whose parametersRef names an EnvoyProxy with `specYaml`, and a Gateway of it. */
 function objects(specYaml: string): KubeObject[] {
-  return parse(`
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: GatewayClass
-  metadata: { name: eg }
-  spec:
-    controllerName: gateway.envoyproxy.io/gatewayclass-controller
-    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
-- apiVersion: gateway.envoyproxy.io/v1alpha1
-  kind: EnvoyProxy
-  metadata: { name: proxy, namespace: default }
-  spec: ${JSON.stringify(parse(specYaml) ?? {})}
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: { name: gw, namespace: default }
-  spec:
-    gatewayClassName: eg
-    listeners: [{ name: http, protocol: HTTP, port: 8080 }]
-`) as KubeObject[];
+  return yamlObjects(
+    classWithEnvoyProxyYaml((parse(specYaml) ?? {}) as Record<string, unknown>, httpListenerYaml(8080)),
+  );
 }
 
 function classAccepted(specYaml: string): { status: string; reason: string; message: string } {

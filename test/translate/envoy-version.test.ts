@@ -5,31 +5,19 @@
  * the version egts runs.
  */
 import assert from "node:assert/strict";
-import { parse } from "yaml";
 import { ENVOY_VERSION } from "../../operator/src/infra/host/envoy-binary";
 import type { Condition, KubeObject } from "../../operator/src/resources/meta";
+import { classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
+import { yamlObjects } from "../support/objects";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { envoyVersionProblems, namesEnvoyVersion } from "../../operator/src/translate/envoy-version";
 import { translate } from "../../operator/src/translate/translate";
 
-/** GatewayClass `eg` with an EnvoyProxy of the Host provider asking for `version`, and Gateway `gw`. */
+/** GatewayClass `eg` with an EnvoyProxy of the Host provider asking for `version`, and Gateway `eg`. */
 function objects(version: string): KubeObject[] {
-  return parse(`
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: GatewayClass
-  metadata: { name: eg }
-  spec:
-    controllerName: gateway.envoyproxy.io/gatewayclass-controller
-    parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
-- apiVersion: gateway.envoyproxy.io/v1alpha1
-  kind: EnvoyProxy
-  metadata: { name: proxy, namespace: default }
-  spec: { provider: { type: Host, host: { envoyVersion: ${JSON.stringify(version)} } } }
-- apiVersion: gateway.networking.k8s.io/v1
-  kind: Gateway
-  metadata: { name: gw, namespace: default }
-  spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 8080 }] }
-`) as KubeObject[];
+  return yamlObjects(
+    classWithEnvoyProxyYaml({ provider: { type: "Host", host: { envoyVersion: version } } }, httpListenerYaml(8080)),
+  );
 }
 
 function classAccepted(version: string): Condition | undefined {
