@@ -5,22 +5,19 @@
  * (False InvalidParameters, naming the EnvoyProxy, the field and the reason, as an invalid EnvoyProxy does). Pure.
  */
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { Condition } from "../resources/meta";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
+import { proxyGatewayMessages, withGatewayConditions } from "./gateway-messages";
 
 /** What the Gateways of a proxy with a refused bootstrap are told, by Gateway `namespace/name`. */
 export function refusedBootstrapMessages(
   proxies: readonly ProxyInfraIr[],
   envoyProxyKeyOf: (proxy: ProxyInfraIr) => string | undefined,
 ): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of proxies) {
+  return proxyGatewayMessages(proxies, (p) => {
     const refused = p.runtime?.bootstrapRefused;
-    if (refused === undefined) continue;
-    const message = `EnvoyProxy ${envoyProxyKeyOf(p) ?? ""} is invalid: ${refused}; its proxies keep their last good bootstrap`;
-    for (const gw of p.gateways ?? [`${p.namespace}/${p.gatewayName}`]) out.set(gw, message);
-  }
-  return out;
+    if (refused === undefined) return undefined;
+    return `EnvoyProxy ${envoyProxyKeyOf(p) ?? ""} is invalid: ${refused}; its proxies keep their last good bootstrap`;
+  });
 }
 
 /** `statuses` with the Accepted condition of each Gateway in `messages` made False InvalidParameters with its message. */
@@ -28,16 +25,11 @@ export function withRefusedBootstraps(
   statuses: readonly StatusUpdate[],
   messages: ReadonlyMap<string, string>,
 ): StatusUpdate[] {
-  if (messages.size === 0) return [...statuses];
-  return statuses.map((u) => {
-    const message = u.kind === "Gateway" ? messages.get(`${u.namespace ?? ""}/${u.name}`) : undefined;
-    if (message === undefined) return u;
-    const status = u.status as { conditions?: readonly Condition[] };
-    const conditions = (status.conditions ?? []).map((c) =>
+  return withGatewayConditions(statuses, messages, (conditions, message) =>
+    conditions.map((c) =>
       c.type === CondType.Accepted
         ? condition(CondType.Accepted, false, Reason.InvalidParameters, message, c.observedGeneration)
         : c,
-    );
-    return { ...u, status: { ...status, conditions } };
-  });
+    ),
+  );
 }

@@ -20,9 +20,9 @@ import type { EnvoyProxy } from "../../resources/envoy-proxy";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { ClusterIr, GatewayXdsIr } from "../../ir/xds-ir";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
-import type { Condition } from "../../resources/meta";
 import { FAILOVER_PREFIX } from "../backend-fallback";
 import { CondType, condition, type StatusUpdate } from "../conditions";
+import { proxyGatewayMessages, withGatewayConditions } from "../gateway-messages";
 
 const FIELD = "spec.telemetry.metrics.clusterStatName";
 
@@ -204,13 +204,7 @@ export function messagesByGateway(
   byNode: ReadonlyMap<string, string>,
   proxies: readonly ProxyInfraIr[],
 ): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const p of proxies) {
-    const message = byNode.get(p.name);
-    if (message === undefined) continue;
-    for (const gw of p.gateways ?? [`${p.namespace}/${p.gatewayName}`]) out.set(gw, message);
-  }
-  return out;
+  return proxyGatewayMessages(proxies, (p) => byNode.get(p.name));
 }
 
 /** `statuses` with a Warning=True condition (reason {@link SHARED_CLUSTER_REASON}) on each Gateway in `messages`. */
@@ -218,13 +212,8 @@ export function withSharedClusterWarnings(
   statuses: readonly StatusUpdate[],
   messages: ReadonlyMap<string, string>,
 ): StatusUpdate[] {
-  if (messages.size === 0) return [...statuses];
-  return statuses.map((u) => {
-    const message = u.kind === "Gateway" ? messages.get(`${u.namespace ?? ""}/${u.name}`) : undefined;
-    if (message === undefined) return u;
-    const status = u.status as { conditions?: readonly Condition[] };
-    const generation = status.conditions?.find((c) => c.type === CondType.Accepted)?.observedGeneration;
-    const warning = condition(CondType.Warning, true, SHARED_CLUSTER_REASON, message, generation);
-    return { ...u, status: { ...status, conditions: [...(status.conditions ?? []), warning] } };
+  return withGatewayConditions(statuses, messages, (conditions, message) => {
+    const generation = conditions.find((c) => c.type === CondType.Accepted)?.observedGeneration;
+    return [...conditions, condition(CondType.Warning, true, SHARED_CLUSTER_REASON, message, generation)];
   });
 }
