@@ -7,7 +7,6 @@
  * the ConfigMap changed and the policy object the same, the memoised translation must read the new body.
  */
 import * as assert from "node:assert/strict";
-import { parse } from "yaml";
 import { renderTranslation } from "../../operator/src/cmd/translate";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
@@ -15,6 +14,8 @@ import { reusedBackendTrafficTranslations } from "../../operator/src/translate/p
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { caseName, goldenInputs, readCase, testdataDir } from "../support/golden";
 import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
+import { gatewayWithListenersYaml, httpListenerYaml } from "../support/manifests";
+import { yamlObjects } from "../support/objects";
 
 /** Kinds a policy's translation may read, in the order the dependency variant looks for one to remove. */
 const DEPENDENCY_KINDS = ["ConfigMap", "Secret", "ReferenceGrant", "Service", "Backend", "EnvoyProxy"];
@@ -72,19 +73,7 @@ function checkCase(objects: readonly KubeObject[], opts: TranslateOptions): void
 }
 
 /** A Gateway, a route and a BackendTrafficPolicy whose response override's body is ConfigMap `page`'s. */
-const BODY_FROM_CONFIGMAP = `
-apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec: { controllerName: gateway.envoyproxy.io/gatewayclass-controller }
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: 8080 }]
----
+const BODY_FROM_CONFIGMAP = `${gatewayWithListenersYaml(httpListenerYaml(8080))}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata: { name: app, namespace: default }
@@ -127,7 +116,7 @@ describe("per-policy translation memo: the same output as without it", () => {
   }
 
   it("reuses an unchanged policy's translation, and translates it again when a ConfigMap it reads changes", () => {
-    const objects = BODY_FROM_CONFIGMAP.split(/^---$/m).map((d) => parse(d) as KubeObject);
+    const objects = yamlObjects(BODY_FROM_CONFIGMAP);
     const first = render(objects, {});
     assert.ok(first.includes("first body"), "the body is the ConfigMap's");
     render(objects, {});
