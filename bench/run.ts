@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const BENCHES = ["translate", "propagation", "policies", "side-by-side"] as const;
+const BENCHES = ["translate", "build", "propagation", "policies", "side-by-side"] as const;
 
 function main(): number {
   const wanted = process.argv.slice(2);

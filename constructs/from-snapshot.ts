@@ -5,7 +5,12 @@
  */
 import type { ProxyInfraIr } from "../operator/src/ir/infra-ir";
 import type { ResourceSnapshot } from "../operator/src/resources/snapshot";
-import { classEnvoyProxy, envoyProxyForNode, envoyProxyOf } from "../operator/src/translate/envoy-proxy";
+import {
+  classEnvoyProxy,
+  envoyProxyForNode,
+  envoyProxyOf,
+  type EffectiveEnvoyProxy,
+} from "../operator/src/translate/envoy-proxy";
 import { translate, type TranslateOptions } from "../operator/src/translate/translate";
 import { containerPortFor, keepsListenerPorts, type OwnerReference } from "./gateway-proxy";
 import {
@@ -26,7 +31,7 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
   return infra.map((ir) => {
     const merged = ir.gatewayClass !== undefined;
     const classSpec = merged ? classEnvoyProxy(snapshot, ir.gatewayClass) : undefined;
-    const found = merged
+    const found: EffectiveEnvoyProxy | undefined = merged
       ? classSpec && { spec: classSpec, origin: "GatewayClass" as const }
       : envoyProxyOf(snapshot, ir.namespace, ir.gatewayName);
     const gateway = snapshot.gateways.find(
@@ -40,6 +45,7 @@ export function proxiesToRender(infra: readonly ProxyInfraIr[], snapshot: Resour
     return {
       ...ir,
       ...(found ? { envoyProxy: found.spec, envoyProxyOrigin: found.origin } : {}),
+      ...(found?.base ? { envoyProxyBase: found.base } : {}),
       ...(createdAt ? { createdAt } : {}),
       ...infrastructureOf(ir),
       ...(ownerReference ? { ownerReference } : {}),

@@ -20,7 +20,7 @@ import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import type { MetricSinkIr } from "../operator/src/ir/telemetry-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
-import { envoyProxyProblem } from "../operator/src/translate/envoy-proxy";
+import { classOnlySettings, envoyProxyProblem, violationKey } from "../operator/src/translate/envoy-proxy";
 import type {
   EnvoyProxyKubernetesProvider,
   EnvoyProxySpec,
@@ -177,6 +177,11 @@ export interface GatewayProxyProps {
    */
   readonly envoyProxyOrigin?: EnvoyProxyOrigin;
   /**
+   * The GatewayClass's (trusted) spec a Gateway's `envoyProxy` was merged onto (EnvoyProxy `mergeType`): what it
+   * sets alone is not held against the Gateway. @default not merged
+   */
+  readonly envoyProxyBase?: EnvoyProxySpec;
+  /**
    * The OpenTelemetry stat sinks of the bootstrap, as the translator resolved them (their backends' endpoints: the
    * EnvoyProxy spec alone does not say where a sink is). @default none
    */
@@ -245,6 +250,8 @@ export class GatewayProxy extends Construct {
   private readonly k8s: EnvoyProxyKubernetesProvider;
   /** SHA-256 of the bootstrap ConfigMap's data ({@link BOOTSTRAP_HASH_ANNOTATION}). */
   private readonly bootstrapHash: string = "";
+  /** What the class's spec a Gateway's was merged onto sets that only a class may (envoyProxyBase). */
+  private readonly classOnly: ReadonlySet<string>;
   /** Who wrote the EnvoyProxy. */
   private get origin(): EnvoyProxyOrigin {
     return this.props.envoyProxyOrigin ?? "GatewayClass";
@@ -259,7 +266,8 @@ export class GatewayProxy extends Construct {
     this.k8s = props.envoyProxy?.provider?.kubernetes ?? {};
     validatePorts(props.ports);
     // The translator makes such a Gateway (or class) InvalidParameters; this is the renderer's own guard.
-    const problem = envoyProxyProblem(props.envoyProxy, this.origin);
+    const problem = envoyProxyProblem(props.envoyProxy, this.origin, props.envoyProxyBase);
+    this.classOnly = classOnlySettings(props.envoyProxyBase);
     if (problem) throw new Error(`EnvoyProxy: ${problem}`);
     this.namespace = props.namespace ?? DEFAULT_CONTROLLER_NAMESPACE;
     const saName = this.serviceAccountName();
@@ -408,10 +416,14 @@ export class GatewayProxy extends Construct {
   private check(o: ObjectToAdd, rendered: Record<string, unknown>, patched: Record<string, unknown>): void {
     const trusted = this.origin === "GatewayClass";
     const found: Violation[] = [...objectIdentityViolations(rendered, patched)];
+    // Merged onto the class's (mergeType): what the class's spec alone sets is the class's, not the tenant's.
+    const classOnly = this.classOnly;
+    const tenants = (kind: string, vs: Violation[]): Violation[] =>
+      vs.filter((x) => !classOnly.has(violationKey(kind, x)));
     if (o.own) {
       found.push(...workloadSelectorViolations(rendered, patched));
-      found.push(...podViolations(podSpecOf(patched), o.own, trusted));
-    } else if (!trusted) found.push(...satelliteViolations(o.kind, rendered, patched));
+      found.push(...tenants("pod", podViolations(podSpecOf(patched), o.own, trusted)));
+    } else if (!trusted) found.push(...tenants(o.kind, satelliteViolations(o.kind, rendered, patched)));
     const v = found[0];
     if (v) {
       throw new Error(

@@ -54,6 +54,8 @@ export interface ProxyToRender extends ProxyInfraIr {
   readonly ownerReference?: GatewayProxyProps["ownerReference"];
   /** Who wrote `envoyProxy`: the GatewayClass's or the Gateway's own. @default GatewayClass */
   readonly envoyProxyOrigin?: EnvoyProxyOrigin;
+  /** The GatewayClass's spec a Gateway's `envoyProxy` was merged onto (`mergeType`). @default not merged */
+  readonly envoyProxyBase?: EnvoyProxySpec;
   /**
    * When its Gateway (or, merged, its GatewayClass) was created (RFC 3339): when two proxies would render an
    * object of the same name, the older keeps it. @default unknown (younger than any known)
@@ -191,6 +193,7 @@ export function addProxy(chart: Chart, proxy: ProxyToRender, options: RenderOpti
     ...(namespace ? { namespace } : {}),
     ...(proxy.envoyProxy ? { envoyProxy: proxy.envoyProxy } : {}),
     ...(proxy.envoyProxyOrigin ? { envoyProxyOrigin: proxy.envoyProxyOrigin } : {}),
+    ...(proxy.envoyProxyBase ? { envoyProxyBase: proxy.envoyProxyBase } : {}),
     ...(proxy.runtime?.metricSinks ? { metricSinks: proxy.runtime.metricSinks } : {}),
     ...(proxy.infrastructure ? { infrastructure: proxy.infrastructure } : {}),
     ...(proxy.ownerReference ? { ownerReference: proxy.ownerReference } : {}),

@@ -11,6 +11,7 @@ import { App } from "cdk8s";
 import { readInputs } from "../operator/src/cmd/translate";
 import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../operator/src/config/controller-defaults";
 import { env } from "../operator/src/config/env";
+import type { DeployType } from "../operator/src/config/envoy-gateway-provider";
 import { formatInputError } from "../operator/src/provider/file/parse";
 import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import type { StatusUpdate } from "../operator/src/translate/conditions";
@@ -27,6 +28,8 @@ export interface SynthOptions {
   readonly outdir: string;
   /** Namespace of the control plane and of the proxies (ENVOY_GATEWAY_NAMESPACE, as for the controller). */
   readonly namespace: string;
+  /** EnvoyGateway `provider.kubernetes.deploy.type` to preview (EGTS_SYNTH_DEPLOY_TYPE). @default ControllerNamespace */
+  readonly deploy?: DeployType;
 }
 
 /** What was synthesized. */
@@ -52,10 +55,13 @@ export async function synthesize(options: SynthOptions): Promise<SynthResult> {
     reservedPorts: PROXY_RESERVED_PORTS,
   });
   const proxies = proxiesToRender(result.infraIr, snapshot);
-  const render = controllerRenderOptions({ namespace: options.namespace });
+  const render = controllerRenderOptions({
+    namespace: options.namespace,
+    ...(options.deploy ? { deploy: options.deploy } : {}),
+  });
   const notes: string[] = [];
   for (const proxy of proxies) {
-    const id = proxyObjectNameOf(proxy);
+    const id = proxyObjectNameOf(proxy, render.gatewayNamespace);
     proxyChart(app, id, [proxy], render);
     const ports = proxy.ports.map((p) => `${p.protocol}/${p.port}`).join(", ") || "none";
     const customised = proxy.envoyProxy ? ", with its EnvoyProxy" : "";
@@ -87,7 +93,12 @@ function unrenderedGateways(statuses: readonly StatusUpdate[], proxies: readonly
 export async function main(): Promise<number> {
   const e = env();
   const input = resolve(e.synthInput);
-  const result = await synthesize({ input, outdir: e.cdk8sOutdir ?? "cdk8s.out", namespace: e.namespace });
+  const result = await synthesize({
+    input,
+    outdir: e.cdk8sOutdir ?? "cdk8s.out",
+    namespace: e.namespace,
+    deploy: e.synthDeployType,
+  });
   for (const error of result.errors) process.stderr.write(`error: ${error}\n`);
   if (result.errors.length > 0) return 1;
   for (const note of result.notes) process.stderr.write(`${note}\n`);

@@ -17,27 +17,8 @@ MMDB_WRITER_VERSION=v1.2.0-r1
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-CACHE="${EGTS_CACHE:-$HOME/.cache/egts}"
-DEST="$CACHE/mmdb-writer-$MMDB_WRITER_VERSION"
-log() { printf 'install-mmdb-writer: %s\n' "$*" >&2; }
-
-if [ -x "$DEST/bin/egts-mmdb" ]; then
-	log "egts-mmdb $MMDB_WRITER_VERSION already in $DEST/bin/egts-mmdb"
-	exit 0
-fi
-
-command -v go >/dev/null || {
-	log "error: go is not on PATH (it builds test/tools/mmdb-writer)"
-	exit 1
-}
-mkdir -p "$CACHE"
-TMP="$(mktemp -d "$CACHE/.mmdb-writer-$MMDB_WRITER_VERSION.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-log "building test/tools/mmdb-writer into $DEST"
-start=$(date +%s)
-mkdir -p "$TMP/bin"
-(cd test/tools/mmdb-writer && CGO_ENABLED=0 nice -n 19 go build -mod=readonly -trimpath -o "$TMP/bin/egts-mmdb" .)
-rm -rf "$DEST"
-mv "$TMP" "$DEST"
-trap - EXIT
-log "done in $(($(date +%s) - start)) s: $DEST/bin/egts-mmdb"
+source scripts/lib/go-tool.sh
+go_tool_setup mmdb-writer "$MMDB_WRITER_VERSION"
+go_tool_present egts-mmdb
+build() { (cd test/tools/mmdb-writer && nice -n 19 go build -mod=readonly -trimpath -o "$1/egts-mmdb" .); }
+go_tool_build "it builds test/tools/mmdb-writer" build

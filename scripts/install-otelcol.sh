@@ -19,27 +19,8 @@ OTELCOL_VERSION=v0.165.0-r1
 export GOTOOLCHAIN="${GOTOOLCHAIN:-go1.27.3}"
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-CACHE="${EGTS_CACHE:-$HOME/.cache/egts}"
-DEST="$CACHE/otelcol-$OTELCOL_VERSION"
-log() { printf 'install-otelcol: %s\n' "$*" >&2; }
-
-if [ -x "$DEST/bin/egts-otelcol" ]; then
-	log "egts-otelcol $OTELCOL_VERSION already in $DEST/bin/egts-otelcol"
-	exit 0
-fi
-
-command -v go >/dev/null || {
-	log "error: go is not on PATH (it builds test/tools/otelcol)"
-	exit 1
-}
-mkdir -p "$CACHE"
-TMP="$(mktemp -d "$CACHE/.otelcol-$OTELCOL_VERSION.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-log "building test/tools/otelcol into $DEST"
-start=$(date +%s)
-mkdir -p "$TMP/bin"
-(cd test/tools/otelcol && CGO_ENABLED=0 nice -n 19 go build -mod=readonly -trimpath -o "$TMP/bin/egts-otelcol" .)
-rm -rf "$DEST"
-mv "$TMP" "$DEST"
-trap - EXIT
-log "done in $(($(date +%s) - start)) s: $DEST/bin/egts-otelcol"
+source scripts/lib/go-tool.sh
+go_tool_setup otelcol "$OTELCOL_VERSION"
+go_tool_present egts-otelcol
+build() { (cd test/tools/otelcol && nice -n 19 go build -mod=readonly -trimpath -o "$1/egts-otelcol" .); }
+go_tool_build "it builds test/tools/otelcol" build

@@ -6,9 +6,7 @@
 #   $EGTS_CACHE/ratelimit-<RATELIMIT_VERSION>/bin/ratelimit
 #   redis-server on PATH
 #
-# EGTS_CACHE defaults to ~/.cache/egts (as in operator/src/config/env.ts). The binary is built in a temporary
-# sibling folder that is renamed into place when complete, so an interrupted build never leaves a half
-# folder; a complete folder makes this a quick no-op. Delete it to rebuild. The version is the one Envoy
+# Cached and built as scripts/lib/go-tool.sh describes (a complete folder makes this a no-op). The version is the one Envoy
 # Gateway v1.9.1's go.mod requires (a commit pseudo-version; the project tags no newer release), and is also
 # pinned in test/support/ratelimit.ts: change both together. Its go.mod says go 1.25.6, below this machine's
 # Go, so no GOTOOLCHAIN is needed; the module has no replace directives, so `go install module@version` works.
@@ -20,13 +18,8 @@ RATELIMIT_VERSION=v1.4.1-0.20260122083618-3fb702589d36
 RATELIMIT_PACKAGE=github.com/envoyproxy/ratelimit/src/service_cmd
 GO_MIN_VERSION=1.25.6
 
-CACHE="${EGTS_CACHE:-$HOME/.cache/egts}"
-DEST="$CACHE/ratelimit-$RATELIMIT_VERSION"
-log() { printf 'install-ratelimit: %s\n' "$*" >&2; }
-die() {
-	log "error: $*"
-	exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib/go-tool.sh"
+go_tool_setup ratelimit "$RATELIMIT_VERSION"
 
 # ---- redis-server (Debian package) ------------------------------------------------------------------
 if ! command -v redis-server >/dev/null; then
@@ -41,21 +34,9 @@ fi
 log "redis-server: $(redis-server --version)"
 
 # ---- the rate limit service --------------------------------------------------------------------------
-if [ -x "$DEST/bin/ratelimit" ]; then
-	log "ratelimit $RATELIMIT_VERSION already in $DEST/bin/ratelimit"
-	exit 0
-fi
-
-command -v go >/dev/null || die "go is not on PATH (Go >= $GO_MIN_VERSION builds the rate limit service)"
-mkdir -p "$CACHE"
-TMP="$(mktemp -d "$CACHE/.ratelimit-$RATELIMIT_VERSION.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-log "building $RATELIMIT_PACKAGE@$RATELIMIT_VERSION into $DEST"
-start=$(date +%s)
-mkdir -p "$TMP/bin"
-GOBIN="$TMP/bin" CGO_ENABLED=0 nice -n 19 go install -trimpath "$RATELIMIT_PACKAGE@$RATELIMIT_VERSION"
-mv "$TMP/bin/service_cmd" "$TMP/bin/ratelimit"
-rm -rf "$DEST"
-mv "$TMP" "$DEST"
-trap - EXIT
-log "done in $(($(date +%s) - start)) s: $DEST/bin/ratelimit"
+go_tool_present ratelimit
+build() {
+	GOBIN="$1" nice -n 19 go install -trimpath "$RATELIMIT_PACKAGE@$RATELIMIT_VERSION"
+	mv "$1/service_cmd" "$1/ratelimit"
+}
+go_tool_build "Go >= $GO_MIN_VERSION builds the rate limit service" build

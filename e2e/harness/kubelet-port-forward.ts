@@ -1,20 +1,22 @@
 /**
- * The kubelet's port-forward endpoint, `/portForward/{namespace}/{pod}[/{uid}]?port=P[,P…]`, over WebSocket as
- * the kubelet serves it (k8s.io/kubelet streaming portforward, protocol `v4.channel.k8s.io` or none): the API
+ * The kubelet's port-forward endpoint, `/portForward/{namespace}/{pod}[/{uid}]`: over SPDY/3.1 (what real
+ * `kubectl port-forward` reaches, kubelet-port-forward-spdy.ts; the ports come in each stream's headers) or,
+ * with `?port=P[,P…]`, over WebSocket as the kubelet serves it (k8s.io/kubelet streaming portforward, protocol `v4.channel.k8s.io` or none): the API
  * server's `pods/portforward` subresource proxies a client's WebSocket upgrade here (kube-apiserver passes
  * non-tunneling WebSocket port-forwards through to the kubelet). For the i-th port, channel 2i carries the
  * data both ways and channel 2i+1 the errors; each channel's first message from the kubelet is the port
  * (uint16, little endian). Each port is dialled at 127.0.0.1 inside the pod's network namespace, as the
  * container runtime does, so a port the pod binds on its own loopback (Envoy's admin) is reached; a refused
  * connection is reported on the error channel (`error forwarding port …`). The connection closes once every
- * port's connection has ended. Not simulated: the base64 protocol, SPDY (`kubectl port-forward` speaks SPDY,
- * tunnelled in a WebSocket, which kube-apiserver translates to SPDY for a kubelet that does not declare the
- * ExtendWebSocketsToKubelet feature), idle timeouts.
+ * port's connection has ended. Not simulated: the base64 protocol, idle timeouts, WebSocket-tunnelled SPDY at
+ * the kubelet (kube-apiserver sends it only to a node that declares the ExtendWebSocketsToKubelet feature;
+ * this one does not, so the API server unwraps kubectl's tunnel and upgrades to SPDY here).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
+import { acceptSpdyPortForward, isSpdyUpgrade } from "./kubelet-port-forward-spdy";
 import { acceptWebSocket, isWebSocketRequest, type WebSocketConn } from "./websocket";
 
 /** The command prefix that enters a running pod's network namespace (`namespace/name`), or undefined. */
@@ -43,13 +45,14 @@ export function handlePortForward(req: IncomingMessage, socket: Duplex, head: Bu
   const url = new URL(req.url ?? "/", "https://kubelet");
   const m = /^\/portForward\/([^/]+)\/([^/]+)(?:\/[^/]+)?$/.exec(url.pathname);
   if (!m) return false;
-  if (!isWebSocketRequest(req)) {
-    refuse(socket, "400 Bad Request", "the simulated kubelet forwards ports over WebSocket only (not SPDY)");
+  const webSocket = isWebSocketRequest(req);
+  if (!webSocket && !isSpdyUpgrade(req)) {
+    refuse(socket, "400 Bad Request", "unable to upgrade: missing upgrade headers in request (SPDY/3.1 or WebSocket)");
     return true;
   }
-  let ports: number[];
+  let ports: number[] = [];
   try {
-    ports = forwardPorts(url.searchParams);
+    if (webSocket) ports = forwardPorts(url.searchParams);
   } catch (err) {
     refuse(socket, "400 Bad Request", (err as Error).message);
     return true;
@@ -60,26 +63,43 @@ export function handlePortForward(req: IncomingMessage, socket: Duplex, head: Bu
     refuse(socket, "404 Not Found", "pod does not exist");
     return true;
   }
+  if (!webSocket) {
+    acceptSpdyPortForward(req, socket, head, (port, onError) => dialPod(pod, prefix, port, onError));
+    return true;
+  }
   const ws = acceptWebSocket(req, socket, head, PROTOCOLS);
   if (ws) forward(ws, pod, prefix, ports);
   return true;
 }
 
-/** One dialled port: its data channel's writer and its dialer process. */
-function dial(ws: WebSocketConn, pod: string, prefix: readonly string[], port: number, index: number): ChildProcess {
+/**
+ * A connection to `port` on the loopback of `pod`: pod-dial.ts run in the pod's network namespace (`prefix`),
+ * its stdin/stdout the connection. A failed dial calls `onError` with the kubelet's message.
+ */
+function dialPod(
+  pod: string,
+  prefix: readonly string[],
+  port: number,
+  onError: (message: string) => void,
+): ChildProcess {
   const [command, ...args] = [...prefix, process.execPath, join(__dirname, "pod-dial.js"), String(port)];
   const child = spawn(command ?? "nsenter", args, { stdio: ["pipe", "pipe", "pipe"] });
-  const data = 2 * index;
   let stderr = "";
-  child.stdout?.on("data", (chunk: Buffer) => ws.send(Buffer.concat([Buffer.from([data]), chunk])));
   child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdin?.on("error", () => undefined);
   child.on("exit", (code) => {
-    if (code !== 0) {
-      const message = `error forwarding port ${port} to pod ${pod}: ${stderr.trim() || `exit ${String(code)}`}`;
-      ws.send(Buffer.concat([Buffer.from([data + 1]), Buffer.from(message)]));
-    }
+    if (code !== 0) onError(`error forwarding port ${port} to pod ${pod}: ${stderr.trim() || `exit ${String(code)}`}`);
   });
+  return child;
+}
+
+/** One dialled port: its data channel's writer and its dialer process. */
+function dial(ws: WebSocketConn, pod: string, prefix: readonly string[], port: number, index: number): ChildProcess {
+  const data = 2 * index;
+  const child = dialPod(pod, prefix, port, (message) =>
+    ws.send(Buffer.concat([Buffer.from([data + 1]), Buffer.from(message)])),
+  );
+  child.stdout?.on("data", (chunk: Buffer) => ws.send(Buffer.concat([Buffer.from([data]), chunk])));
   return child;
 }
 

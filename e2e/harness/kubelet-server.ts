@@ -6,7 +6,8 @@
  * container runtime's log files do) and this server answers with them, honouring the PodLogOptions the API
  * server forwards: sinceTime, sinceSeconds, tailLines, limitBytes, timestamps, previous, and follow (new
  * lines are streamed until the container exits or the client goes). Client certificates are not checked.
- * Port-forward upgrades (`/portForward/{ns}/{pod}`, for `pods/portforward`) go to kubelet-port-forward.ts.
+ * Port-forward upgrades (`/portForward/{ns}/{pod}`, for `pods/portforward`, SPDY/3.1 or WebSocket) go to
+ * kubelet-port-forward.ts.
  */
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";

@@ -7,70 +7,31 @@
  * controller wrote; `version --remote` finds the controller pod and its image's version.
  */
 import assert from "node:assert/strict";
-import { join, resolve } from "node:path";
 import { OWNING_GATEWAY_NAME } from "../../constructs/names";
 import { imageTag } from "../../operator/src/cmd/version-cmd";
-import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { egtsAsync, type EgtsRun } from "../../test/support/egts-cli";
 import { eventually } from "../../test/support/http";
-import { quickstartYaml, run, SimulatedKubelet, startKubeCluster, testKubelet, type KubeCluster } from "../harness";
+import { CHART_NS as NS, startChartStack, type ChartPod as Pod, type ChartStack } from "../harness/chart-stack";
 
-const REPO = resolve(__dirname, "../../..");
-const NS = "envoy-gateway-system";
 /** Gateway `eg`'s HTTP listener port. */
 const LISTENER_PORT = 80;
 
-interface Pod {
-  metadata: { name: string; namespace: string };
-  spec: { containers: { image: string }[] };
-  status?: { conditions?: { type: string; status: string }[] };
-}
 type Json = Record<string, unknown>;
 
 describe("egts's egctl commands against a cluster, through the API server's port-forward (Kubernetes tier)", function () {
   this.timeout(300_000);
-  let cluster: KubeCluster;
-  let kubelet: SimulatedKubelet;
-  let echo: EchoBackend;
+  let stack: ChartStack;
   let proxy: Pod;
   let controller: Pod;
-  const cli = (args: string[]): Promise<EgtsRun> => egtsAsync([...args, "--kubeconfig", cluster.kubeconfig]);
-  const pods = async (selector: string): Promise<Pod[]> =>
-    (await cluster.kubectlJson<{ items: Pod[] }>(["get", "pods", "-n", NS, "-l", selector])).items;
-  const ready = (p: Pod | undefined): boolean =>
-    p?.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+  const cli = (args: string[]): Promise<EgtsRun> => egtsAsync([...args, "--kubeconfig", stack.cluster.kubeconfig]);
 
   before(async () => {
-    cluster = await startKubeCluster();
-    echo = await startEchoBackend({ name: "cli-echo", host: cluster.nodeAddress });
-    kubelet = testKubelet(cluster, [NS]);
-    kubelet.start();
-    await run(
-      cluster.tools.helm,
-      ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace", "--wait", "--timeout", "4m"],
-      {
-        env: cluster.toolEnv(),
-        timeoutMs: 280_000,
-      },
-    );
-    await cluster.kubectl(["apply", "--server-side", "-f", "-"], {
-      input: quickstartYaml(LISTENER_PORT, cluster.nodeAddress, echo.port),
-    });
-    await eventually(
-      async () => ready((await pods(`${OWNING_GATEWAY_NAME}=eg`))[0]),
-      120_000,
-      "the Envoy pod Ready",
-      500,
-    );
-    [proxy] = (await pods(`${OWNING_GATEWAY_NAME}=eg`)) as [Pod];
-    [controller] = (await pods("control-plane=envoy-gateway")) as [Pod];
-    assert.ok(controller, "the chart's controller pod");
+    stack = await startChartStack(LISTENER_PORT);
+    ({ proxy, controller } = stack);
   });
 
   after(async () => {
-    await kubelet?.stop();
-    await echo?.close();
-    await cluster?.stop();
+    await stack?.stop();
   });
 
   it("config envoy-proxy listener (no pod name): every proxy pod of envoy-gateway-system, keyed namespace → pod", async () => {

@@ -6,7 +6,9 @@
  * presenting the service-account token the kubelet projects for it (as Envoy Gateway's proxies do), serves the
  * quickstart's traffic, and its objects are pruned from that namespace when the Gateway goes. The xDS server
  * reviews the tokens with the API server: a stream with the proxy's own certificate but no token, a token for
- * another audience, or a token of another namespace's service account is refused.
+ * another audience, or a token of another namespace's service account is refused. The controller runs with the
+ * VHDS route layout (EGTS_ROUTE_LAYOUT=vhds through the chart's extraEnv, ADR 0008), so the proxy's virtual hosts
+ * come over VHDS streams of their own, each reviewed as the ADS stream is: the quickstart's traffic needs them.
  */
 import assert from "node:assert/strict";
 import { X509Certificate } from "node:crypto";
@@ -57,12 +59,28 @@ describe("Helm chart with deploy.type GatewayNamespace: proxies in the Gateway's
       [
         ...["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace"],
         ...["--set", "config.envoyGateway.provider.kubernetes.deploy.type=GatewayNamespace"],
+        ...["--set", "deployment.envoyGateway.extraEnv[0].name=EGTS_ROUTE_LAYOUT"],
+        ...["--set", "deployment.envoyGateway.extraEnv[0].value=vhds"],
         // quickstartYaml creates GatewayClass eg, as Envoy Gateway's quickstart does.
         ...["--set", "gatewayClass.create=false", "--wait", "--timeout", "4m"],
       ],
       { env: cluster.toolEnv(), timeoutMs: 280_000 },
     );
   });
+
+  /** The running controller pod. */
+  async function controllerPod(): Promise<PodObj> {
+    const pods = await cluster.kubectlJson<{ items: PodObj[] }>([
+      ...["get", "pods", "-n", NS, "-l", "control-plane=envoy-gateway"],
+    ]);
+    const controller = pods.items.find((p) => p.status?.phase === "Running" && p.status.podIP);
+    assert.ok(controller, `a running controller pod: ${JSON.stringify(pods.items.map((p) => p.status))}`);
+    return controller;
+  }
+
+  async function controllerPodIp(): Promise<string> {
+    return (await controllerPod()).status?.podIP ?? "";
+  }
 
   after(async () => {
     await kubelet?.stop();
@@ -103,16 +121,22 @@ describe("Helm chart with deploy.type GatewayNamespace: proxies in the Gateway's
       "app.kubernetes.io/component=proxy",
     ]);
     assert.deepEqual(inControllerNs.items, [], "no proxy Deployment in the controller's namespace");
+    // The virtual hosts came over an authorized VHDS stream: the controller counts Envoy's ACKs of them.
+    const metrics = await httpGet(19001, "metrics", "/metrics", { address: await controllerPodIp() });
+    const acks = /^egts_xds_acks_total\{type="vhds"\} (\d+)/m.exec(metrics.body);
+    assert.ok(
+      acks && Number(acks[1]) > 0,
+      `VirtualHost ACKs in the controller's metrics:\n${metrics.body
+        .split("\n")
+        .filter((l) => l.startsWith("egts_xds_acks"))
+        .join("\n")}`,
+    );
   });
 
   it("reviews the proxies' tokens: no token, another audience or another namespace's service account is refused", async () => {
     const secret = await cluster.kubectlJson<Obj>(["get", "secret", "eg-xds", "-n", GATEWAY_NS]);
     const pem = (k: string): Buffer => Buffer.from(secret.data?.[k] ?? "", "base64");
-    const pods = await cluster.kubectlJson<{ items: PodObj[] }>([
-      ...["get", "pods", "-n", NS, "-l", "control-plane=envoy-gateway"],
-    ]);
-    const controller = pods.items.find((p) => p.status?.phase === "Running" && p.status.podIP);
-    assert.ok(controller, `a running controller pod: ${JSON.stringify(pods.items.map((p) => p.status))}`);
+    const controller = await controllerPod();
     const audience = xdsTokenAudience(NS);
     // The proxy's own client certificate: only the token decides below.
     const target = {

@@ -29,7 +29,12 @@ import {
 type Loose = any;
 
 /** The child environment of a default run: none of the variables that change what synth renders. */
-const DEFAULT_ENV = { EGTS_SYNTH_INPUT: undefined, ENVOY_GATEWAY_NAMESPACE: undefined, CDK8S_OUTDIR: undefined };
+const DEFAULT_ENV = {
+  EGTS_SYNTH_INPUT: undefined,
+  ENVOY_GATEWAY_NAMESPACE: undefined,
+  CDK8S_OUTDIR: undefined,
+  EGTS_SYNTH_DEPLOY_TYPE: undefined,
+};
 
 function find(manifests: readonly Manifest[], kind: string): Loose {
   const m = manifests.find((x) => x.kind === kind);
@@ -42,6 +47,8 @@ describe("constructs: cdk8s synth", function () {
   let tmp: string;
   /** A Controller as `egts controller` builds it with default flags; never started (no API server needed). */
   let controller: Controller;
+  /** The same in GatewayNamespace deploy mode. */
+  let gatewayNamespaceController: Controller;
 
   before(() => {
     tmp = mkdtempSync(join(tmpdir(), "egts-synth-"));
@@ -65,14 +72,22 @@ describe("constructs: cdk8s synth", function () {
       render: controllerRenderOptions({ namespace: DEFAULT_NAMESPACE }),
       logger: () => undefined,
     });
+    gatewayNamespaceController = new Controller({
+      kubeconfig,
+      namespace: DEFAULT_NAMESPACE,
+      controllerName: CONTROLLER_DEFAULTS.controllerName,
+      identity: "synth-test",
+      render: controllerRenderOptions({ namespace: DEFAULT_NAMESPACE, deploy: "GatewayNamespace" }),
+      logger: () => undefined,
+    });
   });
 
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   /** What the controller's render applies for a snapshot (translated as its pass does). */
-  function applied(snapshot: ResourceSnapshot): Manifest[] {
+  function applied(snapshot: ResourceSnapshot, by = controller): Manifest[] {
     const infra = translate(snapshot, { controllerName: CONTROLLER_DEFAULTS.controllerName }).infraIr;
-    return controller.render(infra, snapshot).manifests;
+    return by.render(infra, snapshot).manifests;
   }
 
   it("writes, for examples/kubernetes, exactly the manifests the controller applies", async () => {
@@ -123,6 +138,27 @@ describe("constructs: cdk8s synth", function () {
     const run = runCdk8sSynth(join(tmp, "quickstart"), { ...DEFAULT_ENV, EGTS_SYNTH_INPUT: input });
     assert.deepEqual(sortManifests(run.manifests), sortManifests(applied(await readSnapshot(input))));
     assert.equal(find(run.manifests, "Deployment").spec.replicas, 1, "no EnvoyProxy: one replica");
+  });
+
+  it("previews GatewayNamespace mode (EGTS_SYNTH_DEPLOY_TYPE): objects in the Gateway's namespace, xDS token", async () => {
+    const run = runCdk8sSynth(join(tmp, "gwns"), { ...DEFAULT_ENV, EGTS_SYNTH_DEPLOY_TYPE: "GatewayNamespace" });
+    assert.deepEqual(run.files, ["eg.k8s.yaml"], "named after the Gateway, as its objects are");
+    const expected = applied(await readSnapshot(kubernetesExampleDir()), gatewayNamespaceController);
+    assert.deepEqual(sortManifests(run.manifests), sortManifests(expected));
+    for (const m of run.manifests)
+      assert.equal(m.metadata.namespace, "default", `${m.kind} in the Gateway's namespace`);
+    const volumes = find(run.manifests, "Deployment").spec.template.spec.volumes as Loose[];
+    const token = volumes.find((v) => v.name === "sa-token");
+    assert.equal(
+      token?.projected?.sources?.[0]?.serviceAccountToken?.audience,
+      "envoy-gateway.envoy-gateway-system.svc.cluster.local",
+    );
+  });
+
+  it("refuses an unknown EGTS_SYNTH_DEPLOY_TYPE, naming it", () => {
+    const r = spawnCdk8sSynth(join(tmp, "bad-deploy"), { ...DEFAULT_ENV, EGTS_SYNTH_DEPLOY_TYPE: "Elsewhere" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /EGTS_SYNTH_DEPLOY_TYPE=Elsewhere is not one of ControllerNamespace, GatewayNamespace/);
   });
 
   it("fails with file and line when the input does not parse", () => {

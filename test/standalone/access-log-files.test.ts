@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, routeYaml } from "../support/manifests";
+import { backendYaml, routeYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 async function linesOf(file: string): Promise<string[]> {
@@ -51,25 +51,7 @@ describe("access log File sinks and EnvoyProxy command line settings (real Envoy
         },
       },
     };
-    gatewayYaml = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: proxy, namespace: default }
-spec: ${JSON.stringify(proxy)}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
+    gatewayYaml = classWithEnvoyProxyYaml(proxy, httpListenerYaml(port));
     const files = {
       "gateway.yaml": gatewayYaml,
       "route.yaml": `${backendYaml("app", backend.port)}---\n${routeYaml("app", "www.example.com", "app")}`,

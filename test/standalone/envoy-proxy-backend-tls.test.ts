@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Server } from "node:https";
 import type { Condition } from "../../operator/src/resources/meta";
 import { eventually, freePort, httpGet } from "../support/http";
-import { httpRouteYaml } from "../support/manifests";
+import { httpRouteYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { MTLS_BACKEND_HOST, mtlsServiceYaml, startMtlsBackend } from "../support/mtls-backend";
 import { caConfigMapYaml, makeCa, tlsSecretYaml } from "../support/pki";
 import { startTestGateway, type TestGateway } from "../support/standalone";
@@ -18,28 +18,8 @@ const GATEWAY_CN = "egts gateway client";
 
 /** Class `eg` with EnvoyProxy default/proxy presenting `secret`, TLS at most 1.2; Gateway eg (its own `tls`). */
 function classAndGateway(port: number, secret: string, gatewayTls = ""): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: proxy, namespace: default }
-spec:
-  backendTLS:
-    clientCertificateRef: { name: ${secret} }
-    maxVersion: "1.2"
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-${gatewayTls}  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
+  const spec = `  backendTLS:\n    clientCertificateRef: { name: ${secret} }\n    maxVersion: "1.2"`;
+  return classWithEnvoyProxyYaml(spec, httpListenerYaml(port), gatewayTls);
 }
 
 describe("EnvoyProxy backendTLS (real Envoy, mTLS backend)", function () {

@@ -8,23 +8,8 @@ import assert from "node:assert/strict";
 import { firstValueFrom, filter } from "rxjs";
 import { valueChecks } from "../../operator/src/translate/validate-values";
 import { eventually, httpGet } from "../support/http";
-import { routeYaml } from "../support/manifests";
+import { hugeRegexRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
-
-const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
-
-function regexRoute(): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: huge-regex, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [regex.example.com]
-  rules:
-    - matches: [{ path: { type: RegularExpression, value: "${TOO_BIG_REGEX}" } }]
-      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
-`;
-}
 
 describe("NACK from real Envoy", function () {
   let g: BasicGateway;
@@ -47,7 +32,7 @@ describe("NACK from real Envoy", function () {
     const nacksBefore = t.gw.server.stats().nodes[node].rds.nacks;
     const nack = firstValueFrom(t.gw.server.events$.pipe(filter((e) => e.kind === "nack")));
     const bisected = firstValueFrom(t.gw.events$.pipe(filter((p) => p.kind === "quarantined")));
-    await t.write("regex.yaml", regexRoute() + "---\n" + routeYaml("also-new", "also.example.com", "b"));
+    await t.write("regex.yaml", hugeRegexRouteYaml() + "---\n" + routeYaml("also-new", "also.example.com", "b"));
     const e = await nack;
     assert.equal(e.nodeId, node);
     assert.match(String(e.error), /regex|program size/i);

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { btpYaml } from "../support/btp";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, routeYaml } from "../support/manifests";
+import { backendYaml, routeYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const HOST = "www.example.com";
@@ -23,25 +23,7 @@ const HOST = "www.example.com";
 const FLUSH_WAIT_MS = 25_000;
 
 function gatewayYaml(port: number, telemetry: Record<string, unknown>): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: proxy, namespace: default }
-spec: ${JSON.stringify({ telemetry })}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
+  return classWithEnvoyProxyYaml({ telemetry }, httpListenerYaml(port));
 }
 
 /** The UUID request ID extensions of the HTTP connection managers in Envoy's config_dump. */

@@ -11,7 +11,7 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 import { startAlsServer, type AlsServer } from "../support/als-server";
 import { eventually, freePort, httpGet } from "../support/http";
 import { startTcpEcho, tcpExchange, type TcpEcho } from "../support/l4";
-import { backendYaml, routeYaml, tcpRouteYaml } from "../support/manifests";
+import { backendYaml, routeYaml, tcpRouteYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startOtelCollector, type OtelCollector } from "../support/otel-collector";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -84,27 +84,10 @@ describe("EnvoyProxy ALS and OpenTelemetry access log sinks and stat sink (real 
     tcpBackend = await startTcpEcho("raw");
     port = await freePort();
     tcpPort = await freePort();
-    const gateway = `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: proxy, namespace: default }
-spec: ${JSON.stringify(proxySpec(collector))}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners:
-    - { name: http, protocol: HTTP, port: ${port} }
-    - { name: raw, protocol: TCP, port: ${tcpPort} }
-`;
+    const gateway = classWithEnvoyProxyYaml(
+      proxySpec(collector),
+      `${httpListenerYaml(port)}\n    - { name: raw, protocol: TCP, port: ${tcpPort} }`,
+    );
     const files = {
       "gateway.yaml": gateway,
       "backends.yaml": [

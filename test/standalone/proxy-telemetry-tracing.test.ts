@@ -13,7 +13,7 @@
 import assert from "node:assert/strict";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
-import { backendYaml, routeYaml } from "../support/manifests";
+import { backendYaml, routeYaml, classWithEnvoyProxyYaml, httpListenerYaml } from "../support/manifests";
 import { startFakeDatadogAgent, type FakeDatadogAgent } from "../support/fake-datadog-agent";
 import { startOtelCollector, traceOf, type OtelCollector } from "../support/otel-collector";
 import { startTestGateway, type TestGateway } from "../support/standalone";
@@ -40,25 +40,7 @@ function tracing(provider: Record<string, unknown>): Record<string, unknown> {
 }
 
 function gatewayYaml(port: number, provider: Record<string, unknown>): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: GatewayClass
-metadata: { name: eg }
-spec:
-  controllerName: gateway.envoyproxy.io/gatewayclass-controller
-  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
----
-apiVersion: gateway.envoyproxy.io/v1alpha1
-kind: EnvoyProxy
-metadata: { name: proxy, namespace: default }
-spec: ${JSON.stringify({ telemetry: { tracing: tracing(provider) } })}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: { name: eg, namespace: default }
-spec:
-  gatewayClassName: eg
-  listeners: [{ name: http, protocol: HTTP, port: ${port} }]
-`;
+  return classWithEnvoyProxyYaml({ telemetry: { tracing: tracing(provider) } }, httpListenerYaml(port));
 }
 
 describe("EnvoyProxy tracing to a real OpenTelemetry Collector (real Envoy)", function () {

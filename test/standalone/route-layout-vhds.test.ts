@@ -12,11 +12,10 @@ import { valueChecks } from "../../operator/src/translate/validate-values";
 import { RouteType, TypeUrl, VirtualHostType } from "../../operator/src/xds/types";
 import { vhdsNamespace } from "../../operator/src/xds/translate/vhds";
 import { eventually, freePort, httpGet } from "../support/http";
-import { gatewayWithListenersYaml, routeYaml } from "../support/manifests";
+import { gatewayWithListenersYaml, hugeRegexRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
 const NODE = "default/eg";
-const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
 
 describe("VHDS route layout with real Envoy", function () {
   this.timeout(60_000);
@@ -115,20 +114,7 @@ describe("VHDS route layout with real Envoy", function () {
     valueChecks.disabled = new Set(["regex"]);
     const nack = firstValueFrom(t.gw.server.events$.pipe(filter((e) => e.kind === "nack")));
     const bisected = firstValueFrom(t.gw.events$.pipe(filter((p) => p.kind === "quarantined")));
-    await t.write(
-      "regex.yaml",
-      `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: { name: huge-regex, namespace: default }
-spec:
-  parentRefs: [{ name: eg }]
-  hostnames: [regex.example.com]
-  rules:
-    - matches: [{ path: { type: RegularExpression, value: "${TOO_BIG_REGEX}" } }]
-      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
----
-` + routeYaml("also-new", "also.example.com", "b"),
-    );
+    await t.write("regex.yaml", `${hugeRegexRouteYaml()}---\n${routeYaml("also-new", "also.example.com", "b")}`);
     const e = await nack;
     assert.equal(e.typeUrl, TypeUrl.VirtualHost);
     assert.match(String(e.error), /regex|program size/i);

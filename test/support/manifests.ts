@@ -27,7 +27,12 @@ spec: { mergeGateways: true }
  */
 export function gatewayWithListenersYaml(listenersYaml: string, specYaml = ""): string {
   return `${GATEWAY_CLASS_YAML}---
-apiVersion: gateway.networking.k8s.io/v1
+${egGatewayYaml(listenersYaml, specYaml)}`;
+}
+
+/** Gateway `default/eg` of class `eg` alone (see gatewayWithListenersYaml). */
+function egGatewayYaml(listenersYaml: string, specYaml: string): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: { name: eg, namespace: default }
 spec:
@@ -36,9 +41,40 @@ ${specYaml}  listeners:
 ${listenersYaml.replace(/\n?$/, "\n")}`;
 }
 
+/** One HTTP listener `http` on `port`, as a list item for gatewayWithListenersYaml. */
+export function httpListenerYaml(port: number): string {
+  return `    - { name: http, protocol: HTTP, port: ${port} }`;
+}
+
+/**
+ * GatewayClass `eg` whose `parametersRef` names EnvoyProxy `default/proxy`, that EnvoyProxy, and Gateway `default/eg`
+ * with the given listeners (as gatewayWithListenersYaml). `spec` is the EnvoyProxy's spec: an object (written as a
+ * JSON flow mapping) or YAML block lines indented by two spaces.
+ */
+export function classWithEnvoyProxyYaml(
+  spec: Record<string, unknown> | string,
+  listenersYaml: string,
+  gatewaySpecYaml = "",
+): string {
+  const body = typeof spec === "string" ? `\n${spec.replace(/\n?$/, "")}` : ` ${JSON.stringify(spec)}`;
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: eg }
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: proxy, namespace: default }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: proxy, namespace: default }
+spec:${body}
+---
+${egGatewayYaml(listenersYaml, gatewaySpecYaml)}`;
+}
+
 /** GatewayClass `eg` + Gateway `default/eg` with one HTTP listener on `port`. */
 export function gatewayYaml(port: number): string {
-  return gatewayWithListenersYaml(`    - { name: http, protocol: HTTP, port: ${port} }`);
+  return gatewayWithListenersYaml(httpListenerYaml(port));
 }
 
 /**
@@ -177,4 +213,42 @@ export function serviceRouteYaml(name: string, host: string, service: string, po
     `    - matches: [{ path: { type: PathPrefix, value: / } }]
       backendRefs: [{ name: ${service}, port: ${port} }]`,
   );
+}
+
+/** A path regex beyond RE2's default program size limit: Envoy refuses it (the translator's regex check would too). */
+export const TOO_BIG_REGEX = `^/(${Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i).repeat(3)).join("|")}){8}$`;
+
+/** HTTPRoute `default/huge-regex` for regex.example.com on Gateway `eg` with TOO_BIG_REGEX, to Backend `b`. */
+export function hugeRegexRouteYaml(): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: huge-regex, namespace: default }
+spec:
+  parentRefs: [{ name: eg }]
+  hostnames: [regex.example.com]
+  rules:
+    - matches: [{ path: { type: RegularExpression, value: "${TOO_BIG_REGEX}" } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]
+`;
+}
+
+/**
+ * GatewayClass `cls` whose `parametersRef` names EnvoyProxy `envoy-gateway-system/<cls>-proxy` with spec `specYaml`
+ * (indented by two), without a Gateway (classWithEnvoyProxyYaml adds one): the class-level EnvoyProxy a Gateway's own
+ * can merge onto (`mergeType`).
+ */
+export function classWithProxyYaml(specYaml: string, cls = "eg"): string {
+  return `apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: ${cls} }
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef: { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: ${cls}-proxy, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: ${cls}-proxy, namespace: envoy-gateway-system }
+spec:
+${specYaml}
+`;
 }

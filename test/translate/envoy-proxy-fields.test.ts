@@ -58,6 +58,7 @@ telemetry:
     sinks: [{ type: OpenTelemetry, openTelemetry: { host: otel, port: 4317 } }]
     prometheus: { disable: false, compression: { type: Gzip } }
     enableVirtualHostStats: true
+    clusterStatName: "%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/rule/%ROUTE_RULE_NUMBER%"
 bootstrap: { type: Merge, value: "{}" }
 ipFamily: DualStack
 shutdown: { drainTimeout: 30s, minDrainDuration: 5s, healthCheckFailureDelay: 5s }
@@ -65,8 +66,10 @@ routingType: Service
 mergeBackends: {}
 luaValidation: Disabled
 mergeType: StrategicMerge
+futureField: { on: true }
 provider:
   type: Kubernetes
+  host: { envoyVersion: "1.37.0" }
   kubernetes:
     envoyDeployment:
       replicas: 2
@@ -77,7 +80,7 @@ provider:
 describe("EnvoyProxy fields egts does not act on", () => {
   it("are each named, and only they (implemented siblings are not)", () => {
     assert.deepEqual(envoyProxyUnimplementedProblems(spec(UNIMPLEMENTED)), [
-      "spec.mergeType is not implemented by egts",
+      "spec.futureField is not implemented by egts",
     ]);
   });
 
@@ -85,7 +88,7 @@ describe("EnvoyProxy fields egts does not act on", () => {
     const c = classAccepted(UNIMPLEMENTED);
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
-    assert.match(c.message, /spec\.mergeType is not implemented by egts/);
+    assert.match(c.message, /spec\.futureField is not implemented by egts/);
   });
 
   it("leave a GatewayClass whose EnvoyProxy sets only implemented fields accepted", () => {
@@ -101,6 +104,7 @@ telemetry:
     enableVirtualHostStats: true
     enablePerEndpointStats: true
     enableRequestResponseSizesStats: true
+    clusterStatName: "%ROUTE_NAME%/%BACKEND_REFS%"
 provider: { type: Kubernetes, kubernetes: { envoyDeployment: { replicas: 2, pod: { annotations: { a: b } } } } }
 `);
     assert.equal(c.status, "True", c.message);
@@ -167,7 +171,7 @@ telemetry:
 logging: { level: { default: loud, sql: debug } }
 extraArgs: ["--base-id=3", "--log-level", "debug", "--disable-hot-restart"]
 shutdown: { drainTimeout: soon }
-telemetry: { metrics: { matches: [{ type: Glob, value: x }] } }
+telemetry: { metrics: { matches: [{ type: Glob, value: x }], enableVirtualHostStats: "yes", enableGRPCStats: 1 } }
 `);
     const problem = envoyProxyProblem(bad, "GatewayClass") ?? "";
     for (const expected of [
@@ -177,6 +181,8 @@ telemetry: { metrics: { matches: [{ type: Glob, value: x }] } }
       "spec.extraArgs[1] (--log-level) is set by egts",
       "spec.shutdown.drainTimeout (soon) is not a duration",
       "spec.telemetry.metrics.matches[0].type (Glob) is not a match type",
+      'spec.telemetry.metrics.enableVirtualHostStats: "yes" must be true or false',
+      "spec.telemetry.metrics.enableGRPCStats: 1 must be true or false",
     ])
       assert.ok(problem.includes(expected), `${expected} in: ${problem}`);
     assert.ok(!problem.includes("--disable-hot-restart"), "an allowed flag is not refused");

@@ -106,7 +106,7 @@ describe("SecurityPolicy oidc: HMAC secret, SDS secrets, rules", () => {
         .find((s) => s.name === "oauth2/client_secret/securitypolicy/default/login")?.value;
     assert.equal(secret(one.node), Buffer.from("one").toString("base64"));
     assert.equal(secret(two.node), Buffer.from("two").toString("base64"));
-    const [a, b] = [one.node, two.node].map(buildNodeResources);
+    const [a, b] = [one.node, two.node].map((n) => buildNodeResources(n));
     assert.deepEqual(a.get(TypeUrl.Listener), b.get(TypeUrl.Listener), "the same listeners");
     assert.notDeepEqual(a.get(TypeUrl.Secret), b.get(TypeUrl.Secret));
   });

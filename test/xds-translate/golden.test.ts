@@ -7,17 +7,14 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { xdsDoc } from "../../operator/src/cmd/translate";
-import { loadEnvoyGatewayConfig } from "../../operator/src/config/envoy-gateway-config";
-import { inClusterRateLimit } from "../../operator/src/config/envoy-gateway-ratelimit";
 import { validateXdsIr } from "../../operator/src/ir/validate";
 import { formatInputError, parseManifests } from "../../operator/src/provider/file/parse";
 import type { KubeObject } from "../../operator/src/resources/meta";
 import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { buildNodeResources } from "../../operator/src/xds/translate/resources";
-import { caseName, checkGolden, envoyGatewayConfigFor, goldenInputs, testdataDir } from "../support/golden";
-import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
-import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
+import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
+import { xdsGoldenOptions } from "../support/xds-golden";
 
 function readCase(inFile: string): KubeObject[] {
   const { objects, errors } = parseManifests(inFile, readFileSync(inFile, "utf8"));
@@ -43,16 +40,7 @@ export function renderXds(objects: readonly KubeObject[], opts: TranslateOptions
 describe("xDS translate golden files (testdata/xds)", () => {
   for (const inFile of goldenInputs(testdataDir("xds"))) {
     const name = caseName(inFile);
-    const opts = (): TranslateOptions => {
-      const config = loadEnvoyGatewayConfig(envoyGatewayConfigFor(inFile));
-      return {
-        ...GOLDEN_OIDC_OPTIONS,
-        ...GOLDEN_WASM_OPTIONS,
-        backends: config.backends,
-        ...(config.extensionApis ? { extensionApis: config.extensionApis } : {}),
-        ...(config.rateLimit ? { rateLimit: inClusterRateLimit(config.rateLimit, "envoy-gateway-system") } : {}),
-      };
-    };
+    const opts = (): TranslateOptions => xdsGoldenOptions(inFile);
     it(name, () => {
       checkGolden(inFile, renderXds(readCase(inFile), opts()));
     });

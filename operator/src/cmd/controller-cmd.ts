@@ -1,7 +1,7 @@
 /** `egts controller`: the Kubernetes controller (what the Helm chart runs). */
 import { controlPlaneTelemetry } from "./control-plane-telemetry";
 import { hostname } from "node:os";
-import { CONTROLLER_DEFAULTS, controllerRenderOptions, xdsTokenAudience } from "../config/controller-defaults";
+import { CONTROLLER_DEFAULTS, controllerRenderOptions } from "../config/controller-defaults";
 import { env } from "../config/env";
 import { kubernetesProviderOf, type EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { AdminServer } from "../admin/admin-server";
@@ -176,16 +176,14 @@ function controllerRender(
   },
   deploy: DeployType | undefined,
 ): RenderOptions {
-  const base = controllerRenderOptions({
+  return controllerRenderOptions({
     namespace,
+    ...(deploy ? { deploy } : {}),
     envoyImage: values["envoy-image"],
     ...(values["shutdown-manager-image"] ? { shutdownManagerImage: values["shutdown-manager-image"] } : {}),
     xdsTlsSecret: values["xds-tls-secret"],
     ...(values["xds-address"] ? { xdsAddress: values["xds-address"] } : {}),
   });
-  if (deploy !== "GatewayNamespace") return base;
-  // Proxies outside our namespace also present a service-account token for the xDS server (Envoy Gateway's).
-  return { ...base, gatewayNamespace: true, xds: { ...base.xds, tokenAudience: xdsTokenAudience(namespace) } };
 }
 
 /** The GatewayClass controller name: the flag, else the configuration's `gateway.controllerName`, else the default. */

@@ -5,6 +5,7 @@
 import type { RenderOptions } from "../../../constructs/render";
 import { PROXY_SECRET } from "../certgen/certgen";
 import { env } from "./env";
+import type { DeployType } from "./envoy-gateway-provider";
 import { ENVOY_VERSION } from "../infra/host/envoy-binary";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 
@@ -50,6 +51,11 @@ export interface ControllerRenderFlags {
   readonly shutdownManagerImage?: string;
   /** `--xds-tls-secret`: non-empty means mTLS xDS (each proxy mounts its own Secret); empty renders plaintext. @default CONTROLLER_DEFAULTS.xdsTlsSecret */
   readonly xdsTlsSecret?: string;
+  /**
+   * EnvoyGateway `provider.kubernetes.deploy.type`: GatewayNamespace puts each Gateway's proxies in its own
+   * namespace, presenting a service-account token to the xDS server. @default ControllerNamespace
+   */
+  readonly deploy?: DeployType;
 }
 
 /** The render options of `egts controller` for the given flags. */
@@ -59,8 +65,10 @@ export function controllerRenderOptions(flags: ControllerRenderFlags): RenderOpt
     .split(":")
     .filter((p) => p !== "");
   const tlsSecretName = flags.xdsTlsSecret ?? CONTROLLER_DEFAULTS.xdsTlsSecret;
+  const gatewayNamespace = flags.deploy === "GatewayNamespace";
   return {
     namespace: flags.namespace,
+    ...(gatewayNamespace ? { gatewayNamespace } : {}),
     image: flags.envoyImage ?? CONTROLLER_DEFAULTS.envoyImage,
     ...(flags.shutdownManagerImage ? { shutdownManagerImage: flags.shutdownManagerImage } : {}),
     xds: {
@@ -69,6 +77,8 @@ export function controllerRenderOptions(flags: ControllerRenderFlags): RenderOpt
       // The certificate names the Service, whatever address the proxies dial.
       serverName: service,
       ...(tlsSecretName ? { tlsSecretName } : {}),
+      // Proxies outside our namespace also present a service-account token (Envoy Gateway's).
+      ...(gatewayNamespace ? { tokenAudience: xdsTokenAudience(flags.namespace) } : {}),
     },
   };
 }

@@ -48,6 +48,12 @@ export interface EgtsEnv {
    * the proxies of, relative to the working directory (default examples/kubernetes).
    */
   readonly synthInput: string;
+  /**
+   * EGTS_SYNTH_DEPLOY_TYPE: the EnvoyGateway `provider.kubernetes.deploy.type` that `cdk8s synth` previews,
+   * `ControllerNamespace` (default) or `GatewayNamespace` (each Gateway's proxy objects in its namespace, with the
+   * xDS service-account token).
+   */
+  readonly synthDeployType: "ControllerNamespace" | "GatewayNamespace";
   /** CDK8S_OUTDIR: where a cdk8s app writes its manifests; set by `cdk8s synth` from cdk8s.yaml's `output`. */
   readonly cdk8sOutdir: string | undefined;
   /** KUBERNETES_SERVICE_HOST set: running in a Kubernetes container (the kubelet sets it in every one). */
@@ -83,6 +89,13 @@ function parseRouteLayout(value: string | undefined): "inline" | "vhds" {
   throw new EnvError(`EGTS_ROUTE_LAYOUT=${value} is not one of inline, vhds`);
 }
 
+function parseDeployType(value: string | undefined): "ControllerNamespace" | "GatewayNamespace" {
+  const v = nonEmpty(value);
+  if (v === undefined || v === "ControllerNamespace") return "ControllerNamespace";
+  if (v === "GatewayNamespace") return v;
+  throw new EnvError(`EGTS_SYNTH_DEPLOY_TYPE=${value} is not one of ControllerNamespace, GatewayNamespace`);
+}
+
 function parseBool(value: string | undefined): boolean {
   const v = nonEmpty(value)?.toLowerCase();
   return v !== undefined && v !== "0" && v !== "false";
@@ -105,6 +118,7 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     ci: parseBool(vars.CI),
     testLog: parseBool(vars.EGTS_TEST_LOG),
     synthInput: nonEmpty(vars.EGTS_SYNTH_INPUT) ?? join("examples", "kubernetes"),
+    synthDeployType: parseDeployType(vars.EGTS_SYNTH_DEPLOY_TYPE),
     cdk8sOutdir: nonEmpty(vars.CDK8S_OUTDIR),
     inKubernetes: vars.KUBERNETES_SERVICE_HOST !== undefined,
     routeLayout: parseRouteLayout(vars.EGTS_ROUTE_LAYOUT),

@@ -633,6 +633,11 @@ export interface ClusterIr {
    * and goes to the extension server's Cluster hook with these objects (JSON text), which fills it in. @default none
    */
   readonly extension?: { readonly resources: readonly string[] };
+  /**
+   * The name Envoy's stats of the cluster go by (`alt_stat_name`: `cluster.<altStatName>.*`), from the EnvoyProxy's
+   * `telemetry.metrics.clusterStatName` (translate/telemetry/cluster-stat-name.ts). @default the cluster name
+   */
+  readonly altStatName?: string;
 }
 
 /**

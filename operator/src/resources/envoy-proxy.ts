@@ -1,6 +1,7 @@
 /**
  * EnvoyProxy (gateway.envoyproxy.io/v1alpha1): how the Envoy proxies of a GatewayClass or Gateway are
- * deployed. Field names follow Envoy Gateway's API reference; only the Kubernetes provider is modelled.
+ * deployed. Field names follow Envoy Gateway's API reference; the Kubernetes provider is modelled, and of the Host
+ * provider only `envoyVersion`.
  */
 import type { Compression } from "./backend-traffic-policy";
 import type { TlsParamsSettings } from "./client-traffic-policy";
@@ -278,9 +279,17 @@ export interface EnvoyProxySpec {
     readonly type: "Kubernetes";
     /** Settings of the Kubernetes objects that run the proxies. */
     readonly kubernetes?: EnvoyProxyKubernetesProvider;
+    /** Envoy Gateway's Host provider (standalone: Envoy processes on this host). */
+    readonly host?: EnvoyProxyHostProvider;
   };
   /** Run every Gateway of the class on one shared set of proxies. @default false */
   readonly mergeGateways?: boolean;
+  /**
+   * How a Gateway's own EnvoyProxy combines with its GatewayClass's: unset or `Replace` replaces it; `StrategicMerge`
+   * (Kubernetes' strategic merge) and `JSONMerge` (RFC 7386) merge it onto the class's. No effect on a
+   * GatewayClass's own. @default Replace
+   */
+  readonly mergeType?: "Replace" | "StrategicMerge" | "JSONMerge";
   /**
    * Routes that reference the same backend share one cluster (Envoy Gateway's cluster deduplication; egts's
    * default, so it changes nothing); mutually exclusive with `mergeGateways`. @default unset
@@ -345,6 +354,15 @@ export interface EnvoyProxySpec {
   readonly backendTLS?: EnvoyProxyBackendTLS;
 }
 
+/** `provider.host` (Envoy Gateway's EnvoyProxyHostProvider). */
+export interface EnvoyProxyHostProvider {
+  /**
+   * The Envoy version to run, e.g. `1.37.0`. egts runs the one Envoy it is built and tested with
+   * (translate/envoy-version.ts): another version is refused. @default the version egts is built with
+   */
+  readonly envoyVersion?: string;
+}
+
 /** `bootstrap` (Envoy Gateway's ProxyBootstrap). */
 export interface ProxyBootstrap {
   /** How `value` or `jsonPatches` changes egts's bootstrap. @default Replace */
@@ -394,6 +412,14 @@ export interface ProxyMetrics {
   readonly enableRequestResponseSizesStats?: boolean;
   /** The grpc_stats filter on every HTTP listener (`false`: on none). @default on where a GRPCRoute is attached */
   readonly enableGRPCStats?: boolean;
+  /**
+   * The stat name of route clusters (Envoy's `alt_stat_name`) from a pattern of `%ROUTE_KIND%`, `%ROUTE_NAMESPACE%`,
+   * `%ROUTE_NAME%`, `%ROUTE_RULE_NAME%`, `%ROUTE_RULE_NUMBER%` and `%BACKEND_REFS%`, e.g.
+   * `%ROUTE_KIND%/%ROUTE_NAMESPACE%/%ROUTE_NAME%/rule/%ROUTE_RULE_NUMBER%`. A cluster shared by several route rules
+   * keeps the cluster name when the pattern names the route (translate/telemetry/cluster-stat-name.ts).
+   * @default the cluster name
+   */
+  readonly clusterStatName?: string;
 }
 
 /** One stat name matcher. */

@@ -37,6 +37,7 @@ const K8S = "provider.kubernetes";
 /** EnvoyProxy spec paths egts implements (a path covers everything below it). */
 export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "provider.type",
+  "provider.host.envoyVersion", // translate/envoy-version.ts: only the version egts runs
   ...workloadFields(`${K8S}.envoyDeployment`, ["replicas", "strategy", "patch", "name", "initContainers"]),
   ...workloadFields(`${K8S}.envoyDaemonSet`, ["strategy", "patch", "name"]),
   `${K8S}.envoyService`,
@@ -45,6 +46,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   `${K8S}.envoyServiceAccount`,
   `${K8S}.useListenerPortAsContainerPort`,
   "mergeGateways",
+  "mergeType", // translate/envoy-proxy-merge.ts
   "mergeBackends", // egts's default (translate/merge-backends.ts): checked, exclusive with mergeGateways
   "routingType", // translate/routing-type.ts
   "luaValidation", // translate/policies/extension-lua.ts
@@ -65,6 +67,7 @@ export const ENVOY_PROXY_IMPLEMENTED_FIELDS: readonly string[] = [
   "telemetry.metrics.enablePerEndpointStats",
   "telemetry.metrics.enableRequestResponseSizesStats",
   "telemetry.metrics.enableGRPCStats", // translate/grpc-stats.ts
+  "telemetry.metrics.clusterStatName", // translate/telemetry/cluster-stat-name.ts
   "bootstrap", // checked by translate/proxy-runtime.ts, applied by infra/bootstrap-custom.ts
   "ipFamily", // translate/proxy-listen.ts; the Service's families in constructs/gateway-proxy.ts
   "preserveRouteOrder", // translate/proxy-listen.ts, translate/virtual-hosts.ts

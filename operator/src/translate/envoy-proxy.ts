@@ -13,6 +13,9 @@ import { geoIpProblems } from "./geoip-provider";
 import { mergeBackendsProblems } from "./merge-backends";
 import { routingTypeProblems } from "./routing-type";
 import { luaValidationProblems } from "./policies/extension-lua";
+import { effectiveGatewaySpec, mergeTypeProblems } from "./envoy-proxy-merge";
+import { clusterStatNameProblems } from "./telemetry/cluster-stat-name";
+import { envoyVersionProblems } from "./envoy-version";
 import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
@@ -49,25 +52,40 @@ export function envoyProxyFor(s: ResourceSnapshot, ns: string, name: string): En
   return envoyProxyOf(s, ns, name)?.spec;
 }
 
-/** The EnvoyProxy in effect for a Gateway, as {@link envoyProxyFor}, and who wrote it: the Gateway or its class. */
-export function envoyProxyOf(
-  s: ResourceSnapshot,
-  ns: string,
-  name: string,
-): { readonly spec: EnvoyProxy["spec"]; readonly origin: EnvoyProxyOrigin } | undefined {
+/** The EnvoyProxy in effect for a Gateway, who wrote it, and the class's spec it was merged onto, if it was. */
+export interface EffectiveEnvoyProxy {
+  /** The spec in effect: the Gateway's own (merged onto its class's when its `mergeType` says so), else the class's. */
+  readonly spec: EnvoyProxy["spec"];
+  /** Who wrote it: the Gateway (a tenant; a merged spec too) or its class. */
+  readonly origin: EnvoyProxyOrigin;
+  /** The class's (trusted) spec the Gateway's was merged onto (envoy-proxy-merge.ts); absent when not merged. */
+  readonly base?: EnvoyProxy["spec"];
+  /** Why the Gateway's could not be merged onto the class's (`spec` is then the Gateway's own, not served). */
+  readonly mergeError?: string;
+}
+
+/**
+ * The EnvoyProxy in effect for a Gateway, as {@link envoyProxyFor}, and who wrote it: the Gateway or its class.
+ * A Gateway's own EnvoyProxy with `mergeType` StrategicMerge or JSONMerge is merged onto its class's (`base`).
+ */
+export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): EffectiveEnvoyProxy | undefined {
   const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
   if (!gateway) return undefined;
-  const proxies = s.unknown.filter((o): o is EnvoyProxy => o.kind === "EnvoyProxy");
-  const find = (refNs: string | undefined, refName: string): EnvoyProxy | undefined =>
-    proxies.find((p) => p.metadata.name === refName && p.metadata.namespace === refNs);
   const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
     .infrastructure?.parametersRef;
+  const classSpec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
   if (infraRef?.kind === "EnvoyProxy") {
-    const own = find(ns, infraRef.name)?.spec;
-    return own ? { spec: own, origin: "Gateway" } : undefined;
+    const own = s.unknown.find(
+      (o): o is EnvoyProxy =>
+        o.kind === "EnvoyProxy" && o.metadata.name === infraRef.name && o.metadata.namespace === ns,
+    );
+    if (!own?.spec) return undefined;
+    const merged = effectiveGatewaySpec(own, classSpec);
+    if ("error" in merged) return { spec: own.spec, origin: "Gateway", mergeError: merged.error };
+    const spec = merged.spec;
+    return spec === own.spec ? { spec, origin: "Gateway" } : { spec, origin: "Gateway", base: classSpec };
   }
-  const spec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
-  return spec ? { spec, origin: "GatewayClass" } : undefined;
+  return classSpec ? { spec: classSpec, origin: "GatewayClass" } : undefined;
 }
 
 /** The EnvoyProxy a GatewayClass's `parametersRef` names, if it exists. */
@@ -111,9 +129,16 @@ export function mergesGateways(s: ResourceSnapshot, className: string): boolean 
  * runtime settings Envoy could not start with (translate/proxy-runtime.ts).
  * Access log settings we do not implement are refused the same way (translate/access-log.ts), and so is a
  * `filterOrder` or `geoIP` Envoy Gateway's CRD would not admit (translate/filter-order.ts, translate/geoip-provider.ts).
+ * `base`: `spec` is a Gateway's EnvoyProxy merged onto this class's (trusted) spec (envoy-proxy-merge.ts); the
+ * merged spec is judged as the Gateway's, except for what the class's spec alone already sets.
  */
-export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: EnvoyProxyOrigin): string | undefined {
+export function envoyProxyProblem(
+  spec: EnvoyProxy["spec"] | undefined,
+  origin: EnvoyProxyOrigin,
+  base?: EnvoyProxy["spec"],
+): string | undefined {
   const xdsProblems = [
+    ...mergeTypeProblems(spec),
     ...envoyProxyUnimplementedProblems(spec),
     ...accessLogProblems(spec),
     ...telemetryProblems(spec),
@@ -125,13 +150,18 @@ export function envoyProxyProblem(spec: EnvoyProxy["spec"] | undefined, origin: 
     ...mergeBackendsProblems(spec),
     ...routingTypeProblems(spec),
     ...luaValidationProblems(spec),
+    ...clusterStatNameProblems(spec),
+    ...envoyVersionProblems(spec),
   ];
   if (xdsProblems.length > 0) return xdsProblems.join("; ");
   const k = spec?.provider?.kubernetes;
   if (!k) return undefined;
   const contradiction = contradictionOf(k);
   if (contradiction) return contradiction;
-  const problems = boundaryProblems(k, origin === "GatewayClass");
+  const trusted = origin === "GatewayClass";
+  const baseK = base?.provider?.kubernetes;
+  const trustedProblems = new Set(!trusted && baseK ? boundaryProblems(baseK, false) : []);
+  const problems = boundaryProblems(k, trusted).filter((p) => !trustedProblems.has(p));
   return problems.length > 0 ? problems.join("; ") : undefined;
 }
 
@@ -196,6 +226,38 @@ function boundaryProblems(k: EnvoyProxyKubernetesProvider, trusted: boolean): st
       ...(trusted ? [] : satelliteViolations(kind, sBefore, sAfter)),
     ];
     out.push(...vs.map((v) => describe(field, v, true)));
+  }
+  return out;
+}
+
+/** The key of a violation of a rendered object in {@link classOnlySettings}: the pod's, or a satellite kind's. */
+export function violationKey(kind: "pod" | string, v: Violation): string {
+  return `${kind}|${v.field}|${showValue(v.value)}`;
+}
+
+/**
+ * What a GatewayClass's spec sets that only a class may (the violations a Gateway's own would have, keyed by
+ * {@link violationKey}): a Gateway's EnvoyProxy merged onto it (`mergeType`) carries them without being refused for
+ * them; the renderer's guard (constructs/gateway-proxy.ts) leaves them out, as {@link envoyProxyProblem} does.
+ */
+export function classOnlySettings(base: EnvoyProxy["spec"] | undefined): Set<string> {
+  const k = base?.provider?.kubernetes;
+  const out = new Set<string>();
+  if (!k) return out;
+  const w = k.envoyDaemonSet ?? k.envoyDeployment ?? {};
+  const own = skeletonOwnPod(k);
+  const before = workloadSkeleton(k.envoyDaemonSet ? "DaemonSet" : "Deployment", w, own);
+  const after = w.patch ? applyPatch(before, w.patch) : before;
+  for (const v of podViolations(podSpecOf(after), own, false)) out.add(violationKey("pod", v));
+  const satellites: readonly [string, KubernetesPatchSpec | undefined][] = [
+    ["Service", k.envoyService?.patch],
+    ["HorizontalPodAutoscaler", k.envoyHpa?.patch],
+    ["PodDisruptionBudget", k.envoyPDB?.patch],
+  ];
+  for (const [kind, patch] of satellites) {
+    if (!patch) continue;
+    const sBefore = satelliteSkeleton(kind);
+    for (const v of satelliteViolations(kind, sBefore, applyPatch(sBefore, patch))) out.add(violationKey(kind, v));
   }
   return out;
 }

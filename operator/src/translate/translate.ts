@@ -44,6 +44,7 @@ import { guardInto, isolate, isolateGroup, rejectedStatuses } from "./isolation"
 import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } from "./merge-gateways";
 import { markHostPortConflicts } from "./host-ports";
 import { markMergeBackendsConflicts } from "./merge-backends";
+import { markMergedEnvoyProxyProblems } from "./envoy-proxy-merge-status";
 import { withRoutingType } from "./routing-type";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
@@ -53,6 +54,14 @@ import type { GlobalRateLimitIr } from "../ir/ratelimit-ir";
 import { rateLimitIrOf } from "../xds/ratelimit/from-routes";
 import { ExtensionObjects, type ExtensionKinds } from "./extension-objects";
 import { attachExtensionPolicies } from "./extension-policies";
+import {
+  clusterStatNameOf,
+  messagesByGateway,
+  ruleNamesIn,
+  sharedClustersMessage,
+  withClusterStatNames,
+  withSharedClusterWarnings,
+} from "./telemetry/cluster-stat-name";
 import { CompileMemo } from "./compile-memo";
 
 /** HTTPRoute compiles reused across translations (ADR 0009). */
@@ -203,6 +212,8 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     addresses,
     envoyProxies,
   });
+  //    A Gateway's own EnvoyProxy merged onto its class's (mergeType) must be valid as merged too.
+  markMergedEnvoyProxyProblems(gateways.values(), snapshot);
   //    Gateways of a class with mergeGateways share one proxy: a younger Gateway cannot take a port an older
   //    one uses unless Envoy can serve both there.
   const merged = mergedClasses(snapshot, classes.accepted);
@@ -295,13 +306,18 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   //    its proxies (Envoy Gateway's defaults: JSON on stdout, its own filter order, no GeoIP, endpoints), and so
   //    does grpc_stats on its HTTP listeners (`enableGRPCStats`; default: where a GRPCRoute is).
   //    Its tracing and gRPC access log sinks come from there too, with their clusters (after the file logs).
+  //    So do its route clusters' stat names (`clusterStatName`), once every route and policy variant is known.
+  const ruleNames = ruleNamesIn(snapshot);
+  const sharedStatNames = new Map<string, string>();
   const finalized = policies.finalize(mergedXds).map((ir) => {
     const proxy = envoyProxyForNode(snapshot, ir.name);
+    const statNamed = withClusterStatNames(ir, clusterStatNameOf(proxy), ruleNames);
+    if (statNamed.shared.length > 0) sharedStatNames.set(ir.name, sharedClustersMessage(statNamed.shared));
     const node = withRoutingType(
       withGrpcStats(
         withProxyMetrics(
           withGeoIp(
-            withFilterOrder(withAccessLogs(ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
+            withFilterOrder(withAccessLogs(statNamed.ir, accessLogsFor(proxy)), filterOrderFor(proxy)),
             geoIpProviderFor(proxy),
           ),
           proxyMetricsFor(proxy),
@@ -335,7 +351,10 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
   return {
     statuses: [
       ...classes.statuses,
-      ...withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+      ...withSharedClusterWarnings(
+        withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+        messagesByGateway(sharedStatNames, proxies),
+      ),
       ...routeStatuses,
       ...policyStatuses,
       ...policies.statuses,

@@ -60,14 +60,22 @@ import {
   mapChanged,
   mapListenerRoutes,
   nodeLookup,
-  routeRuleDecider,
   type PolicyDecisions,
-  type RouteRef,
 } from "./decisions";
 import { acceptRest, attachPolicies, effectiveSpec, valueAt, type AttachmentSet } from "./engine";
 import { ROUTE_KINDS, type TargetIndex } from "./target-index";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
+import { forEachRuleRoute, type RouteRef, type RouteSites } from "./route-sites";
+import { TranslationMemo } from "./translation-memo";
+
+/** Each BackendTrafficPolicy's own spec translated, reused while it and what it reads are unchanged. */
+const MEMO = new TranslationMemo<Translated>();
+
+/** How many BackendTrafficPolicy spec translations the last translation reused (tests, benchmarks). */
+export function reusedBackendTrafficTranslations(): number {
+  return MEMO.reused;
+}
 
 /** What this kind's translation needs beyond the policies. */
 export interface BackendTrafficEnv {
@@ -160,14 +168,16 @@ export function attachBackendTrafficPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  opts: BackendTrafficEnv & { readonly nodeOf: (gw: GatewayState) => string },
+  opts: BackendTrafficEnv & { readonly nodeOf: (gw: GatewayState) => string; readonly sites: RouteSites },
 ): BackendTrafficDecisions {
   const set = attachPolicies(policies, BACKEND_TRAFFIC_RULES, index, book);
   const own = new Map<string, Translated>();
+  // A spec translation reads the policy, ConfigMaps (response bodies) and the rate limit service settings.
+  MEMO.begin(opts.snapshot, opts.rateLimit ?? null);
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t = own.get(a.policyKey) ?? {
-      ...translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts)),
+      ...MEMO.get(a.policy, () => translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts))),
       owner: a,
     };
     own.set(a.policyKey, t);
@@ -175,7 +185,7 @@ export function attachBackendTrafficPolicies(
   }
   acceptRest(set, book, BACKEND_TRAFFIC_RULES);
 
-  return decide(set, own, { built, index, book, ...opts });
+  return decide(set, own, { built, book, ...opts });
 }
 
 /** What applies to every route of every Gateway (one translation per distinct chain). */
@@ -184,32 +194,34 @@ function decide(
   own: ReadonlyMap<string, Translated>,
   opts: {
     readonly built: readonly GatewayIr[];
-    readonly index: TargetIndex;
     readonly book: PolicyStatusBook;
     readonly snapshot: ResourceSnapshot;
     readonly rateLimit?: RateLimitServiceSettings;
     readonly nodeOf: (gw: GatewayState) => string;
+    readonly sites: RouteSites;
   },
 ): BackendTrafficDecisions {
-  const { built, index, book } = opts;
+  const { built, book, sites } = opts;
   const resolve = chainResolver((chain) => chainTranslation(chain, own, book, opts));
   const byRoute = new DecisionMap<Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
-    const clusters = new Map(b.xds.clusters.map((c) => [c.name, c]));
+    let byName: ReadonlyMap<string, ClusterIr> | undefined;
+    const clusters = (): ReadonlyMap<string, ClusterIr> => (byName ??= new Map(b.xds.clusters.map((c) => [c.name, c])));
     const node = opts.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
-    const decideRoute = routeRuleDecider(b.gw, set, index, (chain, ref, rule) =>
-      ruleDecision(resolve(chain), ref, rule),
+    forEachRuleRoute(
+      sites,
+      b,
+      set.routeTargets,
+      (site, k, owner) => {
+        const { ref, routeId } = site.grouping.rules[k];
+        const rule = sites.ruleNameOf(site, k);
+        return ruleDecision(resolve(set.forRule(routeId, rule, b.gw, owner)), ref, rule);
+      },
+      (site, _k, r, d) =>
+        byRoute.set(b.gw.key, site.listener.port, r.name, withBackendProblems(d, r, clusters, book), site.host),
     );
-    for (const l of b.xds.http) {
-      for (const v of l.virtualHosts) {
-        for (const r of v.routes) {
-          const d = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-          if (d) byRoute.set(b.gw.key, l.port, r.name, withBackendProblems(d, r, clusters, book));
-        }
-      }
-    }
     for (const { port, name } of l4Routes(b.xds)) {
       const d = l4Decision(name, b.gw, set, resolve, book);
       if (d) byRoute.set(b.gw.key, port, name, d);
@@ -219,6 +231,7 @@ function decide(
   return {
     byRoute,
     gatewaysOf: (node) => gateways.get(node) ?? [],
+    untouched: (v) => sites.untouched(v, byRoute),
     ...(rl ? { rateLimitCluster: rateLimitClusterOf(rl) } : {}),
   };
 }
@@ -242,11 +255,14 @@ function rateLimitClusterOf(rl: RateLimitServiceSettings): ClusterIr {
 function withBackendProblems(
   d: Decision,
   r: RouteIr,
-  clusters: ReadonlyMap<string, ClusterIr>,
+  clustersOf: () => ReadonlyMap<string, ClusterIr>,
   book: PolicyStatusBook,
 ): Decision {
   const settings = d.t.cluster?.ir;
   if (!settings || r.action.kind !== "forward") return d;
+  // Only these settings can meet a problem with a backend (variantProblem, routingTypeWarning).
+  if (!settings.healthCheck?.active?.grpc && settings.routingType !== "Service") return d;
+  const clusters = clustersOf();
   warnRoutingType(d, r, clusters, book);
   const problems = [
     ...new Set(
@@ -358,10 +374,15 @@ function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr 
   const lookup = nodeLookup(d, n.name);
   const variants = new Variants(n.clusters);
   const http = n.http.map((listener): HttpListenerIr => {
-    const l = mapListenerRoutes(listener, (r) => {
-      const decision = lookup(listener.port, r.name);
-      return decision ? applyToRoute(r, decision, variants) : r;
-    });
+    const l = mapListenerRoutes(
+      listener,
+      (r) => {
+        const decision = lookup(listener.port, r.name);
+        return decision ? applyToRoute(r, decision, variants) : r;
+      },
+      undefined,
+      d.untouched,
+    );
     const tlsRoutes = l.tlsRoutes && mapChanged(l.tlsRoutes, (c) => applyToChain(c, lookup(l.port, c.name), variants));
     return tlsRoutes === l.tlsRoutes ? l : { ...l, tlsRoutes };
   });
@@ -415,20 +436,24 @@ function l4Destinations(
   return t.cluster ? variants.of(destinations, t.cluster) : destinations;
 }
 
+/** Cluster-level settings of a translation and the variant suffix they give. */
+type ClusterSettings = NonNullable<Translated["cluster"]>;
+
+/** A route action that forwards to weighted destinations. */
+type ForwardAction = Extract<RouteIr["action"], { readonly kind: "forward" }>;
+
 /** The policy variants of a node's backend clusters (ADR 0005), made on first use. */
 class Variants {
   private readonly clusters: ReadonlyMap<string, ClusterIr>;
   private readonly made = new Map<string, ClusterIr>();
+  private readonly actions = new Map<ForwardAction, Map<ClusterSettings, ForwardAction>>();
 
   constructor(clusters: readonly ClusterIr[]) {
     this.clusters = new Map(clusters.map((c) => [c.name, c]));
   }
 
   /** `destinations` sent to the variants with `settings` of their clusters. */
-  of(
-    destinations: readonly WeightedDestinationIr[],
-    settings: { readonly ir: ClusterPolicyIr; readonly suffix: string },
-  ): WeightedDestinationIr[] {
+  of(destinations: readonly WeightedDestinationIr[], settings: ClusterSettings): WeightedDestinationIr[] {
     return destinations.map((dst): WeightedDestinationIr => {
       const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
       if (!base) return dst;
@@ -438,6 +463,18 @@ class Variants {
       if (!this.made.has(name)) this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
       return { ...dst, cluster: name };
     });
+  }
+
+  /**
+   * A forward action sent to the variants with `settings`: one per action and settings (the Envoy routes of one rule
+   * share their action, and so share its variant).
+   */
+  action(a: ForwardAction, settings: ClusterSettings): ForwardAction {
+    let bySettings = this.actions.get(a);
+    if (!bySettings) this.actions.set(a, (bySettings = new Map()));
+    let out = bySettings.get(settings);
+    if (!out) bySettings.set(settings, (out = { ...a, destinations: this.of(a.destinations, settings) }));
+    return out;
   }
 
   /** The variants made, by name. */
@@ -453,10 +490,7 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   if (t.invalid.length > 0) return invalidRuleRoute(r);
   const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
   const responseHeaders = withRemoved(r.responseHeaders, orcaHeadersToRemove(t.cluster?.ir.loadBalancer));
-  const action =
-    t.cluster && r.action.kind === "forward"
-      ? { ...r.action, destinations: variants.of(r.action.destinations, t.cluster) }
-      : r.action;
+  const action = t.cluster && r.action.kind === "forward" ? variants.action(r.action, t.cluster) : r.action;
   return {
     ...r,
     action,
@@ -524,9 +558,19 @@ function translate(spec: BackendTrafficPolicySpec, policy: string, ctx: BackendT
   };
 }
 
+/** Suffixes by the JSON they hash (a pure function of it: policies with equal settings hash once). */
+const SUFFIXES = new Map<string, string>();
+
 /** A short content hash of cluster settings: equal settings, equal variant. */
 export function variantSuffix(ir: ClusterPolicyIr): string {
-  return createHash("sha256").update(stableJson(ir)).digest("hex").slice(0, 10);
+  const json = stableJson(ir);
+  let suffix = SUFFIXES.get(json);
+  if (suffix === undefined) {
+    if (SUFFIXES.size >= 4096) SUFFIXES.clear(); // bounded: settings of past translations are dropped
+    suffix = createHash("sha256").update(json).digest("hex").slice(0, 10);
+    SUFFIXES.set(json, suffix);
+  }
+  return suffix;
 }
 
 function stableJson(v: unknown): string {

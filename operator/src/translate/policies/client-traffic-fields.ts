@@ -76,12 +76,35 @@ export const IMPLEMENTED_FIELDS: readonly string[] = [
   "http3",
 ];
 
+/** A field list as sets: the paths, and every path some path lies below. */
+interface FieldSets {
+  readonly exact: ReadonlySet<string>;
+  readonly parents: ReadonlySet<string>;
+}
+
+/** The sets of each field list (built once per list: the kinds' lists are module constants). */
+const FIELD_SETS = new WeakMap<readonly string[], FieldSets>();
+
+function fieldSets(implemented: readonly string[]): FieldSets {
+  let sets = FIELD_SETS.get(implemented);
+  if (!sets) {
+    const parents = new Set<string>();
+    for (const p of implemented) {
+      for (let i = p.indexOf("."); i >= 0; i = p.indexOf(".", i + 1)) parents.add(p.slice(0, i));
+    }
+    sets = { exact: new Set(implemented), parents };
+    FIELD_SETS.set(implemented, sets);
+  }
+  return sets;
+}
+
 /** The set fields of `spec` no IMPLEMENTED_FIELDS entry covers, as `spec.a.b` paths, sorted. */
 export function unimplementedFields(spec: unknown, implemented: readonly string[] = IMPLEMENTED_FIELDS): string[] {
   const out: string[] = [];
+  const { exact, parents } = fieldSets(implemented);
   const visit = (value: unknown, path: string): void => {
-    if (implemented.includes(path)) return;
-    const below = implemented.some((p) => p.startsWith(`${path}.`));
+    if (exact.has(path)) return;
+    const below = parents.has(path);
     if (below && typeof value === "object" && value !== null && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) if (v !== undefined) visit(v, `${path}.${k}`);
       return;

@@ -4,27 +4,11 @@
  * lookup of a node's decision over the Gateways merged into it, and copy-on-change mapping of IR lists.
  */
 import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
-import { namespaceOf, type KubeObject } from "../../resources/meta";
-import type { GatewayState, ListenerState } from "../gateway";
-import { hostnameMatches, listenerRank } from "../hostnames";
+import { namespaceOf } from "../../resources/meta";
 import type { PolicyStatusBook } from "./ancestors";
-import { effectiveSpec, valueAt, type AttachmentSet } from "./engine";
+import { effectiveSpec, valueAt } from "./engine";
 import { PolicyReason } from "./targets";
-import type { TargetIndex } from "./target-index";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
-
-/** Route kinds whose rules take HTTP settings, by the prefix of their IR names. */
-const HTTP_ROUTE_KINDS: Readonly<Record<string, string>> = { httproute: "HTTPRoute", grpcroute: "GRPCRoute" };
-
-/** The route an HTTP or gRPC route IR name (`<kind>/ns/name[/rule/<rule>/…]`) comes from. */
-export interface RouteRef {
-  /** HTTPRoute or GRPCRoute. */
-  readonly kind: string;
-  /** `namespace/name`. */
-  readonly key: string;
-  /** The rule segment of the IR name (the rule's index), if any. */
-  readonly rule?: string;
-}
 
 /**
  * What applies to each route or chain IR name on each port of each Gateway. Nested maps rather than one map of
@@ -33,21 +17,26 @@ export interface RouteRef {
  */
 export class DecisionMap<D> {
   private readonly byGateway = new Map<string, Map<number, Map<string, D>>>();
+  /** The virtual hosts (of the Gateways' own IR) holding a route with a decision. */
+  private readonly hosts = new Set<VirtualHostIr>();
   private count = 0;
+  /** The names of the last Gateway and port set (consecutive sets are mostly on one port). */
+  private last?: { readonly gateway: string; readonly port: number; readonly names: Map<string, D> };
 
   /** How many decisions there are. */
   get size(): number {
     return this.count;
   }
 
-  /** Records what applies to IR name `name` on `port` of Gateway `gateway` (`namespace/name`). */
-  set(gateway: string, port: number, name: string, d: D): void {
-    let ports = this.byGateway.get(gateway);
-    if (!ports) this.byGateway.set(gateway, (ports = new Map()));
-    let names = ports.get(port);
-    if (!names) ports.set(port, (names = new Map()));
+  /**
+   * Records what applies to IR name `name` on `port` of Gateway `gateway` (`namespace/name`), in virtual host
+   * `host` of the Gateway's IR when it is a route of one.
+   */
+  set(gateway: string, port: number, name: string, d: D, host?: VirtualHostIr): void {
+    const names = this.namesAt(gateway, port);
     if (!names.has(name)) this.count++;
     names.set(name, d);
+    if (host) this.hosts.add(host);
   }
 
   /** What applies to IR name `name` on `port` of Gateway `gateway`, if anything. */
@@ -59,6 +48,22 @@ export class DecisionMap<D> {
   port(gateway: string, port: number): ReadonlyMap<string, D> | undefined {
     return this.byGateway.get(gateway)?.get(port);
   }
+
+  /** Whether a route of virtual host `v` (an object of a Gateway's own IR) has a decision. */
+  reaches(v: VirtualHostIr): boolean {
+    return this.hosts.has(v);
+  }
+
+  private namesAt(gateway: string, port: number): Map<string, D> {
+    const last = this.last;
+    if (last && last.gateway === gateway && last.port === port) return last.names;
+    let ports = this.byGateway.get(gateway);
+    if (!ports) this.byGateway.set(gateway, (ports = new Map()));
+    let names = ports.get(port);
+    if (!names) ports.set(port, (names = new Map()));
+    this.last = { gateway, port, names };
+    return names;
+  }
 }
 
 /** Decisions by Gateway, port and route or chain IR name, and the Gateways of each node. */
@@ -67,6 +72,11 @@ export interface PolicyDecisions<D> {
   readonly byRoute: DecisionMap<D>;
   /** `namespace/name` of the Gateways of each node (a merged class's node has several). */
   readonly gatewaysOf: (node: string) => readonly string[];
+  /**
+   * Whether virtual host `v` of a published node is one of the Gateways' own (not rebuilt by a merge) that no
+   * decision reaches: applying the decisions leaves it as it is, without looking up its routes.
+   */
+  readonly untouched: (v: VirtualHostIr) => boolean;
 }
 
 /**
@@ -120,102 +130,39 @@ export function nodeLookup<D>(d: PolicyDecisions<D>, node: string): (port: numbe
   };
 }
 
-/** `items` mapped; the same array when no item changed (so untouched listeners stay identical). */
+/** `items` mapped; the same array when no item changed (so untouched listeners stay identical, and cost no copy). */
 export function mapChanged<T>(items: readonly T[], f: (item: T) => T): readonly T[] {
-  let changed = false;
-  const out = items.map((x) => {
+  let out: T[] | undefined;
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
     const y = f(x);
-    changed ||= y !== x;
-    return y;
-  });
-  return changed ? out : items;
+    if (out) out.push(y);
+    else if (y !== x) {
+      out = items.slice(0, i);
+      out.push(y);
+    }
+  }
+  return out ?? items;
 }
 
 /**
  * Listener `l` with each route of each virtual host mapped by `f`, and each host's route list then passed through
- * `after` when given (e.g. to add routes); `l` itself, and each untouched virtual host, when nothing changed.
+ * `after` when given (e.g. to add routes); `l` itself, and each untouched virtual host, when nothing changed. A host
+ * `skip` says no decision reaches is left as it is, without calling `f` or `after`.
  */
 export function mapListenerRoutes(
   l: HttpListenerIr,
   f: (route: RouteIr) => RouteIr,
   after?: (routes: readonly RouteIr[], v: VirtualHostIr) => readonly RouteIr[],
+  skip?: (v: VirtualHostIr) => boolean,
 ): HttpListenerIr {
   const virtualHosts = mapChanged(l.virtualHosts, (v) => {
+    if (skip?.(v)) return v;
     const mapped = mapChanged(v.routes, f);
     const routes = after ? after(mapped, v) : mapped;
     return routes === v.routes ? v : { ...v, routes };
   });
   return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
-}
-
-/**
- * The decider of HTTP and gRPC route IRs on one Gateway: for a route IR name on a port and virtual host, the
- * attachment chain of its route rule on the listener it belongs to, turned into a decision by `decide`. Envoy
- * routes of one rule (one per match) on one port and host share one decision.
- */
-export function routeRuleDecider<T>(
-  gw: GatewayState,
-  set: AttachmentSet<KubeObject>,
-  index: TargetIndex,
-  decide: (chain: readonly Attachment[], ref: RouteRef, rule: string | undefined) => T | undefined,
-): (port: number, host: string, routeName: string) => T | undefined {
-  if (set.winners.length === 0) return () => undefined; // no policy of this kind attached: nothing to decide
-  // port → host → the route name up to its match segment (one rule) → decision.
-  const byRule = new Map<number, Map<string, Map<string, T | undefined>>>();
-  return (port, host, routeName) => {
-    let hosts = byRule.get(port);
-    if (!hosts) byRule.set(port, (hosts = new Map()));
-    let rules = hosts.get(host);
-    if (!rules) hosts.set(host, (rules = new Map()));
-    const cut = routeName.indexOf("/match/");
-    const id = cut < 0 ? routeName : routeName.slice(0, cut);
-    if (rules.has(id)) return rules.get(id);
-    const ref = routeRef(routeName);
-    let t: T | undefined;
-    // Most routes have no policy of this kind in reach: decided without looking for their listener.
-    if (ref && set.mayApplyToRoute(ref.kind, ref.key)) {
-      const listener = ownerListener(gw, port, host, `${ref.kind}/${ref.key}`, index);
-      const rule = ruleName(ref, index);
-      t = listener && decide(set.forRouteRule(ref.kind, ref.key, rule, gw, listener), ref, rule);
-    }
-    rules.set(id, t);
-    return t;
-  };
-}
-
-/** `httproute/ns/name/rule/R/match/M` → the route's kind, key and rule segment. */
-export function routeRef(name: string): RouteRef | undefined {
-  const parts = name.split("/", 5); // kind/ns/name/rule/<rule>: the rest (matches) is not needed
-  const kind = HTTP_ROUTE_KINDS[parts[0]];
-  if (!kind || parts.length < 3) return undefined;
-  return { kind, key: `${parts[1]}/${parts[2]}`, ...(parts[3] === "rule" ? { rule: parts[4] } : {}) };
-}
-
-/** The rule's name for sectionName targets: the name of the rule at the segment's index, if it has one. */
-export function ruleName(ref: RouteRef, index: TargetIndex): string | undefined {
-  if (ref.rule === undefined) return undefined;
-  const route = index.routes.get(`${ref.kind}/${ref.key}`);
-  const name = route?.route.spec?.rules?.[Number(ref.rule)]?.name;
-  return name === undefined || name === "" ? undefined : name;
-}
-
-/**
- * The Gateway listener a route's virtual host belongs to on `port`: among the listeners the route attached to
- * there, the most specific one whose hostname covers the host (as virtual-hosts.ts assigns hosts).
- */
-export function ownerListener(
-  gw: GatewayState,
-  port: number,
-  host: string,
-  routeId: string,
-  index: TargetIndex,
-): ListenerState | undefined {
-  const attached = (index.routes.get(routeId)?.listeners ?? [])
-    .filter((x) => x.gateway === gw && x.listener.listener.port === port)
-    .map((x) => x.listener);
-  const covering = attached.filter((l) => hostnameMatches(l.listener.hostname, host));
-  const pool = covering.length > 0 ? covering : attached;
-  return [...pool].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname))[0];
 }
 
 /**

@@ -50,10 +50,13 @@ export interface AttachmentSet<P extends KubeObject> {
     l: ListenerState,
   ): Attachment<P>[];
   /**
-   * Whether any winner may apply to a route of `kind` and `key` (`HTTPRoute`, `ns/name`): one targets it or one of its
-   * rules, or one targets a Gateway, listener or ListenerSet. False: {@link forRouteRule} is empty on every listener.
+   * `Kind/namespace/name` of every route a winner targets (or one of whose rules it targets) when every winner
+   * targets a route or rule; undefined when one targets a Gateway, listener or ListenerSet. A route not in the set
+   * has an empty {@link forRouteRule} on every listener.
    */
-  mayApplyToRoute(kind: string, key: string): boolean;
+  readonly routeTargets: ReadonlySet<string> | undefined;
+  /** {@link forRouteRule} of the route `Kind/namespace/name` (the key built already). */
+  forRule(routeId: string, rule: string | undefined, gw: GatewayState, l: ListenerState): Attachment<P>[];
 }
 
 /** Attaches the policies of one kind (steps 2 of the contract). */
@@ -249,31 +252,20 @@ function defaultOverridden(rules: PolicyKindRules, listeners: readonly string[],
 }
 
 class Attached<P extends KubeObject> implements AttachmentSet<P> {
-  /** `kind/key` of every route a route-level winner targets; undefined when a winner targets a Gateway or listener. */
-  private readonly routes?: ReadonlySet<string>;
+  readonly routeTargets: ReadonlySet<string> | undefined;
+  /** The chain of each Gateway listener (looked up once per listener). */
+  private readonly listenerChains = new Map<GatewayState, Map<ListenerState, Attachment<P>[]>>();
 
   constructor(
     readonly winners: readonly Attachment<P>[],
     private readonly byTarget: ReadonlyMap<string, Attachment<P>>,
   ) {
     const routeLevel = winners.every((w) => w.target.scope === "Route" || w.target.scope === "RouteRule");
-    if (routeLevel) this.routes = new Set(winners.map((w) => `${w.target.kind}/${w.target.key}`));
-  }
-
-  mayApplyToRoute(kind: string, key: string): boolean {
-    return this.routes === undefined || this.routes.has(`${kind}/${key}`);
+    this.routeTargets = routeLevel ? new Set(winners.map((w) => `${w.target.kind}/${w.target.key}`)) : undefined;
   }
 
   forListener(gw: GatewayState, l: ListenerState): Attachment<P>[] {
-    const name = l.listener.name;
-    const ids =
-      l.owner.kind === "ListenerSet"
-        ? [
-            `ListenerSet/${l.owner.namespace}/${l.owner.name}#${name}`,
-            `ListenerSet/${l.owner.namespace}/${l.owner.name}`,
-          ]
-        : [`Gateway/${gw.key}#${name}`];
-    return this.pick([...ids, `Gateway/${gw.key}`]);
+    return [...this.listenerChain(gw, l)];
   }
 
   forRouteRule(
@@ -283,8 +275,38 @@ class Attached<P extends KubeObject> implements AttachmentSet<P> {
     gw: GatewayState,
     l: ListenerState,
   ): Attachment<P>[] {
-    const own = this.pick([...(rule !== undefined ? [`${kind}/${key}#${rule}`] : []), `${kind}/${key}`]);
-    return [...own, ...this.forListener(gw, l)];
+    return this.forRule(`${kind}/${key}`, rule, gw, l);
+  }
+
+  forRule(routeId: string, rule: string | undefined, gw: GatewayState, l: ListenerState): Attachment<P>[] {
+    const out: Attachment<P>[] = [];
+    const ofRule = rule !== undefined ? this.byTarget.get(`${routeId}#${rule}`) : undefined;
+    if (ofRule) out.push(ofRule);
+    const ofRoute = this.byTarget.get(routeId);
+    if (ofRoute) out.push(ofRoute);
+    // With route-level winners only, no listener has a chain.
+    if (this.routeTargets === undefined) out.push(...this.listenerChain(gw, l));
+    return out;
+  }
+
+  /** The winners of a listener, most specific first (listener, ListenerSet, Gateway); shared: not to be changed. */
+  private listenerChain(gw: GatewayState, l: ListenerState): readonly Attachment<P>[] {
+    let chains = this.listenerChains.get(gw);
+    if (!chains) this.listenerChains.set(gw, (chains = new Map()));
+    let chain = chains.get(l);
+    if (!chain) {
+      const name = l.listener.name;
+      const ids =
+        l.owner.kind === "ListenerSet"
+          ? [
+              `ListenerSet/${l.owner.namespace}/${l.owner.name}#${name}`,
+              `ListenerSet/${l.owner.namespace}/${l.owner.name}`,
+            ]
+          : [`Gateway/${gw.key}#${name}`];
+      chain = this.pick([...ids, `Gateway/${gw.key}`]);
+      chains.set(l, chain);
+    }
+    return chain;
   }
 
   private pick(ids: readonly string[]): Attachment<P>[] {

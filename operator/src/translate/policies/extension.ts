@@ -35,7 +35,6 @@ import {
   mergedChainTranslation,
   mapListenerRoutes,
   nodeLookup,
-  routeRuleDecider,
   routeSectionConflict,
   type PolicyDecisions,
 } from "./decisions";
@@ -44,6 +43,7 @@ import type { ExtensionContext } from "./extension-context";
 import { hasExtensions, translateExtensionSpec, type ExtensionTranslation } from "./extension-translate";
 import type { TargetIndex } from "./target-index";
 import { ROUTE_KINDS } from "./target-index";
+import { forEachRuleRoute, type RouteSites } from "./route-sites";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
 
@@ -75,6 +75,8 @@ export interface ExtensionEnv {
   readonly nodeOf: (gw: GatewayState) => string;
   /** The Wasm modules fetched so far; absent: every `wasm` entry fails. */
   readonly wasm?: WasmModules;
+  /** Where the route rules of the built Gateways are (shared by the route-level kinds). */
+  readonly sites: RouteSites;
 }
 
 /** The decisions of one translation, applied to the published nodes by {@link applyExtensions}. */
@@ -107,17 +109,22 @@ export function attachExtensionPolicies(
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
-    const decideRoute = routeRuleDecider(b.gw, set, index, resolve);
-    for (const l of b.xds.http) {
-      for (const v of l.virtualHosts) {
-        for (const r of v.routes) {
-          const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-          if (t) byRoute.set(b.gw.key, l.port, r.name, t);
-        }
-      }
-    }
+    forEachRuleRoute(
+      env.sites,
+      b,
+      set.routeTargets,
+      (site, k, owner) => {
+        const { routeId } = site.grouping.rules[k];
+        return resolve(set.forRule(routeId, env.sites.ruleNameOf(site, k), b.gw, owner));
+      },
+      (site, _k, r, t) => byRoute.set(b.gw.key, site.listener.port, r.name, t, site.host),
+    );
   }
-  return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+  return {
+    byRoute,
+    gatewaysOf: (node) => gateways.get(node) ?? [],
+    untouched: (v) => env.sites.untouched(v, byRoute),
+  };
 }
 
 function report(a: Attachment, problems: readonly string[], book: PolicyStatusBook): void {
@@ -169,11 +176,16 @@ export function applyExtensions(
     const lookup = nodeLookup(d, n.name);
     const clusters = new Map<string, ClusterIr>();
     const http = n.http.map((l) =>
-      mapListenerRoutes(l, (r) => {
-        const t = lookup(l.port, r.name);
-        if (t && !t.failed && t.extensions) for (const c of t.clusters ?? []) clusters.set(c.name, c);
-        return t ? applyToRoute(r, t) : r;
-      }),
+      mapListenerRoutes(
+        l,
+        (r) => {
+          const t = lookup(l.port, r.name);
+          if (t && !t.failed && t.extensions) for (const c of t.clusters ?? []) clusters.set(c.name, c);
+          return t ? applyToRoute(r, t) : r;
+        },
+        undefined,
+        d.untouched,
+      ),
     );
     const own = new Set(n.clusters.map((c) => c.name));
     const added = [...clusters.values()].filter((c) => !own.has(c.name)).sort((a, b) => (a.name < b.name ? -1 : 1));

@@ -19,6 +19,7 @@ import { ListenerRefs } from "../listener-tls";
 import { ReferenceGrantIndex } from "../reference-grants";
 import type { WasmModules } from "../wasm-sources";
 import { TargetIndex } from "./target-index";
+import { RouteSites } from "./route-sites";
 import { applySecurity, attachSecurityPolicies } from "./security";
 import type { OidcInputs } from "./security-context";
 import { applyPatchPolicies, attachPatchPolicies } from "./patch-policy";
@@ -63,6 +64,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
   const policies = inputs.snapshot.policies ?? {};
   const book = new PolicyStatusBook();
   const index = new TargetIndex(inputs.gateways, inputs.snapshot);
+  const sites = new RouteSites(index);
   const nodeOf = (gw: GatewayState): string =>
     inputs.merged.has(gw.gateway.spec.gatewayClassName) ? gw.gateway.spec.gatewayClassName : gw.key;
   const refs = new ListenerRefs(inputs.snapshot, new ReferenceGrantIndex(inputs.snapshot.referenceGrants ?? []));
@@ -74,6 +76,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     snapshot: inputs.snapshot,
     ...(inputs.rateLimit ? { rateLimit: inputs.rateLimit } : {}),
     nodeOf,
+    sites,
   });
   const security = attachSecurityPolicies(policies.securityPolicies ?? [], index, book, built, {
     snapshot: inputs.snapshot,
@@ -81,6 +84,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
     backends: inputs.backends,
     ...(inputs.oidc ? { oidc: inputs.oidc } : {}),
     nodeOf,
+    sites,
   });
   const extensions = attachExtensionPolicies(policies.envoyExtensionPolicies ?? [], index, book, built, {
     refs,
@@ -95,6 +99,7 @@ export function applyPolicies(inputs: PolicyInputs): PolicyOutputs {
       return envoyProxyFor(inputs.snapshot, ns, name)?.luaValidation;
     },
     nodeOf,
+    sites,
     ...(inputs.wasm ? { wasm: inputs.wasm } : {}),
   });
   // EnvoyPatchPolicy last, as Envoy Gateway processes it: its patches act on the Envoy resources of the finished IR.

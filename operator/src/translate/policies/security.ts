@@ -59,12 +59,10 @@ import {
   nodeLookup,
   chainOwner,
   mergedChainTranslation,
-  routeRef,
-  routeRuleDecider,
   routeSectionConflict,
-  ruleName,
   type PolicyDecisions,
 } from "./decisions";
+import { forEachRuleRoute, type HostSite, type RouteSites } from "./route-sites";
 
 /** SecurityPolicy's attachment rules (Envoy Gateway v1.9). */
 export const SECURITY_RULES: PolicyKindRules = {
@@ -137,7 +135,7 @@ export function attachSecurityPolicies(
   index: TargetIndex,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  env: SecurityEnv & { readonly nodeOf: (gw: GatewayState) => string },
+  env: SecurityEnv & { readonly nodeOf: (gw: GatewayState) => string; readonly sites: RouteSites },
 ): SecurityDecisions {
   const set = attachPolicies(policies, SECURITY_RULES, index, book);
   const own = new Map<string, Translated>();
@@ -172,7 +170,11 @@ function decide(
   own: ReadonlyMap<string, Translated>,
   book: PolicyStatusBook,
   built: readonly GatewayIr[],
-  env: SecurityEnv & { readonly index: TargetIndex; readonly nodeOf: (gw: GatewayState) => string },
+  env: SecurityEnv & {
+    readonly index: TargetIndex;
+    readonly nodeOf: (gw: GatewayState) => string;
+    readonly sites: RouteSites;
+  },
 ): SecurityDecisions {
   const resolve: Resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
   const byRoute = new DecisionMap<Translated>();
@@ -185,10 +187,14 @@ function decide(
     const onListener = (l: HttpListenerIr): Resolve => {
       return (chain) => geoChecked(chain, resolve(chain), l.clientTraffic?.clientIp, geo);
     };
-    decideHttp(b, set, env.index, onListener, byRoute);
+    decideHttp(b, set, env.sites, onListener, byRoute);
     decideTcp(b, set, resolve, byRoute, book);
   }
-  return { byRoute, gatewaysOf: (node) => gateways.get(node) ?? [] };
+  return {
+    byRoute,
+    gatewaysOf: (node) => gateways.get(node) ?? [],
+    untouched: (v) => env.sites.untouched(v, byRoute),
+  };
 }
 
 /** What the per-listener geolocation prerequisites are checked against (security-geoip.ts). */
@@ -203,19 +209,22 @@ interface GeoInputs {
 function decideHttp(
   b: GatewayIr,
   set: AttachmentSet<KubeObject>,
-  index: TargetIndex,
+  sites: RouteSites,
   onListener: (l: HttpListenerIr) => Resolve,
   out: DecisionMap<Translated>,
 ): void {
-  for (const l of b.xds.http) {
-    const decideRoute = routeRuleDecider(b.gw, set, index, onListener(l));
-    for (const v of l.virtualHosts) {
-      for (const r of v.routes) {
-        const t = decideRoute(l.port, v.domains[0] ?? "*", r.name);
-        if (t) out.set(b.gw.key, l.port, r.name, withRouteMetadata(t, r.name, index));
-      }
-    }
-  }
+  const resolvers = new Map<HttpListenerIr, Resolve>();
+  forEachRuleRoute(
+    sites,
+    b,
+    set.routeTargets,
+    (site, k, owner) => {
+      let resolve = resolvers.get(site.listener);
+      if (!resolve) resolvers.set(site.listener, (resolve = onListener(site.listener)));
+      return resolve(set.forRule(site.grouping.rules[k].routeId, sites.ruleNameOf(site, k), b.gw, owner));
+    },
+    (site, k, r, t) => out.set(b.gw.key, site.listener.port, r.name, withRouteMetadata(t, site, k, sites), site.host),
+  );
 }
 
 /**
@@ -240,16 +249,16 @@ function geoChecked(
 const EG_ANNOTATION_PREFIX = "gateway.envoyproxy.io/";
 
 /**
- * `t` for one Envoy route, with the route resource's metadata when its ext auth sends route metadata
- * (`includeRouteMetadata`): kind, name, namespace, the rule's name, and its `gateway.envoyproxy.io/` annotations.
+ * `t` for one Envoy route (of rule `k` of `site`), with the route resource's metadata when its ext auth sends route
+ * metadata (`includeRouteMetadata`): kind, name, namespace, the rule's name, and its `gateway.envoyproxy.io/`
+ * annotations.
  */
-function withRouteMetadata(t: Translated, routeName: string, index: TargetIndex): Translated {
+function withRouteMetadata(t: Translated, site: HostSite, k: number, sites: RouteSites): Translated {
   if (!t.security?.extAuth?.includeRouteMetadata) return t;
-  const ref = routeRef(routeName);
-  if (!ref) return t;
+  const { ref, routeId } = site.grouping.rules[k];
   const [namespace, name] = ref.key.split("/");
-  const rule = ruleName(ref, index);
-  const all = index.routes.get(`${ref.kind}/${ref.key}`)?.route.metadata.annotations ?? {};
+  const rule = sites.ruleNameOf(site, k);
+  const all = sites.routeObject(routeId)?.metadata.annotations ?? {};
   const annotations = Object.fromEntries(
     Object.entries(all)
       .filter(([k]) => k.startsWith(EG_ANNOTATION_PREFIX))
@@ -373,6 +382,7 @@ function applyToNode(n: GatewayXdsIr, d: SecurityDecisions): GatewayXdsIr {
         return t ? applyToRoute(r, t) : r;
       },
       (routes, v) => withOidcPathRoutes(routes, v.domains),
+      d.untouched,
     ),
   );
   const tcp = n.tcp?.map((l) => ({ ...l, chains: l.chains.map((c) => applyToChain(c, lookup(l.port, c.name))) }));

@@ -12,6 +12,7 @@ import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { BackendIndex } from "../backends";
 import { Reason } from "../conditions";
 import { envoyProxyOf } from "../envoy-proxy";
+import { mergedEnvoyProxyOwner } from "../envoy-proxy-merge";
 import type { GatewayState } from "../gateway";
 import { grpcAccessLogsFor, grpcSinkProblems, type ProxyAccessLogSinks } from "./access-log-sinks";
 import type { TelemetryOwner } from "./destination";
@@ -48,10 +49,25 @@ export function telemetryProblems(spec: EnvoyProxy["spec"] | undefined): string[
       ...metricSinkProblems(t?.metrics?.sinks),
       ...requestIdProblems(t?.requestID),
       ...hcLogProblems(t?.healthCheckLog),
+      ...metricFlagProblems(spec?.telemetry?.metrics as Record<string, unknown> | undefined),
     ];
   } catch (e) {
     return [`spec.telemetry has a field of the wrong type (${e instanceof Error ? e.message : String(e)})`];
   }
+}
+
+/** The boolean switches of `telemetry.metrics`: a set value of another type is named, never read as unset. */
+const METRIC_FLAGS = [
+  "enableVirtualHostStats",
+  "enablePerEndpointStats",
+  "enableRequestResponseSizesStats",
+  "enableGRPCStats",
+] as const;
+
+function metricFlagProblems(metrics: Record<string, unknown> | undefined): string[] {
+  return METRIC_FLAGS.filter((f) => metrics?.[f] !== undefined && typeof metrics[f] !== "boolean").map(
+    (f) => `spec.telemetry.metrics.${f}: ${JSON.stringify(metrics?.[f])} must be true or false`,
+  );
 }
 
 function hcLogProblems(log: ProxyHealthCheckLog | undefined): string[] {
@@ -74,9 +90,14 @@ function withHealthCheckLog(clusters: readonly ClusterIr[], log: HealthCheckLogI
   });
 }
 
-/** The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner). */
+/**
+ * The EnvoyProxy object whose spec is `spec` (its name and namespace are the sinks' owner); for a spec merged onto
+ * the class's (`mergeType`), the Gateway's EnvoyProxy with that spec.
+ */
 export function envoyProxyOwner(s: ResourceSnapshot, spec: EnvoyProxy["spec"] | undefined): EnvoyProxy | undefined {
   if (!spec) return undefined;
+  const merged = mergedEnvoyProxyOwner(spec);
+  if (merged) return merged;
   return s.unknown.find((o): o is EnvoyProxy => o.kind === "EnvoyProxy" && (o as EnvoyProxy).spec === spec);
 }
 

@@ -65,6 +65,7 @@ export function buildCluster(ir: ClusterIr, use: ClusterUse = {}): Cluster {
     ...transportSocketOf(ir),
     ...EG_CLUSTER_DEFAULTS,
     ...clusterPolicyFields(ir.policy, ir),
+    ...(ir.altStatName !== undefined ? { altStatName: ir.altStatName } : {}),
   };
   if (ir.discovery === "dynamic") return Cluster.fromPartial({ ...base, ...dynamicClusterFields(ir) });
   if (ir.discovery === "dns") {

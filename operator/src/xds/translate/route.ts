@@ -50,15 +50,29 @@ export function buildRouteConfigurations(
   listener: HttpListenerIr,
   hashKeysOf: HashKeysOf = () => undefined,
 ): RouteConfiguration[] {
-  if (!listener.tls) return [buildRouteConfiguration(listener, hashKeysOf)];
-  return listener.tls.map((c) => {
-    const own = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) === c.name);
-    const config = buildRouteConfiguration(listener, hashKeysOf, { name: c.name, virtualHosts: own });
-    const others = listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) !== c.name);
-    return others.length === 0
+  return routeConfigurationParts(listener).map((p) => {
+    const config = buildRouteConfiguration(listener, hashKeysOf, { name: p.name, virtualHosts: p.own });
+    return p.others.length === 0
       ? config
-      : { ...config, virtualHosts: [...config.virtualHosts, ...others.map(misdirected)] };
+      : { ...config, virtualHosts: [...config.virtualHosts, ...p.others.map(misdirected)] };
   });
+}
+
+/** One RouteConfiguration of a listener: its name, the virtual hosts it serves, those it answers 421 for. */
+export interface RouteConfigurationPart {
+  readonly name: string;
+  readonly own: readonly VirtualHostIr[];
+  readonly others: readonly VirtualHostIr[];
+}
+
+/** The RouteConfigurations of a listener (see {@link buildRouteConfigurations}), as the virtual hosts of each. */
+export function routeConfigurationParts(listener: HttpListenerIr): RouteConfigurationPart[] {
+  if (!listener.tls) return [{ name: listener.name, own: listener.virtualHosts, others: [] }];
+  return listener.tls.map((c) => ({
+    name: c.name,
+    own: listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) === c.name),
+    others: listener.virtualHosts.filter((vh) => virtualHostListener(vh.name) !== c.name),
+  }));
 }
 
 /**
@@ -67,7 +81,7 @@ export function buildRouteConfigurations(
  * (a client reusing a connection for another name, HTTP/2 connection coalescing, then retries on a new one).
  * Hosts no listener of the port owns stay 404.
  */
-function misdirected(vh: VirtualHostIr): VirtualHost {
+export function misdirected(vh: VirtualHostIr): VirtualHost {
   return VirtualHost.fromPartial({
     name: vh.name,
     domains: [...vh.domains],
@@ -87,19 +101,38 @@ export function buildRouteConfiguration(
   part: Pick<HttpListenerIr, "name" | "virtualHosts"> = listener,
 ): RouteConfiguration {
   const altSvc = altSvcHeaders(listener);
-  const bodyLimit = directBodyLimit(listener);
   return RouteConfiguration.fromPartial({
-    name: part.name,
-    ignorePortInHostMatching: true,
-    ...(bodyLimit !== undefined ? { maxDirectResponseBodySizeBytes: bodyLimit } : {}),
+    ...routeConfigurationSettings(listener, part.name),
     virtualHosts: part.virtualHosts.map((vh) => ({
       name: vh.name,
       domains: [...vh.domains],
-      routes: vh.routes.map((r) =>
-        withResponseHeaders(buildRoute(pinRedirectHost(r, vh.domains), listener, hashKeysOf, vh.domains), altSvc),
-      ),
+      routes: vh.routes.map((r) => envoyRoute(r, vh.domains, listener, hashKeysOf, altSvc)),
     })),
   });
+}
+
+/** A RouteConfiguration's own settings (everything but its virtual hosts) on `listener`. */
+export function routeConfigurationSettings(listener: HttpListenerIr, name: string): Partial<RouteConfiguration> {
+  const bodyLimit = directBodyLimit(listener);
+  return {
+    name,
+    ignorePortInHostMatching: true,
+    ...(bodyLimit !== undefined ? { maxDirectResponseBodySizeBytes: bodyLimit } : {}),
+  };
+}
+
+/**
+ * The Envoy route of a route IR in a virtual host with `domains` on `listener` (a partial message), with the
+ * listener's `responseHeaders` (its alt-svc, {@link altSvcHeaders}) added.
+ */
+export function envoyRoute(
+  r: RouteIr,
+  domains: readonly string[],
+  listener: HttpListenerIr,
+  hashKeysOf: HashKeysOf,
+  responseHeaders: readonly HeaderValueOption[],
+): Route {
+  return withResponseHeaders(buildRoute(pinRedirectHost(r, domains), listener, hashKeysOf, domains), responseHeaders);
 }
 
 /** Envoy's default limit on a direct response body, in bytes. */

@@ -5,7 +5,7 @@
  * name parts), so each host's requests are counted under `vhost.<virtual host>.vcluster.<host>.*`.
  */
 import type { Cluster } from "../../../../proto/gen/envoy/config/cluster/v3/cluster";
-import { HeaderMatcher } from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import { HeaderMatcher, type VirtualHost } from "../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
 import type { ProxyMetricsIr } from "../../ir/xds-ir";
 
@@ -33,11 +33,14 @@ const EVERY_REQUEST = HeaderMatcher.fromPartial({ name: ":authority", presentMat
 /** The route configuration with a virtual cluster (matching every request) per virtual host, when asked. */
 export function withVirtualHostStats(rc: RouteConfiguration, metrics: ProxyMetricsIr | undefined): RouteConfiguration {
   if (!metrics?.virtualHostStats) return rc;
+  return { ...rc, virtualHosts: rc.virtualHosts.map((vh) => withVirtualCluster(vh, metrics)) };
+}
+
+/** The virtual host with its virtual cluster (matching every request), when `metrics` asks for one. */
+export function withVirtualCluster(vh: VirtualHost, metrics: ProxyMetricsIr | undefined): VirtualHost {
+  if (!metrics?.virtualHostStats) return vh;
   return {
-    ...rc,
-    virtualHosts: rc.virtualHosts.map((vh) => ({
-      ...vh,
-      virtualClusters: [{ name: virtualHostStatName(vh.domains[0] ?? vh.name), headers: [EVERY_REQUEST] }],
-    })),
+    ...vh,
+    virtualClusters: [{ name: virtualHostStatName(vh.domains[0] ?? vh.name), headers: [EVERY_REQUEST] }],
   };
 }

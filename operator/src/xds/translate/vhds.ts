@@ -13,6 +13,7 @@ import { Vhds } from "../../../../proto/gen/envoy/config/route/v3/route";
 import { XDS_CLUSTER } from "../../infra/bootstrap";
 import { TypeUrl } from "../types";
 import type { NodeResources } from "./resources";
+import { field, forEachField } from "./wire";
 
 /** Field numbers and wire tags used here (envoy.config.route.v3.RouteConfiguration and VirtualHost). */
 const RC_VIRTUAL_HOSTS_FIELD = 2;
@@ -112,71 +113,6 @@ export function splitVirtualHosts(
   out.set(TypeUrl.Route, outRoutes);
   out.set(TypeUrl.VirtualHost, virtualHosts);
   return out;
-}
-
-/** Reads a varint at `pos`; returns the value and the position after it. */
-function varint(buf: Uint8Array, pos: number): [number, number] {
-  let value = 0;
-  let shift = 0;
-  for (;;) {
-    const b = buf[pos++];
-    if (b === undefined) throw new Error("truncated varint");
-    value += (b & 0x7f) * 2 ** shift;
-    if ((b & 0x80) === 0) return [value, pos];
-    shift += 7;
-  }
-}
-
-/** Encodes a varint. */
-function encodeVarint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n > 0x7f) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return Uint8Array.from(out);
-}
-
-/** A length-delimited field: tag, length, bytes. */
-function field(tag: number, bytes: Uint8Array): Buffer {
-  return Buffer.concat([encodeVarint(tag), encodeVarint(bytes.length), bytes]);
-}
-
-/** Calls `visit(tag, start, valueStart, end)` per top-level field of a message (`start..end` is the whole field). */
-function forEachField(
-  buf: Uint8Array,
-  visit: (tag: number, start: number, valueStart: number, end: number) => void,
-): void {
-  let pos = 0;
-  while (pos < buf.length) {
-    const start = pos;
-    const [tag, afterTag] = varint(buf, pos);
-    let end: number;
-    let valueStart = afterTag;
-    switch (tag & 7) {
-      case 0:
-        end = varint(buf, afterTag)[1];
-        break;
-      case 1:
-        end = afterTag + 8;
-        break;
-      case 2: {
-        const [len, afterLen] = varint(buf, afterTag);
-        valueStart = afterLen;
-        end = afterLen + len;
-        break;
-      }
-      case 5:
-        end = afterTag + 4;
-        break;
-      default:
-        throw new Error(`unsupported wire type ${tag & 7}`);
-    }
-    if (end > buf.length) throw new Error("truncated field");
-    visit(tag, start, valueStart, end);
-    pos = end;
-  }
 }
 
 /** A RouteConfiguration's bytes without its virtual hosts, and each virtual host's bytes. */

@@ -47,6 +47,8 @@ export const compressor: HttpFilterDef = {
       (i) =>
         ({ name: i.name, typedConfig: packPartial(CompressorType, config(i.config)), disabled: true }) as HttpFilter,
     ),
+  // perRouteConfig names the listener's instance of each setting.
+  routeContext: (listener) => [...instances(listener)].map(([key, i]) => [key, i.name]),
   perRouteConfig: (route, listener) => {
     const list = route.traffic?.compression;
     if (!list) return undefined;

@@ -56,6 +56,8 @@ export const customResponse: HttpFilterDef = {
           disabled: true,
         }) as HttpFilter,
     ),
+  // perRouteConfig names the listener's instance of the route's setting.
+  routeContext: (listener) => [...instances(listener)].map(([key, i]) => [key, i.name]),
   perRouteConfig: (route, listener) => {
     const c = routeConfig(route);
     if (!c) return undefined;

@@ -32,7 +32,7 @@ import { lua } from "./lua";
 import { oauth2 } from "./oauth2";
 import { ratelimit } from "./ratelimit";
 import { rbac } from "./rbac";
-import { applyFilterOrder, sortHttpFilters, type FilterPosition, type HttpFilterDef } from "./registry";
+import { applyFilterOrder, filterView, sortHttpFilters, type FilterPosition, type HttpFilterDef } from "./registry";
 import { router } from "./router";
 import { statefulSession } from "./stateful-session";
 import { wasm } from "./wasm";
@@ -72,21 +72,33 @@ export const HTTP_FILTERS: readonly HttpFilterDef[] = [
 
 /**
  * The HCM's `http_filters` for a listener: every registered filter the listener needs, sorted by rank (then
- * name), then moved by `filterOrder` (EnvoyProxy `spec.filterOrder`; empty keeps Envoy Gateway's order).
+ * name), then moved by `filterOrder` (EnvoyProxy `spec.filterOrder`; empty keeps Envoy Gateway's order). The
+ * filters scan only the routes they can read ({@link filterView}).
  */
 export function buildHttpFilters(listener: HttpListenerIr, filterOrder: readonly FilterPosition[] = []): HttpFilter[] {
-  const all = HTTP_FILTERS.flatMap((d) => d.hcmFilters?.(listener) ?? []);
+  const view = filterView(listener);
+  const all = HTTP_FILTERS.flatMap((d) => d.hcmFilters?.(view) ?? []);
   return applyFilterOrder(sortHttpFilters(HTTP_FILTERS, all), filterOrder);
 }
 
 /** A route's `typed_per_filter_config` on `listener`, in registry order; undefined when no filter configures the route. */
 export function routePerFilterConfig(route: RouteIr, listener: HttpListenerIr): Record<string, Any> | undefined {
+  const view = filterView(listener);
   let out: Record<string, Any> | undefined;
   for (const d of HTTP_FILTERS) {
-    const entries = d.perRouteConfig?.(route, listener);
+    const entries = d.perRouteConfig?.(route, view);
     if (entries) out = { ...out, ...entries };
   }
   return out;
+}
+
+/**
+ * Everything the filters' per-route configs read from `listener` (each filter's `routeContext`), as JSON: two
+ * listeners (or two passes of one) with the same context give an unchanged route the same per-route configs.
+ */
+export function filtersRouteContext(listener: HttpListenerIr): string {
+  const view = filterView(listener);
+  return JSON.stringify(HTTP_FILTERS.map((d) => (d.routeContext ? (d.routeContext(view) ?? null) : 0)));
 }
 
 export type { FilterPosition, HttpFilterDef } from "./registry";

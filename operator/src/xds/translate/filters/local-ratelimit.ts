@@ -49,6 +49,7 @@ export const localRatelimit: HttpFilterDef = {
           } as HttpFilter,
         ]
       : [],
+  routeContext: (listener) => listener.clientTraffic?.headers?.disableRateLimitHeaders === true,
   perRouteConfig: (route, listener) =>
     route.traffic?.localRateLimit
       ? { [NAME]: packPartial(LocalRatelimitType, routeConfig(route.traffic.localRateLimit, listener)) }

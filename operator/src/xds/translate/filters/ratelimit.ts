@@ -46,6 +46,8 @@ export const ratelimit: HttpFilterDef = {
   perRouteType: RatelimitPerRouteType.name,
   placement: "listener",
   hcmFilters: (listener) => hcmFilters(listener),
+  // The listener's name is its own domain and names its filter.
+  routeContext: (listener) => listener.name,
   perRouteConfig: (route, listener) => perRoute(route, listener),
   sampleConfig: () =>
     packPartial(RatelimitType, {

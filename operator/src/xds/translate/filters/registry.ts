@@ -47,6 +47,11 @@ export interface HttpFilterDef {
   /** The route's `typed_per_filter_config` entries for this filter (on `listener`); absent until an IR feeds it. */
   readonly perRouteConfig?: (route: RouteIr, listener: HttpListenerIr) => Readonly<Record<string, Any>> | undefined;
   /**
+   * Everything `perRouteConfig` reads from the listener (not from the route), as a JSON value: a built route is
+   * reused while this (and the route) is unchanged (ADR 0012). Required when `perRouteConfig` takes the listener.
+   */
+  readonly routeContext?: (listener: HttpListenerIr) => unknown;
+  /**
    * A small config Envoy accepts, for tests that have real Envoy validate the whole registry; never emitted by
    * the translator. Absent where any config needs something the test cannot provide (a Wasm module, a GeoIP
    * database, a type our pinned protos lack).
@@ -165,6 +170,38 @@ export function sampleSdsSecret(name: string = SAMPLE_SECRET): object {
 /** A gRPC service on {@link SAMPLE_CLUSTER}. */
 export function sampleGrpcService(): object {
   return { envoyGrpc: { clusterName: SAMPLE_CLUSTER } };
+}
+
+/**
+ * Whether an HTTP filter can read anything of the route: the route fields the filters' `hcmFilters` and
+ * `perRouteConfig` look at (security, traffic, extensions, credential injection, dynamic-resolver destinations).
+ * A filter that reads another route field adds it here; the build memo's test checks every golden case with and
+ * without this cut (test/xds-translate/build-reuse.test.ts).
+ */
+export function routeReadByFilters(r: RouteIr): boolean {
+  if (r.security !== undefined || r.traffic !== undefined || r.extensions !== undefined) return true;
+  if (r.credentialInjection !== undefined) return true;
+  if (r.action.kind !== "forward") return false;
+  for (const d of r.action.destinations) if (d.dynamic === true || d.credentialInjection !== undefined) return true;
+  return false;
+}
+
+const views = new WeakMap<HttpListenerIr, HttpListenerIr>();
+
+/**
+ * What the filters see of a listener: the listener with only the routes they can read (routeReadByFilters), in
+ * order, in one virtual host (filters read routes, never virtual host names or domains). Each filter scans the
+ * listener's routes once or more per pass; most routes have nothing a filter reads, so the scans become one
+ * decision per route per pass. Memoised per listener object.
+ */
+export function filterView(listener: HttpListenerIr): HttpListenerIr {
+  const known = views.get(listener);
+  if (known) return known;
+  const routes: RouteIr[] = [];
+  for (const vh of listener.virtualHosts) for (const r of vh.routes) if (routeReadByFilters(r)) routes.push(r);
+  const view = { ...listener, virtualHosts: [{ name: listener.name, domains: [], routes }] };
+  views.set(listener, view);
+  return view;
 }
 
 /** Whether some route of the listener satisfies `pred` (a `shared` or `disabled` filter is added only then). */

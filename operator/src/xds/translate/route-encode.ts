@@ -1,0 +1,99 @@
+/**
+ * The encoded RouteConfigurations of a listener assembled from reused parts (ADR 0012): the same bytes as packing
+ * `buildRouteConfigurations` (route.ts), but each Envoy route and virtual host is built and encoded once and kept
+ * while its inputs are unchanged (build-memo.ts), so a pass with one changed route builds that route and copies the
+ * rest. Protobuf repeated message fields are a concatenation of (tag, length, bytes), and ts-proto writes a
+ * VirtualHost's routes right after its name and domains, and a RouteConfiguration's virtual hosts right after its
+ * name, so the kept bytes are inserted there into the encoded message without them.
+ */
+import { RouteConfiguration } from "../../../../proto/gen/envoy/config/route/v3/route";
+import { Route, VirtualHost } from "../../../../proto/gen/envoy/config/route/v3/route_components";
+import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import type { HttpListenerIr, ProxyMetricsIr, VirtualHostIr } from "../../ir/xds-ir";
+import { RouteType } from "../types";
+import type { BuildMemo, VirtualHostMemo } from "./build-memo";
+import { filtersRouteContext } from "./filters";
+import { geoHeadersToRemove } from "./geoip-headers";
+import { altSvcHeaders } from "./http3";
+import { envoyRoute, misdirected, routeConfigurationParts, routeConfigurationSettings, type HashKeysOf } from "./route";
+import { withVirtualCluster } from "./stats";
+import { field, lengthDelimitedTag, withFieldsAfter } from "./wire";
+
+/** RouteConfiguration.virtual_hosts (2) follows name (1); VirtualHost.routes (3) follows name (1) and domains (2). */
+const RC_VIRTUAL_HOSTS = 2;
+const VH_ROUTES = 3;
+const RC_VIRTUAL_HOSTS_TAG = lengthDelimitedTag(RC_VIRTUAL_HOSTS);
+const VH_ROUTES_TAG = lengthDelimitedTag(VH_ROUTES);
+
+/** What the route configurations of a node's listeners are built with (see {@link encodeRouteConfigurations}). */
+export interface RouteBuild {
+  /** The hash keys of the clusters routes forward to. */
+  readonly hashKeysOf: HashKeysOf;
+  /** Everything `hashKeysOf` answers, as a string (a route reads the hash keys of its clusters). */
+  readonly hashContext: string;
+  /** The node's metrics settings (virtual host stats). */
+  readonly metrics: ProxyMetricsIr | undefined;
+  readonly memo: BuildMemo;
+  /** The node's pass over its virtual hosts ({@link BuildMemo.virtualHosts}). */
+  readonly virtualHosts: VirtualHostMemo;
+}
+
+/**
+ * The listener's RouteConfigurations, packed, by name, with the virtual host stats `metrics` asks for: byte for byte
+ * `pack(RouteType, withVirtualHostStats(rc, metrics))` of each of `buildRouteConfigurations(listener, hashKeysOf)`.
+ */
+export function encodeRouteConfigurations(listener: HttpListenerIr, build: RouteBuild): [string, Any][] {
+  const { hashKeysOf, metrics, memo } = build;
+  const altSvc = altSvcHeaders(listener);
+  const context = memo.contextId(
+    JSON.stringify([
+      listener.name,
+      altSvc,
+      geoHeadersToRemove(listener),
+      filtersRouteContext(listener),
+      build.hashContext,
+    ]),
+  );
+  const stats = metrics?.virtualHostStats === true;
+  const routeFields = (vh: VirtualHostIr): Uint8Array[] =>
+    vh.routes.map((r) =>
+      memo.route(r, context, vh.domains, () =>
+        field(
+          VH_ROUTES_TAG,
+          Route.encode(Route.fromPartial(envoyRoute(r, vh.domains, listener, hashKeysOf, altSvc))).finish(),
+        ),
+      ),
+    );
+  const ownField = (vh: VirtualHostIr): Uint8Array =>
+    build.virtualHosts.field(
+      vh,
+      context,
+      stats,
+      () => routeFields(vh),
+      (routes) => virtualHostField(vh, routes, metrics),
+    );
+  return routeConfigurationParts(listener).map((p) => {
+    const shell = RouteConfiguration.encode(
+      RouteConfiguration.fromPartial({ ...routeConfigurationSettings(listener, p.name), virtualHosts: [] }),
+    ).finish();
+    const hosts = [
+      ...p.own.map(ownField),
+      ...p.others.map((vh) =>
+        field(RC_VIRTUAL_HOSTS_TAG, VirtualHost.encode(withVirtualCluster(misdirected(vh), metrics)).finish()),
+      ),
+    ];
+    return [p.name, { typeUrl: RouteType.typeUrl, value: withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts) }];
+  });
+}
+
+/** RouteConfiguration field 2 of a virtual host holding the encoded `routes`. */
+function virtualHostField(
+  vh: VirtualHostIr,
+  routes: readonly Uint8Array[],
+  metrics: ProxyMetricsIr | undefined,
+): Uint8Array {
+  const shell = VirtualHost.encode(
+    withVirtualCluster(VirtualHost.fromPartial({ name: vh.name, domains: [...vh.domains], routes: [] }), metrics),
+  ).finish();
+  return field(RC_VIRTUAL_HOSTS_TAG, withFieldsAfter(shell, VH_ROUTES - 1, routes));
+}

@@ -1,0 +1,163 @@
+/**
+ * The xDS build's output reuse (ADR 0012, operator/src/xds/translate/build-memo.ts) gives the same bytes as a fresh
+ * build: every xDS golden case is built afresh and through a memo (first pass, then again with everything kept), and
+ * then changed in each of the ways a kept route or virtual host must notice (listener name, domains, virtual host
+ * stats, cluster stats, cluster hash keys, rate limit headers, a new virtual host object, a changed route) while keeping the other
+ * IR objects, built through the same memo and compared byte for byte with a fresh build of the changed IR. The
+ * filters' route cut (registry.ts filterView) is checked against the whole listener for every golden listener.
+ */
+import * as assert from "node:assert/strict";
+import type { GatewayXdsIr, HttpListenerIr, RouteIr, VirtualHostIr } from "../../operator/src/ir/xds-ir";
+import { snapshotFromObjects } from "../../operator/src/resources/snapshot";
+import { translate } from "../../operator/src/translate/translate";
+import { BuildMemo } from "../../operator/src/xds/translate/build-memo";
+import { HTTP_FILTERS } from "../../operator/src/xds/translate/filters";
+import { filterView } from "../../operator/src/xds/translate/filters/registry";
+import { buildNodeResources, type NodeResources } from "../../operator/src/xds/translate/resources";
+import { TypeUrl } from "../../operator/src/xds/types";
+import { caseName, goldenInputs, readCase, testdataDir } from "../support/golden";
+import { xdsGoldenOptions } from "../support/xds-golden";
+
+/** Asserts two builds are the same resources, byte for byte. */
+function assertSameBytes(actual: NodeResources, expected: NodeResources, what: string): void {
+  assert.deepEqual([...actual.keys()], [...expected.keys()], `${what}: resource types`);
+  for (const [type, byName] of expected) {
+    const got = actual.get(type)!;
+    assert.deepEqual([...got.keys()], [...byName.keys()], `${what}: ${type} names`);
+    for (const [name, any] of byName) {
+      const mine = got.get(name)!;
+      assert.equal(mine.typeUrl, any.typeUrl, `${what}: ${type} ${name} type`);
+      assert.ok(Buffer.from(mine.value).equals(Buffer.from(any.value)), `${what}: ${type} ${name} bytes differ`);
+    }
+  }
+}
+
+/** Builds `ir` fresh, or the error it throws. */
+function fresh(ir: GatewayXdsIr): NodeResources | Error {
+  try {
+    return buildNodeResources(ir, null);
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+/** The IR with each HTTP listener replaced by `f(listener)`. */
+function mapListeners(ir: GatewayXdsIr, f: (l: HttpListenerIr) => HttpListenerIr): GatewayXdsIr {
+  return { ...ir, http: ir.http.map(f) };
+}
+
+/** The IR with each virtual host replaced by `f(vh)` (the listeners are new objects, the routes the same). */
+function mapVirtualHosts(ir: GatewayXdsIr, f: (vh: VirtualHostIr) => VirtualHostIr): GatewayXdsIr {
+  return mapListeners(ir, (l) => ({ ...l, virtualHosts: l.virtualHosts.map(f) }));
+}
+
+/** Changes of an IR that keep its route objects, each something a kept output must notice. */
+const CHANGES: Record<string, (ir: GatewayXdsIr) => GatewayXdsIr> = {
+  "listener renamed": (ir) => mapListeners(ir, (l) => ({ ...l, name: `${l.name}-renamed` })),
+  "domains changed": (ir) => mapVirtualHosts(ir, (vh) => ({ ...vh, domains: vh.domains.map((d) => `x${d}`) })),
+  "virtual host stats toggled": (ir) => ({
+    ...ir,
+    metrics: { ...ir.metrics, virtualHostStats: ir.metrics?.virtualHostStats ? undefined : true },
+  }),
+  "cluster stats toggled": (ir) => ({
+    ...ir,
+    metrics: { ...ir.metrics, perEndpointStats: ir.metrics?.perEndpointStats ? undefined : true },
+  }),
+  "cluster hash keys": (ir) => ({
+    ...ir,
+    clusters: ir.clusters.map((c) => ({
+      ...c,
+      policy: {
+        ...c.policy,
+        loadBalancer: { ...c.policy?.loadBalancer, hashKeys: [{ kind: "header", name: "x-user" }] },
+      },
+    })) as GatewayXdsIr["clusters"],
+  }),
+  "rate limit headers toggled": (ir) =>
+    mapListeners(ir, (l) => ({
+      ...l,
+      clientTraffic: {
+        ...l.clientTraffic,
+        headers: {
+          ...l.clientTraffic?.headers,
+          disableRateLimitHeaders: l.clientTraffic?.headers?.disableRateLimitHeaders !== true,
+        },
+      } as HttpListenerIr["clientTraffic"],
+    })),
+  "new virtual host objects": (ir) => mapVirtualHosts(ir, (vh) => ({ ...vh, routes: [...vh.routes] })),
+  "first route of each host changed": (ir) =>
+    mapVirtualHosts(ir, (vh) => ({
+      ...vh,
+      routes: vh.routes.map((r, i): RouteIr => (i === 0 ? { ...r, name: `${r.name}-changed` } : r)),
+    })),
+  "routes reordered": (ir) => mapVirtualHosts(ir, (vh) => ({ ...vh, routes: [...vh.routes].reverse() })),
+};
+
+describe("xDS build reuse (ADR 0012): memoised builds are byte-identical to fresh ones", () => {
+  const cases = goldenInputs(testdataDir("xds")).map((inFile) => ({
+    name: caseName(inFile),
+    irs: () => translate(snapshotFromObjects(readCase(inFile)), xdsGoldenOptions(inFile)).xdsIr,
+  }));
+
+  it("covers the golden cases", () => {
+    assert.ok(cases.length >= 40, `only ${cases.length} golden cases`);
+  });
+
+  for (const c of cases) {
+    it(c.name, () => {
+      for (const ir of c.irs()) {
+        const expected = fresh(ir);
+        if (expected instanceof Error) continue; // a case whose IR does not build (the golden test covers it)
+        const memo = new BuildMemo();
+        const first = buildNodeResources(ir, memo);
+        assertSameBytes(first, expected, `${ir.name} first pass`);
+        const again = buildNodeResources(ir, memo);
+        assertSameBytes(again, expected, `${ir.name} everything kept`);
+        for (const { name } of ir.clusters) {
+          const kept = first.get(TypeUrl.Cluster)?.get(name);
+          assert.equal(again.get(TypeUrl.Cluster)?.get(name), kept, `cluster ${name} is the kept Any`);
+        }
+        for (const [change, apply] of Object.entries(CHANGES)) {
+          const changed = apply(ir);
+          const want = fresh(changed);
+          if (want instanceof Error) {
+            assert.throws(() => buildNodeResources(changed, memo), `${change}: throws as the fresh build`);
+            continue;
+          }
+          assertSameBytes(buildNodeResources(changed, memo), want, `${ir.name}, ${change}`);
+          // And back: the memo holds both variants, each must still be right.
+          assertSameBytes(buildNodeResources(ir, memo), expected, `${ir.name}, ${change} undone`);
+        }
+      }
+    });
+  }
+
+  it("every golden listener: the filters see the same through their route cut (filterView)", () => {
+    let listeners = 0;
+    for (const c of cases) {
+      for (const ir of c.irs()) {
+        for (const l of ir.http) {
+          listeners++;
+          const view = filterView(l);
+          for (const d of HTTP_FILTERS) {
+            assert.deepEqual(d.hcmFilters?.(view), d.hcmFilters?.(l), `${c.name} ${l.name}: ${d.name} HCM filters`);
+            for (const vh of l.virtualHosts)
+              for (const r of vh.routes)
+                assert.deepEqual(
+                  d.perRouteConfig?.(r, view),
+                  d.perRouteConfig?.(r, l),
+                  `${c.name} ${r.name}: ${d.name} per-route config`,
+                );
+          }
+        }
+      }
+    }
+    assert.ok(listeners > 50, `only ${listeners} listeners`);
+  });
+
+  it("a filter whose per-route config reads the listener says what it reads (routeContext)", () => {
+    for (const d of HTTP_FILTERS) {
+      if ((d.perRouteConfig?.length ?? 0) >= 2) assert.ok(d.routeContext, `${d.name} has no routeContext`);
+    }
+  });
+});
