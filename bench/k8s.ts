@@ -1,17 +1,21 @@
 /**
  * The gateway-api-bench scenarios against our Kubernetes stack (issue 18 part 2), on the e2e harness's real
- * kube-apiserver with the in-process controller and the Gateway's real Envoy pod (bench/k8s/stack.ts):
- *   attach       create 1,000 HTTPRoutes: time until attachedRoutes = 1,000, status writes the API server got
+ * kube-apiserver with the controller as its own process (the real `egts controller`, bench/k8s/controller-process.ts)
+ * and the Gateway's real Envoy pod (bench/k8s/stack.ts):
+ *   attach       create 1,000 HTTPRoutes: time until attachedRoutes = 1,000 (the API server's part: until the last
+ *                create answered; the controller's: from then on), status writes the API server got
  *   propagation  with 3,000 routes, create one more: p50/p99 until its first 200 through Envoy, non-404s before
  *   change       a route with policies changed every 200 ms under load: non-2xx answers
- *   scale        CPU and RSS of the controller at 5,000 routes
+ *   scale        CPU, RSS (and peak) and heap of the controller at 5,000 routes
  *   churn        create/change/delete every 200 ms for --minutes (default 30): RSS and heap slope
  * Each scenario grows the routes it needs (0 → attach → existing → scale), so any subset runs alone.
  *
- *   flock /tmp/egts-e2e.lock node --expose-gc dist/bench/k8s.js [--scenarios attach,propagation,change,scale,churn]
+ *   flock /tmp/egts-e2e.lock node dist/bench/k8s.js [--scenarios attach,propagation,change,scale,churn]
  *     [--attach 1000] [--existing 3000] [--reps 30] [--change-seconds 20] [--scale 5000] [--minutes 30]
+ *     [--heap-snapshot]   (writes the controller's heap snapshot at the end of `scale`, into its temporary folder)
+ *     [--controller-flags "--max-semi-space-size=4 --cpu-prof"]   (node flags of the controller process)
  */
-import { percentile, envInfo, finish, fullGc, loadAverage, median, round, table, type Metric } from "./lib/report";
+import { percentile, envInfo, finish, loadAverage, median, round, table, type Metric } from "./lib/report";
 import { attach, type AttachResult } from "./k8s/attach";
 import { propagation, type PropagationResult } from "./k8s/propagate";
 import { attachPolicies, routeChange, type RouteChangeResult } from "./k8s/route-change";
@@ -48,6 +52,13 @@ async function grow(stack: Stack, count: number, to: number): Promise<number> {
   return to;
 }
 
+/** Makes the controller write a heap snapshot (its --heapsnapshot-signal) and logs where. */
+async function heapSnapshot(stack: Stack): Promise<void> {
+  stack.controller.signal("SIGUSR2");
+  log(`heap snapshot requested: Heap.*.heapsnapshot in the controller's folder ${stack.controller.cwd}`);
+  await new Promise((r) => setTimeout(r, 20_000));
+}
+
 async function runAll(stack: Stack, wanted: ReadonlySet<Scenario>, r: Results): Promise<void> {
   let count = 0;
   if (wanted.has("attach")) {
@@ -76,6 +87,7 @@ async function runAll(stack: Stack, wanted: ReadonlySet<Scenario>, r: Results): 
     log(`scale: ${count} → ${to} routes…`);
     r.scale = await scale(stack, count, to);
     count = to;
+    if (process.argv.includes("--heap-snapshot")) await heapSnapshot(stack);
     r.load.scale = loadAverage();
   }
   if (wanted.has("churn")) {
@@ -89,6 +101,7 @@ async function runAll(stack: Stack, wanted: ReadonlySet<Scenario>, r: Results): 
 function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | number)[][], load: string): void {
   m["attach/attach_ms"] = { value: round(a.attachMs), unit: "ms" };
   m["attach/create_ms"] = { value: round(a.createMs), unit: "ms" };
+  m["attach/controller_ms"] = { value: round(a.controllerMs), unit: "ms" };
   m["attach/status_writes"] = { value: a.statusWrites, unit: "count" };
   m["attach/status_writes_per_object"] = { value: round(a.statusWrites / a.changedObjects), unit: "ratio" };
   m["attach/status_conflicts"] = { value: a.statusConflicts, unit: "count" };
@@ -101,7 +114,8 @@ function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | 
       "≤ 1000 ms",
       load,
     ],
-    ["  (creates alone took)", `${round(a.createMs, 0)} ms`, "", ""],
+    ["  API server: first create → last create answered", `${round(a.createMs, 0)} ms`, "", ""],
+    ["  controller: last create answered → attachedRoutes", `${round(a.controllerMs, 0)} ms`, "≤ 1000 ms", ""],
     [
       `  status writes (API server) / changed objects`,
       `${a.statusWrites} / ${a.changedObjects} (409: ${a.statusConflicts})`,
@@ -109,6 +123,12 @@ function attachRows(a: AttachResult, m: Record<string, Metric>, rows: (string | 
       "",
     ],
     ["  controller passes; CPU until settled", `${a.passes}; ${round(a.cpuMs, 0)} ms`, "", ""],
+    [
+      "  passes after the last create: end (translate+publish) ms",
+      a.latePasses.map((p) => `+${round(p.endMs, 0)} (${round(p.ms, 0)})`).join(", "),
+      "",
+      "",
+    ],
   );
 }
 
@@ -155,12 +175,13 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
     m["scale/cpu_ms"] = { value: round(s.cpuMs), unit: "ms" };
     m["scale/idle_cpu_ms_per_s"] = { value: round(s.idleCpuMsPerS), unit: "ms/s" };
     m["scale/rss_MB"] = { value: round(s.rssMB, 1), unit: "MB" };
+    m["scale/rss_peak_MB"] = { value: round(s.hwmMB, 1), unit: "MB" };
     m["scale/heap_used_MB"] = { value: round(s.heapUsedMB, 1), unit: "MB" };
     rows.push(
       [
-        `d at ${s.routes} routes: RSS / heap after GC`,
-        `${round(s.rssMB, 0)} / ${round(s.heapUsedMB, 0)} MB`,
-        "",
+        `d at ${s.routes} routes: controller RSS / peak RSS / heap after GC (MiB)`,
+        `${round(s.rssMB, 0)} / ${round(s.hwmMB, 0)} / ${round(s.heapUsedMB, 0)}`,
+        s.routes === 1000 ? "RSS ≤ 120" : "",
         r.load.scale ?? "",
       ],
       [
@@ -172,28 +193,30 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
       ["  idle 10 s: CPU; controller passes", `${round(s.idleCpuMsPerS, 1)} ms/s; ${s.idlePasses}`, "", ""],
     );
   }
-  if (r.churn) {
-    const c = r.churn;
-    m["churn/rss_slope_MB_per_min"] = { value: round(c.rssSlope), unit: "MB/min" };
-    m["churn/heap_slope_MB_per_min"] = { value: round(c.heapSlope), unit: "MB/min" };
-    m["churn/cpu_ms_per_s"] = { value: round(c.cpuMsPerS), unit: "ms/s" };
-    const first = c.samples[0];
-    const last = c.samples.at(-1);
-    rows.push(
-      [
-        `d churn ${c.minutes} min (${c.steps} steps): RSS / heap slope`,
-        `${round(c.rssSlope, 2)} / ${round(c.heapSlope, 2)} MB/min`,
-        "≈ 0 (flat)",
-        r.load.churn ?? "",
-      ],
-      [
-        "  heap first → last sample; CPU",
-        `${round(first?.heapUsedMB ?? NaN, 0)} → ${round(last?.heapUsedMB ?? NaN, 0)} MB; ${round(c.cpuMsPerS, 0)} ms/s`,
-        "",
-        "",
-      ],
-    );
-  }
+  if (r.churn) churnRows(r.churn, m, rows, r.load.churn ?? "");
+}
+
+function churnRows(c: ChurnResult, m: Record<string, Metric>, rows: (string | number)[][], load: string): void {
+  m["churn/rss_slope_MB_per_min"] = { value: round(c.rssSlope), unit: "MB/min" };
+  m["churn/heap_slope_MB_per_min"] = { value: round(c.heapSlope), unit: "MB/min" };
+  m["churn/cpu_ms_per_s"] = { value: round(c.cpuMsPerS), unit: "ms/s" };
+  const first = c.samples[0];
+  const last = c.samples.at(-1);
+  m["churn/rss_peak_MB"] = { value: round(last?.hwmMB ?? NaN, 1), unit: "MB" };
+  rows.push(
+    [
+      `d churn ${c.minutes} min (${c.steps} steps): RSS / heap slope`,
+      `${round(c.rssSlope, 2)} / ${round(c.heapSlope, 2)} MB/min`,
+      "≈ 0 (flat)",
+      load,
+    ],
+    [
+      "  RSS, heap first → last sample; peak RSS; CPU",
+      `${round(first?.rssMB ?? NaN, 0)} → ${round(last?.rssMB ?? NaN, 0)}, ${round(first?.heapUsedMB ?? NaN, 0)} → ${round(last?.heapUsedMB ?? NaN, 0)} MiB; ${round(last?.hwmMB ?? NaN, 0)} MiB; ${round(c.cpuMsPerS, 0)} ms/s`,
+      "",
+      "",
+    ],
+  );
 }
 
 function report(r: Results, params: Record<string, unknown>): void {
@@ -208,6 +231,7 @@ function report(r: Results, params: Record<string, unknown>): void {
     samples["churn/min"] = r.churn.samples.map((s) => round(s.min));
     samples["churn/rss_MB"] = r.churn.samples.map((s) => round(s.rssMB, 1));
     samples["churn/heap_used_MB"] = r.churn.samples.map((s) => round(s.heapUsedMB, 1));
+    samples["churn/rss_peak_MB"] = r.churn.samples.map((s) => round(s.hwmMB, 1));
   }
   finish({ name: "k8s", finishedAt: new Date().toISOString(), env: envInfo(), params, metrics, samples }, [
     table(["scenario", "measured", "target", "load avg (1 5 15)"], rows),
@@ -219,9 +243,10 @@ async function main(): Promise<void> {
   const unknown = list.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
   const wanted = new Set(list as Scenario[]);
-  if (!fullGc()) log("warning: run with `node --expose-gc` for meaningful heap numbers");
   const loadBefore = loadAverage();
-  const stack = await startStack(log);
+  const snapshot = process.argv.includes("--heap-snapshot") ? ["--heapsnapshot-signal=SIGUSR2"] : [];
+  const flags = (arg("controller-flags") ?? "").split(" ").filter((f) => f !== "");
+  const stack = await startStack(log, { controllerExecArgv: [...snapshot, ...flags] });
   const r: Results = { load: {} };
   try {
     await runAll(stack, wanted, r);
@@ -236,9 +261,10 @@ async function main(): Promise<void> {
     changeSeconds: num("change-seconds", 20),
     scale: num("scale", 5000),
     minutes: num("minutes", 30),
+    controllerFlags: flags,
     loadBefore,
     loadPerScenario: r.load,
-    note: "control plane = this process (the in-process controller; it also runs the bench's API and HTTP clients)",
+    note: "controller = its own process (bin/egts.js controller): CPU from /proc/<pid>/stat, RSS VmRSS/VmHWM, heap nodejs_heap_size_used_bytes after a full GC",
   };
   report(r, params);
 }

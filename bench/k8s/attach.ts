@@ -5,13 +5,24 @@
  * apiserver_request_total, every client, 409s included). The objects that changed are the N routes and the
  * Gateway: the target is at most one write each.
  */
+import { epochNow } from "./client-worker";
 import type { Stack } from "./stack";
+
+/** A controller pass that ended after the last create answered. */
+export interface LatePass {
+  /** When it ended, after the last create answered (ms). */
+  readonly endMs: number;
+  /** Its translate + publish time (ms); the rest of its time went to status writes and infra. */
+  readonly ms: number;
+}
 
 /** What the attach scenario measured. */
 export interface AttachResult {
   readonly routes: number;
-  /** First create → last create answered. */
+  /** First create → last create answered: the API server's part. */
   readonly createMs: number;
+  /** Last create answered → `attachedRoutes` = N: the controller's part (with the status write and the poll). */
+  readonly controllerMs: number;
   /** First create → `attachedRoutes` = N (read by polling the Gateway every 10 ms). */
   readonly attachMs: number;
   /** Status writes received by the API server until the controller settled. */
@@ -20,9 +31,11 @@ export interface AttachResult {
   readonly statusConflicts: number;
   /** Objects whose status had to change: N routes + the Gateway. */
   readonly changedObjects: number;
+  /** The passes that ended between the last create answered and attachedRoutes = N (and the one after). */
+  readonly latePasses: readonly LatePass[];
   /** Controller passes from the first create until settled. */
   readonly passes: number;
-  /** Controller CPU (this process) from the first create until settled, user + system. */
+  /** Controller process CPU from the first create until settled, user + system. */
   readonly cpuMs: number;
 }
 
@@ -31,22 +44,33 @@ export async function attach(stack: Stack, from: number, n: number): Promise<Att
   await stack.waitQuiet(2000);
   const before = await stack.statusWrites();
   const passes0 = stack.passes;
-  const cpu0 = process.cpuUsage();
+  const cpu0 = stack.controller.cpuMs();
   const t0 = performance.now();
-  const created = stack.createRoutes(from, from + n).then(() => performance.now());
+  let createdAt = Infinity;
+  const created = stack.createRoutes(from, from + n).then(() => {
+    createdAt = epochNow();
+    return performance.now();
+  });
   const attached = stack.waitAttached(from + n, 900_000);
   const [tCreated, tAttached] = await Promise.all([created, attached]);
+  const attachedAt = epochNow();
   await stack.waitQuiet(3000);
-  const cpu = process.cpuUsage(cpu0);
-  const after = await stack.statusWrites();
+  // The passes up to attachedRoutes = N, and the first one after (it ends after the status write it made).
+  const after = stack.passLog.filter((p) => p.at >= createdAt);
+  const upTo = after.findIndex((p) => p.at > attachedAt);
+  const late = (upTo < 0 ? after : after.slice(0, upTo + 1)).map((p) => ({ endMs: p.at - createdAt, ms: p.ms }));
+  const cpuMs = stack.controller.cpuMs() - cpu0;
+  const writes = await stack.statusWrites();
   return {
     routes: n,
     createMs: tCreated - t0,
+    controllerMs: tAttached - tCreated,
     attachMs: tAttached - t0,
-    statusWrites: after.total - before.total,
-    statusConflicts: after.conflicts - before.conflicts,
+    statusWrites: writes.total - before.total,
+    statusConflicts: writes.conflicts - before.conflicts,
+    latePasses: late,
     changedObjects: n + 1,
     passes: stack.passes - passes0,
-    cpuMs: (cpu.user + cpu.system) / 1000,
+    cpuMs,
   };
 }

@@ -1,12 +1,11 @@
 /**
  * Scenario d: the control plane at scale and under churn. `scale` grows the route count to N and reports the
- * controller's CPU (this process, user + system, which also runs the bench's API and HTTP clients) until it
- * settled, its CPU while idle, and its RSS and heap after a full GC. `churn` then keeps the count constant for
+ * controller process's CPU (user + system) until it settled, its CPU while idle, and its RSS, peak RSS and heap
+ * after a full GC (controller-process.ts). `churn` then keeps the count constant for
  * `minutes`: every `everyMs` one new route is created, one changed and the oldest added one deleted; every
  * `sampleSeconds` it samples RSS and heap (after a full GC) and reports the least-squares slope of each in
  * MB per minute (flat memory: a slope near 0).
  */
-import { fullGc, mb } from "../lib/report";
 import type { Stack } from "./stack";
 
 /** What the scale step measured. */
@@ -20,7 +19,10 @@ export interface ScaleResult {
   readonly idleCpuMsPerS: number;
   /** Controller passes during those 10 s (0 when nothing changes). */
   readonly idlePasses: number;
+  /** Controller VmRSS after a full GC (MiB). */
   readonly rssMB: number;
+  /** Controller VmHWM: peak RSS so far (MiB). */
+  readonly hwmMB: number;
   readonly heapUsedMB: number;
 }
 
@@ -29,6 +31,7 @@ export interface MemorySample {
   /** Minutes since the churn began. */
   readonly min: number;
   readonly rssMB: number;
+  readonly hwmMB: number;
   readonly heapUsedMB: number;
 }
 
@@ -46,11 +49,8 @@ export interface ChurnResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function memoryNow(): { rssMB: number; heapUsedMB: number } {
-  fullGc();
-  const m = process.memoryUsage();
-  return { rssMB: mb(m.rss), heapUsedMB: mb(m.heapUsed) };
-}
+const memoryNow = (stack: Stack): Promise<{ rssMB: number; hwmMB: number; heapUsedMB: number }> =>
+  stack.controller.memory();
 
 /** Least-squares slope of y over x. */
 export function slope(xs: readonly number[], ys: readonly number[]): number {
@@ -70,24 +70,24 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
 /** Grows the routes from `from` to `to` and measures (see the module comment). */
 export async function scale(stack: Stack, from: number, to: number): Promise<ScaleResult> {
   await stack.waitQuiet(2000);
-  const cpu0 = process.cpuUsage();
+  const cpu0 = stack.controller.cpuMs();
   const t0 = performance.now();
   await stack.createRoutes(from, to);
   await stack.waitServed(to - 1, 300_000);
   const readyMs = performance.now() - t0;
   await stack.waitQuiet(3000);
-  const cpu = process.cpuUsage(cpu0);
-  const idle0 = process.cpuUsage();
+  const cpuMs = stack.controller.cpuMs() - cpu0;
+  const idle0 = stack.controller.cpuMs();
   const passes0 = stack.passes;
   await sleep(10_000);
-  const idle = process.cpuUsage(idle0);
+  const idleMs = stack.controller.cpuMs() - idle0;
   return {
     routes: to,
     readyMs,
-    cpuMs: (cpu.user + cpu.system) / 1000,
-    idleCpuMsPerS: (idle.user + idle.system) / 1000 / 10,
+    cpuMs,
+    idleCpuMsPerS: idleMs / 10,
     idlePasses: stack.passes - passes0,
-    ...memoryNow(),
+    ...(await memoryNow(stack)),
   };
 }
 
@@ -105,26 +105,26 @@ export async function churn(
   const sampleMs = (opts.sampleSeconds ?? 10) * 1000;
   const t0 = performance.now();
   const end = t0 + opts.minutes * 60_000;
-  const cpu0 = process.cpuUsage();
-  const samples: MemorySample[] = [{ min: 0, ...memoryNow() }];
+  const cpu0 = stack.controller.cpuMs();
+  const samples: MemorySample[] = [{ min: 0, ...(await memoryNow(stack)) }];
   let nextSample = t0 + sampleMs;
   let steps = 0;
   while (performance.now() < end) {
     const t = performance.now();
     const s = steps++;
     await stack.createRoutes(next + s, next + s + 1);
-    await stack.changeRoute(s % 1000, `churn-${s}`);
+    await stack.changeRoute(s % Math.min(1000, next), `churn-${s}`);
     if (s >= window) await stack.deleteRoute(next + s - window);
     if (performance.now() >= nextSample) {
-      samples.push({ min: (performance.now() - t0) / 60_000, ...memoryNow() });
+      samples.push({ min: (performance.now() - t0) / 60_000, ...(await memoryNow(stack)) });
       nextSample += sampleMs;
     }
     await sleep(Math.max(0, everyMs - (performance.now() - t)));
   }
-  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = stack.controller.cpuMs() - cpu0;
   const seconds = (performance.now() - t0) / 1000;
   await stack.waitQuiet(3000);
-  samples.push({ min: (performance.now() - t0) / 60_000, ...memoryNow() });
+  samples.push({ min: (performance.now() - t0) / 60_000, ...(await memoryNow(stack)) });
   const xs = samples.map((m) => m.min);
   return {
     minutes: opts.minutes,
@@ -138,6 +138,6 @@ export async function churn(
       xs,
       samples.map((m) => m.heapUsedMB),
     ),
-    cpuMsPerS: (cpu.user + cpu.system) / 1000 / seconds,
+    cpuMsPerS: cpuMs / seconds,
   };
 }

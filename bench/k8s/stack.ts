@@ -1,15 +1,13 @@
 /**
  * The stack the Kubernetes bench measures, built from the e2e harness: a real kube-apiserver + etcd +
- * kube-controller-manager on loopback, our CRDs, the in-process controller (this process: its CPU and memory
- * are the control plane's), the simulated kubelet running the Gateway's real Envoy pod, and an echo backend
+ * kube-controller-manager on loopback, our CRDs, the controller as its own process (the real `egts controller`,
+ * controller-process.ts: its CPU and memory are the controller's alone), the simulated kubelet running the Gateway's real Envoy pod, and an echo backend
  * on the node address behind Service `default/echo`. The bench's Gateway (`default/bench`, class `bench`, one
  * HTTP listener on 8080) and its routes come from bench/lib/fixtures.ts.
  */
 import { Agent } from "node:http";
 import { HttpMethod } from "@kubernetes/client-node";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { createLogger } from "../../operator/src/log";
-import type { Controller } from "../../operator/src/pipeline/controller";
 import { KubeApiError, KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernetes/client";
 import {
   collectionPath,
@@ -25,12 +23,12 @@ import {
   prepareCluster,
   requestCount,
   startKubeCluster,
-  startTestController,
   testKubelet,
   type KubeCluster,
   type SimulatedKubelet,
 } from "../../e2e/harness";
 import { ClientWorker, epochNow } from "./client-worker";
+import { ControllerProcess } from "./controller-process";
 import { patchRoute } from "./route-patch";
 import { gatewayObjects, routeHost, routeName, routeObject, type FixtureOptions } from "../lib/fixtures";
 
@@ -90,7 +88,7 @@ export class Stack {
   readonly clients: ClientWorker;
 
   readonly cluster: KubeCluster;
-  readonly controller: Controller;
+  readonly controller: ControllerProcess;
   readonly kubelet: SimulatedKubelet;
   readonly echo: EchoBackend;
   readonly client: KubeClient;
@@ -99,7 +97,7 @@ export class Stack {
 
   constructor(parts: {
     cluster: KubeCluster;
-    controller: Controller;
+    controller: ControllerProcess;
     kubelet: SimulatedKubelet;
     echo: EchoBackend;
     client: KubeClient;
@@ -119,10 +117,10 @@ export class Stack {
       port: LISTENER_PORT,
       kubeconfig: this.cluster.kubeconfig,
     });
-    this.controller.passes$.subscribe((p) => {
+    this.controller.onPass((p) => {
       this.passes++;
       this.lastPassAt = performance.now();
-      this.passLog.push({ at: epochNow(), ms: p.pass.ms });
+      this.passLog.push({ at: epochNow(), ms: p.ms });
       if (this.passLog.length > 1000) this.passLog.shift();
     });
   }
@@ -242,14 +240,22 @@ async function createAll(client: KubeClient, objects: readonly KubeObject[]): Pr
  * Starts the cluster, the controller and the kubelet, creates the Gateway and the echo Service, and resolves
  * once Envoy answers on the Gateway's LoadBalancer address (404: no route yet).
  */
-export async function startStack(log: (line: string) => void): Promise<Stack> {
+export async function startStack(
+  log: (line: string) => void,
+  opts: { readonly controllerExecArgv?: readonly string[] } = {},
+): Promise<Stack> {
   log("starting kube-apiserver + etcd + kube-controller-manager…");
   const cluster = await startKubeCluster();
+  let controller: ControllerProcess | undefined;
   try {
     await prepareCluster(cluster, [CONTROLLER_NS]);
     const echo = await startEchoBackend({ name: "bench", host: cluster.nodeAddress });
-    const controller = await startTestController(cluster, CONTROLLER_NS, {
-      logger: createLogger("warn", (line) => process.stderr.write(line + "\n")),
+    controller = await ControllerProcess.start({
+      kubeconfig: cluster.kubeconfig,
+      namespace: CONTROLLER_NS,
+      host: cluster.nodeAddress,
+      execArgv: opts.controllerExecArgv ?? [],
+      log: (line) => process.stderr.write(`controller: ${line}\n`),
     });
     const kubelet = testKubelet(cluster, [CONTROLLER_NS]);
     const client = new KubeClient(loadKubeConfig(cluster.kubeconfig));
@@ -268,6 +274,7 @@ export async function startStack(log: (line: string) => void): Promise<Stack> {
     }
     return stack;
   } catch (err) {
+    await controller?.stop();
     await cluster.stop();
     throw err;
   }

@@ -7,6 +7,7 @@ import type { ReadableStream } from "node:stream/web";
 import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import type { KubeObject } from "../../resources/meta";
+import { DispatcherCache } from "./dispatcher-cache";
 
 /** An error answer of the API server, with its HTTP status and `Status.reason`. */
 export class KubeApiError extends Error {
@@ -57,8 +58,11 @@ export function loadKubeConfig(path?: string): KubeConfig {
 /** The REST client every Kubernetes edge of the operator uses. */
 export class KubeClient {
   private readonly server: string;
+  /** One connection pool while the TLS identity stays the same (client-node builds one per request). */
+  private readonly dispatchers: DispatcherCache;
 
   constructor(private readonly kc: KubeConfig) {
+    this.dispatchers = new DispatcherCache(kc);
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error("the kubeconfig has no current cluster; set current-context");
     this.server = cluster.server.replace(/\/+$/, "");
@@ -170,7 +174,7 @@ export class KubeClient {
       method,
       headers,
       body: o.body,
-      dispatcher: ctx.getDispatcher() as never,
+      dispatcher: this.dispatchers.reuse(ctx.getDispatcher()) as never,
       signal: o.signal,
     });
   }
