@@ -152,6 +152,23 @@ ${routesYaml("team-b", 3)}`);
         ...["-p", JSON.stringify({ status })],
       ]);
       await waitFor(() => seen.length === 3, "the next status-only change, asked for before it");
+      // A Service's status is read (its load balancer ingress gives a Gateway's addresses): it starts a snapshot.
+      await cluster.kubectl(["create", "service", "loadbalancer", "svc", "-n", "team-a", "--tcp=80:80"]);
+      const lbOf = (snapshot: ResourceSnapshot | undefined): unknown =>
+        (
+          snapshot?.services.find((x) => x.metadata.name === "svc" && x.metadata.namespace === "team-a") as
+            { status?: { loadBalancer?: { ingress?: unknown } } } | undefined
+        )?.status?.loadBalancer?.ingress;
+      await waitFor(() => seen.some((x) => x.services.some((v) => v.metadata.name === "svc")), "the new Service");
+      await cluster.kubectl([
+        ...["patch", "service", "svc", "-n", "team-a", "--subresource=status", "--type=merge"],
+        ...["-p", JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: "198.51.100.7" }] } } })],
+      ]);
+      // (The API server adds `ipMode: VIP` to the ingress.)
+      await waitFor(
+        () => (lbOf(seen.at(-1)) as { ip?: string }[] | undefined)?.[0]?.ip === "198.51.100.7",
+        "a snapshot for the Service's status",
+      );
     } finally {
       sub.unsubscribe();
     }

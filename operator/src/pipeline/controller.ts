@@ -447,6 +447,7 @@ export class Controller {
     const snapshots = kubernetesSnapshots(this.client, {
       controllerName: this.opts.controllerName,
       passRequests: this.passRequests,
+      suppressStatusOnly: () => this.election.isLeader,
       log: this.log("provider"),
       stats: this.reflectorStats,
       kinds,

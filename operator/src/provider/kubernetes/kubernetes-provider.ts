@@ -5,9 +5,11 @@
  * period is emitted at once (no debounce delay on a lone change); the changes that follow it within the
  * quiet period are debounced together.
  *
- * A watch event that changes only an object's `status` (or its `metadata.resourceVersion`) updates the store but
- * starts no pass (ADR 0013): the translator reads no object's status, so such a pass would translate the same
- * input (each status write's own watch event used to start one). The next snapshot carries the new status and
+ * A watch event that changes only the `status` (or the `metadata.resourceVersion`) of a Gateway API or Envoy
+ * Gateway object updates the store but starts no pass (ADR 0013): nothing reads their status but the status
+ * writer, so such a pass would translate the same input (each status write's own watch event used to start one).
+ * Other objects' status is read (a proxy Service's load balancer ingress gives its Gateway's addresses and
+ * Programmed condition; extension objects reach the extension server whole): their changes start passes. The next snapshot carries the new status and
  * resourceVersion (the status writer compares against them). When the status writer needs a pass to retry (a
  * write skipped as behind, a conflict, an error), it asks through `passRequests`: a status-only event suppressed
  * since the last snapshot is then emitted at once, else the next one is.
@@ -52,6 +54,12 @@ export interface KubernetesProviderOptions {
   readonly kinds?: readonly WatchedKind[];
   /** Asks for a snapshot after status-only changes (see the module comment). @default never */
   readonly passRequests?: Observable<unknown>;
+  /**
+   * Whether status-only changes start no snapshot now. The controller says so only while it leads: a follower
+   * keeps every status in its snapshots, so that its first pass as the new leader compares against the status
+   * the old leader wrote (and writes none). @default always
+   */
+  readonly suppressStatusOnly?: () => boolean;
 }
 
 /**
@@ -77,6 +85,14 @@ interface Store {
   suppressed: number;
   /** A pass was asked for: the next status-only change calls for a snapshot. */
   wanted: boolean;
+}
+
+/** API groups of the objects whose status only the status writer reads (see the module comment). */
+const STATUS_UNREAD_GROUPS = ["gateway.networking.k8s.io/", "gateway.envoyproxy.io/"];
+
+/** Whether a status-only change of `o` needs no pass: it is a Gateway API or Envoy Gateway object. */
+export function statusUnread(o: KubeObject): boolean {
+  return STATUS_UNREAD_GROUPS.some((g) => o.apiVersion?.startsWith(g));
 }
 
 /** Whether `b` differs from `a` only in `status` and `metadata.resourceVersion` (what a status write changes). */
@@ -106,7 +122,7 @@ function sourcesOf(kinds: readonly WatchedKind[], namespaces?: readonly string[]
   });
 }
 
-function apply(store: Store, source: string, e: ReflectorEvent): Store {
+function apply(store: Store, source: string, e: ReflectorEvent, suppress: () => boolean): Store {
   let bucket = store.objects.get(source);
   if (!bucket || e.type === "sync") {
     bucket = new Map();
@@ -122,7 +138,7 @@ function apply(store: Store, source: string, e: ReflectorEvent): Store {
     const key = objectKey(e.object);
     const old = bucket.get(key);
     bucket.set(key, e.object);
-    if (old && statusOnlyChange(old, e.object)) {
+    if (old && statusUnread(e.object) && suppress() && statusOnlyChange(old, e.object)) {
       store.changed = store.wanted;
       store.wanted = false;
       if (!store.changed) store.suppressed++;
@@ -198,12 +214,13 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
     suppressed: 0,
     wanted: false,
   };
+  const suppress = opts.suppressStatusOnly ?? ((): boolean => true);
   const requests = (opts.passRequests ?? NEVER).pipe(map(() => ({ source: "", event: undefined })));
   return merge(...events, requests).pipe(
     scan((store, { source, event }) => {
       if (event === undefined) return requestPass(store);
       const before = store.suppressed;
-      const next = apply(store, source, event);
+      const next = apply(store, source, event, suppress);
       if (next.suppressed > before) stats.statusOnly++;
       return next;
     }, seed),
