@@ -28,22 +28,10 @@ import {
   type BenchReport,
   type Metric,
 } from "./lib/report";
+import { arg, cpuTimed } from "./lib/cli";
 
 // As bench/translate.ts: Backends on, loopback allowed (the fixtures' Backends point at 127.0.0.1).
 const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** CPU ms (user + system) and the result of `fn`. */
-function cpu<T>(fn: () => T): [T, number] {
-  const c0 = process.cpuUsage();
-  const v = fn();
-  const c = process.cpuUsage(c0);
-  return [v, (c.user + c.system) / 1000];
-}
 
 function assertSameBytes(a: NodeResources, b: NodeResources): void {
   for (const [type, byName] of a) {
@@ -75,8 +63,8 @@ function runSize(n: number, reps: number): Record<string, number[]> {
     const order: Variant[] = i % 2 === 0 ? ["fresh", "reused"] : ["reused", "fresh"];
     const built: Partial<Record<Variant, NodeResources>> = {};
     for (const v of order) {
-      const [res, tBuild] = cpu(() => buildNodeResources(ir, v === "fresh" ? null : memo));
-      const [, tSet] = cpu(() => caches[v].setNode(ir.name, res));
+      const [res, tBuild] = cpuTimed(() => buildNodeResources(ir, v === "fresh" ? null : memo));
+      const [, tSet] = cpuTimed(() => caches[v].setNode(ir.name, res));
       built[v] = res;
       if (i >= 0) {
         samples[`${v}_build_cpu_ms`]!.push(tBuild);

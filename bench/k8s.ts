@@ -21,14 +21,11 @@ import { propagation, type PropagationResult } from "./k8s/propagate";
 import { attachPolicies, routeChange, type RouteChangeResult } from "./k8s/route-change";
 import { churn, scale, type ChurnResult, type ScaleResult } from "./k8s/scale";
 import { startStack, type Stack } from "./k8s/stack";
+import { arg } from "./lib/cli";
 
 const SCENARIOS = ["attach", "propagation", "change", "scale", "churn"] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const num = (name: string, fallback: number): number => Number(arg(name) ?? fallback);
 const log = (line: string): void => void process.stderr.write(`k8s bench: ${line}\n`);
 

@@ -30,10 +30,11 @@ import {
   type BenchReport,
   type Metric,
 } from "./lib/report";
+import { arg } from "./lib/cli";
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+/** The number after `--<name>`, else `fallback`. */
+function num(name: string, fallback: number): number {
+  return Number(arg(name) ?? fallback);
 }
 
 /** CPU and wall milliseconds of one call. */
@@ -69,9 +70,9 @@ interface Case {
 }
 
 function main(): void {
-  const routes = arg("routes", Number(process.env.BENCH_ROUTES ?? 1000));
-  const policies = arg("policies", routes);
-  const iterations = arg("iterations", Number(process.env.BENCH_ITERATIONS ?? 9));
+  const routes = num("routes", Number(process.env.BENCH_ROUTES ?? 1000));
+  const policies = num("policies", routes);
+  const iterations = num("iterations", Number(process.env.BENCH_ITERATIONS ?? 9));
   const base = labelledRoutes(routes);
   const withP = withPolicies(base, routes, policies);
   // The route in the middle gets another path value; policy 0 (a BackendTrafficPolicy on route 0) a new timeout.

@@ -39,14 +39,10 @@ import {
   type BenchReport,
   type Metric,
 } from "./lib/report";
+import { arg } from "./lib/cli";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
 const ROUTES_PER_FILE = 2000;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -20,6 +20,7 @@ import { join, resolve } from "node:path";
 import { loadEnv } from "../operator/src/config/env";
 import { buildObjects, toYaml } from "./lib/fixtures";
 import { envInfo, finish, median, round, table, type BenchReport, type Metric } from "./lib/report";
+import { arg } from "./lib/cli";
 
 /** Also pinned in scripts/install-egctl.sh: change both together. */
 const EGCTL_VERSION = "v1.9.1";
@@ -29,11 +30,6 @@ const REPO = resolve(__dirname, "..", "..");
 const EGTS = join(REPO, "bin", "egts.js");
 const TOOLS = ["egctl", "egts"] as const;
 type Tool = (typeof TOOLS)[number];
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /** The egctl binary: $EGCTL_BIN, else the one install-egctl.sh built; throws naming the install step. */
 function egctlBinary(): string {

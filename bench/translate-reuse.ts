@@ -18,21 +18,9 @@ import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
 import { buildObjects, routeObject } from "./lib/fixtures";
 import { fullGc, loadAverage, median, round, table } from "./lib/report";
+import { arg, cpuTimed } from "./lib/cli";
 
 const OPTS = { listenAddress: "127.0.0.1" } as const;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** CPU ms (user + system) of `fn`. */
-function cpuMs(fn: () => void): number {
-  const t0 = process.cpuUsage();
-  fn();
-  const d = process.cpuUsage(t0);
-  return (d.user + d.system) / 1000;
-}
 
 /** `objects` with the first object matching `pick` replaced by `change(copy)`. */
 function replaced(objects: readonly KubeObject[], pick: (o: KubeObject) => boolean, change: (o: KubeObject) => void) {
@@ -82,7 +70,7 @@ function main(): void {
       for (const [name, objects] of Object.entries(changed)) {
         translate(snapshotFromObjects(base), OPTS);
         fullGc();
-        samples[name].push(cpuMs(() => translate(snapshotFromObjects(objects), OPTS)));
+        samples[name].push(cpuTimed(() => translate(snapshotFromObjects(objects), OPTS))[1]);
       }
     }
     results[String(n)] = samples;

@@ -21,14 +21,10 @@ import type { CacheDiff } from "../operator/src/xds/cache/snapshot-cache";
 import { TypeUrl, SHORT_NAME } from "../operator/src/xds/types";
 import { buildObjects, routeObject } from "./lib/fixtures";
 import { envInfo, finish, fullGc, mb, median, round, table, type BenchReport, type Metric } from "./lib/report";
+import { arg } from "./lib/cli";
 
 // Backend on and loopback allowed: the fixtures' Backends point at 127.0.0.1, as the standalone examples do.
 const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 interface SizeResult {
   readonly n: number;
