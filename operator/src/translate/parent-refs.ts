@@ -81,16 +81,17 @@ const statusMemo = new WeakMap<
 function sameStatusInputs(a: StatusInputs, b: StatusInputs): boolean {
   return (
     a.controllerName === b.controllerName &&
-    a.refProblem?.reason === b.refProblem?.reason &&
-    a.refProblem?.message === b.refProblem?.message &&
-    (a.refProblem === undefined) === (b.refProblem === undefined) &&
-    a.whenAccepted?.type === b.whenAccepted?.type &&
-    a.whenAccepted?.reason === b.whenAccepted?.reason &&
-    a.whenAccepted?.message === b.whenAccepted?.message &&
-    (a.whenAccepted === undefined) === (b.whenAccepted === undefined) &&
+    sameFields(a.refProblem, b.refProblem, ["reason", "message"]) &&
+    sameFields(a.whenAccepted, b.whenAccepted, ["type", "reason", "message"]) &&
     a.outcomes.length === b.outcomes.length &&
     a.outcomes.every((x, i) => sameCondition(x, b.outcomes[i]))
   );
+}
+
+/** Whether two optional objects are both absent, or both present with equal `fields`. */
+function sameFields<T extends object>(a: T | undefined, b: T | undefined, fields: readonly (keyof T)[]): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return fields.every((f) => a[f] === b[f]);
 }
 
 function sameCondition(a: Condition | undefined, b: Condition | undefined): boolean {
