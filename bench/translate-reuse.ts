@@ -4,6 +4,7 @@
  * and N HTTPRoutes; each scenario translates the base input (warming the memo), then the changed input, timed:
  *   unchanged       the same objects again (new snapshot lists, same objects)
  *   route added     one HTTPRoute more
+ *   route changed   one HTTPRoute replaced by a changed copy (one path value)
  *   Service changed one Service replaced by a changed copy (its cluster IP)
  *   slice changed   one EndpointSlice replaced by a copy with another address
  *   Gateway status  the Gateway replaced by a copy with a `status` (what a status write's watch event brings)
@@ -35,6 +36,11 @@ function scenarios(base: readonly KubeObject[], n: number): Record<string, reado
   return {
     unchanged: base,
     "route added": [...base, routeObject(n, { backendKind: "Service" })],
+    "route changed": replaced(
+      base,
+      (o) => o.kind === "HTTPRoute" && o.metadata.name === routeObject(7).metadata.name,
+      (o) => Object.assign(o, routeObject(7, { backendKind: "Service", variant: 1 })),
+    ),
     "Service changed": replaced(
       base,
       (o) => o.kind === "Service" && o.metadata.name === "svc-7",

@@ -1,7 +1,8 @@
 /**
- * The per-HTTPRoute compile memo (compile-memo.ts, ADR 0009 and 0013) changes no output: over every translator golden
- * case, translating the same objects again (every route reused), with one HTTPRoute changed (that route compiled
- * again), with each kind of object a route's compile reads removed and changed (the routes that read it compiled
+ * The per-route compile memo (compile-memo.ts, ADR 0009, 0013 and 0018: HTTPRoutes and GRPCRoutes) and the stable
+ * route entries (route-entry.ts, ADR 0018) change no output: over every translator golden case, translating the
+ * same objects again (every route reused, every route entry the same object), with one HTTPRoute or GRPCRoute
+ * changed (that route compiled again), with each kind of object a route's compile reads removed and changed (the routes that read it compiled
  * again), and with a status-only change (a Gateway's: no route compiled again; a Service's) gives exactly what a
  * translation of fresh copies of the same input gives (no reuse possible).
  */
@@ -17,6 +18,7 @@ import {
   type TranslateOptions,
   type TranslateResult,
 } from "../../operator/src/translate/translate";
+import { entryCompares } from "../../operator/src/translate/virtual-hosts";
 import { caseName, envoyGatewayConfigFor, goldenInputs, readCase, testdataDir } from "../support/golden";
 import { GOLDEN_WASM_OPTIONS } from "../support/wasm-golden";
 
@@ -39,10 +41,10 @@ const DEPENDENCY_CHANGES: Readonly<Record<string, (o: Body) => void>> = {
 };
 
 /**
- * Kinds whose IR is built anew every pass (ADR 0013, what is left): GRPCRoutes are compiled every pass (no memo),
- * and the EnvoyExtensionPolicy stage copies every route it reaches. A case with one is not checked for identity.
+ * Kinds whose IR is built anew every pass (ADR 0013, what is left): the EnvoyExtensionPolicy stage copies every
+ * route it reaches. A case with one is not checked for identity.
  */
-const REBUILT_KINDS = new Set(["GRPCRoute", "EnvoyExtensionPolicy"]);
+const REBUILT_KINDS = new Set(["EnvoyExtensionPolicy"]);
 
 /** The last translation of {@link render}. */
 let last: TranslateResult | undefined;
@@ -95,9 +97,9 @@ function replaced(objects: readonly KubeObject[], i: number, change: (o: Body) =
   return objects.map((o, j) => (j === i ? (copy as KubeObject) : o));
 }
 
-/** `objects` with the first HTTPRoute replaced by a changed copy (one more hostname), or undefined without one. */
-function withRouteChanged(objects: readonly KubeObject[]): KubeObject[] | undefined {
-  const i = objects.findIndex((o) => o.kind === "HTTPRoute");
+/** `objects` with the first route of `kind` replaced by a changed copy (one more hostname), or undefined without one. */
+function withRouteChanged(objects: readonly KubeObject[], kind = "HTTPRoute"): KubeObject[] | undefined {
+  const i = objects.findIndex((o) => o.kind === kind);
   if (i < 0) return undefined;
   return replaced(
     objects,
@@ -112,8 +114,9 @@ function statusOnly(o: Body): void {
   o.metadata.resourceVersion = "987654";
 }
 
-describe("per-HTTPRoute compile memo: the same output as without it (every translate golden case)", () => {
+describe("per-route compile memo and stable entries: the same output as without them (every translate golden case)", () => {
   let reusedCases = 0;
+  let grpcCases = 0;
   const kindsSeen = new Set<string>();
   let statusCases = 0;
   let identityCases = 0;
@@ -132,8 +135,11 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
       const rebuiltSince = (before: Map<string, object>): string[] => (identity ? rebuilt(before, httpIr(last)) : []);
       const first = render(objects, opts);
       const firstIr = httpIr(last);
+      const compared = entryCompares.byFields;
       assert.equal(render(objects, opts), first, "translated again: every route reused");
       assert.equal(lastCompileStats().newGeneration, false, "translated again: no new generation");
+      assert.equal(lastCompileStats().compiles, 0, "translated again: no HTTPRoute or GRPCRoute compiled");
+      assert.equal(entryCompares.byFields - compared, 0, "translated again: every route entry the same object");
       assert.deepEqual(rebuiltSince(firstIr), [], "translated again: the same listener and virtual host objects");
       if (identity && firstIr.size > 0) identityCases++;
       const changed = withRouteChanged(objects);
@@ -147,6 +153,20 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
         if (identity) {
           const copies = copiedUnchanged(before, httpIr(last));
           assert.deepEqual(copies, [], "one HTTPRoute changed: the other virtual hosts are the same objects");
+        }
+      }
+      const grpcChanged = withRouteChanged(objects, "GRPCRoute");
+      if (grpcChanged) {
+        render(objects, opts);
+        assert.equal(render(grpcChanged, opts), fresh(grpcChanged, opts), "one GRPCRoute changed");
+        grpcCases++;
+        render(objects, opts);
+        const before = httpIr(last);
+        render(grpcChanged, opts);
+        assert.equal(lastCompileStats().compiles, 1, "one GRPCRoute changed: that route compiled again");
+        if (identity) {
+          const copies = copiedUnchanged(before, httpIr(last));
+          assert.deepEqual(copies, [], "one GRPCRoute changed: the other virtual hosts are the same objects");
         }
       }
       for (const [kind, change] of Object.entries(DEPENDENCY_CHANGES)) {
@@ -184,6 +204,7 @@ describe("per-HTTPRoute compile memo: the same output as without it (every trans
   }
   after(() => {
     assert.ok(reusedCases > 40, `only ${reusedCases} cases had an HTTPRoute`);
+    assert.ok(grpcCases > 2, `only ${grpcCases} cases had a GRPCRoute`);
     assert.ok(identityCases > 40, `only ${identityCases} cases were checked for IR identity`);
     assert.ok(statusCases > 40, `only ${statusCases} cases had a Gateway and an HTTPRoute`);
     assert.deepEqual([...kindsSeen].sort(), Object.keys(DEPENDENCY_CHANGES).sort(), "every dependency kind exercised");

@@ -1,7 +1,7 @@
 /**
- * Memoised per-HTTPRoute compile (ADR 0009, dependencies per route: ADR 0013): an HTTPRoute's rules → IR routes and
- * clusters (compileRules) are reused across translations while the route object and every object its compile read
- * are unchanged. Providers hand out the same object while it is unchanged (the file provider's parse cache, the
+ * Memoised per-route compile (ADR 0009, dependencies per route: ADR 0013, GRPCRoutes: ADR 0018): an HTTPRoute's or
+ * GRPCRoute's rules → IR routes and clusters (compileRules, compileGrpcRules) are reused across translations while
+ * the route object and every object its compile read are unchanged. Providers hand out the same object while it is unchanged (the file provider's parse cache, the
  * Kubernetes reflector's store), so the key is the route object itself.
  *
  * What a compile can read is only what the BackendIndex and ExtensionRefIndex are built from. Of that:
@@ -30,7 +30,7 @@ import { compileRules, type CompiledRules } from "./httproute-rules";
 /** One memoised compile, with the version of every key it read then. */
 interface Entry {
   readonly generation: number;
-  readonly compiled: CompiledRules;
+  readonly compiled: unknown;
   readonly effects: readonly BackendIndexEffect[];
   readonly reads: readonly (readonly [ReadKey, number])[];
   /** The {@link CompileMemo.epoch} at which its reads were last found current (no need to look again). */
@@ -62,7 +62,8 @@ export class CompileMemo {
   private generation = 0;
   private coarse: readonly (readonly unknown[])[] = [];
   private options = "";
-  private entries = new WeakMap<HTTPRoute, Entry>();
+  /** By route object (HTTPRoutes and GRPCRoutes: distinct objects, each compiled by one function). */
+  private entries = new WeakMap<object, Entry>();
   /** Version of each key read (absent: 0); bumped when its objects change. */
   private readonly versions = new Map<ReadKey, number>();
   private tracked = new Map<TrackedField, Tracked>();
@@ -94,17 +95,23 @@ export class CompileMemo {
 
   /** compileRules(route, backends, extensions), reused when this generation compiled the same route object. */
   compile(route: HTTPRoute, backends: BackendIndex, extensions: ExtensionRefIndex): CompiledRules {
+    return this.reuse(route, backends, () => compileRules(route, backends, extensions));
+  }
+
+  /**
+   * `compile()` (which reads only through `backends` and the indexes compile-reads.ts notes, and only `route` of
+   * the snapshot), reused when this generation compiled the same route object with the same function.
+   */
+  reuse<C>(route: object, backends: BackendIndex, compile: () => C): C {
     const hit = this.entries.get(route);
     if (hit && hit.generation === this.generation && (hit.checked === this.epoch || this.current(hit.reads))) {
       hit.checked = this.epoch;
       this.stats.hits++;
       backends.replay(hit.effects);
-      return hit.compiled;
+      return hit.compiled as C;
     }
     this.stats.compiles++;
-    const { value: recorded, reads } = readsOf(() =>
-      backends.recording(() => compileRules(route, backends, extensions)),
-    );
+    const { value: recorded, reads } = readsOf(() => backends.recording(compile));
     const versions = [...reads].map((k) => [k, this.versions.get(k) ?? 0] as const);
     const { value: compiled, effects } = recorded;
     this.entries.set(route, { generation: this.generation, compiled, effects, reads: versions, checked: this.epoch });

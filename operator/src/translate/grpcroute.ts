@@ -49,6 +49,7 @@ import {
 } from "./parent-refs";
 import { guarded } from "./isolation";
 import { re2Problem } from "./regex";
+import { stableEntries } from "./route-entry";
 import { describe, headerNameProblem } from "./validate-values";
 
 /** Filters a GRPCRoute rule or backendRef may use (the GRPCRouteFilter types). */
@@ -119,7 +120,8 @@ export function processGRPCRoutes(
 }
 
 function processGRPCRoute(route: GRPCRoute, ctx: RouteContext, pending: PendingClusters[]): StatusUpdate | undefined {
-  const compiled = compileGrpcRules(route, ctx.backends, ctx.extensions);
+  const compile = () => compileGrpcRules(route, ctx.backends, ctx.extensions);
+  const compiled = ctx.reuseCompile ? ctx.reuseCompile(route, compile) : compile();
   return routeStatus(
     route,
     ctx,
@@ -162,18 +164,23 @@ function attachEntries(
   counted: boolean,
 ): number {
   const key = keyOf(route.metadata);
+  const created = route.metadata.creationTimestamp ?? "";
   const hostnames = route.spec.hostnames ?? [];
   return attachByHostname(
     allowed,
     hostnames,
     `GRPCRoute/${key}`,
-    (hostname) =>
-      compiled.routes.map((r) => ({
-        hostname,
-        route: r.route,
-        tie: { created: route.metadata.creationTimestamp ?? "", key, rule: r.rule, match: r.match },
-        grpc: r.rank,
-      })),
+    // The same compiled rules give the same entry objects (ADR 0018); they do not depend on the listener.
+    (hostname, origin) =>
+      stableEntries(compiled, { hostname, origin, created, key, listener: "" }, () =>
+        compiled.routes.map((r) => ({
+          hostname,
+          origin,
+          route: r.route,
+          tie: { created, key, rule: r.rule, match: r.match },
+          grpc: r.rank,
+        })),
+      ),
     counted,
   );
 }

@@ -1,6 +1,6 @@
 /** HTTPRoute: attach to parent listeners, resolve backends, and turn rules into IR routes. */
 import type { GenericSecretIr, RouteIr } from "../ir/xds-ir";
-import type { HTTPRoute, ParentReference } from "../resources/gateway-api";
+import type { GRPCRoute, HTTPRoute, ParentReference } from "../resources/gateway-api";
 import { keyOf, namespaceOf, type Condition } from "../resources/meta";
 import type { BackendIndex } from "./backends";
 import type { ExtensionRefIndex } from "./filters/extension-refs";
@@ -15,7 +15,7 @@ import {
   useClusters,
   type ParentContext,
 } from "./parent-refs";
-import type { RouteEntry } from "./route-entry";
+import { stableEntries, type RouteEntry } from "./route-entry";
 
 /** Context shared by all routes of one translation. */
 export interface RouteContext extends ParentContext {
@@ -27,6 +27,11 @@ export interface RouteContext extends ParentContext {
   readonly secretsByGateway: Map<string, Map<string, GenericSecretIr>>;
   /** Compiles a route's rules (a memo of compileRules, compile-memo.ts). @default compileRules */
   readonly compile?: (route: HTTPRoute) => CompiledRules;
+  /**
+   * Runs a GRPCRoute's compile, `compile()`, or reuses its last result for the same route object (compile-memo.ts).
+   * @default runs it
+   */
+  readonly reuseCompile?: <C>(route: GRPCRoute, compile: () => C) => C;
 }
 
 /** Attaches one HTTPRoute to its parents; returns its status (or undefined when no parent is ours). */
@@ -60,18 +65,22 @@ function attach(
   const allowed = allowedListeners("HTTPRoute", namespaceOf(route.metadata), ref, gw, ctx.namespaces);
   if (!Array.isArray(allowed)) return allowed;
   const key = keyOf(route.metadata);
-  const tie = (r: CompiledRoute): RouteEntry["tie"] => ({
-    created: route.metadata.creationTimestamp ?? "",
-    key,
-    rule: r.rule,
-    match: r.match,
-  });
+  const created = route.metadata.creationTimestamp ?? "";
+  const tie = (r: CompiledRoute): RouteEntry["tie"] => ({ created, key, rule: r.rule, match: r.match });
   const hostnames = route.spec.hostnames ?? [];
+  // The same compiled rules attached the same way give the same entry objects (ADR 0018); every redirect's
+  // IR route depends on the listener's protocol and port (routeFor), so they are part of the key then.
+  const perListener = compiled.routes.some((r) => r.redirect);
   const attached = attachByHostname(
     allowed,
     hostnames,
     `HTTPRoute/${key}`,
-    (hostname, l) => compiled.routes.map((r) => ({ hostname, route: routeFor(r, l), tie: tie(r) })),
+    (hostname, origin, l) =>
+      stableEntries(
+        compiled,
+        { hostname, origin, created, key, listener: perListener ? `${l.listener.protocol} ${l.listener.port}` : "" },
+        () => compiled.routes.map((r) => ({ hostname, origin, route: routeFor(r, l), tie: tie(r) })),
+      ),
     compiled.unsupported === undefined, // attachedRoutes counts only Accepted routes
   );
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);

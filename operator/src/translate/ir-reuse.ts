@@ -19,7 +19,7 @@ export class ReuseMemo<I, O> {
   /** Hits and builds since the last {@link beginReuse} (tests, benches). */
   readonly stats = { reused: 0, built: 0 };
 
-  /** `same(a, b)`: whether two inputs build equal outputs. */
+  /** `same(a, b)`: whether two inputs build equal outputs (not asked when they are the same object). */
   constructor(private readonly same: (a: I, b: I) => boolean) {
     memos.add(this as ReuseMemo<unknown, unknown>);
   }
@@ -27,7 +27,8 @@ export class ReuseMemo<I, O> {
   /** The previous translation's output for `key` if its input was the same, else `build()`. */
   get(key: string, input: I, build: () => O): O {
     const hit = this.current.get(key) ?? this.previous.get(key);
-    if (hit && this.same(hit.input, input)) {
+    // The same input object is the same input (inputs are IR or built from it: never mutated).
+    if (hit && (hit.input === input || this.same(hit.input, input))) {
       this.stats.reused++;
       this.current.set(key, hit);
       return hit.output;

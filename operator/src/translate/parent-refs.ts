@@ -45,12 +45,79 @@ export function routeStatus(
   whenAccepted?: { readonly type: string; readonly reason: string; readonly message: string },
 ): StatusUpdate | undefined {
   const ns = namespaceOf(route.metadata);
+  const refs = route.spec.parentRefs ?? [];
+  // not one of our Gateways (undefined): its controller owns this parent's status
+  const outcomes = refs.map((ref) => {
+    const gw = parentGateway(ref, ns, ctx);
+    return gw && accept(ref, gw);
+  });
+  const inputs: StatusInputs = { controllerName: ctx.controllerName, refProblem, whenAccepted, outcomes };
+  const known = statusMemo.get(route);
+  if (known && sameStatusInputs(known.inputs, inputs)) return known.status;
+  const status = buildRouteStatus(route, refs, inputs);
+  statusMemo.set(route, { inputs, status });
+  return status;
+}
+
+/** What a route's status is built from besides the route object (see {@link statusMemo}). */
+interface StatusInputs {
+  readonly controllerName: string;
+  readonly refProblem: RefProblem | undefined;
+  readonly whenAccepted: { readonly type: string; readonly reason: string; readonly message: string } | undefined;
+  /** Per parentRef: its Accepted condition, or undefined when it is not one of our Gateways. */
+  readonly outcomes: readonly (Condition | undefined)[];
+}
+
+/**
+ * The last status built per route object, with what it was built from (ADR 0018): an unchanged route attached
+ * the same way gets the same status object again, not a new one (statuses are never changed after they are
+ * built; a later step replaces one with a copy).
+ */
+const statusMemo = new WeakMap<
+  RouteObject,
+  { readonly inputs: StatusInputs; readonly status: StatusUpdate | undefined }
+>();
+
+function sameStatusInputs(a: StatusInputs, b: StatusInputs): boolean {
+  return (
+    a.controllerName === b.controllerName &&
+    sameFields(a.refProblem, b.refProblem, ["reason", "message"]) &&
+    sameFields(a.whenAccepted, b.whenAccepted, ["type", "reason", "message"]) &&
+    a.outcomes.length === b.outcomes.length &&
+    a.outcomes.every((x, i) => sameCondition(x, b.outcomes[i]))
+  );
+}
+
+/** Whether two optional objects are both absent, or both present with equal `fields`. */
+function sameFields<T extends object>(a: T | undefined, b: T | undefined, fields: readonly (keyof T)[]): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return fields.every((f) => a[f] === b[f]);
+}
+
+function sameCondition(a: Condition | undefined, b: Condition | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined) return false;
+  return (
+    a.type === b.type &&
+    a.status === b.status &&
+    a.reason === b.reason &&
+    a.message === b.message &&
+    a.observedGeneration === b.observedGeneration &&
+    a.lastTransitionTime === b.lastTransitionTime
+  );
+}
+
+/** The status of a route whose parentRefs were accepted as `inputs.outcomes` says; undefined when none is ours. */
+function buildRouteStatus(
+  route: RouteObject,
+  refs: readonly ParentReference[],
+  { controllerName, refProblem, whenAccepted, outcomes }: StatusInputs,
+): StatusUpdate | undefined {
   const gen = route.metadata.generation;
   const parents: unknown[] = [];
-  for (const ref of route.spec.parentRefs ?? []) {
-    const gw = parentGateway(ref, ns, ctx);
-    if (!gw) continue; // not one of our Gateways: its controller owns this parent's status
-    const accepted = accept(ref, gw);
+  for (const [i, ref] of refs.entries()) {
+    const accepted = outcomes[i];
+    if (!accepted) continue;
     // A condition that only holds for an accepted route (PartiallyInvalid), after the others.
     const extra =
       whenAccepted && accepted.status === "True"
@@ -67,7 +134,7 @@ export function routeStatus(
         );
     parents.push({
       parentRef: cleanParentRef(ref),
-      controllerName: ctx.controllerName,
+      controllerName,
       conditions: [{ ...accepted, observedGeneration: gen }, resolved, ...extra],
     });
   }
@@ -75,7 +142,7 @@ export function routeStatus(
   return {
     apiVersion: route.apiVersion,
     kind: route.kind,
-    namespace: ns,
+    namespace: namespaceOf(route.metadata),
     name: route.metadata.name,
     status: { parents },
   };
@@ -192,24 +259,24 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
 /**
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
  * intersects the route's: each such listener counts it as attached (unless `counted` is false: an
- * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, listener)` for
- * each intersected hostname (each entry marked with the route hostname it comes from). Returns how many
- * listeners took the route.
+ * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, origin, listener)`
+ * for each intersected hostname (`origin`: the route hostname it comes from, which each entry carries). Returns
+ * how many listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
   hostnames: readonly string[],
   id: string,
-  entriesFor: (hostname: string, l: ListenerState) => RouteEntry[],
+  entriesFor: (hostname: string, origin: string, l: ListenerState) => readonly RouteEntry[],
   counted = true,
 ): number {
   let attached = 0;
   for (const l of allowed) {
-    const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
+    const hosts = hostnameOrigins(l.listener.hostname, hostnames);
     if (hosts.size === 0) continue;
     attached++;
     if (counted) l.attached.add(id); // attachedRoutes counts only Accepted routes
-    for (const [hostname, origin] of hosts) l.entries.push(...entriesFor(hostname, l).map((e) => ({ ...e, origin })));
+    for (const [hostname, origin] of hosts) for (const e of entriesFor(hostname, origin, l)) l.entries.push(e);
   }
   return attached;
 }
@@ -227,3 +294,18 @@ export function noMatchingListenerHostname(
     `none of the route's hostnames (${hostnames.join(", ")}) match a listener hostname of Gateway ${gw.key} (${allowed.map((l) => l.listener.hostname ?? "*").join(", ")})`,
   );
 }
+
+/**
+ * intersectHostnameOrigins, kept per route hostname list (the same array while its route object is: ADR 0018) and
+ * listener hostname; the maps returned are never changed.
+ */
+function hostnameOrigins(listener: string | undefined, hostnames: readonly string[]): ReadonlyMap<string, string> {
+  if (hostnames.length === 0) return intersectHostnameOrigins(listener, hostnames); // often a new `[]` each time
+  let byListener = originsByHostnames.get(hostnames);
+  if (!byListener) originsByHostnames.set(hostnames, (byListener = new Map()));
+  let hosts = byListener.get(listener);
+  if (!hosts) byListener.set(listener, (hosts = intersectHostnameOrigins(listener, hostnames)));
+  return hosts;
+}
+
+const originsByHostnames = new WeakMap<readonly string[], Map<string | undefined, ReadonlyMap<string, string>>>();

@@ -17,7 +17,7 @@ import { filterOrderFor, withFilterOrder } from "./filter-order";
 import { geoIpProviderFor, withGeoIp } from "./geoip-provider";
 import { grpcStatsFor, withGrpcStats } from "./grpc-stats";
 import type { ProxyInfraIr } from "../ir/infra-ir";
-import type { HTTPRoute } from "../resources/gateway-api";
+import type { GRPCRoute, HTTPRoute } from "../resources/gateway-api";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { keyOf, namespaceOf } from "../resources/meta";
 import { allPolicies as allPolicyObjects, type ResourceSnapshot } from "../resources/snapshot";
@@ -65,10 +65,10 @@ import {
 import { CompileMemo, type CompileMemoStats } from "./compile-memo";
 import { beginReuse } from "./ir-reuse";
 
-/** HTTPRoute compiles reused across translations (ADR 0009, ADR 0013). */
+/** HTTPRoute and GRPCRoute compiles reused across translations (ADR 0009, ADR 0013, ADR 0018). */
 const compileMemo = new CompileMemo();
 
-/** What the HTTPRoute compile memo did in this process's last translation (tests, benches). */
+/** What the route compile memo did in this process's last translation (tests, benches). */
 export function lastCompileStats(): Readonly<CompileMemoStats> {
   return { ...compileMemo.stats };
 }
@@ -249,6 +249,7 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     extensions: extensionRefs,
     secretsByGateway: new Map<string, Map<string, GenericSecretIr>>(),
     compile: (route: HTTPRoute) => compileMemo.compile(route, backends, extensionRefs),
+    reuseCompile: <C>(route: GRPCRoute, compile: () => C) => compileMemo.reuse(route, backends, compile),
     controllerName,
     guard: guardInto(rejected),
   };
