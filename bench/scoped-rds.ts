@@ -4,9 +4,9 @@
  *   scoped  scoped RDS keyed on `:authority`: one ScopedRouteConfiguration per exact hostname carrying its own
  *           RouteConfiguration (one virtual host); an experiment, not a layout of the product (ADR 0020)
  * The bench fixture (N routes, one hostname each) is translated and built as the pipeline does, then rearranged for
- * the layout. Each repetition changes one virtual host (one added request header) and times the route resource's
- * send → Envoy's ACK (server events) and Envoy's CPU (/proc, 10 ms ticks) until 100 ms after the ACK; a GET for that
- * host must then answer 200 with the new header's value reflected nowhere needed (the echo backend answers).
+ * the layout. Each repetition changes one virtual host (one added request header) and times `setNode` → the route
+ * resource's send (the server alone: no pipeline runs here) and send → Envoy's ACK (server events), and Envoy's CPU
+ * (/proc, 10 ms ticks) until 100 ms after the ACK; a GET for that host must then answer 200.
  *
  *   node --expose-gc dist/bench/scoped-rds.js [--routes 3000] [--reps 10] [--layout inline|scoped]
  */
@@ -205,6 +205,7 @@ async function main(): Promise<void> {
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const acks: number[] = [];
+  const toSent: number[] = [];
   const cpu: number[] = [];
   try {
     const t0 = performance.now();
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
         ),
       );
       const c0 = await cpuMsOf(envoy.pid);
+      const tSet = performance.now();
       cache.setNode(ir.name, res);
       await sentP;
       const ts = performance.now();
@@ -246,6 +248,7 @@ async function main(): Promise<void> {
       if (st !== 200) throw new Error(`host ${host} answered ${st} after the change`);
       if (rep >= 0) {
         acks.push(ta - ts);
+        toSent.push(ts - tSet);
         cpu.push(c1 - c0);
       }
       process.stderr.write(`  rep ${rep}: sent → ACK ${(ta - ts).toFixed(1)} ms, Envoy CPU ${c1 - c0} ms\n`);
@@ -262,6 +265,7 @@ async function main(): Promise<void> {
     "sent_to_ack_ms.median": { value: round(median(acks)), unit: "ms" },
     "sent_to_ack_ms.p90": { value: round(percentile(acks, 90)), unit: "ms" },
     "envoy_cpu_ms.median": { value: median(cpu), unit: "ms" },
+    "set_node_to_sent_ms.median": { value: round(median(toSent)), unit: "ms" },
     change_bytes: { value: bytes, unit: "B" },
   };
   finish(
@@ -271,12 +275,13 @@ async function main(): Promise<void> {
       env: envInfo(),
       params: { routes: n, reps, layout, load: loadAverage() },
       metrics,
-      samples: { sent_to_ack_ms: acks.map((x) => round(x)), envoy_cpu_ms: cpu },
+      samples: { sent_to_ack_ms: acks.map((x) => round(x)), envoy_cpu_ms: cpu, set_node_to_sent_ms: toSent },
     },
     [
       table(
         [`${layout}, ${n} routes, one virtual host changed`, "median", "p90"],
         [
+          ["setNode → sent (ms; the server alone, no pipeline)", median(toSent), percentile(toSent, 90)],
           ["sent → ACK (ms)", median(acks), percentile(acks, 90)],
           ["Envoy CPU until 100 ms after the ACK (ms, 10 ms ticks)", median(cpu), percentile(cpu, 90)],
           ["bytes of the changed resource", bytes, bytes],
