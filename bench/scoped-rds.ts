@@ -13,16 +13,17 @@
 import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { filter, firstValueFrom, timeout } from "rxjs";
 import { pack, registerType, unpack } from "../proto/any";
 import { ScopedRouteConfiguration } from "../proto/gen/envoy/config/route/v3/scoped_route";
+import type { VirtualHost } from "../proto/gen/envoy/config/route/v3/route_components";
 import type { Any } from "../proto/gen/google/protobuf/any";
 import { startEchoBackend } from "../operator/src/demo/echo-backend";
 import { buildBootstrap } from "../operator/src/infra/bootstrap";
 import { findEnvoy } from "../operator/src/infra/host/envoy-binary";
+import { freePort } from "../operator/src/infra/host/free-port";
 import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
 import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
@@ -34,18 +35,6 @@ import { arg } from "./lib/cli";
 import { finish, envInfo, loadAverage, median, percentile, round, table, type Metric } from "./lib/report";
 
 const ScopedType = registerType(ScopedRouteConfiguration);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      const port = typeof a === "object" && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -69,6 +58,15 @@ function status(port: number, host: string): Promise<number> {
   });
 }
 
+/** Virtual host `vh` with one request header more (`x-change: <v>`): the change each repetition makes. */
+function changed(vh: VirtualHost, v: number): VirtualHost {
+  const header = { key: "x-change", value: String(v), rawValue: Buffer.alloc(0) };
+  return {
+    ...vh,
+    requestHeadersToAdd: [...vh.requestHeadersToAdd, { header, appendAction: 0, keepEmptyValue: false }],
+  };
+}
+
 /** The node's resources in the scoped layout, and a function building the changed scope `i` (variant `v`). */
 function scoped(res: NodeResources): { resources: NodeResources; change(i: number, v: number): [string, Any, string] } {
   const rcs = res.get(TypeUrl.Route);
@@ -89,21 +87,7 @@ function scoped(res: NodeResources): { resources: NodeResources; change(i: numbe
           routeConfiguration: {
             ...rc,
             name: `${rcName}/${i}`,
-            virtualHosts: [
-              v === 0
-                ? vh
-                : {
-                    ...vh,
-                    requestHeadersToAdd: [
-                      ...vh.requestHeadersToAdd,
-                      {
-                        header: { key: "x-change", value: String(v), rawValue: Buffer.alloc(0) },
-                        appendAction: 0,
-                        keepEmptyValue: false,
-                      },
-                    ],
-                  },
-            ],
+            virtualHosts: [v === 0 ? vh : changed(vh, v)],
           },
           key: { fragments: [{ stringKey: d }] },
         } as ScopedRouteConfiguration);
@@ -157,17 +141,7 @@ function inline(res: NodeResources): { resources: NodeResources; change(i: numbe
       const vhs = rc.virtualHosts.slice();
       i %= vhs.length;
       const vh = vhs[i]!;
-      vhs[i] = {
-        ...vh,
-        requestHeadersToAdd: [
-          ...vh.requestHeadersToAdd,
-          {
-            header: { key: "x-change", value: String(v), rawValue: Buffer.alloc(0) },
-            appendAction: 0,
-            keepEmptyValue: false,
-          },
-        ],
-      };
+      vhs[i] = changed(vh, v);
       return [rcName, pack(RouteType, { ...rc, virtualHosts: vhs }), vh.domains[0] ?? ""];
     },
   };
