@@ -5,7 +5,11 @@
  *   published  the pipeline finished a pass that includes it (watch + debounce + read/parse all files + translate + setNode)
  *   rds sent   the server sent the RouteConfiguration
  *   rds ack    Envoy ACKed it (server event)
- *   first 200  the first 200 through Envoy for the new hostname (polled every ~1 ms from this process)
+ *   first 200  the first 200 through Envoy for the new hostname (polled every ~1 ms from a worker thread,
+ *              lib/poller.ts, so the pipeline's event loop does not delay it)
+ * and the steps between them, which add up to "write → first 200": write → pass start (beforeTranslate), pass
+ * start → setNode (cache change), setNode → route resources sent, sent → ACK, ACK → first 200; plus the longest
+ * event-loop block of this process between send and ACK (`BENCH_TRACE=1` prints every xDS event of each step),
  * and reports median / p90 / max, plus the control plane's RSS and heap (this process) and Envoy's RSS.
  * Then each repetition changes one of the added routes (a path of its first rule, in its own file) and times the
  * first response that shows the change, counting every other response than 200 while polling.
@@ -13,17 +17,18 @@
  *
  *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds]
  */
-import { Agent, request } from "node:http";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { filter, firstValueFrom, map, tap, timeout, type Observable } from "rxjs";
+import { monitorEventLoopDelay } from "node:perf_hooks";
+import { filter, firstValueFrom, map, tap, timeout, type Observable, type Subscription } from "rxjs";
 import { startEchoBackend } from "../operator/src/demo/echo-backend";
 import { findEnvoy } from "../operator/src/infra/host/envoy-binary";
 import { createLogger } from "../operator/src/log";
 import { StandaloneGateway } from "../operator/src/pipeline/standalone";
 import { readDirectory } from "../operator/src/provider/file/file-provider";
+import { shortName } from "../operator/src/xds/server/types";
 import { TypeUrl } from "../operator/src/xds/types";
 import type { RouteLayout } from "../operator/src/xds/translate/vhds";
 import { backendObject, gatewayObjects, routeHost, routeObject, toYaml } from "./lib/fixtures";
@@ -40,6 +45,7 @@ import {
   type Metric,
 } from "./lib/report";
 import { arg } from "./lib/cli";
+import { Poller } from "./lib/poller";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
 const ROUTES_PER_FILE = 2000;
@@ -56,40 +62,19 @@ function freePort(): Promise<number> {
   });
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 4 });
-
-/** One GET through Envoy; resolves with the status (0 on a socket error). */
-async function get(port: number, host: string): Promise<number> {
-  return (await getBody(port, host, "/")).status;
-}
-
-/** One GET of `path` through Envoy; resolves with the status (0 on a socket error) and the body. */
-function getBody(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request({ host: "127.0.0.1", port, path, headers: { host }, agent, timeout: 5000 }, (res) => {
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (c: string) => (body += c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on("error", () => resolve({ status: 0, body }));
-    });
-    req.on("timeout", () => req.destroy(new Error("timeout")));
-    req.on("error", () => resolve({ status: 0, body: "" }));
-    req.end();
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** The HTTP poller, in a worker thread (lib/poller.ts); created in main(). */
+let poller: Poller;
+
+/** `performance.now()` of this thread for a wall-clock time from the poller's thread. */
+const local = (wall: number): number => wall - performance.timeOrigin;
+
 /** Polls until a 200 for `host`; resolves with performance.now() of that response. */
-async function first200(port: number, host: string, deadline: number): Promise<number> {
-  for (;;) {
-    const status = await get(port, host);
-    if (status === 200) return performance.now();
-    if (performance.now() > deadline)
-      throw new Error(`no 200 for ${host} within ${STEP_TIMEOUT_MS} ms (last status ${status})`);
-    await sleep(1);
-  }
+async function first200(port: number, host: string, timeoutMs: number): Promise<number> {
+  const r = await poller.poll({ port, host, path: "/", timeoutMs });
+  if (Number.isNaN(r.at)) throw new Error(`no 200 for ${host} within ${timeoutMs} ms (last status ${r.lastStatus})`);
+  return local(r.at);
 }
 
 /** User + system CPU time of a process in ms, from /proc (Linux only; clock ticks of 10 ms). */
@@ -150,6 +135,16 @@ interface Rep {
   sentToAck: number;
   /** Route bytes the server sent for this step (RouteConfigurations + virtual hosts). */
   bytes: number;
+  /** Write → the pass starts translating (watch, debounce, read + parse). */
+  toPassStart: number;
+  /** Pass start → `setNode` (translate, build, cache diff). */
+  passToSetNode: number;
+  /** `setNode` → route resources sent (the rest of the pass's synchronous work, the streams' syncs, encoding). */
+  setNodeToSent: number;
+  /** Envoy's ACK → the poller's first 200 (negative: Envoy served it before the ACK reached this process). */
+  ackToOk: number;
+  /** Longest event-loop block of this process between the send and the ACK. */
+  loopBlock: number;
 }
 
 /** One changed route on an existing hostname. */
@@ -211,6 +206,72 @@ function routeAck(gw: StandaloneGateway): Promise<number> {
   return at(gw.server.events$.pipe(filter((e) => e.kind === "ack" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
 }
 
+/**
+ * What the pipeline and the xDS server did after a file write, in this thread's `performance.now()`: the pass's
+ * start (the provider's snapshot reached the translator), the cache's change (`setNode`), the first route resources
+ * sent, Envoy's ACK of them, and the longest event-loop block between that send and that ACK (an ACK that arrived
+ * while the loop was busy is seen late: that part of "sent → ACK" is this process's, not Envoy's).
+ */
+class Timeline {
+  passStart = NaN;
+  setNode = NaN;
+  sent = NaN;
+  ack = NaN;
+  loopBlockMs = NaN;
+  private readonly subs: Subscription[] = [];
+  private readonly loop = monitorEventLoopDelay({ resolution: 1 });
+  /** Every xDS event of the step, for `BENCH_TRACE=1`. */
+  readonly trace: string[] = [];
+
+  constructor(
+    gw: StandaloneGateway,
+    private readonly t0: number,
+  ) {
+    passStarts.push((t) => (this.passStart = Number.isNaN(this.passStart) ? t : this.passStart));
+    this.subs.push(
+      gw.cache.changes$.subscribe(() => {
+        if (Number.isNaN(this.setNode)) this.setNode = performance.now();
+      }),
+      gw.server.events$.subscribe((e) => {
+        const now = performance.now();
+        if (TRACE) {
+          const n = (e.names?.length ?? 0) + (e.removed?.length ?? 0);
+          const wall = new Date(performance.timeOrigin + now).toISOString().slice(11, 23);
+          this.trace.push(
+            `${(now - this.t0).toFixed(1)} (${wall}) ${e.kind} ${shortName(e.typeUrl ?? "")} #${e.streamId} ${n}`,
+          );
+        }
+        if (!e.typeUrl || !ROUTE_TYPES.includes(e.typeUrl)) return;
+        if (e.kind === "sent" && Number.isNaN(this.sent)) {
+          this.sent = now;
+          this.loop.enable();
+          this.loop.reset();
+        } else if (e.kind === "ack" && Number.isNaN(this.ack)) {
+          this.ack = now;
+          this.loop.disable();
+          this.loopBlockMs = this.loop.max / 1e6;
+        }
+      }),
+    );
+  }
+
+  /** Stops recording; prints the trace with `BENCH_TRACE=1`. */
+  stop(label: string): void {
+    for (const s of this.subs) s.unsubscribe();
+    this.loop.disable();
+    passStarts.length = 0;
+    if (TRACE) {
+      const rel = (t: number): string => (t - this.t0).toFixed(1);
+      const marks = `pass start ${rel(this.passStart)}, setNode ${rel(this.setNode)}`;
+      process.stderr.write(`  ${label}: ${marks} | ${this.trace.join(" | ")}\n`);
+    }
+  }
+}
+
+/** Called with `performance.now()` when a pass starts translating (StandaloneOptions.beforeTranslate). */
+const passStarts: ((t: number) => void)[] = [];
+const TRACE = process.env.BENCH_TRACE === "1";
+
 /** Times one added route: from just before the file write to published / sent / ACK / first 200. */
 async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: number): Promise<Rep> {
   const ackP = routeAck(gw);
@@ -230,10 +291,12 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
     ),
   );
   const t0 = performance.now();
+  const tl = new Timeline(gw, t0);
+  const okP = first200(fx.port, routeHost(idx), STEP_TIMEOUT_MS);
   await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
-  const okP = first200(fx.port, routeHost(idx), t0 + STEP_TIMEOUT_MS);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
+  tl.stop(`add ${idx}`);
   return {
     cpu: cpuMs,
     published: pub - t0,
@@ -243,6 +306,11 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
     ok: ok - t0,
     sentToAck: ack - sent,
     bytes: bytes.stop(),
+    toPassStart: tl.passStart - t0,
+    passToSetNode: tl.setNode - tl.passStart,
+    setNodeToSent: sent - tl.setNode,
+    ackToOk: ok - ack,
+    loopBlock: tl.loopBlockMs,
   };
 }
 
@@ -267,25 +335,23 @@ async function changeOne(
   const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
   const bytes = countRouteBytes(gw);
   const t0 = performance.now();
+  // Until the change, the path falls through to the route's catch-all rule: every response must be a 200.
+  const pollP = poller.poll({
+    port: fx.port,
+    host: routeHost(idx),
+    path: changedPath(idx, variant),
+    marker: '"x-route"',
+    timeoutMs: STEP_TIMEOUT_MS,
+  });
   await writeFile(
     join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
     toYaml([routeObject(idx, { ...fx, variant })]),
   );
-  let failed = 0;
-  const failedStatuses: number[] = [];
-  let ok = NaN;
-  while (performance.now() < t0 + STEP_TIMEOUT_MS) {
-    const r = await getBody(fx.port, routeHost(idx), changedPath(idx, variant));
-    if (r.status !== 200) {
-      failed++;
-      failedStatuses.push(r.status);
-    } else if (r.body.includes('"x-route"')) {
-      ok = performance.now();
-      break;
-    }
-    await sleep(1);
-  }
+  const r = await pollP;
+  const ok = local(r.at);
   if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);
+  const failedStatuses = [...r.failedStatuses];
+  const failed = failedStatuses.length;
   const [ack, sent] = await Promise.all([ackP, sentP]);
   await sleep(50);
   return { ack: ack - t0, ok: ok - t0, sentToAck: ack - sent, bytes: bytes.stop(), failed, failedStatuses };
@@ -302,7 +368,7 @@ async function measure(
   process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
   const tStart = performance.now();
   await gw.start();
-  await first200(fx.port, routeHost(0), performance.now() + 2 * STEP_TIMEOUT_MS);
+  await first200(fx.port, routeHost(0), 2 * STEP_TIMEOUT_MS);
   const initialReadyMs = performance.now() - tStart;
 
   // How much of a pass is the file provider re-reading and re-parsing every file.
@@ -359,7 +425,12 @@ const LABELS: [keyof Rep, string][] = [
   ["sent", "write → RDS sent"],
   ["ack", "write → RDS ACK (Envoy)"],
   ["ok", "write → first 200 via Envoy"],
-  ["sentToAck", "RDS sent → ACK (Envoy's share)"],
+  ["toPassStart", "step 1: write → pass start (watch, read, parse)"],
+  ["passToSetNode", "step 2: pass start → setNode (translate, build)"],
+  ["setNodeToSent", "step 3: setNode → route resources sent"],
+  ["sentToAck", "step 4: route sent → ACK (Envoy's share)"],
+  ["ackToOk", "step 5: ACK → first 200 (poller thread)"],
+  ["loopBlock", "longest event-loop block of this process, sent → ACK"],
 ];
 
 function report(m: Measured, params: Record<string, unknown>, nRoutes: number, reps: number): void {
@@ -469,12 +540,17 @@ async function main(): Promise<void> {
     envoyOutput: "ignore",
     backends: { enabled: true, allow: ["Loopback"] }, // the echo backend listens on 127.0.0.1
     routeLayout: layout,
+    beforeTranslate: () => {
+      const t = performance.now();
+      for (const f of passStarts) f(t);
+    },
   });
+  poller = new Poller();
   let m: Measured;
   try {
     m = await measure(gw, dir, fx, nRoutes, reps);
   } finally {
-    agent.destroy();
+    await poller.close();
     await gw.stop();
     await echo.close();
     await rm(dir, { recursive: true, force: true });
@@ -486,7 +562,7 @@ async function main(): Promise<void> {
     layout,
     exposeGc: gcOk,
     envoyBin,
-    note: "control plane = this process (also runs the echo backend and the HTTP poller)",
+    note: "control plane = this process (also the echo backend); the HTTP poller runs in a worker thread",
   };
   report(m, params, nRoutes, reps);
 }
