@@ -69,6 +69,7 @@ import type { Attachment, PolicyKindRules } from "./types";
 import { forEachRuleRoute, type RouteRef, type RouteSites } from "./route-sites";
 import { TranslationMemo } from "./translation-memo";
 import { copyWith, mutableCopy } from "./copy";
+import { specContentKey } from "./spec-content";
 
 /** Each BackendTrafficPolicy's own spec translated, reused while it and what it reads are unchanged. */
 const MEMO = new TranslationMemo<Translated>();
@@ -175,12 +176,13 @@ export function attachBackendTrafficPolicies(
   const own = new Map<string, Translated>();
   // A spec translation reads the policy, ConfigMaps (response bodies) and the rate limit service settings.
   MEMO.begin(opts.snapshot, opts.rateLimit ?? null);
+  const shared = new Map<string, Translated>();
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t =
       own.get(a.policyKey) ??
       copyWith(
-        MEMO.get(a.policy, () => translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts))),
+        MEMO.get(a.policy, () => translateShared(a, opts, shared)),
         { owner: a },
       );
     own.set(a.policyKey, t);
@@ -565,6 +567,23 @@ function chainTranslation(
   const merged = translate(problems.length > 0 ? rest : spec, keys, context(head, env));
   const t = { ...merged, invalid: [...problems, ...merged.invalid], owner: head };
   reportProblems(head, t, book);
+  return t;
+}
+
+/**
+ * The translation of `a`'s own spec, shared in this translation with every policy in the same namespace whose spec
+ * is equal apart from its targets (spec-content.ts): a spec's translation depends on the policy only through its
+ * namespace (references) and its `namespace/name`, which goes into the route filters' `policy` (set here for each
+ * policy) and into a global rate limit's shared domain (a spec with `rateLimit.global` is translated alone).
+ */
+function translateShared(a: Attachment, env: BackendTrafficEnv, shared: Map<string, Translated>): Translated {
+  const spec = a.policy.spec as BackendTrafficPolicySpec;
+  const key = spec.rateLimit?.global === undefined ? specContentKey(namespaceOf(a.policy.metadata), spec) : undefined;
+  const known = key !== undefined ? shared.get(key) : undefined;
+  if (known)
+    return known.traffic ? copyWith(known, { traffic: copyWith(known.traffic, { policy: a.policyKey }) }) : known;
+  const t = translate(spec, a.policyKey, context(a, env));
+  if (key !== undefined) shared.set(key, t);
   return t;
 }
 
