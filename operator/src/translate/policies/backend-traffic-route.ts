@@ -153,7 +153,7 @@ export function withPolicyTimeouts(
   t: TimeoutsIr | undefined,
   policy: RouteActionSettings["timeouts"],
 ): TimeoutsIr | undefined {
-  return policy ? { ...t, ...policy } : t;
+  return policy ? Object.assign({}, t, policy) : t; // `{ ...t, ...policy }`, faster per route (copy.ts)
 }
 
 /** The route a stat name is made for: its kind, namespace, name and rule name (absent: the rule has none). */

@@ -68,6 +68,8 @@ import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
 import { forEachRuleRoute, type RouteRef, type RouteSites } from "./route-sites";
 import { TranslationMemo } from "./translation-memo";
+import { copyWith, mutableCopy } from "./copy";
+import { specContentKey } from "./spec-content";
 
 /** Each BackendTrafficPolicy's own spec translated, reused while it and what it reads are unchanged. */
 const MEMO = new TranslationMemo<Translated>();
@@ -174,12 +176,15 @@ export function attachBackendTrafficPolicies(
   const own = new Map<string, Translated>();
   // A spec translation reads the policy, ConfigMaps (response bodies) and the rate limit service settings.
   MEMO.begin(opts.snapshot, opts.rateLimit ?? null);
+  const shared = new Map<string, Translated>();
   for (const a of set.winners) {
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
-    const t = own.get(a.policyKey) ?? {
-      ...MEMO.get(a.policy, () => translate(a.policy.spec as BackendTrafficPolicySpec, a.policyKey, context(a, opts))),
-      owner: a,
-    };
+    const t =
+      own.get(a.policyKey) ??
+      copyWith(
+        MEMO.get(a.policy, () => translateShared(a, opts, shared)),
+        { owner: a },
+      );
     own.set(a.policyKey, t);
     reportProblems(a, t, book);
   }
@@ -203,6 +208,7 @@ function decide(
 ): BackendTrafficDecisions {
   const { built, book, sites } = opts;
   const resolve = chainResolver((chain) => chainTranslation(chain, own, book, opts));
+  const plain = new Map<Translated, Decision>(); // the decision of a translation without a stat prefix, shared
   const byRoute = new DecisionMap<Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
@@ -217,7 +223,7 @@ function decide(
       (site, k, owner) => {
         const { ref, routeId } = site.grouping.rules[k];
         const rule = sites.ruleNameOf(site, k);
-        return ruleDecision(resolve(set.forRule(routeId, rule, b.gw, owner)), ref, rule);
+        return ruleDecision(resolve(set.forRule(routeId, rule, b.gw, owner)), ref, rule, plain);
       },
       (site, _k, r, d) =>
         byRoute.set(b.gw.key, site.listener.port, r.name, withBackendProblems(d, r, clusters, book), site.host),
@@ -339,10 +345,19 @@ function l4Hashes(t: Translated): boolean {
 }
 
 /** What a route rule's translation `t` gives its Envoy routes: the translation and its route stat prefix. */
-function ruleDecision(t: Translated | undefined, ref: RouteRef, rule: string | undefined): Decision | undefined {
+function ruleDecision(
+  t: Translated | undefined,
+  ref: RouteRef,
+  rule: string | undefined,
+  plain: Map<Translated, Decision>,
+): Decision | undefined {
   if (!t) return undefined;
   const template = t.action.routeStatName;
-  if (template === undefined) return { t };
+  if (template === undefined) {
+    let d = plain.get(t);
+    if (!d) plain.set(t, (d = { t }));
+    return d;
+  }
   const [namespace, name] = ref.key.split("/");
   return { t, statPrefix: routeStatName(template, { kind: ref.kind, namespace, name, rule }) };
 }
@@ -446,7 +461,10 @@ type ForwardAction = Extract<RouteIr["action"], { readonly kind: "forward" }>;
 class Variants {
   private readonly clusters: ReadonlyMap<string, ClusterIr>;
   private readonly made = new Map<string, ClusterIr>();
-  private readonly actions = new Map<ForwardAction, Map<ClusterSettings, ForwardAction>>();
+  /** Per settings (few), the variant of each action (one map per settings, not one per action). */
+  private readonly actions = new Map<ClusterSettings, Map<ForwardAction, ForwardAction>>();
+  /** Per settings, the variant name of each base cluster name. */
+  private readonly names = new Map<ClusterSettings, Map<string, string>>();
 
   constructor(clusters: readonly ClusterIr[]) {
     this.clusters = new Map(clusters.map((c) => [c.name, c]));
@@ -457,11 +475,19 @@ class Variants {
     return destinations.map((dst): WeightedDestinationIr => {
       const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
       if (!base) return dst;
-      const name = `${base.name}/btp-${settings.suffix}`;
-      const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
-      const endpoints = service ? [service] : base.endpoints;
-      if (!this.made.has(name)) this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
-      return { ...dst, cluster: name };
+      let names = this.names.get(settings);
+      if (!names) this.names.set(settings, (names = new Map()));
+      let name = names.get(base.name);
+      if (name === undefined) {
+        name = `${base.name}/btp-${settings.suffix}`;
+        names.set(base.name, name);
+        if (!this.made.has(name)) {
+          const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
+          const endpoints = service ? [service] : base.endpoints;
+          this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
+        }
+      }
+      return copyWith(dst, { cluster: name });
     });
   }
 
@@ -470,10 +496,10 @@ class Variants {
    * share their action, and so share its variant).
    */
   action(a: ForwardAction, settings: ClusterSettings): ForwardAction {
-    let bySettings = this.actions.get(a);
-    if (!bySettings) this.actions.set(a, (bySettings = new Map()));
-    let out = bySettings.get(settings);
-    if (!out) bySettings.set(settings, (out = { ...a, destinations: this.of(a.destinations, settings) }));
+    let byAction = this.actions.get(settings);
+    if (!byAction) this.actions.set(settings, (byAction = new Map()));
+    let out = byAction.get(a);
+    if (!out) byAction.set(a, (out = copyWith(a, { destinations: this.of(a.destinations, settings) })));
     return out;
   }
 
@@ -491,21 +517,23 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   const timeouts = withPolicyTimeouts(r.timeouts, t.action.timeouts);
   const responseHeaders = withRemoved(r.responseHeaders, orcaHeadersToRemove(t.cluster?.ir.loadBalancer));
   const action = t.cluster && r.action.kind === "forward" ? variants.action(r.action, t.cluster) : r.action;
-  return {
-    ...r,
-    action,
-    ...(t.action.retry ? { retry: t.action.retry } : {}),
-    ...(timeouts ? { timeouts } : {}),
-    ...(t.traffic ? { traffic: t.traffic } : {}),
-    ...(d.statPrefix !== undefined ? { statPrefix: d.statPrefix } : {}),
-    ...(t.action.upgrades ? { upgrades: t.action.upgrades } : {}),
-    ...(t.action.tracing ? { tracing: t.action.tracing } : {}),
-    ...(responseHeaders ? { responseHeaders } : {}),
-  };
+  // One copy, its fields set in the order of the spread it replaces (copy.ts: this runs for every Envoy route a
+  // policy reaches).
+  const out = mutableCopy(r);
+  out.action = action;
+  if (t.action.retry) out.retry = t.action.retry;
+  if (timeouts) out.timeouts = timeouts;
+  if (t.traffic) out.traffic = t.traffic;
+  if (d.statPrefix !== undefined) out.statPrefix = d.statPrefix;
+  if (t.action.upgrades) out.upgrades = t.action.upgrades;
+  if (t.action.tracing) out.tracing = t.action.tracing;
+  if (responseHeaders) out.responseHeaders = responseHeaders;
+  return out;
 }
 
 /** `mods` also removing `names` (those it does not remove yet); unchanged when there are none. */
 function withRemoved(mods: HeaderModIr | undefined, names: readonly string[]): HeaderModIr | undefined {
+  if (names.length === 0) return mods;
   const extra = names.filter((n) => !(mods?.remove ?? []).includes(n));
   if (extra.length === 0) return mods;
   return { set: mods?.set ?? [], add: mods?.add ?? [], remove: [...(mods?.remove ?? []), ...extra] };
@@ -539,6 +567,23 @@ function chainTranslation(
   const merged = translate(problems.length > 0 ? rest : spec, keys, context(head, env));
   const t = { ...merged, invalid: [...problems, ...merged.invalid], owner: head };
   reportProblems(head, t, book);
+  return t;
+}
+
+/**
+ * The translation of `a`'s own spec, shared in this translation with every policy in the same namespace whose spec
+ * is equal apart from its targets (spec-content.ts): a spec's translation depends on the policy only through its
+ * namespace (references) and its `namespace/name`, which goes into the route filters' `policy` (set here for each
+ * policy) and into a global rate limit's shared domain (a spec with `rateLimit.global` is translated alone).
+ */
+function translateShared(a: Attachment, env: BackendTrafficEnv, shared: Map<string, Translated>): Translated {
+  const spec = a.policy.spec as BackendTrafficPolicySpec;
+  const key = spec.rateLimit?.global === undefined ? specContentKey(namespaceOf(a.policy.metadata), spec) : undefined;
+  const known = key !== undefined ? shared.get(key) : undefined;
+  if (known)
+    return known.traffic ? copyWith(known, { traffic: copyWith(known.traffic, { policy: a.policyKey }) }) : known;
+  const t = translate(spec, a.policyKey, context(a, env));
+  if (key !== undefined) shared.set(key, t);
   return t;
 }
 

@@ -7,6 +7,7 @@ import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
 import { namespaceOf } from "../../resources/meta";
 import type { PolicyStatusBook } from "./ancestors";
 import { effectiveSpec, valueAt } from "./engine";
+import { copyWith } from "./copy";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
 
@@ -160,9 +161,9 @@ export function mapListenerRoutes(
     if (skip?.(v)) return v;
     const mapped = mapChanged(v.routes, f);
     const routes = after ? after(mapped, v) : mapped;
-    return routes === v.routes ? v : { ...v, routes };
+    return routes === v.routes ? v : copyWith(v, { routes });
   });
-  return virtualHosts === l.virtualHosts ? l : { ...l, virtualHosts };
+  return virtualHosts === l.virtualHosts ? l : copyWith(l, { virtualHosts });
 }
 
 /**
@@ -216,4 +217,21 @@ export function chainOwner(
   };
   const a = chain.find(sets) ?? chain[0];
   return { namespace: namespaceOf(a.policy.metadata), name: a.policy.metadata.name };
+}
+
+/**
+ * Whether no route can get a decision from `set`: every winner's own translation (in `own`; absent: none) changes no
+ * route (`changes`) and no winner sets `mergeType` (a merged chain is translated anew, and may change routes). Then a
+ * chain's translation is its head's own, a no-op, and the kind need not visit the routes at all.
+ */
+export function changesNoRoute<T>(
+  winners: readonly Attachment[],
+  own: ReadonlyMap<string, T>,
+  changes: (t: T) => boolean,
+): boolean {
+  return winners.every((a) => {
+    const t = own.get(a.policyKey);
+    const mergeType = (a.policy.spec as { mergeType?: unknown } | undefined)?.mergeType;
+    return (t === undefined || !changes(t)) && mergeType === undefined;
+  });
 }

@@ -31,6 +31,7 @@ import type { PolicyStatusBook } from "./ancestors";
 import {
   chainOwner,
   chainResolver,
+  changesNoRoute,
   DecisionMap,
   mergedChainTranslation,
   mapListenerRoutes,
@@ -106,16 +107,20 @@ export function attachExtensionPolicies(
   const resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
   const byRoute = new DecisionMap<ExtensionTranslation>();
   const gateways = new Map<string, string[]>();
+  // Policies that set no extension (and merge nothing) change no route: their routes are not visited.
+  const noChange = changesNoRoute(set.winners, own, changesRoutes);
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
+    if (noChange) continue;
     forEachRuleRoute(
       env.sites,
       b,
       set.routeTargets,
       (site, k, owner) => {
         const { routeId } = site.grouping.rules[k];
-        return resolve(set.forRule(routeId, env.sites.ruleNameOf(site, k), b.gw, owner));
+        const t = resolve(set.forRule(routeId, env.sites.ruleNameOf(site, k), b.gw, owner));
+        return t && changesRoutes(t) ? t : undefined;
       },
       (site, _k, r, t) => byRoute.set(b.gw.key, site.listener.port, r.name, t, site.host),
     );
@@ -125,6 +130,16 @@ export function attachExtensionPolicies(
     gatewaysOf: (node) => gateways.get(node) ?? [],
     untouched: (v) => env.sites.untouched(v, byRoute),
   };
+}
+
+/**
+ * Whether a translation changes a route it applies to (see {@link applyExtensions}): it fails (the route answers
+ * 500), or it runs an extension or adds a cluster. One that does neither (a policy setting no extension) is not
+ * recorded as a decision, so its routes, and their virtual hosts, are left as they are without being looked at.
+ */
+function changesRoutes(t: ExtensionTranslation): boolean {
+  if (t.failed) return true;
+  return t.extensions !== undefined && (hasExtensions(t.extensions) || (t.clusters?.length ?? 0) > 0);
 }
 
 function report(a: Attachment, problems: readonly string[], book: PolicyStatusBook): void {

@@ -54,6 +54,7 @@ import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules } from "./types";
 import {
   chainResolver,
+  changesNoRoute,
   DecisionMap,
   mapListenerRoutes,
   nodeLookup,
@@ -179,6 +180,8 @@ function decide(
   const resolve: Resolve = chainResolver((chain) => chainTranslation(chain, own, book, env));
   const byRoute = new DecisionMap<Translated>();
   const gateways = new Map<string, string[]>();
+  // Policies that set no feature (and merge nothing) change no HTTP route: their routes are not visited.
+  const noHttpChange = changesNoRoute(set.winners, own, changesRoutes);
   for (const b of built) {
     const node = env.nodeOf(b.gw);
     gateways.set(node, [...(gateways.get(node) ?? []), b.gw.key]);
@@ -187,7 +190,7 @@ function decide(
     const onListener = (l: HttpListenerIr): Resolve => {
       return (chain) => geoChecked(chain, resolve(chain), l.clientTraffic?.clientIp, geo);
     };
-    decideHttp(b, set, env.sites, onListener, byRoute);
+    if (!noHttpChange) decideHttp(b, set, env.sites, onListener, byRoute);
     decideTcp(b, set, resolve, byRoute, book);
   }
   return {
@@ -221,7 +224,8 @@ function decideHttp(
     (site, k, owner) => {
       let resolve = resolvers.get(site.listener);
       if (!resolve) resolvers.set(site.listener, (resolve = onListener(site.listener)));
-      return resolve(set.forRule(site.grouping.rules[k].routeId, sites.ruleNameOf(site, k), b.gw, owner));
+      const t = resolve(set.forRule(site.grouping.rules[k].routeId, sites.ruleNameOf(site, k), b.gw, owner));
+      return t && changesRoutes(t) ? t : undefined;
     },
     (site, k, r, t) => out.set(b.gw.key, site.listener.port, r.name, withRouteMetadata(t, site, k, sites), site.host),
   );
@@ -279,6 +283,16 @@ function withRouteMetadata(t: Translated, site: HostSite, k: number, sites: Rout
  * Gateway's TCP listeners include them) TLSRoutes, which a Gateway or listener policy covers.
  */
 const TCP_KINDS = new Set(["TCPRoute", "TLSRoute"]);
+
+/**
+ * Whether a translation changes an HTTP route it applies to (see {@link applySecurity}): it closes the route, secures
+ * it, or brings clusters or secrets to the node. One that does none of these (a policy setting no feature) is not
+ * recorded as a decision, so its routes, and their virtual hosts, are left as they are without being looked at.
+ */
+function changesRoutes(t: Translated): boolean {
+  if (closes(t) || t.security !== undefined) return true;
+  return (t.clusters?.length ?? 0) > 0 || (t.secrets?.length ?? 0) > 0;
+}
 
 /** The decisions for one Gateway's TCPRoute and TLSRoute chains, into `out`. */
 function decideTcp(
