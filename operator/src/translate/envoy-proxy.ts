@@ -16,7 +16,7 @@ import { luaValidationProblems } from "./policies/extension-lua";
 import { effectiveGatewaySpec, mergeTypeProblems } from "./envoy-proxy-merge";
 import { clusterStatNameProblems } from "./telemetry/cluster-stat-name";
 import { envoyVersionProblems } from "./envoy-version";
-import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
+import { applyPatch, containerEnv } from "./kubernetes-patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
   CONTAINER_SECURITY_CONTEXT,
@@ -317,18 +317,15 @@ function workloadSkeleton(
 ): Record<string, unknown> {
   const pod = w.pod ?? {};
   const c = w.container ?? {};
-  const container = strategicMergePatch(
-    {
-      name: own.container.name,
-      image: c.image ?? own.container.image,
-      args: own.container.args,
-      lifecycle: own.container.lifecycle,
-      env: [],
-      securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
-      volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
-    },
-    c.env ? { env: c.env } : {},
-  );
+  const container = {
+    name: own.container.name,
+    image: c.image ?? own.container.image,
+    args: own.container.args,
+    lifecycle: own.container.lifecycle,
+    env: containerEnv([], c.env),
+    securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
+    volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
+  };
   const spec = {
     serviceAccountName: own.serviceAccountName,
     automountServiceAccountToken: false,
