@@ -39,6 +39,7 @@ import {
   CONTAINER_SECURITY_CONTEXT,
   objectIdentityViolations,
   POD_SECURITY_CONTEXT,
+  POD_SPEC_FIELDS,
   podViolations,
   satelliteViolations,
   showValue,
@@ -471,14 +472,7 @@ export class GatewayProxy extends Construct {
       ...(workload.initContainers?.length ? { initContainers: workload.initContainers } : {}),
       containers: [this.envoyContainer(workload.container ?? {}, mounts), this.shutdownManager()],
       volumes: [...volumes, ...(pod.volumes ?? [])],
-      ...pick(pod, [
-        "affinity",
-        "tolerations",
-        "nodeSelector",
-        "topologySpreadConstraints",
-        "imagePullSecrets",
-        "priorityClassName",
-      ]),
+      ...pick(pod, POD_SPEC_FIELDS),
     };
     return { metadata: { labels, annotations }, spec: podSpec };
   }

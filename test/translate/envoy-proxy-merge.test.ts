@@ -321,3 +321,83 @@ spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 80
     assert.equal(accepted(alone).status, "True");
   });
 });
+
+describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and containers", () => {
+  /** A class that mounts its Secret volume into Envoy read-only, defines a hostPath it mounts nowhere, and an init container. */
+  const PRIVILEGED_CLASS = classWithProxyYaml(`  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        initContainers: [{ name: init, image: "registry.example/init:1", command: [setup] }]
+        pod:
+          volumes: [{ name: host, hostPath: { path: /var/run/host } }, { name: cert, secret: { secretName: platform } }]
+        container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: true }] }`);
+  const gatewayOf = (own: string): ResourceSnapshot =>
+    snapshotOf(`${PRIVILEGED_CLASS}---\n${gatewayWithProxyYaml("mt", 8080, own)}`);
+  const k8s = (mergeType: string, deployment: string): string =>
+    `  mergeType: ${mergeType}\n  provider: { type: Kubernetes, kubernetes: { envoyDeployment: ${deployment} } }`;
+
+  it("the class's own mounts, volumes and init container pass unchanged with a tenant's allowed settings", () => {
+    const s = gatewayOf(k8s("StrategicMerge", "{ container: { env: [{ name: A, value: b }] } }"));
+    const c = accepted(s);
+    assert.equal(c.status, "True", c.message);
+    assert.deepEqual(renderInfraChecked(translate(s).infraIr, s, RENDER).problems, []);
+  });
+
+  it("mounting the class's hostPath volume into Envoy is InvalidParameters naming the mount", () => {
+    const c = accepted(
+      gatewayOf(k8s("StrategicMerge", "{ container: { volumeMounts: [{ name: host, mountPath: /host }] } }")),
+    );
+    assert.equal(c.status, "False");
+    assert.equal(c.reason, "InvalidParameters");
+    assert.match(
+      c.message,
+      /envoyDeployment\.container\.volumeMounts\[\/host\] .*mounts volume host \(hostPath\) into Envoy/,
+    );
+  });
+
+  it("mounting the class's Secret volume at another path, or its mount writable, is InvalidParameters", () => {
+    const again = accepted(
+      gatewayOf(
+        k8s(
+          "JSONMerge",
+          "{ container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: true }, { name: cert, mountPath: /tenant }] } }",
+        ),
+      ),
+    );
+    assert.equal(again.status, "False");
+    assert.match(again.message, /volumeMounts\[\/tenant\] .*mounts volume cert \(secret\)/);
+    assert.doesNotMatch(again.message, /volumeMounts\[\/etc\/platform\]/, "the class's own mount stays the class's");
+    const writable = accepted(
+      gatewayOf(
+        k8s(
+          "StrategicMerge",
+          "{ container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: false }] } }",
+        ),
+      ),
+    );
+    assert.equal(writable.status, "False");
+    assert.match(
+      writable.message,
+      /volumeMounts\[\/etc\/platform\] \(\{"name":"cert","mountPath":"\/etc\/platform","readOnly":false\}\)/,
+    );
+  });
+
+  it("changing the class's init container is InvalidParameters (checked whole, not by name)", () => {
+    const c = accepted(gatewayOf(k8s("StrategicMerge", "{ initContainers: [{ name: init, command: [other] }] }")));
+    assert.equal(c.status, "False");
+    assert.match(c.message, /initContainers\[init\]/);
+  });
+
+  it("a tenant's own init container or priorityClassName is refused by the translator, not only by the renderer", () => {
+    for (const [deployment, field] of [
+      ["{ initContainers: [{ name: i, image: busybox }] }", /initContainers\[i\]/],
+      ["{ pod: { priorityClassName: high } }", /pod\.priorityClassName/],
+    ] as const) {
+      const s = snapshotOf(`${GATEWAY_CLASS_YAML}---\n${gatewayWithProxyYaml("mt", 8080, k8s("Replace", deployment))}`);
+      const c = accepted(s);
+      assert.equal(c.status, "False", deployment);
+      assert.match(c.message, field);
+    }
+  });
+});

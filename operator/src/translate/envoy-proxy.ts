@@ -22,6 +22,7 @@ import {
   CONTAINER_SECURITY_CONTEXT,
   objectIdentityViolations,
   POD_SECURITY_CONTEXT,
+  POD_SPEC_FIELDS,
   podViolations,
   satelliteViolations,
   showValue,
@@ -312,7 +313,7 @@ function skeletonOwnPod(k: EnvoyProxyKubernetesProvider): OwnPod {
 /** A Deployment or DaemonSet as the renderer builds it from the EnvoyProxy's pod and container settings. */
 function workloadSkeleton(
   kind: string,
-  w: { pod?: KubernetesPodSpec; container?: KubernetesContainerSpec },
+  w: { pod?: KubernetesPodSpec; container?: KubernetesContainerSpec; initContainers?: readonly unknown[] },
   own: OwnPod,
 ): Record<string, unknown> {
   const pod = w.pod ?? {};
@@ -330,8 +331,10 @@ function workloadSkeleton(
     serviceAccountName: own.serviceAccountName,
     automountServiceAccountToken: false,
     securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
+    ...(w.initContainers?.length ? { initContainers: w.initContainers } : {}),
     containers: [container, ...(own.sidecars ?? [])],
     volumes: [...own.volumes, ...(pod.volumes ?? [])],
+    ...Object.fromEntries(POD_SPEC_FIELDS.filter((f) => pod[f] !== undefined).map((f) => [f, pod[f]])),
   };
   const template = { metadata: { labels: { ...SKELETON_LABELS, "app.kubernetes.io/name": "envoy" } }, spec };
   return { apiVersion: "apps/v1", kind, metadata: SKELETON_METADATA, spec: { selector: RENDERED, template } };
