@@ -14,6 +14,11 @@ import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../operator/src/resources/snapshot";
 import { envoyProxyOf } from "../../operator/src/translate/envoy-proxy";
 import { effectiveGatewaySpec, mergeEnvoyProxySpecs } from "../../operator/src/translate/envoy-proxy-merge";
+import {
+  MERGE_TYPE_UNUSED_REASON,
+  PARAMETERS_REF_UNUSED_REASON,
+} from "../../operator/src/translate/envoy-proxy-unused";
+import { MULTIPLE_WARNINGS_REASON, withGatewayWarnings } from "../../operator/src/translate/gateway-messages";
 import { envoyProxyOwner } from "../../operator/src/translate/telemetry";
 import { translate } from "../../operator/src/translate/translate";
 import { conditionOf } from "../support/objects";
@@ -239,7 +244,7 @@ describe("EnvoyProxy mergeType: the effective EnvoyProxy, the privilege boundary
     assert.doesNotMatch(problems[0]?.message ?? "", /volumes\[host\]/);
   });
 
-  it("a GatewayClass's EnvoyProxy may set mergeType (nothing to merge onto: no effect)", () => {
+  it("a GatewayClass's EnvoyProxy may set mergeType: nothing to merge onto, so the class says so in a Warning", () => {
     const s = snapshotOf(`${classWithProxyYaml("  mergeType: JSONMerge\n  concurrency: 2")}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -248,6 +253,15 @@ spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 80
 `);
     assert.equal(accepted(s).status, "True");
     assert.equal(envoyProxyOf(s, "default", "mt")?.spec.concurrency, 2);
+    const cls = translate(s).statuses.find((u) => u.kind === "GatewayClass" && u.name === "eg");
+    assert.equal(conditionOf(cls?.status, "Accepted")?.status, "True");
+    const w = conditionOf(cls?.status, "Warning");
+    assert.equal(w?.status, "True");
+    assert.equal(w?.reason, MERGE_TYPE_UNUSED_REASON);
+    assert.match(w?.message ?? "", /envoy-gateway-system\/eg-proxy .*spec\.mergeType JSONMerge, which has no effect/);
+    const replace = snapshotOf(classWithProxyYaml("  mergeType: Replace"));
+    const plain = translate(replace).statuses.find((u) => u.kind === "GatewayClass");
+    assert.equal(conditionOf(plain?.status, "Warning"), undefined, "Replace is what happens: no Warning");
   });
 
   it("a tenant field only the class may set is refused even when merging (the tenant's own spec is checked first)", () => {
@@ -399,5 +413,51 @@ describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and 
       assert.equal(c.status, "False", deployment);
       assert.match(c.message, field);
     }
+  });
+});
+
+describe("EnvoyProxy of a Gateway under a class that merges Gateways (mergeGateways)", () => {
+  const MERGING_CLASS = classWithProxyYaml("  mergeGateways: true\n  concurrency: 2");
+
+  it("the Gateway's own EnvoyProxy is not used (as in Envoy Gateway): the class's is, and the Gateway says so in a Warning", () => {
+    const s = snapshotOf(
+      `${MERGING_CLASS}---\n${gatewayWithProxyYaml("mt", 8080, "  mergeType: StrategicMerge\n  concurrency: 1")}`,
+    );
+    const eff = envoyProxyOf(s, "default", "mt");
+    assert.equal(eff?.origin, "GatewayClass");
+    assert.equal(eff?.spec.concurrency, 2, "the class's, not the Gateway's 1");
+    assert.equal(eff?.base, undefined, "nothing merged");
+    const t = translate(s);
+    const [proxy] = proxiesToRender(t.infraIr, s);
+    assert.equal(proxy?.envoyProxy?.concurrency, 2, "the rendered proxies agree");
+    const st = t.statuses.find((u) => u.kind === "Gateway" && u.name === "mt");
+    assert.equal(conditionOf(st?.status, "Accepted")?.status, "True");
+    const w = conditionOf(st?.status, "Warning");
+    assert.equal(w?.reason, PARAMETERS_REF_UNUSED_REASON);
+    assert.match(
+      w?.message ?? "",
+      /EnvoyProxy default\/mt named in infrastructure\.parametersRef is not used: GatewayClass eg merges its Gateways/,
+    );
+  });
+
+  it("a reference it cannot use is still InvalidParameters (Gateway API), not only a Warning", () => {
+    const own = gatewayWithProxyYaml("mt", 8080, "  concurrency: 1").replace(
+      "name: mt, namespace: default }\nspec:\n  concurrency",
+      "name: other, namespace: default }\nspec:\n  concurrency",
+    );
+    const c = accepted(snapshotOf(`${MERGING_CLASS}---\n${own}`));
+    assert.equal(c.status, "False");
+    assert.match(c.message, /EnvoyProxy default\/mt named in infrastructure\.parametersRef does not exist/);
+  });
+
+  it("Gateway warnings of two findings join into one Warning condition (MultipleWarnings)", () => {
+    const base = [{ apiVersion: "v1", kind: "Gateway", namespace: "ns", name: "g", status: { conditions: [] } }];
+    const one = withGatewayWarnings(base, new Map([["ns/g", "first"]]), "A");
+    const two = withGatewayWarnings(one, new Map([["ns/g", "second"]]), "B");
+    const ws = (two[0]?.status as { conditions: { type: string; reason: string; message: string }[] }).conditions;
+    assert.deepEqual(
+      ws.filter((c) => c.type === "Warning").map((c) => [c.reason, c.message]),
+      [[MULTIPLE_WARNINGS_REASON, "first; second"]],
+    );
   });
 });

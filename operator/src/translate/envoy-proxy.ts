@@ -68,6 +68,7 @@ export interface EffectiveEnvoyProxy {
 /**
  * The EnvoyProxy in effect for a Gateway, as {@link envoyProxyFor}, and who wrote it: the Gateway or its class.
  * A Gateway's own EnvoyProxy with `mergeType` StrategicMerge or JSONMerge is merged onto its class's (`base`).
+ * Under a class with `mergeGateways`, the class's, whatever the Gateway names.
  */
 export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): EffectiveEnvoyProxy | undefined {
   const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
@@ -75,7 +76,9 @@ export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): Eff
   const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
     .infrastructure?.parametersRef;
   const classSpec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
-  if (infraRef?.kind === "EnvoyProxy") {
+  // A class that merges its Gateways runs them all on its proxies, with its EnvoyProxy alone: the Gateway's own
+  // is not read (as in Envoy Gateway); its Gateway says so (envoy-proxy-unused.ts).
+  if (infraRef?.kind === "EnvoyProxy" && classSpec?.mergeGateways !== true) {
     const own = s.unknown.find(
       (o): o is EnvoyProxy =>
         o.kind === "EnvoyProxy" && o.metadata.name === infraRef.name && o.metadata.namespace === ns,
