@@ -40,6 +40,7 @@ import type {
   KubernetesPatchSpec,
   KubernetesPodSpec,
 } from "../resources/envoy-proxy";
+import type { Gateway } from "../resources/gateway-api";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { DynamicModuleFileIr, ProxyInfraIr } from "../ir/infra-ir";
 
@@ -73,16 +74,11 @@ export interface EffectiveEnvoyProxy {
 export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): EffectiveEnvoyProxy | undefined {
   const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
   if (!gateway) return undefined;
-  const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
-    .infrastructure?.parametersRef;
   const classSpec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
   // A class that merges its Gateways runs them all on its proxies, with its EnvoyProxy alone: the Gateway's own
   // is not read (as in Envoy Gateway); its Gateway says so (envoy-proxy-unused.ts).
-  if (infraRef?.kind === "EnvoyProxy" && classSpec?.mergeGateways !== true) {
-    const own = s.unknown.find(
-      (o): o is EnvoyProxy =>
-        o.kind === "EnvoyProxy" && o.metadata.name === infraRef.name && o.metadata.namespace === ns,
-    );
+  if (gateway.spec.infrastructure?.parametersRef?.kind === "EnvoyProxy" && classSpec?.mergeGateways !== true) {
+    const own = gatewayOwnEnvoyProxy(s, gateway);
     if (!own?.spec) return undefined;
     const merged = effectiveGatewaySpec(own, classSpec);
     if ("error" in merged) return { spec: own.spec, origin: "Gateway", mergeError: merged.error };
@@ -90,6 +86,16 @@ export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): Eff
     return spec === own.spec ? { spec, origin: "Gateway" } : { spec, origin: "Gateway", base: classSpec };
   }
   return classSpec ? { spec: classSpec, origin: "GatewayClass" } : undefined;
+}
+
+/** The EnvoyProxy a Gateway's `infrastructure.parametersRef` names (in its namespace), if it exists. */
+export function gatewayOwnEnvoyProxy(s: ResourceSnapshot, gateway: Gateway): EnvoyProxy | undefined {
+  const ref = gateway.spec.infrastructure?.parametersRef;
+  if (ref?.kind !== "EnvoyProxy") return undefined;
+  const ns = gateway.metadata.namespace;
+  return s.unknown.find(
+    (o): o is EnvoyProxy => o.kind === "EnvoyProxy" && o.metadata.name === ref.name && o.metadata.namespace === ns,
+  );
 }
 
 /** The EnvoyProxy a GatewayClass's `parametersRef` names, if it exists. */
