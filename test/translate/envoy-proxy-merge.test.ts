@@ -350,6 +350,9 @@ describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and 
     snapshotOf(`${PRIVILEGED_CLASS}---\n${gatewayWithProxyYaml("mt", 8080, own)}`);
   const k8s = (mergeType: string, deployment: string): string =>
     `  mergeType: ${mergeType}\n  provider: { type: Kubernetes, kubernetes: { envoyDeployment: ${deployment} } }`;
+  /** The Gateway's Accepted condition when its EnvoyProxy adds these Envoy container volumeMounts. */
+  const withMounts = (mergeType: string, mounts: string) =>
+    accepted(gatewayOf(k8s(mergeType, `{ container: { volumeMounts: ${mounts} } }`)));
 
   it("the class's own mounts, volumes and init container pass unchanged with a tenant's allowed settings", () => {
     const s = gatewayOf(k8s("StrategicMerge", "{ container: { env: [{ name: A, value: b }] } }"));
@@ -359,9 +362,7 @@ describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and 
   });
 
   it("mounting the class's hostPath volume into Envoy is InvalidParameters naming the mount", () => {
-    const c = accepted(
-      gatewayOf(k8s("StrategicMerge", "{ container: { volumeMounts: [{ name: host, mountPath: /host }] } }")),
-    );
+    const c = withMounts("StrategicMerge", "[{ name: host, mountPath: /host }]");
     assert.equal(c.status, "False");
     assert.equal(c.reason, "InvalidParameters");
     assert.match(
@@ -371,25 +372,14 @@ describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and 
   });
 
   it("mounting the class's Secret volume at another path, or its mount writable, is InvalidParameters", () => {
-    const again = accepted(
-      gatewayOf(
-        k8s(
-          "JSONMerge",
-          "{ container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: true }, { name: cert, mountPath: /tenant }] } }",
-        ),
-      ),
+    const again = withMounts(
+      "JSONMerge",
+      "[{ name: cert, mountPath: /etc/platform, readOnly: true }, { name: cert, mountPath: /tenant }]",
     );
     assert.equal(again.status, "False");
     assert.match(again.message, /volumeMounts\[\/tenant\] .*mounts volume cert \(secret\)/);
     assert.doesNotMatch(again.message, /volumeMounts\[\/etc\/platform\]/, "the class's own mount stays the class's");
-    const writable = accepted(
-      gatewayOf(
-        k8s(
-          "StrategicMerge",
-          "{ container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: false }] } }",
-        ),
-      ),
-    );
+    const writable = withMounts("StrategicMerge", "[{ name: cert, mountPath: /etc/platform, readOnly: false }]");
     assert.equal(writable.status, "False");
     assert.match(
       writable.message,
