@@ -20,6 +20,7 @@ import { proxyArgs } from "../operator/src/infra/proxy-args";
 import type { ProxyRuntimeIr } from "../operator/src/ir/infra-ir";
 import type { MetricSinkIr } from "../operator/src/ir/telemetry-ir";
 import { proxyRuntimeFor } from "../operator/src/translate/proxy-runtime";
+import { applyPatch, containerEnv } from "../operator/src/translate/kubernetes-patch";
 import { classOnlySettings, envoyProxyProblem, violationKey } from "../operator/src/translate/envoy-proxy";
 import type {
   EnvoyProxyKubernetesProvider,
@@ -34,11 +35,11 @@ import type {
   KubernetesServiceSpec,
 } from "../operator/src/resources/envoy-proxy";
 import { objectLabels, ownerAnnotations, selectorLabels, type ProxyOwner } from "./names";
-import { applyPatch, strategicMergePatch } from "./patch";
 import {
   CONTAINER_SECURITY_CONTEXT,
   objectIdentityViolations,
   POD_SECURITY_CONTEXT,
+  POD_SPEC_FIELDS,
   podViolations,
   satelliteViolations,
   showValue,
@@ -471,14 +472,7 @@ export class GatewayProxy extends Construct {
       ...(workload.initContainers?.length ? { initContainers: workload.initContainers } : {}),
       containers: [this.envoyContainer(workload.container ?? {}, mounts), this.shutdownManager()],
       volumes: [...volumes, ...(pod.volumes ?? [])],
-      ...pick(pod, [
-        "affinity",
-        "tolerations",
-        "nodeSelector",
-        "topologySpreadConstraints",
-        "imagePullSecrets",
-        "priorityClassName",
-      ]),
+      ...pick(pod, POD_SPEC_FIELDS),
     };
     return { metadata: { labels, annotations }, spec: podSpec };
   }
@@ -529,15 +523,17 @@ export class GatewayProxy extends Construct {
       ...(this.prometheus() ? [{ name: "metrics", containerPort: ENVOY_STATS_PORT, protocol: "TCP" }] : []),
       { name: "readiness", containerPort: ENVOY_READINESS_PORT, protocol: "TCP" },
     ];
-    const base = {
+    const ours = [
+      { name: "ENVOY_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "ENVOY_POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ];
+    return {
       name: "envoy",
       image: envoyImage(c, this.props.image),
       imagePullPolicy: "IfNotPresent",
       args,
-      env: [
-        { name: "ENVOY_POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-        { name: "ENVOY_POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
-      ],
+      // A user variable of the same name replaces ours (as in Envoy Gateway).
+      env: containerEnv(ours, c.env),
       ports,
       resources: c.resources ?? DEFAULT_RESOURCES,
       readinessProbe: {
@@ -549,8 +545,6 @@ export class GatewayProxy extends Construct {
       securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
       volumeMounts: [...mounts, ...(c.volumeMounts ?? [])],
     };
-    // User env and mounts merge by name/path, so a user may override ours.
-    return strategicMergePatch(base, c.env ? { env: c.env } : {}) as Record<string, unknown>;
   }
 
   private addService(s: KubernetesServiceSpec | undefined): void {

@@ -76,6 +76,16 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/** The EnvoyProxy `pod` fields the renderer copies into the pod spec as they are (and the translator's skeleton). */
+export const POD_SPEC_FIELDS = [
+  "affinity",
+  "tolerations",
+  "nodeSelector",
+  "topologySpreadConstraints",
+  "imagePullSecrets",
+  "priorityClassName",
+] as const;
+
 /** Volume sources a tenant may add: none of them reaches a Secret, a node path or another namespace's data. */
 const TENANT_VOLUME_SOURCES = new Set(["emptyDir", "downwardAPI"]);
 
@@ -96,6 +106,30 @@ export function podViolations(spec: Obj, own: OwnPod, trusted: boolean): Violati
   out.push(...podLevelViolations(spec), ...podSecurityViolations(obj(spec.securityContext)));
   out.push(...volumeViolations(list(spec.volumes), own));
   out.push(...containerViolations(spec, own));
+  out.push(...classVolumeMountViolations(spec, own));
+  return out;
+}
+
+/**
+ * Mounts into the Envoy container of a volume a tenant may not add (hostPath, Secret, ConfigMap, projected, PVC).
+ * A tenant's spec alone cannot have one (volumeViolations refuses the volume); a spec merged onto its class's
+ * (docs/adr/0015-envoyproxy-merge-type.md) can, since the class's volume is the class's: mounting it into Envoy,
+ * at a path and with options the class did not choose, would hand the node's files or the controller namespace's
+ * data to Envoy, where tenant-written configuration (a file access log sink, a Lua filter) reads and writes them.
+ * So each such mount is a violation whose value is the whole mount: only a mount the class's spec itself makes,
+ * unchanged, is the class's (classOnlySettings) and passes.
+ */
+function classVolumeMountViolations(spec: Obj, own: OwnPod): Violation[] {
+  const envoy = list(spec.containers).find((c) => c.name === own.container.name);
+  const out: Violation[] = [];
+  for (const m of list(envoy?.volumeMounts)) {
+    const v = list(spec.volumes).find((x) => x.name === m.name);
+    if (!v || own.volumes.some((o) => o.name === v.name && same(o, v))) continue;
+    const sources = Object.keys(v).filter((k) => k !== "name");
+    if (sources.length === 1 && TENANT_VOLUME_SOURCES.has(sources[0] ?? "")) continue;
+    const why = `it mounts volume ${String(v.name)} (${sources.join(", ")}) into Envoy, which only the GatewayClass's EnvoyProxy may do (the volume reaches the node or the controller's namespace)`;
+    out.push({ field: `container.volumeMounts[${String(m.mountPath)}]`, value: m, why });
+  }
   return out;
 }
 
@@ -115,9 +149,11 @@ function podLevelViolations(spec: Obj): Violation[] {
     ["runtimeClassName", "the runtime is the cluster operator's choice"],
   ];
   for (const [f, why] of scheduling) if (spec[f] !== undefined) out.push({ field: `pod.${f}`, value: spec[f], why });
+  // One violation per container, valued by the whole container: a merged spec that changes a class's init
+  // container (its command, image or mounts) is then not the class's setting (classOnlySettings) and is refused.
   for (const f of ["initContainers", "ephemeralContainers"]) {
-    if (list(spec[f]).length > 0) {
-      out.push({ field: `pod.${f}`, value: list(spec[f]).map((c) => c.name), why: "only the Envoy container runs" });
+    for (const c of list(spec[f])) {
+      out.push({ field: `pod.${f}[${String(c.name)}]`, value: c, why: "only the Envoy container runs" });
     }
   }
   return out;
@@ -189,8 +225,11 @@ function containerViolations(spec: Obj, own: OwnPod): Violation[] {
   const containers = list(spec.containers);
   const names = containers.map((c) => c.name);
   const sidecars = own.sidecars ?? [];
-  if (!same(names, [own.container.name, ...sidecars.map((c) => c.name)])) {
-    out.push({ field: "pod.containers", value: names, why: "only the Envoy container and its shutdown manager run" });
+  const ours = [own.container.name, ...sidecars.map((c) => c.name)];
+  if (!same(names, ours)) {
+    // Another container is shown whole: a merged spec that changes a class's extra container is not the class's.
+    const value = containers.map((c) => (ours.includes(c.name) ? c.name : c));
+    out.push({ field: "pod.containers", value, why: "only the Envoy container and its shutdown manager run" });
   }
   for (const sidecar of sidecars) {
     const found = containers.find((c) => c.name === sidecar.name);

@@ -1,7 +1,6 @@
 /** The pure infra render: labels, ports, EnvoyProxy customisation, patches and validation messages. */
 import assert from "node:assert/strict";
 import { renderProxies, type Manifest, type ProxyToRender } from "../../constructs/render";
-import { jsonMergePatch, strategicMergePatch } from "../../constructs/patch";
 import { proxyObjectName } from "../../constructs/names";
 
 const OPTIONS = {
@@ -184,29 +183,5 @@ describe("constructs: GatewayProxy", () => {
 
   it("is pure: the same input renders the same manifests", () => {
     assert.deepEqual(renderProxies([PROXY], OPTIONS), renderProxies([PROXY], OPTIONS));
-  });
-});
-
-describe("constructs: patches", () => {
-  it("JSON merge patch replaces lists and deletes with null", () => {
-    assert.deepEqual(jsonMergePatch({ a: [1, 2], b: { c: 1, d: 2 } }, { a: [3], b: { d: null } }), {
-      a: [3],
-      b: { c: 1 },
-    });
-  });
-  it("strategic merge patch merges containers by name and appends new ones", () => {
-    const target = { containers: [{ name: "envoy", image: "a", args: ["x"] }] };
-    const patched = strategicMergePatch(target, {
-      containers: [
-        { name: "envoy", image: "b" },
-        { name: "side", image: "c" },
-      ],
-    });
-    assert.deepEqual(patched, {
-      containers: [
-        { name: "envoy", image: "b", args: ["x"] },
-        { name: "side", image: "c" },
-      ],
-    });
   });
 });

@@ -14,6 +14,11 @@ import type { EnvoyProxy } from "../../operator/src/resources/envoy-proxy";
 import { snapshotFromObjects, type ResourceSnapshot } from "../../operator/src/resources/snapshot";
 import { envoyProxyOf } from "../../operator/src/translate/envoy-proxy";
 import { effectiveGatewaySpec, mergeEnvoyProxySpecs } from "../../operator/src/translate/envoy-proxy-merge";
+import {
+  MERGE_TYPE_UNUSED_REASON,
+  PARAMETERS_REF_UNUSED_REASON,
+} from "../../operator/src/translate/envoy-proxy-unused";
+import { MULTIPLE_WARNINGS_REASON, withGatewayWarnings } from "../../operator/src/translate/gateway-messages";
 import { envoyProxyOwner } from "../../operator/src/translate/telemetry";
 import { translate } from "../../operator/src/translate/translate";
 import { conditionOf } from "../support/objects";
@@ -239,7 +244,7 @@ describe("EnvoyProxy mergeType: the effective EnvoyProxy, the privilege boundary
     assert.doesNotMatch(problems[0]?.message ?? "", /volumes\[host\]/);
   });
 
-  it("a GatewayClass's EnvoyProxy may set mergeType (nothing to merge onto: no effect)", () => {
+  it("a GatewayClass's EnvoyProxy may set mergeType: nothing to merge onto, so the class says so in a Warning", () => {
     const s = snapshotOf(`${classWithProxyYaml("  mergeType: JSONMerge\n  concurrency: 2")}---
 apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
@@ -248,6 +253,15 @@ spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 80
 `);
     assert.equal(accepted(s).status, "True");
     assert.equal(envoyProxyOf(s, "default", "mt")?.spec.concurrency, 2);
+    const cls = translate(s).statuses.find((u) => u.kind === "GatewayClass" && u.name === "eg");
+    assert.equal(conditionOf(cls?.status, "Accepted")?.status, "True");
+    const w = conditionOf(cls?.status, "Warning");
+    assert.equal(w?.status, "True");
+    assert.equal(w?.reason, MERGE_TYPE_UNUSED_REASON);
+    assert.match(w?.message ?? "", /envoy-gateway-system\/eg-proxy .*spec\.mergeType JSONMerge, which has no effect/);
+    const replace = snapshotOf(classWithProxyYaml("  mergeType: Replace"));
+    const plain = translate(replace).statuses.find((u) => u.kind === "GatewayClass");
+    assert.equal(conditionOf(plain?.status, "Warning"), undefined, "Replace is what happens: no Warning");
   });
 
   it("a tenant field only the class may set is refused even when merging (the tenant's own spec is checked first)", () => {
@@ -319,5 +333,121 @@ spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 80
     assert.equal(eff?.spec.concurrency, 1);
     assert.equal(eff?.base, undefined);
     assert.equal(accepted(alone).status, "True");
+  });
+});
+
+describe("EnvoyProxy mergeType: a tenant and the class's privileged volumes and containers", () => {
+  /** A class that mounts its Secret volume into Envoy read-only, defines a hostPath it mounts nowhere, and an init container. */
+  const PRIVILEGED_CLASS = classWithProxyYaml(`  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyDeployment:
+        initContainers: [{ name: init, image: "registry.example/init:1", command: [setup] }]
+        pod:
+          volumes: [{ name: host, hostPath: { path: /var/run/host } }, { name: cert, secret: { secretName: platform } }]
+        container: { volumeMounts: [{ name: cert, mountPath: /etc/platform, readOnly: true }] }`);
+  const gatewayOf = (own: string): ResourceSnapshot =>
+    snapshotOf(`${PRIVILEGED_CLASS}---\n${gatewayWithProxyYaml("mt", 8080, own)}`);
+  const k8s = (mergeType: string, deployment: string): string =>
+    `  mergeType: ${mergeType}\n  provider: { type: Kubernetes, kubernetes: { envoyDeployment: ${deployment} } }`;
+  /** The Gateway's Accepted condition when its EnvoyProxy adds these Envoy container volumeMounts. */
+  const withMounts = (mergeType: string, mounts: string) =>
+    accepted(gatewayOf(k8s(mergeType, `{ container: { volumeMounts: ${mounts} } }`)));
+
+  it("the class's own mounts, volumes and init container pass unchanged with a tenant's allowed settings", () => {
+    const s = gatewayOf(k8s("StrategicMerge", "{ container: { env: [{ name: A, value: b }] } }"));
+    const c = accepted(s);
+    assert.equal(c.status, "True", c.message);
+    assert.deepEqual(renderInfraChecked(translate(s).infraIr, s, RENDER).problems, []);
+  });
+
+  it("mounting the class's hostPath volume into Envoy is InvalidParameters naming the mount", () => {
+    const c = withMounts("StrategicMerge", "[{ name: host, mountPath: /host }]");
+    assert.equal(c.status, "False");
+    assert.equal(c.reason, "InvalidParameters");
+    assert.match(
+      c.message,
+      /envoyDeployment\.container\.volumeMounts\[\/host\] .*mounts volume host \(hostPath\) into Envoy/,
+    );
+  });
+
+  it("mounting the class's Secret volume at another path, or its mount writable, is InvalidParameters", () => {
+    const again = withMounts(
+      "JSONMerge",
+      "[{ name: cert, mountPath: /etc/platform, readOnly: true }, { name: cert, mountPath: /tenant }]",
+    );
+    assert.equal(again.status, "False");
+    assert.match(again.message, /volumeMounts\[\/tenant\] .*mounts volume cert \(secret\)/);
+    assert.doesNotMatch(again.message, /volumeMounts\[\/etc\/platform\]/, "the class's own mount stays the class's");
+    const writable = withMounts("StrategicMerge", "[{ name: cert, mountPath: /etc/platform, readOnly: false }]");
+    assert.equal(writable.status, "False");
+    assert.match(
+      writable.message,
+      /volumeMounts\[\/etc\/platform\] \(\{"name":"cert","mountPath":"\/etc\/platform","readOnly":false\}\)/,
+    );
+  });
+
+  it("changing the class's init container is InvalidParameters (checked whole, not by name)", () => {
+    const c = accepted(gatewayOf(k8s("StrategicMerge", "{ initContainers: [{ name: init, command: [other] }] }")));
+    assert.equal(c.status, "False");
+    assert.match(c.message, /initContainers\[init\]/);
+  });
+
+  it("a tenant's own init container or priorityClassName is refused by the translator, not only by the renderer", () => {
+    for (const [deployment, field] of [
+      ["{ initContainers: [{ name: i, image: busybox }] }", /initContainers\[i\]/],
+      ["{ pod: { priorityClassName: high } }", /pod\.priorityClassName/],
+    ] as const) {
+      const s = snapshotOf(`${GATEWAY_CLASS_YAML}---\n${gatewayWithProxyYaml("mt", 8080, k8s("Replace", deployment))}`);
+      const c = accepted(s);
+      assert.equal(c.status, "False", deployment);
+      assert.match(c.message, field);
+    }
+  });
+});
+
+describe("EnvoyProxy of a Gateway under a class that merges Gateways (mergeGateways)", () => {
+  const MERGING_CLASS = classWithProxyYaml("  mergeGateways: true\n  concurrency: 2");
+
+  it("the Gateway's own EnvoyProxy is not used (as in Envoy Gateway): the class's is, and the Gateway says so in a Warning", () => {
+    const s = snapshotOf(
+      `${MERGING_CLASS}---\n${gatewayWithProxyYaml("mt", 8080, "  mergeType: StrategicMerge\n  concurrency: 1")}`,
+    );
+    const eff = envoyProxyOf(s, "default", "mt");
+    assert.equal(eff?.origin, "GatewayClass");
+    assert.equal(eff?.spec.concurrency, 2, "the class's, not the Gateway's 1");
+    assert.equal(eff?.base, undefined, "nothing merged");
+    const t = translate(s);
+    const [proxy] = proxiesToRender(t.infraIr, s);
+    assert.equal(proxy?.envoyProxy?.concurrency, 2, "the rendered proxies agree");
+    const st = t.statuses.find((u) => u.kind === "Gateway" && u.name === "mt");
+    assert.equal(conditionOf(st?.status, "Accepted")?.status, "True");
+    const w = conditionOf(st?.status, "Warning");
+    assert.equal(w?.reason, PARAMETERS_REF_UNUSED_REASON);
+    assert.match(
+      w?.message ?? "",
+      /EnvoyProxy default\/mt named in infrastructure\.parametersRef is not used: GatewayClass eg merges its Gateways/,
+    );
+  });
+
+  it("a reference it cannot use is still InvalidParameters (Gateway API), not only a Warning", () => {
+    const own = gatewayWithProxyYaml("mt", 8080, "  concurrency: 1").replace(
+      "name: mt, namespace: default }\nspec:\n  concurrency",
+      "name: other, namespace: default }\nspec:\n  concurrency",
+    );
+    const c = accepted(snapshotOf(`${MERGING_CLASS}---\n${own}`));
+    assert.equal(c.status, "False");
+    assert.match(c.message, /EnvoyProxy default\/mt named in infrastructure\.parametersRef does not exist/);
+  });
+
+  it("Gateway warnings of two findings join into one Warning condition (MultipleWarnings)", () => {
+    const base = [{ apiVersion: "v1", kind: "Gateway", namespace: "ns", name: "g", status: { conditions: [] } }];
+    const one = withGatewayWarnings(base, new Map([["ns/g", "first"]]), "A");
+    const two = withGatewayWarnings(one, new Map([["ns/g", "second"]]), "B");
+    const ws = (two[0]?.status as { conditions: { type: string; reason: string; message: string }[] }).conditions;
+    assert.deepEqual(
+      ws.filter((c) => c.type === "Warning").map((c) => [c.reason, c.message]),
+      [[MULTIPLE_WARNINGS_REASON, "first; second"]],
+    );
   });
 });

@@ -17,7 +17,7 @@ import { POLICY_FIELDS, snapshotFromObjects } from "../../operator/src/resources
 import { targetRuleProblems } from "../../operator/src/translate/policies/client-traffic-cel";
 import { unimplementedFields } from "../../operator/src/translate/policies/client-traffic-fields";
 import { translateSpec } from "../../operator/src/translate/policies/client-traffic";
-import { jsonMerge, strategicMerge } from "../../operator/src/translate/policies/merge";
+import { mergeSpecs } from "../../operator/src/translate/policies/merge";
 import { translate, type TranslateOptions } from "../../operator/src/translate/translate";
 import { caseName, checkGolden, goldenInputs, testdataDir } from "../support/golden";
 import { GOLDEN_OIDC_OPTIONS } from "../support/oidc-golden";
@@ -136,7 +136,7 @@ describe("policy attachment (testdata/policies)", () => {
 describe("policy engine pieces", () => {
   it("JSONMerge: objects merge, null deletes, lists are replaced", () => {
     const base = { a: { x: 1, y: 2 }, list: [1, 2], keep: true };
-    assert.deepEqual(jsonMerge(base, { a: { y: null, z: 3 }, list: [3] }), {
+    assert.deepEqual(mergeSpecs("JSONMerge", base, { a: { y: null, z: 3 }, list: [3] }), {
       a: { x: 1, z: 3 },
       list: [3],
       keep: true,
@@ -145,7 +145,7 @@ describe("policy engine pieces", () => {
 
   it("StrategicMerge: objects merge key by key, lists without merge keys are replaced", () => {
     const base = { retry: { numRetries: 1, perRetry: { timeout: "1s" } }, hosts: ["a"] };
-    assert.deepEqual(strategicMerge(base, { retry: { numRetries: 3 }, hosts: ["b"] }), {
+    assert.deepEqual(mergeSpecs("StrategicMerge", base, { retry: { numRetries: 3 }, hosts: ["b"] }), {
       retry: { numRetries: 3, perRetry: { timeout: "1s" } },
       hosts: ["b"],
     });

@@ -8,7 +8,8 @@
  * same object and {@link mergedEnvoyProxyOwner} can name it.
  */
 import type { EnvoyProxy } from "../resources/envoy-proxy";
-import { jsonMerge, strategicMerge, type MergeKeys } from "./policies/merge";
+import { CONTAINER_ITEM_KEYS } from "./kubernetes-patch";
+import { jsonMergePatch, strategicMergePatch, type MergeKeys } from "./merge-patch";
 
 /** Envoy Gateway's `MergeType` values (its CRD's enum). */
 export const ENVOY_PROXY_MERGE_TYPES = ["Replace", "StrategicMerge", "JSONMerge"] as const;
@@ -23,10 +24,7 @@ type Spec = EnvoyProxy["spec"];
 const ENVOY_PROXY_MERGE_KEYS: MergeKeys = (() => {
   const keys: Record<string, string> = {
     "provider.kubernetes.envoyDeployment.initContainers": "name",
-    "[].env": "name",
-    "[].ports": "containerPort",
-    "[].volumeMounts": "mountPath",
-    "[].volumeDevices": "devicePath",
+    ...CONTAINER_ITEM_KEYS,
   };
   for (const at of ["envoyDeployment", "envoyDaemonSet"]) {
     const w = `provider.kubernetes.${at}`;
@@ -90,10 +88,10 @@ export type MergeOutcome = { readonly spec: Spec } | { readonly error: string };
  * cannot merge). Any other `mergeType` is not a merge: `override` as it is.
  */
 export function mergeEnvoyProxySpecs(base: Spec, override: Spec): MergeOutcome {
-  if (override.mergeType === "JSONMerge") return { spec: jsonMerge(base, override) as Spec };
+  if (override.mergeType === "JSONMerge") return { spec: jsonMergePatch(base, override) as Spec };
   if (override.mergeType !== "StrategicMerge") return { spec: override };
   const error = strategicMergeFailure(base, override);
-  return error ? { error } : { spec: strategicMerge(base, override, "", ENVOY_PROXY_MERGE_KEYS) as Spec };
+  return error ? { error } : { spec: strategicMergePatch(base, override, ENVOY_PROXY_MERGE_KEYS) as Spec };
 }
 
 /** Merge outcomes by the Gateway's spec, then the class's; and the EnvoyProxy each merged spec is named after. */

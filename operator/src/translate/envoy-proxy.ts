@@ -16,12 +16,13 @@ import { luaValidationProblems } from "./policies/extension-lua";
 import { effectiveGatewaySpec, mergeTypeProblems } from "./envoy-proxy-merge";
 import { clusterStatNameProblems } from "./telemetry/cluster-stat-name";
 import { envoyVersionProblems } from "./envoy-version";
-import { applyPatch, strategicMergePatch } from "../../../constructs/patch";
+import { applyPatch, containerEnv } from "./kubernetes-patch";
 import { envoyLifecycle, shutdownManagerContainer } from "../../../constructs/shutdown-manager";
 import {
   CONTAINER_SECURITY_CONTEXT,
   objectIdentityViolations,
   POD_SECURITY_CONTEXT,
+  POD_SPEC_FIELDS,
   podViolations,
   satelliteViolations,
   showValue,
@@ -39,6 +40,7 @@ import type {
   KubernetesPatchSpec,
   KubernetesPodSpec,
 } from "../resources/envoy-proxy";
+import type { Gateway } from "../resources/gateway-api";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import type { DynamicModuleFileIr, ProxyInfraIr } from "../ir/infra-ir";
 
@@ -67,18 +69,16 @@ export interface EffectiveEnvoyProxy {
 /**
  * The EnvoyProxy in effect for a Gateway, as {@link envoyProxyFor}, and who wrote it: the Gateway or its class.
  * A Gateway's own EnvoyProxy with `mergeType` StrategicMerge or JSONMerge is merged onto its class's (`base`).
+ * Under a class with `mergeGateways`, the class's, whatever the Gateway names.
  */
 export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): EffectiveEnvoyProxy | undefined {
   const gateway = s.gateways.find((g) => g.metadata.namespace === ns && g.metadata.name === name);
   if (!gateway) return undefined;
-  const infraRef = (gateway.spec as { infrastructure?: { parametersRef?: { kind: string; name: string } } })
-    .infrastructure?.parametersRef;
   const classSpec = classEnvoyProxy(s, gateway.spec.gatewayClassName);
-  if (infraRef?.kind === "EnvoyProxy") {
-    const own = s.unknown.find(
-      (o): o is EnvoyProxy =>
-        o.kind === "EnvoyProxy" && o.metadata.name === infraRef.name && o.metadata.namespace === ns,
-    );
+  // A class that merges its Gateways runs them all on its proxies, with its EnvoyProxy alone: the Gateway's own
+  // is not read (as in Envoy Gateway); its Gateway says so (envoy-proxy-unused.ts).
+  if (gateway.spec.infrastructure?.parametersRef?.kind === "EnvoyProxy" && classSpec?.mergeGateways !== true) {
+    const own = gatewayOwnEnvoyProxy(s, gateway);
     if (!own?.spec) return undefined;
     const merged = effectiveGatewaySpec(own, classSpec);
     if ("error" in merged) return { spec: own.spec, origin: "Gateway", mergeError: merged.error };
@@ -86,6 +86,16 @@ export function envoyProxyOf(s: ResourceSnapshot, ns: string, name: string): Eff
     return spec === own.spec ? { spec, origin: "Gateway" } : { spec, origin: "Gateway", base: classSpec };
   }
   return classSpec ? { spec: classSpec, origin: "GatewayClass" } : undefined;
+}
+
+/** The EnvoyProxy a Gateway's `infrastructure.parametersRef` names (in its namespace), if it exists. */
+export function gatewayOwnEnvoyProxy(s: ResourceSnapshot, gateway: Gateway): EnvoyProxy | undefined {
+  const ref = gateway.spec.infrastructure?.parametersRef;
+  if (ref?.kind !== "EnvoyProxy") return undefined;
+  const ns = gateway.metadata.namespace;
+  return s.unknown.find(
+    (o): o is EnvoyProxy => o.kind === "EnvoyProxy" && o.metadata.name === ref.name && o.metadata.namespace === ns,
+  );
 }
 
 /** The EnvoyProxy a GatewayClass's `parametersRef` names, if it exists. */
@@ -312,29 +322,28 @@ function skeletonOwnPod(k: EnvoyProxyKubernetesProvider): OwnPod {
 /** A Deployment or DaemonSet as the renderer builds it from the EnvoyProxy's pod and container settings. */
 function workloadSkeleton(
   kind: string,
-  w: { pod?: KubernetesPodSpec; container?: KubernetesContainerSpec },
+  w: { pod?: KubernetesPodSpec; container?: KubernetesContainerSpec; initContainers?: readonly unknown[] },
   own: OwnPod,
 ): Record<string, unknown> {
   const pod = w.pod ?? {};
   const c = w.container ?? {};
-  const container = strategicMergePatch(
-    {
-      name: own.container.name,
-      image: c.image ?? own.container.image,
-      args: own.container.args,
-      lifecycle: own.container.lifecycle,
-      env: [],
-      securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
-      volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
-    },
-    c.env ? { env: c.env } : {},
-  );
+  const container = {
+    name: own.container.name,
+    image: c.image ?? own.container.image,
+    args: own.container.args,
+    lifecycle: own.container.lifecycle,
+    env: containerEnv([], c.env),
+    securityContext: { ...CONTAINER_SECURITY_CONTEXT, ...c.securityContext },
+    volumeMounts: [TMP_MOUNT, ...(c.volumeMounts ?? [])],
+  };
   const spec = {
     serviceAccountName: own.serviceAccountName,
     automountServiceAccountToken: false,
     securityContext: { ...POD_SECURITY_CONTEXT, ...pod.securityContext },
+    ...(w.initContainers?.length ? { initContainers: w.initContainers } : {}),
     containers: [container, ...(own.sidecars ?? [])],
     volumes: [...own.volumes, ...(pod.volumes ?? [])],
+    ...Object.fromEntries(POD_SPEC_FIELDS.filter((f) => pod[f] !== undefined).map((f) => [f, pod[f]])),
   };
   const template = { metadata: { labels: { ...SKELETON_LABELS, "app.kubernetes.io/name": "envoy" } }, spec };
   return { apiVersion: "apps/v1", kind, metadata: SKELETON_METADATA, spec: { selector: RENDERED, template } };

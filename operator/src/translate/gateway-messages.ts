@@ -4,7 +4,7 @@
  */
 import type { ProxyInfraIr } from "../ir/infra-ir";
 import type { Condition } from "../resources/meta";
-import type { StatusUpdate } from "./conditions";
+import { condition, CondType, type StatusUpdate } from "./conditions";
 
 /** `messageOf(proxy)` for every proxy that has one, by each Gateway (`namespace/name`) that proxy serves. */
 export function proxyGatewayMessages(
@@ -32,5 +32,32 @@ export function withGatewayConditions(
     if (message === undefined) return u;
     const status = u.status as { conditions?: readonly Condition[] };
     return { ...u, status: { ...status, conditions: change(status.conditions ?? [], message) } };
+  });
+}
+
+/** The reason of a Warning condition that holds findings of several reasons (as policies' MultipleWarnings). */
+export const MULTIPLE_WARNINGS_REASON = "MultipleWarnings";
+
+/**
+ * `statuses` with a Warning=True condition (reason `reason`) on each Gateway in `messages`; a Gateway that already
+ * has a Warning keeps one, its messages joined with "; " (reason MultipleWarnings when the reasons differ).
+ */
+export function withGatewayWarnings(
+  statuses: readonly StatusUpdate[],
+  messages: ReadonlyMap<string, string>,
+  reason: string,
+): StatusUpdate[] {
+  return withGatewayConditions(statuses, messages, (conditions, message) => {
+    const generation = conditions.find((c) => c.type === CondType.Accepted)?.observedGeneration;
+    const prior = conditions.find((c) => c.type === CondType.Warning && c.status === "True");
+    if (!prior) return [...conditions, condition(CondType.Warning, true, reason, message, generation)];
+    const joined = condition(
+      CondType.Warning,
+      true,
+      prior.reason === reason ? reason : MULTIPLE_WARNINGS_REASON,
+      `${prior.message}; ${message}`,
+      generation,
+    );
+    return conditions.map((c) => (c === prior ? joined : c));
   });
 }

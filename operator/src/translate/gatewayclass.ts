@@ -5,6 +5,7 @@ import type { UnservedKind } from "../resources/snapshot";
 import type { Condition } from "../resources/meta";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
 import { envoyProxyProblem, type EnvoyProxies } from "./envoy-proxy";
+import { classMergeTypeWarning, MERGE_TYPE_UNUSED_REASON } from "./envoy-proxy-unused";
 import { GATEWAY_API_VERSION, supportedFeatures } from "./features";
 
 /**
@@ -24,6 +25,15 @@ function invalidParameters(gc: GatewayClass, envoyProxies: EnvoyProxies): string
   }
   const problem = envoyProxyProblem(envoyProxies.get(key), "GatewayClass");
   return problem ? `EnvoyProxy ${key} named in parametersRef is invalid: ${problem}` : undefined;
+}
+
+/** A Warning=True condition when the class's EnvoyProxy sets a `mergeType` that has nothing to merge onto. */
+function mergeTypeWarning(gc: GatewayClass, envoyProxies: EnvoyProxies): Condition[] {
+  const ref = gc.spec.parametersRef;
+  const key = `${ref?.namespace ?? ""}/${ref?.name ?? ""}`;
+  const message = ref ? classMergeTypeWarning(key, envoyProxies.get(key)) : undefined;
+  const gen = gc.metadata.generation;
+  return message ? [condition(CondType.Warning, true, MERGE_TYPE_UNUSED_REASON, message, gen)] : [];
 }
 
 /**
@@ -70,6 +80,7 @@ export function processGatewayClasses(
             ? condition(CondType.Accepted, false, Reason.InvalidParameters, invalid, gen)
             : condition(CondType.Accepted, true, Reason.Accepted, "Valid GatewayClass", gen),
           supportedVersion(unserved, gen),
+          ...(invalid ? [] : mergeTypeWarning(gc, envoyProxies)),
         ],
         ...(invalid ? {} : { supportedFeatures: supportedFeatures() }),
       },

@@ -10,7 +10,7 @@ import { labelSelectorProblems } from "../resources/labels";
 import type { EnvoyProxy } from "../resources/envoy-proxy";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { Reason } from "./conditions";
-import { envoyProxyOf } from "./envoy-proxy";
+import { gatewayOwnEnvoyProxy } from "./envoy-proxy";
 import type { GatewayState } from "./gateway";
 
 /** Envoy Gateway's message (its CRD's CEL rule and its translator's Gateway condition). */
@@ -37,8 +37,9 @@ export function markMergeBackendsConflicts(
 ): void {
   for (const gw of gateways) {
     if (gw.notAccepted || !merged.has(gw.gateway.spec.gatewayClassName)) continue;
-    const ep = envoyProxyOf(snapshot, gw.gateway.metadata.namespace ?? "", gw.gateway.metadata.name);
-    if (ep?.origin === "Gateway" && ep.spec.mergeBackends !== undefined)
+    // The Gateway's own EnvoyProxy, which a merging class does not use (envoyProxyOf gives the class's).
+    const ep = gatewayOwnEnvoyProxy(snapshot, gw.gateway);
+    if (ep?.spec?.mergeBackends !== undefined)
       gw.notAccepted = { reason: Reason.InvalidParameters, message: MERGE_GATEWAYS_AND_BACKENDS };
   }
 }

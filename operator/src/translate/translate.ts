@@ -45,6 +45,8 @@ import { markMergedConflicts, mergedClasses, mergeGatewayIrs, type GatewayIr } f
 import { markHostPortConflicts } from "./host-ports";
 import { markMergeBackendsConflicts } from "./merge-backends";
 import { markMergedEnvoyProxyProblems } from "./envoy-proxy-merge-status";
+import { PARAMETERS_REF_UNUSED_REASON, unusedGatewayEnvoyProxies } from "./envoy-proxy-unused";
+import { withGatewayWarnings } from "./gateway-messages";
 import { withRoutingType } from "./routing-type";
 import { markReservedPorts } from "./reserved-ports";
 import { applyPolicies } from "./policies";
@@ -362,7 +364,11 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     statuses: [
       ...classes.statuses,
       ...withSharedClusterWarnings(
-        withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+        withGatewayWarnings(
+          withRefusedBootstraps(gatewayStatuses, refusedBootstraps),
+          unusedGatewayEnvoyProxies(snapshot),
+          PARAMETERS_REF_UNUSED_REASON,
+        ),
         messagesByGateway(sharedStatNames, proxies),
       ),
       ...routeStatuses,

@@ -21,8 +21,8 @@ import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { ClusterIr, GatewayXdsIr } from "../../ir/xds-ir";
 import type { ProxyInfraIr } from "../../ir/infra-ir";
 import { FAILOVER_PREFIX } from "../backend-fallback";
-import { CondType, condition, type StatusUpdate } from "../conditions";
-import { proxyGatewayMessages, withGatewayConditions } from "../gateway-messages";
+import type { StatusUpdate } from "../conditions";
+import { proxyGatewayMessages, withGatewayWarnings } from "../gateway-messages";
 
 const FIELD = "spec.telemetry.metrics.clusterStatName";
 
@@ -212,8 +212,5 @@ export function withSharedClusterWarnings(
   statuses: readonly StatusUpdate[],
   messages: ReadonlyMap<string, string>,
 ): StatusUpdate[] {
-  return withGatewayConditions(statuses, messages, (conditions, message) => {
-    const generation = conditions.find((c) => c.type === CondType.Accepted)?.observedGeneration;
-    return [...conditions, condition(CondType.Warning, true, SHARED_CLUSTER_REASON, message, generation)];
-  });
+  return withGatewayWarnings(statuses, messages, SHARED_CLUSTER_REASON);
 }
