@@ -7,7 +7,7 @@ import type { Subscription } from "rxjs";
 import {
   readDirectory,
   watchDirectory,
-  type ParseCache,
+  FolderCache,
   type ProviderEvent,
 } from "../../operator/src/provider/file/file-provider";
 import { formatInputError } from "../../operator/src/provider/file/parse";
@@ -187,7 +187,7 @@ spec:
 
   describe("readDirectory with the files that changed", () => {
     it("reads again only the named files (and new ones); the others come from the cache, deleted ones are gone", async () => {
-      const cache: ParseCache = new Map();
+      const cache = new FolderCache();
       writeFileSync(join(dir, "20-route-b.yaml"), route("b"));
       assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a", "b"]);
       // Both files change on disk, but only 20-route-b.yaml is named: 10-route-a.yaml stays as cached.
