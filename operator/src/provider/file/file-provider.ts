@@ -111,8 +111,8 @@ export async function readDirectory(
       else vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
       continue;
     }
-    const entry = fileEntry(file, read.text, stampOf(read.stats, readAt), extensionKinds, cached);
-    cache.set(entry);
+    const entry = fileEntry(file, read.text, extensionKinds, cached);
+    cache.set(entry, stampOf(read.stats, readAt));
     entries.push(entry);
   }
   cache.keepOnly(new Set(entries.map((e) => e.file)));
@@ -127,10 +127,10 @@ async function statAll(dir: string, names: readonly string[], cache: FolderCache
   const out = new Map<string, boolean>();
   await Promise.all(
     names.map(async (name) => {
-      const entry = cache.get(join(dir, name));
-      if (!entry?.stamp || entry.stamp.racy) return;
+      const stamp = cache.stamp(join(dir, name));
+      if (!stamp || stamp.racy) return;
       const st = await stat(join(dir, name)).catch(() => undefined);
-      out.set(name, st !== undefined && sameStamp(entry.stamp, st));
+      out.set(name, st !== undefined && sameStamp(stamp, st));
     }),
   );
   return out;

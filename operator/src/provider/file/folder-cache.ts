@@ -62,7 +62,6 @@ export interface FileEntry {
   readonly text: string;
   /** UTF-8 bytes of `text` (for the folder's budget). */
   readonly bytes: number;
-  readonly stamp: FileStamp | undefined;
   readonly parsed: ParseResult;
   /** The parsed objects at their places. */
   readonly located: readonly LocatedObject[];
@@ -76,22 +75,20 @@ export interface FileEntry {
   readonly part: ResourceSnapshot;
 }
 
-/** Builds the entry of `file` read as `text` (parsing it unless `previous` has the same text). */
+/** The entry of `file` read as `text`: `previous` itself when it has the same text, else the text parsed. */
 export function fileEntry(
   file: string,
   text: string,
-  stamp: FileStamp | undefined,
   extensionKinds: readonly GroupKind[],
   previous?: FileEntry,
 ): FileEntry {
-  if (previous && previous.text === text) return { ...previous, stamp };
+  if (previous && previous.text === text) return previous;
   const parsed = parseManifests(file, text);
   const located = parsed.objects.map((object, i) => ({ object, location: parsed.locations[i] }));
   return {
     file,
     text,
     bytes: Buffer.byteLength(text),
-    stamp,
     parsed,
     located,
     keys: parsed.objects.map(objectKey),
@@ -105,7 +102,7 @@ export function fileEntry(
 export function failedEntry(error: InputError): FileEntry {
   const parsed = { objects: [], locations: [], errors: [error] };
   const none = { located: [], keys: [], unread: [], unknownFields: [] };
-  return { file: error.file, text: "", bytes: 0, stamp: undefined, parsed, ...none, part: snapshotFromObjects([]) };
+  return { file: error.file, text: "", bytes: 0, parsed, ...none, part: snapshotFromObjects([]) };
 }
 
 /**
@@ -114,11 +111,15 @@ export function failedEntry(error: InputError): FileEntry {
  */
 export class FolderCache {
   private readonly entries = new Map<string, FileEntry>();
+  /** What each entry's file's stat said when it was last read. */
+  private readonly stamps = new Map<string, FileStamp>();
   /** How many times each object key is defined, over all entries. */
   private readonly counts = new Map<string, number>();
   /** Keys defined more than once. */
   private duplicated = 0;
   private last?: { readonly entries: readonly FileEntry[]; readonly event: ProviderEvent };
+  /** The last snapshot assembled (its unchanged lists are reused). */
+  private lastSnapshot?: ResourceSnapshot;
   private kinds?: string;
 
   /** The entry of `file`, if it was read. */
@@ -126,18 +127,24 @@ export class FolderCache {
     return this.entries.get(file);
   }
 
+  /** What `file`'s stat said when it was last read. */
+  stamp(file: string): FileStamp | undefined {
+    return this.stamps.get(file);
+  }
+
   /** Forgets everything when the extension kinds (which decide the unread warnings) differ from the last read's. */
   useExtensionKinds(kinds: readonly GroupKind[]): void {
     const key = JSON.stringify(kinds);
     if (this.kinds !== undefined && this.kinds !== key) {
       for (const file of [...this.entries.keys()]) this.delete(file);
-      this.last = undefined;
+      this.last = this.lastSnapshot = undefined;
     }
     this.kinds = key;
   }
 
-  /** Records `entry` (replacing the file's previous one). */
-  set(entry: FileEntry): void {
+  /** Records `entry`, read when the file's stat said `stamp` (replacing the file's previous entry). */
+  set(entry: FileEntry, stamp: FileStamp): void {
+    this.stamps.set(entry.file, stamp);
     const old = this.entries.get(entry.file);
     if (old === entry) return;
     if (old) this.count(old.keys, -1);
@@ -147,6 +154,7 @@ export class FolderCache {
 
   /** Forgets `file`. */
   delete(file: string): void {
+    this.stamps.delete(file);
     const old = this.entries.get(file);
     if (!old) return;
     this.count(old.keys, -1);
@@ -166,8 +174,9 @@ export class FolderCache {
   event(entries: readonly FileEntry[], vanished: readonly InputError[], maxTotalBytes: number): ProviderEvent {
     const last = this.last;
     if (last && vanished.length === 0 && sameItems(last.entries, entries)) return last.event;
-    const event = this.assemble(entries, vanished, maxTotalBytes, last?.event);
+    const event = this.assemble(entries, vanished, maxTotalBytes);
     this.last = { entries, event };
+    if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
     return event;
   }
 
@@ -175,7 +184,6 @@ export class FolderCache {
     entries: readonly FileEntry[],
     vanished: readonly InputError[],
     maxTotalBytes: number,
-    previous?: ProviderEvent,
   ): ProviderEvent {
     const errors: InputError[] = [];
     let total = 0;
@@ -197,8 +205,11 @@ export class FolderCache {
       warnings.push(...unique.warnings);
       return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
     }
-    const before = previous?.kind === "snapshot" ? previous.snapshot : undefined;
-    return { kind: "snapshot", snapshot: mergeParts(entries.map((e) => e.part), before), files, warnings };
+    const snapshot = mergeParts(
+      entries.map((e) => e.part),
+      this.lastSnapshot,
+    );
+    return { kind: "snapshot", snapshot, files, warnings };
   }
 
   private count(keys: readonly string[], delta: 1 | -1): void {
