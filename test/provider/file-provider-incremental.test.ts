@@ -16,38 +16,9 @@ import {
   type ProviderEvent,
 } from "../../operator/src/provider/file/file-provider";
 import { formatInputError } from "../../operator/src/provider/file/parse";
+import { GATEWAY, route } from "./folder-fixtures";
 import { RACY_MS, sameStamp, stampOf } from "../../operator/src/provider/file/folder-cache";
 import type { KubeObject } from "../../operator/src/resources/meta";
-
-function route(name: string, path = "/"): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  parentRefs:
-    - name: eg
-  rules:
-    - matches:
-        - path:
-            type: PathPrefix
-            value: ${path}
-`;
-}
-
-const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: eg
-  namespace: default
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: 80
-`;
 
 /** Line 5 holds a key without its value's closing quote. */
 const MALFORMED = `apiVersion: gateway.networking.k8s.io/v1

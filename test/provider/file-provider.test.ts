@@ -11,6 +11,7 @@ import {
   type ProviderEvent,
 } from "../../operator/src/provider/file/file-provider";
 import { formatInputError } from "../../operator/src/provider/file/parse";
+import { GATEWAY, route } from "./folder-fixtures";
 
 const CLASS = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -19,30 +20,6 @@ metadata:
 spec:
   controllerName: gateway.envoyproxy.io/gatewayclass-controller
 `;
-
-const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: eg
-  namespace: default
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: 80
-`;
-
-function route(name: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  parentRefs: [{ name: eg }]
-`;
-}
 
 /** Line 4 has an unterminated flow mapping. */
 const BROKEN = `apiVersion: gateway.networking.k8s.io/v1
