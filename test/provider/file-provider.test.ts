@@ -7,10 +7,11 @@ import type { Subscription } from "rxjs";
 import {
   readDirectory,
   watchDirectory,
-  type ParseCache,
+  FolderCache,
   type ProviderEvent,
 } from "../../operator/src/provider/file/file-provider";
 import { formatInputError } from "../../operator/src/provider/file/parse";
+import { GATEWAY, route } from "./folder-fixtures";
 
 const CLASS = `apiVersion: gateway.networking.k8s.io/v1
 kind: GatewayClass
@@ -19,30 +20,6 @@ metadata:
 spec:
   controllerName: gateway.envoyproxy.io/gatewayclass-controller
 `;
-
-const GATEWAY = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata:
-  name: eg
-  namespace: default
-spec:
-  gatewayClassName: eg
-  listeners:
-    - name: http
-      protocol: HTTP
-      port: 80
-`;
-
-function route(name: string): string {
-  return `apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-  parentRefs: [{ name: eg }]
-`;
-}
 
 /** Line 4 has an unterminated flow mapping. */
 const BROKEN = `apiVersion: gateway.networking.k8s.io/v1
@@ -187,7 +164,7 @@ spec:
 
   describe("readDirectory with the files that changed", () => {
     it("reads again only the named files (and new ones); the others come from the cache, deleted ones are gone", async () => {
-      const cache: ParseCache = new Map();
+      const cache = new FolderCache();
       writeFileSync(join(dir, "20-route-b.yaml"), route("b"));
       assert.deepEqual(routeNames(await readDirectory(dir, cache)), ["a", "b"]);
       // Both files change on disk, but only 20-route-b.yaml is named: 10-route-a.yaml stays as cached.

@@ -6,7 +6,18 @@
  * Multi-line strings, strings starting with a document marker and anything that is not plain data make it give up (undefined); the caller then uses the
  * `yaml` package for the whole document. About ten times faster on a config dump (docs/adr/0010-*.md).
  */
-import { stringify } from "yaml";
+import type * as Yaml from "yaml";
+
+let yamlPackage: typeof Yaml | undefined;
+
+/**
+ * The `yaml` package, loaded on first use: most output (`egts version`, status tables) has no string to quote, and
+ * loading the package is a third of a small command's start-up CPU (ADR 0019).
+ */
+function yaml(): typeof Yaml {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous lazy load (the writer is synchronous)
+  return (yamlPackage ??= require("yaml") as typeof Yaml);
+}
 
 /** Thrown inside the writer when the data is outside what it prints; caught by {@link emitYaml}. */
 class Unsupported extends Error {}
@@ -111,5 +122,5 @@ const CORE =
 function stringText(s: string): string {
   if (s.includes("\n") || MARKER.test(s)) throw new Unsupported();
   if (PLAIN.test(s) && !NOT_PLAIN.test(s) && !CORE.test(s)) return s;
-  return stringify(s, { lineWidth: 0 }).slice(0, -1);
+  return yaml().stringify(s, { lineWidth: 0 }).slice(0, -1);
 }

@@ -5,9 +5,10 @@
  */
 import { join } from "node:path";
 import { networkInterfaces } from "node:os";
-import { EMPTY, Subject, concatMap, from, map, merge, tap, type Observable, type Subscription } from "rxjs";
+import { EMPTY, Subject, map, merge, tap, type Observable, type Subscription } from "rxjs";
 import { formatInputError, type InputError } from "../provider/file/parse";
-import { watchDirectory, type ProviderEvent } from "../provider/file/file-provider";
+import { watchDirectory, type ProviderEvent, type ReadTiming } from "../provider/file/file-provider";
+import { concatConflate } from "../streams/conflate";
 import type { ComponentLoggers, LogComponent, Logger } from "../log";
 import type { ExtensionApiGates } from "../translate/extension-gates";
 import { xdsServerCredentials } from "../certgen/certgen";
@@ -144,9 +145,18 @@ export interface StandaloneRateLimit extends HostRateLimitSettings {
 /** A snapshot as the file provider gives it. */
 type ProviderSnapshot = Extract<ProviderEvent, { kind: "snapshot" }>["snapshot"];
 
+/**
+ * When the input of a published pass changed and was read (the file provider's {@link ReadTiming}), and when the pass
+ * ran: taken off the queue, and done (statuses recorded). `performance.now()` times.
+ */
+export interface PassTiming extends Partial<ReadTiming> {
+  readonly passStartedAt: number;
+  readonly passEndedAt: number;
+}
+
 /** What happened in one pass of the pipeline. */
 export type PipelineEvent =
-  | { readonly kind: "published"; readonly pass: PassResult }
+  | { readonly kind: "published"; readonly pass: PassResult; readonly timing?: PassTiming }
   | { readonly kind: "input-error"; readonly errors: readonly InputError[] }
   | { readonly kind: "failed"; readonly error: Error }
   | ({ readonly kind: "quarantined" } & BisectResult)
@@ -356,7 +366,12 @@ export class StandaloneGateway {
     this.sub = merge(files, nacks, listeners)
       .pipe(
         tap(() => this.metrics?.queued()),
-        concatMap((e) => from((this.pass = this.measuredJob(e)))),
+        // One job at a time; a snapshot waiting behind the pass in progress is dropped when a newer one comes (passes
+        // are level-based: the newer snapshot is the whole folder), so a burst of changes costs one more pass, not one each.
+        concatConflate((e) => (this.pass = this.measuredJob(e)), {
+          supersedes,
+          onDrop: () => this.metrics?.superseded(),
+        }),
       )
       .subscribe({
         next: (e) => {
@@ -401,6 +416,7 @@ export class StandaloneGateway {
 
   /** {@link job}, measured as Envoy Gateway's gateway-api runner handling provider resources. */
   private async measuredJob(e: ProviderEvent | NackJob | ListenersJob): Promise<PipelineEvent> {
+    const passStartedAt = performance.now();
     const end = this.metrics?.passStarted();
     const tracer = this.opts.tracer;
     this.passTrace =
@@ -409,7 +425,8 @@ export class StandaloneGateway {
     this.passTrace?.end(event.kind === "failed" ? event.error : undefined);
     this.passTrace = undefined;
     end?.(passEnd(event));
-    return event;
+    if (event.kind !== "published" || e.kind !== "snapshot") return event;
+    return { ...event, timing: { ...e.timing, passStartedAt, passEndedAt: performance.now() } };
   }
 
   /** Runs one queued job: a provider event, a NACK to bisect, or listener failures to put in status. */
@@ -604,6 +621,19 @@ export class StandaloneGateway {
     this.extension?.close();
     this.events.complete();
   }
+}
+
+/**
+ * Whether a job waiting in the queue is pointless once `newer` is queued: a provider snapshot covers older snapshots
+ * and listener-status jobs (its pass records statuses too), a listener-status job older ones. Error events (each is
+ * logged) and NACK bisections are never dropped.
+ */
+function supersedes(
+  newer: ProviderEvent | NackJob | ListenersJob,
+  queued: ProviderEvent | NackJob | ListenersJob,
+): boolean {
+  if (newer.kind === "snapshot") return queued.kind === "snapshot" || queued.kind === "listeners";
+  return newer.kind === "listeners" && queued.kind === "listeners";
 }
 
 /** The control-plane metrics of a gateway that serves them (`metrics`) or pushes them (`metricSinks`). */

@@ -11,7 +11,6 @@ export function statusKey(s: Pick<StatusUpdate, "kind" | "namespace" | "name">):
 
 /** Holds statuses; `apply` returns how many changed (and logs each change). */
 export class StatusLog {
-  private readonly current = new Map<string, string>();
   private readonly byKey = new Map<string, StatusUpdate>();
 
   constructor(
@@ -27,12 +26,11 @@ export class StatusLog {
       const key = statusKey(s);
       seen.add(key);
       const start = performance.now();
-      const text = JSON.stringify(s.status);
-      if (this.current.get(key) === text) {
+      const before = this.byKey.get(key);
+      if (before && sameJson(before.status, s.status)) {
         this.metrics?.statusUpdate(s.kind, "no_action");
         continue;
       }
-      this.current.set(key, text);
       this.byKey.set(key, s);
       changed++;
       const problems = falseConditions(s.status);
@@ -41,12 +39,7 @@ export class StatusLog {
       } else this.log("info", `${key}: ok`);
       this.metrics?.statusUpdate(s.kind, "success", (performance.now() - start) / 1000);
     }
-    for (const key of [...this.current.keys()]) {
-      if (!seen.has(key)) {
-        this.current.delete(key);
-        this.byKey.delete(key);
-      }
-    }
+    for (const key of [...this.byKey.keys()]) if (!seen.has(key)) this.byKey.delete(key);
     return changed;
   }
 
@@ -79,4 +72,28 @@ export function falseConditions(status: unknown): Condition[] {
   };
   visit(status);
   return out;
+}
+
+/**
+ * Whether two statuses print the same JSON but for the order of keys (statuses are never mutated once made), without
+ * printing them: a pass compares every object's status, and printing them all was most of its status step.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bs = b as unknown[];
+    return a.length === bs.length && a.every((x, i) => sameJson(x ?? null, bs[i] ?? null));
+  }
+  const ao = a as Record<string, unknown>;
+  const bo = b as Record<string, unknown>;
+  let n = 0;
+  for (const k in ao) {
+    if (ao[k] === undefined) continue;
+    n++;
+    if (!sameJson(ao[k], bo[k])) return false;
+  }
+  for (const k in bo) if (bo[k] !== undefined) n--;
+  return n === 0;
 }

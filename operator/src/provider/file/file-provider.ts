@@ -6,20 +6,30 @@
  * folder can stop or hang the stream.
  */
 import { statSync, watch, type FSWatcher } from "node:fs";
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { Observable, concatMap, from, startWith } from "rxjs";
-import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
+import { Observable, concatMap, filter, from, startWith } from "rxjs";
+import type { ResourceSnapshot } from "../../resources/snapshot";
 import { debounceWithMaxWait } from "../../streams/debounce";
-import { dropDuplicates, type LocatedObject } from "./duplicates";
-import { unreadWarnings } from "./unread";
 import type { GroupKind } from "../../translate/extension-objects";
-import { unknownFieldWarnings } from "./unknown-fields";
-import { parseManifests, quote, type InputError, type ParseResult } from "./parse";
-import { readInputFile, type FileRead } from "./read-file";
+import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
+import { quote, type InputError } from "./parse";
+import { readInputFile } from "./read-file";
+
+export { FolderCache } from "./folder-cache";
+
+/** When a read happened (`performance.now()` times), for latency measurements. */
+export interface ReadTiming {
+  /** The first watch event since the previous read started (absent for the first read). */
+  readonly changedAt?: number;
+  /** The read started (after the debounce). */
+  readonly readStartedAt: number;
+  /** The read ended: the event was ready. */
+  readonly readEndedAt: number;
+}
 
 /** What the provider emits. */
-export type ProviderEvent =
+export type ProviderEvent = (
   | {
       readonly kind: "snapshot";
       readonly snapshot: ResourceSnapshot;
@@ -27,7 +37,11 @@ export type ProviderEvent =
       /** Things that did not stop the snapshot but that the user should know (duplicates, vanished files). */
       readonly warnings: readonly InputError[];
     }
-  | { readonly kind: "error"; readonly errors: readonly InputError[] };
+  | { readonly kind: "error"; readonly errors: readonly InputError[] }
+) & {
+  /** When the read that made it happened (events of {@link watchDirectory}). */
+  readonly timing?: ReadTiming;
+};
 
 /** Size budgets of the file provider (documented in docs/development.md, "Standalone input limits"). */
 export const FILE_LIMITS = {
@@ -54,60 +68,72 @@ export interface FileProviderOptions {
 
 const YAML_FILE = /\.(ya?ml|json)$/;
 
-/** Parsed files by path, with the text they were parsed from, so an unchanged file is not parsed again. */
-export type ParseCache = Map<string, { readonly text: string; readonly result: ParseResult }>;
-
 /**
- * Reads every YAML file in `dir` (sorted by name, not recursive) into a snapshot or a list of errors. With
- * a cache, only files whose text changed are parsed again (parsing dominates the cost of a change). The
- * same object defined twice: the last one in reading order (file name order, then document order) wins,
- * with a warning naming both places; an object egts does not read (kind, apiVersion) gets a warning at its
- * place. Never throws: a folder that cannot be read is an error event.
+ * Reads every YAML file in `dir` (sorted by name, not recursive) into a snapshot or a list of errors. With a cache
+ * (kept by the caller from one read to the next), only files that changed are read and parsed again (ADR 0019),
+ * and when nothing changed the previous event is returned (the same object). The same object defined twice: the
+ * last one in reading order (file name order, then document order) wins, with a warning naming both places; an
+ * object egts does not read (kind, apiVersion) gets a warning at its place. Never throws: a folder that cannot be
+ * read is an error event.
  *
- * `changed` (with a cache): the names of the only files that may have changed since the cache was filled (from the
- * folder's watch); a cached file not named there is not read again. Absent: every file is read.
+ * `changed` (with a cache): the names of the only files that may have changed since the last read (from the
+ * folder's watch); a cached file not named there is not read again. Absent: every file is checked, and read again
+ * unless its stat (inode, size, modification and change times) is the same as when it was read (folder-cache.ts).
  */
 export async function readDirectory(
   dir: string,
-  cache?: ParseCache,
+  cache: FolderCache = new FolderCache(),
   signal?: AbortSignal,
   extensionKinds: readonly GroupKind[] = [],
   changed?: ReadonlySet<string>,
 ): Promise<ProviderEvent> {
   const names = await listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
-  const located: LocatedObject[] = [];
-  const errors: InputError[] = [];
-  const warnings: InputError[] = [];
-  let total = 0;
+  cache.useExtensionKinds(extensionKinds);
+  const stats = changed ? undefined : await statAll(dir, names, cache);
+  const entries: FileEntry[] = [];
+  const vanished: InputError[] = [];
   for (const name of names) {
     // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
     if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
-    const read = await readUnlessUnchanged(file, name, cache, changed);
-    if (read.kind !== "text") {
-      if (read.kind === "error") errors.push(read.error);
-      else warnings.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
+    const cached = cache.get(file);
+    const unchanged = changed ? !changed.has(name) : stats?.get(name) === true;
+    if (cached && unchanged) {
+      entries.push(cached);
       continue;
     }
-    total += Buffer.byteLength(read.text);
-    if (total > FILE_LIMITS.maxTotalBytes) {
-      const message = `the folder's files exceed the limit of ${FILE_LIMITS.maxTotalBytes} bytes in total`;
-      errors.push({ file, line: 0, column: 0, message });
-      break;
+    const readAt = Date.now();
+    const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
+    if (read.kind !== "text") {
+      cache.delete(file);
+      if (read.kind === "error") entries.push(failedEntry(read.error));
+      else vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
+      continue;
     }
-    const r = parseCached(file, read.text, cache);
-    r.objects.forEach((object, i) => located.push({ object, location: r.locations[i] }));
-    errors.push(...r.errors);
+    const entry = fileEntry(file, read.text, extensionKinds, cached);
+    cache.set(entry, stampOf(read.stats, readAt));
+    entries.push(entry);
   }
-  if (cache) {
-    const present = new Set(names.map((n) => join(dir, n)));
-    for (const f of [...cache.keys()]) if (!present.has(f)) cache.delete(f);
-  }
-  if (errors.length > 0) return { kind: "error", errors };
-  const unique = dropDuplicates(located);
-  warnings.push(...unreadWarnings(located, extensionKinds), ...unknownFieldWarnings(located), ...unique.warnings);
-  return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files: names.length, warnings };
+  cache.keepOnly(new Set(entries.map((e) => e.file)));
+  return cache.event(entries, vanished, FILE_LIMITS.maxTotalBytes);
+}
+
+/**
+ * Which cached files are unchanged by their stat (true) among `names`; false for the others (stat failed, changed,
+ * or a racy stamp). The stats run together: one round trip to the thread pool rather than one per file.
+ */
+async function statAll(dir: string, names: readonly string[], cache: FolderCache): Promise<Map<string, boolean>> {
+  const out = new Map<string, boolean>();
+  await Promise.all(
+    names.map(async (name) => {
+      const stamp = cache.stamp(join(dir, name));
+      if (!stamp || stamp.racy) return;
+      const st = await stat(join(dir, name)).catch(() => undefined);
+      out.set(name, st !== undefined && sameStamp(stamp, st));
+    }),
+  );
+  return out;
 }
 
 /** The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. */
@@ -119,24 +145,6 @@ async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
   }
 }
 
-/** The file's text from the cache when it is there and not among the `changed` ones, else read from disk. */
-async function readUnlessUnchanged(
-  file: string,
-  name: string,
-  cache: ParseCache | undefined,
-  changed: ReadonlySet<string> | undefined,
-): Promise<FileRead> {
-  const cached = changed && !changed.has(name) ? cache?.get(file) : undefined;
-  return cached ? { kind: "text", text: cached.text } : readInputFile(file, FILE_LIMITS.maxFileBytes);
-}
-
-function parseCached(file: string, text: string, cache: ParseCache | undefined): ParseResult {
-  const cached = cache?.get(file);
-  const r = cached && cached.text === text ? cached.result : parseManifests(file, text);
-  cache?.set(file, { text, result: r });
-  return r;
-}
-
 function folderError(dir: string, message: string): ProviderEvent {
   return { kind: "error", errors: [{ file: dir, line: 0, column: 0, message }] };
 }
@@ -146,7 +154,10 @@ function folderError(dir: string, message: string): ProviderEvent {
  * folder removed or replaced) is retried every `rewatchMs`, with a re-read each time so the error shows.
  */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
-  const cache: ParseCache = new Map();
+  const cache = new FolderCache();
+  /** The last event read (before its timing was added): a read returning it again found nothing changed. */
+  let lastRead: ProviderEvent | undefined;
+  let changedAt: number | undefined;
   // What changed since the last read: the names of files we read that the watch named, or everything (the first
   // read, after the watch failed, or an event naming something else, which may be the target of a symlink, as
   // Kubernetes swaps the `..data` link of a mounted ConfigMap).
@@ -180,6 +191,7 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
     let broken = false;
     // A watch follows the folder's inode: a removed or replaced folder needs a new watch.
     const changed = (_event: string, name: string | Buffer | null): void => {
+      changedAt ??= performance.now();
       touched(typeof name === "string" ? name : null);
       if (statSync(dir, { throwIfNoEntry: false })?.ino === inode) subscriber.next();
       else failed();
@@ -204,20 +216,27 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       .pipe(
         debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200),
         startWith(undefined),
-        concatMap(() =>
-          from(
+        concatMap(() => {
+          const readStartedAt = performance.now();
+          const since = changedAt;
+          changedAt = undefined;
+          return from(
             readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
-              (e) => {
+              (e): ProviderEvent | undefined => {
                 if (e.kind === "error") dirty = "all"; // a read cut short: the next one reads everything
-                return e;
+                if (e === lastRead) return undefined; // nothing changed: no event, no pass
+                lastRead = e;
+                const timing = { ...(since !== undefined ? { changedAt: since } : {}), readStartedAt };
+                return { ...e, timing: { ...timing, readEndedAt: performance.now() } };
               },
               (err: Error) => {
                 dirty = "all";
-                return unexpected(dir, err);
+                return (lastRead = unexpected(dir, err));
               },
             ),
-          ),
-        ),
+          );
+        }),
+        filter((e): e is ProviderEvent => e !== undefined),
       )
       .subscribe(subscriber);
     return () => {

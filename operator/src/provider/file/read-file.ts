@@ -10,7 +10,12 @@ import type { InputError } from "./parse";
 
 /** The outcome of reading one file. */
 export type FileRead =
-  | { readonly kind: "text"; readonly text: string }
+  | {
+      readonly kind: "text";
+      readonly text: string;
+      /** The file's stat when it was opened (before its bytes were read). */
+      readonly stats: Stats;
+    }
   | { readonly kind: "gone" }
   | { readonly kind: "error"; readonly error: InputError };
 
@@ -26,9 +31,10 @@ export async function readInputFile(file: string, maxBytes: number): Promise<Fil
     const problem = notReadable(await stat(file), maxBytes);
     if (problem) return fail(problem);
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const swapped = notReadable(await handle.stat(), maxBytes);
+    const stats = await handle.stat();
+    const swapped = notReadable(stats, maxBytes);
     if (swapped) return fail(swapped);
-    const bytes = await readAtMost(handle, maxBytes + 1);
+    const bytes = await readAtMost(handle, maxBytes + 1, stats.size);
     if (bytes.length > maxBytes) return fail(`is larger than the limit of ${maxBytes} bytes per file`);
     const bad = isUtf8(bytes) ? undefined : firstInvalidUtf8(bytes);
     if (bad !== undefined) {
@@ -36,7 +42,7 @@ export async function readInputFile(file: string, maxBytes: number): Promise<Fil
       const line = before.filter((b) => b === 0x0a).length + 1;
       return fail(`not valid UTF-8 (byte 0x${bytes[bad].toString(16)})`, line, bad - before.lastIndexOf(0x0a));
     }
-    return { kind: "text", text: new TextDecoder("utf-8").decode(bytes) };
+    return { kind: "text", text: new TextDecoder("utf-8").decode(bytes), stats };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === "ENOENT") return { kind: "gone" };
@@ -46,9 +52,9 @@ export async function readInputFile(file: string, maxBytes: number): Promise<Fil
   }
 }
 
-/** Reads up to `limit` bytes (a file may grow while it is read). */
-async function readAtMost(handle: FileHandle, limit: number): Promise<Buffer> {
-  let buf = Buffer.alloc(Math.min((await handle.stat()).size + 1, limit));
+/** Reads up to `limit` bytes of a file of `size0` bytes when opened (it may grow while it is read). */
+async function readAtMost(handle: FileHandle, limit: number, size0: number): Promise<Buffer> {
+  let buf = Buffer.alloc(Math.min(size0 + 1, limit));
   let size = 0;
   for (;;) {
     const { bytesRead } = await handle.read(buf, size, buf.length - size, size);

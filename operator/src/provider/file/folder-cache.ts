@@ -1,0 +1,262 @@
+/**
+ * What the file provider keeps of a folder between reads (ADR 0019): per file, its text, what the file's stat said
+ * when it was read, and everything derived from the text alone (parsed objects, their identities, the warnings
+ * about them, their part of the snapshot). A change re-reads and re-parses only the files that changed; the
+ * snapshot is assembled from the files' parts, so an unchanged file's objects stay the same objects (the HTTPRoute
+ * compile memo keys on them) and a list of the snapshot no changed file touches stays the same array.
+ */
+import type { Stats } from "node:fs";
+import { snapshotFromObjects, type ResourceSnapshot } from "../../resources/snapshot";
+import type { GroupKind } from "../../translate/extension-objects";
+import { dropDuplicates, objectKey, type LocatedObject } from "./duplicates";
+import { parseManifests, type InputError, type ParseResult } from "./parse";
+import { unknownFieldWarnings } from "./unknown-fields";
+import { unreadWarnings } from "./unread";
+import type { ProviderEvent } from "./file-provider";
+
+/**
+ * What a file's stat said when it was read. The same stamp later means the same file content, unless the file was
+ * written again within the file system's timestamp granularity of that read: see {@link FileStamp.racy}.
+ */
+export interface FileStamp {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+  /**
+   * The file was modified shortly before it was read ("racily clean", as git calls it): a write right after the
+   * read may leave the same stamp (coarse timestamps), so the stamp alone does not prove the text unchanged.
+   */
+  readonly racy: boolean;
+}
+
+/**
+ * A file modified less than this long before it was read has a {@link FileStamp.racy} stamp. File systems keep
+ * timestamps to a clock tick (ext4, tmpfs: the kernel's coarse clock, a few ms) or coarser (FAT: 2 s).
+ */
+export const RACY_MS = 2500;
+
+/** The stamp of a file read at `readAtMs` (wall clock, taken before the stat). */
+export function stampOf(st: Stats, readAtMs: number): FileStamp {
+  const { dev, ino, size, mtimeMs, ctimeMs } = st;
+  return { dev, ino, size, mtimeMs, ctimeMs, racy: Math.max(mtimeMs, ctimeMs) >= readAtMs - RACY_MS };
+}
+
+/** Whether `st` shows the same file, unchanged since it was stamped (never for a racy stamp). */
+export function sameStamp(stamp: FileStamp | undefined, st: Stats): boolean {
+  return (
+    stamp !== undefined &&
+    !stamp.racy &&
+    stamp.ino === st.ino &&
+    stamp.dev === st.dev &&
+    stamp.size === st.size &&
+    stamp.mtimeMs === st.mtimeMs &&
+    stamp.ctimeMs === st.ctimeMs
+  );
+}
+
+/** One file as last read: its text and everything derived from it. */
+export interface FileEntry {
+  readonly file: string;
+  readonly text: string;
+  /** UTF-8 bytes of `text` (for the folder's budget). */
+  readonly bytes: number;
+  readonly parsed: ParseResult;
+  /** The parsed objects at their places. */
+  readonly located: readonly LocatedObject[];
+  /** {@link objectKey} of each parsed object. */
+  readonly keys: readonly string[];
+  /** Objects egts does not read (unread.ts), in document order. */
+  readonly unread: readonly InputError[];
+  /** Fields the objects' APIs do not have (unknown-fields.ts), in document order. */
+  readonly unknownFields: readonly InputError[];
+  /** The file's objects sorted into a snapshot of their own. */
+  readonly part: ResourceSnapshot;
+}
+
+/** The entry of `file` read as `text`: `previous` itself when it has the same text, else the text parsed. */
+export function fileEntry(
+  file: string,
+  text: string,
+  extensionKinds: readonly GroupKind[],
+  previous?: FileEntry,
+): FileEntry {
+  if (previous && previous.text === text) return previous;
+  const parsed = parseManifests(file, text);
+  const located = parsed.objects.map((object, i) => ({ object, location: parsed.locations[i] }));
+  return {
+    file,
+    text,
+    bytes: Buffer.byteLength(text),
+    parsed,
+    located,
+    keys: parsed.objects.map(objectKey),
+    unread: unreadWarnings(located, extensionKinds),
+    unknownFields: unknownFieldWarnings(located),
+    part: snapshotFromObjects(parsed.objects),
+  };
+}
+
+/** A file that could not be read, as an entry holding only its error (never cached). */
+export function failedEntry(error: InputError): FileEntry {
+  const parsed = { objects: [], locations: [], errors: [error] };
+  const none = { located: [], keys: [], unread: [], unknownFields: [] };
+  return { file: error.file, text: "", bytes: 0, parsed, ...none, part: snapshotFromObjects([]) };
+}
+
+/**
+ * The entries of one folder's files, and the last event assembled from them. Object keys are counted as entries
+ * come and go, so a folder without duplicate objects (the usual case) is assembled without looking at every object.
+ */
+export class FolderCache {
+  private readonly entries = new Map<string, FileEntry>();
+  /** What each entry's file's stat said when it was last read. */
+  private readonly stamps = new Map<string, FileStamp>();
+  /** How many times each object key is defined, over all entries. */
+  private readonly counts = new Map<string, number>();
+  /** Keys defined more than once. */
+  private duplicated = 0;
+  private last?: { readonly entries: readonly FileEntry[]; readonly event: ProviderEvent };
+  /** The last snapshot assembled (its unchanged lists are reused). */
+  private lastSnapshot?: ResourceSnapshot;
+  private kinds?: string;
+
+  /** The entry of `file`, if it was read. */
+  get(file: string): FileEntry | undefined {
+    return this.entries.get(file);
+  }
+
+  /** What `file`'s stat said when it was last read. */
+  stamp(file: string): FileStamp | undefined {
+    return this.stamps.get(file);
+  }
+
+  /** Forgets everything when the extension kinds (which decide the unread warnings) differ from the last read's. */
+  useExtensionKinds(kinds: readonly GroupKind[]): void {
+    const key = JSON.stringify(kinds);
+    if (this.kinds !== undefined && this.kinds !== key) {
+      for (const file of [...this.entries.keys()]) this.delete(file);
+      this.last = this.lastSnapshot = undefined;
+    }
+    this.kinds = key;
+  }
+
+  /** Records `entry`, read when the file's stat said `stamp` (replacing the file's previous entry). */
+  set(entry: FileEntry, stamp: FileStamp): void {
+    this.stamps.set(entry.file, stamp);
+    const old = this.entries.get(entry.file);
+    if (old === entry) return;
+    if (old) this.count(old.keys, -1);
+    this.count(entry.keys, 1);
+    this.entries.set(entry.file, entry);
+  }
+
+  /** Forgets `file`. */
+  delete(file: string): void {
+    this.stamps.delete(file);
+    const old = this.entries.get(file);
+    if (!old) return;
+    this.count(old.keys, -1);
+    this.entries.delete(file);
+  }
+
+  /** Forgets every file not in `present`. */
+  keepOnly(present: ReadonlySet<string>): void {
+    for (const file of [...this.entries.keys()]) if (!present.has(file)) this.delete(file);
+  }
+
+  /**
+   * The snapshot (or the errors) of these entries (every file read, in reading order) within the folder's byte
+   * budget, after `vanished` (warnings about files gone while the folder was read). The same event object as last
+   * time when the entries are the same ones and none vanished: nothing changed.
+   */
+  event(entries: readonly FileEntry[], vanished: readonly InputError[], maxTotalBytes: number): ProviderEvent {
+    const last = this.last;
+    if (last && vanished.length === 0 && sameItems(last.entries, entries)) return last.event;
+    const event = this.assemble(entries, vanished, maxTotalBytes);
+    this.last = { entries, event };
+    if (event.kind === "snapshot") this.lastSnapshot = event.snapshot;
+    return event;
+  }
+
+  private assemble(
+    entries: readonly FileEntry[],
+    vanished: readonly InputError[],
+    maxTotalBytes: number,
+  ): ProviderEvent {
+    const errors: InputError[] = [];
+    let total = 0;
+    for (const e of entries) {
+      total += e.bytes;
+      if (total > maxTotalBytes) {
+        const message = `the folder's files exceed the limit of ${maxTotalBytes} bytes in total`;
+        errors.push({ file: e.file, line: 0, column: 0, message });
+        break;
+      }
+      errors.push(...e.parsed.errors);
+    }
+    if (errors.length > 0) return { kind: "error", errors };
+    const files = entries.length + vanished.length;
+    const warnings = [...vanished, ...entries.flatMap((e) => e.unread), ...entries.flatMap((e) => e.unknownFields)];
+    if (this.duplicated > 0) {
+      // Rare: the last definition of each object wins, at its place in reading order (duplicates.ts).
+      const unique = dropDuplicates(entries.flatMap((e) => e.located));
+      warnings.push(...unique.warnings);
+      return { kind: "snapshot", snapshot: snapshotFromObjects(unique.objects), files, warnings };
+    }
+    const snapshot = mergeParts(
+      entries.map((e) => e.part),
+      this.lastSnapshot,
+    );
+    return { kind: "snapshot", snapshot, files, warnings };
+  }
+
+  private count(keys: readonly string[], delta: 1 | -1): void {
+    for (const k of keys) {
+      const was = this.counts.get(k) ?? 0;
+      const now = was + delta;
+      if (now === 0) this.counts.delete(k);
+      else this.counts.set(k, now);
+      if (was <= 1 && now > 1) this.duplicated++;
+      else if (was > 1 && now <= 1) this.duplicated--;
+    }
+  }
+}
+
+/**
+ * The files' snapshots as one, lists concatenated in reading order (what {@link snapshotFromObjects} of all their
+ * objects returns). A list with the same objects as `previous`'s is `previous`'s array.
+ */
+export function mergeParts(parts: readonly ResourceSnapshot[], previous?: ResourceSnapshot): ResourceSnapshot {
+  if (parts.length === 0) return snapshotFromObjects([]);
+  const merged: Record<string, unknown> = {};
+  const before = (previous ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(parts[0])) {
+    const values = parts.map((p) => (p as unknown as Record<string, unknown>)[key]);
+    if (Array.isArray(values[0])) merged[key] = concat(values as unknown[][], before[key] as unknown[] | undefined);
+    else {
+      const inner: Record<string, unknown> = {};
+      const prior = (before[key] ?? {}) as Record<string, unknown[]>;
+      for (const field of Object.keys((values[0] ?? {}) as object)) {
+        const lists = values.map((v) => (v as Record<string, unknown[]>)[field]);
+        inner[field] = concat(lists, prior[field]);
+      }
+      merged[key] = inner;
+    }
+  }
+  return merged as unknown as ResourceSnapshot;
+}
+
+function concat(lists: readonly (readonly unknown[])[], previous: readonly unknown[] | undefined): readonly unknown[] {
+  const out = lists.length === 1 ? lists[0] : ([] as unknown[]).concat(...lists);
+  return previous && sameItems(previous, out) ? previous : out;
+}
+
+/** Whether two lists hold the same items (by identity) in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
