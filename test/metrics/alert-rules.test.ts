@@ -33,7 +33,7 @@ describe("the chart's alerting rules (promtool)", function () {
     await copyFile(UNIT_TESTS, join(dir, "unit.yaml"));
   });
   after(async () => {
-    await rm(dir, { recursive: true, force: true });
+    if (dir) await rm(dir, { recursive: true, force: true });
   });
 
   /** Writes the rules rendered with `set` and runs `promtool args...` in the folder. */

@@ -87,7 +87,7 @@ describe("the chart's alerts against a real Prometheus scraping a running contro
     if (child?.process.exitCode === null) child.process.kill("SIGKILL");
     await gw?.close();
     await prom?.stop();
-    await rm(root, { recursive: true, force: true });
+    if (root) await rm(root, { recursive: true, force: true });
   });
 
   const active = async (name: string): Promise<ActiveAlert | undefined> =>
