@@ -8,9 +8,9 @@
  * client-go does for rotated ServiceAccount tokens. Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { delimiter, join } from "node:path";
+import { join } from "node:path";
 import { Agent } from "undici";
+import { env, type EgtsEnv } from "../../../config/env";
 import { KubeconfigError, type KubeEndpoint } from "./endpoint";
 import { inCluster, inClusterEndpoint } from "./in-cluster";
 import { endpointOf, readKubeconfig } from "./kubeconfig-file";
@@ -23,6 +23,9 @@ export interface KubeSource {
   readonly context?: string;
 }
 
+/** The environment variables the default chain reads (KUBECONFIG, HOME, the in-cluster ones). */
+export type KubeEnv = Pick<EgtsEnv, "kubeconfigFiles" | "home" | "kubernetesService">;
+
 /** How long a token file's contents are used before reading it again (client-go: one minute). */
 const TOKEN_FILE_TTL_MS = 60_000;
 
@@ -30,15 +33,15 @@ const TOKEN_FILE_TTL_MS = 60_000;
  * The default chain, as `@kubernetes/client-node`'s `loadFromDefault` (which the operator used): the files of
  * KUBECONFIG (path-list, merged), else ~/.kube/config, else the in-cluster configuration. @throws KubeconfigError
  */
-export function loadEndpoint(source: KubeSource, env: NodeJS.ProcessEnv = process.env): KubeEndpoint {
+export function loadEndpoint(source: KubeSource, e: KubeEnv = env()): KubeEndpoint {
   if (source.path) return endpointOf(readKubeconfig([source.path]), source.context);
-  const list = (env.KUBECONFIG ?? "").split(delimiter).filter(Boolean);
-  if (list.length > 0) return endpointOf(readKubeconfig(list, true), source.context);
-  const home = join(env.HOME || homedir(), ".kube", "config");
+  if (e.kubeconfigFiles.length > 0) return endpointOf(readKubeconfig(e.kubeconfigFiles, true), source.context);
+  const home = join(e.home, ".kube", "config");
   if (existsSync(home)) return endpointOf(readKubeconfig([home]), source.context);
-  if (inCluster(env)) {
-    if (source.context) throw new KubeconfigError("in-cluster", "context", `no contexts in-cluster ("${source.context}")`);
-    return inClusterEndpoint(env);
+  if (inCluster(e)) {
+    if (source.context)
+      throw new KubeconfigError("in-cluster", "context", `no contexts in-cluster ("${source.context}")`);
+    return inClusterEndpoint(e);
   }
   throw new KubeconfigError(
     "kubeconfig",

@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
-import { KubeconfigError, type KubeAuth, type KubeEndpoint } from "./endpoint";
+import { KubeconfigError, type KubeAuth, type KubeEndpoint, type KubeTls } from "./endpoint";
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -124,15 +124,30 @@ export function endpointOf(kc: Kubeconfig, context?: string): KubeEndpoint {
   const ctx = kc.contexts.get(name);
   if (!ctx) throw new KubeconfigError(where, context ? "context" : "current-context", `no context named "${name}"`);
   refuseUnknown(ctx, CONTEXT_FIELDS);
-  const clusterName = str(ctx, "cluster");
-  if (!clusterName) throw new KubeconfigError(ctx.file, `${ctx.field}.cluster`, "missing");
-  const cluster = kc.clusters.get(clusterName);
-  if (!cluster) throw new KubeconfigError(ctx.file, `${ctx.field}.cluster`, `no cluster named "${clusterName}"`);
-  const userName = str(ctx, "user");
-  const user = userName ? kc.users.get(userName) : undefined;
-  if (userName && !user) throw new KubeconfigError(ctx.file, `${ctx.field}.user`, `no user named "${userName}"`);
+  const cluster = named(kc.clusters, ctx, "cluster");
+  if (!cluster) throw new KubeconfigError(ctx.file, `${ctx.field}.cluster`, "missing");
+  const user = named(kc.users, ctx, "user");
   refuseUnknown(cluster, CLUSTER_FIELDS);
   if (user) refuseUnknown(user, USER_FIELDS);
+  return {
+    server: serverOf(cluster),
+    tls: { ...clusterTls(cluster), ...(user ? clientPair(user) : {}) },
+    auth: user ? authOf(user) : { kind: "none" },
+    origin: `kubeconfig ${where} (context ${name})`,
+  };
+}
+
+/** The cluster or user the context names in `field`; undefined when it names none. */
+function named(entries: ReadonlyMap<string, Entry>, ctx: Entry, field: "cluster" | "user"): Entry | undefined {
+  const name = str(ctx, field);
+  if (!name) return undefined;
+  const entry = entries.get(name);
+  if (!entry) throw new KubeconfigError(ctx.file, `${ctx.field}.${field}`, `no ${field} named "${name}"`);
+  return entry;
+}
+
+/** The cluster's `server`, checked to be a URL, without a trailing slash. */
+function serverOf(cluster: Entry): string {
   const server = str(cluster, "server");
   if (!server) throw new KubeconfigError(cluster.file, `${cluster.field}.server`, "missing");
   try {
@@ -140,29 +155,33 @@ export function endpointOf(kc: Kubeconfig, context?: string): KubeEndpoint {
   } catch {
     throw new KubeconfigError(cluster.file, `${cluster.field}.server`, `not a URL: "${server}"`);
   }
+  return server.replace(/\/+$/, "");
+}
+
+/** How the cluster's certificate is verified. */
+function clusterTls(cluster: Entry): KubeTls {
   const skipVerify = cluster.value["insecure-skip-tls-verify"];
   if (skipVerify !== undefined && typeof skipVerify !== "boolean") {
     throw new KubeconfigError(cluster.file, `${cluster.field}.insecure-skip-tls-verify`, "not a boolean");
   }
   const ca = material(cluster, "certificate-authority");
-  const cert = user && material(user, "client-certificate");
-  const key = user && material(user, "client-key");
-  if (user && Boolean(cert) !== Boolean(key)) {
-    const missing = cert ? "client-key" : "client-certificate";
-    throw new KubeconfigError(user.file, `${user.field}.${missing}`, "missing (client certificate and key go together)");
-  }
   const servername = str(cluster, "tls-server-name");
-  return {
-    server: server.replace(/\/+$/, ""),
-    tls: {
-      ...(ca ? { ca } : {}),
-      ...(cert && key ? { cert, key } : {}),
-      rejectUnauthorized: skipVerify !== true,
-      ...(servername ? { servername } : {}),
-    },
-    auth: user ? authOf(user) : { kind: "none" },
-    origin: `kubeconfig ${where} (context ${name})`,
-  };
+  return { ...(ca ? { ca } : {}), rejectUnauthorized: skipVerify !== true, ...(servername ? { servername } : {}) };
+}
+
+/** The user's client certificate and key (both or neither). */
+function clientPair(user: Entry): { cert?: string; key?: string } {
+  const cert = material(user, "client-certificate");
+  const key = material(user, "client-key");
+  if (Boolean(cert) !== Boolean(key)) {
+    const missing = cert ? "client-key" : "client-certificate";
+    throw new KubeconfigError(
+      user.file,
+      `${user.field}.${missing}`,
+      "missing (client certificate and key go together)",
+    );
+  }
+  return cert && key ? { cert, key } : {};
 }
 
 /** A string field; an error when present and not a string. */
@@ -214,7 +233,8 @@ function authOf(user: Entry): KubeAuth {
   }
   if (token) return { kind: "token", token };
   if (tokenFile) {
-    if (!existsSync(tokenFile)) throw new KubeconfigError(user.file, `${user.field}.tokenFile`, `no such file ${tokenFile}`);
+    if (!existsSync(tokenFile))
+      throw new KubeconfigError(user.file, `${user.field}.tokenFile`, `no such file ${tokenFile}`);
     return { kind: "tokenFile", path: tokenFile };
   }
   if (username || password) return { kind: "basic", username: username ?? "", password: password ?? "" };
