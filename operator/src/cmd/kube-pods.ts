@@ -5,7 +5,6 @@
  * must be Running.
  */
 import type { KubeClient } from "../provider/kubernetes/client";
-import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { PodRef } from "./pod-port-forward";
 
 /**
@@ -57,7 +56,7 @@ export async function runningPods(client: KubeClient, q: PodQuery): Promise<PodR
     if (pods.length === 0) throw new Error(`no Pods found for label selectors [${labels.join(" ")}]`);
   } else {
     const path = `/api/v1/namespaces/${encodeURIComponent(q.namespace)}/pods/${encodeURIComponent(q.name)}`;
-    const pod = await client.request<PodItem>(HttpMethod.GET, path).catch((err: Error) => {
+    const pod = await client.request<PodItem>("GET", path).catch((err: Error) => {
       throw new Error(`get pod ${q.namespace}/${q.name} fail: ${err.message}`);
     });
     pods = [pod];
