@@ -62,7 +62,7 @@ describe("reflector against a real API server: 410 Gone, and retries while it is
 
   it("retries more than 11 times while the API server is down without leaking listeners, logging errno and address", async () => {
     const kc = loadKubeConfig(cluster.kubeconfig);
-    const server = new URL(kc.getCurrentCluster()?.server ?? "");
+    const server = new URL(kc.server);
     const address = `${server.hostname}:${server.port}`;
     const warnings: Error[] = [];
     const onWarning = (w: Error): number => warnings.push(w);

@@ -6,9 +6,14 @@
  * restart test of e2e/test/ha.test.ts.
  */
 import * as assert from "node:assert/strict";
-import { KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "../../operator/src/log";
-import { describeError, forEachLine, KubeApiError, KubeClient } from "../../operator/src/provider/kubernetes/client";
+import {
+  describeError,
+  forEachLine,
+  KubeApiError,
+  KubeClient,
+  KubeConfig,
+} from "../../operator/src/provider/kubernetes/client";
 import {
   backoffDelay,
   isUnavailable,
@@ -148,13 +153,12 @@ describe("Kubernetes provider: reflector retrying a refused connection (nothing 
   it("leaves no abort listener behind per retry and logs the errno and address", async function () {
     this.timeout(20_000);
     const port = await freePort(); // closed again: connections to it are refused
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: "down", server: `https://127.0.0.1:${port}`, skipTLSVerify: true }],
-      users: [{ name: "nobody" }],
-      contexts: [{ name: "down", cluster: "down", user: "nobody" }],
-      currentContext: "down",
-    });
+    const kc = new KubeConfig(() => ({
+      server: `https://127.0.0.1:${port}`,
+      tls: { rejectUnauthorized: false },
+      auth: { kind: "none" },
+      origin: "test",
+    }));
     const warnings: Error[] = [];
     const onWarning = (w: Error): number => warnings.push(w);
     process.on("warning", onWarning);

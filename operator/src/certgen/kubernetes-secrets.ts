@@ -5,7 +5,7 @@
  * exists when it is kept) and `envoy-oidc-hmac` (the HMAC secret of SecurityPolicy OIDC cookies; never replaced,
  * even with `overwrite`: a new one would log every user out).
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { KubeClient } from "../provider/kubernetes/client";
 import {
   certificateAuthority,

@@ -56,8 +56,7 @@ export async function runningPods(client: KubeClient, q: PodQuery): Promise<PodR
     if (pods.length === 0) throw new Error(`no Pods found for label selectors [${labels.join(" ")}]`);
   } else {
     const path = `/api/v1/namespaces/${encodeURIComponent(q.namespace)}/pods/${encodeURIComponent(q.name)}`;
-    const { HttpMethod } = await import("@kubernetes/client-node");
-    const pod = await client.request<PodItem>(HttpMethod.GET, path).catch((err: Error) => {
+    const pod = await client.request<PodItem>("GET", path).catch((err: Error) => {
       throw new Error(`get pod ${q.namespace}/${q.name} fail: ${err.message}`);
     });
     pods = [pod];

@@ -1,15 +1,11 @@
 /** The Kubernetes client of the egctl-style commands, from `--kubeconfig` and `--context` (kubectl's chain otherwise). */
-import type { KubeConfig } from "@kubernetes/client-node";
-import type { KubeClient } from "../provider/kubernetes/client";
+import type { KubeClient, KubeConfig } from "../provider/kubernetes/client";
 import { str, type FlagValues } from "./cli/flags";
 
 /** The kubeconfig the flags name, at the context they name. */
 export async function kubeConfig(values: FlagValues): Promise<KubeConfig> {
   const { loadKubeConfig } = await import("../provider/kubernetes/client");
-  const kc = loadKubeConfig(str(values, "kubeconfig") || undefined);
-  const context = str(values, "context");
-  if (context) kc.setCurrentContext(context);
-  return kc;
+  return loadKubeConfig(str(values, "kubeconfig") || undefined, str(values, "context") || undefined);
 }
 
 /** A client for the cluster the flags name. */

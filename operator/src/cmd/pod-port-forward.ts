@@ -3,11 +3,13 @@
  * @kubernetes/client-node's PortForward), as egctl's local port forwarder: a listener on 127.0.0.1 (any free
  * port) where each accepted connection becomes one port-forward stream to the pod. What the kubelet reports
  * on the error channel (e.g. nothing listens on the port in the pod) is kept, for the caller's message.
+ * The only runtime use of @kubernetes/client-node left (ADR 0017): loaded here, by the egctl-style commands
+ * only, with its own KubeConfig read from the same source (file and context) as ours.
  */
 import { once } from "node:events";
 import { createServer, type AddressInfo, type Socket } from "node:net";
 import { Writable } from "node:stream";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConfig } from "../provider/kubernetes/client";
 
 /** A pod, by namespace and name. */
 export interface PodRef {
@@ -37,8 +39,12 @@ function textSink(onText: (text: string) => void): Writable {
 
 /** Forwards a local port to `port` of `pod`. */
 export async function forwardPodPort(kc: KubeConfig, pod: PodRef, port: number): Promise<PodForward> {
-  const { PortForward } = await import("@kubernetes/client-node");
-  const forwarder = new PortForward(kc, true);
+  const { KubeConfig: ClientNodeKubeConfig, PortForward } = await import("@kubernetes/client-node");
+  const clientNodeKc = new ClientNodeKubeConfig();
+  if (kc.source.path) clientNodeKc.loadFromFile(kc.source.path);
+  else clientNodeKc.loadFromDefault();
+  if (kc.source.context) clientNodeKc.setCurrentContext(kc.source.context);
+  const forwarder = new PortForward(clientNodeKc, true);
   const sockets = new Set<Socket>();
   let error: string | undefined;
   const server = createServer((socket) => {

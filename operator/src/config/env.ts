@@ -5,7 +5,7 @@
  * `process.env` elsewhere.
  */
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 
 /** Raw variables, as found in `process.env`. */
 export type EnvVars = Readonly<Record<string, string | undefined>>;
@@ -58,6 +58,10 @@ export interface EgtsEnv {
   readonly cdk8sOutdir: string | undefined;
   /** KUBERNETES_SERVICE_HOST set: running in a Kubernetes container (the kubelet sets it in every one). */
   readonly inKubernetes: boolean;
+  /** KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT: the API server's Service, for the in-cluster configuration. */
+  readonly kubernetesService: { readonly host: string; readonly port: string } | undefined;
+  /** KUBECONFIG, split into its files (the path delimiter; empty entries dropped). */
+  readonly kubeconfigFiles: readonly string[];
   /**
    * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `inline` (default) or `vhds` (ADR 0008); an internal
    * switch, no EnvoyProxy or EnvoyGateway field selects it.
@@ -121,6 +125,11 @@ export function loadEnv(vars: EnvVars = process.env): EgtsEnv {
     synthDeployType: parseDeployType(vars.EGTS_SYNTH_DEPLOY_TYPE),
     cdk8sOutdir: nonEmpty(vars.CDK8S_OUTDIR),
     inKubernetes: vars.KUBERNETES_SERVICE_HOST !== undefined,
+    kubernetesService:
+      vars.KUBERNETES_SERVICE_HOST && vars.KUBERNETES_SERVICE_PORT
+        ? { host: vars.KUBERNETES_SERVICE_HOST, port: vars.KUBERNETES_SERVICE_PORT }
+        : undefined,
+    kubeconfigFiles: (vars.KUBECONFIG ?? "").split(delimiter).filter(Boolean),
     routeLayout: parseRouteLayout(vars.EGTS_ROUTE_LAYOUT),
   };
 }

@@ -4,7 +4,7 @@
  * measured on the candidate's own clock, so clock skew between replicas does not matter). Updates carry
  * the resourceVersion, so two candidates can never both win.
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../provider/kubernetes/http-method";
 import { BehaviorSubject, type Observable } from "rxjs";
 import type { Logger } from "../log";
 import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";

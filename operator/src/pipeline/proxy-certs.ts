@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../provider/kubernetes/http-method";
 import { proxyNamespaceOf, proxyObjectNameOf, proxyXdsSecretName } from "../../../constructs/render";
 import { issueProxyCertificate, needsReissue, readCertificateAuthority, tlsSecret } from "../certgen/certgen";
 import type { ProxyInfraIr } from "../ir/infra-ir";

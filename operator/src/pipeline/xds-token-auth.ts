@@ -4,7 +4,7 @@
  * node's proxies run as, and reviews the tokens with the API server (TokenReview; the chart grants
  * `tokenreviews` create in that mode).
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../provider/kubernetes/http-method";
 import { proxiesToRender } from "../../../constructs/from-snapshot";
 import { proxyServiceAccountOf, type RenderOptions } from "../../../constructs/render";
 import type { ProxyInfraIr } from "../ir/infra-ir";

@@ -10,7 +10,7 @@
  * worse, put back an older status (attachedRoutes counting fewer routes). The watch event of our write
  * brings a newer snapshot, whose pass writes what is still different.
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
 import type { StatusUpdateMetrics } from "../metrics/control-plane";
 import type { KubeObject } from "../resources/meta";

@@ -11,7 +11,7 @@
  */
 import type { Logger } from "../../log";
 import type { ResourceMetrics } from "../../metrics/control-plane";
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "../../provider/kubernetes/http-method";
 import { describeError, KubeApiError, type KubeClient } from "../../provider/kubernetes/client";
 import type { KubeObject } from "../../resources/meta";
 import { collectionPath, objectPath, type WatchedKind } from "../../provider/kubernetes/kinds";

@@ -1,13 +1,16 @@
 /**
  * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
- * Authentication (certificates, tokens, exec plugins, in-cluster) comes from `@kubernetes/client-node`'s
- * KubeConfig; requests go through undici with the dispatcher it prepares.
+ * Where the API server is and how to authenticate (certificates, tokens, in-cluster) comes from our own
+ * {@link KubeConfig} (kubeconfig/kube-config.ts, ADR 0017); requests go through undici with its Agent.
  */
 import type { ReadableStream } from "node:stream/web";
-import { HttpMethod, KubeConfig, RequestContext } from "@kubernetes/client-node";
 import { fetch } from "undici";
 import type { KubeObject } from "../../resources/meta";
-import { DispatcherCache } from "./dispatcher-cache";
+import { HttpMethod } from "./http-method";
+import { KubeConfig } from "./kubeconfig/kube-config";
+
+export { HttpMethod } from "./http-method";
+export { KubeConfig } from "./kubeconfig/kube-config";
 
 /** An error answer of the API server, with its HTTP status and `Status.reason`. */
 export class KubeApiError extends Error {
@@ -47,26 +50,17 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Loads a KubeConfig: from `path` if given, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster). */
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  return kc;
+/**
+ * Loads a KubeConfig: from `path` if given, else the default chain (KUBECONFIG, ~/.kube/config, in-cluster), at
+ * `context` if given. @throws KubeconfigError naming the file and field
+ */
+export function loadKubeConfig(path?: string, context?: string): KubeConfig {
+  return KubeConfig.load({ ...(path ? { path } : {}), ...(context ? { context } : {}) });
 }
 
 /** The REST client every Kubernetes edge of the operator uses. */
 export class KubeClient {
-  private readonly server: string;
-  /** One connection pool while the TLS identity stays the same (client-node builds one per request). */
-  private readonly dispatchers: DispatcherCache;
-
-  constructor(private readonly kc: KubeConfig) {
-    this.dispatchers = new DispatcherCache(kc);
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new Error("the kubeconfig has no current cluster; set current-context");
-    this.server = cluster.server.replace(/\/+$/, "");
-  }
+  constructor(private readonly kc: KubeConfig) {}
 
   /** Sends one request; resolves the parsed JSON body, rejects with KubeApiError on a non-2xx answer. */
   async request<T>(method: HttpMethod, path: string, o: RequestOptions = {}): Promise<T> {
@@ -160,23 +154,25 @@ export class KubeClient {
     }
   }
 
+  /**
+   * Sends one request. A 401 answer makes the KubeConfig read its source again (a rotated token or client
+   * certificate); when that changed anything, the request is sent once more (a 401 was not acted upon).
+   */
   private async send(method: HttpMethod, path: string, o: RequestOptions): ReturnType<typeof fetch> {
-    const url = new URL(this.server + path);
+    const url = new URL(this.kc.server + path);
     for (const [key, value] of Object.entries(o.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const ctx = new RequestContext(url.toString(), method);
-    await this.kc.applySecurityAuthentication(ctx);
-    const headers = ctx.getHeaders() as Record<string, string>;
-    if (o.contentType) headers["content-type"] = o.contentType;
-    headers.accept = "application/json";
-    return fetch(url, {
-      method,
-      headers,
-      body: o.body,
-      dispatcher: this.dispatchers.reuse(ctx.getDispatcher()) as never,
-      signal: o.signal,
-    });
+    const once = (): ReturnType<typeof fetch> => {
+      const headers: Record<string, string> = { ...this.kc.headers(), accept: "application/json" };
+      if (o.contentType) headers["content-type"] = o.contentType;
+      return fetch(url, { method, headers, body: o.body, dispatcher: this.kc.dispatcher, signal: o.signal });
+    };
+    const response = await once();
+    // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.
+    if (response.status !== 401 || !this.kc.reload()) return response;
+    await response.body?.cancel().catch(() => undefined);
+    return once();
   }
 }
 

@@ -6,7 +6,7 @@
  * later), with a warning naming it. Discovery also tells whether a kind serves a status subresource (extension
  * policies get their status written there); a served kind without one is noted once.
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "./http-method";
 import type { ExtensionKind } from "../../config/envoy-gateway-extension";
 import type { Logger } from "../../log";
 import { describeError, type KubeClient } from "./client";

@@ -4,7 +4,7 @@
  * serve the kind's resource. An old Gateway API install (e.g. TLSRoute served only as v1alpha2) then gets
  * one clear warning and a GatewayClass condition instead of a watch that silently finds nothing.
  */
-import { HttpMethod } from "@kubernetes/client-node";
+import { HttpMethod } from "./http-method";
 import type { Logger } from "../../log";
 import type { UnservedKind } from "../../resources/snapshot";
 import { KubeApiError, type KubeClient } from "./client";

@@ -1,0 +1,158 @@
+/**
+ * The API server connection {@link KubeClient} sends through: an endpoint loaded from a kubeconfig or the
+ * in-cluster environment, one undici Agent per TLS identity (ADR 0016: one connection pool, not one per request)
+ * and the authentication headers. The identity (server and TLS material, file contents read at load) is
+ * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
+ * 401, and replaces the Agent only when the identity changed (the old one closes once its requests ended).
+ * A token file (in-cluster, or a user's `tokenFile`) is read again when its last reading is a minute old, as
+ * client-go does for rotated ServiceAccount tokens. Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Agent } from "undici";
+import { env, type EgtsEnv } from "../../../config/env";
+import { KubeconfigError, type KubeEndpoint } from "./endpoint";
+import { inCluster, inClusterEndpoint } from "./in-cluster";
+import { endpointOf, readKubeconfig } from "./kubeconfig-file";
+
+/** What to load: a kubeconfig file and context, or the default chain. */
+export interface KubeSource {
+  /** A kubeconfig file (`--kubeconfig`); the default chain when absent. */
+  readonly path?: string;
+  /** A context other than the file's current-context (`--context`). */
+  readonly context?: string;
+}
+
+/** The environment variables the default chain reads (KUBECONFIG, HOME, the in-cluster ones). */
+export type KubeEnv = Pick<EgtsEnv, "kubeconfigFiles" | "home" | "kubernetesService">;
+
+/** How long a token file's contents are used before reading it again (client-go: one minute). */
+const TOKEN_FILE_TTL_MS = 60_000;
+
+/**
+ * The default chain, as `@kubernetes/client-node`'s `loadFromDefault` (which the operator used): the files of
+ * KUBECONFIG (path-list, merged), else ~/.kube/config, else the in-cluster configuration. @throws KubeconfigError
+ */
+export function loadEndpoint(source: KubeSource, e: KubeEnv = env()): KubeEndpoint {
+  if (source.path) return endpointOf(readKubeconfig([source.path]), source.context);
+  if (e.kubeconfigFiles.length > 0) return endpointOf(readKubeconfig(e.kubeconfigFiles, true), source.context);
+  const home = join(e.home, ".kube", "config");
+  if (existsSync(home)) return endpointOf(readKubeconfig([home]), source.context);
+  if (inCluster(e)) {
+    if (source.context)
+      throw new KubeconfigError("in-cluster", "context", `no contexts in-cluster ("${source.context}")`);
+    return inClusterEndpoint(e);
+  }
+  throw new KubeconfigError(
+    "kubeconfig",
+    "source",
+    `none found: no --kubeconfig, KUBECONFIG unset, no ${home}, not in a cluster (KUBERNETES_SERVICE_HOST unset or no ServiceAccount token)`,
+  );
+}
+
+/** The TLS identity of an endpoint: what an Agent is built from. */
+function identityOf(e: KubeEndpoint): string {
+  return JSON.stringify([e.server, e.tls]);
+}
+
+/** A loaded API server connection (see the module comment). */
+export class KubeConfig {
+  private endpoint: KubeEndpoint;
+  private identity: string;
+  private agent: Agent;
+  private token?: { readonly value: string; readonly readAt: number };
+
+  /** `load` gives the endpoint, on construction and on every reload. @throws KubeconfigError */
+  constructor(
+    private readonly load: () => KubeEndpoint,
+    /** What was asked for (kept for commands that need `@kubernetes/client-node` itself, e.g. port-forward). */
+    readonly source: KubeSource = {},
+  ) {
+    this.endpoint = load();
+    this.identity = identityOf(this.endpoint);
+    this.agent = agentOf(this.endpoint);
+  }
+
+  /** Loads `source` (see {@link loadEndpoint}). @throws KubeconfigError naming the file and field */
+  static load(source: KubeSource = {}): KubeConfig {
+    return new KubeConfig(() => loadEndpoint(source), source);
+  }
+
+  /** The API server's URL, without a trailing slash. */
+  get server(): string {
+    return this.endpoint.server;
+  }
+
+  /** Where the configuration came from, for messages. */
+  get origin(): string {
+    return this.endpoint.origin;
+  }
+
+  /** The dispatcher of every request: the same Agent while the TLS identity is unchanged. */
+  get dispatcher(): Agent {
+    return this.agent;
+  }
+
+  /** The authentication headers of a request. */
+  headers(): Record<string, string> {
+    const auth = this.endpoint.auth;
+    switch (auth.kind) {
+      case "none":
+        return {};
+      case "token":
+        return { authorization: `Bearer ${auth.token}` };
+      case "basic":
+        return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` };
+      case "tokenFile":
+        return { authorization: `Bearer ${this.tokenFrom(auth.path)}` };
+    }
+  }
+
+  /**
+   * Reads the source again. Returns whether anything a request uses changed (a new Agent when the TLS
+   * identity did, or new credentials). @throws KubeconfigError when the source is now broken (the old
+   * configuration stays)
+   */
+  reload(): boolean {
+    const before = this.endpoint.auth.kind === "tokenFile" ? this.token?.value : JSON.stringify(this.endpoint.auth);
+    const next = this.load();
+    this.token = undefined;
+    const identity = identityOf(next);
+    const agentChanged = identity !== this.identity;
+    if (agentChanged) {
+      const old = this.agent;
+      this.agent = agentOf(next);
+      this.identity = identity;
+      void old.close().catch(() => undefined);
+    }
+    this.endpoint = next;
+    const after = next.auth.kind === "tokenFile" ? this.tokenFrom(next.auth.path) : JSON.stringify(next.auth);
+    return agentChanged || before !== after;
+  }
+
+  /** Closes the Agent's connections. */
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+
+  /** A token file's contents, read again once a minute. */
+  private tokenFrom(path: string): string {
+    const now = Date.now();
+    if (this.token && now - this.token.readAt < TOKEN_FILE_TTL_MS) return this.token.value;
+    let value: string;
+    try {
+      value = readFileSync(path, "utf8").trim();
+    } catch (err) {
+      // A failed re-read keeps the last token (the file is being rotated); a first read is an error.
+      if (this.token) return this.token.value;
+      throw new KubeconfigError(this.endpoint.origin, path, (err as Error).message);
+    }
+    this.token = { value, readAt: now };
+    return value;
+  }
+}
+
+/** The Agent of an endpoint's TLS identity. */
+function agentOf(e: KubeEndpoint): Agent {
+  return new Agent({ connect: { ...e.tls } });
+}
