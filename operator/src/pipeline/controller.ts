@@ -244,6 +244,17 @@ interface Job {
   /** The node that NACKed. */
   readonly nodeId?: string;
 }
+/**
+ * A pass whose translation, publish and infra apply are done; on the leader, its status writes still to run
+ * ({@link Controller.finishPass}), with the pass's spans.
+ */
+interface Staged {
+  readonly pass: ControllerPass;
+  /** The pass's status writes (leader only). */
+  readonly write?: () => Promise<void>;
+  /** The pass's spans, ended once its statuses are written (or superseded). */
+  readonly trace?: PassTrace;
+}
 /** The workload kinds a proxy runs as. */
 const WORKLOAD_KINDS = [
   { kind: "Deployment", resource: "deployments" },
@@ -478,15 +489,19 @@ export class Controller {
           supersedes: (newer, queued) => newer.kind === "pass" && queued.kind === "pass",
           onDrop: () => this.controlPlane.superseded(),
         }),
+        filter((s): s is Staged => s !== undefined),
+        // The status writes run one pass at a time too, but beside the next pass's translation (ADR 0023); a
+        // pass's writes still waiting when a newer pass's are queued are dropped: the newer statuses are whole.
+        concatConflate((s: Staged) => this.finishPass(s), {
+          supersedes: (newer, queued) => newer.write !== undefined && queued.write !== undefined,
+          onDrop: (dropped) => {
+            dropped.trace?.end();
+            this.passDone(dropped.pass);
+          },
+        }),
       )
       .subscribe({
-        next: (p) => {
-          if (!p) return;
-          if (p.applied)
-            for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
-              this.infraTotals[k] += p.applied[k];
-          this.passes.next(p);
-        },
+        next: (p) => this.passDone(p),
         error: (err: Error) => {
           this.health.passFailed(new Error(`the controller pipeline stopped: ${err.message}`));
           this.opts.logger("error", "controller pipeline stopped", { error: err.message });
@@ -583,20 +598,21 @@ export class Controller {
 
   /**
    * One job that never rejects: an exception (a translator bug) is logged and reported by `/readyz`, the
-   * previous configuration keeps serving, and the stream goes on with the next snapshot.
+   * previous configuration keeps serving, and the stream goes on with the next snapshot. Resolves once the
+   * pass published and applied; its status writes are left to {@link finishPass}.
    */
-  private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
+  private async guardedPass(job: Job): Promise<Staged | undefined> {
     const end = this.controlPlane.passStarted();
     const tracer = this.opts.tracer;
-    this.passTrace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
+    const trace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
+    this.passTrace = trace;
     try {
-      const p = await this.run(job);
-      this.passTrace?.end();
+      const staged = await this.run(job);
       this.health.passSucceeded();
-      end(passEnd(p.pass));
-      return p;
+      end(passEnd(staged.pass.pass));
+      return { ...staged, ...(trace ? { trace } : {}) };
     } catch (err) {
-      this.passTrace?.end(err);
+      trace?.end(err);
       end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
@@ -607,10 +623,29 @@ export class Controller {
   }
 
   /**
+   * Writes a pass's statuses (unless this replica no longer leads) and ends its spans. The writes of one pass
+   * run while the next pass translates; they never overlap another pass's writes, so no two writes of ours
+   * race for an object.
+   */
+  private async finishPass(s: Staged): Promise<ControllerPass> {
+    if (s.write && this.election.isLeader) await inStage(s.trace, STAGES.status, s.write);
+    s.trace?.end();
+    return s.pass;
+  }
+
+  /** A pass ended (its statuses written, or superseded by a newer pass's): counted and emitted. */
+  private passDone(p: ControllerPass): void {
+    if (p.applied)
+      for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
+        this.infraTotals[k] += p.applied[k];
+    this.passes.next(p);
+  }
+
+  /**
    * Runs a pass; for a NACK, first bisects the last pass's routes (trials publish xDS only), then runs
    * that pass again with the culprits quarantined (its statuses report them).
    */
-  private async run(job: Job): Promise<ControllerPass> {
+  private async run(job: Job): Promise<Staged> {
     if (job.kind === "pass") this.lastInput = job.input;
     const input = this.lastInput ?? job.input;
     if (job.nodeId !== undefined) {
@@ -651,7 +686,7 @@ export class Controller {
     return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
   }
 
-  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
+  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<Staged> {
     this.opts.beforeTranslate?.(snapshot);
     await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
@@ -667,7 +702,7 @@ export class Controller {
       });
     this.serveRateLimit(pass);
     this.recordServiceAccounts(pass.result.infraIr, snapshot);
-    if (!leader) return { pass, leader };
+    if (!leader) return { pass: { pass, leader } };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
@@ -699,10 +734,11 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    await inStage(this.passTrace, STAGES.status, () =>
-      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
-    );
-    return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+    const updates = this.nackGuard.statuses(statuses, snapshot, controller);
+    return {
+      pass: { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length },
+      write: () => this.writeStatuses(updates, snapshot),
+    };
   }
 
   /**
