@@ -244,17 +244,6 @@ interface Job {
   /** The node that NACKed. */
   readonly nodeId?: string;
 }
-/**
- * A pass whose translation, publish and infra apply are done; on the leader, its status writes still to run
- * ({@link Controller.finishPass}), with the pass's spans.
- */
-interface Staged {
-  readonly pass: ControllerPass;
-  /** The pass's status writes (leader only). */
-  readonly write?: () => Promise<void>;
-  /** The pass's spans, ended once its statuses are written (or superseded). */
-  readonly trace?: PassTrace;
-}
 /** The workload kinds a proxy runs as. */
 const WORKLOAD_KINDS = [
   { kind: "Deployment", resource: "deployments" },
@@ -489,19 +478,15 @@ export class Controller {
           supersedes: (newer, queued) => newer.kind === "pass" && queued.kind === "pass",
           onDrop: () => this.controlPlane.superseded(),
         }),
-        filter((s): s is Staged => s !== undefined),
-        // The status writes run one pass at a time too, but beside the next pass's translation (ADR 0023); a
-        // pass's writes still waiting when a newer pass's are queued are dropped: the newer statuses are whole.
-        concatConflate((s: Staged) => this.finishPass(s), {
-          supersedes: (newer, queued) => newer.write !== undefined && queued.write !== undefined,
-          onDrop: (dropped) => {
-            dropped.trace?.end();
-            this.passDone(dropped.pass);
-          },
-        }),
       )
       .subscribe({
-        next: (p) => this.passDone(p),
+        next: (p) => {
+          if (!p) return;
+          if (p.applied)
+            for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
+              this.infraTotals[k] += p.applied[k];
+          this.passes.next(p);
+        },
         error: (err: Error) => {
           this.health.passFailed(new Error(`the controller pipeline stopped: ${err.message}`));
           this.opts.logger("error", "controller pipeline stopped", { error: err.message });
@@ -598,21 +583,20 @@ export class Controller {
 
   /**
    * One job that never rejects: an exception (a translator bug) is logged and reported by `/readyz`, the
-   * previous configuration keeps serving, and the stream goes on with the next snapshot. Resolves once the
-   * pass published and applied; its status writes are left to {@link finishPass}.
+   * previous configuration keeps serving, and the stream goes on with the next snapshot.
    */
-  private async guardedPass(job: Job): Promise<Staged | undefined> {
+  private async guardedPass(job: Job): Promise<ControllerPass | undefined> {
     const end = this.controlPlane.passStarted();
     const tracer = this.opts.tracer;
-    const trace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
-    this.passTrace = trace;
+    this.passTrace = tracer && PassTrace.start(tracer, job.nodeId !== undefined ? "nack" : job.kind);
     try {
-      const staged = await this.run(job);
+      const p = await this.run(job);
+      this.passTrace?.end();
       this.health.passSucceeded();
-      end(passEnd(staged.pass.pass));
-      return { ...staged, ...(trace ? { trace } : {}) };
+      end(passEnd(p.pass));
+      return p;
     } catch (err) {
-      trace?.end(err);
+      this.passTrace?.end(err);
       end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
@@ -623,29 +607,10 @@ export class Controller {
   }
 
   /**
-   * Writes a pass's statuses (unless this replica no longer leads) and ends its spans. The writes of one pass
-   * run while the next pass translates; they never overlap another pass's writes, so no two writes of ours
-   * race for an object.
-   */
-  private async finishPass(s: Staged): Promise<ControllerPass> {
-    if (s.write && this.election.isLeader) await inStage(s.trace, STAGES.status, s.write);
-    s.trace?.end();
-    return s.pass;
-  }
-
-  /** A pass ended (its statuses written, or superseded by a newer pass's): counted and emitted. */
-  private passDone(p: ControllerPass): void {
-    if (p.applied)
-      for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
-        this.infraTotals[k] += p.applied[k];
-    this.passes.next(p);
-  }
-
-  /**
    * Runs a pass; for a NACK, first bisects the last pass's routes (trials publish xDS only), then runs
    * that pass again with the culprits quarantined (its statuses report them).
    */
-  private async run(job: Job): Promise<Staged> {
+  private async run(job: Job): Promise<ControllerPass> {
     if (job.kind === "pass") this.lastInput = job.input;
     const input = this.lastInput ?? job.input;
     if (job.nodeId !== undefined) {
@@ -686,7 +651,7 @@ export class Controller {
     return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
   }
 
-  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<Staged> {
+  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
     await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
@@ -702,7 +667,7 @@ export class Controller {
       });
     this.serveRateLimit(pass);
     this.recordServiceAccounts(pass.result.infraIr, snapshot);
-    if (!leader) return { pass: { pass, leader } };
+    if (!leader) return { pass, leader };
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
@@ -734,11 +699,10 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    const updates = this.nackGuard.statuses(statuses, snapshot, controller);
-    return {
-      pass: { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length },
-      write: () => this.writeStatuses(updates, snapshot),
-    };
+    await inStage(this.passTrace, STAGES.status, () =>
+      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
+    );
+    return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
   }
 
   /**
