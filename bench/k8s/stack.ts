@@ -71,6 +71,8 @@ export interface StatusWriteCount {
   readonly total: number;
   /** Writes answered 409 Conflict (precondition failed), included in `total`. */
   readonly conflicts: number;
+  /** Accepted writes of Gateways' status (resource `gateways`, 200), included in `total`. */
+  readonly gateways: number;
 }
 
 /** A running bench stack; {@link startStack} makes one, {@link Stack.stop} removes it. */
@@ -204,13 +206,15 @@ export class Stack {
   async statusWrites(): Promise<StatusWriteCount> {
     let total = 0;
     let conflicts = 0;
+    let gateways = 0;
     for (const group of ["gateway.networking.k8s.io", "gateway.envoyproxy.io"])
       for (const verb of ["PATCH", "PUT"]) {
         const labels = [`group="${group}"`, 'subresource="status"', `verb="${verb}"`];
         total += await requestCount(this.cluster, labels);
         conflicts += await requestCount(this.cluster, [...labels, 'code="409"']);
+        gateways += await requestCount(this.cluster, [...labels, 'resource="gateways"', 'code="200"']);
       }
-    return { total, conflicts };
+    return { total, conflicts, gateways };
   }
 
   /** Stops everything (kubelet and its pods, controller, echo, cluster). */

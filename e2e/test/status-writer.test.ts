@@ -66,14 +66,17 @@ describe("status writer against a real API server", function () {
     // Our translation is of generation 1 (our informer lags behind).
     await writer.write([update("from generation 1", 1)], [await get()]);
     assert.deepEqual((await get()).status, theirs, "the newer status is kept");
-    assert.deepEqual({ ...writer.stats }, { writes: 0, unchanged: 0, conflicts: 0, stale: 1, behind: 0, errors: 0 });
+    assert.deepEqual(
+      { ...writer.stats },
+      { writes: 0, unchanged: 0, conflicts: 0, stale: 1, behind: 0, ownWrite: 0, errors: 0 },
+    );
     // Caught up: our status of generation 2 is written.
     await writer.write([update("ours at generation 2", 2)], [await get()]);
     assert.equal((await get()).status?.conditions?.[0]?.message, "ours at generation 2");
     assert.equal(writer.stats.writes, 1);
   });
 
-  it("writes nothing from a snapshot older than its own last write, and writes again from a newer one", async () => {
+  it("compares a snapshot older than its own last write with that write, and never overwrites anyone else's since", async () => {
     const writer = new StatusWriter(new KubeClient(loadKubeConfig(cluster.kubeconfig)), {
       controllerName: DEFAULT_CONTROLLER_NAME,
       log: silentLogger,
@@ -84,26 +87,35 @@ describe("status writer against a real API server", function () {
       name: "eg",
       status: { conditions: [accepted(message, 2)] },
     });
+    const counts = () => ({
+      writes: writer.stats.writes,
+      ownWrite: writer.stats.ownWrite,
+      unchanged: writer.stats.unchanged,
+      conflicts: writer.stats.conflicts,
+      behind: writer.stats.behind,
+    });
     const old = await get();
     await writer.write([update("first")], [old]);
     assert.equal(writer.stats.writes, 1);
-    // A pass on a snapshot queued before that write (its copy of the object predates it): no PATCH (it would
-    // be a 409, or put back an older status), counted as behind.
-    const writes = await statusPatches(cluster);
-    await writer.write([update("from a stale snapshot")], [old]);
-    assert.equal(await statusPatches(cluster), writes, "no status request reached the API server");
-    assert.deepEqual(
-      { writes: writer.stats.writes, behind: writer.stats.behind, conflicts: writer.stats.conflicts },
-      {
-        writes: 1,
-        behind: 1,
-        conflicts: 0,
-      },
-    );
-    assert.equal((await get()).status?.conditions?.[0]?.message, "first");
-    // The snapshot that has our write: a different status is written.
-    await writer.write([update("second")], [await get()]);
-    assert.equal((await get()).status?.conditions?.[0]?.message, "second");
-    assert.equal(writer.stats.writes, 2);
+    // A pass whose snapshot predates that write (its watch event not delivered yet), same status: compared
+    // with our own write, nothing sent (compared with the old copy it would look changed: a PATCH, a 409).
+    const patches = await statusPatches(cluster);
+    await writer.write([update("first")], [old]);
+    assert.equal(await statusPatches(cluster), patches, "no status request reached the API server");
+    assert.deepEqual(counts(), { writes: 1, ownWrite: 1, unchanged: 1, conflicts: 0, behind: 0 });
+    // The next pass (newer inputs, the same stale copy): written over our own write, at once.
+    await writer.write([update("second, newer inputs")], [old]);
+    assert.equal((await get()).status?.conditions?.[0]?.message, "second, newer inputs");
+    assert.deepEqual(counts(), { writes: 2, ownWrite: 2, unchanged: 1, conflicts: 0, behind: 0 });
+    // Someone else changes the object after our write: our write's version no longer holds, the PATCH is
+    // refused (409, retried on a later pass) and their change is kept.
+    await cluster.kubectl(["patch", "gatewayclass", "eg", "--type=merge", "-p", '{"metadata":{"labels":{"x":"y"}}}']);
+    await writer.write([update("third, over a stale copy")], [old]);
+    assert.equal((await get()).status?.conditions?.[0]?.message, "second, newer inputs");
+    assert.deepEqual(counts(), { writes: 2, ownWrite: 3, unchanged: 1, conflicts: 1, behind: 0 });
+    // The snapshot that has their change: written.
+    await writer.write([update("third")], [await get()]);
+    assert.equal((await get()).status?.conditions?.[0]?.message, "third");
+    assert.deepEqual(counts(), { writes: 3, ownWrite: 3, unchanged: 1, conflicts: 1, behind: 0 });
   });
 });

@@ -1,6 +1,6 @@
 /** Status merging: transition times, other controllers' entries, change detection. */
 import assert from "node:assert/strict";
-import { liveIsNewer, mergeStatus, statusChanged } from "../../operator/src/status/merge-status";
+import { canonical, liveIsNewer, mergeStatus, sameJson, statusChanged } from "../../operator/src/status/merge-status";
 
 const OURS = "gateway.envoyproxy.io/gatewayclass-controller";
 const T0 = "2026-01-01T00:00:00Z";
@@ -125,6 +125,28 @@ describe("status merge", () => {
   it("detects no change when only object key order differs", () => {
     assert.equal(statusChanged({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 }), false);
     assert.equal(statusChanged({ a: [1, 2] }, { a: [2, 1] }), true, "list order counts");
+  });
+
+  it("compares as canonical JSON would: undefined values do not count, any other difference does", () => {
+    const cases: [unknown, unknown][] = [
+      [{ a: 1, b: undefined }, { a: 1 }],
+      [{ a: 1 }, { a: 1, b: 2 }],
+      [{ a: 1, b: 2 }, { a: 1 }],
+      [{ a: "1" }, { a: 1 }],
+      [{ a: null }, { a: {} }],
+      [{ a: [] }, { a: {} }],
+      [{ a: [{ x: 1 }] }, { a: [{ x: 1 }, { x: 2 }] }],
+      [{ a: { b: { c: [1, { d: true }] } } }, { a: { b: { c: [1, { d: true }] } } }],
+      [{ a: { b: { c: [1, { d: true }] } } }, { a: { b: { c: [1, { d: false }] } } }],
+      [
+        { a: 1, c: 2 },
+        { a: 1, b: 2 },
+      ],
+    ];
+    for (const [a, b] of cases) {
+      assert.equal(sameJson(a, b), canonical(a) === canonical(b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+      assert.equal(sameJson(b, a), sameJson(a, b), "symmetric");
+    }
   });
 
   it("a live status from a newer generation (another replica ahead) is newer than ours; other controllers' do not count", () => {

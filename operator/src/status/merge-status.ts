@@ -80,18 +80,19 @@ function stamp(desired: Json, live: Json, now: string): Json {
   return out;
 }
 
-/** The identity of a status list entry: listener name, route parentRef, policy ancestorRef, else none. */
-function entryKey(v: Json): string | undefined {
-  if (!isObject(v)) return undefined;
-  if (typeof v.name === "string" && Array.isArray(v.conditions)) return `listener:${v.name}`;
-  const ref = v.parentRef ?? v.ancestorRef;
-  if (isObject(ref)) return `${String(v.controllerName ?? "")}:${canonical(ref)}`;
-  return undefined;
-}
-
+/**
+ * Whether two status list entries are the same entry: listeners by name, route parents and policy ancestors
+ * by controller and reference (compared as JSON); anything else never is.
+ */
 function sameEntry(a: Json, b: Json): boolean {
-  const k = entryKey(a);
-  return k !== undefined && k === entryKey(b);
+  if (!isObject(a) || !isObject(b)) return false;
+  if (typeof a.name === "string" && Array.isArray(a.conditions))
+    return typeof b.name === "string" && Array.isArray(b.conditions) && a.name === b.name;
+  if (typeof b.name === "string" && Array.isArray(b.conditions)) return false;
+  const refA = a.parentRef ?? a.ancestorRef;
+  const refB = b.parentRef ?? b.ancestorRef;
+  if (!isObject(refA) || !isObject(refB)) return false;
+  return String(a.controllerName ?? "") === String(b.controllerName ?? "") && sameJson(refA, refB);
 }
 
 /** Lists of entries shared between controllers, each entry owned by its `controllerName`. */
@@ -174,7 +175,29 @@ export function canonical(v: Json): string {
   return JSON.stringify(v);
 }
 
+/**
+ * Whether `a` and `b` are the same JSON: what {@link canonical} makes equal (object key order and keys whose
+ * value is undefined do not count), compared in place, without building either string.
+ */
+export function sameJson(a: Json, b: Json): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (!isObject(a) || !isObject(b)) return false;
+  let keys = 0;
+  for (const k in a) {
+    if (a[k] === undefined) continue;
+    keys++;
+    if (!Object.hasOwn(b, k) || !sameJson(a[k], b[k])) return false;
+  }
+  for (const k in b) if (b[k] !== undefined) keys--;
+  return keys === 0;
+}
+
 /** Whether writing `next` would change `live` (object key order does not count). */
 export function statusChanged(live: Json, next: Json): boolean {
-  return canonical(live ?? {}) !== canonical(next);
+  return !sameJson(live ?? {}, next);
 }

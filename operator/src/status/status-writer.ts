@@ -4,11 +4,15 @@
  * with the live resourceVersion as a precondition so a concurrent change is never overwritten, and never
  * over a status written from a newer generation than the one translated (another replica ahead of us).
  *
- * It also remembers the resourceVersion each of its own writes produced: a snapshot whose copy of an object
- * is older than that (the watch has not delivered our write yet, or the pass ran on a snapshot queued before
- * it) is behind for that object, and its status is not written: it would fail the precondition (a 409), or,
- * worse, put back an older status (attachedRoutes counting fewer routes). The watch event of our write
- * brings a newer snapshot, whose pass writes what is still different.
+ * It also remembers what each of its own writes produced (the PATCH's answer: resourceVersion and status). A
+ * snapshot whose copy of an object is older than that (the watch has not delivered our write yet) is behind for
+ * that object: the desired status is compared with, merged into and preconditioned on our own last write
+ * instead of the snapshot's copy (ADR 0023). Compared with the stale copy it would look changed, fail the
+ * precondition (a 409) and need another pass; skipping it (ADR 0011) also needed another pass, a full
+ * translation, before the object got the status of the newer inputs (the Gateway's attachedRoutes, the last
+ * thing an attach waits for). Passes run on ever newer snapshots (the controller's queue keeps their order), so
+ * the desired status is never older than the one we wrote; a write by anyone else since ours fails the
+ * precondition and is retried on a later pass. The remembered status is dropped once a snapshot has our write.
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
@@ -29,8 +33,13 @@ export interface StatusWriterStats {
   conflicts: number;
   /** Desired statuses older than the live ones (observedGeneration behind): nothing sent. */
   stale: number;
-  /** Objects whose copy in the snapshot predates our own last write of their status: nothing sent. */
+  /**
+   * Objects whose copy in the snapshot predates our own last write of their status, and which our own write
+   * did not tell apart (no status remembered): nothing sent, a later pass retries.
+   */
   behind: number;
+  /** Objects whose copy in the snapshot predates our own last write: compared with our write instead. */
+  ownWrite: number;
   /** Other failures. */
   errors: number;
 }
@@ -49,6 +58,19 @@ export interface StatusWriterOptions {
 
 /** An object as listed, with its status. */
 type LiveObject = KubeObject & { readonly status?: unknown };
+
+/** What our last status write of an object produced (the PATCH's answer). */
+interface OwnWrite {
+  readonly version: string;
+  /** The status as stored; dropped (undefined) once a snapshot's copy is not older than `version`. */
+  status?: unknown;
+}
+
+/** The status and version a desired status is compared with, merged into and preconditioned on. */
+interface Base {
+  readonly status: unknown;
+  readonly resourceVersion: string | undefined;
+}
 
 function rfc3339Now(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -75,9 +97,17 @@ export function olderVersion(a: string | undefined, b: string): boolean {
 /** Writes statuses; see the module comment. */
 export class StatusWriter {
   /** Counters. */
-  readonly stats: StatusWriterStats = { writes: 0, unchanged: 0, conflicts: 0, stale: 0, behind: 0, errors: 0 };
-  /** The resourceVersion our last status write of each object produced, by {@link statusKey}. */
-  private readonly written = new Map<string, string>();
+  readonly stats: StatusWriterStats = {
+    writes: 0,
+    unchanged: 0,
+    conflicts: 0,
+    stale: 0,
+    behind: 0,
+    ownWrite: 0,
+    errors: 0,
+  };
+  /** What our last status write of each object produced, by {@link statusKey}. */
+  private readonly written = new Map<string, OwnWrite>();
   /** The kinds it writes, by `group/kind`. */
   private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [kindKey(k.group, k.kind), k]));
 
@@ -107,19 +137,26 @@ export class StatusWriter {
   }
 
   /**
-   * Why `u` must not be written over `live`: `live` predates our own last write of it (`behind`), or its
-   * status comes from a newer generation than `u` (`stale`); undefined when it may be.
+   * What `u` is compared with: the snapshot's copy, or our own last write when the copy predates it (the
+   * remembered status dropped once a copy caught up); undefined when the copy predates a write whose status
+   * is not remembered (counted as behind).
    */
-  private notNewer(key: string, u: StatusUpdate, live: LiveObject): "behind" | "stale" | undefined {
+  private baseOf(key: string, live: LiveObject): Base | undefined {
     const ours = this.written.get(key);
-    if (ours !== undefined && olderVersion(live.metadata.resourceVersion, ours)) return "behind";
-    return liveIsNewer(live.status, u.status, this.opts.controllerName) ? "stale" : undefined;
+    const version = live.metadata.resourceVersion;
+    if (ours === undefined || !olderVersion(version, ours.version)) {
+      if (ours) ours.status = undefined;
+      return { status: live.status, resourceVersion: version };
+    }
+    if (ours.status === undefined) return undefined;
+    this.stats.ownWrite++;
+    return { status: ours.status, resourceVersion: ours.version };
   }
 
-  /** Notes the resourceVersion our write produced (the PATCH's answer). */
+  /** Notes what our write produced (the PATCH's answer). */
   private remember(key: string, after: Partial<LiveObject>): void {
     const version = after.metadata?.resourceVersion;
-    if (version !== undefined) this.written.set(key, version);
+    if (version !== undefined) this.written.set(key, { version, status: after.status });
   }
 
   private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
@@ -127,19 +164,23 @@ export class StatusWriter {
     const kind = this.kinds.get(kindKey(slash < 0 ? "" : u.apiVersion.slice(0, slash), u.kind));
     if (!live || !kind) return;
     const key = statusKey(u);
-    const skip = this.notNewer(key, u, live);
-    if (skip) {
-      this.stats[skip]++;
+    const base = this.baseOf(key, live);
+    if (!base) {
+      this.stats.behind++;
       return;
     }
-    const next = mergeStatus(live.status, u.status, this.opts.controllerName, now);
-    if (!statusChanged(live.status, next)) {
+    if (liveIsNewer(base.status, u.status, this.opts.controllerName)) {
+      this.stats.stale++;
+      return;
+    }
+    const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
+    if (!statusChanged(base.status, next)) {
       this.stats.unchanged++;
       this.opts.metrics?.statusUpdate(u.kind, "no_action");
       return;
     }
     const path = `${objectPath(kind, u.name, u.namespace)}/status`;
-    const body = { metadata: { resourceVersion: live.metadata.resourceVersion }, status: next };
+    const body = { metadata: { resourceVersion: base.resourceVersion }, status: next };
     const start = performance.now();
     const seconds = (): number => (performance.now() - start) / 1000;
     try {
