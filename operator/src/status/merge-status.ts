@@ -86,14 +86,16 @@ function stamp(desired: Json, live: Json, now: string): Json {
  */
 function sameEntry(a: Json, b: Json): boolean {
   if (!isObject(a) || !isObject(b)) return false;
-  if (typeof a.name === "string" && Array.isArray(a.conditions))
-    return typeof b.name === "string" && Array.isArray(b.conditions) && a.name === b.name;
-  if (typeof b.name === "string" && Array.isArray(b.conditions)) return false;
+  const listenerA = isListenerEntry(a);
+  if (listenerA || isListenerEntry(b)) return listenerA && isListenerEntry(b) && a.name === b.name;
   const refA = a.parentRef ?? a.ancestorRef;
   const refB = b.parentRef ?? b.ancestorRef;
   if (!isObject(refA) || !isObject(refB)) return false;
   return String(a.controllerName ?? "") === String(b.controllerName ?? "") && sameJson(refA, refB);
 }
+
+/** A listener's status entry: a name and conditions. */
+const isListenerEntry = (e: Obj): boolean => typeof e.name === "string" && Array.isArray(e.conditions);
 
 /** Lists of entries shared between controllers, each entry owned by its `controllerName`. */
 const SHARED_LISTS = ["parents", "ancestors"];
