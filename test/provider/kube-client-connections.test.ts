@@ -3,10 +3,11 @@
  * kubeconfig files on disk: consecutive requests share their TLS connection (one Agent per TLS identity, ADR
  * 0016/0017); a client certificate or token rotated on disk is picked up after a 401 (the KubeConfig reads its
  * source again and the request is sent once more) with a new connection presenting the new certificate;
- * `tls-server-name`, `insecure-skip-tls-verify` and basic credentials reach the wire.
+ * `tls-server-name`, `insecure-skip-tls-verify` and basic credentials reach the wire; an exec credential plugin
+ * (a real script) gives the bearer token, runs once per token lifetime and again after a 401.
  */
 import * as assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server, TLSSocket } from "node:tls";
 import { createServer as createHttpsServer } from "node:https";
 import { tmpdir } from "node:os";
@@ -156,6 +157,72 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     write("token", "new-token\n");
     refused.add("Bearer old-token");
     assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer new-token");
+  });
+
+  /**
+   * Writes `plugin.sh` beside the kubeconfigs: it counts its runs in `plugin.runs`, keeps KUBERNETES_EXEC_INFO in
+   * `plugin.info` and prints an ExecCredential with the token in `plugin.token` (expiring at `expiry`, when set).
+   */
+  const writePlugin = (token: string, expiry?: string): void => {
+    write("plugin.token", token);
+    const expires = expiry ? `,"expirationTimestamp":"${expiry}"` : "";
+    write(
+      "plugin.sh",
+      `#!/bin/sh
+d=$(dirname "$0")
+echo run >> "$d/plugin.runs"
+printf '%s' "$KUBERNETES_EXEC_INFO" > "$d/plugin.info"
+[ -n "$FAIL" ] && { echo "no credentials for $FAIL" >&2; exit 3; }
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"${expires}}}' "$(cat "$d/plugin.token")"
+`,
+    );
+    chmodSync(join(dir, "plugin.sh"), 0o755);
+    write("plugin.runs", "");
+  };
+  const pluginRuns = (): number => readFileSync(join(dir, "plugin.runs"), "utf8").split("\n").filter(Boolean).length;
+  const execUser = (extra = ""): string =>
+    `exec: { apiVersion: client.authentication.k8s.io/v1, command: ./plugin.sh, interactiveMode: Never${extra} }`;
+
+  it("sends an exec plugin's token, runs it once per token lifetime and again after a 401", async () => {
+    writePlugin("plugin-one");
+    const client = new KubeClient(
+      loadKubeConfig(write("exec.kubeconfig", kubeconfig(verified(), execUser(", provideClusterInfo: true")))),
+    );
+    for (let i = 0; i < 3; i++)
+      assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer plugin-one");
+    assert.equal(pluginRuns(), 1);
+    const info = JSON.parse(readFileSync(join(dir, "plugin.info"), "utf8")) as {
+      kind: string;
+      spec: { interactive: boolean; cluster?: { server: string; "certificate-authority-data"?: string } };
+    };
+    assert.equal(info.kind, "ExecCredential");
+    assert.equal(info.spec.interactive, false);
+    assert.equal(info.spec.cluster?.server, `https://127.0.0.1:${port}`);
+    assert.equal(info.spec.cluster?.["certificate-authority-data"], b64(ca.cert));
+    write("plugin.token", "plugin-two");
+    refused.add("Bearer plugin-one");
+    assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer plugin-two");
+    assert.equal(pluginRuns(), 2);
+  });
+
+  it("runs an exec plugin again once its token expired; a failing plugin's error names it and its stderr", async () => {
+    writePlugin("short-lived", new Date(Date.now() - 1000).toISOString());
+    const client = new KubeClient(loadKubeConfig(write("expired.kubeconfig", kubeconfig(verified(), execUser()))));
+    await client.request(HttpMethod.GET, "/version");
+    await client.request(HttpMethod.GET, "/version");
+    assert.equal(pluginRuns(), 2);
+    const failing = new KubeClient(
+      loadKubeConfig(
+        write("failing.kubeconfig", kubeconfig(verified(), execUser(", env: [{ name: FAIL, value: ann }]"))),
+      ),
+    );
+    await assert.rejects(failing.request(HttpMethod.GET, "/version"), (e: Error) => {
+      assert.match(
+        e.message,
+        /failing\.kubeconfig: users\[name=u\]\.user\.exec: command: .*plugin\.sh failed: no credentials for ann/,
+      );
+      return true;
+    });
   });
 
   it("sends a token, or basic credentials", async () => {

@@ -1,7 +1,7 @@
 /**
  * The kubeconfig / in-cluster loader (provider/kubernetes/kubeconfig/) against real files: KUBECONFIG's list
  * merged first-wins, relative paths, contexts, the in-cluster environment, and errors that name the file and
- * field for what is missing, broken or not supported (exec plugins, auth providers, impersonation, proxy-url).
+ * field for what is missing, broken or not supported (auth providers, impersonation, proxy-url, exec fields).
  */
 import * as assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -146,11 +146,15 @@ contexts: [{ name: f, context: { cluster: f, user: f, namespace: ns } }]
     assert.match(errorOf(join(dir, "absent.yaml")), /absent\.yaml: file: ENOENT/);
   });
 
-  it("refuses exec plugins, auth providers, impersonation and proxy-url instead of ignoring them", () => {
+  it("refuses auth providers, impersonation, proxy-url and unknown exec fields instead of ignoring them", () => {
     const refused: [string, string, string][] = [
-      ["exec", "exec: { apiVersion: client.authentication.k8s.io/v1, command: aws }", "users[name=e].user.exec"],
       ["auth-provider", "auth-provider: { name: oidc }", "users[name=e].user.auth-provider"],
       ["as", "as: someone", "users[name=e].user.as"],
+      [
+        "exec-field",
+        "exec: { apiVersion: client.authentication.k8s.io/v1, command: aws, stdin: true }",
+        "users[name=e].user.exec.stdin",
+      ],
     ];
     for (const [name, user, field] of refused) {
       const path = write(`${name}.yaml`, single("e", "https://e", user));

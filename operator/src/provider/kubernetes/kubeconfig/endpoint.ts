@@ -1,4 +1,5 @@
 /** What a kubeconfig or the in-cluster environment resolves to: where the API server is and how to authenticate. */
+import type { ExecPlugin } from "./exec-credential";
 
 /** The TLS material of a connection to the API server (file contents already read). */
 export interface KubeTls {
@@ -20,7 +21,9 @@ export type KubeAuth =
   | { readonly kind: "token"; readonly token: string }
   /** A token read from a file, read again while running (a rotated ServiceAccount token). */
   | { readonly kind: "tokenFile"; readonly path: string }
-  | { readonly kind: "basic"; readonly username: string; readonly password: string };
+  | { readonly kind: "basic"; readonly username: string; readonly password: string }
+  /** A token an exec credential plugin gives, run again when it expires or after a 401. */
+  | { readonly kind: "exec"; readonly plugin: ExecPlugin };
 
 /** One resolved API server endpoint. */
 export interface KubeEndpoint {

@@ -5,13 +5,15 @@
  * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
  * 401, and replaces the Agent only when the identity changed (the old one closes once its requests ended).
  * A token file (in-cluster, or a user's `tokenFile`) is read again when its last reading is a minute old, as
- * client-go does for rotated ServiceAccount tokens. Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
+ * client-go does for rotated ServiceAccount tokens; an exec plugin's token is used until it expires (or a 401).
+ * Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent } from "undici";
 import { env, type EgtsEnv } from "../../../config/env";
-import { KubeconfigError, type KubeEndpoint } from "./endpoint";
+import { KubeconfigError, type KubeAuth, type KubeEndpoint } from "./endpoint";
+import { runExecPlugin, type ExecPlugin, type ExecToken } from "./exec-credential";
 import { inCluster, inClusterEndpoint } from "./in-cluster";
 import { endpointOf, readKubeconfig } from "./kubeconfig-file";
 
@@ -61,6 +63,7 @@ export class KubeConfig {
   private identity: string;
   private agent: Agent;
   private token?: { readonly value: string; readonly readAt: number };
+  private execToken?: ExecToken;
 
   /** `load` gives the endpoint, on construction and on every reload. @throws KubeconfigError */
   constructor(
@@ -105,6 +108,8 @@ export class KubeConfig {
         return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString("base64")}` };
       case "tokenFile":
         return { authorization: `Bearer ${this.tokenFrom(auth.path)}` };
+      case "exec":
+        return { authorization: `Bearer ${this.tokenOfPlugin(auth.plugin)}` };
     }
   }
 
@@ -114,9 +119,10 @@ export class KubeConfig {
    * configuration stays)
    */
   reload(): boolean {
-    const before = this.endpoint.auth.kind === "tokenFile" ? this.token?.value : JSON.stringify(this.endpoint.auth);
+    const before = this.credentialOf(this.endpoint.auth, true);
     const next = this.load();
     this.token = undefined;
+    this.execToken = undefined;
     const identity = identityOf(next);
     const agentChanged = identity !== this.identity;
     if (agentChanged) {
@@ -126,13 +132,26 @@ export class KubeConfig {
       void old.close().catch(() => undefined);
     }
     this.endpoint = next;
-    const after = next.auth.kind === "tokenFile" ? this.tokenFrom(next.auth.path) : JSON.stringify(next.auth);
+    const after = this.credentialOf(next.auth, false);
     return agentChanged || before !== after;
   }
 
   /** Closes the Agent's connections. */
   async close(): Promise<void> {
     await this.agent.close();
+  }
+
+  /** What `auth` authenticates with: the cached token (`cached`) or a fresh one for token files and plugins. */
+  private credentialOf(auth: KubeAuth, cached: boolean): string | undefined {
+    if (auth.kind === "tokenFile") return cached ? this.token?.value : this.tokenFrom(auth.path);
+    if (auth.kind === "exec") return cached ? this.execToken?.token : this.tokenOfPlugin(auth.plugin);
+    return JSON.stringify(auth);
+  }
+
+  /** The plugin's token, run again when it expired. */
+  private tokenOfPlugin(plugin: ExecPlugin): string {
+    if (!this.execToken || Date.now() >= this.execToken.expiresAt) this.execToken = runExecPlugin(plugin);
+    return this.execToken.token;
   }
 
   /** A token file's contents, read again once a minute. */

@@ -6,14 +6,16 @@
  *
  * Supported: clusters' `server`, `certificate-authority(-data)`, `insecure-skip-tls-verify`, `tls-server-name`
  * (and `disable-compression`, `extensions`, which change nothing here); users' `client-certificate(-data)`,
- * `client-key(-data)`, `token`, `tokenFile`, `username`/`password`; contexts' `cluster`, `user`, `namespace`.
- * Anything else in a cluster or user (exec plugins, auth providers, impersonation, `proxy-url`) is refused
+ * `client-key(-data)`, `token`, `tokenFile`, `username`/`password`, `exec` (credential plugins giving tokens,
+ * exec-credential.ts); contexts' `cluster`, `user`, `namespace`.
+ * Anything else in a cluster or user (auth providers, impersonation, `proxy-url`) is refused
  * with an error naming the file and field, never ignored.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
 import { KubeconfigError, type KubeAuth, type KubeEndpoint, type KubeTls } from "./endpoint";
+import { execPluginOf } from "./exec-credential";
 
 type Fields = Readonly<Record<string, unknown>>;
 
@@ -53,6 +55,7 @@ const USER_FIELDS = new Set([
   "tokenFile",
   "username",
   "password",
+  "exec",
   "extensions",
 ]);
 const CONTEXT_FIELDS = new Set(["cluster", "user", "namespace", "extensions"]);
@@ -129,10 +132,12 @@ export function endpointOf(kc: Kubeconfig, context?: string): KubeEndpoint {
   const user = named(kc.users, ctx, "user");
   refuseUnknown(cluster, CLUSTER_FIELDS);
   if (user) refuseUnknown(user, USER_FIELDS);
+  const server = serverOf(cluster);
+  const tls = clusterTls(cluster);
   return {
-    server: serverOf(cluster),
-    tls: { ...clusterTls(cluster), ...(user ? clientPair(user) : {}) },
-    auth: user ? authOf(user) : { kind: "none" },
+    server,
+    tls: { ...tls, ...(user ? clientPair(user) : {}) },
+    auth: user ? authOf(user, server, tls.ca) : { kind: "none" },
     origin: `kubeconfig ${where} (context ${name})`,
   };
 }
@@ -222,8 +227,8 @@ function material(e: Entry, name: string): string | undefined {
   }
 }
 
-/** A user's token, token file or basic credentials. */
-function authOf(user: Entry): KubeAuth {
+/** A user's token, token file, basic credentials or exec plugin (`server`, `ca`: the cluster's, for the plugin). */
+function authOf(user: Entry, server: string, ca?: string): KubeAuth {
   const token = str(user, "token");
   const tokenFile = pathOf(user, "tokenFile");
   const username = str(user, "username");
@@ -231,6 +236,8 @@ function authOf(user: Entry): KubeAuth {
   if ((token || tokenFile) && (username || password)) {
     throw new KubeconfigError(user.file, `${user.field}.username`, "a user has a token or a username, not both");
   }
+  const others = [token, tokenFile, username, password].some(Boolean);
+  if (user.value.exec !== undefined) return execAuth(user, others, server, ca);
   if (token) return { kind: "token", token };
   if (tokenFile) {
     if (!existsSync(tokenFile))
@@ -239,4 +246,12 @@ function authOf(user: Entry): KubeAuth {
   }
   if (username || password) return { kind: "basic", username: username ?? "", password: password ?? "" };
   return { kind: "none" };
+}
+
+/** A user's exec plugin (`others`: the user also has a token or username). */
+function execAuth(user: Entry, others: boolean, server: string, ca?: string): KubeAuth {
+  if (others)
+    throw new KubeconfigError(user.file, `${user.field}.exec`, "a user has exec or a token / username, not both");
+  const caData = ca ? Buffer.from(ca).toString("base64") : undefined;
+  return { kind: "exec", plugin: execPluginOf(user.value.exec, user.file, `${user.field}.exec`, server, caData) };
 }
