@@ -63,22 +63,13 @@ export function scopeRoutes(
   const listeners = resources.get(TypeUrl.Listener);
   if (!routes || !listeners) return resources;
   const uses = rdsUses(listeners);
-  const byRc = new Map<string, number>();
-  for (const u of uses) byRc.set(u.rc, (byRc.get(u.rc) ?? 0) + 1);
-  const split = new Map<string, ReturnType<typeof exactHosts>>();
-  for (const [rc, count] of byRc) {
-    const any = routes.get(rc);
-    if (count !== 1 || !any) continue;
-    const hosts = exactHosts(any.value);
-    if (hosts) split.set(rc, hosts);
-  }
-  if (split.size !== 1 || uses.filter((u) => split.has(u.rc)).length !== 1) return resources;
-  const [rc, hosts] = [...split][0]!;
-  const use = uses.find((u) => u.rc === rc)!;
+  const chosen = theScopedUse(routes, uses);
+  if (!chosen) return resources;
+  const { use, rc, hosts } = chosen;
   const scopes = new Map<string, Any>();
-  for (const { domain, vh } of hosts!.hosts) {
+  for (const { domain, vh } of hosts.hosts) {
     const name = scopeName(rc, domain);
-    const value = scopeBytes(name, domain, hosts!.rest, vh);
+    const value = scopeBytes(name, domain, hosts.rest, vh);
     const before = previous?.get(name)?.value;
     scopes.set(
       name,
@@ -92,6 +83,22 @@ export function scopeRoutes(
   out.set(TypeUrl.Listener, new Map(listeners).set(use.listener, scopedListener(listeners.get(use.listener)!, rc)));
   out.set(TypeUrl.ScopedRoute, scopes);
   return out;
+}
+
+/** The one connection manager whose RouteConfiguration (its alone) has only exact hosts, if exactly one has. */
+function theScopedUse(
+  routes: ReadonlyMap<string, Any>,
+  uses: readonly RdsUse[],
+): { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> } | undefined {
+  const count = new Map<string, number>();
+  for (const u of uses) count.set(u.rc, (count.get(u.rc) ?? 0) + 1);
+  const found: { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> }[] = [];
+  for (const use of uses) {
+    const any = routes.get(use.rc);
+    const hosts = count.get(use.rc) === 1 && any ? exactHosts(any.value) : undefined;
+    if (hosts) found.push({ use, rc: use.rc, hosts });
+  }
+  return found.length === 1 ? found[0] : undefined;
 }
 
 /** Every connection manager's RouteConfiguration name, with its listener. */
