@@ -6,12 +6,12 @@
  * puts the listener back on its RouteConfiguration, and removing it scopes the listener again.
  */
 import assert from "node:assert/strict";
-import { filter, firstValueFrom, toArray, takeUntil, timer } from "rxjs";
 import { unpack } from "../../proto/any";
 import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import type { FilterChain } from "../../proto/gen/envoy/config/listener/v3/listener_components";
 import { HcmType, ListenerType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { eventually, httpGet } from "../support/http";
+import { sentForPathChange } from "../support/route-change";
 import { httpRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
@@ -82,20 +82,12 @@ describe("scoped route layout with real Envoy", function () {
   });
 
   it("sends only the changed route's scope for a one-route change; the other host keeps answering", async function () {
-    const sent = firstValueFrom(
-      t.gw.server.events$.pipe(
-        filter((e) => e.kind === "sent" && e.nodeId === NODE),
-        takeUntil(timer(5_000)),
-        toArray(),
-      ),
-    );
-    await t.write("more.yaml", routeYaml("two", "two.example.com", "b", { path: "/changed" }));
-    await eventually(
-      async () => (await httpGet(port, "two.example.com", "/other")).status === 404,
-      15_000,
-      "the changed route",
-    );
-    const events = await sent;
+    const events = await sentForPathChange(t, port, NODE, {
+      file: "more.yaml",
+      name: "two",
+      host: "two.example.com",
+      backend: "b",
+    });
     assert.deepEqual([...new Set(events.map((e) => e.typeUrl))], [TypeUrl.ScopedRoute], "only scopes were sent");
     assert.deepEqual(
       events.flatMap((e) => e.names ?? []),
