@@ -13,9 +13,9 @@
  * and reports median / p90 / max, plus the control plane's RSS and heap (this process) and Envoy's RSS.
  * Then each repetition changes one of the added routes (a path of its first rule, in its own file) and times the
  * first response that shows the change, counting every other response than 200 while polling.
- * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts).
+ * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts, with `--layout scoped`, routing scopes).
  *
- *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds]
+ *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds|scoped]
  */
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -160,7 +160,7 @@ interface ChangeRep {
 }
 
 /** The resource types that carry routes. */
-const ROUTE_TYPES: readonly string[] = [TypeUrl.Route, TypeUrl.VirtualHost];
+const ROUTE_TYPES: readonly string[] = [TypeUrl.Route, TypeUrl.VirtualHost, TypeUrl.ScopedRoute];
 
 interface Fixture {
   readonly port: number;
@@ -509,7 +509,8 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
 async function main(): Promise<void> {
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
-  const layout: RouteLayout = (arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline") === "vhds" ? "vhds" : "inline";
+  const asked = arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline";
+  const layout: RouteLayout = asked === "vhds" || asked === "scoped" ? asked : "inline";
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
 

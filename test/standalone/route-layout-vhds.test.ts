@@ -6,12 +6,13 @@
  * found by the NACK bisection.
  */
 import assert from "node:assert/strict";
-import { filter, firstValueFrom, toArray, takeUntil, timer } from "rxjs";
+import { filter, firstValueFrom } from "rxjs";
 import { unpack } from "../../proto/any";
 import { valueChecks } from "../../operator/src/translate/validate-values";
 import { RouteType, TypeUrl, VirtualHostType } from "../../operator/src/xds/types";
 import { vhdsNamespace } from "../../operator/src/xds/translate/vhds";
 import { eventually, freePort, httpGet } from "../support/http";
+import { sentForPathChange } from "../support/route-change";
 import { gatewayWithListenersYaml, hugeRegexRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 
@@ -64,20 +65,12 @@ describe("VHDS route layout with real Envoy", function () {
   });
 
   it("sends only the changed route's virtual host for a one-route change, and removes a deleted route's host", async function () {
-    const sent = firstValueFrom(
-      t.gw.server.events$.pipe(
-        filter((e) => e.kind === "sent" && e.nodeId === NODE),
-        takeUntil(timer(5_000)),
-        toArray(),
-      ),
-    );
-    await t.write("more.yaml", routeYaml("two", "two.example.com", "b", { path: "/changed" }));
-    await eventually(
-      async () => (await httpGet(port, "two.example.com", "/other")).status === 404,
-      15_000,
-      "the changed route",
-    );
-    const events = await sent;
+    const events = await sentForPathChange(t, port, NODE, {
+      file: "more.yaml",
+      name: "two",
+      host: "two.example.com",
+      backend: "b",
+    });
     const types = new Set(events.map((e) => e.typeUrl));
     assert.deepEqual([...types], [TypeUrl.VirtualHost], "only virtual hosts were sent");
     assert.deepEqual(

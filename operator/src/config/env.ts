@@ -63,10 +63,11 @@ export interface EgtsEnv {
   /** KUBECONFIG, split into its files (the path delimiter; empty entries dropped). */
   readonly kubeconfigFiles: readonly string[];
   /**
-   * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `inline` (default) or `vhds` (ADR 0008); an internal
+   * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `inline` (default), `vhds` (ADR 0008) or `scoped`
+   * (scoped RDS where every host is exact, ADR 0020); an internal
    * switch, no EnvoyProxy or EnvoyGateway field selects it.
    */
-  readonly routeLayout: "inline" | "vhds";
+  readonly routeLayout: "inline" | "vhds" | "scoped";
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -86,11 +87,11 @@ function parseLogLevel(value: string | undefined): LogLevel {
   throw new EnvError(`EGTS_LOG_LEVEL=${value} is not one of ${LOG_LEVELS.join(", ")}`);
 }
 
-function parseRouteLayout(value: string | undefined): "inline" | "vhds" {
+function parseRouteLayout(value: string | undefined): "inline" | "vhds" | "scoped" {
   const v = nonEmpty(value)?.toLowerCase();
   if (v === undefined || v === "inline") return "inline";
-  if (v === "vhds") return "vhds";
-  throw new EnvError(`EGTS_ROUTE_LAYOUT=${value} is not one of inline, vhds`);
+  if (v === "vhds" || v === "scoped") return v;
+  throw new EnvError(`EGTS_ROUTE_LAYOUT=${value} is not one of inline, vhds, scoped`);
 }
 
 function parseDeployType(value: string | undefined): "ControllerNamespace" | "GatewayNamespace" {

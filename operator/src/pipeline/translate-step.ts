@@ -8,6 +8,7 @@ import { TypeUrl } from "../xds/types";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
 import { splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
+import { scopeRoutes } from "../xds/translate/scoped";
 import { env } from "../config/env";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
@@ -165,6 +166,7 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
  * reuses the node's unchanged virtual hosts as published, so that the cache does not hash them again.
  */
 function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): NodeResources {
+  if (layout === "scoped") return scopeRoutes(resources, cache.getNode(node)?.resources.get(TypeUrl.ScopedRoute));
   if (layout !== "vhds") return resources;
   return splitVirtualHosts(resources, cache.getNode(node)?.resources.get(TypeUrl.VirtualHost));
 }

@@ -6,6 +6,7 @@ import { Cluster } from "../../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ClusterLoadAssignment } from "../../../proto/gen/envoy/config/endpoint/v3/endpoint";
 import { Listener } from "../../../proto/gen/envoy/config/listener/v3/listener";
 import { RouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/route";
+import { ScopedRouteConfiguration } from "../../../proto/gen/envoy/config/route/v3/scoped_route";
 import { VirtualHost } from "../../../proto/gen/envoy/config/route/v3/route_components";
 import { Secret } from "../../../proto/gen/envoy/extensions/transport_sockets/tls/v3/secret";
 import { HttpConnectionManager } from "../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
@@ -36,6 +37,8 @@ export const RouteType = registerType(RouteConfiguration);
 export const SecretType = registerType(Secret);
 /** Virtual hosts served over VHDS (the `vhds` route layout, ADR 0008). */
 export const VirtualHostType = registerType(VirtualHost);
+/** Routing scopes served over SRDS (the `scoped` route layout, ADR 0020). */
+export const ScopedRouteType = registerType(ScopedRouteConfiguration);
 
 /** Extension configs carried inside the top-level resources. */
 export const HcmType = registerType(HttpConnectionManager);
@@ -64,6 +67,7 @@ export const TypeUrl = {
   Route: RouteType.typeUrl,
   Secret: SecretType.typeUrl,
   VirtualHost: VirtualHostType.typeUrl,
+  ScopedRoute: ScopedRouteType.typeUrl,
 } as const;
 
 /**
@@ -75,6 +79,7 @@ export const ADD_ORDER: readonly string[] = [
   TypeUrl.Cluster,
   TypeUrl.Endpoint,
   TypeUrl.Listener,
+  TypeUrl.ScopedRoute,
   TypeUrl.Route,
   TypeUrl.VirtualHost,
 ];
@@ -90,6 +95,7 @@ export const SHORT_NAME: Readonly<Record<string, string>> = {
   [TypeUrl.Route]: "rds",
   [TypeUrl.Secret]: "sds",
   [TypeUrl.VirtualHost]: "vhds",
+  [TypeUrl.ScopedRoute]: "srds",
 };
 
 /** The codec of a registered top-level type; throws for an unknown type URL. */

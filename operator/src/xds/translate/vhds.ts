@@ -25,7 +25,7 @@ const VH_NAME_TAG = (1 << 3) | 2;
  * or `vhds` (virtual hosts as VHDS resources). An internal switch (`EGTS_ROUTE_LAYOUT`, config/env.ts): no
  * EnvoyProxy or EnvoyGateway field selects it (ADR 0008).
  */
-export type RouteLayout = "inline" | "vhds";
+export type RouteLayout = "inline" | "vhds" | "scoped";
 
 /**
  * The gRPC metadata naming the route configuration of a VHDS stream. Envoy's VHDS requests subscribe to nothing by
@@ -116,7 +116,7 @@ export function splitVirtualHosts(
 }
 
 /** A RouteConfiguration's bytes without its virtual hosts, and each virtual host's bytes. */
-function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts: Uint8Array[] } {
+export function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts: Uint8Array[] } {
   const kept: Uint8Array[] = [];
   const hosts: Uint8Array[] = [];
   forEachField(buf, (tag, start, valueStart, end) => {

@@ -1,0 +1,185 @@
+/**
+ * The scoped route layout (ADR 0020, `EGTS_ROUTE_LAYOUT=scoped`): an HTTP connection manager whose every virtual host
+ * has only exact hostnames gets scoped RDS keyed on the request's host instead of one RouteConfiguration: one
+ * ScopedRouteConfiguration per hostname, served over SRDS (ADS), each carrying its own RouteConfiguration (the
+ * listener's settings and that one virtual host) inline. Envoy then rebuilds one scope's route table per change,
+ * not the listener's whole table (ADR 0020: ~3 ms instead of ~140–400 ms at 3,000 routes).
+ *
+ * A connection manager keeps its RouteConfiguration when any of its virtual hosts has a wildcard or catch-all
+ * domain (a scope key is an exact string; a request no scope matches gets Envoy's 404, the same as an unmatched
+ * host inline) or it has no virtual host. Envoy subscribes to SRDS as a wildcard: every scoped connection manager of
+ * a node would get every scope of the node, so the layout applies only when exactly one connection manager of the
+ * node qualifies; otherwise the node stays inline.
+ *
+ * Like the VHDS split, this works on the encoded RouteConfiguration (nothing is decoded); only the one listener
+ * holding the scoped connection manager is decoded and re-encoded.
+ */
+import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { pack, unpack } from "../../../../proto/any";
+import type { Listener } from "../../../../proto/gen/envoy/config/listener/v3/listener";
+import type { HttpConnectionManager } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
+import { HcmType, ListenerType, TypeUrl } from "../types";
+import type { NodeResources } from "./resources";
+import { splitRouteConfiguration } from "./vhds";
+import { field, forEachField, lengthDelimitedTag } from "./wire";
+
+const VH_DOMAINS_TAG = lengthDelimitedTag(2);
+const RC_NAME_TAG = lengthDelimitedTag(1);
+const SRC_NAME_TAG = lengthDelimitedTag(1);
+const SRC_KEY_TAG = lengthDelimitedTag(3);
+const SRC_ROUTE_CONFIGURATION_TAG = lengthDelimitedTag(5);
+const KEY_FRAGMENTS_TAG = lengthDelimitedTag(1);
+const FRAGMENT_STRING_KEY_TAG = lengthDelimitedTag(1);
+
+/**
+ * The header the scope key is read from, and how: the host part of `:authority` (the value up to its first `:`), so
+ * that `Host: name:port` finds the scope of `name` as inline virtual host matching does (`ignore_port_in_host_matching`).
+ */
+export const SCOPE_KEY_BUILDER = {
+  fragments: [{ headerValueExtractor: { name: ":authority", elementSeparator: ":", index: 0 } }],
+};
+
+/** The name of the scope of hostname `host` in the RouteConfiguration `rc` (also its inline RouteConfiguration's). */
+export function scopeName(rc: string, host: string): string {
+  return `${rc}/${host}`;
+}
+
+/** A connection manager's RouteConfiguration name and the listener holding it. */
+interface RdsUse {
+  readonly listener: string;
+  readonly rc: string;
+}
+
+/**
+ * The node's resources in the scoped layout (see the module comment); unchanged when no connection manager, or more
+ * than one, qualifies. `previous` (the node's scopes as last published) lets an unchanged scope keep its `Any`, so the
+ * cache does not hash it again.
+ */
+export function scopeRoutes(
+  resources: NodeResources,
+  previous?: ReadonlyMap<string, { readonly value: Any }>,
+): NodeResources {
+  const routes = resources.get(TypeUrl.Route);
+  const listeners = resources.get(TypeUrl.Listener);
+  if (!routes || !listeners) return resources;
+  const uses = rdsUses(listeners);
+  const chosen = theScopedUse(routes, uses);
+  if (!chosen) return resources;
+  const { use, rc, hosts } = chosen;
+  const scopes = new Map<string, Any>();
+  for (const { domain, vh } of hosts.hosts) {
+    const name = scopeName(rc, domain);
+    const value = scopeBytes(name, domain, hosts.rest, vh);
+    const before = previous?.get(name)?.value;
+    scopes.set(
+      name,
+      before && Buffer.compare(before.value, value) === 0 ? before : { typeUrl: TypeUrl.ScopedRoute, value },
+    );
+  }
+  const out = new Map(resources);
+  const outRoutes = new Map(routes);
+  outRoutes.delete(rc);
+  out.set(TypeUrl.Route, outRoutes);
+  out.set(TypeUrl.Listener, new Map(listeners).set(use.listener, scopedListener(listeners.get(use.listener)!, rc)));
+  out.set(TypeUrl.ScopedRoute, scopes);
+  return out;
+}
+
+/** The one connection manager whose RouteConfiguration (its alone) has only exact hosts, if exactly one has. */
+function theScopedUse(
+  routes: ReadonlyMap<string, Any>,
+  uses: readonly RdsUse[],
+): { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> } | undefined {
+  const count = new Map<string, number>();
+  for (const u of uses) count.set(u.rc, (count.get(u.rc) ?? 0) + 1);
+  const found: { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> }[] = [];
+  for (const use of uses) {
+    const any = routes.get(use.rc);
+    const hosts = count.get(use.rc) === 1 && any ? exactHosts(any.value) : undefined;
+    if (hosts) found.push({ use, rc: use.rc, hosts });
+  }
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/** Every connection manager's RouteConfiguration name, with its listener. */
+function rdsUses(listeners: ReadonlyMap<string, Any>): RdsUse[] {
+  const out: RdsUse[] = [];
+  for (const [name, any] of listeners) {
+    for (const hcm of hcms(unpack(ListenerType, any))) {
+      if (hcm.hcm.rds) out.push({ listener: name, rc: hcm.hcm.rds.routeConfigName });
+    }
+  }
+  return out;
+}
+
+/** Each HTTP connection manager of a listener, with a setter writing a changed one back into the listener. */
+function hcms(l: Listener): { hcm: HttpConnectionManager; set(h: HttpConnectionManager): void }[] {
+  const out: { hcm: HttpConnectionManager; set(h: HttpConnectionManager): void }[] = [];
+  for (const fc of [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]) {
+    for (const f of fc.filters) {
+      const typed = f.typedConfig;
+      if (typed?.typeUrl !== HcmType.typeUrl) continue;
+      out.push({ hcm: unpack(HcmType, typed), set: (h) => (f.typedConfig = pack(HcmType, h)) });
+    }
+  }
+  return out;
+}
+
+/** The listener with the connection manager naming `rc` switched from RDS to scoped RDS over the same source. */
+function scopedListener(any: Any, rc: string): Any {
+  const l = unpack(ListenerType, any);
+  for (const { hcm, set } of hcms(l)) {
+    const source = hcm.rds?.configSource;
+    if (hcm.rds?.routeConfigName !== rc || !source) continue;
+    set({
+      ...hcm,
+      rds: undefined,
+      scopedRoutes: {
+        name: rc,
+        scopeKeyBuilder: SCOPE_KEY_BUILDER,
+        rdsConfigSource: source,
+        scopedRds: { scopedRdsConfigSource: source, srdsResourcesLocator: "" },
+      },
+    } as HttpConnectionManager);
+  }
+  return pack(ListenerType, l);
+}
+
+/**
+ * The RouteConfiguration's bytes without its name and virtual hosts, and each exact domain with its virtual host's
+ * bytes; undefined when it has no virtual host, a domain with `*`, or a domain twice.
+ */
+function exactHosts(buf: Uint8Array): { rest: Buffer; hosts: { domain: string; vh: Uint8Array }[] } | undefined {
+  const { rest, hosts: vhs } = splitRouteConfiguration(buf);
+  if (vhs.length === 0) return undefined;
+  const hosts: { domain: string; vh: Uint8Array }[] = [];
+  const seen = new Set<string>();
+  for (const vh of vhs) {
+    const domains: string[] = [];
+    forEachField(vh, (tag, _start, valueStart, end) => {
+      if (tag === VH_DOMAINS_TAG) domains.push(Buffer.from(vh.subarray(valueStart, end)).toString("utf8"));
+    });
+    for (const d of domains) {
+      if (d === "" || d.includes("*") || seen.has(d)) return undefined;
+      seen.add(d);
+      hosts.push({ domain: d, vh });
+    }
+  }
+  const kept: Uint8Array[] = [];
+  forEachField(rest, (tag, start, _valueStart, end) => {
+    if (tag !== RC_NAME_TAG) kept.push(rest.subarray(start, end));
+  });
+  return { rest: Buffer.concat(kept), hosts };
+}
+
+/** A ScopedRouteConfiguration: `name`, key `[domain]`, its RouteConfiguration (named `name`: `rest` and `vh`) inline. */
+function scopeBytes(name: string, domain: string, rest: Uint8Array, vh: Uint8Array): Buffer {
+  const nameBytes = Buffer.from(name, "utf8");
+  const key = field(KEY_FRAGMENTS_TAG, field(FRAGMENT_STRING_KEY_TAG, Buffer.from(domain, "utf8")));
+  const rc = Buffer.concat([field(RC_NAME_TAG, nameBytes), rest, field(lengthDelimitedTag(2), vh)]);
+  return Buffer.concat([
+    field(SRC_NAME_TAG, nameBytes),
+    field(SRC_KEY_TAG, key),
+    field(SRC_ROUTE_CONFIGURATION_TAG, rc),
+  ]);
+}

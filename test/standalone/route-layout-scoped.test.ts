@@ -1,0 +1,137 @@
+/**
+ * The scoped route layout (ADR 0020; `EGTS_ROUTE_LAYOUT=scoped`, here the standalone option) against real Envoy: a
+ * listener whose hosts are all exact gets scoped RDS keyed on the host part of `:authority`, one scope per host with
+ * its RouteConfiguration inline; each host answers 200 (also with a port in `Host`), an unknown host Envoy's 404
+ * as inline; a one-route change sends that route's scope only while the other hosts keep answering; a wildcard host
+ * puts the listener back on its RouteConfiguration, and removing it scopes the listener again.
+ */
+import assert from "node:assert/strict";
+import { unpack } from "../../proto/any";
+import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
+import type { FilterChain } from "../../proto/gen/envoy/config/listener/v3/listener_components";
+import { HcmType, ListenerType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
+import { eventually, httpGet } from "../support/http";
+import { sentForPathChange } from "../support/route-change";
+import { httpRouteYaml, routeYaml } from "../support/manifests";
+import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
+
+const NODE = "default/eg";
+
+/** A listener's filter chains, its default one included. */
+function chains(l: Listener): FilterChain[] {
+  return [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])];
+}
+
+/** The node's published scopes by name, and whether its HTTP listener's connection manager uses scoped routes. */
+function published(t: TestGateway): { scopes: string[]; routes: string[]; scopedHcm: boolean } {
+  const snap = t.gw.cache.getNode(NODE);
+  assert.ok(snap, "the node has resources");
+  const hcms = [...(snap.resources.get(TypeUrl.Listener)?.values() ?? [])].flatMap((l) =>
+    chains(unpack(ListenerType, l.value)).flatMap((fc) =>
+      fc.filters.filter((f) => f.typedConfig?.typeUrl === HcmType.typeUrl).map((f) => unpack(HcmType, f.typedConfig!)),
+    ),
+  );
+  return {
+    scopes: [...(snap.resources.get(TypeUrl.ScopedRoute)?.keys() ?? [])].sort(),
+    routes: [...(snap.resources.get(TypeUrl.Route)?.keys() ?? [])],
+    scopedHcm: hcms.some((h) => h.scopedRoutes !== undefined),
+  };
+}
+
+describe("scoped route layout with real Envoy", function () {
+  this.timeout(60_000);
+  let g: BasicGateway;
+  let t: TestGateway;
+  let port: number;
+
+  before(async function () {
+    g = await startBasicGateway({ backend: "b", route: "ok", host: "ok.example.com", routeLayout: "scoped" });
+    ({ t, port } = g);
+    await t.write("more.yaml", routeYaml("two", "two.example.com", "b"));
+    await eventually(async () => (await httpGet(port, "two.example.com")).status === 200, 15_000, "route two");
+  });
+
+  after(async function () {
+    await g?.close();
+  });
+
+  it("sends one scope per exact host with its RouteConfiguration inline, and no RouteConfiguration", function () {
+    const p = published(t);
+    assert.deepEqual(p.scopes, ["default/eg/http/ok.example.com", "default/eg/http/two.example.com"]);
+    assert.deepEqual(p.routes, []);
+    assert.ok(p.scopedHcm, "the connection manager uses scoped routes");
+    const scope = unpack(
+      ScopedRouteType,
+      t.gw.cache.getNode(NODE)!.resources.get(TypeUrl.ScopedRoute)!.get(p.scopes[0]!)!.value,
+    );
+    assert.deepEqual(scope.key?.fragments, [{ stringKey: "ok.example.com" }]);
+    assert.equal(scope.routeConfiguration?.name, "default/eg/http/ok.example.com");
+    assert.deepEqual(
+      scope.routeConfiguration?.virtualHosts.map((v) => v.domains),
+      [["ok.example.com"]],
+    );
+  });
+
+  it("answers 200 per host, also with a port in Host, and 404 for a host no scope has", async function () {
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+    assert.equal((await httpGet(port, "two.example.com")).status, 200);
+    assert.equal((await httpGet(port, `ok.example.com:${port}`)).status, 200);
+    assert.equal((await httpGet(port, "ok.example.com:8080")).status, 200);
+    const unknown = await httpGet(port, "unknown.example.com");
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body, "", "Envoy's own 404, as for a host no virtual host has inline");
+    assert.equal((await httpGet(port, "unknown.example.com:8080")).status, 404);
+  });
+
+  it("sends only the changed route's scope for a one-route change; the other host keeps answering", async function () {
+    const events = await sentForPathChange(t, port, NODE, {
+      file: "more.yaml",
+      name: "two",
+      host: "two.example.com",
+      backend: "b",
+    });
+    assert.deepEqual([...new Set(events.map((e) => e.typeUrl))], [TypeUrl.ScopedRoute], "only scopes were sent");
+    assert.deepEqual(
+      events.flatMap((e) => e.names ?? []),
+      ["default/eg/http/two.example.com"],
+    );
+    assert.equal((await httpGet(port, "two.example.com", "/changed")).status, 200);
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+  });
+
+  it("puts a listener with a wildcard host back on its RouteConfiguration, and scopes it again without it", async function () {
+    await t.write("wild.yaml", routeYaml("wild", '"*.wild.example.com"', "b"));
+    await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 200, 15_000, "wildcard");
+    let p = published(t);
+    assert.deepEqual(p.scopes, []);
+    assert.deepEqual(p.routes, ["default/eg/http"]);
+    assert.equal(p.scopedHcm, false);
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+    assert.equal((await httpGet(port, "unknown.example.com")).status, 404);
+    await t.remove("wild.yaml");
+    await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wildcard gone");
+    p = published(t);
+    assert.equal(p.scopedHcm, true);
+    assert.equal(p.scopes.length, 2);
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+    assert.equal((await httpGet(port, "two.example.com", "/changed")).status, 200);
+  });
+
+  it("keeps a hostless route (catch-all) on the RouteConfiguration", async function () {
+    await t.write(
+      "any.yaml",
+      httpRouteYaml(
+        "any",
+        "",
+        `    - matches: [{ path: { type: PathPrefix, value: /anyhost } }]
+      backendRefs: [{ group: gateway.envoyproxy.io, kind: Backend, name: b }]`,
+      ).replace("  hostnames: []\n", ""),
+    );
+    await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 200, 15_000, "any");
+    assert.equal(published(t).scopedHcm, false);
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+    await t.remove("any.yaml");
+    await eventually(async () => published(t).scopedHcm, 15_000, "scoped again");
+    await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 404, 15_000, "any gone");
+  });
+});
