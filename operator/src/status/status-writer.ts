@@ -7,7 +7,7 @@
  * It also remembers what each of its own writes produced (the PATCH's answer: resourceVersion and status). A
  * snapshot whose copy of an object is older than that (the watch has not delivered our write yet) is behind for
  * that object: the desired status is compared with, merged into and preconditioned on our own last write
- * instead of the snapshot's copy (ADR 0023). Compared with the stale copy it would look changed, fail the
+ * instead of the snapshot's copy (ADR 0022). Compared with the stale copy it would look changed, fail the
  * precondition (a 409) and need another pass; skipping it (ADR 0011) also needed another pass, a full
  * translation, before the object got the status of the newer inputs (the Gateway's attachedRoutes, the last
  * thing an attach waits for). Passes run on ever newer snapshots (the controller's queue keeps their order), so
