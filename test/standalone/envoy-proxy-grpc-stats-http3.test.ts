@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
-import { ECHO_PATH, grpcEchoCounters, serialize, startGrpcEcho } from "../support/grpc-echo";
+import { ECHO_PATH, grpcEchoCounters, assertThreeMoreEchoCalls, serialize, startGrpcEcho } from "../support/grpc-echo";
 import { aioquicDir, h3Request, type H3Result } from "../support/h3-client";
 import { eventually, freePort } from "../support/http";
 import { GATEWAY_CLASS_YAML } from "../support/manifests";
@@ -119,17 +119,7 @@ describe("standalone: enableGRPCStats on an HTTP/3 listener (real Envoy, aioquic
       const frame = Buffer.from(r.bodyHex, "hex");
       assert.deepEqual(JSON.parse(frame.subarray(5).toString()), { echo: { n: i } });
     }
-    let after = before;
-    await eventually(
-      async () => {
-        after = await grpcEchoCounters(admin);
-        return (after.get("success") ?? 0) - (before.get("success") ?? 0) === 3;
-      },
-      10_000,
-      "three more successes in Envoy's grpc stats",
-    ).catch(() => assert.fail(`grpc stats before ${JSON.stringify([...before])}, after ${JSON.stringify([...after])}`));
-    assert.equal((after.get("total") ?? 0) - (before.get("total") ?? 0), 3);
-    assert.equal((after.get("request_message_count") ?? 0) - (before.get("request_message_count") ?? 0), 3);
+    const after = await assertThreeMoreEchoCalls(admin, before);
     console.log(`      measured: counters ${JSON.stringify(Object.fromEntries(after))}`);
   });
 });

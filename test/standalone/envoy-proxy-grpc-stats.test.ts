@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
 import { eventually, freePort } from "../support/http";
-import { grpcEchoCall, grpcEchoCounters, startGrpcEcho } from "../support/grpc-echo";
+import { grpcEchoCall, grpcEchoCounters, assertThreeMoreEchoCalls, startGrpcEcho } from "../support/grpc-echo";
 import { GATEWAY_CLASS_YAML, gatewayWithProxyYaml, httpRouteYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
@@ -87,17 +87,7 @@ describe("standalone: EnvoyProxy telemetry.metrics.enableGRPCStats (real Envoy, 
     assert.ok(filters.includes(FILTER), `listener filters: ${filters.join(", ")}`);
     const before = await grpcEchoCounters(admin);
     for (let i = 0; i < 3; i++) assert.deepEqual(await grpcEchoCall(port, HTTP_HOST, { n: i }), { echo: { n: i } });
-    let after = before;
-    await eventually(
-      async () => {
-        after = await grpcEchoCounters(admin);
-        return (after.get("success") ?? 0) - (before.get("success") ?? 0) === 3;
-      },
-      10_000,
-      "three more successes in Envoy's grpc stats",
-    ).catch(() => assert.fail(`grpc stats before ${JSON.stringify([...before])}, after ${JSON.stringify([...after])}`));
-    assert.equal((after.get("total") ?? 0) - (before.get("total") ?? 0), 3);
-    assert.equal((after.get("request_message_count") ?? 0) - (before.get("request_message_count") ?? 0), 3);
+    const after = await assertThreeMoreEchoCalls(admin, before);
     console.log(`      measured: filters ${filters.join(" ")}; counters ${JSON.stringify(Object.fromEntries(after))}`);
   });
 

@@ -2,7 +2,9 @@
  * A real gRPC peer for tests: an @grpc/grpc-js server with one unary method `/pkg.Echo/Echo` (JSON messages;
  * answers `{ echo: <request> }`), a client for it, and Envoy's grpc_stats counters of that method.
  */
+import * as assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
+import { eventually } from "./http";
 
 /** The Echo method's full path. */
 export const ECHO_PATH = "/pkg.Echo/Echo";
@@ -62,4 +64,27 @@ export async function grpcEchoCounters(adminUrl: string): Promise<Map<string, nu
     if (m) out.set(m[1], (out.get(m[1]) ?? 0) + Number(m[2]));
   }
   return out;
+}
+
+/**
+ * Waits until Envoy's grpc_stats for pkg.Echo/Echo count three more successes than `before`, and checks `total`
+ * and `request_message_count` moved by three too; returns the counters after.
+ */
+export async function assertThreeMoreEchoCalls(
+  adminUrl: string,
+  before: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  let after = new Map(before);
+  const moved = (name: string): number => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+  await eventually(
+    async () => {
+      after = await grpcEchoCounters(adminUrl);
+      return moved("success") === 3;
+    },
+    10_000,
+    "three more successes in Envoy's grpc stats",
+  ).catch(() => assert.fail(`grpc stats before ${JSON.stringify([...before])}, after ${JSON.stringify([...after])}`));
+  assert.equal(moved("total"), 3);
+  assert.equal(moved("request_message_count"), 3);
+  return after;
 }
