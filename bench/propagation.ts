@@ -9,7 +9,8 @@
  *              lib/poller.ts, so the pipeline's event loop does not delay it)
  * and the steps between them, which add up to "write → first 200": write → pass start (beforeTranslate), pass
  * start → setNode (cache change), setNode → route resources sent, sent → ACK, ACK → first 200; plus the longest
- * event-loop block of this process between send and ACK (`BENCH_TRACE=1` prints every xDS event of each step),
+ * event-loop block of this process between send and ACK (`BENCH_TRACE=1` prints every xDS event of each step;
+ * `BENCH_CPU_PROFILE=<file>` writes a V8 CPU profile of the repetitions),
  * and reports median / p90 / max, plus the control plane's RSS and heap (this process) and Envoy's RSS.
  * Then each repetition changes one of the added routes (a path of its first rule, in its own file) and times the
  * first response that shows the change, counting every other response than 200 while polling.
@@ -21,6 +22,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Session } from "node:inspector/promises";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { filter, firstValueFrom, map, tap, timeout, type Observable, type Subscription } from "rxjs";
 import { startEchoBackend } from "../operator/src/demo/echo-backend";
@@ -357,6 +359,26 @@ async function changeOne(
   return { ack: ack - t0, ok: ok - t0, sentToAck: ack - sent, bytes: bytes.stop(), failed, failedStatuses };
 }
 
+/**
+ * With `BENCH_CPU_PROFILE=<file>`, records a V8 CPU profile of this process over the repetitions only (not the
+ * start-up); the returned function stops it and writes the `.cpuprofile`.
+ */
+async function startProfile(): Promise<(() => Promise<void>) | undefined> {
+  const file = process.env.BENCH_CPU_PROFILE;
+  if (!file) return undefined;
+  const session = new Session();
+  session.connect();
+  await session.post("Profiler.enable");
+  await session.post("Profiler.setSamplingInterval", { interval: 200 });
+  await session.post("Profiler.start");
+  return async () => {
+    const { profile } = await session.post("Profiler.stop");
+    session.disconnect();
+    await writeFile(file, JSON.stringify(profile));
+    process.stderr.write(`  CPU profile of the repetitions: ${file}\n`);
+  };
+}
+
 /** Starts the gateway on `dir`, waits for Envoy to serve, runs the repetitions and samples memory. */
 async function measure(
   gw: StandaloneGateway,
@@ -379,6 +401,7 @@ async function measure(
     readParseMs.push(performance.now() - t0);
   }
 
+  const profile = await startProfile();
   const samples: Rep[] = [];
   for (let rep = -1; rep < reps; rep++) {
     // rep -1 is a warm-up.
@@ -404,6 +427,7 @@ async function measure(
     await sleep(300);
   }
   process.stderr.write(`  Envoy CPU per quiet change (ms): ${JSON.stringify(envoyCpuMs)}\n`);
+  await profile?.();
 
   fullGc();
   const mu = process.memoryUsage();
