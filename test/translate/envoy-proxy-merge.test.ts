@@ -287,6 +287,21 @@ spec: { gatewayClassName: eg, listeners: [{ name: http, protocol: HTTP, port: 80
     assert.match(c.message, /volumes\[host\]/);
   });
 
+  it("a tenant's init container is named by its EnvoyProxy field, envoyDeployment.initContainers[name]", () => {
+    const c = accepted(
+      scenario(
+        `  provider: { type: Kubernetes, kubernetes: { envoyDeployment: { initContainers: [{ name: sneak, image: busybox }] } } }`,
+      ),
+    );
+    assert.equal(c.status, "False");
+    assert.equal(c.reason, "InvalidParameters");
+    assert.match(
+      c.message,
+      /spec\.provider\.kubernetes\.envoyDeployment\.initContainers\[sneak\] .*not allowed in a Gateway's EnvoyProxy/,
+    );
+    assert.doesNotMatch(c.message, /pod\.initContainers/);
+  });
+
   it("settings that contradict only once merged (the class's Deployment replicas, the tenant's DaemonSet) are InvalidParameters naming both EnvoyProxies", () => {
     const c = accepted(
       scenario(`  mergeType: StrategicMerge

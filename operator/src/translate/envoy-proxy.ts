@@ -198,7 +198,15 @@ function describe(at: string, v: Violation, viaPatch: boolean): string {
   const scope = v.always ? "is not allowed in any EnvoyProxy" : TENANT_ONLY;
   return viaPatch
     ? `${FIELD_PREFIX}${at}.patch sets ${v.field} to ${showValue(v.value)}, which ${scope}: ${v.why}`
-    : `${FIELD_PREFIX}${at}.${v.field} (${showValue(v.value)}) ${scope}: ${v.why}`;
+    : `${FIELD_PREFIX}${at}.${envoyProxyField(v.field)} (${showValue(v.value)}) ${scope}: ${v.why}`;
+}
+
+/**
+ * A violation's field (named in the rendered pod's terms: `pod.…`, `container.…`) as the EnvoyProxy field that set
+ * it: the pod's init containers come from `envoyDeployment.initContainers`, not from under `pod`.
+ */
+function envoyProxyField(podField: string): string {
+  return podField.startsWith("pod.initContainers[") ? podField.slice("pod.".length) : podField;
 }
 
 /** Violations of a patched object, minus those its unpatched form already has (reported as fields). */
