@@ -181,9 +181,9 @@ export function attachBackendTrafficPolicies(
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t =
       own.get(a.policyKey) ??
-      copyWith(
+      owned(
+        a,
         MEMO.get(a.policy, () => translateShared(a, opts, shared)),
-        { owner: a },
       );
     own.set(a.policyKey, t);
     reportProblems(a, t, book);
@@ -191,6 +191,21 @@ export function attachBackendTrafficPolicies(
   acceptRest(set, book, BACKEND_TRAFFIC_RULES);
 
   return decide(set, own, { built, book, ...opts });
+}
+
+/** The last translation's {@link owned} value of each attachment, with the spec translation it was made from. */
+const OWNED = new WeakMap<Attachment, { readonly base: Translated; readonly t: Translated }>();
+
+/**
+ * `base` (a policy's spec translation) owned by attachment `a`: the last translation's object when the attachment
+ * (reused across translations while its targets are: target-memo.ts) and the spec translation are the same.
+ */
+function owned(a: Attachment, base: Translated): Translated {
+  const known = OWNED.get(a);
+  if (known?.base === base) return known.t;
+  const t = copyWith(base, { owner: a });
+  OWNED.set(a, { base, t });
+  return t;
 }
 
 /** What applies to every route of every Gateway (one translation per distinct chain). */
