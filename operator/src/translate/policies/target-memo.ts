@@ -12,6 +12,7 @@
  */
 import type { KubeObject } from "../../resources/meta";
 import { ownListeners, type GatewayState, type ListenerSetState } from "../gateway";
+import { sameItems } from "./copy";
 import type { RouteTarget, TargetIndex } from "./target-index";
 import { resolveTargets, type ResolvedTargets, type TargetReads } from "./targets";
 import type { PolicyKindRules } from "./types";
@@ -110,11 +111,4 @@ class Recorder implements TargetReads {
     this.checks.push((index) => sameItems(index.candidates(kind, namespace, matchLabels), found));
     return found;
   }
-}
-
-/** Whether two lists hold the same objects in the same order. */
-function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
