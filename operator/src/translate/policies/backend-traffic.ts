@@ -489,21 +489,25 @@ class Variants {
   of(destinations: readonly WeightedDestinationIr[], settings: ClusterSettings): WeightedDestinationIr[] {
     return destinations.map((dst): WeightedDestinationIr => {
       const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
-      if (!base) return dst;
-      let names = this.names.get(settings);
-      if (!names) this.names.set(settings, (names = new Map()));
-      let name = names.get(base.name);
-      if (name === undefined) {
-        name = `${base.name}/btp-${settings.suffix}`;
-        names.set(base.name, name);
-        if (!this.made.has(name)) {
-          const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
-          const endpoints = service ? [service] : base.endpoints;
-          this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
-        }
-      }
-      return copyWith(dst, { cluster: name });
+      return base ? copyWith(dst, { cluster: this.variantOf(base, settings) }) : dst;
     });
+  }
+
+  /** The name of `base`'s variant with `settings`, made on first use. */
+  private variantOf(base: ClusterIr, settings: ClusterSettings): string {
+    let names = this.names.get(settings);
+    if (!names) this.names.set(settings, (names = new Map()));
+    let name = names.get(base.name);
+    if (name === undefined) {
+      name = `${base.name}/btp-${settings.suffix}`;
+      names.set(base.name, name);
+      if (!this.made.has(name)) {
+        const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
+        const endpoints = service ? [service] : base.endpoints;
+        this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
+      }
+    }
+    return name;
   }
 
   /**
@@ -526,14 +530,15 @@ class Variants {
     const byAction = this.actions.get(settings);
     const made = byAction?.get(a);
     if (made) return sameClusters(made, done);
-    const names = a.destinations.map((dst) => {
-      const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
-      return base ? `${base.name}/btp-${settings.suffix}` : dst.cluster;
-    });
-    if (names.length !== done.destinations.length || names.some((n, i) => n !== done.destinations[i].cluster)) {
-      return false;
+    const dsts = a.destinations;
+    if (dsts.length !== done.destinations.length) return false;
+    const bases = dsts.map((dst) => (dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined));
+    for (let i = 0; i < dsts.length; i++) {
+      const base = bases[i];
+      const name = base ? `${base.name}/btp-${settings.suffix}` : dsts[i].cluster;
+      if (name !== done.destinations[i].cluster) return false;
     }
-    this.of(a.destinations, settings); // makes the variants (its destination copies are dropped)
+    for (const base of bases) if (base) this.variantOf(base, settings);
     if (byAction) byAction.set(a, done);
     else this.actions.set(settings, new Map([[a, done]]));
     return true;
