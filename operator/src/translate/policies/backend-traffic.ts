@@ -181,9 +181,9 @@ export function attachBackendTrafficPolicies(
     if (L4_ROUTE_KINDS[a.target.kind.toLowerCase()]) warnHttpOnly(a, book);
     const t =
       own.get(a.policyKey) ??
-      copyWith(
+      owned(
+        a,
         MEMO.get(a.policy, () => translateShared(a, opts, shared)),
-        { owner: a },
       );
     own.set(a.policyKey, t);
     reportProblems(a, t, book);
@@ -191,6 +191,21 @@ export function attachBackendTrafficPolicies(
   acceptRest(set, book, BACKEND_TRAFFIC_RULES);
 
   return decide(set, own, { built, book, ...opts });
+}
+
+/** The last translation's {@link owned} value of each attachment, with the spec translation it was made from. */
+const OWNED = new WeakMap<Attachment, { readonly base: Translated; readonly t: Translated }>();
+
+/**
+ * `base` (a policy's spec translation) owned by attachment `a`: the last translation's object when the attachment
+ * (reused across translations while its targets are: target-memo.ts) and the spec translation are the same.
+ */
+function owned(a: Attachment, base: Translated): Translated {
+  const known = OWNED.get(a);
+  if (known?.base === base) return known.t;
+  const t = copyWith(base, { owner: a });
+  OWNED.set(a, { base, t });
+  return t;
 }
 
 /** What applies to every route of every Gateway (one translation per distinct chain). */
@@ -208,7 +223,6 @@ function decide(
 ): BackendTrafficDecisions {
   const { built, book, sites } = opts;
   const resolve = chainResolver((chain) => chainTranslation(chain, own, book, opts));
-  const plain = new Map<Translated, Decision>(); // the decision of a translation without a stat prefix, shared
   const byRoute = new DecisionMap<Decision>();
   const gateways = new Map<string, string[]>();
   for (const b of built) {
@@ -223,7 +237,7 @@ function decide(
       (site, k, owner) => {
         const { ref, routeId } = site.grouping.rules[k];
         const rule = sites.ruleNameOf(site, k);
-        return ruleDecision(resolve(set.forRule(routeId, rule, b.gw, owner)), ref, rule, plain);
+        return ruleDecision(resolve(set.forRule(routeId, rule, b.gw, owner)), ref, rule);
       },
       (site, _k, r, d) =>
         byRoute.set(b.gw.key, site.listener.port, r.name, withBackendProblems(d, r, clusters, book), site.host),
@@ -344,18 +358,19 @@ function l4Hashes(t: Translated): boolean {
   return (t.cluster?.ir.loadBalancer?.hashKeys ?? []).some((k) => k.kind === "sourceIP");
 }
 
+/**
+ * The decision of a translation without a stat prefix, shared by the routes it applies to and kept across
+ * translations (with the translation: {@link owned}), so that an unchanged route's rewrite is reused ({@link APPLIED}).
+ */
+const PLAIN = new WeakMap<Translated, Decision>();
+
 /** What a route rule's translation `t` gives its Envoy routes: the translation and its route stat prefix. */
-function ruleDecision(
-  t: Translated | undefined,
-  ref: RouteRef,
-  rule: string | undefined,
-  plain: Map<Translated, Decision>,
-): Decision | undefined {
+function ruleDecision(t: Translated | undefined, ref: RouteRef, rule: string | undefined): Decision | undefined {
   if (!t) return undefined;
   const template = t.action.routeStatName;
   if (template === undefined) {
-    let d = plain.get(t);
-    if (!d) plain.set(t, (d = { t }));
+    let d = PLAIN.get(t);
+    if (!d) PLAIN.set(t, (d = { t }));
     return d;
   }
   const [namespace, name] = ref.key.split("/");
@@ -393,7 +408,7 @@ function applyToNode(n: GatewayXdsIr, d: BackendTrafficDecisions): GatewayXdsIr 
       listener,
       (r) => {
         const decision = lookup(listener.port, r.name);
-        return decision ? applyToRoute(r, decision, variants) : r;
+        return decision ? appliedRoute(r, decision, variants) : r;
       },
       undefined,
       d.untouched,
@@ -474,21 +489,25 @@ class Variants {
   of(destinations: readonly WeightedDestinationIr[], settings: ClusterSettings): WeightedDestinationIr[] {
     return destinations.map((dst): WeightedDestinationIr => {
       const base = dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined;
-      if (!base) return dst;
-      let names = this.names.get(settings);
-      if (!names) this.names.set(settings, (names = new Map()));
-      let name = names.get(base.name);
-      if (name === undefined) {
-        name = `${base.name}/btp-${settings.suffix}`;
-        names.set(base.name, name);
-        if (!this.made.has(name)) {
-          const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
-          const endpoints = service ? [service] : base.endpoints;
-          this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
-        }
-      }
-      return copyWith(dst, { cluster: name });
+      return base ? copyWith(dst, { cluster: this.variantOf(base, settings) }) : dst;
     });
+  }
+
+  /** The name of `base`'s variant with `settings`, made on first use. */
+  private variantOf(base: ClusterIr, settings: ClusterSettings): string {
+    let names = this.names.get(settings);
+    if (!names) this.names.set(settings, (names = new Map()));
+    let name = names.get(base.name);
+    if (name === undefined) {
+      name = `${base.name}/btp-${settings.suffix}`;
+      names.set(base.name, name);
+      if (!this.made.has(name)) {
+        const service = settings.ir.routingType === "Service" ? base.serviceAddress : undefined;
+        const endpoints = service ? [service] : base.endpoints;
+        this.made.set(name, { ...base, name, endpoints, policy: settings.ir });
+      }
+    }
+    return name;
   }
 
   /**
@@ -503,10 +522,57 @@ class Variants {
     return out;
   }
 
+  /**
+   * Whether `done` (an earlier translation's `action(a, settings)`) is what {@link action} gives here (the same
+   * variant names); if so, its variants are made as `action` would make them, and it stands for `a`'s variant.
+   */
+  replay(a: ForwardAction, settings: ClusterSettings, done: ForwardAction): boolean {
+    const byAction = this.actions.get(settings);
+    const made = byAction?.get(a);
+    if (made) return sameClusters(made, done);
+    const dsts = a.destinations;
+    if (dsts.length !== done.destinations.length) return false;
+    const bases = dsts.map((dst) => (dst.cluster !== undefined ? this.clusters.get(dst.cluster) : undefined));
+    for (let i = 0; i < dsts.length; i++) {
+      const base = bases[i];
+      const name = base ? `${base.name}/btp-${settings.suffix}` : dsts[i].cluster;
+      if (name !== done.destinations[i].cluster) return false;
+    }
+    for (const base of bases) if (base) this.variantOf(base, settings);
+    if (byAction) byAction.set(a, done);
+    else this.actions.set(settings, new Map([[a, done]]));
+    return true;
+  }
+
   /** The variants made, by name. */
   added(): ClusterIr[] {
     return [...this.made.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
   }
+}
+
+/** The last translation's {@link applyToRoute} of each route object, with the decision it applied. */
+const APPLIED = new WeakMap<RouteIr, { readonly d: Decision; readonly out: RouteIr }>();
+
+/**
+ * {@link applyToRoute}, the last translation's route when the route object and the decision are the same and its
+ * policy variants are what this node makes of the route's destinations (they are made again here, for the node's
+ * cluster list).
+ */
+function appliedRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
+  const known = APPLIED.get(r);
+  if (known?.d === d) {
+    const t = d.t;
+    const replayed =
+      t.unimplemented.length > 0 ||
+      t.invalid.length > 0 ||
+      !t.cluster ||
+      r.action.kind !== "forward" ||
+      (known.out.action.kind === "forward" && variants.replay(r.action, t.cluster, known.out.action));
+    if (replayed) return known.out;
+  }
+  const out = applyToRoute(r, d, variants);
+  APPLIED.set(r, { d, out });
+  return out;
 }
 
 /** One route with a policy's translation applied. */
@@ -529,6 +595,14 @@ function applyToRoute(r: RouteIr, d: Decision, variants: Variants): RouteIr {
   if (t.action.tracing) out.tracing = t.action.tracing;
   if (responseHeaders) out.responseHeaders = responseHeaders;
   return out;
+}
+
+/** Whether two forward actions send to the same clusters. */
+function sameClusters(a: ForwardAction, b: ForwardAction): boolean {
+  return (
+    a.destinations.length === b.destinations.length &&
+    a.destinations.every((dst, i) => dst.cluster === b.destinations[i].cluster)
+  );
 }
 
 /** `mods` also removing `names` (those it does not remove yet); unchanged when there are none. */

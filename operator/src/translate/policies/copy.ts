@@ -15,3 +15,10 @@ export function mutableCopy<T extends object>(o: T): { -readonly [K in keyof T]:
 export function copyWith<T extends object>(o: T, changes: Partial<T>): T {
   return Object.assign({}, o, changes);
 }
+
+/** Whether two lists hold the same objects in the same order. */
+export function sameItems(a: readonly unknown[], b: readonly unknown[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -7,7 +7,7 @@ import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../../ir/xds-ir";
 import { namespaceOf } from "../../resources/meta";
 import type { PolicyStatusBook } from "./ancestors";
 import { effectiveSpec, valueAt } from "./engine";
-import { copyWith } from "./copy";
+import { copyWith, sameItems } from "./copy";
 import { PolicyReason } from "./targets";
 import type { Attachment, PolicyKindRules, ResolvedTarget } from "./types";
 
@@ -161,9 +161,32 @@ export function mapListenerRoutes(
     if (skip?.(v)) return v;
     const mapped = mapChanged(v.routes, f);
     const routes = after ? after(mapped, v) : mapped;
-    return routes === v.routes ? v : copyWith(v, { routes });
+    return routes === v.routes ? v : withItems(HOSTS, v, "routes", routes);
   });
-  return virtualHosts === l.virtualHosts ? l : copyWith(l, { virtualHosts });
+  return virtualHosts === l.virtualHosts ? l : withItems(LISTENERS, l, "virtualHosts", virtualHosts);
+}
+
+/** The last translation's copy of each virtual host with other routes, and those routes. */
+const HOSTS = new WeakMap<VirtualHostIr, { readonly items: readonly unknown[]; readonly out: VirtualHostIr }>();
+/** The last translation's copy of each listener with other virtual hosts, and those hosts. */
+const LISTENERS = new WeakMap<HttpListenerIr, { readonly items: readonly unknown[]; readonly out: HttpListenerIr }>();
+
+/**
+ * `o` with its list `field` replaced by `items`: the last translation's copy when `o` is the same object and the
+ * items are the same objects (so a virtual host or listener no change reached keeps its identity across
+ * translations, and the xDS build downstream can reuse what it made of it).
+ */
+function withItems<T extends object, K extends keyof T>(
+  memo: WeakMap<T, { readonly items: readonly unknown[]; readonly out: T }>,
+  o: T,
+  field: K,
+  items: T[K] & readonly unknown[],
+): T {
+  const known = memo.get(o);
+  if (known && sameItems(known.items, items)) return known.out;
+  const out = copyWith(o, { [field]: items } as unknown as Partial<T>);
+  memo.set(o, { items, out });
+  return out;
 }
 
 /**

@@ -29,7 +29,8 @@ import type { PolicyStatusBook } from "./ancestors";
 import { mergeSpecs, type MergeType } from "./merge";
 import { byAge, byPrecedence } from "./precedence";
 import type { TargetIndex } from "./target-index";
-import { PolicyReason, resolveTargets } from "./targets";
+import { resolveTargetsReusing } from "./target-memo";
+import { PolicyReason } from "./targets";
 import { SPECIFICITY, targetId, type Attachment, type PolicyKindRules, type ResolvedTarget } from "./types";
 
 /** The attachments of one kind after precedence and conflicts, with lookups by enforcement point. */
@@ -69,7 +70,7 @@ export function attachPolicies<P extends KubeObject>(
   const winners = new Map<string, Attachment<P>>();
   for (const policy of [...policies].sort(byAge)) {
     book.track(policy);
-    const { attachments, problems } = resolveTargets(policy, rules, index);
+    const { attachments, problems } = resolveTargetsReusing(policy, rules, index);
     for (const p of problems) book.reject(policy, p.ancestor, p.reason, p.message);
     const mergeType = (policy.spec as { mergeType?: unknown } | undefined)?.mergeType;
     for (const a of attachments) {

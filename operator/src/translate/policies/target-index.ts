@@ -7,6 +7,7 @@ import type { KubeObject } from "../../resources/meta";
 import { keyOf } from "../../resources/meta";
 import type { ResourceSnapshot } from "../../resources/snapshot";
 import type { GatewayState, ListenerSetState, ListenerState } from "../gateway";
+import type { TargetReads } from "./targets";
 import type { AncestorRef } from "./types";
 
 /** Route kinds a policy may target. */
@@ -29,7 +30,7 @@ export interface RouteTarget {
 }
 
 /** Lookup tables the engine resolves target references against. */
-export class TargetIndex {
+export class TargetIndex implements TargetReads {
   /** Our accepted Gateways by `namespace/name`. */
   readonly gateways: ReadonlyMap<string, GatewayState>;
   /** Attached ListenerSets by `namespace/name`, with their Gateway. */
@@ -37,9 +38,35 @@ export class TargetIndex {
   /** Routes by `Kind/namespace/name`. */
   readonly routes = new Map<string, RouteTarget>();
   /** Every object of a targetable kind by kind, for label selectors (ours or not). */
-  readonly byKind = new Map<string, KubeObject[]>();
+  readonly byKind = new Map<string, readonly KubeObject[]>();
   /** `kind|namespace|label=value` → the objects carrying that label (built on first use). */
   private byLabel?: Map<string, KubeObject[]>;
+  /** `Kind/namespace/name` of every object of {@link byKind} (built on first use). */
+  private keys?: Set<string>;
+
+  /** The route `Kind/namespace/name`, with where it attached. */
+  route(id: string): RouteTarget | undefined {
+    return this.routes.get(id);
+  }
+
+  /** Our accepted Gateway `namespace/name`. */
+  gateway(key: string): GatewayState | undefined {
+    return this.gateways.get(key);
+  }
+
+  /** The attached ListenerSet `namespace/name`, with its Gateway. */
+  listenerSet(key: string): { readonly set: ListenerSetState; readonly gateway: GatewayState } | undefined {
+    return this.listenerSets.get(key);
+  }
+
+  /** Whether an object `kind` `namespace/name` exists (ours or not). */
+  has(kind: string, key: string): boolean {
+    if (!this.keys) {
+      this.keys = new Set();
+      for (const [k, list] of this.byKind) for (const o of list) this.keys.add(`${k}/${keyOf(o.metadata)}`);
+    }
+    return this.keys.has(`${kind}/${key}`);
+  }
 
   /**
    * Candidates for a label selector: the objects of `kind` in `namespace` carrying the selector's first
@@ -82,14 +109,14 @@ export class TargetIndex {
       UDPRoute: snapshot.udpRoutes,
       TLSRoute: snapshot.tlsRoutes,
     };
-    for (const [kind, list] of Object.entries(objects)) this.byKind.set(kind, [...list]);
+    for (const [kind, list] of Object.entries(objects)) this.byKind.set(kind, list);
     const attachedTo = this.attachments();
+    const shared = new Map<string, RouteGateways>();
     for (const kind of ROUTE_KINDS) {
       for (const route of objects[kind]) {
         const key = keyOf(route.metadata);
         const listeners = attachedTo.get(`${kind}/${key}`) ?? [];
-        const gateways = [...new Set(listeners.map((l) => l.gateway.key))].sort();
-        const ancestors = gateways.map((g) => gatewayAncestor(g));
+        const { gateways, ancestors } = routeGateways(listeners, shared);
         this.routes.set(`${kind}/${key}`, {
           route: route as RouteTarget["route"],
           kind,
@@ -100,6 +127,7 @@ export class TargetIndex {
         });
       }
     }
+    lastRouteGateways = shared; // this translation's pairs replace the last one's
   }
 
   /** `Kind/namespace/name` of each attached route → the listeners it attached to. */
@@ -116,6 +144,39 @@ export class TargetIndex {
     }
     return out;
   }
+}
+
+/** The Gateways a route attached to and their ancestor references (shared by routes, and across translations). */
+interface RouteGateways {
+  readonly gateways: readonly string[];
+  readonly ancestors: readonly AncestorRef[];
+}
+
+/** The last translation's {@link RouteGateways} by their Gateways joined: the same arrays while they are equal. */
+let lastRouteGateways = new Map<string, RouteGateways>();
+
+/**
+ * The sorted Gateways of `listeners` and their ancestors: one pair of arrays per distinct list of Gateways, the
+ * last translation's when it had that list (so a policy's targets can be compared across translations by
+ * identity, policies/target-memo.ts). `shared` collects this translation's.
+ */
+function routeGateways(
+  listeners: readonly { readonly gateway: GatewayState }[],
+  shared: Map<string, RouteGateways>,
+): RouteGateways {
+  let id: string;
+  if (listeners.length === 0) id = "";
+  else if (listeners.length === 1) id = listeners[0].gateway.key;
+  else id = [...new Set(listeners.map((l) => l.gateway.key))].sort().join(" ");
+  let out = shared.get(id);
+  if (out) return out;
+  out = lastRouteGateways.get(id);
+  if (!out) {
+    const gateways = id === "" ? [] : id.split(" ");
+    out = { gateways, ancestors: gateways.map((g) => gatewayAncestor(g)) };
+  }
+  shared.set(id, out);
+  return out;
 }
 
 /** The ancestor reference of a Gateway, optionally one of its listeners. */

@@ -9,8 +9,8 @@ import type { LocalPolicyTargetReferenceWithSectionName, TargetSelector } from "
 import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
 import { selectorMatches } from "../../resources/labels";
 import { keyOf, namespaceOf, type KubeObject } from "../../resources/meta";
-import { ownListeners, type ListenerState } from "../gateway";
-import { gatewayAncestor, listenerSetAncestor, ROUTE_KINDS, type TargetIndex } from "./target-index";
+import { ownListeners, type GatewayState, type ListenerSetState, type ListenerState } from "../gateway";
+import { gatewayAncestor, listenerSetAncestor, ROUTE_KINDS, type RouteTarget } from "./target-index";
 import { targetId, type AncestorRef, type Attachment, type PolicyKindRules, type ResolvedTarget } from "./types";
 
 /** Gateway API policy reasons (Accepted=False) and Envoy Gateway's additions. */
@@ -54,11 +54,29 @@ interface Targeting {
 
 type RefResult = ResolvedTarget | TargetProblem | undefined;
 
+/** What resolving a policy's references reads (the target index, or a recorder in front of it: target-memo.ts). */
+export interface TargetReads {
+  /** The route `Kind/namespace/name`, with where it attached. */
+  route(id: string): RouteTarget | undefined;
+  /** Our accepted Gateway `namespace/name`. */
+  gateway(key: string): GatewayState | undefined;
+  /** The attached ListenerSet `namespace/name`, with its Gateway. */
+  listenerSet(key: string): { readonly set: ListenerSetState; readonly gateway: GatewayState } | undefined;
+  /** Whether an object `kind` `namespace/name` exists (ours or not). */
+  has(kind: string, key: string): boolean;
+  /** Candidates for a label selector (see TargetIndex.candidates). */
+  candidates(
+    kind: string,
+    namespace: string,
+    matchLabels: Readonly<Record<string, string>> | undefined,
+  ): readonly KubeObject[];
+}
+
 /** Resolves every reference of one policy. */
 export function resolveTargets<P extends KubeObject>(
   policy: P,
   rules: PolicyKindRules,
-  index: TargetIndex,
+  index: TargetReads,
 ): ResolvedTargets<P> {
   const spec = (policy.spec ?? {}) as Targeting;
   const ns = namespaceOf(policy.metadata);
@@ -89,7 +107,7 @@ export function resolveTargets<P extends KubeObject>(
   return { attachments, problems };
 }
 
-function selected(sel: TargetSelector, ns: string, index: TargetIndex): KubeObject[] {
+function selected(sel: TargetSelector, ns: string, index: TargetReads): KubeObject[] {
   if ((sel.group ?? GATEWAY_API_GROUP) !== GATEWAY_API_GROUP) return [];
   return index
     .candidates(sel.kind, ns, sel.matchLabels)
@@ -101,7 +119,7 @@ function resolveRef(
   field: string,
   ns: string,
   rules: PolicyKindRules,
-  index: TargetIndex,
+  index: TargetReads,
 ): RefResult {
   // Where a problem with the reference itself is reported (built only then).
   const self = (): AncestorRef => ({
@@ -126,9 +144,9 @@ function resolveRef(
   return { ancestor: self(), reason: "Invalid", message: `${field}: kind ${ref.kind} cannot be a policy target` };
 }
 
-function notFound(field: string, kind: string, key: string, self: () => AncestorRef, index: TargetIndex): RefResult {
+function notFound(field: string, kind: string, key: string, self: () => AncestorRef, index: TargetReads): RefResult {
   // An object that exists but is not ours (another controller's, or attached to none of our Gateways).
-  if ((index.byKind.get(kind) ?? []).some((o) => keyOf(o.metadata) === key)) return undefined;
+  if (index.has(kind, key)) return undefined;
   return { ancestor: self(), reason: "TargetNotFound", message: `${field}: ${kind} ${key} not found` };
 }
 
@@ -157,10 +175,10 @@ function listenerOwner(
   kind: "Gateway" | "ListenerSet",
   key: string,
   section: string | undefined,
-  index: TargetIndex,
+  index: TargetReads,
 ): ListenerOwner | undefined {
   if (kind === "Gateway") {
-    const gw = index.gateways.get(key);
+    const gw = index.gateway(key);
     if (!gw) return undefined;
     return {
       name: gw.gateway.metadata.name,
@@ -169,7 +187,7 @@ function listenerOwner(
       ancestor: gatewayAncestor(key, section),
     };
   }
-  const found = index.listenerSets.get(key);
+  const found = index.listenerSet(key);
   if (!found) return undefined;
   return {
     name: found.set.listenerSet.metadata.name,
@@ -184,7 +202,7 @@ function sectionedTarget(
   { kind, key, section }: { kind: "Gateway" | "ListenerSet"; key: string; section: string | undefined },
   field: string,
   self: () => AncestorRef,
-  index: TargetIndex,
+  index: TargetReads,
 ): RefResult {
   const owner = listenerOwner(kind, key, section, index);
   if (!owner) return notFound(field, kind, key, self, index);
@@ -206,9 +224,9 @@ function routeTarget(
   { kind, key, section }: { kind: string; key: string; section: string | undefined },
   field: string,
   self: () => AncestorRef,
-  index: TargetIndex,
+  index: TargetReads,
 ): RefResult {
-  const route = index.routes.get(`${kind}/${key}`);
+  const route = index.route(`${kind}/${key}`);
   if (!route) return notFound(field, kind, key, self, index);
   const { gateways, ancestors } = route;
   if (gateways.length === 0) return undefined; // attached to none of our Gateways: not ours to report
