@@ -5,11 +5,12 @@
  * budget per file and for the folder, and the parse budgets of {@link PARSE_LIMITS}); nothing in the
  * folder can stop or hang the stream.
  */
-import { statSync, watch, type FSWatcher } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { Observable, concatMap, filter, from, startWith } from "rxjs";
+import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Observable, Subject, filter, map, merge, startWith } from "rxjs";
 import type { ResourceSnapshot } from "../../resources/snapshot";
+import { concatConflate } from "../../streams/conflate";
 import { debounceWithMaxWait } from "../../streams/debounce";
 import type { GroupKind } from "../../translate/extension-objects";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
@@ -54,12 +55,19 @@ export const FILE_LIMITS = {
 /** File provider settings. */
 export interface FileProviderOptions {
   /**
-   * Quiet period before re-reading after a change. Short: only the files the watch named are read again, and a
-   * file caught half-written is read again after its next write event. @default 5
+   * Quiet period before re-reading after a change that follows another one closely. The first change after a quiet
+   * period is read at once (ADR 0026): a file caught half-written there keeps its last good objects (see
+   * `settleMs`) and is read again at its next write event. @default 5
    */
   readonly debounceMs?: number;
   /** Longest wait before re-reading under a steady stream of changes. @default 200 */
   readonly maxWaitMs?: number;
+  /**
+   * How long a read of a file that does not look finished (it does not parse, is cut mid-line, or lacks objects the
+   * file had: unfinished.ts) must stay the same before it is taken as final; until then the file keeps its last good
+   * objects. Longer than a writer's pause mid-write; it delays only removals of objects and errors. @default 200
+   */
+  readonly settleMs?: number;
   /** Delay before watching the folder again after the watch failed (e.g. the folder was removed). @default 1000 */
   readonly rewatchMs?: number;
   /** Kinds an extension server owns (EnvoyGateway `extensionManager`): their objects are not warned about. @default none */
@@ -79,6 +87,10 @@ const YAML_FILE = /\.(ya?ml|json)$/;
  * `changed` (with a cache): the names of the only files that may have changed since the last read (from the
  * folder's watch); a cached file not named there is not read again. Absent: every file is checked, and read again
  * unless its stat (inode, size, modification and change times) is the same as when it was read (folder-cache.ts).
+ *
+ * `settleMs` (the watch's reads): a read of a file that does not look finished (unfinished.ts: it does not parse,
+ * is cut mid-line, or lacks objects the file had) is held back, the file keeping its last good objects, until a read
+ * looks finished or finds the same text after `settleMs`; {@link FolderCache.held} names the files held back.
  */
 export async function readDirectory(
   dir: string,
@@ -86,8 +98,9 @@ export async function readDirectory(
   signal?: AbortSignal,
   extensionKinds: readonly GroupKind[] = [],
   changed?: ReadonlySet<string>,
+  settleMs?: number,
 ): Promise<ProviderEvent> {
-  const names = await listYamlFiles(dir);
+  const names = listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
   cache.useExtensionKinds(extensionKinds);
   const stats = changed ? undefined : await statAll(dir, names, cache);
@@ -105,17 +118,21 @@ export async function readDirectory(
     }
     const readAt = Date.now();
     const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
-    if (read.kind !== "text") {
+    if (read.kind === "gone") {
       cache.delete(file);
-      if (read.kind === "error") entries.push(failedEntry(read.error));
-      else vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
+      vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
       continue;
     }
-    const entry = fileEntry(file, read.text, extensionKinds, cached);
-    cache.set(entry, stampOf(read.stats, readAt));
+    const entry = read.kind === "text" ? fileEntry(file, read.text, extensionKinds, cached) : failedEntry(read.error);
+    if (settleMs !== undefined && cache.withheld(entry, settleMs)) {
+      if (cached) entries.push(cached); // half-written: the file keeps its last good objects (unfinished.ts)
+      continue;
+    }
+    if (read.kind === "text") cache.set(entry, stampOf(read.stats, readAt));
+    else cache.delete(file);
     entries.push(entry);
   }
-  cache.keepOnly(new Set(entries.map((e) => e.file)));
+  cache.keepOnly(new Set(entries.map((e) => e.file)), new Set(names.map((n) => join(dir, n))));
   return cache.event(entries, vanished, FILE_LIMITS.maxTotalBytes);
 }
 
@@ -136,10 +153,15 @@ async function statAll(dir: string, names: readonly string[], cache: FolderCache
   return out;
 }
 
-/** The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. */
-async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
+/**
+ * The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. Synchronous, as
+ * the reads of the files (read-file.ts): one system call, not a round trip through the thread pool.
+ */
+function listYamlFiles(dir: string): string[] | ProviderEvent {
   try {
-    return (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith(".")).sort();
+    return readdirSync(dir)
+      .filter((n) => YAML_FILE.test(n) && !n.startsWith("."))
+      .sort();
   } catch (err) {
     return folderError(dir, `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -210,18 +232,41 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       watcher?.close();
     };
   });
+  const settleMs = opts.settleMs ?? 200;
+  // While a file is held back as half-written, its next write events are read at once (a few times: a big file
+  // written in many steps then waits for the quiet period again), and a timer re-reads it when its hold may settle.
+  let eagerReads = EAGER_READS;
+  const eager = (): boolean => cache.held() !== undefined && eagerReads-- > 0;
+  const settle$ = new Subject<number>();
+  let settleTimer: NodeJS.Timeout | undefined;
+  const scheduleSettle = (): void => {
+    const held = cache.held();
+    if (!held) eagerReads = EAGER_READS;
+    if (!held || settleTimer) return;
+    const wait = Math.max(0, held.since + settleMs - performance.now()) + 1;
+    settleTimer = setTimeout(() => {
+      settleTimer = undefined;
+      for (const file of cache.held()?.files ?? []) touched(basename(file));
+      settle$.next(0);
+    }, wait);
+  };
+  let readNumber = 0;
   return new Observable<ProviderEvent>((subscriber) => {
     const abort = new AbortController();
-    const sub = changes$
+    const sub = merge(
+      changes$.pipe(debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200, { leading: true, eager })),
+      settle$,
+    )
       .pipe(
-        debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200),
-        startWith(undefined),
-        concatMap(() => {
-          const readStartedAt = performance.now();
-          const since = changedAt;
-          changedAt = undefined;
-          return from(
-            readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
+        map(() => ++readNumber),
+        startWith(0),
+        // One read at a time; triggers that come during a read make one more read, not one each.
+        concatConflate(
+          async (): Promise<ProviderEvent | undefined> => {
+            const readStartedAt = performance.now();
+            const since = changedAt;
+            changedAt = undefined;
+            const e = await readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty(), settleMs).then(
               (e): ProviderEvent | undefined => {
                 if (e.kind === "error") dirty = "all"; // a read cut short: the next one reads everything
                 if (e === lastRead) return undefined; // nothing changed: no event, no pass
@@ -233,18 +278,25 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
                 dirty = "all";
                 return (lastRead = unexpected(dir, err));
               },
-            ),
-          );
-        }),
+            );
+            scheduleSettle();
+            return e;
+          },
+          { supersedes: () => true },
+        ),
         filter((e): e is ProviderEvent => e !== undefined),
       )
       .subscribe(subscriber);
     return () => {
       abort.abort();
+      clearTimeout(settleTimer);
       sub.unsubscribe();
     };
   });
 }
+
+/** Reads at once (without the quiet period) of the next write events of a file held back as half-written. */
+const EAGER_READS = 3;
 
 function unexpected(dir: string, err: Error): ProviderEvent {
   return folderError(dir, `cannot read: ${quote(err.message)}`);
