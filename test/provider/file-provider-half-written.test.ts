@@ -174,15 +174,15 @@ describe("file provider: half-written files", () => {
     assert.equal(unfinishedReason(fileEntry(file, "", []), undefined), "does not end at the end of a line");
 
     // readDirectory with a settle time: the half file is held (the last good objects stay), then taken once settled.
-    const cache = new FolderCache();
-    const first = await readDirectory(dir, cache, undefined, [], undefined, 50);
+    const cache = new FolderCache(50);
+    const first = await readDirectory(dir, cache, undefined, [], undefined);
     assert.ok(first.kind === "snapshot" && first.snapshot.httpRoutes.length === ROUTES);
     writeFileSync(file, routesFile("v1", 4));
-    const held = await readDirectory(dir, cache, undefined, [], new Set(["10-routes.yaml"]), 50);
+    const held = await readDirectory(dir, cache, undefined, [], new Set(["10-routes.yaml"]));
     assert.equal(held, first, "held: the same event as before");
     assert.deepEqual(cache.held()?.files, [file]);
     await sleep(60);
-    const settled = await readDirectory(dir, cache, undefined, [], new Set(["10-routes.yaml"]), 50);
+    const settled = await readDirectory(dir, cache, undefined, [], new Set(["10-routes.yaml"]));
     assert.ok(settled.kind === "snapshot" && settled.snapshot.httpRoutes.length === 4);
     assert.equal(cache.held(), undefined);
   });

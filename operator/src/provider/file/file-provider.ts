@@ -15,7 +15,7 @@ import { debounceWithMaxWait } from "../../streams/debounce";
 import type { GroupKind } from "../../translate/extension-objects";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
 import { quote, type InputError } from "./parse";
-import { readInputFile } from "./read-file";
+import { readInputFileSync } from "./read-file";
 
 export { FolderCache } from "./folder-cache";
 
@@ -88,9 +88,9 @@ const YAML_FILE = /\.(ya?ml|json)$/;
  * folder's watch); a cached file not named there is not read again. Absent: every file is checked, and read again
  * unless its stat (inode, size, modification and change times) is the same as when it was read (folder-cache.ts).
  *
- * `settleMs` (the watch's reads): a read of a file that does not look finished (unfinished.ts: it does not parse,
- * is cut mid-line, or lacks objects the file had) is held back, the file keeping its last good objects, until a read
- * looks finished or finds the same text after `settleMs`; {@link FolderCache.held} names the files held back.
+ * A cache with a settle time (the watch's): a read of a file that does not look finished (unfinished.ts: it does not
+ * parse, is cut mid-line, or lacks objects the file had) is held back, the file keeping its last good objects, until a
+ * read looks finished or finds the same text after the settle time; {@link FolderCache.held} names the files held.
  */
 export async function readDirectory(
   dir: string,
@@ -98,7 +98,6 @@ export async function readDirectory(
   signal?: AbortSignal,
   extensionKinds: readonly GroupKind[] = [],
   changed?: ReadonlySet<string>,
-  settleMs?: number,
 ): Promise<ProviderEvent> {
   const names = listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
@@ -106,8 +105,14 @@ export async function readDirectory(
   const stats = changed ? undefined : await statAll(dir, names, cache);
   const entries: FileEntry[] = [];
   const vanished: InputError[] = [];
+  let turn = performance.now();
   for (const name of names) {
-    // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
+    // Reading and parsing are synchronous: every YIELD_MS between files, the event loop (a stopped watch: SIGTERM)
+    // gets its turn, and an aborted read ends.
+    if (performance.now() - turn > YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
     if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
     const cached = cache.get(file);
@@ -116,24 +121,41 @@ export async function readDirectory(
       entries.push(cached);
       continue;
     }
-    const readAt = Date.now();
-    const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
-    if (read.kind === "gone") {
-      cache.delete(file);
-      vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
-      continue;
-    }
-    const entry = read.kind === "text" ? fileEntry(file, read.text, extensionKinds, cached) : failedEntry(read.error);
-    if (settleMs !== undefined && cache.withheld(entry, settleMs)) {
-      if (cached) entries.push(cached); // half-written: the file keeps its last good objects (unfinished.ts)
-      continue;
-    }
-    if (read.kind === "text") cache.set(entry, stampOf(read.stats, readAt));
-    else cache.delete(file);
-    entries.push(entry);
+    const read = readChanged(file, cache, extensionKinds);
+    if (read.kind === "entry") entries.push(read.entry);
+    else if (read.kind === "vanished") vanished.push(read.warning);
   }
   cache.keepOnly(new Set(entries.map((e) => e.file)), new Set(names.map((n) => join(dir, n))));
   return cache.event(entries, vanished, FILE_LIMITS.maxTotalBytes);
+}
+
+/** The longest stretch of synchronous reading and parsing before a read lets the event loop run. */
+const YIELD_MS = 10;
+
+/**
+ * Reads `file` again: its new entry (cached), its last good entry while the read is held back as half-written, or
+ * that it vanished (or, new and held back, nothing yet).
+ */
+function readChanged(
+  file: string,
+  cache: FolderCache,
+  extensionKinds: readonly GroupKind[],
+): { kind: "entry"; entry: FileEntry } | { kind: "vanished"; warning: InputError } | { kind: "none" } {
+  const cached = cache.get(file);
+  const readAt = Date.now();
+  const read = readInputFileSync(file, FILE_LIMITS.maxFileBytes);
+  if (read.kind === "gone") {
+    cache.delete(file);
+    return {
+      kind: "vanished",
+      warning: { file, line: 0, column: 0, message: "removed while the folder was read; skipped" },
+    };
+  }
+  const entry = read.kind === "text" ? fileEntry(file, read.text, extensionKinds, cached) : failedEntry(read.error);
+  if (cache.withheld(entry)) return cached ? { kind: "entry", entry: cached } : { kind: "none" };
+  if (read.kind === "text") cache.set(entry, stampOf(read.stats, readAt));
+  else cache.delete(file);
+  return { kind: "entry", entry };
 }
 
 /**
@@ -176,7 +198,8 @@ function folderError(dir: string, message: string): ProviderEvent {
  * folder removed or replaced) is retried every `rewatchMs`, with a re-read each time so the error shows.
  */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
-  const cache = new FolderCache();
+  const settleMs = opts.settleMs ?? 200;
+  const cache = new FolderCache(settleMs);
   /** The last event read (before its timing was added): a read returning it again found nothing changed. */
   let lastRead: ProviderEvent | undefined;
   let changedAt: number | undefined;
@@ -232,7 +255,6 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       watcher?.close();
     };
   });
-  const settleMs = opts.settleMs ?? 200;
   // While a file is held back as half-written, its next write events are read at once (a few times: a big file
   // written in many steps then waits for the quiet period again), and a timer re-reads it when its hold may settle.
   let eagerReads = EAGER_READS;
@@ -266,7 +288,7 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
             const readStartedAt = performance.now();
             const since = changedAt;
             changedAt = undefined;
-            const e = await readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty(), settleMs).then(
+            const e = await readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
               (e): ProviderEvent | undefined => {
                 if (e.kind === "error") dirty = "all"; // a read cut short: the next one reads everything
                 if (e === lastRead) return undefined; // nothing changed: no event, no pass

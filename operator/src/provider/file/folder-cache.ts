@@ -125,6 +125,12 @@ export class FolderCache {
   /** Reads held back as half-written (unfinished.ts), by file. */
   private readonly holds = new Map<string, Held>();
 
+  /**
+   * @param settleMs With a settle time (the folder's watch), reads that look half-written are held back (see
+   * {@link withheld}); without one (a one-time read), every read is taken as it is.
+   */
+  constructor(private readonly settleMs?: number) {}
+
   /** The entry of `file`, if it was read. */
   get(file: string): FileEntry | undefined {
     return this.entries.get(file);
@@ -156,11 +162,13 @@ export class FolderCache {
   }
 
   /**
-   * Whether the read `entry` of its file is held back as half-written (unfinished.ts): it does not look finished and
-   * the same read has not stayed for `settleMs` yet. The caller keeps the file's last good entry meanwhile. A read
-   * that looks finished, or that settled, ends the file's hold.
+   * Whether the read `entry` of its file is held back as half-written (unfinished.ts): the cache has a settle time,
+   * the read does not look finished, and the same read has not stayed for the settle time yet. The caller keeps the
+   * file's last good entry meanwhile. A read that looks finished, or that settled, ends the file's hold.
    */
-  withheld(entry: FileEntry, settleMs: number, now = performance.now()): boolean {
+  withheld(entry: FileEntry, now = performance.now()): boolean {
+    const settleMs = this.settleMs;
+    if (settleMs === undefined) return false;
     const file = entry.file;
     if (unfinishedReason(entry, this.entries.get(file)) === undefined) {
       this.holds.delete(file);
