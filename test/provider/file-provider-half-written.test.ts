@@ -167,6 +167,8 @@ describe("file provider: half-written files", () => {
     assert.equal(reason(routesFile("v1")), undefined);
     assert.equal(reason(routesFile("v1") + "---\n" + route("extra")), undefined);
     assert.equal(reason(""), "does not end at the end of a line");
+    const cutAtSpec = routesFile("v1").slice(0, routesFile("v1").lastIndexOf("spec:") + 6);
+    assert.equal(reason(cutAtSpec), "ends with a key that has no value");
     assert.equal(reason(routesFile("v1").slice(0, -3)), "does not end at the end of a line");
     assert.equal(reason(routesFile("v1", 5)), "lacks gateway.networking.k8s.io|HTTPRoute|default/r5, which it had");
     const json = '{"kind": "Namespace", "apiVersion": "v1", "metadata": {"name": "x"}}';

@@ -194,8 +194,10 @@ function folderError(dir: string, message: string): ProviderEvent {
 }
 
 /**
- * Watches `dir` and emits an event at start and after every (debounced) change. A failing watch (the
- * folder removed or replaced) is retried every `rewatchMs`, with a re-read each time so the error shows.
+ * Watches `dir` and emits an event at start and after every change: the first change after a quiet period is read at
+ * once, changes that follow it closely are debounced (ADR 0026), and a file that looks half-written keeps its last
+ * good objects until it looks finished or settles (`settleMs`). A failing watch (the folder removed or replaced) is
+ * retried every `rewatchMs`, with a re-read each time so the error shows.
  */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
   const settleMs = opts.settleMs ?? 200;

@@ -14,6 +14,7 @@ import type { FileEntry } from "./folder-cache";
 export function unfinishedReason(entry: FileEntry, good: FileEntry | undefined): string | undefined {
   if (entry.parsed.errors.length > 0) return "does not parse";
   if (!endsComplete(entry.text)) return "does not end at the end of a line";
+  if (endsWithOpenKey(entry.text)) return "ends with a key that has no value";
   if (good && good.keys.length > 0) {
     const now = new Set(entry.keys);
     const lost = good.keys.find((k) => !now.has(k));
@@ -30,6 +31,16 @@ function endsComplete(text: string): boolean {
   if (text.endsWith("\n")) return true;
   const last = text.trimEnd().at(-1);
   return last === "}" || last === "]";
+}
+
+/**
+ * Whether the last line of `text` opens a block it does not hold (`spec:`, `- matches:`, a lone `-`): a file cut at
+ * a line boundary inside its last object usually ends so. A real file seldom ends with a key without a value.
+ */
+function endsWithOpenKey(text: string): boolean {
+  const end = text.trimEnd();
+  const last = end.slice(end.lastIndexOf("\n") + 1).trim();
+  return last === "-" || (last.endsWith(":") && !last.startsWith("#"));
 }
 
 /** A read of a file held back: what it read, since when (`performance.now()`). */
