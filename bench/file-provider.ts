@@ -6,6 +6,7 @@
  *   debounce   first watch event → read start (the quiet period)
  *   read       read start → event ready (read, parse, assemble the snapshot)
  *   queue      event ready → pass start
+ *   start      write → pass start (the four steps above: the provider's whole share)
  *   pass       translate + build + publish (PassResult.ms)
  *   rest       the pass's other steps (prepare, statuses, NACK bookkeeping)
  *   published  write → published
@@ -26,7 +27,7 @@ import { arg } from "./lib/cli";
 import { envInfo, finish, loadAverage, median, percentile, round, table, type Metric } from "./lib/report";
 
 const ROUTES_PER_FILE = 2000;
-const STEPS = ["watch", "debounce", "read", "queue", "pass", "rest", "published", "cpu"] as const;
+const STEPS = ["watch", "debounce", "read", "queue", "start", "pass", "rest", "published", "cpu"] as const;
 type Step = (typeof STEPS)[number];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -71,6 +72,7 @@ async function step(
     debounce: t.readStartedAt - t.changedAt,
     read: t.readEndedAt - t.readStartedAt,
     queue: t.passStartedAt - t.readEndedAt,
+    start: t.passStartedAt - t0,
     pass: e.pass.ms,
     rest: t.passEndedAt - t.passStartedAt - e.pass.ms,
     published: at - t0,

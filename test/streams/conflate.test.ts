@@ -87,6 +87,22 @@ describe("debounceWithMaxWait leading", () => {
     sub.unsubscribe();
   });
 
+  it("with eager, a value that would wait is emitted at once while eager() says so, dropping the wait", async () => {
+    const src = new Subject<number>();
+    const seen: number[] = [];
+    let eagerLeft = 1;
+    const sub = src
+      .pipe(debounceWithMaxWait(30, 500, { leading: true, eager: () => eagerLeft-- > 0 }))
+      .subscribe((v) => seen.push(v));
+    src.next(1); // leading
+    src.next(2); // eager: at once
+    src.next(3); // no longer eager: waits for the quiet period
+    assert.deepEqual(seen, [1, 2]);
+    await sleep(60);
+    assert.deepEqual(seen, [1, 2, 3]);
+    sub.unsubscribe();
+  });
+
   it("without leading, waits for the quiet period as before", async () => {
     const src = new Subject<number>();
     const seen: number[] = [];

@@ -481,12 +481,18 @@ export class StandaloneGateway {
       });
       const exclude = this.nackGuard.quarantine.excluded(e.snapshot);
       // Statuses wait for Envoy's verdict on patched resources (no Programmed=Unknown flash): recorded below.
-      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, "unless-pending"));
-      if (pass.patchesPending.length > 0 && this.patchCheck) {
+      let pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, false));
+      let record = pass.patchesPending.length === 0;
+      if (!record && this.patchCheck) {
         // Envoy is checking patched resources: wait for its verdict and publish them (or not) in this same pass.
         await this.patchCheck.settled();
-        pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude));
+        pass = this.nackGuard.track(e.snapshot, () => this.publish(e.snapshot, exclude, false));
+        record = true;
       }
+      // The xDS streams send what setNode changed on the next turns of the event loop: let them run before the
+      // statuses are recorded (ADR 0026), so the status work does not delay the update to Envoy.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (record) this.recordPass(pass, e.snapshot);
       const runner = this.runner;
       if (!this.stopping && runner) await this.measureInfra(() => runner.reconcile(pass.result.infraIr));
       this.log("gateway-api")("debug", "translated", { ms: pass.ms.toFixed(1), gateways: pass.result.xdsIr.length });
@@ -558,16 +564,20 @@ export class StandaloneGateway {
     for (const r of pass.result.rejected) this.log("gateway-api")("warn", `invalid object left out: ${r.message}`);
     for (const bad of pass.invalid)
       this.opts.logger("error", "internal: invalid IR not published", { gateway: bad.name, problems: bad.problems });
-    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
-    if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0)) {
-      inStage(this.passTrace, STAGES.status, () =>
-        this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller)),
-      );
-      // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
-      // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
-      this.rateLimit?.update(pass.result.rateLimitIr);
-    }
+    if (record === true || (record === "unless-pending" && pass.patchesPending.length === 0))
+      this.recordPass(pass, snapshot);
     return pass;
+  }
+
+  /** Records the statuses of a published pass of `snapshot`, and updates the rate limit service with it. */
+  private recordPass(pass: PassResult, snapshot: ResourceSnapshot): void {
+    const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
+    inStage(this.passTrace, STAGES.status, () =>
+      this.statuses.apply(this.nackGuard.statuses(pass.result.statuses, snapshot, controller)),
+    );
+    // Every recorded pass (a file change, a listener-status pass, NACK bisection's final one) updates the
+    // rate limit service, so its descriptors match the routes Envoy actually has (quarantined ones left out).
+    this.rateLimit?.update(pass.result.rateLimitIr);
   }
 
   /** The stages between building and publishing: the extension server's hooks, Envoy's check of patches. */

@@ -8,6 +8,12 @@ export interface DebounceOptions {
    * no quiet period); the values right after it are debounced as usual. @default false
    */
   readonly leading?: boolean;
+  /**
+   * Asked for each value that would wait: true emits it at once all the same (and drops the wait in progress). For
+   * a consumer that knows the next value is worth taking without delay, e.g. the file provider while it holds back
+   * a half-written file (its next write event is likely the one that completes it). @default never
+   */
+  readonly eager?: () => boolean;
 }
 
 /**
@@ -39,9 +45,10 @@ export function debounceWithMaxWait<T>(
       };
       const sub = source.subscribe({
         next(value) {
-          if (opts.leading && quietTimer === undefined && performance.now() - lastEmit >= quietMs) {
-            lastEmit = performance.now();
-            subscriber.next(value);
+          const idle = quietTimer === undefined && performance.now() - lastEmit >= quietMs;
+          if ((opts.leading && idle) || opts.eager?.()) {
+            pending = { value };
+            flush();
             return;
           }
           pending = { value };

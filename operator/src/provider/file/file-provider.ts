@@ -5,16 +5,17 @@
  * budget per file and for the folder, and the parse budgets of {@link PARSE_LIMITS}); nothing in the
  * folder can stop or hang the stream.
  */
-import { statSync, watch, type FSWatcher } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
-import { Observable, concatMap, filter, from, startWith } from "rxjs";
+import { readdirSync, statSync, watch, type FSWatcher } from "node:fs";
+import { stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { Observable, Subject, filter, map, merge, startWith } from "rxjs";
 import type { ResourceSnapshot } from "../../resources/snapshot";
+import { concatConflate } from "../../streams/conflate";
 import { debounceWithMaxWait } from "../../streams/debounce";
 import type { GroupKind } from "../../translate/extension-objects";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
 import { quote, type InputError } from "./parse";
-import { readInputFile } from "./read-file";
+import { readInputFileSync } from "./read-file";
 
 export { FolderCache } from "./folder-cache";
 
@@ -54,12 +55,19 @@ export const FILE_LIMITS = {
 /** File provider settings. */
 export interface FileProviderOptions {
   /**
-   * Quiet period before re-reading after a change. Short: only the files the watch named are read again, and a
-   * file caught half-written is read again after its next write event. @default 5
+   * Quiet period before re-reading after a change that follows another one closely. The first change after a quiet
+   * period is read at once (ADR 0026): a file caught half-written there keeps its last good objects (see
+   * `settleMs`) and is read again at its next write event. @default 5
    */
   readonly debounceMs?: number;
   /** Longest wait before re-reading under a steady stream of changes. @default 200 */
   readonly maxWaitMs?: number;
+  /**
+   * How long a read of a file that does not look finished (it does not parse, is cut mid-line, or lacks objects the
+   * file had: unfinished.ts) must stay the same before it is taken as final; until then the file keeps its last good
+   * objects. Longer than a writer's pause mid-write; it delays only removals of objects and errors. @default 200
+   */
+  readonly settleMs?: number;
   /** Delay before watching the folder again after the watch failed (e.g. the folder was removed). @default 1000 */
   readonly rewatchMs?: number;
   /** Kinds an extension server owns (EnvoyGateway `extensionManager`): their objects are not warned about. @default none */
@@ -79,6 +87,10 @@ const YAML_FILE = /\.(ya?ml|json)$/;
  * `changed` (with a cache): the names of the only files that may have changed since the last read (from the
  * folder's watch); a cached file not named there is not read again. Absent: every file is checked, and read again
  * unless its stat (inode, size, modification and change times) is the same as when it was read (folder-cache.ts).
+ *
+ * A cache with a settle time (the watch's): a read of a file that does not look finished (unfinished.ts: it does not
+ * parse, is cut mid-line, or lacks objects the file had) is held back, the file keeping its last good objects, until a
+ * read looks finished or finds the same text after the settle time; {@link FolderCache.held} names the files held.
  */
 export async function readDirectory(
   dir: string,
@@ -87,14 +99,20 @@ export async function readDirectory(
   extensionKinds: readonly GroupKind[] = [],
   changed?: ReadonlySet<string>,
 ): Promise<ProviderEvent> {
-  const names = await listYamlFiles(dir);
+  const names = listYamlFiles(dir);
   if (!Array.isArray(names)) return names;
   cache.useExtensionKinds(extensionKinds);
   const stats = changed ? undefined : await statAll(dir, names, cache);
   const entries: FileEntry[] = [];
   const vanished: InputError[] = [];
+  let turn = performance.now();
   for (const name of names) {
-    // Parsing is synchronous: between files, a stopped watch (SIGTERM) gets its turn and ends the read.
+    // Reading and parsing are synchronous: every YIELD_MS between files, the event loop (a stopped watch: SIGTERM)
+    // gets its turn, and an aborted read ends.
+    if (performance.now() - turn > YIELD_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turn = performance.now();
+    }
     if (signal?.aborted) return folderError(dir, "read aborted");
     const file = join(dir, name);
     const cached = cache.get(file);
@@ -103,20 +121,41 @@ export async function readDirectory(
       entries.push(cached);
       continue;
     }
-    const readAt = Date.now();
-    const read = await readInputFile(file, FILE_LIMITS.maxFileBytes);
-    if (read.kind !== "text") {
-      cache.delete(file);
-      if (read.kind === "error") entries.push(failedEntry(read.error));
-      else vanished.push({ file, line: 0, column: 0, message: "removed while the folder was read; skipped" });
-      continue;
-    }
-    const entry = fileEntry(file, read.text, extensionKinds, cached);
-    cache.set(entry, stampOf(read.stats, readAt));
-    entries.push(entry);
+    const read = readChanged(file, cache, extensionKinds);
+    if (read.kind === "entry") entries.push(read.entry);
+    else if (read.kind === "vanished") vanished.push(read.warning);
   }
-  cache.keepOnly(new Set(entries.map((e) => e.file)));
+  cache.keepOnly(new Set(entries.map((e) => e.file)), new Set(names.map((n) => join(dir, n))));
   return cache.event(entries, vanished, FILE_LIMITS.maxTotalBytes);
+}
+
+/** The longest stretch of synchronous reading and parsing before a read lets the event loop run. */
+const YIELD_MS = 10;
+
+/**
+ * Reads `file` again: its new entry (cached), its last good entry while the read is held back as half-written, or
+ * that it vanished (or, new and held back, nothing yet).
+ */
+function readChanged(
+  file: string,
+  cache: FolderCache,
+  extensionKinds: readonly GroupKind[],
+): { kind: "entry"; entry: FileEntry } | { kind: "vanished"; warning: InputError } | { kind: "none" } {
+  const cached = cache.get(file);
+  const readAt = Date.now();
+  const read = readInputFileSync(file, FILE_LIMITS.maxFileBytes);
+  if (read.kind === "gone") {
+    cache.delete(file);
+    return {
+      kind: "vanished",
+      warning: { file, line: 0, column: 0, message: "removed while the folder was read; skipped" },
+    };
+  }
+  const entry = read.kind === "text" ? fileEntry(file, read.text, extensionKinds, cached) : failedEntry(read.error);
+  if (cache.withheld(entry)) return cached ? { kind: "entry", entry: cached } : { kind: "none" };
+  if (read.kind === "text") cache.set(entry, stampOf(read.stats, readAt));
+  else cache.delete(file);
+  return { kind: "entry", entry };
 }
 
 /**
@@ -136,10 +175,15 @@ async function statAll(dir: string, names: readonly string[], cache: FolderCache
   return out;
 }
 
-/** The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. */
-async function listYamlFiles(dir: string): Promise<string[] | ProviderEvent> {
+/**
+ * The YAML file names of `dir`, sorted, hidden files left out; or an error event naming the folder. Synchronous, as
+ * the reads of the files (read-file.ts): one system call, not a round trip through the thread pool.
+ */
+function listYamlFiles(dir: string): string[] | ProviderEvent {
   try {
-    return (await readdir(dir)).filter((n) => YAML_FILE.test(n) && !n.startsWith(".")).sort();
+    return readdirSync(dir)
+      .filter((n) => YAML_FILE.test(n) && !n.startsWith("."))
+      .sort();
   } catch (err) {
     return folderError(dir, `cannot read the folder: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
@@ -150,11 +194,14 @@ function folderError(dir: string, message: string): ProviderEvent {
 }
 
 /**
- * Watches `dir` and emits an event at start and after every (debounced) change. A failing watch (the
- * folder removed or replaced) is retried every `rewatchMs`, with a re-read each time so the error shows.
+ * Watches `dir` and emits an event at start and after every change: the first change after a quiet period is read at
+ * once, changes that follow it closely are debounced (ADR 0026), and a file that looks half-written keeps its last
+ * good objects until it looks finished or settles (`settleMs`). A failing watch (the folder removed or replaced) is
+ * retried every `rewatchMs`, with a re-read each time so the error shows.
  */
 export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Observable<ProviderEvent> {
-  const cache = new FolderCache();
+  const settleMs = opts.settleMs ?? 200;
+  const cache = new FolderCache(settleMs);
   /** The last event read (before its timing was added): a read returning it again found nothing changed. */
   let lastRead: ProviderEvent | undefined;
   let changedAt: number | undefined;
@@ -210,18 +257,40 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
       watcher?.close();
     };
   });
+  // While a file is held back as half-written, its next write events are read at once (a few times: a big file
+  // written in many steps then waits for the quiet period again), and a timer re-reads it when its hold may settle.
+  let eagerReads = EAGER_READS;
+  const eager = (): boolean => cache.held() !== undefined && eagerReads-- > 0;
+  const settle$ = new Subject<number>();
+  let settleTimer: NodeJS.Timeout | undefined;
+  const scheduleSettle = (): void => {
+    const held = cache.held();
+    if (!held) eagerReads = EAGER_READS;
+    if (!held || settleTimer) return;
+    const wait = Math.max(0, held.since + settleMs - performance.now()) + 1;
+    settleTimer = setTimeout(() => {
+      settleTimer = undefined;
+      for (const file of cache.held()?.files ?? []) touched(basename(file));
+      settle$.next(0);
+    }, wait);
+  };
+  let readNumber = 0;
   return new Observable<ProviderEvent>((subscriber) => {
     const abort = new AbortController();
-    const sub = changes$
+    const sub = merge(
+      changes$.pipe(debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200, { leading: true, eager })),
+      settle$,
+    )
       .pipe(
-        debounceWithMaxWait(opts.debounceMs ?? 5, opts.maxWaitMs ?? 200),
-        startWith(undefined),
-        concatMap(() => {
-          const readStartedAt = performance.now();
-          const since = changedAt;
-          changedAt = undefined;
-          return from(
-            readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
+        map(() => ++readNumber),
+        startWith(0),
+        // One read at a time; triggers that come during a read make one more read, not one each.
+        concatConflate(
+          async (): Promise<ProviderEvent | undefined> => {
+            const readStartedAt = performance.now();
+            const since = changedAt;
+            changedAt = undefined;
+            const e = await readDirectory(dir, cache, abort.signal, opts.extensionKinds, takeDirty()).then(
               (e): ProviderEvent | undefined => {
                 if (e.kind === "error") dirty = "all"; // a read cut short: the next one reads everything
                 if (e === lastRead) return undefined; // nothing changed: no event, no pass
@@ -233,18 +302,25 @@ export function watchDirectory(dir: string, opts: FileProviderOptions = {}): Obs
                 dirty = "all";
                 return (lastRead = unexpected(dir, err));
               },
-            ),
-          );
-        }),
+            );
+            scheduleSettle();
+            return e;
+          },
+          { supersedes: () => true },
+        ),
         filter((e): e is ProviderEvent => e !== undefined),
       )
       .subscribe(subscriber);
     return () => {
       abort.abort();
+      clearTimeout(settleTimer);
       sub.unsubscribe();
     };
   });
 }
+
+/** Reads at once (without the quiet period) of the next write events of a file held back as half-written. */
+const EAGER_READS = 3;
 
 function unexpected(dir: string, err: Error): ProviderEvent {
   return folderError(dir, `cannot read: ${quote(err.message)}`);

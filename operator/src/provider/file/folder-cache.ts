@@ -13,6 +13,7 @@ import { parseManifests, type InputError, type ParseResult } from "./parse";
 import { unknownFieldWarnings } from "./unknown-fields";
 import { unreadWarnings } from "./unread";
 import type { ProviderEvent } from "./file-provider";
+import { readPrint, unfinishedReason, type Held } from "./unfinished";
 
 /**
  * What a file's stat said when it was read. The same stamp later means the same file content, unless the file was
@@ -121,6 +122,14 @@ export class FolderCache {
   /** The last snapshot assembled (its unchanged lists are reused). */
   private lastSnapshot?: ResourceSnapshot;
   private kinds?: string;
+  /** Reads held back as half-written (unfinished.ts), by file. */
+  private readonly holds = new Map<string, Held>();
+
+  /**
+   * @param settleMs With a settle time (the folder's watch), reads that look half-written are held back (see
+   * {@link withheld}); without one (a one-time read), every read is taken as it is.
+   */
+  constructor(private readonly settleMs?: number) {}
 
   /** The entry of `file`, if it was read. */
   get(file: string): FileEntry | undefined {
@@ -152,8 +161,40 @@ export class FolderCache {
     this.entries.set(entry.file, entry);
   }
 
+  /**
+   * Whether the read `entry` of its file is held back as half-written (unfinished.ts): the cache has a settle time,
+   * the read does not look finished, and the same read has not stayed for the settle time yet. The caller keeps the
+   * file's last good entry meanwhile. A read that looks finished, or that settled, ends the file's hold.
+   */
+  withheld(entry: FileEntry, now = performance.now()): boolean {
+    const settleMs = this.settleMs;
+    if (settleMs === undefined) return false;
+    const file = entry.file;
+    if (unfinishedReason(entry, this.entries.get(file)) === undefined) {
+      this.holds.delete(file);
+      return false;
+    }
+    const print = readPrint(entry);
+    const held = this.holds.get(file);
+    if (held?.print !== print) {
+      this.holds.set(file, { print, since: now });
+      return true;
+    }
+    if (now - held.since < settleMs) return true;
+    this.holds.delete(file);
+    return false;
+  }
+
+  /** The files held back as half-written, and when the earliest hold began (`performance.now()`). */
+  held(): { readonly files: readonly string[]; readonly since: number } | undefined {
+    if (this.holds.size === 0) return undefined;
+    const since = Math.min(...[...this.holds.values()].map((h) => h.since));
+    return { files: [...this.holds.keys()], since };
+  }
+
   /** Forgets `file`. */
   delete(file: string): void {
+    this.holds.delete(file);
     this.stamps.delete(file);
     const old = this.entries.get(file);
     if (!old) return;
@@ -161,9 +202,10 @@ export class FolderCache {
     this.entries.delete(file);
   }
 
-  /** Forgets every file not in `present`. */
-  keepOnly(present: ReadonlySet<string>): void {
+  /** Forgets every file not in `present`, and the holds of files not `listed` (no longer in the folder). */
+  keepOnly(present: ReadonlySet<string>, listed: ReadonlySet<string> = present): void {
     for (const file of [...this.entries.keys()]) if (!present.has(file)) this.delete(file);
+    for (const file of [...this.holds.keys()]) if (!listed.has(file)) this.holds.delete(file);
   }
 
   /**
