@@ -163,14 +163,14 @@ export class KubeClient {
     for (const [key, value] of Object.entries(o.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const once = (): ReturnType<typeof fetch> => {
-      const headers: Record<string, string> = { ...this.kc.headers(), accept: "application/json" };
+    const once = async (): ReturnType<typeof fetch> => {
+      const headers: Record<string, string> = { ...(await this.kc.headers()), accept: "application/json" };
       if (o.contentType) headers["content-type"] = o.contentType;
       return fetch(url, { method, headers, body: o.body, dispatcher: this.kc.dispatcher, signal: o.signal });
     };
     const response = await once();
     // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.
-    if (response.status !== 401 || !this.kc.reload()) return response;
+    if (response.status !== 401 || !(await this.kc.reload())) return response;
     await response.body?.cancel().catch(() => undefined);
     return once();
   }
