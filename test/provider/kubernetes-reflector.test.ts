@@ -17,8 +17,10 @@ import {
 import {
   backoffDelay,
   isUnavailable,
+  LAST_APPLIED,
   newReflectorStats,
   reflect,
+  slim,
 } from "../../operator/src/provider/kubernetes/reflector";
 import { eventually, freePort } from "../support/http";
 
@@ -187,5 +189,40 @@ describe("Kubernetes provider: reflector retrying a refused connection (nothing 
       sub.unsubscribe();
       process.off("warning", onWarning);
     }
+  });
+});
+
+describe("Kubernetes provider: objects at intake", () => {
+  const stamp = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" };
+
+  it("drops managedFields and the kubectl apply annotation, keeps the other annotations and sets apiVersion/kind", () => {
+    const listed = {
+      metadata: {
+        name: "r",
+        namespace: "default",
+        resourceVersion: "7",
+        managedFields: [{ manager: "kubectl", operation: "Apply" }],
+        annotations: { [LAST_APPLIED]: '{"apiVersion":"gateway.networking.k8s.io/v1"}', team: "a" },
+      },
+      spec: { hostnames: ["a.example"] },
+    };
+    const before = JSON.stringify(listed);
+    assert.deepEqual(slim(listed as never, stamp), {
+      apiVersion: stamp.apiVersion,
+      kind: stamp.kind,
+      metadata: { name: "r", namespace: "default", resourceVersion: "7", annotations: { team: "a" } },
+      spec: { hostnames: ["a.example"] },
+    });
+    assert.equal(JSON.stringify(listed), before, "the parsed object is not changed");
+  });
+
+  it("leaves an object without either as it is (no annotations field added)", () => {
+    const plain = { metadata: { name: "s", namespace: "default" }, data: { k: "dg==" } };
+    assert.deepEqual(slim(plain as never, { apiVersion: "v1", kind: "Secret" }), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "default" },
+      data: { k: "dg==" },
+    });
   });
 });
