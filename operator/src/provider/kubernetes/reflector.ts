@@ -14,7 +14,7 @@ import { Observable } from "rxjs";
 import type { Logger } from "../../log";
 import type { KubeObject } from "../../resources/meta";
 import type { UnservedKind } from "../../resources/snapshot";
-import { describeError, KubeApiError, type KubeClient, type WatchEvent } from "./client";
+import { describeError, KubeApiError, KubeConnectionError, type KubeClient, type WatchEvent } from "./client";
 
 /** What a reflector emits. */
 export type ReflectorEvent =
@@ -101,11 +101,11 @@ const UNAVAILABLE = new Set([429, 502, 503, 504]);
 
 /**
  * Whether `err` says the API server is unavailable rather than that the request is wrong: no HTTP answer
- * at all (undici's "fetch failed" on a refused connection, "terminated" on a cut one) or an answer above.
+ * at all (a KubeConnectionError: the connection was refused, failed or cut) or an answer above.
  */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof KubeApiError) return UNAVAILABLE.has(err.status);
-  return err instanceof TypeError && (err.message === "fetch failed" || err.message === "terminated");
+  return err instanceof KubeConnectionError;
 }
 
 /**

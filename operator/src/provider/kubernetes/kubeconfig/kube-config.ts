@@ -1,6 +1,6 @@
 /**
  * The API server connection {@link KubeClient} sends through: an endpoint loaded from a kubeconfig or the
- * in-cluster environment, one undici Agent per TLS identity (ADR 0016: one connection pool, not one per request)
+ * in-cluster environment, one keep-alive node:https Agent per TLS identity (ADR 0016: one connection pool, not one per request)
  * and the authentication headers. The identity (server and TLS material, file contents read at load) is
  * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
  * 401, and replaces the Agent only when the identity changed (the old one closes once its requests ended).
@@ -11,7 +11,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Agent } from "undici";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { env, type EgtsEnv } from "../../../config/env";
 import { KubeconfigError, type KubeEndpoint } from "./endpoint";
 import { runExecPlugin, type ExecPlugin } from "./exec-credential";
@@ -72,7 +73,7 @@ function identityOf(e: KubeEndpoint): string {
 export class KubeConfig {
   private endpoint: KubeEndpoint;
   private identity: string;
-  private agent: Agent;
+  private agent: HttpAgent;
   private token?: CachedToken;
   /** The exec plugin's run in progress, if any. */
   private refreshing?: Promise<string>;
@@ -108,7 +109,7 @@ export class KubeConfig {
   }
 
   /** The dispatcher of every request: the same Agent while the TLS identity is unchanged. */
-  get dispatcher(): Agent {
+  get dispatcher(): HttpAgent {
     return this.agent;
   }
 
@@ -147,7 +148,7 @@ export class KubeConfig {
       const old = this.agent;
       this.agent = agentOf(next);
       this.identity = identity;
-      void old.close().catch(() => undefined);
+      retire(old);
     }
     this.endpoint = next;
     const auth = next.auth;
@@ -160,9 +161,9 @@ export class KubeConfig {
     return agentChanged || before !== after;
   }
 
-  /** Closes the Agent's connections. */
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the Agent's connections (requests in progress, watches included, are cut). */
+  close(): void {
+    this.agent.destroy();
   }
 
   /**
@@ -219,7 +220,18 @@ export class KubeConfig {
   }
 }
 
-/** The Agent of an endpoint's TLS identity. */
-function agentOf(e: KubeEndpoint): Agent {
-  return new Agent({ connect: { ...e.tls } });
+/** The Agent of an endpoint's TLS identity: connections kept alive and reused (node:http for an `http://` server). */
+function agentOf(e: KubeEndpoint): HttpAgent {
+  return e.server.startsWith("http:")
+    ? new HttpAgent({ keepAlive: true })
+    : new HttpsAgent({ keepAlive: true, ...e.tls });
+}
+
+/**
+ * Lets a replaced Agent's connections end: the idle ones close now, those in use (a watch) when their request
+ * ends (an Agent that does not keep alive closes a socket its request freed).
+ */
+function retire(agent: HttpAgent): void {
+  (agent as HttpAgent & { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }
