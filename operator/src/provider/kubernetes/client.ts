@@ -268,7 +268,7 @@ interface SystemErrorFields {
   readonly syscall?: string;
   readonly address?: string;
   readonly port?: number;
-  /** undici's SocketError: the connection it was on. */
+  /** An error that carries the socket it happened on: its remote address and port. */
   readonly socket?: { readonly remoteAddress?: string; readonly remotePort?: number };
 }
 
