@@ -62,7 +62,21 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
           res.end(JSON.stringify({ kind: "Status", reason: "Unauthorized", message: "Unauthorized" }));
           return;
         }
-        res.end(JSON.stringify({ kind: "Status", path: req.url, cn, auth }));
+        const body: Buffer[] = [];
+        req.on("data", (c: Buffer) => body.push(c));
+        req.on("end", () =>
+          res.end(
+            JSON.stringify({
+              kind: "Status",
+              method: req.method,
+              path: req.url,
+              cn,
+              auth,
+              length: req.headers["content-length"],
+              body: Buffer.concat(body).toString(),
+            }),
+          ),
+        );
       },
     );
     (server as unknown as Server).on("secureConnection", (s: TLSSocket) =>
@@ -109,6 +123,41 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     // request (20) was client-node's behaviour.
     assert.ok(connections.length <= 2, `20 requests, ${connections.length} TLS handshakes`);
     assert.deepEqual([...new Set(connections)], ["controller"]);
+  });
+
+  it("sends each request's body with its length, a DELETE's too, and the connection serves the next request", async () => {
+    const client = new KubeClient(
+      loadKubeConfig(write("bodies.kubeconfig", kubeconfig(verified(), pairData(ca.issue("bodies"))))),
+    );
+    type Seen = { method: string; path: string; length?: string; body: string };
+    await client.delete("/api/v1/namespaces/default/configmaps/c");
+    const created = await client.request<Seen>(HttpMethod.POST, "/api/v1/namespaces/default/configmaps", {
+      body: '{"kind":"ConfigMap"}',
+      contentType: "application/json",
+    });
+    assert.deepEqual(
+      { method: created.method, length: created.length, body: created.body },
+      { method: "POST", length: "20", body: '{"kind":"ConfigMap"}' },
+    );
+    const deleted = await client.request<Seen>(HttpMethod.DELETE, "/api/v1/namespaces/default/configmaps/c", {
+      body: '{"propagationPolicy":"Background"}',
+      contentType: "application/json",
+    });
+    assert.deepEqual(
+      { method: deleted.method, length: deleted.length, body: deleted.body },
+      { method: "DELETE", length: "34", body: '{"propagationPolicy":"Background"}' },
+    );
+    // Without the length the DELETE's body was read as the start of the next request on the same connection.
+    const next = await client.request<Seen>(HttpMethod.GET, "/api/v1/namespaces/default/configmaps");
+    assert.deepEqual(
+      { method: next.method, path: next.path, body: next.body },
+      {
+        method: "GET",
+        path: "/api/v1/namespaces/default/configmaps",
+        body: "",
+      },
+    );
+    assert.ok(connections.length <= 2, `${connections.length} TLS handshakes for 4 requests`);
   });
 
   it("picks up client certificate files rewritten on disk after a 401, on a new connection", async () => {

@@ -183,6 +183,9 @@ export class KubeClient {
     const once = async (): Promise<IncomingMessage> => {
       const headers: Record<string, string> = { ...(await this.kc.headers()), accept: "application/json" };
       if (o.contentType) headers["content-type"] = o.contentType;
+      // Always said: node:http sends a DELETE's body without a length (read to the connection's end), and the
+      // API server then takes it for the start of the next request on the kept-alive connection (400).
+      if (o.body !== undefined) headers["content-length"] = String(Buffer.byteLength(o.body));
       return exchange(url, method, headers, this.kc.dispatcher, o);
     };
     const response = await once();
