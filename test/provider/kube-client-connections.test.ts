@@ -4,7 +4,8 @@
  * 0016/0017); a client certificate or token rotated on disk is picked up after a 401 (the KubeConfig reads its
  * source again and the request is sent once more) with a new connection presenting the new certificate;
  * `tls-server-name`, `insecure-skip-tls-verify` and basic credentials reach the wire; an exec credential plugin
- * (a real script) gives the bearer token, runs once per token lifetime and again after a 401.
+ * (a real script) gives the bearer token, runs once per token lifetime and again after a 401, asynchronously: the
+ * event loop goes on while it sleeps, and a token about to expire is used while the plugin runs again.
  */
 import * as assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import {
   KubeClient,
   loadKubeConfig,
 } from "../../operator/src/provider/kubernetes/client";
+import { EXEC_REFRESH_AHEAD_MS } from "../../operator/src/provider/kubernetes/kubeconfig/kube-config";
 import { makeCa, type KeyPair, type TestCa } from "../support/pki";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
@@ -60,7 +62,21 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
           res.end(JSON.stringify({ kind: "Status", reason: "Unauthorized", message: "Unauthorized" }));
           return;
         }
-        res.end(JSON.stringify({ kind: "Status", path: req.url, cn, auth }));
+        const body: Buffer[] = [];
+        req.on("data", (c: Buffer) => body.push(c));
+        req.on("end", () =>
+          res.end(
+            JSON.stringify({
+              kind: "Status",
+              method: req.method,
+              path: req.url,
+              cn,
+              auth,
+              length: req.headers["content-length"],
+              body: Buffer.concat(body).toString(),
+            }),
+          ),
+        );
       },
     );
     (server as unknown as Server).on("secureConnection", (s: TLSSocket) =>
@@ -109,6 +125,41 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     assert.deepEqual([...new Set(connections)], ["controller"]);
   });
 
+  it("sends each request's body with its length, a DELETE's too, and the connection serves the next request", async () => {
+    const client = new KubeClient(
+      loadKubeConfig(write("bodies.kubeconfig", kubeconfig(verified(), pairData(ca.issue("bodies"))))),
+    );
+    type Seen = { method: string; path: string; length?: string; body: string };
+    await client.delete("/api/v1/namespaces/default/configmaps/c");
+    const created = await client.request<Seen>(HttpMethod.POST, "/api/v1/namespaces/default/configmaps", {
+      body: '{"kind":"ConfigMap"}',
+      contentType: "application/json",
+    });
+    assert.deepEqual(
+      { method: created.method, length: created.length, body: created.body },
+      { method: "POST", length: "20", body: '{"kind":"ConfigMap"}' },
+    );
+    const deleted = await client.request<Seen>(HttpMethod.DELETE, "/api/v1/namespaces/default/configmaps/c", {
+      body: '{"propagationPolicy":"Background"}',
+      contentType: "application/json",
+    });
+    assert.deepEqual(
+      { method: deleted.method, length: deleted.length, body: deleted.body },
+      { method: "DELETE", length: "34", body: '{"propagationPolicy":"Background"}' },
+    );
+    // Without the length the DELETE's body was read as the start of the next request on the same connection.
+    const next = await client.request<Seen>(HttpMethod.GET, "/api/v1/namespaces/default/configmaps");
+    assert.deepEqual(
+      { method: next.method, path: next.path, body: next.body },
+      {
+        method: "GET",
+        path: "/api/v1/namespaces/default/configmaps",
+        body: "",
+      },
+    );
+    assert.ok(connections.length <= 2, `${connections.length} TLS handshakes for 4 requests`);
+  });
+
   it("picks up client certificate files rewritten on disk after a 401, on a new connection", async () => {
     const first = ca.issue("first");
     write("client.crt", first.cert);
@@ -136,7 +187,7 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
   it("keeps the Agent when reloading finds the same identity", async () => {
     const kc = loadKubeConfig(write("same.kubeconfig", kubeconfig(verified(), pairData(ca.issue("same")))));
     const agent = kc.dispatcher;
-    assert.equal(kc.reload(), false);
+    assert.equal(await kc.reload(), false);
     assert.equal(kc.dispatcher, agent);
   });
 
@@ -161,11 +212,13 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
 
   /**
    * Writes `plugin.sh` beside the kubeconfigs: it counts its runs in `plugin.runs`, keeps KUBERNETES_EXEC_INFO in
-   * `plugin.info` and prints an ExecCredential with the token in `plugin.token` (expiring at `expiry`, when set).
+   * `plugin.info`, sleeps the seconds in `plugin.sleep` and prints an ExecCredential with the token in
+   * `plugin.token` (expiring at the time in `plugin.expiry`, when set).
    */
   const writePlugin = (token: string, expiry?: string): void => {
     write("plugin.token", token);
-    const expires = expiry ? `,"expirationTimestamp":"${expiry}"` : "";
+    write("plugin.expiry", expiry ?? "");
+    write("plugin.sleep", "0");
     write(
       "plugin.sh",
       `#!/bin/sh
@@ -173,7 +226,10 @@ d=$(dirname "$0")
 echo run >> "$d/plugin.runs"
 printf '%s' "$KUBERNETES_EXEC_INFO" > "$d/plugin.info"
 [ -n "$FAIL" ] && { echo "no credentials for $FAIL" >&2; exit 3; }
-printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"${expires}}}' "$(cat "$d/plugin.token")"
+sleep "$(cat "$d/plugin.sleep")"
+expiry=$(cat "$d/plugin.expiry")
+[ -n "$expiry" ] && expires=',"expirationTimestamp":"'"$expiry"'"'
+printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"%s}}' "$(cat "$d/plugin.token")" "$expires"
 `,
     );
     chmodSync(join(dir, "plugin.sh"), 0o755);
@@ -223,6 +279,65 @@ printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential",
       );
       return true;
     });
+  });
+
+  /** The longest gap between ticks of a 10 ms interval while `work` runs, and how long it ran (ms). */
+  const loopGaps = async (work: () => Promise<unknown>): Promise<{ maxGap: number; took: number }> => {
+    let last = performance.now();
+    let maxGap = 0;
+    const tick = setInterval(() => {
+      const now = performance.now();
+      maxGap = Math.max(maxGap, now - last);
+      last = now;
+    }, 10);
+    const start = performance.now();
+    try {
+      await work();
+    } finally {
+      clearInterval(tick);
+    }
+    const end = performance.now();
+    return { maxGap: Math.max(maxGap, end - last), took: end - start };
+  };
+
+  it("runs an exec plugin without blocking the event loop while it sleeps", async () => {
+    writePlugin("slow-token");
+    write("plugin.sleep", "1");
+    const client = new KubeClient(loadKubeConfig(write("slow.kubeconfig", kubeconfig(verified(), execUser()))));
+    let auth = "";
+    const { maxGap, took } = await loopGaps(async () => {
+      auth = (await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth;
+    });
+    assert.equal(auth, "Bearer slow-token");
+    assert.ok(took >= 900, `the request waited for the plugin's 1 s sleep (${took.toFixed(0)} ms)`);
+    // A synchronous run (execFileSync) stops every timer for the whole second.
+    assert.ok(maxGap < 500, `the event loop stalled ${maxGap.toFixed(0)} ms while the plugin ran`);
+    assert.equal(pluginRuns(), 1);
+  });
+
+  it("sends the cached token while the plugin runs again in the background before the token expires", async () => {
+    // Expires within EXEC_REFRESH_AHEAD_MS: a request after the first starts a background run.
+    writePlugin("first-token", new Date(Date.now() + EXEC_REFRESH_AHEAD_MS / 2).toISOString());
+    const client = new KubeClient(loadKubeConfig(write("ahead.kubeconfig", kubeconfig(verified(), execUser()))));
+    assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer first-token");
+    write("plugin.token", "second-token");
+    write("plugin.expiry", new Date(Date.now() + 3_600_000).toISOString());
+    write("plugin.sleep", "1");
+    let auth = "";
+    const { took } = await loopGaps(async () => {
+      auth = (await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth;
+    });
+    assert.equal(auth, "Bearer first-token", "the still valid token, not waiting for the plugin");
+    assert.ok(took < 900, `the request did not wait for the plugin's 1 s sleep (${took.toFixed(0)} ms)`);
+    assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer first-token");
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      const r = await client.request<{ auth: string }>(HttpMethod.GET, "/version");
+      if (r.auth === "Bearer second-token") break;
+      await new Promise((ok) => setTimeout(ok, 50));
+    }
+    assert.equal((await client.request<{ auth: string }>(HttpMethod.GET, "/version")).auth, "Bearer second-token");
+    assert.equal(pluginRuns(), 2, "one background run, however many requests came meanwhile");
   });
 
   it("sends a token, or basic credentials", async () => {

@@ -167,7 +167,7 @@ contexts: [{ name: f, context: { cluster: f, user: f, namespace: ns } }]
     assert.equal(errorOf(proxy), `${proxy}: clusters[name=p].cluster.proxy-url: not supported by egts`);
   });
 
-  it("reads the in-cluster environment (IPv6 host in brackets, the token as a file)", () => {
+  it("reads the in-cluster environment (IPv6 host in brackets, the token as a file)", async () => {
     const sa = join(dir, "sa");
     mkdirSync(sa, { recursive: true });
     writeFileSync(join(sa, "ca.crt"), ca.cert);
@@ -178,10 +178,10 @@ contexts: [{ name: f, context: { cluster: f, user: f, namespace: ns } }]
     assert.deepEqual(e.auth, { kind: "tokenFile", path: join(sa, "token") });
     const kc = new KubeConfig(() => inClusterEndpoint({ kubernetesService: { host: "10.96.0.1", port: "443" } }, sa));
     assert.equal(kc.server, "https://10.96.0.1:443");
-    assert.deepEqual(kc.headers(), { authorization: "Bearer sa-token" });
+    assert.deepEqual(await kc.headers(), { authorization: "Bearer sa-token" });
     writeFileSync(join(sa, "token"), "rotated\n");
-    assert.equal(kc.reload(), true, "a new token is a change");
-    assert.deepEqual(kc.headers(), { authorization: "Bearer rotated" });
+    assert.equal(await kc.reload(), true, "a new token is a change");
+    assert.deepEqual(await kc.headers(), { authorization: "Bearer rotated" });
     assert.throws(
       () => inClusterEndpoint({ kubernetesService: undefined }, sa),
       /in-cluster: KUBERNETES_SERVICE_HOST\/KUBERNETES_SERVICE_PORT: not set/,

@@ -13,12 +13,15 @@ import {
   KubeApiError,
   KubeClient,
   KubeConfig,
+  KubeConnectionError,
 } from "../../operator/src/provider/kubernetes/client";
 import {
   backoffDelay,
   isUnavailable,
+  LAST_APPLIED,
   newReflectorStats,
   reflect,
+  slim,
 } from "../../operator/src/provider/kubernetes/reflector";
 import { eventually, freePort } from "../support/http";
 
@@ -71,10 +74,11 @@ describe("Kubernetes provider: reflector backoff", () => {
     for (const status of [400, 401, 403, 404, 410, 500]) {
       assert.equal(isUnavailable(new KubeApiError(status, "", "x")), false, `status ${status}`);
     }
-    assert.equal(isUnavailable(new TypeError("fetch failed")), true, "connection refused");
-    assert.equal(isUnavailable(new TypeError("terminated")), true, "connection cut");
+    const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6443"), { code: "ECONNREFUSED" });
+    assert.equal(isUnavailable(new KubeConnectionError("request failed", refused)), true, "connection refused");
+    assert.equal(isUnavailable(new KubeConnectionError("connection lost", new Error("aborted"))), true, "cut");
     assert.equal(isUnavailable(new TypeError("x is not a function")), false);
-    assert.equal(isUnavailable(new Error("fetch failed")), false, "only undici's TypeError");
+    assert.equal(isUnavailable(refused), false, "only the client's KubeConnectionError");
   });
 });
 
@@ -84,14 +88,14 @@ describe("Kubernetes provider: error descriptions", () => {
       Object.assign(new Error(`connect ECONNREFUSED ${address}:6443`), { code: "ECONNREFUSED", address, port: 6443 });
     const both = new AggregateError([refused("::1"), refused("127.0.0.1")]);
     assert.equal(
-      describeError(new TypeError("fetch failed", { cause: both })),
-      "fetch failed: connect ECONNREFUSED ::1:6443; connect ECONNREFUSED 127.0.0.1:6443",
+      describeError(new KubeConnectionError("request failed", both)),
+      "request failed: connect ECONNREFUSED ::1:6443; connect ECONNREFUSED 127.0.0.1:6443",
     );
     const socket = { remoteAddress: "127.0.0.1", remotePort: 6443 };
-    const cut = Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET", socket });
+    const cut = Object.assign(new Error("socket hang up"), { code: "ECONNRESET", socket });
     assert.equal(
-      describeError(new TypeError("terminated", { cause: cut })),
-      "terminated: other side closed UND_ERR_SOCKET 127.0.0.1:6443",
+      describeError(new KubeConnectionError("connection lost", cut)),
+      "connection lost: socket hang up ECONNRESET 127.0.0.1:6443",
     );
     assert.equal(describeError(new KubeApiError(503, "", "GET /api: 503 unavailable")), "GET /api: 503 unavailable");
   });
@@ -182,10 +186,45 @@ describe("Kubernetes provider: reflector retrying a refused connection (nothing 
       assert.equal(stats.maxAbortListeners, 0, "no abort listener left on the signal after a retry's wait");
       const failures = logged.filter((l) => l.msg === "list/watch failed; retrying");
       assert.ok(failures.length >= 30, `${failures.length} retries logged`);
-      for (const f of failures) assert.equal(f.fields?.error, `fetch failed: connect ECONNREFUSED 127.0.0.1:${port}`);
+      for (const f of failures) assert.equal(f.fields?.error, `request failed: connect ECONNREFUSED 127.0.0.1:${port}`);
     } finally {
       sub.unsubscribe();
       process.off("warning", onWarning);
     }
+  });
+});
+
+describe("Kubernetes provider: objects at intake", () => {
+  const stamp = { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" };
+
+  it("drops managedFields and the kubectl apply annotation, keeps the other annotations and sets apiVersion/kind", () => {
+    const listed = {
+      metadata: {
+        name: "r",
+        namespace: "default",
+        resourceVersion: "7",
+        managedFields: [{ manager: "kubectl", operation: "Apply" }],
+        annotations: { [LAST_APPLIED]: '{"apiVersion":"gateway.networking.k8s.io/v1"}', team: "a" },
+      },
+      spec: { hostnames: ["a.example"] },
+    };
+    const before = JSON.stringify(listed);
+    assert.deepEqual(slim(listed as never, stamp), {
+      apiVersion: stamp.apiVersion,
+      kind: stamp.kind,
+      metadata: { name: "r", namespace: "default", resourceVersion: "7", annotations: { team: "a" } },
+      spec: { hostnames: ["a.example"] },
+    });
+    assert.equal(JSON.stringify(listed), before, "the parsed object is not changed");
+  });
+
+  it("leaves an object without either as it is (no annotations field added)", () => {
+    const plain = { metadata: { name: "s", namespace: "default" }, data: { k: "dg==" } };
+    assert.deepEqual(slim(plain as never, { apiVersion: "v1", kind: "Secret" }), {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "default" },
+      data: { k: "dg==" },
+    });
   });
 });

@@ -1,14 +1,14 @@
 /**
  * The EnvoyGateway configuration's OpenTelemetry exports for `egts controller` and `egts standalone`: the metric
  * sinks the pipeline pushes to, and the tracer its passes start spans on (started here, stopped with the command).
+ * The tracing SDK and its exporters are loaded only when `telemetry.traces` is set (ADR 0028).
  */
 import { diag, DiagLogLevel, type Tracer } from "@opentelemetry/api";
 import type { EnvoyGatewayConfig } from "../config/envoy-gateway-config";
 import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
 import type { Logger } from "../log";
 import { DEFAULT_METRIC_EXPORT_INTERVAL_MS } from "../metrics/otel-sinks";
-import { describeSink } from "../metrics/otlp-endpoint";
-import { startTracing, type ControlPlaneTracing } from "../traces/tracer";
+import type { ControlPlaneTracing } from "../traces/tracer";
 
 /** What the pipeline takes: the metric sinks and the tracer (each absent when not configured). */
 export interface ControlPlaneTelemetry {
@@ -18,7 +18,7 @@ export interface ControlPlaneTelemetry {
 }
 
 /** Starts `telemetry.traces` and passes `telemetry.metrics.sinks` on; logs where each goes. */
-export function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): ControlPlaneTelemetry {
+export async function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): Promise<ControlPlaneTelemetry> {
   const sinks = config.telemetry?.metricSinks ?? [];
   for (const s of sinks) {
     const every = `${(s.exportIntervalMs ?? DEFAULT_METRIC_EXPORT_INTERVAL_MS) / 1000}s`;
@@ -26,7 +26,7 @@ export function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): 
   }
   const traces = config.telemetry?.traces;
   if (sinks.length > 0 || traces) reportExportErrors(log);
-  const tracing: ControlPlaneTracing | undefined = traces && startTracing(traces);
+  const tracing: ControlPlaneTracing | undefined = traces && (await import("../traces/tracer")).startTracing(traces);
   if (traces)
     log("info", "tracing the pipeline over OTLP", { sink: describeSink(traces.sink), ratio: traces.samplingRatio });
   return {
@@ -37,6 +37,11 @@ export function controlPlaneTelemetry(config: EnvoyGatewayConfig, log: Logger): 
     // Within standalone's stop deadline: spans a collector does not take within 1 s are dropped.
     stop: async () => tracing?.shutdown(1000),
   };
+}
+
+/** `host:port (protocol)`, for logs. */
+function describeSink(sink: OtelSinkConfig): string {
+  return `${sink.host}:${sink.port} (${sink.protocol})`;
 }
 
 /**

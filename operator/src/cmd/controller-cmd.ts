@@ -72,7 +72,7 @@ export async function controller(inv: Invocation): Promise<number> {
     refusePlaintext(values["xds-listen"], config.rateLimit ? rateLimitListen : undefined, wasmListen);
   }
   const controllerName = controllerNameOf(values["controller-name"], config);
-  const telemetry = controlPlaneTelemetry(config, log);
+  const telemetry = await controlPlaneTelemetry(config, log);
   const controller = new Controller({
     ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
     xdsServer: xdsServerOptions(config),

@@ -56,7 +56,7 @@ export async function standalone(inv: Invocation): Promise<number> {
     ? await startEchoBackend({ port: ports.demoBackend, name: "demo-backend" })
     : undefined;
   if (demo) log("info", "demo backend listening", { url: demo.url });
-  const telemetry = controlPlaneTelemetry(config, log);
+  const telemetry = await controlPlaneTelemetry(config, log);
   const gw = new StandaloneGateway({
     configDir: dir,
     xdsServer: xdsServerOptions(config),

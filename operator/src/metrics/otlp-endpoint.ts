@@ -1,6 +1,7 @@
 /**
- * What the control plane's OpenTelemetry exports share (metric sinks, otel-sinks.ts; traces, traces/tracer.ts): the
- * collector's URL for an EnvoyGateway configuration sink, and the resource that names the process.
+ * What the control plane's OpenTelemetry exports share (metric sinks, otel-readers.ts; traces, traces/tracer.ts): the
+ * collector's URL for an EnvoyGateway configuration sink, and the resource that names the process. Loaded only with
+ * those (they are loaded only when configured, ADR 0028).
  */
 import { resourceFromAttributes, type Resource } from "@opentelemetry/resources";
 import type { OtelSinkConfig } from "../config/envoy-gateway-telemetry";
@@ -21,9 +22,4 @@ export function otlpUrl(sink: OtelSinkConfig, httpPath: string): string {
   const host = sink.host.includes(":") && !sink.host.startsWith("[") ? `[${sink.host}]` : sink.host;
   const base = `http://${host}:${sink.port}`;
   return sink.protocol === "grpc" ? base : `${base}/${httpPath}`;
-}
-
-/** `host:port (protocol)`, for logs. */
-export function describeSink(sink: OtelSinkConfig): string {
-  return `${sink.host}:${sink.port} (${sink.protocol})`;
 }

@@ -14,7 +14,7 @@ import { Observable } from "rxjs";
 import type { Logger } from "../../log";
 import type { KubeObject } from "../../resources/meta";
 import type { UnservedKind } from "../../resources/snapshot";
-import { describeError, KubeApiError, type KubeClient, type WatchEvent } from "./client";
+import { describeError, KubeApiError, KubeConnectionError, type KubeClient, type WatchEvent } from "./client";
 
 /** What a reflector emits. */
 export type ReflectorEvent =
@@ -72,12 +72,21 @@ export function newReflectorStats(): ReflectorStats {
   return { lists: 0, watches: 0, relistsOnGone: 0, errors: 0, open: 0, maxAbortListeners: 0, statusOnly: 0 };
 }
 
+/** The annotation `kubectl apply` keeps the whole object in (its previous configuration): never read by egts. */
+export const LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
 /**
- * The object as the translator wants it: apiVersion and kind set, and without managedFields (large, never
- * read by the translator).
+ * The object as the controller keeps it: apiVersion and kind set, and without what it never reads but what can
+ * be as large as the object itself: `metadata.managedFields` and the `kubectl apply` annotation (a second copy of
+ * the object: a Secret's data twice). Stripped at intake, so the cache holds one copy (ADR 0028).
  */
-function slim(o: KubeObject, stamp: ReflectorOptions["stamp"]): KubeObject {
-  const { managedFields: _m, ...metadata } = o.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+export function slim(o: KubeObject, stamp: ReflectorOptions["stamp"]): KubeObject {
+  const { managedFields: _m, ...kept } = o.metadata as KubeObject["metadata"] & { managedFields?: unknown };
+  let metadata: KubeObject["metadata"] = kept;
+  if (kept.annotations && LAST_APPLIED in kept.annotations) {
+    const { [LAST_APPLIED]: _l, ...annotations } = kept.annotations;
+    metadata = { ...kept, annotations };
+  }
   return { ...o, apiVersion: stamp.apiVersion, kind: stamp.kind, metadata };
 }
 
@@ -92,11 +101,11 @@ const UNAVAILABLE = new Set([429, 502, 503, 504]);
 
 /**
  * Whether `err` says the API server is unavailable rather than that the request is wrong: no HTTP answer
- * at all (undici's "fetch failed" on a refused connection, "terminated" on a cut one) or an answer above.
+ * at all (a KubeConnectionError: the connection was refused, failed or cut) or an answer above.
  */
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof KubeApiError) return UNAVAILABLE.has(err.status);
-  return err instanceof TypeError && (err.message === "fetch failed" || err.message === "terminated");
+  return err instanceof KubeConnectionError;
 }
 
 /**

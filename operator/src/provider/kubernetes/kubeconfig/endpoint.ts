@@ -35,6 +35,12 @@ export interface KubeEndpoint {
   readonly origin: string;
 }
 
+/** A YAML or JSON mapping as parsed: field names to values not yet checked. */
+export type Fields = Readonly<Record<string, unknown>>;
+
+/** Whether `v` is a mapping (not null, not a list). */
+export const isFields = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** A configuration error naming the file (or `in-cluster`) and the field. */
 export class KubeconfigError extends Error {
   constructor(where: string, field: string, message: string) {

@@ -5,18 +5,19 @@
  * `provideClusterInfo`), stdin closed, and its standard output read as an ExecCredential whose `status.token` is
  * the bearer token, used until `status.expirationTimestamp` (or until a 401). A plugin that answers with a
  * client certificate instead of a token is refused naming the field: egts sends plugin tokens only.
- * The plugin runs synchronously (it is run once per token lifetime, not per request).
+ * The plugin runs asynchronously (execFile): the controller's event loop goes on while it runs (a plugin may take
+ * seconds: a cloud CLI refreshing its own login); kube-config.ts runs it once per token lifetime, not per request.
  */
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { dirname, isAbsolute, resolve, sep } from "node:path";
+import { promisify } from "node:util";
 import { childEnv } from "../../../config/env";
-import { KubeconfigError } from "./endpoint";
+import { isFields, KubeconfigError } from "./endpoint";
+
+const execFileAsync = promisify(execFile);
 
 /** The plugin API versions client-go accepts. */
 const API_VERSIONS = new Set(["client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"]);
-
-/** A token is refreshed this long before it expires. */
-const EXPIRY_MARGIN_MS = 10_000;
 
 /** How long a plugin may run. */
 const PLUGIN_TIMEOUT_MS = 60_000;
@@ -34,14 +35,11 @@ export interface ExecPlugin {
   readonly where: string;
 }
 
-/** A token a plugin gave, and when to stop using it (ms since the epoch; Infinity when it did not say). */
+/** A token a plugin gave, and when it expires (ms since the epoch; Infinity when it did not say). */
 export interface ExecToken {
   readonly token: string;
   readonly expiresAt: number;
 }
-
-type Fields = Readonly<Record<string, unknown>>;
-const isFields = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const EXEC_FIELDS = new Set([
   "apiVersion",
@@ -107,7 +105,7 @@ function checkModes(provideClusterInfo: unknown, mode: unknown, err: FieldError)
 }
 
 /** Runs the plugin and reads its token. @throws KubeconfigError naming the plugin and what went wrong */
-export function runExecPlugin(plugin: ExecPlugin, now: number = Date.now()): ExecToken {
+export async function runExecPlugin(plugin: ExecPlugin): Promise<ExecToken> {
   const info = {
     apiVersion: plugin.apiVersion,
     kind: "ExecCredential",
@@ -115,26 +113,28 @@ export function runExecPlugin(plugin: ExecPlugin, now: number = Date.now()): Exe
   };
   let out: string;
   try {
-    out = execFileSync(plugin.command, plugin.args, {
+    const run = execFileAsync(plugin.command, plugin.args, {
       env: childEnv({
         ...Object.fromEntries(plugin.env.map((e) => [e.name, e.value])),
         KUBERNETES_EXEC_INFO: JSON.stringify(info),
       }),
-      stdio: ["ignore", "pipe", "pipe"],
       encoding: "utf8",
       timeout: PLUGIN_TIMEOUT_MS,
       maxBuffer: 1 << 20,
     });
+    // No terminal, no input: a plugin that reads stdin sees its end (one that exited already: EPIPE, ignored).
+    run.child.stdin?.on("error", () => undefined).end();
+    out = (await run).stdout;
   } catch (e) {
     const failed = e as Error & { stderr?: string };
     const detail = (failed.stderr ?? "").trim() || failed.message;
     throw new KubeconfigError(plugin.where, "command", `${plugin.command} failed: ${detail}`);
   }
-  return tokenOf(plugin, out, now);
+  return tokenOf(plugin, out);
 }
 
 /** The token in a plugin's output. */
-function tokenOf(plugin: ExecPlugin, out: string, now: number): ExecToken {
+function tokenOf(plugin: ExecPlugin, out: string): ExecToken {
   const bad = (f: string, m: string): KubeconfigError =>
     new KubeconfigError(plugin.where, f, `${plugin.command}'s ExecCredential: ${m}`);
   let cred: unknown;
@@ -158,5 +158,5 @@ function tokenOf(plugin: ExecPlugin, out: string, now: number): ExecToken {
     expiresAt = typeof status.expirationTimestamp === "string" ? Date.parse(status.expirationTimestamp) : NaN;
     if (Number.isNaN(expiresAt)) throw bad("status.expirationTimestamp", "not an RFC 3339 time");
   }
-  return { token: status.token, expiresAt: Math.max(now, expiresAt - EXPIRY_MARGIN_MS) };
+  return { token: status.token, expiresAt };
 }

@@ -1,19 +1,21 @@
 /**
  * The API server connection {@link KubeClient} sends through: an endpoint loaded from a kubeconfig or the
- * in-cluster environment, one undici Agent per TLS identity (ADR 0016: one connection pool, not one per request)
+ * in-cluster environment, one keep-alive node:https Agent per TLS identity (ADR 0016: one connection pool, not one per request)
  * and the authentication headers. The identity (server and TLS material, file contents read at load) is
  * computed once per (re)load, never per request; {@link KubeConfig.reload} reads the source again, e.g. after a
  * 401, and replaces the Agent only when the identity changed (the old one closes once its requests ended).
  * A token file (in-cluster, or a user's `tokenFile`) is read again when its last reading is a minute old, as
- * client-go does for rotated ServiceAccount tokens; an exec plugin's token is used until it expires (or a 401).
- * Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
+ * client-go does for rotated ServiceAccount tokens; an exec plugin's token is used until it expires (or a 401),
+ * and the plugin runs asynchronously: from {@link EXEC_REFRESH_AHEAD_MS} before the expiry, in the background while
+ * requests go on with the token they have; only a request without a valid token waits for it. Replaces `@kubernetes/client-node`'s KubeConfig (ADR 0017).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Agent } from "undici";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { env, type EgtsEnv } from "../../../config/env";
-import { KubeconfigError, type KubeAuth, type KubeEndpoint } from "./endpoint";
-import { runExecPlugin, type ExecPlugin, type ExecToken } from "./exec-credential";
+import { KubeconfigError, type KubeEndpoint } from "./endpoint";
+import { runExecPlugin, type ExecPlugin } from "./exec-credential";
 import { inCluster, inClusterEndpoint } from "./in-cluster";
 import { endpointOf, readKubeconfig } from "./kubeconfig-file";
 
@@ -30,6 +32,16 @@ export type KubeEnv = Pick<EgtsEnv, "kubeconfigFiles" | "home" | "kubernetesServ
 
 /** How long a token file's contents are used before reading it again (client-go: one minute). */
 const TOKEN_FILE_TTL_MS = 60_000;
+
+/** How long before its token expires an exec plugin is run again (in the background). */
+export const EXEC_REFRESH_AHEAD_MS = 10_000;
+
+/** A token read from a token file or given by an exec plugin, and when to read or run it again (ms since the epoch). */
+interface CachedToken {
+  readonly value: string;
+  /** Token file: its reading is a minute old; exec plugin: the token expires (Infinity when it did not say). */
+  readonly until: number;
+}
 
 /**
  * The default chain, as `@kubernetes/client-node`'s `loadFromDefault` (which the operator used): the files of
@@ -61,9 +73,14 @@ function identityOf(e: KubeEndpoint): string {
 export class KubeConfig {
   private endpoint: KubeEndpoint;
   private identity: string;
-  private agent: Agent;
-  private token?: { readonly value: string; readonly readAt: number };
-  private execToken?: ExecToken;
+  private agent: HttpAgent;
+  private token?: CachedToken;
+  /** The exec plugin's run in progress, if any. */
+  private refreshing?: Promise<string>;
+  /** A background run failed: the next one waits until the token expired (no run per request until then). */
+  private backgroundFailed = false;
+  /** Counts reloads: a plugin run started before one does not store its token after it. */
+  private generation = 0;
 
   /** `load` gives the endpoint, on construction and on every reload. @throws KubeconfigError */
   constructor(
@@ -92,12 +109,12 @@ export class KubeConfig {
   }
 
   /** The dispatcher of every request: the same Agent while the TLS identity is unchanged. */
-  get dispatcher(): Agent {
+  get dispatcher(): HttpAgent {
     return this.agent;
   }
 
-  /** The authentication headers of a request. */
-  headers(): Record<string, string> {
+  /** The authentication headers of a request (waits only for an exec plugin when no valid token is cached). */
+  async headers(): Promise<Record<string, string>> {
     const auth = this.endpoint.auth;
     switch (auth.kind) {
       case "none":
@@ -109,55 +126,87 @@ export class KubeConfig {
       case "tokenFile":
         return { authorization: `Bearer ${this.tokenFrom(auth.path)}` };
       case "exec":
-        return { authorization: `Bearer ${this.tokenOfPlugin(auth.plugin)}` };
+        return { authorization: `Bearer ${await this.tokenOfPlugin(auth.plugin)}` };
     }
   }
 
   /**
-   * Reads the source again. Returns whether anything a request uses changed (a new Agent when the TLS
-   * identity did, or new credentials). @throws KubeconfigError when the source is now broken (the old
-   * configuration stays)
+   * Reads the source again. Resolves whether anything a request uses changed (a new Agent when the TLS
+   * identity did, or new credentials: an exec plugin runs again). @throws KubeconfigError when the source is now
+   * broken (the old configuration stays)
    */
-  reload(): boolean {
-    const before = this.credentialOf(this.endpoint.auth, true);
+  async reload(): Promise<boolean> {
+    const before = this.token?.value ?? JSON.stringify(this.endpoint.auth);
     const next = this.load();
     this.token = undefined;
-    this.execToken = undefined;
+    this.refreshing = undefined;
+    this.backgroundFailed = false;
+    this.generation++;
     const identity = identityOf(next);
     const agentChanged = identity !== this.identity;
     if (agentChanged) {
       const old = this.agent;
       this.agent = agentOf(next);
       this.identity = identity;
-      void old.close().catch(() => undefined);
+      retire(old);
     }
     this.endpoint = next;
-    const after = this.credentialOf(next.auth, false);
+    const auth = next.auth;
+    const after =
+      auth.kind === "tokenFile"
+        ? this.tokenFrom(auth.path)
+        : auth.kind === "exec"
+          ? await this.runPlugin(auth.plugin)
+          : JSON.stringify(auth);
     return agentChanged || before !== after;
   }
 
-  /** Closes the Agent's connections. */
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the Agent's connections (requests in progress, watches included, are cut). */
+  close(): void {
+    this.agent.destroy();
   }
 
-  /** What `auth` authenticates with: the cached token (`cached`) or a fresh one for token files and plugins. */
-  private credentialOf(auth: KubeAuth, cached: boolean): string | undefined {
-    if (auth.kind === "tokenFile") return cached ? this.token?.value : this.tokenFrom(auth.path);
-    if (auth.kind === "exec") return cached ? this.execToken?.token : this.tokenOfPlugin(auth.plugin);
-    return JSON.stringify(auth);
+  /**
+   * The plugin's token: the cached one until it expires (run again in the background from
+   * {@link EXEC_REFRESH_AHEAD_MS} before), else the one of a run waited for.
+   */
+  private async tokenOfPlugin(plugin: ExecPlugin): Promise<string> {
+    const cached = this.token;
+    const now = Date.now();
+    if (cached && now < cached.until) {
+      if (now >= cached.until - EXEC_REFRESH_AHEAD_MS && !this.backgroundFailed) {
+        const generation = this.generation;
+        this.runPlugin(plugin).catch(() => (this.backgroundFailed = generation === this.generation));
+      }
+      return cached.value;
+    }
+    return this.runPlugin(plugin);
   }
 
-  /** The plugin's token, run again when it expired. */
-  private tokenOfPlugin(plugin: ExecPlugin): string {
-    if (!this.execToken || Date.now() >= this.execToken.expiresAt) this.execToken = runExecPlugin(plugin);
-    return this.execToken.token;
+  /** Runs the plugin (one run at a time) and caches its token. */
+  private runPlugin(plugin: ExecPlugin): Promise<string> {
+    const generation = this.generation;
+    this.refreshing ??= runExecPlugin(plugin).then(
+      ({ token, expiresAt }) => {
+        if (generation === this.generation) {
+          this.token = { value: token, until: expiresAt };
+          this.refreshing = undefined;
+          this.backgroundFailed = false;
+        }
+        return token;
+      },
+      (err: unknown) => {
+        if (generation === this.generation) this.refreshing = undefined;
+        throw err;
+      },
+    );
+    return this.refreshing;
   }
 
   /** A token file's contents, read again once a minute. */
   private tokenFrom(path: string): string {
     const now = Date.now();
-    if (this.token && now - this.token.readAt < TOKEN_FILE_TTL_MS) return this.token.value;
+    if (this.token && now < this.token.until) return this.token.value;
     let value: string;
     try {
       value = readFileSync(path, "utf8").trim();
@@ -166,12 +215,23 @@ export class KubeConfig {
       if (this.token) return this.token.value;
       throw new KubeconfigError(this.endpoint.origin, path, (err as Error).message);
     }
-    this.token = { value, readAt: now };
+    this.token = { value, until: now + TOKEN_FILE_TTL_MS };
     return value;
   }
 }
 
-/** The Agent of an endpoint's TLS identity. */
-function agentOf(e: KubeEndpoint): Agent {
-  return new Agent({ connect: { ...e.tls } });
+/** The Agent of an endpoint's TLS identity: connections kept alive and reused (node:http for an `http://` server). */
+function agentOf(e: KubeEndpoint): HttpAgent {
+  return e.server.startsWith("http:")
+    ? new HttpAgent({ keepAlive: true })
+    : new HttpsAgent({ keepAlive: true, ...e.tls });
+}
+
+/**
+ * Lets a replaced Agent's connections end: the idle ones close now, those in use (a watch) when their request
+ * ends (an Agent that does not keep alive closes a socket its request freed).
+ */
+function retire(agent: HttpAgent): void {
+  (agent as HttpAgent & { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }

@@ -14,10 +14,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { parse } from "yaml";
-import { KubeconfigError, type KubeAuth, type KubeEndpoint, type KubeTls } from "./endpoint";
+import { isFields, KubeconfigError, type Fields, type KubeAuth, type KubeEndpoint, type KubeTls } from "./endpoint";
 import { execPluginOf } from "./exec-credential";
-
-type Fields = Readonly<Record<string, unknown>>;
 
 /** One named entry of `clusters`, `users` or `contexts`, with the file it came from. */
 interface Entry {
@@ -59,8 +57,6 @@ const USER_FIELDS = new Set([
   "extensions",
 ]);
 const CONTEXT_FIELDS = new Set(["cluster", "user", "namespace", "extensions"]);
-
-const isFields = (v: unknown): v is Fields => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Reads and merges `files` (first wins). Files that do not exist are skipped when `skipMissing` (KUBECONFIG's
