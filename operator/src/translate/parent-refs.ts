@@ -269,16 +269,30 @@ export function attachByHostname(
   id: string,
   entriesFor: (hostname: string, origin: string, l: ListenerState) => readonly RouteEntry[],
   counted = true,
+  into: AttachSink = addToListener,
 ): number {
   let attached = 0;
   for (const l of allowed) {
     const hosts = hostnameOrigins(l.listener.hostname, hostnames);
     if (hosts.size === 0) continue;
     attached++;
-    if (counted) l.attached.add(id); // attachedRoutes counts only Accepted routes
-    for (const [hostname, origin] of hosts) for (const e of entriesFor(hostname, origin, l)) l.entries.push(e);
+    const lists = [...hosts].map(([hostname, origin]) => entriesFor(hostname, origin, l));
+    // attachedRoutes counts only Accepted routes
+    into(l, counted ? id : undefined, lists.length === 1 ? lists[0] : lists.flat());
   }
   return attached;
+}
+
+/**
+ * Where an attachment goes: listener `l` takes `entries` and, when `id` is set, counts the route as attached.
+ * The default adds them to the listener; the HTTPRoute stage records them per route (route-table.ts).
+ */
+export type AttachSink = (l: ListenerState, id: string | undefined, entries: readonly RouteEntry[]) => void;
+
+/** The {@link AttachSink} that adds to the listener itself. */
+export function addToListener(l: ListenerState, id: string | undefined, entries: readonly RouteEntry[]): void {
+  if (id !== undefined) l.attached.add(id);
+  for (const e of entries) l.entries.push(e);
 }
 
 /** Accepted=False NoMatchingListenerHostname, naming the route's hostnames and those of the Gateway's listeners. */
