@@ -8,7 +8,7 @@ import { GATEWAY_API_GROUP, type ParentReference } from "../resources/gateway-ap
 import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import { listenerAttachable, ownListeners, type GatewayState, type ListenerState } from "./gateway";
+import { listenerAttachable, ownListeners, ownRouteParts, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnameOrigins } from "./hostnames";
 import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
@@ -291,6 +291,7 @@ export type AttachSink = (l: ListenerState, id: string | undefined, entries: rea
 
 /** The {@link AttachSink} that adds to the listener itself. */
 export function addToListener(l: ListenerState, id: string | undefined, entries: readonly RouteEntry[]): void {
+  ownRouteParts(l);
   if (id !== undefined) l.attached.add(id);
   for (const e of entries) l.entries.push(e);
 }

@@ -22,8 +22,10 @@ import { keyOf } from "../resources/meta";
 import type { BackendIndexEffect } from "./backends";
 import type { CompiledRules } from "./httproute-rules";
 import type { StatusUpdate } from "./conditions";
-import { listenerAttachable, type ListenerState } from "./gateway";
+import { listenerAttachable, shareRouteParts, type ListenerState } from "./gateway";
 import { processHTTPRoute, type RouteContext } from "./httproute";
+import { addToListener } from "./parent-refs";
+import { sameElements } from "./ir-reuse";
 import type { RejectedObject } from "./intake";
 import { guardInto } from "./isolation";
 import type { RouteEntry } from "./route-entry";
@@ -136,11 +138,20 @@ function mergeCluster(a: ClusterIr, b: ClusterIr): ClusterIr {
   return a.protocol === "h2c" ? { ...b, protocol: "h2c" } : b;
 }
 
-/** A listener's entries and attached route ids from every record, in key order. */
+/**
+ * A listener's entries and attached route ids from every record, in key order, and the records attached to it
+ * with how many entries each gave. Never changed once built (listeners share `attached` and `entries`).
+ */
 interface ListenerPart {
   readonly entries: RouteEntry[];
-  readonly ids: string[];
+  readonly ids: readonly string[];
+  readonly attached: Set<string>;
+  readonly routes: readonly RouteRecord[];
+  readonly counts: readonly number[];
 }
+
+/** A listener part's records, added or removed, by listener key. */
+type PartChanges = Map<string, { readonly removed: RouteRecord[]; readonly added: RouteRecord[] }>;
 
 /** What the HTTPRoute stage needs from the translation besides the routes. */
 export interface RouteStageInputs {
@@ -211,8 +222,14 @@ export class RouteTable {
     this.ambiguous =
       this.byRoute.size !== this.sorted.length || this.sorted.some((r, i) => i > 0 && this.sorted[i - 1].key === r.key);
     this.listeners.clear();
-    for (const r of this.sorted) for (const a of r.attachments) this.listenerPart(a.listener, true);
-    for (const r of this.sorted) for (const a of r.attachments) addAttachment(this.listeners.get(a.listener)!, a);
+    const routesOn = new Map<string, RouteRecord[]>();
+    for (const r of this.sorted)
+      for (const key of listenersOf(r)) {
+        const list = routesOn.get(key);
+        if (list) list.push(r);
+        else routesOn.set(key, [r]);
+      }
+    for (const [key, routes] of routesOn) this.listeners.set(key, partOf(key, routes));
     this.refold();
     this.stats.processed = routes.length;
     this.stats.full = true;
@@ -243,12 +260,17 @@ export class RouteTable {
     const goneKeys = new Set(gone.map((r) => r.key));
     const staying = (key: string): boolean => !goneKeys.has(key) && this.indexOf(key).found;
     if (added.some((a, i) => staying(a.key) || (i > 0 && added[i - 1].key === a.key))) return false;
-    const dirty = new Set<string>();
+    const changes: PartChanges = new Map();
+    const changesOf = (key: string) => {
+      let c = changes.get(key);
+      if (!c) changes.set(key, (c = { removed: [], added: [] }));
+      return c;
+    };
     let refold = false;
     for (const r of gone) {
       this.byRoute.delete(r.route);
       this.sorted.splice(this.indexOf(r.key).at, 1);
-      for (const a of r.attachments) dirty.add(a.listener);
+      for (const key of listenersOf(r)) changesOf(key).removed.push(r);
       if (!this.unfold(r)) refold = true;
       this.stats.removed++;
     }
@@ -256,37 +278,22 @@ export class RouteTable {
       const r = this.process(route, key, inputs.ctx, keys);
       this.byRoute.set(route, r);
       this.sorted.splice(this.indexOf(key).at, 0, r);
-      for (const a of r.attachments) dirty.add(a.listener);
+      for (const key of listenersOf(r)) changesOf(key).added.push(r);
       if (!refold && !this.addFolds(r)) refold = true;
     }
     if (refold) this.refold();
-    for (const key of dirty) this.listenerPart(key, true);
-    for (const r of this.sorted)
-      for (const a of r.attachments) if (dirty.has(a.listener)) addAttachment(this.listeners.get(a.listener)!, a);
-    for (const key of dirty) {
-      const part = this.listeners.get(key);
-      if (part?.entries.length === 0 && part.ids.length === 0) this.listeners.delete(key);
+    for (const [key, change] of changes) {
+      const part = patchedPart(this.listeners.get(key), key, change.removed, change.added);
+      if (part.routes.length > 0) this.listeners.set(key, part);
+      else this.listeners.delete(key);
     }
     return true;
   }
 
-  /** Where a record of `key` is (found) or goes (binary search over {@link sorted}). */
+  /** Where a record of `key` is (found) or goes among {@link sorted}. */
   private indexOf(key: string): { at: number; found: boolean } {
-    let lo = 0;
-    let hi = this.sorted.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.sorted[mid].key < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return { at: lo, found: lo < this.sorted.length && this.sorted[lo].key === key };
-  }
-
-  /** A listener's part, emptied when `reset`. */
-  private listenerPart(key: string, reset: boolean): ListenerPart {
-    let part = this.listeners.get(key);
-    if (!part || reset) this.listeners.set(key, (part = { entries: [], ids: [] }));
-    return part;
+    const at = recordIndex(this.sorted, key);
+    return { at, found: at < this.sorted.length && this.sorted[at].key === key };
   }
 
   /** Runs one route's part of the stage, recording what it adds instead of adding it. */
@@ -375,8 +382,11 @@ export class RouteTable {
     for (const [l, key] of keys) {
       const part = this.listeners.get(key);
       if (!part) continue;
-      for (const id of part.ids) l.attached.add(id);
-      for (const e of part.entries) l.entries.push(e);
+      if (l.attached.size === 0 && l.entries.length === 0) shareRouteParts(l, part.attached, part.entries);
+      else
+        for (const a of [...part.routes].flatMap((r) => r.attachments.filter((x) => x.listener === key))) {
+          addToListener(l, a.id, a.entries);
+        }
     }
     for (const gw of this.gatewaysWithClusters.values.keys())
       ctx.clustersByGateway.set(gw, new Map(this.clusters.get(gw)?.map()));
@@ -392,11 +402,102 @@ export class RouteTable {
   }
 }
 
-/** A listener part with one attachment more (attachments come in key order). */
-function addAttachment(part: ListenerPart, a: Attachment): void {
-  // A route's attachments to one listener are next to each other: its id is the last one if it is there.
-  if (a.id !== undefined && part.ids[part.ids.length - 1] !== a.id) part.ids.push(a.id);
-  for (const e of a.entries) part.entries.push(e);
+/** The listeners a record attached to (keys), each once. */
+function listenersOf(r: RouteRecord): string[] {
+  if (r.attachments.length === 1) return [r.attachments[0].listener];
+  return [...new Set(r.attachments.map((a) => a.listener))];
+}
+
+/** What a record gave listener `key`: its entries (attachments in order) and its id if counted. */
+function givenTo(r: RouteRecord, key: string): { entries: readonly RouteEntry[]; id: string | undefined } {
+  const mine = r.attachments.filter((a) => a.listener === key);
+  if (mine.length === 1) return mine[0];
+  return { entries: mine.flatMap((a) => a.entries), id: mine.find((a) => a.id !== undefined)?.id };
+}
+
+/** A listener's part built from the records attached to it (in key order). */
+function partOf(key: string, routes: RouteRecord[]): ListenerPart {
+  const entries: RouteEntry[] = [];
+  const ids: string[] = [];
+  const counts: number[] = [];
+  for (const r of routes) {
+    const given = givenTo(r, key);
+    for (const e of given.entries) entries.push(e);
+    if (given.id !== undefined) ids.push(given.id);
+    counts.push(given.entries.length);
+  }
+  return { entries, ids, attached: new Set(ids), routes, counts };
+}
+
+/** At most this many records change in a part: patch it; more: build it again from its records. */
+const MAX_PART_CHANGES = 16;
+
+/**
+ * The part of listener `key` without the `removed` records and with the `added` ones (new arrays: the last part
+ * may be shared with a listener). Route ids (`HTTPRoute/<key>`) sort as their records do.
+ */
+function patchedPart(
+  part: ListenerPart | undefined,
+  key: string,
+  removed: readonly RouteRecord[],
+  added: readonly RouteRecord[],
+): ListenerPart {
+  const routes = [...(part?.routes ?? [])];
+  const counts = [...(part?.counts ?? [])];
+  let entries = part?.entries ?? [];
+  let ids = part?.ids ?? [];
+  const many = removed.length + added.length > MAX_PART_CHANGES;
+  for (const r of removed) {
+    const at = recordIndex(routes, r.key);
+    if (!many) {
+      const from = sum(counts, at);
+      entries = entries.slice(0, from).concat(entries.slice(from + counts[at]));
+      const id = givenTo(r, key).id;
+      if (id !== undefined) ids = ids.filter((x) => x !== id);
+    }
+    routes.splice(at, 1);
+    counts.splice(at, 1);
+  }
+  if (many)
+    return partOf(
+      key,
+      [...routes, ...added].sort((a, b) => cmp(a.key, b.key)),
+    );
+  for (const r of added) {
+    const at = recordIndex(routes, r.key);
+    const given = givenTo(r, key);
+    const from = sum(counts, at);
+    entries = entries.slice(0, from).concat(given.entries, entries.slice(from));
+    if (given.id !== undefined) {
+      const id = given.id;
+      const i = ids.findIndex((x) => x > id);
+      ids = i < 0 ? [...ids, id] : [...ids.slice(0, i), id, ...ids.slice(i)];
+    }
+    routes.splice(at, 0, r);
+    counts.splice(at, 0, given.entries.length);
+  }
+  // A changed route (removed and added again) usually leaves the ids as they were.
+  if (part && (ids === part.ids || sameElements(ids, part.ids))) return { ...part, entries, routes, counts };
+  return { entries, ids, attached: new Set(ids), routes, counts };
+}
+
+/** Where a record of `key` is or goes among records sorted by key. */
+function recordIndex(records: readonly RouteRecord[], key: string): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The sum of the first `n` numbers. */
+function sum(xs: readonly number[], n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += xs[i];
+  return total;
 }
 
 /** What a BackendIndex effect sets (a later one for the same thing replaces it). */

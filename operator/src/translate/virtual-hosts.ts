@@ -68,9 +68,19 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
       address,
       port,
       virtualHosts: virtualHosts(gw, listeners),
-      ...(listeners.some((l) => l.entries.some((e) => e.grpc)) ? { grpcRoutes: true as const } : {}),
+      ...(listeners.some((l) => hasGrpcEntry(l.entries)) ? { grpcRoutes: true as const } : {}),
     }));
 }
+
+/** Whether a GRPCRoute's entry is in the list, kept per list (a listener's may be the route stage's, ADR 0023). */
+function hasGrpcEntry(entries: readonly RouteEntry[]): boolean {
+  let known = grpcIn.get(entries);
+  if (known === undefined) grpcIn.set(entries, (known = entries.some((e) => e.grpc)));
+  return known;
+}
+
+/** See {@link hasGrpcEntry}: lists are not changed while listeners share them (ownRouteParts copies first). */
+const grpcIn = new WeakMap<readonly RouteEntry[], boolean>();
 
 /**
  * Envoy Gateway's xDS name of a listener: `<gateway namespace>/<gateway>/<listener>`, and
