@@ -184,6 +184,8 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   for (const [i, l] of sorted.entries()) {
     const w = changedWindow(last.entries[i], l.entries);
     if (!w) continue;
+    // Most of the list new (fresh objects): build again, as a first translation does.
+    if (w.oldEnd - w.start + (w.newEnd - w.start) > l.entries.length) return undefined;
     changed.push(i);
     for (const [list, end] of [
       [last.entries[i], w.oldEnd],
