@@ -84,8 +84,8 @@ function attach(
         { hostname, origin, created, key, listener: perListener ? `${l.listener.protocol} ${l.listener.port}` : "" },
         () => compiled.routes.map((r) => ({ hostname, origin, route: routeFor(r, l), tie: tie(r) })),
       ),
-    compiled.unsupported === undefined, // attachedRoutes counts only Accepted routes
-    ctx.sink,
+    // attachedRoutes counts only Accepted routes
+    { counted: compiled.unsupported === undefined, ...(ctx.sink ? { into: ctx.sink } : {}) },
   );
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);

@@ -260,16 +260,15 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
  * intersects the route's: each such listener counts it as attached (unless `counted` is false: an
  * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, origin, listener)`
- * for each intersected hostname (`origin`: the route hostname it comes from, which each entry carries). Returns
- * how many listeners took the route.
+ * for each intersected hostname (`origin`: the route hostname it comes from, which each entry carries), through
+ * `into` (default: added to the listener). Returns how many listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
   hostnames: readonly string[],
   id: string,
   entriesFor: (hostname: string, origin: string, l: ListenerState) => readonly RouteEntry[],
-  counted = true,
-  into: AttachSink = addToListener,
+  { counted = true, into = addToListener }: { readonly counted?: boolean; readonly into?: AttachSink } = {},
 ): number {
   let attached = 0;
   for (const l of allowed) {

@@ -150,8 +150,19 @@ interface ListenerPart {
   readonly counts: readonly number[];
 }
 
-/** A listener part's records, added or removed, by listener key. */
-type PartChanges = Map<string, { readonly removed: RouteRecord[]; readonly added: RouteRecord[] }>;
+/** The records added to and removed from listener parts in one translation, by listener key. */
+class PartChanges {
+  readonly byListener = new Map<string, { readonly removed: RouteRecord[]; readonly added: RouteRecord[] }>();
+
+  /** Notes a record added or removed on every listener it attached to. */
+  note(r: RouteRecord, how: "added" | "removed"): void {
+    for (const key of listenersOf(r)) {
+      let c = this.byListener.get(key);
+      if (!c) this.byListener.set(key, (c = { removed: [], added: [] }));
+      c[how].push(r);
+    }
+  }
+}
 
 /** What the HTTPRoute stage needs from the translation besides the routes. */
 export interface RouteStageInputs {
@@ -240,16 +251,7 @@ export class RouteTable {
    * routes gone; false when it cannot (a key twice): then nothing was changed.
    */
   private patch(routes: readonly HTTPRoute[], inputs: RouteStageInputs, keys: Map<ListenerState, string>): boolean {
-    const checkCompiles = inputs.compileVersion !== this.compileVersion;
-    const fresh: HTTPRoute[] = [];
-    let kept = 0;
-    for (const route of routes) {
-      const r = this.byRoute.get(route);
-      if (r && r.seen !== this.pass && (!checkCompiles || !r.compiled || inputs.holds(route, r.compiled))) {
-        r.seen = this.pass;
-        kept++;
-      } else fresh.push(route);
-    }
+    const { fresh, kept } = this.sortOut(routes, inputs);
     this.stats.processed = fresh.length;
     this.stats.full = false;
     if (fresh.length === 0 && kept === this.byRoute.size) return true;
@@ -260,17 +262,12 @@ export class RouteTable {
     const goneKeys = new Set(gone.map((r) => r.key));
     const staying = (key: string): boolean => !goneKeys.has(key) && this.indexOf(key).found;
     if (added.some((a, i) => staying(a.key) || (i > 0 && added[i - 1].key === a.key))) return false;
-    const changes: PartChanges = new Map();
-    const changesOf = (key: string) => {
-      let c = changes.get(key);
-      if (!c) changes.set(key, (c = { removed: [], added: [] }));
-      return c;
-    };
+    const changes = new PartChanges();
     let refold = false;
     for (const r of gone) {
       this.byRoute.delete(r.route);
       this.sorted.splice(this.indexOf(r.key).at, 1);
-      for (const key of listenersOf(r)) changesOf(key).removed.push(r);
+      changes.note(r, "removed");
       if (!this.unfold(r)) refold = true;
       this.stats.removed++;
     }
@@ -278,16 +275,36 @@ export class RouteTable {
       const r = this.process(route, key, inputs.ctx, keys);
       this.byRoute.set(route, r);
       this.sorted.splice(this.indexOf(key).at, 0, r);
-      for (const key of listenersOf(r)) changesOf(key).added.push(r);
+      changes.note(r, "added");
       if (!refold && !this.addFolds(r)) refold = true;
     }
     if (refold) this.refold();
-    for (const [key, change] of changes) {
+    for (const [key, change] of changes.byListener) {
       const part = patchedPart(this.listeners.get(key), key, change.removed, change.added);
       if (part.routes.length > 0) this.listeners.set(key, part);
       else this.listeners.delete(key);
     }
     return true;
+  }
+
+  /**
+   * The routes to process (new objects, or compiles no longer current) and how many records stay; marks those
+   * as seen in this translation.
+   */
+  private sortOut(routes: readonly HTTPRoute[], inputs: RouteStageInputs): { fresh: HTTPRoute[]; kept: number } {
+    const checkCompiles = inputs.compileVersion !== this.compileVersion;
+    const current = (route: HTTPRoute, r: RouteRecord): boolean =>
+      !checkCompiles || !r.compiled || inputs.holds(route, r.compiled);
+    const fresh: HTTPRoute[] = [];
+    let kept = 0;
+    for (const route of routes) {
+      const r = this.byRoute.get(route);
+      if (r && r.seen !== this.pass && current(route, r)) {
+        r.seen = this.pass;
+        kept++;
+      } else fresh.push(route);
+    }
+    return { fresh, kept };
   }
 
   /** Where a record of `key` is (found) or goes among {@link sorted}. */
@@ -443,42 +460,54 @@ function patchedPart(
   added: readonly RouteRecord[],
 ): ListenerPart {
   const routes = [...(part?.routes ?? [])];
-  const counts = [...(part?.counts ?? [])];
-  let entries = part?.entries ?? [];
-  let ids = part?.ids ?? [];
-  const many = removed.length + added.length > MAX_PART_CHANGES;
-  for (const r of removed) {
-    const at = recordIndex(routes, r.key);
-    if (!many) {
-      const from = sum(counts, at);
-      entries = entries.slice(0, from).concat(entries.slice(from + counts[at]));
-      const id = givenTo(r, key).id;
-      if (id !== undefined) ids = ids.filter((x) => x !== id);
-    }
-    routes.splice(at, 1);
-    counts.splice(at, 1);
-  }
-  if (many)
+  if (removed.length + added.length > MAX_PART_CHANGES) {
+    const gone = new Set(removed);
     return partOf(
       key,
-      [...routes, ...added].sort((a, b) => cmp(a.key, b.key)),
+      [...routes.filter((r) => !gone.has(r)), ...added].sort((a, b) => cmp(a.key, b.key)),
     );
-  for (const r of added) {
-    const at = recordIndex(routes, r.key);
-    const given = givenTo(r, key);
-    const from = sum(counts, at);
-    entries = entries.slice(0, from).concat(given.entries, entries.slice(from));
-    if (given.id !== undefined) {
-      const id = given.id;
-      const i = ids.findIndex((x) => x > id);
-      ids = i < 0 ? [...ids, id] : [...ids.slice(0, i), id, ...ids.slice(i)];
-    }
-    routes.splice(at, 0, r);
-    counts.splice(at, 0, given.entries.length);
   }
+  const next = { routes, counts: [...(part?.counts ?? [])], entries: part?.entries ?? [], ids: part?.ids ?? [] };
+  for (const r of removed) withoutRecord(next, r, key);
+  for (const r of added) withRecord(next, r, key);
+  const { entries, ids, counts } = next;
   // A changed route (removed and added again) usually leaves the ids as they were.
   if (part && (ids === part.ids || sameElements(ids, part.ids))) return { ...part, entries, routes, counts };
   return { entries, ids, attached: new Set(ids), routes, counts };
+}
+
+/** A listener part being patched: new arrays replace `entries` and `ids`, `routes` and `counts` are its own. */
+interface PartDraft {
+  readonly routes: RouteRecord[];
+  readonly counts: number[];
+  entries: RouteEntry[];
+  ids: readonly string[];
+}
+
+/** The draft without record `r` (attached to listener `key`). */
+function withoutRecord(next: PartDraft, r: RouteRecord, key: string): void {
+  const at = recordIndex(next.routes, r.key);
+  const from = sum(next.counts, at);
+  next.entries = next.entries.slice(0, from).concat(next.entries.slice(from + next.counts[at]));
+  const id = givenTo(r, key).id;
+  if (id !== undefined) next.ids = next.ids.filter((x) => x !== id);
+  next.routes.splice(at, 1);
+  next.counts.splice(at, 1);
+}
+
+/** The draft with record `r` (attached to listener `key`) in its place. */
+function withRecord(next: PartDraft, r: RouteRecord, key: string): void {
+  const at = recordIndex(next.routes, r.key);
+  const given = givenTo(r, key);
+  const from = sum(next.counts, at);
+  next.entries = next.entries.slice(0, from).concat(given.entries, next.entries.slice(from));
+  const id = given.id;
+  if (id !== undefined) {
+    const i = next.ids.findIndex((x) => x > id);
+    next.ids = i < 0 ? [...next.ids, id] : [...next.ids.slice(0, i), id, ...next.ids.slice(i)];
+  }
+  next.routes.splice(at, 0, r);
+  next.counts.splice(at, 0, given.entries.length);
 }
 
 /** Where a record of `key` is or goes among records sorted by key. */

@@ -179,26 +179,9 @@ const MAX_PATCHED_HOSTS = 64;
  */
 function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   const { sorted } = group;
-  const touched = new Set<string>();
-  const changed: number[] = [];
-  for (const [i, l] of sorted.entries()) {
-    const w = changedWindow(last.entries[i], l.entries);
-    if (!w) continue;
-    // Most of the list new (fresh objects): build again, as a first translation does.
-    if (w.oldEnd - w.start + (w.newEnd - w.start) > l.entries.length) return undefined;
-    changed.push(i);
-    for (const [list, end] of [
-      [last.entries[i], w.oldEnd],
-      [l.entries, w.newEnd],
-    ] as const) {
-      for (let k = w.start; k < end; k++) {
-        const h = list[k].hostname;
-        if (isWildcard(h)) return undefined;
-        touched.add(h);
-      }
-    }
-    if (touched.size > MAX_PATCHED_HOSTS) return undefined;
-  }
+  const found = touchedHosts(last, sorted);
+  if (!found) return undefined;
+  const { touched, changed } = found;
   if (changed.length === 0) return last;
   const entries = [...last.entries];
   for (const i of changed) {
@@ -215,13 +198,13 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   const vhs = [...last.virtualHosts];
   for (const h of touched) {
     const present = sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
-    const { at, found } = hostIndex(hosts, h);
-    if (found && !present) {
+    const { at, found: there } = hostIndex(hosts, h);
+    if (there && !present) {
       hosts.splice(at, 1);
       vhs.splice(at, 1);
     } else if (present) {
       const vh = virtualHost(group, last.index, h);
-      if (found) vhs[at] = vh;
+      if (there) vhs[at] = vh;
       else {
         hosts.splice(at, 0, h);
         vhs.splice(at, 0, vh);
@@ -229,6 +212,36 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
     }
   }
   return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs };
+}
+
+/**
+ * The hostnames of the entries that changed since the last build and the listeners (indexes) whose entries did;
+ * undefined when that cannot be patched: a wildcard entry changed, too many hostnames did, or most of a list.
+ */
+function touchedHosts(
+  last: GroupBuild,
+  sorted: readonly ListenerState[],
+): { touched: Set<string>; changed: number[] } | undefined {
+  const touched = new Set<string>();
+  const changed: number[] = [];
+  for (const [i, l] of sorted.entries()) {
+    const w = changedWindow(last.entries[i], l.entries);
+    if (!w) continue;
+    // Most of the list new (fresh objects): build again, as a first translation does.
+    if (w.oldEnd - w.start + (w.newEnd - w.start) > l.entries.length) return undefined;
+    changed.push(i);
+    const windows = [
+      [last.entries[i], w.oldEnd],
+      [l.entries, w.newEnd],
+    ] as const;
+    for (const [list, end] of windows)
+      for (let k = w.start; k < end; k++) {
+        if (isWildcard(list[k].hostname)) return undefined;
+        touched.add(list[k].hostname);
+      }
+    if (touched.size > MAX_PATCHED_HOSTS) return undefined;
+  }
+  return { touched, changed };
 }
 
 /** Where the entries of two lists differ: from `start` to `oldEnd` in the old one, `newEnd` in the new one. */
