@@ -106,7 +106,8 @@ export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState
   const key = `${gw.key}\n${group.fallback}`;
   const signature = JSON.stringify([preserveOrder, sorted.map((l) => [xdsNames.get(l), l.listener.hostname])]);
   const last = groupBuilds.take(key);
-  const built = (last?.signature === signature && patched(last, group)) || buildGroup(group, signature);
+  const same = last?.signature === signature ? last : undefined;
+  const built = (same && patched(same, group)) || buildGroup(group, signature, same);
   groupBuilds.put(key, built);
   return [...built.virtualHosts];
 }
@@ -137,7 +138,7 @@ interface GroupBuild {
 const groupBuilds = new PassMemo<GroupBuild>();
 
 /** Every virtual host of a group, built (or reused from {@link virtualHostMemo}) host by host. */
-function buildGroup(group: Group, signature: string): GroupBuild {
+function buildGroup(group: Group, signature: string, last: GroupBuild | undefined): GroupBuild {
   const { sorted } = group;
   const hosts = new Set<string>();
   // Every listener hostname gets a virtual host, even with no routes: a request for it must not fall
@@ -151,16 +152,26 @@ function buildGroup(group: Group, signature: string): GroupBuild {
     entries: sorted.map((l) => [...l.entries]),
     index,
     hosts: ordered,
-    virtualHosts: ordered.map((host) => virtualHost(group, index, host)),
+    virtualHosts: ordered.map((host) => virtualHost(group, index, host, last)),
   };
 }
 
-/** The virtual host of `host`: the routes of the most specific listener whose hostname matches it. */
-function virtualHost(group: Group, index: readonly EntryIndex[], host: string): VirtualHostIr {
+/**
+ * The virtual host of `host`: the routes of the most specific listener whose hostname matches it. The last build
+ * of the same listeners (`last`) gives its own when the entries are the same (patched builds do not refresh
+ * {@link virtualHostMemo} for the hosts they keep).
+ */
+function virtualHost(group: Group, index: readonly EntryIndex[], host: string, last?: GroupBuild): VirtualHostIr {
   const at = group.sorted.findIndex((l) => hostnameMatches(l.listener.hostname, host));
   const entries = at >= 0 ? entriesFor(index[at], host) : [];
   const name = virtualHostName((at >= 0 ? group.xdsNames.get(group.sorted[at]) : undefined) ?? group.fallback, host);
   const preserveOrder = group.preserveOrder;
+  const kept = last ? hostIndex(last.hosts, host) : undefined;
+  if (last && kept?.found) {
+    const vh = last.virtualHosts[kept.at];
+    const before = at >= 0 ? entriesFor(last.index[at], host) : [];
+    if (vh.name === name && sameEntries(before, entries)) return vh;
+  }
   return virtualHostMemo.get(name, { host, entries, preserveOrder }, () => ({
     name,
     domains: [host],
