@@ -58,12 +58,15 @@ interface RouteRecord {
   seen: number;
 }
 
-/** One value of a {@link Fold}: how many records gave it, the first of them, and whether they all gave equal ones. */
+/**
+ * One value of a {@link Fold}: the values given for it (in fold order), the first record that gave one, and
+ * whether they are all equal (found out when a change needs it: comparing them on every fold costs too much).
+ */
 interface Folded<V> {
   value: V;
-  count: number;
+  readonly given: V[];
   readonly first: string;
-  uniform: boolean;
+  uniform: boolean | undefined;
 }
 
 /**
@@ -84,13 +87,13 @@ class Fold<V> {
     this.cached = undefined;
     const f = this.values.get(name);
     if (!f) {
-      this.values.set(name, { value, count: 1, first: key, uniform: true });
+      this.values.set(name, { value, given: [value], first: key, uniform: true });
       this.last = key;
       return;
     }
-    if (f.uniform && !same(f.value, value)) f.uniform = false;
+    if (value !== f.value) f.uniform = undefined;
     f.value = this.merge(f.value, value);
-    f.count++;
+    f.given.push(value);
   }
 
   /** Adds `value` for `name` from record `key` (in any key order); false when the fold must be built again. */
@@ -101,16 +104,18 @@ class Fold<V> {
       this.fold(name, value, key);
       return true;
     }
-    if (!f.uniform || key < f.first || !same(f.value, value)) return false;
-    f.count++;
+    if (key < f.first || !uniform(f) || !same(f.value, value)) return false;
+    f.given.push(value);
     return true;
   }
 
-  /** Removes one value for `name` given by record `key`; false when the fold must be built again. */
-  remove(name: string, key: string): boolean {
+  /** Removes `value` given for `name` by record `key`; false when the fold must be built again. */
+  remove(name: string, key: string, value: V): boolean {
     const f = this.values.get(name);
-    if (!f || !f.uniform) return false;
-    if (--f.count > 0) return key !== f.first;
+    const at = f ? f.given.indexOf(value) : -1;
+    if (!f || at < 0 || !uniform(f)) return false;
+    f.given.splice(at, 1);
+    if (f.given.length > 0) return key !== f.first;
     this.values.delete(name);
     this.cached = undefined;
     return true;
@@ -131,6 +136,12 @@ class Fold<V> {
 
 function same(a: unknown, b: unknown): boolean {
   return a === b || isDeepStrictEqual(a, b);
+}
+
+/** Whether every value given for a name is equal (found out once, then kept while values are added equal). */
+function uniform<V>(f: Folded<V>): boolean {
+  f.uniform ??= f.given.every((v) => same(v, f.given[0]));
+  return f.uniform;
 }
 
 /** A cluster used by several routes stays h2c once one of them made it so (useClusters, parent-refs.ts). */
@@ -383,14 +394,14 @@ export class RouteTable {
   private unfold(r: RouteRecord): boolean {
     let ok = true;
     for (const [gw, byName] of r.clusters) {
-      ok &&= this.gatewaysWithClusters.remove(gw, r.key);
-      for (const name of byName.keys()) ok &&= this.clusters.get(gw)?.remove(name, r.key) ?? false;
+      ok &&= this.gatewaysWithClusters.remove(gw, r.key, true);
+      for (const [name, c] of byName) ok &&= this.clusters.get(gw)?.remove(name, r.key, c) ?? false;
     }
     for (const [gw, byName] of r.secrets) {
-      ok &&= this.gatewaysWithSecrets.remove(gw, r.key);
-      for (const name of byName.keys()) ok &&= this.secrets.get(gw)?.remove(name, r.key) ?? false;
+      ok &&= this.gatewaysWithSecrets.remove(gw, r.key, true);
+      for (const [name, c] of byName) ok &&= this.secrets.get(gw)?.remove(name, r.key, c) ?? false;
     }
-    for (const e of r.effects) ok &&= this.effects.remove(effectKey(e), r.key);
+    for (const e of r.effects) ok &&= this.effects.remove(effectKey(e), r.key, e);
     return ok;
   }
 
