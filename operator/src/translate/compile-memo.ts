@@ -118,6 +118,23 @@ export class CompileMemo {
     return compiled;
   }
 
+  /** Changes whenever a memoised compile may have stopped being current (a new generation, a key's new version). */
+  get version(): string {
+    return `${this.generation}/${this.epoch}`;
+  }
+
+  /**
+   * Whether compiling `route` again would return `compiled` without compiling (it is this generation's memoised
+   * compile of that route object, and no key it read changed).
+   */
+  holds(route: object, compiled: unknown): boolean {
+    const hit = this.entries.get(route);
+    if (!hit || hit.compiled !== compiled || hit.generation !== this.generation) return false;
+    if (hit.checked !== this.epoch && !this.current(hit.reads)) return false;
+    hit.checked = this.epoch;
+    return true;
+  }
+
   /** Whether no key of `reads` changed since they were read. */
   private current(reads: readonly (readonly [ReadKey, number])[]): boolean {
     for (const [key, version] of reads) if ((this.versions.get(key) ?? 0) !== version) return false;

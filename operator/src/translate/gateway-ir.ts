@@ -9,7 +9,7 @@ import { buildL4Ir, withTls } from "./l4-listeners";
 import { buildHttpListeners } from "./virtual-hosts";
 import { withClientCertificate } from "./gateway-tls";
 import { withProxyBackendTls } from "./envoy-proxy-backend-tls";
-import { ReuseMemo, sameElements } from "./ir-reuse";
+import { PassMemo, ReuseMemo, sameElements } from "./ir-reuse";
 
 /** Whether two HTTP listeners are equal, their virtual hosts compared by identity. */
 function sameHttpListener(a: HttpListenerIr, b: HttpListenerIr): boolean {
@@ -40,6 +40,15 @@ const finalVirtualHostMemo = new ReuseMemo<VirtualHostIr, VirtualHostIr>((a, b) 
 });
 
 /**
+ * The final virtual host returned for a virtual host object (equal to it: the memo's compare holds for both), so
+ * an unchanged one costs no lookup by name (ADR 0023).
+ */
+const finalVirtualHostByInput = new WeakMap<VirtualHostIr, VirtualHostIr>();
+
+/** The last final listener per node and name, with the listener it was returned for. */
+const finalByInput = new PassMemo<{ readonly input: HttpListenerIr; readonly output: HttpListenerIr }>();
+
+/**
  * The node with every HTTP listener and virtual host equal to the previous translation's final one replaced by
  * it (what the translation returns: IR that a later stage copied without changing it keeps its identity).
  */
@@ -47,12 +56,25 @@ export function withReusedListeners(node: GatewayXdsIr): GatewayXdsIr {
   let changed = false;
   const http = node.http.map((l) => {
     const prefix = `${node.name}\n${l.name}`;
-    const hosts = l.virtualHosts.map((v) => finalVirtualHostMemo.get(`${prefix}\n${v.name}`, v, () => v));
+    // The listener the last translation returned for this one (ADR 0023): nothing to look up per virtual host.
+    const known = finalByInput.take(prefix);
+    if (known?.input === l) {
+      if (known.output !== l) changed = true;
+      return known.output;
+    }
+    const hosts = l.virtualHosts.map((v) => {
+      const seen = finalVirtualHostByInput.get(v);
+      if (seen) return seen;
+      const kept = finalVirtualHostMemo.get(`${prefix}\n${v.name}`, v, () => v);
+      finalVirtualHostByInput.set(v, kept);
+      return kept;
+    });
     const same = hosts.every((v, i) => v === l.virtualHosts[i]);
     const kept = finalListenerMemo.get(prefix, same ? l : { ...l, virtualHosts: hosts }, () =>
       same ? l : { ...l, virtualHosts: hosts },
     );
     if (kept !== l) changed = true;
+    finalByInput.put(prefix, { input: l, output: kept });
     return kept;
   });
   return changed ? { ...node, http } : node;

@@ -105,10 +105,38 @@ export interface ListenerState {
   secrets: readonly SecretIr[];
   /** TLSRoutes, TCPRoutes and UDPRoutes attached. */
   readonly l4: L4Entry[];
-  /** Keys of the routes attached (a route with two parentRefs to one listener counts once). */
-  readonly attached: Set<string>;
-  /** Route rules attached, with the hostnames they serve on this listener. */
-  readonly entries: RouteEntry[];
+  /**
+   * Keys of the routes attached (a route with two parentRefs to one listener counts once). May be the HTTPRoute
+   * stage's own set: change it only through {@link ownRouteParts}.
+   */
+  attached: Set<string>;
+  /**
+   * Route rules attached, with the hostnames they serve on this listener. May be the HTTPRoute stage's own
+   * list: change it only through {@link ownRouteParts}.
+   */
+  entries: RouteEntry[];
+}
+
+/** Listeners whose `attached` and `entries` are the HTTPRoute stage's (route-table.ts), not their own. */
+const sharedRouteParts = new WeakSet<ListenerState>();
+
+/**
+ * Gives the listener the HTTPRoute stage's set of attached routes and list of entries without copying them
+ * (ADR 0023); {@link ownRouteParts} copies them before anything changes them.
+ */
+export function shareRouteParts(l: ListenerState, attached: Set<string>, entries: RouteEntry[]): void {
+  l.attached = attached;
+  l.entries = entries;
+  sharedRouteParts.add(l);
+}
+
+/** The listener, with `attached` and `entries` of its own (copies if they were shared), to change. */
+export function ownRouteParts(l: ListenerState): ListenerState {
+  if (sharedRouteParts.delete(l)) {
+    l.attached = new Set(l.attached);
+    l.entries = [...l.entries];
+  }
+  return l;
 }
 
 /** A Gateway during translation. */

@@ -8,7 +8,7 @@
 import type { ParentReference } from "../resources/gateway-api";
 import type { Condition } from "../resources/meta";
 import { condition, CondType, Reason, type StatusUpdate } from "./conditions";
-import type { GatewayState, ListenerState } from "./gateway";
+import { ownRouteParts, type GatewayState, type ListenerState } from "./gateway";
 import { hostnameMatches } from "./hostnames";
 import { allowedListeners, parentGateway, type ParentContext } from "./parent-refs";
 
@@ -33,10 +33,8 @@ export function detachGrpcHttpConflicts(gateways: Iterable<GatewayState>): Rejec
     for (const l of gw.listeners) {
       for (const { loser, rival } of listenerConflicts(l)) {
         const id = `${loser.kind}/${loser.key}`;
-        l.attached.delete(id);
-        const kept = l.entries.filter((e) => !(kindOf(e) === loser.kind && e.tie.key === loser.key));
-        l.entries.length = 0;
-        for (const e of kept) l.entries.push(e);
+        ownRouteParts(l).attached.delete(id);
+        l.entries = l.entries.filter((e) => !(kindOf(e) === loser.kind && e.tie.key === loser.key));
         const byGateway = rejections.get(id) ?? new Map<string, { listener: ListenerState; rival: Attachment }[]>();
         byGateway.set(gw.key, [...(byGateway.get(gw.key) ?? []), { listener: l, rival }]);
         rejections.set(id, byGateway);

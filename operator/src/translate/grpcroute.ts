@@ -181,7 +181,7 @@ function attachEntries(
           grpc: r.rank,
         })),
       ),
-    counted,
+    { counted },
   );
 }
 

@@ -13,6 +13,7 @@ import {
   noMatchingListenerHostname,
   routeStatus,
   useClusters,
+  type AttachSink,
   type ParentContext,
 } from "./parent-refs";
 import { stableEntries, type RouteEntry } from "./route-entry";
@@ -32,6 +33,8 @@ export interface RouteContext extends ParentContext {
    * @default runs it
    */
   readonly reuseCompile?: <C>(route: GRPCRoute, compile: () => C) => C;
+  /** Where an HTTPRoute's attachments go (route-table.ts records them per route). @default the listeners */
+  readonly sink?: AttachSink;
 }
 
 /** Attaches one HTTPRoute to its parents; returns its status (or undefined when no parent is ours). */
@@ -81,7 +84,8 @@ function attach(
         { hostname, origin, created, key, listener: perListener ? `${l.listener.protocol} ${l.listener.port}` : "" },
         () => compiled.routes.map((r) => ({ hostname, origin, route: routeFor(r, l), tie: tie(r) })),
       ),
-    compiled.unsupported === undefined, // attachedRoutes counts only Accepted routes
+    // attachedRoutes counts only Accepted routes
+    { counted: compiled.unsupported === undefined, ...(ctx.sink ? { into: ctx.sink } : {}) },
   );
   if (attached === 0) return noMatchingListenerHostname(hostnames, gw, allowed);
   useClusters(ctx, gw.key, compiled.clusters);

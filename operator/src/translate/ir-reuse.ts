@@ -10,7 +10,7 @@
  */
 
 /** Every memo, for {@link beginReuse}. */
-const memos = new Set<ReuseMemo<unknown, unknown>>();
+const memos = new Set<{ begin(): void }>();
 
 /** One kind of reused IR: outputs by key, with the input each was built from. */
 export class ReuseMemo<I, O> {
@@ -21,7 +21,7 @@ export class ReuseMemo<I, O> {
 
   /** `same(a, b)`: whether two inputs build equal outputs (not asked when they are the same object). */
   constructor(private readonly same: (a: I, b: I) => boolean) {
-    memos.add(this as ReuseMemo<unknown, unknown>);
+    memos.add(this);
   }
 
   /** The previous translation's output for `key` if its input was the same, else `build()`. */
@@ -45,6 +45,37 @@ export class ReuseMemo<I, O> {
     this.current = new Map();
     this.stats.reused = 0;
     this.stats.built = 0;
+  }
+}
+
+/**
+ * What the last translation left under a key for the next one (ADR 0023): a value taken or put in this
+ * translation is kept for the next; one left alone for a translation is dropped (no growth under churn).
+ */
+export class PassMemo<V> {
+  private previous = new Map<string, V>();
+  private current = new Map<string, V>();
+
+  constructor() {
+    memos.add(this);
+  }
+
+  /** The value put under `key` by this translation or the previous one. */
+  take(key: string): V | undefined {
+    const v = this.current.get(key) ?? this.previous.get(key);
+    if (v !== undefined) this.current.set(key, v);
+    return v;
+  }
+
+  /** Keeps `value` under `key` for the next translation. */
+  put(key: string, value: V): void {
+    this.current.set(key, value);
+  }
+
+  /** Starts a translation. */
+  begin(): void {
+    this.previous = this.current;
+    this.current = new Map();
   }
 }
 

@@ -8,7 +8,7 @@ import type { ResourceSnapshot } from "../resources/snapshot";
 import { keyOf, namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { isProblem, type BackendIndex } from "./backends";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import type { GatewayState, ListenerState } from "./gateway";
+import { ownRouteParts, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnameOrigins } from "./hostnames";
 import { guarded } from "./isolation";
 import {
@@ -215,7 +215,7 @@ function attach(
     const hosts = intersectHostnameOrigins(l.listener.hostname, hostnames);
     if (hosts.size === 0) continue;
     attached++;
-    l.attached.add(`${kind}/${key}`);
+    ownRouteParts(l).attached.add(`${kind}/${key}`);
     l.l4.push({
       name: `${kind.toLowerCase()}/${key}`,
       hostnames: [...hosts.keys()],

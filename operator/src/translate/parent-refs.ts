@@ -8,7 +8,7 @@ import { GATEWAY_API_GROUP, type ParentReference } from "../resources/gateway-ap
 import { selectorMatches } from "../resources/labels";
 import { namespaceOf, type Condition, type KubeObject } from "../resources/meta";
 import { condition, CondType, Reason, type RefProblem, type StatusUpdate } from "./conditions";
-import { listenerAttachable, ownListeners, type GatewayState, type ListenerState } from "./gateway";
+import { listenerAttachable, ownListeners, ownRouteParts, type GatewayState, type ListenerState } from "./gateway";
 import { intersectHostnameOrigins } from "./hostnames";
 import type { Guard } from "./isolation";
 import type { RouteEntry } from "./route-entry";
@@ -260,25 +260,39 @@ export function useClusters(ctx: ParentContext, gatewayKey: string, clusters: re
  * Attaches an HTTP-style route (`id`, e.g. `HTTPRoute/ns/name`) to every allowed listener whose hostname
  * intersects the route's: each such listener counts it as attached (unless `counted` is false: an
  * Accepted=False route whose matches are served as errors) and gets `entriesFor(hostname, origin, listener)`
- * for each intersected hostname (`origin`: the route hostname it comes from, which each entry carries). Returns
- * how many listeners took the route.
+ * for each intersected hostname (`origin`: the route hostname it comes from, which each entry carries), through
+ * `into` (default: added to the listener). Returns how many listeners took the route.
  */
 export function attachByHostname(
   allowed: readonly ListenerState[],
   hostnames: readonly string[],
   id: string,
   entriesFor: (hostname: string, origin: string, l: ListenerState) => readonly RouteEntry[],
-  counted = true,
+  { counted = true, into = addToListener }: { readonly counted?: boolean; readonly into?: AttachSink } = {},
 ): number {
   let attached = 0;
   for (const l of allowed) {
     const hosts = hostnameOrigins(l.listener.hostname, hostnames);
     if (hosts.size === 0) continue;
     attached++;
-    if (counted) l.attached.add(id); // attachedRoutes counts only Accepted routes
-    for (const [hostname, origin] of hosts) for (const e of entriesFor(hostname, origin, l)) l.entries.push(e);
+    const lists = [...hosts].map(([hostname, origin]) => entriesFor(hostname, origin, l));
+    // attachedRoutes counts only Accepted routes
+    into(l, counted ? id : undefined, lists.length === 1 ? lists[0] : lists.flat());
   }
   return attached;
+}
+
+/**
+ * Where an attachment goes: listener `l` takes `entries` and, when `id` is set, counts the route as attached.
+ * The default adds them to the listener; the HTTPRoute stage records them per route (route-table.ts).
+ */
+export type AttachSink = (l: ListenerState, id: string | undefined, entries: readonly RouteEntry[]) => void;
+
+/** The {@link AttachSink} that adds to the listener itself. */
+export function addToListener(l: ListenerState, id: string | undefined, entries: readonly RouteEntry[]): void {
+  ownRouteParts(l);
+  if (id !== undefined) l.attached.add(id);
+  for (const e of entries) l.entries.push(e);
 }
 
 /** Accepted=False NoMatchingListenerHostname, naming the route's hostnames and those of the Gateway's listeners. */

@@ -32,7 +32,6 @@ import { gatewayStatus, listenerSetStatus, processGateway, type GatewayState } f
 import { buildGatewayIr, withReusedListeners } from "./gateway-ir";
 import { processGatewayClasses } from "./gatewayclass";
 import { processGRPCRoutes } from "./grpcroute";
-import { processHTTPRoute } from "./httproute";
 import { processL4Routes } from "./l4-routes";
 import { listenerSetParents, listenerSetsByParent } from "./listener-sets";
 import { ListenerRefs } from "./listener-tls";
@@ -66,9 +65,18 @@ import {
 } from "./telemetry/cluster-stat-name";
 import { CompileMemo, type CompileMemoStats } from "./compile-memo";
 import { beginReuse } from "./ir-reuse";
+import { RouteTable, type RouteTableStats } from "./route-table";
 
 /** HTTPRoute and GRPCRoute compiles reused across translations (ADR 0009, ADR 0013, ADR 0018). */
 const compileMemo = new CompileMemo();
+
+/** What each HTTPRoute contributed to the last translation (ADR 0023). */
+const routeTable = new RouteTable();
+
+/** What the HTTPRoute stage did in this process's last translation (tests, benches). */
+export function lastRouteStats(): Readonly<RouteTableStats> {
+  return { ...routeTable.stats };
+}
 
 /** What the route compile memo did in this process's last translation (tests, benches). */
 export function lastCompileStats(): Readonly<CompileMemoStats> {
@@ -255,11 +263,13 @@ export function translate(input: ResourceSnapshot, opts: TranslateOptions = {}):
     controllerName,
     guard: guardInto(rejected),
   };
-  const routeStatuses: StatusUpdate[] = [];
-  for (const route of [...snapshot.httpRoutes].sort(byKey)) {
-    const s = ctx.guard(route, () => processHTTPRoute(route, ctx));
-    if (s) routeStatuses.push(s);
-  }
+  //    Only the routes that changed are processed again while the listeners they attach to are the same
+  //    (route-table.ts).
+  const routeStatuses = routeTable.run(
+    snapshot.httpRoutes,
+    { ctx, compileVersion: compileMemo.version, holds: (route, compiled) => compileMemo.holds(route, compiled) },
+    rejected,
+  );
   // GRPCRoutes after HTTPRoutes: a GRPCRoute and an HTTPRoute sharing a hostname on a listener are settled
   // there (the older keeps it), which may reject an HTTPRoute already attached (its status is replaced).
   routeStatuses.push(...processGRPCRoutes(snapshot.grpcRoutes ?? [], ctx, routeStatuses));

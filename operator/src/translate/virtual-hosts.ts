@@ -3,7 +3,7 @@ import type { HttpListenerIr, RouteIr, VirtualHostIr } from "../ir/xds-ir";
 import { virtualHostName } from "../ir/xds-names";
 import { listenerReady, type GatewayState, type ListenerState } from "./gateway";
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
-import { ReuseMemo } from "./ir-reuse";
+import { PassMemo, ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
 
 /** What a virtual host is built from: its host, its entries (in attach order) and the route order setting. */
@@ -68,9 +68,19 @@ export function buildHttpListeners(gw: GatewayState, address: string): HttpListe
       address,
       port,
       virtualHosts: virtualHosts(gw, listeners),
-      ...(listeners.some((l) => l.entries.some((e) => e.grpc)) ? { grpcRoutes: true as const } : {}),
+      ...(listeners.some((l) => hasGrpcEntry(l.entries)) ? { grpcRoutes: true as const } : {}),
     }));
 }
+
+/** Whether a GRPCRoute's entry is in the list, kept per list (a listener's may be the route stage's, ADR 0023). */
+function hasGrpcEntry(entries: readonly RouteEntry[]): boolean {
+  let known = grpcIn.get(entries);
+  if (known === undefined) grpcIn.set(entries, (known = entries.some((e) => e.grpc)));
+  return known;
+}
+
+/** See {@link hasGrpcEntry}: lists are not changed while listeners share them (ownRouteParts copies first). */
+const grpcIn = new WeakMap<readonly RouteEntry[], boolean>();
 
 /**
  * Envoy Gateway's xDS name of a listener: `<gateway namespace>/<gateway>/<listener>`, and
@@ -90,25 +100,189 @@ export function listenerXdsName(gw: GatewayState, l: ListenerState): string {
  */
 export function virtualHosts(gw: GatewayState, listeners: readonly ListenerState[]): VirtualHostIr[] {
   const sorted = [...listeners].sort((a, b) => listenerRank(b.listener.hostname) - listenerRank(a.listener.hostname));
+  const xdsNames = new Map(listeners.map((l) => [l, listenerXdsName(gw, l)]));
+  const preserveOrder = gw.listen?.preserveRouteOrder === true;
+  const group: Group = { sorted, fallback: xdsNames.get(listeners[0]) ?? "", xdsNames, preserveOrder };
+  const key = `${gw.key}\n${group.fallback}`;
+  const signature = JSON.stringify([preserveOrder, sorted.map((l) => [xdsNames.get(l), l.listener.hostname])]);
+  const last = groupBuilds.take(key);
+  const same = last?.signature === signature ? last : undefined;
+  const built = (same && patched(same, group)) || buildGroup(group, signature, same);
+  groupBuilds.put(key, built);
+  return [...built.virtualHosts];
+}
+
+/** Listeners sharing a port, most specific hostname first, and what their virtual hosts are named after. */
+interface Group {
+  readonly sorted: readonly ListenerState[];
+  readonly xdsNames: ReadonlyMap<ListenerState, string>;
+  /** The xDS name of the first listener of the port (names a host no listener owns). */
+  readonly fallback: string;
+  readonly preserveOrder: boolean;
+}
+
+/** What the last translation built for a group of listeners (ADR 0023), for the next one to patch. */
+interface GroupBuild {
+  /** The listeners' names and hostnames, and the route order setting: patched only while the same. */
+  readonly signature: string;
+  /** Each sorted listener's entries (a copy). */
+  readonly entries: readonly (readonly RouteEntry[])[];
+  /** Each sorted listener's entries by hostname (changed in place by the next patch, which replaces it). */
+  readonly index: readonly EntryIndex[];
+  /** The hosts, in virtual host order. */
+  readonly hosts: readonly string[];
+  readonly virtualHosts: readonly VirtualHostIr[];
+}
+
+/** The last build per Gateway and port. */
+const groupBuilds = new PassMemo<GroupBuild>();
+
+/** Every virtual host of a group, built (or reused from {@link virtualHostMemo}) host by host. */
+function buildGroup(group: Group, signature: string, last: GroupBuild | undefined): GroupBuild {
+  const { sorted } = group;
   const hosts = new Set<string>();
   // Every listener hostname gets a virtual host, even with no routes: a request for it must not fall
   // through to a less specific listener's routes (the most specific listener hostname wins).
   for (const l of sorted) if (l.listener.hostname) hosts.add(l.listener.hostname);
   for (const l of sorted) for (const e of l.entries) hosts.add(e.hostname);
-  const index = new Map(sorted.map((l) => [l, indexEntries(l.entries)]));
-  const xdsNames = new Map(listeners.map((l) => [l, listenerXdsName(gw, l)]));
-  const preserveOrder = gw.listen?.preserveRouteOrder === true;
-  return [...hosts].sort(compareHostSpecificity).map((host) => {
-    const owner = sorted.find((l) => hostnameMatches(l.listener.hostname, host));
-    const idx = owner ? index.get(owner) : undefined;
-    const entries = idx ? entriesFor(idx, host) : [];
-    const name = virtualHostName(xdsNames.get(owner ?? listeners[0]) ?? "", host);
-    return virtualHostMemo.get(name, { host, entries, preserveOrder }, () => ({
-      name,
-      domains: [host],
-      routes: sortRoutes(entries, preserveOrder),
-    }));
-  });
+  const index = sorted.map((l) => indexEntries(l.entries));
+  const ordered = [...hosts].sort(compareHostSpecificity);
+  return {
+    signature,
+    entries: sorted.map((l) => [...l.entries]),
+    index,
+    hosts: ordered,
+    virtualHosts: ordered.map((host) => virtualHost(group, index, host, last)),
+  };
+}
+
+/**
+ * The virtual host of `host`: the routes of the most specific listener whose hostname matches it. The last build
+ * of the same listeners (`last`) gives its own when the entries are the same (patched builds do not refresh
+ * {@link virtualHostMemo} for the hosts they keep).
+ */
+function virtualHost(group: Group, index: readonly EntryIndex[], host: string, last?: GroupBuild): VirtualHostIr {
+  const at = group.sorted.findIndex((l) => hostnameMatches(l.listener.hostname, host));
+  const entries = at >= 0 ? entriesFor(index[at], host) : [];
+  const name = virtualHostName((at >= 0 ? group.xdsNames.get(group.sorted[at]) : undefined) ?? group.fallback, host);
+  const preserveOrder = group.preserveOrder;
+  const kept = last ? hostIndex(last.hosts, host) : undefined;
+  if (last && kept?.found) {
+    const vh = last.virtualHosts[kept.at];
+    const before = at >= 0 ? entriesFor(last.index[at], host) : [];
+    if (vh.name === name && sameEntries(before, entries)) return vh;
+  }
+  return virtualHostMemo.get(name, { host, entries, preserveOrder }, () => ({
+    name,
+    domains: [host],
+    routes: sortRoutes(entries, preserveOrder),
+  }));
+}
+
+/** At most this many hostnames changed: patch the last build; more: build again. */
+const MAX_PATCHED_HOSTS = 64;
+
+/**
+ * The last build with the virtual hosts of the hostnames whose entries changed built again (and added or
+ * removed), the others the same objects; undefined when a wildcard entry changed (it reaches many hosts) or
+ * too many hostnames did. The listeners' entries are compared with the last build's by identity (stable
+ * entries, ADR 0018): only the part between their common start and end changed.
+ */
+function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
+  const { sorted } = group;
+  const found = touchedHosts(last, sorted);
+  if (!found) return undefined;
+  const { touched, changed } = found;
+  if (changed.length === 0) return last;
+  const entries = [...last.entries];
+  for (const i of changed) {
+    const list = sorted[i].entries;
+    entries[i] = [...list];
+    const exact = last.index[i].exact;
+    for (const h of touched) {
+      const bucket = list.filter((e) => e.hostname === h);
+      if (bucket.length > 0) exact.set(h, bucket);
+      else exact.delete(h);
+    }
+  }
+  const hosts = [...last.hosts];
+  const vhs = [...last.virtualHosts];
+  for (const h of touched) {
+    const present = sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
+    const { at, found: there } = hostIndex(hosts, h);
+    if (there && !present) {
+      hosts.splice(at, 1);
+      vhs.splice(at, 1);
+    } else if (present) {
+      const vh = virtualHost(group, last.index, h);
+      if (there) vhs[at] = vh;
+      else {
+        hosts.splice(at, 0, h);
+        vhs.splice(at, 0, vh);
+      }
+    }
+  }
+  return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs };
+}
+
+/**
+ * The hostnames of the entries that changed since the last build and the listeners (indexes) whose entries did;
+ * undefined when that cannot be patched: a wildcard entry changed, too many hostnames did, or most of a list.
+ */
+function touchedHosts(
+  last: GroupBuild,
+  sorted: readonly ListenerState[],
+): { touched: Set<string>; changed: number[] } | undefined {
+  const touched = new Set<string>();
+  const changed: number[] = [];
+  for (const [i, l] of sorted.entries()) {
+    const w = changedWindow(last.entries[i], l.entries);
+    if (!w) continue;
+    // Most of the list new (fresh objects): build again, as a first translation does.
+    if (w.oldEnd - w.start + (w.newEnd - w.start) > l.entries.length) return undefined;
+    changed.push(i);
+    const windows = [
+      [last.entries[i], w.oldEnd],
+      [l.entries, w.newEnd],
+    ] as const;
+    for (const [list, end] of windows)
+      for (let k = w.start; k < end; k++) {
+        if (isWildcard(list[k].hostname)) return undefined;
+        touched.add(list[k].hostname);
+      }
+    if (touched.size > MAX_PATCHED_HOSTS) return undefined;
+  }
+  return { touched, changed };
+}
+
+/** Where the entries of two lists differ: from `start` to `oldEnd` in the old one, `newEnd` in the new one. */
+function changedWindow(
+  old: readonly RouteEntry[],
+  now: readonly RouteEntry[],
+): { start: number; oldEnd: number; newEnd: number } | undefined {
+  const n = Math.min(old.length, now.length);
+  let start = 0;
+  while (start < n && old[start] === now[start]) start++;
+  if (start === old.length && start === now.length) return undefined;
+  let tail = 0;
+  while (tail < n - start && old[old.length - 1 - tail] === now[now.length - 1 - tail]) tail++;
+  return { start, oldEnd: old.length - tail, newEnd: now.length - tail };
+}
+
+/** Where `host` is (found) or goes in hosts sorted by compareHostSpecificity. */
+function hostIndex(hosts: readonly string[], host: string): { at: number; found: boolean } {
+  let lo = 0;
+  let hi = hosts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareHostSpecificity(hosts[mid], host) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return { at: lo, found: lo < hosts.length && hosts[lo] === host };
+}
+
+function isWildcard(h: string): boolean {
+  return h === "*" || h.startsWith("*.");
 }
 
 /** A listener's entries bucketed by exact hostname, with the (usually few) wildcard ones apart. */
@@ -121,7 +295,7 @@ function indexEntries(entries: readonly RouteEntry[]): EntryIndex {
   const exact = new Map<string, RouteEntry[]>();
   const wildcard: RouteEntry[] = [];
   for (const e of entries) {
-    if (e.hostname === "*" || e.hostname.startsWith("*.")) wildcard.push(e);
+    if (isWildcard(e.hostname)) wildcard.push(e);
     else {
       const list = exact.get(e.hostname);
       if (list) list.push(e);

@@ -1,0 +1,573 @@
+/**
+ * The HTTPRoute stage, incremental (ADR 0023). What an HTTPRoute contributes to a translation (its status, the
+ * entries and attachedRoutes it adds to listeners, the clusters and secrets its Gateways use, what it recorded in
+ * the BackendIndex, whether it was rejected) is kept per route object as a {@link RouteRecord}, together with
+ * everything derived from all records (per listener, per Gateway, in route key order, as the stage adds them).
+ *
+ * A record depends only on the route object, its compiled rules (compile-memo.ts) and the attach context: the
+ * Gateways' listeners as routes see them (names, ports, protocols, hostnames, allowedRoutes, supported kinds,
+ * whether they take routes, the ListenerSets), the Namespaces' labels where a listener selects them, and the
+ * controller name ({@link contextSignature}). While that signature is the same, a translation processes only the
+ * routes whose object is new or whose compile is no longer current, removes the records of routes gone, and
+ * patches the derived state; else every route is processed again (as a translation without this table would).
+ *
+ * The translation stays a pure function of the snapshot: the derived state is exactly what processing every
+ * route in key order would add (each part is rebuilt from the records whenever a patch could order or merge it
+ * differently), and nothing in a record is changed after it is built.
+ */
+import { isDeepStrictEqual } from "node:util";
+import type { ClusterIr, GenericSecretIr } from "../ir/xds-ir";
+import type { HTTPRoute } from "../resources/gateway-api";
+import { keyOf } from "../resources/meta";
+import type { BackendIndexEffect } from "./backends";
+import type { CompiledRules } from "./httproute-rules";
+import type { StatusUpdate } from "./conditions";
+import { listenerAttachable, shareRouteParts, type ListenerState } from "./gateway";
+import { processHTTPRoute, type RouteContext } from "./httproute";
+import { addToListener } from "./parent-refs";
+import { sameElements } from "./ir-reuse";
+import type { RejectedObject } from "./intake";
+import { guardInto } from "./isolation";
+import type { RouteEntry } from "./route-entry";
+
+/** Entries (and, when counted, the route's id) one route added to one listener. */
+interface Attachment {
+  /** `<gateway key>\n<listener id>`. */
+  readonly listener: string;
+  readonly id: string | undefined;
+  readonly entries: readonly RouteEntry[];
+}
+
+/** What one HTTPRoute contributed to a translation. */
+interface RouteRecord {
+  readonly route: HTTPRoute;
+  /** `namespace/name`. */
+  readonly key: string;
+  /** Its compiled rules (the compile memo's object), undefined when it threw before. */
+  readonly compiled: CompiledRules | undefined;
+  readonly status: StatusUpdate | undefined;
+  readonly rejected: readonly RejectedObject[];
+  readonly attachments: readonly Attachment[];
+  /** Clusters per Gateway key, as it used them. */
+  readonly clusters: ReadonlyMap<string, ReadonlyMap<string, ClusterIr>>;
+  /** Generic secrets per Gateway key. */
+  readonly secrets: ReadonlyMap<string, ReadonlyMap<string, GenericSecretIr>>;
+  /** What it recorded in the BackendIndex, in order. */
+  readonly effects: readonly BackendIndexEffect[];
+  /** The last translation that found it current. */
+  seen: number;
+}
+
+/**
+ * One value of a {@link Fold}: the values given for it (in fold order), the first record that gave one, and
+ * whether they are all equal (found out when a change needs it: comparing them on every fold costs too much).
+ */
+interface Folded<V> {
+  value: V;
+  readonly given: V[];
+  readonly first: string;
+  uniform: boolean | undefined;
+}
+
+/**
+ * Values by name as folding every record's in key order gives them (names in the order first given, the last
+ * value given, or `merge` of the values), kept as counts so that adding or removing one record's values is O(its
+ * values). A change the counts cannot follow (a name first given earlier than before, or values that differ)
+ * answers false: the fold is then built again from all records.
+ */
+class Fold<V> {
+  readonly values = new Map<string, Folded<V>>();
+  private last = "";
+  private cached: Map<string, V> | undefined;
+
+  constructor(private readonly merge: (a: V, b: V) => V = (_a, b) => b) {}
+
+  /** Folds `value` for `name` from record `key` (records folded in key order). */
+  fold(name: string, value: V, key: string): void {
+    this.cached = undefined;
+    const f = this.values.get(name);
+    if (!f) {
+      this.values.set(name, { value, given: [value], first: key, uniform: true });
+      this.last = key;
+      return;
+    }
+    if (value !== f.value) f.uniform = undefined;
+    f.value = this.merge(f.value, value);
+    f.given.push(value);
+  }
+
+  /** Adds `value` for `name` from record `key` (in any key order); false when the fold must be built again. */
+  add(name: string, value: V, key: string): boolean {
+    const f = this.values.get(name);
+    if (!f) {
+      if (key < this.last) return false;
+      this.fold(name, value, key);
+      return true;
+    }
+    if (key < f.first || !uniform(f) || !same(f.value, value)) return false;
+    f.given.push(value);
+    return true;
+  }
+
+  /** Removes `value` given for `name` by record `key`; false when the fold must be built again. */
+  remove(name: string, key: string, value: V): boolean {
+    const f = this.values.get(name);
+    const at = f ? f.given.indexOf(value) : -1;
+    if (!f || at < 0 || !uniform(f)) return false;
+    f.given.splice(at, 1);
+    if (f.given.length > 0) return key !== f.first;
+    this.values.delete(name);
+    this.cached = undefined;
+    return true;
+  }
+
+  clear(): void {
+    this.values.clear();
+    this.last = "";
+    this.cached = undefined;
+  }
+
+  /** The folded values by name (the same map until the fold changes). */
+  map(): ReadonlyMap<string, V> {
+    this.cached ??= new Map([...this.values].map(([k, f]) => [k, f.value]));
+    return this.cached;
+  }
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return a === b || isDeepStrictEqual(a, b);
+}
+
+/** Whether every value given for a name is equal (found out once, then kept while values are added equal). */
+function uniform<V>(f: Folded<V>): boolean {
+  f.uniform ??= f.given.every((v) => same(v, f.given[0]));
+  return f.uniform;
+}
+
+/** A cluster used by several routes stays h2c once one of them made it so (useClusters, parent-refs.ts). */
+function mergeCluster(a: ClusterIr, b: ClusterIr): ClusterIr {
+  return a.protocol === "h2c" ? { ...b, protocol: "h2c" } : b;
+}
+
+/**
+ * A listener's entries and attached route ids from every record, in key order, and the records attached to it
+ * with how many entries each gave. Never changed once built (listeners share `attached` and `entries`).
+ */
+interface ListenerPart {
+  readonly entries: RouteEntry[];
+  readonly ids: readonly string[];
+  readonly attached: Set<string>;
+  readonly routes: readonly RouteRecord[];
+  readonly counts: readonly number[];
+}
+
+/** The records added to and removed from listener parts in one translation, by listener key. */
+class PartChanges {
+  readonly byListener = new Map<string, { readonly removed: RouteRecord[]; readonly added: RouteRecord[] }>();
+
+  /** Notes a record added or removed on every listener it attached to. */
+  note(r: RouteRecord, how: "added" | "removed"): void {
+    for (const key of listenersOf(r)) {
+      let c = this.byListener.get(key);
+      if (!c) this.byListener.set(key, (c = { removed: [], added: [] }));
+      c[how].push(r);
+    }
+  }
+}
+
+/** What the HTTPRoute stage needs from the translation besides the routes. */
+export interface RouteStageInputs {
+  /** The context routes attach in (its clustersByGateway and secretsByGateway are filled in). */
+  readonly ctx: RouteContext;
+  /** Changes whenever a memoised compile may have stopped being current (CompileMemo.version). */
+  readonly compileVersion: string;
+  /** Whether compiling `route` again would return `compiled` without compiling (CompileMemo.holds). */
+  readonly holds: (route: HTTPRoute, compiled: CompiledRules) => boolean;
+}
+
+/** What the last translation did (tests, benches). */
+export interface RouteTableStats {
+  /** Routes processed (all of them when the context changed). */
+  processed: number;
+  /** Records removed. */
+  removed: number;
+  /** Whether every route was processed. */
+  full: boolean;
+}
+
+/** The HTTPRoute stage's records and what is derived from them (module state of one translator process). */
+export class RouteTable {
+  private signature: string | undefined;
+  private compileVersion = "";
+  private pass = 0;
+  /** Two records with one key (or one route object twice): always process everything. */
+  private ambiguous = false;
+  private readonly byRoute = new Map<HTTPRoute, RouteRecord>();
+  /** Every record, by key. */
+  private sorted: RouteRecord[] = [];
+  private readonly listeners = new Map<string, ListenerPart>();
+  private readonly gatewaysWithClusters = new Fold<true>();
+  private readonly clusters = new Map<string, Fold<ClusterIr>>();
+  private readonly gatewaysWithSecrets = new Fold<true>();
+  private readonly secrets = new Map<string, Fold<GenericSecretIr>>();
+  private readonly effects = new Fold<BackendIndexEffect>();
+  /** What the last translation did. */
+  readonly stats: RouteTableStats = { processed: 0, removed: 0, full: true };
+
+  /**
+   * Runs the HTTPRoute stage of one translation: adds every route's entries and ids to the listeners of
+   * `inputs.ctx`, its clusters and secrets to the context's maps, its BackendIndex effects to the index and its
+   * rejection to `rejected`, in key order; returns the routes' statuses in key order.
+   */
+  run(routes: readonly HTTPRoute[], inputs: RouteStageInputs, rejected: RejectedObject[]): StatusUpdate[] {
+    const { ctx } = inputs;
+    const listenerKeys = new Map<ListenerState, string>();
+    for (const gw of ctx.gateways.values()) for (const l of gw.listeners) listenerKeys.set(l, `${gw.key}\n${l.id}`);
+    const signature = contextSignature(ctx);
+    this.pass++;
+    this.stats.removed = 0;
+    if (signature !== this.signature || this.ambiguous || !this.patch(routes, inputs, listenerKeys)) {
+      this.rebuild(routes, ctx, listenerKeys);
+    }
+    this.signature = signature;
+    this.compileVersion = inputs.compileVersion;
+    return this.apply(ctx, listenerKeys, rejected);
+  }
+
+  /** Processes every route again and derives everything from the records. */
+  private rebuild(routes: readonly HTTPRoute[], ctx: RouteContext, listenerKeys: Map<ListenerState, string>): void {
+    const keyed = routes.map((route) => ({ route, key: keyOf(route.metadata) }));
+    keyed.sort((a, b) => cmp(a.key, b.key));
+    this.sorted = keyed.map(({ route, key }) => this.process(route, key, ctx, listenerKeys));
+    this.byRoute.clear();
+    for (const r of this.sorted) this.byRoute.set(r.route, r);
+    this.ambiguous =
+      this.byRoute.size !== this.sorted.length || this.sorted.some((r, i) => i > 0 && this.sorted[i - 1].key === r.key);
+    this.listeners.clear();
+    const routesOn = new Map<string, RouteRecord[]>();
+    for (const r of this.sorted)
+      for (const key of listenersOf(r)) {
+        const list = routesOn.get(key);
+        if (list) list.push(r);
+        else routesOn.set(key, [r]);
+      }
+    for (const [key, routes] of routesOn) this.listeners.set(key, partOf(key, routes));
+    this.refold();
+    this.stats.processed = routes.length;
+    this.stats.full = true;
+  }
+
+  /**
+   * Processes only the routes that are new or whose compile is no longer current, and removes the records of
+   * routes gone; false when it cannot (a key twice): then nothing was changed.
+   */
+  private patch(routes: readonly HTTPRoute[], inputs: RouteStageInputs, keys: Map<ListenerState, string>): boolean {
+    const { fresh, kept } = this.sortOut(routes, inputs);
+    this.stats.processed = fresh.length;
+    this.stats.full = false;
+    if (fresh.length === 0 && kept === this.byRoute.size) return true;
+    if (fresh.length > routes.length / 2) return false; // cheaper to process everything
+    const gone = [...this.byRoute.values()].filter((r) => r.seen !== this.pass);
+    const added = fresh.map((route) => ({ route, key: keyOf(route.metadata) })).sort((a, b) => cmp(a.key, b.key));
+    // A key that stays (or comes twice) would give two records one place.
+    const goneKeys = new Set(gone.map((r) => r.key));
+    const staying = (key: string): boolean => !goneKeys.has(key) && this.indexOf(key).found;
+    if (added.some((a, i) => staying(a.key) || (i > 0 && added[i - 1].key === a.key))) return false;
+    const changes = new PartChanges();
+    let refold = false;
+    for (const r of gone) {
+      this.byRoute.delete(r.route);
+      this.sorted.splice(this.indexOf(r.key).at, 1);
+      changes.note(r, "removed");
+      if (!this.unfold(r)) refold = true;
+      this.stats.removed++;
+    }
+    for (const { route, key } of added) {
+      const r = this.process(route, key, inputs.ctx, keys);
+      this.byRoute.set(route, r);
+      this.sorted.splice(this.indexOf(key).at, 0, r);
+      changes.note(r, "added");
+      if (!refold && !this.addFolds(r)) refold = true;
+    }
+    if (refold) this.refold();
+    for (const [key, change] of changes.byListener) {
+      const part = patchedPart(this.listeners.get(key), key, change.removed, change.added);
+      if (part.routes.length > 0) this.listeners.set(key, part);
+      else this.listeners.delete(key);
+    }
+    return true;
+  }
+
+  /**
+   * The routes to process (new objects, or compiles no longer current) and how many records stay; marks those
+   * as seen in this translation.
+   */
+  private sortOut(routes: readonly HTTPRoute[], inputs: RouteStageInputs): { fresh: HTTPRoute[]; kept: number } {
+    const checkCompiles = inputs.compileVersion !== this.compileVersion;
+    const current = (route: HTTPRoute, r: RouteRecord): boolean =>
+      !checkCompiles || !r.compiled || inputs.holds(route, r.compiled);
+    const fresh: HTTPRoute[] = [];
+    let kept = 0;
+    for (const route of routes) {
+      const r = this.byRoute.get(route);
+      if (r && r.seen !== this.pass && current(route, r)) {
+        r.seen = this.pass;
+        kept++;
+      } else fresh.push(route);
+    }
+    return { fresh, kept };
+  }
+
+  /** Where a record of `key` is (found) or goes among {@link sorted}. */
+  private indexOf(key: string): { at: number; found: boolean } {
+    const at = recordIndex(this.sorted, key);
+    return { at, found: at < this.sorted.length && this.sorted[at].key === key };
+  }
+
+  /** Runs one route's part of the stage, recording what it adds instead of adding it. */
+  private process(route: HTTPRoute, key: string, ctx: RouteContext, keys: Map<ListenerState, string>): RouteRecord {
+    const attachments: Attachment[] = [];
+    const clusters = new Map<string, Map<string, ClusterIr>>();
+    const secrets = new Map<string, Map<string, GenericSecretIr>>();
+    const rejected: RejectedObject[] = [];
+    let compiled: CompiledRules | undefined;
+    const own: RouteContext = {
+      ...ctx,
+      clustersByGateway: clusters,
+      secretsByGateway: secrets,
+      ...(ctx.compile ? { compile: (r: HTTPRoute) => (compiled = ctx.compile!(r)) } : {}),
+      sink: (l, id, entries) => attachments.push({ listener: keys.get(l) ?? "", id, entries }),
+      guard: guardInto(rejected),
+    };
+    const { value: status, effects } = ctx.backends.recording(() =>
+      own.guard!(route, () => processHTTPRoute(route, own)),
+    );
+    return { route, key, compiled, status, rejected, attachments, clusters, secrets, effects, seen: this.pass };
+  }
+
+  /** Folds every record again, in key order. */
+  private refold(): void {
+    this.gatewaysWithClusters.clear();
+    this.clusters.clear();
+    this.gatewaysWithSecrets.clear();
+    this.secrets.clear();
+    this.effects.clear();
+    for (const r of this.sorted) {
+      for (const [gw, byName] of r.clusters) {
+        this.gatewaysWithClusters.fold(gw, true, r.key);
+        const fold = this.foldOf(this.clusters, gw, mergeCluster);
+        for (const [name, c] of byName) fold.fold(name, c, r.key);
+      }
+      for (const [gw, byName] of r.secrets) {
+        this.gatewaysWithSecrets.fold(gw, true, r.key);
+        const fold = this.foldOf(this.secrets, gw);
+        for (const [name, s] of byName) fold.fold(name, s, r.key);
+      }
+      for (const e of r.effects) this.effects.fold(effectKey(e), e, r.key);
+    }
+  }
+
+  private foldOf<V>(folds: Map<string, Fold<V>>, gw: string, merge?: (a: V, b: V) => V): Fold<V> {
+    let fold = folds.get(gw);
+    if (!fold) folds.set(gw, (fold = new Fold<V>(merge)));
+    return fold;
+  }
+
+  /** Adds a record's values to the folds; false when they must be folded again. */
+  private addFolds(r: RouteRecord): boolean {
+    let ok = true;
+    for (const [gw, byName] of r.clusters) {
+      ok &&= this.gatewaysWithClusters.add(gw, true, r.key);
+      const fold = this.foldOf(this.clusters, gw, mergeCluster);
+      for (const [name, c] of byName) ok &&= fold.add(name, c, r.key);
+    }
+    for (const [gw, byName] of r.secrets) {
+      ok &&= this.gatewaysWithSecrets.add(gw, true, r.key);
+      const fold = this.foldOf(this.secrets, gw);
+      for (const [name, s] of byName) ok &&= fold.add(name, s, r.key);
+    }
+    for (const e of r.effects) ok &&= this.effects.add(effectKey(e), e, r.key);
+    return ok;
+  }
+
+  /** Removes a record's values from the folds; false when they must be folded again. */
+  private unfold(r: RouteRecord): boolean {
+    let ok = true;
+    for (const [gw, byName] of r.clusters) {
+      ok &&= this.gatewaysWithClusters.remove(gw, r.key, true);
+      for (const [name, c] of byName) ok &&= this.clusters.get(gw)?.remove(name, r.key, c) ?? false;
+    }
+    for (const [gw, byName] of r.secrets) {
+      ok &&= this.gatewaysWithSecrets.remove(gw, r.key, true);
+      for (const [name, c] of byName) ok &&= this.secrets.get(gw)?.remove(name, r.key, c) ?? false;
+    }
+    for (const e of r.effects) ok &&= this.effects.remove(effectKey(e), r.key, e);
+    return ok;
+  }
+
+  /** Adds what every record contributes to this translation's listeners, maps, index and `rejected`. */
+  private apply(ctx: RouteContext, keys: Map<ListenerState, string>, rejected: RejectedObject[]): StatusUpdate[] {
+    for (const [l, key] of keys) {
+      const part = this.listeners.get(key);
+      if (!part) continue;
+      if (l.attached.size === 0 && l.entries.length === 0) shareRouteParts(l, part.attached, part.entries);
+      else
+        for (const a of [...part.routes].flatMap((r) => r.attachments.filter((x) => x.listener === key))) {
+          addToListener(l, a.id, a.entries);
+        }
+    }
+    for (const gw of this.gatewaysWithClusters.values.keys())
+      ctx.clustersByGateway.set(gw, new Map(this.clusters.get(gw)?.map()));
+    for (const gw of this.gatewaysWithSecrets.values.keys())
+      ctx.secretsByGateway.set(gw, new Map(this.secrets.get(gw)?.map()));
+    ctx.backends.replay([...this.effects.map().values()]);
+    const statuses: StatusUpdate[] = [];
+    for (const r of this.sorted) {
+      if (r.status) statuses.push(r.status);
+      for (const x of r.rejected) rejected.push(x);
+    }
+    return statuses;
+  }
+}
+
+/** The listeners a record attached to (keys), each once. */
+function listenersOf(r: RouteRecord): string[] {
+  if (r.attachments.length === 1) return [r.attachments[0].listener];
+  return [...new Set(r.attachments.map((a) => a.listener))];
+}
+
+/** What a record gave listener `key`: its entries (attachments in order) and its id if counted. */
+function givenTo(r: RouteRecord, key: string): { entries: readonly RouteEntry[]; id: string | undefined } {
+  const mine = r.attachments.filter((a) => a.listener === key);
+  if (mine.length === 1) return mine[0];
+  return { entries: mine.flatMap((a) => a.entries), id: mine.find((a) => a.id !== undefined)?.id };
+}
+
+/** A listener's part built from the records attached to it (in key order). */
+function partOf(key: string, routes: RouteRecord[]): ListenerPart {
+  const entries: RouteEntry[] = [];
+  const ids: string[] = [];
+  const counts: number[] = [];
+  for (const r of routes) {
+    const given = givenTo(r, key);
+    for (const e of given.entries) entries.push(e);
+    if (given.id !== undefined) ids.push(given.id);
+    counts.push(given.entries.length);
+  }
+  return { entries, ids, attached: new Set(ids), routes, counts };
+}
+
+/** At most this many records change in a part: patch it; more: build it again from its records. */
+const MAX_PART_CHANGES = 16;
+
+/**
+ * The part of listener `key` without the `removed` records and with the `added` ones (new arrays: the last part
+ * may be shared with a listener). Route ids (`HTTPRoute/<key>`) sort as their records do.
+ */
+function patchedPart(
+  part: ListenerPart | undefined,
+  key: string,
+  removed: readonly RouteRecord[],
+  added: readonly RouteRecord[],
+): ListenerPart {
+  const routes = [...(part?.routes ?? [])];
+  if (removed.length + added.length > MAX_PART_CHANGES) {
+    const gone = new Set(removed);
+    return partOf(
+      key,
+      [...routes.filter((r) => !gone.has(r)), ...added].sort((a, b) => cmp(a.key, b.key)),
+    );
+  }
+  const next = { routes, counts: [...(part?.counts ?? [])], entries: part?.entries ?? [], ids: part?.ids ?? [] };
+  for (const r of removed) withoutRecord(next, r, key);
+  for (const r of added) withRecord(next, r, key);
+  const { entries, ids, counts } = next;
+  // A changed route (removed and added again) usually leaves the ids as they were.
+  if (part && (ids === part.ids || sameElements(ids, part.ids))) return { ...part, entries, routes, counts };
+  return { entries, ids, attached: new Set(ids), routes, counts };
+}
+
+/** A listener part being patched: new arrays replace `entries` and `ids`, `routes` and `counts` are its own. */
+interface PartDraft {
+  readonly routes: RouteRecord[];
+  readonly counts: number[];
+  entries: RouteEntry[];
+  ids: readonly string[];
+}
+
+/** The draft without record `r` (attached to listener `key`). */
+function withoutRecord(next: PartDraft, r: RouteRecord, key: string): void {
+  const at = recordIndex(next.routes, r.key);
+  const from = sum(next.counts, at);
+  next.entries = next.entries.slice(0, from).concat(next.entries.slice(from + next.counts[at]));
+  const id = givenTo(r, key).id;
+  if (id !== undefined) next.ids = next.ids.filter((x) => x !== id);
+  next.routes.splice(at, 1);
+  next.counts.splice(at, 1);
+}
+
+/** The draft with record `r` (attached to listener `key`) in its place. */
+function withRecord(next: PartDraft, r: RouteRecord, key: string): void {
+  const at = recordIndex(next.routes, r.key);
+  const given = givenTo(r, key);
+  const from = sum(next.counts, at);
+  next.entries = next.entries.slice(0, from).concat(given.entries, next.entries.slice(from));
+  const id = given.id;
+  if (id !== undefined) {
+    const i = next.ids.findIndex((x) => x > id);
+    next.ids = i < 0 ? [...next.ids, id] : [...next.ids.slice(0, i), id, ...next.ids.slice(i)];
+  }
+  next.routes.splice(at, 0, r);
+  next.counts.splice(at, 0, given.entries.length);
+}
+
+/** Where a record of `key` is or goes among records sorted by key. */
+function recordIndex(records: readonly RouteRecord[], key: string): number {
+  let lo = 0;
+  let hi = records.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (records[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The sum of the first `n` numbers. */
+function sum(xs: readonly number[], n: number): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += xs[i];
+  return total;
+}
+
+/** What a BackendIndex effect sets (a later one for the same thing replaces it). */
+function effectKey(e: BackendIndexEffect): string {
+  return "cluster" in e ? `cluster\n${e.cluster}` : `backend\n${e.key}`;
+}
+
+/**
+ * Everything attaching an HTTPRoute reads besides the route and its compile: each Gateway's and ListenerSet's
+ * listeners as routes see them, the Namespaces' labels where a listener selects routes by them, the controller.
+ */
+export function contextSignature(ctx: RouteContext): string {
+  let selectors = false;
+  const gateways = [...ctx.gateways].map(([key, gw]) => [
+    key,
+    gw.key,
+    gw.listeners.map((l) => {
+      if (l.listener.allowedRoutes?.namespaces?.from === "Selector") selectors = true;
+      const { name, port, protocol, hostname, allowedRoutes } = l.listener;
+      const owner = [l.owner.kind, l.owner.namespace, l.owner.name];
+      const kinds = l.supportedKinds.map((k) => k.kind);
+      return [l.id, name, port, protocol, hostname, allowedRoutes, kinds, owner, listenerAttachable(l)];
+    }),
+    gw.listenerSets.map((s) => [s.key, s.rejected?.message, s.listeners.map((l) => l.id)]),
+  ]);
+  const sets = [...(ctx.listenerSets ?? [])].map(([key, gw]) => [key, gw.key]);
+  const labels = selectors ? [...ctx.namespaces].map(([name, ns]) => [name, ns.metadata.labels]) : [];
+  return JSON.stringify([ctx.controllerName, gateways, sets, labels]);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
