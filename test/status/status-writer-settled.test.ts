@@ -65,6 +65,10 @@ describe("status writer: settled statuses", function () {
   let server: Server;
   let client: KubeClient;
   const patches: string[] = [];
+  /** URLs in the order their PATCH was answered. */
+  const answered: string[] = [];
+  /** Delays (ms) of the next answers, in request order. */
+  const delays: number[] = [];
   let version = 100;
 
   before(async () => {
@@ -74,8 +78,14 @@ describe("status writer: settled statuses", function () {
       req.on("end", () => {
         patches.push(`${req.method} ${req.url}`);
         const sent = JSON.parse(body) as { status: unknown };
-        res.setHeader("content-type", "application/json");
-        res.end(JSON.stringify({ metadata: { resourceVersion: String(++version) }, status: sent.status }));
+        const answer = (): void => {
+          answered.push(req.url ?? "");
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify({ metadata: { resourceVersion: String(++version) }, status: sent.status }));
+        };
+        const delay = delays.shift() ?? 0;
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -96,7 +106,10 @@ describe("status writer: settled statuses", function () {
     client = new KubeClient(loadKubeConfig(file));
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
-  beforeEach(() => (patches.length = 0));
+  beforeEach(() => {
+    patches.length = 0;
+    answered.length = 0;
+  });
 
   const writer = (): StatusWriter =>
     new StatusWriter(client, { controllerName: DEFAULT_CONTROLLER_NAME, log: silentLogger, now: () => NOW });
@@ -161,5 +174,24 @@ describe("status writer: settled statuses", function () {
       seen.some((p) => p.length > 0),
       "the sequence writes something",
     );
+  });
+
+  it("keeps the writes of one object in order across overlapping calls, and others do not wait for them", async () => {
+    const w = writer();
+    const live = [route("c", "1"), route("d", "2")]; // older than every write
+    delays.push(400); // the first PATCH (c, first call) is answered late
+    const first = w.write([desired("c", "one")], live);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = w.write([desired("c", "two"), desired("d", "two")], live);
+    await Promise.all([first, second]);
+    const path = (n: string): string => `/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/${n}/status`;
+    assert.deepEqual(answered, [path("d"), path("c"), path("c")], "d did not wait; c's second after its first");
+    assert.deepEqual(
+      patches,
+      [path("c"), path("d"), path("c")].map((p) => `PATCH ${p}`),
+      "c's second sent only once its first was answered",
+    );
+    assert.equal(w.stats.writes, 3);
+    assert.equal(w.stats.ownWrite, 1, "c's second compared with the first's result (the copy predates it)");
   });
 });

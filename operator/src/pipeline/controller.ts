@@ -713,9 +713,12 @@ export class Controller {
    */
   private async guardedEffects(e: LeaderEffects): Promise<ControllerPass> {
     try {
-      const p = await this.leaderEffects(e);
-      e.trace?.end();
-      return p;
+      const { done, statusWrites } = await this.leaderEffects(e);
+      void statusWrites.then(
+        () => e.trace?.end(),
+        (err: unknown) => e.trace?.end(err),
+      );
+      return done;
     } catch (err) {
       e.trace?.end(err);
       this.health.passFailed(err);
@@ -728,10 +731,16 @@ export class Controller {
 
   /**
    * The leader's part of a pass, after its xDS publish: the proxies' objects applied (and pruned), their
-   * certificates, and the statuses written. Runs in its own lane, one at a time, in pass order; one waiting
-   * there is dropped when a newer pass's arrives (all of it is level-based: the newer pass covers it).
+   * certificates, and the statuses written (`statusWrites`: the lane does not wait for them). Runs in its own
+   * lane, one at a time, in pass order; one waiting there is dropped when a newer pass's arrives (all of it is
+   * level-based: the newer pass covers it).
    */
-  private async leaderEffects({ pass, snapshot, workloads, trace }: LeaderEffects): Promise<ControllerPass> {
+  private async leaderEffects({
+    pass,
+    snapshot,
+    workloads,
+    trace,
+  }: LeaderEffects): Promise<{ done: ControllerPass; statusWrites: Promise<void> }> {
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
@@ -761,10 +770,13 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    await inStage(trace, STAGES.status, () =>
+    // Not awaited: the next pass's effects start while these writes are in flight (the writer keeps each
+    // object's writes in order), so a newer Gateway status never waits for an older pass's route writes.
+    const statusWrites = inStage(trace, STAGES.status, () =>
       this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
     );
-    return { pass, leader: true, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+    const done = { pass, leader: true, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+    return { done, statusWrites };
   }
 
   /**

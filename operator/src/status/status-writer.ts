@@ -121,6 +121,8 @@ export class StatusWriter {
   private readonly written = new Map<string, OwnWrite>();
   /** Desired statuses found unchanged, and the live copy they were compared with, by {@link statusKey}. */
   private readonly settled = new Map<string, Settled>();
+  /** The last write started of each object still in flight, by {@link statusKey}. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   /** The kinds it writes, by `group/kind`. */
   private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [kindKey(k.group, k.kind), k]));
 
@@ -147,7 +149,26 @@ export class StatusWriter {
     // Deleted objects' versions and settled statuses are forgotten (no growth under churn).
     for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
     for (const key of this.settled.keys()) if (!byKey.has(key)) this.settled.delete(key);
-    await Promise.all(updates.map((u) => this.writeOne(u, byKey.get(statusKey(u)), now)));
+    await Promise.all(
+      updates.map((u) => {
+        const key = statusKey(u);
+        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now));
+      }),
+    );
+  }
+
+  /**
+   * Runs `fn` once the write of the same object that an earlier call started is done: writes of one object
+   * stay in call order (each compared with the one before, ADR 0022), writes of other objects do not wait.
+   */
+  private inOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const before = this.inFlight.get(key);
+    const mine = before ? before.then(fn) : fn();
+    this.inFlight.set(key, mine);
+    void mine.finally(() => {
+      if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+    });
+    return mine;
   }
 
   /**
