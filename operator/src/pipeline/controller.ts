@@ -244,6 +244,14 @@ interface Job {
   /** The node that NACKed. */
   readonly nodeId?: string;
 }
+/** What a leader's pass leaves to the effects lane (see `Controller.leaderEffects`). */
+interface LeaderEffects {
+  readonly pass: PassResult;
+  readonly snapshot: ResourceSnapshot;
+  readonly workloads: Workloads;
+  /** The pass's spans, ended once its effects are done. */
+  readonly trace?: PassTrace;
+}
 /** The workload kinds a proxy runs as. */
 const WORKLOAD_KINDS = [
   { kind: "Deployment", resource: "deployments" },
@@ -274,6 +282,9 @@ export class Controller {
   /** Every pass's outcome. */
   readonly passes$: Observable<ControllerPass> = this.passes.asObservable();
   private sub?: Subscription;
+  /** The leader passes' effects, waiting for their lane. */
+  private readonly effects = new Subject<LeaderEffects>();
+  private effectsSub?: Subscription;
   private port = 0;
   private rateLimitPort = 0;
   private metrics?: Server;
@@ -469,6 +480,18 @@ export class Controller {
         this.controlPlane.providerPublished();
       }),
     );
+    // The leader's API calls of a pass run beside the next pass (which publishes meanwhile), one pass's at a time.
+    this.effectsSub = this.effects
+      .pipe(
+        concatConflate((e: LeaderEffects) => this.guardedEffects(e), {
+          supersedes: () => true,
+          onDrop: (e) => {
+            e.trace?.end();
+            this.passed({ pass: e.pass, leader: true });
+          },
+        }),
+      )
+      .subscribe((p) => this.passed(p));
     this.sub = this.jobs(inputs)
       .pipe(
         tap(() => this.controlPlane.queued()),
@@ -480,13 +503,7 @@ export class Controller {
         }),
       )
       .subscribe({
-        next: (p) => {
-          if (!p) return;
-          if (p.applied)
-            for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
-              this.infraTotals[k] += p.applied[k];
-          this.passes.next(p);
-        },
+        next: (p) => p && this.passed(p),
         error: (err: Error) => {
           this.health.passFailed(new Error(`the controller pipeline stopped: ${err.message}`));
           this.opts.logger("error", "controller pipeline stopped", { error: err.message });
@@ -494,9 +511,18 @@ export class Controller {
       });
   }
 
+  /** A pass is done (a leader's: with its effects, or dropped from their lane): counted and reported. */
+  private passed(p: ControllerPass): void {
+    if (p.applied)
+      for (const k of ["applied", "unchanged", "pruned", "failed", "refused"] as const)
+        this.infraTotals[k] += p.applied[k];
+    this.passes.next(p);
+  }
+
   /** Stops everything; the leader releases its lease. */
   async stop(): Promise<void> {
     this.sub?.unsubscribe();
+    this.effectsSub?.unsubscribe();
     await this.election.stop();
     await this.shutdown();
   }
@@ -507,6 +533,7 @@ export class Controller {
    */
   async abandon(): Promise<void> {
     this.sub?.unsubscribe();
+    this.effectsSub?.unsubscribe();
     await this.election.abandon();
     await this.shutdown();
   }
@@ -592,11 +619,13 @@ export class Controller {
     try {
       const p = await this.run(job);
       this.passTrace?.end();
+      this.passTrace = undefined;
       this.health.passSucceeded();
       end(passEnd(p.pass));
-      return p;
+      return p.leader ? undefined : p; // a leader's reaches passes$ from the effects lane
     } catch (err) {
       this.passTrace?.end(err);
+      this.passTrace = undefined;
       end(undefined);
       this.health.passFailed(err);
       this.log("gateway-api")("error", "translation pass failed, keeping the last good configuration", {
@@ -651,6 +680,11 @@ export class Controller {
     return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
   }
 
+  /**
+   * A pass's xDS part: translate and publish, on every replica. On the leader, the rest (infra apply, proxy
+   * certificates, status writes: API calls) goes to the effects lane ({@link leaderEffects}), so the next pass
+   * publishes without waiting for them; its whole outcome reaches `passes$` from there.
+   */
   private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
     await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
@@ -668,15 +702,52 @@ export class Controller {
     this.serveRateLimit(pass);
     this.recordServiceAccounts(pass.result.infraIr, snapshot);
     if (!leader) return { pass, leader };
+    this.effects.next({ pass, snapshot, workloads, ...(this.passTrace ? { trace: this.passTrace } : {}) });
+    this.passTrace = undefined; // the effects lane ends it
+    return { pass, leader };
+  }
+
+  /**
+   * One leader pass's effects that never rejects: a failure is logged and reported by `/readyz`, and the lane
+   * goes on with the next pass's. Ends the pass's spans.
+   */
+  private async guardedEffects(e: LeaderEffects): Promise<ControllerPass> {
+    try {
+      const { done, statusWrites } = await this.leaderEffects(e);
+      void statusWrites.then(
+        () => e.trace?.end(),
+        (err: unknown) => e.trace?.end(err),
+      );
+      return done;
+    } catch (err) {
+      e.trace?.end(err);
+      this.health.passFailed(err);
+      this.log("gateway-api")("error", "pass effects failed (infra apply, statuses)", {
+        error: err instanceof Error ? err.message : String(err),
+      });
+      return { pass: e.pass, leader: true };
+    }
+  }
+
+  /**
+   * The leader's part of a pass, after its xDS publish: the proxies' objects applied (and pruned), their
+   * certificates, and the statuses written (`statusWrites`: the lane does not wait for them). Runs in its own
+   * lane, one at a time, in pass order; one waiting there is dropped when a newer pass's arrives (all of it is
+   * level-based: the newer pass covers it).
+   */
+  private async leaderEffects({
+    pass,
+    snapshot,
+    workloads,
+    trace,
+  }: LeaderEffects): Promise<{ done: ControllerPass; statusWrites: Promise<void> }> {
     const rendered = this.render(pass.result.infraIr, snapshot);
     for (const p of rendered.problems) this.log("infrastructure")("warn", "proxy not rendered", { ...p });
     let applied: ApplyResult | undefined;
     try {
       const protectedOwners = existingOwners(snapshot, this.opts.controllerName);
       applied = await this.controlPlane.infrastructure(() =>
-        inStage(this.passTrace, STAGES.infrastructure, () =>
-          this.applier.reconcile(rendered.manifests, { protectedOwners }),
-        ),
+        inStage(trace, STAGES.infrastructure, () => this.applier.reconcile(rendered.manifests, { protectedOwners })),
       );
     } catch (err) {
       this.log("infrastructure")("error", "infra apply failed", { error: (err as Error).message });
@@ -699,10 +770,13 @@ export class Controller {
     });
     const controller = this.opts.controllerName ?? DEFAULT_CONTROLLER_NAME;
     // Envoy's word last: listeners it could not bind (Programmed=False), routes it rejected (Accepted=False).
-    await inStage(this.passTrace, STAGES.status, () =>
+    // Not awaited: the next pass's effects start while these writes are in flight (the writer keeps each
+    // object's writes in order), so a newer Gateway status never waits for an older pass's route writes.
+    const statusWrites = inStage(trace, STAGES.status, () =>
       this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
     );
-    return { pass, leader, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+    const done = { pass, leader: true, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
+    return { done, statusWrites };
   }
 
   /**

@@ -13,6 +13,11 @@
  * thing an attach waits for). Passes run on ever newer snapshots (the controller's queue keeps their order), so
  * the desired status is never older than the one we wrote; a write by anyone else since ours fails the
  * precondition and is retried on a later pass. The remembered status is dropped once a snapshot has our write.
+ *
+ * A pass re-sends every object's desired status, nearly all of them unchanged. What was found unchanged is
+ * remembered with the live copy it was compared with: the same live copy (the provider keeps an object's copy
+ * until its watch event) and the same desired status again are unchanged again, found without merging
+ * (mergeStatus allocates a new status per object), so a pass's status stage costs O(changed objects).
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
@@ -21,7 +26,7 @@ import type { KubeObject } from "../resources/meta";
 import type { StatusUpdate } from "../translate/conditions";
 import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
 import { objectPath, WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
-import { liveIsNewer, mergeStatus, statusChanged } from "./merge-status";
+import { liveIsNewer, mergeStatus, sameJson, statusChanged } from "./merge-status";
 
 /** What the writer did, for tests and metrics. */
 export interface StatusWriterStats {
@@ -66,7 +71,13 @@ interface OwnWrite {
   status?: unknown;
 }
 
-/** The status and version a desired status is compared with, merged into and preconditioned on. */
+/** A desired status found equal to the live copy it was compared with. */
+interface Settled {
+  readonly live: LiveObject;
+  readonly desired: unknown;
+}
+
+/** The status and version a desired status is compared with, merged into and preconditioned on; or a status to write. */
 interface Base {
   readonly status: unknown;
   readonly resourceVersion: string | undefined;
@@ -108,6 +119,10 @@ export class StatusWriter {
   };
   /** What our last status write of each object produced, by {@link statusKey}. */
   private readonly written = new Map<string, OwnWrite>();
+  /** Desired statuses found unchanged, and the live copy they were compared with, by {@link statusKey}. */
+  private readonly settled = new Map<string, Settled>();
+  /** The last write started of each object still in flight, by {@link statusKey}. */
+  private readonly inFlight = new Map<string, Promise<void>>();
   /** The kinds it writes, by `group/kind`. */
   private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [kindKey(k.group, k.kind), k]));
 
@@ -129,11 +144,31 @@ export class StatusWriter {
    * from it. Resolves when all patches are done; failures are counted and logged, never thrown.
    */
   async write(updates: readonly StatusUpdate[], live: readonly LiveObject[]): Promise<void> {
-    const byKey = new Map(live.map((o) => [statusKey({ ...o.metadata, kind: o.kind }), o]));
+    const byKey = new Map(live.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
     const now = (this.opts.now ?? rfc3339Now)();
-    // Deleted objects' versions are forgotten (no growth under churn).
+    // Deleted objects' versions and settled statuses are forgotten (no growth under churn).
     for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
-    await Promise.all(updates.map((u) => this.writeOne(u, byKey.get(statusKey(u)), now)));
+    for (const key of this.settled.keys()) if (!byKey.has(key)) this.settled.delete(key);
+    await Promise.all(
+      updates.map((u) => {
+        const key = statusKey(u);
+        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now));
+      }),
+    );
+  }
+
+  /**
+   * Runs `fn` once the write of the same object that an earlier call started is done: writes of one object
+   * stay in call order (each compared with the one before, ADR 0022), writes of other objects do not wait.
+   */
+  private inOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const before = this.inFlight.get(key);
+    const mine = before ? before.then(fn) : fn();
+    this.inFlight.set(key, mine);
+    void mine.finally(() => {
+      if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+    });
+    return mine;
   }
 
   /**
@@ -159,28 +194,51 @@ export class StatusWriter {
     if (version !== undefined) this.written.set(key, { version, status: after.status });
   }
 
+  /** Whether `desired` was found unchanged against this very `live` copy before (else forgets what was). */
+  private settledAgain(key: string, live: LiveObject, desired: unknown): boolean {
+    const settled = this.settled.get(key);
+    if (settled && settled.live === live && sameJson(settled.desired, desired)) return true;
+    this.settled.delete(key);
+    return false;
+  }
+
+  /**
+   * The status to write for `u` and what it is preconditioned on, or undefined when nothing is to be sent
+   * (counted: unchanged, behind or stale).
+   */
+  private toWrite(u: StatusUpdate, key: string, live: LiveObject, now: string): Base | undefined {
+    if (this.settledAgain(key, live, u.status)) return this.unchanged(u);
+    const base = this.baseOf(key, live);
+    if (!base) {
+      this.stats.behind++;
+      return undefined;
+    }
+    if (liveIsNewer(base.status, u.status, this.opts.controllerName)) {
+      this.stats.stale++;
+      return undefined;
+    }
+    const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
+    if (statusChanged(base.status, next)) return { status: next, resourceVersion: base.resourceVersion };
+    // Compared with our own write, not with `live`: `live` may still be merged differently next time.
+    if (base.status === live.status) this.settled.set(key, { live, desired: u.status });
+    return this.unchanged(u);
+  }
+
+  private unchanged(u: StatusUpdate): undefined {
+    this.stats.unchanged++;
+    this.opts.metrics?.statusUpdate(u.kind, "no_action");
+    return undefined;
+  }
+
   private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
     const slash = u.apiVersion.lastIndexOf("/");
     const kind = this.kinds.get(kindKey(slash < 0 ? "" : u.apiVersion.slice(0, slash), u.kind));
     if (!live || !kind) return;
     const key = statusKey(u);
-    const base = this.baseOf(key, live);
-    if (!base) {
-      this.stats.behind++;
-      return;
-    }
-    if (liveIsNewer(base.status, u.status, this.opts.controllerName)) {
-      this.stats.stale++;
-      return;
-    }
-    const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
-    if (!statusChanged(base.status, next)) {
-      this.stats.unchanged++;
-      this.opts.metrics?.statusUpdate(u.kind, "no_action");
-      return;
-    }
+    const write = this.toWrite(u, key, live, now);
+    if (!write) return;
     const path = `${objectPath(kind, u.name, u.namespace)}/status`;
-    const body = { metadata: { resourceVersion: base.resourceVersion }, status: next };
+    const body = { metadata: { resourceVersion: write.resourceVersion }, status: write.status };
     const start = performance.now();
     const seconds = (): number => (performance.now() - start) / 1000;
     try {

@@ -1,0 +1,197 @@
+/**
+ * The status writer's memo of settled statuses (ADR 0027): a desired status found equal to a live copy is not
+ * merged again while the copy and the desired status stay the same, and the writer decides exactly as a cold
+ * one (a new writer per pass) over a sequence of passes. The writer talks HTTP to a small stand-in of the API
+ * server's status endpoint (it records each PATCH and answers with the object as stored).
+ */
+import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { silentLogger } from "../../operator/src/log";
+import { KubeClient, loadKubeConfig } from "../../operator/src/provider/kubernetes/client";
+import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
+import type { KubeObject } from "../../operator/src/resources/meta";
+import * as merge from "../../operator/src/status/merge-status";
+import { StatusWriter } from "../../operator/src/status/status-writer";
+import type { StatusUpdate } from "../../operator/src/translate/conditions";
+
+type Live = KubeObject & { status?: unknown };
+
+const NOW = "2026-12-05T00:00:00Z";
+
+function route(name: string, version: string, message?: string): Live {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name, namespace: "default", resourceVersion: version, generation: 1 },
+    spec: {},
+    ...(message ? { status: { parents: [parent(message, NOW)] } } : {}),
+  };
+}
+
+function parent(message: string, lastTransitionTime?: string): Record<string, unknown> {
+  return {
+    parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "gw" },
+    controllerName: DEFAULT_CONTROLLER_NAME,
+    conditions: [
+      {
+        type: "Accepted",
+        status: "True",
+        reason: "Accepted",
+        message,
+        observedGeneration: 1,
+        ...(lastTransitionTime ? { lastTransitionTime } : {}),
+      },
+    ],
+  };
+}
+
+/** A fresh desired status (a new object each call, as each pass's translation makes). */
+function desired(name: string, message: string): StatusUpdate {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    namespace: "default",
+    name,
+    status: { parents: [parent(message)] },
+  } as StatusUpdate;
+}
+
+describe("status writer: settled statuses", function () {
+  this.timeout(20_000);
+  let server: Server;
+  let client: KubeClient;
+  const patches: string[] = [];
+  /** URLs in the order their PATCH was answered. */
+  const answered: string[] = [];
+  /** Delays (ms) of the next answers, in request order. */
+  const delays: number[] = [];
+  let version = 100;
+
+  before(async () => {
+    server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        patches.push(`${req.method} ${req.url}`);
+        const sent = JSON.parse(body) as { status: unknown };
+        const answer = (): void => {
+          answered.push(req.url ?? "");
+          res.setHeader("content-type", "application/json");
+          res.end(JSON.stringify({ metadata: { resourceVersion: String(++version) }, status: sent.status }));
+        };
+        const delay = delays.shift() ?? 0;
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const dir = mkdtempSync(join(tmpdir(), "status-settled-"));
+    const file = join(dir, "kubeconfig");
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: "c", cluster: { server: url } }],
+        users: [{ name: "u", user: {} }],
+        contexts: [{ name: "x", context: { cluster: "c", user: "u" } }],
+        "current-context": "x",
+      }),
+    );
+    client = new KubeClient(loadKubeConfig(file));
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    patches.length = 0;
+    answered.length = 0;
+  });
+
+  const writer = (): StatusWriter =>
+    new StatusWriter(client, { controllerName: DEFAULT_CONTROLLER_NAME, log: silentLogger, now: () => NOW });
+
+  it("does not merge a settled status again, and merges once the live copy or the desired status changes", async () => {
+    const w = writer();
+    const live = [route("a", "10", "ok"), route("b", "11", "ok")];
+    const calls = { merges: 0 };
+    const original = merge.mergeStatus;
+    const counting: typeof merge.mergeStatus = (...args) => (calls.merges++, original(...args));
+    Object.defineProperty(merge, "mergeStatus", { value: counting, configurable: true, writable: true });
+    try {
+      await w.write([desired("a", "ok"), desired("b", "ok")], live);
+      assert.equal(calls.merges, 2, "first pass: both compared");
+      await w.write([desired("a", "ok"), desired("b", "ok")], live);
+      assert.equal(calls.merges, 2, "same live copies, equal desired statuses: no merge");
+      assert.equal(w.stats.unchanged, 4);
+      // b's desired status changes: merged and written; a stays settled.
+      await w.write([desired("a", "ok"), desired("b", "changed")], live);
+      assert.equal(calls.merges, 3);
+      assert.deepEqual(patches, ["PATCH /apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/b/status"]);
+      // a's live copy is replaced (a watch event), same content: compared again.
+      await w.write([desired("a", "ok"), desired("b", "changed")], [route("a", "12", "ok"), live[1]!]);
+      assert.equal(calls.merges, 5, "a: new live copy; b: its copy predates our write (compared with it)");
+    } finally {
+      Object.defineProperty(merge, "mergeStatus", { value: original, configurable: true, writable: true });
+    }
+    assert.equal(w.stats.writes, 1);
+  });
+
+  it("decides as a cold writer over a sequence of passes", async () => {
+    const passes: { live: Live[]; updates: StatusUpdate[] }[] = [
+      { live: [route("a", "1020", "ok"), route("b", "1021")], updates: [desired("a", "ok"), desired("b", "ok")] },
+      { live: [route("a", "1020", "ok"), route("b", "1022", "ok")], updates: [desired("a", "ok"), desired("b", "ok")] },
+      { live: [route("a", "1020", "ok"), route("b", "1022", "ok")], updates: [desired("a", "no"), desired("b", "ok")] },
+      { live: [route("a", "1030", "no"), route("b", "1022", "ok")], updates: [desired("a", "no"), desired("b", "ok")] },
+      { live: [route("b", "1022", "ok")], updates: [desired("b", "ok")] },
+      { live: [route("a", "1040", "ok"), route("b", "1022", "ok")], updates: [desired("a", "ok"), desired("b", "ok")] },
+    ];
+    // The same live objects across passes where the copy is unchanged (the provider keeps them).
+    const copies = new Map<string, Live>();
+    const live = passes.map((p) =>
+      p.live.map((o) => {
+        const key = `${o.metadata.name}@${o.metadata.resourceVersion}`;
+        if (!copies.has(key)) copies.set(key, o);
+        return copies.get(key)!;
+      }),
+    );
+    const warm = writer();
+    const seen: string[][] = [];
+    for (const [i, p] of passes.entries()) {
+      patches.length = 0;
+      await warm.write(p.updates, live[i]!);
+      const warmPatches = [...patches];
+      patches.length = 0;
+      await writer().write(p.updates, live[i]!);
+      // Live versions above every write's: neither writer compares with its own last write, only the memo differs.
+      assert.deepEqual(warmPatches, patches, `pass ${i}`);
+      seen.push(warmPatches);
+    }
+    assert.ok(
+      seen.some((p) => p.length > 0),
+      "the sequence writes something",
+    );
+  });
+
+  it("keeps the writes of one object in order across overlapping calls, and others do not wait for them", async () => {
+    const w = writer();
+    const live = [route("c", "1"), route("d", "2")]; // older than every write
+    delays.push(400); // the first PATCH (c, first call) is answered late
+    const first = w.write([desired("c", "one")], live);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = w.write([desired("c", "two"), desired("d", "two")], live);
+    await Promise.all([first, second]);
+    const path = (n: string): string => `/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/${n}/status`;
+    assert.deepEqual(answered, [path("d"), path("c"), path("c")], "d did not wait; c's second after its first");
+    assert.deepEqual(
+      patches,
+      [path("c"), path("d"), path("c")].map((p) => `PATCH ${p}`),
+      "c's second sent only once its first was answered",
+    );
+    assert.equal(w.stats.writes, 3);
+    assert.equal(w.stats.ownWrite, 1, "c's second compared with the first's result (the copy predates it)");
+  });
+});
