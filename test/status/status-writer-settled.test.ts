@@ -60,11 +60,13 @@ function desired(name: string, message: string): StatusUpdate {
   } as StatusUpdate;
 }
 
-describe("status writer: settled statuses", function () {
+describe("status writer: settled statuses (against a stand-in API server that can answer late)", function () {
   this.timeout(20_000);
   let server: Server;
   let client: KubeClient;
   const patches: string[] = [];
+  /** The status of each PATCH, in request order. */
+  const bodies: unknown[] = [];
   /** URLs in the order their PATCH was answered. */
   const answered: string[] = [];
   /** Delays (ms) of the next answers, in request order. */
@@ -78,6 +80,7 @@ describe("status writer: settled statuses", function () {
       req.on("end", () => {
         patches.push(`${req.method} ${req.url}`);
         const sent = JSON.parse(body) as { status: unknown };
+        bodies.push(sent.status);
         const answer = (): void => {
           answered.push(req.url ?? "");
           res.setHeader("content-type", "application/json");
@@ -108,6 +111,7 @@ describe("status writer: settled statuses", function () {
   after(() => new Promise<void>((r) => server.close(() => r())));
   beforeEach(() => {
     patches.length = 0;
+    bodies.length = 0;
     answered.length = 0;
   });
 
@@ -193,5 +197,21 @@ describe("status writer: settled statuses", function () {
     );
     assert.equal(w.stats.writes, 3);
     assert.equal(w.stats.ownWrite, 1, "c's second compared with the first's result (the copy predates it)");
+  });
+
+  it("sends only the newest of the writes of one object that queued behind its write in flight", async () => {
+    const w = writer();
+    const live = [route("c", "1")];
+    delays.push(400); // the first PATCH is answered late; two more passes come meanwhile
+    const first = w.write([desired("c", "one")], live);
+    await new Promise((r) => setTimeout(r, 50));
+    const second = w.write([desired("c", "two")], live);
+    const third = w.write([desired("c", "three")], live);
+    await Promise.all([first, second, third]);
+    const path = "/apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/c/status";
+    assert.deepEqual(patches, [`PATCH ${path}`, `PATCH ${path}`], "the first, then only the newest");
+    assert.match(JSON.stringify(bodies.at(-1)), /three/, "the newest desired status is the one sent");
+    assert.equal(w.stats.superseded, 1);
+    assert.equal(w.stats.writes, 2);
   });
 });

@@ -47,6 +47,8 @@ export interface StatusWriterStats {
   ownWrite: number;
   /** Other failures. */
   errors: number;
+  /** Writes not started because a later pass's write of the same object was queued behind the same in-flight write. */
+  superseded: number;
 }
 
 /** Status writer settings. */
@@ -116,6 +118,7 @@ export class StatusWriter {
     behind: 0,
     ownWrite: 0,
     errors: 0,
+    superseded: 0,
   };
   /** What our last status write of each object produced, by {@link statusKey}. */
   private readonly written = new Map<string, OwnWrite>();
@@ -123,6 +126,9 @@ export class StatusWriter {
   private readonly settled = new Map<string, Settled>();
   /** The last write started of each object still in flight, by {@link statusKey}. */
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** The newest call's number for each object with a write waiting or in flight, by {@link statusKey}. */
+  private readonly newest = new Map<string, number>();
+  private calls = 0;
   /** The kinds it writes, by `group/kind`. */
   private readonly kinds = new Map<string, WatchedKind>(WATCHED_KINDS.map((k) => [kindKey(k.group, k.kind), k]));
 
@@ -159,14 +165,26 @@ export class StatusWriter {
 
   /**
    * Runs `fn` once the write of the same object that an earlier call started is done: writes of one object
-   * stay in call order (each compared with the one before, ADR 0022), writes of other objects do not wait.
+   * stay in call order (each compared with the one before, ADR 0022), writes of other objects do not wait; a
+   * waiting write that a later call of the same object overtakes is dropped (counted as superseded).
    */
   private inOrder(key: string, fn: () => Promise<void>): Promise<void> {
     const before = this.inFlight.get(key);
-    const mine = before ? before.then(fn) : fn();
+    const call = ++this.calls;
+    this.newest.set(key, call);
+    // A write still waiting when a later call of the same object arrives is not sent: the later one carries
+    // the newer desired status (one write per object however many passes went by meanwhile).
+    const mine = before
+      ? before.then(() => {
+          if (this.newest.get(key) === call) return fn();
+          this.stats.superseded++;
+          return undefined;
+        })
+      : fn();
     this.inFlight.set(key, mine);
     void mine.finally(() => {
       if (this.inFlight.get(key) === mine) this.inFlight.delete(key);
+      if (this.newest.get(key) === call) this.newest.delete(key);
     });
     return mine;
   }
