@@ -83,8 +83,8 @@ export function encodeRouteConfigurations(listener: HttpListenerIr, build: Route
         field(RC_VIRTUAL_HOSTS_TAG, VirtualHost.encode(withVirtualCluster(misdirected(vh), metrics)).finish()),
       ),
     ];
-    const any = { typeUrl: RouteType.typeUrl, value: withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts) };
-    return [p.name, withRouteParts(any, shell, hosts)];
+    const assemble = (): Buffer => withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts);
+    return [p.name, withRouteParts(RouteType.typeUrl, shell, hosts, assemble)];
   });
 }
 

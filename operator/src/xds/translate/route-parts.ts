@@ -26,10 +26,23 @@ const recorded = new WeakMap<Any, RouteParts>();
 const values = new WeakMap<Uint8Array, Uint8Array>();
 
 /**
- * Records that `any` is the RouteConfiguration `shell` (encoded without virtual hosts or VHDS) with the virtual host
- * fields `hostFields` (tag, length, VirtualHost) inserted after its name. Returns `any`.
+ * A packed RouteConfiguration of type `typeUrl` from its parts: `shell` (encoded without virtual hosts or VHDS) with
+ * the virtual host fields `hostFields` (tag, length, VirtualHost) inserted by `assemble`. Its bytes are assembled
+ * when first read: the inline layout reads them, the VHDS and scoped layouts use the parts (ADR 0024).
  */
-export function withRouteParts(any: Any, shell: Uint8Array, hostFields: readonly Uint8Array[]): Any {
+export function withRouteParts(
+  typeUrl: string,
+  shell: Uint8Array,
+  hostFields: readonly Uint8Array[],
+  assemble: () => Buffer,
+): Any {
+  let value: Buffer | undefined;
+  const any = {
+    typeUrl,
+    get value(): Buffer {
+      return (value ??= assemble());
+    },
+  };
   recorded.set(any, { rest: shell, hosts: hostFields.map(fieldValue) });
   return any;
 }
