@@ -1,20 +1,28 @@
 /**
- * CPU of the xDS build for one route added, with and without output reuse (ADR 0012), in the same run, alternating:
- * per size, a warm-up, then `--reps` passes that each append one route to the input, translate it (not timed; the
- * compile memo keeps the unchanged routes' IR objects, as in the pipeline) and build the node's resources twice:
- *   fresh   buildNodeResources(ir, null): everything built and encoded again (the build before ADR 0012)
- *   reused  buildNodeResources(ir, memo): unchanged routes, virtual hosts, clusters and secrets kept
- * then hand each to its own XdsCache (setNode: a fresh build's Anys are all new objects, so the cache hashes every
- * resource; a reused build's unchanged Anys are the same objects, which it skips). The order of the two alternates
- * per pass; both outputs are compared byte for byte. CPU is process.cpuUsage (user + system) around each call.
+ * CPU of what a pass does after `translate` for one changed route (validate the IR, build the node's resources, lay
+ * them out, `setNode`), with and without output reuse (ADR 0012, ADR 0024), in the same run, alternating: per size, a
+ * warm-up, then `--reps` passes that each change the input (`--change add`: append one route, a new virtual host;
+ * `modify`: change one existing route's path), translate it (not timed; the translate memos keep the unchanged IR
+ * objects, as in the pipeline) and run the stage three times:
+ *   fresh   every problem checked (xdsIrProblems), buildNodeResources(ir, null), layOut(…, null): everything made again
+ *   build   as the pipeline before ADR 0024: every problem checked, buildNodeResources(ir, memo), layOut(…, null)
+ *   reused  validateXdsIr, buildNodeResources(ir, memo), layOut(…, memo): unchanged objects' outputs kept
+ * each into its own XdsCache (setNode: a fresh build's Anys are all new objects, so the cache hashes every resource; a
+ * reused build's unchanged Anys are the same objects, which it skips). `--layout` is the route layout (ADR 0008, 0020).
+ * The order of the three rotates per pass; the outputs are compared byte for byte. CPU is process.cpuUsage (user +
+ * system) around each step.
  *
- *   node --expose-gc dist/bench/build.js [--sizes 1000,3000] [--reps 15]
+ *   node --expose-gc dist/bench/build.js [--sizes 1000,3000] [--reps 15] [--layout inline|vhds|scoped] [--change add|modify]
  */
+import { xdsIrProblems, validateXdsIr } from "../operator/src/ir/validate";
 import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
 import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
 import { BuildMemo } from "../operator/src/xds/translate/build-memo";
+import { layOut } from "../operator/src/xds/translate/layout";
+import { LayoutMemo } from "../operator/src/xds/translate/layout-memo";
 import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
+import type { RouteLayout } from "../operator/src/xds/translate/vhds";
 import { buildObjects, routeObject } from "./lib/fixtures";
 import {
   envInfo,
@@ -33,45 +41,70 @@ import { arg, cpuTimed } from "./lib/cli";
 // As bench/translate.ts: Backends on, loopback allowed (the fixtures' Backends point at 127.0.0.1).
 const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
 
+/** Asserts two node resource sets are the same types, names (in order) and bytes. */
 function assertSameBytes(a: NodeResources, b: NodeResources): void {
+  if ([...a.keys()].join() !== [...b.keys()].join()) throw new Error("reused and fresh builds differ in types");
   for (const [type, byName] of a) {
+    const other = b.get(type)!;
+    if ([...byName.keys()].join() !== [...other.keys()].join())
+      throw new Error(`reused and fresh builds differ in names: ${type}`);
     for (const [name, any] of byName) {
-      const other = b.get(type)?.get(name);
-      if (!other || !Buffer.from(other.value).equals(Buffer.from(any.value)))
+      if (Buffer.compare(other.get(name)!.value, any.value) !== 0)
         throw new Error(`reused and fresh builds differ: ${type} ${name}`);
     }
   }
 }
 
-type Variant = "fresh" | "reused";
+const VARIANTS = ["fresh", "build", "reused"] as const;
+type Variant = (typeof VARIANTS)[number];
+const STEPS = ["validate", "build", "layout", "setNode", "total"] as const;
 
-function runSize(n: number, reps: number): Record<string, number[]> {
+/** One variant's memos and cache. */
+interface Lane {
+  readonly cache: XdsCache;
+  readonly build: BuildMemo | null;
+  readonly layout: LayoutMemo | null;
+  /** Whether validation keeps what it checked per IR object. */
+  readonly validateMemo: boolean;
+}
+
+/** The stage after translate for `ir` in `lane`, each step's CPU ms. */
+function stage(ir: Parameters<typeof validateXdsIr>[0], lane: Lane, layout: RouteLayout): [NodeResources, number[]] {
+  const [problems, tValidate] = cpuTimed(() => (lane.validateMemo ? validateXdsIr(ir) : xdsIrProblems(ir)));
+  if (problems.length > 0) throw new Error(`invalid IR: ${problems.join("; ")}`);
+  const [built, tBuild] = cpuTimed(() => buildNodeResources(ir, lane.build));
+  const published = lane.cache.getNode(ir.name)?.resources;
+  const [res, tLayout] = cpuTimed(() => layOut(built, layout, published, lane.layout));
+  const [, tSet] = cpuTimed(() => lane.cache.setNode(ir.name, res));
+  return [res, [tValidate, tBuild, tLayout, tSet, tValidate + tBuild + tLayout + tSet]];
+}
+
+function runSize(n: number, reps: number, layout: RouteLayout, change: string): Record<string, number[]> {
   let objects = buildObjects(n);
-  const memo = new BuildMemo();
-  const caches: Record<Variant, XdsCache> = { fresh: new XdsCache(), reused: new XdsCache() };
-  const samples: Record<string, number[]> = {
-    fresh_build_cpu_ms: [],
-    reused_build_cpu_ms: [],
-    fresh_setNode_cpu_ms: [],
-    reused_setNode_cpu_ms: [],
+  const lanes: Record<Variant, Lane> = {
+    fresh: { cache: new XdsCache(), build: null, layout: null, validateMemo: false },
+    build: { cache: new XdsCache(), build: new BuildMemo(), layout: null, validateMemo: false },
+    reused: { cache: new XdsCache(), build: new BuildMemo(), layout: new LayoutMemo(), validateMemo: true },
   };
+  const samples: Record<string, number[]> = {};
+  for (const v of VARIANTS) for (const s of STEPS) samples[`${v}_${s}_cpu_ms`] = [];
   for (let i = -2; i < reps; i++) {
-    objects = [...objects, routeObject(n + i + 2)];
+    if (change === "modify") {
+      const k = (7 + (i + 2) * 13) % n;
+      objects = objects.map((o, j) => (j === k ? routeObject(k, { variant: i + 3 }) : o));
+    } else objects = [...objects, routeObject(n + i + 2)];
     const ir = translate(snapshotFromObjects(objects), OPTS).xdsIr[0];
     if (!ir) throw new Error("no Gateway IR");
     fullGc();
-    const order: Variant[] = i % 2 === 0 ? ["fresh", "reused"] : ["reused", "fresh"];
+    const order = VARIANTS.map((_, k) => VARIANTS[(k + i + 2) % VARIANTS.length]!);
     const built: Partial<Record<Variant, NodeResources>> = {};
     for (const v of order) {
-      const [res, tBuild] = cpuTimed(() => buildNodeResources(ir, v === "fresh" ? null : memo));
-      const [, tSet] = cpuTimed(() => caches[v].setNode(ir.name, res));
+      const [res, times] = stage(ir, lanes[v], layout);
       built[v] = res;
-      if (i >= 0) {
-        samples[`${v}_build_cpu_ms`]!.push(tBuild);
-        samples[`${v}_setNode_cpu_ms`]!.push(tSet);
-      }
+      if (i >= 0) STEPS.forEach((s, k) => samples[`${v}_${s}_cpu_ms`]!.push(times[k]!));
     }
     assertSameBytes(built.fresh!, built.reused!);
+    assertSameBytes(built.fresh!, built.build!);
   }
   return samples;
 }
@@ -79,13 +112,16 @@ function runSize(n: number, reps: number): Record<string, number[]> {
 function main(): void {
   const sizes = (arg("sizes") ?? "1000,3000").split(",").map(Number);
   const reps = Number(arg("reps") ?? 15);
+  const asked = arg("layout") ?? "inline";
+  const layout: RouteLayout = asked === "vhds" || asked === "scoped" ? asked : "inline";
+  const change = arg("change") === "modify" ? "modify" : "add";
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for steadier timings\n");
   const loadBefore = loadAverage();
   const results: { n: number; samples: Record<string, number[]> }[] = [];
   for (const n of sizes) {
-    process.stderr.write(`build bench: ${n} routes × ${reps} passes…\n`);
-    results.push({ n, samples: runSize(n, reps) });
+    process.stderr.write(`build bench: ${n} routes × ${reps} passes, ${layout}, ${change}…\n`);
+    results.push({ n, samples: runSize(n, reps, layout, change) });
   }
   const metrics: Record<string, Metric> = {};
   const samples: Record<string, number[]> = {};
@@ -97,26 +133,23 @@ function main(): void {
     }
   }
   const report: BenchReport = {
-    name: "build",
+    name: layout === "inline" && change === "add" ? "build" : `build-${layout}-${change}`,
     finishedAt: new Date().toISOString(),
     env: envInfo(),
-    params: { sizes, reps, exposeGc: gcOk, load: { before: loadBefore, after: loadAverage() } },
+    params: { sizes, reps, layout, change, exposeGc: gcOk, load: { before: loadBefore, after: loadAverage() } },
     metrics,
     samples,
   };
   const cell = (r: (typeof results)[number], k: string): string =>
-    `${round(median(r.samples[k]!), 1)} / ${round(percentile(r.samples[k]!, 90), 1)}`;
+    `${round(median(r.samples[k]!), 2)} / ${round(percentile(r.samples[k]!, 90), 2)}`;
   const t = table(
-    ["routes", "build fresh", "build reused", "setNode fresh", "setNode reused"],
-    results.map((r) => [
-      r.n,
-      cell(r, "fresh_build_cpu_ms"),
-      cell(r, "reused_build_cpu_ms"),
-      cell(r, "fresh_setNode_cpu_ms"),
-      cell(r, "reused_setNode_cpu_ms"),
-    ]),
+    ["routes", "variant", ...STEPS],
+    results.flatMap((r) => VARIANTS.map((v) => [r.n, v, ...STEPS.map((s) => cell(r, `${v}_${s}_cpu_ms`))])),
   );
-  finish(report, [`CPU ms per pass with one route added, median / p90 (load ${loadBefore} → ${loadAverage()}):\n${t}`]);
+  const what = change === "add" ? "one route added" : "one route changed";
+  finish(report, [
+    `CPU ms per pass after translate, ${layout} layout, ${what}, median / p90 (load ${loadBefore} → ${loadAverage()}):\n${t}`,
+  ]);
 }
 
 main();

@@ -2,9 +2,9 @@
  * Envoy's own time to apply one changed virtual host, per route layout, with real Envoy and the real xDS server:
  *   inline  one RouteConfiguration of N virtual hosts (the default layout)
  *   scoped  scoped RDS keyed on `:authority`: one ScopedRouteConfiguration per exact hostname carrying its own
- *           RouteConfiguration (one virtual host); an experiment, not a layout of the product (ADR 0020)
- * The bench fixture (N routes, one hostname each) is translated and built as the pipeline does, then rearranged for
- * the layout. Each repetition changes one virtual host (one added request header) and times `setNode` → the route
+ *           RouteConfiguration (one virtual host), as the product's scoped layout makes them (xds/translate/scoped.ts,
+ *           ADR 0020 addendum)
+ * The bench fixture (N routes, one hostname each) is translated and built as the pipeline does, then laid out. Each repetition changes one virtual host (one added request header) and times `setNode` → the route
  * resource's send (the server alone: no pipeline runs here) and send → Envoy's ACK (server events), and Envoy's CPU
  * (/proc, 10 ms ticks) until 100 ms after the ACK; a GET for that host must then answer 200.
  *
@@ -16,8 +16,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { filter, firstValueFrom, timeout } from "rxjs";
-import { pack, registerType, unpack } from "../proto/any";
-import { ScopedRouteConfiguration } from "../proto/gen/envoy/config/route/v3/scoped_route";
+import { pack, unpack } from "../proto/any";
 import type { VirtualHost } from "../proto/gen/envoy/config/route/v3/route_components";
 import type { Any } from "../proto/gen/google/protobuf/any";
 import { startEchoBackend } from "../operator/src/demo/echo-backend";
@@ -29,12 +28,11 @@ import { translate } from "../operator/src/translate/translate";
 import { XdsCache } from "../operator/src/xds/cache/snapshot-cache";
 import { XdsServer } from "../operator/src/xds/server/server";
 import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
-import { HcmType, ListenerType, RouteType, TypeUrl } from "../operator/src/xds/types";
+import { scopeName, scopeRoutes } from "../operator/src/xds/translate/scoped";
+import { RouteType, TypeUrl } from "../operator/src/xds/types";
 import { buildObjects, routeHost } from "./lib/fixtures";
 import { arg } from "./lib/cli";
 import { finish, envInfo, loadAverage, median, percentile, round, table, type Metric } from "./lib/report";
-
-const ScopedType = registerType(ScopedRouteConfiguration);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -67,66 +65,26 @@ function changed(vh: VirtualHost, v: number): VirtualHost {
   };
 }
 
-/** The node's resources in the scoped layout, and a function building the changed scope `i` (variant `v`). */
+/**
+ * The node's resources in the scoped layout (the product's, xds/translate/scoped.ts), and a function building the
+ * changed scope of virtual host `i` (variant `v`): the layout of the RouteConfiguration holding that one changed host.
+ */
 function scoped(res: NodeResources): { resources: NodeResources; change(i: number, v: number): [string, Any, string] } {
   const rcs = res.get(TypeUrl.Route);
   if (!rcs || rcs.size !== 1) throw new Error("expected one RouteConfiguration");
   const [rcName, rcAny] = [...rcs][0]!;
   const rc = unpack(RouteType, rcAny);
-  const scopes = new Map<string, Any>();
-  const byHost: { name: string; host: string; build(v: number): Any }[] = [];
-  rc.virtualHosts.forEach((vh, i) => {
-    for (const d of vh.domains) {
-      if (d.includes("*")) throw new Error(`scoped RDS keys are exact hosts; ${d} is not`);
-      const name = `${rcName}/${i}/${d}`;
-      const build = (v: number): Any =>
-        pack(ScopedType, {
-          onDemand: false,
-          name,
-          routeConfigurationName: "",
-          routeConfiguration: {
-            ...rc,
-            name: `${rcName}/${i}`,
-            virtualHosts: [v === 0 ? vh : changed(vh, v)],
-          },
-          key: { fragments: [{ stringKey: d }] },
-        } as ScopedRouteConfiguration);
-      scopes.set(name, build(0));
-      byHost.push({ name, host: d, build });
-    }
-  });
-  const listeners = new Map<string, Any>();
-  for (const [name, any] of res.get(TypeUrl.Listener) ?? []) {
-    const l = unpack(ListenerType, any);
-    for (const fc of [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]) {
-      for (const f of fc.filters) {
-        if (f.typedConfig?.typeUrl !== HcmType.typeUrl) continue;
-        const hcm = unpack(HcmType, f.typedConfig);
-        const source = hcm.rds?.configSource;
-        if (!source) continue;
-        hcm.rds = undefined;
-        hcm.scopedRoutes = {
-          name: `${rcName}-scopes`,
-          scopeKeyBuilder: {
-            fragments: [{ headerValueExtractor: { name: ":authority", elementSeparator: "", index: 0 } }],
-          },
-          rdsConfigSource: source,
-          scopedRds: { scopedRdsConfigSource: source, srdsResourcesLocator: "" },
-        };
-        f.typedConfig = pack(HcmType, hcm);
-      }
-    }
-    listeners.set(name, pack(ListenerType, l));
-  }
-  const out: NodeResources = new Map(res);
-  out.delete(TypeUrl.Route);
-  out.set(TypeUrl.Listener, listeners);
-  out.set(ScopedType.typeUrl, scopes);
+  const resources = scopeRoutes(res, undefined, null);
+  if (!resources.has(TypeUrl.ScopedRoute)) throw new Error("the fixture does not qualify for the scoped layout");
   return {
-    resources: out,
+    resources,
     change: (i, v) => {
-      const h = byHost[i % byHost.length]!;
-      return [h.name, h.build(v), h.host];
+      const vh = rc.virtualHosts[i % rc.virtualHosts.length]!;
+      const host = vh.domains[0] ?? "";
+      const one = pack(RouteType, { ...rc, virtualHosts: [changed(vh, v)] });
+      const laid = scopeRoutes(new Map(res).set(TypeUrl.Route, new Map([[rcName, one]])), undefined, null);
+      const name = scopeName(rcName, host);
+      return [name, laid.get(TypeUrl.ScopedRoute)!.get(name)!, host];
     },
   };
 }
@@ -161,7 +119,7 @@ async function main(): Promise<void> {
   if (!ir) throw new Error("no Gateway IR");
   const built = buildNodeResources(ir);
   const l = layout === "scoped" ? scoped(built) : inline(built);
-  const typeUrl = layout === "scoped" ? ScopedType.typeUrl : TypeUrl.Route;
+  const typeUrl = layout === "scoped" ? TypeUrl.ScopedRoute : TypeUrl.Route;
 
   const cache = new XdsCache();
   const server = new XdsServer(cache, { logger: () => undefined });

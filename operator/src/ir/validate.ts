@@ -1,7 +1,7 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
 import { parse } from "@bufbuild/cel";
 import type { PercentIr, RouteSecurityIr } from "./security-ir";
-import type { ClusterIr, GatewayXdsIr, RouteIr, WeightedDestinationIr } from "./xds-ir";
+import type { ClusterIr, GatewayXdsIr, RouteIr, VirtualHostIr, WeightedDestinationIr } from "./xds-ir";
 
 /** Envoy's uint32 fields (retry counts, weights and their total per route). */
 const UINT32_MAX = 4_294_967_295;
@@ -18,8 +18,18 @@ function portProblem(owner: string, port: number): string[] {
   return intIn(port, 1, 65535) ? [] : [`${owner}: port ${port} out of range (1-65535)`];
 }
 
-/** Returns the problems found in an IR (empty when it is valid). */
+/**
+ * Returns the problems found in an IR (empty when it is valid). A pass checks only what changed (ADR 0024): what a
+ * virtual host or cluster IR object needs is kept per object (IR objects are never mutated, and unchanged ones keep
+ * their identity across passes, ADR 0013), so a valid IR costs a lookup per virtual host; an invalid one is checked
+ * in full ({@link xdsIrProblems}) for the list of problems.
+ */
 export function validateXdsIr(ir: GatewayXdsIr): string[] {
+  return isValid(ir) ? [] : xdsIrProblems(ir);
+}
+
+/** Every problem of an IR, checked in full (empty when it is valid). */
+export function xdsIrProblems(ir: GatewayXdsIr): string[] {
   const problems: string[] = [];
   const clusters = new Set<string>();
   for (const c of ir.clusters) {
@@ -38,6 +48,64 @@ export function validateXdsIr(ir: GatewayXdsIr): string[] {
   }
   problems.push(...l4Problems(ir, clusters, ports), ...oidcProblems(ir, clusters));
   return problems;
+}
+
+/** What a virtual host needs to be valid, besides itself: the clusters and secrets its routes refer to. */
+interface HostCheck {
+  /** Its routes have no problem of their own (with every cluster they name known). */
+  readonly ok: boolean;
+  readonly clusters: readonly string[];
+  readonly secrets: readonly string[];
+}
+
+const hostChecks = new WeakMap<VirtualHostIr, HostCheck>();
+const clusterChecks = new WeakMap<ClusterIr, boolean>();
+/** Answers every cluster name as known: a route's problems of its own. */
+const ANY_CLUSTER: Pick<ReadonlySet<string>, "has"> = { has: () => true };
+
+/** Whether {@link xdsIrProblems} finds nothing, with what each virtual host and cluster needs kept per object. */
+function isValid(ir: GatewayXdsIr): boolean {
+  const clusters = new Set<string>();
+  for (const c of ir.clusters) {
+    if (clusters.has(c.name)) return false;
+    clusters.add(c.name);
+    let ok = clusterChecks.get(c);
+    if (ok === undefined) clusterChecks.set(c, (ok = clusterProblems(c).length === 0));
+    if (!ok) return false;
+  }
+  const secrets = new Set((ir.secrets ?? []).map((s) => s.name));
+  const ports = new Set<number>();
+  for (const l of ir.http) {
+    if (portProblem("", l.port).length > 0 || ports.has(l.port)) return false;
+    ports.add(l.port);
+    if (!l.virtualHosts.every((vh) => hostValid(vh, clusters, secrets))) return false;
+  }
+  return l4Problems(ir, clusters, ports).length === 0;
+}
+
+/** Whether a virtual host's routes have no problem with these clusters and secrets (its own kept per object). */
+function hostValid(vh: VirtualHostIr, clusters: ReadonlySet<string>, secrets: ReadonlySet<string>): boolean {
+  let check = hostChecks.get(vh);
+  if (!check) hostChecks.set(vh, (check = hostCheck(vh)));
+  return check.ok && check.clusters.every((c) => clusters.has(c)) && check.secrets.every((s) => secrets.has(s));
+}
+
+/** What {@link isValid} keeps of a virtual host. */
+function hostCheck(vh: VirtualHostIr): HostCheck {
+  const clusters = new Set<string>();
+  const secrets = new Set<string>();
+  let ok = true;
+  for (const r of vh.routes) {
+    if (routeProblems(r, ANY_CLUSTER).length > 0) ok = false;
+    for (const m of r.mirrors ?? []) clusters.add(m.cluster);
+    if (r.action.kind === "forward")
+      for (const d of r.action.destinations) if (d.cluster !== undefined) clusters.add(d.cluster);
+    const o = r.security?.oidc;
+    if (!o) continue;
+    clusters.add(o.tokenCluster);
+    secrets.add(o.clientSecretSds).add(o.hmacSds);
+  }
+  return { ok, clusters: [...clusters], secrets: [...secrets] };
 }
 
 /** OIDC routes: their token endpoint cluster and their SDS secrets (client, HMAC) are served on the node. */
@@ -59,7 +127,7 @@ function oidcProblems(ir: GatewayXdsIr, clusters: ReadonlySet<string>): string[]
 }
 
 /** One HTTP route: known clusters, positive weights, named sessions, numbers in Envoy's ranges. */
-function routeProblems(r: RouteIr, clusters: ReadonlySet<string>): string[] {
+function routeProblems(r: RouteIr, clusters: Pick<ReadonlySet<string>, "has">): string[] {
   const problems: string[] = [...rangeProblems(r), ...securityProblems(r)];
   for (const m of r.mirrors ?? []) {
     if (!clusters.has(m.cluster)) problems.push(`route ${r.name} mirrors to unknown cluster ${m.cluster}`);

@@ -4,11 +4,10 @@ import type { GatewayXdsIr } from "../ir/xds-ir";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { translate, type TranslateOptions, type TranslateResult } from "../translate/translate";
 import type { XdsCache } from "../xds/cache/snapshot-cache";
-import { TypeUrl } from "../xds/types";
 import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
-import { splitVirtualHosts, type RouteLayout } from "../xds/translate/vhds";
-import { scopeRoutes } from "../xds/translate/scoped";
+import type { RouteLayout } from "../xds/translate/vhds";
+import { layOut } from "../xds/translate/layout";
 import { env } from "../config/env";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
@@ -162,11 +161,9 @@ export function withBindPorts(ir: GatewayXdsIr, bindPort: (port: number) => numb
 }
 
 /**
- * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); the VHDS split
- * reuses the node's unchanged virtual hosts as published, so that the cache does not hash them again.
+ * The resources in the route layout Envoy gets (the stages before see whole RouteConfigurations); unchanged virtual
+ * hosts and scopes keep what they became last pass (layout.ts), so that the cache does not hash them again.
  */
 function laidOut(resources: NodeResources, layout: RouteLayout, cache: XdsCache, node: string): NodeResources {
-  if (layout === "scoped") return scopeRoutes(resources, cache.getNode(node)?.resources.get(TypeUrl.ScopedRoute));
-  if (layout !== "vhds") return resources;
-  return splitVirtualHosts(resources, cache.getNode(node)?.resources.get(TypeUrl.VirtualHost));
+  return layOut(resources, layout, cache.getNode(node)?.resources);
 }

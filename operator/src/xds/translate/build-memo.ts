@@ -63,6 +63,7 @@ export class BuildMemo {
   private readonly clusters = new WeakMap<ClusterIr, ClusterEntry>();
   private readonly secrets = new WeakMap<object, Any>();
   private readonly contexts = new Map<string, number>();
+  private readonly lastBytes = new Map<string, Any>();
   private nextContext = 1;
 
   /** A small id per distinct listener context string (equal strings, equal ids). */
@@ -108,6 +109,18 @@ export class BuildMemo {
     const entry = { key, ...build() };
     this.clusters.set(c, entry);
     return entry;
+  }
+
+  /**
+   * `any`, or the `Any` last kept under `key` when its bytes are the same (a listener, built again every pass: the
+   * scoped layout then keeps what it made of it, and the cache skips hashing it; ADR 0024).
+   */
+  sameBytes(key: string, any: Any): Any {
+    const known = this.lastBytes.get(key);
+    if (known && known.typeUrl === any.typeUrl && Buffer.compare(known.value, any.value) === 0) return known;
+    if (this.lastBytes.size >= MAX_CONTEXTS) this.lastBytes.clear();
+    this.lastBytes.set(key, any);
+    return any;
   }
 
   /** The packed secret of `s`, built by `build` when not kept. */

@@ -29,7 +29,8 @@ export function buildNodeResources(ir: GatewayXdsIr, memo: BuildMemo | null = sh
   const routeConfigs = routeConfigurationsOf(ir, memo);
   const clusterIrs = new Map(ir.clusters.map((c) => [c.name, c]));
   for (const l of ir.http) {
-    listeners.set(l.name, pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs)));
+    const listener = pack(ListenerType, buildHttpListener(l, ir.accessLogs, clusterIrs));
+    listeners.set(l.name, memo ? memo.sameBytes(`${ir.name}\n${l.name}`, listener) : listener);
     const quic = buildQuicListener(l, ir.accessLogs);
     if (quic) listeners.set(quic.name, pack(ListenerType, quic));
     for (const [name, any] of routeConfigs(l)) routes.set(name, any);

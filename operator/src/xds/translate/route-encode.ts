@@ -17,6 +17,7 @@ import { geoHeadersToRemove } from "./geoip-headers";
 import { altSvcHeaders } from "./http3";
 import { envoyRoute, misdirected, routeConfigurationParts, routeConfigurationSettings, type HashKeysOf } from "./route";
 import { withVirtualCluster } from "./stats";
+import { withRouteParts } from "./route-parts";
 import { field, lengthDelimitedTag, withFieldsAfter } from "./wire";
 
 /** RouteConfiguration.virtual_hosts (2) follows name (1); VirtualHost.routes (3) follows name (1) and domains (2). */
@@ -82,7 +83,8 @@ export function encodeRouteConfigurations(listener: HttpListenerIr, build: Route
         field(RC_VIRTUAL_HOSTS_TAG, VirtualHost.encode(withVirtualCluster(misdirected(vh), metrics)).finish()),
       ),
     ];
-    return [p.name, { typeUrl: RouteType.typeUrl, value: withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts) }];
+    const assemble = (): Buffer => withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts);
+    return [p.name, withRouteParts(RouteType.typeUrl, shell, hosts, assemble)];
   });
 }
 

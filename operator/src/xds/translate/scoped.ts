@@ -20,7 +20,8 @@ import type { Listener } from "../../../../proto/gen/envoy/config/listener/v3/li
 import type { HttpConnectionManager } from "../../../../proto/gen/envoy/extensions/filters/network/http_connection_manager/v3/http_connection_manager";
 import { HcmType, ListenerType, TypeUrl } from "../types";
 import type { NodeResources } from "./resources";
-import { splitRouteConfiguration } from "./vhds";
+import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
+import { routeParts, type RouteParts } from "./route-parts";
 import { field, forEachField, lengthDelimitedTag } from "./wire";
 
 const VH_DOMAINS_TAG = lengthDelimitedTag(2);
@@ -50,37 +51,55 @@ interface RdsUse {
   readonly rc: string;
 }
 
+/** A RouteConfiguration whose domains are all exact, as its scopes are made from. */
+interface ExactHosts {
+  /** Its settings: its bytes without its name and virtual hosts. */
+  readonly rest: Uint8Array;
+  /** Each virtual host's bytes with its domains, in order. */
+  readonly hosts: readonly { readonly vh: Uint8Array; readonly domains: readonly string[] }[];
+}
+
 /**
  * The node's resources in the scoped layout (see the module comment); unchanged when no connection manager, or more
- * than one, qualifies. `previous` (the node's scopes as last published) lets an unchanged scope keep its `Any`, so the
- * cache does not hash it again.
+ * than one, qualifies. `memo` keeps what an unchanged virtual host (the same bytes object, route-parts.ts), listener
+ * and settings became (ADR 0024); `previous` (the node's scopes as last published) lets any other unchanged scope keep
+ * its `Any`, so the cache does not hash it again. @default the process's shared memo; `null` makes everything again
  */
 export function scopeRoutes(
   resources: NodeResources,
   previous?: ReadonlyMap<string, { readonly value: Any }>,
+  memo: LayoutMemo | null = sharedLayoutMemo,
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   const listeners = resources.get(TypeUrl.Listener);
   if (!routes || !listeners) return resources;
-  const uses = rdsUses(listeners);
-  const chosen = theScopedUse(routes, uses);
+  const chosen = theScopedUse(routes, rdsUses(listeners, memo), memo);
   if (!chosen) return resources;
-  const { use, rc, hosts } = chosen;
+  const { use, hosts } = chosen;
+  const rc = use.rc;
+  const rest = memo?.intern(`scoped\n${rc}`, hosts.rest);
   const scopes = new Map<string, Any>();
-  for (const { domain, vh } of hosts.hosts) {
-    const name = scopeName(rc, domain);
-    const value = scopeBytes(name, domain, hosts.rest, vh);
-    const before = previous?.get(name)?.value;
-    scopes.set(
-      name,
-      before && Buffer.compare(before.value, value) === 0 ? before : { typeUrl: TypeUrl.ScopedRoute, value },
-    );
+  for (const { vh, domains } of hosts.hosts) {
+    const make = (): (readonly [string, Any])[] =>
+      domains.map((domain) => {
+        const name = scopeName(rc, domain);
+        const value = scopeBytes(name, domain, hosts.rest, vh);
+        const before = previous?.get(name)?.value;
+        const kept = before && Buffer.compare(before.value, value) === 0;
+        return [name, kept ? before : { typeUrl: TypeUrl.ScopedRoute, value }];
+      });
+    for (const [name, any] of memo && rest ? memo.scopes.get(vh, `${rc}\n${rest.id}`, make) : make())
+      scopes.set(name, any);
   }
   const out = new Map(resources);
   const outRoutes = new Map(routes);
   outRoutes.delete(rc);
   out.set(TypeUrl.Route, outRoutes);
-  out.set(TypeUrl.Listener, new Map(listeners).set(use.listener, scopedListener(listeners.get(use.listener)!, rc)));
+  const listener = listeners.get(use.listener)!;
+  const scoped = memo
+    ? memo.scopedListeners.get(listener, rc, () => scopedListener(listener, rc))
+    : scopedListener(listener, rc);
+  out.set(TypeUrl.Listener, new Map(listeners).set(use.listener, scoped));
   out.set(TypeUrl.ScopedRoute, scopes);
   return out;
 }
@@ -89,27 +108,32 @@ export function scopeRoutes(
 function theScopedUse(
   routes: ReadonlyMap<string, Any>,
   uses: readonly RdsUse[],
-): { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> } | undefined {
+  memo: LayoutMemo | null,
+): { use: RdsUse; hosts: ExactHosts } | undefined {
   const count = new Map<string, number>();
   for (const u of uses) count.set(u.rc, (count.get(u.rc) ?? 0) + 1);
-  const found: { use: RdsUse; rc: string; hosts: NonNullable<ReturnType<typeof exactHosts>> }[] = [];
+  const found: { use: RdsUse; hosts: ExactHosts }[] = [];
   for (const use of uses) {
     const any = routes.get(use.rc);
-    const hosts = count.get(use.rc) === 1 && any ? exactHosts(any.value) : undefined;
-    if (hosts) found.push({ use, rc: use.rc, hosts });
+    const hosts = count.get(use.rc) === 1 && any ? exactHosts(routeParts(any, !memo), memo) : undefined;
+    if (hosts) found.push({ use, hosts });
   }
   return found.length === 1 ? found[0] : undefined;
 }
 
 /** Every connection manager's RouteConfiguration name, with its listener. */
-function rdsUses(listeners: ReadonlyMap<string, Any>): RdsUse[] {
+function rdsUses(listeners: ReadonlyMap<string, Any>, memo: LayoutMemo | null): RdsUse[] {
   const out: RdsUse[] = [];
   for (const [name, any] of listeners) {
-    for (const hcm of hcms(unpack(ListenerType, any))) {
-      if (hcm.hcm.rds) out.push({ listener: name, rc: hcm.hcm.rds.routeConfigName });
-    }
+    const names = memo ? memo.rdsNames.get(any, "", () => rdsNames(any)) : rdsNames(any);
+    for (const rc of names) out.push({ listener: name, rc });
   }
   return out;
+}
+
+/** The RouteConfiguration names of a packed listener's connection managers (those on RDS). */
+function rdsNames(any: Any): string[] {
+  return hcms(unpack(ListenerType, any)).flatMap(({ hcm }) => (hcm.rds ? [hcm.rds.routeConfigName] : []));
 }
 
 /** Each HTTP connection manager of a listener, with a setter writing a changed one back into the listener. */
@@ -146,30 +170,35 @@ function scopedListener(any: Any, rc: string): Any {
 }
 
 /**
- * The RouteConfiguration's bytes without its name and virtual hosts, and each exact domain with its virtual host's
- * bytes; undefined when it has no virtual host, a domain with `*`, or a domain twice.
+ * The RouteConfiguration's settings and its virtual hosts with their domains; undefined when it has no virtual host, a
+ * domain with `*`, an empty one, or a domain twice.
  */
-function exactHosts(buf: Uint8Array): { rest: Buffer; hosts: { domain: string; vh: Uint8Array }[] } | undefined {
-  const { rest, hosts: vhs } = splitRouteConfiguration(buf);
-  if (vhs.length === 0) return undefined;
-  const hosts: { domain: string; vh: Uint8Array }[] = [];
+function exactHosts(parts: RouteParts, memo: LayoutMemo | null): ExactHosts | undefined {
+  if (parts.hosts.length === 0) return undefined;
+  const hosts: { vh: Uint8Array; domains: readonly string[] }[] = [];
   const seen = new Set<string>();
-  for (const vh of vhs) {
-    const domains: string[] = [];
-    forEachField(vh, (tag, _start, valueStart, end) => {
-      if (tag === VH_DOMAINS_TAG) domains.push(Buffer.from(vh.subarray(valueStart, end)).toString("utf8"));
-    });
+  for (const vh of parts.hosts) {
+    const domains = memo ? memo.domains.get(vh, "", () => domainsOf(vh)) : domainsOf(vh);
     for (const d of domains) {
       if (d === "" || d.includes("*") || seen.has(d)) return undefined;
       seen.add(d);
-      hosts.push({ domain: d, vh });
     }
+    hosts.push({ vh, domains });
   }
   const kept: Uint8Array[] = [];
-  forEachField(rest, (tag, start, _valueStart, end) => {
-    if (tag !== RC_NAME_TAG) kept.push(rest.subarray(start, end));
+  forEachField(parts.rest, (tag, start, _valueStart, end) => {
+    if (tag !== RC_NAME_TAG) kept.push(parts.rest.subarray(start, end));
   });
   return { rest: Buffer.concat(kept), hosts };
+}
+
+/** A virtual host's domains. */
+function domainsOf(vh: Uint8Array): string[] {
+  const domains: string[] = [];
+  forEachField(vh, (tag, _start, valueStart, end) => {
+    if (tag === VH_DOMAINS_TAG) domains.push(Buffer.from(vh.subarray(valueStart, end)).toString("utf8"));
+  });
+  return domains;
 }
 
 /** A ScopedRouteConfiguration: `name`, key `[domain]`, its RouteConfiguration (named `name`: `rest` and `vh`) inline. */

@@ -5,7 +5,7 @@
  *
  * The split works on the encoded bytes (protobuf wire format), after EnvoyPatchPolicies and extension hooks saw the
  * usual whole RouteConfigurations: a virtual host's bytes are copied out as they are, nothing is decoded or encoded
- * again, so the layout costs a copy of the route table per pass.
+ * again; what an unchanged virtual host became is kept (layout-memo.ts), so a pass costs what changed.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { ApiConfigSource_ApiType, ApiVersion } from "../../../../proto/gen/envoy/config/core/v3/config_source";
@@ -13,10 +13,11 @@ import { Vhds } from "../../../../proto/gen/envoy/config/route/v3/route";
 import { XDS_CLUSTER } from "../../infra/bootstrap";
 import { TypeUrl } from "../types";
 import type { NodeResources } from "./resources";
+import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
+import { routeParts } from "./route-parts";
 import { field, forEachField } from "./wire";
 
-/** Field numbers and wire tags used here (envoy.config.route.v3.RouteConfiguration and VirtualHost). */
-const RC_VIRTUAL_HOSTS_FIELD = 2;
+/** Wire tags used here (envoy.config.route.v3.RouteConfiguration and VirtualHost). */
 const RC_VHDS_TAG = (9 << 3) | 2;
 const VH_NAME_TAG = (1 << 3) | 2;
 
@@ -79,51 +80,45 @@ export function vhdsNamespace(name: string): string {
 }
 
 /**
- * Moves every RouteConfiguration's virtual hosts into VirtualHost resources (see the module comment). `previous`
- * (the node's virtual hosts as last published, by name) lets an unchanged virtual host keep its previous `Any`
- * object, which the cache then recognises without hashing it again: a pass costs a byte comparison per virtual
- * host, and hashing only what changed.
+ * Moves every RouteConfiguration's virtual hosts into VirtualHost resources (see the module comment). `memo` keeps
+ * what an unchanged virtual host (the same bytes object, route-parts.ts) and unchanged settings became (ADR 0024);
+ * `previous` (the node's virtual hosts as last published, by name) lets any other virtual host whose bytes did not
+ * change keep its previous `Any` object, which the cache then recognises without hashing it again. @default the
+ * process's shared memo; `null` makes everything again
  */
 export function splitVirtualHosts(
   resources: NodeResources,
   previous?: ReadonlyMap<string, { readonly value: Any }>,
+  memo: LayoutMemo | null = sharedLayoutMemo,
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   if (!routes || routes.size === 0) return resources;
   const outRoutes = new Map<string, Any>();
   const virtualHosts = new Map<string, Any>();
   for (const [name, any] of routes) {
-    const { rest, hosts } = splitRouteConfiguration(any.value);
-    const vhdsBytes = Vhds.encode(vhdsConfig(name)).finish();
-    outRoutes.set(name, { typeUrl: any.typeUrl, value: Buffer.concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) });
+    const { rest, hosts } = routeParts(any, !memo);
+    const shell = (): Any => {
+      const vhdsBytes = Vhds.encode(vhdsConfig(name)).finish();
+      return { typeUrl: any.typeUrl, value: Buffer.concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) };
+    };
+    outRoutes.set(name, memo ? memo.vhdsRoutes.get(memo.intern(`vhds\n${name}`, rest), name, shell) : shell());
     for (const vh of hosts) {
-      const own = fieldString(vh, VH_NAME_TAG) ?? "";
-      const resourceName = vhdsResourceName(name, own);
-      const value = resourceName === own ? vh : renamed(vh, resourceName);
-      const before = previous?.get(resourceName)?.value;
-      virtualHosts.set(
-        resourceName,
-        before && Buffer.compare(before.value, value) === 0
-          ? before
-          : { typeUrl: TypeUrl.VirtualHost, value: Buffer.from(value) },
-      );
+      const make = (): readonly [string, Any] => {
+        const own = fieldString(vh, VH_NAME_TAG) ?? "";
+        const resourceName = vhdsResourceName(name, own);
+        const value = resourceName === own ? vh : renamed(vh, resourceName);
+        const before = previous?.get(resourceName)?.value;
+        const kept = before && Buffer.compare(before.value, value) === 0;
+        return [resourceName, kept ? before : { typeUrl: TypeUrl.VirtualHost, value: Buffer.from(value) }];
+      };
+      const [resourceName, value] = memo ? memo.vhdsHosts.get(vh, name, make) : make();
+      virtualHosts.set(resourceName, value);
     }
   }
   const out = new Map(resources);
   out.set(TypeUrl.Route, outRoutes);
   out.set(TypeUrl.VirtualHost, virtualHosts);
   return out;
-}
-
-/** A RouteConfiguration's bytes without its virtual hosts, and each virtual host's bytes. */
-export function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts: Uint8Array[] } {
-  const kept: Uint8Array[] = [];
-  const hosts: Uint8Array[] = [];
-  forEachField(buf, (tag, start, valueStart, end) => {
-    if (tag >>> 3 === RC_VIRTUAL_HOSTS_FIELD && (tag & 7) === 2) hosts.push(buf.subarray(valueStart, end));
-    else if (tag !== RC_VHDS_TAG) kept.push(buf.subarray(start, end));
-  });
-  return { rest: Buffer.concat(kept), hosts };
 }
 
 /** The first string field with `tag`, if any. */

@@ -15,7 +15,7 @@ import type { HttpFilter } from "../../../../../proto/gen/envoy/extensions/filte
 import { FilterConfig } from "../../../../../proto/gen/envoy/config/route/v3/route_components";
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
 import { pack, registerType, type RegisteredType } from "../../../../../proto/any";
-import type { FilterPositionIr, HttpListenerIr, RouteIr } from "../../../ir/xds-ir";
+import type { FilterPositionIr, HttpListenerIr, RouteIr, VirtualHostIr } from "../../../ir/xds-ir";
 
 /** How Envoy Gateway places a filter on the HCM and enables it per route (see the module comment). */
 export type FilterPlacement = "shared" | "disabled" | "listener";
@@ -187,18 +187,34 @@ export function routeReadByFilters(r: RouteIr): boolean {
 }
 
 const views = new WeakMap<HttpListenerIr, HttpListenerIr>();
+/** The routes of a virtual host the filters can read, per virtual host object (they are never mutated). */
+const readRoutes = new WeakMap<VirtualHostIr, readonly RouteIr[]>();
+const NO_ROUTES: readonly RouteIr[] = [];
+
+/** The routes of `vh` the filters can read ({@link routeReadByFilters}), in order. */
+function routesReadIn(vh: VirtualHostIr): readonly RouteIr[] {
+  let routes = readRoutes.get(vh);
+  if (!routes) {
+    const read = vh.routes.filter(routeReadByFilters);
+    readRoutes.set(vh, (routes = read.length > 0 ? read : NO_ROUTES));
+  }
+  return routes;
+}
 
 /**
  * What the filters see of a listener: the listener with only the routes they can read (routeReadByFilters), in
  * order, in one virtual host (filters read routes, never virtual host names or domains). Each filter scans the
  * listener's routes once or more per pass; most routes have nothing a filter reads, so the scans become one
- * decision per route per pass. Memoised per listener object.
+ * decision per route per pass; that decision is kept per virtual host object (ADR 0024). Memoised per listener object.
  */
 export function filterView(listener: HttpListenerIr): HttpListenerIr {
   const known = views.get(listener);
   if (known) return known;
   const routes: RouteIr[] = [];
-  for (const vh of listener.virtualHosts) for (const r of vh.routes) if (routeReadByFilters(r)) routes.push(r);
+  for (const vh of listener.virtualHosts) {
+    const read = routesReadIn(vh);
+    if (read.length > 0) routes.push(...read);
+  }
   const view = { ...listener, virtualHosts: [{ name: listener.name, domains: [], routes }] };
   views.set(listener, view);
   return view;
