@@ -3,17 +3,19 @@
  * listener whose hosts are all exact gets scoped RDS keyed on the host part of `:authority`, one scope per host with
  * its RouteConfiguration inline; each host answers 200 (also with a port in `Host`), an unknown host Envoy's 404
  * as inline; a one-route change sends that route's scope only while the other hosts keep answering; a wildcard host
- * puts the listener back on its RouteConfiguration, and removing it scopes the listener again.
+ * puts the listener back on its RouteConfiguration, where it stays (Envoy would not start the scoped subscription a
+ * running listener switches to); a Gateway with no routes yet is scoped from the start and gets its routes as scopes.
  */
 import assert from "node:assert/strict";
 import { unpack } from "../../proto/any";
 import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
 import type { FilterChain } from "../../proto/gen/envoy/config/listener/v3/listener_components";
 import { HcmType, ListenerType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
-import { eventually, httpGet } from "../support/http";
+import { eventually, freePort, httpGet } from "../support/http";
 import { sentForPathChange } from "../support/route-change";
-import { httpRouteYaml, routeYaml } from "../support/manifests";
-import { startBasicGateway, type BasicGateway, type TestGateway } from "../support/standalone";
+import { backendYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
+import { startBasicGateway, startTestGateway, type BasicGateway, type TestGateway } from "../support/standalone";
+import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 
 const NODE = "default/eg";
 
@@ -99,7 +101,7 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
   });
 
-  it("puts a listener with a wildcard host back on its RouteConfiguration, and scopes it again without it", async function () {
+  it("puts a listener with a wildcard host back on its RouteConfiguration, where it stays once the wildcard is gone", async function () {
     await t.write("wild.yaml", routeYaml("wild", '"*.wild.example.com"', "b"));
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 200, 15_000, "wildcard");
     let p = published(t);
@@ -110,9 +112,10 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal((await httpGet(port, "unknown.example.com")).status, 404);
     await t.remove("wild.yaml");
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wildcard gone");
+    // Envoy would not start a scoped subscription a running listener switches to (scoped.ts): RDS it stays.
     p = published(t);
-    assert.equal(p.scopedHcm, true);
-    assert.equal(p.scopes.length, 2);
+    assert.equal(p.scopedHcm, false);
+    assert.deepEqual(p.routes, ["default/eg/http"]);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.equal((await httpGet(port, "two.example.com", "/changed")).status, 200);
   });
@@ -131,7 +134,37 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal(published(t).scopedHcm, false);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     await t.remove("any.yaml");
-    await eventually(async () => published(t).scopedHcm, 15_000, "scoped again");
     await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 404, 15_000, "any gone");
+    assert.equal(published(t).scopedHcm, false, "on its RouteConfiguration still");
+    assert.equal((await httpGet(port, "ok.example.com")).status, 200);
+  });
+});
+
+describe("scoped route layout with real Envoy: a Gateway with no routes yet", function () {
+  this.timeout(60_000);
+  let t: TestGateway;
+  let backend: EchoBackend;
+
+  after(async function () {
+    await t?.close();
+    await backend?.close();
+  });
+
+  it("is scoped from the start (no scope), and routes added later are served as scopes", async function () {
+    backend = await startEchoBackend({ name: "b" });
+    const port = await freePort();
+    t = await startTestGateway(
+      { "gateway.yaml": gatewayYaml(port), "backend.yaml": backendYaml("b", backend.port) },
+      { routeLayout: "scoped" },
+    );
+    await eventually(async () => (await httpGet(port, "late.example.com")).status === 404, 15_000, "the listener");
+    assert.equal(published(t).scopedHcm, true, "scoped with no scope yet");
+    assert.deepEqual(published(t).scopes, []);
+    await t.write("late.yaml", routeYaml("late", "late.example.com", "b"));
+    await eventually(async () => (await httpGet(port, "late.example.com")).status === 200, 15_000, "the late route");
+    assert.deepEqual(published(t).scopes, ["default/eg/http/late.example.com"]);
+    await t.write("later.yaml", routeYaml("later", "later.example.com", "b"));
+    await eventually(async () => (await httpGet(port, "later.example.com")).status === 200, 15_000, "one more");
+    assert.equal((await httpGet(port, "late.example.com")).status, 200);
   });
 });

@@ -5,6 +5,7 @@
  * same resources (types, names in order, bytes) as a cold build and layout of each IR, with the previous pass
  * published in a cache as in the pipeline.
  */
+import type { Any } from "../../proto/gen/google/protobuf/any";
 import * as assert from "node:assert/strict";
 import { validateXdsIr, xdsIrProblems } from "../../operator/src/ir/validate";
 import type { GatewayXdsIr, HttpListenerIr, RouteIr, VirtualHostIr } from "../../operator/src/ir/xds-ir";
@@ -38,10 +39,16 @@ function assertSame(actual: NodeResources, expected: NodeResources, what: string
   }
 }
 
-/** Builds and lays out `ir` cold, or the error that throws. */
-function cold(ir: GatewayXdsIr, layout: RouteLayout): NodeResources | Error {
+/** What a node was last sent, by type and name (the cache's). */
+type Published = ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>;
+
+/**
+ * Builds and lays out `ir` cold (no memo), or the error that throws; `published` is what the node was last sent, an
+ * input of the layout as in the pipeline (a RouteConfiguration sent over RDS stays there, scoped.ts).
+ */
+function cold(ir: GatewayXdsIr, layout: RouteLayout, published?: Published): NodeResources | Error {
   try {
-    return layOut(buildNodeResources(ir, null), layout, undefined, null);
+    return layOut(buildNodeResources(ir, null), layout, published, null);
   } catch (err) {
     return err as Error;
   }
@@ -53,6 +60,11 @@ class Warm {
   private readonly layout = new LayoutMemo();
   private readonly cache = new XdsCache();
   constructor(private readonly kind: RouteLayout) {}
+
+  /** What the node was last sent. */
+  published(node: string): Published | undefined {
+    return this.cache.getNode(node)?.resources;
+  }
 
   pass(ir: GatewayXdsIr): NodeResources {
     const built = buildNodeResources(ir, this.build);
@@ -114,7 +126,7 @@ function checkSequence(irs: readonly GatewayXdsIr[], what: string): void {
   for (const layout of LAYOUTS) {
     const warm = new Warm(layout);
     irs.forEach((ir, i) => {
-      const want = cold(ir, layout);
+      const want = cold(ir, layout, warm.published(ir.name));
       if (want instanceof Error) return assert.throws(() => warm.pass(ir), `${what} pass ${i}: throws as cold`);
       assertSame(warm.pass(ir), want, `${what}, ${layout}, pass ${i}`);
     });

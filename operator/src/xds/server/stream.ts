@@ -712,7 +712,7 @@ export class DeltaStream {
 }
 
 /**
- * Whether a wildcard CDS or LDS subscription, or a VHDS one, still waits for its first answer on this stream. Envoy's
+ * Whether a wildcard CDS, LDS or SRDS subscription, or a VHDS one, still waits for its first answer on this stream. Envoy's
  * initialization waits for the first CDS (then LDS) response, for up to its initial fetch timeout (15 s):
  * a node with no clusters (a Gateway with no routes yet) must get an empty answer, not silence.
  */
@@ -720,7 +720,10 @@ function awaitsFirstAnswer(typeUrl: string, ts: TypeState): boolean {
   if (ts.pendingNonce !== undefined) return false;
   // VHDS: Envoy warms the listener until the route configuration's first virtual host answer, even with none.
   if (ts.namespaces) return true;
-  return ts.wildcard && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener);
+  // SRDS: a scoped connection manager with no scope yet (a Gateway with no routes) warms until the first answer too.
+  return (
+    ts.wildcard && (typeUrl === TypeUrl.Cluster || typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.ScopedRoute)
+  );
 }
 
 /** Adds subscriptions ("*" = wildcard); true when something changed. */

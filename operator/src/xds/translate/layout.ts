@@ -20,7 +20,9 @@ export function layOut(
   published?: ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>,
   memo: LayoutMemo | null = sharedLayoutMemo,
 ): NodeResources {
-  if (layout === "scoped") return scopeRoutes(resources, published?.get(TypeUrl.ScopedRoute), memo);
+  if (layout === "scoped") {
+    return scopeRoutes(resources, published?.get(TypeUrl.ScopedRoute), memo, published?.get(TypeUrl.Route));
+  }
   if (layout === "vhds") return splitVirtualHosts(resources, published?.get(TypeUrl.VirtualHost), memo);
   return resources;
 }

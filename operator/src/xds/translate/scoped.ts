@@ -7,9 +7,12 @@
  *
  * A connection manager keeps its RouteConfiguration when any of its virtual hosts has a wildcard or catch-all
  * domain (a scope key is an exact string; a request no scope matches gets Envoy's 404, the same as an unmatched
- * host inline) or it has no virtual host. Envoy subscribes to SRDS as a wildcard: every scoped connection manager of
- * a node would get every scope of the node, so the layout applies only when exactly one connection manager of the
- * node qualifies; otherwise the node stays inline.
+ * host inline). One with no virtual host yet (a Gateway with no routes) is scoped with no scope, so that the routes
+ * added later reach it as scopes: Envoy (1.37) never starts the SRDS subscription of a connection manager that a
+ * listener update switches from RDS to scoped RDS once it runs, so a RouteConfiguration the node was last sent over RDS
+ * stays on RDS (until Envoy or the control plane restarts). Envoy subscribes to SRDS as a wildcard: every scoped
+ * connection manager of a node would get every scope of the node, so the layout applies only when exactly one
+ * connection manager of the node qualifies; otherwise the node stays inline.
  *
  * Like the VHDS split, this works on the encoded RouteConfiguration (nothing is decoded); only the one listener
  * holding the scoped connection manager is decoded and re-encoded.
@@ -69,6 +72,7 @@ export function scopeRoutes(
   resources: NodeResources,
   previous?: ReadonlyMap<string, { readonly value: Any }>,
   memo: LayoutMemo | null = sharedLayoutMemo,
+  publishedRoutes?: ReadonlyMap<string, unknown>,
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   const listeners = resources.get(TypeUrl.Listener);
@@ -77,6 +81,10 @@ export function scopeRoutes(
   if (!chosen) return resources;
   const { use, hosts } = chosen;
   const rc = use.rc;
+  // Envoy (1.37) never starts the SRDS subscription of a connection manager that a listener update switches from RDS
+  // to scoped RDS after its start-up (the listener warms with no SRDS target and serves 404s for good): a route
+  // configuration this node was last sent over RDS stays there.
+  if (publishedRoutes?.has(rc)) return resources;
   const rest = memo?.intern(`scoped\n${rc}`, hosts.rest);
   const scopes = new Map<string, Any>();
   for (const { vh, domains } of hosts.hosts) {
@@ -170,11 +178,10 @@ function scopedListener(any: Any, rc: string): Any {
 }
 
 /**
- * The RouteConfiguration's settings and its virtual hosts with their domains; undefined when it has no virtual host, a
- * domain with `*`, an empty one, or a domain twice.
+ * The RouteConfiguration's settings and its virtual hosts with their domains (none: no scope yet); undefined when it has
+ * a domain with `*`, an empty one, or a domain twice.
  */
 function exactHosts(parts: RouteParts, memo: LayoutMemo | null): ExactHosts | undefined {
-  if (parts.hosts.length === 0) return undefined;
   const hosts: { vh: Uint8Array; domains: readonly string[] }[] = [];
   const seen = new Set<string>();
   for (const vh of parts.hosts) {
