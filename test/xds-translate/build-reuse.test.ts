@@ -17,20 +17,7 @@ import { buildNodeResources, type NodeResources } from "../../operator/src/xds/t
 import { TypeUrl } from "../../operator/src/xds/types";
 import { caseName, goldenInputs, readCase, testdataDir } from "../support/golden";
 import { xdsGoldenOptions } from "../support/xds-golden";
-
-/** Asserts two builds are the same resources, byte for byte. */
-function assertSameBytes(actual: NodeResources, expected: NodeResources, what: string): void {
-  assert.deepEqual([...actual.keys()], [...expected.keys()], `${what}: resource types`);
-  for (const [type, byName] of expected) {
-    const got = actual.get(type)!;
-    assert.deepEqual([...got.keys()], [...byName.keys()], `${what}: ${type} names`);
-    for (const [name, any] of byName) {
-      const mine = got.get(name)!;
-      assert.equal(mine.typeUrl, any.typeUrl, `${what}: ${type} ${name} type`);
-      assert.ok(Buffer.from(mine.value).equals(Buffer.from(any.value)), `${what}: ${type} ${name} bytes differ`);
-    }
-  }
-}
+import { assertSameResources } from "../support/same-resources";
 
 /** Builds `ir` fresh, or the error it throws. */
 function fresh(ir: GatewayXdsIr): NodeResources | Error {
@@ -110,9 +97,9 @@ describe("xDS build reuse (ADR 0012): memoised builds are byte-identical to fres
         if (expected instanceof Error) continue; // a case whose IR does not build (the golden test covers it)
         const memo = new BuildMemo();
         const first = buildNodeResources(ir, memo);
-        assertSameBytes(first, expected, `${ir.name} first pass`);
+        assertSameResources(first, expected, `${ir.name} first pass`);
         const again = buildNodeResources(ir, memo);
-        assertSameBytes(again, expected, `${ir.name} everything kept`);
+        assertSameResources(again, expected, `${ir.name} everything kept`);
         for (const { name } of ir.clusters) {
           const kept = first.get(TypeUrl.Cluster)?.get(name);
           assert.equal(again.get(TypeUrl.Cluster)?.get(name), kept, `cluster ${name} is the kept Any`);
@@ -124,9 +111,9 @@ describe("xDS build reuse (ADR 0012): memoised builds are byte-identical to fres
             assert.throws(() => buildNodeResources(changed, memo), `${change}: throws as the fresh build`);
             continue;
           }
-          assertSameBytes(buildNodeResources(changed, memo), want, `${ir.name}, ${change}`);
+          assertSameResources(buildNodeResources(changed, memo), want, `${ir.name}, ${change}`);
           // And back: the memo holds both variants, each must still be right.
-          assertSameBytes(buildNodeResources(ir, memo), expected, `${ir.name}, ${change} undone`);
+          assertSameResources(buildNodeResources(ir, memo), expected, `${ir.name}, ${change} undone`);
         }
       }
     });

@@ -22,22 +22,9 @@ import { TypeUrl } from "../../operator/src/xds/types";
 import { buildObjects, routeObject } from "../../bench/lib/fixtures";
 import { caseName, goldenInputs, readCase, testdataDir } from "../support/golden";
 import { xdsGoldenOptions } from "../support/xds-golden";
+import { assertSameResources } from "../support/same-resources";
 
 const LAYOUTS: readonly RouteLayout[] = ["inline", "vhds", "scoped"];
-
-/** Asserts two resource sets are the same types, names (in order) and bytes. */
-function assertSame(actual: NodeResources, expected: NodeResources, what: string): void {
-  assert.deepEqual([...actual.keys()], [...expected.keys()], `${what}: resource types`);
-  for (const [type, byName] of expected) {
-    const got = actual.get(type)!;
-    assert.deepEqual([...got.keys()], [...byName.keys()], `${what}: ${type} names`);
-    for (const [name, any] of byName) {
-      const mine = got.get(name)!;
-      assert.equal(mine.typeUrl, any.typeUrl, `${what}: ${type} ${name} type`);
-      assert.equal(Buffer.compare(mine.value, any.value), 0, `${what}: ${type} ${name} bytes differ`);
-    }
-  }
-}
 
 /** What a node was last sent, by type and name (the cache's). */
 type Published = ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>;
@@ -128,7 +115,7 @@ function checkSequence(irs: readonly GatewayXdsIr[], what: string): void {
     irs.forEach((ir, i) => {
       const want = cold(ir, layout, warm.published(ir.name));
       if (want instanceof Error) return assert.throws(() => warm.pass(ir), `${what} pass ${i}: throws as cold`);
-      assertSame(warm.pass(ir), want, `${what}, ${layout}, pass ${i}`);
+      assertSameResources(warm.pass(ir), want, `${what}, ${layout}, pass ${i}`);
     });
   }
 }
