@@ -62,7 +62,7 @@ export async function readInputs(
           .map((n) => join(p, n))
       : [p];
     for (const f of files) {
-      const read = await readInputFile(f, FILE_LIMITS.maxFileBytes);
+      const read = readInputFile(f, FILE_LIMITS.maxFileBytes);
       if (read.kind !== "text") {
         errors.push(read.kind === "error" ? read.error : { file: f, line: 0, column: 0, message: "not found" });
         continue;

@@ -15,7 +15,7 @@ import { debounceWithMaxWait } from "../../streams/debounce";
 import type { GroupKind } from "../../translate/extension-objects";
 import { failedEntry, fileEntry, FolderCache, sameStamp, stampOf, type FileEntry } from "./folder-cache";
 import { quote, type InputError } from "./parse";
-import { readInputFileSync } from "./read-file";
+import { readInputFile } from "./read-file";
 
 export { FolderCache } from "./folder-cache";
 
@@ -143,7 +143,7 @@ function readChanged(
 ): { kind: "entry"; entry: FileEntry } | { kind: "vanished"; warning: InputError } | { kind: "none" } {
   const cached = cache.get(file);
   const readAt = Date.now();
-  const read = readInputFileSync(file, FILE_LIMITS.maxFileBytes);
+  const read = readInputFile(file, FILE_LIMITS.maxFileBytes);
   if (read.kind === "gone") {
     cache.delete(file);
     return {

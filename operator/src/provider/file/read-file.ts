@@ -23,12 +23,7 @@ export type FileRead =
  * are synchronous (ADR 0026): a changed file is read on the watch event's turn, not after six round trips through
  * the thread pool (each one a wait for the event loop on a busy machine); parsing the text costs more anyway.
  */
-export async function readInputFile(file: string, maxBytes: number): Promise<FileRead> {
-  return Promise.resolve(readInputFileSync(file, maxBytes));
-}
-
-/** {@link readInputFile}, synchronously. */
-export function readInputFileSync(file: string, maxBytes: number): FileRead {
+export function readInputFile(file: string, maxBytes: number): FileRead {
   const fail = (message: string, line = 0, column = 0): FileRead => ({
     kind: "error",
     error: { file, line, column, message },
