@@ -68,7 +68,7 @@ describe("status writer against a real API server", function () {
     assert.deepEqual((await get()).status, theirs, "the newer status is kept");
     assert.deepEqual(
       { ...writer.stats },
-      { writes: 0, unchanged: 0, conflicts: 0, stale: 1, behind: 0, ownWrite: 0, errors: 0, superseded: 0 },
+      { writes: 0, unchanged: 0, conflicts: 0, stale: 1, behind: 0, ownWrite: 0, errors: 0, superseded: 0, held: 0 },
     );
     // Caught up: our status of generation 2 is written.
     await writer.write([update("ours at generation 2", 2)], [await get()]);

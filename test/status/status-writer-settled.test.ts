@@ -1,8 +1,10 @@
 /**
  * The status writer's memo of settled statuses (ADR 0027): a desired status found equal to a live copy is not
  * merged again while the copy and the desired status stay the same, and the writer decides exactly as a cold
- * one (a new writer per pass) over a sequence of passes. The writer talks HTTP to a small stand-in of the API
- * server's status endpoint (it records each PATCH and answers with the object as stored).
+ * one (a new writer per pass) over a sequence of passes. Its holds (ADR 0029): a changed status is held while a
+ * newer pass is on its way, until it stops changing, no newer pass is coming or `maxHoldMs` passed. The writer
+ * talks HTTP to a small stand-in of the API server's status endpoint (it records each PATCH and answers with
+ * the object as stored).
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -213,5 +215,42 @@ describe("status writer: settled statuses (against a stand-in API server that ca
     assert.match(JSON.stringify(bodies.at(-1)), /three/, "the newest desired status is the one sent");
     assert.equal(w.stats.superseded, 1);
     assert.equal(w.stats.writes, 2);
+  });
+
+  it("holds a changed status while a newer pass is on its way: written once a pass finds it again or none is on its way", async () => {
+    const w = writer();
+    const live = [route("gw", "1"), route("r", "2")];
+    const path = (n: string): string =>
+      `PATCH /apis/gateway.networking.k8s.io/v1/namespaces/default/httproutes/${n}/status`;
+    const busy = { newerPass: () => true };
+    await w.write([desired("gw", "1 route"), desired("r", "accepted")], live, busy);
+    assert.deepEqual(patches, [], "both changed since the last pass, a newer one is coming: held");
+    await w.write([desired("gw", "2 routes"), desired("r", "accepted")], live, busy);
+    assert.deepEqual(patches, [path("r")], "r's status is the same again: written; gw's changed again: held");
+    await w.write([desired("gw", "3 routes"), desired("r", "accepted")], live, { newerPass: () => false });
+    assert.deepEqual(patches, [path("r"), path("gw")], "no newer pass: gw written once, with the newest");
+    assert.match(JSON.stringify(bodies.at(-1)), /3 routes/);
+    assert.equal(w.stats.held, 3);
+    assert.equal(w.stats.writes, 2);
+  });
+
+  it("writes a status that keeps changing once it has been held for maxHoldMs", async () => {
+    const w = new StatusWriter(client, {
+      controllerName: DEFAULT_CONTROLLER_NAME,
+      log: silentLogger,
+      now: () => NOW,
+      maxHoldMs: 100,
+    });
+    const live = [route("gw", "1")];
+    const busy = { newerPass: () => true };
+    await w.write([desired("gw", "1 route")], live, busy);
+    await w.write([desired("gw", "2 routes")], live, busy);
+    assert.equal(patches.length, 0, "held twice");
+    await new Promise((r) => setTimeout(r, 120));
+    await w.write([desired("gw", "3 routes")], live, busy);
+    assert.equal(patches.length, 1, "held since the first hold for over maxHoldMs: written");
+    assert.match(JSON.stringify(bodies.at(-1)), /3 routes/);
+    await w.write([desired("gw", "4 routes")], live, busy);
+    assert.equal(patches.length, 1, "a new hold starts after the write");
   });
 });

@@ -243,12 +243,23 @@ interface Job {
   readonly input: PassInput;
   /** The node that NACKed. */
   readonly nodeId?: string;
+  /** Where it is in the input: see {@link InputMark}. */
+  readonly mark: InputMark;
+}
+/** How far the input had come when a job arrived: a newer pass is on its way once either count grew. */
+interface InputMark {
+  /** The job's number, in arrival order (`Controller.jobsArrived`). */
+  readonly seq: number;
+  /** The provider's changes seen so far, all in the job's snapshot (`Controller.changesSeen`). */
+  readonly changes: number;
 }
 /** What a leader's pass leaves to the effects lane (see `Controller.leaderEffects`). */
 interface LeaderEffects {
   readonly pass: PassResult;
   readonly snapshot: ResourceSnapshot;
   readonly workloads: Workloads;
+  /** Where the job that ran the pass was in the input. */
+  readonly mark: InputMark;
   /** The pass's spans, ended once its effects are done. */
   readonly trace?: PassTrace;
 }
@@ -308,6 +319,10 @@ export class Controller {
   /** Envoy Gateway's control-plane metrics and the runtime's (served on `/metrics`). */
   readonly controlPlane = new ControlPlaneMetrics();
   private lastInput?: PassInput;
+  /** Jobs that arrived so far. */
+  private jobsArrived = 0;
+  /** Changes the provider saw so far (before its debounce: some may not be in a job yet). */
+  private changesSeen = 0;
   /** OpenID Provider discovery for the OIDC SecurityPolicies (outside translation: it fetches). */
   private readonly discovery: OidcDiscovery;
   /** The extension servers' stage (controller-extension.ts). */
@@ -459,6 +474,7 @@ export class Controller {
       controllerName: this.opts.controllerName,
       passRequests: this.passRequests,
       suppressStatusOnly: () => this.election.isLeader,
+      onChange: () => this.changesSeen++,
       log: this.log("provider"),
       stats: this.reflectorStats,
       kinds,
@@ -587,10 +603,10 @@ export class Controller {
   /** Passes, NACK bisections and listener failures, in one queue. */
   private jobs(inputs: Observable<PassInput>): Observable<Job> {
     return merge(
-      inputs.pipe(map((input): Job => ({ kind: "pass", input }))),
+      inputs.pipe(map((input): Job => ({ kind: "pass", input, mark: this.nextMark() }))),
       this.nackGuard.nacks$.pipe(
         map((nodeId): Job | undefined =>
-          this.lastInput ? { kind: "nack", input: this.lastInput, nodeId } : undefined,
+          this.lastInput ? { kind: "nack", input: this.lastInput, nodeId, mark: this.nextMark() } : undefined,
         ),
         filter((job): job is Job => job !== undefined),
       ),
@@ -602,10 +618,22 @@ export class Controller {
         this.extensions.changes$,
         this.wasm?.changes$ ?? EMPTY,
       ).pipe(
-        map((): Job | undefined => (this.lastInput ? { kind: "pass", input: this.lastInput } : undefined)),
+        map((): Job | undefined =>
+          this.lastInput ? { kind: "pass", input: this.lastInput, mark: this.nextMark() } : undefined,
+        ),
         filter((job): job is Job => job !== undefined),
       ),
     );
+  }
+
+  /** A new job's {@link InputMark}. */
+  private nextMark(): InputMark {
+    return { seq: ++this.jobsArrived, changes: this.changesSeen };
+  }
+
+  /** Whether a pass newer than the one of the job at `mark` is on its way. */
+  private newerPass(mark: InputMark): boolean {
+    return this.jobsArrived > mark.seq || this.changesSeen > mark.changes;
   }
 
   /**
@@ -655,7 +683,7 @@ export class Controller {
         ),
       );
     }
-    return this.handle(...input);
+    return this.handle(input, job.mark);
   }
 
   /** The translator's options, the same for passes and bisection trials. */
@@ -685,7 +713,7 @@ export class Controller {
    * certificates, status writes: API calls) goes to the effects lane ({@link leaderEffects}), so the next pass
    * publishes without waiting for them; its whole outcome reaches `passes$` from there.
    */
-  private async handle(snapshot: ResourceSnapshot, workloads: Workloads, leader: boolean): Promise<ControllerPass> {
+  private async handle([snapshot, workloads, leader]: PassInput, mark: InputMark): Promise<ControllerPass> {
     this.opts.beforeTranslate?.(snapshot);
     await inStage(this.passTrace, STAGES.prepare, () => this.prepareFetches(snapshot));
     const bind = containerBindPorts(snapshot, this.opts.render.useListenerPortAsContainerPort === true);
@@ -702,7 +730,7 @@ export class Controller {
     this.serveRateLimit(pass);
     this.recordServiceAccounts(pass.result.infraIr, snapshot);
     if (!leader) return { pass, leader };
-    this.effects.next({ pass, snapshot, workloads, ...(this.passTrace ? { trace: this.passTrace } : {}) });
+    this.effects.next({ pass, snapshot, workloads, mark, ...(this.passTrace ? { trace: this.passTrace } : {}) });
     this.passTrace = undefined; // the effects lane ends it
     return { pass, leader };
   }
@@ -739,6 +767,7 @@ export class Controller {
     pass,
     snapshot,
     workloads,
+    mark,
     trace,
   }: LeaderEffects): Promise<{ done: ControllerPass; statusWrites: Promise<void> }> {
     const rendered = this.render(pass.result.infraIr, snapshot);
@@ -773,7 +802,7 @@ export class Controller {
     // Not awaited: the next pass's effects start while these writes are in flight (the writer keeps each
     // object's writes in order), so a newer Gateway status never waits for an older pass's route writes.
     const statusWrites = inStage(trace, STAGES.status, () =>
-      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot),
+      this.writeStatuses(this.nackGuard.statuses(statuses, snapshot, controller), snapshot, mark),
     );
     const done = { pass, leader: true, ...(applied ? { applied } : {}), renderProblems: rendered.problems.length };
     return { done, statusWrites };
@@ -781,11 +810,19 @@ export class Controller {
 
   /**
    * Writes the statuses. One skipped as behind, refused (409) or failed is retried by a later pass: status-only
-   * watch events start none (kubernetes-provider.ts), so this asks for one.
+   * watch events start none (kubernetes-provider.ts), so this asks for one. While a newer job is on its way
+   * (input arrived after the pass's at `mark`), changed statuses may be held for it (ADR 0029).
    */
-  private async writeStatuses(updates: readonly StatusUpdate[], snapshot: ResourceSnapshot): Promise<void> {
+  private async writeStatuses(
+    updates: readonly StatusUpdate[],
+    snapshot: ResourceSnapshot,
+    mark: InputMark,
+  ): Promise<void> {
+    // The watch events that arrived during the pass are read once the event loop polls (after this pass's
+    // promise chain): read them first, so that `newerPass` knows of them.
+    await new Promise((resolve) => setImmediate(resolve));
     const before = retriesOf(this.statusWriter.stats);
-    await this.statusWriter.write(updates, liveObjects(snapshot));
+    await this.statusWriter.write(updates, liveObjects(snapshot), { newerPass: () => this.newerPass(mark) });
     if (retriesOf(this.statusWriter.stats) > before) this.passRequests.next();
   }
 

@@ -18,6 +18,12 @@
  * remembered with the live copy it was compared with: the same live copy (the provider keeps an object's copy
  * until its watch event) and the same desired status again are unchanged again, found without merging
  * (mergeStatus allocates a new status per object), so a pass's status stage costs O(changed objects).
+ *
+ * While the input is still arriving (a newer pass is on its way when a write is due), a status that changed
+ * since the last pass is held for that pass (ADR 0029): it is written once a pass finds the same desired status
+ * again (it stopped changing: a new route's Accepted, one pass late), once no newer pass is on its way (the
+ * input settled), or once it has been held for `maxHoldMs`. A status that changes with every pass (a Gateway's
+ * attachedRoutes while 1,000 routes are created) is written once, when the creates end, not once per pass.
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
@@ -49,6 +55,8 @@ export interface StatusWriterStats {
   errors: number;
   /** Writes not started because a later pass's write of the same object was queued behind the same in-flight write. */
   superseded: number;
+  /** Changed statuses held for the newer pass on its way (see the module comment). */
+  held: number;
 }
 
 /** Status writer settings. */
@@ -61,6 +69,31 @@ export interface StatusWriterOptions {
   readonly now?: () => string;
   /** Envoy Gateway's status_update_* metrics. @default none */
   readonly metrics?: StatusUpdateMetrics;
+  /**
+   * How long a status that keeps changing while newer passes keep coming is held at most (ms).
+   * @default {@link DEFAULT_MAX_HOLD_MS}
+   */
+  readonly maxHoldMs?: number;
+}
+
+/** Options of one {@link StatusWriter.write} call. */
+export interface WriteOptions {
+  /**
+   * Whether a newer pass is on its way (its input arrived; asked when a write is due): changed statuses are
+   * held for it (see the module comment). @default never
+   */
+  readonly newerPass?: () => boolean;
+}
+
+/** {@link StatusWriterOptions.maxHoldMs}'s default: a status is at most this late under continuous input. */
+export const DEFAULT_MAX_HOLD_MS = 30_000;
+
+/** A changed status held for a newer pass. */
+interface Held {
+  /** The desired status held. */
+  readonly desired: unknown;
+  /** When the object's first held status was held (performance.now()). */
+  readonly since: number;
 }
 
 /** An object as listed, with its status. */
@@ -119,11 +152,14 @@ export class StatusWriter {
     ownWrite: 0,
     errors: 0,
     superseded: 0,
+    held: 0,
   };
   /** What our last status write of each object produced, by {@link statusKey}. */
   private readonly written = new Map<string, OwnWrite>();
   /** Desired statuses found unchanged, and the live copy they were compared with, by {@link statusKey}. */
   private readonly settled = new Map<string, Settled>();
+  /** Changed statuses held for a newer pass, by {@link statusKey}. */
+  private readonly held = new Map<string, Held>();
   /** The last write started of each object still in flight, by {@link statusKey}. */
   private readonly inFlight = new Map<string, Promise<void>>();
   /** The newest call's number for each object with a write waiting or in flight, by {@link statusKey}. */
@@ -149,16 +185,17 @@ export class StatusWriter {
    * Writes every update whose object is among `live` (objects already deleted are skipped) and differs
    * from it. Resolves when all patches are done; failures are counted and logged, never thrown.
    */
-  async write(updates: readonly StatusUpdate[], live: readonly LiveObject[]): Promise<void> {
+  async write(updates: readonly StatusUpdate[], live: readonly LiveObject[], opts: WriteOptions = {}): Promise<void> {
     const byKey = new Map(live.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
     const now = (this.opts.now ?? rfc3339Now)();
     // Deleted objects' versions and settled statuses are forgotten (no growth under churn).
     for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
     for (const key of this.settled.keys()) if (!byKey.has(key)) this.settled.delete(key);
+    for (const key of this.held.keys()) if (!byKey.has(key)) this.held.delete(key);
     await Promise.all(
       updates.map((u) => {
         const key = statusKey(u);
-        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now));
+        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now, opts.newerPass));
       }),
     );
   }
@@ -224,8 +261,14 @@ export class StatusWriter {
    * The status to write for `u` and what it is preconditioned on, or undefined when nothing is to be sent
    * (counted: unchanged, behind or stale).
    */
-  private toWrite(u: StatusUpdate, key: string, live: LiveObject, now: string): Base | undefined {
-    if (this.settledAgain(key, live, u.status)) return this.unchanged(u);
+  private toWrite(
+    u: StatusUpdate,
+    key: string,
+    live: LiveObject,
+    now: string,
+    newerPass: (() => boolean) | undefined,
+  ): Base | undefined {
+    if (this.settledAgain(key, live, u.status)) return this.unchanged(u, key);
     const base = this.baseOf(key, live);
     if (!base) {
       this.stats.behind++;
@@ -236,24 +279,52 @@ export class StatusWriter {
       return undefined;
     }
     const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
-    if (statusChanged(base.status, next)) return { status: next, resourceVersion: base.resourceVersion };
+    if (statusChanged(base.status, next)) {
+      return this.holds(key, u.status, newerPass) ? undefined : { status: next, resourceVersion: base.resourceVersion };
+    }
     // Compared with our own write, not with `live`: `live` may still be merged differently next time.
     if (base.status === live.status) this.settled.set(key, { live, desired: u.status });
-    return this.unchanged(u);
+    return this.unchanged(u, key);
   }
 
-  private unchanged(u: StatusUpdate): undefined {
+  /**
+   * Whether a changed `desired` status is held for the newer pass on its way: not when none is, when the last
+   * pass held the same status (it stopped changing) or when the object's status has been held for `maxHoldMs`.
+   */
+  private holds(key: string, desired: unknown, newerPass: (() => boolean) | undefined): boolean {
+    const held = this.held.get(key);
+    const now = performance.now();
+    if (
+      !newerPass?.() ||
+      (held && sameJson(held.desired, desired)) ||
+      (held && now - held.since >= (this.opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS))
+    ) {
+      this.held.delete(key);
+      return false;
+    }
+    this.held.set(key, { desired, since: held?.since ?? now });
+    this.stats.held++;
+    return true;
+  }
+
+  private unchanged(u: StatusUpdate, key: string): undefined {
+    this.held.delete(key);
     this.stats.unchanged++;
     this.opts.metrics?.statusUpdate(u.kind, "no_action");
     return undefined;
   }
 
-  private async writeOne(u: StatusUpdate, live: LiveObject | undefined, now: string): Promise<void> {
+  private async writeOne(
+    u: StatusUpdate,
+    live: LiveObject | undefined,
+    now: string,
+    newerPass: (() => boolean) | undefined,
+  ): Promise<void> {
     const slash = u.apiVersion.lastIndexOf("/");
     const kind = this.kinds.get(kindKey(slash < 0 ? "" : u.apiVersion.slice(0, slash), u.kind));
     if (!live || !kind) return;
     const key = statusKey(u);
-    const write = this.toWrite(u, key, live, now);
+    const write = this.toWrite(u, key, live, now, newerPass);
     if (!write) return;
     const path = `${objectPath(kind, u.name, u.namespace)}/status`;
     const body = { metadata: { resourceVersion: write.resourceVersion }, status: write.status };

@@ -15,7 +15,7 @@
  * since the last snapshot is then emitted at once, else the next one is.
  */
 import { isDeepStrictEqual } from "node:util";
-import { filter, map, merge, NEVER, Observable, scan } from "rxjs";
+import { filter, map, merge, NEVER, Observable, scan, tap } from "rxjs";
 import type { Logger } from "../../log";
 import type { LabelSelector } from "../../resources/gateway-api";
 import { selectorMatches } from "../../resources/labels";
@@ -60,6 +60,11 @@ export interface KubernetesProviderOptions {
    * the old leader wrote (and writes none). @default always
    */
   readonly suppressStatusOnly?: () => boolean;
+  /**
+   * Called for each change a later snapshot will carry, as it arrives (before the debounce): a newer pass is
+   * on its way (the controller holds changing statuses for it, ADR 0029). @default none
+   */
+  readonly onChange?: () => void;
 }
 
 /**
@@ -225,6 +230,7 @@ export function kubernetesSnapshots(client: KubeClient, opts: KubernetesProvider
       return next;
     }, seed),
     filter((store) => store.synced.size === sources.length && store.changed),
+    tap(() => opts.onChange?.()),
     debounceWithMaxWait(opts.debounceMs ?? 50, opts.maxWaitMs ?? 500, { leading: true }),
     map((store) => {
       store.suppressed = 0;
