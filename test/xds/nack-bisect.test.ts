@@ -140,4 +140,18 @@ describe("NACK bisection", () => {
     await new Promise((r) => setTimeout(r, 150));
     assert.deepEqual(guard.quarantine.suspects(suspectObjects(snap)), ["HTTPRoute/default/a"]);
   });
+
+  it("forgets accepted objects that left the snapshot, and suspects an object again once its content changed", () => {
+    const q = new Quarantine();
+    const first = snapshot(route("a", "a.example"), route("b", "b.example"));
+    q.markAccepted(suspectObjects(first), new Set());
+    assert.deepEqual(q.suspects(suspectObjects(first)), []);
+    assert.equal(suspectObjects(first)[0], suspectObjects(first)[0], "an unchanged object's suspect is made once");
+    // b deleted, c added, a changed (a new object with the same name).
+    const second = snapshot(route("a", "a2.example"), route("c", "c.example"));
+    assert.deepEqual(q.suspects(suspectObjects(second)), ["HTTPRoute/default/a", "HTTPRoute/default/c"]);
+    q.markAccepted(suspectObjects(second), new Set());
+    // b (unchanged object) is a suspect again: it was forgotten when it left the snapshot.
+    assert.deepEqual(q.suspects(suspectObjects(first)), ["HTTPRoute/default/a", "HTTPRoute/default/b"]);
+  });
 });

@@ -35,8 +35,11 @@ export type StatusOutcome = "success" | "no_action" | "conflict" | "error";
 
 /** What the status edges record (the Kubernetes status writer; standalone's status log). */
 export interface StatusUpdateMetrics {
-  /** One object's status update ended with `outcome`, after `seconds` (an API call's; none when unchanged). */
-  statusUpdate(kind: string, outcome: StatusOutcome, seconds?: number): void;
+  /**
+   * One object's status update ended with `outcome`, after `seconds` (an API call's; none when unchanged); `count`
+   * objects of `kind` at once (unchanged ones of a pass). @default count 1
+   */
+  statusUpdate(kind: string, outcome: StatusOutcome, seconds?: number, count?: number): void;
 }
 
 /** An object of the proxies' infrastructure, as resource_apply_total labels it. */
@@ -302,10 +305,10 @@ export class ControlPlaneMetrics implements StatusUpdateMetrics, ResourceMetrics
     }
   }
 
-  statusUpdate(kind: string, outcome: StatusOutcome, seconds?: number): void {
+  statusUpdate(kind: string, outcome: StatusOutcome, seconds?: number, count = 1): void {
     const labels =
       outcome === "conflict" || outcome === "error" ? failure({ kind }, outcome) : { kind, status: outcome };
-    this.statusTotal.inc(labels);
+    this.statusTotal.inc(labels, count);
     if (seconds !== undefined) this.statusSeconds.observe({ kind }, seconds);
   }
 

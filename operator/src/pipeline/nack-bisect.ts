@@ -108,9 +108,15 @@ export class Quarantine {
     this.entries.set(key, { hash, error: envoyReason(error) });
   }
 
-  /** Records that these objects (at these hashes) were accepted by Envoy. */
+  /**
+   * Records that these objects (at these hashes: every suspect object of a snapshot) were accepted by Envoy, and
+   * forgets objects no longer among them (no growth under churn).
+   */
   markAccepted(objects: readonly SuspectRef[], except: ReadonlySet<string>): void {
     for (const r of objects) if (!except.has(r.key)) this.accepted.set(r.key, r.hash);
+    if (this.accepted.size <= objects.length) return;
+    const current = new Set(objects.map((r) => r.key));
+    for (const key of this.accepted.keys()) if (!current.has(key)) this.accepted.delete(key);
   }
 
   /** Keys of objects not known to be accepted at their current content: the suspects of a NACK. */

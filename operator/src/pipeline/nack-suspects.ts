@@ -61,20 +61,10 @@ function objectKey(kind: string, o: SuspectObject): string {
   return `${kind}/${o.metadata.namespace ?? "default"}/${o.metadata.name}`;
 }
 
-/**
- * Content hashes by object: snapshots are immutable and providers hand out the same object while it is unchanged
- * (the file provider's parse cache, the Kubernetes reflector's store), so a pass hashes only changed objects.
- */
-const hashes = new WeakMap<SuspectObject, string>();
-
 /** The content hash of an object (see {@link SuspectRef.hash}). */
 function contentHash(o: SuspectObject): string {
-  const known = hashes.get(o);
-  if (known !== undefined) return known;
   const content = [o.spec, o.metadata.labels, o.metadata.annotations];
-  const hash = createHash("sha256").update(JSON.stringify(content)).digest("hex");
-  hashes.set(o, hash);
-  return hash;
+  return createHash("sha256").update(JSON.stringify(content)).digest("hex");
 }
 
 /** Every object of the snapshot a bisection may leave out: route-level objects and EnvoyPatchPolicies. */
@@ -88,8 +78,19 @@ export function suspectObjects(snapshot: ResourceSnapshot): SuspectRef[] {
   return out;
 }
 
+/**
+ * The suspect of each object, by object: snapshots are immutable and providers hand out the same object while it is
+ * unchanged (the file provider's parse cache, the Kubernetes reflector's store), so a pass makes (and hashes) only
+ * changed objects' suspects.
+ */
+const refs = new WeakMap<SuspectObject, SuspectRef>();
+
 function suspect(kind: string, o: SuspectObject): SuspectRef {
-  return { key: objectKey(kind, o), kind, hash: contentHash(o), object: o };
+  const known = refs.get(o);
+  if (known?.kind === kind) return known;
+  const ref = { key: objectKey(kind, o), kind, hash: contentHash(o), object: o };
+  refs.set(o, ref);
+  return ref;
 }
 
 /** The EnvoyExtensionPolicies of the snapshot, as suspects (their `wasm` entries are quarantined one by one). */

@@ -9,9 +9,22 @@ export function statusKey(s: Pick<StatusUpdate, "kind" | "namespace" | "name">):
   return `${s.kind} ${s.namespace ? s.namespace + "/" : ""}${s.name}`;
 }
 
-/** Holds statuses; `apply` returns how many changed (and logs each change). */
+/** A recorded status and the last `apply` that had its object. */
+interface Entry {
+  update: StatusUpdate;
+  seen: number;
+}
+
+/**
+ * Holds statuses; `apply` returns how many changed (and logs each change). A pass hands over mostly the same
+ * StatusUpdate objects as the last (the translator keeps an unchanged route's), so their keys are remembered by
+ * object and an unchanged one costs two lookups.
+ */
 export class StatusLog {
-  private readonly byKey = new Map<string, StatusUpdate>();
+  private readonly byKey = new Map<string, Entry>();
+  /** The key of each StatusUpdate object seen. */
+  private readonly keys = new WeakMap<StatusUpdate, string>();
+  private applied = 0;
 
   constructor(
     private readonly log: Logger,
@@ -20,18 +33,29 @@ export class StatusLog {
 
   /** Records a new full set of statuses; unchanged ones cost nothing. */
   apply(statuses: readonly StatusUpdate[]): number {
+    const now = ++this.applied;
     let changed = 0;
-    const seen = new Set<string>();
+    let seen = 0;
+    /** Unchanged statuses by kind: counted once per kind (status_update_total{status="no_action"}). */
+    const unchanged = new Map<string, number>();
     for (const s of statuses) {
-      const key = statusKey(s);
-      seen.add(key);
       const start = performance.now();
-      const before = this.byKey.get(key);
-      if (before && sameJson(before.status, s.status)) {
-        this.metrics?.statusUpdate(s.kind, "no_action");
+      let key = this.keys.get(s);
+      if (key === undefined) this.keys.set(s, (key = statusKey(s)));
+      const entry = this.byKey.get(key);
+      if (entry && entry.seen !== now) seen++;
+      if (entry && (entry.update === s || sameJson(entry.update.status, s.status))) {
+        entry.seen = now;
+        unchanged.set(s.kind, (unchanged.get(s.kind) ?? 0) + 1);
         continue;
       }
-      this.byKey.set(key, s);
+      if (entry) {
+        entry.update = s;
+        entry.seen = now;
+      } else {
+        this.byKey.set(key, { update: s, seen: now });
+        seen++;
+      }
       changed++;
       const problems = falseConditions(s.status);
       if (problems.length > 0) {
@@ -39,18 +63,19 @@ export class StatusLog {
       } else this.log("info", `${key}: ok`);
       this.metrics?.statusUpdate(s.kind, "success", (performance.now() - start) / 1000);
     }
-    for (const key of [...this.byKey.keys()]) if (!seen.has(key)) this.byKey.delete(key);
+    for (const [kind, n] of unchanged) this.metrics?.statusUpdate(kind, "no_action", undefined, n);
+    if (seen !== this.byKey.size) for (const [key, e] of this.byKey) if (e.seen !== now) this.byKey.delete(key);
     return changed;
   }
 
   /** The latest status of an object. */
   get(kind: string, namespace: string | undefined, name: string): StatusUpdate | undefined {
-    return this.byKey.get(statusKey({ kind, namespace, name }));
+    return this.byKey.get(statusKey({ kind, namespace, name }))?.update;
   }
 
   /** All current statuses. */
   all(): StatusUpdate[] {
-    return [...this.byKey.values()];
+    return [...this.byKey.values()].map((e) => e.update);
   }
 }
 
