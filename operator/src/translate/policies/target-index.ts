@@ -1,6 +1,7 @@
 /**
  * The objects policies can target, indexed once per translation: our Gateways and their listeners, the
- * ListenerSets attached to them, and every route with the Gateway listeners it attached to.
+ * ListenerSets attached to them, and every route with the Gateway listeners it attached to (on first use: a
+ * translation without policies never builds it).
  */
 import { GATEWAY_API_GROUP } from "../../resources/gateway-api";
 import type { KubeObject } from "../../resources/meta";
@@ -35,14 +36,19 @@ export class TargetIndex implements TargetReads {
   readonly gateways: ReadonlyMap<string, GatewayState>;
   /** Attached ListenerSets by `namespace/name`, with their Gateway. */
   readonly listenerSets = new Map<string, { readonly set: ListenerSetState; readonly gateway: GatewayState }>();
-  /** Routes by `Kind/namespace/name`. */
-  readonly routes = new Map<string, RouteTarget>();
+  /** Routes by `Kind/namespace/name` (built on first use). */
+  private routeTargets?: Map<string, RouteTarget>;
   /** Every object of a targetable kind by kind, for label selectors (ours or not). */
   readonly byKind = new Map<string, readonly KubeObject[]>();
   /** `kind|namespace|label=value` → the objects carrying that label (built on first use). */
   private byLabel?: Map<string, KubeObject[]>;
   /** `Kind/namespace/name` of every object of {@link byKind} (built on first use). */
   private keys?: Set<string>;
+
+  /** Routes by `Kind/namespace/name`. */
+  get routes(): ReadonlyMap<string, RouteTarget> {
+    return (this.routeTargets ??= this.routeIndex());
+  }
 
   /** The route `Kind/namespace/name`, with where it attached. */
   route(id: string): RouteTarget | undefined {
@@ -110,14 +116,19 @@ export class TargetIndex implements TargetReads {
       TLSRoute: snapshot.tlsRoutes,
     };
     for (const [kind, list] of Object.entries(objects)) this.byKind.set(kind, list);
+  }
+
+  /** Every route with where it attached. */
+  private routeIndex(): Map<string, RouteTarget> {
+    const routes = new Map<string, RouteTarget>();
     const attachedTo = this.attachments();
     const shared = new Map<string, RouteGateways>();
     for (const kind of ROUTE_KINDS) {
-      for (const route of objects[kind]) {
+      for (const route of this.byKind.get(kind) ?? []) {
         const key = keyOf(route.metadata);
         const listeners = attachedTo.get(`${kind}/${key}`) ?? [];
         const { gateways, ancestors } = routeGateways(listeners, shared);
-        this.routes.set(`${kind}/${key}`, {
+        routes.set(`${kind}/${key}`, {
           route: route as RouteTarget["route"],
           kind,
           key,
@@ -128,6 +139,7 @@ export class TargetIndex implements TargetReads {
       }
     }
     lastRouteGateways = shared; // this translation's pairs replace the last one's
+    return routes;
   }
 
   /** `Kind/namespace/name` of each attached route → the listeners it attached to. */
