@@ -188,10 +188,10 @@ export class StatusWriter {
   async write(updates: readonly StatusUpdate[], live: readonly LiveObject[], opts: WriteOptions = {}): Promise<void> {
     const byKey = new Map(live.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
     const now = (this.opts.now ?? rfc3339Now)();
-    // Deleted objects' versions and settled statuses are forgotten (no growth under churn).
-    for (const key of this.written.keys()) if (!byKey.has(key)) this.written.delete(key);
-    for (const key of this.settled.keys()) if (!byKey.has(key)) this.settled.delete(key);
-    for (const key of this.held.keys()) if (!byKey.has(key)) this.held.delete(key);
+    // Deleted objects' versions, settled and held statuses are forgotten (no growth under churn).
+    for (const memo of [this.written, this.settled, this.held]) {
+      for (const key of memo.keys()) if (!byKey.has(key)) memo.delete(key);
+    }
     await Promise.all(
       updates.map((u) => {
         const key = statusKey(u);
