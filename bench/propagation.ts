@@ -292,10 +292,11 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
       }),
     ),
   );
+  const text = toYaml([routeObject(idx, fx)]); // the writer's serialisation is not the pipeline's latency
   const t0 = performance.now();
   const tl = new Timeline(gw, t0);
   const okP = first200(fx.port, routeHost(idx), STEP_TIMEOUT_MS);
-  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), toYaml([routeObject(idx, fx)]));
+  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
   tl.stop(`add ${idx}`);
@@ -336,6 +337,7 @@ async function changeOne(
   const ackP = routeAck(gw);
   const sentP = at(gw.server.events$.pipe(filter((e) => e.kind === "sent" && ROUTE_TYPES.includes(e.typeUrl ?? ""))));
   const bytes = countRouteBytes(gw);
+  const text = toYaml([routeObject(idx, { ...fx, variant })]); // the writer's serialisation is not the latency
   const t0 = performance.now();
   // Until the change, the path falls through to the route's catch-all rule: every response must be a 200.
   const pollP = poller.poll({
@@ -345,10 +347,7 @@ async function changeOne(
     marker: '"x-route"',
     timeoutMs: STEP_TIMEOUT_MS,
   });
-  await writeFile(
-    join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`),
-    toYaml([routeObject(idx, { ...fx, variant })]),
-  );
+  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
   const r = await pollP;
   const ok = local(r.at);
   if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);

@@ -224,6 +224,15 @@ const STEPS: readonly Step[] = [
     (o) => [...o.filter((x) => !/^r-0[0-5]$/.test(x.metadata.name)), route("r-43")],
     true,
   ],
+  [
+    "a malformed route added (the intake rejects it)",
+    (o) => [...o, { apiVersion: GW_API, kind: "HTTPRoute", metadata: { name: "bad", namespace: "default" }, spec: 7 }],
+    true,
+  ],
+  ["the malformed route removed", (o) => o.filter((x) => !isRoute("bad")(x)), true],
+  ["the last route moved to the front of the input", (o) => [o[o.length - 1], ...o.slice(0, -1)], true],
+  ["one route object given twice", (o) => [...o, o.find(isRoute("r-20"))!], false],
+  ["the second copy gone again", (o) => o.slice(0, -1), false],
   ["nothing changed", (o) => [...o], true],
 ];
 

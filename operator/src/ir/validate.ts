@@ -2,6 +2,7 @@
 import { parse } from "@bufbuild/cel";
 import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, VirtualHostIr, WeightedDestinationIr } from "./xds-ir";
+import { listWindow, unchangedWindow } from "./list-window";
 
 /** Envoy's uint32 fields (retry counts, weights and their total per route). */
 const UINT32_MAX = 4_294_967_295;
@@ -78,9 +79,49 @@ function isValid(ir: GatewayXdsIr): boolean {
   for (const l of ir.http) {
     if (portProblem("", l.port).length > 0 || ports.has(l.port)) return false;
     ports.add(l.port);
-    if (!l.virtualHosts.every((vh) => hostValid(vh, clusters, secrets))) return false;
+    if (!hostsValid(ir, l, clusters, secrets)) return false;
   }
   return l4Problems(ir, clusters, ports).length === 0;
+}
+
+/** A listener's virtual hosts last found valid, with the cluster and secret lists they were checked against. */
+interface ValidHosts {
+  readonly hosts: readonly VirtualHostIr[];
+  readonly clusters: readonly ClusterIr[];
+  readonly secrets: readonly object[];
+}
+
+/** Per listener name, its virtual hosts as last found valid (bounded: cleared when it holds too many). */
+const lastValid = new Map<string, ValidHosts>();
+const MAX_VALID_LISTENERS = 1024;
+
+/**
+ * Whether every virtual host of `l` is valid with these clusters and secrets. When the IR's cluster and secret lists
+ * are the same objects as at the listener's last valid check, only the virtual hosts in the window of its list that
+ * changed since are checked (ADR 0030): the others are the same objects, found valid against the same names.
+ */
+function hostsValid(
+  ir: GatewayXdsIr,
+  l: GatewayXdsIr["http"][number],
+  clusters: ReadonlySet<string>,
+  secrets: ReadonlySet<string>,
+): boolean {
+  const irSecrets = ir.secrets ?? [];
+  const last = lastValid.get(l.name);
+  const hosts = l.virtualHosts;
+  const same =
+    last !== undefined &&
+    unchangedWindow(listWindow(last.clusters, ir.clusters)) &&
+    unchangedWindow(listWindow(last.secrets, irSecrets));
+  const w = same ? listWindow(last.hosts, hosts) : { from: 0, afterTo: hosts.length };
+  for (let i = w.from; i < w.afterTo; i++) {
+    if (hostValid(hosts[i], clusters, secrets)) continue;
+    lastValid.delete(l.name);
+    return false;
+  }
+  if (lastValid.size >= MAX_VALID_LISTENERS) lastValid.clear();
+  lastValid.set(l.name, { hosts, clusters: ir.clusters, secrets: irSecrets });
+  return true;
 }
 
 /** Whether a virtual host's routes have no problem with these clusters and secrets (its own kept per object). */

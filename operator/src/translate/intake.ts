@@ -8,6 +8,7 @@
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { describeValue, KIND_SHAPES, shapeProblem } from "./shapes";
+import { listWindow, splicedWindow, unchangedWindow } from "../ir/list-window";
 
 /** An object the translator could not use, and why. */
 export interface RejectedObject {
@@ -38,37 +39,81 @@ export function objectName(o: unknown): string {
   return `${kind} ${ns}${name}`;
 }
 
+/**
+ * One snapshot list's intake as last checked: per element, the object kept (undefined: rejected) or its problem. A
+ * new version of the list checks only the window that changed (ADR 0030; the other elements are the same objects,
+ * whose check is a pure function of the object), and an unchanged list gives the same kept array as last time.
+ */
+class ListIntake {
+  private items: readonly unknown[] = [];
+  private kept: unknown[] = [];
+  private problems: (string | undefined)[] = [];
+  private rejectedCount = 0;
+  private out: readonly unknown[] = [];
+
+  /** The kept objects of `items`, in order; each rejected one is added to `rejected`. */
+  take(items: readonly unknown[], rejected: RejectedObject[]): readonly unknown[] {
+    const w = listWindow(this.items, items);
+    if (!unchangedWindow(w)) {
+      for (let i = w.from; i < w.beforeTo; i++) if (this.problems[i] !== undefined) this.rejectedCount--;
+      const kept: unknown[] = [];
+      const problems: (string | undefined)[] = [];
+      for (let i = w.from; i < w.afterTo; i++) {
+        const checked = checkObject(items[i]);
+        const ok = "object" in checked;
+        kept.push(ok ? checked.object : undefined);
+        problems.push(ok ? undefined : `${objectName(items[i])}: ${checked.problem}`);
+        if (!ok) this.rejectedCount++;
+      }
+      this.kept = splicedWindow(this.kept, w, kept);
+      this.problems = splicedWindow(this.problems, w, problems);
+      // The same array goes to every translation until the list changes (snapshot lists are readonly).
+      this.out = this.rejectedCount === 0 ? this.kept : this.kept.filter((o) => o !== undefined);
+    }
+    this.items = items;
+    if (this.rejectedCount > 0)
+      this.problems.forEach((message, i) => {
+        if (message !== undefined) rejected.push({ object: items[i] as KubeObject<unknown>, message });
+      });
+    return this.out;
+  }
+}
+
+/** The intake of each snapshot list (by field), kept for the next translation (bounded: policy kinds are few). */
+const listIntakes = new Map<string, ListIntake>();
+
 /** Checks every object of the snapshot (EnvoyProxies among `unknown` too). */
 export function checkSnapshot(s: ResourceSnapshot): Intake {
   const rejected: RejectedObject[] = [];
-  const keep = <T>(items: readonly T[]): T[] => {
-    const out: T[] = [];
-    for (const item of items) {
-      const checked = checkObject(item);
-      if ("object" in checked) out.push(checked.object as T);
-      else rejected.push({ object: item as KubeObject<unknown>, message: `${objectName(item)}: ${checked.problem}` });
+  const keep = <T>(field: string, items: readonly T[]): T[] => {
+    let intake = listIntakes.get(field);
+    if (!intake) {
+      if (listIntakes.size >= 256) listIntakes.clear();
+      listIntakes.set(field, (intake = new ListIntake()));
     }
-    return out;
+    return intake.take(items, rejected) as T[];
   };
   const snapshot: ResourceSnapshot = {
-    gatewayClasses: keep(s.gatewayClasses),
-    gateways: keep(s.gateways),
-    httpRoutes: keep(s.httpRoutes),
-    backends: keep(s.backends),
-    services: keep(s.services),
-    endpointSlices: keep(s.endpointSlices),
-    namespaces: keep(s.namespaces),
-    referenceGrants: keep(s.referenceGrants),
-    backendTLSPolicies: keep(s.backendTLSPolicies),
-    configMaps: keep(s.configMaps),
-    secrets: keep(s.secrets),
-    tlsRoutes: keep(s.tlsRoutes),
-    tcpRoutes: keep(s.tcpRoutes),
-    udpRoutes: keep(s.udpRoutes),
-    grpcRoutes: keep(s.grpcRoutes ?? []),
-    listenerSets: keep(s.listenerSets ?? []),
-    policies: Object.fromEntries(Object.entries(s.policies ?? {}).map(([f, items]) => [f, keep(items ?? [])])),
-    unknown: keep(s.unknown),
+    gatewayClasses: keep("gatewayClasses", s.gatewayClasses),
+    gateways: keep("gateways", s.gateways),
+    httpRoutes: keep("httpRoutes", s.httpRoutes),
+    backends: keep("backends", s.backends),
+    services: keep("services", s.services),
+    endpointSlices: keep("endpointSlices", s.endpointSlices),
+    namespaces: keep("namespaces", s.namespaces),
+    referenceGrants: keep("referenceGrants", s.referenceGrants),
+    backendTLSPolicies: keep("backendTLSPolicies", s.backendTLSPolicies),
+    configMaps: keep("configMaps", s.configMaps),
+    secrets: keep("secrets", s.secrets),
+    tlsRoutes: keep("tlsRoutes", s.tlsRoutes),
+    tcpRoutes: keep("tcpRoutes", s.tcpRoutes),
+    udpRoutes: keep("udpRoutes", s.udpRoutes),
+    grpcRoutes: keep("grpcRoutes", s.grpcRoutes ?? []),
+    listenerSets: keep("listenerSets", s.listenerSets ?? []),
+    policies: Object.fromEntries(
+      Object.entries(s.policies ?? {}).map(([f, items]) => [f, keep(`policies.${f}`, items ?? [])]),
+    ),
+    unknown: keep("unknown", s.unknown),
     ...(s.unservedKinds ? { unservedKinds: s.unservedKinds } : {}),
   };
   return { snapshot, rejected };

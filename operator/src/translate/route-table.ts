@@ -26,6 +26,7 @@ import { listenerAttachable, shareRouteParts, type ListenerState } from "./gatew
 import { processHTTPRoute, type RouteContext } from "./httproute";
 import { addToListener } from "./parent-refs";
 import { sameElements } from "./ir-reuse";
+import { listWindow } from "../ir/list-window";
 import type { RejectedObject } from "./intake";
 import { guardInto } from "./isolation";
 import type { RouteEntry } from "./route-entry";
@@ -202,6 +203,8 @@ export class RouteTable {
   private pass = 0;
   /** Two records with one key (or one route object twice): always process everything. */
   private ambiguous = false;
+  /** The routes of the last translation, in their input order (each has its record unless {@link ambiguous}). */
+  private lastRoutes: readonly HTTPRoute[] = [];
   private readonly byRoute = new Map<HTTPRoute, RouteRecord>();
   /** Every record, by key. */
   private sorted: RouteRecord[] = [];
@@ -231,6 +234,7 @@ export class RouteTable {
     }
     this.signature = signature;
     this.compileVersion = inputs.compileVersion;
+    this.lastRoutes = routes;
     return this.apply(ctx, listenerKeys, rejected);
   }
 
@@ -262,12 +266,13 @@ export class RouteTable {
    * routes gone; false when it cannot (a key twice): then nothing was changed.
    */
   private patch(routes: readonly HTTPRoute[], inputs: RouteStageInputs, keys: Map<ListenerState, string>): boolean {
-    const { fresh, kept } = this.sortOut(routes, inputs);
+    const { fresh, gone } = this.sortOut(routes, inputs);
     this.stats.processed = fresh.length;
     this.stats.full = false;
-    if (fresh.length === 0 && kept === this.byRoute.size) return true;
+    // The same route object twice (one record for two places).
+    if (this.byRoute.size - gone.length + fresh.length !== routes.length) return false;
+    if (fresh.length === 0 && gone.length === 0) return true;
     if (fresh.length > routes.length / 2) return false; // cheaper to process everything
-    const gone = [...this.byRoute.values()].filter((r) => r.seen !== this.pass);
     const added = fresh.map((route) => ({ route, key: keyOf(route.metadata) })).sort((a, b) => cmp(a.key, b.key));
     // A key that stays (or comes twice) would give two records one place.
     const goneKeys = new Set(gone.map((r) => r.key));
@@ -299,23 +304,32 @@ export class RouteTable {
   }
 
   /**
-   * The routes to process (new objects, or compiles no longer current) and how many records stay; marks those
-   * as seen in this translation.
+   * The routes to process (new objects, or compiles no longer current) and the records of routes gone; marks the
+   * records it keeps as seen in this translation. While every compile is current, only the window of the route list
+   * that differs from the last translation's is looked at (ADR 0030): the routes before and after it are the same
+   * objects as last time, each with its record.
    */
-  private sortOut(routes: readonly HTTPRoute[], inputs: RouteStageInputs): { fresh: HTTPRoute[]; kept: number } {
+  private sortOut(routes: readonly HTTPRoute[], inputs: RouteStageInputs): { fresh: HTTPRoute[]; gone: RouteRecord[] } {
     const checkCompiles = inputs.compileVersion !== this.compileVersion;
     const current = (route: HTTPRoute, r: RouteRecord): boolean =>
       !checkCompiles || !r.compiled || inputs.holds(route, r.compiled);
+    const w = checkCompiles
+      ? { from: 0, beforeTo: this.lastRoutes.length, afterTo: routes.length }
+      : listWindow(this.lastRoutes, routes);
     const fresh: HTTPRoute[] = [];
-    let kept = 0;
-    for (const route of routes) {
+    const take = (route: HTTPRoute): void => {
       const r = this.byRoute.get(route);
-      if (r && r.seen !== this.pass && current(route, r)) {
-        r.seen = this.pass;
-        kept++;
-      } else fresh.push(route);
+      if (r && r.seen !== this.pass && current(route, r)) r.seen = this.pass;
+      else fresh.push(route);
+    };
+    for (let i = w.from; i < w.afterTo; i++) take(routes[i]);
+    if (checkCompiles) return { fresh, gone: [...this.byRoute.values()].filter((r) => r.seen !== this.pass) };
+    const gone: RouteRecord[] = [];
+    for (let i = w.from; i < w.beforeTo; i++) {
+      const r = this.byRoute.get(this.lastRoutes[i]);
+      if (r && r.seen !== this.pass) gone.push(r);
     }
-    return { fresh, kept };
+    return { fresh, gone };
   }
 
   /** Where a record of `key` is (found) or goes among {@link sorted}. */
@@ -501,7 +515,12 @@ function withoutRecord(next: PartDraft, r: RouteRecord, key: string): void {
   const from = sum(next.counts, at);
   next.entries = next.entries.slice(0, from).concat(next.entries.slice(from + next.counts[at]));
   const id = givenTo(r, key).id;
-  if (id !== undefined) next.ids = next.ids.filter((x) => x !== id);
+  if (id !== undefined) {
+    // Ids are sorted: remove the run of `id` (binary search, not a pass over every id).
+    const at = idIndex(next.ids, id, false);
+    const end = idIndex(next.ids, id, true);
+    if (end > at) next.ids = next.ids.slice(0, at).concat(next.ids.slice(end));
+  }
   next.routes.splice(at, 1);
   next.counts.splice(at, 1);
 }
@@ -514,8 +533,8 @@ function withRecord(next: PartDraft, r: RouteRecord, key: string): void {
   next.entries = next.entries.slice(0, from).concat(given.entries, next.entries.slice(from));
   const id = given.id;
   if (id !== undefined) {
-    const i = next.ids.findIndex((x) => x > id);
-    next.ids = i < 0 ? [...next.ids, id] : [...next.ids.slice(0, i), id, ...next.ids.slice(i)];
+    const i = idIndex(next.ids, id, true);
+    next.ids = next.ids.slice(0, i).concat([id], next.ids.slice(i));
   }
   next.routes.splice(at, 0, r);
   next.counts.splice(at, 0, given.entries.length);
@@ -528,6 +547,18 @@ function recordIndex(records: readonly RouteRecord[], key: string): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (records[mid].key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** In sorted `ids`, the first index whose id is `>= id` (`after`: `> id`). */
+function idIndex(ids: readonly string[], id: string, after: boolean): number {
+  let lo = 0;
+  let hi = ids.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ids[mid] < id || (after && ids[mid] === id)) lo = mid + 1;
     else hi = mid;
   }
   return lo;

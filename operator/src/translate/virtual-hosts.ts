@@ -5,6 +5,7 @@ import { listenerReady, type GatewayState, type ListenerState } from "./gateway"
 import { compareHostSpecificity, hostnameMatches, listenerRank } from "./hostnames";
 import { PassMemo, ReuseMemo } from "./ir-reuse";
 import type { RouteEntry } from "./route-entry";
+import { listWindow, unchangedWindow, type ListWindow } from "../ir/list-window";
 
 /** What a virtual host is built from: its host, its entries (in attach order) and the route order setting. */
 interface VirtualHostInput {
@@ -195,12 +196,23 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   const { touched, changed } = found;
   if (changed.length === 0) return last;
   const entries = [...last.entries];
-  for (const i of changed) {
+  for (const { i, w } of changed) {
     const list = sorted[i].entries;
     entries[i] = [...list];
     const exact = last.index[i].exact;
+    const window = list.slice(w.from, w.afterTo);
+    // How many entries of each hostname the changed window of the last list held (counted by position: an entry
+    // object may be in a list twice).
+    const wasInWindow = new Map<string, number>();
+    for (let k = w.from; k < w.beforeTo; k++) {
+      const h = last.entries[i][k].hostname;
+      wasInWindow.set(h, (wasInWindow.get(h) ?? 0) + 1);
+    }
     for (const h of touched) {
-      const bucket = list.filter((e) => e.hostname === h);
+      // A hostname whose entries were all inside the changed window has none outside it now either: its bucket is
+      // the window's entries of it (no pass over the whole list).
+      const inWindow = (exact.get(h)?.length ?? 0) === (wasInWindow.get(h) ?? 0);
+      const bucket = (inWindow ? window : list).filter((e) => e.hostname === h);
       if (bucket.length > 0) exact.set(h, bucket);
       else exact.delete(h);
     }
@@ -226,47 +238,34 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
 }
 
 /**
- * The hostnames of the entries that changed since the last build and the listeners (indexes) whose entries did;
+ * The hostnames of the entries that changed since the last build and the listeners (indexes) whose entries did, with
+ * the window of each list that changed;
  * undefined when that cannot be patched: a wildcard entry changed, too many hostnames did, or most of a list.
  */
 function touchedHosts(
   last: GroupBuild,
   sorted: readonly ListenerState[],
-): { touched: Set<string>; changed: number[] } | undefined {
+): { touched: Set<string>; changed: { readonly i: number; readonly w: ListWindow }[] } | undefined {
   const touched = new Set<string>();
-  const changed: number[] = [];
+  const changed: { i: number; w: ListWindow }[] = [];
   for (const [i, l] of sorted.entries()) {
-    const w = changedWindow(last.entries[i], l.entries);
-    if (!w) continue;
+    const w = listWindow(last.entries[i], l.entries);
+    if (unchangedWindow(w)) continue;
     // Most of the list new (fresh objects): build again, as a first translation does.
-    if (w.oldEnd - w.start + (w.newEnd - w.start) > l.entries.length) return undefined;
-    changed.push(i);
+    if (w.beforeTo - w.from + (w.afterTo - w.from) > l.entries.length) return undefined;
+    changed.push({ i, w });
     const windows = [
-      [last.entries[i], w.oldEnd],
-      [l.entries, w.newEnd],
+      [last.entries[i], w.beforeTo],
+      [l.entries, w.afterTo],
     ] as const;
     for (const [list, end] of windows)
-      for (let k = w.start; k < end; k++) {
+      for (let k = w.from; k < end; k++) {
         if (isWildcard(list[k].hostname)) return undefined;
         touched.add(list[k].hostname);
       }
     if (touched.size > MAX_PATCHED_HOSTS) return undefined;
   }
   return { touched, changed };
-}
-
-/** Where the entries of two lists differ: from `start` to `oldEnd` in the old one, `newEnd` in the new one. */
-function changedWindow(
-  old: readonly RouteEntry[],
-  now: readonly RouteEntry[],
-): { start: number; oldEnd: number; newEnd: number } | undefined {
-  const n = Math.min(old.length, now.length);
-  let start = 0;
-  while (start < n && old[start] === now[start]) start++;
-  if (start === old.length && start === now.length) return undefined;
-  let tail = 0;
-  while (tail < n - start && old[old.length - 1 - tail] === now[now.length - 1 - tail]) tail++;
-  return { start, oldEnd: old.length - tail, newEnd: now.length - tail };
 }
 
 /** Where `host` is (found) or goes in hosts sorted by compareHostSpecificity. */

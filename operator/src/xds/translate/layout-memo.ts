@@ -9,6 +9,7 @@
  * identity (WeakMaps: they go with the bytes); the interned settings keep one entry per RouteConfiguration name.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { ScopedHosts } from "./scoped-window";
 
 /** Outputs made from an object and a variant string, kept per object (its last variant). */
 export class Derived<T> {
@@ -49,6 +50,17 @@ export class LayoutMemo {
   readonly scopedListeners = new Derived<Any>();
   private readonly interned = new Map<string, Interned>();
   private nextId = 1;
+  private readonly scoped = new Map<string, ScopedHosts>();
+
+  /** Scoped: the state of the RouteConfiguration named `rc` across passes (scoped-window.ts). */
+  scopedHosts(rc: string): ScopedHosts {
+    let state = this.scoped.get(rc);
+    if (!state) {
+      if (this.scoped.size >= MAX_INTERNED) this.scoped.clear();
+      this.scoped.set(rc, (state = new ScopedHosts()));
+    }
+    return state;
+  }
 
   /** `bytes`, or the equal bytes last interned under `name` (the same object and id while they do not change). */
   intern(name: string, bytes: Uint8Array): Interned {

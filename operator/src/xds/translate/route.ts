@@ -31,6 +31,7 @@ import { altSvcHeaders } from "./http3";
 import { headerOptions, mirrorPolicies, redirectAction, rewriteFields, timeoutAndRetryFields } from "./route-filters";
 import { routeHashPolicies } from "./cluster-policy-lb";
 import { hostNamePart, virtualHostListener } from "../../ir/xds-names";
+import { WindowedByName } from "../../ir/list-window";
 import { routeTracingField } from "./tracing";
 
 /**
@@ -138,14 +139,22 @@ export function envoyRoute(
 /** Envoy's default limit on a direct response body, in bytes. */
 const DEFAULT_DIRECT_BODY_LIMIT = 4096;
 
+/** The largest direct response body of a virtual host's routes, in bytes (0: none). */
+function largestDirectBody(vh: VirtualHostIr): number {
+  let max = 0;
+  for (const r of vh.routes) {
+    if (r.action.kind === "direct" && r.action.body) max = Math.max(max, Buffer.byteLength(r.action.body));
+  }
+  return max;
+}
+
+/** Each listener's virtual hosts' largest bodies, looked at again only where its list changed (ADR 0030). */
+const directBodies = new WindowedByName<VirtualHostIr, number>(largestDirectBody);
+
 /** The direct response body limit the listener's routes need, when one body is over Envoy's default. */
 function directBodyLimit(listener: HttpListenerIr): number | undefined {
   let max = 0;
-  for (const vh of listener.virtualHosts) {
-    for (const r of vh.routes) {
-      if (r.action.kind === "direct" && r.action.body) max = Math.max(max, Buffer.byteLength(r.action.body));
-    }
-  }
+  for (const n of directBodies.update(listener.name, listener.virtualHosts)) if (n > max) max = n;
   return max > DEFAULT_DIRECT_BODY_LIMIT ? max : undefined;
 }
 

@@ -25,6 +25,7 @@ import { HcmType, ListenerType, TypeUrl } from "../types";
 import type { NodeResources } from "./resources";
 import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
 import { routeParts, type RouteParts } from "./route-parts";
+import { ScopedHosts } from "./scoped-window";
 import { field, forEachField, lengthDelimitedTag } from "./wire";
 
 const VH_DOMAINS_TAG = lengthDelimitedTag(2);
@@ -58,8 +59,10 @@ interface RdsUse {
 interface ExactHosts {
   /** Its settings: its bytes without its name and virtual hosts. */
   readonly rest: Uint8Array;
-  /** Each virtual host's bytes with its domains, in order. */
-  readonly hosts: readonly { readonly vh: Uint8Array; readonly domains: readonly string[] }[];
+  /** Each virtual host's bytes, in order. */
+  readonly hosts: readonly Uint8Array[];
+  /** Their domains and the scopes made of them (kept across passes with a memo, ADR 0030). */
+  readonly state: ScopedHosts;
 }
 
 /**
@@ -86,19 +89,19 @@ export function scopeRoutes(
   // configuration this node was last sent over RDS stays there.
   if (publishedRoutes?.has(rc)) return resources;
   const rest = memo?.intern(`scoped\n${rc}`, hosts.rest);
-  const scopes = new Map<string, Any>();
-  for (const { vh, domains } of hosts.hosts) {
+  const variant = rest ? `${rc}\n${rest.id}` : "";
+  const scopes = hosts.state.scopes(rest?.id ?? 0, (i) => {
+    const vh = hosts.hosts[i];
     const make = (): (readonly [string, Any])[] =>
-      domains.map((domain) => {
+      hosts.state.domainsAt(i).map((domain) => {
         const name = scopeName(rc, domain);
         const value = scopeBytes(name, domain, hosts.rest, vh);
         const before = previous?.get(name)?.value;
         const kept = before && Buffer.compare(before.value, value) === 0;
         return [name, kept ? before : { typeUrl: TypeUrl.ScopedRoute, value }];
       });
-    for (const [name, any] of memo && rest ? memo.scopes.get(vh, `${rc}\n${rest.id}`, make) : make())
-      scopes.set(name, any);
-  }
+    return memo && rest ? memo.scopes.get(vh, variant, make) : make();
+  });
   const out = new Map(resources);
   const outRoutes = new Map(routes);
   outRoutes.delete(rc);
@@ -123,7 +126,7 @@ function theScopedUse(
   const found: { use: RdsUse; hosts: ExactHosts }[] = [];
   for (const use of uses) {
     const any = routes.get(use.rc);
-    const hosts = count.get(use.rc) === 1 && any ? exactHosts(routeParts(any, !memo), memo) : undefined;
+    const hosts = count.get(use.rc) === 1 && any ? exactHosts(routeParts(any, !memo), use.rc, memo) : undefined;
     if (hosts) found.push({ use, hosts });
   }
   return found.length === 1 ? found[0] : undefined;
@@ -179,24 +182,18 @@ function scopedListener(any: Any, rc: string): Any {
 
 /**
  * The RouteConfiguration's settings and its virtual hosts with their domains (none: no scope yet); undefined when it has
- * a domain with `*`, an empty one, or a domain twice.
+ * a domain with `*`, an empty one, or a domain twice. With a memo, the hosts are taken into the state of `rc` kept
+ * across passes, which looks only at the hosts that changed (scoped-window.ts).
  */
-function exactHosts(parts: RouteParts, memo: LayoutMemo | null): ExactHosts | undefined {
-  const hosts: { vh: Uint8Array; domains: readonly string[] }[] = [];
-  const seen = new Set<string>();
-  for (const vh of parts.hosts) {
-    const domains = memo ? memo.domains.get(vh, "", () => domainsOf(vh)) : domainsOf(vh);
-    for (const d of domains) {
-      if (d === "" || d.includes("*") || seen.has(d)) return undefined;
-      seen.add(d);
-    }
-    hosts.push({ vh, domains });
-  }
+function exactHosts(parts: RouteParts, rc: string, memo: LayoutMemo | null): ExactHosts | undefined {
+  const state = memo ? memo.scopedHosts(rc) : new ScopedHosts();
+  const domains = memo ? (vh: Uint8Array) => memo.domains.get(vh, "", () => domainsOf(vh)) : domainsOf;
+  if (!state.exact(parts.hosts, domains)) return undefined;
   const kept: Uint8Array[] = [];
   forEachField(parts.rest, (tag, start, _valueStart, end) => {
     if (tag !== RC_NAME_TAG) kept.push(parts.rest.subarray(start, end));
   });
-  return { rest: Buffer.concat(kept), hosts };
+  return { rest: Buffer.concat(kept), hosts: parts.hosts, state };
 }
 
 /** A virtual host's domains. */

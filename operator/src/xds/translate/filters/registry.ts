@@ -16,6 +16,7 @@ import { FilterConfig } from "../../../../../proto/gen/envoy/config/route/v3/rou
 import type { Any } from "../../../../../proto/gen/google/protobuf/any";
 import { pack, registerType, type RegisteredType } from "../../../../../proto/any";
 import type { FilterPositionIr, HttpListenerIr, RouteIr, VirtualHostIr } from "../../../ir/xds-ir";
+import { WindowedByName } from "../../../ir/list-window";
 
 /** How Envoy Gateway places a filter on the HCM and enables it per route (see the module comment). */
 export type FilterPlacement = "shared" | "disabled" | "listener";
@@ -201,6 +202,9 @@ function routesReadIn(vh: VirtualHostIr): readonly RouteIr[] {
   return routes;
 }
 
+/** Each listener's virtual hosts' readable routes, looked up again only where its list changed (ADR 0030). */
+const readByListener = new WindowedByName<VirtualHostIr, readonly RouteIr[]>(routesReadIn);
+
 /**
  * What the filters see of a listener: the listener with only the routes they can read (routeReadByFilters), in
  * order, in one virtual host (filters read routes, never virtual host names or domains). Each filter scans the
@@ -211,8 +215,7 @@ export function filterView(listener: HttpListenerIr): HttpListenerIr {
   const known = views.get(listener);
   if (known) return known;
   const routes: RouteIr[] = [];
-  for (const vh of listener.virtualHosts) {
-    const read = routesReadIn(vh);
+  for (const read of readByListener.update(listener.name, listener.virtualHosts)) {
     if (read.length > 0) routes.push(...read);
   }
   const view = { ...listener, virtualHosts: [{ name: listener.name, domains: [], routes }] };

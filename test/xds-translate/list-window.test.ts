@@ -1,0 +1,128 @@
+/**
+ * The window reuse of ADR 0030: `listWindow` finds where two versions of a list differ by reference, `WindowedValues`
+ * computes values only for that window yet always gives what mapping the whole list gives, and the scoped layout's
+ * per-RouteConfiguration state (`ScopedHosts`) answers, over a sequence of host lists with domains added, repeated,
+ * made wildcard and taken back, exactly what a fresh state answers, making scopes only for the hosts that changed.
+ */
+import * as assert from "node:assert/strict";
+import { listWindow, WindowedValues } from "../../operator/src/ir/list-window";
+import { ScopedHosts, type HostScopes } from "../../operator/src/xds/translate/scoped-window";
+import type { Any } from "../../proto/gen/google/protobuf/any";
+
+/** Objects named by letters, one object per letter (so lists of them share references). */
+const objs = new Map<string, { readonly name: string }>();
+const o = (name: string) => {
+  let x = objs.get(name);
+  if (!x) objs.set(name, (x = { name }));
+  return x;
+};
+const list = (names: string) => [...names].map(o);
+
+describe("list windows (ADR 0030)", () => {
+  it("finds the changed window of two versions of a list, by reference from both ends", () => {
+    const cases: [string, string, [number, number, number]][] = [
+      ["abcde", "abcde", [5, 5, 5]],
+      ["abcde", "abXde", [2, 3, 3]],
+      ["abcde", "abcdeF", [5, 5, 6]],
+      ["abcde", "Fabcde", [0, 0, 1]],
+      ["abcde", "abde", [2, 3, 2]],
+      ["abcde", "", [0, 5, 0]],
+      ["", "abc", [0, 0, 3]],
+      ["abcde", "edcba", [0, 5, 5]],
+      ["aaaa", "aaa", [3, 4, 3]],
+      ["abab", "ab", [2, 4, 2]],
+    ];
+    for (const [before, after, [from, beforeTo, afterTo]] of cases) {
+      assert.deepEqual(listWindow(list(before), list(after)), { from, beforeTo, afterTo }, `${before} → ${after}`);
+      // Applying the window to the old list gives the new one.
+      const b = list(before);
+      const a = list(after);
+      const w = listWindow(b, a);
+      assert.deepEqual([...b.slice(0, w.from), ...a.slice(w.from, w.afterTo), ...b.slice(w.beforeTo)], a);
+    }
+    const same = list("abc");
+    assert.deepEqual(listWindow(same, same), { from: 3, beforeTo: 3, afterTo: 3 });
+  });
+
+  it("WindowedValues gives the values of the whole list, computing only the changed elements", () => {
+    const computed: string[] = [];
+    const values = new WindowedValues((x: { name: string }) => (computed.push(x.name), x.name.toUpperCase()));
+    const steps = ["abcdef", "abcdef", "abXdef", "abXdefG", "HabXdefG", "HbXdfG", "", "aa", "a"];
+    const expectComputed = ["abcdef", "", "X", "G", "H", "bXd", "", "aa", ""];
+    steps.forEach((names, i) => {
+      computed.length = 0;
+      assert.deepEqual(values.update(list(names)), [...names.toUpperCase()], `step ${i} (${names})`);
+      assert.deepEqual(computed.join(""), expectComputed[i], `step ${i} (${names}): elements computed`);
+    });
+  });
+
+  it("ScopedHosts answers as a fresh state over host lists whose domains repeat, go wildcard and come back", () => {
+    const hosts = new Map<string, Uint8Array>();
+    const domainsOf = new Map<Uint8Array, readonly string[]>();
+    /** A host (bytes object) per name, serving `domains`. */
+    const host = (name: string, domains: readonly string[]): Uint8Array => {
+      let h = hosts.get(name);
+      if (!h) {
+        hosts.set(name, (h = Buffer.from(name)));
+        domainsOf.set(h, domains);
+      }
+      return h;
+    };
+    const a = host("a", ["a.example"]);
+    const b = host("b", ["b.example", "b2.example"]);
+    const c = host("c", ["c.example"]);
+    const dupOfA = host("dup", ["a.example"]);
+    const wild = host("wild", ["*.w.example"]);
+    const empty = host("empty", [""]);
+    const steps: [string, Uint8Array[]][] = [
+      ["three hosts", [a, b, c]],
+      ["a domain twice", [a, b, c, dupOfA]],
+      ["the same host object twice", [a, b, b, c]],
+      ["back to distinct", [a, b, c]],
+      ["a wildcard domain", [wild, a, b, c]],
+      ["an empty domain and a duplicate", [a, empty, b, c, dupOfA]],
+      ["the duplicate gone, the empty one stays", [a, empty, b, c]],
+      ["all exact again", [a, c]],
+      ["none", []],
+      ["one again", [b]],
+    ];
+    const warm = new ScopedHosts();
+    const made: string[] = [];
+    let lastScoped: readonly Uint8Array[] = [];
+    const scopesOf =
+      (state: ScopedHosts, list: readonly Uint8Array[], log?: string[]) =>
+      (i: number): HostScopes => {
+        log?.push(Buffer.from(list[i]).toString());
+        return state.domainsAt(i).map((d) => [d, { typeUrl: "t", value: Buffer.from(d) } as Any] as const);
+      };
+    for (const [name, list] of steps) {
+      const fresh = new ScopedHosts();
+      const want = fresh.exact(list, (h) => domainsOf.get(h)!);
+      const distinct = list.flatMap((h) => domainsOf.get(h)!);
+      assert.equal(
+        want,
+        new Set(distinct).size === distinct.length && distinct.every((d) => d !== "" && !d.includes("*")),
+        `${name}: the fresh answer is right`,
+      );
+      assert.equal(
+        warm.exact(list, (h) => domainsOf.get(h)!),
+        want,
+        `${name}: exact`,
+      );
+      if (!want) continue;
+      made.length = 0;
+      const got = warm.scopes(1, scopesOf(warm, list, made));
+      const expected = fresh.scopes(1, scopesOf(fresh, list));
+      assert.deepEqual([...got.keys()], [...expected.keys()], `${name}: scope names in order`);
+      const w = listWindow(lastScoped, list);
+      assert.equal(made.length, w.afterTo - w.from, `${name}: only the changed hosts' scopes made (${made.join(",")})`);
+      lastScoped = list;
+    }
+    // Settings changed (another interned id): every host's scopes are made again.
+    made.length = 0;
+    warm.exact([a, b, c], (h) => domainsOf.get(h)!);
+    warm.scopes(1, scopesOf(warm, [a, b, c]));
+    warm.scopes(2, scopesOf(warm, [a, b, c], made));
+    assert.deepEqual(made, ["a", "b", "c"]);
+  });
+});
