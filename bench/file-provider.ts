@@ -15,6 +15,7 @@
  *
  *   node --expose-gc dist/bench/file-provider.js [--routes 3000] [--reps 20]
  */
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,7 +62,7 @@ async function step(
   const text = toYaml([routeObject(idx, { variant })]); // the writer's serialisation is not the provider's latency
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await writeFile(join(dir, file), text);
+  writeFileSync(join(dir, file), text);
   const e = await published;
   const at = performance.now();
   const c = process.cpuUsage(cpu0);

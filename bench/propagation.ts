@@ -18,6 +18,7 @@
  *
  *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds|scoped]
  */
+import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -296,7 +297,7 @@ async function addOne(gw: StandaloneGateway, dir: string, fx: Fixture, idx: numb
   const t0 = performance.now();
   const tl = new Timeline(gw, t0);
   const okP = first200(fx.port, routeHost(idx), STEP_TIMEOUT_MS);
-  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
+  writeFileSync(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
   const [pub, sent, ack, ok] = await Promise.all([pubP, sentP, ackP, okP]);
   await sleep(50); // the ACK of a second response (if any) of the same change
   tl.stop(`add ${idx}`);
@@ -347,7 +348,7 @@ async function changeOne(
     marker: '"x-route"',
     timeoutMs: STEP_TIMEOUT_MS,
   });
-  await writeFile(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
+  writeFileSync(join(dir, `10-added-${String(idx).padStart(5, "0")}.yaml`), text);
   const r = await pollP;
   const ok = local(r.at);
   if (Number.isNaN(ok)) throw new Error(`route ${idx} did not change within ${STEP_TIMEOUT_MS} ms`);

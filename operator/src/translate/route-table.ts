@@ -208,6 +208,10 @@ export class RouteTable {
   private readonly byRoute = new Map<HTTPRoute, RouteRecord>();
   /** Every record, by key. */
   private sorted: RouteRecord[] = [];
+  /** Each record's status, aligned with {@link sorted} (the statuses in key order without reading every record). */
+  private statusAt: (StatusUpdate | undefined)[] = [];
+  /** How many records have rejected objects. */
+  private rejecting = 0;
   private readonly listeners = new Map<string, ListenerPart>();
   private readonly gatewaysWithClusters = new Fold<true>();
   private readonly clusters = new Map<string, Fold<ClusterIr>>();
@@ -243,6 +247,8 @@ export class RouteTable {
     const keyed = routes.map((route) => ({ route, key: keyOf(route.metadata) }));
     keyed.sort((a, b) => cmp(a.key, b.key));
     this.sorted = keyed.map(({ route, key }) => this.process(route, key, ctx, listenerKeys));
+    this.statusAt = this.sorted.map((r) => r.status);
+    this.rejecting = this.sorted.filter((r) => r.rejected.length > 0).length;
     this.byRoute.clear();
     for (const r of this.sorted) this.byRoute.set(r.route, r);
     this.ambiguous =
@@ -282,7 +288,10 @@ export class RouteTable {
     let refold = false;
     for (const r of gone) {
       this.byRoute.delete(r.route);
-      this.sorted.splice(this.indexOf(r.key).at, 1);
+      const at = this.indexOf(r.key).at;
+      this.sorted.splice(at, 1);
+      this.statusAt.splice(at, 1);
+      if (r.rejected.length > 0) this.rejecting--;
       changes.note(r, "removed");
       if (!this.unfold(r)) refold = true;
       this.stats.removed++;
@@ -290,7 +299,10 @@ export class RouteTable {
     for (const { route, key } of added) {
       const r = this.process(route, key, inputs.ctx, keys);
       this.byRoute.set(route, r);
-      this.sorted.splice(this.indexOf(key).at, 0, r);
+      const at = this.indexOf(key).at;
+      this.sorted.splice(at, 0, r);
+      this.statusAt.splice(at, 0, r.status);
+      if (r.rejected.length > 0) this.rejecting++;
       changes.note(r, "added");
       if (!refold && !this.addFolds(r)) refold = true;
     }
@@ -435,12 +447,8 @@ export class RouteTable {
     for (const gw of this.gatewaysWithSecrets.values.keys())
       ctx.secretsByGateway.set(gw, new Map(this.secrets.get(gw)?.map()));
     ctx.backends.replay([...this.effects.map().values()]);
-    const statuses: StatusUpdate[] = [];
-    for (const r of this.sorted) {
-      if (r.status) statuses.push(r.status);
-      for (const x of r.rejected) rejected.push(x);
-    }
-    return statuses;
+    if (this.rejecting > 0) for (const r of this.sorted) for (const x of r.rejected) rejected.push(x);
+    return this.statusAt.filter((s): s is StatusUpdate => s !== undefined);
   }
 }
 
