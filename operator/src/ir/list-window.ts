@@ -74,22 +74,39 @@ export class WindowedValues<T, V> {
   }
 }
 
-/** Most lists a {@link WindowedByName} keeps before it starts again. */
-const MAX_NAMED_LISTS = 1024;
+/**
+ * A state per list name (a listener's, a snapshot field's, a RouteConfiguration's), made on first use and kept for the
+ * next pass; bounded: beyond `max` names it starts again (a state only saves work, so losing one costs a full pass).
+ */
+export class StateByName<S> {
+  private readonly byName = new Map<string, S>();
+
+  constructor(
+    private readonly make: () => S,
+    private readonly max = 1024,
+  ) {}
+
+  /** The state of `name`. */
+  get(name: string): S {
+    let state = this.byName.get(name);
+    if (state === undefined) {
+      if (this.byName.size >= this.max) this.byName.clear();
+      this.byName.set(name, (state = this.make()));
+    }
+    return state;
+  }
+}
 
 /** {@link WindowedValues} per list name (a listener's, a node's), bounded. */
 export class WindowedByName<T, V> {
-  private readonly byName = new Map<string, WindowedValues<T, V>>();
+  private readonly lists: StateByName<WindowedValues<T, V>>;
 
-  constructor(private readonly of: (item: T) => V) {}
+  constructor(of: (item: T) => V) {
+    this.lists = new StateByName(() => new WindowedValues(of));
+  }
 
   /** The value of each element of `items`, the list named `name`, in order. */
   update(name: string, items: readonly T[]): readonly V[] {
-    let w = this.byName.get(name);
-    if (!w) {
-      if (this.byName.size >= MAX_NAMED_LISTS) this.byName.clear();
-      this.byName.set(name, (w = new WindowedValues(this.of)));
-    }
-    return w.update(items);
+    return this.lists.get(name).update(items);
   }
 }

@@ -8,7 +8,7 @@
 import type { KubeObject } from "../resources/meta";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { describeValue, KIND_SHAPES, shapeProblem } from "./shapes";
-import { listWindow, splicedWindow, unchangedWindow } from "../ir/list-window";
+import { listWindow, splicedWindow, StateByName, unchangedWindow } from "../ir/list-window";
 
 /** An object the translator could not use, and why. */
 export interface RejectedObject {
@@ -80,19 +80,12 @@ class ListIntake {
 }
 
 /** The intake of each snapshot list (by field), kept for the next translation (bounded: policy kinds are few). */
-const listIntakes = new Map<string, ListIntake>();
+const listIntakes = new StateByName(() => new ListIntake(), 256);
 
 /** Checks every object of the snapshot (EnvoyProxies among `unknown` too). */
 export function checkSnapshot(s: ResourceSnapshot): Intake {
   const rejected: RejectedObject[] = [];
-  const keep = <T>(field: string, items: readonly T[]): T[] => {
-    let intake = listIntakes.get(field);
-    if (!intake) {
-      if (listIntakes.size >= 256) listIntakes.clear();
-      listIntakes.set(field, (intake = new ListIntake()));
-    }
-    return intake.take(items, rejected) as T[];
-  };
+  const keep = <T>(field: string, items: readonly T[]): T[] => listIntakes.get(field).take(items, rejected) as T[];
   const snapshot: ResourceSnapshot = {
     gatewayClasses: keep("gatewayClasses", s.gatewayClasses),
     gateways: keep("gateways", s.gateways),

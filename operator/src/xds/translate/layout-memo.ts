@@ -10,6 +10,7 @@
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
 import { ScopedHosts } from "./scoped-window";
+import { StateByName } from "../../ir/list-window";
 
 /** Outputs made from an object and a variant string, kept per object (its last variant). */
 export class Derived<T> {
@@ -50,16 +51,11 @@ export class LayoutMemo {
   readonly scopedListeners = new Derived<Any>();
   private readonly interned = new Map<string, Interned>();
   private nextId = 1;
-  private readonly scoped = new Map<string, ScopedHosts>();
+  private readonly scoped = new StateByName(() => new ScopedHosts(), MAX_INTERNED);
 
   /** Scoped: the state of the RouteConfiguration named `rc` across passes (scoped-window.ts). */
   scopedHosts(rc: string): ScopedHosts {
-    let state = this.scoped.get(rc);
-    if (!state) {
-      if (this.scoped.size >= MAX_INTERNED) this.scoped.clear();
-      this.scoped.set(rc, (state = new ScopedHosts()));
-    }
-    return state;
+    return this.scoped.get(rc);
   }
 
   /** `bytes`, or the equal bytes last interned under `name` (the same object and id while they do not change). */

@@ -72,17 +72,22 @@ export class ScopedHosts {
   }
 
   private add(d: string): void {
-    if (d === "" || d.includes("*")) this.bad++;
+    if (inexact(d)) this.bad++;
     const n = this.count.get(d) ?? 0;
     if (n > 0) this.bad++;
     this.count.set(d, n + 1);
   }
 
   private remove(d: string): void {
-    if (d === "" || d.includes("*")) this.bad--;
+    if (inexact(d)) this.bad--;
     const n = this.count.get(d)!;
     if (n > 1) this.bad--;
     if (n === 1) this.count.delete(d);
     else this.count.set(d, n - 1);
   }
+}
+
+/** A domain no scope key can be: empty, or with a wildcard. */
+function inexact(d: string): boolean {
+  return d === "" || d.includes("*");
 }
