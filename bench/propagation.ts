@@ -16,7 +16,7 @@
  * first response that shows the change, counting every other response than 200 while polling.
  * Both kinds of step also count the route bytes sent (RouteConfigurations and, with `--layout vhds`, virtual hosts, with `--layout scoped`, routing scopes).
  *
- *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout inline|vhds|scoped]
+ *   node --expose-gc dist/bench/propagation.js [--routes 1000] [--reps 10] [--layout scoped|inline|vhds] (scoped: the product default)
  */
 import { writeFileSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -533,8 +533,8 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
 async function main(): Promise<void> {
   const nRoutes = Number(arg("routes") ?? process.env.BENCH_ROUTES ?? 1000);
   const reps = Number(arg("reps") ?? process.env.BENCH_REPS ?? 10);
-  const asked = arg("layout") ?? process.env.BENCH_LAYOUT ?? "inline";
-  const layout: RouteLayout = asked === "vhds" || asked === "scoped" ? asked : "inline";
+  const asked = arg("layout") ?? process.env.BENCH_LAYOUT ?? "scoped";
+  const layout: RouteLayout = asked === "vhds" || asked === "inline" ? asked : "scoped";
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
 

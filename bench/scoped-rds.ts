@@ -83,7 +83,7 @@ function scoped(res: NodeResources): { resources: NodeResources; change(i: numbe
       const host = vh.domains[0] ?? "";
       const one = pack(RouteType, { ...rc, virtualHosts: [changed(vh, v)] });
       const laid = scopeRoutes(new Map(res).set(TypeUrl.Route, new Map([[rcName, one]])), undefined, null);
-      const name = scopeName(rcName, host);
+      const name = scopeName(host);
       return [name, laid.get(TypeUrl.ScopedRoute)!.get(name)!, host];
     },
   };

@@ -103,6 +103,14 @@ describe("egts config envoy-proxy and x stats envoy-proxy (standalone, real Envo
       assert.equal(r.code, 0, r.stderr);
       const doc = JSON.parse(r.stdout) as Record<string, Record<string, Json>>;
       assert.equal(doc[""][admin]["@type"], ADMIN + dumpType, type);
+      if (type !== "route") continue;
+      // The quickstart's hosts are exact, so Envoy holds its routes in routing scopes (ADR 0031): the route view
+      // lists the RouteConfiguration inside each scope as egctl lists RDS ones.
+      const configs = (doc[""][admin].dynamicRouteConfigs ?? []) as { routeConfig: Json }[];
+      const domains = configs.flatMap((c) =>
+        ((c.routeConfig.virtualHosts ?? []) as { domains: string[] }[]).flatMap((v) => v.domains),
+      );
+      assert.ok(domains.includes("www.example.com"), `www.example.com in ${JSON.stringify(configs).slice(0, 500)}`);
     }
   });
 

@@ -1,6 +1,7 @@
 /**
  * Every metric name the shipped Grafana dashboards query is one a real scrape returns: a standalone egts with a
- * Gateway, an HTTP route to an echo backend, a TCPRoute to a TCP echo server, a BackendTrafficPolicy with a
+ * Gateway, HTTP routes to an echo backend on a listener of exact hosts (routing scopes) and one of a wildcard host
+ * (a RouteConfiguration), a TCPRoute to a TCP echo server, a BackendTrafficPolicy with a
  * global rate limit and passive health checks, real Envoy, the real rate limit service (envoyproxy/ratelimit)
  * and a real Redis; real requests (passed and limited) and a TCP exchange; then the controller's `/metrics`, the
  * proxy's `/stats/prometheus` and the rate limit service's `/metrics` are scraped, and each name in each
@@ -85,7 +86,8 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     redis = await startRedis();
     backend = await startEchoBackend({ name: "web" });
     tcpBackend = await startTcpEcho("tcp");
-    const [port, tcpPort, metricsPort, statsPort, ratelimitMetricsPort, grpcPort] = [
+    const [port, tcpPort, metricsPort, statsPort, ratelimitMetricsPort, grpcPort, wildPort] = [
+      await freePort(),
       await freePort(),
       await freePort(),
       await freePort(),
@@ -102,12 +104,19 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     chmodSync(wrapper, 0o755);
     t = await startTestGateway(
       {
+        // `http` has exact hosts only, so its routes are routing scopes (SRDS); `wild` has a wildcard host and stays
+        // on its RouteConfiguration (RDS): the proxy has both layouts' stats (ADR 0031).
         "gateway.yaml": gatewayWithListenersYaml(
-          `    - { name: http, protocol: HTTP, port: ${port} }\n    - { name: tcp, protocol: TCP, port: ${tcpPort} }`,
+          [
+            `    - { name: http, protocol: HTTP, port: ${port}, hostname: www.example.com }`,
+            `    - { name: wild, protocol: HTTP, port: ${wildPort}, hostname: "*.wild.example.com" }`,
+            `    - { name: tcp, protocol: TCP, port: ${tcpPort} }`,
+          ].join("\n"),
         ),
         "routes.yaml": [
           backendYaml("web", backend.port),
           routeYaml("web", "www.example.com", "web"),
+          routeYaml("wild", '"*.wild.example.com"', "web"),
           backendYaml("tcp", tcpBackend.port),
           tcpRouteYaml("tcp", "tcp", "tcp"),
         ].join("---\n"),
@@ -126,6 +135,7 @@ describe("Grafana dashboards against real scrapes (standalone egts, Envoy, ratel
     for (let i = 0; i < 8; i++) statuses.push(await get(`user-${i % 2}`));
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200, 429, 429], "3 per user, then 429");
     assert.equal((await httpGet(port, "nowhere.example.com")).status, 404);
+    assert.equal((await httpGet(wildPort, "a.wild.example.com")).status, 200, "the wildcard listener's route");
     await eventually(
       async () => (await tcpExchange(tcpPort, "hi").catch(() => "")) === "tcp:hi",
       10_000,

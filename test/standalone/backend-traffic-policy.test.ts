@@ -16,6 +16,7 @@
  * - a policy with an invalid value: Accepted=False naming the field, its route answers 500.
  */
 import * as assert from "node:assert/strict";
+import { routeConfigDump } from "../support/envoy";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayWithListenersYaml, httpRouteYaml } from "../support/manifests";
 import { startScriptedBackend, type ScriptedBackend } from "../support/scripted-backend";
@@ -135,10 +136,8 @@ ${httpRouteYaml("idle", "idle.example.com", RULE)}`,
     // numAttemptsPerPriority: Envoy took the previous_priorities retry priority (its endpoints share priority 0,
     // so the retries above are what it does with them).
     const admin = await t?.gw.runner?.adminUrl("default/eg");
-    const routes = (await (await fetch(`${admin}/config_dump?resource=dynamic_route_configs`)).text()).replace(
-      /\s/g,
-      "",
-    );
+    assert.ok(admin, "the Envoy of default/eg has an admin address");
+    const routes = (await routeConfigDump(admin)).replace(/\s/g, "");
     assert.match(
       routes,
       /"retry_priority":\{"name":"envoy\.retry_priorities\.previous_priorities","typed_config":\{"@type":"[^"]+PreviousPrioritiesConfig","update_frequency":2\}\}/,

@@ -13,7 +13,7 @@ import {
   XDS_STREAM_BUCKETS,
 } from "../../operator/src/metrics/control-plane";
 import { valueChecks } from "../../operator/src/translate/validate-values";
-import { RouteType } from "../../operator/src/xds/types";
+import { ScopedRouteType } from "../../operator/src/xds/types";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import { eventually, freePort, httpGet } from "../support/http";
 import { backendYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
@@ -190,7 +190,10 @@ describe("control-plane metrics with Envoy Gateway's names (standalone, real Env
     await t.write("bad.yaml", httpRouteYaml("bad", "bad.example.com", bad.rule.trimEnd()));
     await quarantined;
     m = await scrape(metricsPort);
-    assert.ok(valueOf(m, "xds_nack_total", { nodeID: node, typeURL: RouteType.typeUrl }) >= 1, "an RDS NACK");
+    // The route's hostname is exact, as are the others of the listener: the default layout serves them as routing
+    // scopes (ADR 0031), so the rejected resource is a ScopedRouteConfiguration.
+    const nacks = valueOf(m, "xds_nack_total", { nodeID: node, typeURL: ScopedRouteType.typeUrl });
+    assert.ok(nacks >= 1, "an SRDS NACK");
     valueChecks.disabled = new Set();
     await t.remove("bad.yaml");
   });

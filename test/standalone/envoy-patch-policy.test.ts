@@ -8,9 +8,16 @@
  * The doc's policies as written (EG's names) are in envoy-patch-policy-eg-docs.test.ts.
  */
 import * as assert from "node:assert/strict";
-import { ListenerType, RouteType } from "../../operator/src/xds/types";
+import { ListenerType, RouteType, ScopedRouteType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { HCM_PATH, eppYaml, localReply, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
+import {
+  HCM_PATH,
+  eppYaml,
+  localReply,
+  routeConfigOf,
+  startPatchGateway,
+  type PatchGateway,
+} from "../support/patch-gateway";
 
 const DOC_BODY = "could not find what you are looking for";
 
@@ -27,10 +34,16 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
     return names[0] ?? "";
   };
 
+  /** The versions of what Envoy gets of the routes: RouteConfigurations and routing scopes. */
+  const routeVersions = (): string =>
+    JSON.stringify(
+      [RouteType.typeUrl, ScopedRouteType.typeUrl].map((t) => [...g.resources(t)].map(([n, r]) => [n, r.version])),
+    );
+
   before(async () => {
     g = await startPatchGateway();
     listener = only(ListenerType.typeUrl);
-    route = only(RouteType.typeUrl);
+    route = routeConfigOf(g, listener);
   });
   afterEach(async () => {
     for (const f of ["a.yaml", "b.yaml"]) await g.t.remove(f);
@@ -91,7 +104,7 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
   });
 
   it("a patch making a resource Envoy refuses: Invalid with Envoy's message, the unpatched config served, no NACK", async () => {
-    const before = g.resources(RouteType.typeUrl).get(route)?.version;
+    const before = routeVersions();
     const patch = `    - type: type.googleapis.com/envoy.config.route.v3.RouteConfiguration
       name: ${route}
       operation: { op: replace, path: /virtual_hosts/0/routes/0/match, value: { safe_regex: { regex: "(" } } }`;
@@ -100,7 +113,7 @@ describe("EnvoyPatchPolicy (real Envoy, names looked up)", function () {
     const c = g.programmed("bad-regex");
     assert.equal(c?.reason, "Invalid");
     assert.match(c?.message ?? "", /^Envoy rejected the patched resources: missing \): \(\.$/);
-    assert.equal(g.resources(RouteType.typeUrl).get(route)?.version, before, "the unpatched route configuration");
+    assert.equal(routeVersions(), before, "the unpatched route configuration");
     assert.equal((await g.get("/get")).status, 200);
     assert.deepEqual(g.nacks, []);
   });

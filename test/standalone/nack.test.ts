@@ -29,14 +29,15 @@ describe("NACK from real Envoy", function () {
   it("is logged with Envoy's error, counted, and the routes written with it serve once it is left out (validation disabled to force a NACK)", async function () {
     valueChecks.disabled = new Set(["regex"]);
     const node = "default/eg";
-    const nacksBefore = t.gw.server.stats().nodes[node].rds.nacks;
+    // Every host is exact: the default layout sends the routes as routing scopes (SRDS, ADR 0031).
+    const nacksBefore = t.gw.server.stats().nodes[node].srds.nacks;
     const nack = firstValueFrom(t.gw.server.events$.pipe(filter((e) => e.kind === "nack")));
     const bisected = firstValueFrom(t.gw.events$.pipe(filter((p) => p.kind === "quarantined")));
     await t.write("regex.yaml", hugeRegexRouteYaml() + "---\n" + routeYaml("also-new", "also.example.com", "b"));
     const e = await nack;
     assert.equal(e.nodeId, node);
     assert.match(String(e.error), /regex|program size/i);
-    assert.ok(t.gw.server.stats().nodes[node].rds.nacks > nacksBefore, "counted");
+    assert.ok(t.gw.server.stats().nodes[node].srds.nacks > nacksBefore, "counted");
     assert.ok(
       t.logs.some((l) => l.includes("NACK") && /program size|regex/i.test(l)),
       "the NACK is logged with Envoy's message",

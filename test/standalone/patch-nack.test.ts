@@ -9,9 +9,16 @@
 import * as assert from "node:assert/strict";
 import { filter, firstValueFrom } from "rxjs";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import { ListenerType, RouteType } from "../../operator/src/xds/types";
+import { ListenerType } from "../../operator/src/xds/types";
 import { eventually } from "../support/http";
-import { eppYaml, localReply, socketOption, startPatchGateway, type PatchGateway } from "../support/patch-gateway";
+import {
+  eppYaml,
+  localReply,
+  routeConfigOf,
+  socketOption,
+  startPatchGateway,
+  type PatchGateway,
+} from "../support/patch-gateway";
 
 describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy): bisected per policy", function () {
   this.timeout(60_000);
@@ -57,7 +64,7 @@ describe("EnvoyPatchPolicy that Envoy NACKs after validation passed (real Envoy)
 
   it("a patch `envoy --mode validate` refuses is singled out among the node's policies: the others serve, no NACK", async () => {
     const nacks = g.nacks.length;
-    const [route] = [...g.resources(RouteType.typeUrl).keys()];
+    const route = routeConfigOf(g, listener);
     const badRegex = `    - type: type.googleapis.com/envoy.config.route.v3.RouteConfiguration
       name: ${route}
       operation: { op: replace, path: /virtual_hosts/0/routes/0/match, value: { safe_regex: { regex: "(" } } }`;

@@ -3,6 +3,7 @@
  * routes use the cluster a policy's settings make (admin config_dump), so a test never measures the old config.
  */
 import * as assert from "node:assert/strict";
+import { routeConfigDump } from "./envoy";
 import { eventually } from "./http";
 import type { TestGateway } from "./standalone";
 
@@ -35,7 +36,7 @@ export function btpConditions(t: TestGateway, name: string): Condition[] {
 export async function routeClusters(t: TestGateway): Promise<string[]> {
   const admin = await t.gw.runner?.adminUrl("default/eg");
   assert.ok(admin, "the Envoy of default/eg has an admin address");
-  const dump = JSON.stringify(await (await fetch(`${admin}/config_dump?resource=dynamic_route_configs`)).json());
+  const dump = (await routeConfigDump(admin)).replace(/\s/g, "");
   const names = [...dump.matchAll(/"(?:cluster|name)":"((?:service|backend)\/[^"]+)"/g)].map((m) => m[1]);
   return [...new Set(names)].sort();
 }

@@ -9,3 +9,18 @@ export function requireEnvoy(): string {
     throw new Error(`these tests run real Envoy: ${(err as Error).message}`, { cause: err });
   }
 }
+
+/**
+ * The route configurations Envoy holds, as the text of its admin config dump: those of RDS
+ * (`dynamic_route_configs`) and those inside the scopes of scoped RDS (`dynamic_scoped_route_configs`, the
+ * default layout for a node's one HTTP connection manager whose hosts are all exact; ADR 0020, 0031).
+ */
+export async function routeConfigDump(admin: string): Promise<string> {
+  const parts = await Promise.all(
+    ["dynamic_route_configs", "dynamic_scoped_route_configs"].map(async (resource) => {
+      const res = await fetch(`${admin}/config_dump?resource=${resource}`);
+      return res.ok ? await res.text() : "";
+    }),
+  );
+  return parts.join("\n");
+}

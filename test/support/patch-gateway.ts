@@ -7,6 +7,8 @@
 import { filter, type Subscription } from "rxjs";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import type { CachedResource } from "../../operator/src/xds/cache/snapshot-cache";
+import { HcmType, ListenerType, ScopedRouteType } from "../../operator/src/xds/types";
+import { unpack } from "../../proto/any";
 import { eventually, freePort, httpGet, type HttpResult } from "./http";
 import { backendYaml, gatewayYaml, routeYaml } from "./manifests";
 import { startTestGateway, type TestGateway } from "./standalone";
@@ -152,4 +154,25 @@ export async function startPatchGateway(o: { mergeGateways?: boolean } = {}): Pr
       await backend.close();
     },
   };
+}
+
+/**
+ * The RouteConfiguration the connection manager of `listener` uses, over RDS or cut into routing scopes (the default
+ * layout for exact hosts, ADR 0031; patches see the RouteConfiguration before it is cut): the name a patch targets.
+ */
+export function routeConfigOf(g: PatchGateway, listener: string): string {
+  const published = g.resources(ListenerType.typeUrl).get(listener);
+  if (!published) throw new Error(`no listener ${listener} on the node`);
+  const l = unpack(ListenerType, published.value);
+  const hcms = [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]
+    .flatMap((fc) => fc.filters)
+    .flatMap((f) => (f.typedConfig?.typeUrl === HcmType.typeUrl ? [unpack(HcmType, f.typedConfig)] : []));
+  if (hcms.length !== 1) throw new Error(`listener ${listener} has ${hcms.length} connection managers, not one`);
+  const rds = hcms[0]?.rds?.routeConfigName;
+  if (rds) return rds;
+  // Scoped: each scope's RouteConfiguration is named `<route configuration>/<host>` (scoped.ts).
+  const [host, scope] = [...g.resources(ScopedRouteType.typeUrl)][0] ?? [];
+  const inner = scope ? unpack(ScopedRouteType, scope.value).routeConfiguration?.name : undefined;
+  if (!host || !inner?.endsWith(`/${host}`)) throw new Error(`listener ${listener}: no route configuration found`);
+  return inner.slice(0, -host.length - 1);
 }

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { pack, unpack } from "../../proto/any";
 import { XdsCache } from "../../operator/src/xds/cache/snapshot-cache";
 import type { NodeResources } from "../../operator/src/xds/translate/resources";
-import { SCOPE_KEY_BUILDER, scopeRoutes } from "../../operator/src/xds/translate/scoped";
+import { SCOPE_KEY_BUILDER, SCOPED_ROUTES_NAME, scopeRoutes } from "../../operator/src/xds/translate/scoped";
 import { HcmType, ListenerType, RouteType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { RouteConfiguration } from "../../proto/gen/envoy/config/route/v3/route";
 import { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
@@ -63,19 +63,20 @@ describe("scoped layout of route configurations", function () {
     const out = scopeRoutes(resources([rc], [listener("default/eg/http", rc.name)]));
     assert.deepEqual([...out.get(TypeUrl.Route)!.keys()], []);
     const scopes = out.get(TypeUrl.ScopedRoute)!;
-    assert.deepEqual([...scopes.keys()], ["default/eg/http/a.example.com", "default/eg/http/b.example.com"]);
+    assert.deepEqual([...scopes.keys()], ["a.example.com", "b.example.com"], "each scope is named by its key");
     for (const [name, any] of scopes) {
       assert.equal(any.typeUrl, TypeUrl.ScopedRoute);
       const s = unpack(ScopedRouteType, any);
-      const vh = rc.virtualHosts.find((v) => name.endsWith(v.domains[0]!))!;
+      const vh = rc.virtualHosts.find((v) => v.domains[0] === name)!;
       assert.equal(s.name, name);
       assert.deepEqual(s.key, { fragments: [{ stringKey: vh.domains[0] }] });
       assert.equal(s.routeConfigurationName, "");
-      assert.deepEqual(s.routeConfiguration, { ...rc, name, virtualHosts: [vh] }, "the settings and one host");
+      const inner = `${rc.name}/${name}`;
+      assert.deepEqual(s.routeConfiguration, { ...rc, name: inner, virtualHosts: [vh] }, "the settings and one host");
     }
     const hcm = hcmOf(out, "default/eg/http");
     assert.equal(hcm.rds, undefined);
-    assert.equal(hcm.scopedRoutes?.name, rc.name);
+    assert.equal(hcm.scopedRoutes?.name, SCOPED_ROUTES_NAME, "one name on every node: one SRDS stats prefix");
     assert.equal(hcm.scopedRoutes?.scopeKeyBuilder?.fragments.length, 1);
     const extractor = hcm.scopedRoutes?.scopeKeyBuilder?.fragments[0]?.headerValueExtractor;
     assert.deepEqual(
@@ -132,7 +133,7 @@ describe("scoped layout of route configurations", function () {
       { domain: "b.example.com", path: "/b" },
     ]);
     const next = scopeRoutes(resources([changed], [l]), published);
-    const b = "default/eg/http/b.example.com";
+    const b = "b.example.com";
     assert.equal(
       next.get(TypeUrl.ScopedRoute)!.get(b),
       published.get(b)!.value,
@@ -140,7 +141,27 @@ describe("scoped layout of route configurations", function () {
     );
     const diff = cache.setNode("n", next);
     assert.deepEqual(Object.fromEntries([...diff.types].map(([t, d]) => [t, d.upserted])), {
-      [TypeUrl.ScopedRoute]: ["default/eg/http/a.example.com"],
+      [TypeUrl.ScopedRoute]: ["a.example.com"],
     });
+  });
+
+  it("a host moving to another RouteConfiguration (listener renamed) updates its scope: no second scope with its key", function () {
+    const cache = new XdsCache();
+    cache.setNode("n", scopeRoutes(resources([rc], [listener("default/eg/http", rc.name)])));
+    const renamed = routeConfiguration("default/eg/other", [
+      { domain: "a.example.com", path: "/a" },
+      { domain: "b.example.com", path: "/b" },
+    ]);
+    const published = cache.getNode("n")!.resources.get(TypeUrl.ScopedRoute)!;
+    const next = scopeRoutes(resources([renamed], [listener("default/eg/other", renamed.name)]), published);
+    const diff = cache.setNode("n", next).types.get(TypeUrl.ScopedRoute);
+    assert.deepEqual(diff?.upserted, ["a.example.com", "b.example.com"], "both scopes updated in place");
+    assert.deepEqual(diff?.removed, [], "no scope removed: Envoy never holds two scopes with one key");
+    const a = unpack(ScopedRouteType, next.get(TypeUrl.ScopedRoute)!.get("a.example.com")!);
+    assert.equal(
+      a.routeConfiguration?.name,
+      "default/eg/other/a.example.com",
+      "the inner RouteConfiguration's new name",
+    );
   });
 });

@@ -131,6 +131,21 @@ describe("NACK bisection", () => {
     assert.equal(envoyReason("x".repeat(600)).length, 501);
   });
 
+  it("writes the chain of embedded messages of a validation error as one field path (Envoy 1.37's words)", () => {
+    const chain = [
+      "ScopedRouteConfigurationValidationError.RouteConfiguration",
+      "RouteConfigurationValidationError.VirtualHosts[0]",
+      "VirtualHostValidationError.Routes[0]",
+      "RouteValidationError.RequestHeadersToAdd[0]",
+      "HeaderValueOptionValidationError.Header",
+    ].join(": embedded message failed validation | caused by ");
+    const detail = `name: "x"\n: Proto constraint validation failed (${chain}: embedded message failed validation | caused by HeaderValueValidationError.Value: value does not match regex pattern "^[^\\x00\\n\\r]*$")`;
+    assert.equal(
+      envoyReason(detail),
+      'Proto constraint validation failed (ScopedRouteConfiguration.RouteConfiguration.VirtualHosts[0].Routes[0].RequestHeadersToAdd[0].Header.Value: value does not match regex pattern "^[^\\x00\\n\\r]*$")',
+    );
+  });
+
   it("a pass that changes nothing does not mark its routes accepted (fake cache events: the NACKed content is still in the cache)", async () => {
     const changes$ = new Subject<CacheChange>();
     const events$ = new Subject<XdsEvent>();

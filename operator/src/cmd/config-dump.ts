@@ -132,7 +132,50 @@ export function selectConfig(dump: { configs?: unknown[] }, type: ConfigType): u
   if (type === "all") return dump;
   const want = DUMP_TYPE[type];
   const found = (dump.configs ?? []).find((c) => (c as { "@type"?: string })["@type"] === want);
-  return found ?? { "@type": want };
+  const config = found ?? { "@type": want };
+  return type === "route" ? withScopedRoutes(config as RoutesDump, dump.configs ?? []) : config;
+}
+
+/** The parts of Envoy's RoutesConfigDump (JSON field names) the route view extends. */
+interface RoutesDump {
+  readonly "@type": string;
+  readonly dynamicRouteConfigs?: readonly unknown[];
+  readonly [key: string]: unknown;
+}
+
+/** The parts of Envoy's ScopedRoutesConfigDump (JSON field names) read here. */
+interface ScopedRoutesDump {
+  readonly dynamicScopedRouteConfigs?: readonly {
+    readonly versionInfo?: string;
+    readonly lastUpdated?: string;
+    readonly scopedRouteConfigs?: readonly { readonly routeConfiguration?: Record<string, unknown> }[];
+  }[];
+}
+
+/**
+ * The route view with the RouteConfigurations carried inside routing scopes (egts's default route layout for a
+ * listener whose hosts are all exact, ADR 0031), listed after Envoy's RDS ones as `dynamicRouteConfigs` entries, so
+ * that `config envoy-proxy route` shows every route whatever the layout (egctl's habit). The scopes themselves stay
+ * in `all`'s ScopedRoutesConfigDump.
+ */
+function withScopedRoutes(routes: RoutesDump, configs: readonly unknown[]): RoutesDump {
+  const scoped = configs.find((c) => (c as { "@type"?: string })["@type"] === `${ADMIN}ScopedRoutesConfigDump`) as
+    ScopedRoutesDump | undefined;
+  const inner = (scoped?.dynamicScopedRouteConfigs ?? []).flatMap((set) =>
+    (set.scopedRouteConfigs ?? []).flatMap((scope) =>
+      scope.routeConfiguration
+        ? [
+            {
+              ...(set.versionInfo !== undefined ? { versionInfo: set.versionInfo } : {}),
+              routeConfig: { "@type": XDS.route, ...scope.routeConfiguration },
+              ...(set.lastUpdated !== undefined ? { lastUpdated: set.lastUpdated } : {}),
+            },
+          ]
+        : [],
+    ),
+  );
+  if (inner.length === 0) return routes;
+  return { ...routes, dynamicRouteConfigs: [...(routes.dynamicRouteConfigs ?? []), ...inner] };
 }
 
 /** snake_case → lowerCamelCase, as protoc derives JSON names. */

@@ -63,11 +63,12 @@ export interface EgtsEnv {
   /** KUBECONFIG, split into its files (the path delimiter; empty entries dropped). */
   readonly kubeconfigFiles: readonly string[];
   /**
-   * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `inline` (default), `vhds` (ADR 0008) or `scoped`
-   * (scoped RDS where every host is exact, ADR 0020); an internal
+   * EGTS_ROUTE_LAYOUT: how route configurations reach Envoy, `scoped` (scoped RDS for the node's one HTTP connection
+   * manager whose hosts are all exact, RDS elsewhere; ADR 0020, 0031), `inline` (RDS everywhere) or `vhds` (ADR
+   * 0008); unset, each mode has its default (ADR 0031: `scoped` standalone, `inline` in Kubernetes). An internal
    * switch, no EnvoyProxy or EnvoyGateway field selects it.
    */
-  readonly routeLayout: "inline" | "vhds" | "scoped";
+  readonly routeLayout: "inline" | "vhds" | "scoped" | undefined;
 }
 
 /** Thrown when a variable is set to a value egts cannot use. */
@@ -87,10 +88,10 @@ function parseLogLevel(value: string | undefined): LogLevel {
   throw new EnvError(`EGTS_LOG_LEVEL=${value} is not one of ${LOG_LEVELS.join(", ")}`);
 }
 
-function parseRouteLayout(value: string | undefined): "inline" | "vhds" | "scoped" {
+function parseRouteLayout(value: string | undefined): "inline" | "vhds" | "scoped" | undefined {
   const v = nonEmpty(value)?.toLowerCase();
-  if (v === undefined || v === "inline") return "inline";
-  if (v === "vhds" || v === "scoped") return v;
+  if (v === undefined) return undefined;
+  if (v === "scoped" || v === "vhds" || v === "inline") return v;
   throw new EnvError(`EGTS_ROUTE_LAYOUT=${value} is not one of inline, vhds, scoped`);
 }
 

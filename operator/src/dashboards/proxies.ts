@@ -138,13 +138,18 @@ const configuration: RowSpec = {
     timeseries(
       "Rejected updates",
       "short",
-      "Listener, route and cluster updates Envoy rejected (the controller's NACKs).",
+      "Listener, route (RDS and scoped RDS) and cluster updates Envoy rejected (the controller's NACKs).",
       [
         {
           expr: `sum(increase(${m("envoy_listener_manager_lds_update_rejected")}[$__rate_interval]))`,
           legend: "listeners",
         },
         { expr: `sum(increase(${m("envoy_http_rds_update_rejected")}[$__rate_interval]))`, legend: "routes" },
+        {
+          // The scoped route layout (ADR 0031): routing scopes over SRDS.
+          expr: `sum(increase(${m("envoy_http_scoped_rds_update_rejected")}[$__rate_interval]))`,
+          legend: "route scopes",
+        },
         {
           expr: `sum(increase(${m("envoy_cluster_manager_cds_update_rejected")}[$__rate_interval]))`,
           legend: "clusters",

@@ -74,14 +74,23 @@ export async function findCulprits(
 /** Longest Envoy error kept for a status message. */
 const MAX_REASON = 500;
 
+/** One link of a proto validation error's chain: `<Field>: embedded message failed validation | caused by <Type>ValidationError.` */
+const EMBEDDED_LINK = /: embedded message failed validation \| caused by \w+ValidationError\./g;
+
 /**
  * The reason part of a NACK's error_detail. Envoy prefixes proto validation errors with a dump of the
  * whole rejected resource (every route of the listener, other tenants' included), which must not reach
- * one route's status: only the text after the dump's last newline-colon is kept, capped at 500 characters.
+ * one route's status: only the text after the dump's last newline-colon is kept. Its chain of embedded messages
+ * (`RouteConfigurationValidationError.VirtualHosts[0]: embedded message failed validation | caused by
+ * VirtualHostValidationError.Routes[0]: …`) becomes one field path (`RouteConfiguration.VirtualHosts[0].Routes[0]…`),
+ * so that the failing field and Envoy's words about it fit in the 500 characters kept.
  */
 export function envoyReason(error: string): string {
   const cut = error.lastIndexOf("\n: ");
-  const reason = (cut >= 0 ? error.slice(cut + 3) : error).trim();
+  const reason = (cut >= 0 ? error.slice(cut + 3) : error)
+    .trim()
+    .replace(EMBEDDED_LINK, ".")
+    .replace(/\b(\w+)ValidationError\./, "$1.");
   return reason.length > MAX_REASON ? `${reason.slice(0, MAX_REASON)}…` : reason;
 }
 

@@ -20,6 +20,7 @@ import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
+import { env } from "../config/env";
 import { NackGuard, type BisectResult } from "./nack-bisect";
 import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
@@ -49,7 +50,10 @@ import type { Server } from "node:http";
 
 /** Standalone settings. */
 export interface StandaloneOptions {
-  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  /**
+   * How route configurations reach Envoy (ADR 0008, 0020, 0031). @default `EGTS_ROUTE_LAYOUT`, else scoped (this
+   * process starts the proxies, so no Envoy holds a route configuration over RDS from before it: ADR 0031)
+   */
   readonly routeLayout?: RouteLayout;
   /**
    * The xDS gRPC server's settings (EnvoyGateway `xdsServer`): connection age and grace, largest request.
@@ -586,7 +590,7 @@ export class StandaloneGateway {
       ...(this.extension ? { hooks: this.extension.hooks } : {}),
       ...(this.patchCheck ? { checker: this.patchCheck } : {}),
       ...(this.passTrace ? { trace: this.passTrace } : {}),
-      ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
+      routeLayout: this.opts.routeLayout ?? env().routeLayout ?? "scoped",
     };
   }
 

@@ -23,7 +23,10 @@ export interface PublishStages {
   readonly checker?: PatchChecker;
   /** The pass's spans (EnvoyGateway `telemetry.traces`): translation, each node's build and publish. @default none */
   readonly trace?: PassTrace;
-  /** How route configurations reach Envoy (ADR 0008). @default `EGTS_ROUTE_LAYOUT`, else inline */
+  /**
+   * How route configurations reach Envoy (ADR 0008, 0020, 0031). @default `EGTS_ROUTE_LAYOUT`, else inline (the
+   * Kubernetes default: its proxies outlive the controller, see ADR 0031; standalone passes `scoped`)
+   */
   readonly routeLayout?: RouteLayout;
 }
 
@@ -62,7 +65,7 @@ export function translateAndPublish(
   stages: PublishStages = {},
 ): PassResult {
   const { hooks, checker, trace } = stages;
-  const layout = stages.routeLayout ?? env().routeLayout;
+  const layout = stages.routeLayout ?? env().routeLayout ?? "inline";
   const t0 = performance.now();
   const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
   const invalid: { name: string; problems: string[] }[] = [];

@@ -94,8 +94,9 @@ interface Outstanding {
   readonly names: readonly string[];
   readonly resolve: (r: AckResult) => void;
   /**
-   * Namespaced types (VHDS) only: what the client had of each resource of the response before it (undefined: not
-   * there), and what the response set. Envoy rejects a response as a whole, so on a NACK none of it was applied.
+   * Types of many small resources per change (VHDS, SRDS: {@link UNDONE_ON_NACK}) only: what the client had of each
+   * resource of the response before it (undefined: not there), and what the response set. Envoy rejects a response
+   * as a whole, so on a NACK none of it was applied.
    */
   readonly undo?: ReadonlyMap<string, { readonly before: string | undefined; readonly sent: string | undefined }>;
 }
@@ -103,6 +104,13 @@ interface Outstanding {
 type DuplexCall = grpc.ServerDuplexStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>;
 
 const MAX_OUTSTANDING = 64;
+
+/**
+ * Types whose rejected responses are forgotten (undoRejected): one resource per virtual host or per routing scope, so
+ * a good one NACKed alongside a bad one is unchanged in the next pass and would otherwise never be sent again (with
+ * one RouteConfiguration per listener, the next change resends it whole anyway).
+ */
+const UNDONE_ON_NACK: ReadonlySet<string> = new Set([TypeUrl.VirtualHost, TypeUrl.ScopedRoute]);
 
 /** One delta ADS stream. */
 export class DeltaStream {
@@ -430,10 +438,9 @@ export class DeltaStream {
   }
 
   /**
-   * Forgets a rejected response of a namespaced type: the client still has what it had before, so the resources of
-   * the response that were fine are sent again with the next change (with one RouteConfiguration, the next route
-   * change resends it whole anyway; with one resource per virtual host, a good virtual host NACKed alongside a bad
-   * one would otherwise never reach Envoy). No resync now: the same content would be rejected again.
+   * Forgets a rejected response of a type of {@link UNDONE_ON_NACK}: the client still has what it had before, so the
+   * resources of the response that were fine are sent again with the next change. No resync now: the same content
+   * would be rejected again.
    */
   private undoRejected(typeUrl: string, undo: NonNullable<Outstanding["undo"]>): void {
     const ts = this.types.get(typeUrl);
@@ -628,7 +635,7 @@ export class DeltaStream {
       removedResourceNames: [],
       resourceErrors: [],
     };
-    const undo = ts.namespaces
+    const undo = UNDONE_ON_NACK.has(typeUrl)
       ? new Map<string, { before: string | undefined; sent: string | undefined }>()
       : undefined;
     for (const r of upserts) {

@@ -1,5 +1,5 @@
 /**
- * The scoped route layout (ADR 0020, `EGTS_ROUTE_LAYOUT=scoped`): an HTTP connection manager whose every virtual host
+ * The scoped route layout (ADR 0020; the standalone default, ADR 0031): an HTTP connection manager whose every virtual host
  * has only exact hostnames gets scoped RDS keyed on the request's host instead of one RouteConfiguration: one
  * ScopedRouteConfiguration per hostname, served over SRDS (ADS), each carrying its own RouteConfiguration (the
  * listener's settings and that one virtual host) inline. Envoy then rebuilds one scope's route table per change,
@@ -44,8 +44,29 @@ export const SCOPE_KEY_BUILDER = {
   fragments: [{ headerValueExtractor: { name: ":authority", elementSeparator: ":", index: 0 } }],
 };
 
-/** The name of the scope of hostname `host` in the RouteConfiguration `rc` (also its inline RouteConfiguration's). */
-export function scopeName(rc: string, host: string): string {
+/**
+ * The name of the scoped connection manager's ScopedRoutes (`scoped_routes.name`): one for every node, since a node has
+ * at most one scoped connection manager. Envoy (1.37) names its SRDS stats after it (`http.<prefix>.scoped_rds.<name>.*`)
+ * and its tag extractor takes a name like this one out into the `envoy_scoped_rds_config` label
+ * (`envoy_http_scoped_rds_update_rejected{envoy_scoped_rds_config="host_scopes"}`), while a RouteConfiguration's name
+ * (`default/eg/http`) stayed in the metric's name (`envoy_http_scoped_rds_default_eg_http_update_rejected`): one name
+ * for dashboards on every proxy.
+ */
+export const SCOPED_ROUTES_NAME = "host_scopes";
+
+/**
+ * The name of the scope of hostname `host`: the host itself, its key. One name per key means a key is never held by
+ * two scopes, so a hostname moving to another RouteConfiguration (a listener renamed, a route moved between
+ * Gateways' listeners) is an update of its scope, not an add Envoy would reject ("scope key conflict") because the
+ * old scope's removal comes in another response. Only one connection manager of a node is scoped (see above), so
+ * a host names one scope of the node.
+ */
+export function scopeName(host: string): string {
+  return host;
+}
+
+/** The name of the RouteConfiguration inside the scope of `host` made from the RouteConfiguration `rc`. */
+export function scopeRouteConfigName(rc: string, host: string): string {
   return `${rc}/${host}`;
 }
 
@@ -94,8 +115,8 @@ export function scopeRoutes(
     const vh = hosts.hosts[i];
     const make = (): (readonly [string, Any])[] =>
       hosts.state.domainsAt(i).map((domain) => {
-        const name = scopeName(rc, domain);
-        const value = scopeBytes(name, domain, hosts.rest, vh);
+        const name = scopeName(domain);
+        const value = scopeBytes(name, scopeRouteConfigName(rc, domain), domain, hosts.rest, vh);
         const before = previous?.get(name)?.value;
         const kept = before && Buffer.compare(before.value, value) === 0;
         return [name, kept ? before : { typeUrl: TypeUrl.ScopedRoute, value }];
@@ -170,7 +191,7 @@ function scopedListener(any: Any, rc: string): Any {
       ...hcm,
       rds: undefined,
       scopedRoutes: {
-        name: rc,
+        name: SCOPED_ROUTES_NAME,
         scopeKeyBuilder: SCOPE_KEY_BUILDER,
         rdsConfigSource: source,
         scopedRds: { scopedRdsConfigSource: source, srdsResourcesLocator: "" },
@@ -205,13 +226,12 @@ function domainsOf(vh: Uint8Array): string[] {
   return domains;
 }
 
-/** A ScopedRouteConfiguration: `name`, key `[domain]`, its RouteConfiguration (named `name`: `rest` and `vh`) inline. */
-function scopeBytes(name: string, domain: string, rest: Uint8Array, vh: Uint8Array): Buffer {
-  const nameBytes = Buffer.from(name, "utf8");
+/** A ScopedRouteConfiguration: `name`, key `[domain]`, its RouteConfiguration (named `rcName`: `rest` and `vh`) inline. */
+function scopeBytes(name: string, rcName: string, domain: string, rest: Uint8Array, vh: Uint8Array): Buffer {
   const key = field(KEY_FRAGMENTS_TAG, field(FRAGMENT_STRING_KEY_TAG, Buffer.from(domain, "utf8")));
-  const rc = Buffer.concat([field(RC_NAME_TAG, nameBytes), rest, field(lengthDelimitedTag(2), vh)]);
+  const rc = Buffer.concat([field(RC_NAME_TAG, Buffer.from(rcName, "utf8")), rest, field(lengthDelimitedTag(2), vh)]);
   return Buffer.concat([
-    field(SRC_NAME_TAG, nameBytes),
+    field(SRC_NAME_TAG, Buffer.from(name, "utf8")),
     field(SRC_KEY_TAG, key),
     field(SRC_ROUTE_CONFIGURATION_TAG, rc),
   ]);
