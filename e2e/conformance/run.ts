@@ -6,13 +6,15 @@
  * core test of a profile fails or is skipped, or a test of a claimed (extended) feature fails.
  *
  *   node dist/e2e/conformance/run.js [--core-only] [--test ShortName] [--skip-tests A,B] [--no-docs]
- *                                    [--timeout-minutes N] [--debug] [--try-features A,B]
+ *                                    [--timeout-minutes N] [--debug] [--try-features A,B] [--route-layout L]
  *
  * --core-only  claims no extended feature (the five profiles' core tests only; what CI runs); implies --no-docs.
  * --test       runs one test (the suite's --run-test); implies --no-docs.
  * --no-docs    leaves docs/ and README.md alone; the report stays in the run's folder.
  * --try-features  also passes these unclaimed features to the suite, to find out whether we pass them (claim one
  *              by adding it to features.ts once it does); implies --no-docs.
+ * --route-layout  runs the controller with EGTS_ROUTE_LAYOUT=L (the chart's extraEnv: scoped, inline or vhds; ADR
+ *              0031) instead of the Kubernetes default; implies --no-docs.
  * The supported features are operator/src/translate/features.ts's SUPPORTED_FEATURES (the single source).
  */
 import { spawn } from "node:child_process";
@@ -70,6 +72,8 @@ export interface RunOptions {
   readonly debug: boolean;
   /** Features not claimed in features.ts passed to the suite too, to find out whether we pass them. */
   readonly tryFeatures: readonly string[];
+  /** EGTS_ROUTE_LAYOUT for the controller (the chart's extraEnv); unset: the Kubernetes default. */
+  readonly routeLayout?: string;
 }
 
 function parseOptions(argv: readonly string[]): RunOptions {
@@ -83,6 +87,7 @@ function parseOptions(argv: readonly string[]): RunOptions {
       "timeout-minutes": { type: "string", default: "85" },
       debug: { type: "boolean", default: false },
       "try-features": { type: "string", default: "" },
+      "route-layout": { type: "string" },
     },
   });
   const coreOnly = values["core-only"];
@@ -92,10 +97,11 @@ function parseOptions(argv: readonly string[]): RunOptions {
     ...(values.test ? { test: values.test } : {}),
     ...(values["skip-tests"] ? { skipTests: values["skip-tests"] } : {}),
     // A report with features we do not claim is not ours to publish.
-    docs: !values["no-docs"] && !coreOnly && !values.test && tryFeatures.length === 0,
+    docs: !values["no-docs"] && !coreOnly && !values.test && tryFeatures.length === 0 && !values["route-layout"],
     timeoutMinutes: Number(values["timeout-minutes"]),
     debug: values.debug,
     tryFeatures,
+    ...(values["route-layout"] ? { routeLayout: values["route-layout"] } : {}),
   };
 }
 
@@ -174,11 +180,23 @@ function runSuite(binary: string, args: readonly string[], kubeconfig: string, l
   });
 }
 
-/** Installs the chart with its default values (the proxies dial the xDS Service) and waits for GatewayClass envoy to be Accepted. */
-async function installChart(cluster: KubeCluster): Promise<void> {
+/**
+ * Installs the chart with its default values (the proxies dial the xDS Service; with `routeLayout`, the controller's
+ * EGTS_ROUTE_LAYOUT through `extraEnv`) and waits for GatewayClass envoy to be Accepted.
+ */
+async function installChart(cluster: KubeCluster, routeLayout?: string): Promise<void> {
+  const env = routeLayout
+    ? [
+        ...["--set", "deployment.envoyGateway.extraEnv[0].name=EGTS_ROUTE_LAYOUT"],
+        ...["--set", `deployment.envoyGateway.extraEnv[0].value=${routeLayout}`],
+      ]
+    : [];
   await run(
     cluster.tools.helm,
-    ["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace", "--wait", "--timeout", "5m"],
+    [
+      ...["install", "egts", join(REPO, "helm", "egts"), "-n", NS, "--create-namespace", "--wait", "--timeout", "5m"],
+      ...env,
+    ],
     { env: cluster.toolEnv(), timeoutMs: 330_000 },
   );
   await cluster.waitFor(
@@ -255,7 +273,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     cluster = await startKubeCluster();
     kubelet = testKubelet(cluster, "all");
     kubelet.start();
-    await installChart(cluster);
+    await installChart(cluster, o.routeLayout);
     process.stderr.write(
       `conformance: stack ready in ${Math.round((Date.now() - started) / 1000)} s; running the suite\n`,
     );
