@@ -4,7 +4,9 @@
  * its RouteConfiguration inline; each host answers 200 (also with a port in `Host`), an unknown host Envoy's 404
  * as inline; a one-route change sends that route's scope only while the other hosts keep answering; a wildcard host
  * puts the listener back on its RouteConfiguration, where it stays (Envoy would not start the scoped subscription a
- * running listener switches to); a Gateway with no routes yet is scoped from the start and gets its routes as scopes.
+ * running listener switches to); a Gateway with no routes yet is scoped from the start and gets its routes as scopes;
+ * a listener of exact hosts added to a running Envoy that has no scoped listener stays on its RouteConfiguration and
+ * answers (Envoy 1.37 starts SRDS only while it starts up: ADR 0031).
  */
 import assert from "node:assert/strict";
 import { unpack } from "../../proto/any";
@@ -13,7 +15,7 @@ import type { FilterChain } from "../../proto/gen/envoy/config/listener/v3/liste
 import { HcmType, ListenerType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { eventually, freePort, httpGet } from "../support/http";
 import { sentForPathChange } from "../support/route-change";
-import { backendYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
+import { backendYaml, gatewayWithListenersYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, startTestGateway, type BasicGateway, type TestGateway } from "../support/standalone";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 
@@ -166,5 +168,38 @@ describe("scoped route layout with real Envoy: a Gateway with no routes yet", fu
     await t.write("later.yaml", routeYaml("later", "later.example.com", "b"));
     await eventually(async () => (await httpGet(port, "later.example.com")).status === 200, 15_000, "one more");
     assert.equal((await httpGet(port, "late.example.com")).status, 200);
+  });
+});
+
+describe("scoped route layout with real Envoy: a listener of exact hosts added while Envoy runs", function () {
+  this.timeout(60_000);
+  let t: TestGateway;
+  let backend: EchoBackend;
+
+  after(async function () {
+    await t?.close();
+    await backend?.close();
+  });
+
+  it("stays on its RouteConfiguration when no listener was scoped, and answers 200", async function () {
+    backend = await startEchoBackend({ name: "b" });
+    const [wildPort, exactPort] = [await freePort(), await freePort()];
+    const wild = `    - { name: wild, protocol: HTTP, port: ${wildPort}, hostname: "*.wild.example.com" }`;
+    const exact = `    - { name: exact, protocol: HTTP, port: ${exactPort}, hostname: exact.example.com }`;
+    t = await startTestGateway(
+      {
+        "gateway.yaml": gatewayWithListenersYaml(wild),
+        "routes.yaml": `${backendYaml("b", backend.port)}---\n${routeYaml("w", '"*.wild.example.com"', "b")}`,
+      },
+      { routeLayout: "scoped" },
+    );
+    await eventually(async () => (await httpGet(wildPort, "a.wild.example.com")).status === 200, 15_000, "wild");
+    assert.equal(published(t).scopedHcm, false, "a wildcard host: on its RouteConfiguration");
+    await t.write("gateway.yaml", gatewayWithListenersYaml(`${wild}\n${exact}`));
+    await t.write("exact.yaml", routeYaml("e", "exact.example.com", "b"));
+    // Scoped, this listener would answer 404 for good (its SRDS subscription never starts in Envoy 1.37).
+    await eventually(async () => (await httpGet(exactPort, "exact.example.com")).status === 200, 15_000, "exact");
+    assert.equal(published(t).scopedHcm, false, "the new listener is not scoped either");
+    assert.deepEqual(published(t).routes.sort(), ["default/eg/exact", "default/eg/wild"]);
   });
 });

@@ -132,7 +132,7 @@ describe("scoped layout of route configurations", function () {
       { domain: "a.example.com", path: "/changed" },
       { domain: "b.example.com", path: "/b" },
     ]);
-    const next = scopeRoutes(resources([changed], [l]), published);
+    const next = scopeRoutes(resources([changed], [l]), cache.getNode("n")!.resources);
     const b = "b.example.com";
     assert.equal(
       next.get(TypeUrl.ScopedRoute)!.get(b),
@@ -145,6 +145,17 @@ describe("scoped layout of route configurations", function () {
     });
   });
 
+  it("scopes a node only on its first publish or while a scoped listener is published (Envoy starts SRDS at start-up)", function () {
+    const cache = new XdsCache();
+    const wild = routeConfiguration("default/eg/wild", [{ domain: "*.example.com", path: "/" }]);
+    const wildListener = listener("default/eg/wild", wild.name);
+    cache.setNode("n", scopeRoutes(resources([wild], [wildListener]), undefined));
+    assert.equal(cache.getNode("n")!.resources.has(TypeUrl.ScopedRoute), false, "a wildcard host: not scoped");
+    const later = resources([wild, rc], [wildListener, listener("default/eg/http", rc.name)]);
+    assert.equal(scopeRoutes(later, cache.getNode("n")!.resources), later, "published without a scoped listener");
+    assert.ok(scopeRoutes(later, undefined).has(TypeUrl.ScopedRoute), "the same resources on a first publish");
+  });
+
   it("a host moving to another RouteConfiguration (listener renamed) updates its scope: no second scope with its key", function () {
     const cache = new XdsCache();
     cache.setNode("n", scopeRoutes(resources([rc], [listener("default/eg/http", rc.name)])));
@@ -152,8 +163,10 @@ describe("scoped layout of route configurations", function () {
       { domain: "a.example.com", path: "/a" },
       { domain: "b.example.com", path: "/b" },
     ]);
-    const published = cache.getNode("n")!.resources.get(TypeUrl.ScopedRoute)!;
-    const next = scopeRoutes(resources([renamed], [listener("default/eg/other", renamed.name)]), published);
+    const next = scopeRoutes(
+      resources([renamed], [listener("default/eg/other", renamed.name)]),
+      cache.getNode("n")!.resources,
+    );
     const diff = cache.setNode("n", next).types.get(TypeUrl.ScopedRoute);
     assert.deepEqual(diff?.upserted, ["a.example.com", "b.example.com"], "both scopes updated in place");
     assert.deepEqual(diff?.removed, [], "no scope removed: Envoy never holds two scopes with one key");

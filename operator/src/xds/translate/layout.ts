@@ -21,7 +21,7 @@ export function layOut(
   memo: LayoutMemo | null = sharedLayoutMemo,
 ): NodeResources {
   if (layout === "scoped") {
-    return scopeRoutes(resources, published?.get(TypeUrl.ScopedRoute), memo, published?.get(TypeUrl.Route));
+    return scopeRoutes(resources, published, memo);
   }
   if (layout === "vhds") return splitVirtualHosts(resources, published?.get(TypeUrl.VirtualHost), memo);
   return resources;

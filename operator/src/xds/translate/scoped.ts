@@ -86,21 +86,42 @@ interface ExactHosts {
   readonly state: ScopedHosts;
 }
 
+/** The node's resources as last published, by type (the cache's), as far as the layout reads them. */
+export type PublishedResources = ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>;
+
+/** Listeners {@link scopedListener} made: a published one among them means the node has a scoped connection manager. */
+const SCOPED_LISTENERS = new WeakSet<Any>();
+
+/**
+ * Whether Envoy may get a scoped connection manager now: on the node's first publish (its Envoy gets it while starting),
+ * or while a scoped one is published. Envoy (1.37) starts a SRDS subscription only while it starts up (a listener with
+ * SRDS that arrives by LDS later registers its subscription with the server's finished init manager, which drops it:
+ * the listener answers 404 for good; envoyproxy/envoy#43392, fixed after 1.37); a later scoped connection manager
+ * shares the running subscription (same config source), so it works only while one is alive.
+ */
+function srdsAlive(published: PublishedResources | undefined): boolean {
+  if (!published) return true;
+  for (const r of published.get(TypeUrl.Listener)?.values() ?? []) if (SCOPED_LISTENERS.has(r.value)) return true;
+  return false;
+}
+
 /**
  * The node's resources in the scoped layout (see the module comment); unchanged when no connection manager, or more
- * than one, qualifies. `memo` keeps what an unchanged virtual host (the same bytes object, route-parts.ts), listener
- * and settings became (ADR 0024); `previous` (the node's scopes as last published) lets any other unchanged scope keep
- * its `Any`, so the cache does not hash it again. @default the process's shared memo; `null` makes everything again
+ * than one, qualifies, or when Envoy could not start SRDS now ({@link srdsAlive}). `memo` keeps what an unchanged
+ * virtual host (the same bytes object, route-parts.ts), listener and settings became (ADR 0024); `published` (the
+ * node's resources as last published; undefined: never) lets any other unchanged scope keep its `Any`, so the cache
+ * does not hash it again. @default the process's shared memo; `null` makes everything again
  */
 export function scopeRoutes(
   resources: NodeResources,
-  previous?: ReadonlyMap<string, { readonly value: Any }>,
+  published?: PublishedResources,
   memo: LayoutMemo | null = sharedLayoutMemo,
-  publishedRoutes?: ReadonlyMap<string, unknown>,
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   const listeners = resources.get(TypeUrl.Listener);
-  if (!routes || !listeners) return resources;
+  if (!routes || !listeners || !srdsAlive(published)) return resources;
+  const previous = published?.get(TypeUrl.ScopedRoute);
+  const publishedRoutes = published?.get(TypeUrl.Route);
   const chosen = theScopedUse(routes, rdsUses(listeners, memo), memo);
   if (!chosen) return resources;
   const { use, hosts } = chosen;
@@ -198,7 +219,9 @@ function scopedListener(any: Any, rc: string): Any {
       },
     } as HttpConnectionManager);
   }
-  return pack(ListenerType, l);
+  const out = pack(ListenerType, l);
+  SCOPED_LISTENERS.add(out);
+  return out;
 }
 
 /**
