@@ -108,19 +108,21 @@ describe("Wasm cache limits (Envoy Gateway's, small ones injected; real HTTP ser
   });
 
   it("deletes modules unused for the expiry time; modules in use stay, and their room is given back", async () => {
-    const c = await start({ maxBytes: 100, expiryMs: 300, purgeIntervalMs: 50 });
+    // Expiry 1 s: the checks below sit far from it on both sides (a loaded CI machine delayed a 150 ms sleep past a
+    // 300 ms expiry once).
+    const c = await start({ maxBytes: 100, expiryMs: 1_000, purgeIntervalMs: 50 });
     server.set("/a.wasm", module(60, 1));
     server.set("/b.wasm", module(60, 2));
     const a = request(`${server.base}/a.wasm`);
     const b = request(`${server.base}/b.wasm`);
     await c.prepare(policies(a.url));
     const [file] = await onDisk();
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => setTimeout(r, 1_500));
     assert.deepEqual(await onDisk(), [file], "a module a policy needs is kept past the expiry time");
     await c.prepare(policies()); // no policy needs it any more
     await new Promise((r) => setTimeout(r, 150));
     assert.deepEqual(await onDisk(), [file], "not before the expiry time");
-    await eventually(async () => (await onDisk()).length === 0, 3_000, "the unused module deleted");
+    await eventually(async () => (await onDisk()).length === 0, 5_000, "the unused module deleted");
     await c.prepare(policies(b.url));
     assert.ok(result(c, b) && "path" in (result(c, b) as object), "its room is free again");
     assert.ok(!existsSync(join(dir, "modules", file)));
