@@ -10,10 +10,9 @@
  */
 import assert from "node:assert/strict";
 import { unpack } from "../../proto/any";
-import type { Listener } from "../../proto/gen/envoy/config/listener/v3/listener";
-import type { FilterChain } from "../../proto/gen/envoy/config/listener/v3/listener_components";
-import { HcmType, ListenerType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
+import { ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { eventually, freePort, httpGet } from "../support/http";
+import { connectionManagers } from "../support/listeners";
 import { sentForPathChange } from "../support/route-change";
 import { backendYaml, gatewayWithListenersYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, startTestGateway, type BasicGateway, type TestGateway } from "../support/standalone";
@@ -21,20 +20,11 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 
 const NODE = "default/eg";
 
-/** A listener's filter chains, its default one included. */
-function chains(l: Listener): FilterChain[] {
-  return [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])];
-}
-
 /** The node's published scopes by name, and whether its HTTP listener's connection manager uses scoped routes. */
 function published(t: TestGateway): { scopes: string[]; routes: string[]; scopedHcm: boolean } {
   const snap = t.gw.cache.getNode(NODE);
   assert.ok(snap, "the node has resources");
-  const hcms = [...(snap.resources.get(TypeUrl.Listener)?.values() ?? [])].flatMap((l) =>
-    chains(unpack(ListenerType, l.value)).flatMap((fc) =>
-      fc.filters.filter((f) => f.typedConfig?.typeUrl === HcmType.typeUrl).map((f) => unpack(HcmType, f.typedConfig!)),
-    ),
-  );
+  const hcms = [...(snap.resources.get(TypeUrl.Listener)?.values() ?? [])].flatMap((l) => connectionManagers(l.value));
   return {
     scopes: [...(snap.resources.get(TypeUrl.ScopedRoute)?.keys() ?? [])].sort(),
     routes: [...(snap.resources.get(TypeUrl.Route)?.keys() ?? [])],
@@ -142,14 +132,16 @@ describe("scoped route layout with real Envoy", function () {
   });
 });
 
-describe("scoped route layout with real Envoy: a Gateway with no routes yet", function () {
+describe("scoped route layout with real Envoy: a Gateway per test", function () {
   this.timeout(60_000);
-  let t: TestGateway;
-  let backend: EchoBackend;
+  let t: TestGateway | undefined;
+  let backend: EchoBackend | undefined;
 
-  after(async function () {
+  afterEach(async function () {
     await t?.close();
     await backend?.close();
+    t = undefined;
+    backend = undefined;
   });
 
   it("is scoped from the start (no scope), and routes added later are served as scopes", async function () {
@@ -169,19 +161,8 @@ describe("scoped route layout with real Envoy: a Gateway with no routes yet", fu
     await eventually(async () => (await httpGet(port, "later.example.com")).status === 200, 15_000, "one more");
     assert.equal((await httpGet(port, "late.example.com")).status, 200);
   });
-});
 
-describe("scoped route layout with real Envoy: a listener of exact hosts added while Envoy runs", function () {
-  this.timeout(60_000);
-  let t: TestGateway;
-  let backend: EchoBackend;
-
-  after(async function () {
-    await t?.close();
-    await backend?.close();
-  });
-
-  it("stays on its RouteConfiguration when no listener was scoped, and answers 200", async function () {
+  it("a listener of exact hosts added while Envoy runs, none scoped before: stays on its RouteConfiguration, answers 200", async function () {
     backend = await startEchoBackend({ name: "b" });
     const [wildPort, exactPort] = [await freePort(), await freePort()];
     const wild = `    - { name: wild, protocol: HTTP, port: ${wildPort}, hostname: "*.wild.example.com" }`;

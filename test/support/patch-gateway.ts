@@ -7,9 +7,10 @@
 import { filter, type Subscription } from "rxjs";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
 import type { CachedResource } from "../../operator/src/xds/cache/snapshot-cache";
-import { HcmType, ListenerType, ScopedRouteType } from "../../operator/src/xds/types";
+import { ListenerType, ScopedRouteType } from "../../operator/src/xds/types";
 import { unpack } from "../../proto/any";
 import { eventually, freePort, httpGet, type HttpResult } from "./http";
+import { connectionManagers } from "./listeners";
 import { backendYaml, gatewayYaml, routeYaml } from "./manifests";
 import { startTestGateway, type TestGateway } from "./standalone";
 
@@ -163,10 +164,7 @@ export async function startPatchGateway(o: { mergeGateways?: boolean } = {}): Pr
 export function routeConfigOf(g: PatchGateway, listener: string): string {
   const published = g.resources(ListenerType.typeUrl).get(listener);
   if (!published) throw new Error(`no listener ${listener} on the node`);
-  const l = unpack(ListenerType, published.value);
-  const hcms = [...l.filterChains, ...(l.defaultFilterChain ? [l.defaultFilterChain] : [])]
-    .flatMap((fc) => fc.filters)
-    .flatMap((f) => (f.typedConfig?.typeUrl === HcmType.typeUrl ? [unpack(HcmType, f.typedConfig)] : []));
+  const hcms = connectionManagers(published.value);
   if (hcms.length !== 1) throw new Error(`listener ${listener} has ${hcms.length} connection managers, not one`);
   const rds = hcms[0]?.rds?.routeConfigName;
   if (rds) return rds;

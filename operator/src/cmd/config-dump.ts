@@ -131,9 +131,13 @@ export function nodeConfigDump(
 export function selectConfig(dump: { configs?: unknown[] }, type: ConfigType): unknown {
   if (type === "all") return dump;
   const want = DUMP_TYPE[type];
-  const found = (dump.configs ?? []).find((c) => (c as { "@type"?: string })["@type"] === want);
-  const config = found ?? { "@type": want };
+  const config = configOfType(dump.configs ?? [], want) ?? { "@type": want };
   return type === "route" ? withScopedRoutes(config as RoutesDump, dump.configs ?? []) : config;
+}
+
+/** The config of a dump with the admin type `type` (its `@type`), if there is one. */
+function configOfType(configs: readonly unknown[], type: string): unknown {
+  return configs.find((c) => (c as { "@type"?: string })["@type"] === type);
 }
 
 /** The parts of Envoy's RoutesConfigDump (JSON field names) the route view extends. */
@@ -159,8 +163,7 @@ interface ScopedRoutesDump {
  * in `all`'s ScopedRoutesConfigDump.
  */
 function withScopedRoutes(routes: RoutesDump, configs: readonly unknown[]): RoutesDump {
-  const scoped = configs.find((c) => (c as { "@type"?: string })["@type"] === `${ADMIN}ScopedRoutesConfigDump`) as
-    ScopedRoutesDump | undefined;
+  const scoped = configOfType(configs, `${ADMIN}ScopedRoutesConfigDump`) as ScopedRoutesDump | undefined;
   const inner = (scoped?.dynamicScopedRouteConfigs ?? []).flatMap((set) =>
     (set.scopedRouteConfigs ?? []).flatMap((scope) =>
       scope.routeConfiguration
