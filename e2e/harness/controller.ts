@@ -6,6 +6,7 @@
  * kubelet that runs the pods, with the settings every test shares.
  */
 import { resolve } from "node:path";
+import { CONTROLLER_DEFAULTS } from "../../operator/src/config/controller-defaults";
 import { createLogger } from "../../operator/src/log";
 import { Controller, type ControllerOptions } from "../../operator/src/pipeline/controller";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
@@ -49,7 +50,7 @@ export async function testControllerOptions(
     xdsListen: `${cluster.nodeAddress}:${xdsPort}`,
     metricsPort: 0,
     render: {
-      image: "docker.io/envoyproxy/envoy:distroless-v1.37.0",
+      image: CONTROLLER_DEFAULTS.envoyImage,
       xds: { host: cluster.nodeAddress, port: xdsPort },
     },
     lease: { durationMs: 4000, retryMs: 500, renewDeadlineMs: 3000 },

@@ -5,7 +5,7 @@
  * once a request through its proxy pod answers 200.
  */
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import type { Controller } from "../../operator/src/pipeline/controller";
+import type { Controller, ControllerOptions } from "../../operator/src/pipeline/controller";
 import { eventually, httpGet } from "../../test/support/http";
 import { startKubeCluster, type KubeCluster } from "./cluster";
 import { prepareCluster, startTestController, testKubelet } from "./controller";
@@ -26,6 +26,8 @@ export interface ProxyStackOptions {
   readonly probe: { readonly port: number; readonly host: string };
   /** How long the first 200 may take. @default 90000 */
   readonly timeoutMs?: number;
+  /** Controller settings over the shared test ones. @default none */
+  readonly controller?: Partial<ControllerOptions>;
 }
 
 /** A running stack; {@link ProxyStack.stop} stops it all. */
@@ -55,7 +57,7 @@ export async function startProxyStack(o: ProxyStackOptions): Promise<ProxyStack>
   try {
     await prepareCluster(cluster, [o.namespace]);
     echo = await startEchoBackend({ name: o.echoName, host: cluster.nodeAddress });
-    controller = await startTestController(cluster, o.namespace);
+    controller = await startTestController(cluster, o.namespace, o.controller);
     kubelet = testKubelet(cluster, [o.namespace]);
     kubelet.start();
     const input = await o.manifests(cluster, echo);

@@ -7,6 +7,7 @@
  *   the controller's watches resume promptly afterwards (a new route is served), with one watch per kind.
  */
 import assert from "node:assert/strict";
+import { CONTROLLER_DEFAULTS } from "../../operator/src/config/controller-defaults";
 import { DEFAULT_CONTROLLER_NAME } from "../../operator/src/resources/envoy-gateway";
 import { createLogger } from "../../operator/src/log";
 import { Controller, type ControllerPass } from "../../operator/src/pipeline/controller";
@@ -93,7 +94,7 @@ async function startReplica(cluster: KubeCluster, id: string, renderXdsPort?: nu
     metricsPort: 0,
     // Every replica renders the same proxy objects (in a cluster they share the xDS Service's address).
     render: {
-      image: "docker.io/envoyproxy/envoy:distroless-v1.37.0",
+      image: CONTROLLER_DEFAULTS.envoyImage,
       xds: { host: cluster.nodeAddress, port: renderXdsPort ?? xdsPort },
     },
     lease: LEASE,

@@ -15,6 +15,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { connect as tlsConnect } from "node:tls";
+import { CONTROLLER_DEFAULTS } from "../../operator/src/config/controller-defaults";
 import { eventually } from "../../test/support/http";
 import {
   POD_NETWORK,
@@ -403,7 +404,7 @@ metadata: { name: envoy-dns, namespace: ${NS}, labels: { app: envoy-dns } }
 spec:
   containers:
     - name: envoy
-      image: docker.io/envoyproxy/envoy:distroless-v1.37.0
+      image: ${CONTROLLER_DEFAULTS.envoyImage}
       args: ["-c", "/etc/envoy/envoy.yaml", "--log-level", "warn"]
       volumeMounts: [{ name: config, mountPath: /etc/envoy }]
       readinessProbe: { tcpSocket: { port: 10000 } }

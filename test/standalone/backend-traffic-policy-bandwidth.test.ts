@@ -3,9 +3,11 @@
  * answers and a POST body), timed:
  * - response limit 32 KiB/s: a 128 KiB answer takes about 4 s (measured 3967 ms), while the same answer on a
  *   route without a limit takes a few milliseconds;
- * - request limit 32 KiB/s: a 128 KiB upload likewise;
+ * - request limit 32 KiB/s: a 128 KiB upload likewise, less the first second's worth (Envoy 1.40.0: 3009 ms; 1.37.0
+ *   took about 4 s);
  * - responseTrailers: the delay trailers Envoy adds, named with the prefix (over HTTP/2: an HTTP/1.1 answer with a
- *   content-length has no room for trailers), e.g. `x-bw-bandwidth-response-delay-ms: 3970` for 128 KiB.
+ *   content-length has no room for trailers), e.g. `x-bw-bandwidth-response-delay-ms: 3970` for 128 KiB (Envoy
+ *   1.40.0 sends none for a 32 KiB answer, which 1.37.0 delayed: the test asks for 128 KiB).
  */
 import * as assert from "node:assert/strict";
 import { request } from "node:http";
@@ -89,7 +91,7 @@ describe("BackendTrafficPolicy bandwidthLimit (real Envoy)", function () {
     const limited = await run("request-limit", "/", body);
     assert.equal(limited.status, 200);
     assert.ok(free.ms < 500, `unlimited: ${Math.round(free.ms)} ms`);
-    assert.ok(limited.ms >= 3500 && limited.ms < 8000, `limited: ${Math.round(limited.ms)} ms`);
+    assert.ok(limited.ms >= 2500 && limited.ms < 8000, `limited: ${Math.round(limited.ms)} ms`);
     console.log(`      128 KiB upload: ${Math.round(free.ms)} ms unlimited, ${Math.round(limited.ms)} ms at 32 KiB/s`);
   });
 
@@ -97,7 +99,7 @@ describe("BackendTrafficPolicy bandwidthLimit (real Envoy)", function () {
     const trailers = await h2Trailers(
       (g as PolicyGateway).port,
       (g as PolicyGateway).host("response-trailers"),
-      "/bytes/32768",
+      `/bytes/${SIZE}`,
     );
     console.log(`      trailers: ${JSON.stringify(trailers)}`);
     // The delay Envoy reports (measured 976-3970 ms for 128 KiB at 32 KiB/s over HTTP/2, on a route of its own).

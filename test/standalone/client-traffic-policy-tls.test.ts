@@ -393,5 +393,9 @@ describe("standalone: ClientTrafficPolicy tls (real Envoy)", function () {
     const c = await conn({ ALPNProtocols: ["h2", "http/1.1"] });
     assert.equal(c.status, 200, c.error);
     assert.equal(c.protocol, "TLSv1.2");
+    // The curves' other names (a group named twice is refused: one list of them), on TLS 1.3 to tell the update.
+    await apply(`    alpnProtocols: [http/1.1]\n    ecdhCurves: ${list(ACCEPTED_TLS_NAMES.ecdhCurveAliases)}\n`);
+    await eventually(async () => (await conn()).protocol === "TLSv1.3", 20_000, "the listener with the aliases");
+    assert.equal((await conn()).status, 200);
   });
 });

@@ -3,10 +3,11 @@
  * listener whose hosts are all exact gets scoped RDS keyed on the host part of `:authority`, one scope per host with
  * its RouteConfiguration inline; each host answers 200 (also with a port in `Host`), an unknown host Envoy's 404
  * as inline; a one-route change sends that route's scope only while the other hosts keep answering; a wildcard host
- * puts the listener back on its RouteConfiguration, where it stays (Envoy would not start the scoped subscription a
- * running listener switches to); a Gateway with no routes yet is scoped from the start and gets its routes as scopes;
- * a listener of exact hosts added to a running Envoy that has no scoped listener stays on its RouteConfiguration and
- * answers (Envoy 1.37 starts SRDS only while it starts up: ADR 0031).
+ * puts the listener back on its RouteConfiguration, and once it is gone the listener is scoped again; a Gateway with
+ * no routes yet is scoped from the start and gets its routes as scopes; with no scoped listener on the running Envoy,
+ * a listener of exact hosts added, and one switched from its RouteConfiguration to scopes (what a controller restarted
+ * under running proxies sends), are scoped and answer, the switched one throughout. Envoy 1.37.0 started SRDS only
+ * while it started up (envoyproxy/envoy#43392): both answered 404 for good there (ADR 0031, 0032).
  */
 import assert from "node:assert/strict";
 import { unpack } from "../../proto/any";
@@ -93,7 +94,7 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
   });
 
-  it("puts a listener with a wildcard host back on its RouteConfiguration, where it stays once the wildcard is gone", async function () {
+  it("puts a listener with a wildcard host back on its RouteConfiguration, and scopes it again once it is gone", async function () {
     await t.write("wild.yaml", routeYaml("wild", '"*.wild.example.com"', "b"));
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 200, 15_000, "wildcard");
     let p = published(t);
@@ -104,15 +105,14 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal((await httpGet(port, "unknown.example.com")).status, 404);
     await t.remove("wild.yaml");
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wildcard gone");
-    // Envoy would not start a scoped subscription a running listener switches to (scoped.ts): RDS it stays.
     p = published(t);
-    assert.equal(p.scopedHcm, false);
-    assert.deepEqual(p.routes, ["default/eg/http"]);
+    assert.equal(p.scopedHcm, true, "scoped again");
+    assert.deepEqual(p.routes, []);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.equal((await httpGet(port, "two.example.com", "/changed")).status, 200);
   });
 
-  it("keeps a hostless route (catch-all) on the RouteConfiguration", async function () {
+  it("keeps a hostless route (catch-all) on the RouteConfiguration while it exists", async function () {
     await t.write(
       "any.yaml",
       httpRouteYaml(
@@ -127,7 +127,7 @@ describe("scoped route layout with real Envoy", function () {
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     await t.remove("any.yaml");
     await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 404, 15_000, "any gone");
-    assert.equal(published(t).scopedHcm, false, "on its RouteConfiguration still");
+    assert.equal(published(t).scopedHcm, true, "scoped again");
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
   });
 });
@@ -162,7 +162,7 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
     assert.equal((await httpGet(port, "late.example.com")).status, 200);
   });
 
-  it("a listener of exact hosts added while Envoy runs, none scoped before: stays on its RouteConfiguration, answers 200", async function () {
+  it("a listener of exact hosts added while Envoy runs, none scoped before: scoped, answers 200", async function () {
     backend = await startEchoBackend({ name: "b" });
     const [wildPort, exactPort] = [await freePort(), await freePort()];
     const wild = `    - { name: wild, protocol: HTTP, port: ${wildPort}, hostname: "*.wild.example.com" }`;
@@ -178,9 +178,42 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
     assert.equal(published(t).scopedHcm, false, "a wildcard host: on its RouteConfiguration");
     await t.write("gateway.yaml", gatewayWithListenersYaml(`${wild}\n${exact}`));
     await t.write("exact.yaml", routeYaml("e", "exact.example.com", "b"));
-    // Scoped, this listener would answer 404 for good (its SRDS subscription never starts in Envoy 1.37).
+    // With Envoy 1.37.0 this listener answered 404 for good (its SRDS subscription never started).
     await eventually(async () => (await httpGet(exactPort, "exact.example.com")).status === 200, 15_000, "exact");
-    assert.equal(published(t).scopedHcm, false, "the new listener is not scoped either");
-    assert.deepEqual(published(t).routes.sort(), ["default/eg/exact", "default/eg/wild"]);
+    assert.equal(published(t).scopedHcm, true, "the new listener is scoped");
+    assert.deepEqual(published(t).routes, ["default/eg/wild"]);
+  });
+
+  it("a listener switched from its RouteConfiguration to scopes while Envoy runs, none scoped before: answers throughout", async function () {
+    backend = await startEchoBackend({ name: "b" });
+    const port = await freePort();
+    t = await startTestGateway(
+      {
+        "gateway.yaml": gatewayYaml(port),
+        "backend.yaml": backendYaml("b", backend.port),
+        "exact.yaml": routeYaml("e", "exact.example.com", "b"),
+        "wild.yaml": routeYaml("w", '"*.wild.example.com"', "b"),
+      },
+      { routeLayout: "scoped" },
+    );
+    await eventually(async () => (await httpGet(port, "exact.example.com")).status === 200, 15_000, "exact");
+    assert.equal(published(t).scopedHcm, false, "a wildcard host: on its RouteConfiguration");
+    const statuses = new Map<number, number>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const { status } = await httpGet(port, "exact.example.com");
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    })();
+    await t.remove("wild.yaml");
+    await eventually(async () => published(t!).scopedHcm, 15_000, "the switch to scopes");
+    await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wild gone");
+    await new Promise((r) => setTimeout(r, 500));
+    polling = false;
+    await poller;
+    assert.deepEqual([...statuses.keys()], [200], `answers while switching: ${JSON.stringify([...statuses])}`);
+    assert.ok((statuses.get(200) ?? 0) > 10, "the poller ran");
+    assert.deepEqual(published(t).routes, [], "no RouteConfiguration left");
   });
 });

@@ -145,15 +145,20 @@ describe("scoped layout of route configurations", function () {
     });
   });
 
-  it("scopes a node only on its first publish or while a scoped listener is published (Envoy starts SRDS at start-up)", function () {
+  it("scopes what the node was sent over RDS, and a listener added later (Envoy 1.40 starts SRDS when a listener brings it)", function () {
     const cache = new XdsCache();
     const wild = routeConfiguration("default/eg/wild", [{ domain: "*.example.com", path: "/" }]);
     const wildListener = listener("default/eg/wild", wild.name);
     cache.setNode("n", scopeRoutes(resources([wild], [wildListener]), undefined));
     assert.equal(cache.getNode("n")!.resources.has(TypeUrl.ScopedRoute), false, "a wildcard host: not scoped");
     const later = resources([wild, rc], [wildListener, listener("default/eg/http", rc.name)]);
-    assert.equal(scopeRoutes(later, cache.getNode("n")!.resources), later, "published without a scoped listener");
-    assert.ok(scopeRoutes(later, undefined).has(TypeUrl.ScopedRoute), "the same resources on a first publish");
+    const added = scopeRoutes(later, cache.getNode("n")!.resources);
+    assert.equal(added.get(TypeUrl.ScopedRoute)?.size, 2, "a listener added later is scoped");
+    const rds = new XdsCache();
+    rds.setNode("n", resources([rc], [listener("default/eg/http", rc.name)]));
+    const switched = scopeRoutes(resources([rc], [listener("default/eg/http", rc.name)]), rds.getNode("n")!.resources);
+    assert.deepEqual([...switched.get(TypeUrl.Route)!.keys()], [], "a RouteConfiguration sent over RDS is scoped");
+    assert.ok(hcmOf(switched, "default/eg/http").scopedRoutes);
   });
 
   it("a host moving to another RouteConfiguration (listener renamed) updates its scope: no second scope with its key", function () {

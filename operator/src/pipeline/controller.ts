@@ -73,6 +73,7 @@ import { concatConflate } from "../streams/conflate";
 import type { WasmMetrics } from "../metrics/control-plane";
 import { DEFAULT_WASM_SERVER_PORT } from "./wasm-server";
 import { kubernetesRateLimit } from "./kubernetes-ratelimit";
+import type { RouteLayout } from "../xds/translate/vhds";
 
 export { kubernetesRateLimit };
 
@@ -159,6 +160,8 @@ export interface ControllerOptions {
   readonly controllerName: string;
   /** This replica's identity for leader election (the pod name). */
   readonly identity: string;
+  /** How route configurations reach Envoy (ADR 0008, 0020, 0031, 0032). @default `EGTS_ROUTE_LAYOUT`, else scoped */
+  readonly routeLayout?: RouteLayout;
   /** xDS server bind address, `host:port`. @default 0.0.0.0:18000 */
   readonly xdsListen?: string;
   /** How the proxies render (image, the xDS address they dial, TLS secret). */
@@ -705,7 +708,11 @@ export class Controller {
 
   /** The stages between building and publishing (the extension server's hooks), and the pass's spans. */
   private publishStages(): PublishStages {
-    return { ...this.extensions.stages, ...(this.passTrace ? { trace: this.passTrace } : {}) };
+    return {
+      ...this.extensions.stages,
+      ...(this.passTrace ? { trace: this.passTrace } : {}),
+      ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
+    };
   }
 
   /**

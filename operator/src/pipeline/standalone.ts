@@ -20,7 +20,6 @@ import type { XdsServerOptions } from "../xds/server/types";
 import { PipelineHealth, type Readiness } from "./health";
 import type { ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
-import { env } from "../config/env";
 import { NackGuard, type BisectResult } from "./nack-bisect";
 import { withoutSuspects } from "./nack-suspects";
 import { StatusLog } from "./status-log";
@@ -51,8 +50,7 @@ import type { Server } from "node:http";
 /** Standalone settings. */
 export interface StandaloneOptions {
   /**
-   * How route configurations reach Envoy (ADR 0008, 0020, 0031). @default `EGTS_ROUTE_LAYOUT`, else scoped (this
-   * process starts the proxies, so no Envoy holds a route configuration over RDS from before it: ADR 0031)
+   * How route configurations reach Envoy (ADR 0008, 0020, 0031, 0032). @default `EGTS_ROUTE_LAYOUT`, else scoped
    */
   readonly routeLayout?: RouteLayout;
   /**
@@ -590,7 +588,7 @@ export class StandaloneGateway {
       ...(this.extension ? { hooks: this.extension.hooks } : {}),
       ...(this.patchCheck ? { checker: this.patchCheck } : {}),
       ...(this.passTrace ? { trace: this.passTrace } : {}),
-      routeLayout: this.opts.routeLayout ?? env().routeLayout ?? "scoped",
+      ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
     };
   }
 

@@ -24,8 +24,9 @@ export interface PublishStages {
   /** The pass's spans (EnvoyGateway `telemetry.traces`): translation, each node's build and publish. @default none */
   readonly trace?: PassTrace;
   /**
-   * How route configurations reach Envoy (ADR 0008, 0020, 0031). @default `EGTS_ROUTE_LAYOUT`, else inline (the
-   * Kubernetes default: its proxies outlive the controller, see ADR 0031; standalone passes `scoped`)
+   * How route configurations reach Envoy (ADR 0008, 0020, 0031, 0032). @default `EGTS_ROUTE_LAYOUT`, else scoped (in
+   * both modes since ADR 0032: Envoy 1.40 starts a scoped subscription whenever a listener brings it, so a controller
+   * restarted under running proxies may scope what they hold over RDS)
    */
   readonly routeLayout?: RouteLayout;
 }
@@ -65,7 +66,7 @@ export function translateAndPublish(
   stages: PublishStages = {},
 ): PassResult {
   const { hooks, checker, trace } = stages;
-  const layout = stages.routeLayout ?? env().routeLayout ?? "inline";
+  const layout = stages.routeLayout ?? env().routeLayout ?? "scoped";
   const t0 = performance.now();
   const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
   const invalid: { name: string; problems: string[] }[] = [];

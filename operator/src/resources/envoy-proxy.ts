@@ -357,7 +357,7 @@ export interface EnvoyProxySpec {
 /** `provider.host` (Envoy Gateway's EnvoyProxyHostProvider). */
 export interface EnvoyProxyHostProvider {
   /**
-   * The Envoy version to run, e.g. `1.37.0`. egts runs the one Envoy it is built and tested with
+   * The Envoy version to run, e.g. `1.40.0`. egts runs the one Envoy it is built and tested with
    * (translate/envoy-version.ts): another version is refused. @default the version egts is built with
    */
   readonly envoyVersion?: string;

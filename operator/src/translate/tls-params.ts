@@ -18,7 +18,7 @@ const VERSIONS: Readonly<Record<TLSVersion, TlsVersionIr>> = {
 const DEFAULT_MIN = "1.2";
 const DEFAULT_MAX = "1.3";
 
-/** Cipher suites BoringSSL (Envoy 1.36) accepts by name, each checked with `envoy --mode validate`. */
+/** Cipher suites BoringSSL (Envoy 1.36 to 1.40) accepts by name, each checked with `envoy --mode validate`. */
 const CIPHERS = new Set([
   "ECDHE-ECDSA-AES128-GCM-SHA256",
   "ECDHE-RSA-AES128-GCM-SHA256",
@@ -42,21 +42,28 @@ const CIPHERS = new Set([
   "PSK-AES256-CBC-SHA",
   "DES-CBC3-SHA",
 ]);
-/** ECDH groups BoringSSL accepts (its names and OpenSSL's aliases). */
-const CURVES = new Set([
-  "X25519",
-  "x25519",
-  "P-224",
-  "P-256",
-  "P-384",
-  "P-521",
-  "secp224r1",
-  "prime256v1",
-  "secp384r1",
-  "secp521r1",
-  "X25519MLKEM768",
-  "X25519Kyber768Draft00",
-]);
+/**
+ * ECDH groups BoringSSL accepts, by name (its names and OpenSSL's aliases) → the group, each checked with `envoy
+ * --mode validate`. Envoy 1.40.0's BoringSSL no longer knows P-224 (`secp224r1`) and the Kyber draft
+ * `X25519Kyber768Draft00`, which 1.37.0 took, and refuses a list naming one group twice (`X25519, x25519`): a
+ * listener with either is refused as a whole (`Failed to initialize ECDH curves`).
+ */
+const CURVES: Readonly<Record<string, string>> = {
+  X25519: "X25519",
+  x25519: "X25519",
+  "P-256": "P-256",
+  prime256v1: "P-256",
+  "P-384": "P-384",
+  secp384r1: "P-384",
+  "P-521": "P-521",
+  secp521r1: "P-521",
+  X25519MLKEM768: "X25519MLKEM768",
+};
+
+/** The group an ECDH curve name stands for, or undefined. */
+function curve(n: string): string | undefined {
+  return Object.hasOwn(CURVES, n) ? CURVES[n] : undefined;
+}
 /** Signature algorithms BoringSSL accepts (TLS 1.3 names); `KEY+HASH` names are aliases of them. */
 const SIGNATURE_ALGORITHMS = new Set([
   "rsa_pkcs1_sha1",
@@ -86,10 +93,14 @@ function signatureAlgorithm(n: string): string | undefined {
   return m[2] === "1" ? "ecdsa_sha1" : `ecdsa_${ECDSA_CURVE[m[2]]}sha${m[2]}`;
 }
 
-/** The names egts lets through, for the test that proves Envoy takes them all at once. */
+/**
+ * The names egts lets through, for the test that proves Envoy takes them: each list all at once (one name per ECDH
+ * group: a group named twice is refused), and the curves' other names in a list of their own.
+ */
 export const ACCEPTED_TLS_NAMES = {
   ciphers: [...CIPHERS],
-  ecdhCurves: [...CURVES],
+  ecdhCurves: [...new Set(Object.values(CURVES))],
+  ecdhCurveAliases: Object.keys(CURVES).filter((n) => CURVES[n] !== n),
   signatureAlgorithms: [...SIGNATURE_ALGORITHMS],
 } as const;
 
@@ -106,10 +117,11 @@ export function tlsParamsOf(tls: TlsParamsSettings, at: string, invalid: string[
   const maxVersion = version(at, "maxVersion", tls.maxVersion, invalid);
   checkVersionRules(tls, at, invalid);
   const ciphers = names([at, "ciphers"], tls.ciphers, isCipher, invalid);
-  const ecdhCurves = names([at, "ecdhCurves"], tls.ecdhCurves, (n) => CURVES.has(n), invalid);
+  const ecdhCurves = names([at, "ecdhCurves"], tls.ecdhCurves, (n) => curve(n) !== undefined, invalid);
+  checkRepeats(tls.ecdhCurves, `${at}.ecdhCurves`, curve, invalid);
   const isSigAlg = (n: string): boolean => signatureAlgorithm(n) !== undefined;
   const signatureAlgorithms = names([at, "signatureAlgorithms"], tls.signatureAlgorithms, isSigAlg, invalid);
-  checkRepeats(Array.isArray(tls.signatureAlgorithms) ? tls.signatureAlgorithms : [], at, invalid);
+  checkRepeats(tls.signatureAlgorithms, `${at}.signatureAlgorithms`, signatureAlgorithm, invalid);
   const alpnProtocols = names([at, "alpnProtocols"], tls.alpnProtocols, (n) => ALPN.includes(n), invalid, true);
   if (invalid.length > before) return undefined;
   const out = { minVersion, maxVersion, ciphers, ecdhCurves, signatureAlgorithms, alpnProtocols };
@@ -143,16 +155,23 @@ function checkVersionRules(tls: TlsParamsSettings, at: string, invalid: string[]
   }
 }
 
-/** BoringSSL refuses a signature algorithm list that names one algorithm twice (aliases included). */
-function checkRepeats(list: readonly string[], at: string, invalid: string[]): void {
+/**
+ * BoringSSL refuses a signature algorithm or ECDH curve list that names one algorithm or group twice (aliases
+ * included): each repeat is reported at `at` (the list's field).
+ */
+function checkRepeats(
+  list: readonly string[] | undefined,
+  at: string,
+  canonicalOf: (n: string) => string | undefined,
+  invalid: string[],
+): void {
   const seen = new Map<string, string>();
-  for (const n of list) {
-    const canonical = signatureAlgorithm(n);
+  for (const n of Array.isArray(list) ? list : []) {
+    const canonical = canonicalOf(n);
     if (canonical === undefined) continue;
     const first = seen.get(canonical);
-    if (first !== undefined) {
-      invalid.push(`${at}.signatureAlgorithms: "${n}" repeats "${first}" (BoringSSL refuses the list)`);
-    } else seen.set(canonical, n);
+    if (first !== undefined) invalid.push(`${at}: "${n}" repeats "${first}" (BoringSSL refuses the list)`);
+    else seen.set(canonical, n);
   }
 }
 

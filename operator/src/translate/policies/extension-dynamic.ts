@@ -2,11 +2,11 @@
  * EnvoyExtensionPolicy `dynamicModule`: each entry a filter from a dynamic module (a shared library Envoy loads),
  * which must be allowed by name in the Gateway's EnvoyProxy `dynamicModules` list, as in Envoy Gateway v1.9.
  *
- * Envoy 1.37.0 (the proxy egts runs) loads a module by name only: `lib<name>.so` from the directory in its
- * ENVOY_DYNAMIC_MODULES_SEARCH_PATH environment variable (the `module` data source Envoy Gateway sends needs Envoy
- * 1.38). So egts sends the allowlist entry's name, and the standalone host runner gives each Envoy a directory
- * where `lib<name>.so` links to the entry's local path (infra IR `dynamicModules`). A `Remote` source cannot be
- * loaded by Envoy 1.37.0 and is refused with that reason ({@link REMOTE_MODULE_UNSUPPORTED}). A module whose file is missing or does not load is not
+ * egts writes Envoy 1.37.0's API (proto/, ADR 0007 and 0032), whose DynamicModuleConfig loads a module by name only:
+ * `lib<name>.so` from the directory in Envoy's ENVOY_DYNAMIC_MODULES_SEARCH_PATH environment variable (the `module`
+ * data source Envoy Gateway sends came with Envoy 1.38). So egts sends the allowlist entry's name, and the
+ * standalone host runner gives each Envoy a directory where `lib<name>.so` links to the entry's local path (infra
+ * IR `dynamicModules`). A `Remote` source is refused with that reason ({@link REMOTE_MODULE_UNSUPPORTED}). A module whose file is missing or does not load is not
  * seen here (the translator reads no files): Envoy refuses the listener update (a NACK) and the NACK bisection
  * (pipeline/nack-bisect.ts) leaves the route out with Envoy's error on its status.
  *
@@ -21,14 +21,14 @@ import { extensionIrName } from "./extension-context";
 
 /**
  * Why a Remote source is refused: Envoy Gateway v1.9.1 sends the URL and sha256 as DynamicModuleConfig's `module`
- * data source (field 6), which Envoy 1.38 added; Envoy 1.37.0's config parser refuses the field (`no such field:
- * 'module'`, seen with `envoy --mode validate`), and over xDS it would be dropped as unknown, so 1.37.0 can only load
- * a module by name from its search path.
+ * data source (field 6), which Envoy 1.38 added. The Envoy egts runs (1.40.0) takes it, but egts's xDS types are
+ * generated from Envoy 1.37.0's API, which has no such field; until they are regenerated, a module loads by name
+ * from the search path only.
  */
 export const REMOTE_MODULE_UNSUPPORTED =
-  "remote module sources need Envoy 1.38 or later: Envoy 1.37.0's DynamicModuleConfig has no `module` data source " +
-  "(the field Envoy Gateway v1.9.1 sends the URL and sha256 in), it loads modules by name from " +
-  "ENVOY_DYNAMIC_MODULES_SEARCH_PATH only: use a Local source";
+  "remote module sources are not implemented by egts yet: it writes Envoy 1.37.0's DynamicModuleConfig, which has " +
+  "no `module` data source (the field Envoy Gateway v1.9.1 sends the URL and sha256 in), so modules load by name " +
+  "from ENVOY_DYNAMIC_MODULES_SEARCH_PATH only: use a Local source";
 
 /**
  * Why `terminalFilter: true` is refused: Envoy 1.36 then requires the filter to be the last HTTP filter, and the

@@ -54,23 +54,6 @@ export function remoteRetryRefusals(retry: Retry | undefined): string[] {
   return retry ? RETRY_REFUSED.filter(([, get]) => get(retry) !== undefined).map(([field]) => field) : [];
 }
 
-/** The Warning reason of a field Envoy 1.37.0 accepts but does not act on. */
-export const IGNORED_BY_ENVOY = "IgnoredByEnvoy";
-
-/** Why `statusOnError` with an HTTP service is reported: Envoy 1.37.0 ignores it there. */
-export const HTTP_STATUS_ON_ERROR_IGNORED =
-  "spec.extAuth.http with spec.extAuth.statusOnError: Envoy 1.37.0 ignores status_on_error for an HTTP " +
-  "authorization service (a failing or unreachable service is always answered 403; envoyproxy/envoy#43267, " +
-  "fixed on Envoy's release/v1.37 branch after 1.37.0)";
-
-/**
- * The settings of `spec` that are translated but that Envoy 1.37.0 does not act on, as Warning messages (the
- * policy stays Accepted): `statusOnError` with an `http` service.
- */
-export function extAuthWarnings(spec: ExtAuth | undefined): string[] {
-  return spec?.http && spec.statusOnError !== undefined ? [HTTP_STATUS_ON_ERROR_IGNORED] : [];
-}
-
 /** The status codes `statusOnError` accepts (the CRD's enum of SecurityPolicy extAuth and EnvoyExtensionPolicy extProc). */
 export const STATUS_ON_ERROR = new Set([
   400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413, 414, 415, 416, 417, 421, 422, 423, 424, 426,

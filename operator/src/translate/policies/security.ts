@@ -40,7 +40,6 @@ import type { PolicyStatusBook } from "./ancestors";
 import { l4Ref } from "./backend-traffic";
 import { acceptRest, attachPolicies, valueAt, type AttachmentSet } from "./engine";
 import { securityRuleProblems } from "./security-checks";
-import { extAuthWarnings, IGNORED_BY_ENVOY } from "./security-extauth";
 import type { OidcInputs, SecurityContext, SecurityOwner } from "./security-context";
 import { tcpAuthorizationProblem } from "./security-authz";
 import { geoPrerequisiteProblem } from "./security-geoip";
@@ -144,8 +143,6 @@ export function attachSecurityPolicies(
     const t = own.get(a.policyKey) ?? translateChain([a], a.policyKey, env);
     own.set(a.policyKey, t);
     report(a, t.problems, book);
-    for (const w of extAuthWarnings((a.policy.spec as SecurityPolicySpec | undefined)?.extAuth))
-      for (const anc of a.target.ancestors) book.warn(a.policy, anc, IGNORED_BY_ENVOY, w);
     if (a.target.kind === "TCPRoute" && tcpProblem(a.policy.spec))
       for (const anc of a.target.ancestors) book.reject(a.policy, anc, PolicyReason.Invalid, TCP_ONLY_AUTHORIZATION);
   }

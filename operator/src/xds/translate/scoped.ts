@@ -1,18 +1,20 @@
 /**
- * The scoped route layout (ADR 0020; the standalone default, ADR 0031): an HTTP connection manager whose every virtual host
- * has only exact hostnames gets scoped RDS keyed on the request's host instead of one RouteConfiguration: one
+ * The scoped route layout (ADR 0020; the default, ADR 0031 and 0032): an HTTP connection manager whose every
+ * virtual host has only exact hostnames gets scoped RDS keyed on the request's host instead of one RouteConfiguration: one
  * ScopedRouteConfiguration per hostname, served over SRDS (ADS), each carrying its own RouteConfiguration (the
  * listener's settings and that one virtual host) inline. Envoy then rebuilds one scope's route table per change,
  * not the listener's whole table (ADR 0020: ~3 ms instead of ~140–400 ms at 3,000 routes).
  *
  * A connection manager keeps its RouteConfiguration when any of its virtual hosts has a wildcard or catch-all
  * domain (a scope key is an exact string; a request no scope matches gets Envoy's 404, the same as an unmatched
- * host inline). One with no virtual host yet (a Gateway with no routes) is scoped with no scope, so that the routes
- * added later reach it as scopes: Envoy (1.37) never starts the SRDS subscription of a connection manager that a
- * listener update switches from RDS to scoped RDS once it runs, so a RouteConfiguration the node was last sent over RDS
- * stays on RDS (until Envoy or the control plane restarts). Envoy subscribes to SRDS as a wildcard: every scoped
- * connection manager of a node would get every scope of the node, so the layout applies only when exactly one
- * connection manager of the node qualifies; otherwise the node stays inline.
+ * host inline). One with no virtual host yet (a Gateway with no routes) is scoped with no scope. A connection manager
+ * moves between RDS and scoped RDS as its hosts change, and a scoped listener may arrive at any time: Envoy 1.37.0
+ * started a SRDS subscription only while it started up (envoyproxy/envoy#43392), so this layout had to keep such
+ * connection managers on RDS; the Envoy egts runs since ADR 0032 (1.40.0) starts one whenever a listener brings it,
+ * which is what lets a controller restarted under running proxies scope what its predecessor sent over RDS (the
+ * Kubernetes default, ADR 0032). Envoy subscribes to SRDS as a wildcard: every scoped connection manager of a node
+ * would get every scope of the node, so the layout applies only when exactly one connection manager of the node
+ * qualifies; otherwise the node stays inline.
  *
  * Like the VHDS split, this works on the encoded RouteConfiguration (nothing is decoded); only the one listener
  * holding the scoped connection manager is decoded and re-encoded.
@@ -46,7 +48,7 @@ export const SCOPE_KEY_BUILDER = {
 
 /**
  * The name of the scoped connection manager's ScopedRoutes (`scoped_routes.name`): one for every node, since a node has
- * at most one scoped connection manager. Envoy (1.37) names its SRDS stats after it (`http.<prefix>.scoped_rds.<name>.*`)
+ * at most one scoped connection manager. Envoy names its SRDS stats after it (`http.<prefix>.scoped_rds.<name>.*`)
  * and its tag extractor takes a name like this one out into the `envoy_scoped_rds_config` label
  * (`envoy_http_scoped_rds_update_rejected{envoy_scoped_rds_config="host_scopes"}`), while a RouteConfiguration's name
  * (`default/eg/http`) stayed in the metric's name (`envoy_http_scoped_rds_default_eg_http_update_rejected`): one name
@@ -89,28 +91,11 @@ interface ExactHosts {
 /** The node's resources as last published, by type (the cache's), as far as the layout reads them. */
 export type PublishedResources = ReadonlyMap<string, ReadonlyMap<string, { readonly value: Any }>>;
 
-/** Listeners {@link scopedListener} made: a published one among them means the node has a scoped connection manager. */
-const SCOPED_LISTENERS = new WeakSet<Any>();
-
-/**
- * Whether Envoy may get a scoped connection manager now: on the node's first publish (its Envoy gets it while starting),
- * or while a scoped one is published. Envoy (1.37) starts a SRDS subscription only while it starts up (a listener with
- * SRDS that arrives by LDS later registers its subscription with the server's finished init manager, which drops it:
- * the listener answers 404 for good; envoyproxy/envoy#43392, fixed after 1.37); a later scoped connection manager
- * shares the running subscription (same config source), so it works only while one is alive.
- */
-function srdsAlive(published: PublishedResources | undefined): boolean {
-  if (!published) return true;
-  for (const r of published.get(TypeUrl.Listener)?.values() ?? []) if (SCOPED_LISTENERS.has(r.value)) return true;
-  return false;
-}
-
 /**
  * The node's resources in the scoped layout (see the module comment); unchanged when no connection manager, or more
- * than one, qualifies, or when Envoy could not start SRDS now ({@link srdsAlive}). `memo` keeps what an unchanged
- * virtual host (the same bytes object, route-parts.ts), listener and settings became (ADR 0024); `published` (the
- * node's resources as last published; undefined: never) lets any other unchanged scope keep its `Any`, so the cache
- * does not hash it again. @default the process's shared memo; `null` makes everything again
+ * than one, qualifies. `memo` keeps what an unchanged virtual host (the same bytes object, route-parts.ts), listener
+ * and settings became (ADR 0024); `published` (the node's resources as last published; undefined: never) lets any
+ * other unchanged scope keep its `Any`, so the cache does not hash it again. @default the process's shared memo; `null` makes everything again
  */
 export function scopeRoutes(
   resources: NodeResources,
@@ -119,17 +104,12 @@ export function scopeRoutes(
 ): NodeResources {
   const routes = resources.get(TypeUrl.Route);
   const listeners = resources.get(TypeUrl.Listener);
-  if (!routes || !listeners || !srdsAlive(published)) return resources;
+  if (!routes || !listeners) return resources;
   const previous = published?.get(TypeUrl.ScopedRoute);
-  const publishedRoutes = published?.get(TypeUrl.Route);
   const chosen = theScopedUse(routes, rdsUses(listeners, memo), memo);
   if (!chosen) return resources;
   const { use, hosts } = chosen;
   const rc = use.rc;
-  // Envoy (1.37) never starts the SRDS subscription of a connection manager that a listener update switches from RDS
-  // to scoped RDS after its start-up (the listener warms with no SRDS target and serves 404s for good): a route
-  // configuration this node was last sent over RDS stays there.
-  if (publishedRoutes?.has(rc)) return resources;
   const rest = memo?.intern(`scoped\n${rc}`, hosts.rest);
   const variant = rest ? `${rc}\n${rest.id}` : "";
   const scopes = hosts.state.scopes(rest?.id ?? 0, (i) => {
@@ -219,9 +199,7 @@ function scopedListener(any: Any, rc: string): Any {
       },
     } as HttpConnectionManager);
   }
-  const out = pack(ListenerType, l);
-  SCOPED_LISTENERS.add(out);
-  return out;
+  return pack(ListenerType, l);
 }
 
 /**

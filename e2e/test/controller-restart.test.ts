@@ -1,0 +1,100 @@
+/**
+ * A controller restarted under a running proxy (Kubernetes tier), as in an upgrade from a release whose default
+ * route layout was `inline` (ADR 0032): the first controller sends the proxy its routes over RDS; it stops, and a new
+ * one on the same xDS address, on today's default layout (`scoped`), sends the same listener with scoped RDS. Envoy
+ * 1.37.0 would answer 404 from then on (a listener update that brings a SRDS subscription after start-up never
+ * started it, envoyproxy/envoy#43392); the Envoy egts runs (1.40.0) starts it. Under a steady load through the
+ * Gateway: zero failed requests across the stop, the reconnect and the switch; then a route created after the restart
+ * is served through a scope, so the proxy really holds the scoped listener.
+ */
+import assert from "node:assert/strict";
+import { CONTROLLER_DEFAULTS } from "../../operator/src/config/controller-defaults";
+import type { Controller } from "../../operator/src/pipeline/controller";
+import { TypeUrl } from "../../operator/src/xds/types";
+import { eventually, httpGet } from "../../test/support/http";
+import { connectionManagers } from "../../test/support/listeners";
+import { startLoad } from "../../test/support/load";
+import { echoRouteYaml, quickstartYaml, startProxyStack, startTestController, type ProxyStack } from "../harness";
+
+const NS = "envoy-gateway-system";
+const PORT = 80;
+const HOST = "www.example.com";
+const NODE = "default/eg";
+
+/** The node's published RouteConfiguration and scope names, and whether its listener's connection manager is scoped. */
+function layoutOf(c: Controller): { routes: string[]; scopes: string[]; scoped: boolean } {
+  const node = c.cache.getNode(NODE);
+  assert.ok(node, "the Gateway's node is published");
+  const listeners = [...(node.resources.get(TypeUrl.Listener)?.values() ?? [])];
+  return {
+    routes: [...(node.resources.get(TypeUrl.Route)?.keys() ?? [])],
+    scopes: [...(node.resources.get(TypeUrl.ScopedRoute)?.keys() ?? [])].sort(),
+    scoped: listeners.flatMap((l) => connectionManagers(l.value)).some((h) => h.scopedRoutes !== undefined),
+  };
+}
+
+describe("controller restart under a running proxy: inline layout → scoped (Kubernetes tier)", function () {
+  this.timeout(240_000);
+  let stack: ProxyStack | undefined;
+  let next: Controller | undefined;
+
+  before(async () => {
+    stack = await startProxyStack({
+      namespace: NS,
+      echoName: "restart-echo",
+      manifests: (c, echo) => quickstartYaml(PORT, c.nodeAddress, echo.port),
+      probe: { port: PORT, host: HOST },
+      controller: { routeLayout: "inline" },
+    });
+  });
+
+  after(async () => {
+    await next?.stop();
+    await stack?.stop();
+  });
+
+  it("loses no request while the new controller scopes the routes the proxy held over RDS; new routes are served", async () => {
+    assert.ok(stack);
+    const { cluster, address, controller } = stack;
+    const before = layoutOf(controller);
+    assert.equal(before.scoped, false, "the first controller sends RDS");
+    assert.deepEqual(before.routes, ["default/eg/http"]);
+    const xdsPort = controller.xdsPort;
+
+    const load = startLoad({ address, port: PORT, host: HOST, rps: 60 });
+    await new Promise((r) => setTimeout(r, 2000)); // steady first
+    const stoppedAt = Date.now();
+    await controller.stop();
+    next = await startTestController(cluster, NS, {
+      xdsListen: `${cluster.nodeAddress}:${xdsPort}`,
+      render: { image: CONTROLLER_DEFAULTS.envoyImage, xds: { host: cluster.nodeAddress, port: xdsPort } },
+    });
+    const restarted = next;
+    await eventually(async () => restarted.cache.getNode(NODE) !== undefined, 60_000, "the node on the new controller");
+    const after = layoutOf(restarted);
+    assert.equal(after.scoped, true, "the new controller scopes the listener");
+    assert.deepEqual(after.routes, [], "no RouteConfiguration over RDS");
+    assert.deepEqual(after.scopes, [HOST]);
+
+    // A route created now is served only if the proxy took the scoped listener (the old RDS one is gone).
+    await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], {
+      input: echoRouteYaml("later", "later.example.com"),
+    });
+    await eventually(
+      async () => (await httpGet(PORT, "later.example.com", "/", { address })).status === 200,
+      60_000,
+      "the route created after the restart, through its scope",
+    );
+    const switchedMs = Date.now() - stoppedAt;
+    await new Promise((r) => setTimeout(r, 2000)); // the scoped listener alone
+    const result = await load.stop();
+    process.stdout.write(
+      `      restart: ${result.total} requests, ${result.failures} failures ${JSON.stringify(result.errors)}; ` +
+        `stop → new route served ${switchedMs} ms\n`,
+    );
+    assert.ok(result.total > 200, `a real load (${result.total} requests)`);
+    assert.equal(result.failures, 0, JSON.stringify(result.errors));
+    assert.deepEqual(layoutOf(restarted).scopes, ["later.example.com", HOST]);
+    assert.equal((await httpGet(PORT, "nope.example.com", "/", { address })).status, 404, "an unknown host: 404");
+  });
+});
