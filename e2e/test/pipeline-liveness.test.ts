@@ -39,10 +39,11 @@ describe("controller pipeline liveness against a real API server (Kubernetes tie
   };
   const readyz = (): Promise<{ status: number; body: string }> =>
     httpGet(controller.metricsPort, "localhost", "/readyz");
-  /** Whether the Gateway's RouteConfiguration in the xDS cache has a virtual host for `host`. */
+  /** Whether the Gateway's routes in the xDS cache (RouteConfigurations, or scopes: ADR 0032) name `host`. */
   const served = (host: string): boolean => {
-    const routes = controller.cache.getNode("default/eg")?.resources.get(TypeUrl.Route);
-    return [...(routes?.values() ?? [])].some((r) => Buffer.from(r.value.value).toString("latin1").includes(host));
+    const node = controller.cache.getNode("default/eg")?.resources;
+    const routes = [TypeUrl.Route, TypeUrl.ScopedRoute].flatMap((t) => [...(node?.get(t)?.values() ?? [])]);
+    return routes.some((r) => Buffer.from(r.value.value).toString("latin1").includes(host));
   };
 
   before(async () => {
