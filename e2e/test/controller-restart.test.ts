@@ -10,9 +10,8 @@
 import assert from "node:assert/strict";
 import { CONTROLLER_DEFAULTS } from "../../operator/src/config/controller-defaults";
 import type { Controller } from "../../operator/src/pipeline/controller";
-import { TypeUrl } from "../../operator/src/xds/types";
 import { eventually, httpGet } from "../../test/support/http";
-import { connectionManagers } from "../../test/support/listeners";
+import { publishedLayout, type PublishedLayout } from "../../test/support/listeners";
 import { startLoad } from "../../test/support/load";
 import { echoRouteYaml, quickstartYaml, startProxyStack, startTestController, type ProxyStack } from "../harness";
 
@@ -21,16 +20,9 @@ const PORT = 80;
 const HOST = "www.example.com";
 const NODE = "default/eg";
 
-/** The node's published RouteConfiguration and scope names, and whether its listener's connection manager is scoped. */
-function layoutOf(c: Controller): { routes: string[]; scopes: string[]; scoped: boolean } {
-  const node = c.cache.getNode(NODE);
-  assert.ok(node, "the Gateway's node is published");
-  const listeners = [...(node.resources.get(TypeUrl.Listener)?.values() ?? [])];
-  return {
-    routes: [...(node.resources.get(TypeUrl.Route)?.keys() ?? [])],
-    scopes: [...(node.resources.get(TypeUrl.ScopedRoute)?.keys() ?? [])].sort(),
-    scoped: listeners.flatMap((l) => connectionManagers(l.value)).some((h) => h.scopedRoutes !== undefined),
-  };
+/** The Gateway's published layout on controller `c` (test/support/listeners.ts). */
+function layoutOf(c: Controller): PublishedLayout {
+  return publishedLayout(c.cache, NODE);
 }
 
 describe("controller restart under a running proxy: inline layout → scoped (Kubernetes tier)", function () {

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { unpack } from "../../proto/any";
 import { ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
 import { eventually, freePort, httpGet } from "../support/http";
-import { connectionManagers } from "../support/listeners";
+import { publishedLayout, type PublishedLayout } from "../support/listeners";
 import { sentForPathChange } from "../support/route-change";
 import { backendYaml, gatewayWithListenersYaml, gatewayYaml, httpRouteYaml, routeYaml } from "../support/manifests";
 import { startBasicGateway, startTestGateway, type BasicGateway, type TestGateway } from "../support/standalone";
@@ -21,16 +21,9 @@ import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo
 
 const NODE = "default/eg";
 
-/** The node's published scopes by name, and whether its HTTP listener's connection manager uses scoped routes. */
-function published(t: TestGateway): { scopes: string[]; routes: string[]; scopedHcm: boolean } {
-  const snap = t.gw.cache.getNode(NODE);
-  assert.ok(snap, "the node has resources");
-  const hcms = [...(snap.resources.get(TypeUrl.Listener)?.values() ?? [])].flatMap((l) => connectionManagers(l.value));
-  return {
-    scopes: [...(snap.resources.get(TypeUrl.ScopedRoute)?.keys() ?? [])].sort(),
-    routes: [...(snap.resources.get(TypeUrl.Route)?.keys() ?? [])],
-    scopedHcm: hcms.some((h) => h.scopedRoutes !== undefined),
-  };
+/** The node's published layout (test/support/listeners.ts). */
+function published(t: TestGateway): PublishedLayout {
+  return publishedLayout(t.gw.cache, NODE);
 }
 
 describe("scoped route layout with real Envoy", function () {
@@ -54,7 +47,7 @@ describe("scoped route layout with real Envoy", function () {
     const p = published(t);
     assert.deepEqual(p.scopes, ["ok.example.com", "two.example.com"]);
     assert.deepEqual(p.routes, []);
-    assert.ok(p.scopedHcm, "the connection manager uses scoped routes");
+    assert.ok(p.scoped, "the connection manager uses scoped routes");
     const scope = unpack(
       ScopedRouteType,
       t.gw.cache.getNode(NODE)!.resources.get(TypeUrl.ScopedRoute)!.get(p.scopes[0]!)!.value,
@@ -100,13 +93,13 @@ describe("scoped route layout with real Envoy", function () {
     let p = published(t);
     assert.deepEqual(p.scopes, []);
     assert.deepEqual(p.routes, ["default/eg/http"]);
-    assert.equal(p.scopedHcm, false);
+    assert.equal(p.scoped, false);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.equal((await httpGet(port, "unknown.example.com")).status, 404);
     await t.remove("wild.yaml");
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wildcard gone");
     p = published(t);
-    assert.equal(p.scopedHcm, true, "scoped again");
+    assert.equal(p.scoped, true, "scoped again");
     assert.deepEqual(p.routes, []);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.equal((await httpGet(port, "two.example.com", "/changed")).status, 200);
@@ -123,11 +116,11 @@ describe("scoped route layout with real Envoy", function () {
       ).replace("  hostnames: []\n", ""),
     );
     await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 200, 15_000, "any");
-    assert.equal(published(t).scopedHcm, false);
+    assert.equal(published(t).scoped, false);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     await t.remove("any.yaml");
     await eventually(async () => (await httpGet(port, "x.example.org", "/anyhost")).status === 404, 15_000, "any gone");
-    assert.equal(published(t).scopedHcm, true, "scoped again");
+    assert.equal(published(t).scoped, true, "scoped again");
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
   });
 });
@@ -152,7 +145,7 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
       { routeLayout: "scoped" },
     );
     await eventually(async () => (await httpGet(port, "late.example.com")).status === 404, 15_000, "the listener");
-    assert.equal(published(t).scopedHcm, true, "scoped with no scope yet");
+    assert.equal(published(t).scoped, true, "scoped with no scope yet");
     assert.deepEqual(published(t).scopes, []);
     await t.write("late.yaml", routeYaml("late", "late.example.com", "b"));
     await eventually(async () => (await httpGet(port, "late.example.com")).status === 200, 15_000, "the late route");
@@ -175,12 +168,12 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
       { routeLayout: "scoped" },
     );
     await eventually(async () => (await httpGet(wildPort, "a.wild.example.com")).status === 200, 15_000, "wild");
-    assert.equal(published(t).scopedHcm, false, "a wildcard host: on its RouteConfiguration");
+    assert.equal(published(t).scoped, false, "a wildcard host: on its RouteConfiguration");
     await t.write("gateway.yaml", gatewayWithListenersYaml(`${wild}\n${exact}`));
     await t.write("exact.yaml", routeYaml("e", "exact.example.com", "b"));
     // With Envoy 1.37.0 this listener answered 404 for good (its SRDS subscription never started).
     await eventually(async () => (await httpGet(exactPort, "exact.example.com")).status === 200, 15_000, "exact");
-    assert.equal(published(t).scopedHcm, true, "the new listener is scoped");
+    assert.equal(published(t).scoped, true, "the new listener is scoped");
     assert.deepEqual(published(t).routes, ["default/eg/wild"]);
   });
 
@@ -197,7 +190,7 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
       { routeLayout: "scoped" },
     );
     await eventually(async () => (await httpGet(port, "exact.example.com")).status === 200, 15_000, "exact");
-    assert.equal(published(t).scopedHcm, false, "a wildcard host: on its RouteConfiguration");
+    assert.equal(published(t).scoped, false, "a wildcard host: on its RouteConfiguration");
     const statuses = new Map<number, number>();
     let polling = true;
     const poller = (async () => {
@@ -207,7 +200,7 @@ describe("scoped route layout with real Envoy: a Gateway per test", function () 
       }
     })();
     await t.remove("wild.yaml");
-    await eventually(async () => published(t!).scopedHcm, 15_000, "the switch to scopes");
+    await eventually(async () => published(t!).scoped, 15_000, "the switch to scopes");
     await eventually(async () => (await httpGet(port, "a.wild.example.com")).status === 404, 15_000, "wild gone");
     await new Promise((r) => setTimeout(r, 500));
     polling = false;

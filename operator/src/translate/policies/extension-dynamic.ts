@@ -6,9 +6,10 @@
  * `lib<name>.so` from the directory in Envoy's ENVOY_DYNAMIC_MODULES_SEARCH_PATH environment variable (the `module`
  * data source Envoy Gateway sends came with Envoy 1.38). So egts sends the allowlist entry's name, and the
  * standalone host runner gives each Envoy a directory where `lib<name>.so` links to the entry's local path (infra
- * IR `dynamicModules`). A `Remote` source is refused with that reason ({@link REMOTE_MODULE_UNSUPPORTED}). A module whose file is missing or does not load is not
- * seen here (the translator reads no files): Envoy refuses the listener update (a NACK) and the NACK bisection
- * (pipeline/nack-bisect.ts) leaves the route out with Envoy's error on its status.
+ * IR `dynamicModules`). A `Remote` source is refused with that reason ({@link REMOTE_MODULE_UNSUPPORTED}). A module
+ * whose file is missing or does not load is not seen here (the translator reads no files): Envoy refuses the
+ * listener update (a NACK) and the NACK bisection (pipeline/nack-bisect.ts) leaves the route out with Envoy's error
+ * on its status.
  *
  * `terminalFilter: true` is refused ({@link TERMINAL_FILTER_UNSUPPORTED}). Any error fails the policy's routes closed
  * (Envoy Gateway's rule for dynamic modules).

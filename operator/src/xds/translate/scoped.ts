@@ -1,9 +1,9 @@
 /**
  * The scoped route layout (ADR 0020; the default, ADR 0031 and 0032): an HTTP connection manager whose every
- * virtual host has only exact hostnames gets scoped RDS keyed on the request's host instead of one RouteConfiguration: one
- * ScopedRouteConfiguration per hostname, served over SRDS (ADS), each carrying its own RouteConfiguration (the
- * listener's settings and that one virtual host) inline. Envoy then rebuilds one scope's route table per change,
- * not the listener's whole table (ADR 0020: ~3 ms instead of ~140–400 ms at 3,000 routes).
+ * virtual host has only exact hostnames gets scoped RDS keyed on the request's host instead of one
+ * RouteConfiguration: one ScopedRouteConfiguration per hostname, served over SRDS (ADS), each carrying its own
+ * RouteConfiguration (the listener's settings and that one virtual host) inline. Envoy then rebuilds one scope's
+ * route table per change, not the listener's whole table (ADR 0020: ~3 ms instead of ~140–400 ms at 3,000 routes).
  *
  * A connection manager keeps its RouteConfiguration when any of its virtual hosts has a wildcard or catch-all
  * domain (a scope key is an exact string; a request no scope matches gets Envoy's 404, the same as an unmatched
@@ -95,7 +95,8 @@ export type PublishedResources = ReadonlyMap<string, ReadonlyMap<string, { reado
  * The node's resources in the scoped layout (see the module comment); unchanged when no connection manager, or more
  * than one, qualifies. `memo` keeps what an unchanged virtual host (the same bytes object, route-parts.ts), listener
  * and settings became (ADR 0024); `published` (the node's resources as last published; undefined: never) lets any
- * other unchanged scope keep its `Any`, so the cache does not hash it again. @default the process's shared memo; `null` makes everything again
+ * other unchanged scope keep its `Any`, so the cache does not hash it again. @default the process's shared memo;
+ * `null` makes everything again
  */
 export function scopeRoutes(
   resources: NodeResources,
