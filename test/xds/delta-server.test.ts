@@ -379,6 +379,10 @@ describe("delta ADS server", function () {
   });
 
   it("pushes CDS, then EDS once Envoy subscribes, then LDS/RDS", async () => {
+    // The order asserted here comes from the fake's subscriptions alone: the fallbacks (an ACK or an EDS subscription
+    // that never comes) are set far beyond the test, so a slow machine cannot make one of them fire first.
+    await server.stop(200);
+    await startServer({ ackTimeoutMs: 15000, edsSubscribeWaitMs: 15000 });
     cache.setNode(NODE, snapshot({ [CDS]: { c0: "" }, [EDS]: { c0: "" }, [LDS]: { l1: "" }, [RDS]: { r1: "" } }));
     const e = envoy();
     // Behaves like Envoy: ACKs everything; subscribes to a cluster's endpoints 300ms after receiving it,
