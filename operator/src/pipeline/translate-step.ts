@@ -8,6 +8,7 @@ import { withPolicyConditions } from "../xds/patch/status";
 import { buildNodeResources, type NodeResources } from "../xds/translate/resources";
 import type { RouteLayout } from "../xds/translate/vhds";
 import { layOut } from "../xds/translate/layout";
+import type { OlderEnvoys } from "../xds/server/older-envoys";
 import { env } from "../config/env";
 import type { ExtensionHookStage, HookOutcome } from "./extension-hooks";
 import type { HookPhase } from "../extension/hooks";
@@ -29,6 +30,11 @@ export interface PublishStages {
    * restarted under running proxies may scope what they hold over RDS)
    */
   readonly routeLayout?: RouteLayout;
+  /**
+   * Nodes with a connected Envoy older than 1.38 (the xDS server's): laid out inline instead of scoped, and reported
+   * published (ADR 0032). @default none
+   */
+  readonly olderEnvoys?: Pick<OlderEnvoys, "has" | "published">;
 }
 
 /** Outcome of one pass, for logs and tests. */
@@ -65,7 +71,7 @@ export function translateAndPublish(
   bindPort?: (node: string) => ((port: number) => number) | undefined,
   stages: PublishStages = {},
 ): PassResult {
-  const { hooks, checker, trace } = stages;
+  const { hooks, checker, trace, olderEnvoys } = stages;
   const layout = stages.routeLayout ?? env().routeLayout ?? "scoped";
   const t0 = performance.now();
   const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
@@ -91,16 +97,16 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready")
+    if (translatedHooks.kind === "ready") {
+      const nodeLayout = layout === "scoped" && olderEnvoys?.has(ir.name) ? "inline" : layout;
       inStage(
         trace,
         STAGES.publish,
-        () => cache.setNode(ir.name, laidOut(translatedHooks.resources, layout, cache, ir.name)),
-        {
-          gateway: ir.name,
-        },
+        () => cache.setNode(ir.name, laidOut(translatedHooks.resources, nodeLayout, cache, ir.name)),
+        { gateway: ir.name },
       );
-    else held.push(heldNode(ir.name, translatedHooks));
+      olderEnvoys?.published(ir.name);
+    } else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
     if (live.has(node)) continue;

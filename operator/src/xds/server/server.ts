@@ -16,7 +16,9 @@ import { nodeIdsOfSubjectAltName } from "./identity";
 import { AggregatedDiscoveryServiceDefinition, VirtualHostDiscoveryServiceDefinition } from "./service";
 import { DeltaStream, type StreamContext, type SyncPhase } from "./stream";
 import { VHDS_ROUTE_CONFIGURATION_HEADER } from "../translate/vhds";
+import { TypeUrl } from "../types";
 import type { StreamAccess } from "./stream";
+import { OlderEnvoys } from "./older-envoys";
 import type { NodeAuthorizer } from "./token-auth";
 import {
   CounterName,
@@ -70,6 +72,8 @@ export class XdsServer {
 
   /** Stream events: connect, disconnect, sent, ack, nack. */
   readonly events$: Observable<XdsEvent> = this.events.asObservable();
+  /** Nodes with a connected Envoy older than 1.38, which the pipelines lay out inline (older-envoys.ts). */
+  readonly olderEnvoys: OlderEnvoys;
 
   /** Creates a server for `cache`; nothing listens until {@link start}. */
   constructor(
@@ -82,10 +86,12 @@ export class XdsServer {
       ...(opts.maxConnectionAgeMs !== undefined ? { maxConnectionAgeMs: opts.maxConnectionAgeMs } : {}),
       ...(opts.maxConnectionAgeGraceMs !== undefined ? { maxConnectionAgeGraceMs: opts.maxConnectionAgeGraceMs } : {}),
     };
+    const ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.olderEnvoys = new OlderEnvoys(this.log, ackTimeoutMs);
     this.ctx = {
       cache,
       log: this.log,
-      ackTimeoutMs: opts.ackTimeoutMs ?? 5000,
+      ackTimeoutMs,
       edsSubscribeWaitMs: opts.edsSubscribeWaitMs ?? 2000,
       maxNamesPerType: opts.maxNamesPerType ?? 100_000,
       maxTypesPerStream: opts.maxTypesPerStream ?? 32,
@@ -95,6 +101,8 @@ export class XdsServer {
       count: (nodeId, typeUrl, counter, n): void => this.count(nodeId, typeUrl, counter, n),
       refused: (): void => void this.refusedStreams++,
       gate: (stream, phase, version): Promise<void> => this.gate(stream, phase, version),
+      admit: (s, build): Promise<void> | undefined =>
+        this.olderEnvoys.connected(s.nodeId, s.id, build, isScoped(cache, s.nodeId)),
       progressed: (): void => {
         const waiters = this.progressWaiters;
         this.progressWaiters = [];
@@ -156,6 +164,7 @@ export class XdsServer {
     this.server = undefined;
     this.cacheSub?.unsubscribe();
     this.cacheSub = undefined;
+    this.olderEnvoys.release();
     for (const s of [...this.streams]) s.end();
     if (server) await shutdownGrpcServer(server, graceMs);
   }
@@ -272,6 +281,7 @@ export class XdsServer {
     const set = this.byNode.get(s.nodeId);
     if (!set) return;
     set.delete(s);
+    this.olderEnvoys.disconnected(s.nodeId, s.id);
     if (set.size === 0) {
       this.byNode.delete(s.nodeId);
       if (!this.cache.getNode(s.nodeId)) this.perNode.delete(s.nodeId);
@@ -288,4 +298,9 @@ export class XdsServer {
     const c = (node[key] ??= zeroCounters());
     c[counter] += n;
   }
+}
+
+/** Whether `node` is published with scoped routes now. */
+function isScoped(cache: XdsCache, node: string): boolean {
+  return (cache.getNode(node)?.resources.get(TypeUrl.ScopedRoute)?.size ?? 0) > 0;
 }

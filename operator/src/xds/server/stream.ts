@@ -18,6 +18,7 @@ import { ADD_ORDER, ClusterType, REMOVE_ORDER, TypeUrl } from "../types";
 import type { NodeRefusal } from "./token-auth";
 import { vhdsNamespace } from "../translate/vhds";
 import { shortName, type CounterName, type XdsEvent, type XdsLogger } from "./types";
+import { buildText, envoyBuildOf, type EnvoyBuild } from "./older-envoys";
 
 /** Who may be served which node on one stream. */
 export interface StreamAccess {
@@ -67,6 +68,11 @@ export interface StreamContext {
   gate?(stream: DeltaStream, phase: SyncPhase, version: number): Promise<void>;
   /** Called when a stream's sync progress (the versions below) moved. */
   progressed?(): void;
+  /**
+   * Called once the node id is known, with the Envoy release the node announces; a promise holds the stream's
+   * requests until it settles (an Envoy older than 1.38 waits for its node's inline layout, older-envoys.ts).
+   */
+  admit?(stream: DeltaStream, build: EnvoyBuild | undefined): Promise<void> | undefined;
 }
 
 /** The two phases of a sync: additions and updates, then removals. */
@@ -261,11 +267,13 @@ export class DeltaStream {
         });
         return;
       }
+      const build = envoyBuildOf(req.node);
       if (this.access.authorize) {
-        this.authorizeThenServe(nodeId, this.access.authorize, req);
+        this.authorizeThenServe(nodeId, build, this.access.authorize, req);
         return;
       }
-      this.accept(nodeId);
+      this.accept(nodeId, build, [req]);
+      return;
     }
     this.serve(req);
   }
@@ -273,6 +281,7 @@ export class DeltaStream {
   /** Holds the stream's requests until `authorize` decides on `nodeId`; then serves them, or refuses. */
   private authorizeThenServe(
     nodeId: string,
+    build: EnvoyBuild | undefined,
     authorize: NonNullable<StreamAccess["authorize"]>,
     first: DeltaDiscoveryRequest,
   ): void {
@@ -287,20 +296,41 @@ export class DeltaStream {
           this.refuse(nodeId, refusal);
           return;
         }
-        this.accept(nodeId);
-        for (const req of held) if (!this.closed) this.serve(req);
+        this.accept(nodeId, build, held);
       })
       .catch((err: unknown) => {
         this.ctx.log("error", "xds request handling failed", { stream: this.id, node: nodeId, error: String(err) });
       });
   }
 
-  /** Registers the stream as serving `nodeId`. */
-  private accept(nodeId: string): void {
+  /**
+   * Registers the stream as serving `nodeId` and serves its first requests, once the context admits the Envoy
+   * (`build`) they came from: until then, they and those that follow are held.
+   */
+  private accept(nodeId: string, build: EnvoyBuild | undefined, first: readonly DeltaDiscoveryRequest[]): void {
     this.nodeId = nodeId;
     this.ctx.register(this);
-    this.ctx.log("info", "xds stream connected", { stream: this.id, node: nodeId });
-    this.ctx.emit({ kind: "connect", nodeId, streamId: this.id });
+    this.ctx.log("info", "xds stream connected", {
+      stream: this.id,
+      node: nodeId,
+      ...(build ? { envoy: buildText(build) } : {}),
+    });
+    this.ctx.emit({ kind: "connect", nodeId, streamId: this.id, ...(build ? { envoy: buildText(build) } : {}) });
+    const admitted = this.ctx.admit?.(this, build);
+    if (!admitted) {
+      for (const req of first) if (!this.closed) this.serve(req);
+      return;
+    }
+    this.held = [...first];
+    admitted
+      .then(() => {
+        const held = this.held ?? [];
+        this.held = undefined;
+        for (const req of held) if (!this.closed) this.serve(req);
+      })
+      .catch((err: unknown) => {
+        this.ctx.log("error", "xds request handling failed", { stream: this.id, node: nodeId, error: String(err) });
+      });
   }
 
   /** Handles one request of a stream whose node is known. */

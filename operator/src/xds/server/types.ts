@@ -62,6 +62,8 @@ export interface XdsEvent {
   readonly removed?: readonly string[];
   /** Envoy's error_detail message (nack) or the stream error (disconnect). */
   readonly error?: string;
+  /** The Envoy release the node announces (connect; `user_agent_build_version`), e.g. "1.40.0". */
+  readonly envoy?: string;
 }
 
 /** Counters for one resource type. */
