@@ -253,4 +253,120 @@ describe("status writer: settled statuses (against a stand-in API server that ca
     await w.write([desired("gw", "4 routes")], live, busy);
     assert.equal(patches.length, 1, "a new hold starts after the write");
   });
+
+  describe("count-only changes (countQuietMs, ADR 0033)", function () {
+    /** A Gateway with one listener `http` that has `attached` routes and the given Programmed message. */
+    function gatewayStatus(attached: number, programmed = "ok"): Record<string, unknown> {
+      const cond = (type: string, message: string): Record<string, unknown> => ({
+        type,
+        status: "True",
+        reason: type,
+        message,
+        observedGeneration: 1,
+      });
+      return {
+        conditions: [cond("Accepted", "ok"), cond("Programmed", programmed)],
+        listeners: [
+          {
+            name: "http",
+            attachedRoutes: attached,
+            supportedKinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+            conditions: [cond("Accepted", "ok"), cond("Programmed", "ok")],
+          },
+        ],
+      };
+    }
+    function gateway(version: string, attached?: number): Live {
+      return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        metadata: { name: "eg", namespace: "default", resourceVersion: version, generation: 1 },
+        spec: {},
+        ...(attached !== undefined ? { status: withTimes(gatewayStatus(attached)) } : {}),
+      };
+    }
+    function withTimes(status: Record<string, unknown>): Record<string, unknown> {
+      return JSON.parse(
+        JSON.stringify(status).replace(
+          /"observedGeneration":1/g,
+          `"observedGeneration":1,"lastTransitionTime":"${NOW}"`,
+        ),
+      ) as Record<string, unknown>;
+    }
+    function wanted(attached: number, programmed = "ok"): StatusUpdate {
+      return {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "Gateway",
+        namespace: "default",
+        name: "eg",
+        status: gatewayStatus(attached, programmed),
+      } as StatusUpdate;
+    }
+    const quietWriter = (): StatusWriter =>
+      new StatusWriter(client, {
+        controllerName: DEFAULT_CONTROLLER_NAME,
+        log: silentLogger,
+        now: () => NOW,
+        countQuietMs: 80,
+      });
+    const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+    const idle = { newerPass: () => false };
+
+    it("tells a change of attachedRoutes alone from any other", function () {
+      const live = withTimes(gatewayStatus(1));
+      assert.equal(merge.onlyAttachedRoutesChanged(live, withTimes(gatewayStatus(2))), true);
+      assert.equal(merge.onlyAttachedRoutesChanged(live, withTimes(gatewayStatus(1))), false, "nothing changed");
+      assert.equal(
+        merge.onlyAttachedRoutesChanged(live, withTimes(gatewayStatus(2, "other"))),
+        false,
+        "a condition too",
+      );
+      assert.equal(merge.onlyAttachedRoutesChanged(undefined, withTimes(gatewayStatus(2))), false, "a first status");
+      const more = withTimes(gatewayStatus(1));
+      (more.listeners as unknown[]).push({ name: "https", attachedRoutes: 0, conditions: [] });
+      assert.equal(merge.onlyAttachedRoutesChanged(live, more), false, "a listener added");
+    });
+
+    it("writes a count that moves in passes with lulls between them once, after it stayed for countQuietMs", async function () {
+      const w = quietWriter();
+      const live = [gateway("1", 0)];
+      for (let n = 1; n <= 5; n++) {
+        await w.write([wanted(n)], live, idle); // no newer pass on its way each time: a lull between creates
+        await sleep(20);
+      }
+      assert.deepEqual(patches, [], "held while the count moves, though no pass was on its way");
+      await sleep(150);
+      assert.equal(patches.length, 1, "written once the count stayed");
+      assert.equal((bodies[0] as { listeners: { attachedRoutes: number }[] }).listeners[0]!.attachedRoutes, 5);
+      assert.equal(w.stats.writes, 1);
+      w.close();
+    });
+
+    it("writes a count a pass finds again at once, and any other change with it at once", async function () {
+      const w = quietWriter();
+      const live = [gateway("1", 0)];
+      await w.write([wanted(3)], live, idle);
+      assert.equal(patches.length, 0);
+      await w.write([wanted(3)], live, idle);
+      assert.equal(patches.length, 1, "the same count again: written");
+      const w2 = quietWriter();
+      await w2.write([wanted(4, "changed")], [gateway("1", 0)], idle);
+      assert.equal(patches.length, 2, "a condition changed too: written at once");
+      await sleep(120);
+      assert.equal(patches.length, 2, "and nothing more later");
+      w.close();
+      w2.close();
+    });
+
+    it("drops a held count when the Gateway goes, and on close", async function () {
+      const w = quietWriter();
+      await w.write([wanted(2)], [gateway("1", 0)], idle);
+      await w.write([], [], idle); // the Gateway was deleted
+      const w2 = quietWriter();
+      await w2.write([wanted(2)], [gateway("1", 0)], idle);
+      w2.close();
+      await sleep(150);
+      assert.deepEqual(patches, []);
+    });
+  });
 });

@@ -43,7 +43,7 @@ import type { KubeObject } from "../resources/meta";
 import { allPolicies, type ResourceSnapshot } from "../resources/snapshot";
 import { DEFAULT_CONTROLLER_NAME } from "../resources/envoy-gateway";
 import { withInfraStatus, type ProxyObservation } from "../status/gateway-infra-status";
-import { StatusWriter, type StatusWriterStats } from "../status/status-writer";
+import { DEFAULT_COUNT_QUIET_MS, StatusWriter, type StatusWriterStats } from "../status/status-writer";
 import type { StatusUpdate } from "../translate/conditions";
 import { XdsCache } from "../xds/cache/snapshot-cache";
 import { RateLimitXdsServer } from "../xds/ratelimit/server";
@@ -375,6 +375,7 @@ export class Controller {
       controllerName: opts.controllerName,
       log: log("gateway-api"),
       metrics,
+      countQuietMs: DEFAULT_COUNT_QUIET_MS,
     });
     this.applier = new InfraApplier(this.client, {
       namespace: opts.namespace,
@@ -559,6 +560,7 @@ export class Controller {
 
   private async shutdown(): Promise<void> {
     clearInterval(this.certTimer);
+    this.statusWriter.close();
     this.nackGuard.close();
     this.discovery.close();
     this.extensions.close();

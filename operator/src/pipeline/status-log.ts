@@ -39,7 +39,6 @@ export class StatusLog {
     /** Unchanged statuses by kind: counted once per kind (status_update_total{status="no_action"}). */
     const unchanged = new Map<string, number>();
     for (const s of statuses) {
-      const start = performance.now();
       let key = this.keys.get(s);
       if (key === undefined) this.keys.set(s, (key = statusKey(s)));
       const entry = this.byKey.get(key);
@@ -49,23 +48,27 @@ export class StatusLog {
         unchanged.set(s.kind, (unchanged.get(s.kind) ?? 0) + 1);
         continue;
       }
-      if (entry) {
-        entry.update = s;
-        entry.seen = now;
-      } else {
-        this.byKey.set(key, { update: s, seen: now });
-        seen++;
-      }
+      if (!entry) seen++;
+      this.record(key, s, entry, now);
       changed++;
-      const problems = falseConditions(s.status);
-      if (problems.length > 0) {
-        for (const c of problems) this.log("warn", `${key}: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
-      } else this.log("info", `${key}: ok`);
-      this.metrics?.statusUpdate(s.kind, "success", (performance.now() - start) / 1000);
     }
     for (const [kind, n] of unchanged) this.metrics?.statusUpdate(kind, "no_action", undefined, n);
     if (seen !== this.byKey.size) for (const [key, e] of this.byKey) if (e.seen !== now) this.byKey.delete(key);
     return changed;
+  }
+
+  /** Records the changed status `s` of `key` (its entry so far: `entry`) and logs it. */
+  private record(key: string, s: StatusUpdate, entry: Entry | undefined, now: number): void {
+    const start = performance.now();
+    if (entry) {
+      entry.update = s;
+      entry.seen = now;
+    } else this.byKey.set(key, { update: s, seen: now });
+    const problems = falseConditions(s.status);
+    if (problems.length > 0) {
+      for (const c of problems) this.log("warn", `${key}: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+    } else this.log("info", `${key}: ok`);
+    this.metrics?.statusUpdate(s.kind, "success", (performance.now() - start) / 1000);
   }
 
   /** The latest status of an object. */

@@ -71,7 +71,7 @@ export function translateAndPublish(
   bindPort?: (node: string) => ((port: number) => number) | undefined,
   stages: PublishStages = {},
 ): PassResult {
-  const { hooks, checker, trace, olderEnvoys } = stages;
+  const { hooks, checker, trace } = stages;
   const layout = stages.routeLayout ?? env().routeLayout ?? "scoped";
   const t0 = performance.now();
   const translated = inStage(trace, STAGES.translate, () => translate(snapshot, opts));
@@ -97,16 +97,8 @@ export function translateAndPublish(
     const patched = step.resources ?? (cache.getNode(ir.name) ? undefined : hooked.resources);
     if (!patched) continue;
     const translatedHooks = hookPhase(hooks, "translation", ir, patched);
-    if (translatedHooks.kind === "ready") {
-      const nodeLayout = layout === "scoped" && olderEnvoys?.has(ir.name) ? "inline" : layout;
-      inStage(
-        trace,
-        STAGES.publish,
-        () => cache.setNode(ir.name, laidOut(translatedHooks.resources, nodeLayout, cache, ir.name)),
-        { gateway: ir.name },
-      );
-      olderEnvoys?.published(ir.name);
-    } else held.push(heldNode(ir.name, translatedHooks));
+    if (translatedHooks.kind === "ready") publishNode(ir.name, translatedHooks.resources, cache, layout, stages);
+    else held.push(heldNode(ir.name, translatedHooks));
   }
   for (const node of cache.nodeIds()) {
     if (live.has(node)) continue;
@@ -124,6 +116,24 @@ export function translateAndPublish(
     ms: performance.now() - t0,
     patchesPending: patches.filter((p) => !p.resources).map((p) => p.node),
   };
+}
+
+/**
+ * Publishes a node's resources in `layout`: inline instead of scoped while an Envoy older than 1.38 is connected to
+ * it (`stages.olderEnvoys`, which is told the node was published).
+ */
+function publishNode(
+  node: string,
+  resources: NodeResources,
+  cache: XdsCache,
+  layout: RouteLayout,
+  { trace, olderEnvoys }: PublishStages,
+): void {
+  const nodeLayout = layout === "scoped" && olderEnvoys?.has(node) ? "inline" : layout;
+  inStage(trace, STAGES.publish, () => cache.setNode(node, laidOut(resources, nodeLayout, cache, node)), {
+    gateway: node,
+  });
+  olderEnvoys?.published(node);
 }
 
 /** One phase of the extension hooks (none configured: the resources as they are). */

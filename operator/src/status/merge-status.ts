@@ -203,3 +203,23 @@ export function sameJson(a: Json, b: Json): boolean {
 export function statusChanged(live: Json, next: Json): boolean {
   return !sameJson(live ?? {}, next);
 }
+
+/**
+ * Whether `next` differs from `live` only in its listeners' `attachedRoutes` (a Gateway's or a ListenerSet's status:
+ * the same listeners, in order, with the same conditions): a count that moves with each route attached or detached.
+ */
+export function onlyAttachedRoutesChanged(live: Json, next: Json): boolean {
+  if (!isObject(live) || !isObject(next)) return false;
+  const a = live.listeners;
+  const b = next.listeners;
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+  let moved = false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (!isObject(x) || !isObject(y)) return false;
+    if (x.attachedRoutes !== y.attachedRoutes) moved = true;
+    if (!sameJson({ ...x, attachedRoutes: undefined }, { ...y, attachedRoutes: undefined })) return false;
+  }
+  return moved && sameJson({ ...live, listeners: undefined }, { ...next, listeners: undefined });
+}

@@ -24,6 +24,11 @@
  * again (it stopped changing: a new route's Accepted, one pass late), once no newer pass is on its way (the
  * input settled), or once it has been held for `maxHoldMs`. A status that changes with every pass (a Gateway's
  * attachedRoutes while 1,000 routes are created) is written once, when the creates end, not once per pass.
+ *
+ * With `countQuietMs`, a change of nothing but listeners' `attachedRoutes` is held even when no newer pass is on its
+ * way (route creates may come slower than passes): it is written once no pass changed it for `countQuietMs` (a
+ * timer), so a Gateway's count lags its routes by about that much and is written once per burst of route changes,
+ * not once per lull between them (ADR 0033).
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
@@ -32,7 +37,7 @@ import type { KubeObject } from "../resources/meta";
 import type { StatusUpdate } from "../translate/conditions";
 import { describeError, KubeApiError, type KubeClient } from "../provider/kubernetes/client";
 import { objectPath, WATCHED_KINDS, type WatchedKind } from "../provider/kubernetes/kinds";
-import { liveIsNewer, mergeStatus, sameJson, statusChanged } from "./merge-status";
+import { liveIsNewer, mergeStatus, onlyAttachedRoutesChanged, sameJson, statusChanged } from "./merge-status";
 
 /** What the writer did, for tests and metrics. */
 export interface StatusWriterStats {
@@ -74,6 +79,11 @@ export interface StatusWriterOptions {
    * @default {@link DEFAULT_MAX_HOLD_MS}
    */
   readonly maxHoldMs?: number;
+  /**
+   * How long a change of listeners' `attachedRoutes` alone waits for the count to stay the same (ms; see the module
+   * comment; the controller: {@link DEFAULT_COUNT_QUIET_MS}). @default 0: not held
+   */
+  readonly countQuietMs?: number;
 }
 
 /** Options of one {@link StatusWriter.write} call. */
@@ -88,12 +98,17 @@ export interface WriteOptions {
 /** {@link StatusWriterOptions.maxHoldMs}'s default: a status is at most this late under continuous input. */
 export const DEFAULT_MAX_HOLD_MS = 30_000;
 
+/** The controller's {@link StatusWriterOptions.countQuietMs}. */
+export const DEFAULT_COUNT_QUIET_MS = 200;
+
 /** A changed status held for a newer pass. */
 interface Held {
   /** The desired status held. */
   readonly desired: unknown;
   /** When the object's first held status was held (performance.now()). */
   readonly since: number;
+  /** A count-only change held with no newer pass on its way: what its timer writes. */
+  readonly quiet?: { readonly u: StatusUpdate; readonly live: LiveObject; readonly timer: NodeJS.Timeout };
 }
 
 /** An object as listed, with its status. */
@@ -189,13 +204,14 @@ export class StatusWriter {
     const byKey = new Map(live.map((o) => [`${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`, o]));
     const now = (this.opts.now ?? rfc3339Now)();
     // Deleted objects' versions, settled and held statuses are forgotten (no growth under churn).
-    for (const memo of [this.written, this.settled, this.held]) {
+    for (const memo of [this.written, this.settled]) {
       for (const key of memo.keys()) if (!byKey.has(key)) memo.delete(key);
     }
+    for (const key of [...this.held.keys()]) if (!byKey.has(key)) this.forget(key);
     await Promise.all(
       updates.map((u) => {
         const key = statusKey(u);
-        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now, opts.newerPass));
+        return this.inOrder(key, () => this.writeOne(u, byKey.get(key), now, opts));
       }),
     );
   }
@@ -259,14 +275,14 @@ export class StatusWriter {
 
   /**
    * The status to write for `u` and what it is preconditioned on, or undefined when nothing is to be sent
-   * (counted: unchanged, behind or stale).
+   * (counted: unchanged, behind, stale or held). `hold` null: the write of a held status, not held again.
    */
   private toWrite(
     u: StatusUpdate,
     key: string,
     live: LiveObject,
     now: string,
-    newerPass: (() => boolean) | undefined,
+    hold: WriteOptions | null,
   ): Base | undefined {
     if (this.settledAgain(key, live, u.status)) return this.unchanged(u, key);
     const base = this.baseOf(key, live);
@@ -280,7 +296,10 @@ export class StatusWriter {
     }
     const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
     if (statusChanged(base.status, next)) {
-      return this.holds(key, u.status, newerPass) ? undefined : { status: next, resourceVersion: base.resourceVersion };
+      const quiet = (this.opts.countQuietMs ?? 0) > 0 && onlyAttachedRoutesChanged(base.status, next);
+      return hold && this.holds(key, u, live, hold.newerPass?.() === true, quiet)
+        ? undefined
+        : { status: next, resourceVersion: base.resourceVersion };
     }
     // Compared with our own write, not with `live`: `live` may still be merged differently next time.
     if (base.status === live.status) this.settled.set(key, { live, desired: u.status });
@@ -288,27 +307,60 @@ export class StatusWriter {
   }
 
   /**
-   * Whether a changed `desired` status is held for the newer pass on its way: not when none is, when the last
-   * pass held the same status (it stopped changing) or when the object's status has been held for `maxHoldMs`.
+   * Whether `u`'s changed status is held: not when the last pass held the same status (it stopped changing) or when
+   * the object's status has been held for `maxHoldMs`; else when a newer pass is on its way (held for it), or when the
+   * change is `quiet` (a count-only change: held for `countQuietMs`, then its timer writes it).
    */
-  private holds(key: string, desired: unknown, newerPass: (() => boolean) | undefined): boolean {
+  private holds(key: string, u: StatusUpdate, live: LiveObject, waitsForPass: boolean, quiet: boolean): boolean {
     const held = this.held.get(key);
     const now = performance.now();
-    if (
-      !newerPass?.() ||
-      (held && sameJson(held.desired, desired)) ||
-      (held && now - held.since >= (this.opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS))
-    ) {
-      this.held.delete(key);
+    if ((!waitsForPass && !quiet) || (held && this.heldEnough(held, u.status, now))) {
+      this.forget(key);
       return false;
     }
-    this.held.set(key, { desired, since: held?.since ?? now });
+    if (held?.quiet) clearTimeout(held.quiet.timer);
+    const timer = waitsForPass ? undefined : setTimeout(() => this.writeQuiet(key), this.opts.countQuietMs);
+    timer?.unref();
+    this.held.set(key, {
+      desired: u.status,
+      since: held?.since ?? now,
+      ...(timer ? { quiet: { u, live, timer } } : {}),
+    });
     this.stats.held++;
     return true;
   }
 
-  private unchanged(u: StatusUpdate, key: string): undefined {
+  /** Whether `held` is to be written with `desired`: the same status again, or held for `maxHoldMs`. */
+  private heldEnough(held: Held, desired: unknown, now: number): boolean {
+    return sameJson(held.desired, desired) || now - held.since >= (this.opts.maxHoldMs ?? DEFAULT_MAX_HOLD_MS);
+  }
+
+  /** Drops what is held for `key`, and its timer. */
+  private forget(key: string): void {
+    const held = this.held.get(key);
+    if (held?.quiet) clearTimeout(held.quiet.timer);
     this.held.delete(key);
+  }
+
+  /** A count-only change's quiet time is over: written unless a later call took it over meanwhile. */
+  private writeQuiet(key: string): void {
+    const held = this.held.get(key);
+    if (!held?.quiet) return;
+    const { u, live } = held.quiet;
+    void this.inOrder(key, async () => {
+      if (this.held.get(key) !== held) return; // a later pass held or wrote a newer status
+      this.held.delete(key);
+      await this.writeOne(u, live, (this.opts.now ?? rfc3339Now)(), null);
+    });
+  }
+
+  /** Stops the timers of held count-only changes (they are not written). */
+  close(): void {
+    for (const key of [...this.held.keys()]) this.forget(key);
+  }
+
+  private unchanged(u: StatusUpdate, key: string): undefined {
+    this.forget(key);
     this.stats.unchanged++;
     this.opts.metrics?.statusUpdate(u.kind, "no_action");
     return undefined;
@@ -318,13 +370,13 @@ export class StatusWriter {
     u: StatusUpdate,
     live: LiveObject | undefined,
     now: string,
-    newerPass: (() => boolean) | undefined,
+    hold: WriteOptions | null,
   ): Promise<void> {
     const slash = u.apiVersion.lastIndexOf("/");
     const kind = this.kinds.get(kindKey(slash < 0 ? "" : u.apiVersion.slice(0, slash), u.kind));
     if (!live || !kind) return;
     const key = statusKey(u);
-    const write = this.toWrite(u, key, live, now, newerPass);
+    const write = this.toWrite(u, key, live, now, hold);
     if (!write) return;
     const path = `${objectPath(kind, u.name, u.namespace)}/status`;
     const body = { metadata: { resourceVersion: write.resourceVersion }, status: write.status };
