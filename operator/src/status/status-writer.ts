@@ -26,9 +26,10 @@
  * attachedRoutes while 1,000 routes are created) is written once, when the creates end, not once per pass.
  *
  * With `countQuietMs`, a change of nothing but listeners' `attachedRoutes` is held even when no newer pass is on its
- * way (route creates may come slower than passes): it is written once no pass changed it for `countQuietMs` (a
- * timer), so a Gateway's count lags its routes by about that much and is written once per burst of route changes,
- * not once per lull between them (ADR 0033).
+ * way (route creates may come slower than passes, so a burst has lulls between them): a timer writes it
+ * `countQuietMs` after its pass unless input came meanwhile (then the pass on its way finds the same count and
+ * writes it, or holds the new one). A Gateway's count lags its routes by about that much, and is written once per
+ * burst of route changes, not once per lull between passes (ADR 0033).
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
 import type { Logger } from "../log";
@@ -108,7 +109,13 @@ interface Held {
   /** When the object's first held status was held (performance.now()). */
   readonly since: number;
   /** A count-only change held with no newer pass on its way: what its timer writes. */
-  readonly quiet?: { readonly u: StatusUpdate; readonly live: LiveObject; readonly timer: NodeJS.Timeout };
+  readonly quiet?: {
+    readonly u: StatusUpdate;
+    readonly live: LiveObject;
+    readonly timer: NodeJS.Timeout;
+    /** The holding pass's: when input came after it, its timer leaves the status to the pass on its way. */
+    readonly newerPass?: () => boolean;
+  };
 }
 
 /** An object as listed, with its status. */
@@ -297,7 +304,7 @@ export class StatusWriter {
     const next = mergeStatus(base.status, u.status, this.opts.controllerName, now);
     if (statusChanged(base.status, next)) {
       const quiet = (this.opts.countQuietMs ?? 0) > 0 && onlyAttachedRoutesChanged(base.status, next);
-      return hold && this.holds(key, u, live, hold.newerPass?.() === true, quiet)
+      return hold && this.holds(key, u, live, hold, quiet)
         ? undefined
         : { status: next, resourceVersion: base.resourceVersion };
     }
@@ -311,9 +318,10 @@ export class StatusWriter {
    * the object's status has been held for `maxHoldMs`; else when a newer pass is on its way (held for it), or when the
    * change is `quiet` (a count-only change: held for `countQuietMs`, then its timer writes it).
    */
-  private holds(key: string, u: StatusUpdate, live: LiveObject, waitsForPass: boolean, quiet: boolean): boolean {
+  private holds(key: string, u: StatusUpdate, live: LiveObject, hold: WriteOptions, quiet: boolean): boolean {
     const held = this.held.get(key);
     const now = performance.now();
+    const waitsForPass = hold.newerPass?.() === true;
     if ((!waitsForPass && !quiet) || (held && this.heldEnough(held, u.status, now))) {
       this.forget(key);
       return false;
@@ -324,7 +332,7 @@ export class StatusWriter {
     this.held.set(key, {
       desired: u.status,
       since: held?.since ?? now,
-      ...(timer ? { quiet: { u, live, timer } } : {}),
+      ...(timer ? { quiet: { u, live, timer, ...(hold.newerPass ? { newerPass: hold.newerPass } : {}) } } : {}),
     });
     this.stats.held++;
     return true;
@@ -342,11 +350,18 @@ export class StatusWriter {
     this.held.delete(key);
   }
 
-  /** A count-only change's quiet time is over: written unless a later call took it over meanwhile. */
+  /**
+   * A count-only change's quiet time is over: written, unless input arrived after its pass (the pass on its way finds
+   * the count again or holds the new one) or a later call took it over meanwhile.
+   */
   private writeQuiet(key: string): void {
     const held = this.held.get(key);
     if (!held?.quiet) return;
-    const { u, live } = held.quiet;
+    const { u, live, newerPass } = held.quiet;
+    if (newerPass?.()) {
+      this.held.set(key, { desired: held.desired, since: held.since });
+      return;
+    }
     void this.inOrder(key, async () => {
       if (this.held.get(key) !== held) return; // a later pass held or wrote a newer status
       this.held.delete(key);
