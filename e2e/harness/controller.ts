@@ -71,12 +71,16 @@ export async function startTestController(
 }
 
 /**
- * A simulated kubelet for the pods of `namespaces` (or "all"; not started), with the host's Envoy and this
- * repository; each pod runs in its own network namespace of the cluster's pod network.
+ * A simulated kubelet for the pods of `namespaces` (or "all"; not started), with the host's Envoy (or `envoyBin`) and
+ * this repository; each pod runs in its own network namespace of the cluster's pod network.
  */
-export function testKubelet(cluster: KubeCluster, namespaces: readonly string[] | "all"): SimulatedKubelet {
+export function testKubelet(
+  cluster: KubeCluster,
+  namespaces: readonly string[] | "all",
+  envoyBin: string = requireEnvoy(),
+): SimulatedKubelet {
   return new SimulatedKubelet(cluster, {
-    envoyBin: requireEnvoy(),
+    envoyBin,
     repoRoot: REPO,
     namespaces: namespaces === "all" ? "all" : [...namespaces],
     echo: Boolean(process.env.EGTS_TEST_LOG),

@@ -28,6 +28,8 @@ export interface ProxyStackOptions {
   readonly timeoutMs?: number;
   /** Controller settings over the shared test ones. @default none */
   readonly controller?: Partial<ControllerOptions>;
+  /** The Envoy binary the proxy pods run. @default the pinned one */
+  readonly envoyBin?: string;
 }
 
 /** A running stack; {@link ProxyStack.stop} stops it all. */
@@ -58,7 +60,7 @@ export async function startProxyStack(o: ProxyStackOptions): Promise<ProxyStack>
     await prepareCluster(cluster, [o.namespace]);
     echo = await startEchoBackend({ name: o.echoName, host: cluster.nodeAddress });
     controller = await startTestController(cluster, o.namespace, o.controller);
-    kubelet = testKubelet(cluster, [o.namespace]);
+    kubelet = testKubelet(cluster, [o.namespace], o.envoyBin);
     kubelet.start();
     const input = await o.manifests(cluster, echo);
     await cluster.kubectl(["apply", "--server-side", "--field-manager=test", "-f", "-"], { input });

@@ -11,30 +11,18 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { existsSync } from "node:fs";
 import { HostRunner } from "../../operator/src/infra/host/host-runner";
 import type { XdsEvent } from "../../operator/src/xds/server";
 import { TypeUrl } from "../../operator/src/xds/types";
 import { startEchoBackend, type EchoBackend } from "../../operator/src/demo/echo-backend";
-import { requireEnvoy } from "../support/envoy";
+import { OLDER_ENVOY, requireEnvoy, requireOlderEnvoy } from "../support/envoy";
 import { eventually, freePort, httpGet } from "../support/http";
 import { publishedLayout } from "../support/listeners";
 import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const NODE = "default/eg";
-const OLDER = "1.37.0";
-
-/** Envoy 1.37.0 from the egts cache, or an error naming its install step. */
-function olderEnvoy(): string {
-  const cache = process.env.EGTS_CACHE?.trim() || join(process.env.HOME ?? tmpdir(), ".cache", "egts");
-  const bin = join(cache, `envoy-${OLDER}`, "envoy", "_bin", "envoy");
-  if (!existsSync(bin))
-    throw new Error(
-      `this test runs Envoy ${OLDER}: run \`node scripts/install-envoy.mjs ${OLDER}\` (${bin} is missing)`,
-    );
-  return bin;
-}
+const OLDER = OLDER_ENVOY;
 
 /** One Envoy process serving node {@link NODE} from the gateway's xDS server. */
 interface Proxy {
@@ -72,7 +60,7 @@ describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, func
   const events: XdsEvent[] = [];
 
   before(async function () {
-    const bin = olderEnvoy();
+    const bin = requireOlderEnvoy();
     backend = await startEchoBackend({ name: "b" });
     port = await freePort();
     t = await startTestGateway(
@@ -132,7 +120,7 @@ describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, func
     await pinned?.stop();
     pinned = undefined;
     const from = events.length;
-    older = await runEnvoy(olderEnvoy(), t.gw.xdsPort);
+    older = await runEnvoy(requireOlderEnvoy(), t.gw.xdsPort);
     await eventually(async () => (await httpGet(port, "two.example.com")).status === 200, 20_000, "two on 1.37.0");
     const connected = events.slice(from).filter((e) => e.kind === "connect" && e.nodeId === NODE);
     assert.deepEqual(

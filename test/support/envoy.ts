@@ -1,5 +1,26 @@
 /** Finds Envoy for tests; a missing binary fails the test with the install step, it never skips. */
+import { existsSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { findEnvoy } from "../../operator/src/infra/host/envoy-binary";
+
+/** The Envoy release older than 1.38 the tests of such a proxy run (ADR 0032). */
+export const OLDER_ENVOY = "1.37.0";
+
+/**
+ * Envoy {@link OLDER_ENVOY} from the egts cache (`node scripts/install-envoy.mjs 1.37.0`, which `npm test` runs), or
+ * an error naming that step.
+ */
+export function requireOlderEnvoy(): string {
+  const cache = process.env.EGTS_CACHE?.trim() || join(process.env.HOME?.trim() || homedir(), ".cache", "egts");
+  const bin = join(cache, `envoy-${OLDER_ENVOY}`, "envoy", "_bin", "envoy");
+  if (!existsSync(bin)) {
+    throw new Error(
+      `this test runs Envoy ${OLDER_ENVOY}: run \`node scripts/install-envoy.mjs ${OLDER_ENVOY}\` (${bin} is missing)`,
+    );
+  }
+  return bin;
+}
 
 /** The Envoy binary, or an error that says `node scripts/install-envoy.mjs`. */
 export function requireEnvoy(): string {
