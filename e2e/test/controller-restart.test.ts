@@ -28,6 +28,18 @@ function layoutOf(c: Controller): PublishedLayout {
   return publishedLayout(c.cache, NODE);
 }
 
+/** The quickstart served by a controller on the `inline` layout, its proxy pod running `envoyBin` (default: pinned). */
+function startInlineStack(echoName: string, envoyBin?: string): Promise<ProxyStack> {
+  return startProxyStack({
+    namespace: NS,
+    echoName,
+    manifests: (c, echo) => quickstartYaml(PORT, c.nodeAddress, echo.port),
+    probe: { port: PORT, host: HOST },
+    controller: { routeLayout: "inline" },
+    ...(envoyBin ? { envoyBin } : {}),
+  });
+}
+
 /** Under load, stops the stack's controller and starts one on the default layout on its xDS address; then a new route. */
 async function restartUnderLoad(
   stack: ProxyStack,
@@ -70,13 +82,7 @@ describe("controller restart under a running proxy: inline layout → scoped (Ku
   let next: Controller | undefined;
 
   before(async () => {
-    stack = await startProxyStack({
-      namespace: NS,
-      echoName: "restart-echo",
-      manifests: (c, echo) => quickstartYaml(PORT, c.nodeAddress, echo.port),
-      probe: { port: PORT, host: HOST },
-      controller: { routeLayout: "inline" },
-    });
+    stack = await startInlineStack("restart-echo");
   });
 
   after(async () => {
@@ -107,14 +113,7 @@ describe(`controller restart under a proxy on Envoy ${OLDER_ENVOY}: its node sta
   let next: Controller | undefined;
 
   before(async () => {
-    stack = await startProxyStack({
-      namespace: NS,
-      echoName: "restart-older-echo",
-      manifests: (c, echo) => quickstartYaml(PORT, c.nodeAddress, echo.port),
-      probe: { port: PORT, host: HOST },
-      controller: { routeLayout: "inline" },
-      envoyBin: requireOlderEnvoy(),
-    });
+    stack = await startInlineStack("restart-older-echo", requireOlderEnvoy());
   });
 
   after(async () => {

@@ -7,6 +7,7 @@
 import * as assert from "node:assert/strict";
 import type * as grpc from "@grpc/grpc-js";
 import { pack } from "../../proto/any";
+import type { Node } from "../../proto/gen/envoy/config/core/v3/base";
 import { Cluster } from "../../proto/gen/envoy/config/cluster/v3/cluster";
 import { ScopedRouteConfiguration } from "../../proto/gen/envoy/config/route/v3/scoped_route";
 import {
@@ -115,22 +116,14 @@ describe("older Envoys on the xDS server (a fake Envoy client announcing its rel
   }
 
   it("reads the release an Envoy node announces, and tells which start scoped routes only at startup", function () {
-    assert.deepEqual(
-      envoyBuildOf({
+    const node = (userAgentName: string, patch: number): Node =>
+      ({
         id: "n",
-        userAgentName: "envoy",
-        userAgentBuildVersion: { version: { majorNumber: 1, minorNumber: 37, patch: 2 } },
-      } as never),
-      { major: 1, minor: 37, patch: 2 },
-    );
-    assert.equal(
-      envoyBuildOf({
-        id: "n",
-        userAgentName: "grpc-go",
-        userAgentBuildVersion: { version: { majorNumber: 1, minorNumber: 37, patch: 0 } },
-      } as never),
-      undefined,
-    );
+        userAgentName,
+        userAgentBuildVersion: { version: { majorNumber: 1, minorNumber: 37, patch } },
+      }) as Node;
+    assert.deepEqual(envoyBuildOf(node("envoy", 2)), { major: 1, minor: 37, patch: 2 });
+    assert.equal(envoyBuildOf(node("grpc-go", 0)), undefined, "another client");
     assert.equal(envoyBuildOf({ id: "n", userAgentName: "envoy" } as never), undefined);
     assert.equal(startsScopedRoutesOnlyAtStartup({ major: 1, minor: 37, patch: 9 }), true);
     assert.equal(startsScopedRoutesOnlyAtStartup({ major: 1, minor: 38, patch: 0 }), false);
