@@ -100,7 +100,7 @@ export interface WriteOptions {
 export const DEFAULT_MAX_HOLD_MS = 30_000;
 
 /** The controller's {@link StatusWriterOptions.countQuietMs}. */
-export const DEFAULT_COUNT_QUIET_MS = 200;
+export const DEFAULT_COUNT_QUIET_MS = 500;
 
 /** A changed status held for a newer pass. */
 interface Held {
