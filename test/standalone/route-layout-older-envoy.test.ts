@@ -22,8 +22,6 @@ import { backendYaml, gatewayYaml, routeYaml } from "../support/manifests";
 import { startTestGateway, type TestGateway } from "../support/standalone";
 
 const NODE = "default/eg";
-const OLDER = OLDER_ENVOY;
-
 /** One Envoy process serving node {@link NODE} from the gateway's xDS server. */
 interface Proxy {
   readonly admin: string;
@@ -50,7 +48,7 @@ async function runEnvoy(envoyBin: string, xdsPort: number): Promise<Proxy> {
   };
 }
 
-describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, function () {
+describe(`route layout with an Envoy older than 1.38 (${OLDER_ENVOY}) connected`, function () {
   this.timeout(90_000);
   let t: TestGateway;
   let backend: EchoBackend;
@@ -85,7 +83,7 @@ describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, func
   });
 
   it("keeps the node on its RouteConfiguration when its listener comes to qualify for scopes, and answers", async function () {
-    assert.deepEqual([...t.gw.server.olderEnvoys.entries()], [[NODE, [OLDER]]]);
+    assert.deepEqual([...t.gw.server.olderEnvoys.entries()], [[NODE, [OLDER_ENVOY]]]);
     await t.remove("wild.yaml");
     await t.write("two.yaml", routeYaml("two", "two.example.com", "b"));
     // On 1.37.0, a listener switched to scopes here answered 404 for good (ADR 0031): the new host never came.
@@ -97,7 +95,7 @@ describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, func
     assert.deepEqual(p.routes, ["default/eg/http"]);
     assert.equal((await httpGet(port, "ok.example.com")).status, 200);
     assert.ok(
-      t.logs.some((l) => l.includes("an Envoy older than 1.38 connected") && l.includes(OLDER)),
+      t.logs.some((l) => l.includes("an Envoy older than 1.38 connected") && l.includes(OLDER_ENVOY)),
       "the controller says why the node is inline",
     );
   });
@@ -125,7 +123,7 @@ describe(`route layout with an Envoy older than 1.38 (${OLDER}) connected`, func
     const connected = events.slice(from).filter((e) => e.kind === "connect" && e.nodeId === NODE);
     assert.deepEqual(
       connected.map((e) => e.envoy),
-      [OLDER],
+      [OLDER_ENVOY],
     );
     const stream = connected[0]!.streamId;
     const sent = events.slice(from).filter((e) => e.kind === "sent" && e.streamId === stream);

