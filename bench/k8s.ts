@@ -187,12 +187,13 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
     m["scale/cpu_ms"] = { value: round(s.cpuMs), unit: "ms" };
     m["scale/idle_cpu_ms_per_s"] = { value: round(s.idleCpuMsPerS), unit: "ms/s" };
     m["scale/rss_MB"] = { value: round(s.rssMB, 1), unit: "MB" };
+    m["scale/rest_rss_MB"] = { value: round(s.restRssMB, 1), unit: "MB" };
     m["scale/rss_peak_MB"] = { value: round(s.hwmMB, 1), unit: "MB" };
     m["scale/heap_used_MB"] = { value: round(s.heapUsedMB, 1), unit: "MB" };
     rows.push(
       [
-        `d at ${s.routes} routes: controller RSS / peak RSS / heap after GC (MiB)`,
-        `${round(s.rssMB, 0)} / ${round(s.hwmMB, 0)} / ${round(s.heapUsedMB, 0)}`,
+        `d at ${s.routes} routes: controller RSS / peak RSS / heap after GC (MiB); RSS at rest before the GC`,
+        `${round(s.rssMB, 0)} / ${round(s.hwmMB, 0)} / ${round(s.heapUsedMB, 0)}; ${round(s.restRssMB, 0)}`,
         s.routes === 1000 ? "RSS ≤ 120" : "",
         r.load.scale ?? "",
       ],

@@ -21,6 +21,8 @@ export interface ScaleResult {
   readonly idlePasses: number;
   /** Controller VmRSS after a full GC (MiB). */
   readonly rssMB: number;
+  /** Controller VmRSS at the end of the 10 s idle, before the bench's GC: at rest, as `kubectl top` sees it (MiB). */
+  readonly restRssMB: number;
   /** Controller VmHWM: peak RSS so far (MiB). */
   readonly hwmMB: number;
   readonly heapUsedMB: number;
@@ -81,8 +83,10 @@ export async function scale(stack: Stack, from: number, to: number): Promise<Sca
   const passes0 = stack.passes;
   await sleep(10_000);
   const idleMs = stack.controller.cpuMs() - idle0;
+  const restRssMB = stack.controller.rss().rssMB;
   return {
     routes: to,
+    restRssMB,
     readyMs,
     cpuMs,
     idleCpuMsPerS: idleMs / 10,

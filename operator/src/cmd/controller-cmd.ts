@@ -14,6 +14,7 @@ import { isLoopbackListen } from "../xds/server";
 import type { Invocation } from "./cli/command";
 import { portFlag } from "./cli/port-flag";
 import { envoyGatewayConfig, envoyGatewayDocument, logLevels, xdsServerOptions } from "./gateway-config";
+import { IdleCollection } from "./idle-collection";
 import type { Logger } from "../log";
 import { clientVersion } from "./version-info";
 
@@ -114,6 +115,7 @@ export async function controller(inv: Invocation): Promise<number> {
   });
   await controller.start();
   log("info", "controller running", { namespace, xdsPort: controller.xdsPort });
+  const idle = new IdleCollection(controller.passes$, { log });
   const admin = await startAdmin(config.admin, controller, {
     controllerName,
     document: envoyGatewayDocument(values["config-path"]),
@@ -123,6 +125,7 @@ export async function controller(inv: Invocation): Promise<number> {
     process.once("SIGINT", () => resolve());
     process.once("SIGTERM", () => resolve());
   });
+  idle.close();
   await admin?.stop();
   await controller.stop();
   await telemetry.stop();

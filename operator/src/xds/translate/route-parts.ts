@@ -6,7 +6,7 @@
  * ADR 0024); any other RouteConfiguration (a patched or hooked one, a test's) is split from its bytes.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
-import { forEachField, readVarint } from "./wire";
+import { concat, forEachField, readVarint } from "./wire";
 
 /** RouteConfiguration.virtual_hosts and RouteConfiguration.vhds. */
 const RC_VIRTUAL_HOSTS_FIELD = 2;
@@ -60,7 +60,7 @@ export function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts:
     if (tag >>> 3 === RC_VIRTUAL_HOSTS_FIELD && (tag & 7) === 2) hosts.push(buf.subarray(valueStart, end));
     else if (tag !== RC_VHDS_TAG) kept.push(buf.subarray(start, end));
   });
-  return { rest: Buffer.concat(kept), hosts };
+  return { rest: concat(kept), hosts };
 }
 
 /** The value of one length-delimited field (tag, length, value), the same object for the same field. */

@@ -28,7 +28,7 @@ import type { NodeResources } from "./resources";
 import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
 import { routeParts, type RouteParts } from "./route-parts";
 import { ScopedHosts } from "./scoped-window";
-import { field, forEachField, lengthDelimitedTag } from "./wire";
+import { concat, field, forEachField, lengthDelimitedTag } from "./wire";
 
 const VH_DOMAINS_TAG = lengthDelimitedTag(2);
 const RC_NAME_TAG = lengthDelimitedTag(1);
@@ -216,7 +216,7 @@ function exactHosts(parts: RouteParts, rc: string, memo: LayoutMemo | null): Exa
   forEachField(parts.rest, (tag, start, _valueStart, end) => {
     if (tag !== RC_NAME_TAG) kept.push(parts.rest.subarray(start, end));
   });
-  return { rest: Buffer.concat(kept), hosts: parts.hosts, state };
+  return { rest: concat(kept), hosts: parts.hosts, state };
 }
 
 /** A virtual host's domains. */
@@ -231,8 +231,8 @@ function domainsOf(vh: Uint8Array): string[] {
 /** A ScopedRouteConfiguration: `name`, key `[domain]`, its RouteConfiguration (named `rcName`: `rest` and `vh`) inline. */
 function scopeBytes(name: string, rcName: string, domain: string, rest: Uint8Array, vh: Uint8Array): Buffer {
   const key = field(KEY_FRAGMENTS_TAG, field(FRAGMENT_STRING_KEY_TAG, Buffer.from(domain, "utf8")));
-  const rc = Buffer.concat([field(RC_NAME_TAG, Buffer.from(rcName, "utf8")), rest, field(lengthDelimitedTag(2), vh)]);
-  return Buffer.concat([
+  const rc = concat([field(RC_NAME_TAG, Buffer.from(rcName, "utf8")), rest, field(lengthDelimitedTag(2), vh)]);
+  return concat([
     field(SRC_NAME_TAG, Buffer.from(name, "utf8")),
     field(SRC_KEY_TAG, key),
     field(SRC_ROUTE_CONFIGURATION_TAG, rc),

@@ -15,7 +15,7 @@ import { TypeUrl } from "../types";
 import type { NodeResources } from "./resources";
 import { sharedLayoutMemo, type LayoutMemo } from "./layout-memo";
 import { routeParts } from "./route-parts";
-import { field, forEachField } from "./wire";
+import { concat, field, forEachField } from "./wire";
 
 /** Wire tags used here (envoy.config.route.v3.RouteConfiguration and VirtualHost). */
 const RC_VHDS_TAG = (9 << 3) | 2;
@@ -99,7 +99,7 @@ export function splitVirtualHosts(
     const { rest, hosts } = routeParts(any, !memo);
     const shell = (): Any => {
       const vhdsBytes = Vhds.encode(vhdsConfig(name)).finish();
-      return { typeUrl: any.typeUrl, value: Buffer.concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) };
+      return { typeUrl: any.typeUrl, value: concat([rest, field(RC_VHDS_TAG, vhdsBytes)]) };
     };
     outRoutes.set(name, memo ? memo.vhdsRoutes.get(memo.intern(`vhds\n${name}`, rest), name, shell) : shell());
     for (const vh of hosts) {
@@ -109,7 +109,7 @@ export function splitVirtualHosts(
         const value = resourceName === own ? vh : renamed(vh, resourceName);
         const before = previous?.get(resourceName)?.value;
         const kept = before && Buffer.compare(before.value, value) === 0;
-        return [resourceName, kept ? before : { typeUrl: TypeUrl.VirtualHost, value: Buffer.from(value) }];
+        return [resourceName, kept ? before : { typeUrl: TypeUrl.VirtualHost, value: concat([value]) }];
       };
       const [resourceName, value] = memo ? memo.vhdsHosts.get(vh, name, make) : make();
       virtualHosts.set(resourceName, value);
@@ -136,5 +136,5 @@ function renamed(buf: Uint8Array, name: string): Buffer {
   forEachField(buf, (tag, start, _valueStart, end) => {
     if (tag !== VH_NAME_TAG) parts.push(buf.subarray(start, end));
   });
-  return Buffer.concat(parts);
+  return concat(parts);
 }

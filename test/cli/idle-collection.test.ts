@@ -1,0 +1,62 @@
+import { strict as assert } from "node:assert";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Subject } from "rxjs";
+import { IdleCollection } from "../../operator/src/cmd/idle-collection";
+
+const MiB = 2 ** 20;
+
+/** Allocates ~`mib` MiB of objects that live through several scavenges (so they reach the old space), then drops them. */
+async function oldGarbage(mib: number): Promise<void> {
+  let keep: { i: number; s: string; a: number[] }[] | undefined = [];
+  const target = process.memoryUsage().heapUsed + mib * MiB;
+  while (process.memoryUsage().heapUsed < target) {
+    for (let i = 0; i < 10_000; i++) keep.push({ i, s: `garbage ${i}`, a: [i, i + 1] });
+    await sleep(0);
+  }
+  keep = undefined;
+}
+
+describe("idle collection (egts controller)", function () {
+  this.timeout(20_000);
+  const open: IdleCollection[] = [];
+  afterEach(() => open.splice(0).forEach((c) => c.close()));
+
+  it("collects once the passes went quiet, and the heap used drops by the burst's garbage", async () => {
+    const passes = new Subject<void>();
+    const idle = new IdleCollection(passes, { idleMs: 300, minGrowthBytes: 4 * MiB });
+    open.push(idle);
+    await oldGarbage(40);
+    const before = process.memoryUsage().heapUsed;
+    passes.next();
+    await sleep(100);
+    assert.equal(idle.collections, 0, "collected before the quiet time");
+    await sleep(500);
+    assert.equal(idle.collections, 1);
+    const after = process.memoryUsage().heapUsed;
+    assert.ok(after < before - 20 * MiB, `heap used ${before / MiB} → ${after / MiB} MiB`);
+  });
+
+  it("waits while passes keep coming, and collects nothing without growth or after close", async () => {
+    const passes = new Subject<void>();
+    const idle = new IdleCollection(passes, { idleMs: 300, minGrowthBytes: 4 * MiB });
+    open.push(idle);
+    await oldGarbage(20);
+    for (let i = 0; i < 6; i++) {
+      passes.next();
+      await sleep(100);
+    }
+    assert.equal(idle.collections, 0, "collected while passes were coming");
+    await sleep(500);
+    assert.equal(idle.collections, 1);
+    // Nothing grew since: another quiet time collects nothing.
+    passes.next();
+    await sleep(600);
+    assert.equal(idle.collections, 1, "collected without growth");
+    // Closed with a collection pending: it never runs.
+    await oldGarbage(20);
+    passes.next();
+    idle.close();
+    await sleep(600);
+    assert.equal(idle.collections, 1, "collected after close");
+  });
+});
