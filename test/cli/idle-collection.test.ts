@@ -7,13 +7,13 @@ const MiB = 2 ** 20;
 
 /** Allocates ~`mib` MiB of objects that live through several scavenges (so they reach the old space), then drops them. */
 async function oldGarbage(mib: number): Promise<void> {
-  let keep: { i: number; s: string; a: number[] }[] | undefined = [];
+  const keep: { i: number; s: string; a: number[] }[] = [];
   const target = process.memoryUsage().heapUsed + mib * MiB;
   while (process.memoryUsage().heapUsed < target) {
     for (let i = 0; i < 10_000; i++) keep.push({ i, s: `garbage ${i}`, a: [i, i + 1] });
     await sleep(0);
   }
-  keep = undefined;
+  // `keep` is garbage once this returns.
 }
 
 describe("idle collection (egts controller)", function () {
