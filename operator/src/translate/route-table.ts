@@ -285,7 +285,20 @@ export class RouteTable {
     const staying = (key: string): boolean => !goneKeys.has(key) && this.indexOf(key).found;
     if (added.some((a, i) => staying(a.key) || (i > 0 && added[i - 1].key === a.key))) return false;
     const changes = new PartChanges();
-    let refold = false;
+    // Folded in one by one while that works; else everything is folded again.
+    const folded = this.addRecords(added, inputs, keys, changes, this.removeRecords(gone, changes));
+    if (!folded) this.refold();
+    for (const [key, change] of changes.byListener) {
+      const part = patchedPart(this.listeners.get(key), key, change.removed, change.added);
+      if (part.routes.length > 0) this.listeners.set(key, part);
+      else this.listeners.delete(key);
+    }
+    return true;
+  }
+
+  /** Takes the records of routes gone out of the table; false when one could not be unfolded (refold all). */
+  private removeRecords(gone: readonly RouteRecord[], changes: PartChanges): boolean {
+    let unfolded = true;
     for (const r of gone) {
       this.byRoute.delete(r.route);
       const at = this.indexOf(r.key).at;
@@ -293,9 +306,24 @@ export class RouteTable {
       this.statusAt.splice(at, 1);
       if (r.rejected.length > 0) this.rejecting--;
       changes.note(r, "removed");
-      if (!this.unfold(r)) refold = true;
+      if (!this.unfold(r)) unfolded = false;
       this.stats.removed++;
     }
+    return unfolded;
+  }
+
+  /**
+   * Processes the new routes into records in the table, folding each in while `fold` and that works; false when a
+   * refold of everything is due.
+   */
+  private addRecords(
+    added: readonly { readonly route: HTTPRoute; readonly key: string }[],
+    inputs: RouteStageInputs,
+    keys: Map<ListenerState, string>,
+    changes: PartChanges,
+    fold: boolean,
+  ): boolean {
+    let folded = fold;
     for (const { route, key } of added) {
       const r = this.process(route, key, inputs.ctx, keys);
       this.byRoute.set(route, r);
@@ -304,15 +332,9 @@ export class RouteTable {
       this.statusAt.splice(at, 0, r.status);
       if (r.rejected.length > 0) this.rejecting++;
       changes.note(r, "added");
-      if (!refold && !this.addFolds(r)) refold = true;
+      if (folded && !this.addFolds(r)) folded = false;
     }
-    if (refold) this.refold();
-    for (const [key, change] of changes.byListener) {
-      const part = patchedPart(this.listeners.get(key), key, change.removed, change.added);
-      if (part.routes.length > 0) this.listeners.set(key, part);
-      else this.listeners.delete(key);
-    }
-    return true;
+    return folded;
   }
 
   /**

@@ -197,44 +197,57 @@ function patched(last: GroupBuild, group: Group): GroupBuild | undefined {
   if (changed.length === 0) return last;
   const entries = [...last.entries];
   for (const { i, w } of changed) {
-    const list = sorted[i].entries;
-    entries[i] = [...list];
-    const exact = last.index[i].exact;
-    const window = list.slice(w.from, w.afterTo);
-    // How many entries of each hostname the changed window of the last list held (counted by position: an entry
-    // object may be in a list twice).
-    const wasInWindow = new Map<string, number>();
-    for (let k = w.from; k < w.beforeTo; k++) {
-      const h = last.entries[i][k].hostname;
-      wasInWindow.set(h, (wasInWindow.get(h) ?? 0) + 1);
-    }
-    for (const h of touched) {
-      // A hostname whose entries were all inside the changed window has none outside it now either: its bucket is
-      // the window's entries of it (no pass over the whole list).
-      const inWindow = (exact.get(h)?.length ?? 0) === (wasInWindow.get(h) ?? 0);
-      const bucket = (inWindow ? window : list).filter((e) => e.hostname === h);
-      if (bucket.length > 0) exact.set(h, bucket);
-      else exact.delete(h);
-    }
+    entries[i] = [...sorted[i].entries];
+    reindex(last, i, w, sorted[i].entries, touched);
   }
   const hosts = [...last.hosts];
   const vhs = [...last.virtualHosts];
+  for (const h of touched) patchHost(last, group, hosts, vhs, h);
+  return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs };
+}
+
+/** Listener `i`'s exact-hostname buckets of the `touched` hostnames, from its new entries `list` (window `w` changed). */
+function reindex(
+  last: GroupBuild,
+  i: number,
+  w: ListWindow,
+  list: readonly RouteEntry[],
+  touched: ReadonlySet<string>,
+): void {
+  const exact = last.index[i].exact;
+  const window = list.slice(w.from, w.afterTo);
+  // How many entries of each hostname the changed window of the last list held (counted by position: an entry
+  // object may be in a list twice).
+  const wasInWindow = new Map<string, number>();
+  for (let k = w.from; k < w.beforeTo; k++) {
+    const h = last.entries[i][k].hostname;
+    wasInWindow.set(h, (wasInWindow.get(h) ?? 0) + 1);
+  }
   for (const h of touched) {
-    const present = sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
-    const { at, found: there } = hostIndex(hosts, h);
-    if (there && !present) {
-      hosts.splice(at, 1);
-      vhs.splice(at, 1);
-    } else if (present) {
-      const vh = virtualHost(group, last.index, h);
-      if (there) vhs[at] = vh;
-      else {
-        hosts.splice(at, 0, h);
-        vhs.splice(at, 0, vh);
-      }
+    // A hostname whose entries were all inside the changed window has none outside it now either: its bucket is
+    // the window's entries of it (no pass over the whole list).
+    const inWindow = (exact.get(h)?.length ?? 0) === (wasInWindow.get(h) ?? 0);
+    const bucket = (inWindow ? window : list).filter((e) => e.hostname === h);
+    if (bucket.length > 0) exact.set(h, bucket);
+    else exact.delete(h);
+  }
+}
+
+/** Hostname `h`'s virtual host in `hosts`/`vhs` (sorted by hostname): built again, added, or removed. */
+function patchHost(last: GroupBuild, group: Group, hosts: string[], vhs: VirtualHostIr[], h: string): void {
+  const present = group.sorted.some((l) => l.listener.hostname === h) || last.index.some((x) => x.exact.has(h));
+  const { at, found: there } = hostIndex(hosts, h);
+  if (there && !present) {
+    hosts.splice(at, 1);
+    vhs.splice(at, 1);
+  } else if (present) {
+    const vh = virtualHost(group, last.index, h);
+    if (there) vhs[at] = vh;
+    else {
+      hosts.splice(at, 0, h);
+      vhs.splice(at, 0, vh);
     }
   }
-  return { signature: last.signature, entries, index: last.index, hosts, virtualHosts: vhs };
 }
 
 /**
