@@ -1,5 +1,5 @@
 /** Checks an xDS IR before it is published; a failure is a translator bug, reported, never sent to Envoy. */
-import { parse } from "@bufbuild/cel";
+import { celPackage } from "../optional-packages";
 import type { PercentIr, RouteSecurityIr } from "./security-ir";
 import type { ClusterIr, GatewayXdsIr, RouteIr, VirtualHostIr, WeightedDestinationIr } from "./xds-ir";
 import { listWindow, unchangedWindow } from "./list-window";
@@ -212,7 +212,7 @@ function celProblems(at: string, s: RouteSecurityIr): string[] {
   return (s.authorization?.rules ?? []).flatMap((r) => {
     if (r.cel === undefined) return [];
     try {
-      parse(r.cel);
+      celPackage().parse(r.cel);
       return [];
     } catch {
       return [`${at}: authorization rule ${r.name}: invalid CEL expression`];

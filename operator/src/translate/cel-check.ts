@@ -1,5 +1,5 @@
 /** CEL expressions checked before they reach Envoy (SecurityPolicy authorization rules, access log `matches`). */
-import { parse } from "@bufbuild/cel";
+import { celPackage } from "../optional-packages";
 
 /**
  * Why a CEL expression cannot be used: Envoy Gateway's message when it does not parse (syntax only, as Envoy
@@ -10,7 +10,7 @@ import { parse } from "@bufbuild/cel";
 export function celProblem(expr: string, field: string): string | undefined {
   let parsed: unknown;
   try {
-    parsed = parse(expr);
+    parsed = celPackage().parse(expr);
   } catch {
     return `invalid CEL expression: ${expr}`;
   }

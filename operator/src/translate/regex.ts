@@ -8,7 +8,7 @@
  * {@link MAX_ESTIMATED_PROGRAM_SIZE}, where every measured pattern is over Envoy's limit. Patterns in
  * between are caught when Envoy NACKs them (pipeline/nack-bisect.ts quarantines the route).
  */
-import { RE2JS } from "re2js";
+import { re2jsPackage } from "../optional-packages";
 import type { HTTPRouteMatch } from "../resources/gateway-api";
 import { checking, quote } from "./validate-values";
 
@@ -44,7 +44,7 @@ function compileProblem(pattern: string): string | undefined {
   if (/\\[1-9]/.test(pattern)) return "uses a backreference, which RE2 does not support";
   let size: number;
   try {
-    size = RE2JS.compile(pattern).programSize();
+    size = re2jsPackage().RE2JS.compile(pattern).programSize();
   } catch (e) {
     return `does not parse as RE2 (${(e as Error).message})`;
   }

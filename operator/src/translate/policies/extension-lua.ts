@@ -9,7 +9,7 @@
  * Lua VM, so Strict is InsecureSyntax here, and a script that parses but fails when run answers 500 at request time.
  * Lua is off unless the EnvoyGateway configuration enables it (`extensionApis.enableLua`), as in Envoy Gateway.
  */
-import { parse } from "luaparse";
+import { luaparsePackage } from "../../optional-packages";
 import type { LuaIr } from "../../ir/extension-ir";
 import type { Lua } from "../../resources/envoy-extension-policy";
 import type { EnvoyProxy, LuaValidation } from "../../resources/envoy-proxy";
@@ -104,7 +104,7 @@ export function luaProblem(code: string, irName: string, validation: LuaValidati
   if (handlers.length === 0) return "expected one of envoy_on_request() or envoy_on_response() to be defined";
   if (validation === "Disabled") return undefined;
   try {
-    parse(code, { luaVersion: "LuaJIT", comments: false, locations: false, ranges: false });
+    luaparsePackage().parse(code, { luaVersion: "LuaJIT", comments: false, locations: false, ranges: false });
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
     return `validation failed for lua body in policy with name ${irName}: failed to validate with ${handlers[0]}: ${why}`;

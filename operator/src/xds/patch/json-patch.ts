@@ -5,7 +5,8 @@
  * EnsurePathExistsOnAdd: an `add` first creates the missing parents of its pointer (objects, or arrays under a
  * numeric or `-` token). Messages follow Envoy Gateway's wording.
  */
-import { JSONPatch, JSONPointer, jsonpath, type JSONValue, type OpObject } from "json-p3";
+import type { JSONValue, OpObject } from "json-p3";
+import { jsonP3Package } from "../../optional-packages";
 import type { JsonPatchIr } from "../../ir/patch-ir";
 
 /** The first problem of an operation's fields (Envoy Gateway's JSONPatchOperation.Validate), or undefined. */
@@ -43,7 +44,7 @@ export function applyOperation(doc: JSONValue, p: JsonPatchIr): { doc: JSONValue
   for (const pointer of pointers) {
     try {
       if (p.op === "add") ensureParents(doc, pointer);
-      doc = new JSONPatch([opObject(p, pointer)]).apply(doc);
+      doc = new (jsonP3Package().JSONPatch)([opObject(p, pointer)]).apply(doc);
     } catch (err) {
       errors.push(`unable to apply patch: op=${p.op} path=${pointer} err: ${(err as Error).message}`);
     }
@@ -72,7 +73,9 @@ function pointersOf(doc: JSONValue, jsonPath: string, path: string): string[] | 
   }
   let found: string[];
   try {
-    found = jsonpath.query(query, doc).nodes.map((n) => n.toPointer().toString());
+    found = jsonP3Package()
+      .jsonpath.query(query, doc)
+      .nodes.map((n) => n.toPointer().toString());
   } catch (err) {
     return `unable to convert jsonPath: '${jsonPath}' into jsonPointers, err: ${(err as Error).message}`;
   }
@@ -94,7 +97,7 @@ function join(pointer: string, path: string): string {
 
 /** Creates the missing containers above `pointer`'s last token: `{}`, or `[]` before a numeric or `-` token. */
 function ensureParents(doc: JSONValue, pointer: string): void {
-  const tokens = new JSONPointer(pointer).tokens;
+  const tokens = new (jsonP3Package().JSONPointer)(pointer).tokens;
   let node: JSONValue = doc;
   for (let i = 0; i < tokens.length - 1; i++) {
     if (node === null || typeof node !== "object") return; // json-p3 reports the bad location

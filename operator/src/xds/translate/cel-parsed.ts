@@ -3,7 +3,7 @@
  * selects and comprehensions), for Envoy's CEL matcher, which evaluates `cel_expr_parsed` but not the expression
  * string. Parsed with @bufbuild/cel (protobuf-es messages) and turned into the ts-proto message of the same proto.
  */
-import { parse } from "@bufbuild/cel";
+import { celPackage } from "../../optional-packages";
 import { ParsedExpr } from "../../../../proto/gen/cel/expr/syntax";
 
 /**
@@ -27,6 +27,6 @@ function toPartial(v: unknown): unknown {
 
 /** The parsed expression (its syntax tree, without source positions); throws when `expr` is not valid CEL. */
 export function parsedCel(expr: string): ParsedExpr {
-  const parsed = parse(expr);
+  const parsed = celPackage().parse(expr);
   return ParsedExpr.fromPartial({ expr: toPartial(parsed.expr) } as never);
 }
