@@ -402,6 +402,9 @@ describe("delta ADS server", function () {
       e.timeline.filter((t) => t.startsWith("recv") || t.startsWith("sub eds")),
       ["recv cds +c0", "sub eds c0", "recv eds +c0", "recv lds +l1", "recv rds +r1"],
     );
+    // The fake ACKed that RDS response as it came; the server must have counted the ACK before the stats are reset,
+    // or it lands in the next step's count (what a loaded CI machine did once: rds.acks 2 there).
+    await e.waitFor(() => server.stats().types.rds.acks === 1);
 
     // A new cluster + endpoints + route change: CDS before EDS (after the subscription) before RDS.
     server.resetStats();
