@@ -136,18 +136,6 @@ if (opts.help) {
   process.exit(0);
 }
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
-
-/**
- * The node flags of the entrypoint: package.json `egts.nodeFlags` (ADR 0034: the young generation bounded to 1 MiB
- * semi-spaces, the controller's RSS ~30 MiB lower for no measurable CPU). The k8s bench runs its controller with them.
- */
-function nodeFlags() {
-  const flags = pkg.egts?.nodeFlags ?? [];
-  if (!Array.isArray(flags) || !flags.every((f) => typeof f === "string" && f.startsWith("--"))) {
-    fail("package.json egts.nodeFlags must be a list of node flags (strings starting with --)");
-  }
-  return flags;
-}
 const dist = resolve(opts.dist ?? join(root, "dist"));
 const out = resolve(opts.out ?? join(dist, "image", `egts-${pkg.version}.oci.tar`));
 const cache = resolve(
@@ -586,7 +574,7 @@ async function main() {
       config: {
         User: `${USER}:${USER}`,
         Env: [PATH_ENV],
-        Entrypoint: ["/usr/local/bin/node", ...nodeFlags(), "/app/bin/egts.js"],
+        Entrypoint: ["/usr/local/bin/node", "/app/bin/egts.js"],
         WorkingDir: "/app",
         Labels: labels,
       },

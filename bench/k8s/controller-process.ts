@@ -3,8 +3,7 @@
  * against the harness's API server, so that its CPU, RSS and heap are the controller's alone (the bench's
  * process also runs the harness's kubelet, kube-proxy and DNS simulations and the bench's clients).
  *
- * It runs with the node flags of the image's entrypoint (package.json `egts.nodeFlags`, scripts/build-image.mjs), then
- * `--expose-gc` and controller-preload.ts, which reports each pass and runs a full GC on request
+ * It runs with `--expose-gc` and controller-preload.ts, which reports each pass and runs a full GC on request
  * (over `fork`'s IPC channel). RSS and its peak come from /proc/<pid>/status (VmRSS, VmHWM), CPU from
  * /proc/<pid>/stat, the heap used from the controller's `process.memoryUsage()` right after the GC (what its
  * `nodejs_heap_size_used_bytes` reports; scraping /metrics timed out under churn on the loaded machine).
@@ -17,10 +16,6 @@ import { httpGet, freePort } from "../../test/support/http";
 
 /** The repository root (compiled: dist/bench/k8s). */
 const REPO = resolve(__dirname, "../../..");
-/** The node flags the image's entrypoint runs the controller with (package.json `egts.nodeFlags`, ADR 0034). */
-export const IMAGE_NODE_FLAGS: readonly string[] =
-  (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { egts?: { nodeFlags?: string[] } }).egts
-    ?.nodeFlags ?? [];
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ; 100 on Linux). */
 const USER_HZ = 100;
 
@@ -115,7 +110,7 @@ export class ControllerProcess {
     const preload = join(__dirname, "controller-preload.js");
     const child = fork(join(REPO, "bin", "egts.js"), args, {
       cwd: dir,
-      execArgv: [...IMAGE_NODE_FLAGS, "--expose-gc", "--require", preload, ...(o.execArgv ?? [])],
+      execArgv: ["--expose-gc", "--require", preload, ...(o.execArgv ?? [])],
       env: { ...process.env, ENVOY_GATEWAY_NAMESPACE: o.namespace },
       stdio: ["ignore", "pipe", "pipe", "ipc"],
     });

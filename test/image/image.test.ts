@@ -74,10 +74,7 @@ describe("controller image (npm run image)", function () {
   const root = repoRoot();
   // The dist/ this test was compiled into: the image is built from the same output the test runs.
   const dist = join(__dirname, "..", "..");
-  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-    version: string;
-    egts: { nodeFlags: string[] };
-  };
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { version: string };
   const chart = parse(readFileSync(join(root, "helm", "egts", "Chart.yaml"), "utf8")) as {
     appVersion: string;
     annotations: Record<string, string>;
@@ -180,11 +177,10 @@ describe("controller image (npm run image)", function () {
     });
   });
 
-  it("has the chart's container config: entrypoint egts with package.json's node flags, user 65532, /app, PATH, OCI labels", () => {
+  it("has the chart's container config: entrypoint egts, user 65532, /app, PATH, OCI labels", () => {
     assert.equal(config.architecture, "amd64");
     assert.equal(config.os, "linux");
-    assert.deepEqual(pkg.egts.nodeFlags, ["--max-semi-space-size=2"]);
-    assert.deepEqual(config.config.Entrypoint, ["/usr/local/bin/node", ...pkg.egts.nodeFlags, "/app/bin/egts.js"]);
+    assert.deepEqual(config.config.Entrypoint, ["/usr/local/bin/node", "/app/bin/egts.js"]);
     assert.equal(config.config.User, "65532:65532");
     assert.equal(config.config.WorkingDir, "/app");
     assert.match(config.config.Env.find((e) => e.startsWith("PATH=")) ?? "", /^PATH=\/usr\/local\/bin:/);
