@@ -20,7 +20,7 @@ import { percentile, envInfo, finish, loadAverage, median, round, table, type Me
 import { attach, type AttachResult } from "./k8s/attach";
 import { propagation, type PropagationResult } from "./k8s/propagate";
 import { attachPolicies, routeChange, type RouteChangeResult } from "./k8s/route-change";
-import { churn, scale, type ChurnResult, type ScaleResult } from "./k8s/scale";
+import { churn, IDLE_S, scale, type ChurnResult, type ScaleResult } from "./k8s/scale";
 import { startStack, type Stack } from "./k8s/stack";
 import { arg } from "./lib/cli";
 
@@ -203,7 +203,7 @@ function otherRows(r: Results, m: Record<string, Metric>, rows: (string | number
         "",
         "",
       ],
-      ["  idle 10 s: CPU; controller passes", `${round(s.idleCpuMsPerS, 1)} ms/s; ${s.idlePasses}`, "", ""],
+      [`  idle ${IDLE_S} s: CPU; controller passes`, `${round(s.idleCpuMsPerS, 1)} ms/s; ${s.idlePasses}`, "", ""],
     );
   }
   if (r.churn) churnRows(r.churn, m, rows, r.load.churn ?? "");

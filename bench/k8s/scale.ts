@@ -15,13 +15,13 @@ export interface ScaleResult {
   readonly readyMs: number;
   /** Controller CPU from the first create until settled (ms). */
   readonly cpuMs: number;
-  /** Controller CPU per second while idle for 10 s at N routes (ms/s). */
+  /** Controller CPU per second while idle for {@link IDLE_S} s at N routes (ms/s). */
   readonly idleCpuMsPerS: number;
-  /** Controller passes during those 10 s (0 when nothing changes). */
+  /** Controller passes during that idle time (0 when nothing changes). */
   readonly idlePasses: number;
   /** Controller VmRSS after a full GC (MiB). */
   readonly rssMB: number;
-  /** Controller VmRSS at the end of the 10 s idle, before the bench's GC: at rest, as `kubectl top` sees it (MiB). */
+  /** Controller VmRSS at the end of the idle time, before the bench's GC: at rest, as `kubectl top` sees it (MiB). */
   readonly restRssMB: number;
   /** Controller VmHWM: peak RSS so far (MiB). */
   readonly hwmMB: number;
@@ -69,6 +69,12 @@ export function slope(xs: readonly number[], ys: readonly number[]): number {
   return den === 0 ? NaN : num / den;
 }
 
+/**
+ * Idle time after the routes settled (3 s without a pass) before RSS at rest is read: the controller's collections
+ * once quiet (10 s after the last pass, then 6 s later; cmd/idle-collection.ts, ADRs 0034, 0035) have run by then.
+ */
+export const IDLE_S = 15;
+
 /** Grows the routes from `from` to `to` and measures (see the module comment). */
 export async function scale(stack: Stack, from: number, to: number): Promise<ScaleResult> {
   await stack.waitQuiet(2000);
@@ -81,7 +87,7 @@ export async function scale(stack: Stack, from: number, to: number): Promise<Sca
   const cpuMs = stack.controller.cpuMs() - cpu0;
   const idle0 = stack.controller.cpuMs();
   const passes0 = stack.passes;
-  await sleep(10_000);
+  await sleep(IDLE_S * 1000);
   const idleMs = stack.controller.cpuMs() - idle0;
   const restRssMB = stack.controller.rss().rssMB;
   return {
@@ -89,7 +95,7 @@ export async function scale(stack: Stack, from: number, to: number): Promise<Sca
     restRssMB,
     readyMs,
     cpuMs,
-    idleCpuMsPerS: idleMs / 10,
+    idleCpuMsPerS: idleMs / IDLE_S,
     idlePasses: stack.passes - passes0,
     ...(await memoryNow(stack)),
   };

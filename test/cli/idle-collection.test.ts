@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Subject } from "rxjs";
-import { IdleCollection } from "../../operator/src/cmd/idle-collection";
+import { exposedGc, IdleCollection, youngGeneration } from "../../operator/src/cmd/idle-collection";
 
 const MiB = 2 ** 20;
 
@@ -16,9 +16,14 @@ async function oldGarbage(mib: number): Promise<void> {
   // `keep` is garbage once this returns.
 }
 
+const mib = (n: number): string => (n / MiB).toFixed(1);
+
 describe("idle collection (egts controller)", function () {
   this.timeout(20_000);
   const open: IdleCollection[] = [];
+  // Each test starts from a collected heap: an IdleCollection measures growth from the heap used when it is made.
+  const gc = exposedGc();
+  beforeEach(() => gc());
   afterEach(() => open.splice(0).forEach((c) => c.close()));
 
   it("collects once the passes went quiet, and the heap used drops by the burst's garbage", async () => {
@@ -34,6 +39,38 @@ describe("idle collection (egts controller)", function () {
     assert.equal(idle.collections, 1);
     const after = process.memoryUsage().heapUsed;
     assert.ok(after < before - 20 * MiB, `heap used ${before / MiB} → ${after / MiB} MiB`);
+  });
+
+  it("collects a second time once settled, and V8 gives the young generation back", async function () {
+    this.timeout(30_000);
+    // An idle controller still allocates (lease renewals, ~100 KB/s): the same here, or V8 would shrink the young
+    // generation in any full collection.
+    const drip = setInterval(() => {
+      const a: { i: number }[] = [];
+      for (let i = 0; i < 300; i++) a.push({ i });
+    }, 50);
+    try {
+      const passes = new Subject<void>();
+      const idle = new IdleCollection(passes, { idleMs: 300, settleMs: 6_000, minGrowthBytes: 4 * MiB });
+      open.push(idle);
+      await oldGarbage(40);
+      const grown = youngGeneration().committed;
+      assert.ok(grown >= 8 * MiB, `the burst did not grow the young generation (${grown / MiB} MiB): nothing to show`);
+      passes.next();
+      await sleep(800);
+      assert.equal(idle.collections, 1);
+      const afterFirst = youngGeneration().committed;
+      await sleep(6_000);
+      assert.equal(idle.collections, 2, "no second collection once settled");
+      const settled = youngGeneration();
+      assert.ok(
+        settled.committed <= 2 * MiB && settled.resident <= 2 * MiB,
+        `young generation ${mib(grown)} MiB, after the first collection ${mib(afterFirst)}, settled ` +
+          `${mib(settled.committed)} MiB committed / ${mib(settled.resident)} resident`,
+      );
+    } finally {
+      clearInterval(drip);
+    }
   });
 
   it("waits while passes keep coming, and collects nothing without growth or after close", async () => {

@@ -4,20 +4,30 @@
  * collection: a process that stops allocating after a burst of passes keeps the burst's garbage (and the pages under
  * it) until the next burst. At 1,000 routes that was ~40 MiB of RSS held for as long as nothing changed. The
  * controller command (not the Controller class: in-process tests run several in one process) starts one of these.
+ *
+ * A second full collection follows {@link DEFAULT_SETTLE_MS} later while it stays quiet (ADR 0035). V8 gives the
+ * young generation's pages back (shrinks its semi-spaces from up to 16 MiB each to 1 MiB) only in a full collection
+ * that finds the allocation rate since the previous collection low (over its last 5 s); the first one is measured
+ * against the burst's last allocations. An idle controller still allocates (lease renewals, ~100 KB/s): too much for
+ * V8's own memory reducer to start, little enough for this.
  */
-import { setFlagsFromString } from "node:v8";
+import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { Observable, Subscription } from "rxjs";
 import type { Logger } from "../log";
 
 /** Quiet time after the last pass before collecting. */
 export const DEFAULT_IDLE_MS = 10_000;
+/** Time after a quiet time's collection until the second one (longer than V8's 5 s allocation-rate window). */
+export const DEFAULT_SETTLE_MS = 6_000;
 /** Heap growth since the last collection below which a quiet time collects nothing. */
 export const DEFAULT_MIN_GROWTH_BYTES = 8 * 1024 * 1024;
 
 /** What {@link IdleCollection} needs; the defaults are the controller's. */
 export interface IdleCollectionOptions {
   readonly idleMs?: number;
+  /** Time from a quiet time's collection to the second one, which lets V8 shrink the young generation. */
+  readonly settleMs?: number;
   readonly minGrowthBytes?: number;
   readonly log?: Logger;
 }
@@ -33,9 +43,22 @@ export function exposedGc(): () => void {
   return gc as () => void;
 }
 
-/** Collects once per quiet time after passes when the heap grew (see the module comment). */
+/** The old space's committed and used bytes. */
+export function oldSpace(): { committed: number; used: number } {
+  const s = getHeapSpaceStatistics().find((x) => x.space_name === "old_space");
+  return { committed: s?.space_size ?? 0, used: s?.space_used_size ?? 0 };
+}
+
+/** The young generation's (V8's new space) committed and resident bytes. */
+export function youngGeneration(): { committed: number; resident: number } {
+  const s = getHeapSpaceStatistics().find((x) => x.space_name === "new_space");
+  return { committed: s?.space_size ?? 0, resident: s?.physical_space_size ?? 0 };
+}
+
+/** Collects twice per quiet time after passes when the heap grew (see the module comment). */
 export class IdleCollection {
   private readonly idleMs: number;
+  private readonly settleMs: number;
   private readonly minGrowth: number;
   private readonly gc = exposedGc();
   private readonly sub: Subscription;
@@ -50,27 +73,44 @@ export class IdleCollection {
     private readonly opts: IdleCollectionOptions = {},
   ) {
     this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
+    this.settleMs = opts.settleMs ?? DEFAULT_SETTLE_MS;
     this.minGrowth = opts.minGrowthBytes ?? DEFAULT_MIN_GROWTH_BYTES;
     this.sub = passes$.subscribe(() => this.restart());
   }
 
+  /** A pass came: the quiet time starts again (a pending collection, first or second, is dropped). */
   private restart(): void {
+    this.schedule(() => this.collect(), this.idleMs);
+  }
+
+  private schedule(fn: () => void, ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.collect(), this.idleMs);
+    this.timer = setTimeout(fn, ms);
     this.timer.unref();
   }
 
+  /** The quiet time's collection, when the heap grew; then the second one after `settleMs`. */
   private collect(): void {
     this.timer = undefined;
     const before = process.memoryUsage().heapUsed;
     if (before - this.baseline < this.minGrowth) return;
+    this.run("collected garbage after the passes went quiet", before);
+    this.schedule(() => {
+      this.timer = undefined;
+      this.run("collected again once settled (the young generation given back)", process.memoryUsage().heapUsed);
+    }, this.settleMs);
+  }
+
+  private run(message: string, before: number): void {
     const start = performance.now();
     this.gc();
     this.baseline = process.memoryUsage().heapUsed;
     this.collections++;
-    this.opts.log?.("debug", "collected garbage after the passes went quiet", {
+    this.opts.log?.("debug", message, {
       heapUsedBeforeMiB: Math.round(before / 2 ** 20),
       heapUsedAfterMiB: Math.round(this.baseline / 2 ** 20),
+      youngGenerationMiB: Math.round(youngGeneration().committed / 2 ** 20),
+      oldSpaceCommittedMiB: Math.round(oldSpace().committed / 2 ** 20),
       ms: Math.round(performance.now() - start),
     });
   }
