@@ -75,6 +75,18 @@ async function openWatches(cluster: KubeCluster, resource: string): Promise<numb
   return total;
 }
 
+/** Lease requests the API server answered so far, by verb (apiserver_request_total, every client). */
+async function leaseRequests(cluster: KubeCluster): Promise<Record<string, number>> {
+  const metrics = (await cluster.getRaw("/metrics")).body;
+  const byVerb: Record<string, number> = {};
+  for (const line of metrics.split("\n")) {
+    if (!line.startsWith("apiserver_request_total{") || !line.includes('resource="leases"')) continue;
+    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? "";
+    byVerb[verb] = (byVerb[verb] ?? 0) + Number(line.split(" ").at(-1));
+  }
+  return byVerb;
+}
+
 /** The test's view of one in-process controller: the controller and every pass it made. */
 interface Replica {
   readonly id: string;
@@ -203,6 +215,20 @@ describe("leader election failover (Kubernetes tier)", function () {
       leader.controller.cache.getNode(node)?.version,
       "same resources (content-hash version) on both replicas",
     );
+  });
+
+  it("the leader renews with one write a retry period, without reading the Lease first (client-go's fast path)", async () => {
+    assert.equal(leaders().length, 1, "one leader");
+    const before = await leaseRequests(cluster);
+    await sleep(10 * LEASE.retryMs);
+    const after = await leaseRequests(cluster);
+    const puts = (after.PUT ?? 0) - (before.PUT ?? 0);
+    const gets = (after.GET ?? 0) - (before.GET ?? 0);
+    // ~10 renewals by the leader (PUT) and ~10 reads by the follower (GET). A leader that read the Lease before each
+    // renewal would add its ~10 reads: GETs twice the PUTs.
+    assert.ok(puts >= 5, `the leader renewed ${puts} times in ${10 * LEASE.retryMs} ms`);
+    assert.ok(gets <= puts * 1.4, `${gets} Lease reads for ${puts} writes: the leader read before renewing`);
+    assert.equal(leaders().length, 1, "still one leader");
   });
 
   it("replaces a crashed leader (lease not released) once the lease expires, without status flapping", async () => {

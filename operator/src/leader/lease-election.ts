@@ -1,7 +1,8 @@
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: the holder renews the lease
- * every retry period; another replica takes it over once the lease has not changed for its duration (as
- * measured on the candidate's own clock, so clock skew between replicas does not matter). Updates carry
+ * every retry period (writing over its own last write without reading the Lease first, client-go's fast path, and
+ * reading it only when that write fails); another replica takes it over once the lease has not changed for its
+ * duration (as measured on the candidate's own clock, so clock skew between replicas does not matter). Updates carry
  * the resourceVersion, so two candidates can never both win.
  */
 import { HttpMethod } from "../provider/kubernetes/http-method";
@@ -62,6 +63,11 @@ export class LeaseElection {
   /** The last lease record seen and when (local clock) it last changed. */
   private observed: { record: string; at: number } | undefined;
   private lastRenew = 0;
+  /**
+   * The Lease as this replica's last write left it (the API server's answer, with its resourceVersion) while it leads:
+   * a renewal writes over it without reading the Lease first.
+   */
+  private held: Lease | undefined;
   /** The acquire/renew attempt under way. */
   private inFlight: Promise<void> | undefined;
   private readonly path: string;
@@ -128,13 +134,15 @@ export class LeaseElection {
   }
 
   private setLeader(value: boolean): void {
+    if (!value) this.held = undefined;
     if (value === this.leader.value) return;
     this.opts.log("info", value ? "became leader" : "lost leadership", { identity: this.opts.identity });
     this.leader.next(value);
   }
 
-  private async put(lease: Lease): Promise<void> {
-    await this.client.request(HttpMethod.PUT, this.path, {
+  /** Writes `lease` (with the resourceVersion it carries); resolves with the Lease as written. */
+  private put(lease: Lease): Promise<Lease> {
+    return this.client.request<Lease>(HttpMethod.PUT, this.path, {
       body: JSON.stringify(lease),
       contentType: "application/json",
     });
@@ -148,17 +156,19 @@ export class LeaseElection {
       leaseDurationSeconds: Math.ceil(durationMs / 1000),
       renewTime: microTime(now),
     };
+    if (await this.renewHeld(spec, now, durationMs)) return;
     try {
       const existing = await this.get();
       if (existing) {
         const next = this.update(existing, spec, now, durationMs);
         if (!next) return this.setLeader(false);
-        await this.put(next);
+        this.held = await this.put(next);
       } else {
-        await this.create(spec);
+        this.held = await this.create(spec);
       }
       this.won(now);
     } catch (err) {
+      this.held = undefined;
       if (!(err instanceof KubeApiError && err.status === 409)) {
         this.opts.log("warn", "lease update failed", { error: describeError(err) });
       }
@@ -169,10 +179,33 @@ export class LeaseElection {
     }
   }
 
-  private async create(spec: LeaseSpec): Promise<void> {
+  /**
+   * A leader's renewal as client-go's fast path: the Lease as this replica last wrote it, renewed, written without
+   * reading it first (one request a retry period instead of two), while the lease is still valid on our clock. False
+   * when there is nothing to renew that way or the write failed (a conflict: someone else wrote the Lease): the caller
+   * then reads the Lease and decides as for any candidate.
+   */
+  private async renewHeld(spec: LeaseSpec, now: Date, durationMs: number): Promise<boolean> {
+    const held = this.held;
+    if (!held || !this.leader.value || now.getTime() - this.lastRenew >= durationMs) return false;
+    try {
+      const { acquireTime, leaseTransitions } = held.spec;
+      this.held = await this.put({ ...held, spec: { ...spec, acquireTime, leaseTransitions } });
+      this.won(now);
+      return true;
+    } catch (err) {
+      this.held = undefined;
+      if (!(err instanceof KubeApiError && err.status === 409)) {
+        this.opts.log("debug", "lease renewal without a read failed; reading the lease", { error: describeError(err) });
+      }
+      return false;
+    }
+  }
+
+  private create(spec: LeaseSpec): Promise<Lease> {
     const metadata = { name: this.path.split("/").at(-1) ?? "", namespace: this.opts.namespace };
     const lease = { apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata };
-    await this.client.request(HttpMethod.POST, this.path.slice(0, this.path.lastIndexOf("/")), {
+    return this.client.request<Lease>(HttpMethod.POST, this.path.slice(0, this.path.lastIndexOf("/")), {
       body: JSON.stringify({ ...lease, spec: { ...spec, acquireTime: spec.renewTime, leaseTransitions: 0 } }),
       contentType: "application/json",
     });
