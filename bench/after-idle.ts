@@ -12,7 +12,7 @@
  *
  *   node --expose-gc dist/bench/after-idle.js [--sizes 1000,3000] [--reps 6] [--quiet-ms 6000]
  */
-import { youngGeneration } from "../operator/src/cmd/idle-collection";
+import { heapSpace } from "../operator/src/cmd/idle-collection";
 import { validateXdsIr } from "../operator/src/ir/validate";
 import { snapshotFromObjects } from "../operator/src/resources/snapshot";
 import { translate } from "../operator/src/translate/translate";
@@ -22,11 +22,9 @@ import { layOut } from "../operator/src/xds/translate/layout";
 import { LayoutMemo } from "../operator/src/xds/translate/layout-memo";
 import { buildNodeResources } from "../operator/src/xds/translate/resources";
 import { arg } from "./lib/cli";
-import { buildObjects, routeObject } from "./lib/fixtures";
+import { buildObjects, routeObject, TRANSLATE_OPTIONS } from "./lib/fixtures";
 import { envInfo, finish, loadAverage, mb, median, round, table, type BenchReport, type Metric } from "./lib/report";
 
-// As bench/translate.ts: Backends on, loopback allowed (the fixtures' Backends point at 127.0.0.1).
-const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
 const STATES = ["kept", "shrunk"] as const;
 type State = (typeof STATES)[number];
 
@@ -46,7 +44,7 @@ function pipeline(n: number): () => [wallMs: number, cpuMs: number] {
     // The routes are the last n objects of the fixture.
     const at = objects.length - n + j;
     objects = objects.map((o, i) => (i === at ? routeObject(j, { variant: k }) : o));
-    const ir = translate(snapshotFromObjects(objects), OPTS).xdsIr[0];
+    const ir = translate(snapshotFromObjects(objects), TRANSLATE_OPTIONS).xdsIr[0];
     if (!ir) throw new Error("no Gateway IR");
     const problems = validateXdsIr(ir);
     if (problems.length > 0) throw new Error(`invalid IR: ${problems.join("; ")}`);
@@ -67,7 +65,7 @@ async function runSize(n: number, reps: number, quietMs: number, gc: () => void)
       if (s === "shrunk") gc();
       await sleep(quietMs);
       if (s === "shrunk") gc();
-      const young = mb(youngGeneration().committed);
+      const young = mb(heapSpace("new_space").committed);
       const [wall, cpu] = pass();
       samples[`${s}_wall_ms`]!.push(wall);
       samples[`${s}_cpu_ms`]!.push(cpu);

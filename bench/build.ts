@@ -23,7 +23,7 @@ import { layOut } from "../operator/src/xds/translate/layout";
 import { LayoutMemo } from "../operator/src/xds/translate/layout-memo";
 import { buildNodeResources, type NodeResources } from "../operator/src/xds/translate/resources";
 import type { RouteLayout } from "../operator/src/xds/translate/vhds";
-import { buildObjects, routeObject } from "./lib/fixtures";
+import { buildObjects, routeObject, TRANSLATE_OPTIONS } from "./lib/fixtures";
 import {
   envInfo,
   finish,
@@ -37,9 +37,6 @@ import {
   type Metric,
 } from "./lib/report";
 import { arg, cpuTimed } from "./lib/cli";
-
-// As bench/translate.ts: Backends on, loopback allowed (the fixtures' Backends point at 127.0.0.1).
-const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
 
 /** Asserts two node resource sets are the same types, names (in order) and bytes. */
 function assertSameBytes(a: NodeResources, b: NodeResources): void {
@@ -93,7 +90,7 @@ function runSize(n: number, reps: number, layout: RouteLayout, change: string): 
       const k = (7 + (i + 2) * 13) % n;
       objects = objects.map((o, j) => (j === k ? routeObject(k, { variant: i + 3 }) : o));
     } else objects = [...objects, routeObject(n + i + 2)];
-    const ir = translate(snapshotFromObjects(objects), OPTS).xdsIr[0];
+    const ir = translate(snapshotFromObjects(objects), TRANSLATE_OPTIONS).xdsIr[0];
     if (!ir) throw new Error("no Gateway IR");
     fullGc();
     const order = VARIANTS.map((_, k) => VARIANTS[(k + i + 2) % VARIANTS.length]!);

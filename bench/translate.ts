@@ -19,12 +19,9 @@ import { buildNodeResources, type NodeResources } from "../operator/src/xds/tran
 import { splitVirtualHosts } from "../operator/src/xds/translate/vhds";
 import type { CacheDiff } from "../operator/src/xds/cache/snapshot-cache";
 import { TypeUrl, SHORT_NAME } from "../operator/src/xds/types";
-import { buildObjects, routeObject } from "./lib/fixtures";
+import { buildObjects, routeObject, TRANSLATE_OPTIONS } from "./lib/fixtures";
 import { envInfo, finish, fullGc, mb, median, round, table, type BenchReport, type Metric } from "./lib/report";
 import { arg } from "./lib/cli";
-
-// Backend on and loopback allowed: the fixtures' Backends point at 127.0.0.1, as the standalone examples do.
-const OPTS = { listenAddress: "127.0.0.1", backends: { enabled: true, allow: ["Loopback"] } } as const;
 
 interface SizeResult {
   readonly n: number;
@@ -79,7 +76,7 @@ function runSize(n: number, iterations: number): SizeResult {
   const changedSnapshot = snapshotFromObjects(changedObjects);
 
   // The changed input's resources, built once outside the timed region (setNode does not mutate them).
-  const res2 = buildNodeResources(translate(changedSnapshot, OPTS).xdsIr[0]!);
+  const res2 = buildNodeResources(translate(changedSnapshot, TRANSLATE_OPTIONS).xdsIr[0]!);
   const split2 = splitVirtualHosts(res2);
 
   const samples: Record<string, number[]> = {
@@ -103,10 +100,10 @@ function runSize(n: number, iterations: number): SizeResult {
     fullGc();
     // A cold translation: new copies of the input, so nothing the per-route compile memo holds is reused (ADR 0009).
     const cold = snapshotFromObjects(structuredClone(objects));
-    const [result, tTranslate] = time(() => translate(cold, OPTS));
+    const [result, tTranslate] = time(() => translate(cold, TRANSLATE_OPTIONS));
     // The incremental case: the memo holds the input's routes, then one route changes.
-    translate(snapshot, OPTS);
-    const [, tTranslateChanged] = time(() => translate(changedSnapshot, OPTS));
+    translate(snapshot, TRANSLATE_OPTIONS);
+    const [, tTranslateChanged] = time(() => translate(changedSnapshot, TRANSLATE_OPTIONS));
     const ir = result.xdsIr[0];
     if (!ir || result.xdsIr.length !== 1) throw new Error(`expected one Gateway IR, got ${result.xdsIr.length}`);
     const [res, tBuild] = time(() => buildNodeResources(ir));

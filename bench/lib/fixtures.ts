@@ -196,6 +196,15 @@ export function routeObject(i: number, opts: FixtureOptions & { variant?: number
   };
 }
 
+/**
+ * The translate options the in-process benches use: Backends on and loopback allowed (the fixtures' Backends point at
+ * 127.0.0.1, as the standalone examples do).
+ */
+export const TRANSLATE_OPTIONS = {
+  listenAddress: "127.0.0.1",
+  backends: { enabled: true, allow: ["Loopback"] },
+} as const;
+
 /** The whole input: Gateway, Backends (or Services and EndpointSlices) and routes 0..n-1. */
 export function buildObjects(n: number, opts: FixtureOptions = {}): KubeObject[] {
   const nb = opts.backends ?? 100;

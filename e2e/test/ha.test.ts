@@ -20,6 +20,7 @@ import {
   gatewayAddress,
   installCrds,
   quickstartYaml,
+  requestCount,
   SimulatedKubelet,
   testKubelet,
   startKubeCluster,
@@ -73,18 +74,6 @@ async function openWatches(cluster: KubeCluster, resource: string): Promise<numb
     }
   }
   return total;
-}
-
-/** Lease requests the API server answered so far, by verb (apiserver_request_total, every client). */
-async function leaseRequests(cluster: KubeCluster): Promise<Record<string, number>> {
-  const metrics = (await cluster.getRaw("/metrics")).body;
-  const byVerb: Record<string, number> = {};
-  for (const line of metrics.split("\n")) {
-    if (!line.startsWith("apiserver_request_total{") || !line.includes('resource="leases"')) continue;
-    const verb = /verb="(\w+)"/.exec(line)?.[1] ?? "";
-    byVerb[verb] = (byVerb[verb] ?? 0) + Number(line.split(" ").at(-1));
-  }
-  return byVerb;
 }
 
 /** The test's view of one in-process controller: the controller and every pass it made. */
@@ -219,11 +208,13 @@ describe("leader election failover (Kubernetes tier)", function () {
 
   it("the leader renews with one write a retry period, without reading the Lease first (client-go's fast path)", async () => {
     assert.equal(leaders().length, 1, "one leader");
-    const before = await leaseRequests(cluster);
+    // Every client's Lease requests as the API server counted them (apiserver_request_total).
+    const leaseRequests = (verb: string): Promise<number> =>
+      requestCount(cluster, ['resource="leases"', `verb="${verb}"`]);
+    const [puts0, gets0] = [await leaseRequests("PUT"), await leaseRequests("GET")];
     await sleep(10 * LEASE.retryMs);
-    const after = await leaseRequests(cluster);
-    const puts = (after.PUT ?? 0) - (before.PUT ?? 0);
-    const gets = (after.GET ?? 0) - (before.GET ?? 0);
+    const puts = (await leaseRequests("PUT")) - puts0;
+    const gets = (await leaseRequests("GET")) - gets0;
     // ~10 renewals by the leader (PUT) and ~10 reads by the follower (GET). A leader that read the Lease before each
     // renewal would add its ~10 reads: GETs twice the PUTs.
     assert.ok(puts >= 5, `the leader renewed ${puts} times in ${10 * LEASE.retryMs} ms`);

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Subject } from "rxjs";
-import { exposedGc, IdleCollection, youngGeneration } from "../../operator/src/cmd/idle-collection";
+import { exposedGc, heapSpace, IdleCollection } from "../../operator/src/cmd/idle-collection";
 
 const MiB = 2 ** 20;
 
@@ -54,15 +54,15 @@ describe("idle collection (egts controller)", function () {
       const idle = new IdleCollection(passes, { idleMs: 300, settleMs: 6_000, minGrowthBytes: 4 * MiB });
       open.push(idle);
       await oldGarbage(40);
-      const grown = youngGeneration().committed;
+      const grown = heapSpace("new_space").committed;
       assert.ok(grown >= 8 * MiB, `the burst did not grow the young generation (${grown / MiB} MiB): nothing to show`);
       passes.next();
       await sleep(800);
       assert.equal(idle.collections, 1);
-      const afterFirst = youngGeneration().committed;
+      const afterFirst = heapSpace("new_space").committed;
       await sleep(6_000);
       assert.equal(idle.collections, 2, "no second collection once settled");
-      const settled = youngGeneration();
+      const settled = heapSpace("new_space");
       assert.ok(
         settled.committed <= 2 * MiB && settled.resident <= 2 * MiB,
         `young generation ${mib(grown)} MiB, after the first collection ${mib(afterFirst)}, settled ` +

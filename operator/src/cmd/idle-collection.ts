@@ -43,16 +43,13 @@ export function exposedGc(): () => void {
   return gc as () => void;
 }
 
-/** The old space's committed and used bytes. */
-export function oldSpace(): { committed: number; used: number } {
-  const s = getHeapSpaceStatistics().find((x) => x.space_name === "old_space");
-  return { committed: s?.space_size ?? 0, used: s?.space_used_size ?? 0 };
-}
-
-/** The young generation's (V8's new space) committed and resident bytes. */
-export function youngGeneration(): { committed: number; resident: number } {
-  const s = getHeapSpaceStatistics().find((x) => x.space_name === "new_space");
-  return { committed: s?.space_size ?? 0, resident: s?.physical_space_size ?? 0 };
+/** A V8 heap space's committed, resident and used bytes (`new_space` is the young generation). */
+export function heapSpace(
+  name: "new_space" | "old_space",
+  spaces = getHeapSpaceStatistics(),
+): { committed: number; resident: number; used: number } {
+  const s = spaces.find((x) => x.space_name === name);
+  return { committed: s?.space_size ?? 0, resident: s?.physical_space_size ?? 0, used: s?.space_used_size ?? 0 };
 }
 
 /** Collects twice per quiet time after passes when the heap grew (see the module comment). */
@@ -85,20 +82,22 @@ export class IdleCollection {
 
   private schedule(fn: () => void, ms: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(fn, ms);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, ms);
     this.timer.unref();
   }
 
   /** The quiet time's collection, when the heap grew; then the second one after `settleMs`. */
   private collect(): void {
-    this.timer = undefined;
     const before = process.memoryUsage().heapUsed;
     if (before - this.baseline < this.minGrowth) return;
     this.run("collected garbage after the passes went quiet", before);
-    this.schedule(() => {
-      this.timer = undefined;
-      this.run("collected again once settled (the young generation given back)", process.memoryUsage().heapUsed);
-    }, this.settleMs);
+    this.schedule(
+      () => this.run("collected again once settled (the young generation given back)", process.memoryUsage().heapUsed),
+      this.settleMs,
+    );
   }
 
   private run(message: string, before: number): void {
@@ -106,11 +105,12 @@ export class IdleCollection {
     this.gc();
     this.baseline = process.memoryUsage().heapUsed;
     this.collections++;
+    const spaces = getHeapSpaceStatistics();
     this.opts.log?.("debug", message, {
       heapUsedBeforeMiB: Math.round(before / 2 ** 20),
       heapUsedAfterMiB: Math.round(this.baseline / 2 ** 20),
-      youngGenerationMiB: Math.round(youngGeneration().committed / 2 ** 20),
-      oldSpaceCommittedMiB: Math.round(oldSpace().committed / 2 ** 20),
+      youngGenerationMiB: Math.round(heapSpace("new_space", spaces).committed / 2 ** 20),
+      oldSpaceCommittedMiB: Math.round(heapSpace("old_space", spaces).committed / 2 ** 20),
       ms: Math.round(performance.now() - start),
     });
   }
