@@ -49,9 +49,15 @@ import {
 } from "./lib/report";
 import { arg } from "./lib/cli";
 import { Poller } from "./lib/poller";
+import { coldPageMicros } from "./lib/cold-memory";
 
 const STEP_TIMEOUT_MS = Number(process.env.BENCH_STEP_TIMEOUT_MS ?? 30_000);
 const ROUTES_PER_FILE = 2000;
+/**
+ * The pause between repetitions (`--gap-ms`, default 300): long enough for a second watch event and its no-op pass.
+ * Shorter pauses keep this process's memory warm on hosts that take idle pages back (lib/cold-memory.ts).
+ */
+const GAP_MS = Number(arg("gap-ms") ?? process.env.BENCH_GAP_MS ?? 300);
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -178,6 +184,8 @@ interface Measured {
   readonly readParseMs: number[];
   readonly initialReadyMs: number;
   readonly memory: { rss: number; heapUsed: number; envoyRss?: number };
+  /** This host's cost of a page left idle for the gap between repetitions (lib/cold-memory.ts), µs. */
+  readonly coldPageUs: number;
 }
 
 const at = <T>(o: Observable<T>): Promise<number> =>
@@ -386,7 +394,7 @@ async function measure(
   fx: Fixture,
   nRoutes: number,
   reps: number,
-): Promise<Measured> {
+): Promise<Omit<Measured, "coldPageUs">> {
   process.stderr.write(`propagation bench: starting gateway + Envoy with ${nRoutes} routes…\n`);
   const tStart = performance.now();
   await gw.start();
@@ -408,7 +416,7 @@ async function measure(
     const r = await addOne(gw, dir, fx, nRoutes + rep + 1);
     if (rep >= 0) samples.push(r);
     process.stderr.write(`  rep ${rep < 0 ? "warm-up" : rep}: ack ${r.ack.toFixed(1)} ms, 200 ${r.ok.toFixed(1)} ms\n`);
-    await sleep(300); // let a possible second watch event (and its no-op pass) settle
+    await sleep(GAP_MS); // let a possible second watch event (and its no-op pass) settle
   }
   const changes: ChangeRep[] = [];
   for (let rep = -1; rep < reps; rep++) {
@@ -418,13 +426,13 @@ async function measure(
       `  change ${rep < 0 ? "warm-up" : rep}: ack ${c.ack.toFixed(1)} ms, seen ${c.ok.toFixed(1)} ms, ${c.bytes} B, ` +
         `${c.failed} failed ${JSON.stringify(c.failedStatuses)}\n`,
     );
-    await sleep(300);
+    await sleep(GAP_MS);
   }
 
   const envoyCpuMs: number[] = [];
   for (let rep = 0; rep < reps; rep++) {
     envoyCpuMs.push(await quietChange(gw, dir, fx, nRoutes + 1 + rep, 100 + rep));
-    await sleep(300);
+    await sleep(GAP_MS);
   }
   process.stderr.write(`  Envoy CPU per quiet change (ms): ${JSON.stringify(envoyCpuMs)}\n`);
   await profile?.();
@@ -487,6 +495,7 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
   metrics["change_failed_requests"] = { value: ch("failed").reduce((a, b) => a + b, 0), unit: "count" };
   metrics["provider_read_parse_ms.median"] = { value: round(median(m.readParseMs)), unit: "ms" };
   metrics["initial_ready_ms"] = { value: round(m.initialReadyMs), unit: "ms" };
+  metrics["machine_cold_page_us"] = { value: round(m.coldPageUs), unit: "µs" };
   metrics["cp_rss_MB"] = { value: round(mb(m.memory.rss), 1), unit: "MB" };
   metrics["cp_heap_used_MB"] = { value: round(mb(m.memory.heapUsed), 1), unit: "MB" };
   if (m.memory.envoyRss !== undefined) metrics["envoy_rss_MB"] = { value: round(mb(m.memory.envoyRss), 1), unit: "MB" };
@@ -518,6 +527,7 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
       ["non-200 responses while routes changed (total)", ch("failed").reduce((a, b) => a + b, 0)],
       ["provider read+parse of all files (ms, median of 5)", median(m.readParseMs)],
       [`cold start: start() → first 200 with ${nRoutes} routes (ms)`, m.initialReadyMs],
+      [`this host: µs to read a page left idle ${GAP_MS} ms (the gap between repetitions)`, m.coldPageUs],
       ["control plane RSS after (MB)", mb(m.memory.rss)],
       ["control plane heap used after GC (MB)", mb(m.memory.heapUsed)],
       ["Envoy RSS after (MB)", m.memory.envoyRss !== undefined ? mb(m.memory.envoyRss) : NaN],
@@ -527,7 +537,11 @@ function report(m: Measured, params: Record<string, unknown>, nRoutes: number, r
     ["changed route on its hostname (ms, from just before the write)", "median", "p90", "max"],
     changeRows,
   );
-  finish(out, [`${reps} repetitions (after 1 warm-up), ${nRoutes} routes loaded:\n` + latency, changed, other]);
+  finish(out, [
+    `${reps} repetitions (after 1 warm-up, ${GAP_MS} ms apart), ${nRoutes} routes loaded:\n` + latency,
+    changed,
+    other,
+  ]);
 }
 
 async function main(): Promise<void> {
@@ -537,6 +551,9 @@ async function main(): Promise<void> {
   const layout: RouteLayout = asked === "vhds" || asked === "inline" ? asked : "scoped";
   const gcOk = fullGc();
   if (!gcOk) process.stderr.write("warning: run with `node --expose-gc` for meaningful heap numbers\n");
+  // Before the gateway starts: what this host charges per page this process leaves idle as long as the gap.
+  const coldPageUs = await coldPageMicros(GAP_MS);
+  fullGc();
 
   const envoyBin = findEnvoy();
   const echo = await startEchoBackend({ name: "bench" });
@@ -573,7 +590,7 @@ async function main(): Promise<void> {
   poller = new Poller();
   let m: Measured;
   try {
-    m = await measure(gw, dir, fx, nRoutes, reps);
+    m = { ...(await measure(gw, dir, fx, nRoutes, reps)), coldPageUs };
   } finally {
     await poller.close();
     await gw.stop();
@@ -585,6 +602,7 @@ async function main(): Promise<void> {
     routes: nRoutes,
     reps,
     layout,
+    gapMs: GAP_MS,
     exposeGc: gcOk,
     envoyBin,
     note: "control plane = this process (also the echo backend); the HTTP poller runs in a worker thread",

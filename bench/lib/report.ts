@@ -6,7 +6,7 @@ import { join, resolve } from "node:path";
 /** One number a bench reports. Every metric here is "lower is better". */
 export interface Metric {
   readonly value: number;
-  readonly unit: "ms" | "MB" | "KB" | "B" | "count" | "ratio" | "MB/min" | "ms/s";
+  readonly unit: "ms" | "MB" | "KB" | "B" | "count" | "ratio" | "MB/min" | "ms/s" | "µs";
 }
 
 /** What a bench writes to bench/results/<name>.json and prints as JSON. */

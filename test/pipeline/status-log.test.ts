@@ -3,6 +3,7 @@ import * as assert from "node:assert/strict";
 import type { Logger } from "../../operator/src/log";
 import { StatusLog } from "../../operator/src/pipeline/status-log";
 import type { StatusUpdate } from "../../operator/src/translate/conditions";
+import type { StatusUpdateMetrics } from "../../operator/src/metrics/control-plane";
 
 function update(name: string, reason: string, ok = true): StatusUpdate {
   return {
@@ -45,5 +46,48 @@ describe("status log", () => {
     );
     assert.equal(s.apply([]), 0);
     assert.deepEqual(s.all(), []);
+  });
+
+  it("reads only the statuses that are new in the list, however far apart, and counts the others as no_action", () => {
+    // Each status counts the reads of its kind: the old log read every status's kind on every pass.
+    let reads = 0;
+    const counted = (u: StatusUpdate): StatusUpdate => {
+      const { kind, ...rest } = u;
+      return Object.defineProperty({ ...rest }, "kind", {
+        get: () => (reads++, kind),
+        enumerable: true,
+      }) as StatusUpdate;
+    };
+    const noAction: number[] = [];
+    const metrics = {
+      statusUpdate: (_kind: string, status: string, _s?: number, n = 1) => {
+        if (status === "no_action") noAction.push(n);
+      },
+    } as unknown as StatusUpdateMetrics;
+    const s = new StatusLog(log, metrics);
+    const routes = Array.from({ length: 1000 }, (_, i) => counted(update(`r${i}`, "Accepted")));
+    const gateway = counted({ ...update("gw", "Accepted"), kind: "Gateway" } as StatusUpdate);
+    assert.equal(s.apply([gateway, ...routes]), 1001);
+    lines.length = 0;
+    reads = 0;
+    noAction.length = 0;
+    // The Gateway's status changes at the start, a route changes in the middle, a new route comes at the end.
+    const gateway2 = counted({ ...update("gw", "Programmed"), kind: "Gateway" } as StatusUpdate);
+    const next = [gateway2, ...routes.slice(0, 500), counted(update("r500", "Changed")), ...routes.slice(501)];
+    next.push(counted(update("r1000", "Accepted")));
+    assert.equal(s.apply(next), 3);
+    assert.deepEqual(lines, [
+      "info Gateway default/gw: ok",
+      "info HTTPRoute default/r500: ok",
+      "info HTTPRoute default/r1000: ok",
+    ]);
+    // A few reads per changed status (its key, its count, its log line); every status's would be over 1,000.
+    assert.ok(reads <= 5 * 3, `${reads} reads of a status's kind for 3 changed statuses of 1,002`);
+    assert.deepEqual(noAction, [999], "999 unchanged HTTPRoutes, counted once; no Gateway left unchanged");
+    assert.equal(s.get("HTTPRoute", "default", "r500")?.status, next[501].status);
+    // A route gone from the middle is forgotten; the others stay.
+    assert.equal(s.apply([gateway2, ...next.slice(1, 300), ...next.slice(301)]), 0);
+    assert.equal(s.get("HTTPRoute", "default", "r299"), undefined);
+    assert.equal(s.all().length, 1001);
   });
 });

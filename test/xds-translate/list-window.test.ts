@@ -5,7 +5,7 @@
  * made wildcard and taken back, exactly what a fresh state answers, making scopes only for the hosts that changed.
  */
 import * as assert from "node:assert/strict";
-import { listWindow, WindowedValues } from "../../operator/src/ir/list-window";
+import { listEdits, listWindow, WindowedValues } from "../../operator/src/ir/list-window";
 import { ScopedHosts, type HostScopes } from "../../operator/src/xds/translate/scoped-window";
 import type { Any } from "../../proto/gen/google/protobuf/any";
 
@@ -19,6 +19,44 @@ const o = (name: string) => {
 const list = (names: string) => [...names].map(o);
 
 describe("list windows (ADR 0030)", () => {
+  it("lists what two versions of a list do not share, by reference, with changes far apart costing only themselves", () => {
+    const cases: [string, string, string, string][] = [
+      ["abcde", "abcde", "", ""],
+      ["abcde", "XbcdeY", "a", "XY"],
+      ["abcde", "abXdeF", "c", "XF"],
+      ["abcde", "abde", "c", ""],
+      // An insertion and a deletion that keep the length read as replacements between them.
+      ["abcde", "Xacde", "ab", "Xa"],
+      ["abc", "", "abc", ""],
+      ["", "abc", "", "abc"],
+    ];
+    for (const [before, after, removed, added] of cases) {
+      const e = listEdits(list(before), list(after));
+      assert.deepEqual(
+        { removed: e.removed.map((x) => x.name).join(""), added: e.added.map((x) => x.name).join("") },
+        { removed, added },
+        `${before} → ${after}`,
+      );
+    }
+    // Whatever the lists, the old one without `removed` and with `added` holds the new one's elements.
+    const letters = "abcdefgh";
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    const word = (): string => Array.from({ length: rnd(9) }, () => letters[rnd(letters.length)]).join("");
+    const sorted = (xs: readonly { name: string }[]): string =>
+      xs
+        .map((x) => x.name)
+        .sort()
+        .join("");
+    for (let k = 0; k < 500; k++) {
+      const [before, after] = [word(), word()];
+      const e = listEdits(list(before), list(after));
+      const kept = [...before];
+      for (const r of e.removed) kept.splice(kept.indexOf(r.name), 1);
+      assert.equal(sorted([...kept.map(o), ...e.added]), sorted(list(after)), `${before} → ${after}`);
+    }
+  });
+
   it("finds the changed window of two versions of a list, by reference from both ends", () => {
     const cases: [string, string, [number, number, number]][] = [
       ["abcde", "abcde", [5, 5, 5]],

@@ -169,4 +169,15 @@ describe("NACK bisection", () => {
     // b (unchanged object) is a suspect again: it was forgotten when it left the snapshot.
     assert.deepEqual(q.suspects(suspectObjects(first)), ["HTTPRoute/default/a", "HTTPRoute/default/b"]);
   });
+
+  it("an object held back when a snapshot is accepted keeps the content accepted before, the others take the new", () => {
+    const q = new Quarantine();
+    const first = snapshot(route("a", "a.example"), route("b", "b.example"));
+    q.markAccepted(suspectObjects(first), new Set());
+    // Both changed; b was held back (quarantined) while the second snapshot was accepted.
+    const second = snapshot(route("a", "a2.example"), route("b", "b2.example"));
+    q.markAccepted(suspectObjects(second), new Set(["HTTPRoute/default/b"]));
+    assert.deepEqual(q.suspects(suspectObjects(second)), ["HTTPRoute/default/b"], "b's new content was never accepted");
+    assert.deepEqual(q.suspects(suspectObjects(first)), ["HTTPRoute/default/a"], "b's first content still is");
+  });
 });

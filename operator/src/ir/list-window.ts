@@ -40,6 +40,37 @@ function commonSuffix(a: readonly unknown[], b: readonly unknown[], n: number): 
   return t;
 }
 
+/**
+ * What differs between two versions of a list, by reference: the elements of `before` that `after` no longer has at
+ * a matching place (`removed`) and those of `after` that are new there (`added`). Within {@link listWindow}'s window,
+ * a walk of both lists matches equal elements in order and takes each mismatch for a replacement, or, when one list
+ * has more left and the next element matches, for an insertion or a deletion; so changes far apart (a Gateway's
+ * status near the start, a new route's at the end) cost their own elements, not those between them. Linear in the
+ * window; lists whose elements are all new give every element, as a first version would. Whatever the walk decides,
+ * `before` without `removed` and with `added` holds the same elements as `after`.
+ */
+export function listEdits<T>(before: readonly T[], after: readonly T[]): { removed: T[]; added: T[] } {
+  const removed: T[] = [];
+  const added: T[] = [];
+  const { from, beforeTo, afterTo } = listWindow(before, after);
+  let i = from;
+  let j = from;
+  while (i < beforeTo && j < afterTo) {
+    if (before[i] === after[j]) {
+      i++;
+      j++;
+    } else if (afterTo - j > beforeTo - i && after[j + 1] === before[i]) added.push(after[j++]);
+    else if (beforeTo - i > afterTo - j && before[i + 1] === after[j]) removed.push(before[i++]);
+    else {
+      removed.push(before[i++]);
+      added.push(after[j++]);
+    }
+  }
+  while (i < beforeTo) removed.push(before[i++]);
+  while (j < afterTo) added.push(after[j++]);
+  return { removed, added };
+}
+
 /** Whether the window changed nothing (the two lists hold the same references). */
 export function unchangedWindow(w: ListWindow): boolean {
   return w.from === w.beforeTo && w.from === w.afterTo;

@@ -109,8 +109,13 @@ export interface QuarantineEntry {
  */
 export class Quarantine {
   private readonly entries = new Map<string, QuarantineEntry>();
-  /** Suspect content (key → hash) last seen accepted by Envoy. */
-  private readonly accepted = new Map<string, string>();
+  /** Suspect content (key → hash) last seen accepted by Envoy; when `acceptedList` is set, not made from it yet. */
+  private accepted = new Map<string, string>();
+  /**
+   * The suspects of the last snapshot Envoy accepted with nothing held back, which are then all the accepted content:
+   * kept as they are, and made into `accepted` only when a NACK reads it (a pass costs nothing here).
+   */
+  private acceptedList?: readonly SuspectRef[];
 
   /** Quarantines `key` (its object at `hash`) with Envoy's error (its reason only, see {@link envoyReason}). */
   add(key: string, hash: string, error: string): void {
@@ -122,15 +127,30 @@ export class Quarantine {
    * forgets objects no longer among them (no growth under churn).
    */
   markAccepted(objects: readonly SuspectRef[], except: ReadonlySet<string>): void {
-    for (const r of objects) if (!except.has(r.key)) this.accepted.set(r.key, r.hash);
-    if (this.accepted.size <= objects.length) return;
+    if (except.size === 0) {
+      this.acceptedList = objects;
+      return;
+    }
+    const accepted = this.acceptedContent();
+    for (const r of objects) if (!except.has(r.key)) accepted.set(r.key, r.hash);
+    if (accepted.size <= objects.length) return;
     const current = new Set(objects.map((r) => r.key));
-    for (const key of this.accepted.keys()) if (!current.has(key)) this.accepted.delete(key);
+    for (const key of accepted.keys()) if (!current.has(key)) accepted.delete(key);
   }
 
   /** Keys of objects not known to be accepted at their current content: the suspects of a NACK. */
   suspects(objects: readonly SuspectRef[]): string[] {
-    return objects.filter((r) => this.accepted.get(r.key) !== r.hash && !this.entries.has(r.key)).map((r) => r.key);
+    const accepted = this.acceptedContent();
+    return objects.filter((r) => accepted.get(r.key) !== r.hash && !this.entries.has(r.key)).map((r) => r.key);
+  }
+
+  /** The accepted content by key, made from {@link acceptedList} when that is newer. */
+  private acceptedContent(): Map<string, string> {
+    if (this.acceptedList) {
+      this.accepted = new Map(this.acceptedList.map((r) => [r.key, r.hash]));
+      this.acceptedList = undefined;
+    }
+    return this.accepted;
   }
 
   /** The keys to leave out of `snapshot`'s translation; releases entries whose object changed. */

@@ -13,6 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type { ResourceSnapshot } from "../resources/snapshot";
+import { WindowedValues } from "../ir/list-window";
 
 /** Snapshot fields holding route-level objects, with their kind. */
 const ROUTE_FIELDS = [
@@ -67,15 +68,29 @@ function contentHash(o: SuspectObject): string {
   return createHash("sha256").update(JSON.stringify(content)).digest("hex");
 }
 
+/**
+ * The suspects of each kind's last list (ADR 0030): a snapshot's list shares its unchanged objects, in order, with the
+ * last one, so only its changed window is looked up (every pass records its suspects for the NACK guard).
+ */
+const kindLists = new Map<string, WindowedValues<SuspectObject, SuspectRef>>();
+
+/** The suspects of a list of objects of one kind, in order. */
+function suspectsOf(kind: string, list: readonly SuspectObject[]): readonly SuspectRef[] {
+  let w = kindLists.get(kind);
+  if (!w) kindLists.set(kind, (w = new WindowedValues((o: SuspectObject) => suspect(kind, o))));
+  return w.update(list);
+}
+
 /** Every object of the snapshot a bisection may leave out: route-level objects and EnvoyPatchPolicies. */
 export function suspectObjects(snapshot: ResourceSnapshot): SuspectRef[] {
-  const out: SuspectRef[] = [];
+  const lists: (readonly SuspectRef[])[] = [];
   for (const [field, kind] of ROUTE_FIELDS) {
-    for (const o of (snapshot[field] ?? []) as readonly SuspectObject[]) out.push(suspect(kind, o));
+    const list = snapshot[field] as readonly SuspectObject[] | undefined;
+    if (list && list.length > 0) lists.push(suspectsOf(kind, list));
   }
-  const patches = (snapshot.policies?.envoyPatchPolicies ?? []) as readonly SuspectObject[];
-  for (const o of patches) out.push(suspect("EnvoyPatchPolicy", o));
-  return out;
+  const patches = snapshot.policies?.envoyPatchPolicies as readonly SuspectObject[] | undefined;
+  if (patches && patches.length > 0) lists.push(suspectsOf("EnvoyPatchPolicy", patches));
+  return ([] as SuspectRef[]).concat(...lists);
 }
 
 /**

@@ -3,28 +3,37 @@ import type { StatusUpdate } from "../translate/conditions";
 import type { Condition } from "../resources/meta";
 import type { Logger } from "../log";
 import type { StatusUpdateMetrics } from "../metrics/control-plane";
+import { listEdits } from "../ir/list-window";
+
+/** Adds `delta` to `key`'s count (a count of 0 is removed) and returns the new count. */
+function count(counts: Map<string, number>, key: string, delta: number): number {
+  const n = (counts.get(key) ?? 0) + delta;
+  if (n === 0) counts.delete(key);
+  else counts.set(key, n);
+  return n;
+}
 
 /** Key of a status: `Kind namespace/name`. */
 export function statusKey(s: Pick<StatusUpdate, "kind" | "namespace" | "name">): string {
   return `${s.kind} ${s.namespace ? s.namespace + "/" : ""}${s.name}`;
 }
 
-/** A recorded status and the last `apply` that had its object. */
-interface Entry {
-  update: StatusUpdate;
-  seen: number;
-}
-
 /**
  * Holds statuses; `apply` returns how many changed (and logs each change). A pass hands over mostly the same
- * StatusUpdate objects as the last (the translator keeps an unchanged route's), so their keys are remembered by
- * object and an unchanged one costs two lookups.
+ * StatusUpdate objects as the last, in the same order (the translator keeps an unchanged route's), so `apply` compares
+ * the list with the last one by reference ({@link listEdits}) and looks only at the statuses that are new there: at
+ * 3,000 routes a pass that adds one route reads ~100 statuses (the Gateway's, the Backends') instead of every one.
  */
 export class StatusLog {
-  private readonly byKey = new Map<string, Entry>();
+  private readonly byKey = new Map<string, StatusUpdate>();
   /** The key of each StatusUpdate object seen. */
   private readonly keys = new WeakMap<StatusUpdate, string>();
-  private applied = 0;
+  /** The last list applied. */
+  private last: readonly StatusUpdate[] = [];
+  /** How many places of the last list hold a status of each key (an object listed twice counts twice). */
+  private readonly places = new Map<string, number>();
+  /** How many statuses of each kind the last list holds (for status_update_total{status="no_action"}). */
+  private readonly kinds = new Map<string, number>();
 
   constructor(
     private readonly log: Logger,
@@ -33,37 +42,45 @@ export class StatusLog {
 
   /** Records a new full set of statuses; unchanged ones cost nothing. */
   apply(statuses: readonly StatusUpdate[]): number {
-    const now = ++this.applied;
-    let changed = 0;
-    let seen = 0;
-    /** Unchanged statuses by kind: counted once per kind (status_update_total{status="no_action"}). */
-    const unchanged = new Map<string, number>();
-    for (const s of statuses) {
-      let key = this.keys.get(s);
-      if (key === undefined) this.keys.set(s, (key = statusKey(s)));
-      const entry = this.byKey.get(key);
-      if (entry && entry.seen !== now) seen++;
-      if (entry && (entry.update === s || sameJson(entry.update.status, s.status))) {
-        entry.seen = now;
-        unchanged.set(s.kind, (unchanged.get(s.kind) ?? 0) + 1);
-        continue;
-      }
-      if (!entry) seen++;
-      this.record(key, s, entry, now);
-      changed++;
+    const { removed, added } = listEdits(this.last, statuses);
+    this.last = statuses;
+    const gone: string[] = [];
+    for (const s of removed) {
+      const key = this.keyOf(s);
+      if (count(this.places, key, -1) === 0) gone.push(key);
+      count(this.kinds, s.kind, -1);
     }
-    for (const [kind, n] of unchanged) this.metrics?.statusUpdate(kind, "no_action", undefined, n);
-    if (seen !== this.byKey.size) for (const [key, e] of this.byKey) if (e.seen !== now) this.byKey.delete(key);
+    let changed = 0;
+    /** Changed statuses by kind: the others of each kind count once per kind as no_action. */
+    const changedKinds = new Map<string, number>();
+    for (const s of added) {
+      const key = this.keyOf(s);
+      count(this.places, key, 1);
+      count(this.kinds, s.kind, 1);
+      const before = this.byKey.get(key);
+      if (before && (before === s || sameJson(before.status, s.status))) continue;
+      this.record(key, s);
+      changed++;
+      count(changedKinds, s.kind, 1);
+    }
+    for (const key of gone) if (!this.places.has(key)) this.byKey.delete(key);
+    for (const [kind, n] of this.kinds) {
+      const unchanged = n - (changedKinds.get(kind) ?? 0);
+      if (unchanged > 0) this.metrics?.statusUpdate(kind, "no_action", undefined, unchanged);
+    }
     return changed;
   }
 
-  /** Records the changed status `s` of `key` (its entry so far: `entry`) and logs it. */
-  private record(key: string, s: StatusUpdate, entry: Entry | undefined, now: number): void {
+  private keyOf(s: StatusUpdate): string {
+    let key = this.keys.get(s);
+    if (key === undefined) this.keys.set(s, (key = statusKey(s)));
+    return key;
+  }
+
+  /** Records the changed status `s` of `key` and logs it. */
+  private record(key: string, s: StatusUpdate): void {
     const start = performance.now();
-    if (entry) {
-      entry.update = s;
-      entry.seen = now;
-    } else this.byKey.set(key, { update: s, seen: now });
+    this.byKey.set(key, s);
     const problems = falseConditions(s.status);
     if (problems.length > 0) {
       for (const c of problems) this.log("warn", `${key}: ${c.type}=${c.status} ${c.reason}: ${c.message}`);
@@ -73,12 +90,12 @@ export class StatusLog {
 
   /** The latest status of an object. */
   get(kind: string, namespace: string | undefined, name: string): StatusUpdate | undefined {
-    return this.byKey.get(statusKey({ kind, namespace, name }))?.update;
+    return this.byKey.get(statusKey({ kind, namespace, name }));
   }
 
   /** All current statuses. */
   all(): StatusUpdate[] {
-    return [...this.byKey.values()].map((e) => e.update);
+    return [...this.byKey.values()];
   }
 }
 

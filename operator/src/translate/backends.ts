@@ -258,15 +258,19 @@ export class BackendIndex {
           : problem !== undefined
             ? `The Backend was not accepted: ${problem}`
             : DISABLED_BACKEND_STATUS;
+        const last = backendStatusMemo.get(backend);
+        if (last?.message === message) return last.update;
         const reason = ok ? Reason.Accepted : Reason.Invalid;
         const accepted = condition(CondType.Accepted, ok, reason, message, backend.metadata.generation);
-        return {
+        const update: StatusUpdate = {
           apiVersion: backend.apiVersion,
           kind: "Backend",
           namespace: backend.metadata.namespace ?? "default",
           name: backend.metadata.name,
           status: { conditions: [accepted] },
         };
+        backendStatusMemo.set(backend, { message, update });
+        return update;
       });
   }
 
@@ -443,6 +447,12 @@ function addressProblem(ep: BackendEndpoint, settings: BackendSettings): string 
   const cidrHint = ep.ip ? ", or the address in extensionApis.backend.allowedCIDRs" : "";
   return `is refused: ${refusal.rule} (allow it with ${refusal.class} in extensionApis.backend.allow of the EnvoyGateway configuration${cidrHint})`;
 }
+
+/**
+ * Each Backend object's last status and its message: a status is a pure function of the two, and handing the same
+ * object to the next pass lets the status edges skip it (status-log.ts compares by reference first).
+ */
+const backendStatusMemo = new WeakMap<object, { readonly message: string; readonly update: StatusUpdate }>();
 
 /** Envoy Gateway's Backend status message when the API is off, with how to turn it on. */
 const DISABLED_BACKEND_STATUS =
