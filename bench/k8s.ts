@@ -16,6 +16,7 @@
  *     [--heap-snapshot]   (writes the controller's heap snapshot at the end of `scale`, into its temporary folder)
  *     [--controller-flags "--max-semi-space-size=4 --cpu-prof"]   (node flags of the controller process)
  */
+import { coldPageMicros } from "./lib/cold-memory";
 import { percentile, envInfo, finish, loadAverage, median, round, table, type Metric } from "./lib/report";
 import { attach, type AttachResult } from "./k8s/attach";
 import { propagation, type PropagationResult } from "./k8s/propagate";
@@ -232,9 +233,11 @@ function churnRows(c: ChurnResult, m: Record<string, Metric>, rows: (string | nu
   );
 }
 
-function report(r: Results, params: Record<string, unknown>): void {
+function report(r: Results, params: Record<string, unknown>, coldPageUs: number): void {
   const metrics: Record<string, Metric> = {};
   const rows: (string | number)[][] = [];
+  // What this host charges for a page left idle 300 ms (lib/cold-memory.ts): read latency numbers next to it.
+  metrics["machine_cold_page_us"] = { value: round(coldPageUs), unit: "µs" };
   if (r.attach) attachRows(r.attach, metrics, rows, r.load.attach ?? "");
   if (r.propagation) propagationRows(r.propagation, metrics, rows, r.load.propagation ?? "");
   otherRows(r, metrics, rows);
@@ -248,6 +251,7 @@ function report(r: Results, params: Record<string, unknown>): void {
   }
   finish({ name: "k8s", finishedAt: new Date().toISOString(), env: envInfo(), params, metrics, samples }, [
     table(["scenario", "measured", "target", "load avg (1 5 15)"], rows),
+    `this host: ${round(coldPageUs)} µs to read a page left idle 300 ms (bench/README.md, "This host's idle memory")`,
   ]);
 }
 
@@ -257,6 +261,7 @@ async function main(): Promise<void> {
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(", ")}; known: ${SCENARIOS.join(", ")}`);
   const wanted = new Set(list as Scenario[]);
   const loadBefore = loadAverage();
+  const coldPageUs = await coldPageMicros(300);
   const snapshot = process.argv.includes("--heap-snapshot") ? ["--heapsnapshot-signal=SIGUSR2"] : [];
   const flags = (arg("controller-flags") ?? "").split(" ").filter((f) => f !== "");
   const stack = await startStack(log, { controllerExecArgv: [...snapshot, ...flags] });
@@ -279,7 +284,7 @@ async function main(): Promise<void> {
     loadPerScenario: r.load,
     note: "controller = its own process (bin/egts.js controller): CPU from /proc/<pid>/stat, RSS VmRSS/VmHWM, heap nodejs_heap_size_used_bytes after a full GC",
   };
-  report(r, params);
+  report(r, params, coldPageUs);
 }
 
 main().then(

@@ -84,7 +84,7 @@ export function encodeRouteConfigurations(listener: HttpListenerIr, build: Route
       ),
     ];
     const assemble = (): Buffer => withFieldsAfter(shell, RC_VIRTUAL_HOSTS - 1, hosts);
-    return [p.name, withRouteParts(RouteType.typeUrl, shell, hosts, assemble)];
+    return [p.name, withRouteParts(RouteType.typeUrl, p.name, shell, hosts, assemble)];
   });
 }
 

@@ -6,6 +6,7 @@
  * ADR 0024); any other RouteConfiguration (a patched or hooked one, a test's) is split from its bytes.
  */
 import type { Any } from "../../../../proto/gen/google/protobuf/any";
+import { WindowedByName } from "../../ir/list-window";
 import { concat, forEachField, readVarint } from "./wire";
 
 /** RouteConfiguration.virtual_hosts and RouteConfiguration.vhds. */
@@ -32,6 +33,7 @@ const values = new WeakMap<Uint8Array, Uint8Array>();
  */
 export function withRouteParts(
   typeUrl: string,
+  name: string,
   shell: Uint8Array,
   hostFields: readonly Uint8Array[],
   assemble: () => Buffer,
@@ -43,7 +45,7 @@ export function withRouteParts(
       return (value ??= assemble());
     },
   };
-  recorded.set(any, { rest: shell, hosts: hostFields.map(fieldValue) });
+  recorded.set(any, { rest: shell, hosts: hostValues.update(name, hostFields) });
   return any;
 }
 
@@ -62,6 +64,12 @@ export function splitRouteConfiguration(buf: Uint8Array): { rest: Buffer; hosts:
   });
   return { rest: concat(kept), hosts };
 }
+
+/**
+ * The virtual host values of each RouteConfiguration's last fields, by its name (ADR 0030): an unchanged virtual host
+ * is the same field object from pass to pass, so a pass looks up the values of its changed window only.
+ */
+const hostValues = new WindowedByName<Uint8Array, Uint8Array>((f) => fieldValue(f));
 
 /** The value of one length-delimited field (tag, length, value), the same object for the same field. */
 function fieldValue(f: Uint8Array): Uint8Array {
