@@ -1,13 +1,15 @@
 /**
  * KubeClient against a real HTTPS server that asks for client certificates, as an API server does, with
- * kubeconfig files on disk: consecutive requests share their TLS connection (one Agent per TLS identity, ADR
- * 0016/0017); a client certificate or token rotated on disk is picked up after a 401 (the KubeConfig reads its
- * source again and the request is sent once more) with a new connection presenting the new certificate;
- * `tls-server-name`, `insecure-skip-tls-verify` and basic credentials reach the wire; an exec credential plugin
- * (a real script) gives the bearer token, runs once per token lifetime and again after a 401, asynchronously: the
- * event loop goes on while it sleeps, and a token about to expire is used while the plugin runs again.
+ * kubeconfig files on disk: consecutive requests share their TLS connection (Agents per TLS identity, ADR
+ * 0016/0017); a burst of requests shares at most REQUEST_CONNECTIONS, watches apart (ADR 0036); a client
+ * certificate or token rotated on disk is picked up after a 401 (the KubeConfig reads its source again and the
+ * request is sent once more) with a new connection presenting the new certificate; `tls-server-name`,
+ * `insecure-skip-tls-verify` and basic credentials reach the wire; an exec credential plugin (a real script) gives
+ * the bearer token, runs once per token lifetime and again after a 401, asynchronously: the event loop goes on
+ * while it sleeps, and a token about to expire is used while the plugin runs again.
  */
 import * as assert from "node:assert/strict";
+import { setMaxListeners } from "node:events";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { Server, TLSSocket } from "node:tls";
 import { createServer as createHttpsServer } from "node:https";
@@ -20,7 +22,11 @@ import {
   KubeClient,
   loadKubeConfig,
 } from "../../operator/src/provider/kubernetes/client";
-import { EXEC_REFRESH_AHEAD_MS } from "../../operator/src/provider/kubernetes/kubeconfig/kube-config";
+import {
+  EXEC_REFRESH_AHEAD_MS,
+  REQUEST_CONNECTIONS,
+} from "../../operator/src/provider/kubernetes/kubeconfig/kube-config";
+import { eventually } from "../support/http";
 import { makeCa, type KeyPair, type TestCa } from "../support/pki";
 
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
@@ -62,19 +68,30 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
           res.end(JSON.stringify({ kind: "Status", reason: "Unauthorized", message: "Unauthorized" }));
           return;
         }
+        if (req.url?.includes("watch=true")) {
+          // A watch: one event, then held open until the client leaves.
+          res.write(`${JSON.stringify({ type: "ADDED", object: { kind: "Status", cn } })}\n`);
+          return;
+        }
         const body: Buffer[] = [];
         req.on("data", (c: Buffer) => body.push(c));
+        // `/slow/…` answers after 20 ms, so that a burst of requests overlaps.
+        const delay = req.url?.startsWith("/slow/") ? 20 : 0;
         req.on("end", () =>
-          res.end(
-            JSON.stringify({
-              kind: "Status",
-              method: req.method,
-              path: req.url,
-              cn,
-              auth,
-              length: req.headers["content-length"],
-              body: Buffer.concat(body).toString(),
-            }),
+          setTimeout(
+            () =>
+              res.end(
+                JSON.stringify({
+                  kind: "Status",
+                  method: req.method,
+                  path: req.url,
+                  cn,
+                  auth,
+                  length: req.headers["content-length"],
+                  body: Buffer.concat(body).toString(),
+                }),
+              ),
+            delay,
           ),
         );
       },
@@ -125,6 +142,45 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     assert.deepEqual([...new Set(connections)], ["controller"]);
   });
 
+  it("sends a burst of requests over at most REQUEST_CONNECTIONS connections, while more watches than that stay open", async () => {
+    const client = new KubeClient(
+      loadKubeConfig(write("burst.kubeconfig", kubeconfig(verified(), pairData(ca.issue("burst"))))),
+    );
+    const watches = new AbortController();
+    const watching = REQUEST_CONNECTIONS + 4;
+    setMaxListeners(watching + 1, watches.signal);
+    let opened = 0;
+    const streams = Array.from({ length: watching }, (_, i) =>
+      client.watch(
+        `/api/v1/namespaces/w${i}/configmaps`,
+        "1",
+        () => undefined,
+        watches.signal,
+        () => opened++,
+      ),
+    );
+    try {
+      await eventually(async () => opened === watching, 5_000, "every watch answered");
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) => client.request<{ path: string }>(HttpMethod.GET, `/slow/${i}`)),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.path),
+        Array.from({ length: 200 }, (_, i) => `/slow/${i}`),
+      );
+      const handshakes = connections.filter((cn) => cn === "burst").length;
+      assert.equal(opened, watching, "the watches stayed open");
+      assert.ok(
+        handshakes <= watching + REQUEST_CONNECTIONS,
+        `${watching} watches and 200 requests: ${handshakes} TLS connections (unbounded: one per request in flight)`,
+      );
+      assert.ok(handshakes > watching, "the requests had their own connections");
+    } finally {
+      watches.abort();
+      await Promise.all(streams);
+    }
+  });
+
   it("sends each request's body with its length, a DELETE's too, and the connection serves the next request", async () => {
     const client = new KubeClient(
       loadKubeConfig(write("bodies.kubeconfig", kubeconfig(verified(), pairData(ca.issue("bodies"))))),
@@ -169,7 +225,7 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
       write("files.kubeconfig", kubeconfig(verified(), "client-certificate: client.crt, client-key: client.key")),
     );
     const client = new KubeClient(kc);
-    const agent = kc.dispatcher;
+    const agent = kc.dispatcher("request");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     const second = ca.issue("second");
@@ -179,16 +235,16 @@ describe("KubeClient connections (TLS with client certificates, kubeconfig files
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "first");
     refused.add("first");
     assert.equal((await client.request<{ cn: string }>(HttpMethod.GET, "/version")).cn, "second");
-    assert.notEqual(kc.dispatcher, agent, "a new Agent for the new identity");
+    assert.notEqual(kc.dispatcher("request"), agent, "a new Agent for the new identity");
     const runs = connections.filter((cn, i) => cn !== connections[i - 1]);
     assert.deepEqual(runs, ["first", "second"], `connections: ${connections.join(", ")}`);
   });
 
   it("keeps the Agent when reloading finds the same identity", async () => {
     const kc = loadKubeConfig(write("same.kubeconfig", kubeconfig(verified(), pairData(ca.issue("same")))));
-    const agent = kc.dispatcher;
+    const agent = kc.dispatcher("request");
     assert.equal(await kc.reload(), false);
-    assert.equal(kc.dispatcher, agent);
+    assert.equal(kc.dispatcher("request"), agent);
   });
 
   it("answers a 401 that reloading does not change with KubeApiError (no second try)", async () => {

@@ -146,6 +146,29 @@ contexts: [{ name: f, context: { cluster: f, user: f, namespace: ns } }]
     assert.match(errorOf(join(dir, "absent.yaml")), /absent\.yaml: file: ENOENT/);
   });
 
+  it("names the file when its certificate, key or CA does not load into a TLS context (not at the first request)", () => {
+    const pem = (s: string): string => Buffer.from(s).toString("base64");
+    const other = ca.issue("other");
+    const cases: [string, string][] = [
+      [
+        "garbage-key.yaml",
+        `client-certificate-data: ${pem(other.cert)}, client-key-data: ${pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")}`,
+      ],
+      ["mismatch.yaml", `client-certificate-data: ${pem(other.cert)}, client-key-data: ${pem(ca.key)}`],
+    ];
+    for (const [name, user] of cases) {
+      const path = write(name, single("t", "https://t", user));
+      assert.throws(
+        () => KubeConfig.load({ path }),
+        (err: unknown) =>
+          err instanceof KubeconfigError &&
+          err.message.includes(path) &&
+          /certificate-authority, client-certificate or client-key: does not load: /.test(err.message),
+        name,
+      );
+    }
+  });
+
   it("refuses auth providers, impersonation, proxy-url and unknown exec fields instead of ignoring them", () => {
     const refused: [string, string, string][] = [
       ["auth-provider", "auth-provider: { name: oidc }", "users[name=e].user.auth-provider"],

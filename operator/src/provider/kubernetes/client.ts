@@ -2,7 +2,7 @@
  * A small Kubernetes API client: list, watch, server-side apply, status patch and delete on raw paths.
  * Where the API server is and how to authenticate (certificates, tokens, in-cluster) comes from our own
  * {@link KubeConfig} (kubeconfig/kube-config.ts, ADR 0017); requests go through node:https (or node:http) with its
- * keep-alive Agent. Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
+ * keep-alive Agents: one for watches, one bounded to 16 connections for the rest (ADR 0036). Not undici: the controller's only user of it, whose modules cost 3.6 MiB of heap and 11 MiB
  * of RSS at start, and whose fetch allocates WHATWG Headers, streams and Response objects per request (ADR 0028).
  */
 import { request as httpRequest, type IncomingMessage } from "node:http";
@@ -121,7 +121,7 @@ export class KubeClient {
     const stop = (): void => stream.abort();
     signal.addEventListener("abort", stop, { once: true });
     try {
-      const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal });
+      const response = await this.send(HttpMethod.GET, path, { query, signal: stream.signal }, true);
       if (response.statusCode !== 200)
         throw apiError(response.statusCode ?? 0, await textOf(response), `WATCH ${path}`);
       onOpen?.();
@@ -175,7 +175,7 @@ export class KubeClient {
    * Sends one request. A 401 answer makes the KubeConfig read its source again (a rotated token or client
    * certificate); when that changed anything, the request is sent once more (a 401 was not acted upon).
    */
-  private async send(method: HttpMethod, path: string, o: RequestOptions): Promise<IncomingMessage> {
+  private async send(method: HttpMethod, path: string, o: RequestOptions, watch = false): Promise<IncomingMessage> {
     const url = new URL(this.kc.server + path);
     for (const [key, value] of Object.entries(o.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -186,7 +186,7 @@ export class KubeClient {
       // Always said: node:http sends a DELETE's body without a length (read to the connection's end), and the
       // API server then takes it for the start of the next request on the kept-alive connection (400).
       if (o.body !== undefined) headers["content-length"] = String(Buffer.byteLength(o.body));
-      return exchange(url, method, headers, this.kc.dispatcher, o);
+      return exchange(url, method, headers, this.kc.dispatcher(watch ? "watch" : "request"), o);
     };
     const response = await once();
     // reload() throws a KubeconfigError (file and field) when the source is now broken: that explains the 401.
@@ -205,7 +205,7 @@ function exchange(
   url: URL,
   method: HttpMethod,
   headers: Record<string, string>,
-  agent: KubeConfig["dispatcher"],
+  agent: ReturnType<KubeConfig["dispatcher"]>,
   o: RequestOptions,
 ): Promise<IncomingMessage> {
   const send = url.protocol === "http:" ? httpRequest : httpsRequest;

@@ -12,6 +12,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Agent as HttpAgent } from "node:http";
+import { createSecureContext, type SecureContext } from "node:tls";
 import { Agent as HttpsAgent } from "node:https";
 import { env, type EgtsEnv } from "../../../config/env";
 import { KubeconfigError, type KubeEndpoint } from "./endpoint";
@@ -73,7 +74,7 @@ function identityOf(e: KubeEndpoint): string {
 export class KubeConfig {
   private endpoint: KubeEndpoint;
   private identity: string;
-  private agent: HttpAgent;
+  private agents: Agents;
   private token?: CachedToken;
   /** The exec plugin's run in progress, if any. */
   private refreshing?: Promise<string>;
@@ -90,7 +91,7 @@ export class KubeConfig {
   ) {
     this.endpoint = load();
     this.identity = identityOf(this.endpoint);
-    this.agent = agentOf(this.endpoint);
+    this.agents = agentsOf(this.endpoint);
   }
 
   /** Loads `source` (see {@link loadEndpoint}). @throws KubeconfigError naming the file and field */
@@ -108,9 +109,12 @@ export class KubeConfig {
     return this.endpoint.origin;
   }
 
-  /** The dispatcher of every request: the same Agent while the TLS identity is unchanged. */
-  get dispatcher(): HttpAgent {
-    return this.agent;
+  /**
+   * The Agent of a request: `watch` for a watch (a connection held for the stream's life), `request` for any
+   * other; the same two while the TLS identity is unchanged (see {@link REQUEST_CONNECTIONS}).
+   */
+  dispatcher(use: keyof Agents): HttpAgent {
+    return this.agents[use];
   }
 
   /** The authentication headers of a request (waits only for an exec plugin when no valid token is cached). */
@@ -138,17 +142,20 @@ export class KubeConfig {
   async reload(): Promise<boolean> {
     const before = this.token?.value ?? JSON.stringify(this.endpoint.auth);
     const next = this.load();
+    const identity = identityOf(next);
+    const agentChanged = identity !== this.identity;
+    // Built before anything changes: a TLS identity that does not load keeps the old configuration.
+    const agents = agentChanged ? agentsOf(next) : this.agents;
     this.token = undefined;
     this.refreshing = undefined;
     this.backgroundFailed = false;
     this.generation++;
-    const identity = identityOf(next);
-    const agentChanged = identity !== this.identity;
     if (agentChanged) {
-      const old = this.agent;
-      this.agent = agentOf(next);
+      const old = this.agents;
+      this.agents = agents;
       this.identity = identity;
-      retire(old);
+      retire(old.request);
+      retire(old.watch);
     }
     this.endpoint = next;
     const auth = next.auth;
@@ -161,9 +168,10 @@ export class KubeConfig {
     return agentChanged || before !== after;
   }
 
-  /** Closes the Agent's connections (requests in progress, watches included, are cut). */
+  /** Closes the Agents' connections (requests in progress, watches included, are cut). */
   close(): void {
-    this.agent.destroy();
+    this.agents.request.destroy();
+    this.agents.watch.destroy();
   }
 
   /**
@@ -220,11 +228,49 @@ export class KubeConfig {
   }
 }
 
-/** The Agent of an endpoint's TLS identity: connections kept alive and reused (node:http for an `http://` server). */
-function agentOf(e: KubeEndpoint): HttpAgent {
-  return e.server.startsWith("http:")
-    ? new HttpAgent({ keepAlive: true })
-    : new HttpsAgent({ keepAlive: true, ...e.tls });
+/**
+ * Connections the requests other than watches share at most. Without a bound, a pass's burst of status writes
+ * (1,000 routes attached) opened a TLS connection per write, ~480 at once, each with its own handshake on both
+ * sides and ~80 KiB of OpenSSL and socket buffers in the controller, and up to 256 stayed open idle afterwards
+ * (node's `maxFreeSockets`): ~40 MiB of the controller's RSS at rest (heaptrack, ADR 0036). Requests beyond it
+ * wait in the Agent's queue, in order.
+ */
+export const REQUEST_CONNECTIONS = 16;
+
+/**
+ * An endpoint's two Agents. A watch holds its connection until the stream ends, so watches have their own,
+ * unbounded Agent (one connection per watched kind): in the bounded one, as many watches as
+ * {@link REQUEST_CONNECTIONS} would leave no connection for the rest.
+ */
+export interface Agents {
+  /** Every request but watches: at most {@link REQUEST_CONNECTIONS} connections, kept alive. */
+  readonly request: HttpAgent;
+  /** Watches: one connection each, kept alive for the next watch. */
+  readonly watch: HttpAgent;
+}
+
+/**
+ * The Agents of an endpoint's TLS identity: connections kept alive and reused (node:http for an `http://` server).
+ * Both share one SecureContext: given the PEM texts instead, node:tls parses the CA bundle, certificate and key
+ * into a new OpenSSL context for every connection.
+ */
+function agentsOf(e: KubeEndpoint): Agents {
+  const plain = e.server.startsWith("http:");
+  const { ca, cert, key, ...connection } = e.tls;
+  let secureContext: SecureContext | undefined;
+  try {
+    secureContext = plain ? undefined : createSecureContext({ ca, cert, key });
+  } catch (err) {
+    const what = "certificate-authority, client-certificate or client-key";
+    throw new KubeconfigError(e.origin, what, `does not load: ${(err as Error).message}`);
+  }
+  const agent = (bounded: boolean): HttpAgent => {
+    const limits = bounded ? { maxSockets: REQUEST_CONNECTIONS, maxFreeSockets: REQUEST_CONNECTIONS } : {};
+    return plain
+      ? new HttpAgent({ keepAlive: true, ...limits })
+      : new HttpsAgent({ keepAlive: true, ...limits, ...connection, secureContext });
+  };
+  return { request: agent(true), watch: agent(false) };
 }
 
 /**
